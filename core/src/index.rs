@@ -1,0 +1,44 @@
+//! The packet index: one compact, fixed-size row per packet. Packet bytes are not kept;
+//! a row says where to re-read them.
+
+use serde::Serialize;
+
+/// Flow id of a packet that belongs to no TCP/UDP conversation.
+pub const NO_FLOW: u32 = u32::MAX;
+
+/// One packet of the index (32 bytes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct PacketRow {
+    /// Timestamp, ns since the Unix epoch.
+    pub ts_ns: i64,
+    /// Offset of the packet bytes in its file.
+    pub offset: u64,
+    /// Bytes captured.
+    pub caplen: u32,
+    /// Length on the wire.
+    pub len: u32,
+    /// Conversation id, or [`NO_FLOW`].
+    pub flow: u32,
+    /// Interface, an index into `Capture::interfaces`.
+    pub iface: u16,
+    /// File, an index into `Capture::files`.
+    pub file: u16,
+    /// Bit flags (`FLAG_*`).
+    pub flags: u8,
+    /// Reserved.
+    #[serde(skip)]
+    pub _pad: u8,
+}
+
+impl PacketRow {
+    /// The packet went from side B to side A of its conversation.
+    pub const FLAG_B_TO_A: u8 = 1;
+}
+
+#[cfg(test)]
+mod test {
+    #[test]
+    fn a_row_stays_small() {
+        assert!(std::mem::size_of::<super::PacketRow>() <= 40);
+    }
+}

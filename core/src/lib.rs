@@ -1,0 +1,14 @@
+//! Wirelens core: capture formats, dissection, flows and the packet index.
+//!
+//! No I/O and no platform dependencies: the same code runs in the browser (wasm32, in a
+//! Web Worker) and natively in the CLI. Bytes are pushed in with [`Ingest::feed`].
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod flow;
+pub mod index;
+mod ingest;
+pub mod source;
+pub mod wire;
+
+pub use ingest::{ingest_bytes, Capture, CaptureInterface, FileInfo, Ingest, IngestError};
