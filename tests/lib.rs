@@ -1,0 +1,34 @@
+//! Helpers shared by the cross-crate tests.
+
+use std::path::{Path, PathBuf};
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+}
+
+/// Path of a workspace binary built beside this test binary (`target/<profile>/NAME`).
+///
+/// Cargo does not build other packages' binaries for an integration test, so
+/// `cargo xtask test` runs `cargo build --workspace --bins` first. Panics with that
+/// advice when the binary is missing.
+pub fn bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("current_exe");
+    // target/<profile>/deps/it-<hash> → target/<profile>/NAME
+    let dir = exe.parent().and_then(Path::parent).expect("test binary lives in target/<profile>/deps");
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} is not built; run `cargo build --workspace --bins` first (`cargo xtask test` does)",
+        path.display()
+    );
+    path
+}
+
+/// True when a command is on PATH.
+pub fn have(cmd: &str) -> bool {
+    std::process::Command::new("sh")
+        .args(["-c", &format!("command -v {cmd} >/dev/null 2>&1")])
+        .status()
+        .is_ok_and(|s| s.success())
+}
