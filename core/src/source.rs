@@ -461,7 +461,7 @@ fn ng_block(ng: &mut NgState, buf: &[u8], offset: u64, on_event: &mut dyn FnMut(
         Block::InterfaceDescription(idb) => {
             on_event(Event::Interface(interface_of(&idb)));
             ng.section_ifaces.push(NgInterface {
-                resolution: idb.ts_resolution().unwrap_or(1_000_000),
+                resolution: ts_resolution(idb.if_tsresol),
                 offset_s: idb.if_tsoffset,
             });
             ng.total_ifaces += 1;
@@ -509,6 +509,14 @@ fn interface_of(idb: &InterfaceDescriptionBlock<'_>) -> Interface {
         snaplen: idb.snaplen,
         name: idb.if_name().and_then(|r| r.ok()).map(str::to_owned),
     }
+}
+
+/// Units per second for an `if_tsresol` value: 10^n, or 2^n when the top bit is set
+/// (pcapng §4.2). Out-of-range values fall back to the default, microseconds.
+fn ts_resolution(tsresol: u8) -> u64 {
+    let n = u32::from(tsresol & 0x7f);
+    let r = if tsresol & 0x80 != 0 { 1u64.checked_shl(n) } else { 10u64.checked_pow(n) };
+    r.filter(|_| n < 64).unwrap_or(1_000_000)
 }
 
 /// Converts a pcapng timestamp in `resolution` units per second to nanoseconds.
@@ -622,5 +630,9 @@ mod test {
         assert_eq!(ts_to_ns(1_500_000, 1_000_000, 0), 1_500_000_000);
         assert_eq!(ts_to_ns(3, 2, 10), 11_500_000_000);
         assert_eq!(ts_to_ns(u64::MAX, 1, 0), i64::MAX);
+        assert_eq!(ts_resolution(6), 1_000_000);
+        assert_eq!(ts_resolution(9), 1_000_000_000);
+        assert_eq!(ts_resolution(0x80 | 10), 1024);
+        assert_eq!(ts_resolution(0x80 | 70), 1_000_000);
     }
 }

@@ -152,19 +152,10 @@ pub fn dissect(linktype: u16, data: &[u8]) -> Summary {
             if data.len() < 4 {
                 return s;
             }
-            // The family is in the capturing host's byte order for NULL; accept either.
-            let fam = [data[0], data[1], data[2], data[3]];
-            let family = if linktype == linktype::LOOP {
-                u32::from_be_bytes(fam)
-            } else if fam[0] == 0 && fam[1] == 0 {
-                u32::from_be_bytes(fam)
-            } else {
-                u32::from_le_bytes(fam)
-            };
-            match family {
-                // AF_INET; AF_INET6 on the BSDs (24), FreeBSD (28) and Darwin (30).
-                2 | 24 | 28 | 30 => LaxSlicedPacket::from_ip(&data[4..]).ok(),
-                _ => None,
+            match loopback_family(linktype, [data[0], data[1], data[2], data[3]]) {
+                LoopbackPayload::Ip => LaxSlicedPacket::from_ip(&data[4..]).ok(),
+                LoopbackPayload::EtherType(t) => Some(LaxSlicedPacket::from_ether_type(EtherType(t), &data[4..])),
+                LoopbackPayload::Other => None,
             }
         }
         linktype::LINUX_SLL => {
@@ -238,6 +229,38 @@ pub fn dissect(linktype: u16, data: &[u8]) -> Summary {
         },
     };
     s
+}
+
+enum LoopbackPayload {
+    Ip,
+    EtherType(u16),
+    Other,
+}
+
+/// Decodes the 4-byte header of BSD loopback captures. For `NULL` it is an address family
+/// in the byte order of the capturing host, for `LOOP` in network order; some systems
+/// put an EtherType there instead. This follows Wireshark's packet-null.c heuristics
+/// (written for a little-endian reader), so both tools agree on odd captures.
+fn loopback_family(linktype: u16, bytes: [u8; 4]) -> LoopbackPayload {
+    let mut h = if linktype == linktype::LOOP { u32::from_be_bytes(bytes) } else { u32::from_le_bytes(bytes) };
+    if linktype == linktype::NULL {
+        if h & 0xffff_0000 != 0 {
+            if h & 0xff00_0000 == 0 && h & 0x00ff_0000 < 0x0006_0000 {
+                h >>= 16;
+            } else {
+                h = h.swap_bytes();
+            }
+        } else if h & 0xff == 0 && h & 0xff00 < 0x0600 {
+            h = ((h & 0xffff) as u16).swap_bytes() as u32;
+        }
+    }
+    match h {
+        // AF_INET; AF_INET6 on the BSDs (24), FreeBSD (28) and Darwin (30).
+        2 | 24 | 28 | 30 => LoopbackPayload::Ip,
+        // Larger than any 802.3 length: an EtherType (Wireshark keeps the low 16 bits).
+        h if h > 1500 => LoopbackPayload::EtherType(h as u16),
+        _ => LoopbackPayload::Other,
+    }
 }
 
 /// The TCP segment length from the IP length fields (what Wireshark calls `tcp.len`),

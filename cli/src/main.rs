@@ -1,0 +1,41 @@
+//! `wirelens`: the analysis core on the command line.
+
+mod conv;
+mod input;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Packet capture analysis: conversations, sessions, transactions.
+#[derive(Parser)]
+#[command(name = "wirelens", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// TCP and UDP conversations, as `tshark -q -z conv,tcp` / `conv,udp`.
+    Conv(conv::Args),
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        // `wirelens conv big.pcap | head` is normal use, not an error.
+        Err(e) if e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) => {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("wirelens: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> anyhow::Result<ExitCode> {
+    match Cli::parse().command {
+        Command::Conv(args) => conv::run(&args),
+    }
+}

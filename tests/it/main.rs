@@ -1,0 +1,2 @@
+//! Cross-crate integration tests, compiled into one binary.
+mod conv_golden;
