@@ -1,0 +1,198 @@
+// Shared pieces of the browser tests: a static server for dist/, Chromium through
+// playwright-core, and tshark as the reference for what a capture contains.
+
+import { execFileSync } from 'node:child_process';
+import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const DIST = resolve(process.env.WIRELENS_DIST || join(REPO, 'dist'));
+export const SAMPLE = join(REPO, 'static', 'sample.pcapng');
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.md': 'text/plain; charset=utf-8',
+  '.pcap': 'application/vnd.tcpdump.pcap',
+  '.pcapng': 'application/vnd.tcpdump.pcap',
+};
+
+/** Serves `root` on 127.0.0.1 at an ephemeral port. Returns { url, close }. */
+export async function serve(root = DIST) {
+  statSync(join(root, 'index.html')); // fail early, with the path, when dist/ is not built
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    let file = normalize(join(root, path));
+    if (file !== root && !file.startsWith(root + sep)) {
+      res.writeHead(403).end();
+      return;
+    }
+    try {
+      if (statSync(file).isDirectory()) file = join(file, 'index.html');
+      const size = statSync(file).size;
+      res.writeHead(200, {
+        'content-type': MIME[extname(file)] || 'application/octet-stream',
+        'content-length': size,
+        'cache-control': 'no-store',
+      });
+      createReadStream(file).pipe(res);
+    } catch {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    }
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address();
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () => new Promise((ok) => server.close(ok)),
+  };
+}
+
+/** Headless Chromium with a fresh profile. Returns { context, close }. */
+export async function launch() {
+  const profile = mkdtempSync(join(tmpdir(), 'wirelens-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1400, height: 900 },
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A new page that fails the test on uncaught page errors and keeps console errors. */
+export async function newPage(context) {
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') page.errors.push(m.text());
+  });
+  return page;
+}
+
+function tshark(args) {
+  return execFileSync('tshark', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 28 });
+}
+
+/** Packets tshark reads from a capture (for a damaged file: those before the damage). */
+export function tsharkPacketCount(file) {
+  let out;
+  try {
+    out = tshark(['-r', file, '-T', 'fields', '-e', 'frame.number']);
+  } catch (e) {
+    // tshark exits non-zero on a cut-short file but still prints what it read.
+    out = e.stdout || '';
+  }
+  return out.split('\n').filter((l) => l.trim() !== '').length;
+}
+
+/** Parses a tshark byte count: "693 bytes", "1,176 bytes"; null when rounded ("20 kB"). */
+function exactBytes(text) {
+  const m = /^([\d,]+) bytes$/.exec(text.trim());
+  return m ? Number(m[1].replaceAll(',', '')) : null;
+}
+
+/**
+ * `tshark -q -z conv,<proto>` rows as
+ * { a, portA, b, portB, framesAB, bytesAB, framesBA, bytesBA }.
+ * tshark prints "<-" (frames and bytes B→A) before "->" (A→B); A is the first address.
+ * Byte counts tshark rounds to kB/MB come back as null.
+ */
+export function tsharkConversations(file, proto = 'tcp') {
+  const out = tshark(['-q', '-z', `conv,${proto}`, '-r', file]);
+  const rows = [];
+  const line = /^(\S+):(\d+)\s+<->\s+(\S+):(\d+)\s+(\d[\d,]*)\s+(.+?)\s{2,}(\d[\d,]*)\s+(.+?)\s{2,}(\d[\d,]*)\s+/;
+  for (const l of out.split('\n')) {
+    const m = line.exec(l);
+    if (!m) continue;
+    rows.push({
+      a: m[1].replace(/^\[|\]$/g, ''),
+      portA: Number(m[2]),
+      b: m[3].replace(/^\[|\]$/g, ''),
+      portB: Number(m[4]),
+      framesBA: Number(m[5].replaceAll(',', '')),
+      bytesBA: exactBytes(m[6]),
+      framesAB: Number(m[7].replaceAll(',', '')),
+      bytesAB: exactBytes(m[8]),
+    });
+  }
+  return rows;
+}
+
+/** Waits until the page shows a loaded capture; returns the packet count it shows. */
+export async function waitLoaded(page, timeout = 30_000) {
+  const count = page.locator('#packet-count');
+  await count.waitFor({ timeout });
+  await page.locator('[data-testid="packet-row"]').first().waitFor({ timeout });
+  return Number(await count.getAttribute('data-value'));
+}
+
+/** The conversations table as objects keyed like `tsharkConversations`. */
+export async function shownConversations(page) {
+  return page.$$eval('#conversations tbody tr', (trs) =>
+    trs.map((tr) => {
+      const cell = (k) => tr.querySelector(`.c-${k}`).textContent.trim();
+      return {
+        proto: cell('proto'),
+        a: cell('a'),
+        portA: Number(cell('port-a')),
+        b: cell('b'),
+        portB: Number(cell('port-b')),
+        framesAB: Number(cell('frames-ab')),
+        bytesAB: Number(cell('bytes-ab')),
+        framesBA: Number(cell('frames-ba')),
+        bytesBA: Number(cell('bytes-ba')),
+        relStart: Number(cell('rel-start')),
+        duration: Number(cell('duration')),
+      };
+    }),
+  );
+}
+
+/** Drops files onto the page the way a user's drag and drop does (dragenter, dragover,
+ *  drop), with `File`s built in the page from these bytes. */
+export async function dropFiles(page, files, target = 'body') {
+  const payload = files.map((f) => ({ name: f.name, b64: f.bytes.toString('base64') }));
+  await page.evaluate(
+    ({ payload, target }) => {
+      const dt = new DataTransfer();
+      for (const { name, b64 } of payload) {
+        const bin = atob(b64);
+        const bytes = new Uint8Array(bin.length);
+        for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+        dt.items.add(new File([bytes], name, { type: 'application/octet-stream' }));
+      }
+      const el = document.querySelector(target);
+      for (const type of ['dragenter', 'dragover', 'drop']) {
+        el.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
+      }
+    },
+    { payload, target },
+  );
+}

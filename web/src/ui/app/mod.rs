@@ -1,0 +1,5 @@
+//! The page as a whole.
+
+mod root;
+
+pub use root::App;

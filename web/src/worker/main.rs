@@ -1,0 +1,42 @@
+//! The analysis worker. The page posts it `File` handles; it reads them in chunks, runs
+//! `wirelens-core` over them, keeps the packet index, and answers the page's queries.
+//! All analysis happens here, off the UI thread. No Leptos in this binary.
+
+mod blob;
+mod session;
+
+use wasm_bindgen::prelude::*;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+use wirelens_web::protocol::{self, FromWorker, ToWorker};
+
+fn main() {
+    console_error_panic_hook::set_once();
+    let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(|ev: MessageEvent| {
+        match protocol::decode::<ToWorker>(ev.data()) {
+            Ok(msg) => session::handle(msg),
+            Err(e) => web_sys::console::error_1(&format!("wirelens worker: bad message: {e}").into()),
+        }
+    });
+    scope().set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+    // The handler lives as long as the worker.
+    onmessage.forget();
+    // Messages posted before the wasm was instantiated would have found no handler, so
+    // the page waits for this before it sends anything.
+    post(&FromWorker::Ready);
+}
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+/// Posts a message to the page.
+pub(crate) fn post(msg: &FromWorker) {
+    match protocol::encode(msg) {
+        Ok(value) => {
+            if let Err(e) = scope().post_message(&value) {
+                web_sys::console::error_2(&"wirelens worker: postMessage failed".into(), &e);
+            }
+        }
+        Err(e) => web_sys::console::error_1(&format!("wirelens worker: cannot encode a reply: {e}").into()),
+    }
+}

@@ -1,0 +1,290 @@
+//! The open capture: ingest from `File`s, then pages of packet rows re-read by offset.
+
+use crate::{blob, post};
+use std::cell::RefCell;
+use std::ops::Range;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::File;
+use wirelens_core::index::PacketRow;
+use wirelens_core::source::Format;
+use wirelens_core::{wire, Capture, Ingest};
+use wirelens_web::protocol::{
+    ConversationRow, ErrorInfo, FileSummary, FromWorker, Page, PacketRowView, Summary, ToWorker,
+};
+
+/// Bytes read from a file per step of the ingest.
+const CHUNK: u64 = 4 << 20;
+/// Progress messages are posted at most this often (ms).
+const PROGRESS_EVERY_MS: f64 = 50.0;
+/// A page's rows of one file are read as one slice when it spans at most this much;
+/// otherwise (rows far apart, huge packets) each packet is read on its own.
+const MAX_PAGE_SPAN: u64 = 16 << 20;
+/// Rows one page request may ask for.
+const MAX_PAGE_ROWS: u32 = 10_000;
+
+thread_local! {
+    static STATE: RefCell<State> = RefCell::new(State::default());
+}
+
+#[derive(Default)]
+struct State {
+    /// The newest `Open`; older ingests stop at their next chunk.
+    generation: u32,
+    /// The capture, once its ingest finished.
+    open: Option<Rc<Session>>,
+}
+
+struct Session {
+    generation: u32,
+    capture: Capture,
+    files: Vec<File>,
+}
+
+fn is_current(generation: u32) -> bool {
+    STATE.with_borrow(|s| s.generation == generation)
+}
+
+/// Handles one message from the page.
+pub fn handle(msg: ToWorker) {
+    match msg {
+        ToWorker::Open { generation, files } => {
+            let files: Vec<File> = files.iter().filter_map(|f| f.dyn_into::<File>().ok()).collect();
+            STATE.with_borrow_mut(|s| {
+                s.generation = generation;
+                s.open = None;
+            });
+            spawn_local(ingest(generation, files));
+        }
+        ToWorker::Page { generation, request, start, count } => {
+            let session = STATE.with_borrow(|s| s.open.clone()).filter(|s| s.generation == generation);
+            spawn_local(async move {
+                let page = match session {
+                    Some(session) => session.page(request, start, count.min(MAX_PAGE_ROWS)).await,
+                    None => Page {
+                        generation,
+                        request,
+                        start,
+                        total: 0,
+                        rows: Vec::new(),
+                        error: Some("no capture is open".into()),
+                    },
+                };
+                post(&FromWorker::Page(page));
+            });
+        }
+    }
+}
+
+/// Reads every file through the core, posting progress, then the summary.
+async fn ingest(generation: u32, files: Vec<File>) {
+    let started = js_sys::Date::now();
+    let bytes_total: u64 = files.iter().map(|f| f.size() as u64).sum();
+    let mut ingest = Ingest::new();
+    let mut bytes_done = 0u64;
+    let mut last_progress = f64::NEG_INFINITY;
+    let mut buf = Vec::new();
+    let progress = |ingest: &Ingest, bytes_done: u64| FromWorker::Progress {
+        generation,
+        bytes_done,
+        bytes_total,
+        packets: ingest.packets() as u64,
+    };
+    post(&progress(&ingest, 0));
+    for file in &files {
+        ingest.begin_file(&file.name());
+        let size = file.size() as u64;
+        let mut pos = 0;
+        let mut next = (size > 0).then(|| blob::start(file, 0, CHUNK.min(size)));
+        while let Some(read) = next.take() {
+            let chunk = match read.array().await {
+                Ok(chunk) => chunk,
+                Err(e) => {
+                    if is_current(generation) {
+                        let message = format!("cannot read {}: {e}", file.name());
+                        post(&FromWorker::Failed { generation, message });
+                    }
+                    return;
+                }
+            };
+            if !is_current(generation) {
+                return;
+            }
+            let len = chunk.length() as u64;
+            pos += len;
+            // Have the browser read the next chunk while this one is dissected.
+            if len > 0 && pos < size {
+                next = Some(blob::start(file, pos, (pos + CHUNK).min(size)));
+            }
+            buf.resize(len as usize, 0);
+            chunk.copy_to(&mut buf);
+            ingest.feed(&buf);
+            bytes_done += len;
+            let now = js_sys::Date::now();
+            if now - last_progress >= PROGRESS_EVERY_MS {
+                last_progress = now;
+                post(&progress(&ingest, bytes_done));
+            }
+        }
+        ingest.end_file();
+    }
+    post(&progress(&ingest, bytes_done));
+    let capture = ingest.finish();
+    let summary = summarize(generation, &capture, js_sys::Date::now() - started);
+    STATE.with_borrow_mut(|s| {
+        if s.generation == generation {
+            s.open = Some(Rc::new(Session { generation, capture, files }));
+        }
+    });
+    if is_current(generation) {
+        post(&FromWorker::Loaded(Box::new(summary)));
+    }
+}
+
+fn summarize(generation: u32, capture: &Capture, elapsed_ms: f64) -> Summary {
+    let first_ts = capture.first_ts_ns();
+    let secs = |ns: i64| ns as f64 / 1e9;
+    Summary {
+        generation,
+        packets: capture.packets.len() as u64,
+        bytes: capture.files.iter().map(|f| f.bytes).sum(),
+        elapsed_ms,
+        files: capture
+            .files
+            .iter()
+            .map(|f| FileSummary {
+                name: f.name.clone(),
+                format: format_name(f.format),
+                bytes: f.bytes,
+                packets: f.packets,
+            })
+            .collect(),
+        errors: capture
+            .errors
+            .iter()
+            .map(|e| ErrorInfo { file: e.file.clone(), offset: e.offset, packet: e.packet, message: e.message.clone() })
+            .collect(),
+        conversations: capture
+            .conversations
+            .iter()
+            .map(|c| ConversationRow {
+                proto: c.proto.name().to_ascii_uppercase(),
+                stream: c.stream,
+                a: c.a.to_string(),
+                port_a: c.port_a,
+                b: c.b.to_string(),
+                port_b: c.port_b,
+                frames_ab: c.frames_ab,
+                bytes_ab: c.bytes_ab,
+                frames_ba: c.frames_ba,
+                bytes_ba: c.bytes_ba,
+                rel_start: secs(c.first_ns.saturating_sub(first_ts)),
+                duration: secs(c.duration_ns()),
+            })
+            .collect(),
+    }
+}
+
+fn format_name(format: Option<Format>) -> String {
+    match format {
+        None => String::new(),
+        Some(Format::PcapNg) => "pcapng".into(),
+        Some(Format::Pcap { big_endian, nanos, modified }) => format!(
+            "pcap{} ({}, {})",
+            if modified { " (modified)" } else { "" },
+            if big_endian { "big-endian" } else { "little-endian" },
+            if nanos { "ns" } else { "µs" },
+        ),
+    }
+}
+
+/// Seconds relative to the first packet with 6 decimals, as Wireshark's Time column.
+fn rel_time(ns: i64) -> String {
+    let sign = if ns < 0 { "-" } else { "" };
+    let abs = ns.unsigned_abs();
+    format!("{sign}{}.{:06}", abs / 1_000_000_000, abs % 1_000_000_000 / 1_000)
+}
+
+impl Session {
+    async fn page(&self, request: u32, start: u64, count: u32) -> Page {
+        let packets = &self.capture.packets;
+        let total = packets.len() as u64;
+        let first = start.min(total) as usize;
+        let end = start.saturating_add(count as u64).min(total) as usize;
+        let first_ts = self.capture.first_ts_ns();
+        let mut rows = Vec::with_capacity(end - first);
+        let mut error = None;
+        let mut no = first as u64;
+        // Consecutive rows of one file are read together.
+        for run in packets[first..end].chunk_by(|a, b| a.file == b.file) {
+            let bytes = self.read_run(run).await;
+            if let Err(e) = &bytes {
+                error.get_or_insert_with(|| e.clone());
+            }
+            for (i, row) in run.iter().enumerate() {
+                no += 1;
+                let cols = match &bytes {
+                    Ok((data, ranges)) => Some(wire::columns(self.capture.linktype_of(row), &data[ranges[i].clone()])),
+                    Err(_) => None,
+                };
+                let (src, dst, protocol, info) = match cols {
+                    Some(c) => (c.src, c.dst, c.protocol.to_owned(), c.info),
+                    None => (String::new(), String::new(), String::new(), "(packet bytes unavailable)".into()),
+                };
+                rows.push(PacketRowView {
+                    no,
+                    time: rel_time(row.ts_ns.saturating_sub(first_ts)),
+                    src,
+                    dst,
+                    protocol,
+                    length: row.len,
+                    info,
+                });
+            }
+        }
+        Page { generation: self.generation, request, start, total, rows, error }
+    }
+
+    /// The captured bytes of each row (all in one file), re-read from the `File`: one
+    /// buffer and each row's range in it.
+    async fn read_run(&self, run: &[PacketRow]) -> Result<(Vec<u8>, Vec<Range<usize>>), String> {
+        let Some(file) = run.first().and_then(|r| self.files.get(r.file as usize)) else {
+            return Err("the packet's file is not open".into());
+        };
+        let end_of = |r: &PacketRow| r.offset + r.caplen as u64;
+        let lo = run.iter().map(|r| r.offset).min().unwrap_or(0);
+        let hi = run.iter().map(end_of).max().unwrap_or(lo);
+        let short = || format!("{} is shorter than when it was opened", file.name());
+        if hi - lo <= MAX_PAGE_SPAN {
+            let data = blob::start(file, lo, hi).bytes().await?;
+            if data.len() as u64 != hi - lo {
+                return Err(short());
+            }
+            let ranges = run.iter().map(|r| (r.offset - lo) as usize..(end_of(r) - lo) as usize).collect();
+            Ok((data, ranges))
+        } else {
+            let mut data = Vec::new();
+            let mut ranges = Vec::with_capacity(run.len());
+            for r in run {
+                let bytes = blob::start(file, r.offset, end_of(r)).bytes().await?;
+                if bytes.len() != r.caplen as usize {
+                    return Err(short());
+                }
+                ranges.push(data.len()..data.len() + bytes.len());
+                data.extend_from_slice(&bytes);
+            }
+            Ok((data, ranges))
+        }
+    }
+}
+
+#[cfg(test)]
+mod test {
+    #[test]
+    fn relative_time_has_microseconds() {
+        assert_eq!(super::rel_time(0), "0.000000");
+        assert_eq!(super::rel_time(1_234_567_891), "1.234567");
+        assert_eq!(super::rel_time(-1_500), "-0.000001");
+    }
+}
