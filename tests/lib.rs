@@ -19,7 +19,7 @@ pub fn bin(name: &str) -> PathBuf {
     let path = dir.join(name);
     assert!(
         path.exists(),
-        "{} is not built; run `cargo build --workspace --bins` first (`cargo xtask test` does)",
+        "{} is not built; run `cargo build --workspace --exclude wirelens-web --bins` first (`cargo xtask test` does)",
         path.display()
     );
     path

@@ -1,4 +1,4 @@
-//! Reading capture files (or stdin) into the core, in chunks.
+//! Reading capture files (or stdin) into the core, in chunks, merged into one timeline.
 
 use anyhow::Context as _;
 use std::io::Read;
@@ -6,28 +6,30 @@ use wirelens_core::{Capture, Ingest};
 
 const CHUNK: usize = 1 << 20;
 
-/// Reads every file (`-` is stdin) into one capture. Damaged files are not fatal: their
-/// errors are in `Capture::errors` and every packet before the damage is kept.
+/// Reads every file (`-` is stdin) into one capture, merged by timestamp. Damaged files
+/// are not fatal: their errors are in `Capture::errors` and every packet before the
+/// damage is kept.
 pub fn read_captures(paths: &[String]) -> anyhow::Result<Capture> {
     let mut ingest = Ingest::new();
-    let mut buf = vec![0u8; CHUNK];
+    let mut readers: Vec<Box<dyn Read>> = Vec::with_capacity(paths.len());
     for path in paths {
-        let mut reader: Box<dyn Read> = if path == "-" {
+        let reader: Box<dyn Read> = if path == "-" {
             Box::new(std::io::stdin().lock())
         } else {
             Box::new(std::fs::File::open(path).with_context(|| format!("cannot open {path}"))?)
         };
-        ingest.begin_file(if path == "-" { "<stdin>" } else { path });
-        loop {
-            let n = match reader.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e).with_context(|| format!("cannot read {path}")),
-            };
-            ingest.feed(&buf[..n]);
+        readers.push(reader);
+        ingest.add_file(if path == "-" { "<stdin>" } else { path });
+    }
+    let mut buf = vec![0u8; CHUNK];
+    // The merge asks for the file whose next packet it needs; each read is one chunk.
+    while let Some(file) = ingest.wants() {
+        match readers[file].read(&mut buf) {
+            Ok(0) => ingest.close_file(file),
+            Ok(n) => ingest.feed_file(file, &buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", paths[file])),
         }
-        ingest.end_file();
     }
     Ok(ingest.finish())
 }

@@ -1,6 +1,7 @@
 //! `wirelens`: the analysis core on the command line.
 
 mod conv;
+mod info;
 mod input;
 
 use clap::{Parser, Subcommand};
@@ -18,6 +19,8 @@ struct Cli {
 enum Command {
     /// TCP and UDP conversations, as `tshark -q -z conv,tcp` / `conv,udp`.
     Conv(conv::Args),
+    /// What capinfos tells: format, link types, packets, times, interfaces, drops, errors.
+    Info(info::Args),
 }
 
 fn main() -> ExitCode {
@@ -37,5 +40,6 @@ fn main() -> ExitCode {
 fn run() -> anyhow::Result<ExitCode> {
     match Cli::parse().command {
         Command::Conv(args) => conv::run(&args),
+        Command::Info(args) => info::run(&args),
     }
 }

@@ -1,15 +1,25 @@
 //! The push-based pipeline: bytes of one or more capture files in, packet index and
 //! conversations out.
+//!
+//! Several files (a rotated set, or captures of two interfaces) merge into one timeline
+//! the way `mergecap` merges them: each file is read in order, and the packet with the
+//! earliest timestamp among the files' next packets goes first. The driver feeds whichever
+//! file [`Ingest::wants`] names, so at most about one chunk per file is held back.
 
 use crate::flow::{Direction, FlowTable};
 use crate::index::{PacketRow, NO_FLOW};
-use crate::source::{Event, Format, Interface, RecordReader, SourceError};
+use crate::source::{BlockKind, Event, Format, IfStats, Interface, Record, RecordReader, Section, SourceError};
 use crate::wire;
 use serde::Serialize;
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
+use std::net::IpAddr;
+
+/// How many anomalies are kept in full; the rest are only counted.
+const MAX_ANOMALIES: usize = 1000;
 
 /// A file taking part in an ingest.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct FileInfo {
     /// Name as given by the caller (path or browser file name).
     pub name: String,
@@ -19,16 +29,20 @@ pub struct FileInfo {
     pub bytes: u64,
     /// Packets read from this file.
     pub packets: u64,
+    /// pcapng blocks by kind (`SHB`, `EPB`, …).
+    pub blocks: BTreeMap<&'static str, u64>,
+    /// pcapng sections of this file.
+    pub sections: Vec<Section>,
 }
 
-/// An error in one file, with everything a user needs to find the damage.
+/// An error or anomaly in one file, with everything a user needs to find it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct IngestError {
     /// File name.
     pub file: String,
     /// Byte offset in the file where the damaged record or block starts.
     pub offset: u64,
-    /// Number (1-based, within the file) of the packet that could not be read.
+    /// Number (1-based, within the file) of the packet concerned.
     pub packet: u64,
     /// What was wrong.
     pub message: String,
@@ -36,11 +50,7 @@ pub struct IngestError {
 
 impl fmt::Display for IngestError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: at byte offset {}, packet {}: {}",
-            self.file, self.offset, self.packet, self.message
-        )
+        write!(f, "{}: at byte offset {}, packet {}: {}", self.file, self.offset, self.packet, self.message)
     }
 }
 
@@ -54,22 +64,46 @@ pub struct CaptureInterface {
     /// The interface as the file describes it.
     #[serde(flatten)]
     pub interface: Interface,
+    /// The last statistics the file gave for it (pcapng ISB).
+    pub stats: Option<IfStats>,
+}
+
+/// Decryption secrets found in a file (pcapng DSB).
+#[derive(Clone, Debug, Serialize)]
+pub struct Secrets {
+    /// Index into [`Capture::files`].
+    pub file: u16,
+    /// `secrets_type`.
+    pub kind: u32,
+    /// The secrets.
+    #[serde(skip)]
+    pub data: Vec<u8>,
 }
 
 /// The result of an ingest.
 #[derive(Default, Serialize)]
 pub struct Capture {
-    /// Files, in the order they were fed.
+    /// Files, in the order they were added.
     pub files: Vec<FileInfo>,
     /// Every interface of every file; a packet's `iface` indexes this.
     pub interfaces: Vec<CaptureInterface>,
-    /// One row per packet, in file order.
+    /// One row per packet, in timeline order.
     #[serde(skip)]
     pub packets: Vec<PacketRow>,
+    /// Packet comments: (index into `packets`, comment).
+    pub comments: Vec<(u64, String)>,
+    /// Address-to-name records from the files (pcapng NRB); the first name wins.
+    pub names: BTreeMap<IpAddr, String>,
+    /// Decryption secrets, kept for the dissectors that will use them.
+    pub secrets: Vec<Secrets>,
     /// TCP and UDP conversations, in order of their first packet.
     pub conversations: Vec<crate::flow::Conversation>,
     /// Errors that stopped reading a file; packets before them are kept.
     pub errors: Vec<IngestError>,
+    /// Oddities that did not stop reading (the first thousand).
+    pub anomalies: Vec<IngestError>,
+    /// How many anomalies there were in all.
+    pub anomaly_count: u64,
 }
 
 impl Capture {
@@ -84,115 +118,254 @@ impl Capture {
     }
 }
 
-/// Push-based ingest of capture files: `begin_file`, `feed` chunks, then `finish`.
-pub struct Ingest {
-    capture: Capture,
-    flows: FlowTable,
-    reader: RecordReader,
-    /// Index in `capture.interfaces` of the current file's first interface.
-    iface_base: u32,
-    in_file: bool,
+/// A packet held back until the other files catch up.
+struct Queued {
+    ts_ns: i64,
+    offset: u64,
+    caplen: u32,
+    len: u32,
+    iface: u32,
+    data: Vec<u8>,
+    comments: Vec<String>,
 }
 
-impl Default for Ingest {
-    fn default() -> Self {
-        Self::new()
+#[derive(Default)]
+struct FileState {
+    reader: RecordReader,
+    /// Global interface index of each of this file's interfaces.
+    ifaces: Vec<u32>,
+    queue: VecDeque<Queued>,
+    /// Packet records read from the file (numbers packets in messages).
+    records: u64,
+    ended: bool,
+}
+
+/// The analysis state every packet passes through, in timeline order.
+#[derive(Default)]
+struct Analysis {
+    capture: Capture,
+    flows: FlowTable,
+}
+
+impl Analysis {
+    fn packet(&mut self, file: usize, p: &Record<'_>, iface: u32) {
+        let c = &mut self.capture;
+        let linktype = c.interfaces.get(iface as usize).map_or(u16::MAX, |i| i.interface.linktype);
+        let summary = wire::dissect(linktype, p.data);
+        let (flow, dir) = self.flows.add(&summary, p.ts_ns, p.len).unwrap_or((NO_FLOW, Direction::AToB));
+        for comment in &p.comments {
+            c.comments.push((c.packets.len() as u64, comment.clone()));
+        }
+        c.packets.push(PacketRow {
+            ts_ns: p.ts_ns,
+            offset: p.offset,
+            caplen: p.caplen,
+            len: p.len,
+            flow,
+            iface: iface.min(u16::MAX as u32) as u16,
+            file: file.min(u16::MAX as usize) as u16,
+            flags: if dir == Direction::BToA { PacketRow::FLAG_B_TO_A } else { 0 },
+            _pad: 0,
+        });
     }
+
+    fn anomaly(&mut self, file: usize, offset: u64, packet: u64, message: String) {
+        let c = &mut self.capture;
+        c.anomaly_count += 1;
+        if c.anomalies.len() < MAX_ANOMALIES {
+            c.anomalies.push(IngestError { file: c.files[file].name.clone(), offset, packet, message });
+        }
+    }
+}
+
+/// Push-based ingest of one or more capture files.
+///
+/// One file at a time: `begin_file`, `feed`…, `end_file`, then `finish`. Several files
+/// merged by time: `add_file` each, then `feed_file` whichever [`Ingest::wants`] names
+/// and `close_file` it at its end, then `finish`.
+#[derive(Default)]
+pub struct Ingest {
+    analysis: Analysis,
+    files: Vec<FileState>,
 }
 
 impl Ingest {
     /// An empty ingest.
     pub fn new() -> Self {
-        Self {
-            capture: Capture::default(),
-            flows: FlowTable::default(),
-            reader: RecordReader::new(),
-            iface_base: 0,
-            in_file: false,
-        }
+        Self::default()
     }
 
-    /// Starts the next file. Ends the previous one if it was not ended.
-    pub fn begin_file(&mut self, name: &str) {
-        if self.in_file {
-            self.end_file();
-        }
-        self.capture.files.push(FileInfo { name: name.to_owned(), format: None, bytes: 0, packets: 0 });
-        self.reader = RecordReader::new();
-        self.iface_base = self.capture.interfaces.len() as u32;
-        self.in_file = true;
+    /// Adds a file to read; returns its index.
+    pub fn add_file(&mut self, name: &str) -> usize {
+        self.analysis.capture.files.push(FileInfo { name: name.to_owned(), ..FileInfo::default() });
+        self.files.push(FileState::default());
+        self.files.len() - 1
     }
 
-    /// Feeds the next bytes of the current file, in chunks of any size.
-    pub fn feed(&mut self, chunk: &[u8]) {
-        if !self.in_file {
-            self.begin_file("<input>");
-        }
-        let Self { capture, flows, reader, iface_base, .. } = self;
-        let file_idx = capture.files.len() - 1;
-        reader.feed(chunk, &mut |event| match event {
-            Event::Format(f) => capture.files[file_idx].format = Some(f),
-            Event::Interface(interface) => {
-                capture.interfaces.push(CaptureInterface { file: file_idx as u16, interface })
-            }
-            Event::Packet(rec) => {
-                let iface = *iface_base + rec.iface;
-                let linktype = capture.interfaces.get(iface as usize).map_or(u16::MAX, |i| i.interface.linktype);
-                let summary = wire::dissect(linktype, rec.data);
-                let (flow, dir) = match flows.add(&summary, rec.ts_ns, rec.len) {
-                    Some((id, dir)) => (id, dir),
-                    None => (NO_FLOW, Direction::AToB),
-                };
-                capture.files[file_idx].packets += 1;
-                capture.packets.push(PacketRow {
-                    ts_ns: rec.ts_ns,
-                    offset: rec.offset,
-                    caplen: rec.caplen,
-                    len: rec.len,
-                    flow,
-                    iface: iface.min(u16::MAX as u32) as u16,
-                    file: file_idx as u16,
-                    flags: if dir == Direction::BToA { PacketRow::FLAG_B_TO_A } else { 0 },
-                    _pad: 0,
-                });
-            }
-        });
-        capture.files[file_idx].bytes = reader.bytes_fed();
+    /// The file whose next bytes the merge needs, or None when every file has ended.
+    pub fn wants(&self) -> Option<usize> {
+        self.files.iter().position(|f| !f.ended && f.queue.is_empty())
     }
 
-    /// Ends the current file, recording any error that stopped it.
-    pub fn end_file(&mut self) {
-        if !self.in_file {
+    /// Feeds the next bytes of a file, in chunks of any size.
+    pub fn feed_file(&mut self, file: usize, chunk: &[u8]) {
+        let Some(state) = self.files.get(file) else { return };
+        if state.ended {
             return;
         }
-        self.in_file = false;
-        let file = self.capture.files.last().expect("begin_file pushed a file");
-        if let Some(SourceError { offset, kind }) = self.reader.finish() {
-            let err = IngestError {
-                file: file.name.clone(),
+        // With no other file still open, packets go straight through, uncopied.
+        let direct = self.files.iter().enumerate().all(|(i, f)| i == file || (f.ended && f.queue.is_empty()));
+        let FileState { reader, ifaces, queue, records, .. } = &mut self.files[file];
+        let analysis = &mut self.analysis;
+        reader.feed(chunk, &mut |event| on_event(analysis, file, ifaces, queue, records, direct, event));
+        self.analysis.capture.files[file].bytes = self.files[file].reader.bytes_fed();
+        self.merge();
+    }
+
+    /// Ends a file, recording any error that stopped it.
+    pub fn close_file(&mut self, file: usize) {
+        let Some(state) = self.files.get_mut(file) else { return };
+        if state.ended {
+            return;
+        }
+        state.ended = true;
+        if let Some(SourceError { offset, kind }) = state.reader.finish() {
+            let c = &mut self.analysis.capture;
+            c.errors.push(IngestError {
+                file: c.files[file].name.clone(),
                 offset,
-                packet: file.packets + 1,
+                packet: state.records + 1,
                 message: kind.to_string(),
-            };
-            self.capture.errors.push(err);
+            });
+        }
+        self.merge();
+    }
+
+    /// Starts the next file of a one-at-a-time ingest, ending the previous one.
+    pub fn begin_file(&mut self, name: &str) {
+        self.end_file();
+        self.add_file(name);
+    }
+
+    /// Feeds the next bytes of the file begun last.
+    pub fn feed(&mut self, chunk: &[u8]) {
+        if self.files.last().is_none_or(|f| f.ended) {
+            self.add_file("<input>");
+        }
+        self.feed_file(self.files.len() - 1, chunk);
+    }
+
+    /// Ends the file begun last.
+    pub fn end_file(&mut self) {
+        if let Some(last) = self.files.len().checked_sub(1) {
+            self.close_file(last);
         }
     }
 
     /// Bytes fed so far, over all files.
     pub fn bytes_fed(&self) -> u64 {
-        self.capture.files.iter().map(|f| f.bytes).sum()
+        self.analysis.capture.files.iter().map(|f| f.bytes).sum()
     }
 
-    /// Packets read so far.
+    /// Packets in the timeline so far.
     pub fn packets(&self) -> usize {
-        self.capture.packets.len()
+        self.analysis.capture.packets.len()
     }
 
-    /// Ends the last file and returns the capture.
+    /// Ends every file and returns the capture.
     pub fn finish(mut self) -> Capture {
-        self.end_file();
-        self.capture.conversations = std::mem::take(&mut self.flows.conversations);
-        self.capture
+        for f in 0..self.files.len() {
+            self.close_file(f);
+        }
+        let mut capture = self.analysis.capture;
+        capture.conversations = std::mem::take(&mut self.analysis.flows.conversations);
+        capture
+    }
+
+    /// Moves held-back packets into the timeline while every open file has one queued.
+    fn merge(&mut self) {
+        loop {
+            if self.files.iter().any(|f| !f.ended && f.queue.is_empty()) {
+                return;
+            }
+            let next = self
+                .files
+                .iter()
+                .enumerate()
+                .filter_map(|(i, f)| f.queue.front().map(|q| (q.ts_ns, i)))
+                .min();
+            let Some((_, file)) = next else { return };
+            let Some(q) = self.files[file].queue.pop_front() else { return };
+            let rec = Record {
+                ts_ns: q.ts_ns,
+                offset: q.offset,
+                caplen: q.caplen,
+                len: q.len,
+                iface: 0,
+                data: &q.data,
+                comments: q.comments,
+            };
+            self.analysis.packet(file, &rec, q.iface);
+        }
+    }
+}
+
+fn on_event(
+    a: &mut Analysis,
+    file: usize,
+    ifaces: &mut Vec<u32>,
+    queue: &mut VecDeque<Queued>,
+    records: &mut u64,
+    direct: bool,
+    event: Event<'_>,
+) {
+    let c = &mut a.capture;
+    match event {
+        Event::Format(f) => c.files[file].format = Some(f),
+        Event::Block { kind, .. } => {
+            let name = match kind {
+                BlockKind::Other(_) => "other",
+                k => k.name(),
+            };
+            *c.files[file].blocks.entry(name).or_default() += 1;
+        }
+        Event::Section(s) => c.files[file].sections.push(s),
+        Event::Interface(interface) => {
+            ifaces.push(c.interfaces.len() as u32);
+            c.interfaces.push(CaptureInterface { file: file as u16, interface, stats: None });
+        }
+        Event::Stats(stats) => {
+            if let Some(&global) = ifaces.get(stats.iface as usize) {
+                if let Some(i) = c.interfaces.get_mut(global as usize) {
+                    i.stats = Some(IfStats { iface: global, ..stats });
+                }
+            }
+        }
+        Event::Names(names) => {
+            for (addr, name) in names {
+                c.names.entry(addr).or_insert(name);
+            }
+        }
+        Event::Secrets { kind, data } => c.secrets.push(Secrets { file: file as u16, kind, data }),
+        Event::Anomaly { offset, message } => a.anomaly(file, offset, *records + 1, message),
+        Event::Packet(p) => {
+            *records += 1;
+            c.files[file].packets += 1;
+            let iface = ifaces.get(p.iface as usize).copied().unwrap_or(u32::MAX);
+            if direct {
+                a.packet(file, &p, iface);
+            } else {
+                queue.push_back(Queued {
+                    ts_ns: p.ts_ns,
+                    offset: p.offset,
+                    caplen: p.caplen,
+                    len: p.len,
+                    iface,
+                    data: p.data.to_vec(),
+                    comments: p.comments,
+                });
+            }
+        }
     }
 }
 
@@ -202,4 +375,65 @@ pub fn ingest_bytes(name: &str, bytes: &[u8]) -> Capture {
     ingest.begin_file(name);
     ingest.feed(bytes);
     ingest.finish()
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    /// A pcap file whose packets carry the given timestamps (seconds) and a marker byte.
+    fn pcap(ts: &[(u32, u8)]) -> Vec<u8> {
+        let mut v = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0];
+        for &(sec, mark) in ts {
+            for f in [sec, 0, 1, 1] {
+                v.extend_from_slice(&f.to_le_bytes());
+            }
+            v.push(mark);
+        }
+        v
+    }
+
+    #[test]
+    fn several_files_merge_by_time_whatever_the_chunking() {
+        let a = pcap(&[(1, 1), (4, 4), (5, 5)]);
+        let b = pcap(&[(2, 2), (3, 3), (6, 6), (7, 7)]);
+        for chunk in [1, 3, 17, 1000] {
+            let mut ingest = Ingest::new();
+            let files = [ingest.add_file("a"), ingest.add_file("b")];
+            let mut pos = [0usize; 2];
+            let data = [&a, &b];
+            while let Some(f) = ingest.wants() {
+                let i = files.iter().position(|&x| x == f).unwrap();
+                if pos[i] >= data[i].len() {
+                    ingest.close_file(f);
+                    continue;
+                }
+                let end = (pos[i] + chunk).min(data[i].len());
+                ingest.feed_file(f, &data[i][pos[i]..end]);
+                pos[i] = end;
+            }
+            let c = ingest.finish();
+            let order: Vec<(i64, u16)> = c.packets.iter().map(|p| (p.ts_ns / 1_000_000_000, p.file)).collect();
+            assert_eq!(order, [(1, 0), (2, 1), (3, 1), (4, 0), (5, 0), (6, 1), (7, 1)], "chunk {chunk}");
+            assert_eq!(c.interfaces.len(), 2);
+            assert!(c.errors.is_empty());
+        }
+    }
+
+    #[test]
+    fn damage_keeps_earlier_packets_and_names_file_offset_and_packet() {
+        let mut bytes = pcap(&[(1, 1), (2, 2), (3, 3)]);
+        bytes.truncate(bytes.len() - 3);
+        let c = ingest_bytes("cut.pcap", &bytes);
+        assert_eq!(c.packets.len(), 2);
+        assert_eq!(
+            c.errors,
+            [IngestError {
+                file: "cut.pcap".into(),
+                offset: 24 + 2 * 17,
+                packet: 3,
+                message: "the file is cut short: the last record needs 17 bytes, 14 present".into()
+            }]
+        );
+    }
 }

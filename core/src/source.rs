@@ -1,22 +1,29 @@
-//! Capture formats: classic pcap (both byte orders, µs/ns, modified) and pcapng, read
-//! push-style from chunks of any size.
+//! Capture formats: classic pcap (both byte orders, µs/ns, Kuznetzov's modified format)
+//! and pcapng (every standard block, several sections and interfaces), read push-style
+//! from chunks of any size.
 //!
 //! [`RecordReader::feed`] takes bytes as they arrive; a record may straddle two chunks.
-//! Complete records are handed to a callback with their absolute file offset, so the
-//! packet bytes need not be kept: they can be re-read from the file later.
+//! Everything the file says is handed to a callback as an [`Event`], packets with their
+//! absolute file offset, so packet bytes need not be kept: they can be re-read later.
+//! What libpcap refuses to open we refuse too, with the same reason.
 
 use pcap_parser::nom;
 use pcap_parser::pcapng::{
     parse_block_be, parse_block_le, parse_sectionheaderblock, Block, InterfaceDescriptionBlock,
+    OptionCode, PcapNGOption,
 };
-use pcap_parser::{PcapError, PcapHeader};
+use pcap_parser::PcapError;
 use serde::Serialize;
 use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// The largest record we accept. Real captures stay far below this (Wireshark's own
 /// maximum snapshot length is 256 KiB); anything larger is corruption, and refusing it
 /// keeps a damaged length field from making us buffer gigabytes.
 pub const MAX_RECORD: usize = 64 * 1024 * 1024;
+
+/// libpcap's sanity limit for a Section Header Block (BT_SHB_INSANE_MAX).
+const MAX_SHB: usize = 1024 * 1024;
 
 /// A capture file format, as detected from its magic bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -34,15 +41,134 @@ pub enum Format {
     PcapNg,
 }
 
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Format::Pcap { modified: true, .. } => write!(f, "modified pcap (Kuznetzov)"),
+            Format::Pcap { big_endian, nanos, .. } => write!(
+                f,
+                "pcap ({}, {})",
+                if *big_endian { "big-endian" } else { "little-endian" },
+                if *nanos { "nanosecond timestamps" } else { "microsecond timestamps" }
+            ),
+            Format::PcapNg => write!(f, "pcapng"),
+        }
+    }
+}
+
+/// One pcapng section (a classic pcap file has none).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Section {
+    /// Byte order of the section.
+    pub big_endian: bool,
+    /// `shb_hardware`.
+    pub hardware: Option<String>,
+    /// `shb_os`.
+    pub os: Option<String>,
+    /// `shb_userappl`: the application that wrote the file.
+    pub application: Option<String>,
+    /// `opt_comment`s.
+    pub comments: Vec<String>,
+}
+
 /// One interface (pcap file header or pcapng IDB).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Interface {
     /// Link-layer type (LINKTYPE_*).
     pub linktype: u16,
-    /// Snapshot length declared for the interface.
+    /// Snapshot length declared for the interface (0: unlimited).
     pub snaplen: u32,
-    /// `if_name`, when the capture carries one.
+    /// `if_name`.
     pub name: Option<String>,
+    /// `if_description`.
+    pub description: Option<String>,
+    /// `if_filter`, when it is a libpcap filter string.
+    pub filter: Option<String>,
+    /// `if_os`.
+    pub os: Option<String>,
+    /// Timestamp units per second.
+    pub ts_per_sec: u64,
+}
+
+/// Interface statistics (pcapng ISB): the counters the capturing host reported.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct IfStats {
+    /// Interface index within the file.
+    pub iface: u32,
+    /// When the statistics were taken, ns since the epoch.
+    pub ts_ns: i64,
+    /// `isb_ifrecv`: packets received by the interface.
+    pub received: Option<u64>,
+    /// `isb_ifdrop`: packets dropped by the interface.
+    pub dropped: Option<u64>,
+    /// `isb_filteraccept`: packets accepted by the filter.
+    pub filter_accepted: Option<u64>,
+    /// `isb_osdrop`: packets dropped by the operating system.
+    pub os_dropped: Option<u64>,
+    /// `isb_usrdeliv`: packets delivered to the capturing application.
+    pub delivered: Option<u64>,
+}
+
+/// Kinds of pcapng block, for counting and for conformance checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum BlockKind {
+    /// Section Header Block.
+    Shb,
+    /// Interface Description Block.
+    Idb,
+    /// Enhanced Packet Block.
+    Epb,
+    /// Simple Packet Block.
+    Spb,
+    /// Obsolete Packet Block.
+    Pb,
+    /// Name Resolution Block.
+    Nrb,
+    /// Interface Statistics Block.
+    Isb,
+    /// Decryption Secrets Block.
+    Dsb,
+    /// Custom Block (copyable).
+    Cb,
+    /// Custom Block (do not copy).
+    Dcb,
+    /// Any other block type, skipped.
+    Other(u32),
+}
+
+impl BlockKind {
+    fn of(block_type: u32) -> Self {
+        match block_type {
+            0x0a0d_0d0a => Self::Shb,
+            0x0000_0001 => Self::Idb,
+            0x0000_0006 => Self::Epb,
+            0x0000_0003 => Self::Spb,
+            0x0000_0002 => Self::Pb,
+            0x0000_0004 => Self::Nrb,
+            0x0000_0005 => Self::Isb,
+            0x0000_000a => Self::Dsb,
+            0x0000_0bad => Self::Cb,
+            0x4000_0bad => Self::Dcb,
+            t => Self::Other(t),
+        }
+    }
+
+    /// The abbreviation the pcapng specification uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Shb => "SHB",
+            Self::Idb => "IDB",
+            Self::Epb => "EPB",
+            Self::Spb => "SPB",
+            Self::Pb => "PB",
+            Self::Nrb => "NRB",
+            Self::Isb => "ISB",
+            Self::Dsb => "DSB",
+            Self::Cb => "CB",
+            Self::Dcb => "DCB",
+            Self::Other(_) => "unknown",
+        }
+    }
 }
 
 /// One packet record, borrowed from the reader's buffer.
@@ -60,6 +186,8 @@ pub struct Record<'a> {
     pub iface: u32,
     /// The captured bytes.
     pub data: &'a [u8],
+    /// Packet comments (pcapng `opt_comment`).
+    pub comments: Vec<String>,
 }
 
 /// What the reader reports, in file order.
@@ -67,10 +195,37 @@ pub struct Record<'a> {
 pub enum Event<'a> {
     /// The format was recognised.
     Format(Format),
+    /// A pcapng block was read (before the event it produces, if any).
+    Block {
+        /// Which block.
+        kind: BlockKind,
+        /// Its offset in the file.
+        offset: u64,
+    },
+    /// A new pcapng section began.
+    Section(Section),
     /// A new interface; its index is the number of interfaces announced before it.
     Interface(Interface),
     /// A packet.
     Packet(Record<'a>),
+    /// Interface statistics.
+    Stats(IfStats),
+    /// Address-to-name records (pcapng NRB).
+    Names(Vec<(IpAddr, String)>),
+    /// Decryption secrets (pcapng DSB), kept for later use.
+    Secrets {
+        /// `secrets_type` (e.g. 0x544c534b for a TLS key log).
+        kind: u32,
+        /// The secrets.
+        data: Vec<u8>,
+    },
+    /// Something odd that does not stop reading (e.g. caplen larger than the snaplen).
+    Anomaly {
+        /// Offset of the record or block.
+        offset: u64,
+        /// What is odd.
+        message: String,
+    },
 }
 
 /// Why a file could not be read (further).
@@ -95,15 +250,10 @@ pub enum SourceErrorKind {
         /// The claimed length.
         claimed: u64,
     },
-    /// A pcapng block is malformed.
-    BadBlock {
+    /// The file header or a block is invalid.
+    Invalid {
         /// What was wrong.
         detail: String,
-    },
-    /// A packet names an interface that was never described.
-    UnknownInterface {
-        /// The interface id.
-        id: u32,
     },
 }
 
@@ -113,7 +263,7 @@ impl fmt::Display for SourceErrorKind {
             Self::Empty => write!(f, "the file is empty"),
             Self::NotACapture { magic } => write!(
                 f,
-                "not a pcap or pcapng file (starts with {:02x} {:02x} {:02x} {:02x})",
+                "not a pcap or pcapng file (it starts with {:02x} {:02x} {:02x} {:02x})",
                 magic[0], magic[1], magic[2], magic[3]
             ),
             Self::Truncated { needed, present } => write!(
@@ -123,10 +273,7 @@ impl fmt::Display for SourceErrorKind {
             Self::RecordTooLarge { claimed } => {
                 write!(f, "a record claims {claimed} bytes, more than any real packet")
             }
-            Self::BadBlock { detail } => write!(f, "malformed pcapng block: {detail}"),
-            Self::UnknownInterface { id } => {
-                write!(f, "packet refers to interface {id}, which was never described")
-            }
+            Self::Invalid { detail } => f.write_str(detail),
         }
     }
 }
@@ -140,20 +287,31 @@ pub struct SourceError {
     pub kind: SourceErrorKind,
 }
 
+fn invalid(detail: impl Into<String>) -> SourceErrorKind {
+    SourceErrorKind::Invalid { detail: detail.into() }
+}
+
+#[derive(Clone, Copy)]
+struct PcapHeader {
+    big_endian: bool,
+    nanos: bool,
+    modified: bool,
+    snaplen: u32,
+}
+
 enum State {
-    /// Waiting for the first 4 bytes.
+    /// Waiting for the first bytes.
     Start,
-    Pcap { header: PcapHeader },
+    Pcap(PcapHeader),
     PcapNg(NgState),
     /// An error stopped reading; everything after it is ignored.
     Failed,
 }
 
 struct NgInterface {
-    /// Units per second.
-    resolution: u64,
-    /// Seconds added to every timestamp.
+    ts_per_sec: u64,
     offset_s: i64,
+    snaplen: u32,
 }
 
 #[derive(Default)]
@@ -197,13 +355,7 @@ enum Step {
 impl RecordReader {
     /// A reader at the start of a file.
     pub fn new() -> Self {
-        Self {
-            state: State::Start,
-            pending: Vec::new(),
-            pending_offset: 0,
-            fed: 0,
-            error: None,
-        }
+        Self { state: State::Start, pending: Vec::new(), pending_offset: 0, fed: 0, error: None }
     }
 
     /// Total bytes fed so far.
@@ -216,7 +368,7 @@ impl RecordReader {
         self.error.as_ref()
     }
 
-    /// Feeds the next chunk of the file; `on_event` sees every complete record in it.
+    /// Feeds the next chunk of the file; `on_event` sees everything complete in it.
     pub fn feed(&mut self, chunk: &[u8], on_event: &mut dyn FnMut(Event<'_>)) {
         self.fed += chunk.len() as u64;
         if matches!(self.state, State::Failed) {
@@ -249,17 +401,13 @@ impl RecordReader {
                 self.fail(0, SourceErrorKind::Empty);
             } else if !self.pending.is_empty() {
                 let present = self.pending.len() as u64;
-                let needed = match self.state {
-                    State::Start => 4,
-                    _ => self.needed_for_pending().unwrap_or(present + 1),
-                };
-                self.fail(
-                    self.pending_offset,
-                    SourceErrorKind::Truncated {
-                        needed: needed.max(present + 1),
-                        present,
-                    },
-                );
+                let needed = self.needed_for_pending().unwrap_or(present + 1).max(present + 1);
+                self.fail(self.pending_offset, SourceErrorKind::Truncated { needed, present });
+            } else if let State::PcapNg(ng) = &self.state {
+                if ng.total_ifaces == 0 {
+                    // libpcap: "the capture file has no Interface Description Blocks".
+                    self.fail(0, invalid("the capture file has no Interface Description Blocks"));
+                }
             }
         }
         self.pending = Vec::new();
@@ -276,26 +424,26 @@ impl RecordReader {
     fn needed_for_pending(&self) -> Option<u64> {
         let p = &self.pending;
         match &self.state {
-            State::Pcap { header } => {
-                let hdr = if header.is_modified_format() { 24 } else { 16 };
+            State::Start => Some(if p.starts_with(&PCAPNG_SHB) { 28 } else { 24 }),
+            State::Pcap(h) => {
+                let hdr = if h.modified { 24 } else { 16 };
                 if p.len() < 12 {
                     return Some(hdr);
                 }
-                let caplen = read_u32(&p[8..12], header.is_bigendian());
-                Some(hdr + caplen as u64)
+                Some(hdr + read_u32(&p[8..12], h.big_endian) as u64)
             }
             State::PcapNg(ng) => {
                 if p.len() < 8 {
                     return Some(12);
                 }
-                let be = if p[..4] == [0x0a, 0x0d, 0x0d, 0x0a] {
-                    p[8..].len() >= 4 && p[8..12] == [0x1a, 0x2b, 0x3c, 0x4d]
+                let be = if p.starts_with(&PCAPNG_SHB) {
+                    p.len() >= 12 && p[8..12] == [0x1a, 0x2b, 0x3c, 0x4d]
                 } else {
                     ng.big_endian
                 };
                 Some(read_u32(&p[4..8], be) as u64)
             }
-            _ => None,
+            State::Failed => None,
         }
     }
 
@@ -307,31 +455,36 @@ impl RecordReader {
             if rest.is_empty() {
                 return pos;
             }
+            let offset = base + pos as u64;
             let step = match &mut self.state {
                 State::Failed => return pos,
                 State::Start => start(rest, &mut self.state, on_event),
-                State::Pcap { header } => pcap_record(header, rest, base + pos as u64, on_event),
-                State::PcapNg(ng) => ng_block(ng, rest, base + pos as u64, on_event),
+                State::Pcap(header) => pcap_record(header, rest, offset, on_event),
+                State::PcapNg(ng) => ng_block(ng, rest, offset, on_event),
             };
             match step {
                 Step::Consumed(n) => pos += n,
                 Step::NeedMore(total) => {
-                    if let Some(total) = total {
-                        if total > MAX_RECORD {
-                            self.fail(
-                                base + pos as u64,
-                                SourceErrorKind::RecordTooLarge { claimed: total as u64 },
-                            );
-                        }
+                    if let Some(total) = total.filter(|&t| t > MAX_RECORD) {
+                        self.fail(offset, SourceErrorKind::RecordTooLarge { claimed: total as u64 });
                     }
                     return pos;
                 }
                 Step::Fail(kind) => {
-                    self.fail(base + pos as u64, kind);
+                    self.fail(offset, kind);
                     return pos;
                 }
             }
         }
+    }
+}
+
+fn read_u16(b: &[u8], big_endian: bool) -> u16 {
+    let a = [b[0], b[1]];
+    if big_endian {
+        u16::from_be_bytes(a)
+    } else {
+        u16::from_le_bytes(a)
     }
 }
 
@@ -344,68 +497,88 @@ fn read_u32(b: &[u8], big_endian: bool) -> u32 {
     }
 }
 
+fn read_u64(b: &[u8], big_endian: bool) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[..8]);
+    if big_endian {
+        u64::from_be_bytes(a)
+    } else {
+        u64::from_le_bytes(a)
+    }
+}
+
 const PCAPNG_SHB: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
 
+/// Recognises the file: pcapng by its SHB type, pcap by its magic and 24-byte header.
 fn start(buf: &[u8], state: &mut State, on_event: &mut dyn FnMut(Event<'_>)) -> Step {
     if buf.len() < 4 {
-        return Step::NeedMore(Some(4));
+        return Step::NeedMore(None);
     }
     if buf[..4] == PCAPNG_SHB {
         on_event(Event::Format(Format::PcapNg));
         *state = State::PcapNg(NgState::default());
         return Step::Consumed(0);
     }
+    let magic = [buf[0], buf[1], buf[2], buf[3]];
+    let (big_endian, nanos, modified) = match u32::from_le_bytes(magic) {
+        0xa1b2_c3d4 => (false, false, false),
+        0xa1b2_3c4d => (false, true, false),
+        0xa1b2_cd34 => (false, false, true),
+        0xd4c3_b2a1 => (true, false, false),
+        0x4d3c_b2a1 => (true, true, false),
+        0x34cd_b2a1 => (true, false, true),
+        _ => return Step::Fail(SourceErrorKind::NotACapture { magic }),
+    };
     if buf.len() < 24 {
-        let magic = u32::from_le_bytes([buf[0], buf[1], buf[2], buf[3]]);
-        if !matches!(
-            magic,
-            0xa1b2_c3d4 | 0xa1b2_3c4d | 0xa1b2_cd34 | 0xd4c3_b2a1 | 0x4d3c_b2a1 | 0x34cd_b2a1
-        ) {
-            return Step::Fail(SourceErrorKind::NotACapture { magic: [buf[0], buf[1], buf[2], buf[3]] });
-        }
         return Step::NeedMore(Some(24));
     }
-    match pcap_parser::parse_pcap_header(buf) {
-        Ok((_, header)) => {
-            on_event(Event::Format(Format::Pcap {
-                big_endian: header.is_bigendian(),
-                nanos: header.is_nanosecond_precision(),
-                modified: header.is_modified_format(),
-            }));
-            // The low 16 bits hold the link type; the upper bits may carry FCS info.
-            let linktype = (header.network.0 as u32 & 0xffff) as u16;
-            on_event(Event::Interface(Interface { linktype, snaplen: header.snaplen, name: None }));
-            *state = State::Pcap { header };
-            Step::Consumed(24)
-        }
-        Err(_) => Step::Fail(SourceErrorKind::NotACapture { magic: [buf[0], buf[1], buf[2], buf[3]] }),
+    let (major, minor) = (read_u16(&buf[4..6], big_endian), read_u16(&buf[6..8], big_endian));
+    // libpcap reads 2.4, and 2.2/2.3 files (identical records); Wireshark likewise.
+    if major != 2 || minor > 4 {
+        return Step::Fail(invalid(format!("unsupported pcap savefile version {major}.{minor}")));
     }
+    let snaplen = read_u32(&buf[16..20], big_endian);
+    let network = read_u32(&buf[20..24], big_endian);
+    // Bits 16–25 are reserved; the top bits may carry the FCS length (pcap spec §4).
+    if network & 0x03ff_0000 != 0 {
+        return Step::Fail(invalid(format!("savefile linktype reserved field not zero (0x{:08x})", network & 0x03ff_0000)));
+    }
+    on_event(Event::Format(Format::Pcap { big_endian, nanos, modified }));
+    on_event(Event::Interface(Interface {
+        linktype: (network & 0xffff) as u16,
+        snaplen,
+        ts_per_sec: if nanos { 1_000_000_000 } else { 1_000_000 },
+        ..Interface::default()
+    }));
+    *state = State::Pcap(PcapHeader { big_endian, nanos, modified, snaplen });
+    Step::Consumed(24)
 }
 
-fn pcap_record(
-    header: &PcapHeader,
-    buf: &[u8],
-    offset: u64,
-    on_event: &mut dyn FnMut(Event<'_>),
-) -> Step {
-    let be = header.is_bigendian();
-    let hdr_len = if header.is_modified_format() { 24 } else { 16 };
+fn pcap_record(h: &PcapHeader, buf: &[u8], offset: u64, on_event: &mut dyn FnMut(Event<'_>)) -> Step {
+    let hdr_len = if h.modified { 24 } else { 16 };
     if buf.len() < 16 {
         return Step::NeedMore(None);
     }
-    let ts_sec = read_u32(&buf[0..4], be);
-    let ts_frac = read_u32(&buf[4..8], be);
-    let caplen = read_u32(&buf[8..12], be);
-    let len = read_u32(&buf[12..16], be);
+    let be = h.big_endian;
+    let (ts_sec, ts_frac) = (read_u32(&buf[0..4], be), read_u32(&buf[4..8], be));
+    let (caplen, len) = (read_u32(&buf[8..12], be), read_u32(&buf[12..16], be));
     let total = hdr_len + caplen as usize;
     if buf.len() < total {
         return Step::NeedMore(Some(total));
     }
-    let frac_ns = if header.is_nanosecond_precision() {
-        ts_frac as i64
-    } else {
-        ts_frac as i64 * 1000
-    };
+    if h.snaplen != 0 && caplen > h.snaplen {
+        on_event(Event::Anomaly {
+            offset,
+            message: format!("captured length {caplen} is larger than the snapshot length {}", h.snaplen),
+        });
+    }
+    if caplen > len {
+        on_event(Event::Anomaly {
+            offset,
+            message: format!("captured length {caplen} is larger than the original length {len}"),
+        });
+    }
+    let frac_ns = if h.nanos { ts_frac as i64 } else { ts_frac as i64 * 1000 };
     on_event(Event::Packet(Record {
         ts_ns: ts_sec as i64 * 1_000_000_000 + frac_ns,
         offset: offset + hdr_len as u64,
@@ -413,6 +586,7 @@ fn pcap_record(
         len,
         iface: 0,
         data: &buf[hdr_len..total],
+        comments: Vec::new(),
     }));
     Step::Consumed(total)
 }
@@ -422,73 +596,115 @@ fn ng_block(ng: &mut NgState, buf: &[u8], offset: u64, on_event: &mut dyn FnMut(
         return Step::NeedMore(None);
     }
     let is_shb = buf[..4] == PCAPNG_SHB;
+    let mut big_endian = ng.big_endian;
     if is_shb {
-        // The byte-order magic decides the order of this section.
-        ng.big_endian = buf[8..12] == [0x1a, 0x2b, 0x3c, 0x4d];
+        big_endian = match buf[8..12] {
+            [0x1a, 0x2b, 0x3c, 0x4d] => true,
+            [0x4d, 0x3c, 0x2b, 0x1a] => false,
+            _ => return Step::Fail(invalid("Section Header Block has an invalid byte-order magic")),
+        };
     }
-    let block_len = read_u32(&buf[4..8], ng.big_endian) as usize;
-    if block_len < 12 || block_len % 4 != 0 {
-        return Step::Fail(SourceErrorKind::BadBlock {
-            detail: format!("block length {block_len} is not a multiple of 4 of at least 12"),
-        });
+    let block_type = read_u32(&buf[0..4], big_endian);
+    let block_len = read_u32(&buf[4..8], big_endian) as usize;
+    if is_shb && !(28..=MAX_SHB).contains(&block_len) {
+        return Step::Fail(invalid(format!("Section Header Block has invalid length {block_len}")));
+    }
+    if block_len < 12 {
+        return Step::Fail(invalid(format!("block has a length of {block_len} < 12")));
+    }
+    if block_len % 4 != 0 {
+        return Step::Fail(invalid(format!("block has a length of {block_len} that is not a multiple of 4")));
     }
     if buf.len() < block_len {
         return Step::NeedMore(Some(block_len));
     }
-    let block_bytes = &buf[..block_len];
-    let trailer = read_u32(&block_bytes[block_len - 4..], ng.big_endian) as usize;
+    let bytes = &buf[..block_len];
+    let trailer = read_u32(&bytes[block_len - 4..], big_endian) as usize;
     if trailer != block_len {
-        return Step::Fail(SourceErrorKind::BadBlock {
-            detail: format!("leading length {block_len} and trailing length {trailer} differ"),
-        });
+        return Step::Fail(invalid(format!(
+            "block total length in header {block_len} and trailer {trailer} don't match"
+        )));
+    }
+    let kind = BlockKind::of(block_type);
+    on_event(Event::Block { kind, offset });
+    if is_shb {
+        let (major, minor) = (read_u16(&bytes[12..14], big_endian), read_u16(&bytes[14..16], big_endian));
+        if major != 1 || minor != 0 {
+            return Step::Fail(invalid(format!("unsupported pcapng savefile version {major}.{minor}")));
+        }
+        ng.big_endian = big_endian;
+    }
+    if kind == BlockKind::Pb {
+        return packet_block(ng, bytes, offset, on_event);
     }
     let parsed = if is_shb {
-        parse_sectionheaderblock(block_bytes).map(|(r, b)| (r, Block::SectionHeader(b)))
-    } else if ng.big_endian {
-        parse_block_be(block_bytes)
+        parse_sectionheaderblock(bytes).map(|(r, b)| (r, Block::SectionHeader(b)))
+    } else if big_endian {
+        parse_block_be(bytes)
     } else {
-        parse_block_le(block_bytes)
+        parse_block_le(bytes)
     };
     let block = match parsed {
         Ok((_, block)) => block,
-        Err(e) => return Step::Fail(SourceErrorKind::BadBlock { detail: describe(&e) }),
+        Err(e) => return Step::Fail(invalid(format!("malformed {} block: {}", kind.name(), describe(&e)))),
     };
     match block {
-        Block::SectionHeader(_) => {
+        Block::SectionHeader(shb) => {
             ng.section_ifaces.clear();
             ng.section_base = ng.total_ifaces;
+            on_event(Event::Section(Section {
+                big_endian,
+                hardware: option_str(&shb.options, OptionCode::ShbHardware),
+                os: option_str(&shb.options, OptionCode::ShbOs),
+                application: option_str(&shb.options, OptionCode::ShbUserAppl),
+                comments: comments(&shb.options),
+            }));
         }
         Block::InterfaceDescription(idb) => {
-            on_event(Event::Interface(interface_of(&idb)));
-            ng.section_ifaces.push(NgInterface {
-                resolution: ts_resolution(idb.if_tsresol),
-                offset_s: idb.if_tsoffset,
-            });
+            let (ts_per_sec, offset_s) = match idb_time_options(&idb, big_endian) {
+                Ok(t) => t,
+                Err(detail) => return Step::Fail(invalid(detail)),
+            };
+            let mut iface = interface_of(&idb);
+            iface.ts_per_sec = ts_per_sec;
+            ng.section_ifaces.push(NgInterface { ts_per_sec, offset_s, snaplen: idb.snaplen });
             ng.total_ifaces += 1;
+            on_event(Event::Interface(iface));
         }
         Block::EnhancedPacket(epb) => {
             let Some(iface) = ng.section_ifaces.get(epb.if_id as usize) else {
-                return Step::Fail(SourceErrorKind::UnknownInterface { id: epb.if_id });
+                return Step::Fail(no_interface(epb.if_id, ng));
             };
-            let caplen = epb.caplen.min(epb.data.len() as u32);
+            if epb.caplen as usize > epb.data.len() {
+                return Step::Fail(invalid(format!(
+                    "Enhanced Packet Block claims {} captured bytes but holds {}",
+                    epb.caplen,
+                    epb.data.len()
+                )));
+            }
+            check_lengths(iface, epb.caplen, epb.origlen, offset, on_event);
             let ts = ((epb.ts_high as u64) << 32) | epb.ts_low as u64;
             on_event(Event::Packet(Record {
-                ts_ns: ts_to_ns(ts, iface.resolution, iface.offset_s),
+                ts_ns: ts_to_ns(ts, iface.ts_per_sec, iface.offset_s),
                 // EPB body: type, length, if_id, ts_high, ts_low, caplen, origlen = 28 bytes.
                 offset: offset + 28,
-                caplen,
+                caplen: epb.caplen,
                 len: epb.origlen,
                 iface: ng.section_base + epb.if_id,
-                data: &epb.data[..caplen as usize],
+                data: &epb.data[..epb.caplen as usize],
+                comments: comments(&epb.options),
             }));
         }
         Block::SimplePacket(spb) => {
-            // RFC draft-ietf-opsawg-pcapng §4.4: an SPB belongs to the first interface; its
-            // captured length is the smaller of the original length and the snap length.
-            if ng.section_ifaces.is_empty() {
-                return Step::Fail(SourceErrorKind::UnknownInterface { id: 0 });
+            // pcapng §4.3: an SPB belongs to the first interface; its captured length is
+            // the smaller of the original length and the interface's snap length.
+            let Some(iface) = ng.section_ifaces.first() else {
+                return Step::Fail(no_interface(0, ng));
+            };
+            let mut caplen = (spb.origlen as usize).min(spb.data.len());
+            if iface.snaplen != 0 {
+                caplen = caplen.min(iface.snaplen as usize);
             }
-            let caplen = (spb.origlen as usize).min(spb.data.len());
             on_event(Event::Packet(Record {
                 ts_ns: 0,
                 offset: offset + 12,
@@ -496,41 +712,230 @@ fn ng_block(ng: &mut NgState, buf: &[u8], offset: u64, on_event: &mut dyn FnMut(
                 len: spb.origlen,
                 iface: ng.section_base,
                 data: &spb.data[..caplen],
+                comments: Vec::new(),
             }));
         }
+        Block::NameResolution(nrb) => {
+            let mut names = Vec::new();
+            for rec in &nrb.nr {
+                names.extend(name_record(rec.record_type.0, rec.record_value));
+            }
+            on_event(Event::Names(names));
+        }
+        Block::InterfaceStatistics(isb) => {
+            let Some(iface) = ng.section_ifaces.get(isb.if_id as usize) else {
+                return Step::Fail(no_interface(isb.if_id, ng));
+            };
+            let ts = ((isb.ts_high as u64) << 32) | isb.ts_low as u64;
+            let counter = |code: OptionCode| {
+                isb.options.iter().find(|o| o.code == code && value(o).len() == 8).map(|o| read_u64(value(o), big_endian))
+            };
+            on_event(Event::Stats(IfStats {
+                iface: ng.section_base + isb.if_id,
+                ts_ns: ts_to_ns(ts, iface.ts_per_sec, iface.offset_s),
+                received: counter(OptionCode::IsbIfRecv),
+                dropped: counter(OptionCode::IsbIfDrop),
+                filter_accepted: counter(OptionCode::IsbFilterAccept),
+                os_dropped: counter(OptionCode::IsbOsDrop),
+                delivered: counter(OptionCode::IsbUsrDeliv),
+            }));
+        }
+        Block::DecryptionSecrets(dsb) => {
+            on_event(Event::Secrets { kind: dsb.secrets_type.0, data: dsb.data.to_vec() });
+        }
+        // Custom blocks, systemd journal entries, process information and unknown blocks
+        // are skipped: their length is known, so the next block is found regardless.
         _ => {}
     }
     Step::Consumed(block_len)
 }
 
-fn interface_of(idb: &InterfaceDescriptionBlock<'_>) -> Interface {
-    Interface {
-        linktype: (idb.linktype.0 as u32 & 0xffff) as u16,
-        snaplen: idb.snaplen,
-        name: idb.if_name().and_then(|r| r.ok()).map(str::to_owned),
+fn no_interface(id: u32, ng: &NgState) -> SourceErrorKind {
+    if ng.total_ifaces == 0 {
+        invalid("the capture file has a packet block before any Interface Description Blocks")
+    } else {
+        invalid(format!("a block refers to interface {id}, which this section never described"))
     }
 }
 
-/// Units per second for an `if_tsresol` value: 10^n, or 2^n when the top bit is set
-/// (pcapng §4.2). Out-of-range values fall back to the default, microseconds.
-fn ts_resolution(tsresol: u8) -> u64 {
-    let n = u32::from(tsresol & 0x7f);
-    let r = if tsresol & 0x80 != 0 { 1u64.checked_shl(n) } else { 10u64.checked_pow(n) };
-    r.filter(|_| n < 64).unwrap_or(1_000_000)
+fn check_lengths(iface: &NgInterface, caplen: u32, origlen: u32, offset: u64, on_event: &mut dyn FnMut(Event<'_>)) {
+    if iface.snaplen != 0 && caplen > iface.snaplen {
+        on_event(Event::Anomaly {
+            offset,
+            message: format!("captured length {caplen} is larger than the snapshot length {}", iface.snaplen),
+        });
+    }
+    if caplen > origlen {
+        on_event(Event::Anomaly {
+            offset,
+            message: format!("captured length {caplen} is larger than the original length {origlen}"),
+        });
+    }
 }
 
-/// Converts a pcapng timestamp in `resolution` units per second to nanoseconds.
-fn ts_to_ns(ts: u64, resolution: u64, offset_s: i64) -> i64 {
-    let resolution = resolution.max(1) as i128;
-    let ns = (ts as i128 / resolution) * 1_000_000_000
-        + (ts as i128 % resolution) * 1_000_000_000 / resolution
+/// The obsolete Packet Block (pcapng appendix): like an EPB with a 16-bit interface id
+/// and a drop counter; pcap-parser does not decode it.
+fn packet_block(ng: &NgState, bytes: &[u8], offset: u64, on_event: &mut dyn FnMut(Event<'_>)) -> Step {
+    let be = ng.big_endian;
+    if bytes.len() < 32 {
+        return Step::Fail(invalid(format!("Packet Block is {} bytes, shorter than its 32-byte minimum", bytes.len())));
+    }
+    let if_id = read_u16(&bytes[8..10], be) as u32;
+    let Some(iface) = ng.section_ifaces.get(if_id as usize) else {
+        return Step::Fail(no_interface(if_id, ng));
+    };
+    let ts = ((read_u32(&bytes[12..16], be) as u64) << 32) | read_u32(&bytes[16..20], be) as u64;
+    let caplen = read_u32(&bytes[20..24], be);
+    let origlen = read_u32(&bytes[24..28], be);
+    let data_end = 28usize.saturating_add(caplen as usize);
+    if data_end > bytes.len() - 4 {
+        return Step::Fail(invalid(format!("Packet Block claims {caplen} captured bytes but holds {}", bytes.len() - 32)));
+    }
+    check_lengths(iface, caplen, origlen, offset, on_event);
+    let options = &bytes[(28 + (caplen as usize).div_ceil(4) * 4).min(bytes.len() - 4)..bytes.len() - 4];
+    on_event(Event::Packet(Record {
+        ts_ns: ts_to_ns(ts, iface.ts_per_sec, iface.offset_s),
+        offset: offset + 28,
+        caplen,
+        len: origlen,
+        iface: ng.section_base + if_id,
+        data: &bytes[28..data_end],
+        comments: raw_comments(options, be),
+    }));
+    Step::Consumed(bytes.len())
+}
+
+/// Walks raw pcapng options and returns the comments (used where pcap-parser does not
+/// parse the options for us).
+fn raw_comments(mut options: &[u8], be: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    while options.len() >= 4 {
+        let (code, len) = (read_u16(&options[0..2], be), read_u16(&options[2..4], be) as usize);
+        if code == 0 || options.len() < 4 + len {
+            break;
+        }
+        if code == 1 {
+            out.push(String::from_utf8_lossy(&options[4..4 + len]).into_owned());
+        }
+        options = &options[(4 + len.div_ceil(4) * 4).min(options.len())..];
+    }
+    out
+}
+
+/// `if_tsresol` and `if_tsoffset`, validated as libpcap validates them.
+fn idb_time_options(idb: &InterfaceDescriptionBlock<'_>, be: bool) -> Result<(u64, i64), String> {
+    let (mut tsresol, mut tsoffset) = (None, None);
+    for o in &idb.options {
+        match o.code {
+            OptionCode::EndOfOpt if o.len != 0 => {
+                return Err(format!("Interface Description Block has opt_endofopt option with length {} != 0", o.len));
+            }
+            OptionCode::IfTsresol => {
+                let v = value(o);
+                if v.len() != 1 {
+                    return Err(format!("Interface Description Block has if_tsresol option with length {} != 1", o.len));
+                }
+                if tsresol.replace(v[0]).is_some() {
+                    return Err("Interface Description Block has more than one if_tsresol option".into());
+                }
+            }
+            OptionCode::IfTsoffset => {
+                let v = value(o);
+                if v.len() != 8 {
+                    return Err(format!("Interface Description Block has if_tsoffset option with length {} != 8", o.len));
+                }
+                if tsoffset.replace(read_u64(v, be) as i64).is_some() {
+                    return Err("Interface Description Block has more than one if_tsoffset option".into());
+                }
+            }
+            _ => {}
+        }
+    }
+    let ts_per_sec = match tsresol {
+        None => 1_000_000,
+        Some(r) => ts_resolution(r).ok_or_else(|| {
+            let (base, exp) = if r & 0x80 != 0 { (2, r & 0x7f) } else { (10, r) };
+            format!("Interface Description Block if_tsresol option resolution {base}^-{exp} is too high")
+        })?,
+    };
+    Ok((ts_per_sec, tsoffset.unwrap_or(0)))
+}
+
+/// Units per second for an `if_tsresol` value: 10^n, or 2^n when the top bit is set
+/// (pcapng §4.2). None when it does not fit in 64 bits.
+fn ts_resolution(tsresol: u8) -> Option<u64> {
+    let n = u32::from(tsresol & 0x7f);
+    if tsresol & 0x80 != 0 {
+        1u64.checked_shl(n)
+    } else {
+        10u64.checked_pow(n)
+    }
+}
+
+/// Converts a pcapng timestamp in `per_sec` units to nanoseconds since the epoch.
+fn ts_to_ns(ts: u64, per_sec: u64, offset_s: i64) -> i64 {
+    let per_sec = per_sec.max(1) as i128;
+    let ns = (ts as i128 / per_sec) * 1_000_000_000
+        + (ts as i128 % per_sec) * 1_000_000_000 / per_sec
         + offset_s as i128 * 1_000_000_000;
     ns.clamp(i64::MIN as i128, i64::MAX as i128) as i64
 }
 
+/// An option's value without its padding.
+fn value<'a>(o: &'a PcapNGOption<'_>) -> &'a [u8] {
+    &o.value[..(o.len as usize).min(o.value.len())]
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).trim_end_matches('\0').to_owned()
+}
+
+fn option_str(options: &[PcapNGOption<'_>], code: OptionCode) -> Option<String> {
+    options.iter().find(|o| o.code == code).map(|o| text(value(o)))
+}
+
+fn comments(options: &[PcapNGOption<'_>]) -> Vec<String> {
+    options.iter().filter(|o| o.code == OptionCode::Comment).map(|o| text(value(o))).collect()
+}
+
+fn interface_of(idb: &InterfaceDescriptionBlock<'_>) -> Interface {
+    // if_filter: the first byte says the filter's kind; 0 is a libpcap filter string.
+    let filter = idb
+        .options
+        .iter()
+        .find(|o| o.code == OptionCode::IfFilter && value(o).first() == Some(&0))
+        .map(|o| text(&value(o)[1..]));
+    Interface {
+        linktype: (idb.linktype.0 as u32 & 0xffff) as u16,
+        snaplen: idb.snaplen,
+        name: option_str(&idb.options, OptionCode::IfName),
+        description: option_str(&idb.options, OptionCode::IfDescription),
+        filter,
+        os: option_str(&idb.options, OptionCode::IfOs),
+        ts_per_sec: 1_000_000,
+    }
+}
+
+/// One NRB record: an address followed by one or more NUL-terminated names.
+fn name_record(kind: u16, value: &[u8]) -> Vec<(IpAddr, String)> {
+    let (addr, rest): (IpAddr, &[u8]) = match kind {
+        1 if value.len() >= 4 => (Ipv4Addr::new(value[0], value[1], value[2], value[3]).into(), &value[4..]),
+        2 if value.len() >= 16 => {
+            let mut a = [0u8; 16];
+            a.copy_from_slice(&value[..16]);
+            (Ipv6Addr::from(a).into(), &value[16..])
+        }
+        _ => return Vec::new(),
+    };
+    rest.split(|&b| b == 0)
+        .filter(|n| !n.is_empty())
+        .map(|n| (addr, String::from_utf8_lossy(n).into_owned()))
+        .collect()
+}
+
 fn describe(e: &nom::Err<PcapError<&[u8]>>) -> String {
     match e {
-        nom::Err::Incomplete(_) => "a field runs past the end of its block".to_owned(),
+        nom::Err::Incomplete(_) => "a field runs past the end of the block".to_owned(),
         nom::Err::Error(e) | nom::Err::Failure(e) => match e {
             PcapError::NomError(_, kind) => format!("{kind:?} while parsing its fields"),
             other => format!("{other:?}"),
@@ -630,9 +1035,10 @@ mod test {
         assert_eq!(ts_to_ns(1_500_000, 1_000_000, 0), 1_500_000_000);
         assert_eq!(ts_to_ns(3, 2, 10), 11_500_000_000);
         assert_eq!(ts_to_ns(u64::MAX, 1, 0), i64::MAX);
-        assert_eq!(ts_resolution(6), 1_000_000);
-        assert_eq!(ts_resolution(9), 1_000_000_000);
-        assert_eq!(ts_resolution(0x80 | 10), 1024);
-        assert_eq!(ts_resolution(0x80 | 70), 1_000_000);
+        assert_eq!(ts_resolution(6), Some(1_000_000));
+        assert_eq!(ts_resolution(9), Some(1_000_000_000));
+        assert_eq!(ts_resolution(0x80 | 10), Some(1024));
+        assert_eq!(ts_resolution(0x80 | 70), None);
+        assert_eq!(ts_resolution(100), None);
     }
 }

@@ -31,6 +31,63 @@ pub mod linktype {
     pub const IPV6: u16 = 229;
     /// Linux "cooked" capture v2.
     pub const LINUX_SLL2: u16 = 276;
+
+    /// A readable name for a link type (tcpdump.org's list), also for those we do not
+    /// dissect: their packets are still indexed and listed.
+    pub fn name(linktype: u16) -> std::borrow::Cow<'static, str> {
+        let name = match linktype {
+            0 => "BSD loopback",
+            1 => "Ethernet",
+            3 => "AX.25",
+            6 => "Token Ring",
+            7 => "ARCNET",
+            8 => "SLIP",
+            9 => "PPP",
+            10 => "FDDI",
+            12 | 14 | 101 => "Raw IP",
+            50 => "PPP in HDLC-like framing",
+            51 => "PPPoE",
+            100 => "ATM RFC 1483",
+            104 => "Cisco HDLC",
+            105 => "IEEE 802.11",
+            106 => "Linux ATM Classical IP",
+            107 => "Frame Relay",
+            108 => "OpenBSD loopback",
+            113 => "Linux cooked capture v1",
+            119 => "IEEE 802.11 with Prism header",
+            123 => "SunATM",
+            127 => "IEEE 802.11 with radiotap header",
+            129 => "ARCNET (Linux)",
+            143 => "DOCSIS",
+            147..=162 => return format!("USER{}", linktype - 147).into(),
+            163 => "IEEE 802.11 with AVS header",
+            192 => "PPI",
+            195 => "IEEE 802.15.4",
+            197 => "Endace ERF",
+            201 => "Bluetooth HCI H4 with direction",
+            215 => "IEEE 802.15.4 (no FCS)",
+            220 => "USB (Linux, memory-mapped)",
+            226 => "Solaris IPNET",
+            227 => "SocketCAN",
+            228 => "Raw IPv4",
+            229 => "Raw IPv6",
+            231 => "D-Bus",
+            239 => "Linux NFLOG",
+            242 => "IP over InfiniBand",
+            249 => "USB (Linux, pcap header)",
+            251 => "Bluetooth LE link layer",
+            252 => "Wireshark upper PDU",
+            253 => "Linux netlink",
+            256 => "Bluetooth LE with pseudo-header",
+            258 => "Apple PKTAP",
+            263 => "IEEE 802.15.4 TAP",
+            271 => "Linux vsock",
+            276 => "Linux cooked capture v2",
+            281..=285 => "DSA switch tag",
+            _ => return format!("LINKTYPE {linktype}").into(),
+        };
+        name.into()
+    }
 }
 
 /// TCP flag bits as in the header's 13th byte.

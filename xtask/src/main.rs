@@ -29,7 +29,8 @@ tasks:
   dist  [--no-install] [trunk build args...]
         set up the wasm tools, then `trunk build --release` into dist/
   test  [--no-e2e] [--no-install]
-        set up everything, then: cargo test (all crates but the wasm-only web app),
+        set up everything, then: build the binaries, cargo test (all crates but the
+        wasm-only web app),
         trunk build --release, and the browser tests tests/e2e/*.test.mjs (node --test).
         --no-e2e: skip the browser tests (and their Chromium/npm setup).
   bench [cargo bench args...]
@@ -133,8 +134,13 @@ fn test(setup: &Setup, no_e2e: bool) -> Result<()> {
     let root = &setup.root;
     let mut timings: Vec<(String, Duration)> = Vec::new();
     let result = (|| -> Result<()> {
+        // Integration tests run the CLI and the capture daemon, which cargo does not build
+        // for another package's tests.
+        timed_step("[1/4] cargo build --workspace --exclude wirelens-web --bins", &mut timings, || {
+            run(cmd("cargo", ["build", "--workspace", "--exclude", "wirelens-web", "--bins"]).current_dir(root))
+        })?;
         timed_step(
-            "[1/3] cargo test --workspace --exclude wirelens-web",
+            "[2/4] cargo test --workspace --exclude wirelens-web",
             &mut timings,
             || {
                 run(cmd(
@@ -144,12 +150,12 @@ fn test(setup: &Setup, no_e2e: bool) -> Result<()> {
                 .current_dir(root))
             },
         )?;
-        timed_step("[2/3] trunk build --release", &mut timings, || {
+        timed_step("[3/4] trunk build --release", &mut timings, || {
             require_index_html(root)?;
             run(cmd("trunk", ["build", "--release"]).current_dir(root))
         })?;
         timed_step(
-            "[3/3] browser tests (node --test tests/e2e/*.test.mjs)",
+            "[4/4] browser tests (node --test tests/e2e/*.test.mjs)",
             &mut timings,
             || {
                 if no_e2e {
