@@ -242,7 +242,9 @@ impl Files {
         }
         let path = next.path;
         let file = File::create(&path).map_err(|e| file_err(&path, "cannot create", e))?;
+        // The header goes to disk at once: a file is a valid (empty) capture from the start.
         let writer = PcapWriter::new(BufWriter::with_capacity(WRITE_BUFFER, file), self.linktype, self.snaplen)
+            .and_then(|mut w| w.flush().map(|()| w))
             .map_err(|e| file_err(&path, "cannot write", e))?;
         let _ = writeln!(log, "wirelens-capture: writing {}", path.display());
         self.out = Some(Output { path, writer, unflushed: false, last_flush: Instant::now() });

@@ -1,2 +1,3 @@
 //! Cross-crate integration tests, compiled into one binary.
 mod conv_golden;
+mod capture;
