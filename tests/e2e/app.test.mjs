@@ -1,0 +1,243 @@
+// The page end to end in headless Chromium, checked against tshark.
+//
+// Needs a built dist/ (`trunk build --release`, or WIRELENS_DIST=...), Chromium
+// (CHROMIUM=..., default /usr/bin/chromium), tshark, editcap and mergecap.
+// Run: node --test tests/e2e/
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import {
+  DIST,
+  SAMPLE,
+  dropFiles,
+  launch,
+  newPage,
+  serve,
+  shownConversations,
+  tsharkConversations,
+  tsharkPacketCount,
+  waitLoaded,
+} from './helpers.mjs';
+
+let server;
+let browser;
+let scratch;
+
+before(async () => {
+  server = await serve();
+  browser = await launch();
+  scratch = mkdtempSync(join(tmpdir(), 'wirelens-e2e-'));
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+/** Opens the page with nothing loaded. */
+async function emptyPage() {
+  const page = await newPage(browser.context);
+  await page.goto(server.url + '?empty');
+  await page.locator('#empty').waitFor();
+  return page;
+}
+
+/** Every tshark conversation whose byte counts tshark prints exactly is shown, equal. */
+function assertConversationsMatch(shown, file, proto) {
+  const reference = tsharkConversations(file, proto.toLowerCase());
+  const mine = shown.filter((c) => c.proto === proto);
+  assert.equal(mine.length, reference.length, `${proto} conversations: ${JSON.stringify(mine)}`);
+  let exact = 0;
+  for (const r of reference) {
+    const m = mine.find((c) => c.a === r.a && c.portA === r.portA && c.b === r.b && c.portB === r.portB);
+    assert.ok(m, `tshark's ${r.a}:${r.portA} <-> ${r.b}:${r.portB} is shown`);
+    assert.equal(m.framesAB, r.framesAB, `frames A→B of ${r.portA}`);
+    assert.equal(m.framesBA, r.framesBA, `frames B→A of ${r.portA}`);
+    if (r.bytesAB !== null) assert.equal(m.bytesAB, r.bytesAB, `bytes A→B of ${r.portA}`);
+    if (r.bytesBA !== null) assert.equal(m.bytesBA, r.bytesBA, `bytes B→A of ${r.portA}`);
+    if (r.bytesAB !== null && r.bytesBA !== null) exact++;
+  }
+  assert.ok(exact > 0 || reference.length === 0, 'at least one row compared byte for byte');
+}
+
+/** Offset of the pcapng block that `cut` falls inside (little-endian file). */
+function pcapngBlockAt(bytes, cut) {
+  let at = 0;
+  while (at + 8 <= bytes.length) {
+    const len = bytes.readUInt32LE(at + 4);
+    if (at + len > cut) return at;
+    at += len;
+  }
+  throw new Error('cut is past the last block');
+}
+
+test('the worker does the analysis; the page bundle has no capture code', () => {
+  const html = readFileSync(join(DIST, 'index.html'), 'utf8');
+  const main = /['"]\.\/([\w-]+_bg\.wasm)['"]/.exec(html)[1];
+  const marker = 'not a pcap or pcapng file'; // a wirelens-core error message
+  assert.ok(readFileSync(join(DIST, 'wirelens-worker_bg.wasm')).includes(marker), 'core is in the worker');
+  assert.ok(!readFileSync(join(DIST, main)).includes(marker), `core is not in ${main}`);
+  assert.ok(readdirSync(DIST).includes('wirelens-worker_loader.js'));
+});
+
+test('first visit opens the bundled sample', async () => {
+  const page = await newPage(browser.context);
+  await page.goto(server.url);
+  const count = await waitLoaded(page);
+  assert.equal(count, tsharkPacketCount(SAMPLE));
+  const first = page.locator('[data-testid="packet-row"]').first().locator('td');
+  assert.deepEqual(await first.allTextContents().then((t) => t.slice(0, 2)), ['1', '0.000000']);
+  assert.match(await page.locator('#capture-summary').textContent(), /sample\.pcapng/);
+  assertConversationsMatch(await shownConversations(page), SAMPLE, 'TCP');
+  assertConversationsMatch(await shownConversations(page), SAMPLE, 'UDP');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('a capture dropped on the page: packet count and conversations equal tshark', async () => {
+  const page = await emptyPage();
+  // Record whether the progress bar was ever on screen.
+  await page.evaluate(() => {
+    window.sawProgress = false;
+    new MutationObserver(() => {
+      if (document.querySelector('#progress')) window.sawProgress = true;
+    }).observe(document.body, { childList: true, subtree: true });
+  });
+  await dropFiles(page, [{ name: 'dropped.pcapng', bytes: readFileSync(SAMPLE) }], '#app');
+  const count = await waitLoaded(page);
+  assert.equal(count, tsharkPacketCount(SAMPLE));
+  assert.ok(await page.evaluate(() => window.sawProgress), 'a progress bar was shown');
+  assert.match(await page.locator('#capture-summary').textContent(), /dropped\.pcapng/);
+  assertConversationsMatch(await shownConversations(page), SAMPLE, 'TCP');
+  assert.equal(await page.locator('#errors').count(), 0);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('rotated files dropped together are one capture', async () => {
+  const prefix = join(scratch, 'part.pcapng');
+  execFileSync('editcap', ['-c', '40', SAMPLE, prefix]);
+  const parts = readdirSync(scratch).filter((f) => f.startsWith('part_')).sort();
+  assert.ok(parts.length >= 2, `editcap split the sample: ${parts}`);
+  const page = await emptyPage();
+  await dropFiles(
+    page,
+    parts.map((name) => ({ name, bytes: readFileSync(join(scratch, name)) })),
+  );
+  assert.equal(await waitLoaded(page), tsharkPacketCount(SAMPLE));
+  assert.equal(await page.locator('[data-testid="file"]').count(), parts.length);
+  assertConversationsMatch(await shownConversations(page), SAMPLE, 'TCP');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('the file picker opens a capture', async () => {
+  const page = await emptyPage();
+  await page.locator('#file-input').setInputFiles(SAMPLE);
+  assert.equal(await waitLoaded(page), tsharkPacketCount(SAMPLE));
+  assertConversationsMatch(await shownConversations(page), SAMPLE, 'TCP');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('a damaged file shows the packets before the damage and where it is', async () => {
+  const bytes = readFileSync(SAMPLE);
+  const cut = Math.floor(bytes.length * 0.6);
+  const damagedAt = pcapngBlockAt(bytes, cut);
+  assert.ok(damagedAt < cut, 'the cut falls inside a block');
+  // A file name with markup: it must come out as text.
+  const name = '<b>cut</b>.pcapng';
+  const file = join(scratch, 'cut.pcapng');
+  writeFileSync(file, bytes.subarray(0, cut));
+  const before = tsharkPacketCount(file);
+  assert.ok(before > 0 && before < tsharkPacketCount(SAMPLE));
+
+  const page = await emptyPage();
+  await dropFiles(page, [{ name, bytes: bytes.subarray(0, cut) }]);
+  assert.equal(await waitLoaded(page), before);
+  assert.equal(await page.locator('[data-testid="packet-row"]').count(), before);
+  const error = page.locator('[data-testid="ingest-error"]');
+  assert.equal(await error.count(), 1);
+  const text = await error.textContent();
+  assert.ok(text.includes(name), text);
+  assert.ok(text.includes(`byte offset ${damagedAt}`), text);
+  assert.ok(text.includes(`packet ${before + 1}`), text);
+  assert.equal(await page.locator('#errors b').count(), 0, 'no markup from the file name');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('pages of packets are re-read from the file', async () => {
+  const file = join(scratch, 'three.pcapng');
+  execFileSync('mergecap', ['-a', '-w', file, SAMPLE, SAMPLE, SAMPLE]);
+  const total = tsharkPacketCount(file);
+  assert.ok(total > 200);
+  const reference = execFileSync(
+    'tshark',
+    ['-r', file, '-T', 'fields', '-E', 'separator=|', '-e', 'frame.number', '-e', 'frame.time_relative',
+      '-e', 'ip.src', '-e', 'ip.dst', '-e', 'frame.len', '-e', 'tcp.srcport', '-e', 'tcp.dstport'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+  ).trim().split('\n').map((l) => l.split('|'));
+
+  const page = await emptyPage();
+  await page.locator('#file-input').setInputFiles(file);
+  assert.equal(await waitLoaded(page), total);
+  const rows = page.locator('[data-testid="packet-row"]');
+  const firstCells = () => rows.first().locator('td').allTextContents();
+  assert.equal(await rows.count(), 100);
+  assert.ok(await page.locator('#page-prev').isDisabled());
+
+  for (const [button, no] of [['#page-next', 101], ['#page-next', 201], ['#page-prev', 101]]) {
+    await page.locator(button).click();
+    await page.locator(`[data-testid="packet-row"]:first-child td:first-child:text-is("${no}")`).waitFor();
+    const [n, time, src, dst, , length, info] = await firstCells();
+    const ref = reference[no - 1];
+    assert.equal(n, ref[0]);
+    assert.equal(time, Number(ref[1]).toFixed(6));
+    assert.deepEqual([src, dst, length], [ref[2], ref[3], ref[4]]);
+    assert.ok(info.startsWith(`${ref[5]} → ${ref[6]} `), info);
+  }
+  await page.locator('#page-next').click();
+  await page.locator('[data-testid="packet-row"]:first-child td:first-child:text-is("201")').waitFor();
+  assert.equal(await rows.count(), total - 200);
+  assert.ok(await page.locator('#page-next').isDisabled());
+  assert.match(await page.locator('#page-info').textContent(), new RegExp(`201–${total} of ${total}`));
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('conversations sort by duration and bytes', async () => {
+  const page = await newPage(browser.context);
+  await page.goto(server.url);
+  await waitLoaded(page);
+  const header = (title) => page.locator('#conversations th', { hasText: title });
+  const column = async (key) => (await shownConversations(page)).map((c) => c[key]);
+  const sortedDesc = (xs) => [...xs].sort((a, b) => b - a);
+
+  await header('Duration').click();
+  assert.equal(await header('Duration').getAttribute('aria-sort'), 'descending');
+  assert.deepEqual(await column('duration'), sortedDesc(await column('duration')));
+  await header('Duration').click();
+  assert.equal(await header('Duration').getAttribute('aria-sort'), 'ascending');
+  assert.deepEqual(await column('duration'), sortedDesc(await column('duration')).reverse());
+
+  await header('Bytes A→B').click();
+  assert.equal(await header('Duration').getAttribute('aria-sort'), 'none');
+  const bytes = await column('bytesAB');
+  assert.deepEqual(bytes, sortedDesc(bytes));
+  await header('Bytes B→A').click();
+  const back = await column('bytesBA');
+  assert.deepEqual(back, sortedDesc(back));
+  assert.equal(back[0], Math.max(...back));
+
+  await header('Port A').click();
+  const ports = await column('portA');
+  assert.deepEqual(ports, sortedDesc(ports));
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
