@@ -58,7 +58,7 @@ pub fn CaptureSummary() -> impl IntoView {
                     <div class="stat">
                         <span class="stat-value">{format::bytes(s.bytes)}</span>
                         <span class="stat-label">
-                            {format!(" read in {:.0} ms ({})", s.elapsed_ms, format::rate(s.bytes, s.elapsed_ms))}
+                            {read_time(s.bytes, s.elapsed_ms)}
                         </span>
                     </div>
                     <ul class="files">{files}</ul>
@@ -66,5 +66,14 @@ pub fn CaptureSummary() -> impl IntoView {
             }
             .into_any()
         }
+    }
+}
+
+/// "read in 620 ms (282.5 MB/s)"; the rate only when the file is big enough to mean it.
+fn read_time(bytes: u64, ms: f64) -> String {
+    if bytes >= 1_000_000 {
+        format!(" read in {ms:.0} ms ({})", format::rate(bytes, ms))
+    } else {
+        format!(" read in {ms:.0} ms")
     }
 }
