@@ -172,6 +172,21 @@ test('a damaged file shows the packets before the damage and where it is', async
   await page.close();
 });
 
+test('a file that is not a capture says so and the page keeps working', async () => {
+  const page = await emptyPage();
+  await dropFiles(page, [{ name: 'index.html', bytes: readFileSync(join(DIST, 'index.html')) }]);
+  const error = page.locator('[data-testid="ingest-error"]');
+  await error.waitFor();
+  assert.match(await error.textContent(), /^index\.html: at byte offset 0, packet 1: not a pcap or pcapng file/);
+  assert.equal(await page.locator('#packet-count').getAttribute('data-value'), '0');
+  // The next capture opens normally.
+  await dropFiles(page, [{ name: 'sample.pcapng', bytes: readFileSync(SAMPLE) }]);
+  assert.equal(await waitLoaded(page), tsharkPacketCount(SAMPLE));
+  assert.equal(await error.count(), 0);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test('pages of packets are re-read from the file', async () => {
   const file = join(scratch, 'three.pcapng');
   execFileSync('mergecap', ['-a', '-w', file, SAMPLE, SAMPLE, SAMPLE]);
