@@ -23,7 +23,8 @@ thread_local! {
 
 /// Starts the worker; its messages go to `state`.
 pub fn start(state: AppState) -> Result<(), String> {
-    let worker = Worker::new(WORKER_URL).map_err(|e| format!("cannot start the analysis worker: {e:?}"))?;
+    let worker =
+        Worker::new(WORKER_URL).map_err(|e| format!("cannot start the analysis worker: {e:?}"))?;
     let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
         let Some(msg) = decode(ev.data()) else { return };
         if matches!(msg, FromWorker::Ready) {
@@ -34,11 +35,17 @@ pub fn start(state: AppState) -> Result<(), String> {
     worker.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
     onmessage.forget();
     let onerror = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
-        state.fail("the analysis worker failed to start or crashed (see the browser console)".into());
+        state.fail(
+            "the analysis worker failed to start or crashed (see the browser console)".into(),
+        );
     });
     worker.set_onerror(Some(onerror.as_ref().unchecked_ref()));
     onerror.forget();
-    CLIENT.set(Some(Client { worker, ready: false, queue: Vec::new() }));
+    CLIENT.set(Some(Client {
+        worker,
+        ready: false,
+        queue: Vec::new(),
+    }));
     Ok(())
 }
 

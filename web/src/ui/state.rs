@@ -69,12 +69,20 @@ impl AppState {
         let generation = self.generation.get_value() + 1;
         self.generation.set_value(generation);
         let total = files.iter().map(|f| f.size() as u64).sum();
-        self.phase.set(Phase::Loading(files.iter().map(|f| f.name()).collect()));
-        self.progress.set(Progress { bytes_done: 0, bytes_total: total, packets: 0 });
+        self.phase
+            .set(Phase::Loading(files.iter().map(|f| f.name()).collect()));
+        self.progress.set(Progress {
+            bytes_done: 0,
+            bytes_total: total,
+            packets: 0,
+        });
         self.summary.set(None);
         self.page.set(None);
         self.page_start.set(0);
-        let files = files.into_iter().map(wasm_bindgen::JsValue::from).collect::<js_sys::Array>();
+        let files = files
+            .into_iter()
+            .map(wasm_bindgen::JsValue::from)
+            .collect::<js_sys::Array>();
         client::send(&ToWorker::Open { generation, files });
     }
 
@@ -83,7 +91,12 @@ impl AppState {
         let request = self.request.get_value() + 1;
         self.request.set_value(request);
         self.page_start.set(start);
-        client::send(&ToWorker::Page { generation: self.generation.get_value(), request, start, count: PAGE_ROWS });
+        client::send(&ToWorker::Page {
+            generation: self.generation.get_value(),
+            request,
+            start,
+            count: PAGE_ROWS,
+        });
     }
 
     /// Takes in a message from the worker.
@@ -91,18 +104,32 @@ impl AppState {
         let current = self.generation.get_value();
         match msg {
             FromWorker::Ready => {}
-            FromWorker::Progress { generation, bytes_done, bytes_total, packets } if generation == current => {
-                self.progress.set(Progress { bytes_done, bytes_total, packets });
+            FromWorker::Progress {
+                generation,
+                bytes_done,
+                bytes_total,
+                packets,
+            } if generation == current => {
+                self.progress.set(Progress {
+                    bytes_done,
+                    bytes_total,
+                    packets,
+                });
             }
             FromWorker::Loaded(summary) if summary.generation == current => {
                 self.summary.set(Some(Arc::from(summary)));
                 self.phase.set(Phase::Loaded);
                 self.show_page(0);
             }
-            FromWorker::Page(page) if page.generation == current && page.request == self.request.get_value() => {
+            FromWorker::Page(page)
+                if page.generation == current && page.request == self.request.get_value() =>
+            {
                 self.page.set(Some(page));
             }
-            FromWorker::Failed { generation, message } if generation == current => {
+            FromWorker::Failed {
+                generation,
+                message,
+            } if generation == current => {
                 self.phase.set(Phase::Failed(message));
             }
             // About a capture or a request the page no longer shows.

@@ -14,7 +14,9 @@ fn main() {
     let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(|ev: MessageEvent| {
         match protocol::decode::<ToWorker>(ev.data()) {
             Ok(msg) => session::handle(msg),
-            Err(e) => web_sys::console::error_1(&format!("wirelens worker: bad message: {e}").into()),
+            Err(e) => {
+                web_sys::console::error_1(&format!("wirelens worker: bad message: {e}").into())
+            }
         }
     });
     scope().set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
@@ -37,6 +39,8 @@ pub(crate) fn post(msg: &FromWorker) {
                 web_sys::console::error_2(&"wirelens worker: postMessage failed".into(), &e);
             }
         }
-        Err(e) => web_sys::console::error_1(&format!("wirelens worker: cannot encode a reply: {e}").into()),
+        Err(e) => web_sys::console::error_1(
+            &format!("wirelens worker: cannot encode a reply: {e}").into(),
+        ),
     }
 }

@@ -11,7 +11,7 @@ use wirelens_core::index::PacketRow;
 use wirelens_core::source::Format;
 use wirelens_core::{wire, Capture, Ingest};
 use wirelens_web::protocol::{
-    ConversationRow, ErrorInfo, FileSummary, FromWorker, Page, PacketRowView, Summary, ToWorker,
+    ConversationRow, ErrorInfo, FileSummary, FromWorker, PacketRowView, Page, Summary, ToWorker,
 };
 
 /// Bytes read from a file per step of the ingest.
@@ -50,15 +50,25 @@ fn is_current(generation: u32) -> bool {
 pub fn handle(msg: ToWorker) {
     match msg {
         ToWorker::Open { generation, files } => {
-            let files: Vec<File> = files.iter().filter_map(|f| f.dyn_into::<File>().ok()).collect();
+            let files: Vec<File> = files
+                .iter()
+                .filter_map(|f| f.dyn_into::<File>().ok())
+                .collect();
             STATE.with_borrow_mut(|s| {
                 s.generation = generation;
                 s.open = None;
             });
             spawn_local(ingest(generation, files));
         }
-        ToWorker::Page { generation, request, start, count } => {
-            let session = STATE.with_borrow(|s| s.open.clone()).filter(|s| s.generation == generation);
+        ToWorker::Page {
+            generation,
+            request,
+            start,
+            count,
+        } => {
+            let session = STATE
+                .with_borrow(|s| s.open.clone())
+                .filter(|s| s.generation == generation);
             spawn_local(async move {
                 let page = match session {
                     Some(session) => session.page(request, start, count.min(MAX_PAGE_ROWS)).await,
@@ -103,7 +113,10 @@ async fn ingest(generation: u32, files: Vec<File>) {
                 Err(e) => {
                     if is_current(generation) {
                         let message = format!("cannot read {}: {e}", file.name());
-                        post(&FromWorker::Failed { generation, message });
+                        post(&FromWorker::Failed {
+                            generation,
+                            message,
+                        });
                     }
                     return;
                 }
@@ -134,7 +147,11 @@ async fn ingest(generation: u32, files: Vec<File>) {
     let summary = summarize(generation, &capture, js_sys::Date::now() - started);
     STATE.with_borrow_mut(|s| {
         if s.generation == generation {
-            s.open = Some(Rc::new(Session { generation, capture, files }));
+            s.open = Some(Rc::new(Session {
+                generation,
+                capture,
+                files,
+            }));
         }
     });
     if is_current(generation) {
@@ -163,7 +180,12 @@ fn summarize(generation: u32, capture: &Capture, elapsed_ms: f64) -> Summary {
         errors: capture
             .errors
             .iter()
-            .map(|e| ErrorInfo { file: e.file.clone(), offset: e.offset, packet: e.packet, message: e.message.clone() })
+            .map(|e| ErrorInfo {
+                file: e.file.clone(),
+                offset: e.offset,
+                packet: e.packet,
+                message: e.message.clone(),
+            })
             .collect(),
         conversations: capture
             .conversations
@@ -190,10 +212,18 @@ fn format_name(format: Option<Format>) -> String {
     match format {
         None => String::new(),
         Some(Format::PcapNg) => "pcapng".into(),
-        Some(Format::Pcap { big_endian, nanos, modified }) => format!(
+        Some(Format::Pcap {
+            big_endian,
+            nanos,
+            modified,
+        }) => format!(
             "pcap{} ({}, {})",
             if modified { " (modified)" } else { "" },
-            if big_endian { "big-endian" } else { "little-endian" },
+            if big_endian {
+                "big-endian"
+            } else {
+                "little-endian"
+            },
             if nanos { "ns" } else { "µs" },
         ),
     }
@@ -203,7 +233,11 @@ fn format_name(format: Option<Format>) -> String {
 fn rel_time(ns: i64) -> String {
     let sign = if ns < 0 { "-" } else { "" };
     let abs = ns.unsigned_abs();
-    format!("{sign}{}.{:06}", abs / 1_000_000_000, abs % 1_000_000_000 / 1_000)
+    format!(
+        "{sign}{}.{:06}",
+        abs / 1_000_000_000,
+        abs % 1_000_000_000 / 1_000
+    )
 }
 
 impl Session {
@@ -225,12 +259,20 @@ impl Session {
             for (i, row) in run.iter().enumerate() {
                 no += 1;
                 let cols = match &bytes {
-                    Ok((data, ranges)) => Some(wire::columns(self.capture.linktype_of(row), &data[ranges[i].clone()])),
+                    Ok((data, ranges)) => Some(wire::columns(
+                        self.capture.linktype_of(row),
+                        &data[ranges[i].clone()],
+                    )),
                     Err(_) => None,
                 };
                 let (src, dst, protocol, info) = match cols {
                     Some(c) => (c.src, c.dst, c.protocol.to_owned(), c.info),
-                    None => (String::new(), String::new(), String::new(), "(packet bytes unavailable)".into()),
+                    None => (
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                        "(packet bytes unavailable)".into(),
+                    ),
                 };
                 rows.push(PacketRowView {
                     no,
@@ -243,7 +285,14 @@ impl Session {
                 });
             }
         }
-        Page { generation: self.generation, request, start, total, rows, error }
+        Page {
+            generation: self.generation,
+            request,
+            start,
+            total,
+            rows,
+            error,
+        }
     }
 
     /// The captured bytes of each row (all in one file), re-read from the `File`: one
@@ -261,7 +310,10 @@ impl Session {
             if data.len() as u64 != hi - lo {
                 return Err(short());
             }
-            let ranges = run.iter().map(|r| (r.offset - lo) as usize..(end_of(r) - lo) as usize).collect();
+            let ranges = run
+                .iter()
+                .map(|r| (r.offset - lo) as usize..(end_of(r) - lo) as usize)
+                .collect();
             Ok((data, ranges))
         } else {
             let mut data = Vec::new();

@@ -39,5 +39,8 @@ pub fn App() -> impl IntoView {
 /// `?empty` in the URL: start with nothing open instead of the bundled sample.
 fn skip_sample() -> bool {
     let search = window().location().search().unwrap_or_default();
-    search.trim_start_matches('?').split('&').any(|kv| kv == "empty" || kv.starts_with("empty="))
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .any(|kv| kv == "empty" || kv.starts_with("empty="))
 }

@@ -18,18 +18,34 @@ pub fn ConversationTable() -> impl IntoView {
     });
     let ordered = Memo::new(move |_| {
         let sort = sort.get();
-        state.summary.with(|s| s.as_ref().map(|s| order(&s.conversations, sort)).unwrap_or_default())
+        state.summary.with(|s| {
+            s.as_ref()
+                .map(|s| order(&s.conversations, sort))
+                .unwrap_or_default()
+        })
     });
-    let total = move || state.summary.with(|s| s.as_ref().map_or(0, |s| s.conversations.len()));
+    let total = move || {
+        state
+            .summary
+            .with(|s| s.as_ref().map_or(0, |s| s.conversations.len()))
+    };
     let counts = move || {
         state.summary.with(|s| {
             let Some(s) = s else { return String::new() };
             let tcp = s.conversations.iter().filter(|c| c.proto == "TCP").count() as u64;
             let udp = s.conversations.len() as u64 - tcp;
-            format!("{} TCP, {} UDP", format::thousands(tcp), format::thousands(udp))
+            format!(
+                "{} TCP, {} UDP",
+                format::thousands(tcp),
+                format::thousands(udp)
+            )
         })
     };
-    let generation = move || state.summary.with(|s| s.as_ref().map_or(0, |s| s.generation));
+    let generation = move || {
+        state
+            .summary
+            .with(|s| s.as_ref().map_or(0, |s| s.generation))
+    };
     // Keys include the capture so that a new capture's row 0 is not the old one's.
     let visible = move || {
         let g = generation();
@@ -69,11 +85,15 @@ pub fn ConversationTable() -> impl IntoView {
     };
     let row = move |(_, i): (u32, usize)| {
         let cells = state.summary.with_untracked(|s| {
-            let c = &s.as_ref().expect("rows exist only with a summary").conversations[i];
+            let c = &s
+                .as_ref()
+                .expect("rows exist only with a summary")
+                .conversations[i];
             Col::ALL
                 .iter()
                 .map(|&col| {
-                    let class = format!("c-{}{}", col.key(), if col.numeric() { " num" } else { "" });
+                    let class =
+                        format!("c-{}{}", col.key(), if col.numeric() { " num" } else { "" });
                     view! { <td class=class>{col.cell(c)}</td> }
                 })
                 .collect_view()

@@ -120,8 +120,14 @@ impl Sort {
     /// The sort after clicking `col`'s header.
     pub fn click(current: Option<Sort>, col: Col) -> Sort {
         match current {
-            Some(s) if s.col == col => Sort { col, descending: !s.descending },
-            _ => Sort { col, descending: col.numeric() },
+            Some(s) if s.col == col => Sort {
+                col,
+                descending: !s.descending,
+            },
+            _ => Sort {
+                col,
+                descending: col.numeric(),
+            },
         }
     }
 }
@@ -135,13 +141,25 @@ struct Keyed<'a> {
 
 /// Row indices in display order; ties keep the order of first appearance.
 pub fn order(rows: &[ConversationRow], sort: Option<Sort>) -> Vec<usize> {
-    let Some(sort) = sort else { return (0..rows.len()).collect() };
-    let keyed: Vec<Keyed> =
-        rows.iter().map(|row| Keyed { row, a: row.a.parse().ok(), b: row.b.parse().ok() }).collect();
+    let Some(sort) = sort else {
+        return (0..rows.len()).collect();
+    };
+    let keyed: Vec<Keyed> = rows
+        .iter()
+        .map(|row| Keyed {
+            row,
+            a: row.a.parse().ok(),
+            b: row.b.parse().ok(),
+        })
+        .collect();
     let mut idx: Vec<usize> = (0..rows.len()).collect();
     idx.sort_by(|&i, &j| {
         let o = sort.col.compare(&keyed[i], &keyed[j]);
-        if sort.descending { o.reverse() } else { o }
+        if sort.descending {
+            o.reverse()
+        } else {
+            o
+        }
     });
     idx
 }

@@ -17,7 +17,8 @@ pub fn DropZone() -> impl IntoView {
     let depth = Rc::new(Cell::new(0));
 
     let carries_files = |ev: &DragEvent| {
-        ev.data_transfer().is_some_and(|dt| dt.types().includes(&"Files".into(), 0))
+        ev.data_transfer()
+            .is_some_and(|dt| dt.types().includes(&"Files".into(), 0))
     };
     let enter = {
         let depth = depth.clone();
@@ -50,7 +51,9 @@ pub fn DropZone() -> impl IntoView {
     let drop = window_event_listener(ev::drop, move |ev| {
         depth.set(0);
         dragging.set(false);
-        let Some(list) = ev.data_transfer().and_then(|dt| dt.files()) else { return };
+        let Some(list) = ev.data_transfer().and_then(|dt| dt.files()) else {
+            return;
+        };
         ev.prevent_default();
         state.open(files_of(&list));
     });

@@ -16,7 +16,9 @@ pub fn load_sample(state: AppState) {
         match fetch_sample().await {
             Ok(file) if !state.opened_anything() => state.open(vec![file]),
             Ok(_) => {}
-            Err(e) if !state.opened_anything() => state.fail(format!("cannot load the sample capture: {e}")),
+            Err(e) if !state.opened_anything() => {
+                state.fail(format!("cannot load the sample capture: {e}"))
+            }
             Err(_) => {}
         }
     });
@@ -31,8 +33,12 @@ async fn fetch_sample() -> Result<File, String> {
     if !response.ok() {
         return Err(format!("{SAMPLE_URL}: HTTP {}", response.status()));
     }
-    let blob: Blob = JsFuture::from(response.blob().map_err(describe)?).await.map_err(describe)?.unchecked_into();
+    let blob: Blob = JsFuture::from(response.blob().map_err(describe)?)
+        .await
+        .map_err(describe)?
+        .unchecked_into();
     let options = FilePropertyBag::new();
     options.set_type("application/vnd.tcpdump.pcap");
-    File::new_with_blob_sequence_and_options(&Array::of1(&blob), SAMPLE_NAME, &options).map_err(describe)
+    File::new_with_blob_sequence_and_options(&Array::of1(&blob), SAMPLE_NAME, &options)
+        .map_err(describe)
 }

@@ -10,18 +10,32 @@ pub fn PacketList() -> impl IntoView {
     let state = use_state();
     let total = move || state.summary.with(|s| s.as_ref().map_or(0, |s| s.packets));
     let start = move || state.page_start.get();
-    let rows = move || state.page.with(|p| p.as_ref().map(|p| p.rows.clone()).unwrap_or_default());
-    let page_error = move || state.page.with(|p| p.as_ref().and_then(|p| p.error.clone()));
+    let rows = move || {
+        state
+            .page
+            .with(|p| p.as_ref().map(|p| p.rows.clone()).unwrap_or_default())
+    };
+    let page_error = move || {
+        state
+            .page
+            .with(|p| p.as_ref().and_then(|p| p.error.clone()))
+    };
     let info = move || {
         let (start, total) = (start(), total());
         if total == 0 {
             "no packets".to_owned()
         } else {
             let last = (start + PAGE_ROWS as u64).min(total);
-            format!("{}–{} of {}", format::thousands(start + 1), format::thousands(last), format::thousands(total))
+            format!(
+                "{}–{} of {}",
+                format::thousands(start + 1),
+                format::thousands(last),
+                format::thousands(total)
+            )
         }
     };
-    let prev = move |_: leptos::ev::MouseEvent| state.show_page(start().saturating_sub(PAGE_ROWS as u64));
+    let prev =
+        move |_: leptos::ev::MouseEvent| state.show_page(start().saturating_sub(PAGE_ROWS as u64));
     let next = move |_: leptos::ev::MouseEvent| state.show_page(start() + PAGE_ROWS as u64);
 
     view! {

@@ -7,7 +7,8 @@ use leptos::prelude::*;
 #[component]
 pub fn CaptureSummary() -> impl IntoView {
     let state = use_state();
-    move || match state.phase.get() {
+    move || {
+        match state.phase.get() {
         Phase::Idle => view! {
             <section id="empty" class="empty">
                 <p>
@@ -66,6 +67,7 @@ pub fn CaptureSummary() -> impl IntoView {
             }
             .into_any()
         }
+    }
     }
 }
 
