@@ -533,8 +533,10 @@ fn start(buf: &[u8], state: &mut State, on_event: &mut dyn FnMut(Event<'_>)) -> 
         return Step::NeedMore(Some(24));
     }
     let (major, minor) = (read_u16(&buf[4..6], big_endian), read_u16(&buf[6..8], big_endian));
-    // libpcap reads 2.4, and 2.2/2.3 files (identical records); Wireshark likewise.
-    if major != 2 || minor > 4 {
+    // libpcap reads 2.4, and 2.2/2.3 files (identical records). Some writers store the
+    // version in the other byte order than the magic; Wireshark reads those, so do we.
+    let swapped_version = (major, minor) == (0x0200, 0x0400);
+    if !swapped_version && (major != 2 || minor > 4) {
         return Step::Fail(invalid(format!("unsupported pcap savefile version {major}.{minor}")));
     }
     let snaplen = read_u32(&buf[16..20], big_endian);
@@ -544,6 +546,9 @@ fn start(buf: &[u8], state: &mut State, on_event: &mut dyn FnMut(Event<'_>)) -> 
         return Step::Fail(invalid(format!("savefile linktype reserved field not zero (0x{:08x})", network & 0x03ff_0000)));
     }
     on_event(Event::Format(Format::Pcap { big_endian, nanos, modified }));
+    if swapped_version {
+        on_event(Event::Anomaly { offset: 4, message: "the version field (2.4) is in the wrong byte order".into() });
+    }
     on_event(Event::Interface(Interface {
         linktype: (network & 0xffff) as u16,
         snaplen,

@@ -1,3 +1,4 @@
 //! Cross-crate integration tests, compiled into one binary.
 mod conv_golden;
 mod capture;
+mod corpus;
