@@ -136,6 +136,38 @@ test('rotated files dropped together are one capture', async () => {
   await page.close();
 });
 
+test('files whose packets interleave are merged into one timeline', async () => {
+  const total = tsharkPacketCount(SAMPLE);
+  const numbers = (parity) => Array.from({ length: total }, (_, i) => i + 1).filter((n) => n % 2 === parity);
+  const odd = join(scratch, 'odd.pcapng');
+  const even = join(scratch, 'even.pcapng');
+  execFileSync('editcap', ['-r', SAMPLE, odd, ...numbers(1).map(String)]);
+  execFileSync('editcap', ['-r', SAMPLE, even, ...numbers(0).map(String)]);
+  const times = execFileSync('tshark', ['-r', SAMPLE, '-T', 'fields', '-e', 'frame.time_relative'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  })
+    .trim()
+    .split('\n')
+    .map((t) => Number(t).toFixed(6));
+
+  const page = await emptyPage();
+  // The later file first: the order of the drop must not matter.
+  await dropFiles(page, [
+    { name: 'even.pcapng', bytes: readFileSync(even) },
+    { name: 'odd.pcapng', bytes: readFileSync(odd) },
+  ]);
+  assert.equal(await waitLoaded(page), total);
+  const shownTimes = await page.$$eval('[data-testid="packet-row"] td:nth-child(2)', (tds) =>
+    tds.map((td) => td.textContent),
+  );
+  assert.deepEqual(shownTimes, times.slice(0, shownTimes.length));
+  assertConversationsMatch(await shownConversations(page), SAMPLE, 'TCP');
+  assertConversationsMatch(await shownConversations(page), SAMPLE, 'UDP');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test('the file picker opens a capture', async () => {
   const page = await emptyPage();
   await page.locator('#file-input').setInputFiles(SAMPLE);
@@ -168,6 +200,27 @@ test('a damaged file shows the packets before the damage and where it is', async
   assert.ok(text.includes(`byte offset ${damagedAt}`), text);
   assert.ok(text.includes(`packet ${before + 1}`), text);
   assert.equal(await page.locator('#errors b').count(), 0, 'no markup from the file name');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('anomalies that do not stop reading are listed beside the results', async () => {
+  const pcap = join(scratch, 'odd-lengths.pcap');
+  execFileSync('editcap', ['-F', 'pcap', SAMPLE, pcap]);
+  const bytes = readFileSync(pcap);
+  assert.equal(bytes.readUInt32LE(0), 0xa1b2c3d4, 'a little-endian µs pcap');
+  const caplen = bytes.readUInt32LE(24 + 8);
+  bytes.writeUInt32LE(10, 24 + 12); // the first packet's original length, now < caplen
+  const page = await emptyPage();
+  await dropFiles(page, [{ name: 'odd-lengths.pcap', bytes }]);
+  assert.equal(await waitLoaded(page), tsharkPacketCount(SAMPLE));
+  assert.equal(await page.locator('#errors').count(), 0);
+  const anomalies = page.locator('#anomalies');
+  assert.match(await anomalies.locator('summary').textContent(), /^1 anomaly/);
+  await anomalies.locator('summary').click();
+  const text = await anomalies.locator('[data-testid="ingest-anomaly"]').textContent();
+  assert.ok(text.startsWith('odd-lengths.pcap: at byte offset 24, packet 1: '), text);
+  assert.ok(text.includes(`${caplen}`), text);
   assert.deepEqual(page.errors, []);
   await page.close();
 });

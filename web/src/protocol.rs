@@ -79,6 +79,10 @@ pub struct Summary {
     pub files: Vec<FileSummary>,
     /// Errors that stopped reading a file; the packets before them are in the index.
     pub errors: Vec<ErrorInfo>,
+    /// Oddities that did not stop reading (the first ones; see `anomaly_count`).
+    pub anomalies: Vec<ErrorInfo>,
+    /// How many anomalies there were in all.
+    pub anomaly_count: u64,
     /// TCP and UDP conversations, in order of their first packet.
     pub conversations: Vec<ConversationRow>,
 }
@@ -96,7 +100,7 @@ pub struct FileSummary {
     pub packets: u64,
 }
 
-/// Damage that stopped reading a file.
+/// Damage that stopped reading a file, or an anomaly found while reading it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorInfo {
     /// File name.

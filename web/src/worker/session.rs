@@ -9,7 +9,7 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::File;
 use wirelens_core::index::PacketRow;
 use wirelens_core::source::Format;
-use wirelens_core::{wire, Capture, Ingest};
+use wirelens_core::{wire, Capture, Ingest, IngestError};
 use wirelens_web::protocol::{
     ConversationRow, ErrorInfo, FileSummary, FromWorker, PacketRowView, Page, Summary, ToWorker,
 };
@@ -87,11 +87,31 @@ pub fn handle(msg: ToWorker) {
     }
 }
 
-/// Reads every file through the core, posting progress, then the summary.
+/// One file being read: where the next chunk starts, and that chunk's read if it is
+/// already under way.
+struct Reading {
+    size: u64,
+    pos: u64,
+    next: Option<blob::Pending>,
+}
+
+/// Reads every file through the core, posting progress, then the summary. Several files
+/// are merged into one timeline: the core says which file it needs bytes from next.
 async fn ingest(generation: u32, files: Vec<File>) {
     let started = js_sys::Date::now();
     let bytes_total: u64 = files.iter().map(|f| f.size() as u64).sum();
     let mut ingest = Ingest::new();
+    let mut reading: Vec<Reading> = files
+        .iter()
+        .map(|f| {
+            ingest.add_file(&f.name());
+            Reading {
+                size: f.size() as u64,
+                pos: 0,
+                next: None,
+            }
+        })
+        .collect();
     let mut bytes_done = 0u64;
     let mut last_progress = f64::NEG_INFINITY;
     let mut buf = Vec::new();
@@ -102,45 +122,52 @@ async fn ingest(generation: u32, files: Vec<File>) {
         packets: ingest.packets() as u64,
     };
     post(&progress(&ingest, 0));
-    for file in &files {
-        ingest.begin_file(&file.name());
-        let size = file.size() as u64;
-        let mut pos = 0;
-        let mut next = (size > 0).then(|| blob::start(file, 0, CHUNK.min(size)));
-        while let Some(read) = next.take() {
-            let chunk = match read.array().await {
-                Ok(chunk) => chunk,
-                Err(e) => {
-                    if is_current(generation) {
-                        let message = format!("cannot read {}: {e}", file.name());
-                        post(&FromWorker::Failed {
-                            generation,
-                            message,
-                        });
-                    }
-                    return;
+    while let Some(i) = ingest.wants() {
+        let (file, r) = (&files[i], &mut reading[i]);
+        if r.pos >= r.size {
+            ingest.close_file(i);
+            continue;
+        }
+        let read = r
+            .next
+            .take()
+            .unwrap_or_else(|| blob::start(file, r.pos, (r.pos + CHUNK).min(r.size)));
+        let chunk = match read.array().await {
+            Ok(chunk) => chunk,
+            Err(e) => {
+                if is_current(generation) {
+                    let message = format!("cannot read {}: {e}", file.name());
+                    post(&FromWorker::Failed {
+                        generation,
+                        message,
+                    });
                 }
-            };
-            if !is_current(generation) {
                 return;
             }
-            let len = chunk.length() as u64;
-            pos += len;
-            // Have the browser read the next chunk while this one is dissected.
-            if len > 0 && pos < size {
-                next = Some(blob::start(file, pos, (pos + CHUNK).min(size)));
-            }
-            buf.resize(len as usize, 0);
-            chunk.copy_to(&mut buf);
-            ingest.feed(&buf);
-            bytes_done += len;
-            let now = js_sys::Date::now();
-            if now - last_progress >= PROGRESS_EVERY_MS {
-                last_progress = now;
-                post(&progress(&ingest, bytes_done));
-            }
+        };
+        if !is_current(generation) {
+            return;
         }
-        ingest.end_file();
+        let len = chunk.length() as u64;
+        if len == 0 {
+            // The file shrank since it was chosen; end it where it ends now.
+            r.pos = r.size;
+            continue;
+        }
+        r.pos += len;
+        // Have the browser read this file's next chunk while this one is dissected.
+        if r.pos < r.size {
+            r.next = Some(blob::start(file, r.pos, (r.pos + CHUNK).min(r.size)));
+        }
+        buf.resize(len as usize, 0);
+        chunk.copy_to(&mut buf);
+        ingest.feed_file(i, &buf);
+        bytes_done += len;
+        let now = js_sys::Date::now();
+        if now - last_progress >= PROGRESS_EVERY_MS {
+            last_progress = now;
+            post(&progress(&ingest, bytes_done));
+        }
     }
     post(&progress(&ingest, bytes_done));
     let capture = ingest.finish();
@@ -177,16 +204,9 @@ fn summarize(generation: u32, capture: &Capture, elapsed_ms: f64) -> Summary {
                 packets: f.packets,
             })
             .collect(),
-        errors: capture
-            .errors
-            .iter()
-            .map(|e| ErrorInfo {
-                file: e.file.clone(),
-                offset: e.offset,
-                packet: e.packet,
-                message: e.message.clone(),
-            })
-            .collect(),
+        errors: capture.errors.iter().map(error_info).collect(),
+        anomalies: capture.anomalies.iter().map(error_info).collect(),
+        anomaly_count: capture.anomaly_count,
         conversations: capture
             .conversations
             .iter()
@@ -205,6 +225,15 @@ fn summarize(generation: u32, capture: &Capture, elapsed_ms: f64) -> Summary {
                 duration: secs(c.duration_ns()),
             })
             .collect(),
+    }
+}
+
+fn error_info(e: &IngestError) -> ErrorInfo {
+    ErrorInfo {
+        file: e.file.clone(),
+        offset: e.offset,
+        packet: e.packet,
+        message: e.message.clone(),
     }
 }
 
