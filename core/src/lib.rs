@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod decompress;
 pub mod flow;
 pub mod index;
 mod ingest;
