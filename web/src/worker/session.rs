@@ -14,8 +14,10 @@ use wirelens_web::protocol::{
     ConversationRow, ErrorInfo, FileSummary, FromWorker, PacketRowView, Page, Summary, ToWorker,
 };
 
-/// Bytes read from a file per step of the ingest.
-const CHUNK: u64 = 4 << 20;
+/// Bytes read from a file per step of the ingest. Measured in headless Chromium on a
+/// 175 MB capture: reading alone takes 750 ms in 1 MiB slices, 270 ms in 4 MiB, 190 ms
+/// in 16 MiB; the whole ingest went from ~255 to ~320 MB/s with 16 MiB.
+const CHUNK: u64 = 16 << 20;
 /// Progress messages are posted at most this often (ms).
 const PROGRESS_EVERY_MS: f64 = 50.0;
 /// A page's rows of one file are read as one slice when it spans at most this much;
