@@ -177,6 +177,36 @@ test('the file picker opens a capture', async () => {
   await page.close();
 });
 
+test('a gzip-compressed capture opens and its rows are re-read through the decompressor', async () => {
+  const gz = join(scratch, 'sample.pcapng.gz');
+  writeFileSync(gz, execFileSync('gzip', ['-c', SAMPLE]));
+  const reference = execFileSync(
+    'tshark',
+    ['-r', gz, '-T', 'fields', '-E', 'separator=|', '-e', 'frame.time_relative', '-e', 'frame.len',
+      '-e', 'tcp.srcport', '-e', 'udp.srcport', '-e', 'tcp.dstport', '-e', 'udp.dstport'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+  ).trim().split('\n').map((l) => l.split('|'));
+
+  const page = await emptyPage();
+  await page.locator('#file-input').setInputFiles(gz);
+  assert.equal(await waitLoaded(page), reference.length);
+  assert.match(await page.locator('[data-testid="file"]').textContent(), /pcapng \(gzip\)/);
+  const rows = await page.$$eval('[data-testid="packet-row"]', (trs) =>
+    trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)),
+  );
+  assert.equal(rows.length, reference.length);
+  rows.forEach(([, time, , , , length, info], i) => {
+    const [t, len, tsp, usp, tdp, udp] = reference[i];
+    assert.equal(time, Number(t).toFixed(6), `time of ${i + 1}`);
+    assert.equal(length, len, `length of ${i + 1}`);
+    assert.ok(info.startsWith(`${tsp || usp} → ${tdp || udp} `), `info of ${i + 1}: ${info}`);
+  });
+  assert.equal(await page.locator('.page-error').count(), 0);
+  assertConversationsMatch(await shownConversations(page), SAMPLE, 'TCP');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test('a damaged file shows the packets before the damage and where it is', async () => {
   const bytes = readFileSync(SAMPLE);
   const cut = Math.floor(bytes.length * 0.6);

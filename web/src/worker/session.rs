@@ -7,6 +7,7 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::File;
+use wirelens_core::decompress::{Compression, Decoder};
 use wirelens_core::index::PacketRow;
 use wirelens_core::source::Format;
 use wirelens_core::{wire, Capture, Ingest, IngestError};
@@ -201,7 +202,7 @@ fn summarize(generation: u32, capture: &Capture, elapsed_ms: f64) -> Summary {
             .iter()
             .map(|f| FileSummary {
                 name: f.name.clone(),
-                format: format_name(f.format),
+                format: describe_format(f.format, f.compression),
                 bytes: f.bytes,
                 packets: f.packets,
             })
@@ -236,6 +237,14 @@ fn error_info(e: &IngestError) -> ErrorInfo {
         offset: e.offset,
         packet: e.packet,
         message: e.message.clone(),
+    }
+}
+
+/// "pcapng", "pcap (little-endian, µs) (gzip)"; empty when the format is unknown.
+fn describe_format(format: Option<Format>, compression: Option<Compression>) -> String {
+    match (format_name(format), compression) {
+        (name, Some(c)) if !name.is_empty() => format!("{name} ({})", c.name()),
+        (name, _) => name,
     }
 }
 
@@ -329,23 +338,40 @@ impl Session {
     /// The captured bytes of each row (all in one file), re-read from the `File`: one
     /// buffer and each row's range in it.
     async fn read_run(&self, run: &[PacketRow]) -> Result<(Vec<u8>, Vec<Range<usize>>), String> {
-        let Some(file) = run.first().and_then(|r| self.files.get(r.file as usize)) else {
+        let index = run.first().map_or(usize::MAX, |r| r.file as usize);
+        let (Some(file), Some(info)) = (self.files.get(index), self.capture.files.get(index))
+        else {
             return Err("the packet's file is not open".into());
         };
         let end_of = |r: &PacketRow| r.offset + r.caplen as u64;
         let lo = run.iter().map(|r| r.offset).min().unwrap_or(0);
         let hi = run.iter().map(end_of).max().unwrap_or(lo);
         let short = || format!("{} is shorter than when it was opened", file.name());
-        if hi - lo <= MAX_PAGE_SPAN {
+        let ranges = || {
+            run.iter()
+                .map(|r| (r.offset - lo) as usize..(end_of(r) - lo) as usize)
+                .collect()
+        };
+        if let Some(compression) = info.compression {
+            // Offsets are into the decompressed stream, which has no index to seek by.
+            if hi - lo > MAX_PAGE_SPAN {
+                return Err(format!(
+                    "{}: these packets are too far apart to re-read from the {} stream",
+                    file.name(),
+                    compression.name()
+                ));
+            }
+            let data = decompressed_range(file, compression, lo, hi).await?;
+            if data.len() as u64 != hi - lo {
+                return Err(short());
+            }
+            Ok((data, ranges()))
+        } else if hi - lo <= MAX_PAGE_SPAN {
             let data = blob::start(file, lo, hi).bytes().await?;
             if data.len() as u64 != hi - lo {
                 return Err(short());
             }
-            let ranges = run
-                .iter()
-                .map(|r| (r.offset - lo) as usize..(end_of(r) - lo) as usize)
-                .collect();
-            Ok((data, ranges))
+            Ok((data, ranges()))
         } else {
             let mut data = Vec::new();
             let mut ranges = Vec::with_capacity(run.len());
@@ -362,8 +388,81 @@ impl Session {
     }
 }
 
+/// Bytes `[lo, hi)` of a compressed file's decompressed stream, decompressing it from the
+/// start (the formats have no index to seek by), with the next chunk read ahead.
+async fn decompressed_range(
+    file: &File,
+    compression: Compression,
+    lo: u64,
+    hi: u64,
+) -> Result<Vec<u8>, String> {
+    let size = file.size() as u64;
+    let mut decoder = Decoder::new(compression);
+    let mut window = Window {
+        lo,
+        hi,
+        at: 0,
+        out: Vec::with_capacity((hi - lo) as usize),
+    };
+    let mut pos = 0;
+    let mut next = (size > 0).then(|| blob::start(file, 0, CHUNK.min(size)));
+    while let Some(read) = next.take() {
+        let chunk = read.bytes().await?;
+        pos += chunk.len() as u64;
+        if !chunk.is_empty() && pos < size {
+            next = Some(blob::start(file, pos, (pos + CHUNK).min(size)));
+        }
+        decoder
+            .feed(&chunk, &mut |plain| window.take(plain))
+            .map_err(|e| e.to_string())?;
+        if window.at >= hi {
+            return Ok(window.out);
+        }
+    }
+    decoder
+        .finish(&mut |plain| window.take(plain))
+        .map_err(|e| e.to_string())?;
+    Ok(window.out)
+}
+
+/// Keeps the part of a stream of pieces that falls in `[lo, hi)`.
+struct Window {
+    lo: u64,
+    hi: u64,
+    /// Stream offset of the next piece.
+    at: u64,
+    out: Vec<u8>,
+}
+
+impl Window {
+    fn take(&mut self, piece: &[u8]) {
+        let (start, end) = (self.at, self.at + piece.len() as u64);
+        self.at = end;
+        let (from, to) = (start.max(self.lo), end.min(self.hi));
+        if from < to {
+            self.out
+                .extend_from_slice(&piece[(from - start) as usize..(to - start) as usize]);
+        }
+    }
+}
+
 #[cfg(test)]
 mod test {
+    #[test]
+    fn a_window_keeps_its_range_of_the_stream() {
+        let mut w = super::Window {
+            lo: 3,
+            hi: 9,
+            at: 0,
+            out: Vec::new(),
+        };
+        for piece in [&b"abcd"[..], b"", b"efg", b"hijkl"] {
+            w.take(piece);
+        }
+        assert_eq!(w.out, b"defghi");
+        assert_eq!(w.at, 12);
+    }
+
     #[test]
     fn relative_time_has_microseconds() {
         assert_eq!(super::rel_time(0), "0.000000");
