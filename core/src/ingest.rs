@@ -6,6 +6,7 @@
 //! earliest timestamp among the files' next packets goes first. The driver feeds whichever
 //! file [`Ingest::wants`] names, so at most about one chunk per file is held back.
 
+use crate::decompress::{self, Compression, Decoder, Detect};
 use crate::flow::{Direction, FlowTable};
 use crate::index::{PacketRow, NO_FLOW};
 use crate::source::{BlockKind, Event, Format, IfStats, Interface, Record, RecordReader, Section, SourceError};
@@ -25,7 +26,10 @@ pub struct FileInfo {
     pub name: String,
     /// Format, once recognised.
     pub format: Option<Format>,
-    /// Bytes read.
+    /// Compression the file was read through (offsets are then into the decompressed
+    /// data).
+    pub compression: Option<Compression>,
+    /// Bytes read (of the file as stored, compressed or not).
     pub bytes: u64,
     /// Packets read from this file.
     pub packets: u64,
@@ -131,6 +135,12 @@ struct Queued {
 
 #[derive(Default)]
 struct FileState {
+    /// The first bytes, until they say whether the file is compressed.
+    sniff: Vec<u8>,
+    /// Some once the file is known to be compressed.
+    decoder: Option<Decoder>,
+    /// False until `sniff` has decided.
+    sniffed: bool,
     reader: RecordReader,
     /// Global interface index of each of this file's interfaces.
     ifaces: Vec<u32>,
@@ -207,19 +217,51 @@ impl Ingest {
         self.files.iter().position(|f| !f.ended && f.queue.is_empty())
     }
 
-    /// Feeds the next bytes of a file, in chunks of any size.
+    /// Feeds the next bytes of a file, in chunks of any size. Compressed files (gzip,
+    /// bzip2, zstd, xz, recognised by their magic bytes) are decompressed on the way.
     pub fn feed_file(&mut self, file: usize, chunk: &[u8]) {
-        let Some(state) = self.files.get(file) else { return };
+        let Some(state) = self.files.get_mut(file) else { return };
         if state.ended {
             return;
         }
+        self.analysis.capture.files[file].bytes += chunk.len() as u64;
+        if state.sniffed {
+            self.feed_stored(file, chunk);
+        } else {
+            let take = (decompress::DETECT_LEN - state.sniff.len()).min(chunk.len());
+            state.sniff.extend_from_slice(&chunk[..take]);
+            match decompress::detect(&state.sniff) {
+                Detect::NeedMore => return,
+                Detect::Compressed(c) => {
+                    state.decoder = Some(Decoder::new(c));
+                    self.analysis.capture.files[file].compression = Some(c);
+                }
+                Detect::Plain => {}
+            }
+            state.sniffed = true;
+            let sniff = std::mem::take(&mut state.sniff);
+            self.feed_stored(file, &sniff);
+            self.feed_stored(file, &chunk[take..]);
+        }
+        self.merge();
+    }
+
+    /// Passes bytes as stored in the file through the decoder, if any, to the reader.
+    fn feed_stored(&mut self, file: usize, bytes: &[u8]) {
         // With no other file still open, packets go straight through, uncopied.
         let direct = self.files.iter().enumerate().all(|(i, f)| i == file || (f.ended && f.queue.is_empty()));
-        let FileState { reader, ifaces, queue, records, .. } = &mut self.files[file];
+        let FileState { reader, ifaces, queue, records, decoder, .. } = &mut self.files[file];
         let analysis = &mut self.analysis;
-        reader.feed(chunk, &mut |event| on_event(analysis, file, ifaces, queue, records, direct, event));
-        self.analysis.capture.files[file].bytes = self.files[file].reader.bytes_fed();
-        self.merge();
+        let mut to_reader = |plain: &[u8]| {
+            reader.feed(plain, &mut |event| on_event(analysis, file, ifaces, queue, records, direct, event));
+        };
+        match decoder {
+            None => to_reader(bytes),
+            // An error stops the decoder; it is reported when the file is closed.
+            Some(d) => {
+                let _ = d.feed(bytes, &mut to_reader);
+            }
+        }
     }
 
     /// Ends a file, recording any error that stopped it.
@@ -228,15 +270,36 @@ impl Ingest {
         if state.ended {
             return;
         }
-        state.ended = true;
-        if let Some(SourceError { offset, kind }) = state.reader.finish() {
-            let c = &mut self.analysis.capture;
-            c.errors.push(IngestError {
-                file: c.files[file].name.clone(),
-                offset,
-                packet: state.records + 1,
-                message: kind.to_string(),
-            });
+        if !state.sniffed {
+            // A file shorter than any compression magic.
+            state.sniffed = true;
+            let sniff = std::mem::take(&mut state.sniff);
+            self.feed_stored(file, &sniff);
+        }
+        let direct = self.files.iter().enumerate().all(|(i, f)| i == file || (f.ended && f.queue.is_empty()));
+        let FileState { reader, ifaces, queue, records, decoder, ended, .. } = &mut self.files[file];
+        *ended = true;
+        let analysis = &mut self.analysis;
+        let decode_error = decoder.as_mut().and_then(|d| {
+            d.finish(&mut |plain: &[u8]| {
+                reader.feed(plain, &mut |event| on_event(analysis, file, ifaces, queue, records, direct, event));
+            })
+            .err()
+        });
+        let read_error = reader.finish();
+        let c = &mut self.analysis.capture;
+        let packet = self.files[file].records + 1;
+        // A damaged compressed stream explains whatever the reader then found wrong.
+        let error = match (decode_error, read_error) {
+            (Some(e), _) => Some((e.offset, e.to_string())),
+            (None, Some(SourceError { offset, kind })) => Some(match c.files[file].compression {
+                Some(comp) => (offset, format!("{kind} (at this offset of the {comp}-decompressed data)")),
+                None => (offset, kind.to_string()),
+            }),
+            (None, None) => None,
+        };
+        if let Some((offset, message)) = error {
+            c.errors.push(IngestError { file: c.files[file].name.clone(), offset, packet, message });
         }
         self.merge();
     }

@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod decompress;
+pub mod export;
 pub mod flow;
 pub mod index;
 mod ingest;

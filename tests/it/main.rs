@@ -2,3 +2,4 @@
 mod conv_golden;
 mod capture;
 mod corpus;
+mod formats;

@@ -1,0 +1,142 @@
+//! Opening captures: compressed files, truncated files, rotated sets merged by time.
+//! Uses the small real captures in tests/data and core/tests/data.
+
+use std::path::{Path, PathBuf};
+use wirelens_core::export::{OutputFormat, Writer};
+use wirelens_core::source::{Event, Format, RecordReader};
+use wirelens_core::{ingest_bytes, Capture, Ingest};
+use wirelens_tests::repo_root;
+
+fn data(name: &str) -> PathBuf {
+    repo_root().join("tests/data").join(name)
+}
+
+fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// (ts, caplen, len, offset) of every packet.
+fn rows(c: &Capture) -> Vec<(i64, u32, u32, u64)> {
+    c.packets.iter().map(|p| (p.ts_ns, p.caplen, p.len, p.offset)).collect()
+}
+
+/// Ingests several in-memory files the way the CLI and the worker do: whichever file the
+/// merge wants next, `chunk` bytes at a time.
+fn ingest_merged(files: &[(&str, &[u8])], chunk: usize) -> Capture {
+    let mut ingest = Ingest::new();
+    let ids: Vec<usize> = files.iter().map(|(name, _)| ingest.add_file(name)).collect();
+    let mut pos = vec![0usize; files.len()];
+    while let Some(f) = ingest.wants() {
+        let i = ids.iter().position(|&id| id == f).expect("known file");
+        let bytes = files[i].1;
+        if pos[i] == bytes.len() {
+            ingest.close_file(f);
+        } else {
+            let end = (pos[i] + chunk).min(bytes.len());
+            ingest.feed_file(f, &bytes[pos[i]..end]);
+            pos[i] = end;
+        }
+    }
+    ingest.finish()
+}
+
+#[test]
+fn compressed_captures_read_like_the_original() {
+    let dir = repo_root().join("core/tests/data/compressed");
+    let plain = ingest_bytes("plain", &read(&dir.join("one_tcp_stream.pcap")));
+    assert!(plain.errors.is_empty() && !plain.packets.is_empty());
+    for ext in ["gz", "bz2", "xz", "zst"] {
+        let bytes = read(&dir.join(format!("one_tcp_stream.pcap.{ext}")));
+        for chunk in [1, 7, 4096, bytes.len()] {
+            let c = ingest_merged(&[(ext, &bytes)], chunk);
+            assert_eq!(c.errors, [], "{ext}, chunk {chunk}");
+            assert_eq!(rows(&c), rows(&plain), "{ext}, chunk {chunk}");
+            assert_eq!(c.files[0].bytes, bytes.len() as u64);
+            assert!(c.files[0].compression.is_some());
+        }
+        // Cut short: every packet before the cut, and an error saying so. (bzip2 and zstd
+        // decode whole blocks, of up to 900 kB and 128 kB: nothing of a cut block can be
+        // recovered, and this small file is a single block.)
+        let cut = ingest_bytes(ext, &bytes[..bytes.len() * 2 / 3]);
+        assert!(matches!(ext, "bz2" | "zst") || !cut.packets.is_empty(), "{ext}");
+        assert!(cut.packets.len() < plain.packets.len(), "{ext}");
+        assert_eq!(rows(&cut)[..], rows(&plain)[..cut.packets.len()], "{ext}");
+        assert_eq!(cut.errors.len(), 1, "{ext}");
+        assert!(cut.errors[0].message.contains("cut short"), "{ext}: {}", cut.errors[0]);
+    }
+}
+
+/// Where each packet's record (pcap) or block (pcapng) ends, and where any unit ends.
+fn record_ends(bytes: &[u8]) -> (Vec<usize>, Vec<usize>) {
+    let mut reader = RecordReader::new();
+    let (mut pcapng, mut packet_ends, mut block_starts) = (false, Vec::new(), Vec::new());
+    let mut packet_blocks = Vec::new();
+    reader.feed(bytes, &mut |e| match e {
+        Event::Format(f) => pcapng = f == Format::PcapNg,
+        Event::Block { offset, .. } => block_starts.push(offset as usize),
+        Event::Packet(p) => {
+            packet_ends.push(p.offset as usize + p.caplen as usize);
+            packet_blocks.push(block_starts.len());
+        }
+        _ => {}
+    });
+    assert_eq!(reader.finish(), None);
+    if !pcapng {
+        let mut units = vec![24];
+        units.extend(&packet_ends);
+        return (packet_ends, units);
+    }
+    // A pcapng packet is complete when its whole block is: where the next block starts.
+    block_starts.push(bytes.len());
+    let ends = packet_blocks.iter().map(|&b| block_starts[b]).collect();
+    (ends, block_starts[1..].to_vec())
+}
+
+#[test]
+fn every_prefix_keeps_every_complete_packet() {
+    for name in ["three_http_streams.pcap", "test202-le.pcapng", "test202-be.pcapng", "nanosecs_big_endian.pcap", "sll2.pcap"] {
+        let bytes = read(&data(name));
+        let full = rows(&ingest_bytes(name, &bytes));
+        let (ends, units) = record_ends(&bytes);
+        assert_eq!(ends.len(), full.len(), "{name}");
+        for cut in 0..=bytes.len() {
+            let c = ingest_bytes(name, &bytes[..cut]);
+            let complete = ends.iter().filter(|&&e| e <= cut).count();
+            assert_eq!(rows(&c)[..], full[..complete], "{name} cut at {cut}");
+            if !units.contains(&cut) {
+                assert_eq!(c.errors.len(), 1, "{name} cut at {cut}: no error");
+                assert_eq!(c.errors[0].packet, complete as u64 + 1, "{name} cut at {cut}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_rotated_set_merges_into_the_original_timeline() {
+    let original = ingest_bytes("orig", &read(&data("three_http_streams.pcap")));
+    let bytes = read(&data("three_http_streams.pcap"));
+    // Deal the packets round-robin into three files of different formats, as three
+    // capture points of the same traffic would see them.
+    let formats = [
+        OutputFormat::Pcap { big_endian: false, nanos: false },
+        OutputFormat::Pcap { big_endian: true, nanos: true },
+        OutputFormat::PcapNg { big_endian: true },
+    ];
+    let mut writers: Vec<_> = formats.iter().map(|&f| Writer::new(Vec::new(), f, 1, 65535).expect("writer")).collect();
+    for (i, p) in original.packets.iter().enumerate() {
+        let data = &bytes[p.offset as usize..p.offset as usize + p.caplen as usize];
+        writers[i % 3].write_packet(0, p.ts_ns, data, p.len, None).expect("write");
+    }
+    let files: Vec<Vec<u8>> = writers.into_iter().map(|w| w.finish().expect("finish")).collect();
+    for chunk in [1, 100, 1 << 20] {
+        let merged = ingest_merged(&[("a", &files[0]), ("b", &files[1]), ("c", &files[2])], chunk);
+        assert_eq!(merged.errors, []);
+        let ts: Vec<i64> = merged.packets.iter().map(|p| p.ts_ns).collect();
+        let want: Vec<i64> = original.packets.iter().map(|p| p.ts_ns).collect();
+        assert_eq!(ts, want, "chunk {chunk}");
+        let from: Vec<u16> = merged.packets.iter().map(|p| p.file).collect();
+        assert_eq!(from, (0..want.len()).map(|i| (i % 3) as u16).collect::<Vec<_>>());
+        // Same traffic, same conversations.
+        assert_eq!(merged.conversations, original.conversations, "chunk {chunk}");
+    }
+}
