@@ -53,6 +53,10 @@ pub struct Conversation {
     pub frames_ba: u64,
     /// Bytes from B to A.
     pub bytes_ba: u64,
+    /// Transport payload bytes from A to B (TCP segment lengths, UDP payloads).
+    pub payload_ab: u64,
+    /// Transport payload bytes from B to A.
+    pub payload_ba: u64,
     /// Timestamp of the first frame, ns since the epoch.
     pub first_ns: i64,
     /// Timestamp of the last frame, ns since the epoch.
@@ -109,9 +113,9 @@ impl FlowTable {
     /// TCP or UDP conversation.
     pub fn add(&mut self, s: &Summary, ts_ns: i64, frame_len: u32) -> Option<(u32, Direction)> {
         let Net::Ip { src, dst, .. } = s.net else { return None };
-        let (proto, sport, dport, tcp) = match s.transport {
-            Transport::Tcp(t) => (L4::Tcp, t.src_port, t.dst_port, Some(t)),
-            Transport::Udp { src_port, dst_port, .. } => (L4::Udp, src_port, dst_port, None),
+        let (proto, sport, dport, tcp, payload) = match s.transport {
+            Transport::Tcp(t) => (L4::Tcp, t.src_port, t.dst_port, Some(t), t.payload_len),
+            Transport::Udp { src_port, dst_port, payload_len } => (L4::Udp, src_port, dst_port, None, payload_len),
             _ => return None,
         };
         let (x, y) = ((src, sport), (dst, dport));
@@ -143,6 +147,8 @@ impl FlowTable {
                     bytes_ab: 0,
                     frames_ba: 0,
                     bytes_ba: 0,
+                    payload_ab: 0,
+                    payload_ba: 0,
                     first_ns: ts_ns,
                     last_ns: ts_ns,
                     base_seq: [None; 2],
@@ -158,14 +164,19 @@ impl FlowTable {
             Direction::AToB => {
                 c.frames_ab += 1;
                 c.bytes_ab += frame_len as u64;
+                c.payload_ab += payload as u64;
             }
             Direction::BToA => {
                 c.frames_ba += 1;
                 c.bytes_ba += frame_len as u64;
+                c.payload_ba += payload as u64;
             }
         }
         if let Some(t) = tcp {
-            c.base_seq[dir as usize].get_or_insert(t.seq);
+            // packet-tcp.c: a direction's base sequence number is its SYN's, or one before
+            // the first segment seen when the SYN was not captured.
+            let base = if t.flags & tcp_flags::SYN != 0 { t.seq } else { t.seq.wrapping_sub(1) };
+            c.base_seq[dir as usize].get_or_insert(base);
         }
         c.first_ns = c.first_ns.min(ts_ns);
         c.last_ns = c.last_ns.max(ts_ns);

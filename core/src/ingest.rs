@@ -10,7 +10,9 @@ use crate::decompress::{self, Compression, Decoder, Detect};
 use crate::flow::{Direction, FlowTable};
 use crate::index::{PacketRow, NO_FLOW};
 use crate::source::{BlockKind, Event, Format, IfStats, Interface, Record, RecordReader, Section, SourceError};
-use crate::wire;
+use crate::stats::{Stats, StatsResult};
+use crate::tcp::{TcpAnalysis, TcpConversation, TcpFlags};
+use crate::wire::{self, Transport};
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
@@ -102,6 +104,13 @@ pub struct Capture {
     pub secrets: Vec<Secrets>,
     /// TCP and UDP conversations, in order of their first packet.
     pub conversations: Vec<crate::flow::Conversation>,
+    /// TCP analysis of each conversation, indexed like `conversations` (empty for UDP).
+    pub tcp: Vec<TcpConversation>,
+    /// `tcp.analysis.*` flags of the segments that have any: (index into `packets`, flags).
+    #[serde(skip)]
+    pub tcp_flags: Vec<(u64, TcpFlags)>,
+    /// Ethernet and IP conversations, endpoints, protocol hierarchy.
+    pub stats: StatsResult,
     /// Errors that stopped reading a file; packets before them are kept.
     pub errors: Vec<IngestError>,
     /// Oddities that did not stop reading (the first thousand).
@@ -154,15 +163,25 @@ struct FileState {
 #[derive(Default)]
 struct Analysis {
     capture: Capture,
+    dissector: wire::Dissector,
     flows: FlowTable,
+    tcp: TcpAnalysis,
+    stats: Stats,
 }
 
 impl Analysis {
     fn packet(&mut self, file: usize, p: &Record<'_>, iface: u32) {
         let c = &mut self.capture;
         let linktype = c.interfaces.get(iface as usize).map_or(u16::MAX, |i| i.interface.linktype);
-        let summary = wire::dissect(linktype, p.data);
+        let summary = self.dissector.dissect(linktype, p.data, p.ts_ns);
         let (flow, dir) = self.flows.add(&summary, p.ts_ns, p.len).unwrap_or((NO_FLOW, Direction::AToB));
+        if let (Transport::Tcp(t), true) = (&summary.transport, flow != NO_FLOW) {
+            let flags = self.tcp.segment(flow, dir, t, p.ts_ns);
+            if flags != TcpFlags::default() {
+                c.tcp_flags.push((c.packets.len() as u64, flags));
+            }
+        }
+        self.stats.add(&summary, p.len, p.ts_ns);
         for comment in &p.comments {
             c.comments.push((c.packets.len() as u64, comment.clone()));
         }
@@ -340,8 +359,11 @@ impl Ingest {
         for f in 0..self.files.len() {
             self.close_file(f);
         }
-        let mut capture = self.analysis.capture;
-        capture.conversations = std::mem::take(&mut self.analysis.flows.conversations);
+        let Analysis { mut capture, flows, tcp, stats, .. } = self.analysis;
+        capture.conversations = flows.conversations;
+        capture.tcp = tcp.finish();
+        capture.tcp.resize(capture.conversations.len(), TcpConversation::default());
+        capture.stats = stats.finish();
         capture
     }
 

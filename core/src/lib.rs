@@ -11,6 +11,8 @@ pub mod flow;
 pub mod index;
 mod ingest;
 pub mod source;
+pub mod stats;
+pub mod tcp;
 pub mod wire;
 
 pub use ingest::{ingest_bytes, Capture, CaptureInterface, FileInfo, Ingest, IngestError};

@@ -174,6 +174,51 @@ pub struct Tcp {
     pub window: u16,
     /// Segment length: payload bytes the IP header says the segment carries.
     pub payload_len: u32,
+    /// The options the analysis needs.
+    pub options: TcpOptions,
+}
+
+/// TCP options (RFC 9293 §3.2, RFC 7323, RFC 2018).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TcpOptions {
+    /// Maximum segment size.
+    pub mss: Option<u16>,
+    /// Window scale shift count.
+    pub window_scale: Option<u8>,
+    /// SACK permitted.
+    pub sack_permitted: bool,
+    /// Number of SACK blocks (up to 4), and the blocks.
+    pub sack_count: u8,
+    /// SACK blocks: (left edge, right edge).
+    pub sack: [(u32, u32); 4],
+    /// Timestamps: (TSval, TSecr).
+    pub timestamp: Option<(u32, u32)>,
+}
+
+impl TcpOptions {
+    fn parse(tcp: &etherparse::TcpSlice<'_>) -> Self {
+        use etherparse::TcpOptionElement as E;
+        let mut o = Self::default();
+        // A malformed option ends the walk; what came before it stands.
+        for opt in tcp.options_iterator().map_while(Result::ok) {
+            match opt {
+                E::MaximumSegmentSize(v) => o.mss = Some(v),
+                E::WindowScale(v) => o.window_scale = Some(v),
+                E::SelectiveAcknowledgementPermitted => o.sack_permitted = true,
+                E::SelectiveAcknowledgement(first, rest) => {
+                    o.sack[0] = first;
+                    o.sack_count = 1;
+                    for b in rest.into_iter().flatten() {
+                        o.sack[o.sack_count as usize] = b;
+                        o.sack_count += 1;
+                    }
+                }
+                E::Timestamp(val, ecr) => o.timestamp = Some((val, ecr)),
+                E::Noop => {}
+            }
+        }
+        o
+    }
 }
 
 /// What a packet is, layer by layer, as a small `Copy` value.
@@ -187,8 +232,25 @@ pub struct Summary {
     pub transport: Transport,
 }
 
-/// Dissects one packet of the given link type. Never fails: what does not parse is
-/// simply absent from the summary.
+/// The dissector of a capture: [`dissect`] plus the state that spans packets (IP
+/// fragment reassembly).
+#[derive(Default)]
+pub struct Dissector {}
+
+impl Dissector {
+    /// A dissector with no state.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Dissects the next packet of the capture, in timeline order.
+    pub fn dissect(&mut self, linktype: u16, data: &[u8], _ts_ns: i64) -> Summary {
+        dissect(linktype, data)
+    }
+}
+
+/// Dissects one packet of the given link type on its own. Never fails: what does not
+/// parse is simply absent from the summary.
 pub fn dissect(linktype: u16, data: &[u8]) -> Summary {
     let mut s = Summary::default();
     let sliced = match linktype {
@@ -268,6 +330,7 @@ pub fn dissect(linktype: u16, data: &[u8]) -> Summary {
                 flags: h[13],
                 window: tcp.window_size(),
                 payload_len,
+                options: TcpOptions::parse(tcp),
             })
         }
         Some(TransportSlice::Udp(udp)) => Transport::Udp {
@@ -440,6 +503,8 @@ mod test {
         );
         let Transport::Tcp(t) = s.transport else { panic!("{s:?}") };
         assert_eq!((t.src_port, t.dst_port, t.seq, t.flags, t.payload_len), (40000, 80, 100, tcp_flags::SYN, 0));
+        assert_eq!((t.options.mss, t.options.window_scale, t.options.sack_permitted), (Some(1460), Some(7), true));
+        assert_eq!(t.options.timestamp, Some((1, 0)));
         let c = columns(linktype::ETHERNET, &SYN);
         assert_eq!((c.src.as_str(), c.dst.as_str(), c.protocol), ("10.0.0.1", "10.0.0.2", "TCP"));
         assert_eq!(c.info, "40000 → 80 [SYN] Seq=100 Win=64240 Len=0");
