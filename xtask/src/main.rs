@@ -107,6 +107,20 @@ fn run_main() -> Result<()> {
             test(&setup, no_e2e)
         }
         "bench" => {
+            // The benchmarks read a large capture of real traffic (core/benches/formats.rs);
+            // make it first when it is missing: about 1 GB, ten seconds of loopback traffic.
+            let capture = std::env::var_os("WIRELENS_BENCH_CAPTURE")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| setup.root.join("bench-data/bench.pcap"));
+            if !capture.is_file() {
+                step(format!("make the benchmark capture {}", capture.display()));
+                let script = setup.root.join("tests/scripts/make-bench-capture.sh");
+                let mut make = cmd("bash", [script.as_os_str(), capture.as_os_str()]);
+                if no_install {
+                    make.env("NO_INSTALL", "1");
+                }
+                run(make.current_dir(&setup.root))?;
+            }
             step("cargo bench -p wirelens-core");
             run(cmd("cargo", ["bench", "-p", "wirelens-core"])
                 .args(&args)
