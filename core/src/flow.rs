@@ -91,7 +91,7 @@ struct Key {
 }
 
 /// Which way a packet went within its conversation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum Direction {
     /// From side A to side B.
     AToB,

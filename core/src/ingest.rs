@@ -9,7 +9,8 @@
 use crate::decompress::{self, Compression, Decoder, Detect};
 use crate::flow::{Direction, FlowTable};
 use crate::index::{PacketRow, NO_FLOW};
-use crate::source::{BlockKind, Event, Format, IfStats, Interface, Record, RecordReader, Section, SourceError};
+use crate::session::TcpControl;
+use crate::source::{BlockKind, Event, Format, IfStats, Interface, Process, Record, RecordReader, Section, SourceError};
 use crate::stats::{Stats, StatsResult};
 use crate::tcp::{TcpAnalysis, TcpConversation, TcpFlags};
 use crate::wire::{self, Transport};
@@ -98,6 +99,12 @@ pub struct Capture {
     pub packets: Vec<PacketRow>,
     /// Packet comments: (index into `packets`, comment).
     pub comments: Vec<(u64, String)>,
+    /// Processes the files describe (Apple's Process Information Blocks).
+    pub processes: Vec<Process>,
+    /// The process of each packet that names one: (index into `packets`, index into
+    /// `processes`).
+    #[serde(skip)]
+    pub packet_processes: Vec<(u64, u32)>,
     /// Address-to-name records from the files (pcapng NRB); the first name wins.
     pub names: BTreeMap<IpAddr, String>,
     /// Decryption secrets, kept for the dissectors that will use them.
@@ -109,6 +116,10 @@ pub struct Capture {
     /// `tcp.analysis.*` flags of the segments that have any: (index into `packets`, flags).
     #[serde(skip)]
     pub tcp_flags: Vec<(u64, TcpFlags)>,
+    /// Who sent the SYN, FINs and RSTs of each conversation, indexed like `conversations`
+    /// (the sessions view's initiator and end).
+    #[serde(skip)]
+    pub tcp_control: Vec<TcpControl>,
     /// Ethernet and IP conversations, endpoints, protocol hierarchy.
     pub stats: StatsResult,
     /// Errors that stopped reading a file; packets before them are kept.
@@ -140,6 +151,7 @@ struct Queued {
     iface: u32,
     data: Vec<u8>,
     comments: Vec<String>,
+    process: Option<u32>,
 }
 
 #[derive(Default)]
@@ -153,6 +165,8 @@ struct FileState {
     reader: RecordReader,
     /// Global interface index of each of this file's interfaces.
     ifaces: Vec<u32>,
+    /// Index into `Capture::processes` of each of this file's processes.
+    processes: Vec<u32>,
     queue: VecDeque<Queued>,
     /// Packet records read from the file (numbers packets in messages).
     records: u64,
@@ -166,6 +180,7 @@ struct Analysis {
     dissector: wire::Dissector,
     flows: FlowTable,
     tcp: TcpAnalysis,
+    control: Vec<TcpControl>,
     stats: Stats,
 }
 
@@ -177,6 +192,7 @@ impl Analysis {
         let (flow, dir) = self.flows.add(&summary, p.ts_ns, p.len).unwrap_or((NO_FLOW, Direction::AToB));
         if let (Transport::Tcp(t), true) = (&summary.transport, flow != NO_FLOW) {
             let flags = self.tcp.segment(flow, dir, t, p.ts_ns);
+            crate::session::note_segment(&mut self.control, flow, dir, t.flags);
             if flags != TcpFlags::default() {
                 c.tcp_flags.push((c.packets.len() as u64, flags));
             }
@@ -184,6 +200,9 @@ impl Analysis {
         self.stats.add(&summary, p.len, p.ts_ns);
         for comment in &p.comments {
             c.comments.push((c.packets.len() as u64, comment.clone()));
+        }
+        if let Some(process) = p.process {
+            c.packet_processes.push((c.packets.len() as u64, process));
         }
         c.packets.push(PacketRow {
             ts_ns: p.ts_ns,
@@ -269,10 +288,10 @@ impl Ingest {
     fn feed_stored(&mut self, file: usize, bytes: &[u8]) {
         // With no other file still open, packets go straight through, uncopied.
         let direct = self.files.iter().enumerate().all(|(i, f)| i == file || (f.ended && f.queue.is_empty()));
-        let FileState { reader, ifaces, queue, records, decoder, .. } = &mut self.files[file];
+        let FileState { reader, ifaces, processes, queue, records, decoder, .. } = &mut self.files[file];
         let analysis = &mut self.analysis;
         let mut to_reader = |plain: &[u8]| {
-            reader.feed(plain, &mut |event| on_event(analysis, file, ifaces, queue, records, direct, event));
+            reader.feed(plain, &mut |event| on_event(analysis, file, (ifaces, processes), queue, records, direct, event));
         };
         match decoder {
             None => to_reader(bytes),
@@ -296,12 +315,12 @@ impl Ingest {
             self.feed_stored(file, &sniff);
         }
         let direct = self.files.iter().enumerate().all(|(i, f)| i == file || (f.ended && f.queue.is_empty()));
-        let FileState { reader, ifaces, queue, records, decoder, ended, .. } = &mut self.files[file];
+        let FileState { reader, ifaces, processes, queue, records, decoder, ended, .. } = &mut self.files[file];
         *ended = true;
         let analysis = &mut self.analysis;
         let decode_error = decoder.as_mut().and_then(|d| {
             d.finish(&mut |plain: &[u8]| {
-                reader.feed(plain, &mut |event| on_event(analysis, file, ifaces, queue, records, direct, event));
+                reader.feed(plain, &mut |event| on_event(analysis, file, (ifaces, processes), queue, records, direct, event));
             })
             .err()
         });
@@ -359,8 +378,10 @@ impl Ingest {
         for f in 0..self.files.len() {
             self.close_file(f);
         }
-        let Analysis { mut capture, flows, tcp, stats, .. } = self.analysis;
+        let Analysis { mut capture, flows, tcp, control, stats, .. } = self.analysis;
         capture.conversations = flows.conversations;
+        capture.tcp_control = control;
+        capture.tcp_control.resize(capture.conversations.len(), TcpControl::default());
         capture.tcp = tcp.finish();
         capture.tcp.resize(capture.conversations.len(), TcpConversation::default());
         capture.stats = stats.finish();
@@ -389,6 +410,7 @@ impl Ingest {
                 iface: 0,
                 data: &q.data,
                 comments: q.comments,
+                process: q.process,
             };
             self.analysis.packet(file, &rec, q.iface);
         }
@@ -398,7 +420,7 @@ impl Ingest {
 fn on_event(
     a: &mut Analysis,
     file: usize,
-    ifaces: &mut Vec<u32>,
+    (ifaces, processes): (&mut Vec<u32>, &mut Vec<u32>),
     queue: &mut VecDeque<Queued>,
     records: &mut u64,
     direct: bool,
@@ -432,13 +454,18 @@ fn on_event(
             }
         }
         Event::Secrets { kind, data } => c.secrets.push(Secrets { file: file as u16, kind, data }),
+        Event::Process(p) => {
+            processes.push(c.processes.len() as u32);
+            c.processes.push(p);
+        }
         Event::Anomaly { offset, message } => a.anomaly(file, offset, *records + 1, message),
         Event::Packet(p) => {
             *records += 1;
             c.files[file].packets += 1;
             let iface = ifaces.get(p.iface as usize).copied().unwrap_or(u32::MAX);
+            let process = p.process.and_then(|i| processes.get(i as usize).copied());
             if direct {
-                a.packet(file, &p, iface);
+                a.packet(file, &Record { process, ..p }, iface);
             } else {
                 queue.push_back(Queued {
                     ts_ns: p.ts_ns,
@@ -448,6 +475,7 @@ fn on_event(
                     iface,
                     data: p.data.to_vec(),
                     comments: p.comments,
+                    process,
                 });
             }
         }

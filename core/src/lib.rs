@@ -10,6 +10,8 @@ pub mod export;
 pub mod flow;
 pub mod index;
 mod ingest;
+pub mod session;
+pub mod reassembly;
 pub mod source;
 pub mod stats;
 pub mod tcp;

@@ -88,6 +88,20 @@ pub struct Interface {
     pub os: Option<String>,
     /// Timestamp units per second.
     pub ts_per_sec: u64,
+    /// `if_IPv4addr` and `if_IPv6addr`: the addresses of the capturing host on this
+    /// interface (which side of a connection is local).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<IpAddr>,
+}
+
+/// A process that sent or received packets (Apple's pcapng Process Information Block,
+/// which `tcpdump -k` on macOS writes; EPBs refer to it by index).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Process {
+    /// Process id.
+    pub pid: u32,
+    /// `pib_name`: the process name.
+    pub name: Option<String>,
 }
 
 /// Interface statistics (pcapng ISB): the counters the capturing host reported.
@@ -188,6 +202,9 @@ pub struct Record<'a> {
     pub data: &'a [u8],
     /// Packet comments (pcapng `opt_comment`).
     pub comments: Vec<String>,
+    /// The process of the packet (Apple's `epb_pib_index`): an index into the processes
+    /// this file announced with [`Event::Process`], counted over all its sections.
+    pub process: Option<u32>,
 }
 
 /// What the reader reports, in file order.
@@ -210,6 +227,9 @@ pub enum Event<'a> {
     Packet(Record<'a>),
     /// Interface statistics.
     Stats(IfStats),
+    /// A process (Apple Process Information Block); its index is the number of processes
+    /// announced before it in the file.
+    Process(Process),
     /// Address-to-name records (pcapng NRB).
     Names(Vec<(IpAddr, String)>),
     /// Decryption secrets (pcapng DSB), kept for later use.
@@ -323,6 +343,10 @@ struct NgState {
     section_base: u32,
     /// Interfaces announced so far in the whole file.
     total_ifaces: u32,
+    /// Index (within the file) of the current section's first process (PIB).
+    section_pib_base: u32,
+    /// Processes announced so far in the whole file.
+    total_pibs: u32,
 }
 
 /// Push-based reader of one capture file.
@@ -592,6 +616,7 @@ fn pcap_record(h: &PcapHeader, buf: &[u8], offset: u64, on_event: &mut dyn FnMut
         iface: 0,
         data: &buf[hdr_len..total],
         comments: Vec::new(),
+        process: None,
     }));
     Step::Consumed(total)
 }
@@ -657,6 +682,7 @@ fn ng_block(ng: &mut NgState, buf: &[u8], offset: u64, on_event: &mut dyn FnMut(
         Block::SectionHeader(shb) => {
             ng.section_ifaces.clear();
             ng.section_base = ng.total_ifaces;
+            ng.section_pib_base = ng.total_pibs;
             on_event(Event::Section(Section {
                 big_endian,
                 hardware: option_str(&shb.options, OptionCode::ShbHardware),
@@ -698,6 +724,9 @@ fn ng_block(ng: &mut NgState, buf: &[u8], offset: u64, on_event: &mut dyn FnMut(
                 iface: ng.section_base + epb.if_id,
                 data: &epb.data[..epb.caplen as usize],
                 comments: comments(&epb.options),
+                process: pib_index(&epb.options, big_endian)
+                    .filter(|&i| i < ng.total_pibs - ng.section_pib_base)
+                    .map(|i| ng.section_pib_base + i),
             }));
         }
         Block::SimplePacket(spb) => {
@@ -718,6 +747,7 @@ fn ng_block(ng: &mut NgState, buf: &[u8], offset: u64, on_event: &mut dyn FnMut(
                 iface: ng.section_base,
                 data: &spb.data[..caplen],
                 comments: Vec::new(),
+                process: None,
             }));
         }
         Block::NameResolution(nrb) => {
@@ -748,7 +778,11 @@ fn ng_block(ng: &mut NgState, buf: &[u8], offset: u64, on_event: &mut dyn FnMut(
         Block::DecryptionSecrets(dsb) => {
             on_event(Event::Secrets { kind: dsb.secrets_type.0, data: dsb.data.to_vec() });
         }
-        // Custom blocks, systemd journal entries, process information and unknown blocks
+        Block::ProcessInformation(pib) => {
+            ng.total_pibs += 1;
+            on_event(Event::Process(Process { pid: pib.process_id, name: option_str(&pib.options, OptionCode(2)) }));
+        }
+        // Custom blocks, systemd journal entries and unknown blocks
         // are skipped: their length is known, so the next block is found regardless.
         _ => {}
     }
@@ -806,6 +840,7 @@ fn packet_block(ng: &NgState, bytes: &[u8], offset: u64, on_event: &mut dyn FnMu
         iface: ng.section_base + if_id,
         data: &bytes[28..data_end],
         comments: raw_comments(options, be),
+        process: None,
     }));
     Step::Consumed(bytes.len())
 }
@@ -918,7 +953,30 @@ fn interface_of(idb: &InterfaceDescriptionBlock<'_>) -> Interface {
         filter,
         os: option_str(&idb.options, OptionCode::IfOs),
         ts_per_sec: 1_000_000,
+        addresses: idb.options.iter().filter_map(interface_address).collect(),
     }
+}
+
+/// `if_IPv4addr` (address and netmask) or `if_IPv6addr` (address and prefix length).
+fn interface_address(o: &PcapNGOption<'_>) -> Option<IpAddr> {
+    let v = value(o);
+    match (o.code, v.len()) {
+        (OptionCode::IfIpv4Addr, 8) => Some(Ipv4Addr::new(v[0], v[1], v[2], v[3]).into()),
+        (OptionCode(5), 17) => {
+            let mut a = [0u8; 16];
+            a.copy_from_slice(&v[..16]);
+            Some(Ipv6Addr::from(a).into())
+        }
+        _ => None,
+    }
+}
+
+/// Apple's `epb_pib_index` (0x8001), else `epb_e_pib_index` (0x8003, the process on
+/// whose behalf the first one sent): the index of a PIB within the section.
+fn pib_index(options: &[PcapNGOption<'_>], be: bool) -> Option<u32> {
+    [0x8001, 0x8003].into_iter().find_map(|code| {
+        options.iter().find(|o| o.code == OptionCode(code) && value(o).len() == 4).map(|o| read_u32(value(o), be))
+    })
 }
 
 /// One NRB record: an address followed by one or more NUL-terminated names.
