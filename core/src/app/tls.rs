@@ -1,0 +1,7 @@
+//! The Tls parser (to be written).
+
+use serde::Serialize;
+
+/// What a Tls transaction says.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Tls {}
