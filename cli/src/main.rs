@@ -3,6 +3,7 @@
 mod conv;
 mod info;
 mod input;
+mod sessions;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -21,6 +22,8 @@ enum Command {
     Conv(conv::Args),
     /// What capinfos tells: format, link types, packets, times, interfaces, drops, errors.
     Info(info::Args),
+    /// TCP sessions with their process, bytes each way and lifespan, like bcc's tcplife.
+    Sessions(sessions::Args),
 }
 
 fn main() -> ExitCode {
@@ -41,5 +44,6 @@ fn run() -> anyhow::Result<ExitCode> {
     match Cli::parse().command {
         Command::Conv(args) => conv::run(&args),
         Command::Info(args) => info::run(&args),
+        Command::Sessions(args) => sessions::run(&args),
     }
 }

@@ -420,7 +420,10 @@ mod test {
         ng.epb(0, &s2c(tcp_flags::ACK, 900, 2048), &[]);
         ng.epb(1000, &c2s(tcp_flags::RST, 101, 0), &[]);
         let s = one(&ng.0);
-        assert_eq!((s.laddr, s.local_by, s.end, s.tx_kb()), (IpAddr::from(SERVER), LocalBy::FirstPacket, End::Reset, 2));
+        assert_eq!(
+            (s.laddr, s.local_by, s.end, s.tx_kb()),
+            (IpAddr::from(SERVER), LocalBy::FirstPacket, End::Reset, 2)
+        );
     }
 
     #[test]
