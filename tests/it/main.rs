@@ -3,3 +3,4 @@ mod conv_golden;
 mod capture;
 mod corpus;
 mod formats;
+mod sessions;
