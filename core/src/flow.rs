@@ -194,6 +194,7 @@ mod test {
             eth: None,
             net: Net::Ip { src: src.parse().unwrap(), dst: dst.parse().unwrap(), fragment: false },
             transport: Transport::Tcp(Tcp { src_port: sport, dst_port: dport, seq, flags, ..Tcp::default() }),
+            ..Summary::default()
         }
     }
 

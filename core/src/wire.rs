@@ -1,13 +1,36 @@
 //! Link, network and transport dissection into a small `Copy` summary.
 //!
-//! etherparse does the header parsing (laxly: a truncated packet keeps the layers that
-//! parsed); this module adds the link types etherparse does not start from and the
-//! summary the flow table and the packet list need.
+//! One pass over the headers, outermost first, with Wireshark's rules for what a layer
+//! needs before the next one is looked at (so that `tcp.stream`, `udp.stream` and the
+//! conversations come out as tshark's): a truncated packet keeps the layers that parsed
+//! and says in [`Summary::stop`] where and why the rest stopped. [`Summary::stack`]
+//! names the layers as tshark's `frame.protocols` does.
+//!
+//! etherparse's lax slicer was the first version of this module; it gave way where
+//! Wireshark's rules differ from it (TSO zero lengths, which fragments carry a transport
+//! header, bogus lengths that still count as a segment, more than three VLAN tags,
+//! unknown IPv6 extension headers, ICMP errors), and because reassembly needs the IP
+//! layer split from the transport layer. Each protocol lives in its own file below
+//! `wire/`, with its field offsets.
+//!
+//! [`dissect`] looks at one packet alone. [`Dissector`] keeps the state that spans
+//! packets: IP fragments wait there until the frame that completes the datagram, which
+//! then carries the transport layer of the whole datagram, as in tshark.
 
-use etherparse::{EtherType, IpNumber, LaxNetSlice, LaxSlicedPacket, TransportSlice};
+mod arp;
+mod frag;
+mod icmp;
+mod ip;
+mod link;
+mod stack;
+mod transport;
+
+pub use frag::{FragLimits, FragSkip, FragStats};
+pub use stack::{Proto, Stack};
+
 use serde::Serialize;
-use std::fmt::Write as _;
-use std::net::IpAddr;
+use std::fmt::{self, Write as _};
+use std::net::{IpAddr, Ipv4Addr};
 
 /// Link-layer header types (tcpdump.org `LINKTYPE_*`) that we dissect.
 pub mod linktype {
@@ -116,17 +139,19 @@ pub enum Net {
     /// Nothing recognised above the link layer.
     #[default]
     None,
-    /// IPv4 or IPv6.
+    /// IPv4 or IPv6 (the innermost, when IP is tunnelled in IP; see [`Summary::outer_ip`]).
     Ip {
         /// Source address.
         src: IpAddr,
-        /// Destination address.
+        /// Destination address (for IPv4 with a source route option, the final one, as
+        /// Wireshark takes it).
         dst: IpAddr,
-        /// True when this packet is an IP fragment (the transport header is absent or
-        /// incomplete until reassembly).
+        /// True when this packet is an IP fragment. Before the datagram is complete the
+        /// transport layer is absent; the frame that completes it carries the transport
+        /// layer of the whole datagram ([`Ip::frag`] says which).
         fragment: bool,
     },
-    /// ARP.
+    /// ARP (details in [`Summary::arp`]).
     Arp,
     /// Another EtherType.
     Other(u16),
@@ -146,12 +171,14 @@ pub enum Transport {
         src_port: u16,
         /// Destination port.
         dst_port: u16,
-        /// Payload bytes present.
+        /// Payload bytes the UDP length field declares (Wireshark's `Len=`: the IP
+        /// payload minus 8 when the field claims more than the IP payload holds), not
+        /// only those captured.
         payload_len: u32,
     },
-    /// ICMP (for IPv4).
+    /// ICMP (for IPv4); type and code in [`Summary::icmp`].
     Icmp,
-    /// ICMPv6.
+    /// ICMPv6; type and code in [`Summary::icmp`].
     Icmpv6,
     /// Another IP protocol number.
     Other(u8),
@@ -172,7 +199,8 @@ pub struct Tcp {
     pub flags: u8,
     /// Window field, unscaled.
     pub window: u16,
-    /// Segment length: payload bytes the IP header says the segment carries.
+    /// Segment length: payload bytes the IP header says the segment carries
+    /// (Wireshark's `tcp.len`), also when the capture was snapped short.
     pub payload_len: u32,
     /// The options the analysis needs.
     pub options: TcpOptions,
@@ -195,31 +223,299 @@ pub struct TcpOptions {
     pub timestamp: Option<(u32, u32)>,
 }
 
-impl TcpOptions {
-    fn parse(tcp: &etherparse::TcpSlice<'_>) -> Self {
-        use etherparse::TcpOptionElement as E;
-        let mut o = Self::default();
-        // A malformed option ends the walk; what came before it stands.
-        for opt in tcp.options_iterator().map_while(Result::ok) {
-            match opt {
-                E::MaximumSegmentSize(v) => o.mss = Some(v),
-                E::WindowScale(v) => o.window_scale = Some(v),
-                E::SelectiveAcknowledgementPermitted => o.sack_permitted = true,
-                E::SelectiveAcknowledgement(first, rest) => {
-                    o.sack[0] = first;
-                    o.sack_count = 1;
-                    for b in rest.into_iter().flatten() {
-                        o.sack[o.sack_count as usize] = b;
-                        o.sack_count += 1;
-                    }
-                }
-                E::Timestamp(val, ecr) => o.timestamp = Some((val, ecr)),
-                E::Noop => {}
-            }
+/// The kind of link layer a packet was captured with.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub enum Link {
+    /// Not dissected yet (a default summary).
+    #[default]
+    None,
+    /// Ethernet II / 802.3.
+    Ethernet,
+    /// Linux cooked capture v1.
+    Sll,
+    /// Linux cooked capture v2.
+    Sll2,
+    /// BSD loopback (`NULL`, host byte order).
+    Null,
+    /// OpenBSD loopback (`LOOP`, network byte order).
+    Loop,
+    /// Raw IP, version from the first nibble.
+    Raw,
+    /// Raw IPv4.
+    Ipv4,
+    /// Raw IPv6.
+    Ipv6,
+    /// A link type we do not dissect.
+    Other(u16),
+}
+
+/// One 802.1Q / 802.1ad tag.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct VlanTag {
+    /// The EtherType that introduced the tag: 0x8100 (802.1Q), 0x88a8 (802.1ad S-tag)
+    /// or 0x9100 (pre-standard QinQ).
+    pub tpid: u16,
+    /// VLAN identifier (12 bits).
+    pub id: u16,
+    /// Priority code point.
+    pub pcp: u8,
+    /// Drop eligible indicator.
+    pub dei: bool,
+}
+
+/// The VLAN tags of a frame, outermost first.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct Vlans {
+    /// The first [`Vlans::CAPACITY`] tags.
+    tags: [VlanTag; Vlans::CAPACITY],
+    /// Tags recorded in `tags`.
+    len: u8,
+    /// Tags seen, also past the capacity.
+    pub seen: u8,
+}
+
+impl Vlans {
+    /// Tags recorded.
+    pub const CAPACITY: usize = 3;
+
+    /// The recorded tags, outermost first.
+    pub fn tags(&self) -> &[VlanTag] {
+        &self.tags[..self.len as usize]
+    }
+
+    /// The VLAN ids, outermost first.
+    pub fn ids(&self) -> impl Iterator<Item = u16> + '_ {
+        self.tags().iter().map(|t| t.id)
+    }
+
+    /// True when the frame carried no tag.
+    pub fn is_empty(&self) -> bool {
+        self.seen == 0
+    }
+
+    fn push(&mut self, tag: VlanTag) {
+        if let Some(slot) = self.tags.get_mut(self.len as usize) {
+            *slot = tag;
+            self.len += 1;
         }
-        o
+        self.seen = self.seen.saturating_add(1);
     }
 }
+
+/// Where a fragment stands in reassembly.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub enum Frag {
+    /// Not a fragment.
+    #[default]
+    None,
+    /// A fragment held until its datagram is complete.
+    Pending,
+    /// This fragment completed its datagram; the transport layer of the summary is the
+    /// datagram's.
+    Complete {
+        /// Bytes of the reassembled payload (above the IP header).
+        len: u32,
+        /// Fragments it took (duplicates not counted).
+        fragments: u16,
+    },
+    /// A fragment that is not reassembled.
+    Skipped(FragSkip),
+}
+
+/// IPv4 / IPv6 header details.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Ip {
+    /// 4 or 6.
+    pub version: u8,
+    /// IPv4: header length with options; IPv6: 40 plus the extension headers in this
+    /// packet before its payload.
+    pub header_len: u16,
+    /// IPv4: total length (for a TSO packet with length 0, the captured length, as
+    /// Wireshark assumes); IPv6: 40 plus the payload length.
+    pub total_len: u32,
+    /// Time to live / hop limit.
+    pub ttl: u8,
+    /// IPv4 type of service / IPv6 traffic class (DSCP and ECN).
+    pub tos: u8,
+    /// IPv6 flow label.
+    pub flow_label: u32,
+    /// IPv4 identification, or the identification of an IPv6 fragment header.
+    pub id: u32,
+    /// IPv4 "don't fragment".
+    pub dont_fragment: bool,
+    /// "More fragments" (IPv4 flag or IPv6 fragment header).
+    pub more_fragments: bool,
+    /// Fragment offset in bytes.
+    pub frag_offset: u16,
+    /// IPv4 protocol, or the IPv6 next header after the extension headers.
+    pub protocol: u8,
+    /// IPv4 options present.
+    pub options: bool,
+    /// IPv6 extension headers walked (AH included).
+    pub ext_headers: u8,
+    /// Reassembly state of a fragment.
+    pub frag: Frag,
+}
+
+/// An ARP packet (RFC 826).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Arp {
+    /// Hardware type (1 = Ethernet).
+    pub hw_type: u16,
+    /// Protocol type (0x0800 = IPv4).
+    pub proto_type: u16,
+    /// Operation (1 request, 2 reply, 3/4 RARP).
+    pub opcode: u16,
+    /// Sender hardware and protocol address, for IPv4 over 6-byte hardware addresses.
+    pub sender: Option<([u8; 6], Ipv4Addr)>,
+    /// Target hardware and protocol address.
+    pub target: Option<([u8; 6], Ipv4Addr)>,
+}
+
+/// An ICMP or ICMPv6 message.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Icmp {
+    /// ICMPv6 rather than ICMP.
+    pub v6: bool,
+    /// Type.
+    #[serde(rename = "type")]
+    pub ty: u8,
+    /// Code.
+    pub code: u8,
+    /// Echo request / reply identifier and sequence number.
+    pub echo: Option<(u16, u16)>,
+    /// For error messages: the packet they quote. Its transport layer is NOT the
+    /// packet's ([`Summary::transport`] stays ICMP): Wireshark's TCP and UDP taps do not
+    /// count these frames in conversations. (Wireshark does give a quoted TCP or UDP
+    /// flow a `tcp.stream` / `udp.stream` number when it has not seen the flow yet.)
+    pub quoted: Option<Quoted>,
+}
+
+impl Icmp {
+    /// True for the error messages, which quote the packet that caused them
+    /// (ICMP 3, 4, 5, 11, 12; ICMPv6 1–4).
+    pub fn is_error(&self) -> bool {
+        if self.v6 {
+            (1..=4).contains(&self.ty)
+        } else {
+            matches!(self.ty, 3 | 4 | 5 | 11 | 12)
+        }
+    }
+}
+
+/// The packet an ICMP error message quotes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Quoted {
+    /// Its source address.
+    pub src: IpAddr,
+    /// Its destination address.
+    pub dst: IpAddr,
+    /// Its IP protocol.
+    pub protocol: u8,
+    /// Its TCP or UDP ports, when the quote holds them (also when it holds too little
+    /// of the header for [`Quoted::transport`]).
+    pub ports: Option<(u16, u16)>,
+    /// Its transport header, where the quote holds enough of it for Wireshark to
+    /// dissect it (a whole TCP header; a UDP header with a valid length).
+    pub transport: Transport,
+}
+
+/// The layer a dissection stopped at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Layer {
+    /// Ethernet header.
+    Ethernet,
+    /// 802.1Q / 802.1ad tag.
+    Vlan,
+    /// Linux cooked capture header (v1 or v2).
+    Sll,
+    /// BSD loopback header.
+    Null,
+    /// IEEE 802.2 LLC / SNAP header.
+    Llc,
+    /// MPLS label stack.
+    Mpls,
+    /// PPPoE session header or PPP protocol field.
+    Pppoe,
+    /// ARP.
+    Arp,
+    /// IPv4 header.
+    Ipv4,
+    /// IPv6 header.
+    Ipv6,
+    /// IPv6 extension header (or AH).
+    Ipv6Ext,
+    /// TCP header.
+    Tcp,
+    /// UDP header.
+    Udp,
+    /// ICMP header.
+    Icmp,
+    /// ICMPv6 header.
+    Icmpv6,
+}
+
+impl fmt::Display for Layer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Layer::Ethernet => "Ethernet header",
+            Layer::Vlan => "VLAN tag",
+            Layer::Sll => "Linux cooked capture header",
+            Layer::Null => "loopback header",
+            Layer::Llc => "LLC header",
+            Layer::Mpls => "MPLS label stack",
+            Layer::Pppoe => "PPPoE header",
+            Layer::Arp => "ARP packet",
+            Layer::Ipv4 => "IPv4 header",
+            Layer::Ipv6 => "IPv6 header",
+            Layer::Ipv6Ext => "IPv6 extension header",
+            Layer::Tcp => "TCP header",
+            Layer::Udp => "UDP header",
+            Layer::Icmp => "ICMP header",
+            Layer::Icmpv6 => "ICMPv6 header",
+        })
+    }
+}
+
+/// Why a dissection stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum StopReason {
+    /// The capture holds fewer bytes than the layer needs.
+    Truncated {
+        /// Bytes the layer needs.
+        needed: u32,
+        /// Bytes captured from where the layer starts.
+        available: u32,
+    },
+    /// A field makes the layer unusable (named as Wireshark's expert info names it).
+    Bogus(&'static str),
+}
+
+/// Where and why a dissection stopped before the end of what it could dissect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Stop {
+    /// The layer that did not parse.
+    pub layer: Layer,
+    /// Its offset in the frame (for a reassembled datagram: in the datagram's payload).
+    pub offset: u32,
+    /// Why.
+    pub reason: StopReason,
+}
+
+impl fmt::Display for Stop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.reason {
+            StopReason::Truncated { needed, available } => write!(
+                f,
+                "{} at offset {} truncated: {needed} bytes needed, {available} captured",
+                self.layer, self.offset
+            ),
+            StopReason::Bogus(why) => write!(f, "{} at offset {}: {why}", self.layer, self.offset),
+        }
+    }
+}
+
+impl std::error::Error for Stop {}
 
 /// What a packet is, layer by layer, as a small `Copy` value.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -228,186 +524,167 @@ pub struct Summary {
     pub eth: Option<([u8; 6], [u8; 6])>,
     /// Network layer.
     pub net: Net,
-    /// Transport layer.
+    /// Transport layer (for an ICMP error, ICMP: never the quoted packet's).
     pub transport: Transport,
+    /// Link layer kind.
+    pub link: Link,
+    /// 802.1Q / 802.1ad tags.
+    pub vlan: Vlans,
+    /// IP header details of the layer in [`Summary::net`].
+    pub ip: Option<Ip>,
+    /// The outer addresses when IP is carried in IP (protocols 4 and 41).
+    pub outer_ip: Option<(IpAddr, IpAddr)>,
+    /// ARP details.
+    pub arp: Option<Arp>,
+    /// ICMP / ICMPv6 details.
+    pub icmp: Option<Icmp>,
+    /// Set when a layer could not be dissected (truncated or bogus).
+    pub stop: Option<Stop>,
+    /// The protocols, as tshark's `frame.protocols` names them.
+    pub stack: Stack,
+}
+
+impl Summary {
+    /// tshark's protocol names for this packet, outermost first (`frame.protocols`
+    /// without `frame`, up to the transport layer).
+    pub fn protocols(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.stack.names()
+    }
 }
 
 /// The dissector of a capture: [`dissect`] plus the state that spans packets (IP
 /// fragment reassembly).
-#[derive(Default)]
-pub struct Dissector {}
+pub struct Dissector {
+    frags: frag::Reassembler,
+    /// The payload of the datagram the last packet completed (empty if none).
+    reassembled: Vec<u8>,
+}
+
+impl Default for Dissector {
+    fn default() -> Self {
+        Self::with_limits(FragLimits::default())
+    }
+}
 
 impl Dissector {
-    /// A dissector with no state.
+    /// A dissector with no state, and the default reassembly limits.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// A dissector with the given reassembly limits.
+    pub fn with_limits(limits: FragLimits) -> Self {
+        Dissector { frags: frag::Reassembler::new(limits), reassembled: Vec::new() }
+    }
+
     /// Dissects the next packet of the capture, in timeline order.
-    pub fn dissect(&mut self, linktype: u16, data: &[u8], _ts_ns: i64) -> Summary {
-        dissect(linktype, data)
+    pub fn dissect(&mut self, linktype: u16, data: &[u8], ts_ns: i64) -> Summary {
+        self.dissect_frame(linktype, data, data.len(), ts_ns)
+    }
+
+    /// Dissects the next packet of the capture, in timeline order, knowing its length on
+    /// the wire (`frame.len`; `data` may be cut short by the snap length). Wireshark
+    /// takes a TCP segment's length from it when the IP total length is 0 (TSO).
+    pub fn dissect_frame(&mut self, linktype: u16, data: &[u8], wire_len: usize, ts_ns: i64) -> Summary {
+        let mut reassembled = std::mem::take(&mut self.reassembled);
+        reassembled.clear();
+        let mut w = Walker::new(Some((&mut self.frags, ts_ns)));
+        w.link(linktype, data, wire_len);
+        if let Some(buf) = w.reassembled.take() {
+            reassembled = buf;
+        }
+        self.reassembled = reassembled;
+        w.s
+    }
+
+    /// The IP payload reassembled by the last call of [`Dissector::dissect`], when that
+    /// packet completed a fragmented datagram: the bytes above the IP header that the
+    /// summary's transport layer starts at. Empty otherwise.
+    pub fn reassembled(&self) -> &[u8] {
+        &self.reassembled
+    }
+
+    /// Counters of the fragment reassembly (completed, timed out, evicted, pending).
+    pub fn frag_stats(&self) -> FragStats {
+        self.frags.stats()
     }
 }
 
 /// Dissects one packet of the given link type on its own. Never fails: what does not
-/// parse is simply absent from the summary.
+/// parse is absent from the summary, and [`Summary::stop`] says why. IP fragments are
+/// not reassembled (use a [`Dissector`]).
 pub fn dissect(linktype: u16, data: &[u8]) -> Summary {
-    let mut s = Summary::default();
-    let sliced = match linktype {
-        linktype::ETHERNET => {
-            if data.len() >= 12 {
-                let mut dst = [0; 6];
-                let mut src = [0; 6];
-                dst.copy_from_slice(&data[0..6]);
-                src.copy_from_slice(&data[6..12]);
-                s.eth = Some((src, dst));
-            }
-            LaxSlicedPacket::from_ethernet(data).ok()
-        }
-        linktype::RAW | linktype::RAW_BSD | linktype::RAW_OPENBSD | linktype::IPV4 | linktype::IPV6 => {
-            LaxSlicedPacket::from_ip(data).ok()
-        }
-        linktype::NULL | linktype::LOOP => {
-            if data.len() < 4 {
-                return s;
-            }
-            match loopback_family(linktype, [data[0], data[1], data[2], data[3]]) {
-                LoopbackPayload::Ip => LaxSlicedPacket::from_ip(&data[4..]).ok(),
-                LoopbackPayload::EtherType(t) => Some(LaxSlicedPacket::from_ether_type(EtherType(t), &data[4..])),
-                LoopbackPayload::Other => None,
-            }
-        }
-        linktype::LINUX_SLL => {
-            if data.len() < 16 {
-                return s;
-            }
-            let proto = u16::from_be_bytes([data[14], data[15]]);
-            Some(LaxSlicedPacket::from_ether_type(EtherType(proto), &data[16..]))
-        }
-        linktype::LINUX_SLL2 => {
-            if data.len() < 20 {
-                return s;
-            }
-            let proto = u16::from_be_bytes([data[0], data[1]]);
-            Some(LaxSlicedPacket::from_ether_type(EtherType(proto), &data[20..]))
-        }
-        _ => None,
-    };
-    let Some(p) = sliced else { return s };
-    match &p.net {
-        Some(LaxNetSlice::Ipv4(ip)) => {
-            let h = ip.header();
-            s.net = Net::Ip {
-                src: IpAddr::V4(h.source_addr()),
-                dst: IpAddr::V4(h.destination_addr()),
-                fragment: ip.payload().fragmented,
-            };
-        }
-        Some(LaxNetSlice::Ipv6(ip)) => {
-            let h = ip.header();
-            s.net = Net::Ip {
-                src: IpAddr::V6(h.source_addr()),
-                dst: IpAddr::V6(h.destination_addr()),
-                fragment: ip.payload().fragmented,
-            };
-        }
-        Some(LaxNetSlice::Arp(_)) => s.net = Net::Arp,
-        None => {
-            if let Some(ether) = p.ether_payload() {
-                s.net = if ether.ether_type == EtherType::ARP { Net::Arp } else { Net::Other(ether.ether_type.0) };
-            }
-        }
-    }
-    s.transport = match &p.transport {
-        Some(TransportSlice::Tcp(tcp)) => {
-            let payload_len = tcp_segment_len(&p, tcp.header_slice().len()).unwrap_or(tcp.payload().len() as u32);
-            let h = tcp.header_slice();
-            Transport::Tcp(Tcp {
-                src_port: tcp.source_port(),
-                dst_port: tcp.destination_port(),
-                seq: tcp.sequence_number(),
-                ack: tcp.acknowledgment_number(),
-                flags: h[13],
-                window: tcp.window_size(),
-                payload_len,
-                options: TcpOptions::parse(tcp),
-            })
-        }
-        Some(TransportSlice::Udp(udp)) => Transport::Udp {
-            src_port: udp.source_port(),
-            dst_port: udp.destination_port(),
-            payload_len: udp.payload().len() as u32,
-        },
-        Some(TransportSlice::Icmpv4(_)) => Transport::Icmp,
-        Some(TransportSlice::Icmpv6(_)) => Transport::Icmpv6,
-        Some(_) => Transport::None,
-        None => match p.net.as_ref().and_then(|n| n.ip_payload_ref()) {
-            Some(pl) if pl.ip_number == IpNumber::ICMP => Transport::Icmp,
-            Some(pl) if pl.ip_number == IpNumber::IPV6_ICMP => Transport::Icmpv6,
-            Some(pl) if !pl.fragmented => Transport::Other(pl.ip_number.0),
-            _ => Transport::None,
-        },
-    };
-    s
+    let mut w = Walker::new(None);
+    w.link(linktype, data, data.len());
+    w.s
 }
 
-enum LoopbackPayload {
-    Ip,
-    EtherType(u16),
-    Other,
+/// The state of one dissection: the summary being filled in, and the reassembly table
+/// with the packet's timestamp when there is one.
+pub(crate) struct Walker<'r> {
+    s: Summary,
+    frags: Option<(&'r mut frag::Reassembler, i64)>,
+    /// A datagram this packet completed.
+    reassembled: Option<Vec<u8>>,
+    /// VLAN id Wireshark keys IPv4 reassembly on (`pinfo->vlan_id`: the last 802.1Q tag).
+    vlan_id: u16,
+    /// IP layers entered (IP in IP).
+    ip_depth: u8,
+    /// Datagrams this packet completed.
+    reassemblies: u8,
+    /// An IPv6 fragment header was walked.
+    seen_fraghdr: bool,
 }
 
-/// Decodes the 4-byte header of BSD loopback captures. For `NULL` it is an address family
-/// in the byte order of the capturing host, for `LOOP` in network order; some systems
-/// put an EtherType there instead. This follows Wireshark's packet-null.c heuristics
-/// (written for a little-endian reader), so both tools agree on odd captures.
-fn loopback_family(linktype: u16, bytes: [u8; 4]) -> LoopbackPayload {
-    let mut h = if linktype == linktype::LOOP { u32::from_be_bytes(bytes) } else { u32::from_le_bytes(bytes) };
-    if linktype == linktype::NULL {
-        if h & 0xffff_0000 != 0 {
-            if h & 0xff00_0000 == 0 && h & 0x00ff_0000 < 0x0006_0000 {
-                h >>= 16;
-            } else {
-                h = h.swap_bytes();
-            }
-        } else if h & 0xff == 0 && h & 0xff00 < 0x0600 {
-            h = ((h & 0xffff) as u16).swap_bytes() as u32;
+impl<'r> Walker<'r> {
+    fn new(frags: Option<(&'r mut frag::Reassembler, i64)>) -> Self {
+        Walker {
+            s: Summary::default(),
+            frags,
+            reassembled: None,
+            vlan_id: 0,
+            ip_depth: 0,
+            reassemblies: 0,
+            seen_fraghdr: false,
         }
     }
-    match h {
-        // AF_INET; AF_INET6 on the BSDs (24), FreeBSD (28) and Darwin (30).
-        2 | 24 | 28 | 30 => LoopbackPayload::Ip,
-        // Larger than any 802.3 length: an EtherType (Wireshark keeps the low 16 bits).
-        h if h > 1500 => LoopbackPayload::EtherType(h as u16),
-        _ => LoopbackPayload::Other,
+
+    fn push(&mut self, p: Proto) {
+        self.s.stack.push(p);
+    }
+
+    /// Records where the dissection stopped (the first stop wins).
+    fn stop(&mut self, layer: Layer, offset: usize, reason: StopReason) {
+        if self.s.stop.is_none() {
+            self.s.stop = Some(Stop { layer, offset: offset as u32, reason });
+        }
+    }
+
+    fn truncated(&mut self, layer: Layer, offset: usize, needed: usize, available: usize) {
+        self.stop(layer, offset, StopReason::Truncated { needed: needed as u32, available: available as u32 });
+    }
+
+    /// Wireshark's data dissector: names undissected bytes, when there are any.
+    fn data(&mut self, rest: &[u8]) {
+        if !rest.is_empty() {
+            self.push(Proto::Data);
+        }
     }
 }
 
-/// The TCP segment length from the IP length fields (what Wireshark calls `tcp.len`),
-/// which stays right when the capture was snapped short.
-fn tcp_segment_len(p: &LaxSlicedPacket<'_>, header_len: usize) -> Option<u32> {
-    let net = p.net.as_ref()?;
-    let ip_payload = net.ip_payload_ref()?;
-    let declared = match ip_payload.len_source {
-        etherparse::LenSource::Slice => return None,
-        _ => match net {
-            LaxNetSlice::Ipv4(ip) => {
-                let h = ip.header();
-                (h.total_len() as usize).checked_sub(h.ihl() as usize * 4)?
-            }
-            LaxNetSlice::Ipv6(ip) => {
-                let h = ip.header();
-                // The payload length counts extension headers too; they end where the
-                // upper-layer payload starts.
-                let ext_len = (ip_payload.payload.as_ptr() as usize)
-                    .checked_sub(h.slice().as_ptr() as usize)?
-                    .checked_sub(40)?;
-                (h.payload_length() as usize).checked_sub(ext_len)?
-            }
-            LaxNetSlice::Arp(_) => return None,
-        },
-    };
-    declared.checked_sub(header_len).map(|n| n as u32)
+/// Big-endian reads at fixed offsets; callers check the length first.
+pub(crate) fn be16(b: &[u8], at: usize) -> u16 {
+    u16::from_be_bytes([b[at], b[at + 1]])
+}
+
+pub(crate) fn be32(b: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+pub(crate) fn mac_at(b: &[u8], at: usize) -> [u8; 6] {
+    let mut m = [0; 6];
+    m.copy_from_slice(&b[at..at + 6]);
+    m
 }
 
 /// The columns of a packet-list row.
@@ -423,7 +700,7 @@ pub struct Columns {
     pub info: String,
 }
 
-/// Protocol name of the highest layer we dissected.
+/// Protocol name of the highest layer we dissected, as Wireshark's Protocol column.
 pub fn protocol_name(s: &Summary) -> &'static str {
     match (&s.net, &s.transport) {
         (_, Transport::Tcp(_)) => "TCP",
@@ -431,21 +708,79 @@ pub fn protocol_name(s: &Summary) -> &'static str {
         (_, Transport::Icmp) => "ICMP",
         (_, Transport::Icmpv6) => "ICMPv6",
         (Net::Arp, _) => "ARP",
+        (_, Transport::Other(_)) if s.stack.last().is_some_and(|p| p != Proto::Data) => {
+            leaf_column(s.stack.last().unwrap_or(Proto::Data))
+        }
         (Net::Ip { src: IpAddr::V4(_), .. }, _) => "IPv4",
         (Net::Ip { src: IpAddr::V6(_), .. }, _) => "IPv6",
-        (Net::Other(_), _) if s.eth.is_some() => "Ethernet",
+        (Net::Other(_), _) => match s.stack.last() {
+            Some(p) if p.is_leaf() && p != Proto::Data => leaf_column(p),
+            _ if s.eth.is_some() => "Ethernet",
+            _ => "Frame",
+        },
         _ => "Frame",
     }
 }
 
-/// The packet-list columns for one packet.
+fn leaf_column(p: Proto) -> &'static str {
+    match p {
+        Proto::Igmp => "IGMP",
+        Proto::Gre => "GRE",
+        Proto::Esp => "ESP",
+        Proto::Sctp => "SCTP",
+        Proto::Ospf => "OSPF",
+        Proto::Pim => "PIMv2",
+        Proto::Vrrp => "VRRP",
+        Proto::Lldp => "LLDP",
+        Proto::Llc => "LLC",
+        Proto::Stp => "STP",
+        Proto::Cdp => "CDP",
+        Proto::Dtp => "DTP",
+        Proto::Netbios => "NetBIOS",
+        Proto::Lcp => "PPP LCP",
+        Proto::Ipcp => "PPP IPCP",
+        Proto::Ipv6cp => "PPP IPV6CP",
+        Proto::Pap => "PPP PAP",
+        Proto::Chap => "PPP CHAP",
+        Proto::Ipx => "IPX",
+        Proto::Mpls => "MPLS",
+        Proto::Pppoed => "PPPoED",
+        Proto::Pppoes => "PPPoES",
+        Proto::Eapol => "EAPOL",
+        Proto::Loop => "LOOP",
+        Proto::Osi => "OSI",
+        Proto::Mipv6 => "MIPv6",
+        Proto::Hip => "HIP",
+        Proto::Udplite => "UDPlite",
+        Proto::Dccp => "DCCP",
+        Proto::L2tp => "L2TP",
+        Proto::Eigrp => "EIGRP",
+        Proto::Rsvp => "RSVP",
+        Proto::Ptp => "PTPv2",
+        _ => "Frame",
+    }
+}
+
+/// The packet-list columns for one packet, dissected on its own.
 pub fn columns(linktype: u16, data: &[u8]) -> Columns {
-    let s = dissect(linktype, data);
-    let (src, dst) = match (&s.net, &s.eth) {
-        (Net::Ip { src, dst, .. }, _) => (src.to_string(), dst.to_string()),
-        (_, Some((src, dst))) => (mac(src), mac(dst)),
-        _ => (String::new(), String::new()),
-    };
+    Columns::from_summary(&dissect(linktype, data))
+}
+
+impl Columns {
+    /// The packet-list columns of a dissected packet.
+    pub fn from_summary(s: &Summary) -> Columns {
+        let (src, dst) = match (&s.net, &s.eth, &s.arp) {
+            (Net::Ip { src, dst, .. }, _, _) => (src.to_string(), dst.to_string()),
+            (_, Some((src, dst)), _) => (mac(src), mac(dst)),
+            (_, None, Some(Arp { sender: Some((s, _)), target: Some((t, _)), .. })) => (mac(s), mac(t)),
+            _ => (String::new(), String::new()),
+        };
+        Columns { src, dst, protocol: protocol_name(s), info: info(s) }
+    }
+}
+
+/// The Info column, worded as Wireshark's where it can be.
+pub fn info(s: &Summary) -> String {
     let mut info = String::new();
     match s.transport {
         Transport::Tcp(t) => {
@@ -464,15 +799,120 @@ pub fn columns(linktype: u16, data: &[u8]) -> Columns {
         Transport::Udp { src_port, dst_port, payload_len } => {
             let _ = write!(info, "{src_port} → {dst_port} Len={payload_len}");
         }
-        _ => match s.net {
-            Net::Ip { fragment: true, .. } => info.push_str("Fragmented IP packet"),
-            Net::Other(t) => {
+        Transport::Icmp | Transport::Icmpv6 => {
+            if let Some(m) = &s.icmp {
+                icmp_info(&mut info, m, s.ip.map_or(0, |ip| ip.ttl));
+            }
+        }
+        _ => match (&s.net, &s.ip, &s.arp) {
+            (Net::Ip { fragment: true, .. }, Some(ip), _) if ip.version == 4 => {
+                let _ = write!(
+                    info,
+                    "Fragmented IP protocol (proto={} {}, off={}, ID={:04x})",
+                    ip_proto_name(ip.protocol),
+                    ip.protocol,
+                    ip.frag_offset,
+                    ip.id
+                );
+            }
+            (Net::Ip { fragment: true, .. }, Some(ip), _) => {
+                let more = if ip.more_fragments { 'y' } else { 'n' };
+                let _ = write!(
+                    info,
+                    "IPv6 fragment (off={} more={more} ident=0x{:08x} nxt={})",
+                    ip.frag_offset, ip.id, ip.protocol
+                );
+            }
+            (Net::Arp, _, Some(a)) => arp_info(&mut info, a),
+            (Net::Other(t), _, _) if !s.stack.last().is_some_and(|p| p.is_leaf() && p != Proto::Data) => {
                 let _ = write!(info, "EtherType 0x{t:04x}");
+            }
+            (Net::Ip { .. }, Some(ip), _) if s.transport == Transport::Other(ip.protocol) => {
+                let _ = write!(info, "{} (IP protocol {})", ip_proto_name(ip.protocol), ip.protocol);
             }
             _ => {}
         },
     }
-    Columns { src, dst, protocol: protocol_name(&s), info }
+    match s.stop.map(|s| s.reason) {
+        Some(StopReason::Truncated { .. }) => info.push_str(" [Packet size limited during capture]"),
+        Some(StopReason::Bogus(why)) => {
+            let _ = write!(info, " [Malformed: {why}]");
+        }
+        None => {}
+    }
+    info.trim_start().to_owned()
+}
+
+fn icmp_info(info: &mut String, m: &Icmp, ttl: u8) {
+    let (ty, code) = icmp::describe(m);
+    if m.v6 {
+        info.push_str(ty);
+    } else {
+        // packet-icmp.c pads the type to 20 columns.
+        let _ = write!(info, "{ty:<20}");
+    }
+    if let Some(code) = code {
+        let _ = write!(info, " ({code})");
+    }
+    if let Some((id, seq)) = m.echo {
+        if m.v6 {
+            let _ = write!(info, " id=0x{id:04x}, seq={seq}, hop limit={ttl}");
+        } else {
+            let _ = write!(info, " id=0x{id:04x}, seq={seq}/{}, ttl={ttl}", seq.swap_bytes());
+        }
+    }
+    let trimmed = info.trim_end().len();
+    info.truncate(trimmed);
+}
+
+fn arp_info(info: &mut String, a: &Arp) {
+    let (Some((_, spa)), Some((tha, tpa))) = (a.sender, a.target) else {
+        let _ = write!(info, "ARP opcode {}", a.opcode);
+        return;
+    };
+    let sha = a.sender.map_or([0; 6], |s| s.0);
+    // packet-arp.c: a request for one's own address is an announcement, one from
+    // 0.0.0.0 a probe (RFC 5227); a reply about one's own address is gratuitous.
+    let _ = match a.opcode {
+        1 if spa.is_unspecified() && tha == [0; 6] => write!(info, "Who has {tpa}? (ARP Probe)"),
+        1 if spa == tpa => write!(info, "ARP Announcement for {tpa}"),
+        1 => write!(info, "Who has {tpa}? Tell {spa}"),
+        2 if spa == tpa => write!(info, "Gratuitous ARP for {spa} (Reply)"),
+        2 => write!(info, "{spa} is at {}", mac(&sha)),
+        3 => write!(info, "Who is {}? Tell {}", mac(&tha), mac(&sha)),
+        4 => write!(info, "{} is at {tpa}", mac(&tha)),
+        op => write!(info, "ARP opcode {op}"),
+    };
+}
+
+/// Wireshark's short name of an IP protocol number (`ipprotostr`).
+fn ip_proto_name(p: u8) -> &'static str {
+    match p {
+        0 => "IPv6 Hop-by-Hop Option",
+        1 => "ICMP",
+        2 => "IGMP",
+        4 => "IPIP",
+        6 => "TCP",
+        17 => "UDP",
+        41 => "IPv6",
+        43 => "IPv6 Routing",
+        44 => "IPv6 Fragment",
+        46 => "RSVP",
+        47 => "GRE",
+        50 => "ESP",
+        51 => "AH",
+        58 => "ICMPv6",
+        59 => "IPv6 No Next Header",
+        60 => "IPv6 Destination Options",
+        88 => "EIGRP",
+        89 => "OSPF IGP",
+        103 => "PIM",
+        108 => "IPComp",
+        112 => "VRRP",
+        132 => "SCTP",
+        136 => "UDPLite",
+        _ => "Unknown",
+    }
 }
 
 fn mac(m: &[u8; 6]) -> String {
@@ -486,12 +926,10 @@ mod test {
     /// Ethernet + IPv4 + TCP SYN, 10.0.0.1:40000 → 10.0.0.2:80, from a real capture.
     const SYN: [u8; 74] = [
         0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0x08, 0x00, // eth
-        0x45, 0x00, 0x00, 0x3c, 0x12, 0x34, 0x40, 0x00, 0x40, 0x06, 0x00, 0x00, 10, 0, 0, 1, 10, 0,
-        0, 2, // ipv4
-        0x9c, 0x40, 0x00, 0x50, 0x00, 0x00, 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0xa0, 0x02, 0xfa,
-        0xf0, 0x00, 0x00, 0x00, 0x00, // tcp
-        0x02, 0x04, 0x05, 0xb4, 0x04, 0x02, 0x08, 0x0a, 0, 0, 0, 1, 0, 0, 0, 0, 0x01, 0x03, 0x03,
-        0x07, // options
+        0x45, 0x00, 0x00, 0x3c, 0x12, 0x34, 0x40, 0x00, 0x40, 0x06, 0x00, 0x00, 10, 0, 0, 1, 10, 0, 0, 2, // ipv4
+        0x9c, 0x40, 0x00, 0x50, 0x00, 0x00, 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0xa0, 0x02, 0xfa, 0xf0, 0x00, 0x00,
+        0x00, 0x00, // tcp
+        0x02, 0x04, 0x05, 0xb4, 0x04, 0x02, 0x08, 0x0a, 0, 0, 0, 1, 0, 0, 0, 0, 0x01, 0x03, 0x03, 0x07, // options
     ];
 
     #[test]

@@ -1,0 +1,462 @@
+//! Link layers: Ethernet II / 802.3 (IEEE 802.3 §3.2.6), 802.1Q and 802.1ad tags,
+//! Linux cooked captures v1 and v2, BSD loopback, raw IP; and the EtherType dispatch.
+
+use super::{be16, linktype, mac_at, Layer, Link, Net, Proto, StopReason, VlanTag, Walker};
+
+/// A slice of the packet being dissected, with Wireshark's "reported length" (what the
+/// layer holds on the wire, which a snap length may have cut from `data`) and where it
+/// starts in the frame.
+#[derive(Clone, Copy)]
+pub(crate) struct Span<'a> {
+    pub data: &'a [u8],
+    pub reported: usize,
+    pub offset: usize,
+}
+
+impl<'a> Span<'a> {
+    pub fn new(data: &'a [u8], reported: usize) -> Self {
+        Span { data, reported: reported.max(data.len()), offset: 0 }
+    }
+
+    /// The rest after `n` bytes.
+    pub fn skip(self, n: usize) -> Self {
+        Span {
+            data: self.data.get(n..).unwrap_or(&[]),
+            reported: self.reported.saturating_sub(n),
+            offset: self.offset + n,
+        }
+    }
+
+    /// The first `n` bytes (a length field that fits what was reported).
+    pub fn limit(self, n: usize) -> Self {
+        Span { data: &self.data[..n.min(self.data.len())], reported: n.min(self.reported), offset: self.offset }
+    }
+
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// True when every reported byte was captured.
+    pub fn whole(&self) -> bool {
+        self.data.len() >= self.reported
+    }
+}
+
+mod eth {
+    pub const DST: usize = 0;
+    pub const SRC: usize = 6;
+    pub const TYPE: usize = 12;
+    pub const LEN: usize = 14;
+}
+
+mod vlan {
+    pub const TCI: usize = 0;
+    pub const TYPE: usize = 2;
+    pub const LEN: usize = 4;
+}
+
+mod sll {
+    pub const HATYPE: usize = 2;
+    pub const PROTOCOL: usize = 14;
+    pub const LEN: usize = 16;
+}
+
+mod sll2 {
+    pub const PROTOCOL: usize = 0;
+    pub const HATYPE: usize = 8;
+    pub const LEN: usize = 20;
+}
+
+/// `ARPHRD_*` values the Linux cooked header dissector special-cases.
+const ARPHRD_IPGRE: u16 = 778;
+const ARPHRD_NETLINK: u16 = 824;
+
+/// The largest value of the Ethernet type field that is an 802.3 length.
+const MAX_802_3_LEN: u16 = 1500;
+/// The smallest EtherType (IEEE 802.3 §3.2.6).
+const MIN_ETHERTYPE: u16 = 1536;
+
+impl Walker<'_> {
+    /// Dissects a frame of the given link type. `reported` is the frame's length on the
+    /// wire (at least the captured length).
+    pub(crate) fn link(&mut self, lt: u16, data: &[u8], reported: usize) {
+        let frame = Span::new(data, reported);
+        match lt {
+            linktype::ETHERNET => {
+                self.s.link = Link::Ethernet;
+                self.ethernet(frame);
+            }
+            linktype::LINUX_SLL | linktype::LINUX_SLL2 => {
+                self.s.link = if lt == linktype::LINUX_SLL { Link::Sll } else { Link::Sll2 };
+                self.sll(frame, lt == linktype::LINUX_SLL2);
+            }
+            linktype::NULL | linktype::LOOP => {
+                self.s.link = if lt == linktype::NULL { Link::Null } else { Link::Loop };
+                self.null(frame, lt);
+            }
+            linktype::RAW | linktype::RAW_BSD | linktype::RAW_OPENBSD => {
+                self.s.link = Link::Raw;
+                self.push(Proto::Raw);
+                match data.first().map(|b| b >> 4) {
+                    None => self.truncated(Layer::Ipv4, 0, 1, 0),
+                    Some(4) => self.ethertype_ipv4(frame),
+                    Some(6) => self.ethertype_ipv6(frame),
+                    Some(_) => self.stop(Layer::Ipv4, 0, StopReason::Bogus("unknown IP version")),
+                }
+            }
+            linktype::IPV4 => {
+                self.s.link = Link::Ipv4;
+                self.ethertype_ipv4(frame);
+            }
+            linktype::IPV6 => {
+                self.s.link = Link::Ipv6;
+                self.ethertype_ipv6(frame);
+            }
+            other => self.s.link = Link::Other(other),
+        }
+    }
+
+    fn ethernet(&mut self, f: Span<'_>) {
+        self.push(Proto::Eth);
+        if f.len() >= eth::TYPE {
+            self.s.eth = Some((mac_at(f.data, eth::SRC), mac_at(f.data, eth::DST)));
+        }
+        if f.len() < eth::LEN {
+            return self.truncated(Layer::Ethernet, 0, eth::LEN, f.len());
+        }
+        self.type_or_length(be16(f.data, eth::TYPE), f.skip(eth::LEN));
+    }
+
+    /// The field after the MAC addresses or a VLAN tag: an EtherType, or an 802.3
+    /// length followed by LLC (or Novell's raw IPX, which starts with 0xffff).
+    /// VLAN tags are walked in a loop, however many there are.
+    fn type_or_length(&mut self, t: u16, rest: Span<'_>) {
+        self.ether_chain(t, rest, true);
+    }
+
+    /// `named`: whether the first EtherType shows as `ethertype` (it does after Ethernet
+    /// and Linux cooked headers, not after a loopback header, whose dissector goes to
+    /// the EtherType table directly).
+    fn ether_chain(&mut self, mut t: u16, mut rest: Span<'_>, mut named: bool) {
+        loop {
+            if t <= MAX_802_3_LEN {
+                self.s.net = Net::Other(t);
+                let body = if t as usize <= rest.reported { rest.limit(t as usize) } else { rest };
+                if body.data.starts_with(&[0xff, 0xff]) {
+                    return self.push(Proto::Ipx);
+                }
+                if !body.is_empty() {
+                    self.llc(body);
+                }
+                return;
+            }
+            if t < MIN_ETHERTYPE {
+                self.s.net = Net::Other(t);
+                return self.data(rest.data);
+            }
+            if !matches!(t, 0x8100 | 0x88a8 | 0x9100) {
+                return self.ethertype(t, rest, named);
+            }
+            if named {
+                self.push(Proto::Ethertype);
+            }
+            named = true;
+            self.push(if t == 0x88a8 { Proto::Ieee8021ad } else { Proto::Vlan });
+            if rest.len() < vlan::LEN {
+                return self.truncated(Layer::Vlan, rest.offset, vlan::LEN, rest.len());
+            }
+            let tci = be16(rest.data, vlan::TCI);
+            let tag = VlanTag { tpid: t, id: tci & 0x0fff, pcp: (tci >> 13) as u8, dei: tci & 0x1000 != 0 };
+            self.s.vlan.push(tag);
+            if t != 0x88a8 {
+                // packet-vlan.c sets pinfo->vlan_id, which IPv4 reassembly keys on.
+                self.vlan_id = tag.id;
+            }
+            t = be16(rest.data, vlan::TYPE);
+            rest = rest.skip(vlan::LEN);
+        }
+    }
+
+    /// Dispatches on an EtherType (not a VLAN tag), as packet-ethertype.c does.
+    fn ethertype(&mut self, t: u16, rest: Span<'_>, named: bool) {
+        let name = |w: &mut Self| {
+            if named {
+                w.push(Proto::Ethertype);
+            }
+        };
+        let leaf = match t {
+            0x0800 => {
+                name(self);
+                return self.ethertype_ipv4(rest);
+            }
+            0x86dd => {
+                name(self);
+                return self.ethertype_ipv6(rest);
+            }
+            0x0806 | 0x8035 => {
+                name(self);
+                self.push(Proto::Arp);
+                return self.arp(rest);
+            }
+            0x8847 | 0x8848 => {
+                name(self);
+                return self.mpls(rest);
+            }
+            0x8864 => {
+                name(self);
+                return self.pppoe_session(rest);
+            }
+            0x88e5 => Proto::Macsec,
+            0x88f7 => Proto::Ptp,
+            0x8809 => Proto::Slow,
+            0x888e => Proto::Eapol,
+            0x80f3 => Proto::Aarp,
+            0x6003 => Proto::DecDna,
+            0x8863 => Proto::Pppoed,
+            0x88cc => Proto::Lldp,
+            0x9000 => Proto::Loop,
+            0x8926 => Proto::Vntag,
+            0x88e7 => Proto::Ieee8021ah,
+            0x22f3 => Proto::Trill,
+            0x894f => Proto::Nsh,
+            0x88b8 => Proto::Goose,
+            0x8892 => Proto::PnRt,
+            0x88a4 => Proto::Ecatf,
+            0x8137 => Proto::Ipx,
+            0x8906 => Proto::Fcoe,
+            0x8914 => Proto::Fip,
+            0x893a => Proto::Ieee1905,
+            0x88e3 => Proto::PnMrp,
+            0x8902 => Proto::Cfm,
+            0x22f0 => Proto::Ieee1722,
+            0x8808 => Proto::Macc,
+            0x0600 => Proto::Idp,
+            _ => {
+                self.s.net = Net::Other(t);
+                // With no payload, tshark names neither the EtherType nor data.
+                if !rest.is_empty() {
+                    name(self);
+                    self.push(Proto::Data);
+                }
+                return;
+            }
+        };
+        self.s.net = Net::Other(t);
+        name(self);
+        self.push(leaf);
+    }
+
+    /// IEEE 802.2 LLC, with SNAP (RFC 1042) carrying an EtherType.
+    fn llc(&mut self, p: Span<'_>) {
+        const SNAP: u8 = 0xaa;
+        const SNAP_LEN: usize = 8;
+        self.push(Proto::Llc);
+        if p.len() < 3 {
+            return self.truncated(Layer::Llc, p.offset, 3, p.len());
+        }
+        let (dsap, ssap, control) = (p.data[0], p.data[1], p.data[2]);
+        // U-format control fields are one byte, I and S formats two.
+        let header = if control & 3 == 3 { 3 } else { 4 };
+        if dsap == SNAP && ssap == SNAP && header == 3 {
+            if p.len() < SNAP_LEN {
+                return self.truncated(Layer::Llc, p.offset, SNAP_LEN, p.len());
+            }
+            let oui = [p.data[3], p.data[4], p.data[5]];
+            let pid = be16(p.data, 6);
+            let rest = p.skip(SNAP_LEN);
+            let leaf = match (oui, pid) {
+                ([0, 0, 0] | [0, 0, 0xf8], _) => return self.ether_chain(pid, rest, false),
+                ([0, 0, 0x0c], 0x2000) => Proto::Cdp,
+                ([0, 0, 0x0c], 0x2004) => Proto::Dtp,
+                ([0, 0, 0x0c], 0x010b) => Proto::Stp,
+                _ => return self.data(rest.data),
+            };
+            return self.push(leaf);
+        }
+        // Only information frames (I, or U with UI) carry a payload for the SAP.
+        let rest = p.data.get(header..).unwrap_or(&[]);
+        if !(control & 1 == 0 || control & 0xef == 0x03) || rest.is_empty() {
+            return;
+        }
+        let leaf = match dsap {
+            0x42 => Proto::Stp,
+            0xe0 => Proto::Ipx,
+            0xf0 => Proto::Netbios,
+            0x06 => return self.ethertype_ipv4(p.skip(header)),
+            _ => return self.data(rest),
+        };
+        self.push(leaf);
+    }
+
+    /// An MPLS label stack (RFC 3032 §2.1), then IPv4 or IPv6 by the first nibble, as
+    /// Wireshark guesses when the label does not say.
+    fn mpls(&mut self, mut rest: Span<'_>) {
+        const ENTRY: usize = 4;
+        self.s.net = Net::Other(0x8847);
+        self.push(Proto::Mpls);
+        loop {
+            if rest.len() < ENTRY {
+                return self.truncated(Layer::Mpls, rest.offset, ENTRY, rest.len());
+            }
+            let bottom = rest.data[2] & 1 != 0;
+            rest = rest.skip(ENTRY);
+            if bottom {
+                break;
+            }
+        }
+        match rest.data.first().map(|b| b >> 4) {
+            Some(4) => self.ethertype_ipv4(rest),
+            Some(6) => self.ethertype_ipv6(rest),
+            _ => self.data(rest.data),
+        }
+    }
+
+    /// A PPPoE session (RFC 2516 §4) and the PPP protocol field (RFC 1661 §2) after it.
+    fn pppoe_session(&mut self, rest: Span<'_>) {
+        const HEADER: usize = 6;
+        const LENGTH: usize = 4;
+        self.s.net = Net::Other(0x8864);
+        self.push(Proto::Pppoes);
+        if rest.len() < HEADER {
+            return self.truncated(Layer::Pppoe, rest.offset, HEADER, rest.len());
+        }
+        let len = be16(rest.data, LENGTH) as usize;
+        let body = rest.skip(HEADER);
+        let ppp = if len <= body.reported { body.limit(len) } else { body };
+        self.push(Proto::Ppp);
+        // A protocol field with an odd first byte is compressed to that byte (§6.5).
+        let (proto, skip) = match ppp.data {
+            [b, ..] if b & 1 == 1 => (*b as u16, 1),
+            [_, _, ..] => (be16(ppp.data, 0), 2),
+            _ => return self.truncated(Layer::Pppoe, ppp.offset, 2, ppp.len()),
+        };
+        let payload = ppp.skip(skip);
+        let leaf = match proto {
+            0x0021 => return self.ethertype_ipv4(payload),
+            0x0057 => return self.ethertype_ipv6(payload),
+            0xc021 => Proto::Lcp,
+            0x8021 => Proto::Ipcp,
+            0x8057 => Proto::Ipv6cp,
+            0xc023 => Proto::Pap,
+            0xc223 => Proto::Chap,
+            _ => return self.data(payload.data),
+        };
+        self.push(leaf);
+    }
+
+    /// What the IPv4 dissector does with its bytes: it also takes an IPv6 packet (some
+    /// captures label IPv6 as IPv4), and stops at any other version.
+    pub(crate) fn ethertype_ipv4(&mut self, rest: Span<'_>) {
+        self.push(Proto::Ip);
+        match rest.data.first().map(|b| b >> 4) {
+            None => self.truncated(Layer::Ipv4, rest.offset, 20, 0),
+            Some(4) => self.ipv4(rest),
+            Some(6) => {
+                self.push(Proto::Ipv6);
+                self.ipv6(rest);
+            }
+            Some(_) => self.stop(Layer::Ipv4, rest.offset, StopReason::Bogus("IPv4 version is not 4")),
+        }
+    }
+
+    /// What the IPv6 dissector does with its bytes: another version is data.
+    pub(crate) fn ethertype_ipv6(&mut self, rest: Span<'_>) {
+        match rest.data.first().map(|b| b >> 4) {
+            None => {
+                self.push(Proto::Ipv6);
+                self.truncated(Layer::Ipv6, rest.offset, 40, 0);
+            }
+            Some(6) => {
+                self.push(Proto::Ipv6);
+                self.ipv6(rest);
+            }
+            Some(_) => self.push(Proto::Data),
+        }
+    }
+
+    /// Linux cooked capture (v1: 16-byte header, v2: 20 bytes), as packet-sll.c.
+    fn sll(&mut self, f: Span<'_>, v2: bool) {
+        self.push(Proto::Sll);
+        let (len, hatype_at, proto_at) =
+            if v2 { (sll2::LEN, sll2::HATYPE, sll2::PROTOCOL) } else { (sll::LEN, sll::HATYPE, sll::PROTOCOL) };
+        if f.len() < len {
+            return self.truncated(Layer::Sll, 0, len, f.len());
+        }
+        let (hatype, proto) = (be16(f.data, hatype_at), be16(f.data, proto_at));
+        let rest = f.skip(len);
+        match hatype {
+            ARPHRD_IPGRE => return self.push(Proto::Gre),
+            ARPHRD_NETLINK => return,
+            _ => {}
+        }
+        // "yes, 1536 - that's how Linux does it": up to it, a Linux SLL_P_* value.
+        if proto <= MIN_ETHERTYPE {
+            self.s.net = Net::Other(proto);
+            match proto {
+                0x0001 => self.push(Proto::Ipx),
+                0x0003 => return self.ethernet(rest),
+                0x0004 => self.llc(rest),
+                _ => self.data(rest.data),
+            }
+            return;
+        }
+        self.type_or_length(proto, rest);
+    }
+
+    /// BSD loopback: a 4-byte address family (host order for `NULL`, network order for
+    /// `LOOP`), or on some systems an EtherType.
+    fn null(&mut self, f: Span<'_>, lt: u16) {
+        self.push(Proto::Null);
+        if f.len() < 4 {
+            return self.truncated(Layer::Null, 0, 4, f.len());
+        }
+        let rest = f.skip(4);
+        match loopback_family(lt, [f.data[0], f.data[1], f.data[2], f.data[3]]) {
+            LoopbackPayload::Ipv4 => self.ethertype_ipv4(rest),
+            LoopbackPayload::Ipv6 => self.ethertype_ipv6(rest),
+            LoopbackPayload::Osi => self.push(Proto::Osi),
+            LoopbackPayload::EtherType(t) => self.ether_chain(t, rest, false),
+            LoopbackPayload::Other => self.data(rest.data),
+        }
+    }
+}
+
+enum LoopbackPayload {
+    Ipv4,
+    Ipv6,
+    Osi,
+    EtherType(u16),
+    Other,
+}
+
+/// Decodes the 4-byte header of BSD loopback captures. For `NULL` it is an address family
+/// in the byte order of the capturing host, for `LOOP` in network order; some systems
+/// put an EtherType there instead. This follows Wireshark's packet-null.c heuristics
+/// (written for a little-endian reader), so both tools agree on odd captures.
+fn loopback_family(lt: u16, bytes: [u8; 4]) -> LoopbackPayload {
+    let mut h = if lt == linktype::LOOP { u32::from_be_bytes(bytes) } else { u32::from_le_bytes(bytes) };
+    if lt == linktype::NULL {
+        if h & 0xffff_0000 != 0 {
+            if h & 0xff00_0000 == 0 && h & 0x00ff_0000 < 0x0006_0000 {
+                h >>= 16;
+            } else {
+                h = h.swap_bytes();
+            }
+        } else if h & 0xff == 0 && h & 0xff00 < 0x0600 {
+            h = ((h & 0xffff) as u16).swap_bytes() as u32;
+        }
+    }
+    match h {
+        2 => LoopbackPayload::Ipv4,
+        // AF_INET6 on the BSDs (24), FreeBSD (28) and Darwin (30).
+        24 | 28 | 30 => LoopbackPayload::Ipv6,
+        7 => LoopbackPayload::Osi,
+        // Larger than any 802.3 length: an EtherType (Wireshark keeps the low 16 bits).
+        h if h > MAX_802_3_LEN as u32 => LoopbackPayload::EtherType(h as u16),
+        _ => LoopbackPayload::Other,
+    }
+}

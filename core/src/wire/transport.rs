@@ -1,0 +1,145 @@
+//! TCP (RFC 9293 §3.1) and UDP (RFC 768) headers, with what Wireshark requires of them
+//! before it gives the segment a stream: a TCP header's first 20 bytes (a bogus data
+//! offset still makes a segment), a UDP header whose length is at least 8.
+
+use super::link::Span;
+use super::{be16, be32, Layer, Proto, StopReason, Tcp, TcpOptions, Transport, Walker};
+
+mod tcp {
+    pub const SRC_PORT: usize = 0;
+    pub const DST_PORT: usize = 2;
+    pub const SEQ: usize = 4;
+    pub const ACK: usize = 8;
+    pub const DATA_OFFSET: usize = 12;
+    pub const FLAGS: usize = 13;
+    pub const WINDOW: usize = 14;
+    pub const MIN_LEN: usize = 20;
+}
+
+mod udp {
+    pub const SRC_PORT: usize = 0;
+    pub const DST_PORT: usize = 2;
+    pub const LENGTH: usize = 4;
+    pub const LEN: usize = 8;
+}
+
+/// Parses a TCP header from `b`, whose reported length (the IP payload, on the wire) is
+/// `reported`. None when the first 20 bytes are not there; a bogus data offset comes
+/// back as the reason beside the segment, whose length is then counted past it as
+/// Wireshark counts it.
+pub(crate) fn parse_tcp(b: &[u8], reported: usize) -> Option<(Tcp, Option<StopReason>)> {
+    if b.len() < tcp::MIN_LEN {
+        return None;
+    }
+    let hlen = (b[tcp::DATA_OFFSET] >> 4) as usize * 4;
+    let mut t = Tcp {
+        src_port: be16(b, tcp::SRC_PORT),
+        dst_port: be16(b, tcp::DST_PORT),
+        seq: be32(b, tcp::SEQ),
+        ack: be32(b, tcp::ACK),
+        flags: b[tcp::FLAGS],
+        window: be16(b, tcp::WINDOW),
+        payload_len: reported.saturating_sub(hlen) as u32,
+        options: TcpOptions::default(),
+    };
+    if hlen < tcp::MIN_LEN {
+        return Some((t, Some(StopReason::Bogus("TCP header length below 20"))));
+    }
+    t.options = TcpOptions::parse(&b[tcp::MIN_LEN..hlen.min(b.len())]);
+    Some((t, None))
+}
+
+/// Parses a UDP header; None when it is not all there or its length is below 8 (then
+/// Wireshark gives the datagram no stream).
+pub(crate) fn parse_udp(b: &[u8], reported: usize) -> Option<(Transport, Option<StopReason>)> {
+    if b.len() < udp::LEN {
+        return None;
+    }
+    let ulen = be16(b, udp::LENGTH) as usize;
+    if ulen < udp::LEN {
+        return None;
+    }
+    // A length past the IP payload: Wireshark reports the IP payload's ("Len=").
+    let payload_len = ulen.min(reported.max(udp::LEN)) - udp::LEN;
+    let t = Transport::Udp {
+        src_port: be16(b, udp::SRC_PORT),
+        dst_port: be16(b, udp::DST_PORT),
+        payload_len: payload_len as u32,
+    };
+    Some((t, (ulen > reported).then_some(StopReason::Bogus("UDP length past the IP payload"))))
+}
+
+impl TcpOptions {
+    /// Walks the options (RFC 9293 §3.2); a malformed one ends the walk, what came
+    /// before it stands. Options cut by the capture are simply absent.
+    pub(crate) fn parse(opts: &[u8]) -> Self {
+        const END: u8 = 0;
+        const NOP: u8 = 1;
+        const MSS: u8 = 2;
+        const WINDOW_SCALE: u8 = 3;
+        const SACK_PERMITTED: u8 = 4;
+        const SACK: u8 = 5;
+        const TIMESTAMP: u8 = 8;
+        let mut o = TcpOptions::default();
+        let mut i = 0;
+        while i < opts.len() {
+            match opts[i] {
+                END => break,
+                NOP => i += 1,
+                kind => {
+                    let Some(&len) = opts.get(i + 1) else { break };
+                    let len = len as usize;
+                    if len < 2 || i + len > opts.len() {
+                        break;
+                    }
+                    let v = &opts[i + 2..i + len];
+                    match (kind, len) {
+                        (MSS, 4) => o.mss = Some(be16(v, 0)),
+                        (WINDOW_SCALE, 3) => o.window_scale = Some(v[0]),
+                        (SACK_PERMITTED, 2) => o.sack_permitted = true,
+                        (SACK, 10 | 18 | 26 | 34) => {
+                            o.sack_count = 0;
+                            for (n, block) in v.chunks_exact(8).enumerate() {
+                                o.sack[n] = (be32(block, 0), be32(block, 4));
+                                o.sack_count += 1;
+                            }
+                        }
+                        (TIMESTAMP, 10) => o.timestamp = Some((be32(v, 0), be32(v, 4))),
+                        _ => {}
+                    }
+                    i += len;
+                }
+            }
+        }
+        o
+    }
+}
+
+impl Walker<'_> {
+    pub(crate) fn tcp(&mut self, p: Span<'_>) {
+        self.push(Proto::Tcp);
+        match parse_tcp(p.data, p.reported) {
+            None => self.truncated(Layer::Tcp, p.offset, tcp::MIN_LEN, p.len()),
+            Some((t, bogus)) => {
+                self.s.transport = Transport::Tcp(t);
+                if let Some(why) = bogus {
+                    self.stop(Layer::Tcp, p.offset, why);
+                }
+            }
+        }
+    }
+
+    pub(crate) fn udp(&mut self, p: Span<'_>) {
+        self.push(Proto::Udp);
+        match parse_udp(p.data, p.reported) {
+            None if p.len() < udp::LEN => self.truncated(Layer::Udp, p.offset, udp::LEN, p.len()),
+            None => self.stop(Layer::Udp, p.offset, StopReason::Bogus("UDP length below 8")),
+            Some((t, bogus)) => {
+                self.s.transport = t;
+                if let Some(why) = bogus {
+                    self.stop(Layer::Udp, p.offset, why);
+                }
+            }
+        }
+    }
+}
