@@ -2,5 +2,6 @@
 mod conv_golden;
 mod capture;
 mod corpus;
+mod dissect_golden;
 mod formats;
 mod sessions;
