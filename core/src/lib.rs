@@ -8,6 +8,8 @@
 pub mod app;
 pub mod decompress;
 pub mod export;
+pub mod fields;
+pub mod filter;
 pub mod flow;
 pub mod index;
 mod ingest;
