@@ -1,8 +1,10 @@
 //! `wirelens`: the analysis core on the command line.
 
 mod conv;
+mod fields;
 mod info;
 mod input;
+mod list;
 mod sessions;
 
 use clap::{Parser, Subcommand};
@@ -22,6 +24,11 @@ enum Command {
     Conv(conv::Args),
     /// What capinfos tells: format, link types, packets, times, interfaces, drops, errors.
     Info(info::Args),
+    /// One line per packet, or chosen fields (-T fields -e …), with a display filter (-Y),
+    /// as tshark prints them.
+    List(list::Args),
+    /// The fields display filters and -e can name: Wireshark's names, types, descriptions.
+    Fields(fields::Args),
     /// TCP sessions with their process, bytes each way and lifespan, like bcc's tcplife.
     Sessions(sessions::Args),
 }
@@ -44,6 +51,8 @@ fn run() -> anyhow::Result<ExitCode> {
     match Cli::parse().command {
         Command::Conv(args) => conv::run(&args),
         Command::Info(args) => info::run(&args),
+        Command::List(args) => list::run(&args),
+        Command::Fields(args) => fields::run(&args),
         Command::Sessions(args) => sessions::run(&args),
     }
 }
