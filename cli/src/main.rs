@@ -1,9 +1,11 @@
 //! `wirelens`: the analysis core on the command line.
 
 mod conv;
+mod endpoints;
 mod fields;
 mod info;
 mod input;
+mod phs;
 mod list;
 mod sessions;
 
@@ -20,10 +22,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// TCP and UDP conversations, as `tshark -q -z conv,tcp` / `conv,udp`.
     Conv(conv::Args),
+    Endpoints(endpoints::Args),
     /// What capinfos tells: format, link types, packets, times, interfaces, drops, errors.
     Info(info::Args),
+    Phs(phs::Args),
     /// One line per packet, or chosen fields (-T fields -e …), with a display filter (-Y),
     /// as tshark prints them.
     List(list::Args),
@@ -50,7 +53,9 @@ fn main() -> ExitCode {
 fn run() -> anyhow::Result<ExitCode> {
     match Cli::parse().command {
         Command::Conv(args) => conv::run(&args),
+        Command::Endpoints(args) => endpoints::run(&args),
         Command::Info(args) => info::run(&args),
+        Command::Phs(args) => phs::run(&args),
         Command::List(args) => list::run(&args),
         Command::Fields(args) => fields::run(&args),
         Command::Sessions(args) => sessions::run(&args),
