@@ -1,5 +1,6 @@
 //! Cross-crate integration tests, compiled into one binary.
 mod conv_golden;
+mod stats_golden;
 mod capture;
 mod corpus;
 mod dissect_golden;

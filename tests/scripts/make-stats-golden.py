@@ -8,10 +8,13 @@ computes for
 
   -z conv,eth   -z conv,ip   -z conv,ipv6
   -z endpoints,eth   -z endpoints,ip   -z endpoints,ipv6   -z endpoints,tcp   -z endpoints,udp
-  -z io,phs      (collapsed to the layers Wirelens dissects, see COLLAPSE below)
+  -z io,phs
 
 with the keys `wirelens conv --json`, `wirelens endpoints --json` and `wirelens phs --json`
-print.
+print. The hierarchy is tshark's whole tree, into application protocols; the Rust test
+(tests/it/stats_golden.rs) cuts it where Wirelens' dissection ends by design (after the
+first protocol `wire::Proto::is_leaf` names: tcp, udp, icmp, arp, gre, …), so the goldens
+need not change when the dissector learns a protocol.
 
 Exact values come from tshark's per-frame dissection tree (`-T pdml`): its top-level
 protocols are exactly what tshark's taps and the protocol hierarchy see. A protocol
@@ -21,14 +24,11 @@ conversation and endpoint taps ignore it (it is dissected as an "error packet");
 taps count each of them. Every row is then cross-checked against tshark's own tables:
 conversations (frames exactly, bytes to the kB/MB the table prints, start to 1 µs,
 duration to the 4 decimals it prints), endpoints (all six counts exactly) and the protocol
-hierarchy (frames and bytes exactly, children in the same order). A file where the two
+hierarchy (frames and bytes of every node exactly, children in the same order, down to
+the first protocol that is not one of the link and network layers in CHECKED: below it,
+PDML does not keep the order of top-level non-protocol items such as `tcp.segments`; the
+hierarchy stored is tshark's table, whose counts are exact). A file where the two
 disagree is reported and not written.
-
-COLLAPSE: tshark's hierarchy goes on into application protocols (http, dns, tls, …) and
-into tunnels, which Wirelens does not dissect yet. Each frame's path is cut after its first
-protocol that is not a link or network layer Wirelens passes through (PASS below): after
-tcp, udp, icmp, icmpv6, arp, gre, llc, data, … Cutting a frame's path cuts the same
-subtree out of tshark's table, so the counts of the remaining nodes are tshark's.
 
 A line of CAPTURES may end in `known: TABLE,… (reason)`: those tables differ from tshark
 for the reason given (say, a tunnel our core does not decapsulate). The Rust test checks
@@ -49,9 +49,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 GOLDEN = os.path.join(ROOT, "tests", "golden", "stats")
 CORPUS = os.path.join(os.path.dirname(ROOT), "shared", "corpus")
 
-# The link and network layers Wirelens dissects and looks inside, by tshark's protocol
-# names. A frame's hierarchy path ends with the first protocol not in this set.
-PASS = {"eth", "sll", "null", "raw", "vlan", "ieee8021ad", "ip", "ipv6", "ah", "shim6"}
+# Link and network layers through which the per-frame hierarchy is cross-checked.
+CHECKED = {"eth", "sll", "null", "raw", "vlan", "ieee8021ad", "llc", "mpls", "pppoes", "ppp", "ip",
+           "ipv6", "ah", "shim6"}
 # Top-level items that are not protocols of the frame (tap-protohierstat.c skips them).
 NOT_LAYERS = {"geninfo", "frame", "pkt_comment", "_ws.col"}
 TABLES = ["conv.eth", "conv.ip", "conv.ipv6", "endpoints.eth", "endpoints.ip", "endpoints.ipv6",
@@ -69,13 +69,6 @@ def tshark(*args):
     if out.returncode != 0:
         raise RuntimeError(f"tshark {' '.join(args)}: {out.stderr.decode(errors='replace').strip()}")
     return out.stdout
-
-
-def collapse(path):
-    for i, name in enumerate(path):
-        if name not in PASS:
-            return path[:i + 1]
-    return path
 
 
 def top_level_names(protos):
@@ -182,7 +175,7 @@ def per_frame(path):
         t = Decimal(field(frame, "frame.time_relative"))
         ln = int(field(frame, "frame.len"))
         names = top_level_names(protos)
-        add_path(phs, collapse(names), ln)
+        add_path(phs, cut_path(names), ln)
         net = None  # the addresses of the innermost IP header so far (what pinfo->src is)
         for p in protos:
             name = p.get("name")
@@ -207,6 +200,37 @@ def per_frame(path):
     if pdml.wait() != 0:
         raise RuntimeError(f"tshark -T pdml failed on {path}")
     return frames, conv, ends, phs
+
+
+def cut_path(path):
+    for i, name in enumerate(path):
+        if name not in CHECKED:
+            return path[:i + 1]
+    return path
+
+
+def cut_lines(lines):
+    """A hierarchy table's lines with each frame's path cut as `cut_path` cuts it."""
+    out, cut = [], None  # cut: lines deeper than this are below a cut
+    for depth, name, frames, nbytes in lines:
+        if cut is not None and depth > cut:
+            continue
+        cut = None
+        out.append((depth, name, frames, nbytes))
+        if name not in CHECKED:
+            cut = depth
+    return out
+
+
+def tree(lines):
+    """Nested nodes from a hierarchy table's (depth, name, frames, bytes) lines."""
+    roots, stack = [], []
+    for depth, name, frames, nbytes in lines:
+        node = {"protocol": name, "frames": frames, "bytes": nbytes, "children": []}
+        del stack[depth:]
+        (stack[-1]["children"] if stack else roots).append(node)
+        stack.append(node)
+    return roots
 
 
 def add_path(nodes, path, ln):
@@ -287,19 +311,6 @@ def phs_lines(nodes, depth=0):
         yield from phs_lines(n["children"], depth + 1)
 
 
-def collapse_table(lines):
-    """tshark's hierarchy table with each frame's path cut as `collapse` cuts it."""
-    out, cut = [], None  # cut: lines deeper than this are below a cut
-    for depth, name, frames, nbytes in lines:
-        if cut is not None and depth > cut:
-            continue
-        cut = None
-        out.append((depth, name, frames, nbytes))
-        if name not in PASS:
-            cut = depth
-    return out
-
-
 def golden(entry, known):
     path = resolve(entry)
     frames, conv, ends, phs = per_frame(path)
@@ -328,10 +339,10 @@ def golden(entry, known):
             raise RuntimeError(f"{entry}: per-frame {kind} endpoints disagree with -z endpoints,{kind} "
                                f"({len(mine)} vs {len(theirs)} rows; first unmatched: {unmatched[:1]})")
         out["endpoints"][kind] = mine
-    mine, theirs = list(phs_lines(phs)), collapse_table(table["phs"])
+    mine, theirs = list(phs_lines(phs)), cut_lines(table["phs"])
     if mine != theirs:
         raise RuntimeError(f"{entry}: per-frame hierarchy disagrees with -z io,phs:\n  {mine}\n  {theirs}")
-    out["phs"] = phs
+    out["phs"] = tree(table["phs"])
     return out
 
 
