@@ -12,7 +12,7 @@ use crate::index::{PacketRow, NO_FLOW};
 use crate::session::TcpControl;
 use crate::source::{BlockKind, Event, Format, IfStats, Interface, Process, Record, RecordReader, Section, SourceError};
 use crate::stats::{Stats, StatsResult};
-use crate::tcp::{TcpAnalysis, TcpConversation, TcpFlags};
+use crate::tcp::{Segment, TcpAnalysis, TcpConversation, TcpFlags};
 use crate::wire::{self, Transport};
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
@@ -190,8 +190,9 @@ impl Analysis {
         let linktype = c.interfaces.get(iface as usize).map_or(u16::MAX, |i| i.interface.linktype);
         let summary = self.dissector.dissect(linktype, p.data, p.ts_ns);
         let (flow, dir) = self.flows.add(&summary, p.ts_ns, p.len).unwrap_or((NO_FLOW, Direction::AToB));
-        if let (Transport::Tcp(t), true) = (&summary.transport, flow != NO_FLOW) {
-            let flags = self.tcp.segment(flow, dir, t, p.ts_ns);
+        if let (Transport::Tcp(t), wire::Net::Ip { src, dst, .. }, true) = (&summary.transport, summary.net, flow != NO_FLOW) {
+            let frame = c.packets.len() as u64 + 1;
+            let flags = self.tcp.segment(flow, dir, &Segment { frame, ts_ns: p.ts_ns, src, dst, tcp: t });
             crate::session::note_segment(&mut self.control, flow, dir, t.flags);
             if flags != TcpFlags::default() {
                 c.tcp_flags.push((c.packets.len() as u64, flags));

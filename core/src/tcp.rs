@@ -1,39 +1,1148 @@
 //! TCP analysis: Wireshark's `tcp.analysis.*` per segment, and per conversation the
-//! handshake RTT and how the connection ended.
+//! handshake RTT, how often each analysis flag fired and how the connection ended.
+//!
+//! The per-segment rules are those of Wireshark 4.0's packet-tcp.c
+//! (`tcp_analyze_sequence_number`, the port-reuse checks and the window-scale and
+//! initial-RTT bookkeeping of `dissect_tcp`), so that a frame is flagged here exactly
+//! when `tshark` flags it. Some of those rules are heuristics with odd corners (a
+//! `guint32` duplicate-ACK counter set to -1, a sequence number 0 meaning "none yet",
+//! timestamps of 0 meaning "unset"); they are kept, and each is commented where it
+//! matters, because matching tshark on real captures is the point.
+//!
+//! Memory: a few dozen bytes per direction of each conversation, plus the sequence
+//! numbers of segments not yet acknowledged (at most [`MAX_UNACKED`] per direction, as
+//! in Wireshark; it only decides whether a SYN or FIN still counts one sequence number
+//! once that many are outstanding). No per-segment history is kept.
 
 use crate::flow::Direction;
-use crate::wire::Tcp;
-use serde::Serialize;
+use crate::wire::{tcp_flags as th, Tcp};
+use crate::Capture;
+use serde::{Serialize, Serializer};
+use std::collections::HashSet;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::net::IpAddr;
 
-/// `tcp.analysis.*` flags of one segment, as bits.
+/// Unacknowledged segments remembered per direction (packet-tcp.h
+/// `TCP_MAX_UNACKED_SEGMENTS`). Past it, new segments are not remembered and, as in
+/// Wireshark, a SYN or FIN then no longer advances the next expected sequence number.
+pub const MAX_UNACKED: usize = 10_000;
+
+/// A `tcp.analysis.*` item, in the order Wireshark prints them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[repr(u8)]
+pub enum Kind {
+    /// `tcp.analysis.reused_ports`: a SYN starts a new session on the ports of an earlier
+    /// one (or a SYN-ACK carries a new initial sequence number).
+    ReusedPorts,
+    /// `tcp.analysis.retransmission`; also set on fast and spurious retransmissions.
+    Retransmission,
+    /// `tcp.analysis.fast_retransmission`.
+    FastRetransmission,
+    /// `tcp.analysis.spurious_retransmission`.
+    SpuriousRetransmission,
+    /// `tcp.analysis.out_of_order`.
+    OutOfOrder,
+    /// `tcp.analysis.lost_segment`: this segment starts past the highest one seen.
+    LostSegment,
+    /// `tcp.analysis.ack_lost_segment`: this segment acknowledges data not seen.
+    AckLostSegment,
+    /// `tcp.analysis.window_update`.
+    WindowUpdate,
+    /// `tcp.analysis.window_full`.
+    WindowFull,
+    /// `tcp.analysis.keep_alive`.
+    KeepAlive,
+    /// `tcp.analysis.keep_alive_ack`.
+    KeepAliveAck,
+    /// `tcp.analysis.duplicate_ack`.
+    DuplicateAck,
+    /// `tcp.analysis.zero_window_probe`.
+    ZeroWindowProbe,
+    /// `tcp.analysis.zero_window`.
+    ZeroWindow,
+    /// `tcp.analysis.zero_window_probe_ack`.
+    ZeroWindowProbeAck,
+}
+
+/// Expert-info severity, as Wireshark grades it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Usual workflow (`PI_CHAT`).
+    Chat,
+    /// Notable but usual (`PI_NOTE`).
+    Note,
+    /// Possibly a problem (`PI_WARN`).
+    Warning,
+    /// A serious problem (`PI_ERROR`).
+    Error,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Chat => "Chat",
+            Severity::Note => "Note",
+            Severity::Warning => "Warning",
+            Severity::Error => "Error",
+        })
+    }
+}
+
+impl Kind {
+    /// Every kind, in Wireshark's print order.
+    pub const ALL: [Kind; 15] = [
+        Kind::ReusedPorts,
+        Kind::Retransmission,
+        Kind::FastRetransmission,
+        Kind::SpuriousRetransmission,
+        Kind::OutOfOrder,
+        Kind::LostSegment,
+        Kind::AckLostSegment,
+        Kind::WindowUpdate,
+        Kind::WindowFull,
+        Kind::KeepAlive,
+        Kind::KeepAliveAck,
+        Kind::DuplicateAck,
+        Kind::ZeroWindowProbe,
+        Kind::ZeroWindow,
+        Kind::ZeroWindowProbeAck,
+    ];
+
+    /// The last part of the field name: `retransmission` for `tcp.analysis.retransmission`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::ReusedPorts => "reused_ports",
+            Kind::Retransmission => "retransmission",
+            Kind::FastRetransmission => "fast_retransmission",
+            Kind::SpuriousRetransmission => "spurious_retransmission",
+            Kind::OutOfOrder => "out_of_order",
+            Kind::LostSegment => "lost_segment",
+            Kind::AckLostSegment => "ack_lost_segment",
+            Kind::WindowUpdate => "window_update",
+            Kind::WindowFull => "window_full",
+            Kind::KeepAlive => "keep_alive",
+            Kind::KeepAliveAck => "keep_alive_ack",
+            Kind::DuplicateAck => "duplicate_ack",
+            Kind::ZeroWindowProbe => "zero_window_probe",
+            Kind::ZeroWindow => "zero_window",
+            Kind::ZeroWindowProbeAck => "zero_window_probe_ack",
+        }
+    }
+
+    /// The kind of a field name, with or without the `tcp.analysis.` prefix.
+    pub fn from_name(name: &str) -> Option<Kind> {
+        let name = name.strip_prefix("tcp.analysis.").unwrap_or(name);
+        Kind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// The full field name, `tcp.analysis.…`.
+    pub fn field(self) -> String {
+        format!("tcp.analysis.{}", self.name())
+    }
+
+    /// Wireshark's severity for this expert item (packet-tcp.c `ei` registrations).
+    pub fn severity(self) -> Severity {
+        match self {
+            Kind::OutOfOrder | Kind::LostSegment | Kind::AckLostSegment | Kind::WindowFull | Kind::ZeroWindow => {
+                Severity::Warning
+            }
+            Kind::WindowUpdate => Severity::Chat,
+            _ => Severity::Note,
+        }
+    }
+
+    /// Wireshark's expert message. A duplicate ACK's item adds its number:
+    /// "Duplicate ACK (#2)" (see [`ExpertItem::message`]).
+    pub fn message(self) -> &'static str {
+        match self {
+            Kind::ReusedPorts => "A new tcp session is started with the same ports as an earlier session in this trace",
+            Kind::Retransmission => "This frame is a (suspected) retransmission",
+            Kind::FastRetransmission => "This frame is a (suspected) fast retransmission",
+            Kind::SpuriousRetransmission => "This frame is a (suspected) spurious retransmission",
+            Kind::OutOfOrder => "This frame is a (suspected) out-of-order segment",
+            Kind::LostSegment => "Previous segment(s) not captured (common at capture start)",
+            Kind::AckLostSegment => "ACKed segment that wasn't captured (common at capture start)",
+            Kind::WindowUpdate => "TCP window update",
+            Kind::WindowFull => "TCP window specified by the receiver is now completely full",
+            Kind::KeepAlive => "TCP keep-alive segment",
+            Kind::KeepAliveAck => "ACK to a TCP keep-alive segment",
+            Kind::DuplicateAck => "Duplicate ACK",
+            Kind::ZeroWindowProbe => "TCP Zero Window Probe",
+            Kind::ZeroWindow => "TCP Zero Window segment",
+            Kind::ZeroWindowProbeAck => "ACK to a TCP Zero Window Probe",
+        }
+    }
+
+    /// The expert group: every TCP analysis item is in Wireshark's "Sequence" group.
+    pub fn group(self) -> &'static str {
+        "Sequence"
+    }
+
+    /// The `TCP_A_*` bits that show this item (a retransmission also shows as fast or
+    /// spurious).
+    pub fn bits(self) -> u32 {
+        use bits::*;
+        match self {
+            Kind::ReusedPorts => REUSED_PORTS,
+            Kind::Retransmission => RETRANSMISSION | FAST_RETRANSMISSION | SPURIOUS_RETRANSMISSION,
+            Kind::FastRetransmission => FAST_RETRANSMISSION,
+            Kind::SpuriousRetransmission => SPURIOUS_RETRANSMISSION,
+            Kind::OutOfOrder => OUT_OF_ORDER,
+            Kind::LostSegment => LOST_PACKET,
+            Kind::AckLostSegment => ACK_LOST_PACKET,
+            Kind::WindowUpdate => WINDOW_UPDATE,
+            Kind::WindowFull => WINDOW_FULL,
+            Kind::KeepAlive => KEEP_ALIVE,
+            Kind::KeepAliveAck => KEEP_ALIVE_ACK,
+            Kind::DuplicateAck => DUPLICATE_ACK,
+            Kind::ZeroWindowProbe => ZERO_WINDOW_PROBE,
+            Kind::ZeroWindow => ZERO_WINDOW,
+            Kind::ZeroWindowProbeAck => ZERO_WINDOW_PROBE_ACK,
+        }
+    }
+}
+
+/// Wireshark's `TCP_A_*` bits (packet-tcp.c), the analysis result as it keeps it.
+pub mod bits {
+    /// Retransmission (by timeout, or not classified further).
+    pub const RETRANSMISSION: u32 = 0x0001;
+    /// Previous segment not captured.
+    pub const LOST_PACKET: u32 = 0x0002;
+    /// ACKed segment that was not captured.
+    pub const ACK_LOST_PACKET: u32 = 0x0004;
+    /// Keep-alive.
+    pub const KEEP_ALIVE: u32 = 0x0008;
+    /// Duplicate ACK.
+    pub const DUPLICATE_ACK: u32 = 0x0010;
+    /// Zero window.
+    pub const ZERO_WINDOW: u32 = 0x0020;
+    /// Zero window probe.
+    pub const ZERO_WINDOW_PROBE: u32 = 0x0040;
+    /// ACK to a zero window probe.
+    pub const ZERO_WINDOW_PROBE_ACK: u32 = 0x0080;
+    /// ACK to a keep-alive.
+    pub const KEEP_ALIVE_ACK: u32 = 0x0100;
+    /// Out of order.
+    pub const OUT_OF_ORDER: u32 = 0x0200;
+    /// Fast retransmission.
+    pub const FAST_RETRANSMISSION: u32 = 0x0400;
+    /// Window update.
+    pub const WINDOW_UPDATE: u32 = 0x0800;
+    /// Window full.
+    pub const WINDOW_FULL: u32 = 0x1000;
+    /// Ports reused.
+    pub const REUSED_PORTS: u32 = 0x2000;
+    /// Spurious retransmission.
+    pub const SPURIOUS_RETRANSMISSION: u32 = 0x4000;
+}
+
+/// The `tcp.analysis.*` items of one segment: `.0` holds Wireshark's [`bits`] as
+/// packet-tcp.c keeps them (`ta->flags`); for a duplicate ACK, `.1` is its number
+/// (`tcp.analysis.duplicate_ack_num`) and `.2` the frame (1-based) of the ACK it repeats
+/// (`tcp.analysis.duplicate_ack_frame`, 0 if none).
+///
+/// [`TcpFlags::kinds`] gives the fields tshark shows: a fast or spurious retransmission
+/// is also a retransmission (Wireshark adds both items, and the display filter
+/// `tcp.analysis.retransmission` matches it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct TcpFlags(pub u32, pub u32, pub u64);
+
+impl TcpFlags {
+    /// True when the segment shows this item.
+    pub fn contains(self, kind: Kind) -> bool {
+        self.0 & kind.bits() != 0
+    }
+
+    /// True when no item is set.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The items, in Wireshark's print order.
+    pub fn kinds(self) -> impl Iterator<Item = Kind> {
+        Kind::ALL.into_iter().filter(move |k| self.contains(*k))
+    }
+
+    /// `tcp.analysis.duplicate_ack_num` (0 when not a duplicate ACK).
+    pub fn dup_ack_num(self) -> u32 {
+        self.1
+    }
+
+    /// `tcp.analysis.duplicate_ack_frame`: the frame (1-based) this ACK repeats.
+    pub fn dup_ack_frame(self) -> u64 {
+        self.2
+    }
+}
+
+impl Serialize for TcpFlags {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("TcpFlags", 3)?;
+        st.serialize_field("flags", &self.kinds().collect::<Vec<_>>())?;
+        st.serialize_field("dup_ack_num", &self.1)?;
+        st.serialize_field("dup_ack_frame", &self.2)?;
+        st.end()
+    }
+}
+
+/// One side of a conversation: A sent its first packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    /// Side A, the source of the conversation's first packet.
+    A,
+    /// Side B.
+    B,
+}
+
+impl From<Direction> for Side {
+    fn from(d: Direction) -> Self {
+        match d {
+            Direction::AToB => Side::A,
+            Direction::BToA => Side::B,
+        }
+    }
+}
+
+/// How much of the three-way handshake the capture holds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
-pub struct TcpFlags(pub u32);
+#[serde(rename_all = "kebab-case")]
+pub enum Handshake {
+    /// No SYN and no SYN-ACK: the capture picked the connection up mid-stream.
+    #[default]
+    MidStream,
+    /// A SYN or a SYN-ACK, but not the whole handshake (no answer, refused, or the
+    /// capture started during it).
+    Partial,
+    /// SYN, SYN-ACK and the ACK that completes it (the initial RTT is measured).
+    Complete,
+}
+
+/// How the conversation stood at the end of the capture.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "state", content = "by")]
+pub enum TcpEnd {
+    /// No FIN and no RST.
+    #[default]
+    Open,
+    /// Only one side sent a FIN (and no RST followed).
+    HalfClosed(Side),
+    /// Both sides sent a FIN before any RST.
+    Closed,
+    /// Reset: the side that sent the first RST (unless both had closed before).
+    Reset(Side),
+}
+
+/// How often each analysis item fired in a conversation, in [`Kind::ALL`] order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct KindCounts(pub [u32; 15]);
+
+impl KindCounts {
+    /// The count of one kind.
+    pub fn get(&self, kind: Kind) -> u32 {
+        self.0[kind as usize]
+    }
+
+    /// The kinds that fired, with their counts.
+    pub fn iter(&self) -> impl Iterator<Item = (Kind, u32)> + '_ {
+        Kind::ALL.into_iter().map(|k| (k, self.get(k))).filter(|(_, n)| *n > 0)
+    }
+
+    /// Sum over all kinds.
+    pub fn total(&self) -> u64 {
+        self.0.iter().map(|&n| n as u64).sum()
+    }
+}
+
+impl Serialize for KindCounts {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        for (k, n) in self.iter() {
+            m.serialize_entry(k.name(), &n)?;
+        }
+        m.end()
+    }
+}
 
 /// Per-conversation result of the analysis.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TcpConversation {
-    /// `tcp.analysis.initial_rtt`: SYN to the ACK of the SYN-ACK, in ns.
+    /// `tcp.analysis.initial_rtt`: from the last SYN to the first ACK after it, in ns.
     pub initial_rtt_ns: Option<i64>,
+    /// The frame (1-based) of that ACK.
+    pub initial_rtt_frame: Option<u64>,
+    /// How much of the handshake was seen.
+    pub handshake: Handshake,
+    /// The side that sent the (first) SYN, if one was seen.
+    pub syn_by: Option<Side>,
+    /// State at the end of the capture.
+    pub end: TcpEnd,
+    /// A FIN was seen from side A (`[0]`) and from side B (`[1]`).
+    pub fin: [bool; 2],
+    /// A RST was seen from side A (`[0]`) and from side B (`[1]`).
+    pub rst: [bool; 2],
+    /// Window scale shift in use by side A (`[0]`) and B (`[1]`): `None` when unknown
+    /// (no SYN seen), `Some(0)` when the handshake did not negotiate scaling.
+    pub window_scale: [Option<u8>; 2],
+    /// Segments flagged with each analysis item.
+    pub counts: KindCounts,
+}
+
+/// `win_scale` values that are not shift counts.
+const WS_UNKNOWN: i8 = -1;
+const WS_NONE: i8 = -2;
+
+/// A duplicate-ACK counter of -1 in Wireshark's `guint32` (set after an ACK of unseen
+/// data, so the next one is not reported again); being unsigned, it also passes the
+/// "at least two duplicate ACKs" test of a fast retransmission.
+const DUPACK_NEUTRAL: u32 = u32::MAX;
+
+/// Wrapping sequence-number comparisons (packet-tcp.h `GT_SEQ` …).
+fn gt_seq(x: u32, y: u32) -> bool {
+    (y.wrapping_sub(x) as i32) < 0
+}
+fn lt_seq(x: u32, y: u32) -> bool {
+    (x.wrapping_sub(y) as i32) < 0
+}
+fn le_seq(x: u32, y: u32) -> bool {
+    (x.wrapping_sub(y) as i32) <= 0
+}
+
+/// One direction of a conversation (`tcp_flow_t` and its `tcp_analyze_seq_flow_info_t`).
+#[derive(Clone, Debug)]
+struct Flow {
+    base_seq: u32,
+    base_set: bool,
+    /// Highest next sequence number seen; 0 means none yet (as in Wireshark).
+    nextseq: u32,
+    nextseq_ns: i64,
+    /// Highest sequence number reached without a hole; 0 means none yet.
+    maxseqtobeacked: u32,
+    lastack: u32,
+    lastack_ns: i64,
+    /// Frame number of the last ACK that was not a duplicate.
+    lastnondupack: u64,
+    dupacknum: u32,
+    /// Last raw (unscaled) window; `u32::MAX` before the first segment.
+    window: u32,
+    win_scale: i8,
+    /// From a SYN until this side's first ACK without SYN: its window is not scaled yet
+    /// when judging whether the other side filled it (Wireshark issue 14690).
+    is_first_ack: bool,
+    /// The `TCP_A_*` bits of this direction's last segment.
+    lastsegmentflags: u32,
+    /// Next sequence numbers of the segments not yet acknowledged.
+    unacked: Vec<u32>,
+}
+
+impl Default for Flow {
+    fn default() -> Self {
+        Flow {
+            base_seq: 0,
+            base_set: false,
+            nextseq: 0,
+            nextseq_ns: 0,
+            maxseqtobeacked: 0,
+            lastack: 0,
+            lastack_ns: 0,
+            lastnondupack: 0,
+            dupacknum: 0,
+            window: u32::MAX,
+            win_scale: WS_UNKNOWN,
+            is_first_ack: false,
+            lastsegmentflags: 0,
+            unacked: Vec::new(),
+        }
+    }
+}
+
+/// Wireshark's `struct tcp_analysis` for one conversation.
+#[derive(Clone, Debug, Default)]
+struct Conv {
+    flows: [Flow; 2],
+    /// Time of the most recent SYN; 0 means none (nstime_is_zero).
+    mru_syn_ns: i64,
+    /// Initial RTT; 0 means not measured.
+    first_rtt_ns: i64,
+    syn_ack_seen: bool,
+    result: TcpConversation,
+}
+
+impl Conv {
+    /// A conversation starting over: what Wireshark does when a SYN reuses the ports.
+    fn restart(&mut self) {
+        let result = std::mem::take(&mut self.result);
+        *self = Conv { result, ..Conv::default() };
+    }
+}
+
+/// One TCP segment as the analysis needs it.
+#[derive(Clone, Copy, Debug)]
+pub struct Segment<'a> {
+    /// Frame number (1-based, in timeline order).
+    pub frame: u64,
+    /// Timestamp, ns since the epoch.
+    pub ts_ns: i64,
+    /// Source address.
+    pub src: IpAddr,
+    /// Destination address.
+    pub dst: IpAddr,
+    /// The TCP header.
+    pub tcp: &'a Tcp,
 }
 
 /// The analysis state of every TCP conversation.
 #[derive(Default)]
 pub struct TcpAnalysis {
-    conversations: Vec<TcpConversation>,
+    convs: Vec<Option<Box<Conv>>>,
+    /// Hashes of the address/port pairs seen, to tell a new connection from a reuse of
+    /// the ports (the flow table starts a new conversation for either).
+    tuples: HashSet<u64>,
+}
+
+fn tuple_hash(src: IpAddr, dst: IpAddr, sport: u16, dport: u16) -> u64 {
+    let (a, b) = ((src, sport), (dst, dport));
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    // A fixed-key SipHash: deterministic, so every run flags the same frames.
+    #[allow(deprecated)]
+    let mut h = std::hash::SipHasher::new();
+    (lo, hi).hash(&mut h);
+    h.finish()
 }
 
 impl TcpAnalysis {
     /// Analyses the next segment of conversation `conv` (its flow id), in timeline order.
-    pub fn segment(&mut self, conv: u32, _dir: Direction, _tcp: &Tcp, _ts_ns: i64) -> TcpFlags {
-        let conv = conv as usize;
-        if self.conversations.len() <= conv {
-            self.conversations.resize(conv + 1, TcpConversation::default());
+    pub fn segment(&mut self, conv: u32, dir: Direction, seg: &Segment<'_>) -> TcpFlags {
+        let i = conv as usize;
+        if self.convs.len() <= i {
+            self.convs.resize_with(i + 1, || None);
         }
-        TcpFlags::default()
+        let t = seg.tcp;
+        let mut ta = 0u32;
+        let c = match &mut self.convs[i] {
+            Some(c) => c,
+            slot @ None => {
+                // The flow table starts a new conversation on known ports only for a
+                // SYN whose sequence number differs from the one that direction began
+                // with: Wireshark's port reuse.
+                if !self.tuples.insert(tuple_hash(seg.src, seg.dst, t.src_port, t.dst_port)) {
+                    ta |= bits::REUSED_PORTS;
+                }
+                slot.insert(Box::default())
+            }
+        };
+        let d = dir as usize;
+        let pure = t.flags & (th::SYN | th::ACK);
+        if pure == th::SYN && c.flows[d].base_set {
+            if t.seq != c.flows[d].base_seq {
+                // Wireshark would start a new conversation here; the flow table (whose
+                // notion of the base sequence number does not include the one taken
+                // from the other side's ACK) did not, so start over in place.
+                c.restart();
+                ta |= bits::REUSED_PORTS;
+            } else {
+                // A retransmitted SYN: restore the next expected sequence number (a
+                // RST may carry any acceptable sequence number, RFC 793 §3.4;
+                // Wireshark issue 17616). 4.0 flags nothing here.
+                c.flows[d].nextseq = c.flows[d].maxseqtobeacked;
+            }
+        }
+        if pure == (th::SYN | th::ACK) && c.flows[d].base_set && t.seq != c.flows[d].base_seq {
+            // A SYN-ACK with a new initial sequence number (Wireshark issue 16944).
+            c.flows[d].base_seq = t.seq;
+            ta |= bits::REUSED_PORTS;
+        }
+
+        let (ta, dup) = c.analyze(d, seg, ta);
+        c.after(d, seg);
+
+        // Wireshark prints the duplicate-ACK items only with a nonzero count (always the
+        // case when the flag is set).
+        let flags = if ta & bits::DUPLICATE_ACK != 0 && dup.0 != 0 {
+            TcpFlags(ta, dup.0, dup.1)
+        } else {
+            TcpFlags(ta & !bits::DUPLICATE_ACK, 0, 0)
+        };
+        for k in flags.kinds() {
+            c.result.counts.0[k as usize] = c.result.counts.0[k as usize].saturating_add(1);
+        }
+        flags
     }
 
     /// The per-conversation results, indexed by flow id (entries of UDP flows are empty).
     pub fn finish(self) -> Vec<TcpConversation> {
-        self.conversations
+        self.convs
+            .into_iter()
+            .map(|c| match c {
+                None => TcpConversation::default(),
+                Some(c) => {
+                    let mut r = c.result;
+                    r.initial_rtt_ns = (c.first_rtt_ns != 0).then_some(c.first_rtt_ns);
+                    if r.initial_rtt_ns.is_none() {
+                        r.initial_rtt_frame = None;
+                    }
+                    r.handshake = match (r.syn_by.is_some(), c.syn_ack_seen, r.initial_rtt_ns.is_some()) {
+                        (true, true, true) => Handshake::Complete,
+                        (false, false, _) => Handshake::MidStream,
+                        _ => Handshake::Partial,
+                    };
+                    for (k, f) in c.flows.iter().enumerate() {
+                        r.window_scale[k] = match f.win_scale {
+                            WS_UNKNOWN => None,
+                            WS_NONE => Some(0),
+                            s => Some(s as u8),
+                        };
+                    }
+                    r
+                }
+            })
+            .collect()
+    }
+}
+
+impl Conv {
+    /// packet-tcp.c `tcp_analyze_sequence_number` for a segment going in direction `d`;
+    /// `ta` holds the bits already set (port reuse). Returns the bits and, for a
+    /// duplicate ACK, its number and the frame it repeats.
+    fn analyze(&mut self, d: usize, seg: &Segment<'_>, mut ta: u32) -> (u32, (u32, u64)) {
+        let t = seg.tcp;
+        let (seq, ack, seglen, flags) = (t.seq, t.ack, t.payload_len, t.flags);
+        let window = t.window as u32;
+        let now = seg.ts_ns;
+        let sfr = flags & (th::SYN | th::FIN | th::RST) != 0;
+        let mut dup = (0u32, 0u64);
+        let ooo_threshold = self.ooo_threshold();
+        let [a, b] = &mut self.flows;
+        let (fwd, rev) = if d == 0 { (a, b) } else { (b, a) };
+
+        // The base sequence numbers: the SYN's, else one before the first segment's;
+        // the other side's from the first ACK (its ISN is ack - 1).
+        if !fwd.base_set {
+            fwd.base_seq = if flags & th::SYN != 0 { seq } else { seq.wrapping_sub(1) };
+            fwd.base_set = true;
+        }
+        if !rev.base_set && flags & th::ACK != 0 {
+            rev.base_seq = ack.wrapping_sub(1);
+            rev.base_set = true;
+        }
+
+        'fwd: {
+            // Zero window probe: one byte at the next expected sequence number into a
+            // closed window (RFC 9293 §3.8.6.1).
+            if seglen == 1 && seq == fwd.nextseq && rev.window == 0 {
+                ta |= bits::ZERO_WINDOW_PROBE;
+                break 'fwd;
+            }
+            if window == 0 && !sfr {
+                ta |= bits::ZERO_WINDOW;
+            }
+            // Lost segment: starts past the highest sequence number seen.
+            if fwd.nextseq != 0 && gt_seq(seq, fwd.nextseq) && flags & th::RST == 0 {
+                ta |= bits::LOST_PACKET;
+            }
+            // Keep-alive: zero or one byte, one before the next expected sequence
+            // number (RFC 1122 §4.2.3.6).
+            if seglen <= 1 && seq == fwd.nextseq.wrapping_sub(1) && !sfr {
+                ta |= bits::KEEP_ALIVE;
+            }
+            let same = seq == fwd.nextseq && ack == fwd.lastack && !sfr && seglen == 0;
+            if same && window != 0 && window != fwd.window {
+                ta |= bits::WINDOW_UPDATE;
+            }
+            // Window full: the data reaches the right edge of the receiver's window,
+            // once its scale is known (its first window after a SYN is unscaled).
+            if seglen > 0 && rev.win_scale != WS_UNKNOWN && !sfr {
+                let shift = if rev.is_first_ack || rev.win_scale == WS_NONE { 0 } else { rev.win_scale as u32 };
+                if seq.wrapping_add(seglen) == rev.lastack.wrapping_add(rev.window << shift) {
+                    ta |= bits::WINDOW_FULL;
+                }
+            }
+            if same && window != 0 && window == fwd.window && rev.lastsegmentflags & bits::KEEP_ALIVE != 0 {
+                ta |= bits::KEEP_ALIVE_ACK;
+                break 'fwd;
+            }
+            if same && window == 0 && window == fwd.window && rev.lastsegmentflags & bits::ZERO_WINDOW_PROBE != 0 {
+                ta |= bits::ZERO_WINDOW_PROBE_ACK;
+                break 'fwd;
+            }
+            // Duplicate ACK: nothing new but the repeated acknowledgement (RFC 5681 §2).
+            if same && window != 0 && window == fwd.window {
+                fwd.dupacknum = if fwd.dupacknum == DUPACK_NEUTRAL { 1 } else { fwd.dupacknum.wrapping_add(1) };
+                ta |= bits::DUPLICATE_ACK;
+                dup = (fwd.dupacknum, fwd.lastnondupack);
+            }
+        }
+        if ack != fwd.lastack {
+            fwd.lastnondupack = seg.frame;
+            fwd.dupacknum = 0;
+        }
+
+        // ACKed unseen segment: acknowledges past what the other side was seen to send
+        // without a hole. Flagged once per hole: the hole is then taken as seen; with no
+        // hole (pure ACKs stalled), once until that side sends a duplicate ACK.
+        if rev.maxseqtobeacked != 0 && gt_seq(ack, rev.maxseqtobeacked) && flags & th::ACK != 0 {
+            if lt_seq(rev.maxseqtobeacked, rev.nextseq) {
+                rev.maxseqtobeacked = rev.nextseq;
+                ta |= bits::ACK_LOST_PACKET;
+            } else {
+                if rev.dupacknum == 0 {
+                    ta |= bits::ACK_LOST_PACKET;
+                }
+                rev.dupacknum = DUPACK_NEUTRAL;
+            }
+        }
+
+        // Retransmission, fast retransmission, spurious retransmission or out of
+        // order: a segment that occupies sequence space without advancing it.
+        if (seglen > 0 || flags & (th::SYN | th::FIN) != 0) && ta & bits::KEEP_ALIVE == 0 {
+            let mut not_advanced = fwd.nextseq != 0 && lt_seq(seq, fwd.nextseq);
+            // One byte before the next expected one and more than one byte long: new
+            // data after a zero window probe.
+            if seglen > 1 && fwd.nextseq.wrapping_sub(1) == seq {
+                not_advanced = false;
+            }
+            let syn_fin = u32::from(flags & (th::SYN | th::FIN) != 0);
+            if seglen > 0 && rev.lastack != 0 && le_seq(seq.wrapping_add(seglen), rev.lastack) {
+                // Everything in it was acknowledged already.
+                ta |= bits::SPURIOUS_RETRANSMISSION;
+            } else if not_advanced
+                && rev.dupacknum >= 2
+                && rev.lastack == seq
+                && (now.wrapping_sub(rev.lastack_ns) as u64) < 20_000_000
+            {
+                // Within 20 ms of the second duplicate ACK asking for it (RFC 5681 §3.2);
+                // Wireshark's default lets this win over out-of-order.
+                ta |= bits::FAST_RETRANSMISSION;
+            } else if not_advanced
+                && (now.wrapping_sub(fwd.nextseq_ns) as u64) < ooo_threshold
+                && fwd.nextseq != seq.wrapping_add(seglen).wrapping_add(syn_fin)
+            {
+                // Sooner after the highest segment than the initial RTT (3 ms if not
+                // measured): it was sent before, and overtaken.
+                ta |= bits::OUT_OF_ORDER;
+            } else if not_advanced {
+                ta |= bits::RETRANSMISSION;
+            }
+        }
+
+        let mut nextseq = seq.wrapping_add(seglen);
+        if (seglen > 0 || flags & (th::SYN | th::FIN) != 0) && fwd.unacked.len() < MAX_UNACKED {
+            // SYN and FIN count one sequence number (RFC 9293 §3.4) — in Wireshark
+            // only while the segment is remembered.
+            if flags & (th::SYN | th::FIN) != 0 {
+                nextseq = nextseq.wrapping_add(1);
+            }
+            fwd.unacked.push(nextseq);
+        }
+        // A zero window probe does not advance the sequence space.
+        if (gt_seq(nextseq, fwd.nextseq) || fwd.nextseq == 0) && ta & bits::ZERO_WINDOW_PROBE == 0 {
+            fwd.nextseq = nextseq;
+            fwd.nextseq_ns = now;
+        }
+        if (seq == fwd.maxseqtobeacked || fwd.maxseqtobeacked == 0) && ta & bits::ZERO_WINDOW_PROBE == 0 {
+            fwd.maxseqtobeacked = fwd.nextseq;
+        }
+        fwd.window = window;
+        fwd.lastack = ack;
+        fwd.lastack_ns = now;
+        fwd.lastsegmentflags = ta;
+        // Forget what this acknowledges (whatever the ACK bit says, as Wireshark does).
+        rev.unacked.retain(|&n| gt_seq(n, ack));
+        (ta, dup)
+    }
+
+    /// The out-of-order threshold in ns: the initial RTT, or 3 ms before it is known.
+    fn ooo_threshold(&self) -> u64 {
+        if self.first_rtt_ns == 0 {
+            3_000_000
+        } else {
+            // A negative RTT (time going backwards) becomes huge, as in Wireshark.
+            self.first_rtt_ns as u64
+        }
+    }
+
+    /// What `dissect_tcp` does after the analysis: the SYN time, the initial RTT, the
+    /// window scale option and its check, and the end state.
+    fn after(&mut self, d: usize, seg: &Segment<'_>) {
+        let t = seg.tcp;
+        let pure = t.flags & (th::SYN | th::ACK);
+        if t.flags & th::SYN != 0 {
+            if pure == th::SYN {
+                self.mru_syn_ns = seg.ts_ns;
+                self.result.syn_by.get_or_insert(Side::from(dir_of(d)));
+            } else {
+                self.syn_ack_seen = true;
+            }
+            self.flows[d].is_first_ack = true;
+        }
+        // The initial RTT: the most recent SYN to the first ACK without SYN, whichever
+        // side sends it.
+        if pure == th::ACK && self.mru_syn_ns != 0 && self.first_rtt_ns == 0 {
+            self.first_rtt_ns = seg.ts_ns.wrapping_sub(self.mru_syn_ns);
+            self.result.initial_rtt_frame = Some(seg.frame);
+        }
+        if pure == th::ACK {
+            self.flows[d].is_first_ack = false;
+        }
+        // Wireshark stores a window scale option from any segment; RFC 7323 §2.3 caps
+        // the shift at 14.
+        if let Some(ws) = t.options.window_scale {
+            self.flows[d].win_scale = ws.min(14) as i8;
+        }
+        if t.flags & th::SYN != 0 {
+            // packet-tcp.c `verify_tcp_window_scaling`: scaling needs the option on
+            // both SYN and SYN-ACK (RFC 7323 §2.2).
+            let [a, b] = &mut self.flows;
+            let (fwd, rev) = if d == 0 { (a, b) } else { (b, a) };
+            if fwd.win_scale == WS_UNKNOWN {
+                fwd.win_scale = WS_NONE;
+                rev.win_scale = WS_NONE;
+            } else if pure == (th::SYN | th::ACK) && rev.win_scale == WS_NONE {
+                fwd.win_scale = WS_NONE;
+            }
+        }
+        let r = &mut self.result;
+        if t.flags & th::FIN != 0 {
+            r.fin[d] = true;
+        }
+        if t.flags & th::RST != 0 {
+            r.rst[d] = true;
+        }
+        r.end = match r.end {
+            TcpEnd::Reset(s) => TcpEnd::Reset(s),
+            TcpEnd::Closed => TcpEnd::Closed,
+            _ if t.flags & th::RST != 0 => TcpEnd::Reset(Side::from(dir_of(d))),
+            _ if r.fin[0] && r.fin[1] => TcpEnd::Closed,
+            _ if r.fin[0] => TcpEnd::HalfClosed(Side::A),
+            _ if r.fin[1] => TcpEnd::HalfClosed(Side::B),
+            e => e,
+        };
+    }
+}
+
+fn dir_of(d: usize) -> Direction {
+    if d == 0 {
+        Direction::AToB
+    } else {
+        Direction::BToA
+    }
+}
+
+/// One expert item, as Wireshark's Expert Info lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ExpertItem {
+    /// Frame number (1-based).
+    pub frame: u64,
+    /// `tcp.stream` of the frame.
+    pub stream: u32,
+    /// Which item.
+    pub kind: Kind,
+    /// For a duplicate ACK, its number and the frame it repeats.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dup_ack: Option<(u32, u64)>,
+}
+
+impl ExpertItem {
+    /// Wireshark's severity.
+    pub fn severity(&self) -> Severity {
+        self.kind.severity()
+    }
+
+    /// Wireshark's message, with the duplicate-ACK number where it has one.
+    pub fn message(&self) -> String {
+        match self.dup_ack {
+            Some((n, _)) => format!("Duplicate ACK (#{n})"),
+            None => self.kind.message().to_owned(),
+        }
+    }
+}
+
+/// The TCP expert items of a capture, frame by frame in Wireshark's order.
+pub fn expert_items(capture: &Capture) -> impl Iterator<Item = ExpertItem> + '_ {
+    capture.tcp_flags.iter().flat_map(move |&(index, flags)| {
+        let stream = capture
+            .packets
+            .get(index as usize)
+            .and_then(|p| capture.conversations.get(p.flow as usize))
+            .map_or(u32::MAX, |c| c.stream);
+        flags.kinds().map(move |kind| ExpertItem {
+            frame: index + 1,
+            stream,
+            kind,
+            dup_ack: (kind == Kind::DuplicateAck).then_some((flags.1, flags.2)),
+        })
+    })
+}
+
+#[cfg(test)]
+mod test {
+    //! Hand-built segment sequences. Each mirrors a capture crafted with the same
+    //! segments and read by tshark 4.0.17 (`-T fields -e tcp.analysis.…`): the expected
+    //! flags are what tshark printed, and the comments say why packet-tcp.c sets them.
+    use super::*;
+    use crate::wire::TcpOptions;
+
+    /// (time in ms, from client?, flags, seq, ack, window, payload length, window scale)
+    type Seg = (f64, bool, &'static str, u32, u32, u16, u32, Option<u8>);
+
+    struct Sim {
+        tcp: TcpAnalysis,
+        frame: u64,
+    }
+
+    impl Sim {
+        fn new() -> Self {
+            Sim { tcp: TcpAnalysis::default(), frame: 0 }
+        }
+
+        /// Feeds a segment of conversation `conv`; returns the item names.
+        fn seg(&mut self, conv: u32, s: Seg) -> (Vec<&'static str>, TcpFlags) {
+            let (ms, client, flags, seq, ack, window, len, ws) = s;
+            let bits = flags.chars().fold(0u8, |b, c| {
+                b | match c {
+                    'F' => th::FIN,
+                    'S' => th::SYN,
+                    'R' => th::RST,
+                    'P' => th::PSH,
+                    'A' => th::ACK,
+                    _ => panic!("flag {c}"),
+                }
+            });
+            let (c, srv): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+            let (src, dst, sport, dport) = if client { (c, srv, 40000, 80) } else { (srv, c, 80, 40000) };
+            let tcp = Tcp {
+                src_port: sport,
+                dst_port: dport,
+                seq,
+                ack,
+                flags: bits,
+                window,
+                payload_len: len,
+                options: TcpOptions { window_scale: ws, ..TcpOptions::default() },
+            };
+            self.frame += 1;
+            let seg = Segment { frame: self.frame, ts_ns: (ms * 1e6) as i64, src, dst, tcp: &tcp };
+            let dir = if client { Direction::AToB } else { Direction::BToA };
+            let f = self.tcp.segment(conv, dir, &seg);
+            (f.kinds().map(Kind::name).collect(), f)
+        }
+
+        /// Feeds all segments to conversation 0; returns each frame's item names.
+        fn run(segs: &[Seg]) -> (Vec<Vec<&'static str>>, Vec<TcpFlags>, TcpConversation) {
+            let mut sim = Sim::new();
+            let (names, flags) = segs.iter().map(|s| sim.seg(0, *s)).unzip();
+            let conv = sim.tcp.finish().remove(0);
+            (names, flags, conv)
+        }
+    }
+
+    const C: bool = true;
+    const S: bool = false;
+
+    #[test]
+    fn handshake_retransmissions_out_of_order_and_duplicate_acks() {
+        let segs: [Seg; 16] = [
+            (0.0, C, "S", 1000, 0, 64240, 0, Some(7)),
+            // The same SYN again: occupies sequence space already seen.
+            (100.0, C, "S", 1000, 0, 64240, 0, Some(7)),
+            (150.0, S, "SA", 5000, 1001, 65160, 0, Some(7)),
+            // First ACK after the SYN: initial RTT = 160 − 100 ms (the latest SYN).
+            (160.0, C, "A", 1001, 5001, 502, 0, None),
+            (170.0, C, "PA", 1001, 5001, 502, 100, None),
+            // Starts at 1201, past the 1101 expected: the segment before is missing.
+            (171.0, C, "PA", 1201, 5001, 502, 100, None),
+            // Fills the hole 1 ms later, less than the initial RTT: out of order.
+            (172.0, C, "PA", 1101, 5001, 502, 100, None),
+            (180.0, S, "A", 5001, 1101, 509, 0, None),
+            // Same ACK, window and sequence, no data: duplicate ACKs #1 and #2 of frame 8.
+            (181.0, S, "A", 5001, 1101, 509, 0, None),
+            (182.0, S, "A", 5001, 1101, 509, 0, None),
+            // Resends what two duplicate ACKs asked for, within 20 ms of the last.
+            (190.0, C, "PA", 1101, 5001, 502, 100, None),
+            (300.0, S, "A", 5001, 1301, 509, 0, None),
+            // All of it was acknowledged already (1301 ≥ 1201 + 100): spurious.
+            (600.0, C, "PA", 1201, 5001, 502, 100, None),
+            (900.0, C, "PA", 1301, 5001, 502, 100, None),
+            // Not acknowledged, resent 400 ms later: a (timeout) retransmission.
+            (1300.0, C, "PA", 1301, 5001, 502, 100, None),
+            (1310.0, S, "A", 5001, 1401, 509, 0, None),
+        ];
+        let (names, flags, conv) = Sim::run(&segs);
+        let e: Vec<&[&str]> = vec![
+            &[],
+            &["retransmission"],
+            &[],
+            &[],
+            &[],
+            &["lost_segment"],
+            &["out_of_order"],
+            &[],
+            &["duplicate_ack"],
+            &["duplicate_ack"],
+            &["retransmission", "fast_retransmission"],
+            &[],
+            &["retransmission", "spurious_retransmission"],
+            &[],
+            &["retransmission"],
+            &[],
+        ];
+        assert_eq!(names, e);
+        assert_eq!((flags[8].dup_ack_num(), flags[8].dup_ack_frame()), (1, 8));
+        assert_eq!((flags[9].dup_ack_num(), flags[9].dup_ack_frame()), (2, 8));
+        assert_eq!(conv.initial_rtt_ns, Some(60_000_000));
+        assert_eq!(conv.handshake, Handshake::Complete);
+        assert_eq!(conv.syn_by, Some(Side::A));
+        assert_eq!(conv.window_scale, [Some(7), Some(7)]);
+        assert_eq!(conv.counts.get(Kind::Retransmission), 4);
+        assert_eq!(conv.counts.get(Kind::DuplicateAck), 2);
+        assert_eq!(conv.end, TcpEnd::Open);
+    }
+
+    #[test]
+    fn windows_zero_window_probes_and_keep_alives() {
+        let segs: [Seg; 15] = [
+            (0.0, C, "S", 100, 0, 64240, 0, Some(2)),
+            (10.0, S, "SA", 900, 101, 1000, 0, Some(1)),
+            (20.0, C, "A", 101, 901, 500, 0, None),
+            // Reaches 101 + 1000: the server's window, still unscaled until its first
+            // ACK without SYN (Wireshark issue 14690).
+            (30.0, C, "PA", 101, 901, 500, 1000, None),
+            (40.0, S, "A", 901, 1101, 0, 0, None),
+            // One byte at the next sequence number into a zero window.
+            (240.0, C, "A", 1101, 901, 500, 1, None),
+            // Repeats the zero window after the probe.
+            (250.0, S, "A", 901, 1101, 0, 0, None),
+            // Same ACK, new window.
+            (450.0, S, "A", 901, 1101, 300, 0, None),
+            // 1101 + 600 = 1101 + (300 << 1): full again, now scaled.
+            (460.0, C, "PA", 1101, 901, 500, 600, None),
+            (470.0, S, "A", 901, 1701, 300, 0, None),
+            // One before the next sequence number, no data: keep-alive, and its ACK.
+            (5000.0, C, "A", 1700, 901, 500, 0, None),
+            (5010.0, S, "A", 901, 1701, 300, 0, None),
+            // The same with one garbage byte (RFC 1122 §4.2.3.6).
+            (9000.0, C, "A", 1700, 901, 500, 1, None),
+            (9010.0, S, "A", 901, 1701, 300, 0, None),
+            // Still the last client segment was a keep-alive.
+            (9020.0, S, "A", 901, 1701, 300, 0, None),
+        ];
+        let (names, _, conv) = Sim::run(&segs);
+        let e: Vec<&[&str]> = vec![
+            &[],
+            &[],
+            &[],
+            &["window_full"],
+            &["zero_window"],
+            &["zero_window_probe"],
+            &["zero_window", "zero_window_probe_ack"],
+            &["window_update"],
+            &["window_full"],
+            &[],
+            &["keep_alive"],
+            &["keep_alive_ack"],
+            &["keep_alive"],
+            &["keep_alive_ack"],
+            &["keep_alive_ack"],
+        ];
+        assert_eq!(names, e);
+        // The SYN's time is 0, which Wireshark takes for "no SYN time": no initial RTT.
+        assert_eq!(conv.initial_rtt_ns, None);
+        assert_eq!(conv.handshake, Handshake::Partial);
+        assert_eq!(conv.window_scale, [Some(2), Some(1)]);
+    }
+
+    #[test]
+    fn mid_stream_wrap_unseen_ack_and_port_reuse() {
+        let segs: [Seg; 10] = [
+            (1000.0, C, "PA", 4294967000, 7000, 500, 200, None),
+            (1001.0, S, "A", 7000, 4294967200, 500, 0, None),
+            // 4294967200 + 200 wraps to 104: in order.
+            (1002.0, C, "PA", 4294967200, 7000, 500, 200, None),
+            (1003.0, S, "A", 7000, 104, 500, 0, None),
+            (1004.0, C, "PA", 304, 7000, 500, 100, None),
+            // Acknowledges 104..304, never seen.
+            (1005.0, S, "A", 7000, 404, 500, 0, None),
+            (1006.0, S, "A", 7000, 404, 500, 0, None),
+            (1007.0, C, "FA", 404, 7000, 500, 0, None),
+            (1008.0, S, "FA", 7000, 405, 500, 0, None),
+            (1009.0, C, "A", 405, 7001, 500, 0, None),
+        ];
+        let mut sim = Sim::new();
+        let names: Vec<_> = segs.iter().map(|s| sim.seg(0, *s).0).collect();
+        let e: Vec<&[&str]> =
+            vec![&[], &[], &[], &[], &["lost_segment"], &["ack_lost_segment"], &["duplicate_ack"], &[], &[], &[]];
+        assert_eq!(names, e);
+        // The flow table starts conversation 1 on the same ports: a reuse.
+        assert_eq!(sim.seg(1, (2000.0, C, "S", 123456, 0, 500, 0, None)).0, ["reused_ports"]);
+        assert_eq!(sim.seg(1, (2010.0, S, "SA", 99999, 123457, 500, 0, None)).0, Vec::<&str>::new());
+        assert_eq!(sim.seg(1, (2020.0, C, "A", 123457, 100000, 500, 0, None)).0, Vec::<&str>::new());
+        // A SYN-ACK with another initial sequence number: a reuse, and behind the
+        // highest sequence number seen, a retransmission.
+        assert_eq!(sim.seg(1, (2030.0, S, "SA", 55555, 123457, 500, 0, None)).0, ["reused_ports", "retransmission"]);
+        let convs = sim.tcp.finish();
+        assert_eq!(convs[0].handshake, Handshake::MidStream);
+        assert_eq!(convs[0].end, TcpEnd::Closed);
+        assert_eq!((convs[0].fin, convs[0].rst), ([true, true], [false, false]));
+        assert_eq!(convs[1].initial_rtt_ns, Some(20_000_000));
+        assert_eq!(convs[1].handshake, Handshake::Complete);
+        assert_eq!(convs[1].counts.get(Kind::ReusedPorts), 2);
+    }
+
+    #[test]
+    fn a_retransmitted_syn_restores_the_next_sequence_number() {
+        // After a hole, the SYN again; the segment right after the SYN is then in
+        // order (packet-tcp.c restores nextseq from maxseqtobeacked, issue 17616).
+        let segs: [Seg; 4] = [
+            (0.0, C, "S", 1000, 0, 1000, 0, Some(2)),
+            (10.0, C, "A", 2000, 0, 1000, 10, None),
+            (20.0, C, "S", 1000, 0, 1000, 0, Some(2)),
+            (30.0, C, "A", 1001, 0, 1000, 10, None),
+        ];
+        let (names, _, _) = Sim::run(&segs);
+        let e: Vec<&[&str]> = vec![&[], &["lost_segment"], &["retransmission"], &[]];
+        assert_eq!(names, e);
+    }
+
+    #[test]
+    fn a_syn_with_a_new_sequence_number_in_the_same_conversation_starts_over() {
+        // Had the flow table not split (it keys on its own base sequence numbers),
+        // Wireshark would still see a new session: flag it and forget the old state.
+        let mut sim = Sim::new();
+        sim.seg(0, (1.0, C, "S", 10, 0, 1000, 0, None));
+        sim.seg(0, (2.0, S, "SA", 50, 11, 1000, 0, None));
+        sim.seg(0, (3.0, C, "RA", 11, 51, 0, 0, None));
+        assert_eq!(sim.seg(0, (4.0, C, "S", 9999, 0, 1000, 0, None)).0, ["reused_ports"]);
+        let conv = sim.tcp.finish().remove(0);
+        assert_eq!(conv.end, TcpEnd::Reset(Side::A));
+        assert_eq!(conv.counts.get(Kind::ReusedPorts), 1);
+    }
+
+    #[test]
+    fn end_states() {
+        let mut sim = Sim::new();
+        sim.seg(0, (1.0, C, "S", 10, 0, 1000, 0, None));
+        assert_eq!(sim.tcp.convs[0].as_ref().unwrap().result.end, TcpEnd::Open);
+        sim.seg(0, (2.0, S, "FA", 50, 11, 1000, 0, None));
+        assert_eq!(sim.tcp.convs[0].as_ref().unwrap().result.end, TcpEnd::HalfClosed(Side::B));
+        sim.seg(0, (3.0, C, "RA", 11, 52, 0, 0, None));
+        assert_eq!(sim.tcp.convs[0].as_ref().unwrap().result.end, TcpEnd::Reset(Side::A));
+        sim.seg(0, (4.0, C, "FA", 11, 52, 0, 0, None));
+        assert_eq!(sim.tcp.finish()[0].end, TcpEnd::Reset(Side::A));
+    }
+
+    #[test]
+    fn expert_metadata_matches_wireshark() {
+        assert_eq!(Kind::OutOfOrder.severity(), Severity::Warning);
+        assert_eq!(Kind::WindowUpdate.severity(), Severity::Chat);
+        assert_eq!(Kind::Retransmission.severity(), Severity::Note);
+        assert_eq!(Kind::from_name("tcp.analysis.window_full"), Some(Kind::WindowFull));
+        assert_eq!(Kind::LostSegment.field(), "tcp.analysis.lost_segment");
+        let item = ExpertItem { frame: 9, stream: 0, kind: Kind::DuplicateAck, dup_ack: Some((2, 8)) };
+        assert_eq!(item.message(), "Duplicate ACK (#2)");
+        assert!(std::mem::size_of::<TcpFlags>() <= 16);
     }
 }
