@@ -1,6 +1,7 @@
 //! `wirelens`: the analysis core on the command line.
 
 mod conv;
+mod expert;
 mod endpoints;
 mod fields;
 mod info;
@@ -23,6 +24,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Conv(conv::Args),
+    /// TCP analysis items (`tcp.analysis.*`) and their counts, like Wireshark's Expert Info.
+    Expert(expert::Args),
     Endpoints(endpoints::Args),
     /// What capinfos tells: format, link types, packets, times, interfaces, drops, errors.
     Info(info::Args),
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
 fn run() -> anyhow::Result<ExitCode> {
     match Cli::parse().command {
         Command::Conv(args) => conv::run(&args),
+        Command::Expert(args) => expert::run(&args),
         Command::Endpoints(args) => endpoints::run(&args),
         Command::Info(args) => info::run(&args),
         Command::Phs(args) => phs::run(&args),
