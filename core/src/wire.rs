@@ -382,7 +382,8 @@ pub struct Icmp {
     pub ty: u8,
     /// Code.
     pub code: u8,
-    /// Echo request / reply identifier and sequence number.
+    /// Identifier and sequence number of echo messages (and, for ICMP, of timestamp,
+    /// information and address mask messages).
     pub echo: Option<(u16, u16)>,
     /// For error messages: the packet they quote. Its transport layer is NOT the
     /// packet's ([`Summary::transport`] stays ICMP): Wireshark's TCP and UDP taps do not
@@ -577,19 +578,26 @@ impl Dissector {
         Dissector { frags: frag::Reassembler::new(limits), reassembled: Vec::new() }
     }
 
-    /// Dissects the next packet of the capture, in timeline order.
+    /// Dissects the next packet of the capture, in timeline order. Length fields in the
+    /// headers are believed past the captured bytes (a snap length); see
+    /// [`Dissector::dissect_frame`].
     pub fn dissect(&mut self, linktype: u16, data: &[u8], ts_ns: i64) -> Summary {
-        self.dissect_frame(linktype, data, data.len(), ts_ns)
+        self.walk(linktype, data, link::UNKNOWN, ts_ns)
     }
 
     /// Dissects the next packet of the capture, in timeline order, knowing its length on
-    /// the wire (`frame.len`; `data` may be cut short by the snap length). Wireshark
-    /// takes a TCP segment's length from it when the IP total length is 0 (TSO).
+    /// the wire (`frame.len`; `data` may be cut short by the snap length). As Wireshark,
+    /// an IP length past the frame is believed only as far as the frame goes, and an
+    /// IPv4 total length of 0 (TSO) stands for the frame's.
     pub fn dissect_frame(&mut self, linktype: u16, data: &[u8], wire_len: usize, ts_ns: i64) -> Summary {
+        self.walk(linktype, data, wire_len, ts_ns)
+    }
+
+    fn walk(&mut self, linktype: u16, data: &[u8], reported: usize, ts_ns: i64) -> Summary {
         let mut reassembled = std::mem::take(&mut self.reassembled);
         reassembled.clear();
         let mut w = Walker::new(Some((&mut self.frags, ts_ns)));
-        w.link(linktype, data, wire_len);
+        w.link(linktype, data, reported);
         if let Some(buf) = w.reassembled.take() {
             reassembled = buf;
         }
@@ -615,7 +623,7 @@ impl Dissector {
 /// not reassembled (use a [`Dissector`]).
 pub fn dissect(linktype: u16, data: &[u8]) -> Summary {
     let mut w = Walker::new(None);
-    w.link(linktype, data, data.len());
+    w.link(linktype, data, link::UNKNOWN);
     w.s
 }
 
@@ -917,6 +925,61 @@ fn ip_proto_name(p: u8) -> &'static str {
 
 fn mac(m: &[u8; 6]) -> String {
     format!("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4], m[5])
+}
+
+/// Helpers for the tests of every protocol file.
+#[cfg(test)]
+pub(crate) mod testutil {
+    use super::*;
+
+    /// Bytes from hex lines.
+    pub fn hex(lines: &[&str]) -> Vec<u8> {
+        let h: String = lines.concat();
+        (0..h.len()).step_by(2).map(|i| u8::from_str_radix(&h[i..i + 2], 16).expect("hex")).collect()
+    }
+
+    /// Dissects every prefix of `frame`: no panic, and what parsed is kept. The layers of
+    /// a prefix are the first layers of the whole frame; where some are missing the stop
+    /// says why (except the EtherType and data names, which tshark leaves out of an empty
+    /// payload). Once `net_end` bytes are there the network layer is the whole frame's,
+    /// and once `transport_end` bytes are, the transport layer too (its lengths come
+    /// from the IP header, as with a snap length).
+    pub fn every_prefix(lt: u16, frame: &[u8], net_end: Option<usize>, transport_end: Option<usize>) {
+        let full = dissect(lt, frame);
+        for cut in 0..frame.len() {
+            let s = dissect(lt, &frame[..cut]);
+            let (part, whole) = (s.stack.as_slice(), full.stack.as_slice());
+            assert!(whole.starts_with(part), "cut {cut}: {} is not the start of {}", s.stack, full.stack);
+            if part.len() < whole.len() {
+                let missing = &whole[part.len()..];
+                assert!(
+                    s.stop.is_some() || missing.iter().all(|p| matches!(p, Proto::Ethertype | Proto::Data)),
+                    "cut {cut}: {} without a stop (whole: {})",
+                    s.stack,
+                    full.stack
+                );
+            }
+            if let Some(stop) = s.stop {
+                assert!(stop.offset as usize <= cut, "cut {cut}: {stop}");
+                let _ = stop.to_string();
+            }
+            if net_end.is_some_and(|end| cut >= end) {
+                assert_eq!(s.net, full.net, "cut {cut}");
+            }
+            if transport_end.is_some_and(|end| cut >= end) {
+                assert_eq!(std::mem::discriminant(&s.transport), std::mem::discriminant(&full.transport), "cut {cut}");
+                if let (Transport::Tcp(a), Transport::Tcp(b)) = (s.transport, full.transport) {
+                    assert_eq!(
+                        (a.src_port, a.dst_port, a.seq, a.ack, a.flags, a.payload_len),
+                        (b.src_port, b.dst_port, b.seq, b.ack, b.flags, b.payload_len)
+                    );
+                } else {
+                    assert_eq!(s.transport, full.transport, "cut {cut}");
+                }
+            }
+            let _ = Columns::from_summary(&s);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -193,6 +193,8 @@ struct Tally {
     skipped_quoted_streams: u64,
     per_field: BTreeMap<String, u64>,
     per_reason: BTreeMap<&'static str, u64>,
+    /// (capture, field) → (differences, the first one).
+    per_capture: BTreeMap<(String, String), (u64, String)>,
     failures: Vec<String>,
 }
 
@@ -226,6 +228,11 @@ fn compare(entry: &str, header: &[&str], rows: &[Vec<String>], ours: &[HashMap<&
                 continue;
             }
             *t.per_field.entry(field.to_string()).or_default() += 1;
+            let e = t.per_capture.entry((entry.to_owned(), field.to_string())).or_insert((0, String::new()));
+            if e.0 == 0 {
+                e.1 = format!("frame {frame}: tshark {want:?} ours {got:?}");
+            }
+            e.0 += 1;
             if t.failures.len() < 200 {
                 t.failures.push(format!("{entry} frame {frame} {field}: tshark {want:?} ours {got:?}"));
             }
@@ -362,7 +369,7 @@ fn dissect_corpus_equals_tshark() {
         compare(&format!("corpus:{file}"), &header, &rows, &ours(&path), &mut t);
     }
     report("dissect corpus (live tshark)", &t);
-    for f in t.failures.iter().take(200) {
-        eprintln!("  {f}");
+    for ((capture, field), (n, first)) in &t.per_capture {
+        eprintln!("  {capture} {field}: {n} frames, first {first}");
     }
 }

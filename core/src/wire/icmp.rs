@@ -24,7 +24,9 @@ impl Walker<'_> {
             return self.truncated(layer, p.offset, field::LEN, b.len());
         }
         let mut m = Icmp { v6, ty: b[field::TYPE], code: b[field::CODE], echo: None, quoted: None };
-        let echo = if v6 { matches!(m.ty, 128 | 129) } else { matches!(m.ty, 0 | 8) };
+        // Echo, and for ICMP also timestamp, information and address mask messages,
+        // carry an identifier and a sequence number (RFC 792, RFC 950).
+        let echo = if v6 { matches!(m.ty, 128 | 129) } else { matches!(m.ty, 0 | 8 | 13..=18) };
         if b.len() >= field::LEN {
             if echo {
                 m.echo = Some((be16(b, field::ECHO_ID), be16(b, field::ECHO_SEQ)));
@@ -89,6 +91,8 @@ pub(crate) fn describe(m: &Icmp) -> (&'static str, Option<&'static str>) {
         12 => "Parameter problem",
         13 => "Timestamp request",
         14 => "Timestamp reply",
+        15 => "Information request",
+        16 => "Information reply",
         17 => "Address mask request",
         18 => "Address mask reply",
         _ => "Unknown ICMP (obsolete or malformed?)",
@@ -112,4 +116,83 @@ pub(crate) fn describe(m: &Icmp) -> (&'static str, Option<&'static str>) {
         _ => None,
     };
     (ty, code)
+}
+
+#[cfg(test)]
+mod test {
+    use super::super::testutil::{every_prefix, hex};
+    use super::super::*;
+
+    /// Time exceeded, quoting a UDP datagram: PcapPlusPlus's IcmpPackets.pcap, frame 5.
+    const TTL_EXCEEDED_UDP: [&str; 4] = [
+        "c20966b00000c20d66d700000800450000a805fa0000fc01a1580a0002010a0001020b00ac2d000000004500001c00e5",
+        "0000021100d90a000102ac100002c01d82a5000806070000000000000000000000000000000000000000000000000000",
+        "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000",
+        "000000000000000000000000000000000000000000000000000020007df40008010100016101",
+    ];
+
+    /// Echo request: the same capture, frame 9.
+    const ECHO_REQUEST: [&str; 3] = [
+        "021a11f0c83b60334b13c55808004500005426ef0000400157f9c0a82b09080808080800bbb3d73b000051a7d67d0004",
+        "51e408090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435",
+        "3637",
+    ];
+
+    /// Source quench quoting the first 8 bytes of a TCP header: the same capture, frame 13.
+    const QUENCH_TCP: [&str; 2] = [
+        "30469a23fbfa080027d75be00800450000384863000040011dd20a0000070a00008a04000c36000000004500001c0c80",
+        "000040065e490102030405060708000000000008efc1",
+    ];
+
+    /// Neighbor solicitation: zeek's ipv6-http-atomic-frag.pcap, frame 2.
+    const NEIGHBOR_SOLICITATION: [&str; 2] = [
+        "3333ff00000100101895316a86dd6000000000203aff20010db8000100000000000000000002ff020000000000000000",
+        "0001ff0000018700d4170000000020010db8000100000000000000000001010100101895316a",
+    ];
+
+    fn ip(s: &str) -> std::net::IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn an_error_quotes_a_packet_that_is_not_the_frames_transport() {
+        let f = hex(&TTL_EXCEEDED_UDP);
+        let s = dissect(linktype::ETHERNET, &f);
+        assert_eq!((s.stack.to_string().as_str(), s.transport), ("eth:ethertype:ip:icmp", Transport::Icmp));
+        let m = s.icmp.unwrap();
+        assert!(m.is_error());
+        assert_eq!((m.v6, m.ty, m.code, m.echo), (false, 11, 0, None));
+        let q = m.quoted.unwrap();
+        assert_eq!((q.src, q.dst, q.protocol, q.ports), (ip("10.0.1.2"), ip("172.16.0.2"), 17, Some((49181, 33445))));
+        assert_eq!(q.transport, Transport::Udp { src_port: 49181, dst_port: 33445, payload_len: 0 });
+        let c = Columns::from_summary(&s);
+        assert_eq!((c.protocol, c.info.as_str()), ("ICMP", "Time-to-live exceeded (Time to live exceeded in transit)"));
+        every_prefix(linktype::ETHERNET, &f, Some(34), Some(34));
+
+        // Eight bytes of TCP: the ports, not a segment.
+        let s = dissect(linktype::ETHERNET, &hex(&QUENCH_TCP));
+        let q = s.icmp.unwrap().quoted.unwrap();
+        assert_eq!((q.protocol, q.ports, q.transport), (6, Some((0, 0)), Transport::None));
+        assert_eq!(Columns::from_summary(&s).info, "Source quench (flow control)");
+    }
+
+    #[test]
+    fn echo_and_neighbor_discovery() {
+        let f = hex(&ECHO_REQUEST);
+        let s = dissect(linktype::ETHERNET, &f);
+        assert_eq!(s.stack.to_string(), "eth:ethertype:ip:icmp");
+        let m = s.icmp.unwrap();
+        assert_eq!((m.ty, m.echo, m.quoted), (8, Some((0xd73b, 0)), None));
+        assert_eq!(Columns::from_summary(&s).info, "Echo (ping) request  id=0xd73b, seq=0/0, ttl=64");
+        every_prefix(linktype::ETHERNET, &f, Some(34), Some(34));
+
+        let f = hex(&NEIGHBOR_SOLICITATION);
+        let s = dissect(linktype::ETHERNET, &f);
+        assert_eq!((s.stack.to_string().as_str(), s.transport), ("eth:ethertype:ipv6:icmpv6", Transport::Icmpv6));
+        let m = s.icmp.unwrap();
+        assert_eq!((m.v6, m.ty, m.code, m.is_error()), (true, 135, 0, false));
+        let c = Columns::from_summary(&s);
+        assert_eq!((c.protocol, c.info.as_str()), ("ICMPv6", "Neighbor Solicitation"));
+        every_prefix(linktype::ETHERNET, &f, Some(54), Some(54));
+    }
 }

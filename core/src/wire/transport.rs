@@ -118,7 +118,7 @@ impl TcpOptions {
 impl Walker<'_> {
     pub(crate) fn tcp(&mut self, p: Span<'_>) {
         self.push(Proto::Tcp);
-        match parse_tcp(p.data, p.reported) {
+        match parse_tcp(p.data, p.known_len()) {
             None => self.truncated(Layer::Tcp, p.offset, tcp::MIN_LEN, p.len()),
             Some((t, bogus)) => {
                 self.s.transport = Transport::Tcp(t);
@@ -131,7 +131,7 @@ impl Walker<'_> {
 
     pub(crate) fn udp(&mut self, p: Span<'_>) {
         self.push(Proto::Udp);
-        match parse_udp(p.data, p.reported) {
+        match parse_udp(p.data, p.known_len()) {
             None if p.len() < udp::LEN => self.truncated(Layer::Udp, p.offset, udp::LEN, p.len()),
             None => self.stop(Layer::Udp, p.offset, StopReason::Bogus("UDP length below 8")),
             Some((t, bogus)) => {
@@ -141,5 +141,91 @@ impl Walker<'_> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::super::testutil::{every_prefix, hex};
+    use super::super::*;
+
+    /// A SYN carrying one SACK block (1–16): zeek's tcp/option-sack.pcap, frame 1.
+    const SACK_SYN: [&str; 2] = [
+        "ffffffffffff0000000000000800450000340001000040067cc17f0000017f0000010014005000000000000000008002",
+        "20005c550000050a00000001000000100000",
+    ];
+
+    /// A DNS query: tcpdump's tests/dns_udp.pcap, frame 1.
+    const DNS_QUERY: [&str; 3] = [
+        "00112233446600112233445508004500005459cd0000401194aec0a8010bd157f912abbe003500407824593401200001",
+        "000000000001037777770774637064756d70036f72670000010001000029100000000000000c000a000842f5d00996f9",
+        "0b13",
+    ];
+
+    fn tcp(f: &[u8]) -> (Tcp, Option<Stop>) {
+        let s = dissect(linktype::ETHERNET, f);
+        match s.transport {
+            Transport::Tcp(t) => (t, s.stop),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn tcp_options_and_a_sack_block() {
+        let f = hex(&SACK_SYN);
+        let (t, stop) = tcp(&f);
+        assert_eq!(
+            (t.src_port, t.dst_port, t.flags, t.window, t.payload_len, stop),
+            (20, 80, tcp_flags::SYN, 8192, 0, None)
+        );
+        assert_eq!((t.options.sack_count, t.options.sack[0]), (1, (1, 16)));
+        every_prefix(linktype::ETHERNET, &f, Some(34), Some(54));
+        // Option bytes: MSS, NOP, window scale, SACK permitted, timestamps, then an
+        // option whose length runs past the header, which ends the walk.
+        let o = TcpOptions::parse(&[2, 4, 5, 0xb4, 1, 3, 3, 7, 4, 2, 8, 10, 0, 0, 0, 9, 0, 0, 0, 1, 8, 10, 0]);
+        assert_eq!((o.mss, o.window_scale, o.sack_permitted, o.timestamp), (Some(1460), Some(7), true, Some((9, 1))));
+        let mut four = vec![5, 34];
+        for b in 1..=4u32 {
+            four.extend_from_slice(&(b * 10).to_be_bytes());
+            four.extend_from_slice(&(b * 10 + 5).to_be_bytes());
+        }
+        let o = TcpOptions::parse(&four);
+        assert_eq!((o.sack_count, o.sack), (4, [(10, 15), (20, 25), (30, 35), (40, 45)]));
+        assert_eq!(TcpOptions::parse(&four[..33]).sack_count, 0, "a cut SACK option is not read");
+    }
+
+    #[test]
+    fn a_bogus_data_offset_still_makes_a_segment() {
+        let mut f = hex(&SACK_SYN);
+        f[46] = 0x30; // 12 bytes of header: Wireshark still counts the segment
+        let (t, stop) = tcp(&f);
+        // tcp.len: the 32 bytes of IP payload past the 12 the header claims.
+        assert_eq!(t.payload_len, 20);
+        assert_eq!(t.options, TcpOptions::default());
+        assert!(matches!(stop, Some(Stop { layer: Layer::Tcp, offset: 34, reason: StopReason::Bogus(_) })));
+        // Fewer than 20 bytes: no segment.
+        let s = dissect(linktype::ETHERNET, &f[..34 + 19]);
+        assert_eq!((s.transport, s.stack.to_string().as_str()), (Transport::None, "eth:ethertype:ip:tcp"));
+        assert_eq!(s.stop.map(|s| s.reason), Some(StopReason::Truncated { needed: 20, available: 19 }));
+    }
+
+    #[test]
+    fn udp_lengths() {
+        let f = hex(&DNS_QUERY);
+        let s = dissect(linktype::ETHERNET, &f);
+        assert_eq!(s.transport, Transport::Udp { src_port: 43966, dst_port: 53, payload_len: 56 });
+        assert_eq!(Columns::from_summary(&s).info, "43966 → 53 Len=56");
+        every_prefix(linktype::ETHERNET, &f, Some(34), Some(42));
+        // A length past the IP payload: the IP payload's, as Wireshark's "Len=".
+        let mut long = f.clone();
+        long[38..40].copy_from_slice(&200u16.to_be_bytes());
+        let s = dissect(linktype::ETHERNET, &long);
+        assert_eq!(s.transport, Transport::Udp { src_port: 43966, dst_port: 53, payload_len: 56 });
+        assert!(matches!(s.stop, Some(Stop { layer: Layer::Udp, reason: StopReason::Bogus(_), .. })));
+        // Below 8: no datagram (Wireshark gives it no stream).
+        let mut short = f.clone();
+        short[38..40].copy_from_slice(&4u16.to_be_bytes());
+        let s = dissect(linktype::ETHERNET, &short);
+        assert_eq!((s.transport, s.stack.to_string().as_str()), (Transport::None, "eth:ethertype:ip:udp"));
     }
 }
