@@ -1,7 +1,9 @@
-//! The capture loop: libpcap in, rotated pcap files out.
+//! The capture loop: libpcap in, rotated pcapng (or pcap) files out, each TCP
+//! connection of this host named by its process.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -9,8 +11,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use pcap::{Active, BreakLoop, Capture, PacketHeader};
 
+use crate::options::FileFormat;
 use crate::pcapfile::{record_len, PcapWriter};
-use crate::rotation::Rotation;
+use crate::pcapng::{self, InterfaceInfo, InterfaceStats, PcapNgWriter, SectionInfo};
+use crate::procinfo::Resolver;
+use crate::rotation::{FileLayout, Rotation};
 use crate::{Error, Options, Summary};
 
 /// libpcap's read timeout. On Linux (TPACKET_V3) it is also how long the kernel holds a
@@ -25,6 +30,13 @@ const TICK: Duration = Duration::from_secs(1);
 
 /// A large buffer: one write system call per 256 KiB of packets.
 const WRITE_BUFFER: usize = 256 * 1024;
+
+/// Room kept in a file for a packet's process comment, so `-C` holds whatever the comment
+/// turns out to be: `pid=4194304 comm=` and a 15-byte task name (TASK_COMM_LEN - 1) make
+/// at most 32 bytes; its option header and the end of options add 8.
+const COMMENT_RESERVE: u64 = 4 + 32 + 4;
+/// The longest comment written; a longer one (an odd pid) is dropped.
+const MAX_COMMENT: usize = 32;
 
 /// Wakes the capture loop from another thread (a signal handler thread, say): call it
 /// after setting the stop flag passed to [`Capturer::run`].
@@ -44,6 +56,15 @@ pub struct Capturer {
     linktype: u32,
     snaplen: u32,
     rotation: Rotation,
+    kind: Kind,
+    resolver: Option<Resolver>,
+}
+
+/// What the files are.
+#[derive(Clone)]
+enum Kind {
+    Pcap,
+    PcapNg { section: SectionInfo, iface: InterfaceInfo },
 }
 
 impl Capturer {
@@ -55,11 +76,15 @@ impl Capturer {
         // libpcap refuses promiscuous mode on "any" with a warning the pcap crate reports
         // as an error; tcpdump carries on without it, and so do we.
         let promisc = !opts.no_promiscuous && interface != "any";
+        // Immediate mode (TPACKET_V2 on Linux) hands each packet over at once instead of
+        // with a block of them up to READ_TIMEOUT_MS later: a connection is looked up
+        // while its socket still exists.
         let inactive = Capture::from_device(interface.as_str())
             .map_err(iface_err)?
             .snaplen(snaplen as i32)
             .promisc(promisc)
             .timeout(READ_TIMEOUT_MS)
+            .immediate_mode(opts.process_info())
             .buffer_size((opts.buffer_kib * 1024) as i32);
         let mut cap = inactive.open().map_err(iface_err)?;
         if let Some(filter) = opts.filter() {
@@ -70,7 +95,32 @@ impl Capturer {
             })?;
         }
         let linktype = cap.get_datalink().0 as u32;
-        Ok(Self { cap, interface, linktype, snaplen, rotation: Rotation::new(&opts.prefix, opts.limits()) })
+        let (kind, layout) = match opts.format {
+            FileFormat::Pcap => (Kind::Pcap, FileLayout::PCAP),
+            FileFormat::Pcapng => {
+                let section = SectionInfo {
+                    application: format!("wirelens-capture {}", env!("CARGO_PKG_VERSION")),
+                    os: os_name(),
+                    hardware: None,
+                };
+                let iface = InterfaceInfo {
+                    linktype,
+                    snaplen,
+                    name: interface.clone(),
+                    filter: opts.filter(),
+                    addresses: host_addresses(&interface),
+                };
+                let header = pcapng::file_header(&section, &iface).len() as u64;
+                let layout = FileLayout { extension: "pcapng", header, trailer: pcapng::ISB_LEN };
+                (Kind::PcapNg { section, iface }, layout)
+            }
+        };
+        let resolver = match (&kind, opts.process_info()) {
+            (Kind::PcapNg { iface, .. }, true) => Some(Resolver::new(iface.addresses.iter().map(|a| a.0))),
+            _ => None,
+        };
+        let rotation = Rotation::new(&opts.prefix, opts.limits(), layout);
+        Ok(Self { cap, interface, linktype, snaplen, rotation, kind, resolver })
     }
 
     /// A line like tcpdump's "listening on ..." for the log.
@@ -78,10 +128,19 @@ impl Capturer {
         let dlt = pcap::Linktype(self.linktype as i32);
         let name = dlt.get_name().unwrap_or_else(|_| format!("DLT {}", self.linktype));
         let desc = dlt.get_description().map(|d| format!(" ({d})")).unwrap_or_default();
-        format!(
-            "capturing on {}, link-type {name}{desc}, snapshot length {} bytes",
-            self.interface, self.snaplen
-        )
+        let mut line =
+            format!("capturing on {}, link-type {name}{desc}, snapshot length {} bytes", self.interface, self.snaplen);
+        match &self.kind {
+            Kind::Pcap => line.push_str(", pcap files"),
+            Kind::PcapNg { iface, .. } => {
+                let addrs: Vec<String> = iface.addresses.iter().map(|(a, p)| format!("{a}/{p}")).collect();
+                line.push_str(&format!(", pcapng files, host addresses [{}]", addrs.join(", ")));
+                if self.resolver.is_some() {
+                    line.push_str(", TCP connections named by process");
+                }
+            }
+        }
+        line
     }
 
     /// A handle that wakes [`run`](Capturer::run) from another thread.
@@ -93,8 +152,10 @@ impl Capturer {
     /// rotated files and naming each new file on `log`. On stop, packets the kernel still
     /// holds are read (for up to one read timeout) and the last file is flushed.
     pub fn run(self, stop: &AtomicBool, log: &mut dyn Write) -> Result<Summary, Error> {
-        let Capturer { mut cap, interface, linktype, snaplen, rotation } = self;
-        let mut files = Files { rotation, linktype, snaplen, out: None, packets: 0, bytes: 0 };
+        let Capturer { mut cap, interface, linktype, snaplen, rotation, kind, resolver } = self;
+        let start_us = (now_ns() / 1000).max(0) as u64;
+        let mut files =
+            Files { rotation, linktype, snaplen, kind, resolver, start_us, out: None, packets: 0, bytes: 0 };
 
         // The ticker: a wake-up every TICK until the sender is dropped.
         let (ticker_stop, ticks) = mpsc::channel::<()>();
@@ -116,10 +177,15 @@ impl Capturer {
 
         drop(ticker_stop);
         let _ = ticker.join();
-        // Close the last file whatever happened, so it ends with a whole record.
-        let closed = files.close();
+        // Close the last file whatever happened, so it ends with a whole record (and, in
+        // pcapng, the statistics when libpcap could give them).
+        let closed = files.close(result.as_ref().ok());
         let stats = result?;
         closed?;
+        let processes = files.resolver.as_ref().map(|r| {
+            let s = r.stats();
+            (s.connections, s.found)
+        });
         Ok(Summary {
             files_opened: files.rotation.files_opened(),
             files_kept: files.rotation.kept().map(Path::to_path_buf).collect(),
@@ -128,6 +194,7 @@ impl Capturer {
             received: stats.received,
             dropped: stats.dropped,
             if_dropped: stats.if_dropped,
+            processes,
         })
     }
 }
@@ -140,14 +207,12 @@ fn capture(
     log: &mut dyn Write,
     interface: &str,
 ) -> Result<(), Error> {
-    files.open_next(now_ns(), log)?;
+    files.open_next(now_ns(), None, log)?;
     while !stop.load(Ordering::Relaxed) {
-        match cap.next_packet() {
-            Ok(p) => files.write(p.header, p.data, log)?,
-            // A read timeout, or a wake-up from `pcap_breakloop` (reported as -2, "no more
-            // packets"): a moment to flush and to look at the stop flag.
-            Err(pcap::Error::TimeoutExpired | pcap::Error::NoMorePackets) => files.tick()?,
-            Err(source) => return Err(Error::Capture { interface: interface.to_owned(), source }),
+        // A read timeout, or a wake-up from `pcap_breakloop` (reported as -2, "no more
+        // packets"): a moment to flush and to look at the stop flag.
+        if !one_packet(cap, files, log, interface)? {
+            files.tick()?;
         }
     }
     Ok(())
@@ -162,50 +227,113 @@ fn drain(
     interface: &str,
 ) -> Result<(), Error> {
     while Instant::now() < until {
-        match cap.next_packet() {
-            Ok(p) => files.write(p.header, p.data, log)?,
-            Err(pcap::Error::TimeoutExpired | pcap::Error::NoMorePackets) => {
-                std::thread::sleep(Duration::from_millis(10))
-            }
-            Err(source) => return Err(Error::Capture { interface: interface.to_owned(), source }),
+        if !one_packet(cap, files, log, interface)? {
+            std::thread::sleep(Duration::from_millis(10))
         }
     }
     Ok(())
 }
 
+/// Reads one packet and writes it, rotating first when it needs a new file; false when
+/// there was none to read (a timeout or a wake-up).
+fn one_packet(
+    cap: &mut Capture<Active>,
+    files: &mut Files,
+    log: &mut dyn Write,
+    interface: &str,
+) -> Result<bool, Error> {
+    let (hdr, data) = match cap.next_packet() {
+        Ok(p) if !files.needs_new_file(p.header, p.data.len()) => {
+            files.write(p.header, p.data, log)?;
+            return Ok(true);
+        }
+        // The packet borrows libpcap's buffer; copy it (once per file) to ask libpcap
+        // for the statistics that close the current file.
+        Ok(p) => (*p.header, p.data.to_vec()),
+        Err(pcap::Error::TimeoutExpired | pcap::Error::NoMorePackets) => return Ok(false),
+        Err(source) => return Err(Error::Capture { interface: interface.to_owned(), source }),
+    };
+    let stats = cap.stats().ok();
+    files.open_next(header_ns(&hdr), stats.as_ref(), log)?;
+    files.write(&hdr, &data, log)?;
+    Ok(true)
+}
+
+enum Writer {
+    Pcap(PcapWriter<BufWriter<File>>),
+    PcapNg(PcapNgWriter<BufWriter<File>>),
+}
+
+impl Writer {
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Writer::Pcap(w) => w.flush(),
+            Writer::PcapNg(w) => w.flush(),
+        }
+    }
+}
+
 struct Output {
     path: PathBuf,
-    writer: PcapWriter<BufWriter<File>>,
+    writer: Writer,
     /// Packets written since the last flush.
     unflushed: bool,
     last_flush: Instant,
 }
 
-/// The files side of the loop: rotation and the current writer.
+/// The files side of the loop: rotation, the current writer, the process lookups.
 struct Files {
     rotation: Rotation,
     linktype: u32,
     snaplen: u32,
+    kind: Kind,
+    resolver: Option<Resolver>,
+    /// When the capture started, µs since the epoch (`isb_starttime`).
+    start_us: u64,
     out: Option<Output>,
     packets: u64,
     bytes: u64,
 }
 
+fn header_ns(hdr: &PacketHeader) -> i64 {
+    // time_t and suseconds_t are narrower than i64 on some 32-bit targets.
+    #[allow(clippy::unnecessary_cast)]
+    let (sec, usec) = (hdr.ts.tv_sec as i64, hdr.ts.tv_usec as i64);
+    sec.saturating_mul(1_000_000_000).saturating_add(usec * 1000)
+}
+
 impl Files {
+    /// Whether a packet of `caplen` bytes must go to a new file. Room for a process
+    /// comment is counted whether or not the packet gets one.
+    fn needs_new_file(&self, hdr: &PacketHeader, caplen: usize) -> bool {
+        let len = match self.kind {
+            Kind::Pcap => record_len(caplen),
+            Kind::PcapNg { .. } => {
+                pcapng::epb_len(caplen, None) + if self.resolver.is_some() { COMMENT_RESERVE } else { 0 }
+            }
+        };
+        self.out.is_none() || self.rotation.needs_new_file(len, header_ns(hdr))
+    }
+
     fn write(&mut self, hdr: &PacketHeader, data: &[u8], log: &mut dyn Write) -> Result<(), Error> {
-        // time_t and suseconds_t are narrower than i64 on some 32-bit targets.
-        #[allow(clippy::unnecessary_cast)]
-        let (sec, usec) = (hdr.ts.tv_sec as i64, hdr.ts.tv_usec as i64);
-        let ts_ns = sec.saturating_mul(1_000_000_000).saturating_add(usec * 1000);
-        let len = record_len(data.len());
-        if self.out.is_none() || self.rotation.needs_new_file(len, ts_ns) {
-            self.open_next(ts_ns, log)?;
+        if self.out.is_none() {
+            self.open_next(header_ns(hdr), None, log)?;
         }
-        let out = self.out.as_mut().expect("open_next opened a file");
-        // pcap's 32-bit seconds last until 2106; the timeval is the kernel's own.
-        out.writer
-            .write_packet(hdr.ts.tv_sec as u32, hdr.ts.tv_usec as u32, data, hdr.len)
-            .map_err(|e| file_err(&out.path, "cannot write", e))?;
+        let file = self.rotation.current_seq();
+        let comment = self.resolver.as_mut().and_then(|r| {
+            r.on_packet(self.linktype as u16, data, file, Instant::now()).filter(|c| c.len() <= MAX_COMMENT)
+        });
+        let out = self.out.as_mut().expect("a file is open");
+        #[allow(clippy::unnecessary_cast)]
+        let (sec, usec) = (hdr.ts.tv_sec as i64, hdr.ts.tv_usec as u32);
+        let len = match &mut out.writer {
+            // pcap's 32-bit seconds last until 2106; the timeval is the kernel's own.
+            Writer::Pcap(w) => w.write_packet(sec as u32, usec, data, hdr.len).map(|()| record_len(data.len())),
+            Writer::PcapNg(w) => w
+                .write_packet(sec.max(0) as u64, usec, data, hdr.len, comment.as_deref())
+                .map(|()| pcapng::epb_len(data.len(), comment.as_deref())),
+        }
+        .map_err(|e| file_err(&out.path, "cannot write", e))?;
         out.unflushed = true;
         self.rotation.wrote(len);
         self.packets += 1;
@@ -225,9 +353,10 @@ impl Files {
         Ok(())
     }
 
-    /// Closes the current file, deletes what the ring drops, and opens the next file.
-    fn open_next(&mut self, ts_ns: i64, log: &mut dyn Write) -> Result<(), Error> {
-        self.close()?;
+    /// Closes the current file (with `stats` at its end, in pcapng), deletes what the
+    /// ring drops, and opens the next file.
+    fn open_next(&mut self, ts_ns: i64, stats: Option<&pcap::Stat>, log: &mut dyn Write) -> Result<(), Error> {
+        self.close(stats)?;
         let next = self.rotation.next_file(ts_ns);
         for old in &next.remove {
             match std::fs::remove_file(old) {
@@ -242,22 +371,67 @@ impl Files {
         }
         let path = next.path;
         let file = File::create(&path).map_err(|e| file_err(&path, "cannot create", e))?;
+        let buffered = BufWriter::with_capacity(WRITE_BUFFER, file);
         // The header goes to disk at once: a file is a valid (empty) capture from the start.
-        let writer = PcapWriter::new(BufWriter::with_capacity(WRITE_BUFFER, file), self.linktype, self.snaplen)
-            .and_then(|mut w| w.flush().map(|()| w))
-            .map_err(|e| file_err(&path, "cannot write", e))?;
+        let writer = match &self.kind {
+            Kind::Pcap => PcapWriter::new(buffered, self.linktype, self.snaplen)
+                .and_then(|mut w| w.flush().map(|()| Writer::Pcap(w))),
+            Kind::PcapNg { section, iface } => {
+                PcapNgWriter::new(buffered, section, iface).and_then(|mut w| w.flush().map(|()| Writer::PcapNg(w)))
+            }
+        }
+        .map_err(|e| file_err(&path, "cannot write", e))?;
         let _ = writeln!(log, "wirelens-capture: writing {}", path.display());
         self.out = Some(Output { path, writer, unflushed: false, last_flush: Instant::now() });
         Ok(())
     }
 
-    /// Flushes and closes the current file, if any.
-    fn close(&mut self) -> Result<(), Error> {
-        if let Some(out) = self.out.take() {
-            out.writer.finish().map_err(|e| file_err(&out.path, "cannot write", e))?;
-        }
-        Ok(())
+    /// Ends the current file, if any: the statistics block (pcapng, when libpcap gave
+    /// statistics), then a flush.
+    fn close(&mut self, stats: Option<&pcap::Stat>) -> Result<(), Error> {
+        let Some(out) = self.out.take() else { return Ok(()) };
+        let result = match out.writer {
+            Writer::Pcap(w) => w.finish().map(drop),
+            Writer::PcapNg(mut w) => {
+                let isb = stats.map(|s| InterfaceStats {
+                    ts_us: (now_ns() / 1000).max(0) as u64,
+                    start_us: self.start_us,
+                    received: u64::from(s.received),
+                    dropped: u64::from(s.dropped),
+                    delivered: self.packets,
+                });
+                isb.map_or(Ok(()), |isb| w.write_stats(&isb)).and_then(|()| w.finish().map(drop))
+            }
+        };
+        result.map_err(|e| file_err(&out.path, "cannot write", e))
     }
+}
+
+/// The host's addresses on `interface` (on every interface for `any`), with their prefix
+/// lengths, as libpcap lists them.
+fn host_addresses(interface: &str) -> Vec<(IpAddr, u8)> {
+    let devices = pcap::Device::list().unwrap_or_default();
+    let mut out: Vec<(IpAddr, u8)> = Vec::new();
+    for d in devices.iter().filter(|d| interface == "any" || d.name == interface) {
+        for a in &d.addresses {
+            let prefix = match a.netmask {
+                Some(IpAddr::V4(m)) => u32::from(m).count_ones() as u8,
+                Some(IpAddr::V6(m)) => u128::from(m).count_ones() as u8,
+                None if a.addr.is_ipv4() => 32,
+                None => 128,
+            };
+            if !out.iter().any(|(x, _)| *x == a.addr) {
+                out.push((a.addr, prefix));
+            }
+        }
+    }
+    out
+}
+
+/// `shb_os`: "Linux 6.1.0-18-amd64".
+fn os_name() -> Option<String> {
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").ok()?;
+    Some(format!("Linux {}", release.trim()))
 }
 
 fn file_err(path: &Path, action: &'static str, source: io::Error) -> Error {

@@ -1,15 +1,21 @@
 //! wirelens-capture: a small capture daemon. libpcap captures on an interface with a
-//! tcpdump filter; the packets go to classic pcap files rotated by size (`-C`) or time
-//! (`-G`), optionally as a ring of the newest files (`-W`), for the Wirelens page to open.
+//! tcpdump filter; the packets go to pcapng (or classic pcap) files rotated by size (`-C`)
+//! or time (`-G`), optionally as a ring of the newest files (`-W`), for the Wirelens page
+//! to open. In pcapng the interface's addresses say which host the capture was taken on,
+//! and the first packet of each TCP connection names the process that owns it.
 //!
 //! [`Options`] are the command line, [`Rotation`](rotation::Rotation) decides about files
-//! (pure, tested without a network), [`PcapWriter`](pcapfile::PcapWriter) writes them, and
-//! [`Capturer`] runs the loop. The binary only wires signals to [`Waker`].
+//! (pure, tested without a network), [`PcapNgWriter`](pcapng::PcapNgWriter) and
+//! [`PcapWriter`](pcapfile::PcapWriter) write them, [`Resolver`](procinfo::Resolver)
+//! finds connections' processes in /proc, and [`Capturer`] runs the loop. The binary
+//! only wires signals to [`Waker`].
 #![deny(missing_docs)]
 
 mod capture;
 pub mod options;
 pub mod pcapfile;
+pub mod pcapng;
+pub mod procinfo;
 pub mod rotation;
 
 use std::fmt;
@@ -62,11 +68,9 @@ impl fmt::Display for Error {
             Self::Interface { interface, source } => {
                 write!(f, "cannot capture on interface {interface}: {}", pcap_message(source))
             }
-            Self::Filter { interface, filter, source } => write!(
-                f,
-                "invalid capture filter {filter:?} on interface {interface}: {}",
-                pcap_message(source)
-            ),
+            Self::Filter { interface, filter, source } => {
+                write!(f, "invalid capture filter {filter:?} on interface {interface}: {}", pcap_message(source))
+            }
             Self::Capture { interface, source } => {
                 write!(f, "capture on interface {interface} failed: {}", pcap_message(source))
             }
@@ -103,6 +107,9 @@ pub struct Summary {
     pub dropped: u32,
     /// libpcap `ps_ifdrop`: packets the interface or its driver dropped.
     pub if_dropped: u32,
+    /// With process lookups: TCP connections of this host seen, and how many of them
+    /// were named by their process.
+    pub processes: Option<(u64, u64)>,
 }
 
 impl fmt::Display for Summary {
@@ -124,6 +131,10 @@ impl fmt::Display for Summary {
         writeln!(f, "{} packet{} captured ({} bytes)", self.packets, plural(self.packets), self.bytes)?;
         writeln!(f, "{} packets received by filter", self.received)?;
         writeln!(f, "{} packets dropped by kernel", self.dropped)?;
-        write!(f, "{} packets dropped by interface", self.if_dropped)
+        write!(f, "{} packets dropped by interface", self.if_dropped)?;
+        if let Some((connections, found)) = self.processes {
+            write!(f, "\n{connections} TCP connections of this host, {found} named by their process")?;
+        }
+        Ok(())
     }
 }

@@ -14,33 +14,66 @@ pub const DEFAULT_BUFFER_KIB: u32 = 32 * 1024;
 
 const AFTER_HELP: &str = "\
 FILES:
-  Files are classic pcap, named PREFIX-NNNNN.pcap with NNNNN counting from 00001 in the
-  order they were opened (web-00001.pcap, web-00002.pcap, ...). With -G the time the file
-  was started follows the number, in UTC: web-00001-20240131T235959Z.pcap (the start of
-  the capture for the first file, the timestamp of its first packet for the others). A trailing .pcap on PREFIX is dropped (-w web.pcap
-  writes web-00001.pcap). Each file name is printed to stderr as it is opened.
+  Files are pcapng (or classic pcap with -F pcap), named PREFIX-NNNNN.pcapng with NNNNN
+  counting from 00001 in the order they were opened (web-00001.pcapng, web-00002.pcapng,
+  ...). With -G the time the file was started follows the number, in UTC:
+  web-00001-20240131T235959Z.pcapng (the start of the capture for the first file, the
+  timestamp of its first packet for the others). A trailing .pcapng or .pcap on PREFIX is
+  dropped (-w web.pcapng writes web-00001.pcapng). Each file name is printed to stderr as
+  it is opened.
 
-  Every file is a complete pcap: a rotation and a stop (ctrl+c, SIGINT or SIGTERM) flush
-  whole records, and while packets arrive the current file is flushed about once a second,
+  A pcapng file starts with a section header (shb_userappl, shb_os) and one interface
+  description: if_name, if_filter, and the interface's addresses (if_IPv4addr,
+  if_IPv6addr; every address of the host with -i any), which tell a reader which side of
+  a connection is this host. It ends with interface statistics (isb_ifrecv = packets the
+  filter passed, isb_ifdrop = packets the kernel dropped, isb_usrdeliv = packets written;
+  counted from the start of the capture).
+
+  Every file is complete: a rotation and a stop (ctrl+c, SIGINT or SIGTERM) flush whole
+  records, and while packets arrive the current file is flushed about once a second,
   so a file can be copied off the server while the capture runs (its last record may be
   cut short then, never an earlier one). Files of earlier runs with the same PREFIX are
   overwritten, and are not counted by -W.
 
+PROCESSES:
+  In pcapng, the first packet of each TCP connection of this host in each file carries
+  a comment \"pid=<pid> comm=<comm>\": the process that owns the connection's socket,
+  found through /proc/net/tcp, /proc/net/tcp6 and /proc/<pid>/fd (as ss -p finds it).
+  `wirelens sessions` shows them. An incoming connection not yet accept()ed has no owner:
+  later packets of it try again (for up to about half a second, then the listening
+  socket's owner is taken). Connections too short-lived to be seen open, and processes in
+  other network namespaces, get no comment. The lookups are bounded (at most 50,000 file
+  descriptors examined per second); --no-process-info turns them off. Capturing with
+  process information uses libpcap's immediate mode, so a connection is looked up while
+  it is still open.
+
 ROTATION:
   Like tcpdump, rotation happens when a packet arrives: a quiet interface makes no empty
   files. -C and -G may be combined (whichever comes first). Unlike tcpdump, -W with -G
-  keeps a ring of the newest files instead of stopping after FILES files.
+  keeps a ring of the newest files instead of stopping after FILES files. -C counts every
+  byte of the file, the closing statistics block included.
 
 EXAMPLES:
   wirelens-capture -i eth0 -w /var/tmp/web -f 'tcp port 80' -C 100 -W 10
       the last ~1 GB of HTTP traffic, in files of at most 100 MB
   wirelens-capture -i any -w /var/tmp/mc -G 300 -W 12 -f 'port 11211'
       the last hour of memcached traffic, one file per 5 minutes
+  wirelens-capture -i lo -w /tmp/lo -F pcap
+      classic pcap files, for tools that do not read pcapng
 
 On stop a summary goes to stderr: files written, packets captured, packets dropped by
-the kernel.";
+the kernel, TCP connections seen and how many have their process.";
 
-/// Capture packets with libpcap into rotated pcap files, for Wirelens.
+/// File format of the capture files (`-F`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FileFormat {
+    /// pcapng: interface addresses, process comments, statistics at the end.
+    Pcapng,
+    /// Classic libpcap format (microsecond timestamps).
+    Pcap,
+}
+
+/// Capture packets with libpcap into rotated pcapng files, for Wirelens.
 #[derive(Clone, Debug, Parser)]
 #[command(
     name = "wirelens-capture",
@@ -53,7 +86,7 @@ pub struct Options {
     #[arg(short = 'i', long = "interface", value_name = "IFACE")]
     pub interface: String,
 
-    /// Write files named PREFIX-00001.pcap, PREFIX-00002.pcap, ... (see FILES below).
+    /// Write files named PREFIX-00001.pcapng, PREFIX-00002.pcapng, ... (see FILES below).
     #[arg(short = 'w', long = "write", value_name = "PREFIX")]
     pub prefix: PathBuf,
 
@@ -92,6 +125,14 @@ pub struct Options {
     #[arg(short = 'p', long = "no-promiscuous-mode")]
     pub no_promiscuous: bool,
 
+    /// File format: pcapng (with interface addresses and process comments) or pcap.
+    #[arg(short = 'F', long = "format", value_name = "FORMAT", value_enum, default_value_t = FileFormat::Pcapng)]
+    pub format: FileFormat,
+
+    /// Don't look up which process owns each TCP connection (pcapng only; see PROCESSES).
+    #[arg(long = "no-process-info")]
+    pub no_process_info: bool,
+
     /// Capture filter as trailing words (tcpdump style), instead of -f.
     #[arg(value_name = "EXPRESSION", conflicts_with = "filter", trailing_var_arg = true)]
     pub expression: Vec<String>,
@@ -115,6 +156,11 @@ impl Options {
         } else {
             self.snaplen
         }
+    }
+
+    /// Whether connections are looked up in /proc and named in packet comments.
+    pub fn process_info(&self) -> bool {
+        self.format == FileFormat::Pcapng && !self.no_process_info
     }
 
     /// The rotation limits.
@@ -150,6 +196,12 @@ mod test {
 
         let o = parse(&["-i", "eth0", "-w", "c", "-s", "96"]).unwrap();
         assert_eq!((o.filter(), o.snaplen(), o.limits()), (None, 96, Limits::default()));
+        assert_eq!((o.format, o.process_info()), (FileFormat::Pcapng, true));
+
+        let o = parse(&["-i", "eth0", "-w", "c", "-F", "pcap"]).unwrap();
+        assert_eq!((o.format, o.process_info()), (FileFormat::Pcap, false));
+        let o = parse(&["-i", "eth0", "-w", "c", "--no-process-info"]).unwrap();
+        assert_eq!((o.format, o.process_info()), (FileFormat::Pcapng, false));
     }
 
     #[test]
@@ -162,13 +214,16 @@ mod test {
         assert!(parse(&["-i", "lo", "-w", "c", "-C", "1", "-W", "0"]).is_err());
         assert!(parse(&["-i", "lo", "-w", "c", "-f", "port 1", "port", "2"]).is_err());
         assert!(parse(&["-i", "lo", "-w", "c", "-s", "-1"]).is_err());
+        assert!(parse(&["-i", "lo", "-w", "c", "-F", "erf"]).is_err());
     }
 
     #[test]
     fn the_help_explains_the_file_names() {
         use clap::CommandFactory;
         let help = Options::command().render_long_help().to_string();
-        assert!(help.contains("PREFIX-00001.pcap"), "{help}");
+        assert!(help.contains("PREFIX-00001.pcapng"), "{help}");
+        assert!(help.contains("pid=<pid> comm=<comm>"), "{help}");
+        assert!(help.contains("-F, --format <FORMAT>"), "{help}");
         assert!(help.contains("-C, --file-size <MB>"), "{help}");
     }
 }

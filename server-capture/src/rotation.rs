@@ -8,6 +8,22 @@ use std::path::{Path, PathBuf};
 
 use crate::pcapfile::FILE_HEADER_LEN;
 
+/// What every file of a format has besides its packet records.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileLayout {
+    /// File name extension, without the dot.
+    pub extension: &'static str,
+    /// Bytes before the first record (pcap file header; pcapng SHB and IDB).
+    pub header: u64,
+    /// Bytes written after the last record when the file is closed (pcapng ISB).
+    pub trailer: u64,
+}
+
+impl FileLayout {
+    /// Classic pcap: a 24-byte header and nothing at the end.
+    pub const PCAP: FileLayout = FileLayout { extension: "pcap", header: FILE_HEADER_LEN, trailer: 0 };
+}
+
 /// The limits from `-C`, `-G` and `-W`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Limits {
@@ -41,6 +57,7 @@ struct Current {
 pub struct Rotation {
     prefix: PathBuf,
     limits: Limits,
+    layout: FileLayout,
     /// Sequence number of the last file opened (the first file is 1).
     seq: u64,
     /// Files of this run still on disk, oldest first.
@@ -49,9 +66,10 @@ pub struct Rotation {
 }
 
 impl Rotation {
-    /// Files are named after `prefix` (see [`file_name`]).
-    pub fn new(prefix: impl Into<PathBuf>, limits: Limits) -> Self {
-        Self { prefix: prefix.into(), limits, seq: 0, kept: VecDeque::new(), current: None }
+    /// Files are named after `prefix` (see [`file_name`]); every file has `layout`'s
+    /// header and trailer around its records, counted against `-C`.
+    pub fn new(prefix: impl Into<PathBuf>, limits: Limits, layout: FileLayout) -> Self {
+        Self { prefix: prefix.into(), limits, layout, seq: 0, kept: VecDeque::new(), current: None }
     }
 
     /// True when a record of `record_len` bytes, captured at `ts_ns`, must go to a new
@@ -62,7 +80,7 @@ impl Rotation {
         if cur.packets == 0 {
             return false;
         }
-        let too_big = self.limits.max_bytes.is_some_and(|max| cur.bytes + record_len > max);
+        let too_big = self.limits.max_bytes.is_some_and(|max| cur.bytes + record_len + self.layout.trailer > max);
         // A clock stepping backwards gives a negative age: no rotation until it catches up.
         let too_old = self
             .limits
@@ -75,7 +93,7 @@ impl Rotation {
     pub fn next_file(&mut self, now_ns: i64) -> NextFile {
         self.seq += 1;
         let start = self.limits.interval_ns.map(|_| now_ns);
-        let path = file_name(&self.prefix, self.seq, start);
+        let path = file_name(&self.prefix, self.seq, start, self.layout.extension);
         let mut remove = Vec::new();
         if let Some(keep) = self.limits.keep {
             while self.kept.len() >= keep.max(1) {
@@ -83,7 +101,7 @@ impl Rotation {
             }
         }
         self.kept.push_back(path.clone());
-        self.current = Some(Current { bytes: FILE_HEADER_LEN, packets: 0, opened_ns: now_ns });
+        self.current = Some(Current { bytes: self.layout.header, packets: 0, opened_ns: now_ns });
         NextFile { path, remove }
     }
 
@@ -93,6 +111,11 @@ impl Rotation {
             cur.bytes += record_len;
             cur.packets += 1;
         }
+    }
+
+    /// Sequence number of the current file (the first is 1; 0 before any).
+    pub fn current_seq(&self) -> u64 {
+        self.seq
     }
 
     /// Files opened so far in this run.
@@ -106,13 +129,14 @@ impl Rotation {
     }
 }
 
-/// The name of file number `seq` (from 1): `PREFIX-00001.pcap`, or with `-G`, which
-/// passes the file's start time, `PREFIX-00001-20240131T235959Z.pcap` (UTC). The number
-/// keeps names unique and in order; a trailing `.pcap` on the prefix is dropped so
-/// `-w web.pcap` gives `web-00001.pcap`.
-pub fn file_name(prefix: &Path, seq: u64, start_ns: Option<i64>) -> PathBuf {
+/// The name of file number `seq` (from 1): `PREFIX-00001.EXT`, or with `-G`, which
+/// passes the file's start time, `PREFIX-00001-20240131T235959Z.EXT` (UTC). The number
+/// keeps names unique and in order; a trailing `.pcap` or `.pcapng` on the prefix is
+/// dropped so `-w web.pcapng` gives `web-00001.pcapng`.
+pub fn file_name(prefix: &Path, seq: u64, start_ns: Option<i64>, extension: &str) -> PathBuf {
     let mut name = prefix.as_os_str().to_owned();
-    if let Some(stripped) = prefix.to_str().and_then(|p| p.strip_suffix(".pcap")) {
+    let stripped = prefix.to_str().and_then(|p| p.strip_suffix(".pcapng").or_else(|| p.strip_suffix(".pcap")));
+    if let Some(stripped) = stripped {
         if !stripped.is_empty() && !stripped.ends_with('/') {
             name = stripped.into();
         }
@@ -121,7 +145,8 @@ pub fn file_name(prefix: &Path, seq: u64, start_ns: Option<i64>) -> PathBuf {
     if let Some(ns) = start_ns {
         name.push(format!("-{}", utc_stamp(ns.div_euclid(1_000_000_000))));
     }
-    name.push(".pcap");
+    name.push(".");
+    name.push(extension);
     name.into()
 }
 
@@ -160,7 +185,7 @@ mod test {
 
     #[test]
     fn without_limits_everything_goes_to_one_file() {
-        let mut r = Rotation::new("cap", Limits::default());
+        let mut r = Rotation::new("cap", Limits::default(), FileLayout::PCAP);
         assert!(r.needs_new_file(100, 0), "the first packet needs a file");
         assert_eq!(r.next_file(0), NextFile { path: "cap-00001.pcap".into(), remove: vec![] });
         for i in 0..10_000 {
@@ -172,7 +197,7 @@ mod test {
 
     #[test]
     fn size_rotates_before_a_record_would_pass_the_limit() {
-        let mut r = Rotation::new("cap", Limits { max_bytes: Some(1000), ..Limits::default() });
+        let mut r = Rotation::new("cap", Limits { max_bytes: Some(1000), ..Limits::default() }, FileLayout::PCAP);
         r.next_file(0);
         // 24 header + 9 × 100 = 924; 76 more fit exactly, 77 do not.
         for _ in 0..9 {
@@ -186,8 +211,19 @@ mod test {
     }
 
     #[test]
+    fn the_trailer_written_on_close_counts_against_the_limit() {
+        let layout = FileLayout { extension: "pcapng", header: 100, trailer: 88 };
+        let mut r = Rotation::new("cap", Limits { max_bytes: Some(1000), ..Limits::default() }, layout);
+        assert_eq!(r.next_file(0).path, PathBuf::from("cap-00001.pcapng"));
+        r.wrote(100);
+        // 100 header + 100 + 712 + 88 trailer = 1000.
+        assert!(!r.needs_new_file(712, 0));
+        assert!(r.needs_new_file(713, 0));
+    }
+
+    #[test]
     fn a_record_larger_than_the_limit_gets_a_file_of_its_own() {
-        let mut r = Rotation::new("cap", Limits { max_bytes: Some(1000), ..Limits::default() });
+        let mut r = Rotation::new("cap", Limits { max_bytes: Some(1000), ..Limits::default() }, FileLayout::PCAP);
         r.next_file(0);
         assert!(!r.needs_new_file(5000, 0), "an empty file takes any record");
         r.wrote(5000);
@@ -199,7 +235,7 @@ mod test {
     #[test]
     fn time_rotates_at_the_first_packet_past_the_interval() {
         let limits = Limits { interval_ns: Some(60 * S as u64), ..Limits::default() };
-        let mut r = Rotation::new("/data/web", limits);
+        let mut r = Rotation::new("/data/web", limits, FileLayout::PCAP);
         let t0 = 1_706_745_599 * S; // 2024-01-31T23:59:59Z
         assert_eq!(r.next_file(t0).path, PathBuf::from("/data/web-00001-20240131T235959Z.pcap"));
         r.wrote(100);
@@ -215,7 +251,7 @@ mod test {
     #[test]
     fn an_empty_file_is_not_rotated_for_time() {
         let limits = Limits { interval_ns: Some(S as u64), ..Limits::default() };
-        let mut r = Rotation::new("cap", limits);
+        let mut r = Rotation::new("cap", limits, FileLayout::PCAP);
         r.next_file(0);
         assert!(!r.needs_new_file(100, 100 * S), "the first packet after a silence stays");
     }
@@ -223,7 +259,7 @@ mod test {
     #[test]
     fn size_and_time_together_rotate_on_either() {
         let limits = Limits { max_bytes: Some(1000), interval_ns: Some(10 * S as u64), keep: None };
-        let mut r = Rotation::new("cap", limits);
+        let mut r = Rotation::new("cap", limits, FileLayout::PCAP);
         r.next_file(0);
         r.wrote(100);
         assert!(r.needs_new_file(100, 10 * S));
@@ -234,7 +270,7 @@ mod test {
     #[test]
     fn the_ring_keeps_the_newest_files_and_deletes_the_oldest() {
         let limits = Limits { max_bytes: Some(100), keep: Some(3), ..Limits::default() };
-        let mut r = Rotation::new("cap", limits);
+        let mut r = Rotation::new("cap", limits, FileLayout::PCAP);
         for _ in 0..3 {
             assert!(r.next_file(0).remove.is_empty());
             r.wrote(50);
@@ -255,7 +291,7 @@ mod test {
     #[test]
     fn a_ring_of_one_replaces_its_file() {
         let limits = Limits { max_bytes: Some(100), keep: Some(1), ..Limits::default() };
-        let mut r = Rotation::new("cap", limits);
+        let mut r = Rotation::new("cap", limits, FileLayout::PCAP);
         r.next_file(0);
         assert_eq!(r.next_file(0).remove, [PathBuf::from("cap-00001.pcap")]);
         assert_eq!(names(&r), ["cap-00002.pcap"]);
@@ -263,12 +299,16 @@ mod test {
 
     #[test]
     fn file_names() {
-        let n = |p: &str| file_name(Path::new(p), 7, None).display().to_string();
+        let n = |p: &str| file_name(Path::new(p), 7, None, "pcap").display().to_string();
         assert_eq!(n("cap"), "cap-00007.pcap");
         assert_eq!(n("web.pcap"), "web-00007.pcap");
         assert_eq!(n("/tmp/x/web.pcap"), "/tmp/x/web-00007.pcap");
         assert_eq!(n(".pcap"), ".pcap-00007.pcap");
-        assert_eq!(file_name(Path::new("c"), 123_456, None), PathBuf::from("c-123456.pcap"));
+        assert_eq!(file_name(Path::new("c"), 123_456, None, "pcap"), PathBuf::from("c-123456.pcap"));
+        let ng = |p: &str| file_name(Path::new(p), 7, None, "pcapng").display().to_string();
+        assert_eq!(ng("web.pcapng"), "web-00007.pcapng");
+        assert_eq!(ng("web.pcap"), "web-00007.pcapng");
+        assert_eq!(ng("web"), "web-00007.pcapng");
     }
 
     #[test]

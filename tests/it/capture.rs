@@ -1,6 +1,9 @@
 //! The capture daemon for real: `wirelens-capture` on loopback, filtered to a port this
 //! test owns, while the test pushes TCP traffic through it; then SIGINT, and every file
 //! it wrote must read cleanly in tshark and in our core, with the same packet counts.
+//! In pcapng (the default) every file must also name the host's addresses, end with
+//! interface statistics, and name the process of each TCP connection: `wirelens
+//! sessions` on the files shows the PID and COMM of the processes that made them.
 //!
 //! Needs root (capturing) and, for the comparison, tshark; skips with a message otherwise.
 
@@ -20,10 +23,7 @@ const CONNECTIONS: usize = 3;
 const STEP_TIMEOUT: Duration = Duration::from_secs(10);
 
 fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 /// Why this machine cannot run the test, if it cannot.
@@ -45,6 +45,9 @@ fn scratch_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// File name extension of the default format (pcapng).
+const NG: &str = "pcapng";
+
 /// The running daemon. Dropping it (a failed assertion, say) kills it.
 struct Daemon {
     child: Option<Child>,
@@ -54,8 +57,9 @@ struct Daemon {
 
 impl Daemon {
     /// Starts `wirelens-capture -i lo -w PREFIX -f 'tcp port PORT' ARGS` and waits until
-    /// its first file exists: by then the capture and its filter are live.
-    fn start(prefix: &Path, port: u16, args: &[&str]) -> Daemon {
+    /// its first file (of extension `ext`) exists: by then the capture and its filter are
+    /// live.
+    fn start(prefix: &Path, port: u16, args: &[&str], ext: &str) -> Daemon {
         let mut child = Command::new(bin("wirelens-capture"))
             .args(["-i", "lo", "-w"])
             .arg(prefix)
@@ -76,7 +80,7 @@ impl Daemon {
         let mut daemon = Daemon {
             child: Some(child),
             stderr: Some(stderr),
-            first_file: PathBuf::from(format!("{}-00001.pcap", prefix.display())),
+            first_file: PathBuf::from(format!("{}-00001.{ext}", prefix.display())),
         };
         let deadline = Instant::now() + STEP_TIMEOUT;
         while !daemon.first_file.exists() {
@@ -156,32 +160,38 @@ fn payload() -> Vec<u8> {
 
 /// The files the daemon named on stderr ("writing PATH"), in order.
 fn files_announced(stderr: &str) -> Vec<PathBuf> {
-    stderr
-        .lines()
-        .filter_map(|l| l.strip_prefix("wirelens-capture: writing "))
-        .map(PathBuf::from)
-        .collect()
+    stderr.lines().filter_map(|l| l.strip_prefix("wirelens-capture: writing ")).map(PathBuf::from).collect()
 }
 
-/// The files with this prefix on disk, in name order.
-fn files_on_disk(dir: &Path) -> Vec<PathBuf> {
+/// The capture files (of extension `ext`) on disk, in name order.
+fn files_on_disk(dir: &Path, ext: &str) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("read scratch dir")
         .map(|e| e.expect("dir entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "pcap"))
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
         .collect();
     files.sort();
     files
 }
 
-/// Packets in a file according to our core, which must read it without an error.
+/// Packets in a file according to our core, which must read it without an error. A
+/// pcapng file must describe loopback (its name and 127.0.0.1) and end with statistics.
 fn core_packets(path: &Path) -> usize {
     let bytes = std::fs::read(path).expect("read capture file");
     let cap = wirelens_core::ingest_bytes(&path.display().to_string(), &bytes);
     assert!(cap.errors.is_empty(), "core: {}: {:?}", path.display(), cap.errors);
+    assert!(cap.anomalies.is_empty(), "core: {}: {:?}", path.display(), cap.anomalies);
     let file_len = bytes.len() as u64;
     if cap.packets.len() > 1 {
         assert!(file_len <= 1_000_000, "{} is {file_len} bytes, over -C 1", path.display());
+    }
+    if path.extension().is_some_and(|e| e == NG) {
+        let i = &cap.interfaces[0];
+        assert_eq!(i.interface.name.as_deref(), Some("lo"), "{}", path.display());
+        assert!(i.interface.addresses.contains(&"127.0.0.1".parse().unwrap()), "{}: {:?}", path.display(), i.interface);
+        let stats = i.stats.unwrap_or_else(|| panic!("{}: no interface statistics at the end", path.display()));
+        assert!(stats.received.is_some() && stats.dropped.is_some(), "{}: {stats:?}", path.display());
+        assert!(stats.delivered >= Some(cap.packets.len() as u64), "{}: {stats:?}", path.display());
     }
     cap.packets.len()
 }
@@ -225,12 +235,12 @@ fn capture_rotates_by_size_and_every_file_reads_like_in_tshark() {
     let dir = scratch_dir("size");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
     let port = listener.local_addr().unwrap().port();
-    let daemon = Daemon::start(&dir.join("cap"), port, &["-C", "1"]);
+    let daemon = Daemon::start(&dir.join("cap"), port, &["-C", "1"], NG);
     push_traffic(listener);
     let (status, stderr) = daemon.interrupt();
     assert!(status.success(), "wirelens-capture exited with {status}:\n{stderr}");
 
-    let files = files_on_disk(&dir);
+    let files = files_on_disk(&dir, NG);
     assert_eq!(files, files_announced(&stderr), "files on disk vs announced:\n{stderr}");
     assert!(files.len() >= 3, "expected at least two rotations, got {} file(s):\n{stderr}", files.len());
     let mut total = 0;
@@ -260,18 +270,140 @@ fn capture_ring_keeps_at_most_w_files() {
     let dir = scratch_dir("ring");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
     let port = listener.local_addr().unwrap().port();
-    let daemon = Daemon::start(&dir.join("ring"), port, &["-C", "1", "-W", "2"]);
+    // Classic pcap here, so both formats rotate under test.
+    let daemon = Daemon::start(&dir.join("ring"), port, &["-C", "1", "-W", "2", "-F", "pcap"], "pcap");
     push_traffic(listener);
     let (status, stderr) = daemon.interrupt();
     assert!(status.success(), "wirelens-capture exited with {status}:\n{stderr}");
 
     let announced = files_announced(&stderr);
     assert!(announced.len() > 2, "the ring never wrapped: {} file(s):\n{stderr}", announced.len());
-    let files = files_on_disk(&dir);
+    let files = files_on_disk(&dir, "pcap");
     assert_eq!(files, announced[announced.len() - 2..], "the two newest files remain:\n{stderr}");
     for f in &files {
         core_packets(f);
     }
     assert!(stderr.contains(&format!("{} files written (2 kept", announced.len())), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A client connection that stays open a while and sends in small steps, so the daemon
+/// sees packets of it while it is open (each is a chance to look its process up, however
+/// loaded the machine), then `total` bytes in all.
+fn slow_client(port: u16, total: usize) -> u16 {
+    let mut c = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    c.set_write_timeout(Some(STEP_TIMEOUT)).unwrap();
+    let local = c.local_addr().unwrap().port();
+    let step = total / 20;
+    for _ in 0..20 {
+        c.write_all(&payload()[..step]).expect("client write");
+        thread::sleep(Duration::from_millis(60));
+    }
+    c.shutdown(Shutdown::Both).expect("client shutdown");
+    local
+}
+
+/// A server that reads each connection to its end, for `connections` connections.
+fn sink(listener: TcpListener, connections: usize) -> JoinHandle<()> {
+    thread::spawn(move || {
+        for _ in 0..connections {
+            let (mut s, _) = listener.accept().expect("accept");
+            s.set_read_timeout(Some(STEP_TIMEOUT)).unwrap();
+            let mut got = Vec::new();
+            let _ = s.read_to_end(&mut got);
+        }
+    })
+}
+
+/// `wirelens sessions --json FILES` as rows.
+fn sessions_json(files: &[PathBuf]) -> Vec<serde_json::Value> {
+    let out = Command::new(bin("wirelens")).args(["sessions", "--json"]).args(files).output().expect("run wirelens");
+    assert!(out.status.success(), "wirelens sessions: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("sessions JSON")
+}
+
+#[test]
+fn capture_names_the_process_of_each_tcp_connection() {
+    if let Some(why) = cannot_capture() {
+        eprintln!("SKIP capture_names_the_process...: {why}");
+        return;
+    }
+    let dir = scratch_dir("procs");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+    let port = listener.local_addr().unwrap().port();
+    let python = have("python3");
+    let daemon = Daemon::start(&dir.join("procs"), port, &["-C", "1"], NG);
+    let server = sink(listener, if python { 2 } else { 1 });
+
+    // A connection of this very process: 2 MB in small steps, over several files (-C 1).
+    let own_port = slow_client(port, 2_000_000);
+    // And one of another process, a child the test starts.
+    let child = python.then(|| {
+        let script = "import socket,sys,time\n\
+                      s=socket.create_connection(('127.0.0.1',int(sys.argv[1])))\n\
+                      print(s.getsockname()[1],flush=True)\n\
+                      for i in range(20):\n    s.sendall(b'x'*1000); time.sleep(0.06)\n\
+                      s.close()\n";
+        let out = Command::new("python3")
+            .args(["-c", script, &port.to_string()])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start python3");
+        let pid = out.id();
+        let out = out.wait_with_output().expect("python3 client");
+        assert!(out.status.success(), "python3 client failed");
+        let local: u16 = String::from_utf8_lossy(&out.stdout).trim().parse().expect("python3 printed its port");
+        (pid, local)
+    });
+    server.join().expect("server thread");
+    let (status, stderr) = daemon.interrupt();
+    assert!(status.success(), "wirelens-capture exited with {status}:\n{stderr}");
+
+    let files = files_on_disk(&dir, NG);
+    assert!(files.len() >= 2, "expected a rotation, got {} file(s):\n{stderr}", files.len());
+    for f in &files {
+        let ours = core_packets(f);
+        if have("tshark") {
+            assert_eq!(ours, tshark_packets(f), "{}: core and tshark disagree", f.display());
+        }
+    }
+    let comm = std::fs::read_to_string("/proc/self/comm").expect("own comm").trim_end().to_owned();
+    let me = std::process::id();
+    let rows = sessions_json(&files);
+    let row = |lport: u16| {
+        rows.iter()
+            .find(|r| r["lport"] == lport && r["rport"] == port)
+            .unwrap_or_else(|| panic!("no session from port {lport} in {rows:#?}\n{stderr}"))
+    };
+    let own = row(own_port);
+    assert_eq!(
+        (own["pid"].as_u64(), own["comm"].as_str()),
+        (Some(me as u64), Some(comm.as_str())),
+        "{own:#}\n{stderr}"
+    );
+    // TX counts TCP payload as tshark's tcp.len does: a retransmitted segment counts again.
+    let tx = own["tx_bytes"].as_u64().expect("tx_bytes");
+    assert!(tx >= 2_000_000 && own["rx_bytes"] == 0, "{own:#}");
+    if let Some((pid, local)) = child {
+        let r = row(local);
+        assert_eq!((r["pid"].as_u64(), r["comm"].as_str()), (Some(pid as u64), Some("python3")), "{r:#}\n{stderr}");
+    }
+    // Every file names the process of the connections in it: each file read alone
+    // still shows this process for its part of the 2 MB connection.
+    let mut alone = 0;
+    for f in &files {
+        for r in sessions_json(std::slice::from_ref(f)).iter().filter(|r| r["lport"] == own_port) {
+            assert_eq!(r["pid"], me, "{} alone: {r:#}", f.display());
+            alone += 1;
+        }
+    }
+    assert!(alone >= 2, "the 2 MB connection spans {alone} file(s)");
+    // tcplife's CSV carries them too.
+    let out = Command::new(bin("wirelens")).args(["sessions", "-s"]).args(&files).output().expect("run wirelens");
+    let csv = String::from_utf8_lossy(&out.stdout);
+    assert!(csv.starts_with("PID,COMM,IP,LADDR,LPORT,RADDR,RPORT,TX_KB,RX_KB,MS\n"), "{csv}");
+    assert!(csv.contains(&format!("{me},{comm},4,127.0.0.1,{own_port},127.0.0.1,{port},{},0,", tx / 1024)), "{csv}");
+    assert!(stderr.contains("TCP connections of this host"), "{stderr}");
+    eprintln!("capture: sessions name pid {me} ({comm}) and {child:?} (python3) over {} files", files.len());
     let _ = std::fs::remove_dir_all(&dir);
 }
