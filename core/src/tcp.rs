@@ -880,14 +880,18 @@ pub fn expert_items(capture: &Capture) -> impl Iterator<Item = ExpertItem> + '_ 
 
 #[cfg(test)]
 mod test {
-    //! Hand-built segment sequences. Each mirrors a capture crafted with the same
-    //! segments and read by tshark 4.0.17 (`-T fields -e tcp.analysis.…`): the expected
-    //! flags are what tshark printed, and the comments say why packet-tcp.c sets them.
+    //! Hand-built segment sequences. Each is also a capture, written by
+    //! tests/scripts/make-tcp-golden.py (tests/golden/tcp/crafted/, same segments, same
+    //! times) and read by tshark 4.0.17: the expected flags are what tshark printed,
+    //! and the comments say why packet-tcp.c sets them.
     use super::*;
     use crate::wire::TcpOptions;
 
-    /// (time in ms, from client?, flags, seq, ack, window, payload length, window scale)
+    /// (ms after [`T0`], from client?, flags, seq, ack, window, payload length, window scale)
     type Seg = (f64, bool, &'static str, u32, u32, u16, u32, Option<u8>);
+
+    /// The crafted captures' time origin (make-tcp-golden.py `CRAFT_T0`), in s.
+    const T0: i64 = 1_700_000_000;
 
     struct Sim {
         tcp: TcpAnalysis,
@@ -912,8 +916,7 @@ mod test {
                     _ => panic!("flag {c}"),
                 }
             });
-            let (c, srv): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
-            let (src, dst, sport, dport) = if client { (c, srv, 40000, 80) } else { (srv, c, 80, 40000) };
+            let (sport, dport) = if client { (40000, 80) } else { (80, 40000) };
             let tcp = Tcp {
                 src_port: sport,
                 dst_port: dport,
@@ -924,8 +927,15 @@ mod test {
                 payload_len: len,
                 options: TcpOptions { window_scale: ws, ..TcpOptions::default() },
             };
+            self.at(conv, (T0 * 1_000_000_000 + (ms * 1e6) as i64, client), &tcp)
+        }
+
+        /// Feeds a TCP header sent at `ts_ns`.
+        fn at(&mut self, conv: u32, (ts_ns, client): (i64, bool), tcp: &Tcp) -> (Vec<&'static str>, TcpFlags) {
+            let (c, srv): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+            let (src, dst) = if client { (c, srv) } else { (srv, c) };
             self.frame += 1;
-            let seg = Segment { frame: self.frame, ts_ns: (ms * 1e6) as i64, src, dst, tcp: &tcp };
+            let seg = Segment { frame: self.frame, ts_ns, src, dst, tcp };
             let dir = if client { Direction::AToB } else { Direction::BToA };
             let f = self.tcp.segment(conv, dir, &seg);
             (f.kinds().map(Kind::name).collect(), f)
@@ -1049,9 +1059,8 @@ mod test {
             &["keep_alive_ack"],
         ];
         assert_eq!(names, e);
-        // The SYN's time is 0, which Wireshark takes for "no SYN time": no initial RTT.
-        assert_eq!(conv.initial_rtt_ns, None);
-        assert_eq!(conv.handshake, Handshake::Partial);
+        assert_eq!(conv.initial_rtt_ns, Some(20_000_000));
+        assert_eq!(conv.handshake, Handshake::Complete);
         assert_eq!(conv.window_scale, [Some(2), Some(1)]);
     }
 
@@ -1108,16 +1117,59 @@ mod test {
     }
 
     #[test]
-    fn a_syn_with_a_new_sequence_number_in_the_same_conversation_starts_over() {
-        // Had the flow table not split (it keys on its own base sequence numbers),
-        // Wireshark would still see a new session: flag it and forget the old state.
+    fn an_ack_of_unseen_data_is_reported_once_per_hole() {
+        // No hole on the client side: reported, then not again until the client sends
+        // a duplicate ACK (Wireshark's dupacknum of -1, then 1: "Dup ACK #1" twice).
+        let segs: [Seg; 6] = [
+            (1000.0, C, "A", 1000, 5000, 500, 0, None),
+            (1001.0, S, "A", 5000, 1001, 500, 0, None),
+            (1002.0, C, "A", 1000, 5000, 500, 0, None),
+            (1003.0, S, "A", 5000, 1002, 500, 0, None),
+            (1004.0, C, "A", 1000, 5000, 500, 0, None),
+            (1005.0, S, "A", 5000, 1003, 500, 0, None),
+        ];
+        let (names, flags, _) = Sim::run(&segs);
+        let e: Vec<&[&str]> = vec![&[], &["ack_lost_segment"], &["duplicate_ack"], &[], &["duplicate_ack"], &[]];
+        assert_eq!(names, e);
+        assert_eq!((flags[4].dup_ack_num(), flags[4].dup_ack_frame()), (1, 1));
+        // A hole across the wrap: the ACK past it is reported and the hole taken as
+        // seen (a wrapping comparison: 4294967000 is before 104).
+        let segs: [Seg; 5] = [
+            (1000.0, C, "A", 4294967000, 5000, 500, 0, None),
+            (1001.0, C, "PA", 4294967200, 5000, 500, 200, None),
+            (1002.0, S, "PA", 5000, 104, 500, 1, None),
+            (1003.0, C, "PA", 104, 5001, 500, 10, None),
+            (1004.0, S, "A", 5001, 114, 500, 0, None),
+        ];
+        let (names, _, _) = Sim::run(&segs);
+        let e: Vec<&[&str]> = vec![&[], &["lost_segment"], &["ack_lost_segment"], &[], &[]];
+        assert_eq!(names, e);
+    }
+
+    #[test]
+    fn a_syn_at_time_zero_measures_no_initial_rtt() {
+        // Wireshark keeps "no SYN yet" as a zero timestamp (nstime_is_zero), so a SYN
+        // stamped 1970-01-01 00:00:00 is forgotten (tshark agrees on such a capture).
         let mut sim = Sim::new();
-        sim.seg(0, (1.0, C, "S", 10, 0, 1000, 0, None));
-        sim.seg(0, (2.0, S, "SA", 50, 11, 1000, 0, None));
-        sim.seg(0, (3.0, C, "RA", 11, 51, 0, 0, None));
-        assert_eq!(sim.seg(0, (4.0, C, "S", 9999, 0, 1000, 0, None)).0, ["reused_ports"]);
+        let syn = Tcp { flags: th::SYN, seq: 1, ..Tcp::default() };
+        sim.at(0, (0, C), &syn);
+        sim.at(0, (1_000_000, S), &Tcp { flags: th::SYN | th::ACK, seq: 9, ack: 2, ..Tcp::default() });
+        sim.at(0, (2_000_000, C), &Tcp { flags: th::ACK, seq: 2, ack: 10, ..Tcp::default() });
+        assert_eq!(sim.tcp.finish()[0].initial_rtt_ns, None);
+    }
+
+    #[test]
+    fn a_syn_with_a_new_sequence_number_in_the_same_conversation_starts_over() {
+        // The server's ACK gave the client its base sequence number (999); the flow
+        // table, which takes it only from the client's own segments, does not split
+        // on the SYN, but Wireshark starts a new session: flag it, forget the old state.
+        let mut sim = Sim::new();
+        assert!(sim.seg(0, (1000.0, S, "A", 500, 1000, 500, 0, None)).0.is_empty());
+        assert_eq!(sim.seg(0, (1001.0, C, "S", 7777, 0, 500, 0, None)).0, ["reused_ports"]);
+        assert!(sim.seg(0, (1002.0, S, "SA", 900, 7778, 500, 0, None)).0.is_empty());
+        assert!(sim.seg(0, (1003.0, C, "A", 7778, 901, 500, 0, None)).0.is_empty());
         let conv = sim.tcp.finish().remove(0);
-        assert_eq!(conv.end, TcpEnd::Reset(Side::A));
+        assert_eq!(conv.initial_rtt_ns, Some(2_000_000));
         assert_eq!(conv.counts.get(Kind::ReusedPorts), 1);
     }
 
