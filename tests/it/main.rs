@@ -5,4 +5,5 @@ mod capture;
 mod corpus;
 mod dissect_golden;
 mod formats;
+mod tcp_golden;
 mod sessions;

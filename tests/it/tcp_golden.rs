@@ -1,0 +1,225 @@
+//! `wirelens expert --json` against tshark's TCP analysis: the `tcp.analysis.*` items of
+//! every frame, duplicate-ACK numbers and frames, and each stream's initial RTT
+//! (tests/golden/tcp, made by tests/scripts/make-tcp-golden.py).
+//!
+//! A capture marked `# known: <reason>` in tests/golden/tcp/CAPTURES may differ (the
+//! reason says why, usually a layer below the analysis); its differences are printed,
+//! not failed on. Every other capture must agree exactly.
+
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use wirelens_tests::{bin, repo_root};
+
+fn capture_path(entry: &str) -> PathBuf {
+    match entry.strip_prefix("corpus:") {
+        Some(rest) => repo_root().parent().expect("repo has a parent").join("shared/corpus").join(rest),
+        None => repo_root().join(entry),
+    }
+}
+
+/// What one side says of a frame: its stream, its items, and the duplicate-ACK details.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Frame {
+    stream: u64,
+    flags: BTreeSet<String>,
+    dup_ack: Option<(u64, u64)>,
+}
+
+/// Agreement over all captures.
+#[derive(Default)]
+struct Tally {
+    files: usize,
+    frames: usize,
+    frames_equal: usize,
+    /// Per kind: (tshark's count, ours, frames where both have it).
+    kinds: BTreeMap<String, (usize, usize, usize)>,
+    rtt_streams: usize,
+    rtt_equal: usize,
+    /// Streams where we measured an initial RTT that tshark could not show (no frame
+    /// with a SEQ/ACK analysis subtree after it).
+    rtt_unshown: usize,
+}
+
+fn golden_frames(expected: &Value) -> BTreeMap<u64, Frame> {
+    let mut frames = BTreeMap::new();
+    for r in expected["frames"].as_array().expect("golden has frames") {
+        let f = Frame {
+            stream: r["stream"].as_u64().expect("stream"),
+            flags: r["flags"].as_array().expect("flags").iter().map(|k| k.as_str().expect("name").to_owned()).collect(),
+            dup_ack: r
+                .get("dup_ack_num")
+                .map(|n| (n.as_u64().expect("num"), r["dup_ack_frame"].as_u64().expect("frame"))),
+        };
+        frames.insert(r["frame"].as_u64().expect("frame"), f);
+    }
+    frames
+}
+
+fn our_frames(report: &Value) -> BTreeMap<u64, Frame> {
+    let mut frames: BTreeMap<u64, Frame> = BTreeMap::new();
+    for i in report["items"].as_array().expect("items") {
+        let f = frames.entry(i["frame"].as_u64().expect("frame")).or_default();
+        f.stream = i["stream"].as_u64().expect("stream");
+        let field = i["field"].as_str().expect("field");
+        f.flags.insert(field.strip_prefix("tcp.analysis.").unwrap_or(field).to_owned());
+        if let Some(n) = i.get("duplicate_ack_num") {
+            f.dup_ack = Some((n.as_u64().expect("num"), i["duplicate_ack_frame"].as_u64().expect("frame")));
+        }
+    }
+    frames
+}
+
+/// tshark's "0.225400000" as ns.
+fn parse_secs(s: &str) -> Option<i64> {
+    let neg = s.starts_with('-');
+    let (int, frac) = s.trim_start_matches('-').split_once('.').unwrap_or((s, ""));
+    let frac = format!("{frac:0<9}");
+    let ns = int.parse::<i64>().ok()? * 1_000_000_000 + frac.get(..9)?.parse::<i64>().ok()?;
+    Some(if neg { -ns } else { ns })
+}
+
+fn compare(entry: &str, expected: &Value, report: &Value, tally: &mut Tally) -> Vec<String> {
+    let mut diffs = Vec::new();
+    let want = golden_frames(expected);
+    let got = our_frames(report);
+    let all: BTreeSet<u64> = want.keys().chain(got.keys()).copied().collect();
+    let none = Frame::default();
+    for frame in all {
+        let (w, g) = (want.get(&frame).unwrap_or(&none), got.get(&frame).unwrap_or(&none));
+        tally.frames += 1;
+        if w == g {
+            tally.frames_equal += 1;
+        } else {
+            diffs.push(format!(
+                "{entry} frame {frame}: tshark stream {} {:?} dup {:?}, ours stream {} {:?} dup {:?}",
+                w.stream, w.flags, w.dup_ack, g.stream, g.flags, g.dup_ack
+            ));
+        }
+        for k in w.flags.union(&g.flags) {
+            let t = tally.kinds.entry(k.clone()).or_default();
+            t.0 += usize::from(w.flags.contains(k));
+            t.1 += usize::from(g.flags.contains(k));
+            t.2 += usize::from(w.flags.contains(k) && g.flags.contains(k));
+        }
+    }
+    let mut ours: BTreeMap<u64, (Option<i64>, Option<u64>)> = BTreeMap::new();
+    for c in report["conversations"].as_array().expect("conversations") {
+        let rtt = c["initial_rtt"].as_f64().map(|s| (s * 1e9).round() as i64);
+        ours.insert(c["stream"].as_u64().expect("stream"), (rtt, c["initial_rtt_frame"].as_u64()));
+    }
+    let rtts = expected["initial_rtt"].as_object().expect("initial_rtt");
+    for (stream, secs) in rtts {
+        tally.rtt_streams += 1;
+        let want = parse_secs(secs.as_str().expect("string"));
+        let got = stream.parse::<u64>().ok().and_then(|s| ours.get(&s)).and_then(|o| o.0);
+        if want.is_some() && want == got {
+            tally.rtt_equal += 1;
+        } else {
+            diffs.push(format!("{entry} stream {stream}: initial RTT tshark {secs}, ours {got:?} ns"));
+        }
+    }
+    // Where tshark printed none, it may still have measured one: it shows the RTT only
+    // in frames with a SEQ/ACK analysis subtree.
+    for (stream, (rtt, frame)) in &ours {
+        let (Some(rtt), Some(frame)) = (rtt, frame) else { continue };
+        if rtts.contains_key(&stream.to_string()) {
+            continue;
+        }
+        let last = expected["analysis_last"][stream.to_string()].as_u64();
+        if last.is_some_and(|last| last >= *frame) {
+            tally.rtt_streams += 1;
+            diffs.push(format!("{entry} stream {stream}: initial RTT tshark none, ours {rtt} ns (frame {frame})"));
+        } else {
+            tally.rtt_unshown += 1;
+        }
+    }
+    diffs
+}
+
+/// CAPTURES entries marked `# known: reason`.
+fn known_differences() -> BTreeMap<String, String> {
+    let list = std::fs::read_to_string(repo_root().join("tests/golden/tcp/CAPTURES")).expect("read CAPTURES");
+    list.lines()
+        .filter_map(|l| {
+            let (entry, comment) = l.split_once('#')?;
+            let reason = comment.trim().strip_prefix("known:")?;
+            Some((entry.trim().to_owned(), reason.trim().to_owned()))
+        })
+        .filter(|(e, _)| !e.is_empty())
+        .collect()
+}
+
+#[test]
+fn tcp_analysis_equals_tshark() {
+    let dir = repo_root().join("tests/golden/tcp");
+    let mut goldens: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/golden/tcp exists")
+        .map(|e| e.expect("readable dir entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    goldens.sort();
+    assert!(!goldens.is_empty(), "no golden files in {}", dir.display());
+    let known = known_differences();
+    let (mut all, mut agreed) = (Tally::default(), Tally::default());
+    let (mut skipped, mut failures, mut expected_diffs, mut now_agree) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for golden in &goldens {
+        let expected: Value =
+            serde_json::from_slice(&std::fs::read(golden).expect("read golden")).expect("golden is JSON");
+        let entry = expected["capture"].as_str().expect("golden names its capture");
+        let path = capture_path(entry);
+        if !path.exists() {
+            skipped.push(entry.to_owned());
+            continue;
+        }
+        let out = std::process::Command::new(bin("wirelens"))
+            .args(["expert", "--json"])
+            .arg(&path)
+            .output()
+            .expect("run wirelens");
+        let report: Value = match serde_json::from_slice(&out.stdout) {
+            Ok(v) => v,
+            Err(e) => {
+                failures.push(format!("{entry}: no JSON ({e}); stderr: {}", String::from_utf8_lossy(&out.stderr)));
+                continue;
+            }
+        };
+        all.files += 1;
+        let diffs = compare(entry, &expected, &report, &mut all);
+        match (known.get(entry), diffs.is_empty()) {
+            (None, _) => {
+                agreed.files += 1;
+                compare(entry, &expected, &report, &mut agreed);
+                failures.extend(diffs);
+            }
+            (Some(_), true) => now_agree.push(entry.to_owned()),
+            (Some(reason), false) => expected_diffs.push(format!("{entry} ({} differences): {reason}", diffs.len())),
+        }
+    }
+    if !skipped.is_empty() {
+        let corpus = skipped.iter().filter(|e| e.starts_with("corpus:")).count();
+        eprintln!(
+            "tcp golden: skipped {} captures ({corpus} because ../shared/corpus is absent): {}",
+            skipped.len(),
+            skipped.join(", ")
+        );
+    }
+    for (name, t) in [("all captures", &all), ("captures not marked known", &agreed)] {
+        eprintln!(
+            "tcp golden, {name}: {} captures; {} of {} flagged frames identical; {} of {} initial RTTs identical \
+             ({} more measured but shown by tshark in no frame)",
+            t.files, t.frames_equal, t.frames, t.rtt_equal, t.rtt_streams, t.rtt_unshown
+        );
+        for (k, (ts, o, both)) in &t.kinds {
+            eprintln!("tcp golden:   {k:<24} tshark {ts:>5}  ours {o:>5}  both {both:>5}");
+        }
+    }
+    for d in &expected_diffs {
+        eprintln!("tcp golden: known difference: {d}");
+    }
+    for e in &now_agree {
+        eprintln!("tcp golden: {e} is marked known but now agrees with tshark: remove the mark in CAPTURES");
+    }
+    assert!(failures.is_empty(), "{} differences from tshark:\n  {}", failures.len(), failures.join("\n  "));
+}
