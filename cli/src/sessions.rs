@@ -5,7 +5,7 @@ use serde::Serialize;
 use std::io::Write;
 use std::net::IpAddr;
 use std::process::ExitCode;
-use wirelens_core::session::{self, End, LocalBy, Session};
+use wirelens_core::session::{self, End, LocalBy, Peer, Session};
 
 const AFTER_HELP: &str = "\
 COLUMNS (as tcplife's):
@@ -32,7 +32,9 @@ SYN-ACK, else the sender of the first packet. PID and COMM come from packet comm
 (tcpdump -k on macOS); they are empty when the capture has neither.
 
 --json prints every row with exact values: tx_bytes, rx_bytes, start_ns, end_ns,
-lifespan_ns, how local was chosen (local_by) and how the session ended (end).
+lifespan_ns, how local was chosen (local_by: host, syn, syn-ack, first-packet), how the
+session stood at the end of the capture (end: open, half-closed, closed, reset; end_by:
+local or remote) and the handshake's initial_rtt_ns.
 
 EXAMPLES:
   wirelens sessions web-*.pcapng            all sessions of a rotated set
@@ -102,6 +104,7 @@ struct Row {
     lifespan_ns: i64,
     local_by: LocalBy,
     end: End,
+    end_by: Option<Peer>,
     initial_rtt_ns: Option<i64>,
 }
 
@@ -155,6 +158,7 @@ fn row(s: &Session, origin: i64) -> Row {
         lifespan_ns: s.lifespan_ns(),
         local_by: s.local_by,
         end: s.end,
+        end_by: s.end_by,
         initial_rtt_ns: s.initial_rtt_ns,
     }
 }

@@ -21,24 +21,22 @@
 
 use crate::flow::{Direction, L4};
 use crate::index::NO_FLOW;
+use crate::tcp::{Side, TcpEnd};
 use crate::wire::tcp_flags;
 use crate::Capture;
 use serde::Serialize;
 use std::collections::HashSet;
 use std::net::IpAddr;
 
-/// The control segments of one TCP conversation that decide its initiator and how it
-/// ended, noted by the ingest as they pass.
+/// The handshake segments of one TCP conversation that decide its initiator, noted by
+/// the ingest as they pass. (The TCP analysis keeps who sent the SYN and how the
+/// conversation ended; the SYN-ACK's direction, for a SYN not captured, is noted here.)
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TcpControl {
     /// Direction of the first SYN without ACK.
     pub syn: Option<Direction>,
     /// Direction of the first SYN-ACK.
     pub syn_ack: Option<Direction>,
-    /// A FIN was seen from side A (`[0]`) or side B (`[1]`).
-    pub fin: [bool; 2],
-    /// A RST was seen from side A (`[0]`) or side B (`[1]`).
-    pub rst: [bool; 2],
 }
 
 /// Notes one TCP segment of conversation `flow` (its flow id).
@@ -48,13 +46,10 @@ pub fn note_segment(control: &mut Vec<TcpControl>, flow: u32, dir: Direction, fl
         control.resize(i + 1, TcpControl::default());
     }
     let c = &mut control[i];
-    let side = dir as usize;
     if flags & tcp_flags::SYN != 0 {
         let slot = if flags & tcp_flags::ACK == 0 { &mut c.syn } else { &mut c.syn_ack };
         slot.get_or_insert(dir);
     }
-    c.fin[side] |= flags & tcp_flags::FIN != 0;
-    c.rst[side] |= flags & tcp_flags::RST != 0;
 }
 
 /// How the local side of a session was chosen.
@@ -71,16 +66,29 @@ pub enum LocalBy {
     FirstPacket,
 }
 
-/// How a session ended, as far as the capture shows.
+/// How a session stood at the end of the capture (the TCP analysis' [`TcpEnd`], told
+/// from the local side).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum End {
+    /// No FIN and no RST: still open when the capture ended, or its end not captured.
+    Open,
+    /// Only one side sent a FIN (see `end_by`).
+    HalfClosed,
+    /// Both sides sent a FIN.
+    Closed,
+    /// A RST ended it (`end_by` sent the first).
+    Reset,
+}
+
+/// A side of a session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum End {
-    /// A RST was seen.
-    Reset,
-    /// A FIN was seen (and no RST).
-    Fin,
-    /// Neither: still open when the capture ended, or its end was not captured.
-    Open,
+pub enum Peer {
+    /// The local side.
+    Local,
+    /// The remote side.
+    Remote,
 }
 
 /// One TCP session, seen from its local side.
@@ -114,6 +122,8 @@ pub struct Session {
     pub local_by: LocalBy,
     /// How the session ended.
     pub end: End,
+    /// Who closed or reset it, for a half-closed or reset session.
+    pub end_by: Option<Peer>,
     /// `tcp.analysis.initial_rtt`, when the handshake was captured.
     pub initial_rtt_ns: Option<i64>,
 }
@@ -174,7 +184,11 @@ pub fn sessions(capture: &Capture) -> Vec<Session> {
         .filter(|(_, c)| c.proto == L4::Tcp)
         .map(|(id, c)| {
             let ctl = capture.tcp_control.get(id).copied().unwrap_or_default();
-            let (initiator, by) = match (ctl.syn, ctl.syn_ack) {
+            let analysis = capture.tcp.get(id).cloned().unwrap_or_default();
+            // The TCP analysis knows who sent the SYN; the ingest's note of the control
+            // segments also knows who sent the SYN-ACK, for when the SYN was missed.
+            let syn = analysis.syn_by.map(|s| if s == Side::A { Direction::AToB } else { Direction::BToA });
+            let (initiator, by) = match (syn.or(ctl.syn), ctl.syn_ack) {
                 (Some(d), _) => (d, LocalBy::Syn),
                 (None, Some(Direction::AToB)) => (Direction::BToA, LocalBy::SynAck),
                 (None, Some(Direction::BToA)) => (Direction::AToB, LocalBy::SynAck),
@@ -195,12 +209,13 @@ pub fn sessions(capture: &Capture) -> Vec<Session> {
                     (b, a)
                 }
             };
-            let end = if ctl.rst.iter().any(|&r| r) {
-                End::Reset
-            } else if ctl.fin.iter().any(|&f| f) {
-                End::Fin
-            } else {
-                End::Open
+            let peer =
+                |side: Side| if (side == Side::A) == (local == Direction::AToB) { Peer::Local } else { Peer::Remote };
+            let (end, end_by) = match analysis.end {
+                TcpEnd::Open => (End::Open, None),
+                TcpEnd::HalfClosed(s) => (End::HalfClosed, Some(peer(s))),
+                TcpEnd::Closed => (End::Closed, None),
+                TcpEnd::Reset(s) => (End::Reset, Some(peer(s))),
             };
             let (pid, comm) = processes.get(id).cloned().flatten().unzip();
             Session {
@@ -218,7 +233,8 @@ pub fn sessions(capture: &Capture) -> Vec<Session> {
                 rx_bytes,
                 local_by,
                 end,
-                initial_rtt_ns: capture.tcp.get(id).and_then(|t| t.initial_rtt_ns),
+                end_by,
+                initial_rtt_ns: analysis.initial_rtt_ns,
             }
         })
         .collect()
@@ -388,7 +404,8 @@ mod test {
         let s = one(&ng.0);
         assert_eq!((s.laddr, s.lport, s.raddr, s.rport), (IpAddr::from(CLIENT), 40000, IpAddr::from(SERVER), 80));
         assert_eq!((s.tx_bytes, s.rx_bytes, s.tx_kb(), s.rx_kb()), (3000, 5000, 2, 4));
-        assert_eq!((s.local_by, s.end, s.pid, s.ip_version()), (LocalBy::Syn, End::Fin, None, 4));
+        assert_eq!((s.local_by, s.end, s.end_by, s.pid, s.ip_version()), (LocalBy::Syn, End::Closed, None, None, 4));
+        assert_eq!(s.initial_rtt_ns, Some(200_000));
         assert_eq!((s.lifespan_ns(), format!("{:.2}", s.ms())), (1_500_000, "1.50".to_owned()));
     }
 
@@ -420,6 +437,11 @@ mod test {
         ng.epb(0, &s2c(tcp_flags::ACK, 900, 2048), &[]);
         ng.epb(1000, &c2s(tcp_flags::RST, 101, 0), &[]);
         let s = one(&ng.0);
+        assert_eq!(
+            (s.laddr, s.local_by, s.end, s.tx_kb()),
+            (IpAddr::from(SERVER), LocalBy::FirstPacket, End::Reset, 2)
+        );
+        assert_eq!(s.end_by, Some(Peer::Remote), "the client reset it");
         assert_eq!(
             (s.laddr, s.local_by, s.end, s.tx_kb()),
             (IpAddr::from(SERVER), LocalBy::FirstPacket, End::Reset, 2)
