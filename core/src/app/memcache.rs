@@ -1498,6 +1498,223 @@ fn parse_value_line(rest: &[u8]) -> Option<(&[u8], u64)> {
     Some((key, len))
 }
 
+// ---------------------------------------------------------------------------------------
+// Tables: hot keys, largest values, commands.
+// ---------------------------------------------------------------------------------------
+
+/// Latency of a transaction: from the request's last packet to the response's last (as
+/// Wireshark's `http.time` measures), in ns.
+pub fn latency_ns(t: &Transaction) -> Option<i64> {
+    Some(t.response?.last.ts_ns - t.request?.last.ts_ns)
+}
+
+/// Where a row's bytes are: the conversation and the packets (first and last) of the
+/// transaction (request first, response last).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Place {
+    /// Flow id of the conversation (index into `Capture::conversations`).
+    pub conv: u32,
+    /// The first packet of the transaction.
+    pub first_packet: u64,
+    /// The last packet of the transaction.
+    pub last_packet: u64,
+}
+
+impl Place {
+    /// The packets of a transaction.
+    pub fn of(t: &Transaction) -> Place {
+        let first = t.request.or(t.response).map_or(0, |s| s.first.packet);
+        let last = t.response.or(t.request).map_or(0, |s| s.last.packet);
+        Place {
+            conv: t.conv,
+            first_packet: first,
+            last_packet: last.max(first),
+        }
+    }
+}
+
+/// One key's traffic.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct HotKey {
+    /// The key.
+    pub key: String,
+    /// Commands that named it.
+    pub count: u64,
+    /// Lookups that found it.
+    pub hits: u64,
+    /// Lookups that did not.
+    pub misses: u64,
+    /// Value bytes sent with it and returned for it.
+    pub bytes: u64,
+    /// Its largest value.
+    pub largest: u64,
+    /// A value over [`LARGE_VALUE`] bytes was seen.
+    pub over_1mb: bool,
+    /// Conversations it was used in.
+    pub conversations: u64,
+    /// Its first transaction.
+    pub first: Place,
+    /// Its last transaction.
+    pub last: Place,
+}
+
+/// The memcached transactions among `txs`.
+pub fn transactions<'a>(
+    txs: impl IntoIterator<Item = &'a Transaction>,
+) -> impl Iterator<Item = (&'a Transaction, &'a Memcache)> {
+    txs.into_iter().filter_map(|t| match &t.detail {
+        Detail::Memcache(m) => Some((t, m)),
+        _ => None,
+    })
+}
+
+/// Keys by how often commands named them (then by bytes), most first.
+pub fn hot_keys<'a>(txs: impl IntoIterator<Item = &'a Transaction>) -> Vec<HotKey> {
+    let mut keys: std::collections::HashMap<&'a str, (HotKey, u32)> =
+        std::collections::HashMap::new();
+    for (t, m) in transactions(txs) {
+        let place = Place::of(t);
+        for k in &m.keys {
+            let (h, last_conv) = keys.entry(k.key.as_str()).or_insert_with(|| {
+                (
+                    HotKey {
+                        key: k.key.clone(),
+                        first: place,
+                        ..HotKey::default()
+                    },
+                    u32::MAX,
+                )
+            });
+            h.count += 1;
+            match k.hit {
+                Some(true) => h.hits += 1,
+                Some(false) => h.misses += 1,
+                None => {}
+            }
+            let len = k.value_len.unwrap_or(0);
+            h.bytes += len;
+            h.largest = h.largest.max(len);
+            h.over_1mb |= len > LARGE_VALUE;
+            if *last_conv != t.conv {
+                // Transactions come conversation by conversation, roughly: count changes.
+                h.conversations += 1;
+                *last_conv = t.conv;
+            }
+            h.last = place;
+        }
+    }
+    let mut rows: Vec<HotKey> = keys.into_values().map(|(h, _)| h).collect();
+    rows.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then(b.bytes.cmp(&a.bytes))
+            .then_with(|| a.key.cmp(&b.key))
+    });
+    rows
+}
+
+/// One value, sent or returned.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Value {
+    /// Its key.
+    pub key: String,
+    /// The command that moved it.
+    pub command: String,
+    /// Its length.
+    pub value_len: u64,
+    /// Over [`LARGE_VALUE`] bytes: it stands out.
+    pub over_1mb: bool,
+    /// Sent by the client (a storage command) rather than returned.
+    pub sent: bool,
+    /// Where.
+    pub place: Place,
+}
+
+/// Values by length, largest first (ties in capture order).
+pub fn largest_values<'a>(txs: impl IntoIterator<Item = &'a Transaction>) -> Vec<Value> {
+    let mut rows = Vec::new();
+    for (t, m) in transactions(txs) {
+        for k in &m.keys {
+            if let Some(len) = k.value_len {
+                rows.push(Value {
+                    key: k.key.clone(),
+                    command: m.command.clone(),
+                    value_len: len,
+                    over_1mb: len > LARGE_VALUE,
+                    sent: k.hit.is_none(),
+                    place: Place::of(t),
+                });
+            }
+        }
+    }
+    rows.sort_by(|a, b| {
+        b.value_len
+            .cmp(&a.value_len)
+            .then(a.place.first_packet.cmp(&b.place.first_packet))
+    });
+    rows
+}
+
+/// One command's totals.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct CommandStats {
+    /// The command.
+    pub command: String,
+    /// Transactions.
+    pub count: u64,
+    /// Keys found.
+    pub hits: u64,
+    /// Keys not found.
+    pub misses: u64,
+    /// Error replies.
+    pub errors: u64,
+    /// Sent with noreply (no reply expected).
+    pub noreply: u64,
+    /// Incomplete (bytes lost, or no reply seen).
+    pub incomplete: u64,
+    /// Value bytes.
+    pub bytes: u64,
+    /// Latency of those with a reply: total and largest, in ns.
+    pub latency_total_ns: i64,
+    /// The largest latency, in ns.
+    pub latency_max_ns: i64,
+    /// Transactions with a latency.
+    pub timed: u64,
+}
+
+/// Totals per command, most used first.
+pub fn commands<'a>(txs: impl IntoIterator<Item = &'a Transaction>) -> Vec<CommandStats> {
+    let mut by: std::collections::BTreeMap<&'a str, CommandStats> =
+        std::collections::BTreeMap::new();
+    for (t, m) in transactions(txs) {
+        let c = by
+            .entry(m.command.as_str())
+            .or_insert_with(|| CommandStats {
+                command: m.command.clone(),
+                ..CommandStats::default()
+            });
+        c.count += 1;
+        c.hits += m.hits as u64;
+        c.misses += m.misses as u64;
+        c.errors += u64::from(m.error);
+        c.noreply += u64::from(m.noreply);
+        c.incomplete += u64::from(m.incomplete);
+        c.bytes += m.value_bytes();
+        if let Some(ns) = latency_ns(t) {
+            c.timed += 1;
+            c.latency_total_ns += ns;
+            c.latency_max_ns = c.latency_max_ns.max(ns);
+        }
+    }
+    let mut rows: Vec<CommandStats> = by.into_values().collect();
+    rows.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then_with(|| a.command.cmp(&b.command))
+    });
+    rows
+}
+
 /// Test helpers shared by the key-value parsers' tests (memcache, redis, mysql): real
 /// captures read, reassembled and replayed into a parser, in any chunking.
 #[cfg(test)]
@@ -2303,6 +2520,71 @@ mod test {
         assert_eq!(txs.len(), 2);
         assert!(txs[0].request.is_none() && d[0].incomplete);
         assert_eq!((d[1].command.as_str(), d[1].hits), ("get", 1));
+    }
+
+    #[test]
+    fn tables_of_the_real_capture() {
+        let Some(convs) = testkit::conversations("tests/data/servers/memcached.pcap", 21211) else {
+            return;
+        };
+        let txs: Vec<Transaction> = convs
+            .iter()
+            .enumerate()
+            .flat_map(|(i, c)| {
+                testkit::replay(&make, c, &testkit::whole)
+                    .into_iter()
+                    .map(move |mut t| {
+                        t.conv = i as u32;
+                        t
+                    })
+            })
+            .collect();
+        let hot = hot_keys(&txs);
+        assert_eq!(
+            (
+                hot[0].key.as_str(),
+                hot[0].count,
+                hot[0].hits,
+                hot[0].misses
+            ),
+            ("user:1", 26, 21, 0)
+        );
+        assert_eq!(hot[0].bytes, 21 * 5 + 5 + 10 + 1 + 1);
+        let big = largest_values(&txs);
+        assert_eq!(
+            (
+                big[0].key.as_str(),
+                big[0].value_len,
+                big[0].over_1mb,
+                big[0].sent
+            ),
+            ("big:blob", 1_052_672, true, true)
+        );
+        assert_eq!(
+            (big[1].key.as_str(), big[1].over_1mb, big[1].sent),
+            ("big:blob", true, false)
+        );
+        assert!(!big[2].over_1mb);
+        let blob = hot.iter().find(|h| h.key == "big:blob").expect("big:blob");
+        assert!(
+            blob.over_1mb
+                && blob.largest == 1_052_672
+                && blob.first.first_packet == 67
+                && blob.last.last_packet == 127
+        );
+        let cmds = commands(&txs);
+        assert_eq!(
+            (
+                cmds[0].command.as_str(),
+                cmds[0].count,
+                cmds[0].hits,
+                cmds[0].misses
+            ),
+            ("get", 25, 27, 3)
+        );
+        assert!(cmds[0].latency_max_ns > 0 && cmds[0].timed == 25);
+        let missing = hot.iter().find(|h| h.key == "missing:1").expect("a miss");
+        assert_eq!((missing.count, missing.misses), (1, 1));
     }
 
     #[test]

@@ -1602,6 +1602,176 @@ fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+// ---------------------------------------------------------------------------------------
+// Tables: slowest queries, errors, queries by fingerprint.
+// ---------------------------------------------------------------------------------------
+
+pub use super::memcache::{latency_ns, Place};
+
+/// The MySQL transactions among `txs`.
+pub fn transactions<'a>(
+    txs: impl IntoIterator<Item = &'a Transaction>,
+) -> impl Iterator<Item = (&'a Transaction, &'a Mysql)> {
+    txs.into_iter().filter_map(|t| match &t.detail {
+        Detail::Mysql(m) => Some((t, m)),
+        _ => None,
+    })
+}
+
+/// Transactions by latency, slowest first (ties in capture order); those without a
+/// response are left out.
+pub fn slowest<'a>(
+    txs: impl IntoIterator<Item = &'a Transaction>,
+) -> Vec<(&'a Transaction, &'a Mysql)> {
+    let mut rows: Vec<_> = transactions(txs)
+        .filter(|(t, _)| latency_ns(t).is_some())
+        .collect();
+    rows.sort_by_key(|(t, _)| {
+        (
+            std::cmp::Reverse(latency_ns(t)),
+            t.request.map(|s| s.first.packet),
+        )
+    });
+    rows
+}
+
+/// Transactions answered with ERR.
+pub fn errors<'a>(
+    txs: impl IntoIterator<Item = &'a Transaction>,
+) -> Vec<(&'a Transaction, &'a Mysql)> {
+    transactions(txs)
+        .filter(|(_, m)| m.error_code.is_some())
+        .collect()
+}
+
+/// SQL with its literals replaced by `?` and its blanks folded, so that statements that
+/// differ only in their values group together (pt-query-digest's fingerprint, simply).
+pub fn fingerprint(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len().min(1024));
+    let mut chars = sql.chars().peekable();
+    let mut last_space = true;
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '"' => {
+                // A quoted literal: up to the same quote, with \ escapes and doubled quotes.
+                while let Some(d) = chars.next() {
+                    if d == '\\' {
+                        chars.next();
+                    } else if d == c {
+                        if chars.peek() == Some(&c) {
+                            chars.next();
+                        } else {
+                            break;
+                        }
+                    }
+                }
+                out.push('?');
+                last_space = false;
+            }
+            c if c.is_ascii_digit()
+                && !out
+                    .chars()
+                    .last()
+                    .is_some_and(|p| p.is_alphanumeric() || p == '_' || p == '`') =>
+            {
+                while chars.peek().is_some_and(|d| {
+                    d.is_ascii_alphanumeric() || *d == '.' || *d == '-' || *d == '+'
+                }) {
+                    chars.next();
+                }
+                out.push('?');
+                last_space = false;
+            }
+            c if c.is_whitespace() => {
+                if !last_space {
+                    out.push(' ');
+                    last_space = true;
+                }
+            }
+            c => {
+                out.push(c);
+                last_space = false;
+            }
+        }
+        if out.len() >= 1024 {
+            break;
+        }
+    }
+    // `IN (?, ?, ?)` and `VALUES (?, ?), (?, ?)` of any length look alike.
+    for (from, to) in [
+        ("?, ?", "?"),
+        ("?,?", "?"),
+        ("(?), (?)", "(?)"),
+        ("(?),(?)", "(?)"),
+    ] {
+        while let Some(i) = out.find(from) {
+            out.replace_range(i..i + from.len(), to);
+        }
+    }
+    out.trim_end().to_string()
+}
+
+/// One kind of query's totals.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct QueryStats {
+    /// The command (`query`, `stmt_execute`, …).
+    pub command: String,
+    /// The SQL's [`fingerprint`] (empty for commands without SQL).
+    pub fingerprint: String,
+    /// Transactions.
+    pub count: u64,
+    /// ERR responses.
+    pub errors: u64,
+    /// Rows returned.
+    pub rows: u64,
+    /// Rows affected.
+    pub affected_rows: u64,
+    /// Latency of those with a response: total, in ns.
+    pub latency_total_ns: i64,
+    /// The largest latency, in ns.
+    pub latency_max_ns: i64,
+    /// Transactions with a latency.
+    pub timed: u64,
+    /// The slowest one.
+    pub slowest: Place,
+}
+
+/// Totals per command and fingerprint, by total latency (most first).
+pub fn queries<'a>(txs: impl IntoIterator<Item = &'a Transaction>) -> Vec<QueryStats> {
+    let mut by: std::collections::HashMap<(String, String), QueryStats> =
+        std::collections::HashMap::new();
+    for (t, m) in transactions(txs) {
+        let fp = m.query.as_deref().map(fingerprint).unwrap_or_default();
+        let q = by
+            .entry((m.command.clone(), fp))
+            .or_insert_with_key(|(c, f)| QueryStats {
+                command: c.clone(),
+                fingerprint: f.clone(),
+                ..QueryStats::default()
+            });
+        q.count += 1;
+        q.errors += u64::from(m.error_code.is_some());
+        q.rows += m.rows.unwrap_or(0);
+        q.affected_rows += m.affected_rows.unwrap_or(0);
+        if let Some(ns) = latency_ns(t) {
+            q.timed += 1;
+            q.latency_total_ns += ns;
+            if ns >= q.latency_max_ns {
+                q.latency_max_ns = ns;
+                q.slowest = Place::of(t);
+            }
+        }
+    }
+    let mut rows: Vec<QueryStats> = by.into_values().collect();
+    rows.sort_by(|a, b| {
+        b.latency_total_ns
+            .cmp(&a.latency_total_ns)
+            .then(b.count.cmp(&a.count))
+            .then_with(|| a.fingerprint.cmp(&b.fingerprint))
+    });
+    rows
+}
+
 #[cfg(test)]
 mod test {
     use super::super::memcache::testkit::{self, Piece};
@@ -2175,6 +2345,50 @@ mod test {
                 (Some("SELECT c FROM t"), true, None),
                 (Some("SELECT 2"), false, Some("ok"))
             ]
+        );
+    }
+
+    #[test]
+    fn tables_of_the_real_capture() {
+        let Some(txs) = conv("tests/data/servers/mariadb.pcap", 23306) else {
+            return;
+        };
+        let slow = slowest(&txs);
+        assert_eq!(
+            slow[0].1.query.as_deref(),
+            Some("SELECT SLEEP(0.4), 'slow'")
+        );
+        let errs: Vec<_> = errors(&txs).iter().map(|(_, m)| m.error_code).collect();
+        assert_eq!(errs, [Some(1146), Some(1064)]);
+        let q = queries(&txs);
+        let inserts = q
+            .iter()
+            .find(|q| q.fingerprint.starts_with("INSERT"))
+            .expect("inserts");
+        assert_eq!(
+            (
+                inserts.fingerprint.as_str(),
+                inserts.count,
+                inserts.affected_rows
+            ),
+            ("INSERT INTO orders (customer, total) VALUES (?)", 25, 25)
+        );
+        assert_eq!(q[0].fingerprint, "SELECT SLEEP(?), ?");
+    }
+
+    #[test]
+    fn fingerprints() {
+        assert_eq!(
+            fingerprint("SELECT * FROM t WHERE id IN (1, 2, 3) AND name = 'o''k'"),
+            "SELECT * FROM t WHERE id IN (?) AND name = ?"
+        );
+        assert_eq!(
+            fingerprint("insert into t2 values (1,'a'),  (2, \"b\\\"c\")"),
+            "insert into t2 values (?)"
+        );
+        assert_eq!(
+            fingerprint("select col1, t2.x from t2 limit 10"),
+            "select col1, t2.x from t2 limit ?"
         );
     }
 

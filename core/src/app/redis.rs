@@ -1068,6 +1068,190 @@ fn is_key(name: &[u8], index: usize, elems: &[Vec<u8>], total: u64) -> bool {
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// Tables: hot keys, largest values, commands, slowest, errors.
+// ---------------------------------------------------------------------------------------
+
+pub use super::memcache::{latency_ns, Place, LARGE_VALUE};
+
+/// The Redis transactions among `txs`.
+pub fn transactions<'a>(
+    txs: impl IntoIterator<Item = &'a Transaction>,
+) -> impl Iterator<Item = (&'a Transaction, &'a Redis)> {
+    txs.into_iter().filter_map(|t| match &t.detail {
+        Detail::Redis(r) => Some((t, r)),
+        _ => None,
+    })
+}
+
+/// One key's traffic.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct HotKey {
+    /// The key.
+    pub key: String,
+    /// Commands that named it.
+    pub count: u64,
+    /// Bytes of values moved by those commands (see [`Redis::value_len`]).
+    pub bytes: u64,
+    /// The largest value.
+    pub largest: u64,
+    /// A value over [`LARGE_VALUE`] bytes was seen.
+    pub over_1mb: bool,
+    /// Error replies.
+    pub errors: u64,
+    /// Its first transaction.
+    pub first: Place,
+    /// Its last transaction.
+    pub last: Place,
+}
+
+/// Keys by how often commands named them (then by bytes), most first. A command with
+/// several keys counts for each; its value bytes go to its first key.
+pub fn hot_keys<'a>(txs: impl IntoIterator<Item = &'a Transaction>) -> Vec<HotKey> {
+    let mut keys: std::collections::HashMap<&'a str, HotKey> = std::collections::HashMap::new();
+    for (t, r) in transactions(txs) {
+        let place = Place::of(t);
+        for (i, k) in r.keys.iter().enumerate() {
+            let h = keys.entry(k.as_str()).or_insert_with(|| HotKey {
+                key: k.clone(),
+                first: place,
+                ..HotKey::default()
+            });
+            h.count += 1;
+            if i == 0 {
+                let len = r.value_len.unwrap_or(0);
+                h.bytes += len;
+                h.largest = h.largest.max(len);
+                h.over_1mb |= len > LARGE_VALUE;
+            }
+            h.errors += u64::from(r.error.is_some());
+            h.last = place;
+        }
+    }
+    let mut rows: Vec<HotKey> = keys.into_values().collect();
+    rows.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then(b.bytes.cmp(&a.bytes))
+            .then_with(|| a.key.cmp(&b.key))
+    });
+    rows
+}
+
+/// One value moved.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Value {
+    /// The command's first key (empty for a push).
+    pub key: String,
+    /// The command.
+    pub command: String,
+    /// The value's length (see [`Redis::value_len`]).
+    pub value_len: u64,
+    /// Over [`LARGE_VALUE`] bytes: it stands out.
+    pub over_1mb: bool,
+    /// Where.
+    pub place: Place,
+}
+
+/// Values by length, largest first (ties in capture order).
+pub fn largest_values<'a>(txs: impl IntoIterator<Item = &'a Transaction>) -> Vec<Value> {
+    let mut rows: Vec<Value> = transactions(txs)
+        .filter_map(|(t, r)| {
+            let len = r.value_len?;
+            Some(Value {
+                key: r.keys.first().cloned().unwrap_or_default(),
+                command: r.command.clone(),
+                value_len: len,
+                over_1mb: len > LARGE_VALUE,
+                place: Place::of(t),
+            })
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.value_len
+            .cmp(&a.value_len)
+            .then(a.place.first_packet.cmp(&b.place.first_packet))
+    });
+    rows
+}
+
+/// One command's totals.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct CommandStats {
+    /// The command (upper-cased), or a push's kind.
+    pub command: String,
+    /// Transactions.
+    pub count: u64,
+    /// Error replies.
+    pub errors: u64,
+    /// Incomplete (bytes lost, or no reply seen).
+    pub incomplete: u64,
+    /// Value bytes.
+    pub bytes: u64,
+    /// Latency of those with a reply: total, in ns.
+    pub latency_total_ns: i64,
+    /// The largest latency, in ns.
+    pub latency_max_ns: i64,
+    /// Transactions with a latency.
+    pub timed: u64,
+}
+
+/// Totals per command, most used first.
+pub fn commands<'a>(txs: impl IntoIterator<Item = &'a Transaction>) -> Vec<CommandStats> {
+    let mut by: std::collections::BTreeMap<&'a str, CommandStats> =
+        std::collections::BTreeMap::new();
+    for (t, r) in transactions(txs) {
+        let c = by
+            .entry(r.command.as_str())
+            .or_insert_with(|| CommandStats {
+                command: r.command.clone(),
+                ..CommandStats::default()
+            });
+        c.count += 1;
+        c.errors += u64::from(r.error.is_some());
+        c.incomplete += u64::from(r.incomplete);
+        c.bytes += r.value_len.unwrap_or(0);
+        if let Some(ns) = latency_ns(t) {
+            c.timed += 1;
+            c.latency_total_ns += ns;
+            c.latency_max_ns = c.latency_max_ns.max(ns);
+        }
+    }
+    let mut rows: Vec<CommandStats> = by.into_values().collect();
+    rows.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then_with(|| a.command.cmp(&b.command))
+    });
+    rows
+}
+
+/// Transactions by latency, slowest first (ties in capture order); those without a
+/// reply are left out.
+pub fn slowest<'a>(
+    txs: impl IntoIterator<Item = &'a Transaction>,
+) -> Vec<(&'a Transaction, &'a Redis)> {
+    let mut rows: Vec<_> = transactions(txs)
+        .filter(|(t, _)| latency_ns(t).is_some())
+        .collect();
+    rows.sort_by_key(|(t, _)| {
+        (
+            std::cmp::Reverse(latency_ns(t)),
+            t.request.map(|s| s.first.packet),
+        )
+    });
+    rows
+}
+
+/// Transactions answered with an error.
+pub fn errors<'a>(
+    txs: impl IntoIterator<Item = &'a Transaction>,
+) -> Vec<(&'a Transaction, &'a Redis)> {
+    transactions(txs)
+        .filter(|(_, r)| r.error.is_some())
+        .collect()
+}
+
 #[cfg(test)]
 mod test {
     use super::super::memcache::testkit::{self, Piece};
@@ -1543,6 +1727,29 @@ mod test {
                 ("PING", false, Some(ReplyType::SimpleString))
             ]
         );
+    }
+
+    #[test]
+    fn tables_of_the_real_capture() {
+        let Some(txs) = conv("tests/data/servers/redis.pcap", 26379) else {
+            return;
+        };
+        let hot = hot_keys(&txs);
+        assert_eq!(
+            (hot[0].key.as_str(), hot[0].count, hot[0].errors),
+            ("user:1", 17, 1)
+        );
+        let big = largest_values(&txs);
+        assert_eq!(
+            (big[0].key.as_str(), big[0].value_len, big[0].over_1mb),
+            ("blob", 200_000, false)
+        );
+        let slow = slowest(&txs);
+        assert_eq!(slow[0].1.command, "DEBUG");
+        assert!(latency_ns(slow[0].0).is_some_and(|ns| ns >= 200_000_000));
+        assert_eq!(errors(&txs).len(), 5);
+        let cmds = commands(&txs);
+        assert_eq!((cmds[0].command.as_str(), cmds[0].count), ("GET", 37));
     }
 
     #[test]
