@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Seeds fuzz/corpus/ingest/ with the small capture files (< 64 KiB) of the third-party
+# corpus (../shared/corpus, skipped when absent) and of the repository's test data:
+# every file whose first bytes are a pcap or pcapng magic, or gzip/bzip2/zstd/xz (the core
+# reads compressed captures). Copies are named by their SHA-1, as libFuzzer names its
+# own, so running this twice adds nothing. The corpus is gitignored: third-party files are
+# not committed.
+#
+# Usage: fuzz/seed.sh [MAX_BYTES]   (default 65535)
+set -euo pipefail
+
+fuzz=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$fuzz")
+max=${1:-65535}
+out=$fuzz/corpus/ingest
+mkdir -p "$out"
+
+dirs=()
+for d in "$repo/../shared/corpus" "$repo/tests/data" "$repo/core/tests/data" "$repo/static"; do
+    [[ -d $d ]] && dirs+=("$d")
+done
+if [[ ! -d $repo/../shared/corpus ]]; then
+    echo "note: $repo/../shared/corpus is absent; seeding from the repository's test data only" >&2
+fi
+
+before=$(find "$out" -type f | wc -l)
+while IFS= read -r -d '' f; do
+    magic=$(head -c 4 "$f" | od -An -tx1 | tr -d ' \n')
+    case $magic in
+        d4c3b2a1|a1b2c3d4|4d3cb2a1|a1b23c4d|34cdb2a1|a1b2cd34|0a0d0d0a) ;;   # pcap, pcapng
+        1f8b*|425a68*|28b52ffd|fd377a58) ;;                                  # gzip, bzip2, zstd, xz
+        *) continue ;;
+    esac
+    sum=$(sha1sum "$f" | cut -d' ' -f1)
+    [[ -e $out/$sum ]] || cp "$f" "$out/$sum"
+done < <(find "${dirs[@]}" -type f -size -"$((max + 1))"c -print0)
+after=$(find "$out" -type f | wc -l)
+echo "$out: $after files ($((after - before)) new)"
