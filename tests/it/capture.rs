@@ -56,12 +56,21 @@ struct Daemon {
 }
 
 impl Daemon {
-    /// Starts `wirelens-capture -i lo -w PREFIX -f 'tcp port PORT' ARGS` and waits until
+    /// Starts `wirelens-capture -i lo -w PREFIX -f 'tcp port PORT' ARGS` (another `-i` in
+    /// ARGS replaces `lo`) and waits until
     /// its first file (of extension `ext`) exists: by then the capture and its filter are
     /// live.
     fn start(prefix: &Path, port: u16, args: &[&str], ext: &str) -> Daemon {
+        // `-i lo` unless ARGS name another interface.
+        let iface = args.windows(2).find(|w| w[0] == "-i").map_or("lo", |w| w[1]);
+        let args: Vec<&str> = args
+            .iter()
+            .enumerate()
+            .filter(|(i, a)| **a != "-i" && (*i == 0 || args[i - 1] != "-i"))
+            .map(|(_, a)| *a)
+            .collect();
         let mut child = Command::new(bin("wirelens-capture"))
-            .args(["-i", "lo", "-w"])
+            .args(["-i", iface, "-w"])
             .arg(prefix)
             .args(["-f", &format!("tcp port {port}")])
             .args(args)
@@ -405,5 +414,130 @@ fn capture_names_the_process_of_each_tcp_connection() {
     assert!(csv.contains(&format!("{me},{comm},4,127.0.0.1,{own_port},127.0.0.1,{port},{},0,", tx / 1024)), "{csv}");
     assert!(stderr.contains("TCP connections of this host"), "{stderr}");
     eprintln!("capture: sessions name pid {me} ({comm}) and {child:?} (python3) over {} files", files.len());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A network namespace joined to this one by a veth pair: a second host for tests.
+/// Dropping it deletes both (the pair goes with the namespace).
+struct Netns {
+    name: String,
+    host_if: String,
+    host_ip: String,
+    peer_ip: String,
+}
+
+impl Netns {
+    fn create(tag: &str) -> Result<Netns, String> {
+        let id = std::process::id();
+        let n = Netns {
+            name: format!("wl-{tag}-{id}"),
+            host_if: format!("wl{}{}", &tag[..1], id % 1_000_000),
+            host_ip: format!("10.231.{}.1", id % 250),
+            peer_ip: format!("10.231.{}.2", id % 250),
+        };
+        let peer_if = format!("{}p", n.host_if);
+        let steps: Vec<Vec<String>> = vec![
+            vec!["netns".into(), "add".into(), n.name.clone()],
+            vec![
+                "link".into(),
+                "add".into(),
+                n.host_if.clone(),
+                "type".into(),
+                "veth".into(),
+                "peer".into(),
+                "name".into(),
+                peer_if.clone(),
+            ],
+            vec!["link".into(), "set".into(), peer_if.clone(), "netns".into(), n.name.clone()],
+            vec!["addr".into(), "add".into(), format!("{}/24", n.host_ip), "dev".into(), n.host_if.clone()],
+            vec!["link".into(), "set".into(), n.host_if.clone(), "up".into()],
+            vec![
+                "-n".into(),
+                n.name.clone(),
+                "addr".into(),
+                "add".into(),
+                format!("{}/24", n.peer_ip),
+                "dev".into(),
+                peer_if.clone(),
+            ],
+            vec!["-n".into(), n.name.clone(), "link".into(), "set".into(), peer_if.clone(), "up".into()],
+            vec!["-n".into(), n.name.clone(), "link".into(), "set".into(), "lo".into(), "up".into()],
+        ];
+        for args in steps {
+            let out = Command::new("ip").args(&args).output().map_err(|e| format!("ip: {e}"))?;
+            if !out.status.success() {
+                return Err(format!("ip {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()));
+            }
+        }
+        Ok(n)
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.name]).status();
+        let _ = Command::new("ip").args(["link", "del", &self.host_if]).stderr(Stdio::null()).status();
+    }
+}
+
+#[test]
+fn capture_names_the_server_of_an_incoming_connection() {
+    if let Some(why) = cannot_capture() {
+        eprintln!("SKIP capture_names_the_server...: {why}");
+        return;
+    }
+    if !have("python3") || !have("ip") {
+        eprintln!("SKIP capture_names_the_server...: needs python3 and ip");
+        return;
+    }
+    let ns = match Netns::create("srv") {
+        Ok(ns) => ns,
+        Err(e) => {
+            eprintln!("SKIP capture_names_the_server...: cannot make a network namespace: {e}");
+            return;
+        }
+    };
+    let dir = scratch_dir("server");
+    let port = 18000 + (std::process::id() % 1000) as u16;
+    // The server: a python3 process of this host, accepting one connection and reading it.
+    let server_script = "import socket,sys\n\
+                         l=socket.socket(); l.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n\
+                         l.bind((sys.argv[1],int(sys.argv[2]))); l.listen(1)\n\
+                         print('ready',flush=True)\n\
+                         c,_=l.accept()\n\
+                         while c.recv(65536): pass\n";
+    let mut server = Command::new("python3")
+        .args(["-c", server_script, &ns.host_ip, &port.to_string()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the python3 server");
+    let mut ready = [0u8; 6];
+    server.stdout.as_mut().expect("server stdout").read_exact(&mut ready).expect("server ready");
+    let daemon = Daemon::start(&dir.join("srv"), port, &["-i", &ns.host_if], NG);
+    // The client: in the other namespace, another host as far as this one can tell.
+    let client_script = "import socket,sys,time\n\
+                         s=socket.create_connection((sys.argv[1],int(sys.argv[2])))\n\
+                         for i in range(20):\n    s.sendall(b'y'*1000); time.sleep(0.05)\n\
+                         s.close()\n";
+    let client = Command::new("ip")
+        .args(["netns", "exec", &ns.name, "python3", "-c", client_script, &ns.host_ip, &port.to_string()])
+        .status()
+        .expect("run the client in the namespace");
+    assert!(client.success(), "client in {} failed", ns.name);
+    let server_pid = server.id();
+    assert!(server.wait().expect("server").success(), "python3 server failed");
+    let (status, stderr) = daemon.interrupt();
+    assert!(status.success(), "wirelens-capture exited with {status}:\n{stderr}");
+
+    let files = files_on_disk(&dir, NG);
+    let rows = sessions_json(&files);
+    assert_eq!(rows.len(), 1, "{rows:#?}\n{stderr}");
+    let r = &rows[0];
+    // Local is this host's side, the server, though the client initiated.
+    assert_eq!((r["laddr"].as_str(), r["lport"].as_u64()), (Some(ns.host_ip.as_str()), Some(port as u64)), "{r:#}");
+    assert_eq!((r["raddr"].as_str(), r["local_by"].as_str()), (Some(ns.peer_ip.as_str()), Some("host")), "{r:#}");
+    assert_eq!((r["tx_bytes"].as_u64(), r["rx_bytes"].as_u64()), (Some(0), Some(20_000)), "{r:#}");
+    assert_eq!((r["pid"].as_u64(), r["comm"].as_str()), (Some(server_pid as u64), Some("python3")), "{r:#}\n{stderr}");
+    eprintln!("capture: incoming connection named by its server, pid {server_pid} (python3)");
     let _ = std::fs::remove_dir_all(&dir);
 }
