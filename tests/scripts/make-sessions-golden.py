@@ -21,7 +21,13 @@ from tshark's per-frame fields only:
 Frames inside ICMP errors are skipped (the TCP conversation tap skips them too).
 A capture tshark cannot read, or without TCP, gets no golden file.
 
+Also compared: tests/golden/sessions/daemon-any.pcapng, written by wirelens-capture
+-i any: its IDB names the host's addresses and its packets carry `pid=… comm=…`
+comments, so it checks the host-address rule and the processes end to end. Remake it
+(root, ip netns, python3, and the binaries built) with --daemon-capture.
+
 Usage: tests/scripts/make-sessions-golden.py    (regenerates all; prints a summary)
+       tests/scripts/make-sessions-golden.py --daemon-capture [TARGET_DIR]
 """
 from decimal import Decimal
 import glob
@@ -48,6 +54,8 @@ CSV_HEADER = "TIME,TIME(s),PID,COMM,IP,LADDR,LPORT,RADDR,RPORT,TX_KB,RX_KB,MS"
 def captures():
     """(entry, path) of every candidate capture; entry is how the golden names it."""
     found = [("static/sample.pcapng", os.path.join(ROOT, "static", "sample.pcapng"))]
+    for path in sorted(glob.glob(os.path.join(GOLDEN, "*.pcapng"))):
+        found.append((os.path.relpath(path, ROOT), path))
     for path in sorted(glob.glob(os.path.join(ROOT, "tests", "data", "**", "*"), recursive=True)):
         if path.endswith(EXTENSIONS):
             found.append((os.path.relpath(path, ROOT), path))
@@ -194,7 +202,87 @@ def golden(entry, path):
     return {"capture": entry, "frames": len(lines), "hosts": sorted(hosts), "sessions": rows}
 
 
+DAEMON_CAPTURE = os.path.join(GOLDEN, "daemon-any.pcapng")
+
+
+SERVER = """import socket,sys
+l=socket.socket(socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET)
+l.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1); l.bind((sys.argv[1],int(sys.argv[2]))); l.listen(8)
+while True:
+    c,_=l.accept()
+    while c.recv(65536): pass
+    c.sendall(b'thanks'*100); c.close()
+"""
+CLIENT = """import socket,sys,time
+s=socket.create_connection((sys.argv[1],int(sys.argv[2])))
+for i in range(int(sys.argv[3])):
+    s.sendall(b'wirelens'*64); time.sleep(0.05)
+s.shutdown(socket.SHUT_WR)
+while s.recv(65536): pass
+s.close()
+"""
+
+
+def daemon_capture(target):
+    """Runs wirelens-capture -i any while python3 clients make TCP connections that stay
+    open about a second (the daemon looks processes up while they are open): an incoming
+    one (client in a network namespace, server here), an outgoing one (client here,
+    server in the namespace), one over loopback and one over IPv6 loopback."""
+    import shutil
+    import signal
+    import tempfile
+    daemon = os.path.join(target, "debug", "wirelens-capture")
+    ns, host_if, peer_if = "wl-golden", "wlgold", "wlgoldp"
+    host_ip, peer_ip = "10.232.0.1", "10.232.0.2"
+    ports = [18561, 18562, 18563, 18564]
+
+    def ip(*args):
+        subprocess.run(["ip", *args], check=True)
+
+    subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+    ip("netns", "add", ns)
+    procs = []
+    tmp = tempfile.mkdtemp()
+    try:
+        ip("link", "add", host_if, "type", "veth", "peer", "name", peer_if)
+        ip("link", "set", peer_if, "netns", ns)
+        ip("addr", "add", host_ip + "/24", "dev", host_if)
+        ip("link", "set", host_if, "up")
+        ip("-n", ns, "addr", "add", peer_ip + "/24", "dev", peer_if)
+        ip("-n", ns, "link", "set", peer_if, "up")
+        ip("-n", ns, "link", "set", "lo", "up")
+        here, there = [], ["ip", "netns", "exec", ns]
+        servers = [(here, host_ip, ports[0]), (there, peer_ip, ports[1]), (here, "127.0.0.1", ports[2]),
+                   (here, "::1", ports[3])]
+        for prefix, addr, port in servers:
+            procs.append(subprocess.Popen(prefix + ["python3", "-c", SERVER, addr, str(port)]))
+        time.sleep(1)
+        filt = "tcp and (port %d or port %d or port %d or port %d)" % tuple(ports)
+        cap = subprocess.Popen([daemon, "-i", "any", "-w", os.path.join(tmp, "g"), "-f", filt],
+                               stderr=subprocess.PIPE)
+        time.sleep(1.5)
+        clients = [(there, host_ip, ports[0], 20), (here, peer_ip, ports[1], 12), (here, "127.0.0.1", ports[2], 16),
+                   (here, "::1", ports[3], 8)]
+        for prefix, addr, port, n in clients:
+            subprocess.run(prefix + ["python3", "-c", CLIENT, addr, str(port), str(n)], check=True)
+        time.sleep(0.5)
+        cap.send_signal(signal.SIGINT)
+        print(cap.communicate()[1].decode().strip())
+        shutil.copy(os.path.join(tmp, "g-00001.pcapng"), DAEMON_CAPTURE)
+        print("wrote", os.path.relpath(DAEMON_CAPTURE, ROOT))
+    finally:
+        for p in procs:
+            p.terminate()
+        subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+        subprocess.run(["ip", "link", "del", host_if], stderr=subprocess.DEVNULL)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
+    if sys.argv[1:2] == ["--daemon-capture"]:
+        target = sys.argv[2] if len(sys.argv) > 2 else os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+        daemon_capture(target)
+        return 0
     os.makedirs(GOLDEN, exist_ok=True)
     for old in glob.glob(os.path.join(GOLDEN, "*.json")):
         os.remove(old)
