@@ -131,3 +131,73 @@ fn sessions_equal_tshark() {
     );
     assert!(failures.is_empty(), "differences from tshark:\n  {}", failures.join("\n  "));
 }
+
+fn run(args: &[&str], stdin: Option<&[u8]>) -> (i32, String, String) {
+    use std::io::Write as _;
+    let mut cmd = Command::new(bin("wirelens"));
+    cmd.arg("sessions").args(args).current_dir(repo_root());
+    cmd.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().expect("run wirelens");
+    let mut pipe = child.stdin.take().expect("stdin");
+    if let Some(bytes) = stdin {
+        pipe.write_all(bytes).expect("write stdin");
+    }
+    drop(pipe);
+    let out = child.wait_with_output().expect("wirelens output");
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
+}
+
+#[test]
+fn sessions_prints_tcplife_columns_and_takes_its_flags() {
+    let v4 = "tests/data/three_http_streams.pcap";
+    let v6 = "tests/data/four_ipv6_http_streams.pcap";
+    // tcplife's default columns: PID and COMM empty (no process information in the file).
+    let (code, out, _) = run(&[v4], None);
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "PID   COMM       LADDR           LPORT RADDR           RPORT TX_KB RX_KB MS");
+    assert_eq!(lines[1], "                 172.16.133.132  54615 98.139.161.29   80        0     0 125.89");
+    assert_eq!(lines.len(), 4);
+    // -w: wide, with the IP version; -T and -t lead, in that order.
+    let (_, out, _) = run(&["-wtT", v6], None);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0],
+        "TIME     TIME(s)   PID   COMM             IP LADDR                      LPORT RADDR                      RPORT  TX_KB  RX_KB MS"
+    );
+    assert_eq!(
+        lines[2],
+        "20:23:16 1.175970                         6  2001:618:400::5199:cc70    35997 2001:618:1:8000::5         80         1      7 604.05"
+    );
+    // -s: CSV with tcplife's header; -T adds a leading TIME.
+    let (_, out, _) = run(&["-s", v4], None);
+    assert!(out.starts_with("PID,COMM,IP,LADDR,LPORT,RADDR,RPORT,TX_KB,RX_KB,MS\n,,4,172.16.133.132,54615,"), "{out}");
+    let (_, out, _) = run(&["-sT", v4], None);
+    assert!(out.starts_with("TIME,PID,COMM,IP,LADDR,LPORT,RADDR,RPORT,TX_KB,RX_KB,MS\n22:02:36,,,4,"), "{out}");
+    // Filters: local ports, remote ports, family, pid.
+    let count = |args: &[&str]| run(args, None).1.lines().count() - 1;
+    assert_eq!(count(&["-L", "54615,52328", v4]), 2);
+    assert_eq!(count(&["-L", "80", v4]), 0);
+    assert_eq!(count(&["-D", "80", v4]), 3);
+    assert_eq!(count(&["-D", "443", v4]), 0);
+    assert_eq!(count(&["-6", v4, v6]), 4);
+    assert_eq!(count(&["-4", v4, v6]), 3);
+    assert_eq!(count(&["-p", "1", v4]), 0);
+    // Several files are one timeline; `-` is stdin.
+    assert_eq!(count(&[v4, v6]), 7);
+    let bytes = std::fs::read(repo_root().join(v4)).expect("read capture");
+    assert_eq!(run(&["-s", "-"], Some(&bytes)).1, run(&["-s", v4], None).1);
+    // A damaged file: the sessions before the damage, the error, exit code 1.
+    let (code, out, err) = run(&["-s", "-"], Some(&bytes[..3000]));
+    assert_eq!((code, out.lines().count()), (1, 4), "{out}");
+    assert!(err.contains("<stdin>: at byte offset 2524, packet 13: the file is cut short"), "{err}");
+    // --json has the exact values.
+    let (_, out, _) = run(&["--json", v4], None);
+    let rows: Vec<Value> = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(rows[0]["tx_bytes"], 377);
+    assert_eq!(rows[0]["rx_bytes"], 441);
+    assert_eq!(rows[0]["lifespan_ns"], 125_892_000);
+    assert_eq!(rows[0]["local_by"], "syn");
+    assert_eq!(rows[0]["end"], "closed");
+}
