@@ -643,6 +643,7 @@ enum Kind {
     #[default]
     Eth,
     Vlan,
+    Ieee8021ad,
     Sll,
     Null,
     Raw,
@@ -726,13 +727,19 @@ fn dissect(linktype: u16, b: &[u8]) -> Layers {
             });
             let mut etype = be16(b, 12).unwrap_or(0);
             let mut off = 14usize;
-            // 802.1Q, 802.1ad and the old QinQ EtherType, as Wireshark's vlan dissector.
+            // 802.1Q and the old QinQ EtherType are Wireshark's vlan; 802.1ad service tags
+            // are its ieee8021ad (no vlan.* fields).
             while matches!(etype, 0x8100 | 0x88a8 | 0x9100) {
                 let Some(next) = be16(b, off + 2) else {
                     return ls;
                 };
+                let kind = if etype == 0x88a8 {
+                    Kind::Ieee8021ad
+                } else {
+                    Kind::Vlan
+                };
                 if !ls.push(Layer {
-                    kind: Kind::Vlan,
+                    kind,
                     off: off as u32,
                     hlen: 4,
                     end: total,
@@ -1002,8 +1009,8 @@ fn transport(ls: &mut Layers, b: &[u8], proto: u8, off: usize, end: usize, depth
 #[derive(Clone, Copy, Debug, Default)]
 struct TcpFlow {
     base: [Option<u32>; 2],
-    /// Shift per direction: `Some(n)` known, `None` unknown (no handshake seen).
-    scale: [Option<i8>; 2],
+    /// Window scale shift per direction: -1 unknown (no SYN seen), -2 not used.
+    scale: [i8; 2],
 }
 
 /// Extracts field values of the packets of one capture. Keeps what spans packets
@@ -1130,14 +1137,21 @@ impl<'c> FieldCtx<'c> {
             | TcpTimeRelative | TcpTimeDelta | WlSessionBytes | WlSessionDuration
             | WlSessionFrames => true,
             f if is_analysis(f) => true,
-            Tcp | TcpSrcport | TcpDstport | TcpPort | Udp | UdpSrcport | UdpDstport | UdpPort
-            | Ip | IpSrc | IpDst | IpAddr | IpProto | IpVersion | Ipv6 | Ipv6Src | Ipv6Dst
-            | Ipv6Addr | Ipv6Version => flow.is_some(),
+            // Existence of these protocols is answered without bytes; their values not.
+            Tcp | Udp | Ip | Ipv6 => false,
+            TcpSrcport | TcpDstport | TcpPort | UdpSrcport | UdpDstport | UdpPort => flow.is_some(),
+            IpSrc | IpDst | IpAddr | IpProto | IpVersion | Ipv6Src | Ipv6Dst | Ipv6Addr
+            | Ipv6Version => flow.is_some() && !self.tunneled(),
             f => {
                 f.def().status == Status::NotYetExtracted
                     && self.provider.is_none_or(|p| !p.provides(f))
             }
         }
+    }
+
+    /// The current packet is IP in IP (more IP layers than its conversation shows).
+    fn tunneled(&self) -> bool {
+        self.row.flags & PacketRow::FLAG_TUNNELED != 0
     }
 
     fn flow(&self) -> Option<(&'c crate::flow::Conversation, usize)> {
@@ -1263,9 +1277,22 @@ impl<'c> FieldCtx<'c> {
                 let Some((conv, dir)) = self.flow() else {
                     return false;
                 };
-                // Protocol values carry bytes: those need the packet.
-                if matches!(field, Tcp | Udp | Ip | Ipv6) && self.loaded.is_none() {
-                    // Existence alone is answered by `exists`.
+                // Protocol values carry bytes: those need the packet (existence alone is
+                // answered by `exists`). IP in IP adds outer addresses the index lacks.
+                let ip_field = matches!(
+                    field,
+                    Ip | IpSrc
+                        | IpDst
+                        | IpAddr
+                        | IpProto
+                        | IpVersion
+                        | Ipv6
+                        | Ipv6Src
+                        | Ipv6Dst
+                        | Ipv6Addr
+                        | Ipv6Version
+                );
+                if matches!(field, Tcp | Udp | Ip | Ipv6) || (ip_field && self.tunneled()) {
                     return false;
                 }
                 if !first_layer {
@@ -1320,7 +1347,11 @@ impl<'c> FieldCtx<'c> {
         tmp: &mut Vec<Value>,
     ) -> bool {
         use Fid::*;
+        let tunneled = self.tunneled();
         if let (Tcp | Udp | Ip | Ipv6, true, Some((conv, _))) = (field, layer <= 1, self.flow()) {
+            if tunneled && matches!(field, Ip | Ipv6) {
+                return self.exists_slow(field, layer, src, tmp);
+            }
             return match field {
                 Tcp => conv.proto == L4::Tcp,
                 Udp => conv.proto == L4::Udp,
@@ -1328,6 +1359,16 @@ impl<'c> FieldCtx<'c> {
                 _ => conv.a.is_ipv6(),
             };
         }
+        self.exists_slow(field, layer, src, tmp)
+    }
+
+    fn exists_slow(
+        &mut self,
+        field: Fid,
+        layer: u8,
+        src: &mut dyn PacketSource,
+        tmp: &mut Vec<Value>,
+    ) -> bool {
         let start = tmp.len();
         self.extract(field, layer, src, tmp);
         let found = tmp.len() > start;
@@ -1383,7 +1424,10 @@ impl<'c> FieldCtx<'c> {
         let mut t = TcpFlow::default();
         let mut order = [(f0, 0usize), (f1, 1usize)];
         order.sort();
-        let mut syn = [None::<Option<u8>>; 2];
+        // packet-tcp.c: win_scale starts unknown (-1); a SYN's option sets its way's;
+        // verify_tcp_window_scaling then turns scaling off (-2) when a SYN had none, or
+        // when the SYN-ACK answers a SYN that had none.
+        let mut ws = [-1i8; 2];
         let linktype = |i: u32| self.capture.linktype_of(&self.capture.packets[i as usize]);
         for (i, d) in order {
             if i == u32::MAX {
@@ -1396,7 +1440,7 @@ impl<'c> FieldCtx<'c> {
                 let tcp = ls.of(Kind::Tcp).next().copied();
                 if let Some(l) = tcp {
                     let o = l.off as usize;
-                    if let (Some(seq), Some(ack), Some(flags)) =
+                    if let (Some(seq), Some(ack), Some(&flags)) =
                         (be32(&buf, o + 4), be32(&buf, o + 8), buf.get(o + 13))
                     {
                         let is_syn = flags & 0x02 != 0;
@@ -1407,20 +1451,21 @@ impl<'c> FieldCtx<'c> {
                             t.base[1 - d] = Some(ack.wrapping_sub(1));
                         }
                         if is_syn {
-                            syn[d] = Some(tcp_option(&buf, &l, 3).and_then(|o| o.first().copied()));
+                            if let Some(&shift) = tcp_option(&buf, &l, 3).and_then(|o| o.first()) {
+                                ws[d] = shift.min(14) as i8;
+                            }
+                            if ws[d] == -1 {
+                                ws = [-2, -2];
+                            } else if flags & 0x10 != 0 && ws[1 - d] == -2 {
+                                ws[d] = -2;
+                            }
                         }
                     }
                 }
             }
             self.scratch = buf;
         }
-        // Window scaling is in use only when both SYNs offered it (RFC 7323 §2.2).
-        if let [Some(a), Some(b)] = syn {
-            match (a, b) {
-                (Some(a), Some(b)) => t.scale = [Some(a.min(14) as i8), Some(b.min(14) as i8)],
-                _ => t.scale = [Some(-2), Some(-2)],
-            }
-        }
+        t.scale = ws;
         self.tcp.insert(flow, t);
         t
     }
@@ -1458,7 +1503,7 @@ impl<'c> FieldCtx<'c> {
             }
             FrameProtocols => {
                 if layer <= 1 {
-                    let s = protocols(&ls, self.capture.linktype_of(&self.row));
+                    let s = protocols(&ls, self.capture.linktype_of(&self.row), b);
                     out.push(Value::Str(arena_push(&mut self.arena, s.as_bytes())));
                 }
             }
@@ -1471,7 +1516,7 @@ impl<'c> FieldCtx<'c> {
                         EthDst => out.extend(mac(o)),
                         EthSrc => out.extend(mac(o + 6)),
                         EthAddr => out.extend(mac(o).into_iter().chain(mac(o + 6))),
-                        _ => u(be16(b, o + 12).map(u32::from), out),
+                        _ => u(be16(b, o + 12).filter(|t| *t >= 0x600).map(u32::from), out),
                     }
                 }
             }
@@ -1717,17 +1762,20 @@ impl<'c> FieldCtx<'c> {
                     let d = usize::from(self.row.flags & PacketRow::FLAG_B_TO_A != 0);
                     self.tcp_flow(src).scale[d]
                 } else {
-                    None
+                    -1
                 };
                 if field == TcpWindowSize {
                     // The window of a SYN is never scaled (RFC 7323 §2.2).
-                    let shift = scale.filter(|s| *s >= 0 && !syn).unwrap_or(0);
+                    let shift = if scale >= 0 && !syn { scale } else { 0 };
                     u(Some((win as u32) << shift))
+                } else if syn {
+                    // Wireshark shows no scaling factor on SYNs.
+                    None
                 } else {
-                    Some(Value::Int(match scale {
-                        Some(s) if s >= 0 => 1 << s,
-                        Some(s) => s as i64,
-                        None => -1,
+                    Some(Value::Int(if scale >= 0 {
+                        1 << scale
+                    } else {
+                        scale as i64
                     }))
                 }
             }
@@ -1798,37 +1846,27 @@ fn analysis(c: &Capture, index: usize, f: Fid, out: &mut Vec<Value>) {
     let Some((_, flags)) = c.tcp_flags.get(at).filter(|(p, _)| *p == i) else {
         return;
     };
-    if *flags == crate::tcp::TcpFlags::default() {
+    if flags.is_empty() {
         return;
     }
-    let bits = flags.0;
-    // Wireshark's TCP_A_* bits (packet-tcp.c).
-    let bit = match f {
-        Fid::TcpAnalysisFlags => u32::MAX,
-        Fid::TcpAnalysisRetransmission => 0x0001 | 0x0400 | 0x4000,
-        Fid::TcpAnalysisLostSegment => 0x0002,
-        Fid::TcpAnalysisAckLostSegment => 0x0004,
-        Fid::TcpAnalysisKeepAlive => 0x0008,
-        Fid::TcpAnalysisDuplicateAck => 0x0010,
-        Fid::TcpAnalysisZeroWindow => 0x0020,
-        Fid::TcpAnalysisZeroWindowProbe => 0x0040,
-        Fid::TcpAnalysisZeroWindowProbeAck => 0x0080,
-        Fid::TcpAnalysisKeepAliveAck => 0x0100,
-        Fid::TcpAnalysisOutOfOrder => 0x0200,
-        Fid::TcpAnalysisFastRetransmission => 0x0400,
-        Fid::TcpAnalysisWindowUpdate => 0x0800,
-        Fid::TcpAnalysisWindowFull => 0x1000,
-        Fid::TcpAnalysisReusedPorts => 0x2000,
-        Fid::TcpAnalysisSpuriousRetransmission => 0x4000,
-        _ => 0,
-    };
-    if bits & bit != 0 {
-        out.push(Value::Present);
+    match f {
+        Fid::TcpAnalysisFlags => out.push(Value::Present),
+        Fid::TcpAnalysisDuplicateAckNum if flags.dup_ack_num() > 0 => {
+            out.push(Value::Uint(flags.dup_ack_num() as u64))
+        }
+        Fid::TcpAnalysisDuplicateAckFrame if flags.dup_ack_frame() > 0 => {
+            out.push(Value::Uint(flags.dup_ack_frame()))
+        }
+        f => {
+            if crate::tcp::Kind::from_name(f.name()).is_some_and(|k| flags.contains(k)) {
+                out.push(Value::Present);
+            }
+        }
     }
 }
 
 /// `frame.protocols` up to the transport layer, in Wireshark's spelling.
-fn protocols(ls: &Layers, linktype: u16) -> String {
+fn protocols(ls: &Layers, linktype: u16, b: &[u8]) -> String {
     let mut s = String::new();
     let mut add = |p: &str| {
         if !s.is_empty() {
@@ -1840,6 +1878,7 @@ fn protocols(ls: &Layers, linktype: u16) -> String {
         match l.kind {
             Kind::Eth => add("eth:ethertype"),
             Kind::Vlan => add("vlan:ethertype"),
+            Kind::Ieee8021ad => add("ieee8021ad:ethertype"),
             Kind::Sll => add("sll:ethertype"),
             Kind::Null => add("null"),
             Kind::Raw => {
@@ -1849,7 +1888,32 @@ fn protocols(ls: &Layers, linktype: u16) -> String {
             }
             Kind::Arp => add("arp"),
             Kind::Ipv4 => add("ip"),
-            Kind::Ipv6 => add("ipv6"),
+            Kind::Ipv6 => {
+                add("ipv6");
+                // Extension headers are protocols of their own in Wireshark.
+                let (mut next, mut at, end) = (
+                    b.get(l.off as usize + 6).copied(),
+                    l.off as usize + 40,
+                    (l.off + l.hlen) as usize,
+                );
+                while let Some(nh) = next.filter(|_| at < end) {
+                    let name = match nh {
+                        0 => "ipv6.hopopts",
+                        43 => "ipv6.routing",
+                        44 => "ipv6.fraghdr",
+                        60 => "ipv6.dstopts",
+                        51 => "ah",
+                        _ => break,
+                    };
+                    add(name);
+                    next = b.get(at).copied();
+                    at += match nh {
+                        44 => 8,
+                        51 => (b.get(at + 1).copied().unwrap_or(0) as usize + 2) * 4,
+                        _ => (b.get(at + 1).copied().unwrap_or(0) as usize + 1) * 8,
+                    };
+                }
+            }
             Kind::Tcp => add("tcp"),
             Kind::Udp => add("udp"),
             Kind::Icmp => add("icmp"),

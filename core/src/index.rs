@@ -33,6 +33,9 @@ pub struct PacketRow {
 impl PacketRow {
     /// The packet went from side B to side A of its conversation.
     pub const FLAG_B_TO_A: u8 = 1;
+    /// The packet carries IP in IP: its conversation's addresses are the inner header's,
+    /// and the outer header adds more (`ip.addr` has four occurrences).
+    pub const FLAG_TUNNELED: u8 = 2;
 }
 
 #[cfg(test)]

@@ -122,6 +122,17 @@ pub struct Capture {
     pub tcp_control: Vec<TcpControl>,
     /// Ethernet and IP conversations, endpoints, protocol hierarchy.
     pub stats: StatsResult,
+    /// Application transactions (HTTP, DNS, TLS, memcached, MySQL, Redis), in order of
+    /// their first packet.
+    #[serde(skip)]
+    pub transactions: Vec<crate::app::Transaction>,
+    /// The application protocol each conversation was parsed as, indexed like
+    /// `conversations`.
+    pub app_protos: Vec<Option<crate::app::AppProto>>,
+    /// Application-layer counters.
+    pub app_stats: crate::app::AppStats,
+    /// TCP reassembly counters (overlap conflicts, gaps, buffer limits hit): expert items.
+    pub reassembly: crate::reassembly::ReassemblyStats,
     /// Errors that stopped reading a file; packets before them are kept.
     pub errors: Vec<IngestError>,
     /// Oddities that did not stop reading (the first thousand).
@@ -177,6 +188,10 @@ struct FileState {
 #[derive(Default)]
 struct Analysis {
     capture: Capture,
+    /// TCP stream reassembly for the application parsers.
+    reassembler: crate::reassembly::Reassembler,
+    /// The application layer: parsers per conversation, transactions.
+    apps: crate::app::Apps,
     dissector: wire::Dissector,
     flows: FlowTable,
     tcp: TcpAnalysis,
@@ -199,6 +214,12 @@ impl Analysis {
             }
         }
         self.stats.add(&summary, p.len, p.ts_ns);
+        if flow != NO_FLOW {
+            let at = crate::app::At { packet: c.packets.len() as u64, ts_ns: p.ts_ns };
+            let payload = crate::app::payload_of(&summary, linktype, p.data, self.dissector.reassembled()).unwrap_or(&[]);
+            let conv = &self.flows.conversations[flow as usize];
+            self.apps.packet(&mut self.reassembler, conv, flow, dir, &summary, payload, at, &c.packets);
+        }
         for comment in &p.comments {
             c.comments.push((c.packets.len() as u64, comment.clone()));
         }
@@ -213,7 +234,8 @@ impl Analysis {
             flow,
             iface: iface.min(u16::MAX as u32) as u16,
             file: file.min(u16::MAX as usize) as u16,
-            flags: if dir == Direction::BToA { PacketRow::FLAG_B_TO_A } else { 0 },
+            flags: if dir == Direction::BToA { PacketRow::FLAG_B_TO_A } else { 0 }
+                | if summary.outer_ip.is_some() { PacketRow::FLAG_TUNNELED } else { 0 },
             _pad: 0,
         });
     }
@@ -242,6 +264,12 @@ impl Ingest {
     /// An empty ingest.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Decodes TCP or UDP `port` as `proto` (None: as no application protocol), like
+    /// tshark's `-d tcp.port==PORT,PROTO`. Call before feeding.
+    pub fn decode_as(&mut self, l4: crate::flow::L4, port: u16, proto: Option<crate::app::AppProto>) {
+        self.analysis.apps.decode_as(l4, port, proto);
     }
 
     /// Adds a file to read; returns its index.
@@ -379,6 +407,12 @@ impl Ingest {
         for f in 0..self.files.len() {
             self.close_file(f);
         }
+        let a = &mut self.analysis;
+        let apps = std::mem::take(&mut a.apps).finish(&mut a.reassembler, &a.flows.conversations, &a.capture.packets);
+        a.capture.transactions = apps.transactions;
+        a.capture.app_protos = apps.protos;
+        a.capture.app_stats = apps.stats;
+        a.capture.reassembly = a.reassembler.stats();
         let Analysis { mut capture, flows, tcp, control, stats, .. } = self.analysis;
         capture.conversations = flows.conversations;
         capture.tcp_control = control;

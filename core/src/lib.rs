@@ -11,6 +11,7 @@ pub mod export;
 pub mod fields;
 pub mod filter;
 pub mod flow;
+pub mod follow;
 pub mod index;
 mod ingest;
 pub mod session;

@@ -72,7 +72,7 @@ pub enum GapReason {
 }
 
 /// Counters a user should hear about (they become expert items).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ReassemblyStats {
     /// Retransmitted or overlapping segments whose new bytes differed from the first copy.
     pub overlap_conflicts: u64,

@@ -1,7 +1,534 @@
-//! The Dns parser (to be written).
+//! DNS over UDP and TCP (RFC 1035 §4, RFC 7766): queries paired with their responses.
+//!
+//! A response pairs with the query of the same conversation with the same id, name and
+//! type (a retransmitted query keeps the first one's time, as Wireshark's `dns.time`
+//! does). Over TCP every message has a two-byte length prefix (RFC 1035 §4.2.2); several
+//! may share a segment or span several. Which side asks is told by the QR bit, not by
+//! the ports. Names follow compression pointers with a bound on their number, so a
+//! pointer loop ends (RFC 1035 §4.1.4, RFC 9267).
 
-use serde::Serialize;
+use super::{At, Detail, Span, StreamParser, Transaction};
+use serde::{Serialize, Serializer};
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
-/// What a Dns transaction says.
+/// Compression pointers followed in one name before it is declared a loop.
+const MAX_POINTERS: usize = 64;
+/// Answers kept per response.
+const MAX_ANSWERS: usize = 64;
+/// Queries waiting for a response per conversation.
+const MAX_PENDING: usize = 65536;
+/// Bytes of a TCP DNS message held while it arrives (the length prefix bounds it).
+const MAX_TCP_MESSAGE: usize = 65535;
+
+/// A resource record type (RFC 1035 §3.2.2 and later), shown by its mnemonic.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RrType(pub u16);
+
+impl RrType {
+    /// The mnemonic (`A`, `AAAA`, …), or `TYPE<n>` (RFC 3597 §5).
+    pub fn name(self) -> std::borrow::Cow<'static, str> {
+        let n = match self.0 {
+            1 => "A",
+            2 => "NS",
+            5 => "CNAME",
+            6 => "SOA",
+            12 => "PTR",
+            13 => "HINFO",
+            15 => "MX",
+            16 => "TXT",
+            17 => "RP",
+            18 => "AFSDB",
+            24 => "SIG",
+            25 => "KEY",
+            28 => "AAAA",
+            29 => "LOC",
+            33 => "SRV",
+            35 => "NAPTR",
+            36 => "KX",
+            37 => "CERT",
+            39 => "DNAME",
+            41 => "OPT",
+            42 => "APL",
+            43 => "DS",
+            44 => "SSHFP",
+            45 => "IPSECKEY",
+            46 => "RRSIG",
+            47 => "NSEC",
+            48 => "DNSKEY",
+            49 => "DHCID",
+            50 => "NSEC3",
+            51 => "NSEC3PARAM",
+            52 => "TLSA",
+            53 => "SMIMEA",
+            55 => "HIP",
+            59 => "CDS",
+            60 => "CDNSKEY",
+            61 => "OPENPGPKEY",
+            62 => "CSYNC",
+            63 => "ZONEMD",
+            64 => "SVCB",
+            65 => "HTTPS",
+            99 => "SPF",
+            249 => "TKEY",
+            250 => "TSIG",
+            251 => "IXFR",
+            252 => "AXFR",
+            255 => "ANY",
+            256 => "URI",
+            257 => "CAA",
+            n => return format!("TYPE{n}").into(),
+        };
+        n.into()
+    }
+}
+
+impl Serialize for RrType {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.name())
+    }
+}
+
+/// The name of a response code (RFC 1035 §4.1.1, RFC 6895 §2.3).
+pub fn rcode_name(rcode: u8) -> &'static str {
+    match rcode {
+        0 => "NOERROR",
+        1 => "FORMERR",
+        2 => "SERVFAIL",
+        3 => "NXDOMAIN",
+        4 => "NOTIMP",
+        5 => "REFUSED",
+        6 => "YXDOMAIN",
+        7 => "YXRRSET",
+        8 => "NXRRSET",
+        9 => "NOTAUTH",
+        10 => "NOTZONE",
+        _ => "RCODE?",
+    }
+}
+
+/// One resource record of the answer section.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Dns {}
+pub struct Answer {
+    /// Owner name.
+    pub name: String,
+    /// Type.
+    #[serde(rename = "type")]
+    pub rtype: RrType,
+    /// Class (1 = IN).
+    pub class: u16,
+    /// Time to live, seconds.
+    pub ttl: u32,
+    /// The data in presentation form: an address, a name, `preference exchange` for MX,
+    /// …; hex for types not decoded.
+    pub data: String,
+}
+
+/// What a DNS transaction says.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Dns {
+    /// Transaction id.
+    pub id: u16,
+    /// Name of the (first) question, as Wireshark shows it (`<Root>` for the root).
+    pub name: String,
+    /// Type of the question.
+    pub qtype: RrType,
+    /// Class of the question.
+    pub qclass: u16,
+    /// Opcode (0 = query).
+    pub opcode: u8,
+    /// Header flags of the response, or of the query when there is no response.
+    pub flags: u16,
+    /// Response code of the header (`dns.flags.rcode`).
+    pub rcode: Option<u8>,
+    /// The answer section.
+    pub answers: Vec<Answer>,
+    /// Records in the answer, authority and additional sections of the response.
+    pub counts: [u16; 3],
+    /// The response was truncated (TC).
+    pub truncated: bool,
+    /// Copies of the query sent again before the response came.
+    pub retransmissions: u32,
+    /// Over TCP.
+    pub tcp: bool,
+}
+
+/// Wireshark's `dns.time` of a transaction, in ns.
+pub fn dns_time_ns(t: &Transaction) -> Option<i64> {
+    Some(t.response?.last.ts_ns - t.request?.last.ts_ns)
+}
+
+/// One row of the DNS-by-rcode table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RcodeRow {
+    /// The response code (None: no response captured).
+    pub rcode: Option<u8>,
+    /// Its name (`NXDOMAIN`, …; `no response`).
+    pub name: &'static str,
+    /// Transactions with it.
+    pub count: u64,
+    /// Their indices into the transactions.
+    pub transactions: Vec<usize>,
+}
+
+/// DNS transactions grouped by response code, in code order (no response last).
+pub fn by_rcode(transactions: &[Transaction]) -> Vec<RcodeRow> {
+    let mut rows: std::collections::BTreeMap<(bool, u8), RcodeRow> = Default::default();
+    for (i, t) in transactions.iter().enumerate() {
+        let Detail::Dns(d) = &t.detail else { continue };
+        let row = rows.entry((d.rcode.is_none(), d.rcode.unwrap_or(0))).or_insert(RcodeRow {
+            rcode: d.rcode,
+            name: d.rcode.map_or("no response", rcode_name),
+            count: 0,
+            transactions: Vec::new(),
+        });
+        row.count += 1;
+        row.transactions.push(i);
+    }
+    rows.into_values().collect()
+}
+
+/// The slowest DNS transactions by `dns.time`, slowest first: indices into
+/// `transactions`.
+pub fn slowest(transactions: &[Transaction], n: usize) -> Vec<usize> {
+    let mut v: Vec<(i64, usize)> = transactions
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| matches!(t.detail, Detail::Dns(_)))
+        .filter_map(|(i, t)| Some((dns_time_ns(t)?, i)))
+        .collect();
+    v.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    v.into_iter().take(n).map(|(_, i)| i).collect()
+}
+
+/// A bounds-checked reader over one message.
+struct Msg<'a> {
+    b: &'a [u8],
+}
+
+impl<'a> Msg<'a> {
+    fn u16(&self, at: usize) -> Option<u16> {
+        Some(u16::from_be_bytes([*self.b.get(at)?, *self.b.get(at + 1)?]))
+    }
+
+    fn u32(&self, at: usize) -> Option<u32> {
+        Some(u32::from_be_bytes(self.b.get(at..at + 4)?.try_into().ok()?))
+    }
+
+    /// Reads a name at `at`; returns it and the offset after it (in the record, not
+    /// where pointers led).
+    fn name(&self, mut at: usize) -> Option<(String, usize)> {
+        let mut out = String::new();
+        let mut end = None;
+        let mut pointers = 0;
+        loop {
+            let len = *self.b.get(at)? as usize;
+            match len & 0xc0 {
+                0x00 => {
+                    if len == 0 {
+                        let after = end.unwrap_or(at + 1);
+                        if out.is_empty() {
+                            out.push_str("<Root>");
+                        }
+                        return Some((out, after));
+                    }
+                    let label = self.b.get(at + 1..at + 1 + len)?;
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    for &c in label {
+                        // Wireshark shows printable ASCII as is, the rest as \ooo... we keep it
+                        // readable and unambiguous with \xNN.
+                        if c.is_ascii_graphic() {
+                            out.push(c as char);
+                        } else {
+                            let _ = write!(out, "\\{c:03}");
+                        }
+                    }
+                    if out.len() > 1024 {
+                        return None;
+                    }
+                    at += 1 + len;
+                }
+                0xc0 => {
+                    let ptr = (self.u16(at)? & 0x3fff) as usize;
+                    end.get_or_insert(at + 2);
+                    pointers += 1;
+                    if pointers > MAX_POINTERS {
+                        return None;
+                    }
+                    at = ptr;
+                }
+                // 0x40 and 0x80: extended and reserved label types (RFC 6891 §5).
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// A parsed message: the header, the first question, the answers.
+struct Message {
+    id: u16,
+    flags: u16,
+    counts: [u16; 4],
+    question: Option<(String, RrType, u16)>,
+    answers: Vec<Answer>,
+    /// Every record parsed and the message ended right after the last one.
+    exact: bool,
+}
+
+impl Message {
+    fn is_response(&self) -> bool {
+        self.flags & 0x8000 != 0
+    }
+}
+
+/// Formats a record's data (RFC 1035 §3.3, RFC 3596, RFC 2782).
+fn rdata(m: &Msg<'_>, rtype: u16, at: usize, len: usize) -> String {
+    let raw = m.b.get(at..at + len).unwrap_or(&[]);
+    let name_at = |o: usize| m.name(at + o).map(|(n, _)| n).unwrap_or_default();
+    match (rtype, len) {
+        (1, 4) => Ipv4Addr::new(raw[0], raw[1], raw[2], raw[3]).to_string(),
+        (28, 16) => {
+            let a: [u8; 16] = raw.try_into().unwrap_or([0; 16]);
+            Ipv6Addr::from(a).to_string()
+        }
+        (2 | 5 | 12 | 39, _) => name_at(0),
+        (15, 3..) => format!("{} {}", u16::from_be_bytes([raw[0], raw[1]]), name_at(2)),
+        (33, 7..) => format!(
+            "{} {} {} {}",
+            u16::from_be_bytes([raw[0], raw[1]]),
+            u16::from_be_bytes([raw[2], raw[3]]),
+            u16::from_be_bytes([raw[4], raw[5]]),
+            name_at(6)
+        ),
+        (6, _) => match m.name(at).and_then(|(mname, o)| Some((mname, m.name(o)?))) {
+            Some((mname, (rname, o))) => {
+                let n: Vec<String> = (0..5).filter_map(|i| m.u32(o + 4 * i)).map(|v| v.to_string()).collect();
+                format!("{mname} {rname} {}", n.join(" "))
+            }
+            None => String::new(),
+        },
+        (16 | 99, _) => {
+            let mut parts = Vec::new();
+            let mut i = 0;
+            while i < raw.len() {
+                let n = raw[i] as usize;
+                let s = raw.get(i + 1..i + 1 + n).unwrap_or(&raw[i + 1..]);
+                parts.push(String::from_utf8_lossy(s).into_owned());
+                i += 1 + n;
+            }
+            parts.join(" ")
+        }
+        _ => {
+            let mut s = String::with_capacity(2 * len.min(64));
+            for b in raw.iter().take(64) {
+                let _ = write!(s, "{b:02x}");
+            }
+            s
+        }
+    }
+}
+
+/// Parses a message; None when even the header or the question does not parse.
+fn parse(b: &[u8]) -> Option<Message> {
+    let m = Msg { b };
+    let id = m.u16(0)?;
+    let flags = m.u16(2)?;
+    let counts = [m.u16(4)?, m.u16(6)?, m.u16(8)?, m.u16(10)?];
+    let mut at = 12;
+    let mut question = None;
+    for i in 0..counts[0] {
+        let (name, after) = m.name(at)?;
+        let (qtype, qclass) = (m.u16(after)?, m.u16(after + 2)?);
+        at = after + 4;
+        if i == 0 {
+            question = Some((name, RrType(qtype), qclass));
+        }
+    }
+    let mut answers = Vec::new();
+    let records = counts[1] as usize + counts[2] as usize + counts[3] as usize;
+    let mut exact = true;
+    for i in 0..records {
+        let Some((name, after)) = m.name(at) else {
+            exact = false;
+            break;
+        };
+        let (Some(rtype), Some(class), Some(ttl), Some(len)) = (m.u16(after), m.u16(after + 2), m.u32(after + 4), m.u16(after + 8)) else {
+            exact = false;
+            break;
+        };
+        let data_at = after + 10;
+        if data_at + len as usize > b.len() {
+            exact = false;
+            break;
+        }
+        if i < counts[1] as usize && answers.len() < MAX_ANSWERS {
+            answers.push(Answer { name, rtype: RrType(rtype), class, ttl, data: rdata(&m, rtype, data_at, len as usize) });
+        }
+        at = data_at + len as usize;
+    }
+    exact &= at == b.len();
+    Some(Message { id, flags, counts, question, answers, exact })
+}
+
+/// A strict test that `b` is a whole DNS message (for recognising DNS on other ports):
+/// Some(true) for a query, Some(false) for a response, None when it is not DNS.
+pub fn looks_like_message(b: &[u8]) -> Option<bool> {
+    let m = parse(b)?;
+    let opcode = (m.flags >> 11) & 0xf;
+    let z = m.flags & 0x0040 != 0;
+    let rcode = m.flags & 0xf;
+    if !m.exact || z || !matches!(opcode, 0 | 2 | 4 | 5) || m.counts[0] != 1 || m.question.is_none() {
+        return None;
+    }
+    if m.is_response() {
+        (rcode <= 10 && m.counts[1] <= 256).then_some(false)
+    } else {
+        (m.counts[1] == 0 && m.counts[2] == 0 && m.counts[3] <= 2 && rcode == 0).then_some(true)
+    }
+}
+
+type Key = (u16, String, RrType);
+
+struct Pending {
+    dns: Dns,
+    request: Span,
+}
+
+/// The DNS parser of one conversation (a UDP flow or a TCP connection).
+#[derive(Default)]
+pub struct Parser {
+    pending: HashMap<Key, Pending>,
+    /// TCP: bytes of a message being collected, per side (client, server), and the
+    /// packet where it began; None once a side lost its framing.
+    tcp: [Option<(Vec<u8>, Option<At>)>; 2],
+    tcp_seen: bool,
+}
+
+impl Parser {
+    /// A parser with no message seen.
+    pub fn new() -> Self {
+        Parser { pending: HashMap::new(), tcp: [Some((Vec::new(), None)), Some((Vec::new(), None))], tcp_seen: false }
+    }
+
+    fn message(&mut self, b: &[u8], span: Span, tcp: bool, out: &mut Vec<Transaction>) {
+        let Some(m) = parse(b) else { return };
+        let (name, qtype, qclass) = m.question.clone().unwrap_or_default();
+        let key = (m.id, name.to_ascii_lowercase(), qtype);
+        if !m.is_response() {
+            if let Some(p) = self.pending.get_mut(&key) {
+                p.dns.retransmissions += 1;
+                return;
+            }
+            let dns = Dns { id: m.id, name, qtype, qclass, opcode: ((m.flags >> 11) & 0xf) as u8, flags: m.flags, tcp, ..Dns::default() };
+            if self.pending.len() >= MAX_PENDING {
+                out.push(Transaction { conv: 0, request: Some(span), response: None, detail: Detail::Dns(dns) });
+                return;
+            }
+            self.pending.insert(key, Pending { dns, request: span });
+            return;
+        }
+        let pending = self.pending.remove(&key).or_else(|| {
+            // A response without a question (or with another one): pair by id alone when
+            // exactly one query has it.
+            let mut same_id = self.pending.keys().filter(|k| k.0 == m.id);
+            let k = same_id.next()?.clone();
+            if same_id.next().is_some() {
+                return None;
+            }
+            self.pending.remove(&k)
+        });
+        let (mut dns, request) = match pending {
+            Some(p) => (p.dns, Some(p.request)),
+            None => (Dns { id: m.id, name, qtype, qclass, tcp, ..Dns::default() }, None),
+        };
+        dns.opcode = ((m.flags >> 11) & 0xf) as u8;
+        dns.flags = m.flags;
+        dns.rcode = Some((m.flags & 0xf) as u8);
+        dns.truncated = m.flags & 0x0200 != 0;
+        dns.counts = [m.counts[1], m.counts[2], m.counts[3]];
+        dns.answers = m.answers;
+        out.push(Transaction { conv: 0, request, response: Some(span), detail: Detail::Dns(dns) });
+    }
+}
+
+impl StreamParser for Parser {
+    fn data(&mut self, from_client: bool, mut bytes: &[u8], at: At, out: &mut Vec<Transaction>) {
+        self.tcp_seen = true;
+        let side = usize::from(!from_client);
+        while !bytes.is_empty() {
+            let Some((buf, first)) = &mut self.tcp[side] else { return };
+            first.get_or_insert(at);
+            let need = if buf.len() < 2 { 2 - buf.len() } else { 2 + u16::from_be_bytes([buf[0], buf[1]]) as usize - buf.len() };
+            let take = need.min(bytes.len());
+            buf.extend_from_slice(&bytes[..take]);
+            bytes = &bytes[take..];
+            if buf.len() >= 2 && buf.len() == 2 + u16::from_be_bytes([buf[0], buf[1]]) as usize {
+                let msg = std::mem::take(buf);
+                let span = Span { first: first.take().unwrap_or(at), last: at, bytes: msg.len() as u64 };
+                self.message(&msg[2..], span, true, out);
+                if let Some((buf, _)) = &mut self.tcp[side] {
+                    if buf.capacity() == 0 && msg.len() <= MAX_TCP_MESSAGE {
+                        *buf = msg;
+                        buf.clear();
+                    }
+                }
+            }
+        }
+    }
+
+    fn datagram(&mut self, _from_client: bool, bytes: &[u8], at: At, out: &mut Vec<Transaction>) {
+        self.message(bytes, Span { first: at, last: at, bytes: bytes.len() as u64 }, false, out);
+    }
+
+    fn gap(&mut self, from_client: bool, _len: u64, _at: At, _out: &mut Vec<Transaction>) {
+        // The length prefixes are lost with the bytes: stop reading this side.
+        self.tcp[usize::from(!from_client)] = None;
+    }
+
+    fn end(&mut self, _at: At, out: &mut Vec<Transaction>) {
+        let mut left: Vec<Pending> = self.pending.drain().map(|(_, p)| p).collect();
+        left.sort_by_key(|p| p.request.first.packet);
+        for p in left {
+            out.push(Transaction { conv: 0, request: Some(p.request), response: None, detail: Detail::Dns(p.dns) });
+        }
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    /// A query for example.com A (id 0x1234) and its response with one A record, the
+    /// answer's name compressed (a pointer to offset 12).
+    const QUERY: &[u8] = b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01";
+    const RESPONSE: &[u8] = b"\x12\x34\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01\
+\xc0\x0c\x00\x01\x00\x01\x00\x00\x0e\x10\x00\x04\x5d\xb8\xd8\x22";
+
+    #[test]
+    fn a_query_and_its_response_over_udp() {
+        let mut p = Parser::new();
+        let mut out = Vec::new();
+        p.datagram(true, QUERY, At { packet: 0, ts_ns: 100 }, &mut out);
+        p.datagram(false, RESPONSE, At { packet: 1, ts_ns: 350 }, &mut out);
+        p.end(At::default(), &mut out);
+        assert_eq!(out.len(), 1);
+        let Detail::Dns(d) = &out[0].detail else { panic!() };
+        assert_eq!((d.id, d.name.as_str(), d.qtype.name().as_ref(), d.rcode), (0x1234, "example.com", "A", Some(0)));
+        assert_eq!(d.answers, [Answer { name: "example.com".into(), rtype: RrType(1), class: 1, ttl: 3600, data: "93.184.216.34".into() }]);
+        assert_eq!(dns_time_ns(&out[0]), Some(250));
+        assert_eq!(looks_like_message(QUERY), Some(true));
+        assert_eq!(looks_like_message(RESPONSE), Some(false));
+    }
+
+    #[test]
+    fn a_pointer_loop_ends() {
+        let mut m = QUERY.to_vec();
+        m.truncate(12);
+        m.extend_from_slice(b"\xc0\x0c\x00\x01\x00\x01");
+        assert!(parse(&m).is_none());
+        assert_eq!(looks_like_message(&m), None);
+    }
+}

@@ -13,7 +13,13 @@ pub mod mysql;
 pub mod redis;
 pub mod tls;
 
+use crate::flow::{Conversation, Direction, L4};
+use crate::index::PacketRow;
+use crate::reassembly::{Reassembler, StreamEvent};
+use crate::wire::{linktype, tcp_flags, Summary, Transport};
+use etherparse::{EtherType, LaxSlicedPacket, TransportSlice};
 use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
 
 /// Where bytes came from: the packet that completed them and its time.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -109,6 +115,769 @@ pub trait StreamParser {
     fn datagram(&mut self, from_client: bool, bytes: &[u8], at: At, out: &mut Vec<Transaction>) {
         self.data(from_client, bytes, at, out);
     }
+    /// One side ended its stream (TCP FIN or RST, the packet `at`); the other may go on.
+    /// By default nothing happens: `end` comes when both sides have ended.
+    fn side_end(&mut self, from_client: bool, at: At, out: &mut Vec<Transaction>) {
+        let _ = (from_client, at, out);
+    }
     /// The conversation ended (or the capture did): report what is pending.
     fn end(&mut self, at: At, out: &mut Vec<Transaction>);
+}
+
+impl AppProto {
+    /// Every protocol, in a fixed order.
+    pub const ALL: [AppProto; 6] =
+        [AppProto::Http, AppProto::Memcache, AppProto::Mysql, AppProto::Redis, AppProto::Dns, AppProto::Tls];
+
+    /// The name Wireshark gives the protocol in `-d` (decode-as) and display filters.
+    pub fn tshark_name(self) -> &'static str {
+        match self {
+            AppProto::Http => "http",
+            AppProto::Memcache => "memcache",
+            AppProto::Mysql => "mysql",
+            AppProto::Redis => "resp",
+            AppProto::Dns => "dns",
+            AppProto::Tls => "tls",
+        }
+    }
+
+    /// Our lower-case name (as in JSON).
+    pub fn name(self) -> &'static str {
+        match self {
+            AppProto::Redis => "redis",
+            p => p.tshark_name(),
+        }
+    }
+
+    /// Parses a protocol name as tshark's `-d` takes it (also our own names and `ssl`).
+    pub fn from_name(name: &str) -> Option<AppProto> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "http" => AppProto::Http,
+            "memcache" | "memcached" => AppProto::Memcache,
+            "mysql" | "mariadb" => AppProto::Mysql,
+            "resp" | "redis" => AppProto::Redis,
+            "dns" => AppProto::Dns,
+            "tls" | "ssl" => AppProto::Tls,
+            _ => return None,
+        })
+    }
+
+    /// The protocol a well-known port stands for (before any decode-as).
+    pub fn by_port(l4: L4, port: u16) -> Option<AppProto> {
+        Some(match (l4, port) {
+            (L4::Tcp, 80 | 8080 | 8000 | 8008 | 8081 | 8088 | 8888 | 3128) => AppProto::Http,
+            (L4::Tcp, 443 | 8443 | 465 | 993 | 995 | 853 | 636) => AppProto::Tls,
+            (_, 53 | 5353) => AppProto::Dns,
+            (L4::Tcp, 11211) | (L4::Udp, 11211) => AppProto::Memcache,
+            (L4::Tcp, 6379) => AppProto::Redis,
+            (L4::Tcp, 3306) => AppProto::Mysql,
+            _ => return None,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Payload bytes of a frame.
+// ---------------------------------------------------------------------------------------
+
+/// The TCP or UDP payload of a frame (what the IP lengths say it carries, as far as it
+/// was captured), or None when the frame has no TCP/UDP layer we can reach.
+///
+/// The dissector's [`Summary`] does not carry a payload range yet, so this re-slices the
+/// frame with etherparse for the link types `wire` handles (and PPPoE, MPLS and IP in IP,
+/// which etherparse leaves to its caller). When `wire::Summary` gains a payload range
+/// (offset, len), use it instead and drop this second parse.
+pub fn transport_payload(linktype: u16, data: &[u8]) -> Option<&[u8]> {
+    ports_and_payload(linktype, data).map(|(_, p)| p)
+}
+
+/// The transport layer's (source, destination) ports and payload.
+fn ports_and_payload(linktype: u16, data: &[u8]) -> Option<((u16, u16), &[u8])> {
+    let sliced = match linktype {
+        linktype::ETHERNET => LaxSlicedPacket::from_ethernet(data).ok(),
+        linktype::RAW | linktype::RAW_BSD | linktype::RAW_OPENBSD | linktype::IPV4 | linktype::IPV6 => {
+            LaxSlicedPacket::from_ip(data).ok()
+        }
+        linktype::NULL | linktype::LOOP => {
+            let family = data.get(..4)?;
+            // AF_INET / AF_INET6 in either byte order (BSD, Linux, Darwin values), as in
+            // wire's loopback rule; anything else is an EtherType or not IP.
+            let v = if linktype == linktype::LOOP {
+                u32::from_be_bytes([family[0], family[1], family[2], family[3]])
+            } else {
+                let le = u32::from_le_bytes([family[0], family[1], family[2], family[3]]);
+                if le & 0xffff_0000 != 0 { le.swap_bytes() } else { le }
+            };
+            match v {
+                2 | 24 | 28 | 30 => LaxSlicedPacket::from_ip(&data[4..]).ok(),
+                v if v > 1500 => Some(LaxSlicedPacket::from_ether_type(EtherType(v as u16), &data[4..])),
+                _ => None,
+            }
+        }
+        linktype::LINUX_SLL => {
+            let proto = u16::from_be_bytes([*data.get(14)?, *data.get(15)?]);
+            Some(LaxSlicedPacket::from_ether_type(EtherType(proto), &data[16..]))
+        }
+        linktype::LINUX_SLL2 => {
+            let proto = u16::from_be_bytes([*data.first()?, *data.get(1)?]);
+            Some(LaxSlicedPacket::from_ether_type(EtherType(proto), data.get(20..)?))
+        }
+        _ => None,
+    }?;
+    sliced_payload(sliced, 0)
+}
+
+/// The transport payload of a sliced packet, going on through the encapsulations
+/// etherparse stops at.
+fn sliced_payload(p: LaxSlicedPacket<'_>, depth: u8) -> Option<((u16, u16), &[u8])> {
+    if depth > 4 {
+        return None;
+    }
+    match p.transport {
+        Some(TransportSlice::Tcp(t)) => return Some(((t.source_port(), t.destination_port()), t.payload())),
+        Some(TransportSlice::Udp(u)) => return Some(((u.source_port(), u.destination_port()), u.payload())),
+        Some(_) => return None,
+        None => {}
+    }
+    if let Some(ip) = p.net.as_ref().and_then(|n| n.ip_payload_ref()) {
+        // IP in IP (RFC 2003, RFC 2473): the inner packet is the conversation's.
+        return match ip.ip_number.0 {
+            4 | 41 if !ip.fragmented => sliced_payload(LaxSlicedPacket::from_ip(ip.payload).ok()?, depth + 1),
+            _ => None,
+        };
+    }
+    let ether = p.ether_payload()?;
+    let inner = match ether.ether_type.0 {
+        // PPPoE session (RFC 2516 §4): 6-byte header, then the PPP protocol.
+        0x8864 => match ether.payload.get(6..8)? {
+            [0x00, 0x21] | [0x00, 0x57] => ether.payload.get(8..)?,
+            _ => return None,
+        },
+        // MPLS (RFC 3032 §2.1): labels up to the bottom of the stack, then IP.
+        0x8847 | 0x8848 => {
+            let mut at = 0;
+            loop {
+                let label = ether.payload.get(at..at + 4)?;
+                at += 4;
+                if label[2] & 1 == 1 {
+                    break;
+                }
+            }
+            ether.payload.get(at..)?
+        }
+        _ => return None,
+    };
+    sliced_payload(LaxSlicedPacket::from_ip(inner).ok()?, depth + 1)
+}
+
+/// The payload of a packet's transport layer as the summary describes it: from the IP
+/// datagram the packet completed (`reassembled`, the dissector's reassembly of IP
+/// fragments) or from the frame itself. None when what is found does not belong to the
+/// summary's transport layer (a tunnel etherparse does not enter, say).
+pub fn payload_of<'a>(summary: &Summary, linktype: u16, frame: &'a [u8], reassembled: &'a [u8]) -> Option<&'a [u8]> {
+    let (sport, dport) = match summary.transport {
+        Transport::Tcp(t) => (t.src_port, t.dst_port),
+        Transport::Udp { src_port, dst_port, .. } => (src_port, dst_port),
+        _ => return None,
+    };
+    if !reassembled.is_empty() {
+        // The datagram's payload starts with the transport header.
+        let ports = (u16::from_be_bytes([*reassembled.first()?, *reassembled.get(1)?]), u16::from_be_bytes([*reassembled.get(2)?, *reassembled.get(3)?]));
+        if ports != (sport, dport) {
+            return None;
+        }
+        let header = match summary.transport {
+            Transport::Tcp(_) => (*reassembled.get(12)? >> 4) as usize * 4,
+            _ => 8,
+        };
+        return reassembled.get(header.max(8)..);
+    }
+    let (ports, payload) = ports_and_payload(linktype, frame)?;
+    (ports == (sport, dport)).then_some(payload)
+}
+
+// ---------------------------------------------------------------------------------------
+// Recognising a protocol by its first bytes.
+// ---------------------------------------------------------------------------------------
+
+/// What a conversation's first bytes say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sniff {
+    /// These bytes are the protocol's; `client` tells whether they are the client's
+    /// (a request) or the server's; `strong` when no other protocol could start so.
+    Match {
+        /// The protocol.
+        proto: AppProto,
+        /// The bytes were sent by the client.
+        client: bool,
+        /// A signature no other protocol we know shares (it beats a port's default).
+        strong: bool,
+    },
+    /// A prefix of a signature: wait for more bytes.
+    NeedMore,
+    /// No protocol we know starts like this.
+    NoMatch,
+}
+
+/// HTTP methods (RFC 9110 §9 and WebDAV's common ones), each followed by a space.
+const HTTP_METHODS: [&[u8]; 16] = [
+    b"GET ", b"POST ", b"HEAD ", b"PUT ", b"DELETE ", b"OPTIONS ", b"PATCH ", b"CONNECT ", b"TRACE ",
+    b"PROPFIND ", b"PROPPATCH ", b"MKCOL ", b"COPY ", b"MOVE ", b"LOCK ", b"UNLOCK ",
+];
+
+/// memcached text commands (protocol.txt), each followed by a space or a line end.
+const MEMCACHE_COMMANDS: [&[u8]; 21] = [
+    b"get", b"gets", b"gat", b"gats", b"set", b"add", b"replace", b"append", b"prepend", b"cas",
+    b"delete", b"incr", b"decr", b"touch", b"stats", b"version", b"flush_all", b"verbosity", b"mg",
+    b"ms", b"md",
+];
+
+/// `prefix` is a prefix of `of` or the other way round: Some(true) when `bytes` starts
+/// with `of`, Some(false) (need more) when `bytes` is a shorter prefix of it, None else.
+fn starts(bytes: &[u8], of: &[u8]) -> Option<bool> {
+    if bytes.len() >= of.len() {
+        (bytes[..of.len()] == *of).then_some(true)
+    } else {
+        (of[..bytes.len()] == *bytes).then_some(false)
+    }
+}
+
+/// Which protocol the first bytes of one side of a conversation belong to.
+pub fn sniff(l4: L4, bytes: &[u8]) -> Sniff {
+    let mut need_more = false;
+    fn check(need_more: &mut bool, r: Option<bool>, proto: AppProto, client: bool, strong: bool) -> Option<Sniff> {
+        match r {
+            Some(true) => Some(Sniff::Match { proto, client, strong }),
+            Some(false) => {
+                *need_more = true;
+                None
+            }
+            None => None,
+        }
+    }
+    if bytes.is_empty() {
+        return Sniff::NeedMore;
+    }
+    if l4 == L4::Udp {
+        return match dns::looks_like_message(bytes) {
+            Some(query) => Sniff::Match { proto: AppProto::Dns, client: query, strong: false },
+            None => Sniff::NoMatch,
+        };
+    }
+    for m in HTTP_METHODS {
+        if let Some(s) = check(&mut need_more, starts(bytes, m), AppProto::Http, true, true) {
+            return s;
+        }
+    }
+    if let Some(s) = check(&mut need_more, starts(bytes, b"HTTP/1."), AppProto::Http, false, true) {
+        return s;
+    }
+    // TLS record: handshake (22), version 3.x, then ClientHello (1) or ServerHello (2).
+    if bytes[0] == 0x16 {
+        match bytes.get(1..6) {
+            None => need_more = true,
+            Some(&[3, minor, _, _, hs]) if minor <= 4 && (hs == 1 || hs == 2) => {
+                return Sniff::Match { proto: AppProto::Tls, client: hs == 1, strong: true };
+            }
+            Some(_) => {}
+        }
+    }
+    // MySQL initial handshake from the server: a packet with sequence id 0, protocol 10,
+    // a NUL-terminated printable version string.
+    if bytes.len() >= 5 && bytes[3] == 0 && bytes[4] == 0x0a {
+        let len = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], 0]) as usize;
+        if (20..=1024).contains(&len) {
+            let version = &bytes[5..bytes.len().min(4 + len)];
+            match version.iter().position(|&b| b == 0) {
+                Some(n) if n > 0 && version[..n].iter().all(|b| (0x20..0x7f).contains(b)) => {
+                    return Sniff::Match { proto: AppProto::Mysql, client: false, strong: true };
+                }
+                None if version.len() < 64 && version.iter().all(|b| (0x20..0x7f).contains(b)) => need_more = true,
+                _ => {}
+            }
+        }
+    } else if bytes.len() < 5 && bytes.len() >= 4 && bytes[3] == 0 {
+        need_more = true;
+    }
+    // RESP: an array of bulk strings, `*N\r\n$`.
+    if bytes[0] == b'*' {
+        let digits = bytes[1..].iter().take_while(|b| b.is_ascii_digit()).count();
+        match bytes.get(1 + digits..4 + digits) {
+            _ if digits > 5 => {}
+            Some(b"\r\n$") if digits > 0 => return Sniff::Match { proto: AppProto::Redis, client: true, strong: true },
+            Some(_) => {}
+            None => {
+                if b"\r\n$".starts_with(&bytes[1 + digits..]) {
+                    need_more = true;
+                }
+            }
+        }
+    }
+    // memcached binary protocol: magic 0x80 (request) or 0x81 (response), 24-byte header
+    // whose key and extras lengths fit in the body length.
+    if bytes[0] == 0x80 || bytes[0] == 0x81 {
+        match bytes.get(..24) {
+            None => need_more = true,
+            Some(h) => {
+                let key = u16::from_be_bytes([h[2], h[3]]) as u32;
+                let extras = h[4] as u32;
+                let body = u32::from_be_bytes([h[8], h[9], h[10], h[11]]);
+                if h[5] == 0 && key + extras <= body && body < (64 << 20) && h[1] < 0x50 {
+                    return Sniff::Match { proto: AppProto::Memcache, client: bytes[0] == 0x80, strong: true };
+                }
+            }
+        }
+    }
+    // memcached text protocol.
+    for c in MEMCACHE_COMMANDS {
+        match starts(bytes, c) {
+            Some(true) => match bytes.get(c.len()) {
+                Some(b' ') | Some(b'\r') | Some(b'\n') => {
+                    return Sniff::Match { proto: AppProto::Memcache, client: true, strong: false }
+                }
+                None => need_more = true,
+                _ => {}
+            },
+            Some(false) => need_more = true,
+            None => {}
+        }
+    }
+    for reply in [&b"VALUE "[..], b"END\r\n", b"STORED\r\n", b"NOT_STORED\r\n", b"DELETED\r\n", b"NOT_FOUND\r\n"] {
+        if let Some(s) = check(&mut need_more, starts(bytes, reply), AppProto::Memcache, false, false) {
+            return s;
+        }
+    }
+    // DNS over TCP: a length prefix, then a sane header.
+    if bytes.len() >= 2 {
+        let len = u16::from_be_bytes([bytes[0], bytes[1]]) as usize;
+        if len >= 12 {
+            match bytes.get(2..2 + len) {
+                Some(msg) => {
+                    if let Some(query) = dns::looks_like_message(msg) {
+                        return Sniff::Match { proto: AppProto::Dns, client: query, strong: false };
+                    }
+                }
+                None if bytes.len() < 2 + 512 => need_more = true,
+                None => {}
+            }
+        }
+    } else {
+        need_more = true;
+    }
+    if need_more {
+        Sniff::NeedMore
+    } else {
+        Sniff::NoMatch
+    }
+}
+
+/// The parser for a protocol. (MySQL's line switches from `None` to its parser's
+/// constructor when that parser lands.)
+fn make_parser(proto: AppProto) -> Option<Box<dyn StreamParser>> {
+    match proto {
+        AppProto::Http => Some(Box::new(http::Parser::new())),
+        AppProto::Dns => Some(Box::new(dns::Parser::new())),
+        AppProto::Tls => Some(Box::new(tls::Parser::new())),
+        AppProto::Memcache => Some(Box::new(memcache::Parser::new())),
+        AppProto::Mysql => Some(Box::new(mysql::Parser::new())),
+        AppProto::Redis => Some(Box::new(redis::Parser::new())),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The dispatcher.
+// ---------------------------------------------------------------------------------------
+
+/// Bytes held per conversation while its first bytes are too short to tell the protocol.
+const MAX_SNIFF: usize = 1024;
+
+/// Counters of the application layer (expert-worthy ones among them).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct AppStats {
+    /// Conversations given to each protocol's parser.
+    pub conversations: BTreeMap<AppProto, u64>,
+    /// Transactions reported, per protocol.
+    pub transactions: BTreeMap<AppProto, u64>,
+    /// Conversations with payload that no parser took.
+    pub unrecognised: u64,
+    /// Conversations whose protocol was decided before their bytes said enough (the
+    /// sniffing buffer was full or the stream ended): decided by port.
+    pub sniff_cut_short: u64,
+}
+
+/// A piece of a conversation held while its protocol is undecided.
+enum Held {
+    Data { dir: Direction, bytes: Vec<u8>, at: At, datagram: bool },
+    Gap { dir: Direction, len: u64, at: At },
+}
+
+enum State {
+    /// No payload yet (or too little to tell).
+    Undecided { held: Vec<Held>, held_bytes: usize, sniffed: [Option<Sniff>; 2] },
+    /// Parsed by `parser`.
+    Parsing { parser: Box<dyn StreamParser>, client: Direction },
+    /// Decided to be no protocol we parse, or ended.
+    Off,
+}
+
+struct Conv {
+    /// The side that sent the SYN (from a SYN, or the receiver of a SYN-ACK).
+    syn_client: Option<Direction>,
+    ended: [bool; 2],
+    proto: Option<AppProto>,
+    state: State,
+    /// What was held while undecided, to replay once the parser is chosen.
+    replay: Vec<Held>,
+}
+
+/// The application layer of a capture: which parser each conversation gets, and the
+/// transactions they report.
+#[derive(Default)]
+pub struct Apps {
+    decode_as: HashMap<(L4, u16), Option<AppProto>>,
+    convs: Vec<Option<Box<Conv>>>,
+    transactions: Vec<Transaction>,
+    scratch: Vec<Transaction>,
+    stats: AppStats,
+}
+
+/// What the application layer found, when the capture ends.
+#[derive(Default)]
+pub struct AppsResult {
+    /// Every transaction, in order of its first packet.
+    pub transactions: Vec<Transaction>,
+    /// The protocol each conversation was parsed as, indexed like the conversations.
+    pub protos: Vec<Option<AppProto>>,
+    /// Counters.
+    pub stats: AppStats,
+}
+
+impl Apps {
+    /// An application layer with the default port assignments.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Decodes TCP or UDP `port` as `proto` (None: as no protocol), whatever the bytes
+    /// say; like tshark's `-d tcp.port==PORT,PROTO`.
+    pub fn decode_as(&mut self, l4: L4, port: u16, proto: Option<AppProto>) {
+        self.decode_as.insert((l4, port), proto);
+    }
+
+    /// The protocol a port is decoded as by the user, or by default.
+    fn port_proto(&self, l4: L4, port: u16) -> Option<Option<AppProto>> {
+        self.decode_as.get(&(l4, port)).copied()
+    }
+
+    /// Takes one packet of conversation `flow` (already counted by the flow table):
+    /// TCP segments go through `reasm`, UDP datagrams straight to the parser.
+    /// `packets` is the index so far (the current packet is not in it yet).
+    #[allow(clippy::too_many_arguments)]
+    pub fn packet(
+        &mut self,
+        reasm: &mut Reassembler,
+        conv: &Conversation,
+        flow: u32,
+        dir: Direction,
+        summary: &Summary,
+        payload: &[u8],
+        at: At,
+        packets: &[PacketRow],
+    ) {
+        match summary.transport {
+            Transport::Tcp(t) => {
+                let c = self.conv(flow);
+                if t.flags & tcp_flags::SYN != 0 && c.syn_client.is_none() {
+                    c.syn_client = Some(if t.flags & tcp_flags::ACK == 0 { dir } else { other(dir) });
+                }
+                reasm.segment(flow, dir, &t, payload, at.packet, &mut |ev| {
+                    self.stream_event(conv, ev, Some((dir, at)), packets)
+                });
+            }
+            Transport::Udp { .. } => {
+                if !payload.is_empty() {
+                    self.deliver(conv, flow, Held::Data { dir, bytes: Vec::new(), at, datagram: true }, payload);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Handles one event of the reassembler. `current` is the segment being processed
+    /// (None at the end of the capture).
+    fn stream_event(
+        &mut self,
+        conv: &Conversation,
+        ev: StreamEvent<'_>,
+        current: Option<(Direction, At)>,
+        packets: &[PacketRow],
+    ) {
+        match ev {
+            StreamEvent::Data { conv: flow, dir, bytes, packet, .. } => {
+                // Bytes are complete at the segment that delivered them when it went the same
+                // way (it filled a hole or was in order); bytes released by the peer's ACK
+                // or by the end of the capture are dated by the packet that carried them.
+                let at = match current {
+                    Some((d, at)) if d == dir => at,
+                    _ => match packets.get(packet as usize) {
+                        Some(row) => At { packet, ts_ns: row.ts_ns },
+                        None => current.map(|(_, at)| at).unwrap_or_default(),
+                    },
+                };
+                self.deliver(conv, flow, Held::Data { dir, bytes: Vec::new(), at, datagram: false }, bytes);
+            }
+            StreamEvent::Gap { conv: flow, dir, len, .. } => {
+                let at = current.map(|(_, at)| at).unwrap_or_else(|| last_at(packets));
+                self.deliver(conv, flow, Held::Gap { dir, len, at }, &[]);
+            }
+            StreamEvent::End { conv: flow, dir } => {
+                let at = current.map(|(_, at)| at).unwrap_or_else(|| last_at(packets));
+                self.conv(flow).ended[dir as usize] = true;
+                if let Some(Some(c)) = self.convs.get_mut(flow as usize) {
+                    if let State::Parsing { parser, client } = &mut c.state {
+                        parser.side_end(dir == *client, at, &mut self.scratch);
+                        self.collect(flow);
+                    }
+                }
+                let c = self.conv(flow);
+                if c.ended == [true, true] {
+                    self.end_conv(conv, flow, at);
+                }
+            }
+        }
+    }
+
+    fn conv(&mut self, flow: u32) -> &mut Conv {
+        let i = flow as usize;
+        if self.convs.len() <= i {
+            self.convs.resize_with(i + 1, || None);
+        }
+        self.convs[i].get_or_insert_with(|| {
+            Box::new(Conv {
+                syn_client: None,
+                ended: [false; 2],
+                proto: None,
+                state: State::Undecided { held: Vec::new(), held_bytes: 0, sniffed: [None; 2] },
+                replay: Vec::new(),
+            })
+        })
+    }
+
+    /// Passes a piece of a conversation to its parser, deciding the parser first if need be.
+    /// For `Held::Data`, the bytes are `bytes` (the held vector is empty).
+    fn deliver(&mut self, conv: &Conversation, flow: u32, piece: Held, bytes: &[u8]) {
+        let c = self.conv(flow);
+        if let State::Undecided { held, held_bytes, sniffed } = &mut c.state {
+            let mut force = false;
+            match &piece {
+                Held::Data { dir, .. } => {
+                    let d = *dir as usize;
+                    let first_of_side = !held.iter().any(|h| matches!(h, Held::Data { dir, .. } if *dir as usize == d));
+                    let seen: Vec<u8>;
+                    let side_bytes: &[u8] = if first_of_side {
+                        bytes
+                    } else {
+                        seen = held
+                            .iter()
+                            .filter_map(|h| match h {
+                                Held::Data { dir, bytes, .. } if *dir as usize == d => Some(bytes.as_slice()),
+                                _ => None,
+                            })
+                            .chain(std::iter::once(bytes))
+                            .flatten()
+                            .copied()
+                            .collect();
+                        &seen
+                    };
+                    sniffed[d] = Some(sniff(conv.proto, side_bytes));
+                    *held_bytes += bytes.len();
+                    if *held_bytes > MAX_SNIFF {
+                        force = true;
+                    }
+                }
+                Held::Gap { .. } => force = true,
+            }
+            let sniffed = *sniffed;
+            if !self.decide(conv, flow, sniffed, force) {
+                let c = self.conv(flow);
+                if let (State::Undecided { held, .. }, Held::Data { dir, at, datagram, .. }) = (&mut c.state, piece) {
+                    held.push(Held::Data { dir, bytes: bytes.to_vec(), at, datagram });
+                }
+                return;
+            }
+            // Replay what was held, then go on with this piece.
+            for h in std::mem::take(&mut self.conv(flow).replay) {
+                self.feed(flow, h, &[]);
+            }
+        }
+        self.feed(flow, piece, bytes);
+    }
+
+    fn feed(&mut self, flow: u32, piece: Held, bytes: &[u8]) {
+        let Some(Some(c)) = self.convs.get_mut(flow as usize) else { return };
+        let State::Parsing { parser, client, .. } = &mut c.state else { return };
+        let out = &mut self.scratch;
+        match piece {
+            Held::Data { dir, bytes: held, at, datagram } => {
+                let bytes = if held.is_empty() { bytes } else { &held[..] };
+                let from_client = dir == *client;
+                if datagram {
+                    parser.datagram(from_client, bytes, at, out);
+                } else {
+                    parser.data(from_client, bytes, at, out);
+                }
+            }
+            Held::Gap { dir, len, at } => parser.gap(dir == *client, len, at, out),
+        }
+        self.collect(flow);
+    }
+
+    fn collect(&mut self, flow: u32) {
+        let proto = self.convs.get(flow as usize).and_then(|c| c.as_ref()).and_then(|c| c.proto);
+        for mut t in self.scratch.drain(..) {
+            t.conv = flow;
+            if let Some(p) = proto {
+                *self.stats.transactions.entry(p).or_default() += 1;
+            }
+            self.transactions.push(t);
+        }
+    }
+
+    fn end_conv(&mut self, conv: &Conversation, flow: u32, at: At) {
+        let undecided = matches!(self.conv(flow).state, State::Undecided { .. });
+        if undecided {
+            let sniffed = match &self.conv(flow).state {
+                State::Undecided { sniffed, .. } => *sniffed,
+                _ => [None; 2],
+            };
+            self.decide(conv, flow, sniffed, true);
+            for h in std::mem::take(&mut self.conv(flow).replay) {
+                self.feed(flow, h, &[]);
+            }
+        }
+        let c = self.conv(flow);
+        if let State::Parsing { mut parser, .. } = std::mem::replace(&mut c.state, State::Off) {
+            parser.end(at, &mut self.scratch);
+            self.collect(flow);
+        }
+    }
+
+    /// Chooses the parser of a conversation from decode-as, its bytes and its ports.
+    /// Returns false to wait for more bytes (only when not `force`d).
+    fn decide(&mut self, conv: &Conversation, flow: u32, sniffed: [Option<Sniff>; 2], force: bool) -> bool {
+        let l4 = conv.proto;
+        let ports = [conv.port_a, conv.port_b];
+        // The lower port first, as tshark tries it first.
+        let order = if conv.port_a <= conv.port_b { [0usize, 1] } else { [1, 0] };
+        let mut chosen: Option<(AppProto, Option<Direction>)> = None;
+        let mut decided_off = false;
+        // 1. Decode-as wins over everything; its port is the server's.
+        for &i in &order {
+            if let Some(p) = self.port_proto(l4, ports[i]) {
+                match p {
+                    Some(p) => chosen = Some((p, Some(side(1 - i)))),
+                    None => decided_off = true,
+                }
+                break;
+            }
+        }
+        let default = order.iter().find_map(|&i| AppProto::by_port(l4, ports[i]).map(|p| (p, side(1 - i))));
+        if chosen.is_none() && !decided_off {
+            // 2. The bytes, when they say something a port default cannot contradict.
+            let matches: Vec<(usize, AppProto, bool, bool)> = sniffed
+                .iter()
+                .enumerate()
+                .filter_map(|(i, s)| match s {
+                    Some(Sniff::Match { proto, client, strong }) => Some((i, *proto, *client, *strong)),
+                    _ => None,
+                })
+                .collect();
+            let waiting = sniffed.iter().any(|s| *s == Some(Sniff::NeedMore));
+            let best = matches.iter().find(|m| m.3).or_else(|| matches.first()).copied();
+            match (best, default) {
+                (Some((i, p, client, strong)), d) if strong || d.is_none() || d.is_some_and(|d| d.0 == p) => {
+                    let dir = if client { side(i) } else { other(side(i)) };
+                    chosen = Some((p, Some(dir)));
+                }
+                _ if waiting && !force => return false,
+                (_, Some((p, client))) => chosen = Some((p, Some(client))),
+                _ => {}
+            }
+            if waiting && force {
+                self.stats.sniff_cut_short += 1;
+            }
+        }
+        let c = self.conv(flow);
+        let held = match std::mem::replace(&mut c.state, State::Off) {
+            State::Undecided { held, .. } => held,
+            other => {
+                c.state = other;
+                return true;
+            }
+        };
+        let parser = chosen.and_then(|(p, dir)| make_parser(p).map(|parser| (p, dir, parser)));
+        match parser {
+            Some((proto, port_client, parser)) => {
+                // The client: the SYN's sender; else what the bytes or the ports said; else
+                // the side with the higher (ephemeral) port.
+                let client = c.syn_client.or(port_client).unwrap_or(if conv.port_a >= conv.port_b {
+                    Direction::AToB
+                } else {
+                    Direction::BToA
+                });
+                c.proto = Some(proto);
+                c.state = State::Parsing { parser, client };
+                c.replay = held;
+                *self.stats.conversations.entry(proto).or_default() += 1;
+            }
+            None => {
+                if !held.is_empty() {
+                    self.stats.unrecognised += 1;
+                }
+            }
+        }
+        true
+    }
+
+    /// Ends every conversation still open; returns the transactions and what else was found.
+    pub fn finish(mut self, reasm: &mut Reassembler, conversations: &[Conversation], packets: &[PacketRow]) -> AppsResult {
+        reasm.finish(&mut |ev| {
+            let flow = match ev {
+                StreamEvent::Data { conv, .. } | StreamEvent::Gap { conv, .. } | StreamEvent::End { conv, .. } => conv,
+            };
+            if let Some(conv) = conversations.get(flow as usize) {
+                self.stream_event(conv, ev, None, packets);
+            }
+        });
+        let end = last_at(packets);
+        for flow in 0..self.convs.len() as u32 {
+            if let Some(conv) = conversations.get(flow as usize) {
+                self.end_conv(conv, flow, end);
+            }
+        }
+        let mut transactions = std::mem::take(&mut self.transactions);
+        transactions.sort_by_key(|t| t.request.or(t.response).map_or(u64::MAX, |s| s.first.packet));
+        let mut protos: Vec<Option<AppProto>> = self.convs.iter().map(|c| c.as_ref().and_then(|c| c.proto)).collect();
+        protos.resize(conversations.len(), None);
+        AppsResult { transactions, protos, stats: self.stats }
+    }
+}
+
+fn side(i: usize) -> Direction {
+    if i == 0 {
+        Direction::AToB
+    } else {
+        Direction::BToA
+    }
+}
+
+fn other(d: Direction) -> Direction {
+    match d {
+        Direction::AToB => Direction::BToA,
+        Direction::BToA => Direction::AToB,
+    }
+}
+
+fn last_at(packets: &[PacketRow]) -> At {
+    packets.last().map_or(At::default(), |p| At { packet: packets.len() as u64 - 1, ts_ns: p.ts_ns })
 }

@@ -1,7 +1,285 @@
-//! The Tls parser (to be written).
+//! TLS handshakes (RFC 8446 §4.1, RFC 5246 §7.4): the ClientHello's server name (SNI,
+//! RFC 6066 §3), ALPN (RFC 7301) and versions (RFC 8446 §4.2.1), and the ServerHello's
+//! choice, so that an encrypted conversation gets a name.
+//!
+//! Handshake messages may span records and records may span segments; only handshake
+//! records are collected, up to [`MAX_HANDSHAKE`] bytes per side, until both hellos are
+//! read. Nothing after them is looked at.
 
+use super::{At, Detail, Span, StreamParser, Transaction};
 use serde::Serialize;
 
-/// What a Tls transaction says.
+/// Handshake bytes held per side before giving up.
+pub const MAX_HANDSHAKE: usize = 64 << 10;
+
+/// A TLS or SSL version number (`0x0303` is TLS 1.2).
+pub fn version_name(v: u16) -> String {
+    match v {
+        0x0300 => "SSL 3.0".into(),
+        0x0301 => "TLS 1.0".into(),
+        0x0302 => "TLS 1.1".into(),
+        0x0303 => "TLS 1.2".into(),
+        0x0304 => "TLS 1.3".into(),
+        v if v & 0xff00 == 0x7f00 => format!("TLS 1.3 (draft {})", v & 0xff),
+        v => format!("0x{v:04x}"),
+    }
+}
+
+/// GREASE values (RFC 8701 §2) are not real choices.
+fn grease(v: u16) -> bool {
+    v & 0x0f0f == 0x0a0a && v >> 8 == v & 0xff
+}
+
+/// What a TLS handshake says.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Tls {}
+pub struct Tls {
+    /// Server name from the ClientHello's `server_name` extension.
+    pub sni: Option<String>,
+    /// Protocols the client offered (ALPN), in its order.
+    pub alpn: Vec<String>,
+    /// The highest version the client offered: from `supported_versions`, else the
+    /// hello's `legacy_version`.
+    pub client_version: Option<u16>,
+    /// The version the server chose (`supported_versions` of the ServerHello, else its
+    /// `legacy_version`).
+    pub server_version: Option<u16>,
+    /// The protocol the server chose (ALPN).
+    pub server_alpn: Option<String>,
+    /// The cipher suite the server chose.
+    pub cipher_suite: Option<u16>,
+}
+
+impl Tls {
+    /// The negotiated version, else the client's best, by name.
+    pub fn version(&self) -> Option<String> {
+        self.server_version.or(self.client_version).map(version_name)
+    }
+}
+
+#[derive(Default)]
+struct Side {
+    /// Bytes of the record being read (header included) until it is whole.
+    record: Vec<u8>,
+    /// Handshake-layer bytes (record payloads of type 22) not yet parsed.
+    handshake: Vec<u8>,
+    first: Option<At>,
+    bytes: u64,
+    /// Done with this side: its hello was read, or it is not TLS, or it was cut.
+    done: bool,
+    /// The hello was read.
+    hello: Option<Span>,
+}
+
+/// The TLS parser of one connection.
+#[derive(Default)]
+pub struct Parser {
+    client: Side,
+    server: Side,
+    tls: Tls,
+    reported: bool,
+}
+
+struct Reader<'a> {
+    b: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let s = self.b.get(self.at..self.at.checked_add(n)?)?;
+        self.at += n;
+        Some(s)
+    }
+    fn u8(&mut self) -> Option<u8> {
+        Some(self.take(1)?[0])
+    }
+    fn u16(&mut self) -> Option<u16> {
+        let s = self.take(2)?;
+        Some(u16::from_be_bytes([s[0], s[1]]))
+    }
+    fn vec8(&mut self) -> Option<&'a [u8]> {
+        let n = self.u8()? as usize;
+        self.take(n)
+    }
+    fn vec16(&mut self) -> Option<&'a [u8]> {
+        let n = self.u16()? as usize;
+        self.take(n)
+    }
+}
+
+/// Parses a ClientHello body into `tls`.
+fn client_hello(body: &[u8], tls: &mut Tls) -> Option<()> {
+    let mut r = Reader { b: body, at: 0 };
+    let legacy = r.u16()?;
+    tls.client_version = Some(legacy);
+    r.take(32)?; // random
+    r.vec8()?; // session id
+    r.vec16()?; // cipher suites
+    r.vec8()?; // compression methods
+    let mut ext = Reader { b: r.vec16()?, at: 0 };
+    while let (Some(kind), Some(data)) = (ext.u16(), ext.vec16()) {
+        let mut e = Reader { b: data, at: 0 };
+        match kind {
+            0 => {
+                // server_name: a list of (type, name); type 0 is host_name.
+                let mut list = Reader { b: e.vec16()?, at: 0 };
+                while let (Some(t), Some(name)) = (list.u8(), list.vec16()) {
+                    if t == 0 && tls.sni.is_none() {
+                        tls.sni = Some(String::from_utf8_lossy(name).into_owned());
+                    }
+                }
+            }
+            16 => {
+                let mut list = Reader { b: e.vec16()?, at: 0 };
+                while let Some(p) = list.vec8() {
+                    tls.alpn.push(String::from_utf8_lossy(p).into_owned());
+                }
+            }
+            43 => {
+                let mut list = Reader { b: e.vec8()?, at: 0 };
+                let mut best = None;
+                while let Some(v) = list.u16() {
+                    if !grease(v) {
+                        best = best.max(Some(v));
+                    }
+                }
+                if best.is_some() {
+                    tls.client_version = best;
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(())
+}
+
+/// Parses a ServerHello body into `tls`.
+fn server_hello(body: &[u8], tls: &mut Tls) -> Option<()> {
+    let mut r = Reader { b: body, at: 0 };
+    tls.server_version = Some(r.u16()?);
+    r.take(32)?;
+    r.vec8()?;
+    tls.cipher_suite = Some(r.u16()?);
+    r.u8()?;
+    let Some(exts) = r.vec16() else { return Some(()) };
+    let mut ext = Reader { b: exts, at: 0 };
+    while let (Some(kind), Some(data)) = (ext.u16(), ext.vec16()) {
+        let mut e = Reader { b: data, at: 0 };
+        match kind {
+            16 => {
+                let mut list = Reader { b: e.vec16()?, at: 0 };
+                tls.server_alpn = list.vec8().map(|p| String::from_utf8_lossy(p).into_owned());
+            }
+            43 => tls.server_version = Some(e.u16()?),
+            _ => {}
+        }
+    }
+    Some(())
+}
+
+impl Parser {
+    /// A parser at the start of a connection.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn report(&mut self, out: &mut Vec<Transaction>) {
+        if self.reported || (self.client.hello.is_none() && self.server.hello.is_none()) {
+            return;
+        }
+        self.reported = true;
+        out.push(Transaction {
+            conv: 0,
+            request: self.client.hello,
+            response: self.server.hello,
+            detail: Detail::Tls(std::mem::take(&mut self.tls)),
+        });
+    }
+}
+
+impl StreamParser for Parser {
+    fn data(&mut self, from_client: bool, mut bytes: &[u8], at: At, out: &mut Vec<Transaction>) {
+        let Parser { client, server, tls, .. } = self;
+        let side = if from_client { client } else { server };
+        while !bytes.is_empty() && !side.done {
+            side.first.get_or_insert(at);
+            // Collect one record: 5-byte header (type, version, length), then its payload.
+            let need = if side.record.len() < 5 {
+                5 - side.record.len()
+            } else {
+                5 + u16::from_be_bytes([side.record[3], side.record[4]]) as usize - side.record.len()
+            };
+            let take = need.min(bytes.len());
+            side.record.extend_from_slice(&bytes[..take]);
+            side.bytes += take as u64;
+            bytes = &bytes[take..];
+            if side.record.len() == 5 {
+                // A record header must say TLS (RFC 8446 §5.1): else this is not TLS.
+                let r = &side.record;
+                if !(20..=24).contains(&r[0]) || r[1] != 3 || u16::from_be_bytes([r[3], r[4]]) > 18432 {
+                    side.done = true;
+                    break;
+                }
+            }
+            if side.record.len() < 5 || side.record.len() < 5 + u16::from_be_bytes([side.record[3], side.record[4]]) as usize {
+                continue;
+            }
+            let record = std::mem::take(&mut side.record);
+            if record[0] != 22 {
+                // ChangeCipherSpec, alert or application data before the hello: no hello.
+                side.done = true;
+                break;
+            }
+            if side.handshake.len() + record.len() - 5 > MAX_HANDSHAKE {
+                side.done = true;
+                break;
+            }
+            side.handshake.extend_from_slice(&record[5..]);
+            side.record = record;
+            side.record.clear();
+            // A whole handshake message: type, 24-bit length, body.
+            while side.handshake.len() >= 4 {
+                let len = u32::from_be_bytes([0, side.handshake[1], side.handshake[2], side.handshake[3]]) as usize;
+                if side.handshake.len() < 4 + len {
+                    break;
+                }
+                let kind = side.handshake[0];
+                let body = &side.handshake[4..4 + len];
+                let wanted = if from_client { 1 } else { 2 };
+                if kind == wanted {
+                    let _ = if from_client { client_hello(body, tls) } else { server_hello(body, tls) };
+                    side.hello = Some(Span { first: side.first.unwrap_or(at), last: at, bytes: side.bytes });
+                    side.done = true;
+                    side.handshake = Vec::new();
+                    break;
+                }
+                // HelloRequest or anything else before the hello: skip it.
+                side.handshake.drain(..4 + len);
+            }
+        }
+        if (self.client.done || self.client.hello.is_some()) && self.server.hello.is_some() {
+            self.report(out);
+        }
+    }
+
+    fn gap(&mut self, from_client: bool, _len: u64, _at: At, _out: &mut Vec<Transaction>) {
+        let side = if from_client { &mut self.client } else { &mut self.server };
+        side.done = true;
+        side.record = Vec::new();
+        side.handshake = Vec::new();
+    }
+
+    fn end(&mut self, _at: At, out: &mut Vec<Transaction>) {
+        self.report(out);
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[test]
+    fn grease_values() {
+        assert!(grease(0x0a0a) && grease(0xfafa) && !grease(0x0304) && !grease(0x0a1a));
+    }
+}

@@ -190,12 +190,8 @@ pub fn lex(src: &str) -> Result<Vec<Token>, FilterError> {
             b'.' if two == b".." => (Tok::DotDot, 2),
             b':' if in_slice => (Tok::Colon, 1),
             b'-' if in_slice => (Tok::Minus, 1),
-            b'-' if !b
-                .get(i + 1)
-                .is_some_and(|n| n.is_ascii_alphanumeric() || *n == b':') =>
-            {
-                (Tok::Minus, 1)
-            }
+            // `-5` is a literal; `-tcp.port` is minus and a field.
+            b'-' if !b.get(i + 1).is_some_and(|n| n.is_ascii_digit()) => (Tok::Minus, 1),
             b'/' if !b.get(i + 1).is_some_and(|n| n.is_ascii_alphanumeric()) => (Tok::Slash, 1),
             b'"' => {
                 let (bytes, end) = string(src, i + 1, false)?;
