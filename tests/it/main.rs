@@ -7,3 +7,4 @@ mod dissect_golden;
 mod formats;
 mod tcp_golden;
 mod sessions;
+mod filter_golden;

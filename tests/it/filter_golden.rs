@@ -1,0 +1,177 @@
+//! Display filters against tshark: for every capture and filter of tests/golden/filter
+//! (made by tests/scripts/make-filter-golden.py), the frames Wirelens's filter keeps must
+//! be the frames `tshark -Y` shows.
+//!
+//! A filter that names a field Wirelens does not extract yet (app-layer fields until the
+//! parsers land) is counted as pending, not failed, when it differs. Differences whose
+//! cause is known are listed with their reason in tests/golden/filter/KNOWN_DIFFERENCES
+//! (`capture<TAB>filter<TAB>reason`); a listed pair that no longer differs is reported so
+//! the list stays honest. `WIRELENS_FILTER_VERBOSE=1` prints every difference.
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use wirelens_core::fields::{MemorySource, Status};
+use wirelens_core::filter::{filter_packets, Filter};
+use wirelens_tests::repo_root;
+
+fn capture_path(entry: &str) -> PathBuf {
+    match entry.strip_prefix("corpus:") {
+        Some(rest) => repo_root()
+            .parent()
+            .expect("repo has a parent")
+            .join("shared/corpus")
+            .join(rest),
+        None => repo_root().join(entry),
+    }
+}
+
+fn known_differences() -> BTreeMap<(String, String), String> {
+    let path = repo_root().join("tests/golden/filter/KNOWN_DIFFERENCES");
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut it = l.splitn(3, '\t');
+            Some((
+                (it.next()?.to_owned(), it.next()?.to_owned()),
+                it.next().unwrap_or("").to_owned(),
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn filters_keep_the_frames_tshark_shows() {
+    let dir = repo_root().join("tests/golden/filter");
+    let mut goldens: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/golden/filter exists")
+        .map(|e| e.expect("readable dir entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    goldens.sort();
+    assert!(!goldens.is_empty(), "no golden files in {}", dir.display());
+    let known = known_differences();
+    let verbose = std::env::var_os("WIRELENS_FILTER_VERBOSE").is_some();
+    let (mut captures, mut skipped, mut pairs, mut identical, mut pending, mut explained) =
+        (0, 0, 0, 0, 0, 0);
+    let mut filters_seen = std::collections::BTreeSet::new();
+    let mut failures = Vec::new();
+    let mut stale = Vec::new();
+    for golden in &goldens {
+        let g: Value = serde_json::from_slice(&std::fs::read(golden).expect("read golden"))
+            .expect("golden is JSON");
+        let entry = g["capture"].as_str().expect("golden names its capture");
+        let path = capture_path(entry);
+        if !path.exists() {
+            skipped += 1;
+            continue;
+        }
+        let bytes = std::fs::read(&path).expect("read capture");
+        let capture = wirelens_core::ingest_bytes(entry, &bytes);
+        assert!(
+            capture.files[0].compression.is_none(),
+            "{entry}: the test reads packets from the file as stored"
+        );
+        assert_eq!(
+            capture.packets.len() as u64,
+            g["packets"].as_u64().unwrap_or(0),
+            "{entry}: packet count"
+        );
+        captures += 1;
+        let mut src = MemorySource {
+            files: vec![&bytes],
+        };
+        for r in g["results"].as_array().expect("results") {
+            let text = r["filter"].as_str().expect("filter");
+            filters_seen.insert(text.to_owned());
+            let want: Vec<u32> = r["frames"]
+                .as_array()
+                .expect("frames")
+                .iter()
+                .map(|v| v.as_u64().unwrap_or(0) as u32)
+                .collect();
+            pairs += 1;
+            let filter = match Filter::compile(text) {
+                Ok(f) => f,
+                Err(e) => {
+                    failures.push(format!(
+                        "{entry}: {text}: does not compile: {}",
+                        e.render(text)
+                    ));
+                    continue;
+                }
+            };
+            let got: Vec<u32> = filter_packets(&filter, &capture, &mut src)
+                .into_iter()
+                .map(|i| i + 1)
+                .collect();
+            let key = (entry.to_owned(), text.to_owned());
+            if got == want {
+                identical += 1;
+                if known.contains_key(&key) {
+                    stale.push(format!("{entry}\t{text}"));
+                }
+                continue;
+            }
+            let diff = describe(&want, &got);
+            if verbose {
+                eprintln!("DIFF {entry}\t{text}\t{diff}");
+            }
+            if filter
+                .fields()
+                .iter()
+                .any(|f| f.def().status == Status::NotYetExtracted)
+            {
+                pending += 1;
+            } else if known.contains_key(&key) {
+                explained += 1;
+            } else {
+                failures.push(format!("{entry}: {text}: {diff}"));
+            }
+        }
+    }
+    if skipped > 0 {
+        eprintln!("filter golden: skipped {skipped} captures: ../shared/corpus is absent");
+    }
+    eprintln!(
+        "filter golden: {} filters × {captures} captures = {pairs} pairs: {identical} identical to tshark, \
+         {pending} differ only by fields not yet extracted (app layer), {explained} known differences \
+         (KNOWN_DIFFERENCES), {} unexplained",
+        filters_seen.len(),
+        failures.len()
+    );
+    if !stale.is_empty() {
+        eprintln!(
+            "filter golden: listed as known differences but now identical:\n  {}",
+            stale.join("\n  ")
+        );
+    }
+    assert!(
+        filters_seen.len() >= 150,
+        "the table must hold at least 150 filters"
+    );
+    assert!(
+        failures.is_empty(),
+        "differences from tshark:\n  {}",
+        failures.join("\n  ")
+    );
+}
+
+fn describe(want: &[u32], got: &[u32]) -> String {
+    let missing: Vec<u32> = want.iter().filter(|f| !got.contains(f)).copied().collect();
+    let extra: Vec<u32> = got.iter().filter(|f| !want.contains(f)).copied().collect();
+    let cut = |v: &[u32]| {
+        let s: Vec<String> = v.iter().take(12).map(|f| f.to_string()).collect();
+        if v.len() > 12 {
+            format!("{} … ({} in all)", s.join(" "), v.len())
+        } else {
+            s.join(" ")
+        }
+    };
+    format!(
+        "tshark only: [{}]; Wirelens only: [{}]",
+        cut(&missing),
+        cut(&extra)
+    )
+}
