@@ -224,7 +224,13 @@ pub struct Decoder {
     bytes_out: u64,
     error: Option<DecompressError>,
     finished: bool,
+    /// For bzip2 and xz: compressed bytes since the last [`PIECE`] boundary.
+    piece: Vec<u8>,
 }
+
+/// bzip2 and xz are fed in pieces at fixed compressed offsets, so what they report
+/// (output before damage, error offsets) does not depend on how the caller chunks the file.
+const PIECE: usize = 4096;
 
 enum Inner {
     Gzip(Gzip),
@@ -247,7 +253,7 @@ impl Decoder {
             Compression::Zstd => Vec::new(),
             _ => vec![0; OUT_CHUNK],
         };
-        Self { compression, inner, buf, bytes_in: 0, bytes_out: 0, error: None, finished: false }
+        Self { compression, inner, buf, bytes_in: 0, bytes_out: 0, error: None, finished: false, piece: Vec::new() }
     }
 
     /// The format being decoded.
@@ -281,10 +287,9 @@ impl Decoder {
         } else {
             let mut sink = Sink { out, total: &mut self.bytes_out };
             match &mut self.inner {
-                Inner::Gzip(d) => d.feed(input, base, &mut self.buf, &mut sink),
-                Inner::Bzip2(d) => d.feed(input, base, &mut self.buf, &mut sink),
+                Inner::Gzip(d) => d.feed(input, base, &mut sink),
                 Inner::Zstd(d) => d.feed(input, base, &mut sink),
-                Inner::Xz(d) => d.feed(input, base, &mut self.buf, &mut sink),
+                _ => feed_pieces(&mut self.inner, &mut self.piece, input, base, &mut self.buf, &mut sink),
             }
         };
         self.check(result)
@@ -300,6 +305,13 @@ impl Decoder {
         self.finished = true;
         let end = self.bytes_in;
         let mut sink = Sink { out, total: &mut self.bytes_out };
+        if !self.piece.is_empty() {
+            let piece = std::mem::take(&mut self.piece);
+            let at = end - piece.len() as u64;
+            if let Err(e) = feed_piece(&mut self.inner, &piece, at, &mut self.buf, &mut sink) {
+                return self.check(Err(e));
+            }
+        }
         let result = match &mut self.inner {
             Inner::Gzip(d) => d.finish(end),
             Inner::Bzip2(d) => d.finish(end),
@@ -318,6 +330,46 @@ impl Decoder {
     }
 }
 
+/// Cuts `input` (at compressed offset `base`) into pieces ending at multiples of [`PIECE`];
+/// the bytes after the last boundary wait in `piece`.
+fn feed_pieces(
+    inner: &mut Inner,
+    piece: &mut Vec<u8>,
+    input: &[u8],
+    base: u64,
+    buf: &mut [u8],
+    sink: &mut Sink<'_>,
+) -> Result<(), Fail> {
+    let (mut rest, mut at) = (input, base);
+    if !piece.is_empty() {
+        let take = (PIECE - piece.len()).min(rest.len());
+        piece.extend_from_slice(&rest[..take]);
+        rest = &rest[take..];
+        at += take as u64;
+        if piece.len() < PIECE {
+            return Ok(());
+        }
+        let whole = std::mem::take(piece);
+        feed_piece(inner, &whole, at - PIECE as u64, buf, sink)?;
+    }
+    while rest.len() >= PIECE {
+        feed_piece(inner, &rest[..PIECE], at, buf, sink)?;
+        rest = &rest[PIECE..];
+        at += PIECE as u64;
+    }
+    piece.extend_from_slice(rest);
+    Ok(())
+}
+
+fn feed_piece(inner: &mut Inner, bytes: &[u8], at: u64, buf: &mut [u8], sink: &mut Sink<'_>) -> Result<(), Fail> {
+    match inner {
+        Inner::Bzip2(d) => d.feed(bytes, at, buf, sink),
+        Inner::Xz(d) => d.feed(bytes, at, buf, sink),
+        Inner::Gzip(d) => d.feed(bytes, at, sink),
+        Inner::Zstd(d) => d.feed(bytes, at, sink),
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // gzip (RFC 1952)
 
@@ -331,7 +383,12 @@ mod gz_flag {
 
 struct Gzip {
     state: GzState,
-    inflate: Box<miniz_oxide::inflate::stream::InflateState>,
+    /// miniz_oxide's core decoder over our own 32 KiB window (not its stream wrapper,
+    /// which drops the window's pending output when it meets damaged data: every byte
+    /// decoded before the damage must reach the reader).
+    inflate: Box<miniz_oxide::inflate::core::DecompressorOxide>,
+    window: Box<[u8; miniz_oxide::inflate::core::TINFL_LZ_DICT_SIZE]>,
+    window_pos: usize,
     /// CRC-32 and size (mod 2^32) of the current member's output, for its trailer.
     crc: crc32fast::Hasher,
     size: u32,
@@ -483,18 +540,19 @@ impl GzHeader {
 
 impl Gzip {
     fn new() -> Self {
-        use miniz_oxide::inflate::stream::InflateState;
-        use miniz_oxide::DataFormat;
+        use miniz_oxide::inflate::core::TINFL_LZ_DICT_SIZE;
         Self {
             state: GzState::Header(GzHeader::new()),
-            inflate: InflateState::new_boxed(DataFormat::Raw),
+            inflate: Box::default(),
+            window: Box::new([0; TINFL_LZ_DICT_SIZE]),
+            window_pos: 0,
             crc: crc32fast::Hasher::new(),
             size: 0,
             members: 0,
         }
     }
 
-    fn feed(&mut self, input: &[u8], base: u64, buf: &mut [u8], sink: &mut Sink<'_>) -> Result<(), Fail> {
+    fn feed(&mut self, input: &[u8], base: u64, sink: &mut Sink<'_>) -> Result<(), Fail> {
         let mut pos = 0;
         loop {
             match &mut self.state {
@@ -512,7 +570,7 @@ impl Gzip {
                 }
                 GzState::Body => {
                     let rest = input.get(pos..).unwrap_or_default();
-                    let (used, end) = self.inflate_some(rest, base + pos as u64, buf, sink)?;
+                    let (used, end) = self.inflate_some(rest, base + pos as u64, sink)?;
                     pos += used;
                     if !end {
                         return Ok(());
@@ -548,7 +606,8 @@ impl Gzip {
                     }
                     self.members += 1;
                     self.size = 0;
-                    self.inflate.reset(miniz_oxide::DataFormat::Raw);
+                    self.inflate.init();
+                    self.window_pos = 0;
                     self.state = GzState::Header(GzHeader::new());
                 }
                 GzState::Padding => {
@@ -564,37 +623,33 @@ impl Gzip {
 
     /// Inflates from `input` until it is used up or the member's deflate stream ends.
     /// Returns the bytes consumed and whether the deflate stream ended.
-    fn inflate_some(
-        &mut self,
-        input: &[u8],
-        base: u64,
-        buf: &mut [u8],
-        sink: &mut Sink<'_>,
-    ) -> Result<(usize, bool), Fail> {
-        use miniz_oxide::inflate::stream::inflate;
-        use miniz_oxide::{MZError, MZFlush, MZStatus};
+    fn inflate_some(&mut self, input: &[u8], base: u64, sink: &mut Sink<'_>) -> Result<(usize, bool), Fail> {
+        use miniz_oxide::inflate::core::{decompress, inflate_flags::TINFL_FLAG_HAS_MORE_INPUT, TINFL_LZ_DICT_SIZE};
+        use miniz_oxide::inflate::TINFLStatus;
         let mut pos = 0;
         loop {
             let rest = input.get(pos..).unwrap_or_default();
-            let r = inflate(&mut self.inflate, rest, buf, MZFlush::None);
-            pos += r.bytes_consumed;
-            let written = buf.get(..r.bytes_written).unwrap_or_default();
-            self.crc.update(written);
-            self.size = self.size.wrapping_add(written.len() as u32);
-            sink.emit(written);
-            match r.status {
-                Ok(MZStatus::StreamEnd) => return Ok((pos, true)),
-                // `Buf`: no progress possible without more input.
-                Ok(_) | Err(MZError::Buf) => {
-                    // A full output buffer may mean more output is pending: go round.
-                    if pos >= input.len() && r.bytes_written < buf.len() {
+            let (status, used, written) =
+                decompress(&mut self.inflate, rest, &mut self.window[..], self.window_pos, TINFL_FLAG_HAS_MORE_INPUT);
+            pos += used;
+            // The decoder writes from `window_pos` up to the window's end at most.
+            let out = self.window.get(self.window_pos..self.window_pos + written).unwrap_or_default();
+            self.crc.update(out);
+            self.size = self.size.wrapping_add(out.len() as u32);
+            sink.emit(out);
+            self.window_pos = (self.window_pos + written) & (TINFL_LZ_DICT_SIZE - 1);
+            match status {
+                TINFLStatus::Done => return Ok((pos, true)),
+                TINFLStatus::HasMoreOutput => {}
+                TINFLStatus::NeedsMoreInput => {
+                    if pos >= input.len() {
                         return Ok((pos, false));
                     }
-                    if r.bytes_consumed == 0 && r.bytes_written == 0 {
+                    if used == 0 && written == 0 {
                         return Err(corrupt(base + pos as u64, "the deflate decoder made no progress"));
                     }
                 }
-                Err(_) => return Err(corrupt(base + pos as u64, "invalid deflate data")),
+                _ => return Err(corrupt(base + pos as u64, "invalid deflate data")),
             }
         }
     }
@@ -1051,6 +1106,25 @@ mod test {
         let r = d.finish(&mut emit);
         assert_eq!(d.bytes_out(), out.len() as u64);
         (out, r)
+    }
+
+    /// Damage found by fuzzing: whatever the chunking, the same bytes come out before the
+    /// damage (gzip used to drop its window's pending output; xz and bzip2 used to depend
+    /// on where the caller's chunks ended) and the same error is reported.
+    #[test]
+    fn damaged_input_gives_the_same_result_whatever_the_chunking() {
+        for (c, file) in [(Compression::Gzip, GZ), (Compression::Bzip2, BZ2), (Compression::Xz, XZ)] {
+            for at in [file.len() / 3, file.len() / 2, file.len() * 4 / 5] {
+                let mut bad = file.to_vec();
+                bad[at] ^= 0x5a;
+                // (Damaged data may decode to wrong bytes until a checksum catches it.)
+                let (whole, whole_err) = decode(c, &bad, bad.len());
+                for chunk in [1, 7, 1000, 4095, 4097, 10_000] {
+                    let (out, err) = decode(c, &bad, chunk);
+                    assert_eq!((out.len(), &err), (whole.len(), &whole_err), "{c} damaged at {at}, chunk {chunk}");
+                }
+            }
+        }
     }
 
     #[test]
