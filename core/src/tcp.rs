@@ -390,6 +390,40 @@ pub struct TcpConversation {
     pub window_scale: [Option<u8>; 2],
     /// Segments flagged with each analysis item.
     pub counts: KindCounts,
+    /// `tcp.analysis.ack_rtt` of the data side A (`[0]`) and side B (`[1]`) sent: from a
+    /// segment to the ACK that acknowledges exactly its end.
+    pub ack_rtt: [RttStats; 2],
+}
+
+/// Count, minimum, maximum and sum of a set of durations (ns).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct RttStats {
+    /// How many.
+    pub count: u64,
+    /// The smallest, in ns (0 when none).
+    pub min_ns: i64,
+    /// The largest, in ns.
+    pub max_ns: i64,
+    /// The sum, in ns (saturating).
+    pub sum_ns: i64,
+}
+
+impl RttStats {
+    /// Adds one duration.
+    pub fn add(&mut self, ns: i64) {
+        if self.count == 0 {
+            (self.min_ns, self.max_ns) = (ns, ns);
+        }
+        self.count += 1;
+        self.min_ns = self.min_ns.min(ns);
+        self.max_ns = self.max_ns.max(ns);
+        self.sum_ns = self.sum_ns.saturating_add(ns);
+    }
+
+    /// The mean, in ns, if there is any.
+    pub fn mean_ns(&self) -> Option<i64> {
+        (self.count > 0).then(|| self.sum_ns / self.count as i64)
+    }
 }
 
 /// `win_scale` values that are not shift counts.
@@ -435,8 +469,8 @@ struct Flow {
     is_first_ack: bool,
     /// The `TCP_A_*` bits of this direction's last segment.
     lastsegmentflags: u32,
-    /// Next sequence numbers of the segments not yet acknowledged.
-    unacked: Vec<u32>,
+    /// Segments not yet acknowledged: (next sequence number, time sent), oldest first.
+    unacked: Vec<(u32, i64)>,
 }
 
 impl Default for Flow {
@@ -557,7 +591,11 @@ impl TcpAnalysis {
             ta |= bits::REUSED_PORTS;
         }
 
-        let (ta, dup) = c.analyze(d, seg, ta);
+        let (ta, dup, rtt) = c.analyze(d, seg, ta);
+        if let Some(rtt) = rtt {
+            // This segment acknowledges data the other side sent.
+            c.result.ack_rtt[1 - d].add(rtt);
+        }
         c.after(d, seg);
 
         // Wireshark prints the duplicate-ACK items only with a nonzero count (always the
@@ -606,9 +644,9 @@ impl TcpAnalysis {
 
 impl Conv {
     /// packet-tcp.c `tcp_analyze_sequence_number` for a segment going in direction `d`;
-    /// `ta` holds the bits already set (port reuse). Returns the bits and, for a
-    /// duplicate ACK, its number and the frame it repeats.
-    fn analyze(&mut self, d: usize, seg: &Segment<'_>, mut ta: u32) -> (u32, (u32, u64)) {
+    /// `ta` holds the bits already set (port reuse). Returns the bits, for a duplicate
+    /// ACK its number and the frame it repeats, and the ACK RTT if it has one.
+    fn analyze(&mut self, d: usize, seg: &Segment<'_>, mut ta: u32) -> (u32, (u32, u64), Option<i64>) {
         let t = seg.tcp;
         let (seq, ack, seglen, flags) = (t.seq, t.ack, t.payload_len, t.flags);
         let window = t.window as u32;
@@ -736,7 +774,7 @@ impl Conv {
             if flags & (th::SYN | th::FIN) != 0 {
                 nextseq = nextseq.wrapping_add(1);
             }
-            fwd.unacked.push(nextseq);
+            fwd.unacked.push((nextseq, now));
         }
         // A zero window probe does not advance the sequence space.
         if (gt_seq(nextseq, fwd.nextseq) || fwd.nextseq == 0) && ta & bits::ZERO_WINDOW_PROBE == 0 {
@@ -750,9 +788,12 @@ impl Conv {
         fwd.lastack = ack;
         fwd.lastack_ns = now;
         fwd.lastsegmentflags = ta;
+        // `tcp.analysis.ack_rtt`: the time since the oldest segment this acknowledges
+        // exactly (Wireshark shows none when it is 0).
+        let rtt = rev.unacked.iter().find(|u| u.0 == ack).map(|u| now.wrapping_sub(u.1)).filter(|&r| r != 0);
         // Forget what this acknowledges (whatever the ACK bit says, as Wireshark does).
-        rev.unacked.retain(|&n| gt_seq(n, ack));
-        (ta, dup)
+        rev.unacked.retain(|u| gt_seq(u.0, ack));
+        (ta, dup, rtt)
     }
 
     /// The out-of-order threshold in ns: the initial RTT, or 3 ms before it is known.
@@ -1010,6 +1051,14 @@ mod test {
         assert_eq!(conv.counts.get(Kind::Retransmission), 4);
         assert_eq!(conv.counts.get(Kind::DuplicateAck), 2);
         assert_eq!(conv.end, TcpEnd::Open);
+        // ACK RTTs as tshark's tcp.analysis.ack_rtt: the SYN-ACK acks the older SYN
+        // (150 ms), frame 8 frame 5 (10 ms), frame 12 frame 6 (129 ms), frame 16 the older
+        // of frames 14 and 15 (410 ms); the client's frame 4 acks the SYN-ACK (10 ms).
+        assert_eq!(
+            conv.ack_rtt[0],
+            RttStats { count: 4, min_ns: 10_000_000, max_ns: 410_000_000, sum_ns: 699_000_000 }
+        );
+        assert_eq!(conv.ack_rtt[1], RttStats { count: 1, min_ns: 10_000_000, max_ns: 10_000_000, sum_ns: 10_000_000 });
     }
 
     #[test]
