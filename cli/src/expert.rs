@@ -1,6 +1,7 @@
 //! `wirelens expert`: the TCP analysis items of a capture, one per line, then a count per
 //! kind, like Wireshark's Expert Info dialog (`tshark -q -z expert`), and with
-//! `--conversations` how each TCP conversation went.
+//! `--conversations` how each TCP conversation went: handshake, initial RTT, the mean ACK
+//! RTT of the data each side sent (RTT_A_MS: A's data, acknowledged by B), the end.
 
 use crate::input::{read_captures, report_errors};
 use serde::Serialize;
@@ -9,7 +10,7 @@ use std::io::Write as _;
 use std::net::IpAddr;
 use std::process::ExitCode;
 use wirelens_core::flow::L4;
-use wirelens_core::tcp::{self, ExpertItem, Handshake, Kind, KindCounts, Severity, Side, TcpEnd};
+use wirelens_core::tcp::{self, ExpertItem, Handshake, Kind, KindCounts, RttStats, Severity, Side, TcpEnd};
 use wirelens_core::Capture;
 
 #[derive(clap::Args)]
@@ -93,6 +94,26 @@ struct ConvRow {
     rst: [bool; 2],
     window_scale: [Option<u8>; 2],
     counts: KindCounts,
+    /// `tcp.analysis.ack_rtt` of the data A sent (`[0]`) and B sent (`[1]`).
+    ack_rtt: [Option<RttRow>; 2],
+}
+
+/// ACK RTTs, in seconds.
+#[derive(Serialize)]
+struct RttRow {
+    count: u64,
+    min: f64,
+    mean: f64,
+    max: f64,
+}
+
+fn rtt_row(r: &RttStats) -> Option<RttRow> {
+    Some(RttRow {
+        count: r.count,
+        min: r.min_ns as f64 / 1e9,
+        mean: r.mean_ns()? as f64 / 1e9,
+        max: r.max_ns as f64 / 1e9,
+    })
 }
 
 #[derive(Serialize)]
@@ -159,6 +180,7 @@ fn conversations(capture: &Capture) -> Vec<ConvRow> {
                 rst: t.rst,
                 window_scale: t.window_scale,
                 counts: t.counts,
+                ack_rtt: [rtt_row(&t.ack_rtt[0]), rtt_row(&t.ack_rtt[1])],
             }
         })
         .collect()
@@ -232,8 +254,8 @@ fn print_conversations(out: &mut impl std::io::Write, rows: &[ConvRow]) -> std::
     let b_width = rows.iter().map(|r| endpoint(r.b, r.port_b).len()).max().unwrap_or(0).max(9);
     writeln!(
         out,
-        "{:>6}  {:<a_width$}     {:<b_width$} {:<10} {:>10} {:<13} ITEMS",
-        "STREAM", "A", "B", "HANDSHAKE", "IRTT_MS", "END"
+        "{:>6}  {:<a_width$}     {:<b_width$} {:<10} {:>10} {:>10} {:>10} {:<13} ITEMS",
+        "STREAM", "A", "B", "HANDSHAKE", "IRTT_MS", "RTT_A_MS", "RTT_B_MS", "END"
     )?;
     for r in rows {
         let end = match r.end {
@@ -247,16 +269,20 @@ fn print_conversations(out: &mut impl std::io::Write, rows: &[ConvRow]) -> std::
             Handshake::Partial => "partial",
             Handshake::MidStream => "mid-stream",
         };
-        let irtt = r.initial_rtt.map_or_else(|| "-".to_owned(), |s| format!("{:.3}", s * 1e3));
+        let ms = |s: Option<f64>| s.map_or_else(|| "-".to_owned(), |s| format!("{:.3}", s * 1e3));
+        let irtt = ms(r.initial_rtt);
+        let [rtt_a, rtt_b] = [0, 1].map(|i| ms(r.ack_rtt[i].as_ref().map(|x| x.mean)));
         let items: Vec<String> = r.counts.iter().map(|(k, n)| format!("{}={n}", k.name())).collect();
         writeln!(
             out,
-            "{:>6}  {:<a_width$} <-> {:<b_width$} {:<10} {:>10} {:<13} {}",
+            "{:>6}  {:<a_width$} <-> {:<b_width$} {:<10} {:>10} {:>10} {:>10} {:<13} {}",
             r.stream,
             endpoint(r.a, r.port_a),
             endpoint(r.b, r.port_b),
             handshake,
             irtt,
+            rtt_a,
+            rtt_b,
             end,
             items.join(" ")
         )?;
