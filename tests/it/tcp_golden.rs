@@ -1,5 +1,6 @@
 //! `wirelens expert --json` against tshark's TCP analysis: the `tcp.analysis.*` items of
-//! every frame, duplicate-ACK numbers and frames, and each stream's initial RTT
+//! every frame, duplicate-ACK numbers and frames, each stream's initial RTT, and the
+//! count, minimum and maximum of the ACK RTTs of each side's data
 //! (tests/golden/tcp, made by tests/scripts/make-tcp-golden.py).
 //!
 //! A capture marked `# known: <reason>` in tests/golden/tcp/CAPTURES may differ (the
@@ -26,6 +27,9 @@ struct Frame {
     dup_ack: Option<(u64, u64)>,
 }
 
+/// ACK RTTs of one side's data: count, minimum and maximum in ns.
+type Rtts = (u64, i64, i64);
+
 /// Agreement over all captures.
 #[derive(Default)]
 struct Tally {
@@ -39,6 +43,8 @@ struct Tally {
     /// Streams where we measured an initial RTT that tshark could not show (no frame
     /// with a SEQ/ACK analysis subtree after it).
     rtt_unshown: usize,
+    /// ACK RTTs per stream and side: (compared, identical count, minimum and maximum).
+    ack_rtt: (usize, usize),
 }
 
 fn golden_frames(expected: &Value) -> BTreeMap<u64, Frame> {
@@ -104,9 +110,41 @@ fn compare(entry: &str, expected: &Value, report: &Value, tally: &mut Tally) -> 
         }
     }
     let mut ours: BTreeMap<u64, (Option<i64>, Option<u64>)> = BTreeMap::new();
+    let mut our_acks: BTreeMap<String, [Option<Rtts>; 2]> = BTreeMap::new();
+    let ns = |v: &Value| v.as_f64().map(|s| (s * 1e9).round() as i64);
     for c in report["conversations"].as_array().expect("conversations") {
-        let rtt = c["initial_rtt"].as_f64().map(|s| (s * 1e9).round() as i64);
-        ours.insert(c["stream"].as_u64().expect("stream"), (rtt, c["initial_rtt_frame"].as_u64()));
+        let stream = c["stream"].as_u64().expect("stream");
+        ours.insert(stream, (ns(&c["initial_rtt"]), c["initial_rtt_frame"].as_u64()));
+        let side = |i: usize| {
+            let r = &c["ack_rtt"][i];
+            Some((r["count"].as_u64()?, ns(&r["min"])?, ns(&r["max"])?))
+        };
+        if c["ack_rtt"].as_array().is_some_and(|a| a.iter().any(|r| !r.is_null())) {
+            our_acks.insert(stream.to_string(), [side(0), side(1)]);
+        }
+    }
+    let empty = serde_json::Map::new();
+    let acks = expected["ack_rtt"].as_object().unwrap_or(&empty);
+    for stream in acks.keys().chain(our_acks.keys()).collect::<BTreeSet<_>>() {
+        for i in 0..2 {
+            let w = &acks.get(stream.as_str()).map_or(&Value::Null, |a| &a[i]);
+            let want = (w[0].as_u64().unwrap_or(0) > 0)
+                .then(|| Some((w[0].as_u64()?, parse_secs(w[1].as_str()?)?, parse_secs(w[2].as_str()?)?)))
+                .flatten();
+            let got = our_acks.get(stream.as_str()).and_then(|a| a[i]);
+            if want.is_none() && got.is_none() {
+                continue;
+            }
+            tally.ack_rtt.0 += 1;
+            if want == got {
+                tally.ack_rtt.1 += 1;
+            } else {
+                let side = ["A", "B"][i];
+                diffs.push(format!(
+                    "{entry} stream {stream}: ACK RTTs of {side}'s data (count, min, max ns) tshark {want:?}, ours {got:?}"
+                ));
+            }
+        }
     }
     let rtts = expected["initial_rtt"].as_object().expect("initial_rtt");
     for (stream, secs) in rtts {
@@ -208,8 +246,9 @@ fn tcp_analysis_equals_tshark() {
     for (name, t) in [("all captures", &all), ("captures not marked known", &agreed)] {
         eprintln!(
             "tcp golden, {name}: {} captures; {} of {} flagged frames identical; {} of {} initial RTTs identical \
-             ({} more measured but shown by tshark in no frame)",
-            t.files, t.frames_equal, t.frames, t.rtt_equal, t.rtt_streams, t.rtt_unshown
+             ({} more measured but shown by tshark in no frame); ACK RTTs (count, min, max) identical for {} of {} \
+             stream sides",
+            t.files, t.frames_equal, t.frames, t.rtt_equal, t.rtt_streams, t.rtt_unshown, t.ack_rtt.1, t.ack_rtt.0
         );
         for (k, (ts, o, both)) in &t.kinds {
             eprintln!("tcp golden:   {k:<24} tshark {ts:>5}  ours {o:>5}  both {both:>5}");

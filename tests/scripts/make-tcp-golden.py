@@ -9,7 +9,8 @@ For each capture listed in tests/golden/tcp/CAPTURES (paths relative to the repo
      "frames": [{"frame": 2, "stream": 0, "flags": ["retransmission"]},
                 {"frame": 9, "stream": 0, "flags": ["duplicate_ack"],
                  "dup_ack_num": 1, "dup_ack_frame": 8}, ...],
-     "initial_rtt": {"0": "0.225400000", ...}, "analysis_last": {"0": 8, ...}}
+     "initial_rtt": {"0": "0.225400000", ...}, "analysis_last": {"0": 8, ...},
+     "ack_rtt": {"0": [[3, "0.000100000", "0.150000000"], [1, "0.010000000", "0.010000000"]]}}
 
 `flags` are the tcp.analysis fields present in the frame (tshark prints them only when
 set), in Wireshark's order; `initial_rtt` is each stream's tcp.analysis.initial_rtt as
@@ -17,6 +18,9 @@ tshark prints it (seconds, 9 decimals), taken from the first frame that shows it
 tshark shows the initial RTT only in frames that have a SEQ/ACK analysis subtree
 (`tcp.analysis`: a flag, an ACK of a whole segment, or data), so `analysis_last` gives
 each stream's last such frame: a stream whose RTT was measured after it shows none.
+`ack_rtt` gives per stream, for the data side A (the first frame's source) sent and for
+the data B sent, the count, minimum and maximum of tcp.analysis.ack_rtt (shown on the
+ACK, so an ACK from B counts for A's data).
 Relative sequence numbers are on (`-o tcp.relative_sequence_numbers:TRUE`, the
 default), and so is the analysis (`tcp.analyze_sequence_numbers:TRUE`).
 
@@ -34,6 +38,7 @@ corpus only where ../shared/corpus is).
 
 Usage: tests/scripts/make-tcp-golden.py [CAPTURE-ENTRY...]   (default: all in CAPTURES)
 """
+from decimal import Decimal
 import json
 import os
 import struct
@@ -167,7 +172,8 @@ def last(value):
 
 def golden(entry):
     path = resolve(entry)
-    fields = ["frame.number", "tcp.stream", "tcp.analysis", "tcp.analysis.flags"] + ["tcp.analysis." + k for k in KINDS] + [
+    fields = ["frame.number", "tcp.stream", "ip.src", "ipv6.src", "tcp.srcport", "tcp.analysis.ack_rtt",
+              "tcp.analysis", "tcp.analysis.flags"] + ["tcp.analysis." + k for k in KINDS] + [
         "tcp.analysis.duplicate_ack_num", "tcp.analysis.duplicate_ack_frame", "tcp.analysis.initial_rtt"]
     args = ["tshark", "-n", "-r", path, "-o", "tcp.relative_sequence_numbers:TRUE",
             "-o", "tcp.analyze_sequence_numbers:TRUE", "-T", "fields", "-E", "separator=\t",
@@ -177,7 +183,7 @@ def golden(entry):
     out = subprocess.run(args, capture_output=True, text=True)
     if out.returncode != 0 and not out.stdout:
         raise RuntimeError(f"tshark: {out.stderr.strip()}")
-    packets, tcp_frames, frames, rtt, last_analysis = 0, 0, [], {}, {}
+    packets, tcp_frames, frames, rtt, last_analysis, side_a, ack_rtt = 0, 0, [], {}, {}, {}, {}
     for line in out.stdout.splitlines():
         packets += 1
         v = dict(zip(fields, line.split("\t")))
@@ -196,11 +202,20 @@ def golden(entry):
             frames.append(row)
         if last(v["tcp.analysis"]):
             last_analysis[stream] = int(v["frame.number"])
+        src = (last(v["ipv6.src"]) or last(v["ip.src"]), last(v["tcp.srcport"]))
+        side_a.setdefault(stream, src)
+        ack = last(v["tcp.analysis.ack_rtt"])
+        if ack:
+            # An ACK from A measures B's data.
+            stats = ack_rtt.setdefault(stream, [[0, None, None], [0, None, None]])[1 if src == side_a[stream] else 0]
+            stats[0] += 1
+            stats[1] = ack if stats[1] is None or Decimal(ack) < Decimal(stats[1]) else stats[1]
+            stats[2] = ack if stats[2] is None or Decimal(ack) > Decimal(stats[2]) else stats[2]
         irtt = last(v["tcp.analysis.initial_rtt"])
         if irtt:
             rtt.setdefault(stream, irtt)
     return {"capture": entry, "tshark": tshark_version(), "packets": packets, "tcp_frames": tcp_frames,
-            "frames": frames, "initial_rtt": rtt, "analysis_last": last_analysis}
+            "frames": frames, "initial_rtt": rtt, "analysis_last": last_analysis, "ack_rtt": ack_rtt}
 
 
 def dumps(data):
@@ -212,7 +227,8 @@ def dumps(data):
     rows = [" " + compact(r) for r in data["frames"]]
     lines.append(' "frames": [' + ("\n" + ",\n".join(rows) + "\n ]," if rows else "],"))
     lines.append(f' "initial_rtt": {compact(data["initial_rtt"])},')
-    lines.append(f' "analysis_last": {compact(data["analysis_last"])}')
+    lines.append(f' "analysis_last": {compact(data["analysis_last"])},')
+    lines.append(f' "ack_rtt": {compact(data["ack_rtt"])}')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
