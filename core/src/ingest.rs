@@ -203,7 +203,7 @@ impl Analysis {
     fn packet(&mut self, file: usize, p: &Record<'_>, iface: u32) {
         let c = &mut self.capture;
         let linktype = c.interfaces.get(iface as usize).map_or(u16::MAX, |i| i.interface.linktype);
-        let summary = self.dissector.dissect(linktype, p.data, p.ts_ns);
+        let summary = self.dissector.dissect_frame(linktype, p.data, p.len as usize, p.ts_ns);
         let (flow, dir) = self.flows.add(&summary, p.ts_ns, p.len).unwrap_or((NO_FLOW, Direction::AToB));
         if let (Transport::Tcp(t), wire::Net::Ip { src, dst, .. }, true) = (&summary.transport, summary.net, flow != NO_FLOW) {
             let frame = c.packets.len() as u64 + 1;

@@ -88,6 +88,9 @@ mod sll2 {
 const ARPHRD_IPGRE: u16 = 778;
 const ARPHRD_NETLINK: u16 = 824;
 
+/// Cisco VN-Tag's EtherType.
+const VNTAG: u16 = 0x8926;
+
 /// The largest value of the Ethernet type field that is an 802.3 length.
 const MAX_802_3_LEN: u16 = 1500;
 /// The smallest EtherType (IEEE 802.3 §3.2.6).
@@ -168,6 +171,20 @@ impl Walker<'_> {
                 self.s.net = Net::Other(t);
                 return self.data(rest.data);
             }
+            if t == VNTAG {
+                // Cisco VN-Tag: 4 bytes of tag, then an EtherType.
+                if named {
+                    self.push(Proto::Ethertype);
+                }
+                named = true;
+                self.push(Proto::Vntag);
+                if rest.len() < vlan::LEN + 2 {
+                    return self.truncated(Layer::Vlan, rest.offset, vlan::LEN + 2, rest.len());
+                }
+                t = be16(rest.data, vlan::LEN);
+                rest = rest.skip(vlan::LEN + 2);
+                continue;
+            }
             if !matches!(t, 0x8100 | 0x88a8 | 0x9100) {
                 return self.ethertype(t, rest, named);
             }
@@ -229,7 +246,6 @@ impl Walker<'_> {
             0x8863 => Proto::Pppoed,
             0x88cc => Proto::Lldp,
             0x9000 => Proto::Loop,
-            0x8926 => Proto::Vntag,
             0x88e7 => Proto::Ieee8021ah,
             0x22f3 => Proto::Trill,
             0x894f => Proto::Nsh,

@@ -190,6 +190,7 @@ impl Proto {
                 | Null
                 | Raw
                 | Llc
+                | Vntag
                 | Ip
                 | Ipv6
                 | Ipv6Hopopts
