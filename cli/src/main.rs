@@ -1,6 +1,11 @@
 //! `wirelens`: the analysis core on the command line.
 
+mod apps;
 mod conv;
+mod dns;
+mod follow;
+mod http;
+mod tls;
 mod expert;
 mod endpoints;
 mod fields;
@@ -24,6 +29,14 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Conv(conv::Args),
+    /// DNS queries and responses over UDP and TCP, with dns.time and answers.
+    Dns(dns::Args),
+    /// One conversation's payload, both directions, as `tshark -z follow` prints it.
+    Follow(follow::Args),
+    /// HTTP/1.x transactions: method, URI, status, http.time, sizes; slowest, by status, errors.
+    Http(http::Args),
+    /// TLS handshakes: the server name (SNI), ALPN and versions per conversation.
+    Tls(tls::Args),
     /// TCP analysis items (`tcp.analysis.*`) and their counts, like Wireshark's Expert Info.
     Expert(expert::Args),
     Endpoints(endpoints::Args),
@@ -56,6 +69,10 @@ fn main() -> ExitCode {
 fn run() -> anyhow::Result<ExitCode> {
     match Cli::parse().command {
         Command::Conv(args) => conv::run(&args),
+        Command::Dns(args) => dns::run(&args),
+        Command::Follow(args) => follow::run(&args),
+        Command::Http(args) => http::run(&args),
+        Command::Tls(args) => tls::run(&args),
         Command::Expert(args) => expert::run(&args),
         Command::Endpoints(args) => endpoints::run(&args),
         Command::Info(args) => info::run(&args),

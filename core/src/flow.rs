@@ -177,6 +177,11 @@ impl FlowTable {
             // the first segment seen when the SYN was not captured.
             let base = if t.flags & tcp_flags::SYN != 0 { t.seq } else { t.seq.wrapping_sub(1) };
             c.base_seq[dir as usize].get_or_insert(base);
+            // …and the other direction's, if still unknown, is one before what this
+            // segment acknowledges (the ACK of a SYN-ACK names the client's ISN + 1).
+            if t.flags & tcp_flags::ACK != 0 {
+                c.base_seq[1 - dir as usize].get_or_insert(t.ack.wrapping_sub(1));
+            }
         }
         c.first_ns = c.first_ns.min(ts_ns);
         c.last_ns = c.last_ns.max(ts_ns);

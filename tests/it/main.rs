@@ -1,4 +1,5 @@
 //! Cross-crate integration tests, compiled into one binary.
+mod app_golden;
 mod conv_golden;
 mod stats_golden;
 mod capture;

@@ -19,6 +19,8 @@ const MAX_POINTERS: usize = 64;
 const MAX_ANSWERS: usize = 64;
 /// Queries waiting for a response per conversation.
 const MAX_PENDING: usize = 65536;
+/// Packets of retransmitted queries kept per transaction.
+pub const MAX_RETRANSMISSIONS_KEPT: usize = 16;
 /// Bytes of a TCP DNS message held while it arrives (the length prefix bounds it).
 const MAX_TCP_MESSAGE: usize = 65535;
 
@@ -150,6 +152,8 @@ pub struct Dns {
     pub truncated: bool,
     /// Copies of the query sent again before the response came.
     pub retransmissions: u32,
+    /// Packets of those copies (the first [`MAX_RETRANSMISSIONS_KEPT`]).
+    pub retransmission_packets: Vec<u64>,
     /// Over TCP.
     pub tcp: bool,
 }
@@ -420,6 +424,9 @@ impl Parser {
         if !m.is_response() {
             if let Some(p) = self.pending.get_mut(&key) {
                 p.dns.retransmissions += 1;
+                if p.dns.retransmission_packets.len() < MAX_RETRANSMISSIONS_KEPT {
+                    p.dns.retransmission_packets.push(span.last.packet);
+                }
                 return;
             }
             let dns = Dns { id: m.id, name, qtype, qclass, opcode: ((m.flags >> 11) & 0xf) as u8, flags: m.flags, tcp, ..Dns::default() };
@@ -501,26 +508,120 @@ impl StreamParser for Parser {
 mod test {
     use super::*;
 
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    }
+
     /// A query for example.com A (id 0x1234) and its response with one A record, the
     /// answer's name compressed (a pointer to offset 12).
     const QUERY: &[u8] = b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01";
     const RESPONSE: &[u8] = b"\x12\x34\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01\
 \xc0\x0c\x00\x01\x00\x01\x00\x00\x0e\x10\x00\x04\x5d\xb8\xd8\x22";
 
-    #[test]
-    fn a_query_and_its_response_over_udp() {
+    // Real bytes: tests/data/servers/dns.pcap (dnsmasq), frames 9-12 (UDP) and 16, 18 (TCP).
+    const MX_QUERY: &str = "f0860100000100000000000008776972656c656e73047465737400000f0001";
+    const MX_RESPONSE: &str = "f0868580000100010000000008776972656c656e73047465737400000f0001c00c000f0001000000000016000a046d61696c08776972656c656e73047465737400";
+    const CNAME_QUERY: &str = "cda50100000100000000000005636163686508776972656c656e7304746573740000010001";
+    const CNAME_RESPONSE: &str = "cda58580000100010000000005636163686508776972656c656e7304746573740000010001c00c0005000100000000001202646208776972656c656e73047465737400";
+    const TCP_QUERY: &str = "002360b0010000010000000000000377777708776972656c656e7304746573740000010001";
+    const TCP_RESPONSE: &str = "003360b0858000010001000000000377777708776972656c656e7304746573740000010001c00c000100010000000000040a090807";
+
+    fn udp(pairs: &[(&[u8], i64)]) -> Vec<Transaction> {
         let mut p = Parser::new();
         let mut out = Vec::new();
-        p.datagram(true, QUERY, At { packet: 0, ts_ns: 100 }, &mut out);
-        p.datagram(false, RESPONSE, At { packet: 1, ts_ns: 350 }, &mut out);
+        for (i, (b, ts)) in pairs.iter().enumerate() {
+            p.datagram(i % 2 == 0, b, At { packet: i as u64, ts_ns: *ts }, &mut out);
+        }
         p.end(At::default(), &mut out);
+        out
+    }
+
+    fn dns(t: &Transaction) -> &Dns {
+        match &t.detail {
+            Detail::Dns(d) => d,
+            d => panic!("{d:?}"),
+        }
+    }
+
+    #[test]
+    fn a_query_and_its_response_over_udp() {
+        let out = udp(&[(QUERY, 100), (RESPONSE, 350)]);
         assert_eq!(out.len(), 1);
-        let Detail::Dns(d) = &out[0].detail else { panic!() };
+        let d = dns(&out[0]);
         assert_eq!((d.id, d.name.as_str(), d.qtype.name().as_ref(), d.rcode), (0x1234, "example.com", "A", Some(0)));
         assert_eq!(d.answers, [Answer { name: "example.com".into(), rtype: RrType(1), class: 1, ttl: 3600, data: "93.184.216.34".into() }]);
         assert_eq!(dns_time_ns(&out[0]), Some(250));
         assert_eq!(looks_like_message(QUERY), Some(true));
         assert_eq!(looks_like_message(RESPONSE), Some(false));
+    }
+
+    #[test]
+    fn real_mx_and_cname_answers() {
+        let (q1, r1, q2, r2) = (hex(MX_QUERY), hex(MX_RESPONSE), hex(CNAME_QUERY), hex(CNAME_RESPONSE));
+        let out = udp(&[(&q1, 0), (&r1, 14_000), (&q2, 20_000), (&r2, 37_000)]);
+        assert_eq!(out.len(), 2);
+        let (mx, cname) = (dns(&out[0]), dns(&out[1]));
+        assert_eq!((mx.name.as_str(), mx.qtype.name().as_ref(), mx.answers[0].data.as_str()), ("wirelens.test", "MX", "10 mail.wirelens.test"));
+        assert_eq!((cname.answers[0].rtype.name().as_ref(), cname.answers[0].data.as_str()), ("CNAME", "db.wirelens.test"));
+        assert_eq!((dns_time_ns(&out[0]), dns_time_ns(&out[1])), (Some(14_000), Some(17_000)));
+        assert!(mx.flags & 0x0400 != 0, "authoritative");
+    }
+
+    #[test]
+    fn tcp_messages_at_every_split_point() {
+        let (q, r) = (hex(TCP_QUERY), hex(TCP_RESPONSE));
+        let check = |pieces: &[(bool, &[u8])]| {
+            let mut p = Parser::new();
+            let mut out = Vec::new();
+            for (i, (c, b)) in pieces.iter().enumerate() {
+                p.data(*c, b, At { packet: i as u64, ts_ns: i as i64 }, &mut out);
+            }
+            p.end(At::default(), &mut out);
+            assert_eq!(out.len(), 1, "{pieces:?}");
+            let d = dns(&out[0]);
+            assert_eq!((d.name.as_str(), d.tcp, d.answers[0].data.as_str()), ("www.wirelens.test", true, "10.9.8.7"));
+            assert!(out[0].request.is_some());
+        };
+        let mut ones: Vec<(bool, &[u8])> = q.chunks(1).map(|c| (true, c)).collect();
+        ones.extend(r.chunks(1).map(|c| (false, c)));
+        check(&ones);
+        for cut in 0..=q.len() {
+            check(&[(true, &q[..cut]), (true, &q[cut..]), (false, &r)]);
+        }
+        for cut in 0..=r.len() {
+            check(&[(true, &q), (false, &r[..cut]), (false, &r[cut..])]);
+        }
+        // Two messages in one segment.
+        let mut p = Parser::new();
+        let mut out = Vec::new();
+        p.data(true, &[q.clone(), q.clone()].concat(), At::default(), &mut out);
+        p.data(false, &r, At::default(), &mut out);
+        p.end(At::default(), &mut out);
+        assert_eq!((out.len(), dns(&out[0]).retransmissions), (1, 1));
+    }
+
+    #[test]
+    fn a_gap_stops_a_tcp_side_and_pending_queries_end_unanswered() {
+        let (q, r) = (hex(TCP_QUERY), hex(TCP_RESPONSE));
+        let mut p = Parser::new();
+        let mut out = Vec::new();
+        p.data(true, &q, At::default(), &mut out);
+        p.data(false, &r[..10], At::default(), &mut out);
+        p.gap(false, 5, At::default(), &mut out);
+        p.data(false, &r[15..], At::default(), &mut out);
+        p.end(At::default(), &mut out);
+        assert_eq!(out.len(), 1);
+        assert!(out[0].response.is_none());
+    }
+
+    #[test]
+    fn a_retransmitted_query_keeps_the_first_time_and_a_lone_response_stands_alone() {
+        let out = udp(&[(QUERY, 100), (b"junk", 150), (QUERY, 200), (RESPONSE, 300)]);
+        assert_eq!(out.len(), 1);
+        assert_eq!((dns(&out[0]).retransmissions, dns(&out[0]).retransmission_packets.clone(), dns_time_ns(&out[0])), (1, vec![2], Some(200)));
+        let out = udp(&[(RESPONSE, 1), (RESPONSE, 2)]);
+        assert_eq!(out.len(), 2);
+        assert!(out.iter().all(|t| t.request.is_none()));
     }
 
     #[test]
@@ -530,5 +631,15 @@ mod test {
         m.extend_from_slice(b"\xc0\x0c\x00\x01\x00\x01");
         assert!(parse(&m).is_none());
         assert_eq!(looks_like_message(&m), None);
+    }
+
+    #[test]
+    fn every_prefix_of_a_response_parses_or_is_refused_without_panic() {
+        let r = hex(MX_RESPONSE);
+        for cut in 0..r.len() {
+            let m = parse(&r[..cut]);
+            assert!(m.is_none() || !m.unwrap().exact, "cut {cut}");
+            assert_eq!(looks_like_message(&r[..cut]), None, "cut {cut}");
+        }
     }
 }

@@ -47,6 +47,9 @@ pub struct Tls {
     pub server_alpn: Option<String>,
     /// The cipher suite the server chose.
     pub cipher_suite: Option<u16>,
+    /// The server's answer was a HelloRetryRequest (RFC 8446 §4.1.4): the client's next
+    /// ClientHello starts another transaction.
+    pub hello_retry: bool,
 }
 
 impl Tls {
@@ -153,11 +156,17 @@ fn client_hello(body: &[u8], tls: &mut Tls) -> Option<()> {
     Some(())
 }
 
+/// The `random` of a HelloRetryRequest: SHA-256 of "HelloRetryRequest" (RFC 8446 §4.1.3).
+const HRR_RANDOM: [u8; 32] = [
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11,
+    0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+];
+
 /// Parses a ServerHello body into `tls`.
 fn server_hello(body: &[u8], tls: &mut Tls) -> Option<()> {
     let mut r = Reader { b: body, at: 0 };
     tls.server_version = Some(r.u16()?);
-    r.take(32)?;
+    tls.hello_retry = r.take(32)? == HRR_RANDOM;
     r.vec8()?;
     tls.cipher_suite = Some(r.u16()?);
     r.u8()?;
@@ -225,6 +234,13 @@ impl StreamParser for Parser {
                 continue;
             }
             let record = std::mem::take(&mut side.record);
+            if record[0] == 20 {
+                // ChangeCipherSpec of TLS 1.3's middlebox compatibility mode (RFC 8446
+                // Appendix D.4), around a HelloRetryRequest: skip it.
+                side.record = record;
+                side.record.clear();
+                continue;
+            }
             if record[0] != 22 {
                 // ChangeCipherSpec, alert or application data before the hello: no hello.
                 side.done = true;
@@ -258,7 +274,20 @@ impl StreamParser for Parser {
             }
         }
         if (self.client.done || self.client.hello.is_some()) && self.server.hello.is_some() {
+            let retry = self.tls.hello_retry;
             self.report(out);
+            if retry {
+                // A second ClientHello and the real ServerHello follow: read them as a new
+                // transaction.
+                self.reported = false;
+                for side in [&mut self.client, &mut self.server] {
+                    side.done = false;
+                    side.hello = None;
+                    side.first = None;
+                    side.bytes = 0;
+                    side.handshake.clear();
+                }
+            }
         }
     }
 
@@ -277,6 +306,124 @@ impl StreamParser for Parser {
 #[cfg(test)]
 mod test {
     use super::*;
+
+    fn hex(s: &[&str]) -> Vec<u8> {
+        let s: String = s.concat();
+        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    }
+
+    /// Real bytes: PcapPlusPlus examples/tls.pcap, frames 9 and 11 (a TLS 1.2 ClientHello
+    /// to ssl.gstatic.com offering spdy/3.1, spdy/3, http/1.1, and the ServerHello).
+    fn client_hello() -> Vec<u8> {
+        hex(&[
+            "16030100c2010000be030348b18265511817ffd356a62898b432c7cc673ed9358e469125b66c45a7ac0846000020c02b",
+            "c02fc00ac009c013c014c007c011003300320039002f0035000a000500040100007500000014001200000f73736c2e67",
+            "7374617469632e636f6dff01000100000a00080006001700180019000b0002010000230000337400000010001b001908",
+            "737064792f332e3106737064792f3308687474702f312e31000500050100000000000d00120010040105010201040305",
+            "03020304020202",
+        ])
+    }
+
+    fn server_hello() -> Vec<u8> {
+        hex(&[
+            "16030300500200004c030354a7e93f5f4d7a7b6f4fc30f055ec43dc8239e7000a0a0be34b95278c88c546700c02b0000",
+            "2400000000ff01000100000b000403000102002300000010000b000908737064792f332e31",
+        ])
+    }
+
+    fn run(pieces: &[(bool, &[u8])]) -> Vec<Transaction> {
+        let mut p = Parser::new();
+        let mut out = Vec::new();
+        for (i, (c, b)) in pieces.iter().enumerate() {
+            p.data(*c, b, At { packet: i as u64, ts_ns: i as i64 }, &mut out);
+        }
+        p.end(At::default(), &mut out);
+        out
+    }
+
+    fn tls(t: &Transaction) -> &Tls {
+        match &t.detail {
+            Detail::Tls(t) => t,
+            d => panic!("{d:?}"),
+        }
+    }
+
+    fn expected() -> Tls {
+        Tls {
+            sni: Some("ssl.gstatic.com".into()),
+            alpn: vec!["spdy/3.1".into(), "spdy/3".into(), "http/1.1".into()],
+            client_version: Some(0x0303),
+            server_version: Some(0x0303),
+            server_alpn: Some("spdy/3.1".into()),
+            cipher_suite: Some(0xc02b),
+            hello_retry: false,
+        }
+    }
+
+    #[test]
+    fn a_real_client_hello_and_server_hello() {
+        let (ch, sh) = (client_hello(), server_hello());
+        let t = run(&[(true, &ch), (false, &sh), (false, b"\x16\x03\x03\x00\x04more")]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(*tls(&t[0]), expected());
+        assert_eq!((t[0].request.unwrap().last.packet, t[0].response.unwrap().last.packet), (0, 1));
+        assert_eq!(tls(&t[0]).version().as_deref(), Some("TLS 1.2"));
+    }
+
+    #[test]
+    fn every_split_point_gives_the_same_names() {
+        let (ch, sh) = (client_hello(), server_hello());
+        let mut pieces: Vec<(bool, &[u8])> = ch.chunks(1).map(|c| (true, c)).collect();
+        pieces.extend(sh.chunks(1).map(|c| (false, c)));
+        assert_eq!(*tls(&run(&pieces)[0]), expected());
+        for cut in 0..=ch.len() {
+            let t = run(&[(true, &ch[..cut]), (true, &ch[cut..]), (false, &sh)]);
+            assert_eq!(*tls(&t[0]), expected(), "client cut at {cut}");
+        }
+        for cut in 0..=sh.len() {
+            let t = run(&[(true, &ch), (false, &sh[..cut]), (false, &sh[cut..])]);
+            assert_eq!(*tls(&t[0]), expected(), "server cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn a_hello_split_over_two_records() {
+        let ch = client_hello();
+        let msg = &ch[5..];
+        let mut two = Vec::new();
+        for part in [&msg[..50], &msg[50..]] {
+            two.extend_from_slice(&[0x16, 0x03, 0x01]);
+            two.extend_from_slice(&(part.len() as u16).to_be_bytes());
+            two.extend_from_slice(part);
+        }
+        let t = run(&[(true, &two), (false, &server_hello())]);
+        assert_eq!(*tls(&t[0]), expected());
+    }
+
+    #[test]
+    fn a_hello_retry_request_starts_a_second_transaction() {
+        let (ch, sh) = (client_hello(), server_hello());
+        let mut hrr = sh.clone();
+        hrr[11..43].copy_from_slice(&HRR_RANDOM);
+        let ccs = [0x14, 0x03, 0x03, 0x00, 0x01, 0x01];
+        let t = run(&[(true, &ch), (false, &[&hrr[..], &ccs].concat()), (true, &[&ccs[..], &ch].concat()), (false, &sh)]);
+        assert_eq!(t.len(), 2);
+        assert!(tls(&t[0]).hello_retry && !tls(&t[1]).hello_retry);
+        assert_eq!((t[1].request.unwrap().last.packet, t[1].response.unwrap().last.packet), (2, 3));
+        assert_eq!(tls(&t[1]).sni.as_deref(), Some("ssl.gstatic.com"));
+    }
+
+    #[test]
+    fn not_tls_and_cut_hellos_give_nothing_or_what_was_read() {
+        assert!(run(&[(true, b"SSH-2.0-OpenSSH_9.6\r\n"), (false, b"SSH-2.0-x\r\n")]).is_empty());
+        let ch = client_hello();
+        for cut in 0..ch.len() {
+            assert!(run(&[(true, &ch[..cut])]).is_empty(), "cut {cut}");
+        }
+        // A hello without its answer is still reported at the end.
+        let t = run(&[(true, &ch)]);
+        assert_eq!((tls(&t[0]).sni.as_deref(), t[0].response), (Some("ssl.gstatic.com"), None));
+    }
 
     #[test]
     fn grease_values() {

@@ -1,0 +1,111 @@
+//! `wirelens dns`: DNS queries and responses over UDP and TCP.
+
+use crate::apps::{frame, read, secs, stream_of, Common};
+use serde::Serialize;
+use std::io::Write as _;
+use std::process::ExitCode;
+use wirelens_core::app::dns::{self, Dns};
+use wirelens_core::app::Detail;
+
+/// DNS queries paired with their responses.
+///
+/// One row per transaction: transport and stream, the query's and response's frame
+/// numbers, id, name, type, response code, `dns.time` (response time minus query time)
+/// and the answers. DNS is found on ports 53 and 5353 and by content on any port; `-d`
+/// overrides.
+///
+/// JSON: an array of objects with the keys transport, stream, query_frame,
+/// response_frame, retransmission_frames, id, name, qtype, qclass, opcode, flags, rcode, rcode_name, answers
+/// (name, type, class, ttl, data), counts, truncated, retransmissions, tcp, time.
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    common: Common,
+    /// Count transactions by response code.
+    #[arg(long)]
+    by_rcode: bool,
+    /// Only the N slowest transactions, slowest first.
+    #[arg(long, value_name = "N")]
+    slowest: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct Row<'a> {
+    transport: &'static str,
+    stream: u32,
+    query_frame: Option<u64>,
+    response_frame: Option<u64>,
+    /// Frames of the query's retransmissions.
+    retransmission_frames: Vec<u64>,
+    #[serde(flatten)]
+    dns: &'a Dns,
+    rcode_name: Option<&'static str>,
+    time: Option<f64>,
+}
+
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let capture = read(&args.common)?;
+    let errors = crate::input::report_errors(&capture);
+    let ts = &capture.transactions;
+    let mut out = std::io::stdout().lock();
+    if args.by_rcode {
+        let rows = dns::by_rcode(ts);
+        if args.common.json {
+            serde_json::to_writer_pretty(&mut out, &rows)?;
+            writeln!(out)?;
+        } else {
+            writeln!(out, "{:<12} {:>8}", "rcode", "count")?;
+            for r in rows {
+                writeln!(out, "{:<12} {:>8}", r.name, r.count)?;
+            }
+        }
+        return Ok(if errors { ExitCode::from(1) } else { ExitCode::SUCCESS });
+    }
+    let picked: Vec<usize> = match args.slowest {
+        Some(n) => dns::slowest(ts, n),
+        None => (0..ts.len()).collect(),
+    };
+    let rows: Vec<Row<'_>> = picked
+        .into_iter()
+        .filter_map(|i| {
+            let t = &ts[i];
+            let Detail::Dns(d) = &t.detail else { return None };
+            let (transport, stream) = stream_of(&capture, t.conv);
+            Some(Row {
+                transport,
+                stream,
+                query_frame: t.request.map(|s| frame(s.last.packet)),
+                response_frame: t.response.map(|s| frame(s.last.packet)),
+                retransmission_frames: d.retransmission_packets.iter().map(|&p| frame(p)).collect(),
+                dns: d,
+                rcode_name: d.rcode.map(dns::rcode_name),
+                time: dns::dns_time_ns(t).map(secs),
+            })
+        })
+        .collect();
+    if args.common.json {
+        serde_json::to_writer_pretty(&mut out, &rows)?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "{:<3} {:>6} {:>7} {:>7} {:>6} {:<6} {:<9} {:>10}  name answers", "l4", "stream", "query", "resp", "id", "type", "rcode", "time(ms)")?;
+        for r in &rows {
+            let opt = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
+            let answers: Vec<String> = r.dns.answers.iter().map(|a| format!("{} {}", a.rtype.name(), a.data)).collect();
+            writeln!(
+                out,
+                "{:<3} {:>6} {:>7} {:>7} {:>6} {:<6} {:<9} {:>10}  {} {}",
+                r.transport,
+                r.stream,
+                opt(r.query_frame),
+                opt(r.response_frame),
+                format!("0x{:04x}", r.dns.id),
+                r.dns.qtype.name(),
+                r.rcode_name.unwrap_or("-"),
+                r.time.map_or("-".to_string(), |t| format!("{:.3}", t * 1e3)),
+                r.dns.name,
+                answers.join(", "),
+            )?;
+        }
+    }
+    Ok(if errors { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}

@@ -1,0 +1,286 @@
+//! `wirelens http|dns|tls --json` and `wirelens follow` against tshark
+//! (tests/golden/app, made by tests/scripts/make-app-golden.py).
+//!
+//! Every value tshark gives is compared and counted; a difference fails the test unless
+//! tests/golden/app/KNOWN_DIFFERENCES lists it (golden file, section, frame or stream)
+//! with the reason tshark and we disagree there.
+
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use wirelens_tests::{bin, repo_root};
+
+fn capture_path(entry: &str) -> PathBuf {
+    match entry.strip_prefix("corpus:") {
+        Some(rest) => repo_root().parent().expect("repo has a parent").join("shared/corpus").join(rest),
+        None => repo_root().join(entry),
+    }
+}
+
+fn wirelens(args: &[&str], capture: &Path, decode_as: &[String]) -> Vec<u8> {
+    let mut cmd = Command::new(bin("wirelens"));
+    cmd.args(args);
+    for d in decode_as {
+        cmd.args(["-d", d]);
+    }
+    let out = cmd.arg(capture).output().expect("run wirelens");
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "wirelens {args:?} {}: {}",
+        capture.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+fn json(args: &[&str], capture: &Path, decode_as: &[String]) -> Vec<Value> {
+    serde_json::from_slice(&wirelens(args, capture, decode_as)).expect("wirelens prints JSON")
+}
+
+fn fnv1a64(data: &[u8]) -> String {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for &b in data {
+        h = (h ^ b as u64).wrapping_mul(0x100000001b3);
+    }
+    format!("{h:016x}")
+}
+
+fn strs(v: &Value) -> Vec<String> {
+    v.as_array().map(|a| a.iter().map(|x| x.as_str().unwrap_or_default().to_string()).collect()).unwrap_or_default()
+}
+
+fn ints(v: &Value) -> Vec<i64> {
+    v.as_array().map(|a| a.iter().filter_map(Value::as_i64).collect()).unwrap_or_default()
+}
+
+/// tshark's 9-decimal time against ours (to the nanosecond).
+fn same_time(tshark: &str, ours: &Value) -> bool {
+    match (tshark.parse::<f64>(), ours.as_f64()) {
+        (Ok(a), Some(b)) => (a - b).abs() < 1.5e-9,
+        _ => false,
+    }
+}
+
+/// Agreement counts per check, and the differences.
+#[derive(Default)]
+struct Tally {
+    counts: BTreeMap<&'static str, (u64, u64)>,
+    notes: BTreeMap<&'static str, u64>,
+    diffs: Vec<(String, String)>,
+}
+
+impl Tally {
+    fn note(&mut self, what: &'static str) {
+        *self.notes.entry(what).or_default() += 1;
+    }
+
+    fn check(&mut self, what: &'static str, ok: bool, key: String, detail: impl FnOnce() -> String) {
+        let c = self.counts.entry(what).or_default();
+        c.1 += 1;
+        if ok {
+            c.0 += 1;
+        } else {
+            self.diffs.push((key, detail()));
+        }
+    }
+}
+
+fn compare_http(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) {
+    for row in expected {
+        let frame = row["frame"].as_u64().unwrap_or(0);
+        let key = format!("{g} http {frame}");
+        let (methods, uris) = (strs(&row["method"]), strs(&row["uri"]));
+        let mut by_request: Vec<&Value> = ours.iter().filter(|o| o["request_frame"].as_u64() == Some(frame)).collect();
+        for (m, u) in methods.iter().zip(&uris) {
+            let pos = by_request.iter().position(|o| o["method"] == m.as_str() && o["uri"] == u.as_str());
+            t.check("http.request.method/uri", pos.is_some(), key.clone(), || format!("request {m} {u}: ours {by_request:?}"));
+            if let Some(p) = pos {
+                by_request.remove(p);
+            }
+        }
+        let codes = ints(&row["code"]);
+        let times = strs(&row["time"]);
+        let mut by_response: Vec<&Value> = ours.iter().filter(|o| o["response_frame"].as_u64() == Some(frame)).collect();
+        // tshark gives http.time only to responses it matched with a request, in order.
+        let mut times = times.iter();
+        for c in &codes {
+            let pos = by_response.iter().position(|o| o["status"].as_i64() == Some(*c));
+            t.check("http.response.code", pos.is_some(), key.clone(), || format!("response {c}: ours {by_response:?}"));
+            let Some(p) = pos else { continue };
+            let o = by_response.remove(p);
+            if !row["request_in"].as_array().is_some_and(|a| a.is_empty()) {
+                if let Some(tt) = times.next() {
+                    t.check("http.time", same_time(tt, &o["time"]), key.clone(), || format!("http.time tshark {tt} ours {}", o["time"]));
+                }
+            } else if !o["time"].is_null() {
+                // tshark pairs a response only with the newest request of the connection,
+                // so the second of two pipelined responses gets no request_in or http.time.
+                t.note("http responses tshark leaves unpaired that we pair (pipelining)");
+            }
+        }
+    }
+}
+
+fn compare_dns(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) {
+    for row in expected {
+        let frame = row["frame"].as_u64().unwrap_or(0);
+        let key = format!("{g} dns {frame}");
+        let names = strs(&row["name"]);
+        let responses: Vec<bool> = row["response"].as_array().map(|a| a.iter().map(|b| b.as_bool() == Some(true)).collect()).unwrap_or_default();
+        let ids = ints(&row["id"]);
+        let mut rcodes = ints(&row["rcode"]).into_iter();
+        let mut times = strs(&row["time"]).into_iter();
+        let mut used: BTreeSet<usize> = BTreeSet::new();
+        for (i, &resp) in responses.iter().enumerate() {
+            let name = names.get(i).cloned().unwrap_or_default();
+            let id = ids.get(i).copied().unwrap_or(-1);
+            let field = if resp { "response_frame" } else { "query_frame" };
+            // A retransmitted query belongs to the transaction of its first copy.
+            let in_frame = |o: &Value| {
+                o[field].as_u64() == Some(frame)
+                    || !resp && o["retransmission_frames"].as_array().is_some_and(|a| a.iter().any(|f| f.as_u64() == Some(frame)))
+            };
+            let pos = ours.iter().enumerate().position(|(k, o)| {
+                !used.contains(&k) && in_frame(o) && o["id"].as_i64() == Some(id) && o["name"] == name.as_str()
+            });
+            t.check(
+                if resp { "dns.qry.name (responses)" } else { "dns.qry.name (queries)" },
+                pos.is_some(),
+                key.clone(),
+                || format!("{} id {id} {name}: not found", if resp { "response" } else { "query" }),
+            );
+            if !resp {
+                continue;
+            }
+            let rcode = rcodes.next();
+            let Some(p) = pos else {
+                continue;
+            };
+            used.insert(p);
+            let o = &ours[p];
+            t.check("dns.flags.rcode", rcode.is_some() && o["rcode"].as_i64() == rcode, key.clone(), || {
+                format!("rcode tshark {rcode:?} ours {}", o["rcode"])
+            });
+            if !o["time"].is_null() || times.len() > 0 {
+                // tshark gives dns.time only to responses it matched with a query.
+                if let Some(tt) = times.next() {
+                    t.check("dns.time", same_time(&tt, &o["time"]), key.clone(), || format!("dns.time tshark {tt} ours {}", o["time"]));
+                } else {
+                    t.check("dns.time", false, key.clone(), || format!("dns.time: tshark none, ours {}", o["time"]));
+                }
+            }
+        }
+    }
+}
+
+fn compare_tls(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) {
+    for row in expected {
+        let frame = row["frame"].as_u64().unwrap_or(0);
+        let sni = strs(&row["sni"]);
+        let o = ours.iter().find(|o| o["client_hello_frame"].as_u64() == Some(frame));
+        let ok = o.is_some_and(|o| match sni.first() {
+            Some(s) => o["sni"] == s.as_str(),
+            None => o["sni"].is_null(),
+        });
+        t.check("tls.handshake.extensions_server_name", ok, format!("{g} tls {frame}"), || format!("sni tshark {sni:?} ours {o:?}"));
+    }
+}
+
+fn compare_follow(g: &str, capture: &Path, expected: &Value, t: &mut Tally) {
+    for proto in ["tcp", "udp"] {
+        for row in expected[proto].as_array().into_iter().flatten() {
+            let stream = row["stream"].as_u64().unwrap_or(0).to_string();
+            let mode = row["mode"].as_str().unwrap_or("raw");
+            let mut args = vec!["follow", &stream, "-t", proto];
+            match mode {
+                "raw" => args.push("--raw"),
+                "hex" => args.push("--hex"),
+                _ => {}
+            }
+            let out = wirelens(&args, capture, &[]);
+            let ok = row["len"].as_u64() == Some(out.len() as u64) && row["fnv1a64"] == fnv1a64(&out).as_str();
+            let what = match (proto, mode) {
+                ("tcp", "raw") => "follow,tcp,raw",
+                ("tcp", "ascii") => "follow,tcp,ascii",
+                ("tcp", _) => "follow,tcp,hex",
+                (_, "raw") => "follow,udp,raw",
+                (_, "ascii") => "follow,udp,ascii",
+                _ => "follow,udp,hex",
+            };
+            t.check(what, ok, format!("{g} follow {proto} {stream} {mode}"), || {
+                format!("{} bytes, tshark {}; compare with tshark -q -z follow,{proto},{mode},{stream}", out.len(), row["len"])
+            });
+        }
+    }
+}
+
+/// Lines `<golden> <section> <frame|proto stream mode> <reason…>` from KNOWN_DIFFERENCES.
+fn known_differences(dir: &Path) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(dir.join("KNOWN_DIFFERENCES")).unwrap_or_default();
+    text.lines()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let (key, reason) = l.split_once(" -- ").unwrap_or((l, ""));
+            (key.trim().to_string(), reason.trim().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn application_fields_and_follow_equal_tshark() {
+    let dir = repo_root().join("tests/golden/app");
+    let mut goldens: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/golden/app exists")
+        .map(|e| e.expect("readable dir entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    goldens.sort();
+    assert!(!goldens.is_empty(), "no golden files in {}", dir.display());
+    let known = known_differences(&dir);
+    let mut t = Tally::default();
+    let (mut files, mut skipped) = (0, 0);
+    for golden in &goldens {
+        let expected: Value = serde_json::from_slice(&std::fs::read(golden).expect("read golden")).expect("golden is JSON");
+        let entry = expected["capture"].as_str().expect("golden names its capture");
+        let path = capture_path(entry);
+        if !path.exists() {
+            skipped += 1;
+            continue;
+        }
+        files += 1;
+        let g = golden.file_name().and_then(|n| n.to_str()).unwrap_or_default().trim_end_matches(".json").to_string();
+        let decode_as: Vec<String> = strs(&expected["decode_as"]);
+        if let Some(rows) = expected["http"].as_array() {
+            compare_http(&g, rows, &json(&["http", "--json"], &path, &decode_as), &mut t);
+        }
+        if let Some(rows) = expected["dns"].as_array() {
+            compare_dns(&g, rows, &json(&["dns", "--json"], &path, &decode_as), &mut t);
+        }
+        if let Some(rows) = expected["tls"].as_array() {
+            compare_tls(&g, rows, &json(&["tls", "--json"], &path, &decode_as), &mut t);
+        }
+        if expected["follow"].is_object() {
+            compare_follow(&g, &path, &expected["follow"], &mut t);
+        }
+    }
+    if skipped > 0 {
+        eprintln!("app golden: skipped {skipped} captures: ../shared/corpus is absent");
+    }
+    eprintln!("app golden: {files} captures compared with tshark");
+    for (what, (ok, all)) in &t.counts {
+        eprintln!("  {what}: {ok} of {all} equal");
+    }
+    for (what, n) in &t.notes {
+        eprintln!("  {what}: {n}");
+    }
+    let mut unexplained = Vec::new();
+    for (key, detail) in &t.diffs {
+        match known.iter().find(|(k, _)| key == k || key.starts_with(&format!("{k} "))) {
+            Some((_, reason)) => eprintln!("  known difference {key}: {detail} ({reason})"),
+            None => unexplained.push(format!("{key}: {detail}")),
+        }
+    }
+    assert!(unexplained.is_empty(), "differences from tshark:\n  {}", unexplained.join("\n  "));
+}

@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+"""Generate golden application-layer fields and follow-stream outputs with tshark.
+
+For each capture in CAPTURES below (paths relative to the repo root; `corpus:` means
+../shared/corpus), write tests/golden/app/<name>.json with, per section, what tshark
+says, frame by frame, with the capture's decode-as rules (`-d`). tests/it/app_golden.rs
+compares `wirelens <proto> --json` and `wirelens follow` with these.
+
+Sections (each protocol's owner keeps its own; add a function and list it in SECTIONS):
+- http:   per frame with http.request/http.response: method, uri, code, http.time, request_in
+- dns:    per frame with dns: id, response flag, qry.name, rcode, dns.time (per message)
+- tls:    per frame with a ClientHello: tls.handshake.extensions_server_name
+- follow: per TCP/UDP stream, `tshark -q -z follow,tcp|udp,raw,N` (and for the first
+          streams also ascii and hex): length and FNV-1a 64 hash of tshark's output, which
+          `wirelens follow` must reproduce byte for byte
+- memcache / mysql / redis: tests/scripts/make-app-golden-kv.py (goldens in tests/golden/app/kv)
+
+Usage: tests/scripts/make-app-golden.py [NAME...]   (regenerate all, or the named ones)
+"""
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+GOLDEN = os.path.join(ROOT, "tests", "golden", "app")
+CORPUS = os.path.join(os.path.dirname(ROOT), "shared", "corpus")
+# A separator no field value contains, for tshark's aggregated (occurrence=a) fields.
+AGG = "\x1f"
+# Follow outputs kept as hashes; ascii and hex are checked on this many streams per file.
+FOLLOW_MODES_STREAMS = 3
+
+SERVERS_HTTP = ["tcp.port==28080,http", "tcp.port==28081,http"]
+SERVERS_DNS = ["udp.port==25353,dns", "tcp.port==25353,dns"]
+
+# (capture, decode-as rules, sections)
+CAPTURES = [
+    # Real servers (tests/data/servers/README.md).
+    ("tests/data/servers/http.pcap", SERVERS_HTTP, ["http", "follow"]),
+    ("tests/data/servers/dns.pcap", SERVERS_DNS, ["dns", "follow"]),
+    ("tests/data/servers/memcached.pcap", ["tcp.port==21211,memcache"], ["follow"]),
+    ("tests/data/servers/redis.pcap", ["tcp.port==26379,resp"], ["follow"]),
+    ("tests/data/servers/mariadb.pcap", ["tcp.port==23306,mysql"], ["follow"]),
+    # HTTP from the corpus.
+    ("corpus:deepflow/http/httpv1.pcap", [], ["http", "follow"]),
+    ("corpus:deepflow/http/istio-tcp-frag.pcap", [], ["http", "follow"]),
+    ("corpus:deepflow/http.pcap", [], ["http", "follow"]),
+    ("corpus:PcapPlusPlus/examples/http-packets.pcap", [], ["http", "follow"]),
+    ("corpus:PcapPlusPlus/examples/tcp-reassembly.pcap", [], ["http", "follow"]),
+    ("corpus:PcapPlusPlus/pcap/4KHttpRequests.pcap", [], ["http", "follow"]),
+    ("corpus:PcapPlusPlus/pcap/650HttpResponses.pcap", [], ["http", "follow"]),
+    ("corpus:PcapPlusPlus/pcap/three_http_streams.pcap", [], ["http", "follow"]),
+    ("corpus:PcapPlusPlus/pcap/one_http_stream_fin.pcap", [], ["http", "follow"]),
+    ("corpus:PcapPlusPlus/pcap/one_http_stream_fin2.pcap", [], ["http", "follow"]),
+    ("corpus:PcapPlusPlus/pcap/one_http_stream_rst.pcap", [], ["http", "follow"]),
+    ("corpus:PcapPlusPlus/pcap/one_ipv6_http_stream.pcap", [], ["http", "follow"]),
+    ("corpus:PcapPlusPlus/pcap/four_ipv6_http_streams.pcap", [], ["http", "follow"]),
+    ("corpus:PcapPlusPlus/pcap/one_tcp_stream.pcap", [], ["http", "follow"]),
+    ("corpus:PcapPlusPlus/pcap/one_tcp_stream_max_seq.pcap", [], ["http", "follow"]),
+    ("corpus:PcapPlusPlus/pcap/unidirectional_tcp_stream_with_missing_packet.pcap", [], ["http", "follow"]),
+    ("corpus:PcapPlusPlus/packet/TwoHttpRequests.pcap", [], ["http", "follow"]),
+    ("corpus:PcapPlusPlus/packet/PartialHttpRequest.pcap", [], ["http", "follow"]),
+    ("corpus:PcapPlusPlus/packet/HttpMalformedResponse.pcapng", [], ["http", "follow"]),
+    ("corpus:zeek/http/basic-auth-with-colon.pcap", [], ["http", "follow"]),
+    ("corpus:zeek/http/connect-with-header.pcap", [], ["http", "follow"]),
+    ("corpus:zeek/http/cooper-grill-dvwa.pcapng", [], ["http", "follow"]),
+    ("corpus:zeek/http/entity_gap.pcap", [], ["http", "follow"]),
+    ("corpus:zeek/http/get-without-fins.pcap", [], ["http", "follow"]),
+    ("corpus:zeek/http/get.pcap", [], ["http", "follow"]),
+    ("corpus:zeek/http/get_nosyn.pcap", [], ["http", "follow"]),
+    ("corpus:zeek/http/http-large-gap.pcap", [], ["http", "follow"]),
+    ("corpus:zeek/http/pipelined-requests.pcap", [], ["http", "follow"]),
+    ("corpus:zeek/http/post.pcap", [], ["http", "follow"]),
+    ("corpus:zeek/http/smuggle-http-request.pcap", [], ["http", "follow"]),
+    ("corpus:zeek/http/1000-requests-one-dropped-response.pcap.gz", [], ["http"]),
+    ("corpus:zeek/tcp/reassembly.pcap", [], ["http", "follow"]),
+    ("corpus:deepflow/out-of-order.pcap", [], ["http", "follow"]),
+    # DNS.
+    ("corpus:deepflow/dns/dns.pcap", [], ["dns", "follow"]),
+    ("corpus:deepflow/dns/dns-tcp-multi.pcap", [], ["dns", "follow"]),
+    ("corpus:deepflow/dns/nxdomain.pcap", [], ["dns", "follow"]),
+    ("corpus:PcapPlusPlus/pcap/DnsPackets.pcap", [], ["dns"]),
+    ("corpus:PcapPlusPlus/packet/dns_over_tcp.pcapng", [], ["dns"]),
+    ("corpus:zeek/dns/dns-corrupt.pcap", [], ["dns"]),
+    ("corpus:zeek/dns/ech.pcap", [], ["dns"]),
+    ("corpus:zeek/dns/max-compression-depth.pcap", [], ["dns"]),
+    ("corpus:zeek/dns-two-responses.pcap", [], ["dns"]),
+    ("corpus:zeek/dns-inverse-query.pcap", [], ["dns"]),
+    # TLS.
+    ("corpus:PcapPlusPlus/examples/tls.pcap", [], ["tls", "follow"]),
+    ("corpus:PcapPlusPlus/packet/tls1_3.pcap", [], ["tls"]),
+    ("corpus:zeek/tls/tls1.2.pcap", [], ["tls", "follow"]),
+    ("corpus:zeek/tls/tls13_wolfssl.pcap", [], ["tls", "follow"]),
+    ("corpus:zeek/tls/hrr.pcap", [], ["tls"]),
+    ("corpus:zeek/tls/ml-dsa-44-cert.pcap", [], ["tls"]),
+    ("corpus:zeek/tls/openjdk-25.0.2-zeek.org.pcap", [], ["tls"]),
+    ("corpus:zeek/tls/irc-starttls.pcap", [], ["tls"]),
+    ("corpus:zeek/tls/pop3-starttls.pcap", [], ["tls"]),
+    ("corpus:zeek/tls/tls-fragmented-handshake.pcap.gz", [], ["tls"]),
+]
+
+
+def golden_name(entry):
+    """tests/data/servers/http.pcap -> servers__http.pcap.json; corpus:a/b.pcap -> a__b.pcap.json"""
+    rel = entry[len("corpus:"):] if entry.startswith("corpus:") else entry.replace("tests/data/", "", 1)
+    return rel.replace("/", "__") + ".json"
+
+
+def resolve(entry):
+    if entry.startswith("corpus:"):
+        return os.path.join(CORPUS, entry[len("corpus:"):])
+    return os.path.join(ROOT, entry)
+
+
+def tshark(path, decode_as, *args, text=True):
+    cmd = ["tshark", "-n", "-r", path]
+    for rule in decode_as:
+        cmd += ["-d", rule]
+    out = subprocess.run(cmd + list(args), capture_output=True, text=text)
+    if out.returncode != 0:
+        raise RuntimeError(f"tshark {' '.join(args)}: {out.stderr}")
+    return out.stdout
+
+
+def fields(path, decode_as, filt, names):
+    args = ["-Y", filt, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", f"aggregator={AGG}"]
+    for n in names:
+        args += ["-e", n]
+    rows = []
+    for line in tshark(path, decode_as, *args).splitlines():
+        v = dict(zip(names, line.split("\t")))
+        rows.append({k: (v.get(k, "").split(AGG) if v.get(k, "") != "" else []) for k in names})
+    return rows
+
+
+def http_section(path, decode_as):
+    names = ["frame.number", "tcp.stream", "http.request.method", "http.request.uri",
+             "http.response.code", "http.time", "http.request_in"]
+    out = []
+    for v in fields(path, decode_as, "http.request or http.response", names):
+        out.append({
+            "frame": int(v["frame.number"][0]),
+            "stream": int(v["tcp.stream"][-1]) if v["tcp.stream"] else None,
+            "method": v["http.request.method"],
+            "uri": v["http.request.uri"],
+            "code": [int(c) for c in v["http.response.code"]],
+            "time": v["http.time"],
+            "request_in": [int(r) for r in v["http.request_in"]],
+        })
+    return out
+
+
+def dns_section(path, decode_as):
+    names = ["frame.number", "udp.stream", "tcp.stream", "dns.id", "dns.flags.response",
+             "dns.qry.name", "dns.flags.rcode", "dns.time"]
+    out = []
+    for v in fields(path, decode_as, "dns", names):
+        out.append({
+            "frame": int(v["frame.number"][0]),
+            "transport": "udp" if v["udp.stream"] else "tcp",
+            "stream": int((v["udp.stream"] or v["tcp.stream"])[-1]),
+            "id": [int(i, 16) for i in v["dns.id"]],
+            "response": [r in ("1", "True") for r in v["dns.flags.response"]],
+            "name": v["dns.qry.name"],
+            "rcode": [int(r) for r in v["dns.flags.rcode"]],
+            "time": v["dns.time"],
+        })
+    return out
+
+
+def tls_section(path, decode_as):
+    names = ["frame.number", "tcp.stream", "tls.handshake.extensions_server_name"]
+    out = []
+    for v in fields(path, decode_as, "tls.handshake.type == 1", names):
+        out.append({
+            "frame": int(v["frame.number"][0]),
+            "stream": int(v["tcp.stream"][-1]),
+            "sni": v["tls.handshake.extensions_server_name"],
+        })
+    return out
+
+
+def fnv1a64(data):
+    h = 0xcbf29ce484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return f"{h:016x}"
+
+
+def follow_section(path, decode_as):
+    out = {}
+    for proto in ("tcp", "udp"):
+        # The outermost layer's stream: headers carried inside a payload (sFlow samples,
+        # ICMP errors) get stream numbers from tshark but are no conversation of ours.
+        streams = set()
+        for line in tshark(path, decode_as, "-T", "fields", "-e", "frame.protocols", "-e", f"{proto}.stream").splitlines():
+            protocols, _, stream = line.partition("\t")
+            layers = protocols.split(":")
+            outer = next((p for p in layers if p in ("tcp", "udp", "icmp", "icmpv6")), None)
+            if stream and outer == proto:
+                streams.add(int(stream.split(",")[0]))
+        streams = sorted(streams)
+        rows = []
+        # One tshark run follows every stream (in batches, to bound the command line).
+        for mode in ("raw", "ascii", "hex"):
+            wanted = streams if mode == "raw" else streams[:FOLLOW_MODES_STREAMS]
+            for i in range(0, len(wanted), 100):
+                batch = wanted[i:i + 100]
+                args = ["-q"]
+                for s in batch:
+                    args += ["-z", f"follow,{proto},{mode},{s}"]
+                text = tshark(path, decode_as, *args, text=False)
+                # Outputs are printed one after another, each starting with "\n" + separator.
+                sep = b"\n===================================================================\nFollow: "
+                parts = text.split(sep)
+                assert parts[0] == b"" and len(parts) == len(batch) + 1, (path, proto, mode, len(parts))
+                # tshark prints the taps in its own order: each output names its stream.
+                by_stream = {}
+                for part in parts[1:]:
+                    filt = part.split(b"\nFilter: ", 1)[1].split(b"\n", 1)[0].decode()
+                    by_stream[int(filt.rsplit(" ", 1)[1])] = sep + part
+                assert sorted(by_stream) == sorted(batch), (path, proto, mode)
+                for s in batch:
+                    whole = by_stream[s]
+                    rows.append({"stream": s, "mode": mode, "len": len(whole), "fnv1a64": fnv1a64(whole)})
+        out[proto] = rows
+    return out
+
+
+SECTIONS = {
+    "http": http_section,
+    "dns": dns_section,
+    "tls": tls_section,
+    "follow": follow_section,
+}
+
+
+def main():
+    only = set(sys.argv[1:])
+    os.makedirs(GOLDEN, exist_ok=True)
+    failed = 0
+    for entry, decode_as, sections in CAPTURES:
+        name = golden_name(entry)
+        if only and name not in only and os.path.basename(entry) not in only:
+            continue
+        path = resolve(entry)
+        if not os.path.exists(path):
+            print(f"SKIP {entry}: not found (../shared/corpus absent?)", file=sys.stderr)
+            failed += 1
+            continue
+        data = {"capture": entry, "decode_as": decode_as}
+        try:
+            for s in sections:
+                data[s] = SECTIONS[s](path, decode_as)
+        except RuntimeError as e:
+            print(f"SKIP {entry}: {e}", file=sys.stderr)
+            failed += 1
+            continue
+        with open(os.path.join(GOLDEN, name), "w") as f:
+            json.dump(data, f, indent=1)
+            f.write("\n")
+        counts = ", ".join(f"{s} {len(data[s]) if s != 'follow' else sum(len(v) for v in data[s].values())}" for s in sections)
+        print(f"{name}: {counts}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
