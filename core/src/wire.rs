@@ -421,6 +421,27 @@ pub struct Quoted {
     pub transport: Transport,
 }
 
+/// Where a packet's TCP or UDP payload lies.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Payload {
+    /// Offset of its first byte: in the frame, or in [`Dissector::reassembled`] when
+    /// `reassembled` is set.
+    pub offset: u32,
+    /// Bytes of it captured there (at most the length the headers declare).
+    pub len: u32,
+    /// It is in the IP datagram this packet completed.
+    pub reassembled: bool,
+}
+
+impl Payload {
+    /// The payload bytes, given the frame and the dissector's reassembled datagram.
+    pub fn bytes<'a>(&self, frame: &'a [u8], reassembled: &'a [u8]) -> &'a [u8] {
+        let from = if self.reassembled { reassembled } else { frame };
+        let start = (self.offset as usize).min(from.len());
+        &from[start..(start + self.len as usize).min(from.len())]
+    }
+}
+
 /// The layer a dissection stopped at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum Layer {
@@ -539,6 +560,8 @@ pub struct Summary {
     pub arp: Option<Arp>,
     /// ICMP / ICMPv6 details.
     pub icmp: Option<Icmp>,
+    /// Where the TCP or UDP payload lies (for [`Transport::Tcp`] and [`Transport::Udp`]).
+    pub payload: Option<Payload>,
     /// Set when a layer could not be dissected (truncated or bogus).
     pub stop: Option<Stop>,
     /// The protocols, as tshark's `frame.protocols` names them.
@@ -642,6 +665,8 @@ pub(crate) struct Walker<'r> {
     reassemblies: u8,
     /// An IPv6 fragment header was walked.
     seen_fraghdr: bool,
+    /// The bytes being walked are a reassembled datagram.
+    in_datagram: bool,
 }
 
 impl<'r> Walker<'r> {
@@ -654,6 +679,7 @@ impl<'r> Walker<'r> {
             ip_depth: 0,
             reassemblies: 0,
             seen_fraghdr: false,
+            in_datagram: false,
         }
     }
 
@@ -670,6 +696,13 @@ impl<'r> Walker<'r> {
 
     fn truncated(&mut self, layer: Layer, offset: usize, needed: usize, available: usize) {
         self.stop(layer, offset, StopReason::Truncated { needed: needed as u32, available: available as u32 });
+    }
+
+    /// Records where the transport payload lies: `header` bytes into `p`, `declared` long.
+    fn payload_at(&mut self, p: &link::Span<'_>, header: usize, declared: u32) {
+        let len = p.len().saturating_sub(header).min(declared as usize);
+        self.s.payload =
+            Some(Payload { offset: (p.offset + header) as u32, len: len as u32, reassembled: self.in_datagram });
     }
 
     /// Wireshark's data dissector: names undissected bytes, when there are any.
@@ -994,6 +1027,12 @@ mod test {
         0x00, 0x00, // tcp
         0x02, 0x04, 0x05, 0xb4, 0x04, 0x02, 0x08, 0x0a, 0, 0, 0, 1, 0, 0, 0, 0, 0x01, 0x03, 0x03, 0x07, // options
     ];
+
+    #[test]
+    fn a_summary_stays_small() {
+        // Built and copied for every packet of a capture.
+        assert!(std::mem::size_of::<Summary>() <= 448, "{}", std::mem::size_of::<Summary>());
+    }
 
     #[test]
     fn decodes_a_tcp_syn() {

@@ -7,7 +7,8 @@
 //! 1/16) and the bytes. Checked for every packet:
 //! - the stateful and the stateless dissection are the same where no IP fragment is
 //!   involved (reassembly is the only state);
-//! - a summary that completed a datagram comes with that many reassembled bytes;
+//! - a summary that completed a datagram comes with that many reassembled bytes, and its
+//!   payload range lies within the bytes it names;
 //! - the reassembly table stays within its limits;
 //! - the stop offset lies within the bytes dissected, and the stack within its capacity.
 #![no_main]
@@ -71,6 +72,9 @@ fuzz_target!(|data: &[u8]| {
             assert!(sum.stack.len() <= Stack::CAPACITY);
             if let Some(stop) = sum.stop {
                 let _ = stop.to_string();
+            }
+            if let Some(p) = sum.payload {
+                assert_eq!(p.bytes(pkt, d.reassembled()).len(), p.len as usize, "{sum:?}");
             }
             if let Some(ip) = sum.ip {
                 if let Frag::Complete { len, .. } = ip.frag {

@@ -124,6 +124,7 @@ impl Walker<'_> {
             };
             match self.reassemble(key, offset as u32, more, &payload.data[..frag_len]) {
                 Some(datagram) => {
+                    self.in_datagram = true;
                     self.ip_payload(protocol, Span::new(&datagram, datagram.len()));
                     self.reassembled = Some(datagram);
                 }
@@ -316,6 +317,7 @@ impl Walker<'_> {
         match self.reassemble(key, offset as u32, more, rest.data) {
             Some(datagram) => {
                 // Headers after the fragment header are in the reassembled payload.
+                self.in_datagram = true;
                 self.ip_payload(next, Span::new(&datagram, datagram.len()));
                 self.reassembled = Some(datagram);
             }
@@ -657,6 +659,8 @@ mod test {
         let t = tcp_of(&last);
         assert_eq!((t.src_port, t.dst_port, t.seq, t.flags, t.payload_len), (64415, 80, 2290951306, 0x18, 1460));
         assert_eq!(d.reassembled().len(), 1480);
+        assert_eq!(last.payload, Some(Payload { offset: 20, len: 1460, reassembled: true }));
+        assert!(last.payload.unwrap().bytes(&frames[10], d.reassembled()).starts_with(b"GET /convert_data.js"));
         assert_eq!(&d.reassembled()[..144], &frames[0][34..]);
         assert!(d.reassembled()[20..].starts_with(b"GET /convert_data.js?partner_id=29 HTTP/1.1\r\n"));
         let st = d.frag_stats();

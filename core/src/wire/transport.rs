@@ -122,8 +122,9 @@ impl Walker<'_> {
             None => self.truncated(Layer::Tcp, p.offset, tcp::MIN_LEN, p.len()),
             Some((t, bogus)) => {
                 self.s.transport = Transport::Tcp(t);
-                if let Some(why) = bogus {
-                    self.stop(Layer::Tcp, p.offset, why);
+                match bogus {
+                    Some(why) => self.stop(Layer::Tcp, p.offset, why),
+                    None => self.payload_at(&p, (p.data[tcp::DATA_OFFSET] >> 4) as usize * 4, t.payload_len),
                 }
             }
         }
@@ -136,6 +137,9 @@ impl Walker<'_> {
             None => self.stop(Layer::Udp, p.offset, StopReason::Bogus("UDP length below 8")),
             Some((t, bogus)) => {
                 self.s.transport = t;
+                if let Transport::Udp { payload_len, .. } = t {
+                    self.payload_at(&p, udp::LEN, payload_len);
+                }
                 if let Some(why) = bogus {
                     self.stop(Layer::Udp, p.offset, why);
                 }
@@ -179,6 +183,7 @@ mod test {
             (20, 80, tcp_flags::SYN, 8192, 0, None)
         );
         assert_eq!((t.options.sack_count, t.options.sack[0]), (1, (1, 16)));
+        assert_eq!(dissect(linktype::ETHERNET, &f).payload, Some(Payload { offset: 66, len: 0, reassembled: false }));
         every_prefix(linktype::ETHERNET, &f, Some(34), Some(54));
         // Option bytes: MSS, NOP, window scale, SACK permitted, timestamps, then an
         // option whose length runs past the header, which ends the walk.
@@ -214,6 +219,12 @@ mod test {
         let f = hex(&DNS_QUERY);
         let s = dissect(linktype::ETHERNET, &f);
         assert_eq!(s.transport, Transport::Udp { src_port: 43966, dst_port: 53, payload_len: 56 });
+        assert_eq!(s.payload, Some(Payload { offset: 42, len: 56, reassembled: false }));
+        assert_eq!(s.payload.unwrap().bytes(&f, &[]), &f[42..]);
+        assert_eq!(
+            dissect(linktype::ETHERNET, &f[..50]).payload,
+            Some(Payload { offset: 42, len: 8, reassembled: false })
+        );
         assert_eq!(Columns::from_summary(&s).info, "43966 → 53 Len=56");
         every_prefix(linktype::ETHERNET, &f, Some(34), Some(42));
         // A length past the IP payload: the IP payload's, as Wireshark's "Len=".
