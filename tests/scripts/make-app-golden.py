@@ -235,6 +235,25 @@ SECTIONS = {
 }
 
 
+def dumps(data):
+    """JSON with one line per row, so that a changed row is a one-line diff."""
+    def rows(v, indent):
+        if not v:
+            return "[]"
+        pad = " " * indent
+        return "[\n" + ",\n".join(pad + json.dumps(r, separators=(",", ":")) for r in v) + "\n" + pad[:-1] + "]"
+    out = []
+    for k, v in data.items():
+        if isinstance(v, list):
+            text = rows(v, 2)
+        elif isinstance(v, dict):
+            text = "{\n" + ",\n".join(f"  {json.dumps(p)}: {rows(r, 3)}" for p, r in v.items()) + "\n }"
+        else:
+            text = json.dumps(v)
+        out.append(f" {json.dumps(k)}: {text}")
+    return "{\n" + ",\n".join(out) + "\n}\n"
+
+
 def main():
     only = set(sys.argv[1:])
     os.makedirs(GOLDEN, exist_ok=True)
@@ -257,8 +276,7 @@ def main():
             failed += 1
             continue
         with open(os.path.join(GOLDEN, name), "w") as f:
-            json.dump(data, f, indent=1)
-            f.write("\n")
+            f.write(dumps(data))
         counts = ", ".join(f"{s} {len(data[s]) if s != 'follow' else sum(len(v) for v in data[s].values())}" for s in sections)
         print(f"{name}: {counts}")
     return 1 if failed else 0

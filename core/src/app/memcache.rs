@@ -276,6 +276,15 @@ impl Parser {
         }
     }
 
+    /// Bytes held for the messages in progress (lines and binary headers), and the
+    /// requests waiting for replies: both bounded ([`MAX_LINE`], [`MAX_PENDING`]).
+    pub fn buffered(&self) -> (usize, usize) {
+        (
+            self.client.buf.len() + self.server.buf.len(),
+            self.pending.len(),
+        )
+    }
+
     // ---- the client's bytes --------------------------------------------------------
 
     fn client_data(&mut self, mut input: &[u8], at: At, out: &mut Vec<Transaction>) {

@@ -526,6 +526,17 @@ impl Parser {
         }
     }
 
+    /// Bytes held for the packets in progress, the commands waiting for responses, and
+    /// the prepared statements remembered: all bounded ([`MAX_QUERY`],
+    /// [`MAX_SERVER_PREFIX`], [`MAX_PENDING`], [`MAX_STATEMENTS`]).
+    pub fn buffered(&self) -> (usize, usize, usize) {
+        let held = self.client.kept.len()
+            + self.server.kept.len()
+            + self.client_probe.bytes.len()
+            + self.server_probe.bytes.len();
+        (held, self.pending.len(), self.statements.len())
+    }
+
     // ---- client packets ------------------------------------------------------------
 
     fn client_packet(&mut self, p: Packet, out: &mut Vec<Transaction>) {
@@ -720,6 +731,22 @@ impl Parser {
             Phase::Tls => {}
             Phase::Start | Phase::Greeted if p.seq == 0 && p.data.first() == Some(&10) => {
                 self.greeting(&p)
+            }
+            // An ERR instead of a greeting: the server refuses the connection (e.g. 1130,
+            // host not allowed; 1040, too many connections).
+            Phase::Start | Phase::Greeted if p.seq == 0 && p.data.first() == Some(&0xff) => {
+                let mut login = Mysql {
+                    command: "login".into(),
+                    ..self.greeting.clone()
+                };
+                err_packet(&mut login, &p.data);
+                self.phase = Phase::Command;
+                out.push(Transaction {
+                    conv: 0,
+                    request: None,
+                    response: Some(p.span),
+                    detail: Detail::Mysql(login),
+                });
             }
             Phase::Auth => self.auth_packet(&p, out),
             Phase::Command => self.response_packet(&p, out),
@@ -1200,7 +1227,11 @@ impl Parser {
         if probe.dropped {
             return None;
         }
-        probe.bytes.extend_from_slice(bytes);
+        // At most PROBE bytes are held; the rest of the chunk follows them if a packet
+        // starts here.
+        let take = PROBE.saturating_sub(probe.bytes.len()).min(bytes.len());
+        probe.bytes.extend_from_slice(&bytes[..take]);
+        let rest = &bytes[take..];
         let b = &probe.bytes;
         let len = b
             .get(..3)
@@ -1229,7 +1260,7 @@ impl Parser {
             // the command's).
             let next = self.pending.front().map_or(1, |p| p.next_seq);
             match (b[3], b.get(4)) {
-                (0, Some(10)) => true,
+                (0, Some(10 | 0xff)) => true,
                 (seq, _) => self.phase != Phase::Start && (seq == 1 || seq == next),
             }
         };
@@ -1240,9 +1271,11 @@ impl Parser {
         };
         if !ok {
             probe.dropped = true;
+            probe.bytes.clear();
             return None;
         }
-        let bytes = std::mem::take(&mut probe.bytes);
+        let mut bytes = std::mem::take(&mut probe.bytes);
+        bytes.extend_from_slice(rest);
         probe.packet = None;
         if client {
             self.client.hunting = false;
@@ -2000,6 +2033,8 @@ mod test {
             assert!(d.iter().all(|m| !m.incomplete));
         }
         if let Some(txs) = conv("corpus:zeek/mysql/auth.pcap", 3306) {
+            // Three connections refused at once (1130, an ERR instead of a greeting), nine
+            // logins denied (1045), one accepted.
             let d = details(&txs);
             let logins: Vec<_> = d
                 .iter()
@@ -2008,11 +2043,13 @@ mod test {
                 .collect();
             assert_eq!(
                 logins,
-                [Some(1045); 9]
+                [Some(1130); 3]
                     .into_iter()
+                    .chain([Some(1045); 9])
                     .chain([None])
                     .collect::<Vec<_>>()
             );
+            assert!(txs[0].request.is_none());
         }
         if let Some(txs) = conv("corpus:deepflow/mysql/mysql-login-error.pcap", 3306) {
             let d = details(&txs);

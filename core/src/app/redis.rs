@@ -577,6 +577,18 @@ impl Parser {
         }
     }
 
+    /// Bytes held for the messages in progress (lines, kept argument texts), and the
+    /// commands waiting for replies: both bounded.
+    pub fn buffered(&self) -> (usize, usize) {
+        let held = |r: &Reader| {
+            r.buf.len()
+                + r.keep.as_ref().map_or(0, Vec::len)
+                + r.msg.elems.iter().map(Vec::len).sum::<usize>()
+                + r.msg.keys.iter().map(Vec::len).sum::<usize>()
+        };
+        (held(&self.client) + held(&self.server), self.pending.len())
+    }
+
     fn command(&mut self, msg: Msg, span: Span, lost: bool, out: &mut Vec<Transaction>) {
         if msg.count == 0 {
             // `*0` or `*-1`: nothing to run, no reply.
