@@ -226,7 +226,7 @@ pub fn follow(capture: &Capture, proto: L4, stream: u32, bytes: &mut dyn FnMut(u
         };
         let (n0, _) = *nodes.get_or_insert(((src, sport), (dst, dport)));
         let server = (src, sport) != n0;
-        let payload = payload_of(&s, linktype, &buf, &[]).unwrap_or(&[]);
+        let payload = payload_of(&s, &buf, &[]).unwrap_or(&[]);
         match s.transport {
             Transport::Tcp(t) => {
                 // Relative sequence numbers as packet-tcp.c computes them: a side's base is
@@ -240,7 +240,7 @@ pub fn follow(capture: &Capture, proto: L4, stream: u32, bytes: &mut dyn FnMut(u
                 let ack_base = tcp.sides[1 - me].base.unwrap_or(0);
                 // tcp.len as Wireshark takes it: the IP lengths, but no more than the frame's
                 // reported length holds (an IP total length past the frame's end).
-                let offset = (payload.as_ptr() as usize).saturating_sub(buf.as_ptr() as usize);
+                let offset = s.payload.map_or(buf.len(), |p| p.offset as usize);
                 let seglen = t.payload_len.min((row.len as usize).saturating_sub(offset) as u32);
                 let data = &payload[..payload.len().min(seglen as usize)];
                 tcp.segment(Segment {

@@ -216,7 +216,7 @@ impl Analysis {
         self.stats.add(&summary, p.len, p.ts_ns);
         if flow != NO_FLOW {
             let at = crate::app::At { packet: c.packets.len() as u64, ts_ns: p.ts_ns };
-            let payload = crate::app::payload_of(&summary, linktype, p.data, self.dissector.reassembled()).unwrap_or(&[]);
+            let payload = crate::app::payload_of(&summary, p.data, self.dissector.reassembled()).unwrap_or(&[]);
             let conv = &self.flows.conversations[flow as usize];
             self.apps.packet(&mut self.reassembler, conv, flow, dir, &summary, payload, at, &c.packets);
         }

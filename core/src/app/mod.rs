@@ -16,8 +16,7 @@ pub mod tls;
 use crate::flow::{Conversation, Direction, L4};
 use crate::index::PacketRow;
 use crate::reassembly::{Reassembler, StreamEvent};
-use crate::wire::{linktype, tcp_flags, Summary, Transport};
-use etherparse::{EtherType, LaxSlicedPacket, TransportSlice};
+use crate::wire::{tcp_flags, Summary, Transport};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -176,124 +175,14 @@ impl AppProto {
     }
 }
 
-// ---------------------------------------------------------------------------------------
-// Payload bytes of a frame.
-// ---------------------------------------------------------------------------------------
-
-/// The TCP or UDP payload of a frame (what the IP lengths say it carries, as far as it
-/// was captured), or None when the frame has no TCP/UDP layer we can reach.
-///
-/// The dissector's [`Summary`] does not carry a payload range yet, so this re-slices the
-/// frame with etherparse for the link types `wire` handles (and PPPoE, MPLS and IP in IP,
-/// which etherparse leaves to its caller). When `wire::Summary` gains a payload range
-/// (offset, len), use it instead and drop this second parse.
-pub fn transport_payload(linktype: u16, data: &[u8]) -> Option<&[u8]> {
-    ports_and_payload(linktype, data).map(|(_, p)| p)
-}
-
-/// The transport layer's (source, destination) ports and payload.
-fn ports_and_payload(linktype: u16, data: &[u8]) -> Option<((u16, u16), &[u8])> {
-    let sliced = match linktype {
-        linktype::ETHERNET => LaxSlicedPacket::from_ethernet(data).ok(),
-        linktype::RAW | linktype::RAW_BSD | linktype::RAW_OPENBSD | linktype::IPV4 | linktype::IPV6 => {
-            LaxSlicedPacket::from_ip(data).ok()
-        }
-        linktype::NULL | linktype::LOOP => {
-            let family = data.get(..4)?;
-            // AF_INET / AF_INET6 in either byte order (BSD, Linux, Darwin values), as in
-            // wire's loopback rule; anything else is an EtherType or not IP.
-            let v = if linktype == linktype::LOOP {
-                u32::from_be_bytes([family[0], family[1], family[2], family[3]])
-            } else {
-                let le = u32::from_le_bytes([family[0], family[1], family[2], family[3]]);
-                if le & 0xffff_0000 != 0 { le.swap_bytes() } else { le }
-            };
-            match v {
-                2 | 24 | 28 | 30 => LaxSlicedPacket::from_ip(&data[4..]).ok(),
-                v if v > 1500 => Some(LaxSlicedPacket::from_ether_type(EtherType(v as u16), &data[4..])),
-                _ => None,
-            }
-        }
-        linktype::LINUX_SLL => {
-            let proto = u16::from_be_bytes([*data.get(14)?, *data.get(15)?]);
-            Some(LaxSlicedPacket::from_ether_type(EtherType(proto), &data[16..]))
-        }
-        linktype::LINUX_SLL2 => {
-            let proto = u16::from_be_bytes([*data.first()?, *data.get(1)?]);
-            Some(LaxSlicedPacket::from_ether_type(EtherType(proto), data.get(20..)?))
-        }
+/// The payload of a packet's TCP or UDP layer: where the dissector's summary says it
+/// lies, in the frame or in the IP datagram the packet completed (`reassembled`, the
+/// dissector's [`crate::wire::Dissector::reassembled`]).
+pub fn payload_of<'a>(summary: &Summary, frame: &'a [u8], reassembled: &'a [u8]) -> Option<&'a [u8]> {
+    match summary.transport {
+        Transport::Tcp(_) | Transport::Udp { .. } => summary.payload.map(|p| p.bytes(frame, reassembled)),
         _ => None,
-    }?;
-    sliced_payload(sliced, 0)
-}
-
-/// The transport payload of a sliced packet, going on through the encapsulations
-/// etherparse stops at.
-fn sliced_payload(p: LaxSlicedPacket<'_>, depth: u8) -> Option<((u16, u16), &[u8])> {
-    if depth > 4 {
-        return None;
     }
-    match p.transport {
-        Some(TransportSlice::Tcp(t)) => return Some(((t.source_port(), t.destination_port()), t.payload())),
-        Some(TransportSlice::Udp(u)) => return Some(((u.source_port(), u.destination_port()), u.payload())),
-        Some(_) => return None,
-        None => {}
-    }
-    if let Some(ip) = p.net.as_ref().and_then(|n| n.ip_payload_ref()) {
-        // IP in IP (RFC 2003, RFC 2473): the inner packet is the conversation's.
-        return match ip.ip_number.0 {
-            4 | 41 if !ip.fragmented => sliced_payload(LaxSlicedPacket::from_ip(ip.payload).ok()?, depth + 1),
-            _ => None,
-        };
-    }
-    let ether = p.ether_payload()?;
-    let inner = match ether.ether_type.0 {
-        // PPPoE session (RFC 2516 §4): 6-byte header, then the PPP protocol.
-        0x8864 => match ether.payload.get(6..8)? {
-            [0x00, 0x21] | [0x00, 0x57] => ether.payload.get(8..)?,
-            _ => return None,
-        },
-        // MPLS (RFC 3032 §2.1): labels up to the bottom of the stack, then IP.
-        0x8847 | 0x8848 => {
-            let mut at = 0;
-            loop {
-                let label = ether.payload.get(at..at + 4)?;
-                at += 4;
-                if label[2] & 1 == 1 {
-                    break;
-                }
-            }
-            ether.payload.get(at..)?
-        }
-        _ => return None,
-    };
-    sliced_payload(LaxSlicedPacket::from_ip(inner).ok()?, depth + 1)
-}
-
-/// The payload of a packet's transport layer as the summary describes it: from the IP
-/// datagram the packet completed (`reassembled`, the dissector's reassembly of IP
-/// fragments) or from the frame itself. None when what is found does not belong to the
-/// summary's transport layer (a tunnel etherparse does not enter, say).
-pub fn payload_of<'a>(summary: &Summary, linktype: u16, frame: &'a [u8], reassembled: &'a [u8]) -> Option<&'a [u8]> {
-    let (sport, dport) = match summary.transport {
-        Transport::Tcp(t) => (t.src_port, t.dst_port),
-        Transport::Udp { src_port, dst_port, .. } => (src_port, dst_port),
-        _ => return None,
-    };
-    if !reassembled.is_empty() {
-        // The datagram's payload starts with the transport header.
-        let ports = (u16::from_be_bytes([*reassembled.first()?, *reassembled.get(1)?]), u16::from_be_bytes([*reassembled.get(2)?, *reassembled.get(3)?]));
-        if ports != (sport, dport) {
-            return None;
-        }
-        let header = match summary.transport {
-            Transport::Tcp(_) => (*reassembled.get(12)? >> 4) as usize * 4,
-            _ => 8,
-        };
-        return reassembled.get(header.max(8)..);
-    }
-    let (ports, payload) = ports_and_payload(linktype, frame)?;
-    (ports == (sport, dport)).then_some(payload)
 }
 
 // ---------------------------------------------------------------------------------------
