@@ -377,6 +377,16 @@ fn parse(b: &[u8]) -> Option<Message> {
     Some(Message { id, flags, counts, question, answers, exact })
 }
 
+/// The 12-byte header alone could start a DNS message: a known opcode, Z clear, one
+/// question, and for a query no answers (the first check of recognising DNS by content).
+pub fn header_is_sane(h: &[u8]) -> bool {
+    let Some(h) = h.get(..12) else { return false };
+    let flags = u16::from_be_bytes([h[2], h[3]]);
+    let count = |i: usize| u16::from_be_bytes([h[i], h[i + 1]]);
+    let (opcode, z, response) = ((flags >> 11) & 0xf, flags & 0x0040 != 0, flags & 0x8000 != 0);
+    matches!(opcode, 0 | 2 | 4 | 5) && !z && count(4) == 1 && (response || count(6) == 0 && count(8) == 0)
+}
+
 /// A strict test that `b` is a whole DNS message (for recognising DNS on other ports):
 /// Some(true) for a query, Some(false) for a response, None when it is not DNS.
 pub fn looks_like_message(b: &[u8]) -> Option<bool> {

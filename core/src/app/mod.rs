@@ -336,22 +336,23 @@ pub fn sniff(l4: L4, bytes: &[u8]) -> Sniff {
             return s;
         }
     }
-    // DNS over TCP: a length prefix, then a sane header.
-    if bytes.len() >= 2 {
-        let len = u16::from_be_bytes([bytes[0], bytes[1]]) as usize;
-        if len >= 12 {
-            match bytes.get(2..2 + len) {
-                Some(msg) => {
-                    if let Some(query) = dns::looks_like_message(msg) {
-                        return Sniff::Match { proto: AppProto::Dns, client: query, strong: false };
+    // DNS over TCP: a length prefix, then a sane header, then the whole message parses.
+    match bytes.get(..14) {
+        None => need_more = true,
+        Some(h) => {
+            let len = u16::from_be_bytes([h[0], h[1]]) as usize;
+            if len >= 12 && dns::header_is_sane(&h[2..]) {
+                match bytes.get(2..2 + len) {
+                    Some(msg) => {
+                        if let Some(query) = dns::looks_like_message(msg) {
+                            return Sniff::Match { proto: AppProto::Dns, client: query, strong: false };
+                        }
                     }
+                    None if bytes.len() < 2 + 512 => need_more = true,
+                    None => {}
                 }
-                None if bytes.len() < 2 + 512 => need_more = true,
-                None => {}
             }
         }
-    } else {
-        need_more = true;
     }
     if need_more {
         Sniff::NeedMore
@@ -769,4 +770,169 @@ fn other(d: Direction) -> Direction {
 
 fn last_at(packets: &[PacketRow]) -> At {
     packets.last().map_or(At::default(), |p| At { packet: packets.len() as u64 - 1, ts_ns: p.ts_ns })
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use crate::flow::FlowTable;
+    use crate::wire::{Net, Payload, Tcp};
+    use crate::{Capture, Ingest};
+
+    fn server_capture(name: &str, decode_as: &[(L4, u16, Option<AppProto>)]) -> Capture {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/servers").join(name);
+        let bytes = std::fs::read(&path).expect("tests/data/servers is in the repository");
+        let mut ingest = Ingest::new();
+        for &(l4, port, proto) in decode_as {
+            ingest.decode_as(l4, port, proto);
+        }
+        ingest.begin_file(name);
+        ingest.feed(&bytes);
+        ingest.finish()
+    }
+
+    fn count(c: &Capture, proto: AppProto) -> usize {
+        c.transactions
+            .iter()
+            .filter(|t| match (&t.detail, proto) {
+                (Detail::Http(_), AppProto::Http) | (Detail::Dns(_), AppProto::Dns) => true,
+                (Detail::Memcache(_), AppProto::Memcache) | (Detail::Redis(_), AppProto::Redis) => true,
+                (Detail::Mysql(_), AppProto::Mysql) | (Detail::Tls(_), AppProto::Tls) => true,
+                _ => false,
+            })
+            .count()
+    }
+
+    #[test]
+    fn protocols_on_unusual_ports_are_found_by_content() {
+        // nginx on 28080, a Python server on 28081: no port says HTTP.
+        let c = server_capture("http.pcap", &[]);
+        assert_eq!(count(&c, AppProto::Http), 12);
+        assert_eq!(c.app_protos.iter().flatten().filter(|&&p| p == AppProto::Http).count(), 3);
+        // dnsmasq on 25353, over UDP and TCP.
+        assert_eq!(count(&ingest_dns(), AppProto::Dns), 8);
+        // memcached on 21211, Redis on 26379, MariaDB on 23306.
+        for (file, proto) in [("memcached.pcap", AppProto::Memcache), ("redis.pcap", AppProto::Redis), ("mariadb.pcap", AppProto::Mysql)] {
+            let c = server_capture(file, &[]);
+            assert!(count(&c, proto) > 10, "{file}: {:?}", c.app_stats);
+            assert!(c.app_protos.iter().flatten().all(|&p| p == proto), "{file}: {:?}", c.app_protos);
+        }
+    }
+
+    fn ingest_dns() -> Capture {
+        server_capture("dns.pcap", &[])
+    }
+
+    #[test]
+    fn decode_as_overrides_content() {
+        let c = server_capture("http.pcap", &[(L4::Tcp, 28080, None)]);
+        assert_eq!(count(&c, AppProto::Http), 5, "nginx's 7 transactions are gone");
+        let c = server_capture("dns.pcap", &[(L4::Udp, 25353, None)]);
+        assert_eq!(count(&c, AppProto::Dns), 2, "only the TCP ones are left");
+        let c = server_capture("http.pcap", &[(L4::Tcp, 28081, Some(AppProto::Redis))]);
+        assert_eq!(count(&c, AppProto::Http), 7);
+        assert_eq!(c.app_protos.iter().flatten().filter(|&&p| p == AppProto::Redis).count(), 1);
+    }
+
+    #[test]
+    fn sniffing_signatures() {
+        let m = |proto, client, strong| Sniff::Match { proto, client, strong };
+        assert_eq!(sniff(L4::Tcp, b"GET / HTTP/1.1\r\n"), m(AppProto::Http, true, true));
+        assert_eq!(sniff(L4::Tcp, b"GE"), Sniff::NeedMore);
+        assert_eq!(sniff(L4::Tcp, b"HTTP/1.1 200 OK\r\n"), m(AppProto::Http, false, true));
+        assert_eq!(sniff(L4::Tcp, b"\x16\x03\x01\x00\xc2\x01"), m(AppProto::Tls, true, true));
+        assert_eq!(sniff(L4::Tcp, b"\x16\x03\x03\x00\x50\x02"), m(AppProto::Tls, false, true));
+        assert_eq!(sniff(L4::Tcp, b"\x16\x03"), Sniff::NeedMore);
+        assert_eq!(sniff(L4::Tcp, b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"), m(AppProto::Redis, true, true));
+        assert_eq!(sniff(L4::Tcp, b"get user:1\r\n"), m(AppProto::Memcache, true, false));
+        assert_eq!(sniff(L4::Tcp, b"VALUE k 0 1\r\n"), m(AppProto::Memcache, false, false));
+        let mut binary = vec![0x80, 0x00, 0x00, 0x03, 0, 0, 0, 0, 0, 0, 0, 3];
+        binary.extend_from_slice(&[0; 12]);
+        binary.extend_from_slice(b"key");
+        assert_eq!(sniff(L4::Tcp, &binary), m(AppProto::Memcache, true, true));
+        let greeting = b"\x5b\x00\x00\x00\x0a10.11.6-MariaDB\x00\x08\x00\x00\x00";
+        assert_eq!(sniff(L4::Tcp, greeting), m(AppProto::Mysql, false, true));
+        let dns_query = b"\x00\x1d\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01";
+        assert_eq!(sniff(L4::Tcp, dns_query), m(AppProto::Dns, true, false));
+        assert_eq!(sniff(L4::Udp, &dns_query[2..]), m(AppProto::Dns, true, false));
+        assert_eq!(sniff(L4::Tcp, b"SSH-2.0-OpenSSH_9.6\r\n"), Sniff::NoMatch);
+        assert_eq!(sniff(L4::Udp, b"\x00\x01\x02 random datagram"), Sniff::NoMatch);
+    }
+
+    /// A TCP segment between 10.0.0.1 and 10.0.0.2 carrying `payload` at offset 0.
+    fn seg(sport: u16, dport: u16, from_a: bool, flags: u8, seq: u32, payload: &[u8]) -> Summary {
+        let (a, b): (std::net::IpAddr, std::net::IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        let (src, dst) = if from_a { (a, b) } else { (b, a) };
+        Summary {
+            net: Net::Ip { src, dst, fragment: false },
+            transport: Transport::Tcp(Tcp { src_port: sport, dst_port: dport, seq, flags, payload_len: payload.len() as u32, ..Tcp::default() }),
+            payload: Some(Payload { offset: 0, len: payload.len() as u32, reassembled: false }),
+            ..Summary::default()
+        }
+    }
+
+    /// Runs segments (from side A?, flags, seq, payload) of one conversation between
+    /// port 40000 (A) and `port` (B) through the dispatcher.
+    fn run(port: u16, segments: &[(bool, u8, u32, &[u8])]) -> AppsResult {
+        let mut flows = FlowTable::default();
+        let mut reasm = Reassembler::new();
+        let mut apps = Apps::new();
+        for (i, &(from_a, flags, seq, payload)) in segments.iter().enumerate() {
+            let (sport, dport) = if from_a { (40000, port) } else { (port, 40000) };
+            let s = seg(sport, dport, from_a, flags, seq, payload);
+            let (flow, dir) = flows.add(&s, i as i64, 60).expect("TCP");
+            let at = At { packet: i as u64, ts_ns: i as i64 };
+            apps.packet(&mut reasm, &flows.conversations[flow as usize], flow, dir, &s, payload, at, &[]);
+        }
+        apps.finish(&mut reasm, &flows.conversations, &[])
+    }
+
+    fn methods(r: &AppsResult) -> Vec<(String, Option<u16>)> {
+        r.transactions
+            .iter()
+            .filter_map(|t| match &t.detail {
+                Detail::Http(h) => Some((h.method.clone(), h.status)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    const ACK: u8 = tcp_flags::ACK;
+    const SYN: u8 = tcp_flags::SYN;
+
+    #[test]
+    fn the_client_is_the_syn_sender_else_who_sent_a_request_else_the_ephemeral_port() {
+        let req: &[u8] = b"GET / HTTP/1.1\r\n\r\n";
+        let resp: &[u8] = b"HTTP/1.1 204 No Content\r\n\r\n";
+        // Joined mid-flight, the response's tail first: the bytes tell who asks.
+        let r = run(9999, &[(false, ACK, 500, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), (true, ACK, 100, req), (false, ACK, 538, resp)]);
+        assert_eq!(methods(&r), [(String::new(), Some(200)), ("GET".into(), Some(204))]);
+        assert_eq!(r.protos, [Some(AppProto::Http)]);
+        // B sends the SYN: B is the client even though A's port is ephemeral-looking.
+        let r = run(8080, &[(false, SYN, 99, b""), (true, SYN | ACK, 499, b""), (false, ACK, 100, req), (true, ACK, 500, resp)]);
+        assert_eq!(methods(&r), [("GET".into(), Some(204))]);
+        // Nothing recognisable, mid-flight: the port's default protocol, its side the server.
+        let r = run(8080, &[(true, ACK, 100, b"tail of a body\r\n"), (true, ACK, 116, req), (false, ACK, 500, resp)]);
+        assert_eq!(r.protos, [Some(AppProto::Http)]);
+        assert_eq!(methods(&r), [("GET".into(), Some(204))]);
+    }
+
+    #[test]
+    fn a_port_default_beats_a_weak_signature_and_a_strong_one_beats_the_port() {
+        // Redis inline commands look like memcached's; the Redis port decides.
+        let r = run(6379, &[(true, ACK, 1, b"get foo\r\n"), (false, ACK, 1, b"$-1\r\n")]);
+        assert_eq!(r.protos, [Some(AppProto::Redis)]);
+        // memcached on a port of its own is found by its commands.
+        let r = run(11212, &[(true, ACK, 1, b"get foo\r\n"), (false, ACK, 1, b"END\r\n")]);
+        assert_eq!(r.protos, [Some(AppProto::Memcache)]);
+        // Plain HTTP on the TLS port is HTTP.
+        let r = run(443, &[(true, ACK, 1, b"GET / HTTP/1.0\r\n\r\n"), (false, ACK, 1, b"HTTP/1.0 200 OK\r\n\r\n")]);
+        assert_eq!(r.protos, [Some(AppProto::Http)]);
+        // Too few bytes to tell: held (in pieces) until they say.
+        let r = run(5000, &[(true, ACK, 1, b"G"), (true, ACK, 2, b"ET / HTTP/1.1\r\n\r\n"), (false, ACK, 1, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")]);
+        assert_eq!(methods(&r), [("GET".into(), Some(200))]);
+        // Unknown bytes on an unknown port: no parser.
+        let r = run(5000, &[(true, ACK, 1, b"SSH-2.0-x\r\n"), (false, ACK, 1, b"SSH-2.0-y\r\n")]);
+        assert_eq!((r.protos.clone(), r.stats.unrecognised), (vec![None], 1));
+    }
 }
