@@ -99,9 +99,10 @@ struct Half {
 
 impl Half {
     /// Stream offset of a sequence number, choosing the wrap nearest to `next`.
-    fn offset_of(&self, seq: u32) -> u64 {
+    /// Negative for sequence numbers before the stream's first byte.
+    fn offset_of(&self, seq: u32) -> i64 {
         let delta = seq.wrapping_sub(self.isn.wrapping_add(self.next as u32)) as i32 as i64;
-        (self.next as i64 + delta).max(0) as u64
+        self.next as i64 + delta
     }
 }
 
@@ -148,7 +149,7 @@ impl Reassembler {
             };
             if let Some(h) = self.halves.get(&(conv, other)) {
                 if h.started && !h.ahead.is_empty() {
-                    let acked = h.offset_of(tcp.ack);
+                    let acked = h.offset_of(tcp.ack).max(0) as u64;
                     self.skip_to(conv, other, acked, GapReason::Acked, out);
                 }
             }
@@ -171,6 +172,11 @@ impl Reassembler {
         let syn = u32::from(tcp.flags & tcp_flags::SYN != 0);
         let start = h.offset_of(tcp.seq.wrapping_add(syn));
         let payload = &payload[..payload.len().min(tcp.payload_len as usize)];
+        // Bytes from before the stream's first byte (a retransmission reaching back past
+        // where a stream joined mid-flight began) are not part of it.
+        let before = usize::try_from(-start.min(0)).unwrap_or(usize::MAX);
+        let payload = payload.get(before..).unwrap_or(&[]);
+        let start = start.max(0) as u64;
         if !payload.is_empty() {
             let end = start + payload.len() as u64;
             if end > h.next {
@@ -376,6 +382,13 @@ mod test {
             (A, 119, FIN, b""),
         ]);
         assert_eq!(log, ["AToB @0 GET ", "AToB @4 /ab ", "AToB @8 HTTP", "AToB @12 /1.1", "AToB end"]);
+    }
+
+    #[test]
+    fn bytes_from_before_a_mid_flight_start_are_dropped() {
+        // Joined at seq 1000; a retransmission from 990 carries 10 bytes before it.
+        let log = run(&[(B, 1000, PSH, b"abcd"), (B, 990, PSH, b"0123456789abcdefgh")]);
+        assert_eq!(log, ["BToA @0 abcd", "BToA @4 efgh", "BToA end"]);
     }
 
     #[test]
