@@ -21,7 +21,10 @@ protocols are exactly what tshark's taps and the protocol hierarchy see. A proto
 quoted inside an ICMP error is a subtree of `icmp`, not a top-level protocol, and tshark's
 conversation and endpoint taps ignore it (it is dissected as an "error packet"); tunnels
 (VXLAN, GRE, IP in IP, Teredo, …) put every encapsulated header at the top level, and the
-taps count each of them. Every row is then cross-checked against tshark's own tables:
+taps count each of them. (Not quite everywhere: a tap also fires for a protocol dissected
+inside another one's tree, such as an Ethernet frame carried by OpenFlow, and does not for a
+header whose dissection throws before its tap, such as a bogus length. The cross-check
+catches these.) Every row is then cross-checked against tshark's own tables:
 conversations (frames exactly, bytes to the kB/MB the table prints, start to 1 µs,
 duration to the 4 decimals it prints), endpoints (all six counts exactly) and the protocol
 hierarchy (frames and bytes of every node exactly, children in the same order, down to
@@ -38,6 +41,7 @@ removed when the difference goes away.
 Usage: tests/scripts/make-stats-golden.py [NAME…]     (regenerate all, or the named files)
 """
 from decimal import Decimal
+import io
 import json
 import os
 import re
@@ -164,41 +168,48 @@ def per_frame(path):
     ends = {k: Endpoints() for k in ("eth", "ip", "ipv6", "tcp", "udp")}
     phs = []
     frames = 0
-    pdml = subprocess.Popen(["tshark", "-n", "-r", path, "-T", "pdml"], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL)
-    for _, packet in ET.iterparse(pdml.stdout):
-        if packet.tag != "packet":
-            continue
-        frames += 1
-        protos = packet.findall("proto")
-        frame = next(p for p in protos if p.get("name") == "frame")
-        t = Decimal(field(frame, "frame.time_relative"))
-        ln = int(field(frame, "frame.len"))
-        names = top_level_names(protos)
-        add_path(phs, cut_path(names), ln)
-        net = None  # the addresses of the innermost IP header so far (what pinfo->src is)
-        for p in protos:
-            name = p.get("name")
-            if name == "eth":
-                src, dst = field(p, "eth.src"), field(p, "eth.dst")
-                if src is not None and dst is not None:
-                    conv["eth"].add(src, dst, t, ln)
-                    ends["eth"].add(src, dst, ln)
-            elif name in ("ip", "ipv6"):
-                src, dst = field(p, name + ".src"), field(p, name + ".dst")
-                if src is None or dst is None:
-                    continue
-                if name == "ip" or ipv6_tapped(p):
-                    conv[name].add(src, dst, t, ln)
-                    ends[name].add(src, dst, ln)
-                net = (src, name == "ipv6" and routing_final_dst(p) or dst)
-            elif name in ("tcp", "udp") and net is not None:
-                sport, dport = field(p, name + ".srcport"), field(p, name + ".dstport")
-                if sport is not None and dport is not None:
-                    ends[name].add(net[0], net[1], ln, int(sport), int(dport))
-        packet.clear()
-    if pdml.wait() != 0:
-        raise RuntimeError(f"tshark -T pdml failed on {path}")
+    out = subprocess.run(["tshark", "-n", "-r", path, "-T", "pdml"], capture_output=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"tshark -T pdml on {path}: {out.stderr.decode(errors='replace').strip()}")
+    # tshark writes some payload bytes into attributes unescaped; XML allows no control
+    # characters but tab, newline and carriage return.
+    pdml = io.BytesIO(re.sub(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]", b"?", out.stdout))
+    try:
+        for _, packet in ET.iterparse(pdml):
+            if packet.tag != "packet":
+                continue
+            frames += 1
+            protos = packet.findall("proto")
+            frame = next(p for p in protos if p.get("name") == "frame")
+            t, ln = field(frame, "frame.time_relative"), field(frame, "frame.len")
+            if t is None or ln is None:
+                raise RuntimeError(f"{path}: frame {frames} has no frame.time_relative or frame.len")
+            t, ln = Decimal(t), int(ln)
+            names = top_level_names(protos)
+            add_path(phs, cut_path(names), ln)
+            net = None  # the addresses of the innermost IP header so far (what pinfo->src is)
+            for p in protos:
+                name = p.get("name")
+                if name == "eth":
+                    src, dst = field(p, "eth.src"), field(p, "eth.dst")
+                    if src is not None and dst is not None:
+                        conv["eth"].add(src, dst, t, ln)
+                        ends["eth"].add(src, dst, ln)
+                elif name in ("ip", "ipv6"):
+                    src, dst = field(p, name + ".src"), field(p, name + ".dst")
+                    if src is None or dst is None:
+                        continue
+                    if name == "ip" or ipv6_tapped(p):
+                        conv[name].add(src, dst, t, ln)
+                        ends[name].add(src, dst, ln)
+                    net = (src, name == "ipv6" and routing_final_dst(p) or dst)
+                elif name in ("tcp", "udp") and net is not None:
+                    sport, dport = field(p, name + ".srcport"), field(p, name + ".dstport")
+                    if sport is not None and dport is not None:
+                        ends[name].add(net[0], net[1], ln, int(sport), int(dport))
+            packet.clear()
+    except ET.ParseError as e:
+        raise RuntimeError(f"tshark -T pdml on {path}: {e}")
     return frames, conv, ends, phs
 
 
