@@ -272,6 +272,12 @@ impl Ingest {
         self.analysis.apps.decode_as(l4, port, proto);
     }
 
+    /// Turns the application layer (TCP reassembly, HTTP/DNS/TLS/memcached/MySQL/Redis
+    /// parsers, `Capture::transactions`) on or off; on by default. Call before feeding.
+    pub fn set_app_layer(&mut self, enabled: bool) {
+        self.analysis.apps.set_enabled(enabled);
+    }
+
     /// Adds a file to read; returns its index.
     pub fn add_file(&mut self, name: &str) -> usize {
         self.analysis.capture.files.push(FileInfo { name: name.to_owned(), ..FileInfo::default() });

@@ -284,3 +284,92 @@ fn application_fields_and_follow_equal_tshark() {
     }
     assert!(unexplained.is_empty(), "differences from tshark:\n  {}", unexplained.join("\n  "));
 }
+
+/// The reassembled bytes of every conversation PcapPlusPlus's TCP reassembly tests have an
+/// expected output for (in ../shared/corpus/PcapPlusPlus): our `Reassembler`'s data,
+/// both sides in delivery order (or one side, for the `_sides` files), must equal it.
+#[test]
+fn reassembly_equals_pcapplusplus_outputs() {
+    use wirelens_core::flow::{Direction, L4};
+    use wirelens_core::reassembly::{Reassembler, StreamEvent};
+    use wirelens_core::wire::{self, Transport};
+
+    let corpus = repo_root().parent().expect("repo has a parent").join("shared/corpus/PcapPlusPlus");
+    if !corpus.exists() {
+        eprintln!("reassembly vs PcapPlusPlus: skipped: ../shared/corpus is absent");
+        return;
+    }
+    // (capture, expected outputs: file, which side (None: both))
+    let cases: Vec<(&str, Vec<(String, Option<usize>)>)> = vec![
+        ("pcap/one_tcp_stream.pcap", vec![("pcap/one_tcp_stream_output.txt".into(), None)]),
+        ("pcap/one_http_stream_fin.pcap", vec![("pcap/one_http_stream_fin_output.txt".into(), None)]),
+        ("pcap/one_http_stream_fin2.pcap", vec![("pcap/one_http_stream_fin2_output.txt".into(), None)]),
+        ("pcap/one_http_stream_rst.pcap", vec![("pcap/one_http_stream_rst_output.txt".into(), None)]),
+        ("pcap/one_ipv6_http_stream.pcap", vec![("pcap/one_ipv6_http_stream.txt".into(), None)]),
+        (
+            "pcap/three_http_streams.pcap",
+            (1..=3).map(|i| (format!("pcap/three_http_streams_conn_{i}_output.txt"), None)).collect(),
+        ),
+        (
+            "examples/tcp-reassembly.pcap",
+            vec![
+                ("examples/tcpreassembly_sanity/172.16.133.54.64370-23.21.118.18.80.txt".into(), None),
+                ("examples/tcpreassembly_sides/172.16.133.54.64370-23.21.118.18.80.txt".into(), Some(0)),
+                ("examples/tcpreassembly_sides/23.21.118.18.80-172.16.133.54.64370.txt".into(), Some(1)),
+            ],
+        ),
+        (
+            "examples/http-packets.pcap",
+            std::fs::read_dir(corpus.join("examples/tcpreassembly_multiple_streams"))
+                .map(|d| d.filter_map(|e| e.ok()).map(|e| (format!("examples/tcpreassembly_multiple_streams/{}", e.file_name().to_string_lossy()), None)).collect())
+                .unwrap_or_default(),
+        ),
+    ];
+    let (mut equal, mut all, mut failures) = (0, 0, Vec::new());
+    for (capture, expected) in cases {
+        let bytes = std::fs::read(corpus.join(capture)).expect("read the capture");
+        let c = wirelens_core::ingest_bytes(capture, &bytes);
+        // Per conversation: all data in delivery order, and per side.
+        let mut streams: Vec<(Vec<u8>, [Vec<u8>; 2])> = vec![(Vec::new(), [Vec::new(), Vec::new()]); c.conversations.len()];
+        let mut r = Reassembler::new();
+        let mut take = |e: StreamEvent<'_>| {
+            // PcapPlusPlus's example writes a gap as "[N bytes missing]".
+            let (conv, dir, bytes) = match e {
+                StreamEvent::Data { conv, dir, bytes, .. } => (conv, dir, bytes.to_vec()),
+                StreamEvent::Gap { conv, dir, len, .. } => (conv, dir, format!("[{len} bytes missing]").into_bytes()),
+                StreamEvent::End { .. } => return,
+            };
+            let s = &mut streams[conv as usize];
+            s.0.extend_from_slice(&bytes);
+            s.1[dir as usize].extend_from_slice(&bytes);
+        };
+        for (i, row) in c.packets.iter().enumerate() {
+            let Some(conv) = c.conversations.get(row.flow as usize) else { continue };
+            if conv.proto != L4::Tcp {
+                continue;
+            }
+            let frame = &bytes[row.offset as usize..(row.offset + row.caplen as u64) as usize];
+            let s = wire::dissect(c.linktype_of(row), frame);
+            let Transport::Tcp(t) = s.transport else { continue };
+            let payload = wirelens_core::app::payload_of(&s, frame, &[]).unwrap_or(&[]);
+            let dir = if row.flags & wirelens_core::index::PacketRow::FLAG_B_TO_A != 0 { Direction::BToA } else { Direction::AToB };
+            r.segment(row.flow, dir, &t, payload, i as u64, &mut take);
+        }
+        r.finish(&mut take);
+        for (file, side) in expected {
+            all += 1;
+            let want = std::fs::read(corpus.join(&file)).expect("read the expected output");
+            let found = streams.iter().any(|(both, sides)| match side {
+                None => *both == want,
+                Some(s) => sides[s] == want,
+            });
+            if found {
+                equal += 1;
+            } else {
+                failures.push(format!("{capture}: no conversation reassembles to {file} ({} bytes)", want.len()));
+            }
+        }
+    }
+    eprintln!("reassembly vs PcapPlusPlus: {equal} of {all} expected outputs equal");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -18,7 +18,7 @@ const MAX_POINTERS: usize = 64;
 /// Answers kept per response.
 const MAX_ANSWERS: usize = 64;
 /// Queries waiting for a response per conversation.
-const MAX_PENDING: usize = 65536;
+pub const MAX_PENDING: usize = 65536;
 /// Packets of retransmitted queries kept per transaction.
 pub const MAX_RETRANSMISSIONS_KEPT: usize = 16;
 /// Bytes of a TCP DNS message held while it arrives (the length prefix bounds it).
@@ -409,12 +409,15 @@ type Key = (u16, String, RrType);
 struct Pending {
     dns: Dns,
     request: Span,
+    /// Order of arrival (the map does not keep it).
+    order: u64,
 }
 
 /// The DNS parser of one conversation (a UDP flow or a TCP connection).
 #[derive(Default)]
 pub struct Parser {
     pending: HashMap<Key, Pending>,
+    queries: u64,
     /// TCP: bytes of a message being collected, per side (client, server), and the
     /// packet where it began; None once a side lost its framing.
     tcp: [Option<(Vec<u8>, Option<At>)>; 2],
@@ -424,7 +427,14 @@ pub struct Parser {
 impl Parser {
     /// A parser with no message seen.
     pub fn new() -> Self {
-        Parser { pending: HashMap::new(), tcp: [Some((Vec::new(), None)), Some((Vec::new(), None))], tcp_seen: false }
+        Parser { pending: HashMap::new(), queries: 0, tcp: [Some((Vec::new(), None)), Some((Vec::new(), None))], tcp_seen: false }
+    }
+
+    /// Bytes of TCP messages being collected, and queries waiting for responses
+    /// (at most 2 × 65537 bytes and [`MAX_PENDING`] queries).
+    pub fn buffered(&self) -> (usize, usize) {
+        let held = self.tcp.iter().flatten().map(|(b, _)| b.len()).sum();
+        (held, self.pending.len())
     }
 
     fn message(&mut self, b: &[u8], span: Span, tcp: bool, out: &mut Vec<Transaction>) {
@@ -444,17 +454,19 @@ impl Parser {
                 out.push(Transaction { conv: 0, request: Some(span), response: None, detail: Detail::Dns(dns) });
                 return;
             }
-            self.pending.insert(key, Pending { dns, request: span });
+            self.queries += 1;
+            self.pending.insert(key, Pending { dns, request: span, order: self.queries });
             return;
         }
         let pending = self.pending.remove(&key).or_else(|| {
             // A response without a question (or with another one): pair by id alone when
             // exactly one query has it.
-            let mut same_id = self.pending.keys().filter(|k| k.0 == m.id);
-            let k = same_id.next()?.clone();
+            let mut same_id = self.pending.iter().filter(|(k, _)| k.0 == m.id);
+            let (k, _) = same_id.next()?;
             if same_id.next().is_some() {
                 return None;
             }
+            let k = k.clone();
             self.pending.remove(&k)
         });
         let (mut dns, request) = match pending {
@@ -507,7 +519,7 @@ impl StreamParser for Parser {
 
     fn end(&mut self, _at: At, out: &mut Vec<Transaction>) {
         let mut left: Vec<Pending> = self.pending.drain().map(|(_, p)| p).collect();
-        left.sort_by_key(|p| p.request.first.packet);
+        left.sort_by_key(|p| p.order);
         for p in left {
             out.push(Transaction { conv: 0, request: Some(p.request), response: None, detail: Detail::Dns(p.dns) });
         }

@@ -22,7 +22,7 @@ pub const MAX_HEAD: usize = 64 << 10;
 /// The longest chunk-size line.
 const MAX_CHUNK_LINE: usize = 1024;
 /// Requests waiting for responses; beyond this the oldest is reported without one.
-const MAX_PENDING: usize = 1024;
+pub const MAX_PENDING: usize = 1024;
 /// Bytes of a line looked at when resynchronising.
 const RESYNC_PEEK: usize = 16;
 
@@ -291,13 +291,14 @@ fn parse_head(request: bool, head: &[u8]) -> Option<Head<'_>> {
     let mut parts = start.splitn(3, |&b| b == b' ');
     let (a, b, c) = (parts.next()?, parts.next().unwrap_or(b""), parts.next().unwrap_or(b""));
     if request {
-        // method SP request-target SP HTTP-version (RFC 9112 §3)
-        if a.is_empty() || b.is_empty() || !c.starts_with(b"HTTP/") || !a.iter().all(|x| x.is_ascii_alphabetic() || *x == b'-' || *x == b'_') {
+        // method SP request-target SP HTTP-version (RFC 9112 §3), with a method we know:
+        // the same test that finds a request after a gap.
+        if start_verdict(true, start) != Some(true) || b.is_empty() || !c.starts_with(b"HTTP/") {
             return None;
         }
     } else {
         // HTTP-version SP status-code SP [reason-phrase] (RFC 9112 §4)
-        if !a.starts_with(b"HTTP/") || b.len() != 3 || !b.iter().all(u8::is_ascii_digit) {
+        if start_verdict(false, start) != Some(true) || b.len() != 3 || !b.iter().all(u8::is_ascii_digit) {
             return None;
         }
     }
@@ -346,6 +347,12 @@ impl Parser {
     /// A parser at the start of a connection (or joined mid-flight: it resynchronises).
     pub fn new() -> Self {
         Parser { req: Side::new(), resp: Side::new(), queue: VecDeque::new() }
+    }
+
+    /// Bytes held (header sections, chunk lines, resynchronisation peeks) and requests
+    /// waiting for responses: bounded by [`MAX_HEAD`] per side and 1024 requests.
+    pub fn buffered(&self) -> (usize, usize) {
+        (self.req.buf.len() + self.resp.buf.len(), self.queue.len())
     }
 
     fn side(&mut self, client: bool) -> &mut Side {
@@ -429,6 +436,12 @@ impl Parser {
         // The common case: the whole section in one piece, parsed where it lies.
         if side.buf.is_empty() {
             if let Some(end) = head_end(data, 0) {
+                if parse_head(client, &data[..end]).is_none() {
+                    // Not a start line: look for one from the next line on.
+                    side.resync();
+                    side.line_start = false;
+                    return 0;
+                }
                 side.bytes += end as u64;
                 self.parsed_head(client, &data[..end], at, out);
                 return end;
@@ -440,6 +453,12 @@ impl Parser {
         let old = side.buf.len();
         side.buf.extend_from_slice(&data[..take]);
         if let Some(end) = head_end(&side.buf, from) {
+            if parse_head(client, &side.buf[..end]).is_none() {
+                // The first line, begun in earlier bytes, is no start line: rescan these.
+                side.resync();
+                side.line_start = false;
+                return 0;
+            }
             let consumed = end - old;
             side.bytes += end as u64;
             let buf = std::mem::take(&mut side.buf);

@@ -208,10 +208,12 @@ pub enum Sniff {
     NoMatch,
 }
 
-/// HTTP methods (RFC 9110 §9 and WebDAV's common ones), each followed by a space.
-const HTTP_METHODS: [&[u8]; 16] = [
+/// HTTP methods (RFC 9110 §9, RFC 5789, WebDAV, CalDAV and common extensions), each
+/// followed by a space.
+const HTTP_METHODS: [&[u8]; 22] = [
     b"GET ", b"POST ", b"HEAD ", b"PUT ", b"DELETE ", b"OPTIONS ", b"PATCH ", b"CONNECT ", b"TRACE ",
-    b"PROPFIND ", b"PROPPATCH ", b"MKCOL ", b"COPY ", b"MOVE ", b"LOCK ", b"UNLOCK ",
+    b"PROPFIND ", b"PROPPATCH ", b"MKCOL ", b"COPY ", b"MOVE ", b"LOCK ", b"UNLOCK ", b"SEARCH ",
+    b"REPORT ", b"MKCALENDAR ", b"PURGE ", b"LINK ", b"UNLINK ",
 ];
 
 /// memcached text commands (protocol.txt), each followed by a space or a line end.
@@ -424,6 +426,8 @@ struct Conv {
 /// transactions they report.
 #[derive(Default)]
 pub struct Apps {
+    /// Off: no reassembly, no parsers, no transactions (see [`Apps::set_enabled`]).
+    disabled: bool,
     decode_as: HashMap<(L4, u16), Option<AppProto>>,
     convs: Vec<Option<Box<Conv>>>,
     transactions: Vec<Transaction>,
@@ -454,6 +458,12 @@ impl Apps {
         self.decode_as.insert((l4, port), proto);
     }
 
+    /// Turns the application layer (TCP reassembly, parsers, transactions) on or off; it
+    /// is on by default. Off, an ingest gives flows and statistics only, faster.
+    pub fn set_enabled(&mut self, enabled: bool) {
+        self.disabled = !enabled;
+    }
+
     /// The protocol a port is decoded as by the user, or by default.
     fn port_proto(&self, l4: L4, port: u16) -> Option<Option<AppProto>> {
         self.decode_as.get(&(l4, port)).copied()
@@ -474,6 +484,9 @@ impl Apps {
         at: At,
         packets: &[PacketRow],
     ) {
+        if self.disabled {
+            return;
+        }
         match summary.transport {
             Transport::Tcp(t) => {
                 let c = self.conv(flow);
@@ -934,5 +947,67 @@ mod test {
         // Unknown bytes on an unknown port: no parser.
         let r = run(5000, &[(true, ACK, 1, b"SSH-2.0-x\r\n"), (false, ACK, 1, b"SSH-2.0-y\r\n")]);
         assert_eq!((r.protos.clone(), r.stats.unrecognised), (vec![None], 1));
+    }
+}
+
+/// Seeds for the fuzz targets `http`, `dns` and `tls` (fuzz/fuzz_targets): real
+/// conversations, followed and cut into the targets' piece format.
+#[cfg(test)]
+mod fuzz_seeds {
+    use crate::flow::L4;
+    use std::path::PathBuf;
+
+    /// Writes fuzz/corpus/{http,dns,tls}/ (gitignored) from the captures below that are
+    /// present. Run with `cargo test -p wirelens-core --lib seed_app_fuzz_corpus -- --ignored`.
+    #[test]
+    #[ignore]
+    fn seed_app_fuzz_corpus() {
+        let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        let captures: [(&str, &str); 10] = [
+            ("http", "tests/data/servers/http.pcap"),
+            ("http", "../shared/corpus/zeek/http/pipelined-requests.pcap"),
+            ("http", "../shared/corpus/zeek/http/entity_gap.pcap"),
+            ("http", "../shared/corpus/PcapPlusPlus/pcap/three_http_streams.pcap"),
+            ("http", "../shared/corpus/zeek/http/connect-with-header.pcap"),
+            ("dns", "tests/data/servers/dns.pcap"),
+            ("dns", "../shared/corpus/deepflow/dns/dns-tcp-multi.pcap"),
+            ("dns", "../shared/corpus/zeek/dns/dns-corrupt.pcap"),
+            ("tls", "../shared/corpus/PcapPlusPlus/examples/tls.pcap"),
+            ("tls", "../shared/corpus/zeek/tls/tls13_wolfssl.pcap"),
+        ];
+        for (target, file) in captures {
+            let Ok(bytes) = std::fs::read(repo.join(file)) else { continue };
+            let capture = crate::ingest_bytes(file, &bytes);
+            let dir = repo.join("fuzz/corpus").join(target);
+            std::fs::create_dir_all(&dir).expect("create the corpus directory");
+            for c in capture.conversations.iter().take(20) {
+                let Some(f) = crate::follow::follow(&capture, c.proto, c.stream, &mut |i, buf| {
+                    let row = &capture.packets[i as usize];
+                    match bytes.get(row.offset as usize..(row.offset + row.caplen as u64) as usize) {
+                        Some(b) => {
+                            buf.extend_from_slice(b);
+                            true
+                        }
+                        None => false,
+                    }
+                }) else {
+                    continue;
+                };
+                let mut seed = Vec::new();
+                if target == "dns" {
+                    seed.push(u8::from(c.proto == L4::Tcp));
+                }
+                for r in f.records.iter().take(16) {
+                    // The follow's node 0 sent the first packet: the client, mostly.
+                    for piece in r.bytes.chunks(255).take(16) {
+                        seed.push(u8::from(!r.from_server) | 5 << 3);
+                        seed.push(piece.len() as u8);
+                        seed.extend_from_slice(piece);
+                    }
+                }
+                let name = format!("{}-{}{}", file.rsplit('/').next().unwrap_or("x"), c.proto.name(), c.stream);
+                std::fs::write(dir.join(name), seed).expect("write a seed");
+            }
+        }
     }
 }

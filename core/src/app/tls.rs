@@ -192,6 +192,12 @@ impl Parser {
         Self::default()
     }
 
+    /// Bytes held: the record being read and unparsed handshake bytes, both sides
+    /// (at most 2 × (5 + 18432 + [`MAX_HANDSHAKE`])).
+    pub fn buffered(&self) -> usize {
+        self.client.record.len() + self.client.handshake.len() + self.server.record.len() + self.server.handshake.len()
+    }
+
     fn report(&mut self, out: &mut Vec<Transaction>) {
         if self.reported || (self.client.hello.is_none() && self.server.hello.is_none()) {
             return;
@@ -208,6 +214,26 @@ impl Parser {
 
 impl StreamParser for Parser {
     fn data(&mut self, from_client: bool, mut bytes: &[u8], at: At, out: &mut Vec<Transaction>) {
+        // A HelloRetryRequest re-opens both sides: the rest of these bytes is read again.
+        while self.read(from_client, &mut bytes, at, out) && !bytes.is_empty() {}
+    }
+
+    fn gap(&mut self, from_client: bool, _len: u64, _at: At, _out: &mut Vec<Transaction>) {
+        let side = if from_client { &mut self.client } else { &mut self.server };
+        side.done = true;
+        side.record = Vec::new();
+        side.handshake = Vec::new();
+    }
+
+    fn end(&mut self, _at: At, out: &mut Vec<Transaction>) {
+        self.report(out);
+    }
+}
+
+impl Parser {
+    /// Reads records of one side until its hello (or until it is not TLS); returns true
+    /// when a HelloRetryRequest re-opened the handshake, so the rest must be read again.
+    fn read(&mut self, from_client: bool, bytes: &mut &[u8], at: At, out: &mut Vec<Transaction>) -> bool {
         let Parser { client, server, tls, .. } = self;
         let side = if from_client { client } else { server };
         while !bytes.is_empty() && !side.done {
@@ -221,7 +247,7 @@ impl StreamParser for Parser {
             let take = need.min(bytes.len());
             side.record.extend_from_slice(&bytes[..take]);
             side.bytes += take as u64;
-            bytes = &bytes[take..];
+            *bytes = &bytes[take..];
             if side.record.len() == 5 {
                 // A record header must say TLS (RFC 8446 §5.1): else this is not TLS.
                 let r = &side.record;
@@ -287,19 +313,10 @@ impl StreamParser for Parser {
                     side.bytes = 0;
                     side.handshake.clear();
                 }
+                return true;
             }
         }
-    }
-
-    fn gap(&mut self, from_client: bool, _len: u64, _at: At, _out: &mut Vec<Transaction>) {
-        let side = if from_client { &mut self.client } else { &mut self.server };
-        side.done = true;
-        side.record = Vec::new();
-        side.handshake = Vec::new();
-    }
-
-    fn end(&mut self, _at: At, out: &mut Vec<Transaction>) {
-        self.report(out);
+        false
     }
 }
 
