@@ -175,3 +175,60 @@ fn describe(want: &[u32], got: &[u32]) -> String {
         cut(&extra)
     )
 }
+
+/// `wirelens list -T fields` prints what `tshark -T fields` prints, value for value
+/// (tshark run live; skipped without it).
+#[test]
+fn list_prints_fields_as_tshark() {
+    if !wirelens_tests::have("tshark") {
+        eprintln!("list fields: tshark not found, skipped");
+        return;
+    }
+    let fields = [
+        "frame.number", "frame.time", "frame.time_relative", "frame.time_delta", "frame.len", "eth.src",
+        "eth.addr", "eth.type", "ip.src", "ip.addr", "ip.id", "ip.flags", "ip.ttl", "ip.dsfield", "tcp.srcport",
+        "tcp.port", "tcp.stream", "tcp.seq", "tcp.ack", "tcp.len", "tcp.flags", "tcp.flags.syn",
+        "tcp.window_size", "tcp.window_size_scalefactor", "tcp.hdr_len", "tcp.options.mss_val", "udp.stream",
+    ];
+    for (file, filter) in [
+        ("tests/data/three_http_streams.pcap", "tcp.port == 80"),
+        ("tests/data/servers/redis.pcap", "tcp.len > 0 or tcp.flags.syn == 1"),
+        ("tests/data/servers/dns.pcap", ""),
+    ] {
+        let path = repo_root().join(file);
+        let mut args = vec!["-n".to_owned(), "-r".into(), path.display().to_string(), "-T".into(), "fields".into()];
+        for f in fields {
+            args.extend(["-e".to_owned(), f.to_owned()]);
+        }
+        args.extend(["-E".into(), "header=y".into(), "-E".into(), "separator=|".into()]);
+        if !filter.is_empty() {
+            args.extend(["-Y".into(), filter.into()]);
+        }
+        let want = std::process::Command::new("tshark").args(&args).env("TZ", "UTC").output().expect("run tshark");
+        let mut ours = vec!["list".to_owned(), path.display().to_string()];
+        ours.extend(args[3..].iter().cloned());
+        let got = std::process::Command::new(wirelens_tests::bin("wirelens")).args(&ours).output().expect("run wirelens");
+        assert!(got.status.success(), "{file}: {}", String::from_utf8_lossy(&got.stderr));
+        let (want, got) = (String::from_utf8_lossy(&want.stdout), String::from_utf8_lossy(&got.stdout));
+        for (n, (w, g)) in want.lines().zip(got.lines()).enumerate() {
+            assert_eq!(g, w, "{file}, line {n}");
+        }
+        assert_eq!(want.lines().count(), got.lines().count(), "{file}: lines");
+    }
+}
+
+/// A malformed filter: exit code 2, the message, the filter with the part underlined,
+/// and the hint.
+#[test]
+fn list_reports_a_bad_filter_with_position_and_hint() {
+    let path = repo_root().join("tests/data/three_http_streams.pcap");
+    let out = std::process::Command::new(wirelens_tests::bin("wirelens"))
+        .args(["list", &path.display().to_string(), "-Y", "ip.addr == 10.0.0.1 and tcp.srcprot > 1024"])
+        .output()
+        .expect("run wirelens");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Left side of \">\" must be a field or function, not tcp.srcprot."), "{err}");
+    assert!(err.contains("\n    ip.addr == 10.0.0.1 and tcp.srcprot > 1024\n                            ^~~~~~~~~~~\n"), "{err}");
+    assert!(err.contains("hint: did you mean tcp.srcport?"), "{err}");
+}

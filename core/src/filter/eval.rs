@@ -49,12 +49,20 @@ impl<'c> Evaluator<'c> {
         }
     }
 
-    /// Whether packet `index` passes, its bytes given (already read by the caller).
-    pub fn matches_bytes(&mut self, filter: &Filter, index: usize, bytes: &[u8]) -> bool {
+    /// Whether packet `index` passes, its bytes given (already read by the caller);
+    /// `src` serves the other packets some fields look at (the first segments of a TCP
+    /// conversation for relative sequence numbers).
+    pub fn matches_bytes(
+        &mut self,
+        filter: &Filter,
+        index: usize,
+        bytes: &[u8],
+        src: &mut dyn PacketSource,
+    ) -> bool {
         self.ctx.begin_with_bytes(index, bytes);
         match &filter.root {
             None => true,
-            Some(root) => self.node(root, &filter.consts, &mut fields::NoBytes),
+            Some(root) => self.node(root, &filter.consts, src),
         }
     }
 

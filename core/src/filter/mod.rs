@@ -64,6 +64,27 @@ impl FilterError {
         self
     }
 
+    /// Keeps the range within `text` and on character boundaries.
+    fn clamp_to(mut self, text: &str) -> Self {
+        let floor = |mut i: usize| {
+            i = i.min(text.len());
+            while !text.is_char_boundary(i) {
+                i -= 1;
+            }
+            i
+        };
+        let ceil = |mut i: usize| {
+            i = i.min(text.len());
+            while !text.is_char_boundary(i) {
+                i += 1;
+            }
+            i
+        };
+        self.start = floor(self.start);
+        self.end = ceil(self.end).max(self.start);
+        self
+    }
+
     /// The range in UTF-16 code units (what a browser's text field counts).
     pub fn utf16_range(&self, filter: &str) -> (usize, usize) {
         let at = |b: usize| {
@@ -122,8 +143,9 @@ impl Filter {
     pub fn compile(text: &str) -> Result<Filter, FilterError> {
         let mut consts = Vec::new();
         let mut fields = Vec::new();
-        let root = match parser::parse(text)? {
-            Some(e) => Some(semantic::compile(&e, &mut consts, &mut fields)?),
+        let parsed = parser::parse(text).map_err(|e| e.clamp_to(text))?;
+        let root = match parsed {
+            Some(e) => Some(semantic::compile(&e, &mut consts, &mut fields).map_err(|e| e.clamp_to(text))?),
             None => None,
         };
         Ok(Filter {
@@ -242,6 +264,15 @@ mod test {
         );
         let e = err("frame.time > \"yesterday\"");
         assert!(e.hint.is_some(), "{e}");
+    }
+
+    #[test]
+    fn error_ranges_stay_on_character_boundaries() {
+        // Found by the fuzzer: a bad \u escape followed by multi-byte characters.
+        let f = "frame matches \"HTTP/1\\u\u{fffd}\u{fffd}\"";
+        let e = err(f);
+        assert!(f.is_char_boundary(e.start) && f.is_char_boundary(e.end) && e.end <= f.len(), "{e:?}");
+        let _ = e.render(f);
     }
 
     #[test]

@@ -512,6 +512,17 @@ impl Compiler<'_> {
             .with_hint("contains works on strings, bytes and protocols; compare numbers with =="));
         }
         let (oa, _, ob, _) = self.pair(a, b, "contains")?;
+        // A constant needle: a literal regex, which searches with memchr/memmem.
+        if let Op::Const(Value::Bytes(s) | Value::Str(s)) = ob {
+            let needle = &self.consts[s.start as usize..(s.start + s.len) as usize];
+            let mut pattern = String::from("(?s-u)");
+            for b in needle {
+                pattern.push_str(&format!("\\x{b:02x}"));
+            }
+            if let Ok(re) = regex::bytes::Regex::new(&pattern) {
+                return Ok(Node::Matches(oa, Box::new(re)));
+            }
+        }
         Ok(Node::Contains(oa, ob))
     }
 
