@@ -202,6 +202,16 @@ impl Reassembler {
         }
     }
 
+    /// Forgets a conversation nobody reads any more: its buffered bytes are released and
+    /// its later segments start it anew (the caller stops passing them).
+    pub fn forget(&mut self, conv: u32) {
+        for dir in [Direction::AToB, Direction::BToA] {
+            if let Some(h) = self.halves.remove(&(conv, dir)) {
+                self.total_buffered -= h.buffered;
+            }
+        }
+    }
+
     /// Ends every stream: remaining holes become gaps and buffered data is delivered.
     pub fn finish(&mut self, out: &mut dyn FnMut(StreamEvent<'_>)) {
         let mut keys: Vec<(u32, Direction)> = self.halves.keys().copied().collect();

@@ -430,6 +430,10 @@ pub struct Apps {
     disabled: bool,
     decode_as: HashMap<(L4, u16), Option<AppProto>>,
     convs: Vec<Option<Box<Conv>>>,
+    /// Conversations done with (ended, or no parser for them): their bytes are no longer
+    /// reassembled; `retired_protos` keeps what they were parsed as.
+    retired: Vec<bool>,
+    retired_protos: Vec<Option<AppProto>>,
     transactions: Vec<Transaction>,
     scratch: Vec<Transaction>,
     stats: AppStats,
@@ -484,7 +488,7 @@ impl Apps {
         at: At,
         packets: &[PacketRow],
     ) {
-        if self.disabled {
+        if self.disabled || self.retired.get(flow as usize).copied().unwrap_or(false) {
             return;
         }
         match summary.transport {
@@ -496,6 +500,9 @@ impl Apps {
                 reasm.segment(flow, dir, &t, payload, at.packet, &mut |ev| {
                     self.stream_event(conv, ev, Some((dir, at)), packets)
                 });
+                if self.retired.get(flow as usize).copied().unwrap_or(false) {
+                    reasm.forget(flow);
+                }
             }
             Transport::Udp { .. } => {
                 if !payload.is_empty() {
@@ -515,6 +522,12 @@ impl Apps {
         current: Option<(Direction, At)>,
         packets: &[PacketRow],
     ) {
+        let flow = match ev {
+            StreamEvent::Data { conv, .. } | StreamEvent::Gap { conv, .. } | StreamEvent::End { conv, .. } => conv,
+        };
+        if self.retired.get(flow as usize).copied().unwrap_or(false) {
+            return;
+        }
         match ev {
             StreamEvent::Data { conv: flow, dir, bytes, packet, .. } => {
                 // Bytes are complete at the segment that delivered them when it went the same
@@ -566,6 +579,18 @@ impl Apps {
         })
     }
 
+    /// Done with a conversation: its state goes, what it was parsed as stays.
+    fn retire(&mut self, flow: u32) {
+        let i = flow as usize;
+        let proto = self.convs.get_mut(i).and_then(Option::take).and_then(|c| c.proto);
+        if self.retired.len() <= i {
+            self.retired.resize(i + 1, false);
+            self.retired_protos.resize(i + 1, None);
+        }
+        self.retired[i] = true;
+        self.retired_protos[i] = proto;
+    }
+
     /// Passes a piece of a conversation to its parser, deciding the parser first if need be.
     /// For `Held::Data`, the bytes are `bytes` (the held vector is empty).
     fn deliver(&mut self, conv: &Conversation, flow: u32, piece: Held, bytes: &[u8]) {
@@ -606,6 +631,10 @@ impl Apps {
                 if let (State::Undecided { held, .. }, Held::Data { dir, at, datagram, .. }) = (&mut c.state, piece) {
                     held.push(Held::Data { dir, bytes: bytes.to_vec(), at, datagram });
                 }
+                return;
+            }
+            if matches!(self.conv(flow).state, State::Off) {
+                self.retire(flow);
                 return;
             }
             // Replay what was held, then go on with this piece.
@@ -663,6 +692,7 @@ impl Apps {
             parser.end(at, &mut self.scratch);
             self.collect(flow);
         }
+        self.retire(flow);
     }
 
     /// Chooses the parser of a conversation from decode-as, its bytes and its ports.
@@ -754,13 +784,13 @@ impl Apps {
         });
         let end = last_at(packets);
         for flow in 0..self.convs.len() as u32 {
-            if let Some(conv) = conversations.get(flow as usize) {
+            if let (Some(Some(_)), Some(conv)) = (self.convs.get(flow as usize), conversations.get(flow as usize)) {
                 self.end_conv(conv, flow, end);
             }
         }
         let mut transactions = std::mem::take(&mut self.transactions);
         transactions.sort_by_key(|t| t.request.or(t.response).map_or(u64::MAX, |s| s.first.packet));
-        let mut protos: Vec<Option<AppProto>> = self.convs.iter().map(|c| c.as_ref().and_then(|c| c.proto)).collect();
+        let mut protos = std::mem::take(&mut self.retired_protos);
         protos.resize(conversations.len(), None);
         AppsResult { transactions, protos, stats: self.stats }
     }
