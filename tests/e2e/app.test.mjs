@@ -339,3 +339,57 @@ test('conversations sort by duration and bytes', async () => {
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+/** Frame numbers, stream and relative sequence number of the packets tshark keeps. */
+function tsharkFiltered(file, filter) {
+  const out = execFileSync('tshark', ['-n', '-r', file, '-Y', filter, '-T', 'fields', '-e', 'frame.number', '-e', 'tcp.stream', '-e', 'tcp.seq'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    env: { ...process.env, TZ: 'UTC' },
+  });
+  return out.split('\n').filter((l) => l.trim() !== '').map((l) => l.split('\t'));
+}
+
+test('a display filter and custom columns give the packets and values tshark gives', async () => {
+  const page = await newPage(browser.context);
+  await page.goto(server.url);
+  const all = await waitLoaded(page);
+  // Needs the packet bytes (tcp.len), the index (ip.addr of a conversation) and, for
+  // the tcp.seq column, the first packets of each conversation.
+  const filter = 'tcp.len > 0 && ip.addr == 0.0.0.0/0';
+  const want = tsharkFiltered(SAMPLE, filter);
+  assert.ok(want.length > 0 && want.length < all, `a filter that keeps some packets (${want.length} of ${all})`);
+  await page.locator('#filter-input').fill(filter);
+  await page.locator('#columns-input').fill('tcp.stream, tcp.seq');
+  await page.locator('#filter-input').press('Enter');
+  await page.locator('#filter-status', { hasText: `${want.length} of ${all} packets match` }).waitFor();
+  await page.locator('#page-info', { hasText: `of ${want.length}` }).waitFor();
+  assert.deepEqual(await page.locator('[data-testid="custom-column"]').allTextContents(), ['tcp.stream', 'tcp.seq']);
+  await page.locator(`[data-testid="packet-row"]:first-child td:first-child:text-is("${want[0][0]}")`).waitFor();
+  const rows = await page.$$eval('[data-testid="packet-row"]', (trs) =>
+    trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)),
+  );
+  const shown = rows.map((cells) => [cells[0], cells[7], cells[8]]);
+  assert.deepEqual(shown, want.slice(0, shown.length), 'No., tcp.stream and tcp.seq as tshark');
+
+  // A mistake is underlined with a hint, and the list keeps what it shows.
+  await page.locator('#filter-input').fill('tcp.len > 0 && tcp.prot == 80');
+  await page.locator('#filter-apply').click();
+  await page.locator('#filter-error').waitFor();
+  assert.equal(await page.locator('#filter-error-mark').textContent(), 'tcp.prot');
+  assert.match(await page.locator('#filter-hint').textContent(), /did you mean tcp\.port\?/);
+  assert.match(await page.locator('#page-info').textContent(), new RegExp(`of ${want.length}$`));
+  await page.locator('#filter-input').fill('(tcp');
+  await page.locator('#filter-input').press('Enter');
+  await page.locator('#filter-error-mark', { hasText: '(' }).waitFor();
+  assert.match(await page.locator('#filter-error').textContent(), /Unbalanced parenthesis/);
+
+  // The empty filter shows every packet again.
+  await page.locator('#filter-input').fill('');
+  await page.locator('#columns-input').fill('');
+  await page.locator('#filter-apply').click();
+  await page.locator('#page-info', { hasText: `of ${all}` }).waitFor();
+  assert.equal(await page.locator('#filter-error').count(), 0);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

@@ -33,6 +33,18 @@ pub enum ToWorker {
         /// Number of rows.
         count: u32,
     },
+    /// Shows only the packets that pass a display filter (empty: all), with extra
+    /// columns of the named fields; later `Page`s page through that view.
+    Filter {
+        /// The capture the page believes is open.
+        generation: u32,
+        /// Echoed in the reply.
+        request: u32,
+        /// The filter, in Wireshark's language.
+        text: String,
+        /// Field names shown as extra columns (`memcache.key`, `tcp.stream`).
+        columns: Vec<String>,
+    },
 }
 
 /// Worker → page.
@@ -55,6 +67,8 @@ pub enum FromWorker {
     Loaded(Box<Summary>),
     /// Rows of the packet list.
     Page(Page),
+    /// The answer to a `Filter`.
+    Filtered(FilterReply),
     /// Reading failed outright (the browser could not read a file).
     Failed {
         /// The capture.
@@ -176,6 +190,47 @@ pub struct PacketRowView {
     pub length: u32,
     /// One-line description.
     pub info: String,
+    /// Values of the custom columns, in their order (occurrences joined by commas).
+    #[serde(default)]
+    pub custom: Vec<String>,
+}
+
+/// What applying a display filter gave.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FilterReply {
+    /// The capture.
+    pub generation: u32,
+    /// The request this answers.
+    pub request: u32,
+    /// The filter as applied.
+    pub text: String,
+    /// The custom columns now shown.
+    pub columns: Vec<String>,
+    /// Packets that pass (all of them for the empty filter).
+    pub shown: u64,
+    /// Packets in the capture.
+    pub total: u64,
+    /// Time the filter took, ms.
+    pub elapsed_ms: f64,
+    /// Why the filter (or a column name) is not valid; nothing changed then.
+    pub error: Option<FilterErrorView>,
+    /// Remarks, e.g. fields that are not extracted yet and so match nothing.
+    pub notes: Vec<String>,
+}
+
+/// A filter that does not compile, with the part to underline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilterErrorView {
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it, when known ("did you mean ip.src?").
+    pub hint: Option<String>,
+    /// The text the positions refer to (the filter, or the column list).
+    pub text: String,
+    /// First UTF-16 code unit of the faulty part (what a text field counts).
+    pub start: u32,
+    /// One past its last code unit (equal to `start` at the end of the text).
+    pub end: u32,
 }
 
 /// Serializes a message for `postMessage`.

@@ -4,7 +4,9 @@ use super::client;
 use leptos::prelude::*;
 use std::sync::Arc;
 use web_sys::File;
-use wirelens_web::protocol::{self, FromWorker, Page, Summary, ToWorker, PAGE_ROWS};
+use wirelens_web::protocol::{
+    self, FilterErrorView, FilterReply, FromWorker, Page, Summary, ToWorker, PAGE_ROWS,
+};
 
 /// Where the page is in its life.
 #[derive(Clone, Debug, PartialEq)]
@@ -37,10 +39,18 @@ pub struct AppState {
     pub page: RwSignal<Option<Page>>,
     /// The first row of the page asked for last (it may still be on its way).
     pub page_start: RwSignal<u64>,
+    /// The last display filter applied (None: none yet).
+    pub filter: RwSignal<Option<FilterReply>>,
+    /// Why the last filter asked for was not applied.
+    pub filter_error: RwSignal<Option<FilterErrorView>>,
+    /// A filter is being applied.
+    pub filtering: RwSignal<bool>,
     /// The `Open` the page shows; replies about older ones are dropped.
     generation: StoredValue<u32>,
     /// The newest page request; older answers are dropped.
     request: StoredValue<u32>,
+    /// The newest filter request.
+    filter_request: StoredValue<u32>,
 }
 
 impl AppState {
@@ -51,8 +61,12 @@ impl AppState {
             summary: RwSignal::new(None),
             page: RwSignal::new(None),
             page_start: RwSignal::new(0),
+            filter: RwSignal::new(None),
+            filter_error: RwSignal::new(None),
+            filtering: RwSignal::new(false),
             generation: StoredValue::new(0),
             request: StoredValue::new(0),
+            filter_request: StoredValue::new(0),
         }
     }
 
@@ -79,6 +93,9 @@ impl AppState {
         self.summary.set(None);
         self.page.set(None);
         self.page_start.set(0);
+        self.filter.set(None);
+        self.filter_error.set(None);
+        self.filtering.set(false);
         let files = files
             .into_iter()
             .map(wasm_bindgen::JsValue::from)
@@ -97,6 +114,27 @@ impl AppState {
             start,
             count: PAGE_ROWS,
         });
+    }
+
+    /// Applies a display filter and custom columns (field names) to the packet list.
+    pub fn apply_filter(&self, text: String, columns: Vec<String>) {
+        let request = self.filter_request.get_value() + 1;
+        self.filter_request.set_value(request);
+        self.filtering.set(true);
+        client::send(&ToWorker::Filter {
+            generation: self.generation.get_value(),
+            request,
+            text,
+            columns,
+        });
+    }
+
+    /// Packets the list shows: those that pass the filter, else all.
+    pub fn shown(&self) -> u64 {
+        let all = self.summary.with(|s| s.as_ref().map_or(0, |s| s.packets));
+        self.filter
+            .with(|f| f.as_ref().map(|f| f.shown))
+            .unwrap_or(all)
     }
 
     /// Takes in a message from the worker.
@@ -125,6 +163,21 @@ impl AppState {
                 if page.generation == current && page.request == self.request.get_value() =>
             {
                 self.page.set(Some(page));
+            }
+            FromWorker::Filtered(reply)
+                if reply.generation == current
+                    && reply.request == self.filter_request.get_value() =>
+            {
+                self.filtering.set(false);
+                match reply.error.clone() {
+                    // The list keeps what it shows; the error is underlined.
+                    Some(e) => self.filter_error.set(Some(e)),
+                    None => {
+                        self.filter_error.set(None);
+                        self.filter.set(Some(reply));
+                        self.show_page(0);
+                    }
+                }
             }
             FromWorker::Failed {
                 generation,

@@ -3,6 +3,7 @@
 //! All analysis happens here, off the UI thread. No Leptos in this binary.
 
 mod blob;
+mod filtering;
 mod session;
 
 use wasm_bindgen::prelude::*;

@@ -1,4 +1,5 @@
 use crate::ui::format;
+use crate::ui::packets::FilterBar;
 use crate::ui::state::use_state;
 use leptos::prelude::*;
 use wirelens_web::protocol::{PacketRowView, PAGE_ROWS};
@@ -8,7 +9,12 @@ use wirelens_web::protocol::{PacketRowView, PAGE_ROWS};
 #[component]
 pub fn PacketList() -> impl IntoView {
     let state = use_state();
-    let total = move || state.summary.with(|s| s.as_ref().map_or(0, |s| s.packets));
+    let total = move || state.shown();
+    let columns = move || {
+        state
+            .filter
+            .with(|f| f.as_ref().map(|f| f.columns.clone()).unwrap_or_default())
+    };
     let start = move || state.page_start.get();
     let rows = move || {
         state
@@ -58,6 +64,7 @@ pub fn PacketList() -> impl IntoView {
                         </button>
                     </div>
                 </div>
+                <FilterBar />
                 {move || page_error().map(|e| view! { <p class="page-error">{e}</p> })}
                 <div class="table-scroll packets-scroll">
                     <table id="packet-list" class="grid packets">
@@ -69,6 +76,7 @@ pub fn PacketList() -> impl IntoView {
                             <col class="w-proto" />
                             <col class="w-len" />
                             <col />
+                            {move || columns().into_iter().map(|_| view! { <col class="w-custom" style="width: 9em" /> }).collect_view()}
                         </colgroup>
                         <thead>
                             <tr>
@@ -79,10 +87,16 @@ pub fn PacketList() -> impl IntoView {
                                 <th>"Protocol"</th>
                                 <th class="num">"Length"</th>
                                 <th>"Info"</th>
+                                {move || {
+                                    columns()
+                                        .into_iter()
+                                        .map(|c| view! { <th class="custom" data-testid="custom-column">{c}</th> })
+                                        .collect_view()
+                                }}
                             </tr>
                         </thead>
                         <tbody>
-                            <For each=rows key=|r| r.no children=packet_row />
+                            <For each=rows key=|r| (r.no, r.custom.clone()) children=packet_row />
                         </tbody>
                     </table>
                 </div>
@@ -104,6 +118,7 @@ fn packet_row(r: PacketRowView) -> impl IntoView {
             <td>{r.protocol}</td>
             <td class="num">{r.length}</td>
             <td class="info" title=info_title>{info}</td>
+            {r.custom.into_iter().map(|v| { let t = v.clone(); view! { <td class="custom" title=t>{v}</td> } }).collect_view()}
         </tr>
     }
 }
