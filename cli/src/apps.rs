@@ -48,7 +48,10 @@ pub fn parse_decode_as(rule: &str) -> anyhow::Result<DecodeAs> {
         "udp.port" => L4::Udp,
         f => bail!("decode-as rule {rule:?}: only tcp.port and udp.port are supported, not {f}"),
     };
-    let port: u16 = port.trim().parse().with_context(|| format!("decode-as rule {rule:?}: bad port"))?;
+    let port: u16 = port
+        .trim()
+        .parse()
+        .with_context(|| format!("decode-as rule {rule:?}: bad port"))?;
     let proto = match proto.trim() {
         "none" | "data" => None,
         p => Some(AppProto::from_name(p).with_context(|| {
@@ -61,7 +64,11 @@ pub fn parse_decode_as(rule: &str) -> anyhow::Result<DecodeAs> {
 /// Reads every file (`-` is stdin) into one capture, merged by time, with the decode-as
 /// rules applied.
 pub fn read(common: &Common) -> anyhow::Result<Capture> {
-    let rules = common.decode_as.iter().map(|r| parse_decode_as(r)).collect::<anyhow::Result<Vec<_>>>()?;
+    let rules = common
+        .decode_as
+        .iter()
+        .map(|r| parse_decode_as(r))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let mut ingest = Ingest::new();
     for r in &rules {
         ingest.decode_as(r.l4, r.port, r.proto);
@@ -95,7 +102,10 @@ pub fn secs(ns: i64) -> f64 {
 
 /// The conversation's `tcp.stream` / `udp.stream` and its proto name.
 pub fn stream_of(capture: &Capture, conv: u32) -> (&'static str, u32) {
-    capture.conversations.get(conv as usize).map_or(("?", u32::MAX), |c| (c.proto.name(), c.stream))
+    capture
+        .conversations
+        .get(conv as usize)
+        .map_or(("?", u32::MAX), |c| (c.proto.name(), c.stream))
 }
 
 /// A frame number (1-based) of a packet index.
@@ -111,10 +121,20 @@ mod test {
     fn decode_as_rules() {
         assert_eq!(
             parse_decode_as("tcp.port==21211,memcache").unwrap(),
-            DecodeAs { l4: L4::Tcp, port: 21211, proto: Some(AppProto::Memcache) }
+            DecodeAs {
+                l4: L4::Tcp,
+                port: 21211,
+                proto: Some(AppProto::Memcache)
+            }
         );
-        assert_eq!(parse_decode_as("udp.port==5300,dns").unwrap().proto, Some(AppProto::Dns));
-        assert_eq!(parse_decode_as("tcp.port==26379,resp").unwrap().proto, Some(AppProto::Redis));
+        assert_eq!(
+            parse_decode_as("udp.port==5300,dns").unwrap().proto,
+            Some(AppProto::Dns)
+        );
+        assert_eq!(
+            parse_decode_as("tcp.port==26379,resp").unwrap().proto,
+            Some(AppProto::Redis)
+        );
         assert_eq!(parse_decode_as("tcp.port==80,none").unwrap().proto, None);
         assert!(parse_decode_as("tcp.port=80,http").is_err());
         assert!(parse_decode_as("sctp.port==80,http").is_err());

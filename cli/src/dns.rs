@@ -59,7 +59,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 writeln!(out, "{:<12} {:>8}", r.name, r.count)?;
             }
         }
-        return Ok(if errors { ExitCode::from(1) } else { ExitCode::SUCCESS });
+        return Ok(if errors {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
     }
     let picked: Vec<usize> = match args.slowest {
         Some(n) => dns::slowest(ts, n),
@@ -69,7 +73,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         .into_iter()
         .filter_map(|i| {
             let t = &ts[i];
-            let Detail::Dns(d) = &t.detail else { return None };
+            let Detail::Dns(d) = &t.detail else {
+                return None;
+            };
             let (transport, stream) = stream_of(&capture, t.conv);
             Some(Row {
                 transport,
@@ -87,10 +93,19 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         serde_json::to_writer_pretty(&mut out, &rows)?;
         writeln!(out)?;
     } else {
-        writeln!(out, "{:<3} {:>6} {:>7} {:>7} {:>6} {:<6} {:<9} {:>10}  name answers", "l4", "stream", "query", "resp", "id", "type", "rcode", "time(ms)")?;
+        writeln!(
+            out,
+            "{:<3} {:>6} {:>7} {:>7} {:>6} {:<6} {:<9} {:>10}  name answers",
+            "l4", "stream", "query", "resp", "id", "type", "rcode", "time(ms)"
+        )?;
         for r in &rows {
             let opt = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
-            let answers: Vec<String> = r.dns.answers.iter().map(|a| format!("{} {}", a.rtype.name(), a.data)).collect();
+            let answers: Vec<String> = r
+                .dns
+                .answers
+                .iter()
+                .map(|a| format!("{} {}", a.rtype.name(), a.data))
+                .collect();
             writeln!(
                 out,
                 "{:<3} {:>6} {:>7} {:>7} {:>6} {:<6} {:<9} {:>10}  {} {}",
@@ -101,11 +116,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 format!("0x{:04x}", r.dns.id),
                 r.dns.qtype.name(),
                 r.rcode_name.unwrap_or("-"),
-                r.time.map_or("-".to_string(), |t| format!("{:.3}", t * 1e3)),
+                r.time
+                    .map_or("-".to_string(), |t| format!("{:.3}", t * 1e3)),
                 r.dns.name,
                 answers.join(", "),
             )?;
         }
     }
-    Ok(if errors { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if errors {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -59,7 +59,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         if path == "-" {
             // Stdin cannot be read twice: keep it.
             let mut v = Vec::new();
-            std::io::stdin().lock().read_to_end(&mut v).context("cannot read stdin")?;
+            std::io::stdin()
+                .lock()
+                .read_to_end(&mut v)
+                .context("cannot read stdin")?;
             sources.push(Source::Memory(v));
         } else {
             sources.push(Source::Disk(path.clone()));
@@ -67,19 +70,38 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     let capture = ingest(&args.files, &sources)?;
     let errors = crate::input::report_errors(&capture);
-    let l4 = if args.proto == Proto::Udp { L4::Udp } else { L4::Tcp };
-    let Some(flow) = capture.conversations.iter().position(|c| c.proto == l4 && c.stream == args.stream) else {
+    let l4 = if args.proto == Proto::Udp {
+        L4::Udp
+    } else {
+        L4::Tcp
+    };
+    let Some(flow) = capture
+        .conversations
+        .iter()
+        .position(|c| c.proto == l4 && c.stream == args.stream)
+    else {
         bail!("no {} stream {} in the capture", l4.name(), args.stream);
     };
-    let wanted: Vec<u64> = capture.packets.iter().enumerate().filter(|(_, p)| p.flow == flow as u32).map(|(i, _)| i as u64).collect();
+    let wanted: Vec<u64> = capture
+        .packets
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.flow == flow as u32)
+        .map(|(i, _)| i as u64)
+        .collect();
     let bytes = packet_bytes(&capture, &sources, &wanted)?;
-    let followed = follow(&capture, l4, args.stream, &mut |i, buf| match bytes.get(&i) {
-        Some(b) => {
-            buf.extend_from_slice(b);
-            true
-        }
-        None => false,
-    })
+    let followed = follow(
+        &capture,
+        l4,
+        args.stream,
+        &mut |i, buf| match bytes.get(&i) {
+            Some(b) => {
+                buf.extend_from_slice(b);
+                true
+            }
+            None => false,
+        },
+    )
     .expect("the stream exists");
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -115,7 +137,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         };
         out.write_all(render(&followed, mode).as_bytes())?;
     }
-    Ok(if errors { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if errors {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn ingest(names: &[String], sources: &[Source]) -> anyhow::Result<Capture> {
@@ -123,7 +149,9 @@ fn ingest(names: &[String], sources: &[Source]) -> anyhow::Result<Capture> {
     let mut readers: Vec<Box<dyn Read + '_>> = Vec::new();
     for (name, s) in names.iter().zip(sources) {
         readers.push(match s {
-            Source::Disk(path) => Box::new(std::fs::File::open(path).with_context(|| format!("cannot open {path}"))?),
+            Source::Disk(path) => {
+                Box::new(std::fs::File::open(path).with_context(|| format!("cannot open {path}"))?)
+            }
             Source::Memory(v) => Box::new(&v[..]),
         });
         ingest.add_file(if name == "-" { "<stdin>" } else { name });
@@ -142,7 +170,11 @@ fn ingest(names: &[String], sources: &[Source]) -> anyhow::Result<Capture> {
 
 /// The captured bytes of the given packets, re-read from their files: by seeking in a
 /// plain file, by decompressing a compressed one again from its start.
-fn packet_bytes(capture: &Capture, sources: &[Source], wanted: &[u64]) -> anyhow::Result<HashMap<u64, Vec<u8>>> {
+fn packet_bytes(
+    capture: &Capture,
+    sources: &[Source],
+    wanted: &[u64],
+) -> anyhow::Result<HashMap<u64, Vec<u8>>> {
     let mut out = HashMap::new();
     for (f, source) in sources.iter().enumerate() {
         let mut rows: Vec<(u64, u64, usize)> = wanted
@@ -158,11 +190,13 @@ fn packet_bytes(capture: &Capture, sources: &[Source], wanted: &[u64]) -> anyhow
         let compression = capture.files[f].compression;
         match (source, compression) {
             (Source::Disk(path), None) => {
-                let mut file = std::fs::File::open(path).with_context(|| format!("cannot open {path}"))?;
+                let mut file =
+                    std::fs::File::open(path).with_context(|| format!("cannot open {path}"))?;
                 for (offset, i, len) in rows {
                     let mut b = vec![0; len];
                     file.seek(SeekFrom::Start(offset))?;
-                    file.read_exact(&mut b).with_context(|| format!("cannot re-read packet {} of {path}", i + 1))?;
+                    file.read_exact(&mut b)
+                        .with_context(|| format!("cannot re-read packet {} of {path}", i + 1))?;
                     out.insert(i, b);
                 }
             }
@@ -176,7 +210,9 @@ fn packet_bytes(capture: &Capture, sources: &[Source], wanted: &[u64]) -> anyhow
             (source, Some(c)) => {
                 // The decompressed stream, kept only where wanted packets lie.
                 let mut reader: Box<dyn Read + '_> = match source {
-                    Source::Disk(path) => Box::new(std::fs::File::open(path).with_context(|| format!("cannot open {path}"))?),
+                    Source::Disk(path) => Box::new(
+                        std::fs::File::open(path).with_context(|| format!("cannot open {path}"))?,
+                    ),
                     Source::Memory(v) => Box::new(&v[..]),
                 };
                 let mut decoder = Decoder::new(c);
@@ -193,7 +229,9 @@ fn packet_bytes(capture: &Capture, sources: &[Source], wanted: &[u64]) -> anyhow
                         let stop = off + len as u64;
                         if stop > start {
                             let (from, to) = (off.max(start), stop.min(end));
-                            partial.entry(i).or_default().extend_from_slice(&plain[(from - start) as usize..(to - start) as usize]);
+                            partial.entry(i).or_default().extend_from_slice(
+                                &plain[(from - start) as usize..(to - start) as usize],
+                            );
                         }
                         if stop <= end && k == next {
                             next += 1;

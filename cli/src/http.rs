@@ -78,7 +78,12 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 .map(|r| S {
                     status: r.status,
                     count: r.count,
-                    frames: r.transactions.iter().filter_map(|&i| ts[i].response.or(ts[i].request)).map(|s| frame(s.last.packet)).collect(),
+                    frames: r
+                        .transactions
+                        .iter()
+                        .filter_map(|&i| ts[i].response.or(ts[i].request))
+                        .map(|s| frame(s.last.packet))
+                        .collect(),
                 })
                 .collect();
             serde_json::to_writer_pretty(&mut out, &rows)?;
@@ -90,10 +95,17 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 writeln!(out, "{s:>6} {:>8}", r.count)?;
             }
         }
-        return Ok(if errors { ExitCode::from(1) } else { ExitCode::SUCCESS });
+        return Ok(if errors {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
     }
     let picked: Vec<usize> = match (args.slowest, args.errors) {
-        (Some(n), _) => http::slowest(ts, n).into_iter().filter(|&i| !args.errors || http::errors(&ts[i..=i]).len() == 1).collect(),
+        (Some(n), _) => http::slowest(ts, n)
+            .into_iter()
+            .filter(|&i| !args.errors || http::errors(&ts[i..=i]).len() == 1)
+            .collect(),
         (None, true) => http::errors(ts),
         (None, false) => (0..ts.len()).collect(),
     };
@@ -108,7 +120,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         serde_json::to_writer_pretty(&mut out, &rows)?;
         writeln!(out)?;
     } else {
-        writeln!(out, "{:>6} {:>7} {:>7} {:<7} {:>6} {:>10} {:>10} {:>10}  host uri", "stream", "req", "resp", "method", "status", "time(ms)", "req_body", "resp_body")?;
+        writeln!(
+            out,
+            "{:>6} {:>7} {:>7} {:<7} {:>6} {:>10} {:>10} {:>10}  host uri",
+            "stream", "req", "resp", "method", "status", "time(ms)", "req_body", "resp_body"
+        )?;
         for r in &rows {
             let opt = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
             writeln!(
@@ -117,16 +133,29 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 r.stream,
                 opt(r.request_frame),
                 opt(r.response_frame),
-                if r.http.method.is_empty() { "-" } else { &r.http.method },
+                if r.http.method.is_empty() {
+                    "-"
+                } else {
+                    &r.http.method
+                },
                 r.http.status.map_or("-".to_string(), |s| s.to_string()),
-                r.time.map_or("-".to_string(), |t| format!("{:.3}", t * 1e3)),
+                r.time
+                    .map_or("-".to_string(), |t| format!("{:.3}", t * 1e3)),
                 r.http.request_body,
                 r.http.response_body,
                 r.http.host.as_deref().unwrap_or("-"),
                 r.http.uri,
-                if r.http.incomplete { " [incomplete]" } else { "" },
+                if r.http.incomplete {
+                    " [incomplete]"
+                } else {
+                    ""
+                },
             )?;
         }
     }
-    Ok(if errors { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if errors {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

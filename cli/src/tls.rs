@@ -39,14 +39,21 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let errors = crate::input::report_errors(&capture);
     let mut rows = Vec::new();
     for t in &capture.transactions {
-        let Detail::Tls(tls) = &t.detail else { continue };
-        let Some(c) = capture.conversations.get(t.conv as usize) else { continue };
+        let Detail::Tls(tls) = &t.detail else {
+            continue;
+        };
+        let Some(c) = capture.conversations.get(t.conv as usize) else {
+            continue;
+        };
         // The client sent the ClientHello: side A unless the hello came from B.
         let hello_from_b = t
             .request
             .and_then(|s| capture.packets.get(s.first.packet as usize))
             .is_some_and(|p| p.flags & wirelens_core::index::PacketRow::FLAG_B_TO_A != 0);
-        let (a, b) = (format!("{}:{}", fmt_ip(c.a), c.port_a), format!("{}:{}", fmt_ip(c.b), c.port_b));
+        let (a, b) = (
+            format!("{}:{}", fmt_ip(c.a), c.port_a),
+            format!("{}:{}", fmt_ip(c.b), c.port_b),
+        );
         let (client, server) = if hello_from_b { (b, a) } else { (a, b) };
         rows.push(Row {
             stream: stream_of(&capture, t.conv).1,
@@ -63,7 +70,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         serde_json::to_writer_pretty(&mut out, &rows)?;
         writeln!(out)?;
     } else {
-        writeln!(out, "{:>6} {:<45} {:<9} {:<10} {:<12} sni", "stream", "client -> server", "version", "alpn", "offered")?;
+        writeln!(
+            out,
+            "{:>6} {:<45} {:<9} {:<10} {:<12} sni",
+            "stream", "client -> server", "version", "alpn", "offered"
+        )?;
         for r in &rows {
             writeln!(
                 out,
@@ -77,7 +88,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             )?;
         }
     }
-    Ok(if errors { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if errors {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn fmt_ip(ip: std::net::IpAddr) -> String {

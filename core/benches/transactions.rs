@@ -33,7 +33,10 @@ const CHUNK: usize = 4 << 20;
 static TIMES: Mutex<BTreeMap<String, Vec<f64>>> = Mutex::new(BTreeMap::new());
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("core/ is in the repo").to_path_buf();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("core/ is in the repo")
+        .to_path_buf();
     let capture = std::env::var_os("WIRELENS_BENCH_CAPTURE")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("bench-data/bench.pcap"));
@@ -53,7 +56,9 @@ fn main() {
         .measurement_time(Duration::from_secs(4))
         .configure_from_args();
     let mut g = c.benchmark_group("transactions/pcap");
-    g.throughput(Throughput::Bytes(bytes)).sampling_mode(SamplingMode::Flat).sample_size(10);
+    g.throughput(Throughput::Bytes(bytes))
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10);
     for (id, app) in [("disk", true), ("disk-no-app-layer", false)] {
         g.bench_function(id, |b| {
             b.iter_custom(|iters| {
@@ -62,7 +67,12 @@ fn main() {
                     black_box(ingest_file(&capture, app).transactions.len());
                 }
                 let took = start.elapsed();
-                TIMES.lock().unwrap().entry(id.to_owned()).or_default().push(took.as_secs_f64() / iters as f64);
+                TIMES
+                    .lock()
+                    .unwrap()
+                    .entry(id.to_owned())
+                    .or_default()
+                    .push(took.as_secs_f64() / iters as f64);
                 took
             })
         });
@@ -82,8 +92,15 @@ fn main() {
         }
     }
     let times = TIMES.lock().unwrap();
-    println!("\nSummary ({}: {} bytes; median time per run; MB = 10^6 bytes)", capture.display(), bytes);
-    println!("{:<38} {:>9} {:>10} {:>12} {:>14}", "benchmark", "s/run", "MB/s", "packets/s", "peak RSS MiB");
+    println!(
+        "\nSummary ({}: {} bytes; median time per run; MB = 10^6 bytes)",
+        capture.display(),
+        bytes
+    );
+    println!(
+        "{:<38} {:>9} {:>10} {:>12} {:>14}",
+        "benchmark", "s/run", "MB/s", "packets/s", "peak RSS MiB"
+    );
     for (id, packets, peak) in summary {
         let Some(runs) = times.get(id) else { continue };
         let secs = median(runs);
@@ -113,7 +130,11 @@ fn ingest_file(path: &Path, app: bool) -> Capture {
         }
     }
     let capture = ingest.finish();
-    assert!(capture.errors.is_empty(), "the benchmark capture has errors: {:?}", capture.errors);
+    assert!(
+        capture.errors.is_empty(),
+        "the benchmark capture has errors: {:?}",
+        capture.errors
+    );
     capture
 }
 

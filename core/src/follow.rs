@@ -147,18 +147,35 @@ impl TcpFollow {
         if sequence == side.seq {
             side.seq = side.seq.wrapping_add(length);
             side.bytes_written += data.len() as u64;
-            self.records.push(Record { from_server: s.server, packet: s.packet, bytes: data.to_vec(), missing: None });
+            self.records.push(Record {
+                from_server: s.server,
+                packet: s.packet,
+                bytes: data.to_vec(),
+                missing: None,
+            });
             while self.check_fragments(server, 0, s.packet, false) {}
         } else {
-            side.fragments.push(Fragment { seq: sequence, packet: s.packet, bytes: data.to_vec() });
+            side.fragments.push(Fragment {
+                seq: sequence,
+                packet: s.packet,
+                bytes: data.to_vec(),
+            });
         }
     }
 
     /// tshark's `check_follow_fragments`: moves one waiting segment (or a gap) into the
     /// stream; returns whether it did.
-    fn check_fragments(&mut self, server: usize, acknowledged: u32, packet: u64, use_ack: bool) -> bool {
+    fn check_fragments(
+        &mut self,
+        server: usize,
+        acknowledged: u32,
+        packet: u64,
+        use_ack: bool,
+    ) -> bool {
         let side = &mut self.sides[server];
-        let Some(first) = side.fragments.first() else { return false };
+        let Some(first) = side.fragments.first() else {
+            return false;
+        };
         let mut lowest = first.seq;
         for i in 0..side.fragments.len() {
             let f = &side.fragments[i];
@@ -172,7 +189,12 @@ impl TcpFollow {
                     if f.bytes.len() > new_pos {
                         let bytes = f.bytes[new_pos..].to_vec();
                         side.seq = side.seq.wrapping_add(bytes.len() as u32);
-                        self.records.push(Record { from_server: server == 1, packet: f.packet, bytes, missing: None });
+                        self.records.push(Record {
+                            from_server: server == 1,
+                            packet: f.packet,
+                            bytes,
+                            missing: None,
+                        });
                     }
                 }
                 side.fragments.remove(i);
@@ -182,7 +204,12 @@ impl TcpFollow {
                 let f = side.fragments.remove(i);
                 side.seq = side.seq.wrapping_add(f.bytes.len() as u32);
                 if !f.bytes.is_empty() {
-                    self.records.push(Record { from_server: server == 1, packet: f.packet, bytes: f.bytes, missing: None });
+                    self.records.push(Record {
+                        from_server: server == 1,
+                        packet: f.packet,
+                        bytes: f.bytes,
+                        missing: None,
+                    });
                 }
                 return true;
             }
@@ -192,7 +219,12 @@ impl TcpFollow {
             let mut bytes = format!("[{missing} bytes missing in capture file]").into_bytes();
             bytes.push(0);
             side.seq = lowest;
-            self.records.push(Record { from_server: server == 1, packet, bytes, missing: Some(missing as u32 as u64) });
+            self.records.push(Record {
+                from_server: server == 1,
+                packet,
+                bytes,
+                missing: Some(missing as u32 as u64),
+            });
             return true;
         }
         false
@@ -202,8 +234,16 @@ impl TcpFollow {
 /// Follows stream `stream` of protocol `proto`. `bytes(index, buf)` fills `buf` with the
 /// captured bytes of packet `index` and returns false when it cannot. None when the
 /// capture has no such stream.
-pub fn follow(capture: &Capture, proto: L4, stream: u32, bytes: &mut dyn FnMut(u64, &mut Vec<u8>) -> bool) -> Option<Followed> {
-    let flow = capture.conversations.iter().position(|c| c.proto == proto && c.stream == stream)? as u32;
+pub fn follow(
+    capture: &Capture,
+    proto: L4,
+    stream: u32,
+    bytes: &mut dyn FnMut(u64, &mut Vec<u8>) -> bool,
+) -> Option<Followed> {
+    let flow = capture
+        .conversations
+        .iter()
+        .position(|c| c.proto == proto && c.stream == stream)? as u32;
     let mut nodes: Option<((IpAddr, u16), (IpAddr, u16))> = None;
     let mut tcp = TcpFollow::default();
     let mut records = Vec::new();
@@ -218,10 +258,14 @@ pub fn follow(capture: &Capture, proto: L4, stream: u32, bytes: &mut dyn FnMut(u
         }
         let linktype = capture.linktype_of(row);
         let s = wire::dissect(linktype, &buf);
-        let Net::Ip { src, dst, .. } = s.net else { continue };
+        let Net::Ip { src, dst, .. } = s.net else {
+            continue;
+        };
         let (sport, dport) = match s.transport {
             Transport::Tcp(t) => (t.src_port, t.dst_port),
-            Transport::Udp { src_port, dst_port, .. } => (src_port, dst_port),
+            Transport::Udp {
+                src_port, dst_port, ..
+            } => (src_port, dst_port),
             _ => continue,
         };
         let (n0, _) = *nodes.get_or_insert(((src, sport), (dst, dport)));
@@ -233,7 +277,13 @@ pub fn follow(capture: &Capture, proto: L4, stream: u32, bytes: &mut dyn FnMut(u
                 // its SYN's sequence number, or one before its first segment's, or one
                 // before what the other side first acknowledged.
                 let me = usize::from(server);
-                let base = *tcp.sides[me].base.get_or_insert(if t.flags & tcp_flags::SYN != 0 { t.seq } else { t.seq.wrapping_sub(1) });
+                let base = *tcp.sides[me]
+                    .base
+                    .get_or_insert(if t.flags & tcp_flags::SYN != 0 {
+                        t.seq
+                    } else {
+                        t.seq.wrapping_sub(1)
+                    });
                 if t.flags & tcp_flags::ACK != 0 && tcp.sides[1 - me].base.is_none() {
                     tcp.sides[1 - me].base = Some(t.ack.wrapping_sub(1));
                 }
@@ -241,19 +291,30 @@ pub fn follow(capture: &Capture, proto: L4, stream: u32, bytes: &mut dyn FnMut(u
                 // tcp.len as Wireshark takes it: the IP lengths, but no more than the frame's
                 // reported length holds (an IP total length past the frame's end).
                 let offset = s.payload.map_or(buf.len(), |p| p.offset as usize);
-                let seglen = t.payload_len.min((row.len as usize).saturating_sub(offset) as u32);
+                let seglen = t
+                    .payload_len
+                    .min((row.len as usize).saturating_sub(offset) as u32);
                 let data = &payload[..payload.len().min(seglen as usize)];
                 tcp.segment(Segment {
                     server,
                     seq: t.seq.wrapping_sub(base),
-                    ack: if t.flags & tcp_flags::ACK != 0 { t.ack.wrapping_sub(ack_base) } else { 0 },
+                    ack: if t.flags & tcp_flags::ACK != 0 {
+                        t.ack.wrapping_sub(ack_base)
+                    } else {
+                        0
+                    },
                     flags: t.flags,
                     seglen,
                     data,
                     packet: i as u64,
                 });
             }
-            _ => records.push(Record { from_server: server, packet: i as u64, bytes: payload.to_vec(), missing: None }),
+            _ => records.push(Record {
+                from_server: server,
+                packet: i as u64,
+                bytes: payload.to_vec(),
+                missing: None,
+            }),
         }
     }
     if proto == L4::Tcp {
@@ -261,7 +322,13 @@ pub fn follow(capture: &Capture, proto: L4, stream: u32, bytes: &mut dyn FnMut(u
     }
     let c = &capture.conversations[flow as usize];
     let (node0, node1) = nodes.unwrap_or(((c.a, c.port_a), (c.b, c.port_b)));
-    Some(Followed { proto, stream, node0, node1, records })
+    Some(Followed {
+        proto,
+        stream,
+        node0,
+        node1,
+        records,
+    })
 }
 
 const SEPARATOR: &str = "===================================================================\n";
@@ -318,7 +385,11 @@ fn hex_dump(out: &mut String, prefix: &str, mut offset: u64, data: &[u8]) {
         let mut ascii = String::with_capacity(17);
         for (i, &b) in line.iter().enumerate() {
             let _ = write!(hex, "{b:02x} ");
-            ascii.push(if (0x20..0x7f).contains(&b) { b as char } else { '.' });
+            ascii.push(if (0x20..0x7f).contains(&b) {
+                b as char
+            } else {
+                '.'
+            });
             if i == 7 {
                 hex.push(' ');
                 ascii.push(' ');
@@ -341,7 +412,15 @@ mod test {
     use super::*;
 
     fn seg(server: bool, seq: u32, ack: u32, data: &[u8], packet: u64) -> Segment<'_> {
-        Segment { server, seq, ack, flags: tcp_flags::ACK, seglen: data.len() as u32, data, packet }
+        Segment {
+            server,
+            seq,
+            ack,
+            flags: tcp_flags::ACK,
+            seglen: data.len() as u32,
+            data,
+            packet,
+        }
     }
 
     #[test]
@@ -353,7 +432,11 @@ mod test {
         f.segment(seg(true, 1, 7, b"HTTP", 3)); // acks only up to the hole
         assert_eq!(f.records.len(), 3);
         f.segment(seg(true, 5, 16, b"/1.1", 4)); // acks past it: the hole is declared
-        let r: Vec<(bool, Vec<u8>)> = f.records.iter().map(|r| (r.from_server, r.bytes.clone())).collect();
+        let r: Vec<(bool, Vec<u8>)> = f
+            .records
+            .iter()
+            .map(|r| (r.from_server, r.bytes.clone()))
+            .collect();
         assert_eq!(
             r,
             [

@@ -37,7 +37,10 @@ fn run(tcp: bool, pieces: &[Piece<'_>], chunked: bool) -> Vec<Transaction> {
     let mut parser = Parser::new();
     let mut out = Vec::new();
     for (i, p) in pieces.iter().enumerate() {
-        let at = At { packet: i as u64, ts_ns: i as i64 * 1000 };
+        let at = At {
+            packet: i as u64,
+            ts_ns: i as i64 * 1000,
+        };
         match *p {
             Piece::Data(client, bytes, _) if !tcp => parser.datagram(client, bytes, at, &mut out),
             Piece::Data(client, bytes, chunk) => {
@@ -59,7 +62,13 @@ fn run(tcp: bool, pieces: &[Piece<'_>], chunked: bool) -> Vec<Transaction> {
         assert!(held <= 2 * (2 + 65535), "held {held}");
         assert!(pending <= dns::MAX_PENDING, "pending {pending}");
     }
-    parser.end(At { packet: pieces.len() as u64, ts_ns: 0 }, &mut out);
+    parser.end(
+        At {
+            packet: pieces.len() as u64,
+            ts_ns: 0,
+        },
+        &mut out,
+    );
     for t in &out {
         let _ = serde_json::to_string(t).expect("a transaction serializes");
         if let wirelens_core::app::Detail::Dns(d) = &t.detail {
@@ -70,7 +79,9 @@ fn run(tcp: bool, pieces: &[Piece<'_>], chunked: bool) -> Vec<Transaction> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&mode, rest)) = data.split_first() else { return };
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
     let tcp = mode & 1 != 0;
     let pieces = pieces(rest);
     let whole = run(tcp, &pieces, false);

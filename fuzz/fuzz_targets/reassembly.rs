@@ -22,30 +22,55 @@ fn byte_at(seq: u32, side: usize) -> u8 {
 
 fuzz_target!(|data: &[u8]| {
     let Some(isns) = data.get(..8) else { return };
-    let isn = [u32::from_le_bytes(isns[..4].try_into().unwrap()), u32::from_le_bytes(isns[4..].try_into().unwrap())];
+    let isn = [
+        u32::from_le_bytes(isns[..4].try_into().unwrap()),
+        u32::from_le_bytes(isns[4..].try_into().unwrap()),
+    ];
     let mut r = Reassembler::new();
     let mut corrupt = false;
     // Per (conv, dir): the next offset expected, and the stream's first sequence number.
     let mut next: HashMap<(u32, u8), u64> = HashMap::new();
     let mut base: HashMap<(u32, u8), u32> = HashMap::new();
     let mut segments: Vec<(u32, u8, u32, bool)> = Vec::new();
-    let mut check = |e: StreamEvent<'_>, segments: &[(u32, u8, u32, bool)], base: &HashMap<(u32, u8), u32>, corrupt: bool| match e {
-        StreamEvent::Data { conv, dir, offset, bytes, packet } => {
+    let mut check = |e: StreamEvent<'_>,
+                     segments: &[(u32, u8, u32, bool)],
+                     base: &HashMap<(u32, u8), u32>,
+                     corrupt: bool| match e {
+        StreamEvent::Data {
+            conv,
+            dir,
+            offset,
+            bytes,
+            packet,
+        } => {
             let key = (conv, dir as u8);
             let n = next.entry(key).or_insert(0);
             assert_eq!(offset, *n, "data must continue the stream");
             assert!(!bytes.is_empty());
             *n += bytes.len() as u64;
             assert!((packet as usize) < segments.len());
-            let b = *base.get(&key).expect("a stream with data has a first sequence number");
+            let b = *base
+                .get(&key)
+                .expect("a stream with data has a first sequence number");
             if !corrupt {
                 for (i, &x) in bytes.iter().enumerate() {
                     let s = b.wrapping_add(offset as u32 + i as u32);
-                    assert_eq!(x, byte_at(s, dir as usize), "byte at offset {}", offset + i as u64);
+                    assert_eq!(
+                        x,
+                        byte_at(s, dir as usize),
+                        "byte at offset {}",
+                        offset + i as u64
+                    );
                 }
             }
         }
-        StreamEvent::Gap { conv, dir, offset, len, .. } => {
+        StreamEvent::Gap {
+            conv,
+            dir,
+            offset,
+            len,
+            ..
+        } => {
             let n = next.entry((conv, dir as u8)).or_insert(0);
             assert_eq!(offset, *n, "a gap must continue the stream");
             assert!(len > 0);
@@ -57,7 +82,16 @@ fuzz_target!(|data: &[u8]| {
     for (i, rec) in data[8..].chunks_exact(7).enumerate() {
         let side = (rec[0] & 1) as usize;
         let mut flags = 0;
-        for (bit, f) in [tcp_flags::SYN, tcp_flags::FIN, tcp_flags::RST, tcp_flags::ACK, tcp_flags::PSH].into_iter().enumerate() {
+        for (bit, f) in [
+            tcp_flags::SYN,
+            tcp_flags::FIN,
+            tcp_flags::RST,
+            tcp_flags::ACK,
+            tcp_flags::PSH,
+        ]
+        .into_iter()
+        .enumerate()
+        {
             if rec[0] & (2 << bit) != 0 {
                 flags |= f;
             }
@@ -71,16 +105,33 @@ fuzz_target!(|data: &[u8]| {
         let syn = flags & tcp_flags::SYN != 0;
         payload.clear();
         let first = seq.wrapping_add(syn as u32);
-        payload.extend((0..len as u32).map(|k| byte_at(first.wrapping_add(k), side) ^ if differ { 0xff } else { 0 }));
+        payload.extend(
+            (0..len as u32)
+                .map(|k| byte_at(first.wrapping_add(k), side) ^ if differ { 0xff } else { 0 }),
+        );
         segments.push((conv, side as u8, seq, syn));
         // The stream starts after the SYN, or at the first segment with bytes or a FIN.
-        if !base.contains_key(&(conv, side as u8)) && (syn || len > 0 || flags & tcp_flags::FIN != 0) {
+        if !base.contains_key(&(conv, side as u8))
+            && (syn || len > 0 || flags & tcp_flags::FIN != 0)
+        {
             base.insert((conv, side as u8), first);
         }
-        let tcp = Tcp { seq, ack, flags, payload_len: len as u32, ..Tcp::default() };
-        let dir = if side == 0 { Direction::AToB } else { Direction::BToA };
+        let tcp = Tcp {
+            seq,
+            ack,
+            flags,
+            payload_len: len as u32,
+            ..Tcp::default()
+        };
+        let dir = if side == 0 {
+            Direction::AToB
+        } else {
+            Direction::BToA
+        };
         let segs = segments.clone();
-        r.segment(conv, dir, &tcp, &payload, i as u64, &mut |e| check(e, &segs, &base, corrupt));
+        r.segment(conv, dir, &tcp, &payload, i as u64, &mut |e| {
+            check(e, &segs, &base, corrupt)
+        });
         assert!(r.buffered() <= MAX_TOTAL_BUFFER && r.buffered() <= 2 * 2 * MAX_STREAM_BUFFER);
     }
     let segs = segments.clone();

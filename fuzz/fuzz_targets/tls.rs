@@ -26,7 +26,12 @@ fn pieces(mut data: &[u8]) -> Vec<Piece<'_>> {
             out.push(Piece::Gap(flags & 1 != 0, len as u64 + 1));
         } else {
             let (bytes, rest) = data.split_at(len.min(data.len()));
-            out.push(Piece::Data(flags & 1 != 0, bytes, flags >> 3, flags & 4 != 0));
+            out.push(Piece::Data(
+                flags & 1 != 0,
+                bytes,
+                flags >> 3,
+                flags & 4 != 0,
+            ));
             data = rest;
         }
     }
@@ -37,7 +42,10 @@ fn run(pieces: &[Piece<'_>], chunked: bool) -> Vec<Transaction> {
     let mut parser = Parser::new();
     let mut out = Vec::new();
     for (i, p) in pieces.iter().enumerate() {
-        let at = At { packet: i as u64, ts_ns: i as i64 * 1000 };
+        let at = At {
+            packet: i as u64,
+            ts_ns: i as i64 * 1000,
+        };
         match *p {
             Piece::Data(client, bytes, chunk, fin) => {
                 if chunked {
@@ -56,7 +64,13 @@ fn run(pieces: &[Piece<'_>], chunked: bool) -> Vec<Transaction> {
         let held = parser.buffered();
         assert!(held <= 2 * (5 + 18432 + tls::MAX_HANDSHAKE), "held {held}");
     }
-    parser.end(At { packet: pieces.len() as u64, ts_ns: 0 }, &mut out);
+    parser.end(
+        At {
+            packet: pieces.len() as u64,
+            ts_ns: 0,
+        },
+        &mut out,
+    );
     for t in &out {
         let _ = serde_json::to_string(t).expect("a transaction serializes");
         assert!(t.request.is_some() || t.response.is_some());

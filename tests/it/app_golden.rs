@@ -13,7 +13,11 @@ use wirelens_tests::{bin, repo_root};
 
 fn capture_path(entry: &str) -> PathBuf {
     match entry.strip_prefix("corpus:") {
-        Some(rest) => repo_root().parent().expect("repo has a parent").join("shared/corpus").join(rest),
+        Some(rest) => repo_root()
+            .parent()
+            .expect("repo has a parent")
+            .join("shared/corpus")
+            .join(rest),
         None => repo_root().join(entry),
     }
 }
@@ -47,11 +51,19 @@ fn fnv1a64(data: &[u8]) -> String {
 }
 
 fn strs(v: &Value) -> Vec<String> {
-    v.as_array().map(|a| a.iter().map(|x| x.as_str().unwrap_or_default().to_string()).collect()).unwrap_or_default()
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|x| x.as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn ints(v: &Value) -> Vec<i64> {
-    v.as_array().map(|a| a.iter().filter_map(Value::as_i64).collect()).unwrap_or_default()
+    v.as_array()
+        .map(|a| a.iter().filter_map(Value::as_i64).collect())
+        .unwrap_or_default()
 }
 
 /// tshark's 9-decimal time against ours (to the nanosecond).
@@ -75,7 +87,13 @@ impl Tally {
         *self.notes.entry(what).or_default() += 1;
     }
 
-    fn check(&mut self, what: &'static str, ok: bool, key: String, detail: impl FnOnce() -> String) {
+    fn check(
+        &mut self,
+        what: &'static str,
+        ok: bool,
+        key: String,
+        detail: impl FnOnce() -> String,
+    ) {
         let c = self.counts.entry(what).or_default();
         c.1 += 1;
         if ok {
@@ -91,27 +109,46 @@ fn compare_http(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) {
         let frame = row["frame"].as_u64().unwrap_or(0);
         let key = format!("{g} http {frame}");
         let (methods, uris) = (strs(&row["method"]), strs(&row["uri"]));
-        let mut by_request: Vec<&Value> = ours.iter().filter(|o| o["request_frame"].as_u64() == Some(frame)).collect();
+        let mut by_request: Vec<&Value> = ours
+            .iter()
+            .filter(|o| o["request_frame"].as_u64() == Some(frame))
+            .collect();
         for (m, u) in methods.iter().zip(&uris) {
-            let pos = by_request.iter().position(|o| o["method"] == m.as_str() && o["uri"] == u.as_str());
-            t.check("http.request.method/uri", pos.is_some(), key.clone(), || format!("request {m} {u}: ours {by_request:?}"));
+            let pos = by_request
+                .iter()
+                .position(|o| o["method"] == m.as_str() && o["uri"] == u.as_str());
+            t.check(
+                "http.request.method/uri",
+                pos.is_some(),
+                key.clone(),
+                || format!("request {m} {u}: ours {by_request:?}"),
+            );
             if let Some(p) = pos {
                 by_request.remove(p);
             }
         }
         let codes = ints(&row["code"]);
         let times = strs(&row["time"]);
-        let mut by_response: Vec<&Value> = ours.iter().filter(|o| o["response_frame"].as_u64() == Some(frame)).collect();
+        let mut by_response: Vec<&Value> = ours
+            .iter()
+            .filter(|o| o["response_frame"].as_u64() == Some(frame))
+            .collect();
         // tshark gives http.time only to responses it matched with a request, in order.
         let mut times = times.iter();
         for c in &codes {
-            let pos = by_response.iter().position(|o| o["status"].as_i64() == Some(*c));
-            t.check("http.response.code", pos.is_some(), key.clone(), || format!("response {c}: ours {by_response:?}"));
+            let pos = by_response
+                .iter()
+                .position(|o| o["status"].as_i64() == Some(*c));
+            t.check("http.response.code", pos.is_some(), key.clone(), || {
+                format!("response {c}: ours {by_response:?}")
+            });
             let Some(p) = pos else { continue };
             let o = by_response.remove(p);
             if !row["request_in"].as_array().is_some_and(|a| a.is_empty()) {
                 if let Some(tt) = times.next() {
-                    t.check("http.time", same_time(tt, &o["time"]), key.clone(), || format!("http.time tshark {tt} ours {}", o["time"]));
+                    t.check("http.time", same_time(tt, &o["time"]), key.clone(), || {
+                        format!("http.time tshark {tt} ours {}", o["time"])
+                    });
                 }
             } else if !o["time"].is_null() {
                 // tshark pairs a response only with the newest request of the connection,
@@ -127,7 +164,10 @@ fn compare_dns(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) {
         let frame = row["frame"].as_u64().unwrap_or(0);
         let key = format!("{g} dns {frame}");
         let names = strs(&row["name"]);
-        let responses: Vec<bool> = row["response"].as_array().map(|a| a.iter().map(|b| b.as_bool() == Some(true)).collect()).unwrap_or_default();
+        let responses: Vec<bool> = row["response"]
+            .as_array()
+            .map(|a| a.iter().map(|b| b.as_bool() == Some(true)).collect())
+            .unwrap_or_default();
         let ids = ints(&row["id"]);
         let mut rcodes = ints(&row["rcode"]).into_iter();
         let mut times = strs(&row["time"]).into_iter();
@@ -135,20 +175,39 @@ fn compare_dns(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) {
         for (i, &resp) in responses.iter().enumerate() {
             let name = names.get(i).cloned().unwrap_or_default();
             let id = ids.get(i).copied().unwrap_or(-1);
-            let field = if resp { "response_frame" } else { "query_frame" };
+            let field = if resp {
+                "response_frame"
+            } else {
+                "query_frame"
+            };
             // A retransmitted query belongs to the transaction of its first copy.
             let in_frame = |o: &Value| {
                 o[field].as_u64() == Some(frame)
-                    || !resp && o["retransmission_frames"].as_array().is_some_and(|a| a.iter().any(|f| f.as_u64() == Some(frame)))
+                    || !resp
+                        && o["retransmission_frames"]
+                            .as_array()
+                            .is_some_and(|a| a.iter().any(|f| f.as_u64() == Some(frame)))
             };
             let pos = ours.iter().enumerate().position(|(k, o)| {
-                !used.contains(&k) && in_frame(o) && o["id"].as_i64() == Some(id) && o["name"] == name.as_str()
+                !used.contains(&k)
+                    && in_frame(o)
+                    && o["id"].as_i64() == Some(id)
+                    && o["name"] == name.as_str()
             });
             t.check(
-                if resp { "dns.qry.name (responses)" } else { "dns.qry.name (queries)" },
+                if resp {
+                    "dns.qry.name (responses)"
+                } else {
+                    "dns.qry.name (queries)"
+                },
                 pos.is_some(),
                 key.clone(),
-                || format!("{} id {id} {name}: not found", if resp { "response" } else { "query" }),
+                || {
+                    format!(
+                        "{} id {id} {name}: not found",
+                        if resp { "response" } else { "query" }
+                    )
+                },
             );
             if !resp {
                 continue;
@@ -159,15 +218,22 @@ fn compare_dns(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) {
             };
             used.insert(p);
             let o = &ours[p];
-            t.check("dns.flags.rcode", rcode.is_some() && o["rcode"].as_i64() == rcode, key.clone(), || {
-                format!("rcode tshark {rcode:?} ours {}", o["rcode"])
-            });
+            t.check(
+                "dns.flags.rcode",
+                rcode.is_some() && o["rcode"].as_i64() == rcode,
+                key.clone(),
+                || format!("rcode tshark {rcode:?} ours {}", o["rcode"]),
+            );
             if !o["time"].is_null() || times.len() > 0 {
                 // tshark gives dns.time only to responses it matched with a query.
                 if let Some(tt) = times.next() {
-                    t.check("dns.time", same_time(&tt, &o["time"]), key.clone(), || format!("dns.time tshark {tt} ours {}", o["time"]));
+                    t.check("dns.time", same_time(&tt, &o["time"]), key.clone(), || {
+                        format!("dns.time tshark {tt} ours {}", o["time"])
+                    });
                 } else {
-                    t.check("dns.time", false, key.clone(), || format!("dns.time: tshark none, ours {}", o["time"]));
+                    t.check("dns.time", false, key.clone(), || {
+                        format!("dns.time: tshark none, ours {}", o["time"])
+                    });
                 }
             }
         }
@@ -178,12 +244,19 @@ fn compare_tls(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) {
     for row in expected {
         let frame = row["frame"].as_u64().unwrap_or(0);
         let sni = strs(&row["sni"]);
-        let o = ours.iter().find(|o| o["client_hello_frame"].as_u64() == Some(frame));
+        let o = ours
+            .iter()
+            .find(|o| o["client_hello_frame"].as_u64() == Some(frame));
         let ok = o.is_some_and(|o| match sni.first() {
             Some(s) => o["sni"] == s.as_str(),
             None => o["sni"].is_null(),
         });
-        t.check("tls.handshake.extensions_server_name", ok, format!("{g} tls {frame}"), || format!("sni tshark {sni:?} ours {o:?}"));
+        t.check(
+            "tls.handshake.extensions_server_name",
+            ok,
+            format!("{g} tls {frame}"),
+            || format!("sni tshark {sni:?} ours {o:?}"),
+        );
     }
 }
 
@@ -199,7 +272,8 @@ fn compare_follow(g: &str, capture: &Path, expected: &Value, t: &mut Tally) {
                 _ => {}
             }
             let out = wirelens(&args, capture, &[]);
-            let ok = row["len"].as_u64() == Some(out.len() as u64) && row["fnv1a64"] == fnv1a64(&out).as_str();
+            let ok = row["len"].as_u64() == Some(out.len() as u64)
+                && row["fnv1a64"] == fnv1a64(&out).as_str();
             let what = match (proto, mode) {
                 ("tcp", "raw") => "follow,tcp,raw",
                 ("tcp", "ascii") => "follow,tcp,ascii",
@@ -242,24 +316,47 @@ fn application_fields_and_follow_equal_tshark() {
     let mut t = Tally::default();
     let (mut files, mut skipped) = (0, 0);
     for golden in &goldens {
-        let expected: Value = serde_json::from_slice(&std::fs::read(golden).expect("read golden")).expect("golden is JSON");
-        let entry = expected["capture"].as_str().expect("golden names its capture");
+        let expected: Value = serde_json::from_slice(&std::fs::read(golden).expect("read golden"))
+            .expect("golden is JSON");
+        let entry = expected["capture"]
+            .as_str()
+            .expect("golden names its capture");
         let path = capture_path(entry);
         if !path.exists() {
             skipped += 1;
             continue;
         }
         files += 1;
-        let g = golden.file_name().and_then(|n| n.to_str()).unwrap_or_default().trim_end_matches(".json").to_string();
+        let g = golden
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .trim_end_matches(".json")
+            .to_string();
         let decode_as: Vec<String> = strs(&expected["decode_as"]);
         if let Some(rows) = expected["http"].as_array() {
-            compare_http(&g, rows, &json(&["http", "--json"], &path, &decode_as), &mut t);
+            compare_http(
+                &g,
+                rows,
+                &json(&["http", "--json"], &path, &decode_as),
+                &mut t,
+            );
         }
         if let Some(rows) = expected["dns"].as_array() {
-            compare_dns(&g, rows, &json(&["dns", "--json"], &path, &decode_as), &mut t);
+            compare_dns(
+                &g,
+                rows,
+                &json(&["dns", "--json"], &path, &decode_as),
+                &mut t,
+            );
         }
         if let Some(rows) = expected["tls"].as_array() {
-            compare_tls(&g, rows, &json(&["tls", "--json"], &path, &decode_as), &mut t);
+            compare_tls(
+                &g,
+                rows,
+                &json(&["tls", "--json"], &path, &decode_as),
+                &mut t,
+            );
         }
         if expected["follow"].is_object() {
             compare_follow(&g, &path, &expected["follow"], &mut t);
@@ -277,12 +374,19 @@ fn application_fields_and_follow_equal_tshark() {
     }
     let mut unexplained = Vec::new();
     for (key, detail) in &t.diffs {
-        match known.iter().find(|(k, _)| key == k || key.starts_with(&format!("{k} "))) {
+        match known
+            .iter()
+            .find(|(k, _)| key == k || key.starts_with(&format!("{k} ")))
+        {
             Some((_, reason)) => eprintln!("  known difference {key}: {detail} ({reason})"),
             None => unexplained.push(format!("{key}: {detail}")),
         }
     }
-    assert!(unexplained.is_empty(), "differences from tshark:\n  {}", unexplained.join("\n  "));
+    assert!(
+        unexplained.is_empty(),
+        "differences from tshark:\n  {}",
+        unexplained.join("\n  ")
+    );
 }
 
 /// The reassembled bytes of every conversation PcapPlusPlus's TCP reassembly tests have an
@@ -294,34 +398,75 @@ fn reassembly_equals_pcapplusplus_outputs() {
     use wirelens_core::reassembly::{Reassembler, StreamEvent};
     use wirelens_core::wire::{self, Transport};
 
-    let corpus = repo_root().parent().expect("repo has a parent").join("shared/corpus/PcapPlusPlus");
+    let corpus = repo_root()
+        .parent()
+        .expect("repo has a parent")
+        .join("shared/corpus/PcapPlusPlus");
     if !corpus.exists() {
         eprintln!("reassembly vs PcapPlusPlus: skipped: ../shared/corpus is absent");
         return;
     }
     // (capture, expected outputs: file, which side (None: both))
     let cases: Vec<(&str, Vec<(String, Option<usize>)>)> = vec![
-        ("pcap/one_tcp_stream.pcap", vec![("pcap/one_tcp_stream_output.txt".into(), None)]),
-        ("pcap/one_http_stream_fin.pcap", vec![("pcap/one_http_stream_fin_output.txt".into(), None)]),
-        ("pcap/one_http_stream_fin2.pcap", vec![("pcap/one_http_stream_fin2_output.txt".into(), None)]),
-        ("pcap/one_http_stream_rst.pcap", vec![("pcap/one_http_stream_rst_output.txt".into(), None)]),
-        ("pcap/one_ipv6_http_stream.pcap", vec![("pcap/one_ipv6_http_stream.txt".into(), None)]),
+        (
+            "pcap/one_tcp_stream.pcap",
+            vec![("pcap/one_tcp_stream_output.txt".into(), None)],
+        ),
+        (
+            "pcap/one_http_stream_fin.pcap",
+            vec![("pcap/one_http_stream_fin_output.txt".into(), None)],
+        ),
+        (
+            "pcap/one_http_stream_fin2.pcap",
+            vec![("pcap/one_http_stream_fin2_output.txt".into(), None)],
+        ),
+        (
+            "pcap/one_http_stream_rst.pcap",
+            vec![("pcap/one_http_stream_rst_output.txt".into(), None)],
+        ),
+        (
+            "pcap/one_ipv6_http_stream.pcap",
+            vec![("pcap/one_ipv6_http_stream.txt".into(), None)],
+        ),
         (
             "pcap/three_http_streams.pcap",
-            (1..=3).map(|i| (format!("pcap/three_http_streams_conn_{i}_output.txt"), None)).collect(),
+            (1..=3)
+                .map(|i| (format!("pcap/three_http_streams_conn_{i}_output.txt"), None))
+                .collect(),
         ),
         (
             "examples/tcp-reassembly.pcap",
             vec![
-                ("examples/tcpreassembly_sanity/172.16.133.54.64370-23.21.118.18.80.txt".into(), None),
-                ("examples/tcpreassembly_sides/172.16.133.54.64370-23.21.118.18.80.txt".into(), Some(0)),
-                ("examples/tcpreassembly_sides/23.21.118.18.80-172.16.133.54.64370.txt".into(), Some(1)),
+                (
+                    "examples/tcpreassembly_sanity/172.16.133.54.64370-23.21.118.18.80.txt".into(),
+                    None,
+                ),
+                (
+                    "examples/tcpreassembly_sides/172.16.133.54.64370-23.21.118.18.80.txt".into(),
+                    Some(0),
+                ),
+                (
+                    "examples/tcpreassembly_sides/23.21.118.18.80-172.16.133.54.64370.txt".into(),
+                    Some(1),
+                ),
             ],
         ),
         (
             "examples/http-packets.pcap",
             std::fs::read_dir(corpus.join("examples/tcpreassembly_multiple_streams"))
-                .map(|d| d.filter_map(|e| e.ok()).map(|e| (format!("examples/tcpreassembly_multiple_streams/{}", e.file_name().to_string_lossy()), None)).collect())
+                .map(|d| {
+                    d.filter_map(|e| e.ok())
+                        .map(|e| {
+                            (
+                                format!(
+                                    "examples/tcpreassembly_multiple_streams/{}",
+                                    e.file_name().to_string_lossy()
+                                ),
+                                None,
+                            )
+                        })
+                        .collect()
+                })
                 .unwrap_or_default(),
         ),
     ];
@@ -330,13 +475,18 @@ fn reassembly_equals_pcapplusplus_outputs() {
         let bytes = std::fs::read(corpus.join(capture)).expect("read the capture");
         let c = wirelens_core::ingest_bytes(capture, &bytes);
         // Per conversation: all data in delivery order, and per side.
-        let mut streams: Vec<(Vec<u8>, [Vec<u8>; 2])> = vec![(Vec::new(), [Vec::new(), Vec::new()]); c.conversations.len()];
+        let mut streams: Vec<(Vec<u8>, [Vec<u8>; 2])> =
+            vec![(Vec::new(), [Vec::new(), Vec::new()]); c.conversations.len()];
         let mut r = Reassembler::new();
         let mut take = |e: StreamEvent<'_>| {
             // PcapPlusPlus's example writes a gap as "[N bytes missing]".
             let (conv, dir, bytes) = match e {
-                StreamEvent::Data { conv, dir, bytes, .. } => (conv, dir, bytes.to_vec()),
-                StreamEvent::Gap { conv, dir, len, .. } => (conv, dir, format!("[{len} bytes missing]").into_bytes()),
+                StreamEvent::Data {
+                    conv, dir, bytes, ..
+                } => (conv, dir, bytes.to_vec()),
+                StreamEvent::Gap { conv, dir, len, .. } => {
+                    (conv, dir, format!("[{len} bytes missing]").into_bytes())
+                }
                 StreamEvent::End { .. } => return,
             };
             let s = &mut streams[conv as usize];
@@ -344,15 +494,23 @@ fn reassembly_equals_pcapplusplus_outputs() {
             s.1[dir as usize].extend_from_slice(&bytes);
         };
         for (i, row) in c.packets.iter().enumerate() {
-            let Some(conv) = c.conversations.get(row.flow as usize) else { continue };
+            let Some(conv) = c.conversations.get(row.flow as usize) else {
+                continue;
+            };
             if conv.proto != L4::Tcp {
                 continue;
             }
             let frame = &bytes[row.offset as usize..(row.offset + row.caplen as u64) as usize];
             let s = wire::dissect(c.linktype_of(row), frame);
-            let Transport::Tcp(t) = s.transport else { continue };
+            let Transport::Tcp(t) = s.transport else {
+                continue;
+            };
             let payload = wirelens_core::app::payload_of(&s, frame, &[]).unwrap_or(&[]);
-            let dir = if row.flags & wirelens_core::index::PacketRow::FLAG_B_TO_A != 0 { Direction::BToA } else { Direction::AToB };
+            let dir = if row.flags & wirelens_core::index::PacketRow::FLAG_B_TO_A != 0 {
+                Direction::BToA
+            } else {
+                Direction::AToB
+            };
             r.segment(row.flow, dir, &t, payload, i as u64, &mut take);
         }
         r.finish(&mut take);
@@ -366,7 +524,10 @@ fn reassembly_equals_pcapplusplus_outputs() {
             if found {
                 equal += 1;
             } else {
-                failures.push(format!("{capture}: no conversation reassembles to {file} ({} bytes)", want.len()));
+                failures.push(format!(
+                    "{capture}: no conversation reassembles to {file} ({} bytes)",
+                    want.len()
+                ));
             }
         }
     }

@@ -181,12 +181,14 @@ pub fn by_rcode(transactions: &[Transaction]) -> Vec<RcodeRow> {
     let mut rows: std::collections::BTreeMap<(bool, u8), RcodeRow> = Default::default();
     for (i, t) in transactions.iter().enumerate() {
         let Detail::Dns(d) = &t.detail else { continue };
-        let row = rows.entry((d.rcode.is_none(), d.rcode.unwrap_or(0))).or_insert(RcodeRow {
-            rcode: d.rcode,
-            name: d.rcode.map_or("no response", rcode_name),
-            count: 0,
-            transactions: Vec::new(),
-        });
+        let row = rows
+            .entry((d.rcode.is_none(), d.rcode.unwrap_or(0)))
+            .or_insert(RcodeRow {
+                rcode: d.rcode,
+                name: d.rcode.map_or("no response", rcode_name),
+                count: 0,
+                transactions: Vec::new(),
+            });
         row.count += 1;
         row.transactions.push(i);
     }
@@ -309,7 +311,10 @@ fn rdata(m: &Msg<'_>, rtype: u16, at: usize, len: usize) -> String {
         ),
         (6, _) => match m.name(at).and_then(|(mname, o)| Some((mname, m.name(o)?))) {
             Some((mname, (rname, o))) => {
-                let n: Vec<String> = (0..5).filter_map(|i| m.u32(o + 4 * i)).map(|v| v.to_string()).collect();
+                let n: Vec<String> = (0..5)
+                    .filter_map(|i| m.u32(o + 4 * i))
+                    .map(|v| v.to_string())
+                    .collect();
                 format!("{mname} {rname} {}", n.join(" "))
             }
             None => String::new(),
@@ -359,7 +364,12 @@ fn parse(b: &[u8]) -> Option<Message> {
             exact = false;
             break;
         };
-        let (Some(rtype), Some(class), Some(ttl), Some(len)) = (m.u16(after), m.u16(after + 2), m.u32(after + 4), m.u16(after + 8)) else {
+        let (Some(rtype), Some(class), Some(ttl), Some(len)) = (
+            m.u16(after),
+            m.u16(after + 2),
+            m.u32(after + 4),
+            m.u16(after + 8),
+        ) else {
             exact = false;
             break;
         };
@@ -369,12 +379,25 @@ fn parse(b: &[u8]) -> Option<Message> {
             break;
         }
         if i < counts[1] as usize && answers.len() < MAX_ANSWERS {
-            answers.push(Answer { name, rtype: RrType(rtype), class, ttl, data: rdata(&m, rtype, data_at, len as usize) });
+            answers.push(Answer {
+                name,
+                rtype: RrType(rtype),
+                class,
+                ttl,
+                data: rdata(&m, rtype, data_at, len as usize),
+            });
         }
         at = data_at + len as usize;
     }
     exact &= at == b.len();
-    Some(Message { id, flags, counts, question, answers, exact })
+    Some(Message {
+        id,
+        flags,
+        counts,
+        question,
+        answers,
+        exact,
+    })
 }
 
 /// The 12-byte header alone could start a DNS message: a known opcode, Z clear, one
@@ -383,8 +406,15 @@ pub fn header_is_sane(h: &[u8]) -> bool {
     let Some(h) = h.get(..12) else { return false };
     let flags = u16::from_be_bytes([h[2], h[3]]);
     let count = |i: usize| u16::from_be_bytes([h[i], h[i + 1]]);
-    let (opcode, z, response) = ((flags >> 11) & 0xf, flags & 0x0040 != 0, flags & 0x8000 != 0);
-    matches!(opcode, 0 | 2 | 4 | 5) && !z && count(4) == 1 && (response || count(6) == 0 && count(8) == 0)
+    let (opcode, z, response) = (
+        (flags >> 11) & 0xf,
+        flags & 0x0040 != 0,
+        flags & 0x8000 != 0,
+    );
+    matches!(opcode, 0 | 2 | 4 | 5)
+        && !z
+        && count(4) == 1
+        && (response || count(6) == 0 && count(8) == 0)
 }
 
 /// A strict test that `b` is a whole DNS message (for recognising DNS on other ports):
@@ -394,7 +424,8 @@ pub fn looks_like_message(b: &[u8]) -> Option<bool> {
     let opcode = (m.flags >> 11) & 0xf;
     let z = m.flags & 0x0040 != 0;
     let rcode = m.flags & 0xf;
-    if !m.exact || z || !matches!(opcode, 0 | 2 | 4 | 5) || m.counts[0] != 1 || m.question.is_none() {
+    if !m.exact || z || !matches!(opcode, 0 | 2 | 4 | 5) || m.counts[0] != 1 || m.question.is_none()
+    {
         return None;
     }
     if m.is_response() {
@@ -427,7 +458,12 @@ pub struct Parser {
 impl Parser {
     /// A parser with no message seen.
     pub fn new() -> Self {
-        Parser { pending: HashMap::new(), queries: 0, tcp: [Some((Vec::new(), None)), Some((Vec::new(), None))], tcp_seen: false }
+        Parser {
+            pending: HashMap::new(),
+            queries: 0,
+            tcp: [Some((Vec::new(), None)), Some((Vec::new(), None))],
+            tcp_seen: false,
+        }
     }
 
     /// Bytes of TCP messages being collected, and queries waiting for responses
@@ -449,13 +485,34 @@ impl Parser {
                 }
                 return;
             }
-            let dns = Dns { id: m.id, name, qtype, qclass, opcode: ((m.flags >> 11) & 0xf) as u8, flags: m.flags, tcp, ..Dns::default() };
+            let dns = Dns {
+                id: m.id,
+                name,
+                qtype,
+                qclass,
+                opcode: ((m.flags >> 11) & 0xf) as u8,
+                flags: m.flags,
+                tcp,
+                ..Dns::default()
+            };
             if self.pending.len() >= MAX_PENDING {
-                out.push(Transaction { conv: 0, request: Some(span), response: None, detail: Detail::Dns(dns) });
+                out.push(Transaction {
+                    conv: 0,
+                    request: Some(span),
+                    response: None,
+                    detail: Detail::Dns(dns),
+                });
                 return;
             }
             self.queries += 1;
-            self.pending.insert(key, Pending { dns, request: span, order: self.queries });
+            self.pending.insert(
+                key,
+                Pending {
+                    dns,
+                    request: span,
+                    order: self.queries,
+                },
+            );
             return;
         }
         let pending = self.pending.remove(&key).or_else(|| {
@@ -471,7 +528,17 @@ impl Parser {
         });
         let (mut dns, request) = match pending {
             Some(p) => (p.dns, Some(p.request)),
-            None => (Dns { id: m.id, name, qtype, qclass, tcp, ..Dns::default() }, None),
+            None => (
+                Dns {
+                    id: m.id,
+                    name,
+                    qtype,
+                    qclass,
+                    tcp,
+                    ..Dns::default()
+                },
+                None,
+            ),
         };
         dns.opcode = ((m.flags >> 11) & 0xf) as u8;
         dns.flags = m.flags;
@@ -479,7 +546,12 @@ impl Parser {
         dns.truncated = m.flags & 0x0200 != 0;
         dns.counts = [m.counts[1], m.counts[2], m.counts[3]];
         dns.answers = m.answers;
-        out.push(Transaction { conv: 0, request, response: Some(span), detail: Detail::Dns(dns) });
+        out.push(Transaction {
+            conv: 0,
+            request,
+            response: Some(span),
+            detail: Detail::Dns(dns),
+        });
     }
 }
 
@@ -488,15 +560,25 @@ impl StreamParser for Parser {
         self.tcp_seen = true;
         let side = usize::from(!from_client);
         while !bytes.is_empty() {
-            let Some((buf, first)) = &mut self.tcp[side] else { return };
+            let Some((buf, first)) = &mut self.tcp[side] else {
+                return;
+            };
             first.get_or_insert(at);
-            let need = if buf.len() < 2 { 2 - buf.len() } else { 2 + u16::from_be_bytes([buf[0], buf[1]]) as usize - buf.len() };
+            let need = if buf.len() < 2 {
+                2 - buf.len()
+            } else {
+                2 + u16::from_be_bytes([buf[0], buf[1]]) as usize - buf.len()
+            };
             let take = need.min(bytes.len());
             buf.extend_from_slice(&bytes[..take]);
             bytes = &bytes[take..];
             if buf.len() >= 2 && buf.len() == 2 + u16::from_be_bytes([buf[0], buf[1]]) as usize {
                 let msg = std::mem::take(buf);
-                let span = Span { first: first.take().unwrap_or(at), last: at, bytes: msg.len() as u64 };
+                let span = Span {
+                    first: first.take().unwrap_or(at),
+                    last: at,
+                    bytes: msg.len() as u64,
+                };
                 self.message(&msg[2..], span, true, out);
                 if let Some((buf, _)) = &mut self.tcp[side] {
                     if buf.capacity() == 0 && msg.len() <= MAX_TCP_MESSAGE {
@@ -509,7 +591,16 @@ impl StreamParser for Parser {
     }
 
     fn datagram(&mut self, _from_client: bool, bytes: &[u8], at: At, out: &mut Vec<Transaction>) {
-        self.message(bytes, Span { first: at, last: at, bytes: bytes.len() as u64 }, false, out);
+        self.message(
+            bytes,
+            Span {
+                first: at,
+                last: at,
+                bytes: bytes.len() as u64,
+            },
+            false,
+            out,
+        );
     }
 
     fn gap(&mut self, from_client: bool, _len: u64, _at: At, _out: &mut Vec<Transaction>) {
@@ -521,7 +612,12 @@ impl StreamParser for Parser {
         let mut left: Vec<Pending> = self.pending.drain().map(|(_, p)| p).collect();
         left.sort_by_key(|p| p.order);
         for p in left {
-            out.push(Transaction { conv: 0, request: Some(p.request), response: None, detail: Detail::Dns(p.dns) });
+            out.push(Transaction {
+                conv: 0,
+                request: Some(p.request),
+                response: None,
+                detail: Detail::Dns(p.dns),
+            });
         }
     }
 }
@@ -531,28 +627,43 @@ mod test {
     use super::*;
 
     fn hex(s: &str) -> Vec<u8> {
-        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
     }
 
     /// A query for example.com A (id 0x1234) and its response with one A record, the
     /// answer's name compressed (a pointer to offset 12).
-    const QUERY: &[u8] = b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01";
-    const RESPONSE: &[u8] = b"\x12\x34\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01\
+    const QUERY: &[u8] =
+        b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01";
+    const RESPONSE: &[u8] =
+        b"\x12\x34\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01\
 \xc0\x0c\x00\x01\x00\x01\x00\x00\x0e\x10\x00\x04\x5d\xb8\xd8\x22";
 
     // Real bytes: tests/data/servers/dns.pcap (dnsmasq), frames 9-12 (UDP) and 16, 18 (TCP).
     const MX_QUERY: &str = "f0860100000100000000000008776972656c656e73047465737400000f0001";
     const MX_RESPONSE: &str = "f0868580000100010000000008776972656c656e73047465737400000f0001c00c000f0001000000000016000a046d61696c08776972656c656e73047465737400";
-    const CNAME_QUERY: &str = "cda50100000100000000000005636163686508776972656c656e7304746573740000010001";
+    const CNAME_QUERY: &str =
+        "cda50100000100000000000005636163686508776972656c656e7304746573740000010001";
     const CNAME_RESPONSE: &str = "cda58580000100010000000005636163686508776972656c656e7304746573740000010001c00c0005000100000000001202646208776972656c656e73047465737400";
-    const TCP_QUERY: &str = "002360b0010000010000000000000377777708776972656c656e7304746573740000010001";
+    const TCP_QUERY: &str =
+        "002360b0010000010000000000000377777708776972656c656e7304746573740000010001";
     const TCP_RESPONSE: &str = "003360b0858000010001000000000377777708776972656c656e7304746573740000010001c00c000100010000000000040a090807";
 
     fn udp(pairs: &[(&[u8], i64)]) -> Vec<Transaction> {
         let mut p = Parser::new();
         let mut out = Vec::new();
         for (i, (b, ts)) in pairs.iter().enumerate() {
-            p.datagram(i % 2 == 0, b, At { packet: i as u64, ts_ns: *ts }, &mut out);
+            p.datagram(
+                i % 2 == 0,
+                b,
+                At {
+                    packet: i as u64,
+                    ts_ns: *ts,
+                },
+                &mut out,
+            );
         }
         p.end(At::default(), &mut out);
         out
@@ -570,8 +681,20 @@ mod test {
         let out = udp(&[(QUERY, 100), (RESPONSE, 350)]);
         assert_eq!(out.len(), 1);
         let d = dns(&out[0]);
-        assert_eq!((d.id, d.name.as_str(), d.qtype.name().as_ref(), d.rcode), (0x1234, "example.com", "A", Some(0)));
-        assert_eq!(d.answers, [Answer { name: "example.com".into(), rtype: RrType(1), class: 1, ttl: 3600, data: "93.184.216.34".into() }]);
+        assert_eq!(
+            (d.id, d.name.as_str(), d.qtype.name().as_ref(), d.rcode),
+            (0x1234, "example.com", "A", Some(0))
+        );
+        assert_eq!(
+            d.answers,
+            [Answer {
+                name: "example.com".into(),
+                rtype: RrType(1),
+                class: 1,
+                ttl: 3600,
+                data: "93.184.216.34".into()
+            }]
+        );
         assert_eq!(dns_time_ns(&out[0]), Some(250));
         assert_eq!(looks_like_message(QUERY), Some(true));
         assert_eq!(looks_like_message(RESPONSE), Some(false));
@@ -579,13 +702,34 @@ mod test {
 
     #[test]
     fn real_mx_and_cname_answers() {
-        let (q1, r1, q2, r2) = (hex(MX_QUERY), hex(MX_RESPONSE), hex(CNAME_QUERY), hex(CNAME_RESPONSE));
+        let (q1, r1, q2, r2) = (
+            hex(MX_QUERY),
+            hex(MX_RESPONSE),
+            hex(CNAME_QUERY),
+            hex(CNAME_RESPONSE),
+        );
         let out = udp(&[(&q1, 0), (&r1, 14_000), (&q2, 20_000), (&r2, 37_000)]);
         assert_eq!(out.len(), 2);
         let (mx, cname) = (dns(&out[0]), dns(&out[1]));
-        assert_eq!((mx.name.as_str(), mx.qtype.name().as_ref(), mx.answers[0].data.as_str()), ("wirelens.test", "MX", "10 mail.wirelens.test"));
-        assert_eq!((cname.answers[0].rtype.name().as_ref(), cname.answers[0].data.as_str()), ("CNAME", "db.wirelens.test"));
-        assert_eq!((dns_time_ns(&out[0]), dns_time_ns(&out[1])), (Some(14_000), Some(17_000)));
+        assert_eq!(
+            (
+                mx.name.as_str(),
+                mx.qtype.name().as_ref(),
+                mx.answers[0].data.as_str()
+            ),
+            ("wirelens.test", "MX", "10 mail.wirelens.test")
+        );
+        assert_eq!(
+            (
+                cname.answers[0].rtype.name().as_ref(),
+                cname.answers[0].data.as_str()
+            ),
+            ("CNAME", "db.wirelens.test")
+        );
+        assert_eq!(
+            (dns_time_ns(&out[0]), dns_time_ns(&out[1])),
+            (Some(14_000), Some(17_000))
+        );
         assert!(mx.flags & 0x0400 != 0, "authoritative");
     }
 
@@ -596,12 +740,23 @@ mod test {
             let mut p = Parser::new();
             let mut out = Vec::new();
             for (i, (c, b)) in pieces.iter().enumerate() {
-                p.data(*c, b, At { packet: i as u64, ts_ns: i as i64 }, &mut out);
+                p.data(
+                    *c,
+                    b,
+                    At {
+                        packet: i as u64,
+                        ts_ns: i as i64,
+                    },
+                    &mut out,
+                );
             }
             p.end(At::default(), &mut out);
             assert_eq!(out.len(), 1, "{pieces:?}");
             let d = dns(&out[0]);
-            assert_eq!((d.name.as_str(), d.tcp, d.answers[0].data.as_str()), ("www.wirelens.test", true, "10.9.8.7"));
+            assert_eq!(
+                (d.name.as_str(), d.tcp, d.answers[0].data.as_str()),
+                ("www.wirelens.test", true, "10.9.8.7")
+            );
             assert!(out[0].request.is_some());
         };
         let mut ones: Vec<(bool, &[u8])> = q.chunks(1).map(|c| (true, c)).collect();
@@ -616,7 +771,12 @@ mod test {
         // Two messages in one segment.
         let mut p = Parser::new();
         let mut out = Vec::new();
-        p.data(true, &[q.clone(), q.clone()].concat(), At::default(), &mut out);
+        p.data(
+            true,
+            &[q.clone(), q.clone()].concat(),
+            At::default(),
+            &mut out,
+        );
         p.data(false, &r, At::default(), &mut out);
         p.end(At::default(), &mut out);
         assert_eq!((out.len(), dns(&out[0]).retransmissions), (1, 1));
@@ -640,7 +800,14 @@ mod test {
     fn a_retransmitted_query_keeps_the_first_time_and_a_lone_response_stands_alone() {
         let out = udp(&[(QUERY, 100), (b"junk", 150), (QUERY, 200), (RESPONSE, 300)]);
         assert_eq!(out.len(), 1);
-        assert_eq!((dns(&out[0]).retransmissions, dns(&out[0]).retransmission_packets.clone(), dns_time_ns(&out[0])), (1, vec![2], Some(200)));
+        assert_eq!(
+            (
+                dns(&out[0]).retransmissions,
+                dns(&out[0]).retransmission_packets.clone(),
+                dns_time_ns(&out[0])
+            ),
+            (1, vec![2], Some(200))
+        );
         let out = udp(&[(RESPONSE, 1), (RESPONSE, 2)]);
         assert_eq!(out.len(), 2);
         assert!(out.iter().all(|t| t.request.is_none()));

@@ -83,8 +83,12 @@ fn http(t: &Transaction) -> Option<&Http> {
 /// The slowest HTTP transactions by `http.time`, slowest first: indices into
 /// `transactions` (each knows its conversation and packets).
 pub fn slowest(transactions: &[Transaction], n: usize) -> Vec<usize> {
-    let mut v: Vec<(i64, usize)> =
-        transactions.iter().enumerate().filter(|(_, t)| http(t).is_some()).filter_map(|(i, t)| Some((http_time_ns(t)?, i))).collect();
+    let mut v: Vec<(i64, usize)> = transactions
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| http(t).is_some())
+        .filter_map(|(i, t)| Some((http_time_ns(t)?, i)))
+        .collect();
     v.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     v.into_iter().take(n).map(|(_, i)| i).collect()
 }
@@ -105,11 +109,13 @@ pub fn by_status(transactions: &[Transaction]) -> Vec<StatusRow> {
     let mut rows: std::collections::BTreeMap<(bool, u16), StatusRow> = Default::default();
     for (i, t) in transactions.iter().enumerate() {
         let Some(h) = http(t) else { continue };
-        let row = rows.entry((h.status.is_none(), h.status.unwrap_or(0))).or_insert(StatusRow {
-            status: h.status,
-            count: 0,
-            transactions: Vec::new(),
-        });
+        let row = rows
+            .entry((h.status.is_none(), h.status.unwrap_or(0)))
+            .or_insert(StatusRow {
+                status: h.status,
+                count: 0,
+                transactions: Vec::new(),
+            });
         row.count += 1;
         row.transactions.push(i);
     }
@@ -118,7 +124,12 @@ pub fn by_status(transactions: &[Transaction]) -> Vec<StatusRow> {
 
 /// HTTP transactions answered with a 4xx or 5xx status: indices into `transactions`.
 pub fn errors(transactions: &[Transaction]) -> Vec<usize> {
-    transactions.iter().enumerate().filter(|(_, t)| http(t).is_some_and(Http::is_error)).map(|(i, _)| i).collect()
+    transactions
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| http(t).is_some_and(Http::is_error))
+        .map(|(i, _)| i)
+        .collect()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -192,7 +203,11 @@ impl Side {
     }
 
     fn span(&self) -> Span {
-        Span { first: self.first.unwrap_or(self.last), last: self.last, bytes: self.bytes }
+        Span {
+            first: self.first.unwrap_or(self.last),
+            last: self.last,
+            bytes: self.bytes,
+        }
     }
 
     fn resync(&mut self) {
@@ -247,7 +262,11 @@ struct Head<'a> {
 /// Is `line` (the first bytes of a line) the start of a request or response? Some(true)
 /// yes, Some(false) maybe (a prefix), None no.
 fn start_verdict(request: bool, line: &[u8]) -> Option<bool> {
-    let candidates: &[&[u8]] = if request { &HTTP_METHODS } else { &[b"HTTP/1."] };
+    let candidates: &[&[u8]] = if request {
+        &HTTP_METHODS
+    } else {
+        &[b"HTTP/1."]
+    };
     let mut maybe = false;
     for c in candidates {
         match super::starts(line, c) {
@@ -275,8 +294,14 @@ fn head_end(buf: &[u8], from: usize) -> Option<usize> {
 }
 
 fn trim(s: &[u8]) -> &[u8] {
-    let start = s.iter().position(|b| !matches!(b, b' ' | b'\t')).unwrap_or(s.len());
-    let end = s.iter().rposition(|b| !matches!(b, b' ' | b'\t' | b'\r')).map_or(start, |e| e + 1);
+    let start = s
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t'))
+        .unwrap_or(s.len());
+    let end = s
+        .iter()
+        .rposition(|b| !matches!(b, b' ' | b'\t' | b'\r'))
+        .map_or(start, |e| e + 1);
     &s[start..end.max(start)]
 }
 
@@ -286,10 +311,16 @@ fn text(b: &[u8]) -> String {
 
 /// Parses a header section (start line, header fields) ending with its empty line.
 fn parse_head(request: bool, head: &[u8]) -> Option<Head<'_>> {
-    let mut lines = head.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+    let mut lines = head
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l));
     let start = lines.next()?;
     let mut parts = start.splitn(3, |&b| b == b' ');
-    let (a, b, c) = (parts.next()?, parts.next().unwrap_or(b""), parts.next().unwrap_or(b""));
+    let (a, b, c) = (
+        parts.next()?,
+        parts.next().unwrap_or(b""),
+        parts.next().unwrap_or(b""),
+    );
     if request {
         // method SP request-target SP HTTP-version (RFC 9112 §3), with a method we know:
         // the same test that finds a request after a gap.
@@ -298,11 +329,21 @@ fn parse_head(request: bool, head: &[u8]) -> Option<Head<'_>> {
         }
     } else {
         // HTTP-version SP status-code SP [reason-phrase] (RFC 9112 §4)
-        if start_verdict(false, start) != Some(true) || b.len() != 3 || !b.iter().all(u8::is_ascii_digit) {
+        if start_verdict(false, start) != Some(true)
+            || b.len() != 3
+            || !b.iter().all(u8::is_ascii_digit)
+        {
             return None;
         }
     }
-    let mut h = Head { start: [a, b, c], content_length: None, transfer_encoding: None, host: None, user_agent: None, content_type: None };
+    let mut h = Head {
+        start: [a, b, c],
+        content_length: None,
+        transfer_encoding: None,
+        host: None,
+        user_agent: None,
+        content_type: None,
+    };
     for line in lines {
         if line.is_empty() {
             break;
@@ -311,7 +352,9 @@ fn parse_head(request: bool, head: &[u8]) -> Option<Head<'_>> {
         if line[0] == b' ' || line[0] == b'\t' {
             continue;
         }
-        let Some(colon) = line.iter().position(|&b| b == b':') else { continue };
+        let Some(colon) = line.iter().position(|&b| b == b':') else {
+            continue;
+        };
         let (name, value) = (&line[..colon], trim(&line[colon + 1..]));
         if name.eq_ignore_ascii_case(b"content-length") {
             if h.content_length.is_none() {
@@ -346,7 +389,11 @@ fn parse_chunk_size(line: &[u8]) -> Option<u64> {
 impl Parser {
     /// A parser at the start of a connection (or joined mid-flight: it resynchronises).
     pub fn new() -> Self {
-        Parser { req: Side::new(), resp: Side::new(), queue: VecDeque::new() }
+        Parser {
+            req: Side::new(),
+            resp: Side::new(),
+            queue: VecDeque::new(),
+        }
     }
 
     /// Bytes held (header sections, chunk lines, resynchronisation peeks) and requests
@@ -371,7 +418,10 @@ impl Parser {
             match side.st {
                 St::Idle => {
                     // Empty lines before a start line are allowed (RFC 9112 §2.2).
-                    let skip = data.iter().position(|b| !matches!(b, b'\r' | b'\n')).unwrap_or(data.len());
+                    let skip = data
+                        .iter()
+                        .position(|b| !matches!(b, b'\r' | b'\n'))
+                        .unwrap_or(data.len());
                     data = &data[skip..];
                     if data.is_empty() {
                         break;
@@ -399,7 +449,11 @@ impl Parser {
                     side.body += n;
                     side.bytes += n;
                     data = &data[n as usize..];
-                    side.st = if n == rem { St::ChunkEnd(2) } else { St::ChunkData(rem - n) };
+                    side.st = if n == rem {
+                        St::ChunkEnd(2)
+                    } else {
+                        St::ChunkData(rem - n)
+                    };
                 }
                 St::ChunkEnd(left) => {
                     // CRLF after chunk data; a bare LF is tolerated.
@@ -407,7 +461,11 @@ impl Parser {
                     if b == b'\r' && left == 2 || b == b'\n' {
                         side.bytes += 1;
                         data = &data[1..];
-                        side.st = if b == b'\n' { St::ChunkSize } else { St::ChunkEnd(1) };
+                        side.st = if b == b'\n' {
+                            St::ChunkSize
+                        } else {
+                            St::ChunkEnd(1)
+                        };
                     } else {
                         side.st = St::ChunkSize;
                     }
@@ -509,7 +567,13 @@ impl Parser {
                     emit(p, None, out);
                 }
             }
-            self.queue.push_back(Pending { http, request: Some(span), request_done: false, response_first: None, response_bytes: 0 });
+            self.queue.push_back(Pending {
+                http,
+                request: Some(span),
+                request_done: false,
+                response_first: None,
+                response_bytes: 0,
+            });
             let side = &mut self.req;
             side.st = if chunked {
                 St::ChunkSize
@@ -523,7 +587,10 @@ impl Parser {
                 }
             };
         } else {
-            let code: u16 = std::str::from_utf8(h.start[1]).ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+            let code: u16 = std::str::from_utf8(h.start[1])
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
             if std::mem::take(&mut self.resp.resynced) && self.queue.len() > 1 {
                 // Responses were lost with the bytes skipped: as Wireshark does, pair this
                 // one with the newest request; the older ones got theirs in the gap.
@@ -536,8 +603,17 @@ impl Parser {
             }
             if self.queue.is_empty() {
                 // A response to a request we did not capture.
-                let http = Http { version: text(h.start[0]), ..Http::default() };
-                self.queue.push_front(Pending { http, request: None, request_done: true, response_first: None, response_bytes: 0 });
+                let http = Http {
+                    version: text(h.start[0]),
+                    ..Http::default()
+                };
+                self.queue.push_front(Pending {
+                    http,
+                    request: None,
+                    request_done: true,
+                    response_first: None,
+                    response_bytes: 0,
+                });
             }
             let side_first = self.resp.first;
             let p = self.queue.front_mut().expect("just ensured");
@@ -588,11 +664,21 @@ impl Parser {
     }
 
     /// Collects a chunk-size line or the trailer section; returns the bytes consumed.
-    fn line_state(&mut self, client: bool, data: &[u8], at: At, out: &mut Vec<Transaction>) -> usize {
+    fn line_state(
+        &mut self,
+        client: bool,
+        data: &[u8],
+        at: At,
+        out: &mut Vec<Transaction>,
+    ) -> usize {
         let side = self.side(client);
         let nl = data.iter().position(|&b| b == b'\n');
         let take = nl.map_or(data.len(), |p| p + 1);
-        let limit = if side.st == St::ChunkSize { MAX_CHUNK_LINE } else { MAX_HEAD };
+        let limit = if side.st == St::ChunkSize {
+            MAX_CHUNK_LINE
+        } else {
+            MAX_HEAD
+        };
         if side.buf.len() + take > limit {
             side.incomplete = true;
             self.lost_sync(client, at, out);
@@ -630,7 +716,10 @@ impl Parser {
             }
             _ => {
                 // Trailers end with an empty line (RFC 9112 §7.1.2).
-                let line_start = side.buf[..side.buf.len() - 1].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+                let line_start = side.buf[..side.buf.len() - 1]
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(0, |p| p + 1);
                 let line = &side.buf[line_start..];
                 if line == b"\r\n" || line == b"\n" {
                     side.buf.clear();
@@ -649,7 +738,11 @@ impl Parser {
             if side.line_start {
                 let want = RESYNC_PEEK - side.buf.len();
                 let rest = &data[i..];
-                let take = rest.iter().take(want).position(|&b| b == b'\n').map_or(want.min(rest.len()), |p| p + 1);
+                let take = rest
+                    .iter()
+                    .take(want)
+                    .position(|&b| b == b'\n')
+                    .map_or(want.min(rest.len()), |p| p + 1);
                 side.buf.extend_from_slice(&rest[..take]);
                 i += take;
                 match start_verdict(client, &side.buf) {
@@ -660,7 +753,9 @@ impl Parser {
                         self.run(client, &peeked, at, out);
                         return i;
                     }
-                    Some(false) if side.buf.last() != Some(&b'\n') && side.buf.len() < RESYNC_PEEK => {
+                    Some(false)
+                        if side.buf.last() != Some(&b'\n') && side.buf.len() < RESYNC_PEEK =>
+                    {
                         // A prefix at the end of the data: wait for more.
                         continue;
                     }
@@ -691,7 +786,12 @@ impl Parser {
             let (body, incomplete) = (side.body, side.incomplete);
             side.reset();
             // The newest request that is not done is this one.
-            if let Some(p) = self.queue.iter_mut().rev().find(|p| !p.request_done && p.request.is_some()) {
+            if let Some(p) = self
+                .queue
+                .iter_mut()
+                .rev()
+                .find(|p| !p.request_done && p.request.is_some())
+            {
                 p.request = Some(span);
                 p.request_done = true;
                 p.http.request_body = body;
@@ -739,7 +839,12 @@ impl Parser {
 }
 
 fn emit(p: Pending, response: Option<Span>, out: &mut Vec<Transaction>) {
-    out.push(Transaction { conv: 0, request: p.request, response, detail: Detail::Http(p.http) });
+    out.push(Transaction {
+        conv: 0,
+        request: p.request,
+        response,
+        detail: Detail::Http(p.http),
+    });
 }
 
 impl StreamParser for Parser {
@@ -763,7 +868,11 @@ impl StreamParser for Parser {
                         side.st = St::Body(left);
                     }
                 } else {
-                    side.st = if left == 0 { St::ChunkEnd(2) } else { St::ChunkData(left) };
+                    side.st = if left == 0 {
+                        St::ChunkEnd(2)
+                    } else {
+                        St::ChunkData(left)
+                    };
                 }
             }
             St::UntilClose => {
@@ -784,9 +893,14 @@ impl StreamParser for Parser {
         }
     }
 
-    fn end(&mut self, at: At, out: &mut Vec<Transaction>) {
-        // A body delimited by the close is complete; anything else in progress is not.
-        if self.req.st != St::Idle && self.req.st != St::Resync && self.req.st != St::Tunnel && self.req.st != St::Head {
+    fn end(&mut self, _at: At, out: &mut Vec<Transaction>) {
+        // A body delimited by the close is complete (at its last bytes: the close was not
+        // captured); anything else in progress is not.
+        if self.req.st != St::Idle
+            && self.req.st != St::Resync
+            && self.req.st != St::Tunnel
+            && self.req.st != St::Head
+        {
             self.req.incomplete = true;
             let last = self.req.last;
             self.done(true, last, out);
@@ -804,9 +918,7 @@ impl StreamParser for Parser {
                 self.done(false, last, out);
             }
         }
-        let _ = at;
-        for p in self.queue.drain(..) {
-            let mut p = p;
+        for mut p in self.queue.drain(..) {
             p.http.incomplete |= !p.request_done;
             emit(p, None, out);
         }
@@ -818,7 +930,10 @@ mod test {
     use super::*;
 
     fn at(packet: u64) -> At {
-        At { packet, ts_ns: packet as i64 * 1000 }
+        At {
+            packet,
+            ts_ns: packet as i64 * 1000,
+        }
     }
 
     /// Runs a conversation given as (from_client, bytes) pieces, one packet each.
@@ -843,15 +958,24 @@ mod test {
         ts.iter()
             .map(|t| {
                 let h = http(t);
-                (h.method.clone(), h.uri.clone(), h.status, h.request_body, h.response_body, h.incomplete)
+                (
+                    h.method.clone(),
+                    h.uri.clone(),
+                    h.status,
+                    h.request_body,
+                    h.response_body,
+                    h.incomplete,
+                )
             })
             .collect()
     }
 
     // Real bytes: tests/data/servers/http.pcap, tcp.stream 1 (a Python HTTP/1.1 server).
-    const GET_CHUNKED: &[u8] = b"GET /chunked HTTP/1.1\r\nHost: 127.0.0.1:28081\r\nAccept-Encoding: identity\r\n\r\n";
+    const GET_CHUNKED: &[u8] =
+        b"GET /chunked HTTP/1.1\r\nHost: 127.0.0.1:28081\r\nAccept-Encoding: identity\r\n\r\n";
     const CHUNKED_HEAD: &[u8] = b"HTTP/1.1 200 OK\r\nServer: BaseHTTP/0.6 Python/3.11.7\r\nDate: Mon, 23 Nov 2026 18:45:58 GMT\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n";
-    const GET_ERROR: &[u8] = b"GET /error HTTP/1.1\r\nHost: 127.0.0.1:28081\r\nAccept-Encoding: identity\r\n\r\n";
+    const GET_ERROR: &[u8] =
+        b"GET /error HTTP/1.1\r\nHost: 127.0.0.1:28081\r\nAccept-Encoding: identity\r\n\r\n";
     const ERROR: &[u8] = b"HTTP/1.1 500 Internal Server Error\r\nServer: BaseHTTP/0.6 Python/3.11.7\r\nDate: Mon, 23 Nov 2026 18:45:58 GMT\r\nContent-Length: 15\r\n\r\ninternal error\n";
     const POST: &[u8] = b"POST /api/orders HTTP/1.1\r\nHost: 127.0.0.1:28081\r\nAccept-Encoding: identity\r\nContent-Length: 12\r\nContent-Type: application/json\r\n\r\n{\"item\": 42}";
     const CREATED: &[u8] = b"HTTP/1.1 201 Created\r\nServer: BaseHTTP/0.6 Python/3.11.7\r\nDate: Mon, 23 Nov 2026 18:45:59 GMT\r\nContent-Length: 9\r\n\r\n{\"id\": 7}";
@@ -870,11 +994,17 @@ mod test {
         (client, server)
     }
 
-    const EXPECTED: [(&str, &str, u16, u64, u64); 3] =
-        [("GET", "/chunked", 200, 0, 314), ("GET", "/error", 500, 0, 15), ("POST", "/api/orders", 201, 12, 9)];
+    const EXPECTED: [(&str, &str, u16, u64, u64); 3] = [
+        ("GET", "/chunked", 200, 0, 314),
+        ("GET", "/error", 500, 0, 15),
+        ("POST", "/api/orders", 201, 12, 9),
+    ];
 
     fn expected() -> Vec<(String, String, Option<u16>, u64, u64, bool)> {
-        EXPECTED.iter().map(|&(m, u, s, q, r)| (m.into(), u.into(), Some(s), q, r, false)).collect()
+        EXPECTED
+            .iter()
+            .map(|&(m, u, s, q, r)| (m.into(), u.into(), Some(s), q, r, false))
+            .collect()
     }
 
     #[test]
@@ -893,13 +1023,32 @@ mod test {
         ]);
         assert_eq!(summary(&t), expected());
         let h = http(&t[0]);
-        assert_eq!((h.chunked, h.response_content_type.as_deref(), h.host.as_deref()), (true, Some("text/plain"), Some("127.0.0.1:28081")));
+        assert_eq!(
+            (
+                h.chunked,
+                h.response_content_type.as_deref(),
+                h.host.as_deref()
+            ),
+            (true, Some("text/plain"), Some("127.0.0.1:28081"))
+        );
         // http.time: from the request's packet to the packet that completed the response.
-        assert_eq!((t[0].request.unwrap().last.packet, t[0].response.unwrap().last.packet), (0, 3));
+        assert_eq!(
+            (
+                t[0].request.unwrap().last.packet,
+                t[0].response.unwrap().last.packet
+            ),
+            (0, 3)
+        );
         assert_eq!(t[0].response.unwrap().first.packet, 1);
         assert_eq!(http_time_ns(&t[2]), Some(1000)); // request complete at 7, response at 8
-        assert_eq!(t[0].response.unwrap().bytes, (CHUNKED_HEAD.len() + body.len()) as u64);
-        assert_eq!(http(&t[2]).request_content_type.as_deref(), Some("application/json"));
+        assert_eq!(
+            t[0].response.unwrap().bytes,
+            (CHUNKED_HEAD.len() + body.len()) as u64
+        );
+        assert_eq!(
+            http(&t[2]).request_content_type.as_deref(),
+            Some("application/json")
+        );
     }
 
     #[test]
@@ -911,11 +1060,19 @@ mod test {
         assert_eq!(summary(&run(&pieces)), expected());
         // Every two-piece split of each side.
         for cut in 0..=client.len() {
-            let t = run(&[(true, &client[..cut]), (true, &client[cut..]), (false, &server)]);
+            let t = run(&[
+                (true, &client[..cut]),
+                (true, &client[cut..]),
+                (false, &server),
+            ]);
             assert_eq!(summary(&t), expected(), "client cut at {cut}");
         }
         for cut in 0..=server.len() {
-            let t = run(&[(true, &client), (false, &server[..cut]), (false, &server[cut..])]);
+            let t = run(&[
+                (true, &client),
+                (false, &server[..cut]),
+                (false, &server[cut..]),
+            ]);
             assert_eq!(summary(&t), expected(), "server cut at {cut}");
         }
     }
@@ -932,8 +1089,14 @@ mod test {
         p.data(false, CREATED, at(5), &mut out);
         p.end(at(6), &mut out);
         let s = summary(&out);
-        assert_eq!(s[0], ("GET".into(), "/error".into(), Some(500), 0, 15, true));
-        assert_eq!(s[1], ("POST".into(), "/api/orders".into(), Some(201), 12, 9, false));
+        assert_eq!(
+            s[0],
+            ("GET".into(), "/error".into(), Some(500), 0, 15, true)
+        );
+        assert_eq!(
+            s[1],
+            ("POST".into(), "/api/orders".into(), Some(201), 12, 9, false)
+        );
     }
 
     #[test]
@@ -948,7 +1111,10 @@ mod test {
         p.gap(false, 400, at(4), &mut out);
         p.data(false, ERROR, at(5), &mut out);
         p.end(at(6), &mut out);
-        assert_eq!(summary(&out), [("GET".into(), "/error".into(), Some(500), 0, 15, false)]);
+        assert_eq!(
+            summary(&out),
+            [("GET".into(), "/error".into(), Some(500), 0, 15, false)]
+        );
     }
 
     #[test]
@@ -1001,7 +1167,17 @@ mod test {
         ]);
         assert_eq!(
             summary(&t),
-            [("POST".into(), "/up".into(), Some(200), 3, 2, false), ("CONNECT".into(), "example.com:443".into(), Some(200), 0, 0, false)]
+            [
+                ("POST".into(), "/up".into(), Some(200), 3, 2, false),
+                (
+                    "CONNECT".into(),
+                    "example.com:443".into(),
+                    Some(200),
+                    0,
+                    0,
+                    false
+                )
+            ]
         );
     }
 
@@ -1030,6 +1206,9 @@ mod test {
         p.data(false, b"\r\n", at(5), &mut out);
         p.data(false, ERROR, at(5), &mut out);
         p.end(at(6), &mut out);
-        assert_eq!(summary(&out), [("GET".into(), "/x".into(), Some(500), 0, 15, false)]);
+        assert_eq!(
+            summary(&out),
+            [("GET".into(), "/x".into(), Some(500), 0, 15, false)]
+        );
     }
 }

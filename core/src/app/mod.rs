@@ -504,10 +504,8 @@ impl Apps {
                     reasm.forget(flow);
                 }
             }
-            Transport::Udp { .. } => {
-                if !payload.is_empty() {
-                    self.deliver(conv, flow, Held::Data { dir, bytes: Vec::new(), at, datagram: true }, payload);
-                }
+            Transport::Udp { .. } if !payload.is_empty() => {
+                self.deliver(conv, flow, Held::Data { dir, bytes: Vec::new(), at, datagram: true }, payload);
             }
             _ => {}
         }
@@ -725,7 +723,7 @@ impl Apps {
                     _ => None,
                 })
                 .collect();
-            let waiting = sniffed.iter().any(|s| *s == Some(Sniff::NeedMore));
+            let waiting = sniffed.contains(&Some(Sniff::NeedMore));
             let best = matches.iter().find(|m| m.3).or_else(|| matches.first()).copied();
             match (best, default) {
                 (Some((i, p, client, strong)), d) if strong || d.is_none() || d.is_some_and(|d| d.0 == p) => {

@@ -55,7 +55,9 @@ pub struct Tls {
 impl Tls {
     /// The negotiated version, else the client's best, by name.
     pub fn version(&self) -> Option<String> {
-        self.server_version.or(self.client_version).map(version_name)
+        self.server_version
+            .or(self.client_version)
+            .map(version_name)
     }
 }
 
@@ -119,13 +121,19 @@ fn client_hello(body: &[u8], tls: &mut Tls) -> Option<()> {
     r.vec8()?; // session id
     r.vec16()?; // cipher suites
     r.vec8()?; // compression methods
-    let mut ext = Reader { b: r.vec16()?, at: 0 };
+    let mut ext = Reader {
+        b: r.vec16()?,
+        at: 0,
+    };
     while let (Some(kind), Some(data)) = (ext.u16(), ext.vec16()) {
         let mut e = Reader { b: data, at: 0 };
         match kind {
             0 => {
                 // server_name: a list of (type, name); type 0 is host_name.
-                let mut list = Reader { b: e.vec16()?, at: 0 };
+                let mut list = Reader {
+                    b: e.vec16()?,
+                    at: 0,
+                };
                 while let (Some(t), Some(name)) = (list.u8(), list.vec16()) {
                     if t == 0 && tls.sni.is_none() {
                         tls.sni = Some(String::from_utf8_lossy(name).into_owned());
@@ -133,13 +141,19 @@ fn client_hello(body: &[u8], tls: &mut Tls) -> Option<()> {
                 }
             }
             16 => {
-                let mut list = Reader { b: e.vec16()?, at: 0 };
+                let mut list = Reader {
+                    b: e.vec16()?,
+                    at: 0,
+                };
                 while let Some(p) = list.vec8() {
                     tls.alpn.push(String::from_utf8_lossy(p).into_owned());
                 }
             }
             43 => {
-                let mut list = Reader { b: e.vec8()?, at: 0 };
+                let mut list = Reader {
+                    b: e.vec8()?,
+                    at: 0,
+                };
                 let mut best = None;
                 while let Some(v) = list.u16() {
                     if !grease(v) {
@@ -158,8 +172,8 @@ fn client_hello(body: &[u8], tls: &mut Tls) -> Option<()> {
 
 /// The `random` of a HelloRetryRequest: SHA-256 of "HelloRetryRequest" (RFC 8446 §4.1.3).
 const HRR_RANDOM: [u8; 32] = [
-    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11,
-    0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 ];
 
 /// Parses a ServerHello body into `tls`.
@@ -170,13 +184,18 @@ fn server_hello(body: &[u8], tls: &mut Tls) -> Option<()> {
     r.vec8()?;
     tls.cipher_suite = Some(r.u16()?);
     r.u8()?;
-    let Some(exts) = r.vec16() else { return Some(()) };
+    let Some(exts) = r.vec16() else {
+        return Some(());
+    };
     let mut ext = Reader { b: exts, at: 0 };
     while let (Some(kind), Some(data)) = (ext.u16(), ext.vec16()) {
         let mut e = Reader { b: data, at: 0 };
         match kind {
             16 => {
-                let mut list = Reader { b: e.vec16()?, at: 0 };
+                let mut list = Reader {
+                    b: e.vec16()?,
+                    at: 0,
+                };
                 tls.server_alpn = list.vec8().map(|p| String::from_utf8_lossy(p).into_owned());
             }
             43 => tls.server_version = Some(e.u16()?),
@@ -195,7 +214,10 @@ impl Parser {
     /// Bytes held: the record being read and unparsed handshake bytes, both sides
     /// (at most 2 × (5 + 18432 + [`MAX_HANDSHAKE`])).
     pub fn buffered(&self) -> usize {
-        self.client.record.len() + self.client.handshake.len() + self.server.record.len() + self.server.handshake.len()
+        self.client.record.len()
+            + self.client.handshake.len()
+            + self.server.record.len()
+            + self.server.handshake.len()
     }
 
     fn report(&mut self, out: &mut Vec<Transaction>) {
@@ -219,7 +241,11 @@ impl StreamParser for Parser {
     }
 
     fn gap(&mut self, from_client: bool, _len: u64, _at: At, _out: &mut Vec<Transaction>) {
-        let side = if from_client { &mut self.client } else { &mut self.server };
+        let side = if from_client {
+            &mut self.client
+        } else {
+            &mut self.server
+        };
         side.done = true;
         side.record = Vec::new();
         side.handshake = Vec::new();
@@ -233,8 +259,19 @@ impl StreamParser for Parser {
 impl Parser {
     /// Reads records of one side until its hello (or until it is not TLS); returns true
     /// when a HelloRetryRequest re-opened the handshake, so the rest must be read again.
-    fn read(&mut self, from_client: bool, bytes: &mut &[u8], at: At, out: &mut Vec<Transaction>) -> bool {
-        let Parser { client, server, tls, .. } = self;
+    fn read(
+        &mut self,
+        from_client: bool,
+        bytes: &mut &[u8],
+        at: At,
+        out: &mut Vec<Transaction>,
+    ) -> bool {
+        let Parser {
+            client,
+            server,
+            tls,
+            ..
+        } = self;
         let side = if from_client { client } else { server };
         while !bytes.is_empty() && !side.done {
             side.first.get_or_insert(at);
@@ -242,7 +279,8 @@ impl Parser {
             let need = if side.record.len() < 5 {
                 5 - side.record.len()
             } else {
-                5 + u16::from_be_bytes([side.record[3], side.record[4]]) as usize - side.record.len()
+                5 + u16::from_be_bytes([side.record[3], side.record[4]]) as usize
+                    - side.record.len()
             };
             let take = need.min(bytes.len());
             side.record.extend_from_slice(&bytes[..take]);
@@ -251,12 +289,18 @@ impl Parser {
             if side.record.len() == 5 {
                 // A record header must say TLS (RFC 8446 §5.1): else this is not TLS.
                 let r = &side.record;
-                if !(20..=24).contains(&r[0]) || r[1] != 3 || u16::from_be_bytes([r[3], r[4]]) > 18432 {
+                if !(20..=24).contains(&r[0])
+                    || r[1] != 3
+                    || u16::from_be_bytes([r[3], r[4]]) > 18432
+                {
                     side.done = true;
                     break;
                 }
             }
-            if side.record.len() < 5 || side.record.len() < 5 + u16::from_be_bytes([side.record[3], side.record[4]]) as usize {
+            if side.record.len() < 5
+                || side.record.len()
+                    < 5 + u16::from_be_bytes([side.record[3], side.record[4]]) as usize
+            {
                 continue;
             }
             let record = std::mem::take(&mut side.record);
@@ -281,7 +325,12 @@ impl Parser {
             side.record.clear();
             // A whole handshake message: type, 24-bit length, body.
             while side.handshake.len() >= 4 {
-                let len = u32::from_be_bytes([0, side.handshake[1], side.handshake[2], side.handshake[3]]) as usize;
+                let len = u32::from_be_bytes([
+                    0,
+                    side.handshake[1],
+                    side.handshake[2],
+                    side.handshake[3],
+                ]) as usize;
                 if side.handshake.len() < 4 + len {
                     break;
                 }
@@ -289,8 +338,16 @@ impl Parser {
                 let body = &side.handshake[4..4 + len];
                 let wanted = if from_client { 1 } else { 2 };
                 if kind == wanted {
-                    let _ = if from_client { client_hello(body, tls) } else { server_hello(body, tls) };
-                    side.hello = Some(Span { first: side.first.unwrap_or(at), last: at, bytes: side.bytes });
+                    let _ = if from_client {
+                        client_hello(body, tls)
+                    } else {
+                        server_hello(body, tls)
+                    };
+                    side.hello = Some(Span {
+                        first: side.first.unwrap_or(at),
+                        last: at,
+                        bytes: side.bytes,
+                    });
                     side.done = true;
                     side.handshake = Vec::new();
                     break;
@@ -326,7 +383,10 @@ mod test {
 
     fn hex(s: &[&str]) -> Vec<u8> {
         let s: String = s.concat();
-        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
     }
 
     /// Real bytes: PcapPlusPlus examples/tls.pcap, frames 9 and 11 (a TLS 1.2 ClientHello
@@ -352,7 +412,15 @@ mod test {
         let mut p = Parser::new();
         let mut out = Vec::new();
         for (i, (c, b)) in pieces.iter().enumerate() {
-            p.data(*c, b, At { packet: i as u64, ts_ns: i as i64 }, &mut out);
+            p.data(
+                *c,
+                b,
+                At {
+                    packet: i as u64,
+                    ts_ns: i as i64,
+                },
+                &mut out,
+            );
         }
         p.end(At::default(), &mut out);
         out
@@ -380,10 +448,20 @@ mod test {
     #[test]
     fn a_real_client_hello_and_server_hello() {
         let (ch, sh) = (client_hello(), server_hello());
-        let t = run(&[(true, &ch), (false, &sh), (false, b"\x16\x03\x03\x00\x04more")]);
+        let t = run(&[
+            (true, &ch),
+            (false, &sh),
+            (false, b"\x16\x03\x03\x00\x04more"),
+        ]);
         assert_eq!(t.len(), 1);
         assert_eq!(*tls(&t[0]), expected());
-        assert_eq!((t[0].request.unwrap().last.packet, t[0].response.unwrap().last.packet), (0, 1));
+        assert_eq!(
+            (
+                t[0].request.unwrap().last.packet,
+                t[0].response.unwrap().last.packet
+            ),
+            (0, 1)
+        );
         assert_eq!(tls(&t[0]).version().as_deref(), Some("TLS 1.2"));
     }
 
@@ -423,23 +501,41 @@ mod test {
         let mut hrr = sh.clone();
         hrr[11..43].copy_from_slice(&HRR_RANDOM);
         let ccs = [0x14, 0x03, 0x03, 0x00, 0x01, 0x01];
-        let t = run(&[(true, &ch), (false, &[&hrr[..], &ccs].concat()), (true, &[&ccs[..], &ch].concat()), (false, &sh)]);
+        let t = run(&[
+            (true, &ch),
+            (false, &[&hrr[..], &ccs].concat()),
+            (true, &[&ccs[..], &ch].concat()),
+            (false, &sh),
+        ]);
         assert_eq!(t.len(), 2);
         assert!(tls(&t[0]).hello_retry && !tls(&t[1]).hello_retry);
-        assert_eq!((t[1].request.unwrap().last.packet, t[1].response.unwrap().last.packet), (2, 3));
+        assert_eq!(
+            (
+                t[1].request.unwrap().last.packet,
+                t[1].response.unwrap().last.packet
+            ),
+            (2, 3)
+        );
         assert_eq!(tls(&t[1]).sni.as_deref(), Some("ssl.gstatic.com"));
     }
 
     #[test]
     fn not_tls_and_cut_hellos_give_nothing_or_what_was_read() {
-        assert!(run(&[(true, b"SSH-2.0-OpenSSH_9.6\r\n"), (false, b"SSH-2.0-x\r\n")]).is_empty());
+        assert!(run(&[
+            (true, b"SSH-2.0-OpenSSH_9.6\r\n"),
+            (false, b"SSH-2.0-x\r\n")
+        ])
+        .is_empty());
         let ch = client_hello();
         for cut in 0..ch.len() {
             assert!(run(&[(true, &ch[..cut])]).is_empty(), "cut {cut}");
         }
         // A hello without its answer is still reported at the end.
         let t = run(&[(true, &ch)]);
-        assert_eq!((tls(&t[0]).sni.as_deref(), t[0].response), (Some("ssl.gstatic.com"), None));
+        assert_eq!(
+            (tls(&t[0]).sni.as_deref(), t[0].response),
+            (Some("ssl.gstatic.com"), None)
+        );
     }
 
     #[test]
