@@ -1496,16 +1496,10 @@ impl<'c> FieldCtx<'c> {
             }
         };
         match field {
-            Frame => {
-                if layer <= 1 {
-                    out.push(Value::Proto(packet_span(0, b.len())))
-                }
-            }
-            FrameProtocols => {
-                if layer <= 1 {
-                    let s = protocols(&ls, self.capture.linktype_of(&self.row), b);
-                    out.push(Value::Str(arena_push(&mut self.arena, s.as_bytes())));
-                }
+            Frame if layer <= 1 => out.push(Value::Proto(packet_span(0, b.len()))),
+            FrameProtocols if layer <= 1 => {
+                let s = protocols(&ls, self.capture.linktype_of(&self.row), b);
+                out.push(Value::Str(arena_push(&mut self.arena, s.as_bytes())));
             }
             Eth | EthDst | EthSrc | EthAddr | EthType => {
                 for l in pick(Kind::Eth) {
@@ -1675,7 +1669,7 @@ impl<'c> FieldCtx<'c> {
             }
             f if is_tcp_header(f) => {
                 let tcps: Vec<(usize, Layer)> =
-                    pick(Kind::Tcp).enumerate().map(|(i, l)| (i, l)).collect();
+                    pick(Kind::Tcp).enumerate().collect();
                 for (i, l) in tcps {
                     // The conversation describes the outermost TCP header only.
                     let in_flow = i == 0 && layer <= 1 && self.row.flow != NO_FLOW;

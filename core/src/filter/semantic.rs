@@ -528,14 +528,7 @@ impl Compiler<'_> {
 
     fn matches(&mut self, a: &Operand, b: &Operand) -> Result<Node, FilterError> {
         let oa = match self.typed(a)? {
-            Typed::Op(op, t)
-                if matches!(
-                    t,
-                    FieldType::Protocol | FieldType::Bytes | FieldType::String
-                ) =>
-            {
-                op
-            }
+            Typed::Op(op, FieldType::Protocol | FieldType::Bytes | FieldType::String) => op,
             Typed::Op(_, t) => {
                 return Err(FilterError::new(
                     format!(
@@ -937,7 +930,7 @@ pub fn parse_bytes(s: &str) -> Option<Vec<u8>> {
         s.to_owned()
     };
     if compact.is_empty()
-        || compact.len() % 2 != 0
+        || !compact.len().is_multiple_of(2)
         || !compact.chars().all(|c| c.is_ascii_hexdigit())
     {
         return None;
