@@ -75,20 +75,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     } else {
         L4::Tcp
     };
-    let Some(flow) = capture
+    let Some(_) = capture
         .conversations
         .iter()
         .position(|c| c.proto == l4 && c.stream == args.stream)
     else {
         bail!("no {} stream {} in the capture", l4.name(), args.stream);
     };
-    let wanted: Vec<u64> = capture
-        .packets
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.flow == flow as u32)
-        .map(|(i, _)| i as u64)
-        .collect();
+    let wanted = wirelens_core::follow::packets_needed(&capture, l4, args.stream);
     let bytes = packet_bytes(&capture, &sources, &wanted)?;
     let followed = follow(
         &capture,

@@ -17,7 +17,8 @@
 
 use crate::app::payload_of;
 use crate::flow::L4;
-use crate::wire::{self, tcp_flags, Net, Transport};
+use crate::index::NO_FLOW;
+use crate::wire::{self, tcp_flags, Net, Summary, Transport};
 use crate::Capture;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -257,7 +258,15 @@ pub fn follow(
             continue;
         }
         let linktype = capture.linktype_of(row);
-        let s = wire::dissect(linktype, &buf);
+        let mut s = wire::dissect(linktype, &buf);
+        let mut datagram = Vec::new();
+        if matches!(s.net, Net::Ip { fragment: true, .. }) && s.payload.is_none() {
+            // The packet completes an IP datagram: reassemble it from the fragments before.
+            if let Some((summary, payload)) = reassemble(capture, i, &buf, bytes) {
+                s = summary;
+                datagram = payload;
+            }
+        }
         let Net::Ip { src, dst, .. } = s.net else {
             continue;
         };
@@ -270,7 +279,7 @@ pub fn follow(
         };
         let (n0, _) = *nodes.get_or_insert(((src, sport), (dst, dport)));
         let server = (src, sport) != n0;
-        let payload = payload_of(&s, &buf, &[]).unwrap_or(&[]);
+        let payload = payload_of(&s, &buf, &datagram).unwrap_or(&[]);
         match s.transport {
             Transport::Tcp(t) => {
                 // Relative sequence numbers as packet-tcp.c computes them: a side's base is
@@ -290,10 +299,13 @@ pub fn follow(
                 let ack_base = tcp.sides[1 - me].base.unwrap_or(0);
                 // tcp.len as Wireshark takes it: the IP lengths, but no more than the frame's
                 // reported length holds (an IP total length past the frame's end).
-                let offset = s.payload.map_or(buf.len(), |p| p.offset as usize);
-                let seglen = t
-                    .payload_len
-                    .min((row.len as usize).saturating_sub(offset) as u32);
+                // (A reassembled datagram is whole: the frame's length says nothing of it.)
+                let seglen = match s.payload {
+                    Some(p) if !p.reassembled => t
+                        .payload_len
+                        .min((row.len as usize).saturating_sub(p.offset as usize) as u32),
+                    _ => t.payload_len,
+                };
                 let data = &payload[..payload.len().min(seglen as usize)];
                 tcp.segment(Segment {
                     server,
@@ -329,6 +341,61 @@ pub fn follow(
         node1,
         records,
     })
+}
+
+/// Packets looked back at for the other fragments of a datagram that a packet of the
+/// stream completes (they belong to no conversation until then).
+pub const FRAGMENT_LOOKBACK: usize = 64;
+
+/// The packets [`follow`] may ask for: the stream's own, and the packets of no
+/// conversation shortly before each of them (IP fragments of its datagrams).
+pub fn packets_needed(capture: &Capture, proto: L4, stream: u32) -> Vec<u64> {
+    let Some(flow) = capture
+        .conversations
+        .iter()
+        .position(|c| c.proto == proto && c.stream == stream)
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, row) in capture.packets.iter().enumerate() {
+        if row.flow != flow as u32 {
+            continue;
+        }
+        let from = i
+            .saturating_sub(FRAGMENT_LOOKBACK)
+            .max(out.last().map_or(0, |&l: &u64| l as usize + 1));
+        out.extend(
+            (from..i)
+                .filter(|&j| capture.packets[j].flow == NO_FLOW)
+                .map(|j| j as u64),
+        );
+        out.push(i as u64);
+    }
+    out
+}
+
+/// Reassembles the IP datagram packet `i` (bytes `frame`) completes, from the packets of
+/// no conversation before it: its summary and the reassembled datagram.
+fn reassemble(
+    capture: &Capture,
+    i: usize,
+    frame: &[u8],
+    bytes: &mut dyn FnMut(u64, &mut Vec<u8>) -> bool,
+) -> Option<(Summary, Vec<u8>)> {
+    let mut d = wire::Dissector::new();
+    let mut buf = Vec::new();
+    for j in i.saturating_sub(FRAGMENT_LOOKBACK)..i {
+        let row = &capture.packets[j];
+        buf.clear();
+        if row.flow == NO_FLOW && bytes(j as u64, &mut buf) {
+            d.dissect_frame(capture.linktype_of(row), &buf, row.len as usize, row.ts_ns);
+        }
+    }
+    let row = &capture.packets[i];
+    let s = d.dissect_frame(capture.linktype_of(row), frame, row.len as usize, row.ts_ns);
+    s.payload.filter(|p| p.reassembled)?;
+    Some((s, d.reassembled().to_vec()))
 }
 
 const SEPARATOR: &str = "===================================================================\n";

@@ -75,6 +75,14 @@ CAPTURES = [
     ("corpus:zeek/http/1000-requests-one-dropped-response.pcap.gz", [], ["http"]),
     ("corpus:zeek/tcp/reassembly.pcap", [], ["http", "follow"]),
     ("corpus:deepflow/out-of-order.pcap", [], ["http", "follow"]),
+    # IP fragments: the transport layer (and the follow) of reassembled datagrams.
+    ("corpus:PcapPlusPlus/pcap/frag_http_req.pcap", [], ["http", "follow"]),
+    ("corpus:PcapPlusPlus/pcap/ip4_fragments.pcap", [], ["follow"]),
+    ("corpus:PcapPlusPlus/pcap/ip6_fragments.pcap", [], ["follow"]),
+    ("corpus:deepflow/ip-fragment.pcap", [], ["http", "follow"]),
+    ("corpus:zeek/ipv6-fragmented-dns.pcap", [], ["dns", "follow"]),
+    ("corpus:zeek/ipv4/fragmented-1.pcap", [], ["follow"]),
+    ("corpus:zeek/ipv6-http-atomic-frag.pcap", [], ["http", "follow"]),
     # DNS.
     ("corpus:deepflow/dns/dns.pcap", [], ["dns", "follow"]),
     ("corpus:deepflow/dns/dns-tcp-multi.pcap", [], ["dns", "follow"]),

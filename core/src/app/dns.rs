@@ -1,9 +1,10 @@
 //! DNS over UDP and TCP (RFC 1035 §4, RFC 7766): queries paired with their responses.
 //!
 //! A response pairs with the query of the same conversation with the same id, name and
-//! type (a retransmitted query keeps the first one's time, as Wireshark's `dns.time`
-//! does). Over TCP every message has a two-byte length prefix (RFC 1035 §4.2.2); several
-//! may share a segment or span several. Which side asks is told by the QR bit, not by
+//! type. A copy of the query within 5 s is a retransmission and keeps the first one's
+//! time; a later one is a new query and the first goes unanswered (Wireshark's
+//! `dns.time` and its `dns.retransmission_timer`). Over TCP every message has a two-byte
+//! length prefix (RFC 1035 §4.2.2); several may share a segment or span several. Which side asks is told by the QR bit, not by
 //! the ports. Names follow compression pointers with a bound on their number, so a
 //! pointer loop ends (RFC 1035 §4.1.4, RFC 9267).
 
@@ -19,6 +20,9 @@ const MAX_POINTERS: usize = 64;
 const MAX_ANSWERS: usize = 64;
 /// Queries waiting for a response per conversation.
 pub const MAX_PENDING: usize = 65536;
+/// A query repeated within this time of the first is a retransmission of it; later, a
+/// new query (Wireshark's `dns.retransmission_timer`, 5 s).
+pub const RETRANSMISSION_WINDOW_NS: i64 = 5_000_000_000;
 /// Packets of retransmitted queries kept per transaction.
 pub const MAX_RETRANSMISSIONS_KEPT: usize = 16;
 /// Bytes of a TCP DNS message held while it arrives (the length prefix bounds it).
@@ -479,11 +483,23 @@ impl Parser {
         let key = (m.id, name.to_ascii_lowercase(), qtype);
         if !m.is_response() {
             if let Some(p) = self.pending.get_mut(&key) {
-                p.dns.retransmissions += 1;
-                if p.dns.retransmission_packets.len() < MAX_RETRANSMISSIONS_KEPT {
-                    p.dns.retransmission_packets.push(span.last.packet);
+                if span.last.ts_ns.saturating_sub(p.request.last.ts_ns) <= RETRANSMISSION_WINDOW_NS
+                {
+                    p.dns.retransmissions += 1;
+                    if p.dns.retransmission_packets.len() < MAX_RETRANSMISSIONS_KEPT {
+                        p.dns.retransmission_packets.push(span.last.packet);
+                    }
+                    return;
                 }
-                return;
+                // Asked again later: the first query went unanswered; this is a new one.
+                if let Some(old) = self.pending.remove(&key) {
+                    out.push(Transaction {
+                        conv: 0,
+                        request: Some(old.request),
+                        response: None,
+                        detail: Detail::Dns(old.dns),
+                    });
+                }
             }
             let dns = Dns {
                 id: m.id,
@@ -807,6 +823,19 @@ mod test {
                 dns_time_ns(&out[0])
             ),
             (1, vec![2], Some(200))
+        );
+        // Asked again after 5 s: a new query, and the first went unanswered.
+        let out = udp(&[
+            (QUERY, 0),
+            (b"junk", 1),
+            (QUERY, 6_000_000_000),
+            (RESPONSE, 6_000_000_300),
+        ]);
+        assert_eq!(out.len(), 2);
+        assert!(out[0].response.is_none() && out[0].request.unwrap().last.packet == 0);
+        assert_eq!(
+            (out[1].request.unwrap().last.packet, dns_time_ns(&out[1])),
+            (2, Some(300))
         );
         let out = udp(&[(RESPONSE, 1), (RESPONSE, 2)]);
         assert_eq!(out.len(), 2);
