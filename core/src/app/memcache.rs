@@ -492,14 +492,11 @@ impl Parser {
                     .map(|f| f.to_vec());
                 d.noreply = quiet;
                 if cmd == b"ms" {
-                    match args.get(1).and_then(|b| parse_u64(b)) {
-                        Some(len) => {
-                            if let Some(k) = d.keys.first_mut() {
-                                k.value_len = Some(len);
-                            }
-                            data = Some(len);
+                    if let Some(len) = args.get(1).and_then(|b| parse_u64(b)) {
+                        if let Some(k) = d.keys.first_mut() {
+                            k.value_len = Some(len);
                         }
-                        None => {}
+                        data = Some(len);
                     }
                 }
                 true
@@ -1941,6 +1938,88 @@ pub(crate) mod testkit {
         }
         p.end(last, &mut out);
         out
+    }
+
+    /// Encodes pieces as the fuzz targets read them (fuzz/fuzz_targets/{memcache,redis,
+    /// mysql}.rs): a flag byte (bit 0 client, bit 1 gap, bits 2–7 chunk size) and a
+    /// length byte, then the bytes; longer pieces are cut into 255-byte ones.
+    pub fn fuzz_input(pieces: &[Piece], chunk: u8) -> Vec<u8> {
+        let mut out = Vec::new();
+        for p in pieces {
+            match p {
+                Piece::Data(client, bytes, _) => {
+                    for c in bytes.chunks(255) {
+                        out.push(u8::from(*client) | chunk << 2);
+                        out.push(c.len() as u8);
+                        out.extend_from_slice(c);
+                    }
+                }
+                Piece::Gap(client, len, _) => {
+                    out.push(u8::from(*client) | 2);
+                    out.push((*len).clamp(1, 256) as u8 - 1);
+                }
+            }
+        }
+        out
+    }
+
+    /// Writes seed inputs for the fuzz targets into fuzz/corpus/<target>/ (gitignored):
+    /// the first bytes of each real conversation. Run with
+    /// `cargo test -p wirelens-core --lib seed_fuzz_corpus -- --ignored`.
+    #[test]
+    #[ignore]
+    fn seed_fuzz_corpus() {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus");
+        let captures: [(&str, &str, u16); 14] = [
+            ("memcache", "tests/data/servers/memcached.pcap", 21211),
+            (
+                "memcache",
+                "corpus:deepflow/memcached/memcached.pcap",
+                11211,
+            ),
+            (
+                "memcache",
+                "corpus:deepflow/memcached/memcached-userdata.pcap",
+                11211,
+            ),
+            ("redis", "tests/data/servers/redis.pcap", 26379),
+            ("redis", "corpus:zeek/redis/pubsub.pcap", 6379),
+            ("redis", "corpus:zeek/redis/attr.pcap", 6379),
+            ("redis", "corpus:tcpdump/resp_3_malicious.pcap", 6379),
+            ("redis", "corpus:zeek/redis/django-cloud.pcapng", 10625),
+            ("mysql", "tests/data/servers/mariadb.pcap", 23306),
+            ("mysql", "corpus:zeek/mysql/many-query-attrs.pcap", 3306),
+            ("mysql", "corpus:zeek/mysql/auth.pcap", 3306),
+            ("mysql", "corpus:deepflow/mysql/mysql-statement.pcap", 30130),
+            (
+                "mysql",
+                "corpus:deepflow/mysql/partial-packet-compressed.pcap",
+                30130,
+            ),
+            ("mysql", "corpus:zeek/mysql/encrypted.pcap", 3306),
+        ];
+        for (target, capture, port) in captures {
+            let Some(convs) = conversations(capture, port) else {
+                continue;
+            };
+            let dir = root.join(target);
+            std::fs::create_dir_all(&dir).expect("create the corpus directory");
+            for (i, c) in convs.iter().enumerate().take(20) {
+                // Keep seeds small: the first 12 pieces, each at most 4 KiB.
+                let head: Vec<Piece> = c
+                    .iter()
+                    .take(12)
+                    .map(|p| match p {
+                        Piece::Data(cl, b, at) => {
+                            Piece::Data(*cl, b[..b.len().min(4096)].to_vec(), *at)
+                        }
+                        g => g.clone(),
+                    })
+                    .collect();
+                let name = format!("{}-{i}", capture.rsplit('/').next().unwrap_or("x"));
+                std::fs::write(dir.join(name), fuzz_input(&head, 5)).expect("write a seed");
+            }
+        }
     }
 
     /// Whole pieces.

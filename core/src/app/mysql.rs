@@ -716,10 +716,8 @@ impl Parser {
         let mut r = Reader::new(body);
         let Some(count) = r.lenenc() else { return body };
         let Some(_sets) = r.lenenc() else { return body };
-        if count > 0 {
-            if skip_parameters(&mut r, count).is_none() {
-                return body;
-            }
+        if count > 0 && skip_parameters(&mut r, count).is_none() {
+            return body;
         }
         &body[r.pos.min(body.len())..]
     }
@@ -1190,7 +1188,9 @@ impl Parser {
             bytes.len() >= 11 && inner + 4 == comp_len && bytes[10] == 0
         } else {
             // zlib: CMF 0x78, and (CMF*256 + FLG) divisible by 31 (RFC 1950 §2.2).
-            bytes[7] == 0x78 && (0x7800 + bytes[8] as u32) % 31 == 0 && uncomp >= comp_len / 2
+            bytes[7] == 0x78
+                && (0x7800 + bytes[8] as u32).is_multiple_of(31)
+                && uncomp >= comp_len / 2
         }
     }
 }
@@ -1237,12 +1237,20 @@ impl Parser {
             .get(..3)
             .map(|l| u32::from_le_bytes([l[0], l[1], l[2], 0]) as usize);
         // Enough to decide: PROBE bytes, or the whole of a shorter packet.
-        let need = len.map_or(PROBE, |l| PROBE.min(4 + l.max(1)));
+        // Joined mid-way, the client's first segment may be compressed framing: look at
+        // all PROBE bytes. Decide on exactly `need` bytes, so chunking cannot change it.
+        let sniff = client && self.phase == Phase::Start;
+        let need = if sniff {
+            PROBE
+        } else {
+            len.map_or(PROBE, |l| PROBE.min(4 + l.max(1)))
+        };
         if b.len() < need {
             return None;
         }
+        let b = &b[..need];
         let ok = if client {
-            if self.phase == Phase::Start && Self::sniff_compressed(b) {
+            if sniff && Self::sniff_compressed(b) {
                 self.compressed = true;
                 self.comp_client = Some(CompFramer::new());
                 self.comp_server = Some(CompFramer::new());
@@ -2427,6 +2435,19 @@ mod test {
             fingerprint("select col1, t2.x from t2 limit 10"),
             "select col1, t2.x from t2 limit ?"
         );
+    }
+
+    #[test]
+    fn the_first_segment_is_judged_the_same_however_it_is_chunked() {
+        // Found by the fuzz target: an 11-byte first segment read as a 4-byte plain packet
+        // was judged on 8 bytes when fed byte by byte, and sniffed as compressed framing
+        // when fed whole.
+        let p = vec![
+            Piece::Data(true, vec![4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], at(0)),
+            Piece::Data(true, pkt(0, b"\x03SELECT 1"), at(1)),
+            Piece::Data(false, pkt(1, OK), at(2)),
+        ];
+        testkit::check_splits(&make, &p, usize::MAX);
     }
 
     #[test]
