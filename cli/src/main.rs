@@ -13,6 +13,9 @@ mod info;
 mod input;
 mod phs;
 mod list;
+mod memcache;
+mod mysql;
+mod redis;
 mod sessions;
 
 use clap::{Parser, Subcommand};
@@ -46,6 +49,12 @@ enum Command {
     /// One line per packet, or chosen fields (-T fields -e …), with a display filter (-Y),
     /// as tshark prints them.
     List(list::Args),
+    /// memcached (text and binary): hot keys, largest values (over 1 MB marked), commands, misses.
+    Memcache(memcache::Args),
+    /// MySQL / MariaDB: queries with latency, errors, the slowest, queries by fingerprint.
+    Mysql(mysql::Args),
+    /// Redis (RESP2/RESP3): hot keys, largest values, commands, the slowest, errors.
+    Redis(redis::Args),
     /// The fields display filters and -e can name: Wireshark's names, types, descriptions.
     Fields(fields::Args),
     /// TCP sessions with their process, bytes each way and lifespan, like bcc's tcplife.
@@ -78,6 +87,9 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Info(args) => info::run(&args),
         Command::Phs(args) => phs::run(&args),
         Command::List(args) => list::run(&args),
+        Command::Memcache(args) => memcache::run(&args),
+        Command::Mysql(args) => mysql::run(&args),
+        Command::Redis(args) => redis::run(&args),
         Command::Fields(args) => fields::run(&args),
         Command::Sessions(args) => sessions::run(&args),
     }

@@ -1,0 +1,244 @@
+//! `wirelens mysql`: MySQL / MariaDB queries with their latency, the errors, the slowest.
+
+use crate::apps::{read, secs, Common};
+use crate::memcache::{ms, printable, At, Frames};
+use serde::Serialize;
+use std::io::Write as _;
+use std::process::ExitCode;
+use wirelens_core::app::mysql::{self, Mysql};
+use wirelens_core::app::Transaction;
+use wirelens_core::Capture;
+
+/// MySQL / MariaDB: every command with its latency and result, the errors, the slowest,
+/// and queries grouped by fingerprint (literals replaced by `?`).
+///
+/// One row per command (`login`, `query`, `stmt_prepare`, `stmt_execute` with the SQL
+/// it prepared, `stmt_close`, `init_db`, `ping`, `quit`, …): its TCP stream and frames,
+/// latency, response (ok with affected rows, error with code and message, a result set
+/// with its rows), the SQL. A switch to TLS and the compressed protocol are reported.
+/// MySQL is found on port 3306 and by its greeting on any port; `-d tcp.port==PORT,mysql`
+/// decodes a port as MySQL.
+///
+/// Latency is from the frame that completed the command to the frame that completed the
+/// response.
+///
+/// JSON: an object with `transactions` (one object per command: stream,
+/// request_first_frame, request_frame, response_first_frame, response_frame, the fields
+/// command, command_code, query, query_truncated, stmt_id, params, response, columns,
+/// rows, result_sets, affected_rows, last_insert_id, warnings, error_code, sql_state,
+/// error_message, server_version, connection_id, user, schema, auth_plugin, tls,
+/// compressed, incomplete, and latency in seconds), `slowest`, `errors` and `queries`.
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    common: Common,
+    /// Rows of the slowest and fingerprint tables.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    top: usize,
+    /// Only the list of commands (JSON: an array), without the tables.
+    #[arg(long)]
+    list: bool,
+}
+
+#[derive(Serialize)]
+struct Row<'a> {
+    #[serde(flatten)]
+    frames: Frames,
+    #[serde(flatten)]
+    mysql: &'a Mysql,
+    latency: Option<f64>,
+}
+
+fn row<'a>(c: &Capture, t: &Transaction, m: &'a Mysql) -> Row<'a> {
+    Row {
+        frames: Frames::of(c, t),
+        mysql: m,
+        latency: mysql::latency_ns(t).map(secs),
+    }
+}
+
+#[derive(Serialize)]
+struct Query<'a> {
+    #[serde(flatten)]
+    query: &'a mysql::QueryStats,
+    slowest_at: At,
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    transactions: Vec<Row<'a>>,
+    slowest: Vec<Row<'a>>,
+    errors: Vec<Row<'a>>,
+    queries: Vec<Query<'a>>,
+}
+
+/// What the response said, in a few words.
+fn result(m: &Mysql) -> String {
+    if let Some(code) = m.error_code {
+        return format!(
+            "ERR {code} {}",
+            printable(m.error_message.as_deref().unwrap_or(""))
+        );
+    }
+    match m.response.as_deref() {
+        Some("ok") => {
+            format!("OK affected={}", m.affected_rows.unwrap_or(0))
+                + &m.last_insert_id
+                    .filter(|&i| i > 0)
+                    .map_or(String::new(), |i| format!(" insert_id={i}"))
+        }
+        Some("result_set") => format!(
+            "{} rows, {} cols",
+            m.rows.unwrap_or(0),
+            m.columns.unwrap_or(0)
+        ),
+        Some("prepared") => format!(
+            "stmt {} ({} params, {} cols)",
+            m.stmt_id.unwrap_or(0),
+            m.params.unwrap_or(0),
+            m.columns.unwrap_or(0)
+        ),
+        Some("tls") => "switched to TLS".into(),
+        Some(r) => r.to_string(),
+        None => "-".into(),
+    }
+}
+
+/// The SQL (or the login's user and schema) as a line.
+fn what(m: &Mysql) -> String {
+    let text = match m.command.as_str() {
+        "login" => format!(
+            "user={} schema={} server={}",
+            m.user.as_deref().unwrap_or("-"),
+            m.schema.as_deref().unwrap_or("-"),
+            m.server_version.as_deref().unwrap_or("-")
+        ),
+        "init_db" => m.schema.clone().unwrap_or_default(),
+        _ => m.query.clone().unwrap_or_default(),
+    };
+    let text = printable(&text).replace('\n', " ");
+    if text.chars().count() > 200 {
+        text.chars().take(200).collect::<String>() + "…"
+    } else {
+        text
+    }
+}
+
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let capture = read(&args.common)?;
+    let errors = crate::input::report_errors(&capture);
+    let txs: Vec<(&Transaction, &Mysql)> = mysql::transactions(&capture.transactions).collect();
+    let mut out = std::io::stdout().lock();
+    let rows: Vec<Row<'_>> = txs.iter().map(|(t, m)| row(&capture, t, m)).collect();
+    let print_rows = |out: &mut dyn std::io::Write, rows: &[Row<'_>]| -> std::io::Result<()> {
+        writeln!(
+            out,
+            "{:>6} {:>7} {:>7} {:>10}  {:<14} {:<28} sql",
+            "stream", "req", "resp", "latency_ms", "command", "result"
+        )?;
+        for r in rows {
+            let opt = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
+            let mut flags = String::new();
+            if r.mysql.compressed {
+                flags.push_str(" [compressed]");
+            }
+            if r.mysql.incomplete {
+                flags.push_str(" [incomplete]");
+            }
+            writeln!(
+                out,
+                "{:>6} {:>7} {:>7} {:>10}  {:<14} {:<28} {}{}",
+                r.frames.stream,
+                opt(r.frames.request_frame),
+                opt(r.frames.response_frame),
+                r.latency
+                    .map_or("-".to_string(), |l| format!("{:.3}", l * 1e3)),
+                r.mysql.command,
+                result(r.mysql),
+                what(r.mysql),
+                flags
+            )?;
+        }
+        Ok(())
+    };
+    if args.list {
+        if args.common.json {
+            serde_json::to_writer_pretty(&mut out, &rows)?;
+            writeln!(out)?;
+        } else {
+            print_rows(&mut out, &rows)?;
+        }
+        return Ok(if errors {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
+    let all = || txs.iter().map(|(t, _)| *t);
+    let queries = mysql::queries(all());
+    let summary = Summary {
+        slowest: mysql::slowest(all())
+            .into_iter()
+            .take(args.top)
+            .map(|(t, m)| row(&capture, t, m))
+            .collect(),
+        errors: mysql::errors(all())
+            .into_iter()
+            .map(|(t, m)| row(&capture, t, m))
+            .collect(),
+        queries: queries
+            .iter()
+            .take(args.top)
+            .map(|q| Query {
+                query: q,
+                slowest_at: At::of(&capture, &q.slowest),
+            })
+            .collect(),
+        transactions: rows,
+    };
+    if args.common.json {
+        serde_json::to_writer_pretty(&mut out, &summary)?;
+        writeln!(out)?;
+        return Ok(if errors {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
+    print_rows(&mut out, &summary.transactions)?;
+    writeln!(out, "\nSlowest (top {})", args.top)?;
+    print_rows(&mut out, &summary.slowest)?;
+    writeln!(out, "\nErrors")?;
+    print_rows(&mut out, &summary.errors)?;
+    writeln!(
+        out,
+        "\nQueries by fingerprint (top {} by total time)",
+        args.top
+    )?;
+    writeln!(
+        out,
+        "{:>7} {:>7} {:>10} {:>10} {:>10} {:>9} {:>6} {:>8}  {:<14} fingerprint",
+        "count", "errors", "rows", "total_ms", "max_ms", "affected", "stream", "frame", "command"
+    )?;
+    for q in &summary.queries {
+        writeln!(
+            out,
+            "{:>7} {:>7} {:>10} {:>10} {:>10} {:>9} {:>6} {:>8}  {:<14} {}",
+            q.query.count,
+            q.query.errors,
+            q.query.rows,
+            ms((q.query.timed > 0).then_some(q.query.latency_total_ns)),
+            ms((q.query.timed > 0).then_some(q.query.latency_max_ns)),
+            q.query.affected_rows,
+            q.slowest_at.stream,
+            q.slowest_at.first_frame,
+            q.query.command,
+            printable(&q.query.fingerprint)
+        )?;
+    }
+    Ok(if errors {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

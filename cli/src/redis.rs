@@ -1,0 +1,291 @@
+//! `wirelens redis`: Redis's hot keys, largest values, commands, slowest and errors.
+
+use crate::apps::{read, secs, Common};
+use crate::memcache::{ms, printable, At, Frames};
+use serde::Serialize;
+use std::io::Write as _;
+use std::process::ExitCode;
+use wirelens_core::app::redis::{self, Redis};
+use wirelens_core::app::Transaction;
+use wirelens_core::Capture;
+
+/// Redis (RESP2 and RESP3): hot keys, largest values, commands, the slowest, errors.
+///
+/// Tables: commands (count, errors, value bytes, latency), the hottest keys (commands
+/// naming them, value bytes, largest value), the largest values (those over 1 MB marked
+/// `*`), the slowest commands and the error replies, each with its TCP stream and
+/// frames. Pipelined commands are matched with their replies in order; RESP3 pushes and
+/// pub/sub messages are listed on their own. Redis is found on port 6379 and by content
+/// on any port; `-d tcp.port==PORT,resp` decodes a port as Redis.
+///
+/// Latency is from the frame that completed the command to the frame that completed the
+/// reply.
+///
+/// JSON: an object with `transactions` (count), `conversations`, `commands`, `hot_keys`,
+/// `largest_values`, `slowest` and `errors`; with `--list`, an array with one object per
+/// transaction: stream, request_first_frame, request_frame, response_first_frame,
+/// response_frame, the transaction's fields (command, args, arg_count, keys, inline,
+/// value_len, reply, reply_text, reply_len, error, resp3, push, incomplete) and latency
+/// (seconds).
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    common: Common,
+    /// Rows per table.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    top: usize,
+    /// Every transaction, one per line, instead of the tables.
+    #[arg(long)]
+    list: bool,
+}
+
+#[derive(Serialize)]
+struct Row<'a> {
+    #[serde(flatten)]
+    frames: Frames,
+    #[serde(flatten)]
+    redis: &'a Redis,
+    latency: Option<f64>,
+}
+
+fn row<'a>(c: &Capture, t: &Transaction, r: &'a Redis) -> Row<'a> {
+    Row {
+        frames: Frames::of(c, t),
+        redis: r,
+        latency: redis::latency_ns(t).map(secs),
+    }
+}
+
+#[derive(Serialize)]
+struct Key<'a> {
+    #[serde(flatten)]
+    key: &'a redis::HotKey,
+    first_at: At,
+    last_at: At,
+}
+
+#[derive(Serialize)]
+struct Value<'a> {
+    #[serde(flatten)]
+    value: &'a redis::Value,
+    at: At,
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    transactions: usize,
+    conversations: usize,
+    commands: Vec<redis::CommandStats>,
+    hot_keys: Vec<Key<'a>>,
+    largest_values: Vec<Value<'a>>,
+    slowest: Vec<Row<'a>>,
+    errors: Vec<Row<'a>>,
+}
+
+/// A command and its first arguments, as a line.
+fn command_line(r: &Redis) -> String {
+    let mut s = printable(&r.command).into_owned();
+    for a in r.args.iter().take(4) {
+        s.push(' ');
+        let a = printable(a);
+        if a.chars().count() > 40 {
+            s.extend(a.chars().take(40));
+            s.push('…');
+        } else {
+            s.push_str(&a);
+        }
+    }
+    if r.arg_count > 4 {
+        s.push_str(&format!(" … ({} args)", r.arg_count));
+    }
+    s
+}
+
+fn reply_text(r: &Redis) -> String {
+    if let Some(e) = &r.error {
+        return printable(e).into_owned();
+    }
+    let ty = r.reply.map_or("-".to_string(), |t| {
+        serde_json::to_value(t)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    });
+    match (&r.reply_text, r.reply_len) {
+        (Some(t), _) => format!("{ty} {}", printable(t)),
+        (None, Some(n)) => format!("{ty}({n})"),
+        _ => ty,
+    }
+}
+
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let capture = read(&args.common)?;
+    let errors = crate::input::report_errors(&capture);
+    let txs: Vec<(&Transaction, &Redis)> = redis::transactions(&capture.transactions).collect();
+    let mut out = std::io::stdout().lock();
+    let print_rows = |out: &mut dyn std::io::Write, rows: &[Row<'_>]| -> std::io::Result<()> {
+        writeln!(
+            out,
+            "{:>6} {:>7} {:>7} {:>10}  {:<40} reply",
+            "stream", "req", "resp", "latency_ms", "command"
+        )?;
+        for r in rows {
+            let opt = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
+            writeln!(
+                out,
+                "{:>6} {:>7} {:>7} {:>10}  {:<40} {}{}{}",
+                r.frames.stream,
+                opt(r.frames.request_frame),
+                opt(r.frames.response_frame),
+                r.latency
+                    .map_or("-".to_string(), |l| format!("{:.3}", l * 1e3)),
+                command_line(r.redis),
+                reply_text(r.redis),
+                if r.redis.push { " [push]" } else { "" },
+                if r.redis.incomplete {
+                    " [incomplete]"
+                } else {
+                    ""
+                },
+            )?;
+        }
+        Ok(())
+    };
+    if args.list {
+        let rows: Vec<Row<'_>> = txs.iter().map(|(t, r)| row(&capture, t, r)).collect();
+        if args.common.json {
+            serde_json::to_writer_pretty(&mut out, &rows)?;
+            writeln!(out)?;
+        } else {
+            print_rows(&mut out, &rows)?;
+        }
+        return Ok(if errors {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
+
+    let all = || txs.iter().map(|(t, _)| *t);
+    let hot = redis::hot_keys(all());
+    let values = redis::largest_values(all());
+    let convs: std::collections::BTreeSet<u32> = txs.iter().map(|(t, _)| t.conv).collect();
+    let summary = Summary {
+        transactions: txs.len(),
+        conversations: convs.len(),
+        commands: redis::commands(all()),
+        hot_keys: hot
+            .iter()
+            .take(args.top)
+            .map(|k| Key {
+                key: k,
+                first_at: At::of(&capture, &k.first),
+                last_at: At::of(&capture, &k.last),
+            })
+            .collect(),
+        largest_values: values
+            .iter()
+            .take(args.top)
+            .map(|v| Value {
+                value: v,
+                at: At::of(&capture, &v.place),
+            })
+            .collect(),
+        slowest: redis::slowest(all())
+            .into_iter()
+            .take(args.top)
+            .map(|(t, r)| row(&capture, t, r))
+            .collect(),
+        errors: redis::errors(all())
+            .into_iter()
+            .map(|(t, r)| row(&capture, t, r))
+            .collect(),
+    };
+    if args.common.json {
+        serde_json::to_writer_pretty(&mut out, &summary)?;
+        writeln!(out)?;
+        return Ok(if errors {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
+    let big = values.iter().filter(|v| v.over_1mb).count();
+    writeln!(
+        out,
+        "redis: {} transactions in {} conversations; {} error replies; {} value{} over 1 MB",
+        summary.transactions,
+        summary.conversations,
+        summary.errors.len(),
+        big,
+        if big == 1 { "" } else { "s" }
+    )?;
+    writeln!(out, "\nCommands")?;
+    writeln!(
+        out,
+        "{:<16} {:>8} {:>7} {:>10} {:>12} {:>10} {:>10}",
+        "command", "count", "errors", "incomplete", "value_bytes", "avg_ms", "max_ms"
+    )?;
+    for c in &summary.commands {
+        let avg = (c.timed > 0).then(|| c.latency_total_ns / c.timed as i64);
+        writeln!(
+            out,
+            "{:<16} {:>8} {:>7} {:>10} {:>12} {:>10} {:>10}",
+            printable(&c.command),
+            c.count,
+            c.errors,
+            c.incomplete,
+            c.bytes,
+            ms(avg),
+            ms((c.timed > 0).then_some(c.latency_max_ns))
+        )?;
+    }
+    writeln!(out, "\nHot keys (top {})", args.top)?;
+    writeln!(
+        out,
+        "{:>8} {:>12} {:>10} {:>7} {:>6} {:>8}  key",
+        "count", "value_bytes", "largest", "errors", "stream", "frame"
+    )?;
+    for k in &summary.hot_keys {
+        writeln!(
+            out,
+            "{:>8} {:>12} {:>10} {:>7} {:>6} {:>8}  {}{}",
+            k.key.count,
+            k.key.bytes,
+            k.key.largest,
+            k.key.errors,
+            k.first_at.stream,
+            k.first_at.first_frame,
+            printable(&k.key.key),
+            if k.key.over_1mb { "  * over 1 MB" } else { "" }
+        )?;
+    }
+    writeln!(out, "\nLargest values (top {}; * over 1 MB)", args.top)?;
+    writeln!(
+        out,
+        "{:>12} {:<1} {:<12} {:>6} {:>8} {:>8}  key",
+        "bytes", "", "command", "stream", "first", "last"
+    )?;
+    for v in &summary.largest_values {
+        writeln!(
+            out,
+            "{:>12} {:<1} {:<12} {:>6} {:>8} {:>8}  {}",
+            v.value.value_len,
+            if v.value.over_1mb { "*" } else { "" },
+            printable(&v.value.command),
+            v.at.stream,
+            v.at.first_frame,
+            v.at.last_frame,
+            printable(&v.value.key)
+        )?;
+    }
+    writeln!(out, "\nSlowest (top {})", args.top)?;
+    print_rows(&mut out, &summary.slowest)?;
+    writeln!(out, "\nErrors")?;
+    print_rows(&mut out, &summary.errors)?;
+    Ok(if errors {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
