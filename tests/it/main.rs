@@ -1,5 +1,6 @@
 //! Cross-crate integration tests, compiled into one binary.
 mod app_golden;
+mod app_golden_kv;
 mod conv_golden;
 mod stats_golden;
 mod capture;
