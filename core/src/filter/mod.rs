@@ -145,7 +145,9 @@ impl Filter {
         let mut fields = Vec::new();
         let parsed = parser::parse(text).map_err(|e| e.clamp_to(text))?;
         let root = match parsed {
-            Some(e) => Some(semantic::compile(&e, &mut consts, &mut fields).map_err(|e| e.clamp_to(text))?),
+            Some(e) => Some(
+                semantic::compile(&e, &mut consts, &mut fields).map_err(|e| e.clamp_to(text))?,
+            ),
             None => None,
         };
         Ok(Filter {
@@ -183,16 +185,25 @@ impl Filter {
         let mut ctx = crate::fields::FieldCtx::new(capture);
         let needs_bytes =
             |ctx: &crate::fields::FieldCtx<'_>| self.fields.iter().any(|f| !ctx.from_index(*f));
-        // Whether the index suffices depends on the packet having a conversation.
-        let with_flow = capture
-            .packets
-            .iter()
-            .position(|p| p.flow != crate::index::NO_FLOW);
-        let without = capture
-            .packets
-            .iter()
-            .position(|p| p.flow == crate::index::NO_FLOW);
-        [with_flow, without].into_iter().flatten().any(|i| {
+        // Whether the index suffices depends on the packet having a conversation, and on
+        // its carrying IP in IP: one packet of each kind decides for all of its kind.
+        let kind = |p: &crate::index::PacketRow| {
+            if p.flow == crate::index::NO_FLOW {
+                0
+            } else if p.flags & crate::index::PacketRow::FLAG_TUNNELED != 0 {
+                1
+            } else {
+                2
+            }
+        };
+        let mut first = [None; 3];
+        for (i, p) in capture.packets.iter().enumerate() {
+            first[kind(p)].get_or_insert(i);
+            if first.iter().all(Option::is_some) {
+                break;
+            }
+        }
+        first.into_iter().flatten().any(|i| {
             ctx.begin(i);
             needs_bytes(&ctx)
         })
@@ -271,8 +282,43 @@ mod test {
         // Found by the fuzzer: a bad \u escape followed by multi-byte characters.
         let f = "frame matches \"HTTP/1\\u\u{fffd}\u{fffd}\"";
         let e = err(f);
-        assert!(f.is_char_boundary(e.start) && f.is_char_boundary(e.end) && e.end <= f.len(), "{e:?}");
+        assert!(
+            f.is_char_boundary(e.start) && f.is_char_boundary(e.end) && e.end <= f.len(),
+            "{e:?}"
+        );
         let _ = e.render(f);
+    }
+
+    #[test]
+    fn index_only_filters_read_no_packet() {
+        let bytes = include_bytes!("../../../tests/data/three_http_streams.pcap");
+        let capture = crate::ingest_bytes("three_http_streams.pcap", bytes);
+        let run = |f: &str| {
+            let filter = Filter::compile(f).unwrap();
+            let mut src = crate::fields::MemorySource {
+                files: vec![&bytes[..]],
+            };
+            let frames: Vec<u32> = filter_packets(&filter, &capture, &mut src)
+                .iter()
+                .map(|i| i + 1)
+                .collect();
+            (filter.may_read_packets(&capture), frames)
+        };
+        // Frame numbers as tshark shows them for the same filters.
+        assert_eq!(run("frame.number in {2..4}"), (false, vec![2, 3, 4]));
+        assert_eq!(
+            run("tcp.srcport == 80 && tcp.stream == 1"),
+            (false, vec![7, 22, 23, 25, 28])
+        );
+        assert_eq!(
+            run("ip.addr == 98.139.240.23 && tcp.flags.syn == 1"),
+            (true, vec![3, 10])
+        );
+        assert_eq!(run("frame contains \"GET\""), (true, vec![6, 9, 12]));
+        assert_eq!(
+            run("tcp.seq == 1 && tcp.ack == 1 && tcp.len > 0"),
+            (true, vec![6, 9, 12])
+        );
     }
 
     #[test]
