@@ -240,7 +240,7 @@ impl StreamParser for Parser {
         while self.read(from_client, &mut bytes, at, out) && !bytes.is_empty() {}
     }
 
-    fn gap(&mut self, from_client: bool, _len: u64, _at: At, _out: &mut Vec<Transaction>) {
+    fn gap(&mut self, from_client: bool, _len: u64, _at: At, out: &mut Vec<Transaction>) {
         let side = if from_client {
             &mut self.client
         } else {
@@ -249,6 +249,7 @@ impl StreamParser for Parser {
         side.done = true;
         side.record = Vec::new();
         side.handshake = Vec::new();
+        self.settle(out);
     }
 
     fn end(&mut self, _at: At, out: &mut Vec<Transaction>) {
@@ -356,18 +357,28 @@ impl Parser {
                 side.handshake.drain(..4 + len);
             }
         }
+        self.settle(out)
+    }
+
+    /// Reports the handshake once both hellos are in (or the client's side stopped);
+    /// returns true when a HelloRetryRequest re-opened it.
+    fn settle(&mut self, out: &mut Vec<Transaction>) -> bool {
         if (self.client.done || self.client.hello.is_some()) && self.server.hello.is_some() {
             let retry = self.tls.hello_retry;
             self.report(out);
             if retry {
                 // A second ClientHello and the real ServerHello follow: read them as a new
                 // transaction.
+                // A side that stopped without a hello (not TLS, or cut) stays stopped; the
+                // others start again at a record boundary.
                 self.reported = false;
                 for side in [&mut self.client, &mut self.server] {
-                    side.done = false;
-                    side.hello = None;
+                    if side.hello.take().is_some() {
+                        side.done = false;
+                    }
                     side.first = None;
                     side.bytes = 0;
+                    side.record.clear();
                     side.handshake.clear();
                 }
                 return true;
