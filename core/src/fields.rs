@@ -349,18 +349,18 @@ registry! {
     Icmpv6Checksum = "icmpv6.checksum", Uint16, Hex, Extracted, Wireshark, "Checksum";
 
     Http = "http", Protocol, None, NotYetExtracted, Wireshark, "Hypertext Transfer Protocol";
-    HttpRequest = "http.request", Boolean, None, NotYetExtracted, Wireshark, "Request";
-    HttpResponse = "http.response", Boolean, None, NotYetExtracted, Wireshark, "Response";
-    HttpRequestMethod = "http.request.method", String, None, NotYetExtracted, Wireshark, "Request Method";
-    HttpRequestUri = "http.request.uri", String, None, NotYetExtracted, Wireshark, "Request URI";
-    HttpRequestVersion = "http.request.version", String, None, NotYetExtracted, Wireshark, "Request Version";
+    HttpRequest = "http.request", Boolean, None, Extracted, Wireshark, "Request";
+    HttpResponse = "http.response", Boolean, None, Extracted, Wireshark, "Response";
+    HttpRequestMethod = "http.request.method", String, None, Extracted, Wireshark, "Request Method";
+    HttpRequestUri = "http.request.uri", String, None, Extracted, Wireshark, "Request URI";
+    HttpRequestVersion = "http.request.version", String, None, Extracted, Wireshark, "Request Version";
     HttpRequestFullUri = "http.request.full_uri", String, None, NotYetExtracted, Wireshark, "Full request URI";
     HttpRequestLine = "http.request.line", String, None, NotYetExtracted, Wireshark, "Request line";
-    HttpResponseCode = "http.response.code", Uint16, Dec, NotYetExtracted, Wireshark, "Status Code";
-    HttpResponsePhrase = "http.response.phrase", String, None, NotYetExtracted, Wireshark, "Response Phrase";
+    HttpResponseCode = "http.response.code", Uint16, Dec, Extracted, Wireshark, "Status Code";
+    HttpResponsePhrase = "http.response.phrase", String, None, Extracted, Wireshark, "Response Phrase";
     HttpResponseLine = "http.response.line", String, None, NotYetExtracted, Wireshark, "Response line";
-    HttpHost = "http.host", String, None, NotYetExtracted, Wireshark, "Host";
-    HttpUserAgent = "http.user_agent", String, None, NotYetExtracted, Wireshark, "User-Agent";
+    HttpHost = "http.host", String, None, Extracted, Wireshark, "Host";
+    HttpUserAgent = "http.user_agent", String, None, Extracted, Wireshark, "User-Agent";
     HttpContentType = "http.content_type", String, None, NotYetExtracted, Wireshark, "Content-Type";
     HttpContentLength = "http.content_length", Uint64, Dec, NotYetExtracted, Wireshark, "Content length";
     HttpTransferEncoding = "http.transfer_encoding", String, None, NotYetExtracted, Wireshark, "Transfer-Encoding";
@@ -368,7 +368,7 @@ registry! {
     HttpServer = "http.server", String, None, NotYetExtracted, Wireshark, "Server";
     HttpLocation = "http.location", String, None, NotYetExtracted, Wireshark, "Location";
     HttpCookie = "http.cookie", String, None, NotYetExtracted, Wireshark, "Cookie";
-    HttpTime = "http.time", RelativeTime, None, NotYetExtracted, Wireshark, "Time since request";
+    HttpTime = "http.time", RelativeTime, None, Extracted, Wireshark, "Time since request";
     HttpRequestIn = "http.request_in", Framenum, Dec, NotYetExtracted, Wireshark, "Request in frame";
     HttpResponseIn = "http.response_in", Framenum, Dec, NotYetExtracted, Wireshark, "Response in frame";
     HttpFileData = "http.file_data", String, None, NotYetExtracted, Wireshark, "File Data";
@@ -390,7 +390,7 @@ registry! {
 
     Mysql = "mysql", Protocol, None, NotYetExtracted, Wireshark, "MySQL Protocol";
     MysqlCommand = "mysql.command", Uint8, Dec, NotYetExtracted, Wireshark, "Command";
-    MysqlQuery = "mysql.query", String, None, NotYetExtracted, Wireshark, "Statement";
+    MysqlQuery = "mysql.query", String, None, Extracted, Wireshark, "Statement";
     MysqlUser = "mysql.user", String, None, NotYetExtracted, Wireshark, "Username";
     MysqlSchema = "mysql.schema", String, None, NotYetExtracted, Wireshark, "Schema";
     MysqlResponseCode = "mysql.response_code", Uint8, Dec, NotYetExtracted, Wireshark, "Response Code";
@@ -412,11 +412,11 @@ registry! {
     RedisTime = "redis.time", RelativeTime, None, NotYetExtracted, Wirelens, "Time from the request to its reply";
 
     Dns = "dns", Protocol, None, NotYetExtracted, Wireshark, "Domain Name System";
-    DnsId = "dns.id", Uint16, Hex, NotYetExtracted, Wireshark, "Transaction ID";
-    DnsFlagsResponse = "dns.flags.response", Boolean, None, NotYetExtracted, Wireshark, "Response";
-    DnsFlagsRcode = "dns.flags.rcode", Uint16, Dec, NotYetExtracted, Wireshark, "Reply code";
-    DnsQryName = "dns.qry.name", String, None, NotYetExtracted, Wireshark, "Name";
-    DnsQryType = "dns.qry.type", Uint16, Dec, NotYetExtracted, Wireshark, "Type";
+    DnsId = "dns.id", Uint16, Hex, Extracted, Wireshark, "Transaction ID";
+    DnsFlagsResponse = "dns.flags.response", Boolean, None, Extracted, Wireshark, "Response";
+    DnsFlagsRcode = "dns.flags.rcode", Uint16, Dec, Extracted, Wireshark, "Reply code";
+    DnsQryName = "dns.qry.name", String, None, Extracted, Wireshark, "Name";
+    DnsQryType = "dns.qry.type", Uint16, Dec, Extracted, Wireshark, "Type";
     DnsQryClass = "dns.qry.class", Uint16, Hex, NotYetExtracted, Wireshark, "Class";
     DnsRespName = "dns.resp.name", String, None, NotYetExtracted, Wireshark, "Name";
     DnsRespType = "dns.resp.type", Uint16, Dec, NotYetExtracted, Wireshark, "Type";
@@ -426,12 +426,12 @@ registry! {
     DnsMxMailExchange = "dns.mx.mail_exchange", String, None, NotYetExtracted, Wireshark, "Mail Exchange";
     DnsCountQueries = "dns.count.queries", Uint16, Dec, NotYetExtracted, Wireshark, "Questions";
     DnsCountAnswers = "dns.count.answers", Uint16, Dec, NotYetExtracted, Wireshark, "Answer RRs";
-    DnsTime = "dns.time", RelativeTime, None, NotYetExtracted, Wireshark, "Time";
+    DnsTime = "dns.time", RelativeTime, None, Extracted, Wireshark, "Time";
     DnsResponseIn = "dns.response_in", Framenum, Dec, NotYetExtracted, Wireshark, "Response In";
     DnsResponseTo = "dns.response_to", Framenum, Dec, NotYetExtracted, Wireshark, "Request In";
 
     Tls = "tls", Protocol, None, NotYetExtracted, Wireshark, "Transport Layer Security";
-    TlsSni = "tls.handshake.extensions_server_name", String, None, NotYetExtracted, Wireshark, "Server Name";
+    TlsSni = "tls.handshake.extensions_server_name", String, None, Extracted, Wireshark, "Server Name";
 
     WlProcessPid = "wl.process.pid", Uint32, Dec, NotYetExtracted, Wirelens, "Process id of the socket's owner (pcapng comment or process block)";
     WlProcessName = "wl.process.name", String, None, NotYetExtracted, Wirelens, "Process name (COMM) of the socket's owner";
@@ -1034,6 +1034,8 @@ pub struct FieldCtx<'c> {
     /// Previous packet of the same flow, for each packet (`u32::MAX`: none).
     prev_in_flow: Option<Vec<u32>>,
     scratch: Vec<u8>,
+    /// App-layer values from the capture's transactions, built on first use.
+    app: Option<TransactionFields>,
 }
 
 impl<'c> FieldCtx<'c> {
@@ -1062,6 +1064,7 @@ impl<'c> FieldCtx<'c> {
             tcp: HashMap::new(),
             prev_in_flow: None,
             scratch: Vec::new(),
+            app: None,
         }
     }
 
@@ -1136,7 +1139,7 @@ impl<'c> FieldCtx<'c> {
             | FrameLen | FrameCapLen | FrameInterfaceId | FrameComment | TcpStream | UdpStream
             | TcpTimeRelative | TcpTimeDelta | WlSessionBytes | WlSessionDuration
             | WlSessionFrames => true,
-            f if is_analysis(f) => true,
+            f if is_analysis(f) || TransactionFields::covers(f) => true,
             // Existence of these protocols is answered without bytes; their values not.
             Tcp | Udp | Ip | Ipv6 => false,
             TcpSrcport | TcpDstport | TcpPort | UdpSrcport | UdpDstport | UdpPort => flow.is_some(),
@@ -1176,6 +1179,21 @@ impl<'c> FieldCtx<'c> {
         }
         if let Some(p) = self.provider.filter(|p| p.provides(field)) {
             p.values(
+                field,
+                self.index,
+                &mut ValueSink {
+                    out,
+                    arena: &mut self.arena,
+                },
+            );
+            return;
+        }
+        if TransactionFields::covers(field) {
+            let capture = self.capture;
+            let app = self
+                .app
+                .get_or_insert_with(|| TransactionFields::new(capture));
+            app.values(
                 field,
                 self.index,
                 &mut ValueSink {
@@ -1668,8 +1686,7 @@ impl<'c> FieldCtx<'c> {
                 }
             }
             f if is_tcp_header(f) => {
-                let tcps: Vec<(usize, Layer)> =
-                    pick(Kind::Tcp).enumerate().collect();
+                let tcps: Vec<(usize, Layer)> = pick(Kind::Tcp).enumerate().collect();
                 for (i, l) in tcps {
                     // The conversation describes the outermost TCP header only.
                     let in_flow = i == 0 && layer <= 1 && self.row.flow != NO_FLOW;
@@ -2064,5 +2081,152 @@ mod test {
             civil_from_days(days_from_civil(1999, 12, 31)),
             (1999, 12, 31)
         );
+    }
+}
+
+/// Values of application-layer fields, from the transactions the app parsers found in the
+/// capture (HTTP, DNS, memcached, MySQL, TLS), attached to the packets Wireshark shows
+/// them in: a request's fields to the packet that completed the request, a response's to
+/// the packet that completed the response.
+pub struct TransactionFields {
+    values: HashMap<(u64, Fid), Vec<AppValue>>,
+}
+
+enum AppValue {
+    Bool(bool),
+    Uint(u64),
+    Rel(i64),
+    Text(String),
+}
+
+impl TransactionFields {
+    /// Indexes the transactions of `capture`.
+    pub fn new(capture: &Capture) -> Self {
+        use crate::app::Detail;
+        let mut t = TransactionFields {
+            values: HashMap::new(),
+        };
+        for tx in &capture.transactions {
+            let req = tx.request.map(|s| s.last.packet);
+            let resp = tx.response.map(|s| s.last.packet);
+            match &tx.detail {
+                Detail::Http(h) => {
+                    if let Some(p) = req.filter(|_| !h.method.is_empty()) {
+                        t.add(p, Fid::HttpRequest, AppValue::Bool(true));
+                        t.add(p, Fid::HttpRequestMethod, AppValue::Text(h.method.clone()));
+                        t.add(p, Fid::HttpRequestUri, AppValue::Text(h.uri.clone()));
+                        t.add(
+                            p,
+                            Fid::HttpRequestVersion,
+                            AppValue::Text(h.version.clone()),
+                        );
+                        if let Some(v) = &h.host {
+                            t.add(p, Fid::HttpHost, AppValue::Text(v.clone()));
+                        }
+                        if let Some(v) = &h.user_agent {
+                            t.add(p, Fid::HttpUserAgent, AppValue::Text(v.clone()));
+                        }
+                    }
+                    if let (Some(p), Some(code)) = (resp, h.status) {
+                        t.add(p, Fid::HttpResponse, AppValue::Bool(true));
+                        t.add(p, Fid::HttpResponseCode, AppValue::Uint(code as u64));
+                        if let Some(v) = &h.reason {
+                            t.add(p, Fid::HttpResponsePhrase, AppValue::Text(v.clone()));
+                        }
+                        if let Some(ns) = crate::app::http::http_time_ns(tx) {
+                            t.add(p, Fid::HttpTime, AppValue::Rel(ns));
+                        }
+                    }
+                }
+                Detail::Dns(d) => {
+                    for (p, response) in [(req, false), (resp, true)] {
+                        let Some(p) = p else { continue };
+                        t.add(p, Fid::DnsId, AppValue::Uint(d.id as u64));
+                        t.add(p, Fid::DnsFlagsResponse, AppValue::Bool(response));
+                        t.add(p, Fid::DnsQryName, AppValue::Text(d.name.clone()));
+                        t.add(p, Fid::DnsQryType, AppValue::Uint(d.qtype.0 as u64));
+                        let rcode = if response { d.rcode.unwrap_or(0) } else { 0 };
+                        t.add(p, Fid::DnsFlagsRcode, AppValue::Uint(rcode as u64));
+                        if response {
+                            if let Some(ns) = crate::app::dns::dns_time_ns(tx) {
+                                t.add(p, Fid::DnsTime, AppValue::Rel(ns));
+                            }
+                        }
+                    }
+                }
+                Detail::Mysql(m) => {
+                    if let (Some(p), Some(q)) = (req, &m.query) {
+                        // Wireshark shows the statement of COM_QUERY and COM_STMT_PREPARE.
+                        if m.command == "query" || m.command == "stmt_prepare" {
+                            t.add(p, Fid::MysqlQuery, AppValue::Text(q.clone()));
+                        }
+                    }
+                }
+                // memcached: Wireshark shows keys on replies too, and names binary commands
+                // differently; not mapped yet.
+                Detail::Memcache(_) => {}
+                Detail::Tls(s) => {
+                    if let (Some(p), Some(sni)) = (req, &s.sni) {
+                        t.add(p, Fid::TlsSni, AppValue::Text(sni.clone()));
+                    }
+                }
+                Detail::Redis(_) => {}
+            }
+        }
+        t
+    }
+
+    fn add(&mut self, packet: u64, f: Fid, v: AppValue) {
+        self.values.entry((packet, f)).or_default().push(v);
+    }
+}
+
+impl TransactionFields {
+    /// The fields these values cover.
+    pub fn covers(field: Fid) -> bool {
+        use Fid::*;
+        matches!(
+            field,
+            HttpRequest
+                | HttpRequestMethod
+                | HttpRequestUri
+                | HttpRequestVersion
+                | HttpHost
+                | HttpUserAgent
+                | HttpResponse
+                | HttpResponseCode
+                | HttpResponsePhrase
+                | HttpTime
+                | DnsId
+                | DnsFlagsResponse
+                | DnsQryName
+                | DnsQryType
+                | DnsFlagsRcode
+                | DnsTime
+                | MysqlQuery
+                | TlsSni
+        )
+    }
+}
+
+impl FieldProvider for TransactionFields {
+    fn provides(&self, field: Fid) -> bool {
+        Self::covers(field)
+    }
+
+    fn values(&self, field: Fid, index: usize, out: &mut ValueSink<'_>) {
+        for v in self
+            .values
+            .get(&(index as u64, field))
+            .into_iter()
+            .flatten()
+        {
+            match v {
+                AppValue::Bool(b) => out.push(Value::Bool(*b)),
+                AppValue::Uint(n) => out.push(Value::Uint(*n)),
+                AppValue::Rel(ns) => out.push(Value::Rel(*ns)),
+                AppValue::Text(s) => out.push_str(s),
+            }
+        }
     }
 }

@@ -2,8 +2,10 @@
 //! (made by tests/scripts/make-filter-golden.py), the frames Wirelens's filter keeps must
 //! be the frames `tshark -Y` shows.
 //!
-//! A filter that names a field Wirelens does not extract yet (app-layer fields until the
-//! parsers land) is counted as pending, not failed, when it differs. Differences whose
+//! The captures are read with tshark's decode-as options applied (server ports), so the
+//! app-layer fields come from the same protocols. A filter that names a field Wirelens
+//! does not extract yet (memcached's, Redis's) is counted as pending, not failed, when it
+//! differs. Differences whose
 //! cause is known are listed with their reason in tests/golden/filter/KNOWN_DIFFERENCES
 //! (`capture<TAB>filter<TAB>reason`); a listed pair that no longer differs is reported so
 //! the list stays honest. `WIRELENS_FILTER_VERBOSE=1` prints every difference.
@@ -41,6 +43,39 @@ fn known_differences() -> BTreeMap<(String, String), String> {
         .collect()
 }
 
+/// Ingests a capture with tshark's decode-as options (`-d tcp.port==21211,memcache`)
+/// applied, so the app-layer fields come from the same protocols on the same ports.
+fn ingest_decoded_as(name: &str, bytes: &[u8], options: &Value) -> wirelens_core::Capture {
+    let mut ingest = wirelens_core::Ingest::new();
+    let opts: Vec<&str> = options
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    for pair in opts.windows(2).filter(|w| w[0] == "-d") {
+        // tcp.port==21211,memcache
+        let Some((sel, proto)) = pair[1].split_once(',') else {
+            continue;
+        };
+        let Some((l4, port)) = sel.split_once(".port==") else {
+            continue;
+        };
+        let l4 = if l4 == "udp" {
+            wirelens_core::flow::L4::Udp
+        } else {
+            wirelens_core::flow::L4::Tcp
+        };
+        let proto = wirelens_core::app::AppProto::ALL
+            .into_iter()
+            .find(|p| p.tshark_name() == proto);
+        if let (Ok(port), Some(proto)) = (port.parse(), proto) {
+            ingest.decode_as(l4, port, Some(proto));
+        }
+    }
+    ingest.begin_file(name);
+    ingest.feed(bytes);
+    ingest.finish()
+}
+
 #[test]
 fn filters_keep_the_frames_tshark_shows() {
     let dir = repo_root().join("tests/golden/filter");
@@ -68,7 +103,7 @@ fn filters_keep_the_frames_tshark_shows() {
             continue;
         }
         let bytes = std::fs::read(&path).expect("read capture");
-        let capture = wirelens_core::ingest_bytes(entry, &bytes);
+        let capture = ingest_decoded_as(entry, &bytes, &g["tshark_options"]);
         assert!(
             capture.files[0].compression.is_none(),
             "{entry}: the test reads packets from the file as stored"
@@ -136,7 +171,7 @@ fn filters_keep_the_frames_tshark_shows() {
     }
     eprintln!(
         "filter golden: {} filters × {captures} captures = {pairs} pairs: {identical} identical to tshark, \
-         {pending} differ only by fields not yet extracted (app layer), {explained} known differences \
+         {pending} differ only by fields not yet extracted (memcached), {explained} known differences \
          (KNOWN_DIFFERENCES), {} unexplained",
         filters_seen.len(),
         failures.len()
@@ -185,31 +220,82 @@ fn list_prints_fields_as_tshark() {
         return;
     }
     let fields = [
-        "frame.number", "frame.time", "frame.time_relative", "frame.time_delta", "frame.len", "eth.src",
-        "eth.addr", "eth.type", "ip.src", "ip.addr", "ip.id", "ip.flags", "ip.ttl", "ip.dsfield", "tcp.srcport",
-        "tcp.port", "tcp.stream", "tcp.seq", "tcp.ack", "tcp.len", "tcp.flags", "tcp.flags.syn",
-        "tcp.window_size", "tcp.window_size_scalefactor", "tcp.hdr_len", "tcp.options.mss_val", "udp.stream",
+        "frame.number",
+        "frame.time",
+        "frame.time_relative",
+        "frame.time_delta",
+        "frame.len",
+        "eth.src",
+        "eth.addr",
+        "eth.type",
+        "ip.src",
+        "ip.addr",
+        "ip.id",
+        "ip.flags",
+        "ip.ttl",
+        "ip.dsfield",
+        "tcp.srcport",
+        "tcp.port",
+        "tcp.stream",
+        "tcp.seq",
+        "tcp.ack",
+        "tcp.len",
+        "tcp.flags",
+        "tcp.flags.syn",
+        "tcp.window_size",
+        "tcp.window_size_scalefactor",
+        "tcp.hdr_len",
+        "tcp.options.mss_val",
+        "udp.stream",
     ];
     for (file, filter) in [
         ("tests/data/three_http_streams.pcap", "tcp.port == 80"),
-        ("tests/data/servers/redis.pcap", "tcp.len > 0 or tcp.flags.syn == 1"),
+        (
+            "tests/data/servers/redis.pcap",
+            "tcp.len > 0 or tcp.flags.syn == 1",
+        ),
         ("tests/data/servers/dns.pcap", ""),
     ] {
         let path = repo_root().join(file);
-        let mut args = vec!["-n".to_owned(), "-r".into(), path.display().to_string(), "-T".into(), "fields".into()];
+        let mut args = vec![
+            "-n".to_owned(),
+            "-r".into(),
+            path.display().to_string(),
+            "-T".into(),
+            "fields".into(),
+        ];
         for f in fields {
             args.extend(["-e".to_owned(), f.to_owned()]);
         }
-        args.extend(["-E".into(), "header=y".into(), "-E".into(), "separator=|".into()]);
+        args.extend([
+            "-E".into(),
+            "header=y".into(),
+            "-E".into(),
+            "separator=|".into(),
+        ]);
         if !filter.is_empty() {
             args.extend(["-Y".into(), filter.into()]);
         }
-        let want = std::process::Command::new("tshark").args(&args).env("TZ", "UTC").output().expect("run tshark");
+        let want = std::process::Command::new("tshark")
+            .args(&args)
+            .env("TZ", "UTC")
+            .output()
+            .expect("run tshark");
         let mut ours = vec!["list".to_owned(), path.display().to_string()];
         ours.extend(args[3..].iter().cloned());
-        let got = std::process::Command::new(wirelens_tests::bin("wirelens")).args(&ours).output().expect("run wirelens");
-        assert!(got.status.success(), "{file}: {}", String::from_utf8_lossy(&got.stderr));
-        let (want, got) = (String::from_utf8_lossy(&want.stdout), String::from_utf8_lossy(&got.stdout));
+        let got = std::process::Command::new(wirelens_tests::bin("wirelens"))
+            .args(&ours)
+            .output()
+            .expect("run wirelens");
+        assert!(
+            got.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&got.stderr)
+        );
+        let (want, got) = (
+            String::from_utf8_lossy(&want.stdout),
+            String::from_utf8_lossy(&got.stdout),
+        );
         for (n, (w, g)) in want.lines().zip(got.lines()).enumerate() {
             assert_eq!(g, w, "{file}, line {n}");
         }
@@ -223,12 +309,20 @@ fn list_prints_fields_as_tshark() {
 fn list_reports_a_bad_filter_with_position_and_hint() {
     let path = repo_root().join("tests/data/three_http_streams.pcap");
     let out = std::process::Command::new(wirelens_tests::bin("wirelens"))
-        .args(["list", &path.display().to_string(), "-Y", "ip.addr == 10.0.0.1 and tcp.srcprot > 1024"])
+        .args([
+            "list",
+            &path.display().to_string(),
+            "-Y",
+            "ip.addr == 10.0.0.1 and tcp.srcprot > 1024",
+        ])
         .output()
         .expect("run wirelens");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("Left side of \">\" must be a field or function, not tcp.srcprot."), "{err}");
+    assert!(
+        err.contains("Left side of \">\" must be a field or function, not tcp.srcprot."),
+        "{err}"
+    );
     assert!(err.contains("\n    ip.addr == 10.0.0.1 and tcp.srcprot > 1024\n                            ^~~~~~~~~~~\n"), "{err}");
     assert!(err.contains("hint: did you mean tcp.srcport?"), "{err}");
 }
