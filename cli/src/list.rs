@@ -6,13 +6,13 @@
 //! per file:
 //! - plain files are read again by offset, through a 1 MiB window (the pass goes forward,
 //!   so each window serves many packets);
-//! - compressed files are decompressed again, forward, keeping only the window (a read
-//!   behind it starts the decompression over, which only the TCP base-sequence lookups of
-//!   `tcp.seq`/`tcp.ack` can cause);
+//! - compressed files are decompressed again, forward, keeping 32 MiB behind the packet
+//!   read last (a read further back, which only the look-back of `tcp.seq`/`tcp.ack` at a
+//!   conversation's first packets can ask for, starts the decompression over);
 //! - stdin is copied to a temporary file while it is read (deleted at exit), then treated
 //!   as a file.
 
-use crate::input::{read_captures, report_errors};
+use crate::input::report_errors;
 use anyhow::{bail, Context as _};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write as _};
@@ -42,6 +42,10 @@ pub struct Args {
     /// A field to print with `-T fields` (repeat for more columns), e.g. `-e ip.src`.
     #[arg(short = 'e', value_name = "FIELD")]
     fields: Vec<String>,
+    /// Decode a port as a protocol, as tshark's `-d`: `tcp.port==21211,memcache`,
+    /// `udp.port==5300,dns` (http, tls, dns, memcache, mysql, resp, none). Repeatable.
+    #[arg(short = 'd', long = "decode-as", value_name = "tcp.port==PORT,PROTO")]
+    decode_as: Vec<String>,
     /// Options of `-T fields`, as tshark: `separator=,|/t|/s|C`, `header=y|n`,
     /// `quote=d|s|n`, `occurrence=f|l|a`, `aggregator=,|/s|C`.
     #[arg(short = 'E', value_name = "OPTION=VALUE")]
@@ -166,7 +170,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             paths.push(p.clone());
         }
     }
-    let capture = read_captures(&paths)?;
+    let capture = crate::apps::read(&crate::apps::Common {
+        files: paths.clone(),
+        json: false,
+        decode_as: args.decode_as.clone(),
+    })?;
     let mut src = FileSource::new(&capture, &paths)?;
     let result = print(&capture, &filter, &format, args, &mut src);
     let had_errors = report_errors(&capture);
@@ -293,6 +301,8 @@ pub struct FileSource {
 
 /// Read windows of this size serve consecutive packets.
 const WINDOW: usize = 1 << 20;
+/// Decompressed bytes kept behind the packet read last (compressed files).
+const KEEP_BEHIND: u64 = 32 << 20;
 
 struct Reader {
     path: String,
@@ -397,8 +407,11 @@ impl Reader {
         }
         let mut chunk = vec![0u8; 1 << 16];
         while self.start + (self.window.len() as u64) < end && !self.eof {
-            // Drop what lies before the wanted packet: the pass only goes forward.
-            let drop = (offset.saturating_sub(self.start) as usize).min(self.window.len());
+            // Keep KEEP_BEHIND bytes before the wanted packet (a look back at the first
+            // packets of a TCP conversation, or a read just ahead of the pass, then needs
+            // no restart); drop the rest: the pass goes forward.
+            let keep_from = offset.saturating_sub(KEEP_BEHIND);
+            let drop = (keep_from.saturating_sub(self.start) as usize).min(self.window.len());
             self.window.drain(..drop);
             self.start += drop as u64;
             let n = self.file.as_mut().expect("opened above").read(&mut chunk)?;

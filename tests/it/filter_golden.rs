@@ -171,7 +171,7 @@ fn filters_keep_the_frames_tshark_shows() {
     }
     eprintln!(
         "filter golden: {} filters × {captures} captures = {pairs} pairs: {identical} identical to tshark, \
-         {pending} differ only by fields not yet extracted (memcached), {explained} known differences \
+         {pending} differ only by fields not yet extracted (memcached fields; the http and dns protocols themselves), {explained} known differences \
          (KNOWN_DIFFERENCES), {} unexplained",
         filters_seen.len(),
         failures.len()
