@@ -122,19 +122,31 @@ fn rows(capture: &Capture, kind: Kind) -> Vec<Row> {
     match kind {
         Kind::Tcp | Kind::Udp => {
             let proto = if kind == Kind::Tcp { L4::Tcp } else { L4::Udp };
-            capture.conversations.iter().filter(|c| c.proto == proto).map(|c| flow_row(c, origin)).collect()
+            capture
+                .conversations
+                .iter()
+                .filter(|c| c.proto == proto)
+                .map(|c| flow_row(c, origin))
+                .collect()
         }
         Kind::Eth | Kind::Ip | Kind::Ipv6 => {
             let table = kind.table();
             let convs = capture.stats.conversations(table).iter();
-            convs.enumerate().map(|(i, c)| address_row(table, i, c, origin)).collect()
+            convs
+                .enumerate()
+                .map(|(i, c)| address_row(table, i, c, origin))
+                .collect()
         }
     }
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let capture = read_captures(&args.files)?;
-    let kinds: &[Kind] = if args.kinds.is_empty() { &[Kind::Tcp, Kind::Udp] } else { &args.kinds };
+    let kinds: &[Kind] = if args.kinds.is_empty() {
+        &[Kind::Tcp, Kind::Udp]
+    } else {
+        &args.kinds
+    };
     let rows: Vec<Row> = kinds.iter().flat_map(|&k| rows(&capture, k)).collect();
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -144,16 +156,39 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         print_table(&mut out, &rows)?;
     }
     let had_errors = report_errors(&capture);
-    Ok(if had_errors { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if had_errors {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn print_table(out: &mut impl std::io::Write, rows: &[Row]) -> std::io::Result<()> {
-    let a_width = rows.iter().map(|r| endpoint(&r.a, r.port_a).len()).max().unwrap_or(0).max(9);
-    let b_width = rows.iter().map(|r| endpoint(&r.b, r.port_b).len()).max().unwrap_or(0).max(9);
+    let a_width = rows
+        .iter()
+        .map(|r| endpoint(&r.a, r.port_a).len())
+        .max()
+        .unwrap_or(0)
+        .max(9);
+    let b_width = rows
+        .iter()
+        .map(|r| endpoint(&r.b, r.port_b).len())
+        .max()
+        .unwrap_or(0)
+        .max(9);
     writeln!(
         out,
         "{:<5} {:>6}  {:<a_width$}     {:<b_width$} {:>8} {:>12} {:>8} {:>12} {:>14} {:>12}",
-        "PROTO", "STREAM", "A", "B", "FRAMES→", "BYTES→", "FRAMES←", "BYTES←", "REL_START", "DURATION"
+        "PROTO",
+        "STREAM",
+        "A",
+        "B",
+        "FRAMES→",
+        "BYTES→",
+        "FRAMES←",
+        "BYTES←",
+        "REL_START",
+        "DURATION"
     )?;
     for r in rows {
         writeln!(

@@ -40,14 +40,20 @@ struct Row {
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let capture = read_captures(&args.files)?;
-    let kinds: &[Kind] =
-        if args.kinds.is_empty() { &[Kind::Eth, Kind::Ip, Kind::Ipv6, Kind::Tcp, Kind::Udp] } else { &args.kinds };
+    let kinds: &[Kind] = if args.kinds.is_empty() {
+        &[Kind::Eth, Kind::Ip, Kind::Ipv6, Kind::Tcp, Kind::Udp]
+    } else {
+        &args.kinds
+    };
     let rows: Vec<Row> = kinds
         .iter()
         .flat_map(|k| {
             let table = k.table();
             let endpoints = capture.stats.endpoints(table, &capture.conversations);
-            endpoints.into_iter().map(move |endpoint| Row { proto: table.name(), endpoint })
+            endpoints.into_iter().map(move |endpoint| Row {
+                proto: table.name(),
+                endpoint,
+            })
         })
         .collect();
     let mut out = std::io::stdout().lock();
@@ -58,7 +64,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         print_table(&mut out, rows)?;
     }
     let had_errors = report_errors(&capture);
-    Ok(if had_errors { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if had_errors {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn print_table(out: &mut impl std::io::Write, mut rows: Vec<Row>) -> std::io::Result<()> {
@@ -70,9 +80,19 @@ fn print_table(out: &mut impl std::io::Write, mut rows: Vec<Row>) -> std::io::Re
             kinds.push(r.proto);
         }
     }
-    rows.sort_by_key(|r| (kinds.iter().position(|k| *k == r.proto), std::cmp::Reverse(r.endpoint.packets)));
+    rows.sort_by_key(|r| {
+        (
+            kinds.iter().position(|k| *k == r.proto),
+            std::cmp::Reverse(r.endpoint.packets),
+        )
+    });
     let address = |r: &Row| endpoint(&r.endpoint.address.to_string(), r.endpoint.port);
-    let width = rows.iter().map(|r| address(r).len()).max().unwrap_or(0).max(7);
+    let width = rows
+        .iter()
+        .map(|r| address(r).len())
+        .max()
+        .unwrap_or(0)
+        .max(7);
     writeln!(
         out,
         "{:<5} {:<width$} {:>10} {:>14} {:>10} {:>14} {:>10} {:>14}",

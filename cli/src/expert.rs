@@ -10,7 +10,9 @@ use std::io::Write as _;
 use std::net::IpAddr;
 use std::process::ExitCode;
 use wirelens_core::flow::L4;
-use wirelens_core::tcp::{self, ExpertItem, Handshake, Kind, KindCounts, RttStats, Severity, Side, TcpEnd};
+use wirelens_core::tcp::{
+    self, ExpertItem, Handshake, Kind, KindCounts, RttStats, Severity, Side, TcpEnd,
+};
 use wirelens_core::Capture;
 
 #[derive(clap::Args)]
@@ -193,7 +195,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let items = || tcp::expert_items(&capture).filter(|e| e.severity() >= min);
     if args.json {
         let report = Report {
-            items: if args.summary { Vec::new() } else { items().map(|e| Item::from(&e)).collect() },
+            items: if args.summary {
+                Vec::new()
+            } else {
+                items().map(|e| Item::from(&e)).collect()
+            },
             summary: summary(&capture, min),
             conversations: conversations(&capture),
         };
@@ -221,7 +227,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             }
             writeln!(out)?;
         }
-        writeln!(out, "{:<8} {:<9} {:<8} {:>9}  SUMMARY", "SEVERITY", "GROUP", "PROTOCOL", "COUNT")?;
+        writeln!(
+            out,
+            "{:<8} {:<9} {:<8} {:>9}  SUMMARY",
+            "SEVERITY", "GROUP", "PROTOCOL", "COUNT"
+        )?;
         for r in summary(&capture, min) {
             writeln!(
                 out,
@@ -239,7 +249,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
     }
     let had_errors = report_errors(&capture);
-    Ok(if had_errors { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if had_errors {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn endpoint(addr: IpAddr, port: u16) -> String {
@@ -250,8 +264,18 @@ fn endpoint(addr: IpAddr, port: u16) -> String {
 }
 
 fn print_conversations(out: &mut impl std::io::Write, rows: &[ConvRow]) -> std::io::Result<()> {
-    let a_width = rows.iter().map(|r| endpoint(r.a, r.port_a).len()).max().unwrap_or(0).max(9);
-    let b_width = rows.iter().map(|r| endpoint(r.b, r.port_b).len()).max().unwrap_or(0).max(9);
+    let a_width = rows
+        .iter()
+        .map(|r| endpoint(r.a, r.port_a).len())
+        .max()
+        .unwrap_or(0)
+        .max(9);
+    let b_width = rows
+        .iter()
+        .map(|r| endpoint(r.b, r.port_b).len())
+        .max()
+        .unwrap_or(0)
+        .max(9);
     writeln!(
         out,
         "{:>6}  {:<a_width$}     {:<b_width$} {:<10} {:>10} {:>10} {:>10} {:<13} ITEMS",
@@ -272,7 +296,11 @@ fn print_conversations(out: &mut impl std::io::Write, rows: &[ConvRow]) -> std::
         let ms = |s: Option<f64>| s.map_or_else(|| "-".to_owned(), |s| format!("{:.3}", s * 1e3));
         let irtt = ms(r.initial_rtt);
         let [rtt_a, rtt_b] = [0, 1].map(|i| ms(r.ack_rtt[i].as_ref().map(|x| x.mean)));
-        let items: Vec<String> = r.counts.iter().map(|(k, n)| format!("{}={n}", k.name())).collect();
+        let items: Vec<String> = r
+            .counts
+            .iter()
+            .map(|(k, n)| format!("{}={n}", k.name()))
+            .collect();
         writeln!(
             out,
             "{:>6}  {:<a_width$} <-> {:<b_width$} {:<10} {:>10} {:>10} {:>10} {:<13} {}",

@@ -87,7 +87,11 @@ fn report(capture: &Capture) -> FileReport {
         hardware: section(|s| &s.hardware),
         os: section(|s| &s.os),
         application: section(|s| &s.application),
-        comments: file.sections.iter().flat_map(|s| s.comments.iter().cloned()).collect(),
+        comments: file
+            .sections
+            .iter()
+            .flat_map(|s| s.comments.iter().cloned())
+            .collect(),
         packet_comments: capture.comments.len(),
         interfaces: capture
             .interfaces
@@ -155,24 +159,48 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
     }
     let failed = reports.iter().any(|r| !r.errors.is_empty());
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn print_report(out: &mut impl std::io::Write, r: &FileReport) -> std::io::Result<()> {
     let none = || "n/a".to_owned();
     writeln!(out, "File name:           {}", r.file)?;
-    writeln!(out, "File type:           {}", r.format.clone().unwrap_or_else(none))?;
+    writeln!(
+        out,
+        "File type:           {}",
+        r.format.clone().unwrap_or_else(none)
+    )?;
     writeln!(out, "File size:           {} bytes", r.size)?;
     writeln!(out, "Number of packets:   {}", r.packets)?;
     writeln!(out, "Data size:           {} bytes", r.data_size)?;
-    writeln!(out, "First packet time:   {}", r.first_time.clone().unwrap_or_else(none))?;
-    writeln!(out, "Last packet time:    {}", r.last_time.clone().unwrap_or_else(none))?;
+    writeln!(
+        out,
+        "First packet time:   {}",
+        r.first_time.clone().unwrap_or_else(none)
+    )?;
+    writeln!(
+        out,
+        "Last packet time:    {}",
+        r.last_time.clone().unwrap_or_else(none)
+    )?;
     match r.duration {
         Some(d) => writeln!(out, "Capture duration:    {d:.9} seconds")?,
         None => writeln!(out, "Capture duration:    n/a")?,
     }
-    writeln!(out, "Strict time order:   {}", if r.strict_time_order { "True" } else { "False" })?;
-    for (label, v) in [("Capture hardware:  ", &r.hardware), ("Capture oper-sys:  ", &r.os), ("Capture application:", &r.application)] {
+    writeln!(
+        out,
+        "Strict time order:   {}",
+        if r.strict_time_order { "True" } else { "False" }
+    )?;
+    for (label, v) in [
+        ("Capture hardware:  ", &r.hardware),
+        ("Capture oper-sys:  ", &r.os),
+        ("Capture application:", &r.application),
+    ] {
         if let Some(v) = v {
             writeln!(out, "{label} {v}")?;
         }
@@ -191,7 +219,11 @@ fn print_report(out: &mut impl std::io::Write, r: &FileReport) -> std::io::Resul
         writeln!(out, "Resolved names:      {}", r.names)?;
     }
     if r.decryption_secrets > 0 {
-        writeln!(out, "Decryption secrets:  {} block(s)", r.decryption_secrets)?;
+        writeln!(
+            out,
+            "Decryption secrets:  {} block(s)",
+            r.decryption_secrets
+        )?;
     }
     writeln!(out, "Number of interfaces in file: {}", r.interfaces.len())?;
     for (n, i) in r.interfaces.iter().enumerate() {
@@ -202,9 +234,17 @@ fn print_report(out: &mut impl std::io::Write, r: &FileReport) -> std::io::Resul
         if let Some(d) = &i.description {
             writeln!(out, "                     Description = {d}")?;
         }
-        writeln!(out, "                     Encapsulation = {} ({})", i.encapsulation, i.linktype)?;
+        writeln!(
+            out,
+            "                     Encapsulation = {} ({})",
+            i.encapsulation, i.linktype
+        )?;
         writeln!(out, "                     Capture length = {}", i.snaplen)?;
-        writeln!(out, "                     Time resolution = {} per second", i.timestamp_resolution)?;
+        writeln!(
+            out,
+            "                     Time resolution = {} per second",
+            i.timestamp_resolution
+        )?;
         if let Some(f) = &i.filter {
             writeln!(out, "                     Capture filter = {f}")?;
         }
@@ -213,12 +253,32 @@ fn print_report(out: &mut impl std::io::Write, r: &FileReport) -> std::io::Resul
         }
         if let Some(s) = &i.stats {
             let show = |v: Option<u64>| v.map_or_else(|| "n/a".to_owned(), |v| v.to_string());
-            writeln!(out, "                     Packets received = {}", show(s.received))?;
-            writeln!(out, "                     Packets dropped (interface) = {}", show(s.dropped))?;
-            writeln!(out, "                     Packets dropped (OS) = {}", show(s.os_dropped))?;
-            writeln!(out, "                     Packets accepted by filter = {}", show(s.filter_accepted))?;
+            writeln!(
+                out,
+                "                     Packets received = {}",
+                show(s.received)
+            )?;
+            writeln!(
+                out,
+                "                     Packets dropped (interface) = {}",
+                show(s.dropped)
+            )?;
+            writeln!(
+                out,
+                "                     Packets dropped (OS) = {}",
+                show(s.os_dropped)
+            )?;
+            writeln!(
+                out,
+                "                     Packets accepted by filter = {}",
+                show(s.filter_accepted)
+            )?;
         }
-        writeln!(out, "                     Number of packets = {}", i.packets)?;
+        writeln!(
+            out,
+            "                     Number of packets = {}",
+            i.packets
+        )?;
     }
     if r.anomaly_count > 0 {
         writeln!(out, "Anomalies:           {}", r.anomaly_count)?;
@@ -237,7 +297,10 @@ mod test {
     #[test]
     fn formats_utc_times() {
         assert_eq!(super::utc(0), "1970-01-01 00:00:00.000000000");
-        assert_eq!(super::utc(1_700_000_000_123_456_789), "2023-11-14 22:13:20.123456789");
+        assert_eq!(
+            super::utc(1_700_000_000_123_456_789),
+            "2023-11-14 22:13:20.123456789"
+        );
         assert_eq!(super::utc(-1), "1969-12-31 23:59:59.999999999");
     }
 }

@@ -3,20 +3,20 @@
 mod apps;
 mod conv;
 mod dns;
+mod endpoints;
+mod expert;
+mod fields;
 mod follow;
 mod http;
-mod tls;
-mod expert;
-mod endpoints;
-mod fields;
 mod info;
 mod input;
-mod phs;
 mod list;
 mod memcache;
 mod mysql;
+mod phs;
 mod redis;
 mod sessions;
+mod tls;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -65,7 +65,10 @@ fn main() -> ExitCode {
     match run() {
         Ok(code) => code,
         // `wirelens conv big.pcap | head` is normal use, not an error.
-        Err(e) if e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) => {
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -39,14 +39,26 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         serde_json::to_writer_pretty(&mut out, tree)?;
         writeln!(out)?;
     } else {
-        writeln!(out, "Protocol Hierarchy Statistics ({} frames)", capture.packets.len())?;
+        writeln!(
+            out,
+            "Protocol Hierarchy Statistics ({} frames)",
+            capture.packets.len()
+        )?;
         print_tree(&mut out, tree, 0)?;
     }
     let had_errors = report_errors(&capture);
-    Ok(if had_errors { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if had_errors {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
-fn print_tree(out: &mut impl std::io::Write, nodes: &[ProtocolNode], depth: usize) -> std::io::Result<()> {
+fn print_tree(
+    out: &mut impl std::io::Write,
+    nodes: &[ProtocolNode],
+    depth: usize,
+) -> std::io::Result<()> {
     for n in nodes {
         let name = format!("{:indent$}{}", "", n.protocol, indent = 2 * depth);
         writeln!(out, "{name:<40} frames:{} bytes:{}", n.frames, n.bytes)?;

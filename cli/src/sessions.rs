@@ -63,10 +63,20 @@ pub struct Args {
     #[arg(short = 'p', long = "pid", value_name = "PID")]
     pid: Option<u32>,
     /// Only sessions with one of these local ports (comma-separated).
-    #[arg(short = 'L', long = "localport", value_name = "PORTS", value_delimiter = ',')]
+    #[arg(
+        short = 'L',
+        long = "localport",
+        value_name = "PORTS",
+        value_delimiter = ','
+    )]
     local_ports: Vec<u16>,
     /// Only sessions with one of these remote ports (comma-separated).
-    #[arg(short = 'D', long = "remoteport", value_name = "PORTS", value_delimiter = ',')]
+    #[arg(
+        short = 'D',
+        long = "remoteport",
+        value_name = "PORTS",
+        value_delimiter = ','
+    )]
     remote_ports: Vec<u16>,
     /// Only IPv4 sessions.
     #[arg(short = '4', long = "ipv4", conflicts_with = "ipv6")]
@@ -111,7 +121,10 @@ struct Row {
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let capture = read_captures(&args.files)?;
     let origin = capture.first_ts_ns();
-    let sessions: Vec<Session> = session::sessions(&capture).into_iter().filter(|s| args.keeps(s)).collect();
+    let sessions: Vec<Session> = session::sessions(&capture)
+        .into_iter()
+        .filter(|s| args.keeps(s))
+        .collect();
     let mut out = std::io::stdout().lock();
     if args.json {
         let rows: Vec<Row> = sessions.iter().map(|s| row(s, origin)).collect();
@@ -122,7 +135,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     let had_errors = report_errors(&capture);
-    Ok(if had_errors { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if had_errors {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 impl Args {
@@ -164,15 +181,38 @@ fn row(s: &Session, origin: i64) -> Row {
 }
 
 /// tcplife's output: the same header, column widths and number formats.
-fn print_rows(out: &mut impl Write, args: &Args, sessions: &[Session], origin: i64) -> std::io::Result<()> {
+fn print_rows(
+    out: &mut impl Write,
+    args: &Args,
+    sessions: &[Session],
+    origin: i64,
+) -> std::io::Result<()> {
     // The time columns come first, -T before -t (tcplife prints them in that order).
     if args.time {
-        write!(out, "{}", if args.csv { "TIME,".to_owned() } else { format!("{:<8} ", "TIME") })?;
+        write!(
+            out,
+            "{}",
+            if args.csv {
+                "TIME,".to_owned()
+            } else {
+                format!("{:<8} ", "TIME")
+            }
+        )?;
     }
     if args.timestamp {
-        write!(out, "{}", if args.csv { "TIME(s),".to_owned() } else { format!("{:<9} ", "TIME(s)") })?;
+        write!(
+            out,
+            "{}",
+            if args.csv {
+                "TIME(s),".to_owned()
+            } else {
+                format!("{:<9} ", "TIME(s)")
+            }
+        )?;
     }
-    let h = ["PID", "COMM", "IP", "LADDR", "LPORT", "RADDR", "RPORT", "TX_KB", "RX_KB", "MS"];
+    let h = [
+        "PID", "COMM", "IP", "LADDR", "LPORT", "RADDR", "RPORT", "TX_KB", "RX_KB", "MS",
+    ];
     if args.csv {
         writeln!(out, "{}", h.join(","))?;
     } else if args.wide {
@@ -191,11 +231,27 @@ fn print_rows(out: &mut impl Write, args: &Args, sessions: &[Session], origin: i
     for s in sessions {
         if args.time {
             let t = hms(s.start_ns);
-            write!(out, "{}", if args.csv { format!("{t},") } else { format!("{t:<8} ") })?;
+            write!(
+                out,
+                "{}",
+                if args.csv {
+                    format!("{t},")
+                } else {
+                    format!("{t:<8} ")
+                }
+            )?;
         }
         if args.timestamp {
             let t = seconds(s.start_ns - origin);
-            write!(out, "{}", if args.csv { format!("{t},") } else { format!("{t:<9} ") })?;
+            write!(
+                out,
+                "{}",
+                if args.csv {
+                    format!("{t},")
+                } else {
+                    format!("{t:<9} ")
+                }
+            )?;
         }
         let pid = s.pid.map(|p| p.to_string()).unwrap_or_default();
         let comm = s.comm.as_deref().unwrap_or("");

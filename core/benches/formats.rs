@@ -48,7 +48,10 @@ struct Input {
 }
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("core/ is in the repo").to_path_buf();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("core/ is in the repo")
+        .to_path_buf();
     let capture = std::env::var_os("WIRELENS_BENCH_CAPTURE")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("bench-data/bench.pcap"));
@@ -67,7 +70,13 @@ fn main() {
         inputs.push(input("pcapng", &ng));
     }
     for i in &inputs {
-        println!("{}: {} ({} bytes, {} packets)", i.format, i.path.display(), i.bytes, i.packets);
+        println!(
+            "{}: {} ({} bytes, {} packets)",
+            i.format,
+            i.path.display(),
+            i.bytes,
+            i.packets
+        );
     }
 
     let mut c = Criterion::default()
@@ -79,14 +88,28 @@ fn main() {
     for i in &inputs {
         let data = std::fs::read(&i.path).expect("read the capture");
         let mut g = group(&mut c, &format!("parse/{}", i.format), i);
-        g.bench_function("memory", |b| timed(b, &format!("parse/{}/memory", i.format), i.packets, || parse(&data)));
-        g.bench_function("disk", |b| timed(b, &format!("parse/{}/disk", i.format), i.packets, || parse_file(&i.path)));
+        g.bench_function("memory", |b| {
+            timed(b, &format!("parse/{}/memory", i.format), i.packets, || {
+                parse(&data)
+            })
+        });
+        g.bench_function("disk", |b| {
+            timed(b, &format!("parse/{}/disk", i.format), i.packets, || {
+                parse_file(&i.path)
+            })
+        });
         g.finish();
 
         let mut g = group(&mut c, &format!("ingest/{}", i.format), i);
-        g.bench_function("memory", |b| timed(b, &format!("ingest/{}/memory", i.format), i.packets, || ingest(&data)));
+        g.bench_function("memory", |b| {
+            timed(b, &format!("ingest/{}/memory", i.format), i.packets, || {
+                ingest(&data)
+            })
+        });
         if i.format == "pcap" {
-            g.bench_function("disk", |b| timed(b, "ingest/pcap/disk", i.packets, || ingest_file(&i.path)));
+            g.bench_function("disk", |b| {
+                timed(b, "ingest/pcap/disk", i.packets, || ingest_file(&i.path))
+            });
         }
         g.finish();
     }
@@ -95,18 +118,33 @@ fn main() {
         let mut g = group(&mut c, &format!("reference/{}", i.format), i);
         if available("tcpdump") {
             g.bench_function("tcpdump-w-null", |b| {
-                timed(b, &format!("reference/{}/tcpdump-w-null", i.format), i.packets, || {
-                    subprocess(Command::new("tcpdump").arg("-r").arg(&i.path).args(["-w", "/dev/null"]))
-                })
+                timed(
+                    b,
+                    &format!("reference/{}/tcpdump-w-null", i.format),
+                    i.packets,
+                    || {
+                        subprocess(
+                            Command::new("tcpdump")
+                                .arg("-r")
+                                .arg(&i.path)
+                                .args(["-w", "/dev/null"]),
+                        )
+                    },
+                )
             });
         } else {
             println!("tcpdump not found: no reference timing");
         }
-        if i.format == "pcap" && std::env::var_os("WIRELENS_BENCH_TSHARK").is_some_and(|v| v == "1") {
+        if i.format == "pcap" && std::env::var_os("WIRELENS_BENCH_TSHARK").is_some_and(|v| v == "1")
+        {
             if available("tshark") {
                 g.bench_function("tshark-conv-tcp", |b| {
                     timed(b, "reference/pcap/tshark-conv-tcp", i.packets, || {
-                        subprocess(Command::new("tshark").args(["-q", "-z", "conv,tcp", "-r"]).arg(&i.path))
+                        subprocess(
+                            Command::new("tshark")
+                                .args(["-q", "-z", "conv,tcp", "-r"])
+                                .arg(&i.path),
+                        )
                     })
                 });
             } else {
@@ -122,9 +160,15 @@ fn main() {
 
 /// A group with the file's size as throughput, sized so the whole run takes minutes: each
 /// iteration reads the whole file, so flat sampling and ten samples.
-fn group<'a>(c: &'a mut Criterion, name: &str, i: &Input) -> BenchmarkGroup<'a, criterion::measurement::WallTime> {
+fn group<'a>(
+    c: &'a mut Criterion,
+    name: &str,
+    i: &Input,
+) -> BenchmarkGroup<'a, criterion::measurement::WallTime> {
     let mut g = c.benchmark_group(name);
-    g.throughput(Throughput::Bytes(i.bytes)).sampling_mode(SamplingMode::Flat).sample_size(10);
+    g.throughput(Throughput::Bytes(i.bytes))
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10);
     g
 }
 
@@ -135,10 +179,18 @@ fn timed(b: &mut Bencher<'_>, id: &str, packets: u64, mut f: impl FnMut() -> u64
         let start = Instant::now();
         for _ in 0..iters {
             let n = black_box(f());
-            assert!(n == packets || n == u64::MAX, "{id}: {n} packets, expected {packets}");
+            assert!(
+                n == packets || n == u64::MAX,
+                "{id}: {n} packets, expected {packets}"
+            );
         }
         let took = start.elapsed();
-        TIMES.lock().unwrap().entry(id.to_owned()).or_default().push(took.as_secs_f64() / iters as f64);
+        TIMES
+            .lock()
+            .unwrap()
+            .entry(id.to_owned())
+            .or_default()
+            .push(took.as_secs_f64() / iters as f64);
         took
     });
 }
@@ -156,7 +208,10 @@ fn parse(data: &[u8]) -> u64 {
         });
     }
     if let Some(e) = reader.finish() {
-        panic!("the benchmark capture is damaged at byte {}: {}", e.offset, e.kind);
+        panic!(
+            "the benchmark capture is damaged at byte {}: {}",
+            e.offset, e.kind
+        );
     }
     packets
 }
@@ -173,7 +228,10 @@ fn parse_file(path: &Path) -> u64 {
         })
     });
     if let Some(e) = reader.finish() {
-        panic!("the benchmark capture is damaged at byte {}: {}", e.offset, e.kind);
+        panic!(
+            "the benchmark capture is damaged at byte {}: {}",
+            e.offset, e.kind
+        );
     }
     packets
 }
@@ -197,7 +255,11 @@ fn ingest_file(path: &Path) -> u64 {
 
 fn finished(ingest: Ingest) -> u64 {
     let capture = ingest.finish();
-    assert!(capture.errors.is_empty(), "the benchmark capture has errors: {:?}", capture.errors);
+    assert!(
+        capture.errors.is_empty(),
+        "the benchmark capture has errors: {:?}",
+        capture.errors
+    );
     black_box(capture.conversations.len());
     capture.packets.len() as u64
 }
@@ -219,7 +281,11 @@ fn read_chunks(path: &Path, mut f: impl FnMut(&[u8])) {
 /// Runs a reference tool to completion, its output discarded; the packet count is not
 /// checked (`u64::MAX`).
 fn subprocess(cmd: &mut Command) -> u64 {
-    let status = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).status();
+    let status = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
     match status {
         Ok(s) if s.success() => u64::MAX,
         other => panic!("{cmd:?} failed: {other:?}"),
@@ -227,13 +293,23 @@ fn subprocess(cmd: &mut Command) -> u64 {
 }
 
 fn available(tool: &str) -> bool {
-    Command::new(tool).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
+    Command::new(tool)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
 }
 
 fn input(format: &'static str, path: &Path) -> Input {
     let data = std::fs::read(path).expect("read the capture");
     let packets = parse(&data);
-    Input { format, path: path.to_owned(), bytes: data.len() as u64, packets }
+    Input {
+        format,
+        path: path.to_owned(),
+        bytes: data.len() as u64,
+        packets,
+    }
 }
 
 /// `bench-data/<name>.pcapng` (`<name>-<hash of its path>` for a capture outside
@@ -242,12 +318,16 @@ fn input(format: &'static str, path: &Path) -> Input {
 /// editcap is missing.
 fn pcapng_copy(root: &Path, capture: &Path) -> Option<PathBuf> {
     let mut magic = [0u8; 4];
-    File::open(capture).and_then(|mut f| f.read_exact(&mut magic)).ok()?;
+    File::open(capture)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .ok()?;
     if magic == [0x0a, 0x0d, 0x0d, 0x0a] {
         println!("{} is pcapng already: no pcapng copy", capture.display());
         return None;
     }
-    let mut stem = capture.file_stem().map_or("bench".into(), |s| s.to_string_lossy().into_owned());
+    let mut stem = capture
+        .file_stem()
+        .map_or("bench".into(), |s| s.to_string_lossy().into_owned());
     let dir = root.join("bench-data");
     let canonical = |p: &Path| std::fs::canonicalize(p).ok();
     if canonical(capture.parent()?) != canonical(&dir) {
@@ -265,7 +345,12 @@ fn pcapng_copy(root: &Path, capture: &Path) -> Option<PathBuf> {
     std::fs::create_dir_all(&dir).ok()?;
     let partial = dir.join(format!("{stem}.pcapng.partial"));
     println!("editcap -F pcapng {} {}", capture.display(), out.display());
-    match Command::new("editcap").args(["-F", "pcapng"]).arg(capture).arg(&partial).status() {
+    match Command::new("editcap")
+        .args(["-F", "pcapng"])
+        .arg(capture)
+        .arg(&partial)
+        .status()
+    {
         Ok(s) if s.success() => {
             std::fs::rename(&partial, &out).ok()?;
             Some(out)
@@ -291,12 +376,19 @@ fn summary(inputs: &[Input]) {
         return;
     }
     println!("\nSummary (median time per run; MB = 10^6 bytes; x tcpdump = tcpdump's time / ours)");
-    println!("{:<36} {:>9} {:>10} {:>12} {:>11}", "benchmark", "s/run", "MB/s", "packets/s", "x tcpdump");
+    println!(
+        "{:<36} {:>9} {:>10} {:>12} {:>11}",
+        "benchmark", "s/run", "MB/s", "packets/s", "x tcpdump"
+    );
     for (id, runs) in times.iter() {
         let format = id.split('/').nth(1).unwrap_or("");
-        let Some(input) = inputs.iter().find(|i| i.format == format) else { continue };
+        let Some(input) = inputs.iter().find(|i| i.format == format) else {
+            continue;
+        };
         let secs = median(runs);
-        let tcpdump = times.get(&format!("reference/{format}/tcpdump-w-null")).map(|t| median(t));
+        let tcpdump = times
+            .get(&format!("reference/{format}/tcpdump-w-null"))
+            .map(|t| median(t));
         println!(
             "{:<36} {:>9.3} {:>10.0} {:>12.0} {:>11}",
             id,
@@ -307,6 +399,12 @@ fn summary(inputs: &[Input]) {
         );
     }
     for i in inputs {
-        println!("{}: {} bytes, {} packets, {}", i.format, i.bytes, i.packets, i.path.display());
+        println!(
+            "{}: {} bytes, {} packets, {}",
+            i.format,
+            i.bytes,
+            i.packets,
+            i.path.display()
+        );
     }
 }

@@ -114,7 +114,11 @@ pub fn detect(prefix: &[u8]) -> Detect {
     let mut undecided = false;
     for c in Compression::ALL {
         let n = c.magic_len().min(prefix.len());
-        if prefix[..n].iter().enumerate().all(|(i, &b)| c.magic_byte(i, b)) {
+        if prefix[..n]
+            .iter()
+            .enumerate()
+            .all(|(i, &b)| c.magic_byte(i, b))
+        {
             if n == c.magic_len() {
                 return Detect::Compressed(c);
             }
@@ -166,13 +170,22 @@ impl fmt::Display for DecompressError {
         let (name, offset) = (self.compression.name(), self.offset);
         match &self.kind {
             DecompressErrorKind::Truncated => {
-                write!(f, "{name} stream is cut short after {offset} compressed bytes")
+                write!(
+                    f,
+                    "{name} stream is cut short after {offset} compressed bytes"
+                )
             }
             DecompressErrorKind::Corrupt { detail } => {
-                write!(f, "corrupt {name} data at compressed byte {offset}: {detail}")
+                write!(
+                    f,
+                    "corrupt {name} data at compressed byte {offset}: {detail}"
+                )
             }
             DecompressErrorKind::Unsupported { detail } => {
-                write!(f, "unsupported {name} data at compressed byte {offset}: {detail}")
+                write!(
+                    f,
+                    "unsupported {name} data at compressed byte {offset}: {detail}"
+                )
             }
             DecompressErrorKind::TrailingData => {
                 write!(f, "unexpected data after the end of the {name} stream at compressed byte {offset}")
@@ -187,11 +200,21 @@ impl std::error::Error for DecompressError {}
 type Fail = (u64, DecompressErrorKind);
 
 fn corrupt(offset: u64, detail: impl Into<String>) -> Fail {
-    (offset, DecompressErrorKind::Corrupt { detail: detail.into() })
+    (
+        offset,
+        DecompressErrorKind::Corrupt {
+            detail: detail.into(),
+        },
+    )
 }
 
 fn unsupported(offset: u64, detail: impl Into<String>) -> Fail {
-    (offset, DecompressErrorKind::Unsupported { detail: detail.into() })
+    (
+        offset,
+        DecompressErrorKind::Unsupported {
+            detail: detail.into(),
+        },
+    )
 }
 
 /// The output side: counts bytes and passes them on in pieces of at most [`OUT_CHUNK`].
@@ -253,7 +276,16 @@ impl Decoder {
             Compression::Zstd => Vec::new(),
             _ => vec![0; OUT_CHUNK],
         };
-        Self { compression, inner, buf, bytes_in: 0, bytes_out: 0, error: None, finished: false, piece: Vec::new() }
+        Self {
+            compression,
+            inner,
+            buf,
+            bytes_in: 0,
+            bytes_out: 0,
+            error: None,
+            finished: false,
+            piece: Vec::new(),
+        }
     }
 
     /// The format being decoded.
@@ -273,7 +305,11 @@ impl Decoder {
 
     /// Feeds the next compressed bytes; `out` receives every decompressed byte they make
     /// available, in order, in pieces of at most [`OUT_CHUNK`] bytes.
-    pub fn feed(&mut self, input: &[u8], out: &mut dyn FnMut(&[u8])) -> Result<(), DecompressError> {
+    pub fn feed(
+        &mut self,
+        input: &[u8],
+        out: &mut dyn FnMut(&[u8]),
+    ) -> Result<(), DecompressError> {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
@@ -285,11 +321,21 @@ impl Decoder {
         } else if input.is_empty() {
             Ok(())
         } else {
-            let mut sink = Sink { out, total: &mut self.bytes_out };
+            let mut sink = Sink {
+                out,
+                total: &mut self.bytes_out,
+            };
             match &mut self.inner {
                 Inner::Gzip(d) => d.feed(input, base, &mut sink),
                 Inner::Zstd(d) => d.feed(input, base, &mut sink),
-                _ => feed_pieces(&mut self.inner, &mut self.piece, input, base, &mut self.buf, &mut sink),
+                _ => feed_pieces(
+                    &mut self.inner,
+                    &mut self.piece,
+                    input,
+                    base,
+                    &mut self.buf,
+                    &mut sink,
+                ),
             }
         };
         self.check(result)
@@ -304,7 +350,10 @@ impl Decoder {
         }
         self.finished = true;
         let end = self.bytes_in;
-        let mut sink = Sink { out, total: &mut self.bytes_out };
+        let mut sink = Sink {
+            out,
+            total: &mut self.bytes_out,
+        };
         if !self.piece.is_empty() {
             let piece = std::mem::take(&mut self.piece);
             let at = end - piece.len() as u64;
@@ -323,7 +372,11 @@ impl Decoder {
 
     fn check(&mut self, result: Result<(), Fail>) -> Result<(), DecompressError> {
         result.map_err(|(offset, kind)| {
-            let e = DecompressError { compression: self.compression, offset, kind };
+            let e = DecompressError {
+                compression: self.compression,
+                offset,
+                kind,
+            };
             self.error = Some(e.clone());
             e
         })
@@ -361,7 +414,13 @@ fn feed_pieces(
     Ok(())
 }
 
-fn feed_piece(inner: &mut Inner, bytes: &[u8], at: u64, buf: &mut [u8], sink: &mut Sink<'_>) -> Result<(), Fail> {
+fn feed_piece(
+    inner: &mut Inner,
+    bytes: &[u8],
+    at: u64,
+    buf: &mut [u8],
+    sink: &mut Sink<'_>,
+) -> Result<(), Fail> {
     match inner {
         Inner::Bzip2(d) => d.feed(bytes, at, buf, sink),
         Inner::Xz(d) => d.feed(bytes, at, buf, sink),
@@ -432,7 +491,12 @@ enum HeaderStage {
 
 impl GzHeader {
     fn new() -> Self {
-        Self { fixed: [0; 10], seen: 0, stage: HeaderStage::Fixed, crc: crc32fast::Hasher::new() }
+        Self {
+            fixed: [0; 10],
+            seen: 0,
+            stage: HeaderStage::Fixed,
+            crc: crc32fast::Hasher::new(),
+        }
     }
 
     fn flags(&self) -> u8 {
@@ -455,7 +519,11 @@ impl GzHeader {
             HeaderStage::Comment => 3,
             HeaderStage::Hcrc { .. } => 4,
         };
-        order.iter().skip(from).find(|(bit, _)| f & bit != 0).map(|&(_, s)| s)
+        order
+            .iter()
+            .skip(from)
+            .find(|(bit, _)| f & bit != 0)
+            .map(|&(_, s)| s)
     }
 
     /// Takes one header byte at compressed offset `at`; returns whether the header is
@@ -481,7 +549,10 @@ impl GzHeader {
                     });
                 }
                 if i == 2 && b != 8 {
-                    return Err(unsupported(at, format!("compression method {b} (only 8, deflate, exists)")));
+                    return Err(unsupported(
+                        at,
+                        format!("compression method {b} (only 8, deflate, exists)"),
+                    ));
                 }
                 if i == 3 && b & gz_flag::RESERVED != 0 {
                     return Err(corrupt(at, format!("reserved header flags set ({b:#04x})")));
@@ -557,7 +628,9 @@ impl Gzip {
         loop {
             match &mut self.state {
                 GzState::Header(h) => {
-                    let Some(&b) = input.get(pos) else { return Ok(()) };
+                    let Some(&b) = input.get(pos) else {
+                        return Ok(());
+                    };
                     if b == 0 && h.seen == 0 && self.members > 0 {
                         self.state = GzState::Padding;
                         continue;
@@ -575,7 +648,11 @@ impl Gzip {
                     if !end {
                         return Ok(());
                     }
-                    self.state = GzState::Trailer { bytes: [0; 8], have: 0, at: base + pos as u64 };
+                    self.state = GzState::Trailer {
+                        bytes: [0; 8],
+                        have: 0,
+                        at: base + pos as u64,
+                    };
                 }
                 GzState::Trailer { bytes, have, at } => {
                     let rest = input.get(pos..).unwrap_or_default();
@@ -592,7 +669,9 @@ impl Gzip {
                     if crc != actual {
                         return Err(corrupt(
                             *at,
-                            format!("CRC-32 mismatch (trailer says {crc:08x}, data gives {actual:08x})"),
+                            format!(
+                                "CRC-32 mismatch (trailer says {crc:08x}, data gives {actual:08x})"
+                            ),
                         ));
                     }
                     if size != self.size {
@@ -614,7 +693,9 @@ impl Gzip {
                     let rest = input.get(pos..).unwrap_or_default();
                     return match rest.iter().position(|&b| b != 0) {
                         None => Ok(()),
-                        Some(i) => Err((base + (pos + i) as u64, DecompressErrorKind::TrailingData)),
+                        Some(i) => {
+                            Err((base + (pos + i) as u64, DecompressErrorKind::TrailingData))
+                        }
                     };
                 }
             }
@@ -623,17 +704,32 @@ impl Gzip {
 
     /// Inflates from `input` until it is used up or the member's deflate stream ends.
     /// Returns the bytes consumed and whether the deflate stream ended.
-    fn inflate_some(&mut self, input: &[u8], base: u64, sink: &mut Sink<'_>) -> Result<(usize, bool), Fail> {
-        use miniz_oxide::inflate::core::{decompress, inflate_flags::TINFL_FLAG_HAS_MORE_INPUT, TINFL_LZ_DICT_SIZE};
+    fn inflate_some(
+        &mut self,
+        input: &[u8],
+        base: u64,
+        sink: &mut Sink<'_>,
+    ) -> Result<(usize, bool), Fail> {
+        use miniz_oxide::inflate::core::{
+            decompress, inflate_flags::TINFL_FLAG_HAS_MORE_INPUT, TINFL_LZ_DICT_SIZE,
+        };
         use miniz_oxide::inflate::TINFLStatus;
         let mut pos = 0;
         loop {
             let rest = input.get(pos..).unwrap_or_default();
-            let (status, used, written) =
-                decompress(&mut self.inflate, rest, &mut self.window[..], self.window_pos, TINFL_FLAG_HAS_MORE_INPUT);
+            let (status, used, written) = decompress(
+                &mut self.inflate,
+                rest,
+                &mut self.window[..],
+                self.window_pos,
+                TINFL_FLAG_HAS_MORE_INPUT,
+            );
             pos += used;
             // The decoder writes from `window_pos` up to the window's end at most.
-            let out = self.window.get(self.window_pos..self.window_pos + written).unwrap_or_default();
+            let out = self
+                .window
+                .get(self.window_pos..self.window_pos + written)
+                .unwrap_or_default();
             self.crc.update(out);
             self.size = self.size.wrapping_add(out.len() as u32);
             sink.emit(out);
@@ -646,7 +742,10 @@ impl Gzip {
                         return Ok((pos, false));
                     }
                     if used == 0 && written == 0 {
-                        return Err(corrupt(base + pos as u64, "the deflate decoder made no progress"));
+                        return Err(corrupt(
+                            base + pos as u64,
+                            "the deflate decoder made no progress",
+                        ));
                     }
                 }
                 _ => return Err(corrupt(base + pos as u64, "invalid deflate data")),
@@ -677,10 +776,20 @@ struct Bzip2 {
 
 impl Bzip2 {
     fn new() -> Self {
-        Self { stream: None, stream_at: 0, streams: 0 }
+        Self {
+            stream: None,
+            stream_at: 0,
+            streams: 0,
+        }
     }
 
-    fn feed(&mut self, input: &[u8], base: u64, buf: &mut [u8], sink: &mut Sink<'_>) -> Result<(), Fail> {
+    fn feed(
+        &mut self,
+        input: &[u8],
+        base: u64,
+        buf: &mut [u8],
+        sink: &mut Sink<'_>,
+    ) -> Result<(), Fail> {
         use bzip2::{Error, Status};
         let mut pos = 0;
         loop {
@@ -706,7 +815,9 @@ impl Bzip2 {
             let at = base + pos as u64;
             match r {
                 Ok(Status::StreamEnd) => self.stream = None,
-                Ok(Status::MemNeeded) => return Err(unsupported(at, "the decoder ran out of memory")),
+                Ok(Status::MemNeeded) => {
+                    return Err(unsupported(at, "the decoder ran out of memory"))
+                }
                 Ok(_) => {
                     if pos >= input.len() && written < buf.len() {
                         return Ok(());
@@ -719,7 +830,9 @@ impl Bzip2 {
                     return Err((self.stream_at, DecompressErrorKind::TrailingData))
                 }
                 Err(Error::DataMagic) => return Err(corrupt(at, "not a bzip2 stream")),
-                Err(Error::Data) => return Err(corrupt(at, "invalid compressed data or CRC mismatch")),
+                Err(Error::Data) => {
+                    return Err(corrupt(at, "invalid compressed data or CRC mismatch"))
+                }
                 Err(e) => return Err(corrupt(at, e.to_string())),
             }
         }
@@ -781,7 +894,14 @@ impl Zstd {
     fn new() -> Self {
         let mut frame = ruzstd::decoding::FrameDecoder::new();
         frame.set_max_window_size(MAX_WINDOW as u64);
-        Self { frame, state: ZState::Magic, pending: Vec::new(), unit_at: 0, frames: 0, checksum: false }
+        Self {
+            frame,
+            state: ZState::Magic,
+            pending: Vec::new(),
+            unit_at: 0,
+            frames: 0,
+            checksum: false,
+        }
     }
 
     /// Total length of the unit starting at `pending[0]`, as far as its first bytes tell
@@ -836,7 +956,10 @@ impl Zstd {
         let h = u32::from_le_bytes([a, b, c, 0]);
         let size = (h >> 3) as usize;
         if size > ZSTD_MAX_BLOCK {
-            return Err(corrupt(self.unit_at, format!("block of {size} bytes, more than 128 KiB")));
+            return Err(corrupt(
+                self.unit_at,
+                format!("block of {size} bytes, more than 128 KiB"),
+            ));
         }
         let body = match (h >> 1) & 3 {
             0 | 2 => size, // raw, compressed
@@ -889,29 +1012,42 @@ impl Zstd {
             ZState::Magic if self.pending.get(..4) == Some(&ZSTD_MAGIC[..]) => {
                 self.frames += 1;
                 self.checksum = self.pending.get(4).is_some_and(|fhd| fhd & 4 != 0);
-                self.frame.reset(&mut self.pending.as_slice()).map_err(|e| match e {
-                    E::WindowSizeTooBig { requested, max } => unsupported(
-                        at,
-                        format!("a window of {requested} bytes, more than the {max}-byte limit"),
-                    ),
-                    E::DictNotProvided { dict_id } => {
-                        unsupported(at, format!("needs dictionary {dict_id}, which we do not have"))
-                    }
-                    e => corrupt(at, format!("bad frame header: {e}")),
-                })?;
+                self.frame
+                    .reset(&mut self.pending.as_slice())
+                    .map_err(|e| match e {
+                        E::WindowSizeTooBig { requested, max } => unsupported(
+                            at,
+                            format!(
+                                "a window of {requested} bytes, more than the {max}-byte limit"
+                            ),
+                        ),
+                        E::DictNotProvided { dict_id } => unsupported(
+                            at,
+                            format!("needs dictionary {dict_id}, which we do not have"),
+                        ),
+                        e => corrupt(at, format!("bad frame header: {e}")),
+                    })?;
                 self.state = ZState::Block;
             }
             ZState::Magic => {
                 self.frames += 1;
                 // Frame_Size, after the magic (`unit_len` made it 8 bytes).
-                let len =
-                    self.pending.get(4..8).and_then(|s| s.try_into().ok()).map_or(0, u32::from_le_bytes);
-                self.state = ZState::Skip { left: u64::from(len) };
+                let len = self
+                    .pending
+                    .get(4..8)
+                    .and_then(|s| s.try_into().ok())
+                    .map_or(0, u32::from_le_bytes);
+                self.state = ZState::Skip {
+                    left: u64::from(len),
+                };
             }
             ZState::Block => {
                 let (last, _) = self.block_header()?;
                 self.frame
-                    .decode_blocks(&mut self.pending.as_slice(), BlockDecodingStrategy::UptoBlocks(1))
+                    .decode_blocks(
+                        &mut self.pending.as_slice(),
+                        BlockDecodingStrategy::UptoBlocks(1),
+                    )
                     .map_err(|e| corrupt(at, format!("bad block: {e}")))?;
                 self.frame
                     .collect_to_writer(ZWriter(sink))
@@ -968,7 +1104,11 @@ impl Zstd {
         if self.checksum {
             unit.extend_from_slice(&[0; 4]);
         }
-        if self.frame.decode_blocks(&mut unit.as_slice(), BlockDecodingStrategy::UptoBlocks(1)).is_ok() {
+        if self
+            .frame
+            .decode_blocks(&mut unit.as_slice(), BlockDecodingStrategy::UptoBlocks(1))
+            .is_ok()
+        {
             let _ = self.frame.collect_to_writer(ZWriter(sink));
         }
         self.pending.clear();
@@ -1003,7 +1143,13 @@ impl Xz {
         }
     }
 
-    fn feed(&mut self, input: &[u8], base: u64, buf: &mut [u8], sink: &mut Sink<'_>) -> Result<(), Fail> {
+    fn feed(
+        &mut self,
+        input: &[u8],
+        base: u64,
+        buf: &mut [u8],
+        sink: &mut Sink<'_>,
+    ) -> Result<(), Fail> {
         let mut pos = 0;
         loop {
             let rest = input.get(pos..).unwrap_or_default();
@@ -1013,7 +1159,9 @@ impl Xz {
                 let zeros = rest.iter().take_while(|&&b| b == 0).count();
                 pos += zeros;
                 self.padding += zeros as u64;
-                let Some(&b) = rest.get(zeros) else { return Ok(()) };
+                let Some(&b) = rest.get(zeros) else {
+                    return Ok(());
+                };
                 let at = base + pos as u64;
                 if self.streams > 0 && (b != 0xfd || !self.padding.is_multiple_of(4)) {
                     return Err((at, DecompressErrorKind::TrailingData));
@@ -1033,9 +1181,14 @@ impl Xz {
             // Hold back the last byte for a call of its own: the decoder cannot be called
             // without input, so output still pending when it runs out of input would stay
             // stuck if the input ended there.
-            let offer = rest.get(..(rest.len() - 1).clamp(1, XZ_IN_STEP)).unwrap_or(rest);
+            let offer = rest
+                .get(..(rest.len() - 1).clamp(1, XZ_IN_STEP))
+                .unwrap_or(rest);
             let at = base + pos as u64;
-            let r = self.dec.decode(offer, buf).map_err(|e| xz_error(e, at, self.streams))?;
+            let r = self
+                .dec
+                .decode(offer, buf)
+                .map_err(|e| xz_error(e, at, self.streams))?;
             let (used, written) = (r.input_consumed().min(offer.len()), r.output_produced());
             pos += used;
             sink.emit(buf.get(..written).unwrap_or_default());
@@ -1052,7 +1205,10 @@ impl Xz {
             return Err((end, DecompressErrorKind::Truncated));
         }
         if !self.padding.is_multiple_of(4) {
-            return Err(corrupt(end - self.padding, "stream padding is not a multiple of four bytes"));
+            return Err(corrupt(
+                end - self.padding,
+                "stream padding is not a multiple of four bytes",
+            ));
         }
         Ok(())
     }
@@ -1061,11 +1217,14 @@ impl Xz {
 fn xz_error(e: xz4rust::XzError, at: u64, streams: u64) -> Fail {
     use xz4rust::XzError as E;
     match e {
-        E::StreamHeaderMagicNumberMismatch if streams > 1 => (at, DecompressErrorKind::TrailingData),
-        E::StreamHeaderMagicNumberMismatch => corrupt(at, "not an xz stream"),
-        E::DictionaryTooLarge(n) => {
-            unsupported(at, format!("a dictionary of {n} bytes, more than the {MAX_WINDOW}-byte limit"))
+        E::StreamHeaderMagicNumberMismatch if streams > 1 => {
+            (at, DecompressErrorKind::TrailingData)
         }
+        E::StreamHeaderMagicNumberMismatch => corrupt(at, "not an xz stream"),
+        E::DictionaryTooLarge(n) => unsupported(
+            at,
+            format!("a dictionary of {n} bytes, more than the {MAX_WINDOW}-byte limit"),
+        ),
         E::UnsupportedStreamHeaderOption
         | E::UnsupportedBlockHeaderOption
         | E::UnsupportedLzmaProperties(_)
@@ -1085,12 +1244,20 @@ mod test {
     const ZST: &[u8] = include_bytes!("../tests/data/compressed/one_tcp_stream.pcap.zst");
     const XZ: &[u8] = include_bytes!("../tests/data/compressed/one_tcp_stream.pcap.xz");
 
-    const FIXTURES: [(Compression, &[u8]); 4] =
-        [(Compression::Gzip, GZ), (Compression::Bzip2, BZ2), (Compression::Zstd, ZST), (Compression::Xz, XZ)];
+    const FIXTURES: [(Compression, &[u8]); 4] = [
+        (Compression::Gzip, GZ),
+        (Compression::Bzip2, BZ2),
+        (Compression::Zstd, ZST),
+        (Compression::Xz, XZ),
+    ];
 
     /// Decodes `input` fed in `chunk`-byte pieces; returns the output, the feed error if
     /// any, else the finish error.
-    fn decode(c: Compression, input: &[u8], chunk: usize) -> (Vec<u8>, Result<(), DecompressError>) {
+    fn decode(
+        c: Compression,
+        input: &[u8],
+        chunk: usize,
+    ) -> (Vec<u8>, Result<(), DecompressError>) {
         let mut d = Decoder::new(c);
         let mut out = Vec::new();
         let mut emit = |b: &[u8]| {
@@ -1113,7 +1280,11 @@ mod test {
     /// on where the caller's chunks ended) and the same error is reported.
     #[test]
     fn damaged_input_gives_the_same_result_whatever_the_chunking() {
-        for (c, file) in [(Compression::Gzip, GZ), (Compression::Bzip2, BZ2), (Compression::Xz, XZ)] {
+        for (c, file) in [
+            (Compression::Gzip, GZ),
+            (Compression::Bzip2, BZ2),
+            (Compression::Xz, XZ),
+        ] {
             for at in [file.len() / 3, file.len() / 2, file.len() * 4 / 5] {
                 let mut bad = file.to_vec();
                 bad[at] ^= 0x5a;
@@ -1121,7 +1292,11 @@ mod test {
                 let (whole, whole_err) = decode(c, &bad, bad.len());
                 for chunk in [1, 7, 1000, 4095, 4097, 10_000] {
                     let (out, err) = decode(c, &bad, chunk);
-                    assert_eq!((out.len(), &err), (whole.len(), &whole_err), "{c} damaged at {at}, chunk {chunk}");
+                    assert_eq!(
+                        (out.len(), &err),
+                        (whole.len(), &whole_err),
+                        "{c} damaged at {at}, chunk {chunk}"
+                    );
                 }
             }
         }
@@ -1137,7 +1312,10 @@ mod test {
             }
         }
         for level in b'1'..=b'9' {
-            assert_eq!(detect(&[b'B', b'Z', b'h', level]), Detect::Compressed(Compression::Bzip2));
+            assert_eq!(
+                detect(&[b'B', b'Z', b'h', level]),
+                Detect::Compressed(Compression::Bzip2)
+            );
         }
         assert_eq!(detect(b"BZh0"), Detect::Plain);
         assert_eq!(detect(b"BZx"), Detect::Plain);
@@ -1168,11 +1346,17 @@ mod test {
         let mut longest = 0;
         for cut in 0..file.len() {
             let (out, r) = decode(c, &file[..cut], 997);
-            assert!(PLAIN.starts_with(&out), "{c} cut {cut}: output is not a prefix");
+            assert!(
+                PLAIN.starts_with(&out),
+                "{c} cut {cut}: output is not a prefix"
+            );
             let e = r.expect_err("a cut stream is an error");
             assert_eq!(e.kind, DecompressErrorKind::Truncated, "{c} cut {cut}: {e}");
             assert_eq!(e.offset, cut as u64, "{c} cut {cut}");
-            assert!(out.len() >= longest, "{c} cut {cut}: less output than a shorter cut");
+            assert!(
+                out.len() >= longest,
+                "{c} cut {cut}: less output than a shorter cut"
+            );
             longest = out.len();
         }
         // Only the final checksums are missing: every byte has been emitted.
@@ -1204,9 +1388,15 @@ mod test {
     #[test]
     fn truncation_message() {
         let e = decode(Compression::Gzip, &GZ[..1234], 100).1.unwrap_err();
-        assert_eq!(e.to_string(), "gzip stream is cut short after 1234 compressed bytes");
+        assert_eq!(
+            e.to_string(),
+            "gzip stream is cut short after 1234 compressed bytes"
+        );
         let e = decode(Compression::Bzip2, &BZ2[..789], 100).1.unwrap_err();
-        assert_eq!(e.to_string(), "bzip2 stream is cut short after 789 compressed bytes");
+        assert_eq!(
+            e.to_string(),
+            "bzip2 stream is cut short after 789 compressed bytes"
+        );
     }
 
     /// Flipped bits give an error (or, where no check covers them, the right output),
@@ -1230,11 +1420,17 @@ mod test {
                     }
                     // A flip may hit a byte no check covers (gzip's MTIME or OS field):
                     // then the output must still be right.
-                    Ok(()) => assert!(out == PLAIN, "{c} byte {i} ^ {flip:#x}: accepted wrong data"),
+                    Ok(()) => assert!(
+                        out == PLAIN,
+                        "{c} byte {i} ^ {flip:#x}: accepted wrong data"
+                    ),
                 }
             }
         }
-        assert!(errors * 10 > tried * 9, "{c}: only {errors} of {tried} corruptions noticed");
+        assert!(
+            errors * 10 > tried * 9,
+            "{c}: only {errors} of {tried} corruptions noticed"
+        );
     }
 
     #[test]
@@ -1272,7 +1468,10 @@ mod test {
         let e = decode(Compression::Gzip, &bad, 100).1.unwrap_err();
         assert_eq!(e.offset, n as u64 - 8);
         assert!(
-            e.to_string().starts_with(&format!("corrupt gzip data at compressed byte {}: CRC-32", n - 8)),
+            e.to_string().starts_with(&format!(
+                "corrupt gzip data at compressed byte {}: CRC-32",
+                n - 8
+            )),
             "{e}"
         );
     }
@@ -1367,7 +1566,10 @@ mod test {
         let (out, r) = decode(Compression::Gzip, &tail, 3);
         assert_eq!(out, b"hello ");
         let e = r.unwrap_err();
-        assert_eq!((e.kind, e.offset), (DecompressErrorKind::TrailingData, member.len() as u64 + 2));
+        assert_eq!(
+            (e.kind, e.offset),
+            (DecompressErrorKind::TrailingData, member.len() as u64 + 2)
+        );
     }
 
     #[test]
@@ -1401,8 +1603,13 @@ mod test {
     #[test]
     fn zstd_skippable_frames_and_multi_block_frames() {
         // ruzstd's own encoder splits the input into 128 KiB blocks.
-        let data: Vec<u8> = (0..400_000u32).map(|i| (i * 7 % 251) as u8 ^ (i >> 12) as u8).collect();
-        let z = ruzstd::encoding::compress_to_vec(&data[..], ruzstd::encoding::CompressionLevel::Fastest);
+        let data: Vec<u8> = (0..400_000u32)
+            .map(|i| (i * 7 % 251) as u8 ^ (i >> 12) as u8)
+            .collect();
+        let z = ruzstd::encoding::compress_to_vec(
+            &data[..],
+            ruzstd::encoding::CompressionLevel::Fastest,
+        );
         let mut f = vec![0x5a, 0x2a, 0x4d, 0x18, 5, 0, 0, 0, 1, 2, 3, 4, 5];
         f.extend_from_slice(&z);
         for chunk in [1, 100, 65536, 1 << 20] {
@@ -1416,8 +1623,10 @@ mod test {
     fn zstd_cut_frames_release_the_window() {
         // Raw (stored) blocks, so each block's output size is known from its header.
         let data: Vec<u8> = (0..600_000u32).map(|i| (i % 253) as u8).collect();
-        let f =
-            ruzstd::encoding::compress_to_vec(&data[..], ruzstd::encoding::CompressionLevel::Uncompressed);
+        let f = ruzstd::encoding::compress_to_vec(
+            &data[..],
+            ruzstd::encoding::CompressionLevel::Uncompressed,
+        );
         let fhd = f[4];
         let checksum = if fhd & 4 != 0 { 4 } else { 0 };
         let mut pos = 5
@@ -1441,12 +1650,24 @@ mod test {
         assert!(ends.len() >= 4, "{} blocks", ends.len());
         // A cut anywhere yields every block before the cut (a last block lacking only its
         // checksum included): nothing stays held back in the window.
-        let cuts = ends.iter().flat_map(|&(e, _)| [e - 1, e, e + 1]).chain((7..f.len()).step_by(9973));
+        let cuts = ends
+            .iter()
+            .flat_map(|&(e, _)| [e - 1, e, e + 1])
+            .chain((7..f.len()).step_by(9973));
         for cut in cuts.filter(|&c| c < f.len()) {
             let (out, r) = decode(Compression::Zstd, &f[..cut], 4096);
-            assert_eq!(r.unwrap_err().kind, DecompressErrorKind::Truncated, "cut {cut}");
+            assert_eq!(
+                r.unwrap_err().kind,
+                DecompressErrorKind::Truncated,
+                "cut {cut}"
+            );
             assert!(data.starts_with(&out), "cut {cut}");
-            let expect = ends.iter().filter(|&&(e, _)| e <= cut).map(|&(_, n)| n).max().unwrap_or(0);
+            let expect = ends
+                .iter()
+                .filter(|&&(e, _)| e <= cut)
+                .map(|&(_, n)| n)
+                .max()
+                .unwrap_or(0);
             assert_eq!(out.len(), expect, "cut {cut}");
         }
     }
@@ -1469,8 +1690,15 @@ mod test {
             let _ = c.compress_vec(&zeros, &mut v, bzip2::Action::Finish);
             v
         };
-        let zst = ruzstd::encoding::compress_to_vec(&zeros[..], ruzstd::encoding::CompressionLevel::Fastest);
-        for (c, file) in [(Compression::Gzip, gz), (Compression::Bzip2, bz), (Compression::Zstd, zst)] {
+        let zst = ruzstd::encoding::compress_to_vec(
+            &zeros[..],
+            ruzstd::encoding::CompressionLevel::Fastest,
+        );
+        for (c, file) in [
+            (Compression::Gzip, gz),
+            (Compression::Bzip2, bz),
+            (Compression::Zstd, zst),
+        ] {
             assert!(file.len() < zeros.len() / 100, "{c}: {} bytes", file.len());
             let mut d = Decoder::new(c);
             let (mut total, mut pieces, mut largest) = (0usize, 0usize, 0usize);
@@ -1485,7 +1713,10 @@ mod test {
             }
             d.finish(&mut emit).unwrap();
             assert_eq!(total, zeros.len(), "{c}");
-            assert!(largest <= OUT_CHUNK && pieces >= zeros.len() / OUT_CHUNK, "{c}: {pieces} pieces");
+            assert!(
+                largest <= OUT_CHUNK && pieces >= zeros.len() / OUT_CHUNK,
+                "{c}: {pieces} pieces"
+            );
         }
     }
 
@@ -1494,7 +1725,10 @@ mod test {
         // A zstd frame header asking for a 2 GiB window (Window_Descriptor exponent 21).
         let f = [0x28, 0xb5, 0x2f, 0xfd, 0x00, 21 << 3, 0, 0, 0];
         let e = decode(Compression::Zstd, &f, 100).1.unwrap_err();
-        assert!(matches!(e.kind, DecompressErrorKind::Unsupported { .. }), "{e}");
+        assert!(
+            matches!(e.kind, DecompressErrorKind::Unsupported { .. }),
+            "{e}"
+        );
         // An xz stream whose LZMA2 dictionary is 1.5 GiB: patch the fixture's first block
         // header (filter properties byte) and fix its CRC-32.
         let mut xz = XZ.to_vec();
@@ -1506,7 +1740,10 @@ mod test {
         let crc = crc32fast::hash(&xz[hdr..hdr + len - 4]);
         xz[hdr + len - 4..hdr + len].copy_from_slice(&crc.to_le_bytes());
         let e = decode(Compression::Xz, &xz, 100).1.unwrap_err();
-        assert!(matches!(e.kind, DecompressErrorKind::Unsupported { .. }), "{e}");
+        assert!(
+            matches!(e.kind, DecompressErrorKind::Unsupported { .. }),
+            "{e}"
+        );
     }
 
     #[test]

@@ -35,7 +35,11 @@ impl<W: Write> Writer<W> {
         match format {
             OutputFormat::Pcap { big_endian, nanos } => {
                 let mut h = Vec::with_capacity(24);
-                put32(&mut h, if nanos { 0xa1b2_3c4d } else { 0xa1b2_c3d4 }, big_endian);
+                put32(
+                    &mut h,
+                    if nanos { 0xa1b2_3c4d } else { 0xa1b2_c3d4 },
+                    big_endian,
+                );
                 put16(&mut h, 2, big_endian);
                 put16(&mut h, 4, big_endian);
                 put32(&mut h, 0, big_endian); // thiszone
@@ -55,7 +59,11 @@ impl<W: Write> Writer<W> {
                 block(&mut out, 0x0a0d_0d0a, &body, big_endian)?;
             }
         }
-        let mut w = Self { out, format, interfaces: Vec::new() };
+        let mut w = Self {
+            out,
+            format,
+            interfaces: Vec::new(),
+        };
         w.add_interface(linktype, snaplen)?;
         Ok(w)
     }
@@ -64,7 +72,10 @@ impl<W: Write> Writer<W> {
     pub fn add_interface(&mut self, linktype: u16, snaplen: u32) -> io::Result<u32> {
         match self.format {
             OutputFormat::Pcap { .. } if !self.interfaces.is_empty() => {
-                return Err(io::Error::new(io::ErrorKind::InvalidInput, "a pcap file has a single link type"));
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "a pcap file has a single link type",
+                ));
             }
             OutputFormat::Pcap { .. } => {}
             OutputFormat::PcapNg { big_endian } => {
@@ -83,15 +94,30 @@ impl<W: Write> Writer<W> {
 
     /// Writes one packet: its timestamp (ns since the epoch), captured bytes, length on
     /// the wire and, in pcapng, an optional comment.
-    pub fn write_packet(&mut self, iface: u32, ts_ns: i64, data: &[u8], len: u32, comment: Option<&str>) -> io::Result<()> {
+    pub fn write_packet(
+        &mut self,
+        iface: u32,
+        ts_ns: i64,
+        data: &[u8],
+        len: u32,
+        comment: Option<&str>,
+    ) -> io::Result<()> {
         if iface as usize >= self.interfaces.len() {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("no interface {iface}")));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("no interface {iface}"),
+            ));
         }
-        let caplen = u32::try_from(data.len()).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "packet too large"))?;
+        let caplen = u32::try_from(data.len())
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "packet too large"))?;
         match self.format {
             OutputFormat::Pcap { big_endian, nanos } => {
-                let secs = u32::try_from(ts_ns.div_euclid(1_000_000_000))
-                    .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "timestamp outside pcap's range (1970–2106)"))?;
+                let secs = u32::try_from(ts_ns.div_euclid(1_000_000_000)).map_err(|_| {
+                    io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        "timestamp outside pcap's range (1970–2106)",
+                    )
+                })?;
                 let frac = ts_ns.rem_euclid(1_000_000_000) as u32;
                 let mut h = Vec::with_capacity(16);
                 put32(&mut h, secs, big_endian);
@@ -155,7 +181,8 @@ fn end_of_options(v: &mut Vec<u8>, be: bool) {
 
 /// Frames a pcapng block body with its type and both length fields.
 fn block(out: &mut impl Write, block_type: u32, body: &[u8], be: bool) -> io::Result<()> {
-    let total = u32::try_from(body.len() + 12).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "block too large"))?;
+    let total = u32::try_from(body.len() + 12)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "block too large"))?;
     let mut head = Vec::with_capacity(8);
     put32(&mut head, block_type, be);
     put32(&mut head, total, be);
@@ -202,7 +229,10 @@ mod test {
             r.feed(c, &mut |e| {
                 if let Event::Packet(p) = e {
                     // The offset must point at the bytes, so they can be re-read later.
-                    assert_eq!(&bytes[p.offset as usize..p.offset as usize + p.caplen as usize], p.data);
+                    assert_eq!(
+                        &bytes[p.offset as usize..p.offset as usize + p.caplen as usize],
+                        p.data
+                    );
                     out.push((p.ts_ns, p.len, p.data.to_vec(), p.comments));
                 }
             });
@@ -246,7 +276,8 @@ mod test {
 
     #[test]
     fn pcapng_keeps_several_interfaces() {
-        let mut w = Writer::new(Vec::new(), OutputFormat::PcapNg { big_endian: true }, 1, 0).unwrap();
+        let mut w =
+            Writer::new(Vec::new(), OutputFormat::PcapNg { big_endian: true }, 1, 0).unwrap();
         assert_eq!(w.add_interface(101, 0).unwrap(), 1);
         w.write_packet(1, 5, b"\x45", 1, None).unwrap();
         assert!(w.write_packet(2, 5, b"", 0, None).is_err());
@@ -264,7 +295,16 @@ mod test {
 
     #[test]
     fn pcap_has_one_interface_and_a_time_range() {
-        let mut w = Writer::new(Vec::new(), OutputFormat::Pcap { big_endian: false, nanos: true }, 1, 0).unwrap();
+        let mut w = Writer::new(
+            Vec::new(),
+            OutputFormat::Pcap {
+                big_endian: false,
+                nanos: true,
+            },
+            1,
+            0,
+        )
+        .unwrap();
         assert!(w.add_interface(1, 0).is_err());
         assert!(w.write_packet(0, -1, b"", 0, None).is_err());
     }

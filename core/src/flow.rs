@@ -112,20 +112,42 @@ impl FlowTable {
     /// Accounts one packet; returns its flow id and direction when it belongs to a
     /// TCP or UDP conversation.
     pub fn add(&mut self, s: &Summary, ts_ns: i64, frame_len: u32) -> Option<(u32, Direction)> {
-        let Net::Ip { src, dst, .. } = s.net else { return None };
+        let Net::Ip { src, dst, .. } = s.net else {
+            return None;
+        };
         let (proto, sport, dport, tcp, payload) = match s.transport {
             Transport::Tcp(t) => (L4::Tcp, t.src_port, t.dst_port, Some(t), t.payload_len),
-            Transport::Udp { src_port, dst_port, payload_len } => (L4::Udp, src_port, dst_port, None, payload_len),
+            Transport::Udp {
+                src_port,
+                dst_port,
+                payload_len,
+            } => (L4::Udp, src_port, dst_port, None, payload_len),
             _ => return None,
         };
         let (x, y) = ((src, sport), (dst, dport));
-        let key = if x <= y { Key { proto, lo: x, hi: y } } else { Key { proto, lo: y, hi: x } };
+        let key = if x <= y {
+            Key {
+                proto,
+                lo: x,
+                hi: y,
+            }
+        } else {
+            Key {
+                proto,
+                lo: y,
+                hi: x,
+            }
+        };
         let mut id = self.current.get(&key).copied();
         if let (Some(cid), Some(t)) = (id, tcp) {
             // Port reuse: a new SYN with a different initial sequence number.
             if t.flags & (tcp_flags::SYN | tcp_flags::ACK) == tcp_flags::SYN {
                 let c = &self.conversations[cid as usize];
-                let dir = if (src, sport) == (c.a, c.port_a) { 0 } else { 1 };
+                let dir = if (src, sport) == (c.a, c.port_a) {
+                    0
+                } else {
+                    1
+                };
                 if matches!(c.base_seq[dir], Some(base) if base != t.seq) {
                     id = None;
                 }
@@ -159,7 +181,11 @@ impl FlowTable {
             }
         };
         let c = &mut self.conversations[id as usize];
-        let dir = if (src, sport) == (c.a, c.port_a) { Direction::AToB } else { Direction::BToA };
+        let dir = if (src, sport) == (c.a, c.port_a) {
+            Direction::AToB
+        } else {
+            Direction::BToA
+        };
         match dir {
             Direction::AToB => {
                 c.frames_ab += 1;
@@ -175,7 +201,11 @@ impl FlowTable {
         if let Some(t) = tcp {
             // packet-tcp.c: a direction's base sequence number is its SYN's, or one before
             // the first segment seen when the SYN was not captured.
-            let base = if t.flags & tcp_flags::SYN != 0 { t.seq } else { t.seq.wrapping_sub(1) };
+            let base = if t.flags & tcp_flags::SYN != 0 {
+                t.seq
+            } else {
+                t.seq.wrapping_sub(1)
+            };
             c.base_seq[dir as usize].get_or_insert(base);
             // …and the other direction's, if still unknown, is one before what this
             // segment acknowledges (the ACK of a SYN-ACK names the client's ISN + 1).
@@ -197,8 +227,18 @@ mod test {
     fn tcp(src: &str, sport: u16, dst: &str, dport: u16, flags: u8, seq: u32) -> Summary {
         Summary {
             eth: None,
-            net: Net::Ip { src: src.parse().unwrap(), dst: dst.parse().unwrap(), fragment: false },
-            transport: Transport::Tcp(Tcp { src_port: sport, dst_port: dport, seq, flags, ..Tcp::default() }),
+            net: Net::Ip {
+                src: src.parse().unwrap(),
+                dst: dst.parse().unwrap(),
+                fragment: false,
+            },
+            transport: Transport::Tcp(Tcp {
+                src_port: sport,
+                dst_port: dport,
+                seq,
+                flags,
+                ..Tcp::default()
+            }),
             ..Summary::default()
         }
     }
@@ -207,14 +247,28 @@ mod test {
     fn counts_both_directions_and_splits_on_port_reuse() {
         let mut t = FlowTable::default();
         let syn = tcp("10.0.0.1", 5000, "10.0.0.2", 80, tcp_flags::SYN, 1);
-        let synack = tcp("10.0.0.2", 80, "10.0.0.1", 5000, tcp_flags::SYN | tcp_flags::ACK, 9);
+        let synack = tcp(
+            "10.0.0.2",
+            80,
+            "10.0.0.1",
+            5000,
+            tcp_flags::SYN | tcp_flags::ACK,
+            9,
+        );
         assert_eq!(t.add(&syn, 10, 60), Some((0, Direction::AToB)));
-        assert_eq!(t.add(&syn, 15, 60), Some((0, Direction::AToB)), "a retransmitted SYN");
+        assert_eq!(
+            t.add(&syn, 15, 60),
+            Some((0, Direction::AToB)),
+            "a retransmitted SYN"
+        );
         assert_eq!(t.add(&synack, 20, 70), Some((0, Direction::BToA)));
         let reuse = tcp("10.0.0.1", 5000, "10.0.0.2", 80, tcp_flags::SYN, 7777);
         assert_eq!(t.add(&reuse, 30, 60), Some((1, Direction::AToB)));
         let c = &t.conversations[0];
-        assert_eq!((c.frames_ab, c.bytes_ab, c.frames_ba, c.bytes_ba), (2, 120, 1, 70));
+        assert_eq!(
+            (c.frames_ab, c.bytes_ab, c.frames_ba, c.bytes_ba),
+            (2, 120, 1, 70)
+        );
         assert_eq!((c.first_ns, c.duration_ns()), (10, 10));
         assert_eq!(t.conversations[1].stream, 1);
     }

@@ -10,7 +10,10 @@ use crate::decompress::{self, Compression, Decoder, Detect};
 use crate::flow::{Direction, FlowTable};
 use crate::index::{PacketRow, NO_FLOW};
 use crate::session::TcpControl;
-use crate::source::{BlockKind, Event, Format, IfStats, Interface, Process, Record, RecordReader, Section, SourceError};
+use crate::source::{
+    BlockKind, Event, Format, IfStats, Interface, Process, Record, RecordReader, Section,
+    SourceError,
+};
 use crate::stats::{Stats, StatsResult};
 use crate::tcp::{Segment, TcpAnalysis, TcpConversation, TcpFlags};
 use crate::wire::{self, Transport};
@@ -57,7 +60,11 @@ pub struct IngestError {
 
 impl fmt::Display for IngestError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: at byte offset {}, packet {}: {}", self.file, self.offset, self.packet, self.message)
+        write!(
+            f,
+            "{}: at byte offset {}, packet {}: {}",
+            self.file, self.offset, self.packet, self.message
+        )
     }
 }
 
@@ -149,7 +156,9 @@ impl Capture {
 
     /// The link type of a packet.
     pub fn linktype_of(&self, row: &PacketRow) -> u16 {
-        self.interfaces.get(row.iface as usize).map_or(u16::MAX, |i| i.interface.linktype)
+        self.interfaces
+            .get(row.iface as usize)
+            .map_or(u16::MAX, |i| i.interface.linktype)
     }
 }
 
@@ -202,12 +211,32 @@ struct Analysis {
 impl Analysis {
     fn packet(&mut self, file: usize, p: &Record<'_>, iface: u32) {
         let c = &mut self.capture;
-        let linktype = c.interfaces.get(iface as usize).map_or(u16::MAX, |i| i.interface.linktype);
-        let summary = self.dissector.dissect_frame(linktype, p.data, p.len as usize, p.ts_ns);
-        let (flow, dir) = self.flows.add(&summary, p.ts_ns, p.len).unwrap_or((NO_FLOW, Direction::AToB));
-        if let (Transport::Tcp(t), wire::Net::Ip { src, dst, .. }, true) = (&summary.transport, summary.net, flow != NO_FLOW) {
+        let linktype = c
+            .interfaces
+            .get(iface as usize)
+            .map_or(u16::MAX, |i| i.interface.linktype);
+        let summary = self
+            .dissector
+            .dissect_frame(linktype, p.data, p.len as usize, p.ts_ns);
+        let (flow, dir) = self
+            .flows
+            .add(&summary, p.ts_ns, p.len)
+            .unwrap_or((NO_FLOW, Direction::AToB));
+        if let (Transport::Tcp(t), wire::Net::Ip { src, dst, .. }, true) =
+            (&summary.transport, summary.net, flow != NO_FLOW)
+        {
             let frame = c.packets.len() as u64 + 1;
-            let flags = self.tcp.segment(flow, dir, &Segment { frame, ts_ns: p.ts_ns, src, dst, tcp: t });
+            let flags = self.tcp.segment(
+                flow,
+                dir,
+                &Segment {
+                    frame,
+                    ts_ns: p.ts_ns,
+                    src,
+                    dst,
+                    tcp: t,
+                },
+            );
             crate::session::note_segment(&mut self.control, flow, dir, t.flags);
             if flags != TcpFlags::default() {
                 c.tcp_flags.push((c.packets.len() as u64, flags));
@@ -215,10 +244,23 @@ impl Analysis {
         }
         self.stats.add(&summary, p.len, p.ts_ns);
         if flow != NO_FLOW {
-            let at = crate::app::At { packet: c.packets.len() as u64, ts_ns: p.ts_ns };
-            let payload = crate::app::payload_of(&summary, p.data, self.dissector.reassembled()).unwrap_or(&[]);
+            let at = crate::app::At {
+                packet: c.packets.len() as u64,
+                ts_ns: p.ts_ns,
+            };
+            let payload = crate::app::payload_of(&summary, p.data, self.dissector.reassembled())
+                .unwrap_or(&[]);
             let conv = &self.flows.conversations[flow as usize];
-            self.apps.packet(&mut self.reassembler, conv, flow, dir, &summary, payload, at, &c.packets);
+            self.apps.packet(
+                &mut self.reassembler,
+                conv,
+                flow,
+                dir,
+                &summary,
+                payload,
+                at,
+                &c.packets,
+            );
         }
         for comment in &p.comments {
             c.comments.push((c.packets.len() as u64, comment.clone()));
@@ -234,8 +276,15 @@ impl Analysis {
             flow,
             iface: iface.min(u16::MAX as u32) as u16,
             file: file.min(u16::MAX as usize) as u16,
-            flags: if dir == Direction::BToA { PacketRow::FLAG_B_TO_A } else { 0 }
-                | if summary.outer_ip.is_some() { PacketRow::FLAG_TUNNELED } else { 0 },
+            flags: if dir == Direction::BToA {
+                PacketRow::FLAG_B_TO_A
+            } else {
+                0
+            } | if summary.outer_ip.is_some() {
+                PacketRow::FLAG_TUNNELED
+            } else {
+                0
+            },
             _pad: 0,
         });
     }
@@ -244,7 +293,12 @@ impl Analysis {
         let c = &mut self.capture;
         c.anomaly_count += 1;
         if c.anomalies.len() < MAX_ANOMALIES {
-            c.anomalies.push(IngestError { file: c.files[file].name.clone(), offset, packet, message });
+            c.anomalies.push(IngestError {
+                file: c.files[file].name.clone(),
+                offset,
+                packet,
+                message,
+            });
         }
     }
 }
@@ -268,7 +322,12 @@ impl Ingest {
 
     /// Decodes TCP or UDP `port` as `proto` (None: as no application protocol), like
     /// tshark's `-d tcp.port==PORT,PROTO`. Call before feeding.
-    pub fn decode_as(&mut self, l4: crate::flow::L4, port: u16, proto: Option<crate::app::AppProto>) {
+    pub fn decode_as(
+        &mut self,
+        l4: crate::flow::L4,
+        port: u16,
+        proto: Option<crate::app::AppProto>,
+    ) {
         self.analysis.apps.decode_as(l4, port, proto);
     }
 
@@ -280,20 +339,27 @@ impl Ingest {
 
     /// Adds a file to read; returns its index.
     pub fn add_file(&mut self, name: &str) -> usize {
-        self.analysis.capture.files.push(FileInfo { name: name.to_owned(), ..FileInfo::default() });
+        self.analysis.capture.files.push(FileInfo {
+            name: name.to_owned(),
+            ..FileInfo::default()
+        });
         self.files.push(FileState::default());
         self.files.len() - 1
     }
 
     /// The file whose next bytes the merge needs, or None when every file has ended.
     pub fn wants(&self) -> Option<usize> {
-        self.files.iter().position(|f| !f.ended && f.queue.is_empty())
+        self.files
+            .iter()
+            .position(|f| !f.ended && f.queue.is_empty())
     }
 
     /// Feeds the next bytes of a file, in chunks of any size. Compressed files (gzip,
     /// bzip2, zstd, xz, recognised by their magic bytes) are decompressed on the way.
     pub fn feed_file(&mut self, file: usize, chunk: &[u8]) {
-        let Some(state) = self.files.get_mut(file) else { return };
+        let Some(state) = self.files.get_mut(file) else {
+            return;
+        };
         if state.ended {
             return;
         }
@@ -322,11 +388,33 @@ impl Ingest {
     /// Passes bytes as stored in the file through the decoder, if any, to the reader.
     fn feed_stored(&mut self, file: usize, bytes: &[u8]) {
         // With no other file still open, packets go straight through, uncopied.
-        let direct = self.files.iter().enumerate().all(|(i, f)| i == file || (f.ended && f.queue.is_empty()));
-        let FileState { reader, ifaces, processes, queue, records, decoder, .. } = &mut self.files[file];
+        let direct = self
+            .files
+            .iter()
+            .enumerate()
+            .all(|(i, f)| i == file || (f.ended && f.queue.is_empty()));
+        let FileState {
+            reader,
+            ifaces,
+            processes,
+            queue,
+            records,
+            decoder,
+            ..
+        } = &mut self.files[file];
         let analysis = &mut self.analysis;
         let mut to_reader = |plain: &[u8]| {
-            reader.feed(plain, &mut |event| on_event(analysis, file, (ifaces, processes), queue, records, direct, event));
+            reader.feed(plain, &mut |event| {
+                on_event(
+                    analysis,
+                    file,
+                    (ifaces, processes),
+                    queue,
+                    records,
+                    direct,
+                    event,
+                )
+            });
         };
         match decoder {
             None => to_reader(bytes),
@@ -339,7 +427,9 @@ impl Ingest {
 
     /// Ends a file, recording any error that stopped it.
     pub fn close_file(&mut self, file: usize) {
-        let Some(state) = self.files.get_mut(file) else { return };
+        let Some(state) = self.files.get_mut(file) else {
+            return;
+        };
         if state.ended {
             return;
         }
@@ -349,13 +439,36 @@ impl Ingest {
             let sniff = std::mem::take(&mut state.sniff);
             self.feed_stored(file, &sniff);
         }
-        let direct = self.files.iter().enumerate().all(|(i, f)| i == file || (f.ended && f.queue.is_empty()));
-        let FileState { reader, ifaces, processes, queue, records, decoder, ended, .. } = &mut self.files[file];
+        let direct = self
+            .files
+            .iter()
+            .enumerate()
+            .all(|(i, f)| i == file || (f.ended && f.queue.is_empty()));
+        let FileState {
+            reader,
+            ifaces,
+            processes,
+            queue,
+            records,
+            decoder,
+            ended,
+            ..
+        } = &mut self.files[file];
         *ended = true;
         let analysis = &mut self.analysis;
         let decode_error = decoder.as_mut().and_then(|d| {
             d.finish(&mut |plain: &[u8]| {
-                reader.feed(plain, &mut |event| on_event(analysis, file, (ifaces, processes), queue, records, direct, event));
+                reader.feed(plain, &mut |event| {
+                    on_event(
+                        analysis,
+                        file,
+                        (ifaces, processes),
+                        queue,
+                        records,
+                        direct,
+                        event,
+                    )
+                });
             })
             .err()
         });
@@ -366,13 +479,21 @@ impl Ingest {
         let error = match (decode_error, read_error) {
             (Some(e), _) => Some((e.offset, e.to_string())),
             (None, Some(SourceError { offset, kind })) => Some(match c.files[file].compression {
-                Some(comp) => (offset, format!("{kind} (at this offset of the {comp}-decompressed data)")),
+                Some(comp) => (
+                    offset,
+                    format!("{kind} (at this offset of the {comp}-decompressed data)"),
+                ),
                 None => (offset, kind.to_string()),
             }),
             (None, None) => None,
         };
         if let Some((offset, message)) = error {
-            c.errors.push(IngestError { file: c.files[file].name.clone(), offset, packet, message });
+            c.errors.push(IngestError {
+                file: c.files[file].name.clone(),
+                offset,
+                packet,
+                message,
+            });
         }
         self.merge();
     }
@@ -414,17 +535,32 @@ impl Ingest {
             self.close_file(f);
         }
         let a = &mut self.analysis;
-        let apps = std::mem::take(&mut a.apps).finish(&mut a.reassembler, &a.flows.conversations, &a.capture.packets);
+        let apps = std::mem::take(&mut a.apps).finish(
+            &mut a.reassembler,
+            &a.flows.conversations,
+            &a.capture.packets,
+        );
         a.capture.transactions = apps.transactions;
         a.capture.app_protos = apps.protos;
         a.capture.app_stats = apps.stats;
         a.capture.reassembly = a.reassembler.stats();
-        let Analysis { mut capture, flows, tcp, control, stats, .. } = self.analysis;
+        let Analysis {
+            mut capture,
+            flows,
+            tcp,
+            control,
+            stats,
+            ..
+        } = self.analysis;
         capture.conversations = flows.conversations;
         capture.tcp_control = control;
-        capture.tcp_control.resize(capture.conversations.len(), TcpControl::default());
+        capture
+            .tcp_control
+            .resize(capture.conversations.len(), TcpControl::default());
         capture.tcp = tcp.finish();
-        capture.tcp.resize(capture.conversations.len(), TcpConversation::default());
+        capture
+            .tcp
+            .resize(capture.conversations.len(), TcpConversation::default());
         capture.stats = stats.finish();
         capture
     }
@@ -442,7 +578,9 @@ impl Ingest {
                 .filter_map(|(i, f)| f.queue.front().map(|q| (q.ts_ns, i)))
                 .min();
             let Some((_, file)) = next else { return };
-            let Some(q) = self.files[file].queue.pop_front() else { return };
+            let Some(q) = self.files[file].queue.pop_front() else {
+                return;
+            };
             let rec = Record {
                 ts_ns: q.ts_ns,
                 offset: q.offset,
@@ -480,12 +618,19 @@ fn on_event(
         Event::Section(s) => c.files[file].sections.push(s),
         Event::Interface(interface) => {
             ifaces.push(c.interfaces.len() as u32);
-            c.interfaces.push(CaptureInterface { file: file as u16, interface, stats: None });
+            c.interfaces.push(CaptureInterface {
+                file: file as u16,
+                interface,
+                stats: None,
+            });
         }
         Event::Stats(stats) => {
             if let Some(&global) = ifaces.get(stats.iface as usize) {
                 if let Some(i) = c.interfaces.get_mut(global as usize) {
-                    i.stats = Some(IfStats { iface: global, ..stats });
+                    i.stats = Some(IfStats {
+                        iface: global,
+                        ..stats
+                    });
                 }
             }
         }
@@ -494,7 +639,11 @@ fn on_event(
                 c.names.entry(addr).or_insert(name);
             }
         }
-        Event::Secrets { kind, data } => c.secrets.push(Secrets { file: file as u16, kind, data }),
+        Event::Secrets { kind, data } => c.secrets.push(Secrets {
+            file: file as u16,
+            kind,
+            data,
+        }),
         Event::Process(p) => {
             processes.push(c.processes.len() as u32);
             c.processes.push(p);
@@ -537,7 +686,10 @@ mod test {
 
     /// A pcap file whose packets carry the given timestamps (seconds) and a marker byte.
     fn pcap(ts: &[(u32, u8)]) -> Vec<u8> {
-        let mut v = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0];
+        let mut v = vec![
+            0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0,
+            0,
+        ];
         for &(sec, mark) in ts {
             for f in [sec, 0, 1, 1] {
                 v.extend_from_slice(&f.to_le_bytes());
@@ -567,8 +719,16 @@ mod test {
                 pos[i] = end;
             }
             let c = ingest.finish();
-            let order: Vec<(i64, u16)> = c.packets.iter().map(|p| (p.ts_ns / 1_000_000_000, p.file)).collect();
-            assert_eq!(order, [(1, 0), (2, 1), (3, 1), (4, 0), (5, 0), (6, 1), (7, 1)], "chunk {chunk}");
+            let order: Vec<(i64, u16)> = c
+                .packets
+                .iter()
+                .map(|p| (p.ts_ns / 1_000_000_000, p.file))
+                .collect();
+            assert_eq!(
+                order,
+                [(1, 0), (2, 1), (3, 1), (4, 0), (5, 0), (6, 1), (7, 1)],
+                "chunk {chunk}"
+            );
             assert_eq!(c.interfaces.len(), 2);
             assert!(c.errors.is_empty());
         }

@@ -185,7 +185,13 @@ impl Reassembler {
                     let new = &payload[(h.next - start) as usize..];
                     let offset = h.next;
                     h.next = end;
-                    out(StreamEvent::Data { conv, dir, offset, bytes: new, packet });
+                    out(StreamEvent::Data {
+                        conv,
+                        dir,
+                        offset,
+                        bytes: new,
+                        packet,
+                    });
                     self.drain(conv, dir, out);
                 } else {
                     self.buffer(conv, dir, start, payload, packet, out);
@@ -222,11 +228,17 @@ impl Reassembler {
     }
 
     fn end(&mut self, conv: u32, dir: Direction, out: &mut dyn FnMut(StreamEvent<'_>)) {
-        let Some(h) = self.halves.get(&(conv, dir)) else { return };
+        let Some(h) = self.halves.get(&(conv, dir)) else {
+            return;
+        };
         if h.ended || !h.started {
             return;
         }
-        let last = h.ahead.iter().next_back().map(|(&o, (b, _))| o + b.len() as u64);
+        let last = h
+            .ahead
+            .iter()
+            .next_back()
+            .map(|(&o, (b, _))| o + b.len() as u64);
         if let Some(last) = last {
             self.skip_to(conv, dir, last, GapReason::End, out);
         }
@@ -237,8 +249,19 @@ impl Reassembler {
     }
 
     /// Copies a segment that arrived ahead of a hole, within the bounds.
-    fn buffer(&mut self, conv: u32, dir: Direction, start: u64, payload: &[u8], packet: u64, out: &mut dyn FnMut(StreamEvent<'_>)) {
-        let h = self.halves.get_mut(&(conv, dir)).expect("caller created it");
+    fn buffer(
+        &mut self,
+        conv: u32,
+        dir: Direction,
+        start: u64,
+        payload: &[u8],
+        packet: u64,
+        out: &mut dyn FnMut(StreamEvent<'_>),
+    ) {
+        let h = self
+            .halves
+            .get_mut(&(conv, dir))
+            .expect("caller created it");
         // The first copy wins: compare with what overlaps, keep only bytes not yet held.
         let mut pieces: Vec<(u64, &[u8])> = vec![(start, payload)];
         for (&o, (held, _)) in h.ahead.range(..start + payload.len() as u64).rev() {
@@ -288,7 +311,13 @@ impl Reassembler {
                         let new = &pb[(h.next - ps) as usize..];
                         let offset = h.next;
                         h.next = end;
-                        out(StreamEvent::Data { conv, dir, offset, bytes: new, packet });
+                        out(StreamEvent::Data {
+                            conv,
+                            dir,
+                            offset,
+                            bytes: new,
+                            packet,
+                        });
                         self.drain(conv, dir, out);
                     }
                 }
@@ -302,7 +331,9 @@ impl Reassembler {
 
     /// Delivers buffered segments that now follow on from `next`.
     fn drain(&mut self, conv: u32, dir: Direction, out: &mut dyn FnMut(StreamEvent<'_>)) {
-        let Some(h) = self.halves.get_mut(&(conv, dir)) else { return };
+        let Some(h) = self.halves.get_mut(&(conv, dir)) else {
+            return;
+        };
         while let Some((&o, _)) = h.ahead.iter().next() {
             if o > h.next {
                 break;
@@ -315,15 +346,30 @@ impl Reassembler {
                 let offset = h.next;
                 let new = &bytes[(h.next - o) as usize..];
                 h.next = end;
-                out(StreamEvent::Data { conv, dir, offset, bytes: new, packet });
+                out(StreamEvent::Data {
+                    conv,
+                    dir,
+                    offset,
+                    bytes: new,
+                    packet,
+                });
             }
         }
     }
 
     /// Declares the bytes from `next` up to `to` missing, then delivers what follows.
-    fn skip_to(&mut self, conv: u32, dir: Direction, to: u64, reason: GapReason, out: &mut dyn FnMut(StreamEvent<'_>)) {
+    fn skip_to(
+        &mut self,
+        conv: u32,
+        dir: Direction,
+        to: u64,
+        reason: GapReason,
+        out: &mut dyn FnMut(StreamEvent<'_>),
+    ) {
         loop {
-            let Some(h) = self.halves.get_mut(&(conv, dir)) else { return };
+            let Some(h) = self.halves.get_mut(&(conv, dir)) else {
+                return;
+            };
             // The hole ends at the first buffered segment, or at `to`.
             let first = h.ahead.keys().next().copied();
             let hole_end = match first {
@@ -335,7 +381,13 @@ impl Reassembler {
                 h.next = hole_end;
                 self.stats.gaps += 1;
                 self.stats.gap_bytes += len;
-                out(StreamEvent::Gap { conv, dir, offset, len, reason });
+                out(StreamEvent::Gap {
+                    conv,
+                    dir,
+                    offset,
+                    len,
+                    reason,
+                });
             }
             self.drain(conv, dir, out);
             let h = self.halves.get(&(conv, dir)).expect("exists");
@@ -351,7 +403,13 @@ mod test {
     use super::*;
 
     fn seg(seq: u32, flags: u8, len: usize) -> Tcp {
-        Tcp { seq, flags, payload_len: len as u32, ack: 0, ..Tcp::default() }
+        Tcp {
+            seq,
+            flags,
+            payload_len: len as u32,
+            ack: 0,
+            ..Tcp::default()
+        }
     }
 
     /// Feeds (direction, seq, flags, payload) and returns what came out, as text.
@@ -360,15 +418,30 @@ mod test {
         let mut log = Vec::new();
         let mut out = |e: StreamEvent<'_>| {
             log.push(match e {
-                StreamEvent::Data { dir, offset, bytes, .. } => {
+                StreamEvent::Data {
+                    dir, offset, bytes, ..
+                } => {
                     format!("{dir:?} @{offset} {}", String::from_utf8_lossy(bytes))
                 }
-                StreamEvent::Gap { dir, offset, len, reason, .. } => format!("{dir:?} gap @{offset}+{len} {reason:?}"),
+                StreamEvent::Gap {
+                    dir,
+                    offset,
+                    len,
+                    reason,
+                    ..
+                } => format!("{dir:?} gap @{offset}+{len} {reason:?}"),
                 StreamEvent::End { dir, .. } => format!("{dir:?} end"),
             })
         };
         for (i, &(dir, seq, flags, payload)) in segments.iter().enumerate() {
-            r.segment(0, dir, &seg(seq, flags, payload.len()), payload, i as u64, &mut out);
+            r.segment(
+                0,
+                dir,
+                &seg(seq, flags, payload.len()),
+                payload,
+                i as u64,
+                &mut out,
+            );
         }
         r.finish(&mut out);
         log
@@ -391,26 +464,52 @@ mod test {
             (A, 107, PSH, b"b HTTP/1.1"), // overlaps the end: only the new bytes
             (A, 119, FIN, b""),
         ]);
-        assert_eq!(log, ["AToB @0 GET ", "AToB @4 /ab ", "AToB @8 HTTP", "AToB @12 /1.1", "AToB end"]);
+        assert_eq!(
+            log,
+            [
+                "AToB @0 GET ",
+                "AToB @4 /ab ",
+                "AToB @8 HTTP",
+                "AToB @12 /1.1",
+                "AToB end"
+            ]
+        );
     }
 
     #[test]
     fn bytes_from_before_a_mid_flight_start_are_dropped() {
         // Joined at seq 1000; a retransmission from 990 carries 10 bytes before it.
-        let log = run(&[(B, 1000, PSH, b"abcd"), (B, 990, PSH, b"0123456789abcdefgh")]);
+        let log = run(&[
+            (B, 1000, PSH, b"abcd"),
+            (B, 990, PSH, b"0123456789abcdefgh"),
+        ]);
         assert_eq!(log, ["BToA @0 abcd", "BToA @4 efgh", "BToA end"]);
     }
 
     #[test]
     fn sequence_numbers_wrap() {
-        let log = run(&[(A, u32::MAX - 1, SYN, b""), (A, u32::MAX, PSH, b"ab"), (A, 1, PSH, b"cd")]);
+        let log = run(&[
+            (A, u32::MAX - 1, SYN, b""),
+            (A, u32::MAX, PSH, b"ab"),
+            (A, 1, PSH, b"cd"),
+        ]);
         assert_eq!(log, ["AToB @0 ab", "AToB @2 cd", "AToB end"]);
     }
 
     #[test]
     fn a_stream_joined_mid_flight_starts_at_its_first_segment() {
-        let log = run(&[(B, 5000, PSH, b"VALUE k 0 1\r\n"), (B, 5013, PSH, b"x\r\nEND\r\n")]);
-        assert_eq!(log, ["BToA @0 VALUE k 0 1\r\n", "BToA @13 x\r\nEND\r\n", "BToA end"]);
+        let log = run(&[
+            (B, 5000, PSH, b"VALUE k 0 1\r\n"),
+            (B, 5013, PSH, b"x\r\nEND\r\n"),
+        ]);
+        assert_eq!(
+            log,
+            [
+                "BToA @0 VALUE k 0 1\r\n",
+                "BToA @13 x\r\nEND\r\n",
+                "BToA end"
+            ]
+        );
     }
 
     #[test]
@@ -426,7 +525,11 @@ mod test {
         r.segment(1, B, &ack, b"", 3, &mut out);
         drop(out);
         assert_eq!(log.len(), 3, "{log:?}");
-        assert!(log[1].contains("Gap") && log[1].contains("offset: 3, len: 3") && log[1].contains("Acked"));
+        assert!(
+            log[1].contains("Gap")
+                && log[1].contains("offset: 3, len: 3")
+                && log[1].contains("Acked")
+        );
         assert!(log[2].contains("offset: 6") && log[2].contains("[103, 104]"));
         assert_eq!(r.stats().gaps, 1);
         assert_eq!(r.buffered(), 0);
@@ -464,7 +567,14 @@ mod test {
         let chunk = vec![7u8; 60_000];
         // Byte 1 never arrives; everything after it is ahead of the hole.
         for i in 0..200u32 {
-            r.segment(0, A, &seg(2 + i * 60_000, PSH, chunk.len()), &chunk, i as u64 + 1, &mut out);
+            r.segment(
+                0,
+                A,
+                &seg(2 + i * 60_000, PSH, chunk.len()),
+                &chunk,
+                i as u64 + 1,
+                &mut out,
+            );
             assert!(r.buffered() <= MAX_STREAM_BUFFER);
         }
         r.finish(&mut out);

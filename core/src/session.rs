@@ -47,7 +47,11 @@ pub fn note_segment(control: &mut Vec<TcpControl>, flow: u32, dir: Direction, fl
     }
     let c = &mut control[i];
     if flags & tcp_flags::SYN != 0 {
-        let slot = if flags & tcp_flags::ACK == 0 { &mut c.syn } else { &mut c.syn_ack };
+        let slot = if flags & tcp_flags::ACK == 0 {
+            &mut c.syn
+        } else {
+            &mut c.syn_ack
+        };
         slot.get_or_insert(dir);
     }
 }
@@ -166,7 +170,10 @@ pub fn sessions(capture: &Capture) -> Vec<Session> {
     // The file of each conversation's first packet: its interfaces say who the host is.
     let mut first_file = vec![u16::MAX; convs.len()];
     for p in &capture.packets {
-        if let Some(f) = first_file.get_mut(p.flow as usize).filter(|f| **f == u16::MAX) {
+        if let Some(f) = first_file
+            .get_mut(p.flow as usize)
+            .filter(|f| **f == u16::MAX)
+        {
             *f = p.file;
         }
     }
@@ -187,14 +194,23 @@ pub fn sessions(capture: &Capture) -> Vec<Session> {
             let analysis = capture.tcp.get(id).cloned().unwrap_or_default();
             // The TCP analysis knows who sent the SYN; the ingest's note of the control
             // segments also knows who sent the SYN-ACK, for when the SYN was missed.
-            let syn = analysis.syn_by.map(|s| if s == Side::A { Direction::AToB } else { Direction::BToA });
+            let syn = analysis.syn_by.map(|s| {
+                if s == Side::A {
+                    Direction::AToB
+                } else {
+                    Direction::BToA
+                }
+            });
             let (initiator, by) = match (syn.or(ctl.syn), ctl.syn_ack) {
                 (Some(d), _) => (d, LocalBy::Syn),
                 (None, Some(Direction::AToB)) => (Direction::BToA, LocalBy::SynAck),
                 (None, Some(Direction::BToA)) => (Direction::AToB, LocalBy::SynAck),
                 (None, None) => (Direction::AToB, LocalBy::FirstPacket),
             };
-            let host = first_file.get(id).and_then(|&f| hosts.get(f as usize)).unwrap_or(&none);
+            let host = first_file
+                .get(id)
+                .and_then(|&f| hosts.get(f as usize))
+                .unwrap_or(&none);
             let (local, local_by) = match (host.contains(&c.a), host.contains(&c.b)) {
                 (true, false) => (Direction::AToB, LocalBy::Host),
                 (false, true) => (Direction::BToA, LocalBy::Host),
@@ -209,8 +225,13 @@ pub fn sessions(capture: &Capture) -> Vec<Session> {
                     (b, a)
                 }
             };
-            let peer =
-                |side: Side| if (side == Side::A) == (local == Direction::AToB) { Peer::Local } else { Peer::Remote };
+            let peer = |side: Side| {
+                if (side == Side::A) == (local == Direction::AToB) {
+                    Peer::Local
+                } else {
+                    Peer::Remote
+                }
+            };
             let (end, end_by) = match analysis.end {
                 TcpEnd::Open => (End::Open, None),
                 TcpEnd::HalfClosed(s) => (End::HalfClosed, Some(peer(s))),
@@ -244,7 +265,13 @@ pub fn sessions(capture: &Capture) -> Vec<Session> {
 /// the first process (PIB) a packet of the flow names.
 fn processes_by_flow(capture: &Capture) -> Vec<Option<(u32, Option<String>)>> {
     let mut out: Vec<Option<(u32, Option<String>)>> = vec![None; capture.conversations.len()];
-    let flow_of = |packet: u64| capture.packets.get(packet as usize).map(|p| p.flow).filter(|&f| f != NO_FLOW);
+    let flow_of = |packet: u64| {
+        capture
+            .packets
+            .get(packet as usize)
+            .map(|p| p.flow)
+            .filter(|&f| f != NO_FLOW)
+    };
     for (packet, text) in &capture.comments {
         if let (Some(flow), Some(found)) = (flow_of(*packet), parse_process_comment(text)) {
             out[flow as usize].get_or_insert(found);
@@ -262,13 +289,18 @@ fn processes_by_flow(capture: &Capture) -> Vec<Option<(u32, Option<String>)>> {
 /// may hold spaces, as Linux task names can). None for any other comment.
 pub fn parse_process_comment(text: &str) -> Option<(u32, Option<String>)> {
     let rest = text.trim_start().strip_prefix("pid=")?;
-    let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+    let digits = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
     let pid = rest[..digits].parse().ok()?;
     let rest = &rest[digits..];
     if !rest.is_empty() && !rest.starts_with(char::is_whitespace) {
         return None;
     }
-    let comm = rest.trim_start().strip_prefix("comm=").map(|c| c.trim_end_matches(['\r', '\n']).to_owned());
+    let comm = rest
+        .trim_start()
+        .strip_prefix("comm=")
+        .map(|c| c.trim_end_matches(['\r', '\n']).to_owned());
     Some((pid, comm))
 }
 
@@ -281,7 +313,15 @@ mod test {
     const SERVER: [u8; 4] = [10, 0, 0, 2];
 
     /// An Ethernet/IPv4/TCP frame.
-    fn frame(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16, flags: u8, seq: u32, payload: usize) -> Vec<u8> {
+    fn frame(
+        src: [u8; 4],
+        sport: u16,
+        dst: [u8; 4],
+        dport: u16,
+        flags: u8,
+        seq: u32,
+        payload: usize,
+    ) -> Vec<u8> {
         let b = etherparse::PacketBuilder::ethernet2([2; 6], [4; 6]).ipv4(src, dst, 64);
         let mut tcp = b.tcp(sport, dport, seq, 65535);
         if flags & tcp_flags::SYN != 0 {
@@ -402,11 +442,23 @@ mod test {
         ng.idb(&[]);
         whole_session(&mut ng, &[]);
         let s = one(&ng.0);
-        assert_eq!((s.laddr, s.lport, s.raddr, s.rport), (IpAddr::from(CLIENT), 40000, IpAddr::from(SERVER), 80));
-        assert_eq!((s.tx_bytes, s.rx_bytes, s.tx_kb(), s.rx_kb()), (3000, 5000, 2, 4));
-        assert_eq!((s.local_by, s.end, s.end_by, s.pid, s.ip_version()), (LocalBy::Syn, End::Closed, None, None, 4));
+        assert_eq!(
+            (s.laddr, s.lport, s.raddr, s.rport),
+            (IpAddr::from(CLIENT), 40000, IpAddr::from(SERVER), 80)
+        );
+        assert_eq!(
+            (s.tx_bytes, s.rx_bytes, s.tx_kb(), s.rx_kb()),
+            (3000, 5000, 2, 4)
+        );
+        assert_eq!(
+            (s.local_by, s.end, s.end_by, s.pid, s.ip_version()),
+            (LocalBy::Syn, End::Closed, None, None, 4)
+        );
         assert_eq!(s.initial_rtt_ns, Some(200_000));
-        assert_eq!((s.lifespan_ns(), format!("{:.2}", s.ms())), (1_500_000, "1.50".to_owned()));
+        assert_eq!(
+            (s.lifespan_ns(), format!("{:.2}", s.ms())),
+            (1_500_000, "1.50".to_owned())
+        );
     }
 
     #[test]
@@ -417,9 +469,15 @@ mod test {
         ng.idb(&[(2, b"eth0"), (4, &v4)]);
         whole_session(&mut ng, &[]);
         let capture = ingest_bytes("t.pcapng", &ng.0);
-        assert_eq!(capture.interfaces[0].interface.addresses, [IpAddr::from(SERVER)]);
+        assert_eq!(
+            capture.interfaces[0].interface.addresses,
+            [IpAddr::from(SERVER)]
+        );
         let s = &sessions(&capture)[0];
-        assert_eq!((s.laddr, s.lport, s.tx_bytes, s.rx_bytes), (IpAddr::from(SERVER), 80, 5000, 3000));
+        assert_eq!(
+            (s.laddr, s.lport, s.tx_bytes, s.rx_bytes),
+            (IpAddr::from(SERVER), 80, 5000, 3000)
+        );
         assert_eq!(s.local_by, LocalBy::Host);
     }
 
@@ -430,7 +488,10 @@ mod test {
         ng.epb(0, &s2c(tcp_flags::SYN | tcp_flags::ACK, 900, 0), &[]);
         ng.epb(1000, &c2s(tcp_flags::ACK, 101, 10), &[]);
         let s = one(&ng.0);
-        assert_eq!((s.laddr, s.local_by, s.end), (IpAddr::from(CLIENT), LocalBy::SynAck, End::Open));
+        assert_eq!(
+            (s.laddr, s.local_by, s.end),
+            (IpAddr::from(CLIENT), LocalBy::SynAck, End::Open)
+        );
 
         let mut ng = Ng::new();
         ng.idb(&[]);
@@ -454,7 +515,10 @@ mod test {
         ng.idb(&[]);
         whole_session(&mut ng, &[(1, b"pid=4242 comm=Web Content")]);
         let s = one(&ng.0);
-        assert_eq!((s.pid, s.comm.as_deref()), (Some(4242), Some("Web Content")));
+        assert_eq!(
+            (s.pid, s.comm.as_deref()),
+            (Some(4242), Some("Web Content"))
+        );
     }
 
     #[test]
@@ -473,7 +537,10 @@ mod test {
 
     #[test]
     fn process_comments() {
-        assert_eq!(parse_process_comment("pid=1 comm=nginx"), Some((1, Some("nginx".into()))));
+        assert_eq!(
+            parse_process_comment("pid=1 comm=nginx"),
+            Some((1, Some("nginx".into())))
+        );
         assert_eq!(parse_process_comment("pid=12"), Some((12, None)));
         assert_eq!(parse_process_comment("pid=12x comm=a"), None);
         assert_eq!(parse_process_comment("pid= comm=a"), None);

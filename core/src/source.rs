@@ -45,11 +45,21 @@ impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Format::Pcap { modified: true, .. } => write!(f, "modified pcap (Kuznetzov)"),
-            Format::Pcap { big_endian, nanos, .. } => write!(
+            Format::Pcap {
+                big_endian, nanos, ..
+            } => write!(
                 f,
                 "pcap ({}, {})",
-                if *big_endian { "big-endian" } else { "little-endian" },
-                if *nanos { "nanosecond timestamps" } else { "microsecond timestamps" }
+                if *big_endian {
+                    "big-endian"
+                } else {
+                    "little-endian"
+                },
+                if *nanos {
+                    "nanosecond timestamps"
+                } else {
+                    "microsecond timestamps"
+                }
             ),
             Format::PcapNg => write!(f, "pcapng"),
         }
@@ -291,7 +301,10 @@ impl fmt::Display for SourceErrorKind {
                 "the file is cut short: the last record needs {needed} bytes, {present} present"
             ),
             Self::RecordTooLarge { claimed } => {
-                write!(f, "a record claims {claimed} bytes, more than any real packet")
+                write!(
+                    f,
+                    "a record claims {claimed} bytes, more than any real packet"
+                )
             }
             Self::Invalid { detail } => f.write_str(detail),
         }
@@ -308,7 +321,9 @@ pub struct SourceError {
 }
 
 fn invalid(detail: impl Into<String>) -> SourceErrorKind {
-    SourceErrorKind::Invalid { detail: detail.into() }
+    SourceErrorKind::Invalid {
+        detail: detail.into(),
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -379,7 +394,13 @@ enum Step {
 impl RecordReader {
     /// A reader at the start of a file.
     pub fn new() -> Self {
-        Self { state: State::Start, pending: Vec::new(), pending_offset: 0, fed: 0, error: None }
+        Self {
+            state: State::Start,
+            pending: Vec::new(),
+            pending_offset: 0,
+            fed: 0,
+            error: None,
+        }
     }
 
     /// Total bytes fed so far.
@@ -425,12 +446,21 @@ impl RecordReader {
                 self.fail(0, SourceErrorKind::Empty);
             } else if !self.pending.is_empty() {
                 let present = self.pending.len() as u64;
-                let needed = self.needed_for_pending().unwrap_or(present + 1).max(present + 1);
-                self.fail(self.pending_offset, SourceErrorKind::Truncated { needed, present });
+                let needed = self
+                    .needed_for_pending()
+                    .unwrap_or(present + 1)
+                    .max(present + 1);
+                self.fail(
+                    self.pending_offset,
+                    SourceErrorKind::Truncated { needed, present },
+                );
             } else if let State::PcapNg(ng) = &self.state {
                 if ng.total_ifaces == 0 {
                     // libpcap: "the capture file has no Interface Description Blocks".
-                    self.fail(0, invalid("the capture file has no Interface Description Blocks"));
+                    self.fail(
+                        0,
+                        invalid("the capture file has no Interface Description Blocks"),
+                    );
                 }
             }
         }
@@ -490,7 +520,12 @@ impl RecordReader {
                 Step::Consumed(n) => pos += n,
                 Step::NeedMore(total) => {
                     if let Some(total) = total.filter(|&t| t > MAX_RECORD) {
-                        self.fail(offset, SourceErrorKind::RecordTooLarge { claimed: total as u64 });
+                        self.fail(
+                            offset,
+                            SourceErrorKind::RecordTooLarge {
+                                claimed: total as u64,
+                            },
+                        );
                     }
                     return pos;
                 }
@@ -556,22 +591,37 @@ fn start(buf: &[u8], state: &mut State, on_event: &mut dyn FnMut(Event<'_>)) -> 
     if buf.len() < 24 {
         return Step::NeedMore(Some(24));
     }
-    let (major, minor) = (read_u16(&buf[4..6], big_endian), read_u16(&buf[6..8], big_endian));
+    let (major, minor) = (
+        read_u16(&buf[4..6], big_endian),
+        read_u16(&buf[6..8], big_endian),
+    );
     // libpcap reads 2.4, and 2.2/2.3 files (identical records). Some writers store the
     // version in the other byte order than the magic; Wireshark reads those, so do we.
     let swapped_version = (major, minor) == (0x0200, 0x0400);
     if !swapped_version && (major != 2 || minor > 4) {
-        return Step::Fail(invalid(format!("unsupported pcap savefile version {major}.{minor}")));
+        return Step::Fail(invalid(format!(
+            "unsupported pcap savefile version {major}.{minor}"
+        )));
     }
     let snaplen = read_u32(&buf[16..20], big_endian);
     let network = read_u32(&buf[20..24], big_endian);
     // Bits 16–25 are reserved; the top bits may carry the FCS length (pcap spec §4).
     if network & 0x03ff_0000 != 0 {
-        return Step::Fail(invalid(format!("savefile linktype reserved field not zero (0x{:08x})", network & 0x03ff_0000)));
+        return Step::Fail(invalid(format!(
+            "savefile linktype reserved field not zero (0x{:08x})",
+            network & 0x03ff_0000
+        )));
     }
-    on_event(Event::Format(Format::Pcap { big_endian, nanos, modified }));
+    on_event(Event::Format(Format::Pcap {
+        big_endian,
+        nanos,
+        modified,
+    }));
     if swapped_version {
-        on_event(Event::Anomaly { offset: 4, message: "the version field (2.4) is in the wrong byte order".into() });
+        on_event(Event::Anomaly {
+            offset: 4,
+            message: "the version field (2.4) is in the wrong byte order".into(),
+        });
     }
     on_event(Event::Interface(Interface {
         linktype: (network & 0xffff) as u16,
@@ -579,11 +629,21 @@ fn start(buf: &[u8], state: &mut State, on_event: &mut dyn FnMut(Event<'_>)) -> 
         ts_per_sec: if nanos { 1_000_000_000 } else { 1_000_000 },
         ..Interface::default()
     }));
-    *state = State::Pcap(PcapHeader { big_endian, nanos, modified, snaplen });
+    *state = State::Pcap(PcapHeader {
+        big_endian,
+        nanos,
+        modified,
+        snaplen,
+    });
     Step::Consumed(24)
 }
 
-fn pcap_record(h: &PcapHeader, buf: &[u8], offset: u64, on_event: &mut dyn FnMut(Event<'_>)) -> Step {
+fn pcap_record(
+    h: &PcapHeader,
+    buf: &[u8],
+    offset: u64,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Step {
     let hdr_len = if h.modified { 24 } else { 16 };
     if buf.len() < 16 {
         return Step::NeedMore(None);
@@ -598,7 +658,10 @@ fn pcap_record(h: &PcapHeader, buf: &[u8], offset: u64, on_event: &mut dyn FnMut
     if h.snaplen != 0 && caplen > h.snaplen {
         on_event(Event::Anomaly {
             offset,
-            message: format!("captured length {caplen} is larger than the snapshot length {}", h.snaplen),
+            message: format!(
+                "captured length {caplen} is larger than the snapshot length {}",
+                h.snaplen
+            ),
         });
     }
     if caplen > len {
@@ -607,7 +670,11 @@ fn pcap_record(h: &PcapHeader, buf: &[u8], offset: u64, on_event: &mut dyn FnMut
             message: format!("captured length {caplen} is larger than the original length {len}"),
         });
     }
-    let frac_ns = if h.nanos { ts_frac as i64 } else { ts_frac as i64 * 1000 };
+    let frac_ns = if h.nanos {
+        ts_frac as i64
+    } else {
+        ts_frac as i64 * 1000
+    };
     on_event(Event::Packet(Record {
         ts_ns: ts_sec as i64 * 1_000_000_000 + frac_ns,
         offset: offset + hdr_len as u64,
@@ -621,7 +688,12 @@ fn pcap_record(h: &PcapHeader, buf: &[u8], offset: u64, on_event: &mut dyn FnMut
     Step::Consumed(total)
 }
 
-fn ng_block(ng: &mut NgState, buf: &[u8], offset: u64, on_event: &mut dyn FnMut(Event<'_>)) -> Step {
+fn ng_block(
+    ng: &mut NgState,
+    buf: &[u8],
+    offset: u64,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Step {
     if buf.len() < 12 {
         return Step::NeedMore(None);
     }
@@ -631,19 +703,27 @@ fn ng_block(ng: &mut NgState, buf: &[u8], offset: u64, on_event: &mut dyn FnMut(
         big_endian = match buf[8..12] {
             [0x1a, 0x2b, 0x3c, 0x4d] => true,
             [0x4d, 0x3c, 0x2b, 0x1a] => false,
-            _ => return Step::Fail(invalid("Section Header Block has an invalid byte-order magic")),
+            _ => {
+                return Step::Fail(invalid(
+                    "Section Header Block has an invalid byte-order magic",
+                ))
+            }
         };
     }
     let block_type = read_u32(&buf[0..4], big_endian);
     let block_len = read_u32(&buf[4..8], big_endian) as usize;
     if is_shb && !(28..=MAX_SHB).contains(&block_len) {
-        return Step::Fail(invalid(format!("Section Header Block has invalid length {block_len}")));
+        return Step::Fail(invalid(format!(
+            "Section Header Block has invalid length {block_len}"
+        )));
     }
     if block_len < 12 {
         return Step::Fail(invalid(format!("block has a length of {block_len} < 12")));
     }
     if block_len % 4 != 0 {
-        return Step::Fail(invalid(format!("block has a length of {block_len} that is not a multiple of 4")));
+        return Step::Fail(invalid(format!(
+            "block has a length of {block_len} that is not a multiple of 4"
+        )));
     }
     if buf.len() < block_len {
         return Step::NeedMore(Some(block_len));
@@ -658,9 +738,14 @@ fn ng_block(ng: &mut NgState, buf: &[u8], offset: u64, on_event: &mut dyn FnMut(
     let kind = BlockKind::of(block_type);
     on_event(Event::Block { kind, offset });
     if is_shb {
-        let (major, minor) = (read_u16(&bytes[12..14], big_endian), read_u16(&bytes[14..16], big_endian));
+        let (major, minor) = (
+            read_u16(&bytes[12..14], big_endian),
+            read_u16(&bytes[14..16], big_endian),
+        );
         if major != 1 || minor != 0 {
-            return Step::Fail(invalid(format!("unsupported pcapng savefile version {major}.{minor}")));
+            return Step::Fail(invalid(format!(
+                "unsupported pcapng savefile version {major}.{minor}"
+            )));
         }
         ng.big_endian = big_endian;
     }
@@ -676,7 +761,13 @@ fn ng_block(ng: &mut NgState, buf: &[u8], offset: u64, on_event: &mut dyn FnMut(
     };
     let block = match parsed {
         Ok((_, block)) => block,
-        Err(e) => return Step::Fail(invalid(format!("malformed {} block: {}", kind.name(), describe(&e)))),
+        Err(e) => {
+            return Step::Fail(invalid(format!(
+                "malformed {} block: {}",
+                kind.name(),
+                describe(&e)
+            )))
+        }
     };
     match block {
         Block::SectionHeader(shb) => {
@@ -698,7 +789,11 @@ fn ng_block(ng: &mut NgState, buf: &[u8], offset: u64, on_event: &mut dyn FnMut(
             };
             let mut iface = interface_of(&idb);
             iface.ts_per_sec = ts_per_sec;
-            ng.section_ifaces.push(NgInterface { ts_per_sec, offset_s, snaplen: idb.snaplen });
+            ng.section_ifaces.push(NgInterface {
+                ts_per_sec,
+                offset_s,
+                snaplen: idb.snaplen,
+            });
             ng.total_ifaces += 1;
             on_event(Event::Interface(iface));
         }
@@ -763,7 +858,10 @@ fn ng_block(ng: &mut NgState, buf: &[u8], offset: u64, on_event: &mut dyn FnMut(
             };
             let ts = ((isb.ts_high as u64) << 32) | isb.ts_low as u64;
             let counter = |code: OptionCode| {
-                isb.options.iter().find(|o| o.code == code && value(o).len() == 8).map(|o| read_u64(value(o), big_endian))
+                isb.options
+                    .iter()
+                    .find(|o| o.code == code && value(o).len() == 8)
+                    .map(|o| read_u64(value(o), big_endian))
             };
             on_event(Event::Stats(IfStats {
                 iface: ng.section_base + isb.if_id,
@@ -776,11 +874,17 @@ fn ng_block(ng: &mut NgState, buf: &[u8], offset: u64, on_event: &mut dyn FnMut(
             }));
         }
         Block::DecryptionSecrets(dsb) => {
-            on_event(Event::Secrets { kind: dsb.secrets_type.0, data: dsb.data.to_vec() });
+            on_event(Event::Secrets {
+                kind: dsb.secrets_type.0,
+                data: dsb.data.to_vec(),
+            });
         }
         Block::ProcessInformation(pib) => {
             ng.total_pibs += 1;
-            on_event(Event::Process(Process { pid: pib.process_id, name: option_str(&pib.options, OptionCode(2)) }));
+            on_event(Event::Process(Process {
+                pid: pib.process_id,
+                name: option_str(&pib.options, OptionCode(2)),
+            }));
         }
         // Custom blocks, systemd journal entries and unknown blocks
         // are skipped: their length is known, so the next block is found regardless.
@@ -793,31 +897,52 @@ fn no_interface(id: u32, ng: &NgState) -> SourceErrorKind {
     if ng.total_ifaces == 0 {
         invalid("the capture file has a packet block before any Interface Description Blocks")
     } else {
-        invalid(format!("a block refers to interface {id}, which this section never described"))
+        invalid(format!(
+            "a block refers to interface {id}, which this section never described"
+        ))
     }
 }
 
-fn check_lengths(iface: &NgInterface, caplen: u32, origlen: u32, offset: u64, on_event: &mut dyn FnMut(Event<'_>)) {
+fn check_lengths(
+    iface: &NgInterface,
+    caplen: u32,
+    origlen: u32,
+    offset: u64,
+    on_event: &mut dyn FnMut(Event<'_>),
+) {
     if iface.snaplen != 0 && caplen > iface.snaplen {
         on_event(Event::Anomaly {
             offset,
-            message: format!("captured length {caplen} is larger than the snapshot length {}", iface.snaplen),
+            message: format!(
+                "captured length {caplen} is larger than the snapshot length {}",
+                iface.snaplen
+            ),
         });
     }
     if caplen > origlen {
         on_event(Event::Anomaly {
             offset,
-            message: format!("captured length {caplen} is larger than the original length {origlen}"),
+            message: format!(
+                "captured length {caplen} is larger than the original length {origlen}"
+            ),
         });
     }
 }
 
 /// The obsolete Packet Block (pcapng appendix): like an EPB with a 16-bit interface id
 /// and a drop counter; pcap-parser does not decode it.
-fn packet_block(ng: &NgState, bytes: &[u8], offset: u64, on_event: &mut dyn FnMut(Event<'_>)) -> Step {
+fn packet_block(
+    ng: &NgState,
+    bytes: &[u8],
+    offset: u64,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Step {
     let be = ng.big_endian;
     if bytes.len() < 32 {
-        return Step::Fail(invalid(format!("Packet Block is {} bytes, shorter than its 32-byte minimum", bytes.len())));
+        return Step::Fail(invalid(format!(
+            "Packet Block is {} bytes, shorter than its 32-byte minimum",
+            bytes.len()
+        )));
     }
     let if_id = read_u16(&bytes[8..10], be) as u32;
     let Some(iface) = ng.section_ifaces.get(if_id as usize) else {
@@ -828,10 +953,14 @@ fn packet_block(ng: &NgState, bytes: &[u8], offset: u64, on_event: &mut dyn FnMu
     let origlen = read_u32(&bytes[24..28], be);
     let data_end = 28usize.saturating_add(caplen as usize);
     if data_end > bytes.len() - 4 {
-        return Step::Fail(invalid(format!("Packet Block claims {caplen} captured bytes but holds {}", bytes.len() - 32)));
+        return Step::Fail(invalid(format!(
+            "Packet Block claims {caplen} captured bytes but holds {}",
+            bytes.len() - 32
+        )));
     }
     check_lengths(iface, caplen, origlen, offset, on_event);
-    let options = &bytes[(28 + (caplen as usize).div_ceil(4) * 4).min(bytes.len() - 4)..bytes.len() - 4];
+    let options =
+        &bytes[(28 + (caplen as usize).div_ceil(4) * 4).min(bytes.len() - 4)..bytes.len() - 4];
     on_event(Event::Packet(Record {
         ts_ns: ts_to_ns(ts, iface.ts_per_sec, iface.offset_s),
         offset: offset + 28,
@@ -850,7 +979,10 @@ fn packet_block(ng: &NgState, bytes: &[u8], offset: u64, on_event: &mut dyn FnMu
 fn raw_comments(mut options: &[u8], be: bool) -> Vec<String> {
     let mut out = Vec::new();
     while options.len() >= 4 {
-        let (code, len) = (read_u16(&options[0..2], be), read_u16(&options[2..4], be) as usize);
+        let (code, len) = (
+            read_u16(&options[0..2], be),
+            read_u16(&options[2..4], be) as usize,
+        );
         if code == 0 || options.len() < 4 + len {
             break;
         }
@@ -868,24 +1000,37 @@ fn idb_time_options(idb: &InterfaceDescriptionBlock<'_>, be: bool) -> Result<(u6
     for o in &idb.options {
         match o.code {
             OptionCode::EndOfOpt if o.len != 0 => {
-                return Err(format!("Interface Description Block has opt_endofopt option with length {} != 0", o.len));
+                return Err(format!(
+                    "Interface Description Block has opt_endofopt option with length {} != 0",
+                    o.len
+                ));
             }
             OptionCode::IfTsresol => {
                 let v = value(o);
                 if v.len() != 1 {
-                    return Err(format!("Interface Description Block has if_tsresol option with length {} != 1", o.len));
+                    return Err(format!(
+                        "Interface Description Block has if_tsresol option with length {} != 1",
+                        o.len
+                    ));
                 }
                 if tsresol.replace(v[0]).is_some() {
-                    return Err("Interface Description Block has more than one if_tsresol option".into());
+                    return Err(
+                        "Interface Description Block has more than one if_tsresol option".into(),
+                    );
                 }
             }
             OptionCode::IfTsoffset => {
                 let v = value(o);
                 if v.len() != 8 {
-                    return Err(format!("Interface Description Block has if_tsoffset option with length {} != 8", o.len));
+                    return Err(format!(
+                        "Interface Description Block has if_tsoffset option with length {} != 8",
+                        o.len
+                    ));
                 }
                 if tsoffset.replace(read_u64(v, be) as i64).is_some() {
-                    return Err("Interface Description Block has more than one if_tsoffset option".into());
+                    return Err(
+                        "Interface Description Block has more than one if_tsoffset option".into(),
+                    );
                 }
             }
             _ => {}
@@ -927,15 +1072,24 @@ fn value<'a>(o: &'a PcapNGOption<'_>) -> &'a [u8] {
 }
 
 fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).trim_end_matches('\0').to_owned()
+    String::from_utf8_lossy(bytes)
+        .trim_end_matches('\0')
+        .to_owned()
 }
 
 fn option_str(options: &[PcapNGOption<'_>], code: OptionCode) -> Option<String> {
-    options.iter().find(|o| o.code == code).map(|o| text(value(o)))
+    options
+        .iter()
+        .find(|o| o.code == code)
+        .map(|o| text(value(o)))
 }
 
 fn comments(options: &[PcapNGOption<'_>]) -> Vec<String> {
-    options.iter().filter(|o| o.code == OptionCode::Comment).map(|o| text(value(o))).collect()
+    options
+        .iter()
+        .filter(|o| o.code == OptionCode::Comment)
+        .map(|o| text(value(o)))
+        .collect()
 }
 
 fn interface_of(idb: &InterfaceDescriptionBlock<'_>) -> Interface {
@@ -975,14 +1129,20 @@ fn interface_address(o: &PcapNGOption<'_>) -> Option<IpAddr> {
 /// whose behalf the first one sent): the index of a PIB within the section.
 fn pib_index(options: &[PcapNGOption<'_>], be: bool) -> Option<u32> {
     [0x8001, 0x8003].into_iter().find_map(|code| {
-        options.iter().find(|o| o.code == OptionCode(code) && value(o).len() == 4).map(|o| read_u32(value(o), be))
+        options
+            .iter()
+            .find(|o| o.code == OptionCode(code) && value(o).len() == 4)
+            .map(|o| read_u32(value(o), be))
     })
 }
 
 /// One NRB record: an address followed by one or more NUL-terminated names.
 fn name_record(kind: u16, value: &[u8]) -> Vec<(IpAddr, String)> {
     let (addr, rest): (IpAddr, &[u8]) = match kind {
-        1 if value.len() >= 4 => (Ipv4Addr::new(value[0], value[1], value[2], value[3]).into(), &value[4..]),
+        1 if value.len() >= 4 => (
+            Ipv4Addr::new(value[0], value[1], value[2], value[3]).into(),
+            &value[4..],
+        ),
         2 if value.len() >= 16 => {
             let mut a = [0u8; 16];
             a.copy_from_slice(&value[..16]);
@@ -1048,9 +1208,16 @@ mod test {
         let (whole, err) = read_all(&file, file.len());
         assert_eq!(err, None);
         assert_eq!(whole.len(), 3);
-        assert_eq!(whole[0], (1000 * 1_000_000_000 + 500_000, 40, b"abcdef".to_vec()));
+        assert_eq!(
+            whole[0],
+            (1000 * 1_000_000_000 + 500_000, 40, b"abcdef".to_vec())
+        );
         for chunk in 1..file.len() {
-            assert_eq!(read_all(&file, chunk), (whole.clone(), None), "chunk size {chunk}");
+            assert_eq!(
+                read_all(&file, chunk),
+                (whole.clone(), None),
+                "chunk size {chunk}"
+            );
         }
     }
 
@@ -1059,7 +1226,10 @@ mod test {
         let file = pcap_le(&[(b"abcdef", 60), (b"0123456789", 10)]);
         for cut in 0..file.len() {
             let (recs, err) = read_all(&file[..cut], 7);
-            let complete = [24 + 16 + 6, file.len()].iter().filter(|&&end| end <= cut).count();
+            let complete = [24 + 16 + 6, file.len()]
+                .iter()
+                .filter(|&&end| end <= cut)
+                .count();
             assert_eq!(recs.len(), complete, "cut {cut}");
             if cut == 24 || cut == 24 + 16 + 6 {
                 assert_eq!(err, None, "a cut at a record boundary is a whole file");
@@ -1078,7 +1248,10 @@ mod test {
     fn html_is_not_a_capture() {
         let (recs, err) = read_all(b"<!DOCTYPE html><html></html>", 5);
         assert!(recs.is_empty());
-        assert!(matches!(err.unwrap().kind, SourceErrorKind::NotACapture { .. }));
+        assert!(matches!(
+            err.unwrap().kind,
+            SourceErrorKind::NotACapture { .. }
+        ));
     }
 
     #[test]

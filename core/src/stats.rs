@@ -44,7 +44,11 @@ impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Address::Mac(m) => {
-                write!(f, "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4], m[5])
+                write!(
+                    f,
+                    "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+                    m[0], m[1], m[2], m[3], m[4], m[5]
+                )
             }
             Address::Ip(ip) => ip.fmt(f),
         }
@@ -187,11 +191,19 @@ impl StatsResult {
         match table {
             Table::Eth | Table::Ip | Table::Ipv6 => {
                 for c in self.conversations(table) {
-                    acc.add((c.a, None), (c.b, None), [c.frames_ab, c.bytes_ab, c.frames_ba, c.bytes_ba]);
+                    acc.add(
+                        (c.a, None),
+                        (c.b, None),
+                        [c.frames_ab, c.bytes_ab, c.frames_ba, c.bytes_ba],
+                    );
                 }
             }
             Table::Tcp | Table::Udp => {
-                let proto = if table == Table::Tcp { L4::Tcp } else { L4::Udp };
+                let proto = if table == Table::Tcp {
+                    L4::Tcp
+                } else {
+                    L4::Udp
+                };
                 for c in flows.iter().filter(|c| c.proto == proto) {
                     acc.add(
                         (Address::Ip(c.a), Some(c.port_a)),
@@ -213,7 +225,12 @@ struct EndpointTable {
 
 impl EndpointTable {
     /// Accounts one conversation: `[frames_ab, bytes_ab, frames_ba, bytes_ba]`.
-    fn add(&mut self, a: (Address, Option<u16>), b: (Address, Option<u16>), [fab, bab, fba, bba]: [u64; 4]) {
+    fn add(
+        &mut self,
+        a: (Address, Option<u16>),
+        b: (Address, Option<u16>),
+        [fab, bab, fba, bba]: [u64; 4],
+    ) {
         for (key, tx, rx) in [(a, (fab, bab), (fba, bba)), (b, (fba, bba), (fab, bab))] {
             let rows = &mut self.rows;
             let i = *self.index.entry(key).or_insert_with(|| {
@@ -307,7 +324,10 @@ impl ProtocolPath {
     /// the first protocol we do not look inside ([`Proto::is_leaf`]): a transport, `arp`,
     /// `gre`, `llc`, `data`, …
     pub fn of(s: &Summary) -> Self {
-        let mut p = ProtocolPath { names: [""; MAX_DEPTH], len: 0 };
+        let mut p = ProtocolPath {
+            names: [""; MAX_DEPTH],
+            len: 0,
+        };
         let mut last = None;
         for &proto in s.stack.as_slice() {
             match proto {
@@ -440,7 +460,8 @@ impl Stats {
     /// Accounts one packet.
     pub fn add(&mut self, s: &Summary, frame_len: u32, ts_ns: i64) {
         if let Some((src, dst)) = s.eth {
-            self.eth.add(Address::Mac(src), Address::Mac(dst), frame_len, ts_ns);
+            self.eth
+                .add(Address::Mac(src), Address::Mac(dst), frame_len, ts_ns);
         }
         // IP in IP: the outer header counts too, in its own family's table.
         if let Some((src, dst)) = s.outer_ip {
@@ -449,7 +470,10 @@ impl Stats {
         if let Net::Ip { src, dst, .. } = s.net {
             // An IPv6 fragment counts only where its payload is dissected (see the module
             // docs); IPv4 ones always count.
-            let held = matches!(s.ip.map(|ip| ip.frag), Some(Frag::Pending | Frag::Skipped(_)));
+            let held = matches!(
+                s.ip.map(|ip| ip.frag),
+                Some(Frag::Pending | Frag::Skipped(_))
+            );
             if src.is_ipv4() || !held {
                 self.ip_layer(src, dst, frame_len, ts_ns);
             }
@@ -458,7 +482,11 @@ impl Stats {
     }
 
     fn ip_layer(&mut self, src: IpAddr, dst: IpAddr, frame_len: u32, ts_ns: i64) {
-        let table = if src.is_ipv4() { &mut self.ip } else { &mut self.ipv6 };
+        let table = if src.is_ipv4() {
+            &mut self.ip
+        } else {
+            &mut self.ipv6
+        };
         table.add(Address::Ip(src), Address::Ip(dst), frame_len, ts_ns);
     }
 
@@ -496,25 +524,54 @@ mod test {
     fn frame(eth: Option<([u8; 6], [u8; 6])>, src: &str, dst: &str, protocols: &str) -> Summary {
         Summary {
             eth,
-            net: Net::Ip { src: ip(src), dst: ip(dst), fragment: false },
+            net: Net::Ip {
+                src: ip(src),
+                dst: ip(dst),
+                fragment: false,
+            },
             stack: stack(protocols),
             ..Summary::default()
         }
     }
 
-    fn node(protocol: &'static str, frames: u64, bytes: u64, children: Vec<ProtocolNode>) -> ProtocolNode {
-        ProtocolNode { protocol, frames, bytes, children }
+    fn node(
+        protocol: &'static str,
+        frames: u64,
+        bytes: u64,
+        children: Vec<ProtocolNode>,
+    ) -> ProtocolNode {
+        ProtocolNode {
+            protocol,
+            frames,
+            bytes,
+            children,
+        }
     }
 
     fn path(protocols: &str) -> Vec<&'static str> {
-        ProtocolPath::of(&Summary { stack: stack(protocols), ..Summary::default() }).names().to_vec()
+        ProtocolPath::of(&Summary {
+            stack: stack(protocols),
+            ..Summary::default()
+        })
+        .names()
+        .to_vec()
     }
 
     #[test]
     fn conversations_count_both_ways_with_a_as_first_source() {
         let mut st = Stats::default();
-        let ab = frame(Some((MAC_A, MAC_B)), "10.0.0.1", "10.0.0.2", "eth:ethertype:ip:tcp");
-        let ba = frame(Some((MAC_B, MAC_A)), "10.0.0.2", "10.0.0.1", "eth:ethertype:ip:tcp");
+        let ab = frame(
+            Some((MAC_A, MAC_B)),
+            "10.0.0.1",
+            "10.0.0.2",
+            "eth:ethertype:ip:tcp",
+        );
+        let ba = frame(
+            Some((MAC_B, MAC_A)),
+            "10.0.0.2",
+            "10.0.0.1",
+            "eth:ethertype:ip:tcp",
+        );
         st.add(&ab, 60, 30);
         st.add(&ba, 1500, 20);
         st.add(&ab, 70, 50);
@@ -530,7 +587,11 @@ mod test {
             last_ns: 50,
         };
         assert_eq!(r.eth, std::slice::from_ref(&want));
-        let ip = AddressConversation { a: Address::Ip(ip("10.0.0.1")), b: Address::Ip(ip("10.0.0.2")), ..want };
+        let ip = AddressConversation {
+            a: Address::Ip(ip("10.0.0.1")),
+            b: Address::Ip(ip("10.0.0.2")),
+            ..want
+        };
         assert_eq!(r.ip, [ip]);
         assert!(r.ipv6.is_empty());
         assert_eq!(r.eth[0].duration_ns(), 30);
@@ -547,30 +608,71 @@ mod test {
         assert_eq!((r.ip[0].frames_ab, r.ip[0].frames_ba), (2, 0));
         // As tshark: the endpoint both sends and receives each frame.
         let e = &r.endpoints(Table::Ip, &[])[0];
-        assert_eq!((e.packets, e.tx_packets, e.rx_packets, e.bytes), (4, 2, 2, 400));
+        assert_eq!(
+            (e.packets, e.tx_packets, e.rx_packets, e.bytes),
+            (4, 2, 2, 400)
+        );
     }
 
     #[test]
     fn ipv6_fragments_count_only_where_dissected_ipv4_ones_always() {
         let mut st = Stats::default();
         let fragment = |src: &str, dst: &str, frag| Summary {
-            net: Net::Ip { src: ip(src), dst: ip(dst), fragment: true },
-            ip: Some(Ip { frag, ..Ip::default() }),
+            net: Net::Ip {
+                src: ip(src),
+                dst: ip(dst),
+                fragment: true,
+            },
+            ip: Some(Ip {
+                frag,
+                ..Ip::default()
+            }),
             ..Summary::default()
         };
-        st.add(&fragment("2001:db8::1", "2001:db8::2", Frag::Pending), 1280, 1);
-        st.add(&fragment("2001:db8::1", "2001:db8::2", Frag::Skipped(wire::FragSkip::Truncated)), 1280, 2);
-        st.add(&fragment("2001:db8::1", "2001:db8::2", Frag::Complete { len: 2000, fragments: 2 }), 800, 3);
+        st.add(
+            &fragment("2001:db8::1", "2001:db8::2", Frag::Pending),
+            1280,
+            1,
+        );
+        st.add(
+            &fragment(
+                "2001:db8::1",
+                "2001:db8::2",
+                Frag::Skipped(wire::FragSkip::Truncated),
+            ),
+            1280,
+            2,
+        );
+        st.add(
+            &fragment(
+                "2001:db8::1",
+                "2001:db8::2",
+                Frag::Complete {
+                    len: 2000,
+                    fragments: 2,
+                },
+            ),
+            800,
+            3,
+        );
         st.add(&fragment("10.0.0.1", "10.0.0.2", Frag::Pending), 1500, 4);
         let r = st.finish();
-        assert_eq!((r.ipv6[0].frames_ab, r.ipv6[0].bytes_ab, r.ipv6[0].first_ns), (1, 800, 3));
+        assert_eq!(
+            (r.ipv6[0].frames_ab, r.ipv6[0].bytes_ab, r.ipv6[0].first_ns),
+            (1, 800, 3)
+        );
         assert_eq!(r.ip[0].frames_ab, 1);
     }
 
     #[test]
     fn ip_in_ip_counts_both_headers_each_in_its_family() {
         let mut st = Stats::default();
-        let mut s = frame(None, "2001:db8::1", "2001:db8::2", "eth:ethertype:ip:ipv6:tcp");
+        let mut s = frame(
+            None,
+            "2001:db8::1",
+            "2001:db8::2",
+            "eth:ethertype:ip:ipv6:tcp",
+        );
         s.outer_ip = Some((ip("192.0.2.1"), ip("192.0.2.2")));
         st.add(&s, 120, 1);
         let r = st.finish();
@@ -589,7 +691,16 @@ mod test {
         let e = r.endpoints(Table::Ip, &[]);
         let got: Vec<(String, u64, u64, u64, u64, u64)> = e
             .iter()
-            .map(|e| (e.address.to_string(), e.packets, e.tx_packets, e.tx_bytes, e.rx_packets, e.rx_bytes))
+            .map(|e| {
+                (
+                    e.address.to_string(),
+                    e.packets,
+                    e.tx_packets,
+                    e.tx_bytes,
+                    e.rx_packets,
+                    e.rx_bytes,
+                )
+            })
             .collect();
         assert_eq!(
             got,
@@ -599,36 +710,79 @@ mod test {
                 ("10.0.0.3".into(), 1, 1, 10, 0, 0)
             ]
         );
-        assert!(e.iter().all(|e| e.port.is_none() && e.bytes == e.tx_bytes + e.rx_bytes));
+        assert!(e
+            .iter()
+            .all(|e| e.port.is_none() && e.bytes == e.tx_bytes + e.rx_bytes));
     }
 
     #[test]
     fn tcp_endpoints_come_from_the_flow_table_and_merge_reused_ports() {
         let mut flows = crate::flow::FlowTable::default();
         let seg = |src: &str, sport, dst: &str, dport, flags, seq| Summary {
-            net: Net::Ip { src: ip(src), dst: ip(dst), fragment: false },
-            transport: Transport::Tcp(Tcp { src_port: sport, dst_port: dport, flags, seq, ..Tcp::default() }),
+            net: Net::Ip {
+                src: ip(src),
+                dst: ip(dst),
+                fragment: false,
+            },
+            transport: Transport::Tcp(Tcp {
+                src_port: sport,
+                dst_port: dport,
+                flags,
+                seq,
+                ..Tcp::default()
+            }),
             ..Summary::default()
         };
         let syn = wire::tcp_flags::SYN;
         flows.add(&seg("10.0.0.1", 5000, "10.0.0.2", 80, syn, 1), 1, 60);
-        flows.add(&seg("10.0.0.2", 80, "10.0.0.1", 5000, syn | wire::tcp_flags::ACK, 7), 2, 70);
+        flows.add(
+            &seg(
+                "10.0.0.2",
+                80,
+                "10.0.0.1",
+                5000,
+                syn | wire::tcp_flags::ACK,
+                7,
+            ),
+            2,
+            70,
+        );
         flows.add(&seg("10.0.0.1", 5000, "10.0.0.2", 80, syn, 999), 3, 60); // port reuse
         assert_eq!(flows.conversations.len(), 2);
         let e = StatsResult::default().endpoints(Table::Tcp, &flows.conversations);
         assert_eq!(e.len(), 2);
-        assert_eq!((e[0].port, e[0].tx_packets, e[0].tx_bytes, e[0].rx_packets), (Some(5000), 2, 120, 1));
-        assert_eq!((e[1].port, e[1].tx_packets, e[1].rx_packets, e[1].rx_bytes), (Some(80), 1, 2, 120));
-        assert!(StatsResult::default().endpoints(Table::Udp, &flows.conversations).is_empty());
+        assert_eq!(
+            (e[0].port, e[0].tx_packets, e[0].tx_bytes, e[0].rx_packets),
+            (Some(5000), 2, 120, 1)
+        );
+        assert_eq!(
+            (e[1].port, e[1].tx_packets, e[1].rx_packets, e[1].rx_bytes),
+            (Some(80), 1, 2, 120)
+        );
+        assert!(StatsResult::default()
+            .endpoints(Table::Udp, &flows.conversations)
+            .is_empty());
     }
 
     #[test]
     fn hierarchy_paths_are_tsharks_top_level_protocols_down_to_the_first_leaf() {
         assert_eq!(path("eth:ethertype:ip:tcp"), ["eth", "ip", "tcp"]);
-        assert_eq!(path("eth:ethertype:vlan:ethertype:vlan:ethertype:ip:icmp"), ["eth", "vlan", "vlan", "ip", "icmp"]);
-        assert_eq!(path("eth:ethertype:ieee8021ad:ethertype:vlan:ethertype:arp"), ["eth", "ieee8021ad", "vlan", "arp"]);
-        assert_eq!(path("sll:ethertype:ipv6:ipv6.hopopts:ipv6.fraghdr:data"), ["sll", "ipv6", "data"]);
-        assert_eq!(path("eth:ethertype:ipv6:ah:ipv6:udp"), ["eth", "ipv6", "ipv6", "udp"]);
+        assert_eq!(
+            path("eth:ethertype:vlan:ethertype:vlan:ethertype:ip:icmp"),
+            ["eth", "vlan", "vlan", "ip", "icmp"]
+        );
+        assert_eq!(
+            path("eth:ethertype:ieee8021ad:ethertype:vlan:ethertype:arp"),
+            ["eth", "ieee8021ad", "vlan", "arp"]
+        );
+        assert_eq!(
+            path("sll:ethertype:ipv6:ipv6.hopopts:ipv6.fraghdr:data"),
+            ["sll", "ipv6", "data"]
+        );
+        assert_eq!(
+            path("eth:ethertype:ipv6:ah:ipv6:udp"),
+            ["eth", "ipv6", "ipv6", "udp"]
+        );
         assert_eq!(path("eth:ethertype:ip:gre"), ["eth", "ip", "gre"]);
         assert_eq!(path("eth:llc"), ["eth", "llc"]);
         assert_eq!(path("raw:ip:ip:udp"), ["raw", "ip", "ip", "udp"]);
@@ -638,7 +792,11 @@ mod test {
         let deep = ["ipv6.dstopts"; Stack::CAPACITY].join(":");
         let s = Summary {
             stack: stack(&format!("eth:ethertype:ipv6:{deep}")),
-            transport: Transport::Udp { src_port: 1, dst_port: 2, payload_len: 0 },
+            transport: Transport::Udp {
+                src_port: 1,
+                dst_port: 2,
+                payload_len: 0,
+            },
             ..Summary::default()
         };
         assert!(s.stack.overflowed());
@@ -655,7 +813,14 @@ mod test {
             ("eth:ethertype:ip:udp", 100),
             ("ipv6:icmpv6", 80),
         ] {
-            st.add(&Summary { stack: stack(protocols), ..Summary::default() }, len, 0);
+            st.add(
+                &Summary {
+                    stack: stack(protocols),
+                    ..Summary::default()
+                },
+                len,
+                0,
+            );
         }
         st.add(&Summary::default(), 10, 0); // a link type we do not dissect
         let r = st.finish();
@@ -667,7 +832,12 @@ mod test {
                     4,
                     302,
                     vec![
-                        node("ip", 3, 260, vec![node("udp", 2, 200, vec![]), node("tcp", 1, 60, vec![])]),
+                        node(
+                            "ip",
+                            3,
+                            260,
+                            vec![node("udp", 2, 200, vec![]), node("tcp", 1, 60, vec![])]
+                        ),
                         node("arp", 1, 42, vec![]),
                     ]
                 ),
@@ -679,22 +849,37 @@ mod test {
     #[test]
     fn a_real_vlan_tagged_segment_goes_through_the_dissector() {
         // Ethernet, 802.1Q tag (VLAN 5), IPv4 10.0.0.1 → 10.0.0.2, TCP 40000 → 80 SYN.
-        let mut bytes = vec![0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0x81, 0x00];
+        let mut bytes = vec![
+            0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0x81, 0x00,
+        ];
         bytes.extend_from_slice(&[0x00, 0x05, 0x08, 0x00]);
-        bytes.extend_from_slice(&[0x45, 0, 0, 40, 0x12, 0x34, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
-        bytes.extend_from_slice(&[0x9c, 0x40, 0, 80, 0, 0, 0, 100, 0, 0, 0, 0, 0x50, 0x02, 0xfa, 0xf0, 0, 0, 0, 0]);
+        bytes.extend_from_slice(&[
+            0x45, 0, 0, 40, 0x12, 0x34, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+        ]);
+        bytes.extend_from_slice(&[
+            0x9c, 0x40, 0, 80, 0, 0, 0, 100, 0, 0, 0, 0, 0x50, 0x02, 0xfa, 0xf0, 0, 0, 0, 0,
+        ]);
         let s = wire::dissect(linktype::ETHERNET, &bytes);
         let mut st = Stats::default();
         st.add(&s, bytes.len() as u32, 0);
         let r = st.finish();
         assert_eq!(ProtocolPath::of(&s).names(), ["eth", "vlan", "ip", "tcp"]);
-        assert_eq!(r.eth[0].a, Address::Mac([0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb]));
-        assert_eq!((r.ip[0].a.to_string(), r.ip[0].bytes_ab), ("10.0.0.1".into(), 58));
+        assert_eq!(
+            r.eth[0].a,
+            Address::Mac([0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb])
+        );
+        assert_eq!(
+            (r.ip[0].a.to_string(), r.ip[0].bytes_ab),
+            ("10.0.0.1".into(), 58)
+        );
     }
 
     #[test]
     fn addresses_print_and_serialize_as_text() {
-        assert_eq!(Address::Mac([0xde, 0xad, 0xbe, 0xef, 0, 1]).to_string(), "de:ad:be:ef:00:01");
+        assert_eq!(
+            Address::Mac([0xde, 0xad, 0xbe, 0xef, 0, 1]).to_string(),
+            "de:ad:be:ef:00:01"
+        );
         let json = serde_json::to_string(&Address::Ip(ip("2001:db8::1"))).unwrap();
         assert_eq!(json, "\"2001:db8::1\"");
         let e = Endpoint {

@@ -146,9 +146,11 @@ impl Kind {
     /// Wireshark's severity for this expert item (packet-tcp.c `ei` registrations).
     pub fn severity(self) -> Severity {
         match self {
-            Kind::OutOfOrder | Kind::LostSegment | Kind::AckLostSegment | Kind::WindowFull | Kind::ZeroWindow => {
-                Severity::Warning
-            }
+            Kind::OutOfOrder
+            | Kind::LostSegment
+            | Kind::AckLostSegment
+            | Kind::WindowFull
+            | Kind::ZeroWindow => Severity::Warning,
             Kind::WindowUpdate => Severity::Chat,
             _ => Severity::Note,
         }
@@ -348,7 +350,10 @@ impl KindCounts {
 
     /// The kinds that fired, with their counts.
     pub fn iter(&self) -> impl Iterator<Item = (Kind, u32)> + '_ {
-        Kind::ALL.into_iter().map(|k| (k, self.get(k))).filter(|(_, n)| *n > 0)
+        Kind::ALL
+            .into_iter()
+            .map(|k| (k, self.get(k)))
+            .filter(|(_, n)| *n > 0)
     }
 
     /// Sum over all kinds.
@@ -510,7 +515,10 @@ impl Conv {
     /// A conversation starting over: what Wireshark does when a SYN reuses the ports.
     fn restart(&mut self) {
         let result = std::mem::take(&mut self.result);
-        *self = Conv { result, ..Conv::default() };
+        *self = Conv {
+            result,
+            ..Conv::default()
+        };
     }
 }
 
@@ -563,7 +571,10 @@ impl TcpAnalysis {
                 // The flow table starts a new conversation on known ports only for a
                 // SYN whose sequence number differs from the one that direction began
                 // with: Wireshark's port reuse.
-                if !self.tuples.insert(tuple_hash(seg.src, seg.dst, t.src_port, t.dst_port)) {
+                if !self
+                    .tuples
+                    .insert(tuple_hash(seg.src, seg.dst, t.src_port, t.dst_port))
+                {
                     ta |= bits::REUSED_PORTS;
                 }
                 slot.insert(Box::default())
@@ -623,7 +634,11 @@ impl TcpAnalysis {
                     if r.initial_rtt_ns.is_none() {
                         r.initial_rtt_frame = None;
                     }
-                    r.handshake = match (r.syn_by.is_some(), c.syn_ack_seen, r.initial_rtt_ns.is_some()) {
+                    r.handshake = match (
+                        r.syn_by.is_some(),
+                        c.syn_ack_seen,
+                        r.initial_rtt_ns.is_some(),
+                    ) {
                         (true, true, true) => Handshake::Complete,
                         (false, false, _) => Handshake::MidStream,
                         _ => Handshake::Partial,
@@ -646,7 +661,12 @@ impl Conv {
     /// packet-tcp.c `tcp_analyze_sequence_number` for a segment going in direction `d`;
     /// `ta` holds the bits already set (port reuse). Returns the bits, for a duplicate
     /// ACK its number and the frame it repeats, and the ACK RTT if it has one.
-    fn analyze(&mut self, d: usize, seg: &Segment<'_>, mut ta: u32) -> (u32, (u32, u64), Option<i64>) {
+    fn analyze(
+        &mut self,
+        d: usize,
+        seg: &Segment<'_>,
+        mut ta: u32,
+    ) -> (u32, (u32, u64), Option<i64>) {
         let t = seg.tcp;
         let (seq, ack, seglen, flags) = (t.seq, t.ack, t.payload_len, t.flags);
         let window = t.window as u32;
@@ -660,7 +680,11 @@ impl Conv {
         // The base sequence numbers: the SYN's, else one before the first segment's;
         // the other side's from the first ACK (its ISN is ack - 1).
         if !fwd.base_set {
-            fwd.base_seq = if flags & th::SYN != 0 { seq } else { seq.wrapping_sub(1) };
+            fwd.base_seq = if flags & th::SYN != 0 {
+                seq
+            } else {
+                seq.wrapping_sub(1)
+            };
             fwd.base_set = true;
         }
         if !rev.base_set && flags & th::ACK != 0 {
@@ -694,22 +718,38 @@ impl Conv {
             // Window full: the data reaches the right edge of the receiver's window,
             // once its scale is known (its first window after a SYN is unscaled).
             if seglen > 0 && rev.win_scale != WS_UNKNOWN && !sfr {
-                let shift = if rev.is_first_ack || rev.win_scale == WS_NONE { 0 } else { rev.win_scale as u32 };
+                let shift = if rev.is_first_ack || rev.win_scale == WS_NONE {
+                    0
+                } else {
+                    rev.win_scale as u32
+                };
                 if seq.wrapping_add(seglen) == rev.lastack.wrapping_add(rev.window << shift) {
                     ta |= bits::WINDOW_FULL;
                 }
             }
-            if same && window != 0 && window == fwd.window && rev.lastsegmentflags & bits::KEEP_ALIVE != 0 {
+            if same
+                && window != 0
+                && window == fwd.window
+                && rev.lastsegmentflags & bits::KEEP_ALIVE != 0
+            {
                 ta |= bits::KEEP_ALIVE_ACK;
                 break 'fwd;
             }
-            if same && window == 0 && window == fwd.window && rev.lastsegmentflags & bits::ZERO_WINDOW_PROBE != 0 {
+            if same
+                && window == 0
+                && window == fwd.window
+                && rev.lastsegmentflags & bits::ZERO_WINDOW_PROBE != 0
+            {
                 ta |= bits::ZERO_WINDOW_PROBE_ACK;
                 break 'fwd;
             }
             // Duplicate ACK: nothing new but the repeated acknowledgement (RFC 5681 §2).
             if same && window != 0 && window == fwd.window {
-                fwd.dupacknum = if fwd.dupacknum == DUPACK_NEUTRAL { 1 } else { fwd.dupacknum.wrapping_add(1) };
+                fwd.dupacknum = if fwd.dupacknum == DUPACK_NEUTRAL {
+                    1
+                } else {
+                    fwd.dupacknum.wrapping_add(1)
+                };
                 ta |= bits::DUPLICATE_ACK;
                 dup = (fwd.dupacknum, fwd.lastnondupack);
             }
@@ -781,7 +821,9 @@ impl Conv {
             fwd.nextseq = nextseq;
             fwd.nextseq_ns = now;
         }
-        if (seq == fwd.maxseqtobeacked || fwd.maxseqtobeacked == 0) && ta & bits::ZERO_WINDOW_PROBE == 0 {
+        if (seq == fwd.maxseqtobeacked || fwd.maxseqtobeacked == 0)
+            && ta & bits::ZERO_WINDOW_PROBE == 0
+        {
             fwd.maxseqtobeacked = fwd.nextseq;
         }
         fwd.window = window;
@@ -790,7 +832,12 @@ impl Conv {
         fwd.lastsegmentflags = ta;
         // `tcp.analysis.ack_rtt`: the time since the oldest segment this acknowledges
         // exactly (Wireshark shows none when it is 0).
-        let rtt = rev.unacked.iter().find(|u| u.0 == ack).map(|u| now.wrapping_sub(u.1)).filter(|&r| r != 0);
+        let rtt = rev
+            .unacked
+            .iter()
+            .find(|u| u.0 == ack)
+            .map(|u| now.wrapping_sub(u.1))
+            .filter(|&r| r != 0);
         // Forget what this acknowledges (whatever the ACK bit says, as Wireshark does).
         rev.unacked.retain(|u| gt_seq(u.0, ack));
         (ta, dup, rtt)
@@ -941,7 +988,10 @@ mod test {
 
     impl Sim {
         fn new() -> Self {
-            Sim { tcp: TcpAnalysis::default(), frame: 0 }
+            Sim {
+                tcp: TcpAnalysis::default(),
+                frame: 0,
+            }
         }
 
         /// Feeds a segment of conversation `conv`; returns the item names.
@@ -966,18 +1016,37 @@ mod test {
                 flags: bits,
                 window,
                 payload_len: len,
-                options: TcpOptions { window_scale: ws, ..TcpOptions::default() },
+                options: TcpOptions {
+                    window_scale: ws,
+                    ..TcpOptions::default()
+                },
             };
             self.at(conv, (T0 * 1_000_000_000 + (ms * 1e6) as i64, client), &tcp)
         }
 
         /// Feeds a TCP header sent at `ts_ns`.
-        fn at(&mut self, conv: u32, (ts_ns, client): (i64, bool), tcp: &Tcp) -> (Vec<&'static str>, TcpFlags) {
-            let (c, srv): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        fn at(
+            &mut self,
+            conv: u32,
+            (ts_ns, client): (i64, bool),
+            tcp: &Tcp,
+        ) -> (Vec<&'static str>, TcpFlags) {
+            let (c, srv): (IpAddr, IpAddr) =
+                ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
             let (src, dst) = if client { (c, srv) } else { (srv, c) };
             self.frame += 1;
-            let seg = Segment { frame: self.frame, ts_ns, src, dst, tcp };
-            let dir = if client { Direction::AToB } else { Direction::BToA };
+            let seg = Segment {
+                frame: self.frame,
+                ts_ns,
+                src,
+                dst,
+                tcp,
+            };
+            let dir = if client {
+                Direction::AToB
+            } else {
+                Direction::BToA
+            };
             let f = self.tcp.segment(conv, dir, &seg);
             (f.kinds().map(Kind::name).collect(), f)
         }
@@ -1056,9 +1125,22 @@ mod test {
         // of frames 14 and 15 (410 ms); the client's frame 4 acks the SYN-ACK (10 ms).
         assert_eq!(
             conv.ack_rtt[0],
-            RttStats { count: 4, min_ns: 10_000_000, max_ns: 410_000_000, sum_ns: 699_000_000 }
+            RttStats {
+                count: 4,
+                min_ns: 10_000_000,
+                max_ns: 410_000_000,
+                sum_ns: 699_000_000
+            }
         );
-        assert_eq!(conv.ack_rtt[1], RttStats { count: 1, min_ns: 10_000_000, max_ns: 10_000_000, sum_ns: 10_000_000 });
+        assert_eq!(
+            conv.ack_rtt[1],
+            RttStats {
+                count: 1,
+                min_ns: 10_000_000,
+                max_ns: 10_000_000,
+                sum_ns: 10_000_000
+            }
+        );
     }
 
     #[test]
@@ -1131,16 +1213,38 @@ mod test {
         ];
         let mut sim = Sim::new();
         let names: Vec<_> = segs.iter().map(|s| sim.seg(0, *s).0).collect();
-        let e: Vec<&[&str]> =
-            vec![&[], &[], &[], &[], &["lost_segment"], &["ack_lost_segment"], &["duplicate_ack"], &[], &[], &[]];
+        let e: Vec<&[&str]> = vec![
+            &[],
+            &[],
+            &[],
+            &[],
+            &["lost_segment"],
+            &["ack_lost_segment"],
+            &["duplicate_ack"],
+            &[],
+            &[],
+            &[],
+        ];
         assert_eq!(names, e);
         // The flow table starts conversation 1 on the same ports: a reuse.
-        assert_eq!(sim.seg(1, (2000.0, C, "S", 123456, 0, 500, 0, None)).0, ["reused_ports"]);
-        assert_eq!(sim.seg(1, (2010.0, S, "SA", 99999, 123457, 500, 0, None)).0, Vec::<&str>::new());
-        assert_eq!(sim.seg(1, (2020.0, C, "A", 123457, 100000, 500, 0, None)).0, Vec::<&str>::new());
+        assert_eq!(
+            sim.seg(1, (2000.0, C, "S", 123456, 0, 500, 0, None)).0,
+            ["reused_ports"]
+        );
+        assert_eq!(
+            sim.seg(1, (2010.0, S, "SA", 99999, 123457, 500, 0, None)).0,
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            sim.seg(1, (2020.0, C, "A", 123457, 100000, 500, 0, None)).0,
+            Vec::<&str>::new()
+        );
         // A SYN-ACK with another initial sequence number: a reuse, and behind the
         // highest sequence number seen, a retransmission.
-        assert_eq!(sim.seg(1, (2030.0, S, "SA", 55555, 123457, 500, 0, None)).0, ["reused_ports", "retransmission"]);
+        assert_eq!(
+            sim.seg(1, (2030.0, S, "SA", 55555, 123457, 500, 0, None)).0,
+            ["reused_ports", "retransmission"]
+        );
         let convs = sim.tcp.finish();
         assert_eq!(convs[0].handshake, Handshake::MidStream);
         assert_eq!(convs[0].end, TcpEnd::Closed);
@@ -1178,7 +1282,14 @@ mod test {
             (1005.0, S, "A", 5000, 1003, 500, 0, None),
         ];
         let (names, flags, _) = Sim::run(&segs);
-        let e: Vec<&[&str]> = vec![&[], &["ack_lost_segment"], &["duplicate_ack"], &[], &["duplicate_ack"], &[]];
+        let e: Vec<&[&str]> = vec![
+            &[],
+            &["ack_lost_segment"],
+            &["duplicate_ack"],
+            &[],
+            &["duplicate_ack"],
+            &[],
+        ];
         assert_eq!(names, e);
         assert_eq!((flags[4].dup_ack_num(), flags[4].dup_ack_frame()), (1, 1));
         // A hole across the wrap: the ACK past it is reported and the hole taken as
@@ -1200,10 +1311,32 @@ mod test {
         // Wireshark keeps "no SYN yet" as a zero timestamp (nstime_is_zero), so a SYN
         // stamped 1970-01-01 00:00:00 is forgotten (tshark agrees on such a capture).
         let mut sim = Sim::new();
-        let syn = Tcp { flags: th::SYN, seq: 1, ..Tcp::default() };
+        let syn = Tcp {
+            flags: th::SYN,
+            seq: 1,
+            ..Tcp::default()
+        };
         sim.at(0, (0, C), &syn);
-        sim.at(0, (1_000_000, S), &Tcp { flags: th::SYN | th::ACK, seq: 9, ack: 2, ..Tcp::default() });
-        sim.at(0, (2_000_000, C), &Tcp { flags: th::ACK, seq: 2, ack: 10, ..Tcp::default() });
+        sim.at(
+            0,
+            (1_000_000, S),
+            &Tcp {
+                flags: th::SYN | th::ACK,
+                seq: 9,
+                ack: 2,
+                ..Tcp::default()
+            },
+        );
+        sim.at(
+            0,
+            (2_000_000, C),
+            &Tcp {
+                flags: th::ACK,
+                seq: 2,
+                ack: 10,
+                ..Tcp::default()
+            },
+        );
         assert_eq!(sim.tcp.finish()[0].initial_rtt_ns, None);
     }
 
@@ -1213,10 +1346,22 @@ mod test {
         // table, which takes it only from the client's own segments, does not split
         // on the SYN, but Wireshark starts a new session: flag it, forget the old state.
         let mut sim = Sim::new();
-        assert!(sim.seg(0, (1000.0, S, "A", 500, 1000, 500, 0, None)).0.is_empty());
-        assert_eq!(sim.seg(0, (1001.0, C, "S", 7777, 0, 500, 0, None)).0, ["reused_ports"]);
-        assert!(sim.seg(0, (1002.0, S, "SA", 900, 7778, 500, 0, None)).0.is_empty());
-        assert!(sim.seg(0, (1003.0, C, "A", 7778, 901, 500, 0, None)).0.is_empty());
+        assert!(sim
+            .seg(0, (1000.0, S, "A", 500, 1000, 500, 0, None))
+            .0
+            .is_empty());
+        assert_eq!(
+            sim.seg(0, (1001.0, C, "S", 7777, 0, 500, 0, None)).0,
+            ["reused_ports"]
+        );
+        assert!(sim
+            .seg(0, (1002.0, S, "SA", 900, 7778, 500, 0, None))
+            .0
+            .is_empty());
+        assert!(sim
+            .seg(0, (1003.0, C, "A", 7778, 901, 500, 0, None))
+            .0
+            .is_empty());
         let conv = sim.tcp.finish().remove(0);
         assert_eq!(conv.initial_rtt_ns, Some(2_000_000));
         assert_eq!(conv.counts.get(Kind::ReusedPorts), 1);
@@ -1228,9 +1373,15 @@ mod test {
         sim.seg(0, (1.0, C, "S", 10, 0, 1000, 0, None));
         assert_eq!(sim.tcp.convs[0].as_ref().unwrap().result.end, TcpEnd::Open);
         sim.seg(0, (2.0, S, "FA", 50, 11, 1000, 0, None));
-        assert_eq!(sim.tcp.convs[0].as_ref().unwrap().result.end, TcpEnd::HalfClosed(Side::B));
+        assert_eq!(
+            sim.tcp.convs[0].as_ref().unwrap().result.end,
+            TcpEnd::HalfClosed(Side::B)
+        );
         sim.seg(0, (3.0, C, "RA", 11, 52, 0, 0, None));
-        assert_eq!(sim.tcp.convs[0].as_ref().unwrap().result.end, TcpEnd::Reset(Side::A));
+        assert_eq!(
+            sim.tcp.convs[0].as_ref().unwrap().result.end,
+            TcpEnd::Reset(Side::A)
+        );
         sim.seg(0, (4.0, C, "FA", 11, 52, 0, 0, None));
         assert_eq!(sim.tcp.finish()[0].end, TcpEnd::Reset(Side::A));
     }
@@ -1240,9 +1391,17 @@ mod test {
         assert_eq!(Kind::OutOfOrder.severity(), Severity::Warning);
         assert_eq!(Kind::WindowUpdate.severity(), Severity::Chat);
         assert_eq!(Kind::Retransmission.severity(), Severity::Note);
-        assert_eq!(Kind::from_name("tcp.analysis.window_full"), Some(Kind::WindowFull));
+        assert_eq!(
+            Kind::from_name("tcp.analysis.window_full"),
+            Some(Kind::WindowFull)
+        );
         assert_eq!(Kind::LostSegment.field(), "tcp.analysis.lost_segment");
-        let item = ExpertItem { frame: 9, stream: 0, kind: Kind::DuplicateAck, dup_ack: Some((2, 8)) };
+        let item = ExpertItem {
+            frame: 9,
+            stream: 0,
+            kind: Kind::DuplicateAck,
+            dup_ack: Some((2, 8)),
+        };
         assert_eq!(item.message(), "Duplicate ACK (#2)");
         assert!(std::mem::size_of::<TcpFlags>() <= 16);
     }

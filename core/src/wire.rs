@@ -598,7 +598,10 @@ impl Dissector {
 
     /// A dissector with the given reassembly limits.
     pub fn with_limits(limits: FragLimits) -> Self {
-        Dissector { frags: frag::Reassembler::new(limits), reassembled: Vec::new() }
+        Dissector {
+            frags: frag::Reassembler::new(limits),
+            reassembled: Vec::new(),
+        }
     }
 
     /// Dissects the next packet of the capture, in timeline order. Length fields in the
@@ -612,7 +615,13 @@ impl Dissector {
     /// the wire (`frame.len`; `data` may be cut short by the snap length). As Wireshark,
     /// an IP length past the frame is believed only as far as the frame goes, and an
     /// IPv4 total length of 0 (TSO) stands for the frame's.
-    pub fn dissect_frame(&mut self, linktype: u16, data: &[u8], wire_len: usize, ts_ns: i64) -> Summary {
+    pub fn dissect_frame(
+        &mut self,
+        linktype: u16,
+        data: &[u8],
+        wire_len: usize,
+        ts_ns: i64,
+    ) -> Summary {
         self.walk(linktype, data, wire_len, ts_ns)
     }
 
@@ -690,19 +699,33 @@ impl<'r> Walker<'r> {
     /// Records where the dissection stopped (the first stop wins).
     fn stop(&mut self, layer: Layer, offset: usize, reason: StopReason) {
         if self.s.stop.is_none() {
-            self.s.stop = Some(Stop { layer, offset: offset as u32, reason });
+            self.s.stop = Some(Stop {
+                layer,
+                offset: offset as u32,
+                reason,
+            });
         }
     }
 
     fn truncated(&mut self, layer: Layer, offset: usize, needed: usize, available: usize) {
-        self.stop(layer, offset, StopReason::Truncated { needed: needed as u32, available: available as u32 });
+        self.stop(
+            layer,
+            offset,
+            StopReason::Truncated {
+                needed: needed as u32,
+                available: available as u32,
+            },
+        );
     }
 
     /// Records where the transport payload lies: `header` bytes into `p`, `declared` long.
     fn payload_at(&mut self, p: &link::Span<'_>, header: usize, declared: u32) {
         let len = p.len().saturating_sub(header).min(declared as usize);
-        self.s.payload =
-            Some(Payload { offset: (p.offset + header) as u32, len: len as u32, reassembled: self.in_datagram });
+        self.s.payload = Some(Payload {
+            offset: (p.offset + header) as u32,
+            len: len as u32,
+            reassembled: self.in_datagram,
+        });
     }
 
     /// Wireshark's data dissector: names undissected bytes, when there are any.
@@ -752,8 +775,18 @@ pub fn protocol_name(s: &Summary) -> &'static str {
         (_, Transport::Other(_)) if s.stack.last().is_some_and(|p| p != Proto::Data) => {
             leaf_column(s.stack.last().unwrap_or(Proto::Data))
         }
-        (Net::Ip { src: IpAddr::V4(_), .. }, _) => "IPv4",
-        (Net::Ip { src: IpAddr::V6(_), .. }, _) => "IPv6",
+        (
+            Net::Ip {
+                src: IpAddr::V4(_), ..
+            },
+            _,
+        ) => "IPv4",
+        (
+            Net::Ip {
+                src: IpAddr::V6(_), ..
+            },
+            _,
+        ) => "IPv6",
         (Net::Other(_), _) => match s.stack.last() {
             Some(p) if p.is_leaf() && p != Proto::Data => leaf_column(p),
             _ if s.eth.is_some() => "Ethernet",
@@ -813,10 +846,23 @@ impl Columns {
         let (src, dst) = match (&s.net, &s.eth, &s.arp) {
             (Net::Ip { src, dst, .. }, _, _) => (src.to_string(), dst.to_string()),
             (_, Some((src, dst)), _) => (mac(src), mac(dst)),
-            (_, None, Some(Arp { sender: Some((s, _)), target: Some((t, _)), .. })) => (mac(s), mac(t)),
+            (
+                _,
+                None,
+                Some(Arp {
+                    sender: Some((s, _)),
+                    target: Some((t, _)),
+                    ..
+                }),
+            ) => (mac(s), mac(t)),
             _ => (String::new(), String::new()),
         };
-        Columns { src, dst, protocol: protocol_name(s), info: info(s) }
+        Columns {
+            src,
+            dst,
+            protocol: protocol_name(s),
+            info: info(s),
+        }
     }
 }
 
@@ -834,10 +880,25 @@ pub fn info(s: &Summary) -> String {
                 (tcp_flags::ACK, "ACK"),
                 (tcp_flags::URG, "URG"),
             ];
-            let set: Vec<&str> = names.iter().filter(|(b, _)| t.flags & b != 0).map(|(_, n)| *n).collect();
-            let _ = write!(info, "[{}] Seq={} Win={} Len={}", set.join(", "), t.seq, t.window, t.payload_len);
+            let set: Vec<&str> = names
+                .iter()
+                .filter(|(b, _)| t.flags & b != 0)
+                .map(|(_, n)| *n)
+                .collect();
+            let _ = write!(
+                info,
+                "[{}] Seq={} Win={} Len={}",
+                set.join(", "),
+                t.seq,
+                t.window,
+                t.payload_len
+            );
         }
-        Transport::Udp { src_port, dst_port, payload_len } => {
+        Transport::Udp {
+            src_port,
+            dst_port,
+            payload_len,
+        } => {
             let _ = write!(info, "{src_port} → {dst_port} Len={payload_len}");
         }
         Transport::Icmp | Transport::Icmpv6 => {
@@ -865,17 +926,29 @@ pub fn info(s: &Summary) -> String {
                 );
             }
             (Net::Arp, _, Some(a)) => arp_info(&mut info, a),
-            (Net::Other(t), _, _) if !s.stack.last().is_some_and(|p| p.is_leaf() && p != Proto::Data) => {
+            (Net::Other(t), _, _)
+                if !s
+                    .stack
+                    .last()
+                    .is_some_and(|p| p.is_leaf() && p != Proto::Data) =>
+            {
                 let _ = write!(info, "EtherType 0x{t:04x}");
             }
             (Net::Ip { .. }, Some(ip), _) if s.transport == Transport::Other(ip.protocol) => {
-                let _ = write!(info, "{} (IP protocol {})", ip_proto_name(ip.protocol), ip.protocol);
+                let _ = write!(
+                    info,
+                    "{} (IP protocol {})",
+                    ip_proto_name(ip.protocol),
+                    ip.protocol
+                );
             }
             _ => {}
         },
     }
     match s.stop.map(|s| s.reason) {
-        Some(StopReason::Truncated { .. }) => info.push_str(" [Packet size limited during capture]"),
+        Some(StopReason::Truncated { .. }) => {
+            info.push_str(" [Packet size limited during capture]")
+        }
         Some(StopReason::Bogus(why)) => {
             let _ = write!(info, " [Malformed: {why}]");
         }
@@ -899,7 +972,11 @@ fn icmp_info(info: &mut String, m: &Icmp, ttl: u8) {
         if m.v6 {
             let _ = write!(info, " id=0x{id:04x}, seq={seq}, hop limit={ttl}");
         } else {
-            let _ = write!(info, " id=0x{id:04x}, seq={seq}/{}, ttl={ttl}", seq.swap_bytes());
+            let _ = write!(
+                info,
+                " id=0x{id:04x}, seq={seq}/{}, ttl={ttl}",
+                seq.swap_bytes()
+            );
         }
     }
     let trimmed = info.trim_end().len();
@@ -957,7 +1034,10 @@ fn ip_proto_name(p: u8) -> &'static str {
 }
 
 fn mac(m: &[u8; 6]) -> String {
-    format!("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4], m[5])
+    format!(
+        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+        m[0], m[1], m[2], m[3], m[4], m[5]
+    )
 }
 
 /// Helpers for the tests of every protocol file.
@@ -968,7 +1048,10 @@ pub(crate) mod testutil {
     /// Bytes from hex lines.
     pub fn hex(lines: &[&str]) -> Vec<u8> {
         let h: String = lines.concat();
-        (0..h.len()).step_by(2).map(|i| u8::from_str_radix(&h[i..i + 2], 16).expect("hex")).collect()
+        (0..h.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&h[i..i + 2], 16).expect("hex"))
+            .collect()
     }
 
     /// Dissects every prefix of `frame`: no panic, and what parsed is kept. The layers of
@@ -977,16 +1060,29 @@ pub(crate) mod testutil {
     /// payload). Once `net_end` bytes are there the network layer is the whole frame's,
     /// and once `transport_end` bytes are, the transport layer too (its lengths come
     /// from the IP header, as with a snap length).
-    pub fn every_prefix(lt: u16, frame: &[u8], net_end: Option<usize>, transport_end: Option<usize>) {
+    pub fn every_prefix(
+        lt: u16,
+        frame: &[u8],
+        net_end: Option<usize>,
+        transport_end: Option<usize>,
+    ) {
         let full = dissect(lt, frame);
         for cut in 0..frame.len() {
             let s = dissect(lt, &frame[..cut]);
             let (part, whole) = (s.stack.as_slice(), full.stack.as_slice());
-            assert!(whole.starts_with(part), "cut {cut}: {} is not the start of {}", s.stack, full.stack);
+            assert!(
+                whole.starts_with(part),
+                "cut {cut}: {} is not the start of {}",
+                s.stack,
+                full.stack
+            );
             if part.len() < whole.len() {
                 let missing = &whole[part.len()..];
                 assert!(
-                    s.stop.is_some() || missing.iter().all(|p| matches!(p, Proto::Ethertype | Proto::Data)),
+                    s.stop.is_some()
+                        || missing
+                            .iter()
+                            .all(|p| matches!(p, Proto::Ethertype | Proto::Data)),
                     "cut {cut}: {} without a stop (whole: {})",
                     s.stack,
                     full.stack
@@ -1000,7 +1096,11 @@ pub(crate) mod testutil {
                 assert_eq!(s.net, full.net, "cut {cut}");
             }
             if transport_end.is_some_and(|end| cut >= end) {
-                assert_eq!(std::mem::discriminant(&s.transport), std::mem::discriminant(&full.transport), "cut {cut}");
+                assert_eq!(
+                    std::mem::discriminant(&s.transport),
+                    std::mem::discriminant(&full.transport),
+                    "cut {cut}"
+                );
                 if let (Transport::Tcp(a), Transport::Tcp(b)) = (s.transport, full.transport) {
                     assert_eq!(
                         (a.src_port, a.dst_port, a.seq, a.ack, a.flags, a.payload_len),
@@ -1021,17 +1121,24 @@ mod test {
 
     /// Ethernet + IPv4 + TCP SYN, 10.0.0.1:40000 → 10.0.0.2:80, from a real capture.
     const SYN: [u8; 74] = [
-        0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0x08, 0x00, // eth
-        0x45, 0x00, 0x00, 0x3c, 0x12, 0x34, 0x40, 0x00, 0x40, 0x06, 0x00, 0x00, 10, 0, 0, 1, 10, 0, 0, 2, // ipv4
-        0x9c, 0x40, 0x00, 0x50, 0x00, 0x00, 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0xa0, 0x02, 0xfa, 0xf0, 0x00, 0x00,
-        0x00, 0x00, // tcp
-        0x02, 0x04, 0x05, 0xb4, 0x04, 0x02, 0x08, 0x0a, 0, 0, 0, 1, 0, 0, 0, 0, 0x01, 0x03, 0x03, 0x07, // options
+        0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0x08,
+        0x00, // eth
+        0x45, 0x00, 0x00, 0x3c, 0x12, 0x34, 0x40, 0x00, 0x40, 0x06, 0x00, 0x00, 10, 0, 0, 1, 10, 0,
+        0, 2, // ipv4
+        0x9c, 0x40, 0x00, 0x50, 0x00, 0x00, 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0xa0, 0x02, 0xfa,
+        0xf0, 0x00, 0x00, 0x00, 0x00, // tcp
+        0x02, 0x04, 0x05, 0xb4, 0x04, 0x02, 0x08, 0x0a, 0, 0, 0, 1, 0, 0, 0, 0, 0x01, 0x03, 0x03,
+        0x07, // options
     ];
 
     #[test]
     fn a_summary_stays_small() {
         // Built and copied for every packet of a capture.
-        assert!(std::mem::size_of::<Summary>() <= 448, "{}", std::mem::size_of::<Summary>());
+        assert!(
+            std::mem::size_of::<Summary>() <= 448,
+            "{}",
+            std::mem::size_of::<Summary>()
+        );
     }
 
     #[test]
@@ -1039,14 +1146,33 @@ mod test {
         let s = dissect(linktype::ETHERNET, &SYN);
         assert_eq!(
             s.net,
-            Net::Ip { src: "10.0.0.1".parse().unwrap(), dst: "10.0.0.2".parse().unwrap(), fragment: false }
+            Net::Ip {
+                src: "10.0.0.1".parse().unwrap(),
+                dst: "10.0.0.2".parse().unwrap(),
+                fragment: false
+            }
         );
-        let Transport::Tcp(t) = s.transport else { panic!("{s:?}") };
-        assert_eq!((t.src_port, t.dst_port, t.seq, t.flags, t.payload_len), (40000, 80, 100, tcp_flags::SYN, 0));
-        assert_eq!((t.options.mss, t.options.window_scale, t.options.sack_permitted), (Some(1460), Some(7), true));
+        let Transport::Tcp(t) = s.transport else {
+            panic!("{s:?}")
+        };
+        assert_eq!(
+            (t.src_port, t.dst_port, t.seq, t.flags, t.payload_len),
+            (40000, 80, 100, tcp_flags::SYN, 0)
+        );
+        assert_eq!(
+            (
+                t.options.mss,
+                t.options.window_scale,
+                t.options.sack_permitted
+            ),
+            (Some(1460), Some(7), true)
+        );
         assert_eq!(t.options.timestamp, Some((1, 0)));
         let c = columns(linktype::ETHERNET, &SYN);
-        assert_eq!((c.src.as_str(), c.dst.as_str(), c.protocol), ("10.0.0.1", "10.0.0.2", "TCP"));
+        assert_eq!(
+            (c.src.as_str(), c.dst.as_str(), c.protocol),
+            ("10.0.0.1", "10.0.0.2", "TCP")
+        );
         assert_eq!(c.info, "40000 → 80 [SYN] Seq=100 Win=64240 Len=0");
     }
 
@@ -1078,7 +1204,10 @@ mod test {
             (linktype::LINUX_SLL2, sll2),
             (linktype::NULL, null),
         ] {
-            assert!(matches!(dissect(lt, &bytes).transport, Transport::Tcp(_)), "linktype {lt}");
+            assert!(
+                matches!(dissect(lt, &bytes).transport, Transport::Tcp(_)),
+                "linktype {lt}"
+            );
         }
     }
 }

@@ -64,14 +64,20 @@ pub struct Capturer {
 #[derive(Clone)]
 enum Kind {
     Pcap,
-    PcapNg { section: SectionInfo, iface: InterfaceInfo },
+    PcapNg {
+        section: SectionInfo,
+        iface: InterfaceInfo,
+    },
 }
 
 impl Capturer {
     /// Opens the interface and compiles the filter. No file is written yet.
     pub fn open(opts: &Options) -> Result<Self, Error> {
         let interface = opts.interface.clone();
-        let iface_err = |source| Error::Interface { interface: interface.clone(), source };
+        let iface_err = |source| Error::Interface {
+            interface: interface.clone(),
+            source,
+        };
         let snaplen = opts.snaplen();
         // libpcap refuses promiscuous mode on "any" with a warning the pcap crate reports
         // as an error; tcpdump carries on without it, and so do we.
@@ -111,30 +117,58 @@ impl Capturer {
                     addresses: host_addresses(&interface),
                 };
                 let header = pcapng::file_header(&section, &iface).len() as u64;
-                let layout = FileLayout { extension: "pcapng", header, trailer: pcapng::ISB_LEN };
+                let layout = FileLayout {
+                    extension: "pcapng",
+                    header,
+                    trailer: pcapng::ISB_LEN,
+                };
                 (Kind::PcapNg { section, iface }, layout)
             }
         };
         let resolver = match (&kind, opts.process_info()) {
-            (Kind::PcapNg { iface, .. }, true) => Some(Resolver::new(iface.addresses.iter().map(|a| a.0))),
+            (Kind::PcapNg { iface, .. }, true) => {
+                Some(Resolver::new(iface.addresses.iter().map(|a| a.0)))
+            }
             _ => None,
         };
         let rotation = Rotation::new(&opts.prefix, opts.limits(), layout);
-        Ok(Self { cap, interface, linktype, snaplen, rotation, kind, resolver })
+        Ok(Self {
+            cap,
+            interface,
+            linktype,
+            snaplen,
+            rotation,
+            kind,
+            resolver,
+        })
     }
 
     /// A line like tcpdump's "listening on ..." for the log.
     pub fn describe(&self) -> String {
         let dlt = pcap::Linktype(self.linktype as i32);
-        let name = dlt.get_name().unwrap_or_else(|_| format!("DLT {}", self.linktype));
-        let desc = dlt.get_description().map(|d| format!(" ({d})")).unwrap_or_default();
-        let mut line =
-            format!("capturing on {}, link-type {name}{desc}, snapshot length {} bytes", self.interface, self.snaplen);
+        let name = dlt
+            .get_name()
+            .unwrap_or_else(|_| format!("DLT {}", self.linktype));
+        let desc = dlt
+            .get_description()
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default();
+        let mut line = format!(
+            "capturing on {}, link-type {name}{desc}, snapshot length {} bytes",
+            self.interface, self.snaplen
+        );
         match &self.kind {
             Kind::Pcap => line.push_str(", pcap files"),
             Kind::PcapNg { iface, .. } => {
-                let addrs: Vec<String> = iface.addresses.iter().map(|(a, p)| format!("{a}/{p}")).collect();
-                line.push_str(&format!(", pcapng files, host addresses [{}]", addrs.join(", ")));
+                let addrs: Vec<String> = iface
+                    .addresses
+                    .iter()
+                    .map(|(a, p)| format!("{a}/{p}"))
+                    .collect();
+                line.push_str(&format!(
+                    ", pcapng files, host addresses [{}]",
+                    addrs.join(", ")
+                ));
                 if self.resolver.is_some() {
                     line.push_str(", TCP connections named by process");
                 }
@@ -152,10 +186,27 @@ impl Capturer {
     /// rotated files and naming each new file on `log`. On stop, packets the kernel still
     /// holds are read (for up to one read timeout) and the last file is flushed.
     pub fn run(self, stop: &AtomicBool, log: &mut dyn Write) -> Result<Summary, Error> {
-        let Capturer { mut cap, interface, linktype, snaplen, rotation, kind, resolver } = self;
+        let Capturer {
+            mut cap,
+            interface,
+            linktype,
+            snaplen,
+            rotation,
+            kind,
+            resolver,
+        } = self;
         let start_us = (now_ns() / 1000).max(0) as u64;
-        let mut files =
-            Files { rotation, linktype, snaplen, kind, resolver, start_us, out: None, packets: 0, bytes: 0 };
+        let mut files = Files {
+            rotation,
+            linktype,
+            snaplen,
+            kind,
+            resolver,
+            start_us,
+            out: None,
+            packets: 0,
+            bytes: 0,
+        };
 
         // The ticker: a wake-up every TICK until the sender is dropped.
         let (ticker_stop, ticks) = mpsc::channel::<()>();
@@ -167,7 +218,10 @@ impl Capturer {
         });
 
         let result = capture(&mut cap, &mut files, stop, log, &interface).and_then(|()| {
-            let cap_err = |source| Error::Capture { interface: interface.clone(), source };
+            let cap_err = |source| Error::Capture {
+                interface: interface.clone(),
+                source,
+            };
             // The kernel may hold a partly filled block for up to one read timeout.
             let mut cap = cap.setnonblock().map_err(cap_err)?;
             let until = Instant::now() + Duration::from_millis(READ_TIMEOUT_MS as u64 + 100);
@@ -251,7 +305,12 @@ fn one_packet(
         // for the statistics that close the current file.
         Ok(p) => (*p.header, p.data.to_vec()),
         Err(pcap::Error::TimeoutExpired | pcap::Error::NoMorePackets) => return Ok(false),
-        Err(source) => return Err(Error::Capture { interface: interface.to_owned(), source }),
+        Err(source) => {
+            return Err(Error::Capture {
+                interface: interface.to_owned(),
+                source,
+            })
+        }
     };
     let stats = cap.stats().ok();
     files.open_next(header_ns(&hdr), stats.as_ref(), log)?;
@@ -299,7 +358,8 @@ fn header_ns(hdr: &PacketHeader) -> i64 {
     // time_t and suseconds_t are narrower than i64 on some 32-bit targets.
     #[allow(clippy::unnecessary_cast)]
     let (sec, usec) = (hdr.ts.tv_sec as i64, hdr.ts.tv_usec as i64);
-    sec.saturating_mul(1_000_000_000).saturating_add(usec * 1000)
+    sec.saturating_mul(1_000_000_000)
+        .saturating_add(usec * 1000)
 }
 
 impl Files {
@@ -309,7 +369,12 @@ impl Files {
         let len = match self.kind {
             Kind::Pcap => record_len(caplen),
             Kind::PcapNg { .. } => {
-                pcapng::epb_len(caplen, None) + if self.resolver.is_some() { COMMENT_RESERVE } else { 0 }
+                pcapng::epb_len(caplen, None)
+                    + if self.resolver.is_some() {
+                        COMMENT_RESERVE
+                    } else {
+                        0
+                    }
             }
         };
         self.out.is_none() || self.rotation.needs_new_file(len, header_ns(hdr))
@@ -321,14 +386,17 @@ impl Files {
         }
         let file = self.rotation.current_seq();
         let comment = self.resolver.as_mut().and_then(|r| {
-            r.on_packet(self.linktype as u16, data, file, Instant::now()).filter(|c| c.len() <= MAX_COMMENT)
+            r.on_packet(self.linktype as u16, data, file, Instant::now())
+                .filter(|c| c.len() <= MAX_COMMENT)
         });
         let out = self.out.as_mut().expect("a file is open");
         #[allow(clippy::unnecessary_cast)]
         let (sec, usec) = (hdr.ts.tv_sec as i64, hdr.ts.tv_usec as u32);
         let len = match &mut out.writer {
             // pcap's 32-bit seconds last until 2106; the timeval is the kernel's own.
-            Writer::Pcap(w) => w.write_packet(sec as u32, usec, data, hdr.len).map(|()| record_len(data.len())),
+            Writer::Pcap(w) => w
+                .write_packet(sec as u32, usec, data, hdr.len)
+                .map(|()| record_len(data.len())),
             Writer::PcapNg(w) => w
                 .write_packet(sec.max(0) as u64, usec, data, hdr.len, comment.as_deref())
                 .map(|()| pcapng::epb_len(data.len(), comment.as_deref())),
@@ -345,7 +413,9 @@ impl Files {
     fn tick(&mut self) -> Result<(), Error> {
         if let Some(out) = &mut self.out {
             if out.unflushed && out.last_flush.elapsed() >= TICK {
-                out.writer.flush().map_err(|e| file_err(&out.path, "cannot write", e))?;
+                out.writer
+                    .flush()
+                    .map_err(|e| file_err(&out.path, "cannot write", e))?;
                 out.unflushed = false;
                 out.last_flush = Instant::now();
             }
@@ -355,7 +425,12 @@ impl Files {
 
     /// Closes the current file (with `stats` at its end, in pcapng), deletes what the
     /// ring drops, and opens the next file.
-    fn open_next(&mut self, ts_ns: i64, stats: Option<&pcap::Stat>, log: &mut dyn Write) -> Result<(), Error> {
+    fn open_next(
+        &mut self,
+        ts_ns: i64,
+        stats: Option<&pcap::Stat>,
+        log: &mut dyn Write,
+    ) -> Result<(), Error> {
         self.close(stats)?;
         let next = self.rotation.next_file(ts_ns);
         for old in &next.remove {
@@ -365,7 +440,11 @@ impl Files {
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
                 // Not worth stopping the capture for; say so and go on.
                 Err(e) => {
-                    let _ = writeln!(log, "wirelens-capture: warning: cannot remove {}: {e}", old.display());
+                    let _ = writeln!(
+                        log,
+                        "wirelens-capture: warning: cannot remove {}: {e}",
+                        old.display()
+                    );
                 }
             }
         }
@@ -376,20 +455,26 @@ impl Files {
         let writer = match &self.kind {
             Kind::Pcap => PcapWriter::new(buffered, self.linktype, self.snaplen)
                 .and_then(|mut w| w.flush().map(|()| Writer::Pcap(w))),
-            Kind::PcapNg { section, iface } => {
-                PcapNgWriter::new(buffered, section, iface).and_then(|mut w| w.flush().map(|()| Writer::PcapNg(w)))
-            }
+            Kind::PcapNg { section, iface } => PcapNgWriter::new(buffered, section, iface)
+                .and_then(|mut w| w.flush().map(|()| Writer::PcapNg(w))),
         }
         .map_err(|e| file_err(&path, "cannot write", e))?;
         let _ = writeln!(log, "wirelens-capture: writing {}", path.display());
-        self.out = Some(Output { path, writer, unflushed: false, last_flush: Instant::now() });
+        self.out = Some(Output {
+            path,
+            writer,
+            unflushed: false,
+            last_flush: Instant::now(),
+        });
         Ok(())
     }
 
     /// Ends the current file, if any: the statistics block (pcapng, when libpcap gave
     /// statistics), then a flush.
     fn close(&mut self, stats: Option<&pcap::Stat>) -> Result<(), Error> {
-        let Some(out) = self.out.take() else { return Ok(()) };
+        let Some(out) = self.out.take() else {
+            return Ok(());
+        };
         let result = match out.writer {
             Writer::Pcap(w) => w.finish().map(drop),
             Writer::PcapNg(mut w) => {
@@ -400,7 +485,8 @@ impl Files {
                     dropped: u64::from(s.dropped),
                     delivered: self.packets,
                 });
-                isb.map_or(Ok(()), |isb| w.write_stats(&isb)).and_then(|()| w.finish().map(drop))
+                isb.map_or(Ok(()), |isb| w.write_stats(&isb))
+                    .and_then(|()| w.finish().map(drop))
             }
         };
         result.map_err(|e| file_err(&out.path, "cannot write", e))
@@ -412,7 +498,10 @@ impl Files {
 fn host_addresses(interface: &str) -> Vec<(IpAddr, u8)> {
     let devices = pcap::Device::list().unwrap_or_default();
     let mut out: Vec<(IpAddr, u8)> = Vec::new();
-    for d in devices.iter().filter(|d| interface == "any" || d.name == interface) {
+    for d in devices
+        .iter()
+        .filter(|d| interface == "any" || d.name == interface)
+    {
         for a in &d.addresses {
             let prefix = match a.netmask {
                 Some(IpAddr::V4(m)) => u32::from(m).count_ones() as u8,
@@ -435,7 +524,11 @@ fn os_name() -> Option<String> {
 }
 
 fn file_err(path: &Path, action: &'static str, source: io::Error) -> Error {
-    Error::File { path: path.to_owned(), action, source }
+    Error::File {
+        path: path.to_owned(),
+        action,
+        source,
+    }
 }
 
 fn now_ns() -> i64 {

@@ -66,15 +66,35 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Interface { interface, source } => {
-                write!(f, "cannot capture on interface {interface}: {}", pcap_message(source))
+                write!(
+                    f,
+                    "cannot capture on interface {interface}: {}",
+                    pcap_message(source)
+                )
             }
-            Self::Filter { interface, filter, source } => {
-                write!(f, "invalid capture filter {filter:?} on interface {interface}: {}", pcap_message(source))
+            Self::Filter {
+                interface,
+                filter,
+                source,
+            } => {
+                write!(
+                    f,
+                    "invalid capture filter {filter:?} on interface {interface}: {}",
+                    pcap_message(source)
+                )
             }
             Self::Capture { interface, source } => {
-                write!(f, "capture on interface {interface} failed: {}", pcap_message(source))
+                write!(
+                    f,
+                    "capture on interface {interface} failed: {}",
+                    pcap_message(source)
+                )
             }
-            Self::File { path, action, source } => write!(f, "{action} {}: {source}", path.display()),
+            Self::File {
+                path,
+                action,
+                source,
+            } => write!(f, "{action} {}: {source}", path.display()),
         }
     }
 }
@@ -116,7 +136,12 @@ impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let plural = |n: u64| if n == 1 { "" } else { "s" };
         let kept = self.files_kept.len() as u64;
-        write!(f, "{} file{} written", self.files_opened, plural(self.files_opened))?;
+        write!(
+            f,
+            "{} file{} written",
+            self.files_opened,
+            plural(self.files_opened)
+        )?;
         if kept != self.files_opened {
             write!(f, " ({kept} kept, the older deleted by -W)")?;
         }
@@ -128,12 +153,21 @@ impl fmt::Display for Summary {
             }
         }
         writeln!(f)?;
-        writeln!(f, "{} packet{} captured ({} bytes)", self.packets, plural(self.packets), self.bytes)?;
+        writeln!(
+            f,
+            "{} packet{} captured ({} bytes)",
+            self.packets,
+            plural(self.packets),
+            self.bytes
+        )?;
         writeln!(f, "{} packets received by filter", self.received)?;
         writeln!(f, "{} packets dropped by kernel", self.dropped)?;
         write!(f, "{} packets dropped by interface", self.if_dropped)?;
         if let Some((connections, found)) = self.processes {
-            write!(f, "\n{connections} TCP connections of this host, {found} named by their process")?;
+            write!(
+                f,
+                "\n{connections} TCP connections of this host, {found} named by their process"
+            )?;
         }
         Ok(())
     }

@@ -134,7 +134,11 @@ pub struct Options {
     pub no_process_info: bool,
 
     /// Capture filter as trailing words (tcpdump style), instead of -f.
-    #[arg(value_name = "EXPRESSION", conflicts_with = "filter", trailing_var_arg = true)]
+    #[arg(
+        value_name = "EXPRESSION",
+        conflicts_with = "filter",
+        trailing_var_arg = true
+    )]
     pub expression: Vec<String>,
 }
 
@@ -183,19 +187,44 @@ mod test {
 
     #[test]
     fn the_options_parse_like_tcpdump() {
-        let o = parse(&["-i", "lo", "-w", "/tmp/c", "-f", "tcp port 80", "-C", "5", "-W", "3"]).unwrap();
+        let o = parse(&[
+            "-i",
+            "lo",
+            "-w",
+            "/tmp/c",
+            "-f",
+            "tcp port 80",
+            "-C",
+            "5",
+            "-W",
+            "3",
+        ])
+        .unwrap();
         assert_eq!(o.interface, "lo");
         assert_eq!(o.filter().as_deref(), Some("tcp port 80"));
         assert_eq!(o.snaplen(), 262_144);
-        assert_eq!(o.limits(), Limits { max_bytes: Some(5_000_000), interval_ns: None, keep: Some(3) });
+        assert_eq!(
+            o.limits(),
+            Limits {
+                max_bytes: Some(5_000_000),
+                interval_ns: None,
+                keep: Some(3)
+            }
+        );
 
-        let o = parse(&["-i", "any", "-w", "c", "-s", "0", "-G", "60", "tcp", "port", "11211"]).unwrap();
+        let o = parse(&[
+            "-i", "any", "-w", "c", "-s", "0", "-G", "60", "tcp", "port", "11211",
+        ])
+        .unwrap();
         assert_eq!(o.filter().as_deref(), Some("tcp port 11211"));
         assert_eq!(o.snaplen(), 262_144);
         assert_eq!(o.limits().interval_ns, Some(60_000_000_000));
 
         let o = parse(&["-i", "eth0", "-w", "c", "-s", "96"]).unwrap();
-        assert_eq!((o.filter(), o.snaplen(), o.limits()), (None, 96, Limits::default()));
+        assert_eq!(
+            (o.filter(), o.snaplen(), o.limits()),
+            (None, 96, Limits::default())
+        );
         assert_eq!((o.format, o.process_info()), (FileFormat::Pcapng, true));
 
         let o = parse(&["-i", "eth0", "-w", "c", "-F", "pcap"]).unwrap();
@@ -208,7 +237,10 @@ mod test {
     fn bad_options_are_refused() {
         assert!(parse(&["-w", "c"]).is_err(), "-i is required");
         assert!(parse(&["-i", "lo"]).is_err(), "-w is required");
-        assert!(parse(&["-i", "lo", "-w", "c", "-W", "3"]).is_err(), "-W needs -C or -G");
+        assert!(
+            parse(&["-i", "lo", "-w", "c", "-W", "3"]).is_err(),
+            "-W needs -C or -G"
+        );
         assert!(parse(&["-i", "lo", "-w", "c", "-C", "0"]).is_err());
         assert!(parse(&["-i", "lo", "-w", "c", "-G", "0"]).is_err());
         assert!(parse(&["-i", "lo", "-w", "c", "-C", "1", "-W", "0"]).is_err());

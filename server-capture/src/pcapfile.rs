@@ -42,12 +42,22 @@ impl<W: Write> PcapWriter<W> {
         h[16..20].copy_from_slice(&snaplen.to_le_bytes());
         h[20..24].copy_from_slice(&linktype.to_le_bytes());
         out.write_all(&h)?;
-        Ok(Self { out, bytes: FILE_HEADER_LEN, packets: 0 })
+        Ok(Self {
+            out,
+            bytes: FILE_HEADER_LEN,
+            packets: 0,
+        })
     }
 
     /// Appends one record. `ts_usec` must be below 1,000,000; `orig_len` is the length
     /// on the wire, at least `data.len()`.
-    pub fn write_packet(&mut self, ts_sec: u32, ts_usec: u32, data: &[u8], orig_len: u32) -> io::Result<()> {
+    pub fn write_packet(
+        &mut self,
+        ts_sec: u32,
+        ts_usec: u32,
+        data: &[u8],
+        orig_len: u32,
+    ) -> io::Result<()> {
         let caplen = u32::try_from(data.len())
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "packet larger than 4 GiB"))?;
         let mut h = [0u8; RECORD_HEADER_LEN as usize];
@@ -93,8 +103,10 @@ mod test {
     fn the_core_reads_back_what_we_write() {
         let mut w = PcapWriter::new(Vec::new(), 1, 262_144).unwrap();
         assert_eq!(w.bytes(), 24);
-        w.write_packet(1_700_000_000, 123_456, &[0xaa; 60], 60).unwrap();
-        w.write_packet(1_700_000_001, 999_999, &[0xbb; 10], 1514).unwrap();
+        w.write_packet(1_700_000_000, 123_456, &[0xaa; 60], 60)
+            .unwrap();
+        w.write_packet(1_700_000_001, 999_999, &[0xbb; 10], 1514)
+            .unwrap();
         w.write_packet(1_700_000_002, 0, &[], 0).unwrap();
         assert_eq!(w.bytes(), 24 + 16 + 60 + 16 + 10 + 16);
         assert_eq!(w.packets(), 3);

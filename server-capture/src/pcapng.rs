@@ -124,7 +124,9 @@ pub fn file_header(section: &SectionInfo, iface: &InterfaceInfo) -> Vec<u8> {
     for &(addr, prefix) in &iface.addresses {
         match addr {
             IpAddr::V4(a) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(prefix.min(32))).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(prefix.min(32)))
+                    .unwrap_or(0);
                 let mut v = a.octets().to_vec();
                 v.extend_from_slice(&mask.to_be_bytes());
                 option(&mut idb, 4, &v);
@@ -161,7 +163,11 @@ impl<W: Write> PcapNgWriter<W> {
     pub fn new(mut out: W, section: &SectionInfo, iface: &InterfaceInfo) -> io::Result<Self> {
         let header = file_header(section, iface);
         out.write_all(&header)?;
-        Ok(Self { out, bytes: header.len() as u64, packets: 0 })
+        Ok(Self {
+            out,
+            bytes: header.len() as u64,
+            packets: 0,
+        })
     }
 
     /// Appends an Enhanced Packet Block, with a comment (`opt_comment`) if given.
@@ -175,7 +181,9 @@ impl<W: Write> PcapNgWriter<W> {
     ) -> io::Result<()> {
         let caplen = u32::try_from(data.len())
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "packet larger than 4 GiB"))?;
-        let ts = ts_sec.saturating_mul(1_000_000).saturating_add(u64::from(ts_usec));
+        let ts = ts_sec
+            .saturating_mul(1_000_000)
+            .saturating_add(u64::from(ts_usec));
         let total = epb_len(data.len(), comment);
         let mut h = Vec::with_capacity(28);
         h.extend_from_slice(&EPB.to_le_bytes());
@@ -256,20 +264,37 @@ mod test {
             snaplen: 262_144,
             name: "eth0".into(),
             filter: Some("tcp port 80".into()),
-            addresses: vec![("10.1.2.3".parse().unwrap(), 24), ("fe80::1".parse().unwrap(), 64)],
+            addresses: vec![
+                ("10.1.2.3".parse().unwrap(), 24),
+                ("fe80::1".parse().unwrap(), 64),
+            ],
         }
     }
 
     #[test]
     fn the_core_reads_back_what_we_write() {
-        let section =
-            SectionInfo { application: "wirelens-capture 0.1.0".into(), os: Some("Linux 6.1".into()), hardware: None };
+        let section = SectionInfo {
+            application: "wirelens-capture 0.1.0".into(),
+            os: Some("Linux 6.1".into()),
+            hardware: None,
+        };
         let mut w = PcapNgWriter::new(Vec::new(), &section, &iface()).unwrap();
         let header = w.bytes();
         assert_eq!(header, file_header(&section, &iface()).len() as u64);
-        w.write_packet(1_700_000_000, 123_456, &[0xaa; 61], 61, Some("pid=42 comm=curl")).unwrap();
-        w.write_packet(1_700_000_001, 999_999, &[0xbb; 10], 1514, None).unwrap();
-        assert_eq!(w.bytes(), header + epb_len(61, Some("pid=42 comm=curl")) + epb_len(10, None));
+        w.write_packet(
+            1_700_000_000,
+            123_456,
+            &[0xaa; 61],
+            61,
+            Some("pid=42 comm=curl"),
+        )
+        .unwrap();
+        w.write_packet(1_700_000_001, 999_999, &[0xbb; 10], 1514, None)
+            .unwrap();
+        assert_eq!(
+            w.bytes(),
+            header + epb_len(61, Some("pid=42 comm=curl")) + epb_len(10, None)
+        );
         w.write_stats(&InterfaceStats {
             ts_us: 1_700_000_002_000_000,
             start_us: 1_699_999_999_000_000,
@@ -278,22 +303,45 @@ mod test {
             delivered: 2,
         })
         .unwrap();
-        assert_eq!(w.bytes(), header + epb_len(61, Some("pid=42 comm=curl")) + epb_len(10, None) + ISB_LEN);
+        assert_eq!(
+            w.bytes(),
+            header + epb_len(61, Some("pid=42 comm=curl")) + epb_len(10, None) + ISB_LEN
+        );
         let bytes = w.finish().unwrap();
-        assert_eq!(bytes.len() as u64, header + epb_len(61, Some("pid=42 comm=curl")) + epb_len(10, None) + ISB_LEN);
+        assert_eq!(
+            bytes.len() as u64,
+            header + epb_len(61, Some("pid=42 comm=curl")) + epb_len(10, None) + ISB_LEN
+        );
 
         let cap = wirelens_core::ingest_bytes("w.pcapng", &bytes);
-        assert!(cap.errors.is_empty() && cap.anomalies.is_empty(), "{:?} {:?}", cap.errors, cap.anomalies);
+        assert!(
+            cap.errors.is_empty() && cap.anomalies.is_empty(),
+            "{:?} {:?}",
+            cap.errors,
+            cap.anomalies
+        );
         assert_eq!(cap.packets.len(), 2);
         let i = &cap.interfaces[0];
         assert_eq!((i.interface.linktype, i.interface.snaplen), (1, 262_144));
         assert_eq!(i.interface.name.as_deref(), Some("eth0"));
         assert_eq!(i.interface.filter.as_deref(), Some("tcp port 80"));
-        assert_eq!(i.interface.addresses, ["10.1.2.3".parse::<IpAddr>().unwrap(), "fe80::1".parse().unwrap()]);
+        assert_eq!(
+            i.interface.addresses,
+            [
+                "10.1.2.3".parse::<IpAddr>().unwrap(),
+                "fe80::1".parse().unwrap()
+            ]
+        );
         let stats = i.stats.expect("an ISB");
-        assert_eq!((stats.received, stats.dropped, stats.delivered), (Some(5), Some(1), Some(2)));
+        assert_eq!(
+            (stats.received, stats.dropped, stats.delivered),
+            (Some(5), Some(1), Some(2))
+        );
         assert_eq!(stats.ts_ns, 1_700_000_002_000_000_000);
-        assert_eq!(cap.files[0].sections[0].application.as_deref(), Some("wirelens-capture 0.1.0"));
+        assert_eq!(
+            cap.files[0].sections[0].application.as_deref(),
+            Some("wirelens-capture 0.1.0")
+        );
         assert_eq!(cap.comments, [(0, "pid=42 comm=curl".to_owned())]);
         let p = &cap.packets[1];
         assert_eq!(p.ts_ns, 1_700_000_001_999_999_000);

@@ -151,7 +151,10 @@ impl Resolver {
     }
 
     /// A resolver reading another directory laid out like `/proc` (tests).
-    pub fn with_proc(host: impl IntoIterator<Item = IpAddr>, proc_root: impl Into<PathBuf>) -> Self {
+    pub fn with_proc(
+        host: impl IntoIterator<Item = IpAddr>,
+        proc_root: impl Into<PathBuf>,
+    ) -> Self {
         Self {
             proc_root: proc_root.into(),
             host: host.into_iter().map(unmap).collect(),
@@ -174,21 +177,31 @@ impl Resolver {
 
     /// Looks at one captured packet (of link type `linktype`), written to file number
     /// `file`; returns the comment to store with it, if any.
-    pub fn on_packet(&mut self, linktype: u16, data: &[u8], file: u64, now: Instant) -> Option<String> {
+    pub fn on_packet(
+        &mut self,
+        linktype: u16,
+        data: &[u8],
+        file: u64,
+        now: Instant,
+    ) -> Option<String> {
         self.packets += 1;
         if self.packets.is_multiple_of(4096) {
             self.forget_idle(now);
         }
         let s = wire::dissect(linktype, data);
-        let (Net::Ip { src, dst, .. }, Transport::Tcp(t)) = (s.net, s.transport) else { return None };
-        let (src, dst) = (SocketAddr::new(unmap(src), t.src_port), SocketAddr::new(unmap(dst), t.dst_port));
+        let (Net::Ip { src, dst, .. }, Transport::Tcp(t)) = (s.net, s.transport) else {
+            return None;
+        };
+        let (src, dst) = (
+            SocketAddr::new(unmap(src), t.src_port),
+            SocketAddr::new(unmap(dst), t.dst_port),
+        );
         let k = key(src, dst);
         let syn = t.flags & (tcp_flags::SYN | tcp_flags::ACK) == tcp_flags::SYN;
         let reused = syn
-            && self
-                .conns
-                .get(&k)
-                .is_some_and(|c| c.closing || c.syn_seq.is_some_and(|seq| seq != t.seq) || c.syn_seq.is_none());
+            && self.conns.get(&k).is_some_and(|c| {
+                c.closing || c.syn_seq.is_some_and(|seq| seq != t.seq) || c.syn_seq.is_none()
+            });
         if reused {
             self.conns.remove(&k);
         }
@@ -224,12 +237,22 @@ impl Resolver {
         comment
     }
 
-    fn new_conn(&mut self, src: SocketAddr, dst: SocketAddr, flags: u8, seq: u32, now: Instant) -> Conn {
+    fn new_conn(
+        &mut self,
+        src: SocketAddr,
+        dst: SocketAddr,
+        flags: u8,
+        seq: u32,
+        now: Instant,
+    ) -> Conn {
         // The initiator sent the SYN (or received the SYN-ACK); without a handshake, the
         // sender of the first packet stands in for it, as in the sessions view.
         let syn_ack = flags & (tcp_flags::SYN | tcp_flags::ACK) == tcp_flags::SYN | tcp_flags::ACK;
         let (initiator, responder) = if syn_ack { (dst, src) } else { (src, dst) };
-        let local = match (self.host.contains(&initiator.ip()), self.host.contains(&responder.ip())) {
+        let local = match (
+            self.host.contains(&initiator.ip()),
+            self.host.contains(&responder.ip()),
+        ) {
             (true, _) => Some((initiator, responder, false)),
             (false, true) => Some((responder, initiator, true)),
             (false, false) => None,
@@ -238,11 +261,28 @@ impl Resolver {
         let (local, remote, incoming, state) = match local {
             Some((l, r, incoming)) => {
                 self.stats.connections += 1;
-                (l, r, incoming, State::Pending { attempts: 0, next: now })
+                (
+                    l,
+                    r,
+                    incoming,
+                    State::Pending {
+                        attempts: 0,
+                        next: now,
+                    },
+                )
             }
             None => (src, dst, false, State::Unknown),
         };
-        Conn { local, remote, incoming, syn_seq, state, commented_in: None, last_seen: now, closing: false }
+        Conn {
+            local,
+            remote,
+            incoming,
+            syn_seq,
+            state,
+            commented_in: None,
+            last_seen: now,
+            closing: false,
+        }
     }
 
     /// One try at finding the owner of `conn`.
@@ -252,17 +292,24 @@ impl Resolver {
             inode = self.listener_of(conn.local);
         }
         if let Some(pid) = inode.and_then(|i| self.owner_of(i, now)) {
-            let comm = fs::read_to_string(self.proc_root.join(pid.to_string()).join("comm")).unwrap_or_default();
+            let comm = fs::read_to_string(self.proc_root.join(pid.to_string()).join("comm"))
+                .unwrap_or_default();
             self.hot.retain(|&p| p != pid);
             self.hot.push_front(pid);
             self.hot.truncate(HOT_PIDS);
-            return State::Found { pid, comm: comm.trim_end_matches('\n').to_owned() };
+            return State::Found {
+                pid,
+                comm: comm.trim_end_matches('\n').to_owned(),
+            };
         }
         let attempts = attempts + 1;
         if attempts >= MAX_ATTEMPTS {
             return State::Unknown;
         }
-        State::Pending { attempts, next: now + FIRST_RETRY * 2u32.pow(attempts - 1) }
+        State::Pending {
+            attempts,
+            next: now + FIRST_RETRY * 2u32.pow(attempts - 1),
+        }
     }
 
     /// The inode of the socket with these ends, re-reading the table when it is stale.
@@ -271,7 +318,11 @@ impl Resolver {
         if let Some(&i) = self.sockets.by_ends.get(&k) {
             return Some(i);
         }
-        if self.sockets.read_at.is_some_and(|t| now.duration_since(t) < TABLE_REFRESH) {
+        if self
+            .sockets
+            .read_at
+            .is_some_and(|t| now.duration_since(t) < TABLE_REFRESH)
+        {
             return None;
         }
         self.read_table(now);
@@ -280,19 +331,30 @@ impl Resolver {
 
     fn listener_of(&self, local: SocketAddr) -> Option<u64> {
         let ls = self.sockets.listeners.get(&local.port())?;
-        ls.iter().find(|(a, _)| *a == local.ip()).or_else(|| ls.iter().find(|(a, _)| a.is_unspecified())).map(|l| l.1)
+        ls.iter()
+            .find(|(a, _)| *a == local.ip())
+            .or_else(|| ls.iter().find(|(a, _)| a.is_unspecified()))
+            .map(|l| l.1)
     }
 
     fn read_table(&mut self, now: Instant) {
-        let mut t = SocketTable { read_at: Some(now), ..SocketTable::default() };
+        let mut t = SocketTable {
+            read_at: Some(now),
+            ..SocketTable::default()
+        };
         for name in ["net/tcp", "net/tcp6"] {
-            let Ok(text) = fs::read_to_string(self.proc_root.join(name)) else { continue };
+            let Ok(text) = fs::read_to_string(self.proc_root.join(name)) else {
+                continue;
+            };
             for s in text.lines().skip(1).filter_map(parse_socket_line) {
                 if s.inode == 0 {
                     continue;
                 }
                 if s.state == TCP_LISTEN {
-                    t.listeners.entry(s.local.port()).or_default().push((s.local.ip(), s.inode));
+                    t.listeners
+                        .entry(s.local.port())
+                        .or_default()
+                        .push((s.local.ip(), s.inode));
                 } else {
                     t.by_ends.insert((s.local, s.remote), s.inode);
                 }
@@ -336,14 +398,20 @@ impl Resolver {
                     all.sort_unstable_by(|a, b| b.cmp(a));
                     pids.extend(all.into_iter().map(|(_, _, pid)| pid));
                 }
-                Walk { started: now, pids, current: None }
+                Walk {
+                    started: now,
+                    pids,
+                    current: None,
+                }
             }
         };
         while self.tokens >= 1.0 {
             let (pid, mut fds) = match walk.current.take() {
                 Some(c) => c,
                 None => {
-                    let Some(pid) = walk.pids.pop_front() else { break };
+                    let Some(pid) = walk.pids.pop_front() else {
+                        break;
+                    };
                     let fd_dir = self.proc_root.join(pid.to_string()).join("fd");
                     match fs::read_dir(fd_dir) {
                         Ok(d) => (pid, d.filter_map(|e| Some(e.ok()?.path())).collect()),
@@ -379,7 +447,8 @@ impl Resolver {
 
     fn refill(&mut self, now: Instant) {
         if let Some(at) = self.tokens_at {
-            self.tokens = (self.tokens + now.duration_since(at).as_secs_f64() * FDS_PER_SECOND).min(FDS_BURST);
+            self.tokens = (self.tokens + now.duration_since(at).as_secs_f64() * FDS_PER_SECOND)
+                .min(FDS_BURST);
         }
         self.tokens_at = Some(now);
     }
@@ -402,7 +471,11 @@ fn unmap(a: IpAddr) -> IpAddr {
 
 /// `socket:[12345]` → 12345.
 fn socket_inode(link: &Path) -> Option<u64> {
-    link.to_str()?.strip_prefix("socket:[")?.strip_suffix(']')?.parse().ok()
+    link.to_str()?
+        .strip_prefix("socket:[")?
+        .strip_suffix(']')?
+        .parse()
+        .ok()
 }
 
 /// One line of `/proc/net/tcp` or `tcp6`:
@@ -415,13 +488,22 @@ pub fn parse_socket_line(line: &str) -> Option<Socket> {
     let remote = parse_endpoint(f.next()?)?;
     let state = u8::from_str_radix(f.next()?, 16).ok()?;
     let inode = f.nth(5)?.parse().ok()?;
-    Some(Socket { local, remote, state, inode })
+    Some(Socket {
+        local,
+        remote,
+        state,
+        inode,
+    })
 }
 
 fn parse_endpoint(s: &str) -> Option<SocketAddr> {
     let (addr, port) = s.split_once(':')?;
     let port = u16::from_str_radix(port, 16).ok()?;
-    let word = |i: usize| u32::from_str_radix(addr.get(i * 8..i * 8 + 8)?, 16).ok().map(u32::to_ne_bytes);
+    let word = |i: usize| {
+        u32::from_str_radix(addr.get(i * 8..i * 8 + 8)?, 16)
+            .ok()
+            .map(u32::to_ne_bytes)
+    };
     let ip = match addr.len() {
         8 => IpAddr::V4(Ipv4Addr::from(word(0)?)),
         32 => {
@@ -445,9 +527,11 @@ mod test {
     fn hex(a: SocketAddr) -> String {
         let words: Vec<String> = match a.ip() {
             IpAddr::V4(v4) => vec![format!("{:08X}", u32::from_ne_bytes(v4.octets()))],
-            IpAddr::V6(v6) => {
-                v6.octets().chunks(4).map(|c| format!("{:08X}", u32::from_ne_bytes([c[0], c[1], c[2], c[3]]))).collect()
-            }
+            IpAddr::V6(v6) => v6
+                .octets()
+                .chunks(4)
+                .map(|c| format!("{:08X}", u32::from_ne_bytes([c[0], c[1], c[2], c[3]])))
+                .collect(),
         };
         format!("{}:{:04X}", words.concat(), a.port())
     }
@@ -474,9 +558,18 @@ mod test {
         assert_eq!((s.state, s.inode), (1, 316142));
         let v6 = parse_socket_line(&line("[2001:db8::1]:80", "[2001:db8::2]:5000", 1, 7)).unwrap();
         assert_eq!(v6.local, "[2001:db8::1]:80".parse().unwrap());
-        let mapped = parse_socket_line(&line("[::ffff:10.0.0.1]:80", "[::ffff:10.0.0.2]:5000", 1, 8)).unwrap();
+        let mapped = parse_socket_line(&line(
+            "[::ffff:10.0.0.1]:80",
+            "[::ffff:10.0.0.2]:5000",
+            1,
+            8,
+        ))
+        .unwrap();
         assert_eq!(mapped.remote, "10.0.0.2:5000".parse().unwrap());
-        assert_eq!(parse_socket_line("  sl  local_address rem_address   st"), None);
+        assert_eq!(
+            parse_socket_line("  sl  local_address rem_address   st"),
+            None
+        );
     }
 
     /// A directory laid out like /proc: net/tcp, and processes with socket descriptors.
@@ -484,7 +577,8 @@ mod test {
 
     impl FakeProc {
         fn new(name: &str) -> Self {
-            let dir = std::env::temp_dir().join(format!("wirelens-fakeproc-{name}-{}", std::process::id()));
+            let dir = std::env::temp_dir()
+                .join(format!("wirelens-fakeproc-{name}-{}", std::process::id()));
             let _ = fs::remove_dir_all(&dir);
             fs::create_dir_all(dir.join("net")).unwrap();
             fs::write(dir.join("net/tcp6"), "  sl header\n").unwrap();
@@ -492,7 +586,11 @@ mod test {
         }
 
         fn sockets(&self, lines: &[String]) {
-            fs::write(self.0.join("net/tcp"), format!("  sl header\n{}\n", lines.join("\n"))).unwrap();
+            fs::write(
+                self.0.join("net/tcp"),
+                format!("  sl header\n{}\n", lines.join("\n")),
+            )
+            .unwrap();
         }
 
         fn process(&self, pid: u32, comm: &str, inodes: &[u64]) {
@@ -545,15 +643,39 @@ mod test {
         let mut r = Resolver::with_proc(["10.0.0.1".parse().unwrap()], &proc.0);
         let t = Instant::now();
         let syn = frame("10.0.0.1:40000", "10.0.0.2:80", SYN, 7);
-        assert_eq!(r.on_packet(1, &syn, 1, t).as_deref(), Some("pid=4242 comm=curl"));
+        assert_eq!(
+            r.on_packet(1, &syn, 1, t).as_deref(),
+            Some("pid=4242 comm=curl")
+        );
         let synack = frame("10.0.0.2:80", "10.0.0.1:40000", SYN_ACK, 70);
-        assert_eq!(r.on_packet(1, &synack, 1, t), None, "once per connection and file");
-        assert_eq!(r.on_packet(1, &syn, 1, t), None, "a retransmitted SYN is the same connection");
+        assert_eq!(
+            r.on_packet(1, &synack, 1, t),
+            None,
+            "once per connection and file"
+        );
+        assert_eq!(
+            r.on_packet(1, &syn, 1, t),
+            None,
+            "a retransmitted SYN is the same connection"
+        );
         let ack = frame("10.0.0.1:40000", "10.0.0.2:80", ACK, 8);
-        assert_eq!(r.on_packet(1, &ack, 2, t).as_deref(), Some("pid=4242 comm=curl"), "again in the next file");
-        assert_eq!(r.stats(), ResolverStats { connections: 1, found: 1 });
+        assert_eq!(
+            r.on_packet(1, &ack, 2, t).as_deref(),
+            Some("pid=4242 comm=curl"),
+            "again in the next file"
+        );
+        assert_eq!(
+            r.stats(),
+            ResolverStats {
+                connections: 1,
+                found: 1
+            }
+        );
         // Traffic between two other hosts is not looked up.
-        assert_eq!(r.on_packet(1, &frame("10.9.9.9:1", "10.9.9.8:2", SYN, 1), 2, t), None);
+        assert_eq!(
+            r.on_packet(1, &frame("10.9.9.9:1", "10.9.9.8:2", SYN, 1), 2, t),
+            None
+        );
         assert_eq!(r.stats().connections, 1);
     }
 
@@ -576,7 +698,10 @@ mod test {
         let ack = frame("10.0.0.1:40000", "10.0.0.2:80", ACK, 8);
         assert_eq!(r.on_packet(1, &ack, 1, t), None, "too early for a retry");
         let later = t + Duration::from_millis(3);
-        assert_eq!(r.on_packet(1, &ack, 1, later).as_deref(), Some("pid=78 comm=nginx-worker"));
+        assert_eq!(
+            r.on_packet(1, &ack, 1, later).as_deref(),
+            Some("pid=78 comm=nginx-worker")
+        );
     }
 
     #[test]
@@ -634,6 +759,9 @@ mod test {
         // A new SYN on the same ports is a new connection, looked up afresh.
         proc.process(9, "late", &[1001]);
         let syn = frame("10.0.0.1:40000", "10.0.0.2:80", SYN, 1234);
-        assert_eq!(r.on_packet(1, &syn, 1, t).as_deref(), Some("pid=9 comm=late"));
+        assert_eq!(
+            r.on_packet(1, &syn, 1, t).as_deref(),
+            Some("pid=9 comm=late")
+        );
     }
 }

@@ -21,7 +21,11 @@ pub struct FileLayout {
 
 impl FileLayout {
     /// Classic pcap: a 24-byte header and nothing at the end.
-    pub const PCAP: FileLayout = FileLayout { extension: "pcap", header: FILE_HEADER_LEN, trailer: 0 };
+    pub const PCAP: FileLayout = FileLayout {
+        extension: "pcap",
+        header: FILE_HEADER_LEN,
+        trailer: 0,
+    };
 }
 
 /// The limits from `-C`, `-G` and `-W`.
@@ -69,18 +73,30 @@ impl Rotation {
     /// Files are named after `prefix` (see [`file_name`]); every file has `layout`'s
     /// header and trailer around its records, counted against `-C`.
     pub fn new(prefix: impl Into<PathBuf>, limits: Limits, layout: FileLayout) -> Self {
-        Self { prefix: prefix.into(), limits, layout, seq: 0, kept: VecDeque::new(), current: None }
+        Self {
+            prefix: prefix.into(),
+            limits,
+            layout,
+            seq: 0,
+            kept: VecDeque::new(),
+            current: None,
+        }
     }
 
     /// True when a record of `record_len` bytes, captured at `ts_ns`, must go to a new
     /// file. A file always takes its first packet, however large, so a packet bigger than
     /// `-C` makes a file of one packet instead of an endless rotation.
     pub fn needs_new_file(&self, record_len: u64, ts_ns: i64) -> bool {
-        let Some(cur) = &self.current else { return true };
+        let Some(cur) = &self.current else {
+            return true;
+        };
         if cur.packets == 0 {
             return false;
         }
-        let too_big = self.limits.max_bytes.is_some_and(|max| cur.bytes + record_len + self.layout.trailer > max);
+        let too_big = self
+            .limits
+            .max_bytes
+            .is_some_and(|max| cur.bytes + record_len + self.layout.trailer > max);
         // A clock stepping backwards gives a negative age: no rotation until it catches up.
         let too_old = self
             .limits
@@ -101,7 +117,11 @@ impl Rotation {
             }
         }
         self.kept.push_back(path.clone());
-        self.current = Some(Current { bytes: self.layout.header, packets: 0, opened_ns: now_ns });
+        self.current = Some(Current {
+            bytes: self.layout.header,
+            packets: 0,
+            opened_ns: now_ns,
+        });
         NextFile { path, remove }
     }
 
@@ -135,7 +155,10 @@ impl Rotation {
 /// dropped so `-w web.pcapng` gives `web-00001.pcapng`.
 pub fn file_name(prefix: &Path, seq: u64, start_ns: Option<i64>, extension: &str) -> PathBuf {
     let mut name = prefix.as_os_str().to_owned();
-    let stripped = prefix.to_str().and_then(|p| p.strip_suffix(".pcapng").or_else(|| p.strip_suffix(".pcap")));
+    let stripped = prefix.to_str().and_then(|p| {
+        p.strip_suffix(".pcapng")
+            .or_else(|| p.strip_suffix(".pcap"))
+    });
     if let Some(stripped) = stripped {
         if !stripped.is_empty() && !stripped.ends_with('/') {
             name = stripped.into();
@@ -155,7 +178,12 @@ pub fn utc_stamp(secs: i64) -> String {
     let days = secs.div_euclid(86_400);
     let sod = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    format!("{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z", sod / 3600, sod % 3600 / 60, sod % 60)
+    format!(
+        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
+        sod / 3600,
+        sod % 3600 / 60,
+        sod % 60
+    )
 }
 
 /// Howard Hinnant's `civil_from_days`: days since 1970-01-01 to (year, month, day).
@@ -187,7 +215,13 @@ mod test {
     fn without_limits_everything_goes_to_one_file() {
         let mut r = Rotation::new("cap", Limits::default(), FileLayout::PCAP);
         assert!(r.needs_new_file(100, 0), "the first packet needs a file");
-        assert_eq!(r.next_file(0), NextFile { path: "cap-00001.pcap".into(), remove: vec![] });
+        assert_eq!(
+            r.next_file(0),
+            NextFile {
+                path: "cap-00001.pcap".into(),
+                remove: vec![]
+            }
+        );
         for i in 0..10_000 {
             assert!(!r.needs_new_file(70_000, i * S));
             r.wrote(70_000);
@@ -197,7 +231,14 @@ mod test {
 
     #[test]
     fn size_rotates_before_a_record_would_pass_the_limit() {
-        let mut r = Rotation::new("cap", Limits { max_bytes: Some(1000), ..Limits::default() }, FileLayout::PCAP);
+        let mut r = Rotation::new(
+            "cap",
+            Limits {
+                max_bytes: Some(1000),
+                ..Limits::default()
+            },
+            FileLayout::PCAP,
+        );
         r.next_file(0);
         // 24 header + 9 × 100 = 924; 76 more fit exactly, 77 do not.
         for _ in 0..9 {
@@ -212,8 +253,19 @@ mod test {
 
     #[test]
     fn the_trailer_written_on_close_counts_against_the_limit() {
-        let layout = FileLayout { extension: "pcapng", header: 100, trailer: 88 };
-        let mut r = Rotation::new("cap", Limits { max_bytes: Some(1000), ..Limits::default() }, layout);
+        let layout = FileLayout {
+            extension: "pcapng",
+            header: 100,
+            trailer: 88,
+        };
+        let mut r = Rotation::new(
+            "cap",
+            Limits {
+                max_bytes: Some(1000),
+                ..Limits::default()
+            },
+            layout,
+        );
         assert_eq!(r.next_file(0).path, PathBuf::from("cap-00001.pcapng"));
         r.wrote(100);
         // 100 header + 100 + 712 + 88 trailer = 1000.
@@ -223,7 +275,14 @@ mod test {
 
     #[test]
     fn a_record_larger_than_the_limit_gets_a_file_of_its_own() {
-        let mut r = Rotation::new("cap", Limits { max_bytes: Some(1000), ..Limits::default() }, FileLayout::PCAP);
+        let mut r = Rotation::new(
+            "cap",
+            Limits {
+                max_bytes: Some(1000),
+                ..Limits::default()
+            },
+            FileLayout::PCAP,
+        );
         r.next_file(0);
         assert!(!r.needs_new_file(5000, 0), "an empty file takes any record");
         r.wrote(5000);
@@ -234,31 +293,53 @@ mod test {
 
     #[test]
     fn time_rotates_at_the_first_packet_past_the_interval() {
-        let limits = Limits { interval_ns: Some(60 * S as u64), ..Limits::default() };
+        let limits = Limits {
+            interval_ns: Some(60 * S as u64),
+            ..Limits::default()
+        };
         let mut r = Rotation::new("/data/web", limits, FileLayout::PCAP);
         let t0 = 1_706_745_599 * S; // 2024-01-31T23:59:59Z
-        assert_eq!(r.next_file(t0).path, PathBuf::from("/data/web-00001-20240131T235959Z.pcap"));
+        assert_eq!(
+            r.next_file(t0).path,
+            PathBuf::from("/data/web-00001-20240131T235959Z.pcap")
+        );
         r.wrote(100);
         assert!(!r.needs_new_file(100, t0 + 60 * S - 1));
         assert!(r.needs_new_file(100, t0 + 60 * S));
-        assert!(!r.needs_new_file(100, t0 - 3600 * S), "a clock stepping back does not rotate");
+        assert!(
+            !r.needs_new_file(100, t0 - 3600 * S),
+            "a clock stepping back does not rotate"
+        );
         let t1 = t0 + 3600 * S; // a quiet hour: one new file, not sixty
-        assert_eq!(r.next_file(t1).path, PathBuf::from("/data/web-00002-20240201T005959Z.pcap"));
+        assert_eq!(
+            r.next_file(t1).path,
+            PathBuf::from("/data/web-00002-20240201T005959Z.pcap")
+        );
         r.wrote(100);
         assert!(!r.needs_new_file(100, t1 + 59 * S));
     }
 
     #[test]
     fn an_empty_file_is_not_rotated_for_time() {
-        let limits = Limits { interval_ns: Some(S as u64), ..Limits::default() };
+        let limits = Limits {
+            interval_ns: Some(S as u64),
+            ..Limits::default()
+        };
         let mut r = Rotation::new("cap", limits, FileLayout::PCAP);
         r.next_file(0);
-        assert!(!r.needs_new_file(100, 100 * S), "the first packet after a silence stays");
+        assert!(
+            !r.needs_new_file(100, 100 * S),
+            "the first packet after a silence stays"
+        );
     }
 
     #[test]
     fn size_and_time_together_rotate_on_either() {
-        let limits = Limits { max_bytes: Some(1000), interval_ns: Some(10 * S as u64), keep: None };
+        let limits = Limits {
+            max_bytes: Some(1000),
+            interval_ns: Some(10 * S as u64),
+            keep: None,
+        };
         let mut r = Rotation::new("cap", limits, FileLayout::PCAP);
         r.next_file(0);
         r.wrote(100);
@@ -269,28 +350,45 @@ mod test {
 
     #[test]
     fn the_ring_keeps_the_newest_files_and_deletes_the_oldest() {
-        let limits = Limits { max_bytes: Some(100), keep: Some(3), ..Limits::default() };
+        let limits = Limits {
+            max_bytes: Some(100),
+            keep: Some(3),
+            ..Limits::default()
+        };
         let mut r = Rotation::new("cap", limits, FileLayout::PCAP);
         for _ in 0..3 {
             assert!(r.next_file(0).remove.is_empty());
             r.wrote(50);
         }
-        assert_eq!(names(&r), ["cap-00001.pcap", "cap-00002.pcap", "cap-00003.pcap"]);
+        assert_eq!(
+            names(&r),
+            ["cap-00001.pcap", "cap-00002.pcap", "cap-00003.pcap"]
+        );
         let next = r.next_file(0);
         assert_eq!(next.path, PathBuf::from("cap-00004.pcap"));
         assert_eq!(next.remove, [PathBuf::from("cap-00001.pcap")]);
-        assert_eq!(names(&r), ["cap-00002.pcap", "cap-00003.pcap", "cap-00004.pcap"]);
+        assert_eq!(
+            names(&r),
+            ["cap-00002.pcap", "cap-00003.pcap", "cap-00004.pcap"]
+        );
         for _ in 0..10 {
             assert_eq!(r.next_file(0).remove.len(), 1);
             assert_eq!(r.kept().count(), 3);
         }
         assert_eq!(r.files_opened(), 14);
-        assert_eq!(names(&r), ["cap-00012.pcap", "cap-00013.pcap", "cap-00014.pcap"]);
+        assert_eq!(
+            names(&r),
+            ["cap-00012.pcap", "cap-00013.pcap", "cap-00014.pcap"]
+        );
     }
 
     #[test]
     fn a_ring_of_one_replaces_its_file() {
-        let limits = Limits { max_bytes: Some(100), keep: Some(1), ..Limits::default() };
+        let limits = Limits {
+            max_bytes: Some(100),
+            keep: Some(1),
+            ..Limits::default()
+        };
         let mut r = Rotation::new("cap", limits, FileLayout::PCAP);
         r.next_file(0);
         assert_eq!(r.next_file(0).remove, [PathBuf::from("cap-00001.pcap")]);
@@ -299,13 +397,24 @@ mod test {
 
     #[test]
     fn file_names() {
-        let n = |p: &str| file_name(Path::new(p), 7, None, "pcap").display().to_string();
+        let n = |p: &str| {
+            file_name(Path::new(p), 7, None, "pcap")
+                .display()
+                .to_string()
+        };
         assert_eq!(n("cap"), "cap-00007.pcap");
         assert_eq!(n("web.pcap"), "web-00007.pcap");
         assert_eq!(n("/tmp/x/web.pcap"), "/tmp/x/web-00007.pcap");
         assert_eq!(n(".pcap"), ".pcap-00007.pcap");
-        assert_eq!(file_name(Path::new("c"), 123_456, None, "pcap"), PathBuf::from("c-123456.pcap"));
-        let ng = |p: &str| file_name(Path::new(p), 7, None, "pcapng").display().to_string();
+        assert_eq!(
+            file_name(Path::new("c"), 123_456, None, "pcap"),
+            PathBuf::from("c-123456.pcap")
+        );
+        let ng = |p: &str| {
+            file_name(Path::new(p), 7, None, "pcapng")
+                .display()
+                .to_string()
+        };
         assert_eq!(ng("web.pcapng"), "web-00007.pcapng");
         assert_eq!(ng("web.pcap"), "web-00007.pcapng");
         assert_eq!(ng("web"), "web-00007.pcapng");

@@ -23,7 +23,10 @@ const CONNECTIONS: usize = 3;
 const STEP_TIMEOUT: Duration = Duration::from_secs(10);
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 /// Why this machine cannot run the test, if it cannot.
@@ -62,7 +65,10 @@ impl Daemon {
     /// live.
     fn start(prefix: &Path, port: u16, args: &[&str], ext: &str) -> Daemon {
         // `-i lo` unless ARGS name another interface.
-        let iface = args.windows(2).find(|w| w[0] == "-i").map_or("lo", |w| w[1]);
+        let iface = args
+            .windows(2)
+            .find(|w| w[0] == "-i")
+            .map_or("lo", |w| w[1]);
         let args: Vec<&str> = args
             .iter()
             .enumerate()
@@ -95,9 +101,15 @@ impl Daemon {
         while !daemon.first_file.exists() {
             if let Ok(Some(status)) = daemon.child.as_mut().expect("running").try_wait() {
                 daemon.child = None;
-                panic!("wirelens-capture exited at start with {status}:\n{}", daemon.take_stderr());
+                panic!(
+                    "wirelens-capture exited at start with {status}:\n{}",
+                    daemon.take_stderr()
+                );
             }
-            assert!(Instant::now() < deadline, "wirelens-capture wrote no file within {STEP_TIMEOUT:?}");
+            assert!(
+                Instant::now() < deadline,
+                "wirelens-capture wrote no file within {STEP_TIMEOUT:?}"
+            );
             thread::sleep(Duration::from_millis(20));
         }
         daemon
@@ -106,14 +118,20 @@ impl Daemon {
     /// Sends SIGINT and waits for the exit; returns the status and everything on stderr.
     fn interrupt(mut self) -> (ExitStatus, String) {
         let child = self.child.as_mut().expect("running");
-        let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("run kill");
+        let kill = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .expect("run kill");
         assert!(kill.success(), "kill -INT failed");
         let deadline = Instant::now() + STEP_TIMEOUT;
         let status = loop {
             if let Some(status) = child.try_wait().expect("wait for wirelens-capture") {
                 break status;
             }
-            assert!(Instant::now() < deadline, "wirelens-capture did not stop within {STEP_TIMEOUT:?} of SIGINT");
+            assert!(
+                Instant::now() < deadline,
+                "wirelens-capture did not stop within {STEP_TIMEOUT:?} of SIGINT"
+            );
             thread::sleep(Duration::from_millis(20));
         };
         self.child = None;
@@ -121,7 +139,10 @@ impl Daemon {
     }
 
     fn take_stderr(&mut self) -> String {
-        self.stderr.take().map(|h| h.join().unwrap_or_default()).unwrap_or_default()
+        self.stderr
+            .take()
+            .map(|h| h.join().unwrap_or_default())
+            .unwrap_or_default()
     }
 }
 
@@ -169,7 +190,11 @@ fn payload() -> Vec<u8> {
 
 /// The files the daemon named on stderr ("writing PATH"), in order.
 fn files_announced(stderr: &str) -> Vec<PathBuf> {
-    stderr.lines().filter_map(|l| l.strip_prefix("wirelens-capture: writing ")).map(PathBuf::from).collect()
+    stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("wirelens-capture: writing "))
+        .map(PathBuf::from)
+        .collect()
 }
 
 /// The capture files (of extension `ext`) on disk, in name order.
@@ -188,19 +213,55 @@ fn files_on_disk(dir: &Path, ext: &str) -> Vec<PathBuf> {
 fn core_packets(path: &Path) -> usize {
     let bytes = std::fs::read(path).expect("read capture file");
     let cap = wirelens_core::ingest_bytes(&path.display().to_string(), &bytes);
-    assert!(cap.errors.is_empty(), "core: {}: {:?}", path.display(), cap.errors);
-    assert!(cap.anomalies.is_empty(), "core: {}: {:?}", path.display(), cap.anomalies);
+    assert!(
+        cap.errors.is_empty(),
+        "core: {}: {:?}",
+        path.display(),
+        cap.errors
+    );
+    assert!(
+        cap.anomalies.is_empty(),
+        "core: {}: {:?}",
+        path.display(),
+        cap.anomalies
+    );
     let file_len = bytes.len() as u64;
     if cap.packets.len() > 1 {
-        assert!(file_len <= 1_000_000, "{} is {file_len} bytes, over -C 1", path.display());
+        assert!(
+            file_len <= 1_000_000,
+            "{} is {file_len} bytes, over -C 1",
+            path.display()
+        );
     }
     if path.extension().is_some_and(|e| e == NG) {
         let i = &cap.interfaces[0];
-        assert_eq!(i.interface.name.as_deref(), Some("lo"), "{}", path.display());
-        assert!(i.interface.addresses.contains(&"127.0.0.1".parse().unwrap()), "{}: {:?}", path.display(), i.interface);
-        let stats = i.stats.unwrap_or_else(|| panic!("{}: no interface statistics at the end", path.display()));
-        assert!(stats.received.is_some() && stats.dropped.is_some(), "{}: {stats:?}", path.display());
-        assert!(stats.delivered >= Some(cap.packets.len() as u64), "{}: {stats:?}", path.display());
+        assert_eq!(
+            i.interface.name.as_deref(),
+            Some("lo"),
+            "{}",
+            path.display()
+        );
+        assert!(
+            i.interface
+                .addresses
+                .contains(&"127.0.0.1".parse().unwrap()),
+            "{}: {:?}",
+            path.display(),
+            i.interface
+        );
+        let stats = i
+            .stats
+            .unwrap_or_else(|| panic!("{}: no interface statistics at the end", path.display()));
+        assert!(
+            stats.received.is_some() && stats.dropped.is_some(),
+            "{}: {stats:?}",
+            path.display()
+        );
+        assert!(
+            stats.delivered >= Some(cap.packets.len() as u64),
+            "{}: {stats:?}",
+            path.display()
+        );
     }
     cap.packets.len()
 }
@@ -215,17 +276,29 @@ fn tshark_packets(path: &Path) -> usize {
         .expect("run tshark");
     let stderr = String::from_utf8_lossy(&out.stderr);
     // tshark run as root says so on stderr; anything else ("cut short", ...) is a fault.
-    let complaints: Vec<&str> =
-        stderr.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("Running as user")).collect();
-    assert!(out.status.success() && complaints.is_empty(), "tshark -r {}: {stderr}", path.display());
-    String::from_utf8_lossy(&out.stdout).lines().filter(|l| !l.trim().is_empty()).count()
+    let complaints: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("Running as user"))
+        .collect();
+    assert!(
+        out.status.success() && complaints.is_empty(),
+        "tshark -r {}: {stderr}",
+        path.display()
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .count()
 }
 
 /// "N packets captured" from the daemon's summary.
 fn summary_packets(stderr: &str) -> usize {
     stderr
         .lines()
-        .find_map(|l| l.strip_suffix(" bytes)").and_then(|l| l.split(" packets captured").next()))
+        .find_map(|l| {
+            l.strip_suffix(" bytes)")
+                .and_then(|l| l.split(" packets captured").next())
+        })
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or_else(|| panic!("no packet count in the summary:\n{stderr}"))
 }
@@ -247,11 +320,22 @@ fn capture_rotates_by_size_and_every_file_reads_like_in_tshark() {
     let daemon = Daemon::start(&dir.join("cap"), port, &["-C", "1"], NG);
     push_traffic(listener);
     let (status, stderr) = daemon.interrupt();
-    assert!(status.success(), "wirelens-capture exited with {status}:\n{stderr}");
+    assert!(
+        status.success(),
+        "wirelens-capture exited with {status}:\n{stderr}"
+    );
 
     let files = files_on_disk(&dir, NG);
-    assert_eq!(files, files_announced(&stderr), "files on disk vs announced:\n{stderr}");
-    assert!(files.len() >= 3, "expected at least two rotations, got {} file(s):\n{stderr}", files.len());
+    assert_eq!(
+        files,
+        files_announced(&stderr),
+        "files on disk vs announced:\n{stderr}"
+    );
+    assert!(
+        files.len() >= 3,
+        "expected at least two rotations, got {} file(s):\n{stderr}",
+        files.len()
+    );
     let mut total = 0;
     for f in &files {
         let ours = core_packets(f);
@@ -260,8 +344,15 @@ fn capture_rotates_by_size_and_every_file_reads_like_in_tshark() {
         total += ours;
     }
     assert!(total > 0, "no packets captured:\n{stderr}");
-    assert_eq!(total, summary_packets(&stderr), "summary vs files:\n{stderr}");
-    assert!(stderr.contains(&format!("{} files written", files.len())), "{stderr}");
+    assert_eq!(
+        total,
+        summary_packets(&stderr),
+        "summary vs files:\n{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{} files written", files.len())),
+        "{stderr}"
+    );
     eprintln!(
         "capture: {} files, {total} packets (core = tshark), {:.1}s",
         files.len(),
@@ -280,19 +371,38 @@ fn capture_ring_keeps_at_most_w_files() {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
     let port = listener.local_addr().unwrap().port();
     // Classic pcap here, so both formats rotate under test.
-    let daemon = Daemon::start(&dir.join("ring"), port, &["-C", "1", "-W", "2", "-F", "pcap"], "pcap");
+    let daemon = Daemon::start(
+        &dir.join("ring"),
+        port,
+        &["-C", "1", "-W", "2", "-F", "pcap"],
+        "pcap",
+    );
     push_traffic(listener);
     let (status, stderr) = daemon.interrupt();
-    assert!(status.success(), "wirelens-capture exited with {status}:\n{stderr}");
+    assert!(
+        status.success(),
+        "wirelens-capture exited with {status}:\n{stderr}"
+    );
 
     let announced = files_announced(&stderr);
-    assert!(announced.len() > 2, "the ring never wrapped: {} file(s):\n{stderr}", announced.len());
+    assert!(
+        announced.len() > 2,
+        "the ring never wrapped: {} file(s):\n{stderr}",
+        announced.len()
+    );
     let files = files_on_disk(&dir, "pcap");
-    assert_eq!(files, announced[announced.len() - 2..], "the two newest files remain:\n{stderr}");
+    assert_eq!(
+        files,
+        announced[announced.len() - 2..],
+        "the two newest files remain:\n{stderr}"
+    );
     for f in &files {
         core_packets(f);
     }
-    assert!(stderr.contains(&format!("{} files written (2 kept", announced.len())), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{} files written (2 kept", announced.len())),
+        "{stderr}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -326,8 +436,16 @@ fn sink(listener: TcpListener, connections: usize) -> JoinHandle<()> {
 
 /// `wirelens sessions --json FILES` as rows.
 fn sessions_json(files: &[PathBuf]) -> Vec<serde_json::Value> {
-    let out = Command::new(bin("wirelens")).args(["sessions", "--json"]).args(files).output().expect("run wirelens");
-    assert!(out.status.success(), "wirelens sessions: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(bin("wirelens"))
+        .args(["sessions", "--json"])
+        .args(files)
+        .output()
+        .expect("run wirelens");
+    assert!(
+        out.status.success(),
+        "wirelens sessions: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("sessions JSON")
 }
 
@@ -361,22 +479,40 @@ fn capture_names_the_process_of_each_tcp_connection() {
         let pid = out.id();
         let out = out.wait_with_output().expect("python3 client");
         assert!(out.status.success(), "python3 client failed");
-        let local: u16 = String::from_utf8_lossy(&out.stdout).trim().parse().expect("python3 printed its port");
+        let local: u16 = String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .expect("python3 printed its port");
         (pid, local)
     });
     server.join().expect("server thread");
     let (status, stderr) = daemon.interrupt();
-    assert!(status.success(), "wirelens-capture exited with {status}:\n{stderr}");
+    assert!(
+        status.success(),
+        "wirelens-capture exited with {status}:\n{stderr}"
+    );
 
     let files = files_on_disk(&dir, NG);
-    assert!(files.len() >= 2, "expected a rotation, got {} file(s):\n{stderr}", files.len());
+    assert!(
+        files.len() >= 2,
+        "expected a rotation, got {} file(s):\n{stderr}",
+        files.len()
+    );
     for f in &files {
         let ours = core_packets(f);
         if have("tshark") {
-            assert_eq!(ours, tshark_packets(f), "{}: core and tshark disagree", f.display());
+            assert_eq!(
+                ours,
+                tshark_packets(f),
+                "{}: core and tshark disagree",
+                f.display()
+            );
         }
     }
-    let comm = std::fs::read_to_string("/proc/self/comm").expect("own comm").trim_end().to_owned();
+    let comm = std::fs::read_to_string("/proc/self/comm")
+        .expect("own comm")
+        .trim_end()
+        .to_owned();
     let me = std::process::id();
     let rows = sessions_json(&files);
     let row = |lport: u16| {
@@ -395,25 +531,48 @@ fn capture_names_the_process_of_each_tcp_connection() {
     assert!(tx >= 2_000_000 && own["rx_bytes"] == 0, "{own:#}");
     if let Some((pid, local)) = child {
         let r = row(local);
-        assert_eq!((r["pid"].as_u64(), r["comm"].as_str()), (Some(pid as u64), Some("python3")), "{r:#}\n{stderr}");
+        assert_eq!(
+            (r["pid"].as_u64(), r["comm"].as_str()),
+            (Some(pid as u64), Some("python3")),
+            "{r:#}\n{stderr}"
+        );
     }
     // Every file names the process of the connections in it: each file read alone
     // still shows this process for its part of the 2 MB connection.
     let mut alone = 0;
     for f in &files {
-        for r in sessions_json(std::slice::from_ref(f)).iter().filter(|r| r["lport"] == own_port) {
+        for r in sessions_json(std::slice::from_ref(f))
+            .iter()
+            .filter(|r| r["lport"] == own_port)
+        {
             assert_eq!(r["pid"], me, "{} alone: {r:#}", f.display());
             alone += 1;
         }
     }
     assert!(alone >= 2, "the 2 MB connection spans {alone} file(s)");
     // tcplife's CSV carries them too.
-    let out = Command::new(bin("wirelens")).args(["sessions", "-s"]).args(&files).output().expect("run wirelens");
+    let out = Command::new(bin("wirelens"))
+        .args(["sessions", "-s"])
+        .args(&files)
+        .output()
+        .expect("run wirelens");
     let csv = String::from_utf8_lossy(&out.stdout);
-    assert!(csv.starts_with("PID,COMM,IP,LADDR,LPORT,RADDR,RPORT,TX_KB,RX_KB,MS\n"), "{csv}");
-    assert!(csv.contains(&format!("{me},{comm},4,127.0.0.1,{own_port},127.0.0.1,{port},{},0,", tx / 1024)), "{csv}");
+    assert!(
+        csv.starts_with("PID,COMM,IP,LADDR,LPORT,RADDR,RPORT,TX_KB,RX_KB,MS\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(&format!(
+            "{me},{comm},4,127.0.0.1,{own_port},127.0.0.1,{port},{},0,",
+            tx / 1024
+        )),
+        "{csv}"
+    );
     assert!(stderr.contains("TCP connections of this host"), "{stderr}");
-    eprintln!("capture: sessions name pid {me} ({comm}) and {child:?} (python3) over {} files", files.len());
+    eprintln!(
+        "capture: sessions name pid {me} ({comm}) and {child:?} (python3) over {} files",
+        files.len()
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -448,8 +607,20 @@ impl Netns {
                 "name".into(),
                 peer_if.clone(),
             ],
-            vec!["link".into(), "set".into(), peer_if.clone(), "netns".into(), n.name.clone()],
-            vec!["addr".into(), "add".into(), format!("{}/24", n.host_ip), "dev".into(), n.host_if.clone()],
+            vec![
+                "link".into(),
+                "set".into(),
+                peer_if.clone(),
+                "netns".into(),
+                n.name.clone(),
+            ],
+            vec![
+                "addr".into(),
+                "add".into(),
+                format!("{}/24", n.host_ip),
+                "dev".into(),
+                n.host_if.clone(),
+            ],
             vec!["link".into(), "set".into(), n.host_if.clone(), "up".into()],
             vec![
                 "-n".into(),
@@ -460,13 +631,34 @@ impl Netns {
                 "dev".into(),
                 peer_if.clone(),
             ],
-            vec!["-n".into(), n.name.clone(), "link".into(), "set".into(), peer_if.clone(), "up".into()],
-            vec!["-n".into(), n.name.clone(), "link".into(), "set".into(), "lo".into(), "up".into()],
+            vec![
+                "-n".into(),
+                n.name.clone(),
+                "link".into(),
+                "set".into(),
+                peer_if.clone(),
+                "up".into(),
+            ],
+            vec![
+                "-n".into(),
+                n.name.clone(),
+                "link".into(),
+                "set".into(),
+                "lo".into(),
+                "up".into(),
+            ],
         ];
         for args in steps {
-            let out = Command::new("ip").args(&args).output().map_err(|e| format!("ip: {e}"))?;
+            let out = Command::new("ip")
+                .args(&args)
+                .output()
+                .map_err(|e| format!("ip: {e}"))?;
             if !out.status.success() {
-                return Err(format!("ip {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()));
+                return Err(format!(
+                    "ip {}: {}",
+                    args.join(" "),
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ));
             }
         }
         Ok(n)
@@ -475,8 +667,13 @@ impl Netns {
 
 impl Drop for Netns {
     fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.name]).status();
-        let _ = Command::new("ip").args(["link", "del", &self.host_if]).stderr(Stdio::null()).status();
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .status();
+        let _ = Command::new("ip")
+            .args(["link", "del", &self.host_if])
+            .stderr(Stdio::null())
+            .status();
     }
 }
 
@@ -512,7 +709,12 @@ fn capture_names_the_server_of_an_incoming_connection() {
         .spawn()
         .expect("start the python3 server");
     let mut ready = [0u8; 6];
-    server.stdout.as_mut().expect("server stdout").read_exact(&mut ready).expect("server ready");
+    server
+        .stdout
+        .as_mut()
+        .expect("server stdout")
+        .read_exact(&mut ready)
+        .expect("server ready");
     let daemon = Daemon::start(&dir.join("srv"), port, &["-i", &ns.host_if], NG);
     // The client: in the other namespace, another host as far as this one can tell.
     let client_script = "import socket,sys,time\n\
@@ -520,24 +722,55 @@ fn capture_names_the_server_of_an_incoming_connection() {
                          for i in range(20):\n    s.sendall(b'y'*1000); time.sleep(0.05)\n\
                          s.close()\n";
     let client = Command::new("ip")
-        .args(["netns", "exec", &ns.name, "python3", "-c", client_script, &ns.host_ip, &port.to_string()])
+        .args([
+            "netns",
+            "exec",
+            &ns.name,
+            "python3",
+            "-c",
+            client_script,
+            &ns.host_ip,
+            &port.to_string(),
+        ])
         .status()
         .expect("run the client in the namespace");
     assert!(client.success(), "client in {} failed", ns.name);
     let server_pid = server.id();
-    assert!(server.wait().expect("server").success(), "python3 server failed");
+    assert!(
+        server.wait().expect("server").success(),
+        "python3 server failed"
+    );
     let (status, stderr) = daemon.interrupt();
-    assert!(status.success(), "wirelens-capture exited with {status}:\n{stderr}");
+    assert!(
+        status.success(),
+        "wirelens-capture exited with {status}:\n{stderr}"
+    );
 
     let files = files_on_disk(&dir, NG);
     let rows = sessions_json(&files);
     assert_eq!(rows.len(), 1, "{rows:#?}\n{stderr}");
     let r = &rows[0];
     // Local is this host's side, the server, though the client initiated.
-    assert_eq!((r["laddr"].as_str(), r["lport"].as_u64()), (Some(ns.host_ip.as_str()), Some(port as u64)), "{r:#}");
-    assert_eq!((r["raddr"].as_str(), r["local_by"].as_str()), (Some(ns.peer_ip.as_str()), Some("host")), "{r:#}");
-    assert_eq!((r["tx_bytes"].as_u64(), r["rx_bytes"].as_u64()), (Some(0), Some(20_000)), "{r:#}");
-    assert_eq!((r["pid"].as_u64(), r["comm"].as_str()), (Some(server_pid as u64), Some("python3")), "{r:#}\n{stderr}");
+    assert_eq!(
+        (r["laddr"].as_str(), r["lport"].as_u64()),
+        (Some(ns.host_ip.as_str()), Some(port as u64)),
+        "{r:#}"
+    );
+    assert_eq!(
+        (r["raddr"].as_str(), r["local_by"].as_str()),
+        (Some(ns.peer_ip.as_str()), Some("host")),
+        "{r:#}"
+    );
+    assert_eq!(
+        (r["tx_bytes"].as_u64(), r["rx_bytes"].as_u64()),
+        (Some(0), Some(20_000)),
+        "{r:#}"
+    );
+    assert_eq!(
+        (r["pid"].as_u64(), r["comm"].as_str()),
+        (Some(server_pid as u64), Some("python3")),
+        "{r:#}\n{stderr}"
+    );
     eprintln!("capture: incoming connection named by its server, pid {server_pid} (python3)");
     let _ = std::fs::remove_dir_all(&dir);
 }

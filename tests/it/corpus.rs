@@ -43,7 +43,11 @@ fn epoch_ns(s: &str) -> Option<i64> {
         None => (false, s),
     };
     let (sec, frac) = s.split_once('.').unwrap_or((s, "0"));
-    let frac_ns = if frac.len() > 9 { frac.parse::<i128>().ok()? } else { format!("{frac:0<9}").parse::<i128>().ok()? };
+    let frac_ns = if frac.len() > 9 {
+        frac.parse::<i128>().ok()?
+    } else {
+        format!("{frac:0<9}").parse::<i128>().ok()?
+    };
     let v = sec.parse::<i128>().ok()? * 1_000_000_000 + frac_ns;
     let v = if neg { -v } else { v };
     Some(v.clamp(i64::MIN as i128, i64::MAX as i128) as i64)
@@ -86,7 +90,16 @@ fn tshark(path: &Path) -> Tshark {
     let out = std::process::Command::new("tshark")
         .args(["-n", "-r"])
         .arg(path)
-        .args(["-T", "fields", "-e", "frame.time_epoch", "-e", "frame.cap_len", "-e", "frame.cb_pen"])
+        .args([
+            "-T",
+            "fields",
+            "-e",
+            "frame.time_epoch",
+            "-e",
+            "frame.cap_len",
+            "-e",
+            "frame.cb_pen",
+        ])
         .output()
         .expect("run tshark");
     let packets = String::from_utf8_lossy(&out.stdout)
@@ -106,7 +119,9 @@ fn tshark(path: &Path) -> Tshark {
         .lines()
         .find(|l| !l.contains("Running as user") && !l.trim().is_empty())
         .map(str::to_owned)
-        .filter(|_| !out.status.success() || stderr.contains("cut short") || stderr.contains("appears"));
+        .filter(|_| {
+            !out.status.success() || stderr.contains("cut short") || stderr.contains("appears")
+        });
     Tshark { packets, error }
 }
 
@@ -164,20 +179,39 @@ fn packets_equal_tshark_on_every_readable_capture() {
         let mine: Vec<(i64, u32)> = ours.packets.iter().map(|p| (p.ts_ns, p.caplen)).collect();
         let mut problems = Vec::new();
         // Link types tshark cannot read (DSA tags, some Juniper types) we still index.
-        let unsupported = ts.error.as_deref().is_some_and(|e| e.contains("doesn't support"));
+        let unsupported = ts
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("doesn't support"));
         if unsupported || TSHARK_WRONG.iter().any(|(f, _)| f == rel) {
             return (rel.clone(), Outcome::Skipped, mine.len(), problems);
         }
         if ts.packets.len() != mine.len() {
-            problems.push(format!("tshark reads {} packets, we read {}", ts.packets.len(), mine.len()));
+            problems.push(format!(
+                "tshark reads {} packets, we read {}",
+                ts.packets.len(),
+                mine.len()
+            ));
         }
         if let Some(i) = ts.packets.iter().zip(&mine).position(|(a, b)| a != b) {
-            problems.push(format!("packet {}: tshark (ts, caplen) {:?}, ours {:?}", i + 1, ts.packets[i], mine[i]));
+            problems.push(format!(
+                "packet {}: tshark (ts, caplen) {:?}, ours {:?}",
+                i + 1,
+                ts.packets[i],
+                mine[i]
+            ));
         }
         if ts.error.is_some() && ours.errors.is_empty() {
-            problems.push(format!("tshark reports damage ({}), we report none", ts.error.as_deref().unwrap_or("")));
+            problems.push(format!(
+                "tshark reports damage ({}), we report none",
+                ts.error.as_deref().unwrap_or("")
+            ));
         }
-        let outcome = if ts.error.is_none() { Outcome::Clean } else { Outcome::Damaged };
+        let outcome = if ts.error.is_none() {
+            Outcome::Clean
+        } else {
+            Outcome::Damaged
+        };
         (rel.clone(), outcome, mine.len(), problems)
     });
     let mut failures = Vec::new();
@@ -199,18 +233,29 @@ fn packets_equal_tshark_on_every_readable_capture() {
         clean + damaged,
         failures.len()
     );
-    assert!(failures.is_empty(), "{} files differ from tshark:\n  {}", failures.len(), failures.join("\n  "));
+    assert!(
+        failures.is_empty(),
+        "{} files differ from tshark:\n  {}",
+        failures.len(),
+        failures.join("\n  ")
+    );
 }
 
 #[test]
 fn every_file_libpcap_rejects_is_an_error() {
     let Some(dir) = corpus() else { return };
-    let table = std::fs::read_to_string(dir.join("libpcap/EXPECTED_REJECTS.tsv")).expect("read EXPECTED_REJECTS.tsv");
+    let table = std::fs::read_to_string(dir.join("libpcap/EXPECTED_REJECTS.tsv"))
+        .expect("read EXPECTED_REJECTS.tsv");
     let mut checked = 0;
     for line in table.lines().skip(1) {
-        let Some((name, expected)) = line.split_once('\t') else { continue };
+        let Some((name, expected)) = line.split_once('\t') else {
+            continue;
+        };
         let capture = ingest(&dir.join("libpcap/reject").join(name));
-        assert!(!capture.errors.is_empty(), "{name}: libpcap says `{expected}`, we accept it");
+        assert!(
+            !capture.errors.is_empty(),
+            "{name}: libpcap says `{expected}`, we accept it"
+        );
         checked += 1;
     }
     eprintln!("libpcap rejects: {checked} files, all rejected");
@@ -236,7 +281,9 @@ fn pcapng_test_generator_files_match_their_descriptions() {
             .map(|b| b.trim().to_owned())
             .collect();
         for order in ["le", "be"] {
-            let file = gen.join(order).join(txt.with_extension("pcapng").file_name().expect("file name"));
+            let file = gen
+                .join(order)
+                .join(txt.with_extension("pcapng").file_name().expect("file name"));
             let bytes = std::fs::read(&file).expect("read pcapng");
             let mut reader = RecordReader::new();
             let mut seen = Vec::new();
@@ -250,7 +297,10 @@ fn pcapng_test_generator_files_match_their_descriptions() {
             if expected.iter().any(|b| b == "IDB") {
                 assert_eq!(err, None, "{}", file.display());
             } else {
-                assert_eq!(err.as_deref(), Some("the capture file has no Interface Description Blocks"));
+                assert_eq!(
+                    err.as_deref(),
+                    Some("the capture file has no Interface Description Blocks")
+                );
             }
             assert_eq!(seen, expected, "{}", file.display());
             checked += 1;

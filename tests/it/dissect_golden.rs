@@ -19,7 +19,11 @@ use wirelens_tests::{have, repo_root};
 
 fn capture_path(entry: &str) -> PathBuf {
     match entry.strip_prefix("corpus:") {
-        Some(rest) => repo_root().parent().expect("repo has a parent").join("shared/corpus").join(rest),
+        Some(rest) => repo_root()
+            .parent()
+            .expect("repo has a parent")
+            .join("shared/corpus")
+            .join(rest),
         None => repo_root().join(entry),
     }
 }
@@ -62,14 +66,21 @@ fn ours(path: &Path) -> Vec<HashMap<&'static str, String>> {
 }
 
 fn join<T: ToString>(items: impl IntoIterator<Item = T>) -> String {
-    items.into_iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+    items
+        .into_iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn fields(s: &Summary, stream: Option<(L4, u32)>) -> HashMap<&'static str, String> {
     let mut m = HashMap::new();
     m.insert("frame.protocols", s.stack.to_string());
     // Which of tshark's IPv4 occurrences is the layer in `net`: after an IPv4 outer one.
-    m.insert("_v4_before_net", usize::from(s.outer_ip.is_some_and(|o| o.0.is_ipv4())).to_string());
+    m.insert(
+        "_v4_before_net",
+        usize::from(s.outer_ip.is_some_and(|o| o.0.is_ipv4())).to_string(),
+    );
     let mut layers: Vec<(IpAddr, IpAddr)> = Vec::new();
     layers.extend(s.outer_ip);
     if let Net::Ip { src, dst, .. } = s.net {
@@ -77,7 +88,8 @@ fn fields(s: &Summary, stream: Option<(L4, u32)>) -> HashMap<&'static str, Strin
     }
     let quoted = s.icmp.and_then(|i| i.quoted);
     layers.extend(quoted.map(|q| (q.src, q.dst)));
-    let (v4, v6): (Vec<(IpAddr, IpAddr)>, Vec<(IpAddr, IpAddr)>) = layers.iter().partition(|(a, _)| a.is_ipv4());
+    let (v4, v6): (Vec<(IpAddr, IpAddr)>, Vec<(IpAddr, IpAddr)>) =
+        layers.iter().partition(|(a, _)| a.is_ipv4());
     m.insert("ip.src", join(v4.iter().map(|l| l.0)));
     m.insert("ip.dst", join(v4.iter().map(|l| l.1)));
     m.insert("ipv6.src", join(v6.iter().map(|l| l.0)));
@@ -94,13 +106,23 @@ fn fields(s: &Summary, stream: Option<(L4, u32)>) -> HashMap<&'static str, Strin
             m.insert("ipv6.fraghdr.ident", format!("0x{:08x}", ip.id));
         }
         if let Frag::Complete { len, .. } = ip.frag {
-            let key = if ip.version == 4 { "ip.reassembled.length" } else { "ipv6.reassembled.length" };
+            let key = if ip.version == 4 {
+                "ip.reassembled.length"
+            } else {
+                "ipv6.reassembled.length"
+            };
             m.insert(key, len.to_string());
         }
     }
     let tags = s.vlan.tags();
-    m.insert("vlan.id", join(tags.iter().filter(|t| t.tpid != 0x88a8).map(|t| t.id)));
-    m.insert("ieee8021ad.id", join(tags.iter().filter(|t| t.tpid == 0x88a8).map(|t| t.id)));
+    m.insert(
+        "vlan.id",
+        join(tags.iter().filter(|t| t.tpid != 0x88a8).map(|t| t.id)),
+    );
+    m.insert(
+        "ieee8021ad.id",
+        join(tags.iter().filter(|t| t.tpid == 0x88a8).map(|t| t.id)),
+    );
     if let Some(a) = s.arp {
         m.insert("arp.opcode", a.opcode.to_string());
         if let (Some(snd), Some(tgt)) = (a.sender, a.target) {
@@ -125,7 +147,11 @@ fn fields(s: &Summary, stream: Option<(L4, u32)>) -> HashMap<&'static str, Strin
                 m.insert("tcp.options.timestamp.tsval", v.to_string());
             }
         }
-        Transport::Udp { src_port, dst_port, payload_len } => {
+        Transport::Udp {
+            src_port,
+            dst_port,
+            payload_len,
+        } => {
             m.insert("udp.srcport", src_port.to_string());
             m.insert("udp.dstport", dst_port.to_string());
             m.insert("udp.length", (payload_len + 8).to_string());
@@ -133,18 +159,43 @@ fn fields(s: &Summary, stream: Option<(L4, u32)>) -> HashMap<&'static str, Strin
         _ => {}
     }
     if let Some((proto, n)) = stream {
-        m.insert(if proto == L4::Tcp { "tcp.stream" } else { "udp.stream" }, n.to_string());
+        m.insert(
+            if proto == L4::Tcp {
+                "tcp.stream"
+            } else {
+                "udp.stream"
+            },
+            n.to_string(),
+        );
     }
     if let Some(i) = s.icmp {
-        let (t, c) = if i.v6 { ("icmpv6.type", "icmpv6.code") } else { ("icmp.type", "icmp.code") };
+        let (t, c) = if i.v6 {
+            ("icmpv6.type", "icmpv6.code")
+        } else {
+            ("icmp.type", "icmp.code")
+        };
         m.insert(t, i.ty.to_string());
         m.insert(c, i.code.to_string());
     }
     if let Some(q) = quoted {
         if let Some((sp, dp)) = q.ports {
             let p = if q.protocol == 6 { "tcp" } else { "udp" };
-            m.insert(if p == "tcp" { "tcp.srcport" } else { "udp.srcport" }, sp.to_string());
-            m.insert(if p == "tcp" { "tcp.dstport" } else { "udp.dstport" }, dp.to_string());
+            m.insert(
+                if p == "tcp" {
+                    "tcp.srcport"
+                } else {
+                    "udp.srcport"
+                },
+                sp.to_string(),
+            );
+            m.insert(
+                if p == "tcp" {
+                    "tcp.dstport"
+                } else {
+                    "udp.dstport"
+                },
+                dp.to_string(),
+            );
         }
     }
     m
@@ -163,7 +214,12 @@ fn trim_protocols(p: &str) -> String {
 }
 
 /// The value of tshark's cell we compare with ours.
-fn expected(field: &str, cell: &str, ours: &HashMap<&'static str, String>, v4_before_net: usize) -> Option<String> {
+fn expected(
+    field: &str,
+    cell: &str,
+    ours: &HashMap<&'static str, String>,
+    v4_before_net: usize,
+) -> Option<String> {
     let first = || cell.split(',').next().unwrap_or("").to_owned();
     Some(match field {
         "frame.protocols" => trim_protocols(cell),
@@ -173,12 +229,18 @@ fn expected(field: &str, cell: &str, ours: &HashMap<&'static str, String>, v4_be
         }
         // The quoted packet of an ICMP error has a stream in tshark; it is not this
         // frame's (the frame counts in no TCP/UDP conversation).
-        "tcp.stream" | "udp.stream" if !ours.contains_key(field) && !cell.is_empty() => return None,
-        // Fields of a quoted TCP header other than its ports are not ours to give.
-        "tcp.seq_raw" | "tcp.flags" | "tcp.len" | "udp.length" if !ours.contains_key(field) && !cell.is_empty() => {
+        "tcp.stream" | "udp.stream" if !ours.contains_key(field) && !cell.is_empty() => {
             return None
         }
-        "ip.src" | "ip.dst" | "ipv6.src" | "ipv6.dst" | "vlan.id" | "ieee8021ad.id" => cell.to_owned(),
+        // Fields of a quoted TCP header other than its ports are not ours to give.
+        "tcp.seq_raw" | "tcp.flags" | "tcp.len" | "udp.length"
+            if !ours.contains_key(field) && !cell.is_empty() =>
+        {
+            return None
+        }
+        "ip.src" | "ip.dst" | "ipv6.src" | "ipv6.dst" | "vlan.id" | "ieee8021ad.id" => {
+            cell.to_owned()
+        }
         _ => first(),
     })
 }
@@ -199,10 +261,20 @@ struct Tally {
     failures: Vec<String>,
 }
 
-fn compare(entry: &str, header: &[&str], rows: &[Vec<String>], ours: &[HashMap<&'static str, String>], t: &mut Tally) {
+fn compare(
+    entry: &str,
+    header: &[&str],
+    rows: &[Vec<String>],
+    ours: &[HashMap<&'static str, String>],
+    t: &mut Tally,
+) {
     if rows.len() != ours.len() {
         // Frames would be compared out of line (tshark lists pcapng custom blocks as frames).
-        t.failures.push(format!("{entry}: tshark has {} frames, we have {}", rows.len(), ours.len()));
+        t.failures.push(format!(
+            "{entry}: tshark has {} frames, we have {}",
+            rows.len(),
+            ours.len()
+        ));
         t.misaligned.push(entry.to_owned());
         return;
     }
@@ -210,7 +282,10 @@ fn compare(entry: &str, header: &[&str], rows: &[Vec<String>], ours: &[HashMap<&
         let frame = i as u64 + 1;
         t.frames += 1;
         let mut all_equal = true;
-        let v4_before_net = m.get("_v4_before_net").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let v4_before_net = m
+            .get("_v4_before_net")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
         for (field, cell) in header.iter().zip(row) {
             let Some(want) = expected(field, cell, m, v4_before_net) else {
                 t.skipped_quoted_streams += u64::from(field.ends_with(".stream"));
@@ -223,22 +298,26 @@ fn compare(entry: &str, header: &[&str], rows: &[Vec<String>], ours: &[HashMap<&
                 continue;
             }
             all_equal = false;
-            if let Some(e) = EXPLAINED
-                .iter()
-                .find(|e| e.0 == entry && (e.1 == 0 || e.1 == frame) && (e.2.is_empty() || e.2 == *field))
-            {
+            if let Some(e) = EXPLAINED.iter().find(|e| {
+                e.0 == entry && (e.1 == 0 || e.1 == frame) && (e.2.is_empty() || e.2 == *field)
+            }) {
                 t.explained += 1;
                 *t.per_reason.entry(e.3).or_default() += 1;
                 continue;
             }
             *t.per_field.entry(field.to_string()).or_default() += 1;
-            let e = t.per_capture.entry((entry.to_owned(), field.to_string())).or_insert((0, String::new()));
+            let e = t
+                .per_capture
+                .entry((entry.to_owned(), field.to_string()))
+                .or_insert((0, String::new()));
             if e.0 == 0 {
                 e.1 = format!("frame {frame}: tshark {want:?} ours {got:?}");
             }
             e.0 += 1;
             if t.failures.len() < 200 {
-                t.failures.push(format!("{entry} frame {frame} {field}: tshark {want:?} ours {got:?}"));
+                t.failures.push(format!(
+                    "{entry} frame {frame} {field}: tshark {want:?} ours {got:?}"
+                ));
             }
         }
         t.equal_frames += u64::from(all_equal);
@@ -248,8 +327,17 @@ fn compare(entry: &str, header: &[&str], rows: &[Vec<String>], ours: &[HashMap<&
 /// Reads a golden: the header, then one row per frame with `^` meaning "as above".
 fn read_golden(text: &str) -> (String, Vec<String>, Vec<Vec<String>>) {
     let mut lines = text.lines();
-    let entry = lines.next().and_then(|l| l.strip_prefix("# capture: ")).expect("golden names its capture").to_owned();
-    let header: Vec<String> = lines.next().expect("golden has a header").split('\t').map(str::to_owned).collect();
+    let entry = lines
+        .next()
+        .and_then(|l| l.strip_prefix("# capture: "))
+        .expect("golden names its capture")
+        .to_owned();
+    let header: Vec<String> = lines
+        .next()
+        .expect("golden has a header")
+        .split('\t')
+        .map(str::to_owned)
+        .collect();
     let mut rows: Vec<Vec<String>> = Vec::new();
     for line in lines {
         let mut row: Vec<String> = line.split('\t').map(str::to_owned).collect();
@@ -273,7 +361,10 @@ fn report(what: &str, t: &Tally) {
         t.frames, t.equal_frames, t.equal_cells, t.cells, t.explained, t.skipped_quoted_streams
     );
     if !t.misaligned.is_empty() {
-        eprintln!("  not compared, frame counts differ: {}", t.misaligned.join(" "));
+        eprintln!(
+            "  not compared, frame counts differ: {}",
+            t.misaligned.join(" ")
+        );
     }
     for (why, n) in &t.per_reason {
         eprintln!("  explained ({n} fields): {why}");
@@ -295,7 +386,8 @@ fn dissection_equals_tshark() {
     assert!(!goldens.is_empty(), "no golden files in {}", dir.display());
     let (mut t, mut files, mut skipped) = (Tally::default(), 0, 0);
     for golden in &goldens {
-        let (entry, header, rows) = read_golden(&std::fs::read_to_string(golden).expect("read golden"));
+        let (entry, header, rows) =
+            read_golden(&std::fs::read_to_string(golden).expect("read golden"));
         let path = capture_path(&entry);
         if !path.exists() {
             skipped += 1;
@@ -309,16 +401,26 @@ fn dissection_equals_tshark() {
         eprintln!("dissect golden: skipped {skipped} captures: ../shared/corpus is absent");
     }
     report(&format!("dissect golden over {files} captures"), &t);
-    assert!(t.failures.is_empty(), "differences from tshark:\n  {}", t.failures.join("\n  "));
+    assert!(
+        t.failures.is_empty(),
+        "differences from tshark:\n  {}",
+        t.failures.join("\n  ")
+    );
 }
 
 /// Every corpus capture with a link type we dissect, against tshark live.
 #[test]
 #[ignore = "needs tshark and ../shared/corpus; set WIRELENS_DISSECT_CORPUS=1"]
 fn dissect_corpus_equals_tshark() {
-    let corpus = repo_root().parent().expect("repo has a parent").join("shared/corpus");
-    if std::env::var_os("WIRELENS_DISSECT_CORPUS").is_none() || !have("tshark") || !corpus.exists() {
-        eprintln!("skipped: set WIRELENS_DISSECT_CORPUS=1, with tshark and ../shared/corpus present");
+    let corpus = repo_root()
+        .parent()
+        .expect("repo has a parent")
+        .join("shared/corpus");
+    if std::env::var_os("WIRELENS_DISSECT_CORPUS").is_none() || !have("tshark") || !corpus.exists()
+    {
+        eprintln!(
+            "skipped: set WIRELENS_DISSECT_CORPUS=1, with tshark and ../shared/corpus present"
+        );
         return;
     }
     let header: Vec<&str> = vec![
@@ -344,20 +446,35 @@ fn dissect_corpus_equals_tshark() {
     let mut t = Tally::default();
     for line in manifest.lines().skip(1) {
         let cols: Vec<&str> = line.split('\t').collect();
-        let (Some(file), Some(format), Some(lts)) = (cols.first(), cols.get(4), cols.get(5)) else { continue };
+        let (Some(file), Some(format), Some(lts)) = (cols.first(), cols.get(4), cols.get(5)) else {
+            continue;
+        };
         let dissected = ["0", "1", "12", "101", "108", "113", "228", "229", "276"];
         if !format.starts_with("pcap")
             || lts.is_empty()
-            || !lts.split(';').all(|l| dissected.contains(&l.split(':').next().unwrap_or("")))
+            || !lts
+                .split(';')
+                .all(|l| dissected.contains(&l.split(':').next().unwrap_or("")))
         {
             continue;
         }
-        if file.ends_with(".gz") || file.ends_with(".zst") || file.ends_with(".xz") || file.ends_with(".bz2") {
+        if file.ends_with(".gz")
+            || file.ends_with(".zst")
+            || file.ends_with(".xz")
+            || file.ends_with(".bz2")
+        {
             continue;
         }
         let path = corpus.join(file);
         let mut cmd = std::process::Command::new("tshark");
-        cmd.args(["-n", "-r"]).arg(&path).args(["-T", "fields", "-E", "separator=\t", "-E", "occurrence=a"]);
+        cmd.args(["-n", "-r"]).arg(&path).args([
+            "-T",
+            "fields",
+            "-E",
+            "separator=\t",
+            "-E",
+            "occurrence=a",
+        ]);
         for f in &header {
             cmd.args(["-e", f]);
         }
@@ -373,7 +490,13 @@ fn dissect_corpus_equals_tshark() {
                 r
             })
             .collect();
-        compare(&format!("corpus:{file}"), &header, &rows, &ours(&path), &mut t);
+        compare(
+            &format!("corpus:{file}"),
+            &header,
+            &rows,
+            &ours(&path),
+            &mut t,
+        );
     }
     report("dissect corpus (live tshark)", &t);
     for ((capture, field), (n, first)) in &t.per_capture {

@@ -17,14 +17,20 @@ fn read(path: &Path) -> Vec<u8> {
 
 /// (ts, caplen, len, offset) of every packet.
 fn rows(c: &Capture) -> Vec<(i64, u32, u32, u64)> {
-    c.packets.iter().map(|p| (p.ts_ns, p.caplen, p.len, p.offset)).collect()
+    c.packets
+        .iter()
+        .map(|p| (p.ts_ns, p.caplen, p.len, p.offset))
+        .collect()
 }
 
 /// Ingests several in-memory files the way the CLI and the worker do: whichever file the
 /// merge wants next, `chunk` bytes at a time.
 fn ingest_merged(files: &[(&str, &[u8])], chunk: usize) -> Capture {
     let mut ingest = Ingest::new();
-    let ids: Vec<usize> = files.iter().map(|(name, _)| ingest.add_file(name)).collect();
+    let ids: Vec<usize> = files
+        .iter()
+        .map(|(name, _)| ingest.add_file(name))
+        .collect();
     let mut pos = vec![0usize; files.len()];
     while let Some(f) = ingest.wants() {
         let i = ids.iter().position(|&id| id == f).expect("known file");
@@ -58,11 +64,18 @@ fn compressed_captures_read_like_the_original() {
         // decode whole blocks, of up to 900 kB and 128 kB: nothing of a cut block can be
         // recovered, and this small file is a single block.)
         let cut = ingest_bytes(ext, &bytes[..bytes.len() * 2 / 3]);
-        assert!(matches!(ext, "bz2" | "zst") || !cut.packets.is_empty(), "{ext}");
+        assert!(
+            matches!(ext, "bz2" | "zst") || !cut.packets.is_empty(),
+            "{ext}"
+        );
         assert!(cut.packets.len() < plain.packets.len(), "{ext}");
         assert_eq!(rows(&cut)[..], rows(&plain)[..cut.packets.len()], "{ext}");
         assert_eq!(cut.errors.len(), 1, "{ext}");
-        assert!(cut.errors[0].message.contains("cut short"), "{ext}: {}", cut.errors[0]);
+        assert!(
+            cut.errors[0].message.contains("cut short"),
+            "{ext}: {}",
+            cut.errors[0]
+        );
     }
 }
 
@@ -94,7 +107,13 @@ fn record_ends(bytes: &[u8]) -> (Vec<usize>, Vec<usize>) {
 
 #[test]
 fn every_prefix_keeps_every_complete_packet() {
-    for name in ["three_http_streams.pcap", "test202-le.pcapng", "test202-be.pcapng", "nanosecs_big_endian.pcap", "sll2.pcap"] {
+    for name in [
+        "three_http_streams.pcap",
+        "test202-le.pcapng",
+        "test202-be.pcapng",
+        "nanosecs_big_endian.pcap",
+        "sll2.pcap",
+    ] {
         let bytes = read(&data(name));
         let full = rows(&ingest_bytes(name, &bytes));
         let (ends, units) = record_ends(&bytes);
@@ -105,7 +124,11 @@ fn every_prefix_keeps_every_complete_packet() {
             assert_eq!(rows(&c)[..], full[..complete], "{name} cut at {cut}");
             if !units.contains(&cut) {
                 assert_eq!(c.errors.len(), 1, "{name} cut at {cut}: no error");
-                assert_eq!(c.errors[0].packet, complete as u64 + 1, "{name} cut at {cut}");
+                assert_eq!(
+                    c.errors[0].packet,
+                    complete as u64 + 1,
+                    "{name} cut at {cut}"
+                );
             }
         }
     }
@@ -118,25 +141,48 @@ fn a_rotated_set_merges_into_the_original_timeline() {
     // Deal the packets round-robin into three files of different formats, as three
     // capture points of the same traffic would see them.
     let formats = [
-        OutputFormat::Pcap { big_endian: false, nanos: false },
-        OutputFormat::Pcap { big_endian: true, nanos: true },
+        OutputFormat::Pcap {
+            big_endian: false,
+            nanos: false,
+        },
+        OutputFormat::Pcap {
+            big_endian: true,
+            nanos: true,
+        },
         OutputFormat::PcapNg { big_endian: true },
     ];
-    let mut writers: Vec<_> = formats.iter().map(|&f| Writer::new(Vec::new(), f, 1, 65535).expect("writer")).collect();
+    let mut writers: Vec<_> = formats
+        .iter()
+        .map(|&f| Writer::new(Vec::new(), f, 1, 65535).expect("writer"))
+        .collect();
     for (i, p) in original.packets.iter().enumerate() {
         let data = &bytes[p.offset as usize..p.offset as usize + p.caplen as usize];
-        writers[i % 3].write_packet(0, p.ts_ns, data, p.len, None).expect("write");
+        writers[i % 3]
+            .write_packet(0, p.ts_ns, data, p.len, None)
+            .expect("write");
     }
-    let files: Vec<Vec<u8>> = writers.into_iter().map(|w| w.finish().expect("finish")).collect();
+    let files: Vec<Vec<u8>> = writers
+        .into_iter()
+        .map(|w| w.finish().expect("finish"))
+        .collect();
     for chunk in [1, 100, 1 << 20] {
-        let merged = ingest_merged(&[("a", &files[0]), ("b", &files[1]), ("c", &files[2])], chunk);
+        let merged = ingest_merged(
+            &[("a", &files[0]), ("b", &files[1]), ("c", &files[2])],
+            chunk,
+        );
         assert_eq!(merged.errors, []);
         let ts: Vec<i64> = merged.packets.iter().map(|p| p.ts_ns).collect();
         let want: Vec<i64> = original.packets.iter().map(|p| p.ts_ns).collect();
         assert_eq!(ts, want, "chunk {chunk}");
         let from: Vec<u16> = merged.packets.iter().map(|p| p.file).collect();
-        assert_eq!(from, (0..want.len()).map(|i| (i % 3) as u16).collect::<Vec<_>>());
+        assert_eq!(
+            from,
+            (0..want.len()).map(|i| (i % 3) as u16).collect::<Vec<_>>()
+        );
         // Same traffic, same conversations.
-        assert_eq!(merged.conversations, original.conversations, "chunk {chunk}");
+        assert_eq!(
+            merged.conversations, original.conversations,
+            "chunk {chunk}"
+        );
     }
 }

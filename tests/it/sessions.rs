@@ -11,7 +11,11 @@ use wirelens_tests::{bin, repo_root};
 
 fn capture_path(entry: &str) -> PathBuf {
     match entry.strip_prefix("corpus:") {
-        Some(rest) => repo_root().parent().expect("repo has a parent").join("shared/corpus").join(rest),
+        Some(rest) => repo_root()
+            .parent()
+            .expect("repo has a parent")
+            .join("shared/corpus")
+            .join(rest),
         None => repo_root().join(entry),
     }
 }
@@ -28,26 +32,44 @@ fn known_differences() -> BTreeMap<String, String> {
 }
 
 fn wirelens(args: &[&str], path: &PathBuf) -> (String, String) {
-    let out = Command::new(bin("wirelens")).arg("sessions").args(args).arg(path).output().expect("run wirelens");
-    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    let out = Command::new(bin("wirelens"))
+        .arg("sessions")
+        .args(args)
+        .arg(path)
+        .output()
+        .expect("run wirelens");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// The exact fields of a row, compared with the golden one.
-const EXACT: [&str; 11] =
-    ["laddr", "lport", "raddr", "rport", "tx_bytes", "rx_bytes", "start_ns", "end_ns", "pid", "comm", "local_by"];
+const EXACT: [&str; 11] = [
+    "laddr", "lport", "raddr", "rport", "tx_bytes", "rx_bytes", "start_ns", "end_ns", "pid",
+    "comm", "local_by",
+];
 
 fn differences(golden: &Value, json: &[Value], csv: &str) -> Vec<String> {
     let want = golden["sessions"].as_array().expect("golden has sessions");
     let mut diffs = Vec::new();
     if want.len() != json.len() {
-        diffs.push(format!("tshark has {} sessions, we have {}", want.len(), json.len()));
+        diffs.push(format!(
+            "tshark has {} sessions, we have {}",
+            want.len(),
+            json.len()
+        ));
     }
     let mut lines = csv.lines();
     let header = lines.next().unwrap_or_default();
     if header != "TIME,TIME(s),PID,COMM,IP,LADDR,LPORT,RADDR,RPORT,TX_KB,RX_KB,MS" {
         diffs.push(format!("CSV header {header:?}"));
     }
-    let rows: BTreeMap<u64, &str> = json.iter().filter_map(|r| r["stream"].as_u64()).zip(lines).collect();
+    let rows: BTreeMap<u64, &str> = json
+        .iter()
+        .filter_map(|r| r["stream"].as_u64())
+        .zip(lines)
+        .collect();
     for w in want {
         let stream = w["stream"].as_u64().expect("stream number");
         let Some(g) = json.iter().find(|g| g["stream"].as_u64() == Some(stream)) else {
@@ -56,12 +78,18 @@ fn differences(golden: &Value, json: &[Value], csv: &str) -> Vec<String> {
         };
         for k in EXACT {
             if w[k] != g[k] {
-                diffs.push(format!("stream {stream}: {k} tshark {} ours {}", w[k], g[k]));
+                diffs.push(format!(
+                    "stream {stream}: {k} tshark {} ours {}",
+                    w[k], g[k]
+                ));
             }
         }
         let want_csv = w["csv"].as_str().unwrap_or_default();
         if rows.get(&stream).copied() != Some(want_csv) {
-            diffs.push(format!("stream {stream}: CSV\n      tshark {want_csv}\n      ours   {:?}", rows.get(&stream)));
+            diffs.push(format!(
+                "stream {stream}: CSV\n      tshark {want_csv}\n      ours   {:?}",
+                rows.get(&stream)
+            ));
         }
     }
     diffs
@@ -81,8 +109,11 @@ fn sessions_equal_tshark() {
     let (mut files, mut same_files, mut sessions, mut same_sessions, mut skipped) = (0, 0, 0, 0, 0);
     let (mut failures, mut explained) = (Vec::new(), Vec::new());
     for golden in &goldens {
-        let expected: Value = serde_json::from_slice(&std::fs::read(golden).expect("read golden")).expect("JSON");
-        let entry = expected["capture"].as_str().expect("golden names its capture");
+        let expected: Value =
+            serde_json::from_slice(&std::fs::read(golden).expect("read golden")).expect("JSON");
+        let entry = expected["capture"]
+            .as_str()
+            .expect("golden names its capture");
         let path = capture_path(entry);
         if !path.exists() {
             skipped += 1;
@@ -105,17 +136,24 @@ fn sessions_equal_tshark() {
             same_files += 1;
             same_sessions += want;
             if known.contains_key(entry) {
-                explained.push(format!("{entry}: listed in KNOWN_DIFFERENCES but now identical: remove it"));
+                explained.push(format!(
+                    "{entry}: listed in KNOWN_DIFFERENCES but now identical: remove it"
+                ));
             }
             continue;
         }
         // Diffs name their stream first ("stream N: ..."); count each stream once.
-        let bad: std::collections::BTreeSet<&str> =
-            diffs.iter().filter_map(|d| d.strip_prefix("stream ")?.split([':', ' ']).next()).collect();
+        let bad: std::collections::BTreeSet<&str> = diffs
+            .iter()
+            .filter_map(|d| d.strip_prefix("stream ")?.split([':', ' ']).next())
+            .collect();
         same_sessions += want.saturating_sub(bad.len());
         let report = format!("{entry}:\n    {}", diffs.join("\n    "));
         match known.get(entry) {
-            Some(why) => explained.push(format!("{entry}: {} difference(s), known: {why}", diffs.len())),
+            Some(why) => explained.push(format!(
+                "{entry}: {} difference(s), known: {why}",
+                diffs.len()
+            )),
             None => failures.push(report),
         }
     }
@@ -129,14 +167,20 @@ fn sessions_equal_tshark() {
         "sessions golden: {same_sessions} of {sessions} sessions identical to tshark's over {files} captures \
          ({same_files} captures identical)"
     );
-    assert!(failures.is_empty(), "differences from tshark:\n  {}", failures.join("\n  "));
+    assert!(
+        failures.is_empty(),
+        "differences from tshark:\n  {}",
+        failures.join("\n  ")
+    );
 }
 
 fn run(args: &[&str], stdin: Option<&[u8]>) -> (i32, String, String) {
     use std::io::Write as _;
     let mut cmd = Command::new(bin("wirelens"));
     cmd.arg("sessions").args(args).current_dir(repo_root());
-    cmd.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    cmd.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
     let mut child = cmd.spawn().expect("run wirelens");
     let mut pipe = child.stdin.take().expect("stdin");
     if let Some(bytes) = stdin {
@@ -145,7 +189,11 @@ fn run(args: &[&str], stdin: Option<&[u8]>) -> (i32, String, String) {
     drop(pipe);
     let out = child.wait_with_output().expect("wirelens output");
     let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
+    (
+        out.status.code().unwrap_or(-1),
+        text(&out.stdout),
+        text(&out.stderr),
+    )
 }
 
 #[test]
@@ -156,8 +204,14 @@ fn sessions_prints_tcplife_columns_and_takes_its_flags() {
     let (code, out, _) = run(&[v4], None);
     assert_eq!(code, 0);
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines[0], "PID   COMM       LADDR           LPORT RADDR           RPORT TX_KB RX_KB MS");
-    assert_eq!(lines[1], "                 172.16.133.132  54615 98.139.161.29   80        0     0 125.89");
+    assert_eq!(
+        lines[0],
+        "PID   COMM       LADDR           LPORT RADDR           RPORT TX_KB RX_KB MS"
+    );
+    assert_eq!(
+        lines[1],
+        "                 172.16.133.132  54615 98.139.161.29   80        0     0 125.89"
+    );
     assert_eq!(lines.len(), 4);
     // -w: wide, with the IP version; -T and -t lead, in that order.
     let (_, out, _) = run(&["-wtT", v6], None);
@@ -172,9 +226,17 @@ fn sessions_prints_tcplife_columns_and_takes_its_flags() {
     );
     // -s: CSV with tcplife's header; -T adds a leading TIME.
     let (_, out, _) = run(&["-s", v4], None);
-    assert!(out.starts_with("PID,COMM,IP,LADDR,LPORT,RADDR,RPORT,TX_KB,RX_KB,MS\n,,4,172.16.133.132,54615,"), "{out}");
+    assert!(
+        out.starts_with(
+            "PID,COMM,IP,LADDR,LPORT,RADDR,RPORT,TX_KB,RX_KB,MS\n,,4,172.16.133.132,54615,"
+        ),
+        "{out}"
+    );
     let (_, out, _) = run(&["-sT", v4], None);
-    assert!(out.starts_with("TIME,PID,COMM,IP,LADDR,LPORT,RADDR,RPORT,TX_KB,RX_KB,MS\n22:02:36,,,4,"), "{out}");
+    assert!(
+        out.starts_with("TIME,PID,COMM,IP,LADDR,LPORT,RADDR,RPORT,TX_KB,RX_KB,MS\n22:02:36,,,4,"),
+        "{out}"
+    );
     // Filters: local ports, remote ports, family, pid.
     let count = |args: &[&str]| run(args, None).1.lines().count() - 1;
     assert_eq!(count(&["-L", "54615,52328", v4]), 2);
@@ -191,7 +253,10 @@ fn sessions_prints_tcplife_columns_and_takes_its_flags() {
     // A damaged file: the sessions before the damage, the error, exit code 1.
     let (code, out, err) = run(&["-s", "-"], Some(&bytes[..3000]));
     assert_eq!((code, out.lines().count()), (1, 4), "{out}");
-    assert!(err.contains("<stdin>: at byte offset 2524, packet 13: the file is cut short"), "{err}");
+    assert!(
+        err.contains("<stdin>: at byte offset 2524, packet 13: the file is cut short"),
+        "{err}"
+    );
     // --json has the exact values.
     let (_, out, _) = run(&["--json", v4], None);
     let rows: Vec<Value> = serde_json::from_str(&out).expect("JSON");

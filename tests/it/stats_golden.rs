@@ -18,15 +18,27 @@ use wirelens_tests::{bin, repo_root};
 
 fn capture_path(entry: &str) -> PathBuf {
     match entry.strip_prefix("corpus:") {
-        Some(rest) => repo_root().parent().expect("repo has a parent").join("shared/corpus").join(rest),
+        Some(rest) => repo_root()
+            .parent()
+            .expect("repo has a parent")
+            .join("shared/corpus")
+            .join(rest),
         None => repo_root().join(entry),
     }
 }
 
 fn wirelens(args: &[&str], path: &Path) -> Result<Value, String> {
-    let out = std::process::Command::new(bin("wirelens")).args(args).arg(path).output().expect("run wirelens");
+    let out = std::process::Command::new(bin("wirelens"))
+        .args(args)
+        .arg(path)
+        .output()
+        .expect("run wirelens");
     serde_json::from_slice(&out.stdout).map_err(|e| {
-        format!("wirelens {}: no JSON ({e}); stderr: {}", args.join(" "), String::from_utf8_lossy(&out.stderr))
+        format!(
+            "wirelens {}: no JSON ({e}); stderr: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        )
     })
 }
 
@@ -34,7 +46,8 @@ fn wirelens(args: &[&str], path: &Path) -> Result<Value, String> {
 /// differently (IPv4-mapped ones, say).
 fn address(v: &Value) -> String {
     let s = v.as_str().unwrap_or_default();
-    s.parse::<IpAddr>().map_or_else(|_| s.to_ascii_lowercase(), |ip| ip.to_string())
+    s.parse::<IpAddr>()
+        .map_or_else(|_| s.to_ascii_lowercase(), |ip| ip.to_string())
 }
 
 /// How one table compared: rows tshark has, rows identical, and what differed.
@@ -46,10 +59,20 @@ struct Outcome {
 }
 
 const CONV_COUNTS: [&str; 4] = ["frames_ab", "bytes_ab", "frames_ba", "bytes_ba"];
-const ENDPOINT_COUNTS: [&str; 6] = ["packets", "bytes", "tx_packets", "tx_bytes", "rx_packets", "rx_bytes"];
+const ENDPOINT_COUNTS: [&str; 6] = [
+    "packets",
+    "bytes",
+    "tx_packets",
+    "tx_bytes",
+    "rx_packets",
+    "rx_bytes",
+];
 
 fn close(want: &Value, got: &Value) -> bool {
-    let (a, b) = (want.as_f64().unwrap_or(f64::NAN), got.as_f64().unwrap_or(f64::NAN));
+    let (a, b) = (
+        want.as_f64().unwrap_or(f64::NAN),
+        got.as_f64().unwrap_or(f64::NAN),
+    );
     // tshark prints 9 decimals; large relative times also lose float precision.
     (a - b).abs() <= 2e-9 + a.abs() * 4e-16
 }
@@ -61,7 +84,10 @@ fn compare_rows(
     key: impl Fn(&Value) -> String,
     row_diffs: impl Fn(&Value, &Value) -> Vec<String>,
 ) -> Outcome {
-    let mut o = Outcome { rows: want.len(), ..Outcome::default() };
+    let mut o = Outcome {
+        rows: want.len(),
+        ..Outcome::default()
+    };
     let index: HashMap<String, &Value> = got.iter().map(|g| (key(g), *g)).collect();
     for w in want {
         let k = key(w);
@@ -78,10 +104,12 @@ fn compare_rows(
     }
     let wanted: std::collections::HashSet<String> = want.iter().map(&key).collect();
     for g in got.iter().filter(|g| !wanted.contains(&key(g))) {
-        o.diffs.push(format!("{}: we have it, tshark does not", key(g)));
+        o.diffs
+            .push(format!("{}: we have it, tshark does not", key(g)));
     }
     if o.diffs.is_empty() && !want.iter().map(&key).eq(got.iter().map(|g| key(g))) {
-        o.diffs.push("rows are in another order than tshark's first frames".into());
+        o.diffs
+            .push("rows are in another order than tshark's first frames".into());
     }
     o
 }
@@ -96,7 +124,10 @@ fn compare_conv(want: &[Value], got: &[&Value]) -> Outcome {
     compare_rows(want, got, key, |w, g| {
         let mut d = Vec::new();
         if (address(&w["a"]), address(&w["b"])) != (address(&g["a"]), address(&g["b"])) {
-            d.push(format!("side A is {} for tshark, {} for us", w["a"], g["a"]));
+            d.push(format!(
+                "side A is {} for tshark, {} for us",
+                w["a"], g["a"]
+            ));
         }
         for k in CONV_COUNTS {
             if w[k] != g[k] {
@@ -142,7 +173,11 @@ fn cut(nodes: &Value) -> Value {
         let name = n["protocol"].as_str().unwrap_or_default();
         let leaf = Proto::from_name(name).is_none_or(Proto::is_leaf);
         let mut n = n.clone();
-        n["children"] = if leaf { Value::Array(Vec::new()) } else { cut(&n["children"]) };
+        n["children"] = if leaf {
+            Value::Array(Vec::new())
+        } else {
+            cut(&n["children"])
+        };
         n
     });
     Value::Array(nodes.collect())
@@ -152,13 +187,16 @@ fn compare_phs(want: &Value, got: &Value) -> Outcome {
     let (mut w, mut g) = (Vec::new(), Vec::new());
     flatten(&cut(want), "", &mut w);
     flatten(got, "", &mut g);
-    let mut o = Outcome { rows: w.len(), ..Outcome::default() };
+    let mut o = Outcome {
+        rows: w.len(),
+        ..Outcome::default()
+    };
     for (path, frames, bytes) in &w {
         match g.iter().find(|(p, ..)| p == path) {
             None => o.diffs.push(format!("{path}: tshark has it, we do not")),
-            Some((_, f, b)) if (f, b) != (frames, bytes) => {
-                o.diffs.push(format!("{path}: tshark frames {frames} bytes {bytes}, ours frames {f} bytes {b}"))
-            }
+            Some((_, f, b)) if (f, b) != (frames, bytes) => o.diffs.push(format!(
+                "{path}: tshark frames {frames} bytes {bytes}, ours frames {f} bytes {b}"
+            )),
             Some(_) => o.identical += 1,
         }
     }
@@ -166,7 +204,8 @@ fn compare_phs(want: &Value, got: &Value) -> Outcome {
         o.diffs.push(format!("{path}: we have it, tshark does not"));
     }
     if o.diffs.is_empty() && w != g {
-        o.diffs.push("children are in another order than tshark's".into());
+        o.diffs
+            .push("children are in another order than tshark's".into());
     }
     o
 }
@@ -178,17 +217,34 @@ fn compare_capture(expected: &Value, path: &Path) -> Result<BTreeMap<String, Out
     let phs = wirelens(&["phs", "--json"], path)?;
     let mut out = BTreeMap::new();
     let rows = |v: &Value, kind: &str| -> Vec<Value> {
-        v.as_array().into_iter().flatten().filter(|r| r["proto"] == kind).cloned().collect()
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter(|r| r["proto"] == kind)
+            .cloned()
+            .collect()
     };
     for kind in ["eth", "ip", "ipv6"] {
-        let want = expected["conv"][kind].as_array().cloned().unwrap_or_default();
+        let want = expected["conv"][kind]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         let got = rows(&conv, kind);
-        out.insert(format!("conv.{kind}"), compare_conv(&want, &got.iter().collect::<Vec<_>>()));
+        out.insert(
+            format!("conv.{kind}"),
+            compare_conv(&want, &got.iter().collect::<Vec<_>>()),
+        );
     }
     for kind in ["eth", "ip", "ipv6", "tcp", "udp"] {
-        let want = expected["endpoints"][kind].as_array().cloned().unwrap_or_default();
+        let want = expected["endpoints"][kind]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         let got = rows(&endpoints, kind);
-        out.insert(format!("endpoints.{kind}"), compare_endpoints(&want, &got.iter().collect::<Vec<_>>()));
+        out.insert(
+            format!("endpoints.{kind}"),
+            compare_endpoints(&want, &got.iter().collect::<Vec<_>>()),
+        );
     }
     out.insert("phs".into(), compare_phs(&expected["phs"], &phs));
     Ok(out)
@@ -208,16 +264,22 @@ fn statistics_equal_tshark() {
     // Per table: (rows tshark has, rows identical, files that differ as marked).
     let mut totals: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
     for golden in &goldens {
-        let expected: Value =
-            serde_json::from_slice(&std::fs::read(golden).expect("read golden")).expect("golden is JSON");
-        let entry = expected["capture"].as_str().expect("golden names its capture");
+        let expected: Value = serde_json::from_slice(&std::fs::read(golden).expect("read golden"))
+            .expect("golden is JSON");
+        let entry = expected["capture"]
+            .as_str()
+            .expect("golden names its capture");
         let path = capture_path(entry);
         if !path.exists() {
             skipped.push(entry.to_owned());
             continue;
         }
-        let known: Vec<&str> =
-            expected["known"]["tables"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        let known: Vec<&str> = expected["known"]["tables"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
         let outcomes = match compare_capture(&expected, &path) {
             Ok(o) => o,
             Err(e) => {
@@ -245,13 +307,28 @@ fn statistics_equal_tshark() {
         }
     }
     if !skipped.is_empty() {
-        eprintln!("stats golden: skipped {} captures: ../shared/corpus is absent", skipped.len());
+        eprintln!(
+            "stats golden: skipped {} captures: ../shared/corpus is absent",
+            skipped.len()
+        );
     }
     eprintln!("stats golden: {files} captures compared with tshark");
     for (table, (rows, identical, known)) in &totals {
-        let what = if table == "phs" { "hierarchy nodes" } else { "rows" };
-        let note = if *known > 0 { format!(" ({known} files differ as marked known)") } else { String::new() };
+        let what = if table == "phs" {
+            "hierarchy nodes"
+        } else {
+            "rows"
+        };
+        let note = if *known > 0 {
+            format!(" ({known} files differ as marked known)")
+        } else {
+            String::new()
+        };
         eprintln!("  {table:<15} {identical} of {rows} {what} identical{note}");
     }
-    assert!(failures.is_empty(), "differences from tshark:\n  {}", failures.join("\n  "));
+    assert!(
+        failures.is_empty(),
+        "differences from tshark:\n  {}",
+        failures.join("\n  ")
+    );
 }

@@ -14,7 +14,11 @@ use wirelens_tests::{bin, repo_root};
 
 fn capture_path(entry: &str) -> PathBuf {
     match entry.strip_prefix("corpus:") {
-        Some(rest) => repo_root().parent().expect("repo has a parent").join("shared/corpus").join(rest),
+        Some(rest) => repo_root()
+            .parent()
+            .expect("repo has a parent")
+            .join("shared/corpus")
+            .join(rest),
         None => repo_root().join(entry),
     }
 }
@@ -52,10 +56,18 @@ fn golden_frames(expected: &Value) -> BTreeMap<u64, Frame> {
     for r in expected["frames"].as_array().expect("golden has frames") {
         let f = Frame {
             stream: r["stream"].as_u64().expect("stream"),
-            flags: r["flags"].as_array().expect("flags").iter().map(|k| k.as_str().expect("name").to_owned()).collect(),
-            dup_ack: r
-                .get("dup_ack_num")
-                .map(|n| (n.as_u64().expect("num"), r["dup_ack_frame"].as_u64().expect("frame"))),
+            flags: r["flags"]
+                .as_array()
+                .expect("flags")
+                .iter()
+                .map(|k| k.as_str().expect("name").to_owned())
+                .collect(),
+            dup_ack: r.get("dup_ack_num").map(|n| {
+                (
+                    n.as_u64().expect("num"),
+                    r["dup_ack_frame"].as_u64().expect("frame"),
+                )
+            }),
         };
         frames.insert(r["frame"].as_u64().expect("frame"), f);
     }
@@ -65,12 +77,22 @@ fn golden_frames(expected: &Value) -> BTreeMap<u64, Frame> {
 fn our_frames(report: &Value) -> BTreeMap<u64, Frame> {
     let mut frames: BTreeMap<u64, Frame> = BTreeMap::new();
     for i in report["items"].as_array().expect("items") {
-        let f = frames.entry(i["frame"].as_u64().expect("frame")).or_default();
+        let f = frames
+            .entry(i["frame"].as_u64().expect("frame"))
+            .or_default();
         f.stream = i["stream"].as_u64().expect("stream");
         let field = i["field"].as_str().expect("field");
-        f.flags.insert(field.strip_prefix("tcp.analysis.").unwrap_or(field).to_owned());
+        f.flags.insert(
+            field
+                .strip_prefix("tcp.analysis.")
+                .unwrap_or(field)
+                .to_owned(),
+        );
         if let Some(n) = i.get("duplicate_ack_num") {
-            f.dup_ack = Some((n.as_u64().expect("num"), i["duplicate_ack_frame"].as_u64().expect("frame")));
+            f.dup_ack = Some((
+                n.as_u64().expect("num"),
+                i["duplicate_ack_frame"].as_u64().expect("frame"),
+            ));
         }
     }
     frames
@@ -92,7 +114,10 @@ fn compare(entry: &str, expected: &Value, report: &Value, tally: &mut Tally) -> 
     let all: BTreeSet<u64> = want.keys().chain(got.keys()).copied().collect();
     let none = Frame::default();
     for frame in all {
-        let (w, g) = (want.get(&frame).unwrap_or(&none), got.get(&frame).unwrap_or(&none));
+        let (w, g) = (
+            want.get(&frame).unwrap_or(&none),
+            got.get(&frame).unwrap_or(&none),
+        );
         tally.frames += 1;
         if w == g {
             tally.frames_equal += 1;
@@ -114,12 +139,18 @@ fn compare(entry: &str, expected: &Value, report: &Value, tally: &mut Tally) -> 
     let ns = |v: &Value| v.as_f64().map(|s| (s * 1e9).round() as i64);
     for c in report["conversations"].as_array().expect("conversations") {
         let stream = c["stream"].as_u64().expect("stream");
-        ours.insert(stream, (ns(&c["initial_rtt"]), c["initial_rtt_frame"].as_u64()));
+        ours.insert(
+            stream,
+            (ns(&c["initial_rtt"]), c["initial_rtt_frame"].as_u64()),
+        );
         let side = |i: usize| {
             let r = &c["ack_rtt"][i];
             Some((r["count"].as_u64()?, ns(&r["min"])?, ns(&r["max"])?))
         };
-        if c["ack_rtt"].as_array().is_some_and(|a| a.iter().any(|r| !r.is_null())) {
+        if c["ack_rtt"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|r| !r.is_null()))
+        {
             our_acks.insert(stream.to_string(), [side(0), side(1)]);
         }
     }
@@ -129,7 +160,13 @@ fn compare(entry: &str, expected: &Value, report: &Value, tally: &mut Tally) -> 
         for i in 0..2 {
             let w = &acks.get(stream.as_str()).map_or(&Value::Null, |a| &a[i]);
             let want = (w[0].as_u64().unwrap_or(0) > 0)
-                .then(|| Some((w[0].as_u64()?, parse_secs(w[1].as_str()?)?, parse_secs(w[2].as_str()?)?)))
+                .then(|| {
+                    Some((
+                        w[0].as_u64()?,
+                        parse_secs(w[1].as_str()?)?,
+                        parse_secs(w[2].as_str()?)?,
+                    ))
+                })
                 .flatten();
             let got = our_acks.get(stream.as_str()).and_then(|a| a[i]);
             if want.is_none() && got.is_none() {
@@ -150,24 +187,34 @@ fn compare(entry: &str, expected: &Value, report: &Value, tally: &mut Tally) -> 
     for (stream, secs) in rtts {
         tally.rtt_streams += 1;
         let want = parse_secs(secs.as_str().expect("string"));
-        let got = stream.parse::<u64>().ok().and_then(|s| ours.get(&s)).and_then(|o| o.0);
+        let got = stream
+            .parse::<u64>()
+            .ok()
+            .and_then(|s| ours.get(&s))
+            .and_then(|o| o.0);
         if want.is_some() && want == got {
             tally.rtt_equal += 1;
         } else {
-            diffs.push(format!("{entry} stream {stream}: initial RTT tshark {secs}, ours {got:?} ns"));
+            diffs.push(format!(
+                "{entry} stream {stream}: initial RTT tshark {secs}, ours {got:?} ns"
+            ));
         }
     }
     // Where tshark printed none, it may still have measured one: it shows the RTT only
     // in frames with a SEQ/ACK analysis subtree.
     for (stream, (rtt, frame)) in &ours {
-        let (Some(rtt), Some(frame)) = (rtt, frame) else { continue };
+        let (Some(rtt), Some(frame)) = (rtt, frame) else {
+            continue;
+        };
         if rtts.contains_key(&stream.to_string()) {
             continue;
         }
         let last = expected["analysis_last"][stream.to_string()].as_u64();
         if last.is_some_and(|last| last >= *frame) {
             tally.rtt_streams += 1;
-            diffs.push(format!("{entry} stream {stream}: initial RTT tshark none, ours {rtt} ns (frame {frame})"));
+            diffs.push(format!(
+                "{entry} stream {stream}: initial RTT tshark none, ours {rtt} ns (frame {frame})"
+            ));
         } else {
             tally.rtt_unshown += 1;
         }
@@ -177,7 +224,8 @@ fn compare(entry: &str, expected: &Value, report: &Value, tally: &mut Tally) -> 
 
 /// CAPTURES entries marked `# known: reason`.
 fn known_differences() -> BTreeMap<String, String> {
-    let list = std::fs::read_to_string(repo_root().join("tests/golden/tcp/CAPTURES")).expect("read CAPTURES");
+    let list = std::fs::read_to_string(repo_root().join("tests/golden/tcp/CAPTURES"))
+        .expect("read CAPTURES");
     list.lines()
         .filter_map(|l| {
             let (entry, comment) = l.split_once('#')?;
@@ -203,9 +251,11 @@ fn tcp_analysis_equals_tshark() {
     let (mut skipped, mut failures, mut expected_diffs, mut now_agree) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for golden in &goldens {
-        let expected: Value =
-            serde_json::from_slice(&std::fs::read(golden).expect("read golden")).expect("golden is JSON");
-        let entry = expected["capture"].as_str().expect("golden names its capture");
+        let expected: Value = serde_json::from_slice(&std::fs::read(golden).expect("read golden"))
+            .expect("golden is JSON");
+        let entry = expected["capture"]
+            .as_str()
+            .expect("golden names its capture");
         let path = capture_path(entry);
         if !path.exists() {
             skipped.push(entry.to_owned());
@@ -219,7 +269,10 @@ fn tcp_analysis_equals_tshark() {
         let report: Value = match serde_json::from_slice(&out.stdout) {
             Ok(v) => v,
             Err(e) => {
-                failures.push(format!("{entry}: no JSON ({e}); stderr: {}", String::from_utf8_lossy(&out.stderr)));
+                failures.push(format!(
+                    "{entry}: no JSON ({e}); stderr: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                ));
                 continue;
             }
         };
@@ -232,7 +285,9 @@ fn tcp_analysis_equals_tshark() {
                 failures.extend(diffs);
             }
             (Some(_), true) => now_agree.push(entry.to_owned()),
-            (Some(reason), false) => expected_diffs.push(format!("{entry} ({} differences): {reason}", diffs.len())),
+            (Some(reason), false) => {
+                expected_diffs.push(format!("{entry} ({} differences): {reason}", diffs.len()))
+            }
         }
     }
     if !skipped.is_empty() {
@@ -243,7 +298,10 @@ fn tcp_analysis_equals_tshark() {
             skipped.join(", ")
         );
     }
-    for (name, t) in [("all captures", &all), ("captures not marked known", &agreed)] {
+    for (name, t) in [
+        ("all captures", &all),
+        ("captures not marked known", &agreed),
+    ] {
         eprintln!(
             "tcp golden, {name}: {} captures; {} of {} flagged frames identical; {} of {} initial RTTs identical \
              ({} more measured but shown by tshark in no frame); ACK RTTs (count, min, max) identical for {} of {} \
@@ -260,5 +318,10 @@ fn tcp_analysis_equals_tshark() {
     for e in &now_agree {
         eprintln!("tcp golden: {e} is marked known but now agrees with tshark: remove the mark in CAPTURES");
     }
-    assert!(failures.is_empty(), "{} differences from tshark:\n  {}", failures.len(), failures.join("\n  "));
+    assert!(
+        failures.is_empty(),
+        "{} differences from tshark:\n  {}",
+        failures.len(),
+        failures.join("\n  ")
+    );
 }

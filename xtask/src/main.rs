@@ -150,9 +150,23 @@ fn test(setup: &Setup, no_e2e: bool) -> Result<()> {
     let result = (|| -> Result<()> {
         // Integration tests run the CLI and the capture daemon, which cargo does not build
         // for another package's tests.
-        timed_step("[1/4] cargo build --workspace --exclude wirelens-web --bins", &mut timings, || {
-            run(cmd("cargo", ["build", "--workspace", "--exclude", "wirelens-web", "--bins"]).current_dir(root))
-        })?;
+        timed_step(
+            "[1/4] cargo build --workspace --exclude wirelens-web --bins",
+            &mut timings,
+            || {
+                run(cmd(
+                    "cargo",
+                    [
+                        "build",
+                        "--workspace",
+                        "--exclude",
+                        "wirelens-web",
+                        "--bins",
+                    ],
+                )
+                .current_dir(root))
+            },
+        )?;
         timed_step(
             "[2/4] cargo test --workspace --exclude wirelens-web",
             &mut timings,

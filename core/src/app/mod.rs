@@ -125,8 +125,14 @@ pub trait StreamParser {
 
 impl AppProto {
     /// Every protocol, in a fixed order.
-    pub const ALL: [AppProto; 6] =
-        [AppProto::Http, AppProto::Memcache, AppProto::Mysql, AppProto::Redis, AppProto::Dns, AppProto::Tls];
+    pub const ALL: [AppProto; 6] = [
+        AppProto::Http,
+        AppProto::Memcache,
+        AppProto::Mysql,
+        AppProto::Redis,
+        AppProto::Dns,
+        AppProto::Tls,
+    ];
 
     /// The name Wireshark gives the protocol in `-d` (decode-as) and display filters.
     pub fn tshark_name(self) -> &'static str {
@@ -178,9 +184,15 @@ impl AppProto {
 /// The payload of a packet's TCP or UDP layer: where the dissector's summary says it
 /// lies, in the frame or in the IP datagram the packet completed (`reassembled`, the
 /// dissector's [`crate::wire::Dissector::reassembled`]).
-pub fn payload_of<'a>(summary: &Summary, frame: &'a [u8], reassembled: &'a [u8]) -> Option<&'a [u8]> {
+pub fn payload_of<'a>(
+    summary: &Summary,
+    frame: &'a [u8],
+    reassembled: &'a [u8],
+) -> Option<&'a [u8]> {
     match summary.transport {
-        Transport::Tcp(_) | Transport::Udp { .. } => summary.payload.map(|p| p.bytes(frame, reassembled)),
+        Transport::Tcp(_) | Transport::Udp { .. } => {
+            summary.payload.map(|p| p.bytes(frame, reassembled))
+        }
         _ => None,
     }
 }
@@ -211,16 +223,53 @@ pub enum Sniff {
 /// HTTP methods (RFC 9110 §9, RFC 5789, WebDAV, CalDAV and common extensions), each
 /// followed by a space.
 const HTTP_METHODS: [&[u8]; 22] = [
-    b"GET ", b"POST ", b"HEAD ", b"PUT ", b"DELETE ", b"OPTIONS ", b"PATCH ", b"CONNECT ", b"TRACE ",
-    b"PROPFIND ", b"PROPPATCH ", b"MKCOL ", b"COPY ", b"MOVE ", b"LOCK ", b"UNLOCK ", b"SEARCH ",
-    b"REPORT ", b"MKCALENDAR ", b"PURGE ", b"LINK ", b"UNLINK ",
+    b"GET ",
+    b"POST ",
+    b"HEAD ",
+    b"PUT ",
+    b"DELETE ",
+    b"OPTIONS ",
+    b"PATCH ",
+    b"CONNECT ",
+    b"TRACE ",
+    b"PROPFIND ",
+    b"PROPPATCH ",
+    b"MKCOL ",
+    b"COPY ",
+    b"MOVE ",
+    b"LOCK ",
+    b"UNLOCK ",
+    b"SEARCH ",
+    b"REPORT ",
+    b"MKCALENDAR ",
+    b"PURGE ",
+    b"LINK ",
+    b"UNLINK ",
 ];
 
 /// memcached text commands (protocol.txt), each followed by a space or a line end.
 const MEMCACHE_COMMANDS: [&[u8]; 21] = [
-    b"get", b"gets", b"gat", b"gats", b"set", b"add", b"replace", b"append", b"prepend", b"cas",
-    b"delete", b"incr", b"decr", b"touch", b"stats", b"version", b"flush_all", b"verbosity", b"mg",
-    b"ms", b"md",
+    b"get",
+    b"gets",
+    b"gat",
+    b"gats",
+    b"set",
+    b"add",
+    b"replace",
+    b"append",
+    b"prepend",
+    b"cas",
+    b"delete",
+    b"incr",
+    b"decr",
+    b"touch",
+    b"stats",
+    b"version",
+    b"flush_all",
+    b"verbosity",
+    b"mg",
+    b"ms",
+    b"md",
 ];
 
 /// `prefix` is a prefix of `of` or the other way round: Some(true) when `bytes` starts
@@ -236,9 +285,19 @@ fn starts(bytes: &[u8], of: &[u8]) -> Option<bool> {
 /// Which protocol the first bytes of one side of a conversation belong to.
 pub fn sniff(l4: L4, bytes: &[u8]) -> Sniff {
     let mut need_more = false;
-    fn check(need_more: &mut bool, r: Option<bool>, proto: AppProto, client: bool, strong: bool) -> Option<Sniff> {
+    fn check(
+        need_more: &mut bool,
+        r: Option<bool>,
+        proto: AppProto,
+        client: bool,
+        strong: bool,
+    ) -> Option<Sniff> {
         match r {
-            Some(true) => Some(Sniff::Match { proto, client, strong }),
+            Some(true) => Some(Sniff::Match {
+                proto,
+                client,
+                strong,
+            }),
             Some(false) => {
                 *need_more = true;
                 None
@@ -251,7 +310,11 @@ pub fn sniff(l4: L4, bytes: &[u8]) -> Sniff {
     }
     if l4 == L4::Udp {
         return match dns::looks_like_message(bytes) {
-            Some(query) => Sniff::Match { proto: AppProto::Dns, client: query, strong: false },
+            Some(query) => Sniff::Match {
+                proto: AppProto::Dns,
+                client: query,
+                strong: false,
+            },
             None => Sniff::NoMatch,
         };
     }
@@ -260,7 +323,13 @@ pub fn sniff(l4: L4, bytes: &[u8]) -> Sniff {
             return s;
         }
     }
-    if let Some(s) = check(&mut need_more, starts(bytes, b"HTTP/1."), AppProto::Http, false, true) {
+    if let Some(s) = check(
+        &mut need_more,
+        starts(bytes, b"HTTP/1."),
+        AppProto::Http,
+        false,
+        true,
+    ) {
         return s;
     }
     // TLS record: handshake (22), version 3.x, then ClientHello (1) or ServerHello (2).
@@ -268,7 +337,11 @@ pub fn sniff(l4: L4, bytes: &[u8]) -> Sniff {
         match bytes.get(1..6) {
             None => need_more = true,
             Some(&[3, minor, _, _, hs]) if minor <= 4 && (hs == 1 || hs == 2) => {
-                return Sniff::Match { proto: AppProto::Tls, client: hs == 1, strong: true };
+                return Sniff::Match {
+                    proto: AppProto::Tls,
+                    client: hs == 1,
+                    strong: true,
+                };
             }
             Some(_) => {}
         }
@@ -281,9 +354,15 @@ pub fn sniff(l4: L4, bytes: &[u8]) -> Sniff {
             let version = &bytes[5..bytes.len().min(4 + len)];
             match version.iter().position(|&b| b == 0) {
                 Some(n) if n > 0 && version[..n].iter().all(|b| (0x20..0x7f).contains(b)) => {
-                    return Sniff::Match { proto: AppProto::Mysql, client: false, strong: true };
+                    return Sniff::Match {
+                        proto: AppProto::Mysql,
+                        client: false,
+                        strong: true,
+                    };
                 }
-                None if version.len() < 64 && version.iter().all(|b| (0x20..0x7f).contains(b)) => need_more = true,
+                None if version.len() < 64 && version.iter().all(|b| (0x20..0x7f).contains(b)) => {
+                    need_more = true
+                }
                 _ => {}
             }
         }
@@ -295,7 +374,13 @@ pub fn sniff(l4: L4, bytes: &[u8]) -> Sniff {
         let digits = bytes[1..].iter().take_while(|b| b.is_ascii_digit()).count();
         match bytes.get(1 + digits..4 + digits) {
             _ if digits > 5 => {}
-            Some(b"\r\n$") if digits > 0 => return Sniff::Match { proto: AppProto::Redis, client: true, strong: true },
+            Some(b"\r\n$") if digits > 0 => {
+                return Sniff::Match {
+                    proto: AppProto::Redis,
+                    client: true,
+                    strong: true,
+                }
+            }
             Some(_) => {}
             None => {
                 if b"\r\n$".starts_with(&bytes[1 + digits..]) {
@@ -314,7 +399,11 @@ pub fn sniff(l4: L4, bytes: &[u8]) -> Sniff {
                 let extras = h[4] as u32;
                 let body = u32::from_be_bytes([h[8], h[9], h[10], h[11]]);
                 if h[5] == 0 && key + extras <= body && body < (64 << 20) && h[1] < 0x50 {
-                    return Sniff::Match { proto: AppProto::Memcache, client: bytes[0] == 0x80, strong: true };
+                    return Sniff::Match {
+                        proto: AppProto::Memcache,
+                        client: bytes[0] == 0x80,
+                        strong: true,
+                    };
                 }
             }
         }
@@ -324,7 +413,11 @@ pub fn sniff(l4: L4, bytes: &[u8]) -> Sniff {
         match starts(bytes, c) {
             Some(true) => match bytes.get(c.len()) {
                 Some(b' ') | Some(b'\r') | Some(b'\n') => {
-                    return Sniff::Match { proto: AppProto::Memcache, client: true, strong: false }
+                    return Sniff::Match {
+                        proto: AppProto::Memcache,
+                        client: true,
+                        strong: false,
+                    }
                 }
                 None => need_more = true,
                 _ => {}
@@ -333,8 +426,21 @@ pub fn sniff(l4: L4, bytes: &[u8]) -> Sniff {
             None => {}
         }
     }
-    for reply in [&b"VALUE "[..], b"END\r\n", b"STORED\r\n", b"NOT_STORED\r\n", b"DELETED\r\n", b"NOT_FOUND\r\n"] {
-        if let Some(s) = check(&mut need_more, starts(bytes, reply), AppProto::Memcache, false, false) {
+    for reply in [
+        &b"VALUE "[..],
+        b"END\r\n",
+        b"STORED\r\n",
+        b"NOT_STORED\r\n",
+        b"DELETED\r\n",
+        b"NOT_FOUND\r\n",
+    ] {
+        if let Some(s) = check(
+            &mut need_more,
+            starts(bytes, reply),
+            AppProto::Memcache,
+            false,
+            false,
+        ) {
             return s;
         }
     }
@@ -347,7 +453,11 @@ pub fn sniff(l4: L4, bytes: &[u8]) -> Sniff {
                 match bytes.get(2..2 + len) {
                     Some(msg) => {
                         if let Some(query) = dns::looks_like_message(msg) {
-                            return Sniff::Match { proto: AppProto::Dns, client: query, strong: false };
+                            return Sniff::Match {
+                                proto: AppProto::Dns,
+                                client: query,
+                                strong: false,
+                            };
                         }
                     }
                     None if bytes.len() < 2 + 512 => need_more = true,
@@ -399,15 +509,31 @@ pub struct AppStats {
 
 /// A piece of a conversation held while its protocol is undecided.
 enum Held {
-    Data { dir: Direction, bytes: Vec<u8>, at: At, datagram: bool },
-    Gap { dir: Direction, len: u64, at: At },
+    Data {
+        dir: Direction,
+        bytes: Vec<u8>,
+        at: At,
+        datagram: bool,
+    },
+    Gap {
+        dir: Direction,
+        len: u64,
+        at: At,
+    },
 }
 
 enum State {
     /// No payload yet (or too little to tell).
-    Undecided { held: Vec<Held>, held_bytes: usize, sniffed: [Option<Sniff>; 2] },
+    Undecided {
+        held: Vec<Held>,
+        held_bytes: usize,
+        sniffed: [Option<Sniff>; 2],
+    },
     /// Parsed by `parser`.
-    Parsing { parser: Box<dyn StreamParser>, client: Direction },
+    Parsing {
+        parser: Box<dyn StreamParser>,
+        client: Direction,
+    },
     /// Decided to be no protocol we parse, or ended.
     Off,
 }
@@ -495,7 +621,11 @@ impl Apps {
             Transport::Tcp(t) => {
                 let c = self.conv(flow);
                 if t.flags & tcp_flags::SYN != 0 && c.syn_client.is_none() {
-                    c.syn_client = Some(if t.flags & tcp_flags::ACK == 0 { dir } else { other(dir) });
+                    c.syn_client = Some(if t.flags & tcp_flags::ACK == 0 {
+                        dir
+                    } else {
+                        other(dir)
+                    });
                 }
                 reasm.segment(flow, dir, &t, payload, at.packet, &mut |ev| {
                     self.stream_event(conv, ev, Some((dir, at)), packets)
@@ -505,7 +635,17 @@ impl Apps {
                 }
             }
             Transport::Udp { .. } if !payload.is_empty() => {
-                self.deliver(conv, flow, Held::Data { dir, bytes: Vec::new(), at, datagram: true }, payload);
+                self.deliver(
+                    conv,
+                    flow,
+                    Held::Data {
+                        dir,
+                        bytes: Vec::new(),
+                        at,
+                        datagram: true,
+                    },
+                    payload,
+                );
             }
             _ => {}
         }
@@ -521,31 +661,61 @@ impl Apps {
         packets: &[PacketRow],
     ) {
         let flow = match ev {
-            StreamEvent::Data { conv, .. } | StreamEvent::Gap { conv, .. } | StreamEvent::End { conv, .. } => conv,
+            StreamEvent::Data { conv, .. }
+            | StreamEvent::Gap { conv, .. }
+            | StreamEvent::End { conv, .. } => conv,
         };
         if self.retired.get(flow as usize).copied().unwrap_or(false) {
             return;
         }
         match ev {
-            StreamEvent::Data { conv: flow, dir, bytes, packet, .. } => {
+            StreamEvent::Data {
+                conv: flow,
+                dir,
+                bytes,
+                packet,
+                ..
+            } => {
                 // Bytes are complete at the segment that delivered them when it went the same
                 // way (it filled a hole or was in order); bytes released by the peer's ACK
                 // or by the end of the capture are dated by the packet that carried them.
                 let at = match current {
                     Some((d, at)) if d == dir => at,
                     _ => match packets.get(packet as usize) {
-                        Some(row) => At { packet, ts_ns: row.ts_ns },
+                        Some(row) => At {
+                            packet,
+                            ts_ns: row.ts_ns,
+                        },
                         None => current.map(|(_, at)| at).unwrap_or_default(),
                     },
                 };
-                self.deliver(conv, flow, Held::Data { dir, bytes: Vec::new(), at, datagram: false }, bytes);
+                self.deliver(
+                    conv,
+                    flow,
+                    Held::Data {
+                        dir,
+                        bytes: Vec::new(),
+                        at,
+                        datagram: false,
+                    },
+                    bytes,
+                );
             }
-            StreamEvent::Gap { conv: flow, dir, len, .. } => {
-                let at = current.map(|(_, at)| at).unwrap_or_else(|| last_at(packets));
+            StreamEvent::Gap {
+                conv: flow,
+                dir,
+                len,
+                ..
+            } => {
+                let at = current
+                    .map(|(_, at)| at)
+                    .unwrap_or_else(|| last_at(packets));
                 self.deliver(conv, flow, Held::Gap { dir, len, at }, &[]);
             }
             StreamEvent::End { conv: flow, dir } => {
-                let at = current.map(|(_, at)| at).unwrap_or_else(|| last_at(packets));
+                let at = current
+                    .map(|(_, at)| at)
+                    .unwrap_or_else(|| last_at(packets));
                 self.conv(flow).ended[dir as usize] = true;
                 if let Some(Some(c)) = self.convs.get_mut(flow as usize) {
                     if let State::Parsing { parser, client } = &mut c.state {
@@ -571,7 +741,11 @@ impl Apps {
                 syn_client: None,
                 ended: [false; 2],
                 proto: None,
-                state: State::Undecided { held: Vec::new(), held_bytes: 0, sniffed: [None; 2] },
+                state: State::Undecided {
+                    held: Vec::new(),
+                    held_bytes: 0,
+                    sniffed: [None; 2],
+                },
                 replay: Vec::new(),
             })
         })
@@ -580,7 +754,11 @@ impl Apps {
     /// Done with a conversation: its state goes, what it was parsed as stays.
     fn retire(&mut self, flow: u32) {
         let i = flow as usize;
-        let proto = self.convs.get_mut(i).and_then(Option::take).and_then(|c| c.proto);
+        let proto = self
+            .convs
+            .get_mut(i)
+            .and_then(Option::take)
+            .and_then(|c| c.proto);
         if self.retired.len() <= i {
             self.retired.resize(i + 1, false);
             self.retired_protos.resize(i + 1, None);
@@ -593,12 +771,19 @@ impl Apps {
     /// For `Held::Data`, the bytes are `bytes` (the held vector is empty).
     fn deliver(&mut self, conv: &Conversation, flow: u32, piece: Held, bytes: &[u8]) {
         let c = self.conv(flow);
-        if let State::Undecided { held, held_bytes, sniffed } = &mut c.state {
+        if let State::Undecided {
+            held,
+            held_bytes,
+            sniffed,
+        } = &mut c.state
+        {
             let mut force = false;
             match &piece {
                 Held::Data { dir, .. } => {
                     let d = *dir as usize;
-                    let first_of_side = !held.iter().any(|h| matches!(h, Held::Data { dir, .. } if *dir as usize == d));
+                    let first_of_side = !held
+                        .iter()
+                        .any(|h| matches!(h, Held::Data { dir, .. } if *dir as usize == d));
                     let seen: Vec<u8>;
                     let side_bytes: &[u8] = if first_of_side {
                         bytes
@@ -606,7 +791,9 @@ impl Apps {
                         seen = held
                             .iter()
                             .filter_map(|h| match h {
-                                Held::Data { dir, bytes, .. } if *dir as usize == d => Some(bytes.as_slice()),
+                                Held::Data { dir, bytes, .. } if *dir as usize == d => {
+                                    Some(bytes.as_slice())
+                                }
                                 _ => None,
                             })
                             .chain(std::iter::once(bytes))
@@ -626,8 +813,19 @@ impl Apps {
             let sniffed = *sniffed;
             if !self.decide(conv, flow, sniffed, force) {
                 let c = self.conv(flow);
-                if let (State::Undecided { held, .. }, Held::Data { dir, at, datagram, .. }) = (&mut c.state, piece) {
-                    held.push(Held::Data { dir, bytes: bytes.to_vec(), at, datagram });
+                if let (
+                    State::Undecided { held, .. },
+                    Held::Data {
+                        dir, at, datagram, ..
+                    },
+                ) = (&mut c.state, piece)
+                {
+                    held.push(Held::Data {
+                        dir,
+                        bytes: bytes.to_vec(),
+                        at,
+                        datagram,
+                    });
                 }
                 return;
             }
@@ -644,11 +842,20 @@ impl Apps {
     }
 
     fn feed(&mut self, flow: u32, piece: Held, bytes: &[u8]) {
-        let Some(Some(c)) = self.convs.get_mut(flow as usize) else { return };
-        let State::Parsing { parser, client, .. } = &mut c.state else { return };
+        let Some(Some(c)) = self.convs.get_mut(flow as usize) else {
+            return;
+        };
+        let State::Parsing { parser, client, .. } = &mut c.state else {
+            return;
+        };
         let out = &mut self.scratch;
         match piece {
-            Held::Data { dir, bytes: held, at, datagram } => {
+            Held::Data {
+                dir,
+                bytes: held,
+                at,
+                datagram,
+            } => {
                 let bytes = if held.is_empty() { bytes } else { &held[..] };
                 let from_client = dir == *client;
                 if datagram {
@@ -663,7 +870,11 @@ impl Apps {
     }
 
     fn collect(&mut self, flow: u32) {
-        let proto = self.convs.get(flow as usize).and_then(|c| c.as_ref()).and_then(|c| c.proto);
+        let proto = self
+            .convs
+            .get(flow as usize)
+            .and_then(|c| c.as_ref())
+            .and_then(|c| c.proto);
         for mut t in self.scratch.drain(..) {
             t.conv = flow;
             if let Some(p) = proto {
@@ -695,11 +906,21 @@ impl Apps {
 
     /// Chooses the parser of a conversation from decode-as, its bytes and its ports.
     /// Returns false to wait for more bytes (only when not `force`d).
-    fn decide(&mut self, conv: &Conversation, flow: u32, sniffed: [Option<Sniff>; 2], force: bool) -> bool {
+    fn decide(
+        &mut self,
+        conv: &Conversation,
+        flow: u32,
+        sniffed: [Option<Sniff>; 2],
+        force: bool,
+    ) -> bool {
         let l4 = conv.proto;
         let ports = [conv.port_a, conv.port_b];
         // The lower port first, as tshark tries it first.
-        let order = if conv.port_a <= conv.port_b { [0usize, 1] } else { [1, 0] };
+        let order = if conv.port_a <= conv.port_b {
+            [0usize, 1]
+        } else {
+            [1, 0]
+        };
         let mut chosen: Option<(AppProto, Option<Direction>)> = None;
         let mut decided_off = false;
         // 1. Decode-as wins over everything; its port is the server's.
@@ -712,21 +933,33 @@ impl Apps {
                 break;
             }
         }
-        let default = order.iter().find_map(|&i| AppProto::by_port(l4, ports[i]).map(|p| (p, side(1 - i))));
+        let default = order
+            .iter()
+            .find_map(|&i| AppProto::by_port(l4, ports[i]).map(|p| (p, side(1 - i))));
         if chosen.is_none() && !decided_off {
             // 2. The bytes, when they say something a port default cannot contradict.
             let matches: Vec<(usize, AppProto, bool, bool)> = sniffed
                 .iter()
                 .enumerate()
                 .filter_map(|(i, s)| match s {
-                    Some(Sniff::Match { proto, client, strong }) => Some((i, *proto, *client, *strong)),
+                    Some(Sniff::Match {
+                        proto,
+                        client,
+                        strong,
+                    }) => Some((i, *proto, *client, *strong)),
                     _ => None,
                 })
                 .collect();
             let waiting = sniffed.contains(&Some(Sniff::NeedMore));
-            let best = matches.iter().find(|m| m.3).or_else(|| matches.first()).copied();
+            let best = matches
+                .iter()
+                .find(|m| m.3)
+                .or_else(|| matches.first())
+                .copied();
             match (best, default) {
-                (Some((i, p, client, strong)), d) if strong || d.is_none() || d.is_some_and(|d| d.0 == p) => {
+                (Some((i, p, client, strong)), d)
+                    if strong || d.is_none() || d.is_some_and(|d| d.0 == p) =>
+                {
                     let dir = if client { side(i) } else { other(side(i)) };
                     chosen = Some((p, Some(dir)));
                 }
@@ -751,11 +984,14 @@ impl Apps {
             Some((proto, port_client, parser)) => {
                 // The client: the SYN's sender; else what the bytes or the ports said; else
                 // the side with the higher (ephemeral) port.
-                let client = c.syn_client.or(port_client).unwrap_or(if conv.port_a >= conv.port_b {
-                    Direction::AToB
-                } else {
-                    Direction::BToA
-                });
+                let client =
+                    c.syn_client
+                        .or(port_client)
+                        .unwrap_or(if conv.port_a >= conv.port_b {
+                            Direction::AToB
+                        } else {
+                            Direction::BToA
+                        });
                 c.proto = Some(proto);
                 c.state = State::Parsing { parser, client };
                 c.replay = held;
@@ -771,10 +1007,17 @@ impl Apps {
     }
 
     /// Ends every conversation still open; returns the transactions and what else was found.
-    pub fn finish(mut self, reasm: &mut Reassembler, conversations: &[Conversation], packets: &[PacketRow]) -> AppsResult {
+    pub fn finish(
+        mut self,
+        reasm: &mut Reassembler,
+        conversations: &[Conversation],
+        packets: &[PacketRow],
+    ) -> AppsResult {
         reasm.finish(&mut |ev| {
             let flow = match ev {
-                StreamEvent::Data { conv, .. } | StreamEvent::Gap { conv, .. } | StreamEvent::End { conv, .. } => conv,
+                StreamEvent::Data { conv, .. }
+                | StreamEvent::Gap { conv, .. }
+                | StreamEvent::End { conv, .. } => conv,
             };
             if let Some(conv) = conversations.get(flow as usize) {
                 self.stream_event(conv, ev, None, packets);
@@ -782,15 +1025,26 @@ impl Apps {
         });
         let end = last_at(packets);
         for flow in 0..self.convs.len() as u32 {
-            if let (Some(Some(_)), Some(conv)) = (self.convs.get(flow as usize), conversations.get(flow as usize)) {
+            if let (Some(Some(_)), Some(conv)) = (
+                self.convs.get(flow as usize),
+                conversations.get(flow as usize),
+            ) {
                 self.end_conv(conv, flow, end);
             }
         }
         let mut transactions = std::mem::take(&mut self.transactions);
-        transactions.sort_by_key(|t| t.request.or(t.response).map_or(u64::MAX, |s| s.first.packet));
+        transactions.sort_by_key(|t| {
+            t.request
+                .or(t.response)
+                .map_or(u64::MAX, |s| s.first.packet)
+        });
         let mut protos = std::mem::take(&mut self.retired_protos);
         protos.resize(conversations.len(), None);
-        AppsResult { transactions, protos, stats: self.stats }
+        AppsResult {
+            transactions,
+            protos,
+            stats: self.stats,
+        }
     }
 }
 
@@ -810,7 +1064,10 @@ fn other(d: Direction) -> Direction {
 }
 
 fn last_at(packets: &[PacketRow]) -> At {
-    packets.last().map_or(At::default(), |p| At { packet: packets.len() as u64 - 1, ts_ns: p.ts_ns })
+    packets.last().map_or(At::default(), |p| At {
+        packet: packets.len() as u64 - 1,
+        ts_ns: p.ts_ns,
+    })
 }
 
 #[cfg(test)]
@@ -821,7 +1078,9 @@ mod test {
     use crate::{Capture, Ingest};
 
     fn server_capture(name: &str, decode_as: &[(L4, u16, Option<AppProto>)]) -> Capture {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/servers").join(name);
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/data/servers")
+            .join(name);
         let bytes = std::fs::read(&path).expect("tests/data/servers is in the repository");
         let mut ingest = Ingest::new();
         for &(l4, port, proto) in decode_as {
@@ -837,7 +1096,9 @@ mod test {
             .iter()
             .filter(|t| match (&t.detail, proto) {
                 (Detail::Http(_), AppProto::Http) | (Detail::Dns(_), AppProto::Dns) => true,
-                (Detail::Memcache(_), AppProto::Memcache) | (Detail::Redis(_), AppProto::Redis) => true,
+                (Detail::Memcache(_), AppProto::Memcache) | (Detail::Redis(_), AppProto::Redis) => {
+                    true
+                }
                 (Detail::Mysql(_), AppProto::Mysql) | (Detail::Tls(_), AppProto::Tls) => true,
                 _ => false,
             })
@@ -849,14 +1110,29 @@ mod test {
         // nginx on 28080, a Python server on 28081: no port says HTTP.
         let c = server_capture("http.pcap", &[]);
         assert_eq!(count(&c, AppProto::Http), 12);
-        assert_eq!(c.app_protos.iter().flatten().filter(|&&p| p == AppProto::Http).count(), 3);
+        assert_eq!(
+            c.app_protos
+                .iter()
+                .flatten()
+                .filter(|&&p| p == AppProto::Http)
+                .count(),
+            3
+        );
         // dnsmasq on 25353, over UDP and TCP.
         assert_eq!(count(&ingest_dns(), AppProto::Dns), 8);
         // memcached on 21211, Redis on 26379, MariaDB on 23306.
-        for (file, proto) in [("memcached.pcap", AppProto::Memcache), ("redis.pcap", AppProto::Redis), ("mariadb.pcap", AppProto::Mysql)] {
+        for (file, proto) in [
+            ("memcached.pcap", AppProto::Memcache),
+            ("redis.pcap", AppProto::Redis),
+            ("mariadb.pcap", AppProto::Mysql),
+        ] {
             let c = server_capture(file, &[]);
             assert!(count(&c, proto) > 10, "{file}: {:?}", c.app_stats);
-            assert!(c.app_protos.iter().flatten().all(|&p| p == proto), "{file}: {:?}", c.app_protos);
+            assert!(
+                c.app_protos.iter().flatten().all(|&p| p == proto),
+                "{file}: {:?}",
+                c.app_protos
+            );
         }
     }
 
@@ -867,26 +1143,62 @@ mod test {
     #[test]
     fn decode_as_overrides_content() {
         let c = server_capture("http.pcap", &[(L4::Tcp, 28080, None)]);
-        assert_eq!(count(&c, AppProto::Http), 5, "nginx's 7 transactions are gone");
+        assert_eq!(
+            count(&c, AppProto::Http),
+            5,
+            "nginx's 7 transactions are gone"
+        );
         let c = server_capture("dns.pcap", &[(L4::Udp, 25353, None)]);
         assert_eq!(count(&c, AppProto::Dns), 2, "only the TCP ones are left");
         let c = server_capture("http.pcap", &[(L4::Tcp, 28081, Some(AppProto::Redis))]);
         assert_eq!(count(&c, AppProto::Http), 7);
-        assert_eq!(c.app_protos.iter().flatten().filter(|&&p| p == AppProto::Redis).count(), 1);
+        assert_eq!(
+            c.app_protos
+                .iter()
+                .flatten()
+                .filter(|&&p| p == AppProto::Redis)
+                .count(),
+            1
+        );
     }
 
     #[test]
     fn sniffing_signatures() {
-        let m = |proto, client, strong| Sniff::Match { proto, client, strong };
-        assert_eq!(sniff(L4::Tcp, b"GET / HTTP/1.1\r\n"), m(AppProto::Http, true, true));
+        let m = |proto, client, strong| Sniff::Match {
+            proto,
+            client,
+            strong,
+        };
+        assert_eq!(
+            sniff(L4::Tcp, b"GET / HTTP/1.1\r\n"),
+            m(AppProto::Http, true, true)
+        );
         assert_eq!(sniff(L4::Tcp, b"GE"), Sniff::NeedMore);
-        assert_eq!(sniff(L4::Tcp, b"HTTP/1.1 200 OK\r\n"), m(AppProto::Http, false, true));
-        assert_eq!(sniff(L4::Tcp, b"\x16\x03\x01\x00\xc2\x01"), m(AppProto::Tls, true, true));
-        assert_eq!(sniff(L4::Tcp, b"\x16\x03\x03\x00\x50\x02"), m(AppProto::Tls, false, true));
+        assert_eq!(
+            sniff(L4::Tcp, b"HTTP/1.1 200 OK\r\n"),
+            m(AppProto::Http, false, true)
+        );
+        assert_eq!(
+            sniff(L4::Tcp, b"\x16\x03\x01\x00\xc2\x01"),
+            m(AppProto::Tls, true, true)
+        );
+        assert_eq!(
+            sniff(L4::Tcp, b"\x16\x03\x03\x00\x50\x02"),
+            m(AppProto::Tls, false, true)
+        );
         assert_eq!(sniff(L4::Tcp, b"\x16\x03"), Sniff::NeedMore);
-        assert_eq!(sniff(L4::Tcp, b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"), m(AppProto::Redis, true, true));
-        assert_eq!(sniff(L4::Tcp, b"get user:1\r\n"), m(AppProto::Memcache, true, false));
-        assert_eq!(sniff(L4::Tcp, b"VALUE k 0 1\r\n"), m(AppProto::Memcache, false, false));
+        assert_eq!(
+            sniff(L4::Tcp, b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"),
+            m(AppProto::Redis, true, true)
+        );
+        assert_eq!(
+            sniff(L4::Tcp, b"get user:1\r\n"),
+            m(AppProto::Memcache, true, false)
+        );
+        assert_eq!(
+            sniff(L4::Tcp, b"VALUE k 0 1\r\n"),
+            m(AppProto::Memcache, false, false)
+        );
         let mut binary = vec![0x80, 0x00, 0x00, 0x03, 0, 0, 0, 0, 0, 0, 0, 3];
         binary.extend_from_slice(&[0; 12]);
         binary.extend_from_slice(b"key");
@@ -895,19 +1207,41 @@ mod test {
         assert_eq!(sniff(L4::Tcp, greeting), m(AppProto::Mysql, false, true));
         let dns_query = b"\x00\x1d\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01";
         assert_eq!(sniff(L4::Tcp, dns_query), m(AppProto::Dns, true, false));
-        assert_eq!(sniff(L4::Udp, &dns_query[2..]), m(AppProto::Dns, true, false));
+        assert_eq!(
+            sniff(L4::Udp, &dns_query[2..]),
+            m(AppProto::Dns, true, false)
+        );
         assert_eq!(sniff(L4::Tcp, b"SSH-2.0-OpenSSH_9.6\r\n"), Sniff::NoMatch);
-        assert_eq!(sniff(L4::Udp, b"\x00\x01\x02 random datagram"), Sniff::NoMatch);
+        assert_eq!(
+            sniff(L4::Udp, b"\x00\x01\x02 random datagram"),
+            Sniff::NoMatch
+        );
     }
 
     /// A TCP segment between 10.0.0.1 and 10.0.0.2 carrying `payload` at offset 0.
     fn seg(sport: u16, dport: u16, from_a: bool, flags: u8, seq: u32, payload: &[u8]) -> Summary {
-        let (a, b): (std::net::IpAddr, std::net::IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        let (a, b): (std::net::IpAddr, std::net::IpAddr) =
+            ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
         let (src, dst) = if from_a { (a, b) } else { (b, a) };
         Summary {
-            net: Net::Ip { src, dst, fragment: false },
-            transport: Transport::Tcp(Tcp { src_port: sport, dst_port: dport, seq, flags, payload_len: payload.len() as u32, ..Tcp::default() }),
-            payload: Some(Payload { offset: 0, len: payload.len() as u32, reassembled: false }),
+            net: Net::Ip {
+                src,
+                dst,
+                fragment: false,
+            },
+            transport: Transport::Tcp(Tcp {
+                src_port: sport,
+                dst_port: dport,
+                seq,
+                flags,
+                payload_len: payload.len() as u32,
+                ..Tcp::default()
+            }),
+            payload: Some(Payload {
+                offset: 0,
+                len: payload.len() as u32,
+                reassembled: false,
+            }),
             ..Summary::default()
         }
     }
@@ -922,8 +1256,20 @@ mod test {
             let (sport, dport) = if from_a { (40000, port) } else { (port, 40000) };
             let s = seg(sport, dport, from_a, flags, seq, payload);
             let (flow, dir) = flows.add(&s, i as i64, 60).expect("TCP");
-            let at = At { packet: i as u64, ts_ns: i as i64 };
-            apps.packet(&mut reasm, &flows.conversations[flow as usize], flow, dir, &s, payload, at, &[]);
+            let at = At {
+                packet: i as u64,
+                ts_ns: i as i64,
+            };
+            apps.packet(
+                &mut reasm,
+                &flows.conversations[flow as usize],
+                flow,
+                dir,
+                &s,
+                payload,
+                at,
+                &[],
+            );
         }
         apps.finish(&mut reasm, &flows.conversations, &[])
     }
@@ -946,14 +1292,44 @@ mod test {
         let req: &[u8] = b"GET / HTTP/1.1\r\n\r\n";
         let resp: &[u8] = b"HTTP/1.1 204 No Content\r\n\r\n";
         // Joined mid-flight, the response's tail first: the bytes tell who asks.
-        let r = run(9999, &[(false, ACK, 500, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), (true, ACK, 100, req), (false, ACK, 538, resp)]);
-        assert_eq!(methods(&r), [(String::new(), Some(200)), ("GET".into(), Some(204))]);
+        let r = run(
+            9999,
+            &[
+                (
+                    false,
+                    ACK,
+                    500,
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+                ),
+                (true, ACK, 100, req),
+                (false, ACK, 538, resp),
+            ],
+        );
+        assert_eq!(
+            methods(&r),
+            [(String::new(), Some(200)), ("GET".into(), Some(204))]
+        );
         assert_eq!(r.protos, [Some(AppProto::Http)]);
         // B sends the SYN: B is the client even though A's port is ephemeral-looking.
-        let r = run(8080, &[(false, SYN, 99, b""), (true, SYN | ACK, 499, b""), (false, ACK, 100, req), (true, ACK, 500, resp)]);
+        let r = run(
+            8080,
+            &[
+                (false, SYN, 99, b""),
+                (true, SYN | ACK, 499, b""),
+                (false, ACK, 100, req),
+                (true, ACK, 500, resp),
+            ],
+        );
         assert_eq!(methods(&r), [("GET".into(), Some(204))]);
         // Nothing recognisable, mid-flight: the port's default protocol, its side the server.
-        let r = run(8080, &[(true, ACK, 100, b"tail of a body\r\n"), (true, ACK, 116, req), (false, ACK, 500, resp)]);
+        let r = run(
+            8080,
+            &[
+                (true, ACK, 100, b"tail of a body\r\n"),
+                (true, ACK, 116, req),
+                (false, ACK, 500, resp),
+            ],
+        );
         assert_eq!(r.protos, [Some(AppProto::Http)]);
         assert_eq!(methods(&r), [("GET".into(), Some(204))]);
     }
@@ -961,19 +1337,49 @@ mod test {
     #[test]
     fn a_port_default_beats_a_weak_signature_and_a_strong_one_beats_the_port() {
         // Redis inline commands look like memcached's; the Redis port decides.
-        let r = run(6379, &[(true, ACK, 1, b"get foo\r\n"), (false, ACK, 1, b"$-1\r\n")]);
+        let r = run(
+            6379,
+            &[(true, ACK, 1, b"get foo\r\n"), (false, ACK, 1, b"$-1\r\n")],
+        );
         assert_eq!(r.protos, [Some(AppProto::Redis)]);
         // memcached on a port of its own is found by its commands.
-        let r = run(11212, &[(true, ACK, 1, b"get foo\r\n"), (false, ACK, 1, b"END\r\n")]);
+        let r = run(
+            11212,
+            &[(true, ACK, 1, b"get foo\r\n"), (false, ACK, 1, b"END\r\n")],
+        );
         assert_eq!(r.protos, [Some(AppProto::Memcache)]);
         // Plain HTTP on the TLS port is HTTP.
-        let r = run(443, &[(true, ACK, 1, b"GET / HTTP/1.0\r\n\r\n"), (false, ACK, 1, b"HTTP/1.0 200 OK\r\n\r\n")]);
+        let r = run(
+            443,
+            &[
+                (true, ACK, 1, b"GET / HTTP/1.0\r\n\r\n"),
+                (false, ACK, 1, b"HTTP/1.0 200 OK\r\n\r\n"),
+            ],
+        );
         assert_eq!(r.protos, [Some(AppProto::Http)]);
         // Too few bytes to tell: held (in pieces) until they say.
-        let r = run(5000, &[(true, ACK, 1, b"G"), (true, ACK, 2, b"ET / HTTP/1.1\r\n\r\n"), (false, ACK, 1, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")]);
+        let r = run(
+            5000,
+            &[
+                (true, ACK, 1, b"G"),
+                (true, ACK, 2, b"ET / HTTP/1.1\r\n\r\n"),
+                (
+                    false,
+                    ACK,
+                    1,
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+                ),
+            ],
+        );
         assert_eq!(methods(&r), [("GET".into(), Some(200))]);
         // Unknown bytes on an unknown port: no parser.
-        let r = run(5000, &[(true, ACK, 1, b"SSH-2.0-x\r\n"), (false, ACK, 1, b"SSH-2.0-y\r\n")]);
+        let r = run(
+            5000,
+            &[
+                (true, ACK, 1, b"SSH-2.0-x\r\n"),
+                (false, ACK, 1, b"SSH-2.0-y\r\n"),
+            ],
+        );
         assert_eq!((r.protos.clone(), r.stats.unrecognised), (vec![None], 1));
     }
 }
@@ -995,8 +1401,14 @@ mod fuzz_seeds {
             ("http", "tests/data/servers/http.pcap"),
             ("http", "../shared/corpus/zeek/http/pipelined-requests.pcap"),
             ("http", "../shared/corpus/zeek/http/entity_gap.pcap"),
-            ("http", "../shared/corpus/PcapPlusPlus/pcap/three_http_streams.pcap"),
-            ("http", "../shared/corpus/zeek/http/connect-with-header.pcap"),
+            (
+                "http",
+                "../shared/corpus/PcapPlusPlus/pcap/three_http_streams.pcap",
+            ),
+            (
+                "http",
+                "../shared/corpus/zeek/http/connect-with-header.pcap",
+            ),
             ("dns", "tests/data/servers/dns.pcap"),
             ("dns", "../shared/corpus/deepflow/dns/dns-tcp-multi.pcap"),
             ("dns", "../shared/corpus/zeek/dns/dns-corrupt.pcap"),
@@ -1004,14 +1416,17 @@ mod fuzz_seeds {
             ("tls", "../shared/corpus/zeek/tls/tls13_wolfssl.pcap"),
         ];
         for (target, file) in captures {
-            let Ok(bytes) = std::fs::read(repo.join(file)) else { continue };
+            let Ok(bytes) = std::fs::read(repo.join(file)) else {
+                continue;
+            };
             let capture = crate::ingest_bytes(file, &bytes);
             let dir = repo.join("fuzz/corpus").join(target);
             std::fs::create_dir_all(&dir).expect("create the corpus directory");
             for c in capture.conversations.iter().take(20) {
                 let Some(f) = crate::follow::follow(&capture, c.proto, c.stream, &mut |i, buf| {
                     let row = &capture.packets[i as usize];
-                    match bytes.get(row.offset as usize..(row.offset + row.caplen as u64) as usize) {
+                    match bytes.get(row.offset as usize..(row.offset + row.caplen as u64) as usize)
+                    {
                         Some(b) => {
                             buf.extend_from_slice(b);
                             true
@@ -1033,7 +1448,12 @@ mod fuzz_seeds {
                         seed.extend_from_slice(piece);
                     }
                 }
-                let name = format!("{}-{}{}", file.rsplit('/').next().unwrap_or("x"), c.proto.name(), c.stream);
+                let name = format!(
+                    "{}-{}{}",
+                    file.rsplit('/').next().unwrap_or("x"),
+                    c.proto.name(),
+                    c.stream
+                );
                 std::fs::write(dir.join(name), seed).expect("write a seed");
             }
         }

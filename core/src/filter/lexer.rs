@@ -371,9 +371,15 @@ fn escape(src: &str, at: usize) -> Result<(Vec<u8>, usize), FilterError> {
                 Some(ch) => Ok((ch.to_string().into_bytes(), 2 + n)),
                 None => {
                     // Up to n characters after \u, whatever they are.
-                    let end = src[at + 2..].char_indices().nth(n).map_or(src.len(), |(i, _)| at + 2 + i);
+                    let end = src[at + 2..]
+                        .char_indices()
+                        .nth(n)
+                        .map_or(src.len(), |(i, _)| at + 2 + i);
                     Err(FilterError::new(
-                        format!("\\{} must be followed by {n} hex digits of a Unicode character.", c as char),
+                        format!(
+                            "\\{} must be followed by {n} hex digits of a Unicode character.",
+                            c as char
+                        ),
                         at,
                         end,
                     ))

@@ -64,11 +64,36 @@ mod test {
     #[test]
     fn requests_replies_and_announcements() {
         let cases: [(u16, &[&str], u16, &str); 5] = [
-            (linktype::ETHERNET, &QINQ_ARP, 1, "Who has 172.21.79.100? Tell 172.21.79.97"),
-            (linktype::ETHERNET, &QINQ_ARP_REPLY, 2, "172.21.79.100 is at 00:80:ea:81:88:63"),
-            (linktype::LINUX_SLL, &SLL_ARP, 1, "Who has 192.168.22.160? Tell 192.168.22.1"),
-            (linktype::LINUX_SLL, &SLL_ARP_ANNOUNCEMENT, 1, "ARP Announcement for 192.168.22.81"),
-            (linktype::ETHERNET, &SNAP_ARP, 1, "Who has 10.0.0.2? Tell 10.0.0.1"),
+            (
+                linktype::ETHERNET,
+                &QINQ_ARP,
+                1,
+                "Who has 172.21.79.100? Tell 172.21.79.97",
+            ),
+            (
+                linktype::ETHERNET,
+                &QINQ_ARP_REPLY,
+                2,
+                "172.21.79.100 is at 00:80:ea:81:88:63",
+            ),
+            (
+                linktype::LINUX_SLL,
+                &SLL_ARP,
+                1,
+                "Who has 192.168.22.160? Tell 192.168.22.1",
+            ),
+            (
+                linktype::LINUX_SLL,
+                &SLL_ARP_ANNOUNCEMENT,
+                1,
+                "ARP Announcement for 192.168.22.81",
+            ),
+            (
+                linktype::ETHERNET,
+                &SNAP_ARP,
+                1,
+                "Who has 10.0.0.2? Tell 10.0.0.1",
+            ),
         ];
         for (lt, lines, opcode, info) in cases {
             let f = hex(lines);
@@ -82,8 +107,20 @@ mod test {
         }
         let s = dissect(linktype::ETHERNET, &hex(&QINQ_ARP_REPLY));
         let a = s.arp.unwrap();
-        assert_eq!(a.sender, Some(([0x00, 0x80, 0xea, 0x81, 0x88, 0x63], "172.21.79.100".parse().unwrap())));
-        assert_eq!(a.target, Some(([0x00, 0x20, 0xd2, 0x5a, 0xfb, 0x3f], "172.21.79.97".parse().unwrap())));
+        assert_eq!(
+            a.sender,
+            Some((
+                [0x00, 0x80, 0xea, 0x81, 0x88, 0x63],
+                "172.21.79.100".parse().unwrap()
+            ))
+        );
+        assert_eq!(
+            a.target,
+            Some((
+                [0x00, 0x20, 0xd2, 0x5a, 0xfb, 0x3f],
+                "172.21.79.97".parse().unwrap()
+            ))
+        );
     }
 
     #[test]
@@ -93,7 +130,14 @@ mod test {
         assert_eq!(s.arp.map(|a| (a.opcode, a.sender)), Some((1, None)));
         assert_eq!(
             s.stop,
-            Some(Stop { layer: Layer::Arp, offset: 22, reason: StopReason::Truncated { needed: 28, available: 10 } })
+            Some(Stop {
+                layer: Layer::Arp,
+                offset: 22,
+                reason: StopReason::Truncated {
+                    needed: 28,
+                    available: 10
+                }
+            })
         );
         let s = dissect(linktype::ETHERNET, &f[..22 + 7]);
         assert_eq!((s.arp, s.net), (None, Net::Arp));

@@ -156,13 +156,20 @@ impl Reassembler {
     }
 
     pub fn stats(&self) -> FragStats {
-        FragStats { pending: self.table.len() as u64, buffered_bytes: self.buffered as u64, ..self.stats }
+        FragStats {
+            pending: self.table.len() as u64,
+            buffered_bytes: self.buffered as u64,
+            ..self.stats
+        }
     }
 
     /// Adds a fragment carrying `data` at byte `offset` of its datagram.
     pub fn add(&mut self, key: FragKey, offset: u32, more: bool, data: &[u8], ts_ns: i64) -> Added {
         self.expire(ts_ns);
-        let Some(end) = offset.checked_add(data.len() as u32).filter(|&e| e <= self.limits.max_datagram) else {
+        let Some(end) = offset
+            .checked_add(data.len() as u32)
+            .filter(|&e| e <= self.limits.max_datagram)
+        else {
             self.stats.rejected += 1;
             return Added::Rejected(FragSkip::TooLarge);
         };
@@ -200,13 +207,25 @@ impl Reassembler {
         }
         let at = d.pieces.partition_point(|p| p.offset <= offset);
         // An exact duplicate changes nothing (the first arrival wins): not stored.
-        let duplicate = d.pieces[..at].iter().rev().take_while(|p| p.offset == offset).any(|p| p.data == data);
+        let duplicate = d.pieces[..at]
+            .iter()
+            .rev()
+            .take_while(|p| p.offset == offset)
+            .any(|p| p.data == data);
         if !duplicate {
-            d.pieces.insert(at, Piece { offset, data: data.to_vec() });
+            d.pieces.insert(
+                at,
+                Piece {
+                    offset,
+                    data: data.to_vec(),
+                },
+            );
             d.charged += cost;
             self.buffered += cost;
         }
-        let Some(len) = d.len else { return Added::Pending };
+        let Some(len) = d.len else {
+            return Added::Pending;
+        };
         // Covered from 0 without a gap up to `covered` (pieces are sorted by offset).
         let mut covered = 0u32;
         for p in &d.pieces {
@@ -217,7 +236,9 @@ impl Reassembler {
         if covered < len {
             return Added::Pending;
         }
-        let Some(d) = self.table.remove(&key) else { return Added::Pending };
+        let Some(d) = self.table.remove(&key) else {
+            return Added::Pending;
+        };
         self.age.remove(&(d.first_ts, d.serial));
         self.buffered -= d.charged;
         self.stats.reassembled += 1;
@@ -249,7 +270,9 @@ impl Reassembler {
             if !over_bytes && !over_count {
                 return;
             }
-            let Some(victim) = self.age.values().find(|k| *k != keep).copied() else { return };
+            let Some(victim) = self.age.values().find(|k| *k != keep).copied() else {
+                return;
+            };
             self.drop_datagram(&victim);
             self.stats.evicted += 1;
         }
@@ -297,7 +320,13 @@ mod test {
     use super::*;
 
     fn key(id: u32) -> FragKey {
-        FragKey { src: "10.0.0.1".parse().unwrap(), dst: "10.0.0.2".parse().unwrap(), id, proto: 17, vlan: 0 }
+        FragKey {
+            src: "10.0.0.1".parse().unwrap(),
+            dst: "10.0.0.2".parse().unwrap(),
+            id,
+            proto: 17,
+            vlan: 0,
+        }
     }
 
     fn complete(a: Added) -> Vec<u8> {
@@ -318,7 +347,10 @@ mod test {
         assert!(matches!(r.add(key(1), 0, true, b"abcd", 3), Added::Pending));
         assert_eq!(complete(r.add(key(1), 4, true, b"efgh", 4)), b"abcdefghij");
         let s = r.stats();
-        assert_eq!((s.fragments, s.reassembled, s.pending, s.buffered_bytes), (5, 2, 0, 0));
+        assert_eq!(
+            (s.fragments, s.reassembled, s.pending, s.buffered_bytes),
+            (5, 2, 0, 0)
+        );
     }
 
     #[test]
@@ -342,7 +374,12 @@ mod test {
 
     #[test]
     fn limits_bound_memory_and_time() {
-        let limits = FragLimits { max_bytes: 1000, max_datagrams: 3, timeout_ns: 100, ..FragLimits::default() };
+        let limits = FragLimits {
+            max_bytes: 1000,
+            max_datagrams: 3,
+            timeout_ns: 100,
+            ..FragLimits::default()
+        };
         let mut r = Reassembler::new(limits);
         for id in 0..5 {
             r.add(key(id), 0, true, &[0; 10], id as i64);
@@ -356,15 +393,27 @@ mod test {
         // Past the timeout, the next fragment finds the table empty.
         r.add(key(10), 0, true, &[0; 10], 200);
         assert_eq!((r.stats().pending, r.stats().timed_out), (1, 1));
-        assert!(matches!(r.add(key(11), 131_070, true, &[0; 10], 200), Added::Rejected(FragSkip::TooLarge)));
+        assert!(matches!(
+            r.add(key(11), 131_070, true, &[0; 10], 200),
+            Added::Rejected(FragSkip::TooLarge)
+        ));
     }
 
     #[test]
     fn too_many_fragments_are_rejected() {
-        let mut r = Reassembler::new(FragLimits { max_fragments: 4, ..FragLimits::default() });
+        let mut r = Reassembler::new(FragLimits {
+            max_fragments: 4,
+            ..FragLimits::default()
+        });
         for i in 0..4 {
-            assert!(matches!(r.add(key(1), i * 8, true, &[0; 8], 0), Added::Pending));
+            assert!(matches!(
+                r.add(key(1), i * 8, true, &[0; 8], 0),
+                Added::Pending
+            ));
         }
-        assert!(matches!(r.add(key(1), 64, false, &[0; 8], 0), Added::Rejected(FragSkip::TooManyFragments)));
+        assert!(matches!(
+            r.add(key(1), 64, false, &[0; 8], 0),
+            Added::Rejected(FragSkip::TooManyFragments)
+        ));
     }
 }

@@ -15,18 +15,36 @@ mod field {
 
 impl Walker<'_> {
     pub(crate) fn icmp(&mut self, p: Span<'_>, v6: bool) {
-        let (name, layer) = if v6 { (Proto::Icmpv6, Layer::Icmpv6) } else { (Proto::Icmp, Layer::Icmp) };
+        let (name, layer) = if v6 {
+            (Proto::Icmpv6, Layer::Icmpv6)
+        } else {
+            (Proto::Icmp, Layer::Icmp)
+        };
         self.push(name);
         // Without its header this is still an ICMP packet to the flow table.
-        self.s.transport = if v6 { Transport::Icmpv6 } else { Transport::Icmp };
+        self.s.transport = if v6 {
+            Transport::Icmpv6
+        } else {
+            Transport::Icmp
+        };
         let b = p.data;
         if b.len() < 2 {
             return self.truncated(layer, p.offset, field::LEN, b.len());
         }
-        let mut m = Icmp { v6, ty: b[field::TYPE], code: b[field::CODE], echo: None, quoted: None };
+        let mut m = Icmp {
+            v6,
+            ty: b[field::TYPE],
+            code: b[field::CODE],
+            echo: None,
+            quoted: None,
+        };
         // Echo, and for ICMP also timestamp, information and address mask messages,
         // carry an identifier and a sequence number (RFC 792, RFC 950).
-        let echo = if v6 { matches!(m.ty, 128 | 129) } else { matches!(m.ty, 0 | 8 | 13..=18) };
+        let echo = if v6 {
+            matches!(m.ty, 128 | 129)
+        } else {
+            matches!(m.ty, 0 | 8 | 13..=18)
+        };
         if b.len() >= field::LEN {
             if echo {
                 m.echo = Some((be16(b, field::ECHO_ID), be16(b, field::ECHO_SEQ)));
@@ -158,22 +176,47 @@ mod test {
     fn an_error_quotes_a_packet_that_is_not_the_frames_transport() {
         let f = hex(&TTL_EXCEEDED_UDP);
         let s = dissect(linktype::ETHERNET, &f);
-        assert_eq!((s.stack.to_string().as_str(), s.transport), ("eth:ethertype:ip:icmp", Transport::Icmp));
+        assert_eq!(
+            (s.stack.to_string().as_str(), s.transport),
+            ("eth:ethertype:ip:icmp", Transport::Icmp)
+        );
         let m = s.icmp.unwrap();
         assert!(m.is_error());
         assert_eq!((m.v6, m.ty, m.code, m.echo), (false, 11, 0, None));
         let q = m.quoted.unwrap();
-        assert_eq!((q.src, q.dst, q.protocol, q.ports), (ip("10.0.1.2"), ip("172.16.0.2"), 17, Some((49181, 33445))));
-        assert_eq!(q.transport, Transport::Udp { src_port: 49181, dst_port: 33445, payload_len: 0 });
+        assert_eq!(
+            (q.src, q.dst, q.protocol, q.ports),
+            (ip("10.0.1.2"), ip("172.16.0.2"), 17, Some((49181, 33445)))
+        );
+        assert_eq!(
+            q.transport,
+            Transport::Udp {
+                src_port: 49181,
+                dst_port: 33445,
+                payload_len: 0
+            }
+        );
         let c = Columns::from_summary(&s);
-        assert_eq!((c.protocol, c.info.as_str()), ("ICMP", "Time-to-live exceeded (Time to live exceeded in transit)"));
+        assert_eq!(
+            (c.protocol, c.info.as_str()),
+            (
+                "ICMP",
+                "Time-to-live exceeded (Time to live exceeded in transit)"
+            )
+        );
         every_prefix(linktype::ETHERNET, &f, Some(34), Some(34));
 
         // Eight bytes of TCP: the ports, not a segment.
         let s = dissect(linktype::ETHERNET, &hex(&QUENCH_TCP));
         let q = s.icmp.unwrap().quoted.unwrap();
-        assert_eq!((q.protocol, q.ports, q.transport), (6, Some((0, 0)), Transport::None));
-        assert_eq!(Columns::from_summary(&s).info, "Source quench (flow control)");
+        assert_eq!(
+            (q.protocol, q.ports, q.transport),
+            (6, Some((0, 0)), Transport::None)
+        );
+        assert_eq!(
+            Columns::from_summary(&s).info,
+            "Source quench (flow control)"
+        );
     }
 
     #[test]
@@ -183,16 +226,25 @@ mod test {
         assert_eq!(s.stack.to_string(), "eth:ethertype:ip:icmp");
         let m = s.icmp.unwrap();
         assert_eq!((m.ty, m.echo, m.quoted), (8, Some((0xd73b, 0)), None));
-        assert_eq!(Columns::from_summary(&s).info, "Echo (ping) request  id=0xd73b, seq=0/0, ttl=64");
+        assert_eq!(
+            Columns::from_summary(&s).info,
+            "Echo (ping) request  id=0xd73b, seq=0/0, ttl=64"
+        );
         every_prefix(linktype::ETHERNET, &f, Some(34), Some(34));
 
         let f = hex(&NEIGHBOR_SOLICITATION);
         let s = dissect(linktype::ETHERNET, &f);
-        assert_eq!((s.stack.to_string().as_str(), s.transport), ("eth:ethertype:ipv6:icmpv6", Transport::Icmpv6));
+        assert_eq!(
+            (s.stack.to_string().as_str(), s.transport),
+            ("eth:ethertype:ipv6:icmpv6", Transport::Icmpv6)
+        );
         let m = s.icmp.unwrap();
         assert_eq!((m.v6, m.ty, m.code, m.is_error()), (true, 135, 0, false));
         let c = Columns::from_summary(&s);
-        assert_eq!((c.protocol, c.info.as_str()), ("ICMPv6", "Neighbor Solicitation"));
+        assert_eq!(
+            (c.protocol, c.info.as_str()),
+            ("ICMPv6", "Neighbor Solicitation")
+        );
         every_prefix(linktype::ETHERNET, &f, Some(54), Some(54));
     }
 }

@@ -69,12 +69,20 @@ impl Walker<'_> {
         }
         let hlen = (b[v4::VER_IHL] & 0x0f) as usize * 4;
         if hlen < v4::MIN_LEN {
-            return self.stop(Layer::Ipv4, f.offset, StopReason::Bogus("IPv4 header length below 20"));
+            return self.stop(
+                Layer::Ipv4,
+                f.offset,
+                StopReason::Bogus("IPv4 header length below 20"),
+            );
         }
         let mut total = be16(b, v4::TOTAL_LEN) as usize;
         if total < hlen {
             if total != 0 {
-                return self.stop(Layer::Ipv4, f.offset, StopReason::Bogus("IPv4 total length below header length"));
+                return self.stop(
+                    Layer::Ipv4,
+                    f.offset,
+                    StopReason::Bogus("IPv4 total length below header length"),
+                );
             }
             // TSO: a zero length stands for the frame's.
             total = f.known_len();
@@ -108,7 +116,12 @@ impl Walker<'_> {
         }
         // A length within what the frame reported trims the payload (Ethernet padding);
         // a longer one is believed only as far as the frame goes.
-        let payload = if total <= f.reported { f.limit(total) } else { f }.skip(hlen);
+        let payload = if total <= f.reported {
+            f.limit(total)
+        } else {
+            f
+        }
+        .skip(hlen);
         if !fragment {
             return self.ip_payload(protocol, payload);
         }
@@ -120,7 +133,11 @@ impl Walker<'_> {
                 dst: IpAddr::V4(dst),
                 id: be16(b, v4::ID) as u32,
                 proto: protocol,
-                vlan: if private(src) || private(dst) { self.vlan_id } else { 0 },
+                vlan: if private(src) || private(dst) {
+                    self.vlan_id
+                } else {
+                    0
+                },
             };
             match self.reassemble(key, offset as u32, more, &payload.data[..frag_len]) {
                 Some(datagram) => {
@@ -174,7 +191,11 @@ impl Walker<'_> {
         let rest = f.skip(v6::LEN);
         // A zero length with a hop-by-hop header is a jumbogram (RFC 2675): its length is
         // in an option; take the frame's.
-        let payload = if plen == 0 && next == proto::HOPOPTS || plen > rest.reported { rest } else { rest.limit(plen) };
+        let payload = if plen == 0 && next == proto::HOPOPTS || plen > rest.reported {
+            rest
+        } else {
+            rest.limit(plen)
+        };
         self.ip_payload(next, payload);
     }
 
@@ -194,7 +215,13 @@ impl Walker<'_> {
 
     /// Adds a whole fragment to the reassembly table; returns the datagram's payload if
     /// this fragment completed it.
-    fn reassemble(&mut self, key: FragKey, offset: u32, more: bool, bytes: &[u8]) -> Option<Vec<u8>> {
+    fn reassemble(
+        &mut self,
+        key: FragKey,
+        offset: u32,
+        more: bool,
+        bytes: &[u8],
+    ) -> Option<Vec<u8>> {
         let Some((table, ts)) = self.frags.as_mut() else {
             self.set_frag(Frag::Skipped(FragSkip::Stateless));
             return None;
@@ -214,7 +241,10 @@ impl Walker<'_> {
             }
             Added::Complete(datagram, fragments) => {
                 self.reassemblies += 1;
-                self.set_frag(Frag::Complete { len: datagram.len() as u32, fragments });
+                self.set_frag(Frag::Complete {
+                    len: datagram.len() as u32,
+                    fragments,
+                });
                 Some(datagram)
             }
         }
@@ -250,13 +280,23 @@ impl Walker<'_> {
             }
             // RFC 8200 §4.3: length in 8-octet units past the first 8; AH (RFC 4302 §2.2)
             // counts 4-octet units past the first 8.
-            let len = if next == proto::AH { (p.data[1] as usize + 2) * 4 } else { (p.data[1] as usize + 1) * 8 };
+            let len = if next == proto::AH {
+                (p.data[1] as usize + 2) * 4
+            } else {
+                (p.data[1] as usize + 1) * 8
+            };
             if p.len() < len {
                 return self.truncated(Layer::Ipv6Ext, p.offset, len, p.len());
             }
-            if matches!(name, Proto::Ipv6Hopopts | Proto::Ipv6Dstopts) && !options_fit(&p.data[2..len]) {
+            if matches!(name, Proto::Ipv6Hopopts | Proto::Ipv6Dstopts)
+                && !options_fit(&p.data[2..len])
+            {
                 // Wireshark stops at an option running past its header.
-                return self.stop(Layer::Ipv6Ext, p.offset, StopReason::Bogus("IPv6 option past its header"));
+                return self.stop(
+                    Layer::Ipv6Ext,
+                    p.offset,
+                    StopReason::Bogus("IPv6 option past its header"),
+                );
             }
             next = p.data[0];
             p = p.skip(len);
@@ -303,8 +343,14 @@ impl Walker<'_> {
             // An atomic fragment (RFC 6946): a whole datagram.
             return Some((next, rest));
         }
-        let Net::Ip { src, dst, .. } = self.s.net else { return None };
-        self.s.net = Net::Ip { src, dst, fragment: true };
+        let Net::Ip { src, dst, .. } = self.s.net else {
+            return None;
+        };
+        self.s.net = Net::Ip {
+            src,
+            dst,
+            fragment: true,
+        };
         if let Some(ip) = self.s.ip.as_mut() {
             (ip.more_fragments, ip.frag_offset) = (more, offset);
         }
@@ -313,7 +359,13 @@ impl Walker<'_> {
             self.data(rest.data);
             return None;
         }
-        let key = FragKey { src, dst, id: ident, proto: 0, vlan: 0 };
+        let key = FragKey {
+            src,
+            dst,
+            id: ident,
+            proto: 0,
+            vlan: 0,
+        };
         match self.reassemble(key, offset as u32, more, rest.data) {
             Some(datagram) => {
                 // Headers after the fragment header are in the reassembled payload.
@@ -340,7 +392,11 @@ impl Walker<'_> {
             proto::ICMPV6 => return self.icmp(p, true),
             proto::IPIP | proto::IPV6 if self.ip_depth < MAX_IP_DEPTH => {
                 self.s.transport = Transport::None;
-                return if next == proto::IPIP { self.ethertype_ipv4(p) } else { self.ethertype_ipv6(p) };
+                return if next == proto::IPIP {
+                    self.ethertype_ipv4(p)
+                } else {
+                    self.ethertype_ipv6(p)
+                };
             }
             2 => Proto::Igmp,
             9 => Proto::Igrp,
@@ -377,8 +433,12 @@ fn options_fit(mut opts: &[u8]) -> bool {
             opts = &opts[1..];
             continue;
         }
-        let Some(&len) = opts.get(1) else { return false };
-        let Some(rest) = opts.get(2 + len as usize..) else { return false };
+        let Some(&len) = opts.get(1) else {
+            return false;
+        };
+        let Some(rest) = opts.get(2 + len as usize..) else {
+            return false;
+        };
         opts = rest;
     }
     true
@@ -400,7 +460,9 @@ fn source_route_dst(header: &[u8]) -> usize {
             EOOL => return 0,
             NOP => i += 1,
             _ => {
-                let Some(&len) = opts.get(i + 1) else { return 0 };
+                let Some(&len) = opts.get(i + 1) else {
+                    return 0;
+                };
                 let len = len as usize;
                 if len < 2 || i + len > opts.len() {
                     return 0;
@@ -434,7 +496,10 @@ pub(crate) fn quoted(b: &[u8]) -> Option<super::Quoted> {
                 return None;
             }
             let src = IpAddr::V4(Ipv4Addr::from(be32(b, v4::SRC)));
-            let dst = IpAddr::V4(Ipv4Addr::from(be32(b, v4::DST + source_route_dst(&b[..hlen.min(b.len())]))));
+            let dst = IpAddr::V4(Ipv4Addr::from(be32(
+                b,
+                v4::DST + source_route_dst(&b[..hlen.min(b.len())]),
+            )));
             let flags = be16(b, v4::FLAGS_FRAG);
             let payload = b.get(hlen..).unwrap_or(&[]);
             let whole = total > hlen && payload.len() >= total - hlen;
@@ -448,7 +513,11 @@ pub(crate) fn quoted(b: &[u8]) -> Option<super::Quoted> {
                     transport: Transport::None,
                 });
             }
-            let payload = if total > hlen { &payload[..payload.len().min(total - hlen)] } else { payload };
+            let payload = if total > hlen {
+                &payload[..payload.len().min(total - hlen)]
+            } else {
+                payload
+            };
             (src, dst, b[v4::PROTOCOL], payload)
         }
         6 => {
@@ -459,7 +528,12 @@ pub(crate) fn quoted(b: &[u8]) -> Option<super::Quoted> {
             a.copy_from_slice(&b[v6::SRC..v6::SRC + 16]);
             let src = IpAddr::V6(Ipv6Addr::from(a));
             a.copy_from_slice(&b[v6::DST..v6::DST + 16]);
-            (src, IpAddr::V6(Ipv6Addr::from(a)), b[v6::NEXT_HEADER], &b[v6::LEN..])
+            (
+                src,
+                IpAddr::V6(Ipv6Addr::from(a)),
+                b[v6::NEXT_HEADER],
+                &b[v6::LEN..],
+            )
         }
         _ => return None,
     };
@@ -483,7 +557,13 @@ pub(crate) fn quoted(b: &[u8]) -> Option<super::Quoted> {
                     break;
                 }
                 if be16(p, v6::FRAG_OFFLG) & 0xfff9 != 0 {
-                    return Some(super::Quoted { src, dst, protocol: p[0], ports: None, transport: Transport::None });
+                    return Some(super::Quoted {
+                        src,
+                        dst,
+                        protocol: p[0],
+                        ports: None,
+                        transport: Transport::None,
+                    });
                 }
                 next = p[0];
                 p = &p[v6::FRAG_LEN..];
@@ -492,7 +572,8 @@ pub(crate) fn quoted(b: &[u8]) -> Option<super::Quoted> {
         }
     }
     let transport = match next {
-        proto::TCP => super::transport::parse_tcp(p, p.len()).map_or(Transport::None, |(t, _)| Transport::Tcp(t)),
+        proto::TCP => super::transport::parse_tcp(p, p.len())
+            .map_or(Transport::None, |(t, _)| Transport::Tcp(t)),
         proto::UDP => super::transport::parse_udp(p, p.len()).map_or(Transport::None, |(u, _)| u),
         proto::ICMP => Transport::Icmp,
         proto::ICMPV6 => Transport::Icmpv6,
@@ -502,7 +583,13 @@ pub(crate) fn quoted(b: &[u8]) -> Option<super::Quoted> {
         proto::TCP | proto::UDP if p.len() >= 4 => Some((be16(p, 0), be16(p, 2))),
         _ => None,
     };
-    Some(super::Quoted { src, dst, protocol: next, ports, transport })
+    Some(super::Quoted {
+        src,
+        dst,
+        protocol: next,
+        ports,
+        transport,
+    })
 }
 
 #[cfg(test)]
@@ -637,9 +724,21 @@ mod test {
         let frames = frames();
         for (i, f) in frames.iter().enumerate().take(10) {
             let s = d.dissect(linktype::ETHERNET, f, i as i64);
-            assert_eq!(s.stack.to_string(), "eth:ethertype:ip:data", "frame {}", i + 1);
+            assert_eq!(
+                s.stack.to_string(),
+                "eth:ethertype:ip:data",
+                "frame {}",
+                i + 1
+            );
             assert_eq!(s.transport, Transport::None);
-            assert_eq!(s.net, Net::Ip { src: ip("172.16.133.54"), dst: ip("216.137.33.81"), fragment: true });
+            assert_eq!(
+                s.net,
+                Net::Ip {
+                    src: ip("172.16.133.54"),
+                    dst: ip("216.137.33.81"),
+                    fragment: true
+                }
+            );
             let ipd = s.ip.unwrap();
             assert_eq!(
                 (ipd.frag, ipd.more_fragments, ipd.frag_offset, ipd.id),
@@ -648,23 +747,51 @@ mod test {
             assert!(d.reassembled().is_empty());
         }
         let c = Columns::from_summary(&d.dissect(linktype::ETHERNET, &frames[1], 99));
-        assert_eq!(c.info, "Fragmented IP protocol (proto=TCP 6, off=144, ID=425f)");
+        assert_eq!(
+            c.info,
+            "Fragmented IP protocol (proto=TCP 6, off=144, ID=425f)"
+        );
         let mut d = Dissector::new();
         let mut last = Summary::default();
         for (i, f) in frames.iter().enumerate() {
             last = d.dissect_frame(linktype::ETHERNET, f, f.len(), i as i64);
         }
         assert_eq!(last.stack.to_string(), "eth:ethertype:ip:tcp");
-        assert_eq!(last.ip.unwrap().frag, Frag::Complete { len: 1480, fragments: 11 });
+        assert_eq!(
+            last.ip.unwrap().frag,
+            Frag::Complete {
+                len: 1480,
+                fragments: 11
+            }
+        );
         let t = tcp_of(&last);
-        assert_eq!((t.src_port, t.dst_port, t.seq, t.flags, t.payload_len), (64415, 80, 2290951306, 0x18, 1460));
+        assert_eq!(
+            (t.src_port, t.dst_port, t.seq, t.flags, t.payload_len),
+            (64415, 80, 2290951306, 0x18, 1460)
+        );
         assert_eq!(d.reassembled().len(), 1480);
-        assert_eq!(last.payload, Some(Payload { offset: 20, len: 1460, reassembled: true }));
-        assert!(last.payload.unwrap().bytes(&frames[10], d.reassembled()).starts_with(b"GET /convert_data.js"));
+        assert_eq!(
+            last.payload,
+            Some(Payload {
+                offset: 20,
+                len: 1460,
+                reassembled: true
+            })
+        );
+        assert!(last
+            .payload
+            .unwrap()
+            .bytes(&frames[10], d.reassembled())
+            .starts_with(b"GET /convert_data.js"));
         assert_eq!(&d.reassembled()[..144], &frames[0][34..]);
-        assert!(d.reassembled()[20..].starts_with(b"GET /convert_data.js?partner_id=29 HTTP/1.1\r\n"));
+        assert!(
+            d.reassembled()[20..].starts_with(b"GET /convert_data.js?partner_id=29 HTTP/1.1\r\n")
+        );
         let st = d.frag_stats();
-        assert_eq!((st.fragments, st.reassembled, st.pending, st.buffered_bytes), (11, 1, 0, 0));
+        assert_eq!(
+            (st.fragments, st.reassembled, st.pending, st.buffered_bytes),
+            (11, 1, 0, 0)
+        );
         // On its own, the last fragment is only a fragment.
         let s = dissect(linktype::ETHERNET, &frames[10]);
         assert_eq!(s.stack.to_string(), "eth:ethertype:ip:data");
@@ -676,7 +803,11 @@ mod test {
         let frames = frames();
         // Backwards: the first fragment completes the datagram.
         let mut d = Dissector::new();
-        let done: Vec<Summary> = frames.iter().rev().map(|f| d.dissect(linktype::ETHERNET, f, 0)).collect();
+        let done: Vec<Summary> = frames
+            .iter()
+            .rev()
+            .map(|f| d.dissect(linktype::ETHERNET, f, 0))
+            .collect();
         assert!(done[..10].iter().all(|s| s.transport == Transport::None));
         assert_eq!(tcp_of(&done[10]).payload_len, 1460);
         // A duplicate of a fragment changes nothing.
@@ -684,8 +815,17 @@ mod test {
         for f in [&frames[0], &frames[0], &frames[1]] {
             d.dissect(linktype::ETHERNET, f, 0);
         }
-        let rest: Vec<Summary> = frames[2..].iter().map(|f| d.dissect(linktype::ETHERNET, f, 0)).collect();
-        assert_eq!(rest[8].ip.unwrap().frag, Frag::Complete { len: 1480, fragments: 11 });
+        let rest: Vec<Summary> = frames[2..]
+            .iter()
+            .map(|f| d.dissect(linktype::ETHERNET, f, 0))
+            .collect();
+        assert_eq!(
+            rest[8].ip.unwrap().frag,
+            Frag::Complete {
+                len: 1480,
+                fragments: 11
+            }
+        );
         // A fragment over bytes 72..216 of the datagram, with other bytes, sent first:
         // as in Wireshark's reassemble.c, bytes go to the fragment with the lowest offset
         // (0..144 stay the first fragment's), and it only adds bytes nobody before it
@@ -700,7 +840,10 @@ mod test {
             d.dissect(linktype::ETHERNET, f, 0);
         }
         let r = d.reassembled();
-        assert_eq!((&r[..144], &r[216..288]), (&frames[0][34..], &frames[1][34 + 72..]));
+        assert_eq!(
+            (&r[..144], &r[216..288]),
+            (&frames[0][34..], &frames[1][34 + 72..])
+        );
         assert!(r[144..216].iter().all(|&b| b == b'X'));
         assert_eq!(d.frag_stats().overlapping, 1);
     }
@@ -708,13 +851,19 @@ mod test {
     #[test]
     fn fragments_older_than_the_timeout_are_dropped() {
         let frames = frames();
-        let limits = FragLimits { timeout_ns: 1_000_000_000, ..FragLimits::default() };
+        let limits = FragLimits {
+            timeout_ns: 1_000_000_000,
+            ..FragLimits::default()
+        };
         let mut d = Dissector::with_limits(limits);
         for f in &frames[..10] {
             d.dissect(linktype::ETHERNET, f, 0);
         }
         let s = d.dissect(linktype::ETHERNET, &frames[10], 2_000_000_000);
-        assert_eq!((s.transport, s.ip.unwrap().frag), (Transport::None, Frag::Pending));
+        assert_eq!(
+            (s.transport, s.ip.unwrap().frag),
+            (Transport::None, Frag::Pending)
+        );
         let st = d.frag_stats();
         assert_eq!((st.timed_out, st.pending), (1, 1));
     }
@@ -764,34 +913,80 @@ mod test {
         for (i, f) in frags.iter().enumerate() {
             let s = d.dissect(linktype::IPV6, f, 0);
             let ipd = s.ip.unwrap();
-            assert_eq!((ipd.id, ipd.frag_offset, ipd.protocol), (0xf88eb466, 16 * i as u16, 6));
+            assert_eq!(
+                (ipd.id, ipd.frag_offset, ipd.protocol),
+                (0xf88eb466, 16 * i as u16, 6)
+            );
             if i < 2 {
                 assert_eq!(s.stack.to_string(), "ipv6:ipv6.fraghdr:data");
                 assert_eq!(ipd.frag, Frag::Pending);
                 if i == 1 {
                     let c = Columns::from_summary(&s);
-                    assert_eq!(c.info, "IPv6 fragment (off=16 more=y ident=0xf88eb466 nxt=6)");
+                    assert_eq!(
+                        c.info,
+                        "IPv6 fragment (off=16 more=y ident=0xf88eb466 nxt=6)"
+                    );
                 }
             } else {
                 assert_eq!(s.stack.to_string(), "ipv6:ipv6.fraghdr:tcp");
-                assert_eq!(ipd.frag, Frag::Complete { len: 40, fragments: 3 });
-                assert!(matches!(s.transport, Transport::Tcp(Tcp { src_port: 35995, dst_port: 80, .. })));
+                assert_eq!(
+                    ipd.frag,
+                    Frag::Complete {
+                        len: 40,
+                        fragments: 3
+                    }
+                );
+                assert!(matches!(
+                    s.transport,
+                    Transport::Tcp(Tcp {
+                        src_port: 35995,
+                        dst_port: 80,
+                        ..
+                    })
+                ));
                 assert_eq!(d.reassembled(), &packet[40..]);
             }
             every_prefix(linktype::IPV6, f, Some(48), None);
         }
         // Not all captured: data, even the first fragment.
         let s = Dissector::new().dissect_frame(linktype::IPV6, &frags[0][..60], frags[0].len(), 0);
-        assert_eq!((s.stack.to_string().as_str(), s.transport), ("ipv6:ipv6.fraghdr:data", Transport::None));
+        assert_eq!(
+            (s.stack.to_string().as_str(), s.transport),
+            ("ipv6:ipv6.fraghdr:data", Transport::None)
+        );
     }
 
     #[test]
     fn ipv6_extension_headers() {
         let cases: [(&[&str], &str, u8, u16, usize); 4] = [
-            (&DSTOPTS_SYN, "eth:ethertype:ipv6:ipv6.dstopts:tcp", 6, 48, 20),
-            (&ATOMIC_FRAG_SYN, "eth:ethertype:ipv6:ipv6.fraghdr:tcp", 6, 48, 20),
-            (&HOPOPTS_GET, "eth:ethertype:ipv6:ipv6.hopopts:tcp", 6, 48, 20),
-            (&ROUTING_ECHO, "eth:ethertype:ipv6:ipv6.routing:icmpv6", 58, 64, 0),
+            (
+                &DSTOPTS_SYN,
+                "eth:ethertype:ipv6:ipv6.dstopts:tcp",
+                6,
+                48,
+                20,
+            ),
+            (
+                &ATOMIC_FRAG_SYN,
+                "eth:ethertype:ipv6:ipv6.fraghdr:tcp",
+                6,
+                48,
+                20,
+            ),
+            (
+                &HOPOPTS_GET,
+                "eth:ethertype:ipv6:ipv6.hopopts:tcp",
+                6,
+                48,
+                20,
+            ),
+            (
+                &ROUTING_ECHO,
+                "eth:ethertype:ipv6:ipv6.routing:icmpv6",
+                58,
+                64,
+                0,
+            ),
         ];
         for (lines, stack, protocol, header_len, l4_len) in cases {
             let f = hex(lines);
@@ -803,22 +998,44 @@ mod test {
                 (protocol, header_len, 1, Frag::None)
             );
             assert!(!matches!(s.net, Net::Ip { fragment: true, .. }));
-            every_prefix(linktype::ETHERNET, &f, Some(54), Some(usize::from(header_len) + 14 + l4_len));
+            every_prefix(
+                linktype::ETHERNET,
+                &f,
+                Some(54),
+                Some(usize::from(header_len) + 14 + l4_len),
+            );
         }
         let s = dissect(linktype::ETHERNET, &hex(&HOPOPTS_GET));
         assert_eq!(tcp_of(&s).payload_len, 15);
         let s = dissect(linktype::IPV6, &hex(&BAD_HOPOPTS));
         assert_eq!(s.stack.to_string(), "ipv6:ipv6.hopopts");
-        assert!(matches!(s.stop, Some(Stop { layer: Layer::Ipv6Ext, reason: StopReason::Bogus(_), .. })));
+        assert!(matches!(
+            s.stop,
+            Some(Stop {
+                layer: Layer::Ipv6Ext,
+                reason: StopReason::Bogus(_),
+                ..
+            })
+        ));
     }
 
     #[test]
     fn ip_in_ip_keeps_the_outer_addresses() {
         let f = hex(&IPIP_SYN);
         let s = dissect(linktype::ETHERNET, &f);
-        assert_eq!(s.stack.to_string(), "eth:ethertype:vlan:ethertype:ip:ip:tcp");
+        assert_eq!(
+            s.stack.to_string(),
+            "eth:ethertype:vlan:ethertype:ip:ip:tcp"
+        );
         assert_eq!(s.outer_ip, Some((ip("10.162.42.93"), ip("10.162.33.164"))));
-        assert_eq!(s.net, Net::Ip { src: ip("27.36.55.113"), dst: ip("210.21.210.241"), fragment: false });
+        assert_eq!(
+            s.net,
+            Net::Ip {
+                src: ip("27.36.55.113"),
+                dst: ip("210.21.210.241"),
+                fragment: false
+            }
+        );
         assert_eq!(tcp_of(&s).dst_port, 60030);
         every_prefix(linktype::ETHERNET, &f, Some(58), Some(78));
     }
@@ -844,7 +1061,14 @@ mod test {
         bogus[2..4].copy_from_slice(&10u16.to_be_bytes());
         let s = dissect(linktype::IPV4, &bogus);
         assert_eq!((s.stack.to_string().as_str(), s.net), ("ip", Net::None));
-        assert!(matches!(s.stop, Some(Stop { layer: Layer::Ipv4, reason: StopReason::Bogus(_), .. })));
+        assert!(matches!(
+            s.stop,
+            Some(Stop {
+                layer: Layer::Ipv4,
+                reason: StopReason::Bogus(_),
+                ..
+            })
+        ));
         let mut short_header = syn.clone();
         short_header[0] = 0x44;
         assert!(dissect(linktype::IPV4, &short_header).stop.is_some());
@@ -854,14 +1078,25 @@ mod test {
     #[test]
     fn a_source_route_option_gives_the_final_destination() {
         // A UDP datagram with a loose source route via 1.1.1.1 to 9.9.9.9 (RFC 791 §3.1).
-        let mut p = vec![0x48, 0, 0, 40, 0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 1, 1, 1, 1];
+        let mut p = vec![
+            0x48, 0, 0, 40, 0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 1, 1, 1, 1,
+        ];
         p.extend_from_slice(&[1, 131, 11, 4, 1, 1, 1, 1, 9, 9, 9, 9]);
         p.extend_from_slice(&[0x30, 0x39, 0x00, 0x35, 0, 8, 0, 0]);
         let s = dissect(linktype::IPV4, &p);
-        assert_eq!(s.net, Net::Ip { src: ip("10.0.0.1"), dst: ip("9.9.9.9"), fragment: false });
+        assert_eq!(
+            s.net,
+            Net::Ip {
+                src: ip("10.0.0.1"),
+                dst: ip("9.9.9.9"),
+                fragment: false
+            }
+        );
         assert!(s.ip.unwrap().options);
         // The route is used up (pointer past the option): the header's destination.
         p[23] = 12;
-        assert!(matches!(dissect(linktype::IPV4, &p).net, Net::Ip { dst, .. } if dst == ip("1.1.1.1")));
+        assert!(
+            matches!(dissect(linktype::IPV4, &p).net, Net::Ip { dst, .. } if dst == ip("1.1.1.1"))
+        );
     }
 }

@@ -19,7 +19,11 @@ pub(crate) const UNKNOWN: usize = usize::MAX;
 
 impl<'a> Span<'a> {
     pub fn new(data: &'a [u8], reported: usize) -> Self {
-        Span { data, reported: reported.max(data.len()), offset: 0 }
+        Span {
+            data,
+            reported: reported.max(data.len()),
+            offset: 0,
+        }
     }
 
     /// The reported length, or the captured one where no length said more.
@@ -42,7 +46,11 @@ impl<'a> Span<'a> {
 
     /// The first `n` bytes (a length field that fits what was reported).
     pub fn limit(self, n: usize) -> Self {
-        Span { data: &self.data[..n.min(self.data.len())], reported: n.min(self.reported), offset: self.offset }
+        Span {
+            data: &self.data[..n.min(self.data.len())],
+            reported: n.min(self.reported),
+            offset: self.offset,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -107,11 +115,19 @@ impl Walker<'_> {
                 self.ethernet(frame);
             }
             linktype::LINUX_SLL | linktype::LINUX_SLL2 => {
-                self.s.link = if lt == linktype::LINUX_SLL { Link::Sll } else { Link::Sll2 };
+                self.s.link = if lt == linktype::LINUX_SLL {
+                    Link::Sll
+                } else {
+                    Link::Sll2
+                };
                 self.sll(frame, lt == linktype::LINUX_SLL2);
             }
             linktype::NULL | linktype::LOOP => {
-                self.s.link = if lt == linktype::NULL { Link::Null } else { Link::Loop };
+                self.s.link = if lt == linktype::NULL {
+                    Link::Null
+                } else {
+                    Link::Loop
+                };
                 self.null(frame, lt);
             }
             linktype::RAW | linktype::RAW_BSD | linktype::RAW_OPENBSD => {
@@ -161,7 +177,11 @@ impl Walker<'_> {
         loop {
             if t <= MAX_802_3_LEN {
                 self.s.net = Net::Other(t);
-                let body = if t as usize <= rest.reported { rest.limit(t as usize) } else { rest };
+                let body = if t as usize <= rest.reported {
+                    rest.limit(t as usize)
+                } else {
+                    rest
+                };
                 if body.data.starts_with(&[0xff, 0xff]) {
                     return self.push(Proto::Ipx);
                 }
@@ -192,12 +212,21 @@ impl Walker<'_> {
                 self.push(Proto::Ethertype);
             }
             named = true;
-            self.push(if t == 0x88a8 { Proto::Ieee8021ad } else { Proto::Vlan });
+            self.push(if t == 0x88a8 {
+                Proto::Ieee8021ad
+            } else {
+                Proto::Vlan
+            });
             if rest.len() < vlan::LEN {
                 return self.truncated(Layer::Vlan, rest.offset, vlan::LEN, rest.len());
             }
             let tci = be16(rest.data, vlan::TCI);
-            let tag = VlanTag { tpid: t, id: tci & 0x0fff, pcp: (tci >> 13) as u8, dei: tci & 0x1000 != 0 };
+            let tag = VlanTag {
+                tpid: t,
+                id: tci & 0x0fff,
+                pcp: (tci >> 13) as u8,
+                dei: tci & 0x1000 != 0,
+            };
             self.s.vlan.push(tag);
             if t != 0x88a8 {
                 // packet-vlan.c sets pinfo->vlan_id, which IPv4 reassembly keys on.
@@ -360,7 +389,11 @@ impl Walker<'_> {
         }
         let len = be16(rest.data, LENGTH) as usize;
         let body = rest.skip(HEADER);
-        let ppp = if len <= body.reported { body.limit(len) } else { body };
+        let ppp = if len <= body.reported {
+            body.limit(len)
+        } else {
+            body
+        };
         self.push(Proto::Ppp);
         // A protocol field with an odd first byte is compressed to that byte (§6.5).
         let (proto, skip) = match ppp.data {
@@ -393,7 +426,11 @@ impl Walker<'_> {
                 self.push(Proto::Ipv6);
                 self.ipv6(rest);
             }
-            Some(_) => self.stop(Layer::Ipv4, rest.offset, StopReason::Bogus("IPv4 version is not 4")),
+            Some(_) => self.stop(
+                Layer::Ipv4,
+                rest.offset,
+                StopReason::Bogus("IPv4 version is not 4"),
+            ),
         }
     }
 
@@ -415,8 +452,11 @@ impl Walker<'_> {
     /// Linux cooked capture (v1: 16-byte header, v2: 20 bytes), as packet-sll.c.
     fn sll(&mut self, f: Span<'_>, v2: bool) {
         self.push(Proto::Sll);
-        let (len, hatype_at, proto_at) =
-            if v2 { (sll2::LEN, sll2::HATYPE, sll2::PROTOCOL) } else { (sll::LEN, sll::HATYPE, sll::PROTOCOL) };
+        let (len, hatype_at, proto_at) = if v2 {
+            (sll2::LEN, sll2::HATYPE, sll2::PROTOCOL)
+        } else {
+            (sll::LEN, sll::HATYPE, sll::PROTOCOL)
+        };
         if f.len() < len {
             return self.truncated(Layer::Sll, 0, len, f.len());
         }
@@ -472,7 +512,11 @@ enum LoopbackPayload {
 /// put an EtherType there instead. This follows Wireshark's packet-null.c heuristics
 /// (written for a little-endian reader), so both tools agree on odd captures.
 fn loopback_family(lt: u16, bytes: [u8; 4]) -> LoopbackPayload {
-    let mut h = if lt == linktype::LOOP { u32::from_be_bytes(bytes) } else { u32::from_le_bytes(bytes) };
+    let mut h = if lt == linktype::LOOP {
+        u32::from_be_bytes(bytes)
+    } else {
+        u32::from_le_bytes(bytes)
+    };
     if lt == linktype::NULL {
         if h & 0xffff_0000 != 0 {
             if h & 0xff00_0000 == 0 && h & 0x00ff_0000 < 0x0006_0000 {
@@ -570,12 +614,18 @@ pub(crate) mod test {
     fn qinq_tags_are_recorded_and_named_as_tshark() {
         let f = hex(&QINQ_ARP);
         let s = dissect(linktype::ETHERNET, &f);
-        assert_eq!(s.stack.to_string(), "eth:ethertype:ieee8021ad:ethertype:vlan:ethertype:arp");
+        assert_eq!(
+            s.stack.to_string(),
+            "eth:ethertype:ieee8021ad:ethertype:vlan:ethertype:arp"
+        );
         assert_eq!(s.link, Link::Ethernet);
         let tags: Vec<(u16, u16)> = s.vlan.tags().iter().map(|t| (t.tpid, t.id)).collect();
         assert_eq!(tags, [(0x88a8, 200), (0x8100, 2001)]);
         assert_eq!(s.net, Net::Arp);
-        assert_eq!(s.eth, Some(([0x00, 0x20, 0xd2, 0x5a, 0xfb, 0x3f], [0xff; 6])));
+        assert_eq!(
+            s.eth,
+            Some(([0x00, 0x20, 0xd2, 0x5a, 0xfb, 0x3f], [0xff; 6]))
+        );
         assert_eq!(s.stop, None);
         every_prefix(linktype::ETHERNET, &f, Some(26), None);
     }
@@ -584,13 +634,35 @@ pub(crate) mod test {
     fn three_vlan_tags_then_tcp() {
         let f = hex(&THREE_TAGS_SYN);
         let s = dissect(linktype::ETHERNET, &f);
-        assert_eq!(s.stack.to_string(), "eth:ethertype:vlan:ethertype:vlan:ethertype:vlan:ethertype:ip:tcp");
+        assert_eq!(
+            s.stack.to_string(),
+            "eth:ethertype:vlan:ethertype:vlan:ethertype:vlan:ethertype:ip:tcp"
+        );
         assert_eq!(s.vlan.ids().collect::<Vec<_>>(), [30, 20, 10]);
         assert_eq!(s.vlan.seen, 3);
-        assert_eq!(s.net, Net::Ip { src: ip("141.142.228.5"), dst: ip("192.150.187.43"), fragment: false });
-        let Transport::Tcp(t) = s.transport else { panic!("{s:?}") };
-        assert_eq!((t.src_port, t.dst_port, t.flags, t.payload_len), (59856, 80, tcp_flags::SYN, 0));
-        assert_eq!((t.options.mss, t.options.window_scale, t.options.sack_permitted), (Some(1460), Some(4), true));
+        assert_eq!(
+            s.net,
+            Net::Ip {
+                src: ip("141.142.228.5"),
+                dst: ip("192.150.187.43"),
+                fragment: false
+            }
+        );
+        let Transport::Tcp(t) = s.transport else {
+            panic!("{s:?}")
+        };
+        assert_eq!(
+            (t.src_port, t.dst_port, t.flags, t.payload_len),
+            (59856, 80, tcp_flags::SYN, 0)
+        );
+        assert_eq!(
+            (
+                t.options.mss,
+                t.options.window_scale,
+                t.options.sack_permitted
+            ),
+            (Some(1460), Some(4), true)
+        );
         assert_eq!(t.options.timestamp, Some((374005024, 0)));
         every_prefix(linktype::ETHERNET, &f, Some(46), Some(66));
     }
@@ -599,14 +671,22 @@ pub(crate) mod test {
     fn linux_cooked_captures() {
         let f = hex(&SLL_ARP);
         let s = dissect(linktype::LINUX_SLL, &f);
-        assert_eq!((s.stack.to_string().as_str(), s.link, s.net), ("sll:ethertype:arp", Link::Sll, Net::Arp));
+        assert_eq!(
+            (s.stack.to_string().as_str(), s.link, s.net),
+            ("sll:ethertype:arp", Link::Sll, Net::Arp)
+        );
         assert_eq!(s.eth, None);
         every_prefix(linktype::LINUX_SLL, &f, Some(16), None);
 
         let f = hex(&SLL2_TCP);
         let s = dissect(linktype::LINUX_SLL2, &f);
-        assert_eq!((s.stack.to_string().as_str(), s.link), ("sll:ethertype:ip:tcp", Link::Sll2));
-        let Transport::Tcp(t) = s.transport else { panic!("{s:?}") };
+        assert_eq!(
+            (s.stack.to_string().as_str(), s.link),
+            ("sll:ethertype:ip:tcp", Link::Sll2)
+        );
+        let Transport::Tcp(t) = s.transport else {
+            panic!("{s:?}")
+        };
         assert_eq!((t.src_port, t.dst_port, t.payload_len), (443, 57292, 31));
         every_prefix(linktype::LINUX_SLL2, &f, Some(40), Some(60));
     }
@@ -615,8 +695,13 @@ pub(crate) mod test {
     fn loopback_and_raw_ip() {
         let f = hex(&NULL_IPV6_TCP);
         let s = dissect(linktype::NULL, &f);
-        assert_eq!((s.stack.to_string().as_str(), s.link), ("null:ipv6:tcp", Link::Null));
-        let Transport::Tcp(t) = s.transport else { panic!("{s:?}") };
+        assert_eq!(
+            (s.stack.to_string().as_str(), s.link),
+            ("null:ipv6:tcp", Link::Null)
+        );
+        let Transport::Tcp(t) = s.transport else {
+            panic!("{s:?}")
+        };
         // 435 bytes of IPv6 payload, 32 of them TCP header: the length the IP header
         // gives, although the capture (here, this test) holds only the headers.
         assert_eq!((t.src_port, t.dst_port, t.payload_len), (49888, 81, 403));
@@ -625,19 +710,39 @@ pub(crate) mod test {
         let f = hex(&RAW_IPV6_SYN);
         for lt in [linktype::RAW, linktype::IPV6] {
             let s = dissect(lt, &f);
-            let want = if lt == linktype::RAW { "raw:ipv6:tcp" } else { "ipv6:tcp" };
+            let want = if lt == linktype::RAW {
+                "raw:ipv6:tcp"
+            } else {
+                "ipv6:tcp"
+            };
             assert_eq!(s.stack.to_string(), want);
-            assert!(matches!(s.transport, Transport::Tcp(Tcp { src_port: 35995, dst_port: 80, .. })), "{s:?}");
+            assert!(
+                matches!(
+                    s.transport,
+                    Transport::Tcp(Tcp {
+                        src_port: 35995,
+                        dst_port: 80,
+                        ..
+                    })
+                ),
+                "{s:?}"
+            );
             every_prefix(lt, &f, Some(40), Some(60));
         }
         // The same IPv6 packet labelled as IPv4: tshark's IPv4 dissector hands it on.
         let mut null = 2u32.to_le_bytes().to_vec();
         null.extend_from_slice(&f);
-        assert_eq!(dissect(linktype::NULL, &null).stack.to_string(), "null:ip:ipv6:tcp");
+        assert_eq!(
+            dissect(linktype::NULL, &null).stack.to_string(),
+            "null:ip:ipv6:tcp"
+        );
         // An address family we do not know: data.
         let mut other = 7u32.to_le_bytes().to_vec();
         other.extend_from_slice(&f);
-        assert_eq!(dissect(linktype::NULL, &other).stack.to_string(), "null:osi");
+        assert_eq!(
+            dissect(linktype::NULL, &other).stack.to_string(),
+            "null:osi"
+        );
         assert_eq!(dissect(147, &f).link, Link::Other(147));
         assert!(dissect(147, &f).stack.is_empty());
     }
@@ -646,24 +751,51 @@ pub(crate) mod test {
     fn pppoe_mpls_and_llc() {
         let f = hex(&PPPOE_SYN);
         let s = dissect(linktype::ETHERNET, &f);
-        assert_eq!(s.stack.to_string(), "eth:ethertype:vlan:ethertype:vlan:ethertype:pppoes:ppp:ip:tcp");
-        assert_eq!(s.net, Net::Ip { src: ip("1.1.1.1"), dst: ip("2.2.2.2"), fragment: false });
+        assert_eq!(
+            s.stack.to_string(),
+            "eth:ethertype:vlan:ethertype:vlan:ethertype:pppoes:ppp:ip:tcp"
+        );
+        assert_eq!(
+            s.net,
+            Net::Ip {
+                src: ip("1.1.1.1"),
+                dst: ip("2.2.2.2"),
+                fragment: false
+            }
+        );
         every_prefix(linktype::ETHERNET, &f, Some(50), Some(70));
 
         let f = hex(&MPLS_TCP);
         let s = dissect(linktype::ETHERNET, &f);
-        assert_eq!(s.stack.to_string(), "eth:ethertype:vlan:ethertype:mpls:ip:tcp");
-        assert!(matches!(s.transport, Transport::Tcp(Tcp { src_port: 80, dst_port: 32828, payload_len: 1448, .. })));
+        assert_eq!(
+            s.stack.to_string(),
+            "eth:ethertype:vlan:ethertype:mpls:ip:tcp"
+        );
+        assert!(matches!(
+            s.transport,
+            Transport::Tcp(Tcp {
+                src_port: 80,
+                dst_port: 32828,
+                payload_len: 1448,
+                ..
+            })
+        ));
         every_prefix(linktype::ETHERNET, &f, Some(42), Some(62));
 
         let f = hex(&LLC_NETBIOS);
         let s = dissect(linktype::ETHERNET, &f);
-        assert_eq!((s.stack.to_string().as_str(), s.net), ("eth:llc:netbios", Net::Other(0x2f)));
+        assert_eq!(
+            (s.stack.to_string().as_str(), s.net),
+            ("eth:llc:netbios", Net::Other(0x2f))
+        );
         every_prefix(linktype::ETHERNET, &f, None, None);
 
         let f = hex(&SNAP_ARP);
         let s = dissect(linktype::ETHERNET, &f);
-        assert_eq!((s.stack.to_string().as_str(), s.net), ("eth:llc:arp", Net::Arp));
+        assert_eq!(
+            (s.stack.to_string().as_str(), s.net),
+            ("eth:llc:arp", Net::Arp)
+        );
         every_prefix(linktype::ETHERNET, &f, None, None);
     }
 
@@ -671,14 +803,26 @@ pub(crate) mod test {
     fn ethertypes_without_a_dissector() {
         let mut f = hex(&QINQ_ARP);
         f[12..14].copy_from_slice(&[0x88, 0xcc]);
-        assert_eq!(dissect(linktype::ETHERNET, &f).stack.to_string(), "eth:ethertype:lldp");
+        assert_eq!(
+            dissect(linktype::ETHERNET, &f).stack.to_string(),
+            "eth:ethertype:lldp"
+        );
         f[12..14].copy_from_slice(&[0x12, 0x34]);
         let s = dissect(linktype::ETHERNET, &f);
-        assert_eq!((s.stack.to_string().as_str(), s.net), ("eth:ethertype:data", Net::Other(0x1234)));
+        assert_eq!(
+            (s.stack.to_string().as_str(), s.net),
+            ("eth:ethertype:data", Net::Other(0x1234))
+        );
         // No payload: tshark names neither the EtherType nor data.
-        assert_eq!(dissect(linktype::ETHERNET, &f[..14]).stack.to_string(), "eth");
+        assert_eq!(
+            dissect(linktype::ETHERNET, &f[..14]).stack.to_string(),
+            "eth"
+        );
         // IPv6's EtherType over something else is data.
         f[12..14].copy_from_slice(&[0x86, 0xdd]);
-        assert_eq!(dissect(linktype::ETHERNET, &f).stack.to_string(), "eth:ethertype:data");
+        assert_eq!(
+            dissect(linktype::ETHERNET, &f).stack.to_string(),
+            "eth:ethertype:data"
+        );
     }
 }

@@ -207,7 +207,9 @@ impl Proto {
 
     /// The protocol of a tshark name, if we know it.
     pub fn from_name(name: &str) -> Option<Proto> {
-        (0..=Proto::Data as u8).map(Proto::from_u8).find(|p| p.name() == name)
+        (0..=Proto::Data as u8)
+            .map(Proto::from_u8)
+            .find(|p| p.name() == name)
     }
 
     const fn from_u8(v: u8) -> Proto {
@@ -320,7 +322,11 @@ pub struct Stack {
 
 impl Default for Stack {
     fn default() -> Self {
-        Stack { protos: [Proto::Data; Stack::CAPACITY], len: 0, overflowed: false }
+        Stack {
+            protos: [Proto::Data; Stack::CAPACITY],
+            len: 0,
+            overflowed: false,
+        }
     }
 }
 
@@ -412,11 +418,20 @@ mod test {
             assert_eq!(Proto::from_name(p.name()), Some(p));
         }
         let mut s = Stack::default();
-        for p in [Proto::Eth, Proto::Ethertype, Proto::Ipv6, Proto::Ipv6Hopopts, Proto::Icmpv6] {
+        for p in [
+            Proto::Eth,
+            Proto::Ethertype,
+            Proto::Ipv6,
+            Proto::Ipv6Hopopts,
+            Proto::Icmpv6,
+        ] {
             s.push(p);
         }
         assert_eq!(s.to_string(), "eth:ethertype:ipv6:ipv6.hopopts:icmpv6");
-        assert_eq!(s.names().collect::<Vec<_>>(), ["eth", "ethertype", "ipv6", "ipv6.hopopts", "icmpv6"]);
+        assert_eq!(
+            s.names().collect::<Vec<_>>(),
+            ["eth", "ethertype", "ipv6", "ipv6.hopopts", "icmpv6"]
+        );
     }
 
     #[test]

@@ -66,7 +66,10 @@ pub(crate) fn parse_udp(b: &[u8], reported: usize) -> Option<(Transport, Option<
         dst_port: be16(b, udp::DST_PORT),
         payload_len: payload_len as u32,
     };
-    Some((t, (ulen > reported).then_some(StopReason::Bogus("UDP length past the IP payload"))))
+    Some((
+        t,
+        (ulen > reported).then_some(StopReason::Bogus("UDP length past the IP payload")),
+    ))
 }
 
 impl TcpOptions {
@@ -124,7 +127,11 @@ impl Walker<'_> {
                 self.s.transport = Transport::Tcp(t);
                 match bogus {
                     Some(why) => self.stop(Layer::Tcp, p.offset, why),
-                    None => self.payload_at(&p, (p.data[tcp::DATA_OFFSET] >> 4) as usize * 4, t.payload_len),
+                    None => self.payload_at(
+                        &p,
+                        (p.data[tcp::DATA_OFFSET] >> 4) as usize * 4,
+                        t.payload_len,
+                    ),
                 }
             }
         }
@@ -134,7 +141,11 @@ impl Walker<'_> {
         self.push(Proto::Udp);
         match parse_udp(p.data, p.known_len()) {
             None if p.len() < udp::LEN => self.truncated(Layer::Udp, p.offset, udp::LEN, p.len()),
-            None => self.stop(Layer::Udp, p.offset, StopReason::Bogus("UDP length below 8")),
+            None => self.stop(
+                Layer::Udp,
+                p.offset,
+                StopReason::Bogus("UDP length below 8"),
+            ),
             Some((t, bogus)) => {
                 self.s.transport = t;
                 if let Transport::Udp { payload_len, .. } = t {
@@ -179,24 +190,50 @@ mod test {
         let f = hex(&SACK_SYN);
         let (t, stop) = tcp(&f);
         assert_eq!(
-            (t.src_port, t.dst_port, t.flags, t.window, t.payload_len, stop),
+            (
+                t.src_port,
+                t.dst_port,
+                t.flags,
+                t.window,
+                t.payload_len,
+                stop
+            ),
             (20, 80, tcp_flags::SYN, 8192, 0, None)
         );
         assert_eq!((t.options.sack_count, t.options.sack[0]), (1, (1, 16)));
-        assert_eq!(dissect(linktype::ETHERNET, &f).payload, Some(Payload { offset: 66, len: 0, reassembled: false }));
+        assert_eq!(
+            dissect(linktype::ETHERNET, &f).payload,
+            Some(Payload {
+                offset: 66,
+                len: 0,
+                reassembled: false
+            })
+        );
         every_prefix(linktype::ETHERNET, &f, Some(34), Some(54));
         // Option bytes: MSS, NOP, window scale, SACK permitted, timestamps, then an
         // option whose length runs past the header, which ends the walk.
-        let o = TcpOptions::parse(&[2, 4, 5, 0xb4, 1, 3, 3, 7, 4, 2, 8, 10, 0, 0, 0, 9, 0, 0, 0, 1, 8, 10, 0]);
-        assert_eq!((o.mss, o.window_scale, o.sack_permitted, o.timestamp), (Some(1460), Some(7), true, Some((9, 1))));
+        let o = TcpOptions::parse(&[
+            2, 4, 5, 0xb4, 1, 3, 3, 7, 4, 2, 8, 10, 0, 0, 0, 9, 0, 0, 0, 1, 8, 10, 0,
+        ]);
+        assert_eq!(
+            (o.mss, o.window_scale, o.sack_permitted, o.timestamp),
+            (Some(1460), Some(7), true, Some((9, 1)))
+        );
         let mut four = vec![5, 34];
         for b in 1..=4u32 {
             four.extend_from_slice(&(b * 10).to_be_bytes());
             four.extend_from_slice(&(b * 10 + 5).to_be_bytes());
         }
         let o = TcpOptions::parse(&four);
-        assert_eq!((o.sack_count, o.sack), (4, [(10, 15), (20, 25), (30, 35), (40, 45)]));
-        assert_eq!(TcpOptions::parse(&four[..33]).sack_count, 0, "a cut SACK option is not read");
+        assert_eq!(
+            (o.sack_count, o.sack),
+            (4, [(10, 15), (20, 25), (30, 35), (40, 45)])
+        );
+        assert_eq!(
+            TcpOptions::parse(&four[..33]).sack_count,
+            0,
+            "a cut SACK option is not read"
+        );
     }
 
     #[test]
@@ -207,23 +244,57 @@ mod test {
         // tcp.len: the 32 bytes of IP payload past the 12 the header claims.
         assert_eq!(t.payload_len, 20);
         assert_eq!(t.options, TcpOptions::default());
-        assert!(matches!(stop, Some(Stop { layer: Layer::Tcp, offset: 34, reason: StopReason::Bogus(_) })));
+        assert!(matches!(
+            stop,
+            Some(Stop {
+                layer: Layer::Tcp,
+                offset: 34,
+                reason: StopReason::Bogus(_)
+            })
+        ));
         // Fewer than 20 bytes: no segment.
         let s = dissect(linktype::ETHERNET, &f[..34 + 19]);
-        assert_eq!((s.transport, s.stack.to_string().as_str()), (Transport::None, "eth:ethertype:ip:tcp"));
-        assert_eq!(s.stop.map(|s| s.reason), Some(StopReason::Truncated { needed: 20, available: 19 }));
+        assert_eq!(
+            (s.transport, s.stack.to_string().as_str()),
+            (Transport::None, "eth:ethertype:ip:tcp")
+        );
+        assert_eq!(
+            s.stop.map(|s| s.reason),
+            Some(StopReason::Truncated {
+                needed: 20,
+                available: 19
+            })
+        );
     }
 
     #[test]
     fn udp_lengths() {
         let f = hex(&DNS_QUERY);
         let s = dissect(linktype::ETHERNET, &f);
-        assert_eq!(s.transport, Transport::Udp { src_port: 43966, dst_port: 53, payload_len: 56 });
-        assert_eq!(s.payload, Some(Payload { offset: 42, len: 56, reassembled: false }));
+        assert_eq!(
+            s.transport,
+            Transport::Udp {
+                src_port: 43966,
+                dst_port: 53,
+                payload_len: 56
+            }
+        );
+        assert_eq!(
+            s.payload,
+            Some(Payload {
+                offset: 42,
+                len: 56,
+                reassembled: false
+            })
+        );
         assert_eq!(s.payload.unwrap().bytes(&f, &[]), &f[42..]);
         assert_eq!(
             dissect(linktype::ETHERNET, &f[..50]).payload,
-            Some(Payload { offset: 42, len: 8, reassembled: false })
+            Some(Payload {
+                offset: 42,
+                len: 8,
+                reassembled: false
+            })
         );
         assert_eq!(Columns::from_summary(&s).info, "43966 → 53 Len=56");
         every_prefix(linktype::ETHERNET, &f, Some(34), Some(42));
@@ -231,12 +302,29 @@ mod test {
         let mut long = f.clone();
         long[38..40].copy_from_slice(&200u16.to_be_bytes());
         let s = dissect(linktype::ETHERNET, &long);
-        assert_eq!(s.transport, Transport::Udp { src_port: 43966, dst_port: 53, payload_len: 56 });
-        assert!(matches!(s.stop, Some(Stop { layer: Layer::Udp, reason: StopReason::Bogus(_), .. })));
+        assert_eq!(
+            s.transport,
+            Transport::Udp {
+                src_port: 43966,
+                dst_port: 53,
+                payload_len: 56
+            }
+        );
+        assert!(matches!(
+            s.stop,
+            Some(Stop {
+                layer: Layer::Udp,
+                reason: StopReason::Bogus(_),
+                ..
+            })
+        ));
         // Below 8: no datagram (Wireshark gives it no stream).
         let mut short = f.clone();
         short[38..40].copy_from_slice(&4u16.to_be_bytes());
         let s = dissect(linktype::ETHERNET, &short);
-        assert_eq!((s.transport, s.stack.to_string().as_str()), (Transport::None, "eth:ethertype:ip:udp"));
+        assert_eq!(
+            (s.transport, s.stack.to_string().as_str()),
+            (Transport::None, "eth:ethertype:ip:udp")
+        );
     }
 }
