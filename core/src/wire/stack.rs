@@ -7,11 +7,25 @@
 
 use serde::{Serialize, Serializer};
 
-/// One protocol of a packet's stack.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[repr(u8)]
-#[allow(missing_docs)] // The variants are tshark's protocol names; see `Proto::name`.
-pub enum Proto {
+/// Declares [`Proto`] and [`Proto::ALL`] from one list, so they cannot drift apart.
+macro_rules! protocols {
+    ($($variant:ident),* $(,)?) => {
+        /// One protocol of a packet's stack.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[repr(u8)]
+        #[allow(missing_docs)] // The variants are tshark's protocol names; see `Proto::name`.
+        pub enum Proto {
+            $($variant),*
+        }
+
+        impl Proto {
+            /// Every protocol, in declaration order (`ALL[p as usize] == p`).
+            pub const ALL: &'static [Proto] = &[$(Proto::$variant),*];
+        }
+    };
+}
+
+protocols! {
     Eth,
     Ethertype,
     Vlan,
@@ -207,93 +221,7 @@ impl Proto {
 
     /// The protocol of a tshark name, if we know it.
     pub fn from_name(name: &str) -> Option<Proto> {
-        (0..=Proto::Data as u8)
-            .map(Proto::from_u8)
-            .find(|p| p.name() == name)
-    }
-
-    const fn from_u8(v: u8) -> Proto {
-        use Proto::*;
-        const ALL: [Proto; Data as usize + 1] = [
-            Eth,
-            Ethertype,
-            Vlan,
-            Ieee8021ad,
-            Sll,
-            Null,
-            Raw,
-            Llc,
-            Ipx,
-            Arp,
-            Ip,
-            Ipv6,
-            Ipv6Hopopts,
-            Ipv6Routing,
-            Ipv6Fraghdr,
-            Ipv6Dstopts,
-            Ah,
-            Esp,
-            Mipv6,
-            Shim6,
-            Hip,
-            Tcp,
-            Udp,
-            Icmp,
-            Icmpv6,
-            Igmp,
-            Igrp,
-            Dccp,
-            Rsvp,
-            Gre,
-            Eigrp,
-            Ospf,
-            Etherip,
-            Pim,
-            Ipcomp,
-            Vrrp,
-            L2tp,
-            Sctp,
-            Udplite,
-            Mpls,
-            Osi,
-            Macsec,
-            Ptp,
-            Slow,
-            Eapol,
-            Aarp,
-            DecDna,
-            Pppoed,
-            Pppoes,
-            Lldp,
-            Loop,
-            Vntag,
-            Ieee8021ah,
-            Trill,
-            Nsh,
-            Goose,
-            PnRt,
-            Ecatf,
-            Fcoe,
-            Fip,
-            Ieee1905,
-            PnMrp,
-            Cfm,
-            Ieee1722,
-            Macc,
-            Idp,
-            Ppp,
-            Lcp,
-            Ipcp,
-            Ipv6cp,
-            Pap,
-            Chap,
-            Stp,
-            Cdp,
-            Dtp,
-            Netbios,
-            Data,
-        ];
-        ALL[v as usize]
+        Proto::ALL.iter().copied().find(|p| p.name() == name)
     }
 }
 
@@ -413,8 +341,8 @@ mod test {
 
     #[test]
     fn names_round_trip_and_display_joins_them() {
-        for v in 0..=Proto::Data as u8 {
-            let p = Proto::from_u8(v);
+        for (i, &p) in Proto::ALL.iter().enumerate() {
+            assert_eq!(p as usize, i);
             assert_eq!(Proto::from_name(p.name()), Some(p));
         }
         let mut s = Stack::default();
