@@ -11,8 +11,7 @@ mod pieces;
 
 fn check_bounds(parser: &Parser) {
     let (held, pending) = parser.buffered();
-    let per_side =
-        redis::MAX_LINE + (redis::MAX_ARGS + 2 + redis::MAX_KEYS) * redis::MAX_ARG_TEXT;
+    let per_side = redis::MAX_LINE + (redis::MAX_ARGS + 2 + redis::MAX_KEYS) * redis::MAX_ARG_TEXT;
     assert!(held <= 2 * per_side, "held {held}");
     assert!(pending <= redis::MAX_PENDING);
 }
