@@ -373,20 +373,37 @@ registry! {
     HttpResponseIn = "http.response_in", Framenum, Dec, NotYetExtracted, Wireshark, "Response in frame";
     HttpFileData = "http.file_data", String, None, NotYetExtracted, Wireshark, "File Data";
 
-    Memcache = "memcache", Protocol, None, NotYetExtracted, Wireshark, "Memcache Protocol";
-    MemcacheCommand = "memcache.command", String, None, NotYetExtracted, Wireshark, "Command";
-    MemcacheKey = "memcache.key", String, None, NotYetExtracted, Wireshark, "Key";
-    MemcacheValue = "memcache.value", String, None, NotYetExtracted, Wireshark, "Value";
-    MemcacheValueLength = "memcache.value.length", Uint32, Dec, NotYetExtracted, Wireshark, "Value length";
-    MemcacheFlags = "memcache.flags", Uint16, Dec, NotYetExtracted, Wireshark, "Flags";
-    MemcacheExpiration = "memcache.expiration", Uint32, Dec, NotYetExtracted, Wireshark, "Expiration";
-    MemcacheNoreply = "memcache.noreply", String, None, NotYetExtracted, Wireshark, "Noreply";
-    MemcacheResponse = "memcache.response", String, None, NotYetExtracted, Wireshark, "Response";
-    MemcacheMagic = "memcache.magic", Uint8, Dec, NotYetExtracted, Wireshark, "Magic";
-    MemcacheOpcode = "memcache.opcode", Uint8, Dec, NotYetExtracted, Wireshark, "Opcode";
-    MemcacheStatus = "memcache.status", Uint16, Dec, NotYetExtracted, Wireshark, "Status";
-    MemcacheKeyLength = "memcache.key.length", Uint16, Dec, NotYetExtracted, Wireshark, "Key Length";
-    MemcacheCas = "memcache.cas", Uint64, Dec, NotYetExtracted, Wireshark, "CAS";
+    Memcache = "memcache", Protocol, None, Extracted, Wireshark, "Memcache Protocol";
+    MemcacheMagic = "memcache.magic", Uint8, Dec, Extracted, Wireshark, "Magic";
+    MemcacheOpcode = "memcache.opcode", Uint8, Dec, Extracted, Wireshark, "Opcode";
+    MemcacheExtrasLength = "memcache.extras.length", Uint8, Dec, Extracted, Wireshark, "Extras length";
+    MemcacheKeyLength = "memcache.key.length", Uint16, Dec, Extracted, Wireshark, "Key Length";
+    MemcacheValueLength = "memcache.value.length", Uint32, Dec, Extracted, Wireshark, "Value length";
+    MemcacheDataType = "memcache.data_type", Uint8, Dec, Extracted, Wireshark, "Data type";
+    MemcacheReserved = "memcache.reserved", Uint16, Dec, Extracted, Wireshark, "Reserved";
+    MemcacheStatus = "memcache.status", Uint16, Dec, Extracted, Wireshark, "Status";
+    MemcacheTotalBodyLength = "memcache.total_body_length", Uint32, Dec, Extracted, Wireshark, "Total body length";
+    MemcacheOpaque = "memcache.opaque", Uint32, Dec, Extracted, Wireshark, "Opaque";
+    MemcacheCas = "memcache.cas", Uint64, Dec, Extracted, Wireshark, "CAS";
+    MemcacheExtras = "memcache.extras", None, None, Extracted, Wireshark, "Extras";
+    MemcacheExtrasFlags = "memcache.extras.flags", Uint32, Hex, Extracted, Wireshark, "Flags";
+    MemcacheExtrasExpiration = "memcache.extras.expiration", Uint32, Dec, Extracted, Wireshark, "Expiration";
+    MemcacheExtrasDelta = "memcache.extras.delta", Uint64, Dec, Extracted, Wireshark, "Amount to add";
+    MemcacheExtrasInitial = "memcache.extras.initial", Uint64, Dec, Extracted, Wireshark, "Initial value";
+    MemcacheExtrasUnknown = "memcache.extras.unknown", Bytes, None, Extracted, Wireshark, "Unknown";
+    MemcacheExtrasResponse = "memcache.extras.response", Uint64, Dec, Extracted, Wireshark, "Response";
+    MemcacheKey = "memcache.key", String, None, Extracted, Wireshark, "Key";
+    MemcacheValue = "memcache.value", String, None, Extracted, Wireshark, "Value";
+    MemcacheCommand = "memcache.command", String, None, Extracted, Wireshark, "Command";
+    MemcacheSubcommand = "memcache.subcommand", String, None, Extracted, Wireshark, "Sub command";
+    MemcacheFlags = "memcache.flags", Uint16, Dec, Extracted, Wireshark, "Flags";
+    MemcacheExpiration = "memcache.expiration", Uint32, Dec, Extracted, Wireshark, "Expiration";
+    MemcacheNoreply = "memcache.noreply", String, None, Extracted, Wireshark, "Noreply";
+    MemcacheResponse = "memcache.response", String, None, Extracted, Wireshark, "Response";
+    MemcacheVersion = "memcache.version", String, None, Extracted, Wireshark, "Version";
+    MemcacheSlabclass = "memcache.slabclass", Uint32, Dec, Extracted, Wireshark, "Slab class";
+    MemcacheName = "memcache.name", String, None, Extracted, Wireshark, "Stat name";
+    MemcacheNameValue = "memcache.name_value", String, None, Extracted, Wireshark, "Stat value";
 
     Mysql = "mysql", Protocol, None, NotYetExtracted, Wireshark, "MySQL Protocol";
     MysqlCommand = "mysql.command", Uint8, Dec, NotYetExtracted, Wireshark, "Command";
@@ -400,13 +417,15 @@ registry! {
     MysqlStmtId = "mysql.stmt_id", Uint32, Dec, NotYetExtracted, Wireshark, "Statement ID";
     MysqlNumRows = "mysql.num_rows", Uint32, Dec, NotYetExtracted, Wireshark, "Rows to fetch";
 
-    Resp = "resp", Protocol, None, NotYetExtracted, Wireshark, "Redis Serialization Protocol";
-    RespString = "resp.string", String, None, NotYetExtracted, Wireshark, "String";
-    RespError = "resp.error", String, None, NotYetExtracted, Wireshark, "Error";
-    RespBulkStringValue = "resp.bulk_string.value", Bytes, None, NotYetExtracted, Wireshark, "Value";
-    RespBulkStringLength = "resp.bulk_string.length", Int32, Dec, NotYetExtracted, Wireshark, "Length";
-    RespInteger = "resp.integer", Int64, Dec, NotYetExtracted, Wireshark, "Integer";
-    RespArrayLength = "resp.array.length", Int64, Dec, NotYetExtracted, Wireshark, "Length";
+    Resp = "resp", Protocol, None, Extracted, Wireshark, "Redis Serialization Protocol";
+    RespString = "resp.string", String, None, Extracted, Wireshark, "String";
+    RespError = "resp.error", String, None, Extracted, Wireshark, "Error";
+    RespBulkString = "resp.bulk_string", None, None, Extracted, Wireshark, "Bulk String";
+    RespBulkStringValue = "resp.bulk_string.value", Bytes, None, Extracted, Wireshark, "Value";
+    RespBulkStringLength = "resp.bulk_string.length", Int32, Dec, Extracted, Wireshark, "Length";
+    RespInteger = "resp.integer", Int64, Dec, Extracted, Wireshark, "Integer";
+    RespArray = "resp.array", None, None, Extracted, Wireshark, "Array";
+    RespArrayLength = "resp.array.length", Int64, Dec, Extracted, Wireshark, "Length";
     RedisCommand = "redis.command", String, None, NotYetExtracted, Wirelens, "Redis command name of a request (Wireshark's resp has no such field)";
     RedisKey = "redis.key", String, None, NotYetExtracted, Wirelens, "Redis key of a request";
     RedisTime = "redis.time", RelativeTime, None, NotYetExtracted, Wirelens, "Time from the request to its reply";
@@ -2092,11 +2111,23 @@ pub struct TransactionFields {
     values: HashMap<(u64, Fid), Vec<AppValue>>,
 }
 
-enum AppValue {
+/// One value of an app-layer field, owned (see [`crate::app::pdu`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum AppValue {
+    /// The field is there with no value (`FT_NONE`, or a protocol's own item).
+    Present,
+    /// `FT_BOOLEAN`.
     Bool(bool),
+    /// Unsigned integers and frame numbers.
     Uint(u64),
+    /// Signed integers (`FT_INT32`, `FT_INT64`).
+    Int(i64),
+    /// A duration in ns.
     Rel(i64),
+    /// `FT_STRING`.
     Text(String),
+    /// `FT_BYTES`.
+    Bytes(Vec<u8>),
 }
 
 impl TransactionFields {
@@ -2226,6 +2257,9 @@ impl FieldProvider for TransactionFields {
                 AppValue::Uint(n) => out.push(Value::Uint(*n)),
                 AppValue::Rel(ns) => out.push(Value::Rel(*ns)),
                 AppValue::Text(s) => out.push_str(s),
+                AppValue::Present => out.push(Value::Present),
+                AppValue::Int(n) => out.push(Value::Int(*n)),
+                AppValue::Bytes(b) => out.push_bytes(b),
             }
         }
     }
