@@ -11,12 +11,13 @@
 //! that the app-layer parsers plug in; until then they are declared (filters on them
 //! compile) and have no values.
 
+use crate::app::pdu::{self, Collector};
 use crate::flow::L4;
 use crate::index::{PacketRow, NO_FLOW};
 use crate::wire::linktype;
 use crate::Capture;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
@@ -323,9 +324,9 @@ registry! {
     TcpAnalysisZeroWindowProbe = "tcp.analysis.zero_window_probe", None, None, Extracted, Wireshark, "TCP Zero Window Probe";
     TcpAnalysisZeroWindow = "tcp.analysis.zero_window", None, None, Extracted, Wireshark, "TCP Zero Window segment";
     TcpAnalysisZeroWindowProbeAck = "tcp.analysis.zero_window_probe_ack", None, None, Extracted, Wireshark, "ACK to a TCP Zero Window Probe";
-    TcpAnalysisInitialRtt = "tcp.analysis.initial_rtt", RelativeTime, None, NotYetExtracted, Wireshark, "iRTT";
-    TcpAnalysisAckRtt = "tcp.analysis.ack_rtt", RelativeTime, None, NotYetExtracted, Wireshark, "The RTT to ACK the segment was";
-    TcpAnalysisAcksFrame = "tcp.analysis.acks_frame", Framenum, Dec, NotYetExtracted, Wireshark, "This is an ACK to the segment in frame";
+    TcpAnalysisInitialRtt = "tcp.analysis.initial_rtt", RelativeTime, None, Extracted, Wireshark, "iRTT";
+    TcpAnalysisAckRtt = "tcp.analysis.ack_rtt", RelativeTime, None, Extracted, Wireshark, "The RTT to ACK the segment was";
+    TcpAnalysisAcksFrame = "tcp.analysis.acks_frame", Framenum, Dec, Extracted, Wireshark, "This is an ACK to the segment in frame";
     TcpAnalysisBytesInFlight = "tcp.analysis.bytes_in_flight", Uint32, Dec, NotYetExtracted, Wireshark, "Bytes in flight";
 
     Udp = "udp", Protocol, None, Extracted, Wireshark, "User Datagram Protocol";
@@ -348,7 +349,7 @@ registry! {
     Icmpv6Code = "icmpv6.code", Uint8, Dec, Extracted, Wireshark, "Code";
     Icmpv6Checksum = "icmpv6.checksum", Uint16, Hex, Extracted, Wireshark, "Checksum";
 
-    Http = "http", Protocol, None, NotYetExtracted, Wireshark, "Hypertext Transfer Protocol";
+    Http = "http", Protocol, None, Extracted, Wireshark, "Hypertext Transfer Protocol";
     HttpRequest = "http.request", Boolean, None, Extracted, Wireshark, "Request";
     HttpResponse = "http.response", Boolean, None, Extracted, Wireshark, "Response";
     HttpRequestMethod = "http.request.method", String, None, Extracted, Wireshark, "Request Method";
@@ -405,7 +406,7 @@ registry! {
     MemcacheName = "memcache.name", String, None, Extracted, Wireshark, "Stat name";
     MemcacheNameValue = "memcache.name_value", String, None, Extracted, Wireshark, "Stat value";
 
-    Mysql = "mysql", Protocol, None, NotYetExtracted, Wireshark, "MySQL Protocol";
+    Mysql = "mysql", Protocol, None, Extracted, Wireshark, "MySQL Protocol";
     MysqlCommand = "mysql.command", Uint8, Dec, NotYetExtracted, Wireshark, "Command";
     MysqlQuery = "mysql.query", String, None, Extracted, Wireshark, "Statement";
     MysqlUser = "mysql.user", String, None, NotYetExtracted, Wireshark, "Username";
@@ -426,11 +427,11 @@ registry! {
     RespInteger = "resp.integer", Int64, Dec, Extracted, Wireshark, "Integer";
     RespArray = "resp.array", None, None, Extracted, Wireshark, "Array";
     RespArrayLength = "resp.array.length", Int64, Dec, Extracted, Wireshark, "Length";
-    RedisCommand = "redis.command", String, None, NotYetExtracted, Wirelens, "Redis command name of a request (Wireshark's resp has no such field)";
-    RedisKey = "redis.key", String, None, NotYetExtracted, Wirelens, "Redis key of a request";
-    RedisTime = "redis.time", RelativeTime, None, NotYetExtracted, Wirelens, "Time from the request to its reply";
+    RedisCommand = "redis.command", String, None, Extracted, Wirelens, "Redis command name of a request (Wireshark's resp has no such field)";
+    RedisKey = "redis.key", String, None, Extracted, Wirelens, "Redis key of a request";
+    RedisTime = "redis.time", RelativeTime, None, Extracted, Wirelens, "Time from the request to its reply";
 
-    Dns = "dns", Protocol, None, NotYetExtracted, Wireshark, "Domain Name System";
+    Dns = "dns", Protocol, None, Extracted, Wireshark, "Domain Name System";
     DnsId = "dns.id", Uint16, Hex, Extracted, Wireshark, "Transaction ID";
     DnsFlagsResponse = "dns.flags.response", Boolean, None, Extracted, Wireshark, "Response";
     DnsFlagsRcode = "dns.flags.rcode", Uint16, Dec, Extracted, Wireshark, "Reply code";
@@ -449,11 +450,11 @@ registry! {
     DnsResponseIn = "dns.response_in", Framenum, Dec, NotYetExtracted, Wireshark, "Response In";
     DnsResponseTo = "dns.response_to", Framenum, Dec, NotYetExtracted, Wireshark, "Request In";
 
-    Tls = "tls", Protocol, None, NotYetExtracted, Wireshark, "Transport Layer Security";
+    Tls = "tls", Protocol, None, Extracted, Wireshark, "Transport Layer Security";
     TlsSni = "tls.handshake.extensions_server_name", String, None, Extracted, Wireshark, "Server Name";
 
-    WlProcessPid = "wl.process.pid", Uint32, Dec, NotYetExtracted, Wirelens, "Process id of the socket's owner (pcapng comment or process block)";
-    WlProcessName = "wl.process.name", String, None, NotYetExtracted, Wirelens, "Process name (COMM) of the socket's owner";
+    WlProcessPid = "wl.process.pid", Uint32, Dec, Extracted, Wirelens, "Process id of the socket's owner (pcapng comment or process block)";
+    WlProcessName = "wl.process.name", String, None, Extracted, Wirelens, "Process name (COMM) of the socket's owner";
     WlSessionDuration = "wl.session.duration", RelativeTime, None, Extracted, Wirelens, "Lifespan of the packet's TCP or UDP conversation, first to last frame";
     WlSessionBytes = "wl.session.bytes", Uint64, Dec, Extracted, Wirelens, "Bytes (frame lengths) of the packet's conversation, both ways";
     WlSessionFrames = "wl.session.frames", Uint64, Dec, Extracted, Wirelens, "Frames of the packet's conversation, both ways";
@@ -633,6 +634,19 @@ impl ValueSink<'_> {
     pub fn push_bytes(&mut self, b: &[u8]) {
         let span = arena_push(self.arena, b);
         self.out.push(Value::Bytes(span));
+    }
+
+    /// Adds an owned app-layer value.
+    pub fn push_app(&mut self, v: &AppValue) {
+        match v {
+            AppValue::Present => self.push(Value::Present),
+            AppValue::Bool(b) => self.push(Value::Bool(*b)),
+            AppValue::Uint(n) => self.push(Value::Uint(*n)),
+            AppValue::Int(n) => self.push(Value::Int(*n)),
+            AppValue::Rel(ns) => self.push(Value::Rel(*ns)),
+            AppValue::Text(s) => self.push_str(s),
+            AppValue::Bytes(b) => self.push_bytes(b),
+        }
     }
 }
 
@@ -1055,6 +1069,20 @@ pub struct FieldCtx<'c> {
     scratch: Vec<u8>,
     /// App-layer values from the capture's transactions, built on first use.
     app: Option<TransactionFields>,
+    /// Per-PDU app-layer values (memcache, resp), collected as packets go by.
+    pdu: Pdu<'c>,
+    /// The process of each conversation, found on first use.
+    processes: Option<Vec<Option<(u32, Option<String>)>>>,
+}
+
+/// Where [`FieldCtx`] gets per-PDU fields from.
+enum Pdu<'c> {
+    /// No such field asked for yet.
+    None,
+    /// Collected by the context itself, packet by packet.
+    Own(Collector),
+    /// Collected beforehand (a whole pass), shared.
+    Shared(&'c Collector),
 }
 
 impl<'c> FieldCtx<'c> {
@@ -1084,6 +1112,47 @@ impl<'c> FieldCtx<'c> {
             prev_in_flow: None,
             scratch: Vec::new(),
             app: None,
+            pdu: Pdu::None,
+            processes: None,
+        }
+    }
+
+    /// Uses per-PDU values collected beforehand by a whole pass ([`Collector::run`]):
+    /// fields it has need no packet bytes.
+    pub fn with_collector(mut self, collector: &'c Collector) -> Self {
+        self.pdu = Pdu::Shared(collector);
+        self
+    }
+
+    /// Announces the fields that will be asked for, so that per-PDU fields of several
+    /// protocols are collected in one pass.
+    pub fn want(&mut self, fields: &[Fid]) {
+        let new = |w: &HashSet<Fid>| {
+            fields
+                .iter()
+                .any(|&f| pdu::proto_of(f).is_some() && !w.contains(&f))
+        };
+        let wanted = match &self.pdu {
+            Pdu::Shared(_) => return,
+            Pdu::Own(c) if !new(c.wanted()) => return,
+            Pdu::Own(c) => c.wanted().clone(),
+            Pdu::None if !new(&HashSet::new()) => return,
+            Pdu::None => HashSet::new(),
+        };
+        let mut wanted = wanted;
+        wanted.extend(fields.iter().filter(|&&f| pdu::proto_of(f).is_some()));
+        self.pdu = Pdu::Own(Collector::new(self.capture, wanted));
+    }
+
+    /// Feeds the packets up to the current one to the collector of per-PDU fields (if
+    /// any is wanted). Call for every packet in order when filtering, so that each is fed
+    /// while its bytes are at hand.
+    pub fn advance(&mut self, src: &mut dyn PacketSource) {
+        if let Pdu::Own(c) = &mut self.pdu {
+            if self.index < self.capture.packets.len() {
+                let current = (self.loaded == Some(true)).then_some(&self.buf[..]);
+                c.advance(self.capture, self.index, current, src);
+            }
         }
     }
 
@@ -1157,8 +1226,10 @@ impl<'c> FieldCtx<'c> {
             FrameNumber | FrameTime | FrameTimeEpoch | FrameTimeRelative | FrameTimeDelta
             | FrameLen | FrameCapLen | FrameInterfaceId | FrameComment | TcpStream | UdpStream
             | TcpTimeRelative | TcpTimeDelta | WlSessionBytes | WlSessionDuration
-            | WlSessionFrames => true,
+            | WlSessionFrames | TcpAnalysisInitialRtt | TcpAnalysisAckRtt | TcpAnalysisAcksFrame
+            | WlProcessPid | WlProcessName => true,
             f if is_analysis(f) || TransactionFields::covers(f) => true,
+            f if pdu::proto_of(f).is_some() => matches!(self.pdu, Pdu::Shared(_)),
             // Existence of these protocols is answered without bytes; their values not.
             Tcp | Udp | Ip | Ipv6 => false,
             TcpSrcport | TcpDstport | TcpPort | UdpSrcport | UdpDstport | UdpPort => flow.is_some(),
@@ -1207,6 +1278,23 @@ impl<'c> FieldCtx<'c> {
             );
             return;
         }
+        if pdu::proto_of(field).is_some() {
+            self.want(&[field]);
+            self.advance(src);
+            let c = match &self.pdu {
+                Pdu::Own(c) => c,
+                Pdu::Shared(c) => *c,
+                Pdu::None => return,
+            };
+            let mut sink = ValueSink {
+                out,
+                arena: &mut self.arena,
+            };
+            for v in c.values(self.index, field) {
+                sink.push_app(v);
+            }
+            return;
+        }
         if TransactionFields::covers(field) {
             let capture = self.capture;
             let app = self
@@ -1223,6 +1311,22 @@ impl<'c> FieldCtx<'c> {
             return;
         }
         if field.def().status == Status::NotYetExtracted {
+            return;
+        }
+        if matches!(field, Fid::Tls | Fid::Mysql) {
+            // A segment with payload in a conversation decoded as the protocol.
+            let proto = match field {
+                Fid::Tls => crate::app::AppProto::Tls,
+                _ => crate::app::AppProto::Mysql,
+            };
+            let decoded = self.capture.app_protos.get(self.row.flow as usize) == Some(&Some(proto));
+            if decoded && layer <= 1 && self.load(src) {
+                if let Some(l) = self.layers.of(Kind::Tcp).next() {
+                    if l.end > l.off + l.hlen && self.buf.len() > (l.off + l.hlen) as usize {
+                        out.push(Value::Present);
+                    }
+                }
+            }
             return;
         }
         if self.load(src) {
@@ -1306,6 +1410,43 @@ impl<'c> FieldCtx<'c> {
             f if is_analysis(f) => {
                 if first_layer {
                     analysis(c, self.index, f, out);
+                }
+            }
+            TcpAnalysisInitialRtt => {
+                // Shown from the segment that completed the handshake on.
+                let rtt = self.flow().filter(|_| first_layer).and_then(|_| {
+                    let t = c.tcp.get(row.flow as usize)?;
+                    let frame = t.initial_rtt_frame?;
+                    let shown = row.flags & PacketRow::FLAG_SEQ_ANALYSIS != 0;
+                    (shown && self.index as u64 + 1 >= frame).then_some(t.initial_rtt_ns?)
+                });
+                if let Some(ns) = rtt {
+                    out.push(Value::Rel(ns));
+                }
+            }
+            TcpAnalysisAckRtt | TcpAnalysisAcksFrame => {
+                let i = self.index as u64;
+                let at = c.tcp_acks.partition_point(|a| a.packet < i);
+                if let Some(a) = c.tcp_acks.get(at).filter(|a| a.packet == i && first_layer) {
+                    if field == TcpAnalysisAcksFrame {
+                        out.push(Value::Uint(a.frame));
+                    } else if a.rtt_ns != 0 {
+                        out.push(Value::Rel(a.rtt_ns));
+                    }
+                }
+            }
+            WlProcessPid | WlProcessName => {
+                let procs = self
+                    .processes
+                    .get_or_insert_with(|| crate::session::processes_by_flow(c));
+                if let Some((pid, name)) = procs.get(row.flow as usize).and_then(Option::as_ref) {
+                    match (field, name) {
+                        (WlProcessPid, _) => out.push(Value::Uint(*pid as u64)),
+                        (_, Some(name)) => {
+                            out.push(Value::Str(arena_push(&mut self.arena, name.as_bytes())))
+                        }
+                        _ => {}
+                    }
                 }
             }
             Tcp | TcpSrcport | TcpDstport | TcpPort | Udp | UdpSrcport | UdpDstport | UdpPort
@@ -2143,6 +2284,7 @@ impl TransactionFields {
             match &tx.detail {
                 Detail::Http(h) => {
                     if let Some(p) = req.filter(|_| !h.method.is_empty()) {
+                        t.add(p, Fid::Http, AppValue::Present);
                         t.add(p, Fid::HttpRequest, AppValue::Bool(true));
                         t.add(p, Fid::HttpRequestMethod, AppValue::Text(h.method.clone()));
                         t.add(p, Fid::HttpRequestUri, AppValue::Text(h.uri.clone()));
@@ -2159,6 +2301,7 @@ impl TransactionFields {
                         }
                     }
                     if let (Some(p), Some(code)) = (resp, h.status) {
+                        t.add(p, Fid::Http, AppValue::Present);
                         t.add(p, Fid::HttpResponse, AppValue::Bool(true));
                         t.add(p, Fid::HttpResponseCode, AppValue::Uint(code as u64));
                         if let Some(v) = &h.reason {
@@ -2172,6 +2315,7 @@ impl TransactionFields {
                 Detail::Dns(d) => {
                     for (p, response) in [(req, false), (resp, true)] {
                         let Some(p) = p else { continue };
+                        t.add(p, Fid::Dns, AppValue::Present);
                         t.add(p, Fid::DnsId, AppValue::Uint(d.id as u64));
                         t.add(p, Fid::DnsFlagsResponse, AppValue::Bool(response));
                         t.add(p, Fid::DnsQryName, AppValue::Text(d.name.clone()));
@@ -2201,7 +2345,19 @@ impl TransactionFields {
                         t.add(p, Fid::TlsSni, AppValue::Text(sni.clone()));
                     }
                 }
-                Detail::Redis(_) => {}
+                Detail::Redis(r) => {
+                    // Wirelens's own names: Wireshark's resp has fields per RESP value
+                    // only (those come from `app::pdu::resp`).
+                    if let Some(p) = req.filter(|_| !r.command.is_empty()) {
+                        t.add(p, Fid::RedisCommand, AppValue::Text(r.command.clone()));
+                        for k in &r.keys {
+                            t.add(p, Fid::RedisKey, AppValue::Text(k.clone()));
+                        }
+                    }
+                    if let (Some(p), Some(ns)) = (resp, crate::app::redis::latency_ns(tx)) {
+                        t.add(p, Fid::RedisTime, AppValue::Rel(ns));
+                    }
+                }
             }
         }
         t
@@ -2218,7 +2374,7 @@ impl TransactionFields {
         use Fid::*;
         matches!(
             field,
-            HttpRequest
+            Http | HttpRequest
                 | HttpRequestMethod
                 | HttpRequestUri
                 | HttpRequestVersion
@@ -2228,6 +2384,7 @@ impl TransactionFields {
                 | HttpResponseCode
                 | HttpResponsePhrase
                 | HttpTime
+                | Dns
                 | DnsId
                 | DnsFlagsResponse
                 | DnsQryName
@@ -2236,6 +2393,9 @@ impl TransactionFields {
                 | DnsTime
                 | MysqlQuery
                 | TlsSni
+                | RedisCommand
+                | RedisKey
+                | RedisTime
         )
     }
 }
@@ -2252,15 +2412,7 @@ impl FieldProvider for TransactionFields {
             .into_iter()
             .flatten()
         {
-            match v {
-                AppValue::Bool(b) => out.push(Value::Bool(*b)),
-                AppValue::Uint(n) => out.push(Value::Uint(*n)),
-                AppValue::Rel(ns) => out.push(Value::Rel(*ns)),
-                AppValue::Text(s) => out.push_str(s),
-                AppValue::Present => out.push(Value::Present),
-                AppValue::Int(n) => out.push(Value::Int(*n)),
-                AppValue::Bytes(b) => out.push_bytes(b),
-            }
+            out.push_app(v);
         }
     }
 }

@@ -36,6 +36,10 @@ impl PacketRow {
     /// The packet carries IP in IP: its conversation's addresses are the inner header's,
     /// and the outer header adds more (`ip.addr` has four occurrences).
     pub const FLAG_TUNNELED: u8 = 2;
+    /// A TCP segment Wireshark shows SEQ/ACK analysis for (it carries data, acknowledges
+    /// a segment exactly, or has `tcp.analysis` flags): where `tcp.analysis.initial_rtt`
+    /// appears.
+    pub const FLAG_SEQ_ANALYSIS: u8 = 4;
 }
 
 #[cfg(test)]

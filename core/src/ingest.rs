@@ -94,6 +94,17 @@ pub struct Secrets {
     pub data: Vec<u8>,
 }
 
+/// A TCP segment that acknowledges another exactly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TcpAck {
+    /// The acknowledging packet (index into `Capture::packets`).
+    pub packet: u64,
+    /// The frame (1-based) of the segment it acknowledges.
+    pub frame: u64,
+    /// Time since that segment, ns (Wireshark shows no `ack_rtt` when it is 0).
+    pub rtt_ns: i64,
+}
+
 /// The result of an ingest.
 #[derive(Default, Serialize)]
 pub struct Capture {
@@ -123,6 +134,10 @@ pub struct Capture {
     /// `tcp.analysis.*` flags of the segments that have any: (index into `packets`, flags).
     #[serde(skip)]
     pub tcp_flags: Vec<(u64, TcpFlags)>,
+    /// The segments that acknowledge a segment exactly, in packet order
+    /// (`tcp.analysis.acks_frame`, `tcp.analysis.ack_rtt`).
+    #[serde(skip)]
+    pub tcp_acks: Vec<TcpAck>,
     /// Who sent the SYN, FINs and RSTs of each conversation, indexed like `conversations`
     /// (the sessions view's initiator and end).
     #[serde(skip)]
@@ -136,6 +151,10 @@ pub struct Capture {
     /// The application protocol each conversation was parsed as, indexed like
     /// `conversations`.
     pub app_protos: Vec<Option<crate::app::AppProto>>,
+    /// The client side of each conversation that has a parser, indexed like
+    /// `conversations`.
+    #[serde(skip)]
+    pub app_clients: Vec<Option<crate::flow::Direction>>,
     /// Application-layer counters.
     pub app_stats: crate::app::AppStats,
     /// TCP reassembly counters (overlap conflicts, gaps, buffer limits hit): expert items.
@@ -222,6 +241,7 @@ impl Analysis {
             .flows
             .add(&summary, p.ts_ns, p.len)
             .unwrap_or((NO_FLOW, Direction::AToB));
+        let mut seq_analysis = false;
         if let (Transport::Tcp(t), wire::Net::Ip { src, dst, .. }, true) =
             (&summary.transport, summary.net, flow != NO_FLOW)
         {
@@ -240,6 +260,15 @@ impl Analysis {
             crate::session::note_segment(&mut self.control, flow, dir, t.flags);
             if flags != TcpFlags::default() {
                 c.tcp_flags.push((c.packets.len() as u64, flags));
+            }
+            seq_analysis =
+                !flags.is_empty() || self.tcp.acked().is_some() || t.payload_len > 0;
+            if let Some((frame, rtt)) = self.tcp.acked() {
+                c.tcp_acks.push(TcpAck {
+                    packet: c.packets.len() as u64,
+                    frame,
+                    rtt_ns: rtt,
+                });
             }
         }
         self.stats.add(&summary, p.len, p.ts_ns);
@@ -282,6 +311,10 @@ impl Analysis {
                 0
             } | if summary.outer_ip.is_some() {
                 PacketRow::FLAG_TUNNELED
+            } else {
+                0
+            } | if seq_analysis {
+                PacketRow::FLAG_SEQ_ANALYSIS
             } else {
                 0
             },
@@ -542,6 +575,7 @@ impl Ingest {
         );
         a.capture.transactions = apps.transactions;
         a.capture.app_protos = apps.protos;
+        a.capture.app_clients = apps.clients;
         a.capture.app_stats = apps.stats;
         a.capture.reassembly = a.reassembler.stats();
         let Analysis {

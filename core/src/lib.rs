@@ -21,4 +21,4 @@ pub mod stats;
 pub mod tcp;
 pub mod wire;
 
-pub use ingest::{ingest_bytes, Capture, CaptureInterface, FileInfo, Ingest, IngestError};
+pub use ingest::{ingest_bytes, Capture, CaptureInterface, FileInfo, Ingest, IngestError, TcpAck};

@@ -263,7 +263,7 @@ pub fn sessions(capture: &Capture) -> Vec<Session> {
 
 /// The process of each flow: the first `pid=… comm=…` packet comment of the flow, else
 /// the first process (PIB) a packet of the flow names.
-fn processes_by_flow(capture: &Capture) -> Vec<Option<(u32, Option<String>)>> {
+pub fn processes_by_flow(capture: &Capture) -> Vec<Option<(u32, Option<String>)>> {
     let mut out: Vec<Option<(u32, Option<String>)>> = vec![None; capture.conversations.len()];
     let flow_of = |packet: u64| {
         capture

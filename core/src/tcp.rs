@@ -474,8 +474,9 @@ struct Flow {
     is_first_ack: bool,
     /// The `TCP_A_*` bits of this direction's last segment.
     lastsegmentflags: u32,
-    /// Segments not yet acknowledged: (next sequence number, time sent), oldest first.
-    unacked: Vec<(u32, i64)>,
+    /// Segments not yet acknowledged: (next sequence number, time sent, frame), oldest
+    /// first.
+    unacked: Vec<(u32, i64, u64)>,
 }
 
 impl Default for Flow {
@@ -544,6 +545,8 @@ pub struct TcpAnalysis {
     /// Hashes of the address/port pairs seen, to tell a new connection from a reuse of
     /// the ports (the flow table starts a new conversation for either).
     tuples: HashSet<u64>,
+    /// What the last segment acknowledged: (frame, ns since it was sent).
+    acked: Option<(u64, i64)>,
 }
 
 fn tuple_hash(src: IpAddr, dst: IpAddr, sport: u16, dport: u16) -> u64 {
@@ -557,8 +560,16 @@ fn tuple_hash(src: IpAddr, dst: IpAddr, sport: u16, dport: u16) -> u64 {
 }
 
 impl TcpAnalysis {
+    /// `tcp.analysis.acks_frame` and `tcp.analysis.ack_rtt` (in ns) of the last segment
+    /// [`TcpAnalysis::segment`] took: the frame (1-based) of the segment it acknowledges
+    /// exactly, and the time since.
+    pub fn acked(&self) -> Option<(u64, i64)> {
+        self.acked
+    }
+
     /// Analyses the next segment of conversation `conv` (its flow id), in timeline order.
     pub fn segment(&mut self, conv: u32, dir: Direction, seg: &Segment<'_>) -> TcpFlags {
+        self.acked = None;
         let i = conv as usize;
         if self.convs.len() <= i {
             self.convs.resize_with(i + 1, || None);
@@ -602,9 +613,11 @@ impl TcpAnalysis {
             ta |= bits::REUSED_PORTS;
         }
 
-        let (ta, dup, rtt) = c.analyze(d, seg, ta);
-        if let Some(rtt) = rtt {
-            // This segment acknowledges data the other side sent.
+        let (ta, dup, acked) = c.analyze(d, seg, ta);
+        self.acked = acked;
+        if let Some((_, rtt)) = acked.filter(|&(_, rtt)| rtt != 0) {
+            // This segment acknowledges data the other side sent (Wireshark shows no
+            // RTT of 0).
             c.result.ack_rtt[1 - d].add(rtt);
         }
         c.after(d, seg);
@@ -666,7 +679,7 @@ impl Conv {
         d: usize,
         seg: &Segment<'_>,
         mut ta: u32,
-    ) -> (u32, (u32, u64), Option<i64>) {
+    ) -> (u32, (u32, u64), Option<(u64, i64)>) {
         let t = seg.tcp;
         let (seq, ack, seglen, flags) = (t.seq, t.ack, t.payload_len, t.flags);
         let window = t.window as u32;
@@ -814,7 +827,7 @@ impl Conv {
             if flags & (th::SYN | th::FIN) != 0 {
                 nextseq = nextseq.wrapping_add(1);
             }
-            fwd.unacked.push((nextseq, now));
+            fwd.unacked.push((nextseq, now, seg.frame));
         }
         // A zero window probe does not advance the sequence space.
         if (gt_seq(nextseq, fwd.nextseq) || fwd.nextseq == 0) && ta & bits::ZERO_WINDOW_PROBE == 0 {
@@ -830,17 +843,16 @@ impl Conv {
         fwd.lastack = ack;
         fwd.lastack_ns = now;
         fwd.lastsegmentflags = ta;
-        // `tcp.analysis.ack_rtt`: the time since the oldest segment this acknowledges
-        // exactly (Wireshark shows none when it is 0).
-        let rtt = rev
+        // `tcp.analysis.acks_frame` and `ack_rtt`: the oldest segment this acknowledges
+        // exactly, and the time since it was sent.
+        let acked = rev
             .unacked
             .iter()
             .find(|u| u.0 == ack)
-            .map(|u| now.wrapping_sub(u.1))
-            .filter(|&r| r != 0);
+            .map(|u| (u.2, now.wrapping_sub(u.1)));
         // Forget what this acknowledges (whatever the ACK bit says, as Wireshark does).
         rev.unacked.retain(|u| gt_seq(u.0, ack));
-        (ta, dup, rtt)
+        (ta, dup, acked)
     }
 
     /// The out-of-order threshold in ns: the initial RTT, or 3 ms before it is known.

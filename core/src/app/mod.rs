@@ -544,6 +544,8 @@ struct Conv {
     syn_client: Option<Direction>,
     ended: [bool; 2],
     proto: Option<AppProto>,
+    /// The client, once the parser is chosen.
+    client: Option<Direction>,
     state: State,
     /// What was held while undecided, to replay once the parser is chosen.
     replay: Vec<Held>,
@@ -561,6 +563,7 @@ pub struct Apps {
     /// reassembled; `retired_protos` keeps what they were parsed as.
     retired: Vec<bool>,
     retired_protos: Vec<Option<AppProto>>,
+    retired_clients: Vec<Option<Direction>>,
     transactions: Vec<Transaction>,
     scratch: Vec<Transaction>,
     stats: AppStats,
@@ -573,6 +576,8 @@ pub struct AppsResult {
     pub transactions: Vec<Transaction>,
     /// The protocol each conversation was parsed as, indexed like the conversations.
     pub protos: Vec<Option<AppProto>>,
+    /// The client side of each conversation that has a parser.
+    pub clients: Vec<Option<Direction>>,
     /// Counters.
     pub stats: AppStats,
 }
@@ -742,6 +747,7 @@ impl Apps {
                 syn_client: None,
                 ended: [false; 2],
                 proto: None,
+                client: None,
                 state: State::Undecided {
                     held: Vec::new(),
                     held_bytes: 0,
@@ -755,17 +761,19 @@ impl Apps {
     /// Done with a conversation: its state goes, what it was parsed as stays.
     fn retire(&mut self, flow: u32) {
         let i = flow as usize;
-        let proto = self
+        let (proto, client) = self
             .convs
             .get_mut(i)
             .and_then(Option::take)
-            .and_then(|c| c.proto);
+            .map_or((None, None), |c| (c.proto, c.client));
         if self.retired.len() <= i {
             self.retired.resize(i + 1, false);
             self.retired_protos.resize(i + 1, None);
+            self.retired_clients.resize(i + 1, None);
         }
         self.retired[i] = true;
         self.retired_protos[i] = proto;
+        self.retired_clients[i] = client;
     }
 
     /// Passes a piece of a conversation to its parser, deciding the parser first if need be.
@@ -994,6 +1002,7 @@ impl Apps {
                             Direction::BToA
                         });
                 c.proto = Some(proto);
+                c.client = Some(client);
                 c.state = State::Parsing { parser, client };
                 c.replay = held;
                 *self.stats.conversations.entry(proto).or_default() += 1;
@@ -1041,9 +1050,12 @@ impl Apps {
         });
         let mut protos = std::mem::take(&mut self.retired_protos);
         protos.resize(conversations.len(), None);
+        let mut clients = std::mem::take(&mut self.retired_clients);
+        clients.resize(conversations.len(), None);
         AppsResult {
             transactions,
             protos,
+            clients,
             stats: self.stats,
         }
     }

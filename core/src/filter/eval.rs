@@ -43,6 +43,8 @@ impl<'c> Evaluator<'c> {
     /// `src` only if a field needs them, and at most once.
     pub fn matches(&mut self, filter: &Filter, index: usize, src: &mut dyn PacketSource) -> bool {
         self.ctx.begin(index);
+        self.ctx.want(filter.fields());
+        self.ctx.advance(src);
         match &filter.root {
             None => true,
             Some(root) => self.node(root, &filter.consts, src),
@@ -60,6 +62,8 @@ impl<'c> Evaluator<'c> {
         src: &mut dyn PacketSource,
     ) -> bool {
         self.ctx.begin_with_bytes(index, bytes);
+        self.ctx.want(filter.fields());
+        self.ctx.advance(src);
         match &filter.root {
             None => true,
             Some(root) => self.node(root, &filter.consts, src),
