@@ -327,7 +327,7 @@ registry! {
     TcpAnalysisInitialRtt = "tcp.analysis.initial_rtt", RelativeTime, None, Extracted, Wireshark, "iRTT";
     TcpAnalysisAckRtt = "tcp.analysis.ack_rtt", RelativeTime, None, Extracted, Wireshark, "The RTT to ACK the segment was";
     TcpAnalysisAcksFrame = "tcp.analysis.acks_frame", Framenum, Dec, Extracted, Wireshark, "This is an ACK to the segment in frame";
-    TcpAnalysisBytesInFlight = "tcp.analysis.bytes_in_flight", Uint32, Dec, NotYetExtracted, Wireshark, "Bytes in flight";
+    TcpAnalysisBytesInFlight = "tcp.analysis.bytes_in_flight", Uint32, Dec, Extracted, Wireshark, "Bytes in flight";
 
     Udp = "udp", Protocol, None, Extracted, Wireshark, "User Datagram Protocol";
     UdpSrcport = "udp.srcport", Uint16, Dec, Extracted, Wireshark, "Source Port";
@@ -1223,11 +1223,28 @@ impl<'c> FieldCtx<'c> {
         use Fid::*;
         let flow = self.flow();
         match field {
-            FrameNumber | FrameTime | FrameTimeEpoch | FrameTimeRelative | FrameTimeDelta
-            | FrameLen | FrameCapLen | FrameInterfaceId | FrameComment | TcpStream | UdpStream
-            | TcpTimeRelative | TcpTimeDelta | WlSessionBytes | WlSessionDuration
-            | WlSessionFrames | TcpAnalysisInitialRtt | TcpAnalysisAckRtt | TcpAnalysisAcksFrame
-            | WlProcessPid | WlProcessName => true,
+            FrameNumber
+            | FrameTime
+            | FrameTimeEpoch
+            | FrameTimeRelative
+            | FrameTimeDelta
+            | FrameLen
+            | FrameCapLen
+            | FrameInterfaceId
+            | FrameComment
+            | TcpStream
+            | UdpStream
+            | TcpTimeRelative
+            | TcpTimeDelta
+            | WlSessionBytes
+            | WlSessionDuration
+            | WlSessionFrames
+            | TcpAnalysisInitialRtt
+            | TcpAnalysisAckRtt
+            | TcpAnalysisAcksFrame
+            | TcpAnalysisBytesInFlight
+            | WlProcessPid
+            | WlProcessName => true,
             f if is_analysis(f) || TransactionFields::covers(f) => true,
             f if pdu::proto_of(f).is_some() => matches!(self.pdu, Pdu::Shared(_)),
             // Existence of these protocols is answered without bytes; their values not.
@@ -1424,14 +1441,19 @@ impl<'c> FieldCtx<'c> {
                     out.push(Value::Rel(ns));
                 }
             }
-            TcpAnalysisAckRtt | TcpAnalysisAcksFrame => {
+            TcpAnalysisAckRtt | TcpAnalysisAcksFrame | TcpAnalysisBytesInFlight => {
                 let i = self.index as u64;
                 let at = c.tcp_acks.partition_point(|a| a.packet < i);
                 if let Some(a) = c.tcp_acks.get(at).filter(|a| a.packet == i && first_layer) {
-                    if field == TcpAnalysisAcksFrame {
-                        out.push(Value::Uint(a.frame));
-                    } else if a.rtt_ns != 0 {
-                        out.push(Value::Rel(a.rtt_ns));
+                    match field {
+                        TcpAnalysisAcksFrame if a.frame != 0 => out.push(Value::Uint(a.frame)),
+                        TcpAnalysisAckRtt if a.frame != 0 && a.rtt_ns != 0 => {
+                            out.push(Value::Rel(a.rtt_ns))
+                        }
+                        TcpAnalysisBytesInFlight if a.bytes_in_flight != 0 => {
+                            out.push(Value::Uint(a.bytes_in_flight as u64))
+                        }
+                        _ => {}
                     }
                 }
             }

@@ -94,15 +94,17 @@ pub struct Secrets {
     pub data: Vec<u8>,
 }
 
-/// A TCP segment that acknowledges another exactly.
+/// A TCP segment that acknowledges another exactly or has bytes in flight.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TcpAck {
-    /// The acknowledging packet (index into `Capture::packets`).
+    /// The packet (index into `Capture::packets`).
     pub packet: u64,
-    /// The frame (1-based) of the segment it acknowledges.
+    /// The frame (1-based) of the segment it acknowledges exactly; 0: none.
     pub frame: u64,
     /// Time since that segment, ns (Wireshark shows no `ack_rtt` when it is 0).
     pub rtt_ns: i64,
+    /// `tcp.analysis.bytes_in_flight`; 0: none.
+    pub bytes_in_flight: u32,
 }
 
 /// The result of an ingest.
@@ -261,13 +263,15 @@ impl Analysis {
             if flags != TcpFlags::default() {
                 c.tcp_flags.push((c.packets.len() as u64, flags));
             }
-            seq_analysis =
-                !flags.is_empty() || self.tcp.acked().is_some() || t.payload_len > 0;
-            if let Some((frame, rtt)) = self.tcp.acked() {
+            let sa = self.tcp.seq_ack();
+            seq_analysis = sa.shown;
+            if sa.acked.is_some() || sa.bytes_in_flight.is_some() {
+                let (frame, rtt_ns) = sa.acked.unwrap_or((0, 0));
                 c.tcp_acks.push(TcpAck {
                     packet: c.packets.len() as u64,
                     frame,
-                    rtt_ns: rtt,
+                    rtt_ns,
+                    bytes_in_flight: sa.bytes_in_flight.unwrap_or(0),
                 });
             }
         }

@@ -452,6 +452,28 @@ fn le_seq(x: u32, y: u32) -> bool {
 }
 
 /// One direction of a conversation (`tcp_flow_t` and its `tcp_analyze_seq_flow_info_t`).
+/// A segment not yet acknowledged.
+#[derive(Clone, Copy, Debug)]
+struct Unacked {
+    /// First sequence number not acknowledged yet.
+    seq: u32,
+    /// Sequence number after it (a SYN or FIN counts one).
+    nextseq: u32,
+    ts_ns: i64,
+    frame: u64,
+}
+
+/// What the analysis of one segment shows besides its flags.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SeqAck {
+    /// `tcp.analysis.acks_frame` and `ack_rtt` (ns): the segment it acknowledges exactly.
+    pub acked: Option<(u64, i64)>,
+    /// `tcp.analysis.bytes_in_flight`.
+    pub bytes_in_flight: Option<u32>,
+    /// Wireshark shows the SEQ/ACK analysis tree (and `tcp.analysis.initial_rtt`).
+    pub shown: bool,
+}
+
 #[derive(Clone, Debug)]
 struct Flow {
     base_seq: u32,
@@ -474,9 +496,10 @@ struct Flow {
     is_first_ack: bool,
     /// The `TCP_A_*` bits of this direction's last segment.
     lastsegmentflags: u32,
-    /// Segments not yet acknowledged: (next sequence number, time sent, frame), oldest
-    /// first.
-    unacked: Vec<(u32, i64, u64)>,
+    /// Segments not yet acknowledged, oldest first.
+    unacked: Vec<Unacked>,
+    /// Bytes in flight can be told (cleared by a lost segment until the peer ACKs).
+    valid_bif: bool,
 }
 
 impl Default for Flow {
@@ -496,6 +519,7 @@ impl Default for Flow {
             is_first_ack: false,
             lastsegmentflags: 0,
             unacked: Vec::new(),
+            valid_bif: true,
         }
     }
 }
@@ -545,8 +569,8 @@ pub struct TcpAnalysis {
     /// Hashes of the address/port pairs seen, to tell a new connection from a reuse of
     /// the ports (the flow table starts a new conversation for either).
     tuples: HashSet<u64>,
-    /// What the last segment acknowledged: (frame, ns since it was sent).
-    acked: Option<(u64, i64)>,
+    /// What the analysis of the last segment shows besides its flags.
+    last: SeqAck,
 }
 
 fn tuple_hash(src: IpAddr, dst: IpAddr, sport: u16, dport: u16) -> u64 {
@@ -560,16 +584,15 @@ fn tuple_hash(src: IpAddr, dst: IpAddr, sport: u16, dport: u16) -> u64 {
 }
 
 impl TcpAnalysis {
-    /// `tcp.analysis.acks_frame` and `tcp.analysis.ack_rtt` (in ns) of the last segment
-    /// [`TcpAnalysis::segment`] took: the frame (1-based) of the segment it acknowledges
-    /// exactly, and the time since.
-    pub fn acked(&self) -> Option<(u64, i64)> {
-        self.acked
+    /// What the analysis of the last segment [`TcpAnalysis::segment`] took shows
+    /// besides its flags.
+    pub fn seq_ack(&self) -> SeqAck {
+        self.last
     }
 
     /// Analyses the next segment of conversation `conv` (its flow id), in timeline order.
     pub fn segment(&mut self, conv: u32, dir: Direction, seg: &Segment<'_>) -> TcpFlags {
-        self.acked = None;
+        self.last = SeqAck::default();
         let i = conv as usize;
         if self.convs.len() <= i {
             self.convs.resize_with(i + 1, || None);
@@ -613,9 +636,9 @@ impl TcpAnalysis {
             ta |= bits::REUSED_PORTS;
         }
 
-        let (ta, dup, acked) = c.analyze(d, seg, ta);
-        self.acked = acked;
-        if let Some((_, rtt)) = acked.filter(|&(_, rtt)| rtt != 0) {
+        let (ta, dup, seq_ack) = c.analyze(d, seg, ta);
+        self.last = seq_ack;
+        if let Some((_, rtt)) = seq_ack.acked.filter(|&(_, rtt)| rtt != 0) {
             // This segment acknowledges data the other side sent (Wireshark shows no
             // RTT of 0).
             c.result.ack_rtt[1 - d].add(rtt);
@@ -674,12 +697,7 @@ impl Conv {
     /// packet-tcp.c `tcp_analyze_sequence_number` for a segment going in direction `d`;
     /// `ta` holds the bits already set (port reuse). Returns the bits, for a duplicate
     /// ACK its number and the frame it repeats, and the ACK RTT if it has one.
-    fn analyze(
-        &mut self,
-        d: usize,
-        seg: &Segment<'_>,
-        mut ta: u32,
-    ) -> (u32, (u32, u64), Option<(u64, i64)>) {
+    fn analyze(&mut self, d: usize, seg: &Segment<'_>, mut ta: u32) -> (u32, (u32, u64), SeqAck) {
         let t = seg.tcp;
         let (seq, ack, seglen, flags) = (t.seq, t.ack, t.payload_len, t.flags);
         let window = t.window as u32;
@@ -704,6 +722,9 @@ impl Conv {
             rev.base_seq = ack.wrapping_sub(1);
             rev.base_set = true;
         }
+        if flags & th::ACK != 0 {
+            rev.valid_bif = true;
+        }
 
         'fwd: {
             // Zero window probe: one byte at the next expected sequence number into a
@@ -718,6 +739,7 @@ impl Conv {
             // Lost segment: starts past the highest sequence number seen.
             if fwd.nextseq != 0 && gt_seq(seq, fwd.nextseq) && flags & th::RST == 0 {
                 ta |= bits::LOST_PACKET;
+                fwd.valid_bif = false;
             }
             // Keep-alive: zero or one byte, one before the next expected sequence
             // number (RFC 1122 §4.2.3.6).
@@ -827,7 +849,12 @@ impl Conv {
             if flags & (th::SYN | th::FIN) != 0 {
                 nextseq = nextseq.wrapping_add(1);
             }
-            fwd.unacked.push((nextseq, now, seg.frame));
+            fwd.unacked.push(Unacked {
+                seq,
+                nextseq,
+                ts_ns: now,
+                frame: seg.frame,
+            });
         }
         // A zero window probe does not advance the sequence space.
         if (gt_seq(nextseq, fwd.nextseq) || fwd.nextseq == 0) && ta & bits::ZERO_WINDOW_PROBE == 0 {
@@ -848,11 +875,41 @@ impl Conv {
         let acked = rev
             .unacked
             .iter()
-            .find(|u| u.0 == ack)
-            .map(|u| (u.2, now.wrapping_sub(u.1)));
-        // Forget what this acknowledges (whatever the ACK bit says, as Wireshark does).
-        rev.unacked.retain(|u| gt_seq(u.0, ack));
-        (ta, dup, acked)
+            .find(|u| u.nextseq == ack)
+            .map(|u| (u.frame, now.wrapping_sub(u.ts_ns)));
+        // Forget what this acknowledges (whatever the ACK bit says, as Wireshark does);
+        // a segment acknowledged in part keeps its rest.
+        rev.unacked.retain_mut(|u| {
+            if gt_seq(ack, u.seq) && gt_seq(u.nextseq, ack) {
+                u.seq = ack;
+            }
+            gt_seq(u.nextseq, ack)
+        });
+        // Bytes in flight after this segment, from the payloads not yet acknowledged
+        // (Wireshark's default method; SACKed bytes are not subtracted).
+        let mut shown = ta != 0 || acked.is_some();
+        let mut bytes_in_flight = None;
+        if seglen != 0 && fwd.valid_bif && !fwd.unacked.is_empty() {
+            shown = true;
+            let rel = |x: u32| x.wrapping_sub(fwd.base_seq);
+            let first = fwd.unacked.iter().map(|u| rel(u.seq)).min().unwrap_or(0);
+            let last = fwd
+                .unacked
+                .iter()
+                .map(|u| rel(u.nextseq))
+                .max()
+                .unwrap_or(0);
+            let n = last.wrapping_sub(first);
+            if n > 0 && n < 2_000_000_000 {
+                bytes_in_flight = Some(n - u32::from(flags & (th::SYN | th::FIN) != 0));
+            }
+        }
+        let seq_ack = SeqAck {
+            acked,
+            bytes_in_flight,
+            shown,
+        };
+        (ta, dup, seq_ack)
     }
 
     /// The out-of-order threshold in ns: the initial RTT, or 3 ms before it is known.

@@ -34,6 +34,12 @@ impl<'c> Evaluator<'c> {
         self
     }
 
+    /// Uses per-PDU values collected beforehand by a whole pass.
+    pub fn with_collector(mut self, collector: &'c crate::app::pdu::Collector) -> Self {
+        self.ctx = self.ctx.with_collector(collector);
+        self
+    }
+
     /// The field extraction context (to print fields of the current packet).
     pub fn fields(&mut self) -> &mut FieldCtx<'c> {
         &mut self.ctx

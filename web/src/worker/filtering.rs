@@ -9,7 +9,9 @@
 
 use crate::blob;
 use crate::session::{Session, CHUNK};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+use wirelens_core::app::pdu::{self, Collector};
 use wirelens_core::decompress::{Compression, Decoder};
 use wirelens_core::fields::{self, Fid, FieldCtx, NoBytes, PacketSource, Value};
 use wirelens_core::filter::{Evaluator, Filter, FilterError};
@@ -25,6 +27,8 @@ pub struct View {
     pub indices: Option<Vec<u32>>,
     /// Fields shown as extra columns.
     pub columns: Vec<Fid>,
+    /// Per-PDU values (memcache, resp) of the filter's and the columns' fields.
+    pub pdus: Option<Rc<Collector>>,
 }
 
 impl View {
@@ -109,16 +113,33 @@ pub async fn apply(s: &Session, request: u32, text: String, columns: Vec<String>
             .notes
             .push(format!("{f} is not extracted yet: it has no values"));
     }
+    let wanted: HashSet<Fid> = filter
+        .fields()
+        .iter()
+        .chain(&fids)
+        .copied()
+        .filter(|&f| pdu::proto_of(f).is_some())
+        .collect();
+    let pdus = match collect_pdus(s, wanted).await {
+        Ok(p) => p.map(Rc::new),
+        Err(e) => {
+            reply
+                .notes
+                .push(format!("the filter could not be applied: {e}"));
+            return reply;
+        }
+    };
     let indices = if filter.is_empty() {
         Ok(None)
     } else {
-        evaluate(s, &filter).await.map(Some)
+        evaluate(s, &filter, pdus.as_deref()).await.map(Some)
     };
     match indices {
         Ok(indices) => {
             let mut view = s.view.borrow_mut();
             view.indices = indices;
             view.columns = fids;
+            view.pdus = pdus;
             reply.shown = view.len(&s.capture);
         }
         Err(e) => reply
@@ -143,9 +164,38 @@ fn firsts(capture: &Capture) -> Vec<[u32; 2]> {
     f
 }
 
-async fn evaluate(s: &Session, filter: &Filter) -> Result<Vec<u32>, String> {
+/// Reads the packets of the conversations whose per-PDU fields are wanted, once, forward,
+/// and collects those fields (None when none is wanted).
+async fn collect_pdus(s: &Session, wanted: HashSet<Fid>) -> Result<Option<Collector>, String> {
+    let capture = &s.capture;
+    let Some(last) = capture.packets.len().checked_sub(1) else {
+        return Ok(None);
+    };
+    if wanted.is_empty() {
+        return Ok(None);
+    }
+    let mut c = Collector::new(capture, wanted);
+    let mut src = Windows::new(capture);
+    for (i, row) in capture.packets.iter().enumerate() {
+        if c.needs(row) {
+            src.ensure(s, row).await?;
+            c.advance(capture, i, None, &mut src);
+        }
+    }
+    c.advance(capture, last, None, &mut NoBytes);
+    Ok(Some(c))
+}
+
+async fn evaluate(
+    s: &Session,
+    filter: &Filter,
+    pdus: Option<&Collector>,
+) -> Result<Vec<u32>, String> {
     let capture = &s.capture;
     let mut ev = Evaluator::new(capture);
+    if let Some(c) = pdus {
+        ev = ev.with_collector(c);
+    }
     let n = capture.packets.len();
     if !filter.may_read_packets(capture) {
         return Ok((0..n)
@@ -159,14 +209,7 @@ async fn evaluate(s: &Session, filter: &Filter) -> Result<Vec<u32>, String> {
             keep[i as usize] = true;
         }
     }
-    let mut src = Windows {
-        files: capture
-            .files
-            .iter()
-            .map(|f| Window::new(f.compression))
-            .collect(),
-        kept: HashMap::new(),
-    };
+    let mut src = Windows::new(capture);
     let mut out = Vec::new();
     for (i, row) in capture.packets.iter().enumerate() {
         let ok = src.ensure(s, row).await?;
@@ -190,6 +233,17 @@ struct Windows {
 }
 
 impl Windows {
+    fn new(capture: &Capture) -> Self {
+        Windows {
+            files: capture
+                .files
+                .iter()
+                .map(|f| Window::new(f.compression))
+                .collect(),
+            kept: HashMap::new(),
+        }
+    }
+
     /// Makes the window of `row`'s file hold its bytes; false if the file ends first.
     async fn ensure(&mut self, s: &Session, row: &PacketRow) -> Result<bool, String> {
         let Some(w) = self.files.get_mut(row.file as usize) else {

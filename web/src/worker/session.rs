@@ -322,6 +322,7 @@ impl Session {
         // The packets of the page: consecutive rows of the view, not of the capture.
         let chosen: Vec<usize> = (first..end).filter_map(|n| view.packet(n)).collect();
         let columns = view.columns.clone();
+        let pdus = view.pdus.clone();
         drop(view);
         let first_ts = self.capture.first_ts_ns();
         let mut rows = Vec::with_capacity(chosen.len());
@@ -355,6 +356,9 @@ impl Session {
             }
         }
         let mut ctx = wirelens_core::fields::FieldCtx::new(&self.capture);
+        if let Some(c) = &pdus {
+            ctx = ctx.with_collector(c);
+        }
         for (i, bytes) in page_bytes {
             let row = &packets[i];
             let cols = bytes

@@ -236,9 +236,12 @@ fn route(
         }
     };
     match ev {
-        StreamEvent::Data { bytes, packet, .. } => {
-            d.data(to_server, bytes, packet, &mut PduOut::new(values, Some(wanted)))
-        }
+        StreamEvent::Data { bytes, packet, .. } => d.data(
+            to_server,
+            bytes,
+            packet,
+            &mut PduOut::new(values, Some(wanted)),
+        ),
         StreamEvent::Gap { len, .. } => d.gap(to_server, len),
         StreamEvent::End { .. } => {}
     }
