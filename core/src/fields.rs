@@ -2342,8 +2342,11 @@ impl TransactionFields {
                         t.add(p, Fid::DnsFlagsResponse, AppValue::Bool(response));
                         t.add(p, Fid::DnsQryName, AppValue::Text(d.name.clone()));
                         t.add(p, Fid::DnsQryType, AppValue::Uint(d.qtype.0 as u64));
-                        let rcode = if response { d.rcode.unwrap_or(0) } else { 0 };
-                        t.add(p, Fid::DnsFlagsRcode, AppValue::Uint(rcode as u64));
+                        // Wireshark shows the reply code of responses only.
+                        if response {
+                            let rcode = d.rcode.unwrap_or(0);
+                            t.add(p, Fid::DnsFlagsRcode, AppValue::Uint(rcode as u64));
+                        }
                         if response {
                             if let Some(ns) = crate::app::dns::dns_time_ns(tx) {
                                 t.add(p, Fid::DnsTime, AppValue::Rel(ns));
