@@ -355,14 +355,14 @@ registry! {
     HttpRequestMethod = "http.request.method", String, None, Extracted, Wireshark, "Request Method";
     HttpRequestUri = "http.request.uri", String, None, Extracted, Wireshark, "Request URI";
     HttpRequestVersion = "http.request.version", String, None, Extracted, Wireshark, "Request Version";
-    HttpRequestFullUri = "http.request.full_uri", String, None, NotYetExtracted, Wireshark, "Full request URI";
+    HttpRequestFullUri = "http.request.full_uri", String, None, Extracted, Wireshark, "Full request URI";
     HttpRequestLine = "http.request.line", String, None, NotYetExtracted, Wireshark, "Request line";
     HttpResponseCode = "http.response.code", Uint16, Dec, Extracted, Wireshark, "Status Code";
     HttpResponsePhrase = "http.response.phrase", String, None, Extracted, Wireshark, "Response Phrase";
     HttpResponseLine = "http.response.line", String, None, NotYetExtracted, Wireshark, "Response line";
     HttpHost = "http.host", String, None, Extracted, Wireshark, "Host";
     HttpUserAgent = "http.user_agent", String, None, Extracted, Wireshark, "User-Agent";
-    HttpContentType = "http.content_type", String, None, NotYetExtracted, Wireshark, "Content-Type";
+    HttpContentType = "http.content_type", String, None, Extracted, Wireshark, "Content-Type";
     HttpContentLength = "http.content_length", Uint64, Dec, NotYetExtracted, Wireshark, "Content length";
     HttpTransferEncoding = "http.transfer_encoding", String, None, NotYetExtracted, Wireshark, "Transfer-Encoding";
     HttpConnection = "http.connection", String, None, NotYetExtracted, Wireshark, "Connection";
@@ -370,7 +370,7 @@ registry! {
     HttpLocation = "http.location", String, None, NotYetExtracted, Wireshark, "Location";
     HttpCookie = "http.cookie", String, None, NotYetExtracted, Wireshark, "Cookie";
     HttpTime = "http.time", RelativeTime, None, Extracted, Wireshark, "Time since request";
-    HttpRequestIn = "http.request_in", Framenum, Dec, NotYetExtracted, Wireshark, "Request in frame";
+    HttpRequestIn = "http.request_in", Framenum, Dec, Extracted, Wireshark, "Request in frame";
     HttpResponseIn = "http.response_in", Framenum, Dec, NotYetExtracted, Wireshark, "Response in frame";
     HttpFileData = "http.file_data", String, None, NotYetExtracted, Wireshark, "File Data";
 
@@ -407,14 +407,14 @@ registry! {
     MemcacheNameValue = "memcache.name_value", String, None, Extracted, Wireshark, "Stat value";
 
     Mysql = "mysql", Protocol, None, Extracted, Wireshark, "MySQL Protocol";
-    MysqlCommand = "mysql.command", Uint8, Dec, NotYetExtracted, Wireshark, "Command";
+    MysqlCommand = "mysql.command", Uint8, Dec, Extracted, Wireshark, "Command";
     MysqlQuery = "mysql.query", String, None, Extracted, Wireshark, "Statement";
     MysqlUser = "mysql.user", String, None, NotYetExtracted, Wireshark, "Username";
     MysqlSchema = "mysql.schema", String, None, NotYetExtracted, Wireshark, "Schema";
     MysqlResponseCode = "mysql.response_code", Uint8, Dec, NotYetExtracted, Wireshark, "Response Code";
     MysqlErrorCode = "mysql.error_code", Uint16, Dec, NotYetExtracted, Wireshark, "Error Code";
     MysqlErrorMessage = "mysql.error.message", String, None, NotYetExtracted, Wireshark, "Error message";
-    MysqlAffectedRows = "mysql.affected_rows", Uint64, Dec, NotYetExtracted, Wireshark, "Affected Rows";
+    MysqlAffectedRows = "mysql.affected_rows", Uint64, Dec, Extracted, Wireshark, "Affected Rows";
     MysqlStmtId = "mysql.stmt_id", Uint32, Dec, NotYetExtracted, Wireshark, "Statement ID";
     MysqlNumRows = "mysql.num_rows", Uint32, Dec, NotYetExtracted, Wireshark, "Rows to fetch";
 
@@ -437,18 +437,18 @@ registry! {
     DnsFlagsRcode = "dns.flags.rcode", Uint16, Dec, Extracted, Wireshark, "Reply code";
     DnsQryName = "dns.qry.name", String, None, Extracted, Wireshark, "Name";
     DnsQryType = "dns.qry.type", Uint16, Dec, Extracted, Wireshark, "Type";
-    DnsQryClass = "dns.qry.class", Uint16, Hex, NotYetExtracted, Wireshark, "Class";
-    DnsRespName = "dns.resp.name", String, None, NotYetExtracted, Wireshark, "Name";
-    DnsRespType = "dns.resp.type", Uint16, Dec, NotYetExtracted, Wireshark, "Type";
-    DnsA = "dns.a", Ipv4, None, NotYetExtracted, Wireshark, "Address";
-    DnsAaaa = "dns.aaaa", Ipv6, None, NotYetExtracted, Wireshark, "AAAA Address";
-    DnsCname = "dns.cname", String, None, NotYetExtracted, Wireshark, "CNAME";
-    DnsMxMailExchange = "dns.mx.mail_exchange", String, None, NotYetExtracted, Wireshark, "Mail Exchange";
+    DnsQryClass = "dns.qry.class", Uint16, Hex, Extracted, Wireshark, "Class";
+    DnsRespName = "dns.resp.name", String, None, Extracted, Wireshark, "Name";
+    DnsRespType = "dns.resp.type", Uint16, Dec, Extracted, Wireshark, "Type";
+    DnsA = "dns.a", Ipv4, None, Extracted, Wireshark, "Address";
+    DnsAaaa = "dns.aaaa", Ipv6, None, Extracted, Wireshark, "AAAA Address";
+    DnsCname = "dns.cname", String, None, Extracted, Wireshark, "CNAME";
+    DnsMxMailExchange = "dns.mx.mail_exchange", String, None, Extracted, Wireshark, "Mail Exchange";
     DnsCountQueries = "dns.count.queries", Uint16, Dec, NotYetExtracted, Wireshark, "Questions";
-    DnsCountAnswers = "dns.count.answers", Uint16, Dec, NotYetExtracted, Wireshark, "Answer RRs";
+    DnsCountAnswers = "dns.count.answers", Uint16, Dec, Extracted, Wireshark, "Answer RRs";
     DnsTime = "dns.time", RelativeTime, None, Extracted, Wireshark, "Time";
     DnsResponseIn = "dns.response_in", Framenum, Dec, NotYetExtracted, Wireshark, "Response In";
-    DnsResponseTo = "dns.response_to", Framenum, Dec, NotYetExtracted, Wireshark, "Request In";
+    DnsResponseTo = "dns.response_to", Framenum, Dec, Extracted, Wireshark, "Request In";
 
     Tls = "tls", Protocol, None, Extracted, Wireshark, "Transport Layer Security";
     TlsSni = "tls.handshake.extensions_server_name", String, None, Extracted, Wireshark, "Server Name";
@@ -646,6 +646,8 @@ impl ValueSink<'_> {
             AppValue::Rel(ns) => self.push(Value::Rel(*ns)),
             AppValue::Text(s) => self.push_str(s),
             AppValue::Bytes(b) => self.push_bytes(b),
+            AppValue::Ipv4(a) => self.push(Value::Ipv4(*a)),
+            AppValue::Ipv6(a) => self.push(Value::Ipv6(*a)),
         }
     }
 }
@@ -2291,6 +2293,10 @@ pub enum AppValue {
     Text(String),
     /// `FT_BYTES`.
     Bytes(Vec<u8>),
+    /// `FT_IPv4`.
+    Ipv4([u8; 4]),
+    /// `FT_IPv6`.
+    Ipv6([u8; 16]),
 }
 
 impl TransactionFields {
@@ -2321,6 +2327,13 @@ impl TransactionFields {
                         if let Some(v) = &h.user_agent {
                             t.add(p, Fid::HttpUserAgent, AppValue::Text(v.clone()));
                         }
+                        if let Some(v) = &h.request_content_type {
+                            t.add(p, Fid::HttpContentType, AppValue::Text(v.clone()));
+                        }
+                        if let Some(host) = &h.host {
+                            let full = format!("http://{host}{}", h.uri);
+                            t.add(p, Fid::HttpRequestFullUri, AppValue::Text(full));
+                        }
                     }
                     if let (Some(p), Some(code)) = (resp, h.status) {
                         t.add(p, Fid::Http, AppValue::Present);
@@ -2328,6 +2341,12 @@ impl TransactionFields {
                         t.add(p, Fid::HttpResponseCode, AppValue::Uint(code as u64));
                         if let Some(v) = &h.reason {
                             t.add(p, Fid::HttpResponsePhrase, AppValue::Text(v.clone()));
+                        }
+                        if let Some(v) = &h.response_content_type {
+                            t.add(p, Fid::HttpContentType, AppValue::Text(v.clone()));
+                        }
+                        if let Some(q) = req.filter(|_| !h.method.is_empty()) {
+                            t.add(p, Fid::HttpRequestIn, AppValue::Uint(q + 1));
                         }
                         if let Some(ns) = crate::app::http::http_time_ns(tx) {
                             t.add(p, Fid::HttpTime, AppValue::Rel(ns));
@@ -2342,10 +2361,55 @@ impl TransactionFields {
                         t.add(p, Fid::DnsFlagsResponse, AppValue::Bool(response));
                         t.add(p, Fid::DnsQryName, AppValue::Text(d.name.clone()));
                         t.add(p, Fid::DnsQryType, AppValue::Uint(d.qtype.0 as u64));
+                        t.add(p, Fid::DnsQryClass, AppValue::Uint(d.qclass as u64));
                         // Wireshark shows the reply code of responses only.
                         if response {
                             let rcode = d.rcode.unwrap_or(0);
                             t.add(p, Fid::DnsFlagsRcode, AppValue::Uint(rcode as u64));
+                        }
+                        let answers = if response { d.counts[0] } else { 0 };
+                        t.add(p, Fid::DnsCountAnswers, AppValue::Uint(answers as u64));
+                        // (`dns.response_in` points forward: tshark's single pass never
+                        // shows it.)
+                        if let (true, Some(q)) = (response, req) {
+                            t.add(p, Fid::DnsResponseTo, AppValue::Uint(q + 1));
+                        }
+                        let records: Box<dyn Iterator<Item = &crate::app::dns::Answer>> =
+                            if response {
+                                Box::new(d.answers.iter().chain(&d.others))
+                            } else {
+                                Box::new(d.query_records.iter())
+                            };
+                        {
+                            for a in records {
+                                t.add(p, Fid::DnsRespName, AppValue::Text(a.name.clone()));
+                                t.add(p, Fid::DnsRespType, AppValue::Uint(a.rtype.0 as u64));
+                                match a.rtype.0 {
+                                    1 | 28 => {
+                                        let (f, v) = match a.data.parse::<std::net::IpAddr>() {
+                                            Ok(std::net::IpAddr::V4(x)) => {
+                                                (Fid::DnsA, AppValue::Ipv4(x.octets()))
+                                            }
+                                            Ok(std::net::IpAddr::V6(x)) => {
+                                                (Fid::DnsAaaa, AppValue::Ipv6(x.octets()))
+                                            }
+                                            Err(_) => continue,
+                                        };
+                                        t.add(p, f, v);
+                                    }
+                                    5 => t.add(p, Fid::DnsCname, AppValue::Text(a.data.clone())),
+                                    15 => {
+                                        if let Some((_, exchange)) = a.data.split_once(' ') {
+                                            t.add(
+                                                p,
+                                                Fid::DnsMxMailExchange,
+                                                AppValue::Text(exchange.to_owned()),
+                                            );
+                                        }
+                                    }
+                                    _ => {}
+                                }
+                            }
                         }
                         if response {
                             if let Some(ns) = crate::app::dns::dns_time_ns(tx) {
@@ -2355,6 +2419,12 @@ impl TransactionFields {
                     }
                 }
                 Detail::Mysql(m) => {
+                    if let (Some(p), Some(code)) = (req, m.command_code) {
+                        t.add(p, Fid::MysqlCommand, AppValue::Uint(code as u64));
+                    }
+                    if let (Some(p), Some(n)) = (resp, m.affected_rows) {
+                        t.add(p, Fid::MysqlAffectedRows, AppValue::Uint(n));
+                    }
                     if let (Some(p), Some(q)) = (req, &m.query) {
                         // Wireshark shows the statement of COM_QUERY and COM_STMT_PREPARE.
                         if m.command == "query" || m.command == "stmt_prepare" {
@@ -2409,6 +2479,9 @@ impl TransactionFields {
                 | HttpResponseCode
                 | HttpResponsePhrase
                 | HttpTime
+                | HttpContentType
+                | HttpRequestFullUri
+                | HttpRequestIn
                 | Dns
                 | DnsId
                 | DnsFlagsResponse
@@ -2416,6 +2489,17 @@ impl TransactionFields {
                 | DnsQryType
                 | DnsFlagsRcode
                 | DnsTime
+                | DnsQryClass
+                | DnsCountAnswers
+                | DnsResponseTo
+                | DnsRespName
+                | DnsRespType
+                | DnsA
+                | DnsAaaa
+                | DnsCname
+                | DnsMxMailExchange
+                | MysqlCommand
+                | MysqlAffectedRows
                 | MysqlQuery
                 | TlsSni
                 | RedisCommand

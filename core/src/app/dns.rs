@@ -150,6 +150,12 @@ pub struct Dns {
     pub rcode: Option<u8>,
     /// The answer section.
     pub answers: Vec<Answer>,
+    /// The response's authority and additional sections (at most 64 records each way).
+    #[serde(skip)]
+    pub others: Vec<Answer>,
+    /// The query's records (its additional section: EDNS OPT …).
+    #[serde(skip)]
+    pub query_records: Vec<Answer>,
     /// Records in the answer, authority and additional sections of the response.
     pub counts: [u16; 3],
     /// The response was truncated (TC).
@@ -284,6 +290,8 @@ struct Message {
     counts: [u16; 4],
     question: Option<(String, RrType, u16)>,
     answers: Vec<Answer>,
+    /// The authority and additional sections.
+    others: Vec<Answer>,
     /// Every record parsed and the message ended right after the last one.
     exact: bool,
 }
@@ -361,6 +369,7 @@ fn parse(b: &[u8]) -> Option<Message> {
         }
     }
     let mut answers = Vec::new();
+    let mut others = Vec::new();
     let records = counts[1] as usize + counts[2] as usize + counts[3] as usize;
     let mut exact = true;
     for i in 0..records {
@@ -382,8 +391,13 @@ fn parse(b: &[u8]) -> Option<Message> {
             exact = false;
             break;
         }
-        if i < counts[1] as usize && answers.len() < MAX_ANSWERS {
-            answers.push(Answer {
+        let list = if i < counts[1] as usize {
+            &mut answers
+        } else {
+            &mut others
+        };
+        if list.len() < MAX_ANSWERS {
+            list.push(Answer {
                 name,
                 rtype: RrType(rtype),
                 class,
@@ -400,6 +414,7 @@ fn parse(b: &[u8]) -> Option<Message> {
         counts,
         question,
         answers,
+        others,
         exact,
     })
 }
@@ -509,6 +524,7 @@ impl Parser {
                 opcode: ((m.flags >> 11) & 0xf) as u8,
                 flags: m.flags,
                 tcp,
+                query_records: m.answers.into_iter().chain(m.others).collect(),
                 ..Dns::default()
             };
             if self.pending.len() >= MAX_PENDING {
@@ -562,6 +578,7 @@ impl Parser {
         dns.truncated = m.flags & 0x0200 != 0;
         dns.counts = [m.counts[1], m.counts[2], m.counts[3]];
         dns.answers = m.answers;
+        dns.others = m.others;
         out.push(Transaction {
             conv: 0,
             request,
