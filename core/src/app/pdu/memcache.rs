@@ -1,10 +1,243 @@
-//! Wireshark's per-PDU fields of memcache (to be written: see the brief).
+//! Wireshark's per-PDU memcache fields (`memcache.*`), text and binary protocols, as
+//! tshark 4.0 shows them.
+//!
+//! Wireshark does not parse memcached's protocol the way memcached does, and its fields
+//! follow from how it cuts the stream, so this module reproduces both halves:
+//!
+//! - TCP's desegmentation ([`Side`]): each segment, or the multi-segment PDU it
+//!   completes, is handed to the memcache dissector, which either dissects it or asks
+//!   for more bytes (the whole next segment, or a count); the bytes after a completed
+//!   multi-segment PDU are handed over again on their own.
+//! - The memcache dissector on what it is handed ([`call`]): a first byte of 0x80 or
+//!   0x81 means a run of binary PDUs (24-byte header and a body); anything else is ONE
+//!   text message: its first line decides what it is, and the message takes every byte
+//!   it was handed, so a second pipelined command in the same segment adds nothing.
+//!   Unknown lines (`ERROR`, `touch`, meta commands, an `incr` reply) still show the
+//!   protocol, with no field.
+//!
+//! Memcached's protocols: <https://github.com/memcached/memcached/blob/master/doc/protocol.txt>
+//! and the binary protocol's wiki page.
 
 use super::{PduFields, PduOut};
+use crate::fields::{AppValue, Fid};
+
+/// Most bytes a side keeps of a PDU spread over segments. A longer one is given up: it
+/// adds no field, and the side starts afresh after it.
+const MAX_PDU: usize = 8 << 20;
+
+/// The binary header.
+const HEADER_LEN: usize = 24;
+/// The part of the header that holds the body length (Wireshark's fixed length).
+const LENGTH_PART: usize = 12;
+
+/// Binary opcodes.
+mod op {
+    pub const GET: u8 = 0x00;
+    pub const SET: u8 = 0x01;
+    pub const ADD: u8 = 0x02;
+    pub const REPLACE: u8 = 0x03;
+    pub const DELETE: u8 = 0x04;
+    pub const INCREMENT: u8 = 0x05;
+    pub const DECREMENT: u8 = 0x06;
+    pub const QUIT: u8 = 0x07;
+    pub const FLUSH: u8 = 0x08;
+    pub const GET_Q: u8 = 0x09;
+    pub const VERSION: u8 = 0x0b;
+    pub const GET_K: u8 = 0x0c;
+    pub const GET_K_Q: u8 = 0x0d;
+    pub const APPEND: u8 = 0x0e;
+    pub const PREPEND: u8 = 0x0f;
+    pub const STAT: u8 = 0x10;
+    pub const SET_Q: u8 = 0x11;
+    pub const ADD_Q: u8 = 0x12;
+    pub const REPLACE_Q: u8 = 0x13;
+    pub const DELETE_Q: u8 = 0x14;
+    pub const INCREMENT_Q: u8 = 0x15;
+    pub const DECREMENT_Q: u8 = 0x16;
+    pub const QUIT_Q: u8 = 0x17;
+    pub const FLUSH_Q: u8 = 0x18;
+    pub const APPEND_Q: u8 = 0x19;
+    pub const PREPEND_Q: u8 = 0x1a;
+}
+
+/// Offsets in the binary header.
+mod field {
+    use core::ops::Range;
+    pub const MAGIC: usize = 0;
+    pub const OPCODE: usize = 1;
+    pub const KEY_LENGTH: Range<usize> = 2..4;
+    pub const EXTRAS_LENGTH: usize = 4;
+    pub const DATA_TYPE: usize = 5;
+    pub const STATUS: Range<usize> = 6..8;
+    pub const BODY_LENGTH: Range<usize> = 8..12;
+    pub const OPAQUE: Range<usize> = 12..16;
+    pub const CAS: Range<usize> = 16..24;
+}
+
+/// What a call of the dissector wants beyond the bytes it was handed (`desegment_len`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum More {
+    /// All of the next segment.
+    Segment,
+    /// This many bytes more.
+    Bytes(u32),
+}
+
+/// A PDU being gathered over segments (TCP's multi-segment PDU).
+struct Msp {
+    buf: Vec<u8>,
+    /// Stream bytes it covers so far, lost ones included.
+    len: u64,
+    /// Its length once complete; None: it ends with the next segment.
+    end: Option<u64>,
+    /// Bytes of it were lost or not kept: it will not be dissected.
+    broken: bool,
+}
+
+impl Msp {
+    fn new(bytes: &[u8], more: More) -> Self {
+        let len = bytes.len() as u64;
+        let mut m = Msp {
+            buf: Vec::new(),
+            len: 0,
+            end: None,
+            broken: false,
+        };
+        m.push(bytes);
+        m.end = match more {
+            More::Segment => None,
+            More::Bytes(n) => Some(len + u64::from(n)),
+        };
+        m
+    }
+
+    fn push(&mut self, bytes: &[u8]) {
+        self.len += bytes.len() as u64;
+        if self.broken {
+            return;
+        }
+        if self.buf.len() + bytes.len() > MAX_PDU {
+            self.broken = true;
+            self.buf = Vec::new();
+        } else {
+            self.buf.extend_from_slice(bytes);
+        }
+    }
+}
+
+/// One direction of the conversation.
+#[derive(Default)]
+struct Side {
+    msp: Option<Msp>,
+    /// Bytes of this side so far, lost ones included (TCP's relative sequence number,
+    /// less one).
+    seq: u64,
+}
+
+impl Side {
+    /// One segment's bytes, in order.
+    fn segment(&mut self, mut seg: &[u8], packet: u64, out: &mut PduOut<'_>) {
+        loop {
+            let Some(m) = self.msp.as_mut() else {
+                if !seg.is_empty() {
+                    let r = call(seg, packet, out);
+                    self.start(seg, r);
+                    self.seq += seg.len() as u64;
+                }
+                return;
+            };
+            let before = m.len;
+            match m.end {
+                None => {
+                    m.push(seg);
+                    self.seq += seg.len() as u64;
+                    let Some(m) = self.msp.take() else { return };
+                    if !m.broken {
+                        let r = call(&m.buf, packet, out);
+                        self.again(m, before, r);
+                    }
+                    return;
+                }
+                Some(end) => {
+                    let take = (end - m.len).min(seg.len() as u64) as usize;
+                    m.push(&seg[..take]);
+                    self.seq += take as u64;
+                    seg = &seg[take..];
+                    if m.len < end {
+                        return;
+                    }
+                    let Some(m) = self.msp.take() else { return };
+                    if !m.broken {
+                        let r = call(&m.buf, packet, out);
+                        self.again(m, before, r);
+                        if self.msp.is_some() && !seg.is_empty() {
+                            // Wireshark lets the rest of such a segment go undissected;
+                            // memcache never asks again for a PDU it had whole.
+                            self.seq += seg.len() as u64;
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A call on a fresh segment `seg` asked for `r`.
+    fn start(&mut self, seg: &[u8], r: Option<(usize, More)>) {
+        if let Some((off, more)) = r {
+            let start = self.seq + off as u64;
+            self.msp = self.open(start, Msp::new(&seg[off..], more));
+        }
+    }
+
+    /// A call on the completed PDU `m` (of which `before` bytes came before this
+    /// segment) asked for `r`.
+    fn again(&mut self, mut m: Msp, before: u64, r: Option<(usize, More)>) {
+        let Some((off, more)) = r else { return };
+        let start = self.seq - m.len;
+        if off as u64 <= before {
+            // The PDU that wants more began in earlier segments: the same one grows and
+            // all of it is dissected again once complete.
+            m.end = match more {
+                More::Segment => None,
+                More::Bytes(n) => Some(m.len + u64::from(n)),
+            };
+            self.msp = self.open(start, m);
+        } else {
+            let rest = Msp::new(&m.buf[off..], more);
+            self.msp = self.open(start + off as u64, rest);
+        }
+    }
+
+    /// `m`, starting at stream offset `start`, if TCP can ever complete it: its end is
+    /// a 32-bit sequence number (relative, from 1), so one that wraps is never reached.
+    fn open(&self, start: u64, m: Msp) -> Option<Msp> {
+        match m.end {
+            Some(end) if 1 + start + end > u64::from(u32::MAX) => None,
+            _ => Some(m),
+        }
+    }
+
+    fn gap(&mut self, len: u64) {
+        self.seq += len;
+        let Some(m) = self.msp.as_mut() else { return };
+        match m.end {
+            Some(end) if m.len + len < end => {
+                m.len += len;
+                m.broken = true;
+                m.buf = Vec::new();
+            }
+            _ => self.msp = None,
+        }
+    }
+}
 
 /// The memcache field dissector of one conversation.
 #[derive(Default)]
-pub struct Dissector {}
+pub struct Dissector {
+    /// To the server, to the client. Wireshark reads both the same way.
+    sides: [Side; 2],
+}
 
 impl Dissector {
     /// A dissector for a new conversation.
@@ -14,6 +247,670 @@ impl Dissector {
 }
 
 impl PduFields for Dissector {
-    fn data(&mut self, _to_server: bool, _bytes: &[u8], _packet: u64, _out: &mut PduOut<'_>) {}
-    fn gap(&mut self, _to_server: bool, _len: u64) {}
+    fn data(&mut self, to_server: bool, bytes: &[u8], packet: u64, out: &mut PduOut<'_>) {
+        if bytes.is_empty() {
+            return;
+        }
+        self.sides[usize::from(!to_server)].segment(bytes, packet, out);
+    }
+
+    fn gap(&mut self, to_server: bool, len: u64) {
+        self.sides[usize::from(!to_server)].gap(len);
+    }
+}
+
+/// Puts the fields of one packet.
+struct Emit<'a, 'b> {
+    out: &'a mut PduOut<'b>,
+    packet: u64,
+}
+
+impl Emit<'_, '_> {
+    fn uint(&mut self, field: Fid, v: u64) {
+        self.out.add(self.packet, field, AppValue::Uint(v));
+    }
+
+    fn present(&mut self, field: Fid) {
+        self.out.add(self.packet, field, AppValue::Present);
+    }
+
+    /// A string field read as ASCII.
+    fn text(&mut self, field: Fid, bytes: &[u8]) {
+        if self.out.wants(field) {
+            self.out
+                .add(self.packet, field, AppValue::Text(ascii(bytes)));
+        }
+    }
+
+    fn bytes(&mut self, field: Fid, bytes: &[u8]) {
+        if self.out.wants(field) {
+            self.out
+                .add(self.packet, field, AppValue::Bytes(bytes.to_vec()));
+        }
+    }
+}
+
+/// Bytes as Wireshark's ASCII strings read them: a byte above 0x7f is U+FFFD, and the
+/// value ends at a NUL (it is a C string).
+fn ascii(bytes: &[u8]) -> String {
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    bytes[..end]
+        .iter()
+        .map(|&b| if b < 0x80 { char::from(b) } else { '\u{fffd}' })
+        .collect()
+}
+
+/// One call of Wireshark's memcache dissector on `t`: puts the fields of what it
+/// dissects, and says where the PDU that needs more bytes begins and how many it needs.
+fn call(t: &[u8], packet: u64, out: &mut PduOut<'_>) -> Option<(usize, More)> {
+    let mut e = Emit { out, packet };
+    match t.first() {
+        None => None,
+        Some(0x80 | 0x81) => binary(t, &mut e),
+        Some(_) => text(t, &mut e).map(|more| (0, more)),
+    }
+}
+
+/// A run of binary PDUs (Wireshark's `tcp_dissect_pdus`).
+fn binary(t: &[u8], e: &mut Emit<'_, '_>) -> Option<(usize, More)> {
+    let mut off = 0;
+    while off < t.len() {
+        let rest = &t[off..];
+        if rest.len() < LENGTH_PART {
+            return Some((off, More::Segment));
+        }
+        let plen = be32(&rest[field::BODY_LENGTH]).wrapping_add(HEADER_LEN as u32);
+        if plen == 0 {
+            return Some((off, More::Segment));
+        }
+        if (plen as usize) < LENGTH_PART {
+            // A length that wraps: a bounds error, and the rest is not looked at.
+            return None;
+        }
+        if rest.len() < plen as usize {
+            return Some((off, More::Bytes(plen - rest.len() as u32)));
+        }
+        // A PDU that runs out of its bytes stops there; the next one is still read.
+        let _ = binary_pdu(&rest[..plen as usize], e);
+        off += plen as usize;
+    }
+    None
+}
+
+/// A binary PDU's bytes, read like a Wireshark tvbuff: asking past its end ends the PDU.
+struct Pdu<'a>(&'a [u8]);
+
+/// Read past the end of a PDU (Wireshark's bounds exception).
+struct Bounds;
+
+impl<'a> Pdu<'a> {
+    fn get(&self, off: usize, len: usize) -> Result<&'a [u8], Bounds> {
+        let end = off.checked_add(len).ok_or(Bounds)?;
+        self.0.get(off..end).ok_or(Bounds)
+    }
+}
+
+fn be16(b: &[u8]) -> u16 {
+    u16::from_be_bytes([b[0], b[1]])
+}
+
+fn be32(b: &[u8]) -> u32 {
+    u32::from_be_bytes([b[0], b[1], b[2], b[3]])
+}
+
+fn be64(b: &[u8]) -> u64 {
+    b.iter().fold(0, |v, &x| (v << 8) | u64::from(x))
+}
+
+/// One binary PDU of at least [`LENGTH_PART`] bytes.
+fn binary_pdu(p: &[u8], e: &mut Emit<'_, '_>) -> Result<(), Bounds> {
+    let pdu = Pdu(p);
+    e.present(Fid::Memcache);
+    let magic = p[field::MAGIC];
+    let opcode = p[field::OPCODE];
+    let key_len = be16(&p[field::KEY_LENGTH]);
+    let extras_len = p[field::EXTRAS_LENGTH];
+    let status = be16(&p[field::STATUS]);
+    let body_len = be32(&p[field::BODY_LENGTH]);
+    e.uint(Fid::MemcacheMagic, magic.into());
+    e.uint(Fid::MemcacheOpcode, opcode.into());
+    e.uint(Fid::MemcacheKeyLength, key_len.into());
+    e.uint(Fid::MemcacheExtrasLength, extras_len.into());
+    e.uint(Fid::MemcacheDataType, p[field::DATA_TYPE].into());
+    // The low bit of the magic tells a response, whatever the rest of it.
+    let request = magic & 1 == 0;
+    let status_field = if request {
+        Fid::MemcacheReserved
+    } else {
+        Fid::MemcacheStatus
+    };
+    e.uint(status_field, status.into());
+    let value_len = body_len
+        .wrapping_sub(extras_len.into())
+        .wrapping_sub(key_len.into());
+    e.uint(Fid::MemcacheValueLength, value_len.into());
+    e.uint(Fid::MemcacheTotalBodyLength, body_len.into());
+    e.uint(
+        Fid::MemcacheOpaque,
+        be32(pdu.get(field::OPAQUE.start, 4)?).into(),
+    );
+    e.uint(Fid::MemcacheCas, be64(pdu.get(field::CAS.start, 8)?));
+    // A request's reserved field counts as a status here too.
+    if status == 0 {
+        let key_at = HEADER_LEN + usize::from(extras_len);
+        extras(&pdu, extras_len, opcode, request, e)?;
+        if key_len > 0 {
+            e.text(Fid::MemcacheKey, pdu.get(key_at, key_len.into())?);
+        }
+        let value_at = key_at + usize::from(key_len);
+        if value_len > 0 {
+            if !request && matches!(opcode, op::INCREMENT | op::DECREMENT) {
+                e.uint(Fid::MemcacheExtrasResponse, be64(pdu.get(value_at, 8)?));
+            } else {
+                let v = pdu.get(value_at, value_len as usize)?;
+                e.text(Fid::MemcacheValue, v);
+            }
+        }
+    } else if body_len > 0 {
+        // An error status: the body is the message.
+        e.text(Fid::MemcacheValue, pdu.get(HEADER_LEN, body_len as usize)?);
+    }
+    Ok(())
+}
+
+/// The extras of a binary PDU: what each opcode carries, or the bytes as unknown.
+fn extras(
+    pdu: &Pdu<'_>,
+    len: u8,
+    opcode: u8,
+    request: bool,
+    e: &mut Emit<'_, '_>,
+) -> Result<(), Bounds> {
+    if len == 0 {
+        return Ok(());
+    }
+    let len = usize::from(len);
+    let mut at = HEADER_LEN;
+    pdu.get(at, len)?;
+    e.present(Fid::MemcacheExtras);
+    let mut uint = |field: Fid, size: usize, e: &mut Emit<'_, '_>| {
+        let v = be64(pdu.get(at, size)?);
+        e.uint(field, v);
+        at += size;
+        Ok::<(), Bounds>(())
+    };
+    // Extras an opcode must not have are shown as unknown bytes too.
+    let illegal = match opcode {
+        op::GET | op::GET_Q | op::GET_K | op::GET_K_Q => {
+            if !request {
+                uint(Fid::MemcacheExtrasFlags, 4, e)?;
+            }
+            request
+        }
+        op::SET | op::SET_Q | op::ADD | op::ADD_Q | op::REPLACE | op::REPLACE_Q => {
+            if request {
+                uint(Fid::MemcacheExtrasFlags, 4, e)?;
+                uint(Fid::MemcacheExtrasExpiration, 4, e)?;
+            }
+            !request
+        }
+        op::INCREMENT | op::INCREMENT_Q | op::DECREMENT | op::DECREMENT_Q => {
+            if request {
+                uint(Fid::MemcacheExtrasDelta, 8, e)?;
+                uint(Fid::MemcacheExtrasInitial, 8, e)?;
+                uint(Fid::MemcacheExtrasExpiration, 4, e)?;
+            }
+            !request
+        }
+        op::FLUSH | op::FLUSH_Q => {
+            uint(Fid::MemcacheExtrasExpiration, 4, e)?;
+            false
+        }
+        op::DELETE
+        | op::DELETE_Q
+        | op::QUIT
+        | op::QUIT_Q
+        | op::VERSION
+        | op::APPEND
+        | op::APPEND_Q
+        | op::PREPEND
+        | op::PREPEND_Q
+        | op::STAT => true,
+        _ => true,
+    };
+    if illegal {
+        e.bytes(Fid::MemcacheExtrasUnknown, pdu.get(at, len)?);
+    }
+    Ok(())
+}
+
+/// Wireshark's `tvb_find_line_end` from `from`: the end of the line and the start of
+/// the next one. A line ends at CR LF, CR or LF. With `whole`, a line with no end yet
+/// (or a CR as the last byte, which may be the first half of CR LF) is None; without,
+/// the line runs to the end of `t`.
+fn line_end(t: &[u8], from: usize, whole: bool) -> Option<(usize, usize)> {
+    let rest = t.get(from..).unwrap_or_default();
+    match rest.iter().position(|&b| b == b'\r' || b == b'\n') {
+        None if whole => None,
+        None => Some((t.len(), t.len())),
+        Some(i) => {
+            let eol = from + i;
+            if t[eol] == b'\r' {
+                match t.get(eol + 1) {
+                    None if whole => None,
+                    Some(b'\n') => Some((eol, eol + 2)),
+                    _ => Some((eol, eol + 1)),
+                }
+            } else {
+                Some((eol, eol + 1))
+            }
+        }
+    }
+}
+
+/// The tokens of one line (Wireshark's `get_token_len`): a token ends at a blank, CR or
+/// LF, and the blanks after it are skipped.
+struct Tokens<'a> {
+    line: &'a [u8],
+    /// The next token's offset in `line`.
+    pos: usize,
+}
+
+impl<'a> Tokens<'a> {
+    /// The next token; an empty one means the line ended (or a blank came first).
+    fn next(&mut self) -> &'a [u8] {
+        let start = self.pos.min(self.line.len());
+        let rest = &self.line[start..];
+        let len = rest
+            .iter()
+            .position(|&b| b == b' ' || b == b'\r' || b == b'\n')
+            .unwrap_or(rest.len());
+        let blanks = rest[len..].iter().take_while(|&&b| b == b' ').count();
+        self.pos = start + len + blanks;
+        &rest[..len]
+    }
+
+    /// The next token if it is not empty and at most `max` bytes long.
+    fn next_max(&mut self, max: usize) -> Option<&'a [u8]> {
+        Some(self.next()).filter(|t| !t.is_empty() && t.len() <= max)
+    }
+}
+
+/// C's `strtoul(s, NULL, 10)` with a 64-bit `unsigned long`: blanks skipped, a sign,
+/// the digits up to any other byte (none: 0); too big is the maximum, and a minus sign
+/// negates modulo 2^64.
+fn strtoul(s: &[u8]) -> u64 {
+    scan(s).map_or(0, |(v, _)| v)
+}
+
+/// `strtoul`'s value and whether it found a digit.
+fn scan(s: &[u8]) -> Option<(u64, bool)> {
+    let s = &s[..s.iter().position(|&b| b == 0).unwrap_or(s.len())];
+    let mut i = s
+        .iter()
+        .take_while(|&&b| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
+        .count();
+    let neg = match s.get(i) {
+        Some(b'-') => {
+            i += 1;
+            true
+        }
+        Some(b'+') => {
+            i += 1;
+            false
+        }
+        _ => false,
+    };
+    let digits = s[i.min(s.len())..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit());
+    let mut v: Option<u64> = Some(0);
+    let mut any = false;
+    for &d in digits {
+        any = true;
+        v = v
+            .and_then(|v| v.checked_mul(10))
+            .and_then(|v| v.checked_add(u64::from(d - b'0')));
+    }
+    if !any {
+        return None;
+    }
+    Some(match v {
+        None => (u64::MAX, true),
+        Some(v) if neg => (v.wrapping_neg(), true),
+        Some(v) => (v, true),
+    })
+}
+
+/// `sscanf(s, "%u")`: like `strtoul` cut to 32 bits, but no digit is no number.
+fn scan_u32(s: &[u8]) -> Option<u32> {
+    scan(s).map(|(v, _)| v as u32)
+}
+
+/// What the first token of a text message makes of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// A request; `content` when a data block follows the line.
+    Request { cmd: Cmd, content: bool },
+    /// A reply.
+    Response(Reply),
+}
+
+/// Text requests Wireshark knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cmd {
+    Get,
+    Store,
+    Cas,
+    Incr,
+    Delete,
+    Stats,
+    FlushAll,
+    Bare,
+}
+
+/// Text replies Wireshark knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reply {
+    Value,
+    Version,
+    Stat,
+    Status,
+}
+
+/// Wireshark's reading of a line's first word (up to the first space only).
+fn classify(line: &[u8]) -> Option<Kind> {
+    let word = &line[..line.iter().position(|&b| b == b' ').unwrap_or(line.len())];
+    let reply = match word {
+        b"VALUE" => Some(Reply::Value),
+        b"VERSION" => Some(Reply::Version),
+        b"STAT" => Some(Reply::Stat),
+        b"OK" | b"END" | b"EXISTS" | b"STORED" | b"DELETED" | b"NOT_FOUND" | b"NOT_STORED" => {
+            Some(Reply::Status)
+        }
+        _ => None,
+    };
+    if let Some(r) = reply {
+        return Some(Kind::Response(r));
+    }
+    let (cmd, content) = match word {
+        b"get" | b"gets" => (Cmd::Get, false),
+        b"set" | b"add" | b"replace" | b"append" | b"prepend" => (Cmd::Store, true),
+        b"cas" => (Cmd::Cas, true),
+        b"incr" | b"decr" => (Cmd::Incr, false),
+        b"delete" => (Cmd::Delete, false),
+        b"stats" => (Cmd::Stats, false),
+        b"flush_all" => (Cmd::FlushAll, false),
+        b"quit" | b"version" => (Cmd::Bare, false),
+        _ => return None,
+    };
+    Some(Kind::Request { cmd, content })
+}
+
+/// One text message: all of `t`, or a request for more bytes before it can be read.
+fn text(t: &[u8], e: &mut Emit<'_, '_>) -> Option<More> {
+    let (end, _) = line_end(t, 0, false)?;
+    let line = &t[..end];
+    let kind = classify(line);
+    if let Some(kind) = kind {
+        // The first line must be whole, and the data block it announces there.
+        let Some((_, data_at)) = line_end(t, 0, true) else {
+            return Some(More::Segment);
+        };
+        let length_token = match kind {
+            Kind::Request { content: true, .. } => Some(5),
+            Kind::Response(Reply::Value) => Some(4),
+            _ => None,
+        };
+        if let Some(n) = length_token {
+            let mut tokens = Tokens { line, pos: 0 };
+            let mut token = &[][..];
+            for _ in 0..n {
+                token = tokens.next();
+                if token.is_empty() {
+                    return None;
+                }
+            }
+            let len = scan_u32(token)?;
+            let have = t.len() - data_at;
+            if len > i32::MAX as u32 || have < len as usize {
+                let more = len.wrapping_add(2).wrapping_sub(have as u32);
+                return (more != 0).then_some(More::Bytes(more));
+            }
+        }
+    }
+    e.present(Fid::Memcache);
+    match kind {
+        None => {}
+        Some(Kind::Request { cmd, .. }) => request(t, line, cmd, e),
+        Some(Kind::Response(Reply::Value)) => values(t, 0, e),
+        Some(Kind::Response(Reply::Version)) => {
+            let mut tokens = Tokens { line, pos: 0 };
+            tokens.next();
+            let version = tokens.next();
+            if !version.is_empty() {
+                e.text(Fid::MemcacheVersion, version);
+            }
+        }
+        Some(Kind::Response(Reply::Stat)) => stats(t, e),
+        Some(Kind::Response(Reply::Status)) => {
+            let word = Tokens { line, pos: 0 }.next();
+            e.text(Fid::MemcacheResponse, word);
+        }
+    }
+    None
+}
+
+/// A text request's fields; reading stops at the first token Wireshark does not expect.
+fn request(t: &[u8], line: &[u8], cmd: Cmd, e: &mut Emit<'_, '_>) {
+    let mut tk = Tokens { line, pos: 0 };
+    let command = tk.next();
+    if command.is_empty() {
+        return;
+    }
+    e.text(Fid::MemcacheCommand, command);
+    // `noreply`, or else a number in the expiration's place.
+    let noreply_or_exp = |token: &[u8], e: &mut Emit<'_, '_>| {
+        if token == b"noreply" {
+            e.text(Fid::MemcacheNoreply, token);
+        } else {
+            e.uint(Fid::MemcacheExpiration, u64::from(strtoul(token) as u32));
+        }
+    };
+    match cmd {
+        Cmd::Store | Cmd::Cas => {
+            let _ = store(t, &mut tk, cmd == Cmd::Cas, e);
+        }
+        Cmd::Incr => {
+            let key = tk.next();
+            if key.is_empty() {
+                return;
+            }
+            e.text(Fid::MemcacheKey, key);
+            let delta = tk.next();
+            if delta.is_empty() {
+                return;
+            }
+            e.text(Fid::MemcacheValue, delta);
+            let token = tk.next();
+            if token == b"noreply" {
+                e.text(Fid::MemcacheNoreply, token);
+            }
+        }
+        Cmd::Delete => {
+            let key = tk.next();
+            if key.is_empty() {
+                return;
+            }
+            e.text(Fid::MemcacheKey, key);
+            if let Some(token) = tk.next_max(10) {
+                noreply_or_exp(token, e);
+            }
+        }
+        Cmd::Get => loop {
+            let key = tk.next();
+            if key.is_empty() {
+                return;
+            }
+            e.text(Fid::MemcacheKey, key);
+        },
+        Cmd::Stats => {
+            let sub = tk.next();
+            if !sub.is_empty() {
+                e.text(Fid::MemcacheSubcommand, sub);
+            }
+        }
+        Cmd::FlushAll => {
+            let Some(token) = tk.next_max(10) else { return };
+            noreply_or_exp(token, e);
+            let token = tk.next();
+            if token == b"noreply" {
+                e.text(Fid::MemcacheNoreply, token);
+            }
+        }
+        Cmd::Bare => {}
+    }
+}
+
+/// `set`, `add`, `replace`, `append`, `prepend` and `cas`: the line's numbers, then the
+/// data block.
+fn store(t: &[u8], tk: &mut Tokens<'_>, cas: bool, e: &mut Emit<'_, '_>) -> Option<()> {
+    let key = Some(tk.next()).filter(|k| !k.is_empty())?;
+    e.text(Fid::MemcacheKey, key);
+    let flags = tk.next_max(5)?;
+    e.uint(Fid::MemcacheFlags, u64::from(strtoul(flags) as u16));
+    let exp = tk.next_max(10)?;
+    e.uint(Fid::MemcacheExpiration, u64::from(strtoul(exp) as u32));
+    let bytes = strtoul(tk.next_max(10)?) as u32;
+    e.uint(Fid::MemcacheValueLength, bytes.into());
+    if cas {
+        let unique = tk.next_max(20)?;
+        e.uint(Fid::MemcacheCas, strtoul(unique));
+    }
+    // One more token is skipped (`noreply` or not), then two bytes for the line's end,
+    // whatever the line's end really is.
+    let token = tk.next();
+    if token == b"noreply" {
+        e.text(Fid::MemcacheNoreply, token);
+    }
+    data_block(t, tk.pos + 2, bytes, e);
+    Some(())
+}
+
+/// A data block at `at`, `len` bytes long (Wireshark's `content_data_dissector`):
+/// the value, or whatever is there if `len` bytes and two more are not. Returns where
+/// the next line starts, as Wireshark reckons it.
+fn data_block(t: &[u8], at: usize, len: u32, e: &mut Emit<'_, '_>) -> usize {
+    if at >= t.len() {
+        return at;
+    }
+    let have = t.len() - at;
+    // The length is a C int there: a huge one is negative and takes everything.
+    let (take, whole) = match i32::try_from(len) {
+        Ok(len) if have >= len as usize + 2 => (len as usize, true),
+        _ => (have, false),
+    };
+    if take > 0 {
+        if e.out.wants(Fid::MemcacheValue) {
+            e.text(Fid::MemcacheValue, &t[at..at + take]);
+        }
+        at + take + if whole { 2 } else { 0 }
+    } else {
+        at
+    }
+}
+
+/// A `VALUE` reply from `at`: each `VALUE` line and its data block, up to `END`.
+fn values(t: &[u8], mut at: usize, e: &mut Emit<'_, '_>) {
+    while at < t.len() {
+        let Some((end, next)) = line_end(t, at, false) else {
+            return;
+        };
+        let mut tk = Tokens {
+            line: &t[at..end],
+            pos: 0,
+        };
+        if tk.next() != b"VALUE" {
+            return;
+        }
+        let key = tk.next();
+        if key.is_empty() {
+            return;
+        }
+        e.text(Fid::MemcacheKey, key);
+        let Some(flags) = tk.next_max(5) else { return };
+        e.uint(Fid::MemcacheFlags, u64::from(strtoul(flags) as u16));
+        let Some(bytes) = tk.next_max(10) else { return };
+        let bytes = strtoul(bytes) as u32;
+        e.uint(Fid::MemcacheValueLength, bytes.into());
+        let unique = tk.next();
+        if unique.len() > 20 {
+            return;
+        }
+        if !unique.is_empty() {
+            e.uint(Fid::MemcacheCas, strtoul(unique));
+            // Wireshark then looks for the line's end at the cas token again, finds a
+            // token and gives up: a `gets` reply shows no value.
+            return;
+        }
+        at = data_block(t, next, bytes, e);
+    }
+}
+
+/// A `stats` reply: `STAT` lines (`name value`, `slab:name value` or
+/// `sub:slab:name value`) up to `END`.
+fn stats(t: &[u8], e: &mut Emit<'_, '_>) {
+    let mut at = 0;
+    while at < t.len() {
+        let Some((end, next)) = line_end(t, at, false) else {
+            return;
+        };
+        let line = &t[at..end];
+        let mut tk = Tokens { line, pos: 0 };
+        let word = tk.next();
+        if word != b"STAT" {
+            return;
+        }
+        e.text(Fid::MemcacheCommand, word);
+        // Colons anywhere in the rest of the line count, the value's too.
+        let rest = &line[tk.pos..];
+        let colons: Vec<usize> = rest
+            .iter()
+            .enumerate()
+            .filter(|(_, &b)| b == b':')
+            .map(|(i, _)| i)
+            .take(3)
+            .collect();
+        let slab = |s: &[u8]| (1..=10).contains(&s.len()).then(|| strtoul(s) as u32);
+        match colons[..] {
+            [first, second] => {
+                e.text(Fid::MemcacheSubcommand, &rest[..first]);
+                let Some(class) = slab(&rest[first + 1..second]) else {
+                    return;
+                };
+                e.uint(Fid::MemcacheSlabclass, class.into());
+                tk.pos += second + 1;
+            }
+            [first] => {
+                let Some(class) = slab(&rest[..first]) else {
+                    return;
+                };
+                e.uint(Fid::MemcacheSlabclass, class.into());
+                tk.pos += first + 1;
+            }
+            [] => {}
+            _ => return,
+        }
+        let name = tk.next();
+        if name.is_empty() {
+            return;
+        }
+        e.text(Fid::MemcacheName, name);
+        let value = tk.next();
+        if value.is_empty() {
+            return;
+        }
+        e.text(Fid::MemcacheNameValue, value);
+        at = next;
+    }
 }
