@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Captures real traffic between real servers and real clients on loopback, one file per
 # protocol, into tests/data/servers/ (or $1): memcached (text, pipelined, multi-get, a
-# value over 1 MB, the binary protocol), Redis (pipelines, errors, a slow command),
-# MariaDB (queries, a slow query, errors, a prepared statement), HTTP (nginx keep-alive,
-# 404, pipelining; an application server with chunked bodies, a 500, a slow endpoint) and
-# DNS (dnsmasq, UDP and TCP, NXDOMAIN).
+# value over 1 MB, the binary protocol; memcached-fields: what Wireshark's memcache.*
+# fields cover), Redis (pipelines, errors, a slow command), MariaDB (queries, a slow
+# query, errors, a prepared statement), HTTP (nginx keep-alive, 404, pipelining; an
+# application server with chunked bodies, a 500, a slow endpoint) and DNS (dnsmasq, UDP
+# and TCP, NXDOMAIN).
 #
 # Servers run on non-default ports under a temporary directory and are stopped on exit;
 # only loopback is used. Needs root (tcpdump) and Debian's memcached, redis-server,
@@ -67,6 +68,7 @@ memcached -u nobody -l 127.0.0.1 -p 21211 -U 0 -I 2m -m 64 &
 PIDS+=($!)
 wait_port 21211
 capture memcached "tcp port 21211" python3 "$TRAFFIC" memcached 21211
+capture memcached-fields "tcp port 21211" python3 "$TRAFFIC" memcached-fields 21211
 
 redis-server --port 26379 --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
     --enable-debug-command yes --dir "$WORK" >/dev/null &

@@ -5,7 +5,7 @@ Each function drives one server on loopback with a real client library (or, wher
 library speaks the protocol, hand-built packets on a plain socket) and exercises what the
 captures must contain. Bounded: every loop has a fixed count; every socket a timeout.
 
-Usage: server_traffic.py memcached|redis|mariadb|http|dns PORT [PORT2]
+Usage: server_traffic.py memcached|memcached-fields|redis|mariadb|http|dns PORT [PORT2]
 """
 import http.client
 import socket
@@ -58,7 +58,101 @@ def memcached(port):
     s.close()
 
 
-def mc_bin(opcode, key, value=b"", extras=b"", opaque=0):
+
+def memcached_fields(port):
+    """What Wireshark's memcache fields cover beyond memcached(): every binary opcode,
+    error statuses, quiet commands, text stats, incr/decr, flush_all, verbosity, meta
+    commands, unknown and malformed lines, and commands split across segments."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def text(data, until):
+        s.sendall(data)
+        return read_until(s, until)
+
+    text(b"set n 0 0 2\r\n10\r\n", b"STORED\r\n")
+    text(b"incr n 5\r\n", b"\r\n")
+    text(b"decr n 3\r\n", b"\r\n")
+    text(b"incr n 1 noreply\r\ndecr n 1 noreply\r\nincr nothere 1\r\n", b"NOT_FOUND\r\n")
+    text(b"version\r\n", b"\r\n")
+    text(b"verbosity 1\r\n", b"OK\r\n")
+    text(b"set a 5 0 3 noreply\r\nxyz\r\nappend a 0 0 1\r\n+\r\n", b"STORED\r\n")
+    text(b"prepend a 0 0 1\r\n-\r\n", b"STORED\r\n")
+    text(b"gets a\r\n", b"END\r\n")
+    text(b"cas a 0 0 1 1\r\nq\r\n", b"\r\n")
+    text(b"delete a 0\r\n", b"\r\n")
+    text(b"delete a noreply\r\ndelete a\r\n", b"NOT_FOUND\r\n")
+    text(b"touch n 100\r\n", b"TOUCHED\r\n")
+    text(b"gat 100 n\r\n", b"END\r\n")
+    for sub in (b"", b" items", b" slabs", b" sizes", b" settings", b" conns"):
+        text(b"stats" + sub + b"\r\n", b"END\r\n")
+    text(b"stats detail dump\r\n", b"END\r\n")
+    # Meta commands (memcached 1.6).
+    text(b"ms mk 2 T0\r\nhi\r\n", b"\r\n")
+    text(b"mg mk v f t\r\n", b"hi\r\n")
+    text(b"ma n\r\n", b"\r\n")
+    text(b"md mk q\r\nmn\r\n", b"MN\r\n")
+    # Unknown and malformed lines.
+    text(b"bogus command\r\n", b"\r\n")
+    text(b"set k 0 0\r\n", b"\r\n")
+    text(b"get\r\n", b"\r\n")
+    text(b"set k x 0 1\r\nz\r\n", b"\r\nERROR\r\n")  # CLIENT_ERROR, then z is a command
+    # A command and a data block split over segments (a pause between the writes).
+    for piece in (b"se", b"t split 0 0 10\r", b"\n01234", b"56789", b"\r\nget split\r\n"):
+        s.sendall(piece)
+        time.sleep(0.05)
+    read_until(s, b"END\r\n")
+    # A value of 100 kB (over several segments), and a multi-get of it with a small one.
+    s.sendall(b"set big 0 0 100000\r\n" + b"v" * 100000 + b"\r\n")
+    read_until(s, b"STORED\r\n")
+    text(b"get n big n\r\n", b"END\r\n")
+    text(b"flush_all 0\r\n", b"OK\r\n")
+    text(b"flush_all noreply\r\nflush_all 0 noreply\r\nversion\r\n", b"\r\n")
+    s.close()
+
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def binary(pdus, replies):
+        s.sendall(b"".join(pdus))
+        for _ in range(replies):
+            read_mc_bin(s)
+
+    ex = struct.pack(">II", 0xCAFE, 0)
+    binary([mc_bin(0x01, b"b:1", b"one", ex, opaque=1)], 1)  # SET
+    binary([mc_bin(0x02, b"b:1", b"again", ex, opaque=2)], 1)  # ADD: exists
+    binary([mc_bin(0x03, b"b:none", b"x", ex, opaque=3)], 1)  # REPLACE: not found
+    binary([mc_bin(0x0E, b"b:1", b"+", opaque=4), mc_bin(0x0F, b"b:1", b"-", opaque=5)], 2)  # APPEND, PREPEND
+    binary([mc_bin(0x00, b"b:1", opaque=6), mc_bin(0x0C, b"b:1", opaque=7)], 2)  # GET, GETK
+    # GETQ and GETKQ: misses send nothing; NOOP ends the batch.
+    binary([mc_bin(0x09, b"b:miss", opaque=8), mc_bin(0x0D, b"b:1", opaque=9), mc_bin(0x0A, opaque=10)], 2)
+    binary([mc_bin(0x11, b"b:q", b"quiet", ex, opaque=11), mc_bin(0x0A, opaque=12)], 1)  # SETQ
+    cnt = struct.pack(">QQI", 5, 100, 0)
+    binary([mc_bin(0x05, b"b:n", extras=cnt, opaque=13)], 1)  # INCR: initial value
+    binary([mc_bin(0x05, b"b:n", extras=cnt, opaque=14), mc_bin(0x06, b"b:n", extras=cnt, opaque=15)], 2)
+    binary([mc_bin(0x05, b"b:1", extras=cnt, opaque=16)], 1)  # INCR of a non-number: error
+    binary([mc_bin(0x1C, b"b:1", extras=struct.pack(">I", 100), opaque=17)], 1)  # TOUCH
+    binary([mc_bin(0x1D, b"b:1", extras=struct.pack(">I", 100), opaque=18)], 1)  # GAT
+    binary([mc_bin(0x0B, opaque=19)], 1)  # VERSION
+    binary([mc_bin(0x04, b"b:1", opaque=20), mc_bin(0x04, b"b:1", opaque=21)], 2)  # DELETE, then not found
+    binary([mc_bin(0x08, extras=struct.pack(">I", 0), opaque=22), mc_bin(0x18, opaque=23), mc_bin(0x0A, opaque=24)], 2)
+    binary([mc_bin(0x42, opaque=25)], 1)  # unknown opcode (with a key memcached never answers)
+    for key, opaque in ((b"", 26), (b"settings", 27)):
+        s.sendall(mc_bin(0x10, key, opaque=opaque))  # STAT: a reply per statistic, then an empty one
+        while read_mc_bin(s):
+            pass
+    # A header split over two segments, and a 70 kB value.
+    pdu = mc_bin(0x01, b"b:big", b"w" * 70000, ex, opaque=28)
+    s.sendall(pdu[:10])
+    time.sleep(0.05)
+    s.sendall(pdu[10:])
+    read_mc_bin(s)
+    binary([mc_bin(0x00, b"b:big", opaque=29)], 1)
+    binary([mc_bin(0x07, opaque=30)], 1)  # QUIT
+    s.close()
+
+
+def mc_bin(opcode, key=b"", value=b"", extras=b"", opaque=0):
     body = extras + key + value
     return struct.pack(">BBHBBHIIQ", 0x80, opcode, len(key), len(extras), 0, 0, len(body), opaque, 0) + body
 
@@ -257,5 +351,5 @@ def app_server(port):
 
 if __name__ == "__main__":
     kind, ports = sys.argv[1], [int(p) for p in sys.argv[2:]]
-    {"memcached": memcached, "redis": redis_traffic, "mariadb": mariadb, "http": http_traffic, "dns": dns_traffic,
+    {"memcached": memcached, "memcached-fields": memcached_fields, "redis": redis_traffic, "mariadb": mariadb, "http": http_traffic, "dns": dns_traffic,
      "app-server": app_server}[kind](*ports)

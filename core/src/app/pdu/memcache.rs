@@ -125,103 +125,60 @@ impl Msp {
     }
 }
 
-/// One direction of the conversation.
+/// One direction of the conversation: the PDU being gathered, if any.
 #[derive(Default)]
 struct Side {
     msp: Option<Msp>,
-    /// Bytes of this side so far, lost ones included (TCP's relative sequence number,
-    /// less one).
-    seq: u64,
 }
 
 impl Side {
     /// One segment's bytes, in order.
     fn segment(&mut self, mut seg: &[u8], packet: u64, out: &mut PduOut<'_>) {
-        loop {
-            let Some(m) = self.msp.as_mut() else {
-                if !seg.is_empty() {
-                    let r = call(seg, packet, out);
-                    self.start(seg, r);
-                    self.seq += seg.len() as u64;
+        while !seg.is_empty() {
+            let Some(mut m) = self.msp.take() else {
+                if let Some((off, more)) = call(seg, packet, out) {
+                    self.msp = open(Msp::new(&seg[off..], more));
                 }
                 return;
             };
             let before = m.len;
-            match m.end {
-                None => {
-                    m.push(seg);
-                    self.seq += seg.len() as u64;
-                    let Some(m) = self.msp.take() else { return };
-                    if !m.broken {
-                        let r = call(&m.buf, packet, out);
-                        self.again(m, before, r);
-                    }
-                    return;
-                }
-                Some(end) => {
-                    let take = (end - m.len).min(seg.len() as u64) as usize;
-                    m.push(&seg[..take]);
-                    self.seq += take as u64;
-                    seg = &seg[take..];
-                    if m.len < end {
-                        return;
-                    }
-                    let Some(m) = self.msp.take() else { return };
-                    if !m.broken {
-                        let r = call(&m.buf, packet, out);
-                        self.again(m, before, r);
-                        if self.msp.is_some() && !seg.is_empty() {
-                            // Wireshark lets the rest of such a segment go undissected;
-                            // memcache never asks again for a PDU it had whole.
-                            self.seq += seg.len() as u64;
-                            return;
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// A call on a fresh segment `seg` asked for `r`.
-    fn start(&mut self, seg: &[u8], r: Option<(usize, More)>) {
-        if let Some((off, more)) = r {
-            let start = self.seq + off as u64;
-            self.msp = self.open(start, Msp::new(&seg[off..], more));
-        }
-    }
-
-    /// A call on the completed PDU `m` (of which `before` bytes came before this
-    /// segment) asked for `r`.
-    fn again(&mut self, mut m: Msp, before: u64, r: Option<(usize, More)>) {
-        let Some((off, more)) = r else { return };
-        let start = self.seq - m.len;
-        if off as u64 <= before {
-            // The PDU that wants more began in earlier segments: the same one grows and
-            // all of it is dissected again once complete.
-            m.end = match more {
-                More::Segment => None,
-                More::Bytes(n) => Some(m.len + u64::from(n)),
+            // What of the segment joins the PDU; the rest is handed over afresh.
+            let take = match m.end {
+                None => seg.len(),
+                Some(end) => (end - m.len).min(seg.len() as u64) as usize,
             };
-            self.msp = self.open(start, m);
-        } else {
-            let rest = Msp::new(&m.buf[off..], more);
-            self.msp = self.open(start + off as u64, rest);
-        }
-    }
-
-    /// `m`, starting at stream offset `start`, if TCP can ever complete it: its end is
-    /// a 32-bit sequence number (relative, from 1), so one that wraps is never reached.
-    fn open(&self, start: u64, m: Msp) -> Option<Msp> {
-        match m.end {
-            Some(end) if 1 + start + end > u64::from(u32::MAX) => None,
-            _ => Some(m),
+            m.push(&seg[..take]);
+            seg = &seg[take..];
+            if m.end.is_some_and(|end| m.len < end) {
+                self.msp = Some(m);
+                return;
+            }
+            if m.broken {
+                continue;
+            }
+            let Some((off, more)) = call(&m.buf, packet, out) else {
+                continue;
+            };
+            if off as u64 <= before {
+                // The PDU that wants more began in earlier segments: it grows, and all
+                // of it is dissected again once complete. Wireshark leaves the rest of
+                // the segment alone then (memcache never asks again for a PDU it had
+                // whole, so there is none).
+                m.end = match more {
+                    More::Segment => None,
+                    More::Bytes(n) => Some(m.len + u64::from(n)),
+                };
+                self.msp = open(m);
+                return;
+            }
+            self.msp = open(Msp::new(&m.buf[off..], more));
         }
     }
 
     fn gap(&mut self, len: u64) {
-        self.seq += len;
         let Some(m) = self.msp.as_mut() else { return };
         match m.end {
+            // Bytes after the loss up to the PDU's end still join it; it never completes.
             Some(end) if m.len + len < end => {
                 m.len += len;
                 m.broken = true;
@@ -229,6 +186,15 @@ impl Side {
             }
             _ => self.msp = None,
         }
+    }
+}
+
+/// `m`, if TCP will ever add to it: it compares sequence numbers modulo 2^32, so an end
+/// 2^31 bytes or more ahead counts as behind, and the next segment is handed over afresh.
+fn open(m: Msp) -> Option<Msp> {
+    match m.end {
+        Some(end) if end - m.len >= 1 << 31 => None,
+        _ => Some(m),
     }
 }
 
@@ -431,7 +397,7 @@ fn extras(
     }
     let len = usize::from(len);
     let mut at = HEADER_LEN;
-    pdu.get(at, len)?;
+    // An item with no value: Wireshark does not check that its bytes are there.
     e.present(Fid::MemcacheExtras);
     let mut uint = |field: Fid, size: usize, e: &mut Emit<'_, '_>| {
         let v = be64(pdu.get(at, size)?);
