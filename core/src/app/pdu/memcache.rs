@@ -92,22 +92,29 @@ struct Msp {
     end: Option<u64>,
     /// Bytes of it were lost or not kept: it will not be dissected.
     broken: bool,
+    /// A text message waiting for the end of its first line, its first word known: until
+    /// a CR or LF comes, a call would ask for the next segment again.
+    waits_line: bool,
 }
 
 impl Msp {
-    fn new(bytes: &[u8], more: More) -> Self {
+    /// A PDU of `bytes` so far; `whole_call`: they are all a call had (not a part after
+    /// PDUs it dissected).
+    fn new(bytes: &[u8], more: More, whole_call: bool) -> Self {
         let len = bytes.len() as u64;
         let mut m = Msp {
             buf: Vec::new(),
             len: 0,
             end: None,
             broken: false,
+            waits_line: false,
         };
         m.push(bytes);
         m.end = match more {
             More::Segment => None,
             More::Bytes(n) => Some(len + u64::from(n)),
         };
+        m.waits_line = whole_call && !m.broken && waits_line(&m.buf, more);
         m
     }
 
@@ -137,19 +144,23 @@ impl Side {
         while !seg.is_empty() {
             let Some(mut m) = self.msp.take() else {
                 if let Some((off, more)) = call(seg, packet, out) {
-                    self.msp = open(Msp::new(&seg[off..], more));
+                    self.msp = open(Msp::new(&seg[off..], more, off == 0));
                 }
                 return;
             };
             let before = m.len;
+            let after_cr = m.buf.last() == Some(&b'\r');
             // What of the segment joins the PDU; the rest is handed over afresh.
             let take = match m.end {
                 None => seg.len(),
                 Some(end) => (end - m.len).min(seg.len() as u64) as usize,
             };
-            m.push(&seg[..take]);
-            seg = &seg[take..];
-            if m.end.is_some_and(|end| m.len < end) {
+            let (part, rest) = seg.split_at(take);
+            m.push(part);
+            seg = rest;
+            if m.end.is_some_and(|end| m.len < end)
+                || (m.waits_line && !after_cr && !part.iter().any(|&b| b == b'\r' || b == b'\n'))
+            {
                 self.msp = Some(m);
                 return;
             }
@@ -168,10 +179,11 @@ impl Side {
                     More::Segment => None,
                     More::Bytes(n) => Some(m.len + u64::from(n)),
                 };
+                m.waits_line = waits_line(&m.buf, more);
                 self.msp = open(m);
                 return;
             }
-            self.msp = open(Msp::new(&m.buf[off..], more));
+            self.msp = open(Msp::new(&m.buf[off..], more, false));
         }
     }
 
@@ -179,7 +191,7 @@ impl Side {
         let Some(m) = self.msp.as_mut() else { return };
         match m.end {
             // Bytes after the loss up to the PDU's end still join it; it never completes.
-            Some(end) if m.len + len < end => {
+            Some(end) if m.len.saturating_add(len) < end => {
                 m.len += len;
                 m.broken = true;
                 m.buf = Vec::new();
@@ -187,6 +199,15 @@ impl Side {
             _ => self.msp = None,
         }
     }
+}
+
+/// Whether a call that asked for the next segment on `buf` was a text message whose
+/// first line has no end yet but whose first word is known (a space follows it): more
+/// bytes with no CR or LF would change nothing.
+fn waits_line(buf: &[u8], more: More) -> bool {
+    more == More::Segment
+        && buf.first().is_some_and(|&b| b != 0x80 && b != 0x81)
+        && buf.contains(&b' ')
 }
 
 /// `m`, if TCP will ever add to it: it compares sequence numbers modulo 2^32, so an end
@@ -878,5 +899,404 @@ fn stats(t: &[u8], e: &mut Emit<'_, '_>) {
         }
         e.text(Fid::MemcacheNameValue, value);
         at = next;
+    }
+}
+
+#[cfg(test)]
+mod test {
+    //! Expected values are tshark 4.0.17's on the same bytes in the same segments.
+
+    use super::*;
+    use crate::app::pdu::PduValues;
+
+    /// One segment, or bytes lost on one side.
+    enum Step<'a> {
+        Client(&'a [u8]),
+        Server(&'a [u8]),
+        LostClient(u64),
+    }
+    use Step::*;
+
+    /// Feeds the steps (segment `i` is packet `i`) and returns the values.
+    fn run(steps: &[Step<'_>]) -> PduValues {
+        let mut values = PduValues::new();
+        let mut d = Dissector::new();
+        for (i, step) in steps.iter().enumerate() {
+            let mut out = PduOut::new(&mut values, None);
+            match *step {
+                Client(b) => d.data(true, b, i as u64, &mut out),
+                Server(b) => d.data(false, b, i as u64, &mut out),
+                LostClient(n) => d.gap(true, n),
+            }
+        }
+        values
+    }
+
+    fn get(v: &PduValues, packet: u64, field: Fid) -> Vec<AppValue> {
+        v.get(&(packet, field)).cloned().unwrap_or_default()
+    }
+
+    fn texts(v: &PduValues, packet: u64, field: Fid) -> Vec<String> {
+        get(v, packet, field)
+            .into_iter()
+            .map(|x| match x {
+                AppValue::Text(s) => s,
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    fn uints(v: &PduValues, packet: u64, field: Fid) -> Vec<u64> {
+        get(v, packet, field)
+            .into_iter()
+            .map(|x| match x {
+                AppValue::Uint(u) => u,
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    /// How many PDUs packet `packet` shows.
+    fn pdus(v: &PduValues, packet: u64) -> usize {
+        get(v, packet, Fid::Memcache).len()
+    }
+
+    /// A binary PDU.
+    fn bin(magic: u8, opcode: u8, key: &[u8], extras: &[u8], value: &[u8], status: u16) -> Vec<u8> {
+        let body = (extras.len() + key.len() + value.len()) as u32;
+        let mut p = vec![magic, opcode];
+        p.extend_from_slice(&(key.len() as u16).to_be_bytes());
+        p.extend_from_slice(&[extras.len() as u8, 0]);
+        p.extend_from_slice(&status.to_be_bytes());
+        p.extend_from_slice(&body.to_be_bytes());
+        p.extend_from_slice(&7u32.to_be_bytes());
+        p.extend_from_slice(&99u64.to_be_bytes());
+        p.extend_from_slice(extras);
+        p.extend_from_slice(key);
+        p.extend_from_slice(value);
+        p
+    }
+
+    #[test]
+    fn one_text_message_per_segment() {
+        // The `get` takes the rest of the segment: the pipelined commands show nothing.
+        let v = run(&[Client(b"get a\r\nget b\r\nset c 0 0 1\r\nx\r\n")]);
+        assert_eq!(pdus(&v, 0), 1);
+        assert_eq!(texts(&v, 0, Fid::MemcacheCommand), ["get"]);
+        assert_eq!(texts(&v, 0, Fid::MemcacheKey), ["a"]);
+        assert!(get(&v, 0, Fid::MemcacheValue).is_empty());
+    }
+
+    #[test]
+    fn data_block_over_segments_then_the_rest() {
+        let v = run(&[
+            Client(b"set k 0 0 10\r\nabc"),
+            Client(b"defg"),
+            Client(b"hij\r\nget k\r\n"),
+        ]);
+        assert_eq!(pdus(&v, 0) + pdus(&v, 1), 0);
+        // The gathered PDU ends at the data block; what follows is a message of its own.
+        assert_eq!(pdus(&v, 2), 2);
+        assert_eq!(texts(&v, 2, Fid::MemcacheCommand), ["set", "get"]);
+        assert_eq!(texts(&v, 2, Fid::MemcacheKey), ["k", "k"]);
+        assert_eq!(texts(&v, 2, Fid::MemcacheValue), ["abcdefghij"]);
+        assert_eq!(uints(&v, 2, Fid::MemcacheValueLength), [10]);
+        assert_eq!(uints(&v, 2, Fid::MemcacheFlags), [0]);
+    }
+
+    #[test]
+    fn line_split_at_cr() {
+        let v = run(&[Client(b"set k 0 0 3\r"), Client(b"\nabc\r\n")]);
+        assert_eq!(pdus(&v, 0), 0);
+        assert_eq!(texts(&v, 1, Fid::MemcacheValue), ["abc"]);
+    }
+
+    #[test]
+    fn line_split_word_not_known_yet() {
+        // "get" then "x a": the first word is "getx", an unknown line.
+        let v = run(&[Client(b"get"), Client(b"x a\r\n"), Client(b"get b\r\n")]);
+        assert_eq!(pdus(&v, 1), 1);
+        assert!(get(&v, 1, Fid::MemcacheCommand).is_empty());
+        assert_eq!(texts(&v, 2, Fid::MemcacheKey), ["b"]);
+        let v = run(&[Client(b"get"), Client(b"x a"), Client(b"\r\nget b\r\n")]);
+        assert_eq!((pdus(&v, 0), pdus(&v, 1), pdus(&v, 2)), (0, 1, 1));
+        assert_eq!(v.len(), 2);
+        // A known word: the line is waited for over any number of segments.
+        let v = run(&[
+            Client(b"get "),
+            Client(b"abc"),
+            Client(b"def"),
+            Client(b"\r\n"),
+        ]);
+        assert_eq!(texts(&v, 3, Fid::MemcacheKey), ["abcdef"]);
+        assert_eq!((0..3).map(|p| pdus(&v, p)).sum::<usize>(), 0);
+    }
+
+    #[test]
+    fn replies() {
+        let v = run(&[
+            Server(b"VALUE a 1 3\r\nabc\r\nVALUE b 2 2\r\nxy\r\nEND\r\n"),
+            Server(b"END\r\n"),
+            Server(b"VALUE k 0 3 77\r\nabc\r\nEND\r\n"),
+            Server(b"VERSION 1.6.18\r\n"),
+            Server(b"42\r\n"),
+            Server(b"STAT pid 123\r\nSTAT items:1:number 5\r\nSTAT 1:chunk_size 96\r\nSTAT time 12:34:56\r\nEND\r\n"),
+        ]);
+        // An END closing VALUE lines adds no response; one on its own does.
+        assert_eq!(texts(&v, 0, Fid::MemcacheKey), ["a", "b"]);
+        assert_eq!(texts(&v, 0, Fid::MemcacheValue), ["abc", "xy"]);
+        assert_eq!(uints(&v, 0, Fid::MemcacheFlags), [1, 2]);
+        assert!(get(&v, 0, Fid::MemcacheResponse).is_empty());
+        assert_eq!(texts(&v, 1, Fid::MemcacheResponse), ["END"]);
+        // A `gets` reply: the cas, and Wireshark gives up before the value.
+        assert_eq!(uints(&v, 2, Fid::MemcacheCas), [77]);
+        assert!(get(&v, 2, Fid::MemcacheValue).is_empty());
+        assert_eq!(texts(&v, 3, Fid::MemcacheVersion), ["1.6.18"]);
+        // An incr reply is not recognised: the protocol only.
+        assert_eq!(pdus(&v, 4), 1);
+        assert_eq!(v.keys().filter(|(p, _)| *p == 4).count(), 1);
+        assert_eq!(
+            texts(&v, 5, Fid::MemcacheName),
+            ["pid", "number", "chunk_size", "56"]
+        );
+        assert_eq!(texts(&v, 5, Fid::MemcacheNameValue), ["123", "5", "96"]);
+        assert_eq!(texts(&v, 5, Fid::MemcacheSubcommand), ["items", "time 12"]);
+        assert_eq!(uints(&v, 5, Fid::MemcacheSlabclass), [1, 1, 34]);
+    }
+
+    #[test]
+    fn numbers_as_strtoul_reads_them() {
+        let v = run(&[
+            Client(b"set k 99999 0 3\r\nabc\r\n"),
+            Client(b"set k -1 4294967296 3\r\nabc\r\n"),
+            Client(b"cas k 1x 2 3 18446744073709551616\r\nabc\r\n"),
+        ]);
+        assert_eq!(uints(&v, 0, Fid::MemcacheFlags), [34463]);
+        assert_eq!(uints(&v, 1, Fid::MemcacheFlags), [65535]);
+        assert_eq!(uints(&v, 1, Fid::MemcacheExpiration), [0]);
+        assert_eq!(uints(&v, 2, Fid::MemcacheFlags), [1]);
+        assert_eq!(uints(&v, 2, Fid::MemcacheCas), [u64::MAX]);
+    }
+
+    #[test]
+    fn malformed_lines() {
+        let v = run(&[
+            // No length token: the data block cannot be found, nothing at all.
+            Client(b"set k 1 2\r\nabc\r\n"),
+            // Flags too long: reading stops after the key.
+            Client(b"set k 123456 0 3\r\nabc\r\n"),
+            Client(b"bogus command\r\n"),
+            Client(b"get k\xff\xfeey\r\n"),
+        ]);
+        assert!(v.keys().all(|(p, _)| *p != 0));
+        assert_eq!(texts(&v, 1, Fid::MemcacheKey), ["k"]);
+        assert!(get(&v, 1, Fid::MemcacheFlags).is_empty());
+        assert_eq!(pdus(&v, 2), 1);
+        assert!(get(&v, 2, Fid::MemcacheCommand).is_empty());
+        assert_eq!(texts(&v, 3, Fid::MemcacheKey), ["k\u{fffd}\u{fffd}ey"]);
+    }
+
+    #[test]
+    fn binary_header_split() {
+        let foo = bin(0x80, op::GET, b"foo", b"", b"", 0);
+        let bar = bin(0x80, op::GET, b"bar", b"", b"", 0);
+        let mut second = foo[5..].to_vec();
+        second.extend_from_slice(&bar[..20]);
+        let v = run(&[Client(&foo[..5]), Client(&second), Client(&bar[20..])]);
+        assert_eq!(pdus(&v, 0), 0);
+        assert_eq!(texts(&v, 1, Fid::MemcacheKey), ["foo"]);
+        assert_eq!(texts(&v, 2, Fid::MemcacheKey), ["bar"]);
+        assert_eq!(uints(&v, 2, Fid::MemcacheOpaque), [7]);
+        assert_eq!(uints(&v, 2, Fid::MemcacheCas), [99]);
+        assert_eq!(uints(&v, 2, Fid::MemcacheReserved), [0]);
+        // Every split of one PDU gives it whole, in the packet with its last byte.
+        for cut in 1..foo.len() {
+            let v = run(&[Client(&foo[..cut]), Client(&foo[cut..])]);
+            assert_eq!(pdus(&v, 0), 0, "{cut}");
+            assert_eq!(texts(&v, 1, Fid::MemcacheKey), ["foo"], "{cut}");
+        }
+    }
+
+    #[test]
+    fn binary_opcodes() {
+        let set = bin(
+            0x80,
+            op::SET,
+            b"k",
+            &[0, 0, 0xbe, 0xef, 0, 0, 1, 44],
+            b"hello",
+            0,
+        );
+        let incr = bin(0x81, op::INCREMENT, b"", b"", &15u64.to_be_bytes(), 0);
+        let miss = bin(0x81, op::GET, b"", b"", b"Not found", 1);
+        let illegal = bin(0x80, op::DELETE, b"k", &[1, 2], b"", 0);
+        let mut run_of_pdus = set.clone();
+        run_of_pdus.extend_from_slice(&illegal);
+        let v = run(&[Client(&run_of_pdus), Server(&incr), Server(&miss)]);
+        assert_eq!(pdus(&v, 0), 2);
+        assert_eq!(uints(&v, 0, Fid::MemcacheExtrasFlags), [0xbeef]);
+        assert_eq!(uints(&v, 0, Fid::MemcacheExtrasExpiration), [300]);
+        assert_eq!(texts(&v, 0, Fid::MemcacheValue), ["hello"]);
+        assert_eq!(uints(&v, 0, Fid::MemcacheValueLength), [5, 0]);
+        assert_eq!(
+            get(&v, 0, Fid::MemcacheExtrasUnknown),
+            [AppValue::Bytes(vec![1, 2])]
+        );
+        assert_eq!(get(&v, 0, Fid::MemcacheExtras).len(), 2);
+        assert_eq!(uints(&v, 1, Fid::MemcacheExtrasResponse), [15]);
+        assert_eq!(uints(&v, 1, Fid::MemcacheStatus), [0]);
+        // An error status: the body is the value.
+        assert_eq!(uints(&v, 2, Fid::MemcacheStatus), [1]);
+        assert_eq!(texts(&v, 2, Fid::MemcacheValue), ["Not found"]);
+    }
+
+    #[test]
+    fn binary_pdu_short_of_its_extras() {
+        // Extras length 8 in a 4-byte body: the extras item is there (Wireshark does not
+        // check it), the flags fit, the expiration does not, and the next PDU is read.
+        let mut p = bin(0x80, op::SET, b"", &[1, 2, 3, 4], b"", 0);
+        p[field::EXTRAS_LENGTH] = 8;
+        p.extend_from_slice(&bin(0x80, 0x0a, b"", b"", b"", 0));
+        let v = run(&[Client(&p)]);
+        assert_eq!(pdus(&v, 0), 2);
+        assert_eq!(get(&v, 0, Fid::MemcacheExtras).len(), 1);
+        assert_eq!(uints(&v, 0, Fid::MemcacheExtrasFlags), [0x01020304]);
+        assert!(get(&v, 0, Fid::MemcacheExtrasExpiration).is_empty());
+        assert_eq!(
+            uints(&v, 0, Fid::MemcacheValueLength),
+            [u64::from(u32::MAX - 3), 0]
+        );
+    }
+
+    #[test]
+    fn text_after_binary_and_back() {
+        let noop = bin(0x80, 0x0a, b"", b"", b"", 0);
+        let mut first = noop.clone();
+        first.extend_from_slice(b"get a\r\n");
+        let v = run(&[Client(&first), Client(b"get b\r\n"), Client(&noop)]);
+        // After a binary PDU the rest of the segment is read as binary (and is too
+        // short): the text waits for more, then comes with the next segment.
+        assert_eq!(pdus(&v, 0), 1);
+        assert_eq!(pdus(&v, 1), 1);
+        assert_eq!(pdus(&v, 2), 1);
+        assert_eq!(uints(&v, 2, Fid::MemcacheOpcode), [0x0a]);
+    }
+
+    #[test]
+    fn lost_bytes_in_a_data_block() {
+        // The PDU never completes; what comes after its end is read afresh.
+        let v = run(&[
+            Client(b"set k 0 0 20\r\nabcde"),
+            LostClient(5),
+            Client(b"fghij"),
+            Client(b"klmno\r\nget a\r\n"),
+            Client(b"get b\r\n"),
+        ]);
+        assert!(v.keys().all(|(p, _)| *p >= 3));
+        assert_eq!(texts(&v, 3, Fid::MemcacheKey), ["a"]);
+        assert_eq!(texts(&v, 4, Fid::MemcacheKey), ["b"]);
+        // The same in one segment running past the end.
+        let v = run(&[
+            Client(b"set k 0 0 20\r\nabcde"),
+            LostClient(5),
+            Client(b"fghijklmno\r\nget a\r\n"),
+            Client(b"get b\r\n"),
+        ]);
+        assert_eq!(texts(&v, 2, Fid::MemcacheKey), ["a"]);
+        assert_eq!(texts(&v, 3, Fid::MemcacheKey), ["b"]);
+    }
+
+    #[test]
+    fn a_length_too_big_to_wait_for() {
+        // 2^32 - 1 bytes: TCP would wait for an end that lies behind it, so the next
+        // segment is read afresh. 2^31 bytes: it waits for ever.
+        let v = run(&[
+            Client(b"set k 0 0 4294967295\r\nabc\r\n"),
+            Client(b"get a\r\n"),
+        ]);
+        assert_eq!(texts(&v, 1, Fid::MemcacheKey), ["a"]);
+        let v = run(&[
+            Client(b"set k 0 0 2147483648\r\nabc\r\n"),
+            Client(b"get a\r\n"),
+        ]);
+        assert!(v.is_empty());
+    }
+
+    #[test]
+    fn strtoul_and_scanf() {
+        assert_eq!(strtoul(b"42"), 42);
+        assert_eq!(strtoul(b"\t7x"), 7);
+        assert_eq!(strtoul(b"-1"), u64::MAX);
+        assert_eq!(strtoul(b"x"), 0);
+        assert_eq!(strtoul(b"99999999999999999999"), u64::MAX);
+        assert_eq!(scan_u32(b"4294967296"), Some(0));
+        assert_eq!(scan_u32(b"-5"), Some(u32::MAX - 4));
+        assert_eq!(scan_u32(b"+"), None);
+        assert_eq!(scan_u32(b"5\09"), Some(5));
+    }
+
+    #[test]
+    fn no_panic_and_bounded_on_noise() {
+        // A small xorshift generator: memcache-like words, numbers and raw bytes, cut
+        // anywhere, with losses.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let words: [&[u8]; 12] = [
+            b"get ",
+            b"set k 0 0 ",
+            b"VALUE k 1 ",
+            b"STAT a:1:b 2",
+            b"\r\n",
+            b"\n",
+            b" ",
+            b"4294967295",
+            b"5",
+            b"END",
+            b"\x80",
+            b"\x81",
+        ];
+        for _ in 0..200 {
+            let mut stream = Vec::new();
+            for _ in 0..next() % 40 {
+                match next() % 3 {
+                    0 => stream.extend_from_slice(words[(next() % 12) as usize]),
+                    1 => stream.push(next() as u8),
+                    _ => stream.extend_from_slice(&bin(
+                        0x80 | (next() as u8 & 1),
+                        next() as u8 % 0x20,
+                        b"k",
+                        &[1; 4][..(next() % 5) as usize],
+                        b"v",
+                        (next() % 2) as u16,
+                    )),
+                }
+            }
+            let mut d = Dissector::new();
+            let mut values = PduValues::new();
+            let mut at = 0;
+            let mut packet = 0;
+            while at < stream.len() {
+                let n = (1 + next() % 30) as usize;
+                let end = (at + n).min(stream.len());
+                let mut out = PduOut::new(&mut values, None);
+                if next() % 20 == 0 {
+                    d.gap(next() % 2 == 0, (end - at) as u64);
+                } else {
+                    d.data(next() % 2 == 0, &stream[at..end], packet, &mut out);
+                }
+                for side in &d.sides {
+                    if let Some(m) = &side.msp {
+                        assert!(m.buf.len() <= MAX_PDU);
+                    }
+                }
+                at = end;
+                packet += 1;
+            }
+        }
     }
 }
