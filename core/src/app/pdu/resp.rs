@@ -183,6 +183,8 @@ struct Pdu {
     /// Offset of the element the dissection stopped at.
     elem_at: u64,
     elem: Elem,
+    /// Bytes of a raw element seen by the last dissection.
+    seen: usize,
     /// Bytes were lost inside it.
     holed: bool,
 }
@@ -237,7 +239,12 @@ impl Pdu {
             ONE_MORE_SEGMENT => Next::Segment,
             // Until the stream ends: it never completes here.
             UNTIL_FIN => Next::At(u64::MAX),
-            n => Next::At(pdu_len + u64::from(n)),
+            // (Never 0, which would stall.)
+            n => Next::At(pdu_len + u64::from(n.max(1))),
+        };
+        let seen = match &elem {
+            Elem::Raw(raw) => raw.len(),
+            Elem::Bulk { .. } => 0,
         };
         Pdu {
             len: pdu_len,
@@ -247,6 +254,7 @@ impl Pdu {
             nest,
             elem_at: elem_at - shift,
             elem,
+            seen,
             holed: false,
         }
     }
@@ -294,6 +302,7 @@ impl Pdu {
             mut nest,
             elem_at,
             elem,
+            seen,
             ..
         } = self;
         let w = weight(&cache);
@@ -304,6 +313,23 @@ impl Pdu {
             nest.top_item = 0;
         }
         let stop = match elem {
+            // A line still without its end stops at the same place: only the new bytes
+            // (and a CR that was last) need a look.
+            Elem::Raw(raw)
+                if !raw[seen.saturating_sub(1).min(raw.len())..]
+                    .iter()
+                    .any(|&b| b == b'\r' || b == b'\n') =>
+            {
+                Stop::More(Halt {
+                    at: nest.top_at,
+                    elem_at,
+                    elem_item: em.items.len(),
+                    need: ONE_MORE_SEGMENT,
+                    nest,
+                    elem: Elem::Raw(raw),
+                    replayed: 0,
+                })
+            }
             Elem::Raw(raw) => run(&raw, elem_at, elem_at, &mut nest, em),
             Elem::Bulk {
                 hdr,
