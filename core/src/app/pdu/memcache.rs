@@ -15,6 +15,9 @@
 //!   Unknown lines (`ERROR`, `touch`, meta commands, an `incr` reply) still show the
 //!   protocol, with no field.
 //!
+//! A PDU's values go to the packet that completed it; several PDUs dissected on one
+//! packet give several occurrences, in order.
+//!
 //! Memcached's protocols: <https://github.com/memcached/memcached/blob/master/doc/protocol.txt>
 //! and the binary protocol's wiki page.
 
@@ -23,7 +26,7 @@ use crate::fields::{AppValue, Fid};
 
 /// Most bytes a side keeps of a PDU spread over segments. A longer one is given up: it
 /// adds no field, and the side starts afresh after it.
-const MAX_PDU: usize = 8 << 20;
+pub const MAX_PDU: usize = 8 << 20;
 
 /// The binary header.
 const HEADER_LEN: usize = 24;
@@ -230,6 +233,15 @@ impl Dissector {
     /// A dissector for a new conversation.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Bytes held for PDUs being gathered, both sides (at most [`MAX_PDU`] each).
+    pub fn buffered(&self) -> usize {
+        self.sides
+            .iter()
+            .filter_map(|s| s.msp.as_ref())
+            .map(|m| m.buf.len())
+            .sum()
     }
 }
 
@@ -525,53 +537,41 @@ impl<'a> Tokens<'a> {
 
 /// C's `strtoul(s, NULL, 10)` with a 64-bit `unsigned long`: blanks skipped, a sign,
 /// the digits up to any other byte (none: 0); too big is the maximum, and a minus sign
-/// negates modulo 2^64.
+/// negates modulo 2^64. The string ends at a NUL.
 fn strtoul(s: &[u8]) -> u64 {
-    scan(s).map_or(0, |(v, _)| v)
+    scan(s).unwrap_or(0)
 }
 
-/// `strtoul`'s value and whether it found a digit.
-fn scan(s: &[u8]) -> Option<(u64, bool)> {
+/// `strtoul`, or None when no digit follows the blanks and the sign.
+fn scan(s: &[u8]) -> Option<u64> {
     let s = &s[..s.iter().position(|&b| b == 0).unwrap_or(s.len())];
-    let mut i = s
+    let blanks = s
         .iter()
         .take_while(|&&b| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
         .count();
-    let neg = match s.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
+    let s = &s[blanks..];
+    let (neg, s) = match s.first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
     };
-    let digits = s[i.min(s.len())..]
-        .iter()
-        .take_while(|b| b.is_ascii_digit());
-    let mut v: Option<u64> = Some(0);
-    let mut any = false;
-    for &d in digits {
-        any = true;
-        v = v
-            .and_then(|v| v.checked_mul(10))
-            .and_then(|v| v.checked_add(u64::from(d - b'0')));
-    }
-    if !any {
+    let digits = s.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 {
         return None;
     }
+    let v = s[..digits].iter().try_fold(0u64, |v, &d| {
+        v.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    });
     Some(match v {
-        None => (u64::MAX, true),
-        Some(v) if neg => (v.wrapping_neg(), true),
-        Some(v) => (v, true),
+        None => u64::MAX,
+        Some(v) if neg => v.wrapping_neg(),
+        Some(v) => v,
     })
 }
 
-/// `sscanf(s, "%u")`: like `strtoul` cut to 32 bits, but no digit is no number.
+/// `sscanf(s, "%u")`: `strtoul` cut to 32 bits, but no digit is no number.
 fn scan_u32(s: &[u8]) -> Option<u32> {
-    scan(s).map(|(v, _)| v as u32)
+    scan(s).map(|v| v as u32)
 }
 
 /// What the first token of a text message makes of it.
@@ -798,9 +798,7 @@ fn data_block(t: &[u8], at: usize, len: u32, e: &mut Emit<'_, '_>) -> usize {
         _ => (have, false),
     };
     if take > 0 {
-        if e.out.wants(Fid::MemcacheValue) {
-            e.text(Fid::MemcacheValue, &t[at..at + take]);
-        }
+        e.text(Fid::MemcacheValue, &t[at..at + take]);
         at + take + if whole { 2 } else { 0 }
     } else {
         at
