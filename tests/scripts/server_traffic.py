@@ -135,7 +135,9 @@ def memcached_fields(port):
     binary([mc_bin(0x1D, b"b:1", extras=struct.pack(">I", 100), opaque=18)], 1)  # GAT
     binary([mc_bin(0x0B, opaque=19)], 1)  # VERSION
     binary([mc_bin(0x04, b"b:1", opaque=20), mc_bin(0x04, b"b:1", opaque=21)], 2)  # DELETE, then not found
-    binary([mc_bin(0x08, extras=struct.pack(">I", 0), opaque=22), mc_bin(0x18, opaque=23), mc_bin(0x0A, opaque=24)], 2)
+    # FLUSH, FLUSHQ (silent), NOOP
+    binary([mc_bin(0x08, extras=struct.pack(">I", 0), opaque=22), mc_bin(0x18, opaque=23),
+            mc_bin(0x0A, opaque=24)], 2)
     binary([mc_bin(0x42, opaque=25)], 1)  # unknown opcode (with a key memcached never answers)
     for key, opaque in ((b"", 26), (b"settings", 27)):
         s.sendall(mc_bin(0x10, key, opaque=opaque))  # STAT: a reply per statistic, then an empty one
