@@ -209,13 +209,7 @@ fn print(
     }
     let mut ev = Evaluator::new(capture);
     // One pass collects the per-PDU fields (memcache, resp) of the filter and the columns.
-    let wanted: Vec<_> = filter
-        .fields()
-        .iter()
-        .chain(&format.fields)
-        .copied()
-        .collect();
-    ev.fields().want(&wanted);
+    ev.prepare(filter, &format.fields, src);
     let first_ts = capture.first_ts_ns();
     let limit = args.count.map_or(capture.packets.len(), |c| {
         (c as usize).min(capture.packets.len())

@@ -1146,6 +1146,16 @@ impl<'c> FieldCtx<'c> {
         self.pdu = Pdu::Own(Collector::new(self.capture, wanted));
     }
 
+    /// Collects the wanted per-PDU fields over the whole capture now (reading the packets
+    /// of their conversations from `src`): reassembly hands on the bytes after a lost
+    /// segment only when the peer acknowledges past it, so values of a packet can come
+    /// later than the packet itself. Use when `src` can read any packet.
+    pub fn collect_all(&mut self, src: &mut dyn PacketSource) {
+        if let Pdu::Own(c) = &mut self.pdu {
+            c.run(self.capture, src);
+        }
+    }
+
     /// Feeds the packets up to the current one to the collector of per-PDU fields (if
     /// any is wanted). Call for every packet in order when filtering, so that each is fed
     /// while its bytes are at hand.
@@ -2122,6 +2132,8 @@ fn protocols(ls: &Layers, linktype: u16, b: &[u8]) -> String {
 pub fn display(field: Fid, v: &Value, bytes: &[u8], out: &mut String) {
     let def = field.def();
     match *v {
+        // tshark prints 1 for a field with no value that is there.
+        Value::Present if def.ty == FieldType::None => out.push('1'),
         Value::Present => {}
         Value::Bool(b) => out.push(if b { '1' } else { '0' }),
         Value::Uint(n) if def.base == Base::Hex => {
@@ -2158,13 +2170,34 @@ pub fn display(field: Fid, v: &Value, bytes: &[u8], out: &mut String) {
         Value::Ipv6(a) | Value::Ipv6Net(a, _) => {
             let _ = write!(out, "{}", std::net::Ipv6Addr::from(a));
         }
-        Value::Str(_) => out.push_str(&String::from_utf8_lossy(bytes)),
+        Value::Str(_) => escape(&String::from_utf8_lossy(bytes), out),
         Value::Bytes(_) => {
             for b in bytes {
                 let _ = write!(out, "{b:02x}");
             }
         }
         Value::Proto(_) => out.push_str(def.description),
+    }
+}
+
+/// A string as tshark prints it: backslash, and control characters escaped in C's
+/// notation (`\r\n`), so that a value never breaks a line or a column.
+fn escape(s: &str, out: &mut String) {
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\x07' => out.push_str("\\a"),
+            '\x08' => out.push_str("\\b"),
+            '\x0c' => out.push_str("\\f"),
+            '\x0b' => out.push_str("\\v"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c => out.push(c),
+        }
     }
 }
 
@@ -2354,9 +2387,25 @@ impl TransactionFields {
                     }
                 }
                 Detail::Dns(d) => {
-                    for (p, response) in [(req, false), (resp, true)] {
-                        let Some(p) = p else { continue };
-                        t.add(p, Fid::Dns, AppValue::Present);
+                    // Wireshark calls DNS on the multicast ports mdns and llmnr: the
+                    // fields are dns.*, the protocol is not `dns`.
+                    let multicast = capture
+                        .conversations
+                        .get(tx.conv as usize)
+                        .is_some_and(|c| {
+                            [c.port_a, c.port_b]
+                                .iter()
+                                .any(|p| matches!(p, 5353 | 5355))
+                        });
+                    // A retransmitted query shows the query's fields again.
+                    let queries = req
+                        .into_iter()
+                        .chain(d.retransmission_packets.iter().copied());
+                    let sides = queries.map(|p| (p, false)).chain(resp.map(|p| (p, true)));
+                    for (p, response) in sides {
+                        if !multicast {
+                            t.add(p, Fid::Dns, AppValue::Present);
+                        }
                         t.add(p, Fid::DnsId, AppValue::Uint(d.id as u64));
                         t.add(p, Fid::DnsFlagsResponse, AppValue::Bool(response));
                         t.add(p, Fid::DnsQryName, AppValue::Text(d.name.clone()));

@@ -40,6 +40,20 @@ impl<'c> Evaluator<'c> {
         self
     }
 
+    /// Collects, in one pass over the packets `src` reads, the per-PDU fields (memcache,
+    /// resp) that `filter` and the `extra` fields (columns) use. Optional: without it they
+    /// are collected as packets are evaluated, which suits a source that moves forward.
+    pub fn prepare(
+        &mut self,
+        filter: &Filter,
+        extra: &[crate::fields::Fid],
+        src: &mut dyn PacketSource,
+    ) {
+        let wanted: Vec<_> = filter.fields().iter().chain(extra).copied().collect();
+        self.ctx.want(&wanted);
+        self.ctx.collect_all(src);
+    }
+
     /// The field extraction context (to print fields of the current packet).
     pub fn fields(&mut self) -> &mut FieldCtx<'c> {
         &mut self.ctx

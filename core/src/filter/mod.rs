@@ -213,6 +213,7 @@ impl Filter {
 /// The 0-based indices of the packets of `capture` that pass `filter`.
 pub fn filter_packets(filter: &Filter, capture: &Capture, src: &mut dyn PacketSource) -> Vec<u32> {
     let mut ev = Evaluator::new(capture);
+    ev.prepare(filter, &[], src);
     (0..capture.packets.len())
         .filter(|&i| ev.matches(filter, i, src))
         .map(|i| i as u32)
