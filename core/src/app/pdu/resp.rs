@@ -150,7 +150,10 @@ impl PduFields for Dissector {
                 if pdu.len.saturating_add(len) < end {
                     pdu.len += len;
                     pdu.holed = true;
-                    pdu.elem = Elem::Raw(Vec::new());
+                    pdu.elem = Elem::Raw {
+                        bytes: Vec::new(),
+                        line: false,
+                    };
                     pdu.cache = Vec::new();
                     *pending = Some(pdu);
                 }
@@ -192,8 +195,9 @@ struct Pdu {
 /// The element a dissection stopped at.
 #[derive(Debug)]
 enum Elem {
-    /// Its bytes so far.
-    Raw(Vec<u8>),
+    /// Its bytes so far; `line` when it is a line still without its end (not an array
+    /// header with nothing after it).
+    Raw { bytes: Vec<u8>, line: bool },
     /// A bulk string whose header was read: `hdr` bytes of header (as resp counts them),
     /// `len` of value, then CR LF. Bytes after it are kept in `after`.
     Bulk {
@@ -243,7 +247,7 @@ impl Pdu {
             n => Next::At(pdu_len + u64::from(n.max(1))),
         };
         let seen = match &elem {
-            Elem::Raw(raw) => raw.len(),
+            Elem::Raw { bytes, .. } => bytes.len(),
             Elem::Bulk { .. } => 0,
         };
         Pdu {
@@ -267,7 +271,7 @@ impl Pdu {
             return true;
         }
         match &mut self.elem {
-            Elem::Raw(raw) => {
+            Elem::Raw { bytes: raw, .. } => {
                 raw.extend_from_slice(bytes);
                 raw.len() <= MAX_PENDING
             }
@@ -315,10 +319,12 @@ impl Pdu {
         let stop = match elem {
             // A line still without its end stops at the same place: only the new bytes
             // (and a CR that was last) need a look.
-            Elem::Raw(raw)
-                if !raw[seen.saturating_sub(1).min(raw.len())..]
-                    .iter()
-                    .any(|&b| b == b'\r' || b == b'\n') =>
+            Elem::Raw {
+                bytes: raw,
+                line: true,
+            } if !raw[seen.saturating_sub(1).min(raw.len())..]
+                .iter()
+                .any(|&b| b == b'\r' || b == b'\n') =>
             {
                 Stop::More(Halt {
                     at: nest.top_at,
@@ -326,11 +332,14 @@ impl Pdu {
                     elem_item: em.items.len(),
                     need: ONE_MORE_SEGMENT,
                     nest,
-                    elem: Elem::Raw(raw),
+                    elem: Elem::Raw {
+                        bytes: raw,
+                        line: true,
+                    },
                     replayed: 0,
                 })
             }
-            Elem::Raw(raw) => run(&raw, elem_at, elem_at, &mut nest, em),
+            Elem::Raw { bytes: raw, .. } => run(&raw, elem_at, elem_at, &mut nest, em),
             Elem::Bulk {
                 hdr,
                 len: blen,
@@ -551,7 +560,11 @@ fn run(buf: &[u8], base: u64, mut offset: u64, nest: &mut Nest, em: &mut Emit) -
             })
         };
         let Some(line) = line_len(rest) else {
-            return halt(nest, Elem::Raw(rest.to_vec()), ONE_MORE_SEGMENT);
+            let elem = Elem::Raw {
+                bytes: rest.to_vec(),
+                line: true,
+            };
+            return halt(nest, elem, ONE_MORE_SEGMENT);
         };
         let arg = &rest[1.min(line)..line];
         // Two bytes are skipped after a line, whether CR LF or not.
@@ -608,7 +621,11 @@ fn run(buf: &[u8], base: u64, mut offset: u64, nest: &mut Nest, em: &mut Emit) -
                 em.add(Fid::RespArrayLength, || AppValue::Int(len));
                 if len > 0 && nest.frames.len() <= MAX_ARRAY_DEPTH {
                     if offset + used >= end {
-                        return halt(nest, Elem::Raw(rest.to_vec()), ONE_MORE_SEGMENT);
+                        let elem = Elem::Raw {
+                            bytes: rest.to_vec(),
+                            line: false,
+                        };
+                        return halt(nest, elem, ONE_MORE_SEGMENT);
                     }
                     nest.frames.push((len, 0));
                     offset += used;
@@ -894,6 +911,17 @@ mod test {
     }
 
     #[test]
+    fn array_header_ending_in_lf_swallows_a_byte() {
+        // "*2x\n" is counted as 5 bytes: the '+' after it is skipped, and the array waits
+        // for the next segment; then its first element is the line "-Z\xff:".
+        let v = replies(&[b"*", b"2x\n+", b"-Z\xff:", b"\r\n"]);
+        assert_eq!(ints(&v, 1, Fid::RespArrayLength), [2]);
+        assert_eq!(ints(&v, 2, Fid::RespArrayLength), [2]);
+        assert_eq!(ints(&v, 3, Fid::RespArrayLength), [2]);
+        assert_eq!(texts(&v, 3, Fid::RespError), ["Z\u{fffd}:"]);
+    }
+
+    #[test]
     fn header_ending_in_lf_at_the_end_is_dissected_twice() {
         // TCP reassembles the count resp asked for, which is one short; resp asks for
         // one more byte, then the rest of the segment is a new buffer.
@@ -1051,7 +1079,7 @@ mod test {
                 i += 1;
             }
             for p in d.pending.iter().flatten() {
-                if let Elem::Raw(r) = &p.elem {
+                if let Elem::Raw { bytes: r, .. } = &p.elem {
                     proptest::prop_assert!(r.len() <= MAX_PENDING);
                 }
             }
