@@ -30,6 +30,11 @@
 //! large array across many segments costs linear time. Memory is bounded: an
 //! unfinished line or segment tail is kept up to [`MAX_PENDING`] bytes, a wanted bulk
 //! string value up to [`MAX_VALUE`] bytes.
+//!
+//! Where the bounds bite, values differ from tshark's: a huge array over many segments
+//! (past [`MAX_CACHE`] / [`MAX_REPLAY`] of fields) no longer shows its earlier elements
+//! again in later frames. Not reproduced either: tshark stops a frame whose tree would
+//! pass 1,000,000 items (`gui.max_tree_items`).
 
 use super::{PduFields, PduOut};
 use crate::fields::{AppValue, Fid};
