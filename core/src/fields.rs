@@ -427,6 +427,7 @@ registry! {
     RespInteger = "resp.integer", Int64, Dec, Extracted, Wireshark, "Integer";
     RespArray = "resp.array", None, None, Extracted, Wireshark, "Array";
     RespArrayLength = "resp.array.length", Int64, Dec, Extracted, Wireshark, "Length";
+    RespFragment = "resp.fragment", None, None, Extracted, Wireshark, "Fragment";
     RedisCommand = "redis.command", String, None, Extracted, Wirelens, "Redis command name of a request (Wireshark's resp has no such field)";
     RedisKey = "redis.key", String, None, Extracted, Wirelens, "Redis key of a request";
     RedisTime = "redis.time", RelativeTime, None, Extracted, Wirelens, "Time from the request to its reply";
@@ -2134,7 +2135,8 @@ pub fn display(field: Fid, v: &Value, bytes: &[u8], out: &mut String) {
     match *v {
         // tshark prints 1 for a field with no value that is there.
         Value::Present if def.ty == FieldType::None => out.push('1'),
-        Value::Present => {}
+        // An app-layer protocol item with no text of its own: tshark prints its name.
+        Value::Present => out.push_str(def.name),
         Value::Bool(b) => out.push(if b { '1' } else { '0' }),
         Value::Uint(n) if def.base == Base::Hex => {
             let width = match def.ty {
@@ -2180,22 +2182,17 @@ pub fn display(field: Fid, v: &Value, bytes: &[u8], out: &mut String) {
     }
 }
 
-/// A string as tshark prints it: backslash, and control characters escaped in C's
-/// notation (`\r\n`), so that a value never breaks a line or a column.
+/// A string as tshark 4.0 prints it: backspace, form feed, tab, line feed and carriage
+/// return in C's notation (`\r\n`), so that a value never breaks a line or a column;
+/// other bytes as they are.
 fn escape(s: &str, out: &mut String) {
     for c in s.chars() {
         match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\x07' => out.push_str("\\a"),
             '\x08' => out.push_str("\\b"),
             '\x0c' => out.push_str("\\f"),
-            '\x0b' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
             c => out.push(c),
         }
     }

@@ -3,7 +3,7 @@
 
 For every set of tests/golden/fields/SETS (name, capture, tshark options, fields), write
 `tshark -n -r CAPTURE OPTIONS -T fields -E occurrence=a -e frame.number -e FIELD…` to
-tests/golden/fields/<capture file name>.<set name>.tsv. tshark runs with TZ=UTC.
+tests/golden/fields/<capture path, / as _>.<set name>.tsv. tshark runs with TZ=UTC.
 
 Usage: tests/scripts/make-fields-golden.py        (regenerate all)
 """
@@ -26,6 +26,12 @@ def sets():
                 yield name, capture, shlex.split(options), fields.split()
 
 
+def golden_name(capture):
+    """`tests/data/servers/redis.pcap` → `servers_redis.pcap`, `corpus:deepflow/redis/redis.pcap` → `deepflow_redis_redis.pcap`."""
+    name = capture.removeprefix("corpus:").removeprefix("tests/data/")
+    return name.replace("/", "_")
+
+
 def main():
     for name, capture, options, fields in sets():
         path = capture.replace("corpus:", CORPUS + "/", 1)
@@ -35,7 +41,7 @@ def main():
         for f in fields:
             cmd += ["-e", f]
         out = subprocess.run(cmd, env=ENV, check=True, capture_output=True, text=True).stdout
-        dest = os.path.join(GOLDEN, f"{os.path.basename(capture)}.{name}.tsv")
+        dest = os.path.join(GOLDEN, f"{golden_name(capture)}.{name}.tsv")
         with open(dest, "w") as f:
             f.write(out)
         print(f"{dest}: {out.count(chr(10))} frames")

@@ -65,7 +65,7 @@ pub trait PduFields {
 pub fn proto_of(field: Fid) -> Option<AppProto> {
     if (Fid::Memcache..=Fid::MemcacheNameValue).contains(&field) {
         Some(AppProto::Memcache)
-    } else if (Fid::Resp..=Fid::RespArrayLength).contains(&field) {
+    } else if (Fid::Resp..=Fid::RespFragment).contains(&field) {
         Some(AppProto::Redis)
     } else {
         None

@@ -465,7 +465,7 @@ struct Halt {
 #[derive(Clone, Copy)]
 struct Wants(u16);
 
-const FIELDS: [Fid; 9] = [
+const FIELDS: [Fid; 10] = [
     Fid::Resp,
     Fid::RespString,
     Fid::RespError,
@@ -475,6 +475,7 @@ const FIELDS: [Fid; 9] = [
     Fid::RespInteger,
     Fid::RespArray,
     Fid::RespArrayLength,
+    Fid::RespFragment,
 ];
 
 impl Wants {
@@ -640,7 +641,7 @@ fn run(buf: &[u8], base: u64, mut offset: u64, nest: &mut Nest, em: &mut Emit) -
             // An empty line: its first byte is CR or LF.
             b'\r' | b'\n' => used = 2,
             // Anything else is a "fragment", with no value.
-            _ => {}
+            _ => em.add(Fid::RespFragment, || AppValue::Present),
         }
         offset += used;
         nest.bump();
