@@ -4,8 +4,8 @@
 //!
 //! The captures are read with tshark's decode-as options applied (server ports), so the
 //! app-layer fields come from the same protocols. A filter that names a field Wirelens
-//! does not extract yet (memcached's, Redis's) is counted as pending, not failed, when it
-//! differs. Differences whose
+//! declares but does not extract yet is counted as pending, not failed, when it differs.
+//! Differences whose
 //! cause is known are listed with their reason in tests/golden/filter/KNOWN_DIFFERENCES
 //! (`capture<TAB>filter<TAB>reason`); a listed pair that no longer differs is reported so
 //! the list stays honest. `WIRELENS_FILTER_VERBOSE=1` prints every difference.
@@ -171,7 +171,7 @@ fn filters_keep_the_frames_tshark_shows() {
     }
     eprintln!(
         "filter golden: {} filters × {captures} captures = {pairs} pairs: {identical} identical to tshark, \
-         {pending} differ only by fields not yet extracted (memcached fields; the http and dns protocols themselves), {explained} known differences \
+         {pending} differ only by fields not yet extracted, {explained} known differences \
          (KNOWN_DIFFERENCES), {} unexplained",
         filters_seen.len(),
         failures.len()

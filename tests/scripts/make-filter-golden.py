@@ -3,7 +3,7 @@
 
 For every capture of tests/golden/filter/CAPTURES and every filter of
 tests/golden/filter/EXPRESSIONS, record the frame numbers tshark shows for
-`tshark -n -r CAPTURE [options] -Y FILTER` in tests/golden/filter/<capture>.json.
+`tshark -n -r CAPTURE [options] -Y FILTER` in tests/golden/filter/<capture path, / as _>.json.
 
 Running tshark once per (capture, filter) takes about 0.5 s each, so the frame numbers
 come from one tshark run per capture with a Lua tap per filter (a tap's filter is the
@@ -140,7 +140,8 @@ def main():
             failed += 1
             continue
         data["tshark"] = version
-        name = os.path.basename(entry) + ".json"
+        # The capture's path, `/` as `_` (two captures may share a file name).
+        name = entry.removeprefix("corpus:").removeprefix("tests/data/").replace("/", "_") + ".json"
         with open(os.path.join(GOLDEN, name), "w") as f:
             # One filter per line keeps diffs readable.
             head = {k: v for k, v in data.items() if k != "results"}
