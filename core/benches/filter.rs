@@ -103,7 +103,7 @@ fn bench(c: &mut Criterion) {
         file.len() / 1_000_000,
         capture.conversations.len()
     );
-    let filters: [(&str, &str); 10] = [
+    let filters: [(&str, &str); 12] = [
         ("index", "frame.len > 1000"),
         ("index", "tcp.port == 21211"),
         ("index", "ip.addr == 127.0.0.1 && tcp.stream in {100..200}"),
@@ -117,6 +117,8 @@ fn bench(c: &mut Criterion) {
             "bytes",
             "tcp.port == 26379 && tcp.payload matches \"^\\\\*[0-9]\"",
         ),
+        ("pdu", "memcache.key contains \"user\""),
+        ("pdu", "resp.bulk_string.value == \"GET\""),
     ];
     let mut group = c.benchmark_group("filter");
     group.sample_size(10);
