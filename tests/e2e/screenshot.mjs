@@ -1,4 +1,5 @@
-// Takes docs/screenshot.png: the page with the bundled sample open.
+// Takes docs/screenshot.png: the page with the bundled sample open, filtered on memcached
+// keys with the memcache.command and memcache.key columns (Wireshark's classic how-to).
 // Run by hand after `trunk build --release`: node tests/e2e/screenshot.mjs [OUT]
 
 import { join } from 'node:path';
@@ -14,6 +15,10 @@ try {
   await waitLoaded(page);
   // Biggest conversations first, as one would look at them.
   await page.locator('#conversations th', { hasText: 'Bytes B→A' }).click();
+  await page.locator('#filter-input').fill('memcache.key contains "user"');
+  await page.locator('#columns-input').fill('memcache.command, memcache.key');
+  await page.locator('#filter-input').press('Enter');
+  await page.locator('#filter-status', { hasText: 'packets match' }).waitFor();
   await page.mouse.move(0, 0);
   await page.screenshot({ path: out });
   if (page.errors.length) throw new Error(`page errors: ${page.errors.join('; ')}`);
