@@ -949,8 +949,8 @@ mod test {
 
     #[test]
     fn other_lines_are_fragments() {
-        // Inline commands and RESP3 types have no field; an empty line's CR LF is
-        // skipped; a leading LF makes the skip swallow the next byte.
+        // Inline commands and RESP3 types are fragments with no value; an empty line's
+        // CR LF is skipped; a leading LF makes the skip swallow the next byte.
         let v = run(&[
             Data(true, b"PING\r\nPING\n\n\n\n"),
             Data(false, b"%1\r\n+a\r\n:1\r\n"),
@@ -963,8 +963,12 @@ mod test {
             (1, Fid::RespString),
             (1, Fid::RespInteger),
             (2, Fid::Resp),
+            (0, Fid::RespFragment),
+            (1, Fid::RespFragment),
+            (2, Fid::RespFragment),
         ];
         assert_eq!(keys, want.into());
+        assert_eq!(get(&v, 0, Fid::RespFragment).len(), 2);
         assert_eq!(texts(&v, 1, Fid::RespString), ["a"]);
         assert_eq!(ints(&v, 1, Fid::RespInteger), [1]);
         assert!(get(&v, 2, Fid::RespError).is_empty());
