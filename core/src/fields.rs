@@ -2420,41 +2420,39 @@ impl TransactionFields {
                         if let (true, Some(q)) = (response, req) {
                             t.add(p, Fid::DnsResponseTo, AppValue::Uint(q + 1));
                         }
-                        let records: Box<dyn Iterator<Item = &crate::app::dns::Answer>> =
-                            if response {
-                                Box::new(d.answers.iter().chain(&d.others))
-                            } else {
-                                Box::new(d.query_records.iter())
-                            };
-                        {
-                            for a in records {
-                                t.add(p, Fid::DnsRespName, AppValue::Text(a.name.clone()));
-                                t.add(p, Fid::DnsRespType, AppValue::Uint(a.rtype.0 as u64));
-                                match a.rtype.0 {
-                                    1 | 28 => {
-                                        let (f, v) = match a.data.parse::<std::net::IpAddr>() {
-                                            Ok(std::net::IpAddr::V4(x)) => {
-                                                (Fid::DnsA, AppValue::Ipv4(x.octets()))
-                                            }
-                                            Ok(std::net::IpAddr::V6(x)) => {
-                                                (Fid::DnsAaaa, AppValue::Ipv6(x.octets()))
-                                            }
-                                            Err(_) => continue,
-                                        };
-                                        t.add(p, f, v);
-                                    }
-                                    5 => t.add(p, Fid::DnsCname, AppValue::Text(a.data.clone())),
-                                    15 => {
-                                        if let Some((_, exchange)) = a.data.split_once(' ') {
-                                            t.add(
-                                                p,
-                                                Fid::DnsMxMailExchange,
-                                                AppValue::Text(exchange.to_owned()),
-                                            );
+                        // Every resource record of the message, whatever its section.
+                        let (first, rest) = if response {
+                            (&d.answers[..], &d.others[..])
+                        } else {
+                            (&d.query_records[..], &[][..])
+                        };
+                        for a in first.iter().chain(rest) {
+                            t.add(p, Fid::DnsRespName, AppValue::Text(a.name.clone()));
+                            t.add(p, Fid::DnsRespType, AppValue::Uint(a.rtype.0 as u64));
+                            match a.rtype.0 {
+                                1 | 28 => {
+                                    let (f, v) = match a.data.parse::<std::net::IpAddr>() {
+                                        Ok(std::net::IpAddr::V4(x)) => {
+                                            (Fid::DnsA, AppValue::Ipv4(x.octets()))
                                         }
-                                    }
-                                    _ => {}
+                                        Ok(std::net::IpAddr::V6(x)) => {
+                                            (Fid::DnsAaaa, AppValue::Ipv6(x.octets()))
+                                        }
+                                        Err(_) => continue,
+                                    };
+                                    t.add(p, f, v);
                                 }
+                                5 => t.add(p, Fid::DnsCname, AppValue::Text(a.data.clone())),
+                                15 => {
+                                    if let Some((_, exchange)) = a.data.split_once(' ') {
+                                        t.add(
+                                            p,
+                                            Fid::DnsMxMailExchange,
+                                            AppValue::Text(exchange.to_owned()),
+                                        );
+                                    }
+                                }
+                                _ => {}
                             }
                         }
                         if response {
