@@ -356,19 +356,19 @@ registry! {
     HttpRequestUri = "http.request.uri", String, None, Extracted, Wireshark, "Request URI";
     HttpRequestVersion = "http.request.version", String, None, Extracted, Wireshark, "Request Version";
     HttpRequestFullUri = "http.request.full_uri", String, None, Extracted, Wireshark, "Full request URI";
-    HttpRequestLine = "http.request.line", String, None, NotYetExtracted, Wireshark, "Request line";
+    HttpRequestLine = "http.request.line", String, None, Extracted, Wireshark, "Request line";
     HttpResponseCode = "http.response.code", Uint16, Dec, Extracted, Wireshark, "Status Code";
     HttpResponsePhrase = "http.response.phrase", String, None, Extracted, Wireshark, "Response Phrase";
-    HttpResponseLine = "http.response.line", String, None, NotYetExtracted, Wireshark, "Response line";
+    HttpResponseLine = "http.response.line", String, None, Extracted, Wireshark, "Response line";
     HttpHost = "http.host", String, None, Extracted, Wireshark, "Host";
     HttpUserAgent = "http.user_agent", String, None, Extracted, Wireshark, "User-Agent";
     HttpContentType = "http.content_type", String, None, Extracted, Wireshark, "Content-Type";
-    HttpContentLength = "http.content_length", Uint64, Dec, NotYetExtracted, Wireshark, "Content length";
-    HttpTransferEncoding = "http.transfer_encoding", String, None, NotYetExtracted, Wireshark, "Transfer-Encoding";
-    HttpConnection = "http.connection", String, None, NotYetExtracted, Wireshark, "Connection";
-    HttpServer = "http.server", String, None, NotYetExtracted, Wireshark, "Server";
-    HttpLocation = "http.location", String, None, NotYetExtracted, Wireshark, "Location";
-    HttpCookie = "http.cookie", String, None, NotYetExtracted, Wireshark, "Cookie";
+    HttpContentLength = "http.content_length", Uint64, Dec, Extracted, Wireshark, "Content length";
+    HttpTransferEncoding = "http.transfer_encoding", String, None, Extracted, Wireshark, "Transfer-Encoding";
+    HttpConnection = "http.connection", String, None, Extracted, Wireshark, "Connection";
+    HttpServer = "http.server", String, None, Extracted, Wireshark, "Server";
+    HttpLocation = "http.location", String, None, Extracted, Wireshark, "Location";
+    HttpCookie = "http.cookie", String, None, Extracted, Wireshark, "Cookie";
     HttpTime = "http.time", RelativeTime, None, Extracted, Wireshark, "Time since request";
     HttpRequestIn = "http.request_in", Framenum, Dec, Extracted, Wireshark, "Request in frame";
     HttpResponseIn = "http.response_in", Framenum, Dec, NotYetExtracted, Wireshark, "Response in frame";
@@ -409,13 +409,13 @@ registry! {
     Mysql = "mysql", Protocol, None, Extracted, Wireshark, "MySQL Protocol";
     MysqlCommand = "mysql.command", Uint8, Dec, Extracted, Wireshark, "Command";
     MysqlQuery = "mysql.query", String, None, Extracted, Wireshark, "Statement";
-    MysqlUser = "mysql.user", String, None, NotYetExtracted, Wireshark, "Username";
-    MysqlSchema = "mysql.schema", String, None, NotYetExtracted, Wireshark, "Schema";
-    MysqlResponseCode = "mysql.response_code", Uint8, Dec, NotYetExtracted, Wireshark, "Response Code";
-    MysqlErrorCode = "mysql.error_code", Uint16, Dec, NotYetExtracted, Wireshark, "Error Code";
-    MysqlErrorMessage = "mysql.error.message", String, None, NotYetExtracted, Wireshark, "Error message";
+    MysqlUser = "mysql.user", String, None, Extracted, Wireshark, "Username";
+    MysqlSchema = "mysql.schema", String, None, Extracted, Wireshark, "Schema";
+    MysqlResponseCode = "mysql.response_code", Uint8, Hex, Extracted, Wireshark, "Response Code";
+    MysqlErrorCode = "mysql.error_code", Uint16, Dec, Extracted, Wireshark, "Error Code";
+    MysqlErrorMessage = "mysql.error.message", String, None, Extracted, Wireshark, "Error message";
     MysqlAffectedRows = "mysql.affected_rows", Uint64, Dec, Extracted, Wireshark, "Affected Rows";
-    MysqlStmtId = "mysql.stmt_id", Uint32, Dec, NotYetExtracted, Wireshark, "Statement ID";
+    MysqlStmtId = "mysql.stmt_id", Uint32, Dec, Extracted, Wireshark, "Statement ID";
     MysqlNumRows = "mysql.num_rows", Uint32, Dec, NotYetExtracted, Wireshark, "Rows to fetch";
 
     Resp = "resp", Protocol, None, Extracted, Wireshark, "Redis Serialization Protocol";
@@ -445,7 +445,7 @@ registry! {
     DnsAaaa = "dns.aaaa", Ipv6, None, Extracted, Wireshark, "AAAA Address";
     DnsCname = "dns.cname", String, None, Extracted, Wireshark, "CNAME";
     DnsMxMailExchange = "dns.mx.mail_exchange", String, None, Extracted, Wireshark, "Mail Exchange";
-    DnsCountQueries = "dns.count.queries", Uint16, Dec, NotYetExtracted, Wireshark, "Questions";
+    DnsCountQueries = "dns.count.queries", Uint16, Dec, Extracted, Wireshark, "Questions";
     DnsCountAnswers = "dns.count.answers", Uint16, Dec, Extracted, Wireshark, "Answer RRs";
     DnsTime = "dns.time", RelativeTime, None, Extracted, Wireshark, "Time";
     DnsResponseIn = "dns.response_in", Framenum, Dec, NotYetExtracted, Wireshark, "Response In";
@@ -2364,6 +2364,7 @@ impl TransactionFields {
                             let full = format!("http://{host}{}", h.uri);
                             t.add(p, Fid::HttpRequestFullUri, AppValue::Text(full));
                         }
+                        t.add_http_headers(p, Fid::HttpRequestLine, &h.request_headers);
                     }
                     if let (Some(p), Some(code)) = (resp, h.status) {
                         t.add(p, Fid::Http, AppValue::Present);
@@ -2381,6 +2382,7 @@ impl TransactionFields {
                         if let Some(ns) = crate::app::http::http_time_ns(tx) {
                             t.add(p, Fid::HttpTime, AppValue::Rel(ns));
                         }
+                        t.add_http_headers(p, Fid::HttpResponseLine, &h.response_headers);
                     }
                 }
                 Detail::Dns(d) => {
@@ -2408,6 +2410,8 @@ impl TransactionFields {
                         t.add(p, Fid::DnsQryName, AppValue::Text(d.name.clone()));
                         t.add(p, Fid::DnsQryType, AppValue::Uint(d.qtype.0 as u64));
                         t.add(p, Fid::DnsQryClass, AppValue::Uint(d.qclass as u64));
+                        let questions = d.questions[usize::from(response)];
+                        t.add(p, Fid::DnsCountQueries, AppValue::Uint(questions as u64));
                         // Wireshark shows the reply code of responses only.
                         if response {
                             let rcode = d.rcode.unwrap_or(0);
@@ -2466,6 +2470,39 @@ impl TransactionFields {
                     if let (Some(p), Some(code)) = (req, m.command_code) {
                         t.add(p, Fid::MysqlCommand, AppValue::Uint(code as u64));
                     }
+                    // The login's user and schema (from the handshake response), and
+                    // COM_INIT_DB's schema.
+                    if let Some(p) = req.filter(|_| m.command == "login") {
+                        if let Some(u) = &m.user {
+                            t.add(p, Fid::MysqlUser, AppValue::Text(u.clone()));
+                        }
+                    }
+                    let schema_of = m.command == "login" || m.command_code == Some(0x02);
+                    if let (Some(p), Some(s), true) = (req, &m.schema, schema_of) {
+                        t.add(p, Fid::MysqlSchema, AppValue::Text(s.clone()));
+                    }
+                    for &(p, code) in &m.response_codes {
+                        t.add(p, Fid::MysqlResponseCode, AppValue::Uint(code as u64));
+                    }
+                    if let (Some(p), Some(code)) = (resp, m.error_code) {
+                        t.add(p, Fid::MysqlErrorCode, AppValue::Uint(code as u64));
+                        if let Some(msg) = &m.error_message {
+                            t.add(p, Fid::MysqlErrorMessage, AppValue::Text(msg.clone()));
+                        }
+                    }
+                    // The statement id of a prepare's response, and of the commands that
+                    // name a prepared statement (execute, send_long_data, close, reset,
+                    // fetch).
+                    if let Some(id) = m.stmt_id {
+                        let side = match m.command_code {
+                            Some(0x16) => resp,
+                            Some(0x17 | 0x18 | 0x19 | 0x1a | 0x1c) => req,
+                            _ => None,
+                        };
+                        if let Some(p) = side {
+                            t.add(p, Fid::MysqlStmtId, AppValue::Uint(id as u64));
+                        }
+                    }
                     if let (Some(p), Some(n)) = (resp, m.affected_rows) {
                         t.add(p, Fid::MysqlAffectedRows, AppValue::Uint(n));
                     }
@@ -2505,6 +2542,36 @@ impl TransactionFields {
     fn add(&mut self, packet: u64, f: Fid, v: AppValue) {
         self.values.entry((packet, f)).or_default().push(v);
     }
+
+    /// The header lines of an HTTP message (`line`: `http.request.line` or
+    /// `http.response.line`) and the header fields Wireshark names (`http.host`,
+    /// `http.user_agent` and `http.content_type` come from the parser's own values).
+    fn add_http_headers(&mut self, p: u64, line: Fid, headers: &[String]) {
+        use crate::app::http::header_value;
+        for l in headers {
+            self.add(p, line, AppValue::Text(l.clone()));
+        }
+        let named = [
+            ("Transfer-Encoding", Fid::HttpTransferEncoding),
+            ("Connection", Fid::HttpConnection),
+            ("Server", Fid::HttpServer),
+            ("Location", Fid::HttpLocation),
+            ("Cookie", Fid::HttpCookie),
+        ];
+        for l in headers {
+            if let Some(v) = header_value(l, "Content-Length") {
+                if let Ok(n) = v.parse::<u64>() {
+                    self.add(p, Fid::HttpContentLength, AppValue::Uint(n));
+                }
+                continue;
+            }
+            for (name, f) in named {
+                if let Some(v) = header_value(l, name) {
+                    self.add(p, f, AppValue::Text(v.to_owned()));
+                }
+            }
+        }
+    }
 }
 
 impl TransactionFields {
@@ -2526,7 +2593,16 @@ impl TransactionFields {
                 | HttpContentType
                 | HttpRequestFullUri
                 | HttpRequestIn
+                | HttpRequestLine
+                | HttpResponseLine
+                | HttpContentLength
+                | HttpTransferEncoding
+                | HttpConnection
+                | HttpServer
+                | HttpLocation
+                | HttpCookie
                 | Dns
+                | DnsCountQueries
                 | DnsId
                 | DnsFlagsResponse
                 | DnsQryName
@@ -2545,6 +2621,12 @@ impl TransactionFields {
                 | MysqlCommand
                 | MysqlAffectedRows
                 | MysqlQuery
+                | MysqlUser
+                | MysqlSchema
+                | MysqlResponseCode
+                | MysqlErrorCode
+                | MysqlErrorMessage
+                | MysqlStmtId
                 | TlsSni
                 | RedisCommand
                 | RedisKey

@@ -158,6 +158,10 @@ pub struct Dns {
     pub query_records: Vec<Answer>,
     /// Records in the answer, authority and additional sections of the response.
     pub counts: [u16; 3],
+    /// Question counts (QDCOUNT) of the query and of the response, for
+    /// `dns.count.queries`; not in the JSON.
+    #[serde(skip)]
+    pub questions: [u16; 2],
     /// The response was truncated (TC).
     pub truncated: bool,
     /// Copies of the query sent again before the response came.
@@ -525,6 +529,7 @@ impl Parser {
                 flags: m.flags,
                 tcp,
                 query_records: m.answers.into_iter().chain(m.others).collect(),
+                questions: [m.counts[0], 0],
                 ..Dns::default()
             };
             if self.pending.len() >= MAX_PENDING {
@@ -577,6 +582,7 @@ impl Parser {
         dns.rcode = Some((m.flags & 0xf) as u8);
         dns.truncated = m.flags & 0x0200 != 0;
         dns.counts = [m.counts[1], m.counts[2], m.counts[3]];
+        dns.questions[1] = m.counts[0];
         dns.answers = m.answers;
         dns.others = m.others;
         out.push(Transaction {

@@ -25,6 +25,12 @@ const MAX_CHUNK_LINE: usize = 1024;
 pub const MAX_PENDING: usize = 1024;
 /// Bytes of a line looked at when resynchronising.
 const RESYNC_PEEK: usize = 16;
+/// Header lines kept per message for the field values (`http.request.line`, …).
+pub const MAX_KEPT_LINES: usize = 64;
+/// Bytes kept of each such line (the rest is cut). Long list headers
+/// (`Accept-Charset`, `Cookie`) pass 1 KiB in real traffic; the whole section is bounded
+/// by [`MAX_HEAD`] anyway.
+pub const MAX_KEPT_LINE: usize = 4096;
 
 /// What an HTTP transaction says.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -58,6 +64,14 @@ pub struct Http {
     /// Bytes of the request or response were not captured, or the capture ended inside
     /// one of them.
     pub incomplete: bool,
+    /// The request's header lines after the request line, each with its line ending, in
+    /// order: at most [`MAX_KEPT_LINES`] of at most [`MAX_KEPT_LINE`] bytes. For the
+    /// field values only (`http.request.line`, `http.cookie`, …), not in the JSON.
+    #[serde(skip)]
+    pub request_headers: Vec<String>,
+    /// The final response's header lines, as `request_headers`.
+    #[serde(skip)]
+    pub response_headers: Vec<String>,
 }
 
 impl Http {
@@ -309,6 +323,27 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// The header lines of a header section (after its start line, before the empty line),
+/// each with its line ending, bounded by [`MAX_KEPT_LINES`] and [`MAX_KEPT_LINE`].
+fn kept_lines(head: &[u8]) -> Vec<String> {
+    let mut lines = head.split_inclusive(|&b| b == b'\n');
+    lines.next();
+    lines
+        .take_while(|l| !matches!(*l, b"\r\n" | b"\n"))
+        .take(MAX_KEPT_LINES)
+        .map(|l| text(&l[..l.len().min(MAX_KEPT_LINE)]))
+        .collect()
+}
+
+/// The value of a kept header line (see [`Http::request_headers`]) when its name is
+/// `name` (case-insensitive): after the colon, without the surrounding blanks and the
+/// line ending.
+pub fn header_value<'a>(line: &'a str, name: &str) -> Option<&'a str> {
+    let (n, v) = line.split_once(':')?;
+    n.eq_ignore_ascii_case(name)
+        .then(|| v.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n')))
+}
+
 /// Parses a header section (start line, header fields) ending with its empty line.
 fn parse_head(request: bool, head: &[u8]) -> Option<Head<'_>> {
     let mut lines = head
@@ -558,6 +593,7 @@ impl Parser {
                 host: h.host.map(text),
                 user_agent: h.user_agent.map(text),
                 request_content_type: h.content_type.map(text),
+                request_headers: kept_lines(bytes),
                 ..Http::default()
             };
             http.incomplete = self.req.incomplete;
@@ -630,6 +666,7 @@ impl Parser {
             p.http.status = Some(code);
             p.http.reason = Some(text(h.start[2]));
             p.http.response_content_type = h.content_type.map(text);
+            p.http.response_headers = kept_lines(bytes);
             if p.http.version.is_empty() {
                 p.http.version = text(h.start[0]);
             }
@@ -1049,6 +1086,35 @@ mod test {
             http(&t[2]).request_content_type.as_deref(),
             Some("application/json")
         );
+    }
+
+    #[test]
+    fn header_lines_are_kept_for_the_field_values() {
+        let t = run(&[
+            (true, GET_ERROR),
+            (false, ERROR),
+            (true, POST),
+            (false, CREATED),
+        ]);
+        assert_eq!(
+            http(&t[1]).request_headers,
+            [
+                "Host: 127.0.0.1:28081\r\n",
+                "Accept-Encoding: identity\r\n",
+                "Content-Length: 12\r\n",
+                "Content-Type: application/json\r\n"
+            ]
+        );
+        let server = http(&t[0]).response_headers[0].as_str();
+        assert_eq!(server, "Server: BaseHTTP/0.6 Python/3.11.7\r\n");
+        assert_eq!(
+            header_value(server, "server"),
+            Some("BaseHTTP/0.6 Python/3.11.7")
+        );
+        assert_eq!(header_value(server, "Date"), None);
+        let long = format!("GET / HTTP/1.1\nX: {}\n\n", "a".repeat(MAX_KEPT_LINE));
+        let lines = kept_lines(long.as_bytes());
+        assert_eq!((lines.len(), lines[0].len()), (1, MAX_KEPT_LINE));
     }
 
     #[test]

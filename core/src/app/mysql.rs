@@ -32,6 +32,8 @@ pub const MAX_SERVER_PREFIX: usize = 2048;
 pub const MAX_STATEMENTS: usize = 4096;
 /// Commands waiting for their responses.
 pub const MAX_PENDING: usize = 1024;
+/// Response codes kept per transaction (see [`Mysql::response_codes`]).
+pub const MAX_RESPONSE_CODES: usize = 256;
 
 /// Capability flags (MySQL `CLIENT_*`).
 mod caps {
@@ -127,6 +129,26 @@ pub struct Mysql {
     pub compressed: bool,
     /// Bytes were not captured, or the conversation ended before the response did.
     pub incomplete: bool,
+    /// The header byte of each server packet that Wireshark shows as
+    /// `mysql.response_code` (OK and binary rows 0x00, ERR 0xFF, EOF 0xFE), with the
+    /// packet (index in `Capture::packets`) that completed it; at most
+    /// [`MAX_RESPONSE_CODES`]. For the field values only, not in the JSON.
+    #[serde(skip)]
+    pub response_codes: Vec<(u64, u8)>,
+}
+
+impl Mysql {
+    /// Notes the response code of a server packet, if it has one.
+    fn note_code(&mut self, packet: u64, data: &[u8], len: u64) {
+        let code = match data.first() {
+            Some(&c @ (0x00 | 0xff)) => c,
+            Some(&0xfe) if len < 9 => 0xfe,
+            _ => return,
+        };
+        if self.response_codes.len() < MAX_RESPONSE_CODES {
+            self.response_codes.push((packet, code));
+        }
+    }
 }
 
 /// A command's name by its byte (`COM_*`).
@@ -738,6 +760,7 @@ impl Parser {
                     ..self.greeting.clone()
                 };
                 err_packet(&mut login, &p.data);
+                login.note_code(p.span.last.packet, &p.data, p.len);
                 self.phase = Phase::Command;
                 out.push(Transaction {
                     conv: 0,
@@ -786,6 +809,9 @@ impl Parser {
         };
         extend(&mut login.response, p.span);
         login.detail.incomplete |= p.lost;
+        if matches!(p.data.first(), Some(0x00 | 0xff)) {
+            login.detail.note_code(p.span.last.packet, &p.data, p.len);
+        }
         match p.data.first() {
             Some(0x00) => {
                 let mut login = self.login.take().expect("checked");
@@ -852,6 +878,7 @@ impl Parser {
         let head = self.pending.front_mut().expect("front exists");
         extend(&mut head.response, p.span);
         head.detail.incomplete |= p.lost;
+        head.detail.note_code(p.span.last.packet, d, p.len);
         head.next_seq = p.last_seq.wrapping_add(1);
         match head.resp {
             Resp::First => match first {
@@ -1959,6 +1986,13 @@ mod test {
             ]
         );
         assert_eq!(d.last().map(|m| m.command.as_str()), Some("quit"));
+        // mysql.response_code as Wireshark shows it: OK, ERR, EOF and binary rows.
+        let codes = |m: &Mysql| m.response_codes.iter().map(|c| c.1).collect::<Vec<_>>();
+        assert_eq!(codes(login), [0x00]);
+        let by_command = |c: &str| d.iter().find(|m| m.command == c).map(|m| codes(m));
+        assert_eq!(by_command("stmt_prepare"), Some(vec![0x00, 0xfe, 0xfe]));
+        assert_eq!(by_command("stmt_execute"), Some(vec![0xfe, 0x00, 0xfe]));
+        assert_eq!(codes(select), [0xfe, 0xfe]);
     }
 
     #[test]
