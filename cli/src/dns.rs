@@ -85,7 +85,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 retransmission_frames: d.retransmission_packets.iter().map(|&p| frame(p)).collect(),
                 dns: d,
                 rcode_name: d.rcode.map(dns::rcode_name),
-                time: dns::dns_time_ns(t).map(secs),
+                time: t.latency_ns().map(secs),
             })
         })
         .collect();

@@ -53,7 +53,7 @@ fn row<'a>(c: &Capture, t: &'a Transaction, h: &'a Http) -> Row<'a> {
         request_frame: t.request.map(|s| frame(s.last.packet)),
         response_frame: t.response.map(|s| frame(s.last.packet)),
         http: h,
-        time: http::http_time_ns(t).map(secs),
+        time: t.latency_ns().map(secs),
         ttfb: t.time_to_first_byte_ns().map(secs),
         duration: t.duration_ns().map(secs),
     }

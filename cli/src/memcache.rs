@@ -1,11 +1,10 @@
 //! `wirelens memcache`: memcached's hot keys, largest values, commands and misses.
 
-use crate::apps::{frame, read, secs, stream_of, Common};
+use crate::apps::{ms, printable, read, At, Common, Key, Row, Value};
 use serde::Serialize;
-use std::borrow::Cow;
 use std::io::Write as _;
 use std::process::ExitCode;
-use wirelens_core::app::memcache::{self, Memcache, Place};
+use wirelens_core::app::memcache::{self, Memcache};
 use wirelens_core::app::Transaction;
 use wirelens_core::Capture;
 
@@ -38,102 +37,14 @@ pub struct Args {
     list: bool,
 }
 
-/// Frames and stream of a transaction, as every command's JSON gives them.
-#[derive(Serialize)]
-pub struct Frames {
-    pub stream: u32,
-    pub request_first_frame: Option<u64>,
-    pub request_frame: Option<u64>,
-    pub response_first_frame: Option<u64>,
-    pub response_frame: Option<u64>,
-}
-
-impl Frames {
-    pub fn of(c: &Capture, t: &Transaction) -> Frames {
-        Frames {
-            stream: stream_of(c, t.conv).1,
-            request_first_frame: t.request.map(|s| frame(s.first.packet)),
-            request_frame: t.request.map(|s| frame(s.last.packet)),
-            response_first_frame: t.response.map(|s| frame(s.first.packet)),
-            response_frame: t.response.map(|s| frame(s.last.packet)),
-        }
-    }
-}
-
-/// Where a table row is: its stream and frames.
-#[derive(Serialize)]
-pub struct At {
-    pub stream: u32,
-    pub first_frame: u64,
-    pub last_frame: u64,
-}
-
-impl At {
-    pub fn of(c: &Capture, p: &Place) -> At {
-        At {
-            stream: stream_of(c, p.conv).1,
-            first_frame: frame(p.first_packet),
-            last_frame: frame(p.last_packet),
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct Row<'a> {
-    #[serde(flatten)]
-    frames: Frames,
-    #[serde(flatten)]
-    memcache: &'a Memcache,
-    latency: Option<f64>,
-}
-
-#[derive(Serialize)]
-struct Key<'a> {
-    #[serde(flatten)]
-    key: &'a memcache::HotKey,
-    first_at: At,
-    last_at: At,
-}
-
-#[derive(Serialize)]
-struct Value<'a> {
-    #[serde(flatten)]
-    value: &'a memcache::Value,
-    at: At,
-}
-
 #[derive(Serialize)]
 struct Summary<'a> {
     transactions: usize,
     conversations: usize,
     commands: Vec<memcache::CommandStats>,
-    hot_keys: Vec<Key<'a>>,
-    largest_values: Vec<Value<'a>>,
-    misses: Vec<Key<'a>>,
-}
-
-/// Text as a terminal may show it: control characters and the like escaped.
-pub fn printable(s: &str) -> Cow<'_, str> {
-    if s.chars().all(|c| !c.is_control()) {
-        Cow::Borrowed(s)
-    } else {
-        Cow::Owned(
-            s.chars()
-                .flat_map(|c| {
-                    if c.is_control() {
-                        c.escape_default().collect::<Vec<_>>()
-                    } else {
-                        vec![c]
-                    }
-                })
-                .collect(),
-        )
-    }
-}
-
-/// Milliseconds, or `-`.
-pub fn ms(ns: Option<i64>) -> String {
-    ns.map_or("-".into(), |ns| format!("{:.3}", ns as f64 / 1e6))
+    hot_keys: Vec<Key<'a, memcache::HotKey>>,
+    largest_values: Vec<Value<'a, memcache::Value>>,
+    misses: Vec<Key<'a, memcache::HotKey>>,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
@@ -143,14 +54,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         memcache::transactions(&capture.transactions).collect();
     let mut out = std::io::stdout().lock();
     if args.list {
-        let rows: Vec<Row<'_>> = txs
-            .iter()
-            .map(|(t, m)| Row {
-                frames: Frames::of(&capture, t),
-                memcache: m,
-                latency: memcache::latency_ns(t).map(secs),
-            })
-            .collect();
+        let rows: Vec<Row<'_, Memcache>> =
+            txs.iter().map(|(t, m)| Row::new(&capture, t, *m)).collect();
         if args.common.json {
             serde_json::to_writer_pretty(&mut out, &rows)?;
             writeln!(out)?;
@@ -163,7 +68,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             for r in &rows {
                 let opt = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
                 let keys: Vec<String> = r
-                    .memcache
+                    .detail
                     .keys
                     .iter()
                     .map(|k| {
@@ -184,17 +89,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                     r.frames.stream,
                     opt(r.frames.request_frame),
                     opt(r.frames.response_frame),
-                    printable(&r.memcache.command),
-                    printable(
-                        r.memcache
-                            .status
-                            .as_deref()
-                            .unwrap_or(if r.memcache.noreply { "(noreply)" } else { "-" })
-                    ),
+                    printable(&r.detail.command),
+                    printable(r.detail.status.as_deref().unwrap_or(if r.detail.noreply {
+                        "(noreply)"
+                    } else {
+                        "-"
+                    })),
                     r.latency
                         .map_or("-".to_string(), |l| format!("{:.3}", l * 1e3)),
                     keys.join(" "),
-                    if r.memcache.incomplete {
+                    if r.detail.incomplete {
                         " [incomplete]"
                     } else {
                         ""
@@ -215,7 +119,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut missed: Vec<&memcache::HotKey> = hot.iter().filter(|k| k.misses > 0).collect();
     missed.sort_by(|a, b| b.misses.cmp(&a.misses).then_with(|| a.key.cmp(&b.key)));
     let convs: std::collections::BTreeSet<u32> = txs.iter().map(|(t, _)| t.conv).collect();
-    fn key<'k>(c: &Capture, k: &'k memcache::HotKey) -> Key<'k> {
+    fn key<'k>(c: &Capture, k: &'k memcache::HotKey) -> Key<'k, memcache::HotKey> {
         Key {
             key: k,
             first_at: At::of(c, &k.first),

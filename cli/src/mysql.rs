@@ -1,13 +1,11 @@
 //! `wirelens mysql`: MySQL / MariaDB queries with their latency, the errors, the slowest.
 
-use crate::apps::{read, secs, Common};
-use crate::memcache::{ms, printable, At, Frames};
+use crate::apps::{ms, printable, read, At, Common, Row};
 use serde::Serialize;
 use std::io::Write as _;
 use std::process::ExitCode;
 use wirelens_core::app::mysql::{self, Mysql};
 use wirelens_core::app::Transaction;
-use wirelens_core::Capture;
 
 /// MySQL / MariaDB: every command with its latency and result, the errors, the slowest,
 /// and queries grouped by fingerprint (literals replaced by `?`).
@@ -41,23 +39,6 @@ pub struct Args {
 }
 
 #[derive(Serialize)]
-struct Row<'a> {
-    #[serde(flatten)]
-    frames: Frames,
-    #[serde(flatten)]
-    mysql: &'a Mysql,
-    latency: Option<f64>,
-}
-
-fn row<'a>(c: &Capture, t: &Transaction, m: &'a Mysql) -> Row<'a> {
-    Row {
-        frames: Frames::of(c, t),
-        mysql: m,
-        latency: mysql::latency_ns(t).map(secs),
-    }
-}
-
-#[derive(Serialize)]
 struct Query<'a> {
     #[serde(flatten)]
     query: &'a mysql::QueryStats,
@@ -66,9 +47,9 @@ struct Query<'a> {
 
 #[derive(Serialize)]
 struct Summary<'a> {
-    transactions: Vec<Row<'a>>,
-    slowest: Vec<Row<'a>>,
-    errors: Vec<Row<'a>>,
+    transactions: Vec<Row<'a, Mysql>>,
+    slowest: Vec<Row<'a, Mysql>>,
+    errors: Vec<Row<'a, Mysql>>,
     queries: Vec<Query<'a>>,
 }
 
@@ -129,38 +110,39 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let errors = crate::input::report_errors(&capture);
     let txs: Vec<(&Transaction, &Mysql)> = mysql::transactions(&capture.transactions).collect();
     let mut out = std::io::stdout().lock();
-    let rows: Vec<Row<'_>> = txs.iter().map(|(t, m)| row(&capture, t, m)).collect();
-    let print_rows = |out: &mut dyn std::io::Write, rows: &[Row<'_>]| -> std::io::Result<()> {
-        writeln!(
-            out,
-            "{:>6} {:>7} {:>7} {:>10}  {:<14} {:<28} sql",
-            "stream", "req", "resp", "latency_ms", "command", "result"
-        )?;
-        for r in rows {
-            let opt = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
-            let mut flags = String::new();
-            if r.mysql.compressed {
-                flags.push_str(" [compressed]");
-            }
-            if r.mysql.incomplete {
-                flags.push_str(" [incomplete]");
-            }
+    let rows: Vec<Row<'_, Mysql>> = txs.iter().map(|(t, m)| Row::new(&capture, t, *m)).collect();
+    let print_rows =
+        |out: &mut dyn std::io::Write, rows: &[Row<'_, Mysql>]| -> std::io::Result<()> {
             writeln!(
                 out,
-                "{:>6} {:>7} {:>7} {:>10}  {:<14} {:<28} {}{}",
-                r.frames.stream,
-                opt(r.frames.request_frame),
-                opt(r.frames.response_frame),
-                r.latency
-                    .map_or("-".to_string(), |l| format!("{:.3}", l * 1e3)),
-                r.mysql.command,
-                result(r.mysql),
-                what(r.mysql),
-                flags
+                "{:>6} {:>7} {:>7} {:>10}  {:<14} {:<28} sql",
+                "stream", "req", "resp", "latency_ms", "command", "result"
             )?;
-        }
-        Ok(())
-    };
+            for r in rows {
+                let opt = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
+                let mut flags = String::new();
+                if r.detail.compressed {
+                    flags.push_str(" [compressed]");
+                }
+                if r.detail.incomplete {
+                    flags.push_str(" [incomplete]");
+                }
+                writeln!(
+                    out,
+                    "{:>6} {:>7} {:>7} {:>10}  {:<14} {:<28} {}{}",
+                    r.frames.stream,
+                    opt(r.frames.request_frame),
+                    opt(r.frames.response_frame),
+                    r.latency
+                        .map_or("-".to_string(), |l| format!("{:.3}", l * 1e3)),
+                    r.detail.command,
+                    result(r.detail),
+                    what(r.detail),
+                    flags
+                )?;
+            }
+            Ok(())
+        };
     if args.list {
         if args.common.json {
             serde_json::to_writer_pretty(&mut out, &rows)?;
@@ -180,11 +162,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         slowest: mysql::slowest(all())
             .into_iter()
             .take(args.top)
-            .map(|(t, m)| row(&capture, t, m))
+            .map(|(t, m)| Row::new(&capture, t, m))
             .collect(),
         errors: mysql::errors(all())
             .into_iter()
-            .map(|(t, m)| row(&capture, t, m))
+            .map(|(t, m)| Row::new(&capture, t, m))
             .collect(),
         queries: queries
             .iter()

@@ -1,13 +1,11 @@
 //! `wirelens redis`: Redis's hot keys, largest values, commands, slowest and errors.
 
-use crate::apps::{read, secs, Common};
-use crate::memcache::{ms, printable, At, Frames};
+use crate::apps::{ms, printable, read, At, Common, Key, Row, Value};
 use serde::Serialize;
 use std::io::Write as _;
 use std::process::ExitCode;
 use wirelens_core::app::redis::{self, Redis};
 use wirelens_core::app::Transaction;
-use wirelens_core::Capture;
 
 /// Redis (RESP2 and RESP3): hot keys, largest values, commands, the slowest, errors.
 ///
@@ -40,46 +38,14 @@ pub struct Args {
 }
 
 #[derive(Serialize)]
-struct Row<'a> {
-    #[serde(flatten)]
-    frames: Frames,
-    #[serde(flatten)]
-    redis: &'a Redis,
-    latency: Option<f64>,
-}
-
-fn row<'a>(c: &Capture, t: &Transaction, r: &'a Redis) -> Row<'a> {
-    Row {
-        frames: Frames::of(c, t),
-        redis: r,
-        latency: redis::latency_ns(t).map(secs),
-    }
-}
-
-#[derive(Serialize)]
-struct Key<'a> {
-    #[serde(flatten)]
-    key: &'a redis::HotKey,
-    first_at: At,
-    last_at: At,
-}
-
-#[derive(Serialize)]
-struct Value<'a> {
-    #[serde(flatten)]
-    value: &'a redis::Value,
-    at: At,
-}
-
-#[derive(Serialize)]
 struct Summary<'a> {
     transactions: usize,
     conversations: usize,
     commands: Vec<redis::CommandStats>,
-    hot_keys: Vec<Key<'a>>,
-    largest_values: Vec<Value<'a>>,
-    slowest: Vec<Row<'a>>,
-    errors: Vec<Row<'a>>,
+    hot_keys: Vec<Key<'a, redis::HotKey>>,
+    largest_values: Vec<Value<'a, redis::Value>>,
+    slowest: Vec<Row<'a, Redis>>,
+    errors: Vec<Row<'a, Redis>>,
 }
 
 /// A command and its first arguments, as a line.
@@ -123,36 +89,38 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let errors = crate::input::report_errors(&capture);
     let txs: Vec<(&Transaction, &Redis)> = redis::transactions(&capture.transactions).collect();
     let mut out = std::io::stdout().lock();
-    let print_rows = |out: &mut dyn std::io::Write, rows: &[Row<'_>]| -> std::io::Result<()> {
-        writeln!(
-            out,
-            "{:>6} {:>7} {:>7} {:>10}  {:<40} reply",
-            "stream", "req", "resp", "latency_ms", "command"
-        )?;
-        for r in rows {
-            let opt = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
+    let print_rows =
+        |out: &mut dyn std::io::Write, rows: &[Row<'_, Redis>]| -> std::io::Result<()> {
             writeln!(
                 out,
-                "{:>6} {:>7} {:>7} {:>10}  {:<40} {}{}{}",
-                r.frames.stream,
-                opt(r.frames.request_frame),
-                opt(r.frames.response_frame),
-                r.latency
-                    .map_or("-".to_string(), |l| format!("{:.3}", l * 1e3)),
-                command_line(r.redis),
-                reply_text(r.redis),
-                if r.redis.push { " [push]" } else { "" },
-                if r.redis.incomplete {
-                    " [incomplete]"
-                } else {
-                    ""
-                },
+                "{:>6} {:>7} {:>7} {:>10}  {:<40} reply",
+                "stream", "req", "resp", "latency_ms", "command"
             )?;
-        }
-        Ok(())
-    };
+            for r in rows {
+                let opt = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
+                writeln!(
+                    out,
+                    "{:>6} {:>7} {:>7} {:>10}  {:<40} {}{}{}",
+                    r.frames.stream,
+                    opt(r.frames.request_frame),
+                    opt(r.frames.response_frame),
+                    r.latency
+                        .map_or("-".to_string(), |l| format!("{:.3}", l * 1e3)),
+                    command_line(r.detail),
+                    reply_text(r.detail),
+                    if r.detail.push { " [push]" } else { "" },
+                    if r.detail.incomplete {
+                        " [incomplete]"
+                    } else {
+                        ""
+                    },
+                )?;
+            }
+            Ok(())
+        };
     if args.list {
-        let rows: Vec<Row<'_>> = txs.iter().map(|(t, r)| row(&capture, t, r)).collect();
+        let rows: Vec<Row<'_, Redis>> =
+            txs.iter().map(|(t, r)| Row::new(&capture, t, *r)).collect();
         if args.common.json {
             serde_json::to_writer_pretty(&mut out, &rows)?;
             writeln!(out)?;
@@ -194,11 +162,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         slowest: redis::slowest(all())
             .into_iter()
             .take(args.top)
-            .map(|(t, r)| row(&capture, t, r))
+            .map(|(t, r)| Row::new(&capture, t, r))
             .collect(),
         errors: redis::errors(all())
             .into_iter()
-            .map(|(t, r)| row(&capture, t, r))
+            .map(|(t, r)| Row::new(&capture, t, r))
             .collect(),
     };
     if args.common.json {

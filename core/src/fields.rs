@@ -1075,7 +1075,7 @@ pub struct FieldCtx<'c> {
     /// Per-PDU app-layer values (memcache, resp), collected as packets go by.
     pdu: Pdu<'c>,
     /// The process of each conversation, found on first use.
-    processes: Option<Vec<Option<(u32, Option<String>)>>>,
+    processes: Option<Vec<Option<crate::session::Owner>>>,
 }
 
 /// Where [`FieldCtx`] gets per-PDU fields from.
@@ -1083,7 +1083,7 @@ enum Pdu<'c> {
     /// No such field asked for yet.
     None,
     /// Collected by the context itself, packet by packet.
-    Own(Collector),
+    Own(Box<Collector>),
     /// Collected beforehand (a whole pass), shared.
     Shared(&'c Collector),
 }
@@ -1144,7 +1144,7 @@ impl<'c> FieldCtx<'c> {
         };
         let mut wanted = wanted;
         wanted.extend(fields.iter().filter(|&&f| pdu::proto_of(f).is_some()));
-        self.pdu = Pdu::Own(Collector::new(self.capture, wanted));
+        self.pdu = Pdu::Own(Box::new(Collector::new(self.capture, wanted)));
     }
 
     /// Collects the wanted per-PDU fields over the whole capture now (reading the packets
@@ -2379,7 +2379,7 @@ impl TransactionFields {
                         if let Some(q) = req.filter(|_| !h.method.is_empty()) {
                             t.add(p, Fid::HttpRequestIn, AppValue::Uint(q + 1));
                         }
-                        if let Some(ns) = crate::app::http::http_time_ns(tx) {
+                        if let Some(ns) = tx.latency_ns() {
                             t.add(p, Fid::HttpTime, AppValue::Rel(ns));
                         }
                         t.add_http_headers(p, Fid::HttpResponseLine, &h.response_headers);
@@ -2460,7 +2460,7 @@ impl TransactionFields {
                             }
                         }
                         if response {
-                            if let Some(ns) = crate::app::dns::dns_time_ns(tx) {
+                            if let Some(ns) = tx.latency_ns() {
                                 t.add(p, Fid::DnsTime, AppValue::Rel(ns));
                             }
                         }
@@ -2530,7 +2530,7 @@ impl TransactionFields {
                             t.add(p, Fid::RedisKey, AppValue::Text(k.clone()));
                         }
                     }
-                    if let (Some(p), Some(ns)) = (resp, crate::app::redis::latency_ns(tx)) {
+                    if let (Some(p), Some(ns)) = (resp, tx.latency_ns()) {
                         t.add(p, Fid::RedisTime, AppValue::Rel(ns));
                     }
                 }

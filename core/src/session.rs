@@ -261,10 +261,13 @@ pub fn sessions(capture: &Capture) -> Vec<Session> {
         .collect()
 }
 
+/// A connection's owner: process id and name (COMM), when known.
+pub type Owner = (u32, Option<String>);
+
 /// The process of each flow: the first `pid=… comm=…` packet comment of the flow, else
 /// the first process (PIB) a packet of the flow names.
-pub fn processes_by_flow(capture: &Capture) -> Vec<Option<(u32, Option<String>)>> {
-    let mut out: Vec<Option<(u32, Option<String>)>> = vec![None; capture.conversations.len()];
+pub fn processes_by_flow(capture: &Capture) -> Vec<Option<Owner>> {
+    let mut out: Vec<Option<Owner>> = vec![None; capture.conversations.len()];
     let flow_of = |packet: u64| {
         capture
             .packets

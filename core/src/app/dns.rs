@@ -172,11 +172,6 @@ pub struct Dns {
     pub tcp: bool,
 }
 
-/// Wireshark's `dns.time` of a transaction, in ns.
-pub fn dns_time_ns(t: &Transaction) -> Option<i64> {
-    Some(t.response?.last.ts_ns - t.request?.last.ts_ns)
-}
-
 /// One row of the DNS-by-rcode table.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RcodeRow {
@@ -216,7 +211,7 @@ pub fn slowest(transactions: &[Transaction], n: usize) -> Vec<usize> {
         .iter()
         .enumerate()
         .filter(|(_, t)| matches!(t.detail, Detail::Dns(_)))
-        .filter_map(|(i, t)| Some((dns_time_ns(t)?, i)))
+        .filter_map(|(i, t)| Some((t.latency_ns()?, i)))
         .collect();
     v.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     v.into_iter().take(n).map(|(_, i)| i).collect()
@@ -734,7 +729,7 @@ mod test {
                 data: "93.184.216.34".into()
             }]
         );
-        assert_eq!(dns_time_ns(&out[0]), Some(250));
+        assert_eq!(out[0].latency_ns(), Some(250));
         assert_eq!(looks_like_message(QUERY), Some(true));
         assert_eq!(looks_like_message(RESPONSE), Some(false));
     }
@@ -766,7 +761,7 @@ mod test {
             ("CNAME", "db.wirelens.test")
         );
         assert_eq!(
-            (dns_time_ns(&out[0]), dns_time_ns(&out[1])),
+            (out[0].latency_ns(), out[1].latency_ns()),
             (Some(14_000), Some(17_000))
         );
         assert!(mx.flags & 0x0400 != 0, "authoritative");
@@ -843,7 +838,7 @@ mod test {
             (
                 dns(&out[0]).retransmissions,
                 dns(&out[0]).retransmission_packets.clone(),
-                dns_time_ns(&out[0])
+                out[0].latency_ns()
             ),
             (1, vec![2], Some(200))
         );
@@ -857,7 +852,7 @@ mod test {
         assert_eq!(out.len(), 2);
         assert!(out[0].response.is_none() && out[0].request.unwrap().last.packet == 0);
         assert_eq!(
-            (out[1].request.unwrap().last.packet, dns_time_ns(&out[1])),
+            (out[1].request.unwrap().last.packet, out[1].latency_ns()),
             (2, Some(300))
         );
         let out = udp(&[(RESPONSE, 1), (RESPONSE, 2)]);

@@ -81,12 +81,6 @@ impl Http {
     }
 }
 
-/// Wireshark's `http.time` of a transaction, in ns: from the packet that completed the
-/// request (headers and body) to the packet that completed the response.
-pub fn http_time_ns(t: &Transaction) -> Option<i64> {
-    Some(t.response?.last.ts_ns - t.request?.last.ts_ns)
-}
-
 fn http(t: &Transaction) -> Option<&Http> {
     match &t.detail {
         Detail::Http(h) => Some(h),
@@ -101,7 +95,7 @@ pub fn slowest(transactions: &[Transaction], n: usize) -> Vec<usize> {
         .iter()
         .enumerate()
         .filter(|(_, t)| http(t).is_some())
-        .filter_map(|(i, t)| Some((http_time_ns(t)?, i)))
+        .filter_map(|(i, t)| Some((t.latency_ns()?, i)))
         .collect();
     v.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     v.into_iter().take(n).map(|(_, i)| i).collect()
@@ -1077,7 +1071,7 @@ mod test {
             (0, 3)
         );
         assert_eq!(t[0].response.unwrap().first.packet, 1);
-        assert_eq!(http_time_ns(&t[2]), Some(1000)); // request complete at 7, response at 8
+        assert_eq!(t[2].latency_ns(), Some(1000)); // request complete at 7, response at 8
         assert_eq!(
             t[0].response.unwrap().bytes,
             (CHUNKED_HEAD.len() + body.len()) as u64

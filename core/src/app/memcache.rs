@@ -1508,12 +1508,6 @@ fn parse_value_line(rest: &[u8]) -> Option<(&[u8], u64)> {
 // Tables: hot keys, largest values, commands.
 // ---------------------------------------------------------------------------------------
 
-/// Latency of a transaction: from the request's last packet to the response's last (as
-/// Wireshark's `http.time` measures), in ns.
-pub fn latency_ns(t: &Transaction) -> Option<i64> {
-    Some(t.response?.last.ts_ns - t.request?.last.ts_ns)
-}
-
 /// Where a row's bytes are: the conversation and the packets (first and last) of the
 /// transaction (request first, response last).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -1706,7 +1700,7 @@ pub fn commands<'a>(txs: impl IntoIterator<Item = &'a Transaction>) -> Vec<Comma
         c.noreply += u64::from(m.noreply);
         c.incomplete += u64::from(m.incomplete);
         c.bytes += m.value_bytes();
-        if let Some(ns) = latency_ns(t) {
+        if let Some(ns) = t.latency_ns() {
             c.timed += 1;
             c.latency_total_ns += ns;
             c.latency_max_ns = c.latency_max_ns.max(ns);

@@ -96,6 +96,13 @@ impl Transaction {
         Some(self.response?.first.ts_ns - self.request?.last.ts_ns)
     }
 
+    /// Latency, in ns: from the packet that completed the request to the packet that
+    /// completed the response. Wireshark's `http.time` and `dns.time` measure this; so
+    /// do the memcached, Redis and MySQL tables.
+    pub fn latency_ns(&self) -> Option<i64> {
+        Some(self.response?.last.ts_ns - self.request?.last.ts_ns)
+    }
+
     /// Time from the first byte of the request to the last byte of the response, in ns
     /// (Wireshark's `http.time` measures from the request's last packet to the
     /// response's last; see each protocol for the field it matches).

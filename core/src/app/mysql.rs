@@ -1674,7 +1674,7 @@ fn lossy(b: &[u8]) -> String {
 // Tables: slowest queries, errors, queries by fingerprint.
 // ---------------------------------------------------------------------------------------
 
-pub use super::memcache::{latency_ns, Place};
+pub use super::memcache::Place;
 
 /// The MySQL transactions among `txs`.
 pub fn transactions<'a>(
@@ -1692,11 +1692,11 @@ pub fn slowest<'a>(
     txs: impl IntoIterator<Item = &'a Transaction>,
 ) -> Vec<(&'a Transaction, &'a Mysql)> {
     let mut rows: Vec<_> = transactions(txs)
-        .filter(|(t, _)| latency_ns(t).is_some())
+        .filter(|(t, _)| t.latency_ns().is_some())
         .collect();
     rows.sort_by_key(|(t, _)| {
         (
-            std::cmp::Reverse(latency_ns(t)),
+            std::cmp::Reverse(t.latency_ns()),
             t.request.map(|s| s.first.packet),
         )
     });
@@ -1821,7 +1821,7 @@ pub fn queries<'a>(txs: impl IntoIterator<Item = &'a Transaction>) -> Vec<QueryS
         q.errors += u64::from(m.error_code.is_some());
         q.rows += m.rows.unwrap_or(0);
         q.affected_rows += m.affected_rows.unwrap_or(0);
-        if let Some(ns) = latency_ns(t) {
+        if let Some(ns) = t.latency_ns() {
             q.timed += 1;
             q.latency_total_ns += ns;
             if ns >= q.latency_max_ns {

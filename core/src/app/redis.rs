@@ -1084,7 +1084,7 @@ fn is_key(name: &[u8], index: usize, elems: &[Vec<u8>], total: u64) -> bool {
 // Tables: hot keys, largest values, commands, slowest, errors.
 // ---------------------------------------------------------------------------------------
 
-pub use super::memcache::{latency_ns, Place, LARGE_VALUE};
+pub use super::memcache::{Place, LARGE_VALUE};
 
 /// The Redis transactions among `txs`.
 pub fn transactions<'a>(
@@ -1223,7 +1223,7 @@ pub fn commands<'a>(txs: impl IntoIterator<Item = &'a Transaction>) -> Vec<Comma
         c.errors += u64::from(r.error.is_some());
         c.incomplete += u64::from(r.incomplete);
         c.bytes += r.value_len.unwrap_or(0);
-        if let Some(ns) = latency_ns(t) {
+        if let Some(ns) = t.latency_ns() {
             c.timed += 1;
             c.latency_total_ns += ns;
             c.latency_max_ns = c.latency_max_ns.max(ns);
@@ -1244,11 +1244,11 @@ pub fn slowest<'a>(
     txs: impl IntoIterator<Item = &'a Transaction>,
 ) -> Vec<(&'a Transaction, &'a Redis)> {
     let mut rows: Vec<_> = transactions(txs)
-        .filter(|(t, _)| latency_ns(t).is_some())
+        .filter(|(t, _)| t.latency_ns().is_some())
         .collect();
     rows.sort_by_key(|(t, _)| {
         (
-            std::cmp::Reverse(latency_ns(t)),
+            std::cmp::Reverse(t.latency_ns()),
             t.request.map(|s| s.first.packet),
         )
     });
@@ -1758,7 +1758,7 @@ mod test {
         );
         let slow = slowest(&txs);
         assert_eq!(slow[0].1.command, "DEBUG");
-        assert!(latency_ns(slow[0].0).is_some_and(|ns| ns >= 200_000_000));
+        assert!(slow[0].0.latency_ns().is_some_and(|ns| ns >= 200_000_000));
         assert_eq!(errors(&txs).len(), 5);
         let cmds = commands(&txs);
         assert_eq!((cmds[0].command.as_str(), cmds[0].count), ("GET", 37));
