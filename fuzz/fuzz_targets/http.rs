@@ -1,87 +1,19 @@
 //! Fuzz target `http`: the HTTP/1.x parser must never panic, must keep its buffers within
 //! their bounds, and must report the same transactions however the bytes are chunked.
-//!
-//! Input: pieces of a conversation, each a flag byte and a length byte, then (for data)
-//! that many bytes. Flag bit 0: sent by the client; bit 1: a gap of `length + 1` bytes
-//! instead of data; bit 2: the side ends (FIN) after this piece; bits 3–7: the chunk size
-//! (1–32) the piece is fed in on the second run. Every piece is its own packet. The seed
+//! Input format (flag bit 2 ends a side) and checks: fuzz/common/pieces.rs. The seed
 //! corpus (fuzz/seed.sh) turns real HTTP conversations into this form.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use wirelens_core::app::http::{self, Parser};
-use wirelens_core::app::{At, StreamParser, Transaction};
 
-enum Piece<'a> {
-    Data(bool, &'a [u8], u8, bool),
-    Gap(bool, u64),
+#[path = "../common/pieces.rs"]
+mod pieces;
+
+fn check_bounds(parser: &Parser) {
+    let (held, pending) = parser.buffered();
+    assert!(held <= 2 * http::MAX_HEAD, "held {held}");
+    assert!(pending <= http::MAX_PENDING, "pending {pending}");
 }
 
-fn pieces(mut data: &[u8]) -> Vec<Piece<'_>> {
-    let mut out = Vec::new();
-    while data.len() >= 2 {
-        let (flags, len) = (data[0], data[1] as usize);
-        data = &data[2..];
-        if flags & 2 != 0 {
-            out.push(Piece::Gap(flags & 1 != 0, len as u64 + 1));
-        } else {
-            let (bytes, rest) = data.split_at(len.min(data.len()));
-            out.push(Piece::Data(
-                flags & 1 != 0,
-                bytes,
-                flags >> 3,
-                flags & 4 != 0,
-            ));
-            data = rest;
-        }
-    }
-    out
-}
-
-fn run(pieces: &[Piece<'_>], chunked: bool) -> Vec<Transaction> {
-    let mut parser = Parser::new();
-    let mut out = Vec::new();
-    for (i, p) in pieces.iter().enumerate() {
-        let at = At {
-            packet: i as u64,
-            ts_ns: i as i64 * 1000,
-        };
-        match *p {
-            Piece::Data(client, bytes, chunk, fin) => {
-                if chunked {
-                    for c in bytes.chunks(chunk as usize + 1) {
-                        parser.data(client, c, at, &mut out);
-                    }
-                } else {
-                    parser.data(client, bytes, at, &mut out);
-                }
-                if fin {
-                    parser.side_end(client, at, &mut out);
-                }
-            }
-            Piece::Gap(client, len) => parser.gap(client, len, at, &mut out),
-        }
-        let (held, pending) = parser.buffered();
-        assert!(held <= 2 * http::MAX_HEAD, "held {held}");
-        assert!(pending <= http::MAX_PENDING, "pending {pending}");
-    }
-    parser.end(
-        At {
-            packet: pieces.len() as u64,
-            ts_ns: 0,
-        },
-        &mut out,
-    );
-    for t in &out {
-        let _ = serde_json::to_string(t).expect("a transaction serializes");
-        assert!(t.request.is_some() || t.response.is_some());
-    }
-    out
-}
-
-fuzz_target!(|data: &[u8]| {
-    let pieces = pieces(data);
-    let whole = run(&pieces, false);
-    let chunked = run(&pieces, true);
-    assert_eq!(whole, chunked, "chunking changed the transactions");
-});
+fuzz_target!(|data: &[u8]| pieces::check_fin(data, Parser::new, check_bounds));
