@@ -870,6 +870,10 @@ impl Parser {
 }
 
 fn emit(p: Pending, response: Option<Span>, out: &mut Vec<Transaction>) {
+    if p.request.is_none() && response.is_none() {
+        // Only interim (1xx) responses to a request never captured: nothing to pair.
+        return;
+    }
     out.push(Transaction {
         conv: 0,
         request: p.request,
@@ -1213,6 +1217,14 @@ mod test {
             ]
         );
         assert_eq!(http(&t[1]).interim, [100]);
+    }
+
+    #[test]
+    fn an_interim_response_alone_is_no_transaction() {
+        // A 100 Continue to a request never captured, then the end (a fuzz find): a
+        // transaction needs a request or a response.
+        let t = run(&[(false, b"HTTP/1.1 100 Continue\r\n\r\n")]);
+        assert!(t.is_empty());
     }
 
     #[test]
