@@ -10,6 +10,31 @@ pub fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Path of a capture named in a golden file or list: `corpus:REST` is
+/// `../shared/corpus/REST`, anything else is relative to the repository root.
+pub fn capture_path(entry: &str) -> PathBuf {
+    match entry.strip_prefix("corpus:") {
+        Some(rest) => repo_root()
+            .parent()
+            .expect("repo has a parent")
+            .join("shared/corpus")
+            .join(rest),
+        None => repo_root().join(entry),
+    }
+}
+
+/// The golden JSON files of `dir`, sorted; panics when there are none.
+pub fn golden_files(dir: &Path) -> Vec<PathBuf> {
+    let mut goldens: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("readable dir entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    goldens.sort();
+    assert!(!goldens.is_empty(), "no golden files in {}", dir.display());
+    goldens
+}
+
 /// Path of a workspace binary built beside this test binary (`target/<profile>/NAME`).
 ///
 /// Cargo does not build other packages' binaries for an integration test, so

@@ -7,20 +7,9 @@
 
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use wirelens_tests::{bin, repo_root};
-
-fn capture_path(entry: &str) -> PathBuf {
-    match entry.strip_prefix("corpus:") {
-        Some(rest) => repo_root()
-            .parent()
-            .expect("repo has a parent")
-            .join("shared/corpus")
-            .join(rest),
-        None => repo_root().join(entry),
-    }
-}
+use wirelens_tests::{bin, capture_path, golden_files, repo_root};
 
 fn wirelens(args: &[&str], capture: &Path, decode_as: &[String]) -> Vec<u8> {
     let mut cmd = Command::new(bin("wirelens"));
@@ -305,13 +294,7 @@ fn known_differences(dir: &Path) -> Vec<(String, String)> {
 #[test]
 fn application_fields_and_follow_equal_tshark() {
     let dir = repo_root().join("tests/golden/app");
-    let mut goldens: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/golden/app exists")
-        .map(|e| e.expect("readable dir entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    goldens.sort();
-    assert!(!goldens.is_empty(), "no golden files in {}", dir.display());
+    let goldens = golden_files(&dir);
     let known = known_differences(&dir);
     let mut t = Tally::default();
     let (mut files, mut skipped) = (0, 0);

@@ -9,20 +9,9 @@
 
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use wirelens_tests::{bin, repo_root};
-
-fn capture_path(entry: &str) -> PathBuf {
-    match entry.strip_prefix("corpus:") {
-        Some(rest) => repo_root()
-            .parent()
-            .expect("repo has a parent")
-            .join("shared/corpus")
-            .join(rest),
-        None => repo_root().join(entry),
-    }
-}
+use wirelens_tests::{bin, capture_path, golden_files, repo_root};
 
 fn ours(command: &str, capture: &Path, decode_as: &[String]) -> Vec<Value> {
     let mut cmd = Command::new(bin("wirelens"));
@@ -448,13 +437,7 @@ fn known(dir: &Path) -> Vec<(String, String, Option<u64>)> {
 #[test]
 fn memcache_mysql_redis_agree_with_tshark() {
     let dir = repo_root().join("tests/golden/app/kv");
-    let mut goldens: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/golden/app/kv exists")
-        .map(|e| e.expect("readable dir entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    goldens.sort();
-    assert!(!goldens.is_empty(), "no golden files in {}", dir.display());
+    let goldens = golden_files(&dir);
     let known = known(&dir);
     let mut tally = Tally::default();
     let (mut files, mut skipped) = (0, 0);

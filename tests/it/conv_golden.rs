@@ -2,19 +2,7 @@
 //! tests/scripts/make-conv-golden.py).
 
 use serde_json::Value;
-use std::path::PathBuf;
-use wirelens_tests::{bin, repo_root};
-
-fn capture_path(entry: &str) -> PathBuf {
-    match entry.strip_prefix("corpus:") {
-        Some(rest) => repo_root()
-            .parent()
-            .expect("repo has a parent")
-            .join("shared/corpus")
-            .join(rest),
-        None => repo_root().join(entry),
-    }
-}
+use wirelens_tests::{bin, capture_path, golden_files, repo_root};
 
 /// The fields compared exactly, then the two times compared to the nanosecond.
 const EXACT: [&str; 9] = [
@@ -77,13 +65,7 @@ fn differences(expected: &Value, actual: &[Value]) -> Vec<String> {
 #[test]
 fn conversations_equal_tshark() {
     let dir = repo_root().join("tests/golden/conv");
-    let mut goldens: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/golden/conv exists")
-        .map(|e| e.expect("readable dir entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    goldens.sort();
-    assert!(!goldens.is_empty(), "no golden files in {}", dir.display());
+    let goldens = golden_files(&dir);
     let (mut files, mut convs, mut skipped, mut failures) = (0, 0, 0, Vec::new());
     for golden in &goldens {
         let expected: Value = serde_json::from_slice(&std::fs::read(golden).expect("read golden"))

@@ -15,18 +15,7 @@ use wirelens_core::flow::L4;
 use wirelens_core::index::NO_FLOW;
 use wirelens_core::ingest_bytes;
 use wirelens_core::wire::{self, Frag, Net, Proto, Summary, Transport};
-use wirelens_tests::{have, repo_root};
-
-fn capture_path(entry: &str) -> PathBuf {
-    match entry.strip_prefix("corpus:") {
-        Some(rest) => repo_root()
-            .parent()
-            .expect("repo has a parent")
-            .join("shared/corpus")
-            .join(rest),
-        None => repo_root().join(entry),
-    }
-}
+use wirelens_tests::{capture_path, have, repo_root};
 
 /// Differences we understand, by capture, frame (1-based; 0 for every frame) and field
 /// ("" for every field), with the reason. The test fails on any other.

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::process::Command;
-use wirelens_tests::{bin, repo_root};
+use wirelens_tests::{bin, capture_path, repo_root};
 
 struct Set {
     name: String,
@@ -59,10 +59,7 @@ fn field_values_match_tshark() {
     let mut failures = Vec::new();
     let mut stale = Vec::new();
     for set in sets() {
-        let path = match set.capture.strip_prefix("corpus:") {
-            Some(rest) => repo_root().join("../shared/corpus").join(rest),
-            None => repo_root().join(&set.capture),
-        };
+        let path = capture_path(&set.capture);
         if !path.exists() {
             eprintln!("skipping {}: not present", set.capture);
             continue;

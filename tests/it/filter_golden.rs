@@ -12,21 +12,9 @@
 
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use wirelens_core::fields::{MemorySource, Status};
 use wirelens_core::filter::{filter_packets, Filter};
-use wirelens_tests::repo_root;
-
-fn capture_path(entry: &str) -> PathBuf {
-    match entry.strip_prefix("corpus:") {
-        Some(rest) => repo_root()
-            .parent()
-            .expect("repo has a parent")
-            .join("shared/corpus")
-            .join(rest),
-        None => repo_root().join(entry),
-    }
-}
+use wirelens_tests::{capture_path, golden_files, repo_root};
 
 fn known_differences() -> BTreeMap<(String, String), String> {
     let path = repo_root().join("tests/golden/filter/KNOWN_DIFFERENCES");
@@ -79,13 +67,7 @@ fn ingest_decoded_as(name: &str, bytes: &[u8], options: &Value) -> wirelens_core
 #[test]
 fn filters_keep_the_frames_tshark_shows() {
     let dir = repo_root().join("tests/golden/filter");
-    let mut goldens: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/golden/filter exists")
-        .map(|e| e.expect("readable dir entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    goldens.sort();
-    assert!(!goldens.is_empty(), "no golden files in {}", dir.display());
+    let goldens = golden_files(&dir);
     let known = known_differences();
     let verbose = std::env::var_os("WIRELENS_FILTER_VERBOSE").is_some();
     let (mut captures, mut skipped, mut pairs, mut identical, mut pending, mut explained) =

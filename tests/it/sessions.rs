@@ -7,18 +7,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
-use wirelens_tests::{bin, repo_root};
-
-fn capture_path(entry: &str) -> PathBuf {
-    match entry.strip_prefix("corpus:") {
-        Some(rest) => repo_root()
-            .parent()
-            .expect("repo has a parent")
-            .join("shared/corpus")
-            .join(rest),
-        None => repo_root().join(entry),
-    }
-}
+use wirelens_tests::{bin, capture_path, golden_files, repo_root};
 
 /// Captures whose remaining differences are understood: capture → why.
 fn known_differences() -> BTreeMap<String, String> {
@@ -98,13 +87,7 @@ fn differences(golden: &Value, json: &[Value], csv: &str) -> Vec<String> {
 #[test]
 fn sessions_equal_tshark() {
     let dir = repo_root().join("tests/golden/sessions");
-    let mut goldens: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/golden/sessions exists")
-        .map(|e| e.expect("readable dir entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    goldens.sort();
-    assert!(!goldens.is_empty(), "no golden files in {}", dir.display());
+    let goldens = golden_files(&dir);
     let known = known_differences();
     let (mut files, mut same_files, mut sessions, mut same_sessions, mut skipped) = (0, 0, 0, 0, 0);
     let (mut failures, mut explained) = (Vec::new(), Vec::new());

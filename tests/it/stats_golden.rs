@@ -12,20 +12,9 @@
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use wirelens_core::wire::Proto;
-use wirelens_tests::{bin, repo_root};
-
-fn capture_path(entry: &str) -> PathBuf {
-    match entry.strip_prefix("corpus:") {
-        Some(rest) => repo_root()
-            .parent()
-            .expect("repo has a parent")
-            .join("shared/corpus")
-            .join(rest),
-        None => repo_root().join(entry),
-    }
-}
+use wirelens_tests::{bin, capture_path, golden_files, repo_root};
 
 fn wirelens(args: &[&str], path: &Path) -> Result<Value, String> {
     let out = std::process::Command::new(bin("wirelens"))
@@ -253,13 +242,7 @@ fn compare_capture(expected: &Value, path: &Path) -> Result<BTreeMap<String, Out
 #[test]
 fn statistics_equal_tshark() {
     let dir = repo_root().join("tests/golden/stats");
-    let mut goldens: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/golden/stats exists")
-        .map(|e| e.expect("readable dir entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    goldens.sort();
-    assert!(!goldens.is_empty(), "no golden files in {}", dir.display());
+    let goldens = golden_files(&dir);
     let (mut files, mut skipped, mut failures) = (0, Vec::new(), Vec::new());
     // Per table: (rows tshark has, rows identical, files that differ as marked).
     let mut totals: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();

@@ -9,19 +9,7 @@
 
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
-use wirelens_tests::{bin, repo_root};
-
-fn capture_path(entry: &str) -> PathBuf {
-    match entry.strip_prefix("corpus:") {
-        Some(rest) => repo_root()
-            .parent()
-            .expect("repo has a parent")
-            .join("shared/corpus")
-            .join(rest),
-        None => repo_root().join(entry),
-    }
-}
+use wirelens_tests::{bin, capture_path, golden_files, repo_root};
 
 /// What one side says of a frame: its stream, its items, and the duplicate-ACK details.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -239,13 +227,7 @@ fn known_differences() -> BTreeMap<String, String> {
 #[test]
 fn tcp_analysis_equals_tshark() {
     let dir = repo_root().join("tests/golden/tcp");
-    let mut goldens: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/golden/tcp exists")
-        .map(|e| e.expect("readable dir entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    goldens.sort();
-    assert!(!goldens.is_empty(), "no golden files in {}", dir.display());
+    let goldens = golden_files(&dir);
     let known = known_differences();
     let (mut all, mut agreed) = (Tally::default(), Tally::default());
     let (mut skipped, mut failures, mut expected_diffs, mut now_agree) =
