@@ -5,11 +5,12 @@ use anyhow::{bail, Context as _};
 use serde::Serialize;
 use std::borrow::Cow;
 use std::io::Read;
-use wirelens_core::app::memcache::Place;
-use wirelens_core::app::AppProto;
-use wirelens_core::app::Transaction;
-use wirelens_core::flow::L4;
-use wirelens_core::{Capture, Ingest};
+use wirelens_core::capture::app::AppProto;
+use wirelens_core::capture::app::Transaction;
+use wirelens_core::capture::flow::L4;
+use wirelens_core::capture::Capture;
+use wirelens_core::ingest::app::memcache::Place;
+use wirelens_core::ingest::Ingest;
 
 const CHUNK: usize = 1 << 20;
 

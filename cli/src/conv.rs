@@ -4,9 +4,9 @@ use crate::input::{read_captures, report_errors};
 use serde::Serialize;
 use std::io::Write as _;
 use std::process::ExitCode;
-use wirelens_core::flow::{Conversation, L4};
-use wirelens_core::stats::{AddressConversation, Table};
-use wirelens_core::Capture;
+use wirelens_core::capture::flow::{Conversation, L4};
+use wirelens_core::capture::stats::{AddressConversation, Table};
+use wirelens_core::capture::Capture;
 
 /// A kind of conversation or endpoint, as tshark names them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

@@ -4,8 +4,9 @@ use crate::apps::{frame, read, secs, stream_of, Common};
 use serde::Serialize;
 use std::io::Write as _;
 use std::process::ExitCode;
-use wirelens_core::app::dns::{self, Dns};
-use wirelens_core::app::Detail;
+use wirelens_core::capture::app::dns::Dns;
+use wirelens_core::capture::app::Detail;
+use wirelens_core::ingest::app::dns;
 
 /// DNS queries paired with their responses.
 ///
@@ -84,7 +85,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 response_frame: t.response.map(|s| frame(s.last.packet)),
                 retransmission_frames: d.retransmission_packets.iter().map(|&p| frame(p)).collect(),
                 dns: d,
-                rcode_name: d.rcode.map(dns::rcode_name),
+                rcode_name: d.rcode.map(wirelens_core::capture::app::dns::rcode_name),
                 time: t.latency_ns().map(secs),
             })
         })

@@ -5,7 +5,7 @@ use crate::input::{read_captures, report_errors};
 use serde::Serialize;
 use std::io::Write as _;
 use std::process::ExitCode;
-use wirelens_core::stats::Endpoint;
+use wirelens_core::capture::stats::Endpoint;
 
 /// Endpoints, as `tshark -q -z endpoints,eth|ip|ipv6|tcp|udp` counts them.
 ///
@@ -49,7 +49,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         .iter()
         .flat_map(|k| {
             let table = k.table();
-            let endpoints = capture.stats.endpoints(table, &capture.conversations);
+            let endpoints = wirelens_core::query::stats::endpoints(&capture, table);
             endpoints.into_iter().map(move |endpoint| Row {
                 proto: table.name(),
                 endpoint,

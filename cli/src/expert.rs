@@ -9,11 +9,12 @@ use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::net::IpAddr;
 use std::process::ExitCode;
-use wirelens_core::flow::L4;
-use wirelens_core::tcp::{
-    self, ExpertItem, Handshake, Kind, KindCounts, RttStats, Severity, Side, TcpEnd,
+use wirelens_core::capture::flow::L4;
+use wirelens_core::capture::tcp::{
+    Handshake, Kind, KindCounts, RttStats, Severity, Side, TcpConversation, TcpEnd,
 };
-use wirelens_core::Capture;
+use wirelens_core::capture::Capture;
+use wirelens_core::query::expert::{expert_items, ExpertItem};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -159,7 +160,7 @@ fn summary(capture: &Capture, min: Severity) -> Vec<SummaryRow> {
 }
 
 fn conversations(capture: &Capture) -> Vec<ConvRow> {
-    let empty = tcp::TcpConversation::default();
+    let empty = TcpConversation::default();
     capture
         .conversations
         .iter()
@@ -192,7 +193,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let capture = read_captures(&args.files)?;
     let min = min_severity(args.severity.as_deref());
     let mut out = std::io::stdout().lock();
-    let items = || tcp::expert_items(&capture).filter(|e| e.severity() >= min);
+    let items = || expert_items(&capture).filter(|e| e.severity() >= min);
     if args.json {
         let report = Report {
             items: if args.summary {

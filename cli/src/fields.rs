@@ -3,7 +3,7 @@
 use serde::Serialize;
 use std::io::Write as _;
 use std::process::ExitCode;
-use wirelens_core::fields::{FieldDef, Origin, Status, FIELDS};
+use wirelens_core::query::fields::{FieldDef, Origin, Status, FIELDS};
 
 #[derive(clap::Args)]
 pub struct Args {

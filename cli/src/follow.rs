@@ -5,10 +5,11 @@ use anyhow::{bail, Context as _};
 use std::collections::HashMap;
 use std::io::{Read, Seek, SeekFrom, Write as _};
 use std::process::ExitCode;
-use wirelens_core::decompress::Decoder;
-use wirelens_core::flow::L4;
-use wirelens_core::follow::{follow, render, Mode};
-use wirelens_core::{Capture, Ingest};
+use wirelens_core::capture::flow::L4;
+use wirelens_core::capture::Capture;
+use wirelens_core::ingest::decompress::Decoder;
+use wirelens_core::ingest::Ingest;
+use wirelens_core::query::follow::{follow, render, Mode};
 
 /// The reassembled payload of one TCP conversation or UDP flow, both directions in
 /// order, byte-identical to `tshark -q -z follow,tcp|udp,ascii|hex|raw,STREAM`.
@@ -82,7 +83,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     else {
         bail!("no {} stream {} in the capture", l4.name(), args.stream);
     };
-    let wanted = wirelens_core::follow::packets_needed(&capture, l4, args.stream);
+    let wanted = wirelens_core::query::follow::packets_needed(&capture, l4, args.stream);
     let bytes = packet_bytes(&capture, &sources, &wanted)?;
     let followed = follow(
         &capture,

@@ -4,9 +4,10 @@ use crate::apps::{frame, read, secs, stream_of, Common};
 use serde::Serialize;
 use std::io::Write as _;
 use std::process::ExitCode;
-use wirelens_core::app::http::{self, Http};
-use wirelens_core::app::{Detail, Transaction};
-use wirelens_core::Capture;
+use wirelens_core::capture::app::http::Http;
+use wirelens_core::capture::app::{Detail, Transaction};
+use wirelens_core::capture::Capture;
+use wirelens_core::ingest::app::http;
 
 /// HTTP/1.x requests paired with their responses.
 ///

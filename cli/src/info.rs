@@ -4,10 +4,10 @@ use crate::input::read_captures;
 use serde::Serialize;
 use std::io::Write as _;
 use std::process::ExitCode;
-use wirelens_core::index::PacketRow;
-use wirelens_core::source::IfStats;
-use wirelens_core::wire::linktype;
-use wirelens_core::Capture;
+use wirelens_core::capture::file::IfStats;
+use wirelens_core::capture::packet::PacketRow;
+use wirelens_core::capture::Capture;
+use wirelens_core::ingest::wire::linktype;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -65,7 +65,7 @@ fn report(capture: &Capture) -> FileReport {
     let rows: &[PacketRow] = &capture.packets;
     let first = rows.iter().map(|p| p.ts_ns).min();
     let last = rows.iter().map(|p| p.ts_ns).max();
-    let section = |f: fn(&wirelens_core::source::Section) -> &Option<String>| {
+    let section = |f: fn(&wirelens_core::capture::file::Section) -> &Option<String>| {
         file.sections.iter().find_map(|s| f(s).clone())
     };
     let mut per_iface = vec![0u64; capture.interfaces.len()];

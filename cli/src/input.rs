@@ -2,7 +2,8 @@
 
 use anyhow::Context as _;
 use std::io::Read;
-use wirelens_core::{Capture, Ingest};
+use wirelens_core::capture::Capture;
+use wirelens_core::ingest::Ingest;
 
 const CHUNK: usize = 1 << 20;
 

@@ -18,11 +18,13 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use wirelens_core::decompress::{Compression, Decoder};
-use wirelens_core::fields::{self, Fid, PacketSource, Value};
-use wirelens_core::filter::{Evaluator, Filter};
-use wirelens_core::index::PacketRow;
-use wirelens_core::{wire, Capture};
+use wirelens_core::capture::file::Compression;
+use wirelens_core::capture::packet::PacketRow;
+use wirelens_core::capture::Capture;
+use wirelens_core::ingest::decompress::Decoder;
+use wirelens_core::ingest::wire;
+use wirelens_core::query::fields::{self, Fid, PacketSource, Value};
+use wirelens_core::query::filter::{Evaluator, Filter};
 
 #[derive(clap::Args)]
 pub struct Args {

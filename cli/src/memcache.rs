@@ -4,9 +4,10 @@ use crate::apps::{ms, printable, read, At, Common, Key, Row, Value};
 use serde::Serialize;
 use std::io::Write as _;
 use std::process::ExitCode;
-use wirelens_core::app::memcache::{self, Memcache};
-use wirelens_core::app::Transaction;
-use wirelens_core::Capture;
+use wirelens_core::capture::app::memcache::Memcache;
+use wirelens_core::capture::app::Transaction;
+use wirelens_core::capture::Capture;
+use wirelens_core::ingest::app::memcache;
 
 /// memcached (text and binary protocols): hot keys, largest values, commands, misses.
 ///

@@ -4,8 +4,9 @@ use crate::apps::{ms, printable, read, At, Common, Row};
 use serde::Serialize;
 use std::io::Write as _;
 use std::process::ExitCode;
-use wirelens_core::app::mysql::{self, Mysql};
-use wirelens_core::app::Transaction;
+use wirelens_core::capture::app::mysql::Mysql;
+use wirelens_core::capture::app::Transaction;
+use wirelens_core::ingest::app::mysql;
 
 /// MySQL / MariaDB: every command with its latency and result, the errors, the slowest,
 /// and queries grouped by fingerprint (literals replaced by `?`).

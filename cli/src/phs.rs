@@ -3,7 +3,7 @@
 use crate::input::{read_captures, report_errors};
 use std::io::Write as _;
 use std::process::ExitCode;
-use wirelens_core::stats::ProtocolNode;
+use wirelens_core::capture::stats::ProtocolNode;
 
 /// Protocol hierarchy down to the transport layer, as `tshark -q -z io,phs`.
 ///

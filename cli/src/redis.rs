@@ -4,8 +4,9 @@ use crate::apps::{ms, printable, read, At, Common, Key, Row, Value};
 use serde::Serialize;
 use std::io::Write as _;
 use std::process::ExitCode;
-use wirelens_core::app::redis::{self, Redis};
-use wirelens_core::app::Transaction;
+use wirelens_core::capture::app::redis::Redis;
+use wirelens_core::capture::app::Transaction;
+use wirelens_core::ingest::app::redis;
 
 /// Redis (RESP2 and RESP3): hot keys, largest values, commands, the slowest, errors.
 ///

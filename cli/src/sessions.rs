@@ -5,7 +5,7 @@ use serde::Serialize;
 use std::io::Write;
 use std::net::IpAddr;
 use std::process::ExitCode;
-use wirelens_core::session::{self, End, LocalBy, Peer, Session};
+use wirelens_core::query::sessions::{self, End, LocalBy, Peer, Session};
 
 const AFTER_HELP: &str = "\
 COLUMNS (as tcplife's):
@@ -121,7 +121,7 @@ struct Row {
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let capture = read_captures(&args.files)?;
     let origin = capture.first_ts_ns();
-    let sessions: Vec<Session> = session::sessions(&capture)
+    let sessions: Vec<Session> = sessions::sessions(&capture)
         .into_iter()
         .filter(|s| args.keeps(s))
         .collect();

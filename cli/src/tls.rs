@@ -4,8 +4,8 @@ use crate::apps::{frame, read, stream_of, Common};
 use serde::Serialize;
 use std::io::Write as _;
 use std::process::ExitCode;
-use wirelens_core::app::tls::{version_name, Tls};
-use wirelens_core::app::Detail;
+use wirelens_core::capture::app::tls::{version_name, Tls};
+use wirelens_core::capture::app::Detail;
 
 /// TLS conversations by name: the ClientHello's server name (SNI), the protocols offered
 /// (ALPN), the versions offered and chosen, the cipher suite.
@@ -49,7 +49,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let hello_from_b = t
             .request
             .and_then(|s| capture.packets.get(s.first.packet as usize))
-            .is_some_and(|p| p.flags & wirelens_core::index::PacketRow::FLAG_B_TO_A != 0);
+            .is_some_and(|p| p.flags & wirelens_core::capture::packet::PacketRow::FLAG_B_TO_A != 0);
         let (a, b) = (
             format!("{}:{}", fmt_ip(c.a), c.port_a),
             format!("{}:{}", fmt_ip(c.b), c.port_b),

@@ -17,10 +17,10 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
 use std::path::Path;
-use wirelens_core::fields::MemorySource;
-use wirelens_core::filter::{Evaluator, Filter};
-use wirelens_core::source::{Event, RecordReader};
-use wirelens_core::Capture;
+use wirelens_core::capture::Capture;
+use wirelens_core::ingest::source::{Event, RecordReader};
+use wirelens_core::query::fields::MemorySource;
+use wirelens_core::query::filter::{Evaluator, Filter};
 
 const SNAP: usize = 256;
 
@@ -96,7 +96,7 @@ fn bench(c: &mut Criterion) {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
     let file = build(n);
-    let capture = wirelens_core::ingest_bytes("filter-bench.pcap", &file);
+    let capture = wirelens_core::ingest::ingest_bytes("filter-bench.pcap", &file);
     assert_eq!(capture.packets.len(), n);
     println!(
         "filter bench: {n} packets, {} MB, {} conversations",

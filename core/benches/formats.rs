@@ -29,8 +29,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use wirelens_core::source::{Event, RecordReader};
-use wirelens_core::Ingest;
+use wirelens_core::ingest::source::{Event, RecordReader};
+use wirelens_core::ingest::Ingest;
 
 /// Chunk size fed to the reader: what the web worker and the CLI read at a time, roughly.
 const CHUNK: usize = 4 << 20;

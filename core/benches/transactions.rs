@@ -25,8 +25,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use wirelens_core::app::Detail;
-use wirelens_core::{Capture, Ingest};
+use wirelens_core::capture::app::Detail;
+use wirelens_core::capture::Capture;
+use wirelens_core::ingest::Ingest;
 
 const CHUNK: usize = 4 << 20;
 

@@ -1,24 +1,20 @@
-//! Wirelens core: capture formats, dissection, flows and the packet index.
+//! Wirelens core: the analysis of packet captures, in two halves.
 //!
-//! No I/O and no platform dependencies: the same code runs in the browser (wasm32, in a
-//! Web Worker) and natively in the CLI. Bytes are pushed in with [`Ingest::feed`].
+//! - [`ingest`]: the pipeline. Capture files are pushed in as chunks of bytes
+//!   ([`ingest::Ingest::feed_file`]); formats, decompression, dissection, flows, TCP
+//!   analysis, stream reassembly and the application parsers turn them into one
+//!   [`capture::Capture`].
+//! - [`query`]: everything asked of a finished capture: packet rows and columns, display
+//!   filters, field values, follow stream, transactions and their tables, sessions,
+//!   expert items, conversations and endpoints, export. Queries read the `Capture` and
+//!   packet bytes re-read on demand; they never change it.
+//!
+//! [`capture`] holds the record both halves share, and nothing else. No I/O and no
+//! platform dependencies: the same code runs in the browser (wasm32, in a Web Worker)
+//! and natively in the CLI.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod app;
-pub mod decompress;
-pub mod export;
-pub mod fields;
-pub mod filter;
-pub mod flow;
-pub mod follow;
-pub mod index;
-mod ingest;
-pub mod reassembly;
-pub mod session;
-pub mod source;
-pub mod stats;
-pub mod tcp;
-pub mod wire;
-
-pub use ingest::{ingest_bytes, Capture, CaptureInterface, FileInfo, Ingest, IngestError, TcpAck};
+pub mod capture;
+pub mod ingest;
+pub mod query;

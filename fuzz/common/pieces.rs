@@ -10,7 +10,8 @@
 //! transactions (with [`check_fin`], each with a request or a response), and
 //! `check_bounds` must hold after every piece.
 
-use wirelens_core::app::{At, StreamParser, Transaction};
+use wirelens_core::capture::app::{At, Transaction};
+use wirelens_core::ingest::app::StreamParser;
 
 enum Piece<'a> {
     /// Client or not, bytes, chunk size − 1, FIN after.

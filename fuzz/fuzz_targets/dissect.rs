@@ -14,7 +14,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wirelens_core::wire::{self, linktype, Dissector, Frag, FragLimits, Net, Stack};
+use wirelens_core::ingest::wire::{self, linktype, Dissector, Frag, FragLimits, Net, Stack};
 
 const LINKTYPES: [u16; 11] = [
     linktype::ETHERNET,
@@ -45,7 +45,9 @@ fn no_fragment(s: &wire::Summary) -> bool {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&sel, mut rest)) = data.split_first() else { return };
+    let Some((&sel, mut rest)) = data.split_first() else {
+        return;
+    };
     let lt = match LINKTYPES.get(sel as usize % 16) {
         Some(&lt) => lt,
         None => sel as u16 * 3,
@@ -74,7 +76,11 @@ fuzz_target!(|data: &[u8]| {
                 let _ = stop.to_string();
             }
             if let Some(p) = sum.payload {
-                assert_eq!(p.bytes(pkt, d.reassembled()).len(), p.len as usize, "{sum:?}");
+                assert_eq!(
+                    p.bytes(pkt, d.reassembled()).len(),
+                    p.len as usize,
+                    "{sum:?}"
+                );
             }
             if let Some(ip) = sum.ip {
                 if let Frag::Complete { len, .. } = ip.frag {
@@ -83,7 +89,11 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         if let Some(stop) = alone.stop {
-            assert!(stop.offset as usize <= pkt.len(), "{stop} in {} bytes", pkt.len());
+            assert!(
+                stop.offset as usize <= pkt.len(),
+                "{stop} in {} bytes",
+                pkt.len()
+            );
         }
         if no_fragment(&s) && no_fragment(&alone) {
             assert_eq!(s, alone, "stateful and stateless differ without fragments");

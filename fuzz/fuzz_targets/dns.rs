@@ -9,8 +9,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wirelens_core::app::dns::{self, Parser};
-use wirelens_core::app::{At, StreamParser, Transaction};
+use wirelens_core::capture::app::{At, Transaction};
+use wirelens_core::ingest::app::dns::{self, Parser};
+use wirelens_core::ingest::app::StreamParser;
 
 enum Piece<'a> {
     Data(bool, &'a [u8], u8),
@@ -71,7 +72,7 @@ fn run(tcp: bool, pieces: &[Piece<'_>], chunked: bool) -> Vec<Transaction> {
     );
     for t in &out {
         let _ = serde_json::to_string(t).expect("a transaction serializes");
-        if let wirelens_core::app::Detail::Dns(d) = &t.detail {
+        if let wirelens_core::capture::app::Detail::Dns(d) = &t.detail {
             assert!(d.answers.len() <= 64 && d.name.len() <= 4 * 1024 + 8);
         }
     }

@@ -14,9 +14,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
-use wirelens_core::fields::MemorySource;
-use wirelens_core::filter::{Evaluator, Filter};
-use wirelens_core::Capture;
+use wirelens_core::capture::Capture;
+use wirelens_core::query::fields::MemorySource;
+use wirelens_core::query::filter::{Evaluator, Filter};
 
 const CAPTURES: [&[u8]; 2] = [
     include_bytes!("../../tests/data/three_http_streams.pcap"),
@@ -25,15 +25,26 @@ const CAPTURES: [&[u8]; 2] = [
 
 fn captures() -> &'static [(Capture, &'static [u8])] {
     static C: OnceLock<Vec<(Capture, &'static [u8])>> = OnceLock::new();
-    C.get_or_init(|| CAPTURES.iter().map(|b| (wirelens_core::ingest_bytes("fuzz", b), *b)).collect())
+    C.get_or_init(|| {
+        CAPTURES
+            .iter()
+            .map(|b| (wirelens_core::ingest::ingest_bytes("fuzz", b), *b))
+            .collect()
+    })
 }
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     match Filter::compile(&text) {
         Err(e) => {
-            assert!(e.start <= e.end && e.end <= text.len(), "{e:?} for {text:?}");
-            assert!(text.is_char_boundary(e.start) && text.is_char_boundary(e.end), "{e:?}");
+            assert!(
+                e.start <= e.end && e.end <= text.len(),
+                "{e:?} for {text:?}"
+            );
+            assert!(
+                text.is_char_boundary(e.start) && text.is_char_boundary(e.end),
+                "{e:?}"
+            );
             let _ = e.render(&text);
             let _ = e.utf16_range(&text);
         }

@@ -18,8 +18,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
-use wirelens_core::decompress::Compression;
-use wirelens_core::{Capture, Ingest};
+use wirelens_core::capture::file::Compression;
+use wirelens_core::capture::Capture;
+use wirelens_core::ingest::Ingest;
 
 /// Feeds `data` cut at `cuts` (ascending positions), then finishes.
 fn ingest(data: &[u8], cuts: impl IntoIterator<Item = usize>) -> Capture {
@@ -45,18 +46,34 @@ fn row(c: &Capture, i: usize) -> (i64, u64, u32, u32) {
 }
 
 fn assert_same(whole: &Capture, other: &Capture, how: &str) {
-    let damaged_compressed =
-        !strict() && whole.files.iter().any(|f| f.compression.is_some()) && !whole.errors.is_empty();
-    let damaged_xz = damaged_compressed && whole.files.iter().any(|f| f.compression == Some(Compression::Xz));
+    let damaged_compressed = !strict()
+        && whole.files.iter().any(|f| f.compression.is_some())
+        && !whole.errors.is_empty();
+    let damaged_xz = damaged_compressed
+        && whole
+            .files
+            .iter()
+            .any(|f| f.compression == Some(Compression::Xz));
     if damaged_compressed {
         let (a, b) = (&whole.errors, &other.errors);
-        assert_eq!(a.len(), b.len(), "errors: whole input vs {how}: {a:?} / {b:?}");
+        assert_eq!(
+            a.len(),
+            b.len(),
+            "errors: whole input vs {how}: {a:?} / {b:?}"
+        );
     }
     // Row by row first, so a failure names the first packet that differs.
     let common = whole.packets.len().min(other.packets.len());
     for i in 0..common {
-        assert_eq!(row(whole, i), row(other, i), "packet {i} (ts, offset, caplen, len): whole input vs {how}");
-        assert_eq!(whole.packets[i], other.packets[i], "packet {i} (row): whole input vs {how}");
+        assert_eq!(
+            row(whole, i),
+            row(other, i),
+            "packet {i} (ts, offset, caplen, len): whole input vs {how}"
+        );
+        assert_eq!(
+            whole.packets[i], other.packets[i],
+            "packet {i} (row): whole input vs {how}"
+        );
     }
     if damaged_xz {
         return;
@@ -68,7 +85,10 @@ fn assert_same(whole: &Capture, other: &Capture, how: &str) {
         whole.errors,
         other.errors
     );
-    let (mut a, mut b) = (serde_json::to_value(whole).unwrap(), serde_json::to_value(other).unwrap());
+    let (mut a, mut b) = (
+        serde_json::to_value(whole).unwrap(),
+        serde_json::to_value(other).unwrap(),
+    );
     if damaged_compressed {
         // Their number was compared above.
         a.as_object_mut().unwrap().remove("errors");
@@ -77,7 +97,11 @@ fn assert_same(whole: &Capture, other: &Capture, how: &str) {
     if a != b {
         let (a, b) = (a.as_object().unwrap(), b.as_object().unwrap());
         for (key, value) in a {
-            assert_eq!(Some(value), b.get(key), "capture field `{key}`: whole input vs {how}");
+            assert_eq!(
+                Some(value),
+                b.get(key),
+                "capture field `{key}`: whole input vs {how}"
+            );
         }
         panic!("captures differ: whole input vs {how}");
     }

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wirelens_core::app::mysql::{self, Parser};
+use wirelens_core::ingest::app::mysql::{self, Parser};
 
 #[path = "../common/pieces.rs"]
 mod pieces;

@@ -12,9 +12,11 @@
 
 use libfuzzer_sys::fuzz_target;
 use std::collections::HashMap;
-use wirelens_core::flow::Direction;
-use wirelens_core::reassembly::{Reassembler, StreamEvent, MAX_STREAM_BUFFER, MAX_TOTAL_BUFFER};
-use wirelens_core::wire::{tcp_flags, Tcp};
+use wirelens_core::capture::flow::Direction;
+use wirelens_core::ingest::reassembly::{
+    Reassembler, StreamEvent, MAX_STREAM_BUFFER, MAX_TOTAL_BUFFER,
+};
+use wirelens_core::ingest::wire::{tcp_flags, Tcp};
 
 fn byte_at(seq: u32, side: usize) -> u8 {
     (seq.wrapping_mul(2_654_435_761) >> 24) as u8 ^ side as u8

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wirelens_core::app::redis::{self, Parser};
+use wirelens_core::ingest::app::redis::{self, Parser};
 
 #[path = "../common/pieces.rs"]
 mod pieces;

@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wirelens_core::app::tls::{self, Parser};
+use wirelens_core::ingest::app::tls::{self, Parser};
 
 #[path = "../common/pieces.rs"]
 mod pieces;

@@ -114,7 +114,7 @@ mod test {
         assert_eq!(bytes.len(), 24 + 16 + 60 + 16 + 10 + 16);
         assert_eq!(&bytes[..4], &[0xd4, 0xc3, 0xb2, 0xa1]);
 
-        let cap = wirelens_core::ingest_bytes("w.pcap", &bytes);
+        let cap = wirelens_core::ingest::ingest_bytes("w.pcap", &bytes);
         assert!(cap.errors.is_empty(), "{:?}", cap.errors);
         assert_eq!(cap.packets.len(), 3);
         assert_eq!(cap.interfaces[0].interface.linktype, 1);

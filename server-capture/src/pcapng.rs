@@ -313,7 +313,7 @@ mod test {
             header + epb_len(61, Some("pid=42 comm=curl")) + epb_len(10, None) + ISB_LEN
         );
 
-        let cap = wirelens_core::ingest_bytes("w.pcapng", &bytes);
+        let cap = wirelens_core::ingest::ingest_bytes("w.pcapng", &bytes);
         assert!(
             cap.errors.is_empty() && cap.anomalies.is_empty(),
             "{:?} {:?}",

@@ -21,7 +21,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use wirelens_core::wire::{self, tcp_flags, Net, Transport};
+use wirelens_core::ingest::wire::{self, tcp_flags, Net, Transport};
 
 /// Tries per connection before giving up.
 pub const MAX_ATTEMPTS: u32 = 8;

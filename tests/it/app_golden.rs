@@ -377,9 +377,9 @@ fn application_fields_and_follow_equal_tshark() {
 /// both sides in delivery order (or one side, for the `_sides` files), must equal it.
 #[test]
 fn reassembly_equals_pcapplusplus_outputs() {
-    use wirelens_core::flow::{Direction, L4};
-    use wirelens_core::reassembly::{Reassembler, StreamEvent};
-    use wirelens_core::wire::{self, Transport};
+    use wirelens_core::capture::flow::{Direction, L4};
+    use wirelens_core::ingest::reassembly::{Reassembler, StreamEvent};
+    use wirelens_core::ingest::wire::{self, Transport};
 
     let corpus = repo_root()
         .parent()
@@ -456,7 +456,7 @@ fn reassembly_equals_pcapplusplus_outputs() {
     let (mut equal, mut all, mut failures) = (0, 0, Vec::new());
     for (capture, expected) in cases {
         let bytes = std::fs::read(corpus.join(capture)).expect("read the capture");
-        let c = wirelens_core::ingest_bytes(capture, &bytes);
+        let c = wirelens_core::ingest::ingest_bytes(capture, &bytes);
         // Per conversation: all data in delivery order, and per side.
         let mut streams: Vec<(Vec<u8>, [Vec<u8>; 2])> =
             vec![(Vec::new(), [Vec::new(), Vec::new()]); c.conversations.len()];
@@ -488,8 +488,8 @@ fn reassembly_equals_pcapplusplus_outputs() {
             let Transport::Tcp(t) = s.transport else {
                 continue;
             };
-            let payload = wirelens_core::app::payload_of(&s, frame, &[]).unwrap_or(&[]);
-            let dir = if row.flags & wirelens_core::index::PacketRow::FLAG_B_TO_A != 0 {
+            let payload = wirelens_core::ingest::app::payload_of(&s, frame, &[]).unwrap_or(&[]);
+            let dir = if row.flags & wirelens_core::capture::packet::PacketRow::FLAG_B_TO_A != 0 {
                 Direction::BToA
             } else {
                 Direction::AToB

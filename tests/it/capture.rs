@@ -212,7 +212,7 @@ fn files_on_disk(dir: &Path, ext: &str) -> Vec<PathBuf> {
 /// pcapng file must describe loopback (its name and 127.0.0.1) and end with statistics.
 fn core_packets(path: &Path) -> usize {
     let bytes = std::fs::read(path).expect("read capture file");
-    let cap = wirelens_core::ingest_bytes(&path.display().to_string(), &bytes);
+    let cap = wirelens_core::ingest::ingest_bytes(&path.display().to_string(), &bytes);
     assert!(
         cap.errors.is_empty(),
         "core: {}: {:?}",

@@ -5,8 +5,9 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use wirelens_core::source::{Event, RecordReader};
-use wirelens_core::{Capture, Ingest};
+use wirelens_core::capture::Capture;
+use wirelens_core::ingest::source::{Event, RecordReader};
+use wirelens_core::ingest::Ingest;
 use wirelens_tests::{have, repo_root};
 
 fn corpus() -> Option<PathBuf> {

@@ -11,10 +11,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use wirelens_core::flow::L4;
-use wirelens_core::index::NO_FLOW;
-use wirelens_core::ingest_bytes;
-use wirelens_core::wire::{self, Frag, Net, Proto, Summary, Transport};
+use wirelens_core::capture::flow::L4;
+use wirelens_core::capture::packet::NO_FLOW;
+use wirelens_core::ingest::ingest_bytes;
+use wirelens_core::ingest::wire::{self, Frag, Net, Proto, Summary, Transport};
 use wirelens_tests::{capture_path, have, repo_root};
 
 /// Differences we understand, by capture, frame (1-based; 0 for every frame) and field

@@ -12,8 +12,8 @@
 
 use serde_json::Value;
 use std::collections::BTreeMap;
-use wirelens_core::fields::{MemorySource, Status};
-use wirelens_core::filter::{filter_packets, Filter};
+use wirelens_core::query::fields::{MemorySource, Status};
+use wirelens_core::query::filter::{filter_packets, Filter};
 use wirelens_tests::{capture_path, golden_files, repo_root};
 
 fn known_differences() -> BTreeMap<(String, String), String> {
@@ -33,8 +33,8 @@ fn known_differences() -> BTreeMap<(String, String), String> {
 
 /// Ingests a capture with tshark's decode-as options (`-d tcp.port==21211,memcache`)
 /// applied, so the app-layer fields come from the same protocols on the same ports.
-fn ingest_decoded_as(name: &str, bytes: &[u8], options: &Value) -> wirelens_core::Capture {
-    let mut ingest = wirelens_core::Ingest::new();
+fn ingest_decoded_as(name: &str, bytes: &[u8], options: &Value) -> wirelens_core::capture::Capture {
+    let mut ingest = wirelens_core::ingest::Ingest::new();
     let opts: Vec<&str> = options
         .as_array()
         .map(|a| a.iter().filter_map(Value::as_str).collect())
@@ -48,11 +48,11 @@ fn ingest_decoded_as(name: &str, bytes: &[u8], options: &Value) -> wirelens_core
             continue;
         };
         let l4 = if l4 == "udp" {
-            wirelens_core::flow::L4::Udp
+            wirelens_core::capture::flow::L4::Udp
         } else {
-            wirelens_core::flow::L4::Tcp
+            wirelens_core::capture::flow::L4::Tcp
         };
-        let proto = wirelens_core::app::AppProto::ALL
+        let proto = wirelens_core::capture::app::AppProto::ALL
             .into_iter()
             .find(|p| p.tshark_name() == proto);
         if let (Ok(port), Some(proto)) = (port.parse(), proto) {

@@ -2,9 +2,11 @@
 //! Uses the small real captures in tests/data and core/tests/data.
 
 use std::path::{Path, PathBuf};
-use wirelens_core::export::{OutputFormat, Writer};
-use wirelens_core::source::{Event, Format, RecordReader};
-use wirelens_core::{ingest_bytes, Capture, Ingest};
+use wirelens_core::capture::file::Format;
+use wirelens_core::capture::Capture;
+use wirelens_core::ingest::source::{Event, RecordReader};
+use wirelens_core::ingest::{ingest_bytes, Ingest};
+use wirelens_core::query::export::{OutputFormat, Writer};
 use wirelens_tests::repo_root;
 
 fn data(name: &str) -> PathBuf {

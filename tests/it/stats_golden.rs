@@ -13,7 +13,7 @@ use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::path::Path;
-use wirelens_core::wire::Proto;
+use wirelens_core::ingest::wire::Proto;
 use wirelens_tests::{bin, capture_path, golden_files, repo_root};
 
 fn wirelens(args: &[&str], path: &Path) -> Result<Value, String> {

@@ -11,12 +11,13 @@ use crate::blob;
 use crate::session::{Session, CHUNK};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
-use wirelens_core::app::pdu::{self, Collector};
-use wirelens_core::decompress::{Compression, Decoder};
-use wirelens_core::fields::{self, Fid, FieldCtx, NoBytes, PacketSource, Value};
-use wirelens_core::filter::{Evaluator, Filter, FilterError};
-use wirelens_core::index::{PacketRow, NO_FLOW};
-use wirelens_core::Capture;
+use wirelens_core::capture::file::Compression;
+use wirelens_core::capture::packet::{PacketRow, NO_FLOW};
+use wirelens_core::capture::Capture;
+use wirelens_core::ingest::decompress::Decoder;
+use wirelens_core::query::fields::{self, Fid, FieldCtx, NoBytes, PacketSource, Value};
+use wirelens_core::query::filter::{Evaluator, Filter, FilterError};
+use wirelens_core::query::pdu::{self, Collector};
 use wirelens_web::protocol::{FilterErrorView, FilterReply};
 
 /// What the packet list shows: all packets or those that passed the filter, and the

@@ -7,10 +7,12 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::File;
-use wirelens_core::decompress::{Compression, Decoder};
-use wirelens_core::index::PacketRow;
-use wirelens_core::source::Format;
-use wirelens_core::{wire, Capture, Ingest, IngestError};
+use wirelens_core::capture::file::Compression;
+use wirelens_core::capture::file::Format;
+use wirelens_core::capture::packet::PacketRow;
+use wirelens_core::capture::{Capture, IngestError};
+use wirelens_core::ingest::decompress::Decoder;
+use wirelens_core::ingest::{wire, Ingest};
 use wirelens_web::protocol::{
     ConversationRow, ErrorInfo, FileSummary, FromWorker, PacketRowView, Page, Summary, ToWorker,
 };
@@ -355,7 +357,7 @@ impl Session {
                 }
             }
         }
-        let mut ctx = wirelens_core::fields::FieldCtx::new(&self.capture);
+        let mut ctx = wirelens_core::query::fields::FieldCtx::new(&self.capture);
         if let Some(c) = &pdus {
             ctx = ctx.with_collector(c);
         }

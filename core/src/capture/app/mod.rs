@@ -1,0 +1,160 @@
+//! Application transactions: a request paired with its response, per protocol.
+
+pub mod dns;
+pub mod http;
+pub mod memcache;
+pub mod mysql;
+pub mod redis;
+pub mod tls;
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Where bytes came from: the packet that completed them and its time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct At {
+    /// Index of the packet in `Capture::packets`.
+    pub packet: u64,
+    /// Its timestamp, ns since the epoch.
+    pub ts_ns: i64,
+}
+
+/// One side of a transaction: the packets and bytes of a request or a response.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Span {
+    /// The first packet with bytes of it.
+    pub first: At,
+    /// The packet that completed it.
+    pub last: At,
+    /// Its length in bytes on the stream (headers and body).
+    pub bytes: u64,
+}
+
+/// The application protocols we parse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AppProto {
+    /// HTTP/1.x.
+    Http,
+    /// memcached, text and binary protocols.
+    Memcache,
+    /// MySQL / MariaDB client-server protocol.
+    Mysql,
+    /// Redis RESP2/RESP3.
+    Redis,
+    /// DNS over UDP or TCP.
+    Dns,
+    /// TLS (the handshake's names).
+    Tls,
+}
+
+/// What a transaction says, per protocol.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "proto", rename_all = "lowercase")]
+pub enum Detail {
+    /// HTTP request and response.
+    Http(http::Http),
+    /// A memcached command and its reply.
+    Memcache(memcache::Memcache),
+    /// A MySQL command and its result.
+    Mysql(mysql::Mysql),
+    /// A Redis command and its reply.
+    Redis(redis::Redis),
+    /// A DNS query and its response.
+    Dns(dns::Dns),
+    /// A TLS handshake's ClientHello (and the server's choice).
+    Tls(tls::Tls),
+}
+
+/// A request paired with its response.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Transaction {
+    /// Flow id of the conversation (index into `Capture::conversations`).
+    pub conv: u32,
+    /// The request, when it was captured.
+    pub request: Option<Span>,
+    /// The response, when it was captured.
+    pub response: Option<Span>,
+    /// Protocol-specific fields.
+    pub detail: Detail,
+}
+
+impl Transaction {
+    /// Time from the end of the request to the first byte of the response, in ns.
+    pub fn time_to_first_byte_ns(&self) -> Option<i64> {
+        Some(self.response?.first.ts_ns - self.request?.last.ts_ns)
+    }
+
+    /// Latency, in ns: from the packet that completed the request to the packet that
+    /// completed the response. Wireshark's `http.time` and `dns.time` measure this; so
+    /// do the memcached, Redis and MySQL tables.
+    pub fn latency_ns(&self) -> Option<i64> {
+        Some(self.response?.last.ts_ns - self.request?.last.ts_ns)
+    }
+
+    /// Time from the first byte of the request to the last byte of the response, in ns
+    /// (Wireshark's `http.time` measures from the request's last packet to the
+    /// response's last; see each protocol for the field it matches).
+    pub fn duration_ns(&self) -> Option<i64> {
+        Some(self.response?.last.ts_ns - self.request?.first.ts_ns)
+    }
+}
+
+impl AppProto {
+    /// Every protocol, in a fixed order.
+    pub const ALL: [AppProto; 6] = [
+        AppProto::Http,
+        AppProto::Memcache,
+        AppProto::Mysql,
+        AppProto::Redis,
+        AppProto::Dns,
+        AppProto::Tls,
+    ];
+
+    /// The name Wireshark gives the protocol in `-d` (decode-as) and display filters.
+    pub fn tshark_name(self) -> &'static str {
+        match self {
+            AppProto::Http => "http",
+            AppProto::Memcache => "memcache",
+            AppProto::Mysql => "mysql",
+            AppProto::Redis => "resp",
+            AppProto::Dns => "dns",
+            AppProto::Tls => "tls",
+        }
+    }
+
+    /// Our lower-case name (as in JSON).
+    pub fn name(self) -> &'static str {
+        match self {
+            AppProto::Redis => "redis",
+            p => p.tshark_name(),
+        }
+    }
+
+    /// Parses a protocol name as tshark's `-d` takes it (also our own names and `ssl`).
+    pub fn from_name(name: &str) -> Option<AppProto> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "http" => AppProto::Http,
+            "memcache" | "memcached" => AppProto::Memcache,
+            "mysql" | "mariadb" => AppProto::Mysql,
+            "resp" | "redis" => AppProto::Redis,
+            "dns" => AppProto::Dns,
+            "tls" | "ssl" => AppProto::Tls,
+            _ => return None,
+        })
+    }
+}
+
+/// Counters of the application layer (expert-worthy ones among them).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct AppStats {
+    /// Conversations given to each protocol's parser.
+    pub conversations: BTreeMap<AppProto, u64>,
+    /// Transactions reported, per protocol.
+    pub transactions: BTreeMap<AppProto, u64>,
+    /// Conversations with payload that no parser took.
+    pub unrecognised: u64,
+    /// Conversations whose protocol was decided before their bytes said enough (the
+    /// sniffing buffer was full or the stream ended): decided by port.
+    pub sniff_cut_short: u64,
+}

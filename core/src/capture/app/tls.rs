@@ -1,0 +1,47 @@
+//! TLS handshakes.
+
+use serde::Serialize;
+
+/// A TLS or SSL version number (`0x0303` is TLS 1.2).
+pub fn version_name(v: u16) -> String {
+    match v {
+        0x0300 => "SSL 3.0".into(),
+        0x0301 => "TLS 1.0".into(),
+        0x0302 => "TLS 1.1".into(),
+        0x0303 => "TLS 1.2".into(),
+        0x0304 => "TLS 1.3".into(),
+        v if v & 0xff00 == 0x7f00 => format!("TLS 1.3 (draft {})", v & 0xff),
+        v => format!("0x{v:04x}"),
+    }
+}
+
+/// What a TLS handshake says.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Tls {
+    /// Server name from the ClientHello's `server_name` extension.
+    pub sni: Option<String>,
+    /// Protocols the client offered (ALPN), in its order.
+    pub alpn: Vec<String>,
+    /// The highest version the client offered: from `supported_versions`, else the
+    /// hello's `legacy_version`.
+    pub client_version: Option<u16>,
+    /// The version the server chose (`supported_versions` of the ServerHello, else its
+    /// `legacy_version`).
+    pub server_version: Option<u16>,
+    /// The protocol the server chose (ALPN).
+    pub server_alpn: Option<String>,
+    /// The cipher suite the server chose.
+    pub cipher_suite: Option<u16>,
+    /// The server's answer was a HelloRetryRequest (RFC 8446 §4.1.4): the client's next
+    /// ClientHello starts another transaction.
+    pub hello_retry: bool,
+}
+
+impl Tls {
+    /// The negotiated version, else the client's best, by name.
+    pub fn version(&self) -> Option<String> {
+        self.server_version
+            .or(self.client_version)
+            .map(version_name)
+    }
+}

@@ -1,0 +1,197 @@
+//! Conversations: TCP and UDP flows keyed by their 5-tuple, counted the way
+//! `tshark -z conv,tcp` and `conv,udp` count them.
+//!
+//! Side A is the source of the conversation's first packet. A TCP SYN whose sequence
+//! number differs from the one that direction started with begins a new conversation
+//! on the same ports (port reuse), as Wireshark's `tcp.stream` does.
+
+use crate::capture::flow::{Conversation, Direction, L4};
+use crate::ingest::wire::{tcp_flags, Net, Summary, Transport};
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Key {
+    proto: L4,
+    lo: (IpAddr, u16),
+    hi: (IpAddr, u16),
+}
+
+/// The table of all conversations, in order of their first packet.
+#[derive(Default)]
+pub struct FlowTable {
+    /// Conversations, indexed by flow id.
+    pub conversations: Vec<Conversation>,
+    /// Sequence number each direction of each conversation started with (TCP), to
+    /// detect port reuse; indexed like `conversations`.
+    base_seq: Vec<[Option<u32>; 2]>,
+    current: HashMap<Key, u32>,
+    streams: [u32; 2],
+}
+
+impl FlowTable {
+    /// Accounts one packet; returns its flow id and direction when it belongs to a
+    /// TCP or UDP conversation.
+    pub fn add(&mut self, s: &Summary, ts_ns: i64, frame_len: u32) -> Option<(u32, Direction)> {
+        let Net::Ip { src, dst, .. } = s.net else {
+            return None;
+        };
+        let (proto, sport, dport, tcp, payload) = match s.transport {
+            Transport::Tcp(t) => (L4::Tcp, t.src_port, t.dst_port, Some(t), t.payload_len),
+            Transport::Udp {
+                src_port,
+                dst_port,
+                payload_len,
+            } => (L4::Udp, src_port, dst_port, None, payload_len),
+            _ => return None,
+        };
+        let (x, y) = ((src, sport), (dst, dport));
+        let key = if x <= y {
+            Key {
+                proto,
+                lo: x,
+                hi: y,
+            }
+        } else {
+            Key {
+                proto,
+                lo: y,
+                hi: x,
+            }
+        };
+        let mut id = self.current.get(&key).copied();
+        if let (Some(cid), Some(t)) = (id, tcp) {
+            // Port reuse: a new SYN with a different initial sequence number.
+            if t.flags & (tcp_flags::SYN | tcp_flags::ACK) == tcp_flags::SYN {
+                let c = &self.conversations[cid as usize];
+                let dir = if (src, sport) == (c.a, c.port_a) {
+                    0
+                } else {
+                    1
+                };
+                if matches!(self.base_seq[cid as usize][dir], Some(base) if base != t.seq) {
+                    id = None;
+                }
+            }
+        }
+        let id = match id {
+            Some(id) => id,
+            None => {
+                let id = self.conversations.len() as u32;
+                let stream = &mut self.streams[proto as usize];
+                self.conversations.push(Conversation {
+                    proto,
+                    stream: *stream,
+                    a: src,
+                    port_a: sport,
+                    b: dst,
+                    port_b: dport,
+                    frames_ab: 0,
+                    bytes_ab: 0,
+                    frames_ba: 0,
+                    bytes_ba: 0,
+                    payload_ab: 0,
+                    payload_ba: 0,
+                    first_ns: ts_ns,
+                    last_ns: ts_ns,
+                });
+                self.base_seq.push([None; 2]);
+                *stream += 1;
+                self.current.insert(key, id);
+                id
+            }
+        };
+        let c = &mut self.conversations[id as usize];
+        let dir = if (src, sport) == (c.a, c.port_a) {
+            Direction::AToB
+        } else {
+            Direction::BToA
+        };
+        match dir {
+            Direction::AToB => {
+                c.frames_ab += 1;
+                c.bytes_ab += frame_len as u64;
+                c.payload_ab += payload as u64;
+            }
+            Direction::BToA => {
+                c.frames_ba += 1;
+                c.bytes_ba += frame_len as u64;
+                c.payload_ba += payload as u64;
+            }
+        }
+        if let Some(t) = tcp {
+            // packet-tcp.c: a direction's base sequence number is its SYN's, or one before
+            // the first segment seen when the SYN was not captured.
+            let base = if t.flags & tcp_flags::SYN != 0 {
+                t.seq
+            } else {
+                t.seq.wrapping_sub(1)
+            };
+            let base_seq = &mut self.base_seq[id as usize];
+            base_seq[dir as usize].get_or_insert(base);
+            // …and the other direction's, if still unknown, is one before what this
+            // segment acknowledges (the ACK of a SYN-ACK names the client's ISN + 1).
+            if t.flags & tcp_flags::ACK != 0 {
+                base_seq[1 - dir as usize].get_or_insert(t.ack.wrapping_sub(1));
+            }
+        }
+        c.first_ns = c.first_ns.min(ts_ns);
+        c.last_ns = c.last_ns.max(ts_ns);
+        Some((id, dir))
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use crate::ingest::wire::Tcp;
+
+    fn tcp(src: &str, sport: u16, dst: &str, dport: u16, flags: u8, seq: u32) -> Summary {
+        Summary {
+            eth: None,
+            net: Net::Ip {
+                src: src.parse().unwrap(),
+                dst: dst.parse().unwrap(),
+                fragment: false,
+            },
+            transport: Transport::Tcp(Tcp {
+                src_port: sport,
+                dst_port: dport,
+                seq,
+                flags,
+                ..Tcp::default()
+            }),
+            ..Summary::default()
+        }
+    }
+
+    #[test]
+    fn counts_both_directions_and_splits_on_port_reuse() {
+        let mut t = FlowTable::default();
+        let syn = tcp("10.0.0.1", 5000, "10.0.0.2", 80, tcp_flags::SYN, 1);
+        let synack = tcp(
+            "10.0.0.2",
+            80,
+            "10.0.0.1",
+            5000,
+            tcp_flags::SYN | tcp_flags::ACK,
+            9,
+        );
+        assert_eq!(t.add(&syn, 10, 60), Some((0, Direction::AToB)));
+        assert_eq!(
+            t.add(&syn, 15, 60),
+            Some((0, Direction::AToB)),
+            "a retransmitted SYN"
+        );
+        assert_eq!(t.add(&synack, 20, 70), Some((0, Direction::BToA)));
+        let reuse = tcp("10.0.0.1", 5000, "10.0.0.2", 80, tcp_flags::SYN, 7777);
+        assert_eq!(t.add(&reuse, 30, 60), Some((1, Direction::AToB)));
+        let c = &t.conversations[0];
+        assert_eq!(
+            (c.frames_ab, c.bytes_ab, c.frames_ba, c.bytes_ba),
+            (2, 120, 1, 70)
+        );
+        assert_eq!((c.first_ns, c.duration_ns()), (10, 10));
+        assert_eq!(t.conversations[1].stream, 1);
+    }
+}

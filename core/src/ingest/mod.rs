@@ -1,0 +1,640 @@
+//! The push-based pipeline: bytes of one or more capture files in, packet index and
+//! conversations out.
+//!
+//! Several files (a rotated set, or captures of two interfaces) merge into one timeline
+//! the way `mergecap` merges them: each file is read in order, and the packet with the
+//! earliest timestamp among the files' next packets goes first. The driver feeds whichever
+//! file [`Ingest::wants`] names, so at most about one chunk per file is held back.
+
+pub mod app;
+pub mod decompress;
+pub mod flow;
+pub mod reassembly;
+pub mod source;
+pub mod stats;
+pub mod tcp;
+pub mod wire;
+
+use crate::capture::file::IfStats;
+use crate::capture::flow::Direction;
+use crate::capture::packet::{PacketRow, NO_FLOW};
+use crate::capture::tcp::{TcpControl, TcpConversation, TcpFlags};
+use crate::capture::{Capture, CaptureInterface, FileInfo, IngestError, Secrets, TcpAck};
+use decompress::{Decoder, Detect};
+use flow::FlowTable;
+use source::{BlockKind, Event, Record, RecordReader, SourceError};
+use stats::Stats;
+use std::collections::VecDeque;
+use tcp::{Segment, TcpAnalysis};
+use wire::Transport;
+
+/// How many anomalies are kept in full; the rest are only counted.
+const MAX_ANOMALIES: usize = 1000;
+
+/// A packet held back until the other files catch up.
+struct Queued {
+    ts_ns: i64,
+    offset: u64,
+    caplen: u32,
+    len: u32,
+    iface: u32,
+    data: Vec<u8>,
+    comments: Vec<String>,
+    process: Option<u32>,
+}
+
+#[derive(Default)]
+struct FileState {
+    /// The first bytes, until they say whether the file is compressed.
+    sniff: Vec<u8>,
+    /// Some once the file is known to be compressed.
+    decoder: Option<Decoder>,
+    /// False until `sniff` has decided.
+    sniffed: bool,
+    reader: RecordReader,
+    /// Global interface index of each of this file's interfaces.
+    ifaces: Vec<u32>,
+    /// Index into `Capture::processes` of each of this file's processes.
+    processes: Vec<u32>,
+    queue: VecDeque<Queued>,
+    /// Packet records read from the file (numbers packets in messages).
+    records: u64,
+    ended: bool,
+}
+
+/// The analysis state every packet passes through, in timeline order.
+#[derive(Default)]
+struct Analysis {
+    capture: Capture,
+    /// TCP stream reassembly for the application parsers.
+    reassembler: crate::ingest::reassembly::Reassembler,
+    /// The application layer: parsers per conversation, transactions.
+    apps: crate::ingest::app::Apps,
+    dissector: wire::Dissector,
+    flows: FlowTable,
+    tcp: TcpAnalysis,
+    control: Vec<TcpControl>,
+    stats: Stats,
+}
+
+impl Analysis {
+    fn packet(&mut self, file: usize, p: &Record<'_>, iface: u32) {
+        let c = &mut self.capture;
+        let linktype = c
+            .interfaces
+            .get(iface as usize)
+            .map_or(u16::MAX, |i| i.interface.linktype);
+        let summary = self
+            .dissector
+            .dissect_frame(linktype, p.data, p.len as usize, p.ts_ns);
+        let (flow, dir) = self
+            .flows
+            .add(&summary, p.ts_ns, p.len)
+            .unwrap_or((NO_FLOW, Direction::AToB));
+        let mut seq_analysis = false;
+        if let (Transport::Tcp(t), wire::Net::Ip { src, dst, .. }, true) =
+            (&summary.transport, summary.net, flow != NO_FLOW)
+        {
+            let frame = c.packets.len() as u64 + 1;
+            let flags = self.tcp.segment(
+                flow,
+                dir,
+                &Segment {
+                    frame,
+                    ts_ns: p.ts_ns,
+                    src,
+                    dst,
+                    tcp: t,
+                },
+            );
+            tcp::note_segment(&mut self.control, flow, dir, t.flags);
+            if flags != TcpFlags::default() {
+                c.tcp_flags.push((c.packets.len() as u64, flags));
+            }
+            let sa = self.tcp.seq_ack();
+            seq_analysis = sa.shown;
+            if sa.acked.is_some() || sa.bytes_in_flight.is_some() {
+                let (frame, rtt_ns) = sa.acked.unwrap_or((0, 0));
+                c.tcp_acks.push(TcpAck {
+                    packet: c.packets.len() as u64,
+                    frame,
+                    rtt_ns,
+                    bytes_in_flight: sa.bytes_in_flight.unwrap_or(0),
+                });
+            }
+        }
+        self.stats.add(&summary, p.len, p.ts_ns);
+        if flow != NO_FLOW {
+            let at = crate::capture::app::At {
+                packet: c.packets.len() as u64,
+                ts_ns: p.ts_ns,
+            };
+            let payload =
+                crate::ingest::app::payload_of(&summary, p.data, self.dissector.reassembled())
+                    .unwrap_or(&[]);
+            let conv = &self.flows.conversations[flow as usize];
+            self.apps.packet(
+                &mut self.reassembler,
+                conv,
+                flow,
+                dir,
+                &summary,
+                payload,
+                at,
+                &c.packets,
+            );
+        }
+        for comment in &p.comments {
+            c.comments.push((c.packets.len() as u64, comment.clone()));
+        }
+        if let Some(process) = p.process {
+            c.packet_processes.push((c.packets.len() as u64, process));
+        }
+        c.packets.push(PacketRow {
+            ts_ns: p.ts_ns,
+            offset: p.offset,
+            caplen: p.caplen,
+            len: p.len,
+            flow,
+            iface: iface.min(u16::MAX as u32) as u16,
+            file: file.min(u16::MAX as usize) as u16,
+            flags: if dir == Direction::BToA {
+                PacketRow::FLAG_B_TO_A
+            } else {
+                0
+            } | if summary.outer_ip.is_some() {
+                PacketRow::FLAG_TUNNELED
+            } else {
+                0
+            } | if seq_analysis {
+                PacketRow::FLAG_SEQ_ANALYSIS
+            } else {
+                0
+            },
+            _pad: 0,
+        });
+    }
+
+    fn anomaly(&mut self, file: usize, offset: u64, packet: u64, message: String) {
+        let c = &mut self.capture;
+        c.anomaly_count += 1;
+        if c.anomalies.len() < MAX_ANOMALIES {
+            c.anomalies.push(IngestError {
+                file: c.files[file].name.clone(),
+                offset,
+                packet,
+                message,
+            });
+        }
+    }
+}
+
+/// Push-based ingest of one or more capture files.
+///
+/// One file at a time: `begin_file`, `feed`…, `end_file`, then `finish`. Several files
+/// merged by time: `add_file` each, then `feed_file` whichever [`Ingest::wants`] names
+/// and `close_file` it at its end, then `finish`.
+#[derive(Default)]
+pub struct Ingest {
+    analysis: Analysis,
+    files: Vec<FileState>,
+}
+
+impl Ingest {
+    /// An empty ingest.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Decodes TCP or UDP `port` as `proto` (None: as no application protocol), like
+    /// tshark's `-d tcp.port==PORT,PROTO`. Call before feeding.
+    pub fn decode_as(
+        &mut self,
+        l4: crate::capture::flow::L4,
+        port: u16,
+        proto: Option<crate::capture::app::AppProto>,
+    ) {
+        self.analysis.apps.decode_as(l4, port, proto);
+    }
+
+    /// Turns the application layer (TCP reassembly, HTTP/DNS/TLS/memcached/MySQL/Redis
+    /// parsers, `Capture::transactions`) on or off; on by default. Call before feeding.
+    pub fn set_app_layer(&mut self, enabled: bool) {
+        self.analysis.apps.set_enabled(enabled);
+    }
+
+    /// Adds a file to read; returns its index.
+    pub fn add_file(&mut self, name: &str) -> usize {
+        self.analysis.capture.files.push(FileInfo {
+            name: name.to_owned(),
+            ..FileInfo::default()
+        });
+        self.files.push(FileState::default());
+        self.files.len() - 1
+    }
+
+    /// The file whose next bytes the merge needs, or None when every file has ended.
+    pub fn wants(&self) -> Option<usize> {
+        self.files
+            .iter()
+            .position(|f| !f.ended && f.queue.is_empty())
+    }
+
+    /// Feeds the next bytes of a file, in chunks of any size. Compressed files (gzip,
+    /// bzip2, zstd, xz, recognised by their magic bytes) are decompressed on the way.
+    pub fn feed_file(&mut self, file: usize, chunk: &[u8]) {
+        let Some(state) = self.files.get_mut(file) else {
+            return;
+        };
+        if state.ended {
+            return;
+        }
+        self.analysis.capture.files[file].bytes += chunk.len() as u64;
+        if state.sniffed {
+            self.feed_stored(file, chunk);
+        } else {
+            let take = (decompress::DETECT_LEN - state.sniff.len()).min(chunk.len());
+            state.sniff.extend_from_slice(&chunk[..take]);
+            match decompress::detect(&state.sniff) {
+                Detect::NeedMore => return,
+                Detect::Compressed(c) => {
+                    state.decoder = Some(Decoder::new(c));
+                    self.analysis.capture.files[file].compression = Some(c);
+                }
+                Detect::Plain => {}
+            }
+            state.sniffed = true;
+            let sniff = std::mem::take(&mut state.sniff);
+            self.feed_stored(file, &sniff);
+            self.feed_stored(file, &chunk[take..]);
+        }
+        self.merge();
+    }
+
+    /// Passes bytes as stored in the file through the decoder, if any, to the reader.
+    fn feed_stored(&mut self, file: usize, bytes: &[u8]) {
+        // With no other file still open, packets go straight through, uncopied.
+        let direct = self
+            .files
+            .iter()
+            .enumerate()
+            .all(|(i, f)| i == file || (f.ended && f.queue.is_empty()));
+        let FileState {
+            reader,
+            ifaces,
+            processes,
+            queue,
+            records,
+            decoder,
+            ..
+        } = &mut self.files[file];
+        let analysis = &mut self.analysis;
+        let mut to_reader = |plain: &[u8]| {
+            reader.feed(plain, &mut |event| {
+                on_event(
+                    analysis,
+                    file,
+                    (ifaces, processes),
+                    queue,
+                    records,
+                    direct,
+                    event,
+                )
+            });
+        };
+        match decoder {
+            None => to_reader(bytes),
+            // An error stops the decoder; it is reported when the file is closed.
+            Some(d) => {
+                let _ = d.feed(bytes, &mut to_reader);
+            }
+        }
+    }
+
+    /// Ends a file, recording any error that stopped it.
+    pub fn close_file(&mut self, file: usize) {
+        let Some(state) = self.files.get_mut(file) else {
+            return;
+        };
+        if state.ended {
+            return;
+        }
+        if !state.sniffed {
+            // A file shorter than any compression magic.
+            state.sniffed = true;
+            let sniff = std::mem::take(&mut state.sniff);
+            self.feed_stored(file, &sniff);
+        }
+        let direct = self
+            .files
+            .iter()
+            .enumerate()
+            .all(|(i, f)| i == file || (f.ended && f.queue.is_empty()));
+        let FileState {
+            reader,
+            ifaces,
+            processes,
+            queue,
+            records,
+            decoder,
+            ended,
+            ..
+        } = &mut self.files[file];
+        *ended = true;
+        let analysis = &mut self.analysis;
+        let decode_error = decoder.as_mut().and_then(|d| {
+            d.finish(&mut |plain: &[u8]| {
+                reader.feed(plain, &mut |event| {
+                    on_event(
+                        analysis,
+                        file,
+                        (ifaces, processes),
+                        queue,
+                        records,
+                        direct,
+                        event,
+                    )
+                });
+            })
+            .err()
+        });
+        let read_error = reader.finish();
+        let c = &mut self.analysis.capture;
+        let packet = self.files[file].records + 1;
+        // A damaged compressed stream explains whatever the reader then found wrong.
+        let error = match (decode_error, read_error) {
+            (Some(e), _) => Some((e.offset, e.to_string())),
+            (None, Some(SourceError { offset, kind })) => Some(match c.files[file].compression {
+                Some(comp) => (
+                    offset,
+                    format!("{kind} (at this offset of the {comp}-decompressed data)"),
+                ),
+                None => (offset, kind.to_string()),
+            }),
+            (None, None) => None,
+        };
+        if let Some((offset, message)) = error {
+            c.errors.push(IngestError {
+                file: c.files[file].name.clone(),
+                offset,
+                packet,
+                message,
+            });
+        }
+        self.merge();
+    }
+
+    /// Starts the next file of a one-at-a-time ingest, ending the previous one.
+    pub fn begin_file(&mut self, name: &str) {
+        self.end_file();
+        self.add_file(name);
+    }
+
+    /// Feeds the next bytes of the file begun last.
+    pub fn feed(&mut self, chunk: &[u8]) {
+        if self.files.last().is_none_or(|f| f.ended) {
+            self.add_file("<input>");
+        }
+        self.feed_file(self.files.len() - 1, chunk);
+    }
+
+    /// Ends the file begun last.
+    pub fn end_file(&mut self) {
+        if let Some(last) = self.files.len().checked_sub(1) {
+            self.close_file(last);
+        }
+    }
+
+    /// Bytes fed so far, over all files.
+    pub fn bytes_fed(&self) -> u64 {
+        self.analysis.capture.files.iter().map(|f| f.bytes).sum()
+    }
+
+    /// Packets in the timeline so far.
+    pub fn packets(&self) -> usize {
+        self.analysis.capture.packets.len()
+    }
+
+    /// Ends every file and returns the capture.
+    pub fn finish(mut self) -> Capture {
+        for f in 0..self.files.len() {
+            self.close_file(f);
+        }
+        let a = &mut self.analysis;
+        let apps = std::mem::take(&mut a.apps).finish(
+            &mut a.reassembler,
+            &a.flows.conversations,
+            &a.capture.packets,
+        );
+        a.capture.transactions = apps.transactions;
+        a.capture.app_protos = apps.protos;
+        a.capture.app_clients = apps.clients;
+        a.capture.app_stats = apps.stats;
+        a.capture.reassembly = a.reassembler.stats();
+        let Analysis {
+            mut capture,
+            flows,
+            tcp,
+            control,
+            stats,
+            ..
+        } = self.analysis;
+        capture.conversations = flows.conversations;
+        capture.tcp_control = control;
+        capture
+            .tcp_control
+            .resize(capture.conversations.len(), TcpControl::default());
+        capture.tcp = tcp.finish();
+        capture
+            .tcp
+            .resize(capture.conversations.len(), TcpConversation::default());
+        capture.stats = stats.finish();
+        capture
+    }
+
+    /// Moves held-back packets into the timeline while every open file has one queued.
+    fn merge(&mut self) {
+        loop {
+            if self.files.iter().any(|f| !f.ended && f.queue.is_empty()) {
+                return;
+            }
+            let next = self
+                .files
+                .iter()
+                .enumerate()
+                .filter_map(|(i, f)| f.queue.front().map(|q| (q.ts_ns, i)))
+                .min();
+            let Some((_, file)) = next else { return };
+            let Some(q) = self.files[file].queue.pop_front() else {
+                return;
+            };
+            let rec = Record {
+                ts_ns: q.ts_ns,
+                offset: q.offset,
+                caplen: q.caplen,
+                len: q.len,
+                iface: 0,
+                data: &q.data,
+                comments: q.comments,
+                process: q.process,
+            };
+            self.analysis.packet(file, &rec, q.iface);
+        }
+    }
+}
+
+fn on_event(
+    a: &mut Analysis,
+    file: usize,
+    (ifaces, processes): (&mut Vec<u32>, &mut Vec<u32>),
+    queue: &mut VecDeque<Queued>,
+    records: &mut u64,
+    direct: bool,
+    event: Event<'_>,
+) {
+    let c = &mut a.capture;
+    match event {
+        Event::Format(f) => c.files[file].format = Some(f),
+        Event::Block { kind, .. } => {
+            let name = match kind {
+                BlockKind::Other(_) => "other",
+                k => k.name(),
+            };
+            *c.files[file].blocks.entry(name).or_default() += 1;
+        }
+        Event::Section(s) => c.files[file].sections.push(s),
+        Event::Interface(interface) => {
+            ifaces.push(c.interfaces.len() as u32);
+            c.interfaces.push(CaptureInterface {
+                file: file as u16,
+                interface,
+                stats: None,
+            });
+        }
+        Event::Stats(stats) => {
+            if let Some(&global) = ifaces.get(stats.iface as usize) {
+                if let Some(i) = c.interfaces.get_mut(global as usize) {
+                    i.stats = Some(IfStats {
+                        iface: global,
+                        ..stats
+                    });
+                }
+            }
+        }
+        Event::Names(names) => {
+            for (addr, name) in names {
+                c.names.entry(addr).or_insert(name);
+            }
+        }
+        Event::Secrets { kind, data } => c.secrets.push(Secrets {
+            file: file as u16,
+            kind,
+            data,
+        }),
+        Event::Process(p) => {
+            processes.push(c.processes.len() as u32);
+            c.processes.push(p);
+        }
+        Event::Anomaly { offset, message } => a.anomaly(file, offset, *records + 1, message),
+        Event::Packet(p) => {
+            *records += 1;
+            c.files[file].packets += 1;
+            let iface = ifaces.get(p.iface as usize).copied().unwrap_or(u32::MAX);
+            let process = p.process.and_then(|i| processes.get(i as usize).copied());
+            if direct {
+                a.packet(file, &Record { process, ..p }, iface);
+            } else {
+                queue.push_back(Queued {
+                    ts_ns: p.ts_ns,
+                    offset: p.offset,
+                    caplen: p.caplen,
+                    len: p.len,
+                    iface,
+                    data: p.data.to_vec(),
+                    comments: p.comments,
+                    process,
+                });
+            }
+        }
+    }
+}
+
+/// Reads a whole capture held in memory (tests, small files).
+pub fn ingest_bytes(name: &str, bytes: &[u8]) -> Capture {
+    let mut ingest = Ingest::new();
+    ingest.begin_file(name);
+    ingest.feed(bytes);
+    ingest.finish()
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    /// A pcap file whose packets carry the given timestamps (seconds) and a marker byte.
+    fn pcap(ts: &[(u32, u8)]) -> Vec<u8> {
+        let mut v = vec![
+            0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0,
+            0,
+        ];
+        for &(sec, mark) in ts {
+            for f in [sec, 0, 1, 1] {
+                v.extend_from_slice(&f.to_le_bytes());
+            }
+            v.push(mark);
+        }
+        v
+    }
+
+    #[test]
+    fn several_files_merge_by_time_whatever_the_chunking() {
+        let a = pcap(&[(1, 1), (4, 4), (5, 5)]);
+        let b = pcap(&[(2, 2), (3, 3), (6, 6), (7, 7)]);
+        for chunk in [1, 3, 17, 1000] {
+            let mut ingest = Ingest::new();
+            let files = [ingest.add_file("a"), ingest.add_file("b")];
+            let mut pos = [0usize; 2];
+            let data = [&a, &b];
+            while let Some(f) = ingest.wants() {
+                let i = files.iter().position(|&x| x == f).unwrap();
+                if pos[i] >= data[i].len() {
+                    ingest.close_file(f);
+                    continue;
+                }
+                let end = (pos[i] + chunk).min(data[i].len());
+                ingest.feed_file(f, &data[i][pos[i]..end]);
+                pos[i] = end;
+            }
+            let c = ingest.finish();
+            let order: Vec<(i64, u16)> = c
+                .packets
+                .iter()
+                .map(|p| (p.ts_ns / 1_000_000_000, p.file))
+                .collect();
+            assert_eq!(
+                order,
+                [(1, 0), (2, 1), (3, 1), (4, 0), (5, 0), (6, 1), (7, 1)],
+                "chunk {chunk}"
+            );
+            assert_eq!(c.interfaces.len(), 2);
+            assert!(c.errors.is_empty());
+        }
+    }
+
+    #[test]
+    fn damage_keeps_earlier_packets_and_names_file_offset_and_packet() {
+        let mut bytes = pcap(&[(1, 1), (2, 2), (3, 3)]);
+        bytes.truncate(bytes.len() - 3);
+        let c = ingest_bytes("cut.pcap", &bytes);
+        assert_eq!(c.packets.len(), 2);
+        assert_eq!(
+            c.errors,
+            [IngestError {
+                file: "cut.pcap".into(),
+                offset: 24 + 2 * 17,
+                packet: 3,
+                message: "the file is cut short: the last record needs 17 bytes, 14 present".into()
+            }]
+        );
+    }
+}

@@ -1,0 +1,384 @@
+//! Display filters in Wireshark 4's language.
+//!
+//! ```text
+//! tcp.port == 11211 && frame.len > 1000000
+//! ip.addr == 10.0.0.0/8 and not tcp.analysis.retransmission
+//! eth.src[0:3] == 00:50:56 || tcp.port in {80, 443, 8000..8080}
+//! frame matches "(?-i)^GET /api"      // matches is case-insensitive unless told
+//! ```
+//!
+//! [`Filter::compile`] lexes, parses and type-checks a filter against the field registry
+//! ([`crate::query::fields`]) and compiles it into a tree of tests; errors carry the byte range
+//! to underline and a hint. An [`Evaluator`] runs a filter over the packets of a
+//! [`Capture`](crate::capture::Capture): fields the packet index answers (frame numbers, times,
+//! lengths, stream numbers, and addresses and ports of packets in a TCP or UDP
+//! conversation) cost no read; the others ask a [`PacketSource`](crate::query::fields::PacketSource)
+//! for the packet's bytes, once per packet, and only when the evaluation reaches them.
+//!
+//! Fields that occur more than once follow Wireshark 4: `==`, `>`, `contains`, `matches`
+//! and `in` hold when some occurrence satisfies them; `!=` when every occurrence differs
+//! (`ip.addr != X` excludes packets with X on either side); `===` when every occurrence
+//! equals; `!==` (or `~=`) when some occurrence differs. A comparison with a field that
+//! is absent is false. Absolute times in filters are read as UTC (tshark reads them in
+//! the local time zone).
+
+mod eval;
+pub mod lexer;
+pub mod parser;
+pub mod semantic;
+
+pub use eval::Evaluator;
+
+use crate::capture::Capture;
+use crate::query::fields::{Fid, PacketSource};
+use serde::Serialize;
+use std::fmt;
+
+/// A filter that did not compile: what is wrong, where, and a hint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FilterError {
+    /// What is wrong, as Wireshark would say it.
+    pub message: String,
+    /// First byte of the part of the filter to underline.
+    pub start: usize,
+    /// One past its last byte (equal to `start` at the end of the text).
+    pub end: usize,
+    /// A way to fix it ("did you mean ip.src?").
+    pub hint: Option<String>,
+}
+
+impl FilterError {
+    /// An error over `start..end`.
+    pub fn new(message: impl Into<String>, start: usize, end: usize) -> Self {
+        FilterError {
+            message: message.into(),
+            start,
+            end: end.max(start),
+            hint: None,
+        }
+    }
+
+    /// Adds a hint.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Keeps the range within `text` and on character boundaries.
+    fn clamp_to(mut self, text: &str) -> Self {
+        let floor = |mut i: usize| {
+            i = i.min(text.len());
+            while !text.is_char_boundary(i) {
+                i -= 1;
+            }
+            i
+        };
+        let ceil = |mut i: usize| {
+            i = i.min(text.len());
+            while !text.is_char_boundary(i) {
+                i += 1;
+            }
+            i
+        };
+        self.start = floor(self.start);
+        self.end = ceil(self.end).max(self.start);
+        self
+    }
+
+    /// The range in UTF-16 code units (what a browser's text field counts).
+    pub fn utf16_range(&self, filter: &str) -> (usize, usize) {
+        let at = |b: usize| {
+            filter
+                .get(..b.min(filter.len()))
+                .map_or(b, |s| s.encode_utf16().count())
+        };
+        (at(self.start), at(self.end))
+    }
+
+    /// The message, the filter, and a caret line under the faulty part (as tshark shows).
+    pub fn render(&self, filter: &str) -> String {
+        let pad = filter
+            .get(..self.start.min(filter.len()))
+            .map_or(self.start, |s| s.chars().count());
+        let width = filter
+            .get(self.start.min(filter.len())..self.end.min(filter.len()))
+            .map_or(1, |s| s.chars().count())
+            .max(1);
+        let mut s = format!(
+            "{}\n    {filter}\n    {}^{}",
+            self.message,
+            " ".repeat(pad),
+            "~".repeat(width - 1)
+        );
+        if let Some(h) = &self.hint {
+            s.push_str(&format!("\n    hint: {h}"));
+        }
+        s
+    }
+}
+
+impl fmt::Display for FilterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (at {}..{})", self.message, self.start, self.end)?;
+        if let Some(h) = &self.hint {
+            write!(f, "; {h}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for FilterError {}
+
+/// A compiled display filter.
+#[derive(Clone, Debug)]
+pub struct Filter {
+    text: String,
+    root: Option<semantic::Node>,
+    consts: Vec<u8>,
+    fields: Vec<Fid>,
+}
+
+impl Filter {
+    /// Compiles a filter. The empty filter matches every packet.
+    pub fn compile(text: &str) -> Result<Filter, FilterError> {
+        let mut consts = Vec::new();
+        let mut fields = Vec::new();
+        let parsed = parser::parse(text).map_err(|e| e.clamp_to(text))?;
+        let root = match parsed {
+            Some(e) => Some(
+                semantic::compile(&e, &mut consts, &mut fields).map_err(|e| e.clamp_to(text))?,
+            ),
+            None => None,
+        };
+        Ok(Filter {
+            text: text.to_owned(),
+            root,
+            consts,
+            fields,
+        })
+    }
+
+    /// The text it was compiled from.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// True for the empty filter.
+    pub fn is_empty(&self) -> bool {
+        self.root.is_none()
+    }
+
+    /// The fields it names.
+    pub fn fields(&self) -> &[Fid] {
+        &self.fields
+    }
+
+    /// Names of the fields it uses that Wirelens does not extract yet (they match
+    /// nothing): worth a warning.
+    pub fn not_yet_extracted(&self) -> Vec<&'static str> {
+        semantic::not_yet_extracted(&self.fields)
+    }
+
+    /// Whether evaluating it can need packet bytes for some packet of `capture` (false:
+    /// the index answers it for every packet, no file needs reading).
+    pub fn may_read_packets(&self, capture: &Capture) -> bool {
+        let mut ctx = crate::query::fields::FieldCtx::new(capture);
+        let needs_bytes = |ctx: &crate::query::fields::FieldCtx<'_>| {
+            self.fields.iter().any(|f| !ctx.from_index(*f))
+        };
+        // Whether the index suffices depends on the packet having a conversation, and on
+        // its carrying IP in IP: one packet of each kind decides for all of its kind.
+        let kind = |p: &crate::capture::packet::PacketRow| {
+            if p.flow == crate::capture::packet::NO_FLOW {
+                0
+            } else if p.flags & crate::capture::packet::PacketRow::FLAG_TUNNELED != 0 {
+                1
+            } else {
+                2
+            }
+        };
+        let mut first = [None; 3];
+        for (i, p) in capture.packets.iter().enumerate() {
+            first[kind(p)].get_or_insert(i);
+            if first.iter().all(Option::is_some) {
+                break;
+            }
+        }
+        first.into_iter().flatten().any(|i| {
+            ctx.begin(i);
+            needs_bytes(&ctx)
+        })
+    }
+}
+
+/// The 0-based indices of the packets of `capture` that pass `filter`.
+pub fn filter_packets(filter: &Filter, capture: &Capture, src: &mut dyn PacketSource) -> Vec<u32> {
+    let mut ev = Evaluator::new(capture);
+    ev.prepare(filter, &[], src);
+    (0..capture.packets.len())
+        .filter(|&i| ev.matches(filter, i, src))
+        .map(|i| i as u32)
+        .collect()
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    fn err(f: &str) -> FilterError {
+        Filter::compile(f).expect_err(f)
+    }
+
+    #[test]
+    fn unknown_fields_get_a_suggestion() {
+        let e = err("tcp.prot == 80");
+        assert_eq!((e.start, e.end), (0, 8));
+        assert_eq!(e.hint.as_deref(), Some("did you mean tcp.port?"));
+        let e = err("ip.scr == 1.2.3.4 && tcp");
+        assert_eq!(e.hint.as_deref(), Some("did you mean ip.src?"));
+        let e = err("tcp && ipv6.dts");
+        assert_eq!((e.start, e.end), (7, 15));
+        assert_eq!(e.hint.as_deref(), Some("did you mean ipv6.dst?"));
+        let e = err("frame.len > 5 and htp.request");
+        assert!(e.message.contains("neither a field"), "{e}");
+        assert_eq!(e.hint.as_deref(), Some("did you mean http.request?"));
+    }
+
+    #[test]
+    fn type_errors() {
+        let e = err("tcp.port contains 80");
+        assert_eq!((e.start, e.end), (0, 8));
+        assert!(e.message.contains("cannot participate in contains"), "{e}");
+        let e = err("ip.src == tcp.port");
+        assert_eq!((e.start, e.end), (10, 18));
+        assert!(e.message.contains("not of compatible types"), "{e}");
+        let e = err("ip.src == \"foo\"");
+        assert_eq!((e.start, e.end), (10, 15));
+        let e = err("ip.src == 1.2.3.4/33");
+        assert!(e.message.contains("<= 32"), "{e}");
+        let e = err("ip.ttl == 300");
+        assert!(e.message.contains("too large"), "{e}");
+        let e = err("eth.src == 00:11:22");
+        assert_eq!((e.start, e.end), (11, 19));
+        let e = err("tcp.analysis.retransmission == 1");
+        assert!(e.message.contains("NONE"), "{e}");
+        let e = err("frame matches \"(\"");
+        assert!(e.message.contains("Invalid regular expression"), "{e}");
+        let e = err("len(tcp.port) > 1");
+        assert!(e.message.contains("len()"), "{e}");
+        let e = err("foo(tcp.port)");
+        assert!(e.message.contains("does not exist"), "{e}");
+        let e = err("tcp.port[0:1] == 00");
+        assert!(e.message.contains("cannot be sliced"), "{e}");
+        let e = err("1 == 2");
+        assert!(
+            e.message.contains("constants") || e.message.contains("must be a field"),
+            "{e}"
+        );
+        let e = err("frame.time > \"yesterday\"");
+        assert!(e.hint.is_some(), "{e}");
+    }
+
+    #[test]
+    fn error_ranges_stay_on_character_boundaries() {
+        // Found by the fuzzer: a bad \u escape followed by multi-byte characters.
+        let f = "frame matches \"HTTP/1\\u\u{fffd}\u{fffd}\"";
+        let e = err(f);
+        assert!(
+            f.is_char_boundary(e.start) && f.is_char_boundary(e.end) && e.end <= f.len(),
+            "{e:?}"
+        );
+        let _ = e.render(f);
+    }
+
+    #[test]
+    fn index_only_filters_read_no_packet() {
+        let bytes = include_bytes!("../../../../tests/data/three_http_streams.pcap");
+        let capture = crate::ingest::ingest_bytes("three_http_streams.pcap", bytes);
+        let run = |f: &str| {
+            let filter = Filter::compile(f).unwrap();
+            let mut src = crate::query::fields::MemorySource {
+                files: vec![&bytes[..]],
+            };
+            let frames: Vec<u32> = filter_packets(&filter, &capture, &mut src)
+                .iter()
+                .map(|i| i + 1)
+                .collect();
+            (filter.may_read_packets(&capture), frames)
+        };
+        // Frame numbers as tshark shows them for the same filters.
+        assert_eq!(run("frame.number in {2..4}"), (false, vec![2, 3, 4]));
+        assert_eq!(
+            run("tcp.srcport == 80 && tcp.stream == 1"),
+            (false, vec![7, 22, 23, 25, 28])
+        );
+        assert_eq!(
+            run("ip.addr == 98.139.240.23 && tcp.flags.syn == 1"),
+            (true, vec![3, 10])
+        );
+        assert_eq!(run("frame contains \"GET\""), (true, vec![6, 9, 12]));
+        assert_eq!(
+            run("tcp.seq == 1 && tcp.ack == 1 && tcp.len > 0"),
+            (true, vec![6, 9, 12])
+        );
+    }
+
+    #[test]
+    fn render_underlines() {
+        let f = "tcp.port == 80 && ip.scr";
+        let e = err(f);
+        let r = e.render(f);
+        assert_eq!(
+            r.lines().nth(2),
+            Some("                      ^~~~~~"),
+            "{r}"
+        );
+        assert_eq!(FilterError::new("x", 3, 5).utf16_range("é == 1"), (2, 4));
+    }
+
+    #[test]
+    fn compiles_what_wireshark_accepts() {
+        for f in [
+            "",
+            "tcp",
+            "!tcp",
+            "tcp.port == 80 || udp.port == 53",
+            "ip.addr == 10.0.0.0/8 and not tcp.analysis.retransmission",
+            "eth.src[0:3] == 00:50:56",
+            "eth.addr == ff:ff:ff:ff:ff:ff",
+            "tcp.port in {80, 443, 8000..8080}",
+            "tcp.port not in {80}",
+            "frame contains \"GET\"",
+            "frame matches \"^GET\"",
+            "frame ~ \"get\"",
+            "tcp.flags & 0x12 == 0x12",
+            "tcp.flags & 0x02",
+            "len(tcp.payload) > 100",
+            "count(ip.addr) == 2",
+            "upper(http.request.method) == \"GET\"",
+            "frame.time >= \"2013-02-26 22:02:36\"",
+            "frame.time_relative in {0..0.5}",
+            "ipv6.addr == fe80::/10",
+            "tcp.srcport == 'P'",
+            "{tcp.srcport + 1} == 81",
+            "tcp.srcport - 1 == 79",
+            "ip.addr#1 == 1.2.3.4",
+            "memcache.key contains \"user\"",
+            "mysql.query matches \"(?i)select.*from orders\"",
+            "http.time > 0.5",
+            "tcp.window_size_scalefactor == -1",
+            "http.request.method == GET",
+            "frame[-1] == 00",
+            "tcp.payload[0:3] == \"GET\"",
+            "string(frame.number) == \"3\"",
+            "max(tcp.srcport, tcp.dstport) == 80",
+            "abs(tcp.window_size_scalefactor) == 1",
+            "ip.flags.df == 1 && ip.flags.mf == 0",
+            "tcp.flags.syn == true",
+        ] {
+            if let Err(e) = Filter::compile(f) {
+                panic!("{f}: {}", e.render(f));
+            }
+        }
+    }
+}

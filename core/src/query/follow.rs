@@ -1,0 +1,530 @@
+//! Follow stream: the payload of one TCP conversation or UDP flow, both directions in
+//! capture order, as `tshark -q -z follow,tcp|udp,ascii|hex|raw,N` prints it.
+//!
+//! The index keeps no packet bytes, so the caller hands them over by packet index (the
+//! CLI re-reads the file, the web worker slices the `File`). TCP follows tshark's follow
+//! tap (epan/follow.c, packet-tcp.c `follow_tcp_tap_listener` and
+//! `check_follow_fragments`) rule for rule, so the output is byte-identical:
+//! - node 0 (the "client") is the source of the conversation's first packet;
+//! - one record per segment with new bytes; a retransmission that carries more than was
+//!   seen gives the new part; segments ahead of a hole wait until the hole is filled;
+//! - a hole the other side acknowledges becomes a record
+//!   `[N bytes missing in capture file]` (with the C string's NUL), and the waiting
+//!   segments follow;
+//! - segments still waiting when the capture ends are not shown.
+//!
+//! UDP: one record per datagram.
+
+use crate::capture::flow::L4;
+use crate::capture::packet::NO_FLOW;
+use crate::capture::Capture;
+use crate::ingest::app::payload_of;
+use crate::ingest::wire::{self, tcp_flags, Net, Summary, Transport};
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::net::IpAddr;
+
+/// One record of a followed stream.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Record {
+    /// Sent by node 1 (the "server": the destination of the first packet).
+    pub from_server: bool,
+    /// Index of the packet that carried (or, for a gap, revealed) the bytes.
+    pub packet: u64,
+    /// The bytes; for a gap, tshark's text `[N bytes missing in capture file]` and a NUL.
+    pub bytes: Vec<u8>,
+    /// For a gap: the number of bytes missing.
+    pub missing: Option<u64>,
+}
+
+/// A followed stream.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Followed {
+    /// TCP or UDP.
+    pub proto: L4,
+    /// `tcp.stream` / `udp.stream`.
+    pub stream: u32,
+    /// Node 0: address and port of the first packet's source.
+    pub node0: (IpAddr, u16),
+    /// Node 1: the first packet's destination.
+    pub node1: (IpAddr, u16),
+    /// The records, in the order tshark prints them.
+    pub records: Vec<Record>,
+}
+
+/// How to print a followed stream (tshark's follow modes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Printable ASCII, other bytes as `.`, each record preceded by its length.
+    Ascii,
+    /// A hex dump with offsets, per direction.
+    Hex,
+    /// Hex digits, one line per record.
+    Raw,
+}
+
+impl Mode {
+    /// tshark's name of the mode.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Ascii => "ascii",
+            Mode::Hex => "hex",
+            Mode::Raw => "raw",
+        }
+    }
+}
+
+/// `a < b` in sequence space (RFC 9293 §3.4).
+fn lt(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) < 0
+}
+
+/// A segment waiting for the bytes before it (tshark's follow "fragment").
+struct Fragment {
+    seq: u32,
+    packet: u64,
+    bytes: Vec<u8>,
+}
+
+/// tshark's per-side follow state.
+#[derive(Default)]
+struct TcpSide {
+    /// Next sequence number expected (relative); 0 until the first segment.
+    seq: u32,
+    bytes_written: u64,
+    fragments: Vec<Fragment>,
+    /// Relative sequence numbers: this side's base, once known.
+    base: Option<u32>,
+}
+
+/// One TCP segment as the follow tap sees it.
+struct Segment<'a> {
+    server: bool,
+    seq: u32,
+    ack: u32,
+    flags: u8,
+    seglen: u32,
+    data: &'a [u8],
+    packet: u64,
+}
+
+#[derive(Default)]
+struct TcpFollow {
+    sides: [TcpSide; 2],
+    records: Vec<Record>,
+}
+
+impl TcpFollow {
+    fn segment(&mut self, s: Segment<'_>) {
+        let server = usize::from(s.server);
+        // A segment that acknowledges past a hole on the other side: bytes were sent
+        // that the capture missed.
+        if !self.sides[1 - server].fragments.is_empty() {
+            while self.check_fragments(1 - server, s.ack, s.packet, true) {}
+        }
+        let mut sequence = s.seq;
+        if s.flags & tcp_flags::SYN != 0 {
+            sequence = sequence.wrapping_add(1);
+        }
+        let mut length = s.seglen;
+        let mut data = s.data;
+        let side = &mut self.sides[server];
+        if side.bytes_written == 0 && side.seq == 0 {
+            side.seq = sequence;
+        }
+        if lt(sequence, side.seq) {
+            // Dated, but a retransmission may carry more than was seen.
+            let next = sequence.wrapping_add(length);
+            if lt(side.seq, next) {
+                let skip = side.seq.wrapping_sub(sequence) as usize;
+                data = data.get(skip..).unwrap_or(&[]);
+                sequence = side.seq;
+                length = next.wrapping_sub(side.seq);
+            }
+        }
+        if data.is_empty() || lt(sequence, side.seq) {
+            return;
+        }
+        if sequence == side.seq {
+            side.seq = side.seq.wrapping_add(length);
+            side.bytes_written += data.len() as u64;
+            self.records.push(Record {
+                from_server: s.server,
+                packet: s.packet,
+                bytes: data.to_vec(),
+                missing: None,
+            });
+            while self.check_fragments(server, 0, s.packet, false) {}
+        } else {
+            side.fragments.push(Fragment {
+                seq: sequence,
+                packet: s.packet,
+                bytes: data.to_vec(),
+            });
+        }
+    }
+
+    /// tshark's `check_follow_fragments`: moves one waiting segment (or a gap) into the
+    /// stream; returns whether it did.
+    fn check_fragments(
+        &mut self,
+        server: usize,
+        acknowledged: u32,
+        packet: u64,
+        use_ack: bool,
+    ) -> bool {
+        let side = &mut self.sides[server];
+        let Some(first) = side.fragments.first() else {
+            return false;
+        };
+        let mut lowest = first.seq;
+        for i in 0..side.fragments.len() {
+            let f = &side.fragments[i];
+            if lt(f.seq, lowest) {
+                lowest = f.seq;
+            }
+            if lt(f.seq, side.seq) {
+                let next = f.seq.wrapping_add(f.bytes.len() as u32);
+                if lt(side.seq, next) {
+                    let new_pos = side.seq.wrapping_sub(f.seq) as usize;
+                    if f.bytes.len() > new_pos {
+                        let bytes = f.bytes[new_pos..].to_vec();
+                        side.seq = side.seq.wrapping_add(bytes.len() as u32);
+                        self.records.push(Record {
+                            from_server: server == 1,
+                            packet: f.packet,
+                            bytes,
+                            missing: None,
+                        });
+                    }
+                }
+                side.fragments.remove(i);
+                return true;
+            }
+            if f.seq == side.seq {
+                let f = side.fragments.remove(i);
+                side.seq = side.seq.wrapping_add(f.bytes.len() as u32);
+                if !f.bytes.is_empty() {
+                    self.records.push(Record {
+                        from_server: server == 1,
+                        packet: f.packet,
+                        bytes: f.bytes,
+                        missing: None,
+                    });
+                }
+                return true;
+            }
+        }
+        if use_ack && lt(lowest, acknowledged) {
+            let missing = lowest.wrapping_sub(side.seq) as i32;
+            let mut bytes = format!("[{missing} bytes missing in capture file]").into_bytes();
+            bytes.push(0);
+            side.seq = lowest;
+            self.records.push(Record {
+                from_server: server == 1,
+                packet,
+                bytes,
+                missing: Some(missing as u32 as u64),
+            });
+            return true;
+        }
+        false
+    }
+}
+
+/// Follows stream `stream` of protocol `proto`. `bytes(index, buf)` fills `buf` with the
+/// captured bytes of packet `index` and returns false when it cannot. None when the
+/// capture has no such stream.
+pub fn follow(
+    capture: &Capture,
+    proto: L4,
+    stream: u32,
+    bytes: &mut dyn FnMut(u64, &mut Vec<u8>) -> bool,
+) -> Option<Followed> {
+    let flow = capture
+        .conversations
+        .iter()
+        .position(|c| c.proto == proto && c.stream == stream)? as u32;
+    let mut nodes: Option<((IpAddr, u16), (IpAddr, u16))> = None;
+    let mut tcp = TcpFollow::default();
+    let mut records = Vec::new();
+    let mut buf = Vec::new();
+    for (i, row) in capture.packets.iter().enumerate() {
+        if row.flow != flow {
+            continue;
+        }
+        buf.clear();
+        if !bytes(i as u64, &mut buf) {
+            continue;
+        }
+        let linktype = capture.linktype_of(row);
+        let mut s = wire::dissect(linktype, &buf);
+        let mut datagram = Vec::new();
+        if matches!(s.net, Net::Ip { fragment: true, .. }) && s.payload.is_none() {
+            // The packet completes an IP datagram: reassemble it from the fragments before.
+            if let Some((summary, payload)) = reassemble(capture, i, &buf, bytes) {
+                s = summary;
+                datagram = payload;
+            }
+        }
+        let Net::Ip { src, dst, .. } = s.net else {
+            continue;
+        };
+        let (sport, dport) = match s.transport {
+            Transport::Tcp(t) => (t.src_port, t.dst_port),
+            Transport::Udp {
+                src_port, dst_port, ..
+            } => (src_port, dst_port),
+            _ => continue,
+        };
+        let (n0, _) = *nodes.get_or_insert(((src, sport), (dst, dport)));
+        let server = (src, sport) != n0;
+        let payload = payload_of(&s, &buf, &datagram).unwrap_or(&[]);
+        match s.transport {
+            Transport::Tcp(t) => {
+                // Relative sequence numbers as packet-tcp.c computes them: a side's base is
+                // its SYN's sequence number, or one before its first segment's, or one
+                // before what the other side first acknowledged.
+                let me = usize::from(server);
+                let base = *tcp.sides[me]
+                    .base
+                    .get_or_insert(if t.flags & tcp_flags::SYN != 0 {
+                        t.seq
+                    } else {
+                        t.seq.wrapping_sub(1)
+                    });
+                if t.flags & tcp_flags::ACK != 0 && tcp.sides[1 - me].base.is_none() {
+                    tcp.sides[1 - me].base = Some(t.ack.wrapping_sub(1));
+                }
+                let ack_base = tcp.sides[1 - me].base.unwrap_or(0);
+                // tcp.len as Wireshark takes it: the IP lengths, but no more than the frame's
+                // reported length holds (an IP total length past the frame's end).
+                // (A reassembled datagram is whole: the frame's length says nothing of it.)
+                let seglen = match s.payload {
+                    Some(p) if !p.reassembled => t
+                        .payload_len
+                        .min((row.len as usize).saturating_sub(p.offset as usize) as u32),
+                    _ => t.payload_len,
+                };
+                let data = &payload[..payload.len().min(seglen as usize)];
+                tcp.segment(Segment {
+                    server,
+                    seq: t.seq.wrapping_sub(base),
+                    ack: if t.flags & tcp_flags::ACK != 0 {
+                        t.ack.wrapping_sub(ack_base)
+                    } else {
+                        0
+                    },
+                    flags: t.flags,
+                    seglen,
+                    data,
+                    packet: i as u64,
+                });
+            }
+            _ => records.push(Record {
+                from_server: server,
+                packet: i as u64,
+                bytes: payload.to_vec(),
+                missing: None,
+            }),
+        }
+    }
+    if proto == L4::Tcp {
+        records = tcp.records;
+    }
+    let c = &capture.conversations[flow as usize];
+    let (node0, node1) = nodes.unwrap_or(((c.a, c.port_a), (c.b, c.port_b)));
+    Some(Followed {
+        proto,
+        stream,
+        node0,
+        node1,
+        records,
+    })
+}
+
+/// Packets looked back at for the other fragments of a datagram that a packet of the
+/// stream completes (they belong to no conversation until then).
+pub const FRAGMENT_LOOKBACK: usize = 64;
+
+/// The packets [`follow`] may ask for: the stream's own, and the packets of no
+/// conversation shortly before each of them (IP fragments of its datagrams).
+pub fn packets_needed(capture: &Capture, proto: L4, stream: u32) -> Vec<u64> {
+    let Some(flow) = capture
+        .conversations
+        .iter()
+        .position(|c| c.proto == proto && c.stream == stream)
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, row) in capture.packets.iter().enumerate() {
+        if row.flow != flow as u32 {
+            continue;
+        }
+        let from = i
+            .saturating_sub(FRAGMENT_LOOKBACK)
+            .max(out.last().map_or(0, |&l: &u64| l as usize + 1));
+        out.extend(
+            (from..i)
+                .filter(|&j| capture.packets[j].flow == NO_FLOW)
+                .map(|j| j as u64),
+        );
+        out.push(i as u64);
+    }
+    out
+}
+
+/// Reassembles the IP datagram packet `i` (bytes `frame`) completes, from the packets of
+/// no conversation before it: its summary and the reassembled datagram.
+fn reassemble(
+    capture: &Capture,
+    i: usize,
+    frame: &[u8],
+    bytes: &mut dyn FnMut(u64, &mut Vec<u8>) -> bool,
+) -> Option<(Summary, Vec<u8>)> {
+    let mut d = wire::Dissector::new();
+    let mut buf = Vec::new();
+    for j in i.saturating_sub(FRAGMENT_LOOKBACK)..i {
+        let row = &capture.packets[j];
+        buf.clear();
+        if row.flow == NO_FLOW && bytes(j as u64, &mut buf) {
+            d.dissect_frame(capture.linktype_of(row), &buf, row.len as usize, row.ts_ns);
+        }
+    }
+    let row = &capture.packets[i];
+    let s = d.dissect_frame(capture.linktype_of(row), frame, row.len as usize, row.ts_ns);
+    s.payload.filter(|p| p.reassembled)?;
+    Some((s, d.reassembled().to_vec()))
+}
+
+const SEPARATOR: &str = "===================================================================\n";
+
+fn node(n: (IpAddr, u16)) -> String {
+    match n.0 {
+        IpAddr::V6(a) => format!("[{a}]:{}", n.1),
+        IpAddr::V4(a) => format!("{a}:{}", n.1),
+    }
+}
+
+/// Prints a followed stream exactly as `tshark -q -z follow,PROTO,MODE,STREAM` does.
+pub fn render(f: &Followed, mode: Mode) -> String {
+    let mut out = String::new();
+    out.push('\n');
+    out.push_str(SEPARATOR);
+    let _ = writeln!(out, "Follow: {},{}", f.proto.name(), mode.name());
+    let _ = writeln!(out, "Filter: {}.stream eq {}", f.proto.name(), f.stream);
+    let _ = writeln!(out, "Node 0: {}", node(f.node0));
+    let _ = writeln!(out, "Node 1: {}", node(f.node1));
+    let mut offsets = [0u64; 2];
+    for r in &f.records {
+        let tab = if r.from_server { "\t" } else { "" };
+        match mode {
+            Mode::Ascii => {
+                let _ = writeln!(out, "{tab}{}", r.bytes.len());
+                out.extend(r.bytes.iter().map(|&b| match b {
+                    b'\r' | b'\n' => b as char,
+                    0x20..=0x7e => b as char,
+                    _ => '.',
+                }));
+                out.push('\n');
+            }
+            Mode::Raw => {
+                out.push_str(tab);
+                for b in &r.bytes {
+                    let _ = write!(out, "{b:02x}");
+                }
+                out.push('\n');
+            }
+            Mode::Hex => hex_dump(&mut out, tab, offsets[usize::from(r.from_server)], &r.bytes),
+        }
+        offsets[usize::from(r.from_server)] += r.bytes.len() as u64;
+    }
+    out.push_str(SEPARATOR);
+    out
+}
+
+/// tshark's follow hex dump: `%08X` offset, 16 bytes in hex with an extra space after
+/// the 8th, then the bytes as ASCII.
+fn hex_dump(out: &mut String, prefix: &str, mut offset: u64, data: &[u8]) {
+    for line in data.chunks(16) {
+        let mut hex = String::with_capacity(50);
+        let mut ascii = String::with_capacity(17);
+        for (i, &b) in line.iter().enumerate() {
+            let _ = write!(hex, "{b:02x} ");
+            ascii.push(if (0x20..0x7f).contains(&b) {
+                b as char
+            } else {
+                '.'
+            });
+            if i == 7 {
+                hex.push(' ');
+                ascii.push(' ');
+            }
+        }
+        // The hex column is always 49 characters wide (16 × 3 + the extra space).
+        while hex.len() < 49 {
+            hex.push(' ');
+        }
+        if ascii.ends_with(' ') {
+            ascii.pop();
+        }
+        let _ = writeln!(out, "{prefix}{:08X}  {hex} {ascii}", offset as u32);
+        offset += 16;
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    fn seg(server: bool, seq: u32, ack: u32, data: &[u8], packet: u64) -> Segment<'_> {
+        Segment {
+            server,
+            seq,
+            ack,
+            flags: tcp_flags::ACK,
+            seglen: data.len() as u32,
+            data,
+            packet,
+        }
+    }
+
+    #[test]
+    fn in_order_retransmitted_and_acknowledged_holes() {
+        let mut f = TcpFollow::default();
+        f.segment(seg(false, 1, 1, b"GET ", 0));
+        f.segment(seg(false, 1, 1, b"GET /x", 1)); // retransmission with 2 new bytes
+        f.segment(seg(false, 12, 1, b"tail", 2)); // ahead of a 5-byte hole
+        f.segment(seg(true, 1, 7, b"HTTP", 3)); // acks only up to the hole
+        assert_eq!(f.records.len(), 3);
+        f.segment(seg(true, 5, 16, b"/1.1", 4)); // acks past it: the hole is declared
+        let r: Vec<(bool, Vec<u8>)> = f
+            .records
+            .iter()
+            .map(|r| (r.from_server, r.bytes.clone()))
+            .collect();
+        assert_eq!(
+            r,
+            [
+                (false, b"GET ".to_vec()),
+                (false, b"/x".to_vec()),
+                (true, b"HTTP".to_vec()),
+                (false, b"[5 bytes missing in capture file]\0".to_vec()),
+                (false, b"tail".to_vec()),
+                (true, b"/1.1".to_vec()),
+            ]
+        );
+    }
+
+    #[test]
+    fn hex_dump_matches_tshark() {
+        let mut s = String::new();
+        hex_dump(&mut s, "\t", 16, b"0123456789abcdefXY");
+        assert_eq!(
+            s,
+            "\t00000010  30 31 32 33 34 35 36 37  38 39 61 62 63 64 65 66  01234567 89abcdef\n\
+             \t00000020  58 59                                             XY\n"
+        );
+    }
+}

@@ -1,0 +1,11 @@
+//! Queries over a finished [`Capture`](crate::capture::Capture): they read it, and the
+//! bytes of the packets they need (re-read by offset), and never change it.
+
+pub mod expert;
+pub mod export;
+pub mod fields;
+pub mod filter;
+pub mod follow;
+pub mod pdu;
+pub mod sessions;
+pub mod stats;

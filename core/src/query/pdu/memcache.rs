@@ -1,0 +1,1300 @@
+//! Wireshark's per-PDU memcache fields (`memcache.*`), text and binary protocols, as
+//! tshark 4.0 shows them.
+//!
+//! Wireshark does not parse memcached's protocol the way memcached does, and its fields
+//! follow from how it cuts the stream, so this module reproduces both halves:
+//!
+//! - TCP's desegmentation ([`Side`]): each segment, or the multi-segment PDU it
+//!   completes, is handed to the memcache dissector, which either dissects it or asks
+//!   for more bytes (the whole next segment, or a count); the bytes after a completed
+//!   multi-segment PDU are handed over again on their own.
+//! - The memcache dissector on what it is handed ([`call`]): a first byte of 0x80 or
+//!   0x81 means a run of binary PDUs (24-byte header and a body); anything else is ONE
+//!   text message: its first line decides what it is, and the message takes every byte
+//!   it was handed, so a second pipelined command in the same segment adds nothing.
+//!   Unknown lines (`ERROR`, `touch`, meta commands, an `incr` reply) still show the
+//!   protocol, with no field.
+//!
+//! A PDU's values go to the packet that completed it; several PDUs dissected on one
+//! packet give several occurrences, in order.
+//!
+//! Memcached's protocols: <https://github.com/memcached/memcached/blob/master/doc/protocol.txt>
+//! and the binary protocol's wiki page.
+
+use super::{PduFields, PduOut};
+use crate::query::fields::{AppValue, Fid};
+
+/// Most bytes a side keeps of a PDU spread over segments. A longer one is given up: it
+/// adds no field, and the side starts afresh after it.
+pub const MAX_PDU: usize = 8 << 20;
+
+/// The binary header.
+const HEADER_LEN: usize = 24;
+/// The part of the header that holds the body length (Wireshark's fixed length).
+const LENGTH_PART: usize = 12;
+
+/// Binary opcodes.
+mod op {
+    pub const GET: u8 = 0x00;
+    pub const SET: u8 = 0x01;
+    pub const ADD: u8 = 0x02;
+    pub const REPLACE: u8 = 0x03;
+    pub const DELETE: u8 = 0x04;
+    pub const INCREMENT: u8 = 0x05;
+    pub const DECREMENT: u8 = 0x06;
+    pub const QUIT: u8 = 0x07;
+    pub const FLUSH: u8 = 0x08;
+    pub const GET_Q: u8 = 0x09;
+    pub const VERSION: u8 = 0x0b;
+    pub const GET_K: u8 = 0x0c;
+    pub const GET_K_Q: u8 = 0x0d;
+    pub const APPEND: u8 = 0x0e;
+    pub const PREPEND: u8 = 0x0f;
+    pub const STAT: u8 = 0x10;
+    pub const SET_Q: u8 = 0x11;
+    pub const ADD_Q: u8 = 0x12;
+    pub const REPLACE_Q: u8 = 0x13;
+    pub const DELETE_Q: u8 = 0x14;
+    pub const INCREMENT_Q: u8 = 0x15;
+    pub const DECREMENT_Q: u8 = 0x16;
+    pub const QUIT_Q: u8 = 0x17;
+    pub const FLUSH_Q: u8 = 0x18;
+    pub const APPEND_Q: u8 = 0x19;
+    pub const PREPEND_Q: u8 = 0x1a;
+}
+
+/// Offsets in the binary header.
+mod field {
+    use core::ops::Range;
+    pub const MAGIC: usize = 0;
+    pub const OPCODE: usize = 1;
+    pub const KEY_LENGTH: Range<usize> = 2..4;
+    pub const EXTRAS_LENGTH: usize = 4;
+    pub const DATA_TYPE: usize = 5;
+    pub const STATUS: Range<usize> = 6..8;
+    pub const BODY_LENGTH: Range<usize> = 8..12;
+    pub const OPAQUE: Range<usize> = 12..16;
+    pub const CAS: Range<usize> = 16..24;
+}
+
+/// What a call of the dissector wants beyond the bytes it was handed (`desegment_len`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum More {
+    /// All of the next segment.
+    Segment,
+    /// This many bytes more.
+    Bytes(u32),
+}
+
+/// A PDU being gathered over segments (TCP's multi-segment PDU).
+struct Msp {
+    buf: Vec<u8>,
+    /// Stream bytes it covers so far, lost ones included.
+    len: u64,
+    /// Its length once complete; None: it ends with the next segment.
+    end: Option<u64>,
+    /// Bytes of it were lost or not kept: it will not be dissected.
+    broken: bool,
+    /// A text message waiting for the end of its first line, its first word known: until
+    /// a CR or LF comes, a call would ask for the next segment again.
+    waits_line: bool,
+}
+
+impl Msp {
+    /// A PDU of `bytes` so far; `whole_call`: they are all a call had (not a part after
+    /// PDUs it dissected).
+    fn new(bytes: &[u8], more: More, whole_call: bool) -> Self {
+        let len = bytes.len() as u64;
+        let mut m = Msp {
+            buf: Vec::new(),
+            len: 0,
+            end: None,
+            broken: false,
+            waits_line: false,
+        };
+        m.push(bytes);
+        m.end = match more {
+            More::Segment => None,
+            More::Bytes(n) => Some(len + u64::from(n)),
+        };
+        m.waits_line = whole_call && !m.broken && waits_line(&m.buf, more);
+        m
+    }
+
+    fn push(&mut self, bytes: &[u8]) {
+        self.len += bytes.len() as u64;
+        if self.broken {
+            return;
+        }
+        if self.buf.len() + bytes.len() > MAX_PDU {
+            self.broken = true;
+            self.buf = Vec::new();
+        } else {
+            self.buf.extend_from_slice(bytes);
+        }
+    }
+}
+
+/// One direction of the conversation: the PDU being gathered, if any.
+#[derive(Default)]
+struct Side {
+    msp: Option<Msp>,
+}
+
+impl Side {
+    /// One segment's bytes, in order.
+    fn segment(&mut self, mut seg: &[u8], packet: u64, out: &mut PduOut<'_>) {
+        while !seg.is_empty() {
+            let Some(mut m) = self.msp.take() else {
+                if let Some((off, more)) = call(seg, packet, out) {
+                    self.msp = open(Msp::new(&seg[off..], more, off == 0));
+                }
+                return;
+            };
+            let before = m.len;
+            let after_cr = m.buf.last() == Some(&b'\r');
+            // What of the segment joins the PDU; the rest is handed over afresh.
+            let take = match m.end {
+                None => seg.len(),
+                Some(end) => (end - m.len).min(seg.len() as u64) as usize,
+            };
+            let (part, rest) = seg.split_at(take);
+            m.push(part);
+            seg = rest;
+            if m.end.is_some_and(|end| m.len < end)
+                || (m.waits_line && !after_cr && !part.iter().any(|&b| b == b'\r' || b == b'\n'))
+            {
+                self.msp = Some(m);
+                return;
+            }
+            if m.broken {
+                continue;
+            }
+            let Some((off, more)) = call(&m.buf, packet, out) else {
+                continue;
+            };
+            if off as u64 <= before {
+                // The PDU that wants more began in earlier segments: it grows, and all
+                // of it is dissected again once complete. Wireshark leaves the rest of
+                // the segment alone then (memcache never asks again for a PDU it had
+                // whole, so there is none).
+                m.end = match more {
+                    More::Segment => None,
+                    More::Bytes(n) => Some(m.len + u64::from(n)),
+                };
+                m.waits_line = waits_line(&m.buf, more);
+                self.msp = open(m);
+                return;
+            }
+            self.msp = open(Msp::new(&m.buf[off..], more, false));
+        }
+    }
+
+    fn gap(&mut self, len: u64) {
+        let Some(m) = self.msp.as_mut() else { return };
+        match m.end {
+            // Bytes after the loss up to the PDU's end still join it; it never completes.
+            Some(end) if m.len.saturating_add(len) < end => {
+                m.len += len;
+                m.broken = true;
+                m.buf = Vec::new();
+            }
+            _ => self.msp = None,
+        }
+    }
+}
+
+/// Whether a call that asked for the next segment on `buf` was a text message whose
+/// first line has no end yet but whose first word is known (a space follows it): more
+/// bytes with no CR or LF would change nothing.
+fn waits_line(buf: &[u8], more: More) -> bool {
+    more == More::Segment
+        && buf.first().is_some_and(|&b| b != 0x80 && b != 0x81)
+        && buf.contains(&b' ')
+}
+
+/// `m`, if TCP will ever add to it: it compares sequence numbers modulo 2^32, so an end
+/// 2^31 bytes or more ahead counts as behind, and the next segment is handed over afresh.
+fn open(m: Msp) -> Option<Msp> {
+    match m.end {
+        Some(end) if end - m.len >= 1 << 31 => None,
+        _ => Some(m),
+    }
+}
+
+/// The memcache field dissector of one conversation.
+#[derive(Default)]
+pub struct Dissector {
+    /// To the server, to the client. Wireshark reads both the same way.
+    sides: [Side; 2],
+}
+
+impl Dissector {
+    /// A dissector for a new conversation.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Bytes held for PDUs being gathered, both sides (at most [`MAX_PDU`] each).
+    pub fn buffered(&self) -> usize {
+        self.sides
+            .iter()
+            .filter_map(|s| s.msp.as_ref())
+            .map(|m| m.buf.len())
+            .sum()
+    }
+}
+
+impl PduFields for Dissector {
+    fn data(&mut self, to_server: bool, bytes: &[u8], packet: u64, out: &mut PduOut<'_>) {
+        if bytes.is_empty() {
+            return;
+        }
+        self.sides[usize::from(!to_server)].segment(bytes, packet, out);
+    }
+
+    fn gap(&mut self, to_server: bool, len: u64) {
+        self.sides[usize::from(!to_server)].gap(len);
+    }
+}
+
+/// Puts the fields of one packet.
+struct Emit<'a, 'b> {
+    out: &'a mut PduOut<'b>,
+    packet: u64,
+}
+
+impl Emit<'_, '_> {
+    fn uint(&mut self, field: Fid, v: u64) {
+        self.out.add(self.packet, field, AppValue::Uint(v));
+    }
+
+    fn present(&mut self, field: Fid) {
+        self.out.add(self.packet, field, AppValue::Present);
+    }
+
+    /// A string field read as ASCII.
+    fn text(&mut self, field: Fid, bytes: &[u8]) {
+        if self.out.wants(field) {
+            self.out
+                .add(self.packet, field, AppValue::Text(ascii(bytes)));
+        }
+    }
+
+    fn bytes(&mut self, field: Fid, bytes: &[u8]) {
+        if self.out.wants(field) {
+            self.out
+                .add(self.packet, field, AppValue::Bytes(bytes.to_vec()));
+        }
+    }
+}
+
+/// Bytes as Wireshark's ASCII strings read them: a byte above 0x7f is U+FFFD, and the
+/// value ends at a NUL (it is a C string).
+fn ascii(bytes: &[u8]) -> String {
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    bytes[..end]
+        .iter()
+        .map(|&b| if b < 0x80 { char::from(b) } else { '\u{fffd}' })
+        .collect()
+}
+
+/// One call of Wireshark's memcache dissector on `t`: puts the fields of what it
+/// dissects, and says where the PDU that needs more bytes begins and how many it needs.
+fn call(t: &[u8], packet: u64, out: &mut PduOut<'_>) -> Option<(usize, More)> {
+    let mut e = Emit { out, packet };
+    match t.first() {
+        None => None,
+        Some(0x80 | 0x81) => binary(t, &mut e),
+        Some(_) => text(t, &mut e).map(|more| (0, more)),
+    }
+}
+
+/// A run of binary PDUs (Wireshark's `tcp_dissect_pdus`).
+fn binary(t: &[u8], e: &mut Emit<'_, '_>) -> Option<(usize, More)> {
+    let mut off = 0;
+    while off < t.len() {
+        let rest = &t[off..];
+        if rest.len() < LENGTH_PART {
+            return Some((off, More::Segment));
+        }
+        let plen = be32(&rest[field::BODY_LENGTH]).wrapping_add(HEADER_LEN as u32);
+        if plen == 0 {
+            return Some((off, More::Segment));
+        }
+        if (plen as usize) < LENGTH_PART {
+            // A length that wraps: a bounds error, and the rest is not looked at.
+            return None;
+        }
+        if rest.len() < plen as usize {
+            return Some((off, More::Bytes(plen - rest.len() as u32)));
+        }
+        // A PDU that runs out of its bytes stops there; the next one is still read.
+        let _ = binary_pdu(&rest[..plen as usize], e);
+        off += plen as usize;
+    }
+    None
+}
+
+/// A binary PDU's bytes, read like a Wireshark tvbuff: asking past its end ends the PDU.
+struct Pdu<'a>(&'a [u8]);
+
+/// Read past the end of a PDU (Wireshark's bounds exception).
+struct Bounds;
+
+impl<'a> Pdu<'a> {
+    fn get(&self, off: usize, len: usize) -> Result<&'a [u8], Bounds> {
+        let end = off.checked_add(len).ok_or(Bounds)?;
+        self.0.get(off..end).ok_or(Bounds)
+    }
+}
+
+fn be16(b: &[u8]) -> u16 {
+    u16::from_be_bytes([b[0], b[1]])
+}
+
+fn be32(b: &[u8]) -> u32 {
+    u32::from_be_bytes([b[0], b[1], b[2], b[3]])
+}
+
+fn be64(b: &[u8]) -> u64 {
+    b.iter().fold(0, |v, &x| (v << 8) | u64::from(x))
+}
+
+/// One binary PDU of at least [`LENGTH_PART`] bytes.
+fn binary_pdu(p: &[u8], e: &mut Emit<'_, '_>) -> Result<(), Bounds> {
+    let pdu = Pdu(p);
+    e.present(Fid::Memcache);
+    let magic = p[field::MAGIC];
+    let opcode = p[field::OPCODE];
+    let key_len = be16(&p[field::KEY_LENGTH]);
+    let extras_len = p[field::EXTRAS_LENGTH];
+    let status = be16(&p[field::STATUS]);
+    let body_len = be32(&p[field::BODY_LENGTH]);
+    e.uint(Fid::MemcacheMagic, magic.into());
+    e.uint(Fid::MemcacheOpcode, opcode.into());
+    e.uint(Fid::MemcacheKeyLength, key_len.into());
+    e.uint(Fid::MemcacheExtrasLength, extras_len.into());
+    e.uint(Fid::MemcacheDataType, p[field::DATA_TYPE].into());
+    // The low bit of the magic tells a response, whatever the rest of it.
+    let request = magic & 1 == 0;
+    let status_field = if request {
+        Fid::MemcacheReserved
+    } else {
+        Fid::MemcacheStatus
+    };
+    e.uint(status_field, status.into());
+    let value_len = body_len
+        .wrapping_sub(extras_len.into())
+        .wrapping_sub(key_len.into());
+    e.uint(Fid::MemcacheValueLength, value_len.into());
+    e.uint(Fid::MemcacheTotalBodyLength, body_len.into());
+    e.uint(
+        Fid::MemcacheOpaque,
+        be32(pdu.get(field::OPAQUE.start, 4)?).into(),
+    );
+    e.uint(Fid::MemcacheCas, be64(pdu.get(field::CAS.start, 8)?));
+    // A request's reserved field counts as a status here too.
+    if status == 0 {
+        let key_at = HEADER_LEN + usize::from(extras_len);
+        extras(&pdu, extras_len, opcode, request, e)?;
+        if key_len > 0 {
+            e.text(Fid::MemcacheKey, pdu.get(key_at, key_len.into())?);
+        }
+        let value_at = key_at + usize::from(key_len);
+        if value_len > 0 {
+            if !request && matches!(opcode, op::INCREMENT | op::DECREMENT) {
+                e.uint(Fid::MemcacheExtrasResponse, be64(pdu.get(value_at, 8)?));
+            } else {
+                let v = pdu.get(value_at, value_len as usize)?;
+                e.text(Fid::MemcacheValue, v);
+            }
+        }
+    } else if body_len > 0 {
+        // An error status: the body is the message.
+        e.text(Fid::MemcacheValue, pdu.get(HEADER_LEN, body_len as usize)?);
+    }
+    Ok(())
+}
+
+/// The extras of a binary PDU: what each opcode carries, or the bytes as unknown.
+fn extras(
+    pdu: &Pdu<'_>,
+    len: u8,
+    opcode: u8,
+    request: bool,
+    e: &mut Emit<'_, '_>,
+) -> Result<(), Bounds> {
+    if len == 0 {
+        return Ok(());
+    }
+    let len = usize::from(len);
+    let mut at = HEADER_LEN;
+    // An item with no value: Wireshark does not check that its bytes are there.
+    e.present(Fid::MemcacheExtras);
+    let mut uint = |field: Fid, size: usize, e: &mut Emit<'_, '_>| {
+        let v = be64(pdu.get(at, size)?);
+        e.uint(field, v);
+        at += size;
+        Ok::<(), Bounds>(())
+    };
+    // Extras an opcode must not have are shown as unknown bytes too.
+    let illegal = match opcode {
+        op::GET | op::GET_Q | op::GET_K | op::GET_K_Q => {
+            if !request {
+                uint(Fid::MemcacheExtrasFlags, 4, e)?;
+            }
+            request
+        }
+        op::SET | op::SET_Q | op::ADD | op::ADD_Q | op::REPLACE | op::REPLACE_Q => {
+            if request {
+                uint(Fid::MemcacheExtrasFlags, 4, e)?;
+                uint(Fid::MemcacheExtrasExpiration, 4, e)?;
+            }
+            !request
+        }
+        op::INCREMENT | op::INCREMENT_Q | op::DECREMENT | op::DECREMENT_Q => {
+            if request {
+                uint(Fid::MemcacheExtrasDelta, 8, e)?;
+                uint(Fid::MemcacheExtrasInitial, 8, e)?;
+                uint(Fid::MemcacheExtrasExpiration, 4, e)?;
+            }
+            !request
+        }
+        op::FLUSH | op::FLUSH_Q => {
+            uint(Fid::MemcacheExtrasExpiration, 4, e)?;
+            false
+        }
+        op::DELETE
+        | op::DELETE_Q
+        | op::QUIT
+        | op::QUIT_Q
+        | op::VERSION
+        | op::APPEND
+        | op::APPEND_Q
+        | op::PREPEND
+        | op::PREPEND_Q
+        | op::STAT => true,
+        _ => true,
+    };
+    if illegal {
+        e.bytes(Fid::MemcacheExtrasUnknown, pdu.get(at, len)?);
+    }
+    Ok(())
+}
+
+/// Wireshark's `tvb_find_line_end` from `from`: the end of the line and the start of
+/// the next one. A line ends at CR LF, CR or LF. With `whole`, a line with no end yet
+/// (or a CR as the last byte, which may be the first half of CR LF) is None; without,
+/// the line runs to the end of `t`.
+fn line_end(t: &[u8], from: usize, whole: bool) -> Option<(usize, usize)> {
+    let rest = t.get(from..).unwrap_or_default();
+    match rest.iter().position(|&b| b == b'\r' || b == b'\n') {
+        None if whole => None,
+        None => Some((t.len(), t.len())),
+        Some(i) => {
+            let eol = from + i;
+            if t[eol] == b'\r' {
+                match t.get(eol + 1) {
+                    None if whole => None,
+                    Some(b'\n') => Some((eol, eol + 2)),
+                    _ => Some((eol, eol + 1)),
+                }
+            } else {
+                Some((eol, eol + 1))
+            }
+        }
+    }
+}
+
+/// The tokens of one line (Wireshark's `get_token_len`): a token ends at a blank, CR or
+/// LF, and the blanks after it are skipped.
+struct Tokens<'a> {
+    line: &'a [u8],
+    /// The next token's offset in `line`.
+    pos: usize,
+}
+
+impl<'a> Tokens<'a> {
+    /// The next token; an empty one means the line ended (or a blank came first).
+    fn next(&mut self) -> &'a [u8] {
+        let start = self.pos.min(self.line.len());
+        let rest = &self.line[start..];
+        let len = rest
+            .iter()
+            .position(|&b| b == b' ' || b == b'\r' || b == b'\n')
+            .unwrap_or(rest.len());
+        let blanks = rest[len..].iter().take_while(|&&b| b == b' ').count();
+        self.pos = start + len + blanks;
+        &rest[..len]
+    }
+
+    /// The next token if it is not empty and at most `max` bytes long.
+    fn next_max(&mut self, max: usize) -> Option<&'a [u8]> {
+        Some(self.next()).filter(|t| !t.is_empty() && t.len() <= max)
+    }
+}
+
+/// C's `strtoul(s, NULL, 10)` with a 64-bit `unsigned long`: blanks skipped, a sign,
+/// the digits up to any other byte (none: 0); too big is the maximum, and a minus sign
+/// negates modulo 2^64. The string ends at a NUL.
+fn strtoul(s: &[u8]) -> u64 {
+    scan(s).unwrap_or(0)
+}
+
+/// `strtoul`, or None when no digit follows the blanks and the sign.
+fn scan(s: &[u8]) -> Option<u64> {
+    let s = &s[..s.iter().position(|&b| b == 0).unwrap_or(s.len())];
+    let blanks = s
+        .iter()
+        .take_while(|&&b| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
+        .count();
+    let s = &s[blanks..];
+    let (neg, s) = match s.first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let digits = s.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 {
+        return None;
+    }
+    let v = s[..digits].iter().try_fold(0u64, |v, &d| {
+        v.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    });
+    Some(match v {
+        None => u64::MAX,
+        Some(v) if neg => v.wrapping_neg(),
+        Some(v) => v,
+    })
+}
+
+/// `sscanf(s, "%u")`: `strtoul` cut to 32 bits, but no digit is no number.
+fn scan_u32(s: &[u8]) -> Option<u32> {
+    scan(s).map(|v| v as u32)
+}
+
+/// What the first token of a text message makes of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// A request; `content` when a data block follows the line.
+    Request { cmd: Cmd, content: bool },
+    /// A reply.
+    Response(Reply),
+}
+
+/// Text requests Wireshark knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cmd {
+    Get,
+    Store,
+    Cas,
+    Incr,
+    Delete,
+    Stats,
+    FlushAll,
+    Bare,
+}
+
+/// Text replies Wireshark knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reply {
+    Value,
+    Version,
+    Stat,
+    Status,
+}
+
+/// Wireshark's reading of a line's first word (up to the first space only).
+fn classify(line: &[u8]) -> Option<Kind> {
+    let word = &line[..line.iter().position(|&b| b == b' ').unwrap_or(line.len())];
+    let reply = match word {
+        b"VALUE" => Some(Reply::Value),
+        b"VERSION" => Some(Reply::Version),
+        b"STAT" => Some(Reply::Stat),
+        b"OK" | b"END" | b"EXISTS" | b"STORED" | b"DELETED" | b"NOT_FOUND" | b"NOT_STORED" => {
+            Some(Reply::Status)
+        }
+        _ => None,
+    };
+    if let Some(r) = reply {
+        return Some(Kind::Response(r));
+    }
+    let (cmd, content) = match word {
+        b"get" | b"gets" => (Cmd::Get, false),
+        b"set" | b"add" | b"replace" | b"append" | b"prepend" => (Cmd::Store, true),
+        b"cas" => (Cmd::Cas, true),
+        b"incr" | b"decr" => (Cmd::Incr, false),
+        b"delete" => (Cmd::Delete, false),
+        b"stats" => (Cmd::Stats, false),
+        b"flush_all" => (Cmd::FlushAll, false),
+        b"quit" | b"version" => (Cmd::Bare, false),
+        _ => return None,
+    };
+    Some(Kind::Request { cmd, content })
+}
+
+/// One text message: all of `t`, or a request for more bytes before it can be read.
+fn text(t: &[u8], e: &mut Emit<'_, '_>) -> Option<More> {
+    let (end, _) = line_end(t, 0, false)?;
+    let line = &t[..end];
+    let kind = classify(line);
+    if let Some(kind) = kind {
+        // The first line must be whole, and the data block it announces there.
+        let Some((_, data_at)) = line_end(t, 0, true) else {
+            return Some(More::Segment);
+        };
+        let length_token = match kind {
+            Kind::Request { content: true, .. } => Some(5),
+            Kind::Response(Reply::Value) => Some(4),
+            _ => None,
+        };
+        if let Some(n) = length_token {
+            let mut tokens = Tokens { line, pos: 0 };
+            let mut token = &[][..];
+            for _ in 0..n {
+                token = tokens.next();
+                if token.is_empty() {
+                    return None;
+                }
+            }
+            let len = scan_u32(token)?;
+            let have = t.len() - data_at;
+            if len > i32::MAX as u32 || have < len as usize {
+                let more = len.wrapping_add(2).wrapping_sub(have as u32);
+                return (more != 0).then_some(More::Bytes(more));
+            }
+        }
+    }
+    e.present(Fid::Memcache);
+    match kind {
+        None => {}
+        Some(Kind::Request { cmd, .. }) => request(t, line, cmd, e),
+        Some(Kind::Response(Reply::Value)) => values(t, 0, e),
+        Some(Kind::Response(Reply::Version)) => {
+            let mut tokens = Tokens { line, pos: 0 };
+            tokens.next();
+            let version = tokens.next();
+            if !version.is_empty() {
+                e.text(Fid::MemcacheVersion, version);
+            }
+        }
+        Some(Kind::Response(Reply::Stat)) => stats(t, e),
+        Some(Kind::Response(Reply::Status)) => {
+            let word = Tokens { line, pos: 0 }.next();
+            e.text(Fid::MemcacheResponse, word);
+        }
+    }
+    None
+}
+
+/// A text request's fields; reading stops at the first token Wireshark does not expect.
+fn request(t: &[u8], line: &[u8], cmd: Cmd, e: &mut Emit<'_, '_>) {
+    let mut tk = Tokens { line, pos: 0 };
+    let command = tk.next();
+    if command.is_empty() {
+        return;
+    }
+    e.text(Fid::MemcacheCommand, command);
+    // `noreply`, or else a number in the expiration's place.
+    let noreply_or_exp = |token: &[u8], e: &mut Emit<'_, '_>| {
+        if token == b"noreply" {
+            e.text(Fid::MemcacheNoreply, token);
+        } else {
+            e.uint(Fid::MemcacheExpiration, u64::from(strtoul(token) as u32));
+        }
+    };
+    match cmd {
+        Cmd::Store | Cmd::Cas => {
+            let _ = store(t, &mut tk, cmd == Cmd::Cas, e);
+        }
+        Cmd::Incr => {
+            let key = tk.next();
+            if key.is_empty() {
+                return;
+            }
+            e.text(Fid::MemcacheKey, key);
+            let delta = tk.next();
+            if delta.is_empty() {
+                return;
+            }
+            e.text(Fid::MemcacheValue, delta);
+            let token = tk.next();
+            if token == b"noreply" {
+                e.text(Fid::MemcacheNoreply, token);
+            }
+        }
+        Cmd::Delete => {
+            let key = tk.next();
+            if key.is_empty() {
+                return;
+            }
+            e.text(Fid::MemcacheKey, key);
+            if let Some(token) = tk.next_max(10) {
+                noreply_or_exp(token, e);
+            }
+        }
+        Cmd::Get => loop {
+            let key = tk.next();
+            if key.is_empty() {
+                return;
+            }
+            e.text(Fid::MemcacheKey, key);
+        },
+        Cmd::Stats => {
+            let sub = tk.next();
+            if !sub.is_empty() {
+                e.text(Fid::MemcacheSubcommand, sub);
+            }
+        }
+        Cmd::FlushAll => {
+            let Some(token) = tk.next_max(10) else { return };
+            noreply_or_exp(token, e);
+            let token = tk.next();
+            if token == b"noreply" {
+                e.text(Fid::MemcacheNoreply, token);
+            }
+        }
+        Cmd::Bare => {}
+    }
+}
+
+/// `set`, `add`, `replace`, `append`, `prepend` and `cas`: the line's numbers, then the
+/// data block.
+fn store(t: &[u8], tk: &mut Tokens<'_>, cas: bool, e: &mut Emit<'_, '_>) -> Option<()> {
+    let key = Some(tk.next()).filter(|k| !k.is_empty())?;
+    e.text(Fid::MemcacheKey, key);
+    let flags = tk.next_max(5)?;
+    e.uint(Fid::MemcacheFlags, u64::from(strtoul(flags) as u16));
+    let exp = tk.next_max(10)?;
+    e.uint(Fid::MemcacheExpiration, u64::from(strtoul(exp) as u32));
+    let bytes = strtoul(tk.next_max(10)?) as u32;
+    e.uint(Fid::MemcacheValueLength, bytes.into());
+    if cas {
+        let unique = tk.next_max(20)?;
+        e.uint(Fid::MemcacheCas, strtoul(unique));
+    }
+    // One more token is skipped (`noreply` or not), then two bytes for the line's end,
+    // whatever the line's end really is.
+    let token = tk.next();
+    if token == b"noreply" {
+        e.text(Fid::MemcacheNoreply, token);
+    }
+    data_block(t, tk.pos + 2, bytes, e);
+    Some(())
+}
+
+/// A data block at `at`, `len` bytes long (Wireshark's `content_data_dissector`):
+/// the value, or whatever is there if `len` bytes and two more are not. Returns where
+/// the next line starts, as Wireshark reckons it.
+fn data_block(t: &[u8], at: usize, len: u32, e: &mut Emit<'_, '_>) -> usize {
+    if at >= t.len() {
+        return at;
+    }
+    let have = t.len() - at;
+    // The length is a C int there: a huge one is negative and takes everything.
+    let (take, whole) = match i32::try_from(len) {
+        Ok(len) if have >= len as usize + 2 => (len as usize, true),
+        _ => (have, false),
+    };
+    if take > 0 {
+        e.text(Fid::MemcacheValue, &t[at..at + take]);
+        at + take + if whole { 2 } else { 0 }
+    } else {
+        at
+    }
+}
+
+/// A `VALUE` reply from `at`: each `VALUE` line and its data block, up to `END`.
+fn values(t: &[u8], mut at: usize, e: &mut Emit<'_, '_>) {
+    while at < t.len() {
+        let Some((end, next)) = line_end(t, at, false) else {
+            return;
+        };
+        let mut tk = Tokens {
+            line: &t[at..end],
+            pos: 0,
+        };
+        if tk.next() != b"VALUE" {
+            return;
+        }
+        let key = tk.next();
+        if key.is_empty() {
+            return;
+        }
+        e.text(Fid::MemcacheKey, key);
+        let Some(flags) = tk.next_max(5) else { return };
+        e.uint(Fid::MemcacheFlags, u64::from(strtoul(flags) as u16));
+        let Some(bytes) = tk.next_max(10) else { return };
+        let bytes = strtoul(bytes) as u32;
+        e.uint(Fid::MemcacheValueLength, bytes.into());
+        let unique = tk.next();
+        if unique.len() > 20 {
+            return;
+        }
+        if !unique.is_empty() {
+            e.uint(Fid::MemcacheCas, strtoul(unique));
+            // Wireshark then looks for the line's end at the cas token again, finds a
+            // token and gives up: a `gets` reply shows no value.
+            return;
+        }
+        at = data_block(t, next, bytes, e);
+    }
+}
+
+/// A `stats` reply: `STAT` lines (`name value`, `slab:name value` or
+/// `sub:slab:name value`) up to `END`.
+fn stats(t: &[u8], e: &mut Emit<'_, '_>) {
+    let mut at = 0;
+    while at < t.len() {
+        let Some((end, next)) = line_end(t, at, false) else {
+            return;
+        };
+        let line = &t[at..end];
+        let mut tk = Tokens { line, pos: 0 };
+        let word = tk.next();
+        if word != b"STAT" {
+            return;
+        }
+        e.text(Fid::MemcacheCommand, word);
+        // Colons anywhere in the rest of the line count, the value's too.
+        let rest = &line[tk.pos..];
+        let colons: Vec<usize> = rest
+            .iter()
+            .enumerate()
+            .filter(|(_, &b)| b == b':')
+            .map(|(i, _)| i)
+            .take(3)
+            .collect();
+        let slab = |s: &[u8]| (1..=10).contains(&s.len()).then(|| strtoul(s) as u32);
+        match colons[..] {
+            [first, second] => {
+                e.text(Fid::MemcacheSubcommand, &rest[..first]);
+                let Some(class) = slab(&rest[first + 1..second]) else {
+                    return;
+                };
+                e.uint(Fid::MemcacheSlabclass, class.into());
+                tk.pos += second + 1;
+            }
+            [first] => {
+                let Some(class) = slab(&rest[..first]) else {
+                    return;
+                };
+                e.uint(Fid::MemcacheSlabclass, class.into());
+                tk.pos += first + 1;
+            }
+            [] => {}
+            _ => return,
+        }
+        let name = tk.next();
+        if name.is_empty() {
+            return;
+        }
+        e.text(Fid::MemcacheName, name);
+        let value = tk.next();
+        if value.is_empty() {
+            return;
+        }
+        e.text(Fid::MemcacheNameValue, value);
+        at = next;
+    }
+}
+
+#[cfg(test)]
+mod test {
+    //! Expected values are tshark 4.0.17's on the same bytes in the same segments.
+
+    use super::*;
+    use crate::query::pdu::PduValues;
+
+    /// One segment, or bytes lost on one side.
+    enum Step<'a> {
+        Client(&'a [u8]),
+        Server(&'a [u8]),
+        LostClient(u64),
+    }
+    use Step::*;
+
+    /// Feeds the steps (segment `i` is packet `i`) and returns the values.
+    fn run(steps: &[Step<'_>]) -> PduValues {
+        let mut values = PduValues::new();
+        let mut d = Dissector::new();
+        for (i, step) in steps.iter().enumerate() {
+            let mut out = PduOut::new(&mut values, None);
+            match *step {
+                Client(b) => d.data(true, b, i as u64, &mut out),
+                Server(b) => d.data(false, b, i as u64, &mut out),
+                LostClient(n) => d.gap(true, n),
+            }
+        }
+        values
+    }
+
+    fn get(v: &PduValues, packet: u64, field: Fid) -> Vec<AppValue> {
+        v.get(&(packet, field)).cloned().unwrap_or_default()
+    }
+
+    fn texts(v: &PduValues, packet: u64, field: Fid) -> Vec<String> {
+        get(v, packet, field)
+            .into_iter()
+            .map(|x| match x {
+                AppValue::Text(s) => s,
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    fn uints(v: &PduValues, packet: u64, field: Fid) -> Vec<u64> {
+        get(v, packet, field)
+            .into_iter()
+            .map(|x| match x {
+                AppValue::Uint(u) => u,
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    /// How many PDUs packet `packet` shows.
+    fn pdus(v: &PduValues, packet: u64) -> usize {
+        get(v, packet, Fid::Memcache).len()
+    }
+
+    /// A binary PDU.
+    fn bin(magic: u8, opcode: u8, key: &[u8], extras: &[u8], value: &[u8], status: u16) -> Vec<u8> {
+        let body = (extras.len() + key.len() + value.len()) as u32;
+        let mut p = vec![magic, opcode];
+        p.extend_from_slice(&(key.len() as u16).to_be_bytes());
+        p.extend_from_slice(&[extras.len() as u8, 0]);
+        p.extend_from_slice(&status.to_be_bytes());
+        p.extend_from_slice(&body.to_be_bytes());
+        p.extend_from_slice(&7u32.to_be_bytes());
+        p.extend_from_slice(&99u64.to_be_bytes());
+        p.extend_from_slice(extras);
+        p.extend_from_slice(key);
+        p.extend_from_slice(value);
+        p
+    }
+
+    #[test]
+    fn one_text_message_per_segment() {
+        // The `get` takes the rest of the segment: the pipelined commands show nothing.
+        let v = run(&[Client(b"get a\r\nget b\r\nset c 0 0 1\r\nx\r\n")]);
+        assert_eq!(pdus(&v, 0), 1);
+        assert_eq!(texts(&v, 0, Fid::MemcacheCommand), ["get"]);
+        assert_eq!(texts(&v, 0, Fid::MemcacheKey), ["a"]);
+        assert!(get(&v, 0, Fid::MemcacheValue).is_empty());
+    }
+
+    #[test]
+    fn data_block_over_segments_then_the_rest() {
+        let v = run(&[
+            Client(b"set k 0 0 10\r\nabc"),
+            Client(b"defg"),
+            Client(b"hij\r\nget k\r\n"),
+        ]);
+        assert_eq!(pdus(&v, 0) + pdus(&v, 1), 0);
+        // The gathered PDU ends at the data block; what follows is a message of its own.
+        assert_eq!(pdus(&v, 2), 2);
+        assert_eq!(texts(&v, 2, Fid::MemcacheCommand), ["set", "get"]);
+        assert_eq!(texts(&v, 2, Fid::MemcacheKey), ["k", "k"]);
+        assert_eq!(texts(&v, 2, Fid::MemcacheValue), ["abcdefghij"]);
+        assert_eq!(uints(&v, 2, Fid::MemcacheValueLength), [10]);
+        assert_eq!(uints(&v, 2, Fid::MemcacheFlags), [0]);
+    }
+
+    #[test]
+    fn line_split_at_cr() {
+        let v = run(&[Client(b"set k 0 0 3\r"), Client(b"\nabc\r\n")]);
+        assert_eq!(pdus(&v, 0), 0);
+        assert_eq!(texts(&v, 1, Fid::MemcacheValue), ["abc"]);
+    }
+
+    #[test]
+    fn line_split_word_not_known_yet() {
+        // "get" then "x a": the first word is "getx", an unknown line.
+        let v = run(&[Client(b"get"), Client(b"x a\r\n"), Client(b"get b\r\n")]);
+        assert_eq!(pdus(&v, 1), 1);
+        assert!(get(&v, 1, Fid::MemcacheCommand).is_empty());
+        assert_eq!(texts(&v, 2, Fid::MemcacheKey), ["b"]);
+        let v = run(&[Client(b"get"), Client(b"x a"), Client(b"\r\nget b\r\n")]);
+        assert_eq!((pdus(&v, 0), pdus(&v, 1), pdus(&v, 2)), (0, 1, 1));
+        assert_eq!(v.len(), 2);
+        // A known word: the line is waited for over any number of segments.
+        let v = run(&[
+            Client(b"get "),
+            Client(b"abc"),
+            Client(b"def"),
+            Client(b"\r\n"),
+        ]);
+        assert_eq!(texts(&v, 3, Fid::MemcacheKey), ["abcdef"]);
+        assert_eq!((0..3).map(|p| pdus(&v, p)).sum::<usize>(), 0);
+    }
+
+    #[test]
+    fn replies() {
+        let v = run(&[
+            Server(b"VALUE a 1 3\r\nabc\r\nVALUE b 2 2\r\nxy\r\nEND\r\n"),
+            Server(b"END\r\n"),
+            Server(b"VALUE k 0 3 77\r\nabc\r\nEND\r\n"),
+            Server(b"VERSION 1.6.18\r\n"),
+            Server(b"42\r\n"),
+            Server(b"STAT pid 123\r\nSTAT items:1:number 5\r\nSTAT 1:chunk_size 96\r\nSTAT time 12:34:56\r\nEND\r\n"),
+        ]);
+        // An END closing VALUE lines adds no response; one on its own does.
+        assert_eq!(texts(&v, 0, Fid::MemcacheKey), ["a", "b"]);
+        assert_eq!(texts(&v, 0, Fid::MemcacheValue), ["abc", "xy"]);
+        assert_eq!(uints(&v, 0, Fid::MemcacheFlags), [1, 2]);
+        assert!(get(&v, 0, Fid::MemcacheResponse).is_empty());
+        assert_eq!(texts(&v, 1, Fid::MemcacheResponse), ["END"]);
+        // A `gets` reply: the cas, and Wireshark gives up before the value.
+        assert_eq!(uints(&v, 2, Fid::MemcacheCas), [77]);
+        assert!(get(&v, 2, Fid::MemcacheValue).is_empty());
+        assert_eq!(texts(&v, 3, Fid::MemcacheVersion), ["1.6.18"]);
+        // An incr reply is not recognised: the protocol only.
+        assert_eq!(pdus(&v, 4), 1);
+        assert_eq!(v.keys().filter(|(p, _)| *p == 4).count(), 1);
+        assert_eq!(
+            texts(&v, 5, Fid::MemcacheName),
+            ["pid", "number", "chunk_size", "56"]
+        );
+        assert_eq!(texts(&v, 5, Fid::MemcacheNameValue), ["123", "5", "96"]);
+        assert_eq!(texts(&v, 5, Fid::MemcacheSubcommand), ["items", "time 12"]);
+        assert_eq!(uints(&v, 5, Fid::MemcacheSlabclass), [1, 1, 34]);
+    }
+
+    #[test]
+    fn numbers_as_strtoul_reads_them() {
+        let v = run(&[
+            Client(b"set k 99999 0 3\r\nabc\r\n"),
+            Client(b"set k -1 4294967296 3\r\nabc\r\n"),
+            Client(b"cas k 1x 2 3 18446744073709551616\r\nabc\r\n"),
+        ]);
+        assert_eq!(uints(&v, 0, Fid::MemcacheFlags), [34463]);
+        assert_eq!(uints(&v, 1, Fid::MemcacheFlags), [65535]);
+        assert_eq!(uints(&v, 1, Fid::MemcacheExpiration), [0]);
+        assert_eq!(uints(&v, 2, Fid::MemcacheFlags), [1]);
+        assert_eq!(uints(&v, 2, Fid::MemcacheCas), [u64::MAX]);
+    }
+
+    #[test]
+    fn malformed_lines() {
+        let v = run(&[
+            // No length token: the data block cannot be found, nothing at all.
+            Client(b"set k 1 2\r\nabc\r\n"),
+            // Flags too long: reading stops after the key.
+            Client(b"set k 123456 0 3\r\nabc\r\n"),
+            Client(b"bogus command\r\n"),
+            Client(b"get k\xff\xfeey\r\n"),
+        ]);
+        assert!(v.keys().all(|(p, _)| *p != 0));
+        assert_eq!(texts(&v, 1, Fid::MemcacheKey), ["k"]);
+        assert!(get(&v, 1, Fid::MemcacheFlags).is_empty());
+        assert_eq!(pdus(&v, 2), 1);
+        assert!(get(&v, 2, Fid::MemcacheCommand).is_empty());
+        assert_eq!(texts(&v, 3, Fid::MemcacheKey), ["k\u{fffd}\u{fffd}ey"]);
+    }
+
+    #[test]
+    fn binary_header_split() {
+        let foo = bin(0x80, op::GET, b"foo", b"", b"", 0);
+        let bar = bin(0x80, op::GET, b"bar", b"", b"", 0);
+        let mut second = foo[5..].to_vec();
+        second.extend_from_slice(&bar[..20]);
+        let v = run(&[Client(&foo[..5]), Client(&second), Client(&bar[20..])]);
+        assert_eq!(pdus(&v, 0), 0);
+        assert_eq!(texts(&v, 1, Fid::MemcacheKey), ["foo"]);
+        assert_eq!(texts(&v, 2, Fid::MemcacheKey), ["bar"]);
+        assert_eq!(uints(&v, 2, Fid::MemcacheOpaque), [7]);
+        assert_eq!(uints(&v, 2, Fid::MemcacheCas), [99]);
+        assert_eq!(uints(&v, 2, Fid::MemcacheReserved), [0]);
+        // Every split of one PDU gives it whole, in the packet with its last byte.
+        for cut in 1..foo.len() {
+            let v = run(&[Client(&foo[..cut]), Client(&foo[cut..])]);
+            assert_eq!(pdus(&v, 0), 0, "{cut}");
+            assert_eq!(texts(&v, 1, Fid::MemcacheKey), ["foo"], "{cut}");
+        }
+    }
+
+    #[test]
+    fn binary_opcodes() {
+        let set = bin(
+            0x80,
+            op::SET,
+            b"k",
+            &[0, 0, 0xbe, 0xef, 0, 0, 1, 44],
+            b"hello",
+            0,
+        );
+        let incr = bin(0x81, op::INCREMENT, b"", b"", &15u64.to_be_bytes(), 0);
+        let miss = bin(0x81, op::GET, b"", b"", b"Not found", 1);
+        let illegal = bin(0x80, op::DELETE, b"k", &[1, 2], b"", 0);
+        let mut run_of_pdus = set.clone();
+        run_of_pdus.extend_from_slice(&illegal);
+        let v = run(&[Client(&run_of_pdus), Server(&incr), Server(&miss)]);
+        assert_eq!(pdus(&v, 0), 2);
+        assert_eq!(uints(&v, 0, Fid::MemcacheExtrasFlags), [0xbeef]);
+        assert_eq!(uints(&v, 0, Fid::MemcacheExtrasExpiration), [300]);
+        assert_eq!(texts(&v, 0, Fid::MemcacheValue), ["hello"]);
+        assert_eq!(uints(&v, 0, Fid::MemcacheValueLength), [5, 0]);
+        assert_eq!(
+            get(&v, 0, Fid::MemcacheExtrasUnknown),
+            [AppValue::Bytes(vec![1, 2])]
+        );
+        assert_eq!(get(&v, 0, Fid::MemcacheExtras).len(), 2);
+        assert_eq!(uints(&v, 1, Fid::MemcacheExtrasResponse), [15]);
+        assert_eq!(uints(&v, 1, Fid::MemcacheStatus), [0]);
+        // An error status: the body is the value.
+        assert_eq!(uints(&v, 2, Fid::MemcacheStatus), [1]);
+        assert_eq!(texts(&v, 2, Fid::MemcacheValue), ["Not found"]);
+    }
+
+    #[test]
+    fn binary_pdu_short_of_its_extras() {
+        // Extras length 8 in a 4-byte body: the extras item is there (Wireshark does not
+        // check it), the flags fit, the expiration does not, and the next PDU is read.
+        let mut p = bin(0x80, op::SET, b"", &[1, 2, 3, 4], b"", 0);
+        p[field::EXTRAS_LENGTH] = 8;
+        p.extend_from_slice(&bin(0x80, 0x0a, b"", b"", b"", 0));
+        let v = run(&[Client(&p)]);
+        assert_eq!(pdus(&v, 0), 2);
+        assert_eq!(get(&v, 0, Fid::MemcacheExtras).len(), 1);
+        assert_eq!(uints(&v, 0, Fid::MemcacheExtrasFlags), [0x01020304]);
+        assert!(get(&v, 0, Fid::MemcacheExtrasExpiration).is_empty());
+        assert_eq!(
+            uints(&v, 0, Fid::MemcacheValueLength),
+            [u64::from(u32::MAX - 3), 0]
+        );
+    }
+
+    #[test]
+    fn text_after_binary_and_back() {
+        let noop = bin(0x80, 0x0a, b"", b"", b"", 0);
+        let mut first = noop.clone();
+        first.extend_from_slice(b"get a\r\n");
+        let v = run(&[Client(&first), Client(b"get b\r\n"), Client(&noop)]);
+        // After a binary PDU the rest of the segment is read as binary (and is too
+        // short): the text waits for more, then comes with the next segment.
+        assert_eq!(pdus(&v, 0), 1);
+        assert_eq!(pdus(&v, 1), 1);
+        assert_eq!(pdus(&v, 2), 1);
+        assert_eq!(uints(&v, 2, Fid::MemcacheOpcode), [0x0a]);
+    }
+
+    #[test]
+    fn lost_bytes_in_a_data_block() {
+        // The PDU never completes; what comes after its end is read afresh.
+        let v = run(&[
+            Client(b"set k 0 0 20\r\nabcde"),
+            LostClient(5),
+            Client(b"fghij"),
+            Client(b"klmno\r\nget a\r\n"),
+            Client(b"get b\r\n"),
+        ]);
+        assert!(v.keys().all(|(p, _)| *p >= 3));
+        assert_eq!(texts(&v, 3, Fid::MemcacheKey), ["a"]);
+        assert_eq!(texts(&v, 4, Fid::MemcacheKey), ["b"]);
+        // The same in one segment running past the end.
+        let v = run(&[
+            Client(b"set k 0 0 20\r\nabcde"),
+            LostClient(5),
+            Client(b"fghijklmno\r\nget a\r\n"),
+            Client(b"get b\r\n"),
+        ]);
+        assert_eq!(texts(&v, 2, Fid::MemcacheKey), ["a"]);
+        assert_eq!(texts(&v, 3, Fid::MemcacheKey), ["b"]);
+    }
+
+    #[test]
+    fn a_length_too_big_to_wait_for() {
+        // 2^32 - 1 bytes: TCP would wait for an end that lies behind it, so the next
+        // segment is read afresh. 2^31 bytes: it waits for ever.
+        let v = run(&[
+            Client(b"set k 0 0 4294967295\r\nabc\r\n"),
+            Client(b"get a\r\n"),
+        ]);
+        assert_eq!(texts(&v, 1, Fid::MemcacheKey), ["a"]);
+        let v = run(&[
+            Client(b"set k 0 0 2147483648\r\nabc\r\n"),
+            Client(b"get a\r\n"),
+        ]);
+        assert!(v.is_empty());
+    }
+
+    #[test]
+    fn strtoul_and_scanf() {
+        assert_eq!(strtoul(b"42"), 42);
+        assert_eq!(strtoul(b"\t7x"), 7);
+        assert_eq!(strtoul(b"-1"), u64::MAX);
+        assert_eq!(strtoul(b"x"), 0);
+        assert_eq!(strtoul(b"99999999999999999999"), u64::MAX);
+        assert_eq!(scan_u32(b"4294967296"), Some(0));
+        assert_eq!(scan_u32(b"-5"), Some(u32::MAX - 4));
+        assert_eq!(scan_u32(b"+"), None);
+        assert_eq!(scan_u32(b"5\09"), Some(5));
+    }
+
+    #[test]
+    fn no_panic_and_bounded_on_noise() {
+        // A small xorshift generator: memcache-like words, numbers and raw bytes, cut
+        // anywhere, with losses.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let words: [&[u8]; 12] = [
+            b"get ",
+            b"set k 0 0 ",
+            b"VALUE k 1 ",
+            b"STAT a:1:b 2",
+            b"\r\n",
+            b"\n",
+            b" ",
+            b"4294967295",
+            b"5",
+            b"END",
+            b"\x80",
+            b"\x81",
+        ];
+        for _ in 0..200 {
+            let mut stream = Vec::new();
+            for _ in 0..next() % 40 {
+                match next() % 3 {
+                    0 => stream.extend_from_slice(words[(next() % 12) as usize]),
+                    1 => stream.push(next() as u8),
+                    _ => stream.extend_from_slice(&bin(
+                        0x80 | (next() as u8 & 1),
+                        next() as u8 % 0x20,
+                        b"k",
+                        &[1; 4][..(next() % 5) as usize],
+                        b"v",
+                        (next() % 2) as u16,
+                    )),
+                }
+            }
+            let mut d = Dissector::new();
+            let mut values = PduValues::new();
+            let mut at = 0;
+            let mut packet = 0;
+            while at < stream.len() {
+                let n = (1 + next() % 30) as usize;
+                let end = (at + n).min(stream.len());
+                let mut out = PduOut::new(&mut values, None);
+                if next() % 20 == 0 {
+                    d.gap(next() % 2 == 0, (end - at) as u64);
+                } else {
+                    d.data(next() % 2 == 0, &stream[at..end], packet, &mut out);
+                }
+                for side in &d.sides {
+                    if let Some(m) = &side.msp {
+                        assert!(m.buf.len() <= MAX_PDU);
+                    }
+                }
+                at = end;
+                packet += 1;
+            }
+        }
+    }
+}

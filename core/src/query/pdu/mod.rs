@@ -1,0 +1,249 @@
+//! Field values of application PDUs, as Wireshark's dissectors show them.
+//!
+//! The transaction parsers (`app::memcache`, `app::redis` …) summarise a conversation;
+//! Wireshark's fields describe each PDU (`memcache.key` of every `VALUE` line,
+//! `resp.bulk_string.length` of every bulk string). When a display filter or a column
+//! asks for such a field, [`crate::query::fields::FieldCtx`] reads the packets of the
+//! conversations decoded as that protocol again, reassembles their streams and hands the
+//! bytes to a [`PduFields`] dissector, which attaches each PDU's values to the packet
+//! that completed it (Wireshark's desegmentation does the same).
+
+pub mod memcache;
+pub mod resp;
+
+use crate::capture::app::AppProto;
+use crate::capture::flow::Direction;
+use crate::capture::packet::{PacketRow, NO_FLOW};
+use crate::capture::Capture;
+use crate::ingest::app::payload_of;
+use crate::ingest::reassembly::{Reassembler, StreamEvent};
+use crate::ingest::wire::{self, Transport};
+use crate::query::fields::{AppValue, Fid, PacketSource};
+use std::collections::{HashMap, HashSet};
+
+/// Values of app-layer fields per (packet index, field), in order of occurrence.
+pub type PduValues = HashMap<(u64, Fid), Vec<AppValue>>;
+
+/// Where a [`PduFields`] dissector puts its values.
+pub struct PduOut<'a> {
+    values: &'a mut PduValues,
+    /// Fields wanted; every field when None.
+    wanted: Option<&'a HashSet<Fid>>,
+}
+
+impl<'a> PduOut<'a> {
+    /// Values go to `values`; only fields in `wanted` are kept (all when None).
+    pub fn new(values: &'a mut PduValues, wanted: Option<&'a HashSet<Fid>>) -> Self {
+        PduOut { values, wanted }
+    }
+
+    /// Whether `field` is wanted: a dissector may skip building a value nobody asked for
+    /// (a megabyte `memcache.value`).
+    pub fn wants(&self, field: Fid) -> bool {
+        self.wanted.is_none_or(|w| w.contains(&field))
+    }
+
+    /// Adds one occurrence of `field` to packet `packet` (0-based index).
+    pub fn add(&mut self, packet: u64, field: Fid, value: AppValue) {
+        if self.wants(field) {
+            self.values.entry((packet, field)).or_default().push(value);
+        }
+    }
+}
+
+/// A dissector of one conversation that puts out Wireshark's per-PDU fields.
+pub trait PduFields {
+    /// In-order bytes of one side of a TCP stream, completed by packet `packet` (0-based
+    /// index into `Capture::packets`). `to_server` is true for the client's bytes.
+    fn data(&mut self, to_server: bool, bytes: &[u8], packet: u64, out: &mut PduOut<'_>);
+    /// `len` bytes of one side were never captured: drop what was pending on that side
+    /// and find the next PDU boundary as Wireshark would.
+    fn gap(&mut self, to_server: bool, len: u64);
+}
+
+/// The protocol whose PDUs carry `field`, for fields that come from a [`PduFields`]
+/// dissector.
+pub fn proto_of(field: Fid) -> Option<AppProto> {
+    if (Fid::Memcache..=Fid::MemcacheNameValue).contains(&field) {
+        Some(AppProto::Memcache)
+    } else if (Fid::Resp..=Fid::RespFragment).contains(&field) {
+        Some(AppProto::Redis)
+    } else {
+        None
+    }
+}
+
+fn dissector(proto: AppProto) -> Option<Box<dyn PduFields>> {
+    match proto {
+        AppProto::Memcache => Some(Box::new(memcache::Dissector::new())),
+        AppProto::Redis => Some(Box::new(resp::Dissector::new())),
+        _ => None,
+    }
+}
+
+/// Collects the per-PDU fields of a capture in one pass over the packets of the
+/// conversations decoded as the protocols of the wanted fields. Packets are fed in
+/// capture order ([`Collector::advance`]); the values of a packet are complete once it
+/// was fed. Holds no borrow of the capture, so a finished collector can be kept.
+pub struct Collector {
+    wanted: HashSet<Fid>,
+    /// Per conversation: dissected here or not.
+    convs: Vec<bool>,
+    reasm: Reassembler,
+    dissectors: HashMap<u32, Box<dyn PduFields>>,
+    values: PduValues,
+    /// The next packet to feed.
+    next: usize,
+    finished: bool,
+    buf: Vec<u8>,
+}
+
+impl Collector {
+    /// A collector of `wanted` (fields of other protocols are ignored) over `capture`.
+    pub fn new(capture: &Capture, wanted: HashSet<Fid>) -> Self {
+        let protos: HashSet<AppProto> = wanted.iter().filter_map(|&f| proto_of(f)).collect();
+        let convs = capture
+            .app_protos
+            .iter()
+            .map(|p| p.is_some_and(|p| protos.contains(&p)))
+            .collect();
+        Collector {
+            wanted,
+            convs,
+            reasm: Reassembler::new(),
+            dissectors: HashMap::new(),
+            values: PduValues::new(),
+            next: 0,
+            finished: false,
+            buf: Vec::new(),
+        }
+    }
+
+    /// The fields it collects.
+    pub fn wanted(&self) -> &HashSet<Fid> {
+        &self.wanted
+    }
+
+    /// Whether packet `index` has bytes the collector reads.
+    pub fn needs(&self, row: &PacketRow) -> bool {
+        row.flow != NO_FLOW && self.convs.get(row.flow as usize).copied().unwrap_or(false)
+    }
+
+    /// Feeds every packet up to and including `index` not fed yet, reading the bytes of
+    /// those it needs from `src` (`current` gives the bytes of packet `index` when the
+    /// caller has them). A packet that cannot be read is a hole in its stream.
+    pub fn advance(
+        &mut self,
+        capture: &Capture,
+        index: usize,
+        current: Option<&[u8]>,
+        src: &mut dyn PacketSource,
+    ) {
+        while self.next <= index && self.next < capture.packets.len() {
+            let i = self.next;
+            self.next += 1;
+            let row = capture.packets[i];
+            if !self.needs(&row) {
+                continue;
+            }
+            let mut buf = std::mem::take(&mut self.buf);
+            let bytes = match current.filter(|_| i == index) {
+                Some(b) => Some(b),
+                None => src.read(i, &row, &mut buf).then_some(&buf[..]),
+            };
+            if let Some(bytes) = bytes {
+                self.packet(capture, i, &row, bytes);
+            }
+            self.buf = buf;
+        }
+        if self.next >= capture.packets.len() && !self.finished {
+            self.finished = true;
+            let Collector {
+                reasm,
+                dissectors,
+                values,
+                wanted,
+                ..
+            } = self;
+            reasm.finish(&mut |ev| route(capture, dissectors, values, wanted, ev));
+        }
+    }
+
+    /// Feeds every packet of the capture (a whole pass).
+    pub fn run(&mut self, capture: &Capture, src: &mut dyn PacketSource) {
+        if let Some(last) = capture.packets.len().checked_sub(1) {
+            self.advance(capture, last, None, src);
+        }
+    }
+
+    fn packet(&mut self, capture: &Capture, index: usize, row: &PacketRow, bytes: &[u8]) {
+        let s = wire::dissect(capture.linktype_of(row), bytes);
+        let Transport::Tcp(t) = s.transport else {
+            return;
+        };
+        let payload = payload_of(&s, bytes, &[]).unwrap_or(&[]);
+        let dir = if row.flags & PacketRow::FLAG_B_TO_A != 0 {
+            Direction::BToA
+        } else {
+            Direction::AToB
+        };
+        let Collector {
+            reasm,
+            dissectors,
+            values,
+            wanted,
+            ..
+        } = self;
+        reasm.segment(row.flow, dir, &t, payload, index as u64, &mut |ev| {
+            route(capture, dissectors, values, wanted, ev)
+        });
+    }
+
+    /// The values of `field` in packet `index`, as far as the packets fed so far tell.
+    pub fn values(&self, index: usize, field: Fid) -> &[AppValue] {
+        self.values
+            .get(&(index as u64, field))
+            .map_or(&[], Vec::as_slice)
+    }
+}
+
+fn route(
+    capture: &Capture,
+    dissectors: &mut HashMap<u32, Box<dyn PduFields>>,
+    values: &mut PduValues,
+    wanted: &HashSet<Fid>,
+    ev: StreamEvent<'_>,
+) {
+    let (conv, dir) = match ev {
+        StreamEvent::Data { conv, dir, .. }
+        | StreamEvent::Gap { conv, dir, .. }
+        | StreamEvent::End { conv, dir } => (conv, dir),
+    };
+    let client = capture
+        .app_clients
+        .get(conv as usize)
+        .copied()
+        .flatten()
+        .unwrap_or(Direction::AToB);
+    let to_server = dir == client;
+    let d = match dissectors.entry(conv) {
+        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+        std::collections::hash_map::Entry::Vacant(e) => {
+            let proto = capture.app_protos.get(conv as usize).copied().flatten();
+            match proto.and_then(dissector) {
+                Some(d) => e.insert(d),
+                None => return,
+            }
+        }
+    };
+    match ev {
+        StreamEvent::Data { bytes, packet, .. } => d.data(
+            to_server,
+            bytes,
+            packet,
+            &mut PduOut::new(values, Some(wanted)),
+        ),
+        StreamEvent::Gap { len, .. } => d.gap(to_server, len),
+        StreamEvent::End { .. } => {}
+    }
+}
