@@ -1,6 +1,10 @@
-//! Helpers shared by the cross-crate tests.
+//! Helpers shared by the cross-crate tests; the golden harness is [`harness`].
 
 use std::path::{Path, PathBuf};
+
+pub mod harness;
+
+pub use harness::{capture_path, corpus, Golden};
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
@@ -8,19 +12,6 @@ pub fn repo_root() -> PathBuf {
         .parent()
         .expect("tests/ has a parent")
         .to_path_buf()
-}
-
-/// Path of a capture named in a golden file or list: `corpus:REST` is
-/// `../shared/corpus/REST`, anything else is relative to the repository root.
-pub fn capture_path(entry: &str) -> PathBuf {
-    match entry.strip_prefix("corpus:") {
-        Some(rest) => repo_root()
-            .parent()
-            .expect("repo has a parent")
-            .join("shared/corpus")
-            .join(rest),
-        None => repo_root().join(entry),
-    }
 }
 
 /// The golden JSON files of `dir`, sorted; panics when there are none.

@@ -2,7 +2,7 @@
 //! tests/scripts/make-conv-golden.py).
 
 use serde_json::Value;
-use wirelens_tests::{bin, capture_path, golden_files, repo_root};
+use wirelens_tests::{bin, Golden};
 
 /// The fields compared exactly, then the two times compared to the nanosecond.
 const EXACT: [&str; 9] = [
@@ -17,96 +17,82 @@ const EXACT: [&str; 9] = [
     "bytes_ba",
 ];
 
-fn differences(expected: &Value, actual: &[Value]) -> Vec<String> {
-    let mut diffs = Vec::new();
+/// Compares one capture's conversations, recording each difference in `g`.
+fn compare(g: &mut Golden, entry: &str, expected: &Value, actual: &[Value]) {
     for proto in ["tcp", "udp"] {
         let want = expected[proto]
             .as_array()
             .expect("golden has tcp and udp arrays");
         let got: Vec<&Value> = actual.iter().filter(|r| r["proto"] == proto).collect();
+        g.count("conversations", want.len() as u64);
         if want.len() != got.len() {
-            diffs.push(format!(
-                "{proto}: tshark has {} conversations, we have {}",
-                want.len(),
-                got.len()
-            ));
+            g.differs(
+                entry,
+                "*",
+                proto,
+                format!(
+                    "tshark has {} conversations, we have {}",
+                    want.len(),
+                    got.len()
+                ),
+            );
         }
         for w in want {
-            let Some(g) = got.iter().find(|g| g["stream"] == w["stream"]) else {
-                diffs.push(format!("{proto} stream {} missing", w["stream"]));
+            let stream = format!("stream {}", w["stream"]);
+            let Some(g_row) = got.iter().find(|g| g["stream"] == w["stream"]) else {
+                g.differs(entry, &stream, proto, "missing");
                 continue;
             };
             for k in EXACT {
-                if w[k] != g[k] {
-                    diffs.push(format!(
-                        "{proto} stream {}: {k} tshark {} ours {}",
-                        w["stream"], w[k], g[k]
-                    ));
+                g.count("values", 1);
+                if w[k] != g_row[k] {
+                    g.differs(
+                        entry,
+                        &stream,
+                        k,
+                        format!("tshark {} ours {}", w[k], g_row[k]),
+                    );
                 }
             }
             for k in ["rel_start", "duration"] {
+                g.count("values", 1);
                 let (a, b) = (
                     w[k].as_f64().unwrap_or(f64::NAN),
-                    g[k].as_f64().unwrap_or(f64::NAN),
+                    g_row[k].as_f64().unwrap_or(f64::NAN),
                 );
                 // tshark prints 9 decimals; large relative times also lose float precision.
                 if !((a - b).abs() <= 2e-9 + a.abs() * 4e-16) {
-                    diffs.push(format!(
-                        "{proto} stream {}: {k} tshark {a} ours {b}",
-                        w["stream"]
-                    ));
+                    g.differs(entry, &stream, k, format!("tshark {a} ours {b}"));
                 }
             }
         }
     }
-    diffs
 }
 
 #[test]
 fn conversations_equal_tshark() {
-    let dir = repo_root().join("tests/golden/conv");
-    let goldens = golden_files(&dir);
-    let (mut files, mut convs, mut skipped, mut failures) = (0, 0, 0, Vec::new());
-    for golden in &goldens {
-        let expected: Value = serde_json::from_slice(&std::fs::read(golden).expect("read golden"))
+    let mut g = Golden::new("conv");
+    for golden in g.files("json") {
+        let expected: Value = serde_json::from_slice(&std::fs::read(&golden).expect("read golden"))
             .expect("golden is JSON");
         let entry = expected["capture"]
             .as_str()
             .expect("golden names its capture");
-        let path = capture_path(entry);
-        if !path.exists() {
-            skipped += 1;
+        let Some(path) = g.capture(entry) else {
             continue;
-        }
+        };
         let out = std::process::Command::new(bin("wirelens"))
             .args(["conv", "--json"])
             .arg(&path)
             .output()
             .expect("run wirelens");
-        let actual: Vec<Value> = match serde_json::from_slice(&out.stdout) {
-            Ok(v) => v,
-            Err(e) => {
-                failures.push(format!(
-                    "{entry}: no JSON ({e}); stderr: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                ));
-                continue;
-            }
-        };
-        files += 1;
-        convs += actual.len();
-        let diffs = differences(&expected, &actual);
-        if !diffs.is_empty() {
-            failures.push(format!("{entry}:\n    {}", diffs.join("\n    ")));
+        match serde_json::from_slice::<Vec<Value>>(&out.stdout) {
+            Ok(actual) => compare(&mut g, entry, &expected, &actual),
+            Err(e) => g.fail(format!(
+                "{entry}: no JSON ({e}); stderr: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )),
         }
     }
-    if skipped > 0 {
-        eprintln!("conv golden: skipped {skipped} captures: ../shared/corpus is absent");
-    }
-    eprintln!("conv golden: {files} captures, {convs} conversations compared with tshark");
-    assert!(
-        failures.is_empty(),
-        "differences from tshark:\n  {}",
-        failures.join("\n  ")
-    );
+    g.finish();
 }

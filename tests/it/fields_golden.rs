@@ -3,12 +3,11 @@
 //! must print what `tshark -T fields` printed, frame by frame.
 //!
 //! Frames whose difference has a known cause are listed in
-//! tests/golden/fields/KNOWN_DIFFERENCES (`capture<TAB>set<TAB>frame<TAB>reason`); a
-//! listed frame that no longer differs is reported so the list stays honest.
+//! tests/golden/fields/KNOWN_DIFFERENCES (the harness's format, the set in the field
+//! column); a listed frame that no longer differs fails the test.
 
-use std::collections::BTreeMap;
 use std::process::Command;
-use wirelens_tests::{bin, capture_path, repo_root};
+use wirelens_tests::{bin, repo_root, Golden};
 
 struct Set {
     name: String,
@@ -35,42 +34,18 @@ fn sets() -> Vec<Set> {
         .collect()
 }
 
-fn known() -> BTreeMap<(String, String, String), String> {
-    let text = std::fs::read_to_string(repo_root().join("tests/golden/fields/KNOWN_DIFFERENCES"))
-        .unwrap_or_default();
-    text.lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .filter_map(|l| {
-            let mut it = l.splitn(4, '\t');
-            let key = (
-                it.next()?.to_owned(),
-                it.next()?.to_owned(),
-                it.next()?.to_owned(),
-            );
-            Some((key, it.next().unwrap_or("").to_owned()))
-        })
-        .collect()
-}
-
 #[test]
 fn field_values_match_tshark() {
-    let known = known();
-    let (mut frames, mut same, mut explained) = (0, 0, 0);
-    let mut failures = Vec::new();
-    let mut stale = Vec::new();
+    let mut g = Golden::new("fields");
     for set in sets() {
-        let path = capture_path(&set.capture);
-        if !path.exists() {
-            eprintln!("skipping {}: not present", set.capture);
+        let Some(path) = g.capture(&set.capture) else {
             continue;
-        }
+        };
         // The name make-fields-golden.py gives: the capture's path, `/` as `_`.
         let base = set.capture.trim_start_matches("corpus:");
         let base = base.trim_start_matches("tests/data/").replace('/', "_");
-        let golden = std::fs::read_to_string(
-            repo_root().join(format!("tests/golden/fields/{base}.{}.tsv", set.name)),
-        )
-        .expect("golden file (run tests/scripts/make-fields-golden.py)");
+        let golden = std::fs::read_to_string(g.dir().join(format!("{base}.{}.tsv", set.name)))
+            .expect("golden file (run tests/scripts/make-fields-golden.py)");
         let mut cmd = Command::new(bin("wirelens"));
         cmd.arg("list").arg(&path).args(&set.options);
         cmd.args(["-T", "fields", "-E", "occurrence=a", "-e", "frame.number"]);
@@ -81,34 +56,30 @@ fn field_values_match_tshark() {
         let ours = String::from_utf8_lossy(&out.stdout).into_owned();
         let want: Vec<&str> = golden.lines().collect();
         let got: Vec<&str> = ours.lines().collect();
-        assert_eq!(
-            got.len(),
-            want.len(),
-            "{} ({}): frame count",
-            set.capture,
-            set.name
-        );
-        for (w, g) in want.iter().zip(&got) {
-            frames += 1;
-            let frame = w.split('\t').next().unwrap_or("").to_owned();
-            let key = (set.capture.clone(), set.name.clone(), frame);
-            match (w == g, known.contains_key(&key)) {
-                (true, false) => same += 1,
-                (true, true) => stale.push(format!("{key:?} no longer differs")),
-                (false, true) => explained += 1,
-                (false, false) => failures.push(format!(
-                    "{} ({}):\n  tshark:   {w}\n  wirelens: {g}",
-                    set.capture, set.name
-                )),
+        if got.len() != want.len() {
+            g.fail(format!(
+                "{} ({}): tshark printed {} frames, wirelens {}; stderr: {}",
+                set.capture,
+                set.name,
+                want.len(),
+                got.len(),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+            continue;
+        }
+        g.count("frames", want.len() as u64);
+        g.count("values", (want.len() * (set.fields.len() + 1)) as u64);
+        for (w, got) in want.iter().zip(&got) {
+            if w != got {
+                let frame = w.split('\t').next().unwrap_or("");
+                g.differs(
+                    &set.capture,
+                    frame,
+                    &set.name,
+                    format!("\n  tshark:   {w}\n  wirelens: {got}"),
+                );
             }
         }
     }
-    eprintln!("fields: {frames} frames, {same} identical, {explained} known differences");
-    assert!(stale.is_empty(), "{}", stale.join("\n"));
-    assert!(
-        failures.is_empty(),
-        "{} frames differ:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    g.finish();
 }
