@@ -38,9 +38,16 @@ pub struct Args {
     /// Read at most this many packets (as tshark's -c: counted before the filter).
     #[arg(short = 'c', value_name = "N")]
     count: Option<u64>,
-    /// Output format: `text` (summary lines) or `fields` (the -e fields).
-    #[arg(short = 'T', value_name = "FORMAT", default_value = "text", value_parser = ["text", "fields"])]
+    /// Output format: `text` (summary lines), `fields` (the -e fields) or `pdml` (the
+    /// packet detail as tshark's PDML XML).
+    #[arg(short = 'T', value_name = "FORMAT", default_value = "text", value_parser = ["text", "fields", "pdml"])]
     format: String,
+    /// Print the packet detail tree of each packet (as tshark -V).
+    #[arg(short = 'V')]
+    verbose: bool,
+    /// Print each packet's bytes in hex and ASCII (as tshark -x).
+    #[arg(short = 'x')]
+    hex: bool,
     /// A field to print with `-T fields` (repeat for more columns), e.g. `-e ip.src`.
     #[arg(short = 'e', value_name = "FIELD")]
     fields: Vec<String>,
@@ -213,6 +220,8 @@ fn print(
     // One pass collects the per-PDU fields (memcache, resp) of the filter and the columns.
     ev.prepare(filter, &format.fields, src);
     let first_ts = capture.first_ts_ns();
+    let mut detail = crate::detail::Printer::new(args.format == "pdml", args.verbose, args.hex);
+    detail.start(&mut out, &args.files)?;
     let limit = args.count.map_or(capture.packets.len(), |c| {
         (c as usize).min(capture.packets.len())
     });
@@ -224,6 +233,10 @@ fn print(
             continue;
         }
         line.clear();
+        if detail.active() {
+            detail.packet(&mut out, &mut ev, i, src)?;
+            continue;
+        }
         if as_fields {
             for (n, f) in format.fields.iter().enumerate() {
                 if n > 0 {
@@ -284,6 +297,7 @@ fn print(
         line.push('\n');
         out.write_all(line.as_bytes())?;
     }
+    detail.finish(&mut out)?;
     out.flush()?;
     Ok(())
 }

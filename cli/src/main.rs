@@ -2,6 +2,7 @@
 
 mod apps;
 mod conv;
+mod detail;
 mod dns;
 mod endpoints;
 mod expert;

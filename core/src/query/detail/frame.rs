@@ -1,0 +1,249 @@
+//! The frame layer (what the capture file says of the packet) and the driver that
+//! builds one packet's whole tree.
+
+use super::{app::Apps, l2, Detail, Node, Source};
+use crate::capture::file::Format;
+use crate::capture::Capture;
+use crate::ingest::wire::{self, linktype};
+use crate::query::fields::{format_abs_time, format_rel_time, FieldCtx, PacketSource};
+
+/// What the frame layer shows beyond the packet's own row.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FrameInfo {
+    /// Timestamp of the previous packet shown (`frame.time_delta_displayed`); None for
+    /// the first.
+    pub prev_displayed_ts: Option<i64>,
+}
+
+/// Wireshark's encapsulation (`WTAP_ENCAP_*`) of a link type: number and name.
+fn encap(lt: u16) -> (u32, &'static str) {
+    match lt {
+        linktype::ETHERNET => (1, "Ethernet"),
+        linktype::RAW | linktype::RAW_BSD | linktype::RAW_OPENBSD => (7, "Raw IP"),
+        linktype::NULL => (15, "NULL/Loopback"),
+        linktype::LINUX_SLL => (25, "Linux cooked-mode capture v1"),
+        linktype::LOOP => (108, "OpenBSD loopback"),
+        linktype::IPV4 => (129, "Raw IPv4"),
+        linktype::IPV6 => (130, "Raw IPv6"),
+        linktype::LINUX_SLL2 => (210, "Linux cooked-mode capture v2"),
+        253 => (158, "Linux Netlink"),
+        _ => (0, "Unknown"),
+    }
+}
+
+fn bits_of(n: u64) -> String {
+    format!("{n} bytes ({} bits)", n * 8)
+}
+
+/// The detail of packet `index`: its bytes are read through `ctx` from `src`; `apps`
+/// holds the application-layer state of the packets before it (feed packets in order;
+/// [`Apps::catch_up`] feeds the ones skipped).
+pub fn detail(
+    ctx: &mut FieldCtx<'_>,
+    index: usize,
+    src: &mut dyn PacketSource,
+    apps: &mut Apps,
+    info: FrameInfo,
+) -> Detail {
+    let capture = ctx.capture();
+    let row = capture.packets[index];
+    ctx.begin(index);
+    let bytes = if ctx.load(src) {
+        ctx.packet_bytes().unwrap_or(&[]).to_vec()
+    } else {
+        Vec::new()
+    };
+    let lt = capture.linktype_of(&row);
+    let mut d = Detail {
+        number: index as u64 + 1,
+        len: row.len,
+        ts_ns: row.ts_ns,
+        sources: vec![Source {
+            name: format!("Frame ({} bytes)", bytes.len()),
+            bytes: Vec::new(),
+        }],
+        layers: Vec::new(),
+    };
+    let mut frame = frame_layer(capture, index, info, lt, bytes.len());
+    let summary = wire::dissect(lt, &bytes);
+    let mut protocols: Vec<&'static str> = Vec::new();
+    l2::layers(
+        ctx,
+        src,
+        &bytes,
+        lt,
+        &summary,
+        &mut d.layers,
+        &mut protocols,
+    );
+    apps.packet(ctx, src, index, &bytes, &summary, &mut d, &mut protocols);
+    let protos = protocols.join(":");
+    frame.push(
+        Node::field(
+            "frame.protocols",
+            format!("Protocols in frame: {protos}"),
+            protos,
+            0,
+            0,
+        )
+        .gen(),
+    );
+    d.layers.insert(0, frame);
+    d.sources[0].bytes = bytes;
+    d
+}
+
+fn frame_layer(capture: &Capture, index: usize, info: FrameInfo, lt: u16, caplen: usize) -> Node {
+    let row = capture.packets[index];
+    let n = index as u64 + 1;
+    let pcapng = capture
+        .files
+        .get(row.file as usize)
+        .is_some_and(|f| f.format == Some(Format::PcapNg));
+    let iface = pcapng.then(|| {
+        let local = capture.interfaces[..(row.iface as usize).min(capture.interfaces.len())]
+            .iter()
+            .filter(|i| i.file == row.file)
+            .count();
+        let name = capture
+            .interfaces
+            .get(row.iface as usize)
+            .and_then(|i| i.interface.name.clone())
+            .unwrap_or_else(|| "unknown".into());
+        (local, name)
+    });
+    let mut showname = format!(
+        "Frame {n}: {} on wire ({} bits), {} captured ({} bits)",
+        bytes_word(row.len as u64),
+        row.len as u64 * 8,
+        bytes_word(caplen as u64),
+        caplen as u64 * 8
+    );
+    if let Some((id, name)) = &iface {
+        showname.push_str(&format!(" on interface {name}, id {id}"));
+    }
+    let mut f = Node::proto("frame", showname, 0, caplen);
+    if let Some((id, name)) = iface {
+        // The section of the file the packet is in (1-based).
+        f.push(Node::field(
+            "frame.section_number",
+            "Section number: 1",
+            "1",
+            0,
+            0,
+        ));
+        let i = f.push(Node::field(
+            "frame.interface_id",
+            format!("Interface id: {id} ({name})"),
+            id.to_string(),
+            0,
+            0,
+        ));
+        i.push(Node::field(
+            "frame.interface_name",
+            format!("Interface name: {name}"),
+            name,
+            0,
+            0,
+        ));
+    }
+    let (num, name) = encap(lt);
+    f.push(Node::field(
+        "frame.encap_type",
+        format!("Encapsulation type: {name} ({num})"),
+        num.to_string(),
+        0,
+        0,
+    ));
+    let mut t = String::new();
+    format_abs_time(row.ts_ns, &mut t);
+    f.push(Node::field(
+        "frame.time",
+        format!("Arrival Time: {t}"),
+        t,
+        0,
+        0,
+    ));
+    f.push(
+        Node::field(
+            "frame.offset_shift",
+            "Time shift for this packet: 0.000000000 seconds",
+            "0.000000000",
+            0,
+            0,
+        )
+        .gen(),
+    );
+    let rel = |ns: i64| {
+        let mut s = String::new();
+        format_rel_time(ns, &mut s);
+        s
+    };
+    let epoch = format!(
+        "{}.{:09}",
+        row.ts_ns.div_euclid(1_000_000_000),
+        row.ts_ns.rem_euclid(1_000_000_000)
+    );
+    f.push(Node::field(
+        "frame.time_epoch",
+        format!("Epoch Time: {epoch} seconds"),
+        epoch,
+        0,
+        0,
+    ));
+    let prev = index
+        .checked_sub(1)
+        .map_or(row.ts_ns, |i| capture.packets[i].ts_ns);
+    let timed = |name: &str, label: &str, ns: i64| {
+        let v = rel(ns);
+        Node::field(name, format!("{label}: {v} seconds"), v, 0, 0).gen()
+    };
+    f.push(timed(
+        "frame.time_delta",
+        "Time delta from previous captured frame",
+        row.ts_ns - prev,
+    ));
+    f.push(timed(
+        "frame.time_delta_displayed",
+        "Time delta from previous displayed frame",
+        row.ts_ns - info.prev_displayed_ts.unwrap_or(row.ts_ns),
+    ));
+    f.push(timed(
+        "frame.time_relative",
+        "Time since reference or first frame",
+        row.ts_ns - capture.first_ts_ns(),
+    ));
+    f.push(Node::field(
+        "frame.number",
+        format!("Frame Number: {n}"),
+        n.to_string(),
+        0,
+        0,
+    ));
+    f.push(Node::field(
+        "frame.len",
+        format!("Frame Length: {}", bits_of(row.len as u64)),
+        row.len.to_string(),
+        0,
+        0,
+    ));
+    f.push(Node::field(
+        "frame.cap_len",
+        format!("Capture Length: {}", bits_of(caplen as u64)),
+        caplen.to_string(),
+        0,
+        0,
+    ));
+    f.push(Node::field("frame.marked", "Frame is marked: False", "0", 0, 0).gen());
+    f.push(Node::field("frame.ignored", "Frame is ignored: False", "0", 0, 0).gen());
+    f
+}
+
+/// `74 bytes`, `1 byte`.
+fn bytes_word(n: u64) -> String {
+    if n == 1 {
+        "1 byte".into()
+    } else {
+        format!("{n} bytes")
+    }
+}

@@ -1,0 +1,481 @@
+//! Link layers (Ethernet, 802.1Q, Linux cooked capture v1/v2, BSD loopback) and the
+//! walk over a packet's layers: each layer's tree is read at the offsets the dissector
+//! recorded.
+
+use super::{bits, hex, l3, l4, mac, Node};
+use crate::ingest::wire::{linktype, Summary};
+use crate::query::fields::{self, Fid, FieldCtx, PacketSource, Value};
+
+/// One layer of the packet: its kind, where its header starts, how long the header is
+/// and where the data it declares ends.
+pub(super) type At = fields::Layer;
+pub(super) use fields::Kind as LayerKind;
+
+/// Big-endian reads that give 0 past the end (the layers were checked for length by
+/// the dissector).
+pub(super) fn be16(b: &[u8], at: usize) -> u16 {
+    b.get(at..at + 2)
+        .map_or(0, |x| u16::from_be_bytes([x[0], x[1]]))
+}
+
+pub(super) fn be32(b: &[u8], at: usize) -> u32 {
+    b.get(at..at + 4)
+        .map_or(0, |x| u32::from_be_bytes([x[0], x[1], x[2], x[3]]))
+}
+
+pub(super) fn slice(b: &[u8], at: usize, len: usize) -> &[u8] {
+    let s = at.min(b.len());
+    &b[s..(at + len).min(b.len())]
+}
+
+/// The values of a field the field extractor computes (relative sequence numbers,
+/// stream indexes, times, the TCP analysis).
+pub(super) fn values(ctx: &mut FieldCtx<'_>, src: &mut dyn PacketSource, f: Fid) -> Vec<Value> {
+    let mut out = Vec::new();
+    ctx.extract(f, 1, src, &mut out);
+    out
+}
+
+pub(super) fn first_uint(v: &[Value]) -> Option<u64> {
+    v.iter().find_map(|v| match v {
+        Value::Uint(n) => Some(*n),
+        _ => None,
+    })
+}
+
+pub(super) fn first_rel(v: &[Value]) -> Option<i64> {
+    v.iter().find_map(|v| match v {
+        Value::Rel(n) => Some(*n),
+        _ => None,
+    })
+}
+
+/// EtherType names, as Wireshark's `etype_vals` spells them.
+pub(super) fn ethertype_name(t: u16) -> &'static str {
+    match t {
+        0x0800 => "IPv4",
+        0x0806 => "ARP",
+        0x86dd => "IPv6",
+        0x8100 => "802.1Q Virtual LAN",
+        0x88a8 => "802.1ad Provider Bridge (Q-in-Q)",
+        0x9100 => "VLAN-tagged frame (Q-in-Q)",
+        0x8035 => "RARP",
+        0x8847 => "MPLS label switched packet",
+        0x8848 => "MPLS multicast label switched packet",
+        0x8863 => "PPPoE Discovery",
+        0x8864 => "PPPoE Session",
+        0x88cc => "802.1 Link Layer Discovery Protocol (LLDP)",
+        0x888e => "802.1X Authentication",
+        0x8809 => "Slow Protocols",
+        0x88f7 => "PTPv2 over Ethernet (IEEE1588)",
+        0x9000 => "Configuration Test Protocol (loopback)",
+        _ => "Unknown",
+    }
+}
+
+/// Builds the link, network and transport layers of a packet into `out`, and names
+/// them in `protocols` as `frame.protocols` does.
+pub(super) fn layers(
+    ctx: &mut FieldCtx<'_>,
+    src: &mut dyn PacketSource,
+    b: &[u8],
+    lt: u16,
+    summary: &Summary,
+    out: &mut Vec<Node>,
+    protocols: &mut Vec<&'static str>,
+) {
+    protocols.extend(summary.protocols());
+    let ls = fields::dissect(lt, b);
+    let all: Vec<At> = ls.iter().copied().collect();
+    let mut tcp_seen = 0;
+    for (i, l) in all.iter().enumerate() {
+        let next = all.get(i + 1);
+        match l.kind {
+            LayerKind::Eth => out.push(ethernet(b, l)),
+            LayerKind::Vlan | LayerKind::Ieee8021ad => out.push(vlan(b, l)),
+            LayerKind::Sll => out.push(if lt == linktype::LINUX_SLL2 {
+                sll2(b, l)
+            } else {
+                sll(b, l)
+            }),
+            LayerKind::Null => out.push(null(b, l, lt)),
+            LayerKind::Raw => {
+                if !matches!(lt, linktype::IPV4 | linktype::IPV6) {
+                    out.push(
+                        Node::proto("raw", "Raw packet data", 0, b.len()).with(vec![Node::text(
+                            "No link information available",
+                            0,
+                            0,
+                        )]),
+                    );
+                }
+            }
+            LayerKind::Arp => out.push(l3::arp(b, l)),
+            LayerKind::Ipv4 => out.push(l3::ipv4(b, l)),
+            LayerKind::Ipv6 => out.push(l3::ipv6(b, l)),
+            LayerKind::Tcp => {
+                let in_flow = tcp_seen == 0;
+                tcp_seen += 1;
+                out.push(l4::tcp(ctx, src, b, l, in_flow));
+            }
+            LayerKind::Udp => out.push(l4::udp(ctx, src, b, l)),
+            LayerKind::Icmp | LayerKind::Icmpv6 => {
+                // An ICMP message inside an ICMP error's quote.
+                let quoted = all[..i]
+                    .iter()
+                    .any(|x| matches!(x.kind, LayerKind::Icmp | LayerKind::Icmpv6));
+                let _ = next;
+                out.push(l4::icmp(b, l, quoted))
+            }
+        }
+    }
+}
+
+fn mac_node(b: &[u8], at: usize, name: &str, label: &str) -> Node {
+    let m = slice(b, at, 6);
+    let s = mac(m);
+    let mut n = Node::field(name, format!("{label}: {s}"), s.clone(), at, 6).hex(m);
+    n.push(Node::field("eth.addr", format!("Address: {s}"), s, at, 6).hex(m));
+    let x = m.first().copied().unwrap_or(0) as u64;
+    let three = slice(b, at, 3);
+    let v = u64::from(be32(&[0, three[0], three[1], three[2]], 0));
+    let lg = x & 2 != 0;
+    let ig = x & 1 != 0;
+    let lg_text = if lg {
+        "Locally administered address (this is NOT the factory default)"
+    } else {
+        "Globally unique address (factory default)"
+    };
+    let ig_text = if ig {
+        "Group address (multicast/broadcast)"
+    } else {
+        "Individual address (unicast)"
+    };
+    let sub = if name == "eth.dst" { "dst" } else { "src" };
+    let lgs = format!("{}LG bit: {lg_text}", bits(v, 0x020000, 24));
+    let igs = format!("{}IG bit: {ig_text}", bits(v, 0x010000, 24));
+    n.push(
+        Node::field(
+            &format!("eth.{sub}.lg"),
+            lgs.clone(),
+            u8::from(lg).to_string(),
+            at,
+            3,
+        )
+        .masked(u64::from(lg), three),
+    );
+    n.push(
+        Node::field("eth.lg", lgs, u8::from(lg).to_string(), at, 3)
+            .masked(u64::from(lg), three)
+            .hide(),
+    );
+    n.push(
+        Node::field(
+            &format!("eth.{sub}.ig"),
+            igs.clone(),
+            u8::from(ig).to_string(),
+            at,
+            3,
+        )
+        .masked(u64::from(ig), three),
+    );
+    n.push(
+        Node::field("eth.ig", igs, u8::from(ig).to_string(), at, 3)
+            .masked(u64::from(ig), three)
+            .hide(),
+    );
+    n
+}
+
+fn ethernet(b: &[u8], l: &At) -> Node {
+    let o = l.off as usize;
+    let (dst, src) = (mac(slice(b, o, 6)), mac(slice(b, o + 6, 6)));
+    let t = be16(b, o + 12);
+    if t <= 1500 {
+        // IEEE 802.3: the field is a length (an LLC header follows).
+        let mut n = Node::proto("eth", "IEEE 802.3 Ethernet ", o, 14);
+        n.push(mac_node(b, o, "eth.dst", "Destination"));
+        n.push(mac_node(b, o + 6, "eth.src", "Source"));
+        n.push(
+            Node::field("eth.len", format!("Length: {t}"), t.to_string(), o + 12, 2).hex(slice(
+                b,
+                o + 12,
+                2,
+            )),
+        );
+        return n;
+    }
+    let mut n = Node::proto("eth", format!("Ethernet II, Src: {src}, Dst: {dst}"), o, 14);
+    n.push(mac_node(b, o, "eth.dst", "Destination"));
+    n.push(mac_node(b, o + 6, "eth.src", "Source"));
+    n.push(etype_node("eth.type", "Type", t, b, o + 12));
+    // Bytes past the IP datagram in a frame padded to Ethernet's minimum.
+    n
+}
+
+fn etype_node(name: &str, label: &str, t: u16, b: &[u8], at: usize) -> Node {
+    Node::field(
+        name,
+        format!("{label}: {} (0x{t:04x})", ethertype_name(t)),
+        format!("0x{t:04x}"),
+        at,
+        2,
+    )
+    .hex(slice(b, at, 2))
+}
+
+fn vlan(b: &[u8], l: &At) -> Node {
+    let o = l.off as usize;
+    let tci = be16(b, o) as u64;
+    let (pri, dei, id) = (tci >> 13, (tci >> 12) & 1, tci & 0xfff);
+    let pri_name = match pri {
+        0 => "Best Effort (default)",
+        1 => "Background",
+        2 => "Excellent Effort",
+        3 => "Critical Applications",
+        4 => "Video, < 100ms latency and jitter",
+        5 => "Voice, < 10ms latency and jitter",
+        6 => "Internetwork Control",
+        _ => "Network Control",
+    };
+    let tb = slice(b, o, 2);
+    let mut n = Node::proto(
+        "vlan",
+        format!("802.1Q Virtual LAN, PRI: {pri}, DEI: {dei}, ID: {id}"),
+        o,
+        4,
+    );
+    n.push(
+        Node::field(
+            "vlan.priority",
+            format!("{}Priority: {pri_name} ({pri})", bits(tci, 0xe000, 16)),
+            pri.to_string(),
+            o,
+            2,
+        )
+        .masked(pri, tb),
+    );
+    n.push(
+        Node::field(
+            "vlan.dei",
+            format!(
+                "{}DEI: {}",
+                bits(tci, 0x1000, 16),
+                if dei == 1 { "Eligible" } else { "Ineligible" }
+            ),
+            dei.to_string(),
+            o,
+            2,
+        )
+        .masked(dei, tb),
+    );
+    n.push(
+        Node::field(
+            "vlan.id",
+            format!("{}ID: {id}", bits(tci, 0x0fff, 16)),
+            id.to_string(),
+            o,
+            2,
+        )
+        .masked(id, tb),
+    );
+    let t = be16(b, o + 2);
+    if t <= 1500 {
+        n.push(
+            Node::field("vlan.len", format!("Length: {t}"), t.to_string(), o + 2, 2).hex(slice(
+                b,
+                o + 2,
+                2,
+            )),
+        );
+    } else {
+        n.push(etype_node("vlan.etype", "Type", t, b, o + 2));
+    }
+    n
+}
+
+fn pkttype_name(t: u16) -> &'static str {
+    match t {
+        0 => "Unicast to us",
+        1 => "Broadcast",
+        2 => "Multicast",
+        3 => "Unicast to another host",
+        4 => "Sent by us",
+        _ => "Unknown",
+    }
+}
+
+fn hatype_name(t: u16) -> &'static str {
+    match t {
+        1 => "Ethernet",
+        512 => "PPP",
+        772 => "Loopback",
+        776 => "IPv6-in-IPv4",
+        778 => "IP GRE",
+        65534 => "None",
+        _ => "Unknown",
+    }
+}
+
+fn sll(b: &[u8], l: &At) -> Node {
+    let o = l.off as usize;
+    let mut n = Node::proto("sll", "Linux cooked capture v1", o, 16);
+    let pt = be16(b, o);
+    n.push(
+        Node::field(
+            "sll.pkttype",
+            format!("Packet type: {} ({pt})", pkttype_name(pt)),
+            pt.to_string(),
+            o,
+            2,
+        )
+        .hex(slice(b, o, 2)),
+    );
+    let ha = be16(b, o + 2);
+    n.push(
+        Node::field(
+            "sll.hatype",
+            format!("Link-layer address type: {} ({ha})", hatype_name(ha)),
+            ha.to_string(),
+            o + 2,
+            2,
+        )
+        .hex(slice(b, o + 2, 2)),
+    );
+    let hl = be16(b, o + 4) as usize;
+    n.push(
+        Node::field(
+            "sll.halen",
+            format!("Link-layer address length: {hl}"),
+            hl.to_string(),
+            o + 4,
+            2,
+        )
+        .hex(slice(b, o + 4, 2)),
+    );
+    addr_or_unused(&mut n, b, o + 6, 8, hl, ha);
+    let t = be16(b, o + 14);
+    n.push(etype_node("sll.etype", "Protocol", t, b, o + 14));
+    n
+}
+
+/// The link-layer address of a cooked capture, then the unused bytes of its field.
+fn addr_or_unused(n: &mut Node, b: &[u8], at: usize, room: usize, hl: usize, ha: u16) {
+    let mut used = 0;
+    if hl == 6 && matches!(ha, 1 | 772) {
+        let m = slice(b, at, 6);
+        let s = mac(m);
+        n.push(Node::field("sll.src.eth", format!("Source: {s}"), s, at, 6).hex(m));
+        used = 6;
+    } else if hl > 0 && hl <= room {
+        let v = slice(b, at, hl);
+        n.push(
+            Node::field(
+                "sll.src.other",
+                format!("Source: {}", hex(v)),
+                super::colon_hex(v),
+                at,
+                hl,
+            )
+            .hex(v),
+        );
+        used = hl;
+    }
+    if used < room {
+        let v = slice(b, at + used, room - used);
+        n.push(
+            Node::field(
+                "sll.unused",
+                format!("Unused: {}", hex(v)),
+                super::colon_hex(v),
+                at + used,
+                room - used,
+            )
+            .hex(v),
+        );
+    }
+}
+
+fn sll2(b: &[u8], l: &At) -> Node {
+    let o = l.off as usize;
+    let mut n = Node::proto("sll", "Linux cooked capture v2", o, 20);
+    let t = be16(b, o);
+    n.push(etype_node("sll.etype", "Protocol", t, b, o));
+    let ifx = be32(b, o + 4);
+    n.push(
+        Node::field(
+            "sll.ifindex",
+            format!("Interface index: {ifx}"),
+            ifx.to_string(),
+            o + 4,
+            4,
+        )
+        .hex(slice(b, o + 4, 4)),
+    );
+    let ha = be16(b, o + 8);
+    n.push(
+        Node::field(
+            "sll.hatype",
+            format!("Link-layer address type: {} ({ha})", hatype_name(ha)),
+            ha.to_string(),
+            o + 8,
+            2,
+        )
+        .hex(slice(b, o + 8, 2)),
+    );
+    let pt = b.get(o + 10).copied().unwrap_or(0) as u16;
+    n.push(
+        Node::field(
+            "sll.pkttype",
+            format!("Packet type: {} ({pt})", pkttype_name(pt)),
+            pt.to_string(),
+            o + 10,
+            1,
+        )
+        .hex(slice(b, o + 10, 1)),
+    );
+    let hl = b.get(o + 11).copied().unwrap_or(0) as usize;
+    n.push(
+        Node::field(
+            "sll.halen",
+            format!("Link-layer address length: {hl}"),
+            hl.to_string(),
+            o + 11,
+            1,
+        )
+        .hex(slice(b, o + 11, 1)),
+    );
+    addr_or_unused(&mut n, b, o + 12, 8, hl, ha);
+    n
+}
+
+fn null(b: &[u8], l: &At, lt: u16) -> Node {
+    let o = l.off as usize;
+    let raw = slice(b, o, 4);
+    let fam = if lt == linktype::LOOP {
+        be32(b, o)
+    } else {
+        u32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]])
+    };
+    let name = match fam {
+        2 => "IP",
+        24 | 28 | 30 => "IPv6",
+        _ => "",
+    };
+    let mut n = Node::proto("null", "Null/Loopback", o, 4);
+    // (A header in the other byte order, or an EtherType, Wireshark shows otherwise.)
+    if name.is_empty() {
+        return n;
+    }
+    n.push(
+        Node::field(
+            "null.family",
+            format!("Family: {name} ({fam})"),
+            fam.to_string(),
+            o,
+            4,
+        )
+        .hex(raw),
+    );
+    n
+}

@@ -1,0 +1,646 @@
+//! Network layers: IPv4 (RFC 791), IPv6 (RFC 8200), ARP (RFC 826).
+
+use super::l2::{be16, be32, slice, At};
+use super::{bits, mac, Node};
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// IP protocol numbers as Wireshark names them.
+pub(super) fn ipproto_name(p: u8) -> &'static str {
+    match p {
+        0 => "IPv6 Hop-by-Hop Option",
+        1 => "ICMP",
+        2 => "IGMP",
+        4 => "IPIP",
+        6 => "TCP",
+        17 => "UDP",
+        41 => "IPv6",
+        43 => "Routing Header for IPv6",
+        44 => "Fragment Header for IPv6",
+        47 => "Generic Routing Encapsulation",
+        50 => "Encap Security Payload",
+        51 => "Authentication Header",
+        58 => "ICMPv6",
+        59 => "IPv6 No Next Header",
+        60 => "Destination Options for IPv6",
+        89 => "OSPF IGP",
+        103 => "PIM",
+        112 => "Virtual Router Redundancy Protocol",
+        132 => "SCTP",
+        136 => "UDPLite",
+        _ => "Unknown",
+    }
+}
+
+fn dscp_short(d: u8) -> String {
+    match d {
+        0 => "CS0".into(),
+        1 => "LE".into(),
+        8 => "CS1".into(),
+        10 => "AF11".into(),
+        12 => "AF12".into(),
+        14 => "AF13".into(),
+        16 => "CS2".into(),
+        18 => "AF21".into(),
+        20 => "AF22".into(),
+        22 => "AF23".into(),
+        24 => "CS3".into(),
+        26 => "AF31".into(),
+        28 => "AF32".into(),
+        30 => "AF33".into(),
+        32 => "CS4".into(),
+        34 => "AF41".into(),
+        36 => "AF42".into(),
+        38 => "AF43".into(),
+        40 => "CS5".into(),
+        44 => "VOICE-ADMIT".into(),
+        46 => "EF PHB".into(),
+        48 => "CS6".into(),
+        56 => "CS7".into(),
+        _ => "Unknown".into(),
+    }
+}
+
+fn dscp_long(d: u8) -> &'static str {
+    match d {
+        0 => "Default",
+        1 => "Lower Effort",
+        8 => "Class Selector 1",
+        10 => "Assured Forwarding 11",
+        12 => "Assured Forwarding 12",
+        14 => "Assured Forwarding 13",
+        16 => "Class Selector 2",
+        18 => "Assured Forwarding 21",
+        20 => "Assured Forwarding 22",
+        22 => "Assured Forwarding 23",
+        24 => "Class Selector 3",
+        26 => "Assured Forwarding 31",
+        28 => "Assured Forwarding 32",
+        30 => "Assured Forwarding 33",
+        32 => "Class Selector 4",
+        34 => "Assured Forwarding 41",
+        36 => "Assured Forwarding 42",
+        38 => "Assured Forwarding 43",
+        40 => "Class Selector 5",
+        44 => "Voice Admit",
+        46 => "Expedited Forwarding",
+        48 => "Class Selector 6",
+        56 => "Class Selector 7",
+        _ => "Unknown",
+    }
+}
+
+const ECN_SHORT: [&str; 4] = ["Not-ECT", "ECT(1)", "ECT(0)", "CE"];
+const ECN_LONG: [&str; 4] = [
+    "Not ECN-Capable Transport",
+    "ECN-Capable Transport codepoint '01'",
+    "ECN-Capable Transport codepoint '10'",
+    "Congestion Experienced",
+];
+
+/// An address field and the hidden fields Wireshark adds beside it.
+fn addr_nodes(n: &mut Node, p: &str, at: usize, bytes: &[u8], s: String, src: bool) {
+    let (name, label, host, host_label) = if src {
+        ("src", "Source Address", "src_host", "Source Host")
+    } else {
+        ("dst", "Destination Address", "dst_host", "Destination Host")
+    };
+    let len = bytes.len();
+    n.push(
+        Node::field(
+            &format!("{p}.{name}"),
+            format!("{label}: {s}"),
+            s.clone(),
+            at,
+            len,
+        )
+        .hex(bytes),
+    );
+    n.push(
+        Node::field(
+            &format!("{p}.addr"),
+            format!("Source or Destination Address: {s}"),
+            s.clone(),
+            at,
+            len,
+        )
+        .hex(bytes)
+        .hide(),
+    );
+    n.push(
+        Node::field(
+            &format!("{p}.{host}"),
+            format!("{host_label}: {s}"),
+            s.clone(),
+            at,
+            len,
+        )
+        .hex(bytes)
+        .hide(),
+    );
+    n.push(
+        Node::field(
+            &format!("{p}.host"),
+            format!("Source or Destination Host: {s}"),
+            s,
+            at,
+            len,
+        )
+        .hex(bytes)
+        .hide(),
+    );
+}
+
+pub(super) fn ipv4(b: &[u8], l: &At) -> Node {
+    let o = l.off as usize;
+    let hl = l.hlen as usize;
+    let src = Ipv4Addr::from(be32(b, o + 12));
+    let dst = Ipv4Addr::from(be32(b, o + 16));
+    let mut n = Node::proto(
+        "ip",
+        format!("Internet Protocol Version 4, Src: {src}, Dst: {dst}"),
+        o,
+        hl,
+    );
+    let v0 = b.get(o).copied().unwrap_or(0) as u64;
+    let b0 = slice(b, o, 1);
+    n.push(
+        Node::field(
+            "ip.version",
+            format!("{}Version: 4", bits(v0, 0xf0, 8)),
+            "4",
+            o,
+            1,
+        )
+        .hex(b0),
+    );
+    n.push(
+        Node::field(
+            "ip.hdr_len",
+            format!(
+                "{}Header Length: {hl} bytes ({})",
+                bits(v0, 0x0f, 8),
+                hl / 4
+            ),
+            hl.to_string(),
+            o,
+            1,
+        )
+        .hex(b0),
+    );
+    let tos = b.get(o + 1).copied().unwrap_or(0);
+    let (dscp, ecn) = (tos >> 2, tos & 3);
+    let tb = slice(b, o + 1, 1);
+    let ds = n.push(
+        Node::field(
+            "ip.dsfield",
+            format!(
+                "Differentiated Services Field: 0x{tos:02x} (DSCP: {}, ECN: {})",
+                dscp_short(dscp),
+                ECN_SHORT[ecn as usize]
+            ),
+            format!("0x{tos:02x}"),
+            o + 1,
+            1,
+        )
+        .hex(tb),
+    );
+    ds.push(
+        Node::field(
+            "ip.dsfield.dscp",
+            format!(
+                "{}Differentiated Services Codepoint: {} ({dscp})",
+                bits(tos as u64, 0xfc, 8),
+                dscp_long(dscp)
+            ),
+            dscp.to_string(),
+            o + 1,
+            1,
+        )
+        .masked(dscp as u64, tb),
+    );
+    ds.push(
+        Node::field(
+            "ip.dsfield.ecn",
+            format!(
+                "{}Explicit Congestion Notification: {} ({ecn})",
+                bits(tos as u64, 0x03, 8),
+                ECN_LONG[ecn as usize]
+            ),
+            ecn.to_string(),
+            o + 1,
+            1,
+        )
+        .masked(ecn as u64, tb),
+    );
+    let total = be16(b, o + 2);
+    n.push(
+        Node::field(
+            "ip.len",
+            format!("Total Length: {total}"),
+            total.to_string(),
+            o + 2,
+            2,
+        )
+        .hex(slice(b, o + 2, 2)),
+    );
+    let id = be16(b, o + 4);
+    n.push(
+        Node::field(
+            "ip.id",
+            format!("Identification: 0x{id:04x} ({id})"),
+            format!("0x{id:04x}"),
+            o + 4,
+            2,
+        )
+        .hex(slice(b, o + 4, 2)),
+    );
+    let fw = be16(b, o + 6) as u64;
+    let flags = fw >> 13;
+    let f0 = slice(b, o + 6, 1);
+    let fb = fw >> 8;
+    let mut names = Vec::new();
+    if flags & 4 != 0 {
+        names.push("Reserved bit");
+    }
+    if flags & 2 != 0 {
+        names.push("Don't fragment");
+    }
+    if flags & 1 != 0 {
+        names.push("More fragments");
+    }
+    let mut ftext = format!("{}Flags: 0x{flags:x}", bits(fb, 0xe0, 8));
+    for name in &names {
+        ftext.push_str(", ");
+        ftext.push_str(name);
+    }
+    let fl = n
+        .push(Node::field("ip.flags", ftext, format!("0x{flags:02x}"), o + 6, 1).masked(flags, f0));
+    for (name, label, m) in [
+        ("ip.flags.rb", "Reserved bit", 0x80u64),
+        ("ip.flags.df", "Don't fragment", 0x40),
+        ("ip.flags.mf", "More fragments", 0x20),
+    ] {
+        let on = fb & m != 0;
+        fl.push(
+            Node::field(
+                name,
+                format!("{}{label}: {}", bits(fb, m, 8), super::set(on)),
+                u8::from(on).to_string(),
+                o + 6,
+                1,
+            )
+            .masked(u64::from(on), f0),
+        );
+    }
+    let off = fw & 0x1fff;
+    n.push(
+        Node::field(
+            "ip.frag_offset",
+            format!("{}Fragment Offset: {}", bits(fw, 0x1fff, 16), off * 8),
+            (off * 8).to_string(),
+            o + 6,
+            2,
+        )
+        .masked(off, slice(b, o + 6, 2)),
+    );
+    let ttl = b.get(o + 8).copied().unwrap_or(0);
+    n.push(
+        Node::field(
+            "ip.ttl",
+            format!("Time to Live: {ttl}"),
+            ttl.to_string(),
+            o + 8,
+            1,
+        )
+        .hex(slice(b, o + 8, 1)),
+    );
+    let p = b.get(o + 9).copied().unwrap_or(0);
+    n.push(
+        Node::field(
+            "ip.proto",
+            format!("Protocol: {} ({p})", ipproto_name(p)),
+            p.to_string(),
+            o + 9,
+            1,
+        )
+        .hex(slice(b, o + 9, 1)),
+    );
+    let ck = be16(b, o + 10);
+    n.push(
+        Node::field(
+            "ip.checksum",
+            format!("Header Checksum: 0x{ck:04x} [validation disabled]"),
+            format!("0x{ck:04x}"),
+            o + 10,
+            2,
+        )
+        .hex(slice(b, o + 10, 2)),
+    );
+    n.push(
+        Node::field(
+            "ip.checksum.status",
+            "Header checksum status: Unverified",
+            "2",
+            o + 10,
+            0,
+        )
+        .gen(),
+    );
+    addr_nodes(
+        &mut n,
+        "ip",
+        o + 12,
+        slice(b, o + 12, 4),
+        src.to_string(),
+        true,
+    );
+    addr_nodes(
+        &mut n,
+        "ip",
+        o + 16,
+        slice(b, o + 16, 4),
+        dst.to_string(),
+        false,
+    );
+    n
+}
+
+pub(super) fn ipv6(b: &[u8], l: &At) -> Node {
+    let o = l.off as usize;
+    let a = |at: usize| {
+        let s = slice(b, at, 16);
+        let mut x = [0u8; 16];
+        x[..s.len()].copy_from_slice(s);
+        Ipv6Addr::from(x)
+    };
+    let (src, dst) = (a(o + 8), a(o + 24));
+    let mut n = Node::proto(
+        "ipv6",
+        format!("Internet Protocol Version 6, Src: {src}, Dst: {dst}"),
+        o,
+        40,
+    );
+    let w = be32(b, o) as u64;
+    let b0 = slice(b, o, 1);
+    n.push(
+        Node::field(
+            "ipv6.version",
+            format!("{}Version: 6", bits(w >> 24, 0xf0, 8)),
+            "6",
+            o,
+            1,
+        )
+        .hex(b0),
+    );
+    n.push(
+        Node::field(
+            "ip.version",
+            format!(
+                "{}Version: 6 [This field makes the filter match on \"ip.version == 6\" possible]",
+                bits(w >> 24, 0xf0, 8)
+            ),
+            "6",
+            o,
+            1,
+        )
+        .masked(6, b0)
+        .hide(),
+    );
+    let tc = ((w >> 20) & 0xff) as u8;
+    let (dscp, ecn) = (tc >> 2, tc & 3);
+    let w4 = slice(b, o, 4);
+    let t = n.push(
+        Node::field(
+            "ipv6.tclass",
+            format!(
+                "{}Traffic Class: 0x{tc:02x} (DSCP: {}, ECN: {})",
+                bits(w, 0x0ff0_0000, 32),
+                dscp_short(dscp),
+                ECN_SHORT[ecn as usize]
+            ),
+            format!("0x{tc:08x}"),
+            o,
+            4,
+        )
+        .masked(tc as u64, w4),
+    );
+    t.push(
+        Node::field(
+            "ipv6.tclass.dscp",
+            format!(
+                "{}Differentiated Services Codepoint: {} ({dscp})",
+                bits(w, 0x0fc0_0000, 32),
+                dscp_long(dscp)
+            ),
+            dscp.to_string(),
+            o,
+            4,
+        )
+        .masked(dscp as u64, w4),
+    );
+    t.push(
+        Node::field(
+            "ipv6.tclass.ecn",
+            format!(
+                "{}Explicit Congestion Notification: {} ({ecn})",
+                bits(w, 0x0030_0000, 32),
+                ECN_LONG[ecn as usize]
+            ),
+            ecn.to_string(),
+            o,
+            4,
+        )
+        .masked(ecn as u64, w4),
+    );
+    let flow = w & 0xf_ffff;
+    n.push(
+        Node::field(
+            "ipv6.flow",
+            format!(
+                "{}Flow Label: 0x{flow:05x}",
+                bits(w & 0xff_ffff, 0xf_ffff, 24)
+            ),
+            format!("0x{flow:06x}"),
+            o + 1,
+            3,
+        )
+        .masked(flow, slice(b, o + 1, 3)),
+    );
+    let plen = be16(b, o + 4);
+    n.push(
+        Node::field(
+            "ipv6.plen",
+            format!("Payload Length: {plen}"),
+            plen.to_string(),
+            o + 4,
+            2,
+        )
+        .hex(slice(b, o + 4, 2)),
+    );
+    let nxt = b.get(o + 6).copied().unwrap_or(0);
+    n.push(
+        Node::field(
+            "ipv6.nxt",
+            format!("Next Header: {} ({nxt})", ipproto_name(nxt)),
+            nxt.to_string(),
+            o + 6,
+            1,
+        )
+        .hex(slice(b, o + 6, 1)),
+    );
+    let hl = b.get(o + 7).copied().unwrap_or(0);
+    n.push(
+        Node::field(
+            "ipv6.hlim",
+            format!("Hop Limit: {hl}"),
+            hl.to_string(),
+            o + 7,
+            1,
+        )
+        .hex(slice(b, o + 7, 1)),
+    );
+    addr_nodes(
+        &mut n,
+        "ipv6",
+        o + 8,
+        slice(b, o + 8, 16),
+        src.to_string(),
+        true,
+    );
+    addr_nodes(
+        &mut n,
+        "ipv6",
+        o + 24,
+        slice(b, o + 24, 16),
+        dst.to_string(),
+        false,
+    );
+    n
+}
+
+pub(super) fn arp(b: &[u8], l: &At) -> Node {
+    let o = l.off as usize;
+    let hw = be16(b, o);
+    let pt = be16(b, o + 2);
+    let hs = b.get(o + 4).copied().unwrap_or(0) as usize;
+    let ps = b.get(o + 5).copied().unwrap_or(0) as usize;
+    let op = be16(b, o + 6);
+    let opname = match op {
+        1 => "request",
+        2 => "reply",
+        3 => "reverse request",
+        4 => "reverse reply",
+        _ => "Unknown",
+    };
+    let total = 8 + 2 * hs + 2 * ps;
+    // An IPv4 request for the sender's own address announces it; one from 0.0.0.0
+    // probes for it (RFC 5227).
+    let (spa, tpa) = (o + 8 + hs, o + 8 + 2 * hs + ps);
+    let v4 = pt == 0x0800 && ps == 4 && b.len() >= tpa + 4;
+    let announce = v4 && op == 1 && slice(b, spa, 4) == slice(b, tpa, 4);
+    let probe = v4 && op == 1 && slice(b, spa, 4) == [0, 0, 0, 0];
+    let title = match op {
+        1 if announce => "Address Resolution Protocol (ARP Announcement)",
+        1 if probe => "Address Resolution Protocol (ARP Probe)",
+        1 => "Address Resolution Protocol (request)",
+        2 => "Address Resolution Protocol (reply)",
+        3 => "Reverse Address Resolution Protocol (request)",
+        4 => "Reverse Address Resolution Protocol (reply)",
+        _ => "Address Resolution Protocol (opcode unknown)",
+    };
+    let mut n = Node::proto("arp", title, o, total);
+    let hwname = match hw {
+        1 => "Ethernet",
+        6 => "IEEE 802 Networks",
+        _ => "Unknown",
+    };
+    n.push(
+        Node::field(
+            "arp.hw.type",
+            format!("Hardware type: {hwname} ({hw})"),
+            hw.to_string(),
+            o,
+            2,
+        )
+        .hex(slice(b, o, 2)),
+    );
+    n.push(
+        Node::field(
+            "arp.proto.type",
+            format!(
+                "Protocol type: {} (0x{pt:04x})",
+                super::l2::ethertype_name(pt)
+            ),
+            format!("0x{pt:04x}"),
+            o + 2,
+            2,
+        )
+        .hex(slice(b, o + 2, 2)),
+    );
+    n.push(
+        Node::field(
+            "arp.hw.size",
+            format!("Hardware size: {hs}"),
+            hs.to_string(),
+            o + 4,
+            1,
+        )
+        .hex(slice(b, o + 4, 1)),
+    );
+    n.push(
+        Node::field(
+            "arp.proto.size",
+            format!("Protocol size: {ps}"),
+            ps.to_string(),
+            o + 5,
+            1,
+        )
+        .hex(slice(b, o + 5, 1)),
+    );
+    n.push(
+        Node::field(
+            "arp.opcode",
+            format!("Opcode: {opname} ({op})"),
+            op.to_string(),
+            o + 6,
+            2,
+        )
+        .hex(slice(b, o + 6, 2)),
+    );
+    let at = o + 8;
+    let parts = [
+        ("arp.src.hw_mac", "Sender MAC address", at, hs, true),
+        (
+            "arp.src.proto_ipv4",
+            "Sender IP address",
+            at + hs,
+            ps,
+            false,
+        ),
+        (
+            "arp.dst.hw_mac",
+            "Target MAC address",
+            at + hs + ps,
+            hs,
+            true,
+        ),
+        (
+            "arp.dst.proto_ipv4",
+            "Target IP address",
+            at + 2 * hs + ps,
+            ps,
+            false,
+        ),
+    ];
+    for (name, label, at, len, is_mac) in parts {
+        let v = slice(b, at, len);
+        if is_mac && len == 6 && v.len() == 6 {
+            let s = mac(v);
+            n.push(Node::field(name, format!("{label}: {s}"), s, at, 6).hex(v));
+        } else if !is_mac && len == 4 && pt == 0x0800 && v.len() == 4 {
+            let s = Ipv4Addr::new(v[0], v[1], v[2], v[3]).to_string();
+            n.push(Node::field(name, format!("{label}: {s}"), s, at, 4).hex(v));
+        }
+    }
+    n
+}

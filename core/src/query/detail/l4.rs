@@ -1,0 +1,1120 @@
+//! Transport layers: TCP (RFC 9293, options of RFC 7323 and RFC 2018), UDP (RFC 768),
+//! ICMP (RFC 792) and ICMPv6 (RFC 4443). What spans packets (relative sequence numbers,
+//! the window scale, stream indexes, times, the TCP analysis) comes from the field
+//! extractor, so the tree and a filter agree.
+
+use super::l2::{be16, be32, first_rel, first_uint, slice, values, At, LayerKind};
+use super::{bits, colon_hex, Node};
+use crate::query::fields::{format_rel_time, Fid, FieldCtx, PacketSource, Value};
+
+fn rel(ns: i64) -> String {
+    let mut s = String::new();
+    format_rel_time(ns, &mut s);
+    s
+}
+
+fn timed(name: &str, label: &str, ns: i64, pos: usize) -> Node {
+    let v = rel(ns);
+    Node::field(name, format!("{label}: {v} seconds"), v, pos, 0).gen()
+}
+
+fn port(n: &mut Node, p: &str, b: &[u8], o: usize) {
+    let (sp, dp) = (be16(b, o), be16(b, o + 2));
+    n.push(
+        Node::field(
+            &format!("{p}.srcport"),
+            format!("Source Port: {sp}"),
+            sp.to_string(),
+            o,
+            2,
+        )
+        .hex(slice(b, o, 2)),
+    );
+    n.push(
+        Node::field(
+            &format!("{p}.dstport"),
+            format!("Destination Port: {dp}"),
+            dp.to_string(),
+            o + 2,
+            2,
+        )
+        .hex(slice(b, o + 2, 2)),
+    );
+    for (v, at) in [(sp, o), (dp, o + 2)] {
+        n.push(
+            Node::field(
+                &format!("{p}.port"),
+                format!("Source or Destination Port: {v}"),
+                v.to_string(),
+                at,
+                2,
+            )
+            .hex(slice(b, at, 2))
+            .hide(),
+        );
+    }
+}
+
+/// Flag names in the order Wireshark lists them in `tcp.flags`.
+const FLAG_NAMES: [(u16, &str); 9] = [
+    (0x001, "FIN"),
+    (0x002, "SYN"),
+    (0x004, "RST"),
+    (0x008, "PSH"),
+    (0x010, "ACK"),
+    (0x020, "URG"),
+    (0x040, "ECE"),
+    (0x080, "CWR"),
+    (0x100, "AE"),
+];
+
+pub(super) fn tcp(
+    ctx: &mut FieldCtx<'_>,
+    src: &mut dyn PacketSource,
+    b: &[u8],
+    l: &At,
+    in_flow: bool,
+) -> Node {
+    let o = l.off as usize;
+    let hl = l.hlen as usize;
+    let (sp, dp) = (be16(b, o), be16(b, o + 2));
+    if b.len() < o + 20 {
+        // A header cut short (an ICMP error quotes 8 bytes of it): the ports only.
+        let mut n = Node::proto(
+            "tcp",
+            format!("Transmission Control Protocol, Src Port: {sp}, Dst Port: {dp}"),
+            o,
+            b.len().saturating_sub(o),
+        );
+        port(&mut n, "tcp", b, o);
+        return n;
+    }
+    let seg_len = (l.end as usize).saturating_sub(o + hl);
+    let flags = be16(b, o + 12) & 0x0fff;
+    let ackf = flags & 0x010 != 0;
+    let seq_raw = be32(b, o + 4);
+    let ack_raw = be32(b, o + 8);
+    // Relative numbers, window and times from the extractor (the outermost TCP only).
+    let pick = |ctx: &mut FieldCtx<'_>, src: &mut dyn PacketSource, f: Fid| {
+        if in_flow {
+            values(ctx, src, f)
+        } else {
+            Vec::new()
+        }
+    };
+    let seq = first_uint(&pick(ctx, src, Fid::TcpSeq)).unwrap_or(seq_raw as u64);
+    let ack = first_uint(&pick(ctx, src, Fid::TcpAck)).unwrap_or(ack_raw as u64);
+    let relative = in_flow;
+    let mut title =
+        format!("Transmission Control Protocol, Src Port: {sp}, Dst Port: {dp}, Seq: {seq}");
+    if ackf {
+        title.push_str(&format!(", Ack: {ack}"));
+    }
+    title.push_str(&format!(", Len: {seg_len}"));
+    let mut n = Node::proto("tcp", title, o, hl);
+    port(&mut n, "tcp", b, o);
+    let stream = first_uint(&pick(ctx, src, Fid::TcpStream));
+    if let Some(s) = stream {
+        n.push(
+            Node::field(
+                "tcp.stream",
+                format!("Stream index: {s}"),
+                s.to_string(),
+                o,
+                0,
+            )
+            .gen(),
+        );
+    }
+    n.push(
+        Node::field(
+            "tcp.len",
+            format!("TCP Segment Len: {seg_len}"),
+            seg_len.to_string(),
+            o,
+            0,
+        )
+        .gen(),
+    );
+    let rs = if relative {
+        "    (relative sequence number)"
+    } else {
+        ""
+    };
+    n.push(
+        Node::field(
+            "tcp.seq",
+            format!("Sequence Number: {seq}{rs}"),
+            seq.to_string(),
+            o + 4,
+            4,
+        )
+        .hex(slice(b, o + 4, 4)),
+    );
+    n.push(
+        Node::field(
+            "tcp.seq_raw",
+            format!("Sequence Number (raw): {seq_raw}"),
+            seq_raw.to_string(),
+            o + 4,
+            4,
+        )
+        .hex(slice(b, o + 4, 4)),
+    );
+    // SYN and FIN take one sequence number each.
+    let nxt = seq + seg_len as u64 + u64::from(flags & 0x002 != 0) + u64::from(flags & 0x001 != 0);
+    if seg_len > 0 || flags & 0x003 != 0 {
+        n.push(
+            Node::field(
+                "tcp.nxtseq",
+                format!("Next Sequence Number: {nxt}{rs}"),
+                nxt.to_string(),
+                o,
+                0,
+            )
+            .gen(),
+        );
+    }
+    if ackf {
+        let ra = if relative {
+            "    (relative ack number)"
+        } else {
+            ""
+        };
+        n.push(
+            Node::field(
+                "tcp.ack",
+                format!("Acknowledgment Number: {ack}{ra}"),
+                ack.to_string(),
+                o + 8,
+                4,
+            )
+            .hex(slice(b, o + 8, 4)),
+        );
+    } else {
+        n.push(
+            Node::field(
+                "tcp.ack",
+                format!("Acknowledgment Number: {ack_raw}"),
+                ack_raw.to_string(),
+                o + 8,
+                4,
+            )
+            .hex(slice(b, o + 8, 4)),
+        );
+    }
+    n.push(
+        Node::field(
+            "tcp.ack_raw",
+            format!("Acknowledgment number (raw): {ack_raw}"),
+            ack_raw.to_string(),
+            o + 8,
+            4,
+        )
+        .hex(slice(b, o + 8, 4)),
+    );
+    let hb = b.get(o + 12).copied().unwrap_or(0) as u64;
+    n.push(
+        Node::field(
+            "tcp.hdr_len",
+            format!(
+                "{}Header Length: {hl} bytes ({})",
+                bits(hb, 0xf0, 8),
+                hl / 4
+            ),
+            hl.to_string(),
+            o + 12,
+            1,
+        )
+        .hex(slice(b, o + 12, 1)),
+    );
+    let mut names: Vec<&str> = FLAG_NAMES
+        .iter()
+        .filter(|(m, _)| flags & m != 0)
+        .map(|(_, n)| *n)
+        .collect();
+    if flags & 0xe00 != 0 {
+        names.push("Reserved");
+    }
+    let list = if names.is_empty() {
+        "<None>".to_string()
+    } else {
+        names.join(", ")
+    };
+    let fw = slice(b, o + 12, 2);
+    let fnode = n.push(
+        Node::field(
+            "tcp.flags",
+            format!("Flags: 0x{flags:03x} ({list})"),
+            format!("0x{flags:04x}"),
+            o + 12,
+            2,
+        )
+        .masked(flags as u64, fw),
+    );
+    let f12 = flags as u64;
+    let bit = |fnode: &mut Node, name: &str, label: &str, m: u64, at: usize| {
+        let on = f12 & m != 0;
+        let v = if m == 0xe00 {
+            (f12 & m) >> 9
+        } else {
+            u64::from(on)
+        };
+        fnode.push(
+            Node::field(
+                name,
+                format!("{}{label}: {}", bits(f12, m, 12), super::set(on)),
+                v.to_string(),
+                at,
+                1,
+            )
+            .masked(v, slice(b, at, 1)),
+        );
+    };
+    bit(fnode, "tcp.flags.res", "Reserved", 0xe00, o + 12);
+    bit(fnode, "tcp.flags.ae", "Accurate ECN", 0x100, o + 12);
+    bit(
+        fnode,
+        "tcp.flags.cwr",
+        "Congestion Window Reduced",
+        0x080,
+        o + 13,
+    );
+    bit(fnode, "tcp.flags.ece", "ECN-Echo", 0x040, o + 13);
+    bit(fnode, "tcp.flags.urg", "Urgent", 0x020, o + 13);
+    bit(fnode, "tcp.flags.ack", "Acknowledgment", 0x010, o + 13);
+    bit(fnode, "tcp.flags.push", "Push", 0x008, o + 13);
+    bit(fnode, "tcp.flags.reset", "Reset", 0x004, o + 13);
+    bit(fnode, "tcp.flags.syn", "Syn", 0x002, o + 13);
+    bit(fnode, "tcp.flags.fin", "Fin", 0x001, o + 13);
+    let letters = b"RRRACEUAPRSF";
+    let mut fs = String::new();
+    for (i, &c) in letters.iter().enumerate() {
+        if f12 & (1 << (11 - i)) != 0 {
+            fs.push(c as char);
+        } else {
+            fs.push('·');
+        }
+    }
+    fnode.push(
+        Node::field("tcp.flags.str", format!("TCP Flags: {fs}"), fs, o + 12, 2)
+            .hex(fw)
+            .gen(),
+    );
+    let win = be16(b, o + 14);
+    n.push(
+        Node::field(
+            "tcp.window_size_value",
+            format!("Window: {win}"),
+            win.to_string(),
+            o + 14,
+            2,
+        )
+        .hex(slice(b, o + 14, 2)),
+    );
+    let wv = slice(b, o + 14, 2);
+    if let Some(w) = first_uint(&pick(ctx, src, Fid::TcpWindowSize)) {
+        n.push(
+            Node::field(
+                "tcp.window_size",
+                format!("Calculated window size: {w}"),
+                w.to_string(),
+                o + 14,
+                2,
+            )
+            .hex(wv)
+            .gen(),
+        );
+    }
+    let sf = pick(ctx, src, Fid::TcpWindowSizeScalefactor);
+    if let Some(Value::Int(s)) = sf.first() {
+        let text = match s {
+            -1 => "-1 (unknown)".to_string(),
+            -2 => "-2 (no window scaling used)".to_string(),
+            s => s.to_string(),
+        };
+        n.push(
+            Node::field(
+                "tcp.window_size_scalefactor",
+                format!("Window size scaling factor: {text}"),
+                s.to_string(),
+                o + 14,
+                2,
+            )
+            .hex(wv)
+            .gen(),
+        );
+    }
+    let ck = be16(b, o + 16);
+    n.push(
+        Node::field(
+            "tcp.checksum",
+            format!("Checksum: 0x{ck:04x} [unverified]"),
+            format!("0x{ck:04x}"),
+            o + 16,
+            2,
+        )
+        .hex(slice(b, o + 16, 2)),
+    );
+    n.push(
+        Node::field(
+            "tcp.checksum.status",
+            "Checksum Status: Unverified",
+            "2",
+            o + 16,
+            0,
+        )
+        .gen(),
+    );
+    let up = be16(b, o + 18);
+    n.push(
+        Node::field(
+            "tcp.urgent_pointer",
+            format!("Urgent Pointer: {up}"),
+            up.to_string(),
+            o + 18,
+            2,
+        )
+        .hex(slice(b, o + 18, 2)),
+    );
+    if hl > 20 && b.len() >= o + hl {
+        // SACK edges are shown relative to the base of the acknowledgment numbers.
+        let base = in_flow.then(|| {
+            if ackf {
+                ack_raw.wrapping_sub(ack as u32)
+            } else {
+                0
+            }
+        });
+        n.push(options(&b[o + 20..o + hl], o + 20, base));
+    }
+    if in_flow {
+        let tr = first_rel(&values(ctx, src, Fid::TcpTimeRelative));
+        let td = first_rel(&values(ctx, src, Fid::TcpTimeDelta));
+        if let (Some(tr), Some(td)) = (tr, td) {
+            let mut t = Node::text("Timestamps", o, 0).gen();
+            t.push(timed(
+                "tcp.time_relative",
+                "Time since first frame in this TCP stream",
+                tr,
+                o,
+            ));
+            t.push(timed(
+                "tcp.time_delta",
+                "Time since previous frame in this TCP stream",
+                td,
+                o,
+            ));
+            n.push(t);
+        }
+        analysis(ctx, src, &mut n, o);
+    }
+    let start = o + hl;
+    let end = (l.end as usize).min(b.len());
+    if seg_len > 0 && end > start {
+        n.push(
+            Node::field(
+                "tcp.payload",
+                format!(
+                    "TCP payload ({} byte{})",
+                    end - start,
+                    if end - start == 1 { "" } else { "s" }
+                ),
+                colon_hex(&b[start..end]),
+                start,
+                end - start,
+            )
+            .hex(&b[start..end]),
+        );
+    }
+    n
+}
+
+fn analysis(ctx: &mut FieldCtx<'_>, src: &mut dyn PacketSource, n: &mut Node, o: usize) {
+    let acks = first_uint(&values(ctx, src, Fid::TcpAnalysisAcksFrame));
+    let ack_rtt = first_rel(&values(ctx, src, Fid::TcpAnalysisAckRtt));
+    let irtt = first_rel(&values(ctx, src, Fid::TcpAnalysisInitialRtt));
+    let inflight = first_uint(&values(ctx, src, Fid::TcpAnalysisBytesInFlight));
+    let flagged = !values(ctx, src, Fid::TcpAnalysisFlags).is_empty();
+    if acks.is_none() && irtt.is_none() && inflight.is_none() && !flagged {
+        return;
+    }
+    let mut a = Node::field("tcp.analysis", "SEQ/ACK analysis", "", o, 0)
+        .gen()
+        .none();
+    if let Some(f) = acks {
+        a.push(
+            Node::field(
+                "tcp.analysis.acks_frame",
+                format!("This is an ACK to the segment in frame: {f}"),
+                f.to_string(),
+                o,
+                0,
+            )
+            .gen(),
+        );
+    }
+    if let Some(r) = ack_rtt {
+        a.push(timed(
+            "tcp.analysis.ack_rtt",
+            "The RTT to ACK the segment was",
+            r,
+            o,
+        ));
+    }
+    if let Some(r) = irtt {
+        a.push(timed("tcp.analysis.initial_rtt", "iRTT", r, o));
+    }
+    if let Some(f) = inflight {
+        a.push(
+            Node::field(
+                "tcp.analysis.bytes_in_flight",
+                format!("Bytes in flight: {f}"),
+                f.to_string(),
+                o,
+                0,
+            )
+            .gen(),
+        );
+    }
+    if flagged {
+        let mut fl = Node::field("tcp.analysis.flags", "TCP Analysis Flags", "", o, 0)
+            .gen()
+            .none();
+        for k in crate::capture::tcp::Kind::ALL {
+            let Some(fid) = crate::query::fields::lookup(k.name()) else {
+                continue;
+            };
+            if values(ctx, src, fid).is_empty() {
+                continue;
+            }
+            fl.push(Node::field(k.name(), k.message(), "", o, 0).gen().none());
+        }
+        let dup = first_uint(&values(ctx, src, Fid::TcpAnalysisDuplicateAckNum));
+        let frame = first_uint(&values(ctx, src, Fid::TcpAnalysisDuplicateAckFrame));
+        a.push(fl);
+        if let (Some(num), Some(fr)) = (dup, frame) {
+            a.push(
+                Node::field(
+                    "tcp.analysis.duplicate_ack_num",
+                    "This is a TCP duplicate ack",
+                    num.to_string(),
+                    o,
+                    0,
+                )
+                .gen(),
+            );
+            a.push(
+                Node::field(
+                    "tcp.analysis.duplicate_ack_frame",
+                    format!("Duplicate to the ACK in frame: {fr}"),
+                    fr.to_string(),
+                    o,
+                    0,
+                )
+                .gen(),
+            );
+        }
+    }
+    n.push(a);
+}
+
+/// The option list of a TCP header (`opts` starts at frame offset `at`).
+fn options(opts: &[u8], at: usize, sack_base: Option<u32>) -> Node {
+    let mut kids = Vec::new();
+    let mut names = Vec::new();
+    let mut i = 0;
+    while i < opts.len() {
+        let kind = opts[i];
+        let p = at + i;
+        match kind {
+            0 => {
+                // Wireshark goes on after an end of list: each zero is one more.
+                names.push("End of Option List (EOL)".to_string());
+                kids.push(
+                    Node::field(
+                        "tcp.options.eol",
+                        "TCP Option - End of Option List (EOL)",
+                        "00",
+                        p,
+                        1,
+                    )
+                    .hex(&opts[i..i + 1])
+                    .with(vec![Node::field(
+                        "tcp.option_kind",
+                        "Kind: End of Option List (0)",
+                        "0",
+                        p,
+                        1,
+                    )
+                    .hex(&opts[i..i + 1])]),
+                );
+                i += 1;
+            }
+            1 => {
+                names.push("No-Operation (NOP)".to_string());
+                kids.push(
+                    Node::field(
+                        "tcp.options.nop",
+                        "TCP Option - No-Operation (NOP)",
+                        "01",
+                        p,
+                        1,
+                    )
+                    .hex(&opts[i..i + 1])
+                    .with(vec![Node::field(
+                        "tcp.option_kind",
+                        "Kind: No-Operation (1)",
+                        "1",
+                        p,
+                        1,
+                    )
+                    .hex(&opts[i..i + 1])]),
+                );
+                i += 1;
+            }
+            k => {
+                let Some(&len) = opts.get(i + 1) else { break };
+                let len = len as usize;
+                if len < 2 || i + len > opts.len() {
+                    break;
+                }
+                let v = &opts[i..i + len];
+                let kind_node = |label: &str| {
+                    Node::field(
+                        "tcp.option_kind",
+                        format!("Kind: {label} ({k})"),
+                        k.to_string(),
+                        p,
+                        1,
+                    )
+                    .hex(&v[..1])
+                };
+                let len_node = Node::field(
+                    "tcp.option_len",
+                    format!("Length: {len}"),
+                    len.to_string(),
+                    p + 1,
+                    1,
+                )
+                .hex(&v[1..2]);
+                let node = match (k, len) {
+                    (2, 4) => {
+                        let mss = be16(v, 2);
+                        names.push("Maximum segment size".into());
+                        Node::field(
+                            "tcp.options.mss",
+                            format!("TCP Option - Maximum segment size: {mss} bytes"),
+                            colon_hex(v),
+                            p,
+                            len,
+                        )
+                        .hex(v)
+                        .with(vec![
+                            kind_node("Maximum Segment Size"),
+                            len_node,
+                            Node::field(
+                                "tcp.options.mss_val",
+                                format!("MSS Value: {mss}"),
+                                mss.to_string(),
+                                p + 2,
+                                2,
+                            )
+                            .hex(&v[2..4]),
+                        ])
+                    }
+                    (3, 3) => {
+                        let s = v[2];
+                        let m = 1u32 << s.min(14);
+                        names.push("Window scale".into());
+                        Node::field(
+                            "tcp.options.wscale",
+                            format!("TCP Option - Window scale: {s} (multiply by {m})"),
+                            colon_hex(v),
+                            p,
+                            len,
+                        )
+                        .hex(v)
+                        .with(vec![
+                            kind_node("Window Scale"),
+                            len_node,
+                            Node::field(
+                                "tcp.options.wscale.shift",
+                                format!("Shift count: {s}"),
+                                s.to_string(),
+                                p + 2,
+                                1,
+                            )
+                            .hex(&v[2..3]),
+                            Node::field(
+                                "tcp.options.wscale.multiplier",
+                                format!("Multiplier: {m}"),
+                                m.to_string(),
+                                p + 2,
+                                1,
+                            )
+                            .hex(&v[2..3])
+                            .gen(),
+                        ])
+                    }
+                    (4, 2) => {
+                        names.push("SACK permitted".into());
+                        Node::field(
+                            "tcp.options.sack_perm",
+                            "TCP Option - SACK permitted",
+                            colon_hex(v),
+                            p,
+                            len,
+                        )
+                        .hex(v)
+                        .with(vec![kind_node("SACK Permitted"), len_node])
+                    }
+                    (8, 10) => {
+                        let (tsval, tsecr) = (be32(v, 2), be32(v, 6));
+                        names.push("Timestamps".into());
+                        Node::field(
+                            "tcp.options.timestamp",
+                            format!("TCP Option - Timestamps: TSval {tsval}, TSecr {tsecr}"),
+                            colon_hex(v),
+                            p,
+                            len,
+                        )
+                        .hex(v)
+                        .with(vec![
+                            kind_node("Time Stamp Option"),
+                            len_node,
+                            Node::field(
+                                "tcp.options.timestamp.tsval",
+                                format!("Timestamp value: {tsval}"),
+                                tsval.to_string(),
+                                p + 2,
+                                4,
+                            )
+                            .hex(&v[2..6]),
+                            Node::field(
+                                "tcp.options.timestamp.tsecr",
+                                format!("Timestamp echo reply: {tsecr}"),
+                                tsecr.to_string(),
+                                p + 6,
+                                4,
+                            )
+                            .hex(&v[6..10]),
+                        ])
+                    }
+                    (5, _) => {
+                        names.push("SACK".into());
+                        let mut kids = vec![kind_node("SACK"), len_node];
+                        let mut text = String::from("TCP Option - SACK");
+                        let mut count = 0;
+                        let rel = if sack_base.is_some() {
+                            " (relative)"
+                        } else {
+                            ""
+                        };
+                        for e in v[2..].chunks_exact(8) {
+                            let (le, re) = (be32(e, 0), be32(e, 4));
+                            let (le, re) = match sack_base {
+                                Some(b) => (le.wrapping_sub(b), re.wrapping_sub(b)),
+                                None => (le, re),
+                            };
+                            let q = p + 2 + 8 * count;
+                            kids.push(
+                                Node::field(
+                                    "tcp.options.sack_le",
+                                    format!("left edge = {le}{rel}"),
+                                    le.to_string(),
+                                    q,
+                                    4,
+                                )
+                                .hex(&e[0..4]),
+                            );
+                            kids.push(
+                                Node::field(
+                                    "tcp.options.sack_re",
+                                    format!("right edge = {re}{rel}"),
+                                    re.to_string(),
+                                    q + 4,
+                                    4,
+                                )
+                                .hex(&e[4..8]),
+                            );
+                            text.push_str(&format!(" {le}-{re}"));
+                            count += 1;
+                        }
+                        kids.push(
+                            Node::field(
+                                "tcp.options.sack.count",
+                                format!("TCP SACK Count: {count}"),
+                                count.to_string(),
+                                p,
+                                0,
+                            )
+                            .gen(),
+                        );
+                        Node::field("tcp.options.sack", text, colon_hex(v), p, len)
+                            .hex(v)
+                            .with(kids)
+                    }
+                    _ => {
+                        names.push(format!("Unknown ({k})"));
+                        i += len;
+                        continue;
+                    }
+                };
+                kids.push(node);
+                i += len;
+            }
+        }
+    }
+    let mut title = format!("Options: ({} bytes)", opts.len());
+    for nm in &names {
+        title.push_str(", ");
+        title.push_str(nm);
+    }
+    Node::field("tcp.options", title, colon_hex(opts), at, opts.len())
+        .hex(opts)
+        .with(kids)
+}
+
+pub(super) fn udp(ctx: &mut FieldCtx<'_>, src: &mut dyn PacketSource, b: &[u8], l: &At) -> Node {
+    let o = l.off as usize;
+    let (sp, dp) = (be16(b, o), be16(b, o + 2));
+    let mut n = Node::proto(
+        "udp",
+        format!("User Datagram Protocol, Src Port: {sp}, Dst Port: {dp}"),
+        o,
+        8,
+    );
+    port(&mut n, "udp", b, o);
+    let len = be16(b, o + 4);
+    n.push(
+        Node::field(
+            "udp.length",
+            format!("Length: {len}"),
+            len.to_string(),
+            o + 4,
+            2,
+        )
+        .hex(slice(b, o + 4, 2)),
+    );
+    let ck = be16(b, o + 6);
+    if ck == 0 {
+        n.push(
+            Node::field(
+                "udp.checksum",
+                "Checksum: 0x0000 [zero-value ignored]",
+                "0x0000",
+                o + 6,
+                2,
+            )
+            .hex(slice(b, o + 6, 2)),
+        );
+        n.push(
+            Node::field(
+                "udp.checksum.status",
+                "Checksum Status: Not present",
+                "3",
+                o + 6,
+                0,
+            )
+            .gen(),
+        );
+    } else {
+        n.push(
+            Node::field(
+                "udp.checksum",
+                format!("Checksum: 0x{ck:04x} [unverified]"),
+                format!("0x{ck:04x}"),
+                o + 6,
+                2,
+            )
+            .hex(slice(b, o + 6, 2)),
+        );
+        n.push(
+            Node::field(
+                "udp.checksum.status",
+                "Checksum Status: Unverified",
+                "2",
+                o + 6,
+                0,
+            )
+            .gen(),
+        );
+    }
+    if let Some(s) = first_uint(&values(ctx, src, Fid::UdpStream)) {
+        n.push(
+            Node::field(
+                "udp.stream",
+                format!("Stream index: {s}"),
+                s.to_string(),
+                o + 8,
+                0,
+            )
+            .gen(),
+        );
+    }
+    let end = (l.end as usize).min(b.len()).min(o + len as usize);
+    if end > o + 8 {
+        let p = &b[o + 8..end];
+        n.push(
+            Node::field(
+                "udp.payload",
+                format!(
+                    "UDP payload ({} byte{})",
+                    p.len(),
+                    if p.len() == 1 { "" } else { "s" }
+                ),
+                colon_hex(p),
+                o + 8,
+                p.len(),
+            )
+            .hex(p),
+        );
+    }
+    n
+}
+
+fn icmp_type_name(v6: bool, t: u8, code: u8) -> &'static str {
+    if v6 {
+        return match t {
+            1 => "Destination Unreachable",
+            2 => "Packet Too Big",
+            3 => "Time Exceeded",
+            4 => "Parameter Problem",
+            128 => "Echo (ping) request",
+            129 => "Echo (ping) reply",
+            133 => "Router Solicitation",
+            134 => "Router Advertisement",
+            135 => "Neighbor Solicitation",
+            136 => "Neighbor Advertisement",
+            137 => "Redirect",
+            143 => "Multicast Listener Report Message v2",
+            _ => "Unknown",
+        };
+    }
+    let _ = code;
+    match t {
+        0 => "Echo (ping) reply",
+        3 => "Destination unreachable",
+        4 => "Source quench (flow control)",
+        5 => "Redirect",
+        8 => "Echo (ping) request",
+        9 => "Router advertisement",
+        10 => "Router solicitation",
+        11 => "Time-to-live exceeded",
+        12 => "Parameter problem",
+        13 => "Timestamp request",
+        14 => "Timestamp reply",
+        15 => "Information request",
+        16 => "Information reply",
+        17 => "Address mask request",
+        18 => "Address mask reply",
+        _ => "Unknown",
+    }
+}
+
+fn unreachable_code(c: u8) -> &'static str {
+    match c {
+        0 => "Network unreachable",
+        1 => "Host unreachable",
+        2 => "Protocol unreachable",
+        3 => "Port unreachable",
+        4 => "Fragmentation needed",
+        5 => "Source route failed",
+        9 => "Network administratively prohibited",
+        10 => "Host administratively prohibited",
+        13 => "Communication administratively filtered",
+        _ => "",
+    }
+}
+
+/// Internet checksum (RFC 1071) of `b`, with `init` added (a pseudo-header's sum).
+fn checksum(b: &[u8], init: u32) -> u16 {
+    let mut s = init;
+    for c in b.chunks(2) {
+        s += u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]));
+    }
+    while s > 0xffff {
+        s = (s & 0xffff) + (s >> 16);
+    }
+    !(s as u16)
+}
+
+pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
+    let o = l.off as usize;
+    let v6 = l.kind == LayerKind::Icmpv6;
+    let p = if v6 { "icmpv6" } else { "icmp" };
+    let title = if v6 {
+        "Internet Control Message Protocol v6"
+    } else {
+        "Internet Control Message Protocol"
+    };
+    let end = (l.end as usize).min(b.len());
+    let mut n = Node::proto(p, title, o, end.saturating_sub(o));
+    let t = b.get(o).copied().unwrap_or(0);
+    let c = b.get(o + 1).copied().unwrap_or(0);
+    n.push(
+        Node::field(
+            &format!("{p}.type"),
+            format!("Type: {t} ({})", icmp_type_name(v6, t, c)),
+            t.to_string(),
+            o,
+            1,
+        )
+        .hex(slice(b, o, 1)),
+    );
+    let code_text = if !v6 && t == 3 && !unreachable_code(c).is_empty() {
+        format!("Code: {c} ({})", unreachable_code(c))
+    } else if !v6 && t == 5 && c < 4 {
+        let r = [
+            "Redirect for network",
+            "Redirect for host",
+            "Redirect for TOS and network",
+            "Redirect for TOS and host",
+        ];
+        format!("Code: {c} ({})", r[c as usize])
+    } else if !v6 && t == 9 && (c == 0 || c == 16) {
+        let r = if c == 0 {
+            "Normal router advertisement"
+        } else {
+            "Does not route common traffic"
+        };
+        format!("Code: {c} ({r})")
+    } else if !v6 && t == 11 && c == 0 {
+        format!("Code: {c} (Time to live exceeded in transit)")
+    } else {
+        format!("Code: {c}")
+    };
+    n.push(
+        Node::field(&format!("{p}.code"), code_text, c.to_string(), o + 1, 1).hex(slice(
+            b,
+            o + 1,
+            1,
+        )),
+    );
+    let ck = be16(b, o + 2);
+    // Wireshark checks ICMP's checksum when the whole message was captured (ICMPv6's
+    // needs the IPv6 pseudo-header: left unverified here).
+    if !v6 && quoted {
+        n.push(
+            Node::field(
+                "icmp.checksum",
+                format!("Checksum: 0x{ck:04x} [unverified] [in ICMP error packet]"),
+                format!("0x{ck:04x}"),
+                o + 2,
+                2,
+            )
+            .hex(slice(b, o + 2, 2)),
+        );
+        n.push(
+            Node::field(
+                "icmp.checksum.status",
+                "Checksum Status: Unverified",
+                "2",
+                o + 2,
+                0,
+            )
+            .gen(),
+        );
+    } else if !v6 && (l.end as usize) <= b.len() {
+        let good = checksum(&b[o..end], 0) == 0;
+        let (word, status, show) = if good {
+            ("correct", "Good", "1")
+        } else {
+            ("incorrect", "Bad", "0")
+        };
+        n.push(
+            Node::field(
+                "icmp.checksum",
+                format!("Checksum: 0x{ck:04x} [{word}]"),
+                format!("0x{ck:04x}"),
+                o + 2,
+                2,
+            )
+            .hex(slice(b, o + 2, 2)),
+        );
+        n.push(
+            Node::field(
+                "icmp.checksum.status",
+                format!("Checksum Status: {status}"),
+                show,
+                o + 2,
+                0,
+            )
+            .gen(),
+        );
+    }
+    let echo = if v6 {
+        matches!(t, 128 | 129)
+    } else {
+        matches!(t, 0 | 8 | 13 | 14)
+    };
+    if echo && b.len() >= o + 8 {
+        let (id, seq) = (be16(b, o + 4), be16(b, o + 6));
+        if v6 {
+            n.push(
+                Node::field(
+                    "icmpv6.echo.identifier",
+                    format!("Identifier: 0x{id:04x}"),
+                    format!("0x{id:04x}"),
+                    o + 4,
+                    2,
+                )
+                .hex(slice(b, o + 4, 2)),
+            );
+            n.push(
+                Node::field(
+                    "icmpv6.echo.sequence_number",
+                    format!("Sequence: {seq}"),
+                    seq.to_string(),
+                    o + 6,
+                    2,
+                )
+                .hex(slice(b, o + 6, 2)),
+            );
+        } else {
+            let (idl, seql) = (id.swap_bytes(), seq.swap_bytes());
+            n.push(
+                Node::field(
+                    "icmp.ident",
+                    format!("Identifier (BE): {id} (0x{id:04x})"),
+                    id.to_string(),
+                    o + 4,
+                    2,
+                )
+                .hex(slice(b, o + 4, 2)),
+            );
+            n.push(
+                Node::field(
+                    "icmp.ident_le",
+                    format!("Identifier (LE): {idl} (0x{idl:04x})"),
+                    idl.to_string(),
+                    o + 4,
+                    2,
+                )
+                .hex(slice(b, o + 4, 2)),
+            );
+            n.push(
+                Node::field(
+                    "icmp.seq",
+                    format!("Sequence Number (BE): {seq} (0x{seq:04x})"),
+                    seq.to_string(),
+                    o + 6,
+                    2,
+                )
+                .hex(slice(b, o + 6, 2)),
+            );
+            n.push(
+                Node::field(
+                    "icmp.seq_le",
+                    format!("Sequence Number (LE): {seql} (0x{seql:04x})"),
+                    seql.to_string(),
+                    o + 6,
+                    2,
+                )
+                .hex(slice(b, o + 6, 2)),
+            );
+        }
+    }
+    n
+}

@@ -1,0 +1,298 @@
+//! Packet detail: the tree of layers and fields of one packet, as Wireshark shows it.
+//!
+//! Every node carries Wireshark's field name (`ip.ttl`, `tcp.flags.syn`,
+//! `http.request.method`), the text Wireshark shows for it (its "showname",
+//! `Time to Live: 64`), its value as a filter would compare it (`show`) and where its
+//! bytes are (`pos` and `size` in one of the packet's byte sources: the frame, or a PDU
+//! reassembled from several segments). The page renders the tree collapsibly and
+//! highlights the bytes of a node; the CLI prints it as `tshark -V`, `-x` and
+//! `-T pdml` do ([`text`], [`pdml`]).
+//!
+//! The link, network and transport layers are read at the offsets `wire` found; the
+//! application layers (HTTP/1.x, DNS, memcached, Redis RESP, MySQL, the TLS handshake)
+//! are dissected from the packet's payload, or from the PDU it completes, by [`app`].
+
+mod app;
+mod frame;
+mod l2;
+mod l3;
+mod l4;
+pub mod pdml;
+pub mod text;
+
+use serde::Serialize;
+use std::fmt::Write as _;
+
+pub use frame::FrameInfo;
+
+/// What a node is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A protocol (a layer): `<proto>` in PDML.
+    Proto,
+    /// A named field.
+    #[default]
+    Field,
+    /// A line of text with no field name (`GET / HTTP/1.1\r\n`, `[Timestamps]`).
+    Text,
+}
+
+/// One node of the tree.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Node {
+    /// Proto, field or text.
+    pub kind: Kind,
+    /// Wireshark's filter name (`ip.ttl`); empty for a text item.
+    pub name: String,
+    /// The text shown in the tree (`Time to Live: 64`).
+    pub showname: String,
+    /// The value as a display filter compares it (`64`; PDML's `show`).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub show: String,
+    /// PDML's `value`: the field's bytes in hex, or for a field under a bit mask the
+    /// masked value in hex (its bytes are then [`Node::unmasked`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// PDML's `unmaskedvalue`: the bytes of a bit-mask field in hex.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub unmasked: String,
+    /// Offset of the first byte in its source.
+    pub pos: u32,
+    /// Bytes it covers (0 for values Wireshark computes).
+    pub size: u32,
+    /// Index into [`Detail::sources`].
+    pub source: u8,
+    /// A value Wireshark computed rather than read (shown in brackets).
+    pub generated: bool,
+    /// Hidden in the tree (still there for filters and PDML).
+    pub hidden: bool,
+    /// Sub-nodes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<Node>,
+}
+
+/// Bytes a node can point into: the frame, or a PDU reassembled from several segments.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Source {
+    /// As Wireshark names it: `Frame (74 bytes)`, `Reassembled TCP (300244 bytes)`.
+    pub name: String,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// The detail of one packet.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Detail {
+    /// Frame number (1-based).
+    pub number: u64,
+    /// Length on the wire.
+    pub len: u32,
+    /// Timestamp, ns since the epoch.
+    pub ts_ns: i64,
+    /// Byte sources; the first is the frame.
+    pub sources: Vec<Source>,
+    /// The layers, outermost first (the frame first).
+    pub layers: Vec<Node>,
+}
+
+impl Node {
+    /// A protocol layer.
+    pub fn proto(name: &str, showname: impl Into<String>, pos: usize, size: usize) -> Node {
+        Node {
+            kind: Kind::Proto,
+            name: name.into(),
+            showname: label(showname.into()),
+            pos: pos as u32,
+            size: size as u32,
+            ..Node::default()
+        }
+    }
+
+    /// A field with its shown text and value.
+    pub fn field(
+        name: &str,
+        showname: impl Into<String>,
+        show: impl Into<String>,
+        pos: usize,
+        size: usize,
+    ) -> Node {
+        Node {
+            kind: Kind::Field,
+            name: name.into(),
+            showname: label(showname.into()),
+            show: show.into(),
+            pos: pos as u32,
+            size: size as u32,
+            ..Node::default()
+        }
+    }
+
+    /// A text item.
+    pub fn text(show: impl Into<String>, pos: usize, size: usize) -> Node {
+        Node {
+            kind: Kind::Text,
+            showname: show.into(),
+            pos: pos as u32,
+            size: size as u32,
+            ..Node::default()
+        }
+    }
+
+    /// Marks it generated (computed, shown in brackets).
+    pub fn gen(mut self) -> Node {
+        self.generated = true;
+        self
+    }
+
+    /// Marks it hidden.
+    pub fn hide(mut self) -> Node {
+        self.hidden = true;
+        self
+    }
+
+    /// Places it in byte source `s`.
+    pub fn src(mut self, s: u8) -> Node {
+        self.source = s;
+        self
+    }
+
+    /// Adds a child.
+    pub fn push(&mut self, n: Node) -> &mut Node {
+        self.children.push(n);
+        self.children.last_mut().expect("just pushed")
+    }
+
+    /// With these children.
+    pub fn with(mut self, children: Vec<Node>) -> Node {
+        self.children.extend(children);
+        self
+    }
+
+    /// Sets `value` to the hex of `bytes`.
+    pub fn hex(mut self, bytes: &[u8]) -> Node {
+        self.value = Some(hex(bytes));
+        self
+    }
+
+    /// An `FT_NONE` field: empty show and value.
+    pub fn none(mut self) -> Node {
+        self.show.clear();
+        self.value = Some(String::new());
+        self
+    }
+
+    /// Sets a bit-mask field's value (masked, `%X`) and its bytes.
+    pub fn masked(mut self, v: u64, bytes: &[u8]) -> Node {
+        self.value = Some(format!("{v:X}"));
+        self.unmasked = hex(bytes);
+        self
+    }
+
+    /// The first node of this name, depth first.
+    pub fn find(&self, name: &str) -> Option<&Node> {
+        if self.name == name {
+            return Some(self);
+        }
+        self.children.iter().find_map(|c| c.find(name))
+    }
+}
+
+impl Detail {
+    /// The first node of this name, depth first.
+    pub fn find(&self, name: &str) -> Option<&Node> {
+        self.layers.iter().find_map(|l| l.find(name))
+    }
+}
+
+/// Wireshark keeps at most 239 bytes of an item's text (`ITEM_LABEL_LENGTH` less its
+/// terminating NUL).
+fn label(mut s: String) -> String {
+    const MAX: usize = 239;
+    if s.len() > MAX {
+        let mut end = MAX;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+    }
+    s
+}
+
+/// Lower-case hex of bytes (PDML's `value`).
+pub fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// Bytes as Wireshark shows an `FT_BYTES` value: hex pairs joined by `:`.
+pub fn colon_hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 3);
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 {
+            s.push(':');
+        }
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// A MAC address as Wireshark shows it without name resolution.
+pub fn mac(b: &[u8]) -> String {
+    colon_hex(b)
+}
+
+/// The bit picture Wireshark puts before a bit-mask field's text: `.... 0101 = ` for
+/// `mask` 0x0f of an 8-bit field whose value is `v` (the value before masking).
+pub fn bits(v: u64, mask: u64, width: u32) -> String {
+    let mut s = String::new();
+    for i in (0..width).rev() {
+        let bit = 1u64 << i;
+        s.push(if mask & bit == 0 {
+            '.'
+        } else if v & bit != 0 {
+            '1'
+        } else {
+            '0'
+        });
+        if i > 0 && i % 4 == 0 {
+            s.push(' ');
+        }
+    }
+    s.push_str(" = ");
+    s
+}
+
+/// `Set` / `Not set`, as Wireshark shows a boolean flag.
+pub fn set(b: bool) -> &'static str {
+    if b {
+        "Set"
+    } else {
+        "Not set"
+    }
+}
+
+/// A string as tshark 4.0 shows it in a field's text: `\r`, `\n` and `\t` in C's
+/// notation, other control characters as `\xN`, invalid UTF-8 as U+FFFD.
+pub fn escape(b: &[u8]) -> String {
+    let s = String::from_utf8_lossy(b);
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                let _ = write!(out, "\\x{:x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub use app::Apps;
+pub use frame::detail;
