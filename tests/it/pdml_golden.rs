@@ -189,6 +189,13 @@ fn packet_detail_matches_tshark_pdml() {
             .args(["-c", packets, "-T", "pdml"])
             .output()
             .expect("run wirelens list -T pdml");
+        if out.status.code() != Some(0) {
+            g.fail(format!(
+                "{capture}: wirelens list -T pdml exited with {}: {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
         let got = ours(&String::from_utf8_lossy(&out.stdout));
         if got.is_empty() {
             g.fail(format!("{capture}: no PDML"));

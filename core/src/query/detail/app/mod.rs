@@ -1,13 +1,95 @@
-//! Application layers: the tree of the PDU a packet carries or completes.
+//! Application layers: the tree of each PDU a packet carries or completes.
+//!
+//! A TCP conversation's bytes are reassembled (the same [`Reassembler`] the ingest uses)
+//! and cut into PDUs as Wireshark's dissectors cut them; a PDU is shown in the packet
+//! that completes it. A PDU whose bytes all came in one packet points into the frame;
+//! one gathered from several segments gets a byte source of its own
+//! (`Reassembled TCP (N bytes)`), with `tcp.segments` naming the segments, as tshark
+//! shows it. A UDP datagram is one PDU.
 
-use super::{Detail, Node};
-use crate::ingest::wire::Summary;
+mod dns;
+mod http;
+mod memcache;
+mod mysql;
+mod resp;
+mod tls;
+
+use super::{Detail, Node, Source};
+use crate::capture::app::AppProto;
+use crate::capture::flow::Direction;
+use crate::capture::packet::{PacketRow, NO_FLOW};
+use crate::capture::Capture;
+use crate::ingest::app::payload_of;
+use crate::ingest::reassembly::{Reassembler, StreamEvent};
+use crate::ingest::wire::{self, Summary, Transport};
 use crate::query::fields::{FieldCtx, PacketSource};
+use std::collections::HashMap;
 
-/// The application-layer state of the packets fed so far: streams being reassembled
-/// into PDUs, per conversation.
+/// Most bytes a direction keeps of a PDU still being gathered; a longer one is given up.
+const MAX_PDU: usize = 16 << 20;
+
+/// Where a stream's bytes came from.
+#[derive(Clone, Copy, Debug)]
+struct Chunk {
+    /// Packet index.
+    packet: u64,
+    /// Offset in that packet's frame, when the bytes are its own payload (not bytes it
+    /// released that came earlier).
+    frame_off: Option<usize>,
+    /// Bytes.
+    len: usize,
+}
+
+/// One direction of a conversation: bytes not yet cut into PDUs.
 #[derive(Default)]
-pub struct Apps {}
+struct Stream {
+    buf: Vec<u8>,
+    chunks: Vec<Chunk>,
+    /// Bytes of the current PDU were lost: skip to the next segment.
+    broken: bool,
+}
+
+/// A PDU ready to show.
+pub(crate) struct Pdu {
+    proto: AppProto,
+    to_server: bool,
+    bytes: Vec<u8>,
+    /// Where `bytes[0]` is in the frame, or None when reassembled from `segments`.
+    frame_off: Option<usize>,
+    /// (frame number, bytes) of each segment, when reassembled.
+    segments: Vec<(u64, usize)>,
+}
+
+/// The application-layer state of the packets fed so far: the TCP streams, and the
+/// PDUs completed by packets not yet shown.
+#[derive(Default)]
+pub struct Apps {
+    reasm: Reassembler,
+    streams: HashMap<(u32, Direction), Stream>,
+    /// PDUs by the packet that completed them.
+    done: HashMap<u64, Vec<Pdu>>,
+    /// The next packet to feed.
+    next: usize,
+}
+
+/// How many bytes the PDU at the start of `buf` takes: `Some(n)` once it is known (`n`
+/// may exceed `buf.len()`: wait for more), `None` when more bytes must come first.
+fn pdu_len(proto: AppProto, to_server: bool, buf: &[u8]) -> Option<usize> {
+    match proto {
+        AppProto::Http => http::pdu_len(to_server, buf),
+        AppProto::Dns => {
+            (buf.len() >= 2).then(|| 2 + u16::from_be_bytes([buf[0], buf[1]]) as usize)
+        }
+        AppProto::Mysql => {
+            (buf.len() >= 4).then(|| 4 + u32::from_le_bytes([buf[0], buf[1], buf[2], 0]) as usize)
+        }
+        AppProto::Tls => {
+            (buf.len() >= 5).then(|| 5 + u16::from_be_bytes([buf[3], buf[4]]) as usize)
+        }
+        AppProto::Memcache => memcache::pdu_len(buf),
+        AppProto::Redis => resp::pdu_len(buf),
+    }
+}
 
 impl Apps {
     /// No state yet.
@@ -15,18 +97,425 @@ impl Apps {
         Self::default()
     }
 
-    /// Adds the application layers of packet `index` to `d`.
+    /// Adds the application layers of packet `index` to `d`, feeding first the packets
+    /// before it that were not fed (their bytes read from `src`).
     #[allow(clippy::too_many_arguments)]
     pub(super) fn packet(
         &mut self,
-        _ctx: &mut FieldCtx<'_>,
-        _src: &mut dyn PacketSource,
-        _index: usize,
-        _bytes: &[u8],
-        _summary: &Summary,
-        _d: &mut Detail,
-        _protocols: &mut Vec<&'static str>,
+        ctx: &mut FieldCtx<'_>,
+        src: &mut dyn PacketSource,
+        index: usize,
+        bytes: &[u8],
+        summary: &Summary,
+        d: &mut Detail,
+        protocols: &mut Vec<&'static str>,
     ) {
-        let _ = Node::default();
+        let capture = ctx.capture();
+        if index < self.next {
+            // Asked for a packet already fed: start over.
+            *self = Apps::default();
+        }
+        let mut buf = Vec::new();
+        while self.next < index {
+            let i = self.next;
+            self.next += 1;
+            let row = capture.packets[i];
+            if proto_of(capture, &row).is_none() || !is_tcp(capture, &row) {
+                continue;
+            }
+            if src.read(i, &row, &mut buf) {
+                let s = wire::dissect(capture.linktype_of(&row), &buf);
+                self.feed(capture, i, &buf, &s);
+            }
+            // PDUs of packets not shown are dropped.
+            self.done.retain(|&p, _| p >= index as u64);
+        }
+        self.next = index + 1;
+        let row = capture.packets[index];
+        let Some(proto) = proto_of(capture, &row) else {
+            return;
+        };
+        let pdus = match summary.transport {
+            Transport::Tcp(_) => {
+                self.feed(capture, index, bytes, summary);
+                self.done.remove(&(index as u64)).unwrap_or_default()
+            }
+            Transport::Udp { .. } => {
+                let Some(p) = summary.payload.filter(|p| !p.reassembled && p.len > 0) else {
+                    return;
+                };
+                let off = p.offset as usize;
+                let to_server = to_server(capture, &row);
+                vec![Pdu {
+                    proto,
+                    to_server,
+                    bytes: bytes[off..off + p.len as usize].to_vec(),
+                    frame_off: Some(off),
+                    segments: Vec::new(),
+                }]
+            }
+            _ => return,
+        };
+        self.show(capture, index, pdus, d, protocols);
     }
+
+    fn show(
+        &mut self,
+        capture: &Capture,
+        index: usize,
+        pdus: Vec<Pdu>,
+        d: &mut Detail,
+        protocols: &mut Vec<&'static str>,
+    ) {
+        let _ = capture;
+        let mut last: Option<&'static str> = None;
+        for pdu in pdus {
+            let (source, at) = match pdu.frame_off {
+                Some(off) => (0u8, off),
+                None => {
+                    let n = pdu.bytes.len();
+                    let total: usize = pdu.segments.iter().map(|s| s.1).sum();
+                    let mut seg = Node::field(
+                        "tcp.segments",
+                        format!(
+                            "{} Reassembled TCP Segments ({total} bytes): {}",
+                            pdu.segments.len(),
+                            pdu.segments
+                                .iter()
+                                .map(|(f, l)| format!("#{f}({l})"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        "",
+                        0,
+                        n,
+                    )
+                    .none();
+                    seg.source = d.sources.len() as u8;
+                    let mut from = 0usize;
+                    for (f, l) in &pdu.segments {
+                        let end = from + l;
+                        seg.push(
+                            Node::field(
+                                "tcp.segment",
+                                if *l == 0 {
+                                    format!("Frame: {f} (no data)")
+                                } else {
+                                    format!("Frame: {f}, payload: {from}-{} ({l} bytes)", end - 1)
+                                },
+                                f.to_string(),
+                                from,
+                                *l,
+                            )
+                            .src(d.sources.len() as u8),
+                        );
+                        from = end;
+                    }
+                    seg.push(
+                        Node::field(
+                            "tcp.segment.count",
+                            format!("Segment count: {}", pdu.segments.len()),
+                            pdu.segments.len().to_string(),
+                            0,
+                            0,
+                        )
+                        .src(d.sources.len() as u8),
+                    );
+                    seg.push(
+                        Node::field(
+                            "tcp.reassembled.length",
+                            format!("Reassembled TCP length: {n}"),
+                            n.to_string(),
+                            0,
+                            0,
+                        )
+                        .src(d.sources.len() as u8),
+                    );
+                    d.layers.push(seg);
+                    d.sources.push(Source {
+                        name: format!("Reassembled TCP ({n} bytes)"),
+                        bytes: pdu.bytes.clone(),
+                    });
+                    ((d.sources.len() - 1) as u8, 0)
+                }
+            };
+            let nodes = match pdu.proto {
+                AppProto::Http => http::dissect(&pdu.bytes, at, pdu.to_server),
+                AppProto::Dns => {
+                    let tcp = pdu.segments.len() > 1 || is_tcp_pdu(&pdu);
+                    dns::dissect(&pdu.bytes, at, tcp)
+                }
+                AppProto::Mysql => mysql::dissect(&pdu.bytes, at, pdu.to_server),
+                AppProto::Tls => tls::dissect(&pdu.bytes, at),
+                AppProto::Memcache => memcache::dissect(&pdu.bytes, at),
+                AppProto::Redis => resp::dissect(&pdu.bytes, at, pdu.to_server),
+            };
+            for mut n in nodes {
+                set_source(&mut n, source);
+                let name = proto_name(&n.name);
+                if let Some(name) = name {
+                    if last != Some(name) {
+                        protocols.push(name);
+                    }
+                    last = Some(name);
+                }
+                d.layers.push(n);
+            }
+        }
+        let _ = index;
+    }
+
+    /// Feeds one TCP segment to the reassembly; completed PDUs go to `done`.
+    fn feed(&mut self, capture: &Capture, index: usize, bytes: &[u8], s: &Summary) {
+        let row = capture.packets[index];
+        let Transport::Tcp(t) = s.transport else {
+            return;
+        };
+        let Some(proto) = proto_of(capture, &row) else {
+            return;
+        };
+        let payload = payload_of(s, bytes, &[]).unwrap_or(&[]);
+        let payload_off = s
+            .payload
+            .filter(|p| !p.reassembled)
+            .map(|p| p.offset as usize);
+        let dir = if row.flags & PacketRow::FLAG_B_TO_A != 0 {
+            Direction::BToA
+        } else {
+            Direction::AToB
+        };
+        let client = capture
+            .app_clients
+            .get(row.flow as usize)
+            .copied()
+            .flatten()
+            .unwrap_or(Direction::AToB);
+        let Apps {
+            reasm,
+            streams,
+            done,
+            ..
+        } = self;
+        reasm.segment(
+            row.flow,
+            dir,
+            &t,
+            payload,
+            index as u64,
+            &mut |ev| match ev {
+                StreamEvent::Data {
+                    conv,
+                    dir,
+                    bytes: data,
+                    packet,
+                    ..
+                } => {
+                    let frame_off = match payload_off {
+                        Some(off)
+                            if packet == index as u64
+                                && data.len() <= payload.len()
+                                && payload.ends_with(data) =>
+                        {
+                            Some(off + payload.len() - data.len())
+                        }
+                        _ => None,
+                    };
+                    let st = streams.entry((conv, dir)).or_default();
+                    st.push(data, packet, frame_off);
+                    st.cut(proto, dir == client, done);
+                }
+                StreamEvent::Gap { conv, dir, .. } => {
+                    let st = streams.entry((conv, dir)).or_default();
+                    st.buf.clear();
+                    st.chunks.clear();
+                    st.broken = true;
+                }
+                StreamEvent::End { conv, dir } => {
+                    // What waits for the end of the stream (an HTTP body with no length)
+                    // ends with it.
+                    let st = streams.entry((conv, dir)).or_default();
+                    st.flush(proto, dir == client, index as u64, done);
+                }
+            },
+        );
+    }
+}
+
+impl Stream {
+    fn push(&mut self, data: &[u8], packet: u64, frame_off: Option<usize>) {
+        if self.broken {
+            // Wireshark starts afresh at a segment boundary after a loss.
+            self.broken = false;
+        }
+        if self.buf.len() + data.len() > MAX_PDU {
+            self.buf.clear();
+            self.chunks.clear();
+            return;
+        }
+        self.buf.extend_from_slice(data);
+        self.chunks.push(Chunk {
+            packet,
+            frame_off,
+            len: data.len(),
+        });
+    }
+
+    /// Hands on what is left as one PDU, completed by `packet` (the stream ended).
+    fn flush(
+        &mut self,
+        proto: AppProto,
+        to_server: bool,
+        packet: u64,
+        done: &mut HashMap<u64, Vec<Pdu>>,
+    ) {
+        if self.buf.is_empty() || proto != AppProto::Http {
+            return;
+        }
+        let n = self.buf.len();
+        let bytes = std::mem::take(&mut self.buf);
+        let chunks = std::mem::take(&mut self.chunks);
+        let pdu =
+            if chunks.len() == 1 && chunks[0].packet == packet && chunks[0].frame_off.is_some() {
+                Pdu {
+                    proto,
+                    to_server,
+                    bytes,
+                    frame_off: chunks[0].frame_off,
+                    segments: vec![(chunks[0].packet + 1, n)],
+                }
+            } else {
+                let mut segments: Vec<(u64, usize)> =
+                    chunks.iter().map(|c| (c.packet + 1, c.len)).collect();
+                if chunks.last().is_some_and(|c| c.packet != packet) {
+                    // The segment that ended the stream, with no bytes of its own.
+                    segments.push((packet + 1, 0));
+                }
+                Pdu {
+                    proto,
+                    to_server,
+                    bytes,
+                    frame_off: None,
+                    segments,
+                }
+            };
+        let last = chunks.last().map_or(packet, |c| c.packet).max(packet);
+        done.entry(last).or_default().push(pdu);
+    }
+
+    /// Cuts the complete PDUs off the front.
+    fn cut(&mut self, proto: AppProto, to_server: bool, done: &mut HashMap<u64, Vec<Pdu>>) {
+        loop {
+            if self.buf.is_empty() {
+                return;
+            }
+            let Some(n) = pdu_len(proto, to_server, &self.buf) else {
+                return;
+            };
+            if n == 0 {
+                // Not a PDU start: what was handed is dropped (Wireshark shows it as
+                // data or a continuation).
+                self.buf.clear();
+                self.chunks.clear();
+                return;
+            }
+            if n > self.buf.len() {
+                return;
+            }
+            // The chunks the PDU covers.
+            let mut left = n;
+            let mut covered = Vec::new();
+            while left > 0 {
+                let c = self.chunks[0];
+                if c.len <= left {
+                    covered.push(c);
+                    left -= c.len;
+                    self.chunks.remove(0);
+                } else {
+                    covered.push(Chunk { len: left, ..c });
+                    self.chunks[0] = Chunk {
+                        packet: c.packet,
+                        frame_off: c.frame_off.map(|o| o + left),
+                        len: c.len - left,
+                    };
+                    left = 0;
+                }
+            }
+            let bytes: Vec<u8> = self.buf.drain(..n).collect();
+            let last = covered.last().map_or(0, |c| c.packet);
+            // Shown at the frame's bytes only when the packet that completes it carried
+            // all of it; otherwise as a reassembled PDU.
+            let pdu = if covered.len() == 1 && covered[0].frame_off.is_some() {
+                Pdu {
+                    proto,
+                    to_server,
+                    bytes,
+                    frame_off: covered[0].frame_off,
+                    segments: vec![(covered[0].packet + 1, n)],
+                }
+            } else {
+                Pdu {
+                    proto,
+                    to_server,
+                    bytes,
+                    frame_off: None,
+                    segments: covered.iter().map(|c| (c.packet + 1, c.len)).collect(),
+                }
+            };
+            done.entry(last).or_default().push(pdu);
+        }
+    }
+}
+
+fn is_tcp_pdu(p: &Pdu) -> bool {
+    !p.segments.is_empty()
+}
+
+fn set_source(n: &mut Node, s: u8) {
+    n.source = s;
+    for c in &mut n.children {
+        set_source(c, s);
+    }
+}
+
+/// `frame.protocols`'s name of a top-level node.
+fn proto_name(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "http" => "http",
+        "dns" => "dns",
+        "mysql" => "mysql",
+        "tls" => "tls",
+        "memcache" => "memcache",
+        "resp" => "resp",
+        _ => return None,
+    })
+}
+
+/// The application protocol of a packet's conversation.
+fn proto_of(capture: &Capture, row: &PacketRow) -> Option<AppProto> {
+    if row.flow == NO_FLOW {
+        return None;
+    }
+    capture.app_protos.get(row.flow as usize).copied().flatten()
+}
+
+fn is_tcp(capture: &Capture, row: &PacketRow) -> bool {
+    capture
+        .conversations
+        .get(row.flow as usize)
+        .is_some_and(|c| c.proto == crate::capture::flow::L4::Tcp)
+}
+
+fn to_server(capture: &Capture, row: &PacketRow) -> bool {
+    let dir = if row.flags & PacketRow::FLAG_B_TO_A != 0 {
+        Direction::BToA
+    } else {
+        Direction::AToB
+    };
+    let client = capture
+        .app_clients
+        .get(row.flow as usize)
+        .copied()
+        .flatten()
+        .unwrap_or(Direction::AToB);
+    dir == client
 }

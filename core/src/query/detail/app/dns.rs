@@ -1,0 +1,625 @@
+//! DNS messages (RFC 1035 §4; over TCP with a 2-byte length, §4.2.2).
+
+use crate::query::detail::{bits, Node};
+use std::fmt::Write as _;
+
+fn be16(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
+}
+
+fn be32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// The name at `at` of message `m`: its text and the bytes it takes there.
+fn name(m: &[u8], at: usize) -> Option<(String, usize)> {
+    let mut out = String::new();
+    let mut pos = at;
+    let mut len = None;
+    let mut hops = 0;
+    loop {
+        let l = *m.get(pos)? as usize;
+        if l == 0 {
+            if len.is_none() {
+                len = Some(pos + 1 - at);
+            }
+            break;
+        }
+        if l & 0xc0 == 0xc0 {
+            let p = (be16(m, pos)? & 0x3fff) as usize;
+            if len.is_none() {
+                len = Some(pos + 2 - at);
+            }
+            hops += 1;
+            if hops > 64 || p >= m.len() {
+                return None;
+            }
+            pos = p;
+            continue;
+        }
+        let label = m.get(pos + 1..pos + 1 + l)?;
+        if !out.is_empty() {
+            out.push('.');
+        }
+        for &c in label {
+            if c.is_ascii_graphic() {
+                out.push(c as char);
+            } else {
+                let _ = write!(out, "\\{c:03}");
+            }
+        }
+        pos += 1 + l;
+    }
+    if out.is_empty() {
+        out.push_str("<Root>");
+    }
+    Some((out, len?))
+}
+
+fn type_name(t: u16) -> (&'static str, &'static str) {
+    match t {
+        1 => ("A", "A (Host Address)"),
+        2 => ("NS", "NS (authoritative Name Server)"),
+        5 => ("CNAME", "CNAME (Canonical NAME for an alias)"),
+        6 => ("SOA", "SOA (Start Of a zone of Authority)"),
+        12 => ("PTR", "PTR (domain name PoinTeR)"),
+        15 => ("MX", "MX (Mail eXchange)"),
+        16 => ("TXT", "TXT (Text strings)"),
+        28 => ("AAAA", "AAAA (IPv6 Address)"),
+        33 => ("SRV", "SRV (Server Selection)"),
+        41 => ("OPT", "OPT"),
+        43 => ("DS", "DS (Delegation Signer)"),
+        46 => ("RRSIG", "RRSIG (Resource Record Signature)"),
+        47 => ("NSEC", "NSEC (Next Secure)"),
+        48 => ("DNSKEY", "DNSKEY (DNS Public Key)"),
+        50 => ("NSEC3", "NSEC3 (Next Secure v3)"),
+        64 => ("SVCB", "SVCB (General Purpose Service Endpoints)"),
+        65 => ("HTTPS", "HTTPS (HTTPS Specific Service Endpoints)"),
+        255 => (
+            "ANY",
+            "* (A request for all records the server/cache has available)",
+        ),
+        _ => ("Unknown", "Unknown"),
+    }
+}
+
+fn class_name(c: u16) -> &'static str {
+    match c & 0x7fff {
+        1 => "IN",
+        3 => "CH",
+        4 => "HS",
+        255 => "ANY",
+        _ => "Unknown",
+    }
+}
+
+fn rcode_name(r: u16) -> &'static str {
+    match r {
+        0 => "No error",
+        1 => "Format error",
+        2 => "Server failure",
+        3 => "No such name",
+        4 => "Not implemented",
+        5 => "Refused",
+        _ => "Unknown error",
+    }
+}
+
+fn opcode_name(o: u16) -> &'static str {
+    match o {
+        0 => "Standard query",
+        1 => "Inverse query",
+        2 => "Server status request",
+        4 => "Zone change notification",
+        5 => "Dynamic update",
+        _ => "Unknown operation",
+    }
+}
+
+/// Seconds as Wireshark words a TTL: `300 (5 minutes)`.
+fn ttl_text(s: u32) -> String {
+    if s == 0 {
+        return "0 (0 seconds)".into();
+    }
+    let parts = [
+        (s / 86_400, "day"),
+        (s / 3600 % 24, "hour"),
+        (s / 60 % 60, "minute"),
+        (s % 60, "second"),
+    ];
+    let words: Vec<String> = parts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, w)| format!("{n} {w}{}", if *n == 1 { "" } else { "s" }))
+        .collect();
+    format!("{s} ({})", words.join(", "))
+}
+
+/// The `dns` layer of message `b` (with its 2-byte length first when `tcp`), at `at`.
+pub(super) fn dissect(b: &[u8], at: usize, tcp: bool) -> Vec<Node> {
+    let (m, off) = if tcp {
+        (&b[2.min(b.len())..], at + 2)
+    } else {
+        (b, at)
+    };
+    let Some(flags) = be16(m, 2) else {
+        return Vec::new();
+    };
+    let response = flags & 0x8000 != 0;
+    let mut n = Node::proto(
+        "dns",
+        format!(
+            "Domain Name System ({})",
+            if response { "response" } else { "query" }
+        ),
+        at,
+        b.len(),
+    );
+    if tcp {
+        let l = be16(b, 0).unwrap_or(0);
+        n.push(
+            Node::field("dns.length", format!("Length: {l}"), l.to_string(), at, 2).hex(&b[..2]),
+        );
+    }
+    let id = be16(m, 0).unwrap_or(0);
+    n.push(
+        Node::field(
+            "dns.id",
+            format!("Transaction ID: 0x{id:04x}"),
+            format!("0x{id:04x}"),
+            off,
+            2,
+        )
+        .hex(&m[..2]),
+    );
+    let opcode = (flags >> 11) & 0xf;
+    let rcode = flags & 0xf;
+    let mut ftext = format!("Flags: 0x{flags:04x} {}", opcode_name(opcode));
+    if response {
+        let _ = write!(ftext, " response, {}", rcode_name(rcode));
+    }
+    let fb = &m[2..4];
+    let f = n.push(Node::field("dns.flags", ftext, format!("0x{flags:04x}"), off + 2, 2).hex(fb));
+    let fl = flags as u64;
+    let bit = |f: &mut Node, name: &str, label: &str, mask: u64, on: &str, off_text: &str| {
+        let v = fl & mask != 0;
+        f.push(
+            Node::field(
+                name,
+                format!(
+                    "{}{label}: {}",
+                    bits(fl, mask, 16),
+                    if v { on } else { off_text }
+                ),
+                u8::from(v).to_string(),
+                off + 2,
+                2,
+            )
+            .masked(u64::from(v), fb),
+        );
+    };
+    bit(
+        f,
+        "dns.flags.response",
+        "Response",
+        0x8000,
+        "Message is a response",
+        "Message is a query",
+    );
+    f.push(
+        Node::field(
+            "dns.flags.opcode",
+            format!(
+                "{}Opcode: {} ({opcode})",
+                bits(fl, 0x7800, 16),
+                opcode_name(opcode)
+            ),
+            opcode.to_string(),
+            off + 2,
+            2,
+        )
+        .masked(opcode as u64, fb),
+    );
+    if response {
+        bit(
+            f,
+            "dns.flags.authoritative",
+            "Authoritative",
+            0x0400,
+            "Server is an authority for domain",
+            "Server is not an authority for domain",
+        );
+    }
+    bit(
+        f,
+        "dns.flags.truncated",
+        "Truncated",
+        0x0200,
+        "Message is truncated",
+        "Message is not truncated",
+    );
+    bit(
+        f,
+        "dns.flags.recdesired",
+        "Recursion desired",
+        0x0100,
+        "Do query recursively",
+        "Don't do query recursively",
+    );
+    if response {
+        bit(
+            f,
+            "dns.flags.recavail",
+            "Recursion available",
+            0x0080,
+            "Server can do recursive queries",
+            "Server can't do recursive queries",
+        );
+    }
+    let z = (fl >> 6) & 1;
+    f.push(
+        Node::field(
+            "dns.flags.z",
+            format!("{}Z: reserved ({z})", bits(fl, 0x0040, 16)),
+            z.to_string(),
+            off + 2,
+            2,
+        )
+        .masked(z, fb),
+    );
+    if response {
+        bit(
+            f,
+            "dns.flags.authenticated",
+            "Answer authenticated",
+            0x0020,
+            "Answer/authority portion was authenticated by the server",
+            "Answer/authority portion was not authenticated by the server",
+        );
+    }
+    bit(
+        f,
+        "dns.flags.checkdisable",
+        "Non-authenticated data",
+        0x0010,
+        "Acceptable",
+        "Unacceptable",
+    );
+    if response {
+        f.push(
+            Node::field(
+                "dns.flags.rcode",
+                format!(
+                    "{}Reply code: {} ({rcode})",
+                    bits(fl, 0x000f, 16),
+                    rcode_name(rcode)
+                ),
+                rcode.to_string(),
+                off + 2,
+                2,
+            )
+            .masked(rcode as u64, fb),
+        );
+    }
+    let counts: Vec<u16> = (0..4).map(|i| be16(m, 4 + 2 * i).unwrap_or(0)).collect();
+    for (i, (name, label)) in [
+        ("dns.count.queries", "Questions"),
+        ("dns.count.answers", "Answer RRs"),
+        ("dns.count.auth_rr", "Authority RRs"),
+        ("dns.count.add_rr", "Additional RRs"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let c = counts[i];
+        n.push(
+            Node::field(
+                name,
+                format!("{label}: {c}"),
+                c.to_string(),
+                off + 4 + 2 * i,
+                2,
+            )
+            .hex(&m[4 + 2 * i..6 + 2 * i]),
+        );
+    }
+    let mut pos = 12;
+    // Questions.
+    if counts[0] > 0 {
+        let start = pos;
+        let mut qs = Vec::new();
+        for _ in 0..counts[0] {
+            let Some((qn, nl)) = name(m, pos) else { break };
+            let (Some(t), Some(c)) = (be16(m, pos + nl), be16(m, pos + nl + 2)) else {
+                break;
+            };
+            let (short, long) = type_name(t);
+            let mut q = Node::text(
+                format!("{qn}: type {short}, class {}", class_name(c)),
+                off + pos,
+                nl + 4,
+            );
+            q.push(
+                Node::field(
+                    "dns.qry.name",
+                    format!("Name: {qn}"),
+                    qn.clone(),
+                    off + pos,
+                    nl,
+                )
+                .hex(&m[pos..pos + nl]),
+            );
+            q.push(
+                Node::field(
+                    "dns.qry.name.len",
+                    format!("Name Length: {}", qn.len()),
+                    qn.len().to_string(),
+                    off + pos,
+                    nl,
+                )
+                .hex(&m[pos..pos + nl])
+                .gen(),
+            );
+            let labels = if qn == "<Root>" {
+                0
+            } else {
+                qn.split('.').count()
+            };
+            q.push(
+                Node::field(
+                    "dns.count.labels",
+                    format!("Label Count: {labels}"),
+                    labels.to_string(),
+                    off + pos,
+                    nl,
+                )
+                .hex(&m[pos..pos + nl])
+                .gen(),
+            );
+            q.push(
+                Node::field(
+                    "dns.qry.type",
+                    format!("Type: {long} ({t})"),
+                    t.to_string(),
+                    off + pos + nl,
+                    2,
+                )
+                .hex(&m[pos + nl..pos + nl + 2]),
+            );
+            q.push(
+                Node::field(
+                    "dns.qry.class",
+                    format!("Class: {} (0x{c:04x})", class_name(c)),
+                    format!("0x{c:04x}"),
+                    off + pos + nl + 2,
+                    2,
+                )
+                .hex(&m[pos + nl + 2..pos + nl + 4]),
+            );
+            qs.push(q);
+            pos += nl + 4;
+        }
+        let mut t = Node::text("Queries", off + start, pos - start);
+        t.children = qs;
+        n.push(t);
+    }
+    for (count, title) in [
+        (counts[1], "Answers"),
+        (counts[2], "Authoritative nameservers"),
+        (counts[3], "Additional records"),
+    ] {
+        if count == 0 {
+            continue;
+        }
+        let start = pos;
+        let mut rs = Vec::new();
+        for _ in 0..count {
+            let Some(r) = record(m, off, &mut pos) else {
+                break;
+            };
+            rs.extend(r);
+        }
+        let mut t = Node::text(title, off + start, pos - start);
+        t.children = rs;
+        n.push(t);
+    }
+    vec![n]
+}
+
+/// One resource record at `*pos` (moved past it); None when it does not parse. An OPT
+/// pseudo-record is skipped (Wireshark shows it with fields of its own).
+fn record(m: &[u8], off: usize, pos: &mut usize) -> Option<Option<Node>> {
+    let p = *pos;
+    let (rn, nl) = name(m, p)?;
+    let t = be16(m, p + nl)?;
+    let c = be16(m, p + nl + 2)?;
+    let ttl = be32(m, p + nl + 4)?;
+    let len = be16(m, p + nl + 8)? as usize;
+    let d = p + nl + 10;
+    let data = m.get(d..d + len)?;
+    *pos = d + len;
+    if t == 41 {
+        // EDNS(0)'s OPT pseudo-record (RFC 6891 §6.1.2): class and TTL are other fields.
+        let mut r = Node::text("<Root>: type OPT", off + p, nl + 10 + len);
+        let q = off + p + nl;
+        let ext = m[p + nl + 4];
+        let ver = m[p + nl + 5];
+        let z = be16(m, p + nl + 6)? as u64;
+        let zb = &m[p + nl + 6..p + nl + 8];
+        let mut zn = Node::field(
+            "dns.resp.z",
+            format!("Z: 0x{z:04x}"),
+            format!("0x{z:04x}"),
+            q + 6,
+            2,
+        )
+        .hex(zb);
+        let dok = z >> 15;
+        zn.push(
+            Node::field(
+                "dns.resp.z.do",
+                format!(
+                    "{}DO bit: {}",
+                    bits(z, 0x8000, 16),
+                    if dok == 1 {
+                        "Accepts DNSSEC security RRs"
+                    } else {
+                        "Cannot handle DNSSEC security RRs"
+                    }
+                ),
+                dok.to_string(),
+                q + 6,
+                2,
+            )
+            .masked(dok, zb),
+        );
+        zn.push(
+            Node::field(
+                "dns.resp.z.reserved",
+                format!("{}Reserved: 0x{:04x}", bits(z, 0x7fff, 16), z & 0x7fff),
+                format!("0x{:04x}", z & 0x7fff),
+                q + 6,
+                2,
+            )
+            .masked(z & 0x7fff, zb),
+        );
+        r.children = vec![
+            Node::field("dns.resp.name", format!("Name: {rn}"), rn, off + p, nl).hex(&m[p..p + nl]),
+            Node::field("dns.resp.type", "Type: OPT (41)", "41", q, 2).hex(&m[p + nl..p + nl + 2]),
+            Node::field(
+                "dns.rr.udp_payload_size",
+                format!("UDP payload size: {c}"),
+                c.to_string(),
+                q + 2,
+                2,
+            )
+            .hex(&m[p + nl + 2..p + nl + 4]),
+            Node::field(
+                "dns.resp.ext_rcode",
+                format!("Higher bits in extended RCODE: 0x{ext:02x}"),
+                format!("0x{ext:02x}"),
+                q + 4,
+                1,
+            )
+            .hex(&m[p + nl + 4..p + nl + 5]),
+            Node::field(
+                "dns.resp.edns0_version",
+                format!("EDNS0 version: {ver}"),
+                ver.to_string(),
+                q + 5,
+                1,
+            )
+            .hex(&m[p + nl + 5..p + nl + 6]),
+            zn,
+            Node::field(
+                "dns.resp.len",
+                format!("Data length: {len}"),
+                len.to_string(),
+                q + 8,
+                2,
+            )
+            .hex(&m[p + nl + 8..p + nl + 10]),
+        ];
+        let _ = ttl;
+        return Some(Some(r));
+    }
+    let (short, long) = type_name(t);
+    let mut text = format!("{rn}: type {short}, class {}", class_name(c));
+    let mut kids = vec![
+        Node::field(
+            "dns.resp.name",
+            format!("Name: {rn}"),
+            rn.clone(),
+            off + p,
+            nl,
+        )
+        .hex(&m[p..p + nl]),
+        Node::field(
+            "dns.resp.type",
+            format!("Type: {long} ({t})"),
+            t.to_string(),
+            off + p + nl,
+            2,
+        )
+        .hex(&m[p + nl..p + nl + 2]),
+        Node::field(
+            "dns.resp.class",
+            format!("Class: {} (0x{c:04x})", class_name(c)),
+            format!("0x{c:04x}"),
+            off + p + nl + 2,
+            2,
+        )
+        .hex(&m[p + nl + 2..p + nl + 4]),
+        Node::field(
+            "dns.resp.ttl",
+            format!("Time to live: {}", ttl_text(ttl)),
+            ttl.to_string(),
+            off + p + nl + 4,
+            4,
+        )
+        .hex(&m[p + nl + 4..p + nl + 8]),
+        Node::field(
+            "dns.resp.len",
+            format!("Data length: {len}"),
+            len.to_string(),
+            off + p + nl + 8,
+            2,
+        )
+        .hex(&m[p + nl + 8..p + nl + 10]),
+    ];
+    match (t, len) {
+        (1, 4) => {
+            let a = std::net::Ipv4Addr::new(data[0], data[1], data[2], data[3]).to_string();
+            let _ = write!(text, ", addr {a}");
+            kids.push(Node::field("dns.a", format!("Address: {a}"), a, off + d, 4).hex(data));
+        }
+        (28, 16) => {
+            let mut x = [0u8; 16];
+            x.copy_from_slice(data);
+            let a = std::net::Ipv6Addr::from(x).to_string();
+            let _ = write!(text, ", addr {a}");
+            kids.push(
+                Node::field("dns.aaaa", format!("AAAA Address: {a}"), a, off + d, 16).hex(data),
+            );
+        }
+        (5 | 2 | 12, _) => {
+            let (v, vl) = name(m, d)?;
+            let (f, label, word) = match t {
+                5 => ("dns.cname", "CNAME", "cname"),
+                2 => ("dns.ns", "Name Server", "ns"),
+                _ => ("dns.ptr.domain_name", "Domain Name", "ptr"),
+            };
+            let _ = write!(text, ", {word} {v}");
+            kids.push(Node::field(f, format!("{label}: {v}"), v, off + d, vl).hex(&m[d..d + vl]));
+        }
+        (15, _) if len >= 3 => {
+            let pref = be16(m, d)?;
+            let (v, vl) = name(m, d + 2)?;
+            let _ = write!(text, ", preference {pref}, mx {v}");
+            kids.push(
+                Node::field(
+                    "dns.mx.preference",
+                    format!("Preference: {pref}"),
+                    pref.to_string(),
+                    off + d,
+                    2,
+                )
+                .hex(&m[d..d + 2]),
+            );
+            kids.push(
+                Node::field(
+                    "dns.mx.mail_exchange",
+                    format!("Mail Exchange: {v}"),
+                    v,
+                    off + d + 2,
+                    vl,
+                )
+                .hex(&m[d + 2..d + 2 + vl]),
+            );
+        }
+        _ => {}
+    }
+    let mut r = Node::text(text, off + p, nl + 10 + len);
+    r.children = kids;
+    Some(Some(r))
+}

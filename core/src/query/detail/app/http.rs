@@ -1,0 +1,451 @@
+//! HTTP/1.x messages (RFC 9112): the start line, the header lines with the fields
+//! Wireshark names, and where the body is.
+
+use crate::query::detail::{escape, Node};
+
+/// A string field: what does not fit Wireshark's label buffer is marked `[truncated]`
+/// and cut at 238 bytes.
+fn sfield(name: &str, label: &str, value: String, pos: usize, size: usize) -> Node {
+    let mut text = format!("{label}: {value}");
+    if text.len() > 239 {
+        text = format!("{label} [truncated]: {value}");
+        let mut end = 238;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    Node::field(name, text, value, pos, size)
+}
+
+fn find(b: &[u8], pat: &[u8], from: usize) -> Option<usize> {
+    if from > b.len() {
+        return None;
+    }
+    b[from..]
+        .windows(pat.len())
+        .position(|w| w == pat)
+        .map(|p| p + from)
+}
+
+/// End of the head (past its empty line).
+fn head_end(b: &[u8]) -> Option<usize> {
+    find(b, b"\r\n\r\n", 0).map(|p| p + 4)
+}
+
+fn starts_http(b: &[u8], to_server: bool) -> bool {
+    if to_server {
+        const METHODS: [&[u8]; 9] = [
+            b"GET ",
+            b"POST ",
+            b"HEAD ",
+            b"PUT ",
+            b"DELETE ",
+            b"OPTIONS ",
+            b"PATCH ",
+            b"CONNECT ",
+            b"TRACE ",
+        ];
+        METHODS.iter().any(|m| b.starts_with(m) || m.starts_with(b))
+    } else {
+        b.starts_with(b"HTTP/") || b"HTTP/".starts_with(b)
+    }
+}
+
+fn header<'a>(head: &'a [u8], name: &str) -> Option<&'a str> {
+    let text = std::str::from_utf8(head).ok()?;
+    text.split("\r\n").skip(1).find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim().eq_ignore_ascii_case(name).then_some(v.trim())
+    })
+}
+
+/// Length of a chunked body at the start of `b`, once it is all there.
+fn chunked_len(b: &[u8]) -> Option<usize> {
+    let mut pos = 0;
+    loop {
+        let eol = find(b, b"\r\n", pos)?;
+        let line = std::str::from_utf8(&b[pos..eol]).ok()?;
+        let size = usize::from_str_radix(line.split(';').next()?.trim(), 16).ok()?;
+        pos = eol + 2;
+        if size == 0 {
+            // Trailer lines up to an empty one.
+            loop {
+                let e = find(b, b"\r\n", pos)?;
+                let empty = e == pos;
+                pos = e + 2;
+                if empty {
+                    return Some(pos);
+                }
+            }
+        }
+        pos = pos.checked_add(size)?.checked_add(2)?;
+        if pos > b.len() {
+            return None;
+        }
+    }
+}
+
+/// The length of the message at the start of `buf` (see `super::pdu_len`); 0 when the
+/// bytes do not start a message.
+pub(super) fn pdu_len(to_server: bool, buf: &[u8]) -> Option<usize> {
+    if !starts_http(buf, to_server) {
+        return Some(0);
+    }
+    let h = head_end(buf)?;
+    let head = &buf[..h];
+    let status = if to_server {
+        None
+    } else {
+        std::str::from_utf8(&head[..head.len().min(12)])
+            .ok()
+            .and_then(|s| s.get(9..12))
+            .and_then(|s| s.parse::<u16>().ok())
+    };
+    if status.is_some_and(|c| c < 200 || c == 204 || c == 304) {
+        return Some(h);
+    }
+    if header(head, "Transfer-Encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
+        return chunked_len(&buf[h..]).map(|n| h + n);
+    }
+    if let Some(cl) = header(head, "Content-Length").and_then(|v| v.parse::<usize>().ok()) {
+        return Some(h + cl);
+    }
+    if to_server {
+        Some(h)
+    } else {
+        // No length: the body runs to the end of the stream (RFC 9112 §6.3).
+        None
+    }
+}
+
+/// Header names Wireshark gives a field of their own.
+fn header_field(name: &str) -> Option<&'static str> {
+    Some(match name.to_ascii_lowercase().as_str() {
+        "host" => "http.host",
+        "user-agent" => "http.user_agent",
+        "accept" => "http.accept",
+        "accept-encoding" => "http.accept_encoding",
+        "accept-language" => "http.accept_language",
+        "connection" => "http.connection",
+        "content-type" => "http.content_type",
+        "content-length" => "http.content_length_header",
+        "content-encoding" => "http.content_encoding",
+        "server" => "http.server",
+        "date" => "http.date",
+        "last-modified" => "http.last_modified",
+        "cookie" => "http.cookie",
+        "set-cookie" => "http.set_cookie",
+        "referer" => "http.referer",
+        "location" => "http.location",
+        "transfer-encoding" => "http.transfer_encoding",
+        "cache-control" => "http.cache_control",
+        "authorization" => "http.authorization",
+        "upgrade" => "http.upgrade",
+        "x-forwarded-for" => "http.x_forwarded_for",
+        "www-authenticate" => "http.www_authenticate",
+        "proxy-authorization" => "http.proxy_authorization",
+        "content-range" => "http.content_range",
+        _ => return None,
+    })
+}
+
+/// A string as tshark's PDML `show` has it: white space (a CR LF pair counting as one)
+/// as single spaces.
+fn wsp(b: &[u8]) -> String {
+    let s = String::from_utf8_lossy(b).replace("\r\n", " ");
+    s.chars()
+        .map(|c| {
+            if matches!(c, '\r' | '\n' | '\t') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// The `http` layer of one message (`b`, at `at` in its source).
+pub(super) fn dissect(b: &[u8], at: usize, to_server: bool) -> Vec<Node> {
+    let h = head_end(b).unwrap_or(b.len());
+    // A body handed to a media dissector (it has a Content-Type) is outside the http
+    // item; an untyped one inside.
+    let typed = header(&b[..h], "Content-Type").is_some();
+    let mut n = Node::proto(
+        "http",
+        "Hypertext Transfer Protocol",
+        at,
+        if typed { h } else { b.len() },
+    );
+    let Some(first_end) = find(b, b"\r\n", 0) else {
+        return vec![n];
+    };
+    let line = &b[..first_end];
+    let mut first =
+        Node::text(escape(&b[..first_end + 2]), at, first_end + 2).hex(&b[..first_end + 2]);
+    let parts: Vec<(usize, &[u8])> = {
+        let mut v = Vec::new();
+        let mut start = 0;
+        for (i, &c) in line.iter().enumerate() {
+            if c == b' ' && v.len() < 2 {
+                v.push((start, &line[start..i]));
+                start = i + 1;
+            }
+        }
+        v.push((start, &line[start..]));
+        v
+    };
+    let request = to_server && !line.starts_with(b"HTTP/");
+    let mut host = None;
+    let mut uri_text = String::new();
+    if request && parts.len() == 3 {
+        let (mo, m) = parts[0];
+        let (uo, u) = parts[1];
+        let (vo, v) = parts[2];
+        let ms = String::from_utf8_lossy(m).into_owned();
+        first.push(
+            sfield(
+                "http.request.method",
+                "Request Method",
+                ms,
+                at + mo,
+                m.len(),
+            )
+            .hex(m),
+        );
+        uri_text = String::from_utf8_lossy(u).into_owned();
+        let mut un = sfield(
+            "http.request.uri",
+            "Request URI",
+            uri_text.clone(),
+            at + uo,
+            u.len(),
+        )
+        .hex(u);
+        if let Some(q) = u.iter().position(|&c| c == b'?') {
+            let path = &u[..q];
+            let query = &u[q + 1..];
+            let ps = String::from_utf8_lossy(path).into_owned();
+            un.push(sfield("http.request.uri.path", "Request URI Path", ps, at + uo, q).hex(path));
+            let qs = String::from_utf8_lossy(query).into_owned();
+            let mut qn = sfield(
+                "http.request.uri.query",
+                "Request URI Query",
+                qs,
+                at + uo + q + 1,
+                query.len(),
+            )
+            .hex(query);
+            let mut p = 0;
+            for param in query.split(|&c| c == b'&') {
+                let s = String::from_utf8_lossy(param).into_owned();
+                qn.push(
+                    sfield(
+                        "http.request.uri.query.parameter",
+                        "Request URI Query Parameter",
+                        s,
+                        at + uo + q + 1 + p,
+                        param.len(),
+                    )
+                    .hex(param),
+                );
+                p += param.len() + 1;
+            }
+            un.push(qn);
+        }
+        first.push(un);
+        let vs = String::from_utf8_lossy(v).into_owned();
+        first.push(
+            sfield(
+                "http.request.version",
+                "Request Version",
+                vs,
+                at + vo,
+                v.len(),
+            )
+            .hex(v),
+        );
+    } else if !request && parts.len() >= 2 {
+        let (vo, v) = parts[0];
+        let vs = String::from_utf8_lossy(v).into_owned();
+        first.push(
+            sfield(
+                "http.response.version",
+                "Response Version",
+                vs,
+                at + vo,
+                v.len(),
+            )
+            .hex(v),
+        );
+        let (co, c) = parts[1];
+        let cs = String::from_utf8_lossy(c).into_owned();
+        first.push(
+            Node::field(
+                "http.response.code",
+                format!("Status Code: {cs}"),
+                cs.clone(),
+                at + co,
+                c.len(),
+            )
+            .hex(c),
+        );
+        let desc = status_text(cs.parse().unwrap_or(0));
+        if !desc.is_empty() {
+            first.push(
+                Node::field(
+                    "http.response.code.desc",
+                    format!("Status Code Description: {desc}"),
+                    desc,
+                    at + co,
+                    c.len(),
+                )
+                .hex(c),
+            );
+        }
+        if let Some(&(po, p)) = parts.get(2).filter(|(_, p)| !p.is_empty()) {
+            let ps = String::from_utf8_lossy(p).into_owned();
+            first.push(
+                sfield(
+                    "http.response.phrase",
+                    "Response Phrase",
+                    ps,
+                    at + po,
+                    p.len(),
+                )
+                .hex(p),
+            );
+        }
+    }
+    n.push(first);
+    let line_field = if request {
+        "http.request.line"
+    } else {
+        "http.response.line"
+    };
+    let mut pos = first_end + 2;
+    while pos + 2 <= h {
+        let Some(e) = find(b, b"\r\n", pos) else {
+            break;
+        };
+        if e == pos {
+            n.push(Node::text("\\r\\n", at + pos, 2).hex(&b[pos..pos + 2]));
+            break;
+        }
+        let whole = &b[pos..e + 2];
+        let text = &b[pos..e];
+        let shown = escape(whole);
+        let Some(colon) = text.iter().position(|&c| c == b':') else {
+            pos = e + 2;
+            continue;
+        };
+        let name = String::from_utf8_lossy(&text[..colon]).into_owned();
+        let mut vstart = colon + 1;
+        while text.get(vstart).is_some_and(|c| *c == b' ' || *c == b'\t') {
+            vstart += 1;
+        }
+        let value = &text[vstart..];
+        let vs = String::from_utf8_lossy(value).into_owned();
+        let line_node =
+            Node::field(line_field, shown.clone(), wsp(whole), at + pos, whole.len()).hex(whole);
+        match header_field(&name) {
+            Some(f) => {
+                if f == "http.host" {
+                    host = Some(vs.clone());
+                }
+                let mut hn = Node::field(f, shown, vs.clone(), at + pos, whole.len()).hex(whole);
+                if f == "http.content_length_header" {
+                    if let Ok(cl) = vs.parse::<u64>() {
+                        hn.push(
+                            Node::field(
+                                "http.content_length",
+                                format!("Content length: {cl}"),
+                                cl.to_string(),
+                                at + pos,
+                                whole.len(),
+                            )
+                            .hex(whole),
+                        );
+                    }
+                }
+                if f == "http.cookie" {
+                    let mut p = vstart;
+                    for pair in value.split(|&c| c == b';') {
+                        let lead = pair.iter().take_while(|c| **c == b' ').count();
+                        let pr = &pair[lead..];
+                        let s = String::from_utf8_lossy(pr).into_owned();
+                        hn.push(
+                            sfield(
+                                "http.cookie_pair",
+                                "Cookie pair",
+                                s,
+                                at + pos + p + lead,
+                                pr.len(),
+                            )
+                            .hex(pr),
+                        );
+                        p += pair.len() + 1;
+                    }
+                }
+                n.push(hn);
+                n.push(line_node.hide());
+            }
+            None => {
+                n.push(line_node);
+            }
+        }
+        pos = e + 2;
+    }
+    if request {
+        if let Some(host) = host {
+            let full = format!("http://{host}{uri_text}");
+            n.push(sfield("http.request.full_uri", "Full request URI", full, at, 0).gen());
+        }
+        n.push(
+            Node::field("http.request", "Request: True", "1", at, 0)
+                .gen()
+                .hide(),
+        );
+    } else {
+        n.push(
+            Node::field("http.response", "Response: True", "1", at, 0)
+                .gen()
+                .hide(),
+        );
+    }
+    vec![n]
+}
+
+fn status_text(code: u16) -> &'static str {
+    match code {
+        100 => "Continue",
+        101 => "Switching Protocols",
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        206 => "Partial Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        411 => "Length Required",
+        413 => "Request Entity Too Large",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "",
+    }
+}
