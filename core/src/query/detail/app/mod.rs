@@ -58,6 +58,8 @@ pub(crate) struct Pdu {
     frame_off: Option<usize>,
     /// (frame number, bytes) of each segment, when reassembled.
     segments: Vec<(u64, usize)>,
+    /// What a MySQL packet is (the conversation's state when it came).
+    mysql: mysql::Kind,
 }
 
 /// The application-layer state of the packets fed so far: the TCP streams, and the
@@ -68,6 +70,8 @@ pub struct Apps {
     streams: HashMap<(u32, Direction), Stream>,
     /// PDUs by the packet that completed them.
     done: HashMap<u64, Vec<Pdu>>,
+    /// Where each MySQL conversation stands.
+    mysql: HashMap<u32, mysql::Conv>,
     /// The next packet to feed.
     next: usize,
 }
@@ -152,6 +156,7 @@ impl Apps {
                     bytes: bytes[off..off + p.len as usize].to_vec(),
                     frame_off: Some(off),
                     segments: Vec::new(),
+                    mysql: mysql::Kind::Unknown,
                 }]
             }
             _ => return,
@@ -245,7 +250,7 @@ impl Apps {
                     let tcp = pdu.segments.len() > 1 || is_tcp_pdu(&pdu);
                     dns::dissect(&pdu.bytes, at, tcp)
                 }
-                AppProto::Mysql => mysql::dissect(&pdu.bytes, at, pdu.to_server),
+                AppProto::Mysql => mysql::dissect(&pdu.bytes, at, pdu.mysql),
                 AppProto::Tls => tls::dissect(&pdu.bytes, at),
                 AppProto::Memcache => memcache::dissect(&pdu.bytes, at),
                 AppProto::Redis => resp::dissect(&pdu.bytes, at, pdu.to_server),
@@ -294,6 +299,7 @@ impl Apps {
             reasm,
             streams,
             done,
+            mysql,
             ..
         } = self;
         reasm.segment(
@@ -322,7 +328,20 @@ impl Apps {
                     };
                     let st = streams.entry((conv, dir)).or_default();
                     st.push(data, packet, frame_off);
+                    let from = done.get(&packet).map_or(0, Vec::len);
                     st.cut(proto, dir == client, done);
+                    if proto == AppProto::Mysql {
+                        // Classified in stream order, while the conversation's state is
+                        // at hand.
+                        let state = mysql.entry(conv).or_default();
+                        let new = done
+                            .get_mut(&packet)
+                            .into_iter()
+                            .flat_map(|v| v[from..].iter_mut());
+                        for pdu in new {
+                            pdu.mysql = state.classify(&pdu.bytes, pdu.to_server);
+                        }
+                    }
                 }
                 StreamEvent::Gap { conv, dir, .. } => {
                     let st = streams.entry((conv, dir)).or_default();
@@ -382,6 +401,7 @@ impl Stream {
                     bytes,
                     frame_off: chunks[0].frame_off,
                     segments: vec![(chunks[0].packet + 1, n)],
+                    mysql: mysql::Kind::Unknown,
                 }
             } else {
                 let mut segments: Vec<(u64, usize)> =
@@ -396,6 +416,7 @@ impl Stream {
                     bytes,
                     frame_off: None,
                     segments,
+                    mysql: mysql::Kind::Unknown,
                 }
             };
         let last = chunks.last().map_or(packet, |c| c.packet).max(packet);
@@ -451,6 +472,7 @@ impl Stream {
                     bytes,
                     frame_off: covered[0].frame_off,
                     segments: vec![(covered[0].packet + 1, n)],
+                    mysql: mysql::Kind::Unknown,
                 }
             } else {
                 Pdu {
@@ -459,6 +481,7 @@ impl Stream {
                     bytes,
                     frame_off: None,
                     segments: covered.iter().map(|c| (c.packet + 1, c.len)).collect(),
+                    mysql: mysql::Kind::Unknown,
                 }
             };
             done.entry(last).or_default().push(pdu);
