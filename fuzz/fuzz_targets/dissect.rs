@@ -10,11 +10,15 @@
 //! - a summary that completed a datagram comes with that many reassembled bytes, and its
 //!   payload range lies within the bytes it names;
 //! - the reassembly table stays within its limits;
-//! - the stop offset lies within the bytes dissected, and the stack within its capacity.
+//! - the stop offset lies within the bytes dissected, and the stack within its capacity;
+//! - recording the layers changes nothing in the summary, and the layers outside an
+//!   ICMP error's quote are the stack's protocols.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wirelens_core::ingest::wire::{self, linktype, Dissector, Frag, FragLimits, Net, Stack};
+use wirelens_core::ingest::wire::{
+    self, linktype, Dissector, Frag, FragLimits, Layers, Net, Proto, Stack,
+};
 
 const LINKTYPES: [u16; 11] = [
     linktype::ETHERNET,
@@ -44,6 +48,19 @@ fn no_fragment(s: &wire::Summary) -> bool {
         && s.ip.is_none_or(|ip| ip.frag == Frag::None)
 }
 
+fn same_protocols(layers: &Layers, s: &wire::Summary) {
+    if layers.overflowed() || s.stack.overflowed() {
+        return;
+    }
+    let own: Vec<Proto> = layers
+        .as_slice()
+        .iter()
+        .filter(|l| !l.quoted)
+        .map(|l| l.proto)
+        .collect();
+    assert_eq!(own, s.stack.as_slice(), "{layers:?}");
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((&sel, mut rest)) = data.split_first() else {
         return;
@@ -54,6 +71,8 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut small = Dissector::with_limits(LIMITS);
     let mut default = Dissector::new();
+    let mut layered = Dissector::new();
+    let mut layers = Layers::default();
     let mut ts = 0i64;
     while rest.len() >= 3 {
         let len = u16::from_be_bytes([rest[0], rest[1]]) as usize;
@@ -66,6 +85,12 @@ fuzz_target!(|data: &[u8]| {
         let wire_len = pkt.len() + (len & 0xff);
         let f = default.dissect_frame(lt, pkt, wire_len, ts);
         let alone = wire::dissect(lt, pkt);
+        let with_layers = layered.dissect_frame_layers(lt, pkt, wire_len, ts, &mut layers);
+        assert_eq!(with_layers, f, "recording layers changed the summary");
+        same_protocols(&layers, &f);
+        let alone_layers = wire::dissect_layers(lt, pkt, usize::MAX, &mut layers);
+        assert_eq!(alone_layers, alone, "recording layers changed the summary");
+        same_protocols(&layers, &alone);
         let _ = wire::columns(lt, pkt);
         let _ = wire::Columns::from_summary(&s);
         let _ = serde_json::to_string(&s).expect("a summary serializes");

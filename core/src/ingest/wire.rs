@@ -16,16 +16,22 @@
 //! [`dissect`] looks at one packet alone. [`Dissector`] keeps the state that spans
 //! packets: IP fragments wait there until the frame that completes the datagram, which
 //! then carries the transport layer of the whole datagram, as in tshark.
+//!
+//! Asked to ([`dissect_layers`], [`Dissector::dissect_frame_layers`]), the same walk
+//! records where each layer lies ([`Layers`]): field extraction and the packet detail
+//! read their bytes from there.
 
 mod arp;
 mod frag;
 mod icmp;
 mod ip;
+mod layers;
 mod link;
 mod stack;
 mod transport;
 
 pub use frag::{FragLimits, FragSkip, FragStats};
+pub use layers::{LayerSpan, Layers};
 pub use stack::{Proto, Stack};
 
 use serde::Serialize;
@@ -608,7 +614,7 @@ impl Dissector {
     /// headers are believed past the captured bytes (a snap length); see
     /// [`Dissector::dissect_frame`].
     pub fn dissect(&mut self, linktype: u16, data: &[u8], ts_ns: i64) -> Summary {
-        self.walk(linktype, data, link::UNKNOWN, ts_ns)
+        self.walk(linktype, data, link::UNKNOWN, ts_ns, None)
     }
 
     /// Dissects the next packet of the capture, in timeline order, knowing its length on
@@ -622,13 +628,35 @@ impl Dissector {
         wire_len: usize,
         ts_ns: i64,
     ) -> Summary {
-        self.walk(linktype, data, wire_len, ts_ns)
+        self.walk(linktype, data, wire_len, ts_ns, None)
     }
 
-    fn walk(&mut self, linktype: u16, data: &[u8], reported: usize, ts_ns: i64) -> Summary {
+    /// [`Dissector::dissect_frame`], recording where each layer lies in `layers`
+    /// (cleared first). Layers of a datagram this packet completed count their offsets
+    /// in [`Dissector::reassembled`].
+    pub fn dissect_frame_layers(
+        &mut self,
+        linktype: u16,
+        data: &[u8],
+        wire_len: usize,
+        ts_ns: i64,
+        layers: &mut Layers,
+    ) -> Summary {
+        layers.clear();
+        self.walk(linktype, data, wire_len, ts_ns, Some(layers))
+    }
+
+    fn walk(
+        &mut self,
+        linktype: u16,
+        data: &[u8],
+        reported: usize,
+        ts_ns: i64,
+        layers: Option<&mut Layers>,
+    ) -> Summary {
         let mut reassembled = std::mem::take(&mut self.reassembled);
         reassembled.clear();
-        let mut w = Walker::new(Some((&mut self.frags, ts_ns)));
+        let mut w = Walker::new(Some((&mut self.frags, ts_ns)), layers);
         w.link(linktype, data, reported);
         if let Some(buf) = w.reassembled.take() {
             reassembled = buf;
@@ -654,8 +682,18 @@ impl Dissector {
 /// parse is absent from the summary, and [`Summary::stop`] says why. IP fragments are
 /// not reassembled (use a [`Dissector`]).
 pub fn dissect(linktype: u16, data: &[u8]) -> Summary {
-    let mut w = Walker::new(None);
+    let mut w = Walker::new(None, None);
     w.link(linktype, data, link::UNKNOWN);
+    w.s
+}
+
+/// Dissects one packet on its own, knowing its length on the wire (as
+/// [`Dissector::dissect_frame`], without fragment reassembly), and records where each
+/// layer lies in `layers` (cleared first).
+pub fn dissect_layers(linktype: u16, data: &[u8], wire_len: usize, layers: &mut Layers) -> Summary {
+    layers.clear();
+    let mut w = Walker::new(None, Some(layers));
+    w.link(linktype, data, wire_len);
     w.s
 }
 
@@ -664,6 +702,8 @@ pub fn dissect(linktype: u16, data: &[u8]) -> Summary {
 pub(crate) struct Walker<'r> {
     s: Summary,
     frags: Option<(&'r mut frag::Reassembler, i64)>,
+    /// Where the layers are recorded, when they are.
+    layers: Option<&'r mut Layers>,
     /// A datagram this packet completed.
     reassembled: Option<Vec<u8>>,
     /// VLAN id Wireshark keys IPv4 reassembly on (`pinfo->vlan_id`: the last 802.1Q tag).
@@ -679,10 +719,14 @@ pub(crate) struct Walker<'r> {
 }
 
 impl<'r> Walker<'r> {
-    fn new(frags: Option<(&'r mut frag::Reassembler, i64)>) -> Self {
+    fn new(
+        frags: Option<(&'r mut frag::Reassembler, i64)>,
+        layers: Option<&'r mut Layers>,
+    ) -> Self {
         Walker {
             s: Summary::default(),
             frags,
+            layers,
             reassembled: None,
             vlan_id: 0,
             ip_depth: 0,
@@ -692,8 +736,34 @@ impl<'r> Walker<'r> {
         }
     }
 
-    fn push(&mut self, p: Proto) {
+    /// Names protocol `p`, whose layer starts at `at` with a header of `header` bytes.
+    #[inline]
+    fn push(&mut self, p: Proto, at: link::Span<'_>, header: usize) {
         self.s.stack.push(p);
+        if self.layers.is_some() {
+            self.record(p, at.offset, header, at.known_len(), false);
+        }
+    }
+
+    /// Records a layer (when layers are recorded).
+    fn record(&mut self, p: Proto, offset: usize, header: usize, len: usize, quoted: bool) {
+        if let Some(ls) = self.layers.as_deref_mut() {
+            ls.push(LayerSpan {
+                proto: p,
+                offset: offset as u32,
+                header_len: header as u32,
+                len: len as u32,
+                reassembled: self.in_datagram,
+                quoted,
+            });
+        }
+    }
+
+    /// Sets the lengths of the layer named last, once its header has told them.
+    fn resize(&mut self, p: Proto, header: usize, len: usize) {
+        if let Some(ls) = self.layers.as_deref_mut() {
+            ls.resize_last(p, header, len);
+        }
     }
 
     /// Records where the dissection stopped (the first stop wins).
@@ -729,9 +799,9 @@ impl<'r> Walker<'r> {
     }
 
     /// Wireshark's data dissector: names undissected bytes, when there are any.
-    fn data(&mut self, rest: &[u8]) {
+    fn data(&mut self, rest: link::Span<'_>) {
         if !rest.is_empty() {
-            self.push(Proto::Data);
+            self.push(Proto::Data, rest, 0);
         }
     }
 }
@@ -1054,6 +1124,21 @@ pub(crate) mod testutil {
             .collect()
     }
 
+    /// Recording the layers changes nothing in the summary, and the layers outside a
+    /// quote are the stack's, each within the one before it.
+    pub fn same_layers_as_stack(lt: u16, frame: &[u8], s: &Summary) {
+        let mut layers = Layers::default();
+        assert_eq!(&dissect_layers(lt, frame, usize::MAX, &mut layers), s);
+        let own: Vec<&LayerSpan> = layers.as_slice().iter().filter(|l| !l.quoted).collect();
+        let protos: Vec<Proto> = own.iter().map(|l| l.proto).collect();
+        assert_eq!(protos, s.stack.as_slice(), "{layers:?}");
+        for w in own.windows(2) {
+            if w[0].reassembled == w[1].reassembled {
+                assert!(w[0].offset <= w[1].offset, "{layers:?}");
+            }
+        }
+    }
+
     /// Dissects every prefix of `frame`: no panic, and what parsed is kept. The layers of
     /// a prefix are the first layers of the whole frame; where some are missing the stop
     /// says why (except the EtherType and data names, which tshark leaves out of an empty
@@ -1069,6 +1154,7 @@ pub(crate) mod testutil {
         let full = dissect(lt, frame);
         for cut in 0..frame.len() {
             let s = dissect(lt, &frame[..cut]);
+            same_layers_as_stack(lt, &frame[..cut], &s);
             let (part, whole) = (s.stack.as_slice(), full.stack.as_slice());
             assert!(
                 whole.starts_with(part),

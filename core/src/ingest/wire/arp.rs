@@ -2,7 +2,7 @@
 
 use super::link::Span;
 use super::Walker;
-use super::{be16, mac_at, Arp, Layer, Net};
+use super::{be16, mac_at, Arp, Layer, Net, Proto};
 use std::net::Ipv4Addr;
 
 mod field {
@@ -23,6 +23,7 @@ impl Walker<'_> {
             return self.truncated(Layer::Arp, p.offset, field::LEN, b.len());
         }
         let (hl, pl) = (b[field::HW_LEN] as usize, b[field::PROTO_LEN] as usize);
+        self.resize(Proto::Arp, field::LEN + 2 * (hl + pl), p.known_len());
         let mut a = Arp {
             hw_type: be16(b, field::HW_TYPE),
             proto_type: be16(b, field::PROTO_TYPE),

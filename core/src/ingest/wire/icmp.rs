@@ -2,7 +2,7 @@
 //! for error messages the packet they quote.
 
 use super::link::Span;
-use super::{be16, ip, Icmp, Layer, Proto, Transport, Walker};
+use super::{be16, Icmp, Layer, Proto, Transport, Walker};
 
 mod field {
     pub const TYPE: usize = 0;
@@ -20,7 +20,7 @@ impl Walker<'_> {
         } else {
             (Proto::Icmp, Layer::Icmp)
         };
-        self.push(name);
+        self.push(name, p, field::LEN);
         // Without its header this is still an ICMP packet to the flow table.
         self.s.transport = if v6 {
             Transport::Icmpv6
@@ -50,7 +50,7 @@ impl Walker<'_> {
                 m.echo = Some((be16(b, field::ECHO_ID), be16(b, field::ECHO_SEQ)));
             }
             if m.is_error() {
-                m.quoted = ip::quoted(&b[field::LEN..]);
+                m.quoted = self.quoted(p.skip(field::LEN));
             }
         } else {
             self.truncated(layer, p.offset, field::LEN, b.len());
@@ -137,12 +137,12 @@ pub(crate) fn describe(m: &Icmp) -> (&'static str, Option<&'static str>) {
 }
 
 #[cfg(test)]
-mod test {
+pub(crate) mod test {
     use super::super::testutil::{every_prefix, hex};
     use super::super::*;
 
     /// Time exceeded, quoting a UDP datagram: PcapPlusPlus's IcmpPackets.pcap, frame 5.
-    const TTL_EXCEEDED_UDP: [&str; 4] = [
+    pub(crate) const TTL_EXCEEDED_UDP: [&str; 4] = [
         "c20966b00000c20d66d700000800450000a805fa0000fc01a1580a0002010a0001020b00ac2d000000004500001c00e5",
         "0000021100d90a000102ac100002c01d82a5000806070000000000000000000000000000000000000000000000000000",
         "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000",
@@ -157,7 +157,7 @@ mod test {
     ];
 
     /// Source quench quoting the first 8 bytes of a TCP header: the same capture, frame 13.
-    const QUENCH_TCP: [&str; 2] = [
+    pub(crate) const QUENCH_TCP: [&str; 2] = [
         "30469a23fbfa080027d75be00800450000384863000040011dd20a0000070a00008a04000c36000000004500001c0c80",
         "000040065e490102030405060708000000000008efc1",
     ];

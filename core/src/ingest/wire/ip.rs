@@ -87,6 +87,14 @@ impl Walker<'_> {
             // TSO: a zero length stands for the frame's.
             total = f.known_len();
         }
+        // A length within what the frame reported trims the payload (Ethernet padding);
+        // a longer one is believed only as far as the frame goes.
+        let packet = if total <= f.reported {
+            f.limit(total)
+        } else {
+            f
+        };
+        self.resize(Proto::Ip, hlen, packet.known_len());
         let src = Ipv4Addr::from(be32(b, v4::SRC));
         let header = &b[..hlen.min(b.len())];
         let dst = Ipv4Addr::from(be32(b, v4::DST + source_route_dst(header)));
@@ -114,14 +122,7 @@ impl Walker<'_> {
         if b.len() < hlen {
             return self.truncated(Layer::Ipv4, f.offset, hlen, b.len());
         }
-        // A length within what the frame reported trims the payload (Ethernet padding);
-        // a longer one is believed only as far as the frame goes.
-        let payload = if total <= f.reported {
-            f.limit(total)
-        } else {
-            f
-        }
-        .skip(hlen);
+        let payload = packet.skip(hlen);
         if !fragment {
             return self.ip_payload(protocol, payload);
         }
@@ -145,7 +146,7 @@ impl Walker<'_> {
                     self.ip_payload(protocol, Span::new(&datagram, datagram.len()));
                     self.reassembled = Some(datagram);
                 }
-                None => self.data(payload.data),
+                None => self.data(payload),
             }
         } else if offset == 0 {
             // The first fragment, not all captured: Wireshark dissects what there is.
@@ -153,7 +154,7 @@ impl Walker<'_> {
             self.ip_payload(protocol, payload);
         } else {
             self.set_frag(Frag::Skipped(FragSkip::Truncated));
-            self.data(payload.data);
+            self.data(payload);
         }
     }
 
@@ -196,6 +197,7 @@ impl Walker<'_> {
         } else {
             rest.limit(plen)
         };
+        self.resize(Proto::Ipv6, v6::LEN, v6::LEN + payload.known_len());
         self.ip_payload(next, payload);
     }
 
@@ -267,14 +269,14 @@ impl Walker<'_> {
                     }
                     None => return,
                 },
-                proto::ESP => return self.leaf(Proto::Esp, next),
+                proto::ESP => return self.leaf(Proto::Esp, next, p),
                 proto::NONE => {
                     self.s.transport = Transport::None;
-                    return self.data(p.data);
+                    return self.data(p);
                 }
                 _ => break,
             };
-            self.push(name);
+            self.push(name, p, 0);
             if p.len() < 2 {
                 return self.truncated(Layer::Ipv6Ext, p.offset, 2, p.len());
             }
@@ -285,6 +287,7 @@ impl Walker<'_> {
             } else {
                 (p.data[1] as usize + 1) * 8
             };
+            self.resize(name, len, p.known_len());
             if p.len() < len {
                 return self.truncated(Layer::Ipv6Ext, p.offset, len, p.len());
             }
@@ -320,7 +323,7 @@ impl Walker<'_> {
     /// is the first. Returns the next header and the rest for an atomic fragment, whose
     /// walk goes on.
     fn ipv6_fragment<'a>(&mut self, p: Span<'a>) -> Option<(u8, Span<'a>)> {
-        self.push(Proto::Ipv6Fraghdr);
+        self.push(Proto::Ipv6Fraghdr, p, v6::FRAG_LEN);
         if p.len() < v6::FRAG_LEN {
             self.truncated(Layer::Ipv6Ext, p.offset, v6::FRAG_LEN, p.len());
             return None;
@@ -356,7 +359,7 @@ impl Walker<'_> {
         }
         if !rest.whole() {
             self.set_frag(Frag::Skipped(FragSkip::Truncated));
-            self.data(rest.data);
+            self.data(rest);
             return None;
         }
         let key = FragKey {
@@ -373,14 +376,14 @@ impl Walker<'_> {
                 self.ip_payload(next, Span::new(&datagram, datagram.len()));
                 self.reassembled = Some(datagram);
             }
-            None => self.data(rest.data),
+            None => self.data(rest),
         }
         None
     }
 
     /// A protocol we name and do not look inside.
-    fn leaf(&mut self, name: Proto, number: u8) {
-        self.push(name);
+    fn leaf(&mut self, name: Proto, number: u8, p: Span<'_>) {
+        self.push(name, p, 0);
         self.s.transport = Transport::Other(number);
     }
 
@@ -417,10 +420,10 @@ impl Walker<'_> {
             139 => Proto::Hip,
             _ => {
                 self.s.transport = Transport::Other(next);
-                return self.data(p.data);
+                return self.data(p);
             }
         };
-        self.leaf(leaf, next);
+        self.leaf(leaf, next, p);
     }
 }
 
@@ -481,126 +484,184 @@ fn source_route_dst(header: &[u8]) -> usize {
     0
 }
 
-/// The IP header an ICMP error quotes, read as packet-icmp.c hands it to the IP
-/// dissector (marked as inside an error packet: never reassembled).
-pub(crate) fn quoted(b: &[u8]) -> Option<super::Quoted> {
-    let version = b.first()? >> 4;
-    let (src, dst, mut next, payload) = match version {
-        4 => {
-            if b.len() < v4::MIN_LEN {
-                return None;
-            }
-            let hlen = (b[0] & 0x0f) as usize * 4;
-            let total = be16(b, v4::TOTAL_LEN) as usize;
-            if hlen < v4::MIN_LEN || total != 0 && total < hlen {
-                return None;
-            }
-            let src = IpAddr::V4(Ipv4Addr::from(be32(b, v4::SRC)));
-            let dst = IpAddr::V4(Ipv4Addr::from(be32(
-                b,
-                v4::DST + source_route_dst(&b[..hlen.min(b.len())]),
-            )));
-            let flags = be16(b, v4::FLAGS_FRAG);
-            let payload = b.get(hlen..).unwrap_or(&[]);
-            let whole = total > hlen && payload.len() >= total - hlen;
-            // A fragment: the first one is dissected only when not all of it is quoted.
-            if flags & v4::OFFSET != 0 || flags & v4::MF != 0 && whole {
-                return Some(super::Quoted {
-                    src,
-                    dst,
-                    protocol: b[v4::PROTOCOL],
-                    ports: None,
-                    transport: Transport::None,
-                });
-            }
-            let payload = if total > hlen {
-                &payload[..payload.len().min(total - hlen)]
-            } else {
-                payload
-            };
-            (src, dst, b[v4::PROTOCOL], payload)
-        }
-        6 => {
-            if b.len() < v6::LEN {
-                return None;
-            }
-            let mut a = [0u8; 16];
-            a.copy_from_slice(&b[v6::SRC..v6::SRC + 16]);
-            let src = IpAddr::V6(Ipv6Addr::from(a));
-            a.copy_from_slice(&b[v6::DST..v6::DST + 16]);
-            (
-                src,
-                IpAddr::V6(Ipv6Addr::from(a)),
-                b[v6::NEXT_HEADER],
-                &b[v6::LEN..],
-            )
-        }
-        _ => return None,
-    };
-    let mut p = payload;
-    loop {
-        match next {
-            proto::HOPOPTS | proto::ROUTING | proto::DSTOPTS | proto::AH | proto::SHIM6 => {
-                let len = match (p.get(1), next) {
-                    (Some(&l), proto::AH) => (l as usize + 2) * 4,
-                    (Some(&l), _) => (l as usize + 1) * 8,
-                    (None, _) => break,
-                };
-                if p.len() < len {
-                    break;
+impl Walker<'_> {
+    /// The IP header an ICMP error quotes, read as packet-icmp.c hands it to the IP
+    /// dissector (marked as inside an error packet: never reassembled). Its layers are
+    /// recorded as quoted ones.
+    pub(crate) fn quoted(&mut self, q: Span<'_>) -> Option<super::Quoted> {
+        self.quoted_at(q, 0)
+    }
+
+    fn quoted_at(&mut self, q: Span<'_>, depth: u8) -> Option<super::Quoted> {
+        let b = q.data;
+        let version = b.first()? >> 4;
+        // Where the quoted datagram ends, by its own length (the quote is usually cut).
+        // `off`: where the payload `p` starts in the quote.
+        let (src, dst, mut next, payload, end, mut off) = match version {
+            4 => {
+                if b.len() < v4::MIN_LEN {
+                    return None;
                 }
-                next = p[0];
-                p = &p[len..];
-            }
-            proto::FRAGMENT => {
-                if p.len() < v6::FRAG_LEN {
-                    break;
+                let hlen = (b[0] & 0x0f) as usize * 4;
+                let total = be16(b, v4::TOTAL_LEN) as usize;
+                if hlen < v4::MIN_LEN || total != 0 && total < hlen {
+                    return None;
                 }
-                if be16(p, v6::FRAG_OFFLG) & 0xfff9 != 0 {
+                let end = if total == 0 { b.len() } else { total };
+                self.record(Proto::Ip, q.offset, hlen, end, true);
+                let src = IpAddr::V4(Ipv4Addr::from(be32(b, v4::SRC)));
+                let dst = IpAddr::V4(Ipv4Addr::from(be32(
+                    b,
+                    v4::DST + source_route_dst(&b[..hlen.min(b.len())]),
+                )));
+                let flags = be16(b, v4::FLAGS_FRAG);
+                let payload = b.get(hlen..).unwrap_or(&[]);
+                let whole = total > hlen && payload.len() >= total - hlen;
+                // A fragment: the first one is dissected only when not all of it is quoted.
+                if flags & v4::OFFSET != 0 || flags & v4::MF != 0 && whole {
                     return Some(super::Quoted {
                         src,
                         dst,
-                        protocol: p[0],
+                        protocol: b[v4::PROTOCOL],
                         ports: None,
                         transport: Transport::None,
                     });
                 }
-                next = p[0];
-                p = &p[v6::FRAG_LEN..];
+                let payload = if total > hlen {
+                    &payload[..payload.len().min(total - hlen)]
+                } else {
+                    payload
+                };
+                (src, dst, b[v4::PROTOCOL], payload, end, hlen)
             }
-            _ => break,
+            6 => {
+                if b.len() < v6::LEN {
+                    return None;
+                }
+                let plen = be16(b, v6::PAYLOAD_LEN) as usize;
+                let end = if plen == 0 { b.len() } else { v6::LEN + plen };
+                self.record(Proto::Ipv6, q.offset, v6::LEN, end, true);
+                let mut a = [0u8; 16];
+                a.copy_from_slice(&b[v6::SRC..v6::SRC + 16]);
+                let src = IpAddr::V6(Ipv6Addr::from(a));
+                a.copy_from_slice(&b[v6::DST..v6::DST + 16]);
+                (
+                    src,
+                    IpAddr::V6(Ipv6Addr::from(a)),
+                    b[v6::NEXT_HEADER],
+                    &b[v6::LEN..],
+                    end,
+                    v6::LEN,
+                )
+            }
+            _ => return None,
+        };
+        let mut p = payload;
+        loop {
+            let name = match next {
+                proto::HOPOPTS => Proto::Ipv6Hopopts,
+                proto::ROUTING => Proto::Ipv6Routing,
+                proto::DSTOPTS => Proto::Ipv6Dstopts,
+                proto::AH => Proto::Ah,
+                proto::SHIM6 => Proto::Shim6,
+                proto::FRAGMENT => {
+                    if p.len() < v6::FRAG_LEN {
+                        break;
+                    }
+                    self.record(
+                        Proto::Ipv6Fraghdr,
+                        q.offset + off,
+                        v6::FRAG_LEN,
+                        end.saturating_sub(off),
+                        true,
+                    );
+                    if be16(p, v6::FRAG_OFFLG) & 0xfff9 != 0 {
+                        return Some(super::Quoted {
+                            src,
+                            dst,
+                            protocol: p[0],
+                            ports: None,
+                            transport: Transport::None,
+                        });
+                    }
+                    next = p[0];
+                    p = &p[v6::FRAG_LEN..];
+                    off += v6::FRAG_LEN;
+                    continue;
+                }
+                _ => break,
+            };
+            let len = match (p.get(1), next) {
+                (Some(&l), proto::AH) => (l as usize + 2) * 4,
+                (Some(&l), _) => (l as usize + 1) * 8,
+                (None, _) => break,
+            };
+            if p.len() < len {
+                break;
+            }
+            self.record(name, q.offset + off, len, end.saturating_sub(off), true);
+            next = p[0];
+            p = &p[len..];
+            off += len;
         }
+        let rest = end.saturating_sub(off);
+        let transport = match next {
+            proto::TCP => {
+                // Ports and sequence number of a header cut by the quote are still shown.
+                let hlen = p.get(12).map_or(20, |h| (h >> 4) as usize * 4);
+                if p.len() >= 4 && (p.len() < 20 || hlen >= 20) {
+                    self.record(Proto::Tcp, q.offset + off, hlen, rest, true);
+                }
+                super::transport::parse_tcp(p, p.len())
+                    .map_or(Transport::None, |(t, _)| Transport::Tcp(t))
+            }
+            proto::UDP => {
+                if p.len() >= 4 {
+                    self.record(Proto::Udp, q.offset + off, 8, rest, true);
+                }
+                super::transport::parse_udp(p, p.len()).map_or(Transport::None, |(u, _)| u)
+            }
+            proto::ICMP | proto::ICMPV6 => {
+                let (name, t) = if next == proto::ICMP {
+                    (Proto::Icmp, Transport::Icmp)
+                } else {
+                    (Proto::Icmpv6, Transport::Icmpv6)
+                };
+                if p.len() >= 2 {
+                    self.record(name, q.offset + off, 8, rest, true);
+                }
+                t
+            }
+            proto::IPIP | proto::IPV6 if depth + 1 < MAX_IP_DEPTH && self.layers.is_some() => {
+                // Only the layers of a tunnelled quote: the quote is the outer packet's.
+                let _ = self.quoted_at(q.skip(off), depth + 1);
+                Transport::Other(next)
+            }
+            n => Transport::Other(n),
+        };
+        let ports = match next {
+            proto::TCP | proto::UDP if p.len() >= 4 => Some((be16(p, 0), be16(p, 2))),
+            _ => None,
+        };
+        Some(super::Quoted {
+            src,
+            dst,
+            protocol: next,
+            ports,
+            transport,
+        })
     }
-    let transport = match next {
-        proto::TCP => super::transport::parse_tcp(p, p.len())
-            .map_or(Transport::None, |(t, _)| Transport::Tcp(t)),
-        proto::UDP => super::transport::parse_udp(p, p.len()).map_or(Transport::None, |(u, _)| u),
-        proto::ICMP => Transport::Icmp,
-        proto::ICMPV6 => Transport::Icmpv6,
-        n => Transport::Other(n),
-    };
-    let ports = match next {
-        proto::TCP | proto::UDP if p.len() >= 4 => Some((be16(p, 0), be16(p, 2))),
-        _ => None,
-    };
-    Some(super::Quoted {
-        src,
-        dst,
-        protocol: next,
-        ports,
-        transport,
-    })
 }
 
 #[cfg(test)]
-mod test {
+pub(crate) mod test {
     use super::super::link::test::RAW_IPV6_SYN;
     use super::super::testutil::{every_prefix, hex};
     use super::super::*;
 
     /// An HTTP request in 11 IPv4 fragments (10 of 144 bytes, then 40):
     /// PcapPlusPlus's frag_http_req.pcap. tshark reassembles it in frame 11.
-    const FRAG_HTTP_REQ: [&[&str]; 11] = [
+    pub(crate) const FRAG_HTTP_REQ: [&[&str]; 11] = [
         &[
             "00907f3e02d0d4bed94b24790800450000a4425f20008006acd3ac108536d8892151fb9f0050888d248a39a869b45018",
             "40293e040000474554202f636f6e766572745f646174612e6a733f706172746e65725f69643d323920485454502f312e",
@@ -668,14 +729,14 @@ mod test {
     ];
 
     /// IPv4 in IPv4 (TCP SYN inside), in 802.1Q: deepflow's tunnels/ipip.pcap, frame 1.
-    const IPIP_SYN: [&str; 3] = [
+    pub(crate) const IPIP_SYN: [&str; 3] = [
         "52540027e67dc4a4027dc643810080fd080045900054000000001a043ed20aa22a5d0aa221a445900040000040003306",
         "4f8c1b243771d215d2f1c061ea7ef34f80e300000000b002ffff70cf0000020405ac010303050101080acba2e3e20000",
         "000004020000",
     ];
 
     /// TCP SYN after a destination options header: zeek's ipv6-http-atomic-frag.pcap, frame 4.
-    const DSTOPTS_SYN: [&str; 2] = [
+    pub(crate) const DSTOPTS_SYN: [&str; 2] = [
         "aa0004000a0400101895316a86dd60000000001c3c4020010db800010000000000000000000220010db8000100000000",
         "000000000001060001040000000090570050e31ebd4e000000005002200003570000",
     ];

@@ -132,7 +132,7 @@ impl Walker<'_> {
             }
             linktype::RAW | linktype::RAW_BSD | linktype::RAW_OPENBSD => {
                 self.s.link = Link::Raw;
-                self.push(Proto::Raw);
+                self.push(Proto::Raw, frame, 0);
                 match data.first().map(|b| b >> 4) {
                     None => self.truncated(Layer::Ipv4, 0, 1, 0),
                     Some(4) => self.ethertype_ipv4(frame),
@@ -153,7 +153,7 @@ impl Walker<'_> {
     }
 
     fn ethernet(&mut self, f: Span<'_>) {
-        self.push(Proto::Eth);
+        self.push(Proto::Eth, f, eth::LEN);
         if f.len() >= eth::TYPE {
             self.s.eth = Some((mac_at(f.data, eth::SRC), mac_at(f.data, eth::DST)));
         }
@@ -183,21 +183,21 @@ impl Walker<'_> {
                     rest
                 };
                 if body.data.starts_with(&[0xff, 0xff]) {
-                    return self.push(Proto::Ipx);
+                    return self.push(Proto::Ipx, body, 0);
                 }
                 return self.llc(body);
             }
             if t < MIN_ETHERTYPE {
                 self.s.net = Net::Other(t);
-                return self.data(rest.data);
+                return self.data(rest);
             }
             if t == VNTAG {
                 // Cisco VN-Tag: 4 bytes of tag, then an EtherType.
                 if named {
-                    self.push(Proto::Ethertype);
+                    self.push(Proto::Ethertype, rest, 0);
                 }
                 named = true;
-                self.push(Proto::Vntag);
+                self.push(Proto::Vntag, rest, vlan::LEN + 2);
                 if rest.len() < vlan::LEN + 2 {
                     return self.truncated(Layer::Vlan, rest.offset, vlan::LEN + 2, rest.len());
                 }
@@ -209,14 +209,15 @@ impl Walker<'_> {
                 return self.ethertype(t, rest, named);
             }
             if named {
-                self.push(Proto::Ethertype);
+                self.push(Proto::Ethertype, rest, 0);
             }
             named = true;
-            self.push(if t == 0x88a8 {
+            let tag = if t == 0x88a8 {
                 Proto::Ieee8021ad
             } else {
                 Proto::Vlan
-            });
+            };
+            self.push(tag, rest, vlan::LEN);
             if rest.len() < vlan::LEN {
                 return self.truncated(Layer::Vlan, rest.offset, vlan::LEN, rest.len());
             }
@@ -241,7 +242,7 @@ impl Walker<'_> {
     fn ethertype(&mut self, t: u16, rest: Span<'_>, named: bool) {
         let name = |w: &mut Self| {
             if named {
-                w.push(Proto::Ethertype);
+                w.push(Proto::Ethertype, rest, 0);
             }
         };
         let leaf = match t {
@@ -255,7 +256,7 @@ impl Walker<'_> {
             }
             0x0806 | 0x8035 => {
                 name(self);
-                self.push(Proto::Arp);
+                self.push(Proto::Arp, rest, 0);
                 return self.arp(rest);
             }
             0x8847 | 0x8848 => {
@@ -295,14 +296,14 @@ impl Walker<'_> {
                 // With no payload, tshark names neither the EtherType nor data.
                 if !rest.is_empty() {
                     name(self);
-                    self.push(Proto::Data);
+                    self.push(Proto::Data, rest, 0);
                 }
                 return;
             }
         };
         self.s.net = Net::Other(t);
         name(self);
-        self.push(leaf);
+        self.push(leaf, rest, 0);
     }
 
     /// IEEE 802.2 LLC, with SNAP (RFC 1042) carrying an EtherType.
@@ -313,7 +314,7 @@ impl Walker<'_> {
             // tshark names nothing for an empty 802.3 payload.
             return self.truncated(Layer::Llc, p.offset, 3, 0);
         }
-        self.push(Proto::Llc);
+        self.push(Proto::Llc, p, 3);
         if p.len() < 3 {
             return self.truncated(Layer::Llc, p.offset, 3, p.len());
         }
@@ -321,6 +322,7 @@ impl Walker<'_> {
         // U-format control fields are one byte, I and S formats two.
         let header = if control & 3 == 3 { 3 } else { 4 };
         if dsap == SNAP && ssap == SNAP && header == 3 {
+            self.resize(Proto::Llc, SNAP_LEN, p.known_len());
             if p.len() < SNAP_LEN {
                 return self.truncated(Layer::Llc, p.offset, SNAP_LEN, p.len());
             }
@@ -332,12 +334,13 @@ impl Walker<'_> {
                 ([0, 0, 0x0c], 0x2000) => Proto::Cdp,
                 ([0, 0, 0x0c], 0x2004) => Proto::Dtp,
                 ([0, 0, 0x0c], 0x010b) => Proto::Stp,
-                _ => return self.data(rest.data),
+                _ => return self.data(rest),
             };
-            return self.push(leaf);
+            return self.push(leaf, rest, 0);
         }
+        self.resize(Proto::Llc, header, p.known_len());
         // Only information frames (I, or U with UI) carry a payload for the SAP.
-        let rest = p.data.get(header..).unwrap_or(&[]);
+        let rest = p.skip(header);
         if rest.is_empty() && !p.whole() {
             return self.truncated(Layer::Llc, p.offset, header + 1, p.len());
         }
@@ -348,10 +351,10 @@ impl Walker<'_> {
             0x42 => Proto::Stp,
             0xe0 => Proto::Ipx,
             0xf0 => Proto::Netbios,
-            0x06 => return self.ethertype_ipv4(p.skip(header)),
+            0x06 => return self.ethertype_ipv4(rest),
             _ => return self.data(rest),
         };
-        self.push(leaf);
+        self.push(leaf, rest, 0);
     }
 
     /// An MPLS label stack (RFC 3032 §2.1), then IPv4 or IPv6 by the first nibble, as
@@ -359,7 +362,8 @@ impl Walker<'_> {
     fn mpls(&mut self, mut rest: Span<'_>) {
         const ENTRY: usize = 4;
         self.s.net = Net::Other(0x8847);
-        self.push(Proto::Mpls);
+        self.push(Proto::Mpls, rest, 0);
+        let start = rest;
         loop {
             if rest.len() < ENTRY {
                 return self.truncated(Layer::Mpls, rest.offset, ENTRY, rest.len());
@@ -370,10 +374,11 @@ impl Walker<'_> {
                 break;
             }
         }
+        self.resize(Proto::Mpls, rest.offset - start.offset, start.known_len());
         match rest.data.first().map(|b| b >> 4) {
             Some(4) => self.ethertype_ipv4(rest),
             Some(6) => self.ethertype_ipv6(rest),
-            Some(_) => self.data(rest.data),
+            Some(_) => self.data(rest),
             None => self.truncated(Layer::Mpls, rest.offset, 1, 0),
         }
     }
@@ -383,7 +388,7 @@ impl Walker<'_> {
         const HEADER: usize = 6;
         const LENGTH: usize = 4;
         self.s.net = Net::Other(0x8864);
-        self.push(Proto::Pppoes);
+        self.push(Proto::Pppoes, rest, HEADER);
         if rest.len() < HEADER {
             return self.truncated(Layer::Pppoe, rest.offset, HEADER, rest.len());
         }
@@ -394,13 +399,14 @@ impl Walker<'_> {
         } else {
             body
         };
-        self.push(Proto::Ppp);
+        self.push(Proto::Ppp, ppp, 2);
         // A protocol field with an odd first byte is compressed to that byte (§6.5).
         let (proto, skip) = match ppp.data {
             [b, ..] if b & 1 == 1 => (*b as u16, 1),
             [_, _, ..] => (be16(ppp.data, 0), 2),
             _ => return self.truncated(Layer::Pppoe, ppp.offset, 2, ppp.len()),
         };
+        self.resize(Proto::Ppp, skip, ppp.known_len());
         let payload = ppp.skip(skip);
         let leaf = match proto {
             0x0021 => return self.ethertype_ipv4(payload),
@@ -410,20 +416,23 @@ impl Walker<'_> {
             0x8057 => Proto::Ipv6cp,
             0xc023 => Proto::Pap,
             0xc223 => Proto::Chap,
-            _ => return self.data(payload.data),
+            _ => return self.data(payload),
         };
-        self.push(leaf);
+        self.push(leaf, payload, 0);
     }
 
     /// What the IPv4 dissector does with its bytes: it also takes an IPv6 packet (some
     /// captures label IPv6 as IPv4), and stops at any other version.
     pub(crate) fn ethertype_ipv4(&mut self, rest: Span<'_>) {
-        self.push(Proto::Ip);
-        match rest.data.first().map(|b| b >> 4) {
+        let version = rest.data.first().map(|b| b >> 4);
+        // The IPv4 dissector names itself also when it hands the packet on.
+        let header = if version == Some(6) { 0 } else { 20 };
+        self.push(Proto::Ip, rest, header);
+        match version {
             None => self.truncated(Layer::Ipv4, rest.offset, 20, 0),
             Some(4) => self.ipv4(rest),
             Some(6) => {
-                self.push(Proto::Ipv6);
+                self.push(Proto::Ipv6, rest, 40);
                 self.ipv6(rest);
             }
             Some(_) => self.stop(
@@ -438,32 +447,32 @@ impl Walker<'_> {
     pub(crate) fn ethertype_ipv6(&mut self, rest: Span<'_>) {
         match rest.data.first().map(|b| b >> 4) {
             None => {
-                self.push(Proto::Ipv6);
+                self.push(Proto::Ipv6, rest, 40);
                 self.truncated(Layer::Ipv6, rest.offset, 40, 0);
             }
             Some(6) => {
-                self.push(Proto::Ipv6);
+                self.push(Proto::Ipv6, rest, 40);
                 self.ipv6(rest);
             }
-            Some(_) => self.push(Proto::Data),
+            Some(_) => self.push(Proto::Data, rest, 0),
         }
     }
 
     /// Linux cooked capture (v1: 16-byte header, v2: 20 bytes), as packet-sll.c.
     fn sll(&mut self, f: Span<'_>, v2: bool) {
-        self.push(Proto::Sll);
         let (len, hatype_at, proto_at) = if v2 {
             (sll2::LEN, sll2::HATYPE, sll2::PROTOCOL)
         } else {
             (sll::LEN, sll::HATYPE, sll::PROTOCOL)
         };
+        self.push(Proto::Sll, f, len);
         if f.len() < len {
             return self.truncated(Layer::Sll, 0, len, f.len());
         }
         let (hatype, proto) = (be16(f.data, hatype_at), be16(f.data, proto_at));
         let rest = f.skip(len);
         match hatype {
-            ARPHRD_IPGRE => return self.push(Proto::Gre),
+            ARPHRD_IPGRE => return self.push(Proto::Gre, rest, 0),
             ARPHRD_NETLINK => return,
             _ => {}
         }
@@ -471,10 +480,10 @@ impl Walker<'_> {
         if proto <= MIN_ETHERTYPE {
             self.s.net = Net::Other(proto);
             match proto {
-                0x0001 => self.push(Proto::Ipx),
+                0x0001 => self.push(Proto::Ipx, rest, 0),
                 0x0003 => return self.ethernet(rest),
                 0x0004 => self.llc(rest),
-                _ => self.data(rest.data),
+                _ => self.data(rest),
             }
             return;
         }
@@ -484,7 +493,7 @@ impl Walker<'_> {
     /// BSD loopback: a 4-byte address family (host order for `NULL`, network order for
     /// `LOOP`), or on some systems an EtherType.
     fn null(&mut self, f: Span<'_>, lt: u16) {
-        self.push(Proto::Null);
+        self.push(Proto::Null, f, 4);
         if f.len() < 4 {
             return self.truncated(Layer::Null, 0, 4, f.len());
         }
@@ -492,9 +501,9 @@ impl Walker<'_> {
         match loopback_family(lt, [f.data[0], f.data[1], f.data[2], f.data[3]]) {
             LoopbackPayload::Ipv4 => self.ethertype_ipv4(rest),
             LoopbackPayload::Ipv6 => self.ethertype_ipv6(rest),
-            LoopbackPayload::Osi => self.push(Proto::Osi),
+            LoopbackPayload::Osi => self.push(Proto::Osi, rest, 0),
             LoopbackPayload::EtherType(t) => self.ether_chain(t, rest, false),
-            LoopbackPayload::Other => self.data(rest.data),
+            LoopbackPayload::Other => self.data(rest),
         }
     }
 }
@@ -552,7 +561,7 @@ pub(crate) mod test {
     ];
 
     /// TCP SYN under three 802.1Q tags (30, 20, 10): zeek's vlan-qinqinq.pcap, frame 1.
-    const THREE_TAGS_SYN: [&str; 2] = [
+    pub(crate) const THREE_TAGS_SYN: [&str; 2] = [
         "0010db88d2efc8bcc896d2a08100001e810000148100000a080045000040df8e400040066dd38d8ee405c096bb2be9d0",
         "0050fe21323a00000000b002ffff3bc00000020405b4010303040101080a164add200000000004020000",
     ];

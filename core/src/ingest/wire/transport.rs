@@ -120,25 +120,25 @@ impl TcpOptions {
 
 impl Walker<'_> {
     pub(crate) fn tcp(&mut self, p: Span<'_>) {
-        self.push(Proto::Tcp);
+        self.push(Proto::Tcp, p, tcp::MIN_LEN);
         match parse_tcp(p.data, p.known_len()) {
             None => self.truncated(Layer::Tcp, p.offset, tcp::MIN_LEN, p.len()),
             Some((t, bogus)) => {
                 self.s.transport = Transport::Tcp(t);
                 match bogus {
                     Some(why) => self.stop(Layer::Tcp, p.offset, why),
-                    None => self.payload_at(
-                        &p,
-                        (p.data[tcp::DATA_OFFSET] >> 4) as usize * 4,
-                        t.payload_len,
-                    ),
+                    None => {
+                        let header = (p.data[tcp::DATA_OFFSET] >> 4) as usize * 4;
+                        self.resize(Proto::Tcp, header, p.known_len());
+                        self.payload_at(&p, header, t.payload_len)
+                    }
                 }
             }
         }
     }
 
     pub(crate) fn udp(&mut self, p: Span<'_>) {
-        self.push(Proto::Udp);
+        self.push(Proto::Udp, p, udp::LEN);
         match parse_udp(p.data, p.known_len()) {
             None if p.len() < udp::LEN => self.truncated(Layer::Udp, p.offset, udp::LEN, p.len()),
             None => self.stop(
