@@ -1,15 +1,14 @@
-//! What the application-layer commands (`http`, `dns`, `tls`, `follow`) share: the
-//! input files, `--json`, and tshark-style decode-as rules (`-d tcp.port==8081,http`).
+//! What the application-layer commands (`http`, `dns`, `tls`, `memcache`, `redis`,
+//! `mysql`, `follow`) share: the input files, `--json`, tshark-style decode-as rules
+//! (`-d tcp.port==8081,http`), and how text is printed. Their rows and tables are
+//! queries in core (`wirelens_core::query::transactions`).
 
 use anyhow::{bail, Context as _};
-use serde::Serialize;
 use std::borrow::Cow;
 use std::io::Read;
 use wirelens_core::capture::app::AppProto;
-use wirelens_core::capture::app::Transaction;
 use wirelens_core::capture::flow::L4;
 use wirelens_core::capture::Capture;
-use wirelens_core::ingest::app::memcache::Place;
 use wirelens_core::ingest::Ingest;
 
 const CHUNK: usize = 1 << 20;
@@ -98,102 +97,6 @@ pub fn read(common: &Common) -> anyhow::Result<Capture> {
         }
     }
     Ok(ingest.finish())
-}
-
-/// Seconds as tshark prints them (9 decimals).
-pub fn secs(ns: i64) -> f64 {
-    ns as f64 / 1e9
-}
-
-/// The conversation's `tcp.stream` / `udp.stream` and its proto name.
-pub fn stream_of(capture: &Capture, conv: u32) -> (&'static str, u32) {
-    capture
-        .conversations
-        .get(conv as usize)
-        .map_or(("?", u32::MAX), |c| (c.proto.name(), c.stream))
-}
-
-/// A frame number (1-based) of a packet index.
-pub fn frame(packet: u64) -> u64 {
-    packet + 1
-}
-
-/// Frames and stream of a transaction, as every command's JSON gives them.
-#[derive(Serialize)]
-pub struct Frames {
-    pub stream: u32,
-    pub request_first_frame: Option<u64>,
-    pub request_frame: Option<u64>,
-    pub response_first_frame: Option<u64>,
-    pub response_frame: Option<u64>,
-}
-
-impl Frames {
-    pub fn of(c: &Capture, t: &Transaction) -> Frames {
-        Frames {
-            stream: stream_of(c, t.conv).1,
-            request_first_frame: t.request.map(|s| frame(s.first.packet)),
-            request_frame: t.request.map(|s| frame(s.last.packet)),
-            response_first_frame: t.response.map(|s| frame(s.first.packet)),
-            response_frame: t.response.map(|s| frame(s.last.packet)),
-        }
-    }
-}
-
-/// Where a table row is: its stream and frames.
-#[derive(Serialize)]
-pub struct At {
-    pub stream: u32,
-    pub first_frame: u64,
-    pub last_frame: u64,
-}
-
-impl At {
-    pub fn of(c: &Capture, p: &Place) -> At {
-        At {
-            stream: stream_of(c, p.conv).1,
-            first_frame: frame(p.first_packet),
-            last_frame: frame(p.last_packet),
-        }
-    }
-}
-
-/// One transaction as the `--list` and table rows give it: its frames, the protocol's
-/// fields and its latency (seconds).
-#[derive(Serialize)]
-pub struct Row<'a, T> {
-    #[serde(flatten)]
-    pub frames: Frames,
-    #[serde(flatten)]
-    pub detail: &'a T,
-    pub latency: Option<f64>,
-}
-
-impl<'a, T> Row<'a, T> {
-    pub fn new(c: &Capture, t: &Transaction, detail: &'a T) -> Self {
-        Row {
-            frames: Frames::of(c, t),
-            detail,
-            latency: t.latency_ns().map(secs),
-        }
-    }
-}
-
-/// A hot key with where it was first and last seen.
-#[derive(Serialize)]
-pub struct Key<'a, K> {
-    #[serde(flatten)]
-    pub key: &'a K,
-    pub first_at: At,
-    pub last_at: At,
-}
-
-/// A large value with where it was.
-#[derive(Serialize)]
-pub struct Value<'a, V> {
-    #[serde(flatten)]
-    pub value: &'a V,
-    pub at: At,
 }
 
 /// Text as a terminal may show it: control characters and the like escaped.

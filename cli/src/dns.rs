@@ -1,12 +1,9 @@
 //! `wirelens dns`: DNS queries and responses over UDP and TCP.
 
-use crate::apps::{frame, read, secs, stream_of, Common};
-use serde::Serialize;
+use crate::apps::{read, Common};
 use std::io::Write as _;
 use std::process::ExitCode;
-use wirelens_core::capture::app::dns::Dns;
-use wirelens_core::capture::app::Detail;
-use wirelens_core::ingest::app::dns;
+use wirelens_core::query::transactions::dns;
 
 /// DNS queries paired with their responses.
 ///
@@ -30,27 +27,12 @@ pub struct Args {
     slowest: Option<usize>,
 }
 
-#[derive(Serialize)]
-struct Row<'a> {
-    transport: &'static str,
-    stream: u32,
-    query_frame: Option<u64>,
-    response_frame: Option<u64>,
-    /// Frames of the query's retransmissions.
-    retransmission_frames: Vec<u64>,
-    #[serde(flatten)]
-    dns: &'a Dns,
-    rcode_name: Option<&'static str>,
-    time: Option<f64>,
-}
-
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let capture = read(&args.common)?;
     let errors = crate::input::report_errors(&capture);
-    let ts = &capture.transactions;
     let mut out = std::io::stdout().lock();
     if args.by_rcode {
-        let rows = dns::by_rcode(ts);
+        let rows = dns::by_rcode(&capture);
         if args.common.json {
             serde_json::to_writer_pretty(&mut out, &rows)?;
             writeln!(out)?;
@@ -66,30 +48,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             ExitCode::SUCCESS
         });
     }
-    let picked: Vec<usize> = match args.slowest {
-        Some(n) => dns::slowest(ts, n),
-        None => (0..ts.len()).collect(),
+    let rows = match args.slowest {
+        Some(n) => dns::slowest(&capture, n),
+        None => dns::rows(&capture),
     };
-    let rows: Vec<Row<'_>> = picked
-        .into_iter()
-        .filter_map(|i| {
-            let t = &ts[i];
-            let Detail::Dns(d) = &t.detail else {
-                return None;
-            };
-            let (transport, stream) = stream_of(&capture, t.conv);
-            Some(Row {
-                transport,
-                stream,
-                query_frame: t.request.map(|s| frame(s.last.packet)),
-                response_frame: t.response.map(|s| frame(s.last.packet)),
-                retransmission_frames: d.retransmission_packets.iter().map(|&p| frame(p)).collect(),
-                dns: d,
-                rcode_name: d.rcode.map(wirelens_core::capture::app::dns::rcode_name),
-                time: t.latency_ns().map(secs),
-            })
-        })
-        .collect();
     if args.common.json {
         serde_json::to_writer_pretty(&mut out, &rows)?;
         writeln!(out)?;

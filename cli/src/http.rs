@@ -1,13 +1,9 @@
 //! `wirelens http`: HTTP/1.x transactions, the slowest, by status, the errors.
 
-use crate::apps::{frame, read, secs, stream_of, Common};
-use serde::Serialize;
+use crate::apps::{read, Common};
 use std::io::Write as _;
 use std::process::ExitCode;
-use wirelens_core::capture::app::http::Http;
-use wirelens_core::capture::app::{Detail, Transaction};
-use wirelens_core::capture::Capture;
-use wirelens_core::ingest::app::http;
+use wirelens_core::query::transactions::http;
 
 /// HTTP/1.x requests paired with their responses.
 ///
@@ -36,57 +32,13 @@ pub struct Args {
     errors: bool,
 }
 
-#[derive(Serialize)]
-struct Row<'a> {
-    stream: u32,
-    request_frame: Option<u64>,
-    response_frame: Option<u64>,
-    #[serde(flatten)]
-    http: &'a Http,
-    time: Option<f64>,
-    ttfb: Option<f64>,
-    duration: Option<f64>,
-}
-
-fn row<'a>(c: &Capture, t: &'a Transaction, h: &'a Http) -> Row<'a> {
-    Row {
-        stream: stream_of(c, t.conv).1,
-        request_frame: t.request.map(|s| frame(s.last.packet)),
-        response_frame: t.response.map(|s| frame(s.last.packet)),
-        http: h,
-        time: t.latency_ns().map(secs),
-        ttfb: t.time_to_first_byte_ns().map(secs),
-        duration: t.duration_ns().map(secs),
-    }
-}
-
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let capture = read(&args.common)?;
     let errors = crate::input::report_errors(&capture);
-    let ts = &capture.transactions;
     let mut out = std::io::stdout().lock();
     if args.by_status {
-        let rows = http::by_status(ts);
+        let rows = http::by_status(&capture);
         if args.common.json {
-            #[derive(Serialize)]
-            struct S {
-                status: Option<u16>,
-                count: u64,
-                frames: Vec<u64>,
-            }
-            let rows: Vec<S> = rows
-                .iter()
-                .map(|r| S {
-                    status: r.status,
-                    count: r.count,
-                    frames: r
-                        .transactions
-                        .iter()
-                        .filter_map(|&i| ts[i].response.or(ts[i].request))
-                        .map(|s| frame(s.last.packet))
-                        .collect(),
-                })
-                .collect();
             serde_json::to_writer_pretty(&mut out, &rows)?;
             writeln!(out)?;
         } else {
@@ -102,21 +54,15 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             ExitCode::SUCCESS
         });
     }
-    let picked: Vec<usize> = match (args.slowest, args.errors) {
-        (Some(n), _) => http::slowest(ts, n)
+    let rows = match (args.slowest, args.errors) {
+        // The N slowest, of which those that failed.
+        (Some(n), _) => http::slowest(&capture, n)
             .into_iter()
-            .filter(|&i| !args.errors || http::errors(&ts[i..=i]).len() == 1)
+            .filter(|r| !args.errors || r.http.is_error())
             .collect(),
-        (None, true) => http::errors(ts),
-        (None, false) => (0..ts.len()).collect(),
+        (None, true) => http::errors(&capture),
+        (None, false) => http::rows(&capture),
     };
-    let rows: Vec<Row<'_>> = picked
-        .into_iter()
-        .filter_map(|i| match &ts[i].detail {
-            Detail::Http(h) => Some(row(&capture, &ts[i], h)),
-            _ => None,
-        })
-        .collect();
     if args.common.json {
         serde_json::to_writer_pretty(&mut out, &rows)?;
         writeln!(out)?;

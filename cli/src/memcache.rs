@@ -1,13 +1,10 @@
 //! `wirelens memcache`: memcached's hot keys, largest values, commands and misses.
 
-use crate::apps::{ms, printable, read, At, Common, Key, Row, Value};
-use serde::Serialize;
+use crate::apps::{ms, printable, read, Common};
 use std::io::Write as _;
 use std::process::ExitCode;
 use wirelens_core::capture::app::memcache::Memcache;
-use wirelens_core::capture::app::Transaction;
-use wirelens_core::capture::Capture;
-use wirelens_core::ingest::app::memcache;
+use wirelens_core::query::transactions::{self, memcache};
 
 /// memcached (text and binary protocols): hot keys, largest values, commands, misses.
 ///
@@ -38,25 +35,12 @@ pub struct Args {
     list: bool,
 }
 
-#[derive(Serialize)]
-struct Summary<'a> {
-    transactions: usize,
-    conversations: usize,
-    commands: Vec<memcache::CommandStats>,
-    hot_keys: Vec<Key<'a, memcache::HotKey>>,
-    largest_values: Vec<Value<'a, memcache::Value>>,
-    misses: Vec<Key<'a, memcache::HotKey>>,
-}
-
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let capture = read(&args.common)?;
     let errors = crate::input::report_errors(&capture);
-    let txs: Vec<(&Transaction, &Memcache)> =
-        memcache::transactions(&capture.transactions).collect();
     let mut out = std::io::stdout().lock();
     if args.list {
-        let rows: Vec<Row<'_, Memcache>> =
-            txs.iter().map(|(t, m)| Row::new(&capture, t, *m)).collect();
+        let rows = transactions::rows::<Memcache>(&capture, &capture.transactions);
         if args.common.json {
             serde_json::to_writer_pretty(&mut out, &rows)?;
             writeln!(out)?;
@@ -114,42 +98,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         });
     }
 
-    let all = || txs.iter().map(|(t, _)| *t);
-    let hot = memcache::hot_keys(all());
-    let values = memcache::largest_values(all());
-    let mut missed: Vec<&memcache::HotKey> = hot.iter().filter(|k| k.misses > 0).collect();
-    missed.sort_by(|a, b| b.misses.cmp(&a.misses).then_with(|| a.key.cmp(&b.key)));
-    let convs: std::collections::BTreeSet<u32> = txs.iter().map(|(t, _)| t.conv).collect();
-    fn key<'k>(c: &Capture, k: &'k memcache::HotKey) -> Key<'k, memcache::HotKey> {
-        Key {
-            key: k,
-            first_at: At::of(c, &k.first),
-            last_at: At::of(c, &k.last),
-        }
-    }
-    let summary = Summary {
-        transactions: txs.len(),
-        conversations: convs.len(),
-        commands: memcache::commands(all()),
-        hot_keys: hot
-            .iter()
-            .take(args.top)
-            .map(|k| key(&capture, k))
-            .collect(),
-        largest_values: values
-            .iter()
-            .take(args.top)
-            .map(|v| Value {
-                value: v,
-                at: At::of(&capture, &v.place),
-            })
-            .collect(),
-        misses: missed
-            .into_iter()
-            .take(args.top)
-            .map(|k| key(&capture, k))
-            .collect(),
-    };
+    let tables = memcache::tables(&capture);
+    let big = tables.largest_values.iter().filter(|v| v.over_1mb).count();
+    let summary = tables.top(args.top);
     if args.common.json {
         serde_json::to_writer_pretty(&mut out, &summary)?;
         writeln!(out)?;
@@ -159,8 +110,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             ExitCode::SUCCESS
         });
     }
-    let binary = txs.iter().filter(|(_, m)| m.binary).count();
-    let big = values.iter().filter(|v| v.over_1mb).count();
+    let binary = transactions::of::<Memcache>(&capture.transactions)
+        .filter(|(_, m)| m.binary)
+        .count();
     writeln!(
         out,
         "memcached: {} transactions in {} conversations ({} text, {} binary); {} value{} over 1 MB",
@@ -192,11 +144,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             "{:<12} {:>8} {:>8} {:>8} {:>7} {:>8} {:>12} {:>10} {:>10}",
             printable(&c.command),
             c.count,
-            c.hits,
-            c.misses,
+            c.hits.unwrap_or(0),
+            c.misses.unwrap_or(0),
             c.errors,
-            c.noreply,
-            c.bytes,
+            c.noreply.unwrap_or(0),
+            c.bytes.unwrap_or(0),
             ms(avg),
             ms((c.timed > 0).then_some(c.latency_max_ns))
         )?;
@@ -211,15 +163,15 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         writeln!(
             out,
             "{:>8} {:>8} {:>8} {:>12} {:>10} {:>6} {:>8}  {}{}",
-            k.key.count,
-            k.key.hits,
-            k.key.misses,
-            k.key.bytes,
-            k.key.largest,
+            k.count,
+            k.hits.unwrap_or(0),
+            k.misses.unwrap_or(0),
+            k.bytes,
+            k.largest,
             k.first_at.stream,
             k.first_at.first_frame,
-            printable(&k.key.key),
-            if k.key.over_1mb { "  * over 1 MB" } else { "" }
+            printable(&k.key),
+            if k.over_1mb { "  * over 1 MB" } else { "" }
         )?;
     }
     writeln!(out, "\nLargest values (top {}; * over 1 MB)", args.top)?;
@@ -232,14 +184,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         writeln!(
             out,
             "{:>12} {:<1} {:<10} {:<5} {:>6} {:>8} {:>8}  {}",
-            v.value.value_len,
-            if v.value.over_1mb { "*" } else { "" },
-            printable(&v.value.command),
-            if v.value.sent { "sent" } else { "got" },
+            v.value_len,
+            if v.over_1mb { "*" } else { "" },
+            printable(&v.command),
+            if v.sent == Some(true) { "sent" } else { "got" },
             v.at.stream,
             v.at.first_frame,
             v.at.last_frame,
-            printable(&v.value.key)
+            printable(&v.key)
         )?;
     }
     writeln!(out, "\nMisses (top {})", args.top)?;
@@ -248,15 +200,15 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         "{:>8} {:>8} {:>6} {:>8}  key",
         "misses", "count", "stream", "frame"
     )?;
-    for k in &summary.misses {
+    for k in summary.misses.iter().flatten() {
         writeln!(
             out,
             "{:>8} {:>8} {:>6} {:>8}  {}",
-            k.key.misses,
-            k.key.count,
+            k.misses.unwrap_or(0),
+            k.count,
             k.first_at.stream,
             k.first_at.first_frame,
-            printable(&k.key.key)
+            printable(&k.key)
         )?;
     }
     Ok(if errors {

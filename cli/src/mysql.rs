@@ -1,12 +1,10 @@
 //! `wirelens mysql`: MySQL / MariaDB queries with their latency, the errors, the slowest.
 
-use crate::apps::{ms, printable, read, At, Common, Row};
-use serde::Serialize;
+use crate::apps::{ms, printable, read, Common};
 use std::io::Write as _;
 use std::process::ExitCode;
 use wirelens_core::capture::app::mysql::Mysql;
-use wirelens_core::capture::app::Transaction;
-use wirelens_core::ingest::app::mysql;
+use wirelens_core::query::transactions::{self, mysql, Row};
 
 /// MySQL / MariaDB: every command with its latency and result, the errors, the slowest,
 /// and queries grouped by fingerprint (literals replaced by `?`).
@@ -37,21 +35,6 @@ pub struct Args {
     /// Only the list of commands (JSON: an array), without the tables.
     #[arg(long)]
     list: bool,
-}
-
-#[derive(Serialize)]
-struct Query<'a> {
-    #[serde(flatten)]
-    query: &'a mysql::QueryStats,
-    slowest_at: At,
-}
-
-#[derive(Serialize)]
-struct Summary<'a> {
-    transactions: Vec<Row<'a, Mysql>>,
-    slowest: Vec<Row<'a, Mysql>>,
-    errors: Vec<Row<'a, Mysql>>,
-    queries: Vec<Query<'a>>,
 }
 
 /// What the response said, in a few words.
@@ -109,9 +92,7 @@ fn what(m: &Mysql) -> String {
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let capture = read(&args.common)?;
     let errors = crate::input::report_errors(&capture);
-    let txs: Vec<(&Transaction, &Mysql)> = mysql::transactions(&capture.transactions).collect();
     let mut out = std::io::stdout().lock();
-    let rows: Vec<Row<'_, Mysql>> = txs.iter().map(|(t, m)| Row::new(&capture, t, *m)).collect();
     let print_rows =
         |out: &mut dyn std::io::Write, rows: &[Row<'_, Mysql>]| -> std::io::Result<()> {
             writeln!(
@@ -145,6 +126,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             Ok(())
         };
     if args.list {
+        let rows = transactions::rows::<Mysql>(&capture, &capture.transactions);
         if args.common.json {
             serde_json::to_writer_pretty(&mut out, &rows)?;
             writeln!(out)?;
@@ -157,28 +139,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             ExitCode::SUCCESS
         });
     }
-    let all = || txs.iter().map(|(t, _)| *t);
-    let queries = mysql::queries(all());
-    let summary = Summary {
-        slowest: mysql::slowest(all())
-            .into_iter()
-            .take(args.top)
-            .map(|(t, m)| Row::new(&capture, t, m))
-            .collect(),
-        errors: mysql::errors(all())
-            .into_iter()
-            .map(|(t, m)| Row::new(&capture, t, m))
-            .collect(),
-        queries: queries
-            .iter()
-            .take(args.top)
-            .map(|q| Query {
-                query: q,
-                slowest_at: At::of(&capture, &q.slowest),
-            })
-            .collect(),
-        transactions: rows,
-    };
+    let summary = mysql::tables(&capture).top(args.top);
     if args.common.json {
         serde_json::to_writer_pretty(&mut out, &summary)?;
         writeln!(out)?;
@@ -207,16 +168,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         writeln!(
             out,
             "{:>7} {:>7} {:>10} {:>10} {:>10} {:>9} {:>6} {:>8}  {:<14} {}",
-            q.query.count,
-            q.query.errors,
-            q.query.rows,
-            ms((q.query.timed > 0).then_some(q.query.latency_total_ns)),
-            ms((q.query.timed > 0).then_some(q.query.latency_max_ns)),
-            q.query.affected_rows,
-            q.slowest_at.stream,
-            q.slowest_at.first_frame,
-            q.query.command,
-            printable(&q.query.fingerprint)
+            q.count,
+            q.errors,
+            q.rows.unwrap_or(0),
+            ms((q.timed > 0).then_some(q.latency_total_ns)),
+            ms((q.timed > 0).then_some(q.latency_max_ns)),
+            q.affected_rows.unwrap_or(0),
+            q.slowest_at.map_or(0, |a| a.stream),
+            q.slowest_at.map_or(0, |a| a.first_frame),
+            q.command,
+            printable(q.fingerprint.as_deref().unwrap_or(""))
         )?;
     }
     Ok(if errors {

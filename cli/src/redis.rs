@@ -1,12 +1,10 @@
 //! `wirelens redis`: Redis's hot keys, largest values, commands, slowest and errors.
 
-use crate::apps::{ms, printable, read, At, Common, Key, Row, Value};
-use serde::Serialize;
+use crate::apps::{ms, printable, read, Common};
 use std::io::Write as _;
 use std::process::ExitCode;
 use wirelens_core::capture::app::redis::Redis;
-use wirelens_core::capture::app::Transaction;
-use wirelens_core::ingest::app::redis;
+use wirelens_core::query::transactions::{self, redis, Row};
 
 /// Redis (RESP2 and RESP3): hot keys, largest values, commands, the slowest, errors.
 ///
@@ -36,17 +34,6 @@ pub struct Args {
     /// Every transaction, one per line, instead of the tables.
     #[arg(long)]
     list: bool,
-}
-
-#[derive(Serialize)]
-struct Summary<'a> {
-    transactions: usize,
-    conversations: usize,
-    commands: Vec<redis::CommandStats>,
-    hot_keys: Vec<Key<'a, redis::HotKey>>,
-    largest_values: Vec<Value<'a, redis::Value>>,
-    slowest: Vec<Row<'a, Redis>>,
-    errors: Vec<Row<'a, Redis>>,
 }
 
 /// A command and its first arguments, as a line.
@@ -88,7 +75,6 @@ fn reply_text(r: &Redis) -> String {
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let capture = read(&args.common)?;
     let errors = crate::input::report_errors(&capture);
-    let txs: Vec<(&Transaction, &Redis)> = redis::transactions(&capture.transactions).collect();
     let mut out = std::io::stdout().lock();
     let print_rows =
         |out: &mut dyn std::io::Write, rows: &[Row<'_, Redis>]| -> std::io::Result<()> {
@@ -120,8 +106,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             Ok(())
         };
     if args.list {
-        let rows: Vec<Row<'_, Redis>> =
-            txs.iter().map(|(t, r)| Row::new(&capture, t, *r)).collect();
+        let rows = transactions::rows::<Redis>(&capture, &capture.transactions);
         if args.common.json {
             serde_json::to_writer_pretty(&mut out, &rows)?;
             writeln!(out)?;
@@ -135,41 +120,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         });
     }
 
-    let all = || txs.iter().map(|(t, _)| *t);
-    let hot = redis::hot_keys(all());
-    let values = redis::largest_values(all());
-    let convs: std::collections::BTreeSet<u32> = txs.iter().map(|(t, _)| t.conv).collect();
-    let summary = Summary {
-        transactions: txs.len(),
-        conversations: convs.len(),
-        commands: redis::commands(all()),
-        hot_keys: hot
-            .iter()
-            .take(args.top)
-            .map(|k| Key {
-                key: k,
-                first_at: At::of(&capture, &k.first),
-                last_at: At::of(&capture, &k.last),
-            })
-            .collect(),
-        largest_values: values
-            .iter()
-            .take(args.top)
-            .map(|v| Value {
-                value: v,
-                at: At::of(&capture, &v.place),
-            })
-            .collect(),
-        slowest: redis::slowest(all())
-            .into_iter()
-            .take(args.top)
-            .map(|(t, r)| Row::new(&capture, t, r))
-            .collect(),
-        errors: redis::errors(all())
-            .into_iter()
-            .map(|(t, r)| Row::new(&capture, t, r))
-            .collect(),
-    };
+    let tables = redis::tables(&capture);
+    let big = tables.largest_values.iter().filter(|v| v.over_1mb).count();
+    let summary = tables.top(args.top);
     if args.common.json {
         serde_json::to_writer_pretty(&mut out, &summary)?;
         writeln!(out)?;
@@ -179,13 +132,12 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             ExitCode::SUCCESS
         });
     }
-    let big = values.iter().filter(|v| v.over_1mb).count();
     writeln!(
         out,
         "redis: {} transactions in {} conversations; {} error replies; {} value{} over 1 MB",
         summary.transactions,
         summary.conversations,
-        summary.errors.len(),
+        summary.errors.as_ref().map_or(0, Vec::len),
         big,
         if big == 1 { "" } else { "s" }
     )?;
@@ -203,8 +155,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             printable(&c.command),
             c.count,
             c.errors,
-            c.incomplete,
-            c.bytes,
+            c.incomplete.unwrap_or(0),
+            c.bytes.unwrap_or(0),
             ms(avg),
             ms((c.timed > 0).then_some(c.latency_max_ns))
         )?;
@@ -219,14 +171,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         writeln!(
             out,
             "{:>8} {:>12} {:>10} {:>7} {:>6} {:>8}  {}{}",
-            k.key.count,
-            k.key.bytes,
-            k.key.largest,
-            k.key.errors,
+            k.count,
+            k.bytes,
+            k.largest,
+            k.errors.unwrap_or(0),
             k.first_at.stream,
             k.first_at.first_frame,
-            printable(&k.key.key),
-            if k.key.over_1mb { "  * over 1 MB" } else { "" }
+            printable(&k.key),
+            if k.over_1mb { "  * over 1 MB" } else { "" }
         )?;
     }
     writeln!(out, "\nLargest values (top {}; * over 1 MB)", args.top)?;
@@ -239,19 +191,19 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         writeln!(
             out,
             "{:>12} {:<1} {:<12} {:>6} {:>8} {:>8}  {}",
-            v.value.value_len,
-            if v.value.over_1mb { "*" } else { "" },
-            printable(&v.value.command),
+            v.value_len,
+            if v.over_1mb { "*" } else { "" },
+            printable(&v.command),
             v.at.stream,
             v.at.first_frame,
             v.at.last_frame,
-            printable(&v.value.key)
+            printable(&v.key)
         )?;
     }
     writeln!(out, "\nSlowest (top {})", args.top)?;
-    print_rows(&mut out, &summary.slowest)?;
+    print_rows(&mut out, summary.slowest.as_deref().unwrap_or_default())?;
     writeln!(out, "\nErrors")?;
-    print_rows(&mut out, &summary.errors)?;
+    print_rows(&mut out, summary.errors.as_deref().unwrap_or_default())?;
     Ok(if errors {
         ExitCode::from(1)
     } else {

@@ -10,3 +10,4 @@ pub mod follow;
 pub mod pdu;
 pub mod sessions;
 pub mod stats;
+pub mod transactions;

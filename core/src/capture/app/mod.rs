@@ -66,6 +66,34 @@ pub enum Detail {
     Tls(tls::Tls),
 }
 
+/// A protocol's detail type, found in a [`Detail`] by [`AppDetail::of`].
+pub trait AppDetail {
+    /// The detail, when it is this protocol's.
+    fn of(detail: &Detail) -> Option<&Self>;
+}
+
+macro_rules! app_detail {
+    ($($variant:ident($ty:ty)),*) => {$(
+        impl AppDetail for $ty {
+            fn of(detail: &Detail) -> Option<&Self> {
+                match detail {
+                    Detail::$variant(d) => Some(d),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+
+app_detail!(
+    Http(http::Http),
+    Memcache(memcache::Memcache),
+    Mysql(mysql::Mysql),
+    Redis(redis::Redis),
+    Dns(dns::Dns),
+    Tls(tls::Tls)
+);
+
 /// A request paired with its response.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Transaction {

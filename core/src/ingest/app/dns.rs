@@ -9,9 +9,8 @@
 //! pointer loop ends (RFC 1035 §4.1.4, RFC 9267).
 
 use super::StreamParser;
-use crate::capture::app::dns::{rcode_name, Answer, Dns, RrType};
+use crate::capture::app::dns::{Answer, Dns, RrType};
 use crate::capture::app::{At, Detail, Span, Transaction};
-use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -29,51 +28,6 @@ pub const RETRANSMISSION_WINDOW_NS: i64 = 5_000_000_000;
 pub const MAX_RETRANSMISSIONS_KEPT: usize = 16;
 /// Bytes of a TCP DNS message held while it arrives (the length prefix bounds it).
 const MAX_TCP_MESSAGE: usize = 65535;
-
-/// One row of the DNS-by-rcode table.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct RcodeRow {
-    /// The response code (None: no response captured).
-    pub rcode: Option<u8>,
-    /// Its name (`NXDOMAIN`, …; `no response`).
-    pub name: &'static str,
-    /// Transactions with it.
-    pub count: u64,
-    /// Their indices into the transactions.
-    pub transactions: Vec<usize>,
-}
-
-/// DNS transactions grouped by response code, in code order (no response last).
-pub fn by_rcode(transactions: &[Transaction]) -> Vec<RcodeRow> {
-    let mut rows: std::collections::BTreeMap<(bool, u8), RcodeRow> = Default::default();
-    for (i, t) in transactions.iter().enumerate() {
-        let Detail::Dns(d) = &t.detail else { continue };
-        let row = rows
-            .entry((d.rcode.is_none(), d.rcode.unwrap_or(0)))
-            .or_insert(RcodeRow {
-                rcode: d.rcode,
-                name: d.rcode.map_or("no response", rcode_name),
-                count: 0,
-                transactions: Vec::new(),
-            });
-        row.count += 1;
-        row.transactions.push(i);
-    }
-    rows.into_values().collect()
-}
-
-/// The slowest DNS transactions by `dns.time`, slowest first: indices into
-/// `transactions`.
-pub fn slowest(transactions: &[Transaction], n: usize) -> Vec<usize> {
-    let mut v: Vec<(i64, usize)> = transactions
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| matches!(t.detail, Detail::Dns(_)))
-        .filter_map(|(i, t)| Some((t.latency_ns()?, i)))
-        .collect();
-    v.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    v.into_iter().take(n).map(|(_, i)| i).collect()
-}
 
 /// A bounds-checked reader over one message.
 struct Msg<'a> {

@@ -13,10 +13,10 @@
 //! - Header sections are held until complete, up to [`MAX_HEAD`] bytes; bodies are never
 //!   held.
 
-use super::{StreamParser, HTTP_METHODS};
+use super::sniff::{starts, HTTP_METHODS};
+use super::StreamParser;
 use crate::capture::app::http::Http;
 use crate::capture::app::{At, Detail, Span, Transaction};
-use serde::Serialize;
 use std::collections::VecDeque;
 
 /// The longest header section (start line and headers) we hold before giving up on it.
@@ -33,65 +33,6 @@ pub const MAX_KEPT_LINES: usize = 64;
 /// (`Accept-Charset`, `Cookie`) pass 1 KiB in real traffic; the whole section is bounded
 /// by [`MAX_HEAD`] anyway.
 pub const MAX_KEPT_LINE: usize = 4096;
-
-fn http(t: &Transaction) -> Option<&Http> {
-    match &t.detail {
-        Detail::Http(h) => Some(h),
-        _ => None,
-    }
-}
-
-/// The slowest HTTP transactions by `http.time`, slowest first: indices into
-/// `transactions` (each knows its conversation and packets).
-pub fn slowest(transactions: &[Transaction], n: usize) -> Vec<usize> {
-    let mut v: Vec<(i64, usize)> = transactions
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| http(t).is_some())
-        .filter_map(|(i, t)| Some((t.latency_ns()?, i)))
-        .collect();
-    v.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    v.into_iter().take(n).map(|(_, i)| i).collect()
-}
-
-/// One row of the HTTP-by-status table.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct StatusRow {
-    /// The status code (None: no response captured).
-    pub status: Option<u16>,
-    /// Transactions with it.
-    pub count: u64,
-    /// Their indices into the transactions.
-    pub transactions: Vec<usize>,
-}
-
-/// HTTP transactions grouped by status code, in code order (no response last).
-pub fn by_status(transactions: &[Transaction]) -> Vec<StatusRow> {
-    let mut rows: std::collections::BTreeMap<(bool, u16), StatusRow> = Default::default();
-    for (i, t) in transactions.iter().enumerate() {
-        let Some(h) = http(t) else { continue };
-        let row = rows
-            .entry((h.status.is_none(), h.status.unwrap_or(0)))
-            .or_insert(StatusRow {
-                status: h.status,
-                count: 0,
-                transactions: Vec::new(),
-            });
-        row.count += 1;
-        row.transactions.push(i);
-    }
-    rows.into_values().collect()
-}
-
-/// HTTP transactions answered with a 4xx or 5xx status: indices into `transactions`.
-pub fn errors(transactions: &[Transaction]) -> Vec<usize> {
-    transactions
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| http(t).is_some_and(Http::is_error))
-        .map(|(i, _)| i)
-        .collect()
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum St {
@@ -230,7 +171,7 @@ fn start_verdict(request: bool, line: &[u8]) -> Option<bool> {
     };
     let mut maybe = false;
     for c in candidates {
-        match super::starts(line, c) {
+        match starts(line, c) {
             Some(true) => return Some(true),
             Some(false) => maybe = true,
             None => {}

@@ -1,0 +1,765 @@
+//! The dispatcher: which parser each conversation gets, what it is fed (stream bytes
+//! from the reassembler, datagrams), and the transactions it reports.
+
+use super::choose::{choose, make_parser, other};
+use super::sniff::{sniff, Sniff};
+use super::StreamParser;
+use crate::capture::app::{AppProto, AppStats, At, Transaction};
+use crate::capture::flow::{Conversation, Direction, L4};
+use crate::capture::packet::PacketRow;
+use crate::ingest::reassembly::{Reassembler, StreamEvent};
+use crate::ingest::wire::{tcp_flags, Summary, Transport};
+use std::collections::HashMap;
+
+/// Bytes held per conversation while its first bytes are too short to tell the protocol.
+const MAX_SNIFF: usize = 1024;
+
+/// A piece of a conversation held while its protocol is undecided.
+enum Held {
+    Data {
+        dir: Direction,
+        bytes: Vec<u8>,
+        at: At,
+        datagram: bool,
+    },
+    Gap {
+        dir: Direction,
+        len: u64,
+        at: At,
+    },
+}
+
+enum State {
+    /// No payload yet (or too little to tell).
+    Undecided {
+        held: Vec<Held>,
+        held_bytes: usize,
+        sniffed: [Option<Sniff>; 2],
+    },
+    /// Parsed by `parser`.
+    Parsing {
+        parser: Box<dyn StreamParser>,
+        client: Direction,
+    },
+    /// Decided to be no protocol we parse, or ended.
+    Off,
+}
+
+struct Conv {
+    /// The side that sent the SYN (from a SYN, or the receiver of a SYN-ACK).
+    syn_client: Option<Direction>,
+    ended: [bool; 2],
+    proto: Option<AppProto>,
+    /// The client, once the parser is chosen.
+    client: Option<Direction>,
+    state: State,
+    /// What was held while undecided, to replay once the parser is chosen.
+    replay: Vec<Held>,
+}
+
+/// The application layer of a capture: which parser each conversation gets, and the
+/// transactions they report.
+#[derive(Default)]
+pub struct Apps {
+    /// Off: no reassembly, no parsers, no transactions (see [`Apps::set_enabled`]).
+    disabled: bool,
+    decode_as: HashMap<(L4, u16), Option<AppProto>>,
+    convs: Vec<Option<Box<Conv>>>,
+    /// Conversations done with (ended, or no parser for them): their bytes are no longer
+    /// reassembled; `retired_protos` keeps what they were parsed as.
+    retired: Vec<bool>,
+    retired_protos: Vec<Option<AppProto>>,
+    retired_clients: Vec<Option<Direction>>,
+    transactions: Vec<Transaction>,
+    scratch: Vec<Transaction>,
+    stats: AppStats,
+}
+
+/// What the application layer found, when the capture ends.
+#[derive(Default)]
+pub struct AppsResult {
+    /// Every transaction, in order of its first packet.
+    pub transactions: Vec<Transaction>,
+    /// The protocol each conversation was parsed as, indexed like the conversations.
+    pub protos: Vec<Option<AppProto>>,
+    /// The client side of each conversation that has a parser.
+    pub clients: Vec<Option<Direction>>,
+    /// Counters.
+    pub stats: AppStats,
+}
+
+impl Apps {
+    /// An application layer with the default port assignments.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Decodes TCP or UDP `port` as `proto` (None: as no protocol), whatever the bytes
+    /// say; like tshark's `-d tcp.port==PORT,PROTO`.
+    pub fn decode_as(&mut self, l4: L4, port: u16, proto: Option<AppProto>) {
+        self.decode_as.insert((l4, port), proto);
+    }
+
+    /// Turns the application layer (TCP reassembly, parsers, transactions) on or off; it
+    /// is on by default. Off, an ingest gives flows and statistics only, faster.
+    pub fn set_enabled(&mut self, enabled: bool) {
+        self.disabled = !enabled;
+    }
+
+    /// Takes one packet of conversation `flow` (already counted by the flow table):
+    /// TCP segments go through `reasm`, UDP datagrams straight to the parser.
+    /// `packets` is the index so far (the current packet is not in it yet).
+    #[allow(clippy::too_many_arguments)]
+    pub fn packet(
+        &mut self,
+        reasm: &mut Reassembler,
+        conv: &Conversation,
+        flow: u32,
+        dir: Direction,
+        summary: &Summary,
+        payload: &[u8],
+        at: At,
+        packets: &[PacketRow],
+    ) {
+        if self.disabled || self.retired.get(flow as usize).copied().unwrap_or(false) {
+            return;
+        }
+        match summary.transport {
+            Transport::Tcp(t) => {
+                let c = self.conv(flow);
+                if t.flags & tcp_flags::SYN != 0 && c.syn_client.is_none() {
+                    c.syn_client = Some(if t.flags & tcp_flags::ACK == 0 {
+                        dir
+                    } else {
+                        other(dir)
+                    });
+                }
+                reasm.segment(flow, dir, &t, payload, at.packet, &mut |ev| {
+                    self.stream_event(conv, ev, Some((dir, at)), packets)
+                });
+                if self.retired.get(flow as usize).copied().unwrap_or(false) {
+                    reasm.forget(flow);
+                }
+            }
+            Transport::Udp { .. } if !payload.is_empty() => {
+                self.deliver(
+                    conv,
+                    flow,
+                    Held::Data {
+                        dir,
+                        bytes: Vec::new(),
+                        at,
+                        datagram: true,
+                    },
+                    payload,
+                );
+            }
+            _ => {}
+        }
+    }
+
+    /// Handles one event of the reassembler. `current` is the segment being processed
+    /// (None at the end of the capture).
+    fn stream_event(
+        &mut self,
+        conv: &Conversation,
+        ev: StreamEvent<'_>,
+        current: Option<(Direction, At)>,
+        packets: &[PacketRow],
+    ) {
+        let flow = match ev {
+            StreamEvent::Data { conv, .. }
+            | StreamEvent::Gap { conv, .. }
+            | StreamEvent::End { conv, .. } => conv,
+        };
+        if self.retired.get(flow as usize).copied().unwrap_or(false) {
+            return;
+        }
+        match ev {
+            StreamEvent::Data {
+                conv: flow,
+                dir,
+                bytes,
+                packet,
+                ..
+            } => {
+                // Bytes are complete at the segment that delivered them when it went the same
+                // way (it filled a hole or was in order); bytes released by the peer's ACK
+                // or by the end of the capture are dated by the packet that carried them.
+                let at = match current {
+                    Some((d, at)) if d == dir => at,
+                    _ => match packets.get(packet as usize) {
+                        Some(row) => At {
+                            packet,
+                            ts_ns: row.ts_ns,
+                        },
+                        None => current.map(|(_, at)| at).unwrap_or_default(),
+                    },
+                };
+                self.deliver(
+                    conv,
+                    flow,
+                    Held::Data {
+                        dir,
+                        bytes: Vec::new(),
+                        at,
+                        datagram: false,
+                    },
+                    bytes,
+                );
+            }
+            StreamEvent::Gap {
+                conv: flow,
+                dir,
+                len,
+                ..
+            } => {
+                let at = current
+                    .map(|(_, at)| at)
+                    .unwrap_or_else(|| last_at(packets));
+                self.deliver(conv, flow, Held::Gap { dir, len, at }, &[]);
+            }
+            StreamEvent::End { conv: flow, dir } => {
+                let at = current
+                    .map(|(_, at)| at)
+                    .unwrap_or_else(|| last_at(packets));
+                self.conv(flow).ended[dir as usize] = true;
+                if let Some(Some(c)) = self.convs.get_mut(flow as usize) {
+                    if let State::Parsing { parser, client } = &mut c.state {
+                        parser.side_end(dir == *client, at, &mut self.scratch);
+                        self.collect(flow);
+                    }
+                }
+                let c = self.conv(flow);
+                if c.ended == [true, true] {
+                    self.end_conv(conv, flow, at);
+                }
+            }
+        }
+    }
+
+    fn conv(&mut self, flow: u32) -> &mut Conv {
+        let i = flow as usize;
+        if self.convs.len() <= i {
+            self.convs.resize_with(i + 1, || None);
+        }
+        self.convs[i].get_or_insert_with(|| {
+            Box::new(Conv {
+                syn_client: None,
+                ended: [false; 2],
+                proto: None,
+                client: None,
+                state: State::Undecided {
+                    held: Vec::new(),
+                    held_bytes: 0,
+                    sniffed: [None; 2],
+                },
+                replay: Vec::new(),
+            })
+        })
+    }
+
+    /// Done with a conversation: its state goes, what it was parsed as stays.
+    fn retire(&mut self, flow: u32) {
+        let i = flow as usize;
+        let (proto, client) = self
+            .convs
+            .get_mut(i)
+            .and_then(Option::take)
+            .map_or((None, None), |c| (c.proto, c.client));
+        if self.retired.len() <= i {
+            self.retired.resize(i + 1, false);
+            self.retired_protos.resize(i + 1, None);
+            self.retired_clients.resize(i + 1, None);
+        }
+        self.retired[i] = true;
+        self.retired_protos[i] = proto;
+        self.retired_clients[i] = client;
+    }
+
+    /// Passes a piece of a conversation to its parser, deciding the parser first if need be.
+    /// For `Held::Data`, the bytes are `bytes` (the held vector is empty).
+    fn deliver(&mut self, conv: &Conversation, flow: u32, piece: Held, bytes: &[u8]) {
+        let c = self.conv(flow);
+        if let State::Undecided {
+            held,
+            held_bytes,
+            sniffed,
+        } = &mut c.state
+        {
+            let mut force = false;
+            match &piece {
+                Held::Data { dir, .. } => {
+                    let d = *dir as usize;
+                    let first_of_side = !held
+                        .iter()
+                        .any(|h| matches!(h, Held::Data { dir, .. } if *dir as usize == d));
+                    let seen: Vec<u8>;
+                    let side_bytes: &[u8] = if first_of_side {
+                        bytes
+                    } else {
+                        seen = held
+                            .iter()
+                            .filter_map(|h| match h {
+                                Held::Data { dir, bytes, .. } if *dir as usize == d => {
+                                    Some(bytes.as_slice())
+                                }
+                                _ => None,
+                            })
+                            .chain(std::iter::once(bytes))
+                            .flatten()
+                            .copied()
+                            .collect();
+                        &seen
+                    };
+                    sniffed[d] = Some(sniff(conv.proto, side_bytes));
+                    *held_bytes += bytes.len();
+                    if *held_bytes > MAX_SNIFF {
+                        force = true;
+                    }
+                }
+                Held::Gap { .. } => force = true,
+            }
+            let sniffed = *sniffed;
+            if !self.decide(conv, flow, sniffed, force) {
+                let c = self.conv(flow);
+                if let (
+                    State::Undecided { held, .. },
+                    Held::Data {
+                        dir, at, datagram, ..
+                    },
+                ) = (&mut c.state, piece)
+                {
+                    held.push(Held::Data {
+                        dir,
+                        bytes: bytes.to_vec(),
+                        at,
+                        datagram,
+                    });
+                }
+                return;
+            }
+            if matches!(self.conv(flow).state, State::Off) {
+                self.retire(flow);
+                return;
+            }
+            // Replay what was held, then go on with this piece.
+            for h in std::mem::take(&mut self.conv(flow).replay) {
+                self.feed(flow, h, &[]);
+            }
+        }
+        self.feed(flow, piece, bytes);
+    }
+
+    fn feed(&mut self, flow: u32, piece: Held, bytes: &[u8]) {
+        let Some(Some(c)) = self.convs.get_mut(flow as usize) else {
+            return;
+        };
+        let State::Parsing { parser, client, .. } = &mut c.state else {
+            return;
+        };
+        let out = &mut self.scratch;
+        match piece {
+            Held::Data {
+                dir,
+                bytes: held,
+                at,
+                datagram,
+            } => {
+                let bytes = if held.is_empty() { bytes } else { &held[..] };
+                let from_client = dir == *client;
+                if datagram {
+                    parser.datagram(from_client, bytes, at, out);
+                } else {
+                    parser.data(from_client, bytes, at, out);
+                }
+            }
+            Held::Gap { dir, len, at } => parser.gap(dir == *client, len, at, out),
+        }
+        self.collect(flow);
+    }
+
+    fn collect(&mut self, flow: u32) {
+        let proto = self
+            .convs
+            .get(flow as usize)
+            .and_then(|c| c.as_ref())
+            .and_then(|c| c.proto);
+        for mut t in self.scratch.drain(..) {
+            t.conv = flow;
+            if let Some(p) = proto {
+                *self.stats.transactions.entry(p).or_default() += 1;
+            }
+            self.transactions.push(t);
+        }
+    }
+
+    fn end_conv(&mut self, conv: &Conversation, flow: u32, at: At) {
+        let undecided = matches!(self.conv(flow).state, State::Undecided { .. });
+        if undecided {
+            let sniffed = match &self.conv(flow).state {
+                State::Undecided { sniffed, .. } => *sniffed,
+                _ => [None; 2],
+            };
+            self.decide(conv, flow, sniffed, true);
+            for h in std::mem::take(&mut self.conv(flow).replay) {
+                self.feed(flow, h, &[]);
+            }
+        }
+        let c = self.conv(flow);
+        if let State::Parsing { mut parser, .. } = std::mem::replace(&mut c.state, State::Off) {
+            parser.end(at, &mut self.scratch);
+            self.collect(flow);
+        }
+        self.retire(flow);
+    }
+
+    /// Chooses the parser of a conversation ([`choose`]). Returns false to wait for more
+    /// bytes (only when not `force`d).
+    fn decide(
+        &mut self,
+        conv: &Conversation,
+        flow: u32,
+        sniffed: [Option<Sniff>; 2],
+        force: bool,
+    ) -> bool {
+        let Some(choice) = choose(&self.decode_as, conv, sniffed, force) else {
+            return false;
+        };
+        if choice.cut_short {
+            self.stats.sniff_cut_short += 1;
+        }
+        let c = self.conv(flow);
+        let held = match std::mem::replace(&mut c.state, State::Off) {
+            State::Undecided { held, .. } => held,
+            other => {
+                c.state = other;
+                return true;
+            }
+        };
+        match choice.parser {
+            Some((proto, port_client)) => {
+                // The client: the SYN's sender; else what the bytes or the ports said; else
+                // the side with the higher (ephemeral) port.
+                let client =
+                    c.syn_client
+                        .or(port_client)
+                        .unwrap_or(if conv.port_a >= conv.port_b {
+                            Direction::AToB
+                        } else {
+                            Direction::BToA
+                        });
+                c.proto = Some(proto);
+                c.client = Some(client);
+                c.state = State::Parsing {
+                    parser: make_parser(proto),
+                    client,
+                };
+                c.replay = held;
+                *self.stats.conversations.entry(proto).or_default() += 1;
+            }
+            None => {
+                if !held.is_empty() {
+                    self.stats.unrecognised += 1;
+                }
+            }
+        }
+        true
+    }
+
+    /// Ends every conversation still open; returns the transactions and what else was found.
+    pub fn finish(
+        mut self,
+        reasm: &mut Reassembler,
+        conversations: &[Conversation],
+        packets: &[PacketRow],
+    ) -> AppsResult {
+        reasm.finish(&mut |ev| {
+            let flow = match ev {
+                StreamEvent::Data { conv, .. }
+                | StreamEvent::Gap { conv, .. }
+                | StreamEvent::End { conv, .. } => conv,
+            };
+            if let Some(conv) = conversations.get(flow as usize) {
+                self.stream_event(conv, ev, None, packets);
+            }
+        });
+        let end = last_at(packets);
+        for flow in 0..self.convs.len() as u32 {
+            if let (Some(Some(_)), Some(conv)) = (
+                self.convs.get(flow as usize),
+                conversations.get(flow as usize),
+            ) {
+                self.end_conv(conv, flow, end);
+            }
+        }
+        let mut transactions = std::mem::take(&mut self.transactions);
+        transactions.sort_by_key(|t| {
+            t.request
+                .or(t.response)
+                .map_or(u64::MAX, |s| s.first.packet)
+        });
+        let mut protos = std::mem::take(&mut self.retired_protos);
+        protos.resize(conversations.len(), None);
+        let mut clients = std::mem::take(&mut self.retired_clients);
+        clients.resize(conversations.len(), None);
+        AppsResult {
+            transactions,
+            protos,
+            clients,
+            stats: self.stats,
+        }
+    }
+}
+
+fn last_at(packets: &[PacketRow]) -> At {
+    packets.last().map_or(At::default(), |p| At {
+        packet: packets.len() as u64 - 1,
+        ts_ns: p.ts_ns,
+    })
+}
+
+#[cfg(test)]
+mod test {
+    use super::super::testkit::capture;
+    use super::*;
+    use crate::capture::app::Detail;
+    use crate::capture::Capture;
+    use crate::ingest::flow::FlowTable;
+    use crate::ingest::wire::{Net, Payload, Tcp};
+
+    fn count(c: &Capture, proto: AppProto) -> usize {
+        c.transactions
+            .iter()
+            .filter(|t| {
+                matches!(
+                    (&t.detail, proto),
+                    (Detail::Http(_), AppProto::Http)
+                        | (Detail::Dns(_), AppProto::Dns)
+                        | (Detail::Memcache(_), AppProto::Memcache)
+                        | (Detail::Redis(_), AppProto::Redis)
+                        | (Detail::Mysql(_), AppProto::Mysql)
+                        | (Detail::Tls(_), AppProto::Tls)
+                )
+            })
+            .count()
+    }
+
+    #[test]
+    fn protocols_on_unusual_ports_are_found_by_content() {
+        // nginx on 28080, a Python server on 28081: no port says HTTP.
+        let c = capture("http.pcap", &[]);
+        assert_eq!(count(&c, AppProto::Http), 12);
+        assert_eq!(
+            c.app_protos
+                .iter()
+                .flatten()
+                .filter(|&&p| p == AppProto::Http)
+                .count(),
+            3
+        );
+        // dnsmasq on 25353, over UDP and TCP.
+        assert_eq!(count(&capture("dns.pcap", &[]), AppProto::Dns), 8);
+        // memcached on 21211, Redis on 26379, MariaDB on 23306.
+        for (file, proto) in [
+            ("memcached.pcap", AppProto::Memcache),
+            ("redis.pcap", AppProto::Redis),
+            ("mariadb.pcap", AppProto::Mysql),
+        ] {
+            let c = capture(file, &[]);
+            assert!(count(&c, proto) > 10, "{file}: {:?}", c.app_stats);
+            assert!(
+                c.app_protos.iter().flatten().all(|&p| p == proto),
+                "{file}: {:?}",
+                c.app_protos
+            );
+        }
+    }
+
+    #[test]
+    fn decode_as_overrides_content() {
+        let c = capture("http.pcap", &[(L4::Tcp, 28080, None)]);
+        assert_eq!(
+            count(&c, AppProto::Http),
+            5,
+            "nginx's 7 transactions are gone"
+        );
+        let c = capture("dns.pcap", &[(L4::Udp, 25353, None)]);
+        assert_eq!(count(&c, AppProto::Dns), 2, "only the TCP ones are left");
+        let c = capture("http.pcap", &[(L4::Tcp, 28081, Some(AppProto::Redis))]);
+        assert_eq!(count(&c, AppProto::Http), 7);
+        assert_eq!(
+            c.app_protos
+                .iter()
+                .flatten()
+                .filter(|&&p| p == AppProto::Redis)
+                .count(),
+            1
+        );
+    }
+
+    /// A TCP segment between 10.0.0.1 and 10.0.0.2 carrying `payload` at offset 0.
+    fn seg(sport: u16, dport: u16, from_a: bool, flags: u8, seq: u32, payload: &[u8]) -> Summary {
+        let (a, b): (std::net::IpAddr, std::net::IpAddr) =
+            ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        let (src, dst) = if from_a { (a, b) } else { (b, a) };
+        Summary {
+            net: Net::Ip {
+                src,
+                dst,
+                fragment: false,
+            },
+            transport: Transport::Tcp(Tcp {
+                src_port: sport,
+                dst_port: dport,
+                seq,
+                flags,
+                payload_len: payload.len() as u32,
+                ..Tcp::default()
+            }),
+            payload: Some(Payload {
+                offset: 0,
+                len: payload.len() as u32,
+                reassembled: false,
+            }),
+            ..Summary::default()
+        }
+    }
+
+    /// Runs segments (from side A?, flags, seq, payload) of one conversation between
+    /// port 40000 (A) and `port` (B) through the dispatcher.
+    fn run(port: u16, segments: &[(bool, u8, u32, &[u8])]) -> AppsResult {
+        let mut flows = FlowTable::default();
+        let mut reasm = Reassembler::new();
+        let mut apps = Apps::new();
+        for (i, &(from_a, flags, seq, payload)) in segments.iter().enumerate() {
+            let (sport, dport) = if from_a { (40000, port) } else { (port, 40000) };
+            let s = seg(sport, dport, from_a, flags, seq, payload);
+            let (flow, dir) = flows.add(&s, i as i64, 60).expect("TCP");
+            let at = At {
+                packet: i as u64,
+                ts_ns: i as i64,
+            };
+            apps.packet(
+                &mut reasm,
+                &flows.conversations[flow as usize],
+                flow,
+                dir,
+                &s,
+                payload,
+                at,
+                &[],
+            );
+        }
+        apps.finish(&mut reasm, &flows.conversations, &[])
+    }
+
+    fn methods(r: &AppsResult) -> Vec<(String, Option<u16>)> {
+        r.transactions
+            .iter()
+            .filter_map(|t| match &t.detail {
+                Detail::Http(h) => Some((h.method.clone(), h.status)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    const ACK: u8 = tcp_flags::ACK;
+    const SYN: u8 = tcp_flags::SYN;
+
+    #[test]
+    fn the_client_is_the_syn_sender_else_who_sent_a_request_else_the_ephemeral_port() {
+        let req: &[u8] = b"GET / HTTP/1.1\r\n\r\n";
+        let resp: &[u8] = b"HTTP/1.1 204 No Content\r\n\r\n";
+        // Joined mid-flight, the response's tail first: the bytes tell who asks.
+        let r = run(
+            9999,
+            &[
+                (
+                    false,
+                    ACK,
+                    500,
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+                ),
+                (true, ACK, 100, req),
+                (false, ACK, 538, resp),
+            ],
+        );
+        assert_eq!(
+            methods(&r),
+            [(String::new(), Some(200)), ("GET".into(), Some(204))]
+        );
+        assert_eq!(r.protos, [Some(AppProto::Http)]);
+        // B sends the SYN: B is the client even though A's port is ephemeral-looking.
+        let r = run(
+            8080,
+            &[
+                (false, SYN, 99, b""),
+                (true, SYN | ACK, 499, b""),
+                (false, ACK, 100, req),
+                (true, ACK, 500, resp),
+            ],
+        );
+        assert_eq!(methods(&r), [("GET".into(), Some(204))]);
+        // Nothing recognisable, mid-flight: the port's default protocol, its side the server.
+        let r = run(
+            8080,
+            &[
+                (true, ACK, 100, b"tail of a body\r\n"),
+                (true, ACK, 116, req),
+                (false, ACK, 500, resp),
+            ],
+        );
+        assert_eq!(r.protos, [Some(AppProto::Http)]);
+        assert_eq!(methods(&r), [("GET".into(), Some(204))]);
+    }
+
+    #[test]
+    fn a_port_default_beats_a_weak_signature_and_a_strong_one_beats_the_port() {
+        // Redis inline commands look like memcached's; the Redis port decides.
+        let r = run(
+            6379,
+            &[(true, ACK, 1, b"get foo\r\n"), (false, ACK, 1, b"$-1\r\n")],
+        );
+        assert_eq!(r.protos, [Some(AppProto::Redis)]);
+        // memcached on a port of its own is found by its commands.
+        let r = run(
+            11212,
+            &[(true, ACK, 1, b"get foo\r\n"), (false, ACK, 1, b"END\r\n")],
+        );
+        assert_eq!(r.protos, [Some(AppProto::Memcache)]);
+        // Plain HTTP on the TLS port is HTTP.
+        let r = run(
+            443,
+            &[
+                (true, ACK, 1, b"GET / HTTP/1.0\r\n\r\n"),
+                (false, ACK, 1, b"HTTP/1.0 200 OK\r\n\r\n"),
+            ],
+        );
+        assert_eq!(r.protos, [Some(AppProto::Http)]);
+        // Too few bytes to tell: held (in pieces) until they say.
+        let r = run(
+            5000,
+            &[
+                (true, ACK, 1, b"G"),
+                (true, ACK, 2, b"ET / HTTP/1.1\r\n\r\n"),
+                (
+                    false,
+                    ACK,
+                    1,
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+                ),
+            ],
+        );
+        assert_eq!(methods(&r), [("GET".into(), Some(200))]);
+        // Unknown bytes on an unknown port: no parser.
+        let r = run(
+            5000,
+            &[
+                (true, ACK, 1, b"SSH-2.0-x\r\n"),
+                (false, ACK, 1, b"SSH-2.0-y\r\n"),
+            ],
+        );
+        assert_eq!((r.protos.clone(), r.stats.unrecognised), (vec![None], 1));
+    }
+}

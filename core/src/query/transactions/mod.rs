@@ -1,0 +1,188 @@
+//! Transactions and their tables, per application protocol: the rows a front end lists,
+//! each carrying what it needs to link back to its packets (the conversation, its
+//! `tcp.stream`/`udp.stream`, the first and last frames, the latency).
+//!
+//! The rows serialize (serde) as the CLI's `--json` prints them, so the page's worker
+//! can send them unchanged. The key-value statistics (hot keys, largest values, misses,
+//! commands with latency, slowest, errors) are written once in [`kv`], for memcached,
+//! Redis and MySQL alike.
+
+pub mod dns;
+pub mod http;
+pub mod kv;
+pub mod memcache;
+pub mod mysql;
+pub mod redis;
+pub mod tls;
+
+use crate::capture::app::{AppDetail, Transaction};
+use crate::capture::Capture;
+use serde::Serialize;
+
+/// The transactions of protocol `T` among `txs`, with their detail.
+pub fn of<'a, T: AppDetail + 'a>(
+    txs: impl IntoIterator<Item = &'a Transaction>,
+) -> impl Iterator<Item = (&'a Transaction, &'a T)> {
+    txs.into_iter()
+        .filter_map(|t| T::of(&t.detail).map(|d| (t, d)))
+}
+
+/// Seconds as tshark prints them.
+pub fn secs(ns: i64) -> f64 {
+    ns as f64 / 1e9
+}
+
+/// A frame number (1-based) of a packet index.
+pub fn frame(packet: u64) -> u64 {
+    packet + 1
+}
+
+/// The conversation's `tcp.stream` / `udp.stream` and its transport's name (`u32::MAX`
+/// and `?` for a conversation the capture does not have).
+pub fn stream_of(capture: &Capture, conv: u32) -> (&'static str, u32) {
+    capture
+        .conversations
+        .get(conv as usize)
+        .map_or(("?", u32::MAX), |c| (c.proto.name(), c.stream))
+}
+
+/// Where a table row's bytes are: the conversation and the packets (first and last) of
+/// the transaction (request first, response last).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Place {
+    /// Flow id of the conversation (index into `Capture::conversations`).
+    pub conv: u32,
+    /// The first packet of the transaction.
+    pub first_packet: u64,
+    /// The last packet of the transaction.
+    pub last_packet: u64,
+}
+
+impl Place {
+    /// The packets of a transaction.
+    pub fn of(t: &Transaction) -> Place {
+        let first = t.request.or(t.response).map_or(0, |s| s.first.packet);
+        let last = t.response.or(t.request).map_or(0, |s| s.last.packet);
+        Place {
+            conv: t.conv,
+            first_packet: first,
+            last_packet: last.max(first),
+        }
+    }
+}
+
+/// A [`Place`] as a user finds it: the stream and the frame numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Frames {
+    /// `tcp.stream` / `udp.stream`.
+    pub stream: u32,
+    /// The first frame (1-based).
+    pub first_frame: u64,
+    /// The last frame.
+    pub last_frame: u64,
+}
+
+impl Frames {
+    /// The frames of a place.
+    pub fn of(capture: &Capture, p: &Place) -> Frames {
+        Frames {
+            stream: stream_of(capture, p.conv).1,
+            first_frame: frame(p.first_packet),
+            last_frame: frame(p.last_packet),
+        }
+    }
+}
+
+/// The stream and frames of a transaction's request and response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct TxFrames {
+    /// `tcp.stream` / `udp.stream`.
+    pub stream: u32,
+    /// The request's first frame.
+    pub request_first_frame: Option<u64>,
+    /// The frame that completed the request.
+    pub request_frame: Option<u64>,
+    /// The response's first frame.
+    pub response_first_frame: Option<u64>,
+    /// The frame that completed the response.
+    pub response_frame: Option<u64>,
+}
+
+impl TxFrames {
+    /// The frames of a transaction.
+    pub fn of(capture: &Capture, t: &Transaction) -> TxFrames {
+        TxFrames {
+            stream: stream_of(capture, t.conv).1,
+            request_first_frame: t.request.map(|s| frame(s.first.packet)),
+            request_frame: t.request.map(|s| frame(s.last.packet)),
+            response_first_frame: t.response.map(|s| frame(s.first.packet)),
+            response_frame: t.response.map(|s| frame(s.last.packet)),
+        }
+    }
+}
+
+/// One transaction as a list or table row: its frames, the protocol's fields and its
+/// latency (seconds; see [`Transaction::latency_ns`]).
+#[derive(Clone, Debug, Serialize)]
+pub struct Row<'a, T> {
+    /// Where it is.
+    #[serde(flatten)]
+    pub frames: TxFrames,
+    /// What it says.
+    #[serde(flatten)]
+    pub detail: &'a T,
+    /// Request to response, in seconds.
+    pub latency: Option<f64>,
+}
+
+impl<'a, T> Row<'a, T> {
+    /// The row of a transaction.
+    pub fn new(capture: &Capture, t: &Transaction, detail: &'a T) -> Self {
+        Row {
+            frames: TxFrames::of(capture, t),
+            detail,
+            latency: t.latency_ns().map(secs),
+        }
+    }
+}
+
+/// Every transaction of protocol `T` among `txs`, as rows.
+pub fn rows<'a, T: AppDetail + 'a>(
+    capture: &Capture,
+    txs: impl IntoIterator<Item = &'a Transaction>,
+) -> Vec<Row<'a, T>> {
+    of::<T>(txs).map(|(t, d)| Row::new(capture, t, d)).collect()
+}
+
+/// The transactions of protocol `T` by latency, slowest first (ties in capture order);
+/// those without a request or a response are left out.
+pub fn slowest<'a, T: AppDetail + 'a>(
+    txs: impl IntoIterator<Item = &'a Transaction>,
+) -> Vec<(&'a Transaction, &'a T)> {
+    let mut rows: Vec<_> = of::<T>(txs)
+        .filter(|(t, _)| t.latency_ns().is_some())
+        .collect();
+    rows.sort_by_key(|(t, _)| {
+        (
+            std::cmp::Reverse(t.latency_ns()),
+            t.request.map(|s| s.first.packet),
+        )
+    });
+    rows
+}
+
+/// The transactions of protocol `T` grouped by a code (an HTTP status, a DNS rcode), in
+/// code order, those without one last: each code with the indices of its transactions
+/// in `txs`.
+pub fn by_code<T: AppDetail, C: Ord + Copy>(
+    txs: &[Transaction],
+    code: impl Fn(&T) -> Option<C>,
+) -> Vec<(Option<C>, Vec<usize>)> {
+    let mut groups: std::collections::BTreeMap<(bool, Option<C>), Vec<usize>> = Default::default();
+    for (i, t) in txs.iter().enumerate() {
+        let Some(d) = T::of(&t.detail) else { continue };
+        let c = code(d);
+        groups.entry((c.is_none(), c)).or_default().push(i);
+    }
+    groups.into_iter().map(|((_, c), v)| (c, v)).collect()
+}

@@ -1,0 +1,65 @@
+//! TLS handshakes: the server name, ALPN and versions of each.
+
+use super::{frame, of, stream_of};
+use crate::capture::app::tls::Tls;
+use crate::capture::packet::PacketRow;
+use crate::capture::Capture;
+use serde::Serialize;
+use std::net::IpAddr;
+
+/// One TLS handshake.
+#[derive(Clone, Debug, Serialize)]
+pub struct Row<'a> {
+    /// `tcp.stream`.
+    pub stream: u32,
+    /// The client's address and port (`[v6]:port` for IPv6).
+    pub client: String,
+    /// The server's.
+    pub server: String,
+    /// The frame that completed the ClientHello.
+    pub client_hello_frame: Option<u64>,
+    /// The frame that completed the ServerHello.
+    pub server_hello_frame: Option<u64>,
+    /// What it says.
+    #[serde(flatten)]
+    pub tls: &'a Tls,
+    /// The negotiated version's name, else the client's best.
+    pub version: Option<String>,
+}
+
+/// Every TLS handshake, in order of its first packet.
+pub fn rows(capture: &Capture) -> Vec<Row<'_>> {
+    let mut rows = Vec::new();
+    for (t, tls) in of::<Tls>(&capture.transactions) {
+        let Some(c) = capture.conversations.get(t.conv as usize) else {
+            continue;
+        };
+        // The client sent the ClientHello: side A unless the hello came from B.
+        let hello_from_b = t
+            .request
+            .and_then(|s| capture.packets.get(s.first.packet as usize))
+            .is_some_and(|p| p.flags & PacketRow::FLAG_B_TO_A != 0);
+        let (a, b) = (
+            format!("{}:{}", fmt_ip(c.a), c.port_a),
+            format!("{}:{}", fmt_ip(c.b), c.port_b),
+        );
+        let (client, server) = if hello_from_b { (b, a) } else { (a, b) };
+        rows.push(Row {
+            stream: stream_of(capture, t.conv).1,
+            client,
+            server,
+            client_hello_frame: t.request.map(|s| frame(s.last.packet)),
+            server_hello_frame: t.response.map(|s| frame(s.last.packet)),
+            tls,
+            version: tls.version(),
+        });
+    }
+    rows
+}
+
+fn fmt_ip(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V6(v6) => format!("[{v6}]"),
+        v4 => v4.to_string(),
+    }
+}
