@@ -219,6 +219,21 @@ fn label(mut s: String) -> String {
     s
 }
 
+/// A string field: what does not fit Wireshark's label buffer is marked `[truncated]`
+/// and cut at 238 bytes.
+pub fn string_field(name: &str, label: &str, value: String, pos: usize, size: usize) -> Node {
+    let mut text = format!("{label}: {value}");
+    if text.len() > 239 {
+        text = format!("{label} [truncated]: {value}");
+        let mut end = 238;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    Node::field(name, text, value, pos, size)
+}
+
 /// Lower-case hex of bytes (PDML's `value`).
 pub fn hex(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() * 2);

@@ -262,31 +262,89 @@ impl PduFields for Dissector {
 struct Emit<'a, 'b> {
     out: &'a mut PduOut<'b>,
     packet: u64,
+    /// For the packet detail: the address of the bytes handed to the call, and where each
+    /// field goes with its place in them.
+    placed: Option<(usize, &'a mut Vec<Placed>)>,
+}
+
+/// A field of a PDU and where its bytes are, for the packet detail.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Placed {
+    /// The field.
+    pub field: Fid,
+    /// Its value.
+    pub value: AppValue,
+    /// Offset of its bytes in those handed to [`placed`].
+    pub off: usize,
+    /// Their length.
+    pub len: usize,
 }
 
 impl Emit<'_, '_> {
-    fn uint(&mut self, field: Fid, v: u64) {
+    fn place(&mut self, field: Fid, value: &AppValue, at: &[u8]) {
+        if let Some((base, v)) = &mut self.placed {
+            v.push(Placed {
+                field,
+                value: value.clone(),
+                off: (at.as_ptr() as usize).wrapping_sub(*base),
+                len: at.len(),
+            });
+        }
+    }
+
+    /// A number read from the bytes `at`.
+    fn uint(&mut self, field: Fid, v: u64, at: &[u8]) {
+        self.place(field, &AppValue::Uint(v), at);
         self.out.add(self.packet, field, AppValue::Uint(v));
     }
 
-    fn present(&mut self, field: Fid) {
+    /// An item with no value over the bytes `at`.
+    fn present(&mut self, field: Fid, at: &[u8]) {
+        self.place(field, &AppValue::Present, at);
         self.out.add(self.packet, field, AppValue::Present);
     }
 
     /// A string field read as ASCII.
     fn text(&mut self, field: Fid, bytes: &[u8]) {
-        if self.out.wants(field) {
-            self.out
-                .add(self.packet, field, AppValue::Text(ascii(bytes)));
+        if self.out.wants(field) || self.placed.is_some() {
+            let v = AppValue::Text(ascii(bytes));
+            self.place(field, &v, bytes);
+            self.out.add(self.packet, field, v);
         }
     }
 
     fn bytes(&mut self, field: Fid, bytes: &[u8]) {
-        if self.out.wants(field) {
-            self.out
-                .add(self.packet, field, AppValue::Bytes(bytes.to_vec()));
+        if self.out.wants(field) || self.placed.is_some() {
+            let v = AppValue::Bytes(bytes.to_vec());
+            self.place(field, &v, bytes);
+            self.out.add(self.packet, field, v);
         }
     }
+}
+
+/// One call of the dissector on `t`, for the packet detail: the fields with their
+/// places in `t`, and, when a PDU needs more bytes, where it begins and how many more
+/// it needs (0: the whole next segment).
+pub fn placed(t: &[u8]) -> (Vec<Placed>, Option<(usize, u32)>) {
+    let mut values = super::PduValues::new();
+    let none = std::collections::HashSet::new();
+    let mut out = PduOut::new(&mut values, Some(&none));
+    let mut v = Vec::new();
+    let mut e = Emit {
+        out: &mut out,
+        packet: 0,
+        placed: Some((t.as_ptr() as usize, &mut v)),
+    };
+    let more = dispatch(t, &mut e).map(|(off, m)| {
+        (
+            off,
+            match m {
+                More::Segment => 0,
+                More::Bytes(n) => n,
+            },
+        )
+    });
+    (v, more)
 }
 
 /// Bytes as Wireshark's ASCII strings read them: a byte above 0x7f is U+FFFD, and the
@@ -302,11 +360,20 @@ fn ascii(bytes: &[u8]) -> String {
 /// One call of Wireshark's memcache dissector on `t`: puts the fields of what it
 /// dissects, and says where the PDU that needs more bytes begins and how many it needs.
 fn call(t: &[u8], packet: u64, out: &mut PduOut<'_>) -> Option<(usize, More)> {
-    let mut e = Emit { out, packet };
+    let mut e = Emit {
+        out,
+        packet,
+        placed: None,
+    };
+    dispatch(t, &mut e)
+}
+
+fn dispatch(t: &[u8], e: &mut Emit<'_, '_>) -> Option<(usize, More)> {
+    let e = &mut *e;
     match t.first() {
         None => None,
-        Some(0x80 | 0x81) => binary(t, &mut e),
-        Some(_) => text(t, &mut e).map(|more| (0, more)),
+        Some(0x80 | 0x81) => binary(t, e),
+        Some(_) => text(t, e).map(|more| (0, more)),
     }
 }
 
@@ -364,18 +431,32 @@ fn be64(b: &[u8]) -> u64 {
 /// One binary PDU of at least [`LENGTH_PART`] bytes.
 fn binary_pdu(p: &[u8], e: &mut Emit<'_, '_>) -> Result<(), Bounds> {
     let pdu = Pdu(p);
-    e.present(Fid::Memcache);
+    e.present(Fid::Memcache, p);
     let magic = p[field::MAGIC];
     let opcode = p[field::OPCODE];
     let key_len = be16(&p[field::KEY_LENGTH]);
     let extras_len = p[field::EXTRAS_LENGTH];
     let status = be16(&p[field::STATUS]);
     let body_len = be32(&p[field::BODY_LENGTH]);
-    e.uint(Fid::MemcacheMagic, magic.into());
-    e.uint(Fid::MemcacheOpcode, opcode.into());
-    e.uint(Fid::MemcacheKeyLength, key_len.into());
-    e.uint(Fid::MemcacheExtrasLength, extras_len.into());
-    e.uint(Fid::MemcacheDataType, p[field::DATA_TYPE].into());
+    e.uint(
+        Fid::MemcacheMagic,
+        magic.into(),
+        &p[field::MAGIC..=field::MAGIC],
+    );
+    e.uint(
+        Fid::MemcacheOpcode,
+        opcode.into(),
+        &p[field::OPCODE..=field::OPCODE],
+    );
+    e.uint(
+        Fid::MemcacheKeyLength,
+        key_len.into(),
+        &p[field::KEY_LENGTH],
+    );
+    let el = field::EXTRAS_LENGTH;
+    e.uint(Fid::MemcacheExtrasLength, extras_len.into(), &p[el..=el]);
+    let dt = field::DATA_TYPE;
+    e.uint(Fid::MemcacheDataType, p[dt].into(), &p[dt..=dt]);
     // The low bit of the magic tells a response, whatever the rest of it.
     let request = magic & 1 == 0;
     let status_field = if request {
@@ -383,17 +464,21 @@ fn binary_pdu(p: &[u8], e: &mut Emit<'_, '_>) -> Result<(), Bounds> {
     } else {
         Fid::MemcacheStatus
     };
-    e.uint(status_field, status.into());
+    e.uint(status_field, status.into(), &p[field::STATUS]);
     let value_len = body_len
         .wrapping_sub(extras_len.into())
         .wrapping_sub(key_len.into());
-    e.uint(Fid::MemcacheValueLength, value_len.into());
-    e.uint(Fid::MemcacheTotalBodyLength, body_len.into());
+    // (Wireshark puts the value length, which it computes, over no bytes.)
+    e.uint(Fid::MemcacheValueLength, value_len.into(), &p[..0]);
     e.uint(
-        Fid::MemcacheOpaque,
-        be32(pdu.get(field::OPAQUE.start, 4)?).into(),
+        Fid::MemcacheTotalBodyLength,
+        body_len.into(),
+        &p[field::BODY_LENGTH],
     );
-    e.uint(Fid::MemcacheCas, be64(pdu.get(field::CAS.start, 8)?));
+    let opaque = pdu.get(field::OPAQUE.start, 4)?;
+    e.uint(Fid::MemcacheOpaque, be32(opaque).into(), opaque);
+    let cas = pdu.get(field::CAS.start, 8)?;
+    e.uint(Fid::MemcacheCas, be64(cas), cas);
     // A request's reserved field counts as a status here too.
     if status == 0 {
         let key_at = HEADER_LEN + usize::from(extras_len);
@@ -404,7 +489,8 @@ fn binary_pdu(p: &[u8], e: &mut Emit<'_, '_>) -> Result<(), Bounds> {
         let value_at = key_at + usize::from(key_len);
         if value_len > 0 {
             if !request && matches!(opcode, op::INCREMENT | op::DECREMENT) {
-                e.uint(Fid::MemcacheExtrasResponse, be64(pdu.get(value_at, 8)?));
+                let v = pdu.get(value_at, 8)?;
+                e.uint(Fid::MemcacheExtrasResponse, be64(v), v);
             } else {
                 let v = pdu.get(value_at, value_len as usize)?;
                 e.text(Fid::MemcacheValue, v);
@@ -431,10 +517,11 @@ fn extras(
     let len = usize::from(len);
     let mut at = HEADER_LEN;
     // An item with no value: Wireshark does not check that its bytes are there.
-    e.present(Fid::MemcacheExtras);
+    let all = &pdu.0[HEADER_LEN.min(pdu.0.len())..];
+    e.present(Fid::MemcacheExtras, &all[..len.min(all.len())]);
     let mut uint = |field: Fid, size: usize, e: &mut Emit<'_, '_>| {
-        let v = be64(pdu.get(at, size)?);
-        e.uint(field, v);
+        let b = pdu.get(at, size)?;
+        e.uint(field, be64(b), b);
         at += size;
         Ok::<(), Bounds>(())
     };
@@ -666,7 +753,7 @@ fn text(t: &[u8], e: &mut Emit<'_, '_>) -> Option<More> {
             }
         }
     }
-    e.present(Fid::Memcache);
+    e.present(Fid::Memcache, t);
     match kind {
         None => {}
         Some(Kind::Request { cmd, .. }) => request(t, line, cmd, e),
@@ -701,7 +788,11 @@ fn request(t: &[u8], line: &[u8], cmd: Cmd, e: &mut Emit<'_, '_>) {
         if token == b"noreply" {
             e.text(Fid::MemcacheNoreply, token);
         } else {
-            e.uint(Fid::MemcacheExpiration, u64::from(strtoul(token) as u32));
+            e.uint(
+                Fid::MemcacheExpiration,
+                u64::from(strtoul(token) as u32),
+                token,
+            );
         }
     };
     match cmd {
@@ -765,14 +856,15 @@ fn store(t: &[u8], tk: &mut Tokens<'_>, cas: bool, e: &mut Emit<'_, '_>) -> Opti
     let key = Some(tk.next()).filter(|k| !k.is_empty())?;
     e.text(Fid::MemcacheKey, key);
     let flags = tk.next_max(5)?;
-    e.uint(Fid::MemcacheFlags, u64::from(strtoul(flags) as u16));
+    e.uint(Fid::MemcacheFlags, u64::from(strtoul(flags) as u16), flags);
     let exp = tk.next_max(10)?;
-    e.uint(Fid::MemcacheExpiration, u64::from(strtoul(exp) as u32));
-    let bytes = strtoul(tk.next_max(10)?) as u32;
-    e.uint(Fid::MemcacheValueLength, bytes.into());
+    e.uint(Fid::MemcacheExpiration, u64::from(strtoul(exp) as u32), exp);
+    let len_token = tk.next_max(10)?;
+    let bytes = strtoul(len_token) as u32;
+    e.uint(Fid::MemcacheValueLength, bytes.into(), len_token);
     if cas {
         let unique = tk.next_max(20)?;
-        e.uint(Fid::MemcacheCas, strtoul(unique));
+        e.uint(Fid::MemcacheCas, strtoul(unique), unique);
     }
     // One more token is skipped (`noreply` or not), then two bytes for the line's end,
     // whatever the line's end really is.
@@ -824,16 +916,18 @@ fn values(t: &[u8], mut at: usize, e: &mut Emit<'_, '_>) {
         }
         e.text(Fid::MemcacheKey, key);
         let Some(flags) = tk.next_max(5) else { return };
-        e.uint(Fid::MemcacheFlags, u64::from(strtoul(flags) as u16));
-        let Some(bytes) = tk.next_max(10) else { return };
-        let bytes = strtoul(bytes) as u32;
-        e.uint(Fid::MemcacheValueLength, bytes.into());
+        e.uint(Fid::MemcacheFlags, u64::from(strtoul(flags) as u16), flags);
+        let Some(len_token) = tk.next_max(10) else {
+            return;
+        };
+        let bytes = strtoul(len_token) as u32;
+        e.uint(Fid::MemcacheValueLength, bytes.into(), len_token);
         let unique = tk.next();
         if unique.len() > 20 {
             return;
         }
         if !unique.is_empty() {
-            e.uint(Fid::MemcacheCas, strtoul(unique));
+            e.uint(Fid::MemcacheCas, strtoul(unique), unique);
             // Wireshark then looks for the line's end at the cas token again, finds a
             // token and gives up: a `gets` reply shows no value.
             return;
@@ -873,14 +967,18 @@ fn stats(t: &[u8], e: &mut Emit<'_, '_>) {
                 let Some(class) = slab(&rest[first + 1..second]) else {
                     return;
                 };
-                e.uint(Fid::MemcacheSlabclass, class.into());
+                e.uint(
+                    Fid::MemcacheSlabclass,
+                    class.into(),
+                    &rest[first + 1..second],
+                );
                 tk.pos += second + 1;
             }
             [first] => {
                 let Some(class) = slab(&rest[..first]) else {
                     return;
                 };
-                e.uint(Fid::MemcacheSlabclass, class.into());
+                e.uint(Fid::MemcacheSlabclass, class.into(), &rest[..first]);
                 tk.pos += first + 1;
             }
             [] => {}

@@ -1,22 +1,7 @@
 //! HTTP/1.x messages (RFC 9112): the start line, the header lines with the fields
 //! Wireshark names, and where the body is.
 
-use crate::query::detail::{escape, Node};
-
-/// A string field: what does not fit Wireshark's label buffer is marked `[truncated]`
-/// and cut at 238 bytes.
-fn sfield(name: &str, label: &str, value: String, pos: usize, size: usize) -> Node {
-    let mut text = format!("{label}: {value}");
-    if text.len() > 239 {
-        text = format!("{label} [truncated]: {value}");
-        let mut end = 238;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.truncate(end);
-    }
-    Node::field(name, text, value, pos, size)
-}
+use crate::query::detail::{escape, string_field as sfield, Node};
 
 fn find(b: &[u8], pat: &[u8], from: usize) -> Option<usize> {
     if from > b.len() {

@@ -2,7 +2,7 @@
 //! packet is a PDU (3-byte length, sequence number); what it is follows from the
 //! conversation so far, as Wireshark's dissector tracks it.
 
-use crate::query::detail::{colon_hex, hex, Node};
+use crate::query::detail::{colon_hex, hex, string_field, Node};
 
 /// What a packet is.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -437,10 +437,7 @@ pub(super) fn dissect(p: &[u8], at: usize, kind: Kind) -> Vec<Node> {
             match c {
                 0x03 | 0x16 => {
                     let q = String::from_utf8_lossy(rest).into_owned();
-                    r.push(
-                        Node::field("mysql.query", format!("Statement: {q}"), q, q0, rest.len())
-                            .hex(rest),
-                    );
+                    r.push(string_field("mysql.query", "Statement", q, q0, rest.len()).hex(rest));
                 }
                 0x02 => {
                     let s = String::from_utf8_lossy(rest).into_owned();
@@ -565,9 +562,9 @@ pub(super) fn dissect(p: &[u8], at: usize, kind: Kind) -> Vec<Node> {
                 }
                 let msg = String::from_utf8_lossy(&body[m..]).into_owned();
                 n.push(
-                    Node::field(
+                    string_field(
                         "mysql.error.message",
-                        format!("Error message: {msg}"),
+                        "Error message",
                         msg,
                         b + m,
                         body.len() - m,
