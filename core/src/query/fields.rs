@@ -675,7 +675,7 @@ pub trait FieldProvider {
 
 /// The kinds of protocol layer the field dissector recognises.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) enum Kind {
+enum Kind {
     #[default]
     Eth,
     Vlan,
@@ -695,11 +695,11 @@ pub(crate) enum Kind {
 /// One dissected layer: where its header starts, how long the header is and where the
 /// data it declares ends (which may lie past the captured bytes).
 #[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Layer {
-    pub(crate) kind: Kind,
-    pub(crate) off: u32,
-    pub(crate) hlen: u32,
-    pub(crate) end: u32,
+struct Layer {
+    kind: Kind,
+    off: u32,
+    hlen: u32,
+    end: u32,
     /// IPv4/IPv6: the packet is a fragment. ICMP: inside an ICMP error's quote.
     _flag: bool,
 }
@@ -708,7 +708,7 @@ const MAX_LAYERS: usize = 16;
 
 /// The layers of one packet, outermost first.
 #[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Layers {
+struct Layers {
     items: [Layer; MAX_LAYERS],
     n: usize,
 }
@@ -724,7 +724,7 @@ impl Layers {
         }
     }
 
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &Layer> {
+    fn iter(&self) -> impl Iterator<Item = &Layer> {
         self.items[..self.n].iter()
     }
 
@@ -746,7 +746,7 @@ fn arr<const N: usize>(b: &[u8], off: usize) -> Option<[u8; N]> {
 }
 
 /// Dissects the layers the fields need. Never fails: what does not parse is absent.
-pub(crate) fn dissect(linktype: u16, b: &[u8]) -> Layers {
+fn dissect(linktype: u16, b: &[u8]) -> Layers {
     let mut ls = Layers::default();
     let total = b.len() as u32;
     match linktype {

@@ -65,17 +65,11 @@ pub fn detail(
         layers: Vec::new(),
     };
     let mut frame = frame_layer(capture, index, info, lt, bytes.len());
-    let summary = wire::dissect(lt, &bytes);
-    let mut protocols: Vec<&'static str> = Vec::new();
-    l2::layers(
-        ctx,
-        src,
-        &bytes,
-        lt,
-        &summary,
-        &mut d.layers,
-        &mut protocols,
-    );
+    // One walk over the headers: the summary, and where each layer lies.
+    let mut ls = wire::Layers::default();
+    let summary = wire::dissect_layers(lt, &bytes, row.len as usize, &mut ls);
+    let mut protocols: Vec<&'static str> = summary.protocols().collect();
+    l2::layers(ctx, src, &bytes, lt, &ls, &mut d.layers);
     apps.packet(ctx, src, index, &bytes, &summary, &mut d, &mut protocols);
     let protos = protocols.join(":");
     frame.push(

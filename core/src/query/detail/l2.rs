@@ -3,13 +3,11 @@
 //! recorded.
 
 use super::{bits, hex, l3, l4, mac, Node};
-use crate::ingest::wire::{linktype, Summary};
-use crate::query::fields::{self, Fid, FieldCtx, PacketSource, Value};
+use crate::ingest::wire::{linktype, LayerSpan, Layers, Proto};
+use crate::query::fields::{Fid, FieldCtx, PacketSource, Value};
 
-/// One layer of the packet: its kind, where its header starts, how long the header is
-/// and where the data it declares ends.
-pub(super) type At = fields::Layer;
-pub(super) use fields::Kind as LayerKind;
+/// One layer of the packet, as the dissector recorded it.
+pub(super) type At = LayerSpan;
 
 /// Big-endian reads that give 0 past the end (the layers were checked for length by
 /// the dissector).
@@ -73,60 +71,60 @@ pub(super) fn ethertype_name(t: u16) -> &'static str {
     }
 }
 
-/// Builds the link, network and transport layers of a packet into `out`, and names
-/// them in `protocols` as `frame.protocols` does.
+/// Builds the link, network and transport layers of a packet into `out`, reading the
+/// header bytes at the offsets the dissector recorded (`ls`).
 pub(super) fn layers(
     ctx: &mut FieldCtx<'_>,
     src: &mut dyn PacketSource,
     b: &[u8],
     lt: u16,
-    summary: &Summary,
+    ls: &Layers,
     out: &mut Vec<Node>,
-    protocols: &mut Vec<&'static str>,
 ) {
-    protocols.extend(summary.protocols());
-    let ls = fields::dissect(lt, b);
-    let all: Vec<At> = ls.iter().copied().collect();
+    let all = ls.as_slice();
     let mut tcp_seen = 0;
     for (i, l) in all.iter().enumerate() {
-        let next = all.get(i + 1);
-        match l.kind {
-            LayerKind::Eth => out.push(ethernet(b, l)),
-            LayerKind::Vlan | LayerKind::Ieee8021ad => out.push(vlan(b, l)),
-            LayerKind::Sll => out.push(if lt == linktype::LINUX_SLL2 {
+        if l.reassembled {
+            // A layer of an IP datagram this packet completed: its bytes are not the
+            // frame's (not shown yet).
+            continue;
+        }
+        match l.proto {
+            Proto::Eth => out.push(ethernet(b, l)),
+            Proto::Vlan | Proto::Ieee8021ad => out.push(vlan(b, l)),
+            Proto::Sll => out.push(if lt == linktype::LINUX_SLL2 {
                 sll2(b, l)
             } else {
                 sll(b, l)
             }),
-            LayerKind::Null => out.push(null(b, l, lt)),
-            LayerKind::Raw => {
-                if !matches!(lt, linktype::IPV4 | linktype::IPV6) {
-                    out.push(
-                        Node::proto("raw", "Raw packet data", 0, b.len()).with(vec![Node::text(
-                            "No link information available",
-                            0,
-                            0,
-                        )]),
-                    );
-                }
+            Proto::Null => out.push(null(b, l, lt)),
+            Proto::Raw => {
+                out.push(
+                    Node::proto("raw", "Raw packet data", 0, b.len()).with(vec![Node::text(
+                        "No link information available",
+                        0,
+                        0,
+                    )]),
+                );
             }
-            LayerKind::Arp => out.push(l3::arp(b, l)),
-            LayerKind::Ipv4 => out.push(l3::ipv4(b, l)),
-            LayerKind::Ipv6 => out.push(l3::ipv6(b, l)),
-            LayerKind::Tcp => {
-                let in_flow = tcp_seen == 0;
+            Proto::Arp => out.push(l3::arp(b, l)),
+            Proto::Ip => out.push(l3::ipv4(b, l)),
+            Proto::Ipv6 => out.push(l3::ipv6(b, l)),
+            Proto::Tcp => {
+                let in_flow = tcp_seen == 0 && !l.quoted;
                 tcp_seen += 1;
                 out.push(l4::tcp(ctx, src, b, l, in_flow));
             }
-            LayerKind::Udp => out.push(l4::udp(ctx, src, b, l)),
-            LayerKind::Icmp | LayerKind::Icmpv6 => {
+            Proto::Udp => out.push(l4::udp(ctx, src, b, l, !l.quoted)),
+            Proto::Icmp | Proto::Icmpv6 => {
                 // An ICMP message inside an ICMP error's quote.
-                let quoted = all[..i]
-                    .iter()
-                    .any(|x| matches!(x.kind, LayerKind::Icmp | LayerKind::Icmpv6));
-                let _ = next;
+                let quoted = l.quoted
+                    || all[..i]
+                        .iter()
+                        .any(|x| matches!(x.proto, Proto::Icmp | Proto::Icmpv6));
                 out.push(l4::icmp(b, l, quoted))
             }
+            _ => {}
         }
     }
 }
@@ -188,7 +186,7 @@ fn mac_node(b: &[u8], at: usize, name: &str, label: &str) -> Node {
 }
 
 fn ethernet(b: &[u8], l: &At) -> Node {
-    let o = l.off as usize;
+    let o = l.offset as usize;
     let (dst, src) = (mac(slice(b, o, 6)), mac(slice(b, o + 6, 6)));
     let t = be16(b, o + 12);
     if t <= 1500 {
@@ -225,7 +223,7 @@ fn etype_node(name: &str, label: &str, t: u16, b: &[u8], at: usize) -> Node {
 }
 
 fn vlan(b: &[u8], l: &At) -> Node {
-    let o = l.off as usize;
+    let o = l.offset as usize;
     let tci = be16(b, o) as u64;
     let (pri, dei, id) = (tci >> 13, (tci >> 12) & 1, tci & 0xfff);
     let pri_name = match pri {
@@ -318,7 +316,7 @@ fn hatype_name(t: u16) -> &'static str {
 }
 
 fn sll(b: &[u8], l: &At) -> Node {
-    let o = l.off as usize;
+    let o = l.offset as usize;
     let mut n = Node::proto("sll", "Linux cooked capture v1", o, 16);
     let pt = be16(b, o);
     n.push(
@@ -397,7 +395,7 @@ fn addr_or_unused(n: &mut Node, b: &[u8], at: usize, room: usize, hl: usize, ha:
 }
 
 fn sll2(b: &[u8], l: &At) -> Node {
-    let o = l.off as usize;
+    let o = l.offset as usize;
     let mut n = Node::proto("sll", "Linux cooked capture v2", o, 20);
     let t = be16(b, o);
     n.push(etype_node("sll.etype", "Protocol", t, b, o));
@@ -450,7 +448,7 @@ fn sll2(b: &[u8], l: &At) -> Node {
 }
 
 fn null(b: &[u8], l: &At, lt: u16) -> Node {
-    let o = l.off as usize;
+    let o = l.offset as usize;
     let raw = slice(b, o, 4);
     let fam = if lt == linktype::LOOP {
         be32(b, o)

@@ -151,8 +151,8 @@ fn addr_nodes(n: &mut Node, p: &str, at: usize, bytes: &[u8], s: String, src: bo
 }
 
 pub(super) fn ipv4(b: &[u8], l: &At) -> Node {
-    let o = l.off as usize;
-    let hl = l.hlen as usize;
+    let o = l.offset as usize;
+    let hl = l.header_len as usize;
     let src = Ipv4Addr::from(be32(b, o + 12));
     let dst = Ipv4Addr::from(be32(b, o + 16));
     let mut n = Node::proto(
@@ -366,7 +366,7 @@ pub(super) fn ipv4(b: &[u8], l: &At) -> Node {
 }
 
 pub(super) fn ipv6(b: &[u8], l: &At) -> Node {
-    let o = l.off as usize;
+    let o = l.offset as usize;
     let a = |at: usize| {
         let s = slice(b, at, 16);
         let mut x = [0u8; 16];
@@ -519,7 +519,7 @@ pub(super) fn ipv6(b: &[u8], l: &At) -> Node {
 }
 
 pub(super) fn arp(b: &[u8], l: &At) -> Node {
-    let o = l.off as usize;
+    let o = l.offset as usize;
     let hw = be16(b, o);
     let pt = be16(b, o + 2);
     let hs = b.get(o + 4).copied().unwrap_or(0) as usize;

@@ -3,8 +3,9 @@
 //! the window scale, stream indexes, times, the TCP analysis) comes from the field
 //! extractor, so the tree and a filter agree.
 
-use super::l2::{be16, be32, first_rel, first_uint, slice, values, At, LayerKind};
+use super::l2::{be16, be32, first_rel, first_uint, slice, values, At};
 use super::{bits, colon_hex, Node};
+use crate::ingest::wire::Proto;
 use crate::query::fields::{format_rel_time, Fid, FieldCtx, PacketSource, Value};
 
 fn rel(ns: i64) -> String {
@@ -75,8 +76,8 @@ pub(super) fn tcp(
     l: &At,
     in_flow: bool,
 ) -> Node {
-    let o = l.off as usize;
-    let hl = l.hlen as usize;
+    let o = l.offset as usize;
+    let hl = l.header_len as usize;
     let (sp, dp) = (be16(b, o), be16(b, o + 2));
     if b.len() < o + 20 {
         // A header cut short (an ICMP error quotes 8 bytes of it): the ports only.
@@ -89,7 +90,7 @@ pub(super) fn tcp(
         port(&mut n, "tcp", b, o);
         return n;
     }
-    let seg_len = (l.end as usize).saturating_sub(o + hl);
+    let seg_len = (l.end() as usize).saturating_sub(o + hl);
     let flags = be16(b, o + 12) & 0x0fff;
     let ackf = flags & 0x010 != 0;
     let seq_raw = be32(b, o + 4);
@@ -410,7 +411,7 @@ pub(super) fn tcp(
         analysis(ctx, src, &mut n, o);
     }
     let start = o + hl;
-    let end = (l.end as usize).min(b.len());
+    let end = (l.end() as usize).min(b.len());
     if seg_len > 0 && end > start {
         n.push(
             Node::field(
@@ -776,8 +777,14 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>) -> Node {
         .with(kids)
 }
 
-pub(super) fn udp(ctx: &mut FieldCtx<'_>, src: &mut dyn PacketSource, b: &[u8], l: &At) -> Node {
-    let o = l.off as usize;
+pub(super) fn udp(
+    ctx: &mut FieldCtx<'_>,
+    src: &mut dyn PacketSource,
+    b: &[u8],
+    l: &At,
+    in_flow: bool,
+) -> Node {
+    let o = l.offset as usize;
     let (sp, dp) = (be16(b, o), be16(b, o + 2));
     let mut n = Node::proto(
         "udp",
@@ -841,7 +848,12 @@ pub(super) fn udp(ctx: &mut FieldCtx<'_>, src: &mut dyn PacketSource, b: &[u8], 
             .gen(),
         );
     }
-    if let Some(s) = first_uint(&values(ctx, src, Fid::UdpStream)) {
+    let stream = if in_flow {
+        first_uint(&values(ctx, src, Fid::UdpStream))
+    } else {
+        None
+    };
+    if let Some(s) = stream {
         n.push(
             Node::field(
                 "udp.stream",
@@ -853,7 +865,7 @@ pub(super) fn udp(ctx: &mut FieldCtx<'_>, src: &mut dyn PacketSource, b: &[u8], 
             .gen(),
         );
     }
-    let end = (l.end as usize).min(b.len()).min(o + len as usize);
+    let end = (l.end() as usize).min(b.len()).min(o + len as usize);
     if end > o + 8 {
         let p = &b[o + 8..end];
         n.push(
@@ -941,15 +953,15 @@ fn checksum(b: &[u8], init: u32) -> u16 {
 }
 
 pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
-    let o = l.off as usize;
-    let v6 = l.kind == LayerKind::Icmpv6;
+    let o = l.offset as usize;
+    let v6 = l.proto == Proto::Icmpv6;
     let p = if v6 { "icmpv6" } else { "icmp" };
     let title = if v6 {
         "Internet Control Message Protocol v6"
     } else {
         "Internet Control Message Protocol"
     };
-    let end = (l.end as usize).min(b.len());
+    let end = (l.end() as usize).min(b.len());
     let mut n = Node::proto(p, title, o, end.saturating_sub(o));
     let t = b.get(o).copied().unwrap_or(0);
     let c = b.get(o + 1).copied().unwrap_or(0);
@@ -1016,7 +1028,7 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
             )
             .gen(),
         );
-    } else if !v6 && (l.end as usize) <= b.len() {
+    } else if !v6 && (l.end() as usize) <= b.len() {
         let good = checksum(&b[o..end], 0) == 0;
         let (word, status, show) = if good {
             ("correct", "Good", "1")
