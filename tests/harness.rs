@@ -40,7 +40,12 @@ fn flag(var: &str) -> bool {
 /// Prints a line to stderr directly, past the output capture of `cargo test` (which only
 /// takes `print!`/`eprint!`), so a passing test's counts reach the CI log.
 pub fn report(line: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "{line}");
+    if cfg!(test) {
+        // The harness's own unit tests: captured like any test output.
+        eprintln!("{line}");
+    } else {
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
+    }
 }
 
 /// The places the corpus may be: `$WIRELENS_CORPUS` alone when set; else
@@ -236,6 +241,8 @@ pub struct Golden {
     counts: Vec<(String, u64)>,
     failures: Vec<String>,
     unexplained: u64,
+    /// Unexplained differences by (capture, field).
+    unexplained_by: BTreeMap<(String, String), u64>,
     notes: Vec<String>,
 }
 
@@ -255,6 +262,7 @@ impl Golden {
             counts: Vec::new(),
             failures: Vec::new(),
             unexplained: 0,
+            unexplained_by: BTreeMap::new(),
             notes: Vec::new(),
         }
     }
@@ -335,6 +343,10 @@ impl Golden {
             return true;
         }
         self.unexplained += 1;
+        *self
+            .unexplained_by
+            .entry((capture.to_owned(), field.to_owned()))
+            .or_default() += 1;
         if self.failures.len() < SHOWN {
             self.failures
                 .push(format!("{capture}\t{frame}\t{field}\t{detail}"));
@@ -356,7 +368,8 @@ impl Golden {
         }
     }
 
-    /// A line for the report (a tally by kind, say).
+    /// A line for the report (a tally by kind, say), printed under the counts (with the
+    /// test's output: `--nocapture` or a failure shows it).
     pub fn note(&mut self, line: impl Display) {
         self.notes.push(line.to_string());
     }
@@ -380,7 +393,7 @@ impl Golden {
             self.unexplained
         ));
         for n in &self.notes {
-            report(&format!("golden {}:   {n}", self.name));
+            eprintln!("golden {}:   {n}", self.name);
         }
         let mut reasons: BTreeMap<&str, u64> = BTreeMap::new();
         for k in self.known.iter().filter(|k| k.used > 0) {
@@ -439,6 +452,17 @@ impl Golden {
                     problems.push(format!("compared no {unit}"));
                 }
             }
+        }
+        if self.unexplained as usize > self.failures.len() {
+            let by: Vec<String> = self
+                .unexplained_by
+                .iter()
+                .map(|((c, f), n)| format!("{c}\t{f}\t{n}"))
+                .collect();
+            problems.push(format!(
+                "unexplained differences by capture and field:\n  {}",
+                by.join("\n  ")
+            ));
         }
         if self.unexplained > 0 {
             problems.push(format!(
@@ -501,6 +525,7 @@ mod test {
             counts: vec![("frames".into(), 1)],
             failures: Vec::new(),
             unexplained: 0,
+            unexplained_by: BTreeMap::new(),
             notes: Vec::new(),
         }
     }

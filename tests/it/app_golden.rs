@@ -1,15 +1,20 @@
-//! `wirelens http|dns|tls --json` and `wirelens follow` against tshark
-//! (tests/golden/app, made by tests/scripts/make-app-golden.py).
+//! The application goldens (tests/golden/app, made by tests/scripts/make-app-golden.py):
+//! one JSON file per capture, one section per protocol tshark dissected there, compared
+//! by one runner with `wirelens http|dns|tls --json`, `wirelens follow` and (in
+//! `app_golden_kv`) `wirelens memcache|mysql|redis --list --json`.
 //!
 //! Every value tshark gives is compared and counted; a difference fails the test unless
-//! tests/golden/app/KNOWN_DIFFERENCES lists it (golden file, section, frame or stream)
-//! with the reason tshark and we disagree there.
+//! tests/golden/app/KNOWN_DIFFERENCES lists it (capture, frame or `stream N`, check) with
+//! the reason tshark and we disagree there.
 
+use crate::app_golden_kv::{compare_memcache, compare_mysql, compare_resp};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Display;
 use std::path::Path;
 use std::process::Command;
-use wirelens_tests::{bin, capture_path, golden_files, repo_root};
+use wirelens_tests::harness::need_corpus;
+use wirelens_tests::{bin, Golden};
 
 fn wirelens(args: &[&str], capture: &Path, decode_as: &[String]) -> Vec<u8> {
     let mut cmd = Command::new(bin("wirelens"));
@@ -39,7 +44,7 @@ fn fnv1a64(data: &[u8]) -> String {
     format!("{h:016x}")
 }
 
-fn strs(v: &Value) -> Vec<String> {
+pub(crate) fn strs(v: &Value) -> Vec<String> {
     v.as_array()
         .map(|a| {
             a.iter()
@@ -49,7 +54,7 @@ fn strs(v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn ints(v: &Value) -> Vec<i64> {
+pub(crate) fn ints(v: &Value) -> Vec<i64> {
     v.as_array()
         .map(|a| a.iter().filter_map(Value::as_i64).collect())
         .unwrap_or_default()
@@ -63,12 +68,13 @@ fn same_time(tshark: &str, ours: &Value) -> bool {
     }
 }
 
-/// Agreement counts per check, and the differences.
+/// Agreement counts per check, and the differences of the capture being compared.
 #[derive(Default)]
-struct Tally {
+pub(crate) struct Tally {
     counts: BTreeMap<&'static str, (u64, u64)>,
     notes: BTreeMap<&'static str, u64>,
-    diffs: Vec<(String, String)>,
+    /// (check, frame or `stream N`, what differs).
+    diffs: Vec<(&'static str, String, String)>,
 }
 
 impl Tally {
@@ -76,11 +82,12 @@ impl Tally {
         *self.notes.entry(what).or_default() += 1;
     }
 
-    fn check(
+    /// Counts one comparison of `what` at frame `at`; keeps the difference when not `ok`.
+    pub(crate) fn check(
         &mut self,
         what: &'static str,
         ok: bool,
-        key: String,
+        at: impl Display,
         detail: impl FnOnce() -> String,
     ) {
         let c = self.counts.entry(what).or_default();
@@ -88,15 +95,14 @@ impl Tally {
         if ok {
             c.0 += 1;
         } else {
-            self.diffs.push((key, detail()));
+            self.diffs.push((what, at.to_string(), detail()));
         }
     }
 }
 
-fn compare_http(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) {
+fn compare_http(expected: &[Value], ours: &[Value], t: &mut Tally) {
     for row in expected {
         let frame = row["frame"].as_u64().unwrap_or(0);
-        let key = format!("{g} http {frame}");
         let (methods, uris) = (strs(&row["method"]), strs(&row["uri"]));
         let mut by_request: Vec<&Value> = ours
             .iter()
@@ -106,12 +112,9 @@ fn compare_http(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) {
             let pos = by_request
                 .iter()
                 .position(|o| o["method"] == m.as_str() && o["uri"] == u.as_str());
-            t.check(
-                "http.request.method/uri",
-                pos.is_some(),
-                key.clone(),
-                || format!("request {m} {u}: ours {by_request:?}"),
-            );
+            t.check("http.request.method/uri", pos.is_some(), frame, || {
+                format!("request {m} {u}: ours {by_request:?}")
+            });
             if let Some(p) = pos {
                 by_request.remove(p);
             }
@@ -128,14 +131,14 @@ fn compare_http(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) {
             let pos = by_response
                 .iter()
                 .position(|o| o["status"].as_i64() == Some(*c));
-            t.check("http.response.code", pos.is_some(), key.clone(), || {
+            t.check("http.response.code", pos.is_some(), frame, || {
                 format!("response {c}: ours {by_response:?}")
             });
             let Some(p) = pos else { continue };
             let o = by_response.remove(p);
             if !row["request_in"].as_array().is_some_and(|a| a.is_empty()) {
                 if let Some(tt) = times.next() {
-                    t.check("http.time", same_time(tt, &o["time"]), key.clone(), || {
+                    t.check("http.time", same_time(tt, &o["time"]), frame, || {
                         format!("http.time tshark {tt} ours {}", o["time"])
                     });
                 }
@@ -148,10 +151,9 @@ fn compare_http(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) {
     }
 }
 
-fn compare_dns(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) {
+fn compare_dns(expected: &[Value], ours: &[Value], t: &mut Tally) {
     for row in expected {
         let frame = row["frame"].as_u64().unwrap_or(0);
-        let key = format!("{g} dns {frame}");
         let names = strs(&row["name"]);
         let responses: Vec<bool> = row["response"]
             .as_array()
@@ -190,7 +192,7 @@ fn compare_dns(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) {
                     "dns.qry.name (queries)"
                 },
                 pos.is_some(),
-                key.clone(),
+                frame,
                 || {
                     format!(
                         "{} id {id} {name}: not found",
@@ -210,17 +212,17 @@ fn compare_dns(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) {
             t.check(
                 "dns.flags.rcode",
                 rcode.is_some() && o["rcode"].as_i64() == rcode,
-                key.clone(),
+                frame,
                 || format!("rcode tshark {rcode:?} ours {}", o["rcode"]),
             );
             if !o["time"].is_null() || times.len() > 0 {
                 // tshark gives dns.time only to responses it matched with a query.
                 if let Some(tt) = times.next() {
-                    t.check("dns.time", same_time(&tt, &o["time"]), key.clone(), || {
+                    t.check("dns.time", same_time(&tt, &o["time"]), frame, || {
                         format!("dns.time tshark {tt} ours {}", o["time"])
                     });
                 } else {
-                    t.check("dns.time", false, key.clone(), || {
+                    t.check("dns.time", false, frame, || {
                         format!("dns.time: tshark none, ours {}", o["time"])
                     });
                 }
@@ -229,7 +231,7 @@ fn compare_dns(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) {
     }
 }
 
-fn compare_tls(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) {
+fn compare_tls(expected: &[Value], ours: &[Value], t: &mut Tally) {
     for row in expected {
         let frame = row["frame"].as_u64().unwrap_or(0);
         let sni = strs(&row["sni"]);
@@ -240,16 +242,13 @@ fn compare_tls(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) {
             Some(s) => o["sni"] == s.as_str(),
             None => o["sni"].is_null(),
         });
-        t.check(
-            "tls.handshake.extensions_server_name",
-            ok,
-            format!("{g} tls {frame}"),
-            || format!("sni tshark {sni:?} ours {o:?}"),
-        );
+        t.check("tls.handshake.extensions_server_name", ok, frame, || {
+            format!("sni tshark {sni:?} ours {o:?}")
+        });
     }
 }
 
-fn compare_follow(g: &str, capture: &Path, expected: &Value, t: &mut Tally) {
+fn compare_follow(capture: &Path, expected: &Value, t: &mut Tally) {
     for proto in ["tcp", "udp"] {
         for row in expected[proto].as_array().into_iter().flatten() {
             let stream = row["stream"].as_u64().unwrap_or(0).to_string();
@@ -271,105 +270,71 @@ fn compare_follow(g: &str, capture: &Path, expected: &Value, t: &mut Tally) {
                 (_, "ascii") => "follow,udp,ascii",
                 _ => "follow,udp,hex",
             };
-            t.check(what, ok, format!("{g} follow {proto} {stream} {mode}"), || {
-                format!("{} bytes, tshark {}; compare with tshark -q -z follow,{proto},{mode},{stream}", out.len(), row["len"])
+            t.check(what, ok, format!("stream {stream}"), || {
+                format!(
+                    "{} bytes, tshark {}; compare with tshark -q -z follow,{proto},{mode},{stream}",
+                    out.len(),
+                    row["len"]
+                )
             });
         }
     }
 }
 
-/// Lines `<golden> <section> <frame|proto stream mode> <reason…>` from KNOWN_DIFFERENCES.
-fn known_differences(dir: &Path) -> Vec<(String, String)> {
-    let text = std::fs::read_to_string(dir.join("KNOWN_DIFFERENCES")).unwrap_or_default();
-    text.lines()
-        .map(|l| l.trim())
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            let (key, reason) = l.split_once(" -- ").unwrap_or((l, ""));
-            (key.trim().to_string(), reason.trim().to_string())
-        })
-        .collect()
-}
-
 #[test]
 fn application_fields_and_follow_equal_tshark() {
-    let dir = repo_root().join("tests/golden/app");
-    let goldens = golden_files(&dir);
-    let known = known_differences(&dir);
+    let mut g = Golden::new("app");
     let mut t = Tally::default();
-    let (mut files, mut skipped) = (0, 0);
-    for golden in &goldens {
-        let expected: Value = serde_json::from_slice(&std::fs::read(golden).expect("read golden"))
+    for golden in g.files("json") {
+        let expected: Value = serde_json::from_slice(&std::fs::read(&golden).expect("read golden"))
             .expect("golden is JSON");
         let entry = expected["capture"]
             .as_str()
             .expect("golden names its capture");
-        let path = capture_path(entry);
-        if !path.exists() {
-            skipped += 1;
+        let Some(path) = g.capture(entry) else {
             continue;
-        }
-        files += 1;
-        let g = golden
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default()
-            .trim_end_matches(".json")
-            .to_string();
+        };
         let decode_as: Vec<String> = strs(&expected["decode_as"]);
-        if let Some(rows) = expected["http"].as_array() {
-            compare_http(
-                &g,
-                rows,
-                &json(&["http", "--json"], &path, &decode_as),
-                &mut t,
-            );
+        let none = Vec::new();
+        for (section, rows) in expected.as_object().expect("golden is an object") {
+            let rows_of = |v: &Value| v.as_array().unwrap_or(&none).clone();
+            let ours = |args: &[&str]| json(args, &path, &decode_as);
+            match section.as_str() {
+                "capture" | "decode_as" => {}
+                "http" => compare_http(&rows_of(rows), &ours(&["http", "--json"]), &mut t),
+                "dns" => compare_dns(&rows_of(rows), &ours(&["dns", "--json"]), &mut t),
+                "tls" => compare_tls(&rows_of(rows), &ours(&["tls", "--json"]), &mut t),
+                "follow" => compare_follow(&path, rows, &mut t),
+                "memcache" => compare_memcache(
+                    &rows_of(rows),
+                    &ours(&["memcache", "--list", "--json"]),
+                    &mut t,
+                ),
+                "mysql" => compare_mysql(
+                    &rows_of(rows),
+                    &ours(&["mysql", "--list", "--json"]),
+                    &mut t,
+                ),
+                "resp" => compare_resp(
+                    &rows_of(rows),
+                    &ours(&["redis", "--list", "--json"]),
+                    &mut t,
+                ),
+                other => g.fail(format!("{entry}: unknown section {other:?}")),
+            }
         }
-        if let Some(rows) = expected["dns"].as_array() {
-            compare_dns(
-                &g,
-                rows,
-                &json(&["dns", "--json"], &path, &decode_as),
-                &mut t,
-            );
-        }
-        if let Some(rows) = expected["tls"].as_array() {
-            compare_tls(
-                &g,
-                rows,
-                &json(&["tls", "--json"], &path, &decode_as),
-                &mut t,
-            );
-        }
-        if expected["follow"].is_object() {
-            compare_follow(&g, &path, &expected["follow"], &mut t);
+        for (what, at, detail) in t.diffs.drain(..) {
+            g.differs(entry, at, what, detail);
         }
     }
-    if skipped > 0 {
-        eprintln!("app golden: skipped {skipped} captures: ../shared/corpus is absent");
-    }
-    eprintln!("app golden: {files} captures compared with tshark");
+    g.count("values", t.counts.values().map(|c| c.1).sum());
     for (what, (ok, all)) in &t.counts {
-        eprintln!("  {what}: {ok} of {all} equal");
+        g.note(format!("{what}: {ok} of {all} equal"));
     }
     for (what, n) in &t.notes {
-        eprintln!("  {what}: {n}");
+        g.note(format!("{what}: {n}"));
     }
-    let mut unexplained = Vec::new();
-    for (key, detail) in &t.diffs {
-        match known
-            .iter()
-            .find(|(k, _)| key == k || key.starts_with(&format!("{k} ")))
-        {
-            Some((_, reason)) => eprintln!("  known difference {key}: {detail} ({reason})"),
-            None => unexplained.push(format!("{key}: {detail}")),
-        }
-    }
-    assert!(
-        unexplained.is_empty(),
-        "differences from tshark:\n  {}",
-        unexplained.join("\n  ")
-    );
+    g.finish();
 }
 
 /// The reassembled bytes of every conversation PcapPlusPlus's TCP reassembly tests have an
@@ -381,16 +346,13 @@ fn reassembly_equals_pcapplusplus_outputs() {
     use wirelens_core::ingest::reassembly::{Reassembler, StreamEvent};
     use wirelens_core::ingest::wire::{self, Transport};
 
-    let corpus = repo_root()
-        .parent()
-        .expect("repo has a parent")
-        .join("shared/corpus/PcapPlusPlus");
-    if !corpus.exists() {
-        eprintln!("reassembly vs PcapPlusPlus: skipped: ../shared/corpus is absent");
+    let Some(corpus) = need_corpus("reassembly_equals_pcapplusplus_outputs") else {
         return;
-    }
-    // (capture, expected outputs: file, which side (None: both))
-    let cases: Vec<(&str, Vec<(String, Option<usize>)>)> = vec![
+    };
+    let corpus = corpus.join("PcapPlusPlus");
+    /// Expected outputs: file, which side (None: both).
+    type Outputs = Vec<(String, Option<usize>)>;
+    let cases: Vec<(&str, Outputs)> = vec![
         (
             "pcap/one_tcp_stream.pcap",
             vec![("pcap/one_tcp_stream_output.txt".into(), None)],

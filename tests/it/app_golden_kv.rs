@@ -1,80 +1,20 @@
-//! `wirelens memcache|mysql|redis --list --json` against tshark 4.0 (tests/golden/app/kv,
-//! made by tests/scripts/make-app-golden-kv.py).
+//! The memcache, mysql and resp sections of the application goldens (tests/golden/app,
+//! made by tests/scripts/make-app-golden.py; the runner is in `app_golden`):
+//! `wirelens memcache|mysql|redis --list --json` against tshark 4.0.
 //!
 //! Each value tshark gives is looked for in our transactions on the same frame (a
 //! request's last frame, a response's last frame: where tshark's reassembly completes a
 //! PDU), and each of our commands is looked for in tshark's frames. Every comparison is
-//! counted; a difference fails the test unless tests/golden/app/kv/KNOWN_DIFFERENCES
-//! lists it (golden file, check, frame) with the reason tshark and we disagree there.
+//! counted (per check, as the field column of KNOWN_DIFFERENCES names it).
 
+use crate::app_golden::{ints, strs, Tally};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
-use std::process::Command;
-use wirelens_tests::{bin, capture_path, golden_files, repo_root};
-
-fn ours(command: &str, capture: &Path, decode_as: &[String]) -> Vec<Value> {
-    let mut cmd = Command::new(bin("wirelens"));
-    cmd.args([command, "--list", "--json"]);
-    for d in decode_as {
-        cmd.args(["-d", d]);
-    }
-    let out = cmd.arg(capture).output().expect("run wirelens");
-    assert!(
-        out.status.code().is_some_and(|c| c <= 1),
-        "wirelens {command} {}: {}",
-        capture.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("wirelens prints JSON")
-}
-
-fn strs(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .map(|x| x.as_str().unwrap_or_default().to_string())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn ints(v: &Value) -> Vec<i64> {
-    v.as_array()
-        .map(|a| a.iter().filter_map(Value::as_i64).collect())
-        .unwrap_or_default()
-}
 
 fn unhex(h: &str) -> Vec<u8> {
     (0..h.len() / 2)
         .filter_map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).ok())
         .collect()
-}
-
-/// Agreement counts per check, and the differences.
-#[derive(Default)]
-struct Tally {
-    counts: BTreeMap<&'static str, (u64, u64)>,
-    diffs: Vec<(String, &'static str, u64, String)>,
-}
-
-impl Tally {
-    fn check(
-        &mut self,
-        golden: &str,
-        what: &'static str,
-        frame: u64,
-        ok: bool,
-        detail: impl FnOnce() -> String,
-    ) {
-        let c = self.counts.entry(what).or_default();
-        c.1 += 1;
-        if ok {
-            c.0 += 1;
-        } else {
-            self.diffs.push((golden.to_string(), what, frame, detail()));
-        }
-    }
 }
 
 /// Our rows by the frame in `field`.
@@ -107,7 +47,7 @@ fn take<T: PartialEq>(pool: &mut Vec<T>, want: &T) -> bool {
     }
 }
 
-fn compare_memcache(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) {
+pub(crate) fn compare_memcache(expected: &[Value], ours: &[Value], t: &mut Tally) {
     let requests = ByFrame::new(ours, "request_frame");
     let responses = ByFrame::new(ours, "response_frame");
     // Requests tshark dissected, per frame: our requests are looked for there.
@@ -131,14 +71,14 @@ fn compare_memcache(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) 
             };
             for (i, op) in ints(&row["opcode"]).iter().enumerate() {
                 let found = mine.iter().find(|o| o["opcode"].as_i64() == Some(*op));
-                t.check(g, "memcache.opcode", frame, found.is_some(), || {
+                t.check("memcache.opcode", found.is_some(), frame, || {
                     format!("opcode {op}: ours {mine:?}")
                 });
                 let Some(o) = found else { continue };
                 let our_keys = o["keys"].as_array().cloned().unwrap_or_default();
                 if let Some(k) = keys.get(i) {
                     let ok = our_keys.iter().any(|ok| ok["key"] == k.as_str());
-                    t.check(g, "memcache.key", frame, ok, || {
+                    t.check("memcache.key", ok, frame, || {
                         format!("key {k}: ours {our_keys:?}")
                     });
                 }
@@ -161,17 +101,16 @@ fn compare_memcache(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) 
                         o["message"].as_str().map(|m| m.len() as i64)
                     };
                     let ours_len = value.or(message).unwrap_or(0);
-                    t.check(g, "memcache.value.length", frame, ours_len == len, || {
+                    t.check("memcache.value.length", ours_len == len, frame, || {
                         format!("value length {len}: ours {ours_len}")
                     });
                 }
                 if !request {
                     if let Some(&st) = ints(&row["status"]).get(i) {
                         t.check(
-                            g,
                             "memcache.status",
-                            frame,
                             o["status_code"].as_i64() == Some(st),
+                            frame,
                             || format!("status {st}: ours {}", o["status_code"]),
                         );
                     }
@@ -185,10 +124,9 @@ fn compare_memcache(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) 
             let stats: u64 = mine.iter().filter_map(|o| o["stats"].as_u64()).sum();
             let n = commands.iter().filter(|c| *c == "STAT").count() as u64;
             t.check(
-                g,
                 "memcache stats lines",
-                frame,
                 n == stats && n == commands.len() as u64,
+                frame,
                 || format!("tshark {commands:?}, ours {stats} lines"),
             );
             continue;
@@ -203,7 +141,7 @@ fn compare_memcache(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) 
                 .collect();
             for c in &commands {
                 let ok = take(&mut our_commands, c);
-                t.check(g, "memcache.command", frame, ok, || {
+                t.check("memcache.command", ok, frame, || {
                     format!("command {c}: ours {mine:?}")
                 });
             }
@@ -214,7 +152,7 @@ fn compare_memcache(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) 
                 .collect();
             for k in &keys {
                 let ok = take(&mut our_keys, k);
-                t.check(g, "memcache.key", frame, ok, || {
+                t.check("memcache.key", ok, frame, || {
                     format!("request key {k}: ours {mine:?}")
                 });
             }
@@ -226,7 +164,7 @@ fn compare_memcache(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) 
                 .collect();
             for l in &lengths {
                 let ok = take(&mut our_lengths, l);
-                t.check(g, "memcache.value.length", frame, ok, || {
+                t.check("memcache.value.length", ok, frame, || {
                     format!("request value length {l}: ours {mine:?}")
                 });
             }
@@ -248,13 +186,13 @@ fn compare_memcache(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) 
             let mut our_lengths: Vec<i64> = hits.iter().map(|h| h.1).collect();
             for k in &keys {
                 let ok = take(&mut our_keys, k);
-                t.check(g, "memcache.key", frame, ok, || {
+                t.check("memcache.key", ok, frame, || {
                     format!("reply key {k}: ours {hits:?}")
                 });
             }
             for l in &lengths {
                 let ok = take(&mut our_lengths, l);
-                t.check(g, "memcache.value.length", frame, ok, || {
+                t.check("memcache.value.length", ok, frame, || {
                     format!("reply value length {l}: ours {hits:?}")
                 });
             }
@@ -268,13 +206,13 @@ fn compare_memcache(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) 
         let left = tshark_requests.entry(frame).or_default();
         let ok = *left > 0;
         *left = left.saturating_sub(1);
-        t.check(g, "memcache request also in tshark", frame, ok, || {
+        t.check("memcache request also in tshark", ok, frame, || {
             format!("ours only: {} {:?}", o["command"], o["keys"])
         });
     }
 }
 
-fn compare_mysql(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) {
+pub(crate) fn compare_mysql(expected: &[Value], ours: &[Value], t: &mut Tally) {
     let requests = ByFrame::new(ours, "request_frame");
     let responses = ByFrame::new(ours, "response_frame");
     let mut tshark_queries: BTreeSet<u64> = BTreeSet::new();
@@ -293,7 +231,7 @@ fn compare_mysql(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) {
             .collect();
         for q in &queries {
             let ok = take(&mut our_queries, q);
-            t.check(g, "mysql.query", frame, ok, || {
+            t.check("mysql.query", ok, frame, || {
                 format!("query {q:?}: ours {mine:?}")
             });
         }
@@ -308,7 +246,7 @@ fn compare_mysql(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) {
             .collect();
         for c in &codes {
             let ok = take(&mut our_codes, c);
-            t.check(g, "mysql.error_code", frame, ok, || {
+            t.check("mysql.error_code", ok, frame, || {
                 format!("error code {c}: ours {mine:?}")
             });
         }
@@ -317,21 +255,21 @@ fn compare_mysql(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) {
         if matches!(o["command_code"].as_i64(), Some(3 | 22)) {
             let frame = o["request_frame"].as_u64().unwrap_or(0);
             let ok = tshark_queries.contains(&frame);
-            t.check(g, "mysql query also in tshark", frame, ok, || {
+            t.check("mysql query also in tshark", ok, frame, || {
                 format!("ours only: {}", o["query"])
             });
         }
         if o["error_code"].is_number() {
             let frame = o["response_frame"].as_u64().unwrap_or(0);
             let ok = tshark_errors.contains(&frame);
-            t.check(g, "mysql error also in tshark", frame, ok, || {
+            t.check("mysql error also in tshark", ok, frame, || {
                 format!("ours only: {}", o["error_code"])
             });
         }
     }
 }
 
-fn compare_resp(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) {
+pub(crate) fn compare_resp(expected: &[Value], ours: &[Value], t: &mut Tally) {
     let requests = ByFrame::new(ours, "request_frame");
     let responses = ByFrame::new(ours, "response_frame");
     let mut tshark_commands: BTreeSet<u64> = BTreeSet::new();
@@ -379,7 +317,7 @@ fn compare_resp(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) {
                             b == *s
                         }
                     });
-            t.check(g, "resp commands (bulk strings)", frame, same, || {
+            t.check("resp commands (bulk strings)", same, frame, || {
                 format!(
                     "tshark {:?} ours {:?}",
                     bulk.iter()
@@ -397,7 +335,7 @@ fn compare_resp(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) {
                 .collect();
             for e in &errors {
                 let ok = take(&mut our_errors, e);
-                t.check(g, "resp.error", frame, ok, || {
+                t.check("resp.error", ok, frame, || {
                     format!("error {e:?}: ours {mine:?}")
                 });
             }
@@ -408,7 +346,7 @@ fn compare_resp(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) {
             continue;
         };
         let ok = tshark_commands.contains(&frame);
-        t.check(g, "resp command also in tshark", frame, ok, || {
+        t.check("resp command also in tshark", ok, frame, || {
             format!(
                 "ours only: {} {:?}{}",
                 o["command"],
@@ -417,113 +355,4 @@ fn compare_resp(g: &str, expected: &[Value], ours: &[Value], t: &mut Tally) {
             )
         });
     }
-}
-
-/// Lines `<golden> <check…> @<frame> <reason…>` from KNOWN_DIFFERENCES (a frame of `*`
-/// covers the whole file).
-fn known(dir: &Path) -> Vec<(String, String, Option<u64>)> {
-    let text = std::fs::read_to_string(dir.join("KNOWN_DIFFERENCES")).unwrap_or_default();
-    text.lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .filter_map(|l| {
-            let (golden, rest) = l.split_once(' ')?;
-            let (check, rest) = rest.split_once(" @")?;
-            let frame = rest.split_whitespace().next()?;
-            Some((golden.to_string(), check.to_string(), frame.parse().ok()))
-        })
-        .collect()
-}
-
-#[test]
-fn memcache_mysql_redis_agree_with_tshark() {
-    let dir = repo_root().join("tests/golden/app/kv");
-    let goldens = golden_files(&dir);
-    let known = known(&dir);
-    let mut tally = Tally::default();
-    let (mut files, mut skipped) = (0, 0);
-    for golden in &goldens {
-        let expected: Value = serde_json::from_slice(&std::fs::read(golden).expect("read golden"))
-            .expect("golden is JSON");
-        let entry = expected["capture"]
-            .as_str()
-            .expect("golden names its capture");
-        let path = capture_path(entry);
-        if !path.exists() {
-            skipped += 1;
-            continue;
-        }
-        files += 1;
-        let g = golden
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        let decode_as = strs(&expected["decode_as"]);
-        let empty = Vec::new();
-        if let Some(rows) = expected.get("memcache") {
-            compare_memcache(
-                g,
-                rows.as_array().unwrap_or(&empty),
-                &ours("memcache", &path, &decode_as),
-                &mut tally,
-            );
-        }
-        if let Some(rows) = expected.get("mysql") {
-            compare_mysql(
-                g,
-                rows.as_array().unwrap_or(&empty),
-                &ours("mysql", &path, &decode_as),
-                &mut tally,
-            );
-        }
-        if let Some(rows) = expected.get("resp") {
-            compare_resp(
-                g,
-                rows.as_array().unwrap_or(&empty),
-                &ours("redis", &path, &decode_as),
-                &mut tally,
-            );
-        }
-    }
-    if skipped > 0 {
-        eprintln!("app golden (kv): skipped {skipped} captures: ../shared/corpus is absent");
-    }
-    let mut explained = 0;
-    let mut used: BTreeSet<usize> = BTreeSet::new();
-    let mut unexplained = Vec::new();
-    for (g, what, frame, detail) in &tally.diffs {
-        let k = known.iter().position(|(kg, kw, kf)| {
-            kg == g && kw == what && (kf.is_none() || *kf == Some(*frame))
-        });
-        match k {
-            Some(i) => {
-                explained += 1;
-                used.insert(i);
-            }
-            None => unexplained.push(format!("{g} {what} @{frame}: {detail}")),
-        }
-    }
-    eprintln!("app golden (kv): {files} captures compared with tshark 4.0");
-    for (what, (ok, all)) in &tally.counts {
-        eprintln!("  {what}: {ok} of {all} agree");
-    }
-    eprintln!("  {explained} differences listed in KNOWN_DIFFERENCES");
-    let stale: Vec<_> = known
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !used.contains(i))
-        .map(|(_, k)| format!("{} {} @{:?}", k.0, k.1, k.2))
-        .collect();
-    if skipped == 0 {
-        assert!(
-            stale.is_empty(),
-            "KNOWN_DIFFERENCES lines that no longer differ:\n  {}",
-            stale.join("\n  ")
-        );
-    }
-    assert!(
-        unexplained.is_empty(),
-        "{} differences from tshark:\n  {}",
-        unexplained.len(),
-        unexplained.join("\n  ")
-    );
 }

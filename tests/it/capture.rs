@@ -5,7 +5,8 @@
 //! interface statistics, and name the process of each TCP connection: `wirelens
 //! sessions` on the files shows the PID and COMM of the processes that made them.
 //!
-//! Needs root (capturing) and, for the comparison, tshark; skips with a message otherwise.
+//! Needs root (capturing), tshark, python3 and ip; fails without them unless the run says
+//! it cannot capture (`WIRELENS_NO_CAPTURE=1`) or has no tshark (`WIRELENS_NO_TSHARK=1`).
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -14,6 +15,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use wirelens_tests::harness::{can_capture, tshark};
 use wirelens_tests::{bin, have};
 
 /// Per-connection bytes each way; with `-C 1` three connections make six or more files.
@@ -22,22 +24,12 @@ const CONNECTIONS: usize = 3;
 /// No single step may take longer than this.
 const STEP_TIMEOUT: Duration = Duration::from_secs(10);
 
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
-/// Why this machine cannot run the test, if it cannot.
-fn cannot_capture() -> Option<&'static str> {
-    if !cfg!(target_os = "linux") {
-        Some("the capture daemon is Linux-only")
-    } else if !is_root() {
-        Some("not root: capturing needs CAP_NET_RAW")
-    } else {
-        None
-    }
+/// Tools the tests run besides the binaries: a failure, not a skip, when missing.
+fn require(cmd: &str) {
+    assert!(
+        have(cmd),
+        "{cmd} is not installed (`cargo xtask setup` installs the tools)"
+    );
 }
 
 /// A fresh directory for one test's files.
@@ -305,12 +297,8 @@ fn summary_packets(stderr: &str) -> usize {
 
 #[test]
 fn capture_rotates_by_size_and_every_file_reads_like_in_tshark() {
-    if let Some(why) = cannot_capture() {
-        eprintln!("SKIP capture_rotates_by_size...: {why}");
-        return;
-    }
-    if !have("tshark") {
-        eprintln!("SKIP capture_rotates_by_size...: tshark is not installed");
+    let name = "capture_rotates_by_size_and_every_file_reads_like_in_tshark";
+    if !can_capture(name) || !tshark(name) {
         return;
     }
     let started = Instant::now();
@@ -363,8 +351,7 @@ fn capture_rotates_by_size_and_every_file_reads_like_in_tshark() {
 
 #[test]
 fn capture_ring_keeps_at_most_w_files() {
-    if let Some(why) = cannot_capture() {
-        eprintln!("SKIP capture_ring_keeps_at_most_w_files: {why}");
+    if !can_capture("capture_ring_keeps_at_most_w_files") {
         return;
     }
     let dir = scratch_dir("ring");
@@ -451,21 +438,22 @@ fn sessions_json(files: &[PathBuf]) -> Vec<serde_json::Value> {
 
 #[test]
 fn capture_names_the_process_of_each_tcp_connection() {
-    if let Some(why) = cannot_capture() {
-        eprintln!("SKIP capture_names_the_process...: {why}");
+    let name = "capture_names_the_process_of_each_tcp_connection";
+    if !can_capture(name) {
         return;
     }
+    require("python3");
+    let with_tshark = tshark(&format!("{name}: its files' packet counts against tshark"));
     let dir = scratch_dir("procs");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
     let port = listener.local_addr().unwrap().port();
-    let python = have("python3");
     let daemon = Daemon::start(&dir.join("procs"), port, &["-C", "1"], NG);
-    let server = sink(listener, if python { 2 } else { 1 });
+    let server = sink(listener, 2);
 
     // A connection of this very process: 2 MB in small steps, over several files (-C 1).
     let own_port = slow_client(port, 2_000_000);
     // And one of another process, a child the test starts.
-    let child = python.then(|| {
+    let child = {
         let script = "import socket,sys,time\n\
                       s=socket.create_connection(('127.0.0.1',int(sys.argv[1])))\n\
                       print(s.getsockname()[1],flush=True)\n\
@@ -484,7 +472,7 @@ fn capture_names_the_process_of_each_tcp_connection() {
             .parse()
             .expect("python3 printed its port");
         (pid, local)
-    });
+    };
     server.join().expect("server thread");
     let (status, stderr) = daemon.interrupt();
     assert!(
@@ -500,7 +488,7 @@ fn capture_names_the_process_of_each_tcp_connection() {
     );
     for f in &files {
         let ours = core_packets(f);
-        if have("tshark") {
+        if with_tshark {
             assert_eq!(
                 ours,
                 tshark_packets(f),
@@ -529,14 +517,12 @@ fn capture_names_the_process_of_each_tcp_connection() {
     // TX counts TCP payload as tshark's tcp.len does: a retransmitted segment counts again.
     let tx = own["tx_bytes"].as_u64().expect("tx_bytes");
     assert!(tx >= 2_000_000 && own["rx_bytes"] == 0, "{own:#}");
-    if let Some((pid, local)) = child {
-        let r = row(local);
-        assert_eq!(
-            (r["pid"].as_u64(), r["comm"].as_str()),
-            (Some(pid as u64), Some("python3")),
-            "{r:#}\n{stderr}"
-        );
-    }
+    let r = row(child.1);
+    assert_eq!(
+        (r["pid"].as_u64(), r["comm"].as_str()),
+        (Some(child.0 as u64), Some("python3")),
+        "{r:#}\n{stderr}"
+    );
     // Every file names the process of the connections in it: each file read alone
     // still shows this process for its part of the 2 MB connection.
     let mut alone = 0;
@@ -679,21 +665,13 @@ impl Drop for Netns {
 
 #[test]
 fn capture_names_the_server_of_an_incoming_connection() {
-    if let Some(why) = cannot_capture() {
-        eprintln!("SKIP capture_names_the_server...: {why}");
+    if !can_capture("capture_names_the_server_of_an_incoming_connection") {
         return;
     }
-    if !have("python3") || !have("ip") {
-        eprintln!("SKIP capture_names_the_server...: needs python3 and ip");
-        return;
-    }
-    let ns = match Netns::create("srv") {
-        Ok(ns) => ns,
-        Err(e) => {
-            eprintln!("SKIP capture_names_the_server...: cannot make a network namespace: {e}");
-            return;
-        }
-    };
+    require("python3");
+    require("ip");
+    let ns = Netns::create("srv")
+        .unwrap_or_else(|e| panic!("cannot make a network namespace (root can): {e}"));
     let dir = scratch_dir("server");
     let port = 18000 + (std::process::id() % 1000) as u16;
     // The server: a python3 process of this host, accepting one connection and reading it.

@@ -1,24 +1,19 @@
-//! Conformance over the third-party corpus in ../shared/corpus (skipped when absent):
-//! every capture tshark reads gives us the same packets (timestamp to the ns, captured
-//! length); every file libpcap rejects gets an error from us; every pcapng-test-generator
-//! file has the blocks its description lists.
+//! Conformance over the third-party corpus in ../shared/corpus (the harness finds it or
+//! fails; `WIRELENS_NO_CORPUS=1` says the run has none): every capture tshark reads gives
+//! us the same packets (timestamp to the ns, captured length); every file libpcap rejects
+//! gets an error from us; every pcapng-test-generator file has the blocks its description
+//! lists. Where tshark is wrong, tests/golden/corpus/KNOWN_DIFFERENCES says so.
+//!
+//! tshark runs once over the corpus ([`tshark_runs`]) for this test and for
+//! `dissect_corpus_equals_tshark`, which compares the dissection of the same frames.
 
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::path::Path;
+use std::sync::{Mutex, OnceLock};
 use wirelens_core::capture::Capture;
 use wirelens_core::ingest::source::{Event, RecordReader};
 use wirelens_core::ingest::Ingest;
-use wirelens_tests::{have, repo_root};
-
-fn corpus() -> Option<PathBuf> {
-    let dir = repo_root().parent()?.join("shared/corpus");
-    if dir.join("MANIFEST.tsv").exists() {
-        Some(dir)
-    } else {
-        eprintln!("corpus tests skipped: {} is absent", dir.display());
-        None
-    }
-}
+use wirelens_tests::harness::{self, need_corpus};
+use wirelens_tests::Golden;
 
 /// Reads a file through `Ingest` in odd-sized chunks, so records straddle chunks.
 fn ingest(path: &Path) -> Capture {
@@ -54,65 +49,55 @@ fn epoch_ns(s: &str) -> Option<i64> {
     Some(v.clamp(i64::MIN as i128, i64::MAX as i128) as i64)
 }
 
-/// Files where tshark is wrong, and why. Everything else must agree exactly.
-const TSHARK_WRONG: &[(&str, &str)] = &[
-    (
-        "libpcap/pcapng-tsresol-bin-overflow.pcapng",
-        "resolution 2^-63 s: tshark's fraction overflows (1 ns); the stamp is 0.999999999 s",
-    ),
-    (
-        "tcpdump/timestamp_invalid_nano.pcap",
-        "ns field 2^31: tshark prints a negative time; we carry whole seconds",
-    ),
-    (
-        "tcpdump/timestamp_invalid_micro.pcap",
-        "µs field 2^31: tshark wraps µs×1000 in 32 bits; we carry whole seconds",
-    ),
-    (
-        "tcpdump/atm-oam-loopback-print-overrun.pcap",
-        "fuzzed µs field 1159821166: tshark wraps µs×1000 in 32 bits; we carry whole seconds \
-         (and Wireshark takes SunATM's 4-byte pseudo-header out of the frame lengths)",
-    ),
-];
-
-enum Outcome {
-    Clean,
-    Damaged,
-    Skipped,
+/// The fields every live tshark run prints: the packet's time, captured length and
+/// custom-block PEN (tshark 4 lists pcapng custom blocks as frames; they are not
+/// packets), then the fields `dissect_corpus_equals_tshark` compares.
+fn run_fields() -> Vec<&'static str> {
+    let mut f = vec!["frame.time_epoch", "frame.cap_len", "frame.cb_pen"];
+    f.extend(crate::dissect_golden::CORPUS_FIELDS);
+    f
 }
 
-struct Tshark {
-    packets: Vec<(i64, u32)>,
+/// What tshark said of one corpus capture.
+pub struct TsharkRun {
+    /// Path in the corpus.
+    pub rel: String,
+    /// MANIFEST.tsv's link types, `N:NAME;…`.
+    pub linktypes: String,
+    /// One row per frame, custom blocks left out: time, captured length, then the
+    /// fields of [`crate::dissect_golden::CORPUS_FIELDS`].
+    pub rows: Vec<Vec<String>>,
+    /// tshark exited with success.
+    pub success: bool,
     /// tshark said the file is damaged or unreadable.
-    error: Option<String>,
+    pub error: Option<String>,
 }
 
-fn tshark(path: &Path) -> Tshark {
-    let out = std::process::Command::new("tshark")
-        .args(["-n", "-r"])
-        .arg(path)
-        .args([
-            "-T",
-            "fields",
-            "-e",
-            "frame.time_epoch",
-            "-e",
-            "frame.cap_len",
-            "-e",
-            "frame.cb_pen",
-        ])
-        .output()
-        .expect("run tshark");
-    let packets = String::from_utf8_lossy(&out.stdout)
+fn tshark(dir: &Path, rel: &str) -> (Vec<Vec<String>>, bool, Option<String>) {
+    let fields = run_fields();
+    let mut cmd = std::process::Command::new("tshark");
+    cmd.args(["-n", "-r"]).arg(dir.join(rel)).args([
+        "-T",
+        "fields",
+        "-E",
+        "separator=\t",
+        "-E",
+        "occurrence=a",
+    ]);
+    for f in &fields {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd.output().expect("run tshark");
+    let rows = String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| {
-            // tshark 4 lists pcapng custom blocks as frames (with a PEN); they are not packets.
-            let mut f = l.split('\t');
-            let (t, len, pen) = (f.next()?, f.next()?, f.next().unwrap_or(""));
-            if !pen.is_empty() {
-                return None;
-            }
-            Some((epoch_ns(t)?, len.parse().ok()?))
+            let mut r: Vec<String> = l.split('\t').map(str::to_owned).collect();
+            r.resize(fields.len(), String::new());
+            // A custom block: not a packet.
+            r[2].is_empty().then(|| {
+                r.remove(2);
+                r
+            })
         })
         .collect();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -123,18 +108,50 @@ fn tshark(path: &Path) -> Tshark {
         .filter(|_| {
             !out.status.success() || stderr.contains("cut short") || stderr.contains("appears")
         });
-    Tshark { packets, error }
+    (rows, out.status.success(), error)
 }
 
-/// Rows of MANIFEST.tsv: (relative path, format).
-fn manifest(dir: &Path) -> Vec<(String, String)> {
+/// tshark over every capture of the corpus it may read (pcap and pcapng, not the files
+/// libpcap must reject), once per test run, on two threads; empty without the corpus.
+/// Needs tshark (see [`harness::tshark`]).
+pub fn tshark_runs() -> &'static [TsharkRun] {
+    static RUNS: OnceLock<Vec<TsharkRun>> = OnceLock::new();
+    RUNS.get_or_init(|| {
+        let Some(dir) = harness::corpus() else {
+            return Vec::new();
+        };
+        let files: Vec<(String, String, String)> = manifest(dir)
+            .into_iter()
+            .filter(|(rel, format, _)| {
+                format.starts_with("pcap") && !rel.starts_with("libpcap/reject/")
+            })
+            .collect();
+        parallel(&files, |(rel, _, linktypes)| {
+            let (rows, success, error) = tshark(dir, rel);
+            TsharkRun {
+                rel: rel.clone(),
+                linktypes: linktypes.clone(),
+                rows,
+                success,
+                error,
+            }
+        })
+    })
+}
+
+/// Rows of MANIFEST.tsv: (relative path, format, link types).
+fn manifest(dir: &Path) -> Vec<(String, String, String)> {
     std::fs::read_to_string(dir.join("MANIFEST.tsv"))
         .expect("read MANIFEST.tsv")
         .lines()
         .skip(1)
         .filter_map(|l| {
             let cols: Vec<&str> = l.split('\t').collect();
-            Some((cols.first()?.to_string(), cols.get(4)?.to_string()))
+            Some((
+                cols.first()?.to_string(),
+                cols.get(4)?.to_string(),
+                cols.get(5).unwrap_or(&"").to_string(),
+            ))
         })
         .collect()
 }
@@ -164,87 +181,97 @@ fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R>
 
 #[test]
 fn packets_equal_tshark_on_every_readable_capture() {
-    let Some(dir) = corpus() else { return };
-    if !have("tshark") {
-        eprintln!("corpus conformance skipped: tshark is not installed");
+    let what = "packets_equal_tshark_on_every_readable_capture";
+    if need_corpus(what).is_none() || !harness::tshark(what) {
         return;
     }
-    let files: Vec<(String, String)> = manifest(&dir)
-        .into_iter()
-        .filter(|(path, format)| format.starts_with("pcap") && !path.starts_with("libpcap/reject/"))
-        .collect();
-    let outcomes = parallel(&files, |(rel, _)| {
-        let path = dir.join(rel);
-        let ts = tshark(&path);
-        let ours = ingest(&path);
-        let mine: Vec<(i64, u32)> = ours.packets.iter().map(|p| (p.ts_ns, p.caplen)).collect();
-        let mut problems = Vec::new();
-        // Link types tshark cannot read (DSA tags, some Juniper types) we still index.
-        let unsupported = ts
+    let mut g = Golden::new("corpus");
+    let runs = tshark_runs();
+    // Per file: our (timestamp, captured length) of every packet, and whether we found
+    // the file free of errors; None for link types tshark cannot read (DSA tags, some
+    // Juniper types), which we still index.
+    let ours = parallel(runs, |run| {
+        if run
             .error
             .as_deref()
-            .is_some_and(|e| e.contains("doesn't support"));
-        if unsupported || TSHARK_WRONG.iter().any(|(f, _)| f == rel) {
-            return (rel.clone(), Outcome::Skipped, mine.len(), problems);
+            .is_some_and(|e| e.contains("doesn't support"))
+        {
+            return None;
         }
-        if ts.packets.len() != mine.len() {
-            problems.push(format!(
-                "tshark reads {} packets, we read {}",
-                ts.packets.len(),
-                mine.len()
-            ));
-        }
-        if let Some(i) = ts.packets.iter().zip(&mine).position(|(a, b)| a != b) {
-            problems.push(format!(
-                "packet {}: tshark (ts, caplen) {:?}, ours {:?}",
-                i + 1,
-                ts.packets[i],
-                mine[i]
-            ));
-        }
-        if ts.error.is_some() && ours.errors.is_empty() {
-            problems.push(format!(
-                "tshark reports damage ({}), we report none",
-                ts.error.as_deref().unwrap_or("")
-            ));
-        }
-        let outcome = if ts.error.is_none() {
-            Outcome::Clean
-        } else {
-            Outcome::Damaged
-        };
-        (rel.clone(), outcome, mine.len(), problems)
+        let c = ingest(&harness::corpus().expect("corpus").join(&run.rel));
+        let packets: Vec<(i64, u32)> = c.packets.iter().map(|p| (p.ts_ns, p.caplen)).collect();
+        Some((packets, c.errors.is_empty()))
     });
-    let mut failures = Vec::new();
-    let (mut clean, mut damaged, mut skipped, mut packets) = (0, 0, 0, 0);
-    for (rel, outcome, n, problems) in outcomes {
-        packets += n;
-        match outcome {
-            Outcome::Clean => clean += 1,
-            Outcome::Damaged => damaged += 1,
-            Outcome::Skipped => skipped += 1,
+    let (mut clean, mut damaged, mut unreadable) = (0, 0, 0);
+    for (run, ours) in runs.iter().zip(ours) {
+        let Some((mine, no_errors)) = ours else {
+            unreadable += 1;
+            continue;
+        };
+        let entry = format!("corpus:{}", run.rel);
+        g.capture(&entry);
+        let theirs: Vec<(i64, u32)> = run
+            .rows
+            .iter()
+            .filter_map(|r| Some((epoch_ns(&r[0])?, r[1].parse().ok()?)))
+            .collect();
+        g.count("packets", theirs.len() as u64);
+        if theirs.len() != mine.len() {
+            g.differs(
+                &entry,
+                "*",
+                "packets",
+                format!(
+                    "tshark reads {} packets, we read {}",
+                    theirs.len(),
+                    mine.len()
+                ),
+            );
         }
-        if !problems.is_empty() {
-            failures.push(format!("{rel}: {}", problems.join("; ")));
+        if let Some(i) = theirs.iter().zip(&mine).position(|(a, b)| a != b) {
+            let field = if theirs[i].0 != mine[i].0 {
+                "frame.time_epoch"
+            } else {
+                "frame.cap_len"
+            };
+            g.differs(
+                &entry,
+                i + 1,
+                field,
+                format!(
+                    "the first differing packet: tshark (ts, caplen) {:?}, ours {:?}",
+                    theirs[i], mine[i]
+                ),
+            );
+        }
+        if run.error.is_some() && no_errors {
+            g.differs(
+                &entry,
+                "*",
+                "damage",
+                format!(
+                    "tshark reports damage ({}), we report none",
+                    run.error.as_deref().unwrap_or("")
+                ),
+            );
+        }
+        if run.error.is_none() {
+            clean += 1;
+        } else {
+            damaged += 1;
         }
     }
-    eprintln!(
-        "corpus: {} files compared ({clean} clean, {damaged} damaged per tshark), {skipped} not comparable \
-         (link types tshark cannot read, or tshark wrong), {packets} packets; {} differ",
-        clean + damaged,
-        failures.len()
-    );
-    assert!(
-        failures.is_empty(),
-        "{} files differ from tshark:\n  {}",
-        failures.len(),
-        failures.join("\n  ")
-    );
+    g.note(format!(
+        "{clean} files clean and {damaged} damaged per tshark; {unreadable} in link types tshark cannot read"
+    ));
+    g.finish();
 }
 
 #[test]
 fn every_file_libpcap_rejects_is_an_error() {
-    let Some(dir) = corpus() else { return };
+    let Some(dir) = need_corpus("every_file_libpcap_rejects_is_an_error") else {
+        return;
+    };
     let table = std::fs::read_to_string(dir.join("libpcap/EXPECTED_REJECTS.tsv"))
         .expect("read EXPECTED_REJECTS.tsv");
     let mut checked = 0;
@@ -265,7 +292,9 @@ fn every_file_libpcap_rejects_is_an_error() {
 
 #[test]
 fn pcapng_test_generator_files_match_their_descriptions() {
-    let Some(dir) = corpus() else { return };
+    let Some(dir) = need_corpus("pcapng_test_generator_files_match_their_descriptions") else {
+        return;
+    };
     let gen = dir.join("pcapng-test-generator");
     let mut checked = 0;
     for entry in std::fs::read_dir(gen.join("le")).expect("read pcapng-test-generator/le") {

@@ -4,35 +4,22 @@
 //! `tcp.stream` / `udp.stream` numbers, frame by frame, through a stateful
 //! `wire::Dissector` (so reassembled datagrams are compared too).
 //!
-//! `WIRELENS_DISSECT_CORPUS=1 cargo test -p wirelens-tests dissect_corpus -- --ignored`
-//! runs tshark live over every capture of the corpus with a link type we dissect and
-//! prints the same agreement counts (it needs tshark; nothing is written).
+//! `dissect_corpus_equals_tshark` compares the same way, fewer fields, every frame of
+//! every capture of the corpus with a link type we dissect, against tshark run live
+//! (once for this and the corpus tests, see [`crate::corpus::tshark_runs`]).
+//!
+//! Known differences: tests/golden/dissect/KNOWN_DIFFERENCES (the goldens) and
+//! tests/golden/dissect/corpus/KNOWN_DIFFERENCES (the corpus), in the harness's format.
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use wirelens_core::capture::flow::L4;
 use wirelens_core::capture::packet::NO_FLOW;
 use wirelens_core::ingest::ingest_bytes;
 use wirelens_core::ingest::wire::{self, Frag, Net, Proto, Summary, Transport};
-use wirelens_tests::{capture_path, have, repo_root};
-
-/// Differences we understand, by capture, frame (1-based; 0 for every frame) and field
-/// ("" for every field), with the reason. The test fails on any other.
-const EXPLAINED: &[(&str, u64, &str, &str)] = &[
-    (
-        "corpus:libpcap/filter/AH-IPcomp-IPv6.pcap",
-        0,
-        "",
-        "tshark inflates IPComp (RFC 3173) payloads and dissects the IPv6/TCP inside; we stop at ipcomp",
-    ),
-    (
-        "corpus:libpcap/filter/ipv6_ext_headers.pcap",
-        1,
-        "frame.protocols",
-        "a chain of 136 IPv6 extension headers: our stack keeps the first 32 names",
-    ),
-];
+use wirelens_tests::harness::{self, need_corpus};
+use wirelens_tests::Golden;
 
 /// Our dissection of every frame: field name → value formatted as tshark prints it.
 fn ours(path: &Path) -> Vec<HashMap<&'static str, String>> {
@@ -77,8 +64,8 @@ fn fields(s: &Summary, stream: Option<(L4, u32)>) -> HashMap<&'static str, Strin
     }
     let quoted = s.icmp.and_then(|i| i.quoted);
     layers.extend(quoted.map(|q| (q.src, q.dst)));
-    let (v4, v6): (Vec<(IpAddr, IpAddr)>, Vec<(IpAddr, IpAddr)>) =
-        layers.iter().partition(|(a, _)| a.is_ipv4());
+    type Pairs = Vec<(IpAddr, IpAddr)>;
+    let (v4, v6): (Pairs, Pairs) = layers.iter().partition(|(a, _)| a.is_ipv4());
     m.insert("ip.src", join(v4.iter().map(|l| l.0)));
     m.insert("ip.dst", join(v4.iter().map(|l| l.1)));
     m.insert("ipv6.src", join(v6.iter().map(|l| l.0)));
@@ -240,17 +227,13 @@ struct Tally {
     equal_frames: u64,
     cells: u64,
     equal_cells: u64,
-    explained: u64,
     skipped_quoted_streams: u64,
+    /// Differences per field, known or not.
     per_field: BTreeMap<String, u64>,
-    per_reason: BTreeMap<&'static str, u64>,
-    /// (capture, field) → (differences, the first one).
-    per_capture: BTreeMap<(String, String), (u64, String)>,
-    misaligned: Vec<String>,
-    failures: Vec<String>,
 }
 
 fn compare(
+    g: &mut Golden,
     entry: &str,
     header: &[&str],
     rows: &[Vec<String>],
@@ -258,13 +241,13 @@ fn compare(
     t: &mut Tally,
 ) {
     if rows.len() != ours.len() {
-        // Frames would be compared out of line (tshark lists pcapng custom blocks as frames).
-        t.failures.push(format!(
-            "{entry}: tshark has {} frames, we have {}",
-            rows.len(),
-            ours.len()
-        ));
-        t.misaligned.push(entry.to_owned());
+        // Frames would be compared out of line.
+        g.differs(
+            entry,
+            "*",
+            "frames",
+            format!("tshark has {} frames, we have {}", rows.len(), ours.len()),
+        );
         return;
     }
     for (i, (row, m)) in rows.iter().zip(ours).enumerate() {
@@ -287,27 +270,8 @@ fn compare(
                 continue;
             }
             all_equal = false;
-            if let Some(e) = EXPLAINED.iter().find(|e| {
-                e.0 == entry && (e.1 == 0 || e.1 == frame) && (e.2.is_empty() || e.2 == *field)
-            }) {
-                t.explained += 1;
-                *t.per_reason.entry(e.3).or_default() += 1;
-                continue;
-            }
             *t.per_field.entry(field.to_string()).or_default() += 1;
-            let e = t
-                .per_capture
-                .entry((entry.to_owned(), field.to_string()))
-                .or_insert((0, String::new()));
-            if e.0 == 0 {
-                e.1 = format!("frame {frame}: tshark {want:?} ours {got:?}");
-            }
-            e.0 += 1;
-            if t.failures.len() < 200 {
-                t.failures.push(format!(
-                    "{entry} frame {frame} {field}: tshark {want:?} ours {got:?}"
-                ));
-            }
+            g.differs(entry, frame, field, format!("tshark {want:?} ours {got:?}"));
         }
         t.equal_frames += u64::from(all_equal);
     }
@@ -343,152 +307,108 @@ fn read_golden(text: &str) -> (String, Vec<String>, Vec<Vec<String>>) {
     (entry, header, rows)
 }
 
-fn report(what: &str, t: &Tally) {
-    eprintln!(
-        "{what}: {} frames, {} identical to tshark in every compared field; {} of {} fields equal, {} explained; \
+/// Counts and notes of a whole comparison, into the harness's report.
+fn report(g: &mut Golden, t: &Tally) {
+    g.count("frames", t.frames);
+    g.count("fields", t.cells);
+    g.note(format!(
+        "{} of {} frames identical to tshark in every compared field; {} of {} fields equal; \
          {} quoted-packet streams not compared",
-        t.frames, t.equal_frames, t.equal_cells, t.cells, t.explained, t.skipped_quoted_streams
-    );
-    if !t.misaligned.is_empty() {
-        eprintln!(
-            "  not compared, frame counts differ: {}",
-            t.misaligned.join(" ")
-        );
-    }
-    for (why, n) in &t.per_reason {
-        eprintln!("  explained ({n} fields): {why}");
-    }
+        t.equal_frames, t.frames, t.equal_cells, t.cells, t.skipped_quoted_streams
+    ));
     for (field, n) in &t.per_field {
-        eprintln!("  {field}: {n} differences");
+        g.note(format!("{field}: {n} differences (known or not)"));
     }
 }
 
 #[test]
 fn dissection_equals_tshark() {
-    let dir = repo_root().join("tests/golden/dissect");
-    let mut goldens: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/golden/dissect exists")
-        .map(|e| e.expect("readable dir entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "tsv"))
-        .collect();
-    goldens.sort();
-    assert!(!goldens.is_empty(), "no golden files in {}", dir.display());
-    let (mut t, mut files, mut skipped) = (Tally::default(), 0, 0);
-    for golden in &goldens {
+    let mut g = Golden::new("dissect");
+    let mut t = Tally::default();
+    for golden in g.files("tsv") {
         let (entry, header, rows) =
-            read_golden(&std::fs::read_to_string(golden).expect("read golden"));
-        let path = capture_path(&entry);
-        if !path.exists() {
-            skipped += 1;
+            read_golden(&std::fs::read_to_string(&golden).expect("read golden"));
+        let Some(path) = g.capture(&entry) else {
             continue;
-        }
-        files += 1;
+        };
         let header: Vec<&str> = header.iter().map(String::as_str).collect();
-        compare(&entry, &header, &rows, &ours(&path), &mut t);
+        compare(&mut g, &entry, &header, &rows, &ours(&path), &mut t);
     }
-    if skipped > 0 {
-        eprintln!("dissect golden: skipped {skipped} captures: ../shared/corpus is absent");
-    }
-    report(&format!("dissect golden over {files} captures"), &t);
-    assert!(
-        t.failures.is_empty(),
-        "differences from tshark:\n  {}",
-        t.failures.join("\n  ")
-    );
+    report(&mut g, &t);
+    g.finish();
 }
+
+/// The fields compared over the whole corpus.
+pub const CORPUS_FIELDS: [&str; 17] = [
+    "frame.protocols",
+    "ip.src",
+    "ip.dst",
+    "ipv6.src",
+    "ipv6.dst",
+    "ip.flags.mf",
+    "ip.frag_offset",
+    "tcp.srcport",
+    "tcp.dstport",
+    "tcp.len",
+    "tcp.stream",
+    "udp.srcport",
+    "udp.dstport",
+    "udp.stream",
+    "icmp.type",
+    "icmpv6.type",
+    "vlan.id",
+];
+
+/// Link types our dissector reads (wire::Linktype): null, Ethernet, raw IP (12, 101,
+/// 228, 229), loopback, Linux SLL and SLL2.
+const DISSECTED: [&str; 9] = ["0", "1", "12", "101", "108", "113", "228", "229", "276"];
 
 /// Every corpus capture with a link type we dissect, against tshark live.
 #[test]
-#[ignore = "needs tshark and ../shared/corpus; set WIRELENS_DISSECT_CORPUS=1"]
 fn dissect_corpus_equals_tshark() {
-    let corpus = repo_root()
-        .parent()
-        .expect("repo has a parent")
-        .join("shared/corpus");
-    if std::env::var_os("WIRELENS_DISSECT_CORPUS").is_none() || !have("tshark") || !corpus.exists()
-    {
-        eprintln!(
-            "skipped: set WIRELENS_DISSECT_CORPUS=1, with tshark and ../shared/corpus present"
-        );
+    let what = "dissect_corpus_equals_tshark";
+    let Some(corpus) = need_corpus(what) else {
+        return;
+    };
+    if !harness::tshark(what) {
         return;
     }
-    let header: Vec<&str> = vec![
-        "frame.protocols",
-        "ip.src",
-        "ip.dst",
-        "ipv6.src",
-        "ipv6.dst",
-        "ip.flags.mf",
-        "ip.frag_offset",
-        "tcp.srcport",
-        "tcp.dstport",
-        "tcp.len",
-        "tcp.stream",
-        "udp.srcport",
-        "udp.dstport",
-        "udp.stream",
-        "icmp.type",
-        "icmpv6.type",
-        "vlan.id",
-    ];
-    let manifest = std::fs::read_to_string(corpus.join("MANIFEST.tsv")).expect("MANIFEST.tsv");
+    let mut g = Golden::new("dissect/corpus");
     let mut t = Tally::default();
-    for line in manifest.lines().skip(1) {
-        let cols: Vec<&str> = line.split('\t').collect();
-        let (Some(file), Some(format), Some(lts)) = (cols.first(), cols.get(4), cols.get(5)) else {
-            continue;
-        };
-        let dissected = ["0", "1", "12", "101", "108", "113", "228", "229", "276"];
-        if !format.starts_with("pcap")
-            || lts.is_empty()
-            || !lts
+    let mut unreadable = Vec::new();
+    for run in crate::corpus::tshark_runs() {
+        let dissected = !run.linktypes.is_empty()
+            && run
+                .linktypes
                 .split(';')
-                .all(|l| dissected.contains(&l.split(':').next().unwrap_or("")))
-        {
+                .all(|l| DISSECTED.contains(&l.split(':').next().unwrap_or("")));
+        let compressed = [".gz", ".zst", ".xz", ".bz2"]
+            .iter()
+            .any(|e| run.rel.ends_with(e));
+        if !dissected || compressed {
             continue;
         }
-        if file.ends_with(".gz")
-            || file.ends_with(".zst")
-            || file.ends_with(".xz")
-            || file.ends_with(".bz2")
-        {
+        let entry = format!("corpus:{}", run.rel);
+        if !run.success {
+            // tshark stopped with an error: no frames to compare with.
+            unreadable.push(entry);
             continue;
         }
-        let path = corpus.join(file);
-        let mut cmd = std::process::Command::new("tshark");
-        cmd.args(["-n", "-r"]).arg(&path).args([
-            "-T",
-            "fields",
-            "-E",
-            "separator=\t",
-            "-E",
-            "occurrence=a",
-        ]);
-        for f in &header {
-            cmd.args(["-e", f]);
-        }
-        let Ok(out) = cmd.output() else { continue };
-        if !out.status.success() {
-            continue;
-        }
-        let rows: Vec<Vec<String>> = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(|l| {
-                let mut r: Vec<String> = l.split('\t').map(str::to_owned).collect();
-                r.resize(header.len(), String::new());
-                r
-            })
-            .collect();
+        g.capture(&entry);
+        let rows: Vec<Vec<String>> = run.rows.iter().map(|r| r[2..].to_vec()).collect();
         compare(
-            &format!("corpus:{file}"),
-            &header,
+            &mut g,
+            &entry,
+            &CORPUS_FIELDS,
             &rows,
-            &ours(&path),
+            &ours(&corpus.join(&run.rel)),
             &mut t,
         );
     }
-    report("dissect corpus (live tshark)", &t);
-    for ((capture, field), (n, first)) in &t.per_capture {
-        eprintln!("  {capture} {field}: {n} frames, first {first}");
-    }
+    report(&mut g, &t);
+    g.note(format!(
+        "not compared, tshark failed on them: {}",
+        unreadable.join(" ")
+    ));
+    g.finish();
 }

@@ -7,29 +7,13 @@
 //! declares but does not extract yet is counted as pending, not failed, when it differs.
 //! Differences whose
 //! cause is known are listed with their reason in tests/golden/filter/KNOWN_DIFFERENCES
-//! (`capture<TAB>filter<TAB>reason`); a listed pair that no longer differs is reported so
-//! the list stays honest. `WIRELENS_FILTER_VERBOSE=1` prints every difference.
+//! (the harness's format, the filter in the field column); a listed pair that no longer
+//! differs fails. `WIRELENS_FILTER_VERBOSE=1` prints every difference.
 
 use serde_json::Value;
-use std::collections::BTreeMap;
 use wirelens_core::query::fields::{MemorySource, Status};
 use wirelens_core::query::filter::{filter_packets, Filter};
-use wirelens_tests::{capture_path, golden_files, repo_root};
-
-fn known_differences() -> BTreeMap<(String, String), String> {
-    let path = repo_root().join("tests/golden/filter/KNOWN_DIFFERENCES");
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    text.lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .filter_map(|l| {
-            let mut it = l.splitn(3, '\t');
-            Some((
-                (it.next()?.to_owned(), it.next()?.to_owned()),
-                it.next().unwrap_or("").to_owned(),
-            ))
-        })
-        .collect()
-}
+use wirelens_tests::{harness, repo_root, Golden};
 
 /// Ingests a capture with tshark's decode-as options (`-d tcp.port==21211,memcache`)
 /// applied, so the app-layer fields come from the same protocols on the same ports.
@@ -66,40 +50,37 @@ fn ingest_decoded_as(name: &str, bytes: &[u8], options: &Value) -> wirelens_core
 
 #[test]
 fn filters_keep_the_frames_tshark_shows() {
-    let dir = repo_root().join("tests/golden/filter");
-    let goldens = golden_files(&dir);
-    let known = known_differences();
+    let mut g = Golden::new("filter");
     let verbose = std::env::var_os("WIRELENS_FILTER_VERBOSE").is_some();
-    let (mut captures, mut skipped, mut pairs, mut identical, mut pending, mut explained) =
-        (0, 0, 0, 0, 0, 0);
+    let (mut identical, mut pending) = (0, 0);
     let mut filters_seen = std::collections::BTreeSet::new();
-    let mut failures = Vec::new();
-    let mut stale = Vec::new();
-    for golden in &goldens {
-        let g: Value = serde_json::from_slice(&std::fs::read(golden).expect("read golden"))
+    for golden in g.files("json") {
+        let expected: Value = serde_json::from_slice(&std::fs::read(&golden).expect("read golden"))
             .expect("golden is JSON");
-        let entry = g["capture"].as_str().expect("golden names its capture");
-        let path = capture_path(entry);
-        if !path.exists() {
-            skipped += 1;
+        let entry = expected["capture"]
+            .as_str()
+            .expect("golden names its capture");
+        let Some(path) = g.capture(entry) else {
             continue;
-        }
+        };
         let bytes = std::fs::read(&path).expect("read capture");
-        let capture = ingest_decoded_as(entry, &bytes, &g["tshark_options"]);
+        let capture = ingest_decoded_as(entry, &bytes, &expected["tshark_options"]);
         assert!(
             capture.files[0].compression.is_none(),
             "{entry}: the test reads packets from the file as stored"
         );
-        assert_eq!(
-            capture.packets.len() as u64,
-            g["packets"].as_u64().unwrap_or(0),
-            "{entry}: packet count"
-        );
-        captures += 1;
+        if capture.packets.len() as u64 != expected["packets"].as_u64().unwrap_or(0) {
+            g.fail(format!(
+                "{entry}: tshark read {} packets, we read {}",
+                expected["packets"],
+                capture.packets.len()
+            ));
+            continue;
+        }
         let mut src = MemorySource {
             files: vec![&bytes],
         };
-        for r in g["results"].as_array().expect("results") {
+        for r in expected["results"].as_array().expect("results") {
             let text = r["filter"].as_str().expect("filter");
             filters_seen.insert(text.to_owned());
             let want: Vec<u32> = r["frames"]
@@ -108,11 +89,12 @@ fn filters_keep_the_frames_tshark_shows() {
                 .iter()
                 .map(|v| v.as_u64().unwrap_or(0) as u32)
                 .collect();
-            pairs += 1;
+            g.count("pairs", 1);
+            g.count("frames kept by tshark", want.len() as u64);
             let filter = match Filter::compile(text) {
                 Ok(f) => f,
                 Err(e) => {
-                    failures.push(format!(
+                    g.fail(format!(
                         "{entry}: {text}: does not compile: {}",
                         e.render(text)
                     ));
@@ -123,12 +105,8 @@ fn filters_keep_the_frames_tshark_shows() {
                 .into_iter()
                 .map(|i| i + 1)
                 .collect();
-            let key = (entry.to_owned(), text.to_owned());
             if got == want {
                 identical += 1;
-                if known.contains_key(&key) {
-                    stale.push(format!("{entry}\t{text}"));
-                }
                 continue;
             }
             let diff = describe(&want, &got);
@@ -141,38 +119,20 @@ fn filters_keep_the_frames_tshark_shows() {
                 .any(|f| f.def().status == Status::NotYetExtracted)
             {
                 pending += 1;
-            } else if known.contains_key(&key) {
-                explained += 1;
             } else {
-                failures.push(format!("{entry}: {text}: {diff}"));
+                g.differs(entry, "*", text, diff);
             }
         }
     }
-    if skipped > 0 {
-        eprintln!("filter golden: skipped {skipped} captures: ../shared/corpus is absent");
-    }
-    eprintln!(
-        "filter golden: {} filters × {captures} captures = {pairs} pairs: {identical} identical to tshark, \
-         {pending} differ only by fields not yet extracted, {explained} known differences \
-         (KNOWN_DIFFERENCES), {} unexplained",
-        filters_seen.len(),
-        failures.len()
-    );
-    if !stale.is_empty() {
-        eprintln!(
-            "filter golden: listed as known differences but now identical:\n  {}",
-            stale.join("\n  ")
-        );
-    }
+    g.note(format!(
+        "{} filters; {identical} pairs identical to tshark, {pending} differ only by fields not yet extracted",
+        filters_seen.len()
+    ));
     assert!(
         filters_seen.len() >= 150,
         "the table must hold at least 150 filters"
     );
-    assert!(
-        failures.is_empty(),
-        "differences from tshark:\n  {}",
-        failures.join("\n  ")
-    );
+    g.finish();
 }
 
 fn describe(want: &[u32], got: &[u32]) -> String {
@@ -197,8 +157,7 @@ fn describe(want: &[u32], got: &[u32]) -> String {
 /// (tshark run live; skipped without it).
 #[test]
 fn list_prints_fields_as_tshark() {
-    if !wirelens_tests::have("tshark") {
-        eprintln!("list fields: tshark not found, skipped");
+    if !harness::tshark("list_prints_fields_as_tshark") {
         return;
     }
     let fields = [

@@ -7,18 +7,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
-use wirelens_tests::{bin, capture_path, golden_files, repo_root};
-
-/// Captures whose remaining differences are understood: capture → why.
-fn known_differences() -> BTreeMap<String, String> {
-    let path = repo_root().join("tests/golden/sessions/KNOWN_DIFFERENCES");
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    text.lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .filter_map(|l| l.split_once('\t'))
-        .map(|(c, why)| (c.trim().to_owned(), why.trim().to_owned()))
-        .collect()
-}
+use wirelens_tests::{bin, repo_root, Golden};
 
 fn wirelens(args: &[&str], path: &PathBuf) -> (String, String) {
     let out = Command::new(bin("wirelens"))
@@ -39,20 +28,22 @@ const EXACT: [&str; 11] = [
     "comm", "local_by",
 ];
 
-fn differences(golden: &Value, json: &[Value], csv: &str) -> Vec<String> {
+/// Compares one capture's sessions (`--json` and `-stT`), recording each difference.
+fn compare(g: &mut Golden, entry: &str, golden: &Value, json: &[Value], csv: &str) {
     let want = golden["sessions"].as_array().expect("golden has sessions");
-    let mut diffs = Vec::new();
+    g.count("sessions", want.len() as u64);
     if want.len() != json.len() {
-        diffs.push(format!(
-            "tshark has {} sessions, we have {}",
-            want.len(),
-            json.len()
-        ));
+        g.differs(
+            entry,
+            "*",
+            "sessions",
+            format!("tshark has {} sessions, we have {}", want.len(), json.len()),
+        );
     }
     let mut lines = csv.lines();
     let header = lines.next().unwrap_or_default();
     if header != "TIME,TIME(s),PID,COMM,IP,LADDR,LPORT,RADDR,RPORT,TX_KB,RX_KB,MS" {
-        diffs.push(format!("CSV header {header:?}"));
+        g.fail(format!("{entry}: CSV header {header:?}"));
     }
     let rows: BTreeMap<u64, &str> = json
         .iter()
@@ -61,100 +52,57 @@ fn differences(golden: &Value, json: &[Value], csv: &str) -> Vec<String> {
         .collect();
     for w in want {
         let stream = w["stream"].as_u64().expect("stream number");
-        let Some(g) = json.iter().find(|g| g["stream"].as_u64() == Some(stream)) else {
-            diffs.push(format!("stream {stream} missing"));
+        let at = format!("stream {stream}");
+        let Some(ours) = json.iter().find(|g| g["stream"].as_u64() == Some(stream)) else {
+            g.differs(entry, &at, "sessions", "missing");
             continue;
         };
         for k in EXACT {
-            if w[k] != g[k] {
-                diffs.push(format!(
-                    "stream {stream}: {k} tshark {} ours {}",
-                    w[k], g[k]
-                ));
+            g.count("values", 1);
+            if w[k] != ours[k] {
+                g.differs(entry, &at, k, format!("tshark {} ours {}", w[k], ours[k]));
             }
         }
         let want_csv = w["csv"].as_str().unwrap_or_default();
+        g.count("CSV rows", 1);
         if rows.get(&stream).copied() != Some(want_csv) {
-            diffs.push(format!(
-                "stream {stream}: CSV\n      tshark {want_csv}\n      ours   {:?}",
-                rows.get(&stream)
-            ));
+            g.differs(
+                entry,
+                &at,
+                "csv",
+                format!(
+                    "\n      tshark {want_csv}\n      ours   {:?}",
+                    rows.get(&stream)
+                ),
+            );
         }
     }
-    diffs
 }
 
 #[test]
 fn sessions_equal_tshark() {
-    let dir = repo_root().join("tests/golden/sessions");
-    let goldens = golden_files(&dir);
-    let known = known_differences();
-    let (mut files, mut same_files, mut sessions, mut same_sessions, mut skipped) = (0, 0, 0, 0, 0);
-    let (mut failures, mut explained) = (Vec::new(), Vec::new());
-    for golden in &goldens {
+    let mut g = Golden::new("sessions");
+    for golden in g.files("json") {
         let expected: Value =
-            serde_json::from_slice(&std::fs::read(golden).expect("read golden")).expect("JSON");
+            serde_json::from_slice(&std::fs::read(&golden).expect("read golden")).expect("JSON");
         let entry = expected["capture"]
             .as_str()
             .expect("golden names its capture");
-        let path = capture_path(entry);
-        if !path.exists() {
-            skipped += 1;
+        let Some(path) = g.capture(entry) else {
             continue;
-        }
+        };
         let (json, stderr) = wirelens(&["--json"], &path);
         let json: Vec<Value> = match serde_json::from_str(&json) {
             Ok(v) => v,
             Err(e) => {
-                failures.push(format!("{entry}: no JSON ({e}); stderr: {stderr}"));
+                g.fail(format!("{entry}: no JSON ({e}); stderr: {stderr}"));
                 continue;
             }
         };
         let (csv, _) = wirelens(&["-stT"], &path);
-        let want = expected["sessions"].as_array().map_or(0, Vec::len);
-        files += 1;
-        sessions += want;
-        let diffs = differences(&expected, &json, &csv);
-        if diffs.is_empty() {
-            same_files += 1;
-            same_sessions += want;
-            if known.contains_key(entry) {
-                explained.push(format!(
-                    "{entry}: listed in KNOWN_DIFFERENCES but now identical: remove it"
-                ));
-            }
-            continue;
-        }
-        // Diffs name their stream first ("stream N: ..."); count each stream once.
-        let bad: std::collections::BTreeSet<&str> = diffs
-            .iter()
-            .filter_map(|d| d.strip_prefix("stream ")?.split([':', ' ']).next())
-            .collect();
-        same_sessions += want.saturating_sub(bad.len());
-        let report = format!("{entry}:\n    {}", diffs.join("\n    "));
-        match known.get(entry) {
-            Some(why) => explained.push(format!(
-                "{entry}: {} difference(s), known: {why}",
-                diffs.len()
-            )),
-            None => failures.push(report),
-        }
+        compare(&mut g, entry, &expected, &json, &csv);
     }
-    if skipped > 0 {
-        eprintln!("sessions golden: skipped {skipped} captures: ../shared/corpus is absent");
-    }
-    for e in &explained {
-        eprintln!("sessions golden: {e}");
-    }
-    eprintln!(
-        "sessions golden: {same_sessions} of {sessions} sessions identical to tshark's over {files} captures \
-         ({same_files} captures identical)"
-    );
-    assert!(
-        failures.is_empty(),
-        "differences from tshark:\n  {}",
-        failures.join("\n  ")
-    );
+    g.finish();
 }
 
 fn run(args: &[&str], stdin: Option<&[u8]>) -> (i32, String, String) {

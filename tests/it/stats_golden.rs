@@ -5,16 +5,17 @@
 //! The golden hierarchy is tshark's whole tree; it is compared cut below the protocols our
 //! dissector does not look inside ([`Proto::is_leaf`]), as `wirelens phs` documents.
 //!
-//! A golden may list tables that are known to differ from tshark, with the reason (a
-//! tunnel our dissector does not decapsulate, say). Those must still differ: when one
-//! stops differing, the mark in tests/golden/stats/CAPTURES is stale and the test says so.
+//! Tables known to differ from tshark, with the reason (a tunnel our dissector does not
+//! decapsulate, say), are listed in tests/golden/stats/KNOWN_DIFFERENCES (the harness's
+//! format, the table in the field column). Those must still differ: a listed table that
+//! stops differing fails the test.
 
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::path::Path;
 use wirelens_core::ingest::wire::Proto;
-use wirelens_tests::{bin, capture_path, golden_files, repo_root};
+use wirelens_tests::{bin, Golden};
 
 fn wirelens(args: &[&str], path: &Path) -> Result<Value, String> {
     let out = std::process::Command::new(bin("wirelens"))
@@ -241,77 +242,44 @@ fn compare_capture(expected: &Value, path: &Path) -> Result<BTreeMap<String, Out
 
 #[test]
 fn statistics_equal_tshark() {
-    let dir = repo_root().join("tests/golden/stats");
-    let goldens = golden_files(&dir);
-    let (mut files, mut skipped, mut failures) = (0, Vec::new(), Vec::new());
-    // Per table: (rows tshark has, rows identical, files that differ as marked).
-    let mut totals: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
-    for golden in &goldens {
-        let expected: Value = serde_json::from_slice(&std::fs::read(golden).expect("read golden"))
+    let mut g = Golden::new("stats");
+    // Per table: (rows tshark has, rows identical).
+    let mut totals: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for golden in g.files("json") {
+        let expected: Value = serde_json::from_slice(&std::fs::read(&golden).expect("read golden"))
             .expect("golden is JSON");
         let entry = expected["capture"]
             .as_str()
             .expect("golden names its capture");
-        let path = capture_path(entry);
-        if !path.exists() {
-            skipped.push(entry.to_owned());
+        let Some(path) = g.capture(entry) else {
             continue;
-        }
-        let known: Vec<&str> = expected["known"]["tables"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
+        };
         let outcomes = match compare_capture(&expected, &path) {
             Ok(o) => o,
             Err(e) => {
-                failures.push(format!("{entry}: {e}"));
+                g.fail(format!("{entry}: {e}"));
                 continue;
             }
         };
-        files += 1;
-        let mut diffs = Vec::new();
         for (table, o) in &outcomes {
             let t = totals.entry(table.clone()).or_default();
             t.0 += o.rows;
             t.1 += o.identical;
-            match (known.contains(&table.as_str()), o.diffs.is_empty()) {
-                (false, true) => {}
-                (false, false) => diffs.extend(o.diffs.iter().map(|d| format!("{table}: {d}"))),
-                (true, false) => t.2 += 1,
-                (true, true) => diffs.push(format!(
-                    "{table}: marked `known` in tests/golden/stats/CAPTURES but now equals tshark: remove the mark"
-                )),
+            g.count("rows and hierarchy nodes", o.rows as u64);
+            for d in &o.diffs {
+                g.differs(entry, "*", table, d);
             }
         }
-        if !diffs.is_empty() {
-            failures.push(format!("{entry}:\n    {}", diffs.join("\n    ")));
-        }
     }
-    if !skipped.is_empty() {
-        eprintln!(
-            "stats golden: skipped {} captures: ../shared/corpus is absent",
-            skipped.len()
-        );
-    }
-    eprintln!("stats golden: {files} captures compared with tshark");
-    for (table, (rows, identical, known)) in &totals {
+    for (table, (rows, identical)) in &totals {
         let what = if table == "phs" {
             "hierarchy nodes"
         } else {
             "rows"
         };
-        let note = if *known > 0 {
-            format!(" ({known} files differ as marked known)")
-        } else {
-            String::new()
-        };
-        eprintln!("  {table:<15} {identical} of {rows} {what} identical{note}");
+        g.note(format!(
+            "{table:<15} {identical} of {rows} {what} identical"
+        ));
     }
-    assert!(
-        failures.is_empty(),
-        "differences from tshark:\n  {}",
-        failures.join("\n  ")
-    );
+    g.finish();
 }

@@ -3,13 +3,13 @@
 //! count, minimum and maximum of the ACK RTTs of each side's data
 //! (tests/golden/tcp, made by tests/scripts/make-tcp-golden.py).
 //!
-//! A capture marked `# known: <reason>` in tests/golden/tcp/CAPTURES may differ (the
-//! reason says why, usually a layer below the analysis); its differences are printed,
-//! not failed on. Every other capture must agree exactly.
+//! A capture listed in tests/golden/tcp/KNOWN_DIFFERENCES may differ (the reason says
+//! why, usually a layer below the analysis), and must: a listed capture that agrees
+//! fails the test. Every other capture must agree exactly.
 
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use wirelens_tests::{bin, capture_path, golden_files, repo_root};
+use wirelens_tests::{bin, Golden};
 
 /// What one side says of a frame: its stream, its items, and the duplicate-ACK details.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -95,7 +95,10 @@ fn parse_secs(s: &str) -> Option<i64> {
     Some(if neg { -ns } else { ns })
 }
 
-fn compare(entry: &str, expected: &Value, report: &Value, tally: &mut Tally) -> Vec<String> {
+/// A difference: where (`frame N`'s number or `stream N`), what, and how.
+type Diff = (String, &'static str, String);
+
+fn compare(expected: &Value, report: &Value, tally: &mut Tally) -> Vec<Diff> {
     let mut diffs = Vec::new();
     let want = golden_frames(expected);
     let got = our_frames(report);
@@ -110,9 +113,13 @@ fn compare(entry: &str, expected: &Value, report: &Value, tally: &mut Tally) -> 
         if w == g {
             tally.frames_equal += 1;
         } else {
-            diffs.push(format!(
-                "{entry} frame {frame}: tshark stream {} {:?} dup {:?}, ours stream {} {:?} dup {:?}",
-                w.stream, w.flags, w.dup_ack, g.stream, g.flags, g.dup_ack
+            diffs.push((
+                frame.to_string(),
+                "tcp.analysis",
+                format!(
+                    "tshark stream {} {:?} dup {:?}, ours stream {} {:?} dup {:?}",
+                    w.stream, w.flags, w.dup_ack, g.stream, g.flags, g.dup_ack
+                ),
             ));
         }
         for k in w.flags.union(&g.flags) {
@@ -165,8 +172,12 @@ fn compare(entry: &str, expected: &Value, report: &Value, tally: &mut Tally) -> 
                 tally.ack_rtt.1 += 1;
             } else {
                 let side = ["A", "B"][i];
-                diffs.push(format!(
-                    "{entry} stream {stream}: ACK RTTs of {side}'s data (count, min, max ns) tshark {want:?}, ours {got:?}"
+                diffs.push((
+                    format!("stream {stream}"),
+                    "tcp.analysis.ack_rtt",
+                    format!(
+                        "ACK RTTs of {side}'s data (count, min, max ns) tshark {want:?}, ours {got:?}"
+                    ),
                 ));
             }
         }
@@ -183,8 +194,10 @@ fn compare(entry: &str, expected: &Value, report: &Value, tally: &mut Tally) -> 
         if want.is_some() && want == got {
             tally.rtt_equal += 1;
         } else {
-            diffs.push(format!(
-                "{entry} stream {stream}: initial RTT tshark {secs}, ours {got:?} ns"
+            diffs.push((
+                format!("stream {stream}"),
+                "tcp.analysis.initial_rtt",
+                format!("tshark {secs}, ours {got:?} ns"),
             ));
         }
     }
@@ -200,8 +213,10 @@ fn compare(entry: &str, expected: &Value, report: &Value, tally: &mut Tally) -> 
         let last = expected["analysis_last"][stream.to_string()].as_u64();
         if last.is_some_and(|last| last >= *frame) {
             tally.rtt_streams += 1;
-            diffs.push(format!(
-                "{entry} stream {stream}: initial RTT tshark none, ours {rtt} ns (frame {frame})"
+            diffs.push((
+                format!("stream {stream}"),
+                "tcp.analysis.initial_rtt",
+                format!("tshark none, ours {rtt} ns (frame {frame})"),
             ));
         } else {
             tally.rtt_unshown += 1;
@@ -210,39 +225,19 @@ fn compare(entry: &str, expected: &Value, report: &Value, tally: &mut Tally) -> 
     diffs
 }
 
-/// CAPTURES entries marked `# known: reason`.
-fn known_differences() -> BTreeMap<String, String> {
-    let list = std::fs::read_to_string(repo_root().join("tests/golden/tcp/CAPTURES"))
-        .expect("read CAPTURES");
-    list.lines()
-        .filter_map(|l| {
-            let (entry, comment) = l.split_once('#')?;
-            let reason = comment.trim().strip_prefix("known:")?;
-            Some((entry.trim().to_owned(), reason.trim().to_owned()))
-        })
-        .filter(|(e, _)| !e.is_empty())
-        .collect()
-}
-
 #[test]
 fn tcp_analysis_equals_tshark() {
-    let dir = repo_root().join("tests/golden/tcp");
-    let goldens = golden_files(&dir);
-    let known = known_differences();
+    let mut g = Golden::new("tcp");
     let (mut all, mut agreed) = (Tally::default(), Tally::default());
-    let (mut skipped, mut failures, mut expected_diffs, mut now_agree) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for golden in &goldens {
-        let expected: Value = serde_json::from_slice(&std::fs::read(golden).expect("read golden"))
+    for golden in g.files("json") {
+        let expected: Value = serde_json::from_slice(&std::fs::read(&golden).expect("read golden"))
             .expect("golden is JSON");
         let entry = expected["capture"]
             .as_str()
             .expect("golden names its capture");
-        let path = capture_path(entry);
-        if !path.exists() {
-            skipped.push(entry.to_owned());
+        let Some(path) = g.capture(entry) else {
             continue;
-        }
+        };
         let out = std::process::Command::new(bin("wirelens"))
             .args(["expert", "--json"])
             .arg(&path)
@@ -251,7 +246,7 @@ fn tcp_analysis_equals_tshark() {
         let report: Value = match serde_json::from_slice(&out.stdout) {
             Ok(v) => v,
             Err(e) => {
-                failures.push(format!(
+                g.fail(format!(
                     "{entry}: no JSON ({e}); stderr: {}",
                     String::from_utf8_lossy(&out.stderr)
                 ));
@@ -259,51 +254,33 @@ fn tcp_analysis_equals_tshark() {
             }
         };
         all.files += 1;
-        let diffs = compare(entry, &expected, &report, &mut all);
-        match (known.get(entry), diffs.is_empty()) {
-            (None, _) => {
-                agreed.files += 1;
-                compare(entry, &expected, &report, &mut agreed);
-                failures.extend(diffs);
-            }
-            (Some(_), true) => now_agree.push(entry.to_owned()),
-            (Some(reason), false) => {
-                expected_diffs.push(format!("{entry} ({} differences): {reason}", diffs.len()))
-            }
+        let diffs = compare(&expected, &report, &mut all);
+        if !g.lists(entry) {
+            agreed.files += 1;
+            compare(&expected, &report, &mut agreed);
+        }
+        for (at, what, detail) in diffs {
+            g.differs(entry, at, what, detail);
         }
     }
-    if !skipped.is_empty() {
-        let corpus = skipped.iter().filter(|e| e.starts_with("corpus:")).count();
-        eprintln!(
-            "tcp golden: skipped {} captures ({corpus} because ../shared/corpus is absent): {}",
-            skipped.len(),
-            skipped.join(", ")
-        );
-    }
+    g.count("frames with analysis items", all.frames as u64);
+    g.count("initial RTTs", all.rtt_streams as u64);
+    g.count("stream sides' ACK RTTs", all.ack_rtt.0 as u64);
     for (name, t) in [
         ("all captures", &all),
-        ("captures not marked known", &agreed),
+        ("captures not listed in KNOWN_DIFFERENCES", &agreed),
     ] {
-        eprintln!(
-            "tcp golden, {name}: {} captures; {} of {} flagged frames identical; {} of {} initial RTTs identical \
+        g.note(format!(
+            "{name}: {} captures; {} of {} flagged frames identical; {} of {} initial RTTs identical \
              ({} more measured but shown by tshark in no frame); ACK RTTs (count, min, max) identical for {} of {} \
              stream sides",
             t.files, t.frames_equal, t.frames, t.rtt_equal, t.rtt_streams, t.rtt_unshown, t.ack_rtt.1, t.ack_rtt.0
-        );
+        ));
         for (k, (ts, o, both)) in &t.kinds {
-            eprintln!("tcp golden:   {k:<24} tshark {ts:>5}  ours {o:>5}  both {both:>5}");
+            g.note(format!(
+                "  {k:<24} tshark {ts:>5}  ours {o:>5}  both {both:>5}"
+            ));
         }
     }
-    for d in &expected_diffs {
-        eprintln!("tcp golden: known difference: {d}");
-    }
-    for e in &now_agree {
-        eprintln!("tcp golden: {e} is marked known but now agrees with tshark: remove the mark in CAPTURES");
-    }
-    assert!(
-        failures.is_empty(),
-        "{} differences from tshark:\n  {}",
-        failures.len(),
-        failures.join("\n  ")
-    );
+    g.finish();
 }

@@ -3,17 +3,29 @@
 
 For each capture in CAPTURES below (paths relative to the repo root; `corpus:` means
 ../shared/corpus), write tests/golden/app/<name>.json with, per section, what tshark
-says, frame by frame, with the capture's decode-as rules (`-d`). tests/it/app_golden.rs
-compares `wirelens <proto> --json` and `wirelens follow` with these.
+says, frame by frame, with the capture's decode-as rules (`-d`). One runner,
+tests/it/app_golden.rs, compares `wirelens <proto> --json`, `wirelens follow` and
+`wirelens memcache|mysql|redis --list --json` with these.
 
-Sections (each protocol's owner keeps its own; add a function and list it in SECTIONS):
+Sections (each protocol's owner keeps its own; add a function and list it in SECTIONS),
+one object per frame where the protocol was dissected, every field as a list of its
+occurrences:
 - http:   per frame with http.request/http.response: method, uri, code, http.time, request_in
 - dns:    per frame with dns: id, response flag, qry.name, rcode, dns.time (per message)
 - tls:    per frame with a ClientHello: tls.handshake.extensions_server_name
 - follow: per TCP/UDP stream, `tshark -q -z follow,tcp|udp,raw,N` (and for the first
           streams also ascii and hex): length and FNV-1a 64 hash of tshark's output, which
           `wirelens follow` must reproduce byte for byte
-- memcache / mysql / redis: tests/scripts/make-app-golden-kv.py (goldens in tests/golden/app/kv)
+- memcache: frame, stream, whether the client sent it, magic (binary: 128 request, 129
+            response), opcode, command (tshark also puts a stats reply's STAT lines
+            there), key, value.length, status, response
+- mysql:    frame, stream, command, query, error_code, sqlstate, response_code
+- resp:     frame, stream, whether the client sent it, the client's bulk strings (hex, the
+            first BULK_KEPT bytes of each) and their lengths, the server's bulk strings
+            counted, errors, and whether tshark says the frame holds only part of an array
+            (its bulk strings are then shown again, whole, in a later frame)
+In the memcache, mysql and resp sections empty lists and false flags are left out, to
+keep the files small.
 
 Usage: tests/scripts/make-app-golden.py [NAME...]   (regenerate all, or the named ones)
 """
@@ -29,6 +41,8 @@ CORPUS = os.path.join(os.path.dirname(ROOT), "shared", "corpus")
 AGG = "\x1f"
 # Follow outputs kept as hashes; ascii and hex are checked on this many streams per file.
 FOLLOW_MODES_STREAMS = 3
+# Bytes of each Redis bulk string kept (as hex); wirelens keeps 256 of each argument.
+BULK_KEPT = 64
 
 SERVERS_HTTP = ["tcp.port==28080,http", "tcp.port==28081,http"]
 SERVERS_DNS = ["udp.port==25353,dns", "tcp.port==25353,dns"]
@@ -38,9 +52,9 @@ CAPTURES = [
     # Real servers (tests/data/servers/README.md).
     ("tests/data/servers/http.pcap", SERVERS_HTTP, ["http", "follow"]),
     ("tests/data/servers/dns.pcap", SERVERS_DNS, ["dns", "follow"]),
-    ("tests/data/servers/memcached.pcap", ["tcp.port==21211,memcache"], ["follow"]),
-    ("tests/data/servers/redis.pcap", ["tcp.port==26379,resp"], ["follow"]),
-    ("tests/data/servers/mariadb.pcap", ["tcp.port==23306,mysql"], ["follow"]),
+    ("tests/data/servers/memcached.pcap", ["tcp.port==21211,memcache"], ["follow", "memcache"]),
+    ("tests/data/servers/redis.pcap", ["tcp.port==26379,resp"], ["follow", "resp"]),
+    ("tests/data/servers/mariadb.pcap", ["tcp.port==23306,mysql"], ["follow", "mysql"]),
     # HTTP from the corpus.
     ("corpus:deepflow/http/httpv1.pcap", [], ["http", "follow"]),
     ("corpus:deepflow/http/istio-tcp-frag.pcap", [], ["http", "follow"]),
@@ -105,6 +119,39 @@ CAPTURES = [
     ("corpus:zeek/tls/irc-starttls.pcap", [], ["tls"]),
     ("corpus:zeek/tls/pop3-starttls.pcap", [], ["tls"]),
     ("corpus:zeek/tls/tls-fragmented-handshake.pcap.gz", [], ["tls"]),
+    # memcached from the corpus (port 11211, tshark's default).
+    ("corpus:deepflow/memcached/memcached.pcap", [], ["memcache"]),
+    ("corpus:deepflow/memcached/memcached-userdata.pcap", [], ["memcache"]),
+    # Redis from the corpus (port 6379, tshark's default for RESP).
+    ("corpus:deepflow/redis/redis.pcap", [], ["resp"]),
+    ("corpus:deepflow/redis/redis-error.pcap", [], ["resp"]),
+    ("corpus:deepflow/redis/redis-debug.pcap", [], ["resp"]),
+    ("corpus:zeek/redis/almost-resp.pcap", [], ["resp"]),
+    ("corpus:zeek/redis/attr.pcap", [], ["resp"]),
+    ("corpus:zeek/redis/auth.pcap", [], ["resp"]),
+    ("corpus:zeek/redis/bulk-loading.pcap", [], ["resp"]),
+    ("corpus:zeek/redis/django-cloud.pcapng", ["tcp.port==10625,resp"], ["resp"]),
+    ("corpus:zeek/redis/pipelining-example.pcap", [], ["resp"]),
+    ("corpus:zeek/redis/pubsub.pcap", [], ["resp"]),
+    ("corpus:zeek/redis/start-with-server.pcapng", [], ["resp"]),
+    ("corpus:zeek/redis/large-requests-responses.pcap", [], ["resp"]),
+    ("corpus:tcpdump/resp_1_benchmark.pcap", [], ["resp"]),
+    ("corpus:tcpdump/resp_2_inline.pcap", [], ["resp"]),
+    # MySQL from the corpus (3306 is tshark's default; deepflow's servers are elsewhere).
+    ("corpus:deepflow/mysql/mysql.pcap", ["tcp.port==20130,mysql"], ["mysql"]),
+    ("corpus:deepflow/mysql/mysql-error.pcap", ["tcp.port==20130,mysql"], ["mysql"]),
+    ("corpus:deepflow/mysql/mysql-login-error.pcap", [], ["mysql"]),
+    ("corpus:deepflow/mysql/mysql-statement.pcap", ["tcp.port==30130,mysql"], ["mysql"]),
+    ("corpus:deepflow/mysql/large-response.pcap", ["tcp.port==6033,mysql"], ["mysql"]),
+    ("corpus:deepflow/mysql/truncate-1024.pcap", ["tcp.port==6033,mysql"], ["mysql"]),
+    ("corpus:deepflow/mysql/mysql-compressed-response.pcap", ["tcp.port==30130,mysql"], ["mysql"]),
+    ("corpus:deepflow/mysql/partial-packet-compressed.pcap", ["tcp.port==30130,mysql"], ["mysql"]),
+    ("corpus:zeek/mysql/mysql.pcap", [], ["mysql"]),
+    ("corpus:zeek/mysql/auth.pcap", [], ["mysql"]),
+    ("corpus:zeek/mysql/encrypted.pcap", [], ["mysql"]),
+    ("corpus:zeek/mysql/caching_sha2_password-after-auth-switch.pcapng", [], ["mysql"]),
+    ("corpus:zeek/mysql/many-query-attrs.pcap", [], ["mysql"]),
+    ("corpus:zeek/mysql/tls-13-amazon-rds.pcap", [], ["mysql"]),
 ]
 
 
@@ -124,7 +171,8 @@ def tshark(path, decode_as, *args, text=True):
     cmd = ["tshark", "-n", "-r", path]
     for rule in decode_as:
         cmd += ["-d", rule]
-    out = subprocess.run(cmd + list(args), capture_output=True, text=text)
+    out = subprocess.run(cmd + list(args), capture_output=True, text=text,
+                         errors="surrogateescape" if text else None)
     if out.returncode != 0:
         raise RuntimeError(f"tshark {' '.join(args)}: {out.stderr}")
     return out.stdout
@@ -235,11 +283,87 @@ def follow_section(path, decode_as):
     return out
 
 
+def compact(row):
+    return {k: v for k, v in row.items() if not (v == [] or v is False or v == "" or (k == "bulks" and v == 0))}
+
+
+def ints(values):
+    return [int(v, 0) for v in values]
+
+
+def server_ports(decode_as, default):
+    """The server's port: the decode-as rules', or the protocol's default."""
+    return {int(r.split("==")[1].split(",")[0]) for r in decode_as} or {default}
+
+
+def memcache_section(path, decode_as):
+    names = ["frame.number", "tcp.stream", "tcp.dstport", "memcache.magic", "memcache.opcode", "memcache.command",
+             "memcache.key", "memcache.value.length", "memcache.status", "memcache.response"]
+    ports = server_ports(decode_as, 11211)
+    out = []
+    for v in fields(path, decode_as, "memcache", names):
+        out.append(compact({
+            "frame": int(v["frame.number"][0]),
+            "stream": int(v["tcp.stream"][-1]),
+            "client": int(v["tcp.dstport"][-1]) in ports,
+            "magic": ints(v["memcache.magic"]),
+            "opcode": ints(v["memcache.opcode"]),
+            "command": v["memcache.command"],
+            "key": v["memcache.key"],
+            "value_length": ints(v["memcache.value.length"]),
+            "status": ints(v["memcache.status"]),
+            "response": v["memcache.response"],
+        }))
+    return out
+
+
+def mysql_section(path, decode_as):
+    names = ["frame.number", "tcp.stream", "tcp.srcport", "mysql.command", "mysql.query", "mysql.error_code",
+             "mysql.sqlstate", "mysql.response_code"]
+    out = []
+    for v in fields(path, decode_as, "mysql", names):
+        out.append(compact({
+            "frame": int(v["frame.number"][0]),
+            "stream": int(v["tcp.stream"][-1]),
+            "command": ints(v["mysql.command"]),
+            "query": v["mysql.query"],
+            "error_code": ints(v["mysql.error_code"]),
+            "sqlstate": v["mysql.sqlstate"],
+            "response_code": ints(v["mysql.response_code"]),
+        }))
+    return out
+
+
+def resp_section(path, decode_as):
+    names = ["frame.number", "tcp.stream", "tcp.srcport", "tcp.dstport", "resp.bulk_string.value",
+             "resp.bulk_string.length", "resp.error", "resp.reassembled_in_next_frame", "resp.fragment"]
+    ports = server_ports(decode_as, 6379)
+    out = []
+    for v in fields(path, decode_as, "resp", names):
+        client = int(v["tcp.dstport"][-1]) in ports
+        out.append(compact({
+            "frame": int(v["frame.number"][0]),
+            "stream": int(v["tcp.stream"][-1]),
+            "client": client,
+            # The server's bulk strings are not compared one by one: only counted.
+            "bulk": [b[:2 * BULK_KEPT] for b in v["resp.bulk_string.value"]] if client else [],
+            "bulk_length": ints(v["resp.bulk_string.length"]) if client else [],
+            "bulks": 0 if client else len(v["resp.bulk_string.length"]),
+            "error": v["resp.error"],
+            "partial": bool(v["resp.reassembled_in_next_frame"]),
+            "fragment": bool(v["resp.fragment"]),
+        }))
+    return out
+
+
 SECTIONS = {
     "http": http_section,
     "dns": dns_section,
     "tls": tls_section,
     "follow": follow_section,
+    "memcache": memcache_section,
+    "mysql": mysql_section,
+    "resp": resp_section,
 }
 
 

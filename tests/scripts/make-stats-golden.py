@@ -33,10 +33,9 @@ PDML does not keep the order of top-level non-protocol items such as `tcp.segmen
 hierarchy stored is tshark's table, whose counts are exact). A file where the two
 disagree is reported and not written.
 
-A line of CAPTURES may end in `known: TABLE,… (reason)`: those tables differ from tshark
-for the reason given (say, a tunnel our core does not decapsulate). The Rust test checks
-the other tables exactly, and checks that the listed ones still differ, so a mark is
-removed when the difference goes away.
+Tables that differ from tshark for a known reason (say, a tunnel our core does not
+decapsulate) are listed in tests/golden/stats/KNOWN_DIFFERENCES, not here: the Rust test
+checks the other tables exactly, and that the listed ones still differ.
 
 Usage: tests/scripts/make-stats-golden.py [NAME…]     (regenerate all, or the named files)
 """
@@ -322,13 +321,11 @@ def phs_lines(nodes, depth=0):
         yield from phs_lines(n["children"], depth + 1)
 
 
-def golden(entry, known):
+def golden(entry):
     path = resolve(entry)
     frames, conv, ends, phs = per_frame(path)
     table = tables(path)
     out = {"capture": entry, "packets": frames}
-    if known:
-        out["known"] = known
     out["conv"] = {}
     for kind, c in conv.items():
         mine = list(c.rows.values())
@@ -357,43 +354,30 @@ def golden(entry, known):
     return out
 
 
-KNOWN = re.compile(r"\bknown:\s*([\w.,*]+)\s*(?:\((.*)\))?")
-
-
 def parse_captures():
     entries = []
     with open(os.path.join(GOLDEN, "CAPTURES")) as f:
         for line in f:
-            text, _, comment = line.partition("#")
-            entry = text.split()[0] if text.split() else ""
-            if not entry:
-                continue
-            known = None
-            m = KNOWN.search(comment)
-            if m:
-                tables_ = m.group(1).split(",")
-                bad = [t for t in tables_ if t not in TABLES]
-                if bad:
-                    raise SystemExit(f"CAPTURES: unknown table(s) {bad} for {entry}; tables are {TABLES}")
-                known = {"tables": tables_, "reason": (m.group(2) or "").strip()}
-            entries.append((entry, known))
+            text = line.partition("#")[0].split()
+            if text:
+                entries.append(text[0])
     return entries
 
 
 def main():
     entries = parse_captures()
-    names = [os.path.basename(e) for e, _ in entries]
+    names = [os.path.basename(e) for e in entries]
     dups = {n for n in names if names.count(n) > 1}
     if dups:
         raise SystemExit(f"CAPTURES: two captures share a file name: {sorted(dups)}")
     only = set(sys.argv[1:])
     failed = 0
-    for entry, known in entries:
+    for entry in entries:
         name = os.path.basename(entry) + ".json"
         if only and os.path.basename(entry) not in only and name not in only:
             continue
         try:
-            data = golden(entry, known)
+            data = golden(entry)
         except (RuntimeError, FileNotFoundError) as e:
             print(f"SKIP {e}", file=sys.stderr)
             failed += 1
