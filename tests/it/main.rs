@@ -8,6 +8,7 @@ mod dissect_golden;
 mod fields_golden;
 mod filter_golden;
 mod formats;
+mod modgraph;
 mod pdml_golden;
 mod sessions;
 mod stats_golden;
