@@ -60,6 +60,8 @@ pub(crate) struct Pdu {
     segments: Vec<(u64, usize)>,
     /// What a MySQL packet is (the conversation's state when it came).
     mysql: mysql::Kind,
+    /// A TLS record sent after its side's Change Cipher Spec.
+    encrypted: bool,
 }
 
 /// The application-layer state of the packets fed so far: the TCP streams, and the
@@ -72,6 +74,8 @@ pub struct Apps {
     done: HashMap<u64, Vec<Pdu>>,
     /// Where each MySQL conversation stands.
     mysql: HashMap<u32, mysql::Conv>,
+    /// The TLS sides that sent their Change Cipher Spec.
+    ccs: std::collections::HashSet<(u32, Direction)>,
     /// The next packet to feed.
     next: usize,
 }
@@ -157,11 +161,17 @@ impl Apps {
                     frame_off: Some(off),
                     segments: Vec::new(),
                     mysql: mysql::Kind::Unknown,
+                    encrypted: false,
                 }]
             }
             _ => return,
         };
-        self.show(capture, index, pdus, d, protocols);
+        // Where the packet's own payload ends (a TLS layer in the frame reaches it).
+        let payload_end = summary
+            .payload
+            .filter(|p| !p.reassembled)
+            .map(|p| (p.offset + p.len) as usize);
+        self.show(capture, index, pdus, payload_end, d, protocols);
     }
 
     fn show(
@@ -169,6 +179,7 @@ impl Apps {
         capture: &Capture,
         index: usize,
         pdus: Vec<Pdu>,
+        payload_end: Option<usize>,
         d: &mut Detail,
         protocols: &mut Vec<&'static str>,
     ) {
@@ -251,7 +262,26 @@ impl Apps {
                     dns::dissect(&pdu.bytes, at, tcp)
                 }
                 AppProto::Mysql => mysql::dissect(&pdu.bytes, at, pdu.mysql),
-                AppProto::Tls => tls::dissect(&pdu.bytes, at),
+                AppProto::Tls => {
+                    let Some(rec) = tls::record(&pdu.bytes, at, pdu.encrypted) else {
+                        continue;
+                    };
+                    // Records dissected in the frame go into one tls layer, which runs to
+                    // the end of the segment; a reassembled one has a layer of its own.
+                    if let (0, Some(last)) = (source, d.layers.last_mut()) {
+                        if last.name == "tls" && last.source == 0 {
+                            last.push(rec);
+                            continue;
+                        }
+                    }
+                    let size = match (source, payload_end) {
+                        (0, Some(end)) => end.saturating_sub(at),
+                        _ => pdu.bytes.len(),
+                    };
+                    let mut n = Node::proto("tls", "Transport Layer Security", at, size);
+                    n.push(rec);
+                    vec![n]
+                }
                 AppProto::Memcache => memcache::dissect(&pdu.bytes, at),
                 AppProto::Redis => resp::dissect(&pdu.bytes, at, pdu.to_server),
             };
@@ -300,6 +330,7 @@ impl Apps {
             streams,
             done,
             mysql,
+            ccs,
             ..
         } = self;
         reasm.segment(
@@ -330,6 +361,18 @@ impl Apps {
                     st.push(data, packet, frame_off);
                     let from = done.get(&packet).map_or(0, Vec::len);
                     st.cut(proto, dir == client, done);
+                    if proto == AppProto::Tls {
+                        let new = done
+                            .get_mut(&packet)
+                            .into_iter()
+                            .flat_map(|v| v[from..].iter_mut());
+                        for pdu in new {
+                            pdu.encrypted = ccs.contains(&(conv, dir));
+                            if pdu.bytes.first() == Some(&20) {
+                                ccs.insert((conv, dir));
+                            }
+                        }
+                    }
                     if proto == AppProto::Mysql {
                         // Classified in stream order, while the conversation's state is
                         // at hand.
@@ -402,6 +445,7 @@ impl Stream {
                     frame_off: chunks[0].frame_off,
                     segments: vec![(chunks[0].packet + 1, n)],
                     mysql: mysql::Kind::Unknown,
+                    encrypted: false,
                 }
             } else {
                 let mut segments: Vec<(u64, usize)> =
@@ -417,6 +461,7 @@ impl Stream {
                     frame_off: None,
                     segments,
                     mysql: mysql::Kind::Unknown,
+                    encrypted: false,
                 }
             };
         let last = chunks.last().map_or(packet, |c| c.packet).max(packet);
@@ -473,6 +518,7 @@ impl Stream {
                     frame_off: covered[0].frame_off,
                     segments: vec![(covered[0].packet + 1, n)],
                     mysql: mysql::Kind::Unknown,
+                    encrypted: false,
                 }
             } else {
                 Pdu {
@@ -482,6 +528,7 @@ impl Stream {
                     frame_off: None,
                     segments: covered.iter().map(|c| (c.packet + 1, c.len)).collect(),
                     mysql: mysql::Kind::Unknown,
+                    encrypted: false,
                 }
             };
             done.entry(last).or_default().push(pdu);
