@@ -13,13 +13,16 @@ import { after, before, test } from 'node:test';
 import {
   DIST,
   SAMPLE,
+  allRows,
   dropFiles,
   launch,
   newPage,
   serve,
+  openLayer,
   shownConversations,
   tsharkConversations,
   tsharkPacketCount,
+  visibleRows,
   waitLoaded,
 } from './helpers.mjs';
 
@@ -94,7 +97,7 @@ test('first visit opens the bundled sample', async () => {
   assert.deepEqual(await first.allTextContents().then((t) => t.slice(0, 2)), ['1', '0.000000']);
   assert.match(await page.locator('#capture-summary').textContent(), /sample\.pcapng/);
   assertConversationsMatch(await shownConversations(page), SAMPLE, 'TCP');
-  assertConversationsMatch(await shownConversations(page), SAMPLE, 'UDP');
+  assertConversationsMatch(await shownConversations(page, 'udp'), SAMPLE, 'UDP');
   assert.deepEqual(page.errors, []);
   await page.close();
 });
@@ -158,12 +161,10 @@ test('files whose packets interleave are merged into one timeline', async () => 
     { name: 'odd.pcapng', bytes: readFileSync(odd) },
   ]);
   assert.equal(await waitLoaded(page), total);
-  const shownTimes = await page.$$eval('[data-testid="packet-row"] td:nth-child(2)', (tds) =>
-    tds.map((td) => td.textContent),
-  );
+  const shownTimes = (await visibleRows(page)).map((cells) => cells[1]);
   assert.deepEqual(shownTimes, times.slice(0, shownTimes.length));
   assertConversationsMatch(await shownConversations(page), SAMPLE, 'TCP');
-  assertConversationsMatch(await shownConversations(page), SAMPLE, 'UDP');
+  assertConversationsMatch(await shownConversations(page, 'udp'), SAMPLE, 'UDP');
   assert.deepEqual(page.errors, []);
   await page.close();
 });
@@ -191,9 +192,7 @@ test('a gzip-compressed capture opens and its rows are re-read through the decom
   await page.locator('#file-input').setInputFiles(gz);
   assert.equal(await waitLoaded(page), reference.length);
   assert.match(await page.locator('[data-testid="file"]').textContent(), /pcapng \(gzip\)/);
-  const rows = await page.$$eval('[data-testid="packet-row"]', (trs) =>
-    trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)),
-  );
+  const rows = await allRows(page);
   assert.equal(rows.length, reference.length);
   rows.forEach(([, time, , , , length, info], i) => {
     const [t, len, tsp, usp, tdp, udp] = reference[i];
@@ -222,7 +221,7 @@ test('a damaged file shows the packets before the damage and where it is', async
   const page = await emptyPage();
   await dropFiles(page, [{ name, bytes: bytes.subarray(0, cut) }]);
   assert.equal(await waitLoaded(page), before);
-  assert.equal(await page.locator('[data-testid="packet-row"]').count(), before);
+  assert.equal((await allRows(page)).length, before);
   const error = page.locator('[data-testid="ingest-error"]');
   assert.equal(await error.count(), 1);
   const text = await error.textContent();
@@ -270,7 +269,7 @@ test('a file that is not a capture says so and the page keeps working', async ()
   await page.close();
 });
 
-test('pages of packets are re-read from the file', async () => {
+test('rows are re-read from the file as the list scrolls and the keyboard moves', async () => {
   const file = join(scratch, 'three.pcapng');
   execFileSync('mergecap', ['-a', '-w', file, SAMPLE, SAMPLE, SAMPLE]);
   const total = tsharkPacketCount(file);
@@ -281,30 +280,44 @@ test('pages of packets are re-read from the file', async () => {
       '-e', 'ip.src', '-e', 'ip.dst', '-e', 'frame.len', '-e', 'tcp.srcport', '-e', 'tcp.dstport'],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
   ).trim().split('\n').map((l) => l.split('|'));
+  const check = ([n, time, src, dst, , length, info]) => {
+    const ref = reference[Number(n) - 1];
+    assert.equal(n, ref[0]);
+    assert.equal(time, Number(ref[1]).toFixed(6));
+    assert.deepEqual([src, dst, length], [ref[2], ref[3], ref[4]]);
+    if (ref[5]) assert.ok(info.startsWith(`${ref[5]} → ${ref[6]} `), info);
+  };
 
   const page = await emptyPage();
   await page.locator('#file-input').setInputFiles(file);
   assert.equal(await waitLoaded(page), total);
-  const rows = page.locator('[data-testid="packet-row"]');
-  const firstCells = () => rows.first().locator('td').allTextContents();
-  assert.equal(await rows.count(), 100);
-  assert.ok(await page.locator('#page-prev').isDisabled());
+  assert.equal(await page.locator('#page-next').count(), 0, 'no paging buttons');
+  const shown = await visibleRows(page);
+  assert.ok(shown.length > 5 && shown.length < 100, `only the rows on screen exist (${shown.length})`);
+  shown.forEach(check);
 
-  for (const [button, no] of [['#page-next', 101], ['#page-next', 201], ['#page-prev', 101]]) {
-    await page.locator(button).click();
-    await page.locator(`[data-testid="packet-row"]:first-child td:first-child:text-is("${no}")`).waitFor();
-    const [n, time, src, dst, , length, info] = await firstCells();
-    const ref = reference[no - 1];
-    assert.equal(n, ref[0]);
-    assert.equal(time, Number(ref[1]).toFixed(6));
-    assert.deepEqual([src, dst, length], [ref[2], ref[3], ref[4]]);
-    assert.ok(info.startsWith(`${ref[5]} → ${ref[6]} `), info);
-  }
-  await page.locator('#page-next').click();
-  await page.locator('[data-testid="packet-row"]:first-child td:first-child:text-is("201")').waitFor();
-  assert.equal(await rows.count(), total - 200);
-  assert.ok(await page.locator('#page-next').isDisabled());
-  assert.match(await page.locator('#page-info').textContent(), new RegExp(`201–${total} of ${total}`));
+  // Every row, scrolled through, is tshark's.
+  const every = await allRows(page);
+  assert.equal(every.length, total);
+  every.forEach(check);
+
+  // The keyboard: End, Home, Page Down, arrows move the selection and scroll to it.
+  const list = page.locator('#packet-scroll');
+  await list.focus();
+  const selected = () => page.locator('[data-testid="packet-row"][aria-selected="true"] td:first-child').textContent();
+  await list.press('End');
+  await page.locator(`[data-testid="packet-row"][aria-selected="true"] td:first-child:text-is("${total}")`).waitFor();
+  await list.press('Home');
+  await page.locator('[data-testid="packet-row"][aria-selected="true"] td:first-child:text-is("1")').waitFor();
+  await list.press('ArrowDown');
+  await list.press('ArrowDown');
+  assert.equal(await selected(), '3');
+  const whole = await list.evaluate((el) => Math.floor(el.clientHeight / 20));
+  await list.press('PageDown');
+  assert.equal(Number(await selected()), 3 + whole);
+  await list.press('ArrowUp');
+  assert.equal(Number(await selected()), 2 + whole);
+  (await visibleRows(page)).forEach(check);
   assert.deepEqual(page.errors, []);
   await page.close();
 });
@@ -315,6 +328,7 @@ test('conversations sort by duration and bytes', async () => {
   await waitLoaded(page);
   const header = (title) => page.locator('#conversations th', { hasText: title });
   const column = async (key) => (await shownConversations(page)).map((c) => c[key]);
+  await openLayer(page, 'conversations', 'tcp');
   const sortedDesc = (xs) => [...xs].sort((a, b) => b - a);
 
   await header('Duration').click();
@@ -364,14 +378,12 @@ test('a display filter and custom columns give the packets and values tshark giv
   await page.locator('#columns-input').fill('tcp.stream, tcp.seq');
   await page.locator('#filter-input').press('Enter');
   await page.locator('#filter-status', { hasText: `${want.length} of ${all} packets match` }).waitFor();
-  await page.locator('#page-info', { hasText: `of ${want.length}` }).waitFor();
+  await page.locator(`#page-info[data-shown="${want.length}"]`).waitFor();
   assert.deepEqual(await page.locator('[data-testid="custom-column"]').allTextContents(), ['tcp.stream', 'tcp.seq']);
   await page.locator(`[data-testid="packet-row"]:first-child td:first-child:text-is("${want[0][0]}")`).waitFor();
-  const rows = await page.$$eval('[data-testid="packet-row"]', (trs) =>
-    trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)),
-  );
+  const rows = await allRows(page);
   const shown = rows.map((cells) => [cells[0], cells[7], cells[8]]);
-  assert.deepEqual(shown, want.slice(0, shown.length), 'No., tcp.stream and tcp.seq as tshark');
+  assert.deepEqual(shown, want, 'No., tcp.stream and tcp.seq as tshark');
 
   // A mistake is underlined with a hint, and the list keeps what it shows.
   await page.locator('#filter-input').fill('tcp.len > 0 && tcp.prot == 80');
@@ -379,7 +391,7 @@ test('a display filter and custom columns give the packets and values tshark giv
   await page.locator('#filter-error').waitFor();
   assert.equal(await page.locator('#filter-error-mark').textContent(), 'tcp.prot');
   assert.match(await page.locator('#filter-hint').textContent(), /did you mean tcp\.port\?/);
-  assert.match(await page.locator('#page-info').textContent(), new RegExp(`of ${want.length}$`));
+  assert.equal(await page.locator('#page-info').getAttribute('data-shown'), String(want.length));
   await page.locator('#filter-input').fill('(tcp');
   await page.locator('#filter-input').press('Enter');
   await page.locator('#filter-error-mark', { hasText: '(' }).waitFor();
@@ -389,7 +401,7 @@ test('a display filter and custom columns give the packets and values tshark giv
   await page.locator('#filter-input').fill('');
   await page.locator('#columns-input').fill('');
   await page.locator('#filter-apply').click();
-  await page.locator('#page-info', { hasText: `of ${all}` }).waitFor();
+  await page.locator(`#page-info[data-shown="${all}"]`).waitFor();
   assert.equal(await page.locator('#filter-error').count(), 0);
   assert.deepEqual(page.errors, []);
   await page.close();
@@ -408,11 +420,9 @@ test('the memcache.key column and a filter on it, as in the Wireshark how-to', a
   await page.locator('#filter-input').press('Enter');
   await page.locator('#filter-status', { hasText: `${want.length} of ${all} packets match` }).waitFor();
   await page.locator(`[data-testid="packet-row"]:first-child td:first-child:text-is("${want[0][0]}")`).waitFor();
-  const rows = await page.$$eval('[data-testid="packet-row"]', (trs) =>
-    trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)),
-  );
+  const rows = await allRows(page);
   const shown = rows.map((cells) => [cells[0], cells[7], cells[8]]);
-  assert.deepEqual(shown, want.slice(0, shown.length), 'No., memcache.command and memcache.key as tshark');
+  assert.deepEqual(shown, want, 'No., memcache.command and memcache.key as tshark');
   assert.deepEqual(page.errors, []);
   await page.close();
 });

@@ -145,6 +145,59 @@ export function tsharkConversations(file, proto = 'tcp') {
   return rows;
 }
 
+/** The wirelens CLI built beside the tests (WIRELENS_BIN, else $CARGO_TARGET_DIR or
+ *  target/, debug then release). */
+export function cliPath() {
+  if (process.env.WIRELENS_BIN) return process.env.WIRELENS_BIN;
+  const target = process.env.CARGO_TARGET_DIR || join(REPO, 'target');
+  for (const profile of ['debug', 'release']) {
+    const p = join(target, profile, 'wirelens');
+    try {
+      statSync(p);
+      return p;
+    } catch {}
+  }
+  throw new Error(`no wirelens binary under ${target}: cargo build -p wirelens-cli`);
+}
+
+/** `wirelens <args> --json`, parsed. */
+export function cliJson(args) {
+  const out = execFileSync(cliPath(), [...args, '--json'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 1 << 28,
+  });
+  return JSON.parse(out);
+}
+
+/** tshark's output for `args` (stderr dropped). */
+export function tsharkText(args) {
+  return tshark(args);
+}
+
+/**
+ * `tshark -q -z conv,<eth|ip|ipv6>` rows as { a, b, framesAB, bytesAB, framesBA, bytesBA }
+ * (addresses as tshark prints them with -n; null for bytes tshark rounds).
+ */
+export function tsharkAddressConversations(file, layer, filter = '') {
+  const out = tshark(['-n', '-q', '-z', `conv,${layer}${filter ? ',' + filter : ''}`, '-r', file]);
+  const rows = [];
+  const line = /^(\S+)\s+<->\s+(\S+)\s+(\d[\d,]*)\s+(.+?)\s{2,}(\d[\d,]*)\s+(.+?)\s{2,}(\d[\d,]*)\s+/;
+  for (const l of out.split('\n')) {
+    const m = line.exec(l);
+    if (!m) continue;
+    rows.push({
+      a: m[1],
+      b: m[2],
+      framesBA: Number(m[3].replaceAll(',', '')),
+      bytesBA: exactBytes(m[4]),
+      framesAB: Number(m[5].replaceAll(',', '')),
+      bytesAB: exactBytes(m[6]),
+    });
+  }
+  return rows;
+}
+
 /** Waits until the page shows a loaded capture; returns the packet count it shows. */
 export async function waitLoaded(page, timeout = 30_000) {
   const count = page.locator('#packet-count');
@@ -153,26 +206,113 @@ export async function waitLoaded(page, timeout = 30_000) {
   return Number(await count.getAttribute('data-value'));
 }
 
-/** The conversations table as objects keyed like `tsharkConversations`. */
-export async function shownConversations(page) {
-  return page.$$eval('#conversations tbody tr', (trs) =>
-    trs.map((tr) => {
-      const cell = (k) => tr.querySelector(`.c-${k}`).textContent.trim();
-      return {
-        proto: cell('proto'),
-        a: cell('a'),
-        portA: Number(cell('port-a')),
-        b: cell('b'),
-        portB: Number(cell('port-b')),
-        framesAB: Number(cell('frames-ab')),
-        bytesAB: Number(cell('bytes-ab')),
-        framesBA: Number(cell('frames-ba')),
-        bytesBA: Number(cell('bytes-ba')),
-        relStart: Number(cell('rel-start')),
-        duration: Number(cell('duration')),
-      };
-    }),
+/** Waits until the page has handled what happened so far (scroll events fire before
+ *  animation frames; the page's updates run before the next frame). */
+export async function settle(page) {
+  await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
+}
+
+/** Opens a view tab (`conversations`, `sessions`, …). */
+export async function openTab(page, key) {
+  await page.locator(`#tab-${key}`).click();
+  await page.locator(`#tab-${key}[aria-selected="true"]`).waitFor();
+}
+
+/** Opens Conversations or Endpoints (`kind`) at a layer (`tcp`, `ip`, …). */
+export async function openLayer(page, kind, layer) {
+  await openTab(page, kind);
+  const tabs = kind === 'conversations' ? '#conversation-layers' : '#endpoint-layers';
+  await page.locator(`${tabs} [data-layer="${layer}"]`).click();
+  await page.locator(`${tabs} [data-layer="${layer}"][aria-selected="true"]`).waitFor();
+}
+
+/**
+ * Every row of a worker-built table (`#id`), read by scrolling it: objects keyed by column
+ * key, plus `_filter` and `_frame`. Waits for the table to settle first.
+ */
+export async function readTable(page, id) {
+  const root = page.locator(`#${id}`);
+  await settle(page);
+  await page.locator(`#${id}[aria-busy="false"]`).waitFor();
+  const body = root.locator('.vt-body');
+  const total = Number((await root.locator('[data-testid="table-count"]').textContent()).split(' ')[0].replaceAll(',', ''));
+  const seen = new Map();
+  for (let guard = 0; seen.size < total && guard < 10_000; guard++) {
+    await page.waitForFunction(
+      (sel) => document.querySelectorAll(`${sel} tr.pending`).length === 0,
+      `#${id} .rows`,
+    );
+    const rows = await root.locator('.rows tbody tr[data-testid="table-row"]').evaluateAll((trs) =>
+      trs.map((tr) => {
+        const o = { _index: Number(tr.getAttribute('data-index')), _filter: tr.getAttribute('data-filter') };
+        for (const td of tr.querySelectorAll('td[class^="c-"]')) {
+          o[td.className.split(' ')[0].slice(2)] = td.textContent;
+        }
+        return o;
+      }),
+    );
+    for (const r of rows) seen.set(r._index, r);
+    if (seen.size >= total) break;
+    const moved = await body.evaluate((el) => {
+      const before = el.scrollTop;
+      el.scrollTop = before + el.clientHeight - 30;
+      return el.scrollTop !== before;
+    });
+    if (!moved) break;
+    await settle(page);
+  }
+  return [...seen.keys()].sort((x, y) => x - y).map((k) => seen.get(k));
+}
+
+/** The TCP or UDP conversations table as objects keyed like `tsharkConversations`. */
+export async function shownConversations(page, layer = 'tcp') {
+  await openLayer(page, 'conversations', layer);
+  const rows = await readTable(page, 'conversations');
+  return rows.map((r) => ({
+    proto: layer.toUpperCase(),
+    stream: Number(r.stream),
+    a: r.a,
+    portA: Number(r['port-a']),
+    b: r.b,
+    portB: Number(r['port-b']),
+    framesAB: Number(r['frames-ab']),
+    bytesAB: Number(r['bytes-ab']),
+    framesBA: Number(r['frames-ba']),
+    bytesBA: Number(r['bytes-ba']),
+    relStart: Number(r['rel-start']),
+    duration: Number(r.duration),
+    filter: r._filter,
+  }));
+}
+
+/** The packet list's rows on screen, as arrays of cell texts. */
+export async function visibleRows(page) {
+  await settle(page);
+  await page.waitForFunction(() => document.querySelectorAll('#packet-list tr.pending').length === 0);
+  return page.$$eval('[data-testid="packet-row"]', (trs) =>
+    trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)),
   );
+}
+
+/** Every row of the packet list, read by scrolling it (for small captures). */
+export async function allRows(page) {
+  const total = Number(await page.locator('#page-info').getAttribute('data-shown'));
+  const body = page.locator('#packet-scroll');
+  await body.evaluate((el) => { el.scrollTop = 0; });
+  await settle(page);
+  const seen = new Map();
+  for (let guard = 0; seen.size < total && guard < 10_000; guard++) {
+    for (const cells of await visibleRows(page)) seen.set(Number(cells[0]), cells);
+    if (seen.size >= total) break;
+    const moved = await body.evaluate((el) => {
+      const before = el.scrollTop;
+      el.scrollTop = before + el.clientHeight - 40;
+      return el.scrollTop !== before;
+    });
+    if (!moved) break;
+    await settle(page);
+  }
+  return [...seen.keys()].sort((x, y) => x - y).map((k) => seen.get(k));
 }
 
 /** Drops files onto the page the way a user's drag and drop does (dragenter, dragover,

@@ -8,8 +8,8 @@
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 
-/// How many packet rows the page asks for at a time.
-pub const PAGE_ROWS: u32 = 100;
+/// How many packet rows the page asks for at a time (one block of its row cache).
+pub const PAGE_ROWS: u32 = 128;
 
 /// Page → worker.
 #[derive(Serialize, Deserialize)]
@@ -45,6 +45,213 @@ pub enum ToWorker {
         /// Field names shown as extra columns (`memcache.key`, `tcp.stream`).
         columns: Vec<String>,
     },
+    /// Stops reading the capture being opened (nothing is open afterwards).
+    Cancel {
+        /// The `Open` to stop.
+        generation: u32,
+    },
+    /// Any other question about the open capture; answered by [`FromWorker::Answer`].
+    Query {
+        /// The capture the page believes is open.
+        generation: u32,
+        /// Echoed in the answer; the page keeps only the newest answer it waits for.
+        request: u32,
+        /// The `request` of the `Filter` whose view the page shows (0: none yet); the
+        /// worker keeps tables it built per view.
+        view: u32,
+        /// What is asked.
+        query: Query,
+    },
+}
+
+/// A question about the open capture. Tables are built in the worker (over the packets
+/// that pass the display filter), sorted and searched there; the page asks for the rows
+/// it shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Query {
+    /// Rows `[start, start + count)` of a table, in this order, those matching `search`.
+    Table {
+        /// Which table.
+        table: TableId,
+        /// Sort by this column (None: the table's own order).
+        sort: Option<Sort>,
+        /// Keep the rows with a cell containing this text (case-insensitive; empty: all).
+        search: String,
+        /// First row, 0-based, of the sorted and searched rows.
+        start: u64,
+        /// Number of rows.
+        count: u32,
+    },
+    /// Whether a display filter compiles (nothing is applied).
+    Check {
+        /// The filter.
+        text: String,
+    },
+    /// The field registry: names for autocomplete.
+    Fields,
+    /// Where frame `frame` (1-based) is in the packet list (the displayed packets).
+    Locate {
+        /// Frame number.
+        frame: u64,
+    },
+    /// What the packet index knows about frame `frame` (1-based).
+    Packet {
+        /// Frame number.
+        frame: u64,
+    },
+}
+
+/// The layer of a conversation or endpoint table, as tshark names it (`-z conv,ip`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Layer {
+    /// Ethernet.
+    Eth,
+    /// IPv4.
+    Ip,
+    /// IPv6.
+    Ipv6,
+    /// TCP.
+    Tcp,
+    /// UDP.
+    Udp,
+}
+
+impl Layer {
+    /// Every layer, outermost first.
+    pub const ALL: [Layer; 5] = [Layer::Eth, Layer::Ip, Layer::Ipv6, Layer::Tcp, Layer::Udp];
+
+    /// tshark's name: `eth`, `ip`, `ipv6`, `tcp`, `udp`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Layer::Eth => "eth",
+            Layer::Ip => "ip",
+            Layer::Ipv6 => "ipv6",
+            Layer::Tcp => "tcp",
+            Layer::Udp => "udp",
+        }
+    }
+
+    /// The name shown on a tab: `Ethernet`, `IPv4`, …
+    pub fn title(self) -> &'static str {
+        match self {
+            Layer::Eth => "Ethernet",
+            Layer::Ip => "IPv4",
+            Layer::Ipv6 => "IPv6",
+            Layer::Tcp => "TCP",
+            Layer::Udp => "UDP",
+        }
+    }
+}
+
+/// A table the worker builds.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TableId {
+    /// `tshark -z conv,<layer>`.
+    Conversations(Layer),
+    /// `tshark -z endpoints,<layer>`.
+    Endpoints(Layer),
+    /// TCP sessions, as bcc's tcplife shows them (`wirelens sessions`).
+    Sessions,
+    /// Expert items grouped by severity and summary, with counts.
+    ExpertGroups,
+    /// Expert items one by one; only those of this field (`tcp.analysis.retransmission`)
+    /// when given.
+    ExpertItems(Option<String>),
+    /// The protocol hierarchy (`tshark -z io,phs`), one row per node, depth first.
+    Hierarchy,
+}
+
+/// A table's sort: a column (index into its columns) and the direction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Sort {
+    /// Column index.
+    pub column: u16,
+    /// Largest first.
+    pub descending: bool,
+}
+
+/// What the worker answers to a [`Query`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Answer {
+    /// Rows of a table.
+    Table(TableSlice),
+    /// `None`: the filter compiles.
+    Check(Option<FilterErrorView>),
+    /// The field registry.
+    Fields(Vec<FieldName>),
+    /// Row (0-based) of the frame in the packet list; None when it is not displayed.
+    Located(Option<u64>),
+    /// Facts about one packet.
+    Packet(Vec<Fact>),
+    /// The question could not be answered.
+    Error(String),
+}
+
+/// A column of a table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Column {
+    /// Stable name (CSS classes, tests, CSV headers): `frames-ab`.
+    pub key: String,
+    /// Header text.
+    pub title: String,
+    /// Numbers: right-aligned, largest first on the first click.
+    pub numeric: bool,
+}
+
+/// Rows of a table, sorted and searched.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TableSlice {
+    /// The table's columns.
+    pub columns: Vec<Column>,
+    /// Whether clicking a header sorts (not for a tree).
+    pub sortable: bool,
+    /// Rows in the table.
+    pub total: u64,
+    /// Rows that match the search.
+    pub matching: u64,
+    /// First row given, 0-based, of the matching rows.
+    pub start: u64,
+    /// The rows.
+    pub rows: Vec<TableRow>,
+    /// Remarks about the table (e.g. what the display filter does to it).
+    pub notes: Vec<String>,
+}
+
+/// One row of a table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableRow {
+    /// Cell texts, one per column.
+    pub cells: Vec<String>,
+    /// The display filter that shows this row's packets (`tcp.stream == 3`).
+    pub filter: Option<String>,
+    /// The packet the row is about, 1-based (an expert item's frame).
+    pub frame: Option<u64>,
+    /// Depth in a tree (the protocol hierarchy); 0 otherwise.
+    pub depth: u8,
+    /// A word for styling the row (`warning`, `error`); empty for none.
+    pub mark: String,
+}
+
+/// One fact about a packet: a label, its value, and the filter that matches it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fact {
+    /// What it is (`Frame length`).
+    pub label: String,
+    /// Its value, as text.
+    pub value: String,
+    /// The display filter for packets like this one in this respect (`frame.len == 60`).
+    pub filter: Option<String>,
+}
+
+/// A field of the registry, for autocomplete.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldName {
+    /// `ip.src`.
+    pub name: String,
+    /// Wireshark's type name (`IPv4 address`).
+    pub ty: String,
+    /// What it is.
+    pub description: String,
 }
 
 /// Worker → page.
@@ -69,6 +276,15 @@ pub enum FromWorker {
     Page(Page),
     /// The answer to a `Filter`.
     Filtered(FilterReply),
+    /// The answer to a [`ToWorker::Query`].
+    Answer {
+        /// The capture.
+        generation: u32,
+        /// The request this answers.
+        request: u32,
+        /// The answer.
+        answer: Answer,
+    },
     /// Reading failed outright (the browser could not read a file).
     Failed {
         /// The capture.
@@ -97,8 +313,14 @@ pub struct Summary {
     pub anomalies: Vec<ErrorInfo>,
     /// How many anomalies there were in all.
     pub anomaly_count: u64,
-    /// TCP and UDP conversations, in order of their first packet.
-    pub conversations: Vec<ConversationRow>,
+    /// TCP conversations.
+    pub tcp_conversations: u64,
+    /// UDP conversations.
+    pub udp_conversations: u64,
+    /// Time of the first packet, `2026-12-05 06:49:07.123456` (UTC); empty without packets.
+    pub first_time: String,
+    /// From the first packet to the last, seconds.
+    pub duration: f64,
 }
 
 /// One file of the capture.
@@ -127,35 +349,6 @@ pub struct ErrorInfo {
     pub message: String,
 }
 
-/// One row of the conversations table (`tshark -z conv,tcp` / `conv,udp`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ConversationRow {
-    /// "TCP" or "UDP".
-    pub proto: String,
-    /// Stream number within its protocol (`tcp.stream`, `udp.stream`).
-    pub stream: u32,
-    /// Address of side A (source of the first packet).
-    pub a: String,
-    /// Port of side A.
-    pub port_a: u16,
-    /// Address of side B.
-    pub b: String,
-    /// Port of side B.
-    pub port_b: u16,
-    /// Frames A → B.
-    pub frames_ab: u64,
-    /// Bytes A → B (frame lengths on the wire).
-    pub bytes_ab: u64,
-    /// Frames B → A.
-    pub frames_ba: u64,
-    /// Bytes B → A.
-    pub bytes_ba: u64,
-    /// Seconds from the capture's first packet to this conversation's first packet.
-    pub rel_start: f64,
-    /// Seconds from this conversation's first packet to its last.
-    pub duration: f64,
-}
-
 /// Rows of the packet list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Page {
@@ -180,6 +373,12 @@ pub struct PacketRowView {
     pub no: u64,
     /// Seconds since the first packet, 6 decimals.
     pub time: String,
+    /// Date and time of day in UTC, `2026-12-05 06:49:07.123456` (tshark `-t ud`).
+    #[serde(default)]
+    pub abs_time: String,
+    /// Seconds since the previous displayed packet (tshark `-t dd`).
+    #[serde(default)]
+    pub delta_time: String,
     /// Source address.
     pub src: String,
     /// Destination address.
@@ -193,6 +392,10 @@ pub struct PacketRowView {
     /// Values of the custom columns, in their order (occurrences joined by commas).
     #[serde(default)]
     pub custom: Vec<String>,
+    /// The colouring rule it matches, after Wireshark's defaults (`bad-tcp`, `http`, `tcp`,
+    /// `udp`, …); empty for none.
+    #[serde(default)]
+    pub colour: String,
 }
 
 /// What applying a display filter gave.

@@ -36,6 +36,21 @@ pub fn rate(bytes_: u64, ms: f64) -> String {
     format!("{}/s", bytes((bytes_ as f64 / (ms / 1000.0)) as u64))
 }
 
+/// Seconds for people: "0.4 s", "12 s", "3 min 05 s".
+pub fn duration(secs: f64) -> String {
+    if !secs.is_finite() || secs < 0.0 {
+        return String::new();
+    }
+    if secs < 10.0 {
+        format!("{secs:.1} s")
+    } else if secs < 60.0 {
+        format!("{secs:.0} s")
+    } else {
+        let s = secs.round() as u64;
+        format!("{} min {:02} s", s / 60, s % 60)
+    }
+}
+
 #[cfg(test)]
 mod test {
     #[test]
@@ -46,5 +61,7 @@ mod test {
         assert_eq!(super::bytes(999), "999 B");
         assert_eq!(super::bytes(42_892), "42.9 kB");
         assert_eq!(super::bytes(999_999), "1.0 MB");
+        assert_eq!(super::duration(0.42), "0.4 s");
+        assert_eq!(super::duration(185.0), "3 min 05 s");
     }
 }

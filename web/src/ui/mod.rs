@@ -2,9 +2,14 @@
 
 pub mod app;
 mod client;
-mod conversations;
+mod detail;
+mod filter;
 mod format;
 mod open;
 mod packets;
+mod resize;
 mod state;
 mod summary;
+mod tables;
+mod views;
+mod virtual_rows;

@@ -1,18 +1,22 @@
 //! What the page knows, as signals shared by context, and the actions that change it.
 
 use super::client;
+use super::packets::RowCache;
 use leptos::prelude::*;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::Arc;
 use web_sys::File;
 use wirelens_web::protocol::{
-    self, FilterErrorView, FilterReply, FromWorker, Page, Summary, ToWorker, PAGE_ROWS,
+    self, Answer, FieldName, FilterErrorView, FilterReply, FromWorker, Query, Summary, ToWorker,
+    PAGE_ROWS,
 };
 
 /// Where the page is in its life.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Phase {
-    /// Nothing opened yet.
-    Idle,
+    /// Nothing opened yet, or the last opening was cancelled (with what was cancelled).
+    Idle(Option<String>),
     /// The worker is reading these files.
     Loading(Vec<String>),
     /// A capture is open.
@@ -27,6 +31,114 @@ pub struct Progress {
     pub bytes_done: u64,
     pub bytes_total: u64,
     pub packets: u64,
+    /// Milliseconds since the opening started.
+    pub elapsed_ms: f64,
+}
+
+/// How the packet list shows time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeFormat {
+    /// Seconds since the first packet (tshark `-t r`).
+    Relative,
+    /// Seconds since the previous displayed packet (`-t dd`).
+    Delta,
+    /// Date and time of day, UTC (`-t ud`).
+    Absolute,
+}
+
+impl TimeFormat {
+    pub const ALL: [TimeFormat; 3] = [
+        TimeFormat::Relative,
+        TimeFormat::Delta,
+        TimeFormat::Absolute,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            TimeFormat::Relative => "relative",
+            TimeFormat::Delta => "delta",
+            TimeFormat::Absolute => "absolute",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            TimeFormat::Relative => "Seconds since the first packet",
+            TimeFormat::Delta => "Seconds since the previous displayed packet",
+            TimeFormat::Absolute => "Date and time of day (UTC)",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<TimeFormat> {
+        Self::ALL.into_iter().find(|t| t.key() == key)
+    }
+}
+
+/// The views of the lower pane.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    Detail,
+    Conversations,
+    Endpoints,
+    Sessions,
+    Expert,
+    Hierarchy,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 6] = [
+        Tab::Detail,
+        Tab::Conversations,
+        Tab::Endpoints,
+        Tab::Sessions,
+        Tab::Expert,
+        Tab::Hierarchy,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Detail => "Packet",
+            Tab::Conversations => "Conversations",
+            Tab::Endpoints => "Endpoints",
+            Tab::Sessions => "Sessions",
+            Tab::Expert => "Expert Info",
+            Tab::Hierarchy => "Protocol Hierarchy",
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Tab::Detail => "detail",
+            Tab::Conversations => "conversations",
+            Tab::Endpoints => "endpoints",
+            Tab::Sessions => "sessions",
+            Tab::Expert => "expert",
+            Tab::Hierarchy => "hierarchy",
+        }
+    }
+}
+
+/// What an answer depends on: it is dropped when that changed before it came.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Nothing (a filter check, the field registry).
+    Any,
+    /// The open capture.
+    Capture,
+    /// The open capture and the packets displayed.
+    View,
+}
+
+/// A question waiting for its answer.
+struct Waiting {
+    generation: u32,
+    view: u32,
+    scope: Scope,
+    then: Box<dyn FnOnce(Answer)>,
+}
+
+thread_local! {
+    static WAITING: RefCell<HashMap<u32, Waiting>> = RefCell::new(HashMap::new());
 }
 
 /// The page's state; `Copy`, provided by context.
@@ -35,39 +147,72 @@ pub struct AppState {
     pub phase: RwSignal<Phase>,
     pub progress: RwSignal<Progress>,
     pub summary: RwSignal<Option<Arc<Summary>>>,
-    /// The packet rows on screen.
-    pub page: RwSignal<Option<Page>>,
-    /// The first row of the page asked for last (it may still be on its way).
-    pub page_start: RwSignal<u64>,
+    /// Packet rows fetched so far for the current view.
+    pub rows: RwSignal<RowCache>,
     /// The last display filter applied (None: none yet).
     pub filter: RwSignal<Option<FilterReply>>,
     /// Why the last filter asked for was not applied.
     pub filter_error: RwSignal<Option<FilterErrorView>>,
     /// A filter is being applied.
     pub filtering: RwSignal<bool>,
+    /// The text of the filter bar and of the custom columns.
+    pub filter_text: RwSignal<String>,
+    pub columns_text: RwSignal<String>,
+    /// The view the page shows: the `request` of the applied filter (0: none yet).
+    pub view: RwSignal<u32>,
+    /// The selected row of the packet list (0-based, among the displayed packets).
+    pub selected: RwSignal<Option<u64>>,
+    /// A row the packet list should scroll to (set by "go to packet").
+    pub reveal: RwSignal<Option<u64>>,
+    pub time_format: RwSignal<TimeFormat>,
+    pub tab: RwSignal<Tab>,
+    /// Row colours on or off.
+    pub colours: RwSignal<bool>,
+    /// The field registry, once the worker sent it.
+    pub fields: RwSignal<Arc<Vec<FieldName>>>,
     /// The `Open` the page shows; replies about older ones are dropped.
     generation: StoredValue<u32>,
-    /// The newest page request; older answers are dropped.
+    /// The last request id used (pages, filters and queries share them).
     request: StoredValue<u32>,
     /// The newest filter request.
     filter_request: StoredValue<u32>,
+    /// Page replies to requests older than this are about a previous view.
+    epoch: StoredValue<u32>,
+    /// When the current opening started (ms, `Date.now()`).
+    started: StoredValue<f64>,
 }
 
 impl AppState {
     pub fn new() -> Self {
         Self {
-            phase: RwSignal::new(Phase::Idle),
+            phase: RwSignal::new(Phase::Idle(None)),
             progress: RwSignal::new(Progress::default()),
             summary: RwSignal::new(None),
-            page: RwSignal::new(None),
-            page_start: RwSignal::new(0),
+            rows: RwSignal::new(RowCache::default()),
             filter: RwSignal::new(None),
             filter_error: RwSignal::new(None),
             filtering: RwSignal::new(false),
+            filter_text: RwSignal::new(String::new()),
+            columns_text: RwSignal::new(String::new()),
+            view: RwSignal::new(0),
+            selected: RwSignal::new(None),
+            reveal: RwSignal::new(None),
+            time_format: RwSignal::new(TimeFormat::Relative),
+            tab: RwSignal::new(Tab::Detail),
+            colours: RwSignal::new(true),
+            fields: RwSignal::new(Arc::new(Vec::new())),
             generation: StoredValue::new(0),
             request: StoredValue::new(0),
             filter_request: StoredValue::new(0),
+            epoch: StoredValue::new(0),
+            started: StoredValue::new(0.0),
         }
+    }
+
+    fn next_request(&self) -> u32 {
+        let r = self.request.get_value() + 1;
+        self.request.set_value(r);
+        r
     }
 
     /// True once anything was opened (the sample is not opened over the user's files).
@@ -83,19 +228,18 @@ impl AppState {
         let generation = self.generation.get_value() + 1;
         self.generation.set_value(generation);
         let total = files.iter().map(|f| f.size() as u64).sum();
+        self.started.set_value(js_sys::Date::now());
         self.phase
             .set(Phase::Loading(files.iter().map(|f| f.name()).collect()));
         self.progress.set(Progress {
-            bytes_done: 0,
             bytes_total: total,
-            packets: 0,
+            ..Progress::default()
         });
         self.summary.set(None);
-        self.page.set(None);
-        self.page_start.set(0);
         self.filter.set(None);
         self.filter_error.set(None);
         self.filtering.set(false);
+        self.new_view(0);
         let files = files
             .into_iter()
             .map(wasm_bindgen::JsValue::from)
@@ -103,22 +247,46 @@ impl AppState {
         client::send(&ToWorker::Open { generation, files });
     }
 
-    /// Asks the worker for the page of rows starting at `start`.
-    pub fn show_page(&self, start: u64) {
-        let request = self.request.get_value() + 1;
-        self.request.set_value(request);
-        self.page_start.set(start);
-        client::send(&ToWorker::Page {
-            generation: self.generation.get_value(),
-            request,
-            start,
-            count: PAGE_ROWS,
-        });
+    /// Stops the opening under way.
+    pub fn cancel(&self) {
+        let Phase::Loading(names) = self.phase.get_untracked() else {
+            return;
+        };
+        let generation = self.generation.get_value();
+        client::send(&ToWorker::Cancel { generation });
+        // Replies about it are dropped from now on.
+        self.generation.set_value(generation + 1);
+        self.phase.set(Phase::Idle(Some(names.join(", "))));
+    }
+
+    /// Starts a new view of the packet list: rows and selection are forgotten.
+    fn new_view(&self, view: u32) {
+        self.epoch.set_value(self.request.get_value() + 1);
+        self.rows.set(RowCache::default());
+        self.selected.set(None);
+        self.view.set(view);
+    }
+
+    /// Asks the worker for the blocks of packet rows that cover `[first, last)` and are
+    /// neither fetched nor on their way.
+    pub fn want_rows(&self, first: u64, last: u64) {
+        let generation = self.generation.get_value();
+        let wanted = self.rows.with_untracked(|c| c.missing(first, last));
+        for block in wanted {
+            let request = self.next_request();
+            self.rows.update_untracked(|c| c.pending(block, request));
+            client::send(&ToWorker::Page {
+                generation,
+                request,
+                start: block * PAGE_ROWS as u64,
+                count: PAGE_ROWS,
+            });
+        }
     }
 
     /// Applies a display filter and custom columns (field names) to the packet list.
     pub fn apply_filter(&self, text: String, columns: Vec<String>) {
-        let request = self.filter_request.get_value() + 1;
+        let request = self.next_request();
         self.filter_request.set_value(request);
         self.filtering.set(true);
         client::send(&ToWorker::Filter {
@@ -126,6 +294,48 @@ impl AppState {
             request,
             text,
             columns,
+        });
+    }
+
+    /// Puts `text` in the filter bar and applies it with the current columns.
+    pub fn apply_filter_text(&self, text: String) {
+        self.filter_text.set(text.clone());
+        self.apply_filter(text, self.column_names());
+    }
+
+    /// The custom column names typed in the columns field.
+    pub fn column_names(&self) -> Vec<String> {
+        self.columns_text
+            .get_untracked()
+            .split([',', ' '])
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Asks the worker a question; `then` gets the answer unless what it depends on
+    /// changed in the meantime.
+    pub fn ask(&self, query: Query, scope: Scope, then: impl FnOnce(Answer) + 'static) {
+        let request = self.next_request();
+        let view = self.view.get_untracked();
+        let generation = self.generation.get_value();
+        WAITING.with_borrow_mut(|w| {
+            w.insert(
+                request,
+                Waiting {
+                    generation,
+                    view,
+                    scope,
+                    then: Box::new(then),
+                },
+            )
+        });
+        client::send(&ToWorker::Query {
+            generation,
+            request,
+            view,
+            query,
         });
     }
 
@@ -141,7 +351,14 @@ impl AppState {
     pub fn receive(&self, msg: FromWorker) {
         let current = self.generation.get_value();
         match msg {
-            FromWorker::Ready => {}
+            FromWorker::Ready => {
+                let fields = self.fields;
+                self.ask(Query::Fields, Scope::Any, move |a| {
+                    if let Answer::Fields(f) = a {
+                        fields.set(Arc::new(f));
+                    }
+                });
+            }
             FromWorker::Progress {
                 generation,
                 bytes_done,
@@ -152,17 +369,25 @@ impl AppState {
                     bytes_done,
                     bytes_total,
                     packets,
+                    elapsed_ms: js_sys::Date::now() - self.started.get_value(),
                 });
             }
             FromWorker::Loaded(summary) if summary.generation == current => {
                 self.summary.set(Some(Arc::from(summary)));
                 self.phase.set(Phase::Loaded);
-                self.show_page(0);
+                // Custom columns and a filter typed before (or kept from the last
+                // capture) apply to this one.
+                let (text, columns) = (self.filter_text.get_untracked(), self.column_names());
+                if !text.trim().is_empty() || !columns.is_empty() {
+                    self.apply_filter(text, columns);
+                } else {
+                    self.new_view(0);
+                }
             }
             FromWorker::Page(page)
-                if page.generation == current && page.request == self.request.get_value() =>
+                if page.generation == current && page.request >= self.epoch.get_value() =>
             {
-                self.page.set(Some(page));
+                self.rows.update(|c| c.fill(page));
             }
             FromWorker::Filtered(reply)
                 if reply.generation == current
@@ -173,10 +398,31 @@ impl AppState {
                     // The list keeps what it shows; the error is underlined.
                     Some(e) => self.filter_error.set(Some(e)),
                     None => {
+                        let frame = self.selected_frame();
                         self.filter_error.set(None);
+                        let view = reply.request;
                         self.filter.set(Some(reply));
-                        self.show_page(0);
+                        self.new_view(view);
+                        // The selected packet stays selected when it is still displayed.
+                        if let Some(frame) = frame {
+                            self.go_to_frame(frame);
+                        }
                     }
+                }
+            }
+            FromWorker::Answer {
+                request, answer, ..
+            } => {
+                let Some(w) = WAITING.with_borrow_mut(|w| w.remove(&request)) else {
+                    return;
+                };
+                let still = match w.scope {
+                    Scope::Any => true,
+                    Scope::Capture => w.generation == current,
+                    Scope::View => w.generation == current && w.view == self.view.get_untracked(),
+                };
+                if still {
+                    (w.then)(answer);
                 }
             }
             FromWorker::Failed {
@@ -188,6 +434,23 @@ impl AppState {
             // About a capture or a request the page no longer shows.
             _ => {}
         }
+    }
+
+    /// The frame number of the selected row, when its row is at hand.
+    pub fn selected_frame(&self) -> Option<u64> {
+        let row = self.selected.get_untracked()?;
+        self.rows.with_untracked(|c| c.get(row).map(|r| r.no))
+    }
+
+    /// Selects frame `frame` in the packet list and scrolls to it, if it is displayed.
+    pub fn go_to_frame(&self, frame: u64) {
+        let (selected, reveal) = (self.selected, self.reveal);
+        self.ask(Query::Locate { frame }, Scope::View, move |a| {
+            if let Answer::Located(Some(row)) = a {
+                selected.set(Some(row));
+                reveal.set(Some(row));
+            }
+        });
     }
 
     /// Shows a failure that happened on the page side (e.g. fetching the sample).

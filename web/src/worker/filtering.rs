@@ -49,7 +49,7 @@ impl View {
     }
 }
 
-fn error_view(text: &str, e: &FilterError) -> FilterErrorView {
+pub(crate) fn error_view(text: &str, e: &FilterError) -> FilterErrorView {
     let (start, end) = e.utf16_range(text);
     FilterErrorView {
         message: e.message.clone(),
@@ -228,13 +228,13 @@ async fn evaluate(
 }
 
 /// Packet bytes from each file's current window, or from the packets kept aside.
-struct Windows {
+pub(crate) struct Windows {
     files: Vec<Window>,
     kept: HashMap<usize, Vec<u8>>,
 }
 
 impl Windows {
-    fn new(capture: &Capture) -> Self {
+    pub(crate) fn new(capture: &Capture) -> Self {
         Windows {
             files: capture
                 .files
@@ -246,7 +246,7 @@ impl Windows {
     }
 
     /// Makes the window of `row`'s file hold its bytes; false if the file ends first.
-    async fn ensure(&mut self, s: &Session, row: &PacketRow) -> Result<bool, String> {
+    pub(crate) async fn ensure(&mut self, s: &Session, row: &PacketRow) -> Result<bool, String> {
         let Some(w) = self.files.get_mut(row.file as usize) else {
             return Ok(false);
         };

@@ -3,8 +3,11 @@
 //! All analysis happens here, off the UI thread. No Leptos in this binary.
 
 mod blob;
+mod columns;
 mod filtering;
+mod queries;
 mod session;
+mod tables;
 
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};

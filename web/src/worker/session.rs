@@ -9,12 +9,13 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::File;
 use wirelens_core::capture::file::Compression;
 use wirelens_core::capture::file::Format;
+use wirelens_core::capture::flow::L4;
 use wirelens_core::capture::packet::PacketRow;
 use wirelens_core::capture::{Capture, IngestError};
 use wirelens_core::ingest::decompress::Decoder;
 use wirelens_core::ingest::{wire, Ingest};
 use wirelens_web::protocol::{
-    ConversationRow, ErrorInfo, FileSummary, FromWorker, PacketRowView, Page, Summary, ToWorker,
+    ErrorInfo, FileSummary, FromWorker, PacketRowView, Page, Summary, ToWorker,
 };
 
 /// Bytes read from a file per step of the ingest. Measured in headless Chromium on a
@@ -51,6 +52,13 @@ pub(crate) struct Session {
 
 fn is_current(generation: u32) -> bool {
     STATE.with_borrow(|s| s.generation == generation)
+}
+
+/// The open capture, if it is `generation`.
+pub(crate) fn current(generation: u32) -> Option<Rc<Session>> {
+    STATE
+        .with_borrow(|s| s.open.clone())
+        .filter(|s| s.generation == generation)
 }
 
 /// Handles one message from the page.
@@ -120,6 +128,19 @@ pub fn handle(msg: ToWorker) {
                 post(&FromWorker::Filtered(reply));
             });
         }
+        // The ingest of `generation` stops at its next chunk; nothing is open.
+        ToWorker::Cancel { generation } => STATE.with_borrow_mut(|s| {
+            if s.generation == generation {
+                s.generation = 0;
+                s.open = None;
+            }
+        }),
+        ToWorker::Query {
+            generation,
+            request,
+            view,
+            query,
+        } => crate::queries::handle(generation, request, view, query),
     }
 }
 
@@ -226,6 +247,13 @@ async fn ingest(generation: u32, files: Vec<File>) {
 fn summarize(generation: u32, capture: &Capture, elapsed_ms: f64) -> Summary {
     let first_ts = capture.first_ts_ns();
     let secs = |ns: i64| ns as f64 / 1e9;
+    let count = |l4| {
+        capture
+            .conversations
+            .iter()
+            .filter(|c| c.proto == l4)
+            .count() as u64
+    };
     Summary {
         generation,
         packets: capture.packets.len() as u64,
@@ -244,24 +272,18 @@ fn summarize(generation: u32, capture: &Capture, elapsed_ms: f64) -> Summary {
         errors: capture.errors.iter().map(error_info).collect(),
         anomalies: capture.anomalies.iter().map(error_info).collect(),
         anomaly_count: capture.anomaly_count,
-        conversations: capture
-            .conversations
+        tcp_conversations: count(L4::Tcp),
+        udp_conversations: count(L4::Udp),
+        first_time: capture
+            .packets
+            .first()
+            .map(|p| crate::columns::utc(p.ts_ns))
+            .unwrap_or_default(),
+        duration: capture
+            .packets
             .iter()
-            .map(|c| ConversationRow {
-                proto: c.proto.name().to_ascii_uppercase(),
-                stream: c.stream,
-                a: c.a.to_string(),
-                port_a: c.port_a,
-                b: c.b.to_string(),
-                port_b: c.port_b,
-                frames_ab: c.frames_ab,
-                bytes_ab: c.bytes_ab,
-                frames_ba: c.frames_ba,
-                bytes_ba: c.bytes_ba,
-                rel_start: secs(c.first_ns.saturating_sub(first_ts)),
-                duration: secs(c.duration_ns()),
-            })
-            .collect(),
+            .map(|p| secs(p.ts_ns.saturating_sub(first_ts)))
+            .fold(0.0, f64::max),
     }
 }
 
@@ -325,6 +347,12 @@ impl Session {
         let chosen: Vec<usize> = (first..end).filter_map(|n| view.packet(n)).collect();
         let columns = view.columns.clone();
         let pdus = view.pdus.clone();
+        // The packet displayed before the page, for the first row's delta time.
+        let mut prev_ts = first
+            .checked_sub(1)
+            .and_then(|n| view.packet(n))
+            .and_then(|i| packets.get(i))
+            .map(|p| p.ts_ns);
         drop(view);
         let first_ts = self.capture.first_ts_ns();
         let mut rows = Vec::with_capacity(chosen.len());
@@ -381,9 +409,17 @@ impl Session {
                     "(packet bytes unavailable)".into(),
                 ),
             };
+            let colour = bytes.as_ref().map_or("", |b| {
+                crate::columns::colour(&self.capture, i, b, &protocol)
+            });
+            let delta = row.ts_ns.saturating_sub(prev_ts.unwrap_or(row.ts_ns));
+            prev_ts = Some(row.ts_ns);
             rows.push(PacketRowView {
                 no: i as u64 + 1,
                 time: rel_time(row.ts_ns.saturating_sub(first_ts)),
+                abs_time: crate::columns::utc(row.ts_ns),
+                delta_time: crate::columns::seconds(delta),
+                colour: colour.to_owned(),
                 src,
                 dst,
                 protocol,

@@ -1,12 +1,14 @@
+use super::toolbar::Toolbar;
+use super::workspace::Workspace;
 use crate::ui::client;
-use crate::ui::conversations::ConversationTable;
-use crate::ui::open::{load_sample, DropZone, FilePicker, ProgressBar};
-use crate::ui::packets::PacketList;
-use crate::ui::state::AppState;
+use crate::ui::filter::FilterBar;
+use crate::ui::open::{load_sample, DropZone, ProgressBar};
+use crate::ui::state::{AppState, Phase};
 use crate::ui::summary::{CaptureSummary, ErrorList};
 use leptos::prelude::*;
 
-/// The page: toolbar, progress, summary, errors, packet list and conversations.
+/// The page: toolbar, filter bar, progress and summary, damage found, and the workspace
+/// (packet list above, views below).
 #[component]
 pub fn App() -> impl IntoView {
     let state = AppState::new();
@@ -18,21 +20,18 @@ pub fn App() -> impl IntoView {
     }
     view! {
         <DropZone />
-        <header class="toolbar">
-            <h1 class="brand">"Wirelens"</h1>
-            <FilePicker />
-            <span class="hint">
-                "or drop capture files anywhere on the page. Nothing leaves your machine: "
-                "files are read and analysed in this tab."
-            </span>
-        </header>
-        <main id="app">
-            <ProgressBar />
-            <CaptureSummary />
-            <ErrorList />
-            <PacketList />
-            <ConversationTable />
-        </main>
+        <Toolbar />
+        <div id="app" class="app">
+            <div class="top">
+                <FilterBar />
+                <ProgressBar />
+                <CaptureSummary />
+                <ErrorList />
+            </div>
+            <Show when=move || state.phase.with(|p| *p == Phase::Loaded)>
+                <Workspace />
+            </Show>
+        </div>
     }
 }
 

@@ -2,7 +2,8 @@ use crate::ui::format;
 use crate::ui::state::{use_state, Phase};
 use leptos::prelude::*;
 
-/// Ingest progress: bytes read of the total, and packets indexed so far.
+/// Ingest progress: bytes read of the total, the rate, the time left, packets indexed so
+/// far, and a button that stops reading.
 #[component]
 pub fn ProgressBar() -> impl IntoView {
     let state = use_state();
@@ -20,12 +21,20 @@ pub fn ProgressBar() -> impl IntoView {
     };
     let detail = move || {
         let p = state.progress.get();
-        format!(
+        let mut s = format!(
             "{} of {} · {} packets",
             format::bytes(p.bytes_done),
             format::bytes(p.bytes_total),
             format::thousands(p.packets)
-        )
+        );
+        // The rate once there is enough to go by.
+        if p.elapsed_ms >= 200.0 && p.bytes_done > 0 {
+            let rate = p.bytes_done as f64 / (p.elapsed_ms / 1000.0);
+            s.push_str(&format!(" · {}", format::rate(p.bytes_done, p.elapsed_ms)));
+            let left = p.bytes_total.saturating_sub(p.bytes_done) as f64 / rate;
+            s.push_str(&format!(" · {} left", format::duration(left)));
+        }
+        s
     };
     view! {
         <Show when=move || names().is_some()>
@@ -39,7 +48,10 @@ pub fn ProgressBar() -> impl IntoView {
             >
                 <div class="progress-label">
                     <span>"Reading " {names}</span>
-                    <span class="muted">{detail}</span>
+                    <span class="muted" id="progress-detail">{detail}</span>
+                    <button id="cancel-open" class="button small" on:click=move |_| state.cancel()>
+                        "Cancel"
+                    </button>
                 </div>
                 <div class="progress-track">
                     <div class="progress-fill" style:width=move || format!("{:.1}%", percent())></div>

@@ -1,7 +1,13 @@
-//! The packet list.
+//! The packet list, its row cache, and what sits under it.
 
-mod filter_bar;
+mod colour_legend;
+mod list_status;
 mod packet_list;
+mod row_cache;
+mod time_format;
 
-pub use filter_bar::FilterBar;
+pub use colour_legend::ColourLegend;
+pub use list_status::ListStatus;
 pub use packet_list::PacketList;
+pub use row_cache::RowCache;
+pub use time_format::TimeFormatSelect;

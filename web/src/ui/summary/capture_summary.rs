@@ -2,18 +2,21 @@ use crate::ui::format;
 use crate::ui::state::{use_state, Phase};
 use leptos::prelude::*;
 
-/// One line about the open capture (packet count, size, files, read time), the empty
-/// state, or why nothing could be read.
+/// One line about the open capture (packets, conversations, size, time span, files, read
+/// time), the empty state, what was cancelled, or why nothing could be read.
 #[component]
 pub fn CaptureSummary() -> impl IntoView {
     let state = use_state();
     move || {
         match state.phase.get() {
-        Phase::Idle => view! {
+        Phase::Idle(cancelled) => view! {
             <section id="empty" class="empty">
+                {cancelled.map(|names| view! {
+                    <p id="cancelled" class="muted">{format!("Stopped reading {names}.")}</p>
+                })}
                 <p>
-                    <strong>"Drop a capture file anywhere on this page"</strong>
-                    " (pcap or pcapng, several rotated files at once), or choose one with "
+                    <strong>"Drop capture files anywhere on this page"</strong>
+                    " (pcap or pcapng, gzip, zstd, bzip2 or xz; several rotated files at once), or choose them with "
                     <em>"Open capture…"</em>
                 </p>
                 <p class="muted">"The files are read and analysed in this browser tab; nothing is uploaded."</p>
@@ -44,24 +47,28 @@ pub fn CaptureSummary() -> impl IntoView {
                     }
                 })
                 .collect_view();
+            let conversations = s.tcp_conversations + s.udp_conversations;
             view! {
                 <section id="capture-summary" class="summary">
-                    <div class="stat">
+                    <span class="stat">
                         <span id="packet-count" class="stat-value" data-value=s.packets.to_string()>
                             {format::thousands(s.packets)}
                         </span>
-                        <span class="stat-label">" packets"</span>
-                    </div>
-                    <div class="stat">
-                        <span class="stat-value">{format::thousands(s.conversations.len() as u64)}</span>
-                        <span class="stat-label">" conversations"</span>
-                    </div>
-                    <div class="stat">
+                        " packets"
+                    </span>
+                    <span class="stat" title=format!("{} TCP, {} UDP", s.tcp_conversations, s.udp_conversations)>
+                        <span class="stat-value">{format::thousands(conversations)}</span>
+                        " conversations"
+                    </span>
+                    <span class="stat">
                         <span class="stat-value">{format::bytes(s.bytes)}</span>
-                        <span class="stat-label">
-                            {read_time(s.bytes, s.elapsed_ms)}
+                        {read_time(s.bytes, s.elapsed_ms)}
+                    </span>
+                    {(!s.first_time.is_empty()).then(|| view! {
+                        <span class="stat muted" title="First packet (UTC) and the time to the last">
+                            {format!("{} UTC, {} s", s.first_time, format_secs(s.duration))}
                         </span>
-                    </div>
+                    })}
                     <ul class="files">{files}</ul>
                 </section>
             }
@@ -69,6 +76,10 @@ pub fn CaptureSummary() -> impl IntoView {
         }
     }
     }
+}
+
+fn format_secs(s: f64) -> String {
+    format!("{s:.3}")
 }
 
 /// "read in 620 ms (282.5 MB/s)"; the rate only when the file is big enough to mean it.

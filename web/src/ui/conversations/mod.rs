@@ -1,6 +1,0 @@
-//! The conversations table.
-
-mod conversation_table;
-mod sort;
-
-pub use conversation_table::ConversationTable;

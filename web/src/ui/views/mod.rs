@@ -1,0 +1,13 @@
+//! The views of the lower pane: the selected packet, conversations, endpoints, sessions,
+//! expert info and the protocol hierarchy.
+
+mod conversations;
+mod endpoints;
+mod expert;
+mod hierarchy;
+mod layer_tabs;
+mod sessions;
+mod view_pane;
+mod view_tabs;
+
+pub use view_pane::ViewPane;

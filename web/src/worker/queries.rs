@@ -1,0 +1,222 @@
+//! The page's questions beyond the packet list ([`Query`]): tables built over the packets
+//! the display filter shows, sorted and searched here so that the page only renders the
+//! rows on screen; filter checks, the field registry, and where a frame is in the list.
+
+use crate::post;
+use crate::session::{self, Session};
+use crate::tables::{self, Built};
+use std::cell::RefCell;
+use std::cmp::Ordering;
+use std::rc::Rc;
+use wasm_bindgen_futures::spawn_local;
+use wirelens_core::query::fields::FIELDS;
+use wirelens_core::query::filter::Filter;
+use wirelens_web::protocol::{
+    Answer, FieldName, FromWorker, Query, Sort, TableId, TableRow, TableSlice,
+};
+
+/// Rows one table request may ask for.
+const MAX_ROWS: u32 = 5_000;
+/// Tables kept built (per capture and view); the oldest goes first.
+const KEEP_TABLES: usize = 16;
+
+/// A table built for one view, with the order of its rows for the last sort and search.
+struct Cached {
+    generation: u32,
+    view: u32,
+    table: TableId,
+    built: Rc<Built>,
+    order: Option<(Option<Sort>, String, Rc<Vec<u32>>)>,
+}
+
+thread_local! {
+    static CACHE: RefCell<Vec<Cached>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Answers one query, asynchronously (tables may need packet bytes).
+pub fn handle(generation: u32, request: u32, view: u32, query: Query) {
+    spawn_local(async move {
+        let answer = answer(generation, view, query).await;
+        post(&FromWorker::Answer {
+            generation,
+            request,
+            answer,
+        });
+    });
+}
+
+async fn answer(generation: u32, view: u32, query: Query) -> Answer {
+    match query {
+        Query::Check { text } => Answer::Check(
+            Filter::compile(&text)
+                .err()
+                .map(|e| crate::filtering::error_view(&text, &e)),
+        ),
+        Query::Fields => Answer::Fields(
+            FIELDS
+                .iter()
+                .map(|f| FieldName {
+                    name: f.name.to_owned(),
+                    ty: f.ty.wireshark_name().to_owned(),
+                    description: f.description.to_owned(),
+                })
+                .collect(),
+        ),
+        Query::Locate { frame } => match session::current(generation) {
+            Some(s) => Answer::Located(locate(&s, frame)),
+            None => Answer::Error("no capture is open".into()),
+        },
+        Query::Packet { frame } => match session::current(generation) {
+            Some(s) => match crate::tables::packet_facts(&s.capture, frame) {
+                Some(facts) => Answer::Packet(facts),
+                None => Answer::Error(format!("there is no frame {frame}")),
+            },
+            None => Answer::Error("no capture is open".into()),
+        },
+        Query::Table {
+            table,
+            sort,
+            search,
+            start,
+            count,
+        } => match session::current(generation) {
+            Some(s) => match table_slice(&s, view, table, sort, search, start, count).await {
+                Ok(slice) => Answer::Table(slice),
+                Err(e) => Answer::Error(e),
+            },
+            None => Answer::Error("no capture is open".into()),
+        },
+    }
+}
+
+/// The row of frame `frame` (1-based) among the displayed packets.
+fn locate(s: &Session, frame: u64) -> Option<u64> {
+    let index = frame.checked_sub(1)?;
+    if index >= s.capture.packets.len() as u64 {
+        return None;
+    }
+    let view = s.view.borrow();
+    match &view.indices {
+        None => Some(index),
+        Some(shown) => u32::try_from(index)
+            .ok()
+            .and_then(|i| shown.binary_search(&i).ok())
+            .map(|row| row as u64),
+    }
+}
+
+async fn table_slice(
+    s: &Rc<Session>,
+    view: u32,
+    table: TableId,
+    sort: Option<Sort>,
+    search: String,
+    start: u64,
+    count: u32,
+) -> Result<TableSlice, String> {
+    let built = match cached(s.generation, view, &table) {
+        Some(b) => b,
+        None => {
+            let b = Rc::new(tables::build(s, &table).await?);
+            CACHE.with_borrow_mut(|c| {
+                c.retain(|e| e.generation == s.generation);
+                if c.len() >= KEEP_TABLES {
+                    c.remove(0);
+                }
+                c.push(Cached {
+                    generation: s.generation,
+                    view,
+                    table: table.clone(),
+                    built: b.clone(),
+                    order: None,
+                })
+            });
+            b
+        }
+    };
+    let sort = sort.filter(|_| built.sortable);
+    let search = search.trim().to_lowercase();
+    let order = CACHE.with_borrow(|c| {
+        c.iter()
+            .find(|e| e.generation == s.generation && e.view == view && e.table == table)
+            .and_then(|e| e.order.clone())
+            .filter(|(so, se, _)| *so == sort && *se == search)
+            .map(|(_, _, o)| o)
+    });
+    let order = match order {
+        Some(o) => o,
+        None => {
+            let o = Rc::new(arrange(&built, sort, &search));
+            CACHE.with_borrow_mut(|c| {
+                if let Some(e) = c
+                    .iter_mut()
+                    .find(|e| e.generation == s.generation && e.view == view && e.table == table)
+                {
+                    e.order = Some((sort, search.clone(), o.clone()));
+                }
+            });
+            o
+        }
+    };
+    let first = start.min(order.len() as u64) as usize;
+    let end = (first + count.min(MAX_ROWS) as usize).min(order.len());
+    Ok(TableSlice {
+        columns: built.columns.clone(),
+        sortable: built.sortable,
+        total: built.rows.len() as u64,
+        matching: order.len() as u64,
+        start: first as u64,
+        rows: order[first..end]
+            .iter()
+            .map(|&i| {
+                let r = &built.rows[i as usize];
+                TableRow {
+                    cells: r.cells.clone(),
+                    filter: r.filter.clone(),
+                    frame: r.frame,
+                    depth: r.depth,
+                    mark: r.mark.to_owned(),
+                }
+            })
+            .collect(),
+        notes: built.notes.clone(),
+    })
+}
+
+fn cached(generation: u32, view: u32, table: &TableId) -> Option<Rc<Built>> {
+    CACHE.with_borrow(|c| {
+        c.iter()
+            .find(|e| e.generation == generation && e.view == view && e.table == *table)
+            .map(|e| e.built.clone())
+    })
+}
+
+/// The rows that match `search` (lower case), in the order of `sort`; ties keep the
+/// table's own order.
+fn arrange(built: &Built, sort: Option<Sort>, search: &str) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..built.rows.len() as u32)
+        .filter(|&i| {
+            search.is_empty()
+                || built.rows[i as usize]
+                    .cells
+                    .iter()
+                    .any(|c| c.to_lowercase().contains(search))
+        })
+        .collect();
+    if let Some(sort) = sort {
+        let col = sort.column as usize;
+        order.sort_by(|&a, &b| {
+            let (a, b) = (&built.rows[a as usize], &built.rows[b as usize]);
+            let o = match (a.keys.get(col), b.keys.get(col)) {
+                (Some(x), Some(y)) => x.cmp(y),
+                _ => Ordering::Equal,
+            };
+            if sort.descending {
+                o.reverse()
+            } else {
+                o
+            }
+        });
+    }
+    order
+}
