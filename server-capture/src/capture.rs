@@ -11,9 +11,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use pcap::{Active, BreakLoop, Capture, PacketHeader};
 
+use wirelens_core::query::export::writer::{
+    self, InterfaceInfo, InterfaceStats, OutputFormat, SectionInfo, Writer,
+};
+
 use crate::options::FileFormat;
-use crate::pcapfile::{record_len, PcapWriter};
-use crate::pcapng::{self, InterfaceInfo, InterfaceStats, PcapNgWriter, SectionInfo};
 use crate::procinfo::Resolver;
 use crate::rotation::{FileLayout, Rotation};
 use crate::{Error, Options, Summary};
@@ -31,12 +33,40 @@ const TICK: Duration = Duration::from_secs(1);
 /// A large buffer: one write system call per 256 KiB of packets.
 const WRITE_BUFFER: usize = 256 * 1024;
 
-/// Room kept in a file for a packet's process comment, so `-C` holds whatever the comment
-/// turns out to be: `pid=4194304 comm=` and a 15-byte task name (TASK_COMM_LEN - 1) make
-/// at most 32 bytes; its option header and the end of options add 8.
-const COMMENT_RESERVE: u64 = 4 + 32 + 4;
-/// The longest comment written; a longer one (an odd pid) is dropped.
+/// The longest comment written: `pid=4194304 comm=` and a 15-byte task name
+/// (TASK_COMM_LEN - 1) make at most 32 bytes; a longer one (an odd pid) is dropped.
 const MAX_COMMENT: usize = 32;
+/// Room kept in a file for a packet's process comment, so `-C` holds whatever the comment
+/// turns out to be: the bytes a comment of [`MAX_COMMENT`] adds to a packet's block.
+fn comment_reserve(format: OutputFormat) -> u64 {
+    writer::packet_len(format, 0, &[&"x".repeat(MAX_COMMENT)]) - writer::packet_len(format, 0, &[])
+}
+
+/// pcap as libpcap writes it (microseconds, this host's byte order being irrelevant to
+/// readers: little-endian); pcapng little-endian.
+const PCAP: OutputFormat = OutputFormat::Pcap {
+    big_endian: false,
+    nanos: false,
+};
+const PCAPNG: OutputFormat = OutputFormat::PcapNg { big_endian: false };
+
+/// The statistics closing a pcapng file: which counters are written, so the room they
+/// take is known before the file is opened.
+fn closing_stats(start_ns: i64, received: u32, dropped: u32, delivered: u64) -> InterfaceStats {
+    let now = now_ns();
+    InterfaceStats {
+        ts_ns: now,
+        start_ns: Some(start_ns),
+        end_ns: Some(now),
+        received: Some(u64::from(received)),
+        // libpcap's ps_drop: packets the kernel dropped for want of buffer space
+        // (dumpcap writes the same counter here).
+        dropped: Some(u64::from(dropped)),
+        filter_accepted: None,
+        os_dropped: None,
+        delivered: Some(delivered),
+    }
+}
 
 /// Wakes the capture loop from another thread (a signal handler thread, say): call it
 /// after setting the stop flag passed to [`Capturer::run`].
@@ -60,14 +90,13 @@ pub struct Capturer {
     resolver: Option<Resolver>,
 }
 
-/// What the files are.
+/// What the files are: their format, the section and the one interface (in pcap, its
+/// link type and snapshot length alone).
 #[derive(Clone)]
-enum Kind {
-    Pcap,
-    PcapNg {
-        section: SectionInfo,
-        iface: InterfaceInfo,
-    },
+struct Kind {
+    format: OutputFormat,
+    section: SectionInfo,
+    iface: InterfaceInfo,
 }
 
 impl Capturer {
@@ -101,36 +130,46 @@ impl Capturer {
             })?;
         }
         let linktype = cap.get_datalink().0 as u32;
-        let (kind, layout) = match opts.format {
-            FileFormat::Pcap => (Kind::Pcap, FileLayout::PCAP),
-            FileFormat::Pcapng => {
-                let section = SectionInfo {
-                    application: format!("wirelens-capture {}", env!("CARGO_PKG_VERSION")),
-                    os: os_name(),
-                    hardware: None,
-                };
-                let iface = InterfaceInfo {
-                    linktype,
+        let kind = match opts.format {
+            FileFormat::Pcap => Kind {
+                format: PCAP,
+                section: SectionInfo::default(),
+                iface: InterfaceInfo {
+                    linktype: linktype as u16,
                     snaplen,
-                    name: interface.clone(),
+                    ..InterfaceInfo::default()
+                },
+            },
+            FileFormat::Pcapng => Kind {
+                format: PCAPNG,
+                section: SectionInfo {
+                    application: Some(format!("wirelens-capture {}", env!("CARGO_PKG_VERSION"))),
+                    os: os_name(),
+                    ..SectionInfo::default()
+                },
+                iface: InterfaceInfo {
+                    linktype: linktype as u16,
+                    snaplen,
+                    name: Some(interface.clone()),
                     filter: opts.filter(),
                     addresses: host_addresses(&interface),
-                };
-                let header = pcapng::file_header(&section, &iface).len() as u64;
-                let layout = FileLayout {
-                    extension: "pcapng",
-                    header,
-                    trailer: pcapng::ISB_LEN,
-                };
-                (Kind::PcapNg { section, iface }, layout)
-            }
+                    // The kernel's timeval: microseconds.
+                    tsresol: 6,
+                    ..InterfaceInfo::default()
+                },
+            },
         };
-        let resolver = match (&kind, opts.process_info()) {
-            (Kind::PcapNg { iface, .. }, true) => {
-                Some(Resolver::new(iface.addresses.iter().map(|a| a.0)))
-            }
-            _ => None,
+        let layout = match kind.format {
+            OutputFormat::Pcap { .. } => FileLayout::PCAP,
+            OutputFormat::PcapNg { .. } => FileLayout {
+                extension: "pcapng",
+                header: writer::header_len(kind.format, &kind.section, &kind.iface)
+                    .expect("the daemon's interface has a valid resolution"),
+                trailer: writer::stats_len(kind.format, &closing_stats(0, 0, 0, 0)),
+            },
         };
+        let resolver = (kind.format == PCAPNG && opts.process_info())
+            .then(|| Resolver::new(kind.iface.addresses.iter().map(|a| a.0)));
         let rotation = Rotation::new(&opts.prefix, opts.limits(), layout);
         Ok(Self {
             cap,
@@ -157,10 +196,12 @@ impl Capturer {
             "capturing on {}, link-type {name}{desc}, snapshot length {} bytes",
             self.interface, self.snaplen
         );
-        match &self.kind {
-            Kind::Pcap => line.push_str(", pcap files"),
-            Kind::PcapNg { iface, .. } => {
-                let addrs: Vec<String> = iface
+        match self.kind.format {
+            OutputFormat::Pcap { .. } => line.push_str(", pcap files"),
+            OutputFormat::PcapNg { .. } => {
+                let addrs: Vec<String> = self
+                    .kind
+                    .iface
                     .addresses
                     .iter()
                     .map(|(a, p)| format!("{a}/{p}"))
@@ -190,19 +231,17 @@ impl Capturer {
             mut cap,
             interface,
             linktype,
-            snaplen,
+            snaplen: _,
             rotation,
             kind,
             resolver,
         } = self;
-        let start_us = (now_ns() / 1000).max(0) as u64;
         let mut files = Files {
             rotation,
             linktype,
-            snaplen,
             kind,
             resolver,
-            start_us,
+            start_ns: now_ns(),
             out: None,
             packets: 0,
             bytes: 0,
@@ -318,23 +357,9 @@ fn one_packet(
     Ok(true)
 }
 
-enum Writer {
-    Pcap(PcapWriter<BufWriter<File>>),
-    PcapNg(PcapNgWriter<BufWriter<File>>),
-}
-
-impl Writer {
-    fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Writer::Pcap(w) => w.flush(),
-            Writer::PcapNg(w) => w.flush(),
-        }
-    }
-}
-
 struct Output {
     path: PathBuf,
-    writer: Writer,
+    writer: Writer<BufWriter<File>>,
     /// Packets written since the last flush.
     unflushed: bool,
     last_flush: Instant,
@@ -344,11 +369,10 @@ struct Output {
 struct Files {
     rotation: Rotation,
     linktype: u32,
-    snaplen: u32,
     kind: Kind,
     resolver: Option<Resolver>,
-    /// When the capture started, µs since the epoch (`isb_starttime`).
-    start_us: u64,
+    /// When the capture started, ns since the epoch (`isb_starttime`).
+    start_ns: i64,
     out: Option<Output>,
     packets: u64,
     bytes: u64,
@@ -366,17 +390,13 @@ impl Files {
     /// Whether a packet of `caplen` bytes must go to a new file. Room for a process
     /// comment is counted whether or not the packet gets one.
     fn needs_new_file(&self, hdr: &PacketHeader, caplen: usize) -> bool {
-        let len = match self.kind {
-            Kind::Pcap => record_len(caplen),
-            Kind::PcapNg { .. } => {
-                pcapng::epb_len(caplen, None)
-                    + if self.resolver.is_some() {
-                        COMMENT_RESERVE
-                    } else {
-                        0
-                    }
-            }
-        };
+        let format = self.kind.format;
+        let len = writer::packet_len(format, caplen, &[])
+            + if self.resolver.is_some() {
+                comment_reserve(format)
+            } else {
+                0
+            };
         self.out.is_none() || self.rotation.needs_new_file(len, header_ns(hdr))
     }
 
@@ -390,18 +410,13 @@ impl Files {
                 .filter(|c| c.len() <= MAX_COMMENT)
         });
         let out = self.out.as_mut().expect("a file is open");
-        #[allow(clippy::unnecessary_cast)]
-        let (sec, usec) = (hdr.ts.tv_sec as i64, hdr.ts.tv_usec as u32);
-        let len = match &mut out.writer {
-            // pcap's 32-bit seconds last until 2106; the timeval is the kernel's own.
-            Writer::Pcap(w) => w
-                .write_packet(sec as u32, usec, data, hdr.len)
-                .map(|()| record_len(data.len())),
-            Writer::PcapNg(w) => w
-                .write_packet(sec.max(0) as u64, usec, data, hdr.len, comment.as_deref())
-                .map(|()| pcapng::epb_len(data.len(), comment.as_deref())),
-        }
-        .map_err(|e| file_err(&out.path, "cannot write", e))?;
+        let comments: Vec<&str> = comment.as_deref().into_iter().collect();
+        // The length on the wire is at least what was captured, whatever the kernel says.
+        let orig_len = hdr.len.max(data.len() as u32);
+        let len = out
+            .writer
+            .write_packet(0, header_ns(hdr), data, orig_len, &comments)
+            .map_err(|e| file_err(&out.path, "cannot write", e))?;
         out.unflushed = true;
         self.rotation.wrote(len);
         self.packets += 1;
@@ -452,13 +467,10 @@ impl Files {
         let file = File::create(&path).map_err(|e| file_err(&path, "cannot create", e))?;
         let buffered = BufWriter::with_capacity(WRITE_BUFFER, file);
         // The header goes to disk at once: a file is a valid (empty) capture from the start.
-        let writer = match &self.kind {
-            Kind::Pcap => PcapWriter::new(buffered, self.linktype, self.snaplen)
-                .and_then(|mut w| w.flush().map(|()| Writer::Pcap(w))),
-            Kind::PcapNg { section, iface } => PcapNgWriter::new(buffered, section, iface)
-                .and_then(|mut w| w.flush().map(|()| Writer::PcapNg(w))),
-        }
-        .map_err(|e| file_err(&path, "cannot write", e))?;
+        let k = &self.kind;
+        let writer = Writer::new(buffered, k.format, &k.section, &k.iface)
+            .and_then(|mut w| w.flush().map(|()| w))
+            .map_err(|e| file_err(&path, "cannot write", e))?;
         let _ = writeln!(log, "wirelens-capture: writing {}", path.display());
         self.out = Some(Output {
             path,
@@ -475,21 +487,12 @@ impl Files {
         let Some(out) = self.out.take() else {
             return Ok(());
         };
-        let result = match out.writer {
-            Writer::Pcap(w) => w.finish().map(drop),
-            Writer::PcapNg(mut w) => {
-                let isb = stats.map(|s| InterfaceStats {
-                    ts_us: (now_ns() / 1000).max(0) as u64,
-                    start_us: self.start_us,
-                    received: u64::from(s.received),
-                    dropped: u64::from(s.dropped),
-                    delivered: self.packets,
-                });
-                isb.map_or(Ok(()), |isb| w.write_stats(&isb))
-                    .and_then(|()| w.finish().map(drop))
-            }
-        };
-        result.map_err(|e| file_err(&out.path, "cannot write", e))
+        let mut w = out.writer;
+        // pcap has no statistics block: nothing is written there.
+        let isb = stats.map(|s| closing_stats(self.start_ns, s.received, s.dropped, self.packets));
+        isb.map_or(Ok(0), |isb| w.write_stats(0, &isb))
+            .and_then(|_| w.finish().map(drop))
+            .map_err(|e| file_err(&out.path, "cannot write", e))
     }
 }
 

@@ -5,16 +5,14 @@
 //! and the first packet of each TCP connection names the process that owns it.
 //!
 //! [`Options`] are the command line, [`Rotation`](rotation::Rotation) decides about files
-//! (pure, tested without a network), [`PcapNgWriter`](pcapng::PcapNgWriter) and
-//! [`PcapWriter`](pcapfile::PcapWriter) write them, [`Resolver`](procinfo::Resolver)
-//! finds connections' processes in /proc, and [`Capturer`] runs the loop. The binary
-//! only wires signals to [`Waker`].
+//! (pure, tested without a network), core's capture writer
+//! (`wirelens_core::query::export::writer`, the one the CLI and the page export with)
+//! writes them, [`Resolver`](procinfo::Resolver) finds connections' processes in /proc,
+//! and [`Capturer`] runs the loop. The binary only wires signals to [`Waker`].
 #![deny(missing_docs)]
 
 mod capture;
 pub mod options;
-pub mod pcapfile;
-pub mod pcapng;
 pub mod procinfo;
 pub mod rotation;
 

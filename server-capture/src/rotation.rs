@@ -6,7 +6,7 @@
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
-use crate::pcapfile::FILE_HEADER_LEN;
+use wirelens_core::query::export::writer::PCAP_HEADER_LEN;
 
 /// What every file of a format has besides its packet records.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,7 +23,7 @@ impl FileLayout {
     /// Classic pcap: a 24-byte header and nothing at the end.
     pub const PCAP: FileLayout = FileLayout {
         extension: "pcap",
-        header: FILE_HEADER_LEN,
+        header: PCAP_HEADER_LEN,
         trailer: 0,
     };
 }

@@ -6,7 +6,7 @@ use wirelens_core::capture::file::Format;
 use wirelens_core::capture::Capture;
 use wirelens_core::ingest::source::{Event, RecordReader};
 use wirelens_core::ingest::{ingest_bytes, Ingest};
-use wirelens_core::query::export::{OutputFormat, Writer};
+use wirelens_core::query::export::{InterfaceInfo, OutputFormat, SectionInfo, Writer};
 use wirelens_tests::repo_root;
 
 fn data(name: &str) -> PathBuf {
@@ -153,14 +153,20 @@ fn a_rotated_set_merges_into_the_original_timeline() {
         },
         OutputFormat::PcapNg { big_endian: true },
     ];
+    let iface = InterfaceInfo {
+        linktype: 1,
+        snaplen: 65535,
+        tsresol: 9,
+        ..InterfaceInfo::default()
+    };
     let mut writers: Vec<_> = formats
         .iter()
-        .map(|&f| Writer::new(Vec::new(), f, 1, 65535).expect("writer"))
+        .map(|&f| Writer::new(Vec::new(), f, &SectionInfo::default(), &iface).expect("writer"))
         .collect();
     for (i, p) in original.packets.iter().enumerate() {
         let data = &bytes[p.offset as usize..p.offset as usize + p.caplen as usize];
         writers[i % 3]
-            .write_packet(0, p.ts_ns, data, p.len, None)
+            .write_packet(0, p.ts_ns, data, p.len, &[])
             .expect("write");
     }
     let files: Vec<Vec<u8>> = writers
