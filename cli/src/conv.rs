@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use wirelens_core::capture::flow::{Conversation, L4};
 use wirelens_core::capture::stats::{AddressConversation, Table};
 use wirelens_core::capture::Capture;
+use wirelens_core::ingest::Stages;
 
 /// A kind of conversation or endpoint, as tshark names them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -141,7 +142,8 @@ fn rows(capture: &Capture, kind: Kind) -> Vec<Row> {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let capture = read_captures(&args.files)?;
+    // Conversations need the flows and statistics, not the TCP analysis or apps.
+    let capture = read_captures(&args.files, Stages::FLOWS)?;
     let kinds: &[Kind] = if args.kinds.is_empty() {
         &[Kind::Tcp, Kind::Udp]
     } else {

@@ -6,6 +6,7 @@ use serde::Serialize;
 use std::io::Write as _;
 use std::process::ExitCode;
 use wirelens_core::capture::stats::Endpoint;
+use wirelens_core::ingest::Stages;
 
 /// Endpoints, as `tshark -q -z endpoints,eth|ip|ipv6|tcp|udp` counts them.
 ///
@@ -39,7 +40,8 @@ struct Row {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let capture = read_captures(&args.files)?;
+    // Endpoints are summed from the conversations: flows and statistics.
+    let capture = read_captures(&args.files, Stages::FLOWS)?;
     let kinds: &[Kind] = if args.kinds.is_empty() {
         &[Kind::Eth, Kind::Ip, Kind::Ipv6, Kind::Tcp, Kind::Udp]
     } else {

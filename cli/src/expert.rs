@@ -14,6 +14,7 @@ use wirelens_core::capture::tcp::{
     Handshake, Kind, KindCounts, RttStats, Severity, Side, TcpConversation, TcpEnd,
 };
 use wirelens_core::capture::Capture;
+use wirelens_core::ingest::Stages;
 use wirelens_core::query::expert::{expert_items, ExpertItem};
 
 #[derive(clap::Args)]
@@ -190,7 +191,8 @@ fn conversations(capture: &Capture) -> Vec<ConvRow> {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let capture = read_captures(&args.files)?;
+    // Expert items are the TCP analysis's; no reassembly or apps.
+    let capture = read_captures(&args.files, Stages::TCP)?;
     let min = min_severity(args.severity.as_deref());
     let mut out = std::io::stdout().lock();
     let items = || expert_items(&capture).filter(|e| e.severity() >= min);

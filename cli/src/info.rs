@@ -8,6 +8,7 @@ use wirelens_core::capture::file::IfStats;
 use wirelens_core::capture::packet::PacketRow;
 use wirelens_core::capture::Capture;
 use wirelens_core::ingest::wire::linktype;
+use wirelens_core::ingest::Stages;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -144,7 +145,9 @@ fn utc(ns: i64) -> String {
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut reports = Vec::new();
     for path in &args.files {
-        reports.push(report(&read_captures(std::slice::from_ref(path))?));
+        // What capinfos tells needs the records only: no dissection.
+        let capture = read_captures(std::slice::from_ref(path), Stages::RECORDS)?;
+        reports.push(report(&capture));
     }
     let mut out = std::io::stdout().lock();
     if args.json {

@@ -3,15 +3,15 @@
 use anyhow::Context as _;
 use std::io::Read;
 use wirelens_core::capture::Capture;
-use wirelens_core::ingest::Ingest;
+use wirelens_core::ingest::{Ingest, Stages};
 
 const CHUNK: usize = 1 << 20;
 
-/// Reads every file (`-` is stdin) into one capture, merged by timestamp. Damaged files
-/// are not fatal: their errors are in `Capture::errors` and every packet before the
-/// damage is kept.
-pub fn read_captures(paths: &[String]) -> anyhow::Result<Capture> {
-    let mut ingest = Ingest::new();
+/// Reads every file (`-` is stdin) into one capture, merged by timestamp, running only
+/// the pipeline's `stages` that the command's answer needs. Damaged files are not fatal:
+/// their errors are in `Capture::errors` and every packet before the damage is kept.
+pub fn read_captures(paths: &[String], stages: Stages) -> anyhow::Result<Capture> {
+    let mut ingest = Ingest::with_stages(stages);
     let mut readers: Vec<Box<dyn Read>> = Vec::with_capacity(paths.len());
     for path in paths {
         let reader: Box<dyn Read> = if path == "-" {

@@ -4,6 +4,7 @@ use crate::input::{read_captures, report_errors};
 use std::io::Write as _;
 use std::process::ExitCode;
 use wirelens_core::capture::stats::ProtocolNode;
+use wirelens_core::ingest::Stages;
 
 /// Protocol hierarchy down to the transport layer, as `tshark -q -z io,phs`.
 ///
@@ -32,7 +33,8 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let capture = read_captures(&args.files)?;
+    // The protocol hierarchy is a statistic: flows, no TCP analysis or apps.
+    let capture = read_captures(&args.files, Stages::FLOWS)?;
     let tree = &capture.stats.hierarchy;
     let mut out = std::io::stdout().lock();
     if args.json {

@@ -5,6 +5,7 @@ use serde::Serialize;
 use std::io::Write;
 use std::net::IpAddr;
 use std::process::ExitCode;
+use wirelens_core::ingest::Stages;
 use wirelens_core::query::sessions::{self, End, LocalBy, Peer, Session};
 
 const AFTER_HELP: &str = "\
@@ -119,7 +120,8 @@ struct Row {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let capture = read_captures(&args.files)?;
+    // Sessions need the TCP analysis (handshake, end), not the apps.
+    let capture = read_captures(&args.files, Stages::TCP)?;
     let origin = capture.first_ts_ns();
     let sessions: Vec<Session> = sessions::sessions(&capture)
         .into_iter()

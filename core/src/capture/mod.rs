@@ -87,22 +87,88 @@ pub struct Secrets {
     pub data: Vec<u8>,
 }
 
-/// A TCP segment that acknowledges another exactly or has bytes in flight.
+/// What the TCP analysis shows of one segment's acknowledgement and bytes in flight, as
+/// [`Capture::tcp_ack`] gives it out (the index keeps it in [`PacketRow`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TcpAck {
-    /// The packet (index into `Capture::packets`).
-    pub packet: u64,
-    /// The frame (1-based) of the segment it acknowledges exactly; 0: none.
+    /// `tcp.analysis.acks_frame`: the frame (1-based) of the segment it acknowledges
+    /// exactly; 0: none.
     pub frame: u64,
-    /// Time since that segment, ns (Wireshark shows no `ack_rtt` when it is 0).
+    /// `tcp.analysis.ack_rtt`: time since that segment, ns (Wireshark shows no
+    /// `ack_rtt` when it is 0).
     pub rtt_ns: i64,
     /// `tcp.analysis.bytes_in_flight`; 0: none.
     pub bytes_in_flight: u32,
 }
 
+/// Which stages of the ingest pipeline ran, and so which parts of a [`Capture`] hold
+/// anything. Every ingest reads the formats and records: files, interfaces, the packet
+/// index, comments, processes, names, errors. The rest is opt-in, so that a question
+/// pays only for the stages its answer needs (`wirelens info` reads records only;
+/// `conv` needs flows; `expert` the TCP analysis; the page and the transaction commands
+/// everything). A stage that did not run leaves its parts empty.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Stages {
+    /// L2–L4 dissection, TCP and UDP conversations (`conversations`, and each packet's
+    /// flow id and direction in the index), and the statistics (`stats`: Ethernet and IP
+    /// conversations, protocol hierarchy).
+    pub flows: bool,
+    /// TCP analysis (needs `flows`): `tcp`, `tcp_flags`, `tcp_acks`, `tcp_control`, and
+    /// [`PacketRow::FLAG_SEQ_ANALYSIS`].
+    pub tcp: bool,
+    /// TCP reassembly and the application parsers (needs `flows`): `transactions`,
+    /// `app_protos`, `app_clients`, `app_stats`, `reassembly`.
+    pub apps: bool,
+}
+
+impl Stages {
+    /// Formats and records only: no dissection.
+    pub const RECORDS: Stages = Stages {
+        flows: false,
+        tcp: false,
+        apps: false,
+    };
+    /// Records, dissection, conversations and statistics.
+    pub const FLOWS: Stages = Stages {
+        flows: true,
+        tcp: false,
+        apps: false,
+    };
+    /// Flows and the TCP analysis.
+    pub const TCP: Stages = Stages {
+        flows: true,
+        tcp: true,
+        apps: false,
+    };
+    /// Every stage: flows, TCP analysis, reassembly and application parsers.
+    pub const ALL: Stages = Stages {
+        flows: true,
+        tcp: true,
+        apps: true,
+    };
+
+    /// The same stages with what they need added (TCP analysis and the application
+    /// layer need the flows).
+    pub fn with_needs(self) -> Stages {
+        Stages {
+            flows: self.flows || self.tcp || self.apps,
+            ..self
+        }
+    }
+}
+
+impl Default for Stages {
+    /// Every stage.
+    fn default() -> Self {
+        Stages::ALL
+    }
+}
+
 /// The result of an ingest.
 #[derive(Default, Serialize)]
 pub struct Capture {
+    /// The stages of the pipeline that ran: parts of later stages are empty otherwise.
+    pub stages: Stages,
     /// Files, in the order they were added.
     pub files: Vec<FileInfo>,
     /// Every interface of every file; a packet's `iface` indexes this.
@@ -117,7 +183,7 @@ pub struct Capture {
     /// The process of each packet that names one: (index into `packets`, index into
     /// `processes`).
     #[serde(skip)]
-    pub packet_processes: Vec<(u64, u32)>,
+    pub packet_processes: Vec<(u32, u32)>,
     /// Address-to-name records from the files (pcapng NRB); the first name wins.
     pub names: BTreeMap<IpAddr, String>,
     /// Decryption secrets, kept for the dissectors that will use them.
@@ -129,10 +195,11 @@ pub struct Capture {
     /// `tcp.analysis.*` flags of the segments that have any: (index into `packets`, flags).
     #[serde(skip)]
     pub tcp_flags: Vec<(u64, TcpFlags)>,
-    /// The segments that acknowledge a segment exactly, in packet order
-    /// (`tcp.analysis.acks_frame`, `tcp.analysis.ack_rtt`).
+    /// The segments that acknowledge a segment [`PacketRow::ACKS_FAR`] or more packets
+    /// back: (index into `packets`, how many packets back), in packet order. The others
+    /// say it in their row; read either with [`Capture::tcp_ack`].
     #[serde(skip)]
-    pub tcp_acks: Vec<TcpAck>,
+    pub tcp_acks_far: Vec<(u32, u32)>,
     /// Who sent the SYN, FINs and RSTs of each conversation, indexed like `conversations`
     /// (the sessions view's initiator and end).
     #[serde(skip)]
@@ -166,6 +233,38 @@ impl Capture {
     /// Timestamp of the first packet (ns), the origin of relative times.
     pub fn first_ts_ns(&self) -> i64 {
         self.packets.first().map_or(0, |p| p.ts_ns)
+    }
+
+    /// `tcp.analysis.acks_frame`, `ack_rtt` and `bytes_in_flight` of packet `index`,
+    /// when it has any.
+    pub fn tcp_ack(&self, index: usize) -> Option<TcpAck> {
+        let row = self.packets.get(index)?;
+        let back = match row.acks_back {
+            PacketRow::ACKS_FAR => {
+                let i = u32::try_from(index).ok();
+                let at = self.tcp_acks_far.partition_point(|&(p, _)| Some(p) < i);
+                self.tcp_acks_far
+                    .get(at)
+                    .filter(|&&(p, _)| Some(p) == i)
+                    .map_or(0, |&(_, back)| back as usize)
+            }
+            b => b as usize,
+        };
+        let acked = index
+            .checked_sub(back)
+            .filter(|_| back != 0)
+            .and_then(|j| Some((j, self.packets.get(j)?)));
+        if acked.is_none() && row.bytes_in_flight == 0 {
+            return None;
+        }
+        let (frame, rtt_ns) = acked.map_or((0, 0), |(j, then)| {
+            (j as u64 + 1, row.ts_ns.wrapping_sub(then.ts_ns))
+        });
+        Some(TcpAck {
+            frame,
+            rtt_ns,
+            bytes_in_flight: row.bytes_in_flight,
+        })
     }
 
     /// The link type of a packet.

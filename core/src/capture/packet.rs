@@ -6,7 +6,9 @@ use serde::Serialize;
 /// Flow id of a packet that belongs to no TCP/UDP conversation.
 pub const NO_FLOW: u32 = u32::MAX;
 
-/// One packet of the index (32 bytes).
+/// One packet of the index: 40 bytes, the whole per-packet cost of an ingest (see
+/// `docs/ARCHITECTURE.md`, memory). Besides where the bytes are, it holds what the TCP
+/// analysis says of nearly every segment, in what would otherwise be padding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct PacketRow {
     /// Timestamp, ns since the Unix epoch.
@@ -19,6 +21,9 @@ pub struct PacketRow {
     pub len: u32,
     /// Conversation id, or [`NO_FLOW`].
     pub flow: u32,
+    /// `tcp.analysis.bytes_in_flight`; 0: none.
+    #[serde(skip)]
+    pub bytes_in_flight: u32,
     /// Interface, an index into `Capture::interfaces`.
     pub iface: u16,
     /// File, an index into `Capture::files`.
@@ -28,6 +33,12 @@ pub struct PacketRow {
     /// Reserved.
     #[serde(skip)]
     pub _pad: u8,
+    /// How many packets back the segment this one acknowledges exactly is
+    /// (`tcp.analysis.acks_frame`; the ACK RTT is the difference of the timestamps): 0
+    /// for none, [`PacketRow::ACKS_FAR`] for 65,535 or more (`Capture::tcp_acks_far`
+    /// says how far). Read it with `Capture::tcp_ack`.
+    #[serde(skip)]
+    pub acks_back: u16,
 }
 
 impl PacketRow {
@@ -40,6 +51,8 @@ impl PacketRow {
     /// a segment exactly, or has `tcp.analysis` flags): where `tcp.analysis.initial_rtt`
     /// appears.
     pub const FLAG_SEQ_ANALYSIS: u8 = 4;
+    /// `acks_back` of a segment that acknowledges one too far back to say in 16 bits.
+    pub const ACKS_FAR: u16 = u16::MAX;
 }
 
 #[cfg(test)]
@@ -47,5 +60,7 @@ mod test {
     #[test]
     fn a_row_stays_small() {
         assert!(std::mem::size_of::<super::PacketRow>() <= 40);
+        // The memory budget (docs/ARCHITECTURE.md) counts on 40, TCP analysis included.
+        assert_eq!(std::mem::size_of::<super::PacketRow>(), 40);
     }
 }

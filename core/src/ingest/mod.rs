@@ -19,7 +19,8 @@ use crate::capture::file::IfStats;
 use crate::capture::flow::Direction;
 use crate::capture::packet::{PacketRow, NO_FLOW};
 use crate::capture::tcp::{TcpControl, TcpConversation, TcpFlags};
-use crate::capture::{Capture, CaptureInterface, FileInfo, IngestError, Secrets, TcpAck};
+pub use crate::capture::Stages;
+use crate::capture::{Capture, CaptureInterface, FileInfo, IngestError, Secrets};
 use decompress::{Decoder, Detect};
 use flow::FlowTable;
 use source::{BlockKind, Event, Record, RecordReader, SourceError};
@@ -75,14 +76,48 @@ struct Analysis {
     tcp: TcpAnalysis,
     control: Vec<TcpControl>,
     stats: Stats,
+    /// The stages that run (all by default).
+    stages: Stages,
 }
 
 impl Analysis {
     fn packet(&mut self, file: usize, p: &Record<'_>, iface: u32) {
         let c = &mut self.capture;
+        let index = c.packets.len() as u64;
+        for comment in &p.comments {
+            c.comments.push((index, comment.clone()));
+        }
+        // Past 2^32 packets, processes are no longer noted (the index fits 32 bits).
+        if let (Some(process), Ok(index)) = (p.process, u32::try_from(index)) {
+            c.packet_processes.push((index, process));
+        }
+        let mut row = PacketRow {
+            ts_ns: p.ts_ns,
+            offset: p.offset,
+            caplen: p.caplen,
+            len: p.len,
+            flow: NO_FLOW,
+            iface: iface.min(u16::MAX as u32) as u16,
+            file: file.min(u16::MAX as usize) as u16,
+            flags: 0,
+            _pad: 0,
+            acks_back: 0,
+            bytes_in_flight: 0,
+        };
+        if self.stages.flows {
+            self.dissected(p, &mut row);
+        }
+        self.capture.packets.push(row);
+    }
+
+    /// The stages after the records: dissection, flows and statistics, then the TCP
+    /// analysis and the application layer if they are on. Fills in the row's flow,
+    /// direction and flags.
+    fn dissected(&mut self, p: &Record<'_>, row: &mut PacketRow) {
+        let c = &mut self.capture;
         let linktype = c
             .interfaces
-            .get(iface as usize)
+            .get(row.iface as usize)
             .map_or(u16::MAX, |i| i.interface.linktype);
         let summary = self
             .dissector
@@ -91,16 +126,25 @@ impl Analysis {
             .flows
             .add(&summary, p.ts_ns, p.len)
             .unwrap_or((NO_FLOW, Direction::AToB));
-        let mut seq_analysis = false;
-        if let (Transport::Tcp(t), wire::Net::Ip { src, dst, .. }, true) =
-            (&summary.transport, summary.net, flow != NO_FLOW)
-        {
-            let frame = c.packets.len() as u64 + 1;
+        row.flow = flow;
+        if dir == Direction::BToA {
+            row.flags |= PacketRow::FLAG_B_TO_A;
+        }
+        if summary.outer_ip.is_some() {
+            row.flags |= PacketRow::FLAG_TUNNELED;
+        }
+        let index = c.packets.len() as u64;
+        if let (Transport::Tcp(t), wire::Net::Ip { src, dst, .. }, true, true) = (
+            &summary.transport,
+            summary.net,
+            flow != NO_FLOW,
+            self.stages.tcp,
+        ) {
             let flags = self.tcp.segment(
                 flow,
                 dir,
                 &Segment {
-                    frame,
+                    frame: index + 1,
                     ts_ns: p.ts_ns,
                     src,
                     dst,
@@ -109,24 +153,33 @@ impl Analysis {
             );
             tcp::note_segment(&mut self.control, flow, dir, t.flags);
             if flags != TcpFlags::default() {
-                c.tcp_flags.push((c.packets.len() as u64, flags));
+                c.tcp_flags.push((index, flags));
             }
             let sa = self.tcp.seq_ack();
-            seq_analysis = sa.shown;
-            if sa.acked.is_some() || sa.bytes_in_flight.is_some() {
-                let (frame, rtt_ns) = sa.acked.unwrap_or((0, 0));
-                c.tcp_acks.push(TcpAck {
-                    packet: c.packets.len() as u64,
-                    frame,
-                    rtt_ns,
-                    bytes_in_flight: sa.bytes_in_flight.unwrap_or(0),
-                });
+            if sa.shown {
+                row.flags |= PacketRow::FLAG_SEQ_ANALYSIS;
+            }
+            row.bytes_in_flight = sa.bytes_in_flight.unwrap_or(0);
+            if let Some((frame, _)) = sa.acked {
+                // The RTT is the difference of the two packets' timestamps
+                // (`Capture::tcp_ack`); what is kept is how far back the segment is.
+                let back = index.saturating_sub(frame.saturating_sub(1));
+                row.acks_back = match u16::try_from(back) {
+                    Ok(b) if b < PacketRow::ACKS_FAR => b,
+                    _ => {
+                        if let (Ok(packet), Ok(back)) = (u32::try_from(index), u32::try_from(back))
+                        {
+                            c.tcp_acks_far.push((packet, back));
+                        }
+                        PacketRow::ACKS_FAR
+                    }
+                };
             }
         }
         self.stats.add(&summary, p.len, p.ts_ns);
-        if flow != NO_FLOW {
+        if flow != NO_FLOW && self.stages.apps {
             let at = crate::capture::app::At {
-                packet: c.packets.len() as u64,
+                packet: index,
                 ts_ns: p.ts_ns,
             };
             let payload =
@@ -144,35 +197,6 @@ impl Analysis {
                 &c.packets,
             );
         }
-        for comment in &p.comments {
-            c.comments.push((c.packets.len() as u64, comment.clone()));
-        }
-        if let Some(process) = p.process {
-            c.packet_processes.push((c.packets.len() as u64, process));
-        }
-        c.packets.push(PacketRow {
-            ts_ns: p.ts_ns,
-            offset: p.offset,
-            caplen: p.caplen,
-            len: p.len,
-            flow,
-            iface: iface.min(u16::MAX as u32) as u16,
-            file: file.min(u16::MAX as usize) as u16,
-            flags: if dir == Direction::BToA {
-                PacketRow::FLAG_B_TO_A
-            } else {
-                0
-            } | if summary.outer_ip.is_some() {
-                PacketRow::FLAG_TUNNELED
-            } else {
-                0
-            } | if seq_analysis {
-                PacketRow::FLAG_SEQ_ANALYSIS
-            } else {
-                0
-            },
-            _pad: 0,
-        });
     }
 
     fn anomaly(&mut self, file: usize, offset: u64, packet: u64, message: String) {
@@ -217,10 +241,33 @@ impl Ingest {
         self.analysis.apps.decode_as(l4, port, proto);
     }
 
+    /// An ingest that runs only the given stages (see [`Stages`]; what they need is
+    /// added: the TCP analysis and the application layer need the flows).
+    pub fn with_stages(stages: Stages) -> Self {
+        let mut ingest = Self::default();
+        ingest.set_stages(stages);
+        ingest
+    }
+
+    /// Chooses the stages that run (every one by default). Call before feeding.
+    pub fn set_stages(&mut self, stages: Stages) {
+        let stages = stages.with_needs();
+        self.analysis.stages = stages;
+        self.analysis.apps.set_enabled(stages.apps);
+    }
+
+    /// The stages that run.
+    pub fn stages(&self) -> Stages {
+        self.analysis.stages
+    }
+
     /// Turns the application layer (TCP reassembly, HTTP/DNS/TLS/memcached/MySQL/Redis
     /// parsers, `Capture::transactions`) on or off; on by default. Call before feeding.
     pub fn set_app_layer(&mut self, enabled: bool) {
-        self.analysis.apps.set_enabled(enabled);
+        self.set_stages(Stages {
+            apps: enabled,
+            ..self.analysis.stages
+        });
     }
 
     /// Adds a file to read; returns its index.
@@ -421,16 +468,19 @@ impl Ingest {
             self.close_file(f);
         }
         let a = &mut self.analysis;
-        let apps = std::mem::take(&mut a.apps).finish(
-            &mut a.reassembler,
-            &a.flows.conversations,
-            &a.capture.packets,
-        );
-        a.capture.transactions = apps.transactions;
-        a.capture.app_protos = apps.protos;
-        a.capture.app_clients = apps.clients;
-        a.capture.app_stats = apps.stats;
-        a.capture.reassembly = a.reassembler.stats();
+        let stages = a.stages;
+        if stages.apps {
+            let apps = std::mem::take(&mut a.apps).finish(
+                &mut a.reassembler,
+                &a.flows.conversations,
+                &a.capture.packets,
+            );
+            a.capture.transactions = apps.transactions;
+            a.capture.app_protos = apps.protos;
+            a.capture.app_clients = apps.clients;
+            a.capture.app_stats = apps.stats;
+            a.capture.reassembly = a.reassembler.stats();
+        }
         let Analysis {
             mut capture,
             flows,
@@ -439,16 +489,21 @@ impl Ingest {
             stats,
             ..
         } = self.analysis;
+        capture.stages = stages;
         capture.conversations = flows.conversations;
-        capture.tcp_control = control;
-        capture
-            .tcp_control
-            .resize(capture.conversations.len(), TcpControl::default());
-        capture.tcp = tcp.finish();
-        capture
-            .tcp
-            .resize(capture.conversations.len(), TcpConversation::default());
-        capture.stats = stats.finish();
+        if stages.tcp {
+            capture.tcp_control = control;
+            capture
+                .tcp_control
+                .resize(capture.conversations.len(), TcpControl::default());
+            capture.tcp = tcp.finish();
+            capture
+                .tcp
+                .resize(capture.conversations.len(), TcpConversation::default());
+        }
+        if stages.flows {
+            capture.stats = stats.finish();
+        }
         capture
     }
 
@@ -570,6 +625,7 @@ pub fn ingest_bytes(name: &str, bytes: &[u8]) -> Capture {
 #[cfg(test)]
 mod test {
     use super::*;
+    use crate::capture::TcpAck;
 
     /// A pcap file whose packets carry the given timestamps (seconds) and a marker byte.
     fn pcap(ts: &[(u32, u8)]) -> Vec<u8> {
@@ -619,6 +675,124 @@ mod test {
             assert_eq!(c.interfaces.len(), 2);
             assert!(c.errors.is_empty());
         }
+    }
+
+    /// A capture of real HTTP traffic in the repository.
+    fn http_capture() -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/data/servers/http.pcap");
+        std::fs::read(path).expect("tests/data/servers is in the repository")
+    }
+
+    fn ingest_with(stages: Stages, bytes: &[u8]) -> Capture {
+        let mut ingest = Ingest::with_stages(stages);
+        ingest.begin_file("http.pcap");
+        ingest.feed(bytes);
+        ingest.finish()
+    }
+
+    #[test]
+    fn each_stage_fills_in_its_parts_and_the_same_answers() {
+        let bytes = http_capture();
+        let all = ingest_with(Stages::ALL, &bytes);
+        assert_eq!(all.stages, Stages::ALL);
+        assert!(!all.transactions.is_empty() && !all.tcp.is_empty());
+        assert!(all.packets.iter().any(|p| p.bytes_in_flight != 0));
+        assert!(all.packets.iter().any(|p| p.acks_back != 0));
+
+        let records = ingest_with(Stages::RECORDS, &bytes);
+        assert_eq!(records.stages, Stages::RECORDS);
+        assert_eq!(records.packets.len(), all.packets.len());
+        assert!(records
+            .packets
+            .iter()
+            .all(|p| p.flow == NO_FLOW && p.flags == 0));
+        assert!(records.conversations.is_empty() && records.stats.hierarchy.is_empty());
+
+        let flows = ingest_with(Stages::FLOWS, &bytes);
+        assert_eq!(flows.conversations, all.conversations);
+        assert_eq!(flows.stats.ip, all.stats.ip);
+        assert_eq!(flows.stats.hierarchy, all.stats.hierarchy);
+        let flow_of = |c: &Capture| -> Vec<(u32, u8)> {
+            c.packets
+                .iter()
+                .map(|p| (p.flow, p.flags & PacketRow::FLAG_B_TO_A))
+                .collect()
+        };
+        assert_eq!(flow_of(&flows), flow_of(&all));
+        assert!(flows.tcp.is_empty() && flows.tcp_control.is_empty());
+        assert!(flows.transactions.is_empty() && flows.app_protos.is_empty());
+        assert!(flows
+            .packets
+            .iter()
+            .all(|p| p.acks_back == 0 && p.bytes_in_flight == 0));
+
+        let tcp = ingest_with(Stages::TCP, &bytes);
+        assert_eq!(tcp.tcp, all.tcp);
+        assert_eq!(tcp.tcp_flags, all.tcp_flags);
+        assert_eq!(tcp.packets, all.packets);
+        assert!(tcp.transactions.is_empty());
+
+        // The application layer alone still gets the flows it needs.
+        let apps = Stages {
+            flows: false,
+            tcp: false,
+            apps: true,
+        };
+        let apps = ingest_with(apps, &bytes);
+        assert_eq!(
+            apps.stages,
+            Stages {
+                flows: true,
+                tcp: false,
+                apps: true
+            }
+        );
+        assert_eq!(apps.transactions, all.transactions);
+        assert!(apps.tcp.is_empty());
+    }
+
+    #[test]
+    fn an_ack_far_back_is_kept_beside_the_index() {
+        // Segments acknowledged 65,535 or more packets later (a long-idle connection in
+        // a busy capture) do not fit the row's 16 bits.
+        let mut c = Capture::default();
+        let row = |ts_ns: i64| PacketRow {
+            ts_ns,
+            offset: 0,
+            caplen: 0,
+            len: 0,
+            flow: 0,
+            bytes_in_flight: 0,
+            iface: 0,
+            file: 0,
+            flags: 0,
+            _pad: 0,
+            acks_back: 0,
+        };
+        c.packets = (0..70_000).map(|i| row(i * 10)).collect();
+        c.packets[69_999].acks_back = PacketRow::ACKS_FAR;
+        c.packets[69_999].bytes_in_flight = 7;
+        c.tcp_acks_far.push((69_999, 69_998));
+        c.packets[3].acks_back = 2;
+        assert_eq!(
+            c.tcp_ack(69_999),
+            Some(TcpAck {
+                frame: 2,
+                rtt_ns: 699_980,
+                bytes_in_flight: 7
+            })
+        );
+        assert_eq!(
+            c.tcp_ack(3),
+            Some(TcpAck {
+                frame: 2,
+                rtt_ns: 20,
+                bytes_in_flight: 0
+            })
+        );
+        assert_eq!(c.tcp_ack(4), None);
+        assert_eq!(c.tcp_ack(70_000), None);
     }
 
     #[test]

@@ -1105,6 +1105,8 @@ impl<'c> FieldCtx<'c> {
                 file: 0,
                 flags: 0,
                 _pad: 0,
+                acks_back: 0,
+                bytes_in_flight: 0,
             },
             buf: Vec::new(),
             loaded: None,
@@ -1455,9 +1457,7 @@ impl<'c> FieldCtx<'c> {
                 }
             }
             TcpAnalysisAckRtt | TcpAnalysisAcksFrame | TcpAnalysisBytesInFlight => {
-                let i = self.index as u64;
-                let at = c.tcp_acks.partition_point(|a| a.packet < i);
-                if let Some(a) = c.tcp_acks.get(at).filter(|a| a.packet == i && first_layer) {
+                if let Some(a) = c.tcp_ack(self.index).filter(|_| first_layer) {
                     match field {
                         TcpAnalysisAcksFrame if a.frame != 0 => out.push(Value::Uint(a.frame)),
                         TcpAnalysisAckRtt if a.frame != 0 && a.rtt_ns != 0 => {

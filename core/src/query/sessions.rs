@@ -252,7 +252,10 @@ pub fn processes_by_flow(capture: &Capture) -> Vec<Option<Owner>> {
         }
     }
     for &(packet, process) in &capture.packet_processes {
-        if let (Some(flow), Some(p)) = (flow_of(packet), capture.processes.get(process as usize)) {
+        if let (Some(flow), Some(p)) = (
+            flow_of(packet as u64),
+            capture.processes.get(process as usize),
+        ) {
             out[flow as usize].get_or_insert((p.pid, p.name.clone()));
         }
     }
