@@ -3,6 +3,7 @@
 //! Installs everything a fresh Debian 12 machine (with rustup, node/npm, python3, gcc) needs,
 //! then builds, serves or tests the project. Every step prints a `==> ...` line.
 
+mod bench;
 mod setup;
 mod util;
 
@@ -33,8 +34,14 @@ tasks:
         wasm-only web app),
         trunk build --release, and the browser tests tests/e2e/*.test.mjs (node --test).
         --no-e2e: skip the browser tests (and their Chromium/npm setup).
-  bench [cargo bench args...]
-        cargo bench -p wirelens-core
+  bench [--native] [--criterion] [--capture FILE] [--runs N] [--baseline BIN]
+        [--commands info,conv,...] [--no-tshark] [-- cargo bench args...]
+        make the benchmark capture if it is missing (bench-data/bench.pcap, ~1 GB of
+        nginx + memcached traffic; or --capture / $WIRELENS_BENCH_CAPTURE), then
+        --native: the release `wirelens info|conv|memcache|http` beside tcpdump -w
+        /dev/null, capinfos and tshark -z conv,tcp in the same run (wall time, MB/s,
+        peak RSS, bytes a packet, ratios; --baseline adds another wirelens binary's rows);
+        --criterion: cargo bench -p wirelens-core. Both when neither is named.
 
   --no-install: never install anything; fail with the command to run by hand instead.";
 
@@ -106,26 +113,7 @@ fn run_main() -> Result<()> {
             no_extra_args(&task, &args)?;
             test(&setup, no_e2e)
         }
-        "bench" => {
-            // The benchmarks read a large capture of real traffic (core/benches/formats.rs);
-            // make it first when it is missing: about 1 GB, ten seconds of loopback traffic.
-            let capture = std::env::var_os("WIRELENS_BENCH_CAPTURE")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| setup.root.join("bench-data/bench.pcap"));
-            if !capture.is_file() {
-                step(format!("make the benchmark capture {}", capture.display()));
-                let script = setup.root.join("tests/scripts/make-bench-capture.sh");
-                let mut make = cmd("bash", [script.as_os_str(), capture.as_os_str()]);
-                if no_install {
-                    make.env("NO_INSTALL", "1");
-                }
-                run(make.current_dir(&setup.root))?;
-            }
-            step("cargo bench -p wirelens-core");
-            run(cmd("cargo", ["bench", "-p", "wirelens-core"])
-                .args(&args)
-                .current_dir(&setup.root))
-        }
+        "bench" => bench::run(&setup, no_install, args),
         "help" | "-h" | "--help" => {
             println!("{USAGE}");
             Ok(())

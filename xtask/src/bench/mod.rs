@@ -1,0 +1,102 @@
+//! `cargo xtask bench`: the benchmarks, each a section of its own.
+//!
+//! - `native` (native.rs): the release CLI on a large capture of real traffic beside
+//!   tcpdump, tshark and capinfos in the same run: wall time, MB/s, peak RSS, bytes a
+//!   packet, ratios.
+//! - `criterion`: `cargo bench -p wirelens-core` (core/benches/*.rs).
+//!
+//! A new section (compressed-file random access, headless Chromium) is a file of its own
+//! here with a `run` function, a flag in [`Sections`] and a line in [`run`].
+
+mod native;
+mod rusage;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Result};
+
+use crate::setup::{Needs, Setup};
+use crate::util::{cmd, run as run_cmd, step};
+
+/// Which sections run: all of them unless some are named.
+#[derive(Clone, Copy, Debug, Default)]
+struct Sections {
+    native: bool,
+    criterion: bool,
+}
+
+/// Runs `cargo xtask bench [--native] [--criterion] [native options] [-- cargo bench args]`.
+pub fn run(setup: &Setup, no_install: bool, args: Vec<String>) -> Result<()> {
+    let (mut ours, cargo_args) = match args.iter().position(|a| a == "--") {
+        Some(i) => (args[..i].to_vec(), args[i + 1..].to_vec()),
+        None => (args, Vec::new()),
+    };
+    let mut sections = Sections::default();
+    ours.retain(|a| match a.as_str() {
+        "--native" => {
+            sections.native = true;
+            false
+        }
+        "--criterion" => {
+            sections.criterion = true;
+            false
+        }
+        _ => true,
+    });
+    if !sections.native && !sections.criterion {
+        sections = Sections {
+            native: true,
+            criterion: true,
+        };
+    }
+    let options = native::Options::parse(&mut ours)?;
+    if !ours.is_empty() {
+        bail!(
+            "unexpected arguments for `bench`: {} (cargo bench arguments go after --)",
+            ours.join(" ")
+        );
+    }
+
+    // Both sections read the large capture of real traffic (core/benches/formats.rs too).
+    let capture = options
+        .capture
+        .clone()
+        .or_else(|| std::env::var_os("WIRELENS_BENCH_CAPTURE").map(PathBuf::from))
+        .unwrap_or_else(|| setup.root.join("bench-data/bench.pcap"));
+    ensure_capture(setup, no_install, &capture)?;
+
+    if sections.native {
+        // tcpdump, tshark and capinfos are the references.
+        setup.ensure(Needs {
+            wasm: false,
+            system: true,
+            browser: false,
+        })?;
+        native::run(&setup.root, &capture, &options)?;
+    }
+    if sections.criterion {
+        step("cargo bench -p wirelens-core");
+        run_cmd(
+            cmd("cargo", ["bench", "-p", "wirelens-core"])
+                .args(&cargo_args)
+                .env("WIRELENS_BENCH_CAPTURE", &capture)
+                .current_dir(&setup.root),
+        )?;
+    }
+    Ok(())
+}
+
+/// Makes the benchmark capture when it is missing: about 1 GB, ten seconds of nginx and
+/// memcached traffic on loopback (tests/scripts/make-bench-capture.sh).
+fn ensure_capture(setup: &Setup, no_install: bool, capture: &Path) -> Result<()> {
+    if capture.is_file() {
+        return Ok(());
+    }
+    step(format!("make the benchmark capture {}", capture.display()));
+    let script = setup.root.join("tests/scripts/make-bench-capture.sh");
+    let mut make = cmd("bash", [script.as_os_str(), capture.as_os_str()]);
+    if no_install {
+        make.env("NO_INSTALL", "1");
+    }
+    run_cmd(make.current_dir(&setup.root))
+}
