@@ -7,8 +7,9 @@
 //! times, interleaved with the others so that a burst of load on a shared machine hits
 //! them alike; the table keeps the fastest wall and CPU time and the largest peak RSS.
 //!
-//! Bytes a packet: a command's peak RSS on the capture, less its peak RSS on a capture of
-//! a few packets (the binary, its libraries and fixed buffers), over the packets.
+//! Bytes a packet: what a command's peak RSS grows by per packet, beyond its fixed part
+//! (the binary, its libraries, read buffers): (peak RSS on the capture − peak RSS on the
+//! capture's first 16 MiB) ÷ (packets in the capture − packets in those 16 MiB).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,8 +23,8 @@ use crate::util::{cmd, note, run as run_cmd, step};
 /// The wirelens commands measured by default.
 const COMMANDS: &[&str] = &["info", "conv", "memcache", "http"];
 
-/// A few packets of real traffic, in the repository: the fixed part of each RSS.
-const TINY: &str = "tests/data/servers/http.pcap";
+/// The head of the capture whose peak RSS is taken as each command's fixed part.
+const HEAD_BYTES: u64 = 16 << 20;
 
 /// Options of the native section.
 #[derive(Clone, Debug)]
@@ -85,8 +86,8 @@ impl Options {
 struct Row {
     label: String,
     argv: Vec<String>,
-    /// The same command on [`TINY`] instead of the capture.
-    tiny: Vec<String>,
+    /// The same command on the head of the capture.
+    head: Vec<String>,
     /// Runs of it (the slow references run once).
     runs: usize,
     best: Option<Usage>,
@@ -100,7 +101,7 @@ impl Row {
         program: &str,
         args: &[&str],
         capture: &Path,
-        tiny: &Path,
+        head: &Path,
         runs: usize,
     ) -> Self {
         let with = |file: &Path| {
@@ -117,7 +118,7 @@ impl Row {
         Row {
             label,
             argv: with(capture),
-            tiny: with(tiny),
+            head: with(head),
             runs,
             best: None,
             fixed_rss: None,
@@ -161,7 +162,6 @@ pub fn run(root: &Path, capture: &Path, o: &Options) -> Result<()> {
     if !wirelens.is_file() {
         bail!("{} was not built", wirelens.display());
     }
-    let tiny = root.join(TINY);
 
     step(format!("bench native: {}", capture.display()));
     let size = warm(capture)?;
@@ -171,13 +171,44 @@ pub fn run(root: &Path, capture: &Path, o: &Options) -> Result<()> {
         size as f64 / 1e9,
         size / packets.max(1)
     ));
+    let dir = std::env::temp_dir().join(format!("wirelens-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let head_file = dir.join("head.pcap");
+    let result = (|| {
+        head(capture, &head_file, HEAD_BYTES)?;
+        let head_packets = count_packets(&wirelens, &head_file)?;
+        let more = packets.saturating_sub(head_packets);
+        if more == 0 {
+            bail!(
+                "{} has no packets past its first {HEAD_BYTES} bytes",
+                capture.display()
+            );
+        }
+        note(format!(
+            "fixed part of each peak RSS: its peak RSS on the first {head_packets} packets ({} MiB)",
+            HEAD_BYTES >> 20
+        ));
+        measure_all(&wirelens, capture, &head_file, o, size, more)
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
 
+/// Measures every command and prints the table.
+fn measure_all(
+    wirelens: &Path,
+    capture: &Path,
+    head_file: &Path,
+    o: &Options,
+    size: u64,
+    more: u64,
+) -> Result<()> {
     let mut rows = vec![Row::new(
         "tcpdump -r FILE -w /dev/null".into(),
         "tcpdump",
         &["-r", "FILE", "-w", "/dev/null"],
         capture,
-        &tiny,
+        head_file,
         o.runs,
     )];
     let wl = wirelens.display().to_string();
@@ -187,7 +218,7 @@ pub fn run(root: &Path, capture: &Path, o: &Options) -> Result<()> {
             &wl,
             &[c, "FILE"],
             capture,
-            &tiny,
+            head_file,
             o.runs,
         ));
     }
@@ -199,7 +230,7 @@ pub fn run(root: &Path, capture: &Path, o: &Options) -> Result<()> {
                 &base,
                 &[c, "FILE"],
                 capture,
-                &tiny,
+                head_file,
                 o.runs,
             ));
         }
@@ -210,7 +241,7 @@ pub fn run(root: &Path, capture: &Path, o: &Options) -> Result<()> {
             "capinfos",
             &["FILE"],
             capture,
-            &tiny,
+            head_file,
             1,
         ));
         rows.push(Row::new(
@@ -218,13 +249,13 @@ pub fn run(root: &Path, capture: &Path, o: &Options) -> Result<()> {
             "tshark",
             &["-q", "-z", "conv,tcp", "-r", "FILE"],
             capture,
-            &tiny,
+            head_file,
             1,
         ));
     }
 
     for row in &mut rows {
-        let u = measure(&mut Row::command(&row.tiny))?;
+        let u = measure(&mut Row::command(&row.head))?;
         row.fixed_rss = Some(u.max_rss);
     }
     for pass in 0..o.runs {
@@ -234,7 +265,7 @@ pub fn run(root: &Path, capture: &Path, o: &Options) -> Result<()> {
             row.add(u);
         }
     }
-    print_table(&rows, size, packets);
+    print_table(&rows, size, more);
     for row in &rows {
         if let Some(why) = &row.failed {
             note(format!("{}: {why} (`{}`)", row.label, row.argv.join(" ")));
@@ -289,7 +320,8 @@ fn load() -> String {
         .unwrap_or_default()
 }
 
-fn print_table(rows: &[Row], size: u64, packets: u64) {
+/// `more`: packets in the capture past its head.
+fn print_table(rows: &[Row], size: u64, more: u64) {
     let secs = |d: Duration| d.as_secs_f64();
     let floor = rows
         .iter()
@@ -312,7 +344,7 @@ fn print_table(rows: &[Row], size: u64, packets: u64) {
         let wall = secs(u.wall);
         let per_packet = r
             .fixed_rss
-            .map(|f| u.max_rss.saturating_sub(f) as f64 / packets.max(1) as f64);
+            .map(|f| u.max_rss.saturating_sub(f) as f64 / more as f64);
         let ratio = |x: Option<f64>| x.map_or("-".to_owned(), |x| format!("{x:.2}"));
         println!(
             "{:<width$} {:>8.3} {:>8.3} {:>8.0} {:>7.1} MB {:>10} {:>9} {:>9}",
@@ -328,6 +360,56 @@ fn print_table(rows: &[Row], size: u64, packets: u64) {
     }
     println!(
         "(wall and cpu: the fastest of the runs; peak RSS: the largest; B/packet: (peak RSS − \
-         peak RSS on {TINY}) / packets; ×tcpdump: wall ÷ tcpdump's; tshark×: tshark's wall ÷ this)"
+         peak RSS on the head) ÷ packets past the head; ×tcpdump: wall ÷ tcpdump's; tshark×: \
+         tshark's wall ÷ this)"
     );
+}
+
+/// Writes the whole records (pcap) or blocks (pcapng) of a capture that fit in its first
+/// `limit` bytes to `out`.
+fn head(capture: &Path, out: &Path, limit: u64) -> Result<()> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(capture)
+        .with_context(|| format!("cannot open {}", capture.display()))?
+        .take(limit)
+        .read_to_end(&mut bytes)?;
+    let u32_at = |at: usize, be: bool| -> Option<usize> {
+        let b: [u8; 4] = bytes.get(at..at + 4)?.try_into().ok()?;
+        Some(if be {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        } as usize)
+    };
+    let magic = u32_at(0, false).context("the capture is shorter than 4 bytes")?;
+    let mut at = 0usize;
+    match magic {
+        // pcap, either byte order, µs or ns; records are a 16-byte header and the data.
+        0xa1b2_c3d4 | 0xa1b2_3c4d | 0xd4c3_b2a1 | 0x4d3c_b2a1 => {
+            let be = matches!(magic, 0xd4c3_b2a1 | 0x4d3c_b2a1);
+            at = 24;
+            while let Some(caplen) = u32_at(at + 8, be) {
+                if at + 16 + caplen > bytes.len() {
+                    break;
+                }
+                at += 16 + caplen;
+            }
+        }
+        // pcapng: blocks carry their total length at offset 4 (byte order from the SHB).
+        0x0a0d_0d0a => {
+            let be = bytes.get(8..12) == Some(&[0x1a, 0x2b, 0x3c, 0x4d]);
+            while let Some(len) = u32_at(at + 4, be) {
+                if len < 12 || at + len > bytes.len() {
+                    break;
+                }
+                at += len;
+            }
+        }
+        _ => bail!(
+            "{}: the bytes-a-packet column needs an uncompressed pcap or pcapng capture",
+            capture.display()
+        ),
+    }
+    std::fs::write(out, &bytes[..at]).with_context(|| format!("cannot write {}", out.display()))
 }
