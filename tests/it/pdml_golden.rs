@@ -258,3 +258,143 @@ fn packet_detail_matches_tshark_pdml() {
     }
     g.finish();
 }
+
+/// Captures whose `-V` and `-x` output is compared with tshark's, run here
+/// (`capture`, options).
+const TEXT_CAPTURES: &[(&str, &str)] = &[
+    ("tests/data/three_http_streams.pcap", ""),
+    ("tests/data/four_ipv6_http_streams.pcap", ""),
+    ("tests/data/sll2.pcap", ""),
+    (
+        "tests/data/servers/http.pcap",
+        "-d tcp.port==28080,http -d tcp.port==28081,http",
+    ),
+    (
+        "tests/data/servers/dns.pcap",
+        "-d udp.port==25353,dns -d tcp.port==25353,dns",
+    ),
+    (
+        "tests/data/servers/mariadb.pcap",
+        "-d tcp.port==23306,mysql",
+    ),
+    (
+        "tests/data/servers/memcached-fields.pcap",
+        "-d tcp.port==21211,memcache",
+    ),
+    ("tests/data/servers/redis.pcap", "-d tcp.port==26379,resp"),
+    ("static/sample.pcapng", "-d tcp.port==21211,memcache"),
+    ("corpus:zeek/tls/tls1.2.pcap", ""),
+    ("corpus:PcapPlusPlus/packet/IcmpPackets.pcap", ""),
+];
+
+/// Output split into packets: blocks separated by blank lines (`-x` separates its byte
+/// sources with none, `-V` its tree from the bytes with one).
+fn blocks(text: &str, starts: impl Fn(&str) -> bool) -> Vec<Vec<String>> {
+    let mut out: Vec<Vec<String>> = Vec::new();
+    for line in text.lines() {
+        if line.is_empty() {
+            continue;
+        }
+        if starts(line) || out.is_empty() {
+            out.push(Vec::new());
+        }
+        out.last_mut().expect("a block").push(line.to_owned());
+    }
+    out
+}
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("run");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `wirelens list -V` prints tshark's lines (each of ours is in tshark's tree of the same
+/// packet, in the same order and at the same depth: we print fewer fields, never other
+/// text), and `-x` prints exactly tshark's bytes.
+#[test]
+fn packet_text_matches_tshark() {
+    let mut g = Golden::new("pdml/text");
+    if !wirelens_tests::harness::tshark("the -V and -x comparison") {
+        g.finish();
+        return;
+    }
+    for &(capture, options) in TEXT_CAPTURES {
+        let Some(path) = g.capture(capture) else {
+            continue;
+        };
+        let opts: Vec<&str> = options.split_whitespace().collect();
+        let tshark = |flag: &str| {
+            run(Command::new("tshark")
+                .env("TZ", "UTC")
+                .args(["-n", "-r"])
+                .arg(&path)
+                .args(&opts)
+                .arg(flag))
+        };
+        let ours = |flag: &str| {
+            run(Command::new(bin("wirelens"))
+                .arg("list")
+                .arg(&path)
+                .args(&opts)
+                .arg(flag))
+        };
+        // -V: packets start with their frame line.
+        let frame = |l: &str| l.starts_with("Frame ");
+        let (want, got) = (blocks(&tshark("-V"), frame), blocks(&ours("-V"), frame));
+        if want.len() != got.len() {
+            g.fail(format!(
+                "{capture}: -V: {} packets, tshark {}",
+                got.len(),
+                want.len()
+            ));
+        }
+        for (i, (w, o)) in want.iter().zip(&got).enumerate() {
+            let mut j = 0;
+            for line in o {
+                g.count("-V lines", 1);
+                match w[j..].iter().position(|l| l == line) {
+                    Some(k) => j += k + 1,
+                    None => {
+                        g.differs(
+                            capture,
+                            i + 1,
+                            "-V",
+                            format!("not in tshark's tree: {line:?}"),
+                        );
+                    }
+                }
+            }
+        }
+        // -x: packets start at offset 0 of their first byte source.
+        let first = |l: &str| l.starts_with("0000  ") || l.starts_with("00000  ") || l == "Frame";
+        let split = |text: &str| {
+            let mut v: Vec<Vec<String>> = Vec::new();
+            let mut prev_named = false;
+            for line in text.lines().filter(|l| !l.is_empty()) {
+                let named = line.ends_with("bytes):");
+                let start = (named && line.starts_with("Frame ")) || (first(line) && !prev_named);
+                if start || v.is_empty() {
+                    v.push(Vec::new());
+                }
+                v.last_mut().expect("a packet").push(line.to_owned());
+                prev_named = named;
+            }
+            v
+        };
+        let (want, got) = (split(&tshark("-x")), split(&ours("-x")));
+        if want.len() != got.len() {
+            g.fail(format!(
+                "{capture}: -x: {} packets, tshark {}",
+                got.len(),
+                want.len()
+            ));
+        }
+        for (i, (w, o)) in want.iter().zip(&got).enumerate() {
+            g.count("-x packets", 1);
+            if w != o {
+                g.differs(capture, i + 1, "-x", "the hex dump differs");
+            }
+        }
+    }
+    g.finish();
+}

@@ -70,7 +70,23 @@ pub fn detail(
     let summary = wire::dissect_layers(lt, &bytes, row.len as usize, &mut ls);
     let mut protocols: Vec<&'static str> = summary.protocols().collect();
     l2::layers(ctx, src, &bytes, lt, &ls, &mut d.layers);
+    let before = protocols.len();
     apps.packet(ctx, src, index, &bytes, &summary, &mut d, &mut protocols);
+    // A TCP or UDP payload no dissector here takes is Wireshark's `data`.
+    let app = capture
+        .app_protos
+        .get(row.flow as usize)
+        .copied()
+        .flatten()
+        .is_some();
+    let payload = summary.payload.is_some_and(|p| p.len > 0);
+    if protocols.len() == before
+        && !app
+        && payload
+        && matches!(protocols.last(), Some(&("tcp" | "udp")))
+    {
+        protocols.push("data");
+    }
     let protos = protocols.join(":");
     frame.push(
         Node::field(

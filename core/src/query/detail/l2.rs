@@ -83,7 +83,18 @@ pub(super) fn layers(
 ) {
     let all = ls.as_slice();
     let mut tcp_seen = 0;
+    // The layers an ICMP error quotes go inside its node, as Wireshark shows them.
+    let mut quote: Option<Node> = None;
+    let mut outer = std::mem::take(out);
     for (i, l) in all.iter().enumerate() {
+        let out: &mut Vec<Node> = if l.quoted {
+            match quote.as_mut() {
+                Some(q) => &mut q.children,
+                None => &mut outer,
+            }
+        } else {
+            &mut outer
+        };
         if l.reassembled {
             // A layer of an IP datagram this packet completed: its bytes are not the
             // frame's (not shown yet).
@@ -98,15 +109,7 @@ pub(super) fn layers(
                 sll(b, l)
             }),
             Proto::Null => out.push(null(b, l, lt)),
-            Proto::Raw => {
-                out.push(
-                    Node::proto("raw", "Raw packet data", 0, b.len()).with(vec![Node::text(
-                        "No link information available",
-                        0,
-                        0,
-                    )]),
-                );
-            }
+            Proto::Raw => out.push(Node::proto("raw", "Raw packet data", 0, b.len())),
             Proto::Arp => out.push(l3::arp(b, l)),
             Proto::Ip => out.push(l3::ipv4(b, l)),
             Proto::Ipv6 => out.push(l3::ipv6(b, l)),
@@ -122,11 +125,21 @@ pub(super) fn layers(
                     || all[..i]
                         .iter()
                         .any(|x| matches!(x.proto, Proto::Icmp | Proto::Icmpv6));
-                out.push(l4::icmp(b, l, quoted))
+                let n = l4::icmp(b, l, quoted);
+                if l.quoted {
+                    out.push(n);
+                } else {
+                    if let Some(q) = quote.take() {
+                        outer.push(q);
+                    }
+                    quote = Some(n);
+                }
             }
             _ => {}
         }
     }
+    outer.extend(quote);
+    *out = outer;
 }
 
 fn mac_node(b: &[u8], at: usize, name: &str, label: &str) -> Node {

@@ -128,11 +128,21 @@ impl Node {
         }
     }
 
-    /// A text item.
+    /// A text item (a text too long for Wireshark's label is cut and marked
+    /// ` [truncated]` in front).
     pub fn text(show: impl Into<String>, pos: usize, size: usize) -> Node {
+        let mut show = show.into();
+        if show.len() > 239 {
+            show = format!(" [truncated]{show}");
+            let mut end = 238;
+            while !show.is_char_boundary(end) {
+                end -= 1;
+            }
+            show.truncate(end);
+        }
         Node {
             kind: Kind::Text,
-            showname: show.into(),
+            showname: show,
             pos: pos as u32,
             size: size as u32,
             ..Node::default()
@@ -311,3 +321,80 @@ pub fn escape(b: &[u8]) -> String {
 
 pub use app::Apps;
 pub use frame::detail;
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use crate::query::fields::{FieldCtx, MemorySource};
+
+    /// Expected values are tshark 4.0.17's (`-T pdml`) on the same capture.
+    #[test]
+    fn a_request_and_a_reassembled_response_of_a_real_capture() {
+        let bytes = include_bytes!("../../../../tests/data/three_http_streams.pcap");
+        let capture = crate::ingest::ingest_bytes("three_http_streams.pcap", bytes);
+        let mut src = MemorySource {
+            files: vec![&bytes[..]],
+        };
+        let mut ctx = FieldCtx::new(&capture);
+        let mut apps = Apps::new();
+        let info = FrameInfo::default();
+        let d = detail(&mut ctx, 5, &mut src, &mut apps, info);
+        assert_eq!(d.number, 6);
+        let names: Vec<&str> = d.layers.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, ["frame", "eth", "ip", "tcp", "http"]);
+        let ttl = d.find("ip.ttl").unwrap();
+        assert_eq!(
+            (ttl.showname.as_str(), ttl.pos, ttl.size),
+            ("Time to Live: 64", 22, 1)
+        );
+        assert_eq!(
+            d.find("tcp").unwrap().showname,
+            "Transmission Control Protocol, Src Port: 54615, Dst Port: 80, Seq: 1, Ack: 1, Len: 377"
+        );
+        let m = d.find("http.request.method").unwrap();
+        assert_eq!(
+            (m.show.as_str(), m.pos, m.size, m.source),
+            ("GET", 66, 3, 0)
+        );
+        assert_eq!(
+            d.find("frame.protocols").unwrap().show,
+            "eth:ethertype:ip:tcp:http"
+        );
+        // Frame 18 completes a response whose bytes came in frame 17 (an HTTP/1.0 body
+        // that runs to the end of the stream): it points into a reassembled source.
+        let d = detail(&mut ctx, 17, &mut src, &mut apps, info);
+        assert_eq!(d.sources.len(), 2);
+        assert_eq!(d.sources[1].name, "Reassembled TCP (384 bytes)");
+        let seg = d.find("tcp.segments").unwrap();
+        assert_eq!(
+            seg.showname,
+            "2 Reassembled TCP Segments (384 bytes): #17(384), #18(0)"
+        );
+        let code = d.find("http.response.code").unwrap();
+        assert_eq!(
+            (code.show.as_str(), code.pos, code.size, code.source),
+            ("200", 9, 3, 1)
+        );
+        // Asking for an earlier packet again starts the streams over.
+        let d = detail(&mut ctx, 5, &mut src, &mut apps, info);
+        assert!(d.find("http.request.method").is_some());
+    }
+
+    #[test]
+    fn bit_pictures_and_escapes_are_wiresharks() {
+        assert_eq!(bits(0x45, 0xf0, 8), "0100 .... = ");
+        assert_eq!(bits(0x4000, 0x1fff, 16), "...0 0000 0000 0000 = ");
+        assert_eq!(
+            escape(b"GET / HTTP/1.1\r\n\x07"),
+            "GET / HTTP/1.1\\r\\n\\x7"
+        );
+        let long = "x".repeat(300);
+        assert_eq!(Node::field("f", long.clone(), "", 0, 0).showname.len(), 239);
+        let s = string_field("http.request.uri", "Request URI", long.clone(), 0, 300);
+        assert!(s.showname.starts_with("Request URI [truncated]: xxx"));
+        assert_eq!(s.showname.len(), 238);
+        let t = Node::text(long, 0, 300);
+        assert!(t.showname.starts_with(" [truncated]xxx"));
+        assert_eq!(t.showname.len(), 238);
+    }
+}

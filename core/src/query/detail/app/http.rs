@@ -150,6 +150,35 @@ fn wsp(b: &[u8]) -> String {
         .collect()
 }
 
+/// The protocol Wireshark hands the body of message `b` to, as `frame.protocols` names
+/// it (by the media type; `data` when there is none).
+pub(super) fn body_protocol(b: &[u8]) -> Option<&'static str> {
+    let h = head_end(b)?;
+    if h >= b.len() {
+        return None;
+    }
+    let ct = header(&b[..h], "Content-Type");
+    let Some(ct) = ct else {
+        return Some("data");
+    };
+    let mt = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    Some(match mt.as_str() {
+        "application/json" => "json",
+        "image/gif" => "image-gif",
+        "image/jpeg" => "image-jfif",
+        "image/png" => "png",
+        "application/x-www-form-urlencoded" => "urlencoded-form",
+        "text/xml" | "application/xml" => "xml",
+        t if t.starts_with("text/") => "data-text-lines",
+        _ => "media",
+    })
+}
+
 /// The `http` layer of one message (`b`, at `at` in its source).
 pub(super) fn dissect(b: &[u8], at: usize, to_server: bool) -> Vec<Node> {
     let h = head_end(b).unwrap_or(b.len());
@@ -285,7 +314,8 @@ pub(super) fn dissect(b: &[u8], at: usize, to_server: bool) -> Vec<Node> {
                     at + co,
                     c.len(),
                 )
-                .hex(c),
+                .hex(c)
+                .gen(),
             );
         }
         if let Some(&(po, p)) = parts.get(2).filter(|(_, p)| !p.is_empty()) {
@@ -349,7 +379,8 @@ pub(super) fn dissect(b: &[u8], at: usize, to_server: bool) -> Vec<Node> {
                                 at + pos,
                                 whole.len(),
                             )
-                            .hex(whole),
+                            .hex(whole)
+                            .gen(),
                         );
                     }
                 }

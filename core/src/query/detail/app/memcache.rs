@@ -59,7 +59,6 @@ fn status_name(s: u64) -> &'static str {
         0x03 => "Value too large",
         0x04 => "Invalid arguments",
         0x05 => "Item not stored",
-        0x06 => "Incr/Decr on non-numeric value",
         0x81 => "Unknown command",
         0x82 => "Out of memory",
         _ => "Unknown",
@@ -125,6 +124,22 @@ pub(super) fn dissect(b: &[u8], at: usize) -> Vec<Node> {
             }
             _ => {}
         }
+        if p.field == Fid::MemcacheOpcode {
+            // A binary PDU's title names it: `Memcache Protocol, Add Response`.
+            if let (Some(last), AppValue::Uint(op)) = (out.last_mut(), &p.value) {
+                let magic = b.get(p.off.wrapping_sub(1)).copied().unwrap_or(0);
+                let side = if magic & 1 == 0 {
+                    "Request"
+                } else {
+                    "Response"
+                };
+                let name = match opcode_name(*op) {
+                    "Unknown" => format!("Unknown opcode ({op})"),
+                    n => n.to_string(),
+                };
+                last.showname = format!("Memcache Protocol, {name} {side}");
+            }
+        }
         let def = p.field.def();
         let mut n = match &p.value {
             AppValue::Text(_) => string_field(def.name, def.description, show, pos, p.len),
@@ -138,6 +153,9 @@ pub(super) fn dissect(b: &[u8], at: usize) -> Vec<Node> {
         };
         if p.len > 0 {
             n = n.hex(raw);
+        } else {
+            // Computed (a binary PDU's value length).
+            n = n.gen();
         }
         let in_extras = matches!(
             p.field,

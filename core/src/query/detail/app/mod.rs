@@ -186,6 +186,7 @@ impl Apps {
         let _ = capture;
         let mut last: Option<&'static str> = None;
         for pdu in pdus {
+            let mut body = None;
             let (source, at) = match pdu.frame_off {
                 Some(off) => (0u8, off),
                 None => {
@@ -206,7 +207,8 @@ impl Apps {
                         0,
                         n,
                     )
-                    .none();
+                    .none()
+                    .gen();
                     seg.source = d.sources.len() as u8;
                     let mut from = 0usize;
                     for (f, l) in &pdu.segments {
@@ -223,7 +225,8 @@ impl Apps {
                                 from,
                                 *l,
                             )
-                            .src(d.sources.len() as u8),
+                            .src(d.sources.len() as u8)
+                            .gen(),
                         );
                         from = end;
                     }
@@ -235,7 +238,8 @@ impl Apps {
                             0,
                             0,
                         )
-                        .src(d.sources.len() as u8),
+                        .src(d.sources.len() as u8)
+                        .gen(),
                     );
                     seg.push(
                         Node::field(
@@ -245,7 +249,8 @@ impl Apps {
                             0,
                             0,
                         )
-                        .src(d.sources.len() as u8),
+                        .src(d.sources.len() as u8)
+                        .gen(),
                     );
                     d.layers.push(seg);
                     d.sources.push(Source {
@@ -256,7 +261,10 @@ impl Apps {
                 }
             };
             let nodes = match pdu.proto {
-                AppProto::Http => http::dissect(&pdu.bytes, at, pdu.to_server),
+                AppProto::Http => {
+                    body = http::body_protocol(&pdu.bytes);
+                    http::dissect(&pdu.bytes, at, pdu.to_server)
+                }
                 AppProto::Dns => {
                     let tcp = pdu.segments.len() > 1 || is_tcp_pdu(&pdu);
                     dns::dissect(&pdu.bytes, at, tcp)
@@ -295,6 +303,10 @@ impl Apps {
                     last = Some(name);
                 }
                 d.layers.push(n);
+            }
+            if let Some(b) = body {
+                protocols.push(b);
+                last = None;
             }
         }
         let _ = index;
