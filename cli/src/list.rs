@@ -59,6 +59,14 @@ pub struct Args {
     /// `quote=d|s|n`, `occurrence=f|l|a`, `aggregator=,|/s|C`.
     #[arg(short = 'E', value_name = "OPTION=VALUE")]
     options: Vec<String>,
+    /// Write the packets (those the filter keeps) to this capture file instead of
+    /// printing them, as tshark's `-w`; `-` is stdout.
+    #[arg(short = 'w', value_name = "FILE")]
+    write: Option<String>,
+    /// Format of the `-w` file, as tshark's `-F`: pcapng, pcap (microseconds) or
+    /// nsecpcap (nanoseconds).
+    #[arg(short = 'F', value_name = "FORMAT", default_value = "pcapng", value_parser = ["pcapng", "pcap", "nsecpcap"])]
+    write_format: String,
 }
 
 struct FieldsFormat {
@@ -185,7 +193,17 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         decode_as: args.decode_as.clone(),
     })?;
     let mut src = FileSource::new(&capture, &paths)?;
-    let result = print(&capture, &filter, &format, args, &mut src);
+    let result = match &args.write {
+        Some(path) => crate::export::write(
+            &capture,
+            &filter,
+            args.count,
+            path,
+            &args.write_format,
+            &mut src,
+        ),
+        None => print(&capture, &filter, &format, args, &mut src),
+    };
     let had_errors = report_errors(&capture);
     if let Some(e) = src.error.take() {
         eprintln!("wirelens: {e}");

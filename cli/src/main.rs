@@ -6,6 +6,7 @@ mod detail;
 mod dns;
 mod endpoints;
 mod expert;
+mod export;
 mod fields;
 mod follow;
 mod http;

@@ -5,6 +5,7 @@ mod capture;
 mod conv_golden;
 mod corpus;
 mod dissect_golden;
+mod export;
 mod fields_golden;
 mod filter_golden;
 mod formats;
