@@ -49,7 +49,7 @@ fn no_fragment(s: &wire::Summary) -> bool {
 }
 
 fn same_protocols(layers: &Layers, s: &wire::Summary) {
-    if layers.overflowed() || s.stack.overflowed() {
+    if s.stack.overflowed() {
         return;
     }
     let own: Vec<Proto> = layers

@@ -6,15 +6,16 @@
 //!
 //! Extraction answers from the packet index when it can (frame numbers, times, lengths,
 //! stream numbers, and the addresses and ports of packets that belong to a TCP or UDP
-//! conversation) and otherwise asks a [`PacketSource`] for the packet's bytes and
-//! dissects them again. Fields of application protocols come from a [`FieldProvider`]
+//! conversation) and otherwise asks a [`PacketSource`] for the packet's bytes, dissects
+//! them again with the one dissector ([`wire::dissect_layers`]) and reads the fields at
+//! the layer offsets it records. Fields of application protocols come from a [`FieldProvider`]
 //! that the app-layer parsers plug in; until then they are declared (filters on them
 //! compile) and have no values.
 
 use crate::capture::flow::L4;
 use crate::capture::packet::{PacketRow, NO_FLOW};
 use crate::capture::Capture;
-use crate::ingest::wire::linktype;
+use crate::ingest::wire::{self, LayerSpan, Layers, Proto};
 use crate::query::pdu::{self, Collector};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -673,66 +674,6 @@ pub trait FieldProvider {
     fn values(&self, field: Fid, index: usize, out: &mut ValueSink<'_>);
 }
 
-/// The kinds of protocol layer the field dissector recognises.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-enum Kind {
-    #[default]
-    Eth,
-    Vlan,
-    Ieee8021ad,
-    Sll,
-    Null,
-    Raw,
-    Arp,
-    Ipv4,
-    Ipv6,
-    Tcp,
-    Udp,
-    Icmp,
-    Icmpv6,
-}
-
-/// One dissected layer: where its header starts, how long the header is and where the
-/// data it declares ends (which may lie past the captured bytes).
-#[derive(Clone, Copy, Debug, Default)]
-struct Layer {
-    kind: Kind,
-    off: u32,
-    hlen: u32,
-    end: u32,
-    /// IPv4/IPv6: the packet is a fragment. ICMP: inside an ICMP error's quote.
-    _flag: bool,
-}
-
-const MAX_LAYERS: usize = 16;
-
-/// The layers of one packet, outermost first.
-#[derive(Clone, Copy, Debug, Default)]
-struct Layers {
-    items: [Layer; MAX_LAYERS],
-    n: usize,
-}
-
-impl Layers {
-    fn push(&mut self, l: Layer) -> bool {
-        if self.n < MAX_LAYERS {
-            self.items[self.n] = l;
-            self.n += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    fn iter(&self) -> impl Iterator<Item = &Layer> {
-        self.items[..self.n].iter()
-    }
-
-    fn of(&self, kind: Kind) -> impl Iterator<Item = &Layer> {
-        self.iter().filter(move |l| l.kind == kind)
-    }
-}
-
 fn be16(b: &[u8], off: usize) -> Option<u16> {
     Some(u16::from_be_bytes(b.get(off..off + 2)?.try_into().ok()?))
 }
@@ -745,299 +686,10 @@ fn arr<const N: usize>(b: &[u8], off: usize) -> Option<[u8; N]> {
     b.get(off..off + N)?.try_into().ok()
 }
 
-/// Dissects the layers the fields need. Never fails: what does not parse is absent.
-fn dissect(linktype: u16, b: &[u8]) -> Layers {
-    let mut ls = Layers::default();
-    let total = b.len() as u32;
-    match linktype {
-        linktype::ETHERNET => {
-            if b.len() < 14 {
-                return ls;
-            }
-            ls.push(Layer {
-                kind: Kind::Eth,
-                off: 0,
-                hlen: 14,
-                end: total,
-                _flag: false,
-            });
-            let mut etype = be16(b, 12).unwrap_or(0);
-            let mut off = 14usize;
-            // 802.1Q and the old QinQ EtherType are Wireshark's vlan; 802.1ad service tags
-            // are its ieee8021ad (no vlan.* fields).
-            while matches!(etype, 0x8100 | 0x88a8 | 0x9100) {
-                let Some(next) = be16(b, off + 2) else {
-                    return ls;
-                };
-                let kind = if etype == 0x88a8 {
-                    Kind::Ieee8021ad
-                } else {
-                    Kind::Vlan
-                };
-                if !ls.push(Layer {
-                    kind,
-                    off: off as u32,
-                    hlen: 4,
-                    end: total,
-                    _flag: false,
-                }) {
-                    return ls;
-                }
-                etype = next;
-                off += 4;
-            }
-            ethertype(&mut ls, b, etype, off, 0);
-        }
-        linktype::LINUX_SLL | linktype::LINUX_SLL2 => {
-            let (hlen, proto_at) = if linktype == linktype::LINUX_SLL {
-                (16, 14)
-            } else {
-                (20, 0)
-            };
-            if b.len() < hlen {
-                return ls;
-            }
-            ls.push(Layer {
-                kind: Kind::Sll,
-                off: 0,
-                hlen: hlen as u32,
-                end: total,
-                _flag: false,
-            });
-            let proto = be16(b, proto_at).unwrap_or(0);
-            ethertype(&mut ls, b, proto, hlen, 0);
-        }
-        linktype::NULL | linktype::LOOP => {
-            let Some(h) = arr::<4>(b, 0) else { return ls };
-            ls.push(Layer {
-                kind: Kind::Null,
-                off: 0,
-                hlen: 4,
-                end: total,
-                _flag: false,
-            });
-            match loopback_family(linktype, h) {
-                Some(0) => ip(&mut ls, b, 4, 0),
-                Some(t) => ethertype(&mut ls, b, t, 4, 0),
-                None => {}
-            }
-        }
-        linktype::RAW
-        | linktype::RAW_BSD
-        | linktype::RAW_OPENBSD
-        | linktype::IPV4
-        | linktype::IPV6 => {
-            ls.push(Layer {
-                kind: Kind::Raw,
-                off: 0,
-                hlen: 0,
-                end: total,
-                _flag: false,
-            });
-            ip(&mut ls, b, 0, 0);
-        }
-        _ => {}
-    }
-    ls
-}
-
-/// The payload of a BSD loopback header: `Some(0)` for IP, `Some(ethertype)`, or None.
-/// Wireshark's packet-null.c heuristics, as `wire.rs` applies them.
-fn loopback_family(linktype: u16, bytes: [u8; 4]) -> Option<u16> {
-    let mut h = if linktype == linktype::LOOP {
-        u32::from_be_bytes(bytes)
-    } else {
-        u32::from_le_bytes(bytes)
-    };
-    if linktype == linktype::NULL {
-        if h & 0xffff_0000 != 0 {
-            if h & 0xff00_0000 == 0 && h & 0x00ff_0000 < 0x0006_0000 {
-                h >>= 16;
-            } else {
-                h = h.swap_bytes();
-            }
-        } else if h & 0xff == 0 && h & 0xff00 < 0x0600 {
-            h = ((h & 0xffff) as u16).swap_bytes() as u32;
-        }
-    }
-    match h {
-        2 | 24 | 28 | 30 => Some(0),
-        h if h > 1500 => Some(h as u16),
-        _ => None,
-    }
-}
-
-fn ethertype(ls: &mut Layers, b: &[u8], etype: u16, off: usize, depth: u8) {
-    match etype {
-        0x0800 | 0x86dd => ip(ls, b, off, depth),
-        0x0806 => {
-            if b.len() >= off + 8 {
-                ls.push(Layer {
-                    kind: Kind::Arp,
-                    off: off as u32,
-                    hlen: 8,
-                    end: b.len() as u32,
-                    _flag: false,
-                });
-            }
-        }
-        _ => {}
-    }
-}
-
-/// An IPv4 or IPv6 header at `off` (the version nibble says which), and what it carries.
-fn ip(ls: &mut Layers, b: &[u8], off: usize, depth: u8) {
-    if depth > 4 {
-        return;
-    }
-    let Some(&first) = b.get(off) else { return };
-    match first >> 4 {
-        4 => {
-            let ihl = (first & 0x0f) as usize * 4;
-            if ihl < 20 || b.len() < off + ihl {
-                return;
-            }
-            let total = be16(b, off + 2).unwrap_or(0) as usize;
-            // A zero total length is TCP segmentation offload: the captured bytes count.
-            let end = if total == 0 { b.len() } else { off + total };
-            if end < off + ihl {
-                return;
-            }
-            let frag = be16(b, off + 6).unwrap_or(0);
-            let fragment = frag & 0x2000 != 0 || frag & 0x1fff != 0;
-            if !ls.push(Layer {
-                kind: Kind::Ipv4,
-                off: off as u32,
-                hlen: ihl as u32,
-                end: end as u32,
-                _flag: fragment,
-            }) {
-                return;
-            }
-            if !fragment {
-                transport(ls, b, b[off + 9], off + ihl, end, depth);
-            }
-        }
-        6 => {
-            if b.len() < off + 40 {
-                return;
-            }
-            let plen = be16(b, off + 4).unwrap_or(0) as usize;
-            let end = if plen == 0 { b.len() } else { off + 40 + plen };
-            let mut next = b[off + 6];
-            let mut at = off + 40;
-            let mut fragment = false;
-            // Extension headers (RFC 8200 §4).
-            loop {
-                match next {
-                    0 | 43 | 60 | 135 | 139 | 140 => {
-                        let (Some(&nh), Some(&len)) = (b.get(at), b.get(at + 1)) else {
-                            break;
-                        };
-                        next = nh;
-                        at += (len as usize + 1) * 8;
-                    }
-                    51 => {
-                        let (Some(&nh), Some(&len)) = (b.get(at), b.get(at + 1)) else {
-                            break;
-                        };
-                        next = nh;
-                        at += (len as usize + 2) * 4;
-                    }
-                    44 => {
-                        let (Some(&nh), Some(fo)) = (b.get(at), be16(b, at + 2)) else {
-                            break;
-                        };
-                        fragment |= fo & 0xfff9 != 0;
-                        next = nh;
-                        at += 8;
-                    }
-                    _ => break,
-                }
-                if at > end.max(b.len()) {
-                    break;
-                }
-            }
-            let hlen = (at - off) as u32;
-            if !ls.push(Layer {
-                kind: Kind::Ipv6,
-                off: off as u32,
-                hlen,
-                end: end as u32,
-                _flag: fragment,
-            }) {
-                return;
-            }
-            if !fragment {
-                transport(ls, b, next, at, end, depth);
-            }
-        }
-        _ => {}
-    }
-}
-
-fn transport(ls: &mut Layers, b: &[u8], proto: u8, off: usize, end: usize, depth: u8) {
-    if off > b.len() {
-        return;
-    }
-    match proto {
-        6 => {
-            // A quoted header (ICMP error) may be cut after 8 bytes: keep what is there.
-            let hlen = b.get(off + 12).map_or(20, |x| (x >> 4) as usize * 4);
-            if b.len() >= off + 20 && hlen < 20 {
-                return;
-            }
-            if b.len() >= off + 4 {
-                ls.push(Layer {
-                    kind: Kind::Tcp,
-                    off: off as u32,
-                    hlen: hlen as u32,
-                    end: end as u32,
-                    _flag: false,
-                });
-            }
-        }
-        17 => {
-            if b.len() >= off + 4 {
-                ls.push(Layer {
-                    kind: Kind::Udp,
-                    off: off as u32,
-                    hlen: 8,
-                    end: end as u32,
-                    _flag: false,
-                });
-            }
-        }
-        1 | 58 => {
-            if b.len() < off + 2 {
-                return;
-            }
-            let v6 = proto == 58;
-            let kind = if v6 { Kind::Icmpv6 } else { Kind::Icmp };
-            if !ls.push(Layer {
-                kind,
-                off: off as u32,
-                hlen: 8,
-                end: end as u32,
-                _flag: depth > 0,
-            }) {
-                return;
-            }
-            // Error messages quote the offending packet; Wireshark dissects it too
-            // (RFC 792, RFC 4443 §3).
-            let t = b[off];
-            let error = if v6 {
-                (1..=4).contains(&t)
-            } else {
-                matches!(t, 3 | 4 | 5 | 11 | 12)
-            };
-            if error && depth == 0 {
-                ip(ls, b, off + 8, depth + 1);
-            }
-        }
-        4 | 41 => ip(ls, b, off, depth + 1),
-        _ => {}
-    }
+/// The layers of packet `row`'s bytes `b`, as the dissector walked them (alone: IP
+/// fragments are not reassembled).
+fn dissect(capture: &Capture, row: &PacketRow, b: &[u8], layers: &mut Layers) {
+    wire::dissect_layers(capture.linktype_of(row), b, row.len as usize, layers);
 }
 
 /// Per-direction facts of a TCP conversation that some fields need: the base sequence
@@ -1061,6 +713,7 @@ pub struct FieldCtx<'c> {
     /// `Some(true)` when `buf` holds the current packet, `Some(false)` when it could
     /// not be read, `None` before trying.
     loaded: Option<bool>,
+    /// Where the current packet's layers lie.
     layers: Layers,
     /// Bytes of derived values of the current packet (strings built, slices of numbers).
     pub arena: Vec<u8>,
@@ -1198,7 +851,7 @@ impl<'c> FieldCtx<'c> {
         self.begin(index);
         self.buf.clear();
         self.buf.extend_from_slice(bytes);
-        self.layers = dissect(self.capture.linktype_of(&self.row), &self.buf);
+        dissect(self.capture, &self.row, &self.buf, &mut self.layers);
         self.loaded = Some(true);
     }
 
@@ -1211,11 +864,11 @@ impl<'c> FieldCtx<'c> {
     pub fn load(&mut self, src: &mut dyn PacketSource) -> bool {
         if self.loaded.is_none() {
             let ok = src.read(self.index, &self.row, &mut self.buf);
-            self.layers = if ok {
-                dissect(self.capture.linktype_of(&self.row), &self.buf)
+            if ok {
+                dissect(self.capture, &self.row, &self.buf, &mut self.layers);
             } else {
-                Layers::default()
-            };
+                self.layers.clear();
+            }
             self.loaded = Some(ok);
         }
         self.loaded == Some(true)
@@ -1353,8 +1006,9 @@ impl<'c> FieldCtx<'c> {
             };
             let decoded = self.capture.app_protos.get(self.row.flow as usize) == Some(&Some(proto));
             if decoded && layer <= 1 && self.load(src) {
-                if let Some(l) = self.layers.of(Kind::Tcp).next() {
-                    if l.end > l.off + l.hlen && self.buf.len() > (l.off + l.hlen) as usize {
+                if let Some(l) = self.layers.of(Proto::Tcp).next() {
+                    let payload = l.payload_offset();
+                    if l.end() > payload && self.buf.len() > payload as usize {
                         out.push(Value::Present);
                     }
                 }
@@ -1641,7 +1295,7 @@ impl<'c> FieldCtx<'c> {
         // verify_tcp_window_scaling then turns scaling off (-2) when a SYN had none, or
         // when the SYN-ACK answers a SYN that had none.
         let mut ws = [-1i8; 2];
-        let linktype = |i: u32| self.capture.linktype_of(&self.capture.packets[i as usize]);
+        let mut layers = Layers::default();
         for (i, d) in order {
             if i == u32::MAX {
                 continue;
@@ -1649,10 +1303,9 @@ impl<'c> FieldCtx<'c> {
             let row = self.capture.packets[i as usize];
             let mut buf = std::mem::take(&mut self.scratch);
             if src.read(i as usize, &row, &mut buf) {
-                let ls = dissect(linktype(i), &buf);
-                let tcp = ls.of(Kind::Tcp).next().copied();
-                if let Some(l) = tcp {
-                    let o = l.off as usize;
+                dissect(self.capture, &row, &buf, &mut layers);
+                if let Some(l) = layers.of(Proto::Tcp).next() {
+                    let o = l.offset as usize;
                     if let (Some(seq), Some(ack), Some(&flags)) =
                         (be32(&buf, o + 4), be32(&buf, o + 8), buf.get(o + 13))
                     {
@@ -1664,7 +1317,7 @@ impl<'c> FieldCtx<'c> {
                             t.base[1 - d] = Some(ack.wrapping_sub(1));
                         }
                         if is_syn {
-                            if let Some(&shift) = tcp_option(&buf, &l, 3).and_then(|o| o.first()) {
+                            if let Some(&shift) = tcp_option(&buf, l, 3).and_then(|o| o.first()) {
                                 ws[d] = shift.min(14) as i8;
                             }
                             if ws[d] == -1 {
@@ -1685,11 +1338,25 @@ impl<'c> FieldCtx<'c> {
 
     /// Answers from the packet's bytes.
     fn slow(&mut self, field: Fid, layer: u8, src: &mut dyn PacketSource, out: &mut Vec<Value>) {
+        let ls = std::mem::take(&mut self.layers);
+        self.slow_in(&ls, field, layer, src, out);
+        self.layers = ls;
+    }
+
+    fn slow_in(
+        &mut self,
+        ls: &Layers,
+        field: Fid,
+        layer: u8,
+        src: &mut dyn PacketSource,
+        out: &mut Vec<Value>,
+    ) {
         use Fid::*;
         let b = &self.buf[..];
-        let ls = self.layers;
-        let pick = |kind: Kind| {
-            ls.of(kind)
+        // The layers of one protocol that show fields.
+        let pick = |proto: Proto| {
+            ls.of(proto)
+                .filter(|l| shown(l, b))
                 .enumerate()
                 .filter(move |(i, _)| layer == 0 || *i + 1 == layer as usize)
                 .map(|(_, l)| *l)
@@ -1711,12 +1378,12 @@ impl<'c> FieldCtx<'c> {
         match field {
             Frame if layer <= 1 => out.push(Value::Proto(packet_span(0, b.len()))),
             FrameProtocols if layer <= 1 => {
-                let s = protocols(&ls, self.capture.linktype_of(&self.row), b);
+                let s = protocols(ls);
                 out.push(Value::Str(arena_push(&mut self.arena, s.as_bytes())));
             }
             Eth | EthDst | EthSrc | EthAddr | EthType => {
-                for l in pick(Kind::Eth) {
-                    let o = l.off as usize;
+                for l in pick(Proto::Eth) {
+                    let o = l.offset as usize;
                     let mac = |at: usize| arr::<6>(b, at).map(Value::Ether);
                     match field {
                         Eth => out.push(Value::Proto(packet_span(o, b.len()))),
@@ -1728,8 +1395,8 @@ impl<'c> FieldCtx<'c> {
                 }
             }
             Vlan | VlanPriority | VlanId | VlanEtype => {
-                for l in pick(Kind::Vlan) {
-                    let o = l.off as usize;
+                for l in pick(Proto::Vlan) {
+                    let o = l.offset as usize;
                     let tci = be16(b, o).unwrap_or(0) as u32;
                     match field {
                         Vlan => out.push(Value::Proto(packet_span(o, b.len()))),
@@ -1740,14 +1407,14 @@ impl<'c> FieldCtx<'c> {
                 }
             }
             Sll => {
-                for l in pick(Kind::Sll) {
-                    out.push(Value::Proto(packet_span(l.off as usize, b.len())));
+                for l in pick(Proto::Sll) {
+                    out.push(Value::Proto(packet_span(l.offset as usize, b.len())));
                 }
             }
             Arp | ArpHwType | ArpProtoType | ArpHwSize | ArpProtoSize | ArpOpcode | ArpSrcHwMac
             | ArpSrcProtoIpv4 | ArpDstHwMac | ArpDstProtoIpv4 => {
-                for l in pick(Kind::Arp) {
-                    let o = l.off as usize;
+                for l in pick(Proto::Arp) {
+                    let o = l.offset as usize;
                     let (hs, ps) = (
                         b.get(o + 4).copied().unwrap_or(0) as usize,
                         b.get(o + 5).copied().unwrap_or(0) as usize,
@@ -1786,14 +1453,14 @@ impl<'c> FieldCtx<'c> {
             Ip | IpVersion | IpHdrLen | IpDsfield | IpLen | IpId | IpFlags | IpFlagsRb
             | IpFlagsDf | IpFlagsMf | IpFragOffset | IpTtl | IpProto | IpChecksum | IpSrc
             | IpDst | IpAddr => {
-                for l in pick(Kind::Ipv4) {
-                    let o = l.off as usize;
+                for l in pick(Proto::Ip) {
+                    let o = l.offset as usize;
                     let frag = be16(b, o + 6).unwrap_or(0) as u32;
                     let addr = |at: usize| arr::<4>(b, at).map(Value::Ipv4);
                     match field {
-                        Ip => out.push(Value::Proto(packet_span(o, l.end as usize))),
+                        Ip => out.push(Value::Proto(packet_span(o, l.end() as usize))),
                         IpVersion => u(Some(4), out),
-                        IpHdrLen => u(Some(l.hlen), out),
+                        IpHdrLen => u(b.get(o).map(|&x| (x & 0x0f) as u32 * 4), out),
                         IpDsfield => u(b.get(o + 1).map(|&x| x as u32), out),
                         IpLen => u(be16(b, o + 2).map(u32::from), out),
                         IpId => u(be16(b, o + 4).map(u32::from), out),
@@ -1813,12 +1480,12 @@ impl<'c> FieldCtx<'c> {
             }
             Ipv6 | Ipv6Version | Ipv6Tclass | Ipv6Flow | Ipv6Plen | Ipv6Nxt | Ipv6Hlim
             | Ipv6Src | Ipv6Dst | Ipv6Addr => {
-                for l in pick(Kind::Ipv6) {
-                    let o = l.off as usize;
+                for l in pick(Proto::Ipv6) {
+                    let o = l.offset as usize;
                     let w = be32(b, o).unwrap_or(0);
                     let addr = |at: usize| arr::<16>(b, at).map(Value::Ipv6);
                     match field {
-                        Ipv6 => out.push(Value::Proto(packet_span(o, l.end as usize))),
+                        Ipv6 => out.push(Value::Proto(packet_span(o, l.end() as usize))),
                         Ipv6Version => u(Some(6), out),
                         Ipv6Tclass => u(Some((w >> 20) & 0xff), out),
                         Ipv6Flow => u(Some(w & 0xf_ffff), out),
@@ -1832,11 +1499,11 @@ impl<'c> FieldCtx<'c> {
                 }
             }
             Udp | UdpSrcport | UdpDstport | UdpPort | UdpLength | UdpChecksum | UdpPayload => {
-                for l in pick(Kind::Udp) {
-                    let o = l.off as usize;
+                for l in pick(Proto::Udp) {
+                    let o = l.offset as usize;
                     let (sp, dp) = (be16(b, o).map(u32::from), be16(b, o + 2).map(u32::from));
                     match field {
-                        Udp => out.push(Value::Proto(packet_span(o, l.end as usize))),
+                        Udp => out.push(Value::Proto(packet_span(o, l.end() as usize))),
                         UdpSrcport => u(sp, out),
                         UdpDstport => u(dp, out),
                         UdpPort => {
@@ -1847,7 +1514,7 @@ impl<'c> FieldCtx<'c> {
                         UdpChecksum => u(be16(b, o + 6).map(u32::from), out),
                         _ => {
                             let end =
-                                (be16(b, o + 4).unwrap_or(0) as usize + o).min(l.end as usize);
+                                (be16(b, o + 4).unwrap_or(0) as usize + o).min(l.end() as usize);
                             if end > o + 8 && b.len() > o + 8 {
                                 out.push(Value::Bytes(packet_span(o + 8, end)));
                             }
@@ -1861,16 +1528,16 @@ impl<'c> FieldCtx<'c> {
                     field,
                     Icmp | IcmpType | IcmpCode | IcmpChecksum | IcmpIdent | IcmpSeq
                 ) {
-                    Kind::Icmp
+                    Proto::Icmp
                 } else {
-                    Kind::Icmpv6
+                    Proto::Icmpv6
                 };
                 for l in pick(kind) {
-                    let o = l.off as usize;
+                    let o = l.offset as usize;
                     let t = b.get(o).copied().unwrap_or(0);
                     let echo = matches!(t, 0 | 8 | 13 | 14 | 15 | 16 | 17 | 18);
                     match field {
-                        Icmp | Icmpv6 => out.push(Value::Proto(packet_span(o, l.end as usize))),
+                        Icmp | Icmpv6 => out.push(Value::Proto(packet_span(o, l.end() as usize))),
                         IcmpType | Icmpv6Type => u(Some(t as u32), out),
                         IcmpCode | Icmpv6Code => u(b.get(o + 1).map(|&x| x as u32), out),
                         IcmpChecksum | Icmpv6Checksum => u(be16(b, o + 2).map(u32::from), out),
@@ -1881,7 +1548,7 @@ impl<'c> FieldCtx<'c> {
                 }
             }
             f if is_tcp_header(f) => {
-                let tcps: Vec<(usize, Layer)> = pick(Kind::Tcp).enumerate().collect();
+                let tcps: Vec<(usize, LayerSpan)> = pick(Proto::Tcp).enumerate().collect();
                 for (i, l) in tcps {
                     // The conversation describes the outermost TCP header only.
                     let in_flow = i == 0 && layer <= 1 && self.row.flow != NO_FLOW;
@@ -1895,26 +1562,26 @@ impl<'c> FieldCtx<'c> {
     fn tcp_field(
         &mut self,
         field: Fid,
-        l: Layer,
+        l: LayerSpan,
         in_flow: bool,
         src: &mut dyn PacketSource,
         out: &mut Vec<Value>,
     ) {
         use Fid::*;
-        let o = l.off as usize;
+        let o = l.offset as usize;
         let b = &self.buf[..];
-        let hlen = l.hlen as usize;
+        let hlen = l.header_len as usize;
         let flags = match (b.get(o + 12), b.get(o + 13)) {
             (Some(&h), Some(&f)) => Some((((h & 0x0f) as u32) << 8) | f as u32),
             _ => None,
         };
         let bit = |m: u32| flags.map(|f| Value::Bool(f & m != 0));
-        let len = (l.end as usize).saturating_sub(o + hlen) as u32;
+        let len = (l.end() as usize).saturating_sub(o + hlen) as u32;
         let seg_len = if b.len() >= o + 20 { Some(len) } else { None };
         let u = |v: Option<u32>| v.map(|v| Value::Uint(v as u64));
         let v = match field {
             Tcp => {
-                let end = (l.end as usize).min(b.len());
+                let end = (l.end() as usize).min(b.len());
                 Some(Value::Proto(Span {
                     store: Store::Packet,
                     start: o as u32,
@@ -1998,7 +1665,7 @@ impl<'c> FieldCtx<'c> {
             TcpOptionsTsecr => u(tcp_option(b, &l, 8).and_then(|v| be32(v, 4))),
             TcpPayload => {
                 let start = o + hlen;
-                let end = (l.end as usize).min(b.len());
+                let end = (l.end() as usize).min(b.len());
                 (end > start && len > 0).then(|| {
                     Value::Bytes(Span {
                         store: Store::Packet,
@@ -2014,9 +1681,9 @@ impl<'c> FieldCtx<'c> {
 }
 
 /// The value bytes of the first TCP option of `kind` in the header of layer `l`.
-fn tcp_option<'b>(b: &'b [u8], l: &Layer, kind: u8) -> Option<&'b [u8]> {
-    let o = l.off as usize;
-    let end = (o + l.hlen as usize).min(b.len());
+fn tcp_option<'b>(b: &'b [u8], l: &LayerSpan, kind: u8) -> Option<&'b [u8]> {
+    let o = l.offset as usize;
+    let end = (o + l.header_len as usize).min(b.len());
     let mut at = o + 20;
     while at < end {
         match b[at] {
@@ -2071,60 +1738,39 @@ fn analysis(c: &Capture, index: usize, f: Fid, out: &mut Vec<Value>) {
     }
 }
 
-/// `frame.protocols` up to the transport layer, in Wireshark's spelling.
-fn protocols(ls: &Layers, linktype: u16, b: &[u8]) -> String {
+/// Whether layer `l` of packet `b` shows in the tree and has fields: its header is
+/// captured far enough for Wireshark's dissector to add them (a whole IPv4 header; the
+/// ports of a TCP or UDP header, which an ICMP error's quote may cut after 8 bytes).
+pub(crate) fn shown(l: &LayerSpan, b: &[u8]) -> bool {
+    let has = |n: usize| b.len() >= l.offset as usize + n;
+    match l.proto {
+        Proto::Eth => has(14),
+        Proto::Vlan | Proto::Ieee8021ad | Proto::Null => has(4),
+        Proto::Sll => has(l.header_len as usize),
+        Proto::Arp => has(8),
+        // An IPv4 dissector that hands an IPv6 packet on has no header of its own.
+        Proto::Ip => l.header_len >= 20 && has(l.header_len as usize),
+        Proto::Ipv6 => has(40),
+        // A bogus data offset: Wireshark gives up on the header.
+        Proto::Tcp => {
+            let offset = b.get(l.offset as usize + 12).map_or(5, |x| x >> 4);
+            has(4) && !(has(20) && offset < 5)
+        }
+        Proto::Udp => has(4),
+        Proto::Icmp | Proto::Icmpv6 => has(2),
+        _ => true,
+    }
+}
+
+/// `frame.protocols` as far as we dissect: the stack, and the layers an ICMP error
+/// quotes.
+fn protocols(ls: &Layers) -> String {
     let mut s = String::new();
-    let mut add = |p: &str| {
-        if !s.is_empty() {
+    for (i, l) in ls.as_slice().iter().enumerate() {
+        if i > 0 {
             s.push(':');
         }
-        s.push_str(p);
-    };
-    for l in ls.iter() {
-        match l.kind {
-            Kind::Eth => add("eth:ethertype"),
-            Kind::Vlan => add("vlan:ethertype"),
-            Kind::Ieee8021ad => add("ieee8021ad:ethertype"),
-            Kind::Sll => add("sll:ethertype"),
-            Kind::Null => add("null"),
-            Kind::Raw => {
-                if !matches!(linktype, linktype::IPV4 | linktype::IPV6) {
-                    add("raw")
-                }
-            }
-            Kind::Arp => add("arp"),
-            Kind::Ipv4 => add("ip"),
-            Kind::Ipv6 => {
-                add("ipv6");
-                // Extension headers are protocols of their own in Wireshark.
-                let (mut next, mut at, end) = (
-                    b.get(l.off as usize + 6).copied(),
-                    l.off as usize + 40,
-                    (l.off + l.hlen) as usize,
-                );
-                while let Some(nh) = next.filter(|_| at < end) {
-                    let name = match nh {
-                        0 => "ipv6.hopopts",
-                        43 => "ipv6.routing",
-                        44 => "ipv6.fraghdr",
-                        60 => "ipv6.dstopts",
-                        51 => "ah",
-                        _ => break,
-                    };
-                    add(name);
-                    next = b.get(at).copied();
-                    at += match nh {
-                        44 => 8,
-                        51 => (b.get(at + 1).copied().unwrap_or(0) as usize + 2) * 4,
-                        _ => (b.get(at + 1).copied().unwrap_or(0) as usize + 1) * 8,
-                    };
-                }
-            }
-            Kind::Tcp => add("tcp"),
-            Kind::Udp => add("udp"),
-            Kind::Icmp => add("icmp"),
-            Kind::Icmpv6 => add("icmpv6"),
-        }
+        s.push_str(l.proto.name());
     }
     s
 }

@@ -69,6 +69,8 @@ impl Walker<'_> {
         }
         let hlen = (b[v4::VER_IHL] & 0x0f) as usize * 4;
         if hlen < v4::MIN_LEN {
+            // A header Wireshark does not show: the layer has no header of its own.
+            self.resize(Proto::Ip, 0, f.known_len());
             return self.stop(
                 Layer::Ipv4,
                 f.offset,
@@ -78,6 +80,7 @@ impl Walker<'_> {
         let mut total = be16(b, v4::TOTAL_LEN) as usize;
         if total < hlen {
             if total != 0 {
+                self.resize(Proto::Ip, 0, f.known_len());
                 return self.stop(
                     Layer::Ipv4,
                     f.offset,

@@ -31,8 +31,9 @@ pub struct LayerSpan {
     /// Length of its header: the bytes the protocol itself describes (Ethernet 14, a
     /// VLAN tag 4, IPv4 its IHL, an IPv6 extension header its own length, TCP its data
     /// offset, UDP and ICMP 8, ARP the whole message). 0 for the names tshark lists
-    /// without bytes of their own (`ethertype`), for `data`, and for the protocols we
-    /// name and do not look inside.
+    /// without bytes of their own (`ethertype`, and `ip` where the IPv4 dissector hands
+    /// an IPv6 packet on or finds a bogus header or total length), for `data`, and for
+    /// the protocols we name and do not look inside.
     pub header_len: u32,
     /// Length of the layer on the wire, header and payload: what its headers declare
     /// where they declare it (an IP total length, bounded by the frame's length on the
@@ -46,15 +47,6 @@ pub struct LayerSpan {
 }
 
 impl LayerSpan {
-    const EMPTY: LayerSpan = LayerSpan {
-        proto: Proto::Data,
-        offset: 0,
-        header_len: 0,
-        len: 0,
-        reassembled: false,
-        quoted: false,
-    };
-
     /// Offset just past the layer (header and payload), which may lie past the captured
     /// bytes.
     pub fn end(&self) -> u32 {
@@ -85,98 +77,54 @@ impl LayerSpan {
     }
 }
 
-/// The layers of one packet, outermost first, as a `Copy` value of fixed size.
+/// The layers of one packet, outermost first.
 ///
-/// Holds up to [`Layers::CAPACITY`] layers; a deeper packet (a chain of dozens of IPv6
-/// extension headers) keeps its first layers and sets [`Layers::overflowed`].
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+/// Unlike the [`super::Stack`], which keeps its first names, this holds every layer (a
+/// chain of dozens of IPv6 extension headers, and the TCP header past it): reuse one
+/// value from packet to packet, it keeps its allocation.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
 pub struct Layers {
-    items: [LayerSpan; Layers::CAPACITY],
-    len: u8,
-    overflowed: bool,
-}
-
-impl Default for Layers {
-    fn default() -> Self {
-        Layers {
-            items: [LayerSpan::EMPTY; Layers::CAPACITY],
-            len: 0,
-            overflowed: false,
-        }
-    }
+    items: Vec<LayerSpan>,
 }
 
 impl Layers {
-    /// How many layers are recorded: the stack's capacity and room for the quoted
-    /// packet of an ICMP error.
-    pub const CAPACITY: usize = super::Stack::CAPACITY + 8;
-
     /// The layers, outermost first.
     pub fn as_slice(&self) -> &[LayerSpan] {
-        &self.items[..self.len as usize]
+        &self.items
     }
 
     /// Number of layers.
     pub fn len(&self) -> usize {
-        self.len as usize
+        self.items.len()
     }
 
     /// True when nothing was recognised (an unknown link type).
     pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// True when the packet had more layers than this holds.
-    pub fn overflowed(&self) -> bool {
-        self.overflowed
+        self.items.is_empty()
     }
 
     /// The layers of one protocol, outermost first (quoted ones included).
     pub fn of(&self, proto: Proto) -> impl Iterator<Item = &LayerSpan> + '_ {
-        self.as_slice().iter().filter(move |l| l.proto == proto)
+        self.items.iter().filter(move |l| l.proto == proto)
     }
 
     /// Forgets every layer.
     pub fn clear(&mut self) {
-        self.len = 0;
-        self.overflowed = false;
+        self.items.clear();
     }
 
     pub(crate) fn push(&mut self, l: LayerSpan) {
-        match self.items.get_mut(self.len as usize) {
-            Some(slot) => {
-                *slot = l;
-                self.len += 1;
-            }
-            None => self.overflowed = true,
-        }
+        self.items.push(l);
     }
 
     /// Sets the header and total length of the last layer, when it is of `proto` (a
     /// layer is recorded when its protocol is named, before its lengths are read).
     pub(crate) fn resize_last(&mut self, proto: Proto, header_len: usize, len: usize) {
-        if let Some(l) = self
-            .len
-            .checked_sub(1)
-            .and_then(|i| self.items.get_mut(i as usize))
-        {
-            if l.proto == proto {
-                l.header_len = header_len as u32;
-                l.len = len as u32;
-            }
+        if let Some(l) = self.items.last_mut().filter(|l| l.proto == proto) {
+            l.header_len = header_len as u32;
+            l.len = len as u32;
         }
-    }
-}
-
-impl std::fmt::Debug for Layers {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.as_slice()).finish()
-    }
-}
-
-impl Serialize for Layers {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.as_slice().serialize(s)
     }
 }
 
@@ -280,5 +228,25 @@ mod test {
         );
         let ip = ls.of(Proto::Ip).next().expect("the IP layer");
         assert!(!ip.reassembled);
+    }
+
+    #[test]
+    fn every_layer_of_a_long_extension_header_chain() {
+        // IPv6, 40 destination options headers (8 bytes of Pad1 each), UDP.
+        let mut f = vec![0x60, 0, 0, 0, 0x01, 0x48, 60, 64];
+        f.extend([0; 32]);
+        for i in 0..40 {
+            f.extend([if i == 39 { 17 } else { 60 }, 0, 0, 0, 0, 0, 0, 0]);
+        }
+        f.extend([0x30, 0x39, 0x00, 0x35, 0x00, 0x08, 0x00, 0x00]);
+        let mut ls = Layers::default();
+        let s = dissect_layers(linktype::RAW, &f, f.len(), &mut ls);
+        assert!(s.stack.overflowed());
+        assert_eq!(ls.len(), 43);
+        let udp = ls.as_slice().last().copied().unwrap();
+        assert_eq!(
+            (udp.proto, udp.offset, udp.header_len),
+            (Proto::Udp, 360, 8)
+        );
     }
 }

@@ -425,8 +425,13 @@ impl Walker<'_> {
     /// captures label IPv6 as IPv4), and stops at any other version.
     pub(crate) fn ethertype_ipv4(&mut self, rest: Span<'_>) {
         let version = rest.data.first().map(|b| b >> 4);
-        // The IPv4 dissector names itself also when it hands the packet on.
-        let header = if version == Some(6) { 0 } else { 20 };
+        // The IPv4 dissector names itself also when it hands an IPv6 packet on, or
+        // finds another version: no IPv4 header then.
+        let header = if matches!(version, Some(4) | None) {
+            20
+        } else {
+            0
+        };
         self.push(Proto::Ip, rest, header);
         match version {
             None => self.truncated(Layer::Ipv4, rest.offset, 20, 0),
