@@ -149,7 +149,7 @@ fn mac_node(b: &[u8], at: usize, name: &str, label: &str) -> Node {
     n.push(Node::field("eth.addr", format!("Address: {s}"), s, at, 6).hex(m));
     let x = m.first().copied().unwrap_or(0) as u64;
     let three = slice(b, at, 3);
-    let v = u64::from(be32(&[0, three[0], three[1], three[2]], 0));
+    let v = three.iter().fold(0u64, |v, &x| (v << 8) | u64::from(x)) << (8 * (3 - three.len()));
     let lg = x & 2 != 0;
     let ig = x & 1 != 0;
     let lg_text = if lg {

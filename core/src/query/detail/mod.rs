@@ -398,3 +398,76 @@ mod test {
         assert_eq!(t.showname.len(), 238);
     }
 }
+
+#[cfg(test)]
+mod hostile {
+    //! No input panics: every packet of real captures, cut short at every length and
+    //! with bytes changed, still gives a tree.
+    use super::*;
+    use crate::capture::packet::PacketRow;
+    use crate::query::fields::{FieldCtx, PacketSource};
+
+    /// Serves one packet's bytes, changed by `mutate`.
+    struct Mangled<'a> {
+        file: &'a [u8],
+        cut: usize,
+        seed: u64,
+    }
+
+    impl PacketSource for Mangled<'_> {
+        fn read(&mut self, _: usize, row: &PacketRow, buf: &mut Vec<u8>) -> bool {
+            let start = row.offset as usize;
+            let Some(b) = self.file.get(start..start + row.caplen as usize) else {
+                return false;
+            };
+            buf.clear();
+            buf.extend_from_slice(&b[..self.cut.min(b.len())]);
+            // A few bytes changed, chosen by a small LCG.
+            let mut x = self.seed;
+            for _ in 0..(self.seed % 4) {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                if !buf.is_empty() {
+                    let i = (x >> 33) as usize % buf.len();
+                    buf[i] ^= (x >> 13) as u8 | 1;
+                }
+            }
+            true
+        }
+    }
+
+    #[test]
+    fn cut_and_changed_packets_do_not_panic() {
+        let files: [&[u8]; 6] = [
+            include_bytes!("../../../../tests/data/three_http_streams.pcap"),
+            include_bytes!("../../../../tests/data/servers/dns.pcap"),
+            include_bytes!("../../../../tests/data/servers/mariadb.pcap"),
+            include_bytes!("../../../../tests/data/sll2.pcap"),
+            include_bytes!("../../../../tests/data/resp/resp-fields.pcap"),
+            include_bytes!("../../../../static/sample.pcapng"),
+        ];
+        for (k, bytes) in files.iter().enumerate() {
+            let capture = crate::ingest::ingest_bytes("hostile.pcap", bytes);
+            for i in 0..capture.packets.len() {
+                let len = capture.packets[i].caplen as usize;
+                for cut in (0..=len).step_by(1 + len / 12) {
+                    for seed in 0..2u64 {
+                        let mut src = Mangled {
+                            file: bytes,
+                            cut,
+                            seed: seed * 7 + (k * 131 + i) as u64,
+                        };
+                        let mut ctx = FieldCtx::new(&capture);
+                        let mut apps = Apps::new();
+                        let d = detail(&mut ctx, i, &mut src, &mut apps, FrameInfo::default());
+                        let mut s = String::new();
+                        pdml::packet(&mut s, &d);
+                        text::tree(&mut s, &d);
+                        text::hex_dump(&mut s, &d);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -161,6 +161,10 @@ pub(super) fn dissect(b: &[u8], at: usize, tcp: bool) -> Vec<Node> {
             Node::field("dns.length", format!("Length: {l}"), l.to_string(), at, 2).hex(&b[..2]),
         );
     }
+    if m.len() < 12 {
+        // A header cut short: the rest is not dissected.
+        return vec![n];
+    }
     let id = be16(m, 0).unwrap_or(0);
     n.push(
         Node::field(

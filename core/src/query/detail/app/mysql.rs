@@ -276,6 +276,9 @@ pub(super) fn dissect(p: &[u8], at: usize, kind: Kind) -> Vec<Node> {
     );
     let b = at + 4;
     let body = &p[4..];
+    if body.is_empty() {
+        return vec![n];
+    }
     match kind {
         Kind::Greeting => {
             let mut g = Node::field(
