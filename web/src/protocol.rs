@@ -99,6 +99,11 @@ pub enum Query {
         /// Frame number.
         frame: u64,
     },
+    /// The detail tree and bytes of frame `frame` (1-based), as Wireshark shows them.
+    Detail {
+        /// Frame number.
+        frame: u64,
+    },
 }
 
 /// The layer of a conversation or endpoint table, as tshark names it (`-z conv,ip`).
@@ -171,7 +176,7 @@ pub struct Sort {
 }
 
 /// What the worker answers to a [`Query`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Answer {
     /// Rows of a table.
     Table(TableSlice),
@@ -183,6 +188,8 @@ pub enum Answer {
     Located(Option<u64>),
     /// Facts about one packet.
     Packet(Vec<Fact>),
+    /// A packet's detail.
+    Detail(DetailView),
     /// The question could not be answered.
     Error(String),
 }
@@ -241,6 +248,53 @@ pub struct Fact {
     pub value: String,
     /// The display filter for packets like this one in this respect (`frame.len == 60`).
     pub filter: Option<String>,
+}
+
+/// One packet's detail: its byte sources and the tree of its layers, flattened depth
+/// first (each node says where its subtree ends).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DetailView {
+    /// Frame number.
+    pub frame: u64,
+    /// The bytes nodes point into: the frame first, then PDUs reassembled from segments.
+    pub sources: Vec<ByteSource>,
+    /// The nodes shown (hidden ones are left out).
+    pub nodes: Vec<TreeNode>,
+}
+
+/// Bytes the tree points into.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ByteSource {
+    /// `Frame (74 bytes)`, `Reassembled TCP (300244 bytes)`.
+    pub name: String,
+    /// The bytes, as a JS `Uint8Array` (no copy into a JS array of numbers).
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub bytes: js_sys::Uint8Array,
+}
+
+/// A node of the detail tree.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TreeNode {
+    /// Depth: 0 for a layer.
+    pub depth: u8,
+    /// Index of the last node of its subtree (itself when it has no children).
+    pub last: u32,
+    /// A protocol layer.
+    pub proto: bool,
+    /// Wireshark's field name (`ip.ttl`); empty for a line of text.
+    pub name: String,
+    /// What the tree shows (`Time to Live: 64`).
+    pub text: String,
+    /// Where its bytes are: source, offset and length (0: none).
+    pub source: u8,
+    pub pos: u32,
+    pub size: u32,
+    /// Computed rather than read (Wireshark shows it in brackets).
+    pub generated: bool,
+    /// The display filter that matches this value (`ip.ttl == 64`), when it compiles.
+    pub filter: Option<String>,
+    /// Whether the field can be a custom column.
+    pub column: bool,
 }
 
 /// A field of the registry, for autocomplete.

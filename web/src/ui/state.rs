@@ -303,6 +303,21 @@ impl AppState {
         self.apply_filter(text, self.column_names());
     }
 
+    /// Adds field `name` as a custom column and applies the columns with the filter
+    /// applied now.
+    pub fn add_column(&self, name: String) {
+        let mut columns = self.column_names();
+        if !columns.contains(&name) {
+            columns.push(name);
+        }
+        self.columns_text.set(columns.join(", "));
+        let text = self
+            .filter
+            .with_untracked(|f| f.as_ref().map(|f| f.text.clone()))
+            .unwrap_or_default();
+        self.apply_filter(text, columns);
+    }
+
     /// The custom column names typed in the columns field.
     pub fn column_names(&self) -> Vec<String> {
         self.columns_text

@@ -4,8 +4,10 @@
 
 mod blob;
 mod columns;
+mod detail;
 mod filtering;
 mod queries;
+mod reading;
 mod session;
 mod tables;
 

@@ -73,6 +73,13 @@ async fn answer(generation: u32, view: u32, query: Query) -> Answer {
             },
             None => Answer::Error("no capture is open".into()),
         },
+        Query::Detail { frame } => match session::current(generation) {
+            Some(s) => match crate::detail::detail(&s, frame).await {
+                Ok(d) => Answer::Detail(d),
+                Err(e) => Answer::Error(e),
+            },
+            None => Answer::Error("no capture is open".into()),
+        },
         Query::Table {
             table,
             sort,

@@ -9,7 +9,7 @@
 //! packets' headers, so the displayed packets are read once and dissected again. A
 //! session or expert item is shown whole when a displayed packet belongs to it.
 
-use crate::filtering::Windows;
+use crate::reading;
 use crate::session::Session;
 use std::cell::RefCell;
 use std::cmp::Ordering;
@@ -25,7 +25,6 @@ use wirelens_core::ingest::stats::Stats;
 use wirelens_core::ingest::wire::Dissector;
 use wirelens_core::query::expert::expert_items;
 use wirelens_core::query::fields;
-use wirelens_core::query::fields::PacketSource;
 use wirelens_core::query::sessions::{self, End, Peer};
 use wirelens_core::query::stats::endpoints;
 use wirelens_web::protocol::{Column, Fact, Layer, TableId};
@@ -749,19 +748,14 @@ async fn view_stats(s: &Session, shown: Option<&[u32]>) -> Result<Rc<StatsResult
     let capture = &s.capture;
     let mut stats = Stats::default();
     let mut dissector = Dissector::new();
-    let mut src = Windows::new(capture);
-    let mut buf = Vec::new();
-    for &i in shown {
-        let Some(row) = capture.packets.get(i as usize) else {
-            continue;
-        };
-        if !src.ensure(s, row).await? || !src.read(i as usize, row, &mut buf) {
-            continue;
-        }
+    let indices: Vec<usize> = shown.iter().map(|&i| i as usize).collect();
+    reading::run(s, &indices, |i, bytes| {
+        let row = &capture.packets[i];
         let summary =
-            dissector.dissect_frame(capture.linktype_of(row), &buf, row.len as usize, row.ts_ns);
+            dissector.dissect_frame(capture.linktype_of(row), bytes, row.len as usize, row.ts_ns);
         stats.add(&summary, row.len, row.ts_ns);
-    }
+    })
+    .await?;
     let st = Rc::new(stats.finish());
     VIEW_STATS.set(Some((s.generation, Rc::new(shown.to_vec()), st.clone())));
     Ok(st)

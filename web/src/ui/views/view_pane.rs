@@ -4,7 +4,7 @@ use super::expert::ExpertInfo;
 use super::hierarchy::Hierarchy;
 use super::sessions::Sessions;
 use super::view_tabs::ViewTabs;
-use crate::ui::detail::PacketFacts;
+use crate::ui::detail::PacketPane;
 use crate::ui::state::{use_state, Tab};
 use leptos::prelude::*;
 
@@ -19,7 +19,7 @@ pub fn ViewPane() -> impl IntoView {
             <ViewTabs />
             <div class="view-body" role="tabpanel">
                 {move || match tab.get() {
-                    Tab::Detail => view! { <PacketFacts /> }.into_any(),
+                    Tab::Detail => view! { <PacketPane /> }.into_any(),
                     Tab::Conversations => view! { <Conversations /> }.into_any(),
                     Tab::Endpoints => view! { <Endpoints /> }.into_any(),
                     Tab::Sessions => view! { <Sessions /> }.into_any(),

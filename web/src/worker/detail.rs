@@ -1,0 +1,184 @@
+//! The detail of one packet (core's `query::detail`), for the page's tree and hex panes.
+//!
+//! An application layer can need every earlier packet of its TCP conversation (a PDU
+//! gathered from many segments, MySQL's state): those are read and fed in pieces, and
+//! what was fed is kept per conversation, so that stepping through a conversation reads
+//! each packet once.
+
+use crate::reading;
+use crate::session::Session;
+use std::cell::RefCell;
+use wirelens_core::capture::flow::L4;
+use wirelens_core::capture::packet::NO_FLOW;
+use wirelens_core::query::detail::{self, Apps, FrameInfo, Kind, Node};
+use wirelens_core::query::fields::{self, FieldCtx};
+use wirelens_core::query::filter::Filter;
+use wirelens_web::protocol::{ByteSource, DetailView, TreeNode};
+
+/// Earlier packets of a conversation read and fed at a time.
+const CATCH_UP: usize = 4096;
+/// Conversations whose application state is kept.
+const KEEP: usize = 4;
+
+/// The application state of a conversation: fed up to (not including) packet `next`.
+struct Fed {
+    generation: u32,
+    flow: u32,
+    apps: Apps,
+    next: usize,
+}
+
+thread_local! {
+    static FED: RefCell<Vec<Fed>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The detail of frame `frame` (1-based).
+pub async fn detail(s: &Session, frame: u64) -> Result<DetailView, String> {
+    let capture = &s.capture;
+    let index = frame
+        .checked_sub(1)
+        .filter(|&i| i < capture.packets.len() as u64)
+        .ok_or_else(|| format!("there is no frame {frame}"))? as usize;
+    let row = capture.packets[index];
+    let flow = row.flow;
+    let tcp_app = flow != NO_FLOW
+        && capture
+            .conversations
+            .get(flow as usize)
+            .is_some_and(|c| c.proto == L4::Tcp)
+        && capture
+            .app_protos
+            .get(flow as usize)
+            .is_some_and(Option::is_some);
+    // This conversation's state, if kept and not past the packet.
+    let kept = FED.with_borrow_mut(|f| {
+        let at = f
+            .iter()
+            .position(|e| e.generation == s.generation && e.flow == flow)?;
+        Some(f.remove(at)).filter(|e| e.next <= index)
+    });
+    let (mut apps, from) = match kept {
+        Some(k) => (k.apps, k.next),
+        None => (Apps::new(), 0),
+    };
+    let mut ctx = FieldCtx::new(capture);
+    if tcp_app {
+        let earlier: Vec<usize> = (from..index)
+            .filter(|&i| capture.packets[i].flow == flow)
+            .collect();
+        for piece in earlier.chunks(CATCH_UP) {
+            let mut src = reading::set(s, piece).await?;
+            if let Some(&last) = piece.last() {
+                // Feeds the packets before `last`, then `last` itself.
+                detail::detail(&mut ctx, last, &mut src, &mut apps, FrameInfo::default());
+            }
+        }
+    }
+    let mut wanted = crate::filtering::look_back(capture, index);
+    wanted.push(index);
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut src = reading::set(s, &wanted).await?;
+    let info = FrameInfo {
+        prev_displayed_ts: previous_displayed(s, index),
+    };
+    let d = detail::detail(&mut ctx, index, &mut src, &mut apps, info);
+    if tcp_app {
+        FED.with_borrow_mut(|f| {
+            if f.len() >= KEEP {
+                f.remove(0);
+            }
+            f.push(Fed {
+                generation: s.generation,
+                flow,
+                apps,
+                next: index + 1,
+            });
+        });
+    }
+    let mut nodes = Vec::new();
+    for layer in &d.layers {
+        flatten(layer, 0, &mut nodes);
+    }
+    Ok(DetailView {
+        frame,
+        sources: d
+            .sources
+            .iter()
+            .map(|src| ByteSource {
+                name: src.name.clone(),
+                bytes: js_sys::Uint8Array::from(&src.bytes[..]),
+            })
+            .collect(),
+        nodes,
+    })
+}
+
+/// The timestamp of the packet displayed before packet `index`, if it is displayed.
+fn previous_displayed(s: &Session, index: usize) -> Option<i64> {
+    let view = s.view.borrow();
+    let row = match &view.indices {
+        None => index,
+        Some(shown) => shown.binary_search(&(index as u32)).ok()?,
+    };
+    let prev = view.packet(row.checked_sub(1)?)?;
+    s.capture.packets.get(prev).map(|p| p.ts_ns)
+}
+
+/// Appends `n` and its shown descendants, depth first.
+fn flatten(n: &Node, depth: u8, out: &mut Vec<TreeNode>) {
+    if n.hidden {
+        return;
+    }
+    let at = out.len();
+    // As `tshark -V` prints it (`query::detail::text`).
+    let shown = if n.showname.is_empty() {
+        &n.show
+    } else {
+        &n.showname
+    };
+    let text = if n.generated {
+        format!("[{shown}]")
+    } else {
+        shown.clone()
+    };
+    out.push(TreeNode {
+        depth,
+        last: at as u32,
+        proto: n.kind == Kind::Proto,
+        name: n.name.clone(),
+        text,
+        source: n.source,
+        pos: n.pos,
+        size: n.size,
+        generated: n.generated,
+        filter: filter_of(n),
+        column: n.kind != Kind::Text && fields::lookup(&n.name).is_some(),
+    });
+    for c in &n.children {
+        flatten(c, depth.saturating_add(1), out);
+    }
+    out[at].last = (out.len() - 1) as u32;
+}
+
+/// The filter that matches a node's value, as Wireshark's "Apply as Filter" writes it,
+/// when our filter language knows the field.
+fn filter_of(n: &Node) -> Option<String> {
+    if n.kind == Kind::Text || n.name.is_empty() {
+        return None;
+    }
+    let compiles = |f: &str| Filter::compile(f).is_ok().then(|| f.to_owned());
+    if n.kind == Kind::Proto || n.show.is_empty() {
+        return compiles(&n.name);
+    }
+    let plain = !n.show.is_empty() && !n.show.contains(|c: char| c.is_whitespace() || c == '"');
+    let quoted = || {
+        let escaped = n.show.replace('\\', "\\\\").replace('"', "\\\"");
+        compiles(&format!("{} == \"{escaped}\"", n.name))
+    };
+    if plain {
+        compiles(&format!("{} == {}", n.name, n.show)).or_else(quoted)
+    } else {
+        quoted()
+    }
+}
