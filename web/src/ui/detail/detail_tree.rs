@@ -47,7 +47,7 @@ pub fn DetailTree(ds: DetailState) -> impl IntoView {
     Effect::new(move |_| {
         if let Some(i) = ds.reveal.get() {
             request_animation_frame(move || {
-                if let Some(el) = root.get_untracked() {
+                if let Some(el) = root.try_get_untracked().flatten() {
                     if let Ok(Some(row)) = el.query_selector(&format!("[data-node=\"{i}\"]")) {
                         row.scroll_into_view_with_bool(false);
                     }

@@ -22,7 +22,7 @@ pub fn PacketFacts() -> impl IntoView {
         }
         state.ask(Query::Packet { frame }, Scope::Capture, move |a| {
             if let Answer::Packet(list) = a {
-                facts.set(Some((frame, list)));
+                facts.try_set(Some((frame, list)));
             }
         });
     });

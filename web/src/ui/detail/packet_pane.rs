@@ -31,13 +31,16 @@ pub fn PacketPane() -> impl IntoView {
             Query::Detail { frame: f },
             Scope::Capture,
             move |a| match a {
-                Answer::Detail(d) if frame.get_untracked() == Some(f) => {
-                    error.set(None);
-                    ds.selected.set(None);
-                    ds.source.set(0);
-                    ds.shown.set(Some(Shown::from_view(d)));
+                // The pane may be gone (another tab) when the answer comes.
+                Answer::Detail(d) if frame.try_get_untracked() == Some(Some(f)) => {
+                    error.try_set(None);
+                    ds.selected.try_set(None);
+                    ds.source.try_set(0);
+                    ds.shown.try_set(Some(Shown::from_view(d)));
                 }
-                Answer::Error(e) => error.set(Some(e)),
+                Answer::Error(e) => {
+                    error.try_set(Some(e));
+                }
                 _ => {}
             },
         );

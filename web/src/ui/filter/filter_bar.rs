@@ -24,8 +24,8 @@ pub fn FilterBar() -> impl IntoView {
         let n = checks.get_value() + 1;
         checks.set_value(n);
         state.ask(Query::Check { text: t.clone() }, Scope::Any, move |a| {
-            if let (Answer::Check(e), true) = (a, checks.get_value() == n) {
-                check.set(Some((t, e)));
+            if let (Answer::Check(e), Some(true)) = (a, checks.try_get_value().map(|c| c == n)) {
+                check.try_set(Some((t, e)));
             }
         });
     });

@@ -109,13 +109,14 @@ pub fn DataTable(
             count,
         };
         state.ask(query, Scope::View, move |answer| {
-            if asked.get_value() != n_asked {
+            // The table may be gone (another tab) when the answer comes.
+            if asked.try_get_value() != Some(n_asked) {
                 return;
             }
             match answer {
                 Answer::Table(slice) => {
-                    shown.set(Some(Shown { key, slice }));
-                    busy.set(false);
+                    shown.try_set(Some(Shown { key, slice }));
+                    busy.try_set(false);
                 }
                 Answer::Error(e) => leptos::logging::error!("wirelens: table: {e}"),
                 _ => {}

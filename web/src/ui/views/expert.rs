@@ -39,7 +39,7 @@ pub fn ExpertInfo() -> impl IntoView {
                     c[k] += r.cells[n].parse::<u64>().unwrap_or(0);
                 }
             }
-            counts.set(Some(c));
+            counts.try_set(Some(c));
         });
     });
     let chips = move || {
