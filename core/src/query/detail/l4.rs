@@ -164,7 +164,8 @@ pub(super) fn tcp(
     );
     // SYN and FIN take one sequence number each.
     let nxt = seq + seg_len as u64 + u64::from(flags & 0x002 != 0) + u64::from(flags & 0x001 != 0);
-    if seg_len > 0 || flags & 0x003 != 0 {
+    // Wireshark shows it for every segment of a conversation it tracks.
+    if in_flow {
         n.push(
             Node::field(
                 "tcp.nxtseq",
@@ -483,13 +484,24 @@ fn analysis(ctx: &mut FieldCtx<'_>, src: &mut dyn PacketSource, n: &mut Node, o:
             .gen()
             .none();
         for k in crate::capture::tcp::Kind::ALL {
-            let Some(fid) = crate::query::fields::lookup(k.name()) else {
+            let Some(fid) = crate::query::fields::lookup(&k.field()) else {
                 continue;
             };
             if values(ctx, src, fid).is_empty() {
                 continue;
             }
-            fl.push(Node::field(k.name(), k.message(), "", o, 0).gen().none());
+            // Under its expert item, whose place Wireshark gives as 0.
+            let msg = k.message();
+            let (sev, group) = (k.severity(), k.group());
+            fl.push(
+                Node::text(format!("Expert Info ({sev}/{group}): {msg}"), o, 0)
+                    .gen()
+                    .with(vec![
+                        Node::field(&k.field(), msg, "", 0, 0).gen().none(),
+                        Node::text(format!("Severity level: {sev}"), 0, 0).gen(),
+                        Node::text(format!("Group: {group}"), 0, 0).gen(),
+                    ]),
+            );
         }
         let dup = first_uint(&values(ctx, src, Fid::TcpAnalysisDuplicateAckNum));
         let frame = first_uint(&values(ctx, src, Fid::TcpAnalysisDuplicateAckFrame));
@@ -498,7 +510,7 @@ fn analysis(ctx: &mut FieldCtx<'_>, src: &mut dyn PacketSource, n: &mut Node, o:
             a.push(
                 Node::field(
                     "tcp.analysis.duplicate_ack_num",
-                    "This is a TCP duplicate ack",
+                    format!("Duplicate ACK #: {num}"),
                     num.to_string(),
                     o,
                     0,
@@ -1059,7 +1071,7 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
     let echo = if v6 {
         matches!(t, 128 | 129)
     } else {
-        matches!(t, 0 | 8 | 13 | 14)
+        matches!(t, 0 | 8 | 13..=18)
     };
     if echo && b.len() >= o + 8 {
         let (id, seq) = (be16(b, o + 4), be16(b, o + 6));
