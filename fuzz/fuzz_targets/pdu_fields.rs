@@ -7,7 +7,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wirelens_core::query::pdu::{memcache, resp, PduFields, PduOut, PduValues};
+use wirelens_core::query::fields::pdu::{memcache, resp, PduFields, PduOut, PduValues};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&which, mut rest)) = data.split_first() else {

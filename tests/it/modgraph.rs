@@ -13,11 +13,7 @@ use std::path::{Path, PathBuf};
 use wirelens_tests::repo_root;
 
 /// Cycles that exist for a known reason, each as its sorted modules, with the reason.
-const KNOWN_CYCLES: &[(&[&str], &str)] = &[(
-    &["query::fields", "query::pdu"],
-    "the per-PDU field dissectors (query::pdu) use fields' Value and FieldCtx while fields \
-     declares and collects the per-PDU fields; being removed (issue 11, the `fields` change)",
-)];
+const KNOWN_CYCLES: &[(&[&str], &str)] = &[];
 
 /// Files that must use nothing else in the crate, and why.
 const LEAVES: &[(&str, &str)] = &[(

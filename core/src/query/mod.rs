@@ -7,7 +7,6 @@ pub mod export;
 pub mod fields;
 pub mod filter;
 pub mod follow;
-pub mod pdu;
 pub mod sessions;
 pub mod stats;
 pub mod transactions;

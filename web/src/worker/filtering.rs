@@ -15,9 +15,9 @@ use wirelens_core::capture::file::Compression;
 use wirelens_core::capture::packet::{PacketRow, NO_FLOW};
 use wirelens_core::capture::Capture;
 use wirelens_core::ingest::decompress::Decoder;
+use wirelens_core::query::fields::pdu::{self, Collector};
 use wirelens_core::query::fields::{self, Fid, FieldCtx, NoBytes, PacketSource, Value};
 use wirelens_core::query::filter::{Evaluator, Filter, FilterError};
-use wirelens_core::query::pdu::{self, Collector};
 use wirelens_web::protocol::{FilterErrorView, FilterReply};
 
 /// What the packet list shows: all packets or those that passed the filter, and the

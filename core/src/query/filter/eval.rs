@@ -35,7 +35,7 @@ impl<'c> Evaluator<'c> {
     }
 
     /// Uses per-PDU values collected beforehand by a whole pass.
-    pub fn with_collector(mut self, collector: &'c crate::query::pdu::Collector) -> Self {
+    pub fn with_collector(mut self, collector: &'c crate::query::fields::pdu::Collector) -> Self {
         self.ctx = self.ctx.with_collector(collector);
         self
     }

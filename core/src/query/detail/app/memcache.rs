@@ -1,10 +1,10 @@
 //! memcached's text and binary protocols: the fields and their places come from the
-//! same dissector as the filter's `memcache.*` values ([`crate::query::pdu::memcache`]),
+//! same dissector as the filter's `memcache.*` values ([`crate::query::fields::pdu::memcache`]),
 //! which cuts the stream as Wireshark does.
 
 use crate::query::detail::{string_field, Node};
+use crate::query::fields::pdu::memcache::placed;
 use crate::query::fields::{AppValue, Fid};
-use crate::query::pdu::memcache::placed;
 
 /// How many bytes the message at the start of `buf` takes (see `super::pdu_len`):
 /// the bytes a call of the dissector completes, or more to wait for.

@@ -1,5 +1,5 @@
 //! Redis's RESP, as Wireshark 4.0's resp dissector shows it (see
-//! [`crate::query::pdu::resp`] for its rules): the messages of the bytes TCP hands it, a
+//! [`crate::query::fields::pdu::resp`] for its rules): the messages of the bytes TCP hands it, a
 //! line ending at the first CR or LF with two bytes skipped after it.
 
 use crate::query::detail::{colon_hex, hex, string_field, Node};

@@ -1003,7 +1003,7 @@ mod test {
     //! Expected values are tshark 4.0.17's on the same bytes in the same segments.
 
     use super::*;
-    use crate::query::pdu::PduValues;
+    use crate::query::fields::pdu::PduValues;
 
     /// One segment, or bytes lost on one side.
     enum Step<'a> {

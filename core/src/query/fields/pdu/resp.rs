@@ -700,7 +700,7 @@ fn strtoll(s: &[u8]) -> i64 {
 #[cfg(test)]
 mod test {
     use super::*;
-    use crate::query::pdu::PduValues;
+    use crate::query::fields::pdu::PduValues;
     use std::collections::HashSet;
     use AppValue::{Bytes, Int, Present, Text};
 

@@ -1,0 +1,360 @@
+//! Application-layer fields from the transactions the app parsers found (HTTP, DNS,
+//! memcached, MySQL, TLS), attached to the packets Wireshark shows them in.
+
+use super::{Fid, FieldProvider, ValueSink};
+use crate::capture::Capture;
+use std::collections::HashMap;
+
+/// Values of application-layer fields, from the transactions the app parsers found in the
+/// capture (HTTP, DNS, memcached, MySQL, TLS), attached to the packets Wireshark shows
+/// them in: a request's fields to the packet that completed the request, a response's to
+/// the packet that completed the response.
+pub struct TransactionFields {
+    values: HashMap<(u64, Fid), Vec<AppValue>>,
+}
+
+/// One value of an app-layer field, owned (see [`super::pdu`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum AppValue {
+    /// The field is there with no value (`FT_NONE`, or a protocol's own item).
+    Present,
+    /// `FT_BOOLEAN`.
+    Bool(bool),
+    /// Unsigned integers and frame numbers.
+    Uint(u64),
+    /// Signed integers (`FT_INT32`, `FT_INT64`).
+    Int(i64),
+    /// A duration in ns.
+    Rel(i64),
+    /// `FT_STRING`.
+    Text(String),
+    /// `FT_BYTES`.
+    Bytes(Vec<u8>),
+    /// `FT_IPv4`.
+    Ipv4([u8; 4]),
+    /// `FT_IPv6`.
+    Ipv6([u8; 16]),
+}
+
+impl TransactionFields {
+    /// Indexes the transactions of `capture`.
+    pub fn new(capture: &Capture) -> Self {
+        use crate::capture::app::Detail;
+        let mut t = TransactionFields {
+            values: HashMap::new(),
+        };
+        for tx in &capture.transactions {
+            let req = tx.request.map(|s| s.last.packet);
+            let resp = tx.response.map(|s| s.last.packet);
+            match &tx.detail {
+                Detail::Http(h) => {
+                    if let Some(p) = req.filter(|_| !h.method.is_empty()) {
+                        t.add(p, Fid::Http, AppValue::Present);
+                        t.add(p, Fid::HttpRequest, AppValue::Bool(true));
+                        t.add(p, Fid::HttpRequestMethod, AppValue::Text(h.method.clone()));
+                        t.add(p, Fid::HttpRequestUri, AppValue::Text(h.uri.clone()));
+                        t.add(
+                            p,
+                            Fid::HttpRequestVersion,
+                            AppValue::Text(h.version.clone()),
+                        );
+                        if let Some(v) = &h.host {
+                            t.add(p, Fid::HttpHost, AppValue::Text(v.clone()));
+                        }
+                        if let Some(v) = &h.user_agent {
+                            t.add(p, Fid::HttpUserAgent, AppValue::Text(v.clone()));
+                        }
+                        if let Some(v) = &h.request_content_type {
+                            t.add(p, Fid::HttpContentType, AppValue::Text(v.clone()));
+                        }
+                        if let Some(host) = &h.host {
+                            let full = format!("http://{host}{}", h.uri);
+                            t.add(p, Fid::HttpRequestFullUri, AppValue::Text(full));
+                        }
+                        t.add_http_headers(p, Fid::HttpRequestLine, &h.request_headers);
+                    }
+                    if let (Some(p), Some(code)) = (resp, h.status) {
+                        t.add(p, Fid::Http, AppValue::Present);
+                        t.add(p, Fid::HttpResponse, AppValue::Bool(true));
+                        t.add(p, Fid::HttpResponseCode, AppValue::Uint(code as u64));
+                        if let Some(v) = &h.reason {
+                            t.add(p, Fid::HttpResponsePhrase, AppValue::Text(v.clone()));
+                        }
+                        if let Some(v) = &h.response_content_type {
+                            t.add(p, Fid::HttpContentType, AppValue::Text(v.clone()));
+                        }
+                        if let Some(q) = req.filter(|_| !h.method.is_empty()) {
+                            t.add(p, Fid::HttpRequestIn, AppValue::Uint(q + 1));
+                        }
+                        if let Some(ns) = tx.latency_ns() {
+                            t.add(p, Fid::HttpTime, AppValue::Rel(ns));
+                        }
+                        t.add_http_headers(p, Fid::HttpResponseLine, &h.response_headers);
+                    }
+                }
+                Detail::Dns(d) => {
+                    // Wireshark calls DNS on the multicast ports mdns and llmnr: the
+                    // fields are dns.*, the protocol is not `dns`.
+                    let multicast = capture
+                        .conversations
+                        .get(tx.conv as usize)
+                        .is_some_and(|c| {
+                            [c.port_a, c.port_b]
+                                .iter()
+                                .any(|p| matches!(p, 5353 | 5355))
+                        });
+                    // A retransmitted query shows the query's fields again.
+                    let queries = req
+                        .into_iter()
+                        .chain(d.retransmission_packets.iter().copied());
+                    let sides = queries.map(|p| (p, false)).chain(resp.map(|p| (p, true)));
+                    for (p, response) in sides {
+                        if !multicast {
+                            t.add(p, Fid::Dns, AppValue::Present);
+                        }
+                        t.add(p, Fid::DnsId, AppValue::Uint(d.id as u64));
+                        t.add(p, Fid::DnsFlagsResponse, AppValue::Bool(response));
+                        t.add(p, Fid::DnsQryName, AppValue::Text(d.name.clone()));
+                        t.add(p, Fid::DnsQryType, AppValue::Uint(d.qtype.0 as u64));
+                        t.add(p, Fid::DnsQryClass, AppValue::Uint(d.qclass as u64));
+                        let questions = d.questions[usize::from(response)];
+                        t.add(p, Fid::DnsCountQueries, AppValue::Uint(questions as u64));
+                        // Wireshark shows the reply code of responses only.
+                        if response {
+                            let rcode = d.rcode.unwrap_or(0);
+                            t.add(p, Fid::DnsFlagsRcode, AppValue::Uint(rcode as u64));
+                        }
+                        let answers = if response { d.counts[0] } else { 0 };
+                        t.add(p, Fid::DnsCountAnswers, AppValue::Uint(answers as u64));
+                        // (`dns.response_in` points forward: tshark's single pass never
+                        // shows it.)
+                        if let (true, Some(q)) = (response, req) {
+                            t.add(p, Fid::DnsResponseTo, AppValue::Uint(q + 1));
+                        }
+                        // Every resource record of the message, whatever its section.
+                        let (first, rest) = if response {
+                            (&d.answers[..], &d.others[..])
+                        } else {
+                            (&d.query_records[..], &[][..])
+                        };
+                        for a in first.iter().chain(rest) {
+                            t.add(p, Fid::DnsRespName, AppValue::Text(a.name.clone()));
+                            t.add(p, Fid::DnsRespType, AppValue::Uint(a.rtype.0 as u64));
+                            match a.rtype.0 {
+                                1 | 28 => {
+                                    let (f, v) = match a.data.parse::<std::net::IpAddr>() {
+                                        Ok(std::net::IpAddr::V4(x)) => {
+                                            (Fid::DnsA, AppValue::Ipv4(x.octets()))
+                                        }
+                                        Ok(std::net::IpAddr::V6(x)) => {
+                                            (Fid::DnsAaaa, AppValue::Ipv6(x.octets()))
+                                        }
+                                        Err(_) => continue,
+                                    };
+                                    t.add(p, f, v);
+                                }
+                                5 => t.add(p, Fid::DnsCname, AppValue::Text(a.data.clone())),
+                                15 => {
+                                    if let Some((_, exchange)) = a.data.split_once(' ') {
+                                        t.add(
+                                            p,
+                                            Fid::DnsMxMailExchange,
+                                            AppValue::Text(exchange.to_owned()),
+                                        );
+                                    }
+                                }
+                                _ => {}
+                            }
+                        }
+                        if response {
+                            if let Some(ns) = tx.latency_ns() {
+                                t.add(p, Fid::DnsTime, AppValue::Rel(ns));
+                            }
+                        }
+                    }
+                }
+                Detail::Mysql(m) => {
+                    if let (Some(p), Some(code)) = (req, m.command_code) {
+                        t.add(p, Fid::MysqlCommand, AppValue::Uint(code as u64));
+                    }
+                    // The login's user and schema (from the handshake response), and
+                    // COM_INIT_DB's schema.
+                    if let Some(p) = req.filter(|_| m.command == "login") {
+                        if let Some(u) = &m.user {
+                            t.add(p, Fid::MysqlUser, AppValue::Text(u.clone()));
+                        }
+                    }
+                    let schema_of = m.command == "login" || m.command_code == Some(0x02);
+                    if let (Some(p), Some(s), true) = (req, &m.schema, schema_of) {
+                        t.add(p, Fid::MysqlSchema, AppValue::Text(s.clone()));
+                    }
+                    for &(p, code) in &m.response_codes {
+                        t.add(p, Fid::MysqlResponseCode, AppValue::Uint(code as u64));
+                    }
+                    if let (Some(p), Some(code)) = (resp, m.error_code) {
+                        t.add(p, Fid::MysqlErrorCode, AppValue::Uint(code as u64));
+                        if let Some(msg) = &m.error_message {
+                            t.add(p, Fid::MysqlErrorMessage, AppValue::Text(msg.clone()));
+                        }
+                    }
+                    // The statement id of a prepare's response, and of the commands that
+                    // name a prepared statement (execute, send_long_data, close, reset,
+                    // fetch).
+                    if let Some(id) = m.stmt_id {
+                        let side = match m.command_code {
+                            Some(0x16) => resp,
+                            Some(0x17 | 0x18 | 0x19 | 0x1a | 0x1c) => req,
+                            _ => None,
+                        };
+                        if let Some(p) = side {
+                            t.add(p, Fid::MysqlStmtId, AppValue::Uint(id as u64));
+                        }
+                    }
+                    if let (Some(p), Some(n)) = (resp, m.affected_rows) {
+                        t.add(p, Fid::MysqlAffectedRows, AppValue::Uint(n));
+                    }
+                    if let (Some(p), Some(q)) = (req, &m.query) {
+                        // Wireshark shows the statement of COM_QUERY and COM_STMT_PREPARE.
+                        if m.command == "query" || m.command == "stmt_prepare" {
+                            t.add(p, Fid::MysqlQuery, AppValue::Text(q.clone()));
+                        }
+                    }
+                }
+                // memcached: Wireshark shows keys on replies too, and names binary commands
+                // differently; not mapped yet.
+                Detail::Memcache(_) => {}
+                Detail::Tls(s) => {
+                    if let (Some(p), Some(sni)) = (req, &s.sni) {
+                        t.add(p, Fid::TlsSni, AppValue::Text(sni.clone()));
+                    }
+                }
+                Detail::Redis(r) => {
+                    // Wirelens's own names: Wireshark's resp has fields per RESP value
+                    // only (those come from `app::pdu::resp`).
+                    if let Some(p) = req.filter(|_| !r.command.is_empty()) {
+                        t.add(p, Fid::RedisCommand, AppValue::Text(r.command.clone()));
+                        for k in &r.keys {
+                            t.add(p, Fid::RedisKey, AppValue::Text(k.clone()));
+                        }
+                    }
+                    if let (Some(p), Some(ns)) = (resp, tx.latency_ns()) {
+                        t.add(p, Fid::RedisTime, AppValue::Rel(ns));
+                    }
+                }
+            }
+        }
+        t
+    }
+
+    fn add(&mut self, packet: u64, f: Fid, v: AppValue) {
+        self.values.entry((packet, f)).or_default().push(v);
+    }
+
+    /// The header lines of an HTTP message (`line`: `http.request.line` or
+    /// `http.response.line`) and the header fields Wireshark names (`http.host`,
+    /// `http.user_agent` and `http.content_type` come from the parser's own values).
+    fn add_http_headers(&mut self, p: u64, line: Fid, headers: &[String]) {
+        use crate::ingest::app::http::header_value;
+        for l in headers {
+            self.add(p, line, AppValue::Text(l.clone()));
+        }
+        let named = [
+            ("Transfer-Encoding", Fid::HttpTransferEncoding),
+            ("Connection", Fid::HttpConnection),
+            ("Server", Fid::HttpServer),
+            ("Location", Fid::HttpLocation),
+            ("Cookie", Fid::HttpCookie),
+        ];
+        for l in headers {
+            if let Some(v) = header_value(l, "Content-Length") {
+                if let Ok(n) = v.parse::<u64>() {
+                    self.add(p, Fid::HttpContentLength, AppValue::Uint(n));
+                }
+                continue;
+            }
+            for (name, f) in named {
+                if let Some(v) = header_value(l, name) {
+                    self.add(p, f, AppValue::Text(v.to_owned()));
+                }
+            }
+        }
+    }
+}
+
+impl TransactionFields {
+    /// The fields these values cover.
+    pub fn covers(field: Fid) -> bool {
+        use Fid::*;
+        matches!(
+            field,
+            Http | HttpRequest
+                | HttpRequestMethod
+                | HttpRequestUri
+                | HttpRequestVersion
+                | HttpHost
+                | HttpUserAgent
+                | HttpResponse
+                | HttpResponseCode
+                | HttpResponsePhrase
+                | HttpTime
+                | HttpContentType
+                | HttpRequestFullUri
+                | HttpRequestIn
+                | HttpRequestLine
+                | HttpResponseLine
+                | HttpContentLength
+                | HttpTransferEncoding
+                | HttpConnection
+                | HttpServer
+                | HttpLocation
+                | HttpCookie
+                | Dns
+                | DnsCountQueries
+                | DnsId
+                | DnsFlagsResponse
+                | DnsQryName
+                | DnsQryType
+                | DnsFlagsRcode
+                | DnsTime
+                | DnsQryClass
+                | DnsCountAnswers
+                | DnsResponseTo
+                | DnsRespName
+                | DnsRespType
+                | DnsA
+                | DnsAaaa
+                | DnsCname
+                | DnsMxMailExchange
+                | MysqlCommand
+                | MysqlAffectedRows
+                | MysqlQuery
+                | MysqlUser
+                | MysqlSchema
+                | MysqlResponseCode
+                | MysqlErrorCode
+                | MysqlErrorMessage
+                | MysqlStmtId
+                | TlsSni
+                | RedisCommand
+                | RedisKey
+                | RedisTime
+        )
+    }
+}
+
+impl FieldProvider for TransactionFields {
+    fn provides(&self, field: Fid) -> bool {
+        Self::covers(field)
+    }
+
+    fn values(&self, field: Fid, index: usize, out: &mut ValueSink<'_>) {
+        for v in self
+            .values
+            .get(&(index as u64, field))
+            .into_iter()
+            .flatten()
+        {
+            out.push_app(v);
+        }
+    }
+}

@@ -1,0 +1,513 @@
+//! Link, network and transport fields, read from the packet's bytes at the layer offsets
+//! the dissector records ([`wire::dissect_layers`]): there is no second walk over the
+//! headers here.
+
+use super::{arena_push, Fid, FieldCtx, PacketSource, Span, Store, Value};
+use crate::capture::packet::{PacketRow, NO_FLOW};
+use crate::capture::Capture;
+use crate::ingest::wire::{self, LayerSpan, Layers, Proto};
+
+fn be16(b: &[u8], off: usize) -> Option<u16> {
+    Some(u16::from_be_bytes(b.get(off..off + 2)?.try_into().ok()?))
+}
+
+fn be32(b: &[u8], off: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(b.get(off..off + 4)?.try_into().ok()?))
+}
+
+fn arr<const N: usize>(b: &[u8], off: usize) -> Option<[u8; N]> {
+    b.get(off..off + N)?.try_into().ok()
+}
+
+/// The layers of packet `row`'s bytes `b`, as the dissector walked them (alone: IP
+/// fragments are not reassembled).
+pub(super) fn dissect(capture: &Capture, row: &PacketRow, b: &[u8], layers: &mut Layers) {
+    wire::dissect_layers(capture.linktype_of(row), b, row.len as usize, layers);
+}
+
+/// Per-direction facts of a TCP conversation that some fields need: the base sequence
+/// numbers (relative `tcp.seq`/`tcp.ack`) and the window scale.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct TcpFlow {
+    base: [Option<u32>; 2],
+    /// Window scale shift per direction: -1 unknown (no SYN seen), -2 not used.
+    scale: [i8; 2],
+}
+
+impl<'c> FieldCtx<'c> {
+    /// Base sequence numbers and window scales of the current packet's TCP flow, as
+    /// packet-tcp.c sets them: the first segment each way sets that way's base (its
+    /// SYN's sequence number, or one less than the first segment's), and an ACK sets the
+    /// other way's base to ack − 1 if that way has none yet.
+    pub(super) fn tcp_flow(&mut self, src: &mut dyn PacketSource) -> TcpFlow {
+        let flow = self.row.flow;
+        if let Some(t) = self.tcp.get(&flow) {
+            return *t;
+        }
+        let [f0, f1] = self
+            .firsts()
+            .get(flow as usize)
+            .copied()
+            .unwrap_or([u32::MAX; 2]);
+        let mut t = TcpFlow::default();
+        let mut order = [(f0, 0usize), (f1, 1usize)];
+        order.sort();
+        // packet-tcp.c: win_scale starts unknown (-1); a SYN's option sets its way's;
+        // verify_tcp_window_scaling then turns scaling off (-2) when a SYN had none, or
+        // when the SYN-ACK answers a SYN that had none.
+        let mut ws = [-1i8; 2];
+        let mut layers = Layers::default();
+        for (i, d) in order {
+            if i == u32::MAX {
+                continue;
+            }
+            let row = self.capture.packets[i as usize];
+            let mut buf = std::mem::take(&mut self.scratch);
+            if src.read(i as usize, &row, &mut buf) {
+                dissect(self.capture, &row, &buf, &mut layers);
+                if let Some(l) = layers.of(Proto::Tcp).next() {
+                    let o = l.offset as usize;
+                    if let (Some(seq), Some(ack), Some(&flags)) =
+                        (be32(&buf, o + 4), be32(&buf, o + 8), buf.get(o + 13))
+                    {
+                        let is_syn = flags & 0x02 != 0;
+                        if t.base[d].is_none() {
+                            t.base[d] = Some(if is_syn { seq } else { seq.wrapping_sub(1) });
+                        }
+                        if t.base[1 - d].is_none() && flags & 0x10 != 0 {
+                            t.base[1 - d] = Some(ack.wrapping_sub(1));
+                        }
+                        if is_syn {
+                            if let Some(&shift) = tcp_option(&buf, l, 3).and_then(|o| o.first()) {
+                                ws[d] = shift.min(14) as i8;
+                            }
+                            if ws[d] == -1 {
+                                ws = [-2, -2];
+                            } else if flags & 0x10 != 0 && ws[1 - d] == -2 {
+                                ws[d] = -2;
+                            }
+                        }
+                    }
+                }
+            }
+            self.scratch = buf;
+        }
+        t.scale = ws;
+        self.tcp.insert(flow, t);
+        t
+    }
+
+    /// Answers from the packet's bytes.
+    pub(super) fn slow(
+        &mut self,
+        field: Fid,
+        layer: u8,
+        src: &mut dyn PacketSource,
+        out: &mut Vec<Value>,
+    ) {
+        let ls = std::mem::take(&mut self.layers);
+        self.slow_in(&ls, field, layer, src, out);
+        self.layers = ls;
+    }
+
+    fn slow_in(
+        &mut self,
+        ls: &Layers,
+        field: Fid,
+        layer: u8,
+        src: &mut dyn PacketSource,
+        out: &mut Vec<Value>,
+    ) {
+        use Fid::*;
+        let b = &self.buf[..];
+        // The layers of one protocol that show fields.
+        let pick = |proto: Proto| {
+            ls.of(proto)
+                .filter(|l| shown(l, b))
+                .enumerate()
+                .filter(move |(i, _)| layer == 0 || *i + 1 == layer as usize)
+                .map(|(_, l)| *l)
+        };
+        let packet_span = |start: usize, end: usize| {
+            let end = end.min(b.len()).max(start.min(b.len()));
+            let start = start.min(end);
+            Span {
+                store: Store::Packet,
+                start: start as u32,
+                len: (end - start) as u32,
+            }
+        };
+        let u = |v: Option<u32>, out: &mut Vec<Value>| {
+            if let Some(v) = v {
+                out.push(Value::Uint(v as u64))
+            }
+        };
+        match field {
+            Frame if layer <= 1 => out.push(Value::Proto(packet_span(0, b.len()))),
+            FrameProtocols if layer <= 1 => {
+                let s = protocols(ls);
+                out.push(Value::Str(arena_push(&mut self.arena, s.as_bytes())));
+            }
+            Eth | EthDst | EthSrc | EthAddr | EthType => {
+                for l in pick(Proto::Eth) {
+                    let o = l.offset as usize;
+                    let mac = |at: usize| arr::<6>(b, at).map(Value::Ether);
+                    match field {
+                        Eth => out.push(Value::Proto(packet_span(o, b.len()))),
+                        EthDst => out.extend(mac(o)),
+                        EthSrc => out.extend(mac(o + 6)),
+                        EthAddr => out.extend(mac(o).into_iter().chain(mac(o + 6))),
+                        _ => u(be16(b, o + 12).filter(|t| *t >= 0x600).map(u32::from), out),
+                    }
+                }
+            }
+            Vlan | VlanPriority | VlanId | VlanEtype => {
+                for l in pick(Proto::Vlan) {
+                    let o = l.offset as usize;
+                    let tci = be16(b, o).unwrap_or(0) as u32;
+                    match field {
+                        Vlan => out.push(Value::Proto(packet_span(o, b.len()))),
+                        VlanPriority => u(Some(tci >> 13), out),
+                        VlanId => u(Some(tci & 0xfff), out),
+                        _ => u(be16(b, o + 2).map(u32::from), out),
+                    }
+                }
+            }
+            Sll => {
+                for l in pick(Proto::Sll) {
+                    out.push(Value::Proto(packet_span(l.offset as usize, b.len())));
+                }
+            }
+            Arp | ArpHwType | ArpProtoType | ArpHwSize | ArpProtoSize | ArpOpcode | ArpSrcHwMac
+            | ArpSrcProtoIpv4 | ArpDstHwMac | ArpDstProtoIpv4 => {
+                for l in pick(Proto::Arp) {
+                    let o = l.offset as usize;
+                    let (hs, ps) = (
+                        b.get(o + 4).copied().unwrap_or(0) as usize,
+                        b.get(o + 5).copied().unwrap_or(0) as usize,
+                    );
+                    let ptype = be16(b, o + 2).unwrap_or(0);
+                    let (sha, spa, tha, tpa) =
+                        (o + 8, o + 8 + hs, o + 8 + hs + ps, o + 8 + 2 * hs + ps);
+                    let mac = |at: usize| {
+                        if hs == 6 {
+                            arr::<6>(b, at).map(Value::Ether)
+                        } else {
+                            None
+                        }
+                    };
+                    let v4 = |at: usize| {
+                        if ps == 4 && ptype == 0x0800 {
+                            arr::<4>(b, at).map(Value::Ipv4)
+                        } else {
+                            None
+                        }
+                    };
+                    match field {
+                        Arp => out.push(Value::Proto(packet_span(o, b.len()))),
+                        ArpHwType => u(be16(b, o).map(u32::from), out),
+                        ArpProtoType => u(Some(ptype as u32), out),
+                        ArpHwSize => u(Some(hs as u32), out),
+                        ArpProtoSize => u(Some(ps as u32), out),
+                        ArpOpcode => u(be16(b, o + 6).map(u32::from), out),
+                        ArpSrcHwMac => out.extend(mac(sha)),
+                        ArpSrcProtoIpv4 => out.extend(v4(spa)),
+                        ArpDstHwMac => out.extend(mac(tha)),
+                        _ => out.extend(v4(tpa)),
+                    }
+                }
+            }
+            Ip | IpVersion | IpHdrLen | IpDsfield | IpLen | IpId | IpFlags | IpFlagsRb
+            | IpFlagsDf | IpFlagsMf | IpFragOffset | IpTtl | IpProto | IpChecksum | IpSrc
+            | IpDst | IpAddr => {
+                for l in pick(Proto::Ip) {
+                    let o = l.offset as usize;
+                    let frag = be16(b, o + 6).unwrap_or(0) as u32;
+                    let addr = |at: usize| arr::<4>(b, at).map(Value::Ipv4);
+                    match field {
+                        Ip => out.push(Value::Proto(packet_span(o, l.end() as usize))),
+                        IpVersion => u(Some(4), out),
+                        IpHdrLen => u(b.get(o).map(|&x| (x & 0x0f) as u32 * 4), out),
+                        IpDsfield => u(b.get(o + 1).map(|&x| x as u32), out),
+                        IpLen => u(be16(b, o + 2).map(u32::from), out),
+                        IpId => u(be16(b, o + 4).map(u32::from), out),
+                        IpFlags => u(Some(frag >> 13), out),
+                        IpFlagsRb => out.push(Value::Bool(frag & 0x8000 != 0)),
+                        IpFlagsDf => out.push(Value::Bool(frag & 0x4000 != 0)),
+                        IpFlagsMf => out.push(Value::Bool(frag & 0x2000 != 0)),
+                        IpFragOffset => u(Some((frag & 0x1fff) * 8), out),
+                        IpTtl => u(b.get(o + 8).map(|&x| x as u32), out),
+                        IpProto => u(b.get(o + 9).map(|&x| x as u32), out),
+                        IpChecksum => u(be16(b, o + 10).map(u32::from), out),
+                        IpSrc => out.extend(addr(o + 12)),
+                        IpDst => out.extend(addr(o + 16)),
+                        _ => out.extend(addr(o + 12).into_iter().chain(addr(o + 16))),
+                    }
+                }
+            }
+            Ipv6 | Ipv6Version | Ipv6Tclass | Ipv6Flow | Ipv6Plen | Ipv6Nxt | Ipv6Hlim
+            | Ipv6Src | Ipv6Dst | Ipv6Addr => {
+                for l in pick(Proto::Ipv6) {
+                    let o = l.offset as usize;
+                    let w = be32(b, o).unwrap_or(0);
+                    let addr = |at: usize| arr::<16>(b, at).map(Value::Ipv6);
+                    match field {
+                        Ipv6 => out.push(Value::Proto(packet_span(o, l.end() as usize))),
+                        Ipv6Version => u(Some(6), out),
+                        Ipv6Tclass => u(Some((w >> 20) & 0xff), out),
+                        Ipv6Flow => u(Some(w & 0xf_ffff), out),
+                        Ipv6Plen => u(be16(b, o + 4).map(u32::from), out),
+                        Ipv6Nxt => u(b.get(o + 6).map(|&x| x as u32), out),
+                        Ipv6Hlim => u(b.get(o + 7).map(|&x| x as u32), out),
+                        Ipv6Src => out.extend(addr(o + 8)),
+                        Ipv6Dst => out.extend(addr(o + 24)),
+                        _ => out.extend(addr(o + 8).into_iter().chain(addr(o + 24))),
+                    }
+                }
+            }
+            Udp | UdpSrcport | UdpDstport | UdpPort | UdpLength | UdpChecksum | UdpPayload => {
+                for l in pick(Proto::Udp) {
+                    let o = l.offset as usize;
+                    let (sp, dp) = (be16(b, o).map(u32::from), be16(b, o + 2).map(u32::from));
+                    match field {
+                        Udp => out.push(Value::Proto(packet_span(o, l.end() as usize))),
+                        UdpSrcport => u(sp, out),
+                        UdpDstport => u(dp, out),
+                        UdpPort => {
+                            u(sp, out);
+                            u(dp, out)
+                        }
+                        UdpLength => u(be16(b, o + 4).map(u32::from), out),
+                        UdpChecksum => u(be16(b, o + 6).map(u32::from), out),
+                        _ => {
+                            let end =
+                                (be16(b, o + 4).unwrap_or(0) as usize + o).min(l.end() as usize);
+                            if end > o + 8 && b.len() > o + 8 {
+                                out.push(Value::Bytes(packet_span(o + 8, end)));
+                            }
+                        }
+                    }
+                }
+            }
+            Icmp | IcmpType | IcmpCode | IcmpChecksum | IcmpIdent | IcmpSeq | Icmpv6
+            | Icmpv6Type | Icmpv6Code | Icmpv6Checksum => {
+                let kind = if matches!(
+                    field,
+                    Icmp | IcmpType | IcmpCode | IcmpChecksum | IcmpIdent | IcmpSeq
+                ) {
+                    Proto::Icmp
+                } else {
+                    Proto::Icmpv6
+                };
+                for l in pick(kind) {
+                    let o = l.offset as usize;
+                    let t = b.get(o).copied().unwrap_or(0);
+                    let echo = matches!(t, 0 | 8 | 13 | 14 | 15 | 16 | 17 | 18);
+                    match field {
+                        Icmp | Icmpv6 => out.push(Value::Proto(packet_span(o, l.end() as usize))),
+                        IcmpType | Icmpv6Type => u(Some(t as u32), out),
+                        IcmpCode | Icmpv6Code => u(b.get(o + 1).map(|&x| x as u32), out),
+                        IcmpChecksum | Icmpv6Checksum => u(be16(b, o + 2).map(u32::from), out),
+                        IcmpIdent if echo => u(be16(b, o + 4).map(u32::from), out),
+                        IcmpSeq if echo => u(be16(b, o + 6).map(u32::from), out),
+                        _ => {}
+                    }
+                }
+            }
+            f if is_tcp_header(f) => {
+                let tcps: Vec<(usize, LayerSpan)> = pick(Proto::Tcp).enumerate().collect();
+                for (i, l) in tcps {
+                    // The conversation describes the outermost TCP header only.
+                    let in_flow = i == 0 && layer <= 1 && self.row.flow != NO_FLOW;
+                    self.tcp_field(f, l, in_flow, src, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn tcp_field(
+        &mut self,
+        field: Fid,
+        l: LayerSpan,
+        in_flow: bool,
+        src: &mut dyn PacketSource,
+        out: &mut Vec<Value>,
+    ) {
+        use Fid::*;
+        let o = l.offset as usize;
+        let b = &self.buf[..];
+        let hlen = l.header_len as usize;
+        let flags = match (b.get(o + 12), b.get(o + 13)) {
+            (Some(&h), Some(&f)) => Some((((h & 0x0f) as u32) << 8) | f as u32),
+            _ => None,
+        };
+        let bit = |m: u32| flags.map(|f| Value::Bool(f & m != 0));
+        let len = (l.end() as usize).saturating_sub(o + hlen) as u32;
+        let seg_len = if b.len() >= o + 20 { Some(len) } else { None };
+        let u = |v: Option<u32>| v.map(|v| Value::Uint(v as u64));
+        let v = match field {
+            Tcp => {
+                let end = (l.end() as usize).min(b.len());
+                Some(Value::Proto(Span {
+                    store: Store::Packet,
+                    start: o as u32,
+                    len: end.saturating_sub(o) as u32,
+                }))
+            }
+            TcpSrcport => u(be16(b, o).map(u32::from)),
+            TcpDstport => u(be16(b, o + 2).map(u32::from)),
+            TcpPort => {
+                out.extend(u(be16(b, o).map(u32::from)));
+                u(be16(b, o + 2).map(u32::from))
+            }
+            TcpLen => u(seg_len),
+            TcpSeqRaw => u(be32(b, o + 4)),
+            TcpAckRaw => u(be32(b, o + 8)),
+            TcpSeq | TcpAck => {
+                let raw = be32(b, o + if field == TcpSeq { 4 } else { 8 });
+                let acked = flags.is_some_and(|f| f & 0x10 != 0);
+                match raw {
+                    Some(raw) if in_flow && (field == TcpSeq || acked) => {
+                        let d = usize::from(self.row.flags & PacketRow::FLAG_B_TO_A != 0);
+                        let t = self.tcp_flow(src);
+                        let base = if field == TcpSeq {
+                            t.base[d]
+                        } else {
+                            t.base[1 - d]
+                        };
+                        u(Some(raw.wrapping_sub(base.unwrap_or(0))))
+                    }
+                    Some(raw) => u(Some(raw)),
+                    None => None,
+                }
+            }
+            TcpHdrLen => u(b.get(o + 12).map(|&h| (h >> 4) as u32 * 4)),
+            TcpFlags => u(flags),
+            TcpFlagsRes => bit(0xe00),
+            TcpFlagsAe => bit(0x100),
+            TcpFlagsCwr => bit(0x80),
+            TcpFlagsEce => bit(0x40),
+            TcpFlagsUrg => bit(0x20),
+            TcpFlagsAck => bit(0x10),
+            TcpFlagsPush => bit(0x08),
+            TcpFlagsReset => bit(0x04),
+            TcpFlagsSyn => bit(0x02),
+            TcpFlagsFin => bit(0x01),
+            TcpWindowSizeValue => u(be16(b, o + 14).map(u32::from)),
+            TcpWindowSize | TcpWindowSizeScalefactor => {
+                let Some(win) = be16(b, o + 14) else { return };
+                let syn = flags.is_some_and(|f| f & 0x02 != 0);
+                let scale = if in_flow {
+                    let d = usize::from(self.row.flags & PacketRow::FLAG_B_TO_A != 0);
+                    self.tcp_flow(src).scale[d]
+                } else {
+                    -1
+                };
+                if field == TcpWindowSize {
+                    // The window of a SYN is never scaled (RFC 7323 §2.2).
+                    let shift = if scale >= 0 && !syn { scale } else { 0 };
+                    u(Some((win as u32) << shift))
+                } else if syn {
+                    // Wireshark shows no scaling factor on SYNs.
+                    None
+                } else {
+                    Some(Value::Int(if scale >= 0 {
+                        1 << scale
+                    } else {
+                        scale as i64
+                    }))
+                }
+            }
+            TcpChecksum => u(be16(b, o + 16).map(u32::from)),
+            TcpUrgentPointer => u(be16(b, o + 18).map(u32::from)),
+            TcpOptionsMssVal => u(tcp_option(b, &l, 2).and_then(|v| be16(v, 0)).map(u32::from)),
+            TcpOptionsWscaleShift => u(tcp_option(b, &l, 3)
+                .and_then(|v| v.first())
+                .map(|&s| s as u32)),
+            TcpOptionsWscaleMultiplier => u(tcp_option(b, &l, 3)
+                .and_then(|v| v.first())
+                .map(|&s| 1u32 << (s.min(14)))),
+            TcpOptionsTsval => u(tcp_option(b, &l, 8).and_then(|v| be32(v, 0))),
+            TcpOptionsTsecr => u(tcp_option(b, &l, 8).and_then(|v| be32(v, 4))),
+            TcpPayload => {
+                let start = o + hlen;
+                let end = (l.end() as usize).min(b.len());
+                (end > start && len > 0).then(|| {
+                    Value::Bytes(Span {
+                        store: Store::Packet,
+                        start: start as u32,
+                        len: (end - start) as u32,
+                    })
+                })
+            }
+            _ => None,
+        };
+        out.extend(v);
+    }
+}
+
+/// The value bytes of the first TCP option of `kind` in the header of layer `l`.
+fn tcp_option<'b>(b: &'b [u8], l: &LayerSpan, kind: u8) -> Option<&'b [u8]> {
+    let o = l.offset as usize;
+    let end = (o + l.header_len as usize).min(b.len());
+    let mut at = o + 20;
+    while at < end {
+        match b[at] {
+            0 => return None,
+            1 => at += 1,
+            k => {
+                let len = *b.get(at + 1)? as usize;
+                if len < 2 || at + len > end {
+                    return None;
+                }
+                if k == kind {
+                    return Some(&b[at + 2..at + len]);
+                }
+                at += len;
+            }
+        }
+    }
+    None
+}
+
+fn is_tcp_header(f: Fid) -> bool {
+    (Fid::Tcp..=Fid::TcpPayload).contains(&f) && f != Fid::TcpStream
+}
+
+/// Whether layer `l` of packet `b` shows in the tree and has fields: its header is
+/// captured far enough for Wireshark's dissector to add them (a whole IPv4 header; the
+/// ports of a TCP or UDP header, which an ICMP error's quote may cut after 8 bytes).
+fn shown(l: &LayerSpan, b: &[u8]) -> bool {
+    let has = |n: usize| b.len() >= l.offset as usize + n;
+    match l.proto {
+        Proto::Eth => has(14),
+        Proto::Vlan | Proto::Ieee8021ad | Proto::Null => has(4),
+        Proto::Sll => has(l.header_len as usize),
+        Proto::Arp => has(8),
+        // An IPv4 dissector that hands an IPv6 packet on has no header of its own.
+        Proto::Ip => l.header_len >= 20 && has(l.header_len as usize),
+        Proto::Ipv6 => has(40),
+        // A bogus data offset: Wireshark gives up on the header.
+        Proto::Tcp => {
+            let offset = b.get(l.offset as usize + 12).map_or(5, |x| x >> 4);
+            has(4) && !(has(20) && offset < 5)
+        }
+        Proto::Udp => has(4),
+        Proto::Icmp | Proto::Icmpv6 => has(2),
+        _ => true,
+    }
+}
+
+/// `frame.protocols` as far as we dissect: the stack, and the layers an ICMP error
+/// quotes.
+fn protocols(ls: &Layers) -> String {
+    let mut s = String::new();
+    for (i, l) in ls.as_slice().iter().enumerate() {
+        if i > 0 {
+            s.push(':');
+        }
+        s.push_str(l.proto.name());
+    }
+    s
+}

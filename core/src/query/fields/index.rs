@@ -1,0 +1,255 @@
+//! The fields the packet index answers without the packet's bytes: frame numbers, times
+//! and lengths, stream numbers, the addresses and ports of a conversation's packets,
+//! the TCP analysis, the process of a session.
+
+use super::{arena_push, Fid, FieldCtx, Value};
+use crate::capture::flow::L4;
+use crate::capture::packet::PacketRow;
+use crate::capture::Capture;
+
+impl<'c> FieldCtx<'c> {
+    /// Index-only answers. Returns false when the bytes are needed.
+    pub(super) fn fast(&mut self, field: Fid, layer: u8, out: &mut Vec<Value>) -> bool {
+        use Fid::*;
+        let row = self.row;
+        let c = self.capture;
+        let first_layer = layer <= 1;
+        match field {
+            FrameNumber => out.push(Value::Uint(self.index as u64 + 1)),
+            FrameTime => out.push(Value::Time(row.ts_ns)),
+            FrameTimeEpoch => out.push(Value::Rel(row.ts_ns)),
+            FrameTimeRelative => out.push(Value::Rel(row.ts_ns - c.first_ts_ns())),
+            FrameTimeDelta => {
+                let prev = self
+                    .index
+                    .checked_sub(1)
+                    .map_or(row.ts_ns, |i| c.packets[i].ts_ns);
+                out.push(Value::Rel(row.ts_ns - prev));
+            }
+            FrameLen => out.push(Value::Uint(row.len as u64)),
+            FrameCapLen => out.push(Value::Uint(row.caplen as u64)),
+            FrameInterfaceId => {
+                // Only pcapng records name an interface (tshark shows none for pcap).
+                let file = c.files.get(row.file as usize);
+                if file.is_some_and(|f| f.format == Some(crate::capture::file::Format::PcapNg)) {
+                    let local = c.interfaces[..(row.iface as usize).min(c.interfaces.len())]
+                        .iter()
+                        .filter(|i| i.file == row.file)
+                        .count();
+                    out.push(Value::Uint(local as u64));
+                }
+            }
+            FrameComment => {
+                let i = self.index as u64;
+                let start = c.comments.partition_point(|(p, _)| *p < i);
+                for (_, text) in c.comments[start..].iter().take_while(|(p, _)| *p == i) {
+                    out.push(Value::Str(arena_push(&mut self.arena, text.as_bytes())));
+                }
+            }
+            TcpStream | UdpStream | WlSessionBytes | WlSessionDuration | WlSessionFrames => {
+                if let Some((conv, _)) = self.flow().filter(|_| first_layer) {
+                    match field {
+                        TcpStream if conv.proto == L4::Tcp => {
+                            out.push(Value::Uint(conv.stream as u64))
+                        }
+                        UdpStream if conv.proto == L4::Udp => {
+                            out.push(Value::Uint(conv.stream as u64))
+                        }
+                        WlSessionBytes => out.push(Value::Uint(conv.bytes())),
+                        WlSessionFrames => out.push(Value::Uint(conv.frames())),
+                        WlSessionDuration => out.push(Value::Rel(conv.duration_ns())),
+                        _ => {}
+                    }
+                }
+            }
+            TcpTimeRelative | TcpTimeDelta => {
+                if let Some((conv, _)) = self
+                    .flow()
+                    .filter(|(c, _)| c.proto == L4::Tcp && first_layer)
+                {
+                    if field == TcpTimeRelative {
+                        out.push(Value::Rel(row.ts_ns - conv.first_ns));
+                    } else {
+                        let i = self.index;
+                        let prev = self.prev_in_flow()[i];
+                        let prev_ts = if prev == u32::MAX {
+                            row.ts_ns
+                        } else {
+                            c.packets[prev as usize].ts_ns
+                        };
+                        out.push(Value::Rel(row.ts_ns - prev_ts));
+                    }
+                }
+            }
+            f if is_analysis(f) => {
+                if first_layer {
+                    analysis(c, self.index, f, out);
+                }
+            }
+            TcpAnalysisInitialRtt => {
+                // Shown from the segment that completed the handshake on.
+                let rtt = self.flow().filter(|_| first_layer).and_then(|_| {
+                    let t = c.tcp.get(row.flow as usize)?;
+                    let frame = t.initial_rtt_frame?;
+                    let shown = row.flags & PacketRow::FLAG_SEQ_ANALYSIS != 0;
+                    (shown && self.index as u64 + 1 >= frame).then_some(t.initial_rtt_ns?)
+                });
+                if let Some(ns) = rtt {
+                    out.push(Value::Rel(ns));
+                }
+            }
+            TcpAnalysisAckRtt | TcpAnalysisAcksFrame | TcpAnalysisBytesInFlight => {
+                if let Some(a) = c.tcp_ack(self.index).filter(|_| first_layer) {
+                    match field {
+                        TcpAnalysisAcksFrame if a.frame != 0 => out.push(Value::Uint(a.frame)),
+                        TcpAnalysisAckRtt if a.frame != 0 && a.rtt_ns != 0 => {
+                            out.push(Value::Rel(a.rtt_ns))
+                        }
+                        TcpAnalysisBytesInFlight if a.bytes_in_flight != 0 => {
+                            out.push(Value::Uint(a.bytes_in_flight as u64))
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            WlProcessPid | WlProcessName => {
+                let procs = self
+                    .processes
+                    .get_or_insert_with(|| crate::query::sessions::processes_by_flow(c));
+                if let Some((pid, name)) = procs.get(row.flow as usize).and_then(Option::as_ref) {
+                    match (field, name) {
+                        (WlProcessPid, _) => out.push(Value::Uint(*pid as u64)),
+                        (_, Some(name)) => {
+                            out.push(Value::Str(arena_push(&mut self.arena, name.as_bytes())))
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Tcp | TcpSrcport | TcpDstport | TcpPort | Udp | UdpSrcport | UdpDstport | UdpPort
+            | Ip | IpSrc | IpDst | IpAddr | IpProto | IpVersion | Ipv6 | Ipv6Src | Ipv6Dst
+            | Ipv6Addr | Ipv6Version => {
+                let Some((conv, dir)) = self.flow() else {
+                    return false;
+                };
+                // Protocol values carry bytes: those need the packet (existence alone is
+                // answered by `exists`). IP in IP adds outer addresses the index lacks.
+                let ip_field = matches!(
+                    field,
+                    Ip | IpSrc
+                        | IpDst
+                        | IpAddr
+                        | IpProto
+                        | IpVersion
+                        | Ipv6
+                        | Ipv6Src
+                        | Ipv6Dst
+                        | Ipv6Addr
+                        | Ipv6Version
+                );
+                if matches!(field, Tcp | Udp | Ip | Ipv6) || (ip_field && self.tunneled()) {
+                    return false;
+                }
+                if !first_layer {
+                    return true;
+                }
+                let (src, sport, dst, dport) = if dir == 0 {
+                    (conv.a, conv.port_a, conv.b, conv.port_b)
+                } else {
+                    (conv.b, conv.port_b, conv.a, conv.port_a)
+                };
+                let tcp = conv.proto == L4::Tcp;
+                let v4 = src.is_ipv4();
+                let addr = |a: std::net::IpAddr| match a {
+                    std::net::IpAddr::V4(a) => Value::Ipv4(a.octets()),
+                    std::net::IpAddr::V6(a) => Value::Ipv6(a.octets()),
+                };
+                match field {
+                    TcpSrcport if tcp => out.push(Value::Uint(sport as u64)),
+                    TcpDstport if tcp => out.push(Value::Uint(dport as u64)),
+                    TcpPort if tcp => {
+                        out.extend([Value::Uint(sport as u64), Value::Uint(dport as u64)])
+                    }
+                    UdpSrcport if !tcp => out.push(Value::Uint(sport as u64)),
+                    UdpDstport if !tcp => out.push(Value::Uint(dport as u64)),
+                    UdpPort if !tcp => {
+                        out.extend([Value::Uint(sport as u64), Value::Uint(dport as u64)])
+                    }
+                    IpSrc if v4 => out.push(addr(src)),
+                    IpDst if v4 => out.push(addr(dst)),
+                    IpAddr if v4 => out.extend([addr(src), addr(dst)]),
+                    IpProto if v4 => out.push(Value::Uint(if tcp { 6 } else { 17 })),
+                    IpVersion if v4 => out.push(Value::Uint(4)),
+                    Ipv6Src if !v4 => out.push(addr(src)),
+                    Ipv6Dst if !v4 => out.push(addr(dst)),
+                    Ipv6Addr if !v4 => out.extend([addr(src), addr(dst)]),
+                    Ipv6Version if !v4 => out.push(Value::Uint(6)),
+                    _ => {}
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    pub(super) fn prev_in_flow(&mut self) -> &[u32] {
+        let c = self.capture;
+        self.prev_in_flow.get_or_insert_with(|| {
+            let mut last = vec![u32::MAX; c.conversations.len()];
+            c.packets
+                .iter()
+                .enumerate()
+                .map(|(i, p)| match last.get_mut(p.flow as usize) {
+                    Some(l) => std::mem::replace(l, i as u32),
+                    None => u32::MAX,
+                })
+                .collect()
+        })
+    }
+
+    pub(super) fn firsts(&mut self) -> &[[u32; 2]] {
+        let c = self.capture;
+        self.firsts.get_or_insert_with(|| {
+            let mut f = vec![[u32::MAX; 2]; c.conversations.len()];
+            for (i, p) in c.packets.iter().enumerate() {
+                if let Some(e) = f.get_mut(p.flow as usize) {
+                    let d = usize::from(p.flags & PacketRow::FLAG_B_TO_A != 0);
+                    if e[d] == u32::MAX {
+                        e[d] = i as u32;
+                    }
+                }
+            }
+            f
+        })
+    }
+}
+
+pub(super) fn is_analysis(f: Fid) -> bool {
+    (Fid::TcpAnalysisFlags..=Fid::TcpAnalysisZeroWindowProbeAck).contains(&f)
+}
+
+/// `tcp.analysis.*` of packet `index`, from the TCP analysis in the capture.
+fn analysis(c: &Capture, index: usize, f: Fid, out: &mut Vec<Value>) {
+    let i = index as u64;
+    let at = c.tcp_flags.partition_point(|(p, _)| *p < i);
+    let Some((_, flags)) = c.tcp_flags.get(at).filter(|(p, _)| *p == i) else {
+        return;
+    };
+    if flags.is_empty() {
+        return;
+    }
+    match f {
+        Fid::TcpAnalysisFlags => out.push(Value::Present),
+        Fid::TcpAnalysisDuplicateAckNum if flags.dup_ack_num() > 0 => {
+            out.push(Value::Uint(flags.dup_ack_num() as u64))
+        }
+        Fid::TcpAnalysisDuplicateAckFrame if flags.dup_ack_frame() > 0 => {
+            out.push(Value::Uint(flags.dup_ack_frame()))
+        }
+        f => {
+            if crate::capture::tcp::Kind::from_name(f.name()).is_some_and(|k| flags.contains(k)) {
+                out.push(Value::Present);
+            }
+        }
+    }
+}

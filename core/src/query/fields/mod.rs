@@ -1,0 +1,495 @@
+//! The field registry and per-packet field extraction.
+//!
+//! - [`registry`]: every field, its name and type; lookup and suggestions.
+//! - [`value`]: values and how `tshark -T fields` prints them.
+//! - `index`: what the packet index answers without the packet's bytes.
+//! - `headers`: link, network and transport fields at the dissector's layer offsets.
+//! - `app`: application fields from the transactions ([`TransactionFields`]).
+//! - [`pdu`]: per-PDU application fields (memcached, RESP), dissected packet by packet.
+//!
+//! Every field has Wireshark's name and type (as `tshark -G fields` lists them), so a
+//! user's display filters and `-e` columns carry over. Where Wireshark has no field for
+//! something Wirelens knows, the name is under `wl.`.
+//!
+//! Extraction answers from the packet index when it can (frame numbers, times, lengths,
+//! stream numbers, and the addresses and ports of packets that belong to a TCP or UDP
+//! conversation) and otherwise asks a [`PacketSource`] for the packet's bytes, dissects
+//! them again with the one dissector ([`wire::dissect_layers`]) and reads the fields at
+//! the layer offsets it records. Fields of application protocols come from a [`FieldProvider`]
+//! that the app-layer parsers plug in; until then they are declared (filters on them
+//! compile) and have no values.
+
+mod app;
+mod headers;
+mod index;
+pub mod pdu;
+pub mod registry;
+pub mod value;
+
+pub use app::{AppValue, TransactionFields};
+use headers::{dissect, TcpFlow};
+use index::is_analysis;
+pub use registry::{
+    edit_distance, lookup, suggest, Base, Fid, FieldDef, FieldType, Origin, Status, FIELDS,
+};
+use value::arena_push;
+pub use value::{
+    civil_from_days, days_from_civil, display, format_abs_time, format_rel_time, month_number,
+    Span, Store, Value,
+};
+
+use crate::capture::flow::L4;
+use crate::capture::packet::{PacketRow, NO_FLOW};
+use crate::capture::Capture;
+use crate::ingest::wire::{Layers, Proto};
+use pdu::Collector;
+use std::collections::{HashMap, HashSet};
+
+/// Supplies a packet's captured bytes by its index in the capture (the core has no I/O).
+pub trait PacketSource {
+    /// Replaces `buf` with the captured bytes of packet `index` (whose row is `row`).
+    /// Returns false when they cannot be had; the fields that need them are then absent.
+    fn read(&mut self, index: usize, row: &PacketRow, buf: &mut Vec<u8>) -> bool;
+}
+
+/// A source with no bytes: only what the index answers.
+pub struct NoBytes;
+
+impl PacketSource for NoBytes {
+    fn read(&mut self, _: usize, _: &PacketRow, _: &mut Vec<u8>) -> bool {
+        false
+    }
+}
+
+/// Captures held in memory, one byte slice per file (tests, benchmarks, small files).
+pub struct MemorySource<'a> {
+    /// The bytes of each file, indexed like `Capture::files`, uncompressed.
+    pub files: Vec<&'a [u8]>,
+}
+
+impl PacketSource for MemorySource<'_> {
+    fn read(&mut self, _: usize, row: &PacketRow, buf: &mut Vec<u8>) -> bool {
+        let Some(file) = self.files.get(row.file as usize) else {
+            return false;
+        };
+        let (start, end) = (
+            row.offset as usize,
+            row.offset as usize + row.caplen as usize,
+        );
+        let Some(bytes) = file.get(start..end) else {
+            return false;
+        };
+        buf.clear();
+        buf.extend_from_slice(bytes);
+        true
+    }
+}
+
+/// Values that fields of application protocols put out for one packet.
+pub struct ValueSink<'a> {
+    out: &'a mut Vec<Value>,
+    arena: &'a mut Vec<u8>,
+}
+
+impl ValueSink<'_> {
+    /// Adds a value that holds no bytes (numbers, addresses, times).
+    pub fn push(&mut self, v: Value) {
+        self.out.push(v);
+    }
+
+    /// Adds a string (copied into the per-packet arena).
+    pub fn push_str(&mut self, s: &str) {
+        let span = arena_push(self.arena, s.as_bytes());
+        self.out.push(Value::Str(span));
+    }
+
+    /// Adds bytes (copied into the per-packet arena).
+    pub fn push_bytes(&mut self, b: &[u8]) {
+        let span = arena_push(self.arena, b);
+        self.out.push(Value::Bytes(span));
+    }
+
+    /// Adds an owned app-layer value.
+    pub fn push_app(&mut self, v: &AppValue) {
+        match v {
+            AppValue::Present => self.push(Value::Present),
+            AppValue::Bool(b) => self.push(Value::Bool(*b)),
+            AppValue::Uint(n) => self.push(Value::Uint(*n)),
+            AppValue::Int(n) => self.push(Value::Int(*n)),
+            AppValue::Rel(ns) => self.push(Value::Rel(*ns)),
+            AppValue::Text(s) => self.push_str(s),
+            AppValue::Bytes(b) => self.push_bytes(b),
+            AppValue::Ipv4(a) => self.push(Value::Ipv4(*a)),
+            AppValue::Ipv6(a) => self.push(Value::Ipv6(*a)),
+        }
+    }
+}
+
+/// Supplies the values of fields Wirelens does not extract itself: how app-layer parsers
+/// (HTTP, memcached, MySQL, Redis, DNS, TLS) plug their per-packet values in.
+pub trait FieldProvider {
+    /// True when this provider fills `field`.
+    fn provides(&self, field: Fid) -> bool;
+    /// Puts out the values of `field` in packet `index` (0-based), in the order of their
+    /// occurrence.
+    fn values(&self, field: Fid, index: usize, out: &mut ValueSink<'_>);
+}
+
+/// Extracts field values of the packets of one capture. Keeps what spans packets
+/// (TCP base sequence numbers, the previous packet of each stream) and the current
+/// packet's bytes and layers.
+pub struct FieldCtx<'c> {
+    capture: &'c Capture,
+    provider: Option<&'c dyn FieldProvider>,
+    index: usize,
+    row: PacketRow,
+    buf: Vec<u8>,
+    /// `Some(true)` when `buf` holds the current packet, `Some(false)` when it could
+    /// not be read, `None` before trying.
+    loaded: Option<bool>,
+    /// Where the current packet's layers lie.
+    layers: Layers,
+    /// Bytes of derived values of the current packet (strings built, slices of numbers).
+    pub arena: Vec<u8>,
+    /// Packet index of the first packet of each flow each way (`u32::MAX`: none).
+    firsts: Option<Vec<[u32; 2]>>,
+    tcp: HashMap<u32, TcpFlow>,
+    /// Previous packet of the same flow, for each packet (`u32::MAX`: none).
+    prev_in_flow: Option<Vec<u32>>,
+    scratch: Vec<u8>,
+    /// App-layer values from the capture's transactions, built on first use.
+    app: Option<TransactionFields>,
+    /// Per-PDU app-layer values (memcache, resp), collected as packets go by.
+    pdu: Pdu<'c>,
+    /// The process of each conversation, found on first use.
+    processes: Option<Vec<Option<crate::query::sessions::Owner>>>,
+}
+
+/// Where [`FieldCtx`] gets per-PDU fields from.
+enum Pdu<'c> {
+    /// No such field asked for yet.
+    None,
+    /// Collected by the context itself, packet by packet.
+    Own(Box<Collector>),
+    /// Collected beforehand (a whole pass), shared.
+    Shared(&'c Collector),
+}
+
+impl<'c> FieldCtx<'c> {
+    /// A context over a capture.
+    pub fn new(capture: &'c Capture) -> Self {
+        FieldCtx {
+            capture,
+            provider: None,
+            index: usize::MAX,
+            row: PacketRow {
+                ts_ns: 0,
+                offset: 0,
+                caplen: 0,
+                len: 0,
+                flow: NO_FLOW,
+                iface: 0,
+                file: 0,
+                flags: 0,
+                _pad: 0,
+                acks_back: 0,
+                bytes_in_flight: 0,
+            },
+            buf: Vec::new(),
+            loaded: None,
+            layers: Layers::default(),
+            arena: Vec::new(),
+            firsts: None,
+            tcp: HashMap::new(),
+            prev_in_flow: None,
+            scratch: Vec::new(),
+            app: None,
+            pdu: Pdu::None,
+            processes: None,
+        }
+    }
+
+    /// Uses per-PDU values collected beforehand by a whole pass ([`Collector::run`]):
+    /// fields it has need no packet bytes.
+    pub fn with_collector(mut self, collector: &'c Collector) -> Self {
+        self.pdu = Pdu::Shared(collector);
+        self
+    }
+
+    /// Announces the fields that will be asked for, so that per-PDU fields of several
+    /// protocols are collected in one pass.
+    pub fn want(&mut self, fields: &[Fid]) {
+        let new = |w: &HashSet<Fid>| {
+            fields
+                .iter()
+                .any(|&f| pdu::proto_of(f).is_some() && !w.contains(&f))
+        };
+        let wanted = match &self.pdu {
+            Pdu::Shared(_) => return,
+            Pdu::Own(c) if !new(c.wanted()) => return,
+            Pdu::Own(c) => c.wanted().clone(),
+            Pdu::None if !new(&HashSet::new()) => return,
+            Pdu::None => HashSet::new(),
+        };
+        let mut wanted = wanted;
+        wanted.extend(fields.iter().filter(|&&f| pdu::proto_of(f).is_some()));
+        self.pdu = Pdu::Own(Box::new(Collector::new(self.capture, wanted)));
+    }
+
+    /// Collects the wanted per-PDU fields over the whole capture now (reading the packets
+    /// of their conversations from `src`): reassembly hands on the bytes after a lost
+    /// segment only when the peer acknowledges past it, so values of a packet can come
+    /// later than the packet itself. Use when `src` can read any packet.
+    pub fn collect_all(&mut self, src: &mut dyn PacketSource) {
+        if let Pdu::Own(c) = &mut self.pdu {
+            c.run(self.capture, src);
+        }
+    }
+
+    /// Feeds the packets up to the current one to the collector of per-PDU fields (if
+    /// any is wanted). Call for every packet in order when filtering, so that each is fed
+    /// while its bytes are at hand.
+    pub fn advance(&mut self, src: &mut dyn PacketSource) {
+        if let Pdu::Own(c) = &mut self.pdu {
+            if self.index < self.capture.packets.len() {
+                let current = (self.loaded == Some(true)).then_some(&self.buf[..]);
+                c.advance(self.capture, self.index, current, src);
+            }
+        }
+    }
+
+    /// Plugs in the values of app-layer fields.
+    pub fn with_provider(mut self, provider: &'c dyn FieldProvider) -> Self {
+        self.provider = Some(provider);
+        self
+    }
+
+    /// The capture.
+    pub fn capture(&self) -> &'c Capture {
+        self.capture
+    }
+
+    /// Makes packet `index` the current one.
+    pub fn begin(&mut self, index: usize) {
+        if index != self.index {
+            self.index = index;
+            self.row = self.capture.packets[index];
+            self.loaded = None;
+        }
+        self.arena.clear();
+    }
+
+    /// Makes packet `index` current with its bytes already at hand (the caller read them,
+    /// e.g. to print its columns).
+    pub fn begin_with_bytes(&mut self, index: usize, bytes: &[u8]) {
+        self.begin(index);
+        self.buf.clear();
+        self.buf.extend_from_slice(bytes);
+        dissect(self.capture, &self.row, &self.buf, &mut self.layers);
+        self.loaded = Some(true);
+    }
+
+    /// The current packet's bytes, if they were read.
+    pub fn packet_bytes(&self) -> Option<&[u8]> {
+        (self.loaded == Some(true)).then_some(&self.buf[..])
+    }
+
+    /// Reads and dissects the current packet's bytes (once).
+    pub fn load(&mut self, src: &mut dyn PacketSource) -> bool {
+        if self.loaded.is_none() {
+            let ok = src.read(self.index, &self.row, &mut self.buf);
+            if ok {
+                dissect(self.capture, &self.row, &self.buf, &mut self.layers);
+            } else {
+                self.layers.clear();
+            }
+            self.loaded = Some(ok);
+        }
+        self.loaded == Some(true)
+    }
+
+    /// The bytes of a value's span (constants come from `consts`).
+    pub fn span<'a>(&'a self, s: Span, consts: &'a [u8]) -> &'a [u8] {
+        let store: &[u8] = match s.store {
+            Store::Packet => &self.buf,
+            Store::Arena => &self.arena,
+            Store::Const => consts,
+        };
+        store
+            .get(s.start as usize..(s.start + s.len) as usize)
+            .unwrap_or(&[])
+    }
+
+    /// Whether `field` can be answered for the current packet without its bytes.
+    pub fn from_index(&self, field: Fid) -> bool {
+        use Fid::*;
+        let flow = self.flow();
+        match field {
+            FrameNumber
+            | FrameTime
+            | FrameTimeEpoch
+            | FrameTimeRelative
+            | FrameTimeDelta
+            | FrameLen
+            | FrameCapLen
+            | FrameInterfaceId
+            | FrameComment
+            | TcpStream
+            | UdpStream
+            | TcpTimeRelative
+            | TcpTimeDelta
+            | WlSessionBytes
+            | WlSessionDuration
+            | WlSessionFrames
+            | TcpAnalysisInitialRtt
+            | TcpAnalysisAckRtt
+            | TcpAnalysisAcksFrame
+            | TcpAnalysisBytesInFlight
+            | WlProcessPid
+            | WlProcessName => true,
+            f if is_analysis(f) || TransactionFields::covers(f) => true,
+            f if pdu::proto_of(f).is_some() => matches!(self.pdu, Pdu::Shared(_)),
+            // Existence of these protocols is answered without bytes; their values not.
+            Tcp | Udp | Ip | Ipv6 => false,
+            TcpSrcport | TcpDstport | TcpPort | UdpSrcport | UdpDstport | UdpPort => flow.is_some(),
+            IpSrc | IpDst | IpAddr | IpProto | IpVersion | Ipv6Src | Ipv6Dst | Ipv6Addr
+            | Ipv6Version => flow.is_some() && !self.tunneled(),
+            f => {
+                f.def().status == Status::NotYetExtracted
+                    && self.provider.is_none_or(|p| !p.provides(f))
+            }
+        }
+    }
+
+    /// The current packet is IP in IP (more IP layers than its conversation shows).
+    fn tunneled(&self) -> bool {
+        self.row.flags & PacketRow::FLAG_TUNNELED != 0
+    }
+
+    fn flow(&self) -> Option<(&'c crate::capture::flow::Conversation, usize)> {
+        if self.row.flow == NO_FLOW {
+            return None;
+        }
+        let c = self.capture.conversations.get(self.row.flow as usize)?;
+        Some((c, usize::from(self.row.flags & PacketRow::FLAG_B_TO_A != 0)))
+    }
+
+    /// Appends the values of `field` in the current packet to `out`; `layer` (1-based)
+    /// keeps only the occurrences in that layer of the field's protocol, 0 keeps all.
+    pub fn extract(
+        &mut self,
+        field: Fid,
+        layer: u8,
+        src: &mut dyn PacketSource,
+        out: &mut Vec<Value>,
+    ) {
+        if self.fast(field, layer, out) {
+            return;
+        }
+        if let Some(p) = self.provider.filter(|p| p.provides(field)) {
+            p.values(
+                field,
+                self.index,
+                &mut ValueSink {
+                    out,
+                    arena: &mut self.arena,
+                },
+            );
+            return;
+        }
+        if pdu::proto_of(field).is_some() {
+            self.want(&[field]);
+            self.advance(src);
+            let c = match &self.pdu {
+                Pdu::Own(c) => c,
+                Pdu::Shared(c) => *c,
+                Pdu::None => return,
+            };
+            let mut sink = ValueSink {
+                out,
+                arena: &mut self.arena,
+            };
+            for v in c.values(self.index, field) {
+                sink.push_app(v);
+            }
+            return;
+        }
+        if TransactionFields::covers(field) {
+            let capture = self.capture;
+            let app = self
+                .app
+                .get_or_insert_with(|| TransactionFields::new(capture));
+            app.values(
+                field,
+                self.index,
+                &mut ValueSink {
+                    out,
+                    arena: &mut self.arena,
+                },
+            );
+            return;
+        }
+        if field.def().status == Status::NotYetExtracted {
+            return;
+        }
+        if matches!(field, Fid::Tls | Fid::Mysql) {
+            // A segment with payload in a conversation decoded as the protocol.
+            let proto = match field {
+                Fid::Tls => crate::capture::app::AppProto::Tls,
+                _ => crate::capture::app::AppProto::Mysql,
+            };
+            let decoded = self.capture.app_protos.get(self.row.flow as usize) == Some(&Some(proto));
+            if decoded && layer <= 1 && self.load(src) {
+                if let Some(l) = self.layers.of(Proto::Tcp).next() {
+                    let payload = l.payload_offset();
+                    if l.end() > payload && self.buf.len() > payload as usize {
+                        out.push(Value::Present);
+                    }
+                }
+            }
+            return;
+        }
+        if self.load(src) {
+            self.slow(field, layer, src, out);
+        }
+    }
+
+    /// Whether the current packet has `field` at all; cheaper than [`FieldCtx::extract`]
+    /// for protocols, which need no bytes when the packet belongs to a conversation.
+    pub fn exists(
+        &mut self,
+        field: Fid,
+        layer: u8,
+        src: &mut dyn PacketSource,
+        tmp: &mut Vec<Value>,
+    ) -> bool {
+        use Fid::*;
+        let tunneled = self.tunneled();
+        if let (Tcp | Udp | Ip | Ipv6, true, Some((conv, _))) = (field, layer <= 1, self.flow()) {
+            if tunneled && matches!(field, Ip | Ipv6) {
+                return self.exists_slow(field, layer, src, tmp);
+            }
+            return match field {
+                Tcp => conv.proto == L4::Tcp,
+                Udp => conv.proto == L4::Udp,
+                Ip => conv.a.is_ipv4(),
+                _ => conv.a.is_ipv6(),
+            };
+        }
+        self.exists_slow(field, layer, src, tmp)
+    }
+
+    fn exists_slow(
+        &mut self,
+        field: Fid,
+        layer: u8,
+        src: &mut dyn PacketSource,
+        tmp: &mut Vec<Value>,
+    ) -> bool {
+        let start = tmp.len();
+        self.extract(field, layer, src, tmp);
+        let found = tmp.len() > start;
+        tmp.truncate(start);
+        found
+    }
+}

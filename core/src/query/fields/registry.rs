@@ -1,0 +1,531 @@
+//! The registry of fields: every field with Wireshark's name and type (as `tshark -G
+//! fields` lists them), looked up by name, with a suggestion for a misspelt one.
+
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// A field's type, named as Wireshark names them (`FT_UINT16` …).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[allow(missing_docs)]
+pub enum FieldType {
+    /// No value: the field is there or not (`tcp.analysis.retransmission`).
+    None,
+    /// A protocol: there or not, and its bytes (`tcp`, `frame contains "GET"`).
+    Protocol,
+    Boolean,
+    Uint8,
+    Uint16,
+    Uint24,
+    Uint32,
+    Uint64,
+    Int32,
+    Int64,
+    /// A frame number.
+    Framenum,
+    /// Seconds and nanoseconds since the epoch.
+    AbsoluteTime,
+    /// A duration in seconds.
+    RelativeTime,
+    /// A MAC address.
+    Ether,
+    Ipv4,
+    Ipv6,
+    String,
+    Bytes,
+    Double,
+}
+
+impl FieldType {
+    /// Wireshark's name of the type (`FT_UINT16`).
+    pub fn wireshark_name(self) -> &'static str {
+        match self {
+            FieldType::None => "FT_NONE",
+            FieldType::Protocol => "FT_PROTOCOL",
+            FieldType::Boolean => "FT_BOOLEAN",
+            FieldType::Uint8 => "FT_UINT8",
+            FieldType::Uint16 => "FT_UINT16",
+            FieldType::Uint24 => "FT_UINT24",
+            FieldType::Uint32 => "FT_UINT32",
+            FieldType::Uint64 => "FT_UINT64",
+            FieldType::Int32 => "FT_INT32",
+            FieldType::Int64 => "FT_INT64",
+            FieldType::Framenum => "FT_FRAMENUM",
+            FieldType::AbsoluteTime => "FT_ABSOLUTE_TIME",
+            FieldType::RelativeTime => "FT_RELATIVE_TIME",
+            FieldType::Ether => "FT_ETHER",
+            FieldType::Ipv4 => "FT_IPv4",
+            FieldType::Ipv6 => "FT_IPv6",
+            FieldType::String => "FT_STRING",
+            FieldType::Bytes => "FT_BYTES",
+            FieldType::Double => "FT_DOUBLE",
+        }
+    }
+
+    /// A short name for messages (`UINT16`, `IPv4`).
+    pub fn short_name(self) -> &'static str {
+        &self.wireshark_name()[3..]
+    }
+
+    /// Integer-valued types (booleans and frame numbers included).
+    pub fn is_integer(self) -> bool {
+        matches!(
+            self,
+            FieldType::Boolean
+                | FieldType::Uint8
+                | FieldType::Uint16
+                | FieldType::Uint24
+                | FieldType::Uint32
+                | FieldType::Uint64
+                | FieldType::Int32
+                | FieldType::Int64
+                | FieldType::Framenum
+        )
+    }
+
+    /// Types whose values are a sequence of bytes that slices and `contains` work on.
+    pub fn is_bytes_like(self) -> bool {
+        matches!(
+            self,
+            FieldType::Protocol
+                | FieldType::Bytes
+                | FieldType::String
+                | FieldType::Ether
+                | FieldType::Ipv4
+                | FieldType::Ipv6
+        )
+    }
+
+    /// The largest value an unsigned type holds.
+    pub fn max_uint(self) -> u64 {
+        match self {
+            FieldType::Boolean => 1,
+            FieldType::Uint8 => u8::MAX as u64,
+            FieldType::Uint16 => u16::MAX as u64,
+            FieldType::Uint24 => 0xff_ffff,
+            FieldType::Uint32 | FieldType::Framenum => u32::MAX as u64,
+            _ => u64::MAX,
+        }
+    }
+}
+
+/// How integers of a field are shown (Wireshark's `BASE_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Base {
+    /// Decimal.
+    Dec,
+    /// Hexadecimal, `0x` and zero-padded to the type's width.
+    Hex,
+    /// Not an integer.
+    None,
+}
+
+/// Whether Wirelens fills a field yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Extracted from every packet that has it.
+    Extracted,
+    /// Declared so that filters on it compile; it has no values until the parser that
+    /// produces it lands (app-layer fields), or a [`FieldProvider`] supplies them.
+    NotYetExtracted,
+}
+
+/// Where a field's name comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// Wireshark has a field of this name and type.
+    Wireshark,
+    /// Wirelens's own (Wireshark has none).
+    Wirelens,
+}
+
+/// One field of the registry.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct FieldDef {
+    /// The field's id.
+    #[serde(skip)]
+    pub id: Fid,
+    /// Wireshark's name, `ip.src`.
+    pub name: &'static str,
+    /// Type.
+    #[serde(rename = "type", serialize_with = "ser_type")]
+    pub ty: FieldType,
+    /// How integers are shown.
+    #[serde(skip)]
+    pub base: Base,
+    /// Extracted or declared only.
+    pub status: Status,
+    /// Wireshark's field or Wirelens's own.
+    pub origin: Origin,
+    /// What it is (Wireshark's label).
+    pub description: &'static str,
+}
+
+fn ser_type<S: serde::Serializer>(t: &FieldType, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(t.wireshark_name())
+}
+
+macro_rules! registry {
+    ($( $id:ident = $name:literal, $ty:ident, $base:ident, $status:ident, $origin:ident, $desc:literal; )*) => {
+        /// Field ids: one per entry of [`FIELDS`], in the same order.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[allow(missing_docs, non_camel_case_types)]
+        pub enum Fid { $($id),* }
+
+        /// Every field Wirelens knows, grouped by protocol.
+        pub static FIELDS: &[FieldDef] = &[
+            $( FieldDef {
+                id: Fid::$id,
+                name: $name,
+                ty: FieldType::$ty,
+                base: Base::$base,
+                status: Status::$status,
+                origin: Origin::$origin,
+                description: $desc,
+            } ),*
+        ];
+    };
+}
+
+registry! {
+    Frame = "frame", Protocol, None, Extracted, Wireshark, "Frame";
+    FrameNumber = "frame.number", Uint32, Dec, Extracted, Wireshark, "Frame Number";
+    FrameTime = "frame.time", AbsoluteTime, None, Extracted, Wireshark, "Arrival Time";
+    FrameTimeEpoch = "frame.time_epoch", RelativeTime, None, Extracted, Wireshark, "Epoch Time";
+    FrameTimeRelative = "frame.time_relative", RelativeTime, None, Extracted, Wireshark, "Time since reference or first frame";
+    FrameTimeDelta = "frame.time_delta", RelativeTime, None, Extracted, Wireshark, "Time delta from previous captured frame";
+    FrameLen = "frame.len", Uint32, Dec, Extracted, Wireshark, "Frame length on the wire";
+    FrameCapLen = "frame.cap_len", Uint32, Dec, Extracted, Wireshark, "Frame length stored into the capture file";
+    FrameInterfaceId = "frame.interface_id", Uint32, Dec, Extracted, Wireshark, "Interface id";
+    FrameComment = "frame.comment", String, None, Extracted, Wireshark, "Comment";
+    FrameProtocols = "frame.protocols", String, None, Extracted, Wireshark, "Protocols in frame";
+
+    Eth = "eth", Protocol, None, Extracted, Wireshark, "Ethernet";
+    EthDst = "eth.dst", Ether, None, Extracted, Wireshark, "Destination";
+    EthSrc = "eth.src", Ether, None, Extracted, Wireshark, "Source";
+    EthAddr = "eth.addr", Ether, None, Extracted, Wireshark, "Address";
+    EthType = "eth.type", Uint16, Hex, Extracted, Wireshark, "Type";
+
+    Vlan = "vlan", Protocol, None, Extracted, Wireshark, "802.1Q Virtual LAN";
+    VlanPriority = "vlan.priority", Uint16, Dec, Extracted, Wireshark, "Priority";
+    VlanId = "vlan.id", Uint16, Dec, Extracted, Wireshark, "ID";
+    VlanEtype = "vlan.etype", Uint16, Hex, Extracted, Wireshark, "Type";
+
+    Sll = "sll", Protocol, None, Extracted, Wireshark, "Linux cooked capture";
+
+    Arp = "arp", Protocol, None, Extracted, Wireshark, "Address Resolution Protocol";
+    ArpHwType = "arp.hw.type", Uint16, Dec, Extracted, Wireshark, "Hardware type";
+    ArpProtoType = "arp.proto.type", Uint16, Hex, Extracted, Wireshark, "Protocol type";
+    ArpHwSize = "arp.hw.size", Uint8, Dec, Extracted, Wireshark, "Hardware size";
+    ArpProtoSize = "arp.proto.size", Uint8, Dec, Extracted, Wireshark, "Protocol size";
+    ArpOpcode = "arp.opcode", Uint16, Dec, Extracted, Wireshark, "Opcode";
+    ArpSrcHwMac = "arp.src.hw_mac", Ether, None, Extracted, Wireshark, "Sender MAC address";
+    ArpSrcProtoIpv4 = "arp.src.proto_ipv4", Ipv4, None, Extracted, Wireshark, "Sender IP address";
+    ArpDstHwMac = "arp.dst.hw_mac", Ether, None, Extracted, Wireshark, "Target MAC address";
+    ArpDstProtoIpv4 = "arp.dst.proto_ipv4", Ipv4, None, Extracted, Wireshark, "Target IP address";
+
+    Ip = "ip", Protocol, None, Extracted, Wireshark, "Internet Protocol Version 4";
+    IpVersion = "ip.version", Uint8, Dec, Extracted, Wireshark, "Version";
+    IpHdrLen = "ip.hdr_len", Uint8, Dec, Extracted, Wireshark, "Header Length";
+    IpDsfield = "ip.dsfield", Uint8, Hex, Extracted, Wireshark, "Differentiated Services Field";
+    IpLen = "ip.len", Uint16, Dec, Extracted, Wireshark, "Total Length";
+    IpId = "ip.id", Uint16, Hex, Extracted, Wireshark, "Identification";
+    IpFlags = "ip.flags", Uint8, Hex, Extracted, Wireshark, "Flags";
+    IpFlagsRb = "ip.flags.rb", Boolean, None, Extracted, Wireshark, "Reserved bit";
+    IpFlagsDf = "ip.flags.df", Boolean, None, Extracted, Wireshark, "Don't fragment";
+    IpFlagsMf = "ip.flags.mf", Boolean, None, Extracted, Wireshark, "More fragments";
+    IpFragOffset = "ip.frag_offset", Uint16, Dec, Extracted, Wireshark, "Fragment Offset";
+    IpTtl = "ip.ttl", Uint8, Dec, Extracted, Wireshark, "Time to Live";
+    IpProto = "ip.proto", Uint8, Dec, Extracted, Wireshark, "Protocol";
+    IpChecksum = "ip.checksum", Uint16, Hex, Extracted, Wireshark, "Header Checksum";
+    IpSrc = "ip.src", Ipv4, None, Extracted, Wireshark, "Source Address";
+    IpDst = "ip.dst", Ipv4, None, Extracted, Wireshark, "Destination Address";
+    IpAddr = "ip.addr", Ipv4, None, Extracted, Wireshark, "Source or Destination Address";
+
+    Ipv6 = "ipv6", Protocol, None, Extracted, Wireshark, "Internet Protocol Version 6";
+    Ipv6Version = "ipv6.version", Uint8, Dec, Extracted, Wireshark, "Version";
+    Ipv6Tclass = "ipv6.tclass", Uint32, Hex, Extracted, Wireshark, "Traffic Class";
+    Ipv6Flow = "ipv6.flow", Uint24, Hex, Extracted, Wireshark, "Flow Label";
+    Ipv6Plen = "ipv6.plen", Uint16, Dec, Extracted, Wireshark, "Payload Length";
+    Ipv6Nxt = "ipv6.nxt", Uint8, Dec, Extracted, Wireshark, "Next Header";
+    Ipv6Hlim = "ipv6.hlim", Uint8, Dec, Extracted, Wireshark, "Hop Limit";
+    Ipv6Src = "ipv6.src", Ipv6, None, Extracted, Wireshark, "Source Address";
+    Ipv6Dst = "ipv6.dst", Ipv6, None, Extracted, Wireshark, "Destination Address";
+    Ipv6Addr = "ipv6.addr", Ipv6, None, Extracted, Wireshark, "Source or Destination Address";
+
+    Tcp = "tcp", Protocol, None, Extracted, Wireshark, "Transmission Control Protocol";
+    TcpSrcport = "tcp.srcport", Uint16, Dec, Extracted, Wireshark, "Source Port";
+    TcpDstport = "tcp.dstport", Uint16, Dec, Extracted, Wireshark, "Destination Port";
+    TcpPort = "tcp.port", Uint16, Dec, Extracted, Wireshark, "Source or Destination Port";
+    TcpStream = "tcp.stream", Uint32, Dec, Extracted, Wireshark, "Stream index";
+    TcpLen = "tcp.len", Uint32, Dec, Extracted, Wireshark, "TCP Segment Len";
+    TcpSeq = "tcp.seq", Uint32, Dec, Extracted, Wireshark, "Sequence Number (relative to the first segment each way)";
+    TcpSeqRaw = "tcp.seq_raw", Uint32, Dec, Extracted, Wireshark, "Sequence Number (raw)";
+    TcpAck = "tcp.ack", Uint32, Dec, Extracted, Wireshark, "Acknowledgment Number (relative)";
+    TcpAckRaw = "tcp.ack_raw", Uint32, Dec, Extracted, Wireshark, "Acknowledgment number (raw)";
+    TcpHdrLen = "tcp.hdr_len", Uint8, Dec, Extracted, Wireshark, "Header Length";
+    TcpFlags = "tcp.flags", Uint16, Hex, Extracted, Wireshark, "Flags";
+    TcpFlagsRes = "tcp.flags.res", Boolean, None, Extracted, Wireshark, "Reserved";
+    TcpFlagsAe = "tcp.flags.ae", Boolean, None, Extracted, Wireshark, "Accurate ECN";
+    TcpFlagsCwr = "tcp.flags.cwr", Boolean, None, Extracted, Wireshark, "Congestion Window Reduced";
+    TcpFlagsEce = "tcp.flags.ece", Boolean, None, Extracted, Wireshark, "ECN-Echo";
+    TcpFlagsUrg = "tcp.flags.urg", Boolean, None, Extracted, Wireshark, "Urgent";
+    TcpFlagsAck = "tcp.flags.ack", Boolean, None, Extracted, Wireshark, "Acknowledgment";
+    TcpFlagsPush = "tcp.flags.push", Boolean, None, Extracted, Wireshark, "Push";
+    TcpFlagsReset = "tcp.flags.reset", Boolean, None, Extracted, Wireshark, "Reset";
+    TcpFlagsSyn = "tcp.flags.syn", Boolean, None, Extracted, Wireshark, "Syn";
+    TcpFlagsFin = "tcp.flags.fin", Boolean, None, Extracted, Wireshark, "Fin";
+    TcpWindowSizeValue = "tcp.window_size_value", Uint16, Dec, Extracted, Wireshark, "Window";
+    TcpWindowSize = "tcp.window_size", Uint32, Dec, Extracted, Wireshark, "Calculated window size";
+    TcpWindowSizeScalefactor = "tcp.window_size_scalefactor", Int32, Dec, Extracted, Wireshark, "Window size scaling factor";
+    TcpChecksum = "tcp.checksum", Uint16, Hex, Extracted, Wireshark, "Checksum";
+    TcpUrgentPointer = "tcp.urgent_pointer", Uint16, Dec, Extracted, Wireshark, "Urgent Pointer";
+    TcpOptionsMssVal = "tcp.options.mss_val", Uint16, Dec, Extracted, Wireshark, "MSS Value";
+    TcpOptionsWscaleShift = "tcp.options.wscale.shift", Uint8, Dec, Extracted, Wireshark, "Shift count";
+    TcpOptionsWscaleMultiplier = "tcp.options.wscale.multiplier", Uint16, Dec, Extracted, Wireshark, "Multiplier";
+    TcpOptionsTsval = "tcp.options.timestamp.tsval", Uint32, Dec, Extracted, Wireshark, "Timestamp value";
+    TcpOptionsTsecr = "tcp.options.timestamp.tsecr", Uint32, Dec, Extracted, Wireshark, "Timestamp echo reply";
+    TcpPayload = "tcp.payload", Bytes, None, Extracted, Wireshark, "TCP payload";
+    TcpTimeRelative = "tcp.time_relative", RelativeTime, None, Extracted, Wireshark, "Time since first frame in this TCP stream";
+    TcpTimeDelta = "tcp.time_delta", RelativeTime, None, Extracted, Wireshark, "Time since previous frame in this TCP stream";
+    TcpAnalysisFlags = "tcp.analysis.flags", None, None, Extracted, Wireshark, "TCP Analysis Flags";
+    TcpAnalysisRetransmission = "tcp.analysis.retransmission", None, None, Extracted, Wireshark, "This frame is a (suspected) retransmission";
+    TcpAnalysisFastRetransmission = "tcp.analysis.fast_retransmission", None, None, Extracted, Wireshark, "This frame is a (suspected) fast retransmission";
+    TcpAnalysisSpuriousRetransmission = "tcp.analysis.spurious_retransmission", None, None, Extracted, Wireshark, "This frame is a (suspected) spurious retransmission";
+    TcpAnalysisOutOfOrder = "tcp.analysis.out_of_order", None, None, Extracted, Wireshark, "This frame is a (suspected) out-of-order segment";
+    TcpAnalysisReusedPorts = "tcp.analysis.reused_ports", None, None, Extracted, Wireshark, "A new tcp session is started with the same ports as an earlier session in this trace";
+    TcpAnalysisLostSegment = "tcp.analysis.lost_segment", None, None, Extracted, Wireshark, "Previous segment(s) not captured (common at capture start)";
+    TcpAnalysisAckLostSegment = "tcp.analysis.ack_lost_segment", None, None, Extracted, Wireshark, "ACKed segment that wasn't captured (common at capture start)";
+    TcpAnalysisWindowUpdate = "tcp.analysis.window_update", None, None, Extracted, Wireshark, "TCP window update";
+    TcpAnalysisWindowFull = "tcp.analysis.window_full", None, None, Extracted, Wireshark, "TCP window specified by the receiver is now completely full";
+    TcpAnalysisKeepAlive = "tcp.analysis.keep_alive", None, None, Extracted, Wireshark, "TCP keep-alive segment";
+    TcpAnalysisKeepAliveAck = "tcp.analysis.keep_alive_ack", None, None, Extracted, Wireshark, "ACK to a TCP keep-alive segment";
+    TcpAnalysisDuplicateAck = "tcp.analysis.duplicate_ack", None, None, Extracted, Wireshark, "Duplicate ACK";
+    TcpAnalysisDuplicateAckNum = "tcp.analysis.duplicate_ack_num", Uint32, Dec, Extracted, Wireshark, "Duplicate ACK #";
+    TcpAnalysisDuplicateAckFrame = "tcp.analysis.duplicate_ack_frame", Framenum, Dec, Extracted, Wireshark, "Duplicate to the ACK in frame";
+    TcpAnalysisZeroWindowProbe = "tcp.analysis.zero_window_probe", None, None, Extracted, Wireshark, "TCP Zero Window Probe";
+    TcpAnalysisZeroWindow = "tcp.analysis.zero_window", None, None, Extracted, Wireshark, "TCP Zero Window segment";
+    TcpAnalysisZeroWindowProbeAck = "tcp.analysis.zero_window_probe_ack", None, None, Extracted, Wireshark, "ACK to a TCP Zero Window Probe";
+    TcpAnalysisInitialRtt = "tcp.analysis.initial_rtt", RelativeTime, None, Extracted, Wireshark, "iRTT";
+    TcpAnalysisAckRtt = "tcp.analysis.ack_rtt", RelativeTime, None, Extracted, Wireshark, "The RTT to ACK the segment was";
+    TcpAnalysisAcksFrame = "tcp.analysis.acks_frame", Framenum, Dec, Extracted, Wireshark, "This is an ACK to the segment in frame";
+    TcpAnalysisBytesInFlight = "tcp.analysis.bytes_in_flight", Uint32, Dec, Extracted, Wireshark, "Bytes in flight";
+
+    Udp = "udp", Protocol, None, Extracted, Wireshark, "User Datagram Protocol";
+    UdpSrcport = "udp.srcport", Uint16, Dec, Extracted, Wireshark, "Source Port";
+    UdpDstport = "udp.dstport", Uint16, Dec, Extracted, Wireshark, "Destination Port";
+    UdpPort = "udp.port", Uint16, Dec, Extracted, Wireshark, "Source or Destination Port";
+    UdpLength = "udp.length", Uint16, Dec, Extracted, Wireshark, "Length";
+    UdpChecksum = "udp.checksum", Uint16, Hex, Extracted, Wireshark, "Checksum";
+    UdpStream = "udp.stream", Uint32, Dec, Extracted, Wireshark, "Stream index";
+    UdpPayload = "udp.payload", Bytes, None, Extracted, Wireshark, "Payload";
+
+    Icmp = "icmp", Protocol, None, Extracted, Wireshark, "Internet Control Message Protocol";
+    IcmpType = "icmp.type", Uint8, Dec, Extracted, Wireshark, "Type";
+    IcmpCode = "icmp.code", Uint8, Dec, Extracted, Wireshark, "Code";
+    IcmpChecksum = "icmp.checksum", Uint16, Hex, Extracted, Wireshark, "Checksum";
+    IcmpIdent = "icmp.ident", Uint16, Dec, Extracted, Wireshark, "Identifier (BE)";
+    IcmpSeq = "icmp.seq", Uint16, Dec, Extracted, Wireshark, "Sequence Number (BE)";
+    Icmpv6 = "icmpv6", Protocol, None, Extracted, Wireshark, "Internet Control Message Protocol v6";
+    Icmpv6Type = "icmpv6.type", Uint8, Dec, Extracted, Wireshark, "Type";
+    Icmpv6Code = "icmpv6.code", Uint8, Dec, Extracted, Wireshark, "Code";
+    Icmpv6Checksum = "icmpv6.checksum", Uint16, Hex, Extracted, Wireshark, "Checksum";
+
+    Http = "http", Protocol, None, Extracted, Wireshark, "Hypertext Transfer Protocol";
+    HttpRequest = "http.request", Boolean, None, Extracted, Wireshark, "Request";
+    HttpResponse = "http.response", Boolean, None, Extracted, Wireshark, "Response";
+    HttpRequestMethod = "http.request.method", String, None, Extracted, Wireshark, "Request Method";
+    HttpRequestUri = "http.request.uri", String, None, Extracted, Wireshark, "Request URI";
+    HttpRequestVersion = "http.request.version", String, None, Extracted, Wireshark, "Request Version";
+    HttpRequestFullUri = "http.request.full_uri", String, None, Extracted, Wireshark, "Full request URI";
+    HttpRequestLine = "http.request.line", String, None, Extracted, Wireshark, "Request line";
+    HttpResponseCode = "http.response.code", Uint16, Dec, Extracted, Wireshark, "Status Code";
+    HttpResponsePhrase = "http.response.phrase", String, None, Extracted, Wireshark, "Response Phrase";
+    HttpResponseLine = "http.response.line", String, None, Extracted, Wireshark, "Response line";
+    HttpHost = "http.host", String, None, Extracted, Wireshark, "Host";
+    HttpUserAgent = "http.user_agent", String, None, Extracted, Wireshark, "User-Agent";
+    HttpContentType = "http.content_type", String, None, Extracted, Wireshark, "Content-Type";
+    HttpContentLength = "http.content_length", Uint64, Dec, Extracted, Wireshark, "Content length";
+    HttpTransferEncoding = "http.transfer_encoding", String, None, Extracted, Wireshark, "Transfer-Encoding";
+    HttpConnection = "http.connection", String, None, Extracted, Wireshark, "Connection";
+    HttpServer = "http.server", String, None, Extracted, Wireshark, "Server";
+    HttpLocation = "http.location", String, None, Extracted, Wireshark, "Location";
+    HttpCookie = "http.cookie", String, None, Extracted, Wireshark, "Cookie";
+    HttpTime = "http.time", RelativeTime, None, Extracted, Wireshark, "Time since request";
+    HttpRequestIn = "http.request_in", Framenum, Dec, Extracted, Wireshark, "Request in frame";
+    HttpResponseIn = "http.response_in", Framenum, Dec, NotYetExtracted, Wireshark, "Response in frame";
+    HttpFileData = "http.file_data", String, None, NotYetExtracted, Wireshark, "File Data";
+
+    Memcache = "memcache", Protocol, None, Extracted, Wireshark, "Memcache Protocol";
+    MemcacheMagic = "memcache.magic", Uint8, Dec, Extracted, Wireshark, "Magic";
+    MemcacheOpcode = "memcache.opcode", Uint8, Dec, Extracted, Wireshark, "Opcode";
+    MemcacheExtrasLength = "memcache.extras.length", Uint8, Dec, Extracted, Wireshark, "Extras length";
+    MemcacheKeyLength = "memcache.key.length", Uint16, Dec, Extracted, Wireshark, "Key Length";
+    MemcacheValueLength = "memcache.value.length", Uint32, Dec, Extracted, Wireshark, "Value length";
+    MemcacheDataType = "memcache.data_type", Uint8, Dec, Extracted, Wireshark, "Data type";
+    MemcacheReserved = "memcache.reserved", Uint16, Dec, Extracted, Wireshark, "Reserved";
+    MemcacheStatus = "memcache.status", Uint16, Dec, Extracted, Wireshark, "Status";
+    MemcacheTotalBodyLength = "memcache.total_body_length", Uint32, Dec, Extracted, Wireshark, "Total body length";
+    MemcacheOpaque = "memcache.opaque", Uint32, Dec, Extracted, Wireshark, "Opaque";
+    MemcacheCas = "memcache.cas", Uint64, Dec, Extracted, Wireshark, "CAS";
+    MemcacheExtras = "memcache.extras", None, None, Extracted, Wireshark, "Extras";
+    MemcacheExtrasFlags = "memcache.extras.flags", Uint32, Hex, Extracted, Wireshark, "Flags";
+    MemcacheExtrasExpiration = "memcache.extras.expiration", Uint32, Dec, Extracted, Wireshark, "Expiration";
+    MemcacheExtrasDelta = "memcache.extras.delta", Uint64, Dec, Extracted, Wireshark, "Amount to add";
+    MemcacheExtrasInitial = "memcache.extras.initial", Uint64, Dec, Extracted, Wireshark, "Initial value";
+    MemcacheExtrasUnknown = "memcache.extras.unknown", Bytes, None, Extracted, Wireshark, "Unknown";
+    MemcacheExtrasResponse = "memcache.extras.response", Uint64, Dec, Extracted, Wireshark, "Response";
+    MemcacheKey = "memcache.key", String, None, Extracted, Wireshark, "Key";
+    MemcacheValue = "memcache.value", String, None, Extracted, Wireshark, "Value";
+    MemcacheCommand = "memcache.command", String, None, Extracted, Wireshark, "Command";
+    MemcacheSubcommand = "memcache.subcommand", String, None, Extracted, Wireshark, "Sub command";
+    MemcacheFlags = "memcache.flags", Uint16, Dec, Extracted, Wireshark, "Flags";
+    MemcacheExpiration = "memcache.expiration", Uint32, Dec, Extracted, Wireshark, "Expiration";
+    MemcacheNoreply = "memcache.noreply", String, None, Extracted, Wireshark, "Noreply";
+    MemcacheResponse = "memcache.response", String, None, Extracted, Wireshark, "Response";
+    MemcacheVersion = "memcache.version", String, None, Extracted, Wireshark, "Version";
+    MemcacheSlabclass = "memcache.slabclass", Uint32, Dec, Extracted, Wireshark, "Slab class";
+    MemcacheName = "memcache.name", String, None, Extracted, Wireshark, "Stat name";
+    MemcacheNameValue = "memcache.name_value", String, None, Extracted, Wireshark, "Stat value";
+
+    Mysql = "mysql", Protocol, None, Extracted, Wireshark, "MySQL Protocol";
+    MysqlCommand = "mysql.command", Uint8, Dec, Extracted, Wireshark, "Command";
+    MysqlQuery = "mysql.query", String, None, Extracted, Wireshark, "Statement";
+    MysqlUser = "mysql.user", String, None, Extracted, Wireshark, "Username";
+    MysqlSchema = "mysql.schema", String, None, Extracted, Wireshark, "Schema";
+    MysqlResponseCode = "mysql.response_code", Uint8, Hex, Extracted, Wireshark, "Response Code";
+    MysqlErrorCode = "mysql.error_code", Uint16, Dec, Extracted, Wireshark, "Error Code";
+    MysqlErrorMessage = "mysql.error.message", String, None, Extracted, Wireshark, "Error message";
+    MysqlAffectedRows = "mysql.affected_rows", Uint64, Dec, Extracted, Wireshark, "Affected Rows";
+    MysqlStmtId = "mysql.stmt_id", Uint32, Dec, Extracted, Wireshark, "Statement ID";
+    MysqlNumRows = "mysql.num_rows", Uint32, Dec, NotYetExtracted, Wireshark, "Rows to fetch";
+
+    Resp = "resp", Protocol, None, Extracted, Wireshark, "Redis Serialization Protocol";
+    RespString = "resp.string", String, None, Extracted, Wireshark, "String";
+    RespError = "resp.error", String, None, Extracted, Wireshark, "Error";
+    RespBulkString = "resp.bulk_string", None, None, Extracted, Wireshark, "Bulk String";
+    RespBulkStringValue = "resp.bulk_string.value", Bytes, None, Extracted, Wireshark, "Value";
+    RespBulkStringLength = "resp.bulk_string.length", Int32, Dec, Extracted, Wireshark, "Length";
+    RespInteger = "resp.integer", Int64, Dec, Extracted, Wireshark, "Integer";
+    RespArray = "resp.array", None, None, Extracted, Wireshark, "Array";
+    RespArrayLength = "resp.array.length", Int64, Dec, Extracted, Wireshark, "Length";
+    RespFragment = "resp.fragment", None, None, Extracted, Wireshark, "Fragment";
+    RedisCommand = "redis.command", String, None, Extracted, Wirelens, "Redis command name of a request (Wireshark's resp has no such field)";
+    RedisKey = "redis.key", String, None, Extracted, Wirelens, "Redis key of a request";
+    RedisTime = "redis.time", RelativeTime, None, Extracted, Wirelens, "Time from the request to its reply";
+
+    Dns = "dns", Protocol, None, Extracted, Wireshark, "Domain Name System";
+    DnsId = "dns.id", Uint16, Hex, Extracted, Wireshark, "Transaction ID";
+    DnsFlagsResponse = "dns.flags.response", Boolean, None, Extracted, Wireshark, "Response";
+    DnsFlagsRcode = "dns.flags.rcode", Uint16, Dec, Extracted, Wireshark, "Reply code";
+    DnsQryName = "dns.qry.name", String, None, Extracted, Wireshark, "Name";
+    DnsQryType = "dns.qry.type", Uint16, Dec, Extracted, Wireshark, "Type";
+    DnsQryClass = "dns.qry.class", Uint16, Hex, Extracted, Wireshark, "Class";
+    DnsRespName = "dns.resp.name", String, None, Extracted, Wireshark, "Name";
+    DnsRespType = "dns.resp.type", Uint16, Dec, Extracted, Wireshark, "Type";
+    DnsA = "dns.a", Ipv4, None, Extracted, Wireshark, "Address";
+    DnsAaaa = "dns.aaaa", Ipv6, None, Extracted, Wireshark, "AAAA Address";
+    DnsCname = "dns.cname", String, None, Extracted, Wireshark, "CNAME";
+    DnsMxMailExchange = "dns.mx.mail_exchange", String, None, Extracted, Wireshark, "Mail Exchange";
+    DnsCountQueries = "dns.count.queries", Uint16, Dec, Extracted, Wireshark, "Questions";
+    DnsCountAnswers = "dns.count.answers", Uint16, Dec, Extracted, Wireshark, "Answer RRs";
+    DnsTime = "dns.time", RelativeTime, None, Extracted, Wireshark, "Time";
+    DnsResponseIn = "dns.response_in", Framenum, Dec, NotYetExtracted, Wireshark, "Response In";
+    DnsResponseTo = "dns.response_to", Framenum, Dec, Extracted, Wireshark, "Request In";
+
+    Tls = "tls", Protocol, None, Extracted, Wireshark, "Transport Layer Security";
+    TlsSni = "tls.handshake.extensions_server_name", String, None, Extracted, Wireshark, "Server Name";
+
+    WlProcessPid = "wl.process.pid", Uint32, Dec, Extracted, Wirelens, "Process id of the socket's owner (pcapng comment or process block)";
+    WlProcessName = "wl.process.name", String, None, Extracted, Wirelens, "Process name (COMM) of the socket's owner";
+    WlSessionDuration = "wl.session.duration", RelativeTime, None, Extracted, Wirelens, "Lifespan of the packet's TCP or UDP conversation, first to last frame";
+    WlSessionBytes = "wl.session.bytes", Uint64, Dec, Extracted, Wirelens, "Bytes (frame lengths) of the packet's conversation, both ways";
+    WlSessionFrames = "wl.session.frames", Uint64, Dec, Extracted, Wirelens, "Frames of the packet's conversation, both ways";
+}
+
+impl Fid {
+    /// The field's definition.
+    pub fn def(self) -> &'static FieldDef {
+        &FIELDS[self as usize]
+    }
+
+    /// Wireshark's name.
+    pub fn name(self) -> &'static str {
+        self.def().name
+    }
+
+    /// The type.
+    pub fn ty(self) -> FieldType {
+        self.def().ty
+    }
+}
+
+fn by_name() -> &'static HashMap<&'static str, Fid> {
+    static MAP: OnceLock<HashMap<&'static str, Fid>> = OnceLock::new();
+    MAP.get_or_init(|| FIELDS.iter().map(|f| (f.name, f.id)).collect())
+}
+
+/// The field of this name.
+pub fn lookup(name: &str) -> Option<Fid> {
+    by_name().get(name).copied()
+}
+
+/// The known field closest to an unknown name ("did you mean …"): the smallest edit
+/// distance, if it is small for the name's length; ties go to the shorter name.
+pub fn suggest(name: &str) -> Option<&'static str> {
+    let limit = (name.len() / 3).clamp(1, 4);
+    let best = FIELDS
+        .iter()
+        .map(|f| (edit_distance(name, f.name), f.name.len(), f.name))
+        .min()?;
+    if best.0 <= limit {
+        return Some(best.2);
+    }
+    // A known field that ends like the name (`srcport` → `tcp.srcport`).
+    FIELDS
+        .iter()
+        .filter(|f| f.name.ends_with(&format!(".{name}")))
+        .map(|f| f.name)
+        .next()
+}
+
+/// Levenshtein distance over bytes.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, &ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_ids_index_the_table() {
+        let mut seen = std::collections::HashSet::new();
+        for (i, f) in FIELDS.iter().enumerate() {
+            assert_eq!(f.id as usize, i);
+            assert!(seen.insert(f.name), "duplicate {}", f.name);
+            assert_eq!(lookup(f.name), Some(f.id));
+        }
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(suggest("ip.scr"), Some("ip.src"));
+        assert_eq!(suggest("tcp.prot"), Some("tcp.port"));
+        assert_eq!(suggest("srcport"), Some("tcp.srcport"));
+        assert_eq!(suggest("completely.unrelated.name"), None);
+    }
+}
