@@ -36,7 +36,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GOLDEN = os.path.join(ROOT, "tests", "golden", "app")
-CORPUS = os.path.join(os.path.dirname(ROOT), "shared", "corpus")
+from corpus_dir import CORPUS  # noqa: E402 (beside this script)
 # A separator no field value contains, for tshark's aggregated (occurrence=a) fields.
 AGG = "\x1f"
 # Follow outputs kept as hashes; ascii and hex are checked on this many streams per file.

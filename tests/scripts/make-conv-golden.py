@@ -22,7 +22,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GOLDEN = os.path.join(ROOT, "tests", "golden", "conv")
-CORPUS = os.path.join(os.path.dirname(ROOT), "shared", "corpus")
+from corpus_dir import CORPUS  # noqa: E402 (beside this script)
 # ICMP/ICMPv6 error types quote an IP header: the TCP/UDP taps do not count those frames.
 ICMP_ERRORS = {"3", "4", "5", "11", "12"}
 ICMPV6_ERRORS = {"1", "2", "3", "4"}

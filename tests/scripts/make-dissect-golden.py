@@ -19,7 +19,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GOLDEN = os.path.join(ROOT, "tests", "golden", "dissect")
-CORPUS = os.path.join(os.path.dirname(ROOT), "shared", "corpus")
+from corpus_dir import CORPUS  # noqa: E402 (beside this script)
 
 CAPTURES = [
     # IP fragments, IPv4 and IPv6, in order, out of order, overlapping, reused ids.

@@ -40,7 +40,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GOLDEN = os.path.join(ROOT, "tests", "golden", "sessions")
-CORPUS = os.path.join(os.path.dirname(ROOT), "shared", "corpus")
+from corpus_dir import CORPUS  # noqa: E402 (beside this script)
 CORPUS_DIRS = ["deepflow", "PcapPlusPlus", "zeek"]
 EXTENSIONS = (".pcap", ".pcapng", ".cap", ".pcap.gz", ".pcapng.gz")
 ICMP_ERRORS = {"3", "4", "5", "11", "12"}

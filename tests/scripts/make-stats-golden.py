@@ -50,7 +50,7 @@ import xml.etree.ElementTree as ET
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GOLDEN = os.path.join(ROOT, "tests", "golden", "stats")
-CORPUS = os.path.join(os.path.dirname(ROOT), "shared", "corpus")
+from corpus_dir import CORPUS  # noqa: E402 (beside this script)
 
 # Link and network layers through which the per-frame hierarchy is cross-checked.
 CHECKED = {"eth", "sll", "null", "raw", "vlan", "ieee8021ad", "llc", "mpls", "pppoes", "ppp", "ip",

@@ -47,7 +47,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GOLDEN = os.path.join(ROOT, "tests", "golden", "tcp")
-CORPUS = os.path.join(os.path.dirname(ROOT), "shared", "corpus")
+from corpus_dir import CORPUS  # noqa: E402 (beside this script)
 
 # In the order Wireshark prints them (packet-tcp.c tcp_print_sequence_number_analysis).
 KINDS = ["reused_ports", "retransmission", "fast_retransmission", "spurious_retransmission",
