@@ -222,7 +222,9 @@ fn list_w_writes_the_packets_tshark_writes() {
 /// so, and `-w -` writes to stdout.
 #[test]
 fn list_w_refuses_pcap_for_several_link_types_and_writes_stdout() {
-    let Some(corpus) = wirelens_tests::harness::need_corpus("list_w_refuses_pcap…") else {
+    let Some(corpus) = wirelens_tests::harness::need_corpus(
+        "list_w_refuses_pcap_for_several_link_types_and_writes_stdout",
+    ) else {
         return;
     };
     let mixed = corpus.join("zeek/ldap/modify-request.pcapng");
