@@ -104,6 +104,62 @@ pub enum Query {
         /// Frame number.
         frame: u64,
     },
+    /// Lines `[start, start + count)` of a followed stream, shown in `mode`.
+    Follow {
+        /// The stream.
+        stream: StreamRef,
+        /// How its bytes read.
+        mode: FollowMode,
+        /// First line, 0-based.
+        start: u64,
+        /// Number of lines.
+        count: u32,
+    },
+    /// The lines of a followed stream (in `mode`) that contain `text` (case-insensitive).
+    FollowSearch {
+        /// The stream.
+        stream: StreamRef,
+        /// How its bytes read.
+        mode: FollowMode,
+        /// What to look for.
+        text: String,
+    },
+    /// A followed stream as a file to save.
+    FollowSave {
+        /// The stream.
+        stream: StreamRef,
+        /// What to save.
+        save: FollowSave,
+    },
+}
+
+/// A TCP or UDP stream (`tcp.stream`, `udp.stream`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct StreamRef {
+    /// UDP rather than TCP.
+    pub udp: bool,
+    /// The stream number.
+    pub stream: u32,
+}
+
+/// How a followed stream reads (tshark's follow modes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FollowMode {
+    /// Text: printable bytes, others as `.`, a line per line of the stream.
+    Ascii,
+    /// A hex dump, 16 bytes a line, offsets per direction.
+    Hex,
+    /// Hex digits, a line per segment.
+    Raw,
+}
+
+/// What of a followed stream to save.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FollowSave {
+    /// As `tshark -q -z follow` prints it in this mode.
+    Text(FollowMode),
+    /// The payload bytes of one side (`Some(true)`: the server's) or of both in order.
+    Bytes(Option<bool>),
 }
 
 /// The layer of a conversation or endpoint table, as tshark names it (`-z conv,ip`).
@@ -190,6 +246,12 @@ pub enum Answer {
     Packet(Vec<Fact>),
     /// A packet's detail.
     Detail(DetailView),
+    /// Lines of a followed stream.
+    Follow(FollowSlice),
+    /// Lines (0-based) that match a search.
+    Found(Vec<u64>),
+    /// A file to save.
+    File(FileData),
     /// The question could not be answered.
     Error(String),
 }
@@ -237,6 +299,50 @@ pub struct TableRow {
     pub depth: u8,
     /// A word for styling the row (`warning`, `error`); empty for none.
     pub mark: String,
+    /// The stream the row is about, to follow.
+    pub follow: Option<StreamRef>,
+}
+
+/// Lines of a followed stream.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FollowSlice {
+    /// The client (source of the first packet) and the server, `addr:port`.
+    pub node0: String,
+    pub node1: String,
+    /// Payload bytes each side sent, and gaps (bytes the capture missed).
+    pub client_bytes: u64,
+    pub server_bytes: u64,
+    pub gaps: u64,
+    /// Lines in all.
+    pub total: u64,
+    /// First line given.
+    pub start: u64,
+    pub lines: Vec<FollowLine>,
+}
+
+/// A line of a followed stream.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowLine {
+    /// Sent by the server.
+    pub server: bool,
+    /// Bytes the capture missed (`[N bytes missing in capture file]`).
+    pub gap: bool,
+    /// The text.
+    pub text: String,
+    /// The frame (1-based) that carried it.
+    pub frame: u64,
+}
+
+/// A file made in the worker, for the page to save.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FileData {
+    /// Suggested name.
+    pub name: String,
+    /// MIME type.
+    pub mime: String,
+    /// The bytes.
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub data: js_sys::Uint8Array,
 }
 
 /// One fact about a packet: a label, its value, and the filter that matches it.
@@ -248,6 +354,8 @@ pub struct Fact {
     pub value: String,
     /// The display filter for packets like this one in this respect (`frame.len == 60`).
     pub filter: Option<String>,
+    /// The stream it names, to follow.
+    pub follow: Option<StreamRef>,
 }
 
 /// One packet's detail: its byte sources and the tree of its layers, flattened depth

@@ -3,7 +3,9 @@
 pub mod app;
 mod client;
 mod detail;
+mod files;
 mod filter;
+mod follow;
 mod format;
 mod open;
 mod packets;

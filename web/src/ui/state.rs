@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use web_sys::File;
 use wirelens_web::protocol::{
-    self, Answer, FieldName, FilterErrorView, FilterReply, FromWorker, Query, Summary, ToWorker,
-    PAGE_ROWS,
+    self, Answer, FieldName, FilterErrorView, FilterReply, FromWorker, Query, StreamRef, Summary,
+    ToWorker, PAGE_ROWS,
 };
 
 /// Where the page is in its life.
@@ -78,6 +78,7 @@ impl TimeFormat {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tab {
     Detail,
+    Follow,
     Conversations,
     Endpoints,
     Sessions,
@@ -86,8 +87,9 @@ pub enum Tab {
 }
 
 impl Tab {
-    pub const ALL: [Tab; 6] = [
+    pub const ALL: [Tab; 7] = [
         Tab::Detail,
+        Tab::Follow,
         Tab::Conversations,
         Tab::Endpoints,
         Tab::Sessions,
@@ -98,6 +100,7 @@ impl Tab {
     pub fn title(self) -> &'static str {
         match self {
             Tab::Detail => "Packet",
+            Tab::Follow => "Follow Stream",
             Tab::Conversations => "Conversations",
             Tab::Endpoints => "Endpoints",
             Tab::Sessions => "Sessions",
@@ -109,6 +112,7 @@ impl Tab {
     pub fn key(self) -> &'static str {
         match self {
             Tab::Detail => "detail",
+            Tab::Follow => "follow",
             Tab::Conversations => "conversations",
             Tab::Endpoints => "endpoints",
             Tab::Sessions => "sessions",
@@ -166,6 +170,8 @@ pub struct AppState {
     pub reveal: RwSignal<Option<u64>>,
     pub time_format: RwSignal<TimeFormat>,
     pub tab: RwSignal<Tab>,
+    /// The stream the Follow view shows.
+    pub follow: RwSignal<Option<StreamRef>>,
     /// Row colours on or off.
     pub colours: RwSignal<bool>,
     /// The field registry, once the worker sent it.
@@ -199,6 +205,7 @@ impl AppState {
             reveal: RwSignal::new(None),
             time_format: RwSignal::new(TimeFormat::Relative),
             tab: RwSignal::new(Tab::Detail),
+            follow: RwSignal::new(None),
             colours: RwSignal::new(true),
             fields: RwSignal::new(Arc::new(Vec::new())),
             generation: StoredValue::new(0),
@@ -236,6 +243,7 @@ impl AppState {
             ..Progress::default()
         });
         self.summary.set(None);
+        self.follow.set(None);
         self.filter.set(None);
         self.filter_error.set(None);
         self.filtering.set(false);
@@ -466,6 +474,12 @@ impl AppState {
                 reveal.set(Some(row));
             }
         });
+    }
+
+    /// Follows a stream in the Follow view.
+    pub fn follow_stream(&self, stream: StreamRef) {
+        self.follow.set(Some(stream));
+        self.tab.set(Tab::Follow);
     }
 
     /// Shows a failure that happened on the page side (e.g. fetching the sample).

@@ -6,6 +6,7 @@ mod blob;
 mod columns;
 mod detail;
 mod filtering;
+mod follow;
 mod queries;
 mod reading;
 mod session;

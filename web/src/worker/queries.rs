@@ -80,6 +80,35 @@ async fn answer(generation: u32, view: u32, query: Query) -> Answer {
             },
             None => Answer::Error("no capture is open".into()),
         },
+        Query::Follow {
+            stream,
+            mode,
+            start,
+            count,
+        } => {
+            with_session(generation, |s| async move {
+                crate::follow::slice(&s, stream, mode, start, count)
+                    .await
+                    .map(Answer::Follow)
+            })
+            .await
+        }
+        Query::FollowSearch { stream, mode, text } => {
+            with_session(generation, |s| async move {
+                crate::follow::search(&s, stream, mode, &text)
+                    .await
+                    .map(Answer::Found)
+            })
+            .await
+        }
+        Query::FollowSave { stream, save } => {
+            with_session(generation, |s| async move {
+                crate::follow::save(&s, stream, save)
+                    .await
+                    .map(Answer::File)
+            })
+            .await
+        }
         Query::Table {
             table,
             sort,
@@ -93,6 +122,19 @@ async fn answer(generation: u32, view: u32, query: Query) -> Answer {
             },
             None => Answer::Error("no capture is open".into()),
         },
+    }
+}
+
+/// Runs `f` on the open capture `generation`; its error, or that none is open, is the
+/// answer otherwise.
+async fn with_session<F, Fut>(generation: u32, f: F) -> Answer
+where
+    F: FnOnce(Rc<Session>) -> Fut,
+    Fut: std::future::Future<Output = Result<Answer, String>>,
+{
+    match session::current(generation) {
+        Some(s) => f(s).await.unwrap_or_else(Answer::Error),
+        None => Answer::Error("no capture is open".into()),
     }
 }
 
@@ -183,6 +225,7 @@ async fn table_slice(
                     frame: r.frame,
                     depth: r.depth,
                     mark: r.mark.to_owned(),
+                    follow: r.follow,
                 }
             })
             .collect(),

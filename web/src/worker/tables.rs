@@ -27,7 +27,7 @@ use wirelens_core::query::expert::expert_items;
 use wirelens_core::query::fields;
 use wirelens_core::query::sessions::{self, End, Peer};
 use wirelens_core::query::stats::endpoints;
-use wirelens_web::protocol::{Column, Fact, Layer, TableId};
+use wirelens_web::protocol::{Column, Fact, Layer, StreamRef, TableId};
 
 /// A table, built once per view.
 pub struct Built {
@@ -45,6 +45,7 @@ pub struct Row {
     pub frame: Option<u64>,
     pub depth: u8,
     pub mark: &'static str,
+    pub follow: Option<StreamRef>,
 }
 
 /// How a cell sorts: numbers as numbers, addresses by family then value, text as text.
@@ -145,6 +146,7 @@ fn row(cells: Vec<Cell>, filter: Option<String>) -> Row {
         frame: None,
         depth: 0,
         mark: "",
+        follow: None,
     }
 }
 
@@ -320,10 +322,15 @@ fn flow_conversations(capture: &Capture, shown: Option<&[u32]>, proto: L4) -> Bu
                 c.last_ns,
                 origin,
             ));
-            row(
+            let mut r = row(
                 cells,
                 Some(format!("{}.stream == {}", proto.name(), c.stream)),
-            )
+            );
+            r.follow = Some(StreamRef {
+                udp: proto == L4::Udp,
+                stream: c.stream,
+            });
+            r
         })
         .collect();
     Built {
@@ -522,6 +529,10 @@ fn session_table(capture: &Capture, shown: Option<&[u32]>) -> Built {
                     }),
             ];
             let mut r = row(cells, Some(format!("tcp.stream == {}", s.stream)));
+            r.follow = Some(StreamRef {
+                udp: false,
+                stream: s.stream,
+            });
             if s.end == End::Reset {
                 r.mark = "reset";
             }
@@ -770,6 +781,7 @@ pub fn packet_facts(capture: &Capture, frame: u64) -> Option<Vec<Fact>> {
         label: label.to_owned(),
         value,
         filter,
+        follow: None,
     };
     let mut facts = vec![
         fact(
@@ -812,7 +824,7 @@ pub fn packet_facts(capture: &Capture, frame: u64) -> Option<Vec<Fact>> {
             ((c.a, c.port_a), (c.b, c.port_b))
         };
         let proto = c.proto.name();
-        facts.push(fact(
+        let mut conversation = fact(
             "Conversation",
             format!(
                 "{} stream {}: {} → {}",
@@ -822,7 +834,12 @@ pub fn packet_facts(capture: &Capture, frame: u64) -> Option<Vec<Fact>> {
                 endpoint(to)
             ),
             Some(format!("{proto}.stream == {}", c.stream)),
-        ));
+        );
+        conversation.follow = Some(StreamRef {
+            udp: c.proto == L4::Udp,
+            stream: c.stream,
+        });
+        facts.push(conversation);
         if let Some(Some(app)) = capture.app_protos.get(p.flow as usize) {
             let (name, filter) = match app {
                 AppProto::Http => ("HTTP", "http"),

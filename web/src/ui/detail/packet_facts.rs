@@ -75,8 +75,15 @@ fn fact(state: crate::ui::state::AppState, f: Fact) -> impl IntoView {
         }
         None => view! { <span>{f.value}</span> }.into_any(),
     };
+    let follow = f.follow.map(|stream| {
+        view! {
+            <button class="button small" id="fact-follow" on:click=move |_| state.follow_stream(stream)>
+                "Follow"
+            </button>
+        }
+    });
     view! {
         <dt>{f.label}</dt>
-        <dd data-testid="fact">{value}</dd>
+        <dd data-testid="fact">{value} " " {follow}</dd>
     }
 }

@@ -331,7 +331,7 @@ fn width_of(c: &Column) -> f32 {
 }
 
 /// Width of the buttons' column, em.
-const ACTIONS_EM: f32 = 9.0;
+const ACTIONS_EM: f32 = 12.0;
 
 fn table_row(
     state: AppState,
@@ -402,6 +402,20 @@ fn table_row(
             </button>
         }
     });
+    let follow_button = r.follow.map(|stream| {
+        view! {
+            <button
+                class="button small row-follow"
+                title=format!("Follow {} stream {}", if stream.udp { "UDP" } else { "TCP" }, stream.stream)
+                on:click=move |ev| {
+                    ev.stop_propagation();
+                    state.follow_stream(stream);
+                }
+            >
+                "Follow"
+            </button>
+        }
+    });
     let mark = r.mark.clone();
     view! {
         <tr
@@ -415,7 +429,7 @@ fn table_row(
             on:dblclick=move |_| apply()
         >
             {cells}
-            <td class="actions">{filter_button}{go_button}</td>
+            <td class="actions">{filter_button}{follow_button}{go_button}</td>
         </tr>
     }
     .into_any()

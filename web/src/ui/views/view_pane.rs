@@ -5,6 +5,7 @@ use super::hierarchy::Hierarchy;
 use super::sessions::Sessions;
 use super::view_tabs::ViewTabs;
 use crate::ui::detail::PacketPane;
+use crate::ui::follow::FollowView;
 use crate::ui::state::{use_state, Tab};
 use leptos::prelude::*;
 
@@ -20,6 +21,7 @@ pub fn ViewPane() -> impl IntoView {
             <div class="view-body" role="tabpanel">
                 {move || match tab.get() {
                     Tab::Detail => view! { <PacketPane /> }.into_any(),
+                    Tab::Follow => view! { <FollowView /> }.into_any(),
                     Tab::Conversations => view! { <Conversations /> }.into_any(),
                     Tab::Endpoints => view! { <Endpoints /> }.into_any(),
                     Tab::Sessions => view! { <Sessions /> }.into_any(),
