@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Seeds fuzz/corpus/ingest/ with the small capture files (< 64 KiB) of the third-party
-# corpus (../shared/corpus, skipped when absent) and of the repository's test data:
-# every file whose first bytes are a pcap or pcapng magic, or gzip/bzip2/zstd/xz (the core
-# reads compressed captures). Copies are named by their SHA-1, as libFuzzer names its
-# own, so running this twice adds nothing. The corpus is gitignored: third-party files are
-# not committed.
+# Seeds the fuzz targets' corpora (fuzz/corpus/<target>/, gitignored: third-party files
+# are not committed). Running it again adds nothing new and rewrites what it wrote.
+#
+# - ingest: the small capture files (< MAX_BYTES) of the third-party corpus
+#   (../shared/corpus, skipped when absent) and of the repository's test data: every file
+#   whose first bytes are a pcap or pcapng magic, or gzip/bzip2/zstd/xz (the core reads
+#   compressed captures). Copies are named by their SHA-1, as libFuzzer names its own.
+# - memcache, redis, mysql, http, dns, tls: real conversations of the captures listed in
+#   examples/seed.rs, followed and cut into the targets' piece format
+#   (common/pieces.rs); `cargo run --example seed` writes them.
+# - filter: the filters of tests/golden/filter/EXPRESSIONS, one per file.
 #
 # Usage: fuzz/seed.sh [MAX_BYTES]   (default 65535)
 set -euo pipefail
@@ -12,7 +17,8 @@ set -euo pipefail
 fuzz=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$fuzz")
 max=${1:-65535}
-out=$fuzz/corpus/ingest
+corpus=$fuzz/corpus
+out=$corpus/ingest
 mkdir -p "$out"
 
 dirs=()
@@ -36,3 +42,16 @@ while IFS= read -r -d '' f; do
 done < <(find "${dirs[@]}" -type f -size -"$((max + 1))"c -print0)
 after=$(find "$out" -type f | wc -l)
 echo "$out: $after files ($((after - before)) new)"
+
+# The application parsers' targets: real conversations in their piece format.
+(cd "$fuzz" && cargo run --quiet --example seed -- "$repo" "$corpus")
+
+# The display-filter target: one filter a file, named by its SHA-1.
+mkdir -p "$corpus/filter"
+n=0
+while IFS= read -r f; do
+    [[ -z $f || $f == \#* ]] && continue
+    printf '%s' "$f" > "$corpus/filter/$(printf '%s' "$f" | sha1sum | cut -c1-40)"
+    n=$((n + 1))
+done < "$repo/tests/golden/filter/EXPRESSIONS"
+echo "$corpus/filter: $n filters"

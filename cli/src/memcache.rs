@@ -4,7 +4,7 @@ use crate::apps::{ms, printable, read, Common};
 use std::io::Write as _;
 use std::process::ExitCode;
 use wirelens_core::capture::app::memcache::Memcache;
-use wirelens_core::query::transactions::{self, memcache};
+use wirelens_core::query::transactions::{self, kv};
 
 /// memcached (text and binary protocols): hot keys, largest values, commands, misses.
 ///
@@ -98,7 +98,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         });
     }
 
-    let tables = memcache::tables(&capture);
+    let tables = kv::tables::<Memcache>(&capture);
     let big = tables.largest_values.iter().filter(|v| v.over_1mb).count();
     let summary = tables.top(args.top);
     if args.common.json {

@@ -4,7 +4,7 @@ use crate::apps::{ms, printable, read, Common};
 use std::io::Write as _;
 use std::process::ExitCode;
 use wirelens_core::capture::app::redis::Redis;
-use wirelens_core::query::transactions::{self, redis, Row};
+use wirelens_core::query::transactions::{self, kv, Row};
 
 /// Redis (RESP2 and RESP3): hot keys, largest values, commands, the slowest, errors.
 ///
@@ -120,7 +120,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         });
     }
 
-    let tables = redis::tables(&capture);
+    let tables = kv::tables::<Redis>(&capture);
     let big = tables.largest_values.iter().filter(|v| v.over_1mb).count();
     let summary = tables.top(args.top);
     if args.common.json {

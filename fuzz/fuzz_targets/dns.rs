@@ -2,9 +2,9 @@
 //! bounds, and must report the same transactions however TCP bytes are chunked.
 //!
 //! Input: the first byte picks the transport (bit 0 set: TCP, else UDP datagrams). Then
-//! pieces, each a flag byte and a length byte, then (for data) that many bytes. Flag
-//! bit 0: sent by the client; bit 1 (TCP): a gap of `length + 1` bytes instead of data;
-//! bits 3–7: the chunk size (1–32) a TCP piece is fed in on the second run. Every piece is
+//! the pieces of fuzz/common/pieces.rs in its `Fin` format (flag bit 0: sent by the
+//! client; bit 1 (TCP): a gap of `length + 1` bytes instead of data; bit 2 unused; bits
+//! 3–7: the chunk size (1–32) a TCP piece is fed in on the second run). Every piece is
 //! its own packet. The seed corpus (fuzz/seed.sh) holds real DNS messages in this form.
 #![no_main]
 
@@ -13,26 +13,10 @@ use wirelens_core::capture::app::{At, Transaction};
 use wirelens_core::ingest::app::dns::{self, Parser};
 use wirelens_core::ingest::app::StreamParser;
 
-enum Piece<'a> {
-    Data(bool, &'a [u8], u8),
-    Gap(bool, u64),
-}
+#[path = "../common/pieces.rs"]
+mod pieces;
 
-fn pieces(mut data: &[u8]) -> Vec<Piece<'_>> {
-    let mut out = Vec::new();
-    while data.len() >= 2 {
-        let (flags, len) = (data[0], data[1] as usize);
-        data = &data[2..];
-        if flags & 2 != 0 {
-            out.push(Piece::Gap(flags & 1 != 0, len as u64 + 1));
-        } else {
-            let (bytes, rest) = data.split_at(len.min(data.len()));
-            out.push(Piece::Data(flags & 1 != 0, bytes, flags >> 3));
-            data = rest;
-        }
-    }
-    out
-}
+use pieces::{decode, Format, Piece};
 
 fn run(tcp: bool, pieces: &[Piece<'_>], chunked: bool) -> Vec<Transaction> {
     let mut parser = Parser::new();
@@ -43,8 +27,15 @@ fn run(tcp: bool, pieces: &[Piece<'_>], chunked: bool) -> Vec<Transaction> {
             ts_ns: i as i64 * 1000,
         };
         match *p {
-            Piece::Data(client, bytes, _) if !tcp => parser.datagram(client, bytes, at, &mut out),
-            Piece::Data(client, bytes, chunk) => {
+            Piece::Data { client, bytes, .. } if !tcp => {
+                parser.datagram(client, bytes, at, &mut out)
+            }
+            Piece::Data {
+                client,
+                bytes,
+                chunk,
+                ..
+            } => {
                 if chunked {
                     for c in bytes.chunks(chunk as usize + 1) {
                         parser.data(client, c, at, &mut out);
@@ -53,7 +44,7 @@ fn run(tcp: bool, pieces: &[Piece<'_>], chunked: bool) -> Vec<Transaction> {
                     parser.data(client, bytes, at, &mut out);
                 }
             }
-            Piece::Gap(client, len) => {
+            Piece::Gap { client, len } => {
                 if tcp {
                     parser.gap(client, len, at, &mut out)
                 }
@@ -84,13 +75,13 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let tcp = mode & 1 != 0;
-    let pieces = pieces(rest);
+    let pieces = decode(rest, Format::Fin);
     let whole = run(tcp, &pieces, false);
     let chunked = run(tcp, &pieces, true);
     assert_eq!(whole, chunked, "chunking changed the transactions");
     // Every message also goes through the content sniffer without panic.
     for p in &pieces {
-        if let Piece::Data(_, b, _) = p {
+        if let Piece::Data { bytes: b, .. } = p {
             let _ = dns::looks_like_message(b);
             let _ = dns::header_is_sane(b);
         }

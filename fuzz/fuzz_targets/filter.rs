@@ -8,8 +8,7 @@
 //!   (Ethernet/IPv4/TCP with HTTP, and Linux cooked v2), with the bytes read lazily and,
 //!   separately, given up front: both ways give the same answer.
 //!
-//! Seeds: the filters of tests/golden/filter/EXPRESSIONS, one per file:
-//! `mkdir -p fuzz/corpus/filter && grep -v '^#' tests/golden/filter/EXPRESSIONS | while IFS= read -r f; do printf '%s' "$f" > "fuzz/corpus/filter/$(printf '%s' "$f" | sha1sum | cut -c1-40)"; done`
+//! Seeds: the filters of tests/golden/filter/EXPRESSIONS, one per file (fuzz/seed.sh).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -142,17 +142,7 @@ impl Apps {
                 }
             }
             Transport::Udp { .. } if !payload.is_empty() => {
-                self.deliver(
-                    conv,
-                    flow,
-                    Held::Data {
-                        dir,
-                        bytes: Vec::new(),
-                        at,
-                        datagram: true,
-                    },
-                    payload,
-                );
+                self.deliver_data(conv, flow, dir, payload, at, true);
             }
             _ => {}
         }
@@ -167,11 +157,7 @@ impl Apps {
         current: Option<(Direction, At)>,
         packets: &[PacketRow],
     ) {
-        let flow = match ev {
-            StreamEvent::Data { conv, .. }
-            | StreamEvent::Gap { conv, .. }
-            | StreamEvent::End { conv, .. } => conv,
-        };
+        let flow = flow_of(&ev);
         if self.retired.get(flow as usize).copied().unwrap_or(false) {
             return;
         }
@@ -196,17 +182,7 @@ impl Apps {
                         None => current.map(|(_, at)| at).unwrap_or_default(),
                     },
                 };
-                self.deliver(
-                    conv,
-                    flow,
-                    Held::Data {
-                        dir,
-                        bytes: Vec::new(),
-                        at,
-                        datagram: false,
-                    },
-                    bytes,
-                );
+                self.deliver_data(conv, flow, dir, bytes, at, false);
             }
             StreamEvent::Gap {
                 conv: flow,
@@ -275,6 +251,25 @@ impl Apps {
         self.retired[i] = true;
         self.retired_protos[i] = proto;
         self.retired_clients[i] = client;
+    }
+
+    /// Passes bytes of one side (a stream's, or a datagram) to the conversation's parser.
+    fn deliver_data(
+        &mut self,
+        conv: &Conversation,
+        flow: u32,
+        dir: Direction,
+        bytes: &[u8],
+        at: At,
+        datagram: bool,
+    ) {
+        let piece = Held::Data {
+            dir,
+            bytes: Vec::new(),
+            at,
+            datagram,
+        };
+        self.deliver(conv, flow, piece, bytes);
     }
 
     /// Passes a piece of a conversation to its parser, deciding the parser first if need be.
@@ -475,11 +470,7 @@ impl Apps {
         packets: &[PacketRow],
     ) -> AppsResult {
         reasm.finish(&mut |ev| {
-            let flow = match ev {
-                StreamEvent::Data { conv, .. }
-                | StreamEvent::Gap { conv, .. }
-                | StreamEvent::End { conv, .. } => conv,
-            };
+            let flow = flow_of(&ev);
             if let Some(conv) = conversations.get(flow as usize) {
                 self.stream_event(conv, ev, None, packets);
             }
@@ -509,6 +500,15 @@ impl Apps {
             clients,
             stats: self.stats,
         }
+    }
+}
+
+/// The conversation of a reassembler's event.
+fn flow_of(ev: &StreamEvent<'_>) -> u32 {
+    match *ev {
+        StreamEvent::Data { conv, .. }
+        | StreamEvent::Gap { conv, .. }
+        | StreamEvent::End { conv, .. } => conv,
     }
 }
 

@@ -8,7 +8,7 @@
 //! the ports. Names follow compression pointers with a bound on their number, so a
 //! pointer loop ends (RFC 1035 §4.1.4, RFC 9267).
 
-use super::StreamParser;
+use super::{lossy, report, StreamParser};
 use crate::capture::app::dns::{Answer, Dns, RrType};
 use crate::capture::app::{At, Detail, Span, Transaction};
 use std::collections::HashMap;
@@ -148,7 +148,7 @@ fn rdata(m: &Msg<'_>, rtype: u16, at: usize, len: usize) -> String {
             while i < raw.len() {
                 let n = raw[i] as usize;
                 let s = raw.get(i + 1..i + 1 + n).unwrap_or(&raw[i + 1..]);
-                parts.push(String::from_utf8_lossy(s).into_owned());
+                parts.push(lossy(s));
                 i += 1 + n;
             }
             parts.join(" ")
@@ -319,12 +319,7 @@ impl Parser {
                 }
                 // Asked again later: the first query went unanswered; this is a new one.
                 if let Some(old) = self.pending.remove(&key) {
-                    out.push(Transaction {
-                        conv: 0,
-                        request: Some(old.request),
-                        response: None,
-                        detail: Detail::Dns(old.dns),
-                    });
+                    report(out, Some(old.request), None, Detail::Dns(old.dns));
                 }
             }
             let dns = Dns {
@@ -340,12 +335,7 @@ impl Parser {
                 ..Dns::default()
             };
             if self.pending.len() >= MAX_PENDING {
-                out.push(Transaction {
-                    conv: 0,
-                    request: Some(span),
-                    response: None,
-                    detail: Detail::Dns(dns),
-                });
+                report(out, Some(span), None, Detail::Dns(dns));
                 return;
             }
             self.queries += 1;
@@ -392,12 +382,7 @@ impl Parser {
         dns.questions[1] = m.counts[0];
         dns.answers = m.answers;
         dns.others = m.others;
-        out.push(Transaction {
-            conv: 0,
-            request,
-            response: Some(span),
-            detail: Detail::Dns(dns),
-        });
+        report(out, request, Some(span), Detail::Dns(dns));
     }
 }
 
@@ -458,18 +443,14 @@ impl StreamParser for Parser {
         let mut left: Vec<Pending> = self.pending.drain().map(|(_, p)| p).collect();
         left.sort_by_key(|p| p.order);
         for p in left {
-            out.push(Transaction {
-                conv: 0,
-                request: Some(p.request),
-                response: None,
-                detail: Detail::Dns(p.dns),
-            });
+            report(out, Some(p.request), None, Detail::Dns(p.dns));
         }
     }
 }
 
 #[cfg(test)]
 mod test {
+    use super::super::testkit;
     use super::*;
 
     fn hex(s: &str) -> Vec<u8> {
@@ -581,39 +562,17 @@ mod test {
 
     #[test]
     fn tcp_messages_at_every_split_point() {
+        // One byte at a time, and every two-piece cut of each side (the test kit's).
         let (q, r) = (hex(TCP_QUERY), hex(TCP_RESPONSE));
-        let check = |pieces: &[(bool, &[u8])]| {
-            let mut p = Parser::new();
-            let mut out = Vec::new();
-            for (i, (c, b)) in pieces.iter().enumerate() {
-                p.data(
-                    *c,
-                    b,
-                    At {
-                        packet: i as u64,
-                        ts_ns: i as i64,
-                    },
-                    &mut out,
-                );
-            }
-            p.end(At::default(), &mut out);
-            assert_eq!(out.len(), 1, "{pieces:?}");
-            let d = dns(&out[0]);
-            assert_eq!(
-                (d.name.as_str(), d.tcp, d.answers[0].data.as_str()),
-                ("www.wirelens.test", true, "10.9.8.7")
-            );
-            assert!(out[0].request.is_some());
-        };
-        let mut ones: Vec<(bool, &[u8])> = q.chunks(1).map(|c| (true, c)).collect();
-        ones.extend(r.chunks(1).map(|c| (false, c)));
-        check(&ones);
-        for cut in 0..=q.len() {
-            check(&[(true, &q[..cut]), (true, &q[cut..]), (false, &r)]);
-        }
-        for cut in 0..=r.len() {
-            check(&[(true, &q), (false, &r[..cut]), (false, &r[cut..])]);
-        }
+        let make = || -> Box<dyn StreamParser> { Box::new(Parser::new()) };
+        let out = testkit::run(&make, &[(true, &q), (false, &r)]);
+        assert_eq!(out.len(), 1);
+        let d = dns(&out[0]);
+        assert_eq!(
+            (d.name.as_str(), d.tcp, d.answers[0].data.as_str()),
+            ("www.wirelens.test", true, "10.9.8.7")
+        );
+        assert!(out[0].request.is_some());
         // Two messages in one segment.
         let mut p = Parser::new();
         let mut out = Vec::new();

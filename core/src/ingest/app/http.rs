@@ -14,7 +14,7 @@
 //!   held.
 
 use super::sniff::{starts, HTTP_METHODS};
-use super::StreamParser;
+use super::{lossy, report, StreamParser};
 use crate::capture::app::http::Http;
 use crate::capture::app::{At, Detail, Span, Transaction};
 use std::collections::VecDeque;
@@ -207,10 +207,6 @@ fn trim(s: &[u8]) -> &[u8] {
     &s[start..end.max(start)]
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 /// The header lines of a header section (after its start line, before the empty line),
 /// each with its line ending, bounded by [`MAX_KEPT_LINES`] and [`MAX_KEPT_LINE`].
 fn kept_lines(head: &[u8]) -> Vec<String> {
@@ -219,7 +215,7 @@ fn kept_lines(head: &[u8]) -> Vec<String> {
     lines
         .take_while(|l| !matches!(*l, b"\r\n" | b"\n"))
         .take(MAX_KEPT_LINES)
-        .map(|l| text(&l[..l.len().min(MAX_KEPT_LINE)]))
+        .map(|l| lossy(&l[..l.len().min(MAX_KEPT_LINE)]))
         .collect()
 }
 
@@ -475,12 +471,12 @@ impl Parser {
         if client {
             let chunked = h.transfer_encoding == Some(true);
             let mut http = Http {
-                method: text(h.start[0]),
-                uri: text(h.start[1]),
-                version: text(h.start[2]),
-                host: h.host.map(text),
-                user_agent: h.user_agent.map(text),
-                request_content_type: h.content_type.map(text),
+                method: lossy(h.start[0]),
+                uri: lossy(h.start[1]),
+                version: lossy(h.start[2]),
+                host: h.host.map(lossy),
+                user_agent: h.user_agent.map(lossy),
+                request_content_type: h.content_type.map(lossy),
                 request_headers: kept_lines(bytes),
                 ..Http::default()
             };
@@ -528,7 +524,7 @@ impl Parser {
             if self.queue.is_empty() {
                 // A response to a request we did not capture.
                 let http = Http {
-                    version: text(h.start[0]),
+                    version: lossy(h.start[0]),
                     ..Http::default()
                 };
                 self.queue.push_front(Pending {
@@ -552,11 +548,11 @@ impl Parser {
             let head = p.is_head();
             let connect = p.http.method == "CONNECT";
             p.http.status = Some(code);
-            p.http.reason = Some(text(h.start[2]));
-            p.http.response_content_type = h.content_type.map(text);
+            p.http.reason = Some(lossy(h.start[2]));
+            p.http.response_content_type = h.content_type.map(lossy);
             p.http.response_headers = kept_lines(bytes);
             if p.http.version.is_empty() {
-                p.http.version = text(h.start[0]);
+                p.http.version = lossy(h.start[0]);
             }
             let chunked = h.transfer_encoding == Some(true);
             p.http.chunked = chunked && !head;
@@ -768,12 +764,7 @@ fn emit(p: Pending, response: Option<Span>, out: &mut Vec<Transaction>) {
         // Only interim (1xx) responses to a request never captured: nothing to pair.
         return;
     }
-    out.push(Transaction {
-        conv: 0,
-        request: p.request,
-        response,
-        detail: Detail::Http(p.http),
-    });
+    report(out, p.request, response, Detail::Http(p.http));
 }
 
 impl StreamParser for Parser {
@@ -856,24 +847,17 @@ impl StreamParser for Parser {
 
 #[cfg(test)]
 mod test {
+    use super::super::testkit::{self, at};
     use super::*;
 
-    fn at(packet: u64) -> At {
-        At {
-            packet,
-            ts_ns: packet as i64 * 1000,
-        }
+    fn make() -> Box<dyn StreamParser> {
+        Box::new(Parser::new())
     }
 
-    /// Runs a conversation given as (from_client, bytes) pieces, one packet each.
+    /// Runs a conversation given as (from_client, bytes) pieces, one packet each, after
+    /// checking that every split of every piece gives the same transactions.
     fn run(pieces: &[(bool, &[u8])]) -> Vec<Transaction> {
-        let mut p = Parser::new();
-        let mut out = Vec::new();
-        for (i, (c, b)) in pieces.iter().enumerate() {
-            p.data(*c, b, at(i as u64), &mut out);
-        }
-        p.end(at(pieces.len() as u64), &mut out);
-        out
+        testkit::run(&make, pieces)
     }
 
     fn http(t: &Transaction) -> &Http {
@@ -1011,28 +995,12 @@ mod test {
 
     #[test]
     fn every_split_point_gives_the_same_transactions() {
+        // One byte at a time, and every two-piece cut of each side (the test kit's).
         let (client, server) = conversation();
-        // One byte at a time, each side.
-        let mut pieces: Vec<(bool, &[u8])> = client.chunks(1).map(|c| (true, c)).collect();
-        pieces.extend(server.chunks(1).map(|c| (false, c)));
-        assert_eq!(summary(&run(&pieces)), expected());
-        // Every two-piece split of each side.
-        for cut in 0..=client.len() {
-            let t = run(&[
-                (true, &client[..cut]),
-                (true, &client[cut..]),
-                (false, &server),
-            ]);
-            assert_eq!(summary(&t), expected(), "client cut at {cut}");
-        }
-        for cut in 0..=server.len() {
-            let t = run(&[
-                (true, &client),
-                (false, &server[..cut]),
-                (false, &server[cut..]),
-            ]);
-            assert_eq!(summary(&t), expected(), "server cut at {cut}");
-        }
+        assert_eq!(
+            summary(&run(&[(true, &client), (false, &server)])),
+            expected()
+        );
     }
 
     #[test]

@@ -22,7 +22,7 @@ pub use choose::proto_by_port;
 pub use dispatch::{Apps, AppsResult};
 pub use sniff::{sniff, Sniff};
 
-use crate::capture::app::{At, Transaction};
+use crate::capture::app::{At, Detail, Span, Transaction};
 use crate::ingest::wire::{Summary, Transport};
 
 /// A parser of one conversation's stream (or datagrams).
@@ -59,4 +59,24 @@ pub fn payload_of<'a>(
         }
         _ => None,
     }
+}
+
+/// Reports a transaction (the dispatcher fills in its conversation).
+fn report(
+    out: &mut Vec<Transaction>,
+    request: Option<Span>,
+    response: Option<Span>,
+    detail: Detail,
+) {
+    out.push(Transaction {
+        conv: 0,
+        request,
+        response,
+        detail,
+    });
+}
+
+/// Bytes as text, those that are not UTF-8 replaced.
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
 }

@@ -7,9 +7,8 @@
 //! `fuzz/common/pieces.rs` describes.
 
 use super::StreamParser;
-use crate::capture::app::{AppDetail, At, Transaction};
-use crate::capture::flow::Direction;
-use crate::capture::flow::L4;
+use crate::capture::app::{AppDetail, AppProto, At, Transaction};
+use crate::capture::flow::{Direction, L4};
 use crate::capture::Capture;
 use crate::ingest::reassembly::{Reassembler, StreamEvent};
 use crate::ingest::source::{Event, RecordReader};
@@ -264,6 +263,20 @@ pub fn check_splits(make: &dyn Fn() -> Box<dyn StreamParser>, pieces: &[Piece], 
     }
 }
 
+/// [`check_splits`] on every conversation with `port` at either end of each capture
+/// present (see [`path`]).
+pub fn check_splits_of(
+    make: &dyn Fn() -> Box<dyn StreamParser>,
+    captures: &[(&str, u16)],
+    max: usize,
+) {
+    for &(p, port) in captures {
+        for c in conversations(p, port).unwrap_or_default() {
+            check_splits(make, &c, max);
+        }
+    }
+}
+
 /// Where a piece of a conversation written inline is: packet `packet`, `packet` µs in.
 pub fn at(packet: u64) -> At {
     At {
@@ -307,11 +320,12 @@ pub fn details<T: AppDetail + std::fmt::Debug>(txs: &[Transaction]) -> Vec<&T> {
         .collect()
 }
 
-/// Feeds random conversations to new parsers (400 of them): pieces of bytes drawn from
-/// `alphabet`, or whole `messages`, some of them lost in gaps instead. None may panic.
+/// Feeds random conversations to new parsers (400 of them): pieces of random bytes, half
+/// of them drawn from `special`, or whole `messages`, some of them lost in gaps instead.
+/// None may panic.
 pub fn never_panics(
     make: &dyn Fn() -> Box<dyn StreamParser>,
-    alphabet: proptest::strategy::BoxedStrategy<u8>,
+    special: &'static [u8],
     messages: proptest::strategy::BoxedStrategy<Vec<u8>>,
 ) {
     use proptest::prelude::*;
@@ -321,7 +335,13 @@ pub fn never_panics(
     });
     let piece = (
         any::<bool>(),
-        prop_oneof![proptest::collection::vec(alphabet, 0..64), messages],
+        prop_oneof![
+            proptest::collection::vec(
+                prop_oneof![any::<u8>(), proptest::sample::select(special)],
+                0..64
+            ),
+            messages
+        ],
         0u8..8,
     );
     runner
@@ -341,12 +361,17 @@ pub fn never_panics(
         .expect("no panic");
 }
 
+/// One of `messages`, as a strategy for [`never_panics`].
+pub fn one_of(messages: &'static [&'static [u8]]) -> proptest::strategy::BoxedStrategy<Vec<u8>> {
+    use proptest::prelude::*;
+    proptest::sample::select(messages)
+        .prop_map(<[u8]>::to_vec)
+        .boxed()
+}
+
 /// A capture of tests/data/servers through the whole ingest, with tshark-style
 /// decode-as rules (`(l4, port, protocol or none)`).
-pub fn capture(
-    name: &str,
-    decode_as: &[(L4, u16, Option<crate::capture::app::AppProto>)],
-) -> Capture {
+pub fn capture(name: &str, decode_as: &[(L4, u16, Option<AppProto>)]) -> Capture {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../tests/data/servers")
         .join(name);

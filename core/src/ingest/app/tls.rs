@@ -6,7 +6,7 @@
 //! records are collected, up to [`MAX_HANDSHAKE`] bytes per side, until both hellos are
 //! read. Nothing after them is looked at.
 
-use super::StreamParser;
+use super::{lossy, report, StreamParser};
 use crate::capture::app::tls::Tls;
 use crate::capture::app::{At, Detail, Span, Transaction};
 
@@ -93,7 +93,7 @@ fn client_hello(body: &[u8], tls: &mut Tls) -> Option<()> {
                 };
                 while let (Some(t), Some(name)) = (list.u8(), list.vec16()) {
                     if t == 0 && tls.sni.is_none() {
-                        tls.sni = Some(String::from_utf8_lossy(name).into_owned());
+                        tls.sni = Some(lossy(name));
                     }
                 }
             }
@@ -103,7 +103,7 @@ fn client_hello(body: &[u8], tls: &mut Tls) -> Option<()> {
                     at: 0,
                 };
                 while let Some(p) = list.vec8() {
-                    tls.alpn.push(String::from_utf8_lossy(p).into_owned());
+                    tls.alpn.push(lossy(p));
                 }
             }
             43 => {
@@ -153,7 +153,7 @@ fn server_hello(body: &[u8], tls: &mut Tls) -> Option<()> {
                     b: e.vec16()?,
                     at: 0,
                 };
-                tls.server_alpn = list.vec8().map(|p| String::from_utf8_lossy(p).into_owned());
+                tls.server_alpn = list.vec8().map(lossy);
             }
             43 => tls.server_version = Some(e.u16()?),
             _ => {}
@@ -182,12 +182,12 @@ impl Parser {
             return;
         }
         self.reported = true;
-        out.push(Transaction {
-            conv: 0,
-            request: self.client.hello,
-            response: self.server.hello,
-            detail: Detail::Tls(std::mem::take(&mut self.tls)),
-        });
+        report(
+            out,
+            self.client.hello,
+            self.server.hello,
+            Detail::Tls(std::mem::take(&mut self.tls)),
+        );
     }
 }
 
@@ -347,6 +347,7 @@ impl Parser {
 
 #[cfg(test)]
 mod test {
+    use super::super::testkit;
     use super::*;
 
     fn hex(s: &[&str]) -> Vec<u8> {
@@ -376,22 +377,14 @@ mod test {
         ])
     }
 
+    fn make() -> Box<dyn StreamParser> {
+        Box::new(Parser::new())
+    }
+
+    /// Runs a conversation given as (from_client, bytes) pieces, one packet each, after
+    /// checking that every split of every piece gives the same transactions.
     fn run(pieces: &[(bool, &[u8])]) -> Vec<Transaction> {
-        let mut p = Parser::new();
-        let mut out = Vec::new();
-        for (i, (c, b)) in pieces.iter().enumerate() {
-            p.data(
-                *c,
-                b,
-                At {
-                    packet: i as u64,
-                    ts_ns: i as i64,
-                },
-                &mut out,
-            );
-        }
-        p.end(At::default(), &mut out);
-        out
+        testkit::run(&make, pieces)
     }
 
     fn tls(t: &Transaction) -> &Tls {
@@ -435,18 +428,9 @@ mod test {
 
     #[test]
     fn every_split_point_gives_the_same_names() {
+        // One byte at a time, and every two-piece cut of each side (the test kit's).
         let (ch, sh) = (client_hello(), server_hello());
-        let mut pieces: Vec<(bool, &[u8])> = ch.chunks(1).map(|c| (true, c)).collect();
-        pieces.extend(sh.chunks(1).map(|c| (false, c)));
-        assert_eq!(*tls(&run(&pieces)[0]), expected());
-        for cut in 0..=ch.len() {
-            let t = run(&[(true, &ch[..cut]), (true, &ch[cut..]), (false, &sh)]);
-            assert_eq!(*tls(&t[0]), expected(), "client cut at {cut}");
-        }
-        for cut in 0..=sh.len() {
-            let t = run(&[(true, &ch), (false, &sh[..cut]), (false, &sh[cut..])]);
-            assert_eq!(*tls(&t[0]), expected(), "server cut at {cut}");
-        }
+        assert_eq!(*tls(&run(&[(true, &ch), (false, &sh)])[0]), expected());
     }
 
     #[test]

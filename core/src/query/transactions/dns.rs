@@ -1,6 +1,6 @@
 //! DNS transactions: every one, the slowest, by response code.
 
-use super::{by_code, frame, of, secs, slowest as by_latency, stream_of};
+use super::{as_rows, by_code, frame, of, secs, slowest as by_latency, stream_of};
 use crate::capture::app::dns::{rcode_name, Dns};
 use crate::capture::app::Transaction;
 use crate::capture::Capture;
@@ -51,18 +51,13 @@ impl<'a> Row<'a> {
 
 /// Every DNS transaction, in order of its first packet.
 pub fn rows(capture: &Capture) -> Vec<Row<'_>> {
-    of::<Dns>(&capture.transactions)
-        .map(|(t, d)| Row::new(capture, t, d))
-        .collect()
+    as_rows(capture, of::<Dns>(&capture.transactions), Row::new)
 }
 
 /// The `n` slowest DNS transactions by `dns.time`, slowest first.
 pub fn slowest(capture: &Capture, n: usize) -> Vec<Row<'_>> {
-    by_latency::<Dns>(&capture.transactions)
-        .into_iter()
-        .take(n)
-        .map(|(t, d)| Row::new(capture, t, d))
-        .collect()
+    let slow = by_latency::<Dns>(&capture.transactions);
+    as_rows(capture, slow.into_iter().take(n), Row::new)
 }
 
 /// One row of the DNS-by-rcode table.

@@ -1,6 +1,6 @@
 //! HTTP/1.x transactions: every one, the slowest, the errors, by status.
 
-use super::{by_code, frame, of, secs, slowest as by_latency, stream_of};
+use super::{as_rows, by_code, frame, of, secs, slowest as by_latency, stream_of};
 use crate::capture::app::http::Http;
 use crate::capture::app::Transaction;
 use crate::capture::Capture;
@@ -43,26 +43,19 @@ impl<'a> Row<'a> {
 
 /// Every HTTP transaction, in order of its first packet.
 pub fn rows(capture: &Capture) -> Vec<Row<'_>> {
-    of::<Http>(&capture.transactions)
-        .map(|(t, h)| Row::new(capture, t, h))
-        .collect()
+    as_rows(capture, of::<Http>(&capture.transactions), Row::new)
 }
 
 /// The `n` slowest HTTP transactions by `http.time`, slowest first.
 pub fn slowest(capture: &Capture, n: usize) -> Vec<Row<'_>> {
-    by_latency::<Http>(&capture.transactions)
-        .into_iter()
-        .take(n)
-        .map(|(t, h)| Row::new(capture, t, h))
-        .collect()
+    let slow = by_latency::<Http>(&capture.transactions);
+    as_rows(capture, slow.into_iter().take(n), Row::new)
 }
 
 /// HTTP transactions answered with a 4xx or 5xx status.
 pub fn errors(capture: &Capture) -> Vec<Row<'_>> {
-    of::<Http>(&capture.transactions)
-        .filter(|(_, h)| h.is_error())
-        .map(|(t, h)| Row::new(capture, t, h))
-        .collect()
+    let failed = of::<Http>(&capture.transactions).filter(|(_, h)| h.is_error());
+    as_rows(capture, failed, Row::new)
 }
 
 /// One row of the HTTP-by-status table.

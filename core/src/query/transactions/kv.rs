@@ -6,9 +6,8 @@
 //! some protocols have are `None` for the others and left out of their JSON
 //! ([`Columns`]).
 
-use super::{of, slowest, Frames, Place, Row};
-use crate::capture::app::AppDetail;
-use crate::capture::app::Transaction;
+use super::{as_rows, of, slowest, Frames, Place, Row};
+use crate::capture::app::{AppDetail, Transaction};
 use crate::capture::Capture;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -75,6 +74,8 @@ pub struct Columns {
     /// SQL: commands grouped by fingerprint and ordered by their total time, with rows,
     /// affected rows and where the slowest is.
     pub sql: bool,
+    /// The tables list the slowest transactions and those answered with an error.
+    pub slowest_and_errors: bool,
 }
 
 /// A key-value protocol's transaction detail, as the tables read it.
@@ -303,7 +304,7 @@ pub struct CommandStats {
     pub latency_max_ns: i64,
     /// Transactions with a latency.
     pub timed: u64,
-    /// The slowest one (the first transaction's place when none was timed).
+    /// The slowest one (all zeros when none was timed: nothing to link to).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slowest: Option<Place>,
     /// Its stream and frames.
@@ -420,30 +421,25 @@ pub struct Tables<'a, T> {
     pub errors: Option<Vec<Row<'a, T>>>,
 }
 
-impl<'a, T: KeyValue + 'a> Tables<'a, T> {
-    /// Every table of protocol `T` in a capture, whole; `with_rows` adds the slowest
-    /// and the errors as transaction rows.
-    pub fn new(capture: &'a Capture, with_rows: bool) -> Self {
-        let txs = &capture.transactions;
-        let convs: BTreeSet<u32> = of::<T>(txs).map(|(t, _)| t.conv).collect();
-        let hot_keys = hot_keys::<T>(capture, txs);
-        let rows = |v: Vec<(&'a Transaction, &'a T)>| -> Vec<Row<'a, T>> {
-            v.into_iter()
-                .map(|(t, d)| Row::new(capture, t, d))
-                .collect()
-        };
-        Tables {
-            transactions: of::<T>(txs).count(),
-            conversations: convs.len(),
-            commands: commands::<T>(capture, txs),
-            misses: T::COLUMNS.hits.then(|| misses(&hot_keys)),
-            hot_keys,
-            largest_values: largest_values::<T>(capture, txs),
-            slowest: with_rows.then(|| rows(slowest::<T>(txs))),
-            errors: with_rows.then(|| rows(errors::<T>(txs))),
-        }
+/// Every table of key-value protocol `T` in a capture, whole.
+pub fn tables<'a, T: KeyValue + 'a>(capture: &'a Capture) -> Tables<'a, T> {
+    let txs = &capture.transactions;
+    let with_rows = T::COLUMNS.slowest_and_errors;
+    let convs: BTreeSet<u32> = of::<T>(txs).map(|(t, _)| t.conv).collect();
+    let hot_keys = hot_keys::<T>(capture, txs);
+    Tables {
+        transactions: of::<T>(txs).count(),
+        conversations: convs.len(),
+        commands: commands::<T>(capture, txs),
+        misses: T::COLUMNS.hits.then(|| misses(&hot_keys)),
+        hot_keys,
+        largest_values: largest_values::<T>(capture, txs),
+        slowest: with_rows.then(|| as_rows(capture, slowest::<T>(txs), Row::new)),
+        errors: with_rows.then(|| as_rows(capture, errors::<T>(txs), Row::new)),
     }
+}
 
+impl<T> Tables<'_, T> {
     /// The first `n` rows of the hot keys, largest values, misses and slowest (the
     /// commands and errors stay whole).
     pub fn top(mut self, n: usize) -> Self {
@@ -456,5 +452,80 @@ impl<'a, T: KeyValue + 'a> Tables<'a, T> {
             s.truncate(n);
         }
         self
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use crate::capture::app::memcache::Memcache;
+    use crate::capture::app::redis::Redis;
+    use crate::ingest::app::testkit;
+
+    /// What the tests look at of a hot key, and of a value.
+    fn key(h: &HotKey) -> (&str, u64, Option<u64>, Option<u64>, Option<u64>) {
+        (h.key.as_str(), h.count, h.hits, h.misses, h.errors)
+    }
+
+    fn value(v: &Value) -> (&str, u64, bool, Option<bool>) {
+        (v.key.as_str(), v.value_len, v.over_1mb, v.sent)
+    }
+
+    #[test]
+    fn memcached_tables_of_the_real_capture() {
+        let capture = testkit::capture("memcached.pcap", &[]);
+        let t = tables::<Memcache>(&capture);
+        let hot = &t.hot_keys;
+        assert_eq!(key(&hot[0]), ("user:1", 26, Some(21), Some(0), None));
+        assert_eq!(hot[0].bytes, 21 * 5 + 5 + 10 + 1 + 1);
+        let big = &t.largest_values;
+        assert_eq!(value(&big[0]), ("big:blob", 1_052_672, true, Some(true)));
+        assert_eq!(value(&big[1]), ("big:blob", 1_052_672, true, Some(false)));
+        assert!(!big[2].over_1mb);
+        let blob = hot.iter().find(|h| h.key == "big:blob").expect("big:blob");
+        assert!(
+            blob.over_1mb
+                && blob.largest == 1_052_672
+                && blob.first.first_packet == 67
+                && blob.last.last_packet == 127
+        );
+        // The frames a user finds them by: 1-based, in the conversation's stream.
+        assert_eq!(
+            (blob.first_at.first_frame, blob.last_at.last_frame),
+            (68, 128)
+        );
+        let get = &t.commands[0];
+        assert_eq!(
+            (get.command.as_str(), get.count, get.hits, get.misses),
+            ("get", 25, Some(27), Some(3))
+        );
+        assert!(get.latency_max_ns > 0 && get.timed == 25);
+        assert!(get.fingerprint.is_none() && get.slowest.is_none());
+        let missing = hot.iter().find(|h| h.key == "missing:1").expect("a miss");
+        assert_eq!(key(missing), ("missing:1", 1, Some(0), Some(1), None));
+        let misses = t.misses.as_ref().expect("memcached has misses");
+        assert!(misses.iter().all(|k| k.misses > Some(0)));
+        assert!(misses.windows(2).all(|w| w[0].misses >= w[1].misses));
+        assert!(t.slowest.is_none() && t.errors.is_none());
+        let top = t.clone().top(2);
+        assert_eq!((top.hot_keys.len(), top.largest_values.len()), (2, 2));
+        assert_eq!(top.commands.len(), t.commands.len());
+    }
+
+    #[test]
+    fn redis_tables_of_the_real_capture() {
+        let capture = testkit::capture("redis.pcap", &[]);
+        let t = tables::<Redis>(&capture);
+        assert_eq!(key(&t.hot_keys[0]), ("user:1", 17, None, None, Some(1)));
+        assert_eq!(value(&t.largest_values[0]), ("blob", 200_000, false, None));
+        let slow = t.slowest.as_ref().expect("the slowest");
+        assert_eq!(slow[0].detail.command, "DEBUG");
+        assert!(slow[0].latency.is_some_and(|s| s >= 0.2));
+        assert_eq!(t.errors.as_ref().map(Vec::len), Some(5));
+        assert_eq!(
+            (t.commands[0].command.as_str(), t.commands[0].count),
+            ("GET", 37)
+        );
+        assert!(t.misses.is_none());
     }
 }

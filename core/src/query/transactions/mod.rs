@@ -146,12 +146,21 @@ impl<'a, T> Row<'a, T> {
     }
 }
 
+/// Transactions with their detail, each as the row `row` makes of it.
+pub fn as_rows<'a, T: 'a, R>(
+    capture: &Capture,
+    txs: impl IntoIterator<Item = (&'a Transaction, &'a T)>,
+    row: impl Fn(&Capture, &'a Transaction, &'a T) -> R,
+) -> Vec<R> {
+    txs.into_iter().map(|(t, d)| row(capture, t, d)).collect()
+}
+
 /// Every transaction of protocol `T` among `txs`, as rows.
 pub fn rows<'a, T: AppDetail + 'a>(
     capture: &Capture,
     txs: impl IntoIterator<Item = &'a Transaction>,
 ) -> Vec<Row<'a, T>> {
-    of::<T>(txs).map(|(t, d)| Row::new(capture, t, d)).collect()
+    as_rows(capture, of::<T>(txs), Row::new)
 }
 
 /// The transactions of protocol `T` by latency, slowest first (ties in capture order);

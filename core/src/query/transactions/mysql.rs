@@ -1,8 +1,8 @@
 //! MySQL's tables: every command, the slowest, the errors, and the queries grouped by
-//! the fingerprint of their SQL ([`kv`]).
+//! the fingerprint of their SQL ([`super::kv`]).
 
 use super::kv::{self, Columns, CommandStats, KeyUse, KeyValue, Tally, ValueUse};
-use super::{rows, slowest, Row};
+use super::{as_rows, rows, slowest, Row};
 use crate::capture::app::mysql::Mysql;
 use crate::capture::Capture;
 use serde::Serialize;
@@ -15,6 +15,7 @@ impl KeyValue for Mysql {
         key_errors: false,
         values: false,
         sql: true,
+        slowest_and_errors: true,
     };
 
     fn command(&self) -> &str {
@@ -128,15 +129,10 @@ pub struct Tables<'a> {
 /// MySQL's tables in a capture, whole.
 pub fn tables(capture: &Capture) -> Tables<'_> {
     let txs = &capture.transactions;
-    let rows_of = |v: Vec<(_, _)>| -> Vec<Row<'_, Mysql>> {
-        v.into_iter()
-            .map(|(t, m)| Row::new(capture, t, m))
-            .collect()
-    };
     Tables {
         transactions: rows::<Mysql>(capture, txs),
-        slowest: rows_of(slowest::<Mysql>(txs)),
-        errors: rows_of(kv::errors::<Mysql>(txs)),
+        slowest: as_rows(capture, slowest::<Mysql>(txs), Row::new),
+        errors: as_rows(capture, kv::errors::<Mysql>(txs), Row::new),
         queries: kv::commands::<Mysql>(capture, txs),
     }
 }

@@ -2,7 +2,7 @@
 //! 0x80 request, 0x81 response), extras, key, value; replies matched by opaque; quiet
 //! opcodes answer only on a miss (GetQ) or an error (SetQ, …).
 
-use super::{emit, is_binary, Expect, Mode, Parser, Pending, Request, Side};
+use super::{emit, is_binary, lossy, report, Expect, Mode, Parser, Pending, Request, Side};
 use crate::capture::app::memcache::{Key, Memcache};
 use crate::capture::app::{At, Detail, Span, Transaction};
 
@@ -41,7 +41,7 @@ impl Parser {
         let is_storage = matches!(h.opcode, 0x01..=0x03 | 0x0e | 0x0f | 0x11..=0x13 | 0x19 | 0x1a);
         if !key.is_empty() || is_storage {
             d.keys.push(Key {
-                key: String::from_utf8_lossy(&key).into_owned(),
+                key: lossy(&key),
                 hit: None,
                 value_len: is_storage.then_some(value_len),
             });
@@ -91,8 +91,8 @@ impl Parser {
 
     /// A binary reply is complete.
     pub(super) fn binary_reply(&mut self, r: BinReply, at: At, out: &mut Vec<Transaction>) {
-        let message = (r.status != 0 && !self.server.buf.is_empty())
-            .then(|| String::from_utf8_lossy(&self.server.buf).into_owned());
+        let message =
+            (r.status != 0 && !self.server.buf.is_empty()).then(|| lossy(&self.server.buf));
         self.server.buf.clear();
         self.server.keep = 0;
         // A stat reply with a key is one of many: the one with an empty key ends them.
@@ -136,18 +136,13 @@ impl Parser {
             };
             if !r.key.is_empty() || r.value_len > 0 {
                 d.keys.push(Key {
-                    key: String::from_utf8_lossy(&r.key).into_owned(),
+                    key: lossy(&r.key),
                     hit: None,
                     value_len: (r.value_len > 0).then_some(r.value_len),
                 });
             }
             binary_status(&mut d, r.status, message);
-            out.push(Transaction {
-                conv: 0,
-                request: None,
-                response: Some(span),
-                detail: Detail::Memcache(d),
-            });
+            report(out, None, Some(span), Detail::Memcache(d));
             return;
         };
         let mut i = 0;
@@ -180,7 +175,7 @@ impl Parser {
         );
         if retrieval && d.keys.is_empty() && !r.key.is_empty() {
             d.keys.push(Key {
-                key: String::from_utf8_lossy(&r.key).into_owned(),
+                key: lossy(&r.key),
                 hit: None,
                 value_len: None,
             });

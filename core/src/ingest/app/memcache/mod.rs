@@ -25,7 +25,7 @@ mod text;
 
 pub use binary::{opcode_name, status_name};
 
-use super::StreamParser;
+use super::{lossy, report, StreamParser};
 use crate::capture::app::memcache::Memcache;
 use crate::capture::app::{At, Detail, Span, Transaction};
 use binary::{read_binary_head, silence, BinHead, BinReply};
@@ -198,77 +198,114 @@ impl Parser {
         )
     }
 
-    // ---- the client's bytes --------------------------------------------------------
+    // ---- reading ---------------------------------------------------------------------
 
-    fn client_data(&mut self, mut input: &[u8], at: At, out: &mut Vec<Transaction>) {
+    /// Bytes of one side.
+    fn read(&mut self, client: bool, mut input: &[u8], at: At, out: &mut Vec<Transaction>) {
         while !input.is_empty() {
-            let n = self.client_step(input, at, out);
+            let n = self.step(client, input, at, out);
             input = &input[n..];
         }
     }
 
-    /// Consumes some of `input` (at least one byte) and returns how many.
-    fn client_step(&mut self, input: &[u8], at: At, out: &mut Vec<Transaction>) -> usize {
-        let side = &mut self.client;
+    /// Consumes some of `input` and returns how many bytes: at least one, or none when
+    /// the state moved on (so the loop progresses).
+    fn step(&mut self, client: bool, input: &[u8], at: At, out: &mut Vec<Transaction>) -> usize {
+        let side = if client {
+            &mut self.client
+        } else {
+            &mut self.server
+        };
         if side.skip > 0 {
             let n = (side.skip.min(input.len() as u64)) as usize;
+            if side.keep > 0 {
+                let k = side.keep.min(n);
+                side.buf.extend_from_slice(&input[..k]);
+                side.keep -= k;
+            }
             side.skip -= n as u64;
             side.take(n, at);
             if side.skip == 0 {
-                match std::mem::replace(&mut self.request, Request::None) {
-                    Request::Text(p) => {
-                        self.client.crlf = 2;
-                        self.request = Request::Text(p);
-                    }
-                    Request::Binary(p) => self.request_done(p, at, out),
-                    Request::None => {}
-                }
+                self.value_passed(client, at, out);
             }
             return n;
         }
         if side.crlf > 0 {
             let want = if side.crlf == 2 { b'\r' } else { b'\n' };
-            let consumed = if input[0] == want {
+            let ok = input[0] == want;
+            if ok {
                 side.take(1, at);
                 side.crlf -= 1;
-                1
             } else {
                 // memcached answers "CLIENT_ERROR bad data chunk"; the bytes are read as
-                // the next command.
+                // the next message.
                 side.crlf = 0;
-                0
-            };
+            }
             if side.crlf == 0 {
-                if let Request::Text(p) = std::mem::replace(&mut self.request, Request::None) {
-                    self.request_done(p, at, out);
+                if client {
+                    if let Request::Text(p) = std::mem::replace(&mut self.request, Request::None) {
+                        self.request_done(p, at, out);
+                    }
+                } else {
+                    self.value_done(at, out);
                 }
             }
-            // Nothing consumed on a mismatch: the state moved on, so the loop progresses.
-            return consumed;
+            return usize::from(ok);
         }
-        if side.mode == Mode::Text && side.buf.is_empty() && !side.overflow && input[0] == 0x80 {
+        // Requests start with 0x80, responses with 0x81 (binary); anything else is text.
+        let magic = if client { 0x80 } else { 0x81 };
+        if side.mode == Mode::Text && side.buf.is_empty() && !side.overflow && input[0] == magic {
             side.mode = Mode::BinaryHead;
         }
         match side.mode {
             Mode::Text => {
                 let (n, line) = read_line(side, input, at);
                 if let Some(truncated) = line {
-                    let line = std::mem::take(&mut self.client.buf);
-                    self.client_line(&line, truncated, at, out);
-                    self.client.buf = line;
-                    self.client.buf.clear();
+                    let line = std::mem::take(&mut side.buf);
+                    if client {
+                        self.client_line(&line, truncated, at, out);
+                    } else {
+                        self.server_line(&line, truncated, at, out);
+                    }
+                    let side = if client {
+                        &mut self.client
+                    } else {
+                        &mut self.server
+                    };
+                    side.buf = line;
+                    side.buf.clear();
                 }
                 n
             }
             Mode::BinaryHead => {
-                let (n, head) = read_binary_head(side, input, at, 0x80);
+                let (n, head) = read_binary_head(side, input, at, magic);
                 match head {
                     BinHead::More => {}
-                    BinHead::Invalid => self.client.resync(),
-                    BinHead::Done(h) => self.binary_request(h, at, out),
+                    BinHead::Invalid => side.resync(),
+                    BinHead::Done(h) if client => self.binary_request(h, at, out),
+                    BinHead::Done(h) => self.binary_reply_head(h, at, out),
                 }
                 n
             }
+        }
+    }
+
+    /// The value of a side's message was passed over: a text value's `\r\n` follows, a
+    /// binary message is complete.
+    fn value_passed(&mut self, client: bool, at: At, out: &mut Vec<Transaction>) {
+        if client {
+            match std::mem::replace(&mut self.request, Request::None) {
+                Request::Text(p) => {
+                    self.client.crlf = 2;
+                    self.request = Request::Text(p);
+                }
+                Request::Binary(p) => self.request_done(p, at, out),
+                Request::None => {}
+            }
+        } else if let Some(r) = self.bin_reply.take() {
+            self.binary_reply(r, at, out);
+        } else {
+            self.server.crlf = 2;
         }
     }
 
@@ -296,96 +333,32 @@ impl Parser {
         self.pending.push_back(p);
     }
 
-    // ---- the server's bytes --------------------------------------------------------
-
-    fn server_data(&mut self, mut input: &[u8], at: At, out: &mut Vec<Transaction>) {
-        while !input.is_empty() {
-            let n = self.server_step(input, at, out);
-            input = &input[n..];
-        }
-    }
-
-    fn server_step(&mut self, input: &[u8], at: At, out: &mut Vec<Transaction>) -> usize {
-        let side = &mut self.server;
-        if side.skip > 0 {
-            let n = (side.skip.min(input.len() as u64)) as usize;
-            if side.keep > 0 {
-                let k = side.keep.min(n);
-                side.buf.extend_from_slice(&input[..k]);
-                side.keep -= k;
-            }
-            side.skip -= n as u64;
-            side.take(n, at);
-            if side.skip == 0 {
-                if let Some(r) = self.bin_reply.take() {
-                    self.binary_reply(r, at, out);
-                } else {
-                    self.server.crlf = 2;
-                }
-            }
-            return n;
-        }
-        if side.crlf > 0 {
-            let want = if side.crlf == 2 { b'\r' } else { b'\n' };
-            let ok = input[0] == want;
-            if ok {
-                side.take(1, at);
-                side.crlf -= 1;
-            } else {
-                side.crlf = 0;
-            }
-            if side.crlf == 0 {
-                self.value_done(at, out);
-            }
-            return usize::from(ok);
-        }
-        if side.mode == Mode::Text && side.buf.is_empty() && !side.overflow && input[0] == 0x81 {
-            side.mode = Mode::BinaryHead;
-        }
-        match side.mode {
-            Mode::Text => {
-                let (n, line) = read_line(side, input, at);
-                if let Some(truncated) = line {
-                    let line = std::mem::take(&mut self.server.buf);
-                    self.server_line(&line, truncated, at, out);
-                    self.server.buf = line;
-                    self.server.buf.clear();
-                }
-                n
-            }
-            Mode::BinaryHead => {
-                let (n, head) = read_binary_head(side, input, at, 0x81);
-                match head {
-                    BinHead::More => {}
-                    BinHead::Invalid => self.server.resync(),
-                    BinHead::Done(h) => self.binary_reply_head(h, at, out),
-                }
-                n
-            }
-        }
-    }
-
     // ---- gaps ----------------------------------------------------------------------
 
-    fn client_gap(&mut self, len: u64, at: At, out: &mut Vec<Transaction>) {
-        let side = &mut self.client;
+    /// Bytes of a side never captured. Inside a value of known length the side stays in
+    /// step; else what was in progress is lost and the side hunts for the next message.
+    fn lost(&mut self, client: bool, len: u64, at: At, out: &mut Vec<Transaction>) {
+        let side = if client {
+            &mut self.client
+        } else {
+            &mut self.server
+        };
         if side.skip >= len && side.skip > 0 {
-            // Inside a value of known length: still in step.
             side.skip -= len;
             side.bytes += len;
             side.lost = true;
+            side.keep = 0;
             if side.skip == 0 {
-                match std::mem::replace(&mut self.request, Request::None) {
-                    Request::Text(p) => {
-                        self.client.crlf = 2;
-                        self.request = Request::Text(p);
-                    }
-                    Request::Binary(p) => self.request_done(p, at, out),
-                    Request::None => {}
-                }
+                self.value_passed(client, at, out);
             }
-            return;
+        } else if client {
+            self.client_lost(at, out);
+        } else {
+            self.server_lost(out);
         }
+    }
+
+    fn client_lost(&mut self, at: At, out: &mut Vec<Transaction>) {
         // A command line cut by the gap is still a command (its last word may be cut).
         if self.client.mode == Mode::Text
             && !self.client.buf.is_empty()
@@ -407,22 +380,7 @@ impl Parser {
         self.client.resync();
     }
 
-    fn server_gap(&mut self, len: u64, at: At, out: &mut Vec<Transaction>) {
-        let side = &mut self.server;
-        if side.skip >= len && side.skip > 0 {
-            side.skip -= len;
-            side.bytes += len;
-            side.lost = true;
-            side.keep = 0;
-            if side.skip == 0 {
-                if let Some(r) = self.bin_reply.take() {
-                    self.binary_reply(r, at, out);
-                } else {
-                    self.server.crlf = 2;
-                }
-            }
-            return;
-        }
+    fn server_lost(&mut self, out: &mut Vec<Transaction>) {
         // The reply in progress — or, between replies, the next one — is lost: its
         // request completes without it. Quiet requests ahead of it may have had no reply.
         self.bin_reply = None;
@@ -437,22 +395,14 @@ impl Parser {
 
 impl StreamParser for Parser {
     fn data(&mut self, from_client: bool, bytes: &[u8], at: At, out: &mut Vec<Transaction>) {
-        if from_client {
-            self.client_data(bytes, at, out);
-        } else {
-            self.server_data(bytes, at, out);
-        }
+        self.read(from_client, bytes, at, out);
     }
 
     fn gap(&mut self, from_client: bool, len: u64, at: At, out: &mut Vec<Transaction>) {
         if len == 0 {
             return;
         }
-        if from_client {
-            self.client_gap(len, at, out);
-        } else {
-            self.server_gap(len, at, out);
-        }
+        self.lost(from_client, len, at, out);
     }
 
     fn end(&mut self, at: At, out: &mut Vec<Transaction>) {
@@ -488,16 +438,12 @@ impl StreamParser for Parser {
 }
 
 fn emit(p: Pending, response: Option<Span>, out: &mut Vec<Transaction>) {
-    out.push(Transaction {
-        conv: 0,
-        request: Some(p.request),
-        response: response.or(p.response),
-        detail: Detail::Memcache(p.detail),
-    });
-}
-
-fn lossy(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    report(
+        out,
+        Some(p.request),
+        response.or(p.response),
+        Detail::Memcache(p.detail),
+    );
 }
 
 fn is_binary(p: &Pending) -> bool {

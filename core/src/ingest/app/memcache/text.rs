@@ -2,7 +2,7 @@
 //! reply lines (`VALUE` blocks up to `END`, `STAT` lines, meta replies with their
 //! values), matched to the requests in the order they were sent.
 
-use super::{emit, is_binary, lossy, Expect, Parser, Pending, Request, Side, MAX_LINE};
+use super::{emit, is_binary, lossy, report, Expect, Parser, Pending, Request, Side, MAX_LINE};
 use crate::capture::app::memcache::{Key, Memcache};
 use crate::capture::app::{At, Detail, Span, Transaction};
 
@@ -52,15 +52,14 @@ impl Parser {
             return;
         };
         let args = &tokens[1..];
-        let text = |t: &[u8]| String::from_utf8_lossy(t).into_owned();
         let key = |t: &[u8]| Key {
-            key: text(t),
+            key: lossy(t),
             hit: None,
             value_len: None,
         };
         let noreply = args.last().is_some_and(|a| *a == b"noreply");
         let mut d = Memcache {
-            command: text(cmd),
+            command: lossy(cmd),
             incomplete: truncated,
             ..Memcache::default()
         };
@@ -71,7 +70,7 @@ impl Parser {
         let known = match cmd {
             b"get" | b"gets" | b"gat" | b"gats" => {
                 let keys = if cmd.starts_with(b"gat") {
-                    d.arg = args.first().map(|a| text(a));
+                    d.arg = args.first().map(|a| lossy(a));
                     args.get(1..).unwrap_or(&[])
                 } else {
                     args
@@ -85,7 +84,7 @@ impl Parser {
                 match (args.first(), args.get(3).and_then(|b| parse_u64(b))) {
                     (Some(k), Some(len)) if args.len() >= want => {
                         d.keys.push(Key {
-                            key: text(k),
+                            key: lossy(k),
                             hit: None,
                             value_len: Some(len),
                         });
@@ -108,23 +107,23 @@ impl Parser {
             }
             b"incr" | b"decr" | b"touch" => {
                 d.keys.extend(args.first().map(|k| key(k)));
-                d.arg = args.get(1).filter(|a| **a != b"noreply").map(|a| text(a));
+                d.arg = args.get(1).filter(|a| **a != b"noreply").map(|a| lossy(a));
                 d.noreply = noreply && args.len() >= 3;
                 true
             }
             b"stats" => {
-                d.arg = args.first().map(|a| text(a));
+                d.arg = args.first().map(|a| lossy(a));
                 expect = Expect::Stats;
                 true
             }
             b"flush_all" | b"verbosity" => {
-                d.arg = args.first().filter(|a| **a != b"noreply").map(|a| text(a));
+                d.arg = args.first().filter(|a| **a != b"noreply").map(|a| lossy(a));
                 d.noreply = noreply;
                 true
             }
             b"version" | b"quit" | b"shutdown" | b"cache_memlimit" | b"slabs" | b"lru_crawler"
             | b"watch" | b"lru" | b"misbehave" | b"verify_key" => {
-                d.arg = args.first().map(|a| text(a));
+                d.arg = args.first().map(|a| lossy(a));
                 // quit closes the connection: no reply.
                 d.noreply = cmd == b"quit";
                 true
@@ -428,12 +427,7 @@ impl Parser {
                 })
                 .collect();
             d.hits = d.keys.len() as u32;
-            out.push(Transaction {
-                conv: 0,
-                request: None,
-                response: Some(span),
-                detail: Detail::Memcache(d),
-            });
+            report(out, None, Some(span), Detail::Memcache(d));
             return;
         };
         let d = &mut p.detail;

@@ -4,7 +4,7 @@
 
 use super::framing::Packet;
 use super::{
-    caps, emit, extend, lossy, status, Parser, Pending, Reader, Resp, MAX_PENDING,
+    caps, emit, extend, lossy, report, status, Parser, Pending, Reader, Resp, MAX_PENDING,
     MAX_RESPONSE_CODES, MAX_STATEMENTS,
 };
 use crate::capture::app::mysql::Mysql;
@@ -64,12 +64,7 @@ impl Parser {
         // ends that response.
         self.settle_optional(out);
         if no_reply {
-            out.push(Transaction {
-                conv: 0,
-                request: Some(p.span),
-                response: None,
-                detail: Detail::Mysql(d),
-            });
+            report(out, Some(p.span), None, Detail::Mysql(d));
             return;
         }
         if self.pending.len() >= MAX_PENDING {

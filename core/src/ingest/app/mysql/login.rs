@@ -5,7 +5,7 @@
 
 use super::command::err_packet;
 use super::framing::Packet;
-use super::{caps, emit, extend, Parser, Pending, Phase, Reader, Resp};
+use super::{caps, emit, extend, report, Parser, Pending, Phase, Reader, Resp};
 use crate::capture::app::mysql::Mysql;
 use crate::capture::app::{Detail, Transaction};
 
@@ -28,12 +28,7 @@ impl Parser {
                 login.tls = true;
                 login.response = Some("tls".into());
                 self.phase = Phase::Tls;
-                out.push(Transaction {
-                    conv: 0,
-                    request: Some(p.span),
-                    response: None,
-                    detail: Detail::Mysql(login),
-                });
+                report(out, Some(p.span), None, Detail::Mysql(login));
                 return;
             }
             let mut r = Reader::new(d.get(32..).unwrap_or(&[]));
@@ -144,11 +139,6 @@ impl Parser {
         err_packet(&mut login, &p.data);
         login.note_code(p.span.last.packet, &p.data, p.len);
         self.phase = Phase::Command;
-        out.push(Transaction {
-            conv: 0,
-            request: None,
-            response: Some(p.span),
-            detail: Detail::Mysql(login),
-        });
+        report(out, None, Some(p.span), Detail::Mysql(login));
     }
 }

@@ -29,7 +29,7 @@ mod test;
 
 pub use command::command_name;
 
-use super::StreamParser;
+use super::{lossy, report, StreamParser};
 use crate::capture::app::mysql::Mysql;
 use crate::capture::app::{At, Detail, Span, Transaction};
 use command::plausible_command;
@@ -375,14 +375,5 @@ fn extend(span: &mut Option<Span>, more: Span) {
 }
 
 fn emit(p: Pending, out: &mut Vec<Transaction>) {
-    out.push(Transaction {
-        conv: 0,
-        request: Some(p.request),
-        response: p.response,
-        detail: Detail::Mysql(p.detail),
-    });
-}
-
-fn lossy(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    report(out, Some(p.request), p.response, Detail::Mysql(p.detail));
 }

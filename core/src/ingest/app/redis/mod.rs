@@ -19,7 +19,7 @@ mod resp;
 #[cfg(test)]
 mod test;
 
-use super::StreamParser;
+use super::{lossy, report, StreamParser};
 use crate::capture::app::redis::{Redis, ReplyType};
 use crate::capture::app::{At, Detail, Span, Transaction};
 use commands::has_keys;
@@ -211,12 +211,7 @@ impl Parser {
                 d.arg_count = msg.count.saturating_sub(1);
             }
             fill(&mut d, &msg);
-            out.push(Transaction {
-                conv: 0,
-                request: None,
-                response: Some(span),
-                detail: Detail::Redis(d),
-            });
+            report(out, None, Some(span), Detail::Redis(d));
             return;
         }
         let mut p = self.pending.pop_front().expect("not empty");
@@ -315,14 +310,10 @@ impl StreamParser for Parser {
 }
 
 fn emit(p: Pending, response: Option<Span>, out: &mut Vec<Transaction>) {
-    out.push(Transaction {
-        conv: 0,
-        request: Some(p.request),
-        response: response.or(p.response),
-        detail: Detail::Redis(p.detail),
-    });
-}
-
-fn lossy(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    report(
+        out,
+        Some(p.request),
+        response.or(p.response),
+        Detail::Redis(p.detail),
+    );
 }
