@@ -171,7 +171,9 @@ impl Apps {
             .payload
             .filter(|p| !p.reassembled)
             .map(|p| (p.offset + p.len) as usize);
+        let first = d.layers.len();
         self.show(capture, index, pdus, payload_end, d, protocols);
+        transaction_fields(ctx, src, &mut d.layers[first..]);
     }
 
     fn show(
@@ -545,6 +547,56 @@ impl Stream {
             };
             done.entry(last).or_default().push(pdu);
         }
+    }
+}
+
+/// What Wireshark computes from a transaction (`http.time`, `http.request_in`,
+/// `dns.response_to`, `dns.time`), from the same values the field extractor has, put at
+/// the end of the packet's last HTTP or DNS layer.
+fn transaction_fields(ctx: &mut FieldCtx<'_>, src: &mut dyn PacketSource, layers: &mut [Node]) {
+    use crate::query::fields::{format_rel_time, Fid, Value};
+    let Some(n) = layers
+        .iter_mut()
+        .rev()
+        .find(|n| n.name == "http" || n.name == "dns")
+    else {
+        return;
+    };
+    let fields: &[(Fid, &str)] = if n.name == "http" {
+        &[
+            (Fid::HttpTime, "Time since request"),
+            (Fid::HttpRequestIn, "Request in frame"),
+        ]
+    } else {
+        &[(Fid::DnsResponseTo, "Request In"), (Fid::DnsTime, "Time")]
+    };
+    for &(f, label) in fields {
+        let mut v = Vec::new();
+        ctx.extract(f, 0, src, &mut v);
+        let node = match v.first() {
+            Some(Value::Rel(ns)) => {
+                let mut t = String::new();
+                format_rel_time(*ns, &mut t);
+                Node::field(
+                    f.name(),
+                    format!("{label}: {t} seconds"),
+                    t,
+                    n.pos as usize,
+                    0,
+                )
+            }
+            Some(Value::Uint(x)) => Node::field(
+                f.name(),
+                format!("{label}: {x}"),
+                x.to_string(),
+                n.pos as usize,
+                0,
+            ),
+            _ => continue,
+        };
+        let mut node = node.gen();
+        node.source = n.source;
+        n.push(node);
     }
 }
 
