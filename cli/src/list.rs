@@ -22,9 +22,10 @@ use wirelens_core::capture::file::Compression;
 use wirelens_core::capture::packet::PacketRow;
 use wirelens_core::capture::Capture;
 use wirelens_core::ingest::decompress::Decoder;
-use wirelens_core::ingest::wire;
+
 use wirelens_core::query::fields::{self, Fid, PacketSource, Value};
 use wirelens_core::query::filter::{Evaluator, Filter};
+use wirelens_core::query::rows::Rows;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -237,7 +238,8 @@ fn print(
     let mut ev = Evaluator::new(capture);
     // One pass collects the per-PDU fields (memcache, resp) of the filter and the columns.
     ev.prepare(filter, &format.fields, src);
-    let first_ts = capture.first_ts_ns();
+    let mut rows = Rows::new(capture);
+    let mut prev_ts = None;
     let mut detail = crate::detail::Printer::new(args.format == "pdml", args.verbose, args.hex);
     detail.start(&mut out, &args.files)?;
     let limit = args.count.map_or(capture.packets.len(), |c| {
@@ -285,31 +287,13 @@ fn print(
                 }
             }
         } else {
-            let row = capture.packets[i];
-            let ctx = ev.fields();
-            ctx.load(src);
-            let c = match ctx.packet_bytes() {
-                Some(bytes) => wire::columns(capture.linktype_of(&row), bytes),
-                None => wire::columns(u16::MAX, &[]),
-            };
-            let rel = row.ts_ns - first_ts;
-            let sign = if rel < 0 { "-" } else { "" };
-            let rel = rel.unsigned_abs();
+            let r = rows.row(ev.fields(), i, prev_ts, src);
+            prev_ts = Some(r.ts_ns);
             use std::fmt::Write as _;
             let _ = write!(
                 line,
                 "{:>7} {:>11} {} → {} {} {} {}",
-                i + 1,
-                format!(
-                    "{sign}{}.{:06}",
-                    rel / 1_000_000_000,
-                    rel % 1_000_000_000 / 1000
-                ),
-                c.src,
-                c.dst,
-                c.protocol,
-                row.len,
-                c.info
+                r.number, r.time, r.src, r.dst, r.protocol, r.length, r.info
             );
         }
         line.push('\n');

@@ -1,6 +1,6 @@
 //! Fuzz target `dissect`: packets of any link type through `wire::Dissector` (so IP
 //! reassembly state is exercised, with small limits to reach eviction and timeouts),
-//! `wire::dissect` and `wire::columns` must never panic, and must agree with each other.
+//! `wire::dissect` and the packet-list columns (`query::rows::columns`) must never panic, and must agree with each other.
 //!
 //! Input: a first byte choosing the link type (one of those we dissect, or any other),
 //! then packets, each as a 2-byte big-endian length, a byte of time step (seconds ×
@@ -91,8 +91,8 @@ fuzz_target!(|data: &[u8]| {
         let alone_layers = wire::dissect_layers(lt, pkt, usize::MAX, &mut layers);
         assert_eq!(alone_layers, alone, "recording layers changed the summary");
         same_protocols(&layers, &alone);
-        let _ = wire::columns(lt, pkt);
-        let _ = wire::Columns::from_summary(&s);
+        let _ = wirelens_core::query::rows::columns(lt, pkt);
+        let _ = wirelens_core::query::rows::Columns::from_summary(&s);
         let _ = serde_json::to_string(&s).expect("a summary serializes");
 
         for (sum, d) in [(&s, &small), (&f, &default)] {

@@ -35,7 +35,7 @@ pub use layers::{LayerSpan, Layers};
 pub use stack::{Proto, Stack};
 
 use serde::Serialize;
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
 
 /// Link-layer header types (tcpdump.org `LINKTYPE_*`) that we dissect.
@@ -821,299 +821,22 @@ pub(crate) fn mac_at(b: &[u8], at: usize) -> [u8; 6] {
     m
 }
 
-/// The columns of a packet-list row.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Columns {
-    /// Source address (IP, else MAC).
-    pub src: String,
-    /// Destination address.
-    pub dst: String,
-    /// Protocol name.
-    pub protocol: &'static str,
-    /// A one-line description.
-    pub info: String,
-}
-
-/// Protocol name of the highest layer we dissected, as Wireshark's Protocol column.
-pub fn protocol_name(s: &Summary) -> &'static str {
-    match (&s.net, &s.transport) {
-        (_, Transport::Tcp(_)) => "TCP",
-        (_, Transport::Udp { .. }) => "UDP",
-        (_, Transport::Icmp) => "ICMP",
-        (_, Transport::Icmpv6) => "ICMPv6",
-        (Net::Arp, _) => "ARP",
-        (_, Transport::Other(_)) if s.stack.last().is_some_and(|p| p != Proto::Data) => {
-            leaf_column(s.stack.last().unwrap_or(Proto::Data))
-        }
-        (
-            Net::Ip {
-                src: IpAddr::V4(_), ..
-            },
-            _,
-        ) => "IPv4",
-        (
-            Net::Ip {
-                src: IpAddr::V6(_), ..
-            },
-            _,
-        ) => "IPv6",
-        (Net::Other(_), _) => match s.stack.last() {
-            Some(p) if p.is_leaf() && p != Proto::Data => leaf_column(p),
-            _ if s.eth.is_some() => "Ethernet",
-            _ => "Frame",
-        },
-        _ => "Frame",
-    }
-}
-
-fn leaf_column(p: Proto) -> &'static str {
-    match p {
-        Proto::Igmp => "IGMP",
-        Proto::Gre => "GRE",
-        Proto::Esp => "ESP",
-        Proto::Sctp => "SCTP",
-        Proto::Ospf => "OSPF",
-        Proto::Pim => "PIMv2",
-        Proto::Vrrp => "VRRP",
-        Proto::Lldp => "LLDP",
-        Proto::Llc => "LLC",
-        Proto::Stp => "STP",
-        Proto::Cdp => "CDP",
-        Proto::Dtp => "DTP",
-        Proto::Netbios => "NetBIOS",
-        Proto::Lcp => "PPP LCP",
-        Proto::Ipcp => "PPP IPCP",
-        Proto::Ipv6cp => "PPP IPV6CP",
-        Proto::Pap => "PPP PAP",
-        Proto::Chap => "PPP CHAP",
-        Proto::Ipx => "IPX",
-        Proto::Mpls => "MPLS",
-        Proto::Pppoed => "PPPoED",
-        Proto::Pppoes => "PPPoES",
-        Proto::Eapol => "EAPOL",
-        Proto::Loop => "LOOP",
-        Proto::Osi => "OSI",
-        Proto::Mipv6 => "MIPv6",
-        Proto::Hip => "HIP",
-        Proto::Udplite => "UDPlite",
-        Proto::Dccp => "DCCP",
-        Proto::L2tp => "L2TP",
-        Proto::Eigrp => "EIGRP",
-        Proto::Rsvp => "RSVP",
-        Proto::Ptp => "PTPv2",
-        _ => "Frame",
-    }
-}
-
-/// The packet-list columns for one packet, dissected on its own.
-pub fn columns(linktype: u16, data: &[u8]) -> Columns {
-    Columns::from_summary(&dissect(linktype, data))
-}
-
-impl Columns {
-    /// The packet-list columns of a dissected packet.
-    pub fn from_summary(s: &Summary) -> Columns {
-        let (src, dst) = match (&s.net, &s.eth, &s.arp) {
-            (Net::Ip { src, dst, .. }, _, _) => (src.to_string(), dst.to_string()),
-            (_, Some((src, dst)), _) => (mac(src), mac(dst)),
-            (
-                _,
-                None,
-                Some(Arp {
-                    sender: Some((s, _)),
-                    target: Some((t, _)),
-                    ..
-                }),
-            ) => (mac(s), mac(t)),
-            _ => (String::new(), String::new()),
-        };
-        Columns {
-            src,
-            dst,
-            protocol: protocol_name(s),
-            info: info(s),
-        }
-    }
-}
-
-/// The Info column, worded as Wireshark's where it can be.
-pub fn info(s: &Summary) -> String {
-    let mut info = String::new();
-    match s.transport {
-        Transport::Tcp(t) => {
-            let _ = write!(info, "{} → {} ", t.src_port, t.dst_port);
-            let names = [
-                (tcp_flags::SYN, "SYN"),
-                (tcp_flags::FIN, "FIN"),
-                (tcp_flags::RST, "RST"),
-                (tcp_flags::PSH, "PSH"),
-                (tcp_flags::ACK, "ACK"),
-                (tcp_flags::URG, "URG"),
-            ];
-            let set: Vec<&str> = names
-                .iter()
-                .filter(|(b, _)| t.flags & b != 0)
-                .map(|(_, n)| *n)
-                .collect();
-            let _ = write!(
-                info,
-                "[{}] Seq={} Win={} Len={}",
-                set.join(", "),
-                t.seq,
-                t.window,
-                t.payload_len
-            );
-        }
-        Transport::Udp {
-            src_port,
-            dst_port,
-            payload_len,
-        } => {
-            let _ = write!(info, "{src_port} → {dst_port} Len={payload_len}");
-        }
-        Transport::Icmp | Transport::Icmpv6 => {
-            if let Some(m) = &s.icmp {
-                icmp_info(&mut info, m, s.ip.map_or(0, |ip| ip.ttl));
-            }
-        }
-        _ => match (&s.net, &s.ip, &s.arp) {
-            (Net::Ip { fragment: true, .. }, Some(ip), _) if ip.version == 4 => {
-                let _ = write!(
-                    info,
-                    "Fragmented IP protocol (proto={} {}, off={}, ID={:04x})",
-                    ip_proto_name(ip.protocol),
-                    ip.protocol,
-                    ip.frag_offset,
-                    ip.id
-                );
-            }
-            (Net::Ip { fragment: true, .. }, Some(ip), _) => {
-                let more = if ip.more_fragments { 'y' } else { 'n' };
-                let _ = write!(
-                    info,
-                    "IPv6 fragment (off={} more={more} ident=0x{:08x} nxt={})",
-                    ip.frag_offset, ip.id, ip.protocol
-                );
-            }
-            (Net::Arp, _, Some(a)) => arp_info(&mut info, a),
-            (Net::Other(t), _, _)
-                if !s
-                    .stack
-                    .last()
-                    .is_some_and(|p| p.is_leaf() && p != Proto::Data) =>
-            {
-                let _ = write!(info, "EtherType 0x{t:04x}");
-            }
-            (Net::Ip { .. }, Some(ip), _) if s.transport == Transport::Other(ip.protocol) => {
-                let _ = write!(
-                    info,
-                    "{} (IP protocol {})",
-                    ip_proto_name(ip.protocol),
-                    ip.protocol
-                );
-            }
-            _ => {}
-        },
-    }
-    match s.stop.map(|s| s.reason) {
-        Some(StopReason::Truncated { .. }) => {
-            info.push_str(" [Packet size limited during capture]")
-        }
-        Some(StopReason::Bogus(why)) => {
-            let _ = write!(info, " [Malformed: {why}]");
-        }
-        None => {}
-    }
-    info.trim_start().to_owned()
-}
-
-fn icmp_info(info: &mut String, m: &Icmp, ttl: u8) {
-    let (ty, code) = icmp::describe(m);
-    if m.v6 {
-        info.push_str(ty);
-    } else {
-        // packet-icmp.c pads the type to 20 columns.
-        let _ = write!(info, "{ty:<20}");
-    }
-    if let Some(code) = code {
-        let _ = write!(info, " ({code})");
-    }
-    if let Some((id, seq)) = m.echo {
-        if m.v6 {
-            let _ = write!(info, " id=0x{id:04x}, seq={seq}, hop limit={ttl}");
-        } else {
-            let _ = write!(
-                info,
-                " id=0x{id:04x}, seq={seq}/{}, ttl={ttl}",
-                seq.swap_bytes()
-            );
-        }
-    }
-    let trimmed = info.trim_end().len();
-    info.truncate(trimmed);
-}
-
-fn arp_info(info: &mut String, a: &Arp) {
-    let (Some((_, spa)), Some((tha, tpa))) = (a.sender, a.target) else {
-        let _ = write!(info, "ARP opcode {}", a.opcode);
-        return;
-    };
-    let sha = a.sender.map_or([0; 6], |s| s.0);
-    // packet-arp.c: a request for one's own address is an announcement, one from
-    // 0.0.0.0 a probe (RFC 5227); a reply about one's own address is gratuitous.
-    let _ = match a.opcode {
-        1 if spa.is_unspecified() && tha == [0; 6] => write!(info, "Who has {tpa}? (ARP Probe)"),
-        1 if spa == tpa => write!(info, "ARP Announcement for {tpa}"),
-        1 => write!(info, "Who has {tpa}? Tell {spa}"),
-        2 if spa == tpa => write!(info, "Gratuitous ARP for {spa} (Reply)"),
-        2 => write!(info, "{spa} is at {}", mac(&sha)),
-        3 => write!(info, "Who is {}? Tell {}", mac(&tha), mac(&sha)),
-        4 => write!(info, "{} is at {tpa}", mac(&tha)),
-        op => write!(info, "ARP opcode {op}"),
-    };
-}
-
-/// Wireshark's short name of an IP protocol number (`ipprotostr`).
-fn ip_proto_name(p: u8) -> &'static str {
-    match p {
-        0 => "IPv6 Hop-by-Hop Option",
-        1 => "ICMP",
-        2 => "IGMP",
-        4 => "IPIP",
-        6 => "TCP",
-        17 => "UDP",
-        41 => "IPv6",
-        43 => "IPv6 Routing",
-        44 => "IPv6 Fragment",
-        46 => "RSVP",
-        47 => "GRE",
-        50 => "ESP",
-        51 => "AH",
-        58 => "ICMPv6",
-        59 => "IPv6 No Next Header",
-        60 => "IPv6 Destination Options",
-        88 => "EIGRP",
-        89 => "OSPF IGP",
-        103 => "PIM",
-        108 => "IPComp",
-        112 => "VRRP",
-        132 => "SCTP",
-        136 => "UDPLite",
-        _ => "Unknown",
-    }
-}
-
-fn mac(m: &[u8; 6]) -> String {
-    format!(
-        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-        m[0], m[1], m[2], m[3], m[4], m[5]
-    )
-}
-
 /// Helpers for the tests of every protocol file.
 #[cfg(test)]
 pub(crate) mod testutil {
     use super::*;
+
+    /// Real frames of the protocol files' tests, for the queries' tests.
+    pub(crate) mod frames {
+        pub(crate) use super::super::arp::test::{QINQ_ARP_REPLY, SLL_ARP_ANNOUNCEMENT};
+        pub(crate) use super::super::icmp::test::{
+            ECHO_REQUEST, NEIGHBOR_SOLICITATION, QUENCH_TCP, TTL_EXCEEDED_UDP,
+        };
+        pub(crate) use super::super::ip::test::{fragment_v6, FRAG_HTTP_REQ};
+        pub(crate) use super::super::link::test::{QINQ_ARP, RAW_IPV6_SYN, SLL_ARP, SNAP_ARP};
+        pub(crate) use super::super::test::SYN;
+        pub(crate) use super::super::transport::test::DNS_QUERY;
+    }
 
     /// Bytes from hex lines.
     pub fn hex(lines: &[&str]) -> Vec<u8> {
@@ -1196,17 +919,16 @@ pub(crate) mod testutil {
                     assert_eq!(s.transport, full.transport, "cut {cut}");
                 }
             }
-            let _ = Columns::from_summary(&s);
         }
     }
 }
 
 #[cfg(test)]
-mod test {
+pub(crate) mod test {
     use super::*;
 
     /// Ethernet + IPv4 + TCP SYN, 10.0.0.1:40000 → 10.0.0.2:80, from a real capture.
-    const SYN: [u8; 74] = [
+    pub(crate) const SYN: [u8; 74] = [
         0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0x08,
         0x00, // eth
         0x45, 0x00, 0x00, 0x3c, 0x12, 0x34, 0x40, 0x00, 0x40, 0x06, 0x00, 0x00, 10, 0, 0, 1, 10, 0,
@@ -1254,12 +976,6 @@ mod test {
             (Some(1460), Some(7), true)
         );
         assert_eq!(t.options.timestamp, Some((1, 0)));
-        let c = columns(linktype::ETHERNET, &SYN);
-        assert_eq!(
-            (c.src.as_str(), c.dst.as_str(), c.protocol),
-            ("10.0.0.1", "10.0.0.2", "TCP")
-        );
-        assert_eq!(c.info, "40000 → 80 [SYN] Seq=100 Win=64240 Len=0");
     }
 
     #[test]
@@ -1269,7 +985,6 @@ mod test {
             if cut >= 34 {
                 assert!(matches!(s.net, Net::Ip { .. }), "cut {cut}");
             }
-            let _ = columns(linktype::ETHERNET, &SYN[..cut]);
         }
     }
 

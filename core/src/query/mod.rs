@@ -7,6 +7,7 @@ pub mod export;
 pub mod fields;
 pub mod filter;
 pub mod follow;
+pub mod rows;
 pub mod sessions;
 pub mod stats;
 pub mod transactions;

@@ -16,7 +16,7 @@ use wirelens_core::capture::packet::{PacketRow, NO_FLOW};
 use wirelens_core::capture::Capture;
 use wirelens_core::ingest::decompress::Decoder;
 use wirelens_core::query::fields::pdu::{self, Collector};
-use wirelens_core::query::fields::{self, Fid, FieldCtx, NoBytes, PacketSource, Value};
+use wirelens_core::query::fields::{self, Fid, NoBytes, PacketSource};
 use wirelens_core::query::filter::{Evaluator, Filter, FilterError};
 use wirelens_web::protocol::{FilterErrorView, FilterReply};
 
@@ -386,35 +386,4 @@ pub fn look_back(capture: &Capture, index: usize) -> Vec<usize> {
         }
     }
     found.into_iter().flatten().collect()
-}
-
-/// The custom column values of packet `index`, its bytes at hand in `src`.
-pub fn custom_values(
-    ctx: &mut FieldCtx<'_>,
-    columns: &[Fid],
-    index: usize,
-    bytes: &[u8],
-    src: &mut dyn PacketSource,
-) -> Vec<String> {
-    ctx.begin_with_bytes(index, bytes);
-    let mut values: Vec<Value> = Vec::new();
-    columns
-        .iter()
-        .map(|f| {
-            values.clear();
-            ctx.extract(*f, 0, src, &mut values);
-            let mut cell = String::new();
-            for (k, v) in values.iter().enumerate() {
-                if k > 0 {
-                    cell.push(',');
-                }
-                let b = match v {
-                    Value::Bytes(s) | Value::Str(s) | Value::Proto(s) => ctx.span(*s, &[]),
-                    _ => &[],
-                };
-                fields::display(*f, v, b, &mut cell);
-            }
-            cell
-        })
-        .collect()
 }

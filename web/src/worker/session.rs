@@ -13,7 +13,7 @@ use wirelens_core::capture::flow::L4;
 use wirelens_core::capture::packet::PacketRow;
 use wirelens_core::capture::{Capture, IngestError};
 use wirelens_core::ingest::decompress::Decoder;
-use wirelens_core::ingest::{wire, Ingest};
+use wirelens_core::ingest::Ingest;
 use wirelens_web::protocol::{
     ErrorInfo, FileSummary, FromWorker, PacketRowView, Page, Summary, ToWorker,
 };
@@ -325,17 +325,6 @@ fn format_name(format: Option<Format>) -> String {
     }
 }
 
-/// Seconds relative to the first packet with 6 decimals, as Wireshark's Time column.
-fn rel_time(ns: i64) -> String {
-    let sign = if ns < 0 { "-" } else { "" };
-    let abs = ns.unsigned_abs();
-    format!(
-        "{sign}{}.{:06}",
-        abs / 1_000_000_000,
-        abs % 1_000_000_000 / 1_000
-    )
-}
-
 impl Session {
     async fn page(&self, request: u32, start: u64, count: u32) -> Page {
         let packets = &self.capture.packets;
@@ -354,7 +343,6 @@ impl Session {
             .and_then(|i| packets.get(i))
             .map(|p| p.ts_ns);
         drop(view);
-        let first_ts = self.capture.first_ts_ns();
         let mut rows = Vec::with_capacity(chosen.len());
         let mut error = None;
         let mut page_bytes: Vec<(usize, Option<Vec<u8>>)> = Vec::with_capacity(chosen.len());
@@ -389,43 +377,30 @@ impl Session {
         if let Some(c) = &pdus {
             ctx = ctx.with_collector(c);
         }
+        let mut query = wirelens_core::query::rows::Rows::new(&self.capture).with_custom(&columns);
         for (i, bytes) in page_bytes {
-            let row = &packets[i];
-            let cols = bytes
-                .as_ref()
-                .map(|b| wire::columns(self.capture.linktype_of(row), b));
-            let custom = match &bytes {
-                Some(b) if !columns.is_empty() => {
-                    crate::filtering::custom_values(&mut ctx, &columns, i, b, &mut others)
-                }
-                _ => vec![String::new(); columns.len()],
+            let read = bytes.is_some();
+            if let Some(b) = bytes {
+                others.0.insert(i, b);
+            }
+            let r = query.row(&mut ctx, i, prev_ts, &mut others);
+            prev_ts = Some(r.ts_ns);
+            let colour = match others.0.get(&i).filter(|_| read) {
+                Some(b) => crate::columns::colour(&self.capture, i, b, &r.protocol),
+                None => "",
             };
-            let (src, dst, protocol, info) = match cols {
-                Some(c) => (c.src, c.dst, c.protocol.to_owned(), c.info),
-                None => (
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    "(packet bytes unavailable)".into(),
-                ),
-            };
-            let colour = bytes.as_ref().map_or("", |b| {
-                crate::columns::colour(&self.capture, i, b, &protocol)
-            });
-            let delta = row.ts_ns.saturating_sub(prev_ts.unwrap_or(row.ts_ns));
-            prev_ts = Some(row.ts_ns);
             rows.push(PacketRowView {
-                no: i as u64 + 1,
-                time: rel_time(row.ts_ns.saturating_sub(first_ts)),
-                abs_time: crate::columns::utc(row.ts_ns),
-                delta_time: crate::columns::seconds(delta),
+                no: r.number,
+                time: r.time,
+                abs_time: r.abs_time,
+                delta_time: r.delta_time,
                 colour: colour.to_owned(),
-                src,
-                dst,
-                protocol,
-                length: row.len,
-                info,
-                custom,
+                src: r.src,
+                dst: r.dst,
+                protocol: r.protocol,
+                length: r.length,
+                info: r.info,
+                custom: r.custom,
             });
         }
         Page {

@@ -810,11 +810,6 @@ pub(crate) mod test {
             );
             assert!(d.reassembled().is_empty());
         }
-        let c = Columns::from_summary(&d.dissect(linktype::ETHERNET, &frames[1], 99));
-        assert_eq!(
-            c.info,
-            "Fragmented IP protocol (proto=TCP 6, off=144, ID=425f)"
-        );
         let mut d = Dissector::new();
         let mut last = Summary::default();
         for (i, f) in frames.iter().enumerate() {
@@ -947,7 +942,7 @@ pub(crate) mod test {
     }
 
     /// Cuts the TCP segment of a real IPv6 packet into IPv6 fragments of `size` bytes.
-    fn fragment_v6(packet: &[u8], size: usize, ident: u32) -> Vec<Vec<u8>> {
+    pub(crate) fn fragment_v6(packet: &[u8], size: usize, ident: u32) -> Vec<Vec<u8>> {
         let (header, payload) = packet.split_at(40);
         let chunks: Vec<&[u8]> = payload.chunks(size).collect();
         chunks
@@ -984,13 +979,6 @@ pub(crate) mod test {
             if i < 2 {
                 assert_eq!(s.stack.to_string(), "ipv6:ipv6.fraghdr:data");
                 assert_eq!(ipd.frag, Frag::Pending);
-                if i == 1 {
-                    let c = Columns::from_summary(&s);
-                    assert_eq!(
-                        c.info,
-                        "IPv6 fragment (off=16 more=y ident=0xf88eb466 nxt=6)"
-                    );
-                }
             } else {
                 assert_eq!(s.stack.to_string(), "ipv6:ipv6.fraghdr:tcp");
                 assert_eq!(

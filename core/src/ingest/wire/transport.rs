@@ -160,7 +160,7 @@ impl Walker<'_> {
 }
 
 #[cfg(test)]
-mod test {
+pub(crate) mod test {
     use super::super::testutil::{every_prefix, hex};
     use super::super::*;
 
@@ -171,7 +171,7 @@ mod test {
     ];
 
     /// A DNS query: tcpdump's tests/dns_udp.pcap, frame 1.
-    const DNS_QUERY: [&str; 3] = [
+    pub(crate) const DNS_QUERY: [&str; 3] = [
         "00112233446600112233445508004500005459cd0000401194aec0a8010bd157f912abbe003500407824593401200001",
         "000000000001037777770774637064756d70036f72670000010001000029100000000000000c000a000842f5d00996f9",
         "0b13",
@@ -296,7 +296,6 @@ mod test {
                 reassembled: false
             })
         );
-        assert_eq!(Columns::from_summary(&s).info, "43966 → 53 Len=56");
         every_prefix(linktype::ETHERNET, &f, Some(34), Some(42));
         // A length past the IP payload: the IP payload's, as Wireshark's "Len=".
         let mut long = f.clone();

@@ -1,0 +1,482 @@
+//! The columns of the link, network and transport layers: Source and Destination (IP,
+//! else MAC addresses), and Protocol and Info as Wireshark words them when the packet
+//! carries nothing we dissect above its transport layer.
+
+use crate::ingest::wire::{
+    dissect, tcp_flags, Arp, Icmp, Net, Proto, StopReason, Summary, Transport,
+};
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::net::IpAddr;
+
+/// The columns of a packet-list row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Columns {
+    /// Source address (IP, else MAC).
+    pub src: String,
+    /// Destination address.
+    pub dst: String,
+    /// Protocol name.
+    pub protocol: &'static str,
+    /// A one-line description.
+    pub info: String,
+}
+
+/// Protocol name of the highest layer we dissected, as Wireshark's Protocol column.
+pub fn protocol_name(s: &Summary) -> &'static str {
+    match (&s.net, &s.transport) {
+        (_, Transport::Tcp(_)) => "TCP",
+        (_, Transport::Udp { .. }) => "UDP",
+        (_, Transport::Icmp) => "ICMP",
+        (_, Transport::Icmpv6) => "ICMPv6",
+        (Net::Arp, _) => "ARP",
+        (_, Transport::Other(_)) if s.stack.last().is_some_and(|p| p != Proto::Data) => {
+            leaf_column(s.stack.last().unwrap_or(Proto::Data))
+        }
+        (
+            Net::Ip {
+                src: IpAddr::V4(_), ..
+            },
+            _,
+        ) => "IPv4",
+        (
+            Net::Ip {
+                src: IpAddr::V6(_), ..
+            },
+            _,
+        ) => "IPv6",
+        (Net::Other(_), _) => match s.stack.last() {
+            Some(p) if p.is_leaf() && p != Proto::Data => leaf_column(p),
+            _ if s.eth.is_some() => "Ethernet",
+            _ => "Frame",
+        },
+        _ => "Frame",
+    }
+}
+
+fn leaf_column(p: Proto) -> &'static str {
+    match p {
+        Proto::Igmp => "IGMP",
+        Proto::Gre => "GRE",
+        Proto::Esp => "ESP",
+        Proto::Sctp => "SCTP",
+        Proto::Ospf => "OSPF",
+        Proto::Pim => "PIMv2",
+        Proto::Vrrp => "VRRP",
+        Proto::Lldp => "LLDP",
+        Proto::Llc => "LLC",
+        Proto::Stp => "STP",
+        Proto::Cdp => "CDP",
+        Proto::Dtp => "DTP",
+        Proto::Netbios => "NetBIOS",
+        Proto::Lcp => "PPP LCP",
+        Proto::Ipcp => "PPP IPCP",
+        Proto::Ipv6cp => "PPP IPV6CP",
+        Proto::Pap => "PPP PAP",
+        Proto::Chap => "PPP CHAP",
+        Proto::Ipx => "IPX",
+        Proto::Mpls => "MPLS",
+        Proto::Pppoed => "PPPoED",
+        Proto::Pppoes => "PPPoES",
+        Proto::Eapol => "EAPOL",
+        Proto::Loop => "LOOP",
+        Proto::Osi => "OSI",
+        Proto::Mipv6 => "MIPv6",
+        Proto::Hip => "HIP",
+        Proto::Udplite => "UDPlite",
+        Proto::Dccp => "DCCP",
+        Proto::L2tp => "L2TP",
+        Proto::Eigrp => "EIGRP",
+        Proto::Rsvp => "RSVP",
+        Proto::Ptp => "PTPv2",
+        _ => "Frame",
+    }
+}
+
+/// The packet-list columns for one packet, dissected on its own.
+pub fn columns(linktype: u16, data: &[u8]) -> Columns {
+    Columns::from_summary(&dissect(linktype, data))
+}
+
+impl Columns {
+    /// The packet-list columns of a dissected packet.
+    pub fn from_summary(s: &Summary) -> Columns {
+        let (src, dst) = match (&s.net, &s.eth, &s.arp) {
+            (Net::Ip { src, dst, .. }, _, _) => (src.to_string(), dst.to_string()),
+            (_, Some((src, dst)), _) => (mac(src), mac(dst)),
+            (
+                _,
+                None,
+                Some(Arp {
+                    sender: Some((s, _)),
+                    target: Some((t, _)),
+                    ..
+                }),
+            ) => (mac(s), mac(t)),
+            _ => (String::new(), String::new()),
+        };
+        Columns {
+            src,
+            dst,
+            protocol: protocol_name(s),
+            info: info(s),
+        }
+    }
+}
+
+/// The Info column, worded as Wireshark's where it can be.
+pub fn info(s: &Summary) -> String {
+    let mut info = String::new();
+    match s.transport {
+        Transport::Tcp(t) => {
+            let _ = write!(info, "{} → {} ", t.src_port, t.dst_port);
+            let names = [
+                (tcp_flags::SYN, "SYN"),
+                (tcp_flags::FIN, "FIN"),
+                (tcp_flags::RST, "RST"),
+                (tcp_flags::PSH, "PSH"),
+                (tcp_flags::ACK, "ACK"),
+                (tcp_flags::URG, "URG"),
+            ];
+            let set: Vec<&str> = names
+                .iter()
+                .filter(|(b, _)| t.flags & b != 0)
+                .map(|(_, n)| *n)
+                .collect();
+            let _ = write!(
+                info,
+                "[{}] Seq={} Win={} Len={}",
+                set.join(", "),
+                t.seq,
+                t.window,
+                t.payload_len
+            );
+        }
+        Transport::Udp {
+            src_port,
+            dst_port,
+            payload_len,
+        } => {
+            let _ = write!(info, "{src_port} → {dst_port} Len={payload_len}");
+        }
+        Transport::Icmp | Transport::Icmpv6 => {
+            if let Some(m) = &s.icmp {
+                icmp_info(&mut info, m, s.ip.map_or(0, |ip| ip.ttl));
+            }
+        }
+        _ => match (&s.net, &s.ip, &s.arp) {
+            (Net::Ip { fragment: true, .. }, Some(ip), _) if ip.version == 4 => {
+                let _ = write!(
+                    info,
+                    "Fragmented IP protocol (proto={} {}, off={}, ID={:04x})",
+                    ip_proto_name(ip.protocol),
+                    ip.protocol,
+                    ip.frag_offset,
+                    ip.id
+                );
+            }
+            (Net::Ip { fragment: true, .. }, Some(ip), _) => {
+                let more = if ip.more_fragments { 'y' } else { 'n' };
+                let _ = write!(
+                    info,
+                    "IPv6 fragment (off={} more={more} ident=0x{:08x} nxt={})",
+                    ip.frag_offset, ip.id, ip.protocol
+                );
+            }
+            (Net::Arp, _, Some(a)) => arp_info(&mut info, a),
+            (Net::Other(t), _, _)
+                if !s
+                    .stack
+                    .last()
+                    .is_some_and(|p| p.is_leaf() && p != Proto::Data) =>
+            {
+                let _ = write!(info, "EtherType 0x{t:04x}");
+            }
+            (Net::Ip { .. }, Some(ip), _) if s.transport == Transport::Other(ip.protocol) => {
+                let _ = write!(
+                    info,
+                    "{} (IP protocol {})",
+                    ip_proto_name(ip.protocol),
+                    ip.protocol
+                );
+            }
+            _ => {}
+        },
+    }
+    match s.stop.map(|s| s.reason) {
+        Some(StopReason::Truncated { .. }) => {
+            info.push_str(" [Packet size limited during capture]")
+        }
+        Some(StopReason::Bogus(why)) => {
+            let _ = write!(info, " [Malformed: {why}]");
+        }
+        None => {}
+    }
+    info.trim_start().to_owned()
+}
+
+fn icmp_info(info: &mut String, m: &Icmp, ttl: u8) {
+    let (ty, code) = icmp_names(m);
+    if m.v6 {
+        info.push_str(ty);
+    } else {
+        // packet-icmp.c pads the type to 20 columns.
+        let _ = write!(info, "{ty:<20}");
+    }
+    if let Some(code) = code {
+        let _ = write!(info, " ({code})");
+    }
+    if let Some((id, seq)) = m.echo {
+        if m.v6 {
+            let _ = write!(info, " id=0x{id:04x}, seq={seq}, hop limit={ttl}");
+        } else {
+            let _ = write!(
+                info,
+                " id=0x{id:04x}, seq={seq}/{}, ttl={ttl}",
+                seq.swap_bytes()
+            );
+        }
+    }
+    let trimmed = info.trim_end().len();
+    info.truncate(trimmed);
+}
+
+fn arp_info(info: &mut String, a: &Arp) {
+    let (Some((_, spa)), Some((tha, tpa))) = (a.sender, a.target) else {
+        let _ = write!(info, "ARP opcode {}", a.opcode);
+        return;
+    };
+    let sha = a.sender.map_or([0; 6], |s| s.0);
+    // packet-arp.c: a request for one's own address is an announcement, one from
+    // 0.0.0.0 a probe (RFC 5227); a reply about one's own address is gratuitous.
+    let _ = match a.opcode {
+        1 if spa.is_unspecified() && tha == [0; 6] => write!(info, "Who has {tpa}? (ARP Probe)"),
+        1 if spa == tpa => write!(info, "ARP Announcement for {tpa}"),
+        1 => write!(info, "Who has {tpa}? Tell {spa}"),
+        2 if spa == tpa => write!(info, "Gratuitous ARP for {spa} (Reply)"),
+        2 => write!(info, "{spa} is at {}", mac(&sha)),
+        3 => write!(info, "Who is {}? Tell {}", mac(&tha), mac(&sha)),
+        4 => write!(info, "{} is at {tpa}", mac(&tha)),
+        op => write!(info, "ARP opcode {op}"),
+    };
+}
+
+/// Wireshark's short name of an IP protocol number (`ipprotostr`).
+fn ip_proto_name(p: u8) -> &'static str {
+    match p {
+        0 => "IPv6 Hop-by-Hop Option",
+        1 => "ICMP",
+        2 => "IGMP",
+        4 => "IPIP",
+        6 => "TCP",
+        17 => "UDP",
+        41 => "IPv6",
+        43 => "IPv6 Routing",
+        44 => "IPv6 Fragment",
+        46 => "RSVP",
+        47 => "GRE",
+        50 => "ESP",
+        51 => "AH",
+        58 => "ICMPv6",
+        59 => "IPv6 No Next Header",
+        60 => "IPv6 Destination Options",
+        88 => "EIGRP",
+        89 => "OSPF IGP",
+        103 => "PIM",
+        108 => "IPComp",
+        112 => "VRRP",
+        132 => "SCTP",
+        136 => "UDPLite",
+        _ => "Unknown",
+    }
+}
+
+fn mac(m: &[u8; 6]) -> String {
+    format!(
+        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+        m[0], m[1], m[2], m[3], m[4], m[5]
+    )
+}
+
+/// Wireshark's name of an ICMP type, and of the code where it has one.
+fn icmp_names(m: &Icmp) -> (&'static str, Option<&'static str>) {
+    if m.v6 {
+        let ty = match m.ty {
+            1 => "Destination Unreachable",
+            2 => "Packet Too Big",
+            3 => "Time Exceeded",
+            4 => "Parameter Problem",
+            128 => "Echo (ping) request",
+            129 => "Echo (ping) reply",
+            130 => "Multicast Listener Query",
+            131 => "Multicast Listener Report",
+            132 => "Multicast Listener Done",
+            133 => "Router Solicitation",
+            134 => "Router Advertisement",
+            135 => "Neighbor Solicitation",
+            136 => "Neighbor Advertisement",
+            137 => "Redirect",
+            143 => "Multicast Listener Report Message v2",
+            _ => "Unknown ICMPv6 type",
+        };
+        let code = match (m.ty, m.code) {
+            (1, 0) => Some("no route to destination"),
+            (1, 1) => Some("Administratively prohibited"),
+            (1, 2) => Some("Beyond scope of source address"),
+            (1, 3) => Some("Address unreachable"),
+            (1, 4) => Some("Port unreachable"),
+            (1, 5) => Some("Source address failed ingress/egress policy"),
+            (1, 6) => Some("Reject route to destination"),
+            (3, 0) => Some("hop limit exceeded in transit"),
+            (3, 1) => Some("fragment reassembly time exceeded"),
+            (4, 0) => Some("erroneous header field encountered"),
+            (4, 1) => Some("unrecognized Next Header type encountered"),
+            (4, 2) => Some("unrecognized IPv6 option encountered"),
+            _ => None,
+        };
+        return (ty, code);
+    }
+    let ty = match m.ty {
+        0 => "Echo (ping) reply",
+        3 => "Destination unreachable",
+        4 => "Source quench (flow control)",
+        5 => "Redirect",
+        8 => "Echo (ping) request",
+        9 => "Router advertisement",
+        10 => "Router solicitation",
+        11 => "Time-to-live exceeded",
+        12 => "Parameter problem",
+        13 => "Timestamp request",
+        14 => "Timestamp reply",
+        15 => "Information request",
+        16 => "Information reply",
+        17 => "Address mask request",
+        18 => "Address mask reply",
+        _ => "Unknown ICMP (obsolete or malformed?)",
+    };
+    let code = match (m.ty, m.code) {
+        (3, 0) => Some("Network unreachable"),
+        (3, 1) => Some("Host unreachable"),
+        (3, 2) => Some("Protocol unreachable"),
+        (3, 3) => Some("Port unreachable"),
+        (3, 4) => Some("Fragmentation needed"),
+        (3, 5) => Some("Source route failed"),
+        (3, 6) => Some("Destination network unknown"),
+        (3, 7) => Some("Destination host unknown"),
+        (3, 9) => Some("Network administratively prohibited"),
+        (3, 10) => Some("Host administratively prohibited"),
+        (3, 13) => Some("Communication administratively filtered"),
+        (5, 0) => Some("Redirect for network"),
+        (5, 1) => Some("Redirect for host"),
+        (11, 0) => Some("Time to live exceeded in transit"),
+        (11, 1) => Some("Fragment reassembly time exceeded"),
+        _ => None,
+    };
+    (ty, code)
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use crate::ingest::wire::testutil::frames::*;
+    use crate::ingest::wire::testutil::hex;
+    use crate::ingest::wire::{linktype, Dissector};
+
+    #[test]
+    fn tcp_udp_and_addresses() {
+        let c = columns(linktype::ETHERNET, &SYN);
+        assert_eq!(
+            (c.src.as_str(), c.dst.as_str(), c.protocol),
+            ("10.0.0.1", "10.0.0.2", "TCP")
+        );
+        assert_eq!(c.info, "40000 → 80 [SYN] Seq=100 Win=64240 Len=0");
+        assert_eq!(
+            columns(linktype::ETHERNET, &hex(&DNS_QUERY)).info,
+            "43966 → 53 Len=56"
+        );
+        // Every prefix has columns, and nothing panics.
+        for cut in 0..SYN.len() {
+            let _ = columns(linktype::ETHERNET, &SYN[..cut]);
+        }
+    }
+
+    #[test]
+    fn arp_requests_replies_and_announcements() {
+        let cases: [(u16, &[&str], &str); 5] = [
+            (
+                linktype::ETHERNET,
+                &QINQ_ARP,
+                "Who has 172.21.79.100? Tell 172.21.79.97",
+            ),
+            (
+                linktype::ETHERNET,
+                &QINQ_ARP_REPLY,
+                "172.21.79.100 is at 00:80:ea:81:88:63",
+            ),
+            (
+                linktype::LINUX_SLL,
+                &SLL_ARP,
+                "Who has 192.168.22.160? Tell 192.168.22.1",
+            ),
+            (
+                linktype::LINUX_SLL,
+                &SLL_ARP_ANNOUNCEMENT,
+                "ARP Announcement for 192.168.22.81",
+            ),
+            (
+                linktype::ETHERNET,
+                &SNAP_ARP,
+                "Who has 10.0.0.2? Tell 10.0.0.1",
+            ),
+        ];
+        for (lt, lines, info) in cases {
+            let c = columns(lt, &hex(lines));
+            assert_eq!((c.protocol, c.info.as_str()), ("ARP", info));
+        }
+    }
+
+    #[test]
+    fn icmp_messages() {
+        let c = columns(linktype::ETHERNET, &hex(&TTL_EXCEEDED_UDP));
+        assert_eq!(
+            (c.protocol, c.info.as_str()),
+            (
+                "ICMP",
+                "Time-to-live exceeded (Time to live exceeded in transit)"
+            )
+        );
+        assert_eq!(
+            columns(linktype::ETHERNET, &hex(&QUENCH_TCP)).info,
+            "Source quench (flow control)"
+        );
+        assert_eq!(
+            columns(linktype::ETHERNET, &hex(&ECHO_REQUEST)).info,
+            "Echo (ping) request  id=0xd73b, seq=0/0, ttl=64"
+        );
+        let c = columns(linktype::ETHERNET, &hex(&NEIGHBOR_SOLICITATION));
+        assert_eq!(
+            (c.protocol, c.info.as_str()),
+            ("ICMPv6", "Neighbor Solicitation")
+        );
+    }
+
+    #[test]
+    fn ip_fragments() {
+        let frames: Vec<Vec<u8>> = FRAG_HTTP_REQ.iter().map(|f| hex(f)).collect();
+        let mut d = Dissector::new();
+        let _ = d.dissect(linktype::ETHERNET, &frames[0], 98);
+        let c = Columns::from_summary(&d.dissect(linktype::ETHERNET, &frames[1], 99));
+        assert_eq!(
+            c.info,
+            "Fragmented IP protocol (proto=TCP 6, off=144, ID=425f)"
+        );
+        let frags = fragment_v6(&hex(&RAW_IPV6_SYN), 16, 0xf88eb466);
+        let mut d = Dissector::new();
+        let _ = d.dissect(linktype::IPV6, &frags[0], 0);
+        let c = Columns::from_summary(&d.dissect(linktype::IPV6, &frags[1], 0));
+        assert_eq!(
+            c.info,
+            "IPv6 fragment (off=16 more=y ident=0xf88eb466 nxt=6)"
+        );
+    }
+}
