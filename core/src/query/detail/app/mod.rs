@@ -47,6 +47,9 @@ struct Stream {
     chunks: Vec<Chunk>,
     /// Bytes of the current PDU were lost: skip to the next segment.
     broken: bool,
+    /// The length of the PDU at the front, once the dissector said it (it is not asked
+    /// again as more bytes come, as TCP's reassembly does not ask again).
+    want: Option<usize>,
 }
 
 /// A PDU ready to show.
@@ -186,7 +189,9 @@ impl Apps {
         protocols: &mut Vec<&'static str>,
     ) {
         let _ = capture;
-        let mut last: Option<&'static str> = None;
+        // frame.protocols names a protocol once for the PDUs of one call of its dissector:
+        // those in the frame's bytes share one, a reassembled PDU has its own.
+        let mut last: Option<(&'static str, u8)> = None;
         for pdu in pdus {
             let mut body = None;
             let (source, at) = match pdu.frame_off {
@@ -299,10 +304,10 @@ impl Apps {
                 set_source(&mut n, source);
                 let name = proto_name(&n.name);
                 if let Some(name) = name {
-                    if last != Some(name) {
+                    if last != Some((name, source)) || source != 0 {
                         protocols.push(name);
                     }
-                    last = Some(name);
+                    last = Some((name, source));
                 }
                 d.layers.push(n);
             }
@@ -405,6 +410,7 @@ impl Apps {
                     st.buf.clear();
                     st.chunks.clear();
                     st.broken = true;
+                    st.want = None;
                 }
                 StreamEvent::End { conv, dir } => {
                     // What waits for the end of the stream (an HTTP body with no length)
@@ -426,6 +432,7 @@ impl Stream {
         if self.buf.len() + data.len() > MAX_PDU {
             self.buf.clear();
             self.chunks.clear();
+            self.want = None;
             return;
         }
         self.buf.extend_from_slice(data);
@@ -488,8 +495,12 @@ impl Stream {
             if self.buf.is_empty() {
                 return;
             }
-            let Some(n) = pdu_len(proto, to_server, &self.buf) else {
-                return;
+            let n = match self.want {
+                Some(n) => n,
+                None => match pdu_len(proto, to_server, &self.buf) {
+                    Some(n) => n,
+                    None => return,
+                },
             };
             if n == 0 {
                 // Not a PDU start: what was handed is dropped (Wireshark shows it as
@@ -499,8 +510,10 @@ impl Stream {
                 return;
             }
             if n > self.buf.len() {
+                self.want = Some(n);
                 return;
             }
+            self.want = None;
             // The chunks the PDU covers.
             let mut left = n;
             let mut covered = Vec::new();

@@ -468,8 +468,10 @@ fn binary_pdu(p: &[u8], e: &mut Emit<'_, '_>) -> Result<(), Bounds> {
     let value_len = body_len
         .wrapping_sub(extras_len.into())
         .wrapping_sub(key_len.into());
-    // (Wireshark puts the value length, which it computes, over no bytes.)
-    e.uint(Fid::MemcacheValueLength, value_len.into(), &p[..0]);
+    // (Wireshark puts the value length, which it computes, over no bytes at the body
+    // length.)
+    let at = field::BODY_LENGTH.start;
+    e.uint(Fid::MemcacheValueLength, value_len.into(), &p[at..at]);
     e.uint(
         Fid::MemcacheTotalBodyLength,
         body_len.into(),
