@@ -213,6 +213,51 @@ impl Detail {
     pub fn find(&self, name: &str) -> Option<&Node> {
         self.layers.iter().find_map(|l| l.find(name))
     }
+
+    /// The node a byte belongs to (the hex pane's click): the path of child indexes from
+    /// [`Detail::layers`] to the smallest node covering byte `offset` of source `source`
+    /// (the deeper, then the first, of equal ones). None when no node covers it.
+    pub fn path_at(&self, source: u8, offset: u32) -> Option<Vec<usize>> {
+        fn walk(
+            nodes: &[Node],
+            source: u8,
+            offset: u32,
+            path: &mut Vec<usize>,
+            best: &mut Option<(u32, usize, Vec<usize>)>,
+        ) {
+            for (i, n) in nodes.iter().enumerate() {
+                path.push(i);
+                let covers =
+                    n.source == source && n.size > 0 && offset >= n.pos && offset - n.pos < n.size;
+                if covers {
+                    let better = match best {
+                        None => true,
+                        Some((size, depth, _)) => {
+                            n.size < *size || (n.size == *size && path.len() > *depth)
+                        }
+                    };
+                    if better {
+                        *best = Some((n.size, path.len(), path.clone()));
+                    }
+                }
+                walk(&n.children, source, offset, path, best);
+                path.pop();
+            }
+        }
+        let mut best = None;
+        walk(&self.layers, source, offset, &mut Vec::new(), &mut best);
+        best.map(|b| b.2)
+    }
+
+    /// The node at a path of child indexes (from [`Detail::path_at`]).
+    pub fn node(&self, path: &[usize]) -> Option<&Node> {
+        let (&first, rest) = path.split_first()?;
+        let mut n = self.layers.get(first)?;
+        for &i in rest {
+            n = n.children.get(i)?;
+        }
+        Some(n)
+    }
 }
 
 /// Wireshark keeps at most 239 bytes of an item's text (`ITEM_LABEL_LENGTH` less its
@@ -375,6 +420,14 @@ mod test {
             (code.show.as_str(), code.pos, code.size, code.source),
             ("200", 9, 3, 1)
         );
+        // The hex pane: the byte of the status code selects it, in the reassembled
+        // source; a byte of the TTL selects the TTL.
+        let at = |d: &Detail, src: u8, off: u32| {
+            d.node(&d.path_at(src, off).unwrap()).unwrap().name.clone()
+        };
+        assert_eq!(at(&d, 1, 10), "http.response.code");
+        assert_eq!(at(&d, 0, 22), "ip.ttl");
+        assert_eq!(at(&d, 0, 12), "eth.type");
         // Asking for an earlier packet again starts the streams over.
         let d = detail(&mut ctx, 5, &mut src, &mut apps, info);
         assert!(d.find("http.request.method").is_some());
