@@ -6,8 +6,8 @@ use serde::Serialize;
 /// Flow id of a packet that belongs to no TCP/UDP conversation.
 pub const NO_FLOW: u32 = u32::MAX;
 
-/// One packet of the index: 40 bytes, the whole per-packet cost of an ingest (see
-/// `docs/ARCHITECTURE.md`, memory). Besides where the bytes are, it holds what the TCP
+/// One packet of the index: 40 bytes, all that an ingest keeps for every packet (the
+/// memory notes of `crate::ingest`). Besides where the bytes are, it holds what the TCP
 /// analysis says of nearly every segment, in what would otherwise be padding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct PacketRow {
@@ -60,7 +60,7 @@ mod test {
     #[test]
     fn a_row_stays_small() {
         assert!(std::mem::size_of::<super::PacketRow>() <= 40);
-        // The memory budget (docs/ARCHITECTURE.md) counts on 40, TCP analysis included.
+        // The memory budget (`crate::ingest`'s notes) counts on 40, TCP analysis included.
         assert_eq!(std::mem::size_of::<super::PacketRow>(), 40);
     }
 }

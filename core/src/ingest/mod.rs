@@ -5,6 +5,30 @@
 //! the way `mergecap` merges them: each file is read in order, and the packet with the
 //! earliest timestamp among the files' next packets goes first. The driver feeds whichever
 //! file [`Ingest::wants`] names, so at most about one chunk per file is held back.
+//!
+//! Stages ([`Stages`]): every ingest reads formats and records into the packet index; the
+//! flows (dissection, conversations, statistics), the TCP analysis and the application
+//! layer (reassembly, parsers) run only when asked for.
+//!
+//! Memory, all that grows with the capture (`cargo xtask bench` measures it):
+//! - per packet: its [`PacketRow`], 40 bytes, the TCP analysis's acknowledgement and bytes
+//!   in flight included. Nothing else is kept for every packet.
+//! - per packet that has one: `tcp_flags` 24 bytes (a segment with `tcp.analysis` items),
+//!   `tcp_acks_far` 8 (an ACK of a segment 65,535 or more packets back), `comments` 32
+//!   and the text, `packet_processes` 8.
+//! - per TCP or UDP conversation: 112 bytes (`Conversation`) and a flow-table entry of
+//!   about 70; TCP ones add 170 (`TcpConversation`, `TcpControl`) and, while the ingest
+//!   runs, 352 of analysis state and 24 per segment not yet acknowledged (at most
+//!   [`tcp::MAX_UNACKED`] a direction). Per Ethernet or IP address pair: 88 and an entry.
+//! - per transaction: 456 bytes (`Transaction`) and its strings (HTTP keeps up to
+//!   [`app::http::MAX_KEPT_LINES`] header lines of each side; memcached its keys).
+//!
+//! Fixed, whatever the capture's size: the record being read (at most
+//! [`source::MAX_RECORD`]), reassembly buffers ([`reassembly::MAX_STREAM_BUFFER`] a
+//! stream direction, [`reassembly::MAX_TOTAL_BUFFER`] in all), IP fragments
+//! (`wire::frag::FragLimits`, 16 MiB), a decompressor's window (at most
+//! [`decompress::MAX_WINDOW`]) and the parsers' buffers of each open conversation (an
+//! HTTP head at most [`app::http::MAX_HEAD`]).
 
 pub mod app;
 pub mod decompress;

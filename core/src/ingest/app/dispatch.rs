@@ -485,11 +485,7 @@ impl Apps {
             }
         }
         let mut transactions = std::mem::take(&mut self.transactions);
-        transactions.sort_by_key(|t| {
-            t.request
-                .or(t.response)
-                .map_or(u64::MAX, |s| s.first.packet)
-        });
+        sort_by_first_packet(&mut transactions);
         let mut protos = std::mem::take(&mut self.retired_protos);
         protos.resize(conversations.len(), None);
         let mut clients = std::mem::take(&mut self.retired_clients);
@@ -509,6 +505,40 @@ fn flow_of(ev: &StreamEvent<'_>) -> u32 {
         StreamEvent::Data { conv, .. }
         | StreamEvent::Gap { conv, .. }
         | StreamEvent::End { conv, .. } => conv,
+    }
+}
+
+/// Sorts transactions by their first packet, keeping the order of equal ones. A stable
+/// sort of the transactions themselves takes scratch space for half of them (hundreds of
+/// bytes each); this sorts (first packet, index) pairs, 16 bytes a transaction, and then
+/// moves each transaction into place along the permutation's cycles.
+fn sort_by_first_packet(ts: &mut [Transaction]) {
+    let mut order: Vec<(u64, usize)> = ts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let first = t
+                .request
+                .or(t.response)
+                .map_or(u64::MAX, |s| s.first.packet);
+            (first, i)
+        })
+        .collect();
+    // The pairs are distinct, so an unstable sort of them is stable by first packet.
+    order.sort_unstable();
+    // Place p receives the transaction now at from[p]; usize::MAX marks a place done.
+    let mut from: Vec<usize> = order.into_iter().map(|(_, i)| i).collect();
+    for start in 0..from.len() {
+        let mut p = start;
+        while from[p] != usize::MAX {
+            let src = from[p];
+            from[p] = usize::MAX;
+            if src == start {
+                break;
+            }
+            ts.swap(p, src);
+            p = src;
+        }
     }
 }
 
@@ -761,5 +791,29 @@ mod test {
             ],
         );
         assert_eq!((r.protos.clone(), r.stats.unrecognised), (vec![None], 1));
+    }
+
+    #[test]
+    fn transactions_sort_by_first_packet_stably() {
+        let tx = |first: Option<u64>, conv: u32| Transaction {
+            conv,
+            request: first.map(|packet| crate::capture::app::Span {
+                first: At { packet, ts_ns: 0 },
+                ..Default::default()
+            }),
+            response: None,
+            detail: crate::capture::app::Detail::Memcache(Default::default()),
+        };
+        let keys = [5, 3, 9, 3, 1, 5, 0, 7, 3, 2];
+        let mut ts: Vec<Transaction> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, &k)| tx((k != 0).then_some(k), i as u32))
+            .chain([tx(Some(4), 10)])
+            .collect();
+        let mut expected = ts.clone();
+        expected.sort_by_key(|t| t.request.map_or(u64::MAX, |s| s.first.packet));
+        sort_by_first_packet(&mut ts);
+        assert_eq!(ts, expected);
     }
 }

@@ -281,21 +281,43 @@ impl RecordReader {
             return;
         }
         if self.pending.is_empty() {
-            // Fast path: parse straight from the caller's chunk, keep only the tail.
-            let used = self.parse_all(chunk, self.pending_offset, on_event);
-            self.pending_offset += used as u64;
-            if !matches!(self.state, State::Failed) {
-                self.pending.extend_from_slice(&chunk[used..]);
-            }
+            // Fast path: parse straight from the caller's chunk.
+            self.feed_in_place(chunk, on_event);
         } else {
-            let mut buf = std::mem::take(&mut self.pending);
-            buf.extend_from_slice(chunk);
-            let used = self.parse_all(&buf, self.pending_offset, on_event);
-            self.pending_offset += used as u64;
-            buf.drain(..used);
-            if !matches!(self.state, State::Failed) {
+            // A unit straddles the chunks: complete it with the bytes it still needs from
+            // the front of this chunk (not a copy of the whole chunk), then parse the rest
+            // of the chunk in place.
+            let mut rest = chunk;
+            while !self.pending.is_empty() && !rest.is_empty() {
+                let take = match self.needed_for_pending() {
+                    Some(n) if n > self.pending.len() as u64 => {
+                        (n - self.pending.len() as u64).min(rest.len() as u64) as usize
+                    }
+                    _ => rest.len(),
+                };
+                let mut buf = std::mem::take(&mut self.pending);
+                buf.extend_from_slice(&rest[..take]);
+                rest = &rest[take..];
+                let used = self.parse_all(&buf, self.pending_offset, on_event);
+                self.pending_offset += used as u64;
+                if matches!(self.state, State::Failed) {
+                    return;
+                }
+                buf.drain(..used);
                 self.pending = buf;
             }
+            if self.pending.is_empty() {
+                self.feed_in_place(rest, on_event);
+            }
+        }
+    }
+
+    /// Parses straight from `chunk` (nothing is pending), keeping only its tail.
+    fn feed_in_place(&mut self, chunk: &[u8], on_event: &mut dyn FnMut(Event<'_>)) {
+        let used = self.parse_all(chunk, self.pending_offset, on_event);
+        self.pending_offset += used as u64;
+        if !matches!(self.state, State::Failed) {
+            self.pending.extend_from_slice(&chunk[used..]);
         }
     }
 
