@@ -433,6 +433,43 @@ mod test {
         assert!(d.find("http.request.method").is_some());
     }
 
+    /// The page asks for packets in any order: each gives the tree it has in order.
+    #[test]
+    fn packets_asked_for_out_of_order_give_the_same_trees() {
+        let files: [&[u8]; 3] = [
+            include_bytes!("../../../../tests/data/servers/mariadb.pcap"),
+            include_bytes!("../../../../tests/data/resp/resp-fields.pcap"),
+            include_bytes!("../../../../tests/data/three_http_streams.pcap"),
+        ];
+        for bytes in files {
+            let capture = crate::ingest::ingest_bytes("order.pcap", bytes);
+            let mut src = MemorySource { files: vec![bytes] };
+            let n = capture.packets.len();
+            let mut run = |order: &mut dyn Iterator<Item = usize>| {
+                let mut ctx = FieldCtx::new(&capture);
+                let mut apps = Apps::new();
+                let mut out = vec![String::new(); n];
+                for i in order {
+                    let d = detail(&mut ctx, i, &mut src, &mut apps, FrameInfo::default());
+                    pdml::packet(&mut out[i], &d);
+                }
+                out
+            };
+            let forward = run(&mut (0..n));
+            let backward = run(&mut (0..n).rev());
+            let jumping = run(&mut (0..n).map(|i| (i * 7) % n));
+            assert!(forward.iter().any(|p| p.contains("<proto name=\"mysql\"")
+                || p.contains("<proto name=\"resp\"")
+                || p.contains("<proto name=\"http\"")));
+            for i in 0..n {
+                assert_eq!(forward[i], backward[i], "packet {} backward", i + 1);
+                if n % 7 != 0 {
+                    assert_eq!(forward[i], jumping[i], "packet {} jumping", i + 1);
+                }
+            }
+        }
+    }
+
     #[test]
     fn bit_pictures_and_escapes_are_wiresharks() {
         assert_eq!(bits(0x45, 0xf0, 8), "0100 .... = ");

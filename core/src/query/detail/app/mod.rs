@@ -67,21 +67,38 @@ pub(crate) struct Pdu {
     encrypted: bool,
 }
 
-/// The application-layer state of the packets fed so far: the TCP streams, and the
-/// PDUs completed by packets not yet shown.
+/// The application-layer state of one conversation: its TCP streams, and the PDUs
+/// completed by packets not yet shown.
 #[derive(Default)]
-pub struct Apps {
+struct Flow {
     reasm: Reassembler,
     streams: HashMap<(u32, Direction), Stream>,
     /// PDUs by the packet that completed them.
     done: HashMap<u64, Vec<Pdu>>,
-    /// Where each MySQL conversation stands.
+    /// Where a MySQL conversation stands.
     mysql: HashMap<u32, mysql::Conv>,
     /// The TLS sides that sent their Change Cipher Spec.
     ccs: std::collections::HashSet<(u32, Direction)>,
     /// The next packet to feed.
     next: usize,
 }
+
+/// The application-layer state of the packets fed so far, per conversation.
+///
+/// Packets asked for in order (the CLI) feed every conversation as they go, the packets
+/// not shown included. A packet asked for out of order (the page) replays only its own
+/// conversation, from its start or from where that conversation was left.
+#[derive(Default)]
+pub struct Apps {
+    flows: HashMap<u32, Flow>,
+    /// The next packet to feed, in order.
+    next: usize,
+    /// Packets were asked for out of order: each conversation keeps its own place.
+    random: bool,
+}
+
+/// Packets ahead that are still fed in order rather than by conversation.
+const AHEAD: usize = 4096;
 
 /// How many bytes the PDU at the start of `buf` takes: `Some(n)` once it is known (`n`
 /// may exceed `buf.len()`: wait for more), `None` when more bytes must come first.
@@ -122,26 +139,42 @@ impl Apps {
         protocols: &mut Vec<&'static str>,
     ) {
         let capture = ctx.capture();
-        if index < self.next {
-            // Asked for a packet already fed: start over.
-            *self = Apps::default();
-        }
         let mut buf = Vec::new();
-        while self.next < index {
-            let i = self.next;
-            self.next += 1;
+        let mut feed_from = |apps: &mut Apps, i: usize, buf: &mut Vec<u8>| {
             let row = capture.packets[i];
-            if proto_of(capture, &row).is_none() || !is_tcp(capture, &row) {
-                continue;
+            if src.read(i, &row, buf) {
+                let s = wire::dissect(capture.linktype_of(&row), buf);
+                apps.feed(capture, i, buf, &s);
             }
-            if src.read(i, &row, &mut buf) {
-                let s = wire::dissect(capture.linktype_of(&row), &buf);
-                self.feed(capture, i, &buf, &s);
+        };
+        let app_tcp = |r: &PacketRow| proto_of(capture, r).is_some() && is_tcp(capture, r);
+        if !self.random && index >= self.next && index - self.next <= AHEAD {
+            while self.next < index {
+                let i = self.next;
+                self.next += 1;
+                let row = capture.packets[i];
+                if app_tcp(&row) && self.flows.get(&row.flow).is_none_or(|f| f.next <= i) {
+                    feed_from(self, i, &mut buf);
+                }
             }
-            // PDUs of packets not shown are dropped.
-            self.done.retain(|&p, _| p >= index as u64);
+            self.next = index + 1;
+        } else {
+            self.random = true;
+            let f = capture.packets[index].flow;
+            if app_tcp(&capture.packets[index]) {
+                let fl = self.flows.entry(f).or_default();
+                if index < fl.next {
+                    // Asked for an earlier packet of the conversation: start it over.
+                    *fl = Flow::default();
+                }
+                let from = fl.next;
+                for i in from..index {
+                    if capture.packets[i].flow == f {
+                        feed_from(self, i, &mut buf);
+                    }
+                }
+            }
         }
-        self.next = index + 1;
         let row = capture.packets[index];
         let Some(proto) = proto_of(capture, &row) else {
             return;
@@ -149,7 +182,10 @@ impl Apps {
         let pdus = match summary.transport {
             Transport::Tcp(_) => {
                 self.feed(capture, index, bytes, summary);
-                self.done.remove(&(index as u64)).unwrap_or_default()
+                self.flows
+                    .get_mut(&row.flow)
+                    .and_then(|f| f.done.remove(&(index as u64)))
+                    .unwrap_or_default()
             }
             Transport::Udp { .. } => {
                 let Some(p) = summary.payload.filter(|p| !p.reassembled && p.len > 0) else {
@@ -344,14 +380,18 @@ impl Apps {
             .copied()
             .flatten()
             .unwrap_or(Direction::AToB);
-        let Apps {
+        let flow = self.flows.entry(row.flow).or_default();
+        flow.next = index + 1;
+        // PDUs completed by packets before this one were not asked for.
+        flow.done.retain(|&p, _| p >= index as u64);
+        let Flow {
             reasm,
             streams,
             done,
             mysql,
             ccs,
             ..
-        } = self;
+        } = flow;
         reasm.segment(
             row.flow,
             dir,
