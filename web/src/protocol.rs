@@ -220,6 +220,9 @@ pub enum TableId {
     ExpertItems(Option<String>),
     /// The protocol hierarchy (`tshark -z io,phs`), one row per node, depth first.
     Hierarchy,
+    /// A protocol's table (`wirelens http|memcache|mysql|redis|dns|tls --json`): the
+    /// protocol (`memcache`) and the table (`hot_keys`).
+    App(String, String),
 }
 
 /// A table's sort: a column (index into its columns) and the direction.
@@ -483,6 +486,10 @@ pub struct Summary {
     pub first_time: String,
     /// From the first packet to the last, seconds.
     pub duration: f64,
+    /// Transactions per application protocol (`http`, `memcache`, …), those it has.
+    pub apps: Vec<(String, u64)>,
+    /// The tables of each protocol, in order.
+    pub app_tables: Vec<(String, Vec<String>)>,
 }
 
 /// One file of the capture.

@@ -84,7 +84,19 @@ pub enum Tab {
     Sessions,
     Expert,
     Hierarchy,
+    /// A protocol's view: `http`, `memcache`, `mysql`, `redis`, `dns`, `tls`.
+    App(&'static str),
 }
+
+/// The protocols with views, as the worker names them, and their titles.
+pub const APPS: [(&str, &str); 6] = [
+    ("http", "HTTP"),
+    ("memcache", "memcached"),
+    ("mysql", "MySQL"),
+    ("redis", "Redis"),
+    ("dns", "DNS"),
+    ("tls", "TLS"),
+];
 
 impl Tab {
     pub const ALL: [Tab; 7] = [
@@ -106,6 +118,10 @@ impl Tab {
             Tab::Sessions => "Sessions",
             Tab::Expert => "Expert Info",
             Tab::Hierarchy => "Protocol Hierarchy",
+            Tab::App(name) => APPS
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or(name, |(_, t)| t),
         }
     }
 
@@ -118,6 +134,7 @@ impl Tab {
             Tab::Sessions => "sessions",
             Tab::Expert => "expert",
             Tab::Hierarchy => "hierarchy",
+            Tab::App(name) => name,
         }
     }
 }

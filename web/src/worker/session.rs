@@ -284,6 +284,16 @@ fn summarize(generation: u32, capture: &Capture, elapsed_ms: f64) -> Summary {
             .iter()
             .map(|p| secs(p.ts_ns.saturating_sub(first_ts)))
             .fold(0.0, f64::max),
+        apps: crate::apps::counts(capture),
+        app_tables: crate::apps::TABLES
+            .iter()
+            .map(|(p, t)| {
+                (
+                    p.name().to_owned(),
+                    t.iter().map(|t| t.to_string()).collect(),
+                )
+            })
+            .collect(),
     }
 }
 

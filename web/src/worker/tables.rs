@@ -177,6 +177,11 @@ pub async fn build(s: &Session, table: &TableId) -> Result<Built, String> {
         TableId::Sessions => session_table(&s.capture, shown),
         TableId::ExpertGroups => expert_groups(&s.capture, shown),
         TableId::ExpertItems(field) => expert_list(&s.capture, shown, field.as_deref()),
+        TableId::App(proto, table) => {
+            let p =
+                crate::apps::proto_named(proto).ok_or_else(|| format!("no protocol {proto}"))?;
+            crate::apps::build(&s.capture, shown, p, table)?
+        }
         TableId::Hierarchy => {
             let stats = view_stats(s, shown).await?;
             let total = shown.map_or(s.capture.packets.len(), <[u32]>::len) as u64;

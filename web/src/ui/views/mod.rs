@@ -1,6 +1,7 @@
 //! The views of the lower pane: the selected packet, conversations, endpoints, sessions,
 //! expert info and the protocol hierarchy.
 
+mod app_view;
 mod conversations;
 mod endpoints;
 mod expert;

@@ -1,3 +1,4 @@
+use super::app_view::AppView;
 use super::conversations::Conversations;
 use super::endpoints::Endpoints;
 use super::expert::ExpertInfo;
@@ -27,6 +28,7 @@ pub fn ViewPane() -> impl IntoView {
                     Tab::Sessions => view! { <Sessions /> }.into_any(),
                     Tab::Expert => view! { <ExpertInfo /> }.into_any(),
                     Tab::Hierarchy => view! { <Hierarchy /> }.into_any(),
+                    Tab::App(name) => view! { <AppView name /> }.into_any(),
                 }}
             </div>
         </section>
