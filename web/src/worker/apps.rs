@@ -7,12 +7,14 @@
 use crate::tables::{Built, Key, Row};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use wirelens_core::capture::app::memcache::Memcache;
 use wirelens_core::capture::app::mysql::Mysql;
+use wirelens_core::capture::app::redis::Redis;
 use wirelens_core::capture::app::{AppProto, Transaction};
 use wirelens_core::capture::flow::L4;
 use wirelens_core::capture::Capture;
 use wirelens_core::query::filter::Filter;
-use wirelens_core::query::transactions::{self as tx, dns, http, memcache, mysql, redis, tls};
+use wirelens_core::query::transactions::{self as tx, dns, http, kv, mysql, tls};
 use wirelens_web::protocol::{Column, StreamRef};
 
 /// The tables of each protocol, in the order the page shows them.
@@ -128,14 +130,12 @@ pub fn build(
         (AppProto::Http, "slowest") => json(&http::slowest(capture, all)),
         (AppProto::Http, "by_status") => json(&http::by_status(capture)),
         (AppProto::Http, "errors") => json(&http::errors(capture)),
-        (AppProto::Memcache, "transactions") => {
-            json(&tx::rows::<wirelens_core::capture::app::memcache::Memcache>(capture, txs))
-        }
-        (AppProto::Memcache, t) => pick(json(&memcache::tables(capture)), t),
+        (AppProto::Memcache, "transactions") => json(&tx::rows::<Memcache>(capture, txs)),
+        (AppProto::Memcache, t) => pick(json(&kv::tables::<Memcache>(capture)), t),
         (AppProto::Redis, "transactions") => json(&tx::rows::<
             wirelens_core::capture::app::redis::Redis,
         >(capture, txs)),
-        (AppProto::Redis, t) => pick(json(&redis::tables(capture)), t),
+        (AppProto::Redis, t) => pick(json(&kv::tables::<Redis>(capture)), t),
         (AppProto::Mysql, "transactions") => json(&tx::rows::<Mysql>(capture, txs)),
         (AppProto::Mysql, t) => pick(json(&mysql::tables(capture)), t),
         (AppProto::Dns, "queries") => json(&dns::rows(capture)),
