@@ -463,7 +463,7 @@ mod test {
                 || p.contains("<proto name=\"http\"")));
             for i in 0..n {
                 assert_eq!(forward[i], backward[i], "packet {} backward", i + 1);
-                if n % 7 != 0 {
+                if !n.is_multiple_of(7) {
                     assert_eq!(forward[i], jumping[i], "packet {} jumping", i + 1);
                 }
             }
