@@ -1,75 +1,74 @@
 //! The capture loop: libpcap in, rotated pcapng (or pcap) files out, each TCP
 //! connection of this host named by its process.
+//!
+//! The loop does as little as it can per packet: a dissection of its headers for the
+//! connection table ([`Tracker::observe`]) and the write. Process lookups run on their
+//! own thread. A packet of a connection whose owner is being looked up is held back (a
+//! copy, in order with every packet after it) for up to [`HOLD`], so its comment can go
+//! on the connection's first packet; the hold is bounded in bytes, and a full hold writes
+//! the oldest packet without waiting: a name may be late or lost, a packet never.
 
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::collections::VecDeque;
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use pcap::{Active, BreakLoop, Capture, PacketHeader};
+use pcap::{Active, BreakLoop, Capture};
 
-use wirelens_core::query::export::writer::{
-    self, InterfaceInfo, InterfaceStats, OutputFormat, SectionInfo, Writer,
-};
+use wirelens_core::query::export::writer::{self, InterfaceInfo, OutputFormat, SectionInfo};
 
+use crate::attribution::{Prepared, Seen, Tracker, MAX_PROCESS_COMMENT, MAX_USER_COMMENT};
+use crate::finish::Finishing;
+use crate::log;
 use crate::options::FileFormat;
-use crate::procinfo::Resolver;
+use crate::output::{closing_stats, Counters, DiskRules, Kind, Output, FLUSH_EVERY};
+use crate::privileges;
 use crate::rotation::{FileLayout, Rotation};
+use crate::users;
 use crate::{Error, Options, Summary};
 
 /// libpcap's read timeout. On Linux (TPACKET_V3) it is also how long the kernel holds a
 /// partly filled buffer block before handing it over, so it bounds how late a packet
-/// reaches us; 200 ms is tcpdump's order of magnitude without waking up too often.
+/// reaches us: 200 ms is tcpdump's order of magnitude without waking up too often. With
+/// process lookups, 10 ms: a connection is looked up while it is still open.
 const READ_TIMEOUT_MS: i32 = 200;
+const READ_TIMEOUT_LOOKUPS_MS: i32 = 1;
 
-/// How often the loop wakes up even without traffic, and flushes the current file when
-/// it holds unflushed packets. With TPACKET_V3 the read timeout does not fire on an idle
-/// interface, so a helper thread breaks the wait with `pcap_breakloop` this often.
-const TICK: Duration = Duration::from_secs(1);
+/// How long a packet is held back waiting for its connection's owner.
+pub const HOLD: Duration = Duration::from_millis(250);
+/// Bytes held back at most.
+pub const HOLD_BYTES: usize = 32 << 20;
 
-/// A large buffer: one write system call per 256 KiB of packets.
-const WRITE_BUFFER: usize = 256 * 1024;
-
-/// The longest comment written: `pid=4194304 comm=` and a 15-byte task name
-/// (TASK_COMM_LEN - 1) make at most 32 bytes; a longer one (an odd pid) is dropped.
-const MAX_COMMENT: usize = 32;
-/// Room kept in a file for a packet's process comment, so `-C` holds whatever the comment
-/// turns out to be: the bytes a comment of [`MAX_COMMENT`] adds to a packet's block.
-fn comment_reserve(format: OutputFormat) -> u64 {
-    writer::packet_len(format, 0, &[&"x".repeat(MAX_COMMENT)]) - writer::packet_len(format, 0, &[])
-}
-
-/// pcap as libpcap writes it (microseconds, this host's byte order being irrelevant to
-/// readers: little-endian); pcapng little-endian.
+/// pcap as libpcap writes it (microseconds, little-endian); pcapng little-endian.
 const PCAP: OutputFormat = OutputFormat::Pcap {
     big_endian: false,
     nanos: false,
 };
 const PCAPNG: OutputFormat = OutputFormat::PcapNg { big_endian: false };
 
-/// The statistics closing a pcapng file: which counters are written, so the room they
-/// take is known before the file is opened.
-fn closing_stats(start_ns: i64, received: u32, dropped: u32, delivered: u64) -> InterfaceStats {
-    let now = now_ns();
-    InterfaceStats {
-        ts_ns: now,
-        start_ns: Some(start_ns),
-        end_ns: Some(now),
-        received: Some(u64::from(received)),
-        // libpcap's ps_drop: packets the kernel dropped for want of buffer space
-        // (dumpcap writes the same counter here).
-        dropped: Some(u64::from(dropped)),
-        filter_accepted: None,
-        os_dropped: None,
-        delivered: Some(delivered),
-    }
+/// Room kept in a file for a packet's comments, so `-C` holds whatever they turn out to
+/// be: the bytes the longest process and user comments add to a packet's block.
+fn comment_reserve(format: OutputFormat) -> u64 {
+    let (p, u) = (
+        "x".repeat(MAX_PROCESS_COMMENT),
+        "x".repeat(MAX_USER_COMMENT),
+    );
+    writer::packet_len(format, 0, &[&p, &u]) - writer::packet_len(format, 0, &[])
 }
 
-/// Wakes the capture loop from another thread (a signal handler thread, say): call it
-/// after setting the stop flag passed to [`Capturer::run`].
+/// What the signal handler thread asks of the loop: set a flag, then [`Waker::wake`].
+#[derive(Debug, Default)]
+pub struct Control {
+    /// SIGINT, SIGTERM: stop, closing the last file with its statistics.
+    pub stop: AtomicBool,
+    /// SIGHUP: close the current file now.
+    pub rotate: AtomicBool,
+    /// SIGUSR1: log the statistics.
+    pub report: AtomicBool,
+}
+
+/// Wakes the capture loop from another thread (a signal handler thread, say).
 pub struct Waker(BreakLoop);
 
 impl Waker {
@@ -85,22 +84,17 @@ pub struct Capturer {
     interface: String,
     linktype: u32,
     snaplen: u32,
-    rotation: Rotation,
     kind: Kind,
-    resolver: Option<Resolver>,
-}
-
-/// What the files are: their format, the section and the one interface (in pcap, its
-/// link type and snapshot length alone).
-#[derive(Clone)]
-struct Kind {
-    format: OutputFormat,
-    section: SectionInfo,
-    iface: InterfaceInfo,
+    opts: Options,
+    lookups: Option<Prepared>,
+    /// Who the capture runs as after [`Capturer::open`], and what it kept.
+    running_as: String,
+    user: Option<String>,
 }
 
 impl Capturer {
-    /// Opens the interface and compiles the filter. No file is written yet.
+    /// Opens the interface, compiles the filter, opens the socket events, then drops
+    /// privileges (`-Z`). No file is written yet. Call before starting any thread.
     pub fn open(opts: &Options) -> Result<Self, Error> {
         let interface = opts.interface.clone();
         let iface_err = |source| Error::Interface {
@@ -111,15 +105,19 @@ impl Capturer {
         // libpcap refuses promiscuous mode on "any" with a warning the pcap crate reports
         // as an error; tcpdump carries on without it, and so do we.
         let promisc = !opts.no_promiscuous && interface != "any";
-        // Immediate mode (TPACKET_V2 on Linux) hands each packet over at once instead of
-        // with a block of them up to READ_TIMEOUT_MS later: a connection is looked up
-        // while its socket still exists.
+        // TPACKET_V3 (not immediate mode): packets are packed into the buffer's blocks,
+        // where immediate mode's TPACKET_V2 gives each packet a slot of the snapshot
+        // length (256 KiB), so 32 MiB hold 128 packets.
+        let timeout = if opts.process_info() {
+            READ_TIMEOUT_LOOKUPS_MS
+        } else {
+            READ_TIMEOUT_MS
+        };
         let inactive = Capture::from_device(interface.as_str())
             .map_err(iface_err)?
             .snaplen(snaplen as i32)
             .promisc(promisc)
-            .timeout(READ_TIMEOUT_MS)
-            .immediate_mode(opts.process_info())
+            .timeout(timeout)
             .buffer_size((opts.buffer_kib * 1024) as i32);
         let mut cap = inactive.open().map_err(iface_err)?;
         if let Some(filter) = opts.filter() {
@@ -159,30 +157,27 @@ impl Capturer {
                 },
             },
         };
-        let layout = match kind.format {
-            OutputFormat::Pcap { .. } => FileLayout::PCAP,
-            OutputFormat::PcapNg { .. } => FileLayout {
-                extension: "pcapng",
-                header: writer::header_len(kind.format, &kind.section, &kind.iface)
-                    .expect("the daemon's interface has a valid resolution"),
-                trailer: writer::stats_len(kind.format, &closing_stats(0, 0, 0, 0)),
-            },
+        let lookups = if kind.format == PCAPNG && opts.process_info() {
+            let host = kind.iface.addresses.iter().map(|a| a.0);
+            Some(Prepared::open(host, opts.process_lookup).map_err(Error::Lookups)?)
+        } else {
+            None
         };
-        let resolver = (kind.format == PCAPNG && opts.process_info())
-            .then(|| Resolver::new(kind.iface.addresses.iter().map(|a| a.0)));
-        let rotation = Rotation::new(&opts.prefix, opts.limits(), layout);
+        let (running_as, user) = drop_privileges(opts, lookups.is_some())?;
         Ok(Self {
             cap,
             interface,
             linktype,
             snaplen,
-            rotation,
             kind,
-            resolver,
+            opts: opts.clone(),
+            lookups,
+            running_as,
+            user,
         })
     }
 
-    /// A line like tcpdump's "listening on ..." for the log.
+    /// Lines like tcpdump's "listening on ..." for the log.
     pub fn describe(&self) -> String {
         let dlt = pcap::Linktype(self.linktype as i32);
         let name = dlt
@@ -210,9 +205,17 @@ impl Capturer {
                     ", pcapng files, host addresses [{}]",
                     addrs.join(", ")
                 ));
-                if self.resolver.is_some() {
-                    line.push_str(", TCP connections named by process");
-                }
+            }
+        }
+        line.push_str(&format!("; {}", self.running_as));
+        if let Some(l) = &self.lookups {
+            line.push_str("; TCP connections named by process: ");
+            match &l.events_refused {
+                None => line.push_str("socket events (sock:inet_sock_set_state)"),
+                Some(why) => line.push_str(&format!("no socket events ({why})")),
+            }
+            if self.opts.process_lookup != crate::attribution::Mechanism::Events {
+                line.push_str(", /proc");
             }
         }
         line
@@ -223,40 +226,80 @@ impl Capturer {
         Waker(self.cap.breakloop_handle())
     }
 
-    /// Captures until `stop` is set (then call [`Waker::wake`]) or an error, writing
-    /// rotated files and naming each new file on `log`. On stop, packets the kernel still
-    /// holds are read (for up to one read timeout) and the last file is flushed.
-    pub fn run(self, stop: &AtomicBool, log: &mut dyn Write) -> Result<Summary, Error> {
+    /// Captures until `control.stop` is set (then call [`Waker::wake`]) or an error,
+    /// writing rotated files. On stop, packets the kernel still holds are read (for up
+    /// to one read timeout) and the last file is closed with its statistics.
+    pub fn run(self, control: &Control) -> Result<Summary, Error> {
         let Capturer {
             mut cap,
             interface,
             linktype,
-            snaplen: _,
-            rotation,
             kind,
-            resolver,
+            opts,
+            lookups,
+            user,
+            ..
         } = self;
-        let mut files = Files {
+        let reserve = if lookups.is_some() {
+            comment_reserve(kind.format)
+        } else {
+            0
+        };
+        let layout = match kind.format {
+            OutputFormat::Pcap { .. } => FileLayout::PCAP,
+            OutputFormat::PcapNg { .. } => FileLayout {
+                extension: "pcapng",
+                header: writer::header_len(kind.format, &kind.section, &kind.iface)
+                    .expect("the daemon's interface has a valid resolution"),
+                trailer: writer::stats_len(kind.format, &closing_stats(0, Counters::default(), 0)),
+            },
+        };
+        let rotation = Rotation::new(&opts.prefix, opts.limits(), layout);
+        let rules = DiskRules {
+            keep: opts.limits().keep,
+            max_total: opts.max_total,
+            min_free: opts.min_free,
+            when_full: opts.when_full,
+        };
+        let finishing = Finishing {
+            compress: opts.compress,
+            post_rotate: opts.post_rotate.clone(),
+        };
+        let out = Output::new(
             rotation,
-            linktype,
             kind,
-            resolver,
-            start_ns: now_ns(),
-            out: None,
-            packets: 0,
-            bytes: 0,
+            reserve,
+            &opts.prefix,
+            rules,
+            finishing,
+            user,
+        )?;
+        let tracker = match lookups {
+            Some(p) => Some(
+                p.start()
+                    .map_err(|e| Error::Lookups(format!("cannot start the lookup thread: {e}")))?,
+            ),
+            None => None,
+        };
+        let mut lp = Loop {
+            out,
+            tracker,
+            hold: Hold::default(),
+            linktype: linktype as u16,
+            interface: interface.clone(),
         };
 
-        // The ticker: a wake-up every TICK until the sender is dropped.
+        // The ticker: a wake-up every second until the sender is dropped (TPACKET_V3's
+        // timeout does not fire on an idle interface).
         let (ticker_stop, ticks) = mpsc::channel::<()>();
         let waker = cap.breakloop_handle();
         let ticker = std::thread::spawn(move || {
-            while let Err(RecvTimeoutError::Timeout) = ticks.recv_timeout(TICK) {
+            while let Err(RecvTimeoutError::Timeout) = ticks.recv_timeout(FLUSH_EVERY) {
                 waker.breakloop();
             }
         });
 
-        let result = capture(&mut cap, &mut files, stop, log, &interface).and_then(|()| {
+        let result = lp.capture(&mut cap, control).and_then(|()| {
             let cap_err = |source| Error::Capture {
                 interface: interface.clone(),
                 source,
@@ -264,236 +307,313 @@ impl Capturer {
             // The kernel may hold a partly filled block for up to one read timeout.
             let mut cap = cap.setnonblock().map_err(cap_err)?;
             let until = Instant::now() + Duration::from_millis(READ_TIMEOUT_MS as u64 + 100);
-            drain(&mut cap, &mut files, until, log, &interface)?;
-            cap.stats().map_err(cap_err)
+            lp.drain(&mut cap, until)?;
+            let stats = cap.stats().map_err(cap_err)?;
+            lp.release_all(&mut cap)?;
+            Ok(stats)
         });
-
         drop(ticker_stop);
         let _ = ticker.join();
         // Close the last file whatever happened, so it ends with a whole record (and, in
         // pcapng, the statistics when libpcap could give them).
-        let closed = files.close(result.as_ref().ok());
-        let stats = result?;
-        closed?;
-        let processes = files.resolver.as_ref().map(|r| {
-            let s = r.stats();
-            (s.connections, s.found)
+        let counters = result.as_ref().ok().map(|s| Counters {
+            received: s.received,
+            dropped: s.dropped,
         });
+        let Loop { out, tracker, .. } = lp;
+        let out = out.finish(counters);
+        let processes = tracker.map(Tracker::finish);
+        let stats = result?;
         Ok(Summary {
-            files_opened: files.rotation.files_opened(),
-            files_kept: files.rotation.kept().map(Path::to_path_buf).collect(),
-            packets: files.packets,
-            bytes: files.bytes,
+            files_opened: out.files_opened,
+            files_kept: out.kept,
+            packets: out.packets,
+            bytes: out.bytes,
             received: stats.received,
             dropped: stats.dropped,
             if_dropped: stats.if_dropped,
+            not_written: out.not_written,
+            deleted: out.deleted,
+            compressed: out.finish.compressed,
+            post_rotate_failed: out.finish.post_rotate_failed,
             processes,
         })
     }
 }
 
-/// Reads packets until `stop` is set.
-fn capture(
-    cap: &mut Capture<Active>,
-    files: &mut Files,
-    stop: &AtomicBool,
-    log: &mut dyn Write,
-    interface: &str,
-) -> Result<(), Error> {
-    files.open_next(now_ns(), None, log)?;
-    while !stop.load(Ordering::Relaxed) {
-        // A read timeout, or a wake-up from `pcap_breakloop` (reported as -2, "no more
-        // packets"): a moment to flush and to look at the stop flag.
-        if !one_packet(cap, files, log, interface)? {
-            files.tick()?;
+/// Decides who to run as and becomes it. Returns a line for the log and, when the user
+/// changed, its name.
+fn drop_privileges(opts: &Options, lookups: bool) -> Result<(String, Option<String>), Error> {
+    let err = |m: String| Error::Privileges(m);
+    if privileges::euid() != 0 {
+        if let Some(u) = &opts.user {
+            let a = users::account(u).ok_or_else(|| err(format!("-Z {u}: no such user")))?;
+            if a.uid != privileges::euid() {
+                privileges::drop_to(&a, lookups).map_err(|e| err(e.0))?;
+                return Ok((format!("running as user {}", a.name), Some(a.name)));
+            }
         }
+        // Capabilities given to an unprivileged user (systemd's AmbientCapabilities):
+        // the capture is open, so all but the lookups' go.
+        let _ = privileges::keep_only_lookup_caps();
+        return Ok((
+            format!(
+                "running as uid {}{}",
+                privileges::euid(),
+                caps_note(lookups)
+            ),
+            None,
+        ));
     }
-    Ok(())
-}
-
-/// Reads what the kernel still holds, until `until`. A non-blocking capture.
-fn drain(
-    cap: &mut Capture<Active>,
-    files: &mut Files,
-    until: Instant,
-    log: &mut dyn Write,
-    interface: &str,
-) -> Result<(), Error> {
-    while Instant::now() < until {
-        if !one_packet(cap, files, log, interface)? {
-            std::thread::sleep(Duration::from_millis(10))
-        }
-    }
-    Ok(())
-}
-
-/// Reads one packet and writes it, rotating first when it needs a new file; false when
-/// there was none to read (a timeout or a wake-up).
-fn one_packet(
-    cap: &mut Capture<Active>,
-    files: &mut Files,
-    log: &mut dyn Write,
-    interface: &str,
-) -> Result<bool, Error> {
-    let (hdr, data) = match cap.next_packet() {
-        Ok(p) if !files.needs_new_file(p.header, p.data.len()) => {
-            files.write(p.header, p.data, log)?;
-            return Ok(true);
-        }
-        // The packet borrows libpcap's buffer; copy it (once per file) to ask libpcap
-        // for the statistics that close the current file.
-        Ok(p) => (*p.header, p.data.to_vec()),
-        Err(pcap::Error::TimeoutExpired | pcap::Error::NoMorePackets) => return Ok(false),
-        Err(source) => {
-            return Err(Error::Capture {
-                interface: interface.to_owned(),
-                source,
-            })
-        }
+    let account = match &opts.user {
+        Some(u) => users::account(u).ok_or_else(|| err(format!("-Z {u}: no such user")))?,
+        None => privileges::default_user().ok_or_else(|| {
+            err("running as root, and neither user tcpdump nor nobody exists to switch to: give -Z USER (-Z root keeps root)".into())
+        })?,
     };
-    let stats = cap.stats().ok();
-    files.open_next(header_ns(&hdr), stats.as_ref(), log)?;
-    files.write(&hdr, &data, log)?;
-    Ok(true)
+    if account.uid == 0 {
+        return Ok(("running as root (-Z root)".into(), None));
+    }
+    let d = privileges::drop_to(&account, lookups).map_err(|e| err(e.0))?;
+    let kept = if d.kept_caps {
+        " keeping CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE for the /proc lookups"
+    } else if lookups {
+        " (without CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE: /proc names only its own processes)"
+    } else {
+        ""
+    };
+    Ok((
+        format!("running as user {}{kept}", account.name),
+        Some(account.name),
+    ))
 }
 
-struct Output {
-    path: PathBuf,
-    writer: Writer<BufWriter<File>>,
-    /// Packets written since the last flush.
-    unflushed: bool,
-    last_flush: Instant,
+fn caps_note(lookups: bool) -> &'static str {
+    if !lookups {
+        ""
+    } else if privileges::has_caps(&[privileges::CAP_DAC_READ_SEARCH, privileges::CAP_SYS_PTRACE]) {
+        " with CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE for the /proc lookups"
+    } else {
+        " (without CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE: /proc names only this user's processes)"
+    }
 }
 
-/// The files side of the loop: rotation, the current writer, the process lookups.
-struct Files {
-    rotation: Rotation,
-    linktype: u32,
-    kind: Kind,
-    resolver: Option<Resolver>,
-    /// When the capture started, ns since the epoch (`isb_starttime`).
-    start_ns: i64,
-    out: Option<Output>,
-    packets: u64,
-    bytes: u64,
+/// A packet held back, with its own copy of the bytes.
+struct Held {
+    at: Instant,
+    ts_ns: i64,
+    orig_len: u32,
+    seen: Option<Seen>,
+    data: Vec<u8>,
 }
 
-fn header_ns(hdr: &PacketHeader) -> i64 {
+/// Packets held back, in capture order, and spare buffers for the next ones.
+#[derive(Default)]
+struct Hold {
+    packets: VecDeque<Held>,
+    bytes: usize,
+    spare: Vec<Vec<u8>>,
+}
+
+/// The loop's state.
+struct Loop {
+    out: Output,
+    tracker: Option<Tracker>,
+    hold: Hold,
+    linktype: u16,
+    interface: String,
+}
+
+fn counters_of(cap: &mut Capture<Active>) -> Option<Counters> {
+    cap.stats().ok().map(|s| Counters {
+        received: s.received,
+        dropped: s.dropped,
+    })
+}
+
+impl Loop {
+    /// Reads packets until `control.stop` is set.
+    fn capture(&mut self, cap: &mut Capture<Active>, control: &Control) -> Result<(), Error> {
+        self.out.start()?;
+        let mut last_tick = Instant::now();
+        while !control.stop.load(Ordering::Relaxed) {
+            if control.rotate.swap(false, Ordering::Relaxed) {
+                self.release_all(cap)?;
+                let c = counters_of(cap);
+                self.out.rotate_now(c);
+                log!("SIGHUP: file closed; the next packet starts a new one");
+            }
+            if control.report.swap(false, Ordering::Relaxed) {
+                self.report(cap);
+            }
+            // A read timeout, or a wake-up from `pcap_breakloop` (reported as -2, "no
+            // more packets"): a moment to release held packets, flush, look at the flags.
+            let got = self.one_packet(cap)?;
+            if !got || last_tick.elapsed() >= FLUSH_EVERY {
+                last_tick = Instant::now();
+                self.release(cap, Instant::now())?;
+                self.out.tick(&mut || counters_of(cap))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads what the kernel still holds, until `until`. A non-blocking capture.
+    fn drain(&mut self, cap: &mut Capture<Active>, until: Instant) -> Result<(), Error> {
+        while Instant::now() < until {
+            if !self.one_packet(cap)? {
+                std::thread::sleep(Duration::from_millis(10))
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads one packet and writes or holds it; false when there was none to read.
+    fn one_packet(&mut self, cap: &mut Capture<Active>) -> Result<bool, Error> {
+        let now = Instant::now();
+        let p = match cap.next_packet() {
+            Ok(p) => p,
+            Err(pcap::Error::TimeoutExpired | pcap::Error::NoMorePackets) => return Ok(false),
+            Err(source) => {
+                return Err(Error::Capture {
+                    interface: self.interface.clone(),
+                    source,
+                })
+            }
+        };
+        let ts_ns = header_ns(p.header);
+        // The length on the wire is at least what was captured, whatever the kernel says.
+        let orig_len = p.header.len.max(p.data.len() as u32);
+        let seen = self
+            .tracker
+            .as_mut()
+            .and_then(|t| t.observe(self.linktype, p.data, now));
+        let wait = match (&mut self.tracker, &seen) {
+            (Some(t), Some(s)) => {
+                t.receive();
+                t.pending(s)
+            }
+            _ => false,
+        };
+        if self.hold.packets.is_empty() && !wait && !self.out.needs_new_file(ts_ns, p.data.len()) {
+            // The common case: straight from libpcap's buffer to the file.
+            // No rotation: no statistics needed, which libpcap could not give while the
+            // packet borrows its buffer. A packet that starts a file goes the other way.
+            let tracker = &mut self.tracker;
+            return self
+                .out
+                .write(
+                    ts_ns,
+                    p.data,
+                    orig_len,
+                    |file| comments(tracker, seen, file),
+                    &mut || None,
+                )
+                .map(|()| true);
+        }
+        let mut data = self.hold.spare.pop().unwrap_or_default();
+        data.clear();
+        data.extend_from_slice(p.data);
+        self.hold.bytes += data.len();
+        self.hold.packets.push_back(Held {
+            at: now,
+            ts_ns,
+            orig_len,
+            seen,
+            data,
+        });
+        self.release(cap, now)?;
+        Ok(true)
+    }
+
+    /// Writes the held packets whose wait is over: their connection's owner is known
+    /// (or will not be), they waited [`HOLD`], or the hold is full.
+    fn release(&mut self, cap: &mut Capture<Active>, now: Instant) -> Result<(), Error> {
+        if self.hold.packets.is_empty() {
+            return Ok(());
+        }
+        if let Some(t) = &mut self.tracker {
+            t.receive();
+        }
+        while let Some(h) = self.hold.packets.front() {
+            let waiting = h
+                .seen
+                .is_some_and(|s| self.tracker.as_ref().is_some_and(|t| t.pending(&s)));
+            if waiting && now.duration_since(h.at) < HOLD && self.hold.bytes <= HOLD_BYTES {
+                break;
+            }
+            let h = self.hold.packets.pop_front().expect("a front packet");
+            self.hold.bytes -= h.data.len();
+            let tracker = &mut self.tracker;
+            self.out.write(
+                h.ts_ns,
+                &h.data,
+                h.orig_len,
+                |file| comments(tracker, h.seen, file),
+                &mut || counters_of(cap),
+            )?;
+            if self.hold.spare.len() < 1024 {
+                self.hold.spare.push(h.data);
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes every held packet (at the end, or before SIGHUP's rotation), giving the
+    /// lookups a last moment to answer.
+    fn release_all(&mut self, cap: &mut Capture<Active>) -> Result<(), Error> {
+        let until = Instant::now() + Duration::from_millis(100);
+        while let Some(t) = &mut self.tracker {
+            t.receive();
+            let waiting = self
+                .hold
+                .packets
+                .iter()
+                .any(|h| h.seen.is_some_and(|s| t.pending(&s)));
+            if !waiting || Instant::now() >= until {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        self.release(cap, Instant::now() + HOLD)
+    }
+
+    /// SIGUSR1: the counters so far, as tcpdump's SIGINFO line.
+    fn report(&mut self, cap: &mut Capture<Active>) {
+        let s = self.out.stats();
+        let (recv, drop) = cap.stats().map_or((0, 0), |s| (s.received, s.dropped));
+        let mut line = format!(
+            "{} packets captured, {recv} received by filter, {drop} dropped by kernel; {} files written, {} packets held back",
+            s.packets,
+            s.files_opened,
+            self.hold.packets.len()
+        );
+        if s.not_written > 0 {
+            line.push_str(&format!(", {} not written (disk space)", s.not_written));
+        }
+        if let Some(t) = &self.tracker {
+            line.push_str(&format!("; {}", t.stats()));
+        }
+        log!("{line}");
+    }
+}
+
+/// The comments for a packet of `seen` written to file `file`.
+fn comments(
+    tracker: &mut Option<Tracker>,
+    seen: Option<Seen>,
+    file: u64,
+) -> Option<(String, Option<String>)> {
+    let (t, s) = (tracker.as_mut()?, seen?);
+    t.comments(&s, file)
+}
+
+fn header_ns(hdr: &pcap::PacketHeader) -> i64 {
     // time_t and suseconds_t are narrower than i64 on some 32-bit targets.
     #[allow(clippy::unnecessary_cast)]
     let (sec, usec) = (hdr.ts.tv_sec as i64, hdr.ts.tv_usec as i64);
     sec.saturating_mul(1_000_000_000)
         .saturating_add(usec * 1000)
-}
-
-impl Files {
-    /// Whether a packet of `caplen` bytes must go to a new file. Room for a process
-    /// comment is counted whether or not the packet gets one.
-    fn needs_new_file(&self, hdr: &PacketHeader, caplen: usize) -> bool {
-        let format = self.kind.format;
-        let len = writer::packet_len(format, caplen, &[])
-            + if self.resolver.is_some() {
-                comment_reserve(format)
-            } else {
-                0
-            };
-        self.out.is_none() || self.rotation.needs_new_file(len, header_ns(hdr))
-    }
-
-    fn write(&mut self, hdr: &PacketHeader, data: &[u8], log: &mut dyn Write) -> Result<(), Error> {
-        if self.out.is_none() {
-            self.open_next(header_ns(hdr), None, log)?;
-        }
-        let file = self.rotation.current_seq();
-        let comment = self.resolver.as_mut().and_then(|r| {
-            r.on_packet(self.linktype as u16, data, file, Instant::now())
-                .filter(|c| c.len() <= MAX_COMMENT)
-        });
-        let out = self.out.as_mut().expect("a file is open");
-        let comments: Vec<&str> = comment.as_deref().into_iter().collect();
-        // The length on the wire is at least what was captured, whatever the kernel says.
-        let orig_len = hdr.len.max(data.len() as u32);
-        let len = out
-            .writer
-            .write_packet(0, header_ns(hdr), data, orig_len, &comments)
-            .map_err(|e| file_err(&out.path, "cannot write", e))?;
-        out.unflushed = true;
-        self.rotation.wrote(len);
-        self.packets += 1;
-        self.bytes += data.len() as u64;
-        Ok(())
-    }
-
-    /// Flushes the current file when it has held unflushed packets for a while.
-    fn tick(&mut self) -> Result<(), Error> {
-        if let Some(out) = &mut self.out {
-            if out.unflushed && out.last_flush.elapsed() >= TICK {
-                out.writer
-                    .flush()
-                    .map_err(|e| file_err(&out.path, "cannot write", e))?;
-                out.unflushed = false;
-                out.last_flush = Instant::now();
-            }
-        }
-        Ok(())
-    }
-
-    /// Closes the current file (with `stats` at its end, in pcapng), deletes what the
-    /// ring drops, and opens the next file.
-    fn open_next(
-        &mut self,
-        ts_ns: i64,
-        stats: Option<&pcap::Stat>,
-        log: &mut dyn Write,
-    ) -> Result<(), Error> {
-        self.close(stats)?;
-        let next = self.rotation.next_file(ts_ns);
-        for old in &next.remove {
-            match std::fs::remove_file(old) {
-                Ok(()) => {}
-                // Someone moved it away already: that is what we wanted.
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                // Not worth stopping the capture for; say so and go on.
-                Err(e) => {
-                    let _ = writeln!(
-                        log,
-                        "wirelens-capture: warning: cannot remove {}: {e}",
-                        old.display()
-                    );
-                }
-            }
-        }
-        let path = next.path;
-        let file = File::create(&path).map_err(|e| file_err(&path, "cannot create", e))?;
-        let buffered = BufWriter::with_capacity(WRITE_BUFFER, file);
-        // The header goes to disk at once: a file is a valid (empty) capture from the start.
-        let k = &self.kind;
-        let writer = Writer::new(buffered, k.format, &k.section, &k.iface)
-            .and_then(|mut w| w.flush().map(|()| w))
-            .map_err(|e| file_err(&path, "cannot write", e))?;
-        let _ = writeln!(log, "wirelens-capture: writing {}", path.display());
-        self.out = Some(Output {
-            path,
-            writer,
-            unflushed: false,
-            last_flush: Instant::now(),
-        });
-        Ok(())
-    }
-
-    /// Ends the current file, if any: the statistics block (pcapng, when libpcap gave
-    /// statistics), then a flush.
-    fn close(&mut self, stats: Option<&pcap::Stat>) -> Result<(), Error> {
-        let Some(out) = self.out.take() else {
-            return Ok(());
-        };
-        let mut w = out.writer;
-        // pcap has no statistics block: nothing is written there.
-        let isb = stats.map(|s| closing_stats(self.start_ns, s.received, s.dropped, self.packets));
-        isb.map_or(Ok(0), |isb| w.write_stats(0, &isb))
-            .and_then(|_| w.finish().map(drop))
-            .map_err(|e| file_err(&out.path, "cannot write", e))
-    }
 }
 
 /// The host's addresses on `interface` (on every interface for `any`), with their prefix
@@ -524,19 +644,4 @@ fn host_addresses(interface: &str) -> Vec<(IpAddr, u8)> {
 fn os_name() -> Option<String> {
     let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").ok()?;
     Some(format!("Linux {}", release.trim()))
-}
-
-fn file_err(path: &Path, action: &'static str, source: io::Error) -> Error {
-    Error::File {
-        path: path.to_owned(),
-        action,
-        source,
-    }
-}
-
-fn now_ns() -> i64 {
-    match SystemTime::now().duration_since(UNIX_EPOCH) {
-        Ok(d) => d.as_nanos().min(i64::MAX as u128) as i64,
-        Err(e) => -(e.duration().as_nanos().min(i64::MAX as u128) as i64),
-    }
 }

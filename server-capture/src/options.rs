@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{ArgGroup, Parser};
 
+use crate::attribution::Mechanism;
+use crate::disk::{self, Amount};
 use crate::rotation::Limits;
 
 /// tcpdump's default snapshot length (and Wireshark's largest): whole packets.
@@ -19,8 +21,14 @@ FILES:
   ...). With -G the time the file was started follows the number, in UTC:
   web-00001-20240131T235959Z.pcapng (the start of the capture for the first file, the
   timestamp of its first packet for the others). A trailing .pcapng or .pcap on PREFIX is
-  dropped (-w web.pcapng writes web-00001.pcapng). Each file name is printed to stderr as
-  it is opened.
+  dropped (-w web.pcapng writes web-00001.pcapng).
+
+  The file being written is named NAME.part (web-00003.pcapng.part) and renamed when it
+  is closed, after an fsync, so `scp host:/var/tmp/web-*.pcapng .` only ever takes
+  complete files. --compress then writes NAME.gz or NAME.zst (as NAME.gz.part first) and
+  removes NAME; the Wirelens page and `wirelens` read them as they are. --post-rotate
+  runs on each file once it has its final name, the last one included. Files opened
+  are logged (\"writing NAME.part\"), and so are files closed (\"closed NAME\") and deleted.
 
   A pcapng file starts with a section header (shb_userappl, shb_os) and one interface
   description: if_name, if_filter, and the interface's addresses (if_IPv4addr,
@@ -29,23 +37,64 @@ FILES:
   filter passed, isb_ifdrop = packets the kernel dropped, isb_usrdeliv = packets written;
   counted from the start of the capture).
 
-  Every file is complete: a rotation and a stop (ctrl+c, SIGINT or SIGTERM) flush whole
-  records, and while packets arrive the current file is flushed about once a second,
-  so a file can be copied off the server while the capture runs (its last record may be
-  cut short then, never an earlier one). Files of earlier runs with the same PREFIX are
-  overwritten, and are not counted by -W.
+  Every file is complete: a rotation and a stop flush whole records, and while packets
+  arrive the current file is flushed about once a second, so even after a kill -9 or a
+  crash NAME.part holds every packet up to its last flush, readable as it is. Files of
+  earlier runs with the same PREFIX are overwritten when their names come again; they
+  are never counted by -W or --max-total, nor deleted.
+
+DISK:
+  -W FILES, --max-total SIZE and --min-free SIZE|PERCENT apply together, to this run's
+  files only. Before each new file, the oldest files are deleted so that the new one
+  makes at most FILES files and fits in SIZE. --min-free is checked before each new file
+  and, while writing, once a second and every MB: below it, --when-full stop (the
+  default) closes the current file and writes nothing (packets are counted) until the
+  free space is back above the minimum plus a file; --when-full delete deletes the
+  oldest files of this run first, and stops when none is left. Either way the log says
+  so loudly. The capture never fills the disk, whatever -C, -G and -W say.
 
 PROCESSES:
   In pcapng, the first packet of each TCP connection of this host in each file carries
-  a comment \"pid=<pid> comm=<comm>\": the process that owns the connection's socket,
-  found through /proc/net/tcp, /proc/net/tcp6 and /proc/<pid>/fd (as ss -p finds it).
-  `wirelens sessions` shows them. An incoming connection not yet accept()ed has no owner:
-  later packets of it try again (for up to about half a second, then the listening
-  socket's owner is taken). Connections too short-lived to be seen open, and processes in
-  other network namespaces, get no comment. The lookups are bounded (at most 50,000 file
-  descriptors examined per second); --no-process-info turns them off. Capturing with
-  process information uses libpcap's immediate mode, so a connection is looked up while
-  it is still open.
+  two comments, \"pid=<pid> comm=<comm>\" and \"uid=<uid> user=<name>\": the process that
+  owns the connection's socket and its user. Wireshark shows them as packet comments;
+  `wirelens sessions` shows PID and COMM (the bcc tcplife view).
+
+  Lookups run on their own thread, fed by a bounded queue: a packet is never dropped for
+  them; a connection whose lookup cannot keep up (a full queue) is left unnamed, and
+  counted. A new connection's first packets are held back up to 250 ms (at most 32 MiB)
+  so that its name can go on its first packet.
+
+  Two ways to the owner (--process-lookup):
+  - socket events: the kernel's sock:inet_sock_set_state tracepoint, read with
+    perf_event_open (no BPF, no compiler), names the process that connected or closed
+    each socket, even a connection of a millisecond, even after its process is gone.
+    Needs root or CAP_PERFMON when starting, and tracefs (mounted if need be).
+  - /proc: the socket's inode over netlink (sock_diag), then the process holding it in
+    /proc/<pid>/fd, as ss -p. Only while the socket is open: connections shorter than
+    a few milliseconds are often missed. Finds the owners of connections opened before
+    the capture started.
+  auto (the default) uses both, events first when the kernel allows them. Processes in
+  other network namespaces are not named by /proc.
+
+PRIVILEGES:
+  The capture is opened as root (or with CAP_NET_RAW and CAP_NET_ADMIN), and the socket
+  events with CAP_PERFMON; then, before any file is created, the process switches to an
+  unprivileged user: -Z USER, or by default (run as root) the user tcpdump, else nobody,
+  as Debian's tcpdump does. -Z root keeps root. The files belong to that user, and the
+  directory of PREFIX must be writable by it. Of root's capabilities only
+  CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE are kept, which the /proc lookups need to read
+  other users' /proc/<pid>/fd; without them (run unprivileged with capabilities that do
+  not include them) /proc names only the processes of the user the capture runs as.
+  Socket events need no capability once open. --post-rotate commands run as that user,
+  without capabilities.
+
+SIGNALS:
+  SIGHUP closes the current file now (the next packet starts a new one). SIGUSR1 logs
+  the counters so far. SIGINT and SIGTERM read what the kernel still holds, then close
+  the last file with its statistics block, wait for compression and --post-rotate, and
+  print the summary: packets captured, received by filter, dropped by kernel and by
+  interface (as tcpdump), packets not written for want of disk space, files written and
+  deleted, and the TCP connections named, by which way.
 
 ROTATION:
   Like tcpdump, rotation happens when a packet arrives: a quiet interface makes no empty
@@ -54,15 +103,33 @@ ROTATION:
   byte of the file, the closing statistics block included.
 
 EXAMPLES:
-  wirelens-capture -i eth0 -w /var/tmp/web -f 'tcp port 80' -C 100 -W 10
-      the last ~1 GB of HTTP traffic, in files of at most 100 MB
-  wirelens-capture -i any -w /var/tmp/mc -G 300 -W 12 -f 'port 11211'
-      the last hour of memcached traffic, one file per 5 minutes
-  wirelens-capture -i lo -w /tmp/lo -F pcap
-      classic pcap files, for tools that do not read pcapng
+  wirelens-capture -i eth0 -w /var/tmp/web -f 'tcp port 80' -C 100 --max-total 20G
+      the last ~20 GB of HTTP traffic, in files of at most 100 MB
+  wirelens-capture -i any -w /var/tmp/mc -G 300 -W 12 -f 'port 11211' --compress zstd
+      the last hour of memcached traffic, one compressed file per 5 minutes
+  wirelens-capture -i lo -w /tmp/lo -F pcap -Z root
+      classic pcap files, for tools that do not read pcapng";
 
-On stop a summary goes to stderr: files written, packets captured, packets dropped by
-the kernel, TCP connections seen and how many have their process.";
+/// `--min-free` when not given: what the file system keeps free at least.
+pub const DEFAULT_MIN_FREE: &str = "2%";
+
+/// What to do when the file system runs short of space (`--when-full`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum WhenFull {
+    /// Stop writing (the current file is closed) until there is space again.
+    Stop,
+    /// Delete the oldest files of this run (stop when none is left).
+    Delete,
+}
+
+/// `--compress`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Compression {
+    /// gzip (level 1), `.gz`.
+    Gzip,
+    /// Zstandard (level 1), `.zst`.
+    Zstd,
+}
 
 /// File format of the capture files (`-F`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -79,7 +146,7 @@ pub enum FileFormat {
     name = "wirelens-capture",
     version,
     after_help = AFTER_HELP,
-    group(ArgGroup::new("rotation").args(["file_size_mb", "rotate_seconds"]).multiple(true))
+    group(ArgGroup::new("rotation").args(["file_size_mb", "rotate_seconds", "max_total"]).multiple(true))
 )]
 pub struct Options {
     /// Interface to capture on (eth0, lo, any, ...).
@@ -133,6 +200,41 @@ pub struct Options {
     #[arg(long = "no-process-info")]
     pub no_process_info: bool,
 
+    /// How processes are looked up: socket events and /proc (auto: events when the
+    /// kernel allows them), events only, or /proc only (see PROCESSES).
+    #[arg(long = "process-lookup", value_name = "HOW", value_enum, default_value_t = Mechanism::Auto)]
+    pub process_lookup: Mechanism,
+
+    /// After opening the capture, run as USER (and USER's groups) before creating any
+    /// file; files belong to USER. Run as root, the default is `tcpdump` (else `nobody`),
+    /// as Debian's tcpdump does; `-Z root` keeps root. See PRIVILEGES.
+    #[arg(short = 'Z', long = "relinquish-privileges", value_name = "USER")]
+    pub user: Option<String>,
+
+    /// Keep this run's files at most SIZE in total (e.g. 20G): the oldest are deleted.
+    /// Without -C, files are cut at a tenth of SIZE.
+    #[arg(long = "max-total", value_name = "SIZE", value_parser = disk::parse_size)]
+    pub max_total: Option<u64>,
+
+    /// Keep at least this much of the file system free (SIZE, or PERCENT of the file
+    /// system: 5%), checked before each new file and once a second while writing.
+    #[arg(long = "min-free", value_name = "SIZE|PERCENT", default_value = DEFAULT_MIN_FREE, value_parser = disk::parse_amount)]
+    pub min_free: Amount,
+
+    /// When free space falls below --min-free: stop writing until there is space again,
+    /// or delete the oldest files of this run (and stop when none is left).
+    #[arg(long = "when-full", value_name = "ACTION", value_enum, default_value_t = WhenFull::Stop)]
+    pub when_full: WhenFull,
+
+    /// Compress each closed file (off the capture path), removing the uncompressed one.
+    #[arg(long = "compress", value_name = "FORMAT", value_enum)]
+    pub compress: Option<Compression>,
+
+    /// Run CMD on each closed file, the last one included: `sh -c 'CMD "$1"' FILE`, as
+    /// the user the capture runs as (after --compress; not waited for).
+    #[arg(short = 'z', long = "post-rotate", value_name = "CMD")]
+    pub post_rotate: Option<String>,
+
     /// Capture filter as trailing words (tcpdump style), instead of -f.
     #[arg(
         value_name = "EXPRESSION",
@@ -170,7 +272,10 @@ impl Options {
     /// The rotation limits.
     pub fn limits(&self) -> Limits {
         Limits {
-            max_bytes: self.file_size_mb.map(|mb| mb * 1_000_000),
+            max_bytes: self
+                .file_size_mb
+                .map(|mb| mb * 1_000_000)
+                .or(self.max_total.map(|t| (t / 10).max(1))),
             interval_ns: self.rotate_seconds.map(|s| s * 1_000_000_000),
             keep: self.file_count.map(|n| n as usize),
         }
@@ -234,6 +339,73 @@ mod test {
     }
 
     #[test]
+    fn the_disk_privilege_and_file_options_parse() {
+        let o = parse(&["-i", "eth0", "-w", "c"]).unwrap();
+        assert_eq!(
+            (
+                o.user,
+                o.max_total,
+                o.min_free,
+                o.when_full,
+                o.compress,
+                o.post_rotate
+            ),
+            (None, None, Amount::Percent(2.0), WhenFull::Stop, None, None)
+        );
+        assert_eq!(o.process_lookup, Mechanism::Auto);
+        let o = parse(&[
+            "-i",
+            "eth0",
+            "-w",
+            "c",
+            "-Z",
+            "nobody",
+            "--max-total",
+            "20G",
+            "--min-free",
+            "1G",
+            "--when-full",
+            "delete",
+            "--compress",
+            "zstd",
+            "-z",
+            "gzip -9",
+            "--process-lookup",
+            "proc",
+        ])
+        .unwrap();
+        assert_eq!(o.user.as_deref(), Some("nobody"));
+        assert_eq!(o.max_total, Some(20_000_000_000));
+        assert_eq!(o.min_free, Amount::Bytes(1_000_000_000));
+        assert_eq!(
+            (o.when_full, o.compress),
+            (WhenFull::Delete, Some(Compression::Zstd))
+        );
+        assert_eq!(o.post_rotate.as_deref(), Some("gzip -9"));
+        assert_eq!(o.process_lookup, Mechanism::Proc);
+        // --max-total alone cuts files at a tenth of it; -C wins when given.
+        assert_eq!(o.limits().max_bytes, Some(2_000_000_000));
+        let o = parse(&[
+            "-i",
+            "eth0",
+            "-w",
+            "c",
+            "-C",
+            "5",
+            "--max-total",
+            "20G",
+            "-W",
+            "3",
+        ])
+        .unwrap();
+        assert_eq!(o.limits().max_bytes, Some(5_000_000));
+        assert!(parse(&["-i", "eth0", "-w", "c", "--max-total", "20X"]).is_err());
+        assert!(parse(&["-i", "eth0", "-w", "c", "--min-free", "150%"]).is_err());
+        assert!(parse(&["-i", "eth0", "-w", "c", "--compress", "xz"]).is_err());
+        assert!(parse(&["-i", "eth0", "-w", "c", "--when-full", "panic"]).is_err());
+    }
+
+    #[test]
     fn bad_options_are_refused() {
         assert!(parse(&["-w", "c"]).is_err(), "-i is required");
         assert!(parse(&["-i", "lo"]).is_err(), "-w is required");
@@ -255,6 +427,19 @@ mod test {
         let help = Options::command().render_long_help().to_string();
         assert!(help.contains("PREFIX-00001.pcapng"), "{help}");
         assert!(help.contains("pid=<pid> comm=<comm>"), "{help}");
+        for flag in [
+            "-Z, --relinquish-privileges <USER>",
+            "--max-total <SIZE>",
+            "--min-free <SIZE|PERCENT>",
+            "--when-full <ACTION>",
+            "--compress <FORMAT>",
+            "-z, --post-rotate <CMD>",
+            "--process-lookup <HOW>",
+            "CAP_SYS_PTRACE",
+            "SIGHUP",
+        ] {
+            assert!(help.contains(flag), "{flag}: {help}");
+        }
         assert!(help.contains("-F, --format <FORMAT>"), "{help}");
         assert!(help.contains("-C, --file-size <MB>"), "{help}");
     }

@@ -1,7 +1,10 @@
-//! When to start a new file, what to call it, and which old files to delete.
+//! When to start a new file, what to call it, and which of this run's files to delete.
 //!
 //! Pure bookkeeping (no I/O, no clock): the capture loop tells it what it writes and
-//! does what it answers, so every rule is tested here without a network.
+//! does what it answers, so every rule is tested here without a network. [`Rotation`]
+//! says when a file is full and names the next; the [`Ledger`] lists this run's files
+//! with their sizes and picks the oldest to delete for `-W`, `--max-total` and
+//! `--min-free`.
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -40,15 +43,6 @@ pub struct Limits {
     pub keep: Option<usize>,
 }
 
-/// A file the capture loop must open now.
-#[derive(Debug, PartialEq, Eq)]
-pub struct NextFile {
-    /// Where to write it.
-    pub path: PathBuf,
-    /// Older files to delete first, to keep the `-W` ring.
-    pub remove: Vec<PathBuf>,
-}
-
 #[derive(Debug)]
 struct Current {
     bytes: u64,
@@ -64,8 +58,6 @@ pub struct Rotation {
     layout: FileLayout,
     /// Sequence number of the last file opened (the first file is 1).
     seq: u64,
-    /// Files of this run still on disk, oldest first.
-    kept: VecDeque<PathBuf>,
     current: Option<Current>,
 }
 
@@ -78,7 +70,6 @@ impl Rotation {
             limits,
             layout,
             seq: 0,
-            kept: VecDeque::new(),
             current: None,
         }
     }
@@ -105,24 +96,17 @@ impl Rotation {
         too_big || too_old
     }
 
-    /// Starts the next file, opened at `now_ns` (ns since the Unix epoch).
-    pub fn next_file(&mut self, now_ns: i64) -> NextFile {
+    /// Starts the next file, opened at `now_ns` (ns since the Unix epoch); returns its
+    /// name.
+    pub fn next_file(&mut self, now_ns: i64) -> PathBuf {
         self.seq += 1;
         let start = self.limits.interval_ns.map(|_| now_ns);
-        let path = file_name(&self.prefix, self.seq, start, self.layout.extension);
-        let mut remove = Vec::new();
-        if let Some(keep) = self.limits.keep {
-            while self.kept.len() >= keep.max(1) {
-                remove.extend(self.kept.pop_front());
-            }
-        }
-        self.kept.push_back(path.clone());
         self.current = Some(Current {
             bytes: self.layout.header,
             packets: 0,
             opened_ns: now_ns,
         });
-        NextFile { path, remove }
+        file_name(&self.prefix, self.seq, start, self.layout.extension)
     }
 
     /// Records that a record of `record_len` bytes went to the current file.
@@ -143,9 +127,137 @@ impl Rotation {
         self.seq
     }
 
-    /// Files of this run still on disk (not deleted by `-W`), oldest first.
-    pub fn kept(&self) -> impl Iterator<Item = &Path> {
-        self.kept.iter().map(PathBuf::as_path)
+    /// The limits.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Bytes of the current file so far, its trailer included.
+    pub fn current_bytes(&self) -> u64 {
+        self.current
+            .as_ref()
+            .map_or(0, |c| c.bytes + self.layout.trailer)
+    }
+
+    /// Ends the current file: the next packet needs a new one (SIGHUP, a pause for
+    /// disk space).
+    pub fn end_file(&mut self) {
+        self.current = None;
+    }
+}
+
+/// Where a file of this run is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileState {
+    /// Being written.
+    Writing,
+    /// Closed; being renamed, compressed, handed to `--post-rotate`.
+    Finishing,
+    /// Done.
+    Done,
+}
+
+/// A file of this run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// Its sequence number.
+    pub seq: u64,
+    /// Its name on disk now.
+    pub path: PathBuf,
+    /// Its bytes on disk now.
+    pub bytes: u64,
+    /// Where it is in its life.
+    pub state: FileState,
+    /// To be deleted as soon as it is done.
+    pub doomed: bool,
+}
+
+/// This run's files still on disk, oldest first. Files of earlier runs are never
+/// counted nor deleted.
+#[derive(Clone, Debug, Default)]
+pub struct Ledger {
+    files: VecDeque<Entry>,
+}
+
+impl Ledger {
+    /// Adds a new file, being written.
+    pub fn add(&mut self, seq: u64, path: PathBuf, bytes: u64) {
+        self.files.push_back(Entry {
+            seq,
+            path,
+            bytes,
+            state: FileState::Writing,
+            doomed: false,
+        });
+    }
+
+    /// The file `seq`, if still listed.
+    pub fn get_mut(&mut self, seq: u64) -> Option<&mut Entry> {
+        self.files.iter_mut().find(|e| e.seq == seq)
+    }
+
+    /// Takes file `seq` off the list (deleted).
+    pub fn remove(&mut self, seq: u64) -> Option<Entry> {
+        let i = self.files.iter().position(|e| e.seq == seq)?;
+        self.files.remove(i)
+    }
+
+    /// The files, oldest first.
+    pub fn files(&self) -> impl Iterator<Item = &Entry> {
+        self.files.iter()
+    }
+
+    /// Bytes on disk of the files that stay (not doomed).
+    pub fn total(&self) -> u64 {
+        self.files
+            .iter()
+            .filter(|e| !e.doomed)
+            .map(|e| e.bytes)
+            .sum()
+    }
+
+    /// The oldest files that may go (closed, not doomed yet), oldest first.
+    fn deletable(&self) -> impl Iterator<Item = &Entry> {
+        self.files
+            .iter()
+            .filter(|e| e.state != FileState::Writing && !e.doomed)
+    }
+
+    /// `-W`: the oldest files to delete so that one more file makes at most `keep`.
+    pub fn over_count(&self, keep: usize) -> Vec<u64> {
+        let staying = self.files.iter().filter(|e| !e.doomed).count();
+        let excess = (staying + 1).saturating_sub(keep.max(1));
+        self.deletable().take(excess).map(|e| e.seq).collect()
+    }
+
+    /// `--max-total`: the oldest files to delete so that the files that stay and `more`
+    /// bytes to come fit in `max` bytes. Fewer when only the file being written is left.
+    pub fn over_total(&self, max: u64, more: u64) -> Vec<u64> {
+        let mut total = self.total() + more;
+        let mut out = Vec::new();
+        for e in self.deletable() {
+            if total <= max {
+                break;
+            }
+            total -= e.bytes;
+            out.push(e.seq);
+        }
+        out
+    }
+
+    /// `--min-free`: the oldest files to delete to free `need` bytes (all of them when
+    /// they hold fewer).
+    pub fn to_free(&self, need: u64) -> Vec<u64> {
+        let mut freed = 0;
+        let mut out = Vec::new();
+        for e in self.deletable() {
+            if freed >= need {
+                break;
+            }
+            freed += e.bytes;
+            out.push(e.seq);
+        }
+        out
     }
 }
 
@@ -207,21 +319,11 @@ mod test {
 
     const S: i64 = 1_000_000_000;
 
-    fn names(r: &Rotation) -> Vec<String> {
-        r.kept().map(|p| p.display().to_string()).collect()
-    }
-
     #[test]
     fn without_limits_everything_goes_to_one_file() {
         let mut r = Rotation::new("cap", Limits::default(), FileLayout::PCAP);
         assert!(r.needs_new_file(100, 0), "the first packet needs a file");
-        assert_eq!(
-            r.next_file(0),
-            NextFile {
-                path: "cap-00001.pcap".into(),
-                remove: vec![]
-            }
-        );
+        assert_eq!(r.next_file(0), PathBuf::from("cap-00001.pcap"));
         for i in 0..10_000 {
             assert!(!r.needs_new_file(70_000, i * S));
             r.wrote(70_000);
@@ -247,7 +349,7 @@ mod test {
         }
         assert!(!r.needs_new_file(76, 0));
         assert!(r.needs_new_file(77, 0));
-        assert_eq!(r.next_file(0).path, PathBuf::from("cap-00002.pcap"));
+        assert_eq!(r.next_file(0), PathBuf::from("cap-00002.pcap"));
         assert!(!r.needs_new_file(77, 0));
     }
 
@@ -266,7 +368,7 @@ mod test {
             },
             layout,
         );
-        assert_eq!(r.next_file(0).path, PathBuf::from("cap-00001.pcapng"));
+        assert_eq!(r.next_file(0), PathBuf::from("cap-00001.pcapng"));
         r.wrote(100);
         // 100 header + 100 + 712 + 88 trailer = 1000.
         assert!(!r.needs_new_file(712, 0));
@@ -300,7 +402,7 @@ mod test {
         let mut r = Rotation::new("/data/web", limits, FileLayout::PCAP);
         let t0 = 1_706_745_599 * S; // 2024-01-31T23:59:59Z
         assert_eq!(
-            r.next_file(t0).path,
+            r.next_file(t0),
             PathBuf::from("/data/web-00001-20240131T235959Z.pcap")
         );
         r.wrote(100);
@@ -312,7 +414,7 @@ mod test {
         );
         let t1 = t0 + 3600 * S; // a quiet hour: one new file, not sixty
         assert_eq!(
-            r.next_file(t1).path,
+            r.next_file(t1),
             PathBuf::from("/data/web-00002-20240201T005959Z.pcap")
         );
         r.wrote(100);
@@ -348,51 +450,62 @@ mod test {
         assert!(!r.needs_new_file(100, 9 * S));
     }
 
+    /// A ledger of `n` closed files of `bytes` each, numbered from 1.
+    fn ledger(n: u64, bytes: u64) -> Ledger {
+        let mut l = Ledger::default();
+        for seq in 1..=n {
+            l.add(seq, format!("cap-{seq:05}.pcap").into(), bytes);
+            l.get_mut(seq).unwrap().state = FileState::Done;
+        }
+        l
+    }
+
     #[test]
     fn the_ring_keeps_the_newest_files_and_deletes_the_oldest() {
-        let limits = Limits {
-            max_bytes: Some(100),
-            keep: Some(3),
-            ..Limits::default()
-        };
-        let mut r = Rotation::new("cap", limits, FileLayout::PCAP);
-        for _ in 0..3 {
-            assert!(r.next_file(0).remove.is_empty());
-            r.wrote(50);
-        }
-        assert_eq!(
-            names(&r),
-            ["cap-00001.pcap", "cap-00002.pcap", "cap-00003.pcap"]
-        );
-        let next = r.next_file(0);
-        assert_eq!(next.path, PathBuf::from("cap-00004.pcap"));
-        assert_eq!(next.remove, [PathBuf::from("cap-00001.pcap")]);
-        assert_eq!(
-            names(&r),
-            ["cap-00002.pcap", "cap-00003.pcap", "cap-00004.pcap"]
-        );
-        for _ in 0..10 {
-            assert_eq!(r.next_file(0).remove.len(), 1);
-            assert_eq!(r.kept().count(), 3);
-        }
-        assert_eq!(r.files_opened(), 14);
-        assert_eq!(
-            names(&r),
-            ["cap-00012.pcap", "cap-00013.pcap", "cap-00014.pcap"]
-        );
+        let mut l = ledger(3, 50);
+        assert_eq!(l.over_count(4), Vec::<u64>::new());
+        assert_eq!(l.over_count(3), [1], "one more file makes four");
+        assert_eq!(l.over_count(1), [1, 2, 3]);
+        l.remove(1);
+        l.add(4, "cap-00004.pcap".into(), 0);
+        assert_eq!(l.over_count(3), [2], "the file being written stays");
+        l.get_mut(2).unwrap().doomed = true;
+        assert_eq!(l.over_count(3), Vec::<u64>::new(), "already going");
+        assert_eq!(l.total(), 50, "a doomed file no longer counts");
     }
 
     #[test]
     fn a_ring_of_one_replaces_its_file() {
-        let limits = Limits {
-            max_bytes: Some(100),
-            keep: Some(1),
-            ..Limits::default()
-        };
-        let mut r = Rotation::new("cap", limits, FileLayout::PCAP);
-        r.next_file(0);
-        assert_eq!(r.next_file(0).remove, [PathBuf::from("cap-00001.pcap")]);
-        assert_eq!(names(&r), ["cap-00002.pcap"]);
+        let l = ledger(1, 50);
+        assert_eq!(l.over_count(1), [1]);
+    }
+
+    #[test]
+    fn max_total_deletes_the_oldest_until_the_next_file_fits() {
+        let mut l = ledger(4, 100);
+        assert_eq!(l.over_total(500, 100), Vec::<u64>::new());
+        assert_eq!(l.over_total(400, 100), [1]);
+        assert_eq!(l.over_total(250, 100), [1, 2, 3]);
+        l.add(5, "cap-00005.pcap".into(), 1000);
+        assert_eq!(
+            l.over_total(250, 0),
+            [1, 2, 3, 4],
+            "never the file being written"
+        );
+        // A file being finished is doomed, not deleted under the finisher's feet: the
+        // caller marks it; it no longer counts.
+        let mut l = ledger(2, 100);
+        l.get_mut(1).unwrap().state = FileState::Finishing;
+        assert_eq!(l.over_total(150, 0), [1]);
+    }
+
+    #[test]
+    fn min_free_deletes_the_oldest_until_enough_is_freed() {
+        let l = ledger(3, 100);
+        assert_eq!(l.to_free(0), Vec::<u64>::new());
+        assert_eq!(l.to_free(1), [1]);
+        assert_eq!(l.to_free(150), [1, 2]);
+        assert_eq!(l.to_free(10_000), [1, 2, 3]);
     }
 
     #[test]
