@@ -38,8 +38,9 @@ FILES:
   counted from the start of the capture).
 
   Every file is complete: a rotation and a stop flush whole records, and while packets
-  arrive the current file is flushed about once a second, so even after a kill -9 or a
-  crash NAME.part holds every packet up to its last flush, readable as it is. Files of
+  arrive the current file is flushed once a second and whenever they pause, so even
+  after a kill -9 or a crash NAME.part holds every packet up to its last flush,
+  readable as it is. Files of
   earlier runs with the same PREFIX are overwritten when their names come again; they
   are never counted by -W or --max-total, nor deleted.
 

@@ -24,6 +24,8 @@ use crate::Error;
 const WRITE_BUFFER: usize = 256 * 1024;
 /// How often the current file is flushed while packets arrive.
 pub const FLUSH_EVERY: Duration = Duration::from_secs(1);
+/// ... and when no packet came for this long.
+const FLUSH_WHEN_QUIET: Duration = Duration::from_millis(200);
 /// Free space is looked at after this many bytes written (and once a second).
 const CHECK_BYTES: u64 = 1 << 20;
 
@@ -87,6 +89,7 @@ struct Current {
     flushed: u64,
     unflushed: bool,
     last_flush: Instant,
+    last_write: Instant,
 }
 
 /// What the files side did, for the summary.
@@ -217,6 +220,7 @@ impl Output {
         match cur.writer.write_packet(0, ts_ns, data, orig_len, &list) {
             Ok(n) => {
                 cur.unflushed = true;
+                cur.last_write = Instant::now();
                 self.rotation.wrote(n);
                 self.stats.packets += 1;
                 self.stats.bytes += data.len() as u64;
@@ -234,7 +238,10 @@ impl Output {
     /// writing when space is back.
     pub fn tick(&mut self, counters: &mut dyn FnMut() -> Option<Counters>) -> Result<(), Error> {
         if let Some(cur) = &mut self.cur {
-            if cur.unflushed && cur.last_flush.elapsed() >= FLUSH_EVERY {
+            // Once a second while packets arrive, and as soon as they pause: the file on
+            // disk is never more than about a second behind.
+            let quiet = cur.last_write.elapsed() >= FLUSH_WHEN_QUIET;
+            if cur.unflushed && (quiet || cur.last_flush.elapsed() >= FLUSH_EVERY) {
                 match cur.writer.flush() {
                     Ok(()) => {
                         cur.flushed = cur.writer.bytes();
@@ -323,6 +330,7 @@ impl Output {
             writer,
             unflushed: false,
             last_flush: Instant::now(),
+            last_write: Instant::now(),
         });
         Ok(())
     }

@@ -850,8 +850,8 @@ fn capture_sigterm_and_sigkill_leave_readable_files() {
     let dir = scratch_dir("kill");
     let d = Daemon::start(&lab.host_if, &dir.join("k"), &lab.filter(), &["-C", "2"]);
     lab.client(5, 1_000_000, 0.0);
-    // Past one flush (once a second) of the last file.
-    thread::sleep(Duration::from_millis(1500));
+    // Past the flush of the last packets (once a second, and when the traffic pauses).
+    thread::sleep(Duration::from_millis(2000));
     let (status, stderr) = d.stop("KILL");
     assert!(!status.success());
     let closed = files_ending(&dir, ".pcapng");
