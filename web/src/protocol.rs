@@ -131,6 +131,32 @@ pub enum Query {
         /// What to save.
         save: FollowSave,
     },
+    /// Packets or a table as a file to save.
+    Export(Export),
+}
+
+/// What to export.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Export {
+    /// The displayed packets, or one stream's packets, as a capture file (through
+    /// core's writer, as `tshark -w` writes them).
+    Packets {
+        /// Only this stream's packets (all of them, displayed or not).
+        stream: Option<StreamRef>,
+        /// pcapng (else pcap).
+        pcapng: bool,
+    },
+    /// A table, in the order and with the search shown, as CSV (else JSON).
+    Table {
+        /// The table.
+        table: TableId,
+        /// Its order.
+        sort: Option<Sort>,
+        /// Its search.
+        search: String,
+        /// CSV rather than JSON.
+        csv: bool,
+    },
 }
 
 /// A TCP or UDP stream (`tcp.stream`, `udp.stream`).
@@ -341,11 +367,10 @@ pub struct FollowLine {
 pub struct FileData {
     /// Suggested name.
     pub name: String,
-    /// MIME type.
-    pub mime: String,
-    /// The bytes.
+    /// The bytes, as a `Blob` (outside wasm memory; posting it copies nothing), with
+    /// its MIME type.
     #[serde(with = "serde_wasm_bindgen::preserve")]
-    pub data: js_sys::Uint8Array,
+    pub blob: web_sys::Blob,
 }
 
 /// One fact about a packet: a label, its value, and the filter that matches it.

@@ -1,18 +1,13 @@
 //! Saving a file the worker made: a `blob:` URL in a download link, nothing sent anywhere.
 
-use js_sys::Array;
 use wasm_bindgen::JsCast;
-use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
+use web_sys::{HtmlAnchorElement, Url};
 use wirelens_web::protocol::FileData;
 
 /// Offers `file` to the user as a download.
 pub fn save(file: &FileData) -> Result<(), String> {
     let describe = |e: wasm_bindgen::JsValue| format!("{e:?}");
-    let options = BlobPropertyBag::new();
-    options.set_type(&file.mime);
-    let blob = Blob::new_with_u8_array_sequence_and_options(&Array::of1(&file.data), &options)
-        .map_err(describe)?;
-    let url = Url::create_object_url_with_blob(&blob).map_err(describe)?;
+    let url = Url::create_object_url_with_blob(&file.blob).map_err(describe)?;
     let document = leptos::prelude::document();
     let a: HtmlAnchorElement = document
         .create_element("a")
@@ -29,4 +24,22 @@ pub fn save(file: &FileData) -> Result<(), String> {
         std::time::Duration::from_secs(60),
     );
     Ok(())
+}
+
+/// Asks the worker for a file and saves it; `failed` gets why not.
+pub fn ask_and_save(
+    state: crate::ui::state::AppState,
+    query: wirelens_web::protocol::Query,
+    failed: impl Fn(String) + 'static,
+) {
+    use wirelens_web::protocol::Answer;
+    state.ask(query, crate::ui::state::Scope::View, move |a| match a {
+        Answer::File(f) => {
+            if let Err(e) = save(&f) {
+                failed(e);
+            }
+        }
+        Answer::Error(e) => failed(e),
+        _ => {}
+    });
 }

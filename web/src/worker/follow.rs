@@ -293,9 +293,5 @@ pub async fn save(s: &Session, stream: StreamRef, what: FollowSave) -> Result<Fi
             )
         }
     };
-    Ok(FileData {
-        name,
-        mime: mime.to_owned(),
-        data: js_sys::Uint8Array::from(&data[..]),
-    })
+    crate::files::file(name, mime, &data)
 }

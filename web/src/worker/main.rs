@@ -6,6 +6,8 @@ mod apps;
 mod blob;
 mod columns;
 mod detail;
+mod export;
+mod files;
 mod filtering;
 mod follow;
 mod queries;

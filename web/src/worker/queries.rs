@@ -12,7 +12,7 @@ use wasm_bindgen_futures::spawn_local;
 use wirelens_core::query::fields::FIELDS;
 use wirelens_core::query::filter::Filter;
 use wirelens_web::protocol::{
-    Answer, FieldName, FromWorker, Query, Sort, TableId, TableRow, TableSlice,
+    Answer, Export, FieldName, FromWorker, Query, Sort, TableId, TableRow, TableSlice,
 };
 
 /// Rows one table request may ask for.
@@ -109,6 +109,27 @@ async fn answer(generation: u32, view: u32, query: Query) -> Answer {
             })
             .await
         }
+        Query::Export(Export::Packets { stream, pcapng }) => {
+            with_session(generation, |s| async move {
+                crate::export::packets(&s, stream, pcapng)
+                    .await
+                    .map(Answer::File)
+            })
+            .await
+        }
+        Query::Export(Export::Table {
+            table,
+            sort,
+            search,
+            csv,
+        }) => {
+            with_session(generation, |s| async move {
+                let name = table_name(&table);
+                let slice = table_slice(&s, view, table, sort, search, 0, u32::MAX).await?;
+                crate::export::table(&s, &name, &slice.columns, &slice.rows, csv).map(Answer::File)
+            })
+            .await
+        }
         Query::Table {
             table,
             sort,
@@ -135,6 +156,19 @@ where
     match session::current(generation) {
         Some(s) => f(s).await.unwrap_or_else(Answer::Error),
         None => Answer::Error("no capture is open".into()),
+    }
+}
+
+/// A table's name in file names: `conversations-tcp`, `memcache-hot_keys`.
+fn table_name(t: &TableId) -> String {
+    match t {
+        TableId::Conversations(l) => format!("conversations-{}", l.name()),
+        TableId::Endpoints(l) => format!("endpoints-{}", l.name()),
+        TableId::Sessions => "sessions".into(),
+        TableId::ExpertGroups => "expert".into(),
+        TableId::ExpertItems(_) => "expert-items".into(),
+        TableId::Hierarchy => "hierarchy".into(),
+        TableId::App(p, t) => format!("{p}-{t}"),
     }
 }
 
@@ -208,7 +242,13 @@ async fn table_slice(
         }
     };
     let first = start.min(order.len() as u64) as usize;
-    let end = (first + count.min(MAX_ROWS) as usize).min(order.len());
+    // An export asks for every row (`u32::MAX`); the page a screen's worth.
+    let limit = if count == u32::MAX {
+        usize::MAX
+    } else {
+        count.min(MAX_ROWS) as usize
+    };
+    let end = first.saturating_add(limit).min(order.len());
     Ok(TableSlice {
         columns: built.columns.clone(),
         sortable: built.sortable,

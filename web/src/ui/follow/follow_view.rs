@@ -5,7 +5,7 @@ use crate::ui::state::{use_state, Scope};
 use crate::ui::virtual_rows::{Scroller, Viewport};
 use leptos::prelude::*;
 use wirelens_web::protocol::{
-    Answer, FollowLine, FollowMode, FollowSave, FollowSlice, Query, StreamRef,
+    Answer, Export, FollowLine, FollowMode, FollowSave, FollowSlice, Query, StreamRef,
 };
 
 /// Height of a line, px (the CSS gives lines exactly this).
@@ -282,6 +282,12 @@ pub fn FollowView() -> impl IntoView {
                     <button class="button small" id="save-client" title="The client's payload bytes" on:click=move |_| save(FollowSave::Bytes(Some(false)))>"Client bytes"</button>
                     <button class="button small" id="save-server" title="The server's payload bytes" on:click=move |_| save(FollowSave::Bytes(Some(true)))>"Server bytes"</button>
                     <button class="button small" id="save-both" title="Both sides' payload bytes, in order" on:click=move |_| save(FollowSave::Bytes(None))>"All bytes"</button>
+                    <button class="button small" id="save-pcapng" title="The stream's packets as a capture file" on:click=move |_| {
+                        if let Some(stream) = state.follow.get_untracked() {
+                            let query = Query::Export(Export::Packets { stream: Some(stream), pcapng: true });
+                            files::ask_and_save(state, query, move |e| { error.try_set(Some(e)); });
+                        }
+                    }>"pcapng"</button>
                 </div>
                 {move || error.get().map(|e| view! { <p class="page-error" id="follow-error">{e}</p> })}
                 <div class="follow-body" id="follow-body" node_ref=sc.body on:scroll=move |_| sc.scrolled(&vp.get_untracked())>

@@ -1,4 +1,4 @@
-use super::{ColourLegend, TimeFormatSelect};
+use super::{ColourLegend, ExportMenu, TimeFormatSelect};
 use crate::ui::format;
 use crate::ui::state::use_state;
 use leptos::prelude::*;
@@ -37,6 +37,7 @@ pub fn ListStatus() -> impl IntoView {
             <span class="spacer"></span>
             <TimeFormatSelect />
             <ColourLegend />
+            <ExportMenu />
         </div>
     }
 }

@@ -3,7 +3,7 @@ use crate::ui::resize::observe_height;
 use crate::ui::state::{use_state, AppState, Scope};
 use crate::ui::virtual_rows::{Scroller, Viewport};
 use leptos::prelude::*;
-use wirelens_web::protocol::{Answer, Column, Query, Sort, TableId, TableRow, TableSlice};
+use wirelens_web::protocol::{Answer, Column, Export, Query, Sort, TableId, TableRow, TableSlice};
 
 /// Height of a row, px (the CSS gives rows exactly this).
 const ROW_H: f64 = 20.0;
@@ -236,6 +236,17 @@ pub fn DataTable(
         })
     };
     let notes = move || shown.with(|s| s.as_ref().map(|s| s.slice.notes.join("; ")));
+    let save = move |csv: bool| {
+        let query = Query::Export(Export::Table {
+            table: table.get_untracked(),
+            sort: sort.get_untracked(),
+            search: search.get_untracked(),
+            csv,
+        });
+        crate::ui::files::ask_and_save(state, query, |e| {
+            leptos::logging::error!("wirelens: export: {e}")
+        });
+    };
 
     view! {
         <div class="data-table" id=id aria-busy=move || busy.get().to_string()>
@@ -250,6 +261,9 @@ pub fn DataTable(
                 />
                 <span class="table-count" data-testid="table-count">{counts}</span>
                 <span class="muted table-notes">{notes}</span>
+                <span class="spacer"></span>
+                <button class="button small table-csv" title="These rows, in this order, as CSV" on:click=move |_| save(true)>"CSV"</button>
+                <button class="button small table-json" title="These rows, in this order, as JSON" on:click=move |_| save(false)>"JSON"</button>
             </div>
             <div class="vt-body" tabindex="0" node_ref=body on:scroll=move |_| sc.scrolled(&vp.get_untracked()) on:keydown=on_key>
                 <table class="grid data head" style:width=table_width>
