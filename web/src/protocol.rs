@@ -133,6 +133,35 @@ pub enum Query {
     },
     /// Packets or a table as a file to save.
     Export(Export),
+    /// Packets or bytes per interval of each series (the displayed packets that also
+    /// pass the series' filter), as `tshark -z io,stat`.
+    IoGraph {
+        /// The series.
+        series: Vec<IoSeriesSpec>,
+        /// The interval, µs; 0: chosen to give at most 1000 intervals.
+        interval_us: u64,
+    },
+    /// Bars of the conversations in time: `[start, start + count)` of them, in order of
+    /// their start or, with `longest_first`, of their duration.
+    Timeline {
+        /// First bar, 0-based.
+        start: u64,
+        /// Number of bars.
+        count: u32,
+        /// Longest first.
+        longest_first: bool,
+    },
+    /// Latency histograms of each application protocol's transactions.
+    Latency,
+}
+
+/// A series of the IO graph.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IoSeriesSpec {
+    /// Display filter (empty: every displayed packet).
+    pub filter: String,
+    /// Bytes (frame lengths) rather than packets.
+    pub bytes: bool,
 }
 
 /// What to export.
@@ -281,6 +310,12 @@ pub enum Answer {
     Found(Vec<u64>),
     /// A file to save.
     File(FileData),
+    /// The IO graph.
+    IoGraph(IoGraph),
+    /// Bars of the session timeline.
+    Timeline(Timeline),
+    /// Latency histograms.
+    Latency(Vec<LatencyHistogram>),
     /// The question could not be answered.
     Error(String),
 }
@@ -330,6 +365,73 @@ pub struct TableRow {
     pub mark: String,
     /// The stream the row is about, to follow.
     pub follow: Option<StreamRef>,
+}
+
+/// The IO graph: each series' value per interval from the capture's first packet.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IoGraph {
+    /// The interval, µs.
+    pub interval_us: u64,
+    /// The series, in the order asked.
+    pub series: Vec<IoSeries>,
+}
+
+/// One series of the IO graph.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IoSeries {
+    /// Its filter, as asked.
+    pub filter: String,
+    /// Bytes rather than packets.
+    pub bytes: bool,
+    /// The value of each interval.
+    pub values: Vec<u64>,
+    /// Why the filter could not be applied (then `values` is empty).
+    pub error: Option<FilterErrorView>,
+}
+
+/// Bars of the session timeline.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Timeline {
+    /// Conversations in all (with a displayed packet).
+    pub total: u64,
+    /// From the capture's first packet to its last, seconds.
+    pub span: f64,
+    /// Durations at or above this are among the slowest tenth, seconds.
+    pub slow: f64,
+    /// First bar given.
+    pub start: u64,
+    pub bars: Vec<Bar>,
+}
+
+/// A conversation in time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Bar {
+    /// The stream.
+    pub stream: StreamRef,
+    /// `a:port ↔ b:port`.
+    pub label: String,
+    /// Seconds from the capture's first packet to the conversation's first and last.
+    pub start: f64,
+    pub end: f64,
+    /// Packets and bytes both ways.
+    pub packets: u64,
+    pub bytes: u64,
+}
+
+/// The latencies of a protocol's transactions, in buckets that double.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LatencyHistogram {
+    /// `http`, `memcache`, …
+    pub proto: String,
+    /// Transactions with a latency.
+    pub count: u64,
+    /// Each bucket: lower bound (ns, inclusive), upper bound (exclusive), transactions.
+    pub buckets: Vec<(u64, u64, u64)>,
+    /// Median, 90th and 99th percentiles and the largest, ns.
+    pub p50: u64,
+    pub p90: u64,
+    pub p99: u64,
+    pub max: u64,
 }
 
 /// Lines of a followed stream.

@@ -1,6 +1,7 @@
 //! The page's components, one per file, grouped by area.
 
 pub mod app;
+mod charts;
 mod client;
 mod detail;
 mod files;

@@ -8,14 +8,22 @@ use web_sys::ResizeObserver;
 
 /// Sets `height` to the element's `clientHeight` now and whenever it changes.
 pub fn observe_height(node: NodeRef<html::Div>, height: RwSignal<f64>) {
+    observe(node, move |el| height.set(f64::from(el.client_height())));
+}
+
+/// Sets `width` to the element's `clientWidth` now and whenever it changes.
+pub fn observe_width(node: NodeRef<html::Div>, width: RwSignal<f64>) {
+    observe(node, move |el| width.set(f64::from(el.client_width())));
+}
+
+/// Calls `measure` with the element now and whenever its size changes.
+fn observe(node: NodeRef<html::Div>, measure: impl Fn(&web_sys::HtmlDivElement) + Copy + 'static) {
     let observer = StoredValue::new_local(None::<(ResizeObserver, Closure<dyn FnMut()>)>);
     Effect::new(move |_| {
         let Some(el) = node.get() else { return };
-        height.set(f64::from(el.client_height()));
+        measure(&el);
         let target = el.clone();
-        let on_resize = Closure::<dyn FnMut()>::new(move || {
-            height.set(f64::from(target.client_height()));
-        });
+        let on_resize = Closure::<dyn FnMut()>::new(move || measure(&target));
         match ResizeObserver::new(on_resize.as_ref().unchecked_ref()) {
             Ok(o) => {
                 o.observe(&el);

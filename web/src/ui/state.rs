@@ -84,6 +84,7 @@ pub enum Tab {
     Sessions,
     Expert,
     Hierarchy,
+    Charts,
     /// A protocol's view: `http`, `memcache`, `mysql`, `redis`, `dns`, `tls`.
     App(&'static str),
 }
@@ -99,7 +100,7 @@ pub const APPS: [(&str, &str); 6] = [
 ];
 
 impl Tab {
-    pub const ALL: [Tab; 7] = [
+    pub const ALL: [Tab; 8] = [
         Tab::Detail,
         Tab::Follow,
         Tab::Conversations,
@@ -107,6 +108,7 @@ impl Tab {
         Tab::Sessions,
         Tab::Expert,
         Tab::Hierarchy,
+        Tab::Charts,
     ];
 
     pub fn title(self) -> &'static str {
@@ -118,6 +120,7 @@ impl Tab {
             Tab::Sessions => "Sessions",
             Tab::Expert => "Expert Info",
             Tab::Hierarchy => "Protocol Hierarchy",
+            Tab::Charts => "Charts",
             Tab::App(name) => APPS
                 .iter()
                 .find(|(n, _)| *n == name)
@@ -134,6 +137,7 @@ impl Tab {
             Tab::Sessions => "sessions",
             Tab::Expert => "expert",
             Tab::Hierarchy => "hierarchy",
+            Tab::Charts => "charts",
             Tab::App(name) => name,
         }
     }

@@ -65,7 +65,7 @@ pub fn counts(capture: &Capture) -> Vec<(String, u64)> {
             let n = capture
                 .transactions
                 .iter()
-                .filter(|t| detail_proto(t) == p)
+                .filter(|t| proto_of(t) == p)
                 .count() as u64;
             (p.name().to_owned(), n)
         })
@@ -73,7 +73,8 @@ pub fn counts(capture: &Capture) -> Vec<(String, u64)> {
         .collect()
 }
 
-fn detail_proto(t: &Transaction) -> AppProto {
+/// The protocol of a transaction.
+pub fn proto_of(t: &Transaction) -> AppProto {
     use wirelens_core::capture::app::Detail;
     match t.detail {
         Detail::Http(_) => AppProto::Http,

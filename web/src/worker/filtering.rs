@@ -151,6 +151,19 @@ pub async fn apply(s: &Session, request: u32, text: String, columns: Vec<String>
     reply
 }
 
+/// The packets (ascending) that pass `filter`, the view left as it is (the IO graph's
+/// series).
+pub(crate) async fn matching(s: &Session, filter: &Filter) -> Result<Vec<u32>, String> {
+    let wanted = filter
+        .fields()
+        .iter()
+        .copied()
+        .filter(|&f| pdu::proto_of(f).is_some())
+        .collect();
+    let pdus = collect_pdus(s, wanted).await?;
+    evaluate(s, filter, pdus.as_ref()).await
+}
+
 /// The first packet of each flow each way (`u32::MAX`: none).
 fn firsts(capture: &Capture) -> Vec<[u32; 2]> {
     let mut f = vec![[u32::MAX; 2]; capture.conversations.len()];

@@ -4,6 +4,7 @@
 
 mod apps;
 mod blob;
+mod charts;
 mod columns;
 mod detail;
 mod export;

@@ -130,6 +130,38 @@ async fn answer(generation: u32, view: u32, query: Query) -> Answer {
             })
             .await
         }
+        Query::IoGraph {
+            series,
+            interval_us,
+        } => {
+            with_session(generation, |s| async move {
+                crate::charts::io_graph(&s, series, interval_us)
+                    .await
+                    .map(Answer::IoGraph)
+            })
+            .await
+        }
+        Query::Timeline {
+            start,
+            count,
+            longest_first,
+        } => {
+            with_session(generation, |s| async move {
+                Ok(Answer::Timeline(crate::charts::timeline(
+                    &s,
+                    start,
+                    count,
+                    longest_first,
+                )))
+            })
+            .await
+        }
+        Query::Latency => {
+            with_session(generation, |s| async move {
+                Ok(Answer::Latency(crate::charts::latency(&s)))
+            })
+            .await
+        }
         Query::Table {
             table,
             sort,

@@ -5,6 +5,7 @@ use super::expert::ExpertInfo;
 use super::hierarchy::Hierarchy;
 use super::sessions::Sessions;
 use super::view_tabs::ViewTabs;
+use crate::ui::charts::Charts;
 use crate::ui::detail::PacketPane;
 use crate::ui::follow::FollowView;
 use crate::ui::state::{use_state, Tab};
@@ -28,6 +29,7 @@ pub fn ViewPane() -> impl IntoView {
                     Tab::Sessions => view! { <Sessions /> }.into_any(),
                     Tab::Expert => view! { <ExpertInfo /> }.into_any(),
                     Tab::Hierarchy => view! { <Hierarchy /> }.into_any(),
+                    Tab::Charts => view! { <Charts /> }.into_any(),
                     Tab::App(name) => view! { <AppView name /> }.into_any(),
                 }}
             </div>
