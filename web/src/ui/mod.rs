@@ -14,5 +14,6 @@ mod resize;
 mod state;
 mod summary;
 mod tables;
+mod url_state;
 mod views;
 mod virtual_rows;

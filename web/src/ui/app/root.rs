@@ -13,8 +13,9 @@ use leptos::prelude::*;
 pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
+    crate::ui::url_state::sync(state);
     match client::start(state) {
-        Ok(()) if !skip_sample() => load_sample(state),
+        Ok(()) if !skip_sample() && !crate::ui::url_state::shared() => load_sample(state),
         Ok(()) => {}
         Err(e) => state.fail(e),
     }

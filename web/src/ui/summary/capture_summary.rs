@@ -14,6 +14,12 @@ pub fn CaptureSummary() -> impl IntoView {
                 {cancelled.map(|names| view! {
                     <p id="cancelled" class="muted">{format!("Stopped reading {names}.")}</p>
                 })}
+                {crate::ui::url_state::shared().then(|| view! {
+                    <p id="shared-view">
+                        <strong>"This link opens a view of a capture"</strong>
+                        " (its filter, columns, tab, stream): open the capture file to see it."
+                    </p>
+                })}
                 <p>
                     <strong>"Drop capture files anywhere on this page"</strong>
                     " (pcap or pcapng, gzip, zstd, bzip2 or xz; several rotated files at once), or choose them with "
