@@ -29,10 +29,7 @@ fn parse(fragment: &str) -> Shared {
     let mut s = Shared::default();
     for pair in fragment.trim_start_matches('#').split('&') {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let v = js_sys::decode_uri_component(v)
-            .ok()
-            .and_then(|v| v.as_string())
-            .unwrap_or_default();
+        let v = decode(v);
         match k {
             "tab" => s.tab = tab_named(&v),
             "filter" => s.filter = Some(v),
@@ -53,8 +50,42 @@ fn parse(fragment: &str) -> Shared {
     s
 }
 
+/// As `encodeURIComponent`: every byte but `A–Z a–z 0–9 - _ . ! ~ * ' ( )` as `%XX`.
 fn encode(v: &str) -> String {
-    String::from(js_sys::encode_uri_component(v))
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `%XX` sequences back to bytes (anything else as it is), read as UTF-8.
+fn decode(v: &str) -> String {
+    let b = v.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn fragment(s: &Shared) -> String {
@@ -191,5 +222,6 @@ mod test {
         assert!(f.starts_with("#tab=sessions&filter=tcp.port%20%3D%3D%2080"));
         assert_eq!(parse(&f), s);
         assert_eq!(fragment(&Shared::default()), "");
+        assert_eq!(decode(&encode("é && \"x\" %")), "é && \"x\" %");
     }
 }

@@ -550,11 +550,4 @@ mod test {
         assert_eq!(w.out, b"defghi");
         assert_eq!(w.at, 12);
     }
-
-    #[test]
-    fn relative_time_has_microseconds() {
-        assert_eq!(super::rel_time(0), "0.000000");
-        assert_eq!(super::rel_time(1_234_567_891), "1.234567");
-        assert_eq!(super::rel_time(-1_500), "-0.000001");
-    }
 }
