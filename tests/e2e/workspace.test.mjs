@@ -454,7 +454,8 @@ test('the filter bar: live validation, field-name autocomplete, history', async 
 
   // History: applied filters come back, newest first, after a reload too.
   await applyFilter(page, 'udp');
-  await page.reload();
+  // A new visit (the URL without the view it now carries).
+  await page.goto(server.url + '?empty');
   await page.locator('#empty').waitFor();
   await page.locator('#filter-input').focus();
   const history = await page.locator('#filter-input-suggestions .s-name').allTextContents();
