@@ -366,31 +366,43 @@ fn print_table(rows: &[Row], size: u64, more: u64) {
 }
 
 /// Writes the whole records (pcap) or blocks (pcapng) of a capture that fit in its first
-/// `limit` bytes to `out`.
+/// `limit` bytes to `out`. Streamed, headers read in place: this process stays small,
+/// since a child's peak RSS as `wait4` reports it counts the parent it was spawned from.
 fn head(capture: &Path, out: &Path, limit: u64) -> Result<()> {
     use std::io::Read;
-    let mut bytes = Vec::new();
-    std::fs::File::open(capture)
+    use std::os::unix::fs::FileExt;
+    let mut src = std::fs::File::open(capture)
         .with_context(|| format!("cannot open {}", capture.display()))?
-        .take(limit)
-        .read_to_end(&mut bytes)?;
-    let u32_at = |at: usize, be: bool| -> Option<usize> {
-        let b: [u8; 4] = bytes.get(at..at + 4)?.try_into().ok()?;
+        .take(limit);
+    let mut dst = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(out)
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    let len = std::io::copy(&mut src, &mut dst)?;
+    let u32_at = |at: u64, be: bool| -> Option<u64> {
+        let mut b = [0u8; 4];
+        if at + 4 > len {
+            return None;
+        }
+        dst.read_exact_at(&mut b, at).ok()?;
         Some(if be {
             u32::from_be_bytes(b)
         } else {
             u32::from_le_bytes(b)
-        } as usize)
+        } as u64)
     };
     let magic = u32_at(0, false).context("the capture is shorter than 4 bytes")?;
-    let mut at = 0usize;
+    let mut at = 0u64;
     match magic {
         // pcap, either byte order, µs or ns; records are a 16-byte header and the data.
         0xa1b2_c3d4 | 0xa1b2_3c4d | 0xd4c3_b2a1 | 0x4d3c_b2a1 => {
             let be = matches!(magic, 0xd4c3_b2a1 | 0x4d3c_b2a1);
             at = 24;
             while let Some(caplen) = u32_at(at + 8, be) {
-                if at + 16 + caplen > bytes.len() {
+                if at + 16 + caplen > len {
                     break;
                 }
                 at += 16 + caplen;
@@ -398,12 +410,12 @@ fn head(capture: &Path, out: &Path, limit: u64) -> Result<()> {
         }
         // pcapng: blocks carry their total length at offset 4 (byte order from the SHB).
         0x0a0d_0d0a => {
-            let be = bytes.get(8..12) == Some(&[0x1a, 0x2b, 0x3c, 0x4d]);
-            while let Some(len) = u32_at(at + 4, be) {
-                if len < 12 || at + len > bytes.len() {
+            let be = u32_at(8, true) == Some(0x1a2b_3c4d);
+            while let Some(block) = u32_at(at + 4, be) {
+                if block < 12 || at + block > len {
                     break;
                 }
-                at += len;
+                at += block;
             }
         }
         _ => bail!(
@@ -411,5 +423,6 @@ fn head(capture: &Path, out: &Path, limit: u64) -> Result<()> {
             capture.display()
         ),
     }
-    std::fs::write(out, &bytes[..at]).with_context(|| format!("cannot write {}", out.display()))
+    dst.set_len(at)
+        .with_context(|| format!("cannot write {}", out.display()))
 }
