@@ -323,11 +323,12 @@ fn load() -> String {
 /// `more`: packets in the capture past its head.
 fn print_table(rows: &[Row], size: u64, more: u64) {
     let secs = |d: Duration| d.as_secs_f64();
-    let floor = rows
+    let tcpdump = rows
         .iter()
         .find(|r| r.label.starts_with("tcpdump"))
-        .and_then(|r| r.best)
-        .map(|u| secs(u.wall));
+        .and_then(|r| r.best);
+    let floor = tcpdump.map(|u| secs(u.wall));
+    let floor_cpu = tcpdump.map(|u| secs(u.cpu));
     let tshark = rows
         .iter()
         .find(|r| r.label.starts_with("tshark"))
@@ -336,8 +337,16 @@ fn print_table(rows: &[Row], size: u64, more: u64) {
     let width = rows.iter().map(|r| r.label.len()).max().unwrap_or(0).max(7);
     println!();
     println!(
-        "{:<width$} {:>8} {:>8} {:>8} {:>10} {:>10} {:>9} {:>9}",
-        "command", "wall s", "cpu s", "MB/s", "peak RSS", "B/packet", "×tcpdump", "tshark×"
+        "{:<width$} {:>8} {:>8} {:>8} {:>10} {:>10} {:>9} {:>9} {:>9}",
+        "command",
+        "wall s",
+        "cpu s",
+        "MB/s",
+        "peak RSS",
+        "B/packet",
+        "×tcpdump",
+        "cpu×tcpd",
+        "tshark×"
     );
     for r in rows {
         let Some(u) = r.best else { continue };
@@ -347,7 +356,7 @@ fn print_table(rows: &[Row], size: u64, more: u64) {
             .map(|f| u.max_rss.saturating_sub(f) as f64 / more as f64);
         let ratio = |x: Option<f64>| x.map_or("-".to_owned(), |x| format!("{x:.2}"));
         println!(
-            "{:<width$} {:>8.3} {:>8.3} {:>8.0} {:>7.1} MB {:>10} {:>9} {:>9}",
+            "{:<width$} {:>8.3} {:>8.3} {:>8.0} {:>7.1} MB {:>10} {:>9} {:>9} {:>9}",
             r.label,
             wall,
             secs(u.cpu),
@@ -355,13 +364,14 @@ fn print_table(rows: &[Row], size: u64, more: u64) {
             u.max_rss as f64 / 1e6,
             per_packet.map_or("-".to_owned(), |b| format!("{b:.0}")),
             ratio(floor.map(|f| wall / f)),
+            ratio(floor_cpu.map(|f| secs(u.cpu) / f)),
             ratio(tshark.map(|t| t / wall)),
         );
     }
     println!(
         "(wall and cpu: the fastest of the runs; peak RSS: the largest; B/packet: (peak RSS − \
-         peak RSS on the head) ÷ packets past the head; ×tcpdump: wall ÷ tcpdump's; tshark×: \
-         tshark's wall ÷ this)"
+         peak RSS on the head) ÷ packets past the head; ×tcpdump: wall ÷ tcpdump's; cpu×tcpd: \
+         CPU time ÷ tcpdump's (steadier on a busy machine); tshark×: tshark's wall ÷ this)"
     );
 }
 
