@@ -142,8 +142,8 @@ fn rows(capture: &Capture, kind: Kind) -> Vec<Row> {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    // Conversations need the flows and statistics, not the TCP analysis or apps.
-    let capture = read_captures(&args.files, Stages::FLOWS)?;
+    // Conversations need the flows and statistics: no TCP analysis, apps or index.
+    let capture = read_captures(&args.files, Stages::FLOWS.without_index())?;
     let kinds: &[Kind] = if args.kinds.is_empty() {
         &[Kind::Tcp, Kind::Udp]
     } else {

@@ -40,8 +40,8 @@ struct Row {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    // Endpoints are summed from the conversations: flows and statistics.
-    let capture = read_captures(&args.files, Stages::FLOWS)?;
+    // Endpoints are summed from the conversations: flows and statistics, no index.
+    let capture = read_captures(&args.files, Stages::FLOWS.without_index())?;
     let kinds: &[Kind] = if args.kinds.is_empty() {
         &[Kind::Eth, Kind::Ip, Kind::Ipv6, Kind::Tcp, Kind::Udp]
     } else {

@@ -5,7 +5,6 @@ use serde::Serialize;
 use std::io::Write as _;
 use std::process::ExitCode;
 use wirelens_core::capture::file::IfStats;
-use wirelens_core::capture::packet::PacketRow;
 use wirelens_core::capture::Capture;
 use wirelens_core::ingest::wire::linktype;
 use wirelens_core::ingest::Stages;
@@ -63,28 +62,20 @@ struct FileReport {
 
 fn report(capture: &Capture) -> FileReport {
     let file = &capture.files[0];
-    let rows: &[PacketRow] = &capture.packets;
-    let first = rows.iter().map(|p| p.ts_ns).min();
-    let last = rows.iter().map(|p| p.ts_ns).max();
+    let (first, last) = (file.first_ns, file.last_ns);
     let section = |f: fn(&wirelens_core::capture::file::Section) -> &Option<String>| {
         file.sections.iter().find_map(|s| f(s).clone())
     };
-    let mut per_iface = vec![0u64; capture.interfaces.len()];
-    for p in rows {
-        if let Some(n) = per_iface.get_mut(p.iface as usize) {
-            *n += 1;
-        }
-    }
     FileReport {
         file: file.name.clone(),
         format: file.format.map(|f| f.to_string()),
         size: file.bytes,
-        packets: rows.len() as u64,
-        data_size: rows.iter().map(|p| p.caplen as u64).sum(),
+        packets: file.packets,
+        data_size: file.captured_bytes,
         first_time: first.map(utc),
         last_time: last.map(utc),
         duration: first.zip(last).map(|(a, b)| (b - a) as f64 / 1e9),
-        strict_time_order: rows.windows(2).all(|w| w[0].ts_ns <= w[1].ts_ns),
+        strict_time_order: file.out_of_order == 0,
         hardware: section(|s| &s.hardware),
         os: section(|s| &s.os),
         application: section(|s| &s.application),
@@ -97,8 +88,7 @@ fn report(capture: &Capture) -> FileReport {
         interfaces: capture
             .interfaces
             .iter()
-            .zip(per_iface)
-            .map(|(i, packets)| InterfaceInfo {
+            .map(|i| InterfaceInfo {
                 linktype: i.interface.linktype,
                 encapsulation: linktype::name(i.interface.linktype).into_owned(),
                 snaplen: i.interface.snaplen,
@@ -107,7 +97,7 @@ fn report(capture: &Capture) -> FileReport {
                 filter: i.interface.filter.clone(),
                 os: i.interface.os.clone(),
                 timestamp_resolution: i.interface.ts_per_sec,
-                packets,
+                packets: i.packets,
                 stats: i.stats,
             })
             .collect(),
@@ -145,8 +135,10 @@ fn utc(ns: i64) -> String {
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut reports = Vec::new();
     for path in &args.files {
-        // What capinfos tells needs the records only: no dissection.
-        let capture = read_captures(std::slice::from_ref(path), Stages::RECORDS)?;
+        // What capinfos tells needs the records only: no dissection, and not even the
+        // packet index (the per-file counts, times and sizes are kept without it).
+        let stages = Stages::RECORDS.without_index();
+        let capture = read_captures(std::slice::from_ref(path), stages)?;
         reports.push(report(&capture));
     }
     let mut out = std::io::stdout().lock();

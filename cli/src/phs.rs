@@ -33,8 +33,8 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    // The protocol hierarchy is a statistic: flows, no TCP analysis or apps.
-    let capture = read_captures(&args.files, Stages::FLOWS)?;
+    // The protocol hierarchy is a statistic: flows, no TCP analysis, apps or index.
+    let capture = read_captures(&args.files, Stages::FLOWS.without_index())?;
     let tree = &capture.stats.hierarchy;
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -44,7 +44,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         writeln!(
             out,
             "Protocol Hierarchy Statistics ({} frames)",
-            capture.packets.len()
+            capture.packet_count()
         )?;
         print_tree(&mut out, tree, 0)?;
     }

@@ -32,6 +32,14 @@ pub struct FileInfo {
     pub bytes: u64,
     /// Packets read from this file.
     pub packets: u64,
+    /// Sum of its packets' captured lengths.
+    pub captured_bytes: u64,
+    /// Earliest packet timestamp, ns since the epoch.
+    pub first_ns: Option<i64>,
+    /// Latest packet timestamp, ns since the epoch.
+    pub last_ns: Option<i64>,
+    /// Packets with a timestamp earlier than the packet before them in the file.
+    pub out_of_order: u64,
     /// pcapng blocks by kind (`SHB`, `EPB`, …).
     pub blocks: BTreeMap<&'static str, u64>,
     /// pcapng sections of this file.
@@ -73,6 +81,8 @@ pub struct CaptureInterface {
     pub interface: Interface,
     /// The last statistics the file gave for it (pcapng ISB).
     pub stats: Option<IfStats>,
+    /// Packets captured on it.
+    pub packets: u64,
 }
 
 /// Decryption secrets found in a file (pcapng DSB).
@@ -109,6 +119,11 @@ pub struct TcpAck {
 /// everything). A stage that did not run leaves its parts empty.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Stages {
+    /// The packet index (`packets`): a 40-byte row per packet, the only part of an
+    /// ingest that grows with every packet. Without it memory grows with conversations
+    /// only; per-file and per-interface counts, times and sizes are kept either way. The
+    /// TCP analysis and the application layer need it.
+    pub index: bool,
     /// L2–L4 dissection, TCP and UDP conversations (`conversations`, and each packet's
     /// flow id and direction in the index), and the statistics (`stats`: Ethernet and IP
     /// conversations, protocol hierarchy).
@@ -124,34 +139,48 @@ pub struct Stages {
 impl Stages {
     /// Formats and records only: no dissection.
     pub const RECORDS: Stages = Stages {
+        index: true,
         flows: false,
         tcp: false,
         apps: false,
     };
     /// Records, dissection, conversations and statistics.
     pub const FLOWS: Stages = Stages {
+        index: true,
         flows: true,
         tcp: false,
         apps: false,
     };
     /// Flows and the TCP analysis.
     pub const TCP: Stages = Stages {
+        index: true,
         flows: true,
         tcp: true,
         apps: false,
     };
     /// Every stage: flows, TCP analysis, reassembly and application parsers.
     pub const ALL: Stages = Stages {
+        index: true,
         flows: true,
         tcp: true,
         apps: true,
     };
 
-    /// The same stages with what they need added (TCP analysis and the application
-    /// layer need the flows).
-    pub fn with_needs(self) -> Stages {
+    /// The same stages without the packet index.
+    pub fn without_index(self) -> Stages {
         Stages {
-            flows: self.flows || self.tcp || self.apps,
+            index: false,
+            ..self
+        }
+    }
+
+    /// The same stages with what they need added (TCP analysis and the application
+    /// layer need the flows and the index).
+    pub fn with_needs(self) -> Stages {
+        let later = self.tcp || self.apps;
+        Stages {
+            index: self.index || later,
+            flows: self.flows || later,
             ..self
         }
     }
@@ -171,12 +200,16 @@ pub struct Capture {
     pub stages: Stages,
     /// Files, in the order they were added.
     pub files: Vec<FileInfo>,
+    /// Timestamp of the first packet of the timeline (kept with or without the index).
+    pub first_packet_ns: Option<i64>,
     /// Every interface of every file; a packet's `iface` indexes this.
     pub interfaces: Vec<CaptureInterface>,
-    /// One row per packet, in timeline order.
+    /// One row per packet, in timeline order (empty when the ingest kept no index: see
+    /// [`Stages::index`]).
     #[serde(skip)]
     pub packets: Vec<PacketRow>,
-    /// Packet comments: (index into `packets`, comment).
+    /// Packet comments: (index of the packet in the timeline, that is into `packets`,
+    /// comment).
     pub comments: Vec<(u64, String)>,
     /// Processes the files describe (Apple's Process Information Blocks).
     pub processes: Vec<Process>,
@@ -232,7 +265,20 @@ pub struct Capture {
 impl Capture {
     /// Timestamp of the first packet (ns), the origin of relative times.
     pub fn first_ts_ns(&self) -> i64 {
-        self.packets.first().map_or(0, |p| p.ts_ns)
+        self.packets
+            .first()
+            .map(|p| p.ts_ns)
+            .or(self.first_packet_ns)
+            .unwrap_or(0)
+    }
+
+    /// Packets in the timeline, whether or not the index was kept.
+    pub fn packet_count(&self) -> u64 {
+        if self.stages.index {
+            self.packets.len() as u64
+        } else {
+            self.files.iter().map(|f| f.packets).sum()
+        }
     }
 
     /// `tcp.analysis.acks_frame`, `ack_rtt` and `bytes_in_flight` of packet `index`,

@@ -102,12 +102,33 @@ struct Analysis {
     stats: Stats,
     /// The stages that run (all by default).
     stages: Stages,
+    /// Packets in the timeline so far (the index's length, when it is kept).
+    count: u64,
+    /// Timestamp of each file's packet before, to tell whether they are in order.
+    prev_ts: Vec<i64>,
 }
 
 impl Analysis {
     fn packet(&mut self, file: usize, p: &Record<'_>, iface: u32) {
         let c = &mut self.capture;
-        let index = c.packets.len() as u64;
+        let index = self.count;
+        self.count += 1;
+        c.first_packet_ns.get_or_insert(p.ts_ns);
+        if let Some(f) = c.files.get_mut(file) {
+            f.captured_bytes += p.caplen as u64;
+            f.first_ns = Some(f.first_ns.map_or(p.ts_ns, |t| t.min(p.ts_ns)));
+            f.last_ns = Some(f.last_ns.map_or(p.ts_ns, |t| t.max(p.ts_ns)));
+            if self.prev_ts.len() <= file {
+                self.prev_ts.resize(file + 1, i64::MIN);
+            }
+            if p.ts_ns < self.prev_ts[file] {
+                f.out_of_order += 1;
+            }
+            self.prev_ts[file] = p.ts_ns;
+        }
+        if let Some(i) = c.interfaces.get_mut(iface as usize) {
+            i.packets += 1;
+        }
         for comment in &p.comments {
             c.comments.push((index, comment.clone()));
         }
@@ -129,15 +150,17 @@ impl Analysis {
             bytes_in_flight: 0,
         };
         if self.stages.flows {
-            self.dissected(p, &mut row);
+            self.dissected(index, p, &mut row);
         }
-        self.capture.packets.push(row);
+        if self.stages.index {
+            self.capture.packets.push(row);
+        }
     }
 
     /// The stages after the records: dissection, flows and statistics, then the TCP
     /// analysis and the application layer if they are on. Fills in the row's flow,
     /// direction and flags.
-    fn dissected(&mut self, p: &Record<'_>, row: &mut PacketRow) {
+    fn dissected(&mut self, index: u64, p: &Record<'_>, row: &mut PacketRow) {
         let c = &mut self.capture;
         let linktype = c
             .interfaces
@@ -157,7 +180,6 @@ impl Analysis {
         if summary.outer_ip.is_some() {
             row.flags |= PacketRow::FLAG_TUNNELED;
         }
-        let index = c.packets.len() as u64;
         if let (Transport::Tcp(t), wire::Net::Ip { src, dst, .. }, true, true) = (
             &summary.transport,
             summary.net,
@@ -483,7 +505,7 @@ impl Ingest {
 
     /// Packets in the timeline so far.
     pub fn packets(&self) -> usize {
-        self.analysis.capture.packets.len()
+        self.analysis.count as usize
     }
 
     /// Ends every file and returns the capture.
@@ -588,6 +610,7 @@ fn on_event(
                 file: file as u16,
                 interface,
                 stats: None,
+                packets: 0,
             });
         }
         Event::Stats(stats) => {
@@ -759,6 +782,7 @@ mod test {
 
         // The application layer alone still gets the flows it needs.
         let apps = Stages {
+            index: false,
             flows: false,
             tcp: false,
             apps: true,
@@ -767,6 +791,7 @@ mod test {
         assert_eq!(
             apps.stages,
             Stages {
+                index: true,
                 flows: true,
                 tcp: false,
                 apps: true
@@ -774,6 +799,26 @@ mod test {
         );
         assert_eq!(apps.transactions, all.transactions);
         assert!(apps.tcp.is_empty());
+
+        // Without the index, memory grows with conversations only; the counts stay.
+        let lean = ingest_with(Stages::FLOWS.without_index(), &bytes);
+        assert!(lean.packets.is_empty());
+        assert_eq!(lean.packet_count(), all.packet_count());
+        assert_eq!(lean.first_ts_ns(), all.first_ts_ns());
+        assert_eq!(lean.conversations, all.conversations);
+        assert_eq!(lean.stats.hierarchy, all.stats.hierarchy);
+        let f = &lean.files[0];
+        assert_eq!(f.packets, all.packets.len() as u64);
+        assert_eq!(
+            f.captured_bytes,
+            all.packets.iter().map(|p| p.caplen as u64).sum::<u64>()
+        );
+        assert_eq!(f.first_ns, all.packets.iter().map(|p| p.ts_ns).min());
+        assert_eq!(f.last_ns, all.packets.iter().map(|p| p.ts_ns).max());
+        assert_eq!(
+            lean.interfaces.iter().map(|i| i.packets).sum::<u64>(),
+            f.packets
+        );
     }
 
     #[test]
@@ -817,6 +862,25 @@ mod test {
         );
         assert_eq!(c.tcp_ack(4), None);
         assert_eq!(c.tcp_ack(70_000), None);
+    }
+
+    #[test]
+    fn files_count_their_packets_times_and_order_without_the_index() {
+        let bytes = pcap(&[(1, 1), (3, 3), (2, 2), (2, 4)]);
+        let mut ingest = Ingest::with_stages(Stages::RECORDS.without_index());
+        ingest.begin_file("f.pcap");
+        ingest.feed(&bytes);
+        let c = ingest.finish();
+        assert!(c.packets.is_empty());
+        assert_eq!(c.packet_count(), 4);
+        let f = &c.files[0];
+        assert_eq!((f.packets, f.captured_bytes, f.out_of_order), (4, 4, 1));
+        assert_eq!(
+            (f.first_ns, f.last_ns),
+            (Some(1_000_000_000), Some(3_000_000_000))
+        );
+        assert_eq!(c.first_ts_ns(), 1_000_000_000);
+        assert_eq!(c.interfaces[0].packets, 4);
     }
 
     #[test]
