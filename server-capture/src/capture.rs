@@ -29,11 +29,15 @@ use crate::users;
 use crate::{Error, Options, Summary};
 
 /// libpcap's read timeout. On Linux (TPACKET_V3) it is also how long the kernel holds a
-/// partly filled buffer block before handing it over, so it bounds how late a packet
-/// reaches us: 200 ms is tcpdump's order of magnitude without waking up too often. With
-/// process lookups, 10 ms: a connection is looked up while it is still open.
+/// partly filled buffer block before handing it over: it bounds how late a packet
+/// reaches us, and how much of the buffer a block retired early wastes (the buffer is a
+/// ring of blocks of 512 KiB at the default snapshot length, each retired full or at the
+/// timeout: 64 blocks of 32 MiB retired every millisecond cover 64 ms of a stall, not
+/// the seconds they hold full). 200 ms is tcpdump's order of magnitude; with /proc
+/// lookups and no socket events, 10 ms, so a connection is looked up while it is still
+/// open.
 const READ_TIMEOUT_MS: i32 = 200;
-const READ_TIMEOUT_LOOKUPS_MS: i32 = 1;
+const READ_TIMEOUT_PROC_MS: i32 = 10;
 
 /// How long a packet is held back waiting for its connection's owner.
 pub const HOLD: Duration = Duration::from_millis(250);
@@ -105,14 +109,22 @@ impl Capturer {
         // libpcap refuses promiscuous mode on "any" with a warning the pcap crate reports
         // as an error; tcpdump carries on without it, and so do we.
         let promisc = !opts.no_promiscuous && interface != "any";
+        // The host's addresses, and the socket events opened, before the capture: whether
+        // there are events decides the read timeout.
+        let addresses = host_addresses(&interface);
+        let lookups = if opts.format == FileFormat::Pcapng && opts.process_info() {
+            let host = addresses.iter().map(|a| a.0);
+            Some(Prepared::open(host, opts.process_lookup).map_err(Error::Lookups)?)
+        } else {
+            None
+        };
+        let timeout = match &lookups {
+            Some(l) if !l.events() => READ_TIMEOUT_PROC_MS,
+            _ => READ_TIMEOUT_MS,
+        };
         // TPACKET_V3 (not immediate mode): packets are packed into the buffer's blocks,
         // where immediate mode's TPACKET_V2 gives each packet a slot of the snapshot
         // length (256 KiB), so 32 MiB hold 128 packets.
-        let timeout = if opts.process_info() {
-            READ_TIMEOUT_LOOKUPS_MS
-        } else {
-            READ_TIMEOUT_MS
-        };
         let inactive = Capture::from_device(interface.as_str())
             .map_err(iface_err)?
             .snaplen(snaplen as i32)
@@ -150,18 +162,12 @@ impl Capturer {
                     snaplen,
                     name: Some(interface.clone()),
                     filter: opts.filter(),
-                    addresses: host_addresses(&interface),
+                    addresses,
                     // The kernel's timeval: microseconds.
                     tsresol: 6,
                     ..InterfaceInfo::default()
                 },
             },
-        };
-        let lookups = if kind.format == PCAPNG && opts.process_info() {
-            let host = kind.iface.addresses.iter().map(|a| a.0);
-            Some(Prepared::open(host, opts.process_lookup).map_err(Error::Lookups)?)
-        } else {
-            None
         };
         let (running_as, user) = drop_privileges(opts, lookups.is_some())?;
         Ok(Self {

@@ -42,6 +42,9 @@ tasks:
         /dev/null, capinfos and tshark -z conv,tcp in the same run (wall time, MB/s,
         peak RSS, bytes a packet, ratios; --baseline adds another wirelens binary's rows);
         --criterion: cargo bench -p wirelens-core. Both when neither is named.
+        --daemon [--daemon-runs N] [--daemon-seconds S] (root): wirelens-capture under
+        wrk load beside tcpdump -w (drops, CPU), and the share of short connections of a
+        client it names at 10, 1,000 and 10,000 a second (xtask/src/bench/daemon.rs).
 
   --no-install: never install anything; fail with the command to run by hand instead.";
 

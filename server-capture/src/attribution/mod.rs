@@ -168,6 +168,50 @@ pub fn unmap(a: IpAddr) -> IpAddr {
     }
 }
 
+/// A fast hash for the per-packet tables (rustc's FxHash: a multiply and a rotate per
+/// word). Their keys are packet addresses, so an attacker could aim collisions at them:
+/// the table sizes are capped ([`MAX_CONNECTIONS`]), which bounds the harm to CPU time.
+#[derive(Clone, Copy, Default)]
+pub struct Fx;
+
+impl std::hash::BuildHasher for Fx {
+    type Hasher = FxHasher;
+    fn build_hasher(&self) -> FxHasher {
+        FxHasher(0)
+    }
+}
+
+/// The hasher of [`Fx`].
+pub struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(w));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_u16(&mut self, i: u16) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// The endpoints of a connection in a fixed order, so both directions map to one key.
 pub type Key = (SocketAddr, SocketAddr);
 
@@ -269,9 +313,9 @@ impl fmt::Display for TrackerStats {
 /// The capture loop's side of the lookups. See the module documentation.
 pub struct Tracker {
     host: HashSet<IpAddr>,
-    conns: HashMap<Key, Conn>,
+    conns: HashMap<Key, Conn, Fx>,
     /// Connection ids waiting for an answer, to their key.
-    waiting: HashMap<u64, Key>,
+    waiting: HashMap<u64, Key, Fx>,
     next_id: u64,
     requests: Option<SyncSender<Request>>,
     answers: Receiver<Answer>,
@@ -291,8 +335,8 @@ impl Tracker {
     ) -> Self {
         Tracker {
             host,
-            conns: HashMap::new(),
-            waiting: HashMap::new(),
+            conns: HashMap::default(),
+            waiting: HashMap::default(),
             next_id: 0,
             requests: Some(requests),
             answers,
@@ -320,33 +364,29 @@ impl Tracker {
         );
         let k = key(src, dst);
         let syn = t.flags & (tcp_flags::SYN | tcp_flags::ACK) == tcp_flags::SYN;
-        let reused = syn
-            && self
-                .conns
-                .get(&k)
-                .is_some_and(|c| c.closing || c.syn_seq.is_none_or(|seq| seq != t.seq));
-        if reused {
-            if let Some(old) = self.conns.remove(&k) {
-                self.waiting.remove(&old.id);
+        // The common case, a packet of a known connection: one look-up.
+        if let Some(c) = self.conns.get_mut(&k) {
+            let reused = syn && (c.closing || c.syn_seq.is_none_or(|seq| seq != t.seq));
+            if !reused {
+                c.last_seen = now;
+                c.closing |= t.flags & (tcp_flags::FIN | tcp_flags::RST) != 0;
+                return Some(Seen { key: k, id: c.id });
             }
+            let old = c.id;
+            self.waiting.remove(&old);
+            self.conns.remove(&k);
         }
-        if !self.conns.contains_key(&k) {
+        if self.conns.len() >= MAX_CONNECTIONS {
+            self.forget_idle(now);
             if self.conns.len() >= MAX_CONNECTIONS {
-                self.forget_idle(now);
-                if self.conns.len() >= MAX_CONNECTIONS {
-                    return None;
-                }
+                return None;
             }
-            let conn = self.new_conn(k, src, dst, t.flags, t.seq, now);
-            self.conns.insert(k, conn);
         }
-        let conn = self.conns.get_mut(&k)?;
-        conn.last_seen = now;
+        let mut conn = self.new_conn(k, src, dst, t.flags, t.seq, now);
         conn.closing |= t.flags & (tcp_flags::FIN | tcp_flags::RST) != 0;
-        Some(Seen {
-            key: k,
-            id: conn.id,
-        })
+        let id = conn.id;
+        self.conns.insert(k, conn);
+        Some(Seen { key: k, id })
     }
 
     fn new_conn(

@@ -4,10 +4,14 @@
 //!   tcpdump, tshark and capinfos in the same run: wall time, MB/s, peak RSS, bytes a
 //!   packet, ratios.
 //! - `criterion`: `cargo bench -p wirelens-core` (core/benches/*.rs).
+//! - `daemon` (daemon.rs, only when asked for with `--daemon`; root): wirelens-capture
+//!   under wrk load beside `tcpdump -w` (drops, CPU), and the share of a client's short
+//!   connections it names, by socket events and by /proc.
 //!
 //! A new section (compressed-file random access, headless Chromium) is a file of its own
 //! here with a `run` function, a flag in [`Sections`] and a line in [`run`].
 
+mod daemon;
 mod native;
 mod rusage;
 
@@ -23,6 +27,7 @@ use crate::util::{cmd, run as run_cmd, step};
 struct Sections {
     native: bool,
     criterion: bool,
+    daemon: bool,
 }
 
 /// Runs `cargo xtask bench [--native] [--criterion] [native options] [-- cargo bench args]`.
@@ -41,14 +46,20 @@ pub fn run(setup: &Setup, no_install: bool, args: Vec<String>) -> Result<()> {
             sections.criterion = true;
             false
         }
+        "--daemon" => {
+            sections.daemon = true;
+            false
+        }
         _ => true,
     });
-    if !sections.native && !sections.criterion {
+    if !sections.native && !sections.criterion && !sections.daemon {
         sections = Sections {
             native: true,
             criterion: true,
+            daemon: false,
         };
     }
+    let daemon_options = daemon::Options::parse(&mut ours)?;
     let options = native::Options::parse(&mut ours)?;
     if !ours.is_empty() {
         bail!(
@@ -57,6 +68,12 @@ pub fn run(setup: &Setup, no_install: bool, args: Vec<String>) -> Result<()> {
         );
     }
 
+    if sections.daemon {
+        daemon::run(&setup.root, &daemon_options)?;
+        if !sections.native && !sections.criterion {
+            return Ok(());
+        }
+    }
     // Both sections read the large capture of real traffic (core/benches/formats.rs too).
     let capture = options
         .capture

@@ -349,6 +349,8 @@ pub struct Writer<W: Write> {
     interfaces: Vec<(u16, u8)>,
     bytes: u64,
     packets: u64,
+    /// Reused for each record's header and trailer: no allocation per packet.
+    scratch: Vec<u8>,
 }
 
 impl<W: Write> Writer<W> {
@@ -368,6 +370,7 @@ impl<W: Write> Writer<W> {
             interfaces: vec![(iface.linktype, iface.tsresol)],
             bytes: h.len() as u64,
             packets: 0,
+            scratch: Vec::with_capacity(64),
         })
     }
 
@@ -415,44 +418,66 @@ impl<W: Write> Writer<W> {
         };
         let caplen = u32::try_from(data.len()).map_err(|_| invalid("packet larger than 4 GiB"))?;
         let total = packet_len(self.format, data.len(), comments);
+        // The fallible parts first, then the header and trailer built in the reused
+        // scratch buffer.
+        let be = match self.format {
+            OutputFormat::Pcap { big_endian, .. } | OutputFormat::PcapNg { big_endian } => {
+                big_endian
+            }
+        };
+        let mut b = Bytes {
+            v: std::mem::take(&mut self.scratch),
+            be,
+        };
+        b.v.clear();
+        let mut trailer = None;
         match self.format {
-            OutputFormat::Pcap { big_endian, nanos } => {
+            OutputFormat::Pcap { nanos, .. } => {
                 let secs = u32::try_from(ts_ns.div_euclid(1_000_000_000))
                     .map_err(|_| invalid("timestamp outside pcap's range (1970–2106)"))?;
                 let frac = ts_ns.rem_euclid(1_000_000_000) as u32;
-                let mut h = Bytes::new(big_endian);
-                h.u32(secs);
-                h.u32(if nanos { frac } else { frac / 1000 });
-                h.u32(caplen);
-                h.u32(len);
-                self.out.write_all(&h.v)?;
-                self.out.write_all(data)?;
+                b.u32(secs);
+                b.u32(if nanos { frac } else { frac / 1000 });
+                b.u32(caplen);
+                b.u32(len);
             }
-            OutputFormat::PcapNg { big_endian } => {
-                let mut h = Bytes::new(big_endian);
-                h.u32(EPB);
-                h.u32(u32::try_from(total).map_err(|_| invalid("block too large"))?);
-                h.u32(iface);
-                h.stamp(units(ts_ns, tsresol)?);
-                h.u32(caplen);
-                h.u32(len);
-                self.out.write_all(&h.v)?;
-                // The packet is written as it is, not copied into the block.
-                self.out.write_all(data)?;
-                // Options are padded on their own, apart from the packet's padding.
-                let mut t = Bytes::new(big_endian);
-                for c in comments {
-                    t.option(OPT_COMMENT, c.as_bytes());
-                }
-                if !comments.is_empty() {
-                    t.end_of_options();
-                }
-                t.u32(total as u32);
-                let pad = data.len().div_ceil(4) * 4 - data.len();
-                self.out.write_all(&[0; 3][..pad])?;
-                self.out.write_all(&t.v)?;
+            OutputFormat::PcapNg { .. } => {
+                let total32 = u32::try_from(total).map_err(|_| invalid("block too large"))?;
+                let stamp = units(ts_ns, tsresol)?;
+                b.u32(EPB);
+                b.u32(total32);
+                b.u32(iface);
+                b.stamp(stamp);
+                b.u32(caplen);
+                b.u32(len);
+                trailer = Some(total32);
             }
         }
+        let header_len = b.v.len();
+        if let Some(total32) = trailer {
+            // Options are padded on their own, apart from the packet's padding.
+            for c in comments {
+                b.option(OPT_COMMENT, c.as_bytes());
+            }
+            if !comments.is_empty() {
+                b.end_of_options();
+            }
+            b.u32(total32);
+        }
+        let pad = if trailer.is_some() {
+            data.len().div_ceil(4) * 4 - data.len()
+        } else {
+            0
+        };
+        // The packet is written as it is, not copied into the block.
+        let written = self
+            .out
+            .write_all(&b.v[..header_len])
+            .and_then(|()| self.out.write_all(data))
+            .and_then(|()| self.out.write_all(&[0; 3][..pad]))
+            .and_then(|()| self.out.write_all(&b.v[header_len..]));
+        self.scratch = b.v;
+        written?;
         self.bytes += total;
         self.packets += 1;
         Ok(total)
