@@ -13,6 +13,7 @@ import { after, before, test } from 'node:test';
 import {
   REPO,
   cliJson,
+  corpusDir,
   launch,
   newPage,
   openTab,
@@ -24,7 +25,7 @@ import {
 } from './helpers.mjs';
 
 const SERVERS = join(REPO, 'tests', 'data', 'servers');
-const CORPUS = process.env.WIRELENS_CORPUS || join(REPO, '..', '..', 'shared', 'corpus');
+const CORPUS = corpusDir();
 const TLS = join(CORPUS, 'PcapPlusPlus', 'examples', 'tls.pcap');
 const ALL = ['--top', '1000000'];
 

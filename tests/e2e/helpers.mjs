@@ -2,7 +2,7 @@
 // playwright-core, and tshark as the reference for what a capture contains.
 
 import { execFileSync } from 'node:child_process';
-import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
@@ -143,6 +143,25 @@ export function tsharkConversations(file, proto = 'tcp') {
     });
   }
   return rows;
+}
+
+/**
+ * Where the third-party capture corpus is, found as the Rust tests find it: $WIRELENS_CORPUS;
+ * else ../shared/corpus beside the repository; else, in a git worktree, beside the main
+ * working tree.
+ */
+export function corpusDir() {
+  if (process.env.WIRELENS_CORPUS) return process.env.WIRELENS_CORPUS;
+  const places = [join(dirname(REPO), 'shared', 'corpus')];
+  try {
+    const git = readFileSync(join(REPO, '.git'), 'utf8').trim();
+    if (git.startsWith('gitdir:')) {
+      // MAIN/.git/worktrees/NAME
+      const main = dirname(dirname(dirname(git.slice('gitdir:'.length).trim())));
+      places.push(join(dirname(main), 'shared', 'corpus'));
+    }
+  } catch {}
+  return places.find((p) => existsSync(join(p, 'MANIFEST.tsv'))) || places[0];
 }
 
 /** The wirelens CLI built beside the tests (WIRELENS_BIN, else $CARGO_TARGET_DIR or

@@ -613,6 +613,9 @@ pub struct Summary {
     pub first_time: String,
     /// From the first packet to the last, seconds.
     pub duration: f64,
+    /// Size of the worker's wasm memory when the ingest finished, bytes (what the index
+    /// and tables take, with the allocator's slack).
+    pub wasm_bytes: u64,
     /// Transactions per application protocol (`http`, `memcache`, …), those it has.
     pub apps: Vec<(String, u64)>,
     /// The tables of each protocol, in order.

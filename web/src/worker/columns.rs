@@ -67,6 +67,18 @@ pub fn colour(capture: &Capture, index: usize, bytes: &[u8], protocol: &str) -> 
     }
 }
 
+/// The size of this worker's wasm memory, bytes.
+pub fn wasm_bytes() -> u64 {
+    use wasm_bindgen::JsCast;
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map_or(0, |m| {
+            m.buffer()
+                .dyn_into::<js_sys::ArrayBuffer>()
+                .map_or(0, |b| b.byte_length() as u64)
+        })
+}
+
 #[cfg(test)]
 mod test {
     #[test]

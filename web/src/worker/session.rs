@@ -284,6 +284,7 @@ fn summarize(generation: u32, capture: &Capture, elapsed_ms: f64) -> Summary {
             .iter()
             .map(|p| secs(p.ts_ns.saturating_sub(first_ts)))
             .fold(0.0, f64::max),
+        wasm_bytes: crate::columns::wasm_bytes(),
         apps: crate::apps::counts(capture),
         app_tables: crate::apps::TABLES
             .iter()

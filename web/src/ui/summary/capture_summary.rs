@@ -54,8 +54,13 @@ pub fn CaptureSummary() -> impl IntoView {
                 })
                 .collect_view();
             let conversations = s.tcp_conversations + s.udp_conversations;
+            let memory = format!(
+                "worker memory {} ({} bytes a packet)",
+                format::bytes(s.wasm_bytes),
+                s.wasm_bytes.checked_div(s.packets).unwrap_or(0)
+            );
             view! {
-                <section id="capture-summary" class="summary">
+                <section id="capture-summary" class="summary" data-wasm-bytes=s.wasm_bytes.to_string() title=memory>
                     <span class="stat">
                         <span id="packet-count" class="stat-value" data-value=s.packets.to_string()>
                             {format::thousands(s.packets)}

@@ -345,7 +345,7 @@ fn width_of(c: &Column) -> f32 {
 }
 
 /// Width of the buttons' column, em.
-const ACTIONS_EM: f32 = 12.0;
+const ACTIONS_EM: f32 = 15.0;
 
 fn table_row(
     state: AppState,
