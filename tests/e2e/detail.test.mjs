@@ -63,7 +63,8 @@ async function showFrame(file, frame) {
   await page.locator('#page-info[data-shown="1"]').waitFor();
   await openTab(page, 'detail');
   await page.locator('[data-testid="packet-row"]').first().click();
-  await page.locator('#detail-tree [data-testid="tree-node"]').first().waitFor();
+  // A PDU reassembled from many segments reads them all first (slow in a debug build).
+  await page.locator('#detail-tree [data-testid="tree-node"]').first().waitFor({ timeout: 120_000 });
   return page;
 }
 
