@@ -32,13 +32,19 @@ if [ ! -f "$PREFIX/lib/libpcap.a" ]; then
     curl -fsSL "https://www.tcpdump.org/release/libpcap-$LIBPCAP_VERSION.tar.xz" | tar -xJ -C "$WORK"
     mv "$WORK/libpcap-$LIBPCAP_VERSION" "$WORK/src"
   fi
+  # musl-gcc sees only musl's headers: libpcap needs the kernel's (linux/if_packet.h ...),
+  # which are the same whatever the C library.
+  mkdir -p "$WORK/kernel-headers"
+  ln -sfn /usr/include/linux "$WORK/kernel-headers/linux"
+  ln -sfn /usr/include/asm-generic "$WORK/kernel-headers/asm-generic"
+  ln -sfn "/usr/include/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)/asm" "$WORK/kernel-headers/asm"
   cd "$WORK/src"
-  [ -x configure ] || ./autogen.sh
+  [ -x configure ] || ./autogen.sh >/dev/null 2>&1
   # Only what a Linux capture needs: no D-Bus, RDMA, Bluetooth, USB, netlink (libnl),
   # DPDK or remote capture, so nothing else has to be linked.
-  CC=musl-gcc ./configure --host=x86_64-linux-musl --prefix="$PREFIX" \
-    --disable-shared --enable-static --disable-dbus --disable-rdma --disable-bluetooth \
-    --disable-usb --disable-netmap --disable-dpdk --disable-remote --without-libnl \
+  CC=musl-gcc CFLAGS="-O2 -I$WORK/kernel-headers" ./configure --host=x86_64-linux-musl \
+    --prefix="$PREFIX" --with-pcap=linux --disable-shared --disable-dbus --disable-rdma \
+    --disable-bluetooth --disable-usb --disable-netmap --disable-remote --without-libnl \
     --without-dpdk --without-dag --without-septel --without-snf --without-turbocap >/dev/null
   make -j"$(nproc)" >/dev/null
   make install >/dev/null

@@ -39,8 +39,9 @@ const FLAG_TASK: u64 = 1 << 13;
 const FLAG_WATERMARK: u64 = 1 << 14;
 const FLAG_COMM_EXEC: u64 = 1 << 24;
 /// `_IOW('$', 6, char *)` and `_IO('$', 0)`.
-const PERF_EVENT_IOC_SET_FILTER: libc::c_ulong = 0x4008_2406;
-const PERF_EVENT_IOC_ENABLE: libc::c_ulong = 0x2400;
+/// (`libc::Ioctl` is `c_ulong` with glibc, `c_int` with musl: both hold them.)
+const PERF_EVENT_IOC_SET_FILTER: libc::Ioctl = 0x4008_2406;
+const PERF_EVENT_IOC_ENABLE: libc::Ioctl = 0x2400;
 const PERF_FLAG_FD_CLOEXEC: libc::c_ulong = 1 << 3;
 
 const PERF_RECORD_LOST: u32 = 2;
