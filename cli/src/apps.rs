@@ -5,13 +5,12 @@
 
 use anyhow::{bail, Context as _};
 use std::borrow::Cow;
-use std::io::Read;
 use wirelens_core::capture::app::AppProto;
 use wirelens_core::capture::flow::L4;
 use wirelens_core::capture::Capture;
-use wirelens_core::ingest::Ingest;
+use wirelens_core::ingest::driver::{DecodeAs, Options};
 
-const CHUNK: usize = 1 << 20;
+use crate::input::Inputs;
 
 /// Options every application-layer command takes.
 #[derive(clap::Args)]
@@ -28,14 +27,6 @@ pub struct Common {
     /// none. May be repeated.
     #[arg(short = 'd', long = "decode-as", value_name = "tcp.port==PORT,PROTO")]
     pub decode_as: Vec<String>,
-}
-
-/// A parsed `-d` rule.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DecodeAs {
-    pub l4: L4,
-    pub port: u16,
-    pub proto: Option<AppProto>,
 }
 
 /// Parses `tcp.port==21211,memcache` (also `udp.port==…`, and `none`/`data` for no
@@ -65,38 +56,21 @@ pub fn parse_decode_as(rule: &str) -> anyhow::Result<DecodeAs> {
     Ok(DecodeAs { l4, port, proto })
 }
 
+/// The ingest options of the `-d` rules.
+pub fn options(decode_as: &[String]) -> anyhow::Result<Options> {
+    Ok(Options {
+        decode_as: decode_as
+            .iter()
+            .map(|r| parse_decode_as(r))
+            .collect::<anyhow::Result<Vec<_>>>()?,
+        ..Options::default()
+    })
+}
+
 /// Reads every file (`-` is stdin) into one capture, merged by time, with the decode-as
 /// rules applied.
 pub fn read(common: &Common) -> anyhow::Result<Capture> {
-    let rules = common
-        .decode_as
-        .iter()
-        .map(|r| parse_decode_as(r))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let mut ingest = Ingest::new();
-    for r in &rules {
-        ingest.decode_as(r.l4, r.port, r.proto);
-    }
-    let mut readers: Vec<Box<dyn Read>> = Vec::with_capacity(common.files.len());
-    for path in &common.files {
-        let reader: Box<dyn Read> = if path == "-" {
-            Box::new(std::io::stdin().lock())
-        } else {
-            Box::new(std::fs::File::open(path).with_context(|| format!("cannot open {path}"))?)
-        };
-        readers.push(reader);
-        ingest.add_file(if path == "-" { "<stdin>" } else { path });
-    }
-    let mut buf = vec![0u8; CHUNK];
-    while let Some(file) = ingest.wants() {
-        match readers[file].read(&mut buf) {
-            Ok(0) => ingest.close_file(file),
-            Ok(n) => ingest.feed_file(file, &buf[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", common.files[file])),
-        }
-    }
-    Ok(ingest.finish())
+    Inputs::new(&common.files, false)?.read(&options(&common.decode_as)?)
 }
 
 /// Text as a terminal may show it: control characters and the like escaped.

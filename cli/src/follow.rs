@@ -1,6 +1,7 @@
 //! `wirelens follow`: one conversation's payload, both directions, as tshark's
 //! `-z follow` prints it.
 
+use crate::input::Inputs;
 use anyhow::{bail, Context as _};
 use std::collections::HashMap;
 use std::io::{Read, Seek, SeekFrom, Write as _};
@@ -8,7 +9,7 @@ use std::process::ExitCode;
 use wirelens_core::capture::flow::L4;
 use wirelens_core::capture::Capture;
 use wirelens_core::ingest::decompress::Decoder;
-use wirelens_core::ingest::Ingest;
+use wirelens_core::ingest::driver::Options;
 use wirelens_core::query::follow::{follow, render, Mode};
 
 /// The reassembled payload of one TCP conversation or UDP flow, both directions in
@@ -48,28 +49,9 @@ enum Proto {
     Udp,
 }
 
-/// A capture file's bytes: on disk, or read whole (stdin).
-enum Source {
-    Disk(String),
-    Memory(Vec<u8>),
-}
-
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let mut sources = Vec::new();
-    for path in &args.files {
-        if path == "-" {
-            // Stdin cannot be read twice: keep it.
-            let mut v = Vec::new();
-            std::io::stdin()
-                .lock()
-                .read_to_end(&mut v)
-                .context("cannot read stdin")?;
-            sources.push(Source::Memory(v));
-        } else {
-            sources.push(Source::Disk(path.clone()));
-        }
-    }
-    let capture = ingest(&args.files, &sources)?;
+    let inputs = Inputs::new(&args.files, true)?;
+    let capture = inputs.read(&Options::default())?;
     let errors = crate::input::report_errors(&capture);
     let l4 = if args.proto == Proto::Udp {
         L4::Udp
@@ -84,7 +66,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         bail!("no {} stream {} in the capture", l4.name(), args.stream);
     };
     let wanted = wirelens_core::query::follow::packets_needed(&capture, l4, args.stream);
-    let bytes = packet_bytes(&capture, &sources, &wanted)?;
+    let bytes = packet_bytes(&capture, &inputs, &wanted)?;
     let followed = follow(
         &capture,
         l4,
@@ -139,39 +121,20 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn ingest(names: &[String], sources: &[Source]) -> anyhow::Result<Capture> {
-    let mut ingest = Ingest::new();
-    let mut readers: Vec<Box<dyn Read + '_>> = Vec::new();
-    for (name, s) in names.iter().zip(sources) {
-        readers.push(match s {
-            Source::Disk(path) => {
-                Box::new(std::fs::File::open(path).with_context(|| format!("cannot open {path}"))?)
-            }
-            Source::Memory(v) => Box::new(&v[..]),
-        });
-        ingest.add_file(if name == "-" { "<stdin>" } else { name });
-    }
-    let mut buf = vec![0u8; 1 << 20];
-    while let Some(file) = ingest.wants() {
-        match readers[file].read(&mut buf) {
-            Ok(0) => ingest.close_file(file),
-            Ok(n) => ingest.feed_file(file, &buf[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", names[file])),
-        }
-    }
-    Ok(ingest.finish())
-}
-
 /// The captured bytes of the given packets, re-read from their files: by seeking in a
 /// plain file, by decompressing a compressed one again from its start.
 fn packet_bytes(
     capture: &Capture,
-    sources: &[Source],
+    inputs: &Inputs,
     wanted: &[u64],
 ) -> anyhow::Result<HashMap<u64, Vec<u8>>> {
     let mut out = HashMap::new();
-    for (f, source) in sources.iter().enumerate() {
+    for f in 0..capture.files.len() {
+        let path = inputs
+            .path(f)
+            .context("the file cannot be read again")?
+            .to_string_lossy()
+            .into_owned();
         let mut rows: Vec<(u64, u64, usize)> = wanted
             .iter()
             .map(|&i| (i, &capture.packets[i as usize]))
@@ -183,10 +146,10 @@ fn packet_bytes(
         }
         rows.sort();
         let compression = capture.files[f].compression;
-        match (source, compression) {
-            (Source::Disk(path), None) => {
+        match compression {
+            None => {
                 let mut file =
-                    std::fs::File::open(path).with_context(|| format!("cannot open {path}"))?;
+                    std::fs::File::open(&path).with_context(|| format!("cannot open {path}"))?;
                 for (offset, i, len) in rows {
                     let mut b = vec![0; len];
                     file.seek(SeekFrom::Start(offset))?;
@@ -195,21 +158,10 @@ fn packet_bytes(
                     out.insert(i, b);
                 }
             }
-            (Source::Memory(v), None) => {
-                for (offset, i, len) in rows {
-                    if let Some(b) = v.get(offset as usize..offset as usize + len) {
-                        out.insert(i, b.to_vec());
-                    }
-                }
-            }
-            (source, Some(c)) => {
+            Some(c) => {
                 // The decompressed stream, kept only where wanted packets lie.
-                let mut reader: Box<dyn Read + '_> = match source {
-                    Source::Disk(path) => Box::new(
-                        std::fs::File::open(path).with_context(|| format!("cannot open {path}"))?,
-                    ),
-                    Source::Memory(v) => Box::new(&v[..]),
-                };
+                let mut reader =
+                    std::fs::File::open(&path).with_context(|| format!("cannot open {path}"))?;
                 let mut decoder = Decoder::new(c);
                 let mut pos = 0u64;
                 let mut next = 0usize;

@@ -1,38 +1,112 @@
-//! Reading capture files (or stdin) into the core, in chunks, merged into one timeline.
+//! Capture files (or stdin) read through the core's driver, which merges them into one
+//! timeline and says which file and which bytes it needs next; here is only the reading.
 
 use anyhow::Context as _;
+use std::fs::File;
 use std::io::Read;
+use std::path::PathBuf;
 use wirelens_core::capture::Capture;
-use wirelens_core::ingest::{Ingest, Stages};
+use wirelens_core::ingest::driver::{Driver, Options};
+use wirelens_core::ingest::Stages;
 
-const CHUNK: usize = 1 << 20;
+/// Bytes read at a time.
+const CHUNK: u64 = 1 << 20;
+
+/// The capture files of a command, in the order given.
+pub struct Inputs {
+    /// As given on the command line (`-`: stdin).
+    names: Vec<String>,
+    /// Where each file's bytes are: a path, or stdin read as it comes.
+    paths: Vec<Option<PathBuf>>,
+    /// Stdin copied to a temporary file, to be read again.
+    _spooled: Option<TempFile>,
+}
+
+/// A temporary copy of stdin, removed when dropped.
+struct TempFile(PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+impl Inputs {
+    /// The files named on the command line. With `reread`, packets will be read again
+    /// after the ingest: stdin (`-`, at most once) is then copied to a temporary file,
+    /// deleted when this is dropped.
+    pub fn new(names: &[String], reread: bool) -> anyhow::Result<Self> {
+        let mut spooled = None;
+        let mut paths = Vec::with_capacity(names.len());
+        for name in names {
+            if name != "-" {
+                paths.push(Some(PathBuf::from(name)));
+            } else if !reread {
+                paths.push(None);
+            } else if spooled.is_some() {
+                anyhow::bail!("stdin (-) can be read only once");
+            } else {
+                let t = spool_stdin()?;
+                paths.push(Some(t.0.clone()));
+                spooled = Some(t);
+            }
+        }
+        Ok(Inputs {
+            names: names.to_vec(),
+            paths,
+            _spooled: spooled,
+        })
+    }
+
+    /// Reads every file into one capture, merged by time. Damaged files are not fatal:
+    /// their errors are in `Capture::errors` and every packet before the damage is kept.
+    pub fn read(&self, options: &Options) -> anyhow::Result<Capture> {
+        let mut driver = Driver::new(options, CHUNK);
+        let mut readers: Vec<Box<dyn Read>> = Vec::with_capacity(self.names.len());
+        for (name, path) in self.names.iter().zip(&self.paths) {
+            readers.push(match path {
+                None => Box::new(std::io::stdin().lock()),
+                Some(p) => {
+                    Box::new(File::open(p).with_context(|| format!("cannot open {}", p.display()))?)
+                }
+            });
+            driver.add_file(if name == "-" { "<stdin>" } else { name }, None);
+        }
+        let mut buf = vec![0u8; CHUNK as usize];
+        while let Some(read) = driver.next_read() {
+            let want = (read.len as usize).min(buf.len());
+            match readers[read.file].read(&mut buf[..want]) {
+                Ok(n) => driver.supply(read.file, &buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => driver.read_failed(read.file, &e.to_string()),
+            }
+        }
+        Ok(driver.finish())
+    }
+
+    /// Where file `file` is on disk (stdin: its temporary copy), if it is.
+    pub fn path(&self, file: usize) -> Option<&PathBuf> {
+        self.paths.get(file).and_then(Option::as_ref)
+    }
+}
+
+fn spool_stdin() -> anyhow::Result<TempFile> {
+    let path = std::env::temp_dir().join(format!("wirelens-stdin-{}.cap", std::process::id()));
+    let tmp = TempFile(path);
+    let mut out =
+        File::create(&tmp.0).with_context(|| format!("cannot create {}", tmp.0.display()))?;
+    std::io::copy(&mut std::io::stdin().lock(), &mut out)
+        .context("cannot copy stdin to a temporary file")?;
+    Ok(tmp)
+}
 
 /// Reads every file (`-` is stdin) into one capture, merged by timestamp, running only
-/// the pipeline's `stages` that the command's answer needs. Damaged files are not fatal:
-/// their errors are in `Capture::errors` and every packet before the damage is kept.
+/// the pipeline's `stages` that the command's answer needs.
 pub fn read_captures(paths: &[String], stages: Stages) -> anyhow::Result<Capture> {
-    let mut ingest = Ingest::with_stages(stages);
-    let mut readers: Vec<Box<dyn Read>> = Vec::with_capacity(paths.len());
-    for path in paths {
-        let reader: Box<dyn Read> = if path == "-" {
-            Box::new(std::io::stdin().lock())
-        } else {
-            Box::new(std::fs::File::open(path).with_context(|| format!("cannot open {path}"))?)
-        };
-        readers.push(reader);
-        ingest.add_file(if path == "-" { "<stdin>" } else { path });
-    }
-    let mut buf = vec![0u8; CHUNK];
-    // The merge asks for the file whose next packet it needs; each read is one chunk.
-    while let Some(file) = ingest.wants() {
-        match readers[file].read(&mut buf) {
-            Ok(0) => ingest.close_file(file),
-            Ok(n) => ingest.feed_file(file, &buf[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", paths[file])),
-        }
-    }
-    Ok(ingest.finish())
+    Inputs::new(paths, false)?.read(&Options {
+        stages,
+        ..Options::default()
+    })
 }
 
 /// Prints the capture's errors to stderr; returns whether there were any.

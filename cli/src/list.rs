@@ -12,11 +12,10 @@
 //! - stdin is copied to a temporary file while it is read (deleted at exit), then treated
 //!   as a file.
 
-use crate::input::report_errors;
+use crate::input::{report_errors, Inputs};
 use anyhow::{bail, Context as _};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write as _};
-use std::path::PathBuf;
 use std::process::ExitCode;
 use wirelens_core::capture::file::Compression;
 use wirelens_core::capture::packet::PacketRow;
@@ -144,25 +143,6 @@ fn fields_format(args: &Args) -> anyhow::Result<FieldsFormat> {
     Ok(f)
 }
 
-/// A temporary copy of stdin, removed when dropped.
-struct TempFile(PathBuf);
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-fn spool_stdin() -> anyhow::Result<TempFile> {
-    let path = std::env::temp_dir().join(format!("wirelens-stdin-{}.cap", std::process::id()));
-    let tmp = TempFile(path);
-    let mut out =
-        File::create(&tmp.0).with_context(|| format!("cannot create {}", tmp.0.display()))?;
-    std::io::copy(&mut std::io::stdin().lock(), &mut out)
-        .context("cannot copy stdin to a temporary file")?;
-    Ok(tmp)
-}
-
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let format = fields_format(args)?;
     let filter = match &args.filter {
@@ -174,25 +154,15 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         eprintln!("wirelens: note: {name} is not yet extracted; it matches no packet");
     }
     // Stdin can be read once only: keep a copy to re-read packets from.
-    let mut temp = None;
-    let mut paths = Vec::with_capacity(args.files.len());
-    for p in &args.files {
-        if p == "-" {
-            if temp.is_some() {
-                bail!("stdin (-) can be read only once");
-            }
-            let t = spool_stdin()?;
-            paths.push(t.0.to_string_lossy().into_owned());
-            temp = Some(t);
-        } else {
-            paths.push(p.clone());
-        }
-    }
-    let capture = crate::apps::read(&crate::apps::Common {
-        files: paths.clone(),
-        json: false,
-        decode_as: args.decode_as.clone(),
-    })?;
+    let inputs = Inputs::new(&args.files, true)?;
+    let capture = inputs.read(&crate::apps::options(&args.decode_as)?)?;
+    let paths: Vec<String> = (0..args.files.len())
+        .map(|i| {
+            inputs
+                .path(i)
+                .map_or(String::new(), |p| p.to_string_lossy().into_owned())
+        })
+        .collect();
     let mut src = FileSource::new(&capture, &paths)?;
     let result = match &args.write {
         Some(path) => crate::export::write(
@@ -209,7 +179,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if let Some(e) = src.error.take() {
         eprintln!("wirelens: {e}");
     }
-    drop(temp);
+    drop(inputs);
     result?;
     Ok(if had_errors {
         ExitCode::from(1)

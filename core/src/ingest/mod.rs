@@ -32,6 +32,7 @@
 
 pub mod app;
 pub mod decompress;
+pub mod driver;
 pub mod flow;
 pub mod reassembly;
 pub mod source;
@@ -475,6 +476,24 @@ impl Ingest {
             });
         }
         self.merge();
+    }
+
+    /// Ends a file that could not be read further, at stored offset `offset`: `message`
+    /// is its error (it explains a record the file then ends inside).
+    pub fn fail_file(&mut self, file: usize, offset: u64, message: String) {
+        if self.files.get(file).is_none_or(|f| f.ended) {
+            return;
+        }
+        let errors = self.analysis.capture.errors.len();
+        self.close_file(file);
+        let c = &mut self.analysis.capture;
+        c.errors.truncate(errors);
+        c.errors.push(IngestError {
+            file: c.files[file].name.clone(),
+            offset,
+            packet: self.files[file].records + 1,
+            message,
+        });
     }
 
     /// Starts the next file of a one-at-a-time ingest, ending the previous one.

@@ -13,7 +13,7 @@ use wirelens_core::capture::flow::L4;
 use wirelens_core::capture::packet::PacketRow;
 use wirelens_core::capture::{Capture, IngestError};
 use wirelens_core::ingest::decompress::Decoder;
-use wirelens_core::ingest::Ingest;
+use wirelens_core::ingest::driver::{Driver, Options, Read};
 use wirelens_web::protocol::{
     ErrorInfo, FileSummary, FromWorker, PacketRowView, Page, Summary, ToWorker,
 };
@@ -144,90 +144,63 @@ pub fn handle(msg: ToWorker) {
     }
 }
 
-/// One file being read: where the next chunk starts, and that chunk's read if it is
-/// already under way.
-struct Reading {
-    size: u64,
-    pos: u64,
-    next: Option<blob::Pending>,
-}
-
-/// Reads every file through the core, posting progress, then the summary. Several files
-/// are merged into one timeline: the core says which file it needs bytes from next.
+/// Reads every file through the core's driver, posting progress, then the summary. The
+/// driver merges the files into one timeline and says which bytes it needs next; the
+/// browser reads the next slice of that file while the last one is analysed.
 async fn ingest(generation: u32, files: Vec<File>) {
     let started = js_sys::Date::now();
-    let bytes_total: u64 = files.iter().map(|f| f.size() as u64).sum();
-    let mut ingest = Ingest::new();
-    let mut reading: Vec<Reading> = files
-        .iter()
-        .map(|f| {
-            ingest.add_file(&f.name());
-            Reading {
-                size: f.size() as u64,
-                pos: 0,
-                next: None,
-            }
-        })
-        .collect();
-    let mut bytes_done = 0u64;
+    let mut driver = Driver::new(&Options::default(), CHUNK);
+    for f in &files {
+        driver.add_file(&f.name(), Some(f.size() as u64));
+    }
     let mut last_progress = f64::NEG_INFINITY;
     let mut buf = Vec::new();
-    let progress = |ingest: &Ingest, bytes_done: u64| FromWorker::Progress {
-        generation,
-        bytes_done,
-        bytes_total,
-        packets: ingest.packets() as u64,
-    };
-    post(&progress(&ingest, 0));
-    while let Some(i) = ingest.wants() {
-        let (file, r) = (&files[i], &mut reading[i]);
-        if r.pos >= r.size {
-            ingest.close_file(i);
-            continue;
+    let progress = |driver: &Driver| {
+        let p = driver.progress();
+        FromWorker::Progress {
+            generation,
+            bytes_done: p.bytes_done,
+            bytes_total: p.bytes_total,
+            packets: p.packets,
         }
-        let read = r
-            .next
-            .take()
-            .unwrap_or_else(|| blob::start(file, r.pos, (r.pos + CHUNK).min(r.size)));
-        let chunk = match read.array().await {
-            Ok(chunk) => chunk,
-            Err(e) => {
-                if is_current(generation) {
-                    let message = format!("cannot read {}: {e}", file.name());
-                    post(&FromWorker::Failed {
-                        generation,
-                        message,
-                    });
-                }
-                return;
-            }
+    };
+    post(&progress(&driver));
+    // A read already under way, and what it reads.
+    let mut ahead: Option<(Read, blob::Pending)> = None;
+    while let Some(read) = driver.next_read() {
+        let file = &files[read.file];
+        let pending = match ahead.take() {
+            Some((r, p)) if r == read => p,
+            _ => blob::start(file, read.offset, read.offset + read.len),
         };
+        let chunk = pending.array().await;
         if !is_current(generation) {
             return;
         }
-        let len = chunk.length() as u64;
-        if len == 0 {
-            // The file shrank since it was chosen; end it where it ends now.
-            r.pos = r.size;
-            continue;
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
+            Err(e) => {
+                driver.read_failed(read.file, &e);
+                continue;
+            }
+        };
+        // Have the browser read this file's next slice while this one is dissected.
+        if chunk.length() as u64 == read.len {
+            ahead = driver
+                .following(&read)
+                .map(|next| (next, blob::start(file, next.offset, next.offset + next.len)));
         }
-        r.pos += len;
-        // Have the browser read this file's next chunk while this one is dissected.
-        if r.pos < r.size {
-            r.next = Some(blob::start(file, r.pos, (r.pos + CHUNK).min(r.size)));
-        }
-        buf.resize(len as usize, 0);
+        buf.resize(chunk.length() as usize, 0);
         chunk.copy_to(&mut buf);
-        ingest.feed_file(i, &buf);
-        bytes_done += len;
+        driver.supply(read.file, &buf);
         let now = js_sys::Date::now();
         if now - last_progress >= PROGRESS_EVERY_MS {
             last_progress = now;
-            post(&progress(&ingest, bytes_done));
+            post(&progress(&driver));
         }
     }
-    post(&progress(&ingest, bytes_done));
-    let capture = ingest.finish();
+    post(&progress(&driver));
+    let capture = driver.finish();
     let summary = summarize(generation, &capture, js_sys::Date::now() - started);
     STATE.with_borrow_mut(|s| {
         if s.generation == generation {
