@@ -2,8 +2,7 @@
 
 use std::io::Write;
 use wirelens_core::query::detail::{self, pdml, text, Apps, FrameInfo};
-use wirelens_core::query::fields::{civil_from_days, PacketSource};
-use wirelens_core::query::filter::Evaluator;
+use wirelens_core::query::fields::{civil_from_days, FieldCtx, PacketSource};
 
 /// Prints the detail of the packets `list` shows.
 pub struct Printer {
@@ -47,14 +46,13 @@ impl Printer {
     pub fn packet(
         &mut self,
         out: &mut impl Write,
-        ev: &mut Evaluator<'_>,
+        ctx: &mut FieldCtx<'_>,
         index: usize,
         src: &mut dyn PacketSource,
     ) -> std::io::Result<()> {
         let info = FrameInfo {
             prev_displayed_ts: self.prev_displayed,
         };
-        let ctx = ev.fields();
         let d = detail::detail(ctx, index, src, &mut self.apps, info);
         self.prev_displayed = Some(d.ts_ns);
         self.buf.clear();

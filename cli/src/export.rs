@@ -3,13 +3,15 @@
 //! `query::export` (the writer the capture daemon and the page use): each packet's bytes,
 //! lengths and timestamp as read, on its own interface, with its comments.
 
+use crate::input::Inputs;
 use anyhow::{bail, Context as _};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use wirelens_core::capture::Capture;
 use wirelens_core::query::export::{Export, OutputFormat};
 use wirelens_core::query::fields::PacketSource;
-use wirelens_core::query::filter::{Evaluator, Filter};
+use wirelens_core::query::filter::Filter;
+use wirelens_core::query::scan::{Scan, ScanOptions};
 
 /// `-F`, by tshark's names: pcapng, pcap (libpcap's, microseconds) or nsecpcap
 /// (nanoseconds).
@@ -29,14 +31,14 @@ fn output_format(name: &str) -> anyhow::Result<OutputFormat> {
 }
 
 /// Writes the first `count` packets (all without it) that `filter` keeps to `path`
-/// (`-`: stdout), their bytes read again from `src`.
+/// (`-`: stdout), their bytes read again from `inputs` where the core's scan names them.
 pub fn write(
     capture: &Capture,
     filter: &Filter,
     count: Option<u64>,
     path: &str,
     format: &str,
-    src: &mut impl PacketSource,
+    inputs: &Inputs,
 ) -> anyhow::Result<()> {
     let format = output_format(format)?;
     let finer = capture
@@ -55,16 +57,18 @@ pub fn write(
     };
     let mut export = Export::new(capture, format, BufWriter::with_capacity(1 << 16, out))
         .with_context(|| format!("cannot write {path}"))?;
-    let mut ev = Evaluator::new(capture);
-    ev.prepare(filter, &[], src);
-    let limit = count.map_or(capture.packets.len(), |c| {
-        (c as usize).min(capture.packets.len())
-    });
+    let mut scan = Scan::new(
+        capture,
+        filter,
+        &[],
+        ScanOptions {
+            bytes: true,
+            limit: count.map(|c| c as usize),
+        },
+    );
     let mut buf = Vec::new();
-    for i in 0..limit {
-        if !ev.matches(filter, i, src) {
-            continue;
-        }
+    while let Some(i) = inputs.next_match(&mut scan) {
+        let (_, src) = scan.packet();
         if !src.read(i, &capture.packets[i], &mut buf) {
             bail!(
                 "packet {}: its bytes could not be read again; {path} is incomplete",

@@ -2,12 +2,14 @@
 //! timeline and says which file and which bytes it needs next; here is only the reading.
 
 use anyhow::Context as _;
+use std::cell::RefCell;
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;
 use wirelens_core::capture::Capture;
 use wirelens_core::ingest::driver::{Driver, Options};
 use wirelens_core::ingest::Stages;
+use wirelens_core::query::scan::{Scan, Step};
 
 /// Bytes read at a time.
 const CHUNK: u64 = 1 << 20;
@@ -20,6 +22,8 @@ pub struct Inputs {
     paths: Vec<Option<PathBuf>>,
     /// Stdin copied to a temporary file, to be read again.
     _spooled: Option<TempFile>,
+    /// Files opened to be read again.
+    open: RefCell<Vec<Option<File>>>,
 }
 
 /// A temporary copy of stdin, removed when dropped.
@@ -53,6 +57,7 @@ impl Inputs {
         }
         Ok(Inputs {
             names: names.to_vec(),
+            open: RefCell::new((0..paths.len()).map(|_| None).collect()),
             paths,
             _spooled: spooled,
         })
@@ -84,9 +89,38 @@ impl Inputs {
         Ok(driver.finish())
     }
 
-    /// Where file `file` is on disk (stdin: its temporary copy), if it is.
-    pub fn path(&self, file: usize) -> Option<&PathBuf> {
-        self.paths.get(file).and_then(Option::as_ref)
+    /// Runs `scan` on, reading the byte ranges it names, to the next packet that passes
+    /// its filter (None: the end).
+    pub fn next_match(&self, scan: &mut Scan<'_>) -> Option<usize> {
+        loop {
+            match scan.step() {
+                Step::Fetch(f) => match self.fetch(f.file, f.start, f.end) {
+                    Ok(bytes) => scan.supply(&f, &bytes),
+                    Err(e) => scan.fetch_failed(&f, &e),
+                },
+                Step::Match(i) => return Some(i),
+                Step::Done => return None,
+            }
+        }
+    }
+
+    /// Reads bytes `[start, end)` of file `file` as stored (fewer at its end): what the
+    /// core's re-read planner names.
+    pub fn fetch(&self, file: usize, start: u64, end: u64) -> Result<Vec<u8>, String> {
+        let mut open = self.open.borrow_mut();
+        let (Some(slot), Some(Some(path))) = (open.get_mut(file), self.paths.get(file)) else {
+            return Err("the file cannot be read again".into());
+        };
+        if slot.is_none() {
+            *slot =
+                Some(File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?);
+        }
+        let f = slot.as_mut().expect("opened");
+        let mut out = Vec::with_capacity(end.saturating_sub(start) as usize);
+        f.seek(SeekFrom::Start(start))
+            .and_then(|_| f.take(end.saturating_sub(start)).read_to_end(&mut out))
+            .map_err(|e| e.to_string())?;
+        Ok(out)
     }
 }
 

@@ -1,30 +1,21 @@
 //! `wirelens list`: one line per packet, or chosen fields, as tshark prints them.
 //!
-//! Two passes: the core indexes the capture(s), then the packets are filtered and printed
-//! in timeline order, their bytes re-read by offset only where a field or the summary
-//! line needs them. Memory stays at the index (32 bytes a packet) plus one read window
-//! per file:
-//! - plain files are read again by offset, through a 1 MiB window (the pass goes forward,
-//!   so each window serves many packets);
-//! - compressed files are decompressed again, forward, keeping 32 MiB behind the packet
-//!   read last (a read further back, which only the look-back of `tcp.seq`/`tcp.ack` at a
-//!   conversation's first packets can ask for, starts the decompression over);
-//! - stdin is copied to a temporary file while it is read (deleted at exit), then treated
-//!   as a file.
+//! The core indexes the capture(s), then runs the display filter over the packets in
+//! timeline order (`query::scan`, as the web worker does) and they are printed as they
+//! pass. The core's re-read planner names the byte ranges to read again: windows of up to
+//! 16 MiB, in a compressed file from the restart point before them, so memory stays at
+//! the index plus one window per file. Stdin is copied to a temporary file while it is
+//! read (deleted at exit), then treated as a file.
 
 use crate::input::{report_errors, Inputs};
-use anyhow::{bail, Context as _};
-use std::fs::File;
-use std::io::{Read, Seek, SeekFrom, Write as _};
+use anyhow::bail;
+use std::io::Write as _;
 use std::process::ExitCode;
-use wirelens_core::capture::file::Compression;
-use wirelens_core::capture::packet::PacketRow;
 use wirelens_core::capture::Capture;
-use wirelens_core::ingest::decompress::Decoder;
-
-use wirelens_core::query::fields::{self, Fid, PacketSource, Value};
-use wirelens_core::query::filter::{Evaluator, Filter};
+use wirelens_core::query::fields::{self, Fid, Value};
+use wirelens_core::query::filter::Filter;
 use wirelens_core::query::rows::Rows;
+use wirelens_core::query::scan::{Scan, ScanOptions};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -156,14 +147,6 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     // Stdin can be read once only: keep a copy to re-read packets from.
     let inputs = Inputs::new(&args.files, true)?;
     let capture = inputs.read(&crate::apps::options(&args.decode_as)?)?;
-    let paths: Vec<String> = (0..args.files.len())
-        .map(|i| {
-            inputs
-                .path(i)
-                .map_or(String::new(), |p| p.to_string_lossy().into_owned())
-        })
-        .collect();
-    let mut src = FileSource::new(&capture, &paths)?;
     let result = match &args.write {
         Some(path) => crate::export::write(
             &capture,
@@ -171,14 +154,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             args.count,
             path,
             &args.write_format,
-            &mut src,
+            &inputs,
         ),
-        None => print(&capture, &filter, &format, args, &mut src),
+        None => print(&capture, &filter, &format, args, &inputs),
     };
     let had_errors = report_errors(&capture);
-    if let Some(e) = src.error.take() {
-        eprintln!("wirelens: {e}");
-    }
     drop(inputs);
     result?;
     Ok(if had_errors {
@@ -193,7 +173,7 @@ fn print(
     filter: &Filter,
     format: &FieldsFormat,
     args: &Args,
-    src: &mut FileSource,
+    inputs: &Inputs,
 ) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let as_fields = args.format == "fields";
@@ -205,26 +185,34 @@ fn print(
             .collect();
         writeln!(out, "{}", names.join(&format.separator))?;
     }
-    let mut ev = Evaluator::new(capture);
-    // One pass collects the per-PDU fields (memcache, resp) of the filter and the columns.
-    ev.prepare(filter, &format.fields, src);
     let mut rows = Rows::new(capture);
     let mut prev_ts = None;
+    // The summary line needs every packet's bytes; fields only when one is not in the
+    // index (whether one is depends on the packet's kind, which a filter of the fields
+    // tells).
     let mut detail = crate::detail::Printer::new(args.format == "pdml", args.verbose, args.hex);
     detail.start(&mut out, &args.files)?;
-    let limit = args.count.map_or(capture.packets.len(), |c| {
-        (c as usize).min(capture.packets.len())
-    });
+    let bytes = !as_fields || detail.active() || {
+        let names: Vec<&str> = format.fields.iter().map(|f| f.name()).collect();
+        Filter::compile(&names.join(" || ")).map_or(true, |f| f.may_read_packets(capture))
+    };
+    let mut scan = Scan::new(
+        capture,
+        filter,
+        &format.fields,
+        ScanOptions {
+            bytes,
+            limit: args.count.map(|c| c as usize),
+        },
+    );
     let mut values: Vec<Value> = Vec::new();
     let mut line = String::new();
     let mut cell = String::new();
-    for i in 0..limit {
-        if !ev.matches(filter, i, src) {
-            continue;
-        }
+    while let Some(i) = inputs.next_match(&mut scan) {
+        let (ctx, src) = scan.packet();
         line.clear();
         if detail.active() {
-            detail.packet(&mut out, &mut ev, i, src)?;
+            detail.packet(&mut out, ctx, i, src)?;
             continue;
         }
         if as_fields {
@@ -233,7 +221,6 @@ fn print(
                     line.push_str(&format.separator);
                 }
                 values.clear();
-                let ctx = ev.fields();
                 ctx.extract(*f, 0, src, &mut values);
                 let chosen: &[Value] = match (format.occurrence, values.len()) {
                     (_, 0) => &[],
@@ -257,7 +244,7 @@ fn print(
                 }
             }
         } else {
-            let r = rows.row(ev.fields(), i, prev_ts, src);
+            let r = rows.row(ctx, i, prev_ts, src);
             prev_ts = Some(r.ts_ns);
             use std::fmt::Write as _;
             let _ = write!(
@@ -271,6 +258,9 @@ fn print(
     }
     detail.finish(&mut out)?;
     out.flush()?;
+    if let Some(e) = scan.error() {
+        eprintln!("wirelens: {e}");
+    }
     Ok(())
 }
 
@@ -278,146 +268,5 @@ fn quote(s: &str, q: Option<char>) -> String {
     match q {
         Some(q) => format!("{q}{s}{q}"),
         None => s.to_owned(),
-    }
-}
-
-/// Bytes of packets, re-read from the capture files.
-pub struct FileSource {
-    files: Vec<Reader>,
-    /// The first read error, reported once at the end (the packets concerned show empty
-    /// fields).
-    pub error: Option<String>,
-}
-
-/// Read windows of this size serve consecutive packets.
-const WINDOW: usize = 1 << 20;
-/// Decompressed bytes kept behind the packet read last (compressed files).
-const KEEP_BEHIND: u64 = 32 << 20;
-
-struct Reader {
-    path: String,
-    compression: Option<Compression>,
-    file: Option<File>,
-    decoder: Option<Decoder>,
-    /// Bytes of the (decompressed) file from `start`.
-    window: Vec<u8>,
-    start: u64,
-    /// End of the stored file reached (compressed files).
-    eof: bool,
-}
-
-impl FileSource {
-    /// Sources for the files of `capture`, at `paths` (in the order they were read).
-    pub fn new(capture: &Capture, paths: &[String]) -> anyhow::Result<Self> {
-        let files = paths
-            .iter()
-            .zip(&capture.files)
-            .map(|(p, info)| Reader {
-                path: p.clone(),
-                compression: info.compression,
-                file: None,
-                decoder: None,
-                window: Vec::new(),
-                start: 0,
-                eof: false,
-            })
-            .collect();
-        Ok(FileSource { files, error: None })
-    }
-}
-
-impl PacketSource for FileSource {
-    fn read(&mut self, _index: usize, row: &PacketRow, buf: &mut Vec<u8>) -> bool {
-        let Some(r) = self.files.get_mut(row.file as usize) else {
-            return false;
-        };
-        match r.read(row.offset, row.caplen as usize, buf) {
-            Ok(true) => true,
-            Ok(false) => false,
-            Err(e) => {
-                if self.error.is_none() {
-                    self.error = Some(format!("cannot re-read packets of {}: {e:#}", r.path));
-                }
-                false
-            }
-        }
-    }
-}
-
-impl Reader {
-    fn open(&mut self) -> anyhow::Result<&mut File> {
-        if self.file.is_none() {
-            self.file =
-                Some(File::open(&self.path).with_context(|| format!("cannot open {}", self.path))?);
-        }
-        Ok(self.file.as_mut().expect("just opened"))
-    }
-
-    fn read(&mut self, offset: u64, len: usize, buf: &mut Vec<u8>) -> anyhow::Result<bool> {
-        let end = offset + len as u64;
-        let have = offset >= self.start && end <= self.start + self.window.len() as u64;
-        if !have {
-            match self.compression {
-                None => self.fill_plain(offset, len)?,
-                Some(c) => self.fill_compressed(c, offset, end)?,
-            }
-        }
-        let at = offset.checked_sub(self.start).map(|a| a as usize);
-        match at.and_then(|a| self.window.get(a..a + len)) {
-            Some(bytes) => {
-                buf.clear();
-                buf.extend_from_slice(bytes);
-                Ok(true)
-            }
-            None => Ok(false),
-        }
-    }
-
-    fn fill_plain(&mut self, offset: u64, len: usize) -> anyhow::Result<()> {
-        let want = len.max(WINDOW);
-        let mut window = std::mem::take(&mut self.window);
-        window.clear();
-        let file = self.open()?;
-        file.seek(SeekFrom::Start(offset))?;
-        file.take(want as u64).read_to_end(&mut window)?;
-        self.window = window;
-        self.start = offset;
-        Ok(())
-    }
-
-    fn fill_compressed(&mut self, c: Compression, offset: u64, end: u64) -> anyhow::Result<()> {
-        if offset < self.start || self.decoder.is_none() {
-            // Start over from the beginning of the file.
-            self.file = None;
-            self.open()?;
-            self.decoder = Some(Decoder::new(c));
-            self.window.clear();
-            self.start = 0;
-            self.eof = false;
-        }
-        let mut chunk = vec![0u8; 1 << 16];
-        while self.start + (self.window.len() as u64) < end && !self.eof {
-            // Keep KEEP_BEHIND bytes before the wanted packet (a look back at the first
-            // packets of a TCP conversation, or a read just ahead of the pass, then needs
-            // no restart); drop the rest: the pass goes forward.
-            let keep_from = offset.saturating_sub(KEEP_BEHIND);
-            let drop = (keep_from.saturating_sub(self.start) as usize).min(self.window.len());
-            self.window.drain(..drop);
-            self.start += drop as u64;
-            let n = self.file.as_mut().expect("opened above").read(&mut chunk)?;
-            let (decoder, window) = (self.decoder.as_mut().expect("made above"), &mut self.window);
-            let mut sink = |plain: &[u8]| window.extend_from_slice(plain);
-            if n == 0 {
-                self.eof = true;
-                decoder
-                    .finish(&mut sink)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-            } else {
-                decoder
-                    .feed(&chunk[..n], &mut sink)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-            }
-        }
-        Ok(())
     }
 }

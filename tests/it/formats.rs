@@ -194,3 +194,82 @@ fn a_rotated_set_merges_into_the_original_timeline() {
         );
     }
 }
+
+/// Runs `wirelens ARGS` and returns its exit status and output.
+fn cli(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = std::process::Command::new(wirelens_tests::bin("wirelens"))
+        .args(args)
+        .output()
+        .expect("run wirelens");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Packets re-read from a compressed capture (through the core's re-read planner) print
+/// exactly as from the plain capture: summary lines, fields (per-PDU memcache fields,
+/// relative sequence numbers that look back at a conversation's first packets), a
+/// display filter that reads packets, and follow.
+#[test]
+fn list_fields_and_follow_print_the_same_from_every_compressed_copy() {
+    let plain = repo_root().join("tests/data/servers/memcached-fields.pcap");
+    let dir = repo_root().join("core/tests/data/compressed");
+    let copies = [
+        "mc.pcap.gz",
+        "mc.members.pcap.gz",
+        "mc.pcap.bz2",
+        "mc.streams.pcap.bz2",
+        "mc.pcap.zst",
+        "mc.frames.pcap.zst",
+        "mc.pcap.xz",
+        "mc.blocks.pcap.xz",
+        "mc.st-blocks.pcap.xz",
+        "mc.streams.pcap.xz",
+    ];
+    let commands: [&[&str]; 4] = [
+        &["list"],
+        &[
+            "list",
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+            "-e",
+            "tcp.seq",
+            "-e",
+            "tcp.ack",
+            "-e",
+            "memcache.key",
+            "-e",
+            "memcache.value.length",
+        ],
+        &[
+            "list",
+            "-Y",
+            "memcache.value.length > 1000 || frame contains \"END\"",
+        ],
+        &["follow", "0"],
+    ];
+    let mut compared = 0;
+    for cmd in commands {
+        let mut args = cmd.to_vec();
+        let path = plain.to_str().unwrap();
+        args.push(path);
+        let want = cli(&args);
+        assert_eq!(want.0, Some(0), "{cmd:?}: {}", want.2);
+        assert!(want.1.lines().count() > 10, "{cmd:?}: {}", want.1);
+        for copy in copies {
+            let p = dir.join(copy);
+            let mut args = cmd.to_vec();
+            args.push(p.to_str().unwrap());
+            let got = cli(&args);
+            assert_eq!(got.0, Some(0), "{cmd:?} {copy}: {}", got.2);
+            assert!(got.1 == want.1, "{cmd:?} {copy}: output differs");
+            assert_eq!(got.2, "", "{cmd:?} {copy}");
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 40);
+}

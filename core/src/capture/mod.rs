@@ -6,6 +6,7 @@ pub mod app;
 pub mod file;
 pub mod flow;
 pub mod packet;
+pub mod restart;
 pub mod stats;
 pub mod tcp;
 
@@ -44,6 +45,9 @@ pub struct FileInfo {
     pub blocks: BTreeMap<&'static str, u64>,
     /// pcapng sections of this file.
     pub sections: Vec<Section>,
+    /// Where decoding can start again in a compressed file (none when it is not).
+    #[serde(skip)]
+    pub restarts: restart::Restarts,
 }
 
 /// An error or anomaly in one file, with everything a user needs to find it.

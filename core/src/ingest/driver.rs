@@ -44,6 +44,8 @@ pub struct Options {
     pub decode_as: Vec<DecodeAs>,
     /// The stages of the pipeline that run (see [`Stages`]); all by default.
     pub stages: Stages,
+    /// Decompressed bytes between the restart points recorded in compressed files.
+    pub restart_spacing: u64,
 }
 
 impl Default for Options {
@@ -51,6 +53,7 @@ impl Default for Options {
         Options {
             decode_as: Vec::new(),
             stages: Stages::ALL,
+            restart_spacing: super::decompress::RESTART_SPACING,
         }
     }
 }
@@ -62,6 +65,7 @@ impl Options {
             ingest.decode_as(r.l4, r.port, r.proto);
         }
         ingest.set_stages(self.stages);
+        ingest.set_restart_spacing(self.restart_spacing);
     }
 }
 

@@ -269,6 +269,8 @@ impl Analysis {
 pub struct Ingest {
     analysis: Analysis,
     files: Vec<FileState>,
+    /// Decompressed bytes between restart points of compressed files (None: the default).
+    restart_spacing: Option<u64>,
 }
 
 impl Ingest {
@@ -317,6 +319,12 @@ impl Ingest {
         });
     }
 
+    /// Records restart points of compressed files `spacing` decompressed bytes apart
+    /// (default [`decompress::RESTART_SPACING`]). Call before feeding.
+    pub fn set_restart_spacing(&mut self, spacing: u64) {
+        self.restart_spacing = Some(spacing);
+    }
+
     /// Adds a file to read; returns its index.
     pub fn add_file(&mut self, name: &str) -> usize {
         self.analysis.capture.files.push(FileInfo {
@@ -352,7 +360,8 @@ impl Ingest {
             match decompress::detect(&state.sniff) {
                 Detect::NeedMore => return,
                 Detect::Compressed(c) => {
-                    state.decoder = Some(Decoder::new(c));
+                    state.decoder =
+                        Some(Decoder::new(c).with_restarts(decompress::RESTART_SPACING));
                     self.analysis.capture.files[file].compression = Some(c);
                 }
                 Detect::Plain => {}
@@ -454,6 +463,9 @@ impl Ingest {
         });
         let read_error = reader.finish();
         let c = &mut self.analysis.capture;
+        if let Some(d) = decoder {
+            c.files[file].restarts = d.take_restarts();
+        }
         let packet = self.files[file].records + 1;
         // A damaged compressed stream explains whatever the reader then found wrong.
         let error = match (decode_error, read_error) {

@@ -1,9 +1,11 @@
-//! Reading byte ranges of a `Blob` (a `File`) without reading the rest of it.
+//! Reading byte ranges of a `Blob` (a `File`) without reading the rest of it: the ranges
+//! the core's driver and re-read planner name.
 
 use js_sys::Uint8Array;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::Blob;
+use web_sys::{Blob, File};
+use wirelens_core::query::reread::{Fetch, Reread};
 
 /// A read already under way: the browser starts reading when [`start`] is called, so a
 /// caller can have the next chunk read while it processes the current one.
@@ -42,4 +44,38 @@ pub fn describe(err: JsValue) -> String {
         .and_then(|m| m.as_string())
         .or_else(|| err.as_string())
         .unwrap_or_else(|| format!("{err:?}"))
+}
+
+/// Starts reading what the re-read planner named.
+pub fn fetch(files: &[File], f: &Fetch) -> Pending {
+    match files.get(f.file) {
+        Some(file) => start(file, f.start, f.end),
+        None => Pending(Err("the packet's file is not open".into())),
+    }
+}
+
+/// A range read ahead: what it reads, and the read under way.
+pub type Ahead = Option<(Fetch, Pending)>;
+
+/// Reads everything a planned re-read of a set of packets needs, the next range while
+/// one is decoded.
+pub async fn fill(rr: &mut Reread<'_>, files: &[File]) {
+    fill_to(rr, usize::MAX, files, &mut None).await;
+}
+
+/// Reads what a planned re-read needs before packet `order[pos]` of its run (all of a
+/// set: `usize::MAX`); the range after it is started early and kept in `ahead` for the
+/// next call.
+pub async fn fill_to(rr: &mut Reread<'_>, pos: usize, files: &[File], ahead: &mut Ahead) {
+    while let Some(f) = rr.fetch_for(pos) {
+        let pending = match ahead.take() {
+            Some((a, p)) if a == f => p,
+            _ => fetch(files, &f),
+        };
+        *ahead = rr.upcoming().next().map(|n| (n, fetch(files, &n)));
+        match pending.bytes().await {
+            Ok(bytes) => rr.supply(&f, &bytes),
+            Err(e) => rr.fetch_failed(&f, &e),
+        }
+    }
 }

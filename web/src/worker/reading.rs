@@ -1,22 +1,50 @@
 //! Packet bytes for the queries of `queries.rs`, read again from the `File`s: a set of
 //! packets held at once (a packet's detail, a followed stream's next piece), or a run
 //! handed over one by one and let go (statistics over the displayed packets). The one
-//! place these queries read bytes; it goes through the filter's forward reader, which
-//! decodes a compressed file on from where it stands.
+//! place these queries read bytes; it goes through the core's re-read planner
+//! (`query::reread`), which names the byte ranges to read (in a compressed file, from the
+//! restart point before the packets).
 
-use crate::filtering::{MapSource, Windows};
+use crate::blob;
 use crate::session::Session;
 use std::collections::HashMap;
+use wirelens_core::capture::packet::PacketRow;
 use wirelens_core::query::fields::PacketSource;
+use wirelens_core::query::reread::Reread;
 
-/// The bytes of `indices` (ascending), held in a map; packets that could not be read are
-/// left out.
+/// Packets served by index from a map.
+pub struct MapSource(pub HashMap<usize, Vec<u8>>);
+
+impl PacketSource for MapSource {
+    fn read(&mut self, index: usize, _: &PacketRow, buf: &mut Vec<u8>) -> bool {
+        match self.0.get(&index) {
+            Some(b) => {
+                buf.clear();
+                buf.extend_from_slice(b);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// The bytes of `indices`, held in a map; packets that could not be read are left out.
 pub async fn set(s: &Session, indices: &[usize]) -> Result<MapSource, String> {
+    let capture = &s.capture;
+    let mut rr = Reread::packets(capture, indices);
+    blob::fill(&mut rr, &s.files).await;
+    if let Some(e) = rr.error() {
+        return Err(e.to_owned());
+    }
     let mut out = HashMap::with_capacity(indices.len());
-    run(s, indices, |i, bytes| {
-        out.insert(i, bytes.to_vec());
-    })
-    .await?;
+    let mut buf = Vec::new();
+    for &i in indices {
+        if let Some(row) = capture.packets.get(i) {
+            if rr.read(i, row, &mut buf) {
+                out.insert(i, buf.clone());
+            }
+        }
+    }
     Ok(MapSource(out))
 }
 
@@ -28,14 +56,21 @@ pub async fn run(
     mut each: impl FnMut(usize, &[u8]),
 ) -> Result<(), String> {
     let capture = &s.capture;
-    let mut src = Windows::new(capture);
+    let order: Vec<u32> = indices
+        .iter()
+        .filter(|&&i| i < capture.packets.len())
+        .map(|&i| i as u32)
+        .collect();
+    let mut rr = Reread::run(capture, order.clone(), false);
+    let mut ahead = None;
     let mut buf = Vec::new();
-    for &i in indices {
-        let Some(row) = capture.packets.get(i) else {
-            continue;
-        };
-        if src.ensure(s, row).await? && src.read(i, row, &mut buf) {
-            each(i, &buf);
+    for (pos, &i) in order.iter().enumerate() {
+        blob::fill_to(&mut rr, pos, &s.files, &mut ahead).await;
+        if let Some(e) = rr.error() {
+            return Err(e.to_owned());
+        }
+        if rr.read(i as usize, &capture.packets[i as usize], &mut buf) {
+            each(i as usize, &buf);
         }
     }
     Ok(())

@@ -1,8 +1,7 @@
 //! The open capture: ingest from `File`s, then pages of packet rows re-read by offset.
 
-use crate::{blob, post};
+use crate::{blob, filtering, post};
 use std::cell::RefCell;
-use std::ops::Range;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
@@ -10,10 +9,11 @@ use web_sys::File;
 use wirelens_core::capture::file::Compression;
 use wirelens_core::capture::file::Format;
 use wirelens_core::capture::flow::L4;
-use wirelens_core::capture::packet::PacketRow;
 use wirelens_core::capture::{Capture, IngestError};
-use wirelens_core::ingest::decompress::Decoder;
 use wirelens_core::ingest::driver::{Driver, Options, Read};
+use wirelens_core::query::fields::{FieldCtx, PacketSource as _};
+use wirelens_core::query::reread::Reread;
+use wirelens_core::query::rows::Rows;
 use wirelens_web::protocol::{
     ErrorInfo, FileSummary, FromWorker, PacketRowView, Page, Summary, ToWorker,
 };
@@ -21,12 +21,9 @@ use wirelens_web::protocol::{
 /// Bytes read from a file per step of the ingest. Measured in headless Chromium on a
 /// 175 MB capture: reading alone takes 750 ms in 1 MiB slices, 270 ms in 4 MiB, 190 ms
 /// in 16 MiB; the whole ingest went from ~255 to ~320 MB/s with 16 MiB.
-pub(crate) const CHUNK: u64 = 16 << 20;
+const CHUNK: u64 = 16 << 20;
 /// Progress messages are posted at most this often (ms).
 const PROGRESS_EVERY_MS: f64 = 50.0;
-/// A page's rows of one file are read as one slice when it spans at most this much;
-/// otherwise (rows far apart, huge packets) each packet is read on its own.
-const MAX_PAGE_SPAN: u64 = 16 << 20;
 /// Rows one page request may ask for.
 const MAX_PAGE_ROWS: u32 = 10_000;
 
@@ -47,7 +44,7 @@ pub(crate) struct Session {
     pub(crate) capture: Capture,
     pub(crate) files: Vec<File>,
     /// The packets shown (display filter) and the custom columns.
-    pub(crate) view: RefCell<crate::filtering::View>,
+    pub(crate) view: RefCell<filtering::View>,
 }
 
 fn is_current(generation: u32) -> bool {
@@ -111,7 +108,15 @@ pub fn handle(msg: ToWorker) {
             spawn_local(async move {
                 let reply = match session {
                     Some(session) => {
-                        crate::filtering::apply(&session, request, text, columns).await
+                        filtering::apply(
+                            &session.capture,
+                            &session.files,
+                            &session.view,
+                            (generation, request),
+                            text,
+                            columns,
+                        )
+                        .await
                     }
                     None => wirelens_web::protocol::FilterReply {
                         generation,
@@ -311,67 +316,54 @@ fn format_name(format: Option<Format>) -> String {
 
 impl Session {
     async fn page(&self, request: u32, start: u64, count: u32) -> Page {
-        let packets = &self.capture.packets;
-        let view = self.view.borrow();
-        let total = view.len(&self.capture);
-        let first = start.min(total) as usize;
-        let end = start.saturating_add(count as u64).min(total) as usize;
-        // The packets of the page: consecutive rows of the view, not of the capture.
-        let chosen: Vec<usize> = (first..end).filter_map(|n| view.packet(n)).collect();
-        let columns = view.columns.clone();
-        let pdus = view.pdus.clone();
-        // The packet displayed before the page, for the first row's delta time.
-        let mut prev_ts = first
-            .checked_sub(1)
-            .and_then(|n| view.packet(n))
-            .and_then(|i| packets.get(i))
-            .map(|p| p.ts_ns);
-        drop(view);
-        let mut rows = Vec::with_capacity(chosen.len());
-        let mut error = None;
-        let mut page_bytes: Vec<(usize, Option<Vec<u8>>)> = Vec::with_capacity(chosen.len());
-        // Consecutive rows of one file are read together.
-        for run in chosen.chunk_by(|a, b| packets[*a].file == packets[*b].file) {
-            let run_rows: Vec<PacketRow> = run.iter().map(|&i| packets[i]).collect();
-            let bytes = self.read_run(&run_rows).await;
-            if let Err(e) = &bytes {
-                error.get_or_insert_with(|| e.clone());
-            }
-            for (k, &i) in run.iter().enumerate() {
-                page_bytes.push((
-                    i,
-                    bytes.as_ref().ok().map(|(d, r)| d[r[k].clone()].to_vec()),
-                ));
+        let capture = &self.capture;
+        let packets = &capture.packets;
+        let (total, chosen, columns, pdus, mut prev_ts) = {
+            let view = self.view.borrow();
+            let total = view.len(capture);
+            let first = start.min(total) as usize;
+            let end = start.saturating_add(count as u64).min(total) as usize;
+            // The packets of the page: consecutive rows of the view, not of the capture.
+            let chosen: Vec<usize> = (first..end).filter_map(|n| view.packet(n)).collect();
+            // The packet displayed before the page, for the first row's delta time.
+            let prev_ts = first
+                .checked_sub(1)
+                .and_then(|n| view.packet(n))
+                .and_then(|i| packets.get(i))
+                .map(|p| p.ts_ns);
+            (
+                total,
+                chosen,
+                view.columns.clone(),
+                view.pdus.clone(),
+                prev_ts,
+            )
+        };
+        // Their bytes, and those of the packets custom columns look back at (the first
+        // packets of a TCP conversation), through the core's re-read planner.
+        let mut wanted = chosen.clone();
+        if filtering::columns_look_back(&columns) {
+            for &i in &chosen {
+                wanted.extend(filtering::look_back(capture, i));
             }
         }
-        // Custom columns may look back at the first packets of a TCP conversation.
-        let mut others = crate::filtering::MapSource(Default::default());
-        if crate::filtering::columns_look_back(&columns) {
-            for &(i, _) in &page_bytes {
-                for j in crate::filtering::look_back(&self.capture, i) {
-                    if let std::collections::hash_map::Entry::Vacant(e) = others.0.entry(j) {
-                        if let Ok((d, r)) = self.read_run(&[packets[j]]).await {
-                            e.insert(d[r[0].clone()].to_vec());
-                        }
-                    }
-                }
-            }
-        }
-        let mut ctx = wirelens_core::query::fields::FieldCtx::new(&self.capture);
+        let mut bytes = Reread::packets(capture, &wanted);
+        blob::fill(&mut bytes, &self.files).await;
+        let error = bytes.error().map(str::to_owned);
+        let mut ctx = FieldCtx::new(capture);
         if let Some(c) = &pdus {
             ctx = ctx.with_collector(c);
         }
-        let mut query = wirelens_core::query::rows::Rows::new(&self.capture).with_custom(&columns);
-        for (i, bytes) in page_bytes {
-            let read = bytes.is_some();
-            if let Some(b) = bytes {
-                others.0.insert(i, b);
-            }
-            let r = query.row(&mut ctx, i, prev_ts, &mut others);
+        let mut query = Rows::new(capture).with_custom(&columns);
+        let mut buf = Vec::new();
+        let mut rows = Vec::with_capacity(chosen.len());
+        for i in chosen {
+            let r = query.row(&mut ctx, i, prev_ts, &mut bytes);
             prev_ts = Some(r.ts_ns);
-            let colour = match others.0.get(&i).filter(|_| read) {
-                Some(b) => crate::columns::colour(&self.capture, i, b, &r.protocol),
-                None => "",
+            let colour = if bytes.read(i, &packets[i], &mut buf) {
+                crate::columns::colour(capture, i, &buf, &r.protocol)
+            } else {
+                ""
             };
             rows.push(PacketRowView {
                 no: r.number,
@@ -395,133 +387,5 @@ impl Session {
             rows,
             error,
         }
-    }
-
-    /// The captured bytes of each row (all in one file), re-read from the `File`: one
-    /// buffer and each row's range in it.
-    async fn read_run(&self, run: &[PacketRow]) -> Result<(Vec<u8>, Vec<Range<usize>>), String> {
-        let index = run.first().map_or(usize::MAX, |r| r.file as usize);
-        let (Some(file), Some(info)) = (self.files.get(index), self.capture.files.get(index))
-        else {
-            return Err("the packet's file is not open".into());
-        };
-        let end_of = |r: &PacketRow| r.offset + r.caplen as u64;
-        let lo = run.iter().map(|r| r.offset).min().unwrap_or(0);
-        let hi = run.iter().map(end_of).max().unwrap_or(lo);
-        let short = || format!("{} is shorter than when it was opened", file.name());
-        let ranges = || {
-            run.iter()
-                .map(|r| (r.offset - lo) as usize..(end_of(r) - lo) as usize)
-                .collect()
-        };
-        if let Some(compression) = info.compression {
-            // Offsets are into the decompressed stream, which has no index to seek by.
-            if hi - lo > MAX_PAGE_SPAN {
-                return Err(format!(
-                    "{}: these packets are too far apart to re-read from the {} stream",
-                    file.name(),
-                    compression.name()
-                ));
-            }
-            let data = decompressed_range(file, compression, lo, hi).await?;
-            if data.len() as u64 != hi - lo {
-                return Err(short());
-            }
-            Ok((data, ranges()))
-        } else if hi - lo <= MAX_PAGE_SPAN {
-            let data = blob::start(file, lo, hi).bytes().await?;
-            if data.len() as u64 != hi - lo {
-                return Err(short());
-            }
-            Ok((data, ranges()))
-        } else {
-            let mut data = Vec::new();
-            let mut ranges = Vec::with_capacity(run.len());
-            for r in run {
-                let bytes = blob::start(file, r.offset, end_of(r)).bytes().await?;
-                if bytes.len() != r.caplen as usize {
-                    return Err(short());
-                }
-                ranges.push(data.len()..data.len() + bytes.len());
-                data.extend_from_slice(&bytes);
-            }
-            Ok((data, ranges))
-        }
-    }
-}
-
-/// Bytes `[lo, hi)` of a compressed file's decompressed stream, decompressing it from the
-/// start (the formats have no index to seek by), with the next chunk read ahead.
-async fn decompressed_range(
-    file: &File,
-    compression: Compression,
-    lo: u64,
-    hi: u64,
-) -> Result<Vec<u8>, String> {
-    let size = file.size() as u64;
-    let mut decoder = Decoder::new(compression);
-    let mut window = Window {
-        lo,
-        hi,
-        at: 0,
-        out: Vec::with_capacity((hi - lo) as usize),
-    };
-    let mut pos = 0;
-    let mut next = (size > 0).then(|| blob::start(file, 0, CHUNK.min(size)));
-    while let Some(read) = next.take() {
-        let chunk = read.bytes().await?;
-        pos += chunk.len() as u64;
-        if !chunk.is_empty() && pos < size {
-            next = Some(blob::start(file, pos, (pos + CHUNK).min(size)));
-        }
-        decoder
-            .feed(&chunk, &mut |plain| window.take(plain))
-            .map_err(|e| e.to_string())?;
-        if window.at >= hi {
-            return Ok(window.out);
-        }
-    }
-    decoder
-        .finish(&mut |plain| window.take(plain))
-        .map_err(|e| e.to_string())?;
-    Ok(window.out)
-}
-
-/// Keeps the part of a stream of pieces that falls in `[lo, hi)`.
-struct Window {
-    lo: u64,
-    hi: u64,
-    /// Stream offset of the next piece.
-    at: u64,
-    out: Vec<u8>,
-}
-
-impl Window {
-    fn take(&mut self, piece: &[u8]) {
-        let (start, end) = (self.at, self.at + piece.len() as u64);
-        self.at = end;
-        let (from, to) = (start.max(self.lo), end.min(self.hi));
-        if from < to {
-            self.out
-                .extend_from_slice(&piece[(from - start) as usize..(to - start) as usize]);
-        }
-    }
-}
-
-#[cfg(test)]
-mod test {
-    #[test]
-    fn a_window_keeps_its_range_of_the_stream() {
-        let mut w = super::Window {
-            lo: 3,
-            hi: 9,
-            at: 0,
-            out: Vec::new(),
-        };
-        for piece in [&b"abcd"[..], b"", b"efg", b"hijkl"] {
-            w.take(piece);
-        }
-        assert_eq!(w.out, b"defghi");
-        assert_eq!(w.at, 12);
     }
 }

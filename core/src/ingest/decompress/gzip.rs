@@ -4,6 +4,8 @@
 use super::detect::magic_byte;
 use super::{corrupt, unsupported, DecompressErrorKind, Fail, Sink};
 use crate::capture::file::Compression;
+use crate::capture::restart::{RestartPoint, RestartState};
+use miniz_oxide::inflate::core::TINFL_LZ_DICT_SIZE;
 
 mod gz_flag {
     pub const FHCRC: u8 = 0x02;
@@ -26,6 +28,8 @@ pub(super) struct Gzip {
     size: u32,
     /// Members completed.
     members: u64,
+    /// Output of the current member so far (how much of `window` is its own).
+    member_out: u64,
 }
 
 enum GzState {
@@ -193,7 +197,64 @@ impl Gzip {
             crc: crc32fast::Hasher::new(),
             size: 0,
             members: 0,
+            member_out: 0,
         }
+    }
+
+    /// A decoder that starts at a restart point: a member's start, or a deflate block
+    /// boundary inside one (with the bits, window, CRC and size the member had there).
+    pub(super) fn resume(point: &RestartPoint) -> Self {
+        use miniz_oxide::inflate::core::{BlockBoundaryState, DecompressorOxide};
+        let mut g = Self::new();
+        if let RestartState::Deflate {
+            num_bits,
+            bit_buf,
+            window,
+            crc,
+            size,
+        } = &point.state
+        {
+            g.state = GzState::Body;
+            g.inflate = Box::new(DecompressorOxide::from_block_boundary_state(
+                &BlockBoundaryState {
+                    num_bits: *num_bits,
+                    bit_buf: *bit_buf,
+                    ..BlockBoundaryState::default()
+                },
+            ));
+            // The window ends where output resumes (position 0 of the ring).
+            let n = window.len().min(TINFL_LZ_DICT_SIZE);
+            g.window[TINFL_LZ_DICT_SIZE - n..].copy_from_slice(&window[window.len() - n..]);
+            g.crc = crc32fast::Hasher::new_with_initial_len(*crc, u64::from(*size));
+            g.size = *size;
+            g.member_out = n as u64;
+        } else {
+            // Not the file's first member (trailing data rules).
+            g.members = 1;
+        }
+        g
+    }
+
+    /// A restart point at a deflate block boundary, the inflater stopped there with the
+    /// member's output so far in `window`.
+    fn block_point(&self) -> Option<RestartState> {
+        let st = self.inflate.block_boundary_state()?;
+        let n = (self.member_out as usize).min(TINFL_LZ_DICT_SIZE);
+        let mut window = Vec::with_capacity(n);
+        let start = (self.window_pos + TINFL_LZ_DICT_SIZE - n) % TINFL_LZ_DICT_SIZE;
+        if start + n <= TINFL_LZ_DICT_SIZE {
+            window.extend_from_slice(&self.window[start..start + n]);
+        } else {
+            window.extend_from_slice(&self.window[start..]);
+            window.extend_from_slice(&self.window[..start + n - TINFL_LZ_DICT_SIZE]);
+        }
+        Some(RestartState::Deflate {
+            num_bits: st.num_bits,
+            bit_buf: st.bit_buf,
+            window: window.into_boxed_slice(),
+            crc: self.crc.clone().finalize(),
+            size: self.size,
+        })
     }
 
     pub(super) fn feed(
@@ -212,6 +273,10 @@ impl Gzip {
                     if b == 0 && h.seen == 0 && self.members > 0 {
                         self.state = GzState::Padding;
                         continue;
+                    }
+                    // A member depends on nothing before it: a restart point.
+                    if h.seen == 0 && self.members > 0 && sink.due() {
+                        sink.record(base + pos as u64, RestartState::Unit);
                     }
                     let done = h.byte(b, base + pos as u64, self.members == 0)?;
                     pos += 1;
@@ -263,6 +328,7 @@ impl Gzip {
                     }
                     self.members += 1;
                     self.size = 0;
+                    self.member_out = 0;
                     self.inflate.init();
                     self.window_pos = 0;
                     self.state = GzState::Header(GzHeader::new());
@@ -288,19 +354,26 @@ impl Gzip {
         base: u64,
         sink: &mut Sink<'_>,
     ) -> Result<(usize, bool), Fail> {
-        use miniz_oxide::inflate::core::{
-            decompress, inflate_flags::TINFL_FLAG_HAS_MORE_INPUT, TINFL_LZ_DICT_SIZE,
+        use miniz_oxide::inflate::core::decompress;
+        use miniz_oxide::inflate::core::inflate_flags::{
+            TINFL_FLAG_HAS_MORE_INPUT, TINFL_FLAG_STOP_ON_BLOCK_BOUNDARY,
         };
         use miniz_oxide::inflate::TINFLStatus;
         let mut pos = 0;
         loop {
             let rest = input.get(pos..).unwrap_or_default();
+            // When a restart point is due, stop at the next block boundary.
+            let flags = if sink.due() {
+                TINFL_FLAG_HAS_MORE_INPUT | TINFL_FLAG_STOP_ON_BLOCK_BOUNDARY
+            } else {
+                TINFL_FLAG_HAS_MORE_INPUT
+            };
             let (status, used, written) = decompress(
                 &mut self.inflate,
                 rest,
                 &mut self.window[..],
                 self.window_pos,
-                TINFL_FLAG_HAS_MORE_INPUT,
+                flags,
             );
             pos += used;
             // The decoder writes from `window_pos` up to the window's end at most.
@@ -310,11 +383,17 @@ impl Gzip {
                 .unwrap_or_default();
             self.crc.update(out);
             self.size = self.size.wrapping_add(out.len() as u32);
+            self.member_out += out.len() as u64;
             sink.emit(out);
             self.window_pos = (self.window_pos + written) & (TINFL_LZ_DICT_SIZE - 1);
             match status {
                 TINFLStatus::Done => return Ok((pos, true)),
                 TINFLStatus::HasMoreOutput => {}
+                TINFLStatus::BlockBoundary => {
+                    if let Some(state) = self.block_point() {
+                        sink.record(base + pos as u64, state);
+                    }
+                }
                 TINFLStatus::NeedsMoreInput => {
                     if pos >= input.len() {
                         return Ok((pos, false));

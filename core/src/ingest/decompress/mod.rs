@@ -10,8 +10,21 @@
 //! packet before the cut. Checksums are verified where the format has them, after the data
 //! they cover has been emitted (a stream cannot be checked before it is read).
 //!
+//! With [`Decoder::with_restarts`] the decoder records restart points on the way
+//! ([`crate::capture::restart`]: gzip members and deflate block boundaries with their 32 KiB
+//! window, bzip2 blocks, zstd frames, xz blocks), at least [`RESTART_SPACING`] decompressed
+//! bytes apart; [`Decoder::resume`] starts decoding at one. The ingest records them, so
+//! that a packet deep in a large compressed file is re-read by decoding a few MiB. Cost
+//! per point: about 60 bytes, plus 32 KiB for a deflate block boundary: at most 8 MiB per
+//! GiB of decompressed gzip data, about 15 KiB per GiB for the other formats. Recording
+//! costs the ingest nothing measurable for gzip (miniz_oxide stops at the next block
+//! boundary when a point is due), zstd and xz (their frames and blocks are framed here
+//! or listed by the stream's index), and a scan of the compressed bytes for block magics
+//! for bzip2 (see `cargo bench -p wirelens-core --bench reread`).
+//!
 //! The decoders are pure Rust, so the wasm32 build needs no C toolchain:
-//! - gzip: `miniz_oxide`'s raw-deflate stream (the engine of flate2's Rust backend) with the
+//! - gzip: `miniz_oxide`'s raw-deflate decoder (the engine of flate2's Rust backend; its
+//!   `block-boundary` feature stops at deflate block boundaries and resumes there) with the
 //!   RFC 1952 member framing done here. flate2's push decoder (`write::MultiGzDecoder`)
 //!   would hide where an error is and may panic when written to after finishing; doing the
 //!   framing here gives exact offsets, FHCRC, CRC-32 and ISIZE checks, concatenated members
@@ -38,6 +51,7 @@ mod zstd;
 pub use detect::{detect, Detect, DETECT_LEN};
 
 use crate::capture::file::Compression;
+use crate::capture::restart::{RestartPoint, RestartState, Restarts};
 use bzip2::Bzip2;
 use gzip::Gzip;
 use serde::Serialize;
@@ -138,13 +152,79 @@ pub(super) fn unsupported(offset: u64, detail: impl Into<String>) -> Fail {
     )
 }
 
-/// The output side: counts bytes and passes them on in pieces of at most [`OUT_CHUNK`].
+/// Decompressed bytes between two restart points the ingest records, at least: a packet
+/// deep in a compressed file is re-read by decoding about this much, and the points cost
+/// at most 8 MiB per GiB of decompressed data (gzip's 32 KiB windows).
+pub const RESTART_SPACING: u64 = 4 << 20;
+
+/// Restart points being recorded.
+pub(super) struct Recorder {
+    spacing: u64,
+    /// Decompressed offset from which the next point is due.
+    next: u64,
+    points: Vec<RestartPoint>,
+}
+
+/// The output side: counts bytes and passes them on in pieces of at most [`OUT_CHUNK`];
+/// takes the restart points the format finds, if they are recorded.
 pub(super) struct Sink<'a> {
     pub(super) out: &'a mut dyn FnMut(&[u8]),
     pub(super) total: &'a mut u64,
+    pub(super) restarts: Option<&'a mut Recorder>,
 }
 
 impl Sink<'_> {
+    /// Whether restart points are recorded.
+    pub(super) fn recording(&self) -> bool {
+        self.restarts.is_some()
+    }
+
+    /// Whether a restart point here (at the output so far) is due.
+    pub(super) fn due(&self) -> bool {
+        self.due_at(*self.total)
+    }
+
+    /// Whether a restart point at decompressed offset `plain` is due.
+    pub(super) fn due_at(&self, plain: u64) -> bool {
+        self.restarts.as_ref().is_some_and(|r| plain >= r.next)
+    }
+
+    /// Records a restart point at stored offset `stored` and the output so far; returns
+    /// its index among the file's points.
+    pub(super) fn record(&mut self, stored: u64, state: RestartState) -> Option<usize> {
+        let plain = *self.total;
+        self.record_at(stored, plain, state)
+    }
+
+    /// Records a restart point at stored offset `stored`, decompressed offset `plain`.
+    pub(super) fn record_at(
+        &mut self,
+        stored: u64,
+        plain: u64,
+        state: RestartState,
+    ) -> Option<usize> {
+        let r = self.restarts.as_mut()?;
+        r.next = plain + r.spacing;
+        r.points.push(RestartPoint {
+            stored,
+            plain,
+            state,
+        });
+        Some(r.points.len() - 1)
+    }
+
+    /// The state of point `i` (a format fills in what it learns later).
+    pub(super) fn point_state(&mut self, i: usize) -> Option<&mut RestartState> {
+        Some(&mut self.restarts.as_mut()?.points.get_mut(i)?.state)
+    }
+
+    /// Drops the points from index `n` on.
+    pub(super) fn drop_points(&mut self, n: usize) {
+        if let Some(r) = self.restarts.as_mut() {
+            r.points.truncate(n);
+        }
+    }
+
     pub(super) fn emit(&mut self, bytes: &[u8]) {
         for piece in bytes.chunks(OUT_CHUNK) {
             *self.total += piece.len() as u64;
@@ -170,6 +250,8 @@ pub struct Decoder {
     finished: bool,
     /// For bzip2 and xz: compressed bytes since the last [`PIECE`] boundary.
     piece: Vec<u8>,
+    /// Restart points, when recorded.
+    restarts: Option<Recorder>,
 }
 
 /// bzip2 and xz are fed in pieces at fixed compressed offsets, so what they report
@@ -206,7 +288,45 @@ impl Decoder {
             error: None,
             finished: false,
             piece: Vec::new(),
+            restarts: None,
         }
+    }
+
+    /// Records restart points at least `spacing` decompressed bytes apart (see
+    /// [`crate::capture::restart`]); [`Decoder::take_restarts`] hands them over.
+    pub fn with_restarts(mut self, spacing: u64) -> Self {
+        self.restarts = Some(Recorder {
+            spacing: spacing.max(1),
+            next: spacing.max(1),
+            points: Vec::new(),
+        });
+        self
+    }
+
+    /// The restart points recorded so far (none unless [`Decoder::with_restarts`]).
+    pub fn take_restarts(&mut self) -> Restarts {
+        match &mut self.restarts {
+            Some(r) => Restarts {
+                points: std::mem::take(&mut r.points),
+                spacing: r.spacing,
+            },
+            None => Restarts::default(),
+        }
+    }
+
+    /// A decoder that starts at a restart point of a file of this format: feed it the
+    /// file's bytes from `point.stored` on; its output starts at `point.plain`.
+    pub fn resume(compression: Compression, point: &RestartPoint) -> Self {
+        let mut d = Self::new(compression);
+        d.inner = match compression {
+            Compression::Gzip => Inner::Gzip(Gzip::resume(point)),
+            Compression::Bzip2 => Inner::Bzip2(Bzip2::resume(point)),
+            Compression::Zstd => Inner::Zstd(Box::new(Zstd::resume(point))),
+            Compression::Xz => Inner::Xz(Xz::resume(point)),
+        };
+        d.bytes_in = point.stored;
+        d.bytes_out = point.plain;
+        d
     }
 
     /// The format being decoded.
@@ -245,6 +365,7 @@ impl Decoder {
             let mut sink = Sink {
                 out,
                 total: &mut self.bytes_out,
+                restarts: self.restarts.as_mut(),
             };
             match &mut self.inner {
                 Inner::Gzip(d) => d.feed(input, base, &mut sink),
@@ -262,6 +383,26 @@ impl Decoder {
         self.check(result)
     }
 
+    /// Decodes every byte fed so far (bzip2 and xz wait for a whole [`PIECE`]) without
+    /// ending the input: for a reader that stops where it has what it needs.
+    pub fn flush(&mut self, out: &mut dyn FnMut(&[u8])) -> Result<(), DecompressError> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        if self.piece.is_empty() {
+            return Ok(());
+        }
+        let piece = std::mem::take(&mut self.piece);
+        let at = self.bytes_in - piece.len() as u64;
+        let mut sink = Sink {
+            out,
+            total: &mut self.bytes_out,
+            restarts: self.restarts.as_mut(),
+        };
+        let result = feed_piece(&mut self.inner, &piece, at, &mut self.buf, &mut sink);
+        self.check(result)
+    }
+
     /// Ends the input. Returns an error if it ended inside a stream (or the stream was
     /// already found bad); every byte the input could yield has been emitted to `out` by
     /// the time this returns.
@@ -274,6 +415,7 @@ impl Decoder {
         let mut sink = Sink {
             out,
             total: &mut self.bytes_out,
+            restarts: self.restarts.as_mut(),
         };
         if !self.piece.is_empty() {
             let piece = std::mem::take(&mut self.piece);

@@ -2,6 +2,7 @@
 
 use super::detect::magic_len;
 use super::*;
+use crate::capture::restart::{RestartPoint, RestartState, Restarts};
 
 const PLAIN: &[u8] = include_bytes!("../../../tests/data/compressed/one_tcp_stream.pcap");
 const GZ: &[u8] = include_bytes!("../../../tests/data/compressed/one_tcp_stream.pcap.gz");
@@ -514,4 +515,223 @@ fn feeding_after_finish_or_empty_input() {
     d.finish(&mut sink).unwrap();
     let e = d.feed(b"x", &mut sink).unwrap_err();
     assert_eq!(e.kind, DecompressErrorKind::TrailingData);
+}
+
+/// memcached-fields.pcap and its compressed copies (see core/tests/data/compressed/README.md).
+const MC: &[u8] = include_bytes!("../../../../tests/data/servers/memcached-fields.pcap");
+const MC_FILES: [(Compression, &[u8], usize); 10] = [
+    (
+        Compression::Gzip,
+        include_bytes!("../../../tests/data/compressed/mc.pcap.gz"),
+        1,
+    ),
+    (
+        Compression::Gzip,
+        include_bytes!("../../../tests/data/compressed/mc.members.pcap.gz"),
+        2,
+    ),
+    (
+        Compression::Bzip2,
+        include_bytes!("../../../tests/data/compressed/mc.pcap.bz2"),
+        0,
+    ),
+    (
+        Compression::Bzip2,
+        include_bytes!("../../../tests/data/compressed/mc.streams.pcap.bz2"),
+        2,
+    ),
+    (
+        Compression::Zstd,
+        include_bytes!("../../../tests/data/compressed/mc.pcap.zst"),
+        0,
+    ),
+    (
+        Compression::Zstd,
+        include_bytes!("../../../tests/data/compressed/mc.frames.pcap.zst"),
+        2,
+    ),
+    (
+        Compression::Xz,
+        include_bytes!("../../../tests/data/compressed/mc.pcap.xz"),
+        0,
+    ),
+    (
+        Compression::Xz,
+        include_bytes!("../../../tests/data/compressed/mc.blocks.pcap.xz"),
+        10,
+    ),
+    (
+        Compression::Xz,
+        include_bytes!("../../../tests/data/compressed/mc.st-blocks.pcap.xz"),
+        10,
+    ),
+    (
+        Compression::Xz,
+        include_bytes!("../../../tests/data/compressed/mc.streams.pcap.xz"),
+        2,
+    ),
+];
+
+/// Decodes a whole file in `chunk`-byte pieces, recording restart points `spacing` apart.
+fn decode_recording(
+    c: Compression,
+    input: &[u8],
+    chunk: usize,
+    spacing: u64,
+) -> (Vec<u8>, Restarts) {
+    let mut d = Decoder::new(c).with_restarts(spacing);
+    let mut out = Vec::new();
+    let mut emit = |b: &[u8]| out.extend_from_slice(b);
+    for piece in input.chunks(chunk) {
+        d.feed(piece, &mut emit).unwrap();
+    }
+    d.finish(&mut emit).unwrap();
+    (out, d.take_restarts())
+}
+
+/// Decodes from a restart point: the file's bytes `[point.stored, end)`.
+fn decode_from(
+    c: Compression,
+    input: &[u8],
+    point: &RestartPoint,
+    end: usize,
+    chunk: usize,
+) -> Vec<u8> {
+    let mut d = Decoder::resume(c, point);
+    let mut out = Vec::new();
+    let mut emit = |b: &[u8]| out.extend_from_slice(b);
+    for piece in input[point.stored as usize..end].chunks(chunk) {
+        d.feed(piece, &mut emit)
+            .unwrap_or_else(|e| panic!("{c} from {point:?}: {e}"));
+    }
+    if end == input.len() {
+        d.finish(&mut emit)
+    } else {
+        d.flush(&mut emit)
+    }
+    .unwrap_or_else(|e| panic!("{c} from {point:?}: {e}"));
+    out
+}
+
+/// http.pcap (real nginx traffic, hardly compressible: four 100 kB bzip2 blocks), made
+/// with the bzip2 crate's encoder (libbzip2's, as `bzip2 -1`) rather than kept as a file.
+const HTTP: &[u8] = include_bytes!("../../../../tests/data/servers/http.pcap");
+
+fn restart_cases() -> Vec<(Compression, Vec<u8>, &'static [u8], usize)> {
+    let mut cases: Vec<_> = MC_FILES
+        .iter()
+        .map(|&(c, f, n)| (c, f.to_vec(), MC, n))
+        .collect();
+    let mut bz = ::bzip2::Compress::new(::bzip2::Compression::fast(), 30);
+    let mut v = Vec::with_capacity(HTTP.len() + 4096);
+    let _ = bz.compress_vec(HTTP, &mut v, ::bzip2::Action::Finish);
+    cases.push((Compression::Bzip2, v, HTTP, 2));
+    cases
+}
+
+#[test]
+fn decoding_from_every_restart_point_gives_the_same_bytes() {
+    for (c, file, plain, least) in restart_cases() {
+        let file = &file[..];
+        // Recording does not change the output, and does not depend on the chunking.
+        let (out, restarts) = decode_recording(c, file, 1 << 20, 1);
+        assert!(out == plain, "{c}: {} bytes", out.len());
+        for chunk in [1, 333, 4096] {
+            assert_eq!(
+                decode_recording(c, file, chunk, 1).1,
+                restarts,
+                "{c} chunk {chunk}"
+            );
+        }
+        assert!(
+            restarts.points.len() >= least,
+            "{c}: {} restart points, expected at least {least}",
+            restarts.points.len()
+        );
+        let mut last = (0, 0);
+        for (k, p) in restarts.points.iter().enumerate() {
+            assert!(
+                p.stored > last.0 && p.plain > last.1,
+                "{c}: points in order"
+            );
+            last = (p.stored, p.plain);
+            // To the end of the file: exactly the rest of the output.
+            for chunk in [7, 100_000] {
+                let rest = decode_from(c, file, p, file.len(), chunk);
+                assert!(
+                    rest == plain[p.plain as usize..],
+                    "{c} point {k} {p:?}: {} bytes",
+                    rest.len()
+                );
+            }
+            // To the next point (and one byte more): at least up to its output.
+            if let Some(q) = restarts.points.get(k + 1) {
+                let part = decode_from(c, file, p, (q.stored as usize + 1).min(file.len()), 5000);
+                let want = &plain[p.plain as usize..q.plain as usize];
+                assert!(
+                    part.len() >= want.len() && part[..want.len()] == *want,
+                    "{c} point {k} {p:?} next {q:?}: {} bytes of {}",
+                    part.len(),
+                    want.len()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn restart_points_are_spaced_and_their_memory_bounded() {
+    for (c, file, _, _) in restart_cases() {
+        let file = &file[..];
+        let (_, all) = decode_recording(c, file, 4096, 1);
+        let (_, spaced) = decode_recording(c, file, 4096, 100_000);
+        assert!(spaced.points.len() <= all.points.len());
+        for w in spaced.points.windows(2) {
+            assert!(w[1].plain - w[0].plain >= 100_000, "{c}");
+        }
+        // gzip windows are at most 32 KiB; the other formats' points are small.
+        for p in &all.points {
+            let size = match &p.state {
+                RestartState::Deflate { window, .. } => window.len(),
+                _ => 0,
+            };
+            assert!(size <= 32 << 10, "{c}");
+        }
+        assert_eq!(
+            decode_recording(c, file, 4096, u64::MAX).1.points,
+            [],
+            "{c}"
+        );
+    }
+}
+
+/// Damage is reported the same, at the same offset, after the same output, whether
+/// restart points are recorded or not.
+#[test]
+fn recording_restart_points_changes_no_error() {
+    for (c, file, _, _) in restart_cases() {
+        for at in [file.len() / 3, file.len() / 2, file.len() * 4 / 5] {
+            let mut bad = file.clone();
+            bad[at] ^= 0x5a;
+            let plain = decode(c, &bad, 4096);
+            let mut d = Decoder::new(c).with_restarts(1);
+            let mut out = Vec::new();
+            let mut emit = |b: &[u8]| out.extend_from_slice(b);
+            let mut r = Ok(());
+            for piece in bad.chunks(4096) {
+                r = d.feed(piece, &mut emit);
+                if r.is_err() {
+                    break;
+                }
+            }
+            if r.is_ok() {
+                r = d.finish(&mut emit);
+            }
+            assert_eq!(
+                (out.len(), &r),
+                (plain.0.len(), &plain.1),
+                "{c} damaged at {at}"
+            );
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! zstd (RFC 8878): frames and blocks framed here, decoded by `ruzstd` one block at a time.
 
 use super::{corrupt, unsupported, DecompressErrorKind, Fail, Sink, MAX_WINDOW};
+use crate::capture::restart::{RestartPoint, RestartState};
 
 /// Largest block, compressed or not (RFC 8878 §3.1.1.2.3).
 const ZSTD_MAX_BLOCK: usize = 128 * 1024;
@@ -56,6 +57,14 @@ impl Zstd {
             frames: 0,
             checksum: false,
         }
+    }
+
+    /// A decoder that starts at a restart point (a frame's start).
+    pub(super) fn resume(point: &RestartPoint) -> Self {
+        let mut z = Self::new();
+        z.frames = 1;
+        z.unit_at = point.stored;
+        z
     }
 
     /// Total length of the unit starting at `pending[0]`, as far as its first bytes tell
@@ -169,6 +178,10 @@ impl Zstd {
         let at = self.unit_at;
         match self.state {
             ZState::Magic if self.pending.get(..4) == Some(&ZSTD_MAGIC[..]) => {
+                // A frame depends on nothing before it: a restart point.
+                if self.frames > 0 && sink.due() {
+                    sink.record(at, RestartState::Unit);
+                }
                 self.frames += 1;
                 self.checksum = self.pending.get(4).is_some_and(|fhd| fhd & 4 != 0);
                 self.frame

@@ -486,7 +486,10 @@ mod test {
         v
     }
 
-    fn read_all(file: &[u8], chunk: usize) -> (Vec<(i64, u64, Vec<u8>)>, Option<SourceError>) {
+    /// (timestamp, offset, bytes) of each packet.
+    type Records = Vec<(i64, u64, Vec<u8>)>;
+
+    fn read_all(file: &[u8], chunk: usize) -> (Records, Option<SourceError>) {
         let mut r = RecordReader::new();
         let mut out = Vec::new();
         for c in file.chunks(chunk.max(1)) {

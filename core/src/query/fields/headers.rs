@@ -57,13 +57,17 @@ impl<'c> FieldCtx<'c> {
         // when the SYN-ACK answers a SYN that had none.
         let mut ws = [-1i8; 2];
         let mut layers = Layers::default();
+        // A source that reads forward may not have a packet yet: ask again next time.
+        let mut complete = true;
         for (i, d) in order {
             if i == u32::MAX {
                 continue;
             }
             let row = self.capture.packets[i as usize];
             let mut buf = std::mem::take(&mut self.scratch);
-            if src.read(i as usize, &row, &mut buf) {
+            let read = src.read(i as usize, &row, &mut buf);
+            complete &= read;
+            if read {
                 dissect(self.capture, &row, &buf, &mut layers);
                 if let Some(l) = layers.of(Proto::Tcp).next() {
                     let o = l.offset as usize;
@@ -93,7 +97,9 @@ impl<'c> FieldCtx<'c> {
             self.scratch = buf;
         }
         t.scale = ws;
-        self.tcp.insert(flow, t);
+        if complete {
+            self.tcp.insert(flow, t);
+        }
         t
     }
 

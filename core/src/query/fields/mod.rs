@@ -258,6 +258,18 @@ impl<'c> FieldCtx<'c> {
         }
     }
 
+    /// Hands over the per-PDU values collected by the context itself (None when no
+    /// per-PDU field was wanted, or they were given with [`FieldCtx::with_collector`]).
+    pub fn take_collector(&mut self) -> Option<Collector> {
+        match std::mem::replace(&mut self.pdu, Pdu::None) {
+            Pdu::Own(c) => Some(*c),
+            other => {
+                self.pdu = other;
+                None
+            }
+        }
+    }
+
     /// Plugs in the values of app-layer fields.
     pub fn with_provider(mut self, provider: &'c dyn FieldProvider) -> Self {
         self.provider = Some(provider);
