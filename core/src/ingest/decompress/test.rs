@@ -705,8 +705,8 @@ fn restart_points_are_spaced_and_their_memory_bounded() {
     }
 }
 
-/// Damage is reported the same, at the same offset, after the same output, whether
-/// restart points are recorded or not.
+/// Damage is reported the same, at the same offset (bzip2: nearly), after the same
+/// output, whether restart points are recorded or not.
 #[test]
 fn recording_restart_points_changes_no_error() {
     for (c, file, _, _) in restart_cases() {
@@ -727,10 +727,22 @@ fn recording_restart_points_changes_no_error() {
             if r.is_ok() {
                 r = d.finish(&mut emit);
             }
-            assert_eq!(
-                (out.len(), &r),
-                (plain.0.len(), &plain.1),
-                "{c} damaged at {at}"
+            assert_eq!(out.len(), plain.0.len(), "{c} damaged at {at}");
+            let (a, b) = match (r, plain.1.clone()) {
+                (Err(a), Err(b)) => (a, b),
+                (a, b) => {
+                    assert_eq!(a, b, "{c} damaged at {at}");
+                    continue;
+                }
+            };
+            assert_eq!(a.kind, b.kind, "{c} damaged at {at}");
+            // Inside a bzip2 block, the offset is where libbzip2 noticed (it checks the
+            // block's CRC after its output): feeding it up to each block magic, as
+            // recording does, may move that by a few bytes.
+            let slack = if c == Compression::Bzip2 { 16 } else { 0 };
+            assert!(
+                a.offset.abs_diff(b.offset) <= slack,
+                "{c} damaged at {at}: {a} / {b}"
             );
         }
     }
