@@ -197,8 +197,8 @@ impl Bzip2 {
             // blocks before the restart) is skipped, and the next stream read as usual.
             self.shift = None;
             self.stream = None;
-            let rest = (stream_end - base) as usize;
-            return self.feed_stream(&input[rest..], stream_end, buf, sink);
+            let rest = (stream_end.saturating_sub(base) as usize).min(input.len());
+            return self.feed_stream(&input[rest..], base + rest as u64, buf, sink);
         }
         Ok(())
     }

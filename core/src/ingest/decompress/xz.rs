@@ -95,8 +95,8 @@ impl Xz {
             // The blocks are out; the index and footer are skipped, the rest read as usual.
             self.resume = None;
             self.in_stream = false;
-            let rest = (stream_end - base) as usize;
-            return self.feed_streams(&input[rest..], stream_end, buf, sink);
+            let rest = (stream_end.saturating_sub(base) as usize).min(input.len());
+            return self.feed_streams(&input[rest..], base + rest as u64, buf, sink);
         }
         Ok(())
     }
