@@ -8,7 +8,7 @@
 //!   n-150 … n-50), as the worker and `wirelens list` do through `query::reread`:
 //!   `from-start` decodes from the file's start (no restart points, as before them);
 //!   `restart-point` from the last restart point before the rows.
-//! - `decode/<format>`: decoding the whole file (gzip), or its first 256 MiB compressed
+//! - `decode/<format>`: decoding the whole file (gzip), or its first 64 MiB compressed
 //!   by `bzip2`, `zstd` and `xz -T0` (made once in bench-data/), without and with restart
 //!   points recorded: the cost the ingest pays for them.
 //!
@@ -206,17 +206,17 @@ fn decode(c: Compression, bytes: &[u8], spacing: Option<u64>) -> u64 {
     out
 }
 
-/// The first 256 MiB of bench-data/bench.pcap.
+/// The first 64 MiB of bench-data/bench.pcap.
 fn sample(root: &Path) -> Option<Vec<u8>> {
     let mut f = File::open(root.join("bench-data/bench.pcap")).ok()?;
     let mut v = Vec::new();
-    f.by_ref().take(256 << 20).read_to_end(&mut v).ok()?;
+    f.by_ref().take(64 << 20).read_to_end(&mut v).ok()?;
     Some(v)
 }
 
 /// `plain` compressed by `tool`, made once in bench-data/.
 fn compressed(root: &Path, plain: &[u8], tool: &str, args: &[&str]) -> Option<Vec<u8>> {
-    let path = root.join(format!("bench-data/sample-256m.{tool}"));
+    let path = root.join(format!("bench-data/sample-64m.{tool}"));
     if let Ok(v) = std::fs::read(&path) {
         return Some(v);
     }
