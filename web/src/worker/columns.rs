@@ -1,35 +1,9 @@
-//! What a packet-list row shows beside core's columns: its time in the three formats the
-//! page offers, and the colouring rule it matches.
+//! What a packet-list row shows beside core's columns: the colouring rule it matches;
+//! and the worker's memory.
 
 use wirelens_core::capture::tcp::Kind;
 use wirelens_core::capture::Capture;
 use wirelens_core::ingest::wire::{self, tcp_flags, Transport};
-use wirelens_core::query::fields::civil_from_days;
-
-/// Seconds with 6 decimals (µs), as Wireshark's Time column: `-0.000001`, `12.345678`.
-pub fn seconds(ns: i64) -> String {
-    let sign = if ns < 0 { "-" } else { "" };
-    let abs = ns.unsigned_abs();
-    format!(
-        "{sign}{}.{:06}",
-        abs / 1_000_000_000,
-        abs % 1_000_000_000 / 1_000
-    )
-}
-
-/// Date and time of day in UTC with µs, as `tshark -t ud`: `2026-12-05 06:49:07.123456`.
-pub fn utc(ns: i64) -> String {
-    let secs = ns.div_euclid(1_000_000_000);
-    let us = ns.rem_euclid(1_000_000_000) / 1_000;
-    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
-    let s = secs.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{us:06}",
-        s / 3600,
-        s / 60 % 60,
-        s % 60
-    )
-}
 
 /// The first of Wireshark's default colouring rules (its `colorfilters`) that packet
 /// `index` matches, among those we can tell: Bad TCP, TCP RST, HTTP, TCP SYN/FIN, TCP,
@@ -77,19 +51,4 @@ pub fn wasm_bytes() -> u64 {
                 .dyn_into::<js_sys::ArrayBuffer>()
                 .map_or(0, |b| b.byte_length() as u64)
         })
-}
-
-#[cfg(test)]
-mod test {
-    #[test]
-    fn times() {
-        assert_eq!(super::seconds(0), "0.000000");
-        assert_eq!(super::seconds(1_234_567_891), "1.234567");
-        assert_eq!(super::seconds(-1_500), "-0.000001");
-        assert_eq!(
-            super::utc(1_764_917_347_123_456_789),
-            "2025-12-05 06:49:07.123456"
-        );
-        assert_eq!(super::utc(-1_000), "1969-12-31 23:59:59.999999");
-    }
 }

@@ -255,7 +255,7 @@ fn summarize(generation: u32, capture: &Capture, elapsed_ms: f64) -> Summary {
         first_time: capture
             .packets
             .first()
-            .map(|p| crate::columns::utc(p.ts_ns))
+            .map(|p| wirelens_core::query::rows::utc(p.ts_ns))
             .unwrap_or_default(),
         duration: capture
             .packets

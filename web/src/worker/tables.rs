@@ -794,10 +794,14 @@ pub fn packet_facts(capture: &Capture, frame: u64) -> Option<Vec<Fact>> {
             frame.to_string(),
             Some(format!("frame.number == {frame}")),
         ),
-        fact("Arrival time (UTC)", crate::columns::utc(p.ts_ns), None),
+        fact(
+            "Arrival time (UTC)",
+            wirelens_core::query::rows::utc(p.ts_ns),
+            None,
+        ),
         fact(
             "Time since the first packet",
-            crate::columns::seconds(p.ts_ns - capture.first_ts_ns()),
+            wirelens_core::query::rows::seconds(p.ts_ns - capture.first_ts_ns()),
             None,
         ),
         fact(

@@ -4,7 +4,7 @@ use crate::ui::state::{use_state, AppState, TimeFormat};
 use crate::ui::virtual_rows::{Scroller, Viewport};
 use leptos::html;
 use leptos::prelude::*;
-use wirelens_web::protocol::PacketRowView;
+use wirelens_web::protocol::{PacketRowView, PAGE_ROWS};
 
 /// Height of a row, px (the CSS gives rows exactly this).
 const ROW_H: f64 = 20.0;
@@ -34,21 +34,29 @@ pub fn PacketList() -> impl IntoView {
         state.view.track();
         sc.go(&vp.get_untracked(), 0.0);
     });
-    // Fetch what is on screen, then a few screens around it.
-    Effect::new(move |_| {
+    // Fetch what is on screen, then well ahead the way the list moves (so that scrolling
+    // finds its rows) and a little behind.
+    Effect::new(move |prev: Option<u64>| {
         state.view.track();
         let v = vp.get();
         if v.total == 0 || v.height <= 0.0 {
-            return;
+            return prev.unwrap_or(0);
         }
         let (first, n) = (v.first(), v.count());
         state.rows.update_untracked(|c| c.look_at(first));
         state.want_rows(first, first + n);
-        let margin = n.max(32) * 3;
+        let far = (n * 10).max(2 * u64::from(PAGE_ROWS));
+        let near = (n * 2).max(u64::from(PAGE_ROWS) / 2);
+        let (behind, ahead) = if prev.is_some_and(|p| first < p) {
+            (far, near)
+        } else {
+            (near, far)
+        };
         state.want_rows(
-            first.saturating_sub(margin),
-            (first + n + margin).min(v.total),
+            first.saturating_sub(behind),
+            (first + n + ahead).min(v.total),
         );
+        first
     });
     // "Go to packet" and the keyboard scroll the row into view.
     let show_row = move |row: u64| sc.show(&vp.get_untracked(), row);
