@@ -493,7 +493,7 @@ impl Loop {
         let seen = self
             .tracker
             .as_mut()
-            .and_then(|t| t.observe(self.linktype, p.data, now));
+            .and_then(|t| t.observe(self.linktype, p.data, ts_ns, now));
         let wait = match (&mut self.tracker, &seen) {
             (Some(t), Some(s)) => {
                 t.receive();

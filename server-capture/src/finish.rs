@@ -1,14 +1,16 @@
 //! Closed files, off the capture path: a thread of its own makes each file durable
 //! (`fsync`), gives it its final name (the file being written is `NAME.part`, so a copier
 //! matching `web-*.pcapng` never takes a half-written file), compresses it
-//! (`--compress`), and hands it to `--post-rotate`, in the order the files were closed.
+//! (`--compress`), and hands it to `--post-rotate` (one command at a time), in the order
+//! the files were closed.
 
+use std::collections::VecDeque;
 use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -17,7 +19,7 @@ use crate::log;
 use crate::options::Compression;
 use crate::rotation::{FileState, Ledger};
 
-/// How long the end of the capture waits for `--post-rotate` commands still running.
+/// How long the end of the capture waits for `--post-rotate` commands still to run.
 const POST_ROTATE_WAIT: Duration = Duration::from_secs(30);
 
 /// A file just closed by the capture loop.
@@ -92,12 +94,45 @@ impl Finisher {
 
 fn run(how: Finishing, ledger: Arc<Mutex<Ledger>>, rx: Receiver<Closed>) -> FinishStats {
     let mut stats = FinishStats::default();
-    let mut children: Vec<(PathBuf, Child)> = Vec::new();
-    for c in rx {
-        if let Some(path) = finish_one(&how, &ledger, c, &mut stats) {
-            if let Some(cmd) = &how.post_rotate {
+    // --post-rotate commands run one at a time, in the order the files were closed (an
+    // upload script sees them in order), while later files are renamed meanwhile.
+    let mut queue: VecDeque<PathBuf> = VecDeque::new();
+    let mut running: Option<(PathBuf, Child)> = None;
+    let mut closed_at: Option<Instant> = None;
+    loop {
+        match rx.recv_timeout(Duration::from_millis(20)) {
+            Ok(c) => {
+                if let Some(path) = finish_one(&how, &ledger, c, &mut stats) {
+                    if how.post_rotate.is_some() {
+                        queue.push_back(path);
+                    }
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => {
+                closed_at.get_or_insert_with(Instant::now);
+            }
+        }
+        if let Some((path, child)) = &mut running {
+            match child.try_wait() {
+                Ok(None) => {}
+                Ok(Some(status)) => {
+                    if !status.success() {
+                        stats.post_rotate_failed += 1;
+                        log!(
+                            "warning: --post-rotate for {} exited with {status}",
+                            path.display()
+                        );
+                    }
+                    running = None;
+                }
+                Err(_) => running = None,
+            }
+        }
+        if running.is_none() {
+            if let (Some(path), Some(cmd)) = (queue.pop_front(), &how.post_rotate) {
                 match post_rotate(cmd, &path) {
-                    Ok(child) => children.push((path, child)),
+                    Ok(child) => running = Some((path, child)),
                     Err(e) => {
                         stats.post_rotate_failed += 1;
                         log!(
@@ -108,14 +143,20 @@ fn run(how: Finishing, ledger: Arc<Mutex<Ledger>>, rx: Receiver<Closed>) -> Fini
                 }
             }
         }
-        reap(&mut children, &mut stats, false);
+        if let Some(at) = closed_at {
+            if running.is_none() && queue.is_empty() {
+                break;
+            }
+            if at.elapsed() >= POST_ROTATE_WAIT {
+                let left = queue.len() + usize::from(running.is_some());
+                log!(
+                    "warning: {left} --post-rotate commands not run or not finished {}s after the capture stopped; not waited for",
+                    POST_ROTATE_WAIT.as_secs()
+                );
+                break;
+            }
+        }
     }
-    let until = Instant::now() + POST_ROTATE_WAIT;
-    while !children.is_empty() && Instant::now() < until {
-        reap(&mut children, &mut stats, false);
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    reap(&mut children, &mut stats, true);
     stats
 }
 
@@ -289,31 +330,6 @@ fn post_rotate(cmd: &str, path: &Path) -> io::Result<Child> {
         .arg(path)
         .stdin(Stdio::null())
         .spawn()
-}
-
-fn reap(children: &mut Vec<(PathBuf, Child)>, stats: &mut FinishStats, last: bool) {
-    children.retain_mut(|(path, child)| match child.try_wait() {
-        Ok(Some(status)) => {
-            if !status.success() {
-                stats.post_rotate_failed += 1;
-                log!(
-                    "warning: --post-rotate for {} exited with {status}",
-                    path.display()
-                );
-            }
-            false
-        }
-        Ok(None) if last => {
-            log!(
-                "warning: --post-rotate for {} still running after {}s; not waited for",
-                path.display(),
-                POST_ROTATE_WAIT.as_secs()
-            );
-            false
-        }
-        Ok(None) => true,
-        Err(_) => false,
-    });
 }
 
 #[cfg(test)]

@@ -232,7 +232,7 @@ pub struct Options {
     pub compress: Option<Compression>,
 
     /// Run CMD on each closed file, the last one included: `sh -c 'CMD "$1"' FILE`, as
-    /// the user the capture runs as (after --compress; not waited for).
+    /// the user the capture runs as (after --compress; one at a time, in order).
     #[arg(short = 'z', long = "post-rotate", value_name = "CMD")]
     pub post_rotate: Option<String>,
 

@@ -3,6 +3,7 @@
 //! this run or stop writing, so the capture never fills the disk. Closed files go to the
 //! [`Finisher`].
 
+use std::collections::VecDeque;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
@@ -24,6 +25,8 @@ use crate::Error;
 const WRITE_BUFFER: usize = 256 * 1024;
 /// How often the current file is flushed while packets arrive.
 pub const FLUSH_EVERY: Duration = Duration::from_secs(1);
+/// Record ends remembered between flushes, at most (256 KiB of the smallest records).
+const MAX_ENDS: usize = 8192;
 /// ... and when no packet came for this long.
 const FLUSH_WHEN_QUIET: Duration = Duration::from_millis(200);
 /// Free space is looked at after this many bytes written (and once a second).
@@ -87,6 +90,9 @@ struct Current {
     writer: Writer<BufWriter<File>>,
     /// Bytes of the file known to be on disk whole (at the last flush).
     flushed: u64,
+    /// Where each record written since then ends: after a failed write, the file is cut
+    /// at the last of them that reached the disk.
+    ends: VecDeque<u64>,
     unflushed: bool,
     last_flush: Instant,
     last_write: Instant,
@@ -221,12 +227,16 @@ impl Output {
             Ok(n) => {
                 cur.unflushed = true;
                 cur.last_write = Instant::now();
+                if cur.ends.len() >= MAX_ENDS {
+                    cur.ends.pop_front();
+                }
+                cur.ends.push_back(cur.writer.bytes());
                 self.rotation.wrote(n);
                 self.stats.packets += 1;
                 self.stats.bytes += data.len() as u64;
                 self.unchecked_bytes += n;
             }
-            Err(e) => return self.write_failed(e, counters),
+            Err(e) => return self.write_failed(e),
         }
         if self.unchecked_bytes >= CHECK_BYTES {
             self.check_disk(counters)?;
@@ -245,10 +255,11 @@ impl Output {
                 match cur.writer.flush() {
                     Ok(()) => {
                         cur.flushed = cur.writer.bytes();
+                        cur.ends.clear();
                         cur.unflushed = false;
                         cur.last_flush = Instant::now();
                     }
-                    Err(e) => return self.write_failed(e, counters),
+                    Err(e) => return self.write_failed(e),
                 }
             }
         }
@@ -327,6 +338,7 @@ impl Output {
             part,
             path,
             flushed: writer.bytes(),
+            ends: VecDeque::new(),
             writer,
             unflushed: false,
             last_flush: Instant::now(),
@@ -369,6 +381,7 @@ impl Output {
             path,
             mut writer,
             flushed,
+            ends,
             ..
         } = cur;
         // pcap has no statistics block: nothing is written there.
@@ -380,11 +393,12 @@ impl Output {
         let file = match done {
             Ok(f) => f,
             Err(e) => {
+                let keep = whole_len(&part, flushed, &ends);
                 log!(
-                    "error: cannot finish {}: {e}; keeping its packets up to the last flush",
+                    "error: cannot finish {}: {e}; it keeps its whole packets ({keep} bytes)",
                     part.display()
                 );
-                match truncate(&part, flushed) {
+                match truncate(&part, keep) {
                     Ok(f) => f,
                     Err(e) => {
                         log!("error: cannot truncate {}: {e}", part.display());
@@ -410,11 +424,7 @@ impl Output {
 
     /// A write failed (the disk is full despite the rules, or failing): the file keeps
     /// its packets up to the last flush, and writing stops until there is space.
-    fn write_failed(
-        &mut self,
-        e: io::Error,
-        counters: &mut dyn FnMut() -> Option<Counters>,
-    ) -> Result<(), Error> {
+    fn write_failed(&mut self, e: io::Error) -> Result<(), Error> {
         let Some(cur) = &self.cur else {
             return Ok(());
         };
@@ -426,16 +436,19 @@ impl Output {
                 source: e,
             });
         }
-        log!(
-            "DISK FULL: cannot write {}: {e}; it keeps its packets up to its last flush ({flushed} bytes)",
-            part.display()
-        );
         if let Some(cur) = self.cur.take() {
+            // Dropping the writer tries its buffer once more; what reached the disk is cut
+            // at the last whole record.
             drop(cur.writer);
-            match truncate(&cur.part, cur.flushed) {
+            let keep = whole_len(&cur.part, flushed, &cur.ends);
+            log!(
+                "DISK FULL: cannot write {}: {e}; it keeps its whole packets ({keep} bytes)",
+                part.display()
+            );
+            match truncate(&cur.part, keep) {
                 Ok(file) => {
                     if let Some(e) = self.lock().get_mut(cur.seq) {
-                        e.bytes = cur.flushed;
+                        e.bytes = keep;
                         e.state = FileState::Finishing;
                     }
                     if let Some(f) = &self.finisher {
@@ -451,7 +464,6 @@ impl Output {
             }
             self.rotation.end_file();
         }
-        let _ = counters;
         self.pause("the disk is full".into());
         Ok(())
     }
@@ -580,6 +592,18 @@ impl Output {
             self.paused = None;
         }
     }
+}
+
+/// The length of `part` up to its last whole record: the last of `ends` (or `flushed`)
+/// within what is on disk.
+fn whole_len(part: &Path, flushed: u64, ends: &VecDeque<u64>) -> u64 {
+    let on_disk = std::fs::metadata(part).map_or(flushed, |m| m.len());
+    ends.iter()
+        .copied()
+        .filter(|&e| e <= on_disk)
+        .max()
+        .unwrap_or(flushed)
+        .max(flushed.min(on_disk))
 }
 
 /// Cuts a file to `len` bytes (the last whole record) and returns it open for syncing.

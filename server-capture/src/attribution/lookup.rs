@@ -16,6 +16,7 @@
 use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
 use std::io;
 use std::net::SocketAddr;
+use std::ops::Not;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, TryRecvError};
@@ -44,6 +45,9 @@ const KEEP_CLOSED: Duration = Duration::from_secs(10);
 /// Sockets followed at most (the table is dropped when it grows past this: records were
 /// lost, or sockets live very long).
 const MAX_SOCKETS: usize = 1_000_000;
+/// A process that started this long after it was seen owning a socket is another one
+/// (its start is known to a clock tick, 10 ms).
+const START_SLACK_NS: i64 = 20_000_000;
 /// A process's name and user are read again after this long (without events that say
 /// when it changes).
 const OWNER_TTL: Duration = Duration::from_secs(1);
@@ -59,6 +63,8 @@ pub struct Request {
     pub remote: SocketAddr,
     /// The connection came in (a server's socket).
     pub incoming: bool,
+    /// When its first packet was captured, ns since the epoch.
+    pub ts_ns: i64,
 }
 
 /// One answer.
@@ -147,18 +153,37 @@ struct SockInfo {
     ends: Option<(SocketAddr, SocketAddr)>,
     /// Its ends as `connect()` began (local port 0 then).
     partial: Option<(SocketAddr, SocketAddr)>,
+    /// When this use of the socket began (its first event), ns since the epoch.
+    opened_ns: i64,
 }
+
+/// One socket's life on a pair of ends: ends are reused (a client's port, a new
+/// connection to the same server), so a connection is matched to the use that was open
+/// when its first packet was captured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Use {
+    proc: (u32, u32),
+    opened_ns: i64,
+    closed_ns: Option<i64>,
+}
+
+/// Uses remembered per pair of ends.
+const USES: usize = 4;
+/// How much a connection's first packet may precede the first event of its socket: a
+/// server's socket shows its first event (the handshake's end) a round trip after the
+/// client's SYN.
+const OPEN_SLACK_NS: i64 = 1_000_000_000;
 
 /// The sockets followed through their events, and the names of threads.
 #[derive(Default)]
 struct Events {
     socks: HashMap<u64, SockInfo>,
-    /// Owners by (local, remote).
-    by_ends: HashMap<(SocketAddr, SocketAddr), (u32, u32)>,
+    /// Owners by (local, remote), each use of the ends.
+    by_ends: HashMap<Ends, Vec<Use>>,
     /// Sockets connecting whose local port is not known yet.
     unbound: HashSet<u64>,
-    /// Owners of closed sockets to forget, and when.
-    closed: VecDeque<(Instant, Ends, (u32, u32))>,
+    /// Closed sockets' uses to forget, and when.
+    closed: VecDeque<(Instant, Ends, i64)>,
     /// Thread names from COMM and FORK records, by thread id.
     comms: HashMap<u32, String>,
     /// Names of exited threads to forget, and when.
@@ -168,7 +193,7 @@ struct Events {
 
 impl Events {
     /// Takes in one record; returns the ends whose owner it made known.
-    fn apply(&mut self, r: Record, now: Instant) -> Option<(SocketAddr, SocketAddr)> {
+    fn apply(&mut self, r: Record, now: Instant) -> Option<Ends> {
         self.stats.events += 1;
         match r {
             Record::State(s) => self.state(s, now),
@@ -193,7 +218,7 @@ impl Events {
         }
     }
 
-    fn state(&mut self, s: StateChange, now: Instant) -> Option<(SocketAddr, SocketAddr)> {
+    fn state(&mut self, s: StateChange, now: Instant) -> Option<Ends> {
         if self.socks.len() >= MAX_SOCKETS {
             self.socks.clear();
             self.unbound.clear();
@@ -202,7 +227,10 @@ impl Events {
             // connect(): a new use of this socket, whatever it was before.
             self.socks.remove(&s.sk);
         }
-        let info = self.socks.entry(s.sk).or_default();
+        let info = self.socks.entry(s.sk).or_insert_with(|| SockInfo {
+            opened_ns: s.time_ns,
+            ..SockInfo::default()
+        });
         if s.in_process && info.proc.is_none() {
             info.proc = Some((s.pid, s.tid));
         }
@@ -211,15 +239,24 @@ impl Events {
         } else if s.new == state::SYN_SENT {
             info.partial = Some((s.local, s.remote));
         }
+        let opened_ns = info.opened_ns;
         let mut learned = None;
         match (info.proc, info.ends) {
             (Some(p), Some(e)) => {
                 self.unbound.remove(&s.sk);
-                if self.by_ends.get(&e) != Some(&p) {
-                    if self.by_ends.len() >= MAX_SOCKETS {
-                        self.by_ends.clear();
+                if self.by_ends.len() >= MAX_SOCKETS {
+                    self.by_ends.clear();
+                }
+                let uses = self.by_ends.entry(e).or_default();
+                if !uses.iter().any(|u| u.opened_ns == opened_ns) {
+                    if uses.len() >= USES {
+                        uses.remove(0);
                     }
-                    self.by_ends.insert(e, p);
+                    uses.push(Use {
+                        proc: p,
+                        opened_ns,
+                        closed_ns: None,
+                    });
                     learned = Some(e);
                 }
             }
@@ -230,8 +267,16 @@ impl Events {
         }
         if s.new == state::CLOSE {
             if let Some(info) = self.socks.remove(&s.sk) {
-                if let (Some(p), Some(e)) = (info.proc, info.ends) {
-                    self.closed.push_back((now + KEEP_CLOSED, e, p));
+                if let Some(e) = info.ends {
+                    if let Some(u) = self
+                        .by_ends
+                        .get_mut(&e)
+                        .and_then(|uses| uses.iter_mut().find(|u| u.opened_ns == info.opened_ns))
+                    {
+                        u.closed_ns = Some(s.time_ns);
+                        self.closed
+                            .push_back((now + KEEP_CLOSED, e, info.opened_ns));
+                    }
                 }
             }
             self.unbound.remove(&s.sk);
@@ -239,10 +284,25 @@ impl Events {
         learned
     }
 
-    /// The owner of the socket with these ends, if the events tell.
-    fn owner(&self, local: SocketAddr, remote: SocketAddr) -> Option<(u32, u32)> {
-        if let Some(&p) = self.by_ends.get(&(local, remote)) {
-            return Some(p);
+    /// The owner of the socket with these ends that was open when the connection's first
+    /// packet (captured at `ts_ns`) went by, if the events tell.
+    /// Returns (pid, tid, when the socket's owner was seen at it).
+    fn owner(&self, local: SocketAddr, remote: SocketAddr, ts_ns: i64) -> Option<(u32, u32, i64)> {
+        let open_then = |opened: i64, closed: Option<i64>| {
+            opened <= ts_ns.saturating_add(OPEN_SLACK_NS) && closed.is_none_or(|c| c >= ts_ns)
+        };
+        // The last use opened before the packet; else (a server's socket, first seen at
+        // the handshake's end) the first opened after it.
+        let found = self.by_ends.get(&(local, remote)).and_then(|uses| {
+            let valid = || uses.iter().filter(|u| open_then(u.opened_ns, u.closed_ns));
+            valid()
+                .filter(|u| u.opened_ns <= ts_ns)
+                .max_by_key(|u| u.opened_ns)
+                .or_else(|| valid().min_by_key(|u| u.opened_ns))
+                .map(|u| (u.proc.0, u.proc.1, u.opened_ns))
+        });
+        if found.is_some() {
+            return found;
         }
         // A connection whose SYN was captured before the kernel reported its port: the
         // process connecting from this address to that end, if only one is.
@@ -254,10 +314,13 @@ impl Events {
             let (Some((l, r)), Some(p)) = (info.partial, info.proc) else {
                 continue;
             };
-            if r == remote && (l.ip() == local.ip() || l.ip().is_unspecified()) {
+            if r == remote
+                && (l.ip() == local.ip() || l.ip().is_unspecified())
+                && info.opened_ns <= ts_ns
+            {
                 match found {
-                    None => found = Some(p),
-                    Some((pid, _)) if pid == p.0 => {}
+                    None => found = Some((p.0, p.1, info.opened_ns)),
+                    Some((pid, _, _)) if pid == p.0 => {}
                     Some(_) => return None,
                 }
             }
@@ -267,9 +330,12 @@ impl Events {
 
     fn expire(&mut self, now: Instant) {
         while self.closed.front().is_some_and(|c| c.0 <= now) {
-            if let Some((_, e, p)) = self.closed.pop_front() {
-                if self.by_ends.get(&e) == Some(&p) {
-                    self.by_ends.remove(&e);
+            if let Some((_, e, opened)) = self.closed.pop_front() {
+                if let Some(uses) = self.by_ends.get_mut(&e) {
+                    uses.retain(|u| u.opened_ns != opened);
+                    if uses.is_empty() {
+                        self.by_ends.remove(&e);
+                    }
                 }
             }
         }
@@ -302,7 +368,8 @@ struct Lookup {
     retries: BinaryHeap<std::cmp::Reverse<(Instant, (SocketAddr, SocketAddr))>>,
     /// Pending connections by deadline.
     deadlines: VecDeque<(Instant, (SocketAddr, SocketAddr))>,
-    owners: HashMap<u32, (Instant, Arc<Owner>)>,
+    /// Owner records by pid: when read, when that process started, the record.
+    owners: HashMap<u32, (Instant, Option<i64>, Arc<Owner>)>,
     records: Vec<Record>,
     answers: Sender<Answer>,
 }
@@ -403,8 +470,15 @@ impl Lookup {
         let records = std::mem::take(&mut self.records);
         let mut learned = Vec::new();
         for r in records.iter().cloned() {
-            if let Record::Comm { pid, .. } | Record::Exit { pid, .. } = &r {
+            if let Record::Comm { pid, .. } = &r {
                 self.owners.remove(pid);
+            }
+            // The process that connects or closes is alive now: its name is read at
+            // once, before it exits and its pid goes to another.
+            if let Record::State(s) = &r {
+                if s.in_process {
+                    self.owner(s.pid, s.tid, None, now, Some(s.time_ns));
+                }
             }
             learned.extend(self.events.apply(r, now));
         }
@@ -414,8 +488,8 @@ impl Lookup {
                 if let Some(p) = self.pending.remove(&ends) {
                     let owner = self
                         .events
-                        .owner(ends.0, ends.1)
-                        .and_then(|(pid, tid)| self.owner(pid, tid, None, now));
+                        .owner(ends.0, ends.1, p.req.ts_ns)
+                        .and_then(|(pid, tid, seen)| self.owner(pid, tid, None, now, Some(seen)));
                     match owner {
                         Some(o) => self.answer(p.req.id, Some((o, By::Events))),
                         None => {
@@ -464,8 +538,8 @@ impl Lookup {
     fn attempt(&mut self, p: &mut Pending, now: Instant) -> Option<(Arc<Owner>, By)> {
         let (local, remote) = (p.req.local, p.req.remote);
         if self.tracer.is_some() {
-            if let Some((pid, tid)) = self.events.owner(local, remote) {
-                if let Some(o) = self.owner(pid, tid, None, now) {
+            if let Some((pid, tid, seen)) = self.events.owner(local, remote, p.req.ts_ns) {
+                if let Some(o) = self.owner(pid, tid, None, now, Some(seen)) {
                     return Some((o, By::Events));
                 }
             }
@@ -483,7 +557,7 @@ impl Lookup {
         }
         let sock: SocketId = sock?;
         let pid = procfs.owner_of(sock, now)?;
-        let o = self.owner(pid, pid, Some(sock.uid), now)?;
+        let o = self.owner(pid, pid, Some(sock.uid), now, None)?;
         Some((o, by))
     }
 
@@ -498,11 +572,14 @@ impl Lookup {
             };
             match self.attempt(&mut p, now) {
                 Some(a) => self.answer(p.req.id, Some(a)),
+                None if p.attempts < MAX_ATTEMPTS => {
+                    let wait = FIRST_RETRY * 2u32.pow(p.attempts.saturating_sub(1).min(16));
+                    self.retries.push(std::cmp::Reverse((now + wait, ends)));
+                    self.pending.insert(ends, p);
+                }
+                // Out of /proc tries: without socket events nothing else will answer.
+                None if self.tracer.is_none() => self.answer(p.req.id, None),
                 None => {
-                    if p.attempts < MAX_ATTEMPTS {
-                        let wait = FIRST_RETRY * 2u32.pow(p.attempts.saturating_sub(1).min(16));
-                        self.retries.push(std::cmp::Reverse((now + wait, ends)));
-                    }
                     self.pending.insert(ends, p);
                 }
             }
@@ -524,44 +601,50 @@ impl Lookup {
                 }
             }
         }
-        // Without a tracer nothing else waits: a connection out of /proc tries is done.
-        if self.tracer.is_none() {
-            let given_up: Vec<_> = self
-                .pending
-                .iter()
-                .filter(|(_, p)| p.attempts >= MAX_ATTEMPTS)
-                .map(|(e, p)| (*e, p.req.id))
-                .collect();
-            for (e, id) in given_up {
-                self.pending.remove(&e);
-                self.answer(id, None);
-            }
-        }
         self.events.expire(now);
         if self.owners.len() > 10_000 {
             self.owners
-                .retain(|_, (at, _)| now.duration_since(*at) < OWNER_TTL);
+                .retain(|_, (at, _, _)| now.duration_since(*at) < OWNER_TTL);
         }
     }
 
-    /// The owner record of process `pid` (thread `tid`), read once a second at most;
-    /// without a name it is no answer.
-    fn owner(&mut self, pid: u32, tid: u32, uid: Option<u32>, now: Instant) -> Option<Arc<Owner>> {
-        if let Some((at, o)) = self.owners.get(&pid) {
-            if now.duration_since(*at) < OWNER_TTL || self.tracer.is_some() {
+    /// The owner record of process `pid` (thread `tid`), seen owning a socket at
+    /// `seen_ns` when the events say so. Read from /proc once (a second at most without
+    /// events), unless /proc's process of that pid started after `seen_ns`: the pid was
+    /// reused, and the names the events kept stand in. Without a name it is no answer.
+    fn owner(
+        &mut self,
+        pid: u32,
+        tid: u32,
+        uid: Option<u32>,
+        now: Instant,
+        seen_ns: Option<i64>,
+    ) -> Option<Arc<Owner>> {
+        let same = |start: Option<i64>| {
+            matches!((start, seen_ns), (Some(st), Some(seen)) if st > seen + START_SLACK_NS).not()
+        };
+        if let Some((at, start, o)) = self.owners.get(&pid) {
+            let fresh = now.duration_since(*at) < OWNER_TTL || self.tracer.is_some();
+            if fresh && same(*start) {
                 return Some(o.clone());
             }
         }
+        let start = self.names.start_ns(pid);
+        let from_proc = start.is_some() && same(start);
         // The process's name is its main thread's (what `ps` and `ss -p` show); a thread
         // of it that made the connection, or the name the events knew, stands in when the
         // process is gone.
-        let comm = self
-            .names
-            .comm(pid)
+        let proc_comm = if from_proc {
+            self.names
+                .comm(pid)
+                .or_else(|| self.names.thread_comm(pid, tid))
+        } else {
+            None
+        };
+        let comm = proc_comm
             .or_else(|| self.events.comms.get(&pid).cloned())
-            .or_else(|| self.names.thread_comm(pid, tid))
             .or_else(|| self.events.comms.get(&tid).cloned())?;
-        let uid = self.names.uid(pid).or(uid);
+        let uid = if from_proc { self.names.uid(pid) } else { None }.or(uid);
         let user = uid.and_then(|u| self.users.name(u));
         let o = Arc::new(Owner {
             pid,
@@ -569,7 +652,9 @@ impl Lookup {
             uid,
             user,
         });
-        self.owners.insert(pid, (now, o.clone()));
+        if from_proc {
+            self.owners.insert(pid, (now, start, o.clone()));
+        }
         Some(o)
     }
 
@@ -583,8 +668,20 @@ impl Lookup {
 mod test {
     use super::*;
 
-    fn change(pid: u32, sk: u64, new: i32, local: &str, remote: &str, in_process: bool) -> Record {
+    const MS: i64 = 1_000_000;
+
+    #[allow(clippy::too_many_arguments)]
+    fn change(
+        time_ns: i64,
+        pid: u32,
+        sk: u64,
+        new: i32,
+        local: &str,
+        remote: &str,
+        in_process: bool,
+    ) -> Record {
         Record::State(StateChange {
+            time_ns,
             pid,
             tid: pid,
             in_process,
@@ -596,134 +693,93 @@ mod test {
         })
     }
 
-    fn ends(l: &str, r: &str) -> (SocketAddr, SocketAddr) {
-        (l.parse().unwrap(), r.parse().unwrap())
+    fn who(e: &Events, l: SocketAddr, r: SocketAddr, ts: i64) -> Option<(u32, u32)> {
+        e.owner(l, r, ts).map(|(pid, tid, _)| (pid, tid))
+    }
+
+    fn a(s: &str) -> SocketAddr {
+        s.parse().unwrap()
     }
 
     #[test]
     fn a_client_is_named_by_its_connect_and_its_ports_by_the_handshake() {
         let mut e = Events::default();
         let t = Instant::now();
-        // connect(): port not chosen yet.
-        assert_eq!(
-            e.apply(
-                change(42, 1, state::SYN_SENT, "10.0.0.1:0", "10.0.0.2:80", true),
-                t
-            ),
-            None
-        );
-        // Its SYN was captured: the one process connecting there owns it.
-        assert_eq!(
-            e.owner(
-                "10.0.0.1:40000".parse().unwrap(),
-                "10.0.0.2:80".parse().unwrap()
-            ),
-            Some((42, 42))
-        );
+        let (l, r) = ("10.0.0.1:40000", "10.0.0.2:80");
+        // connect() at 10 ms: port not chosen yet.
+        let syn_sent = change(10 * MS, 42, 1, state::SYN_SENT, "10.0.0.1:0", r, true);
+        assert_eq!(e.apply(syn_sent, t), None);
+        // Its SYN was captured at 11 ms: the one process connecting there owns it.
+        assert_eq!(who(&e, a(l), a(r), 11 * MS), Some((42, 42)));
+        // ... but not a SYN captured before the connect().
+        assert_eq!(who(&e, a(l), a(r), 9 * MS), None);
         // A second process connecting to the same end: no guess.
         e.apply(
-            change(43, 2, state::SYN_SENT, "10.0.0.1:0", "10.0.0.2:80", true),
+            change(10 * MS, 43, 2, state::SYN_SENT, "10.0.0.1:0", r, true),
             t,
         );
-        assert_eq!(
-            e.owner(
-                "10.0.0.1:40000".parse().unwrap(),
-                "10.0.0.2:80".parse().unwrap()
-            ),
-            None
-        );
+        assert_eq!(who(&e, a(l), a(r), 11 * MS), None);
         // The SYN-ACK arrives (an interrupt, another process running): the ports.
-        let learned = e.apply(
-            change(
-                7,
-                1,
-                state::ESTABLISHED,
-                "10.0.0.1:40000",
-                "10.0.0.2:80",
-                false,
-            ),
-            t,
-        );
-        assert_eq!(learned, Some(ends("10.0.0.1:40000", "10.0.0.2:80")));
-        assert_eq!(
-            e.owner(
-                "10.0.0.1:40000".parse().unwrap(),
-                "10.0.0.2:80".parse().unwrap()
-            ),
-            Some((42, 42))
-        );
-        // Closed: still known for a while, then forgotten.
+        let learned = e.apply(change(12 * MS, 7, 1, state::ESTABLISHED, l, r, false), t);
+        assert_eq!(learned, Some((a(l), a(r))));
+        assert_eq!(who(&e, a(l), a(r), 11 * MS), Some((42, 42)));
+        // Closed at 20 ms: still known for a while (its packets may be read late), then
+        // forgotten.
+        e.apply(change(20 * MS, 42, 1, state::CLOSE, l, r, true), t);
         e.apply(
-            change(42, 1, state::CLOSE, "10.0.0.1:40000", "10.0.0.2:80", true),
+            change(20 * MS, 43, 2, state::CLOSE, "10.0.0.1:0", r, true),
             t,
         );
-        // The other connect() is refused.
-        e.apply(
-            change(43, 2, state::CLOSE, "10.0.0.1:0", "10.0.0.2:80", true),
-            t,
-        );
-        assert!(e
-            .owner(
-                "10.0.0.1:40000".parse().unwrap(),
-                "10.0.0.2:80".parse().unwrap()
-            )
-            .is_some());
+        assert_eq!(who(&e, a(l), a(r), 11 * MS), Some((42, 42)));
         e.expire(t + KEEP_CLOSED);
-        assert_eq!(
-            e.owner(
-                "10.0.0.1:40000".parse().unwrap(),
-                "10.0.0.2:80".parse().unwrap()
-            ),
-            None
+        assert_eq!(who(&e, a(l), a(r), 11 * MS), None);
+    }
+
+    #[test]
+    fn a_reused_port_is_named_by_the_socket_open_at_its_first_packet() {
+        let mut e = Events::default();
+        let t = Instant::now();
+        let (l, r) = ("10.0.0.1:40000", "10.0.0.2:80");
+        // Process 42 connects from port 40000 and closes at 5 ms...
+        e.apply(change(MS, 42, 1, state::SYN_SENT, "10.0.0.1:0", r, true), t);
+        e.apply(change(2 * MS, 0, 1, state::ESTABLISHED, l, r, false), t);
+        e.apply(change(5 * MS, 42, 1, state::CLOSE, l, r, true), t);
+        // ... process 43 connects from the same port at 8 ms (its port not reported yet).
+        e.apply(
+            change(8 * MS, 43, 9, state::SYN_SENT, "10.0.0.1:0", r, true),
+            t,
         );
+        assert_eq!(
+            who(&e, a(l), a(r), 2 * MS),
+            Some((42, 42)),
+            "the first connection"
+        );
+        assert_eq!(
+            who(&e, a(l), a(r), 9 * MS),
+            Some((43, 43)),
+            "the second: not the closed one"
+        );
+        e.apply(change(10 * MS, 0, 9, state::ESTABLISHED, l, r, false), t);
+        assert_eq!(who(&e, a(l), a(r), 9 * MS), Some((43, 43)));
+        assert_eq!(who(&e, a(l), a(r), 2 * MS), Some((42, 42)));
     }
 
     #[test]
     fn a_server_is_named_by_its_close_not_by_an_interrupt() {
         let mut e = Events::default();
         let t = Instant::now();
-        // The handshake completes in an interrupt while pid 9 happened to run.
+        let (l, r) = ("10.0.0.2:80", "10.0.0.1:40000");
+        // The client's SYN is captured at 1 ms; the handshake completes at 2 ms in an
+        // interrupt while pid 9 happened to run.
         assert_eq!(
-            e.apply(
-                change(
-                    9,
-                    5,
-                    state::ESTABLISHED,
-                    "10.0.0.2:80",
-                    "10.0.0.1:40000",
-                    false
-                ),
-                t
-            ),
+            e.apply(change(2 * MS, 9, 5, state::ESTABLISHED, l, r, false), t),
             None
         );
-        assert_eq!(
-            e.owner(
-                "10.0.0.2:80".parse().unwrap(),
-                "10.0.0.1:40000".parse().unwrap()
-            ),
-            None
-        );
+        assert_eq!(who(&e, a(l), a(r), MS), None);
         // The server closes: LAST_ACK in its own context.
-        let learned = e.apply(
-            change(
-                77,
-                5,
-                state::LAST_ACK,
-                "10.0.0.2:80",
-                "10.0.0.1:40000",
-                true,
-            ),
-            t,
-        );
-        assert_eq!(learned, Some(ends("10.0.0.2:80", "10.0.0.1:40000")));
-        assert_eq!(
-            e.owner(
-                "10.0.0.2:80".parse().unwrap(),
-                "10.0.0.1:40000".parse().unwrap()
-            ),
-            Some((77, 77))
-        );
+        let learned = e.apply(change(30 * MS, 77, 5, state::LAST_ACK, l, r, true), t);
+        assert_eq!(learned, Some((a(l), a(r))));
+        assert_eq!(who(&e, a(l), a(r), MS), Some((77, 77)));
     }
 
     #[test]

@@ -347,9 +347,15 @@ impl Tracker {
         }
     }
 
-    /// Looks at one captured packet (of link type `linktype`): its connection, asked
-    /// about when new. `None` for anything but TCP over IP.
-    pub fn observe(&mut self, linktype: u16, data: &[u8], now: Instant) -> Option<Seen> {
+    /// Looks at one captured packet (of link type `linktype`, captured at `ts_ns`): its
+    /// connection, asked about when new. `None` for anything but TCP over IP.
+    pub fn observe(
+        &mut self,
+        linktype: u16,
+        data: &[u8],
+        ts_ns: i64,
+        now: Instant,
+    ) -> Option<Seen> {
         self.packets += 1;
         if self.packets.is_multiple_of(4096) {
             self.forget_idle(now);
@@ -382,7 +388,7 @@ impl Tracker {
                 return None;
             }
         }
-        let mut conn = self.new_conn(k, src, dst, t.flags, t.seq, now);
+        let mut conn = self.new_conn(k, (src, dst), t.flags, t.seq, ts_ns, now);
         conn.closing |= t.flags & (tcp_flags::FIN | tcp_flags::RST) != 0;
         let id = conn.id;
         self.conns.insert(k, conn);
@@ -392,10 +398,10 @@ impl Tracker {
     fn new_conn(
         &mut self,
         k: Key,
-        src: SocketAddr,
-        dst: SocketAddr,
+        (src, dst): (SocketAddr, SocketAddr),
         flags: u8,
         seq: u32,
+        ts_ns: i64,
         now: Instant,
     ) -> Conn {
         self.next_id += 1;
@@ -421,6 +427,7 @@ impl Tracker {
                     local,
                     remote,
                     incoming,
+                    ts_ns,
                 });
                 if asked {
                     self.waiting.insert(id, k);
@@ -608,7 +615,7 @@ mod test {
         let (mut t, requests, answers) = tracker("10.0.0.1", 8);
         let now = Instant::now();
         let syn = frame("10.0.0.1:40000", "10.0.0.2:80", SYN, 7);
-        let seen = t.observe(1, &syn, now).unwrap();
+        let seen = t.observe(1, &syn, 0, now).unwrap();
         assert!(t.pending(&seen));
         let r = requests.try_recv().unwrap();
         assert_eq!(
@@ -621,8 +628,8 @@ mod test {
         );
         // The SYN-ACK and a retransmitted SYN are the same connection: no new request.
         let synack = frame("10.0.0.2:80", "10.0.0.1:40000", SYN_ACK, 70);
-        assert_eq!(t.observe(1, &synack, now), Some(seen));
-        assert_eq!(t.observe(1, &syn, now), Some(seen));
+        assert_eq!(t.observe(1, &synack, 0, now), Some(seen));
+        assert_eq!(t.observe(1, &syn, 0, now), Some(seen));
         assert!(requests.try_recv().is_err());
         assert_eq!(t.comments(&seen, 1), None, "no answer yet");
 
@@ -648,7 +655,7 @@ mod test {
 
         // Traffic between two other hosts is not looked up.
         let other = t
-            .observe(1, &frame("10.9.9.9:1", "10.9.9.8:2", SYN, 1), now)
+            .observe(1, &frame("10.9.9.9:1", "10.9.9.8:2", SYN, 1), 0, now)
             .unwrap();
         assert!(!t.pending(&other));
         assert!(requests.try_recv().is_err());
@@ -659,7 +666,7 @@ mod test {
     fn an_incoming_connection_is_asked_about_from_the_server_side() {
         let (mut t, requests, _answers) = tracker("10.0.0.2", 8);
         let now = Instant::now();
-        t.observe(1, &frame("10.0.0.1:40000", "10.0.0.2:80", SYN, 7), now);
+        t.observe(1, &frame("10.0.0.1:40000", "10.0.0.2:80", SYN, 7), 0, now);
         let r = requests.try_recv().unwrap();
         assert_eq!(
             (r.local, r.remote, r.incoming),
@@ -678,7 +685,7 @@ mod test {
         let mut seen = Vec::new();
         for port in 0..5u16 {
             let syn = frame(&format!("10.0.0.1:{}", 40000 + port), "10.0.0.2:80", SYN, 1);
-            seen.push(t.observe(1, &syn, now).expect("every packet is seen"));
+            seen.push(t.observe(1, &syn, 0, now).expect("every packet is seen"));
         }
         assert_eq!(seen.iter().filter(|s| t.pending(s)).count(), 2);
         let s = t.stats();
@@ -692,15 +699,16 @@ mod test {
         let (mut t, requests, answers) = tracker("10.0.0.1", 8);
         let now = Instant::now();
         let first = t
-            .observe(1, &frame("10.0.0.1:40000", "10.0.0.2:80", SYN, 1), now)
+            .observe(1, &frame("10.0.0.1:40000", "10.0.0.2:80", SYN, 1), 0, now)
             .unwrap();
         t.observe(
             1,
             &frame("10.0.0.1:40000", "10.0.0.2:80", tcp_flags::FIN | ACK, 2),
+            0,
             now,
         );
         let second = t
-            .observe(1, &frame("10.0.0.1:40000", "10.0.0.2:80", SYN, 999), now)
+            .observe(1, &frame("10.0.0.1:40000", "10.0.0.2:80", SYN, 999), 0, now)
             .unwrap();
         assert_ne!(first.id, second.id);
         let ids: Vec<u64> = requests.try_iter().map(|r| r.id).collect();
@@ -725,7 +733,7 @@ mod test {
         let prepared = Prepared::open(["127.0.0.1".parse().unwrap()], Mechanism::Proc).unwrap();
         let mut t = prepared.start().unwrap();
         let syn = frame(&local.to_string(), &remote.to_string(), SYN, 1);
-        let seen = t.observe(1, &syn, Instant::now()).unwrap();
+        let seen = t.observe(1, &syn, 0, Instant::now()).unwrap();
         let deadline = Instant::now() + Duration::from_secs(10);
         while t.pending(&seen) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(5));

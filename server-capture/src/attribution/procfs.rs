@@ -219,6 +219,18 @@ impl ProcFs {
         Some(c.trim_end_matches('\n').to_owned())
     }
 
+    /// When process `pid` started, in ns since the epoch (`/proc/<pid>/stat` field 22,
+    /// clock ticks after boot), to tell it from an earlier process of the same pid.
+    pub fn start_ns(&self, pid: u32) -> Option<i64> {
+        let stat = fs::read_to_string(self.root.join(pid.to_string()).join("stat")).ok()?;
+        // The name (field 2) may hold spaces and parentheses: fields count from its end.
+        let rest = &stat[stat.rfind(')')? + 1..];
+        let ticks: i64 = rest.split_whitespace().nth(19)?.parse().ok()?;
+        // SAFETY: plain query.
+        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1);
+        Some(boot_ns() + ticks.saturating_mul(1_000_000_000 / hz))
+    }
+
     /// The effective uid of process `pid` (the owner of `/proc/<pid>`).
     pub fn uid(&self, pid: u32) -> Option<u32> {
         fs::metadata(self.root.join(pid.to_string()))
@@ -363,6 +375,18 @@ impl ProcFs {
         }
         self.tokens_at = Some(now);
     }
+}
+
+/// When the system booted, in ns since the epoch (CLOCK_REALTIME − CLOCK_BOOTTIME).
+fn boot_ns() -> i64 {
+    let now = |clock| {
+        // SAFETY: `timespec` is plain data, filled by the call.
+        let mut t: libc::timespec = unsafe { std::mem::zeroed() };
+        // SAFETY: a valid clock and a live timespec.
+        unsafe { libc::clock_gettime(clock, &mut t) };
+        (t.tv_sec as i64).saturating_mul(1_000_000_000) + t.tv_nsec as i64
+    };
+    now(libc::CLOCK_REALTIME) - now(libc::CLOCK_BOOTTIME)
 }
 
 /// `socket:[12345]` → 12345.
@@ -531,6 +555,13 @@ pub(crate) mod test {
         );
         assert_eq!(p.owner_of(s, now), Some(4242));
         assert_eq!(p.comm(4242).as_deref(), Some("curl"));
+        // This very process started before now, after boot.
+        let real = ProcFs::new("/proc", false);
+        let started = real.start_ns(std::process::id()).unwrap();
+        assert!(
+            started <= crate::now_ns() && started > boot_ns(),
+            "{started}"
+        );
         assert_eq!(
             p.listener("10.0.0.9:80".parse().unwrap(), now),
             Some(SocketId {

@@ -38,6 +38,7 @@ const FLAG_COMM: u64 = 1 << 9;
 const FLAG_TASK: u64 = 1 << 13;
 const FLAG_WATERMARK: u64 = 1 << 14;
 const FLAG_COMM_EXEC: u64 = 1 << 24;
+const FLAG_USE_CLOCKID: u64 = 1 << 25;
 /// `_IOW('$', 6, char *)` and `_IO('$', 0)`.
 /// (`libc::Ioctl` is `c_ulong` with glibc, `c_int` with musl: both hold them.)
 const PERF_EVENT_IOC_SET_FILTER: libc::Ioctl = 0x4008_2406;
@@ -114,6 +115,9 @@ pub enum Record {
 /// A `sock:inet_sock_set_state` record with its sample.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StateChange {
+    /// When, in ns since the Unix epoch (as packets' timestamps; the ring holds
+    /// CLOCK_MONOTONIC, [`Tracer::drain`] converts).
+    pub time_ns: i64,
     /// Process (thread group) running when it happened.
     pub pid: u32,
     /// Thread running when it happened.
@@ -180,7 +184,7 @@ impl Layout {
         })
     }
 
-    fn decode(&self, pid: u32, tid: u32, raw: &[u8]) -> Option<StateChange> {
+    fn decode(&self, time_ns: i64, pid: u32, tid: u32, raw: &[u8]) -> Option<StateChange> {
         let b = |at: usize, n: usize| raw.get(at..at + n);
         let u16n = |at| b(at, 2).map(|x| u16::from_ne_bytes([x[0], x[1]]));
         let i32n = |at| b(at, 4).map(|x| i32::from_ne_bytes([x[0], x[1], x[2], x[3]]));
@@ -203,6 +207,7 @@ impl Layout {
             _ => return None,
         };
         Some(StateChange {
+            time_ns,
             pid,
             tid,
             in_process: flags & (TRACE_FLAG_HARDIRQ | TRACE_FLAG_SOFTIRQ | TRACE_FLAG_NMI) == 0
@@ -393,9 +398,12 @@ fn parse_record(layout: &Layout, kind: u32, b: &[u8]) -> Option<Record> {
         PERF_RECORD_SAMPLE => {
             // TID (pid, tid), TIME, RAW (size, data): in that order.
             let (pid, tid) = (u32_at(b, 0)?, u32_at(b, 4)?);
+            let time = u64::from_ne_bytes(b.get(8..16)?.try_into().ok()?);
             let size = u32_at(b, 16)? as usize;
             let raw = b.get(20..20 + size)?;
-            layout.decode(pid, tid, raw).map(Record::State)
+            layout
+                .decode(time.min(i64::MAX as u64) as i64, pid, tid, raw)
+                .map(Record::State)
         }
         PERF_RECORD_COMM => {
             let (pid, tid) = (u32_at(b, 0)?, u32_at(b, 4)?);
@@ -462,7 +470,16 @@ impl Tracer {
                 config: id,
                 sample_period: 1,
                 sample_type: PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_RAW,
-                flags: FLAG_DISABLED | FLAG_COMM | FLAG_TASK | FLAG_COMM_EXEC | FLAG_WATERMARK,
+                flags: FLAG_DISABLED
+                    | FLAG_COMM
+                    | FLAG_TASK
+                    | FLAG_COMM_EXEC
+                    | FLAG_WATERMARK
+                    | FLAG_USE_CLOCKID,
+                // CLOCK_MONOTONIC (the tracepoint refuses CLOCK_REALTIME, which is not
+                // NMI-safe); `drain` moves the times onto the clock packets are stamped
+                // with, so a socket's life can be set against a connection's packets.
+                clockid: libc::CLOCK_MONOTONIC,
                 // Wake a reader when a quarter of the ring is full: the lookups drain the
                 // rings themselves when they need an answer.
                 wakeup: (RING_PAGES * page / 4) as u32,
@@ -558,11 +575,20 @@ impl Tracer {
         Ok(Tracer { rings, layout })
     }
 
-    /// Appends every record the rings hold to `out`; no system call.
+    /// Appends every record the rings hold to `out`, their times in ns since the epoch.
     pub fn drain(&mut self, out: &mut Vec<Record>) {
         let layout = self.layout;
+        let start = out.len();
         for r in &mut self.rings {
             r.drain(&layout, out);
+        }
+        if out.len() > start {
+            let offset = realtime_offset();
+            for rec in &mut out[start..] {
+                if let Record::State(s) = rec {
+                    s.time_ns = s.time_ns.saturating_add(offset);
+                }
+            }
         }
     }
 
@@ -570,6 +596,18 @@ impl Tracer {
     pub fn fds(&self) -> impl Iterator<Item = RawFd> + '_ {
         self.rings.iter().map(|r| r.fd.as_raw_fd())
     }
+}
+
+/// CLOCK_REALTIME − CLOCK_MONOTONIC now, in ns.
+fn realtime_offset() -> i64 {
+    let now = |clock| {
+        // SAFETY: `timespec` is plain data, filled by the call.
+        let mut t: libc::timespec = unsafe { std::mem::zeroed() };
+        // SAFETY: a valid clock and a live timespec.
+        unsafe { libc::clock_gettime(clock, &mut t) };
+        (t.tv_sec as i64).saturating_mul(1_000_000_000) + t.tv_nsec as i64
+    };
+    now(libc::CLOCK_REALTIME) - now(libc::CLOCK_MONOTONIC)
 }
 
 fn page_size() -> usize {
@@ -653,10 +691,11 @@ format:
     #[test]
     fn records_decode() {
         let l = Layout::parse(FORMAT).unwrap();
-        let s = l.decode(42, 43, &raw(0, 2, state::SYN_SENT)).unwrap();
+        let s = l.decode(9, 42, 43, &raw(0, 2, state::SYN_SENT)).unwrap();
         assert_eq!(
             s,
             StateChange {
+                time_ns: 9,
                 pid: 42,
                 tid: 43,
                 in_process: true,
@@ -667,15 +706,17 @@ format:
                 remote: "10.0.0.2:80".parse().unwrap(),
             }
         );
-        let s = l.decode(42, 43, &raw(TRACE_FLAG_SOFTIRQ, 10, 1)).unwrap();
+        let s = l
+            .decode(9, 42, 43, &raw(TRACE_FLAG_SOFTIRQ, 10, 1))
+            .unwrap();
         assert!(!s.in_process, "a packet's arrival is not the process");
         assert_eq!(s.local, "10.0.0.1:40000".parse().unwrap(), "mapped IPv4");
         assert_eq!(s.remote, "[2001:db8::2]:80".parse().unwrap());
-        assert_eq!(l.decode(1, 1, &raw(0, 1, 1)), None, "not IP");
-        assert_eq!(l.decode(1, 1, &raw(0, 2, 1)[..34]), None, "cut short");
-        assert_eq!(l.decode(1, 1, &raw(0, 10, 1)[..60]), None, "cut short");
+        assert_eq!(l.decode(9, 1, 1, &raw(0, 1, 1)), None, "not IP");
+        assert_eq!(l.decode(9, 1, 1, &raw(0, 2, 1)[..34]), None, "cut short");
+        assert_eq!(l.decode(9, 1, 1, &raw(0, 10, 1)[..60]), None, "cut short");
         assert!(
-            !l.decode(0, 0, &raw(0, 2, 1)).unwrap().in_process,
+            !l.decode(9, 0, 0, &raw(0, 2, 1)).unwrap().in_process,
             "the idle task"
         );
 
