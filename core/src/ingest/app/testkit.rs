@@ -12,8 +12,7 @@ use crate::capture::flow::{Direction, L4};
 use crate::capture::Capture;
 use crate::ingest::reassembly::{Reassembler, StreamEvent};
 use crate::ingest::source::{Event, RecordReader};
-use crate::ingest::wire::{linktype, Tcp};
-use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};
+use crate::ingest::wire::{self, linktype, Net, Tcp, Transport};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -27,8 +26,9 @@ pub enum Piece {
     Gap(bool, u64, At),
 }
 
-/// A path under the repository (`tests/data/...`) or the corpus (`corpus:...`); None
-/// when a corpus file is absent.
+/// A path under the repository (`tests/data/...`) or the corpus (`corpus:...`). A
+/// missing file fails the test, as the golden harness does (`tests/harness.rs`), unless
+/// the run says it has no corpus (`WIRELENS_NO_CORPUS=1`): then a corpus file gives None.
 pub fn path(p: &str) -> Option<PathBuf> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let path = match p.strip_prefix("corpus:") {
@@ -37,9 +37,15 @@ pub fn path(p: &str) -> Option<PathBuf> {
     };
     if path.exists() {
         Some(path)
-    } else {
-        eprintln!("skipped: {} is absent", path.display());
+    } else if p.starts_with("corpus:") && std::env::var_os("WIRELENS_NO_CORPUS").is_some() {
+        eprintln!("not compared (WIRELENS_NO_CORPUS): {}", path.display());
         None
+    } else {
+        panic!(
+            "{} is missing (the corpus belongs in ../shared/corpus; \
+             WIRELENS_NO_CORPUS=1 says the run has none)",
+            path.display()
+        );
     }
 }
 
@@ -138,54 +144,14 @@ fn record(
     }
 }
 
-/// Source, destination, TCP header and the captured payload of a frame.
+/// Source, destination, TCP header and the captured payload of a frame, from the one
+/// dissector the ingest uses.
 fn tcp_of(lt: u16, data: &[u8]) -> Option<(IpAddr, IpAddr, Tcp, &[u8])> {
-    let sliced = match lt {
-        linktype::ETHERNET => LaxSlicedPacket::from_ethernet(data).ok()?,
-        linktype::NULL | linktype::LOOP => LaxSlicedPacket::from_ip(data.get(4..)?).ok()?,
-        linktype::LINUX_SLL => LaxSlicedPacket::from_ether_type(
-            EtherType(u16::from_be_bytes([data[14], data[15]])),
-            data.get(16..)?,
-        ),
-        _ => LaxSlicedPacket::from_ip(data).ok()?,
-    };
-    let (src, dst, ip_payload_len) = match sliced.net.as_ref()? {
-        LaxNetSlice::Ipv4(ip) => {
-            let h = ip.header();
-            (
-                IpAddr::V4(h.source_addr()),
-                IpAddr::V4(h.destination_addr()),
-                (h.total_len() as usize).saturating_sub(h.ihl() as usize * 4),
-            )
-        }
-        LaxNetSlice::Ipv6(ip) => {
-            let h = ip.header();
-            (
-                IpAddr::V6(h.source_addr()),
-                IpAddr::V6(h.destination_addr()),
-                (h.payload_length() as usize).saturating_sub(ip.extensions().slice().len()),
-            )
-        }
-        LaxNetSlice::Arp(_) => return None,
-    };
-    let TransportSlice::Tcp(t) = sliced.transport? else {
+    let summary = wire::dissect(lt, data);
+    let (Net::Ip { src, dst, .. }, Transport::Tcp(tcp)) = (summary.net, summary.transport) else {
         return None;
     };
-    let flags = (t.fin() as u8)
-        | (t.syn() as u8) << 1
-        | (t.rst() as u8) << 2
-        | (t.psh() as u8) << 3
-        | (t.ack() as u8) << 4;
-    let tcp = Tcp {
-        src_port: t.source_port(),
-        dst_port: t.destination_port(),
-        seq: t.sequence_number(),
-        ack: t.acknowledgment_number(),
-        flags,
-        payload_len: ip_payload_len.saturating_sub(t.header_len()) as u32,
-        ..Tcp::default()
-    };
-    Some((src, dst, tcp, t.payload()))
+    Some((src, dst, tcp, summary.payload?.bytes(data, &[])))
 }
 
 /// Feeds pieces to a new parser, each data piece cut by `cut` (piece index, length
@@ -271,7 +237,11 @@ pub fn check_splits_of(
     max: usize,
 ) {
     for &(p, port) in captures {
-        for c in conversations(p, port).unwrap_or_default() {
+        let Some(convs) = conversations(p, port) else {
+            continue;
+        };
+        assert!(!convs.is_empty(), "{p} has no conversation on port {port}");
+        for c in convs {
             check_splits(make, &c, max);
         }
     }
@@ -303,7 +273,7 @@ pub fn run(make: &dyn Fn() -> Box<dyn StreamParser>, parts: &[(bool, &[u8])]) ->
 }
 
 /// The transactions of every conversation of a capture with `port` at either end,
-/// conversation after conversation; None when the capture is absent.
+/// conversation after conversation; None when the run has no corpus (see [`path`]).
 pub fn replay_all(
     make: &dyn Fn() -> Box<dyn StreamParser>,
     p: &str,
