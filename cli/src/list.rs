@@ -60,6 +60,30 @@ pub struct Args {
     write_format: String,
 }
 
+impl Args {
+    /// `list FILES [-Y FILTER] -w OUT -F FORMAT`: what `wirelens extract` runs.
+    pub fn write_to(
+        files: Vec<String>,
+        filter: Option<String>,
+        write: String,
+        format: String,
+    ) -> Args {
+        Args {
+            files,
+            filter,
+            count: None,
+            format: "text".into(),
+            verbose: false,
+            hex: false,
+            fields: Vec::new(),
+            decode_as: Vec::new(),
+            options: Vec::new(),
+            write: Some(write),
+            write_format: format,
+        }
+    }
+}
+
 struct FieldsFormat {
     fields: Vec<Fid>,
     separator: String,

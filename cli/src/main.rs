@@ -2,6 +2,7 @@
 
 mod apps;
 mod conv;
+mod cuts;
 mod detail;
 mod dns;
 mod endpoints;
@@ -61,6 +62,20 @@ enum Command {
     Fields(fields::Args),
     /// TCP sessions with their process, bytes each way and lifespan, like bcc's tcplife.
     Sessions(sessions::Args),
+    /// A file per session (TCP connection, UDP flow), host, host pair, server port or
+    /// time window, into a directory or a zip; optionally a TRex profile for them.
+    #[command(after_help = cuts::SPLIT_HELP)]
+    Split(cuts::SplitArgs),
+    /// The packets a display filter or a time range keeps, as one pcap or pcapng.
+    #[command(after_help = cuts::EXTRACT_HELP)]
+    Extract(cuts::ExtractArgs),
+    /// The sessions cut into halves (or N parts) by start, to find which reproduce a bug.
+    #[command(after_help = cuts::BISECT_HELP)]
+    Bisect(cuts::BisectArgs),
+    /// Chosen sessions N times at once with new client addresses or ports, gaps shortened,
+    /// checksums valid: a file tcpreplay plays to load a server harder.
+    #[command(after_help = cuts::INTENSIFY_HELP)]
+    Intensify(cuts::IntensifyArgs),
 }
 
 fn main() -> ExitCode {
@@ -97,5 +112,9 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Redis(args) => redis::run(&args),
         Command::Fields(args) => fields::run(&args),
         Command::Sessions(args) => sessions::run(&args),
+        Command::Split(args) => cuts::split(&args),
+        Command::Extract(args) => cuts::extract(&args),
+        Command::Bisect(args) => cuts::bisect(&args),
+        Command::Intensify(args) => cuts::intensify(&args),
     }
 }

@@ -361,7 +361,7 @@ pub const CORPUS_FIELDS: [&str; 17] = [
 
 /// Link types our dissector reads (wire::Linktype): null, Ethernet, raw IP (12, 101,
 /// 228, 229), loopback, Linux SLL and SLL2.
-const DISSECTED: [&str; 9] = ["0", "1", "12", "101", "108", "113", "228", "229", "276"];
+pub const DISSECTED: [&str; 9] = ["0", "1", "12", "101", "108", "113", "228", "229", "276"];
 
 /// Every corpus capture with a link type we dissect, against tshark live.
 #[test]

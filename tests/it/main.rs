@@ -4,6 +4,7 @@ mod app_golden_kv;
 mod capture;
 mod conv_golden;
 mod corpus;
+mod cuts;
 mod dissect_golden;
 mod export;
 mod fields_golden;

@@ -22,7 +22,8 @@ pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// Debian packages, with a fallback probe (a file or a command on PATH) for machines without dpkg.
-/// `libpcap-dev` is needed to build `server-capture`; tshark/tcpdump are reference tools.
+/// `libpcap-dev` is needed to build `server-capture`; tshark/tcpdump are reference tools,
+/// tcpreplay replays the captures `wirelens intensify` writes.
 const SYSTEM_PACKAGES: &[(&str, Probe)] = &[
     (
         "libpcap-dev",
@@ -30,6 +31,8 @@ const SYSTEM_PACKAGES: &[(&str, Probe)] = &[
     ),
     ("tshark", Probe::Command("tshark")),
     ("tcpdump", Probe::Command("tcpdump")),
+    // Replays intensified captures across a veth pair (tests/it/cuts.rs).
+    ("tcpreplay", Probe::Command("tcpreplay")),
 ];
 /// Only needed for the browser (e2e) tests.
 const BROWSER_PACKAGES: &[(&str, Probe)] = &[
@@ -47,7 +50,8 @@ enum Probe {
 pub struct Needs {
     /// wasm32 target, Trunk, wasm-bindgen-cli, wasm-opt (building the web app).
     pub wasm: bool,
-    /// Debian packages for building and testing the native crates (libpcap-dev, tshark, tcpdump).
+    /// Debian packages for building and testing the native crates (libpcap-dev, tshark, tcpdump,
+    /// tcpreplay).
     pub system: bool,
     /// Chromium + npm playwright-core for the e2e tests.
     pub browser: bool,

@@ -1,6 +1,7 @@
 //! Queries over a finished [`Capture`](crate::capture::Capture): they read it, and the
 //! bytes of the packets they need (re-read by offset), and never change it.
 
+pub mod cuts;
 pub mod detail;
 pub mod expert;
 pub mod export;

@@ -75,10 +75,12 @@ fn tsresol(ts_per_sec: u64) -> u8 {
 }
 
 /// The interface as written: as read, but for the addresses' prefix lengths, which the
-/// reader does not keep (each address is written as the host's alone: /32, /128).
+/// reader does not keep (each address is written as the host's alone: /32, /128), and
+/// raw IP's link type: a file's 12 (the platform value `DLT_RAW` has on most systems)
+/// is written as `LINKTYPE_RAW`, 101, the value files should hold, as tshark writes it.
 pub fn interface_info(i: &Interface) -> InterfaceInfo {
     InterfaceInfo {
-        linktype: i.linktype,
+        linktype: if i.linktype == 12 { 101 } else { i.linktype },
         snaplen: i.snaplen,
         name: i.name.clone(),
         description: i.description.clone(),
@@ -169,21 +171,53 @@ impl<'c, W: Write> Export<'c, W> {
 
     /// Writes packet `index` (into `capture.packets`) whose captured bytes are `data`.
     pub fn packet(&mut self, index: usize, data: &[u8]) -> Result<(), ExportError> {
+        let ts_ns = self.capture.packets[index].ts_ns;
+        self.packet_as(index, ts_ns, data, true)
+    }
+
+    /// Writes packet `index` at time `ts_ns` with bytes `data` (changed ones: a copy
+    /// with other addresses), with its comments or without them.
+    pub fn packet_as(
+        &mut self,
+        index: usize,
+        ts_ns: i64,
+        data: &[u8],
+        with_comments: bool,
+    ) -> Result<(), ExportError> {
         let packet = index as u64 + 1;
         let row = self.capture.packets[index];
         let iface = if self.pcap { 0 } else { u32::from(row.iface) };
         if usize::from(row.iface) >= self.capture.interfaces.len() {
             return Err(ExportError::NoInterface { packet });
         }
+        let comments = if with_comments {
+            self.comments_of(index)
+        } else {
+            Vec::new()
+        };
+        self.writer
+            .write_packet(iface, ts_ns, data, row.len, &comments)?;
+        Ok(())
+    }
+
+    /// The comments of packet `index`.
+    pub fn comments_of(&self, index: usize) -> Vec<&'c str> {
         let from = self.comments.partition_point(|c| c.0 < index as u64);
-        let comments: Vec<&str> = self.comments[from..]
+        self.comments[from..]
             .iter()
             .take_while(|c| c.0 == index as u64)
             .map(|c| c.1)
-            .collect();
-        self.writer
-            .write_packet(iface, row.ts_ns, data, row.len, &comments)?;
-        Ok(())
+            .collect()
+    }
+
+    /// The format written.
+    pub fn format(&self) -> OutputFormat {
+        self.writer.format()
+    }
+
+    /// The underlying writer (see [`Writer::get_mut`]).
+    pub fn get_mut(&mut self) -> &mut W {
+        self.writer.get_mut()
     }
 
     /// Packets written so far.

@@ -541,6 +541,12 @@ impl<W: Write> Writer<W> {
         self.out.flush()
     }
 
+    /// The underlying writer: an in-memory one holds the bytes written so far, which a
+    /// caller may take (the counts above go on counting).
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.out
+    }
+
     /// Flushes and returns the underlying writer.
     pub fn finish(mut self) -> io::Result<W> {
         self.out.flush()?;
