@@ -175,6 +175,14 @@ pub enum Export {
         /// pcapng (else pcap).
         pcapng: bool,
     },
+    /// Sessions cut into a file (core's `query::cuts`): the same bytes `wirelens bisect
+    /// --parts 1`, `split -o X.zip` or `intensify` write for the same choice.
+    Sessions {
+        /// Which sessions.
+        sessions: CutSessions,
+        /// What file.
+        file: CutFile,
+    },
     /// A table, in the order and with the search shown, as CSV (else JSON).
     Table {
         /// The table.
@@ -185,6 +193,42 @@ pub enum Export {
         search: String,
         /// CSV rather than JSON.
         csv: bool,
+    },
+}
+
+/// Which sessions a cut takes, of those with a packet the display filter shows (all
+/// without a filter): `wirelens split -Y FILTER` and its options.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum CutSessions {
+    /// These streams (`--stream`).
+    Streams(Vec<StreamRef>),
+    /// All of them.
+    Shown,
+    /// The N that lasted longest (`--longest N`).
+    Longest(u32),
+    /// The N with the slowest transactions (`--slowest N`).
+    Slowest(u32),
+    /// Those with errors (`--errors`).
+    Errors,
+}
+
+/// What a cut writes (pcap, microsecond timestamps: the CLI's default).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum CutFile {
+    /// The sessions in one pcap.
+    Pcap,
+    /// A zip of one pcap per session.
+    Zip,
+    /// Each session `copies` times at once (`wirelens intensify`).
+    Intensify {
+        /// Copies, the original included.
+        copies: u32,
+        /// Gaps divided by this.
+        speedup: f64,
+        /// Copy k starts k × this many ms later.
+        spread_ms: f64,
+        /// New client ports instead of new client addresses.
+        keep_addresses: bool,
     },
 }
 

@@ -6,6 +6,7 @@ mod apps;
 mod blob;
 mod charts;
 mod columns;
+mod cuts;
 mod detail;
 mod export;
 mod files;

@@ -117,6 +117,14 @@ async fn answer(generation: u32, view: u32, query: Query) -> Answer {
             })
             .await
         }
+        Query::Export(Export::Sessions { sessions, file }) => {
+            with_session(generation, |s| async move {
+                crate::cuts::cut(&s, &sessions, &file)
+                    .await
+                    .map(Answer::File)
+            })
+            .await
+        }
         Query::Export(Export::Table {
             table,
             sort,

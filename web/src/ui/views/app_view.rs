@@ -1,8 +1,9 @@
+use super::cut_tools::CutTools;
 use crate::ui::format;
 use crate::ui::state::use_state;
 use crate::ui::tables::DataTable;
 use leptos::prelude::*;
-use wirelens_web::protocol::TableId;
+use wirelens_web::protocol::{StreamRef, TableId, TableRow};
 
 /// A protocol's view: its tables as `wirelens <protocol> --json` gives them (requests,
 /// slowest, by status, errors; commands, hot keys, largest values with those over 1 MB
@@ -19,6 +20,7 @@ pub fn AppView(name: &'static str) -> impl IntoView {
         })
     };
     let table = RwSignal::new(tables().first().cloned().unwrap_or_default());
+    let selected = RwSignal::new(None::<StreamRef>);
     let count = move || {
         state.summary.with(|s| {
             s.as_ref()
@@ -56,7 +58,12 @@ pub fn AppView(name: &'static str) -> impl IntoView {
                 }}
                 <span class="muted app-count">{move || format!("{} transactions", format::thousands(count()))}</span>
             </div>
-            <DataTable table=Signal::derive(move || TableId::App(name.to_owned(), table.get())) id="app-table" />
+            <CutTools selected />
+            <DataTable
+                table=Signal::derive(move || TableId::App(name.to_owned(), table.get()))
+                id="app-table"
+                on_select=Callback::new(move |row: TableRow| selected.set(row.follow))
+            />
         </div>
     }
 }

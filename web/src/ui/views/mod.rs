@@ -3,6 +3,7 @@
 
 mod app_view;
 mod conversations;
+mod cut_tools;
 mod endpoints;
 mod expert;
 mod hierarchy;
