@@ -8,6 +8,7 @@ pub mod export;
 pub mod fields;
 pub mod filter;
 pub mod follow;
+pub mod lake;
 pub mod reread;
 pub mod rows;
 pub mod scan;

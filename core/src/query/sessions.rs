@@ -161,23 +161,8 @@ pub fn sessions(capture: &Capture) -> Vec<Session> {
         .enumerate()
         .filter(|(_, c)| c.proto == L4::Tcp)
         .map(|(id, c)| {
-            let ctl = capture.tcp_control.get(id).copied().unwrap_or_default();
             let analysis = capture.tcp.get(id).cloned().unwrap_or_default();
-            // The TCP analysis knows who sent the SYN; the ingest's note of the control
-            // segments also knows who sent the SYN-ACK, for when the SYN was missed.
-            let syn = analysis.syn_by.map(|s| {
-                if s == Side::A {
-                    Direction::AToB
-                } else {
-                    Direction::BToA
-                }
-            });
-            let (initiator, by) = match (syn.or(ctl.syn), ctl.syn_ack) {
-                (Some(d), _) => (d, LocalBy::Syn),
-                (None, Some(Direction::AToB)) => (Direction::BToA, LocalBy::SynAck),
-                (None, Some(Direction::BToA)) => (Direction::AToB, LocalBy::SynAck),
-                (None, None) => (Direction::AToB, LocalBy::FirstPacket),
-            };
+            let (initiator, by) = initiator(capture, id);
             let host = first_file
                 .get(id)
                 .and_then(|&f| hosts.get(f as usize))
@@ -230,6 +215,28 @@ pub fn sessions(capture: &Capture) -> Vec<Session> {
             }
         })
         .collect()
+}
+
+/// The side that opened conversation `id` (index into `Capture::conversations`): the
+/// sender of the first SYN, else the receiver of the first SYN-ACK, else the sender of
+/// the first packet (side A), with which of the three decided. A UDP flow's is side A.
+pub fn initiator(capture: &Capture, id: usize) -> (Direction, LocalBy) {
+    let ctl = capture.tcp_control.get(id).copied().unwrap_or_default();
+    // The TCP analysis knows who sent the SYN; the ingest's note of the control
+    // segments also knows who sent the SYN-ACK, for when the SYN was missed.
+    let syn = capture.tcp.get(id).and_then(|a| a.syn_by).map(|s| {
+        if s == Side::A {
+            Direction::AToB
+        } else {
+            Direction::BToA
+        }
+    });
+    match (syn.or(ctl.syn), ctl.syn_ack) {
+        (Some(d), _) => (d, LocalBy::Syn),
+        (None, Some(Direction::AToB)) => (Direction::BToA, LocalBy::SynAck),
+        (None, Some(Direction::BToA)) => (Direction::AToB, LocalBy::SynAck),
+        (None, None) => (Direction::AToB, LocalBy::FirstPacket),
+    }
 }
 
 /// A connection's owner: process id and name (COMM), when known.
