@@ -1,0 +1,255 @@
+//! Wirelens' lake: the sessions and transactions core computes (`query::lake`), written
+//! as Parquet for engines that exist (DuckDB, ClickHouse, Spark), Hive-partitioned by
+//! day and sensor:
+//!
+//! ```text
+//! LAKE/sessions/date=2026-12-05/sensor=web1/part-<capture id>.parquet
+//! LAKE/transactions/date=2026-12-05/sensor=web1/part-<capture id>.parquet
+//! LAKE/captures/date=2026-12-05/sensor=web1/part-<capture id>.parquet
+//! ```
+//!
+//! One file per table, capture and day: a capture adds files and never rewrites one, and
+//! a capture already in the lake (its id in `captures/`) adds nothing. `date` and
+//! `sensor` are in the path only (Spark and DuckDB's `hive_partitioning` make them
+//! columns); the files' key-value metadata says the table, schema version, Community ID
+//! seed, sensor and capture.
+//!
+//! Parquet goes through the `parquet` crate's low-level column writer (no `arrow`
+//! crates: a shorter build), zstd natively (feature `zstd`), snappy in the browser.
+
+pub mod columns;
+pub mod dir;
+pub mod read;
+pub mod tables;
+pub mod zip;
+
+use columns::Column;
+use parquet::basic::Compression;
+#[cfg(feature = "zstd")]
+use parquet::basic::ZstdLevel;
+use parquet::errors::{ParquetError, Result};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::parser::parse_message_type;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::Arc;
+use wirelens_core::query::lake::{CaptureRow, Rows, SessionRow, TransactionRow, SCHEMA_VERSION};
+
+/// The lake's tables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Table {
+    /// One row per TCP connection and UDP flow.
+    Sessions,
+    /// One row per application transaction.
+    Transactions,
+    /// One row per capture file.
+    Captures,
+}
+
+impl Table {
+    /// The directory under the lake's root.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Table::Sessions => "sessions",
+            Table::Transactions => "transactions",
+            Table::Captures => "captures",
+        }
+    }
+}
+
+/// The codec of the column chunks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Codec {
+    /// zstd (level 3): the lake's, native builds only.
+    #[cfg(feature = "zstd")]
+    Zstd,
+    /// Snappy: pure Rust, the browser's.
+    Snappy,
+}
+
+impl Codec {
+    /// The best codec this build has.
+    pub fn best() -> Codec {
+        #[cfg(feature = "zstd")]
+        return Codec::Zstd;
+        #[cfg(not(feature = "zstd"))]
+        Codec::Snappy
+    }
+
+    fn compression(self) -> Result<Compression> {
+        Ok(match self {
+            #[cfg(feature = "zstd")]
+            Codec::Zstd => Compression::ZSTD(ZstdLevel::try_new(3)?),
+            Codec::Snappy => Compression::SNAPPY,
+        })
+    }
+}
+
+/// What every file of an export says in its key-value metadata.
+#[derive(Clone, Debug)]
+pub struct Meta<'a> {
+    /// The sensor (the host the capture was taken on).
+    pub sensor: &'a str,
+    /// The capture's id.
+    pub capture_id: &'a str,
+    /// The Community ID seed the rows were hashed with.
+    pub seed: u16,
+}
+
+/// Writes rows of one table as a Parquet file to `out`.
+pub fn write_table<W: Write + Send>(
+    table: Table,
+    columns: Vec<Column>,
+    meta: &Meta<'_>,
+    codec: Codec,
+    out: W,
+) -> Result<W> {
+    let schema = match table {
+        Table::Sessions => tables::sessions_schema(),
+        Table::Transactions => tables::transactions_schema(),
+        Table::Captures => tables::captures_schema(),
+    };
+    let schema = Arc::new(parse_message_type(&schema)?);
+    let kv = |k: &str, v: String| KeyValue::new(format!("wirelens.{k}"), v);
+    let props = WriterProperties::builder()
+        .set_compression(codec.compression()?)
+        .set_created_by(format!("wirelens {}", env!("CARGO_PKG_VERSION")))
+        .set_key_value_metadata(Some(vec![
+            kv("table", table.dir().to_owned()),
+            kv("schema_version", SCHEMA_VERSION.to_string()),
+            kv("community_id_seed", meta.seed.to_string()),
+            kv("sensor", meta.sensor.to_owned()),
+            kv("capture_id", meta.capture_id.to_owned()),
+        ]))
+        .build();
+    let mut writer = SerializedFileWriter::new(out, schema.clone(), Arc::new(props))?;
+    let leaves = schema_leaves(&schema);
+    if leaves.len() != columns.len() {
+        return Err(ParquetError::General(format!(
+            "{}: {} columns for {} leaves",
+            table.dir(),
+            columns.len(),
+            leaves.len()
+        )));
+    }
+    let mut rg = writer.next_row_group()?;
+    let mut i = 0;
+    while let Some(mut col) = rg.next_column()? {
+        let c = &columns[i];
+        if c.values.physical() != leaves[i] {
+            return Err(ParquetError::General(format!(
+                "{}: column {i} is {:?}, the schema says {:?}",
+                table.dir(),
+                c.values.physical(),
+                leaves[i]
+            )));
+        }
+        columns::write(&mut col, c)?;
+        col.close()?;
+        i += 1;
+    }
+    rg.close()?;
+    writer.into_inner()
+}
+
+fn schema_leaves(t: &parquet::schema::types::Type) -> Vec<parquet::basic::Type> {
+    if t.is_primitive() {
+        return vec![t.get_physical_type()];
+    }
+    t.get_fields()
+        .iter()
+        .flat_map(|f| schema_leaves(f))
+        .collect()
+}
+
+/// `YYYY-MM-DD` (UTC) of a time in ns since the epoch.
+pub fn day(ns: i64) -> String {
+    let (y, m, d) =
+        wirelens_core::query::fields::civil_from_days(ns.div_euclid(86_400_000_000_000));
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Where a table's file of one capture and day goes, relative to the lake's root.
+pub fn part_path(table: Table, date: &str, sensor: &str, capture_id: &str) -> String {
+    format!(
+        "{}/date={date}/sensor={sensor}/part-{capture_id}.parquet",
+        table.dir()
+    )
+}
+
+/// A sensor name goes into paths: letters, digits, `.`, `_` and `-` only.
+pub fn check_sensor(name: &str) -> std::result::Result<(), String> {
+    if name.is_empty()
+        || name.starts_with('.')
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        return Err(format!(
+            "sensor name {name:?}: use letters, digits, '.', '_' and '-' (not first '.')"
+        ));
+    }
+    Ok(())
+}
+
+/// Every file one capture adds to the lake: (path relative to the root, Parquet bytes),
+/// the captures table's last (its presence says the capture is in the lake).
+pub fn capture_files(
+    rows: &Rows,
+    capture: &CaptureRow,
+    sensor: &str,
+    seed: u16,
+    codec: Codec,
+) -> Result<Vec<(String, Vec<u8>)>> {
+    let meta = Meta {
+        sensor,
+        capture_id: &capture.capture_id,
+        seed,
+    };
+    let id = capture.capture_id.as_str();
+    let mut out = Vec::new();
+    let mut by_day_s: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, s) in rows.sessions.iter().enumerate() {
+        by_day_s.entry(day(s.ts_ns)).or_default().push(i);
+    }
+    for (date, ix) in by_day_s {
+        let part: Vec<&SessionRow> = ix.iter().map(|&i| &rows.sessions[i]).collect();
+        let bytes = write_table(
+            Table::Sessions,
+            tables::sessions_columns(&part),
+            &meta,
+            codec,
+            Vec::new(),
+        )?;
+        out.push((part_path(Table::Sessions, &date, sensor, id), bytes));
+    }
+    let mut by_day_t: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, t) in rows.transactions.iter().enumerate() {
+        by_day_t.entry(day(t.ts_ns)).or_default().push(i);
+    }
+    for (date, ix) in by_day_t {
+        let part: Vec<&TransactionRow> = ix.iter().map(|&i| &rows.transactions[i]).collect();
+        let bytes = write_table(
+            Table::Transactions,
+            tables::transactions_columns(&part),
+            &meta,
+            codec,
+            Vec::new(),
+        )?;
+        out.push((part_path(Table::Transactions, &date, sensor, id), bytes));
+    }
+    // A capture without packets still goes in (so that it is not exported again), under
+    // 1970-01-01: it has no day of its own.
+    let date = day(capture.first_ns.unwrap_or(0));
+    let bytes = write_table(
+        Table::Captures,
+        tables::captures_columns(std::slice::from_ref(capture)),
+        &meta,
+        codec,
+        Vec::new(),
+    )?;
+    out.push((part_path(Table::Captures, &date, sensor, id), bytes));
+    Ok(out)
+}
