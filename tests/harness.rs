@@ -14,7 +14,8 @@
 //!
 //! Tools the comparisons need are required the same way: [`tshark`] fails without tshark
 //! unless `WIRELENS_NO_TSHARK=1`, [`can_capture`] fails without root unless
-//! `WIRELENS_NO_CAPTURE=1`.
+//! `WIRELENS_NO_CAPTURE=1`, [`duckdb`] fails without Python's duckdb module unless
+//! `WIRELENS_NO_DUCKDB=1`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Display;
@@ -28,6 +29,8 @@ use crate::{have, repo_root};
 pub const NO_CORPUS: &str = "WIRELENS_NO_CORPUS";
 /// Set when the run has no tshark.
 pub const NO_TSHARK: &str = "WIRELENS_NO_TSHARK";
+/// Set when the run has no DuckDB (Python's `duckdb` module).
+pub const NO_DUCKDB: &str = "WIRELENS_NO_DUCKDB";
 /// Set when the run cannot capture (not root, or not Linux).
 pub const NO_CAPTURE: &str = "WIRELENS_NO_CAPTURE";
 /// Where the corpus is, when not in `../shared/corpus`.
@@ -130,6 +133,22 @@ pub fn tshark(what: &str) -> bool {
         have("tshark"),
         NO_TSHARK,
         "tshark is not installed (`cargo xtask setup` installs it)",
+    )
+}
+
+/// Whether Python's `duckdb` module is installed (the lake's tests read the Parquet back
+/// with it); fails without it unless `WIRELENS_NO_DUCKDB=1`, when it says that `what`
+/// was not run and returns false.
+pub fn duckdb(what: &str) -> bool {
+    let have = std::process::Command::new("python3")
+        .args(["-c", "import duckdb"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    need(
+        what,
+        have,
+        NO_DUCKDB,
+        "Python's duckdb module is not installed (`cargo xtask setup` installs it: pip install duckdb)",
     )
 }
 

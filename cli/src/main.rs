@@ -8,6 +8,7 @@ mod dns;
 mod endpoints;
 mod expert;
 mod export;
+mod export_lake;
 mod fields;
 mod follow;
 mod http;
@@ -17,6 +18,7 @@ mod list;
 mod memcache;
 mod mysql;
 mod phs;
+mod pull;
 mod redis;
 mod sessions;
 mod tls;
@@ -76,6 +78,12 @@ enum Command {
     /// checksums valid: a file tcpreplay plays to load a server harder.
     #[command(after_help = cuts::INTENSIFY_HELP)]
     Intensify(cuts::IntensifyArgs),
+    /// Sessions and transactions as Parquet in a lake partitioned by day and sensor, for
+    /// DuckDB, ClickHouse and Spark.
+    Export(export_lake::Args),
+    /// The packets of the sessions a query over the lake names, from the original
+    /// captures, into one capture file.
+    Pull(pull::Args),
 }
 
 fn main() -> ExitCode {
@@ -116,5 +124,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Extract(args) => cuts::extract(&args),
         Command::Bisect(args) => cuts::bisect(&args),
         Command::Intensify(args) => cuts::intensify(&args),
+        Command::Export(args) => export_lake::run(&args),
+        Command::Pull(args) => pull::run(&args),
     }
 }

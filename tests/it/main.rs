@@ -10,6 +10,7 @@ mod export;
 mod fields_golden;
 mod filter_golden;
 mod formats;
+mod lake;
 mod modgraph;
 mod pdml_golden;
 mod sessions;

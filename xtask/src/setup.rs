@@ -34,6 +34,9 @@ const SYSTEM_PACKAGES: &[(&str, Probe)] = &[
     // Replays intensified captures across a veth pair (tests/it/cuts.rs).
     ("tcpreplay", Probe::Command("tcpreplay")),
 ];
+/// Python's DuckDB, which the lake's tests read the exported Parquet back with (PyPI
+/// `duckdb`: a wheel with the engine inside, no compiler).
+pub const DUCKDB_VERSION: &str = "2.0.1";
 /// Only needed for the browser (e2e) tests.
 const BROWSER_PACKAGES: &[(&str, Probe)] = &[
     ("chromium", Probe::AnyFile(&[CHROMIUM])),
@@ -109,6 +112,9 @@ impl Setup {
             }
             self.debian_packages(&pkgs)?;
         }
+        if needs.system {
+            self.python_duckdb()?;
+        }
         if needs.wasm {
             self.wasm_target()?;
             self.wasm_opt()?;
@@ -161,6 +167,33 @@ impl Setup {
                  Is cargo's bin directory (~/.cargo/bin) on PATH? Install it by hand with:\n        {by_hand}"
             ),
         }
+    }
+
+    /// `pip install duckdb`: the lake's tests (tests/it/lake.rs) read the Parquet back with
+    /// it, as a user's DuckDB would.
+    fn python_duckdb(&self) -> Result<()> {
+        let spec = format!("duckdb=={DUCKDB_VERSION}");
+        self.ensure_tool(
+            &format!("Python's duckdb {DUCKDB_VERSION}"),
+            || {
+                let out = probe(
+                    "python3",
+                    ["-c", "import duckdb; print(duckdb.__version__)"],
+                )
+                .ok_or("python3 cannot import duckdb")?;
+                let v = out.trim().to_owned();
+                if v.is_empty() {
+                    Err("python3 cannot import duckdb".into())
+                } else {
+                    Ok(format!("duckdb {v}"))
+                }
+            },
+            vec![cmd(
+                "python3",
+                ["-m", "pip", "install", "--disable-pip-version-check", &spec],
+            )],
+            None,
+        )
     }
 
     fn wasm_target(&self) -> Result<()> {

@@ -69,6 +69,14 @@ pub fn capture_id(size: u64, head: &[u8], tail: &[u8]) -> String {
         .collect()
 }
 
+/// The byte ranges of a file of `size` bytes that its id hashes: `head` and `tail` of
+/// [`capture_id`] (the tail starts where the head ends when the file is small).
+pub fn fingerprint_ranges(size: u64) -> [std::ops::Range<u64>; 2] {
+    let head = 0..size.min(FINGERPRINT_SPAN);
+    let tail = size.saturating_sub(FINGERPRINT_SPAN).max(head.end)..size;
+    [head, tail]
+}
+
 /// Where one packet of a session is: enough to read it again and write it out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct PacketPos {

@@ -162,6 +162,14 @@ fn positions_are_capped_and_say_so() {
 }
 
 #[test]
+fn fingerprints_read_each_byte_once() {
+    assert_eq!(fingerprint_ranges(10), [0..10, 10..10]);
+    let span = FINGERPRINT_SPAN;
+    assert_eq!(fingerprint_ranges(span + 5), [0..span, span..span + 5]);
+    assert_eq!(fingerprint_ranges(5 * span), [0..span, 4 * span..5 * span]);
+}
+
+#[test]
 fn capture_ids_name_content() {
     let a = capture_id(10, b"head", b"tail");
     assert_eq!(a.len(), 20);
