@@ -19,7 +19,7 @@
 use criterion::{Criterion, Throughput};
 use std::hint::black_box;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 use wirelens_core::ingest::source::{Event, RecordReader};
 use wirelens_core::ingest::wire::{Dissector, Layers};
@@ -34,22 +34,13 @@ struct Packet {
     ts_ns: i64,
 }
 
+mod common;
+
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("core/ is in the repo")
-        .to_path_buf();
-    let capture = std::env::var_os("WIRELENS_BENCH_CAPTURE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("bench-data/bench.pcap"));
-    let Some(packets) = load(&capture) else {
-        println!(
-            "no benchmark capture at {}: `cargo xtask bench` makes it, or point \
-             WIRELENS_BENCH_CAPTURE at a capture file. Nothing benchmarked.",
-            capture.display()
-        );
+    let Some(capture) = common::bench_capture() else {
         return;
     };
+    let packets = load(&capture).expect("read the benchmark capture");
     println!(
         "{}: {} packets, {} bytes",
         capture.display(),

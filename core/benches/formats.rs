@@ -21,23 +21,17 @@
 //! `tcpdump -w /dev/null`, from the median time per run of this very run.
 
 use criterion::{Bencher, BenchmarkGroup, Criterion, SamplingMode, Throughput};
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::hint::black_box;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use wirelens_core::ingest::source::{Event, RecordReader};
 use wirelens_core::ingest::Ingest;
 
 /// Chunk size fed to the reader: what the web worker and the CLI read at a time, roughly.
 const CHUNK: usize = 4 << 20;
-
-/// Seconds per iteration of every timed call, by benchmark id (warm-up included; the
-/// summary takes the median, so the first cold run does not count).
-static TIMES: Mutex<BTreeMap<String, Vec<f64>>> = Mutex::new(BTreeMap::new());
 
 struct Input {
     /// `pcap` or `pcapng`.
@@ -47,23 +41,13 @@ struct Input {
     packets: u64,
 }
 
+mod common;
+
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("core/ is in the repo")
-        .to_path_buf();
-    let capture = std::env::var_os("WIRELENS_BENCH_CAPTURE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("bench-data/bench.pcap"));
-    if !capture.is_file() {
-        println!(
-            "no benchmark capture at {}: `cargo xtask bench` makes it \
-             (tests/scripts/make-bench-capture.sh, about 1 GB of real traffic on loopback; needs root),\n\
-             or point WIRELENS_BENCH_CAPTURE at a capture file. Nothing benchmarked.",
-            capture.display()
-        );
+    let Some(capture) = common::bench_capture() else {
         return;
-    }
+    };
+    let root = common::root();
 
     let mut inputs = vec![input("pcap", &capture)];
     if let Some(ng) = pcapng_copy(&root, &capture) {
@@ -172,26 +156,13 @@ fn group<'a>(
     g
 }
 
-/// Times `f` (which returns the packets it saw) with `iter_custom`, records the time per
-/// iteration for the summary, and checks the packet count.
-fn timed(b: &mut Bencher<'_>, id: &str, packets: u64, mut f: impl FnMut() -> u64) {
-    b.iter_custom(|iters| {
-        let start = Instant::now();
-        for _ in 0..iters {
-            let n = black_box(f());
-            assert!(
-                n == packets || n == u64::MAX,
-                "{id}: {n} packets, expected {packets}"
-            );
-        }
-        let took = start.elapsed();
-        TIMES
-            .lock()
-            .unwrap()
-            .entry(id.to_owned())
-            .or_default()
-            .push(took.as_secs_f64() / iters as f64);
-        took
+/// Times `f` (which returns the packets it saw) and checks the packet count.
+fn timed(b: &mut Bencher<'_>, id: &str, packets: u64, f: impl FnMut() -> u64) {
+    common::timed(b, id, f, |&n| {
+        assert!(
+            n == packets || n == u64::MAX,
+            "{id}: {n} packets, expected {packets}"
+        )
     });
 }
 
@@ -363,15 +334,9 @@ fn pcapng_copy(root: &Path, capture: &Path) -> Option<PathBuf> {
     }
 }
 
-fn median(v: &[f64]) -> f64 {
-    let mut v = v.to_vec();
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 /// MB/s, packets/s and speed relative to tcpdump of every benchmark that ran.
 fn summary(inputs: &[Input]) {
-    let times = TIMES.lock().unwrap();
+    let times = common::medians();
     if times.is_empty() {
         return;
     }
@@ -380,15 +345,12 @@ fn summary(inputs: &[Input]) {
         "{:<36} {:>9} {:>10} {:>12} {:>11}",
         "benchmark", "s/run", "MB/s", "packets/s", "x tcpdump"
     );
-    for (id, runs) in times.iter() {
+    for (id, &secs) in times.iter() {
         let format = id.split('/').nth(1).unwrap_or("");
         let Some(input) = inputs.iter().find(|i| i.format == format) else {
             continue;
         };
-        let secs = median(runs);
-        let tcpdump = times
-            .get(&format!("reference/{format}/tcpdump-w-null"))
-            .map(|t| median(t));
+        let tcpdump = times.get(&format!("reference/{format}/tcpdump-w-null"));
         println!(
             "{:<36} {:>9.3} {:>10.0} {:>12.0} {:>11}",
             id,

@@ -15,14 +15,12 @@
 //! A summary at the end gives the medians and their ratios.
 
 use criterion::{BenchmarkId, Criterion, SamplingMode};
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::hint::black_box;
 use std::io::Read;
 use std::os::unix::fs::FileExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use wirelens_core::capture::file::Compression;
 use wirelens_core::capture::{Capture, Stages};
@@ -31,26 +29,18 @@ use wirelens_core::ingest::driver::{Driver, Options};
 use wirelens_core::query::fields::PacketSource;
 use wirelens_core::query::reread::{Fetch, Reread};
 
-/// Seconds per iteration, by benchmark id, for the summary.
-static TIMES: Mutex<BTreeMap<String, Vec<f64>>> = Mutex::new(BTreeMap::new());
+mod common;
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("core/ is in the repo")
-        .to_path_buf();
-    let gz = std::env::var_os("WIRELENS_BENCH_GZ")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("bench-data/bench.pcap.gz"));
-    if !gz.is_file() {
-        println!(
-            "no compressed benchmark capture at {}: make bench-data/bench.pcap with \
-             tests/scripts/make-bench-capture.sh, then `gzip -6 -k bench-data/bench.pcap`, \
-             or point WIRELENS_BENCH_GZ at a .pcap.gz. Nothing benchmarked.",
-            gz.display()
-        );
+    let root = common::root();
+    let Some(gz) = common::capture(
+        "WIRELENS_BENCH_GZ",
+        "bench-data/bench.pcap.gz",
+        "make bench-data/bench.pcap with tests/scripts/make-bench-capture.sh, then \
+         `gzip -6 -k bench-data/bench.pcap`",
+    ) else {
         return;
-    }
+    };
     let mut c = Criterion::default()
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
@@ -121,12 +111,8 @@ fn main() {
     }
 
     c.final_summary();
-    let times = TIMES.lock().unwrap();
-    let median = |id: &str| {
-        let mut v = times.get(id)?.clone();
-        v.sort_by(f64::total_cmp);
-        v.get(v.len() / 2).copied()
-    };
+    let times = common::medians();
+    let median = |id: &str| times.get(id).copied();
     println!("\nsummary (medians):");
     if let (Some(a), Some(b)) = (median("page/from-start"), median("page/restart-point")) {
         println!(
@@ -241,19 +227,6 @@ fn compressed(root: &Path, plain: &[u8], tool: &str, args: &[&str]) -> Option<Ve
     Some(out.stdout)
 }
 
-fn timed(b: &mut criterion::Bencher<'_>, id: &str, mut f: impl FnMut() -> u64) {
-    b.iter_custom(|iters| {
-        let start = Instant::now();
-        for _ in 0..iters {
-            black_box(f());
-        }
-        let took = start.elapsed();
-        TIMES
-            .lock()
-            .unwrap()
-            .entry(id.to_owned())
-            .or_default()
-            .push(took.as_secs_f64() / iters as f64);
-        took
-    });
+fn timed(b: &mut criterion::Bencher<'_>, id: &str, f: impl FnMut() -> u64) {
+    common::timed(b, id, f, |_| ());
 }

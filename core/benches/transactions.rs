@@ -20,36 +20,21 @@
 use criterion::{Criterion, SamplingMode, Throughput};
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::hint::black_box;
 use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Duration;
 use wirelens_core::capture::app::Detail;
 use wirelens_core::capture::Capture;
 use wirelens_core::ingest::Ingest;
 
 const CHUNK: usize = 4 << 20;
 
-static TIMES: Mutex<BTreeMap<String, Vec<f64>>> = Mutex::new(BTreeMap::new());
+mod common;
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("core/ is in the repo")
-        .to_path_buf();
-    let capture = std::env::var_os("WIRELENS_BENCH_CAPTURE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("bench-data/bench.pcap"));
-    if !capture.is_file() {
-        println!(
-            "no benchmark capture at {}: `cargo xtask bench` makes it \
-             (tests/scripts/make-bench-capture.sh, about 1 GB of real traffic on loopback; needs root),\n\
-             or point WIRELENS_BENCH_CAPTURE at a capture file. Nothing benchmarked.",
-            capture.display()
-        );
+    let Some(capture) = common::bench_capture() else {
         return;
-    }
+    };
     let bytes = std::fs::metadata(&capture).expect("stat the capture").len();
     let mut c = Criterion::default()
         .sample_size(10)
@@ -62,20 +47,12 @@ fn main() {
         .sample_size(10);
     for (id, app) in [("disk", true), ("disk-no-app-layer", false)] {
         g.bench_function(id, |b| {
-            b.iter_custom(|iters| {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    black_box(ingest_file(&capture, app).transactions.len());
-                }
-                let took = start.elapsed();
-                TIMES
-                    .lock()
-                    .unwrap()
-                    .entry(id.to_owned())
-                    .or_default()
-                    .push(took.as_secs_f64() / iters as f64);
-                took
-            })
+            common::timed(
+                b,
+                id,
+                || ingest_file(&capture, app).transactions.len(),
+                |_| (),
+            )
         });
     }
     g.finish();
@@ -86,13 +63,13 @@ fn main() {
     for (id, app) in [("disk", true), ("disk-no-app-layer", false)] {
         let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
         let cap = ingest_file(&capture, app);
-        let peak = peak_rss_kib().filter(|_| reset);
+        let peak = common::peak_rss_kib().filter(|_| reset);
         summary.push((id, cap.packets.len() as u64, peak));
         if app {
             report(&cap);
         }
     }
-    let times = TIMES.lock().unwrap();
+    let times = common::medians();
     println!(
         "\nSummary ({}: {} bytes; median time per run; MB = 10^6 bytes)",
         capture.display(),
@@ -103,8 +80,7 @@ fn main() {
         "benchmark", "s/run", "MB/s", "packets/s", "peak RSS MiB"
     );
     for (id, packets, peak) in summary {
-        let Some(runs) = times.get(id) else { continue };
-        let secs = median(runs);
+        let Some(&secs) = times.get(id) else { continue };
         println!(
             "{:<38} {:>9.3} {:>10.0} {:>12.0} {:>14}",
             format!("transactions/pcap/{id}"),
@@ -162,17 +138,4 @@ fn report(c: &Capture) {
         c.reassembly,
         c.app_stats
     );
-}
-
-/// The peak resident set size of this process (VmHWM), KiB.
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-fn median(v: &[f64]) -> f64 {
-    let mut v = v.to_vec();
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
