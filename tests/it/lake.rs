@@ -700,25 +700,13 @@ fn lake_pull_writes_the_packets_tshark_writes() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// The SQL blocks of the README's lake section (```sql … ```), in order.
+/// The SQL blocks of the README's lake section, in order.
 fn readme_queries() -> Vec<String> {
-    let text = std::fs::read_to_string(repo_root().join("README.md")).expect("README.md");
-    let start = text
-        .find("<!-- lake queries -->")
-        .expect("README.md marks its lake queries with <!-- lake queries -->");
-    let end = text[start..]
-        .find("<!-- end lake queries -->")
-        .map_or(text.len(), |e| start + e);
-    let mut out = Vec::new();
-    let mut rest = &text[start..end];
-    while let Some(a) = rest.find("```sql\n") {
-        let body = &rest[a + 7..];
-        let b = body.find("```").expect("closed sql block");
-        out.push(body[..b].to_owned());
-        rest = &body[b..];
-        rest = &rest[3..];
-    }
-    out
+    sql_blocks(
+        "README.md",
+        "<!-- lake queries -->",
+        "<!-- end lake queries -->",
+    )
 }
 
 /// A README query made to run over `lake` with this test data's values in place of the
@@ -915,4 +903,55 @@ fn lake_files_carry_portable_types_and_their_metadata() {
         ));
         assert!(bad.is_empty(), "{t}: {bad:?}");
     }
+}
+
+/// The SQL blocks of a document between two markers.
+fn sql_blocks(doc: &str, from: &str, to: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(repo_root().join(doc)).expect("the document");
+    let start = text
+        .find(from)
+        .unwrap_or_else(|| panic!("{doc} has no {from}"));
+    let end = text[start..].find(to).map_or(text.len(), |e| start + e);
+    text[start..end]
+        .split("```sql\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[test]
+fn lake_ocsf_views_of_the_doc_give_an_event_per_row() {
+    if !duckdb("lake_ocsf_views_of_the_doc_give_an_event_per_row") {
+        return;
+    }
+    let lake = shared_lake();
+    let views = sql_blocks(
+        "docs/LAKE.md",
+        "<!-- ocsf queries -->",
+        "<!-- end ocsf queries -->",
+    );
+    assert_eq!(views.len(), 2);
+    let mut sql: String = views.iter().map(|v| adapt(v, &lake.dir, &[])).collect();
+    sql.push_str(&format!(
+        "SELECT (SELECT count(*) FROM ocsf_network_activity) AS events, \
+         (SELECT count(*) FROM {s}) AS sessions, \
+         (SELECT count(*) FROM ocsf_network_activity n JOIN {s} s \
+           ON n.connection_info.uid = s.uid AND n.connection_info.community_uid = s.community_id \
+           AND n.traffic.bytes_out = s.orig_bytes AND n.src_endpoint.ip = s.id.orig_h) AS matched, \
+         (SELECT count(*) FROM ocsf_network_activity WHERE activity_id NOT IN (2, 3, 4, 5, 6)) AS odd, \
+         (SELECT count(*) FROM ocsf_http_activity) AS http_events, \
+         (SELECT count(*) FROM {t} WHERE service = 'http') AS http, \
+         (SELECT count(*) FROM ocsf_http_activity WHERE http_response.code IS NOT NULL \
+           AND connection_info.community_uid LIKE '1:%') AS http_answered, \
+         (SELECT count(*) FROM {t} WHERE service = 'http' AND status_code IS NOT NULL) AS answered",
+        s = table(&lake.dir, "sessions"),
+        t = table(&lake.dir, "transactions"),
+    ));
+    let r = &duck(&sql)[0];
+    assert!(r["sessions"].as_u64().unwrap() > 500, "{r}");
+    assert_eq!(r["events"], r["sessions"], "{r}");
+    assert_eq!(r["matched"], r["sessions"], "{r}");
+    assert_eq!(r["odd"], 0, "{r}");
+    assert_eq!(r["http_events"], r["http"], "{r}");
+    assert_eq!(r["http_answered"], r["answered"], "{r}");
 }
