@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use wirelens_core::capture::Capture;
 use wirelens_core::query::fields::{self, Fid, Value};
 use wirelens_core::query::filter::Filter;
-use wirelens_core::query::rows::Rows;
+use wirelens_core::query::rows::{Row, Rows};
 use wirelens_core::query::scan::{Scan, ScanOptions};
 
 #[derive(clap::Args)]
@@ -216,7 +216,8 @@ fn print(
     // tells).
     let mut detail = crate::detail::Printer::new(args.format == "pdml", args.verbose, args.hex);
     detail.start(&mut out, &args.files)?;
-    let bytes = !as_fields || detail.active() || {
+    let columns = format.fields.iter().any(|&f| Row::is_column(f));
+    let bytes = !as_fields || detail.active() || columns || {
         let names: Vec<&str> = format.fields.iter().map(|f| f.name()).collect();
         Filter::compile(&names.join(" || ")).map_or(true, |f| f.may_read_packets(capture))
     };
@@ -240,9 +241,18 @@ fn print(
             continue;
         }
         if as_fields {
+            // The packet-list columns (`_ws.col.Info` …) come from the rows query.
+            let row = columns.then(|| rows.row(ctx, i, prev_ts, src));
+            if let Some(r) = &row {
+                prev_ts = Some(r.ts_ns);
+            }
             for (n, f) in format.fields.iter().enumerate() {
                 if n > 0 {
                     line.push_str(&format.separator);
+                }
+                if let Some(text) = row.as_ref().and_then(|r| r.column(*f)) {
+                    line.push_str(&quote(&text, format.quote));
+                    continue;
                 }
                 values.clear();
                 ctx.extract(*f, 0, src, &mut values);

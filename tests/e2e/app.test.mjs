@@ -14,6 +14,7 @@ import {
   DIST,
   SAMPLE,
   allRows,
+  cliPath,
   dropFiles,
   launch,
   newPage,
@@ -28,6 +29,15 @@ import {
 
 let server;
 let browser;
+
+/** Protocol and Info of every frame, as `wirelens list` shows them. */
+function cliColumns(file) {
+  return execFileSync(
+    cliPath(),
+    ['list', file, '-T', 'fields', '-e', '_ws.col.Protocol', '-e', '_ws.col.Info'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 28 },
+  ).replace(/\n$/, '').split('\n').map((l) => l.split('\t'));
+}
 let scratch;
 
 before(async () => {
@@ -194,11 +204,16 @@ test('a gzip-compressed capture opens and its rows are re-read through the decom
   assert.match(await page.locator('[data-testid="file"]').textContent(), /pcapng \(gzip\)/);
   const rows = await allRows(page);
   assert.equal(rows.length, reference.length);
-  rows.forEach(([, time, , , , length, info], i) => {
+  const columns = cliColumns(gz);
+  rows.forEach(([, time, , , protocol, length, info], i) => {
     const [t, len, tsp, usp, tdp, udp] = reference[i];
     assert.equal(time, Number(t).toFixed(6), `time of ${i + 1}`);
     assert.equal(length, len, `length of ${i + 1}`);
-    assert.ok(info.startsWith(`${tsp || usp} → ${tdp || udp} `), `info of ${i + 1}: ${info}`);
+    // Protocol and Info at the highest layer, as `wirelens list` shows them.
+    assert.deepEqual([protocol, info], columns[i], `protocol and info of ${i + 1}`);
+    if (protocol === 'TCP' || protocol === 'UDP') {
+      assert.ok(info.startsWith(`${tsp || usp} → ${tdp || udp} `), `info of ${i + 1}: ${info}`);
+    }
   });
   assert.equal(await page.locator('.page-error').count(), 0);
   assertConversationsMatch(await shownConversations(page), SAMPLE, 'TCP');
@@ -280,12 +295,16 @@ test('rows are re-read from the file as the list scrolls and the keyboard moves'
       '-e', 'ip.src', '-e', 'ip.dst', '-e', 'frame.len', '-e', 'tcp.srcport', '-e', 'tcp.dstport'],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
   ).trim().split('\n').map((l) => l.split('|'));
-  const check = ([n, time, src, dst, , length, info]) => {
+  const columns = cliColumns(file);
+  const check = ([n, time, src, dst, protocol, length, info]) => {
     const ref = reference[Number(n) - 1];
     assert.equal(n, ref[0]);
     assert.equal(time, Number(ref[1]).toFixed(6));
     assert.deepEqual([src, dst, length], [ref[2], ref[3], ref[4]]);
-    if (ref[5]) assert.ok(info.startsWith(`${ref[5]} → ${ref[6]} `), info);
+    assert.deepEqual([protocol, info], columns[Number(n) - 1], `protocol and info of ${n}`);
+    // The TCP line, after the analysis items in brackets ([TCP Retransmission] …).
+    const line = info.replace(/^(\[TCP [^\]]*\] )+/, '');
+    if (ref[5] && protocol === 'TCP') assert.ok(line.startsWith(`${ref[5]} → ${ref[6]} `), info);
   };
 
   const page = await emptyPage();

@@ -326,16 +326,17 @@ test("rows are coloured after Wireshark's rules, with a legend and a switch", as
     trs.map((tr) => [Number(tr.children[0].textContent), tr.dataset.colour]),
   );
   const flags = new Map(
-    tsharkText(['-r', SAMPLE, '-T', 'fields', '-e', 'frame.number', '-e', 'tcp.flags.syn', '-e', 'tcp.flags.fin', '-e', 'tcp.flags.reset', '-e', 'udp.port'])
+    tsharkText(['-r', SAMPLE, '-T', 'fields', '-e', 'frame.number', '-e', 'tcp.flags.syn', '-e', 'tcp.flags.fin', '-e', 'tcp.flags.reset', '-e', 'udp.port', '-e', 'frame.protocols'])
       .trim()
       .split('\n')
       .map((l) => l.split('\t'))
-      .map(([n, syn, fin, rst, udp]) => [Number(n), { syn: syn === '1' || syn === 'True', fin: fin === '1' || fin === 'True', rst: rst === '1' || rst === 'True', udp: udp !== '' }]),
+      .map(([n, syn, fin, rst, udp, protocols]) => [Number(n), { syn: syn === '1' || syn === 'True', fin: fin === '1' || fin === 'True', rst: rst === '1' || rst === 'True', udp: udp !== '', http: protocols.split(':').includes('http') }]),
   );
   assert.ok(rows.length > 10);
   for (const [n, colour] of rows) {
     const f = flags.get(n);
-    const want = f.udp ? 'udp' : f.rst ? 'tcp-rst' : f.syn || f.fin ? 'tcp-synfin' : 'tcp';
+    // Wireshark's rules in order: TCP RST, HTTP, TCP SYN/FIN, TCP, UDP.
+    const want = f.udp ? 'udp' : f.rst ? 'tcp-rst' : f.http ? 'http' : f.syn || f.fin ? 'tcp-synfin' : 'tcp';
     assert.equal(colour, want, `packet ${n}`);
   }
   const bg = () => page.locator('[data-testid="packet-row"] td').first().evaluate((td) => getComputedStyle(td).backgroundColor);

@@ -2,6 +2,7 @@
 mod app_golden;
 mod app_golden_kv;
 mod capture;
+mod columns_golden;
 mod conv_golden;
 mod corpus;
 mod cuts;

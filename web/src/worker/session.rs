@@ -339,9 +339,14 @@ impl Session {
                 prev_ts,
             )
         };
-        // Their bytes, and those of the packets custom columns look back at (the first
-        // packets of a TCP conversation), through the core's re-read planner.
+        // Their bytes, those of the packets their rows read besides (the first packets of
+        // a TCP conversation, the earlier packets of a PDU), and those custom columns look
+        // back at, through the core's re-read planner.
+        let mut query = Rows::new(capture).with_custom(&columns);
         let mut wanted = chosen.clone();
+        for &i in &chosen {
+            wanted.extend(query.wanted(i));
+        }
         if filtering::columns_look_back(&columns) {
             for &i in &chosen {
                 wanted.extend(filtering::look_back(capture, i));
@@ -354,7 +359,6 @@ impl Session {
         if let Some(c) = &pdus {
             ctx = ctx.with_collector(c);
         }
-        let mut query = Rows::new(capture).with_custom(&columns);
         let mut buf = Vec::new();
         let mut rows = Vec::with_capacity(chosen.len());
         for i in chosen {

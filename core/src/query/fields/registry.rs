@@ -443,6 +443,16 @@ registry! {
     WlSessionDuration = "wl.session.duration", RelativeTime, None, Extracted, Wirelens, "Lifespan of the packet's TCP or UDP conversation, first to last frame";
     WlSessionBytes = "wl.session.bytes", Uint64, Dec, Extracted, Wirelens, "Bytes (frame lengths) of the packet's conversation, both ways";
     WlSessionFrames = "wl.session.frames", Uint64, Dec, Extracted, Wirelens, "Frames of the packet's conversation, both ways";
+
+    // The packet-list columns (query::rows): `wirelens list -T fields -e` prints them, as
+    // tshark does; filters on them match nothing yet.
+    ColNumber = "_ws.col.No.", String, None, NotYetExtracted, Wireshark, "No. column";
+    ColTime = "_ws.col.Time", String, None, NotYetExtracted, Wireshark, "Time column (seconds since the first packet)";
+    ColSource = "_ws.col.Source", String, None, NotYetExtracted, Wireshark, "Source column";
+    ColDestination = "_ws.col.Destination", String, None, NotYetExtracted, Wireshark, "Destination column";
+    ColProtocol = "_ws.col.Protocol", String, None, NotYetExtracted, Wireshark, "Protocol column";
+    ColLength = "_ws.col.Length", String, None, NotYetExtracted, Wireshark, "Length column";
+    ColInfo = "_ws.col.Info", String, None, NotYetExtracted, Wireshark, "Info column";
 }
 
 impl Fid {

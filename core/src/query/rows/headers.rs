@@ -104,15 +104,15 @@ impl Columns {
         let (src, dst) = match (&s.net, &s.eth, &s.arp) {
             (Net::Ip { src, dst, .. }, _, _) => (src.to_string(), dst.to_string()),
             (_, Some((src, dst)), _) => (mac(src), mac(dst)),
+            // A Linux cooked header names the sender only.
             (
                 _,
                 None,
                 Some(Arp {
                     sender: Some((s, _)),
-                    target: Some((t, _)),
                     ..
                 }),
-            ) => (mac(s), mac(t)),
+            ) => (mac(s), String::new()),
             _ => (String::new(), String::new()),
         };
         Columns {
@@ -237,8 +237,6 @@ fn icmp_info(info: &mut String, m: &Icmp, ttl: u8) {
             );
         }
     }
-    let trimmed = info.trim_end().len();
-    info.truncate(trimmed);
 }
 
 fn arp_info(info: &mut String, a: &Arp) {

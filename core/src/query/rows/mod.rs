@@ -2,13 +2,23 @@
 //! Time, Source, Destination, Protocol, Length, Info) and custom columns of any field.
 //! The CLI's `wirelens list` and the page's packet list both ask this query.
 
+mod app;
 mod headers;
+mod tcp;
 
 pub use headers::{columns, info, protocol_name, Columns};
 
+use crate::capture::flow::{Direction, L4};
+use crate::capture::packet::PacketRow;
+use crate::capture::tcp::Kind;
 use crate::capture::Capture;
+use crate::ingest::wire::{self, Layers, Net, Proto, StopReason, Transport};
+use crate::query::detail::Apps;
 use crate::query::fields::{self, civil_from_days, Fid, FieldCtx, PacketSource, Value};
 use serde::Serialize;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::net::IpAddr;
 
 /// One row of the packet list.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -38,10 +48,24 @@ pub struct Row {
 }
 
 /// The rows of a capture's packet list, with custom columns.
+///
+/// Protocol and Info are those of the highest layer dissected, as Wireshark shows them:
+/// an application PDU in the packet that completes it, `[TCP segment of a reassembled
+/// PDU]` in the packets that carry the rest of it. The application layer needs the
+/// earlier packets of its conversation: ask for rows in order (they are fed as they
+/// go), or from a source that can read the conversation's earlier packets.
 pub struct Rows<'c> {
     capture: &'c Capture,
     custom: Vec<Fid>,
     values: Vec<Value>,
+    layers: Layers,
+    apps: Apps,
+    /// Echo requests shown so far, by (source, destination, identifier, sequence), for
+    /// the `(request in N)` of their replies.
+    echoes: HashMap<(IpAddr, IpAddr, u16, u16), u64>,
+    /// The first packet of each conversation each way (`u32::MAX`: none), built when
+    /// [`Rows::wanted`] first needs it.
+    firsts: Option<Vec<[u32; 2]>>,
 }
 
 impl<'c> Rows<'c> {
@@ -51,6 +75,10 @@ impl<'c> Rows<'c> {
             capture,
             custom: Vec::new(),
             values: Vec::new(),
+            layers: Layers::default(),
+            apps: Apps::new(),
+            echoes: HashMap::new(),
+            firsts: None,
         }
     }
 
@@ -59,6 +87,81 @@ impl<'c> Rows<'c> {
         self.custom = columns.to_vec();
         self
     }
+
+    /// The packets whose bytes the row of packet `index` reads besides its own, for a
+    /// source that reads only what it is told: for a TCP segment, the first packet of its
+    /// conversation each way (its relative sequence numbers and window scale count from
+    /// there); in an application conversation, its earlier packets back to the start of
+    /// the requests and responses the packet is part of (the ingest's transactions say
+    /// where they start), at most [`Rows::MAX_WANTED`]. Rows asked for in order read
+    /// the same packets as they go.
+    pub fn wanted(&mut self, index: usize) -> Vec<usize> {
+        let c = self.capture;
+        let Some(p) = c.packets.get(index) else {
+            return Vec::new();
+        };
+        let mut out = self.tcp_firsts(index);
+        let app = c
+            .app_protos
+            .get(p.flow as usize)
+            .copied()
+            .flatten()
+            .is_some();
+        if !app {
+            return out;
+        }
+        let i = index as u64;
+        let start = c
+            .transactions
+            .iter()
+            .filter(|t| t.conv == p.flow)
+            .flat_map(|t| [t.request, t.response])
+            .flatten()
+            .filter(|s| s.first.packet <= i && i <= s.last.packet)
+            .map(|s| s.first.packet as usize)
+            .min()
+            .unwrap_or(index);
+        let mut back: Vec<usize> = (start..index)
+            .filter(|&j| c.packets[j].flow == p.flow)
+            .collect();
+        if back.len() > Self::MAX_WANTED {
+            back.drain(..back.len() - Self::MAX_WANTED);
+        }
+        out.extend(back);
+        out
+    }
+
+    /// The first packet each way of packet `index`'s TCP conversation.
+    fn tcp_firsts(&mut self, index: usize) -> Vec<usize> {
+        let c = self.capture;
+        let p = c.packets[index];
+        if c.conversations
+            .get(p.flow as usize)
+            .is_none_or(|conv| conv.proto != L4::Tcp)
+        {
+            return Vec::new();
+        }
+        let firsts = self.firsts.get_or_insert_with(|| {
+            let mut f = vec![[u32::MAX; 2]; c.conversations.len()];
+            for (i, q) in c.packets.iter().enumerate() {
+                if let Some(e) = f.get_mut(q.flow as usize) {
+                    let d = usize::from(q.flags & PacketRow::FLAG_B_TO_A != 0);
+                    if e[d] == u32::MAX {
+                        e[d] = i as u32;
+                    }
+                }
+            }
+            f
+        });
+        firsts[p.flow as usize]
+            .into_iter()
+            .filter(|&i| i != u32::MAX && i as usize != index)
+            .map(|i| i as usize)
+            .collect()
+    }
+
+    /// The most earlier packets [`Rows::wanted`] asks for one row.
+    pub const MAX_WANTED: usize = 4096;
 
     /// The row of packet `index` (0-based), its bytes read through `ctx` from `src`.
     /// `prev_ts` is the time of the packet shown before it (its delta time counts from
@@ -83,11 +186,8 @@ impl<'c> Rows<'c> {
             ..Row::default()
         };
         if ctx.load(src) {
-            let bytes = ctx.packet_bytes().unwrap_or(&[]);
-            let c = columns(capture.linktype_of(&p), bytes);
-            (row.src, row.dst) = (c.src, c.dst);
-            row.protocol = c.protocol.to_owned();
-            row.info = c.info;
+            let bytes = ctx.packet_bytes().unwrap_or(&[]).to_vec();
+            self.columns(ctx, index, &bytes, src, &mut row);
         } else {
             row.info = "(packet bytes unavailable)".into();
         }
@@ -109,6 +209,179 @@ impl<'c> Rows<'c> {
         }
         row
     }
+}
+
+impl<'c> Rows<'c> {
+    /// Source, Destination, Protocol and Info of packet `index`, its bytes `bytes`.
+    fn columns(
+        &mut self,
+        ctx: &mut FieldCtx<'c>,
+        index: usize,
+        bytes: &[u8],
+        src: &mut dyn PacketSource,
+        row: &mut Row,
+    ) {
+        let capture = self.capture;
+        let p = capture.packets[index];
+        let s = wire::dissect_layers(capture.linktype_of(&p), bytes, usize::MAX, &mut self.layers);
+        let c = Columns::from_summary(&s);
+        (row.src, row.dst) = (c.src, c.dst);
+        row.protocol = c.protocol.to_owned();
+        row.info = c.info;
+        if let (Some(m), Net::Ip { src, dst, .. }) = (&s.icmp, s.net) {
+            self.echo(m, src, dst, index, row);
+        }
+        let Transport::Tcp(t) = s.transport else {
+            if matches!(s.transport, Transport::Udp { .. }) {
+                self.application(index, bytes, &s, src, None, row);
+            }
+            return;
+        };
+        let header = self
+            .layers
+            .of(Proto::Tcp)
+            .find(|l| !l.quoted && !l.reassembled)
+            .map_or(&[][..], |l| l.header(bytes, &[]));
+        row.info = tcp::info(ctx, src, capture, index, &t, header);
+        if let Some(StopReason::Truncated { .. }) = s.stop.map(|s| s.reason) {
+            row.info.push_str("[Packet size limited during capture]");
+        }
+        let payload = s.payload.map_or(0, |p| p.len);
+        let tcp_line = row.info.clone();
+        self.application(index, bytes, &s, src, Some((tcp_line, payload)), row);
+    }
+
+    /// packet-icmp.c links an echo reply to the request before it: `(request in N)`.
+    fn echo(&mut self, m: &wire::Icmp, src: IpAddr, dst: IpAddr, index: usize, row: &mut Row) {
+        let Some((id, seq)) = m.echo else {
+            return;
+        };
+        let (request, reply) = if m.v6 { (128, 129) } else { (8, 0) };
+        if m.ty == request {
+            self.echoes.insert((src, dst, id, seq), index as u64 + 1);
+        } else if m.ty == reply {
+            if let Some(n) = self.echoes.get(&(dst, src, id, seq)) {
+                let _ = write!(row.info, " (request in {n})");
+            }
+        }
+    }
+
+    /// The application layer's Protocol and Info, where the packet has one. `tcp`: the
+    /// TCP line and the payload bytes captured, for a TCP segment.
+    fn application(
+        &mut self,
+        index: usize,
+        bytes: &[u8],
+        s: &wire::Summary,
+        src: &mut dyn PacketSource,
+        tcp: Option<(String, u32)>,
+        row: &mut Row,
+    ) {
+        let capture = self.capture;
+        let p = capture.packets[index];
+        let Some(proto) = capture.app_protos.get(p.flow as usize).copied().flatten() else {
+            return;
+        };
+        // Bytes TCP had seen before go to no dissector: the segment shows its TCP line.
+        let resent = [
+            Kind::Retransmission,
+            Kind::FastRetransmission,
+            Kind::SpuriousRetransmission,
+            Kind::KeepAlive,
+            Kind::ZeroWindowProbe,
+        ];
+        let at = capture
+            .tcp_flags
+            .partition_point(|(i, _)| *i < index as u64);
+        let seen = capture
+            .tcp_flags
+            .get(at)
+            .filter(|(i, _)| *i == index as u64)
+            .is_some_and(|(_, f)| resent.iter().any(|k| f.contains(*k)));
+        if seen && tcp.is_some() {
+            return;
+        }
+        let pdus = self
+            .apps
+            .pdus(capture, src, index, bytes, s)
+            .unwrap_or_default();
+        let analysis = if tcp.is_some() {
+            tcp::analysis(capture, index)
+        } else {
+            String::new()
+        };
+        let port = match s.transport {
+            Transport::Udp {
+                src_port, dst_port, ..
+            } => [5353, 5355]
+                .into_iter()
+                .find(|p| src_port == *p || dst_port == *p),
+            _ => None,
+        };
+        if let Some((protocol, info)) = app::complete(&pdus, port) {
+            row.protocol = protocol;
+            row.info = analysis + &info;
+            return;
+        }
+        let Some((tcp_line, payload)) = tcp else {
+            return;
+        };
+        if let Some((pending, before)) = self.apps.pending(capture, index) {
+            let first = app::called_again(proto, &pending[..before])
+                .then(|| app::partial(proto, pending, to_server(capture, &p)))
+                .flatten();
+            row.info = match first {
+                Some(text) => analysis + &text,
+                None => tcp_line,
+            };
+            row.info.push_str(" [TCP segment of a reassembled PDU]");
+            return;
+        }
+        // Payload that starts no PDU: the dissector shows it as a continuation.
+        if payload > 0 {
+            if let Some((protocol, info)) = app::continuation(proto) {
+                row.protocol = protocol.into();
+                row.info = analysis + info;
+            }
+        }
+    }
+}
+
+impl Row {
+    /// The text of a packet-list column field (`_ws.col.Info` …), None for other fields.
+    pub fn column(&self, f: Fid) -> Option<String> {
+        Some(match f {
+            Fid::ColNumber => self.number.to_string(),
+            Fid::ColTime => self.time.clone(),
+            Fid::ColSource => self.src.clone(),
+            Fid::ColDestination => self.dst.clone(),
+            Fid::ColProtocol => self.protocol.clone(),
+            Fid::ColLength => self.length.to_string(),
+            Fid::ColInfo => self.info.clone(),
+            _ => return None,
+        })
+    }
+
+    /// True for the packet-list column fields.
+    pub fn is_column(f: Fid) -> bool {
+        (Fid::ColNumber..=Fid::ColInfo).contains(&f)
+    }
+}
+
+/// True when packet `p` went from the client of its application conversation.
+fn to_server(capture: &Capture, p: &PacketRow) -> bool {
+    let dir = if p.flags & PacketRow::FLAG_B_TO_A != 0 {
+        Direction::BToA
+    } else {
+        Direction::AToB
+    };
+    let client = capture
+        .app_clients
+        .get(p.flow as usize)
+        .copied()
+        .flatten()
+        .unwrap_or(Direction::AToB);
+    dir == client
 }
 
 /// Seconds with 6 decimals (µs), as Wireshark's Time column: `-0.000001`, `12.345678`.

@@ -54,6 +54,7 @@ struct Stream {
 
 /// A PDU ready to show.
 pub(crate) struct Pdu {
+    // The packet list (`query::rows`) reads these through the accessors below.
     proto: AppProto,
     to_server: bool,
     bytes: Vec<u8>,
@@ -82,6 +83,35 @@ struct Flow {
     /// The next packet to feed.
     next: usize,
 }
+
+impl Pdu {
+    /// The protocol.
+    pub(crate) fn proto(&self) -> AppProto {
+        self.proto
+    }
+
+    /// Sent by the client.
+    pub(crate) fn to_server(&self) -> bool {
+        self.to_server
+    }
+
+    /// Its bytes.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// What a MySQL packet is.
+    pub(crate) fn mysql(&self) -> MysqlKind {
+        self.mysql
+    }
+
+    /// A TLS record sent after its side's Change Cipher Spec.
+    pub(crate) fn encrypted(&self) -> bool {
+        self.encrypted
+    }
+}
+
+pub(crate) use mysql::Kind as MysqlKind;
 
 /// The application-layer state of the packets fed so far, per conversation.
 ///
@@ -139,6 +169,29 @@ impl Apps {
         protocols: &mut Vec<&'static str>,
     ) {
         let capture = ctx.capture();
+        let Some(pdus) = self.pdus(capture, src, index, bytes, summary) else {
+            return;
+        };
+        // Where the packet's own payload ends (a TLS layer in the frame reaches it).
+        let payload_end = summary
+            .payload
+            .filter(|p| !p.reassembled)
+            .map(|p| (p.offset + p.len) as usize);
+        let first = d.layers.len();
+        self.show(capture, index, pdus, payload_end, d, protocols);
+        transaction_fields(ctx, src, &mut d.layers[first..]);
+    }
+
+    /// The PDUs packet `index` completes (None when it has no application layer), feeding
+    /// first the packets before it that were not fed (their bytes read from `src`).
+    pub(crate) fn pdus(
+        &mut self,
+        capture: &Capture,
+        src: &mut dyn PacketSource,
+        index: usize,
+        bytes: &[u8],
+        summary: &Summary,
+    ) -> Option<Vec<Pdu>> {
         let mut buf = Vec::new();
         let mut feed_from = |apps: &mut Apps, i: usize, buf: &mut Vec<u8>| {
             let row = capture.packets[i];
@@ -176,9 +229,7 @@ impl Apps {
             }
         }
         let row = capture.packets[index];
-        let Some(proto) = proto_of(capture, &row) else {
-            return;
-        };
+        let proto = proto_of(capture, &row)?;
         let pdus = match summary.transport {
             Transport::Tcp(_) => {
                 self.feed(capture, index, bytes, summary);
@@ -188,9 +239,7 @@ impl Apps {
                     .unwrap_or_default()
             }
             Transport::Udp { .. } => {
-                let Some(p) = summary.payload.filter(|p| !p.reassembled && p.len > 0) else {
-                    return;
-                };
+                let p = summary.payload.filter(|p| !p.reassembled && p.len > 0)?;
                 let off = p.offset as usize;
                 let to_server = to_server(capture, &row);
                 vec![Pdu {
@@ -203,16 +252,30 @@ impl Apps {
                     encrypted: false,
                 }]
             }
-            _ => return,
+            _ => return None,
         };
-        // Where the packet's own payload ends (a TLS layer in the frame reaches it).
-        let payload_end = summary
-            .payload
-            .filter(|p| !p.reassembled)
-            .map(|p| (p.offset + p.len) as usize);
-        let first = d.layers.len();
-        self.show(capture, index, pdus, payload_end, d, protocols);
-        transaction_fields(ctx, src, &mut d.layers[first..]);
+        Some(pdus)
+    }
+
+    /// The bytes of a PDU not complete yet in the direction packet `index` went (of a
+    /// conversation fed up to it), when some are that packet's: then `index` is a segment
+    /// of a reassembled PDU. Also how many of the bytes came before that packet.
+    pub(crate) fn pending(&self, capture: &Capture, index: usize) -> Option<(&[u8], usize)> {
+        let row = capture.packets.get(index)?;
+        let dir = if row.flags & PacketRow::FLAG_B_TO_A != 0 {
+            Direction::BToA
+        } else {
+            Direction::AToB
+        };
+        let st = self.flows.get(&row.flow)?.streams.get(&(row.flow, dir))?;
+        let mine = st.chunks.iter().any(|c| c.packet == index as u64);
+        let before: usize = st
+            .chunks
+            .iter()
+            .filter(|c| c.packet < index as u64)
+            .map(|c| c.len)
+            .sum();
+        (mine && !st.buf.is_empty()).then(|| (&st.buf[..], before))
     }
 
     fn show(
