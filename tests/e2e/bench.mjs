@@ -97,6 +97,10 @@ const row = (what, value) => {
 };
 const ms = (t) => `${t.toFixed(0)} ms`;
 const rate = (t) => size / 1e6 / (t / 1e3);
+let worker = null;
+/** The analysis worker's wasm memory now (its peak so far: it never shrinks), MB. */
+const wasmNow = () => (worker ? worker.evaluate(() => self.wirelensWasmBytes()) : Promise.resolve(NaN));
+const mem = async () => `[wasm ${((await wasmNow()) / 1e6).toFixed(0)} MB]`;
 const figures = { capture: captures, bytes: size };
 
 try {
@@ -130,6 +134,7 @@ try {
   const wasm = Number(await page.locator('#capture-summary').getAttribute('data-wasm-bytes'));
   row(`open ${(size / 1e6).toFixed(0)} MB, ${packets.toLocaleString('en-US')} packets`, `${ms(open)} (${rate(open).toFixed(0)} MB/s; CPU ${openCpu.toFixed(2)} s, ${(size / 1e6 / openCpu).toFixed(0)} MB per CPU second)`);
   row('  open / read floor', `${(open / floor).toFixed(2)}x wall, ${(openCpu / floorCpu).toFixed(2)}x CPU`);
+  worker = page.workers().find((w) => w.url().includes('wirelens-worker'));
   row('worker wasm memory after open (its peak)', `${(wasm / 1e6).toFixed(0)} MB (${(wasm / packets).toFixed(1)} B a packet)`);
   Object.assign(figures, { packets, open_ms: open, open_cpu_s: openCpu, wasm_bytes: wasm });
   await page.locator('[data-testid="packet-row"]').first().waitFor();
@@ -142,13 +147,13 @@ try {
   await settle(page);
   await page.waitForFunction(() => !document.querySelector('#packet-list tr.pending'));
   figures.page_down_ms = Date.now() - t;
-  row('page down (rows drawn)', ms(figures.page_down_ms));
+  row('page down (rows drawn)', ms(figures.page_down_ms) + ' ' + (await mem()));
   t = Date.now();
   await list.evaluate((el) => { el.scrollTop = (el.scrollHeight - el.clientHeight) / 2; });
   await settle(page);
   await page.waitForFunction(() => !document.querySelector('#packet-list tr.pending'));
   figures.jump_ms = Date.now() - t;
-  row('jump to the middle (rows drawn)', ms(figures.jump_ms));
+  row('jump to the middle (rows drawn)', ms(figures.jump_ms) + ' ' + (await mem()));
   const pending = await page.evaluate(async () => {
     // Scroll a screen at a time for 60 frames; count frames that showed a row not yet there.
     const el = document.querySelector('#packet-scroll');
@@ -161,7 +166,7 @@ try {
     return waiting;
   });
   figures.frames_waiting = pending;
-  row('frames with a row not yet fetched (60 screens)', String(pending));
+  row('frames with a row not yet fetched (60 screens)', String(pending) + ' ' + (await mem()));
 
   // A packet's detail deep in the capture.
   await list.press('End');
@@ -170,7 +175,7 @@ try {
   await page.locator('[data-testid="packet-row"][aria-selected="true"]').click();
   await page.locator('#detail-tree [data-testid="tree-node"]').first().waitFor({ timeout: 600_000 });
   figures.detail_ms = Date.now() - t;
-  row('detail of the last packet', ms(figures.detail_ms));
+  row('detail of the last packet', ms(figures.detail_ms) + ' ' + (await mem()));
 
   // Filters.
   for (const f of filters) {
@@ -180,24 +185,43 @@ try {
     const status = await page.locator('#filter-status').textContent();
     const took = Number(status.replace(/^.*\((\d+) ms\)$/, '$1'));
     (figures.filters ||= []).push({ filter: f, ms: took, shown: status.split(' packets')[0] });
-    row(`filter ${f}`, `${took} ms — ${status.split(' packets')[0]}`);
+    row(`filter ${f}`, `${took} ms — ${status.split(' packets')[0]} ${await mem()}`);
   }
   await page.locator('#filter-clear').click();
   await page.locator(`#page-info[data-shown="${packets}"]`).waitFor({ timeout: 600_000 });
+
+  // The largest table: memcached's transactions (or HTTP's requests), built whole.
+  for (const [app, table] of [['memcache', 'transactions'], ['http', 'requests']]) {
+    if (!(await page.locator(`#tab-${app}`).count())) continue;
+    const before = await wasmNow();
+    t = Date.now();
+    await openTab(page, app);
+    await page.locator(`#app-tables [data-table="${table}"]`).click();
+    await page.locator(`#app-tables [data-table="${table}"][aria-selected="true"]`).waitFor();
+    await page.locator('#app-table[aria-busy="false"] [data-testid="table-row"]').first().waitFor({ timeout: 600_000 });
+    const took = Date.now() - t;
+    const rowsShown = (await page.locator('#app-table [data-testid="table-count"]').textContent()).split(' ')[0];
+    const after = await wasmNow();
+    figures[`${app}_${table}_ms`] = took;
+    figures[`${app}_${table}_wasm_growth`] = after - before;
+    row(`${app} ${table} table (${rowsShown} rows)`, `${ms(took)}; wasm memory ${(before / 1e6).toFixed(0)} → ${(after / 1e6).toFixed(0)} MB`);
+  }
+  figures.wasm_bytes_end = await wasmNow();
 
   // Conversations, then following the biggest one.
   t = Date.now();
   await openLayer(page, 'conversations', 'tcp');
   await page.locator('#conversations[aria-busy="false"]').waitFor({ timeout: 600_000 });
   figures.conversations_ms = Date.now() - t;
-  row('TCP conversations table', ms(figures.conversations_ms));
+  row('TCP conversations table', ms(figures.conversations_ms) + ' ' + (await mem()));
   await page.locator('#conversations th', { hasText: 'Bytes B→A' }).click();
   await page.locator('#conversations[aria-busy="false"]').waitFor();
   t = Date.now();
   await page.locator('#conversations [data-testid="table-row"]').last().locator('.row-follow').click();
   await page.locator('[data-testid="follow-line"], #follow-error').first().waitFor({ timeout: 600_000 });
   figures.follow_ms = Date.now() - t;
-  row('follow the smallest-B→A TCP stream', ms(figures.follow_ms));
+  figures.follow_stream = Number(((await page.locator('#follow-title').textContent()) || '').replace(/^.*stream /, ''));
+  row('follow the smallest-B→A TCP stream', ms(figures.follow_ms) + ' ' + (await mem()));
   if (page.errors.length) console.log('page errors:', page.errors);
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify(figures, null, 2) + '\n');
 } finally {

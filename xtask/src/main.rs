@@ -34,7 +34,7 @@ tasks:
         wasm-only web app),
         trunk build --release, and the browser tests tests/e2e/*.test.mjs (node --test).
         --no-e2e: skip the browser tests (and their Chromium/npm setup).
-  bench [--native] [--criterion] [--capture FILE] [--runs N] [--baseline BIN]
+  bench [--native] [--criterion] [--page] [--capture FILE] [--runs N] [--baseline BIN]
         [--commands info,conv,...] [--no-tshark] [-- cargo bench args...]
         make the benchmark capture if it is missing (bench-data/bench.pcap, ~1 GB of
         nginx + memcached traffic; or --capture / $WIRELENS_BENCH_CAPTURE), then
@@ -45,6 +45,11 @@ tasks:
         --daemon [--daemon-runs N] [--daemon-seconds S] (root): wirelens-capture under
         wrk load beside tcpdump -w (drops, CPU), and the share of short connections of a
         client it names at 10, 1,000 and 10,000 a second (xtask/src/bench/daemon.rs).
+        --page [--page-capture FILE[,FILE...]]... [--keep-large]: the page in headless
+        Chromium (tests/e2e/bench.mjs on dist/): selection to full results, MB/s and CPU
+        beside a bare worker reading the same files and the native CLI, peak wasm memory a
+        packet, filters, scrolling, detail, follow. Default captures: the bench capture and
+        one of at least 5 GB made from it (deleted after unless --keep-large).
 
   --no-install: never install anything; fail with the command to run by hand instead.";
 

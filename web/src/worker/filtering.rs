@@ -15,7 +15,6 @@ use wirelens_core::capture::Capture;
 use wirelens_core::query::fields::pdu::Collector;
 use wirelens_core::query::fields::{self, Fid};
 use wirelens_core::query::filter::{Filter, FilterError};
-use wirelens_core::query::reread::Fetch;
 use wirelens_core::query::scan::{Scan, ScanOptions, Step};
 use wirelens_web::protocol::{FilterErrorView, FilterReply};
 
@@ -149,7 +148,7 @@ pub(crate) async fn matching(
     run(capture, files, filter, &[]).await.map(|(i, _)| i)
 }
 
-/// Runs `filter` through the core's scan, reading the ranges it names (the next one
+/// Runs `filter` through the core's scan, reading the ranges it names (the next ones
 /// while one is analysed): the packets that pass, and the per-PDU values of the filter's
 /// and the `columns`' fields.
 async fn run(
@@ -160,15 +159,11 @@ async fn run(
 ) -> Result<(Vec<u32>, Option<Collector>), String> {
     let mut scan = Scan::new(capture, filter, columns, ScanOptions::default());
     let mut indices = Vec::new();
-    let mut ahead: Option<(Fetch, blob::Pending)> = None;
+    let mut ahead = blob::Ahead::new();
     loop {
         match scan.step() {
             Step::Fetch(f) => {
-                let pending = match ahead.take() {
-                    Some((a, p)) if a == f => p,
-                    _ => blob::fetch(files, &f),
-                };
-                ahead = scan.upcoming().next().map(|n| (n, blob::fetch(files, &n)));
+                let pending = blob::next(&mut ahead, &f, scan.upcoming(), files);
                 match pending.bytes().await {
                     Ok(bytes) => scan.supply(&f, &bytes),
                     Err(e) => scan.fetch_failed(&f, &e),

@@ -23,6 +23,7 @@ use wirelens_web::protocol::{self, FromWorker, ToWorker};
 
 fn main() {
     console_error_panic_hook::set_once();
+    blob::start_reader();
     let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(|ev: MessageEvent| {
         match protocol::decode::<ToWorker>(ev.data()) {
             Ok(msg) => session::handle(msg),
@@ -34,6 +35,11 @@ fn main() {
     scope().set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
     // The handler lives as long as the worker.
     onmessage.forget();
+    // `wirelensWasmBytes()`: the size of this worker's wasm memory, its peak (it never
+    // shrinks), for the benchmark (tests/e2e/bench.mjs) to read at any moment.
+    let wasm_bytes = Closure::<dyn Fn() -> f64>::new(|| columns::wasm_bytes() as f64);
+    let _ = js_sys::Reflect::set(&scope(), &"wirelensWasmBytes".into(), wasm_bytes.as_ref());
+    wasm_bytes.forget();
     // Messages posted before the wasm was instantiated would have found no handler, so
     // the page waits for this before it sends anything.
     post(&FromWorker::Ready);

@@ -62,7 +62,7 @@ pub async fn run(
         .map(|&i| i as u32)
         .collect();
     let mut rr = Reread::run(capture, order.clone(), false);
-    let mut ahead = None;
+    let mut ahead = blob::Ahead::new();
     let mut buf = Vec::new();
     for (pos, &i) in order.iter().enumerate() {
         blob::fill_to(&mut rr, pos, &s.files, &mut ahead).await;

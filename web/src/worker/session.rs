@@ -2,6 +2,7 @@
 
 use crate::{blob, filtering, post};
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
@@ -22,6 +23,10 @@ use wirelens_web::protocol::{
 /// 175 MB capture: reading alone takes 750 ms in 1 MiB slices, 270 ms in 4 MiB, 190 ms
 /// in 16 MiB; the whole ingest went from ~255 to ~320 MB/s with 16 MiB.
 const CHUNK: u64 = 16 << 20;
+/// Slices of a file read ahead of the one analysed (they wait outside wasm memory), and
+/// of all files together.
+const AHEAD: usize = 3;
+const AHEAD_TOTAL: usize = 6;
 /// Progress messages are posted at most this often (ms).
 const PROGRESS_EVERY_MS: f64 = 50.0;
 /// Rows one page request may ask for.
@@ -151,7 +156,8 @@ pub fn handle(msg: ToWorker) {
 
 /// Reads every file through the core's driver, posting progress, then the summary. The
 /// driver merges the files into one timeline and says which bytes it needs next; the
-/// browser reads the next slice of that file while the last one is analysed.
+/// reader worker (blob.rs) reads the next slices of that file while the last one is
+/// analysed.
 async fn ingest(generation: u32, files: Vec<File>) {
     let started = js_sys::Date::now();
     let mut driver = Driver::new(&Options::default(), CHUNK);
@@ -170,14 +176,34 @@ async fn ingest(generation: u32, files: Vec<File>) {
         }
     };
     post(&progress(&driver));
-    // A read already under way, and what it reads.
-    let mut ahead: Option<(Read, blob::Pending)> = None;
+    // Reads already under way, and what each reads.
+    let mut ahead: VecDeque<(Read, blob::Pending)> = VecDeque::new();
     while let Some(read) = driver.next_read() {
         let file = &files[read.file];
-        let pending = match ahead.take() {
-            Some((r, p)) if r == read => p,
-            _ => blob::start(file, read.offset, read.offset + read.len),
-        };
+        let pending = ahead
+            .iter()
+            .position(|(r, _)| *r == read)
+            .and_then(|at| ahead.remove(at))
+            .map(|(_, p)| p);
+        // Reads of this file before this one will not be asked for.
+        ahead.retain(|(r, _)| r.file != read.file || r.offset > read.offset);
+        let pending =
+            pending.unwrap_or_else(|| blob::start(file, read.offset, read.offset + read.len));
+        // Have the browser read this file's next slices while this one is dissected.
+        let mut last = ahead
+            .iter()
+            .rev()
+            .find(|(r, _)| r.file == read.file)
+            .map_or(read, |(r, _)| *r);
+        while ahead.iter().filter(|(r, _)| r.file == read.file).count() < AHEAD
+            && ahead.len() < AHEAD_TOTAL
+        {
+            let Some(next) = driver.following(&last) else {
+                break;
+            };
+            ahead.push_back((next, blob::start(file, next.offset, next.offset + next.len)));
+            last = next;
+        }
         let chunk = pending.array().await;
         if !is_current(generation) {
             return;
@@ -189,12 +215,6 @@ async fn ingest(generation: u32, files: Vec<File>) {
                 continue;
             }
         };
-        // Have the browser read this file's next slice while this one is dissected.
-        if chunk.length() as u64 == read.len {
-            ahead = driver
-                .following(&read)
-                .map(|next| (next, blob::start(file, next.offset, next.offset + next.len)));
-        }
         buf.resize(chunk.length() as usize, 0);
         chunk.copy_to(&mut buf);
         driver.supply(read.file, &buf);

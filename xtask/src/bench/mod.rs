@@ -8,11 +8,16 @@
 //!   under wrk load beside `tcpdump -w` (drops, CPU), and the share of a client's short
 //!   connections it names, by socket events and by /proc.
 //!
-//! A new section (compressed-file random access, headless Chromium) is a file of its own
-//! here with a `run` function, a flag in [`Sections`] and a line in [`run`].
+//! - `page` (page.rs, only when asked for with `--page`): the page in headless Chromium
+//!   (tests/e2e/bench.mjs) on the bench capture and one of at least 5 GB, beside the
+//!   native CLI and the read floor on the same files.
+//!
+//! A new section (compressed-file random access) is a file of its own here with a `run`
+//! function, a flag in [`Sections`] and a line in [`run`].
 
 mod daemon;
 mod native;
+mod page;
 mod rusage;
 
 use std::path::{Path, PathBuf};
@@ -28,6 +33,7 @@ struct Sections {
     native: bool,
     criterion: bool,
     daemon: bool,
+    page: bool,
 }
 
 /// Runs `cargo xtask bench [--native] [--criterion] [native options] [-- cargo bench args]`.
@@ -50,16 +56,22 @@ pub fn run(setup: &Setup, no_install: bool, args: Vec<String>) -> Result<()> {
             sections.daemon = true;
             false
         }
+        "--page" => {
+            sections.page = true;
+            false
+        }
         _ => true,
     });
-    if !sections.native && !sections.criterion && !sections.daemon {
+    if !sections.native && !sections.criterion && !sections.daemon && !sections.page {
         sections = Sections {
             native: true,
             criterion: true,
             daemon: false,
+            page: false,
         };
     }
     let daemon_options = daemon::Options::parse(&mut ours)?;
+    let page_options = page::Options::parse(&mut ours)?;
     let options = native::Options::parse(&mut ours)?;
     if !ours.is_empty() {
         bail!(
@@ -70,7 +82,7 @@ pub fn run(setup: &Setup, no_install: bool, args: Vec<String>) -> Result<()> {
 
     if sections.daemon {
         daemon::run(&setup.root, &daemon_options)?;
-        if !sections.native && !sections.criterion {
+        if !sections.native && !sections.criterion && !sections.page {
             return Ok(());
         }
     }
@@ -90,6 +102,15 @@ pub fn run(setup: &Setup, no_install: bool, args: Vec<String>) -> Result<()> {
             browser: false,
         })?;
         native::run(&setup.root, &capture, &options)?;
+    }
+    if sections.page {
+        // Trunk and the wasm tools, Chromium and the npm packages of tests/e2e, tcpdump.
+        setup.ensure(Needs {
+            wasm: true,
+            system: true,
+            browser: true,
+        })?;
+        page::run(&setup.root, &capture, &page_options)?;
     }
     if sections.criterion {
         step("cargo bench -p wirelens-core");
