@@ -444,34 +444,35 @@ pub fn render(f: &Followed, mode: Mode) -> String {
     out
 }
 
-/// tshark's follow hex dump: `%08X` offset, 16 bytes in hex with an extra space after
-/// the 8th, then the bytes as ASCII.
-fn hex_dump(out: &mut String, prefix: &str, mut offset: u64, data: &[u8]) {
-    for line in data.chunks(16) {
-        let mut hex = String::with_capacity(50);
-        let mut ascii = String::with_capacity(17);
-        for (i, &b) in line.iter().enumerate() {
-            let _ = write!(hex, "{b:02x} ");
-            ascii.push(if (0x20..0x7f).contains(&b) {
-                b as char
-            } else {
-                '.'
-            });
-            if i == 7 {
-                hex.push(' ');
-                ascii.push(' ');
-            }
-        }
-        // The hex column is always 49 characters wide (16 × 3 + the extra space).
-        while hex.len() < 49 {
-            hex.push(' ');
-        }
-        if ascii.ends_with(' ') {
-            ascii.pop();
-        }
-        let _ = writeln!(out, "{prefix}{:08X}  {hex} {ascii}", offset as u32);
-        offset += 16;
+/// tshark's follow hex dump, a line per 16 bytes of `data` ([`hex_line`]).
+fn hex_dump(out: &mut String, prefix: &str, offset: u64, data: &[u8]) {
+    for (i, line) in data.chunks(16).enumerate() {
+        let _ = writeln!(out, "{prefix}{}", hex_line(offset + 16 * i as u64, line));
     }
+}
+
+/// One line of tshark's follow hex dump: the `%08X` offset, up to 16 bytes in hex with an
+/// extra space after the 8th (a column always 49 characters wide), then the bytes as
+/// ASCII.
+pub fn hex_line(offset: u64, line: &[u8]) -> String {
+    let mut hex = String::with_capacity(49);
+    let mut ascii = String::with_capacity(17);
+    for (i, &b) in line.iter().enumerate() {
+        let _ = write!(hex, "{b:02x} ");
+        ascii.push(if (0x20..0x7f).contains(&b) {
+            b as char
+        } else {
+            '.'
+        });
+        if i == 7 {
+            hex.push(' ');
+            ascii.push(' ');
+        }
+    }
+    if ascii.ends_with(' ') {
+        ascii.pop();
+    }
+    format!("{:08X}  {hex:<49} {ascii}", offset as u32)
 }
 
 #[cfg(test)]

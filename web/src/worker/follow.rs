@@ -169,28 +169,9 @@ fn render_lines(f: &Followed, mode: FollowMode) -> Vec<FollowLine> {
                 out.push(line(hex));
             }
             FollowMode::Hex => {
-                let mut offset = offsets[usize::from(r.from_server)];
-                for chunk in r.bytes.chunks(16) {
-                    let mut hex = String::with_capacity(49);
-                    let mut ascii = String::with_capacity(17);
-                    for (i, &b) in chunk.iter().enumerate() {
-                        let _ = write!(hex, "{b:02x} ");
-                        ascii.push(if (0x20..0x7f).contains(&b) {
-                            b as char
-                        } else {
-                            '.'
-                        });
-                        if i == 7 {
-                            hex.push(' ');
-                            ascii.push(' ');
-                        }
-                    }
-                    out.push(line(format!(
-                        "{:08X}  {hex:<49} {}",
-                        offset as u32,
-                        ascii.trim_end()
-                    )));
-                    offset += 16;
+                let offset = offsets[usize::from(r.from_server)];
+                for (i, chunk) in r.bytes.chunks(16).enumerate() {
+                    out.push(line(follow::hex_line(offset + 16 * i as u64, chunk)));
                 }
             }
         }
