@@ -152,6 +152,22 @@ pub fn duckdb(what: &str) -> bool {
     )
 }
 
+/// Whether Python's `chdb` module (ClickHouse in-process) is installed (the lake's tests
+/// read the Parquet with ClickHouse too); fails without it unless `WIRELENS_NO_DUCKDB=1`
+/// (the run has no Python engines), when it says that `what` was not run and returns false.
+pub fn chdb(what: &str) -> bool {
+    let have = std::process::Command::new("python3")
+        .args(["-c", "import chdb"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    need(
+        what,
+        have,
+        NO_DUCKDB,
+        "Python's chdb module (ClickHouse) is not installed (`cargo xtask setup` installs it: pip install chdb)",
+    )
+}
+
 /// Whether this run can capture packets (root, on Linux); fails otherwise unless
 /// `WIRELENS_NO_CAPTURE=1`, when it says that `what` was not run and returns false.
 pub fn can_capture(what: &str) -> bool {

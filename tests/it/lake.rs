@@ -955,3 +955,84 @@ fn lake_ocsf_views_of_the_doc_give_an_event_per_row() {
     assert_eq!(r["http_events"], r["http"], "{r}");
     assert_eq!(r["http_answered"], r["answered"], "{r}");
 }
+
+/// ClickHouse's answer (chDB, ClickHouse in-process) to `sql`, a JSON object per row.
+fn clickhouse(sql: &str) -> Vec<Value> {
+    const SCRIPT: &str = "import sys, chdb\n\
+        print(chdb.query(sys.argv[1], 'JSONEachRow'))\n";
+    let sql = format!(
+        "{} SETTINGS output_format_json_quote_64bit_integers = 0",
+        sql.trim().trim_end_matches(';')
+    );
+    let out = Command::new("python3")
+        .args(["-c", SCRIPT, &sql])
+        .output()
+        .expect("run python3");
+    assert!(
+        out.status.success(),
+        "ClickHouse: {sql}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("ClickHouse's JSON"))
+        .collect()
+}
+
+#[test]
+fn lake_clickhouse_reads_the_same_files() {
+    if !duckdb("lake_clickhouse_reads_the_same_files")
+        || !wirelens_tests::harness::chdb("lake_clickhouse_reads_the_same_files")
+    {
+        return;
+    }
+    let lake = shared_lake();
+    let file = |t: &str| format!("file('{}/{t}/*/*/*.parquet', Parquet)", lake.dir.display());
+    // Per capture and sensor (ClickHouse reads the partition from the path): rows, bytes,
+    // packets, first and last times, and the µs timestamps against the ns columns.
+    let ch = clickhouse(&format!(
+        "SELECT capture_id, extract(_path, 'sensor=([^/]+)') AS sensor, count() AS n, \
+         sum(orig_bytes) AS ob, sum(resp_bytes) AS rb, sum(orig_pkts + resp_pkts) AS pk, \
+         min(ts_ns) AS first, max(end_ns) AS last, \
+         countIf(toUnixTimestamp64Micro(ts) != intDiv(ts_ns, 1000) AND ts_ns >= 0) AS bad_ts, \
+         uniqExact(community_id) AS ids, countIf(id.resp_p = 0) AS port0 \
+         FROM {} GROUP BY capture_id, sensor ORDER BY capture_id",
+        file("sessions")
+    ));
+    let dk = duck(&format!(
+        "SELECT capture_id, sensor, count(*) AS n, sum(orig_bytes) AS ob, \
+         sum(resp_bytes) AS rb, sum(orig_pkts + resp_pkts) AS pk, min(ts_ns) AS first, \
+         max(end_ns) AS last, 0 AS bad_ts, count(DISTINCT community_id) AS ids, \
+         count(*) FILTER (WHERE id.resp_p = 0) AS port0 \
+         FROM {} GROUP BY ALL ORDER BY capture_id",
+        table(&lake.dir, "sessions")
+    ));
+    assert!(ch.len() > 50, "{}", ch.len());
+    assert_eq!(ch, dk);
+    let ch = clickhouse(&format!(
+        "SELECT service, count() AS n, countIf(status_code >= 500) AS e5, \
+         sum(length(keys)) AS keys, sum(coalesce(latency_ns, 0)) AS lat \
+         FROM {} GROUP BY service ORDER BY service",
+        file("transactions")
+    ));
+    let dk = duck(&format!(
+        "SELECT service, count(*) AS n, count(*) FILTER (WHERE status_code >= 500) AS e5, \
+         sum(len(keys)) AS keys, sum(coalesce(latency_ns, 0)) AS lat \
+         FROM {} GROUP BY service ORDER BY service",
+        table(&lake.dir, "transactions")
+    ));
+    assert_eq!(ch, dk);
+    // The README's ClickHouse query, with this data's values.
+    let q = sql_blocks(
+        "README.md",
+        "<!-- clickhouse query -->",
+        "<!-- end clickhouse query -->",
+    );
+    let sql = q[0].replace("'lake/", &format!("'{}/", lake.dir.display()));
+    assert!(sql.contains("= 3306") && sql.contains("> 1"), "{sql}");
+    let sql = sql.replace("= 3306", "= 23306").replace("> 1", "> 0.4");
+    let got = clickhouse(&sql);
+    assert_eq!(got.len(), 1, "{sql}: {got:?}");
+    assert_eq!(got[0]["id.resp_h"], "127.0.0.1", "{got:?}");
+}

@@ -37,6 +37,8 @@ const SYSTEM_PACKAGES: &[(&str, Probe)] = &[
 /// Python's DuckDB, which the lake's tests read the exported Parquet back with (PyPI
 /// `duckdb`: a wheel with the engine inside, no compiler).
 pub const DUCKDB_VERSION: &str = "2.0.1";
+/// Python's chDB (ClickHouse in-process), which the lake's tests read the same files with.
+pub const CHDB_VERSION: &str = "4.4.0";
 /// Only needed for the browser (e2e) tests.
 const BROWSER_PACKAGES: &[(&str, Probe)] = &[
     ("chromium", Probe::AnyFile(&[CHROMIUM])),
@@ -113,7 +115,7 @@ impl Setup {
             self.debian_packages(&pkgs)?;
         }
         if needs.system {
-            self.python_duckdb()?;
+            self.python_engines()?;
         }
         if needs.wasm {
             self.wasm_target()?;
@@ -169,23 +171,28 @@ impl Setup {
         }
     }
 
-    /// `pip install duckdb`: the lake's tests (tests/it/lake.rs) read the Parquet back with
-    /// it, as a user's DuckDB would.
-    fn python_duckdb(&self) -> Result<()> {
-        let spec = format!("duckdb=={DUCKDB_VERSION}");
+    /// `pip install duckdb chdb`: the lake's tests (tests/it/lake.rs) read the Parquet back
+    /// with DuckDB and ClickHouse (chDB), as a user's engines would.
+    fn python_engines(&self) -> Result<()> {
+        self.python_module("duckdb", DUCKDB_VERSION)?;
+        self.python_module("chdb", CHDB_VERSION)
+    }
+
+    /// `pip install MODULE==VERSION` unless python3 imports that version already.
+    fn python_module(&self, module: &str, version: &str) -> Result<()> {
+        let spec = format!("{module}=={version}");
+        let import = format!("import {module}; print({module}.__version__)");
+        let missing = format!("python3 cannot import {module}");
         self.ensure_tool(
-            &format!("Python's duckdb {DUCKDB_VERSION}"),
+            &format!("Python's {module} {version}"),
             || {
-                let out = probe(
-                    "python3",
-                    ["-c", "import duckdb; print(duckdb.__version__)"],
-                )
-                .ok_or("python3 cannot import duckdb")?;
-                let v = out.trim().to_owned();
-                if v.is_empty() {
-                    Err("python3 cannot import duckdb".into())
-                } else {
-                    Ok(format!("duckdb {v}"))
+                let out = probe("python3", ["-c", import.as_str()]).ok_or(missing.clone())?;
+                match out.trim() {
+                    "" => Err(missing.clone()),
+                    v if v == version => Ok(format!("{module} {v}")),
+                    v => Err(format!(
+                        "{module} {v} is installed, the tests want {version}"
+                    )),
                 }
             },
             vec![cmd(
