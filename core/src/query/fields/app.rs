@@ -3,14 +3,23 @@
 
 use super::{Fid, FieldProvider, ValueSink};
 use crate::capture::Capture;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Values of application-layer fields, from the transactions the app parsers found in the
 /// capture (HTTP, DNS, memcached, MySQL, TLS), attached to the packets Wireshark shows
 /// them in: a request's fields to the packet that completed the request, a response's to
 /// the packet that completed the response.
+///
+/// A filter asks for one or two fields of a capture with hundreds of thousands of
+/// transactions: fields are indexed when first asked for ([`TransactionFields::index`]),
+/// and only those (their values built only then: header lines and URIs are not copied
+/// for a filter on `http.response.code`).
 pub struct TransactionFields {
     values: HashMap<(u64, Fid), Vec<AppValue>>,
+    /// The fields indexed so far.
+    indexed: HashSet<Fid>,
+    /// The fields the pass under way indexes.
+    want: HashSet<Fid>,
 }
 
 /// One value of an app-layer field, owned (see [`super::pdu`]).
@@ -37,57 +46,112 @@ pub enum AppValue {
 }
 
 impl TransactionFields {
-    /// Indexes the transactions of `capture`.
+    /// Every field these values cover, for the transactions of `capture`.
     pub fn new(capture: &Capture) -> Self {
-        use crate::capture::app::Detail;
-        let mut t = TransactionFields {
+        let mut t = Self::empty();
+        let all: Vec<Fid> = super::FIELDS
+            .iter()
+            .map(|d| d.id)
+            .filter(|&f| Self::covers(f))
+            .collect();
+        t.index(capture, &all);
+        t
+    }
+
+    /// No field indexed yet.
+    pub fn empty() -> Self {
+        TransactionFields {
             values: HashMap::new(),
-        };
+            indexed: HashSet::new(),
+            want: HashSet::new(),
+        }
+    }
+
+    /// Whether `field`'s values are indexed.
+    pub fn has(&self, field: Fid) -> bool {
+        self.indexed.contains(&field)
+    }
+
+    /// Indexes the values of `fields` (those covered and not indexed yet) in one pass over
+    /// the transactions of `capture`.
+    pub fn index(&mut self, capture: &Capture, fields: &[Fid]) {
+        self.want = fields
+            .iter()
+            .copied()
+            .filter(|&f| Self::covers(f) && !self.indexed.contains(&f))
+            .collect();
+        if self.want.is_empty() {
+            return;
+        }
+        self.pass(capture);
+        self.indexed.extend(self.want.drain());
+    }
+
+    fn wants_any(&self, fields: &[Fid]) -> bool {
+        fields.iter().any(|f| self.want.contains(f))
+    }
+
+    fn pass(&mut self, capture: &Capture) {
+        use crate::capture::app::Detail;
+        let t = self;
+        let (http, dns, mysql, tls, redis) = (
+            t.wants_any(HTTP),
+            t.wants_any(DNS),
+            t.wants_any(MYSQL),
+            t.want.contains(&Fid::TlsSni),
+            t.wants_any(REDIS),
+        );
         for tx in &capture.transactions {
             let req = tx.request.map(|s| s.last.packet);
             let resp = tx.response.map(|s| s.last.packet);
             match &tx.detail {
+                Detail::Http(_) if !http => {}
+                Detail::Dns(_) if !dns => {}
+                Detail::Mysql(_) if !mysql => {}
+                Detail::Tls(_) if !tls => {}
+                Detail::Redis(_) if !redis => {}
                 Detail::Http(h) => {
                     if let Some(p) = req.filter(|_| !h.method.is_empty()) {
-                        t.add(p, Fid::Http, AppValue::Present);
-                        t.add(p, Fid::HttpRequest, AppValue::Bool(true));
-                        t.add(p, Fid::HttpRequestMethod, AppValue::Text(h.method.clone()));
-                        t.add(p, Fid::HttpRequestUri, AppValue::Text(h.uri.clone()));
-                        t.add(
-                            p,
-                            Fid::HttpRequestVersion,
-                            AppValue::Text(h.version.clone()),
-                        );
+                        t.add(p, Fid::Http, || AppValue::Present);
+                        t.add(p, Fid::HttpRequest, || AppValue::Bool(true));
+                        t.add(p, Fid::HttpRequestMethod, || {
+                            AppValue::Text(h.method.clone())
+                        });
+                        t.add(p, Fid::HttpRequestUri, || AppValue::Text(h.uri.clone()));
+                        t.add(p, Fid::HttpRequestVersion, || {
+                            AppValue::Text(h.version.clone())
+                        });
                         if let Some(v) = &h.host {
-                            t.add(p, Fid::HttpHost, AppValue::Text(v.clone()));
+                            t.add(p, Fid::HttpHost, || AppValue::Text(v.clone()));
                         }
                         if let Some(v) = &h.user_agent {
-                            t.add(p, Fid::HttpUserAgent, AppValue::Text(v.clone()));
+                            t.add(p, Fid::HttpUserAgent, || AppValue::Text(v.clone()));
                         }
                         if let Some(v) = &h.request_content_type {
-                            t.add(p, Fid::HttpContentType, AppValue::Text(v.clone()));
+                            t.add(p, Fid::HttpContentType, || AppValue::Text(v.clone()));
                         }
                         if let Some(host) = &h.host {
-                            let full = format!("http://{host}{}", h.uri);
-                            t.add(p, Fid::HttpRequestFullUri, AppValue::Text(full));
+                            t.add(p, Fid::HttpRequestFullUri, || {
+                                AppValue::Text(format!("http://{host}{}", h.uri))
+                            });
                         }
                         t.add_http_headers(p, Fid::HttpRequestLine, &h.request_headers);
                     }
                     if let (Some(p), Some(code)) = (resp, h.status) {
-                        t.add(p, Fid::Http, AppValue::Present);
-                        t.add(p, Fid::HttpResponse, AppValue::Bool(true));
-                        t.add(p, Fid::HttpResponseCode, AppValue::Uint(code as u64));
+                        t.add(p, Fid::Http, || AppValue::Present);
+                        t.add(p, Fid::HttpResponse, || AppValue::Bool(true));
+                        t.add(p, Fid::HttpResponseCode, || AppValue::Uint(code as u64));
                         if let Some(v) = &h.reason {
-                            t.add(p, Fid::HttpResponsePhrase, AppValue::Text(v.clone()));
+                            t.add(p, Fid::HttpResponsePhrase, || AppValue::Text(v.clone()));
                         }
                         if let Some(v) = &h.response_content_type {
-                            t.add(p, Fid::HttpContentType, AppValue::Text(v.clone()));
+                            t.add(p, Fid::HttpContentType, || AppValue::Text(v.clone()));
                         }
                         if let Some(q) = req.filter(|_| !h.method.is_empty()) {
-                            t.add(p, Fid::HttpRequestIn, AppValue::Uint(q + 1));
+                            t.add(p, Fid::HttpRequestIn, || AppValue::Uint(q + 1));
                         }
                         if let Some(ns) = tx.latency_ns() {
-                            t.add(p, Fid::HttpTime, AppValue::Rel(ns));
+                            t.add(p, Fid::HttpTime, || AppValue::Rel(ns));
                         }
                         t.add_http_headers(p, Fid::HttpResponseLine, &h.response_headers);
                     }
@@ -110,26 +174,26 @@ impl TransactionFields {
                     let sides = queries.map(|p| (p, false)).chain(resp.map(|p| (p, true)));
                     for (p, response) in sides {
                         if !multicast {
-                            t.add(p, Fid::Dns, AppValue::Present);
+                            t.add(p, Fid::Dns, || AppValue::Present);
                         }
-                        t.add(p, Fid::DnsId, AppValue::Uint(d.id as u64));
-                        t.add(p, Fid::DnsFlagsResponse, AppValue::Bool(response));
-                        t.add(p, Fid::DnsQryName, AppValue::Text(d.name.clone()));
-                        t.add(p, Fid::DnsQryType, AppValue::Uint(d.qtype.0 as u64));
-                        t.add(p, Fid::DnsQryClass, AppValue::Uint(d.qclass as u64));
+                        t.add(p, Fid::DnsId, || AppValue::Uint(d.id as u64));
+                        t.add(p, Fid::DnsFlagsResponse, || AppValue::Bool(response));
+                        t.add(p, Fid::DnsQryName, || AppValue::Text(d.name.clone()));
+                        t.add(p, Fid::DnsQryType, || AppValue::Uint(d.qtype.0 as u64));
+                        t.add(p, Fid::DnsQryClass, || AppValue::Uint(d.qclass as u64));
                         let questions = d.questions[usize::from(response)];
-                        t.add(p, Fid::DnsCountQueries, AppValue::Uint(questions as u64));
+                        t.add(p, Fid::DnsCountQueries, || AppValue::Uint(questions as u64));
                         // Wireshark shows the reply code of responses only.
                         if response {
                             let rcode = d.rcode.unwrap_or(0);
-                            t.add(p, Fid::DnsFlagsRcode, AppValue::Uint(rcode as u64));
+                            t.add(p, Fid::DnsFlagsRcode, || AppValue::Uint(rcode as u64));
                         }
                         let answers = if response { d.counts[0] } else { 0 };
-                        t.add(p, Fid::DnsCountAnswers, AppValue::Uint(answers as u64));
+                        t.add(p, Fid::DnsCountAnswers, || AppValue::Uint(answers as u64));
                         // (`dns.response_in` points forward: tshark's single pass never
                         // shows it.)
                         if let (true, Some(q)) = (response, req) {
-                            t.add(p, Fid::DnsResponseTo, AppValue::Uint(q + 1));
+                            t.add(p, Fid::DnsResponseTo, || AppValue::Uint(q + 1));
                         }
                         // Every resource record of the message, whatever its section.
                         let (first, rest) = if response {
@@ -138,8 +202,8 @@ impl TransactionFields {
                             (&d.query_records[..], &[][..])
                         };
                         for a in first.iter().chain(rest) {
-                            t.add(p, Fid::DnsRespName, AppValue::Text(a.name.clone()));
-                            t.add(p, Fid::DnsRespType, AppValue::Uint(a.rtype.0 as u64));
+                            t.add(p, Fid::DnsRespName, || AppValue::Text(a.name.clone()));
+                            t.add(p, Fid::DnsRespType, || AppValue::Uint(a.rtype.0 as u64));
                             match a.rtype.0 {
                                 1 | 28 => {
                                     let (f, v) = match a.data.parse::<std::net::IpAddr>() {
@@ -151,16 +215,14 @@ impl TransactionFields {
                                         }
                                         Err(_) => continue,
                                     };
-                                    t.add(p, f, v);
+                                    t.add(p, f, || v);
                                 }
-                                5 => t.add(p, Fid::DnsCname, AppValue::Text(a.data.clone())),
+                                5 => t.add(p, Fid::DnsCname, || AppValue::Text(a.data.clone())),
                                 15 => {
                                     if let Some((_, exchange)) = a.data.split_once(' ') {
-                                        t.add(
-                                            p,
-                                            Fid::DnsMxMailExchange,
-                                            AppValue::Text(exchange.to_owned()),
-                                        );
+                                        t.add(p, Fid::DnsMxMailExchange, || {
+                                            AppValue::Text(exchange.to_owned())
+                                        });
                                     }
                                 }
                                 _ => {}
@@ -168,33 +230,33 @@ impl TransactionFields {
                         }
                         if response {
                             if let Some(ns) = tx.latency_ns() {
-                                t.add(p, Fid::DnsTime, AppValue::Rel(ns));
+                                t.add(p, Fid::DnsTime, || AppValue::Rel(ns));
                             }
                         }
                     }
                 }
                 Detail::Mysql(m) => {
                     if let (Some(p), Some(code)) = (req, m.command_code) {
-                        t.add(p, Fid::MysqlCommand, AppValue::Uint(code as u64));
+                        t.add(p, Fid::MysqlCommand, || AppValue::Uint(code as u64));
                     }
                     // The login's user and schema (from the handshake response), and
                     // COM_INIT_DB's schema.
                     if let Some(p) = req.filter(|_| m.command == "login") {
                         if let Some(u) = &m.user {
-                            t.add(p, Fid::MysqlUser, AppValue::Text(u.clone()));
+                            t.add(p, Fid::MysqlUser, || AppValue::Text(u.clone()));
                         }
                     }
                     let schema_of = m.command == "login" || m.command_code == Some(0x02);
                     if let (Some(p), Some(s), true) = (req, &m.schema, schema_of) {
-                        t.add(p, Fid::MysqlSchema, AppValue::Text(s.clone()));
+                        t.add(p, Fid::MysqlSchema, || AppValue::Text(s.clone()));
                     }
                     for &(p, code) in &m.response_codes {
-                        t.add(p, Fid::MysqlResponseCode, AppValue::Uint(code as u64));
+                        t.add(p, Fid::MysqlResponseCode, || AppValue::Uint(code as u64));
                     }
                     if let (Some(p), Some(code)) = (resp, m.error_code) {
-                        t.add(p, Fid::MysqlErrorCode, AppValue::Uint(code as u64));
+                        t.add(p, Fid::MysqlErrorCode, || AppValue::Uint(code as u64));
                         if let Some(msg) = &m.error_message {
-                            t.add(p, Fid::MysqlErrorMessage, AppValue::Text(msg.clone()));
+                            t.add(p, Fid::MysqlErrorMessage, || AppValue::Text(msg.clone()));
                         }
                     }
                     // The statement id of a prepare's response, and of the commands that
@@ -207,16 +269,16 @@ impl TransactionFields {
                             _ => None,
                         };
                         if let Some(p) = side {
-                            t.add(p, Fid::MysqlStmtId, AppValue::Uint(id as u64));
+                            t.add(p, Fid::MysqlStmtId, || AppValue::Uint(id as u64));
                         }
                     }
                     if let (Some(p), Some(n)) = (resp, m.affected_rows) {
-                        t.add(p, Fid::MysqlAffectedRows, AppValue::Uint(n));
+                        t.add(p, Fid::MysqlAffectedRows, || AppValue::Uint(n));
                     }
                     if let (Some(p), Some(q)) = (req, &m.query) {
                         // Wireshark shows the statement of COM_QUERY and COM_STMT_PREPARE.
                         if m.command == "query" || m.command == "stmt_prepare" {
-                            t.add(p, Fid::MysqlQuery, AppValue::Text(q.clone()));
+                            t.add(p, Fid::MysqlQuery, || AppValue::Text(q.clone()));
                         }
                     }
                 }
@@ -225,29 +287,32 @@ impl TransactionFields {
                 Detail::Memcache(_) => {}
                 Detail::Tls(s) => {
                     if let (Some(p), Some(sni)) = (req, &s.sni) {
-                        t.add(p, Fid::TlsSni, AppValue::Text(sni.clone()));
+                        t.add(p, Fid::TlsSni, || AppValue::Text(sni.clone()));
                     }
                 }
                 Detail::Redis(r) => {
                     // Wirelens's own names: Wireshark's resp has fields per RESP value
                     // only (those come from `app::pdu::resp`).
                     if let Some(p) = req.filter(|_| !r.command.is_empty()) {
-                        t.add(p, Fid::RedisCommand, AppValue::Text(r.command.clone()));
+                        t.add(p, Fid::RedisCommand, || AppValue::Text(r.command.clone()));
                         for k in &r.keys {
-                            t.add(p, Fid::RedisKey, AppValue::Text(k.clone()));
+                            t.add(p, Fid::RedisKey, || AppValue::Text(k.clone()));
                         }
                     }
                     if let (Some(p), Some(ns)) = (resp, tx.latency_ns()) {
-                        t.add(p, Fid::RedisTime, AppValue::Rel(ns));
+                        t.add(p, Fid::RedisTime, || AppValue::Rel(ns));
                     }
                 }
             }
         }
-        t
     }
 
-    fn add(&mut self, packet: u64, f: Fid, v: AppValue) {
-        self.values.entry((packet, f)).or_default().push(v);
+    /// Adds a value of `f` to `packet`, if `f` is being indexed (the value is built only
+    /// then).
+    fn add(&mut self, packet: u64, f: Fid, v: impl FnOnce() -> AppValue) {
+        if self.want.contains(&f) {
+            self.values.entry((packet, f)).or_default().push(v());
+        }
     }
 
     /// The header lines of an HTTP message (`line`: `http.request.line` or
@@ -255,8 +320,10 @@ impl TransactionFields {
     /// `http.user_agent` and `http.content_type` come from the parser's own values).
     fn add_http_headers(&mut self, p: u64, line: Fid, headers: &[String]) {
         use crate::ingest::app::http::header_value;
-        for l in headers {
-            self.add(p, line, AppValue::Text(l.clone()));
+        if self.want.contains(&line) {
+            for l in headers {
+                self.add(p, line, || AppValue::Text(l.clone()));
+            }
         }
         let named = [
             ("Transfer-Encoding", Fid::HttpTransferEncoding),
@@ -265,21 +332,84 @@ impl TransactionFields {
             ("Location", Fid::HttpLocation),
             ("Cookie", Fid::HttpCookie),
         ];
+        if !self.wants_any(&[Fid::HttpContentLength])
+            && !named.iter().any(|(_, f)| self.want.contains(f))
+        {
+            return;
+        }
         for l in headers {
             if let Some(v) = header_value(l, "Content-Length") {
                 if let Ok(n) = v.parse::<u64>() {
-                    self.add(p, Fid::HttpContentLength, AppValue::Uint(n));
+                    self.add(p, Fid::HttpContentLength, || AppValue::Uint(n));
                 }
                 continue;
             }
             for (name, f) in named {
                 if let Some(v) = header_value(l, name) {
-                    self.add(p, f, AppValue::Text(v.to_owned()));
+                    self.add(p, f, || AppValue::Text(v.to_owned()));
                 }
             }
         }
     }
 }
+
+/// The fields of each protocol these values cover (with `tls.handshake.extensions_server_name`;
+/// [`TransactionFields::covers`] says the same, fast).
+const HTTP: &[Fid] = &[
+    Fid::Http,
+    Fid::HttpRequest,
+    Fid::HttpRequestMethod,
+    Fid::HttpRequestUri,
+    Fid::HttpRequestVersion,
+    Fid::HttpHost,
+    Fid::HttpUserAgent,
+    Fid::HttpResponse,
+    Fid::HttpResponseCode,
+    Fid::HttpResponsePhrase,
+    Fid::HttpTime,
+    Fid::HttpContentType,
+    Fid::HttpRequestFullUri,
+    Fid::HttpRequestIn,
+    Fid::HttpRequestLine,
+    Fid::HttpResponseLine,
+    Fid::HttpContentLength,
+    Fid::HttpTransferEncoding,
+    Fid::HttpConnection,
+    Fid::HttpServer,
+    Fid::HttpLocation,
+    Fid::HttpCookie,
+];
+const DNS: &[Fid] = &[
+    Fid::Dns,
+    Fid::DnsCountQueries,
+    Fid::DnsId,
+    Fid::DnsFlagsResponse,
+    Fid::DnsQryName,
+    Fid::DnsQryType,
+    Fid::DnsFlagsRcode,
+    Fid::DnsTime,
+    Fid::DnsQryClass,
+    Fid::DnsCountAnswers,
+    Fid::DnsResponseTo,
+    Fid::DnsRespName,
+    Fid::DnsRespType,
+    Fid::DnsA,
+    Fid::DnsAaaa,
+    Fid::DnsCname,
+    Fid::DnsMxMailExchange,
+];
+const MYSQL: &[Fid] = &[
+    Fid::MysqlCommand,
+    Fid::MysqlAffectedRows,
+    Fid::MysqlQuery,
+    Fid::MysqlUser,
+    Fid::MysqlSchema,
+    Fid::MysqlResponseCode,
+    Fid::MysqlErrorCode,
+    Fid::MysqlErrorMessage,
+    Fid::MysqlStmtId,
+];
+const REDIS: &[Fid] = &[Fid::RedisCommand, Fid::RedisKey, Fid::RedisTime];
 
 impl TransactionFields {
     /// The fields these values cover.
@@ -356,5 +486,64 @@ impl FieldProvider for TransactionFields {
         {
             out.push_app(v);
         }
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[test]
+    fn the_protocol_lists_are_what_covers_says() {
+        let listed: Vec<Fid> = [HTTP, DNS, MYSQL, REDIS, &[Fid::TlsSni]].concat();
+        for d in super::super::FIELDS {
+            assert_eq!(
+                TransactionFields::covers(d.id),
+                listed.contains(&d.id),
+                "{}",
+                d.name
+            );
+        }
+    }
+
+    /// Fields indexed one at a time, or a few together, hold what indexing all gives.
+    #[test]
+    fn fields_indexed_when_asked_equal_all_at_once() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/");
+        let covered: Vec<Fid> = super::super::FIELDS
+            .iter()
+            .map(|d| d.id)
+            .filter(|&f| TransactionFields::covers(f))
+            .collect();
+        let mut compared = 0;
+        for name in [
+            "servers/http.pcap",
+            "servers/dns.pcap",
+            "servers/mariadb.pcap",
+            "servers/redis.pcap",
+            "three_http_streams.pcap",
+        ] {
+            let bytes = std::fs::read(format!("{root}{name}")).expect(name);
+            let capture = crate::ingest::ingest_bytes(name, &bytes);
+            assert!(!capture.transactions.is_empty(), "{name}");
+            let all = TransactionFields::new(&capture);
+            let mut some = TransactionFields::empty();
+            for (n, &f) in covered.iter().enumerate() {
+                // Alone, and (every third) with the next two.
+                let mut one = TransactionFields::empty();
+                one.index(&capture, &[f]);
+                if n % 3 == 0 {
+                    some.index(&capture, &covered[n..(n + 3).min(covered.len())]);
+                }
+                assert!(one.has(f) && some.has(f) && !one.has(covered[(n + 1) % covered.len()]));
+                for p in 0..capture.packets.len() as u64 {
+                    let want = all.values.get(&(p, f));
+                    assert_eq!(one.values.get(&(p, f)), want, "{name} {} {p}", f.name());
+                    assert_eq!(some.values.get(&(p, f)), want, "{name} {} {p}", f.name());
+                    compared += usize::from(want.is_some());
+                }
+            }
+        }
+        assert!(compared > 500, "{compared}");
     }
 }

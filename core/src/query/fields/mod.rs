@@ -157,8 +157,11 @@ pub struct FieldCtx<'c> {
     /// Previous packet of the same flow, for each packet (`u32::MAX`: none).
     prev_in_flow: Option<Vec<u32>>,
     scratch: Vec<u8>,
-    /// App-layer values from the capture's transactions, built on first use.
-    app: Option<TransactionFields>,
+    /// App-layer values from the capture's transactions, each field indexed on first use.
+    app: TransactionFields,
+    /// Fields announced by [`FieldCtx::want`] that the transactions answer: indexed
+    /// together when the first of them is asked for.
+    app_wanted: Vec<Fid>,
     /// Per-PDU app-layer values (memcache, resp), collected as packets go by.
     pdu: Pdu<'c>,
     /// The process of each conversation, found on first use.
@@ -203,7 +206,8 @@ impl<'c> FieldCtx<'c> {
             tcp: HashMap::new(),
             prev_in_flow: None,
             scratch: Vec::new(),
-            app: None,
+            app: TransactionFields::empty(),
+            app_wanted: Vec::new(),
             pdu: Pdu::None,
             processes: None,
         }
@@ -219,6 +223,11 @@ impl<'c> FieldCtx<'c> {
     /// Announces the fields that will be asked for, so that per-PDU fields of several
     /// protocols are collected in one pass.
     pub fn want(&mut self, fields: &[Fid]) {
+        for &f in fields {
+            if TransactionFields::covers(f) && !self.app_wanted.contains(&f) {
+                self.app_wanted.push(f);
+            }
+        }
         let new = |w: &HashSet<Fid>| {
             fields
                 .iter()
@@ -427,11 +436,14 @@ impl<'c> FieldCtx<'c> {
             return;
         }
         if TransactionFields::covers(field) {
-            let capture = self.capture;
-            let app = self
-                .app
-                .get_or_insert_with(|| TransactionFields::new(capture));
-            app.values(
+            if !self.app.has(field) {
+                // This field and the others announced, in one pass.
+                if !self.app_wanted.contains(&field) {
+                    self.app_wanted.push(field);
+                }
+                self.app.index(self.capture, &self.app_wanted);
+            }
+            self.app.values(
                 field,
                 self.index,
                 &mut ValueSink {
