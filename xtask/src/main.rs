@@ -24,7 +24,7 @@ tasks:
         install everything the other tasks need (skips what is present):
         wasm32 target, Trunk, wasm-bindgen-cli, wasm-opt (npm binaryen in .tools/),
         Debian packages (libpcap-dev tshark tcpdump chromium chromium-driver; needs root),
-        npm packages of tests/e2e. --wasm-only: just what building the web app needs.
+        Python's duckdb and chdb (the lake's tests), npm packages of tests/e2e. --wasm-only: just what building the web app needs.
   serve [--no-install] [trunk serve args...]
         set up the wasm tools, then `trunk serve` (e.g. `cargo xtask serve --port 8081`)
   dist  [--no-install] [trunk build args...]
