@@ -25,7 +25,7 @@ use wirelens_tests::harness::{can_capture, report, tshark};
 use wirelens_tests::{bin, have};
 
 /// No single step may take longer than this.
-const STEP_TIMEOUT: Duration = Duration::from_secs(20);
+const STEP_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Tools the tests run besides the binaries: a failure, not a skip, when missing.
 fn require(cmd: &str) {
