@@ -32,6 +32,8 @@ const SERVERS: &[(&str, &str)] = &[
     ("web2", "tests/data/servers/memcached-fields.pcap"),
     ("web2", "tests/data/servers/redis.pcap"),
     ("web2", "tests/data/resp/resp-fields.pcap"),
+    // wirelens-capture's: processes named in packet comments, the host's addresses.
+    ("web2", "tests/golden/sessions/daemon-any.pcapng"),
 ];
 
 /// A lake written once for the tests that only read it.
@@ -92,7 +94,10 @@ fn export(lake: &Path, sensor: &str, files: &[PathBuf], extra: &[&str]) -> Value
 fn shared_lake() -> &'static Lake {
     static LAKE: OnceLock<Lake> = OnceLock::new();
     LAKE.get_or_init(|| {
-        let dir = scratch("shared");
+        // Under the target dir, one a run (the tests that read it end at different times,
+        // so none removes it): the next run replaces it.
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("lake-shared");
+        let _ = std::fs::remove_dir_all(&dir);
         let mut ids = BTreeMap::new();
         let mut paths = BTreeMap::new();
         let mut groups: BTreeMap<&str, Vec<String>> = BTreeMap::new();
@@ -319,6 +324,7 @@ fn lake_rows_equal_the_cli() {
         table(&lake.dir, "transactions")
     )));
     let mut g = Golden::new("lake");
+    let mut named = 0;
     for (entry, path) in &lake.paths {
         let Some(path) = g.capture(entry).map(|_| path) else {
             continue;
@@ -356,6 +362,10 @@ fn lake_rows_equal_the_cli() {
                 continue;
             };
             g.count("CLI sessions", 1);
+            if !t["pid"].is_null() {
+                g.count("sessions with a process", 1);
+                named += 1;
+            }
             let local = end(&t["laddr"], &t["lport"]);
             let orig = end(&o["id"]["orig_h"], &o["id"]["orig_p"]);
             let (tx, rx) = if local == orig {
@@ -486,6 +496,8 @@ fn lake_rows_equal_the_cli() {
             }
         }
     }
+    // The daemon's capture names the processes: the comparison covered some.
+    assert!(named >= 4, "{named} sessions with a process");
     g.finish();
 }
 
