@@ -7,6 +7,7 @@
 use crate::tables::{Built, Key, Row};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 use wirelens_core::capture::app::memcache::Memcache;
 use wirelens_core::capture::app::mysql::Mysql;
 use wirelens_core::capture::app::redis::Redis;
@@ -126,34 +127,25 @@ pub fn build(
     };
     let all = usize::MAX;
     let txs = &capture.transactions;
-    let rows: Value = match (proto, table) {
-        (AppProto::Http, "requests") => json(&http::rows(capture)),
-        (AppProto::Http, "slowest") => json(&http::slowest(capture, all)),
-        (AppProto::Http, "by_status") => json(&http::by_status(capture)),
-        (AppProto::Http, "errors") => json(&http::errors(capture)),
-        (AppProto::Memcache, "transactions") => json(&tx::rows::<Memcache>(capture, txs)),
-        (AppProto::Memcache, t) => pick(json(&kv::tables::<Memcache>(capture)), t),
-        (AppProto::Redis, "transactions") => json(&tx::rows::<
-            wirelens_core::capture::app::redis::Redis,
-        >(capture, txs)),
-        (AppProto::Redis, t) => pick(json(&kv::tables::<Redis>(capture)), t),
-        (AppProto::Mysql, "transactions") => json(&tx::rows::<Mysql>(capture, txs)),
-        (AppProto::Mysql, t) => pick(json(&mysql::tables(capture)), t),
-        (AppProto::Dns, "queries") => json(&dns::rows(capture)),
-        (AppProto::Dns, "slowest") => json(&dns::slowest(capture, all)),
-        (AppProto::Dns, "by_rcode") => json(&dns::by_rcode(capture)),
-        (AppProto::Tls, "handshakes") => json(&tls::rows(capture)),
+    let mut b = TableBuilder::new(capture, proto, table);
+    match (proto, table) {
+        (AppProto::Http, "requests") => b.rows(http::rows(capture)),
+        (AppProto::Http, "slowest") => b.rows(http::slowest(capture, all)),
+        (AppProto::Http, "by_status") => b.rows(http::by_status(capture)),
+        (AppProto::Http, "errors") => b.rows(http::errors(capture)),
+        (AppProto::Memcache, "transactions") => b.rows(tx::rows::<Memcache>(capture, txs)),
+        (AppProto::Memcache, t) => b.values(pick(json(&kv::tables::<Memcache>(capture)), t)),
+        (AppProto::Redis, "transactions") => b.rows(tx::rows::<Redis>(capture, txs)),
+        (AppProto::Redis, t) => b.values(pick(json(&kv::tables::<Redis>(capture)), t)),
+        (AppProto::Mysql, "transactions") => b.rows(tx::rows::<Mysql>(capture, txs)),
+        (AppProto::Mysql, t) => b.values(pick(json(&mysql::tables(capture)), t)),
+        (AppProto::Dns, "queries") => b.rows(dns::rows(capture)),
+        (AppProto::Dns, "slowest") => b.rows(dns::slowest(capture, all)),
+        (AppProto::Dns, "by_rcode") => b.rows(dns::by_rcode(capture)),
+        (AppProto::Tls, "handshakes") => b.rows(tls::rows(capture)),
         _ => return Err(format!("{} has no table {table}", proto.name())),
-    };
-    let Value::Array(items) = rows else {
-        return Ok(Built {
-            columns: Vec::new(),
-            sortable: true,
-            rows: Vec::new(),
-            notes: Vec::new(),
-        });
-    };
-    Ok(to_table(capture, proto, table, items))
+    }
+    Ok(b.finish())
 }
 
 /// Core's rows as the CLI's `--json` prints them.
@@ -210,7 +202,7 @@ fn cell(v: &Value) -> (String, Key) {
             Key::Num(f64::from(u8::from(*b))),
         ),
         Value::Number(n) => (n.to_string(), Key::Num(n.as_f64().unwrap_or(0.0))),
-        Value::String(s) => (s.clone(), Key::Text(s.to_lowercase())),
+        Value::String(s) => (s.clone(), Key::Text),
         Value::Array(items) => {
             let text = items
                 .iter()
@@ -220,13 +212,11 @@ fn cell(v: &Value) -> (String, Key) {
                 })
                 .collect::<Vec<_>>()
                 .join(", ");
-            let key = Key::Text(text.to_lowercase());
-            (text, key)
+            (text, Key::Text)
         }
         Value::Object(m) => {
             let text = object_text(m);
-            let key = Key::Text(text.to_lowercase());
-            (text, key)
+            (text, Key::Text)
         }
     }
 }
@@ -244,137 +234,172 @@ fn title(key: &str) -> String {
     key.replace('_', " ")
 }
 
-fn to_table(capture: &Capture, proto: AppProto, table: &str, items: Vec<Value>) -> Built {
-    let flat: Vec<Vec<(String, Value)>> = items
-        .iter()
-        .map(|v| {
-            let mut out = Vec::new();
-            flatten("", v, &mut out);
-            out
-        })
-        .collect();
-    // Columns in order of first appearance.
-    let mut keys: Vec<String> = Vec::new();
-    let mut numeric: Vec<bool> = Vec::new();
-    for row in &flat {
-        for (k, v) in row {
-            match keys.iter().position(|x| x == k) {
-                Some(i) => numeric[i] &= v.is_number() || v.is_null(),
-                None => {
-                    keys.push(k.clone());
-                    numeric.push(v.is_number() || v.is_null());
-                }
+/// A table made row by row: each of core's rows is turned into its JSON form, flattened
+/// and made cells, then let go, so that building a table of a million transactions holds
+/// the table and one row's JSON, not the JSON of them all.
+struct TableBuilder<'c> {
+    proto: AppProto,
+    table: &'c str,
+    /// The protocol of each (stream, UDP?) conversation that has one.
+    streams: HashMap<(u32, bool), AppProto>,
+    /// Column keys in order of first appearance, and whether each is numeric so far.
+    keys: Vec<String>,
+    numeric: Vec<bool>,
+    rows: Vec<Row>,
+    /// Rows with a value over 1 MB.
+    big: usize,
+}
+
+impl<'c> TableBuilder<'c> {
+    fn new(capture: &'c Capture, proto: AppProto, table: &'c str) -> Self {
+        let streams = capture
+            .conversations
+            .iter()
+            .zip(&capture.app_protos)
+            .filter_map(|(c, p)| Some(((c.stream, c.proto == L4::Udp), (*p)?)))
+            .collect();
+        TableBuilder {
+            proto,
+            table,
+            streams,
+            keys: Vec::new(),
+            numeric: Vec::new(),
+            rows: Vec::new(),
+            big: 0,
+        }
+    }
+
+    /// Core's rows, one at a time.
+    fn rows<T: Serialize>(&mut self, rows: impl IntoIterator<Item = T>) {
+        for r in rows {
+            self.push(&json(&r));
+        }
+    }
+
+    /// Rows already in their JSON form (an array; anything else has none).
+    fn values(&mut self, v: Value) {
+        if let Value::Array(items) = v {
+            for item in &items {
+                self.push(item);
             }
         }
     }
-    let columns: Vec<Column> = keys
-        .iter()
-        .zip(&numeric)
-        .map(|(k, &n)| Column {
-            key: k.replace('.', "-"),
-            title: title(k),
-            numeric: n,
-        })
-        .collect();
-    let rows = flat
-        .iter()
-        .map(|row| {
-            let get = |k: &str| row.iter().find(|(x, _)| x == k).map(|(_, v)| v);
-            let (cells, keys_): (Vec<String>, Vec<Key>) = keys
-                .iter()
-                .map(|k| get(k).map_or((String::new(), Key::None), cell))
-                .unzip();
-            let num = |k: &str| get(k).and_then(Value::as_u64);
-            let stream = [
-                "stream",
-                "at.stream",
-                "first_at.stream",
-                "slowest_at.stream",
-            ]
-            .iter()
-            .find_map(|k| num(k));
-            let frame = [
-                "request_frame",
-                "query_frame",
-                "response_frame",
-                "frame",
-                "at.first_frame",
-                "first_at.first_frame",
-                "slowest_at.first_frame",
-            ]
-            .iter()
-            .find_map(|k| num(k));
-            let udp = get("transport").and_then(Value::as_str) == Some("udp");
-            let follow = stream
-                .and_then(|s| u32::try_from(s).ok())
-                .and_then(|s| stream_ref(capture, proto, s, udp));
-            let filter = row_filter(proto, table, &get, follow);
-            let error = get("error").and_then(Value::as_bool) == Some(true)
-                || get("status")
-                    .and_then(Value::as_u64)
-                    .is_some_and(|s| s >= 400)
-                || get("rcode").and_then(Value::as_u64).is_some_and(|r| r != 0)
-                || get("error_code").is_some_and(|v| !v.is_null());
-            let mark = if get("over_1mb").and_then(Value::as_bool) == Some(true) {
-                "big"
-            } else if error {
-                "error"
-            } else {
-                ""
-            };
-            Row {
-                cells,
-                keys: keys_,
-                filter,
-                frame,
-                depth: 0,
-                mark,
-                follow,
-            }
-        })
-        .collect();
-    let big = flat
-        .iter()
-        .filter(|r| {
-            r.iter()
-                .any(|(k, v)| k == "over_1mb" && v == &Value::Bool(true))
-        })
-        .count();
-    let notes = if big > 0 {
-        vec![format!(
-            "{big} value{} over 1 MB (marked)",
-            if big == 1 { "" } else { "s" }
-        )]
-    } else {
-        Vec::new()
-    };
-    Built {
-        columns,
-        sortable: true,
-        rows,
-        notes,
-    }
-}
 
-/// The stream a row names: a conversation of the protocol with that stream number (TCP
-/// unless the row says UDP, or only a UDP one has it).
-fn stream_ref(capture: &Capture, proto: AppProto, stream: u32, udp: bool) -> Option<StreamRef> {
-    let has = |l4: L4| {
-        capture.conversations.iter().enumerate().any(|(i, c)| {
-            c.proto == l4
-                && c.stream == stream
-                && capture.app_protos.get(i).copied().flatten() == Some(proto)
-        })
-    };
-    let l4 = if udp || !has(L4::Tcp) && has(L4::Udp) {
-        L4::Udp
-    } else {
-        L4::Tcp
-    };
-    Some(StreamRef {
-        udp: l4 == L4::Udp,
-        stream,
-    })
+    fn push(&mut self, v: &Value) {
+        let mut row = Vec::new();
+        flatten("", v, &mut row);
+        let mut cells = vec![String::new(); self.keys.len()];
+        let mut keys_ = vec![Key::None; self.keys.len()];
+        for (k, v) in &row {
+            let number = v.is_number() || v.is_null();
+            let at = match self.keys.iter().position(|x| x == k) {
+                Some(i) => {
+                    self.numeric[i] &= number;
+                    i
+                }
+                None => {
+                    // Earlier rows have no value here: they are padded in `finish`.
+                    self.keys.push(k.clone());
+                    self.numeric.push(number);
+                    cells.push(String::new());
+                    keys_.push(Key::None);
+                    self.keys.len() - 1
+                }
+            };
+            (cells[at], keys_[at]) = cell(v);
+        }
+        let get = |k: &str| row.iter().find(|(x, _)| x == k).map(|(_, v)| v);
+        let num = |k: &str| get(k).and_then(Value::as_u64);
+        let stream = [
+            "stream",
+            "at.stream",
+            "first_at.stream",
+            "slowest_at.stream",
+        ]
+        .iter()
+        .find_map(|k| num(k));
+        let frame = [
+            "request_frame",
+            "query_frame",
+            "response_frame",
+            "frame",
+            "at.first_frame",
+            "first_at.first_frame",
+            "slowest_at.first_frame",
+        ]
+        .iter()
+        .find_map(|k| num(k));
+        let udp = get("transport").and_then(Value::as_str) == Some("udp");
+        let follow = stream
+            .and_then(|s| u32::try_from(s).ok())
+            .and_then(|s| self.stream_ref(s, udp));
+        let filter = row_filter(self.proto, self.table, &get, follow);
+        let error = get("error").and_then(Value::as_bool) == Some(true)
+            || get("status")
+                .and_then(Value::as_u64)
+                .is_some_and(|s| s >= 400)
+            || get("rcode").and_then(Value::as_u64).is_some_and(|r| r != 0)
+            || get("error_code").is_some_and(|v| !v.is_null());
+        let big = get("over_1mb").and_then(Value::as_bool) == Some(true);
+        self.big += usize::from(big);
+        let mark = if big {
+            "big"
+        } else if error {
+            "error"
+        } else {
+            ""
+        };
+        self.rows.push(Row {
+            cells,
+            keys: keys_,
+            filter,
+            frame,
+            depth: 0,
+            mark,
+            follow,
+        });
+    }
+
+    /// The stream a row names: a conversation of the protocol with that stream number
+    /// (TCP unless the row says UDP, or only a UDP one has it).
+    fn stream_ref(&self, stream: u32, udp: bool) -> Option<StreamRef> {
+        let has = |udp: bool| self.streams.get(&(stream, udp)) == Some(&self.proto);
+        let udp = udp || !has(false) && has(true);
+        Some(StreamRef { udp, stream })
+    }
+
+    fn finish(mut self) -> Built {
+        let n = self.keys.len();
+        for r in &mut self.rows {
+            r.cells.resize(n, String::new());
+            r.keys.resize(n, Key::None);
+        }
+        let columns: Vec<Column> = self
+            .keys
+            .iter()
+            .zip(&self.numeric)
+            .map(|(k, &n)| Column {
+                key: k.replace('.', "-"),
+                title: title(k),
+                numeric: n,
+            })
+            .collect();
+        let big = self.big;
+        let notes = if big > 0 {
+            vec![format!(
+                "{big} value{} over 1 MB (marked)",
+                if big == 1 { "" } else { "s" }
+            )]
+        } else {
+            Vec::new()
+        };
+        Built {
+            columns,
+            sortable: true,
+            rows: self.rows,
+            notes,
+        }
+    }
 }
 
 /// The display filter that shows a row's packets: its key, status or command where a

@@ -17,6 +17,8 @@ use wirelens_web::protocol::{ByteSource, DetailView, TreeNode};
 
 /// Earlier packets of a conversation read and fed at a time.
 const CATCH_UP: usize = 4096;
+/// ... and at most about this many of their bytes.
+const CATCH_UP_BYTES: u64 = 8 << 20;
 /// Conversations whose application state is kept.
 const KEEP: usize = 4;
 
@@ -66,7 +68,21 @@ pub async fn detail(s: &Session, frame: u64) -> Result<DetailView, String> {
         let earlier: Vec<usize> = (from..index)
             .filter(|&i| capture.packets[i].flow == flow)
             .collect();
-        for piece in earlier.chunks(CATCH_UP) {
+        // Pieces of at most CATCH_UP packets and CATCH_UP_BYTES of them (a loopback
+        // capture's segments reach 64 KiB: 4096 of them would hold 256 MiB at once).
+        let mut start = 0;
+        while start < earlier.len() {
+            let mut end = start;
+            let mut bytes = 0u64;
+            while end < earlier.len()
+                && end - start < CATCH_UP
+                && (end == start || bytes < CATCH_UP_BYTES)
+            {
+                bytes += u64::from(capture.packets[earlier[end]].caplen);
+                end += 1;
+            }
+            let piece = &earlier[start..end];
+            start = end;
             let mut src = reading::set(s, piece).await?;
             if let Some(&last) = piece.last() {
                 // Feeds the packets before `last`, then `last` itself.

@@ -11,6 +11,7 @@ use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::rc::Rc;
 use wirelens_core::capture::flow::L4;
+use wirelens_core::query::fields::PacketSource as _;
 use wirelens_core::query::follow::{self, Followed, Mode};
 use wirelens_web::protocol::{
     FileData, FollowLine, FollowMode, FollowSave, FollowSlice, StreamRef,
@@ -72,15 +73,12 @@ async fn followed(s: &Session, stream: StreamRef) -> Result<Rc<Followed>, String
         ));
     }
     let mut src = reading::set(s, &needed).await?;
-    let f = follow::follow(capture, proto, stream.stream, &mut |i, buf| match src
-        .0
-        .remove(&(i as usize))
-    {
-        Some(b) => {
-            *buf = b;
-            true
-        }
-        None => false,
+    let f = follow::follow(capture, proto, stream.stream, &mut |i, buf| {
+        let i = i as usize;
+        capture
+            .packets
+            .get(i)
+            .is_some_and(|row| src.read(i, row, buf))
     })
     .ok_or_else(|| {
         format!(

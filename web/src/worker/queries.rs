@@ -4,7 +4,7 @@
 
 use crate::post;
 use crate::session::{self, Session};
-use crate::tables::{self, Built};
+use crate::tables::{self, Built, Key};
 use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::rc::Rc;
@@ -19,6 +19,9 @@ use wirelens_web::protocol::{
 const MAX_ROWS: u32 = 5_000;
 /// Tables kept built (per capture and view); the oldest goes first.
 const KEEP_TABLES: usize = 16;
+/// Rows of the tables kept built, all together: a large capture's tables of transactions
+/// are let go (and built again when asked for) rather than kept side by side.
+const KEEP_ROWS: usize = 1_000_000;
 
 /// A table built for one view, with the order of its rows for the last sort and search.
 struct Cached {
@@ -243,7 +246,9 @@ async fn table_slice(
             let b = Rc::new(tables::build(s, &table).await?);
             CACHE.with_borrow_mut(|c| {
                 c.retain(|e| e.generation == s.generation);
-                if c.len() >= KEEP_TABLES {
+                let mut rows: usize = c.iter().map(|e| e.built.rows.len()).sum();
+                while !c.is_empty() && (c.len() >= KEEP_TABLES || rows + b.rows.len() > KEEP_ROWS) {
+                    rows -= c[0].built.rows.len();
                     c.remove(0);
                 }
                 c.push(Cached {
@@ -338,6 +343,9 @@ fn arrange(built: &Built, sort: Option<Sort>, search: &str) -> Vec<u32> {
         order.sort_by(|&a, &b| {
             let (a, b) = (&built.rows[a as usize], &built.rows[b as usize]);
             let o = match (a.keys.get(col), b.keys.get(col)) {
+                (Some(Key::Text), Some(Key::Text)) => {
+                    tables::caseless(&a.cells[col], &b.cells[col])
+                }
                 (Some(x), Some(y)) => x.cmp(y),
                 _ => Ordering::Equal,
             };

@@ -7,45 +7,18 @@
 
 use crate::blob;
 use crate::session::Session;
-use std::collections::HashMap;
-use wirelens_core::capture::packet::PacketRow;
-use wirelens_core::query::fields::PacketSource;
+use wirelens_core::query::fields::PacketSource as _;
 use wirelens_core::query::reread::Reread;
 
-/// Packets served by index from a map.
-pub struct MapSource(pub HashMap<usize, Vec<u8>>);
-
-impl PacketSource for MapSource {
-    fn read(&mut self, index: usize, _: &PacketRow, buf: &mut Vec<u8>) -> bool {
-        match self.0.get(&index) {
-            Some(b) => {
-                buf.clear();
-                buf.extend_from_slice(b);
-                true
-            }
-            None => false,
-        }
-    }
-}
-
-/// The bytes of `indices`, held in a map; packets that could not be read are left out.
-pub async fn set(s: &Session, indices: &[usize]) -> Result<MapSource, String> {
-    let capture = &s.capture;
-    let mut rr = Reread::packets(capture, indices);
+/// The bytes of `indices`, read through the re-read planner, which keeps them (the
+/// packets that could not be read are missing from it). No copy is made beside it.
+pub async fn set<'a>(s: &'a Session, indices: &[usize]) -> Result<Reread<'a>, String> {
+    let mut rr = Reread::packets(&s.capture, indices);
     blob::fill(&mut rr, &s.files).await;
-    if let Some(e) = rr.error() {
-        return Err(e.to_owned());
+    match rr.error() {
+        Some(e) => Err(e.to_owned()),
+        None => Ok(rr),
     }
-    let mut out = HashMap::with_capacity(indices.len());
-    let mut buf = Vec::new();
-    for &i in indices {
-        if let Some(row) = capture.packets.get(i) {
-            if rr.read(i, row, &mut buf) {
-                out.insert(i, buf.clone());
-            }
-        }
-    }
-    Ok(MapSource(out))
 }
 
 /// Calls `each` with the bytes of every packet of `indices` (ascending) that could be

@@ -53,7 +53,8 @@ pub struct Row {
 pub enum Key {
     Num(f64),
     Addr(u8, u128),
-    Text(String),
+    /// The cell's own text, without regard to case ([`caseless`]); no copy is kept.
+    Text,
     /// An empty cell: before everything.
     None,
 }
@@ -71,7 +72,8 @@ impl Ord for Key {
         match (self, other) {
             (Key::Num(a), Key::Num(b)) => a.total_cmp(b),
             (Key::Addr(f, a), Key::Addr(g, b)) => (f, a).cmp(&(g, b)),
-            (Key::Text(a), Key::Text(b)) => a.cmp(b),
+            // Texts compare through their cells (`caseless`).
+            (Key::Text, Key::Text) => Ordering::Equal,
             (a, b) => a.rank().cmp(&b.rank()),
         }
     }
@@ -83,9 +85,16 @@ impl Key {
             Key::None => 0,
             Key::Num(_) => 1,
             Key::Addr(..) => 2,
-            Key::Text(_) => 3,
+            Key::Text => 3,
         }
     }
+}
+
+/// Two texts in the order of their lower-case forms, without making them.
+pub fn caseless(a: &str, b: &str) -> Ordering {
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .cmp(b.chars().flat_map(char::to_lowercase))
 }
 
 /// A cell: its text and its sort key.
@@ -106,8 +115,7 @@ fn secs(v: f64, decimals: usize) -> Cell {
 
 fn text(s: impl Into<String>) -> Cell {
     let s = s.into();
-    let key = Key::Text(s.to_lowercase());
-    Cell(s, key)
+    Cell(s, Key::Text)
 }
 
 fn addr(a: &Address) -> Cell {
