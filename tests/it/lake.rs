@@ -1048,3 +1048,71 @@ fn lake_clickhouse_reads_the_same_files() {
     assert_eq!(got.len(), 1, "{sql}: {got:?}");
     assert_eq!(got[0]["id.resp_h"], "127.0.0.1", "{got:?}");
 }
+
+/// A lake's captures moved elsewhere: `pull` says where it looked, and `--captures DIR`
+/// finds them by name; `--table transactions` pulls the sessions of the transactions.
+#[test]
+fn lake_pull_finds_moved_captures_and_takes_transactions() {
+    if !duckdb("lake_pull_finds_moved_captures_and_takes_transactions")
+        || !tshark("lake_pull_finds_moved_captures_and_takes_transactions")
+    {
+        return;
+    }
+    let dir = scratch("moved");
+    let (was, now) = (dir.join("was"), dir.join("now"));
+    std::fs::create_dir_all(&was).unwrap();
+    std::fs::create_dir_all(&now).unwrap();
+    let http = was.join("http.pcap");
+    std::fs::copy(repo_root().join("tests/data/servers/http.pcap"), &http).unwrap();
+    let lake = dir.join("lake");
+    export(&lake, "web1", std::slice::from_ref(&http), &[]);
+    std::fs::rename(&http, now.join("http.pcap")).unwrap();
+    let out = dir.join("5xx.pcapng");
+    let args = ["--table", "transactions", "--where", "status_code >= 500"];
+    let o = Command::new(bin("wirelens"))
+        .arg("pull")
+        .arg(&lake)
+        .args(args)
+        .arg("-w")
+        .arg(&out)
+        .output()
+        .expect("run wirelens pull");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        err.contains("--captures DIR") && err.contains("http.pcap"),
+        "{err}"
+    );
+    let mut with_dir: Vec<&str> = args.to_vec();
+    with_dir.extend(["--captures", now.to_str().unwrap()]);
+    pull(&lake, &with_dir, &out);
+    // The 500's session: the stream the CLI names, all its packets, as tshark writes them.
+    let list = Command::new(bin("wirelens"))
+        .args(["http", "--json"])
+        .arg(now.join("http.pcap"))
+        .output()
+        .expect("run wirelens http");
+    let list: Value = serde_json::from_slice(&list.stdout).unwrap();
+    let streams: BTreeSet<u64> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"].as_u64().is_some_and(|s| s >= 500))
+        .map(|t| t["stream"].as_u64().unwrap())
+        .collect();
+    assert_eq!(streams.len(), 1, "{streams:?}");
+    let theirs = dir.join("tshark.pcapng");
+    let filter = format!("tcp.stream in {{{}}}", streams.iter().next().unwrap());
+    let t = Command::new("tshark")
+        .args(["-n", "-r"])
+        .arg(now.join("http.pcap"))
+        .args(["-Y", &filter, "-F", "pcapng", "-w"])
+        .arg(&theirs)
+        .output()
+        .expect("tshark");
+    assert!(t.status.success());
+    let want = packets(&theirs);
+    assert!(!want.is_empty());
+    assert!(packets(&out) == want, "{filter}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
