@@ -14,6 +14,7 @@ mod follow;
 mod http;
 mod info;
 mod input;
+mod lake_sql;
 mod list;
 mod memcache;
 mod mysql;
@@ -84,6 +85,8 @@ enum Command {
     /// The packets of the sessions a query over the lake names, from the original
     /// captures, into one capture file.
     Pull(pull::Args),
+    /// A SQL query over the lake's sessions, transactions and captures, run by DuckDB.
+    Sql(lake_sql::Args),
 }
 
 fn main() -> ExitCode {
@@ -126,5 +129,6 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Intensify(args) => cuts::intensify(&args),
         Command::Export(args) => export_lake::run(&args),
         Command::Pull(args) => pull::run(&args),
+        Command::Sql(args) => lake_sql::run(&args),
     }
 }

@@ -3,12 +3,13 @@
 //! keeps (no scan of the captures), written as one capture through core's writer.
 
 use crate::input::{read_captures, Inputs};
+use crate::lake_sql;
 use anyhow::{bail, Context as _};
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 use wirelens_core::capture::file::{Compression, Interface};
 use wirelens_core::capture::packet::{PacketRow, NO_FLOW};
 use wirelens_core::capture::{Capture, CaptureInterface, FileInfo};
@@ -135,41 +136,20 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 /// Runs `SELECT uid … WHERE pred` over the lake with DuckDB (its command, else Python's
 /// module), in the order of the sessions' first packets.
 fn query_uids(lake: &Path, table: &str, pred: &str) -> anyhow::Result<Vec<String>> {
-    let glob = lake.join(table).join("*/*/*.parquet");
-    let glob = glob.to_string_lossy().replace('\'', "''");
     let out = std::env::temp_dir().join(format!("wirelens-pull-{}.csv", std::process::id()));
     let out_sql = out.to_string_lossy().replace('\'', "''");
     let sql = format!(
-        "COPY (SELECT uid FROM read_parquet('{glob}', hive_partitioning = true, union_by_name = true) \
-         WHERE {pred} GROUP BY uid ORDER BY min(ts_ns), uid) TO '{out_sql}' (FORMAT csv, HEADER)"
+        "COPY (SELECT uid FROM {} WHERE {pred} GROUP BY uid ORDER BY min(ts_ns), uid) \
+         TO '{out_sql}' (FORMAT csv, HEADER)",
+        lake_sql::read_parquet(lake, table)
     );
-    let ran = if on_path("duckdb") {
-        Command::new("duckdb").arg("-c").arg(&sql).output()
-    } else {
-        Command::new("python3")
-            .arg("-c")
-            .arg("import sys, duckdb; duckdb.sql(sys.argv[1])")
-            .arg(&sql)
-            .output()
-    };
-    let ran = ran.context("--where runs DuckDB: install the duckdb command or Python's duckdb module (pip install duckdb), or give --from")?;
-    if !ran.status.success() {
+    if let Err(e) = lake_sql::duckdb(&[], &sql, lake_sql::Format::Table) {
         let _ = std::fs::remove_file(&out);
-        let msg = String::from_utf8_lossy(&ran.stderr);
-        if msg.contains("No module named 'duckdb'") {
-            bail!("--where runs DuckDB: install the duckdb command or Python's duckdb module (pip install duckdb), or give --from");
-        }
-        bail!("DuckDB: {}", msg.trim());
+        bail!("--where: {e}");
     }
     let uids = read::answer_uids(&out).map_err(anyhow::Error::msg);
     let _ = std::fs::remove_file(&out);
     uids
-}
-
-/// True when a command is on PATH.
-fn on_path(cmd: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(cmd).is_file()))
 }
 
 /// The capture file: where the lake says, else a file of the same name in `dir`.

@@ -1116,3 +1116,46 @@ fn lake_pull_finds_moved_captures_and_takes_transactions() {
     assert!(packets(&out) == want, "{filter}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn lake_sql_runs_a_query_over_the_tables() {
+    if !duckdb("lake_sql_runs_a_query_over_the_tables") {
+        return;
+    }
+    let lake = shared_lake();
+    let sql = |args: &[&str]| {
+        let o = Command::new(bin("wirelens"))
+            .arg("sql")
+            .arg(&lake.dir)
+            .args(args)
+            .output()
+            .expect("run wirelens sql");
+        (
+            o.status.success(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let q = "SELECT s.sensor, count(*) AS n, sum(t.latency_ns) AS lat FROM transactions t \
+             JOIN sessions s USING (uid) JOIN captures c ON c.capture_id = s.capture_id \
+             GROUP BY ALL ORDER BY 1";
+    let (ok, out, err) = sql(&["--json", q]);
+    assert!(ok, "{err}");
+    let got: Vec<Value> = serde_json::from_str(&out).expect("JSON");
+    let want = duck(&format!(
+        "SELECT s.sensor, count(*) AS n, sum(t.latency_ns) AS lat FROM {} t JOIN {} s USING (uid) \
+         GROUP BY ALL ORDER BY 1",
+        table(&lake.dir, "transactions"),
+        table(&lake.dir, "sessions")
+    ));
+    assert_eq!(got.len(), 3);
+    assert_eq!(got, want);
+    let (ok, out, err) = sql(&["--csv", "SELECT count(*) AS n FROM captures"]);
+    assert!(ok, "{err}");
+    assert_eq!(out, format!("n\n{}\n", lake.ids.len()));
+    let (ok, _, err) = sql(&["SELECT nope FROM sessions"]);
+    assert!(
+        !ok && err.contains("nope") && !err.contains("Traceback"),
+        "{err}"
+    );
+}
