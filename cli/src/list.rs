@@ -12,7 +12,7 @@ use anyhow::bail;
 use std::io::Write as _;
 use std::process::ExitCode;
 use wirelens_core::capture::Capture;
-use wirelens_core::query::fields::{self, Fid, Value};
+use wirelens_core::query::fields::{self, pdu, Fid, Value};
 use wirelens_core::query::filter::Filter;
 use wirelens_core::query::rows::{Row, Rows};
 use wirelens_core::query::scan::{Scan, ScanOptions};
@@ -219,7 +219,10 @@ fn print(
     let columns = format.fields.iter().any(|&f| Row::is_column(f));
     let bytes = !as_fields || detail.active() || columns || {
         let names: Vec<&str> = format.fields.iter().map(|f| f.name()).collect();
-        Filter::compile(&names.join(" || ")).map_or(true, |f| f.may_read_packets(capture))
+        // Per-PDU fields are collected by the scan's first pass.
+        Filter::compile(&names.join(" || ")).map_or(true, |f| {
+            f.may_read_packets_besides(capture, |f| pdu::proto_of(f).is_some())
+        })
     };
     let mut scan = Scan::new(
         capture,

@@ -6,7 +6,8 @@
 //! (memcache, resp) the filter or the columns use, to collect those fields whole
 //! (reassembly hands on the bytes after a lost segment only when the peer acknowledges
 //! past it, so a packet's values can come later than the packet); then every packet is
-//! evaluated, its bytes read only if a field needs them (or the caller prints them).
+//! evaluated, its bytes read only if a field other than those needs them (or the caller
+//! prints them).
 //!
 //! ```text
 //! let mut scan = Scan::new(&capture, &filter, &columns, ScanOptions::default());
@@ -86,7 +87,10 @@ impl<'c> Scan<'c> {
             .copied()
             .filter(|&f| pdu::proto_of(f).is_some())
             .collect();
-        let reads = options.bytes || filter.may_read_packets(capture);
+        // Per-PDU fields come from the first pass: the filter pass reads no packet for
+        // them (their values are collected whole by then).
+        let reads = options.bytes
+            || filter.may_read_packets_besides(capture, |f| pdu::proto_of(f).is_some());
         let (stage, rr) = if pdu_fields.is_empty() || capture.packets.is_empty() {
             (Stage::Filter, Self::filter_run(capture, limit, reads))
         } else {
@@ -214,6 +218,55 @@ impl<'c> Scan<'c> {
                 },
                 Step::Match(i) => out.push(i as u32),
                 Step::Done => return out,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use crate::query::fields::MemorySource;
+    use crate::query::filter::filter_packets;
+
+    /// Filters on per-PDU fields pass the packets the evaluator passes with every value
+    /// collected beforehand, and read the file once (the collecting pass), not twice.
+    #[test]
+    fn pdu_filters_read_their_conversations_once() {
+        for name in ["memcached.pcap", "memcached-fields.pcap", "redis.pcap"] {
+            let path = format!(
+                "{}/../tests/data/servers/{name}",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let bytes = std::fs::read(&path).expect(name);
+            let capture = crate::ingest::ingest_bytes(name, &bytes);
+            for text in [
+                "memcache.command == \"set\"",
+                "memcache.key contains \"user\" || tcp.len > 100",
+                "!memcache.response",
+                "resp.bulk_string.value == \"GET\" && frame.number > 3",
+            ] {
+                let filter = Filter::compile(text).unwrap();
+                let want = filter_packets(
+                    &filter,
+                    &capture,
+                    &mut MemorySource {
+                        files: vec![&bytes],
+                    },
+                );
+                let mut read = 0;
+                let mut scan = Scan::new(&capture, &filter, &[], ScanOptions::default());
+                let got = scan.run_all(&mut |f| {
+                    read += f.end - f.start;
+                    Ok(bytes[f.start as usize..f.end as usize].to_vec())
+                });
+                assert_eq!(got, want, "{name}: {text}");
+                // `tcp.len` needs bytes: a second pass.
+                let passes = if text.contains("tcp.len") { 2 } else { 1 };
+                assert!(
+                    read <= passes * bytes.len() as u64,
+                    "{name}: {text}: {read}"
+                );
             }
         }
     }

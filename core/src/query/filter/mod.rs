@@ -182,9 +182,21 @@ impl Filter {
     /// Whether evaluating it can need packet bytes for some packet of `capture` (false:
     /// the index answers it for every packet, no file needs reading).
     pub fn may_read_packets(&self, capture: &Capture) -> bool {
+        self.may_read_packets_besides(capture, |_| false)
+    }
+
+    /// [`Filter::may_read_packets`], the fields `answered` says yes to known without
+    /// packet bytes (per-PDU fields once collected).
+    pub fn may_read_packets_besides(
+        &self,
+        capture: &Capture,
+        answered: impl Fn(Fid) -> bool,
+    ) -> bool {
         let mut ctx = crate::query::fields::FieldCtx::new(capture);
         let needs_bytes = |ctx: &crate::query::fields::FieldCtx<'_>| {
-            self.fields.iter().any(|f| !ctx.from_index(*f))
+            self.fields
+                .iter()
+                .any(|&f| !answered(f) && !ctx.from_index(f))
         };
         // Whether the index suffices depends on the packet having a conversation, and on
         // its carrying IP in IP: one packet of each kind decides for all of its kind.
