@@ -113,6 +113,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     let mut files = Vec::new();
     for input in &args.inputs {
+        if input == "-" {
+            // The lake points back into the file, for pull to read the packets again.
+            bail!("export reads capture files, not stdin: the lake points into the file");
+        }
         let p = Path::new(input);
         if p.is_dir() {
             walk(p, &mut files).with_context(|| format!("cannot list {input}"))?;
