@@ -225,7 +225,11 @@ async fn ingest(generation: u32, files: Vec<File>) {
         }
     }
     post(&progress(&driver));
-    let capture = driver.finish();
+    let mut capture = driver.finish();
+    // The index and the transactions grew by doubling: give back what they do not use, so
+    // that later queries reuse it before the wasm memory grows again (it never shrinks).
+    capture.packets.shrink_to_fit();
+    capture.transactions.shrink_to_fit();
     let summary = summarize(generation, &capture, js_sys::Date::now() - started);
     STATE.with_borrow_mut(|s| {
         if s.generation == generation {
