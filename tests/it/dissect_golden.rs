@@ -27,16 +27,22 @@ fn ours(path: &Path) -> Vec<HashMap<&'static str, String>> {
     let cap = ingest_bytes(&path.display().to_string(), &bytes);
     let mut d = wire::Dissector::new();
     let mut frames = Vec::with_capacity(cap.packets.len());
-    for row in &cap.packets {
+    for (i, row) in cap.packets.iter().enumerate() {
         let lt = cap.linktype_of(row);
         let start = row.offset as usize;
         let data = &bytes[start..start + row.caplen as usize];
         let s = d.dissect_frame(lt, data, row.len as usize, row.ts_ns);
-        let stream = (row.flow != NO_FLOW).then(|| {
-            let c = &cap.conversations[row.flow as usize];
-            (c.proto, c.stream)
-        });
-        frames.push(fields(&s, stream));
+        // A tunnel's outer UDP datagram first, as tshark lists the streams.
+        let streams: Vec<(L4, u32)> = cap
+            .outer_flow(i)
+            .into_iter()
+            .chain((row.flow != NO_FLOW).then_some(row.flow))
+            .map(|f| {
+                let c = &cap.conversations[f as usize];
+                (c.proto, c.stream)
+            })
+            .collect();
+        frames.push(fields(&s, d.tunnel(), &streams));
     }
     frames
 }
@@ -49,7 +55,11 @@ fn join<T: ToString>(items: impl IntoIterator<Item = T>) -> String {
         .join(",")
 }
 
-fn fields(s: &Summary, stream: Option<(L4, u32)>) -> HashMap<&'static str, String> {
+fn fields(
+    s: &Summary,
+    tunnel: Option<wire::Tunnel>,
+    streams: &[(L4, u32)],
+) -> HashMap<&'static str, String> {
     let mut m = HashMap::new();
     m.insert("frame.protocols", s.stack.to_string());
     // Which of tshark's IPv4 occurrences is the layer in `net`: after an IPv4 outer one.
@@ -134,15 +144,19 @@ fn fields(s: &Summary, stream: Option<(L4, u32)>) -> HashMap<&'static str, Strin
         }
         _ => {}
     }
-    if let Some((proto, n)) = stream {
-        m.insert(
-            if proto == L4::Tcp {
-                "tcp.stream"
-            } else {
-                "udp.stream"
-            },
-            n.to_string(),
-        );
+    // The UDP datagram that carried a tunnel is tshark's first UDP layer.
+    if let Some(u) = tunnel.and_then(|t| t.udp) {
+        m.insert("udp.srcport", u.src_port.to_string());
+        m.insert("udp.dstport", u.dst_port.to_string());
+        m.insert("udp.length", (u.payload_len + 8).to_string());
+    }
+    for &(proto, n) in streams {
+        m.entry(if proto == L4::Tcp {
+            "tcp.stream"
+        } else {
+            "udp.stream"
+        })
+        .or_insert(n.to_string());
     }
     if let Some(i) = s.icmp {
         let (t, c) = if i.v6 {
@@ -180,9 +194,16 @@ fn fields(s: &Summary, stream: Option<(L4, u32)>) -> HashMap<&'static str, Strin
 /// tshark's `frame.protocols` cut after the first protocol our dissection ends at.
 fn trim_protocols(p: &str) -> String {
     let mut out = Vec::new();
-    for name in p.split(':') {
+    let names: Vec<&str> = p.split(':').collect();
+    for (i, &name) in names.iter().enumerate() {
         out.push(name);
-        if Proto::from_name(name).is_some_and(Proto::is_leaf) {
+        // UDP carrying a tunnel goes on into it.
+        let tunnel = name == "udp"
+            && names
+                .get(i + 1)
+                .and_then(|n| Proto::from_name(n))
+                .is_some_and(Proto::is_udp_tunnel);
+        if Proto::from_name(name).is_some_and(Proto::is_leaf) && !tunnel {
             break;
         }
     }

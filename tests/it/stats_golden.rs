@@ -163,7 +163,20 @@ fn cut(nodes: &Value) -> Value {
         let name = n["protocol"].as_str().unwrap_or_default();
         let leaf = Proto::from_name(name).is_none_or(Proto::is_leaf);
         let mut n = n.clone();
-        n["children"] = if leaf {
+        n["children"] = if name == "udp" {
+            // UDP goes on into the tunnels it carries.
+            let tunnels: Vec<Value> = n["children"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|c| {
+                    Proto::from_name(c["protocol"].as_str().unwrap_or_default())
+                        .is_some_and(Proto::is_udp_tunnel)
+                })
+                .cloned()
+                .collect();
+            cut(&Value::Array(tunnels))
+        } else if leaf {
             Value::Array(Vec::new())
         } else {
             cut(&n["children"])

@@ -47,7 +47,7 @@ def last(value):
 
 
 def per_frame(path):
-    fields = ["frame.time_relative", "frame.len", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
+    fields = ["frame.protocols", "frame.time_relative", "frame.len", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
               "tcp.stream", "tcp.srcport", "tcp.dstport", "udp.stream", "udp.srcport",
               "udp.dstport", "icmp.type", "icmpv6.type"]
     args = ["-r", path, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a"]
@@ -68,11 +68,28 @@ def per_frame(path):
         if v["ip.src"] and v["ipv6.src"]:
             src, dst = last(v["ipv6.src"]), last(v["ipv6.dst"])
         t, ln = Decimal(v["frame.time_relative"]), int(v["frame.len"])
+        # Tunnels (VXLAN, Geneve, GTP-U, GRE…) put several transport layers in a frame, each
+        # a conversation between the addresses of the IP layer before it.
+        layer_ends, seen = {"tcp": [], "udp": []}, {"ip": 0, "ipv6": 0}
+        ip_before = None
+        for name in v["frame.protocols"].split(":"):
+            if name in seen:
+                ip_before = (name, seen[name])
+                seen[name] += 1
+            elif name in layer_ends and ip_before:
+                family, k = ip_before
+                srcs, dsts = v[f"{family}.src"].split(","), v[f"{family}.dst"].split(",")
+                layer_ends[name].append((srcs[k], dsts[k]) if k < len(srcs) else (src, dst))
+        occurrences = []
         for proto in ("tcp", "udp"):
-            stream = last(v[f"{proto}.stream"])
-            if not stream:
-                continue
-            sport, dport = int(last(v[f"{proto}.srcport"])), int(last(v[f"{proto}.dstport"]))
+            streams = [x for x in v[f"{proto}.stream"].split(",") if x]
+            sports, dports = v[f"{proto}.srcport"].split(","), v[f"{proto}.dstport"].split(",")
+            ends = layer_ends[proto]
+            if len(ends) != len(streams):
+                ends = [(src, dst)] * len(streams)
+            for k, stream in enumerate(streams):
+                occurrences.append((proto, stream, int(sports[k]), int(dports[k]), ends[k]))
+        for proto, stream, sport, dport, (src, dst) in occurrences:
             key = (proto, int(stream))
             c = convs.get(key)
             if c is None:

@@ -56,6 +56,10 @@ CAPTURES = [
     "corpus:tcpdump/bigtcp-ipv6-hbh.pcap",
     "corpus:tcpdump/ipv6hdr-heapoverflow.pcap",
     "corpus:deepflow/tunnels/ipip.pcap",
+    # Tunnels between network namespaces (tests/scripts/make-tunnel-captures.sh).
+    "tests/data/tunnels/netns-vxlan.pcap",
+    "tests/data/tunnels/netns-geneve.pcap",
+    "tests/data/tunnels/netns-gre.pcap",
     # ICMP and ICMPv6, errors quoting TCP/UDP; ARP; 802.3/LLC.
     "corpus:PcapPlusPlus/packet/IcmpPackets.pcap",
     "corpus:zeek/snap-arp.pcapng",

@@ -237,6 +237,11 @@ pub struct Capture {
     /// say it in their row; read either with [`Capture::tcp_ack`].
     #[serde(skip)]
     pub tcp_acks_far: Vec<(u32, u32)>,
+    /// Packets decapsulated from a UDP tunnel whose inner packet has a conversation of
+    /// its own (their row's): (index into `packets`, the outer UDP datagram's
+    /// conversation), in packet order. Read with [`Capture::outer_flow`].
+    #[serde(skip)]
+    pub outer_flows: Vec<(u32, u32)>,
     /// Who sent the SYN, FINs and RSTs of each conversation, indexed like `conversations`
     /// (the sessions view's initiator and end).
     #[serde(skip)]
@@ -283,6 +288,17 @@ impl Capture {
         } else {
             self.files.iter().map(|f| f.packets).sum()
         }
+    }
+
+    /// The conversation of the UDP datagram that carried packet `index` through a
+    /// tunnel, when the packet's own conversation is the inner packet's.
+    pub fn outer_flow(&self, index: usize) -> Option<u32> {
+        let i = u32::try_from(index).ok()?;
+        let at = self.outer_flows.partition_point(|&(p, _)| p < i);
+        self.outer_flows
+            .get(at)
+            .filter(|&&(p, _)| p == i)
+            .map(|&(_, f)| f)
     }
 
     /// `tcp.analysis.acks_frame`, `ack_rtt` and `bytes_in_flight` of packet `index`,

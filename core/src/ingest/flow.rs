@@ -6,7 +6,7 @@
 //! on the same ports (port reuse), as Wireshark's `tcp.stream` does.
 
 use crate::capture::flow::{Conversation, Direction, L4};
-use crate::ingest::wire::{tcp_flags, Net, Summary, Transport};
+use crate::ingest::wire::{tcp_flags, Net, Summary, Transport, Tunnel};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -15,6 +15,13 @@ struct Key {
     proto: L4,
     lo: (IpAddr, u16),
     hi: (IpAddr, u16),
+}
+
+impl Key {
+    fn new(proto: L4, x: (IpAddr, u16), y: (IpAddr, u16)) -> Key {
+        let (lo, hi) = if x <= y { (x, y) } else { (y, x) };
+        Key { proto, lo, hi }
+    }
 }
 
 /// The table of all conversations, in order of their first packet.
@@ -27,38 +34,119 @@ pub struct FlowTable {
     base_seq: Vec<[Option<u32>; 2]>,
     current: HashMap<Key, u32>,
     streams: [u32; 2],
+    /// Stream numbers given to flows first seen quoted in an ICMP error, for their
+    /// conversation when a packet of theirs comes.
+    reserved: HashMap<Key, u32>,
+}
+
+/// The conversations one packet counts in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Flows {
+    /// The packet's own conversation and its direction: the innermost TCP or UDP layer's
+    /// (for a tunnel whose inner packet has none, the outer UDP datagram's).
+    pub flow: Option<(u32, Direction)>,
+    /// The outer UDP datagram's conversation of a tunnel whose inner packet has one of
+    /// its own: the packet counts in both, as in tshark's conversation tables.
+    pub outer: Option<u32>,
 }
 
 impl FlowTable {
     /// Accounts one packet; returns its flow id and direction when it belongs to a
-    /// TCP or UDP conversation.
+    /// TCP or UDP conversation (see [`FlowTable::add_all`] for tunnels).
     pub fn add(&mut self, s: &Summary, ts_ns: i64, frame_len: u32) -> Option<(u32, Direction)> {
-        let Net::Ip { src, dst, .. } = s.net else {
-            return None;
-        };
-        let (proto, sport, dport, tcp, payload) = match s.transport {
-            Transport::Tcp(t) => (L4::Tcp, t.src_port, t.dst_port, Some(t), t.payload_len),
-            Transport::Udp {
-                src_port,
-                dst_port,
+        self.add_all(s, None, ts_ns, frame_len).flow
+    }
+
+    /// Accounts one packet (`tunnel`: the one it came out of, `Dissector::tunnel`) in
+    /// its conversations: the outer UDP datagram of a tunnel first (tshark numbers it first: its dissector runs before the inner packet's),
+    /// then the inner TCP or UDP layer.
+    pub fn add_all(
+        &mut self,
+        s: &Summary,
+        tunnel: Option<&Tunnel>,
+        ts_ns: i64,
+        frame_len: u32,
+    ) -> Flows {
+        self.quoted(s);
+        let outer = tunnel.and_then(|t| t.udp).map(|u| {
+            let ends = ((u.src, u.src_port), (u.dst, u.dst_port));
+            self.account(L4::Udp, ends, None, u.payload_len, ts_ns, frame_len)
+        });
+        let inner = match (s.net, s.transport) {
+            (Net::Ip { src, dst, .. }, Transport::Tcp(t)) => Some(self.account(
+                L4::Tcp,
+                ((src, t.src_port), (dst, t.dst_port)),
+                Some(t),
+                t.payload_len,
+                ts_ns,
+                frame_len,
+            )),
+            (
+                Net::Ip { src, dst, .. },
+                Transport::Udp {
+                    src_port,
+                    dst_port,
+                    payload_len,
+                },
+            ) => Some(self.account(
+                L4::Udp,
+                ((src, src_port), (dst, dst_port)),
+                None,
                 payload_len,
-            } => (L4::Udp, src_port, dst_port, None, payload_len),
-            _ => return None,
+                ts_ns,
+                frame_len,
+            )),
+            _ => None,
         };
-        let (x, y) = ((src, sport), (dst, dport));
-        let key = if x <= y {
-            Key {
-                proto,
-                lo: x,
-                hi: y,
-            }
-        } else {
-            Key {
-                proto,
-                lo: y,
-                hi: x,
-            }
+        match inner {
+            Some(flow) => Flows {
+                flow: Some(flow),
+                outer: outer.map(|(id, _)| id),
+            },
+            None => Flows {
+                flow: outer,
+                outer: None,
+            },
+        }
+    }
+
+    fn next_stream(&mut self, proto: L4) -> u32 {
+        let stream = &mut self.streams[proto as usize];
+        *stream += 1;
+        *stream - 1
+    }
+
+    /// A TCP or UDP flow an ICMP error quotes: as packet-tcp.c and packet-udp.c create
+    /// the conversation of a quoted header they can dissect, a flow not seen before takes
+    /// the next stream number now, and keeps it when its own packets come.
+    fn quoted(&mut self, s: &Summary) {
+        let Some(q) = s.icmp.and_then(|i| i.quoted) else {
+            return;
         };
+        let (proto, sport, dport) = match q.transport {
+            Transport::Tcp(t) => (L4::Tcp, t.src_port, t.dst_port),
+            Transport::Udp {
+                src_port, dst_port, ..
+            } => (L4::Udp, src_port, dst_port),
+            _ => return,
+        };
+        let key = Key::new(proto, (q.src, sport), (q.dst, dport));
+        if !self.current.contains_key(&key) && !self.reserved.contains_key(&key) {
+            let n = self.next_stream(proto);
+            self.reserved.insert(key, n);
+        }
+    }
+
+    fn account(
+        &mut self,
+        proto: L4,
+        ((src, sport), (dst, dport)): ((IpAddr, u16), (IpAddr, u16)),
+        tcp: Option<crate::ingest::wire::Tcp>,
+        payload: u32,
+        ts_ns: i64,
+        frame_len: u32,
+    ) -> (u32, Direction) {
+        let key = Key::new(proto, (src, sport), (dst, dport));
         let mut id = self.current.get(&key).copied();
         if let (Some(cid), Some(t)) = (id, tcp) {
             // Port reuse: a new SYN with a different initial sequence number.
@@ -78,10 +166,13 @@ impl FlowTable {
             Some(id) => id,
             None => {
                 let id = self.conversations.len() as u32;
-                let stream = &mut self.streams[proto as usize];
+                let stream = match self.reserved.remove(&key) {
+                    Some(n) => n,
+                    None => self.next_stream(proto),
+                };
                 self.conversations.push(Conversation {
                     proto,
-                    stream: *stream,
+                    stream,
                     a: src,
                     port_a: sport,
                     b: dst,
@@ -96,7 +187,6 @@ impl FlowTable {
                     last_ns: ts_ns,
                 });
                 self.base_seq.push([None; 2]);
-                *stream += 1;
                 self.current.insert(key, id);
                 id
             }
@@ -137,7 +227,7 @@ impl FlowTable {
         }
         c.first_ns = c.first_ns.min(ts_ns);
         c.last_ns = c.last_ns.max(ts_ns);
-        Some((id, dir))
+        (id, dir)
     }
 }
 
@@ -193,5 +283,43 @@ mod test {
         );
         assert_eq!((c.first_ns, c.duration_ns()), (10, 10));
         assert_eq!(t.conversations[1].stream, 1);
+    }
+
+    #[test]
+    fn a_flow_first_seen_quoted_in_an_icmp_error_takes_the_next_stream_then() {
+        use crate::ingest::wire::{dissect, linktype, testutil};
+        // Time exceeded quoting UDP 10.0.1.2:49181 -> 172.16.0.2:33445.
+        let icmp = dissect(
+            linktype::ETHERNET,
+            &testutil::hex(&testutil::frames::TTL_EXCEEDED_UDP),
+        );
+        let udp = |src: &str, sport, dst: &str, dport| Summary {
+            net: Net::Ip {
+                src: src.parse().unwrap(),
+                dst: dst.parse().unwrap(),
+                fragment: false,
+            },
+            transport: Transport::Udp {
+                src_port: sport,
+                dst_port: dport,
+                payload_len: 0,
+            },
+            ..Summary::default()
+        };
+        let mut t = FlowTable::default();
+        t.add(&udp("10.9.9.9", 1000, "10.9.9.8", 53), 1, 60);
+        assert_eq!(
+            t.add(&icmp, 2, 182),
+            None,
+            "the error counts in no conversation"
+        );
+        let later = t.add(&udp("10.9.9.9", 1001, "10.9.9.8", 53), 3, 60);
+        let quoted = t.add(&udp("172.16.0.2", 33445, "10.0.1.2", 49181), 4, 60);
+        let streams: Vec<u32> = [later, quoted]
+            .iter()
+            .map(|f| t.conversations[f.unwrap().0 as usize].stream)
+            .collect();
+        assert_eq!(streams, [2, 1]);
+        assert_eq!(t.conversations.len(), 3);
     }
 }

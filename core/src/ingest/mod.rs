@@ -170,16 +170,20 @@ impl Analysis {
         let summary = self
             .dissector
             .dissect_frame(linktype, p.data, p.len as usize, p.ts_ns);
-        let (flow, dir) = self
+        let tunnel = self.dissector.tunnel();
+        let flows = self
             .flows
-            .add(&summary, p.ts_ns, p.len)
-            .unwrap_or((NO_FLOW, Direction::AToB));
+            .add_all(&summary, tunnel.as_ref(), p.ts_ns, p.len);
+        let (flow, dir) = flows.flow.unwrap_or((NO_FLOW, Direction::AToB));
         row.flow = flow;
         if dir == Direction::BToA {
             row.flags |= PacketRow::FLAG_B_TO_A;
         }
-        if summary.outer_ip.is_some() {
+        if summary.outer_ip.is_some() || tunnel.is_some() {
             row.flags |= PacketRow::FLAG_TUNNELED;
+        }
+        if let (Some(outer), Ok(packet)) = (flows.outer, u32::try_from(index)) {
+            c.outer_flows.push((packet, outer));
         }
         if let (Transport::Tcp(t), wire::Net::Ip { src, dst, .. }, true, true) = (
             &summary.transport,
@@ -223,7 +227,8 @@ impl Analysis {
                 };
             }
         }
-        self.stats.add(&summary, p.len, p.ts_ns);
+        self.stats
+            .add_tunneled(&summary, tunnel.as_ref(), p.len, p.ts_ns);
         if flow != NO_FLOW && self.stages.apps {
             let at = crate::capture::app::At {
                 packet: index,

@@ -101,7 +101,8 @@ impl ProtocolPath {
             len: 0,
         };
         let mut last = None;
-        for &proto in s.stack.as_slice() {
+        let stack = s.stack.as_slice();
+        for (i, &proto) in stack.iter().enumerate() {
             match proto {
                 Proto::Ethertype
                 | Proto::Ipv6Hopopts
@@ -116,7 +117,9 @@ impl ProtocolPath {
                 p.len += 1;
             }
             last = Some(proto);
-            if proto.is_leaf() {
+            // UDP carrying a tunnel goes on into it.
+            let tunnel = proto == Proto::Udp && stack.get(i + 1).is_some_and(|n| n.is_udp_tunnel());
+            if proto.is_leaf() && !tunnel {
                 return p;
             }
         }
@@ -231,7 +234,19 @@ pub struct Stats {
 impl Stats {
     /// Accounts one packet.
     pub fn add(&mut self, s: &Summary, frame_len: u32, ts_ns: i64) {
-        if let Some((src, dst)) = s.eth {
+        self.add_tunneled(s, None, frame_len, ts_ns);
+    }
+
+    /// Accounts one packet that came out of `tunnel` (`Dissector::tunnel`).
+    pub fn add_tunneled(
+        &mut self,
+        s: &Summary,
+        tunnel: Option<&crate::ingest::wire::Tunnel>,
+        frame_len: u32,
+        ts_ns: i64,
+    ) {
+        // A tunnel's outer Ethernet header counts too, before the inner one.
+        for (src, dst) in tunnel.and_then(|t| t.eth).into_iter().chain(s.eth) {
             self.eth
                 .add(Address::Mac(src), Address::Mac(dst), frame_len, ts_ns);
         }

@@ -29,6 +29,7 @@ mod layers;
 mod link;
 mod stack;
 mod transport;
+mod tunnel;
 
 pub use frag::{FragLimits, FragSkip, FragStats};
 pub use layers::{LayerSpan, Layers};
@@ -44,12 +45,18 @@ pub mod linktype {
     pub const NULL: u16 = 0;
     /// Ethernet II.
     pub const ETHERNET: u16 = 1;
+    /// PPP (RFC 1661), possibly in HDLC-like framing.
+    pub const PPP: u16 = 9;
     /// Raw IP (BSD value).
     pub const RAW_BSD: u16 = 12;
+    /// PPP in HDLC-like framing (RFC 1662).
+    pub const PPP_HDLC: u16 = 50;
     /// Raw IP (OpenBSD value).
     pub const RAW_OPENBSD: u16 = 14;
     /// Raw IP.
     pub const RAW: u16 = 101;
+    /// Cisco HDLC.
+    pub const C_HDLC: u16 = 104;
     /// OpenBSD loopback: 4-byte address family in network byte order.
     pub const LOOP: u16 = 108;
     /// Linux "cooked" capture v1 (`tcpdump -i any`).
@@ -251,6 +258,10 @@ pub enum Link {
     Ipv4,
     /// Raw IPv6.
     Ipv6,
+    /// PPP (link types PPP and PPP_HDLC).
+    Ppp,
+    /// Cisco HDLC.
+    Chdlc,
     /// A link type we do not dissect.
     Other(u16),
 }
@@ -427,6 +438,54 @@ pub struct Quoted {
     pub transport: Transport,
 }
 
+/// A tunnel a packet was decapsulated from: the summary's layers are the inner packet's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Tunnel {
+    /// Which tunnel.
+    pub kind: TunnelKind,
+    /// The outer Ethernet addresses (source, destination), when the inner packet is an
+    /// Ethernet frame too.
+    pub eth: Option<([u8; 6], [u8; 6])>,
+    /// The UDP datagram that carried the tunnel: a conversation of its own.
+    pub udp: Option<OuterUdp>,
+}
+
+/// The kinds of tunnel decapsulated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum TunnelKind {
+    /// VXLAN (UDP 4789).
+    Vxlan,
+    /// VXLAN-GPE (UDP 4790).
+    VxlanGpe,
+    /// Geneve (UDP 6081).
+    Geneve,
+    /// GRE (IP protocol 47).
+    Gre,
+    /// ERSPAN in GRE.
+    Erspan,
+    /// GTP-U (UDP 2152).
+    GtpU,
+    /// Teredo (UDP 3544).
+    Teredo,
+    /// MPLS over UDP (UDP 6635).
+    MplsUdp,
+}
+
+/// The outer UDP datagram of a tunnel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct OuterUdp {
+    /// Outer source address.
+    pub src: IpAddr,
+    /// Outer destination address.
+    pub dst: IpAddr,
+    /// Source port.
+    pub src_port: u16,
+    /// Destination port.
+    pub dst_port: u16,
+    /// Payload bytes the UDP length declares (as [`Transport::Udp`]).
+    pub payload_len: u32,
+}
+
 /// Where a packet's TCP or UDP payload lies.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Payload {
@@ -481,6 +540,26 @@ pub enum Layer {
     Icmp,
     /// ICMPv6 header.
     Icmpv6,
+    /// PPP header (address, control, protocol).
+    Ppp,
+    /// Cisco HDLC header.
+    Chdlc,
+    /// VXLAN header.
+    Vxlan,
+    /// Geneve header.
+    Geneve,
+    /// GRE header.
+    Gre,
+    /// ERSPAN header.
+    Erspan,
+    /// GTP-U header.
+    Gtp,
+    /// Teredo headers.
+    Teredo,
+    /// NSH header.
+    Nsh,
+    /// Cisco MetaData header.
+    Cmd,
 }
 
 impl fmt::Display for Layer {
@@ -501,6 +580,16 @@ impl fmt::Display for Layer {
             Layer::Udp => "UDP header",
             Layer::Icmp => "ICMP header",
             Layer::Icmpv6 => "ICMPv6 header",
+            Layer::Ppp => "PPP header",
+            Layer::Chdlc => "Cisco HDLC header",
+            Layer::Vxlan => "VXLAN header",
+            Layer::Geneve => "Geneve header",
+            Layer::Gre => "GRE header",
+            Layer::Erspan => "ERSPAN header",
+            Layer::Gtp => "GTP-U header",
+            Layer::Teredo => "Teredo header",
+            Layer::Nsh => "NSH header",
+            Layer::Cmd => "Cisco MetaData header",
         })
     }
 }
@@ -560,7 +649,8 @@ pub struct Summary {
     pub vlan: Vlans,
     /// IP header details of the layer in [`Summary::net`].
     pub ip: Option<Ip>,
-    /// The outer addresses when IP is carried in IP (protocols 4 and 41).
+    /// The outer addresses when IP is carried in IP (protocols 4 and 41) or in a tunnel
+    /// (the outermost IP layer's; [`Dissector::tunnel`] tells the rest of a tunnel).
     pub outer_ip: Option<(IpAddr, IpAddr)>,
     /// ARP details.
     pub arp: Option<Arp>,
@@ -588,6 +678,8 @@ pub struct Dissector {
     frags: frag::Reassembler,
     /// The payload of the datagram the last packet completed (empty if none).
     reassembled: Vec<u8>,
+    /// The tunnel the last packet came out of.
+    tunnel: Option<Tunnel>,
 }
 
 impl Default for Dissector {
@@ -607,6 +699,7 @@ impl Dissector {
         Dissector {
             frags: frag::Reassembler::new(limits),
             reassembled: Vec::new(),
+            tunnel: None,
         }
     }
 
@@ -662,7 +755,15 @@ impl Dissector {
             reassembled = buf;
         }
         self.reassembled = reassembled;
+        self.tunnel = w.tunnel;
         w.s
+    }
+
+    /// The tunnel the last packet dissected came out of (the outermost, when tunnels
+    /// nest): its summary describes the inner packet, this the outer UDP datagram and
+    /// Ethernet header. Kept beside the summary, which is copied for every packet.
+    pub fn tunnel(&self) -> Option<Tunnel> {
+        self.tunnel
     }
 
     /// The IP payload reassembled by the last call of [`Dissector::dissect`], when that
@@ -716,6 +817,10 @@ pub(crate) struct Walker<'r> {
     seen_fraghdr: bool,
     /// The bytes being walked are a reassembled datagram.
     in_datagram: bool,
+    /// Tunnels entered.
+    tunnels: u8,
+    /// The outermost tunnel entered.
+    tunnel: Option<Tunnel>,
 }
 
 impl<'r> Walker<'r> {
@@ -733,6 +838,8 @@ impl<'r> Walker<'r> {
             reassemblies: 0,
             seen_fraghdr: false,
             in_datagram: false,
+            tunnels: 0,
+            tunnel: None,
         }
     }
 

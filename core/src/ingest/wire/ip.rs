@@ -404,11 +404,11 @@ impl Walker<'_> {
                     self.ethertype_ipv6(p)
                 };
             }
+            47 => return self.gre(p),
             2 => Proto::Igmp,
             9 => Proto::Igrp,
             33 => Proto::Dccp,
             46 => Proto::Rsvp,
-            47 => Proto::Gre,
             88 => Proto::Eigrp,
             89 => Proto::Ospf,
             97 => Proto::Etherip,

@@ -140,6 +140,14 @@ impl Walker<'_> {
                     Some(_) => self.stop(Layer::Ipv4, 0, StopReason::Bogus("unknown IP version")),
                 }
             }
+            linktype::PPP | linktype::PPP_HDLC => {
+                self.s.link = Link::Ppp;
+                self.ppp(frame);
+            }
+            linktype::C_HDLC => {
+                self.s.link = Link::Chdlc;
+                self.chdlc(frame);
+            }
             linktype::IPV4 => {
                 self.s.link = Link::Ipv4;
                 self.ethertype_ipv4(frame);
@@ -152,9 +160,13 @@ impl Walker<'_> {
         }
     }
 
-    fn ethernet(&mut self, f: Span<'_>) {
+    pub(super) fn ethernet(&mut self, f: Span<'_>) {
         self.push(Proto::Eth, f, eth::LEN);
         if f.len() >= eth::TYPE {
+            // A frame in a tunnel: the outer addresses stay in the tunnel's record.
+            if let Some(t) = self.tunnel.as_mut().filter(|t| t.eth.is_none()) {
+                t.eth = self.s.eth;
+            }
             self.s.eth = Some((mac_at(f.data, eth::SRC), mac_at(f.data, eth::DST)));
         }
         if f.len() < eth::LEN {
@@ -173,7 +185,7 @@ impl Walker<'_> {
     /// `named`: whether the first EtherType shows as `ethertype` (it does after Ethernet
     /// and Linux cooked headers, not after a loopback header, whose dissector goes to
     /// the EtherType table directly).
-    fn ether_chain(&mut self, mut t: u16, mut rest: Span<'_>, mut named: bool) {
+    pub(super) fn ether_chain(&mut self, mut t: u16, mut rest: Span<'_>, mut named: bool) {
         loop {
             if t <= MAX_802_3_LEN {
                 self.s.net = Net::Other(t);
@@ -267,6 +279,14 @@ impl Walker<'_> {
                 name(self);
                 return self.pppoe_session(rest);
             }
+            0x8909 => {
+                name(self);
+                return self.cisco_metadata(rest, false);
+            }
+            0x894f => {
+                name(self);
+                return self.nsh(rest);
+            }
             0x88e5 => Proto::Macsec,
             0x88f7 => Proto::Ptp,
             0x8809 => Proto::Slow,
@@ -278,7 +298,6 @@ impl Walker<'_> {
             0x9000 => Proto::Loop,
             0x88e7 => Proto::Ieee8021ah,
             0x22f3 => Proto::Trill,
-            0x894f => Proto::Nsh,
             0x88b8 => Proto::Goose,
             0x8892 => Proto::PnRt,
             0x88a4 => Proto::Ecatf,
@@ -359,7 +378,7 @@ impl Walker<'_> {
 
     /// An MPLS label stack (RFC 3032 §2.1), then IPv4 or IPv6 by the first nibble, as
     /// Wireshark guesses when the label does not say.
-    fn mpls(&mut self, mut rest: Span<'_>) {
+    pub(super) fn mpls(&mut self, mut rest: Span<'_>) {
         const ENTRY: usize = 4;
         self.s.net = Net::Other(0x8847);
         self.push(Proto::Mpls, rest, 0);
@@ -400,14 +419,34 @@ impl Walker<'_> {
             body
         };
         self.push(Proto::Ppp, ppp, 2);
+        self.ppp_protocol(ppp, 0);
+    }
+
+    /// PPP in HDLC-like framing (RFC 1662 §3.1), as link types PPP and PPP_HDLC and
+    /// PPTP's GRE carry it: the address and control bytes when the frame starts with
+    /// 0xff (they may be left out, RFC 1661 §6.6), then the protocol field.
+    pub(super) fn ppp(&mut self, f: Span<'_>) {
+        self.s.net = Net::Other(0x880b);
+        self.push(Proto::Ppp, f, 2);
+        let at = if f.data.first() == Some(&0xff) { 2 } else { 0 };
+        if f.len() < at {
+            return self.truncated(Layer::Ppp, f.offset, at + 2, f.len());
+        }
+        self.ppp_protocol(f, at);
+    }
+
+    /// The PPP protocol field `at` bytes into the PPP layer `ppp` (RFC 1661 §2), and
+    /// what it names.
+    fn ppp_protocol(&mut self, ppp: Span<'_>, at: usize) {
+        let field = ppp.skip(at);
         // A protocol field with an odd first byte is compressed to that byte (§6.5).
-        let (proto, skip) = match ppp.data {
+        let (proto, skip) = match field.data {
             [b, ..] if b & 1 == 1 => (*b as u16, 1),
-            [_, _, ..] => (be16(ppp.data, 0), 2),
-            _ => return self.truncated(Layer::Pppoe, ppp.offset, 2, ppp.len()),
+            [_, _, ..] => (be16(field.data, 0), 2),
+            _ => return self.truncated(Layer::Ppp, field.offset, 2, field.len()),
         };
-        self.resize(Proto::Ppp, skip, ppp.known_len());
-        let payload = ppp.skip(skip);
+        self.resize(Proto::Ppp, at + skip, ppp.known_len());
+        let payload = field.skip(skip);
         let leaf = match proto {
             0x0021 => return self.ethertype_ipv4(payload),
             0x0057 => return self.ethertype_ipv6(payload),
@@ -419,6 +458,29 @@ impl Walker<'_> {
             _ => return self.data(payload),
         };
         self.push(leaf, payload, 0);
+    }
+
+    /// Cisco HDLC (packet-chdlc.c): address, control, then a protocol in EtherType
+    /// values.
+    fn chdlc(&mut self, f: Span<'_>) {
+        const LEN: usize = 4;
+        const SLARP: u16 = 0x8035;
+        const CDP: u16 = 0x2000;
+        self.push(Proto::Chdlc, f, LEN);
+        if f.len() < LEN {
+            return self.truncated(Layer::Chdlc, 0, LEN, f.len());
+        }
+        let t = be16(f.data, 2);
+        let rest = f.skip(LEN);
+        self.s.net = Net::Other(t);
+        match t {
+            SLARP => self.push(Proto::Slarp, rest, 0),
+            CDP => self.push(Proto::Cdp, rest, 0),
+            0x0800 => self.ethertype_ipv4(rest),
+            0x86dd => self.ethertype_ipv6(rest),
+            0x8847 | 0x8848 => self.mpls(rest),
+            _ => self.data(rest),
+        }
     }
 
     /// What the IPv4 dissector does with its bytes: it also takes an IPv6 packet (some

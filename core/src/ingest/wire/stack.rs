@@ -103,6 +103,14 @@ protocols! {
     Dtp,
     Netbios,
     Data,
+    Vxlan,
+    Geneve,
+    Erspan,
+    Gtp,
+    Teredo,
+    Cmd,
+    Chdlc,
+    Slarp,
 }
 
 impl Proto {
@@ -187,6 +195,14 @@ impl Proto {
             Dtp => "dtp",
             Netbios => "netbios",
             Data => "data",
+            Vxlan => "vxlan",
+            Geneve => "geneve",
+            Erspan => "erspan",
+            Gtp => "gtp",
+            Teredo => "teredo",
+            Cmd => "cmd",
+            Chdlc => "chdlc",
+            Slarp => "slarp",
         }
     }
 
@@ -216,7 +232,23 @@ impl Proto {
                 | Pppoes
                 | Ppp
                 | Mpls
+                | Gre
+                | Vxlan
+                | Geneve
+                | Erspan
+                | Gtp
+                | Teredo
+                | Nsh
+                | Cmd
+                | Chdlc
         )
+    }
+
+    /// True for the protocols a tunnel starts with after UDP: a UDP layer followed by one
+    /// of these is not where the dissection ends.
+    pub const fn is_udp_tunnel(self) -> bool {
+        use Proto::*;
+        matches!(self, Vxlan | Geneve | Gtp | Teredo | Mpls | Nsh)
     }
 
     /// The protocol of a tshark name, if we know it.

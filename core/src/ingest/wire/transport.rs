@@ -148,8 +148,19 @@ impl Walker<'_> {
             ),
             Some((t, bogus)) => {
                 self.s.transport = t;
-                if let Transport::Udp { payload_len, .. } = t {
+                if let Transport::Udp {
+                    src_port,
+                    dst_port,
+                    payload_len,
+                } = t
+                {
                     self.payload_at(&p, udp::LEN, payload_len);
+                    if let Some(port) = super::tunnel::udp_tunnel(src_port, dst_port) {
+                        if payload_len > 0 {
+                            let body = p.skip(udp::LEN).limit(payload_len as usize);
+                            self.udp_tunnel(port, body);
+                        }
+                    }
                 }
                 if let Some(why) = bogus {
                     self.stop(Layer::Udp, p.offset, why);

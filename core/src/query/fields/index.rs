@@ -47,6 +47,15 @@ impl<'c> FieldCtx<'c> {
                 }
             }
             TcpStream | UdpStream | WlSessionBytes | WlSessionDuration | WlSessionFrames => {
+                // The UDP datagram that carried a tunnel has its stream before the inner
+                // packet's (tshark dissects it first).
+                if field == UdpStream && first_layer {
+                    if let Some(outer) = c.outer_flow(self.index) {
+                        if let Some(o) = c.conversations.get(outer as usize) {
+                            out.push(Value::Uint(o.stream as u64));
+                        }
+                    }
+                }
                 if let Some((conv, _)) = self.flow().filter(|_| first_layer) {
                     match field {
                         TcpStream if conv.proto == L4::Tcp => {
@@ -133,21 +142,9 @@ impl<'c> FieldCtx<'c> {
                     return false;
                 };
                 // Protocol values carry bytes: those need the packet (existence alone is
-                // answered by `exists`). IP in IP adds outer addresses the index lacks.
-                let ip_field = matches!(
-                    field,
-                    Ip | IpSrc
-                        | IpDst
-                        | IpAddr
-                        | IpProto
-                        | IpVersion
-                        | Ipv6
-                        | Ipv6Src
-                        | Ipv6Dst
-                        | Ipv6Addr
-                        | Ipv6Version
-                );
-                if matches!(field, Tcp | Udp | Ip | Ipv6) || (ip_field && self.tunneled()) {
+                // answered by `exists`).
+                // A tunnel adds outer addresses (and UDP ports) the index lacks.
+                if matches!(field, Tcp | Udp | Ip | Ipv6) || self.tunneled() {
                     return false;
                 }
                 if !first_layer {

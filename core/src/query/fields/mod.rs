@@ -372,7 +372,9 @@ impl<'c> FieldCtx<'c> {
             f if pdu::proto_of(f).is_some() => matches!(self.pdu, Pdu::Shared(_)),
             // Existence of these protocols is answered without bytes; their values not.
             Tcp | Udp | Ip | Ipv6 => false,
-            TcpSrcport | TcpDstport | TcpPort | UdpSrcport | UdpDstport | UdpPort => flow.is_some(),
+            TcpSrcport | TcpDstport | TcpPort | UdpSrcport | UdpDstport | UdpPort => {
+                flow.is_some() && !self.tunneled()
+            }
             IpSrc | IpDst | IpAddr | IpProto | IpVersion | Ipv6Src | Ipv6Dst | Ipv6Addr
             | Ipv6Version => flow.is_some() && !self.tunneled(),
             f => {
@@ -382,7 +384,8 @@ impl<'c> FieldCtx<'c> {
         }
     }
 
-    /// The current packet is IP in IP (more IP layers than its conversation shows).
+    /// The current packet is IP in IP or came out of a tunnel (more IP layers, and maybe
+    /// UDP ones, than its conversation shows).
     fn tunneled(&self) -> bool {
         self.row.flags & PacketRow::FLAG_TUNNELED != 0
     }
