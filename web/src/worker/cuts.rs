@@ -2,21 +2,93 @@
 //! pcap per session, or intensified. Written here as the packets are read, into a `Blob`
 //! a few MiB at a time, so no file is ever whole in wasm memory; the bytes are those the
 //! CLI writes for the same choice (`wirelens bisect --parts 1`, `split -o X.zip`,
-//! `intensify`), pcap with microsecond timestamps.
+//! `intensify`), pcap with microsecond timestamps. A zip is written in one pass: each
+//! session's bytes are kept aside as Blobs as they come and joined at the end.
 
+use crate::blob::describe;
 use crate::files::BlobWriter;
 use crate::reading;
 use crate::session::Session;
-use std::io::Write;
+use js_sys::{Array, Uint8Array};
+use std::io::{self, Write};
+use web_sys::Blob;
 use wirelens_core::capture::flow::L4;
 use wirelens_core::query::cuts::intensify::{Clients, Intensify, Params};
-use wirelens_core::query::cuts::split::{Split, SplitBy, SplitZip};
+use wirelens_core::query::cuts::split::{Split, SplitBy, SplitZipParts};
 use wirelens_core::query::cuts::{self, Pick};
 use wirelens_core::query::export::OutputFormat;
 use wirelens_web::protocol::{CutFile, CutSessions, FileData};
 
-/// Zip entries held at most while a batch of sessions is read.
-const ZIP_BUDGET: u64 = 32 << 20;
+/// A session's bytes become a Blob when this many have gathered.
+const PART_PIECE: usize = 1 << 20;
+/// Sessions' bytes held in wasm memory at most, all together: past it the largest are
+/// moved into Blobs until half of it is left.
+const HELD_BUDGET: usize = 32 << 20;
+
+/// Each part's (session's) bytes, as they come: a buffer, and the Blobs it was moved
+/// into when it grew.
+struct Held {
+    bufs: Vec<Vec<u8>>,
+    pieces: Vec<Vec<Blob>>,
+    total: usize,
+}
+
+impl Held {
+    fn new(parts: usize) -> Held {
+        Held {
+            bufs: vec![Vec::new(); parts],
+            pieces: vec![Vec::new(); parts],
+            total: 0,
+        }
+    }
+
+    fn put(&mut self, part: usize, bytes: &[u8]) -> io::Result<()> {
+        let Some(buf) = self.bufs.get_mut(part) else {
+            return Ok(());
+        };
+        buf.extend_from_slice(bytes);
+        self.total += bytes.len();
+        if buf.len() >= PART_PIECE {
+            self.spill(part)?;
+        }
+        if self.total > HELD_BUDGET {
+            let mut largest: Vec<usize> = (0..self.bufs.len())
+                .filter(|&p| !self.bufs[p].is_empty())
+                .collect();
+            largest.sort_unstable_by_key(|&p| std::cmp::Reverse(self.bufs[p].len()));
+            for p in largest {
+                if self.total <= HELD_BUDGET / 2 {
+                    break;
+                }
+                self.spill(p)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves part `p`'s buffer into a Blob (out of wasm memory).
+    fn spill(&mut self, p: usize) -> io::Result<()> {
+        let buf = std::mem::take(&mut self.bufs[p]);
+        if buf.is_empty() {
+            return Ok(());
+        }
+        self.total -= buf.len();
+        let piece = Blob::new_with_u8_array_sequence(&Array::of1(&Uint8Array::from(&buf[..])))
+            .map_err(|e| io::Error::other(describe(e)))?;
+        self.pieces[p].push(piece);
+        Ok(())
+    }
+
+    /// Writes part `p`'s bytes, in order.
+    fn write(&mut self, out: &mut BlobWriter, p: usize) -> io::Result<()> {
+        for piece in std::mem::take(&mut self.pieces[p]) {
+            out.blob(&piece).map_err(io::Error::other)?;
+        }
+        let buf = std::mem::take(&mut self.bufs[p]);
+        self.total -= buf.len();
+        out.write_all(&buf)
+    }
+}
 
 /// The first error of a pass over packets (the reading's callback cannot return one).
 fn keep_first(slot: &mut Option<String>, r: Result<(), impl std::fmt::Display>) {
@@ -100,22 +172,25 @@ pub async fn cut(s: &Session, sessions: &CutSessions, file: &CutFile) -> Result<
         CutFile::Zip => {
             let split = Split::new(capture, SplitBy::Session, Some(&flows), PCAP)
                 .map_err(|e| e.to_string())?;
-            let mut zip = SplitZip::new(&split, &mut out, ZIP_BUDGET).map_err(|e| e.to_string())?;
-            while let Some(packets) = zip.next_batch().map_err(|e| e.to_string())? {
-                let mut read = 0;
-                reading::run(s, &packets, |i, data| {
-                    read += 1;
-                    if failed.is_none() {
-                        keep_first(&mut failed, zip.packet(i, data));
-                    }
-                })
-                .await?;
-                if let Some(e) = failed.take() {
-                    return Err(e);
+            let mut zip = SplitZipParts::new(&split).map_err(|e| e.to_string())?;
+            let mut held = Held::new(split.parts().len());
+            let packets = zip.packets();
+            let mut read = 0;
+            reading::run(s, &packets, |i, data| {
+                read += 1;
+                if failed.is_none() {
+                    let r = zip.packet(i, data, &mut |p, b| held.put(p, b));
+                    keep_first(&mut failed, r);
                 }
-                unread(packets.len(), read)?;
+            })
+            .await?;
+            if let Some(e) = failed.take() {
+                return Err(e);
             }
-            zip.finish().map_err(|e| e.to_string())?;
+            unread(packets.len(), read)?;
+            out = zip
+                .finish(out, |w, p| held.write(w, p))
+                .map_err(|e| e.to_string())?;
             let first = split.parts().first().map(|p| p.first_ns).unwrap_or(0);
             let mut name = String::from("sessions_");
             cuts::name_time(first, &mut name);

@@ -1,5 +1,7 @@
 //! Files the worker makes for the page to save: written into a `Blob` in pieces, so a
-//! large export does not sit in wasm memory whole.
+//! large export does not sit in wasm memory whole, nor in the worker's JS heap: each
+//! piece becomes a `Blob` of its own as soon as it is full, whose bytes the browser keeps
+//! (on disk when they are many), and the file is those Blobs joined.
 
 use js_sys::{Array, Uint8Array};
 use std::io::{self, Write};
@@ -23,16 +25,29 @@ impl BlobWriter {
         }
     }
 
-    fn spill(&mut self) {
+    fn spill(&mut self) -> Result<(), String> {
         if !self.buf.is_empty() {
-            self.parts.push(&Uint8Array::from(&self.buf[..]));
+            // A Blob now, not a Uint8Array kept until the end: held as typed arrays, a
+            // 1.2 GB zip took 2.9 GB of the tab's memory; as Blobs it leaves the tab.
+            let piece =
+                Blob::new_with_u8_array_sequence(&Array::of1(&Uint8Array::from(&self.buf[..])))
+                    .map_err(crate::blob::describe)?;
+            self.parts.push(&piece);
             self.buf.clear();
         }
+        Ok(())
+    }
+
+    /// Appends a Blob's bytes (a piece kept aside while other bytes were written).
+    pub fn blob(&mut self, piece: &Blob) -> Result<(), String> {
+        self.spill()?;
+        self.parts.push(piece);
+        Ok(())
     }
 
     /// The file.
     pub fn finish(mut self, name: String, mime: &str) -> Result<FileData, String> {
-        self.spill();
+        self.spill()?;
         let options = BlobPropertyBag::new();
         options.set_type(mime);
         let blob = Blob::new_with_u8_array_sequence_and_options(&self.parts, &options)
@@ -45,7 +60,7 @@ impl Write for BlobWriter {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         self.buf.extend_from_slice(data);
         if self.buf.len() >= PIECE {
-            self.spill();
+            self.spill().map_err(io::Error::other)?;
         }
         Ok(data.len())
     }

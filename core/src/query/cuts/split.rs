@@ -541,6 +541,82 @@ impl<'s, 'c, W: std::io::Write> SplitZip<'s, 'c, W> {
     }
 }
 
+/// A zip of a split's parts in one pass over the packets, for a writer that keeps each
+/// part's bytes aside as they come (the page keeps them as Blobs) and joins them at the
+/// end: the bytes [`SplitZip`] writes, without its batches, each a read of its own.
+pub struct SplitZipParts<'s, 'c> {
+    split: &'s Split<'c>,
+    encoder: Encoder<'c>,
+    /// Per part: the CRC-32 and length of the bytes given out so far.
+    crcs: Vec<crc32fast::Hasher>,
+    sizes: Vec<u64>,
+}
+
+impl<'s, 'c> SplitZipParts<'s, 'c> {
+    /// The zip of `split`'s parts.
+    pub fn new(split: &'s Split<'c>) -> Result<Self, ExportError> {
+        let n = split.parts.len();
+        Ok(SplitZipParts {
+            split,
+            encoder: split.encoder()?,
+            crcs: vec![crc32fast::Hasher::new(); n],
+            sizes: vec![0; n],
+        })
+    }
+
+    /// The packets to read, ascending.
+    pub fn packets(&self) -> Vec<usize> {
+        self.split.packets(0..self.split.parts.len())
+    }
+
+    /// Takes packet `index`'s bytes: its record goes to each of its parts through
+    /// `put(part, bytes)`, after the part's file header when it is the part's first.
+    pub fn packet(
+        &mut self,
+        index: usize,
+        data: &[u8],
+        put: &mut impl FnMut(usize, &[u8]) -> std::io::Result<()>,
+    ) -> Result<(), ExportError> {
+        let record = self.encoder.record(index, data)?;
+        for p in self.split.parts_of(index) {
+            let (Some(crc), Some(size)) = (self.crcs.get_mut(p), self.sizes.get_mut(p)) else {
+                continue;
+            };
+            if *size == 0 {
+                let header = self.split.header();
+                crc.update(header);
+                *size += header.len() as u64;
+                put(p, header)?;
+            }
+            crc.update(record);
+            *size += record.len() as u64;
+            put(p, record)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the archive into `out`: `put_part(out, part)` writes the bytes given out
+    /// for `part` in order, between its local header and its data descriptor.
+    pub fn finish<W: std::io::Write>(
+        self,
+        out: W,
+        mut put_part: impl FnMut(&mut W, usize) -> std::io::Result<()>,
+    ) -> Result<W, ExportError> {
+        let mut zip = super::zip::ZipWriter::new(out);
+        for (k, part) in self.split.parts.iter().enumerate() {
+            zip.start(&part.name, part.first_ns, part.bytes)?;
+            if self.sizes[k] == 0 {
+                // A part none of whose packets was read: its file is its header.
+                zip.data(self.split.header())?;
+            } else {
+                put_part(zip.get_mut(), k)?;
+                zip.data_elsewhere(self.sizes[k], self.crcs[k].clone().finalize())?;
+            }
+        }
+        Ok(zip.finish()?)
+    }
+}
+
 fn ip_field(a: IpAddr) -> &'static str {
     if a.is_ipv4() {
         "ip.addr"
@@ -674,6 +750,51 @@ mod test {
             at += 30 + p.name.len();
             assert_eq!(&z[at..at + f.len()], &f[..]);
             at += f.len() + 16;
+        }
+    }
+
+    /// The one-pass zip is the batched zip's bytes, whatever the batches.
+    #[test]
+    fn a_zip_in_one_pass_equals_the_batched_zip() {
+        let (bytes, cap) = http();
+        let data = |i: usize| {
+            let p = &cap.packets[i];
+            let at = p.offset as usize;
+            bytes[at..at + p.caplen as usize].to_vec()
+        };
+        for by in [SplitBy::Session, SplitBy::HostPair, SplitBy::Host] {
+            let s = Split::new(&cap, by, None, PCAP).unwrap();
+            let mut want = Vec::new();
+            for budget in [1, 1 << 30] {
+                let mut z = SplitZip::new(&s, Vec::new(), budget).unwrap();
+                while let Some(packets) = z.next_batch().unwrap() {
+                    for i in packets {
+                        z.packet(i, &data(i)).unwrap();
+                    }
+                }
+                let got = z.finish().unwrap();
+                if want.is_empty() {
+                    want = got;
+                } else {
+                    assert_eq!(got, want, "{by:?}: batches of {budget} bytes");
+                }
+            }
+            let mut z = SplitZipParts::new(&s).unwrap();
+            let mut held = vec![Vec::new(); s.parts().len()];
+            for i in z.packets() {
+                z.packet(i, &data(i), &mut |p, b| {
+                    held[p].extend_from_slice(b);
+                    Ok(())
+                })
+                .unwrap();
+            }
+            let got = z
+                .finish(Vec::new(), |w, k| {
+                    w.extend_from_slice(&held[k]);
+                    Ok(())
+                })
+                .unwrap();
+            assert_eq!(got, want, "{by:?}: one pass");
         }
     }
 

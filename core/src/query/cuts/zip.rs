@@ -45,7 +45,15 @@ pub struct ZipWriter<W: Write> {
     at: u64,
     entries: Vec<Entry>,
     /// The entry being written: its CRC so far.
-    open: Option<crc32fast::Hasher>,
+    open: Option<Open>,
+}
+
+/// The CRC of the entry being written.
+enum Open {
+    /// Of the bytes given so far.
+    Hashing(crc32fast::Hasher),
+    /// Of bytes the caller put itself ([`ZipWriter::data_elsewhere`]).
+    Known(u32),
 }
 
 fn le16(v: &mut Vec<u8>, x: u16) {
@@ -134,16 +142,16 @@ impl<W: Write> ZipWriter<W> {
             offset,
             zip64,
         });
-        self.open = Some(crc32fast::Hasher::new());
+        self.open = Some(Open::Hashing(crc32fast::Hasher::new()));
         Ok(())
     }
 
     /// Appends bytes to the open entry.
     pub fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
-        let Some(crc) = self.open.as_mut() else {
+        let Some(Open::Hashing(crc)) = self.open.as_mut() else {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                "zip data written before an entry was started",
+                "zip data written before an entry was started, or after its end",
             ));
         };
         crc.update(bytes);
@@ -154,13 +162,43 @@ impl<W: Write> ZipWriter<W> {
         Ok(())
     }
 
+    /// The writer, for the caller to put an entry's data itself: see
+    /// [`Self::data_elsewhere`].
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.out
+    }
+
+    /// Ends the open entry's data with `len` bytes of CRC-32 `crc` that the caller put
+    /// into the writer itself (through [`Self::get_mut`]; the page adds pieces it
+    /// keeps as Blobs), after those given to [`Self::data`].
+    pub fn data_elsewhere(&mut self, len: u64, crc: u32) -> io::Result<()> {
+        let Some(Open::Hashing(h)) = self.open.take() else {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "zip data written before an entry was started, or after its end",
+            ));
+        };
+        // The bytes given to `data` come first: CRC(a ‖ b) from CRC(a) and CRC(b).
+        let mut whole = h;
+        whole.combine(&crc32fast::Hasher::new_with_initial_len(crc, len));
+        self.at += len;
+        if let Some(e) = self.entries.last_mut() {
+            e.size += len;
+        }
+        self.open = Some(Open::Known(whole.finalize()));
+        Ok(())
+    }
+
     /// Ends the open entry with its data descriptor.
     fn end_entry(&mut self) -> io::Result<()> {
-        let Some(crc) = self.open.take() else {
+        let Some(open) = self.open.take() else {
             return Ok(());
         };
         let e = self.entries.last_mut().expect("an entry is open");
-        e.crc = crc.finalize();
+        e.crc = match open {
+            Open::Hashing(h) => h.finalize(),
+            Open::Known(crc) => crc,
+        };
         if !e.zip64 && e.size >= U32_MAX {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -368,6 +406,26 @@ mod test {
         assert_eq!(u32_at(&bytes, d), DESCRIPTOR);
         assert_eq!(u32_at(&bytes, d + 8), 1);
         assert_eq!(u32_at(&bytes, d + 16), 1);
+    }
+
+    #[test]
+    fn data_put_elsewhere_gives_the_same_archive() {
+        let mut want = ZipWriter::new(Vec::new());
+        want.start("a", 0, 11).unwrap();
+        want.data(b"hello world").unwrap();
+        want.start("b", 0, 3).unwrap();
+        want.data(b"xyz").unwrap();
+        let want = want.finish().unwrap();
+        let mut z = ZipWriter::new(Vec::new());
+        z.start("a", 0, 11).unwrap();
+        z.data(b"hello").unwrap();
+        z.get_mut().extend_from_slice(b" world");
+        z.data_elsewhere(6, crc32fast::hash(b" world")).unwrap();
+        assert!(z.data(b"!").is_err());
+        z.start("b", 0, 3).unwrap();
+        z.get_mut().extend_from_slice(b"xyz");
+        z.data_elsewhere(3, crc32fast::hash(b"xyz")).unwrap();
+        assert_eq!(z.finish().unwrap(), want);
     }
 
     #[test]
