@@ -2,7 +2,7 @@
 //! walk over a packet's layers: each layer's tree is read at the offsets the dissector
 //! recorded.
 
-use super::{bits, hex, l3, l4, mac, Node};
+use super::{bits, hex, l3, l4, mac, tunnel, Node};
 use crate::ingest::wire::{linktype, LayerSpan, Layers, Proto};
 use crate::query::fields::{Fid, FieldCtx, PacketSource, Value};
 
@@ -83,6 +83,7 @@ pub(super) fn layers(
 ) {
     let all = ls.as_slice();
     let mut tcp_seen = 0;
+    let mut udp_seen = 0;
     // The layers an ICMP error quotes go inside its node, as Wireshark shows them.
     let mut quote: Option<Node> = None;
     let mut outer = std::mem::take(out);
@@ -118,7 +119,14 @@ pub(super) fn layers(
                 tcp_seen += 1;
                 out.push(l4::tcp(ctx, src, b, l, in_flow));
             }
-            Proto::Udp => out.push(l4::udp(ctx, src, b, l, !l.quoted)),
+            Proto::Udp => {
+                let in_flow = (!l.quoted).then_some(udp_seen);
+                udp_seen += usize::from(!l.quoted);
+                out.push(l4::udp(ctx, src, b, l, in_flow));
+            }
+            Proto::Vxlan => out.push(tunnel::vxlan(b, l)),
+            Proto::Geneve => out.push(tunnel::geneve(b, l)),
+            Proto::Gre => out.push(tunnel::gre(b, l)),
             Proto::Icmp | Proto::Icmpv6 => {
                 // An ICMP message inside an ICMP error's quote.
                 let quoted = l.quoted

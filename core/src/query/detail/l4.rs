@@ -794,7 +794,7 @@ pub(super) fn udp(
     src: &mut dyn PacketSource,
     b: &[u8],
     l: &At,
-    in_flow: bool,
+    in_flow: Option<usize>,
 ) -> Node {
     let o = l.offset as usize;
     let (sp, dp) = (be16(b, o), be16(b, o + 2));
@@ -860,11 +860,17 @@ pub(super) fn udp(
             .gen(),
         );
     }
-    let stream = if in_flow {
-        first_uint(&values(ctx, src, Fid::UdpStream))
-    } else {
-        None
-    };
+    // The n-th UDP layer of the packet (a tunnel's outer datagram first) has the n-th
+    // `udp.stream`.
+    let stream = in_flow.and_then(|n| {
+        values(ctx, src, Fid::UdpStream)
+            .iter()
+            .filter_map(|v| match v {
+                Value::Uint(s) => Some(*s),
+                _ => None,
+            })
+            .nth(n)
+    });
     if let Some(s) = stream {
         n.push(
             Node::field(

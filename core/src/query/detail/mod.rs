@@ -19,6 +19,7 @@ mod l3;
 mod l4;
 pub mod pdml;
 pub mod text;
+mod tunnel;
 
 use serde::Serialize;
 use std::fmt::Write as _;
