@@ -66,6 +66,24 @@ pub struct Rows<'c> {
     /// The first packet of each conversation each way (`u32::MAX`: none), built when
     /// [`Rows::wanted`] first needs it.
     firsts: Option<Vec<[u32; 2]>>,
+    /// The requests' and responses' packet spans of each application conversation, built
+    /// when [`Rows::wanted`] first needs them (see [`Spans`]).
+    spans: Option<HashMap<u32, Spans>>,
+}
+
+/// A conversation's request and response spans as (first packet, the largest last packet
+/// of this span and every span before it), sorted by first packet: the earliest span that
+/// holds a packet is found by two binary searches instead of a scan of every transaction.
+#[derive(Default)]
+struct Spans(Vec<(u64, u64)>);
+
+impl Spans {
+    /// The first packet of the earliest span holding packet `i`.
+    fn start_of(&self, i: u64) -> Option<u64> {
+        let starts_before = self.0.partition_point(|&(first, _)| first <= i);
+        let reaching = self.0.partition_point(|&(_, last)| last < i);
+        (reaching < starts_before).then(|| self.0[reaching].0)
+    }
 }
 
 impl<'c> Rows<'c> {
@@ -79,6 +97,7 @@ impl<'c> Rows<'c> {
             apps: Apps::new(),
             echoes: HashMap::new(),
             firsts: None,
+            spans: None,
         }
     }
 
@@ -110,17 +129,31 @@ impl<'c> Rows<'c> {
         if !app {
             return out;
         }
-        let i = index as u64;
-        let start = c
-            .transactions
-            .iter()
-            .filter(|t| t.conv == p.flow)
-            .flat_map(|t| [t.request, t.response])
-            .flatten()
-            .filter(|s| s.first.packet <= i && i <= s.last.packet)
-            .map(|s| s.first.packet as usize)
-            .min()
-            .unwrap_or(index);
+        let spans = self.spans.get_or_insert_with(|| {
+            let mut by_conv: HashMap<u32, Spans> = HashMap::new();
+            for t in &c.transactions {
+                let spans = &mut by_conv.entry(t.conv).or_default().0;
+                spans.extend(
+                    [t.request, t.response]
+                        .into_iter()
+                        .flatten()
+                        .map(|s| (s.first.packet, s.last.packet)),
+                );
+            }
+            for Spans(v) in by_conv.values_mut() {
+                v.sort_unstable();
+                let mut reach = 0;
+                for (_, last) in v.iter_mut() {
+                    reach = reach.max(*last);
+                    *last = reach;
+                }
+            }
+            by_conv
+        });
+        let start = spans
+            .get(&p.flow)
+            .and_then(|s| s.start_of(index as u64))
+            .map_or(index, |first| first as usize);
         let mut back: Vec<usize> = (start..index)
             .filter(|&j| c.packets[j].flow == p.flow)
             .collect();
@@ -419,5 +452,36 @@ mod test {
         assert_eq!(seconds(1_234_567_891), "1.234567");
         assert_eq!(seconds(-1_500), "-0.000001");
         assert_eq!(utc(1_764_917_347_123_456_789), "2025-12-05 06:49:07.123456");
+    }
+
+    /// The earliest span holding a packet, by binary search, is what a scan of every
+    /// span finds: sequential, pipelined (overlapping) and nested spans.
+    #[test]
+    fn span_search_equals_a_scan() {
+        let raw: Vec<(u64, u64)> = vec![
+            (0, 3),
+            (2, 9),
+            (4, 5),
+            (11, 11),
+            (12, 20),
+            (13, 14),
+            (30, 31),
+        ];
+        let mut v = raw.clone();
+        v.sort_unstable();
+        let mut reach = 0;
+        for (_, last) in v.iter_mut() {
+            reach = reach.max(*last);
+            *last = reach;
+        }
+        let spans = Spans(v);
+        for i in 0..35 {
+            let scan = raw
+                .iter()
+                .filter(|s| s.0 <= i && i <= s.1)
+                .map(|s| s.0)
+                .min();
+            assert_eq!(spans.start_of(i), scan, "packet {i}");
+        }
     }
 }
