@@ -89,16 +89,25 @@ pub struct CaptureInterface {
     pub packets: u64,
 }
 
-/// Decryption secrets found in a file (pcapng DSB).
+/// Decryption secrets: found in a file (pcapng DSB), or given with the capture (a key
+/// log, [`Secrets::GIVEN`]).
 #[derive(Clone, Debug, Serialize)]
 pub struct Secrets {
-    /// Index into [`Capture::files`].
+    /// Index into [`Capture::files`], or [`Secrets::GIVEN`].
     pub file: u16,
-    /// `secrets_type`.
+    /// `secrets_type` (a TLS key log is 0x544c534b, `TLSK`).
     pub kind: u32,
+    /// Index into [`Capture::packets`] of the first packet read after them: secrets in a
+    /// capture apply from where they are, as Wireshark reads them (0 for a given key log).
+    pub packet: u64,
     /// The secrets.
     #[serde(skip)]
     pub data: Vec<u8>,
+}
+
+impl Secrets {
+    /// The `file` of secrets given with the capture rather than found in a file.
+    pub const GIVEN: u16 = u16::MAX;
 }
 
 /// What the TCP analysis shows of one segment's acknowledgement and bytes in flight, as
@@ -259,6 +268,9 @@ pub struct Capture {
     /// `conversations`.
     #[serde(skip)]
     pub app_clients: Vec<Option<flow::Direction>>,
+    /// The protocol inside each TLS conversation whose records were decrypted (HTTP,
+    /// HTTP/2, …), indexed like `conversations`.
+    pub app_inner: Vec<Option<app::AppProto>>,
     /// Application-layer counters.
     pub app_stats: app::AppStats,
     /// TCP reassembly counters (overlap conflicts, gaps, buffer limits hit): expert items.

@@ -295,6 +295,21 @@ impl Ingest {
         self.analysis.apps.decode_as(l4, port, proto);
     }
 
+    /// TLS secrets given with the capture: an NSS key log (`SSLKEYLOGFILE`; tshark's
+    /// `-o tls.keylog_file:PATH`). TLS conversations whose secrets it has are decrypted
+    /// and what they carry is parsed. Call before feeding; it may be called several
+    /// times. Returns what the key log held so far (secrets read, lines ignored).
+    pub fn add_key_log(&mut self, text: &[u8]) -> crate::ingest::app::tls::keylog::KeyLogStats {
+        self.analysis.apps.add_key_log(text, 0);
+        self.analysis.capture.secrets.push(Secrets {
+            file: Secrets::GIVEN,
+            kind: crate::ingest::app::tls::keylog::DSB_TLS_KEY_LOG,
+            packet: 0,
+            data: text.to_vec(),
+        });
+        self.analysis.apps.key_log_stats()
+    }
+
     /// An ingest that runs only the given stages (see [`Stages`]; what they need is
     /// added: the TCP analysis and the application layer need the flows).
     pub fn with_stages(stages: Stages) -> Self {
@@ -560,6 +575,7 @@ impl Ingest {
             a.capture.transactions = apps.transactions;
             a.capture.app_protos = apps.protos;
             a.capture.app_clients = apps.clients;
+            a.capture.app_inner = apps.inner;
             a.capture.app_stats = apps.stats;
             a.capture.reassembly = a.reassembler.stats();
         }
@@ -664,11 +680,19 @@ fn on_event(
                 c.names.entry(addr).or_insert(name);
             }
         }
-        Event::Secrets { kind, data } => c.secrets.push(Secrets {
-            file: file as u16,
-            kind,
-            data,
-        }),
+        Event::Secrets { kind, data } => {
+            // From the next packet of the timeline on.
+            let packet = c.packets.len() as u64;
+            if kind == crate::ingest::app::tls::keylog::DSB_TLS_KEY_LOG {
+                a.apps.add_key_log(&data, packet);
+            }
+            c.secrets.push(Secrets {
+                file: file as u16,
+                kind,
+                packet,
+                data,
+            })
+        }
         Event::Process(p) => {
             processes.push(c.processes.len() as u32);
             c.processes.push(p);

@@ -1,4 +1,4 @@
-//! HTTP/1.x transactions.
+//! HTTP transactions: HTTP/1.x, and HTTP/2 streams (with gRPC's names) in the same shape.
 
 use serde::Serialize;
 
@@ -42,11 +42,81 @@ pub struct Http {
     /// The final response's header lines, as `request_headers`.
     #[serde(skip)]
     pub response_headers: Vec<String>,
+    /// HTTP/2: the stream (RFC 9113 §5). Its request and response are the stream's
+    /// HEADERS, CONTINUATION and DATA frames; `method`, `uri` and `host` are the
+    /// `:method`, `:path` and `:authority` pseudo-headers, `status` is `:status`,
+    /// `version` is `HTTP/2`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http2: Option<Http2>,
+    /// gRPC over the stream (`content-type: application/grpc`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grpc: Option<Grpc>,
+}
+
+/// What an HTTP/2 stream adds to an HTTP transaction.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Http2 {
+    /// The stream identifier.
+    pub stream_id: u32,
+    /// `:scheme`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheme: Option<String>,
+    /// The error code of the RST_STREAM that ended the stream (RFC 9113 §7).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reset: Option<u32>,
+}
+
+/// A gRPC call (gRPC over HTTP/2: `:path` is `/service/method`; `grpc-status` and
+/// `grpc-message` come in the trailers, or in the headers of a Trailers-Only response).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Grpc {
+    /// The service, `package.Service`.
+    pub service: String,
+    /// The method.
+    pub method: String,
+    /// `grpc-status` (0 is OK; gRPC's status codes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u32>,
+    /// `grpc-message`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Length-prefixed messages the client sent.
+    pub request_messages: u64,
+    /// Length-prefixed messages the server sent.
+    pub response_messages: u64,
+}
+
+/// gRPC's name of a status code (gRPC's `doc/statuscodes.md`).
+pub fn grpc_status_name(code: u32) -> &'static str {
+    match code {
+        0 => "OK",
+        1 => "CANCELLED",
+        2 => "UNKNOWN",
+        3 => "INVALID_ARGUMENT",
+        4 => "DEADLINE_EXCEEDED",
+        5 => "NOT_FOUND",
+        6 => "ALREADY_EXISTS",
+        7 => "PERMISSION_DENIED",
+        8 => "RESOURCE_EXHAUSTED",
+        9 => "FAILED_PRECONDITION",
+        10 => "ABORTED",
+        11 => "OUT_OF_RANGE",
+        12 => "UNIMPLEMENTED",
+        13 => "INTERNAL",
+        14 => "UNAVAILABLE",
+        15 => "DATA_LOSS",
+        16 => "UNAUTHENTICATED",
+        _ => "?",
+    }
 }
 
 impl Http {
-    /// True for a 4xx or 5xx status.
+    /// True for a 4xx or 5xx status, or a gRPC call that did not end OK.
     pub fn is_error(&self) -> bool {
         self.status.is_some_and(|s| s >= 400)
+            || self
+                .grpc
+                .as_ref()
+                .is_some_and(|g| g.status.is_some_and(|s| s != 0))
     }
 }

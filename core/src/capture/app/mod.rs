@@ -4,6 +4,7 @@ pub mod dns;
 pub mod http;
 pub mod memcache;
 pub mod mysql;
+pub mod pgsql;
 pub mod redis;
 pub mod tls;
 
@@ -44,8 +45,14 @@ pub enum AppProto {
     Redis,
     /// DNS over UDP or TCP.
     Dns,
-    /// TLS (the handshake's names).
+    /// TLS (the handshake's names; with secrets, the protocol inside too).
     Tls,
+    /// HTTP/2 (RFC 9113), over TLS (ALPN `h2`) or in the clear (h2c).
+    Http2,
+    /// PostgreSQL's frontend/backend protocol (version 3).
+    Pgsql,
+    /// QUIC (RFC 9000): connections, and the ClientHello of their Initial packets.
+    Quic,
 }
 
 /// What a transaction says, per protocol.
@@ -62,8 +69,27 @@ pub enum Detail {
     Redis(redis::Redis),
     /// A DNS query and its response.
     Dns(dns::Dns),
-    /// A TLS handshake's ClientHello (and the server's choice).
+    /// A TLS handshake's ClientHello (and the server's choice); QUIC's too.
     Tls(tls::Tls),
+    /// A PostgreSQL query (or login) and its result.
+    Pgsql(pgsql::Pgsql),
+}
+
+impl Detail {
+    /// The protocol of the transaction (HTTP/2 streams are HTTP transactions of their
+    /// own protocol; a QUIC connection's handshake is a TLS transaction).
+    pub fn proto(&self) -> AppProto {
+        match self {
+            Detail::Http(h) if h.http2.is_some() => AppProto::Http2,
+            Detail::Http(_) => AppProto::Http,
+            Detail::Memcache(_) => AppProto::Memcache,
+            Detail::Mysql(_) => AppProto::Mysql,
+            Detail::Redis(_) => AppProto::Redis,
+            Detail::Dns(_) => AppProto::Dns,
+            Detail::Tls(_) => AppProto::Tls,
+            Detail::Pgsql(_) => AppProto::Pgsql,
+        }
+    }
 }
 
 /// A protocol's detail type, found in a [`Detail`] by [`AppDetail::of`].
@@ -91,7 +117,8 @@ app_detail!(
     Mysql(mysql::Mysql),
     Redis(redis::Redis),
     Dns(dns::Dns),
-    Tls(tls::Tls)
+    Tls(tls::Tls),
+    Pgsql(pgsql::Pgsql)
 );
 
 /// A request paired with its response.
@@ -130,13 +157,16 @@ impl Transaction {
 
 impl AppProto {
     /// Every protocol, in a fixed order.
-    pub const ALL: [AppProto; 6] = [
+    pub const ALL: [AppProto; 9] = [
         AppProto::Http,
         AppProto::Memcache,
         AppProto::Mysql,
         AppProto::Redis,
         AppProto::Dns,
         AppProto::Tls,
+        AppProto::Http2,
+        AppProto::Pgsql,
+        AppProto::Quic,
     ];
 
     /// The name Wireshark gives the protocol in `-d` (decode-as) and display filters.
@@ -148,6 +178,9 @@ impl AppProto {
             AppProto::Redis => "resp",
             AppProto::Dns => "dns",
             AppProto::Tls => "tls",
+            AppProto::Http2 => "http2",
+            AppProto::Pgsql => "pgsql",
+            AppProto::Quic => "quic",
         }
     }
 
@@ -168,6 +201,9 @@ impl AppProto {
             "resp" | "redis" => AppProto::Redis,
             "dns" => AppProto::Dns,
             "tls" | "ssl" => AppProto::Tls,
+            "http2" | "h2" | "h2c" | "grpc" => AppProto::Http2,
+            "pgsql" | "postgres" | "postgresql" => AppProto::Pgsql,
+            "quic" => AppProto::Quic,
             _ => return None,
         })
     }

@@ -2,7 +2,8 @@
 //! first bytes say ([`sniff`](super::sniff::sniff)), then its well-known port.
 
 use super::sniff::Sniff;
-use super::{dns, http, memcache, mysql, redis, tls, StreamParser};
+use super::tls::SharedKeys;
+use super::{dns, http, http2, memcache, mysql, pgsql, quic, redis, tls, StreamParser};
 use crate::capture::app::AppProto;
 use crate::capture::flow::{Conversation, Direction, L4};
 use std::collections::HashMap;
@@ -16,19 +17,32 @@ pub fn proto_by_port(l4: L4, port: u16) -> Option<AppProto> {
         (L4::Tcp, 11211) | (L4::Udp, 11211) => AppProto::Memcache,
         (L4::Tcp, 6379) => AppProto::Redis,
         (L4::Tcp, 3306) => AppProto::Mysql,
+        (L4::Tcp, 5432) => AppProto::Pgsql,
+        (L4::Udp, 443) => AppProto::Quic,
         _ => return None,
     })
 }
 
+/// What a parser may need beside its bytes.
+pub(super) struct ParserCtx<'a> {
+    /// The key log (TLS).
+    pub keys: &'a SharedKeys,
+    /// The server's port.
+    pub server_port: u16,
+}
+
 /// The parser for a protocol.
-pub(super) fn make_parser(proto: AppProto) -> Box<dyn StreamParser> {
+pub(super) fn make_parser(proto: AppProto, ctx: &ParserCtx<'_>) -> Box<dyn StreamParser> {
     match proto {
         AppProto::Http => Box::new(http::Parser::new()),
         AppProto::Dns => Box::new(dns::Parser::new()),
-        AppProto::Tls => Box::new(tls::Parser::new()),
+        AppProto::Tls => Box::new(tls::Parser::with_keys(ctx.keys.clone(), ctx.server_port)),
         AppProto::Memcache => Box::new(memcache::Parser::new()),
         AppProto::Mysql => Box::new(mysql::Parser::new()),
         AppProto::Redis => Box::new(redis::Parser::new()),
+        AppProto::Http2 => Box::new(http2::Parser::new()),
+        AppProto::Pgsql => Box::new(pgsql::Parser::new()),
+        AppProto::Quic => Box::new(quic::Parser::new()),
     }
 }
 

@@ -1,8 +1,9 @@
 //! The dispatcher: which parser each conversation gets, what it is fed (stream bytes
 //! from the reassembler, datagrams), and the transactions it reports.
 
-use super::choose::{choose, make_parser, other};
+use super::choose::{choose, make_parser, other, ParserCtx};
 use super::sniff::{sniff, Sniff};
+use super::tls::SharedKeys;
 use super::StreamParser;
 use crate::capture::app::{AppProto, AppStats, At, Transaction};
 use crate::capture::flow::{Conversation, Direction, L4};
@@ -55,6 +56,8 @@ struct Conv {
     state: State,
     /// What was held while undecided, to replay once the parser is chosen.
     replay: Vec<Held>,
+    /// The protocol inside (TLS), once its parser ended.
+    inner: Option<AppProto>,
 }
 
 /// The application layer of a capture: which parser each conversation gets, and the
@@ -70,6 +73,10 @@ pub struct Apps {
     retired: Vec<bool>,
     retired_protos: Vec<Option<AppProto>>,
     retired_clients: Vec<Option<Direction>>,
+    /// What the decrypted TLS conversations carried.
+    retired_inner: Vec<Option<AppProto>>,
+    /// The TLS secrets (a key log given, and those the capture carries).
+    keys: SharedKeys,
     transactions: Vec<Transaction>,
     scratch: Vec<Transaction>,
     stats: AppStats,
@@ -84,6 +91,8 @@ pub struct AppsResult {
     pub protos: Vec<Option<AppProto>>,
     /// The client side of each conversation that has a parser.
     pub clients: Vec<Option<Direction>>,
+    /// The protocol inside each conversation whose TLS records were decrypted.
+    pub inner: Vec<Option<AppProto>>,
     /// Counters.
     pub stats: AppStats,
 }
@@ -104,6 +113,19 @@ impl Apps {
     /// is on by default. Off, an ingest gives flows and statistics only, faster.
     pub fn set_enabled(&mut self, enabled: bool) {
         self.disabled = !enabled;
+    }
+
+    /// Adds TLS secrets (an NSS key log's text) that apply from packet `packet` (0-based
+    /// index) on: TLS conversations whose keys are then known are decrypted.
+    pub fn add_key_log(&mut self, text: &[u8], packet: u64) {
+        let mut k = self.keys.borrow_mut();
+        k.apply_from(packet);
+        k.add_text(text);
+    }
+
+    /// The key log so far.
+    pub fn key_log_stats(&self) -> super::tls::keylog::KeyLogStats {
+        self.keys.borrow().stats()
     }
 
     /// Takes one packet of conversation `flow` (already counted by the flow table):
@@ -231,6 +253,7 @@ impl Apps {
                     sniffed: [None; 2],
                 },
                 replay: Vec::new(),
+                inner: None,
             })
         })
     }
@@ -238,19 +261,21 @@ impl Apps {
     /// Done with a conversation: its state goes, what it was parsed as stays.
     fn retire(&mut self, flow: u32) {
         let i = flow as usize;
-        let (proto, client) = self
+        let (proto, client, inner) = self
             .convs
             .get_mut(i)
             .and_then(Option::take)
-            .map_or((None, None), |c| (c.proto, c.client));
+            .map_or((None, None, None), |c| (c.proto, c.client, c.inner));
         if self.retired.len() <= i {
             self.retired.resize(i + 1, false);
             self.retired_protos.resize(i + 1, None);
             self.retired_clients.resize(i + 1, None);
+            self.retired_inner.resize(i + 1, None);
         }
         self.retired[i] = true;
         self.retired_protos[i] = proto;
         self.retired_clients[i] = client;
+        self.retired_inner[i] = inner;
     }
 
     /// Passes bytes of one side (a stream's, or a datagram) to the conversation's parser.
@@ -375,16 +400,9 @@ impl Apps {
     }
 
     fn collect(&mut self, flow: u32) {
-        let proto = self
-            .convs
-            .get(flow as usize)
-            .and_then(|c| c.as_ref())
-            .and_then(|c| c.proto);
         for mut t in self.scratch.drain(..) {
             t.conv = flow;
-            if let Some(p) = proto {
-                *self.stats.transactions.entry(p).or_default() += 1;
-            }
+            *self.stats.transactions.entry(t.detail.proto()).or_default() += 1;
             self.transactions.push(t);
         }
     }
@@ -404,6 +422,7 @@ impl Apps {
         let c = self.conv(flow);
         if let State::Parsing { mut parser, .. } = std::mem::replace(&mut c.state, State::Off) {
             parser.end(at, &mut self.scratch);
+            self.conv(flow).inner = parser.inner();
             self.collect(flow);
         }
         self.retire(flow);
@@ -424,6 +443,7 @@ impl Apps {
         if choice.cut_short {
             self.stats.sniff_cut_short += 1;
         }
+        let keys = self.keys.clone();
         let c = self.conv(flow);
         let held = match std::mem::replace(&mut c.state, State::Off) {
             State::Undecided { held, .. } => held,
@@ -446,8 +466,17 @@ impl Apps {
                         });
                 c.proto = Some(proto);
                 c.client = Some(client);
+                let server_port = if client == Direction::AToB {
+                    conv.port_b
+                } else {
+                    conv.port_a
+                };
+                let ctx = ParserCtx {
+                    keys: &keys,
+                    server_port,
+                };
                 c.state = State::Parsing {
-                    parser: make_parser(proto),
+                    parser: make_parser(proto, &ctx),
                     client,
                 };
                 c.replay = held;
@@ -490,10 +519,13 @@ impl Apps {
         protos.resize(conversations.len(), None);
         let mut clients = std::mem::take(&mut self.retired_clients);
         clients.resize(conversations.len(), None);
+        let mut inner = std::mem::take(&mut self.retired_inner);
+        inner.resize(conversations.len(), None);
         AppsResult {
             transactions,
             protos,
             clients,
+            inner,
             stats: self.stats,
         }
     }

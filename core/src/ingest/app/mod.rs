@@ -10,8 +10,11 @@ mod choose;
 mod dispatch;
 pub mod dns;
 pub mod http;
+pub mod http2;
 pub mod memcache;
 pub mod mysql;
+pub mod pgsql;
+pub mod quic;
 pub mod redis;
 mod sniff;
 #[cfg(test)]
@@ -43,6 +46,11 @@ pub trait StreamParser {
     }
     /// The conversation ended (or the capture did): report what is pending.
     fn end(&mut self, at: At, out: &mut Vec<Transaction>);
+    /// The protocol carried inside this one, once known (TLS: what its decrypted records
+    /// carry).
+    fn inner(&self) -> Option<crate::capture::app::AppProto> {
+        None
+    }
 }
 
 /// The payload of a packet's TCP or UDP layer: where the dissector's summary says it

@@ -112,6 +112,18 @@ pub fn sniff(l4: L4, bytes: &[u8]) -> Sniff {
         return Sniff::NeedMore;
     }
     if l4 == L4::Udp {
+        // A QUIC long-header packet of a version we read (RFC 9000 §17.2): the header
+        // form and fixed bits, a known version, connection IDs of at most 20 bytes.
+        if bytes[0] & 0xc0 == 0xc0 && bytes.len() >= 7 {
+            let version = u32::from_be_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]);
+            if super::quic::known_version(version) && bytes[5] <= 20 {
+                return Sniff::Match {
+                    proto: AppProto::Quic,
+                    client: true,
+                    strong: true,
+                };
+            }
+        }
         return match dns::looks_like_message(bytes) {
             Some(query) => Sniff::Match {
                 proto: AppProto::Dns,
@@ -134,6 +146,33 @@ pub fn sniff(l4: L4, bytes: &[u8]) -> Sniff {
         true,
     ) {
         return s;
+    }
+    // HTTP/2's connection preface (RFC 9113 §3.4): h2c with prior knowledge.
+    if let Some(s) = check(
+        &mut need_more,
+        starts(bytes, super::http2::frame::PREFACE),
+        AppProto::Http2,
+        true,
+        true,
+    ) {
+        return s;
+    }
+    // PostgreSQL's first message: a StartupMessage (protocol 3.x), SSLRequest,
+    // GSSENCRequest or CancelRequest, by its length and code.
+    match bytes.get(..8) {
+        Some(h) => {
+            let len = u32::from_be_bytes([h[0], h[1], h[2], h[3]]);
+            let code = u32::from_be_bytes([h[4], h[5], h[6], h[7]]);
+            if super::pgsql::message::untyped(len, code).is_some() {
+                return Sniff::Match {
+                    proto: AppProto::Pgsql,
+                    client: true,
+                    strong: true,
+                };
+            }
+        }
+        None if bytes.len() >= 4 && bytes[..2] == [0, 0] => need_more = true,
+        None => {}
     }
     // TLS record: handshake (22), version 3.x, then ClientHello (1) or ServerHello (2).
     if bytes[0] == 0x16 {

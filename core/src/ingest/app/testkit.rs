@@ -354,3 +354,17 @@ pub fn capture(name: &str, decode_as: &[(L4, u16, Option<AppProto>)]) -> Capture
     ingest.feed(&bytes);
     ingest.finish()
 }
+
+/// A capture of tests/data/servers through the whole ingest with the key log of the same
+/// name (`tls.pcap` with `tls.keylog`).
+pub fn capture_with_keys(name: &str) -> Capture {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data/servers");
+    let bytes = std::fs::read(dir.join(name)).expect("tests/data/servers is in the repository");
+    let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+    let keys = std::fs::read(dir.join(format!("{stem}.keylog"))).expect("its key log");
+    let mut ingest = crate::ingest::Ingest::new();
+    ingest.add_key_log(&keys);
+    ingest.begin_file(name);
+    ingest.feed(&bytes);
+    ingest.finish()
+}

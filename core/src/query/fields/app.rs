@@ -110,6 +110,10 @@ impl TransactionFields {
                 Detail::Mysql(_) if !mysql => {}
                 Detail::Tls(_) if !tls => {}
                 Detail::Redis(_) if !redis => {}
+                // HTTP/2's fields are per frame (`http2.*`, from the PDU dissector).
+                Detail::Http(h) if h.http2.is_some() => {}
+                // PostgreSQL's too (`pgsql.*`).
+                Detail::Pgsql(_) => {}
                 Detail::Http(h) => {
                     if let Some(p) = req.filter(|_| !h.method.is_empty()) {
                         t.add(p, Fid::Http, || AppValue::Present);

@@ -146,6 +146,8 @@ fn pdu_len(proto: AppProto, to_server: bool, buf: &[u8]) -> Option<usize> {
         }
         AppProto::Memcache => memcache::pdu_len(buf),
         AppProto::Redis => resp::pdu_len(buf),
+        // Not shown in the tree yet.
+        AppProto::Http2 | AppProto::Pgsql | AppProto::Quic => Some(0),
     }
 }
 
@@ -398,6 +400,7 @@ impl Apps {
                 }
                 AppProto::Memcache => memcache::dissect(&pdu.bytes, at),
                 AppProto::Redis => resp::dissect(&pdu.bytes, at, pdu.to_server),
+                AppProto::Http2 | AppProto::Pgsql | AppProto::Quic => Vec::new(),
             };
             for mut n in nodes {
                 set_source(&mut n, source);

@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# Captures real TLS, HTTP/2, gRPC, PostgreSQL and QUIC traffic between real servers and
+# real clients on loopback into tests/data/servers/ (or $1), each TLS capture with the key
+# log its clients wrote (NSS key log format, as SSLKEYLOGFILE writes it):
+#
+# - tls.pcap + tls.keylog: nginx, HTTP/1.1 over TLS 1.2 and 1.3 with each AEAD suite
+#   (AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305), curl: keep-alive, a 404, a 405, a body
+#   over several records;
+# - tls-dsb.pcapng: the same with the key log inside (editcap --inject-secrets);
+# - tls-kv.pcap + tls-kv.keylog: memcached (TLS 1.2) and Redis (TLS 1.3) over TLS, Python
+#   clients;
+# - http2.pcap + http2.keylog: nginx, HTTP/2 over TLS 1.3 and 1.2 (ALPN h2) and cleartext
+#   with prior knowledge (h2c), curl: streams one after another and multiplexed, a 404, a
+#   POST, a body over many DATA frames;
+# - grpc.pcap: grpcio client and server over h2c: unary calls, NOT_FOUND, UNIMPLEMENTED,
+#   a slow call, server streaming;
+# - pgsql.pcap: PostgreSQL 15, psycopg 3: SCRAM login, simple and extended queries, a
+#   prepared statement, pg_sleep, errors 42P01 and 42601, a failed login;
+# - quic.pcap + quic.keylog: aioquic HTTP/3 client and server, two connections.
+#
+# Servers run on non-default ports under a temporary directory and are stopped on exit;
+# only loopback is used. Needs root (tcpdump) and Debian's nginx, memcached, redis-server,
+# postgresql, curl, openssl, tcpdump and wireshark-common (editcap), plus PyPI's
+# pymemcache, redis, grpcio, psycopg[binary] and aioquic (`cargo xtask setup` installs
+# them all; this script installs what is missing).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+OUT=${1:-$ROOT/tests/data/servers}
+TRAFFIC="$ROOT/tests/scripts/modern_traffic.py"
+mkdir -p "$OUT"
+WORK=$(mktemp -d)
+chmod 755 "$WORK" # nginx workers run as www-data, postgres as postgres
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    [ -f "$WORK/pg/postmaster.pid" ] && runuser -u postgres -- pg_ctl -D "$WORK/pg" -m fast stop >/dev/null 2>&1 || true
+    wait 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+need_apt=()
+for pkg in nginx memcached redis-server postgresql curl openssl tcpdump wireshark-common; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
+if ((${#need_apt[@]})); then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_apt[@]}"
+fi
+python3 -c 'import pymemcache, redis, grpc, psycopg, aioquic' 2>/dev/null ||
+    pip install -q pymemcache redis grpcio 'psycopg[binary]' aioquic
+
+wait_port() { # port
+    for _ in $(seq 100); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "server on port $1 did not start" >&2
+    return 1
+}
+
+# capture NAME FILE_SUFFIX FILTER COMMAND...: tcpdump on lo while COMMAND runs.
+capture() {
+    local name=$1 filter=$2
+    shift 2
+    tcpdump -i lo -s 0 -B 65536 -U --immediate-mode -w "$OUT/$name.pcap" "$filter" 2>"$WORK/$name.tcpdump.log" &
+    local dump=$!
+    PIDS+=("$dump")
+    for _ in $(seq 100); do
+        grep -q "listening on" "$WORK/$name.tcpdump.log" 2>/dev/null && break
+        sleep 0.1
+    done
+    sleep 0.5
+    "$@"
+    sleep 0.5
+    kill -INT "$dump"
+    wait "$dump" || true
+    echo "$name.pcap: $(tcpdump -r "$OUT/$name.pcap" 2>/dev/null | wc -l) packets; $(grep -h "dropped by kernel" "$WORK/$name.tcpdump.log")"
+}
+
+# A self-signed certificate for the test names.
+openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=www.wirelens.test" \
+    -addext "subjectAltName=DNS:www.wirelens.test,DNS:quic.wirelens.test,DNS:kv.wirelens.test" \
+    -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null
+chmod 644 "$WORK/key.pem"
+
+# nginx: HTTP/1.1 and HTTP/2 over TLS on 28443, HTTP/2 with prior knowledge on 28082.
+mkdir -p "$WORK/www" "$WORK/nginx"
+echo "<html><body>Wirelens over TLS</body></html>" >"$WORK/www/index.html"
+head -c 20000 /dev/urandom >"$WORK/www/big.bin"
+cat >"$WORK/nginx.conf" <<CONF
+daemon off;
+worker_processes 1;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx/error.log;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path $WORK/nginx;
+    proxy_temp_path $WORK/nginx;
+    fastcgi_temp_path $WORK/nginx;
+    uwsgi_temp_path $WORK/nginx;
+    scgi_temp_path $WORK/nginx;
+    server {
+        listen 127.0.0.1:28443 ssl http2;
+        server_name www.wirelens.test;
+        ssl_certificate $WORK/cert.pem;
+        ssl_certificate_key $WORK/key.pem;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_ciphers ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305;
+        ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256;
+        root $WORK/www;
+    }
+    server { listen 127.0.0.1:28082 http2; root $WORK/www; }
+}
+CONF
+nginx -c "$WORK/nginx.conf" &
+PIDS+=($!)
+wait_port 28443
+wait_port 28082
+
+H=www.wirelens.test
+URL=https://$H:28443
+# curl OPTIONS URL...: the URLs on one connection, each response body thrown away.
+fetch() {
+    local args=()
+    for a in "$@"; do
+        case $a in http*) args+=(-o /dev/null "$a") ;; *) args+=("$a") ;; esac
+    done
+    curl -sk --resolve "$H:28443:127.0.0.1" --max-time 10 "${args[@]}"
+}
+
+tls_traffic() {
+    for c in TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256; do
+        fetch --http1.1 --tlsv1.3 --tls13-ciphers "$c" "$URL/" "$URL/missing" "$URL/big.bin"
+    done
+    for c in ECDHE-RSA-AES128-GCM-SHA256 ECDHE-RSA-AES256-GCM-SHA384 ECDHE-RSA-CHACHA20-POLY1305; do
+        fetch --http1.1 --tls-max 1.2 --ciphers "$c" "$URL/" "$URL/big.bin"
+    done
+    fetch --http1.1 -d 'name=wirelens' "$URL/form"
+}
+SSLKEYLOGFILE="$WORK/tls.keylog" capture tls "tcp port 28443" tls_traffic
+cp "$WORK/tls.keylog" "$OUT/tls.keylog"
+editcap --inject-secrets "tls,$OUT/tls.keylog" "$OUT/tls.pcap" "$OUT/tls-dsb.pcapng"
+
+http2_traffic() {
+    fetch --http2 --tlsv1.3 "$URL/" "$URL/missing" "$URL/big.bin"
+    fetch --http2 --tlsv1.3 -Z "$URL/?a" "$URL/?b" "$URL/?c" "$URL/big.bin?d"
+    fetch --http2 --tls-max 1.2 --ciphers ECDHE-RSA-CHACHA20-POLY1305 "$URL/" "$URL/index.html" -d 'x=1'
+    # (curl 7.88 fails a second request on a reused h2c connection: one each.)
+    fetch --http2-prior-knowledge http://127.0.0.1:28082/
+    fetch --http2-prior-knowledge http://127.0.0.1:28082/missing
+}
+SSLKEYLOGFILE="$WORK/http2.keylog" capture http2 "tcp port 28443 or tcp port 28082" http2_traffic
+cp "$WORK/http2.keylog" "$OUT/http2.keylog"
+
+# memcached and Redis over TLS.
+memcached -u nobody -l 127.0.0.1 -p 21212 -U 0 -Z -o "ssl_chain_cert=$WORK/cert.pem,ssl_key=$WORK/key.pem" &
+PIDS+=($!)
+redis-server --port 0 --tls-port 26380 --bind 127.0.0.1 --tls-cert-file "$WORK/cert.pem" \
+    --tls-key-file "$WORK/key.pem" --tls-auth-clients no --save '' --appendonly no \
+    --daemonize no --dir "$WORK" >/dev/null &
+PIDS+=($!)
+wait_port 21212
+wait_port 26380
+SSLKEYLOGFILE="$WORK/tls-kv.keylog" capture tls-kv "tcp port 21212 or tcp port 26380" python3 "$TRAFFIC" tls-kv 21212 26380
+cp "$WORK/tls-kv.keylog" "$OUT/tls-kv.keylog"
+
+# gRPC over cleartext HTTP/2.
+python3 "$TRAFFIC" grpc-server 25051 &
+PIDS+=($!)
+wait_port 25051
+capture grpc "tcp port 25051" python3 "$TRAFFIC" grpc 25051
+
+# PostgreSQL 15 (it refuses to run as root).
+mkdir -p "$WORK/pg"
+chown postgres "$WORK/pg"
+runuser -u postgres -- initdb -D "$WORK/pg" -U postgres --auth-local=trust --auth-host=scram-sha-256 >/dev/null
+runuser -u postgres -- pg_ctl -D "$WORK/pg" -l "$WORK/pg/log" -w \
+    -o "-p 25432 -k $WORK/pg -c listen_addresses=127.0.0.1" start >/dev/null
+runuser -u postgres -- psql -h "$WORK/pg" -p 25432 -U postgres -q \
+    -c "CREATE USER wl PASSWORD 'wl'" -c "CREATE DATABASE shop OWNER wl"
+capture pgsql "tcp port 25432" python3 "$TRAFFIC" pgsql 25432
+
+# QUIC (HTTP/3) with aioquic.
+python3 "$TRAFFIC" quic-server 24433 "$WORK/cert.pem" "$WORK/key.pem" &
+PIDS+=($!)
+sleep 2
+: >"$WORK/quic.keylog"
+capture quic "udp port 24433" python3 "$TRAFFIC" quic 24433 "$WORK/quic.keylog"
+cp "$WORK/quic.keylog" "$OUT/quic.keylog"
