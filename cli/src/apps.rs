@@ -23,10 +23,41 @@ pub struct Common {
     #[arg(long)]
     pub json: bool,
     /// Decode a port as a protocol, as tshark's `-d`: `tcp.port==8081,http`,
-    /// `udp.port==5300,dns`. Protocols: http, tls, dns, memcache, mysql, resp (redis),
-    /// none. May be repeated.
+    /// `udp.port==5300,dns`. Protocols: http, http2, tls, dns, memcache, mysql, pgsql,
+    /// resp (redis), quic, none. May be repeated.
     #[arg(short = 'd', long = "decode-as", value_name = "tcp.port==PORT,PROTO")]
     pub decode_as: Vec<String>,
+    /// A preference, as tshark's `-o`: `tls.keylog_file:PATH` decrypts TLS with the
+    /// secrets of an NSS key log (`SSLKEYLOGFILE`). May be repeated.
+    #[arg(short = 'o', value_name = "tls.keylog_file:PATH")]
+    pub prefs: Vec<String>,
+}
+
+/// The key logs named by tshark-style preferences (`-o NAME:VALUE`):
+/// `tls.keylog_file:PATH` (also `ssl.keylog_file`, its old name).
+pub fn key_logs(prefs: &[String]) -> anyhow::Result<Vec<Vec<u8>>> {
+    let mut logs = Vec::new();
+    for p in prefs {
+        let Some((name, value)) = p.split_once(':') else {
+            bail!("preference {p:?}: expected NAME:VALUE, e.g. tls.keylog_file:keys.log");
+        };
+        match name.trim() {
+            "tls.keylog_file" | "ssl.keylog_file" => {
+                let text = std::fs::read(value)
+                    .with_context(|| format!("cannot read the key log {value}"))?;
+                let mut log = wirelens_core::ingest::app::tls::keylog::KeyLog::new();
+                log.add_text(&text);
+                if log.is_empty() {
+                    eprintln!("wirelens: {value}: no TLS secrets in this key log");
+                }
+                logs.push(text);
+            }
+            other => {
+                bail!("preference {other:?} is not supported (supported: tls.keylog_file)")
+            }
+        }
+    }
+    Ok(logs)
 }
 
 /// Parses `tcp.port==21211,memcache` (also `udp.port==…`, and `none`/`data` for no
@@ -50,19 +81,20 @@ pub fn parse_decode_as(rule: &str) -> anyhow::Result<DecodeAs> {
     let proto = match proto.trim() {
         "none" | "data" => None,
         p => Some(AppProto::from_name(p).with_context(|| {
-            format!("decode-as rule {rule:?}: unknown protocol {p:?} (http, tls, dns, memcache, mysql, resp, none)")
+            format!("decode-as rule {rule:?}: unknown protocol {p:?} (http, http2, tls, dns, memcache, mysql, pgsql, resp, quic, none)")
         })?),
     };
     Ok(DecodeAs { l4, port, proto })
 }
 
-/// The ingest options of the `-d` rules.
-pub fn options(decode_as: &[String]) -> anyhow::Result<Options> {
+/// The ingest options of the `-d` rules and the `-o` preferences.
+pub fn options(decode_as: &[String], prefs: &[String]) -> anyhow::Result<Options> {
     Ok(Options {
         decode_as: decode_as
             .iter()
             .map(|r| parse_decode_as(r))
             .collect::<anyhow::Result<Vec<_>>>()?,
+        key_logs: key_logs(prefs)?,
         ..Options::default()
     })
 }
@@ -70,7 +102,7 @@ pub fn options(decode_as: &[String]) -> anyhow::Result<Options> {
 /// Reads every file (`-` is stdin) into one capture, merged by time, with the decode-as
 /// rules applied.
 pub fn read(common: &Common) -> anyhow::Result<Capture> {
-    Inputs::new(&common.files, false)?.read(&options(&common.decode_as)?)
+    Inputs::new(&common.files, false)?.read(&options(&common.decode_as, &common.prefs)?)
 }
 
 /// Text as a terminal may show it: control characters and the like escaped.

@@ -1,22 +1,30 @@
-//! `wirelens http`: HTTP/1.x transactions, the slowest, by status, the errors.
+//! `wirelens http`: HTTP/1.x and HTTP/2 transactions, the slowest, by status, the errors;
+//! gRPC calls by method.
 
 use crate::apps::{read, Common};
 use std::io::Write as _;
 use std::process::ExitCode;
 use wirelens_core::query::transactions::http;
 
-/// HTTP/1.x requests paired with their responses.
+/// HTTP requests paired with their responses: HTTP/1.x, and HTTP/2 streams (over TLS
+/// with `-o tls.keylog_file:PATH`, or in the clear) with their gRPC calls.
 ///
 /// One row per transaction, in order of its first packet: the request's and response's
 /// frame numbers, method, host, URI, status and `http.time` (Wireshark's: from the frame
 /// that completed the request to the frame that completed the response), body sizes.
-/// HTTP is found on its usual ports and by content on any port; `-d` overrides.
+/// An HTTP/2 stream shows its stream id, a gRPC call its status. HTTP is found on its
+/// usual ports and by content on any port, HTTP/2 by its connection preface or TLS's
+/// ALPN; `-d` overrides (`-d tcp.port==50051,http2`).
 ///
 /// JSON: an array of objects with the keys stream, request_frame, response_frame,
 /// method, uri, version, host, user_agent, request_content_type, request_body, status,
-/// reason, response_content_type, response_body, chunked, interim, incomplete, time
-/// (http.time, seconds), ttfb (seconds from the request's last frame to the response's
-/// first) and duration (seconds from the request's first frame to the response's last).
+/// reason, response_content_type, response_body, chunked, interim, incomplete, http2
+/// (stream_id, scheme, reset), grpc (service, method, status, message,
+/// request_messages, response_messages), time (http.time, seconds), ttfb (seconds from
+/// the request's last frame to the response's first) and duration (seconds from the
+/// request's first frame to the response's last). With `--grpc`: an array of methods
+/// (service, method, count, errors, statuses, timed, latency_total_ns, latency_max_ns,
+/// slowest, slowest_at).
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
@@ -27,15 +35,52 @@ pub struct Args {
     /// Count transactions by status code.
     #[arg(long)]
     by_status: bool,
-    /// Only transactions answered with 4xx or 5xx.
+    /// Only transactions answered with 4xx or 5xx (or a gRPC status other than OK).
     #[arg(long)]
     errors: bool,
+    /// gRPC calls grouped by service and method: count, errors, statuses, latency.
+    #[arg(long)]
+    grpc: bool,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let capture = read(&args.common)?;
     let errors = crate::input::report_errors(&capture);
     let mut out = std::io::stdout().lock();
+    if args.grpc {
+        let rows = http::grpc(&capture);
+        if args.common.json {
+            serde_json::to_writer_pretty(&mut out, &rows)?;
+            writeln!(out)?;
+        } else {
+            writeln!(
+                out,
+                "{:>7} {:>7} {:>10} {:>10} {:>6} {:>8}  {:<40} statuses",
+                "count", "errors", "total_ms", "max_ms", "stream", "frame", "service/method"
+            )?;
+            for r in &rows {
+                let statuses: Vec<String> =
+                    r.statuses.iter().map(|(s, n)| format!("{s}={n}")).collect();
+                writeln!(
+                    out,
+                    "{:>7} {:>7} {:>10} {:>10} {:>6} {:>8}  {:<40} {}",
+                    r.count,
+                    r.errors,
+                    crate::apps::ms((r.timed > 0).then_some(r.latency_total_ns)),
+                    crate::apps::ms((r.timed > 0).then_some(r.latency_max_ns)),
+                    r.slowest_at.map_or(0, |a| a.stream),
+                    r.slowest_at.map_or(0, |a| a.first_frame),
+                    format!("{}/{}", r.service, r.method),
+                    statuses.join(" ")
+                )?;
+            }
+        }
+        return Ok(if errors {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
     if args.by_status {
         let rows = http::by_status(&capture);
         if args.common.json {
@@ -92,11 +137,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 r.http.response_body,
                 r.http.host.as_deref().unwrap_or("-"),
                 r.http.uri,
-                if r.http.incomplete {
-                    " [incomplete]"
-                } else {
-                    ""
-                },
+                extra(r.http),
             )?;
         }
     }
@@ -105,4 +146,29 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// What follows the URI: the HTTP/2 stream, the gRPC status, incomplete.
+fn extra(h: &wirelens_core::capture::app::http::Http) -> String {
+    use wirelens_core::capture::app::http::grpc_status_name;
+    let mut s = String::new();
+    if let Some(h2) = &h.http2 {
+        s.push_str(&format!(" [h2 stream {}]", h2.stream_id));
+        if let Some(code) = h2.reset {
+            s.push_str(&format!(
+                " [reset {}]",
+                wirelens_core::ingest::app::http2::frame::error_name(code)
+            ));
+        }
+    }
+    if let Some(g) = &h.grpc {
+        match g.status {
+            Some(code) => s.push_str(&format!(" [grpc {}]", grpc_status_name(code))),
+            None => s.push_str(" [grpc -]"),
+        }
+    }
+    if h.incomplete {
+        s.push_str(" [incomplete]");
+    }
+    s
 }

@@ -43,9 +43,14 @@ pub struct Args {
     #[arg(short = 'e', value_name = "FIELD")]
     fields: Vec<String>,
     /// Decode a port as a protocol, as tshark's `-d`: `tcp.port==21211,memcache`,
-    /// `udp.port==5300,dns` (http, tls, dns, memcache, mysql, resp, none). Repeatable.
+    /// `udp.port==5300,dns` (http, http2, tls, dns, memcache, mysql, pgsql, resp, quic,
+    /// none). Repeatable.
     #[arg(short = 'd', long = "decode-as", value_name = "tcp.port==PORT,PROTO")]
     decode_as: Vec<String>,
+    /// A preference, as tshark's `-o`: `tls.keylog_file:PATH` decrypts TLS with an NSS
+    /// key log. Repeatable.
+    #[arg(short = 'o', value_name = "tls.keylog_file:PATH")]
+    prefs: Vec<String>,
     /// Options of `-T fields`, as tshark: `separator=,|/t|/s|C`, `header=y|n`,
     /// `quote=d|s|n`, `occurrence=f|l|a`, `aggregator=,|/s|C`.
     #[arg(short = 'E', value_name = "OPTION=VALUE")]
@@ -170,7 +175,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     // Stdin can be read once only: keep a copy to re-read packets from.
     let inputs = Inputs::new(&args.files, true)?;
-    let capture = inputs.read(&crate::apps::options(&args.decode_as)?)?;
+    let capture = inputs.read(&crate::apps::options(&args.decode_as, &args.prefs)?)?;
     let result = match &args.write {
         Some(path) => crate::export::write(
             &capture,

@@ -18,6 +18,7 @@ mod lake_sql;
 mod list;
 mod memcache;
 mod mysql;
+mod pgsql;
 mod phs;
 mod pull;
 mod redis;
@@ -42,9 +43,9 @@ enum Command {
     Dns(dns::Args),
     /// One conversation's payload, both directions, as `tshark -z follow` prints it.
     Follow(follow::Args),
-    /// HTTP/1.x transactions: method, URI, status, http.time, sizes; slowest, by status, errors.
+    /// HTTP/1.x and HTTP/2 transactions: method, URI, status, http.time, sizes; slowest, by status, errors, gRPC.
     Http(http::Args),
-    /// TLS handshakes: the server name (SNI), ALPN and versions per conversation.
+    /// TLS handshakes (QUIC's too): the server name (SNI), ALPN, versions, what decrypted records carried.
     Tls(tls::Args),
     /// TCP analysis items (`tcp.analysis.*`) and their counts, like Wireshark's Expert Info.
     Expert(expert::Args),
@@ -59,6 +60,8 @@ enum Command {
     Memcache(memcache::Args),
     /// MySQL / MariaDB: queries with latency, errors, the slowest, queries by fingerprint.
     Mysql(mysql::Args),
+    /// PostgreSQL: queries with latency, rows, errors (SQLSTATE), the slowest, by fingerprint.
+    Pgsql(pgsql::Args),
     /// Redis (RESP2/RESP3): hot keys, largest values, commands, the slowest, errors.
     Redis(redis::Args),
     /// The fields display filters and -e can name: Wireshark's names, types, descriptions.
@@ -120,6 +123,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::List(args) => list::run(&args),
         Command::Memcache(args) => memcache::run(&args),
         Command::Mysql(args) => mysql::run(&args),
+        Command::Pgsql(args) => pgsql::run(&args),
         Command::Redis(args) => redis::run(&args),
         Command::Fields(args) => fields::run(&args),
         Command::Sessions(args) => sessions::run(&args),

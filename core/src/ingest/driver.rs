@@ -46,6 +46,9 @@ pub struct Options {
     pub stages: Stages,
     /// Decompressed bytes between the restart points recorded in compressed files.
     pub restart_spacing: u64,
+    /// TLS key logs given with the capture (NSS `SSLKEYLOGFILE` text; tshark's
+    /// `-o tls.keylog_file:PATH`), see [`Ingest::add_key_log`].
+    pub key_logs: Vec<Vec<u8>>,
 }
 
 impl Default for Options {
@@ -54,6 +57,7 @@ impl Default for Options {
             decode_as: Vec::new(),
             stages: Stages::ALL,
             restart_spacing: super::decompress::RESTART_SPACING,
+            key_logs: Vec::new(),
         }
     }
 }
@@ -66,6 +70,9 @@ impl Options {
         }
         ingest.set_stages(self.stages);
         ingest.set_restart_spacing(self.restart_spacing);
+        for text in &self.key_logs {
+            ingest.add_key_log(text);
+        }
     }
 }
 

@@ -1,5 +1,5 @@
-//! The protocol views: core's transaction tables (`query::transactions`) for HTTP,
-//! memcached, MySQL, Redis, DNS and TLS, over the transactions that have a displayed
+//! The protocol views: core's transaction tables (`query::transactions`) for HTTP (and
+//! HTTP/2, gRPC), memcached, MySQL, PostgreSQL, Redis, DNS and TLS, over the transactions that have a displayed
 //! packet. Core's rows serialize as the CLI's `--json` prints them; each becomes a table
 //! row with the same keys (nested objects flattened as `first_at.stream`), so the page
 //! shows the CLI's content and links every row to its stream and packets.
@@ -10,19 +10,20 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 use wirelens_core::capture::app::memcache::Memcache;
 use wirelens_core::capture::app::mysql::Mysql;
+use wirelens_core::capture::app::pgsql::Pgsql;
 use wirelens_core::capture::app::redis::Redis;
 use wirelens_core::capture::app::{AppProto, Transaction};
 use wirelens_core::capture::flow::L4;
 use wirelens_core::capture::Capture;
 use wirelens_core::query::filter::Filter;
-use wirelens_core::query::transactions::{self as tx, dns, http, kv, mysql, tls};
+use wirelens_core::query::transactions::{self as tx, dns, http, kv, mysql, pgsql, tls};
 use wirelens_web::protocol::{Column, StreamRef};
 
 /// The tables of each protocol, in the order the page shows them.
-pub const TABLES: [(AppProto, &[&str]); 6] = [
+pub const TABLES: [(AppProto, &[&str]); 7] = [
     (
         AppProto::Http,
-        &["requests", "slowest", "by_status", "errors"],
+        &["requests", "slowest", "by_status", "errors", "grpc"],
     ),
     (
         AppProto::Memcache,
@@ -51,6 +52,10 @@ pub const TABLES: [(AppProto, &[&str]); 6] = [
     ),
     (AppProto::Dns, &["queries", "slowest", "by_rcode"]),
     (AppProto::Tls, &["handshakes"]),
+    (
+        AppProto::Pgsql,
+        &["transactions", "slowest", "queries", "errors"],
+    ),
 ];
 
 /// The protocol named `name` (`http`, `memcache`, `mysql`, `redis`, `dns`, `tls`).
@@ -84,6 +89,7 @@ pub fn proto_of(t: &Transaction) -> AppProto {
         Detail::Redis(_) => AppProto::Redis,
         Detail::Dns(_) => AppProto::Dns,
         Detail::Tls(_) => AppProto::Tls,
+        Detail::Pgsql(_) => AppProto::Pgsql,
     }
 }
 
@@ -109,6 +115,7 @@ pub fn build(
             view = Capture {
                 conversations: capture.conversations.clone(),
                 app_protos: capture.app_protos.clone(),
+                app_inner: capture.app_inner.clone(),
                 transactions: capture
                     .transactions
                     .iter()
@@ -133,12 +140,15 @@ pub fn build(
         (AppProto::Http, "slowest") => b.rows(http::slowest(capture, all)),
         (AppProto::Http, "by_status") => b.rows(http::by_status(capture)),
         (AppProto::Http, "errors") => b.rows(http::errors(capture)),
+        (AppProto::Http, "grpc") => b.rows(http::grpc(capture)),
         (AppProto::Memcache, "transactions") => b.rows(tx::rows::<Memcache>(capture, txs)),
         (AppProto::Memcache, t) => b.values(pick(json(&kv::tables::<Memcache>(capture)), t)),
         (AppProto::Redis, "transactions") => b.rows(tx::rows::<Redis>(capture, txs)),
         (AppProto::Redis, t) => b.values(pick(json(&kv::tables::<Redis>(capture)), t)),
         (AppProto::Mysql, "transactions") => b.rows(tx::rows::<Mysql>(capture, txs)),
         (AppProto::Mysql, t) => b.values(pick(json(&mysql::tables(capture)), t)),
+        (AppProto::Pgsql, "transactions") => b.rows(tx::rows::<Pgsql>(capture, txs)),
+        (AppProto::Pgsql, t) => b.values(pick(json(&pgsql::tables(capture)), t)),
         (AppProto::Dns, "queries") => b.rows(dns::rows(capture)),
         (AppProto::Dns, "slowest") => b.rows(dns::slowest(capture, all)),
         (AppProto::Dns, "by_rcode") => b.rows(dns::by_rcode(capture)),

@@ -865,6 +865,9 @@ pub fn packet_facts(capture: &Capture, frame: u64) -> Option<Vec<Fact>> {
                 AppProto::Redis => ("Redis", "resp"),
                 AppProto::Dns => ("DNS", "dns"),
                 AppProto::Tls => ("TLS", "tls"),
+                AppProto::Http2 => ("HTTP/2", "http2"),
+                AppProto::Pgsql => ("PostgreSQL", "pgsql"),
+                AppProto::Quic => ("QUIC", "quic"),
             };
             facts.push(fact(
                 "Application",

@@ -1,6 +1,7 @@
-//! HTTP/1.x transactions: every one, the slowest, the errors, by status.
+//! HTTP transactions (HTTP/1.x, and HTTP/2 streams): every one, the slowest, the errors,
+//! by status; gRPC calls by service and method.
 
-use super::{as_rows, by_code, frame, of, secs, slowest as by_latency, stream_of};
+use super::{as_rows, by_code, frame, of, secs, slowest as by_latency, stream_of, Frames, Place};
 use crate::capture::app::http::Http;
 use crate::capture::app::Transaction;
 use crate::capture::Capture;
@@ -84,4 +85,91 @@ pub fn by_status(capture: &Capture) -> Vec<StatusRow> {
                 .collect(),
         })
         .collect()
+}
+
+/// One gRPC method's calls.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GrpcRow {
+    /// The service (`package.Service`).
+    pub service: String,
+    /// The method.
+    pub method: String,
+    /// Calls.
+    pub count: u64,
+    /// Calls that did not end with `grpc-status` 0 (or with none: reset, cut).
+    pub errors: u64,
+    /// Calls by the status they ended with (gRPC's names; `-` for none).
+    pub statuses: std::collections::BTreeMap<String, u64>,
+    /// Calls with a request and a response (timed).
+    pub timed: u64,
+    /// Their latencies added, ns.
+    pub latency_total_ns: i64,
+    /// The largest, ns.
+    pub latency_max_ns: i64,
+    /// The slowest call.
+    pub slowest: Option<Place>,
+    /// Its stream and frames.
+    pub slowest_at: Option<Frames>,
+}
+
+/// gRPC calls grouped by service and method, most total time first.
+pub fn grpc(capture: &Capture) -> Vec<GrpcRow> {
+    use crate::capture::app::http::grpc_status_name;
+    let mut rows: std::collections::BTreeMap<(String, String), GrpcRow> = Default::default();
+    for (t, h) in of::<Http>(&capture.transactions) {
+        let Some(g) = &h.grpc else { continue };
+        let r = rows
+            .entry((g.service.clone(), g.method.clone()))
+            .or_insert_with(|| GrpcRow {
+                service: g.service.clone(),
+                method: g.method.clone(),
+                count: 0,
+                errors: 0,
+                statuses: Default::default(),
+                timed: 0,
+                latency_total_ns: 0,
+                latency_max_ns: 0,
+                slowest: None,
+                slowest_at: None,
+            });
+        r.count += 1;
+        if g.status != Some(0) {
+            r.errors += 1;
+        }
+        let name = g.status.map_or("-", grpc_status_name);
+        *r.statuses.entry(name.to_owned()).or_default() += 1;
+        if let Some(ns) = t.latency_ns() {
+            r.timed += 1;
+            r.latency_total_ns += ns;
+            if r.slowest.is_none() || ns > r.latency_max_ns {
+                r.latency_max_ns = ns;
+                let place = Place::of(t);
+                r.slowest = Some(place);
+                r.slowest_at = Some(Frames::of(capture, &place));
+            }
+        }
+    }
+    let mut rows: Vec<GrpcRow> = rows.into_values().collect();
+    rows.sort_by_key(|r| std::cmp::Reverse(r.latency_total_ns));
+    rows
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use crate::ingest::app::testkit;
+
+    #[test]
+    fn grpc_methods_of_the_real_capture() {
+        let c = testkit::capture("grpc.pcap", &[]);
+        let g = grpc(&c);
+        assert_eq!((g[0].method.as_str(), g[0].count), ("Slow", 1));
+        let get = g.iter().find(|r| r.method == "GetItem").unwrap();
+        assert_eq!((get.count, get.errors), (3, 1));
+        assert_eq!(get.statuses.get("NOT_FOUND"), Some(&1));
+        let all: u64 = g.iter().map(|r| r.count).sum();
+        assert_eq!(all, 6);
+        // HTTP/2 streams are HTTP rows too; a failed call is an error.
+        assert_eq!(errors(&c).len(), 2);
+    }
 }

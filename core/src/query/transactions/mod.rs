@@ -5,13 +5,14 @@
 //! The rows serialize (serde) as the CLI's `--json` prints them, so the page's worker
 //! can send them unchanged. The key-value statistics (hot keys, largest values, misses,
 //! commands with latency, slowest, errors) are written once in [`kv`], for memcached,
-//! Redis and MySQL alike.
+//! Redis, MySQL and PostgreSQL alike.
 
 pub mod dns;
 pub mod http;
 pub mod kv;
 pub mod memcache;
 pub mod mysql;
+pub mod pgsql;
 pub mod redis;
 pub mod tls;
 

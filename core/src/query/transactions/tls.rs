@@ -1,4 +1,5 @@
-//! TLS handshakes: the server name, ALPN and versions of each.
+//! TLS handshakes (and QUIC's): the server name, ALPN and versions of each, and what the
+//! decrypted records carried.
 
 use super::{frame, of, stream_of};
 use crate::capture::app::tls::Tls;
@@ -10,8 +11,10 @@ use std::net::IpAddr;
 /// One TLS handshake.
 #[derive(Clone, Debug, Serialize)]
 pub struct Row<'a> {
-    /// `tcp.stream`.
+    /// `tcp.stream` (`udp.stream` for QUIC).
     pub stream: u32,
+    /// `tcp`, or `udp` for QUIC.
+    pub transport: &'static str,
     /// The client's address and port (`[v6]:port` for IPv6).
     pub client: String,
     /// The server's.
@@ -25,6 +28,9 @@ pub struct Row<'a> {
     pub tls: &'a Tls,
     /// The negotiated version's name, else the client's best.
     pub version: Option<String>,
+    /// The protocol its decrypted records carried (with the session's secrets).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inner: Option<crate::capture::app::AppProto>,
 }
 
 /// Every TLS handshake, in order of its first packet.
@@ -44,14 +50,17 @@ pub fn rows(capture: &Capture) -> Vec<Row<'_>> {
             format!("{}:{}", fmt_ip(c.b), c.port_b),
         );
         let (client, server) = if hello_from_b { (b, a) } else { (a, b) };
+        let (transport, stream) = stream_of(capture, t.conv);
         rows.push(Row {
-            stream: stream_of(capture, t.conv).1,
+            stream,
+            transport,
             client,
             server,
             client_hello_frame: t.request.map(|s| frame(s.last.packet)),
             server_hello_frame: t.response.map(|s| frame(s.last.packet)),
             tls,
             version: tls.version(),
+            inner: capture.app_inner.get(t.conv as usize).copied().flatten(),
         });
     }
     rows
