@@ -82,6 +82,7 @@ impl Args {
             hex: false,
             fields: Vec::new(),
             decode_as: Vec::new(),
+            prefs: Vec::new(),
             options: Vec::new(),
             write: Some(write),
             write_format: format,

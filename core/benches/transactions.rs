@@ -126,6 +126,7 @@ fn report(c: &Capture) {
             Detail::Redis(_) => "redis",
             Detail::Dns(_) => "dns",
             Detail::Tls(_) => "tls",
+            Detail::Pgsql(_) => "pgsql",
         };
         *by.entry(p).or_default() += 1;
     }

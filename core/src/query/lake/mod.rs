@@ -729,6 +729,20 @@ fn transaction_row(origin: &Origin<'_>, t: &Transaction, s: &SessionRow) -> Opti
             row.error = m.error_message.clone();
             row.reply = m.response.clone();
         }
+        Detail::Pgsql(p) => {
+            row.service = "pgsql";
+            row.incomplete = p.incomplete;
+            row.command = Some(p.command.clone());
+            row.sql = p.query.clone();
+            row.fingerprint = p
+                .query
+                .as_deref()
+                .map(crate::query::transactions::pgsql::fingerprint);
+            row.rows = p.rows;
+            row.affected_rows = p.affected_rows;
+            row.error = p.error_message.clone();
+            row.reply = p.sql_state.clone().or_else(|| p.tags.last().cloned());
+        }
         Detail::Dns(d) => {
             row.service = "dns";
             row.trans_id = Some(d.id);

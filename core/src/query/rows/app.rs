@@ -78,6 +78,8 @@ pub(super) fn complete(pdus: &[Pdu], port: Option<u16>) -> Option<(String, Strin
             protocol = tls_version(version).into();
             info = names.join(", ");
         }
+        // No PDUs of these are cut for the detail yet: TCP's (UDP's) line stays.
+        AppProto::Http2 | AppProto::Pgsql | AppProto::Quic => return None,
     }
     Some((protocol, info))
 }

@@ -394,7 +394,7 @@ fn affected(tag: &str) -> Option<u64> {
     if !matches!(cmd, "INSERT" | "UPDATE" | "DELETE" | "MERGE" | "COPY") {
         return None;
     }
-    words.last()?.parse().ok()
+    words.next_back()?.parse().ok()
 }
 
 fn emit(c: Cycle, out: &mut Vec<Transaction>) {

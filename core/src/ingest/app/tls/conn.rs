@@ -548,14 +548,10 @@ impl Conn {
         let body = &rec[range];
         match ct {
             content::HANDSHAKE => self.handshake(from_client, body, decrypted, keys, now, on),
-            content::APP_DATA => {
-                if !body.is_empty() {
-                    on(Event::AppData {
-                        from_client,
-                        data: body,
-                    })
-                }
-            }
+            content::APP_DATA if !body.is_empty() => on(Event::AppData {
+                from_client,
+                data: body,
+            }),
             content::ALERT if body.len() >= 2 => on(Event::Alert {
                 from_client,
                 alert: [body[0], body[1]],
@@ -683,7 +679,9 @@ impl Conn {
                 };
                 let side = &mut self.sides[i];
                 if let Some(old) = &side.app_secret {
-                    let next = s.hash.expand_label(old, b"traffic upd", b"", s.hash.len());
+                    let next = s
+                        .hash
+                        .expand_label(old, b"traffic upd", b"", s.hash.output_len());
                     side.cipher = Cipher::tls13(s, &next);
                     side.app_secret = Some(next);
                 }

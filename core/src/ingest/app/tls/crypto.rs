@@ -20,7 +20,7 @@ pub enum Hash {
 
 impl Hash {
     /// Output length in bytes.
-    pub fn len(self) -> usize {
+    pub fn output_len(self) -> usize {
         match self {
             Hash::Sha256 => 32,
             Hash::Sha384 => 48,
@@ -82,7 +82,7 @@ impl Hash {
 
     /// TLS 1.2's PRF (RFC 5246 §5): P_hash(secret, label + seed) to `len` bytes.
     pub fn prf(self, secret: &[u8], label: &[u8], seed: &[u8], len: usize) -> Vec<u8> {
-        let mut out = Vec::with_capacity(len + self.len());
+        let mut out = Vec::with_capacity(len + self.output_len());
         // A(1) = HMAC(secret, label + seed); A(i) = HMAC(secret, A(i-1)).
         let mut a = self.hmac(secret, &[label, seed]);
         while out.len() < len {
@@ -137,8 +137,8 @@ pub fn suite(id: u16) -> Option<Suite> {
         0x1303 => (ChaCha20Poly1305, Sha256, true),
         // RSA, DHE_RSA, DH_RSA, DHE_DSS, DH_DSS, DH_anon, PSK, DHE_PSK, RSA_PSK with
         // AES-GCM: the even numbers are AES-128 with SHA-256, the odd AES-256 with SHA-384.
-        0x009c..=0x00a7 | 0x00a8..=0x00ad => {
-            if id % 2 == 0 {
+        0x009c..=0x00ad => {
+            if id.is_multiple_of(2) {
                 (Aes128Gcm, Sha256, false)
             } else {
                 (Aes256Gcm, Sha384, false)
@@ -210,7 +210,7 @@ pub fn aes128_block(key: &[u8], block: &[u8; 16]) -> Option<[u8; 16]> {
 
 /// Bytes from hex (key logs); None on an odd length or a non-hex digit.
 pub fn unhex(s: &[u8]) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     let digit = |c: u8| -> Option<u8> {
