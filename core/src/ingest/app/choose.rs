@@ -23,6 +23,32 @@ pub fn proto_by_port(l4: L4, port: u16) -> Option<AppProto> {
     })
 }
 
+/// Ports tshark gives to a protocol of its own that we do not parse, which a sniffer
+/// could take for one of ours: NetBIOS name service (UDP and TCP 137, RFC 1002 §4.2)
+/// looks like DNS but is `nbns`, not `dns`. Returns the protocol's filter name.
+pub fn foreign_port(l4: L4, port: u16) -> Option<&'static str> {
+    match (l4, port) {
+        (L4::Udp | L4::Tcp, 137) => Some("nbns"),
+        _ => None,
+    }
+}
+
+/// The protocol tshark dissects a TCP or UDP conversation's payload as when it is one
+/// of the [`foreign_port`]s: the lower port is tried first, and a port of ours (DNS on
+/// 53) beats it when lower.
+pub fn foreign_proto(l4: L4, ports: [u16; 2]) -> Option<&'static str> {
+    let (lo, hi) = (ports[0].min(ports[1]), ports[0].max(ports[1]));
+    for p in [lo, hi] {
+        if proto_by_port(l4, p).is_some() {
+            return None;
+        }
+        if let Some(name) = foreign_port(l4, p) {
+            return Some(name);
+        }
+    }
+    None
+}
+
 /// What a parser may need beside its bytes.
 pub(super) struct ParserCtx<'a> {
     /// The key log (TLS).
@@ -86,6 +112,9 @@ pub(super) fn choose(
     let default = order
         .iter()
         .find_map(|&i| proto_by_port(l4, ports[i]).map(|p| (p, side(1 - i))));
+    // A port tshark gives to a protocol of its own (NetBIOS name service on 137): no
+    // parser unless the bytes say for sure (a weak match, DNS-like bytes, does not).
+    let foreign = foreign_proto(l4, ports).is_some();
     // 2. The bytes, when they say something a port default cannot contradict.
     let matches: Vec<(usize, AppProto, bool, bool)> = sniffed
         .iter()
@@ -107,14 +136,14 @@ pub(super) fn choose(
         .copied();
     let parser = match (best, default) {
         (Some((i, p, client, strong)), d)
-            if strong || d.is_none() || d.is_some_and(|d| d.0 == p) =>
+            if strong || (!foreign && (d.is_none() || d.is_some_and(|d| d.0 == p))) =>
         {
             let dir = if client { side(i) } else { other(side(i)) };
             Some((p, Some(dir)))
         }
         _ if waiting && !force => return None,
-        // 3. The port.
-        (_, Some((p, client))) => Some((p, Some(client))),
+        // 3. The port, unless a lower one is another protocol's.
+        (_, Some((p, client))) if !foreign => Some((p, Some(client))),
         _ => None,
     };
     Some(Choice {
@@ -137,5 +166,78 @@ pub(super) fn other(d: Direction) -> Direction {
     match d {
         Direction::AToB => Direction::BToA,
         Direction::BToA => Direction::AToB,
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use crate::ingest::app::sniff::sniff;
+
+    fn conv(l4: L4, port_a: u16, port_b: u16) -> Conversation {
+        let ip = "10.0.0.1".parse().unwrap();
+        Conversation {
+            proto: l4,
+            stream: 0,
+            a: ip,
+            port_a,
+            b: ip,
+            port_b,
+            frames_ab: 0,
+            bytes_ab: 0,
+            frames_ba: 0,
+            bytes_ba: 0,
+            payload_ab: 0,
+            payload_ba: 0,
+            first_ns: 0,
+            last_ns: 0,
+        }
+    }
+
+    /// A NetBIOS name query (RFC 1002 §4.2.12) for `WORKGROUP<1d>`: a DNS-like header.
+    const NBNS_QUERY: [u8; 50] = [
+        0x80, 0x0c, 0x01, 0x10, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x20, b'F', b'H',
+        b'E', b'P', b'F', b'C', b'E', b'L', b'E', b'H', b'F', b'C', b'E', b'P', b'F', b'F', b'F',
+        b'A', b'C', b'A', b'C', b'A', b'C', b'A', b'C', b'A', b'C', b'A', b'C', b'A', b'B', b'N',
+        0x00, 0x00, 0x20, 0x00, 0x01,
+    ];
+
+    #[test]
+    fn netbios_name_service_is_not_dns() {
+        let sniffed = sniff(L4::Udp, &NBNS_QUERY);
+        assert!(matches!(
+            sniffed,
+            Sniff::Match {
+                proto: AppProto::Dns,
+                strong: false,
+                ..
+            }
+        ));
+        let rules = HashMap::new();
+        for (a, b) in [(137, 137), (137, 60000), (60000, 137), (137, 5353)] {
+            let c = choose(&rules, &conv(L4::Udp, a, b), [Some(sniffed), None], true);
+            assert_eq!(c.map(|c| c.parser), Some(None), "{a} -> {b}");
+            assert_eq!(foreign_proto(L4::Udp, [a, b]), Some("nbns"));
+        }
+        // DNS's port is lower: tshark dissects DNS there.
+        let c = choose(&rules, &conv(L4::Udp, 53, 137), [Some(sniffed), None], true);
+        assert_eq!(c.and_then(|c| c.parser).map(|p| p.0), Some(AppProto::Dns));
+        assert_eq!(foreign_proto(L4::Udp, [53, 137]), None);
+        // DNS-like bytes on any other port are still DNS; decode-as still wins.
+        let c = choose(
+            &rules,
+            &conv(L4::Udp, 40000, 40001),
+            [Some(sniffed), None],
+            true,
+        );
+        assert_eq!(c.and_then(|c| c.parser).map(|p| p.0), Some(AppProto::Dns));
+        let rules = HashMap::from([((L4::Udp, 137), Some(AppProto::Dns))]);
+        let c = choose(
+            &rules,
+            &conv(L4::Udp, 137, 137),
+            [Some(sniffed), None],
+            true,
+        );
+        assert_eq!(c.and_then(|c| c.parser).map(|p| p.0), Some(AppProto::Dns));
     }
 }

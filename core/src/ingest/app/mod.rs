@@ -21,7 +21,7 @@ mod sniff;
 pub(crate) mod testkit;
 pub mod tls;
 
-pub use choose::proto_by_port;
+pub use choose::{foreign_proto, proto_by_port};
 pub use dispatch::{Apps, AppsResult};
 pub use sniff::{sniff, Sniff};
 

@@ -459,6 +459,27 @@ impl<'c> FieldCtx<'c> {
         if field.def().status == Status::NotYetExtracted {
             return;
         }
+        if field == Fid::Nbns {
+            // tshark's NetBIOS name service: a payload on TCP or UDP port 137, the lower
+            // port tried first (DNS-like, so the app layer leaves it alone).
+            let nbns = self.flow().is_some_and(|(c, _)| {
+                crate::ingest::app::foreign_proto(c.proto, [c.port_a, c.port_b]) == Some("nbns")
+            });
+            if nbns && layer <= 1 && self.load(src) {
+                let l4 = self
+                    .layers
+                    .of(Proto::Udp)
+                    .next()
+                    .or(self.layers.of(Proto::Tcp).next());
+                if let Some(l) = l4 {
+                    if l.end() > l.payload_offset() && self.buf.len() > l.payload_offset() as usize
+                    {
+                        out.push(Value::Present);
+                    }
+                }
+            }
+            return;
+        }
         if matches!(field, Fid::Tls | Fid::Mysql) {
             // A segment with payload in a conversation decoded as the protocol.
             let proto = match field {

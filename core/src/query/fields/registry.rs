@@ -435,6 +435,8 @@ registry! {
     DnsResponseIn = "dns.response_in", Framenum, Dec, NotYetExtracted, Wireshark, "Response In";
     DnsResponseTo = "dns.response_to", Framenum, Dec, Extracted, Wireshark, "Request In";
 
+    Nbns = "nbns", Protocol, None, Extracted, Wireshark, "NetBIOS Name Service";
+
     Tls = "tls", Protocol, None, Extracted, Wireshark, "Transport Layer Security";
     TlsSni = "tls.handshake.extensions_server_name", String, None, Extracted, Wireshark, "Server Name";
 
