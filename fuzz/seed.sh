@@ -6,7 +6,7 @@
 #   (../shared/corpus, skipped when absent) and of the repository's test data: every file
 #   whose first bytes are a pcap or pcapng magic, or gzip/bzip2/zstd/xz (the core reads
 #   compressed captures). Copies are named by their SHA-1, as libFuzzer names its own.
-# - memcache, redis, mysql, http, dns, tls: real conversations of the captures listed in
+# - memcache, redis, mysql, http, dns, tls, tls_decrypt, http2, pgsql: real conversations of the captures listed in
 #   examples/seed.rs, followed and cut into the targets' piece format
 #   (common/pieces.rs); `cargo run --example seed` writes them.
 # - filter: the filters of tests/golden/filter/EXPRESSIONS, one per file.

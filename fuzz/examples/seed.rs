@@ -31,14 +31,16 @@ fn target(name: &str) -> (AppProto, Format) {
         "mysql" => (AppProto::Mysql, Format::Plain),
         "http" => (AppProto::Http, Format::Fin),
         "dns" => (AppProto::Dns, Format::Fin),
-        "tls" => (AppProto::Tls, Format::Fin),
+        "tls" | "tls_decrypt" => (AppProto::Tls, Format::Fin),
+        "http2" => (AppProto::Http2, Format::Fin),
+        "pgsql" => (AppProto::Pgsql, Format::Plain),
         other => panic!("no fuzz target {other}"),
     }
 }
 
 /// Captures (under the repository, or `corpus:` under ../shared/corpus) and the port the
 /// target's server listens on, where no well-known port or signature says it.
-const CAPTURES: [(&str, &str, Option<u16>); 24] = [
+const CAPTURES: [(&str, &str, Option<u16>); 32] = [
     ("memcache", "tests/data/servers/memcached.pcap", None),
     (
         "memcache",
@@ -91,6 +93,15 @@ const CAPTURES: [(&str, &str, Option<u16>); 24] = [
     ("dns", "corpus:zeek/dns/dns-corrupt.pcap", None),
     ("tls", "corpus:PcapPlusPlus/examples/tls.pcap", None),
     ("tls", "corpus:zeek/tls/tls13_wolfssl.pcap", None),
+    // With the secrets the target has (tests/data/servers/*.keylog).
+    ("tls_decrypt", "tests/data/servers/tls.pcap", Some(28443)),
+    ("tls_decrypt", "tests/data/servers/tls-kv.pcap", None),
+    ("tls_decrypt", "tests/data/servers/http2.pcap", Some(28443)),
+    ("http2", "tests/data/servers/grpc.pcap", Some(25051)),
+    ("http2", "tests/data/servers/http2.pcap", Some(28082)),
+    ("http2", "corpus:deepflow/http/h2c_ascii.pcap", None),
+    ("pgsql", "tests/data/servers/pgsql.pcap", Some(25432)),
+    ("pgsql", "corpus:PcapPlusPlus/packet/postgres.pcapng", None),
 ];
 
 /// Conversations seeded per capture, pieces per seed, and bytes kept of each piece.

@@ -36,7 +36,7 @@ pub const MAX_STREAMS: usize = 1024;
 const MAX_CLOSED: usize = 4096;
 
 /// Frames other than DATA are handed on whole up to this length.
-const MAX_FRAME_HELD: usize = MAX_BLOCK;
+pub const MAX_FRAME_HELD: usize = MAX_BLOCK;
 
 /// One side of a stream: when its frames came and how many bytes they took.
 #[derive(Clone, Copy, Default)]
