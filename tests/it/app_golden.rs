@@ -8,6 +8,7 @@
 //! the reason tshark and we disagree there.
 
 use crate::app_golden_kv::{compare_memcache, compare_mysql, compare_resp};
+use crate::app_golden_modern::{compare_http2, compare_pgsql};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Display;
@@ -16,11 +17,15 @@ use std::process::Command;
 use wirelens_tests::harness::need_corpus;
 use wirelens_tests::{bin, Golden};
 
-fn wirelens(args: &[&str], capture: &Path, decode_as: &[String]) -> Vec<u8> {
+/// Runs `wirelens ARGS -d RULE… [-o tls.keylog_file:PATH] CAPTURE`.
+fn wirelens(args: &[&str], capture: &Path, decode_as: &[String], keylog: Option<&str>) -> Vec<u8> {
     let mut cmd = Command::new(bin("wirelens"));
     cmd.args(args);
     for d in decode_as {
         cmd.args(["-d", d]);
+    }
+    if let Some(k) = keylog {
+        cmd.args(["-o", k]);
     }
     let out = cmd.arg(capture).output().expect("run wirelens");
     assert!(
@@ -32,8 +37,9 @@ fn wirelens(args: &[&str], capture: &Path, decode_as: &[String]) -> Vec<u8> {
     out.stdout
 }
 
-fn json(args: &[&str], capture: &Path, decode_as: &[String]) -> Vec<Value> {
-    serde_json::from_slice(&wirelens(args, capture, decode_as)).expect("wirelens prints JSON")
+fn json(args: &[&str], capture: &Path, decode_as: &[String], keylog: Option<&str>) -> Vec<Value> {
+    serde_json::from_slice(&wirelens(args, capture, decode_as, keylog))
+        .expect("wirelens prints JSON")
 }
 
 fn fnv1a64(data: &[u8]) -> String {
@@ -229,6 +235,20 @@ fn compare_dns(expected: &[Value], ours: &[Value], t: &mut Tally) {
             }
         }
     }
+    // Every query of ours is a frame tshark calls DNS (mDNS and LLMNR included; NetBIOS
+    // name service, on UDP 137, is tshark's nbns).
+    let frames: BTreeSet<u64> = expected
+        .iter()
+        .filter_map(|row| row["frame"].as_u64())
+        .collect();
+    for o in ours {
+        let Some(q) = o["query_frame"].as_u64() else {
+            continue;
+        };
+        t.check("dns queries", frames.contains(&q), q, || {
+            format!("our query {} is not a dns frame of tshark's", o["name"])
+        });
+    }
 }
 
 fn compare_tls(expected: &[Value], ours: &[Value], t: &mut Tally) {
@@ -259,7 +279,7 @@ fn compare_follow(capture: &Path, expected: &Value, t: &mut Tally) {
                 "hex" => args.push("--hex"),
                 _ => {}
             }
-            let out = wirelens(&args, capture, &[]);
+            let out = wirelens(&args, capture, &[], None);
             let ok = row["len"].as_u64() == Some(out.len() as u64)
                 && row["fnv1a64"] == fnv1a64(&out).as_str();
             let what = match (proto, mode) {
@@ -295,12 +315,25 @@ fn application_fields_and_follow_equal_tshark() {
             continue;
         };
         let decode_as: Vec<String> = strs(&expected["decode_as"]);
+        // A TLS key log, given to wirelens as tshark had it (`-o tls.keylog_file:PATH`).
+        let keylog = expected["keylog"].as_str().map(|k| {
+            format!(
+                "tls.keylog_file:{}",
+                wirelens_tests::repo_root().join(k).display()
+            )
+        });
         let none = Vec::new();
         for (section, rows) in expected.as_object().expect("golden is an object") {
             let rows_of = |v: &Value| v.as_array().unwrap_or(&none).clone();
-            let ours = |args: &[&str]| json(args, &path, &decode_as);
+            let ours = |args: &[&str]| json(args, &path, &decode_as, keylog.as_deref());
             match section.as_str() {
-                "capture" | "decode_as" => {}
+                "capture" | "decode_as" | "keylog" => {}
+                "http2" => compare_http2(&rows_of(rows), &ours(&["http", "--json"]), &mut t),
+                "pgsql" => compare_pgsql(
+                    &rows_of(rows),
+                    &ours(&["pgsql", "--list", "--json"]),
+                    &mut t,
+                ),
                 "http" => compare_http(&rows_of(rows), &ours(&["http", "--json"]), &mut t),
                 "dns" => compare_dns(&rows_of(rows), &ours(&["dns", "--json"]), &mut t),
                 "tls" => compare_tls(&rows_of(rows), &ours(&["tls", "--json"]), &mut t),

@@ -1,6 +1,7 @@
 //! Cross-crate integration tests, compiled into one binary.
 mod app_golden;
 mod app_golden_kv;
+mod app_golden_modern;
 mod capture;
 mod columns_golden;
 mod conv_golden;

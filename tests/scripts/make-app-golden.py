@@ -20,6 +20,11 @@ occurrences:
             response), opcode, command (tshark also puts a stats reply's STAT lines
             there), key, value.length, status, response
 - mysql:    frame, stream, command, query, error_code, sqlstate, response_code
+- http2:    per frame with an HTTP/2 HEADERS frame (tshark -T json): each HEADERS frame's
+            stream id, END_STREAM flag and its :method, :path, :authority, :status and
+            grpc-status (the TLS captures decrypted with their key logs, `keylog` below)
+- pgsql:    frame, stream, pgsql.query, pgsql.code (SQLSTATE) and pgsql.tag of every
+            message of the frame
 - resp:     frame, stream, whether the client sent it, the client's bulk strings (hex, the
             first BULK_KEPT bytes of each) and their lengths, the server's bulk strings
             counted, errors, and whether tshark says the frame holds only part of an array
@@ -44,6 +49,15 @@ FOLLOW_MODES_STREAMS = 3
 # Bytes of each Redis bulk string kept (as hex); wirelens keeps 256 of each argument.
 BULK_KEPT = 64
 
+# Key logs (NSS SSLKEYLOGFILE) of captures with TLS, given to tshark as
+# `-o tls.keylog_file:PATH` and recorded in the golden as `keylog` (from the repo root).
+KEYLOGS = {
+    "tests/data/servers/http2.pcap": "tests/data/servers/http2.keylog",
+    "tests/data/servers/tls.pcap": "tests/data/servers/tls.keylog",
+}
+# The key log of the capture being read (main sets it).
+KEYLOG = [None]
+
 SERVERS_HTTP = ["tcp.port==28080,http", "tcp.port==28081,http"]
 SERVERS_DNS = ["udp.port==25353,dns", "tcp.port==25353,dns"]
 
@@ -55,6 +69,18 @@ CAPTURES = [
     ("tests/data/servers/memcached.pcap", ["tcp.port==21211,memcache"], ["follow", "memcache"]),
     ("tests/data/servers/redis.pcap", ["tcp.port==26379,resp"], ["follow", "resp"]),
     ("tests/data/servers/mariadb.pcap", ["tcp.port==23306,mysql"], ["follow", "mysql"]),
+    # Modern servers (tests/scripts/make-modern-captures.sh).
+    ("tests/data/servers/http2.pcap", ["tcp.port==28082,http2"], ["http2"]),
+    ("tests/data/servers/grpc.pcap", ["tcp.port==25051,http2"], ["http2"]),
+    ("tests/data/servers/tls.pcap", [], ["http"]),
+    # The same, its key log in a pcapng Decryption Secrets Block: no key log given.
+    ("tests/data/servers/tls-dsb.pcapng", [], ["http"]),
+    ("tests/data/servers/pgsql.pcap", ["tcp.port==25432,pgsql"], ["pgsql", "follow"]),
+    # HTTP/2 and PostgreSQL from the corpus.
+    ("corpus:deepflow/http/h2c_ascii.pcap", ["tcp.port==7070,http2"], ["http2"]),
+    ("corpus:deepflow/http/http2-multi.pcap", ["tcp.port==3550,http2"], ["http2"]),
+    ("corpus:deepflow/http/grpc-segmented.pcap", ["tcp.port==20035,http2"], ["http2"]),
+    ("corpus:PcapPlusPlus/packet/postgres.pcapng", [], ["pgsql"]),
     # HTTP from the corpus.
     ("corpus:deepflow/http/httpv1.pcap", [], ["http", "follow"]),
     ("corpus:deepflow/http/istio-tcp-frag.pcap", [], ["http", "follow"]),
@@ -108,6 +134,8 @@ CAPTURES = [
     ("corpus:zeek/dns/max-compression-depth.pcap", [], ["dns"]),
     ("corpus:zeek/dns-two-responses.pcap", [], ["dns"]),
     ("corpus:zeek/dns-inverse-query.pcap", [], ["dns"]),
+    # NetBIOS name service (UDP 137) beside DNS: tshark's nbns, not dns.
+    ("corpus:PcapPlusPlus/pcap/sll.pcap", [], ["dns"]),
     # TLS.
     ("corpus:PcapPlusPlus/examples/tls.pcap", [], ["tls", "follow"]),
     ("corpus:PcapPlusPlus/packet/tls1_3.pcap", [], ["tls"]),
@@ -169,6 +197,8 @@ def resolve(entry):
 
 def tshark(path, decode_as, *args, text=True):
     cmd = ["tshark", "-n", "-r", path]
+    if KEYLOG[0]:
+        cmd += ["-o", "tls.keylog_file:" + os.path.join(ROOT, KEYLOG[0])]
     for rule in decode_as:
         cmd += ["-d", rule]
     out = subprocess.run(cmd + list(args), capture_output=True, text=text,
@@ -356,6 +386,50 @@ def resp_section(path, decode_as):
     return out
 
 
+def http2_section(path, decode_as):
+    wanted = {":method": "method", ":path": "path", ":authority": "authority",
+              ":status": "status", "grpc-status": "grpc_status"}
+    packets = json.loads(tshark(path, decode_as, "-Y", "http2.type == 1", "-T", "json",
+                                "--no-duplicate-keys", "-J", "frame tcp http2"))
+    listed = lambda v: v if isinstance(v, list) else [v]
+    out = []
+    for p in packets:
+        layers = p["_source"]["layers"]
+        headers = []
+        for h2 in listed(layers.get("http2", [])):
+            for st in listed(h2.get("http2.stream", [])):
+                if not isinstance(st, dict) or st.get("http2.type") != "1":
+                    continue
+                flags = st.get("http2.flags_tree", {})
+                row = {"stream_id": int(st["http2.streamid"]),
+                       "end_stream": flags.get("http2.flags.end_stream") == "1"}
+                for h in listed(st.get("http2.header", [])):
+                    name = h.get("http2.header.name") if isinstance(h, dict) else None
+                    if name in wanted:
+                        row[wanted[name]] = h.get("http2.header.value", "")
+                headers.append(row)
+        out.append({
+            "frame": int(listed(layers["frame"]["frame.number"])[0]),
+            "stream": int(listed(layers["tcp"])[-1]["tcp.stream"]),
+            "headers": headers,
+        })
+    return out
+
+
+def pgsql_section(path, decode_as):
+    names = ["frame.number", "tcp.stream", "pgsql.query", "pgsql.code", "pgsql.tag"]
+    out = []
+    for v in fields(path, decode_as, "pgsql", names):
+        out.append(compact({
+            "frame": int(v["frame.number"][0]),
+            "stream": int(v["tcp.stream"][-1]),
+            "query": v["pgsql.query"],
+            "code": v["pgsql.code"],
+            "tag": v["pgsql.tag"],
+        }))
+    return out
+
+
 SECTIONS = {
     "http": http_section,
     "dns": dns_section,
@@ -364,6 +438,8 @@ SECTIONS = {
     "memcache": memcache_section,
     "mysql": mysql_section,
     "resp": resp_section,
+    "http2": http2_section,
+    "pgsql": pgsql_section,
 }
 
 
@@ -400,6 +476,9 @@ def main():
             failed += 1
             continue
         data = {"capture": entry, "decode_as": decode_as}
+        KEYLOG[0] = KEYLOGS.get(entry)
+        if KEYLOG[0]:
+            data["keylog"] = KEYLOG[0]
         try:
             for s in sections:
                 data[s] = SECTIONS[s](path, decode_as)
