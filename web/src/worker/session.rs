@@ -160,7 +160,18 @@ pub fn handle(msg: ToWorker) {
 /// analysed.
 async fn ingest(generation: u32, files: Vec<File>) {
     let started = js_sys::Date::now();
-    let mut driver = Driver::new(&Options::default(), CHUNK);
+    // A TLS key log dropped beside the capture (NSS SSLKEYLOGFILE text) is not a capture:
+    // its secrets decrypt the capture's TLS, as tshark's `-o tls.keylog_file:PATH`.
+    let mut options = Options::default();
+    let mut captures = Vec::with_capacity(files.len());
+    for f in files {
+        match key_log(&f).await {
+            Some(text) => options.key_logs.push(text),
+            None => captures.push(f),
+        }
+    }
+    let files = captures;
+    let mut driver = Driver::new(&options, CHUNK);
     for f in &files {
         driver.add_file(&f.name(), Some(f.size() as u64));
     }
@@ -244,6 +255,20 @@ async fn ingest(generation: u32, files: Vec<File>) {
     if is_current(generation) {
         post(&FromWorker::Loaded(Box::new(summary)));
     }
+}
+
+/// The text of `file` if it is a key log (small, and its first line one of a key log).
+async fn key_log(file: &File) -> Option<Vec<u8>> {
+    const MAX: u64 = 64 << 20;
+    let size = file.size() as u64;
+    if size > MAX {
+        return None;
+    }
+    let head = blob::start(file, 0, size.min(4096)).bytes().await.ok()?;
+    if !wirelens_core::ingest::app::tls::keylog::looks_like_key_log(&head) {
+        return None;
+    }
+    blob::start(file, 0, size).bytes().await.ok()
 }
 
 fn summarize(generation: u32, capture: &Capture, elapsed_ms: f64) -> Summary {
