@@ -147,6 +147,9 @@ CAPTURES = [
     ("corpus:zeek/tls/irc-starttls.pcap", [], ["tls"]),
     ("corpus:zeek/tls/pop3-starttls.pcap", [], ["tls"]),
     ("corpus:zeek/tls/tls-fragmented-handshake.pcap.gz", [], ["tls"]),
+    # QUIC: the ClientHello of the Initial packets, decrypted as tshark does by default.
+    ("tests/data/servers/quic.pcap", [], ["tls"]),
+    ("corpus:tcpdump/quic_handshake.pcap", [], ["tls"]),
     # memcached from the corpus (port 11211, tshark's default).
     ("corpus:deepflow/memcached/memcached.pcap", [], ["memcache"]),
     ("corpus:deepflow/memcached/memcached-userdata.pcap", [], ["memcache"]),
@@ -255,12 +258,13 @@ def dns_section(path, decode_as):
 
 
 def tls_section(path, decode_as):
-    names = ["frame.number", "tcp.stream", "tls.handshake.extensions_server_name"]
+    names = ["frame.number", "tcp.stream", "udp.stream", "tls.handshake.extensions_server_name"]
     out = []
     for v in fields(path, decode_as, "tls.handshake.type == 1", names):
         out.append({
             "frame": int(v["frame.number"][0]),
-            "stream": int(v["tcp.stream"][-1]),
+            # QUIC's ClientHello is in a UDP datagram's Initial packets.
+            "stream": int((v["tcp.stream"] or v["udp.stream"])[-1]),
             "sni": v["tls.handshake.extensions_server_name"],
         })
     return out

@@ -50,6 +50,8 @@ tasks:
         beside a bare worker reading the same files and the native CLI, peak wasm memory a
         packet, filters, scrolling, detail, follow. Default captures: the bench capture and
         one of at least 5 GB made from it (deleted after unless --keep-large).
+        --tls (root): ingest of ~1 GB of TLS with its key log beside the same traffic
+        in clear (tests/scripts/make-tls-bench-capture.sh; xtask/src/bench/tls.rs).
 
   --no-install: never install anything; fail with the command to run by hand instead.";
 

@@ -12,6 +12,9 @@
 //!   (tests/e2e/bench.mjs) on the bench capture and one of at least 5 GB, beside the
 //!   native CLI and the read floor on the same files.
 //!
+//! - `tls` (tls.rs, only when asked for with `--tls`): ingest of a ~1 GB TLS capture
+//!   with its key log beside the same traffic in clear (MB/s, CPU, peak RSS).
+//!
 //! A new section (compressed-file random access) is a file of its own here with a `run`
 //! function, a flag in [`Sections`] and a line in [`run`].
 
@@ -19,6 +22,7 @@ mod daemon;
 mod native;
 mod page;
 mod rusage;
+mod tls;
 
 use std::path::{Path, PathBuf};
 
@@ -34,6 +38,7 @@ struct Sections {
     criterion: bool,
     daemon: bool,
     page: bool,
+    tls: bool,
 }
 
 /// Runs `cargo xtask bench [--native] [--criterion] [native options] [-- cargo bench args]`.
@@ -60,14 +65,22 @@ pub fn run(setup: &Setup, no_install: bool, args: Vec<String>) -> Result<()> {
             sections.page = true;
             false
         }
+        "--tls" => {
+            sections.tls = true;
+            false
+        }
         _ => true,
     });
-    if !sections.native && !sections.criterion && !sections.daemon && !sections.page {
+    if !sections.native
+        && !sections.criterion
+        && !sections.daemon
+        && !sections.page
+        && !sections.tls
+    {
         sections = Sections {
             native: true,
             criterion: true,
-            daemon: false,
-            page: false,
+            ..Sections::default()
         };
     }
     let daemon_options = daemon::Options::parse(&mut ours)?;
@@ -82,9 +95,12 @@ pub fn run(setup: &Setup, no_install: bool, args: Vec<String>) -> Result<()> {
 
     if sections.daemon {
         daemon::run(&setup.root, &daemon_options)?;
-        if !sections.native && !sections.criterion && !sections.page {
-            return Ok(());
-        }
+    }
+    if sections.tls {
+        tls::run(&setup.root)?;
+    }
+    if !sections.native && !sections.criterion && !sections.page {
+        return Ok(());
     }
     // Both sections read the large capture of real traffic (core/benches/formats.rs too).
     let capture = options

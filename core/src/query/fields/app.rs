@@ -101,19 +101,83 @@ impl TransactionFields {
             t.want.contains(&Fid::TlsSni),
             t.wants_any(REDIS),
         );
+        let (http2, pgsql) = (t.wants_any(HTTP2), t.wants_any(PGSQL));
         for tx in &capture.transactions {
             let req = tx.request.map(|s| s.last.packet);
             let resp = tx.response.map(|s| s.last.packet);
             match &tx.detail {
+                // An HTTP/2 stream: its request's HEADERS open the request, its response's
+                // open the response (RFC 9113 §8.1). Wireshark names every frame's stream
+                // (SETTINGS, DATA …); the transactions know the HEADERS frames only.
+                Detail::Http(h) if h.http2.is_some() => {
+                    if !http2 {
+                        continue;
+                    }
+                    let sid = h.http2.as_ref().map_or(0, |s| s.stream_id);
+                    let req_first = tx.request.map(|s| s.first.packet);
+                    let resp_first = tx.response.map(|s| s.first.packet);
+                    if let Some(p) = req_first.filter(|_| !h.method.is_empty()) {
+                        t.add(p, Fid::Http2Streamid, || AppValue::Uint(sid as u64));
+                        t.add(p, Fid::Http2HeadersMethod, || {
+                            AppValue::Text(h.method.clone())
+                        });
+                        t.add(p, Fid::Http2HeadersPath, || AppValue::Text(h.uri.clone()));
+                        if let Some(s) = h.http2.as_ref().and_then(|s| s.scheme.clone()) {
+                            t.add(p, Fid::Http2HeadersScheme, || AppValue::Text(s));
+                        }
+                        if let Some(a) = &h.host {
+                            t.add(p, Fid::Http2HeadersAuthority, || AppValue::Text(a.clone()));
+                        }
+                    }
+                    if let (Some(p), Some(code)) = (resp_first, h.status) {
+                        t.add(p, Fid::Http2Streamid, || AppValue::Uint(sid as u64));
+                        t.add(p, Fid::Http2HeadersStatus, || AppValue::Uint(code as u64));
+                    }
+                }
+                // A PostgreSQL cycle: the SQL where the client sent it (a Query, or a Parse
+                // in the same cycle: the unnamed statement), the error and the
+                // CommandComplete tags where the server answered.
+                Detail::Pgsql(q) => {
+                    if !pgsql {
+                        continue;
+                    }
+                    let req_first = tx.request.map(|s| s.first.packet);
+                    let resp_first = tx.response.map(|s| s.first.packet);
+                    let sent_sql = match q.command.as_str() {
+                        "query" | "prepare" => true,
+                        "execute" => q.statement.as_deref() == Some(""),
+                        _ => false,
+                    };
+                    if let (Some(p), Some(sql), true) = (req_first, &q.query, sent_sql) {
+                        t.add(p, Fid::PgsqlQuery, || AppValue::Text(sql.clone()));
+                    }
+                    // A query's ErrorResponse opens its answer; a failed login's (FATAL)
+                    // ends the authentication exchange, the last the server sends.
+                    let error_at = if q.command == "login" {
+                        resp
+                    } else {
+                        resp_first
+                    };
+                    if let (Some(p), Some(code)) = (error_at, &q.sql_state) {
+                        if let Some(s) = &q.error_severity {
+                            t.add(p, Fid::PgsqlSeverity, || AppValue::Text(s.clone()));
+                        }
+                        t.add(p, Fid::PgsqlCode, || AppValue::Text(code.clone()));
+                        if let Some(m) = &q.error_message {
+                            t.add(p, Fid::PgsqlMessage, || AppValue::Text(m.clone()));
+                        }
+                    }
+                    if let Some(p) = resp {
+                        for tag in &q.tags {
+                            t.add(p, Fid::PgsqlTag, || AppValue::Text(tag.clone()));
+                        }
+                    }
+                }
                 Detail::Http(_) if !http => {}
                 Detail::Dns(_) if !dns => {}
                 Detail::Mysql(_) if !mysql => {}
                 Detail::Tls(_) if !tls => {}
                 Detail::Redis(_) if !redis => {}
-                // HTTP/2's fields are per frame (`http2.*`, from the PDU dissector).
-                Detail::Http(h) if h.http2.is_some() => {}
-                // PostgreSQL's too (`pgsql.*`).
-                Detail::Pgsql(_) => {}
                 Detail::Http(h) => {
                     if let Some(p) = req.filter(|_| !h.method.is_empty()) {
                         t.add(p, Fid::Http, || AppValue::Present);
@@ -415,6 +479,23 @@ const MYSQL: &[Fid] = &[
 ];
 const REDIS: &[Fid] = &[Fid::RedisCommand, Fid::RedisKey, Fid::RedisTime];
 
+const HTTP2: &[Fid] = &[
+    Fid::Http2Streamid,
+    Fid::Http2HeadersMethod,
+    Fid::Http2HeadersPath,
+    Fid::Http2HeadersAuthority,
+    Fid::Http2HeadersScheme,
+    Fid::Http2HeadersStatus,
+];
+
+const PGSQL: &[Fid] = &[
+    Fid::PgsqlQuery,
+    Fid::PgsqlTag,
+    Fid::PgsqlSeverity,
+    Fid::PgsqlCode,
+    Fid::PgsqlMessage,
+];
+
 impl TransactionFields {
     /// The fields these values cover.
     pub fn covers(field: Fid) -> bool {
@@ -472,6 +553,17 @@ impl TransactionFields {
                 | RedisCommand
                 | RedisKey
                 | RedisTime
+                | Http2Streamid
+                | Http2HeadersMethod
+                | Http2HeadersPath
+                | Http2HeadersAuthority
+                | Http2HeadersScheme
+                | Http2HeadersStatus
+                | PgsqlQuery
+                | PgsqlTag
+                | PgsqlSeverity
+                | PgsqlCode
+                | PgsqlMessage
         )
     }
 }
@@ -499,7 +591,7 @@ mod test {
 
     #[test]
     fn the_protocol_lists_are_what_covers_says() {
-        let listed: Vec<Fid> = [HTTP, DNS, MYSQL, REDIS, &[Fid::TlsSni]].concat();
+        let listed: Vec<Fid> = [HTTP, DNS, MYSQL, REDIS, HTTP2, PGSQL, &[Fid::TlsSni]].concat();
         for d in super::super::FIELDS {
             assert_eq!(
                 TransactionFields::covers(d.id),

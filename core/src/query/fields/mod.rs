@@ -480,10 +480,13 @@ impl<'c> FieldCtx<'c> {
             }
             return;
         }
-        if matches!(field, Fid::Tls | Fid::Mysql) {
-            // A segment with payload in a conversation decoded as the protocol.
+        if matches!(field, Fid::Tls | Fid::Mysql | Fid::Pgsql | Fid::Http2) {
+            // A segment with payload in a conversation decoded as the protocol (HTTP/2 in
+            // the clear; over TLS its frames are in the records, not found here).
             let proto = match field {
                 Fid::Tls => crate::capture::app::AppProto::Tls,
+                Fid::Pgsql => crate::capture::app::AppProto::Pgsql,
+                Fid::Http2 => crate::capture::app::AppProto::Http2,
                 _ => crate::capture::app::AppProto::Mysql,
             };
             let decoded = self.capture.app_protos.get(self.row.flow as usize) == Some(&Some(proto));

@@ -358,6 +358,14 @@ registry! {
     HttpResponseIn = "http.response_in", Framenum, Dec, NotYetExtracted, Wireshark, "Response in frame";
     HttpFileData = "http.file_data", String, None, NotYetExtracted, Wireshark, "File Data";
 
+    Http2 = "http2", Protocol, None, Extracted, Wireshark, "HyperText Transfer Protocol 2";
+    Http2Streamid = "http2.streamid", Uint32, Dec, Extracted, Wireshark, "Stream Identifier";
+    Http2HeadersMethod = "http2.headers.method", String, None, Extracted, Wireshark, ":method";
+    Http2HeadersPath = "http2.headers.path", String, None, Extracted, Wireshark, ":path";
+    Http2HeadersAuthority = "http2.headers.authority", String, None, Extracted, Wireshark, ":authority";
+    Http2HeadersScheme = "http2.headers.scheme", String, None, Extracted, Wireshark, ":scheme";
+    Http2HeadersStatus = "http2.headers.status", Uint16, Dec, Extracted, Wireshark, ":status";
+
     Memcache = "memcache", Protocol, None, Extracted, Wireshark, "Memcache Protocol";
     MemcacheMagic = "memcache.magic", Uint8, Dec, Extracted, Wireshark, "Magic";
     MemcacheOpcode = "memcache.opcode", Uint8, Dec, Extracted, Wireshark, "Opcode";
@@ -401,6 +409,13 @@ registry! {
     MysqlAffectedRows = "mysql.affected_rows", Uint64, Dec, Extracted, Wireshark, "Affected Rows";
     MysqlStmtId = "mysql.stmt_id", Uint32, Dec, Extracted, Wireshark, "Statement ID";
     MysqlNumRows = "mysql.num_rows", Uint32, Dec, NotYetExtracted, Wireshark, "Rows to fetch";
+
+    Pgsql = "pgsql", Protocol, None, Extracted, Wireshark, "PostgreSQL";
+    PgsqlQuery = "pgsql.query", String, None, Extracted, Wireshark, "Query";
+    PgsqlTag = "pgsql.tag", String, None, Extracted, Wireshark, "Tag";
+    PgsqlSeverity = "pgsql.severity", String, None, Extracted, Wireshark, "Severity";
+    PgsqlCode = "pgsql.code", String, None, Extracted, Wireshark, "Code";
+    PgsqlMessage = "pgsql.message", String, None, Extracted, Wireshark, "Message";
 
     Resp = "resp", Protocol, None, Extracted, Wireshark, "Redis Serialization Protocol";
     RespString = "resp.string", String, None, Extracted, Wireshark, "String";
