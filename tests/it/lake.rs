@@ -11,7 +11,8 @@
 //! - the files' types and metadata (TIMESTAMP(MICROS, UTC), signed integers, schema
 //!   version and seed; rows sorted by start time).
 //!
-//! Differences explained in tests/golden/lake/KNOWN_DIFFERENCES.
+//! Differences explained in tests/golden/lake/KNOWN_DIFFERENCES (against tshark) and
+//! tests/golden/lake/cli/KNOWN_DIFFERENCES (against the CLI).
 
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -323,7 +324,7 @@ fn lake_rows_equal_the_cli() {
          uri, status_code, command, key, sql, query, rcode_name, server_name FROM {}",
         table(&lake.dir, "transactions")
     )));
-    let mut g = Golden::new("lake");
+    let mut g = Golden::new("lake/cli");
     let mut named = 0;
     for (entry, path) in &lake.paths {
         let Some(path) = g.capture(entry).map(|_| path) else {
