@@ -79,6 +79,9 @@ pub struct Split<'c> {
     windows: Option<(i64, i64, BTreeMap<i64, u32>)>,
     /// Sessions taken (indexed by flow id), when not all packets are.
     taken: Option<Vec<bool>>,
+    /// Parts are sessions, or groups of them (bisect): a packet carried in a UDP tunnel
+    /// goes to its outer datagram's session too.
+    by_session: bool,
     header: Vec<u8>,
     /// Packets that go to no part.
     left_out: u64,
@@ -232,6 +235,7 @@ impl<'c> Split<'c> {
             of_flow,
             windows,
             taken,
+            by_session: matches!(by, SplitBy::Session | SplitBy::Parts(_)),
             header: encoder.header().to_vec(),
             left_out: 0,
         };
@@ -252,34 +256,30 @@ impl<'c> Split<'c> {
             let ids = match &mut split.windows {
                 Some((origin, width, map)) => {
                     if !Self::takes(&split.taken, p.flow) {
-                        [NONE; 2]
+                        [(NONE, NO_FLOW); 2]
                     } else {
                         let w = (p.ts_ns - *origin).div_euclid(*width);
                         let id = *map.entry(w).or_insert_with(|| {
                             stats.push(blank());
                             stats.len() as u32 - 1
                         });
-                        [id, NONE]
+                        [(id, p.flow), (NONE, NO_FLOW)]
                     }
                 }
-                None => split
-                    .of_flow
-                    .get(p.flow as usize)
-                    .copied()
-                    .unwrap_or([NONE; 2]),
+                None => split.flow_parts(i, p.flow),
             };
-            if ids[0] == NONE {
+            if ids[0].0 == NONE {
                 split.left_out += 1;
             }
-            for id in ids.into_iter().filter(|&id| id != NONE) {
+            for (id, flow) in ids.into_iter().filter(|&(id, _)| id != NONE) {
                 let s = &mut stats[id as usize];
                 s.first_ns = s.first_ns.min(p.ts_ns);
                 s.last_ns = s.last_ns.max(p.ts_ns);
                 s.packets += 1;
                 s.bytes += encoder.record_len(i, p.caplen as usize);
                 s.last = i;
-                if p.flow != NO_FLOW && s.flows.last() != Some(&p.flow) && split.windows.is_none() {
-                    s.flows.push(p.flow);
+                if flow != NO_FLOW && s.flows.last() != Some(&flow) && split.windows.is_none() {
+                    s.flows.push(flow);
                 }
             }
         }
@@ -365,6 +365,33 @@ impl<'c> Split<'c> {
         Ok(split)
     }
 
+    /// The parts of packet `index` of conversation `flow`, each with the session that
+    /// puts the packet there: the conversation's (one part, or two in a split by host);
+    /// in a split by session or into parts, a packet decapsulated from a UDP tunnel
+    /// (VXLAN, Geneve, GTP-U) goes to its outer datagram's too, as tshark gives such a
+    /// frame both the inner session's stream number and the datagram's `udp.stream`.
+    fn flow_parts(&self, index: usize, flow: u32) -> [(u32, u32); 2] {
+        let ids = self
+            .of_flow
+            .get(flow as usize)
+            .copied()
+            .unwrap_or([NONE; 2]);
+        let own = [(ids[0], flow), (ids[1], flow)];
+        if !self.by_session {
+            return own;
+        }
+        let Some(outer) = self.capture.outer_flow(index) else {
+            return own;
+        };
+        let o = self.of_flow.get(outer as usize).map_or(NONE, |x| x[0]);
+        match (ids[0], o) {
+            (_, NONE) => own,
+            (NONE, o) => [(o, outer), (NONE, NO_FLOW)],
+            (a, o) if a == o => own,
+            (a, o) => [(a, flow), (o, outer)],
+        }
+    }
+
     fn takes(taken: &Option<Vec<bool>>, flow: u32) -> bool {
         match taken {
             None => true,
@@ -410,11 +437,10 @@ impl<'c> Split<'c> {
                         [NONE; 2]
                     }
                 }
-                None => self
-                    .of_flow
-                    .get(p.flow as usize)
-                    .copied()
-                    .unwrap_or([NONE; 2]),
+                None => {
+                    let [(a, _), (b, _)] = self.flow_parts(index, p.flow);
+                    [a, b]
+                }
             },
         };
         ids.into_iter()
@@ -751,6 +777,50 @@ mod test {
             assert_eq!(&z[at..at + f.len()], &f[..]);
             at += f.len() + 16;
         }
+    }
+
+    /// A frame decapsulated from a UDP tunnel is in its inner session's file and in its
+    /// outer datagram's (tshark: `tcp.stream == N` and `udp.stream == M` both keep it).
+    #[test]
+    fn a_tunnelled_frame_goes_to_its_session_and_to_the_tunnel() {
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/data/tunnels/netns-geneve.pcap"
+        ))
+        .expect("test capture");
+        let cap = ingest_bytes("netns-geneve.pcap", &bytes);
+        assert!(!cap.outer_flows.is_empty());
+        let s = Split::new(&cap, SplitBy::Session, None, PCAP).unwrap();
+        assert_eq!(s.parts().len(), cap.conversations.len());
+        for (k, p) in s.parts().iter().enumerate() {
+            let f = p.flows[0];
+            assert_eq!(p.flows, [f]);
+            assert_eq!(
+                p.packets,
+                cap.conversations[f as usize].frames(),
+                "{}",
+                p.name
+            );
+            let mine: Vec<usize> = (0..cap.packets.len())
+                .filter(|&i| cap.packets[i].flow == f || cap.outer_flow(i) == Some(f))
+                .collect();
+            assert_eq!(s.packets(k..k + 1), mine, "{}", p.name);
+        }
+        // Both halves of a bisect hold a tunnelled frame whose sessions they split.
+        let halves = Split::new(&cap, SplitBy::Parts(2), None, PCAP).unwrap();
+        let both = (0..cap.packets.len())
+            .filter(|&i| halves.parts_of(i).count() == 2)
+            .count();
+        let split_apart = cap
+            .outer_flows
+            .iter()
+            .filter(|&&(i, outer)| {
+                let inner = cap.packets[i as usize].flow;
+                (inner as usize) * 2 / cap.conversations.len()
+                    != (outer as usize) * 2 / cap.conversations.len()
+            })
+            .count();
+        assert_eq!(both, split_apart);
     }
 
     /// The one-pass zip is the batched zip's bytes, whatever the batches.
