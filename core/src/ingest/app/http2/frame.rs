@@ -181,8 +181,11 @@ impl Reader {
             if let Some(matched) = self.preface {
                 let want = &PREFACE[matched..];
                 let n = want.len().min(b.len());
-                if b[..n] == want[..n] {
-                    b = &b[n..];
+                // The bytes that match, one by one, so that where the bytes are cut
+                // changes nothing.
+                let same = b[..n].iter().zip(want).take_while(|(x, y)| x == y).count();
+                b = &b[same..];
+                if same == n {
                     if matched + n == PREFACE.len() {
                         self.preface = None;
                         on(Piece::Preface);
@@ -280,6 +283,30 @@ mod test {
             whole,
             ["preface", "4:6:0", "end 6", "0:3:1", "end 3", "4:0:0", "end 0"]
         );
+        for chunk in 1..stream.len() {
+            assert_eq!(run(chunk), whole, "chunk {chunk}");
+        }
+    }
+
+    #[test]
+    fn a_preface_cut_short_is_read_the_same_in_any_chunking() {
+        // Found by the fuzz target: the preface's first 20 bytes, then a frame header.
+        let mut stream = PREFACE[..20].to_vec();
+        stream.extend_from_slice(&[0, 0, 0, 4, 1, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1, b'x']);
+        let run = |chunk: usize| {
+            let mut r = Reader::new(true, 1 << 16);
+            let mut out: Vec<String> = Vec::new();
+            for c in stream.chunks(chunk) {
+                r.feed(c, &mut |p| match p {
+                    Piece::Header(h) => out.push(format!("{}:{}:{}", h.kind, h.len, h.stream)),
+                    Piece::Payload { bytes, last } => out.push(format!("{bytes:?} {last}")),
+                    Piece::Preface => out.push("preface".into()),
+                });
+            }
+            out
+        };
+        let whole = run(stream.len());
+        assert_eq!(whole, ["4:0:0", "[] true", "0:1:1", "[120] true"]);
         for chunk in 1..stream.len() {
             assert_eq!(run(chunk), whole, "chunk {chunk}");
         }
