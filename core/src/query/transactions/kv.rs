@@ -6,7 +6,7 @@
 //! some protocols have are `None` for the others and left out of their JSON
 //! ([`Columns`]).
 
-use super::{as_rows, of, slowest, Frames, Place, Row};
+use super::{as_rows, of, rows, slowest, Frames, Place, Row};
 use crate::capture::app::{AppDetail, Transaction};
 use crate::capture::Capture;
 use serde::Serialize;
@@ -395,6 +395,56 @@ pub fn errors<'a, T: KeyValue + 'a>(
     txs: impl IntoIterator<Item = &'a Transaction>,
 ) -> Vec<(&'a Transaction, &'a T)> {
     of::<T>(txs).filter(|(_, d)| d.tally().error).collect()
+}
+
+/// A SQL protocol's tables (MySQL, PostgreSQL), as `wirelens mysql|pgsql --json` print
+/// them.
+#[derive(Clone, Debug, Serialize)]
+pub struct SqlTables<'a, T> {
+    /// Every command (query cycle, login).
+    pub transactions: Vec<Row<'a, T>>,
+    /// The slowest.
+    pub slowest: Vec<Row<'a, T>>,
+    /// Those answered with an error.
+    pub errors: Vec<Row<'a, T>>,
+    /// Totals per command and fingerprint, most total time first.
+    pub queries: Vec<CommandStats>,
+}
+
+impl<'a, T: KeyValue + 'a> SqlTables<'a, T> {
+    /// The tables of SQL protocol `T` in a capture, whole.
+    pub fn of(capture: &'a Capture) -> Self {
+        let txs = &capture.transactions;
+        SqlTables {
+            transactions: rows::<T>(capture, txs),
+            slowest: as_rows(capture, slowest::<T>(txs), Row::new),
+            errors: as_rows(capture, errors::<T>(txs), Row::new),
+            queries: commands::<T>(capture, txs),
+        }
+    }
+
+    /// The first `n` of the slowest and of the queries (the others stay whole).
+    pub fn top(mut self, n: usize) -> Self {
+        self.slowest.truncate(n);
+        self.queries.truncate(n);
+        self
+    }
+}
+
+/// The end of a SQL fingerprint: `IN (?, ?, ?)` and `VALUES (?, ?), (?, ?)` of any length
+/// look alike.
+pub(super) fn fold_lists(mut fingerprint: String) -> String {
+    for (from, to) in [
+        ("?, ?", "?"),
+        ("?,?", "?"),
+        ("(?), (?)", "(?)"),
+        ("(?),(?)", "(?)"),
+    ] {
+        while let Some(i) = fingerprint.find(from) {
+            fingerprint.replace_range(i..i + from.len(), to);
+        }
+    }
+    fingerprint.trim_end().to_string()
 }
 
 /// A key-value protocol's tables, as `wirelens memcache|redis --json` prints them.

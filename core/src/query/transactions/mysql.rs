@@ -1,11 +1,9 @@
 //! MySQL's tables: every command, the slowest, the errors, and the queries grouped by
 //! the fingerprint of their SQL ([`super::kv`]).
 
-use super::kv::{self, Columns, CommandStats, KeyUse, KeyValue, Tally, ValueUse};
-use super::{as_rows, rows, slowest, Row};
+use super::kv::{self, Columns, KeyUse, KeyValue, Tally, ValueUse};
 use crate::capture::app::mysql::Mysql;
 use crate::capture::Capture;
-use serde::Serialize;
 
 impl KeyValue for Mysql {
     const COLUMNS: Columns = Columns {
@@ -99,51 +97,15 @@ pub fn fingerprint(sql: &str) -> String {
             break;
         }
     }
-    // `IN (?, ?, ?)` and `VALUES (?, ?), (?, ?)` of any length look alike.
-    for (from, to) in [
-        ("?, ?", "?"),
-        ("?,?", "?"),
-        ("(?), (?)", "(?)"),
-        ("(?),(?)", "(?)"),
-    ] {
-        while let Some(i) = out.find(from) {
-            out.replace_range(i..i + from.len(), to);
-        }
-    }
-    out.trim_end().to_string()
+    kv::fold_lists(out)
 }
 
 /// MySQL's tables, as `wirelens mysql --json` prints them.
-#[derive(Clone, Debug, Serialize)]
-pub struct Tables<'a> {
-    /// Every command.
-    pub transactions: Vec<Row<'a, Mysql>>,
-    /// The slowest.
-    pub slowest: Vec<Row<'a, Mysql>>,
-    /// Those answered with ERR.
-    pub errors: Vec<Row<'a, Mysql>>,
-    /// Totals per command and fingerprint, most total time first.
-    pub queries: Vec<CommandStats>,
-}
+pub type Tables<'a> = kv::SqlTables<'a, Mysql>;
 
 /// MySQL's tables in a capture, whole.
 pub fn tables(capture: &Capture) -> Tables<'_> {
-    let txs = &capture.transactions;
-    Tables {
-        transactions: rows::<Mysql>(capture, txs),
-        slowest: as_rows(capture, slowest::<Mysql>(txs), Row::new),
-        errors: as_rows(capture, kv::errors::<Mysql>(txs), Row::new),
-        queries: kv::commands::<Mysql>(capture, txs),
-    }
-}
-
-impl Tables<'_> {
-    /// The first `n` of the slowest and of the queries (the others stay whole).
-    pub fn top(mut self, n: usize) -> Self {
-        self.slowest.truncate(n);
-        self.queries.truncate(n);
-        self
-    }
+    kv::SqlTables::of(capture)
 }
 
 #[cfg(test)]

@@ -1,11 +1,9 @@
 //! PostgreSQL's tables: every query cycle, the slowest, the errors, and the queries
 //! grouped by the fingerprint of their SQL ([`super::kv`]), as MySQL's.
 
-use super::kv::{self, Columns, CommandStats, KeyUse, KeyValue, Tally, ValueUse};
-use super::{as_rows, rows, slowest, Row};
+use super::kv::{self, Columns, KeyUse, KeyValue, Tally, ValueUse};
 use crate::capture::app::pgsql::Pgsql;
 use crate::capture::Capture;
-use serde::Serialize;
 
 impl KeyValue for Pgsql {
     const COLUMNS: Columns = Columns {
@@ -146,51 +144,15 @@ pub fn fingerprint(sql: &str) -> String {
         }
         i += 1;
     }
-    // `IN (?, ?, ?)` and `VALUES (?, ?), (?, ?)` of any length look alike.
-    for (from, to) in [
-        ("?, ?", "?"),
-        ("?,?", "?"),
-        ("(?), (?)", "(?)"),
-        ("(?),(?)", "(?)"),
-    ] {
-        while let Some(i) = out.find(from) {
-            out.replace_range(i..i + from.len(), to);
-        }
-    }
-    out.trim_end().to_string()
+    kv::fold_lists(out)
 }
 
 /// PostgreSQL's tables, as `wirelens pgsql --json` prints them.
-#[derive(Clone, Debug, Serialize)]
-pub struct Tables<'a> {
-    /// Every query cycle (and login).
-    pub transactions: Vec<Row<'a, Pgsql>>,
-    /// The slowest.
-    pub slowest: Vec<Row<'a, Pgsql>>,
-    /// Those answered with an ErrorResponse.
-    pub errors: Vec<Row<'a, Pgsql>>,
-    /// Totals per command and fingerprint, most total time first.
-    pub queries: Vec<CommandStats>,
-}
+pub type Tables<'a> = kv::SqlTables<'a, Pgsql>;
 
 /// PostgreSQL's tables in a capture, whole.
 pub fn tables(capture: &Capture) -> Tables<'_> {
-    let txs = &capture.transactions;
-    Tables {
-        transactions: rows::<Pgsql>(capture, txs),
-        slowest: as_rows(capture, slowest::<Pgsql>(txs), Row::new),
-        errors: as_rows(capture, kv::errors::<Pgsql>(txs), Row::new),
-        queries: kv::commands::<Pgsql>(capture, txs),
-    }
-}
-
-impl Tables<'_> {
-    /// The first `n` of the slowest and of the queries (the others stay whole).
-    pub fn top(mut self, n: usize) -> Self {
-        self.slowest.truncate(n);
-        self.queries.truncate(n);
-        self
-    }
+    kv::SqlTables::of(capture)
 }
 
 #[cfg(test)]
