@@ -933,7 +933,9 @@ fn intensified_file_replays_across_a_veth_pair() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let sent = packets(&out).expect("read the intensified file");
         let received = dir.join(format!("{n}-received.pcap"));
-        // The far side: tcpdump, until it has said it listens.
+        // The far side: tcpdump, until it has said it listens (a 64 MiB buffer: on a
+        // loaded machine its default 2 MiB filled while tcpreplay sent, and the kernel
+        // dropped frames).
         let mut dump = Command::new("ip")
             .args([
                 "netns",
@@ -942,6 +944,8 @@ fn intensified_file_replays_across_a_veth_pair() {
                 "tcpdump",
                 "-n",
                 "-U",
+                "-B",
+                "65536",
                 "-s",
                 "0",
                 "-i",
