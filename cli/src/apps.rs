@@ -157,3 +157,46 @@ mod test {
         assert!(parse_decode_as("tcp.port==80,gopher").is_err());
     }
 }
+
+/// What `wirelens mysql|pgsql` print after the transactions: the slowest, the errors (each
+/// as `print_rows` prints transactions) and the queries by fingerprint, the command in a
+/// column `width` wide.
+pub fn print_sql_summary<T>(
+    out: &mut dyn std::io::Write,
+    summary: &wirelens_core::query::transactions::kv::SqlTables<'_, T>,
+    top: usize,
+    width: usize,
+    print_rows: impl Fn(
+        &mut dyn std::io::Write,
+        &[wirelens_core::query::transactions::Row<'_, T>],
+    ) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    print_rows(out, &summary.transactions)?;
+    writeln!(out, "\nSlowest (top {top})")?;
+    print_rows(out, &summary.slowest)?;
+    writeln!(out, "\nErrors")?;
+    print_rows(out, &summary.errors)?;
+    writeln!(out, "\nQueries by fingerprint (top {top} by total time)")?;
+    writeln!(
+        out,
+        "{:>7} {:>7} {:>10} {:>10} {:>10} {:>9} {:>6} {:>8}  {:<width$} fingerprint",
+        "count", "errors", "rows", "total_ms", "max_ms", "affected", "stream", "frame", "command"
+    )?;
+    for q in &summary.queries {
+        writeln!(
+            out,
+            "{:>7} {:>7} {:>10} {:>10} {:>10} {:>9} {:>6} {:>8}  {:<width$} {}",
+            q.count,
+            q.errors,
+            q.rows.unwrap_or(0),
+            ms((q.timed > 0).then_some(q.latency_total_ns)),
+            ms((q.timed > 0).then_some(q.latency_max_ns)),
+            q.affected_rows.unwrap_or(0),
+            q.slowest_at.map_or(0, |a| a.stream),
+            q.slowest_at.map_or(0, |a| a.first_frame),
+            q.command,
+            printable(q.fingerprint.as_deref().unwrap_or(""))
+        )?;
+    }
+    Ok(())
+}

@@ -1,6 +1,6 @@
 //! `wirelens mysql`: MySQL / MariaDB queries with their latency, the errors, the slowest.
 
-use crate::apps::{ms, printable, read, Common};
+use crate::apps::{print_sql_summary, printable, read, Common};
 use std::io::Write as _;
 use std::process::ExitCode;
 use wirelens_core::capture::app::mysql::Mysql;
@@ -149,37 +149,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             ExitCode::SUCCESS
         });
     }
-    print_rows(&mut out, &summary.transactions)?;
-    writeln!(out, "\nSlowest (top {})", args.top)?;
-    print_rows(&mut out, &summary.slowest)?;
-    writeln!(out, "\nErrors")?;
-    print_rows(&mut out, &summary.errors)?;
-    writeln!(
-        out,
-        "\nQueries by fingerprint (top {} by total time)",
-        args.top
-    )?;
-    writeln!(
-        out,
-        "{:>7} {:>7} {:>10} {:>10} {:>10} {:>9} {:>6} {:>8}  {:<14} fingerprint",
-        "count", "errors", "rows", "total_ms", "max_ms", "affected", "stream", "frame", "command"
-    )?;
-    for q in &summary.queries {
-        writeln!(
-            out,
-            "{:>7} {:>7} {:>10} {:>10} {:>10} {:>9} {:>6} {:>8}  {:<14} {}",
-            q.count,
-            q.errors,
-            q.rows.unwrap_or(0),
-            ms((q.timed > 0).then_some(q.latency_total_ns)),
-            ms((q.timed > 0).then_some(q.latency_max_ns)),
-            q.affected_rows.unwrap_or(0),
-            q.slowest_at.map_or(0, |a| a.stream),
-            q.slowest_at.map_or(0, |a| a.first_frame),
-            q.command,
-            printable(q.fingerprint.as_deref().unwrap_or(""))
-        )?;
-    }
+    print_sql_summary(&mut out, &summary, args.top, 14, print_rows)?;
     Ok(if errors {
         ExitCode::from(1)
     } else {

@@ -78,6 +78,19 @@ pub struct Columns {
     pub slowest_and_errors: bool,
 }
 
+impl Columns {
+    /// A SQL protocol's columns (MySQL, PostgreSQL): fingerprints, slowest and errors.
+    pub const SQL: Columns = Columns {
+        hits: false,
+        noreply: false,
+        key_conversations: false,
+        key_errors: false,
+        values: false,
+        sql: true,
+        slowest_and_errors: true,
+    };
+}
+
 /// A key-value protocol's transaction detail, as the tables read it.
 pub trait KeyValue: AppDetail {
     /// The columns of this protocol's tables.
@@ -89,10 +102,14 @@ pub trait KeyValue: AppDetail {
     fn fingerprint(&self) -> Option<String> {
         None
     }
-    /// The keys it named.
-    fn keys(&self) -> impl Iterator<Item = KeyUse<'_>>;
+    /// The keys it named (SQL names none).
+    fn keys(&self) -> impl Iterator<Item = KeyUse<'_>> {
+        std::iter::empty()
+    }
     /// The values it moved.
-    fn values(&self) -> impl Iterator<Item = ValueUse<'_>>;
+    fn values(&self) -> impl Iterator<Item = ValueUse<'_>> {
+        std::iter::empty()
+    }
     /// What it adds to its command's totals.
     fn tally(&self) -> Tally;
 }

@@ -1,20 +1,12 @@
 //! MySQL's tables: every command, the slowest, the errors, and the queries grouped by
 //! the fingerprint of their SQL ([`super::kv`]).
 
-use super::kv::{self, Columns, KeyUse, KeyValue, Tally, ValueUse};
+use super::kv::{self, Columns, KeyValue, Tally};
 use crate::capture::app::mysql::Mysql;
 use crate::capture::Capture;
 
 impl KeyValue for Mysql {
-    const COLUMNS: Columns = Columns {
-        hits: false,
-        noreply: false,
-        key_conversations: false,
-        key_errors: false,
-        values: false,
-        sql: true,
-        slowest_and_errors: true,
-    };
+    const COLUMNS: Columns = Columns::SQL;
 
     fn command(&self) -> &str {
         &self.command
@@ -22,15 +14,6 @@ impl KeyValue for Mysql {
 
     fn fingerprint(&self) -> Option<String> {
         Some(self.query.as_deref().map(fingerprint).unwrap_or_default())
-    }
-
-    /// SQL names no keys.
-    fn keys(&self) -> impl Iterator<Item = KeyUse<'_>> {
-        std::iter::empty()
-    }
-
-    fn values(&self) -> impl Iterator<Item = ValueUse<'_>> {
-        std::iter::empty()
     }
 
     fn tally(&self) -> Tally {
