@@ -4,7 +4,7 @@
 //! from the same reassembled streams, that the packet detail shows.
 
 use crate::capture::app::AppProto;
-use crate::query::detail::{MysqlKind, Pdu};
+use crate::query::detail::{memcache_opcode, MysqlKind, Pdu};
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -284,7 +284,7 @@ fn memcache(b: &[u8], to_server: bool) -> String {
     match b.first() {
         Some(&magic @ (0x80 | 0x81)) if b.len() >= 24 => {
             let dir = if magic == 0x80 { "Request" } else { "Response" };
-            let mut info = match memcache_opcode(b[1]) {
+            let mut info = match memcache_opcode(u64::from(b[1])) {
                 Some(name) => format!("{name} {dir}"),
                 None => format!("Unknown opcode ({}) {dir}", b[1]),
             };
@@ -354,40 +354,6 @@ fn memcache_status(s: u16) -> Option<&'static str> {
         0x05 => "Item not stored",
         0x81 => "Unknown command",
         0x82 => "Out of memory",
-        _ => return None,
-    })
-}
-
-/// packet-memcache.c's names of the binary opcodes.
-fn memcache_opcode(op: u8) -> Option<&'static str> {
-    Some(match op {
-        0x00 => "Get",
-        0x01 => "Set",
-        0x02 => "Add",
-        0x03 => "Replace",
-        0x04 => "Delete",
-        0x05 => "Increment",
-        0x06 => "Decrement",
-        0x07 => "Quit",
-        0x08 => "Flush",
-        0x09 => "Get Quietly",
-        0x0a => "No-op",
-        0x0b => "Version",
-        0x0c => "Get Key",
-        0x0d => "Get Key Quietly",
-        0x0e => "Append",
-        0x0f => "Prepend",
-        0x10 => "Statistics",
-        0x11 => "Set Quietly",
-        0x12 => "Add Quietly",
-        0x13 => "Replace Quietly",
-        0x14 => "Delete Quietly",
-        0x15 => "Increment Quietly",
-        0x16 => "Decrement Quietly",
-        0x17 => "Quit Quietly",
-        0x18 => "Flush Quietly",
-        0x19 => "Append Quietly",
-        0x1a => "Prepend Quietly",
         _ => return None,
     })
 }

@@ -18,8 +18,9 @@ pub(super) fn pdu_len(buf: &[u8]) -> Option<usize> {
     }
 }
 
-fn opcode_name(op: u64) -> &'static str {
-    match op {
+/// packet-memcache.c's names of the binary opcodes (the packet list's Info too).
+pub(crate) fn opcode_name(op: u64) -> Option<&'static str> {
+    Some(match op {
         0x00 => "Get",
         0x01 => "Set",
         0x02 => "Add",
@@ -47,8 +48,8 @@ fn opcode_name(op: u64) -> &'static str {
         0x18 => "Flush Quietly",
         0x19 => "Append Quietly",
         0x1a => "Prepend Quietly",
-        _ => "Unknown",
-    }
+        _ => return None,
+    })
 }
 
 fn status_name(s: u64) -> &'static str {
@@ -79,9 +80,10 @@ pub(super) fn dissect(b: &[u8], at: usize) -> Vec<Node> {
                 format!("{} ({v})", if v & 1 == 0 { "Request" } else { "Response" }),
                 v.to_string(),
             ),
-            (AppValue::Uint(v), Fid::MemcacheOpcode) => {
-                (format!("{} ({v})", opcode_name(*v)), v.to_string())
-            }
+            (AppValue::Uint(v), Fid::MemcacheOpcode) => (
+                format!("{} ({v})", opcode_name(*v).unwrap_or("Unknown")),
+                v.to_string(),
+            ),
             (AppValue::Uint(v), Fid::MemcacheStatus) => {
                 (format!("{} ({v})", status_name(*v)), v.to_string())
             }
@@ -134,8 +136,8 @@ pub(super) fn dissect(b: &[u8], at: usize) -> Vec<Node> {
                     "Response"
                 };
                 let name = match opcode_name(*op) {
-                    "Unknown" => format!("Unknown opcode ({op})"),
-                    n => n.to_string(),
+                    None => format!("Unknown opcode ({op})"),
+                    Some(n) => n.to_string(),
                 };
                 last.showname = format!("Memcache Protocol, {name} {side}");
             }

@@ -9,7 +9,7 @@
 
 mod dns;
 mod http;
-mod memcache;
+pub(crate) mod memcache;
 mod mysql;
 mod resp;
 mod tls;
