@@ -47,6 +47,9 @@ fn field_values_match_tshark() {
         let golden = std::fs::read_to_string(g.dir().join(format!("{base}.{}.tsv", set.name)))
             .expect("golden file (run tests/scripts/make-fields-golden.py)");
         let mut cmd = Command::new(bin("wirelens"));
+        // From the repository's root, as make-fields-golden.py runs tshark: options name
+        // files relative to it (key logs).
+        cmd.current_dir(repo_root());
         cmd.arg("list").arg(&path).args(&set.options);
         cmd.args(["-T", "fields", "-E", "occurrence=a", "-e", "frame.number"]);
         for f in &set.fields {

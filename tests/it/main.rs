@@ -13,6 +13,7 @@ mod fields_golden;
 mod filter_golden;
 mod formats;
 mod lake;
+mod modern;
 mod modgraph;
 mod pdml_golden;
 mod sessions;

@@ -22,6 +22,8 @@
 //!   [`tcp::MAX_UNACKED`] a direction). Per Ethernet or IP address pair: 88 and an entry.
 //! - per transaction: 456 bytes (`Transaction`) and its strings (HTTP keeps up to
 //!   [`app::http::MAX_KEPT_LINES`] header lines of each side; memcached its keys).
+//! - per HTTP/2 frame and PostgreSQL message: 24 bytes (`pdus`, a
+//!   [`crate::capture::app::pdu::Pdu`]), for the per-frame fields, columns and detail.
 //!
 //! Fixed, whatever the capture's size: the record being read (at most
 //! [`source::MAX_RECORD`]), reassembly buffers ([`reassembly::MAX_STREAM_BUFFER`] a
@@ -576,6 +578,7 @@ impl Ingest {
             a.capture.app_protos = apps.protos;
             a.capture.app_clients = apps.clients;
             a.capture.app_inner = apps.inner;
+            a.capture.pdus = apps.pdus;
             a.capture.app_stats = apps.stats;
             a.capture.reassembly = a.reassembler.stats();
         }

@@ -4,6 +4,7 @@ pub mod dns;
 pub mod http;
 pub mod memcache;
 pub mod mysql;
+pub mod pdu;
 pub mod pgsql;
 pub mod redis;
 pub mod tls;

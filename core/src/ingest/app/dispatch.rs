@@ -5,6 +5,7 @@ use super::choose::{choose, make_parser, other, ParserCtx};
 use super::sniff::{sniff, Sniff};
 use super::tls::SharedKeys;
 use super::StreamParser;
+use crate::capture::app::pdu::Pdu;
 use crate::capture::app::{AppProto, AppStats, At, Transaction};
 use crate::capture::flow::{Conversation, Direction, L4};
 use crate::capture::packet::PacketRow;
@@ -79,6 +80,8 @@ pub struct Apps {
     keys: SharedKeys,
     transactions: Vec<Transaction>,
     scratch: Vec<Transaction>,
+    /// HTTP/2 frames and PostgreSQL messages, as the parsers read them.
+    pdus: Vec<Pdu>,
     stats: AppStats,
 }
 
@@ -93,6 +96,8 @@ pub struct AppsResult {
     pub clients: Vec<Option<Direction>>,
     /// The protocol inside each conversation whose TLS records were decrypted.
     pub inner: Vec<Option<AppProto>>,
+    /// HTTP/2 frames and PostgreSQL messages, in packet order.
+    pub pdus: Vec<Pdu>,
     /// Counters.
     pub stats: AppStats,
 }
@@ -396,6 +401,11 @@ impl Apps {
             }
             Held::Gap { dir, len, at } => parser.gap(dir == *client, len, at, out),
         }
+        let start = self.pdus.len();
+        parser.take_pdus(&mut self.pdus);
+        for p in &mut self.pdus[start..] {
+            p.conv = flow;
+        }
         self.collect(flow);
     }
 
@@ -422,6 +432,11 @@ impl Apps {
         let c = self.conv(flow);
         if let State::Parsing { mut parser, .. } = std::mem::replace(&mut c.state, State::Off) {
             parser.end(at, &mut self.scratch);
+            let start = self.pdus.len();
+            parser.take_pdus(&mut self.pdus);
+            for p in &mut self.pdus[start..] {
+                p.conv = flow;
+            }
             self.conv(flow).inner = parser.inner();
             self.collect(flow);
         }
@@ -521,11 +536,16 @@ impl Apps {
         clients.resize(conversations.len(), None);
         let mut inner = std::mem::take(&mut self.retired_inner);
         inner.resize(conversations.len(), None);
+        let mut pdus = std::mem::take(&mut self.pdus);
+        // Reassembly hands bytes on when their holes fill: a PDU may come after those of
+        // later packets. Stable: a packet's PDUs stay in stream order.
+        pdus.sort_by_key(|p| p.packet);
         AppsResult {
             transactions,
             protos,
             clients,
             inner,
+            pdus,
             stats: self.stats,
         }
     }

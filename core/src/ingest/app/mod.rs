@@ -51,6 +51,11 @@ pub trait StreamParser {
     fn inner(&self) -> Option<crate::capture::app::AppProto> {
         None
     }
+    /// Moves the PDUs read since the last call (HTTP/2 frames, PostgreSQL messages) to
+    /// `out`; parsers of other protocols have none.
+    fn take_pdus(&mut self, out: &mut Vec<crate::capture::app::pdu::Pdu>) {
+        let _ = out;
+    }
 }
 
 /// The payload of a packet's TCP or UDP layer: where the dissector's summary says it

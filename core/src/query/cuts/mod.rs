@@ -44,8 +44,9 @@ pub enum Pick {
     Slowest(usize),
     /// Those with errors: a TCP reset, a retransmission or a `tcp.analysis` warning
     /// (lost segment, out of order, zero window, window full, ACKed unseen segment), or an
-    /// application error (HTTP 4xx/5xx, a DNS error code, a MySQL or Redis error, a
-    /// memcached error reply).
+    /// application error (HTTP 4xx/5xx, HTTP/2 as HTTP and a stream reset with an error
+    /// code, a gRPC status other than OK, a DNS error code, a MySQL, PostgreSQL or Redis
+    /// error, a memcached error reply).
     Errors,
 }
 
@@ -105,7 +106,15 @@ fn app_errors(capture: &Capture) -> Vec<bool> {
     let mut out = vec![false; capture.conversations.len()];
     for t in &capture.transactions {
         let failed = match &t.detail {
-            Detail::Http(h) => h.is_error(),
+            // HTTP/2 too: a 4xx or 5xx status, a gRPC status other than OK, a stream
+            // reset with an error code (RST_STREAM other than NO_ERROR, RFC 9113 §7).
+            Detail::Http(h) => {
+                h.is_error()
+                    || h.http2
+                        .as_ref()
+                        .is_some_and(|s| s.reset.is_some_and(|c| c != 0))
+            }
+            Detail::Pgsql(p) => p.is_error(),
             Detail::Dns(d) => d.rcode.is_some_and(|r| r != 0),
             Detail::Mysql(m) => m.error_code.is_some(),
             Detail::Redis(r) => r.error.is_some(),

@@ -107,17 +107,15 @@ impl TransactionFields {
             let resp = tx.response.map(|s| s.last.packet);
             match &tx.detail {
                 // An HTTP/2 stream: its request's HEADERS open the request, its response's
-                // open the response (RFC 9113 §8.1). Wireshark names every frame's stream
-                // (SETTINGS, DATA …); the transactions know the HEADERS frames only.
+                // open the response (RFC 9113 §8.1). Every frame's own fields
+                // (`http2.streamid`, `http2.type` …) come from the capture's PDUs.
                 Detail::Http(h) if h.http2.is_some() => {
                     if !http2 {
                         continue;
                     }
-                    let sid = h.http2.as_ref().map_or(0, |s| s.stream_id);
                     let req_first = tx.request.map(|s| s.first.packet);
                     let resp_first = tx.response.map(|s| s.first.packet);
                     if let Some(p) = req_first.filter(|_| !h.method.is_empty()) {
-                        t.add(p, Fid::Http2Streamid, || AppValue::Uint(sid as u64));
                         t.add(p, Fid::Http2HeadersMethod, || {
                             AppValue::Text(h.method.clone())
                         });
@@ -130,7 +128,6 @@ impl TransactionFields {
                         }
                     }
                     if let (Some(p), Some(code)) = (resp_first, h.status) {
-                        t.add(p, Fid::Http2Streamid, || AppValue::Uint(sid as u64));
                         t.add(p, Fid::Http2HeadersStatus, || AppValue::Uint(code as u64));
                     }
                 }
@@ -480,7 +477,6 @@ const MYSQL: &[Fid] = &[
 const REDIS: &[Fid] = &[Fid::RedisCommand, Fid::RedisKey, Fid::RedisTime];
 
 const HTTP2: &[Fid] = &[
-    Fid::Http2Streamid,
     Fid::Http2HeadersMethod,
     Fid::Http2HeadersPath,
     Fid::Http2HeadersAuthority,
@@ -553,7 +549,6 @@ impl TransactionFields {
                 | RedisCommand
                 | RedisKey
                 | RedisTime
-                | Http2Streamid
                 | Http2HeadersMethod
                 | Http2HeadersPath
                 | Http2HeadersAuthority

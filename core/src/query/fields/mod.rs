@@ -20,6 +20,7 @@
 //! compile) and have no values.
 
 mod app;
+mod frames;
 mod headers;
 mod index;
 pub mod pdu;
@@ -438,6 +439,18 @@ impl<'c> FieldCtx<'c> {
             }
             return;
         }
+        if frames::covers(field) {
+            frames::values(
+                self.capture,
+                self.index,
+                field,
+                &mut ValueSink {
+                    out,
+                    arena: &mut self.arena,
+                },
+            );
+            return;
+        }
         if TransactionFields::covers(field) {
             if !self.app.has(field) {
                 // This field and the others announced, in one pass.
@@ -480,13 +493,10 @@ impl<'c> FieldCtx<'c> {
             }
             return;
         }
-        if matches!(field, Fid::Tls | Fid::Mysql | Fid::Pgsql | Fid::Http2) {
-            // A segment with payload in a conversation decoded as the protocol (HTTP/2 in
-            // the clear; over TLS its frames are in the records, not found here).
+        if matches!(field, Fid::Tls | Fid::Mysql) {
+            // A segment with payload in a conversation decoded as the protocol.
             let proto = match field {
                 Fid::Tls => crate::capture::app::AppProto::Tls,
-                Fid::Pgsql => crate::capture::app::AppProto::Pgsql,
-                Fid::Http2 => crate::capture::app::AppProto::Http2,
                 _ => crate::capture::app::AppProto::Mysql,
             };
             let decoded = self.capture.app_protos.get(self.row.flow as usize) == Some(&Some(proto));

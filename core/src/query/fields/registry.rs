@@ -360,6 +360,10 @@ registry! {
 
     Http2 = "http2", Protocol, None, Extracted, Wireshark, "HyperText Transfer Protocol 2";
     Http2Streamid = "http2.streamid", Uint32, Dec, Extracted, Wireshark, "Stream Identifier";
+    Http2Type = "http2.type", Uint8, Dec, Extracted, Wireshark, "Type";
+    Http2Length = "http2.length", Uint24, Dec, Extracted, Wireshark, "Length";
+    Http2Flags = "http2.flags", Uint8, Hex, Extracted, Wireshark, "Flags";
+    Http2Magic = "http2.magic", String, None, Extracted, Wireshark, "Magic";
     Http2HeadersMethod = "http2.headers.method", String, None, Extracted, Wireshark, ":method";
     Http2HeadersPath = "http2.headers.path", String, None, Extracted, Wireshark, ":path";
     Http2HeadersAuthority = "http2.headers.authority", String, None, Extracted, Wireshark, ":authority";
@@ -411,6 +415,8 @@ registry! {
     MysqlNumRows = "mysql.num_rows", Uint32, Dec, NotYetExtracted, Wireshark, "Rows to fetch";
 
     Pgsql = "pgsql", Protocol, None, Extracted, Wireshark, "PostgreSQL";
+    PgsqlType = "pgsql.type", String, None, Extracted, Wireshark, "Type";
+    PgsqlLength = "pgsql.length", Uint32, Dec, Extracted, Wireshark, "Length";
     PgsqlQuery = "pgsql.query", String, None, Extracted, Wireshark, "Query";
     PgsqlTag = "pgsql.tag", String, None, Extracted, Wireshark, "Tag";
     PgsqlSeverity = "pgsql.severity", String, None, Extracted, Wireshark, "Severity";

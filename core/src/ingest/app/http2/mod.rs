@@ -22,6 +22,7 @@ mod huffman;
 use super::http::{MAX_KEPT_LINE, MAX_KEPT_LINES};
 use super::{lossy, report, StreamParser};
 use crate::capture::app::http::{Grpc, Http, Http2};
+use crate::capture::app::pdu::{Pdu, PduKind};
 use crate::capture::app::{At, Detail, Span, Transaction};
 use frame::{flag, kind, Header, Piece, Reader};
 use std::collections::{BTreeMap, HashSet, VecDeque};
@@ -159,6 +160,8 @@ pub struct Parser {
     /// Header blocks that did not decode (the table may be out of step).
     pub hpack_errors: u64,
     stopped: [bool; 2],
+    /// Frames read since the dispatcher last took them.
+    pdus: Vec<Pdu>,
 }
 
 impl Default for Parser {
@@ -188,6 +191,7 @@ impl Parser {
             closed_order: VecDeque::new(),
             hpack_errors: 0,
             stopped: [false; 2],
+            pdus: Vec::new(),
         }
     }
 
@@ -599,7 +603,23 @@ impl StreamParser for Parser {
             return;
         }
         let mut reader = std::mem::replace(&mut self.readers[s], Reader::new(false, 0));
-        reader.feed(bytes, &mut |p| self.piece(s, p, at, out));
+        reader.feed(bytes, &mut |p| {
+            // Each frame where its last byte came, as Wireshark shows it.
+            match p {
+                Piece::Preface => {
+                    self.pdus
+                        .push(Pdu::new(PduKind::Http2Magic, at.packet, from_client))
+                }
+                Piece::Payload { last: true, .. } => {
+                    let h = self.current[s];
+                    let mut pdu = Pdu::new(PduKind::Http2Frame, at.packet, from_client);
+                    (pdu.code, pdu.flags, pdu.stream, pdu.len) = (h.kind, h.flags, h.stream, h.len);
+                    self.pdus.push(pdu);
+                }
+                _ => {}
+            }
+            self.piece(s, p, at, out)
+        });
         self.readers[s] = reader;
     }
 
@@ -617,6 +637,10 @@ impl StreamParser for Parser {
         for (_, st) in std::mem::take(&mut self.streams) {
             emit(st, out);
         }
+    }
+
+    fn take_pdus(&mut self, out: &mut Vec<Pdu>) {
+        out.append(&mut self.pdus);
     }
 }
 

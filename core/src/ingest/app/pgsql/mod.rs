@@ -20,6 +20,7 @@ pub mod message;
 
 use super::tls::SharedKeys;
 use super::{report, StreamParser};
+use crate::capture::app::pdu::{password, Pdu, PduKind};
 use crate::capture::app::pgsql::{Pgsql, MAX_QUERY};
 use crate::capture::app::{AppProto, At, Detail, Span, Transaction};
 use message::{Message, Reader};
@@ -85,6 +86,11 @@ pub struct Parser {
     /// An SSLRequest or GSSENCRequest waits for its one-byte answer.
     awaiting_byte: bool,
     stopped: [bool; 2],
+    /// Messages read since the dispatcher last took them.
+    pdus: Vec<Pdu>,
+    /// What the server's last authentication request asked for (names the client's
+    /// next password message, [`password`]).
+    password: u8,
 }
 
 impl Default for Parser {
@@ -112,6 +118,8 @@ impl Parser {
             server_port,
             awaiting_byte: false,
             stopped: [false; 2],
+            pdus: Vec::new(),
+            password: password::PASSWORD,
         }
     }
 
@@ -422,6 +430,24 @@ impl StreamParser for Parser {
         let mut reader = std::mem::replace(&mut self.readers[s], Reader::new(false, 0));
         let mut rest = 0;
         reader.feed(bytes, &mut |m, tail| {
+            let mut pdu = Pdu::new(PduKind::Pgsql, at.packet, from_client);
+            pdu.code = m.kind;
+            // The length field counts itself, not the type byte.
+            let typed = m.kind > message::ANSWER_BYTE;
+            pdu.len = u32::try_from(m.len - usize::from(typed && m.len > 0)).unwrap_or(u32::MAX);
+            match (from_client, m.kind) {
+                (true, b'p') => pdu.flags = self.password,
+                (false, b'R') => {
+                    self.password = match m.body.get(..4) {
+                        Some(&[0, 0, 0, 10]) => password::SASL_INITIAL,
+                        Some(&[0, 0, 0, 11]) => password::SASL_RESPONSE,
+                        Some(&[0, 0, 0, 7 | 8]) => password::GSS,
+                        _ => password::PASSWORD,
+                    }
+                }
+                _ => {}
+            }
+            self.pdus.push(pdu);
             if from_client {
                 self.client(&m, at, out);
             } else {
@@ -482,6 +508,13 @@ impl StreamParser for Parser {
 
     fn inner(&self) -> Option<AppProto> {
         self.tls.as_ref().map(|_| AppProto::Pgsql)
+    }
+
+    fn take_pdus(&mut self, out: &mut Vec<Pdu>) {
+        out.append(&mut self.pdus);
+        if let Some(tls) = &mut self.tls {
+            tls.take_pdus(out);
+        }
     }
 }
 

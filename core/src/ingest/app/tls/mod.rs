@@ -433,6 +433,12 @@ impl StreamParser for Parser {
     fn inner(&self) -> Option<AppProto> {
         self.inner_proto()
     }
+
+    fn take_pdus(&mut self, out: &mut Vec<crate::capture::app::pdu::Pdu>) {
+        if let Inner::Parsing { parser, .. } = &mut self.st.inner {
+            parser.take_pdus(out);
+        }
+    }
 }
 
 struct Reader<'a> {
