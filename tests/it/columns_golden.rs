@@ -40,6 +40,9 @@ fn packet_list_columns_match_tshark() {
         let golden = std::fs::read_to_string(g.dir().join(format!("{base}.tsv")))
             .expect("golden file (run tests/scripts/make-columns-golden.py)");
         let mut cmd = Command::new(bin("wirelens"));
+        // From the repository's root, as make-columns-golden.py runs tshark: options
+        // name files relative to it (key logs).
+        cmd.current_dir(wirelens_tests::repo_root());
         cmd.arg("list").arg(&path).args(&options);
         cmd.args(["-T", "fields", "-e", "frame.number"]);
         for c in COLUMNS {

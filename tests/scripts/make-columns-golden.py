@@ -45,7 +45,8 @@ def main():
         cmd = ["tshark", "-n", "-r", path, *options, "-T", "fields"]
         for c in COLUMNS:
             cmd += ["-e", c]
-        out = subprocess.run(cmd, env=ENV, check=True, capture_output=True, text=True).stdout
+        # From the repository's root: options name files relative to it (key logs).
+        out = subprocess.run(cmd, env=ENV, cwd=ROOT, check=True, capture_output=True, text=True).stdout
         dest = os.path.join(GOLDEN, f"{golden_name(capture)}.tsv")
         with open(dest, "w") as f:
             f.write(out)

@@ -3,11 +3,13 @@
 //! The CLI's `wirelens list` and the page's packet list both ask this query.
 
 mod app;
+mod framed;
 mod headers;
 mod tcp;
 
 pub use headers::{columns, info, protocol_name, Columns};
 
+use crate::capture::app::AppProto;
 use crate::capture::flow::{Direction, L4};
 use crate::capture::packet::PacketRow;
 use crate::capture::tcp::Kind;
@@ -69,6 +71,9 @@ pub struct Rows<'c> {
     /// The requests' and responses' packet spans of each application conversation, built
     /// when [`Rows::wanted`] first needs them (see [`Spans`]).
     spans: Option<HashMap<u32, Spans>>,
+    /// HTTP/2 streams' first HEADERS frames and transactions, built when a row first
+    /// needs them.
+    streams: Option<framed::Streams>,
 }
 
 /// A conversation's request and response spans as (first packet, the largest last packet
@@ -98,6 +103,7 @@ impl<'c> Rows<'c> {
             echoes: HashMap::new(),
             firsts: None,
             spans: None,
+            streams: None,
         }
     }
 
@@ -334,15 +340,39 @@ impl<'c> Rows<'c> {
         if seen && tcp.is_some() {
             return;
         }
-        let pdus = self
-            .apps
-            .pdus(capture, src, index, bytes, s)
-            .unwrap_or_default();
         let analysis = if tcp.is_some() {
             tcp::analysis(capture, index)
         } else {
             String::new()
         };
+        // HTTP/2 and PostgreSQL, in the clear or inside TLS: from the PDUs the ingest kept.
+        let inner = capture.app_inner.get(p.flow as usize).copied().flatten();
+        let framed = match proto {
+            AppProto::Http2 | AppProto::Pgsql => true,
+            AppProto::Tls => matches!(inner, Some(AppProto::Http2 | AppProto::Pgsql)),
+            _ => false,
+        };
+        if framed {
+            let streams = self
+                .streams
+                .get_or_insert_with(|| framed::Streams::new(capture));
+            if let Some((protocol, info)) = framed::info(capture, streams, index as u64) {
+                row.protocol = protocol;
+                row.info = analysis + &info;
+                return;
+            }
+            if proto != AppProto::Tls {
+                // Bytes of a frame or message not complete yet.
+                if let Some((tcp_line, _)) = tcp.filter(|t| t.1 > 0) {
+                    row.info = tcp_line + " [TCP segment of a reassembled PDU]";
+                }
+                return;
+            }
+        }
+        let pdus = self
+            .apps
+            .pdus(capture, src, index, bytes, s)
+            .unwrap_or_default();
         let port = match s.transport {
             Transport::Udp {
                 src_port, dst_port, ..
@@ -351,7 +381,15 @@ impl<'c> Rows<'c> {
                 .find(|p| src_port == *p || dst_port == *p),
             _ => None,
         };
-        if let Some((protocol, info)) = app::complete(&pdus, port) {
+        if let Some((mut protocol, info)) = app::complete(&pdus, port) {
+            if proto == AppProto::Tls && protocol == "TLSv1.2" {
+                let streams = self
+                    .streams
+                    .get_or_insert_with(|| framed::Streams::new(capture));
+                if streams.tls13(p.flow, index as u64) {
+                    protocol = "TLSv1.3".into();
+                }
+            }
             row.protocol = protocol;
             row.info = analysis + &info;
             return;

@@ -432,7 +432,7 @@ pub(super) fn dissect(b: &[u8], at: usize, to_server: bool) -> Vec<Node> {
     vec![n]
 }
 
-fn status_text(code: u16) -> &'static str {
+pub(crate) fn status_text(code: u16) -> &'static str {
     match code {
         100 => "Continue",
         101 => "Switching Protocols",

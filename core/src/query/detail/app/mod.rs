@@ -8,7 +8,7 @@
 //! shows it. A UDP datagram is one PDU.
 
 mod dns;
-mod http;
+pub(crate) mod http;
 pub(crate) mod memcache;
 mod mysql;
 mod resp;
