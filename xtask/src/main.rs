@@ -45,11 +45,11 @@ tasks:
         --daemon [--daemon-runs N] [--daemon-seconds S] (root): wirelens-capture under
         wrk load beside tcpdump -w (drops, CPU), and the share of short connections of a
         client it names at 10, 1,000 and 10,000 a second (xtask/src/bench/daemon.rs).
-        --page [--page-capture FILE[,FILE...]]... [--keep-large]: the page in headless
+        --page [--page-capture FILE[,FILE...]]... [--large-gb N] [--keep-large]: the page in headless
         Chromium (tests/e2e/bench.mjs on dist/): selection to full results, MB/s and CPU
         beside a bare worker reading the same files and the native CLI, peak wasm memory a
         packet, filters, scrolling, detail, follow. Default captures: the bench capture and
-        one of at least 5 GB made from it (deleted after unless --keep-large).
+        one of at least 5 GB (or N GB) made from it (deleted after unless --keep-large).
         --tls (root): ingest of ~1 GB of TLS with its key log beside the same traffic
         in clear (tests/scripts/make-tls-bench-capture.sh; xtask/src/bench/tls.rs).
 
