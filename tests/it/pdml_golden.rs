@@ -85,7 +85,11 @@ fn golden(text: &str) -> Vec<Field> {
 }
 
 fn unescape_xml(s: &str) -> String {
-    s.replace("&lt;", "<")
+    // An XML parser's attribute-value normalisation (XML 1.0 §2.11, §3.3.3), as the
+    // goldens' parser applied it to tshark's raw CR LF (http2.magic).
+    s.replace("\r\n", "\n")
+        .replace(['\r', '\n', '\t'], " ")
+        .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&quot;", "\"")
         .replace("&#x27;", "'")
@@ -118,7 +122,19 @@ fn attributes(line: &str) -> Option<(String, HashMap<String, String>)> {
 fn ours(pdml: &str) -> Vec<Field> {
     let mut out = Vec::new();
     let mut frame = 0u64;
-    for line in pdml.lines() {
+    // An attribute may hold line breaks (http2.magic's CR LF, as tshark writes them): an
+    // element runs on until its quotes close.
+    let mut element = String::new();
+    for part in pdml.split('\n') {
+        if !element.is_empty() {
+            element.push('\n');
+        }
+        element.push_str(part);
+        if element.matches('"').count() % 2 == 1 {
+            continue;
+        }
+        let line = std::mem::take(&mut element);
+        let line = line.strip_suffix('\r').unwrap_or(&line);
         let Some((tag, a)) = attributes(line) else {
             continue;
         };

@@ -13,7 +13,7 @@
 //! are dissected from the packet's payload, or from the PDU it completes, by [`app`].
 
 mod app;
-pub(crate) use app::http::status_text as http_status_text;
+pub(crate) use app::http2::headers_of as http2_headers;
 pub(crate) use app::memcache::opcode_name as memcache_opcode;
 mod frame;
 mod l2;

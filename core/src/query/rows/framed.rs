@@ -7,7 +7,7 @@ use crate::capture::app::pdu::{Pdu, PduKind};
 use crate::capture::app::Detail;
 use crate::capture::Capture;
 use crate::ingest::app::http2::frame::{flag, kind, type_name};
-use crate::query::detail::http_status_text;
+use crate::query::detail::http2_headers;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
@@ -131,17 +131,10 @@ fn http2_frame(
                 .get(&(p.conv, p.stream, p.from_client))
                 == Some(&at) =>
         {
-            if p.from_client {
-                // Both pseudo-headers, as packet-http2.c needs them.
-                if !h.method.is_empty() && !h.uri.is_empty() {
-                    let _ = write!(info, ": {} {}", h.method, h.uri);
-                }
-            } else if let Some(s) = h.status {
-                let _ = write!(info, ": {s} {}", http_status_text(s));
+            if let Some(text) = http2_headers(h, p.from_client) {
+                let _ = write!(info, ": {text}");
             }
         }
-        // The body, whole at END_STREAM, goes to the dissector of its media type, which
-        // names it (packet-media.c).
         // A gRPC message (a 5-byte prefix, then protobuf) in each DATA frame: packet-grpc.c
         // names it, and packet-protobuf.c the message when it is not empty.
         kind::DATA if h.grpc.is_some() && p.len >= 5 => {
@@ -151,6 +144,8 @@ fn http2_frame(
             }
             return true;
         }
+        // The body, whole at END_STREAM, goes to the dissector of its media type, which
+        // names it (packet-media.c).
         kind::DATA if p.flags & flag::END_STREAM != 0 && h.grpc.is_none() => {
             let (body, ct) = if p.from_client {
                 (h.request_body, &h.request_content_type)

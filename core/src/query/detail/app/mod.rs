@@ -9,8 +9,10 @@
 
 mod dns;
 pub(crate) mod http;
+pub(crate) mod http2;
 pub(crate) mod memcache;
 mod mysql;
+mod pgsql;
 mod resp;
 mod tls;
 
@@ -146,8 +148,10 @@ fn pdu_len(proto: AppProto, to_server: bool, buf: &[u8]) -> Option<usize> {
         }
         AppProto::Memcache => memcache::pdu_len(buf),
         AppProto::Redis => resp::pdu_len(buf),
+        AppProto::Http2 => http2::pdu_len(to_server, buf),
+        AppProto::Pgsql => pgsql::pdu_len(to_server, buf),
         // Not shown in the tree yet.
-        AppProto::Http2 | AppProto::Pgsql | AppProto::Quic => Some(0),
+        AppProto::Quic => Some(0),
     }
 }
 
@@ -289,7 +293,12 @@ impl Apps {
         d: &mut Detail,
         protocols: &mut Vec<&'static str>,
     ) {
-        let _ = capture;
+        // HTTP/2 frames and PostgreSQL messages: the ingest's PDUs of this packet, in the
+        // same order, name what the bytes alone cannot (a HEADERS block's request, the
+        // authentication a password message answers).
+        let kept_at = capture.pdus.partition_point(|p| p.packet < index as u64);
+        let kept = capture.pdus_of(index as u64);
+        let mut nth = 0;
         // frame.protocols names a protocol once for the PDUs of one call of its dissector:
         // those in the frame's bytes share one, a reassembled PDU has its own.
         let mut last: Option<(&'static str, u8)> = None;
@@ -400,7 +409,18 @@ impl Apps {
                 }
                 AppProto::Memcache => memcache::dissect(&pdu.bytes, at),
                 AppProto::Redis => resp::dissect(&pdu.bytes, at, pdu.to_server),
-                AppProto::Http2 | AppProto::Pgsql | AppProto::Quic => Vec::new(),
+                AppProto::Http2 | AppProto::Pgsql => {
+                    let k = kept.get(nth).filter(|k| k.kind.proto() == pdu.proto);
+                    nth += 1;
+                    if pdu.proto == AppProto::Pgsql {
+                        let name = k.map_or("Unknown", |k| k.pgsql_type_name());
+                        pgsql::dissect(&pdu.bytes, at, pdu.to_server, name)
+                    } else {
+                        let text = k.and_then(|_| http2::headers_text(capture, kept_at + nth - 1));
+                        http2::dissect(&pdu.bytes, at, pdu.to_server, text.as_deref())
+                    }
+                }
+                AppProto::Quic => Vec::new(),
             };
             for mut n in nodes {
                 set_source(&mut n, source);
@@ -739,6 +759,8 @@ fn proto_name(name: &str) -> Option<&'static str> {
         "tls" => "tls",
         "memcache" => "memcache",
         "resp" => "resp",
+        "http2" => "http2",
+        "pgsql" => "pgsql",
         _ => return None,
     })
 }

@@ -1,0 +1,136 @@
+//! PostgreSQL messages in the clear, as Wireshark 4.0's packet-pgsql.c shows them: each
+//! message a layer with its type, length and direction, the SQL of a Query, the tag of
+//! a CommandComplete, the parameters of a StartupMessage.
+
+use crate::query::detail::{escape, string_field, Node};
+
+/// How long the message at the start of `buf` is: a type byte and a length that counts
+/// itself; the client's untyped first messages (StartupMessage, SSLRequest …) start with
+/// their length, whose first byte is 0.
+pub(super) fn pdu_len(to_server: bool, buf: &[u8]) -> Option<usize> {
+    if to_server && buf.first() == Some(&0) {
+        return (buf.len() >= 4)
+            .then(|| u32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]) as usize);
+    }
+    (buf.len() >= 5).then(|| 1 + u32::from_be_bytes([buf[1], buf[2], buf[3], buf[4]]) as usize)
+}
+
+/// A NUL-terminated string at `from` of `b`: its text and its length with the NUL.
+fn cstr(b: &[u8], from: usize) -> Option<(String, usize)> {
+    let rest = b.get(from..)?;
+    let end = rest.iter().position(|&c| c == 0)?;
+    Some((escape(&rest[..end]), end + 1))
+}
+
+/// The layer of one message at `at`; `name` is its `pgsql.type` (the ingest's name: a
+/// password message is named by the authentication the server asked for).
+pub(super) fn dissect(b: &[u8], at: usize, to_server: bool, name: &str) -> Vec<Node> {
+    let mut p = Node::proto("pgsql", "PostgreSQL", at, b.len());
+    let frontend = Node::field(
+        "pgsql.frontend",
+        format!("Frontend: {}", if to_server { "True" } else { "False" }),
+        if to_server { "1" } else { "0" },
+        at,
+        0,
+    )
+    .hide();
+    if to_server && b.first() == Some(&0) {
+        if b.len() < 8 {
+            return Vec::new();
+        }
+        p.push(Node::field(
+            "pgsql.type",
+            format!("Type: {name}"),
+            name,
+            at,
+            0,
+        ));
+        let len = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+        p.push(
+            Node::field(
+                "pgsql.length",
+                format!("Length: {len}"),
+                len.to_string(),
+                at,
+                4,
+            )
+            .hex(&b[..4]),
+        );
+        p.push(frontend);
+        let (major, minor) = (
+            u16::from_be_bytes([b[4], b[5]]),
+            u16::from_be_bytes([b[6], b[7]]),
+        );
+        if major == 3 {
+            p.push(
+                Node::field(
+                    "pgsql.version_major",
+                    format!("Protocol major version: {major}"),
+                    major.to_string(),
+                    at + 4,
+                    2,
+                )
+                .hex(&b[4..6]),
+            );
+            p.push(
+                Node::field(
+                    "pgsql.version_minor",
+                    format!("Protocol minor version: {minor}"),
+                    minor.to_string(),
+                    at + 6,
+                    2,
+                )
+                .hex(&b[6..8]),
+            );
+            let mut off = 8;
+            while let Some((k, n)) = cstr(b, off).filter(|(k, _)| !k.is_empty()) {
+                let Some((v, m)) = cstr(b, off + n) else {
+                    break;
+                };
+                p.push(
+                    string_field("pgsql.parameter_name", "Parameter name", k, at + off, n)
+                        .hex(&b[off..off + n]),
+                );
+                p.push(
+                    string_field(
+                        "pgsql.parameter_value",
+                        "Parameter value",
+                        v,
+                        at + off + n,
+                        m,
+                    )
+                    .hex(&b[off + n..off + n + m]),
+                );
+                off += n + m;
+            }
+        }
+        return vec![p];
+    }
+    if b.len() < 5 {
+        return Vec::new();
+    }
+    p.push(Node::field("pgsql.type", format!("Type: {name}"), name, at, 1).hex(&b[..1]));
+    let len = u32::from_be_bytes([b[1], b[2], b[3], b[4]]);
+    p.push(
+        Node::field(
+            "pgsql.length",
+            format!("Length: {len}"),
+            len.to_string(),
+            at + 1,
+            4,
+        )
+        .hex(&b[1..5]),
+    );
+    p.push(frontend);
+    let field = match (to_server, b[0]) {
+        (true, b'Q') => Some(("pgsql.query", "Query")),
+        (false, b'C') => Some(("pgsql.tag", "Tag")),
+        _ => None,
+    };
+    if let Some((field, label)) = field {
+        if let Some((text, n)) = cstr(b, 5) {
+            p.push(string_field(field, label, text, at + 5, n).hex(&b[5..5 + n]));
+        }
+    }
+    vec![p]
+}
