@@ -19,6 +19,7 @@
 
 pub mod columns;
 pub mod dir;
+pub mod packed;
 pub mod read;
 pub mod tables;
 pub mod zip;
@@ -107,7 +108,7 @@ pub const ROW_GROUP_ROWS: usize = 16_384;
 pub fn write_table<W: Write + Send>(
     table: Table,
     rows: usize,
-    columns: impl Fn(std::ops::Range<usize>) -> Vec<Column>,
+    columns: impl Fn(std::ops::Range<usize>) -> Result<Vec<Column>>,
     meta: &Meta<'_>,
     codec: Codec,
     out: W,
@@ -136,7 +137,7 @@ pub fn write_table<W: Write + Send>(
     let mut start = 0;
     loop {
         let end = rows.min(start + ROW_GROUP_ROWS);
-        let columns = columns(start..end);
+        let columns = columns(start..end)?;
         if leaves.len() != columns.len() {
             return Err(ParquetError::General(format!(
                 "{}: {} columns for {} leaves",
@@ -210,8 +211,101 @@ pub fn check_sensor(name: &str) -> std::result::Result<(), String> {
     Ok(())
 }
 
+/// One file a capture adds to the lake: a table's rows of one day.
+pub struct Part<'a> {
+    /// The table.
+    pub table: Table,
+    /// The day (UTC) of the rows' start, `YYYY-MM-DD`: the `date` partition.
+    pub date: String,
+    rows: PartRows<'a>,
+}
+
+enum PartRows<'a> {
+    Sessions(Vec<&'a SessionRow>),
+    Transactions(Vec<&'a TransactionRow>),
+    Capture(&'a CaptureRow),
+}
+
+impl Part<'_> {
+    /// Rows in the file.
+    pub fn len(&self) -> usize {
+        match &self.rows {
+            PartRows::Sessions(r) => r.len(),
+            PartRows::Transactions(r) => r.len(),
+            PartRows::Capture(_) => 1,
+        }
+    }
+
+    /// Whether the file has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The columns of rows `r` (a row group).
+    pub fn columns(&self, r: std::ops::Range<usize>) -> Vec<Column> {
+        match &self.rows {
+            PartRows::Sessions(rows) => tables::sessions_columns(&rows[r]),
+            PartRows::Transactions(rows) => tables::transactions_columns(&rows[r]),
+            PartRows::Capture(row) => tables::captures_columns(std::slice::from_ref(*row)),
+        }
+    }
+
+    /// Where the file goes, relative to the lake's root.
+    pub fn path(&self, sensor: &str, capture_id: &str) -> String {
+        part_path(self.table, &self.date, sensor, capture_id)
+    }
+
+    /// The file's Parquet bytes.
+    pub fn write(&self, meta: &Meta<'_>, codec: Codec) -> Result<Vec<u8>> {
+        write_table(
+            self.table,
+            self.len(),
+            |r| Ok(self.columns(r)),
+            meta,
+            codec,
+            Vec::new(),
+        )
+    }
+}
+
+/// The files one capture adds to the lake, the captures table's last (its presence
+/// says the capture is in the lake): a file per table and day.
+pub fn capture_parts<'a>(rows: &'a Rows, capture: &'a CaptureRow) -> Vec<Part<'a>> {
+    let mut out = Vec::new();
+    let mut by_day_s: BTreeMap<String, Vec<&SessionRow>> = BTreeMap::new();
+    for s in &rows.sessions {
+        by_day_s.entry(day(s.ts_ns)).or_default().push(s);
+    }
+    for (date, part) in by_day_s {
+        out.push(Part {
+            table: Table::Sessions,
+            date,
+            rows: PartRows::Sessions(part),
+        });
+    }
+    let mut by_day_t: BTreeMap<String, Vec<&TransactionRow>> = BTreeMap::new();
+    for t in &rows.transactions {
+        by_day_t.entry(day(t.ts_ns)).or_default().push(t);
+    }
+    for (date, part) in by_day_t {
+        out.push(Part {
+            table: Table::Transactions,
+            date,
+            rows: PartRows::Transactions(part),
+        });
+    }
+    // A capture without packets still goes in (so that it is not exported again), under
+    // 1970-01-01: it has no day of its own.
+    out.push(Part {
+        table: Table::Captures,
+        date: day(capture.first_ns.unwrap_or(0)),
+        rows: PartRows::Capture(capture),
+    });
+    out
+}
+
 /// Every file one capture adds to the lake: (path relative to the root, Parquet bytes),
-/// the captures table's last (its presence says the capture is in the lake).
+/// in the order of [`capture_parts`].
 pub fn capture_files(
     rows: &Rows,
     capture: &CaptureRow,
@@ -224,53 +318,10 @@ pub fn capture_files(
         capture_id: &capture.capture_id,
         seed,
     };
-    let id = capture.capture_id.as_str();
-    let mut out = Vec::new();
-    let mut by_day_s: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, s) in rows.sessions.iter().enumerate() {
-        by_day_s.entry(day(s.ts_ns)).or_default().push(i);
-    }
-    for (date, ix) in by_day_s {
-        let part: Vec<&SessionRow> = ix.iter().map(|&i| &rows.sessions[i]).collect();
-        let bytes = write_table(
-            Table::Sessions,
-            part.len(),
-            |r| tables::sessions_columns(&part[r]),
-            &meta,
-            codec,
-            Vec::new(),
-        )?;
-        out.push((part_path(Table::Sessions, &date, sensor, id), bytes));
-    }
-    let mut by_day_t: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, t) in rows.transactions.iter().enumerate() {
-        by_day_t.entry(day(t.ts_ns)).or_default().push(i);
-    }
-    for (date, ix) in by_day_t {
-        let part: Vec<&TransactionRow> = ix.iter().map(|&i| &rows.transactions[i]).collect();
-        let bytes = write_table(
-            Table::Transactions,
-            part.len(),
-            |r| tables::transactions_columns(&part[r]),
-            &meta,
-            codec,
-            Vec::new(),
-        )?;
-        out.push((part_path(Table::Transactions, &date, sensor, id), bytes));
-    }
-    // A capture without packets still goes in (so that it is not exported again), under
-    // 1970-01-01: it has no day of its own.
-    let date = day(capture.first_ns.unwrap_or(0));
-    let bytes = write_table(
-        Table::Captures,
-        1,
-        |_| tables::captures_columns(std::slice::from_ref(capture)),
-        &meta,
-        codec,
-        Vec::new(),
-    )?;
-    out.push((part_path(Table::Captures, &date, sensor, id), bytes));
-    Ok(out)
+    capture_parts(rows, capture)
+        .iter()
+        .map(|p| Ok((p.path(sensor, &capture.capture_id), p.write(&meta, codec)?)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -308,7 +359,7 @@ mod test {
         let bytes = write_table(
             Table::Captures,
             n,
-            |r| tables::captures_columns(&rows[r]),
+            |r| Ok(tables::captures_columns(&rows[r])),
             &meta,
             Codec::Snappy,
             Vec::new(),
@@ -326,7 +377,7 @@ mod test {
         let empty = write_table(
             Table::Captures,
             0,
-            |r| tables::captures_columns(&rows[r]),
+            |r| Ok(tables::captures_columns(&rows[r])),
             &meta,
             Codec::Snappy,
             Vec::new(),

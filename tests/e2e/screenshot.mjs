@@ -121,6 +121,17 @@ try {
   await shoot(page, 'timeline-dark');
   await page.locator('#theme-toggle').click();
   await page.close();
+
+  // SQL in the tab: DuckDB-wasm over the capture's sessions.
+  page = await opened(join(SERVERS, 'memcached.pcap'));
+  await giveViews(page, 0.6);
+  await openTab(page, 'sql');
+  await page.locator('#sql-status', { hasText: 'DuckDB is ready' }).waitFor({ timeout: 120_000 });
+  await page.locator('#sql-examples').selectOption('2');
+  await page.locator('#sql-run').click();
+  await page.locator('#sql-summary', { hasText: 'rows in' }).waitFor();
+  await shoot(page, 'sql');
+  await page.close();
 } finally {
   await browser.close();
   await server.close();

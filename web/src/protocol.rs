@@ -153,6 +153,12 @@ pub enum Query {
     },
     /// Latency histograms of each application protocol's transactions.
     Latency,
+    /// The capture's sessions, transactions and capture row as the lake's files, their
+    /// columns packed for the lake worker to write as Parquet ([`ToLake`]).
+    Lake {
+        /// The `sensor` partition.
+        sensor: String,
+    },
 }
 
 /// A series of the IO graph.
@@ -360,6 +366,8 @@ pub enum Answer {
     Timeline(Timeline),
     /// Latency histograms.
     Latency(Vec<LatencyHistogram>),
+    /// The lake's files of the capture, to write.
+    Lake(LakeParts),
     /// The question could not be answered.
     Error(String),
 }
@@ -517,6 +525,84 @@ pub struct FileData {
     /// its MIME type.
     #[serde(with = "serde_wasm_bindgen::preserve")]
     pub blob: web_sys::Blob,
+}
+
+/// A capture's files in the lake (`wirelens export`'s layout), before they are Parquet.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LakeParts {
+    /// The capture's id (core's `query::lake::capture_id`).
+    pub capture_id: String,
+    /// The sensor.
+    pub sensor: String,
+    /// The Community ID seed.
+    pub seed: u16,
+    /// The capture file's name without its extensions, for the download's name.
+    pub stem: String,
+    /// The files, the captures table's last.
+    pub parts: Vec<LakePart>,
+}
+
+/// One file of the lake: its path and its columns, packed (`wirelens_lake::packed`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LakePart {
+    /// Relative to the lake's root: `sessions/date=…/sensor=…/part-….parquet`.
+    pub path: String,
+    /// Rows.
+    pub rows: u64,
+    /// The packed columns, as a `Blob` (outside wasm memory).
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub packed: web_sys::Blob,
+}
+
+/// Page → lake worker (`wirelens-lake`, loaded on the first export or SQL query).
+#[derive(Serialize, Deserialize)]
+pub enum ToLake {
+    /// Writes these files as Parquet (snappy).
+    Write {
+        /// Echoed in the reply.
+        request: u32,
+        /// What to write.
+        parts: LakeParts,
+        /// Also a ZIP of them all under their paths.
+        zip: bool,
+    },
+}
+
+/// Lake worker → page.
+#[derive(Serialize, Deserialize)]
+pub enum FromLake {
+    /// The worker's wasm is running.
+    Ready,
+    /// The Parquet files, in the order asked.
+    Written {
+        /// The request.
+        request: u32,
+        /// Each file's path and bytes.
+        files: Vec<LakeFile>,
+        /// The ZIP, when asked.
+        zip: Option<FileData>,
+        /// Time the writing took, ms.
+        elapsed_ms: f64,
+    },
+    /// They could not be written.
+    Failed {
+        /// The request.
+        request: u32,
+        /// Why.
+        message: String,
+    },
+}
+
+/// A Parquet file the lake worker wrote.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LakeFile {
+    /// Relative to the lake's root.
+    pub path: String,
+    /// Rows.
+    pub rows: u64,
+    /// The bytes.
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub bytes: js_sys::Uint8Array,
 }
 
 /// One fact about a packet: a label, its value, and the filter that matches it.

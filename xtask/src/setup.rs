@@ -17,6 +17,11 @@ pub const TRUNK_VERSION: &str = "0.21.14";
 /// npm `binaryen` major version (its wasm-opt prints `wasm-opt version 132 (version_132)`).
 /// Debian's binaryen 108 produces wasm that Chromium rejects at start-up.
 pub const BINARYEN_VERSION: &str = "132";
+/// npm `@duckdb/duckdb-wasm`: SQL in the page's tab (web/sql/, copied into dist/sql/ by
+/// the Trunk hook web/sql/build.mjs; 34 MB of wasm, so installed here, not kept in git).
+pub const DUCKDB_WASM_VERSION: &str = "1.32.0";
+/// npm `esbuild`: bundles web/sql/sql.js with duckdb-wasm's client and apache-arrow.
+pub const ESBUILD_VERSION: &str = "0.28.2";
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// The browser the e2e tests drive (Debian package `chromium`).
 pub const CHROMIUM: &str = "/usr/bin/chromium";
@@ -120,6 +125,7 @@ impl Setup {
         if needs.wasm {
             self.wasm_target()?;
             self.wasm_opt()?;
+            self.sql_npm()?;
             self.wasm_bindgen()?;
             self.trunk()?;
         }
@@ -273,6 +279,40 @@ impl Setup {
                     }
                     _ => Err(format!("found `{out}`, need version {BINARYEN_VERSION}")),
                 }
+            },
+            vec![npm],
+            None,
+        )
+    }
+
+    /// DuckDB-wasm and esbuild into .tools/ (npm), for the page's SQL view: the Trunk
+    /// hook (web/sql/build.mjs) bundles and copies them into dist/sql/ at every build.
+    fn sql_npm(&self) -> Result<()> {
+        let wanted = [
+            ("@duckdb/duckdb-wasm", DUCKDB_WASM_VERSION),
+            ("esbuild", ESBUILD_VERSION),
+        ];
+        let specs: Vec<String> = wanted.iter().map(|(p, v)| format!("{p}@{v}")).collect();
+        let mut args = vec!["install", "--no-audit", "--no-fund", "--prefix", ".tools"];
+        args.extend(specs.iter().map(String::as_str));
+        let mut npm = cmd("npm", args);
+        npm.current_dir(&self.root);
+        let modules = self.root.join(".tools/node_modules");
+        self.ensure_tool(
+            &format!("npm {} (.tools/, the SQL view)", specs.join(" ")),
+            || {
+                let mut found = Vec::new();
+                for (package, version) in wanted {
+                    let manifest = modules.join(package).join("package.json");
+                    let text = std::fs::read_to_string(&manifest)
+                        .map_err(|_| format!("{} not found", manifest.display()))?;
+                    let have = json_string_after(&text, "\"version\"").unwrap_or_default();
+                    if have != version {
+                        return Err(format!("found {package} {have}, need {version}"));
+                    }
+                    found.push(format!("{package} {have}"));
+                }
+                Ok(found.join(", "))
             },
             vec![npm],
             None,

@@ -7,6 +7,7 @@ mod detail;
 mod files;
 mod filter;
 mod follow;
+mod lake;
 mod format;
 mod open;
 mod packets;

@@ -85,6 +85,8 @@ pub enum Tab {
     Expert,
     Hierarchy,
     Charts,
+    /// SQL over the capture's sessions and transactions (DuckDB, loaded when opened).
+    Sql,
     /// A protocol's view: `http`, `memcache`, `mysql`, `redis`, `dns`, `tls`.
     App(&'static str),
 }
@@ -100,7 +102,7 @@ pub const APPS: [(&str, &str); 6] = [
 ];
 
 impl Tab {
-    pub const ALL: [Tab; 8] = [
+    pub const ALL: [Tab; 9] = [
         Tab::Detail,
         Tab::Follow,
         Tab::Conversations,
@@ -109,6 +111,7 @@ impl Tab {
         Tab::Expert,
         Tab::Hierarchy,
         Tab::Charts,
+        Tab::Sql,
     ];
 
     pub fn title(self) -> &'static str {
@@ -121,6 +124,7 @@ impl Tab {
             Tab::Expert => "Expert Info",
             Tab::Hierarchy => "Protocol Hierarchy",
             Tab::Charts => "Charts",
+            Tab::Sql => "SQL",
             Tab::App(name) => APPS
                 .iter()
                 .find(|(n, _)| *n == name)
@@ -138,6 +142,7 @@ impl Tab {
             Tab::Expert => "expert",
             Tab::Hierarchy => "hierarchy",
             Tab::Charts => "charts",
+            Tab::Sql => "sql",
             Tab::App(name) => name,
         }
     }

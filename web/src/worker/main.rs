@@ -12,6 +12,7 @@ mod export;
 mod files;
 mod filtering;
 mod follow;
+mod lake;
 mod queries;
 mod reading;
 mod session;

@@ -173,6 +173,12 @@ async fn answer(generation: u32, view: u32, query: Query) -> Answer {
             })
             .await
         }
+        Query::Lake { sensor } => {
+            with_session(generation, |s| async move {
+                crate::lake::parts(&s, &sensor).await.map(Answer::Lake)
+            })
+            .await
+        }
         Query::Table {
             table,
             sort,

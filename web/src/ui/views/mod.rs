@@ -7,8 +7,10 @@ mod cut_tools;
 mod endpoints;
 mod expert;
 mod hierarchy;
+mod lake_export;
 mod layer_tabs;
 mod sessions;
+mod sql;
 mod view_pane;
 mod view_tabs;
 

@@ -1,4 +1,5 @@
 use super::cut_tools::CutTools;
+use super::lake_export::LakeExport;
 use crate::ui::tables::DataTable;
 use leptos::prelude::*;
 use wirelens_web::protocol::{StreamRef, TableId};
@@ -11,6 +12,7 @@ pub fn Sessions() -> impl IntoView {
     let selected = RwSignal::new(None::<StreamRef>);
     view! {
         <CutTools selected />
+        <LakeExport />
         <DataTable
             table=Signal::derive(|| TableId::Sessions)
             id="sessions"

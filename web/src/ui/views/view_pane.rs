@@ -4,6 +4,7 @@ use super::endpoints::Endpoints;
 use super::expert::ExpertInfo;
 use super::hierarchy::Hierarchy;
 use super::sessions::Sessions;
+use super::sql::SqlView;
 use super::view_tabs::ViewTabs;
 use crate::ui::charts::Charts;
 use crate::ui::detail::PacketPane;
@@ -30,6 +31,7 @@ pub fn ViewPane() -> impl IntoView {
                     Tab::Expert => view! { <ExpertInfo /> }.into_any(),
                     Tab::Hierarchy => view! { <Hierarchy /> }.into_any(),
                     Tab::Charts => view! { <Charts /> }.into_any(),
+                    Tab::Sql => view! { <SqlView /> }.into_any(),
                     Tab::App(name) => view! { <AppView name /> }.into_any(),
                 }}
             </div>
