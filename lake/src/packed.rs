@@ -69,9 +69,15 @@ fn pack_column(c: &Column, out: &mut Vec<u8>) {
     out.extend_from_slice(&(n as u32).to_le_bytes());
     match &c.values {
         Values::Bool(v) => out.extend(v.iter().map(|&b| u8::from(b))),
-        Values::I32(v) => v.iter().for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
-        Values::I64(v) => v.iter().for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
-        Values::F64(v) => v.iter().for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
+        Values::I32(v) => v
+            .iter()
+            .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
+        Values::I64(v) => v
+            .iter()
+            .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
+        Values::F64(v) => v
+            .iter()
+            .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
         Values::Bytes(v) => v.iter().for_each(|x| {
             out.extend_from_slice(&(x.len() as u32).to_le_bytes());
             out.extend_from_slice(x.data());
@@ -197,9 +203,15 @@ impl<'a> Packed<'a> {
             let n = c.u32()?;
             let values = match ty {
                 0 => Values::Bool(c.items(n, 1, |b| b[0] != 0)?),
-                1 => Values::I32(c.items(n, 4, |b| i32::from_le_bytes(b.try_into().unwrap_or_default()))?),
-                2 => Values::I64(c.items(n, 8, |b| i64::from_le_bytes(b.try_into().unwrap_or_default()))?),
-                3 => Values::F64(c.items(n, 8, |b| f64::from_le_bytes(b.try_into().unwrap_or_default()))?),
+                1 => Values::I32(c.items(n, 4, |b| {
+                    i32::from_le_bytes(b.try_into().unwrap_or_default())
+                })?),
+                2 => Values::I64(c.items(n, 8, |b| {
+                    i64::from_le_bytes(b.try_into().unwrap_or_default())
+                })?),
+                3 => Values::F64(c.items(n, 8, |b| {
+                    f64::from_le_bytes(b.try_into().unwrap_or_default())
+                })?),
                 4 => {
                     // Each value takes at least its 4-byte length.
                     if n > c.0.len() / 4 {
@@ -226,7 +238,10 @@ impl<'a> Packed<'a> {
             out.push(Column { values, defs, reps });
         }
         if !c.0.is_empty() {
-            return Err(bad(format!("{} bytes after group {g}'s columns", c.0.len())));
+            return Err(bad(format!(
+                "{} bytes after group {g}'s columns",
+                c.0.len()
+            )));
         }
         Ok(out)
     }
@@ -294,7 +309,9 @@ mod test {
             for cut in 0..bytes.len() {
                 let short = &bytes[..cut];
                 assert!(
-                    Packed::new(short).and_then(|p| p.write(&meta, Codec::Snappy)).is_err(),
+                    Packed::new(short)
+                        .and_then(|p| p.write(&meta, Codec::Snappy))
+                        .is_err(),
                     "cut at {cut}"
                 );
             }

@@ -22,6 +22,9 @@ pub const BINARYEN_VERSION: &str = "132";
 pub const DUCKDB_WASM_VERSION: &str = "1.32.0";
 /// npm `esbuild`: bundles web/sql/sql.js with duckdb-wasm's client and apache-arrow.
 pub const ESBUILD_VERSION: &str = "0.28.2";
+/// npm `hyparquet` (MIT, pure JavaScript): reads the lake's Parquet for DuckDB-wasm,
+/// whose own Parquet reader is an extension it would fetch from another origin.
+pub const HYPARQUET_VERSION: &str = "1.33.0";
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// The browser the e2e tests drive (Debian package `chromium`).
 pub const CHROMIUM: &str = "/usr/bin/chromium";
@@ -291,6 +294,7 @@ impl Setup {
         let wanted = [
             ("@duckdb/duckdb-wasm", DUCKDB_WASM_VERSION),
             ("esbuild", ESBUILD_VERSION),
+            ("hyparquet", HYPARQUET_VERSION),
         ];
         let specs: Vec<String> = wanted.iter().map(|(p, v)| format!("{p}@{v}")).collect();
         let mut args = vec!["install", "--no-audit", "--no-fund", "--prefix", ".tools"];

@@ -40,7 +40,10 @@ fn main() {
 }
 
 /// The Parquet files of `parts`, and their ZIP if asked.
-async fn write(parts: &LakeParts, want_zip: bool) -> Result<(Vec<LakeFile>, Option<FileData>), String> {
+async fn write(
+    parts: &LakeParts,
+    want_zip: bool,
+) -> Result<(Vec<LakeFile>, Option<FileData>), String> {
     let meta = Meta {
         sensor: &parts.sensor,
         capture_id: &parts.capture_id,

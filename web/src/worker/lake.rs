@@ -5,7 +5,9 @@
 use crate::blob;
 use crate::files::BlobWriter;
 use crate::session::Session;
-use wirelens_core::query::lake::{self, capture_id, fingerprint_ranges, Origin, DEFAULT_MAX_PACKETS};
+use wirelens_core::query::lake::{
+    self, capture_id, fingerprint_ranges, Origin, DEFAULT_MAX_PACKETS,
+};
 use wirelens_lake::packed::pack;
 use wirelens_lake::{capture_parts, check_sensor};
 use wirelens_web::protocol::{LakePart, LakeParts};

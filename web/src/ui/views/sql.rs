@@ -192,7 +192,9 @@ pub fn SqlView() -> impl IntoView {
         if !ready.get_untracked() || running.get_untracked() {
             return;
         }
-        let Some(m) = MODULE.with_borrow(Clone::clone) else { return };
+        let Some(m) = MODULE.with_borrow(Clone::clone) else {
+            return;
+        };
         let sql = text.get_untracked();
         running.set(true);
         error.set(None);
@@ -200,7 +202,9 @@ pub fn SqlView() -> impl IntoView {
         spawn_local(async move {
             let r = call(&m, "run", &Array::of1(&sql.into())).await;
             running.try_set(false);
-            match r.and_then(|v| serde_wasm_bindgen::from_value::<Answer>(v).map_err(|e| e.to_string())) {
+            match r.and_then(|v| {
+                serde_wasm_bindgen::from_value::<Answer>(v).map_err(|e| e.to_string())
+            }) {
                 Ok(a) => {
                     answer.try_set(Some(a));
                 }
@@ -212,7 +216,9 @@ pub fn SqlView() -> impl IntoView {
         });
     };
     let save_csv = move |_| {
-        let Some(m) = MODULE.with_borrow(Clone::clone) else { return };
+        let Some(m) = MODULE.with_borrow(Clone::clone) else {
+            return;
+        };
         spawn_local(async move {
             match call(&m, "csv", &Array::new()).await {
                 Ok(b) => match b.dyn_into::<web_sys::Blob>() {
