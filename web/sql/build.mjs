@@ -14,12 +14,15 @@ const modules = join(root, '.tools/node_modules');
 const staging = process.env.TRUNK_STAGING_DIR;
 if (!staging) throw new Error('web/sql/build.mjs runs as a Trunk hook (TRUNK_STAGING_DIR is not set)');
 const duckdbDist = join(modules, '@duckdb/duckdb-wasm/dist');
-if (!existsSync(duckdbDist) || !existsSync(join(modules, 'esbuild'))) {
-  console.error(
-    `${duckdbDist} or esbuild is missing: run \`cargo xtask setup --wasm-only\` ` +
-      '(npm install of @duckdb/duckdb-wasm and esbuild into .tools/)',
+const missing = [duckdbDist, join(modules, 'esbuild'), join(modules, 'hyparquet')].filter((p) => !existsSync(p));
+if (missing.length) {
+  // The rest of the page builds and works; its SQL view says DuckDB is missing. `cargo
+  // xtask setup|serve|test|dist` install the packages before they build.
+  console.warn(
+    `WARNING: no SQL view in this build: ${missing.join(', ')} missing; ` +
+      'run `cargo xtask setup --wasm-only` (npm packages into .tools/)',
   );
-  process.exit(1);
+  process.exit(0);
 }
 const out = join(staging, 'sql');
 mkdirSync(out, { recursive: true });

@@ -99,7 +99,12 @@ async fn module() -> Result<JsValue, String> {
     }
     let m = JsFuture::from(wirelens_import(SQL_MODULE).map_err(describe)?)
         .await
-        .map_err(|e| format!("cannot load DuckDB ({SQL_MODULE}): {}", describe(e)))?;
+        .map_err(|e| {
+            format!(
+                "cannot load DuckDB ({SQL_MODULE}: a build without `cargo xtask setup`'s npm packages has none): {}",
+                describe(e)
+            )
+        })?;
     call(&m, "open", &Array::new())
         .await
         .map_err(|e| format!("cannot start DuckDB: {e}"))?;
