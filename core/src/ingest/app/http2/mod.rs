@@ -788,6 +788,34 @@ mod test {
     }
 
     #[test]
+    fn each_frame_is_kept_as_a_pdu_at_the_packet_that_completed_it() {
+        let mut p = Parser::new();
+        let mut out = Vec::new();
+        let at = |packet| At { packet, ts_ns: 0 };
+        let mut client = frame::PREFACE.to_vec();
+        client.extend(frame(kind::SETTINGS, 0, 0, &[0, 3, 0, 0, 0, 100]));
+        let data = frame(kind::DATA, flag::END_STREAM, 1, b"abcdef");
+        // The DATA frame's header and first bytes in packet 1, the rest in packet 2.
+        client.extend_from_slice(&data[..11]);
+        StreamParser::data(&mut p, true, &client, at(1), &mut out);
+        StreamParser::data(&mut p, true, &data[11..], at(2), &mut out);
+        let mut pdus = Vec::new();
+        p.take_pdus(&mut pdus);
+        let seen: Vec<(u64, PduKind, u8, u32, u32, u8)> = pdus
+            .iter()
+            .map(|d| (d.packet, d.kind, d.code, d.stream, d.len, d.flags))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (1, PduKind::Http2Magic, 0, 0, 0, 0),
+                (1, PduKind::Http2Frame, kind::SETTINGS, 0, 6, 0),
+                (2, PduKind::Http2Frame, kind::DATA, 1, 6, flag::END_STREAM),
+            ]
+        );
+    }
+
+    #[test]
     fn hostile_bytes_do_not_panic() {
         const MESSAGES: &[&[u8]] = &[
             frame::PREFACE,

@@ -97,3 +97,40 @@ fn hostile_bytes_do_not_panic() {
         testkit::one_of(MESSAGES),
     );
 }
+
+#[test]
+fn each_message_is_kept_as_a_pdu_at_the_packet_that_completed_it() {
+    let mut p = Parser::new();
+    let mut out = Vec::new();
+    let at = |packet| At { packet, ts_ns: 0 };
+    // A StartupMessage and the first bytes of a Query in packet 1, its rest in packet 2.
+    let mut client = b"\x00\x00\x00\x11\x00\x03\x00\x00user\x00wl\x00\x00".to_vec();
+    client.extend_from_slice(b"Q\x00\x00\x00\x0dSEL");
+    p.data(true, &client, at(1), &mut out);
+    p.data(true, b"ECT 1\x00", at(2), &mut out);
+    p.data(
+        false,
+        b"R\x00\x00\x00\x08\x00\x00\x00\x0aZ\x00\x00\x00\x05I",
+        at(3),
+        &mut out,
+    );
+    p.data(true, b"p\x00\x00\x00\x05x", at(4), &mut out);
+    let mut pdus = Vec::new();
+    p.take_pdus(&mut pdus);
+    let seen: Vec<(u64, &str, u32)> = pdus
+        .iter()
+        .map(|d| (d.packet, d.pgsql_type_name(), d.len))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (1, "Startup message", 17),
+            (2, "Simple query", 13),
+            (3, "Authentication request", 8),
+            (3, "Ready for query", 5),
+            (4, "SASLInitialResponse message", 5),
+        ]
+    );
+    p.take_pdus(&mut pdus);
+    assert_eq!(pdus.len(), 5, "taken once");
+}

@@ -173,3 +173,37 @@ pub(crate) fn headers_of(h: &Http, from_client: bool) -> Option<String> {
             .map(|s| format!("{s} {}", super::http::status_text(s)))
     }
 }
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[test]
+    fn frames_and_their_prefixes() {
+        let settings = b"\x00\x00\x06\x04\x00\x00\x00\x00\x00\x00\x03\x00\x00\x00\x64";
+        let n = dissect(settings, 66, false, None);
+        let s = &n[0].children[0];
+        assert_eq!(s.showname, "Stream: SETTINGS, Stream ID: 0, Length 6");
+        let names: Vec<&str> = s.children.iter().map(|c| c.showname.as_str()).collect();
+        assert_eq!(
+            names[..3],
+            ["Length: 6", "Type: SETTINGS (4)", "Flags: 0x00"]
+        );
+        let headers = b"\x00\x00\x01\x01\x05\x00\x00\x00\x03\x82";
+        let n = dissect(headers, 0, true, Some("GET /"));
+        assert_eq!(
+            n[0].children[0].showname,
+            "Stream: HEADERS, Stream ID: 3, Length 1, GET /"
+        );
+        assert_eq!(
+            n[0].children[0].children[2].showname,
+            "Flags: 0x05, End Headers, End Stream"
+        );
+        for b in [&settings[..], &headers[..], PREFACE] {
+            for end in 0..=b.len() {
+                let _ = dissect(&b[..end], 0, true, None);
+                let _ = pdu_len(true, &b[..end]);
+            }
+        }
+    }
+}

@@ -134,3 +134,40 @@ pub(super) fn dissect(b: &[u8], at: usize, to_server: bool, name: &str) -> Vec<N
     }
     vec![p]
 }
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[test]
+    fn messages_and_their_prefixes() {
+        let query = b"Q\x00\x00\x00\x0dSELECT 1\x00";
+        let n = dissect(query, 66, true, "Simple query");
+        let shown: Vec<&str> = n[0].children.iter().map(|c| c.showname.as_str()).collect();
+        assert_eq!(
+            shown,
+            [
+                "Type: Simple query",
+                "Length: 13",
+                "Frontend: True",
+                "Query: SELECT 1"
+            ]
+        );
+        assert_eq!((n[0].children[3].pos, n[0].children[3].size), (71, 9));
+        let startup = b"\x00\x00\x00\x11\x00\x03\x00\x00user\x00wl\x00\x00";
+        assert_eq!(pdu_len(true, startup), Some(17));
+        let n = dissect(startup, 0, true, "Startup message");
+        assert!(n[0]
+            .children
+            .iter()
+            .any(|c| c.showname == "Parameter value: wl"));
+        for b in [&query[..], &startup[..]] {
+            for end in 0..=b.len() {
+                for side in [true, false] {
+                    let _ = dissect(&b[..end], 0, side, "x");
+                    let _ = pdu_len(side, &b[..end]);
+                }
+            }
+        }
+    }
+}
