@@ -1,5 +1,6 @@
 //! The PDUs of the application protocols whose packets Wireshark names one by one: each
-//! HTTP/2 frame (and the connection preface), each PostgreSQL message, with the packet
+//! HTTP/2 frame (and the connection preface), each PostgreSQL message, each QUIC
+//! packet, with the packet
 //! that completed it (Wireshark's desegmentation shows a PDU there). The transactions
 //! say what a stream or a query cycle did; these say what each packet carried, for the
 //! per-frame fields (`http2.type`, `http2.streamid`, `pgsql.type`), the packet list's
@@ -23,6 +24,31 @@ pub enum PduKind {
     /// GSSENCRequest 2, CancelRequest 3, the one-byte answer 4); `len` is its length
     /// field (which counts itself, not the type byte).
     Pgsql,
+    /// A QUIC packet (one of a datagram's coalesced packets): `code` its long-header
+    /// type as version 1 numbers them (Initial 0, 0-RTT 1, Handshake 2, Retry 3) or 4
+    /// for a short header. An Initial packet that opened has [`QUIC_OPENED`] in `flags`,
+    /// its packet number in `stream` and its frames' kinds in `len` ([`quic_frames`]); a
+    /// short header has the length of its Destination Connection ID in `stream`.
+    Quic,
+}
+
+/// [`Pdu::flags`] of a QUIC Initial packet that was decrypted.
+pub const QUIC_OPENED: u8 = 0x80;
+
+/// The kinds of a QUIC packet's frames, in the order they first came, as Wireshark names
+/// them: [`Pdu::len`] holds up to eight of them, four bits each, lowest first (1 PADDING,
+/// 2 PING, 3 ACK, 4 CRYPTO, 5 CONNECTION_CLOSE).
+pub fn quic_frames(len: u32) -> impl Iterator<Item = &'static str> {
+    (0..8)
+        .map(move |i| (len >> (4 * i)) & 0xf)
+        .take_while(|&k| k != 0)
+        .map(|k| match k {
+            1 => "PADDING",
+            2 => "PING",
+            3 => "ACK",
+            4 => "CRYPTO",
+            _ => "CONNECTION_CLOSE",
+        })
 }
 
 impl PduKind {
@@ -31,6 +57,7 @@ impl PduKind {
         match self {
             PduKind::Http2Magic | PduKind::Http2Frame => AppProto::Http2,
             PduKind::Pgsql => AppProto::Pgsql,
+            PduKind::Quic => AppProto::Quic,
         }
     }
 }

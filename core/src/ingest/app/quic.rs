@@ -12,6 +12,7 @@
 use super::tls::crypto::{aes128_block, Aead, Bulk, Hash};
 use super::tls::{client_hello, server_hello};
 use super::{report, StreamParser};
+use crate::capture::app::pdu::{Pdu, PduKind, QUIC_OPENED};
 use crate::capture::app::tls::Tls;
 use crate::capture::app::{At, Detail, Span, Transaction};
 
@@ -139,6 +140,73 @@ impl Crypto {
     }
 }
 
+/// Names the kinds of an opened packet's frames in `pdu.len` ([`quic_frames`]'s
+/// coding), in the order they first come; stops at a frame it cannot step over.
+fn name_frames(frames: &[u8], pdu: &mut Pdu) {
+    let mut kinds = 0u32;
+    let mut count = 0;
+    let mut i = 0;
+    let mut add = |k: u32| {
+        let seen = (0..count).any(|j| (kinds >> (4 * j)) & 0xf == k);
+        if !seen && count < 8 {
+            kinds |= k << (4 * count);
+            count += 1;
+        }
+    };
+    while i < frames.len() {
+        let Some(t) = varint(frames, &mut i) else {
+            break;
+        };
+        let step = match t {
+            0x00 => {
+                add(1);
+                Some(())
+            }
+            0x01 => {
+                add(2);
+                Some(())
+            }
+            0x02 | 0x03 => {
+                add(3);
+                (|| {
+                    varint(frames, &mut i)?;
+                    varint(frames, &mut i)?;
+                    let ranges = varint(frames, &mut i)?;
+                    varint(frames, &mut i)?;
+                    for _ in 0..ranges.min(1 << 16) {
+                        varint(frames, &mut i)?;
+                        varint(frames, &mut i)?;
+                    }
+                    if t == 0x03 {
+                        for _ in 0..3 {
+                            varint(frames, &mut i)?;
+                        }
+                    }
+                    Some(())
+                })()
+            }
+            0x06 => {
+                add(4);
+                (|| {
+                    varint(frames, &mut i)?;
+                    let len = varint(frames, &mut i)? as usize;
+                    i = i.checked_add(len).filter(|&e| e <= frames.len())?;
+                    Some(())
+                })()
+            }
+            0x1c | 0x1d => {
+                add(5);
+                None
+            }
+            _ => None,
+        };
+        if step.is_none() {
+            break;
+        }
+    }
+    pdu.len = kinds;
+}
+
 /// The QUIC parser of one UDP conversation.
 pub struct Parser {
     version: u32,
@@ -153,6 +221,11 @@ pub struct Parser {
     reported: bool,
     /// Initial packets that did not open.
     pub undecryptable: u64,
+    /// Each side's Source Connection ID (client, server), at most 20 bytes (RFC 9000
+    /// §17.2): the other side's short headers carry it as their Destination Connection ID.
+    scid: [Vec<u8>; 2],
+    /// Packets read since the dispatcher last took them.
+    pdus: Vec<Pdu>,
 }
 
 impl Default for Parser {
@@ -174,6 +247,8 @@ impl Parser {
             tls: Tls::default(),
             reported: false,
             undecryptable: 0,
+            scid: [Vec::new(), Vec::new()],
+            pdus: Vec::new(),
         }
     }
 
@@ -187,7 +262,7 @@ impl Parser {
 
     /// One long-header packet at the start of `b`; returns its length (to go on to the
     /// next coalesced packet), or None when `b` holds no more packets we read.
-    fn packet(&mut self, from_client: bool, b: &[u8], at: At) -> Option<usize> {
+    fn packet(&mut self, from_client: bool, b: &[u8], at: At, pdu: &mut Pdu) -> Option<usize> {
         let first = *b.first()?;
         if first & 0x80 == 0 {
             // A short header: 1-RTT, no more Initial packets in this datagram.
@@ -199,11 +274,17 @@ impl Parser {
         let dcid = b.get(at_ + 1..at_ + 1 + dcil)?;
         at_ += 1 + dcil;
         let scil = *b.get(at_)? as usize;
+        let scid = b.get(at_ + 1..at_ + 1 + scil)?;
         at_ += 1 + scil;
         if version == 0 || !known_version(version) {
             return None;
         }
+        let mine = &mut self.scid[usize::from(!from_client)];
+        if scil <= 20 && mine.as_slice() != scid {
+            *mine = scid.to_vec();
+        }
         let ptype = (first >> 4) & 0x03;
+        pdu.code = (ptype + 4 - initial_type(version)) & 3;
         if ptype == (initial_type(version) + 3) & 3 {
             // Retry (v1 type 3, v2 type 0): the client's next Initial names a new DCID.
             return None;
@@ -253,8 +334,16 @@ impl Parser {
             return Some(end);
         };
         let s = usize::from(!from_client);
+        pdu.flags |= QUIC_OPENED;
+        pdu.stream = pn as u32;
+        if self.reported {
+            // Past the hellos: the packet's frames are named, not read again.
+            name_frames(&payload[..n], pdu);
+            return Some(end);
+        }
         self.bytes[s] += end as u64;
         let frames = &payload[..n];
+        name_frames(frames, pdu);
         let mut i = 0;
         while i < frames.len() {
             let t = varint(frames, &mut i)?;
@@ -353,18 +442,43 @@ impl StreamParser for Parser {
     }
 
     fn datagram(&mut self, from_client: bool, bytes: &[u8], at: At, out: &mut Vec<Transaction>) {
-        if self.reported {
-            return;
-        }
-        // Coalesced packets (RFC 9000 §12.2).
+        // Coalesced packets (RFC 9000 §12.2), each kept as a PDU.
         let mut b = bytes;
-        while let Some(n) = self.packet(from_client, b, at) {
+        while let Some(&first) = b.first() {
+            let mut pdu = Pdu::new(PduKind::Quic, at.packet, from_client);
+            if first & 0xc0 == 0 {
+                // Neither header form nor the Fixed Bit (RFC 9000 §17.3.1): the zeros a
+                // sender pads the datagram with after its last packet.
+                break;
+            }
+            if first & 0x80 == 0 {
+                // A short header runs to the datagram's end. Its Destination Connection ID
+                // is known when it is the other side's Source Connection ID (one issued
+                // later, in encrypted frames, is not: tshark names it only then too).
+                pdu.code = 4;
+                let other = &self.scid[usize::from(from_client)];
+                if !other.is_empty() && b.get(1..1 + other.len()) == Some(other.as_slice()) {
+                    pdu.stream = other.len() as u32;
+                }
+                self.pdus.push(pdu);
+                break;
+            }
+            let Some(n) = self.packet(from_client, b, at, &mut pdu) else {
+                break;
+            };
+            self.pdus.push(pdu);
             if n == 0 || n > b.len() {
                 break;
             }
             b = &b[n..];
         }
-        self.hellos(out);
+        if !self.reported {
+            self.hellos(out);
+        }
+    }
+
+    fn take_pdus(&mut self, out: &mut Vec<Pdu>) {
+        out.append(&mut self.pdus);
     }
 
     fn gap(&mut self, _: bool, _: u64, _: At, _: &mut Vec<Transaction>) {}

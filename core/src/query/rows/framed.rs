@@ -3,10 +3,11 @@
 //! Wireshark 4.0's packet-http2.c and packet-pgsql.c word them: `HEADERS[1]: GET /`,
 //! `SETTINGS[0], WINDOW_UPDATE[0]`, `Magic`; `>Q`, `<T/D/C/Z`.
 
-use crate::capture::app::pdu::{Pdu, PduKind};
+use crate::capture::app::pdu::{quic_frames, Pdu, PduKind, QUIC_OPENED};
 use crate::capture::app::Detail;
 use crate::capture::Capture;
 use crate::ingest::app::http2::frame::{flag, kind, type_name};
+use crate::ingest::app::quic::varint;
 use crate::query::detail::http2_headers;
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -162,4 +163,76 @@ fn http2_frame(
         _ => {}
     }
     false
+}
+
+/// Protocol and Info of a QUIC datagram, as packet-quic.c leaves them: the last of its
+/// coalesced packets names itself (`Initial, DCID=…, SCID=…, PKN: 0, CRYPTO`,
+/// `Handshake, …`, `Protected Payload (KP0), DCID=…`); the connection IDs are read from
+/// the datagram, an Initial's packet number and frames from the ingest's PDUs (it opened
+/// the packet with the keys RFC 9001 §5.2 derives).
+pub(super) fn quic(capture: &Capture, index: u64, datagram: &[u8]) -> Option<(String, String)> {
+    let pdus = capture.pdus_of(index);
+    let last = pdus.iter().rev().find(|p| p.kind == PduKind::Quic)?;
+    // Step over the coalesced packets before the last one (RFC 9000 §12.2).
+    let mut b = datagram;
+    for _ in 1..pdus.iter().filter(|p| p.kind == PduKind::Quic).count() {
+        let n = long_len(b)?;
+        b = b.get(n..)?;
+    }
+    let mut info = String::new();
+    if last.code == 4 {
+        info.push_str("Protected Payload (KP0)");
+        let n = last.stream as usize;
+        if n > 0 {
+            let _ = write!(info, ", DCID={}", hex(b.get(1..1 + n)?));
+        }
+        return Some(("QUIC".into(), info));
+    }
+    info.push_str(match last.code {
+        0 => "Initial",
+        1 => "0-RTT",
+        2 => "Handshake",
+        _ => "Retry",
+    });
+    let dcil = *b.get(5)? as usize;
+    let dcid = b.get(6..6 + dcil)?;
+    let scil = *b.get(6 + dcil)? as usize;
+    let scid = b.get(7 + dcil..7 + dcil + scil)?;
+    if !dcid.is_empty() {
+        let _ = write!(info, ", DCID={}", hex(dcid));
+    }
+    if !scid.is_empty() {
+        let _ = write!(info, ", SCID={}", hex(scid));
+    }
+    if last.flags & QUIC_OPENED != 0 {
+        let _ = write!(info, ", PKN: {}", last.stream);
+        for f in quic_frames(last.len) {
+            let _ = write!(info, ", {f}");
+        }
+    }
+    Some(("QUIC".into(), info))
+}
+
+/// The length of the long-header packet at the start of `b` (its Length field counts
+/// the packet number and payload, RFC 9000 §17.2).
+fn long_len(b: &[u8]) -> Option<usize> {
+    let first = *b.first()?;
+    if first & 0x80 == 0 {
+        return None;
+    }
+    let version = u32::from_be_bytes(b.get(1..5)?.try_into().ok()?);
+    let mut at = 5;
+    at += 1 + *b.get(at)? as usize;
+    at += 1 + *b.get(at)? as usize;
+    let initial = if version == 0x6b33_43cf { 1 } else { 0 };
+    if (first >> 4) & 3 == initial {
+        let token = varint(b, &mut at)? as usize;
+        at = at.checked_add(token)?;
+    }
+    let length = varint(b, &mut at)? as usize;
+    at.checked_add(length)
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }

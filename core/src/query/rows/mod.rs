@@ -347,6 +347,14 @@ impl<'c> Rows<'c> {
         };
         // HTTP/2 and PostgreSQL, in the clear or inside TLS: from the PDUs the ingest kept.
         let inner = capture.app_inner.get(p.flow as usize).copied().flatten();
+        if proto == AppProto::Quic {
+            let datagram = crate::ingest::app::payload_of(s, bytes, &[]).unwrap_or(&[]);
+            if let Some((protocol, info)) = framed::quic(capture, index as u64, datagram) {
+                row.protocol = protocol;
+                row.info = info;
+            }
+            return;
+        }
         let framed = match proto {
             AppProto::Http2 | AppProto::Pgsql => true,
             AppProto::Tls => matches!(inner, Some(AppProto::Http2 | AppProto::Pgsql)),
