@@ -64,3 +64,7 @@ mod test {
         assert_eq!(std::mem::size_of::<super::PacketRow>(), 40);
     }
 }
+
+// The same 40 bytes in the page's wasm32 heap.
+#[cfg(target_pointer_width = "32")]
+const _: () = assert!(std::mem::size_of::<PacketRow>() == 40);

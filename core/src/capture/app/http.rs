@@ -1,6 +1,12 @@
 //! HTTP transactions: HTTP/1.x, and HTTP/2 streams (with gRPC's names) in the same shape.
 
 use serde::Serialize;
+use std::sync::Arc;
+
+/// A message's header lines. Shared: the ingest keeps each distinct line, and each
+/// distinct section, once (a server repeats its response headers, a client its request
+/// headers, in thousands of transactions).
+pub type HeaderLines = Arc<[Arc<str>]>;
 
 /// What an HTTP transaction says.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -38,19 +44,19 @@ pub struct Http {
     /// order: at most [`MAX_KEPT_LINES`] of at most [`MAX_KEPT_LINE`] bytes. For the
     /// field values only (`http.request.line`, `http.cookie`, …), not in the JSON.
     #[serde(skip)]
-    pub request_headers: Vec<String>,
+    pub request_headers: HeaderLines,
     /// The final response's header lines, as `request_headers`.
     #[serde(skip)]
-    pub response_headers: Vec<String>,
+    pub response_headers: HeaderLines,
     /// HTTP/2: the stream (RFC 9113 §5). Its request and response are the stream's
     /// HEADERS, CONTINUATION and DATA frames; `method`, `uri` and `host` are the
     /// `:method`, `:path` and `:authority` pseudo-headers, `status` is `:status`,
     /// `version` is `HTTP/2`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub http2: Option<Http2>,
+    pub http2: Option<Box<Http2>>,
     /// gRPC over the stream (`content-type: application/grpc`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub grpc: Option<Grpc>,
+    pub grpc: Option<Box<Grpc>>,
 }
 
 /// What an HTTP/2 stream adds to an HTTP transaction.

@@ -2,6 +2,7 @@
 //! from the reassembler, datagrams), and the transactions it reports.
 
 use super::choose::{choose, make_parser, other, ParserCtx};
+use super::intern::Interner;
 use super::sniff::{sniff, Sniff};
 use super::tls::SharedKeys;
 use super::StreamParser;
@@ -82,6 +83,8 @@ pub struct Apps {
     scratch: Vec<Transaction>,
     /// HTTP/2 frames and PostgreSQL messages, as the parsers read them.
     pdus: Vec<Pdu>,
+    /// What the transactions repeat, kept once.
+    interner: Interner,
     stats: AppStats,
 }
 
@@ -412,6 +415,7 @@ impl Apps {
     fn collect(&mut self, flow: u32) {
         for mut t in self.scratch.drain(..) {
             t.conv = flow;
+            self.interner.transaction(&mut t);
             *self.stats.transactions.entry(t.detail.proto()).or_default() += 1;
             self.transactions.push(t);
         }
@@ -530,6 +534,8 @@ impl Apps {
         }
         let mut transactions = std::mem::take(&mut self.transactions);
         sort_by_first_packet(&mut transactions);
+        // Kept for the capture's life: give back what the growth left spare.
+        transactions.shrink_to_fit();
         let mut protos = std::mem::take(&mut self.retired_protos);
         protos.resize(conversations.len(), None);
         let mut clients = std::mem::take(&mut self.retired_clients);

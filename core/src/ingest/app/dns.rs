@@ -319,7 +319,7 @@ impl Parser {
                 }
                 // Asked again later: the first query went unanswered; this is a new one.
                 if let Some(old) = self.pending.remove(&key) {
-                    report(out, Some(old.request), None, Detail::Dns(old.dns));
+                    report(out, Some(old.request), None, Detail::Dns(Box::new(old.dns)));
                 }
             }
             let dns = Dns {
@@ -335,7 +335,7 @@ impl Parser {
                 ..Dns::default()
             };
             if self.pending.len() >= MAX_PENDING {
-                report(out, Some(span), None, Detail::Dns(dns));
+                report(out, Some(span), None, Detail::Dns(Box::new(dns)));
                 return;
             }
             self.queries += 1;
@@ -382,7 +382,7 @@ impl Parser {
         dns.questions[1] = m.counts[0];
         dns.answers = m.answers;
         dns.others = m.others;
-        report(out, request, Some(span), Detail::Dns(dns));
+        report(out, request, Some(span), Detail::Dns(Box::new(dns)));
     }
 }
 
@@ -443,7 +443,7 @@ impl StreamParser for Parser {
         let mut left: Vec<Pending> = self.pending.drain().map(|(_, p)| p).collect();
         left.sort_by_key(|p| p.order);
         for p in left {
-            report(out, Some(p.request), None, Detail::Dns(p.dns));
+            report(out, Some(p.request), None, Detail::Dns(Box::new(p.dns)));
         }
     }
 }

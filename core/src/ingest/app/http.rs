@@ -15,9 +15,10 @@
 
 use super::sniff::{starts, HTTP_METHODS};
 use super::{lossy, report, StreamParser};
-use crate::capture::app::http::Http;
+use crate::capture::app::http::{HeaderLines, Http};
 use crate::capture::app::{At, Detail, Span, Transaction};
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 /// The longest header section (start line and headers) we hold before giving up on it.
 pub const MAX_HEAD: usize = 64 << 10;
@@ -209,13 +210,13 @@ fn trim(s: &[u8]) -> &[u8] {
 
 /// The header lines of a header section (after its start line, before the empty line),
 /// each with its line ending, bounded by [`MAX_KEPT_LINES`] and [`MAX_KEPT_LINE`].
-fn kept_lines(head: &[u8]) -> Vec<String> {
+fn kept_lines(head: &[u8]) -> HeaderLines {
     let mut lines = head.split_inclusive(|&b| b == b'\n');
     lines.next();
     lines
         .take_while(|l| !matches!(*l, b"\r\n" | b"\n"))
         .take(MAX_KEPT_LINES)
-        .map(|l| lossy(&l[..l.len().min(MAX_KEPT_LINE)]))
+        .map(|l| Arc::from(lossy(&l[..l.len().min(MAX_KEPT_LINE)])))
         .collect()
 }
 
@@ -764,7 +765,7 @@ fn emit(p: Pending, response: Option<Span>, out: &mut Vec<Transaction>) {
         // Only interim (1xx) responses to a request never captured: nothing to pair.
         return;
     }
-    report(out, p.request, response, Detail::Http(p.http));
+    report(out, p.request, response, Detail::Http(Box::new(p.http)));
 }
 
 impl StreamParser for Parser {
@@ -973,7 +974,11 @@ mod test {
             (false, CREATED),
         ]);
         assert_eq!(
-            http(&t[1]).request_headers,
+            http(&t[1])
+                .request_headers
+                .iter()
+                .map(|l| &**l)
+                .collect::<Vec<_>>(),
             [
                 "Host: 127.0.0.1:28081\r\n",
                 "Accept-Encoding: identity\r\n",
@@ -981,7 +986,7 @@ mod test {
                 "Content-Type: application/json\r\n"
             ]
         );
-        let server = http(&t[0]).response_headers[0].as_str();
+        let server = &*http(&t[0]).response_headers[0];
         assert_eq!(server, "Server: BaseHTTP/0.6 Python/3.11.7\r\n");
         assert_eq!(
             header_value(server, "server"),

@@ -11,6 +11,7 @@ mod dispatch;
 pub mod dns;
 pub mod http;
 pub mod http2;
+mod intern;
 pub mod memcache;
 pub mod mysql;
 pub mod pgsql;

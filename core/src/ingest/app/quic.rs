@@ -431,7 +431,7 @@ impl Parser {
             out,
             self.span(0),
             self.span(1),
-            Detail::Tls(std::mem::take(&mut self.tls)),
+            Detail::Tls(Box::new(std::mem::take(&mut self.tls))),
         );
     }
 }

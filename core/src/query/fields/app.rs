@@ -4,6 +4,7 @@
 use super::{Fid, FieldProvider, ValueSink};
 use crate::capture::Capture;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// Values of application-layer fields, from the transactions the app parsers found in the
 /// capture (HTTP, DNS, memcached, MySQL, TLS), attached to the packets Wireshark shows
@@ -383,11 +384,11 @@ impl TransactionFields {
     /// The header lines of an HTTP message (`line`: `http.request.line` or
     /// `http.response.line`) and the header fields Wireshark names (`http.host`,
     /// `http.user_agent` and `http.content_type` come from the parser's own values).
-    fn add_http_headers(&mut self, p: u64, line: Fid, headers: &[String]) {
+    fn add_http_headers(&mut self, p: u64, line: Fid, headers: &[Arc<str>]) {
         use crate::ingest::app::http::header_value;
         if self.want.contains(&line) {
             for l in headers {
-                self.add(p, line, || AppValue::Text(l.clone()));
+                self.add(p, line, || AppValue::Text(l.to_string()));
             }
         }
         let named = [

@@ -26,6 +26,7 @@ use crate::capture::app::pdu::{Pdu, PduKind};
 use crate::capture::app::{At, Detail, Span, Transaction};
 use frame::{flag, kind, Header, Piece, Reader};
 use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::sync::Arc;
 
 /// Longest header block held (HEADERS and CONTINUATIONs).
 pub const MAX_BLOCK: usize = 256 << 10;
@@ -112,10 +113,10 @@ impl Stream {
         Stream {
             http: Http {
                 version: "HTTP/2".into(),
-                http2: Some(Http2 {
+                http2: Some(Box::new(Http2 {
                     stream_id: id,
                     ..Http2::default()
-                }),
+                })),
                 ..Http::default()
             },
             halves: [Half::default(); 2],
@@ -489,12 +490,12 @@ fn emit(mut st: Stream, out: &mut Vec<Transaction>) {
         out,
         st.halves[0].span(),
         st.halves[1].span(),
-        Detail::Http(st.http),
+        Detail::Http(Box::new(st.http)),
     );
 }
 
 /// Keeps a header line as the HTTP/1 parser keeps them (`name: value\r\n`).
-fn keep(lines: &mut Vec<String>, name: &str, value: &str) {
+fn keep(lines: &mut Vec<Arc<str>>, name: &str, value: &str) {
     if lines.len() < MAX_KEPT_LINES {
         let mut l = format!("{name}: {value}\r\n");
         if l.len() > MAX_KEPT_LINE {
@@ -504,11 +505,12 @@ fn keep(lines: &mut Vec<String>, name: &str, value: &str) {
             }
             l.truncate(end);
         }
-        lines.push(l);
+        lines.push(l.into());
     }
 }
 
 fn request_headers(h: &mut Http, fields: &[(String, String)]) {
+    let mut kept = h.request_headers.to_vec();
     for (n, v) in fields {
         match n.as_str() {
             ":method" => h.method = v.clone(),
@@ -526,20 +528,21 @@ fn request_headers(h: &mut Http, fields: &[(String, String)]) {
                     // `:path` is `/package.Service/Method`.
                     let path = h.uri.trim_start_matches('/');
                     let (service, method) = path.split_once('/').unwrap_or((path, ""));
-                    h.grpc = Some(Grpc {
+                    h.grpc = Some(Box::new(Grpc {
                         service: service.to_owned(),
                         method: method.to_owned(),
                         ..Grpc::default()
-                    });
+                    }));
                 }
             }
             "host" if h.host.is_none() => h.host = Some(v.clone()),
             _ => {}
         }
         if !n.starts_with(':') {
-            keep(&mut h.request_headers, n, v);
+            keep(&mut kept, n, v);
         }
     }
+    h.request_headers = kept.into();
     // `content-type` may come before `:path` in a malformed block: name the call now.
     if let Some(g) = &mut h.grpc {
         if g.service.is_empty() {
@@ -552,6 +555,7 @@ fn request_headers(h: &mut Http, fields: &[(String, String)]) {
 }
 
 fn response_headers(h: &mut Http, fields: &[(String, String)], trailers: bool) {
+    let mut kept = h.response_headers.to_vec();
     for (n, v) in fields {
         match n.as_str() {
             ":status" if !trailers => h.status = v.parse().ok(),
@@ -569,9 +573,10 @@ fn response_headers(h: &mut Http, fields: &[(String, String)], trailers: bool) {
             _ => {}
         }
         if !n.starts_with(':') && !trailers {
-            keep(&mut h.response_headers, n, v);
+            keep(&mut kept, n, v);
         }
     }
+    h.response_headers = kept.into();
 }
 
 /// `grpc-message` is percent-encoded (gRPC's PROTOCOL-HTTP2.md).

@@ -142,7 +142,7 @@ impl Parser {
                 });
             }
             binary_status(&mut d, r.status, message);
-            report(out, None, Some(span), Detail::Memcache(d));
+            report(out, None, Some(span), Detail::Memcache(Box::new(d)));
             return;
         };
         let mut i = 0;

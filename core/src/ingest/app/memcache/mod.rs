@@ -442,7 +442,7 @@ fn emit(p: Pending, response: Option<Span>, out: &mut Vec<Transaction>) {
         out,
         Some(p.request),
         response.or(p.response),
-        Detail::Memcache(p.detail),
+        Detail::Memcache(Box::new(p.detail)),
     );
 }
 

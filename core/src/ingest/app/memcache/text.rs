@@ -427,7 +427,7 @@ impl Parser {
                 })
                 .collect();
             d.hits = d.keys.len() as u32;
-            report(out, None, Some(span), Detail::Memcache(d));
+            report(out, None, Some(span), Detail::Memcache(Box::new(d)));
             return;
         };
         let d = &mut p.detail;

@@ -64,7 +64,7 @@ impl Parser {
         // ends that response.
         self.settle_optional(out);
         if no_reply {
-            report(out, Some(p.span), None, Detail::Mysql(d));
+            report(out, Some(p.span), None, Detail::Mysql(Box::new(d)));
             return;
         }
         if self.pending.len() >= MAX_PENDING {

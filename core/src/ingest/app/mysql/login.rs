@@ -28,7 +28,7 @@ impl Parser {
                 login.tls = true;
                 login.response = Some("tls".into());
                 self.phase = Phase::Tls;
-                report(out, Some(p.span), None, Detail::Mysql(login));
+                report(out, Some(p.span), None, Detail::Mysql(Box::new(login)));
                 return;
             }
             let mut r = Reader::new(d.get(32..).unwrap_or(&[]));
@@ -139,6 +139,6 @@ impl Parser {
         err_packet(&mut login, &p.data);
         login.note_code(p.span.last.packet, &p.data, p.len);
         self.phase = Phase::Command;
-        report(out, None, Some(p.span), Detail::Mysql(login));
+        report(out, None, Some(p.span), Detail::Mysql(Box::new(login)));
     }
 }

@@ -375,5 +375,10 @@ fn extend(span: &mut Option<Span>, more: Span) {
 }
 
 fn emit(p: Pending, out: &mut Vec<Transaction>) {
-    report(out, Some(p.request), p.response, Detail::Mysql(p.detail));
+    report(
+        out,
+        Some(p.request),
+        p.response,
+        Detail::Mysql(Box::new(p.detail)),
+    );
 }

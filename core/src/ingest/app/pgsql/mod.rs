@@ -169,7 +169,7 @@ impl Parser {
                 c.pg.command = "cancel".into();
                 c.request.add(at, size);
                 let c = self.building.take().unwrap_or_default();
-                report(out, c.request.span(), None, Detail::Pgsql(c.pg));
+                report(out, c.request.span(), None, Detail::Pgsql(Box::new(c.pg)));
             }
             b'p' => {
                 // Password, SASL or GSS responses belong to the login.
@@ -249,7 +249,7 @@ impl Parser {
                 let mut c = self.building.take().unwrap_or_default();
                 c.request.add(at, size);
                 c.pg.command = "terminate".into();
-                report(out, c.request.span(), None, Detail::Pgsql(c.pg));
+                report(out, c.request.span(), None, Detail::Pgsql(Box::new(c.pg)));
             }
             b'd' | b'c' | b'f' => {
                 // COPY FROM STDIN: data for the query waiting for its answer.
@@ -410,7 +410,12 @@ fn emit(c: Cycle, out: &mut Vec<Transaction>) {
     if c.response.first.is_none() {
         pg.incomplete = true;
     }
-    report(out, c.request.span(), c.response.span(), Detail::Pgsql(pg));
+    report(
+        out,
+        c.request.span(),
+        c.response.span(),
+        Detail::Pgsql(Box::new(pg)),
+    );
 }
 
 impl StreamParser for Parser {

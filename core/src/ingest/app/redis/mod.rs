@@ -211,7 +211,7 @@ impl Parser {
                 d.arg_count = msg.count.saturating_sub(1);
             }
             fill(&mut d, &msg);
-            report(out, None, Some(span), Detail::Redis(d));
+            report(out, None, Some(span), Detail::Redis(Box::new(d)));
             return;
         }
         let mut p = self.pending.pop_front().expect("not empty");
@@ -314,6 +314,6 @@ fn emit(p: Pending, response: Option<Span>, out: &mut Vec<Transaction>) {
         out,
         Some(p.request),
         response.or(p.response),
-        Detail::Redis(p.detail),
+        Detail::Redis(Box::new(p.detail)),
     );
 }

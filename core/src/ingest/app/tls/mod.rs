@@ -168,7 +168,7 @@ impl State {
             out,
             self.client_hello,
             self.server_hello,
-            Detail::Tls(self.tls.clone()),
+            Detail::Tls(Box::new(self.tls.clone())),
         );
     }
 
@@ -754,7 +754,7 @@ mod decrypted {
         c.transactions
             .iter()
             .filter_map(|t| match &t.detail {
-                Detail::Http(h) => Some(h),
+                Detail::Http(h) => Some(&**h),
                 _ => None,
             })
             .collect()

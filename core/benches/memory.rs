@@ -1,0 +1,193 @@
+//! Heap bytes a packet after a full ingest (every stage, as the page runs it), counted by
+//! a global allocator rather than read off the process's RSS: the figure the wasm32
+//! heap's budget is about (issue 12: index and tables at most 40 bytes a packet), without
+//! a browser. Native sizes are 64-bit; the table also prints `size_of` of the rows that
+//! grow with the capture, and `tests` checks their wasm32 sizes at compile time
+//! (`cargo check -p wirelens-core --target wasm32-unknown-unknown`).
+//!
+//! For each capture: the heap live once the `Capture` is finished, and what dropping
+//! each growing part frees (the packet index, the transactions with their strings, the
+//! conversations and TCP analysis, the rest), per packet; and the peak heap during the
+//! ingest (fixed buffers and the growing `Vec`s' reallocations included).
+//!
+//! Captures: `$WIRELENS_BENCH_CAPTURE` (or `bench-data/bench.pcap`), then each file of
+//! `$WIRELENS_BENCH_MEMORY_CAPTURES` (colon-separated), or `bench-data/bench-2.8g.pcap`
+//! when it is there.
+//!
+//! `cargo bench -p wirelens-core --bench memory`
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use wirelens_core::capture::app::{AppProto, Transaction};
+use wirelens_core::capture::packet::PacketRow;
+use wirelens_core::capture::Capture;
+use wirelens_core::ingest::Ingest;
+
+mod common;
+
+const CHUNK: usize = 4 << 20;
+
+/// The system allocator, counting the bytes live and their peak.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn grew(by: usize) {
+    let now = LIVE.fetch_add(by, Relaxed) + by;
+    PEAK.fetch_max(now, Relaxed);
+}
+
+// SAFETY: every call goes to `System` unchanged; only the counters are added.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Relaxed);
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            // The old block is live until the copy is done: count both, as a heap without
+            // room to grow in place (wasm32's, often) must hold both.
+            grew(new_size);
+            LIVE.fetch_sub(layout.size(), Relaxed);
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static COUNTING: Counting = Counting;
+
+fn live() -> usize {
+    LIVE.load(Relaxed)
+}
+
+fn main() {
+    println!(
+        "size_of (native): PacketRow {} B, Transaction {} B",
+        std::mem::size_of::<PacketRow>(),
+        std::mem::size_of::<Transaction>()
+    );
+    let mut captures: Vec<PathBuf> = common::bench_capture().into_iter().collect();
+    match std::env::var_os("WIRELENS_BENCH_MEMORY_CAPTURES") {
+        Some(more) => captures.extend(std::env::split_paths(&more)),
+        None => {
+            let big = common::root().join("bench-data/bench-2.8g.pcap");
+            if big.is_file() {
+                captures.push(big);
+            }
+        }
+    }
+    for path in captures {
+        measure(&path);
+    }
+}
+
+fn measure(path: &Path) {
+    let before = live();
+    PEAK.store(before, Relaxed);
+    let mut capture = ingest_file(path);
+    let peak = PEAK.load(Relaxed) - before;
+    let total = live() - before;
+    let packets = capture.packets.len().max(1) as f64;
+    let transactions = capture.transactions.len();
+    println!(
+        "\n{}: {} packets, {} transactions ({:.2} a packet), {} conversations",
+        path.display(),
+        capture.packets.len(),
+        transactions,
+        transactions as f64 / packets,
+        capture.conversations.len()
+    );
+    let counts: Vec<usize> = AppProto::ALL
+        .iter()
+        .map(|&p| {
+            capture
+                .transactions
+                .iter()
+                .filter(|t| t.detail.proto() == p)
+                .count()
+        })
+        .collect();
+    let mut parts = Vec::new();
+    let mut freed = |name: String, f: &mut dyn FnMut(&mut Capture)| {
+        let was = live();
+        f(&mut capture);
+        parts.push((name, was - live()));
+    };
+    freed("packet index".into(), &mut |c| c.packets = Vec::new());
+    for (proto, n) in AppProto::ALL.into_iter().zip(counts) {
+        freed(format!("{} heap ({n})", proto.name()), &mut |c| {
+            c.transactions.retain(|t| t.detail.proto() != proto)
+        });
+    }
+    freed("transactions' Vec".into(), &mut |c| {
+        c.transactions = Vec::new()
+    });
+    freed("conversations, TCP".into(), &mut |c| {
+        c.conversations = Vec::new();
+        c.tcp = Vec::new();
+        c.tcp_control = Vec::new();
+        c.tcp_flags = Vec::new();
+        c.tcp_acks_far = Vec::new();
+        c.app_protos = Vec::new();
+        c.app_clients = Vec::new();
+        c.app_inner = Vec::new();
+    });
+    freed("the rest".into(), &mut |c| *c = Capture::default());
+    println!("{:<22} {:>12} {:>10}", "part", "heap bytes", "B/packet");
+    for (name, bytes) in parts {
+        if bytes == 0 {
+            continue;
+        }
+        println!("{name:<22} {bytes:>12} {:>10.1}", bytes as f64 / packets);
+    }
+    println!(
+        "{:<22} {total:>12} {:>10.1}\n{:<22} {peak:>12} {:>10.1}",
+        "all, after ingest",
+        total as f64 / packets,
+        "peak during ingest",
+        peak as f64 / packets
+    );
+}
+
+fn ingest_file(path: &Path) -> Capture {
+    let mut ingest = Ingest::new();
+    ingest.begin_file("bench");
+    let mut file = File::open(path).expect("open the capture");
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => ingest.feed(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => panic!("cannot read {}: {e}", path.display()),
+        }
+    }
+    drop(buf);
+    let capture = ingest.finish();
+    assert!(
+        capture.errors.is_empty(),
+        "the benchmark capture has errors: {:?}",
+        capture.errors
+    );
+    capture
+}
