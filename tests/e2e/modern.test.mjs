@@ -153,7 +153,8 @@ test('a key log dropped beside a TLS capture decrypts it: the HTTP transactions 
   const keylog = join(SERVERS, 'tls.keylog');
   // Without it, the records stay encrypted: no HTTP transaction.
   const alone = await dropped([path]);
-  assert.equal((await appTable(alone, 'http', 'requests')).length, 0);
+  assert.equal(await alone.locator('#tab-http').count(), 0, 'no HTTP view without the key log');
+  await alone.locator('#tab-tls').waitFor();
   assert.deepEqual(cliJson(['http', path]), []);
   await alone.close();
   const page = await dropped([path, keylog]);

@@ -92,13 +92,14 @@ pub enum Tab {
 }
 
 /// The protocols with views, as the worker names them, and their titles.
-pub const APPS: [(&str, &str); 6] = [
+pub const APPS: [(&str, &str); 7] = [
     ("http", "HTTP"),
     ("memcache", "memcached"),
     ("mysql", "MySQL"),
     ("redis", "Redis"),
     ("dns", "DNS"),
     ("tls", "TLS"),
+    ("pgsql", "PostgreSQL"),
 ];
 
 impl Tab {
