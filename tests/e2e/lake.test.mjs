@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { REPO, cliPath, launch, newPage, openTab, serve, waitLoaded } from './helpers.mjs';
+import { DIST, REPO, cliPath, launch, newPage, openTab, serve, waitLoaded } from './helpers.mjs';
 
 const SERVERS = join(REPO, 'tests', 'data', 'servers');
 /** Real-server captures: HTTP, memcached, MySQL, Redis, DNS, TLS, PostgreSQL, QUIC. */
@@ -88,6 +88,19 @@ async function exportLake(page, sensor, dir) {
   await page.locator('#lake-status', { hasText: 'Saved' }).waitFor();
   return download.suggestedFilename();
 }
+
+test('the Parquet writer is in the lake worker alone, which index.html does not load', () => {
+  const html = readFileSync(join(DIST, 'index.html'), 'utf8');
+  const page = /['"]\.\/([\w-]+_bg\.wasm)['"]/.exec(html)[1];
+  // The file magic and a message of parquet's column writer.
+  for (const marker of ['PAR1', 'definition level']) {
+    assert.ok(readFileSync(join(DIST, 'wirelens-lake_bg.wasm')).includes(marker), `${marker} in the lake worker`);
+    for (const other of [page, 'wirelens-worker_bg.wasm']) {
+      assert.ok(!readFileSync(join(DIST, other)).includes(marker), `${marker} is not in ${other}`);
+    }
+  }
+  assert.doesNotMatch(html, /(?:src|href)="[^"]*(?:wirelens-lake|sql\/)/, 'index.html loads nothing of the lake or of DuckDB');
+});
 
 test('Export as Parquet unzips into the lake wirelens export writes, row for row', async () => {
   const pageLake = join(scratch, 'page-lake');
