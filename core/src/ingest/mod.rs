@@ -24,7 +24,7 @@
 //!   detail (HTTP 288, memcached 144; 160 and 84 on wasm32) and its strings (memcached's
 //!   keys; HTTP's header lines, up to [`app::http::MAX_KEPT_LINES`] a side, are shared:
 //!   each distinct line and section is kept once).
-//! - per HTTP/2 frame and PostgreSQL message: 24 bytes (`pdus`, a
+//! - per HTTP/2 frame, PostgreSQL message and QUIC packet: 24 bytes (`pdus`, a
 //!   [`crate::capture::app::pdu::Pdu`]), for the per-frame fields, columns and detail.
 //!
 //! The packet index and the transactions give back their spare capacity when the ingest
