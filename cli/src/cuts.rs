@@ -55,6 +55,11 @@ pub struct Choose {
     /// warning, or an application error (HTTP 4xx/5xx, DNS, MySQL, Redis, memcached).
     #[arg(long, conflicts_with = "streams")]
     errors: bool,
+    /// A TLS key log (NSS SSLKEYLOGFILE), as tshark's `-o tls.keylog_file:PATH` (`-o`
+    /// names the output here): decrypted, the sessions' HTTP, HTTP/2 … transactions count
+    /// for --errors, --slowest and -Y. May be repeated.
+    #[arg(long = "tls-keylog", value_name = "PATH")]
+    keylogs: Vec<String>,
 }
 
 /// `-F`: pcap (µs), nsecpcap or pcapng.
@@ -95,10 +100,15 @@ struct Input {
 }
 
 impl Input {
-    fn read(files: &[String], stages: Stages) -> anyhow::Result<Input> {
+    fn read(files: &[String], stages: Stages, keylogs: &[String]) -> anyhow::Result<Input> {
         let inputs = Inputs::new(files, true)?;
+        let prefs: Vec<String> = keylogs
+            .iter()
+            .map(|p| format!("tls.keylog_file:{p}"))
+            .collect();
         let capture = inputs.read(&Options {
             stages,
+            key_logs: crate::apps::key_logs(&prefs)?,
             ..Options::default()
         })?;
         Ok(Input { capture, inputs })
@@ -177,7 +187,7 @@ impl Choose {
         } else {
             Stages::TCP
         };
-        let input = Input::read(&self.files, stages)?;
+        let input = Input::read(&self.files, stages, &self.keylogs)?;
         let candidates = match &filter {
             Some(f) => {
                 for name in f.not_yet_extracted() {

@@ -60,8 +60,9 @@ fn tshark_failures(capture: &str, options: &[&str]) -> BTreeSet<u32> {
     streams
 }
 
-/// The TCP streams of the files `wirelens split --errors` writes.
-fn split_errors(capture: &str) -> BTreeSet<u32> {
+/// The TCP streams of the files `wirelens split --errors` writes (`keylog`: its
+/// `--tls-keylog`).
+fn split_errors(capture: &str, keylog: Option<&str>) -> BTreeSet<u32> {
     let dir = std::env::temp_dir().join(format!(
         "wirelens-modern-errors-{}-{}",
         std::process::id(),
@@ -70,7 +71,9 @@ fn split_errors(capture: &str) -> BTreeSet<u32> {
     let _ = std::fs::remove_dir_all(&dir);
     let out = Command::new(bin("wirelens"))
         .current_dir(repo_root())
-        .args(["split", "--errors", capture, "-o"])
+        .args(["split", "--errors", capture])
+        .args(keylog.map(|k| ["--tls-keylog", k]).into_iter().flatten())
+        .arg("-o")
         .arg(&dir)
         .output()
         .expect("run wirelens split");
@@ -103,25 +106,30 @@ fn split_errors_takes_postgresql_and_http2_failures() {
     ) {
         return;
     }
-    let cases: &[(&str, &[&str])] = &[
+    let h2_keys = "tests/data/servers/http2.keylog";
+    let h2_pref = format!("tls.keylog_file:{h2_keys}");
+    let cases: &[(&str, Vec<&str>, Option<&str>)] = &[
         (
             "tests/data/servers/pgsql.pcap",
-            &["-d", "tcp.port==25432,pgsql"],
+            vec!["-d", "tcp.port==25432,pgsql"],
+            None,
         ),
         (
             "tests/data/servers/grpc.pcap",
-            &["-d", "tcp.port==25051,http2"],
+            vec!["-d", "tcp.port==25051,http2"],
+            None,
         ),
-        // The h2c connections (the TLS ones need the key log, which split does not take).
+        // Over TLS with the key log (the 404 of tcp.stream 0), and h2c.
         (
             "tests/data/servers/http2.pcap",
-            &["-d", "tcp.port==28082,http2"],
+            vec!["-o", &h2_pref, "-d", "tcp.port==28082,http2"],
+            Some(h2_keys),
         ),
     ];
     let mut compared = 0;
-    for (capture, options) in cases {
+    for (capture, options, keylog) in cases {
         let want = tshark_failures(capture, options);
-        let got = split_errors(capture);
+        let got = split_errors(capture, *keylog);
         let missing: Vec<&u32> = want.difference(&got).collect();
         assert!(
             missing.is_empty(),
@@ -130,8 +138,8 @@ fn split_errors_takes_postgresql_and_http2_failures() {
         compared += want.len();
     }
     // pgsql.pcap: the 42P01/42601 session and the failed login; grpc.pcap: its one
-    // connection (NOT_FOUND, UNIMPLEMENTED).
-    assert!(compared >= 3, "only {compared} failing sessions compared");
+    // connection (NOT_FOUND, UNIMPLEMENTED); http2.pcap: a 404 and two 405s over TLS.
+    assert!(compared >= 5, "only {compared} failing sessions compared");
     wirelens_tests::harness::report(&format!(
         "modern split --errors: {compared} sessions with PostgreSQL or HTTP/2 failures, all taken"
     ));
