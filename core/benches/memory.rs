@@ -117,6 +117,17 @@ fn measure(path: &Path) {
         transactions as f64 / packets,
         capture.conversations.len()
     );
+    let memcached = capture
+        .app_protos
+        .iter()
+        .filter(|p| **p == Some(AppProto::Memcache))
+        .count();
+    let table = &capture.memcache_commands;
+    println!(
+        "memcache message table: {} of {memcached} memcached conversations covered, {} messages",
+        table.covered.iter().filter(|&&c| c).count(),
+        table.commands.len()
+    );
     let counts: Vec<usize> = AppProto::ALL
         .iter()
         .map(|&p| {
@@ -139,6 +150,9 @@ fn measure(path: &Path) {
             c.transactions.retain(|t| t.detail.proto() != proto)
         });
     }
+    freed("memcache message table".into(), &mut |c| {
+        c.memcache_commands = Default::default()
+    });
     freed("transactions' Vec".into(), &mut |c| {
         c.transactions = Vec::new()
     });

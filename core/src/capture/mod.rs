@@ -277,6 +277,10 @@ pub struct Capture {
     pub app_inner: Vec<Option<app::AppProto>>,
     /// Application-layer counters.
     pub app_stats: app::AppStats,
+    /// Where Wireshark shows `memcache.command` (filters on it read this instead of the
+    /// packets).
+    #[serde(skip)]
+    pub memcache_commands: app::memcache::CommandIndex,
     /// TCP reassembly counters (overlap conflicts, gaps, buffer limits hit): expert items.
     pub reassembly: tcp::ReassemblyStats,
     /// Errors that stopped reading a file; packets before them are kept.

@@ -26,6 +26,8 @@
 //!   each distinct line and section is kept once).
 //! - per HTTP/2 frame, PostgreSQL message and QUIC packet: 24 bytes (`pdus`, a
 //!   [`crate::capture::app::pdu::Pdu`]), for the per-frame fields, columns and detail.
+//! - per memcached message (text protocol): 5 bytes (`memcache_commands`), where
+//!   Wireshark shows `memcache` and `memcache.command`, for filters on them.
 //!
 //! The packet index and the transactions give back their spare capacity when the ingest
 //! finishes. `cargo bench -p wirelens-core --bench memory` counts the heap of each part.
@@ -585,6 +587,7 @@ impl Ingest {
             a.capture.app_inner = apps.inner;
             a.capture.pdus = apps.pdus;
             a.capture.app_stats = apps.stats;
+            a.capture.memcache_commands = apps.memcache_commands;
             a.capture.reassembly = a.reassembler.stats();
         }
         let Analysis {

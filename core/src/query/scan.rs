@@ -270,4 +270,60 @@ mod test {
             }
         }
     }
+
+    /// `memcache.command` from the ingest's table gives what dissecting every packet of
+    /// the memcached conversations again gives, and reads fewer bytes: on the real
+    /// servers' captures and the corpus's (deepflow's memcached captures, when there).
+    #[test]
+    fn memcache_commands_from_the_table_equal_those_dissected_again() {
+        let dir = env!("CARGO_MANIFEST_DIR");
+        let mut paths = vec![
+            format!("{dir}/../tests/data/servers/memcached.pcap"),
+            format!("{dir}/../tests/data/servers/memcached-fields.pcap"),
+        ];
+        for corpus in ["memcached.pcap", "memcached-userdata.pcap"] {
+            let p = format!("{dir}/../../shared/corpus/deepflow/memcached/{corpus}");
+            if std::path::Path::new(&p).is_file() {
+                paths.push(p);
+            }
+        }
+        let mut covered = 0;
+        for path in paths {
+            let bytes = std::fs::read(&path).expect(&path);
+            let mut capture = crate::ingest::ingest_bytes(&path, &bytes);
+            covered += capture
+                .memcache_commands
+                .covered
+                .iter()
+                .filter(|&&c| c)
+                .count();
+            for text in [
+                "memcache.command == \"set\"",
+                "memcache.command",
+                "memcache.command == \"get\" || memcache.command == \"STAT\"",
+                "memcache.command == \"set\" && tcp.port == 11211",
+                "memcache.command == \"get\" && memcache.key",
+                "memcache",
+                "memcache && !memcache.command",
+            ] {
+                let filter = Filter::compile(text).unwrap();
+                let run = |capture: &Capture| {
+                    let mut read = 0;
+                    let mut scan = Scan::new(capture, &filter, &[], ScanOptions::default());
+                    let got = scan.run_all(&mut |f| {
+                        read += f.end - f.start;
+                        Ok(bytes[f.start as usize..f.end as usize].to_vec())
+                    });
+                    (got, read)
+                };
+                let (with, read_with) = run(&capture);
+                let table = std::mem::take(&mut capture.memcache_commands);
+                let (without, read_without) = run(&capture);
+                capture.memcache_commands = table;
+                assert_eq!(with, without, "{path}: {text}");
+                assert!(read_with <= read_without, "{path}: {text}");
+            }
+        }
+        assert!(covered > 0);
+    }
 }

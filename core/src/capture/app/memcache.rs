@@ -69,3 +69,50 @@ impl Memcache {
         self.keys.iter().filter_map(|k| k.value_len).sum()
     }
 }
+
+/// The commands Wireshark's memcache dissector names in text requests
+/// (`memcache.command`): the first word of a request line it knows.
+pub const COMMANDS: [&str; 15] = [
+    "get",
+    "gets",
+    "set",
+    "add",
+    "replace",
+    "append",
+    "prepend",
+    "cas",
+    "incr",
+    "decr",
+    "delete",
+    "stats",
+    "flush_all",
+    "quit",
+    "version",
+];
+
+/// [`CommandIndex::commands`] of a message that names no command.
+pub const NO_COMMAND: u8 = u8::MAX;
+
+/// Where Wireshark shows a memcache message (`memcache`) and its command
+/// (`memcache.command`), noted while the capture was read, so a filter or a column on
+/// them needs no second reading of the packets: 5 bytes a message. Only for the
+/// conversations it covers; the others' PDUs are dissected again.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CommandIndex {
+    /// Per conversation (indexed like `Capture::conversations`; empty when the
+    /// application layer did not run): `packets` holds every `memcache.command` of it.
+    pub covered: Vec<bool>,
+    /// The packet (index into `Capture::packets`) of each message shown, in packet order
+    /// (several in one packet in the order Wireshark shows them).
+    pub packets: Vec<u32>,
+    /// Each message's command, an index into [`COMMANDS`] or [`NO_COMMAND`], beside its
+    /// packet.
+    pub commands: Vec<u8>,
+}
+
+impl CommandIndex {
+    /// Whether conversation `conv` is covered.
+    pub fn covers(&self, conv: u32) -> bool {
+        self.covered.get(conv as usize).copied().unwrap_or(false)
+    }
+}

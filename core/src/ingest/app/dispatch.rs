@@ -3,9 +3,11 @@
 
 use super::choose::{choose, make_parser, other, ParserCtx};
 use super::intern::Interner;
+use super::memcache::wireshark::Commands;
 use super::sniff::{sniff, Sniff};
 use super::tls::SharedKeys;
 use super::StreamParser;
+use crate::capture::app::memcache::CommandIndex;
 use crate::capture::app::pdu::Pdu;
 use crate::capture::app::{AppProto, AppStats, At, Transaction};
 use crate::capture::flow::{Conversation, Direction, L4};
@@ -24,6 +26,8 @@ enum Held {
         bytes: Vec<u8>,
         at: At,
         datagram: bool,
+        /// The packet that carried the bytes (Wireshark's PDU goes there).
+        carrier: u64,
     },
     Gap {
         dir: Direction,
@@ -60,6 +64,8 @@ struct Conv {
     replay: Vec<Held>,
     /// The protocol inside (TLS), once its parser ended.
     inner: Option<AppProto>,
+    /// A memcached conversation over TCP: where Wireshark shows `memcache.command`.
+    commands: Option<Box<Commands>>,
 }
 
 /// The application layer of a capture: which parser each conversation gets, and the
@@ -85,6 +91,10 @@ pub struct Apps {
     pdus: Vec<Pdu>,
     /// What the transactions repeat, kept once.
     interner: Interner,
+    /// `memcache.command` of the memcached conversations retired so far: the covered
+    /// ones (indexed by flow) and (packet, command) of theirs.
+    memcache_covered: Vec<bool>,
+    memcache_commands: Vec<(u32, u8)>,
     stats: AppStats,
 }
 
@@ -103,6 +113,8 @@ pub struct AppsResult {
     pub pdus: Vec<Pdu>,
     /// Counters.
     pub stats: AppStats,
+    /// Where Wireshark shows `memcache.command`.
+    pub memcache_commands: CommandIndex,
 }
 
 impl Apps {
@@ -152,6 +164,13 @@ impl Apps {
         packets: &[PacketRow],
     ) {
         if self.disabled || self.retired.get(flow as usize).copied().unwrap_or(false) {
+            // Bytes after the end of a conversation: Wireshark still dissects them, and
+            // the table of its memcache commands no longer follows.
+            if !payload.is_empty() {
+                if let Some(c) = self.memcache_covered.get_mut(flow as usize) {
+                    *c = false;
+                }
+            }
             return;
         }
         match summary.transport {
@@ -172,7 +191,7 @@ impl Apps {
                 }
             }
             Transport::Udp { .. } if !payload.is_empty() => {
-                self.deliver_data(conv, flow, dir, payload, at, true);
+                self.deliver_data(conv, flow, dir, payload, at, at.packet, true);
             }
             _ => {}
         }
@@ -212,7 +231,7 @@ impl Apps {
                         None => current.map(|(_, at)| at).unwrap_or_default(),
                     },
                 };
-                self.deliver_data(conv, flow, dir, bytes, at, false);
+                self.deliver_data(conv, flow, dir, bytes, at, packet, false);
             }
             StreamEvent::Gap {
                 conv: flow,
@@ -262,6 +281,7 @@ impl Apps {
                 },
                 replay: Vec::new(),
                 inner: None,
+                commands: None,
             })
         })
     }
@@ -269,11 +289,20 @@ impl Apps {
     /// Done with a conversation: its state goes, what it was parsed as stays.
     fn retire(&mut self, flow: u32) {
         let i = flow as usize;
-        let (proto, client, inner) = self
+        let (proto, client, inner, commands) = self
             .convs
             .get_mut(i)
             .and_then(Option::take)
-            .map_or((None, None, None), |c| (c.proto, c.client, c.inner));
+            .map_or((None, None, None, None), |c| {
+                (c.proto, c.client, c.inner, c.commands)
+            });
+        if let Some(cm) = commands.filter(|cm| !cm.complex) {
+            if self.memcache_covered.len() <= i {
+                self.memcache_covered.resize(i + 1, false);
+            }
+            self.memcache_covered[i] = true;
+            self.memcache_commands.extend(cm.found);
+        }
         if self.retired.len() <= i {
             self.retired.resize(i + 1, false);
             self.retired_protos.resize(i + 1, None);
@@ -286,7 +315,9 @@ impl Apps {
         self.retired_inner[i] = inner;
     }
 
-    /// Passes bytes of one side (a stream's, or a datagram) to the conversation's parser.
+    /// Passes bytes of one side (a stream's, or a datagram) to the conversation's parser;
+    /// `carrier` is the packet that carried them.
+    #[allow(clippy::too_many_arguments)]
     fn deliver_data(
         &mut self,
         conv: &Conversation,
@@ -294,6 +325,7 @@ impl Apps {
         dir: Direction,
         bytes: &[u8],
         at: At,
+        carrier: u64,
         datagram: bool,
     ) {
         let piece = Held::Data {
@@ -301,6 +333,7 @@ impl Apps {
             bytes: Vec::new(),
             at,
             datagram,
+            carrier,
         };
         self.deliver(conv, flow, piece, bytes);
     }
@@ -354,7 +387,11 @@ impl Apps {
                 if let (
                     State::Undecided { held, .. },
                     Held::Data {
-                        dir, at, datagram, ..
+                        dir,
+                        at,
+                        datagram,
+                        carrier,
+                        ..
                     },
                 ) = (&mut c.state, piece)
                 {
@@ -363,6 +400,7 @@ impl Apps {
                         bytes: bytes.to_vec(),
                         at,
                         datagram,
+                        carrier,
                     });
                 }
                 return;
@@ -393,8 +431,12 @@ impl Apps {
                 bytes: held,
                 at,
                 datagram,
+                carrier,
             } => {
                 let bytes = if held.is_empty() { bytes } else { &held[..] };
+                if let (Some(cm), false) = (&mut c.commands, datagram) {
+                    cm.data(dir as usize, bytes, carrier);
+                }
                 let from_client = dir == *client;
                 if datagram {
                     parser.datagram(from_client, bytes, at, out);
@@ -402,7 +444,12 @@ impl Apps {
                     parser.data(from_client, bytes, at, out);
                 }
             }
-            Held::Gap { dir, len, at } => parser.gap(dir == *client, len, at, out),
+            Held::Gap { dir, len, at } => {
+                if let Some(cm) = &mut c.commands {
+                    cm.gap();
+                }
+                parser.gap(dir == *client, len, at, out)
+            }
         }
         let start = self.pdus.len();
         parser.take_pdus(&mut self.pdus);
@@ -485,6 +532,9 @@ impl Apps {
                         });
                 c.proto = Some(proto);
                 c.client = Some(client);
+                if proto == AppProto::Memcache && conv.proto == L4::Tcp {
+                    c.commands = Some(Box::default());
+                }
                 let server_port = if client == Direction::AToB {
                     conv.port_b
                 } else {
@@ -542,6 +592,7 @@ impl Apps {
         clients.resize(conversations.len(), None);
         let mut inner = std::mem::take(&mut self.retired_inner);
         inner.resize(conversations.len(), None);
+        let memcache_commands = self.memcache_command_index(conversations.len());
         let mut pdus = std::mem::take(&mut self.pdus);
         // Reassembly hands bytes on when their holes fill: a PDU may come after those of
         // later packets. Stable: a packet's PDUs stay in stream order.
@@ -553,6 +604,25 @@ impl Apps {
             inner,
             pdus,
             stats: self.stats,
+            memcache_commands,
+        }
+    }
+
+    /// The memcache commands of the covered conversations, in packet order (stable: the
+    /// commands of one packet stay in the order shown).
+    fn memcache_command_index(&mut self, conversations: usize) -> CommandIndex {
+        let mut covered = std::mem::take(&mut self.memcache_covered);
+        if covered.iter().any(|&c| c) {
+            covered.resize(conversations, false);
+        } else {
+            covered = Vec::new();
+        }
+        let mut found = std::mem::take(&mut self.memcache_commands);
+        found.sort_by_key(|&(p, _)| p);
+        CommandIndex {
+            covered,
+            packets: found.iter().map(|&(p, _)| p).collect(),
+            commands: found.iter().map(|&(_, c)| c).collect(),
         }
     }
 }

@@ -22,6 +22,7 @@ mod binary;
 #[cfg(test)]
 mod test;
 mod text;
+pub mod wireshark;
 
 pub use binary::{opcode_name, status_name};
 

@@ -22,11 +22,11 @@
 //! and the binary protocol's wiki page.
 
 use super::{PduFields, PduOut};
+pub use crate::ingest::app::memcache::wireshark::MAX_PDU;
+use crate::ingest::app::memcache::wireshark::{
+    line_end, strtoul, text_cut, Cmd, Kind, More, Reply, TextCut, Tokens,
+};
 use crate::query::fields::{AppValue, Fid};
-
-/// Most bytes a side keeps of a PDU spread over segments. A longer one is given up: it
-/// adds no field, and the side starts afresh after it.
-pub const MAX_PDU: usize = 8 << 20;
 
 /// The binary header.
 const HEADER_LEN: usize = 24;
@@ -75,15 +75,6 @@ mod field {
     pub const BODY_LENGTH: Range<usize> = 8..12;
     pub const OPAQUE: Range<usize> = 12..16;
     pub const CAS: Range<usize> = 16..24;
-}
-
-/// What a call of the dissector wants beyond the bytes it was handed (`desegment_len`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum More {
-    /// All of the next segment.
-    Segment,
-    /// This many bytes more.
-    Bytes(u32),
 }
 
 /// A PDU being gathered over segments (TCP's multi-segment PDU).
@@ -572,189 +563,14 @@ fn extras(
     Ok(())
 }
 
-/// Wireshark's `tvb_find_line_end` from `from`: the end of the line and the start of
-/// the next one. A line ends at CR LF, CR or LF. With `whole`, a line with no end yet
-/// (or a CR as the last byte, which may be the first half of CR LF) is None; without,
-/// the line runs to the end of `t`.
-fn line_end(t: &[u8], from: usize, whole: bool) -> Option<(usize, usize)> {
-    let rest = t.get(from..).unwrap_or_default();
-    match rest.iter().position(|&b| b == b'\r' || b == b'\n') {
-        None if whole => None,
-        None => Some((t.len(), t.len())),
-        Some(i) => {
-            let eol = from + i;
-            if t[eol] == b'\r' {
-                match t.get(eol + 1) {
-                    None if whole => None,
-                    Some(b'\n') => Some((eol, eol + 2)),
-                    _ => Some((eol, eol + 1)),
-                }
-            } else {
-                Some((eol, eol + 1))
-            }
-        }
-    }
-}
-
-/// The tokens of one line (Wireshark's `get_token_len`): a token ends at a blank, CR or
-/// LF, and the blanks after it are skipped.
-struct Tokens<'a> {
-    line: &'a [u8],
-    /// The next token's offset in `line`.
-    pos: usize,
-}
-
-impl<'a> Tokens<'a> {
-    /// The next token; an empty one means the line ended (or a blank came first).
-    fn next(&mut self) -> &'a [u8] {
-        let start = self.pos.min(self.line.len());
-        let rest = &self.line[start..];
-        let len = rest
-            .iter()
-            .position(|&b| b == b' ' || b == b'\r' || b == b'\n')
-            .unwrap_or(rest.len());
-        let blanks = rest[len..].iter().take_while(|&&b| b == b' ').count();
-        self.pos = start + len + blanks;
-        &rest[..len]
-    }
-
-    /// The next token if it is not empty and at most `max` bytes long.
-    fn next_max(&mut self, max: usize) -> Option<&'a [u8]> {
-        Some(self.next()).filter(|t| !t.is_empty() && t.len() <= max)
-    }
-}
-
-/// C's `strtoul(s, NULL, 10)` with a 64-bit `unsigned long`: blanks skipped, a sign,
-/// the digits up to any other byte (none: 0); too big is the maximum, and a minus sign
-/// negates modulo 2^64. The string ends at a NUL.
-fn strtoul(s: &[u8]) -> u64 {
-    scan(s).unwrap_or(0)
-}
-
-/// `strtoul`, or None when no digit follows the blanks and the sign.
-fn scan(s: &[u8]) -> Option<u64> {
-    let s = &s[..s.iter().position(|&b| b == 0).unwrap_or(s.len())];
-    let blanks = s
-        .iter()
-        .take_while(|&&b| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
-        .count();
-    let s = &s[blanks..];
-    let (neg, s) = match s.first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let digits = s.iter().take_while(|b| b.is_ascii_digit()).count();
-    if digits == 0 {
-        return None;
-    }
-    let v = s[..digits].iter().try_fold(0u64, |v, &d| {
-        v.checked_mul(10)?.checked_add(u64::from(d - b'0'))
-    });
-    Some(match v {
-        None => u64::MAX,
-        Some(v) if neg => v.wrapping_neg(),
-        Some(v) => v,
-    })
-}
-
-/// `sscanf(s, "%u")`: `strtoul` cut to 32 bits, but no digit is no number.
-fn scan_u32(s: &[u8]) -> Option<u32> {
-    scan(s).map(|v| v as u32)
-}
-
-/// What the first token of a text message makes of it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    /// A request; `content` when a data block follows the line.
-    Request { cmd: Cmd, content: bool },
-    /// A reply.
-    Response(Reply),
-}
-
-/// Text requests Wireshark knows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Cmd {
-    Get,
-    Store,
-    Cas,
-    Incr,
-    Delete,
-    Stats,
-    FlushAll,
-    Bare,
-}
-
-/// Text replies Wireshark knows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Reply {
-    Value,
-    Version,
-    Stat,
-    Status,
-}
-
-/// Wireshark's reading of a line's first word (up to the first space only).
-fn classify(line: &[u8]) -> Option<Kind> {
-    let word = &line[..line.iter().position(|&b| b == b' ').unwrap_or(line.len())];
-    let reply = match word {
-        b"VALUE" => Some(Reply::Value),
-        b"VERSION" => Some(Reply::Version),
-        b"STAT" => Some(Reply::Stat),
-        b"OK" | b"END" | b"EXISTS" | b"STORED" | b"DELETED" | b"NOT_FOUND" | b"NOT_STORED" => {
-            Some(Reply::Status)
-        }
-        _ => None,
-    };
-    if let Some(r) = reply {
-        return Some(Kind::Response(r));
-    }
-    let (cmd, content) = match word {
-        b"get" | b"gets" => (Cmd::Get, false),
-        b"set" | b"add" | b"replace" | b"append" | b"prepend" => (Cmd::Store, true),
-        b"cas" => (Cmd::Cas, true),
-        b"incr" | b"decr" => (Cmd::Incr, false),
-        b"delete" => (Cmd::Delete, false),
-        b"stats" => (Cmd::Stats, false),
-        b"flush_all" => (Cmd::FlushAll, false),
-        b"quit" | b"version" => (Cmd::Bare, false),
-        _ => return None,
-    };
-    Some(Kind::Request { cmd, content })
-}
-
 /// One text message: all of `t`, or a request for more bytes before it can be read.
 fn text(t: &[u8], e: &mut Emit<'_, '_>) -> Option<More> {
-    let (end, _) = line_end(t, 0, false)?;
+    let (kind, end) = match text_cut(t) {
+        TextCut::Nothing => return None,
+        TextCut::More(more) => return Some(more),
+        TextCut::Whole { kind, line_end } => (kind, line_end),
+    };
     let line = &t[..end];
-    let kind = classify(line);
-    if let Some(kind) = kind {
-        // The first line must be whole, and the data block it announces there.
-        let Some((_, data_at)) = line_end(t, 0, true) else {
-            return Some(More::Segment);
-        };
-        let length_token = match kind {
-            Kind::Request { content: true, .. } => Some(5),
-            Kind::Response(Reply::Value) => Some(4),
-            _ => None,
-        };
-        if let Some(n) = length_token {
-            let mut tokens = Tokens { line, pos: 0 };
-            let mut token = &[][..];
-            for _ in 0..n {
-                token = tokens.next();
-                if token.is_empty() {
-                    return None;
-                }
-            }
-            let len = scan_u32(token)?;
-            let have = t.len() - data_at;
-            if len > i32::MAX as u32 || have < len as usize {
-                let more = len.wrapping_add(2).wrapping_sub(have as u32);
-                return (more != 0).then_some(More::Bytes(more));
-            }
-        }
-    }
     e.present(Fid::Memcache, t);
     match kind {
         None => {}
@@ -1005,6 +821,7 @@ mod test {
     //! Expected values are tshark 4.0.17's on the same bytes in the same segments.
 
     use super::*;
+    use crate::ingest::app::memcache::wireshark::scan_u32;
     use crate::query::fields::pdu::PduValues;
 
     /// One segment, or bytes lost on one side.
@@ -1331,6 +1148,133 @@ mod test {
         assert_eq!(scan_u32(b"-5"), Some(u32::MAX - 4));
         assert_eq!(scan_u32(b"+"), None);
         assert_eq!(scan_u32(b"5\09"), Some(5));
+    }
+
+    /// The ingest's table of `memcache.command` ([`Commands`]) says what this dissector
+    /// says, wherever it covers a conversation: streams of real and odd messages, cut
+    /// anywhere, the two sides interleaved.
+    #[test]
+    fn the_ingest_command_table_agrees_where_it_covers() {
+        use crate::capture::app::memcache::{COMMANDS, NO_COMMAND};
+        use crate::ingest::app::memcache::wireshark::Commands;
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let requests: [&[u8]; 12] = [
+            b"get k\r\n",
+            b"gets a b c\r\n",
+            b"set k 0 0 5\r\nhello\r\n",
+            b"add k 1 2 3 noreply\r\nabc\r\n",
+            b"cas k 0 0 2 7\r\nxy\r\n",
+            b"set big 0 0 3000\r\n",
+            b"delete k\r\n",
+            b"incr n 1\r\n",
+            b"touch k 10\r\n",
+            b"mg k v\r\n",
+            b"version\r\n",
+            b"set k 0 0 x\r\n",
+        ];
+        let replies: [&[u8]; 8] = [
+            b"VALUE k 0 5\r\nhello\r\nEND\r\n",
+            b"END\r\n",
+            b"STORED\r\n",
+            b"VALUE big 0 3000\r\n",
+            b"NOT_FOUND\r\n",
+            b"ERROR\r\n",
+            b"42\r\n",
+            b"STAT pid 1\r\nEND\r\n",
+        ];
+        let (mut covered, mut shown) = (0, 0);
+        for trial in 0..400 {
+            // Two sides' streams; a 3000-byte block follows its announcing line.
+            let mut sides = [Vec::new(), Vec::new()];
+            for (i, side) in sides.iter_mut().enumerate() {
+                for _ in 0..next() % 12 {
+                    let m = if i == 0 {
+                        requests[(next() % 12) as usize]
+                    } else {
+                        replies[(next() % (7 + u64::from(trial % 4 == 0))) as usize]
+                    };
+                    side.extend_from_slice(m);
+                    if m.ends_with(b" 3000\r\n") {
+                        side.extend((0..3000).map(|j| b"abc get set "[j % 12]));
+                        side.extend_from_slice(b"\r\n");
+                    }
+                }
+            }
+            let mut d = Dissector::new();
+            let mut c = Commands::default();
+            let mut values = PduValues::new();
+            let wanted: std::collections::HashSet<Fid> =
+                [Fid::MemcacheCommand, Fid::Memcache].into();
+            let mut at = [0, 0];
+            let mut packet = 0u64;
+            while at[0] < sides[0].len() || at[1] < sides[1].len() {
+                let s = if at[0] >= sides[0].len() {
+                    1
+                } else if at[1] >= sides[1].len() {
+                    0
+                } else {
+                    (next() % 2) as usize
+                };
+                // Segments end at a message's end most often, as clients send them.
+                let n = match next() % 3 {
+                    0 => 1 + next() % 40,
+                    1 => 1 + next() % 4000,
+                    _ => 1 << 20,
+                } as usize;
+                let end = (at[s] + n).min(sides[s].len());
+                let seg = &sides[s][at[s]..end];
+                let mut out = PduOut::new(&mut values, Some(&wanted));
+                d.data(s == 0, seg, packet, &mut out);
+                c.data(s, seg, packet);
+                at[s] = end;
+                packet += 1;
+            }
+            if c.complex {
+                continue;
+            }
+            covered += 1;
+            // Commands in the order shown (the values of a packet keep theirs), and how
+            // many messages each packet shows.
+            let mut want: Vec<(u64, String)> = values
+                .iter()
+                .filter(|(k, _)| k.1 == Fid::MemcacheCommand)
+                .flat_map(|(&(p, _), v)| {
+                    v.iter().map(move |x| match x {
+                        AppValue::Text(t) => (p, t.clone()),
+                        other => panic!("{other:?}"),
+                    })
+                })
+                .collect();
+            want.sort_by_key(|w| w.0);
+            let got: Vec<(u64, String)> = c
+                .found
+                .iter()
+                .filter_map(|&(p, i)| Some((u64::from(p), COMMANDS.get(i as usize)?.to_string())))
+                .collect();
+            assert_eq!(got, want, "trial {trial}");
+            let mut want: Vec<(u64, usize)> = values
+                .iter()
+                .filter(|(k, _)| k.1 == Fid::Memcache)
+                .map(|(&(p, _), v)| (p, v.len()))
+                .collect();
+            want.sort();
+            let mut got: Vec<(u64, usize)> = Vec::new();
+            for &(p, _) in &c.found {
+                match got.last_mut() {
+                    Some((q, n)) if *q == u64::from(p) => *n += 1,
+                    _ => got.push((u64::from(p), 1)),
+                }
+            }
+            assert_eq!(got, want, "trial {trial}");
+            shown += c.found.iter().filter(|f| f.1 != NO_COMMAND).count();
+        }
+        assert!(covered > 100 && shown > 200, "{covered} {shown}");
     }
 
     #[test]

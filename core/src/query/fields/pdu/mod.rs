@@ -11,6 +11,7 @@
 pub mod memcache;
 pub mod resp;
 
+use crate::capture::app::memcache::COMMANDS;
 use crate::capture::app::AppProto;
 use crate::capture::flow::Direction;
 use crate::capture::packet::{PacketRow, NO_FLOW};
@@ -102,17 +103,50 @@ impl Collector {
     /// A collector of `wanted` (fields of other protocols are ignored) over `capture`.
     pub fn new(capture: &Capture, wanted: HashSet<Fid>) -> Self {
         let protos: HashSet<AppProto> = wanted.iter().filter_map(|&f| proto_of(f)).collect();
+        // Of memcache's fields only `memcache` and `memcache.command`: the ingest noted
+        // where they are in the conversations it covers, which need no dissecting then.
+        let table = &capture.memcache_commands;
+        let from_table = protos.contains(&AppProto::Memcache)
+            && wanted.iter().all(|&f| {
+                matches!(f, Fid::Memcache | Fid::MemcacheCommand)
+                    || proto_of(f) != Some(AppProto::Memcache)
+            });
         let convs = capture
             .app_protos
             .iter()
-            .map(|p| p.is_some_and(|p| protos.contains(&p)))
+            .enumerate()
+            .map(|(i, p)| {
+                p.is_some_and(|p| protos.contains(&p))
+                    && !(from_table && p == &Some(AppProto::Memcache) && table.covers(i as u32))
+            })
             .collect();
+        let mut values = PduValues::new();
+        if from_table {
+            for (&p, &c) in table.packets.iter().zip(&table.commands) {
+                let covered = capture
+                    .packets
+                    .get(p as usize)
+                    .is_some_and(|row| table.covers(row.flow));
+                if !covered {
+                    continue;
+                }
+                let mut out = PduOut::new(&mut values, Some(&wanted));
+                out.add(p as u64, Fid::Memcache, AppValue::Present);
+                if let Some(name) = COMMANDS.get(c as usize) {
+                    out.add(
+                        p as u64,
+                        Fid::MemcacheCommand,
+                        AppValue::Text((*name).to_owned()),
+                    );
+                }
+            }
+        }
         Collector {
             wanted,
             convs,
             reasm: Reassembler::new(),
             dissectors: HashMap::new(),
-            values: PduValues::new(),
+            values,
             next: 0,
             finished: false,
             buf: Vec::new(),
