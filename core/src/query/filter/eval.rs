@@ -152,6 +152,15 @@ impl<'c> Evaluator<'c> {
                 self.give(vb);
                 r
             }
+            Node::Find(a, finder) => {
+                let mut va = self.take();
+                self.values(a, consts, src, &mut va);
+                let r = va.iter().any(|x| {
+                    with_bytes(&self.ctx, x, consts, |b| finder.find(b).is_some()).unwrap_or(false)
+                });
+                self.give(va);
+                r
+            }
             Node::Matches(a, re) => {
                 let mut va = self.take();
                 self.values(a, consts, src, &mut va);

@@ -64,6 +64,8 @@ pub enum Node {
     Cmp(CmpOp, Op, Op),
     /// Some value contains some value of the other side.
     Contains(Op, Op),
+    /// Some value contains the constant bytes.
+    Find(Op, Box<memchr::memmem::Finder<'static>>),
     /// Some value matches the regular expression.
     Matches(Op, Box<regex::bytes::Regex>),
     /// Some value is in the set (values, or inclusive ranges).
@@ -512,16 +514,11 @@ impl Compiler<'_> {
             .with_hint("contains works on strings, bytes and protocols; compare numbers with =="));
         }
         let (oa, _, ob, _) = self.pair(a, b, "contains")?;
-        // A constant needle: a literal regex, which searches with memchr/memmem.
+        // A constant needle: searched with memchr's memmem (SIMD where the target has it).
         if let Op::Const(Value::Bytes(s) | Value::Str(s)) = ob {
             let needle = &self.consts[s.start as usize..(s.start + s.len) as usize];
-            let mut pattern = String::from("(?s-u)");
-            for b in needle {
-                pattern.push_str(&format!("\\x{b:02x}"));
-            }
-            if let Ok(re) = regex::bytes::Regex::new(&pattern) {
-                return Ok(Node::Matches(oa, Box::new(re)));
-            }
+            let finder = memchr::memmem::Finder::new(needle).into_owned();
+            return Ok(Node::Find(oa, Box::new(finder)));
         }
         Ok(Node::Contains(oa, ob))
     }
