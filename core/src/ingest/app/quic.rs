@@ -140,6 +140,25 @@ impl Crypto {
     }
 }
 
+/// Steps over an ACK frame's fields after its type (RFC 9000 §19.3): largest, delay, range
+/// count, first range, the ranges, and with `ecn` the three ECN counts.
+fn skip_ack(frames: &[u8], i: &mut usize, ecn: bool) -> Option<()> {
+    varint(frames, i)?;
+    varint(frames, i)?;
+    let ranges = varint(frames, i)?;
+    varint(frames, i)?;
+    for _ in 0..ranges.min(1 << 16) {
+        varint(frames, i)?;
+        varint(frames, i)?;
+    }
+    if ecn {
+        for _ in 0..3 {
+            varint(frames, i)?;
+        }
+    }
+    Some(())
+}
+
 /// Names the kinds of an opened packet's frames in `pdu.len` ([`quic_frames`]'s
 /// coding), in the order they first come; stops at a frame it cannot step over.
 fn name_frames(frames: &[u8], pdu: &mut Pdu) {
@@ -168,22 +187,7 @@ fn name_frames(frames: &[u8], pdu: &mut Pdu) {
             }
             0x02 | 0x03 => {
                 add(3);
-                (|| {
-                    varint(frames, &mut i)?;
-                    varint(frames, &mut i)?;
-                    let ranges = varint(frames, &mut i)?;
-                    varint(frames, &mut i)?;
-                    for _ in 0..ranges.min(1 << 16) {
-                        varint(frames, &mut i)?;
-                        varint(frames, &mut i)?;
-                    }
-                    if t == 0x03 {
-                        for _ in 0..3 {
-                            varint(frames, &mut i)?;
-                        }
-                    }
-                    Some(())
-                })()
+                skip_ack(frames, &mut i, t == 0x03)
             }
             0x06 => {
                 add(4);
@@ -349,22 +353,7 @@ impl Parser {
             let t = varint(frames, &mut i)?;
             match t {
                 0x00 | 0x01 => {}
-                0x02 | 0x03 => {
-                    // ACK: largest, delay, range count, first range, ranges, ECN counts.
-                    varint(frames, &mut i)?;
-                    varint(frames, &mut i)?;
-                    let ranges = varint(frames, &mut i)?;
-                    varint(frames, &mut i)?;
-                    for _ in 0..ranges.min(1 << 16) {
-                        varint(frames, &mut i)?;
-                        varint(frames, &mut i)?;
-                    }
-                    if t == 0x03 {
-                        for _ in 0..3 {
-                            varint(frames, &mut i)?;
-                        }
-                    }
-                }
+                0x02 | 0x03 => skip_ack(frames, &mut i, t == 0x03)?,
                 0x06 => {
                     let offset = varint(frames, &mut i)?;
                     let len = varint(frames, &mut i)? as usize;
