@@ -12,16 +12,15 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
   REPO,
+  appTable,
+  assertRows,
   cliJson,
   corpusDir,
   launch,
-  newPage,
-  openTab,
-  readTable,
+  openCapture,
   serve,
   settle,
   tsharkText,
-  waitLoaded,
 } from './helpers.mjs';
 
 const SERVERS = join(REPO, 'tests', 'data', 'servers');
@@ -42,58 +41,7 @@ after(async () => {
   await server?.close();
 });
 
-async function opened(file) {
-  const page = await newPage(browser.context);
-  await page.goto(server.url + '?empty');
-  await page.locator('#empty').waitFor();
-  await page.locator('#file-input').setInputFiles(file);
-  await waitLoaded(page);
-  return page;
-}
-
-/** A value as the page's cells show it. */
-function text(v) {
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'boolean') return v ? 'yes' : 'no';
-  if (Array.isArray(v)) return v.map((x) => (x && typeof x === 'object' ? objectText(x) : text(x))).join(', ');
-  if (typeof v === 'object') return objectText(v);
-  return String(v);
-}
-
-function objectText(o) {
-  return Object.entries(o).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${text(v)}`).join(' ');
-}
-
-/** A CLI JSON row flattened as the worker flattens it: { column key: cell text }. */
-function flat(row, prefix = '', out = {}) {
-  for (const [k, v] of Object.entries(row)) {
-    const path = prefix ? `${prefix}.${k}` : k;
-    if (['conv', 'first_packet', 'last_packet'].includes(k) || (k === 'transactions' && Array.isArray(v))) continue;
-    if (v && typeof v === 'object' && !Array.isArray(v)) flat(v, path, out);
-    else out[path.replaceAll('.', '-')] = text(v);
-  }
-  return out;
-}
-
-/** Opens table `table` of the view of protocol `app` and reads it whole. */
-async function appTable(page, app, table) {
-  await openTab(page, app);
-  const tab = page.locator(`#app-tables [data-table="${table}"]`);
-  await tab.click();
-  await page.locator(`#app-tables [data-table="${table}"][aria-selected="true"]`).waitFor();
-  return readTable(page, 'app-table');
-}
-
-/** The page's rows equal the CLI's, every key of every row. */
-function assertRows(shown, cli, what) {
-  assert.equal(shown.length, cli.length, `${what}: rows`);
-  cli.forEach((row, i) => {
-    const want = flat(row);
-    for (const [k, v] of Object.entries(want)) {
-      assert.equal(shown[i][k], v, `${what} row ${i} ${k}`);
-    }
-  });
-}
+const opened = (file) => openCapture(browser.context, server.url, file);
 
 const CASES = [
   ['http.pcap', 'http', [

@@ -10,7 +10,16 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { REPO, cliPath, launch, newPage, openLayer, openTab, serve, settle, waitLoaded } from './helpers.mjs';
+import {
+  REPO,
+  cliPath,
+  launch,
+  openCapture,
+  openLayer,
+  openTab,
+  serve,
+  settle,
+} from './helpers.mjs';
 
 const HTTP = join(REPO, 'tests/data/servers/http.pcap');
 const MEMCACHED = join(REPO, 'tests/data/servers/memcached.pcap');
@@ -32,14 +41,7 @@ after(async () => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-async function opened(file) {
-  const page = await newPage(browser.context);
-  await page.goto(server.url + '?empty');
-  await page.locator('#empty').waitFor();
-  await page.locator('#file-input').setInputFiles(file);
-  await waitLoaded(page);
-  return page;
-}
+const opened = (file) => openCapture(browser.context, server.url, file);
 
 async function applyFilter(page, filter) {
   await page.locator('#filter-input').fill(filter);

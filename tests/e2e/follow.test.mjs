@@ -12,13 +12,12 @@ import {
   SAMPLE,
   cliJson,
   launch,
-  newPage,
+  openCapture,
   openLayer,
   openTab,
   serve,
   settle,
   tsharkText,
-  waitLoaded,
 } from './helpers.mjs';
 
 let server;
@@ -37,14 +36,7 @@ after(async () => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-async function opened(file) {
-  const page = await newPage(browser.context);
-  await page.goto(server.url + '?empty');
-  await page.locator('#empty').waitFor();
-  await page.locator('#file-input').setInputFiles(file);
-  await waitLoaded(page);
-  return page;
-}
+const opened = (file) => openCapture(browser.context, server.url, file);
 
 /** Follows TCP (or UDP) stream `n` from the Conversations table. */
 async function followFromConversations(page, n, layer = 'tcp') {

@@ -1,6 +1,7 @@
 // Shared pieces of the browser tests: a static server for dist/, Chromium through
 // playwright-core, and tshark as the reference for what a capture contains.
 
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -354,4 +355,61 @@ export async function dropFiles(page, files, target = 'body') {
     },
     { payload, target },
   );
+}
+
+/** A new page with `files` opened through the file input. */
+export async function openCapture(context, url, files, timeout = 30_000) {
+  const page = await newPage(context);
+  await page.goto(url + '?empty');
+  await page.locator('#empty').waitFor();
+  await page.locator('#file-input').setInputFiles(files);
+  await waitLoaded(page, timeout);
+  return page;
+}
+
+// The protocol views' tables beside the CLI's `--json` rows (apps.test.mjs,
+// modern.test.mjs): the worker flattens each JSON row into cells.
+
+/** A value as the page's cells show it. */
+function cellText(v) {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'boolean') return v ? 'yes' : 'no';
+  if (Array.isArray(v)) return v.map((x) => (x && typeof x === 'object' ? objectText(x) : cellText(x))).join(', ');
+  if (typeof v === 'object') return objectText(v);
+  return String(v);
+}
+
+function objectText(o) {
+  return Object.entries(o).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${cellText(v)}`).join(' ');
+}
+
+/** A CLI JSON row flattened as the worker flattens it: { column key: cell text }. */
+export function flat(row, prefix = '', out = {}) {
+  for (const [k, v] of Object.entries(row)) {
+    const path = prefix ? `${prefix}.${k}` : k;
+    if (['conv', 'first_packet', 'last_packet'].includes(k) || (k === 'transactions' && Array.isArray(v))) continue;
+    if (v && typeof v === 'object' && !Array.isArray(v)) flat(v, path, out);
+    else out[path.replaceAll('.', '-')] = cellText(v);
+  }
+  return out;
+}
+
+/** Opens table `table` of the view of protocol `app` and reads it whole. */
+export async function appTable(page, app, table) {
+  await openTab(page, app);
+  const tab = page.locator(`#app-tables [data-table="${table}"]`);
+  await tab.click();
+  await page.locator(`#app-tables [data-table="${table}"][aria-selected="true"]`).waitFor();
+  return readTable(page, 'app-table');
+}
+
+/** The page's rows equal the CLI's, every key of every row. */
+export function assertRows(shown, cli, what) {
+  assert.equal(shown.length, cli.length, `${what}: rows`);
+  cli.forEach((row, i) => {
+    const want = flat(row);
+    for (const [k, v] of Object.entries(want)) {
+      assert.equal(shown[i][k], v, `${what} row ${i} ${k}`);
+    }
+  });
 }

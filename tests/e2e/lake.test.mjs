@@ -11,7 +11,15 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { DIST, REPO, cliPath, launch, newPage, openTab, serve, waitLoaded } from './helpers.mjs';
+import {
+  DIST,
+  REPO,
+  cliPath,
+  launch,
+  openCapture,
+  openTab,
+  serve,
+} from './helpers.mjs';
 
 const SERVERS = join(REPO, 'tests', 'data', 'servers');
 /** Real-server captures: HTTP, memcached, MySQL, Redis, DNS, TLS, PostgreSQL, QUIC. */
@@ -65,14 +73,7 @@ print(json.dumps({"rows": rows, "files": sorted(set(files)), "meta": meta, "code
                   "types": [[t[0], t[1]] for t in types]}, default=str))
 `;
 
-async function opened(file) {
-  const page = await newPage(browser.context);
-  await page.goto(server.url + '?empty');
-  await page.locator('#empty').waitFor();
-  await page.locator('#file-input').setInputFiles(file);
-  await waitLoaded(page);
-  return page;
-}
+const opened = (file) => openCapture(browser.context, server.url, file);
 
 /** Clicks Export as Parquet with `sensor`; the ZIP saved and unzipped into a directory. */
 async function exportLake(page, sensor, dir) {

@@ -9,12 +9,13 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
   REPO,
+  appTable,
+  assertRows,
   cliJson,
   dropFiles,
   launch,
   newPage,
-  openTab,
-  readTable,
+  openCapture,
   serve,
   shownConversations,
   tsharkConversations,
@@ -38,15 +39,8 @@ after(async () => {
   await server?.close();
 });
 
-/** The page with `files` opened through the file input (a capture and its key log). */
-async function opened(files) {
-  const page = await newPage(browser.context);
-  await page.goto(server.url + '?empty');
-  await page.locator('#empty').waitFor();
-  await page.locator('#file-input').setInputFiles(files);
-  await waitLoaded(page);
-  return page;
-}
+/** The page with `files` (a capture and its key log) opened through the file input. */
+const opened = (files) => openCapture(browser.context, server.url, files);
 
 /** The page with `files` dropped on it, as a user drags a capture and its key log. */
 async function dropped(files) {
@@ -56,46 +50,6 @@ async function dropped(files) {
   await dropFiles(page, files.map((f) => ({ name: f.split('/').pop(), bytes: readFileSync(f) })), '#app');
   await waitLoaded(page);
   return page;
-}
-
-// The cell texts and row flattening of apps.test.mjs (the worker's flattening of the
-// CLI's JSON rows).
-function text(v) {
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'boolean') return v ? 'yes' : 'no';
-  if (Array.isArray(v)) return v.map((x) => (x && typeof x === 'object' ? objectText(x) : text(x))).join(', ');
-  if (typeof v === 'object') return objectText(v);
-  return String(v);
-}
-
-function objectText(o) {
-  return Object.entries(o).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${text(v)}`).join(' ');
-}
-
-function flat(row, prefix = '', out = {}) {
-  for (const [k, v] of Object.entries(row)) {
-    const path = prefix ? `${prefix}.${k}` : k;
-    if (['conv', 'first_packet', 'last_packet'].includes(k) || (k === 'transactions' && Array.isArray(v))) continue;
-    if (v && typeof v === 'object' && !Array.isArray(v)) flat(v, path, out);
-    else out[path.replaceAll('.', '-')] = text(v);
-  }
-  return out;
-}
-
-async function appTable(page, app, table) {
-  await openTab(page, app);
-  await page.locator(`#app-tables [data-table="${table}"]`).click();
-  await page.locator(`#app-tables [data-table="${table}"][aria-selected="true"]`).waitFor();
-  return readTable(page, 'app-table');
-}
-
-function assertRows(shown, cli, what) {
-  assert.equal(shown.length, cli.length, `${what}: rows`);
-  cli.forEach((row, i) => {
-    for (const [k, v] of Object.entries(flat(row))) {
-      assert.equal(shown[i][k], v, `${what} row ${i} ${k}`);
-    }
-  });
 }
 
 const HTTP_TABLES = [

@@ -22,6 +22,7 @@ import {
   dropFiles,
   launch,
   newPage,
+  openCapture,
   openLayer,
   openTab,
   readTable,
@@ -55,14 +56,7 @@ after(async () => {
 });
 
 /** A page with `file` open (through the file picker). */
-async function opened(file) {
-  const page = await newPage(browser.context);
-  await page.goto(server.url + '?empty');
-  await page.locator('#empty').waitFor();
-  await page.locator('#file-input').setInputFiles(file);
-  await waitLoaded(page, 120_000);
-  return page;
-}
+const opened = (file) => openCapture(browser.context, server.url, file, 120_000);
 
 /** Applies a display filter through the filter bar and waits for the list to show it. */
 async function applyFilter(page, filter) {
