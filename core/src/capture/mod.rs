@@ -268,8 +268,9 @@ pub struct Capture {
     /// `conversations`.
     #[serde(skip)]
     pub app_clients: Vec<Option<flow::Direction>>,
-    /// The PDUs of HTTP/2 and PostgreSQL (frames, messages), in packet order, each
-    /// with the packet that completed it (also those decrypted from TLS records).
+    /// The PDUs of HTTP/2, PostgreSQL and QUIC (frames, messages, packets), in packet
+    /// order, each with the packet that completed it (also those decrypted from TLS
+    /// records).
     #[serde(skip)]
     pub pdus: Vec<app::pdu::Pdu>,
     /// The protocol inside each TLS conversation whose records were decrypted (HTTP,
