@@ -14,7 +14,7 @@ use wirelens_core::capture::{Capture, IngestError};
 use wirelens_core::ingest::driver::{Driver, Options, Read};
 use wirelens_core::query::fields::{FieldCtx, PacketSource as _};
 use wirelens_core::query::reread::Reread;
-use wirelens_core::query::rows::Rows;
+use wirelens_core::query::rows::{RowIndex, Rows};
 use wirelens_web::protocol::{
     ErrorInfo, FileSummary, FromWorker, PacketRowView, Page, Summary, ToWorker,
 };
@@ -50,6 +50,8 @@ pub(crate) struct Session {
     pub(crate) files: Vec<File>,
     /// The packets shown (display filter) and the custom columns.
     pub(crate) view: RefCell<filtering::View>,
+    /// What the packet list looks up across the capture, built once for every page.
+    rows: RefCell<RowIndex>,
 }
 
 fn is_current(generation: u32) -> bool {
@@ -249,6 +251,7 @@ async fn ingest(generation: u32, files: Vec<File>) {
                 capture,
                 files,
                 view: RefCell::default(),
+                rows: RefCell::default(),
             }));
         }
     });
@@ -391,7 +394,9 @@ impl Session {
         // Their bytes, those of the packets their rows read besides (the first packets of
         // a TCP conversation, the earlier packets of a PDU), and those custom columns look
         // back at, through the core's re-read planner.
-        let mut query = Rows::new(capture).with_custom(&columns);
+        let mut query = Rows::new(capture)
+            .with_custom(&columns)
+            .with_index(self.rows.take());
         let mut wanted = chosen.clone();
         for &i in &chosen {
             wanted.extend(query.wanted(i));
@@ -432,6 +437,7 @@ impl Session {
                 custom: r.custom,
             });
         }
+        self.rows.replace(query.into_index());
         Page {
             generation: self.generation,
             request,

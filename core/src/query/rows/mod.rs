@@ -65,14 +65,22 @@ pub struct Rows<'c> {
     /// Echo requests shown so far, by (source, destination, identifier, sequence), for
     /// the `(request in N)` of their replies.
     echoes: HashMap<(IpAddr, IpAddr, u16, u16), u64>,
-    /// The first packet of each conversation each way (`u32::MAX`: none), built when
-    /// [`Rows::wanted`] first needs it.
+    index: RowIndex,
+}
+
+/// What rows look up across the whole capture, each part built when a row first needs
+/// it. Building it reads every packet row and transaction: a caller that asks for rows a
+/// screen at a time keeps it between queries of the same capture ([`Rows::with_index`],
+/// [`Rows::into_index`]), else each screen of a capture of millions of packets would
+/// wait for it.
+#[derive(Default)]
+pub struct RowIndex {
+    /// The first packet of each conversation each way (`u32::MAX`: none).
     firsts: Option<Vec<[u32; 2]>>,
-    /// The requests' and responses' packet spans of each application conversation, built
-    /// when [`Rows::wanted`] first needs them (see [`Spans`]).
+    /// The requests' and responses' packet spans of each application conversation (see
+    /// [`Spans`]).
     spans: Option<HashMap<u32, Spans>>,
-    /// HTTP/2 streams' first HEADERS frames and transactions, built when a row first
-    /// needs them.
+    /// HTTP/2 streams' first HEADERS frames and transactions.
     streams: Option<framed::Streams>,
 }
 
@@ -101,10 +109,19 @@ impl<'c> Rows<'c> {
             layers: Layers::default(),
             apps: Apps::new(),
             echoes: HashMap::new(),
-            firsts: None,
-            spans: None,
-            streams: None,
+            index: RowIndex::default(),
         }
+    }
+
+    /// Uses `index`, kept from an earlier query of the same capture.
+    pub fn with_index(mut self, index: RowIndex) -> Self {
+        self.index = index;
+        self
+    }
+
+    /// What this query built of the capture's [`RowIndex`], for the next one.
+    pub fn into_index(self) -> RowIndex {
+        self.index
     }
 
     /// Adds custom columns, one per field.
@@ -135,7 +152,7 @@ impl<'c> Rows<'c> {
         if !app {
             return out;
         }
-        let spans = self.spans.get_or_insert_with(|| {
+        let spans = self.index.spans.get_or_insert_with(|| {
             let mut by_conv: HashMap<u32, Spans> = HashMap::new();
             for t in &c.transactions {
                 let spans = &mut by_conv.entry(t.conv).or_default().0;
@@ -180,7 +197,7 @@ impl<'c> Rows<'c> {
         {
             return Vec::new();
         }
-        let firsts = self.firsts.get_or_insert_with(|| {
+        let firsts = self.index.firsts.get_or_insert_with(|| {
             let mut f = vec![[u32::MAX; 2]; c.conversations.len()];
             for (i, q) in c.packets.iter().enumerate() {
                 if let Some(e) = f.get_mut(q.flow as usize) {
@@ -362,6 +379,7 @@ impl<'c> Rows<'c> {
         };
         if framed {
             let streams = self
+                .index
                 .streams
                 .get_or_insert_with(|| framed::Streams::new(capture));
             if let Some((protocol, info)) = framed::info(capture, streams, index as u64) {
@@ -392,6 +410,7 @@ impl<'c> Rows<'c> {
         if let Some((mut protocol, info)) = app::complete(&pdus, port) {
             if proto == AppProto::Tls && protocol == "TLSv1.2" {
                 let streams = self
+                    .index
                     .streams
                     .get_or_insert_with(|| framed::Streams::new(capture));
                 if streams.tls13(p.flow, index as u64) {
