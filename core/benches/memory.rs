@@ -17,18 +17,13 @@
 //! `cargo bench -p wirelens-core --bench memory`
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use wirelens_core::capture::app::{AppProto, Transaction};
 use wirelens_core::capture::packet::PacketRow;
 use wirelens_core::capture::Capture;
-use wirelens_core::ingest::Ingest;
 
 mod common;
-
-const CHUNK: usize = 4 << 20;
 
 /// The system allocator, counting the bytes live and their peak.
 struct Counting;
@@ -104,7 +99,7 @@ fn main() {
 fn measure(path: &Path) {
     let before = live();
     PEAK.store(before, Relaxed);
-    let mut capture = ingest_file(path);
+    let mut capture = common::ingest_file(path, true);
     let peak = PEAK.load(Relaxed) - before;
     let total = live() - before;
     let packets = capture.packets.len().max(1) as f64;
@@ -181,27 +176,4 @@ fn measure(path: &Path) {
         "peak during ingest",
         peak as f64 / packets
     );
-}
-
-fn ingest_file(path: &Path) -> Capture {
-    let mut ingest = Ingest::new();
-    ingest.begin_file("bench");
-    let mut file = File::open(path).expect("open the capture");
-    let mut buf = vec![0u8; CHUNK];
-    loop {
-        match file.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => ingest.feed(&buf[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => panic!("cannot read {}: {e}", path.display()),
-        }
-    }
-    drop(buf);
-    let capture = ingest.finish();
-    assert!(
-        capture.errors.is_empty(),
-        "the benchmark capture has errors: {:?}",
-        capture.errors
-    );
-    capture
 }

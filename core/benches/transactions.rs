@@ -19,15 +19,9 @@
 
 use criterion::{Criterion, SamplingMode, Throughput};
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::Read;
-use std::path::Path;
 use std::time::Duration;
 use wirelens_core::capture::app::Detail;
 use wirelens_core::capture::Capture;
-use wirelens_core::ingest::Ingest;
-
-const CHUNK: usize = 4 << 20;
 
 mod common;
 
@@ -50,7 +44,7 @@ fn main() {
             common::timed(
                 b,
                 id,
-                || ingest_file(&capture, app).transactions.len(),
+                || common::ingest_file(&capture, app).transactions.len(),
                 |_| (),
             )
         });
@@ -62,7 +56,7 @@ fn main() {
     let mut summary = Vec::new();
     for (id, app) in [("disk", true), ("disk-no-app-layer", false)] {
         let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
-        let cap = ingest_file(&capture, app);
+        let cap = common::ingest_file(&capture, app);
         let peak = common::peak_rss_kib().filter(|_| reset);
         summary.push((id, cap.packets.len() as u64, peak));
         if app {
@@ -90,29 +84,6 @@ fn main() {
             peak.map_or("-".to_owned(), |k| format!("{:.0}", k as f64 / 1024.0)),
         );
     }
-}
-
-fn ingest_file(path: &Path, app: bool) -> Capture {
-    let mut ingest = Ingest::new();
-    ingest.set_app_layer(app);
-    ingest.begin_file("bench");
-    let mut file = File::open(path).expect("open the capture");
-    let mut buf = vec![0u8; CHUNK];
-    loop {
-        match file.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => ingest.feed(&buf[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => panic!("cannot read {}: {e}", path.display()),
-        }
-    }
-    let capture = ingest.finish();
-    assert!(
-        capture.errors.is_empty(),
-        "the benchmark capture has errors: {:?}",
-        capture.errors
-    );
-    capture
 }
 
 /// Transactions per protocol and what reassembly met.

@@ -6,10 +6,14 @@
 
 use criterion::Bencher;
 use std::collections::BTreeMap;
+use std::fs::File;
 use std::hint::black_box;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
+use wirelens_core::capture::Capture;
+use wirelens_core::ingest::Ingest;
 
 /// The repository's root.
 pub fn root() -> PathBuf {
@@ -44,6 +48,32 @@ pub fn bench_capture() -> Option<PathBuf> {
         "`cargo xtask bench` makes it (tests/scripts/make-bench-capture.sh, about 1 GB of \
          real traffic on loopback; needs root)",
     )
+}
+
+/// A full ingest of the capture at `path`, read in 4 MiB chunks as the CLI reads (`app`:
+/// with the application layer); the benchmark capture must read without an error.
+pub fn ingest_file(path: &Path, app: bool) -> Capture {
+    let mut ingest = Ingest::new();
+    ingest.set_app_layer(app);
+    ingest.begin_file("bench");
+    let mut file = File::open(path).expect("open the capture");
+    let mut buf = vec![0u8; 4 << 20];
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => ingest.feed(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => panic!("cannot read {}: {e}", path.display()),
+        }
+    }
+    drop(buf);
+    let capture = ingest.finish();
+    assert!(
+        capture.errors.is_empty(),
+        "the benchmark capture has errors: {:?}",
+        capture.errors
+    );
+    capture
 }
 
 /// Seconds per iteration of every timed call, by benchmark id (warm-up included: take
