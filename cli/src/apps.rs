@@ -129,35 +129,6 @@ pub fn ms(ns: Option<i64>) -> String {
     ns.map_or("-".into(), |ns| format!("{:.3}", ns as f64 / 1e6))
 }
 
-#[cfg(test)]
-mod test {
-    use super::*;
-
-    #[test]
-    fn decode_as_rules() {
-        assert_eq!(
-            parse_decode_as("tcp.port==21211,memcache").unwrap(),
-            DecodeAs {
-                l4: L4::Tcp,
-                port: 21211,
-                proto: Some(AppProto::Memcache)
-            }
-        );
-        assert_eq!(
-            parse_decode_as("udp.port==5300,dns").unwrap().proto,
-            Some(AppProto::Dns)
-        );
-        assert_eq!(
-            parse_decode_as("tcp.port==26379,resp").unwrap().proto,
-            Some(AppProto::Redis)
-        );
-        assert_eq!(parse_decode_as("tcp.port==80,none").unwrap().proto, None);
-        assert!(parse_decode_as("tcp.port=80,http").is_err());
-        assert!(parse_decode_as("sctp.port==80,http").is_err());
-        assert!(parse_decode_as("tcp.port==80,gopher").is_err());
-    }
-}
-
 /// What `wirelens mysql|pgsql` print after the transactions: the slowest, the errors (each
 /// as `print_rows` prints transactions) and the queries by fingerprint, the command in a
 /// column `width` wide.
@@ -199,4 +170,33 @@ pub fn print_sql_summary<T>(
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[test]
+    fn decode_as_rules() {
+        assert_eq!(
+            parse_decode_as("tcp.port==21211,memcache").unwrap(),
+            DecodeAs {
+                l4: L4::Tcp,
+                port: 21211,
+                proto: Some(AppProto::Memcache)
+            }
+        );
+        assert_eq!(
+            parse_decode_as("udp.port==5300,dns").unwrap().proto,
+            Some(AppProto::Dns)
+        );
+        assert_eq!(
+            parse_decode_as("tcp.port==26379,resp").unwrap().proto,
+            Some(AppProto::Redis)
+        );
+        assert_eq!(parse_decode_as("tcp.port==80,none").unwrap().proto, None);
+        assert!(parse_decode_as("tcp.port=80,http").is_err());
+        assert!(parse_decode_as("sctp.port==80,http").is_err());
+        assert!(parse_decode_as("tcp.port==80,gopher").is_err());
+    }
 }
