@@ -293,20 +293,7 @@ impl State {
                 return;
             };
             match proto {
-                Some(Some(proto)) => {
-                    let mut parser = super::choose::make_parser(
-                        proto,
-                        &super::choose::ParserCtx {
-                            keys: &SharedKeys::default(),
-                            server_port: self.server_port,
-                        },
-                    );
-                    for (c, b, a) in held {
-                        parser.data(c, &b, a, out);
-                    }
-                    self.inner = Inner::Parsing { parser };
-                    self.inner_proto = Some(proto);
-                }
+                Some(Some(proto)) => self.start_inner(proto, held, out),
                 Some(None) => {}
                 None => self.inner = Inner::Undecided { held, bytes: 0 },
             }
@@ -318,6 +305,27 @@ impl State {
         if let Inner::Parsing { parser, .. } = &mut self.inner {
             parser.data(from_client, data, at, out);
         }
+    }
+
+    /// Starts the parser of the protocol inside and gives it the bytes held so far.
+    fn start_inner(
+        &mut self,
+        proto: AppProto,
+        held: Vec<(bool, Vec<u8>, At)>,
+        out: &mut Vec<Transaction>,
+    ) {
+        let mut parser = super::choose::make_parser(
+            proto,
+            &super::choose::ParserCtx {
+                keys: &SharedKeys::default(),
+                server_port: self.server_port,
+            },
+        );
+        for (c, b, a) in held {
+            parser.data(c, &b, a, out);
+        }
+        self.inner = Inner::Parsing { parser };
+        self.inner_proto = Some(proto);
     }
 
     /// The protocol inside: Some(Some(p)), Some(None) for none we parse, None to wait.
@@ -366,18 +374,7 @@ impl State {
                 if let (Some(proto), Inner::Undecided { held, .. }) =
                     (proto, std::mem::replace(&mut self.inner, Inner::Off))
                 {
-                    let mut parser = super::choose::make_parser(
-                        proto,
-                        &super::choose::ParserCtx {
-                            keys: &SharedKeys::default(),
-                            server_port: self.server_port,
-                        },
-                    );
-                    for (c, b, a) in held {
-                        parser.data(c, &b, a, out);
-                    }
-                    self.inner = Inner::Parsing { parser };
-                    self.inner_proto = Some(proto);
+                    self.start_inner(proto, held, out);
                 }
             }
         }
