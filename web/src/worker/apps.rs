@@ -79,17 +79,11 @@ pub fn counts(capture: &Capture) -> Vec<(String, u64)> {
         .collect()
 }
 
-/// The protocol of a transaction.
+/// The view of a transaction: its protocol's, HTTP/2 streams in HTTP's.
 pub fn proto_of(t: &Transaction) -> AppProto {
-    use wirelens_core::capture::app::Detail;
-    match t.detail {
-        Detail::Http(_) => AppProto::Http,
-        Detail::Memcache(_) => AppProto::Memcache,
-        Detail::Mysql(_) => AppProto::Mysql,
-        Detail::Redis(_) => AppProto::Redis,
-        Detail::Dns(_) => AppProto::Dns,
-        Detail::Tls(_) => AppProto::Tls,
-        Detail::Pgsql(_) => AppProto::Pgsql,
+    match t.detail.proto() {
+        AppProto::Http2 => AppProto::Http,
+        p => p,
     }
 }
 
