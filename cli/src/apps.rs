@@ -5,10 +5,13 @@
 
 use anyhow::{bail, Context as _};
 use std::borrow::Cow;
+use std::process::ExitCode;
 use wirelens_core::capture::app::AppProto;
 use wirelens_core::capture::flow::L4;
 use wirelens_core::capture::Capture;
 use wirelens_core::ingest::driver::{DecodeAs, Options};
+use wirelens_core::query::transactions::kv::SqlTables;
+use wirelens_core::query::transactions::Row;
 
 use crate::input::Inputs;
 
@@ -129,24 +132,74 @@ pub fn ms(ns: Option<i64>) -> String {
     ns.map_or("-".into(), |ns| format!("{:.3}", ns as f64 / 1e6))
 }
 
-/// What `wirelens mysql|pgsql` print after the transactions: the slowest, the errors (each
-/// as `print_rows` prints transactions) and the queries by fingerprint, the command in a
-/// column `width` wide.
+/// The exit status of a command: 1 when a file could not be read to its end.
+pub fn exit_code(errors: bool) -> ExitCode {
+    if errors {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// SQL as one line: printable, line breaks as spaces, at most 200 characters.
+pub fn sql_line(text: &str) -> String {
+    let text = printable(text).replace('\n', " ");
+    if text.chars().count() > 200 {
+        text.chars().take(200).collect::<String>() + "…"
+    } else {
+        text
+    }
+}
+
+/// A SQL transaction's texts for `wirelens mysql|pgsql`: [command, result, SQL, flags].
+pub type SqlCells<'a, T> = &'a dyn Fn(&T) -> [String; 4];
+
+/// `wirelens mysql|pgsql`'s transactions, one per line, the command in a column `width`
+/// wide.
+pub fn print_sql_rows<T>(
+    out: &mut dyn std::io::Write,
+    rows: &[Row<'_, T>],
+    width: usize,
+    cells: SqlCells<'_, T>,
+) -> std::io::Result<()> {
+    let result_width = 42 - width;
+    writeln!(
+        out,
+        "{:>6} {:>7} {:>7} {:>10}  {:<width$} {:<result_width$} sql",
+        "stream", "req", "resp", "latency_ms", "command", "result"
+    )?;
+    let opt = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
+    for r in rows {
+        let [command, result, sql, flags] = cells(r.detail);
+        writeln!(
+            out,
+            "{:>6} {:>7} {:>7} {:>10}  {:<width$} {:<result_width$} {sql}{flags}",
+            r.frames.stream,
+            opt(r.frames.request_frame),
+            opt(r.frames.response_frame),
+            r.latency
+                .map_or("-".to_string(), |l| format!("{:.3}", l * 1e3)),
+            command,
+            result,
+        )?;
+    }
+    Ok(())
+}
+
+/// What `wirelens mysql|pgsql` print without `--list`: the transactions, the slowest, the
+/// errors and the queries by fingerprint, the command in a column `width` wide.
 pub fn print_sql_summary<T>(
     out: &mut dyn std::io::Write,
-    summary: &wirelens_core::query::transactions::kv::SqlTables<'_, T>,
+    summary: &SqlTables<'_, T>,
     top: usize,
     width: usize,
-    print_rows: impl Fn(
-        &mut dyn std::io::Write,
-        &[wirelens_core::query::transactions::Row<'_, T>],
-    ) -> std::io::Result<()>,
+    cells: SqlCells<'_, T>,
 ) -> std::io::Result<()> {
-    print_rows(out, &summary.transactions)?;
+    print_sql_rows(out, &summary.transactions, width, cells)?;
     writeln!(out, "\nSlowest (top {top})")?;
-    print_rows(out, &summary.slowest)?;
+    print_sql_rows(out, &summary.slowest, width, cells)?;
     writeln!(out, "\nErrors")?;
-    print_rows(out, &summary.errors)?;
+    print_sql_rows(out, &summary.errors, width, cells)?;
     writeln!(out, "\nQueries by fingerprint (top {top} by total time)")?;
     writeln!(
         out,

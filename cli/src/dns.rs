@@ -1,6 +1,6 @@
 //! `wirelens dns`: DNS queries and responses over UDP and TCP.
 
-use crate::apps::{read, Common};
+use crate::apps::{exit_code, read, Common};
 use std::io::Write as _;
 use std::process::ExitCode;
 use wirelens_core::query::transactions::dns;
@@ -42,11 +42,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 writeln!(out, "{:<12} {:>8}", r.name, r.count)?;
             }
         }
-        return Ok(if errors {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
-        });
+        return Ok(exit_code(errors));
     }
     let rows = match args.slowest {
         Some(n) => dns::slowest(&capture, n),
@@ -86,9 +82,5 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             )?;
         }
     }
-    Ok(if errors {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(exit_code(errors))
 }

@@ -1,6 +1,7 @@
 //! `wirelens follow`: one conversation's payload, both directions, as tshark's
 //! `-z follow` prints it.
 
+use crate::apps::exit_code;
 use crate::input::Inputs;
 use anyhow::bail;
 use std::io::Write as _;
@@ -113,9 +114,5 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         };
         out.write_all(render(&followed, mode).as_bytes())?;
     }
-    Ok(if errors {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(exit_code(errors))
 }

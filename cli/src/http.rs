@@ -1,7 +1,7 @@
 //! `wirelens http`: HTTP/1.x and HTTP/2 transactions, the slowest, by status, the errors;
 //! gRPC calls by method.
 
-use crate::apps::{read, Common};
+use crate::apps::{exit_code, read, Common};
 use std::io::Write as _;
 use std::process::ExitCode;
 use wirelens_core::query::transactions::http;
@@ -75,11 +75,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 )?;
             }
         }
-        return Ok(if errors {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
-        });
+        return Ok(exit_code(errors));
     }
     if args.by_status {
         let rows = http::by_status(&capture);
@@ -93,11 +89,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 writeln!(out, "{s:>6} {:>8}", r.count)?;
             }
         }
-        return Ok(if errors {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
-        });
+        return Ok(exit_code(errors));
     }
     let rows = match (args.slowest, args.errors) {
         // The N slowest, of which those that failed.
@@ -141,11 +133,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             )?;
         }
     }
-    Ok(if errors {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(exit_code(errors))
 }
 
 /// What follows the URI: the HTTP/2 stream, the gRPC status, incomplete.

@@ -1,6 +1,6 @@
 //! `wirelens memcache`: memcached's hot keys, largest values, commands and misses.
 
-use crate::apps::{ms, printable, read, Common};
+use crate::apps::{exit_code, ms, printable, read, Common};
 use std::io::Write as _;
 use std::process::ExitCode;
 use wirelens_core::capture::app::memcache::Memcache;
@@ -91,11 +91,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 )?;
             }
         }
-        return Ok(if errors {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
-        });
+        return Ok(exit_code(errors));
     }
 
     let tables = kv::tables::<Memcache>(&capture);
@@ -104,11 +100,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if args.common.json {
         serde_json::to_writer_pretty(&mut out, &summary)?;
         writeln!(out)?;
-        return Ok(if errors {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
-        });
+        return Ok(exit_code(errors));
     }
     let binary = transactions::of::<Memcache>(&capture.transactions)
         .filter(|(_, m)| m.binary)
@@ -211,9 +203,5 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             printable(&k.key)
         )?;
     }
-    Ok(if errors {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(exit_code(errors))
 }

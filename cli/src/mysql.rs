@@ -1,10 +1,12 @@
 //! `wirelens mysql`: MySQL / MariaDB queries with their latency, the errors, the slowest.
 
-use crate::apps::{print_sql_summary, printable, read, Common};
+use crate::apps::{
+    exit_code, print_sql_rows, print_sql_summary, printable, read, sql_line, Common,
+};
 use std::io::Write as _;
 use std::process::ExitCode;
 use wirelens_core::capture::app::mysql::Mysql;
-use wirelens_core::query::transactions::{self, mysql, Row};
+use wirelens_core::query::transactions::{self, mysql};
 
 /// MySQL / MariaDB: every command with its latency and result, the errors, the slowest,
 /// and queries grouped by fingerprint (literals replaced by `?`).
@@ -81,78 +83,39 @@ fn what(m: &Mysql) -> String {
         "init_db" => m.schema.clone().unwrap_or_default(),
         _ => m.query.clone().unwrap_or_default(),
     };
-    let text = printable(&text).replace('\n', " ");
-    if text.chars().count() > 200 {
-        text.chars().take(200).collect::<String>() + "…"
-    } else {
-        text
-    }
+    sql_line(&text)
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let capture = read(&args.common)?;
     let errors = crate::input::report_errors(&capture);
     let mut out = std::io::stdout().lock();
-    let print_rows =
-        |out: &mut dyn std::io::Write, rows: &[Row<'_, Mysql>]| -> std::io::Result<()> {
-            writeln!(
-                out,
-                "{:>6} {:>7} {:>7} {:>10}  {:<14} {:<28} sql",
-                "stream", "req", "resp", "latency_ms", "command", "result"
-            )?;
-            for r in rows {
-                let opt = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
-                let mut flags = String::new();
-                if r.detail.compressed {
-                    flags.push_str(" [compressed]");
-                }
-                if r.detail.incomplete {
-                    flags.push_str(" [incomplete]");
-                }
-                writeln!(
-                    out,
-                    "{:>6} {:>7} {:>7} {:>10}  {:<14} {:<28} {}{}",
-                    r.frames.stream,
-                    opt(r.frames.request_frame),
-                    opt(r.frames.response_frame),
-                    r.latency
-                        .map_or("-".to_string(), |l| format!("{:.3}", l * 1e3)),
-                    r.detail.command,
-                    result(r.detail),
-                    what(r.detail),
-                    flags
-                )?;
-            }
-            Ok(())
-        };
+    let cells = |m: &Mysql| {
+        let mut flags = String::new();
+        if m.compressed {
+            flags.push_str(" [compressed]");
+        }
+        if m.incomplete {
+            flags.push_str(" [incomplete]");
+        }
+        [m.command.clone(), result(m), what(m), flags]
+    };
     if args.list {
         let rows = transactions::rows::<Mysql>(&capture, &capture.transactions);
         if args.common.json {
             serde_json::to_writer_pretty(&mut out, &rows)?;
             writeln!(out)?;
         } else {
-            print_rows(&mut out, &rows)?;
+            print_sql_rows(&mut out, &rows, 14, &cells)?;
         }
-        return Ok(if errors {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
-        });
+        return Ok(exit_code(errors));
     }
     let summary = mysql::tables(&capture).top(args.top);
     if args.common.json {
         serde_json::to_writer_pretty(&mut out, &summary)?;
         writeln!(out)?;
-        return Ok(if errors {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
-        });
+        return Ok(exit_code(errors));
     }
-    print_sql_summary(&mut out, &summary, args.top, 14, print_rows)?;
-    Ok(if errors {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    print_sql_summary(&mut out, &summary, args.top, 14, &cells)?;
+    Ok(exit_code(errors))
 }

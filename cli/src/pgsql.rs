@@ -1,10 +1,12 @@
 //! `wirelens pgsql`: PostgreSQL query cycles with their latency, the errors, the slowest.
 
-use crate::apps::{print_sql_summary, printable, read, Common};
+use crate::apps::{
+    exit_code, print_sql_rows, print_sql_summary, printable, read, sql_line, Common,
+};
 use std::io::Write as _;
 use std::process::ExitCode;
 use wirelens_core::capture::app::pgsql::Pgsql;
-use wirelens_core::query::transactions::{self, pgsql, Row};
+use wirelens_core::query::transactions::{self, pgsql};
 
 /// PostgreSQL: every query cycle with its latency and result, the errors, the slowest,
 /// and queries grouped by fingerprint (literals and `$n` parameters replaced by `?`).
@@ -77,59 +79,25 @@ fn what(p: &Pgsql) -> String {
         ),
         _ => p.query.clone().unwrap_or_default(),
     };
-    let text = printable(&text).replace('\n', " ");
-    if text.chars().count() > 200 {
-        text.chars().take(200).collect::<String>() + "…"
-    } else {
-        text
-    }
+    sql_line(&text)
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let capture = read(&args.common)?;
     let errors = crate::input::report_errors(&capture);
     let mut out = std::io::stdout().lock();
-    let code = if errors {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+    let code = exit_code(errors);
+    let cells = |p: &Pgsql| {
+        let flags = if p.incomplete { " [incomplete]" } else { "" };
+        [p.command.clone(), result(p), what(p), flags.into()]
     };
-    let print_rows =
-        |out: &mut dyn std::io::Write, rows: &[Row<'_, Pgsql>]| -> std::io::Result<()> {
-            writeln!(
-                out,
-                "{:>6} {:>7} {:>7} {:>10}  {:<12} {:<30} sql",
-                "stream", "req", "resp", "latency_ms", "command", "result"
-            )?;
-            for r in rows {
-                let opt = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
-                writeln!(
-                    out,
-                    "{:>6} {:>7} {:>7} {:>10}  {:<12} {:<30} {}{}",
-                    r.frames.stream,
-                    opt(r.frames.request_frame),
-                    opt(r.frames.response_frame),
-                    r.latency
-                        .map_or("-".to_string(), |l| format!("{:.3}", l * 1e3)),
-                    r.detail.command,
-                    result(r.detail),
-                    what(r.detail),
-                    if r.detail.incomplete {
-                        " [incomplete]"
-                    } else {
-                        ""
-                    }
-                )?;
-            }
-            Ok(())
-        };
     if args.list {
         let rows = transactions::rows::<Pgsql>(&capture, &capture.transactions);
         if args.common.json {
             serde_json::to_writer_pretty(&mut out, &rows)?;
             writeln!(out)?;
         } else {
-            print_rows(&mut out, &rows)?;
+            print_sql_rows(&mut out, &rows, 12, &cells)?;
         }
         return Ok(code);
     }
@@ -139,6 +107,6 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         writeln!(out)?;
         return Ok(code);
     }
-    print_sql_summary(&mut out, &summary, args.top, 12, print_rows)?;
+    print_sql_summary(&mut out, &summary, args.top, 12, &cells)?;
     Ok(code)
 }

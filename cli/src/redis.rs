@@ -1,6 +1,6 @@
 //! `wirelens redis`: Redis's hot keys, largest values, commands, slowest and errors.
 
-use crate::apps::{ms, printable, read, Common};
+use crate::apps::{exit_code, ms, printable, read, Common};
 use std::io::Write as _;
 use std::process::ExitCode;
 use wirelens_core::capture::app::redis::Redis;
@@ -113,11 +113,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         } else {
             print_rows(&mut out, &rows)?;
         }
-        return Ok(if errors {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
-        });
+        return Ok(exit_code(errors));
     }
 
     let tables = kv::tables::<Redis>(&capture);
@@ -126,11 +122,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if args.common.json {
         serde_json::to_writer_pretty(&mut out, &summary)?;
         writeln!(out)?;
-        return Ok(if errors {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
-        });
+        return Ok(exit_code(errors));
     }
     writeln!(
         out,
@@ -204,9 +196,5 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     print_rows(&mut out, summary.slowest.as_deref().unwrap_or_default())?;
     writeln!(out, "\nErrors")?;
     print_rows(&mut out, summary.errors.as_deref().unwrap_or_default())?;
-    Ok(if errors {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(exit_code(errors))
 }

@@ -1,6 +1,6 @@
 //! `wirelens tls`: the server name (SNI), ALPN and version of each TLS conversation.
 
-use crate::apps::{read, Common};
+use crate::apps::{exit_code, read, Common};
 use std::io::Write as _;
 use std::process::ExitCode;
 use wirelens_core::capture::app::tls::version_name;
@@ -55,9 +55,5 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             )?;
         }
     }
-    Ok(if errors {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(exit_code(errors))
 }
