@@ -3,6 +3,7 @@
 //! recorded.
 
 use super::{bits, hex, l3, l4, mac, tunnel, Node};
+use crate::capture::packet::NO_FLOW;
 use crate::ingest::wire::{linktype, LayerSpan, Layers, Proto};
 use crate::query::fields::{Fid, FieldCtx, PacketSource, Value};
 
@@ -113,7 +114,28 @@ pub(super) fn layers(
             Proto::Raw => out.push(Node::proto("raw", "Raw packet data", 0, b.len())),
             Proto::Arp => out.push(l3::arp(b, l)),
             Proto::Ip => out.push(l3::ipv4(b, l)),
-            Proto::Ipv6 => out.push(l3::ipv6(b, l)),
+            Proto::Ipv6 => {
+                // Wireshark's ipv6 item holds the extension headers that follow it, the
+                // fragment header only in the frame that completes the datagram (this
+                // pass does not reassemble: the ingest's did, and gave that frame its
+                // datagram's conversation).
+                let completes = ctx.row().flow != NO_FLOW;
+                let ext: u32 = all[i + 1..]
+                    .iter()
+                    .take_while(|e| {
+                        e.quoted == l.quoted
+                            && match e.proto {
+                                Proto::Ipv6Hopopts | Proto::Ipv6Routing | Proto::Ipv6Dstopts => {
+                                    true
+                                }
+                                Proto::Ipv6Fraghdr => completes,
+                                _ => false,
+                            }
+                    })
+                    .map(|e| e.header_len)
+                    .sum();
+                out.push(l3::ipv6(b, l, ext as usize))
+            }
             Proto::Tcp => {
                 let in_flow = tcp_seen == 0 && !l.quoted;
                 tcp_seen += 1;

@@ -365,7 +365,8 @@ pub(super) fn ipv4(b: &[u8], l: &At) -> Node {
     n
 }
 
-pub(super) fn ipv6(b: &[u8], l: &At) -> Node {
+/// The IPv6 header at `l`, with `ext` bytes of extension headers after it.
+pub(super) fn ipv6(b: &[u8], l: &At, ext: usize) -> Node {
     let o = l.offset as usize;
     let a = |at: usize| {
         let s = slice(b, at, 16);
@@ -378,7 +379,7 @@ pub(super) fn ipv6(b: &[u8], l: &At) -> Node {
         "ipv6",
         format!("Internet Protocol Version 6, Src: {src}, Dst: {dst}"),
         o,
-        40,
+        40 + ext,
     );
     let w = be32(b, o) as u64;
     let b0 = slice(b, o, 1);

@@ -7,6 +7,7 @@ use super::l2::{be16, be32, first_rel, first_uint, slice, values, At};
 use super::{bits, colon_hex, Node};
 use crate::ingest::wire::Proto;
 use crate::query::fields::{format_rel_time, Fid, FieldCtx, PacketSource, Value};
+use crate::query::rows::icmp_type_name;
 
 fn rel(ns: i64) -> String {
     let mut s = String::new();
@@ -904,45 +905,6 @@ pub(super) fn udp(
     n
 }
 
-fn icmp_type_name(v6: bool, t: u8, code: u8) -> &'static str {
-    if v6 {
-        return match t {
-            1 => "Destination Unreachable",
-            2 => "Packet Too Big",
-            3 => "Time Exceeded",
-            4 => "Parameter Problem",
-            128 => "Echo (ping) request",
-            129 => "Echo (ping) reply",
-            133 => "Router Solicitation",
-            134 => "Router Advertisement",
-            135 => "Neighbor Solicitation",
-            136 => "Neighbor Advertisement",
-            137 => "Redirect",
-            143 => "Multicast Listener Report Message v2",
-            _ => "Unknown",
-        };
-    }
-    let _ = code;
-    match t {
-        0 => "Echo (ping) reply",
-        3 => "Destination unreachable",
-        4 => "Source quench (flow control)",
-        5 => "Redirect",
-        8 => "Echo (ping) request",
-        9 => "Router advertisement",
-        10 => "Router solicitation",
-        11 => "Time-to-live exceeded",
-        12 => "Parameter problem",
-        13 => "Timestamp request",
-        14 => "Timestamp reply",
-        15 => "Information request",
-        16 => "Information reply",
-        17 => "Address mask request",
-        18 => "Address mask reply",
-        _ => "Unknown",
-    }
-}
-
 fn unreachable_code(c: u8) -> &'static str {
     match c {
         0 => "Network unreachable",
@@ -986,7 +948,11 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
     n.push(
         Node::field(
             &format!("{p}.type"),
-            format!("Type: {t} ({})", icmp_type_name(v6, t, c)),
+            // ICMPv6's type is a value string (name first), ICMP's is formatted by hand.
+            match (v6, icmp_type_name(v6, t)) {
+                (true, name) => format!("Type: {} ({t})", name.unwrap_or("Unknown")),
+                (false, name) => format!("Type: {t} ({})", name.unwrap_or("Unknown")),
+            },
             t.to_string(),
             o,
             1,

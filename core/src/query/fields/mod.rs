@@ -291,6 +291,11 @@ impl<'c> FieldCtx<'c> {
         self.capture
     }
 
+    /// The current packet's row.
+    pub fn row(&self) -> &PacketRow {
+        &self.row
+    }
+
     /// Makes packet `index` the current one.
     pub fn begin(&mut self, index: usize) {
         if index != self.index {

@@ -296,10 +296,11 @@ fn mac(m: &[u8; 6]) -> String {
     )
 }
 
-/// Wireshark's name of an ICMP type, and of the code where it has one.
-fn icmp_names(m: &Icmp) -> (&'static str, Option<&'static str>) {
-    if m.v6 {
-        let ty = match m.ty {
+/// Wireshark's name of an ICMP (`v6`: ICMPv6) message type, None for a type it does not
+/// name: the Info column and the detail's `icmp.type`/`icmpv6.type` share it.
+pub(crate) fn icmp_type_name(v6: bool, ty: u8) -> Option<&'static str> {
+    Some(if v6 {
+        match ty {
             1 => "Destination Unreachable",
             2 => "Packet Too Big",
             3 => "Time Exceeded",
@@ -315,8 +316,39 @@ fn icmp_names(m: &Icmp) -> (&'static str, Option<&'static str>) {
             136 => "Neighbor Advertisement",
             137 => "Redirect",
             143 => "Multicast Listener Report Message v2",
-            _ => "Unknown ICMPv6 type",
-        };
+            _ => return None,
+        }
+    } else {
+        match ty {
+            0 => "Echo (ping) reply",
+            3 => "Destination unreachable",
+            4 => "Source quench (flow control)",
+            5 => "Redirect",
+            8 => "Echo (ping) request",
+            9 => "Router advertisement",
+            10 => "Router solicitation",
+            11 => "Time-to-live exceeded",
+            12 => "Parameter problem",
+            13 => "Timestamp request",
+            14 => "Timestamp reply",
+            15 => "Information request",
+            16 => "Information reply",
+            17 => "Address mask request",
+            18 => "Address mask reply",
+            _ => return None,
+        }
+    })
+}
+
+/// Wireshark's name of an ICMP type, and of the code where it has one.
+fn icmp_names(m: &Icmp) -> (&'static str, Option<&'static str>) {
+    let unknown = if m.v6 {
+        "Unknown ICMPv6 type"
+    } else {
+        "Unknown ICMP (obsolete or malformed?)"
+    };
+    let ty = icmp_type_name(m.v6, m.ty).unwrap_or(unknown);
+    if m.v6 {
         let code = match (m.ty, m.code) {
             (1, 0) => Some("no route to destination"),
             (1, 1) => Some("Administratively prohibited"),
@@ -334,24 +366,6 @@ fn icmp_names(m: &Icmp) -> (&'static str, Option<&'static str>) {
         };
         return (ty, code);
     }
-    let ty = match m.ty {
-        0 => "Echo (ping) reply",
-        3 => "Destination unreachable",
-        4 => "Source quench (flow control)",
-        5 => "Redirect",
-        8 => "Echo (ping) request",
-        9 => "Router advertisement",
-        10 => "Router solicitation",
-        11 => "Time-to-live exceeded",
-        12 => "Parameter problem",
-        13 => "Timestamp request",
-        14 => "Timestamp reply",
-        15 => "Information request",
-        16 => "Information reply",
-        17 => "Address mask request",
-        18 => "Address mask reply",
-        _ => "Unknown ICMP (obsolete or malformed?)",
-    };
     let code = match (m.ty, m.code) {
         (3, 0) => Some("Network unreachable"),
         (3, 1) => Some("Host unreachable"),
