@@ -301,6 +301,8 @@ const TEXT_CAPTURES: &[(&str, &str)] = &[
     ("static/sample.pcapng", "-d tcp.port==21211,memcache"),
     ("corpus:zeek/tls/tls1.2.pcap", ""),
     ("corpus:PcapPlusPlus/packet/IcmpPackets.pcap", ""),
+    ("tests/data/servers/quic.pcap", ""),
+    ("corpus:tcpdump/quic_handshake.pcap", ""),
 ];
 
 /// Output split into packets: blocks separated by blank lines (`-x` separates its byte

@@ -57,7 +57,7 @@ fn initial_type(version: u32) -> u8 {
 }
 
 /// Keys of one direction's Initial packets.
-struct Keys {
+pub(crate) struct Keys {
     aead: Aead,
     iv: [u8; 12],
     hp: Vec<u8>,
@@ -81,6 +81,138 @@ fn initial_keys(version: u32, dcid: &[u8]) -> Option<(Keys, Keys)> {
         })
     };
     Some((side(b"client in")?, side(b"server in")?))
+}
+
+/// A long header (RFC 9000 §17.2) of a version we read, as ranges of the packet's bytes.
+pub(crate) struct LongHeader {
+    /// The version.
+    pub version: u32,
+    /// Destination and Source Connection IDs.
+    pub dcid: std::ops::Range<usize>,
+    pub scid: std::ops::Range<usize>,
+    /// The packet type as version 1 numbers it (Initial 0, 0-RTT 1, Handshake 2, Retry 3;
+    /// RFC 9369 §3.2 renumbers them in version 2).
+    pub kind: u8,
+    /// An Initial's Token Length field and token.
+    pub token: Option<(std::ops::Range<usize>, std::ops::Range<usize>)>,
+    /// The Length field and its value (the packet number's and the payload's bytes);
+    /// None for a Retry, or when the header is cut short.
+    pub length: Option<(std::ops::Range<usize>, usize)>,
+}
+
+impl LongHeader {
+    /// Where the (protected) packet number starts.
+    pub fn pn_offset(&self) -> Option<usize> {
+        Some(self.length.as_ref()?.0.end)
+    }
+
+    /// Where the packet ends (the next coalesced packet starts).
+    pub fn end(&self) -> Option<usize> {
+        let (r, len) = self.length.as_ref()?;
+        r.end.checked_add(*len)
+    }
+}
+
+/// The long header at the start of `b`: None when it is not one, is cut before its
+/// Source Connection ID, or is of a version we do not read.
+pub(crate) fn long_header(b: &[u8]) -> Option<LongHeader> {
+    let first = *b.first()?;
+    if first & 0x80 == 0 {
+        return None;
+    }
+    let version = u32::from_be_bytes(b.get(1..5)?.try_into().ok()?);
+    let dcil = *b.get(5)? as usize;
+    let dcid = 6..6 + dcil;
+    b.get(dcid.clone())?;
+    let scil = *b.get(dcid.end)? as usize;
+    let scid = dcid.end + 1..dcid.end + 1 + scil;
+    b.get(scid.clone())?;
+    if version == 0 || !known_version(version) {
+        return None;
+    }
+    let ptype = (first >> 4) & 0x03;
+    let mut h = LongHeader {
+        version,
+        dcid,
+        scid,
+        kind: (ptype + 4 - initial_type(version)) & 3,
+        token: None,
+        length: None,
+    };
+    if h.kind == 3 {
+        return Some(h);
+    }
+    let mut at = h.scid.end;
+    let from = at;
+    if h.kind == 0 {
+        let token =
+            varint(b, &mut at).and_then(|n| Some(at..at.checked_add(usize::try_from(n).ok()?)?));
+        let Some(token) = token else {
+            return Some(h);
+        };
+        h.token = Some((from..at, token.clone()));
+        at = token.end;
+    }
+    let from = at;
+    if let Some(n) = varint(b, &mut at) {
+        h.length = Some((from..at, n as usize));
+    }
+    Some(h)
+}
+
+/// An Initial packet opened: its header with the protection removed and its payload
+/// decrypted.
+pub(crate) struct Opened {
+    /// The packet with its first byte and packet number unprotected and the payload
+    /// decrypted in place (the tag left as it was).
+    pub bytes: Vec<u8>,
+    /// The packet number and the bytes it takes.
+    pub pn: u64,
+    pub pn_len: usize,
+    /// The frames: `bytes[pn_offset + pn_len..][..plain]`.
+    pub plain: usize,
+}
+
+/// Why an Initial packet did not open.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Unopened {
+    /// Too short for the header protection's sample.
+    Short,
+    /// The AEAD tag did not verify (other keys, or damaged bytes).
+    Auth,
+}
+
+/// Opens one Initial packet (`packet`: its bytes to its end) with its side's keys:
+/// header protection off (RFC 9001 §5.4), then the payload (§5.3).
+pub(crate) fn open(k: &Keys, packet: &[u8], pn_offset: usize) -> Result<Opened, Unopened> {
+    // Header protection: a mask from 16 bytes 4 past the packet number's start.
+    let sample: [u8; 16] = packet
+        .get(pn_offset + 4..pn_offset + 20)
+        .and_then(|s| s.try_into().ok())
+        .ok_or(Unopened::Short)?;
+    let mask = aes128_block(&k.hp, &sample).ok_or(Unopened::Short)?;
+    let mut buf = packet.to_vec();
+    buf[0] ^= mask[0] & 0x0f;
+    let pn_len = (buf[0] & 0x03) as usize + 1;
+    let mut pn: u64 = 0;
+    for i in 0..pn_len {
+        buf[pn_offset + i] ^= mask[1 + i];
+        pn = pn << 8 | buf[pn_offset + i] as u64;
+    }
+    // Initial packet numbers start at 0 and stay small: the truncated number is the
+    // number (RFC 9000 §17.1 needs no reconstruction below 2^(8·pn_len−1)).
+    let mut nonce = k.iv;
+    for (i, x) in pn.to_be_bytes().iter().enumerate() {
+        nonce[4 + i] ^= x;
+    }
+    let (header, payload) = buf.split_at_mut(pn_offset + pn_len);
+    let plain = k.aead.open(&nonce, header, payload).ok_or(Unopened::Auth)?;
+    Ok(Opened {
+        bytes: buf,
+        pn,
+        pn_len,
+        plain,
+    })
 }
 
 /// A variable-length integer (RFC 9000 §16) at `*at`.
@@ -264,89 +396,68 @@ impl Parser {
             .sum()
     }
 
-    /// One long-header packet at the start of `b`; returns its length (to go on to the
-    /// next coalesced packet), or None when `b` holds no more packets we read.
-    fn packet(&mut self, from_client: bool, b: &[u8], at: At, pdu: &mut Pdu) -> Option<usize> {
-        let first = *b.first()?;
-        if first & 0x80 == 0 {
-            // A short header: 1-RTT, no more Initial packets in this datagram.
-            return None;
-        }
-        let version = u32::from_be_bytes(b.get(1..5)?.try_into().ok()?);
-        let mut at_ = 5;
-        let dcil = *b.get(at_)? as usize;
-        let dcid = b.get(at_ + 1..at_ + 1 + dcil)?;
-        at_ += 1 + dcil;
-        let scil = *b.get(at_)? as usize;
-        let scid = b.get(at_ + 1..at_ + 1 + scil)?;
-        at_ += 1 + scil;
-        if version == 0 || !known_version(version) {
-            return None;
-        }
-        let mine = &mut self.scid[usize::from(!from_client)];
-        if scil <= 20 && mine.as_slice() != scid {
-            *mine = scid.to_vec();
-        }
-        let ptype = (first >> 4) & 0x03;
-        pdu.code = (ptype + 4 - initial_type(version)) & 3;
-        if ptype == (initial_type(version) + 3) & 3 {
-            // Retry (v1 type 3, v2 type 0): the client's next Initial names a new DCID.
-            return None;
-        }
-        if ptype == initial_type(version) {
-            let token = varint(b, &mut at_)? as usize;
-            at_ += token;
-        }
-        let length = varint(b, &mut at_)? as usize;
-        let pn_offset = at_;
-        let end = pn_offset.checked_add(length)?;
-        let packet = b.get(..end)?;
-        if ptype != initial_type(version) {
-            return Some(end);
-        }
+    /// The keys that open an Initial packet of this side whose Destination Connection
+    /// ID is `dcid`: the client's first Initial (or its first after a Retry) names them.
+    pub(crate) fn keys_for(
+        &mut self,
+        from_client: bool,
+        version: u32,
+        dcid: &[u8],
+    ) -> Option<&Keys> {
         if from_client && (self.keys.is_none() || self.dcid != dcid) && !self.crypto[0].done {
-            // The client's first Initial (or its first after a Retry) names the keys.
             self.keys = initial_keys(version, dcid);
             self.dcid = dcid.to_vec();
             self.version = version;
         }
-        let Some(keys) = &self.keys else {
+        let keys = self.keys.as_ref()?;
+        Some(if from_client { &keys.0 } else { &keys.1 })
+    }
+
+    /// One long-header packet at the start of `b`; returns its length (to go on to the
+    /// next coalesced packet), or None when `b` holds no more packets we read.
+    fn packet(&mut self, from_client: bool, b: &[u8], at: At, pdu: &mut Pdu) -> Option<usize> {
+        // A short header: 1-RTT, no more Initial packets in this datagram.
+        let h = long_header(b)?;
+        let scid = &b[h.scid.clone()];
+        let mine = &mut self.scid[usize::from(!from_client)];
+        if scid.len() <= 20 && mine.as_slice() != scid {
+            *mine = scid.to_vec();
+        }
+        pdu.code = h.kind;
+        if h.kind == 3 {
+            // Retry: the client's next Initial names a new DCID.
+            return None;
+        }
+        if h.kind == 0 {
+            h.token.as_ref()?;
+        }
+        let pn_offset = h.pn_offset()?;
+        let end = h.end()?;
+        let packet = b.get(..end)?;
+        if h.kind != 0 {
+            return Some(end);
+        }
+        let Some(k) = self.keys_for(from_client, h.version, &b[h.dcid.clone()]) else {
             return Some(end);
         };
-        let k = if from_client { &keys.0 } else { &keys.1 };
-        // Header protection (RFC 9001 §5.4): a mask from 16 bytes 4 past the packet
-        // number's start.
-        let sample: [u8; 16] = packet.get(pn_offset + 4..pn_offset + 20)?.try_into().ok()?;
-        let mask = aes128_block(&k.hp, &sample)?;
-        let mut buf = packet.to_vec();
-        buf[0] ^= mask[0] & 0x0f;
-        let pn_len = (buf[0] & 0x03) as usize + 1;
-        let mut pn: u64 = 0;
-        for i in 0..pn_len {
-            buf[pn_offset + i] ^= mask[1 + i];
-            pn = pn << 8 | buf[pn_offset + i] as u64;
-        }
-        // Initial packet numbers start at 0 and stay small: the truncated number is the
-        // number (RFC 9000 §17.1 needs no reconstruction below 2^(8·pn_len−1)).
-        let mut nonce = k.iv;
-        for (i, x) in pn.to_be_bytes().iter().enumerate() {
-            nonce[4 + i] ^= x;
-        }
-        let (header, payload) = buf.split_at_mut(pn_offset + pn_len);
-        let Some(n) = k.aead.open(&nonce, header, payload) else {
-            self.undecryptable += 1;
-            return Some(end);
+        let o = match open(k, packet, pn_offset) {
+            Ok(o) => o,
+            Err(Unopened::Short) => return None,
+            Err(Unopened::Auth) => {
+                self.undecryptable += 1;
+                return Some(end);
+            }
         };
         let s = usize::from(!from_client);
         pdu.flags |= QUIC_OPENED;
-        pdu.stream = pn as u32;
+        pdu.stream = o.pn as u32;
+        let frames = &o.bytes[pn_offset + o.pn_len..][..o.plain];
         if self.reported {
             // Past the hellos: the packet's frames are named, not read again.
-            name_frames(&payload[..n], pdu);
+            name_frames(frames, pdu);
             return Some(end);
         }
         self.bytes[s] += end as u64;
-        let frames = &payload[..n];
         name_frames(frames, pdu);
         let mut i = 0;
         while i < frames.len() {

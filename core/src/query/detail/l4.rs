@@ -491,11 +491,12 @@ fn analysis(ctx: &mut FieldCtx<'_>, src: &mut dyn PacketSource, n: &mut Node, o:
             if values(ctx, src, fid).is_empty() {
                 continue;
             }
-            // Under its expert item, whose place Wireshark gives as 0.
+            // Under its expert item, whose place Wireshark gives as 0 (PDML prints the
+            // item itself at its parent's).
             let msg = k.message();
             let (sev, group) = (k.severity(), k.group());
             fl.push(
-                Node::text(format!("Expert Info ({sev}/{group}): {msg}"), o, 0)
+                Node::text(format!("Expert Info ({sev}/{group}): {msg}"), 0, 0)
                     .gen()
                     .with(vec![
                         Node::field(&k.field(), msg, "", 0, 0).gen().none(),

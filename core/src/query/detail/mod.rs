@@ -440,7 +440,8 @@ mod test {
     /// The page asks for packets in any order: each gives the tree it has in order.
     #[test]
     fn packets_asked_for_out_of_order_give_the_same_trees() {
-        let files: [&[u8]; 3] = [
+        let files: [&[u8]; 4] = [
+            include_bytes!("../../../../tests/data/servers/quic.pcap"),
             include_bytes!("../../../../tests/data/servers/mariadb.pcap"),
             include_bytes!("../../../../tests/data/resp/resp-fields.pcap"),
             include_bytes!("../../../../tests/data/three_http_streams.pcap"),
@@ -463,6 +464,7 @@ mod test {
             let backward = run(&mut (0..n).rev());
             let jumping = run(&mut (0..n).map(|i| (i * 7) % n));
             assert!(forward.iter().any(|p| p.contains("<proto name=\"mysql\"")
+                || p.contains("<proto name=\"tls\"")
                 || p.contains("<proto name=\"resp\"")
                 || p.contains("<proto name=\"http\"")));
             for i in 0..n {
@@ -533,7 +535,8 @@ mod hostile {
 
     #[test]
     fn cut_and_changed_packets_do_not_panic() {
-        let files: [&[u8]; 6] = [
+        let files: [&[u8]; 7] = [
+            include_bytes!("../../../../tests/data/servers/quic.pcap"),
             include_bytes!("../../../../tests/data/three_http_streams.pcap"),
             include_bytes!("../../../../tests/data/servers/dns.pcap"),
             include_bytes!("../../../../tests/data/servers/mariadb.pcap"),

@@ -65,19 +65,23 @@ pub fn packet(out: &mut String, d: &Detail) {
     out.push_str("  </proto>\n");
     for layer in &d.layers {
         if layer.kind == Kind::Proto {
-            node(out, layer, 1);
+            node(out, layer, 1, None);
         } else {
             // tshark wraps a field at the top of the tree (`tcp.segments`) in a proto of
             // its own.
             out.push_str("  <proto name=\"fake-field-wrapper\">\n");
-            node(out, layer, 2);
+            node(out, layer, 2, None);
             out.push_str("  </proto>\n");
         }
     }
     out.push_str("</packet>\n\n\n");
 }
 
-fn node(out: &mut String, n: &Node, depth: usize) {
+/// `parent`: where the parent node starts. tshark's PDML writes a field that starts
+/// before its parent (one in another byte source: a decrypted QUIC packet's frames, an
+/// expert item at offset 0) at the parent's start plus its own (print.c's
+/// `print_pdml_field`).
+fn node(out: &mut String, n: &Node, depth: usize, parent: Option<u32>) {
     for _ in 0..depth {
         out.push_str("  ");
     }
@@ -98,7 +102,11 @@ fn node(out: &mut String, n: &Node, depth: usize) {
     if n.hidden {
         out.push_str(" hide=\"yes\"");
     }
-    let _ = write!(out, " size=\"{}\" pos=\"{}\"", n.size, n.pos);
+    let pos = match parent {
+        Some(p) if n.pos < p => p + n.pos,
+        _ => n.pos,
+    };
+    let _ = write!(out, " size=\"{}\" pos=\"{pos}\"", n.size);
     if n.kind == Kind::Field {
         let _ = write!(out, " show=\"{}\"", escape(&n.show));
     }
@@ -116,7 +124,7 @@ fn node(out: &mut String, n: &Node, depth: usize) {
     }
     out.push_str(">\n");
     for c in &n.children {
-        node(out, c, depth + 1);
+        node(out, c, depth + 1, Some(n.pos));
     }
     for _ in 0..depth {
         out.push_str("  ");

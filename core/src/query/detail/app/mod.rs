@@ -13,6 +13,7 @@ pub(crate) mod http2;
 pub(crate) mod memcache;
 mod mysql;
 mod pgsql;
+mod quic;
 mod resp;
 mod tls;
 
@@ -127,6 +128,8 @@ pub struct Apps {
     next: usize,
     /// Packets were asked for out of order: each conversation keeps its own place.
     random: bool,
+    /// QUIC connections, by conversation.
+    quic: HashMap<u32, quic::Conn>,
 }
 
 /// Packets ahead that are still fed in order rather than by conversation.
@@ -175,6 +178,22 @@ impl Apps {
         protocols: &mut Vec<&'static str>,
     ) {
         let capture = ctx.capture();
+        let row = capture.packets[index];
+        if proto_of(capture, &row) == Some(AppProto::Quic) {
+            // A QUIC datagram: its coalesced packets, each a layer of its own.
+            if let (Transport::Udp { .. }, Some(p)) = (
+                summary.transport,
+                summary.payload.filter(|p| !p.reassembled && p.len > 0),
+            ) {
+                let off = p.offset as usize;
+                if let Some(datagram) = bytes.get(off..off + p.len as usize) {
+                    let conn = self.quic.entry(row.flow).or_default();
+                    let up = to_server(capture, &row);
+                    quic::show(conn, capture, src, index, datagram, off, up, d, protocols);
+                }
+                return;
+            }
+        }
         let Some(pdus) = self.pdus(capture, src, index, bytes, summary) else {
             return;
         };

@@ -46,7 +46,7 @@ fn content_name(t: u8) -> &'static str {
     }
 }
 
-fn handshake_name(t: u8) -> &'static str {
+pub(super) fn handshake_name(t: u8) -> &'static str {
     match t {
         0 => "Hello Request",
         1 => "Client Hello",
@@ -91,6 +91,7 @@ fn extension_name(t: u16) -> &'static str {
         49 => "post_handshake_auth",
         50 => "signature_algorithms_cert",
         51 => "key_share",
+        57 => "quic_transport_parameters",
         13172 => "next_protocol_negotiation",
         17513 => "application_settings",
         65281 => "renegotiation_info",
@@ -196,7 +197,8 @@ pub(super) fn record(r: &[u8], at: usize, encrypted: bool) -> Option<Node> {
     Some(n)
 }
 
-fn handshake(h: &[u8], at: usize, name: &str) -> Node {
+/// A handshake message `h` at `at` (QUIC's CRYPTO frames carry them without records).
+pub(super) fn handshake(h: &[u8], at: usize, name: &str) -> Node {
     let t = h[0];
     let hl = be24(h, 1).unwrap_or(0) as usize;
     let mut n = Node::field(
