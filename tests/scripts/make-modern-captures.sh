@@ -28,54 +28,15 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${1:-$ROOT/tests/data/servers}
 TRAFFIC="$ROOT/tests/scripts/modern_traffic.py"
 mkdir -p "$OUT"
-WORK=$(mktemp -d)
+source "$ROOT/tests/scripts/lib.sh"
 chmod 755 "$WORK" # nginx workers run as www-data, postgres as postgres
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    [ -f "$WORK/pg/postmaster.pid" ] && runuser -u postgres -- pg_ctl -D "$WORK/pg" -m fast stop >/dev/null 2>&1 || true
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
+on_exit() {
+    [ -f "$WORK/pg/postmaster.pid" ] && runuser -u postgres -- pg_ctl -D "$WORK/pg" -m fast stop >/dev/null 2>&1
 }
-trap cleanup EXIT
 
-need_apt=()
-for pkg in nginx memcached redis-server postgresql curl openssl tcpdump wireshark-common; do
-    dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
-done
-if ((${#need_apt[@]})); then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_apt[@]}"
-fi
+need_packages nginx memcached redis-server postgresql curl openssl tcpdump wireshark-common
 python3 -c 'import pymemcache, redis, grpc, psycopg, aioquic' 2>/dev/null ||
     pip install -q pymemcache redis grpcio 'psycopg[binary]' aioquic
-
-wait_port() { # port
-    for _ in $(seq 100); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-        sleep 0.1
-    done
-    echo "server on port $1 did not start" >&2
-    return 1
-}
-
-# capture NAME FILE_SUFFIX FILTER COMMAND...: tcpdump on lo while COMMAND runs.
-capture() {
-    local name=$1 filter=$2
-    shift 2
-    tcpdump -i lo -s 0 -B 65536 -U --immediate-mode -w "$OUT/$name.pcap" "$filter" 2>"$WORK/$name.tcpdump.log" &
-    local dump=$!
-    PIDS+=("$dump")
-    for _ in $(seq 100); do
-        grep -q "listening on" "$WORK/$name.tcpdump.log" 2>/dev/null && break
-        sleep 0.1
-    done
-    sleep 0.5
-    "$@"
-    sleep 0.5
-    kill -INT "$dump"
-    wait "$dump" || true
-    echo "$name.pcap: $(tcpdump -r "$OUT/$name.pcap" 2>/dev/null | wc -l) packets; $(grep -h "dropped by kernel" "$WORK/$name.tcpdump.log")"
-}
 
 # A self-signed certificate for the test names.
 openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=www.wirelens.test" \

@@ -16,52 +16,11 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${1:-$ROOT/tests/data/servers}
 TRAFFIC="$ROOT/tests/scripts/server_traffic.py"
 mkdir -p "$OUT"
-WORK=$(mktemp -d)
+source "$ROOT/tests/scripts/lib.sh"
 chmod 755 "$WORK" # nginx workers run as www-data
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
 
-need_apt=()
-for pkg in memcached redis-server mariadb-server nginx-light dnsmasq-base tcpdump; do
-    dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
-done
-if ((${#need_apt[@]})); then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_apt[@]}"
-fi
+need_packages memcached redis-server mariadb-server nginx-light dnsmasq-base tcpdump
 python3 -c 'import pymemcache, pymysql, redis, dns' 2>/dev/null || pip install -q pymemcache pymysql redis dnspython
-
-wait_port() { # port
-    for _ in $(seq 100); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-        sleep 0.1
-    done
-    echo "server on port $1 did not start" >&2
-    return 1
-}
-
-# capture NAME FILTER COMMAND...: tcpdump on lo while COMMAND runs.
-capture() {
-    local name=$1 filter=$2
-    shift 2
-    tcpdump -i lo -s 0 -B 65536 -U --immediate-mode -w "$OUT/$name.pcap" "$filter" 2>"$WORK/$name.tcpdump.log" &
-    local dump=$!
-    # Start the traffic only once tcpdump is capturing (slow on a busy machine).
-    for _ in $(seq 100); do
-        grep -q "listening on" "$WORK/$name.tcpdump.log" 2>/dev/null && break
-        sleep 0.1
-    done
-    sleep 0.5
-    "$@"
-    sleep 0.5
-    kill -INT "$dump"
-    wait "$dump" || true
-    echo "$name.pcap: $(tcpdump -r "$OUT/$name.pcap" 2>/dev/null | wc -l) packets; $(grep -h "dropped by kernel" "$WORK/$name.tcpdump.log")"
-}
 
 # memcached, with items up to 2 MB so a value over 1 MB is stored.
 memcached -u nobody -l 127.0.0.1 -p 21211 -U 0 -I 2m -m 64 &

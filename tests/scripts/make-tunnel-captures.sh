@@ -17,28 +17,18 @@
 # UDP exchange, so the inner flows are conversations of their own. Needs root, ip,
 # tcpdump, ping and python3 (it installs Debian's iputils-ping and tcpdump if missing).
 set -euo pipefail
-need_apt=()
-command -v ping >/dev/null || need_apt+=(iputils-ping)
-command -v tcpdump >/dev/null || need_apt+=(tcpdump)
-if ((${#need_apt[@]})); then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_apt[@]}"
-fi
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${1:-$ROOT/tests/data/tunnels}
 ENCAP="$ROOT/tests/scripts/tunnel_encap.py"
 mkdir -p "$OUT"
-WORK=$(mktemp -d)
+source "$ROOT/tests/scripts/lib.sh"
 A=wl-tun-a
 B=wl-tun-b
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
+on_exit() {
     ip netns del "$A" 2>/dev/null || true
     ip netns del "$B" 2>/dev/null || true
-    rm -rf "$WORK"
 }
-trap cleanup EXIT
+need_packages iputils-ping tcpdump
 ip netns del "$A" 2>/dev/null || true
 ip netns del "$B" 2>/dev/null || true
 
@@ -131,25 +121,9 @@ EOF
     rm -f "$WORK/server.log"
 }
 
-# capture NAME FILTER COMMAND...: tcpdump on A's underlay interface while COMMAND runs.
-capture() {
-    local name=$1 filter=$2
-    shift 2
-    # A simple command, so that $! is tcpdump itself (ip netns exec execs it).
-    ip netns exec "$A" tcpdump -i ul-a -s 0 -U --immediate-mode -w "$OUT/$name.pcap" "$filter" \
-        2>"$WORK/$name.log" &
-    local dump=$!
-    for _ in $(seq 100); do
-        grep -q "listening on" "$WORK/$name.log" 2>/dev/null && break
-        sleep 0.1
-    done
-    sleep 0.3
-    "$@"
-    sleep 0.5
-    kill -INT "$dump"
-    wait "$dump" || true
-    echo "$name.pcap: $(tcpdump -r "$OUT/$name.pcap" 2>/dev/null | wc -l) packets"
-}
+# `capture` runs tcpdump on A's underlay interface (a simple command, so that its pid is
+# tcpdump's own: ip netns exec execs it).
+TCPDUMP=(ip netns exec "$A" tcpdump -i ul-a -U --immediate-mode)
 
 has_driver() { # KIND: whether the kernel can make a link of this kind
     a ip link add probe0 type "$1" "${@:2}" 2>/dev/null && a ip link del probe0
