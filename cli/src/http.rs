@@ -117,18 +117,18 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 r.stream,
                 opt(r.request_frame),
                 opt(r.response_frame),
-                if r.http.method.is_empty() {
+                if r.http.method().is_empty() {
                     "-"
                 } else {
-                    &r.http.method
+                    r.http.method()
                 },
                 r.http.status.map_or("-".to_string(), |s| s.to_string()),
                 r.time
                     .map_or("-".to_string(), |t| format!("{:.3}", t * 1e3)),
                 r.http.request_body,
                 r.http.response_body,
-                r.http.host.as_deref().unwrap_or("-"),
-                r.http.uri,
+                r.http.host().unwrap_or("-"),
+                r.http.uri(),
                 extra(r.http),
             )?;
         }

@@ -1,15 +1,18 @@
 //! memcached transactions (text and binary protocols).
 
 use serde::Serialize;
+use std::sync::Arc;
 
-/// What a memcached transaction says.
+/// What a memcached transaction says. Its text is shared: the ingest keeps each
+/// distinct command, key, argument and reply word once per capture (real traffic asks
+/// for the same hot keys over and over, with a handful of commands and replies).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Memcache {
     /// The binary protocol (else text).
     pub binary: bool,
     /// The command as sent (`get`, `set`, `mg`, …); for the binary protocol the opcode's
     /// name in the spec (`get`, `getkq`, `increment`, …).
-    pub command: String,
+    pub command: Arc<str>,
     /// The binary opcode.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub opcode: Option<u8>,
@@ -18,19 +21,19 @@ pub struct Memcache {
     /// The first argument that is not a key: `incr`/`decr` delta, `touch`/`gat`
     /// expiration, `stats` group, `flush_all` delay, `verbosity` level.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub arg: Option<String>,
+    pub arg: Option<Arc<str>>,
     /// No reply expected on success (`noreply`, meta `q`, binary quiet opcodes).
     pub noreply: bool,
     /// The reply: its first word (`STORED`, `END`, `NOT_FOUND`, `CLIENT_ERROR`, the
     /// number of an `incr`, meta `HD`/`EN`/`VA`…) or the binary status's name.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<Arc<str>>,
     /// The binary status code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status_code: Option<u16>,
     /// The rest of an error or `VERSION` line, or a binary error's text.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<Arc<str>>,
     /// Keys found (retrievals; also `delete`, `touch`, `incr`/`decr` that found theirs).
     pub hits: u32,
     /// Keys not found.
@@ -54,7 +57,7 @@ fn is_zero(v: &u32) -> bool {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Key {
     /// The key (bytes that are not UTF-8 are replaced).
-    pub key: String,
+    pub key: Arc<str>,
     /// Found (true) or not (false); None when the command does not look keys up (storage).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hit: Option<bool>,

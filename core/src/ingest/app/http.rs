@@ -14,8 +14,8 @@
 //!   held.
 
 use super::sniff::{starts, HTTP_METHODS};
-use super::{lossy, report, StreamParser};
-use crate::capture::app::http::{HeaderLines, Http};
+use super::{report, text, StreamParser};
+use crate::capture::app::http::{HeaderLines, Http, RequestHead};
 use crate::capture::app::{At, Detail, Span, Transaction};
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -132,7 +132,7 @@ struct Pending {
 
 impl Pending {
     fn is_head(&self) -> bool {
-        self.http.method == "HEAD"
+        self.http.method() == "HEAD"
     }
 }
 
@@ -216,7 +216,7 @@ fn kept_lines(head: &[u8]) -> HeaderLines {
     lines
         .take_while(|l| !matches!(*l, b"\r\n" | b"\n"))
         .take(MAX_KEPT_LINES)
-        .map(|l| Arc::from(lossy(&l[..l.len().min(MAX_KEPT_LINE)])))
+        .map(|l| text(&l[..l.len().min(MAX_KEPT_LINE)]))
         .collect()
 }
 
@@ -472,13 +472,15 @@ impl Parser {
         if client {
             let chunked = h.transfer_encoding == Some(true);
             let mut http = Http {
-                method: lossy(h.start[0]),
-                uri: lossy(h.start[1]),
-                version: lossy(h.start[2]),
-                host: h.host.map(lossy),
-                user_agent: h.user_agent.map(lossy),
-                request_content_type: h.content_type.map(lossy),
-                request_headers: kept_lines(bytes),
+                request_head: Arc::new(RequestHead {
+                    method: text(h.start[0]),
+                    uri: text(h.start[1]),
+                    version: text(h.start[2]),
+                    host: h.host.map(text),
+                    user_agent: h.user_agent.map(text),
+                    content_type: h.content_type.map(text),
+                    headers: kept_lines(bytes),
+                }),
                 ..Http::default()
             };
             http.incomplete = self.req.incomplete;
@@ -525,7 +527,10 @@ impl Parser {
             if self.queue.is_empty() {
                 // A response to a request we did not capture.
                 let http = Http {
-                    version: lossy(h.start[0]),
+                    request_head: Arc::new(RequestHead {
+                        version: text(h.start[0]),
+                        ..RequestHead::default()
+                    }),
                     ..Http::default()
                 };
                 self.queue.push_front(Pending {
@@ -547,13 +552,14 @@ impl Parser {
                 return;
             }
             let head = p.is_head();
-            let connect = p.http.method == "CONNECT";
+            let connect = p.http.method() == "CONNECT";
             p.http.status = Some(code);
-            p.http.reason = Some(lossy(h.start[2]));
-            p.http.response_content_type = h.content_type.map(lossy);
-            p.http.response_headers = kept_lines(bytes);
-            if p.http.version.is_empty() {
-                p.http.version = lossy(h.start[0]);
+            let r = p.http.response_head_mut();
+            r.reason = Some(text(h.start[2]));
+            r.content_type = h.content_type.map(text);
+            r.headers = kept_lines(bytes);
+            if p.http.version().is_empty() {
+                p.http.request_head_mut().version = text(h.start[0]);
             }
             let chunked = h.transfer_encoding == Some(true);
             p.http.chunked = chunked && !head;
@@ -873,8 +879,8 @@ mod test {
             .map(|t| {
                 let h = http(t);
                 (
-                    h.method.clone(),
-                    h.uri.clone(),
+                    h.method().to_owned(),
+                    h.uri().to_owned(),
                     h.status,
                     h.request_body,
                     h.response_body,
@@ -938,11 +944,7 @@ mod test {
         assert_eq!(summary(&t), expected());
         let h = http(&t[0]);
         assert_eq!(
-            (
-                h.chunked,
-                h.response_content_type.as_deref(),
-                h.host.as_deref()
-            ),
+            (h.chunked, h.response_content_type(), h.host()),
             (true, Some("text/plain"), Some("127.0.0.1:28081"))
         );
         // http.time: from the request's packet to the packet that completed the response.
@@ -959,10 +961,7 @@ mod test {
             t[0].response.unwrap().bytes,
             (CHUNKED_HEAD.len() + body.len()) as u64
         );
-        assert_eq!(
-            http(&t[2]).request_content_type.as_deref(),
-            Some("application/json")
-        );
+        assert_eq!(http(&t[2]).request_content_type(), Some("application/json"));
     }
 
     #[test]
@@ -975,7 +974,7 @@ mod test {
         ]);
         assert_eq!(
             http(&t[1])
-                .request_headers
+                .request_headers()
                 .iter()
                 .map(|l| &**l)
                 .collect::<Vec<_>>(),
@@ -986,7 +985,7 @@ mod test {
                 "Content-Type: application/json\r\n"
             ]
         );
-        let server = &*http(&t[0]).response_headers[0];
+        let server = &*http(&t[0]).response_headers()[0];
         assert_eq!(server, "Server: BaseHTTP/0.6 Python/3.11.7\r\n");
         assert_eq!(
             header_value(server, "server"),

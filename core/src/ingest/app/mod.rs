@@ -94,3 +94,8 @@ fn report(
 fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
+
+/// Bytes as shareable text (see `intern`), those that are not UTF-8 replaced.
+fn text(b: &[u8]) -> std::sync::Arc<str> {
+    String::from_utf8_lossy(b).into()
+}

@@ -116,16 +116,20 @@ impl TransactionFields {
                     }
                     let req_first = tx.request.map(|s| s.first.packet);
                     let resp_first = tx.response.map(|s| s.first.packet);
-                    if let Some(p) = req_first.filter(|_| !h.method.is_empty()) {
+                    if let Some(p) = req_first.filter(|_| !h.method().is_empty()) {
                         t.add(p, Fid::Http2HeadersMethod, || {
-                            AppValue::Text(h.method.clone())
+                            AppValue::Text(h.method().to_owned())
                         });
-                        t.add(p, Fid::Http2HeadersPath, || AppValue::Text(h.uri.clone()));
+                        t.add(p, Fid::Http2HeadersPath, || {
+                            AppValue::Text(h.uri().to_owned())
+                        });
                         if let Some(s) = h.http2.as_ref().and_then(|s| s.scheme.clone()) {
                             t.add(p, Fid::Http2HeadersScheme, || AppValue::Text(s));
                         }
-                        if let Some(a) = &h.host {
-                            t.add(p, Fid::Http2HeadersAuthority, || AppValue::Text(a.clone()));
+                        if let Some(a) = h.host() {
+                            t.add(p, Fid::Http2HeadersAuthority, || {
+                                AppValue::Text(a.to_owned())
+                            });
                         }
                     }
                     if let (Some(p), Some(code)) = (resp_first, h.status) {
@@ -177,49 +181,51 @@ impl TransactionFields {
                 Detail::Tls(_) if !tls => {}
                 Detail::Redis(_) if !redis => {}
                 Detail::Http(h) => {
-                    if let Some(p) = req.filter(|_| !h.method.is_empty()) {
+                    if let Some(p) = req.filter(|_| !h.method().is_empty()) {
                         t.add(p, Fid::Http, || AppValue::Present);
                         t.add(p, Fid::HttpRequest, || AppValue::Bool(true));
                         t.add(p, Fid::HttpRequestMethod, || {
-                            AppValue::Text(h.method.clone())
+                            AppValue::Text(h.method().to_owned())
                         });
-                        t.add(p, Fid::HttpRequestUri, || AppValue::Text(h.uri.clone()));
+                        t.add(p, Fid::HttpRequestUri, || {
+                            AppValue::Text(h.uri().to_owned())
+                        });
                         t.add(p, Fid::HttpRequestVersion, || {
-                            AppValue::Text(h.version.clone())
+                            AppValue::Text(h.version().to_owned())
                         });
-                        if let Some(v) = &h.host {
-                            t.add(p, Fid::HttpHost, || AppValue::Text(v.clone()));
+                        if let Some(v) = h.host() {
+                            t.add(p, Fid::HttpHost, || AppValue::Text(v.to_owned()));
                         }
-                        if let Some(v) = &h.user_agent {
-                            t.add(p, Fid::HttpUserAgent, || AppValue::Text(v.clone()));
+                        if let Some(v) = h.user_agent() {
+                            t.add(p, Fid::HttpUserAgent, || AppValue::Text(v.to_owned()));
                         }
-                        if let Some(v) = &h.request_content_type {
-                            t.add(p, Fid::HttpContentType, || AppValue::Text(v.clone()));
+                        if let Some(v) = h.request_content_type() {
+                            t.add(p, Fid::HttpContentType, || AppValue::Text(v.to_owned()));
                         }
-                        if let Some(host) = &h.host {
+                        if let Some(host) = h.host() {
                             t.add(p, Fid::HttpRequestFullUri, || {
-                                AppValue::Text(format!("http://{host}{}", h.uri))
+                                AppValue::Text(format!("http://{host}{}", h.uri()))
                             });
                         }
-                        t.add_http_headers(p, Fid::HttpRequestLine, &h.request_headers);
+                        t.add_http_headers(p, Fid::HttpRequestLine, h.request_headers());
                     }
                     if let (Some(p), Some(code)) = (resp, h.status) {
                         t.add(p, Fid::Http, || AppValue::Present);
                         t.add(p, Fid::HttpResponse, || AppValue::Bool(true));
                         t.add(p, Fid::HttpResponseCode, || AppValue::Uint(code as u64));
-                        if let Some(v) = &h.reason {
-                            t.add(p, Fid::HttpResponsePhrase, || AppValue::Text(v.clone()));
+                        if let Some(v) = h.reason() {
+                            t.add(p, Fid::HttpResponsePhrase, || AppValue::Text(v.to_owned()));
                         }
-                        if let Some(v) = &h.response_content_type {
-                            t.add(p, Fid::HttpContentType, || AppValue::Text(v.clone()));
+                        if let Some(v) = h.response_content_type() {
+                            t.add(p, Fid::HttpContentType, || AppValue::Text(v.to_owned()));
                         }
-                        if let Some(q) = req.filter(|_| !h.method.is_empty()) {
+                        if let Some(q) = req.filter(|_| !h.method().is_empty()) {
                             t.add(p, Fid::HttpRequestIn, || AppValue::Uint(q + 1));
                         }
                         if let Some(ns) = tx.latency_ns() {
                             t.add(p, Fid::HttpTime, || AppValue::Rel(ns));
                         }
-                        t.add_http_headers(p, Fid::HttpResponseLine, &h.response_headers);
+                        t.add_http_headers(p, Fid::HttpResponseLine, h.response_headers());
                     }
                 }
                 Detail::Dns(d) => {

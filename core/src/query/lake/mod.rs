@@ -670,23 +670,23 @@ fn transaction_row(origin: &Origin<'_>, t: &Transaction, s: &SessionRow) -> Opti
         Detail::Http(h) => {
             row.service = "http";
             row.incomplete = h.incomplete;
-            row.method = Some(h.method.clone()).filter(|m| !m.is_empty());
-            row.host = h.host.clone();
-            row.uri = Some(h.uri.clone()).filter(|_| t.request.is_some());
-            row.version = Some(h.version.clone()).filter(|v| !v.is_empty());
-            row.user_agent = h.user_agent.clone();
+            row.method = Some(h.method().to_owned()).filter(|m| !m.is_empty());
+            row.host = h.host().map(str::to_owned);
+            row.uri = Some(h.uri().to_owned()).filter(|_| t.request.is_some());
+            row.version = Some(h.version().to_owned()).filter(|v| !v.is_empty());
+            row.user_agent = h.user_agent().map(str::to_owned);
             row.status_code = h.status;
-            row.status_msg = h.reason.clone();
+            row.status_msg = h.reason().map(str::to_owned);
             row.request_body_len = t.request.map(|_| h.request_body);
             row.response_body_len = t.response.map(|_| h.response_body);
-            row.request_content_type = h.request_content_type.clone();
-            row.response_content_type = h.response_content_type.clone();
+            row.request_content_type = h.request_content_type().map(str::to_owned);
+            row.response_content_type = h.response_content_type().map(str::to_owned);
         }
         Detail::Memcache(m) => {
             row.service = "memcache";
             row.incomplete = m.incomplete;
-            row.command = Some(m.command.clone());
-            row.keys = m.keys.iter().map(|k| k.key.clone()).collect();
+            row.command = Some(m.command.to_string());
+            row.keys = m.keys.iter().map(|k| k.key.to_string()).collect();
             row.key = row.keys.first().cloned();
             row.value_len = m
                 .keys
@@ -699,12 +699,13 @@ fn transaction_row(origin: &Origin<'_>, t: &Transaction, s: &SessionRow) -> Opti
             };
             row.hits = Some(m.hits);
             row.misses = Some(m.misses);
-            row.reply = m.status.clone();
+            row.reply = m.status.as_deref().map(str::to_owned);
             row.error = m.error.then(|| {
                 m.message
-                    .clone()
-                    .or_else(|| m.status.clone())
+                    .as_deref()
+                    .or(m.status.as_deref())
                     .unwrap_or_default()
+                    .to_owned()
             });
         }
         Detail::Redis(r) => {

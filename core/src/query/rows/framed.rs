@@ -149,9 +149,9 @@ fn http2_frame(
         // names it (packet-media.c).
         kind::DATA if p.flags & flag::END_STREAM != 0 && h.grpc.is_none() => {
             let (body, ct) = if p.from_client {
-                (h.request_body, &h.request_content_type)
+                (h.request_body, h.request_content_type())
             } else {
-                (h.response_body, &h.response_content_type)
+                (h.response_body, h.response_content_type())
             };
             if let (true, Some(ct)) = (body > 0, ct) {
                 let media = ct.split(';').next().unwrap_or("").trim();

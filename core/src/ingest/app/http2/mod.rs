@@ -21,7 +21,7 @@ mod huffman;
 
 use super::http::{MAX_KEPT_LINE, MAX_KEPT_LINES};
 use super::{lossy, report, StreamParser};
-use crate::capture::app::http::{Grpc, Http, Http2};
+use crate::capture::app::http::{Grpc, Http, Http2, RequestHead};
 use crate::capture::app::pdu::{Pdu, PduKind};
 use crate::capture::app::{At, Detail, Span, Transaction};
 use frame::{flag, kind, Header, Piece, Reader};
@@ -112,7 +112,10 @@ impl Stream {
     fn new(id: u32) -> Stream {
         Stream {
             http: Http {
-                version: "HTTP/2".into(),
+                request_head: Arc::new(RequestHead {
+                    version: "HTTP/2".into(),
+                    ..RequestHead::default()
+                }),
                 http2: Some(Box::new(Http2 {
                     stream_id: id,
                     ..Http2::default()
@@ -510,43 +513,48 @@ fn keep(lines: &mut Vec<Arc<str>>, name: &str, value: &str) {
 }
 
 fn request_headers(h: &mut Http, fields: &[(String, String)]) {
-    let mut kept = h.request_headers.to_vec();
+    let mut kept = h.request_headers().to_vec();
+    let mut grpc = None;
+    let r = Arc::make_mut(&mut h.request_head);
     for (n, v) in fields {
         match n.as_str() {
-            ":method" => h.method = v.clone(),
-            ":path" => h.uri = v.clone(),
-            ":authority" => h.host = Some(v.clone()),
+            ":method" => r.method = v.as_str().into(),
+            ":path" => r.uri = v.as_str().into(),
+            ":authority" => r.host = Some(v.as_str().into()),
             ":scheme" => {
                 if let Some(h2) = &mut h.http2 {
                     h2.scheme = Some(v.clone());
                 }
             }
-            "user-agent" => h.user_agent = Some(v.clone()),
+            "user-agent" => r.user_agent = Some(v.as_str().into()),
             "content-type" => {
-                h.request_content_type = Some(v.clone());
+                r.content_type = Some(v.as_str().into());
                 if v.starts_with("application/grpc") {
                     // `:path` is `/package.Service/Method`.
-                    let path = h.uri.trim_start_matches('/');
+                    let path = r.uri.trim_start_matches('/');
                     let (service, method) = path.split_once('/').unwrap_or((path, ""));
-                    h.grpc = Some(Box::new(Grpc {
+                    grpc = Some(Box::new(Grpc {
                         service: service.to_owned(),
                         method: method.to_owned(),
                         ..Grpc::default()
                     }));
                 }
             }
-            "host" if h.host.is_none() => h.host = Some(v.clone()),
+            "host" if r.host.is_none() => r.host = Some(v.as_str().into()),
             _ => {}
         }
         if !n.starts_with(':') {
             keep(&mut kept, n, v);
         }
     }
-    h.request_headers = kept.into();
+    r.headers = kept.into();
+    if grpc.is_some() {
+        h.grpc = grpc;
+    }
     // `content-type` may come before `:path` in a malformed block: name the call now.
     if let Some(g) = &mut h.grpc {
         if g.service.is_empty() {
-            let path = h.uri.trim_start_matches('/');
+            let path = h.request_head.uri.trim_start_matches('/');
             let (service, method) = path.split_once('/').unwrap_or((path, ""));
             g.service = service.to_owned();
             g.method = method.to_owned();
@@ -555,11 +563,13 @@ fn request_headers(h: &mut Http, fields: &[(String, String)]) {
 }
 
 fn response_headers(h: &mut Http, fields: &[(String, String)], trailers: bool) {
-    let mut kept = h.response_headers.to_vec();
+    let mut kept = h.response_headers().to_vec();
     for (n, v) in fields {
         match n.as_str() {
             ":status" if !trailers => h.status = v.parse().ok(),
-            "content-type" if !trailers => h.response_content_type = Some(v.clone()),
+            "content-type" if !trailers => {
+                h.response_head_mut().content_type = Some(v.as_str().into())
+            }
             "grpc-status" => {
                 if let Some(g) = &mut h.grpc {
                     g.status = v.trim().parse().ok();
@@ -576,7 +586,7 @@ fn response_headers(h: &mut Http, fields: &[(String, String)], trailers: bool) {
             keep(&mut kept, n, v);
         }
     }
-    h.response_headers = kept.into();
+    h.response_head_mut().headers = kept.into();
 }
 
 /// `grpc-message` is percent-encoded (gRPC's PROTOCOL-HTTP2.md).
@@ -764,10 +774,7 @@ mod test {
                 .unwrap()
         };
         let s1 = by_stream(1);
-        assert_eq!(
-            (s1.method.as_str(), s1.uri.as_str()),
-            ("POST", "/pkg.Svc/Get")
-        );
+        assert_eq!((s1.method(), s1.uri()), ("POST", "/pkg.Svc/Get"));
         let g = s1.grpc.as_ref().unwrap();
         assert_eq!(
             (

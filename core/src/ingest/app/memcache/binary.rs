@@ -2,7 +2,7 @@
 //! 0x80 request, 0x81 response), extras, key, value; replies matched by opaque; quiet
 //! opcodes answer only on a miss (GetQ) or an error (SetQ, …).
 
-use super::{emit, is_binary, lossy, report, Expect, Mode, Parser, Pending, Request, Side};
+use super::{emit, is_binary, report, text, Expect, Mode, Parser, Pending, Request, Side};
 use crate::capture::app::memcache::{Key, Memcache};
 use crate::capture::app::{At, Detail, Span, Transaction};
 
@@ -33,7 +33,7 @@ impl Parser {
         let value_len = h.value_len();
         let mut d = Memcache {
             binary: true,
-            command: name.to_owned(),
+            command: name.into(),
             opcode: Some(h.opcode),
             noreply: quiet,
             ..Memcache::default()
@@ -41,7 +41,7 @@ impl Parser {
         let is_storage = matches!(h.opcode, 0x01..=0x03 | 0x0e | 0x0f | 0x11..=0x13 | 0x19 | 0x1a);
         if !key.is_empty() || is_storage {
             d.keys.push(Key {
-                key: lossy(&key),
+                key: text(&key),
                 hit: None,
                 value_len: is_storage.then_some(value_len),
             });
@@ -92,7 +92,7 @@ impl Parser {
     /// A binary reply is complete.
     pub(super) fn binary_reply(&mut self, r: BinReply, at: At, out: &mut Vec<Transaction>) {
         let message =
-            (r.status != 0 && !self.server.buf.is_empty()).then(|| lossy(&self.server.buf));
+            (r.status != 0 && !self.server.buf.is_empty()).then(|| text(&self.server.buf));
         self.server.buf.clear();
         self.server.keep = 0;
         // A stat reply with a key is one of many: the one with an empty key ends them.
@@ -136,7 +136,7 @@ impl Parser {
             };
             if !r.key.is_empty() || r.value_len > 0 {
                 d.keys.push(Key {
-                    key: lossy(&r.key),
+                    key: text(&r.key),
                     hit: None,
                     value_len: (r.value_len > 0).then_some(r.value_len),
                 });
@@ -175,7 +175,7 @@ impl Parser {
         );
         if retrieval && d.keys.is_empty() && !r.key.is_empty() {
             d.keys.push(Key {
-                key: lossy(&r.key),
+                key: text(&r.key),
                 hit: None,
                 value_len: None,
             });
@@ -236,7 +236,7 @@ pub(super) fn silence(d: &mut Memcache) {
 }
 
 /// Sets the status fields of a binary reply.
-fn binary_status(d: &mut Memcache, status: u16, message: Option<String>) {
+fn binary_status(d: &mut Memcache, status: u16, message: Option<std::sync::Arc<str>>) {
     d.status_code = Some(status);
     d.status = Some(status_name(status).into());
     d.message = message;

@@ -26,7 +26,7 @@ pub mod wireshark;
 
 pub use binary::{opcode_name, status_name};
 
-use super::{lossy, report, StreamParser};
+use super::{report, text, StreamParser};
 use crate::capture::app::memcache::Memcache;
 use crate::capture::app::{At, Detail, Span, Transaction};
 use binary::{read_binary_head, silence, BinHead, BinReply};

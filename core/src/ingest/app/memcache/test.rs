@@ -8,7 +8,7 @@ fn make() -> Box<dyn StreamParser> {
 fn keys(m: &Memcache) -> Vec<(&str, Option<bool>, Option<u64>)> {
     m.keys
         .iter()
-        .map(|k| (k.key.as_str(), k.hit, k.value_len))
+        .map(|k| (&*k.key, k.hit, k.value_len))
         .collect()
 }
 
@@ -29,10 +29,10 @@ fn real_capture_of_text_and_binary_protocols() {
     let hot = d
         .iter()
         .filter(|m| {
-            m.command == "get"
+            &*m.command == "get"
                 && m.keys
                     .iter()
-                    .any(|k| k.key == "user:1" && k.hit == Some(true))
+                    .any(|k| &*k.key == "user:1" && k.hit == Some(true))
         })
         .count();
     assert_eq!(hot, 21);
@@ -51,7 +51,7 @@ fn real_capture_of_text_and_binary_protocols() {
     let big = txs
         .iter()
         .zip(&d)
-        .find(|(_, m)| m.command == "set" && m.keys[0].key == "big:blob")
+        .find(|(_, m)| &*m.command == "set" && &*m.keys[0].key == "big:blob")
         .expect("the big set");
     assert_eq!(big.1.keys[0].value_len, Some(1_052_672));
     assert!(big.1.noreply && big.0.response.is_none());
@@ -62,27 +62,27 @@ fn real_capture_of_text_and_binary_protocols() {
     let get_big = txs
         .iter()
         .zip(&d)
-        .find(|(_, m)| m.command == "get" && m.keys[0].key == "big:blob")
+        .find(|(_, m)| &*m.command == "get" && &*m.keys[0].key == "big:blob")
         .expect("get big");
     assert_eq!(get_big.1.keys[0].value_len, Some(1_052_672));
     assert_eq!(
         get_big.0.response.map(|s| (s.first.packet, s.last.packet)),
         Some((94, 127))
     );
-    let cas = d.iter().find(|m| m.command == "cas").expect("cas");
+    let cas = d.iter().find(|m| &*m.command == "cas").expect("cas");
     assert_eq!(cas.status.as_deref(), Some("STORED"));
-    let incr = d.iter().find(|m| m.command == "incr").expect("incr");
+    let incr = d.iter().find(|m| &*m.command == "incr").expect("incr");
     assert_eq!(
         (incr.status.as_deref(), incr.arg.as_deref(), incr.hits),
         (Some("15"), Some("5"), 1)
     );
-    let stats = d.iter().find(|m| m.command == "stats").expect("stats");
+    let stats = d.iter().find(|m| &*m.command == "stats").expect("stats");
     assert_eq!((stats.stats, stats.status.as_deref()), (92, Some("END")));
     // The pipelined connection: replies in order.
     let pipelined: Vec<_> = d
         .iter()
         .filter(|m| m.keys.iter().any(|k| k.key.starts_with("p")))
-        .map(|m| (m.command.as_str(), m.status.as_deref(), m.hits, m.misses))
+        .map(|m| (&*m.command, m.status.as_deref(), m.hits, m.misses))
         .collect();
     assert_eq!(
         pipelined,
@@ -99,7 +99,7 @@ fn real_capture_of_text_and_binary_protocols() {
         .filter(|m| m.binary)
         .map(|m| {
             (
-                m.command.as_str(),
+                &*m.command,
                 m.status_code,
                 m.hits,
                 m.misses,
@@ -137,7 +137,7 @@ fn corpus_captures() {
         let d = testkit::details::<Memcache>(&txs);
         let summary: Vec<_> = d
             .iter()
-            .map(|m| (m.command.as_str(), m.status.as_deref()))
+            .map(|m| (&*m.command, m.status.as_deref()))
             .collect();
         assert_eq!(
             summary,
@@ -158,7 +158,7 @@ fn corpus_captures() {
         assert_eq!(d.len(), 10154);
         assert_eq!(d.iter().filter(|m| m.incomplete).count(), 1);
         assert!(txs.iter().all(|t| t.request.is_some()));
-        let count = |c: &str| d.iter().filter(|m| m.command == c).count();
+        let count = |c: &str| d.iter().filter(|m| &*m.command == c).count();
         assert_eq!((count("get"), count("gets"), count("set")), (10041, 112, 1));
         testkit::check_splits(&make, &convs[0][..200], 8);
     }
@@ -179,7 +179,7 @@ fn commands_and_replies() {
         .iter()
         .map(|m| {
             (
-                m.command.as_str(),
+                &*m.command,
                 m.status.as_deref(),
                 m.message.as_deref(),
                 m.noreply,
@@ -249,7 +249,7 @@ fn meta_commands_with_quiet_mode() {
     let d = testkit::details::<Memcache>(&txs);
     let got: Vec<_> = d
         .iter()
-        .map(|m| (m.command.as_str(), m.status.as_deref(), m.hits, m.misses))
+        .map(|m| (&*m.command, m.status.as_deref(), m.hits, m.misses))
         .collect();
     assert_eq!(
         got,
@@ -314,7 +314,7 @@ fn binary_quiet_opcodes_and_stats() {
         .iter()
         .map(|m| {
             (
-                m.command.as_str(),
+                &*m.command,
                 m.status_code,
                 m.hits,
                 m.misses,
@@ -444,7 +444,7 @@ fn gaps_inside_a_value_keep_step_others_resynchronise() {
     let d = testkit::details::<Memcache>(&txs);
     let set = d
         .iter()
-        .find(|m| m.command == "set" && m.keys[0].key == "big:blob")
+        .find(|m| &*m.command == "set" && &*m.keys[0].key == "big:blob")
         .expect("set");
     assert!(set.incomplete && set.keys[0].value_len == Some(1_052_672));
     assert_eq!(d.iter().filter(|m| m.incomplete).count(), 1);
@@ -470,13 +470,7 @@ fn a_gap_in_a_command_line_resynchronises_at_the_next_command() {
     let d = testkit::details::<Memcache>(&txs);
     let got: Vec<_> = d
         .iter()
-        .map(|m| {
-            (
-                m.command.as_str(),
-                m.keys.first().map(|k| k.key.as_str()),
-                m.incomplete,
-            )
-        })
+        .map(|m| (&*m.command, m.keys.first().map(|k| &*k.key), m.incomplete))
         .collect();
     // "get b…" was cut by the gap: it is reported incomplete (its last key may be cut,
     // so it is not kept); its reply (END) is taken in order; c still finds its value.
@@ -507,7 +501,7 @@ fn a_stream_joined_mid_value_waits_for_a_command() {
     // The server's first END has no request: reported on its own.
     assert_eq!(txs.len(), 2);
     assert!(txs[0].request.is_none() && d[0].incomplete);
-    assert_eq!((d[1].command.as_str(), d[1].hits), ("get", 1));
+    assert_eq!((&*d[1].command, d[1].hits), ("get", 1));
 }
 
 #[test]

@@ -2,9 +2,10 @@
 //! reply lines (`VALUE` blocks up to `END`, `STAT` lines, meta replies with their
 //! values), matched to the requests in the order they were sent.
 
-use super::{emit, is_binary, lossy, report, Expect, Parser, Pending, Request, Side, MAX_LINE};
+use super::{emit, is_binary, report, text, Expect, Parser, Pending, Request, Side, MAX_LINE};
 use crate::capture::app::memcache::{Key, Memcache};
 use crate::capture::app::{At, Detail, Span, Transaction};
+use std::sync::Arc;
 
 impl Parser {
     /// One command line (without its line end).
@@ -28,7 +29,7 @@ impl Parser {
             if !self.client.hunting {
                 // memcached answers an empty line with ERROR.
                 let mut d = Memcache {
-                    command: String::new(),
+                    command: "".into(),
                     ..Memcache::default()
                 };
                 d.incomplete = truncated;
@@ -53,13 +54,13 @@ impl Parser {
         };
         let args = &tokens[1..];
         let key = |t: &[u8]| Key {
-            key: lossy(t),
+            key: text(t),
             hit: None,
             value_len: None,
         };
         let noreply = args.last().is_some_and(|a| *a == b"noreply");
         let mut d = Memcache {
-            command: lossy(cmd),
+            command: text(cmd),
             incomplete: truncated,
             ..Memcache::default()
         };
@@ -70,7 +71,7 @@ impl Parser {
         let known = match cmd {
             b"get" | b"gets" | b"gat" | b"gats" => {
                 let keys = if cmd.starts_with(b"gat") {
-                    d.arg = args.first().map(|a| lossy(a));
+                    d.arg = args.first().map(|a| text(a));
                     args.get(1..).unwrap_or(&[])
                 } else {
                     args
@@ -84,7 +85,7 @@ impl Parser {
                 match (args.first(), args.get(3).and_then(|b| parse_u64(b))) {
                     (Some(k), Some(len)) if args.len() >= want => {
                         d.keys.push(Key {
-                            key: lossy(k),
+                            key: text(k),
                             hit: None,
                             value_len: Some(len),
                         });
@@ -107,23 +108,23 @@ impl Parser {
             }
             b"incr" | b"decr" | b"touch" => {
                 d.keys.extend(args.first().map(|k| key(k)));
-                d.arg = args.get(1).filter(|a| **a != b"noreply").map(|a| lossy(a));
+                d.arg = args.get(1).filter(|a| **a != b"noreply").map(|a| text(a));
                 d.noreply = noreply && args.len() >= 3;
                 true
             }
             b"stats" => {
-                d.arg = args.first().map(|a| lossy(a));
+                d.arg = args.first().map(|a| text(a));
                 expect = Expect::Stats;
                 true
             }
             b"flush_all" | b"verbosity" => {
-                d.arg = args.first().filter(|a| **a != b"noreply").map(|a| lossy(a));
+                d.arg = args.first().filter(|a| **a != b"noreply").map(|a| text(a));
                 d.noreply = noreply;
                 true
             }
             b"version" | b"quit" | b"shutdown" | b"cache_memlimit" | b"slabs" | b"lru_crawler"
             | b"watch" | b"lru" | b"misbehave" | b"verify_key" => {
-                d.arg = args.first().map(|a| lossy(a));
+                d.arg = args.first().map(|a| text(a));
                 // quit closes the connection: no reply.
                 d.noreply = cmd == b"quit";
                 true
@@ -217,7 +218,7 @@ impl Parser {
             match word {
                 b"VALUE" => {
                     if let Some((key, len)) = parse_value_line(rest) {
-                        r.values.push((lossy(key), len));
+                        r.values.push((text(key), len));
                         self.reply = Some(r);
                         self.start_value(len);
                         return;
@@ -231,7 +232,7 @@ impl Parser {
                     set_status(&mut r, word, rest);
                     return self.finish_reply(r, at, out);
                 }
-                _ if r.command == "stats" || r.stats > 0 => {
+                _ if &*r.command == "stats" || r.stats > 0 => {
                     r.stats += 1;
                     self.reply = Some(r);
                     return;
@@ -258,7 +259,7 @@ impl Parser {
                 .pending
                 .iter()
                 .find(|p| !is_binary(p))
-                .is_some_and(|p| matches!(p.detail.command.as_str(), "incr" | "decr"));
+                .is_some_and(|p| matches!(&*p.detail.command, "incr" | "decr"));
             let ok = value.is_some()
                 || (digits && counter)
                 || is_error
@@ -316,7 +317,7 @@ impl Parser {
         let expect = head.map(|p| p.expect);
         let command = match head {
             Some(p) => p.detail.command.clone(),
-            None => guess_command(word).to_owned(),
+            None => guess_command(word).into(),
         };
         let mut r = Reply {
             command,
@@ -324,7 +325,7 @@ impl Parser {
             ..Reply::default()
         };
         if let Some((key, len)) = value {
-            r.values.push((lossy(key), len));
+            r.values.push((text(key), len));
             self.reply = Some(r);
             self.start_value(len);
             return;
@@ -379,7 +380,7 @@ impl Parser {
                     break;
                 }
             }
-            let (possible, silent): (&[&[u8]], &str) = match p.detail.command.as_str() {
+            let (possible, silent): (&[&[u8]], &str) = match &*p.detail.command {
                 "mg" => (&[b"VA", b"HD"], "EN"),
                 "ms" => (&[b"NS", b"EX"], "HD"),
                 "md" => (&[b"NF", b"EX"], "HD"),
@@ -436,7 +437,7 @@ impl Parser {
         d.incomplete |= r.incomplete || lost;
         d.stats = r.stats;
         d.error = is_error_word(d.status.as_deref());
-        let retrieval = matches!(d.command.as_str(), "get" | "gets" | "gat" | "gats" | "mg");
+        let retrieval = matches!(&*d.command, "get" | "gets" | "gat" | "gats" | "mg");
         if retrieval && !d.error {
             // Each key asked for is a hit if a value came back for it.
             let mut values = r.values;
@@ -448,7 +449,7 @@ impl Parser {
                         true
                     }
                     // mg without the `v` flag: HD is a hit.
-                    None => d.command == "mg" && status == "HD",
+                    None => &*d.command == "mg" && &*status == "HD",
                 };
                 k.hit = Some(hit);
                 if hit {
@@ -458,7 +459,7 @@ impl Parser {
                 }
             }
         } else if matches!(
-            d.command.as_str(),
+            &*d.command,
             "delete" | "incr" | "decr" | "touch" | "md" | "ma"
         ) {
             let status = d.status.as_deref().unwrap_or("");
@@ -487,11 +488,11 @@ impl Parser {
 #[derive(Default)]
 pub(super) struct Reply {
     /// The command it answers (guessed when the request was not seen).
-    command: String,
-    status: Option<String>,
-    message: Option<String>,
+    command: Arc<str>,
+    status: Option<Arc<str>>,
+    message: Option<Arc<str>>,
     /// Keys returned so far, in order, with their value lengths.
-    values: Vec<(String, u64)>,
+    values: Vec<(Arc<str>, u64)>,
     stats: u32,
     pub(super) incomplete: bool,
     /// After the current value: the reply is complete (meta `VA`).
@@ -503,9 +504,9 @@ fn is_error_word(status: Option<&str>) -> bool {
 }
 
 fn set_status(r: &mut Reply, word: &[u8], rest: &[u8]) {
-    r.status = Some(lossy(word));
+    r.status = Some(text(word));
     if !rest.is_empty() {
-        r.message = Some(lossy(rest));
+        r.message = Some(text(rest));
     }
 }
 

@@ -737,8 +737,8 @@ mod decrypted {
             .iter()
             .filter_map(|t| match &t.detail {
                 Detail::Http(h) => Some((
-                    h.method.clone(),
-                    h.uri.clone(),
+                    h.method().to_owned(),
+                    h.uri().to_owned(),
                     h.status,
                     t.response.map_or(0, |s| s.last.packet + 1),
                 )),
@@ -769,7 +769,7 @@ mod decrypted {
         assert_eq!(h[15], ("POST".into(), "/form".into(), Some(404), 137));
         let bodies: Vec<u64> = https(&c)
             .iter()
-            .filter(|h| h.uri == "/big.bin")
+            .filter(|h| h.uri() == "/big.bin")
             .map(|h| h.response_body)
             .collect();
         assert_eq!(bodies, [20000; 6]);
@@ -816,8 +816,8 @@ mod decrypted {
             .map(|h| {
                 (
                     h.http2.as_ref().unwrap().stream_id,
-                    h.method.as_str(),
-                    h.uri.as_str(),
+                    h.method(),
+                    h.uri(),
                     h.status,
                 )
             })
@@ -838,10 +838,10 @@ mod decrypted {
                 (1, "GET", "/missing", Some(404)),
             ]
         );
-        assert!(h.iter().all(|h| !h.incomplete && h.version == "HTTP/2"));
+        assert!(h.iter().all(|h| !h.incomplete && h.version() == "HTTP/2"));
         assert_eq!(h[2].response_body, 20000);
-        assert_eq!(h[0].host.as_deref(), Some("www.wirelens.test:28443"));
-        assert_eq!(h[9].host.as_deref(), Some("127.0.0.1:28082"));
+        assert_eq!(h[0].host(), Some("www.wirelens.test:28443"));
+        assert_eq!(h[9].host(), Some("127.0.0.1:28082"));
     }
 
     #[test]
@@ -874,7 +874,7 @@ mod decrypted {
         let slow = c
             .transactions
             .iter()
-            .find(|t| matches!(&t.detail, Detail::Http(h) if h.uri.ends_with("/Slow")))
+            .find(|t| matches!(&t.detail, Detail::Http(h) if h.uri().ends_with("/Slow")))
             .unwrap();
         assert!(slow.latency_ns().unwrap() >= 200_000_000);
     }
@@ -886,7 +886,7 @@ mod decrypted {
             .transactions
             .iter()
             .filter_map(|t| match &t.detail {
-                Detail::Memcache(m) => Some(m.command.as_str()),
+                Detail::Memcache(m) => Some(&*m.command),
                 _ => None,
             })
             .collect();

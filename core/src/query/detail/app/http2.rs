@@ -167,7 +167,8 @@ pub(crate) fn headers_text(capture: &Capture, at: usize) -> Option<String> {
 /// (both pseudo-headers needed), `200 OK`.
 pub(crate) fn headers_of(h: &Http, from_client: bool) -> Option<String> {
     if from_client {
-        (!h.method.is_empty() && !h.uri.is_empty()).then(|| format!("{} {}", h.method, h.uri))
+        (!h.method().is_empty() && !h.uri().is_empty())
+            .then(|| format!("{} {}", h.method(), h.uri()))
     } else {
         h.status
             .map(|s| format!("{s} {}", super::http::status_text(s)))
