@@ -172,6 +172,20 @@ impl Driver {
         }
         input.pos += bytes.len() as u64;
         self.ingest.feed_file(file, bytes);
+        self.reserve();
+    }
+
+    /// With every file's size known and a thirty-second of the bytes read (enough to
+    /// say how many packets and transactions a byte brings), lets the ingest make room
+    /// for the rest at once rather than doubling as it goes.
+    fn reserve(&mut self) {
+        let Some(total) = self.inputs.iter().map(|i| i.size).sum::<Option<u64>>() else {
+            return;
+        };
+        let done = self.ingest.bytes_fed();
+        if done >= total / 32 {
+            self.ingest.reserve_for(done, total);
+        }
     }
 
     /// Reading `file` failed: it ends here, and the capture keeps the error (with the
@@ -193,6 +207,12 @@ impl Driver {
             bytes_total: self.inputs.iter().filter_map(|i| i.size).sum(),
             packets: self.ingest.packets() as u64,
         }
+    }
+
+    /// Room in the packet index (for the tests of the room made).
+    #[cfg(test)]
+    pub(crate) fn ingest_capacity(&self) -> usize {
+        self.ingest.analysis.capture.packets.capacity()
     }
 
     /// Ends every file and returns the capture.

@@ -568,6 +568,19 @@ impl Ingest {
         self.analysis.count as usize
     }
 
+    /// `done` of the `total` bytes of the input have been fed: makes room at once for the
+    /// index rows and transactions the rest will likely add, at the rate seen so far
+    /// (see [`reserve_expected`]). A `Vec` left to grow doubles, and holds its old and
+    /// new blocks while it copies: up to three times what it needs, in a wasm32 heap that
+    /// never shrinks. The driver calls this when it knows the files' sizes.
+    pub fn reserve_for(&mut self, done: u64, total: u64) {
+        let a = &mut self.analysis;
+        if a.stages.index {
+            reserve_expected(&mut a.capture.packets, done, total);
+        }
+        a.apps.reserve_for(done, total);
+    }
+
     /// Ends every file and returns the capture.
     pub fn finish(mut self) -> Capture {
         for f in 0..self.files.len() {
@@ -743,6 +756,22 @@ pub fn ingest_bytes(name: &str, bytes: &[u8]) -> Capture {
     ingest.finish()
 }
 
+/// Grows `v`, once `done` of `total` input bytes gave it its length, to what the whole
+/// input will likely need (its length scaled to the whole, and a sixteenth more). It
+/// grows only when it is nearly full, so that a rate that drifts costs no copy each time;
+/// a rate that falls leaves room that `shrink_to_fit` gives back in place at the end.
+pub(crate) fn reserve_expected<T>(v: &mut Vec<T>, done: u64, total: u64) {
+    if done == 0 || done >= total || v.is_empty() {
+        return;
+    }
+    let expected =
+        (v.len() as u128 * total as u128 / done as u128).min(usize::MAX as u128) as usize;
+    let nearly_full = v.capacity() - v.len() <= v.len() / 16;
+    if expected > v.capacity() && (nearly_full || v.capacity() < expected / 2) {
+        v.reserve_exact(expected + expected / 16 - v.len());
+    }
+}
+
 #[cfg(test)]
 mod test {
     use super::*;
@@ -761,6 +790,45 @@ mod test {
             v.push(mark);
         }
         v
+    }
+
+    #[test]
+    fn rows_get_room_for_the_whole_input_once_and_only_when_nearly_full_again() {
+        let mut v: Vec<u64> = (0..100).collect();
+        // Nothing known yet, or all read: no guess.
+        for (done, total) in [(0, 1000), (1000, 1000)] {
+            reserve_expected(&mut v, done, total);
+            assert!(v.capacity() < 200);
+        }
+        // A tenth read: ten times the rows, and a sixteenth more.
+        reserve_expected(&mut v, 100, 1000);
+        assert_eq!(v.capacity(), 1062);
+        // Room enough: a rate a little higher moves nothing.
+        v.extend(100..900);
+        reserve_expected(&mut v, 800, 1000);
+        assert_eq!(v.capacity(), 1062);
+        // Nearly full, with more to come: room for the rest at the new rate.
+        v.extend(900..1000);
+        reserve_expected(&mut v, 500, 1000);
+        assert_eq!(v.capacity(), 2125);
+        assert_eq!(v, (0..1000).collect::<Vec<u64>>());
+    }
+
+    #[test]
+    fn the_driver_makes_room_for_a_file_of_known_size() {
+        let stamps: Vec<(u32, u8)> = (0..400).map(|i| (i, i as u8)).collect();
+        let bytes = pcap(&stamps);
+        let mut d = driver::Driver::new(&driver::Options::default(), 1000);
+        d.add_file("a", Some(bytes.len() as u64));
+        let mut peak_capacity = 0;
+        while let Some(r) = d.next_read() {
+            let end = (r.offset + r.len).min(bytes.len() as u64);
+            d.supply(r.file, &bytes[r.offset as usize..end as usize]);
+            peak_capacity = peak_capacity.max(d.ingest_capacity());
+        }
+        // One guess from the first thirty-second on, a sixteenth over: no doubling to 512.
+        assert!((400..=430).contains(&peak_capacity), "{peak_capacity}");
+        assert_eq!(d.finish().packets.len(), 400);
     }
 
     #[test]

@@ -135,6 +135,12 @@ impl Apps {
         self.disabled = !enabled;
     }
 
+    /// Makes room for the transactions the rest of the input will likely add, `done` of
+    /// its `total` bytes read (`crate::ingest::Ingest::reserve_for`).
+    pub fn reserve_for(&mut self, done: u64, total: u64) {
+        crate::ingest::reserve_expected(&mut self.transactions, done, total);
+    }
+
     /// Adds TLS secrets (an NSS key log's text) that apply from packet `packet` (0-based
     /// index) on: TLS conversations whose keys are then known are decrypted.
     pub fn add_key_log(&mut self, text: &[u8], packet: u64) {
