@@ -154,19 +154,36 @@ try {
   await page.waitForFunction(() => !document.querySelector('#packet-list tr.pending'));
   figures.jump_ms = Date.now() - t;
   row('jump to the middle (rows drawn)', ms(figures.jump_ms) + ' ' + (await mem()));
-  const pending = await page.evaluate(async () => {
-    // Scroll a screen at a time for 60 frames; count frames that showed a row not yet there.
+  const scrolling = await page.evaluate(async () => {
+    // Scroll a screen at a time for 60 screens, two frames each. Count the screens that
+    // showed a row not yet there in their first frame (drawn before any reply of the
+    // worker could come: rows fetched ahead, or not) and in their second frame, and how
+    // many rows each screen of scroll moved the list.
     const el = document.querySelector('#packet-scroll');
-    let waiting = 0;
+    const frame = () => new Promise((ok) => requestAnimationFrame(ok));
+    const pending = () => !!document.querySelector('#packet-list tr.pending');
+    const top = () => Number(document.querySelector('#packet-list tr')?.getAttribute('aria-rowindex'));
+    let first = 0;
+    let second = 0;
+    const moved = [];
     for (let i = 0; i < 60; i++) {
+      const from = top();
       el.scrollTop += el.clientHeight;
-      await new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok)));
-      if (document.querySelector('#packet-list tr.pending')) waiting++;
+      await frame();
+      if (pending()) first++;
+      await frame();
+      if (pending()) second++;
+      moved.push(top() - from);
     }
-    return waiting;
+    moved.sort((a, b) => a - b);
+    return { first, second, rows: moved[30], screen: el.clientHeight / 20 };
   });
-  figures.frames_waiting = pending;
-  row('frames with a row not yet fetched (60 screens)', String(pending) + ' ' + (await mem()));
+  figures.frames_waiting = scrolling.second;
+  figures.first_frames_waiting = scrolling.first;
+  figures.rows_a_screen_moves = scrolling.rows;
+  row('frames with a row not yet fetched (60 screens)', String(scrolling.second) + ' ' + (await mem()));
+  row('  first frames of a screen with such a row', String(scrolling.first));
+  row('  rows a screen of scroll moves (median)', `${scrolling.rows} (a screen: ${scrolling.screen} rows)`);
 
   // A packet's detail deep in the capture.
   await list.press('End');

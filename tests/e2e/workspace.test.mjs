@@ -27,6 +27,7 @@ import {
   openTab,
   readTable,
   serve,
+  settle,
   shownConversations,
   tsharkAddressConversations,
   tsharkPacketCount,
@@ -383,6 +384,97 @@ test('a million packets scroll without paging; the keyboard reaches both ends', 
   await list.press('Home');
   await page.locator('[data-testid="packet-row"][aria-selected="true"] td:first-child:text-is("1")').waitFor();
   console.log(`# million: jump to the middle shown in ${jumpMs} ms`);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('a million packets: small scrolls move by rows wherever the list stands, the thumb jumps', async () => {
+  // 20 px rows: 1,000,000 rows are 20 M px, so the 8 M px scroll area is scaled (a px of
+  // scroll bar is 2.5 rows). A wheel notch, a screen and Page Down must still move by
+  // rows exactly, as on a short list.
+  const n = 1_000_000;
+  const file = join(scratch, 'million-scroll.pcap');
+  writeFileSync(file, manyPackets(n));
+  const page = await opened(file);
+  const list = page.locator('#packet-scroll');
+  const numbers = async () => (await visibleRows(page)).map((r) => Number(r[0]));
+  /** Rows on screen, once the scrolling has stopped (and the scroll bar is anchored). */
+  const still = async () => {
+    let last = null;
+    for (;;) {
+      const top = await list.evaluate((el) => el.scrollTop);
+      const rows = await numbers();
+      if (last && top === last.top && rows[0] === last.rows[0]) return rows;
+      last = { top, rows };
+      await page.waitForTimeout(150);
+    }
+  };
+  const contiguous = (rows, what) =>
+    rows.forEach((no, i) => assert.equal(no, rows[0] + i, `${what}: ${rows.join(',')}`));
+  const rowPx = 20;
+
+  // A jump to the middle of the scroll bar is the middle of the capture.
+  await list.evaluate((el) => { el.scrollTop = (el.scrollHeight - el.clientHeight) / 2; });
+  let rows = await still();
+  assert.ok(Math.abs(rows[0] - n / 2) < 100, `row ${rows[0]} at the middle`);
+  // A screen of scroll (in whole rows) is a screen of rows, ten times over.
+  const screen = await list.evaluate((el, h) => Math.floor(el.clientHeight / h), rowPx);
+  for (let i = 0; i < 10; i++) {
+    const from = rows[0];
+    await list.evaluate((el, px) => { el.scrollTop += px; }, screen * rowPx);
+    rows = await numbers();
+    assert.equal(rows[0], from + screen, `screen ${i}: ${from} → ${rows[0]}`);
+    contiguous(rows, `screen ${i}`);
+  }
+  // The wheel: every notch moves its pixels' worth of rows, down then up, and the rows
+  // on screen stay consecutive numbers.
+  const box = await list.boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  rows = await still();
+  const start = rows[0];
+  for (const [dy, times] of [[100, 6], [-100, 6], [-60, 3], [60, 3]]) {
+    for (let i = 0; i < times; i++) {
+      const from = (await still())[0];
+      await page.mouse.wheel(0, dy);
+      rows = await still();
+      assert.equal(rows[0], from + dy / rowPx, `wheel ${dy}: ${from} → ${rows[0]}`);
+      contiguous(rows, `wheel ${dy}`);
+    }
+  }
+  assert.equal(rows[0], start, 'back where the wheel started');
+  // Stopped, the scroll bar stands where the rows are: a jump away and back to the same
+  // scrollTop shows the same rows (to the 2.5 rows a px of scroll bar is).
+  const top = await list.evaluate((el) => el.scrollTop);
+  await list.evaluate((el) => { el.scrollTop = el.scrollHeight / 4; });
+  const quarter = await still();
+  assert.ok(quarter[0] < n / 3, `row ${quarter[0]} a quarter down`);
+  await list.evaluate((el, t) => { el.scrollTop = t; }, top);
+  const back = (await still())[0];
+  assert.ok(Math.abs(back - start) <= 2, `the thumb is where the rows are: ${start}, ${back}`);
+  // Page Down moves the selection a screen of rows; the list follows it.
+  await page.locator('[data-testid="packet-row"]').nth(1).click();
+  const sel = async () => Number(await page.locator('[data-testid="packet-row"][aria-selected="true"] td:first-child').textContent());
+  for (let i = 0; i < 3; i++) {
+    const before = await sel();
+    await list.press('PageDown');
+    await settle(page);
+    assert.equal(await sel(), before + screen);
+  }
+  // Both ends are reached by rows: up from the end, down from the top.
+  await list.press('End');
+  rows = await still();
+  assert.equal(rows[rows.length - 1], n);
+  const end = rows[0];
+  await page.mouse.wheel(0, -100);
+  rows = await still();
+  assert.equal(rows[0], end - 5, 'a wheel notch up from the end');
+  await list.press('Home');
+  await page.mouse.wheel(0, 100);
+  rows = await still();
+  assert.equal(rows[0], 6, 'a wheel notch down from the top');
+  await page.mouse.wheel(0, -1000);
+  rows = await still();
+  assert.equal(rows[0], 1, 'back to the top');
   assert.deepEqual(page.errors, []);
   await page.close();
 });

@@ -141,7 +141,7 @@ pub fn TimelineView() -> impl IntoView {
                     )))}
                 </span>
             </div>
-            <div class="tl-body" node_ref=sc.body on:scroll=move |_| sc.scrolled(&vp.get_untracked())>
+            <div class="tl-body" node_ref=sc.body on:scroll=move |_| sc.scrolled(&vp.get_untracked()) on:scrollend=move |_| sc.settled(&vp.get_untracked())>
                 <div class="vt-space" style:height=move || format!("{}px", vp.get().virtual_height())>
                     <div class="tl-rows" style:transform=move || format!("translateY({}px)", vp.get().offset())>
                         <For each=visible key=|(k, b, _)| (*k, b.is_some()) children=move |(_, b, slow)| bar_view(b, slow) />

@@ -290,7 +290,7 @@ pub fn FollowView() -> impl IntoView {
                     }>"pcapng"</button>
                 </div>
                 {move || error.get().map(|e| view! { <p class="page-error" id="follow-error">{e}</p> })}
-                <div class="follow-body" id="follow-body" node_ref=sc.body on:scroll=move |_| sc.scrolled(&vp.get_untracked())>
+                <div class="follow-body" id="follow-body" node_ref=sc.body on:scroll=move |_| sc.scrolled(&vp.get_untracked()) on:scrollend=move |_| sc.settled(&vp.get_untracked())>
                     <div class="vt-space" style:height=move || format!("{}px", vp.get().virtual_height())>
                         <div class="follow-lines" class:hex=move || mode.get() != FollowMode::Ascii style:transform=move || format!("translateY({}px)", vp.get().offset())>
                             <For each=visible key=|(k, l)| (*k, l.is_some()) children=move |((_, _, i), l)| line_view(i, l) />

@@ -163,6 +163,7 @@ pub fn PacketList() -> impl IntoView {
                 aria-rowcount=move || vp.get().total.to_string()
                 node_ref=body
                 on:scroll=on_scroll
+                on:scrollend=move |_| sc.settled(&vp.get_untracked())
                 on:keydown=on_key
             >
                 <div class="plist-space" style:height=move || format!("{}px", vp.get().virtual_height())>

@@ -265,7 +265,7 @@ pub fn DataTable(
                 <button class="button small table-csv" title="These rows, in this order, as CSV" on:click=move |_| save(true)>"CSV"</button>
                 <button class="button small table-json" title="These rows, in this order, as JSON" on:click=move |_| save(false)>"JSON"</button>
             </div>
-            <div class="vt-body" tabindex="0" node_ref=body on:scroll=move |_| sc.scrolled(&vp.get_untracked()) on:keydown=on_key>
+            <div class="vt-body" tabindex="0" node_ref=body on:scroll=move |_| sc.scrolled(&vp.get_untracked()) on:scrollend=move |_| sc.settled(&vp.get_untracked()) on:keydown=on_key>
                 <table class="grid data head" style:width=table_width>
                     {colgroup}
                     <thead>
