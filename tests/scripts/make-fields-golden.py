@@ -5,11 +5,16 @@ For every set of tests/golden/fields/SETS (name, capture, tshark options, fields
 `tshark -n -r CAPTURE OPTIONS -T fields -E occurrence=a -e frame.number -e FIELD…` to
 tests/golden/fields/<capture path, / as _>.<set name>.tsv. tshark runs with TZ=UTC.
 
+Options may name `{RSA_KEY}`: a throwaway RSA key made here (tshark 4.0 hands decrypted
+TLS on a port to a protocol such as memcache only through an RSA key association,
+`uat:ssl_keys`, whose key file it never uses with ECDHE suites).
+
 Usage: tests/scripts/make-fields-golden.py        (regenerate all)
 """
 import os
 import shlex
 import subprocess
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GOLDEN = os.path.join(ROOT, "tests", "golden", "fields")
@@ -32,8 +37,24 @@ def golden_name(capture):
     return name.replace("/", "_")
 
 
+def rsa_key(tmp):
+    """A throwaway RSA key for tshark's TLS associations."""
+    path = os.path.join(tmp, "unused.key")
+    if not os.path.exists(path):
+        subprocess.run(["openssl", "genrsa", "-out", path, "2048"], check=True, capture_output=True)
+    return path
+
+
 def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        generate(tmp)
+
+
+def generate(tmp):
     for name, capture, options, fields in sets():
+        if any("{RSA_KEY}" in o for o in options):
+            key = rsa_key(tmp)
+            options = [o.replace("{RSA_KEY}", key) for o in options]
         path = capture.replace("corpus:", CORPUS + "/", 1)
         if not os.path.exists(path):
             raise SystemExit(f"{path} is missing")

@@ -2,6 +2,7 @@
 //! memcached, MySQL, TLS), attached to the packets Wireshark shows them in.
 
 use super::{Fid, FieldProvider, ValueSink};
+use crate::capture::app::AppProto;
 use crate::capture::Capture;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -203,8 +204,13 @@ impl TransactionFields {
                             t.add(p, Fid::HttpContentType, || AppValue::Text(v.to_owned()));
                         }
                         if let Some(host) = h.host() {
+                            // Over TLS Wireshark's full URI is https's.
+                            let scheme = match capture.app_protos.get(tx.conv as usize) {
+                                Some(Some(AppProto::Tls)) => "https",
+                                _ => "http",
+                            };
                             t.add(p, Fid::HttpRequestFullUri, || {
-                                AppValue::Text(format!("http://{host}{}", h.uri()))
+                                AppValue::Text(format!("{scheme}://{host}{}", h.uri()))
                             });
                         }
                         t.add_http_headers(p, Fid::HttpRequestLine, h.request_headers());

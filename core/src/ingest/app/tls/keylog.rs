@@ -103,6 +103,17 @@ impl KeyLog {
         self.since = packet;
     }
 
+    /// The key log of a finished capture: its secrets (given with it, or carried in it
+    /// from where they are), as the ingest read them. Queries that decrypt again use it.
+    pub fn of_secrets(secrets: &[crate::capture::Secrets]) -> Self {
+        let mut log = KeyLog::new();
+        for s in secrets {
+            log.apply_from(s.packet);
+            log.add_dsb(s.kind, &s.data);
+        }
+        log
+    }
+
     /// Adds the secrets of a pcapng Decryption Secrets Block; other kinds than a TLS key
     /// log (WireGuard, ZigBee, …) are not ours and are ignored. Returns whether it was one.
     pub fn add_dsb(&mut self, kind: u32, data: &[u8]) -> bool {

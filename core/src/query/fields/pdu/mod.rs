@@ -6,10 +6,12 @@
 //! asks for such a field, [`crate::query::fields::FieldCtx`] reads the packets of the
 //! conversations decoded as that protocol again, reassembles their streams and hands the
 //! bytes to a [`PduFields`] dissector, which attaches each PDU's values to the packet
-//! that completed it (Wireshark's desegmentation does the same).
+//! that completed it (Wireshark's desegmentation does the same). Inside TLS ([`tls`]) the
+//! records are decrypted again with the capture's secrets first.
 
 pub mod memcache;
 pub mod resp;
+pub mod tls;
 
 use crate::capture::app::memcache::COMMANDS;
 use crate::capture::app::AppProto;
@@ -17,10 +19,12 @@ use crate::capture::flow::Direction;
 use crate::capture::packet::{PacketRow, NO_FLOW};
 use crate::capture::Capture;
 use crate::ingest::app::payload_of;
+use crate::ingest::app::tls::keylog::KeyLog;
 use crate::ingest::reassembly::{Reassembler, StreamEvent};
 use crate::ingest::wire::{self, Transport};
 use crate::query::fields::{AppValue, Fid, PacketSource};
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 /// Values of app-layer fields per (packet index, field), in order of occurrence.
 pub type PduValues = HashMap<(u64, Fid), Vec<AppValue>>;
@@ -60,6 +64,8 @@ pub trait PduFields {
     /// `len` bytes of one side were never captured: drop what was pending on that side
     /// and find the next PDU boundary as Wireshark would.
     fn gap(&mut self, to_server: bool, len: u64);
+    /// One side of the stream ended (state it holds for that side can go).
+    fn end(&mut self, _to_server: bool) {}
 }
 
 /// The protocol whose PDUs carry `field`, for fields that come from a [`PduFields`]
@@ -90,6 +96,8 @@ pub struct Collector {
     wanted: HashSet<Fid>,
     /// Per conversation: dissected here or not.
     convs: Vec<bool>,
+    /// The capture's TLS secrets, when a conversation dissected is inside TLS.
+    keys: Option<Rc<KeyLog>>,
     reasm: Reassembler,
     dissectors: HashMap<u32, Box<dyn PduFields>>,
     values: PduValues,
@@ -111,15 +119,30 @@ impl Collector {
                 matches!(f, Fid::Memcache | Fid::MemcacheCommand)
                     || proto_of(f) != Some(AppProto::Memcache)
             });
-        let convs = capture
+        // TLS conversations whose records the ingest decrypted, by the protocol inside
+        // (none without secrets).
+        let inner = |i: usize| {
+            capture.app_protos[i] == Some(AppProto::Tls)
+                && capture
+                    .app_inner
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|p| protos.contains(&p))
+        };
+        let convs: Vec<bool> = capture
             .app_protos
             .iter()
             .enumerate()
             .map(|(i, p)| {
-                p.is_some_and(|p| protos.contains(&p))
-                    && !(from_table && p == &Some(AppProto::Memcache) && table.covers(i as u32))
+                (p.is_some_and(|p| protos.contains(&p))
+                    && !(from_table && p == &Some(AppProto::Memcache) && table.covers(i as u32)))
+                    || inner(i)
             })
             .collect();
+        let keys = (0..convs.len())
+            .any(inner)
+            .then(|| Rc::new(KeyLog::of_secrets(&capture.secrets)));
         let mut values = PduValues::new();
         if from_table {
             for (&p, &c) in table.packets.iter().zip(&table.commands) {
@@ -144,6 +167,7 @@ impl Collector {
         Collector {
             wanted,
             convs,
+            keys,
             reasm: Reassembler::new(),
             dissectors: HashMap::new(),
             values,
@@ -197,9 +221,10 @@ impl Collector {
                 dissectors,
                 values,
                 wanted,
+                keys,
                 ..
             } = self;
-            reasm.finish(&mut |ev| route(capture, dissectors, values, wanted, ev));
+            reasm.finish(&mut |ev| route(capture, dissectors, values, wanted, keys, ev));
         }
     }
 
@@ -226,10 +251,11 @@ impl Collector {
             dissectors,
             values,
             wanted,
+            keys,
             ..
         } = self;
         reasm.segment(row.flow, dir, &t, payload, index as u64, &mut |ev| {
-            route(capture, dissectors, values, wanted, ev)
+            route(capture, dissectors, values, wanted, keys, ev)
         });
     }
 
@@ -246,6 +272,7 @@ fn route(
     dissectors: &mut HashMap<u32, Box<dyn PduFields>>,
     values: &mut PduValues,
     wanted: &HashSet<Fid>,
+    keys: &Option<Rc<KeyLog>>,
     ev: StreamEvent<'_>,
 ) {
     let (conv, dir) = match ev {
@@ -264,7 +291,17 @@ fn route(
         std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
         std::collections::hash_map::Entry::Vacant(e) => {
             let proto = capture.app_protos.get(conv as usize).copied().flatten();
-            match proto.and_then(dissector) {
+            let d = match (proto, keys) {
+                (Some(AppProto::Tls), Some(keys)) => {
+                    let inner = capture.app_inner.get(conv as usize).copied().flatten();
+                    inner
+                        .and_then(dissector)
+                        .map(|d| Box::new(tls::OverTls::new(keys.clone(), d)) as Box<dyn PduFields>)
+                }
+                (Some(AppProto::Tls), None) => None,
+                (p, _) => p.and_then(dissector),
+            };
+            match d {
                 Some(d) => e.insert(d),
                 None => return,
             }
@@ -278,6 +315,6 @@ fn route(
             &mut PduOut::new(values, Some(wanted)),
         ),
         StreamEvent::Gap { len, .. } => d.gap(to_server, len),
-        StreamEvent::End { .. } => {}
+        StreamEvent::End { .. } => d.end(to_server),
     }
 }
