@@ -175,6 +175,21 @@ fn list(name: &str) -> Vec<String> {
         .collect()
 }
 
+/// The options wirelens is given: tshark's own `-o 'uat:…'` preferences are left out.
+fn ours_options(options: &str) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for w in options.split_whitespace() {
+        if w.trim_matches('\'').starts_with("uat:") {
+            if out.last() == Some(&"-o") {
+                out.pop();
+            }
+            continue;
+        }
+        out.push(w);
+    }
+    out
+}
+
 fn golden_name(capture: &str) -> String {
     capture
         .trim_start_matches("corpus:")
@@ -198,10 +213,12 @@ fn packet_detail_matches_tshark_pdml() {
         let gz = std::fs::read(g.dir().join(format!("{}.tsv.gz", golden_name(capture))))
             .expect("golden file (run tests/scripts/make-pdml-golden.py)");
         let want = golden(&gunzip(&gz));
+        // From the repository's root, as make-pdml-golden.py runs tshark (key logs).
         let out = Command::new(bin("wirelens"))
+            .current_dir(repo_root())
             .arg("list")
             .arg(&path)
-            .args(options.split_whitespace())
+            .args(ours_options(options))
             .args(["-c", packets, "-T", "pdml"])
             .output()
             .expect("run wirelens list -T pdml");

@@ -13,12 +13,18 @@ feed, carriage return or backslash in a value is written as \\t, \\n, \\r, \\\\;
 longer than 96 characters as `~LENGTH:DIGEST` (FNV-1a, 64 bits, of its UTF-8, in hex). tests/it/
 pdml_golden.rs compares `wirelens list -T pdml` with these, field by field.
 
+Options name files relative to the repository's root (key logs) and may name `{RSA_KEY}`:
+a throwaway RSA key made here (tshark 4.0 hands decrypted TLS on a port to a protocol
+such as memcache only through an RSA key association, `uat:ssl_keys`, whose key file it
+never uses with ECDHE suites).
+
 Usage: tests/scripts/make-pdml-golden.py        (regenerate all)
 """
 import gzip
 import os
 import shlex
 import subprocess
+import tempfile
 import xml.etree.ElementTree as ET
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -79,13 +85,23 @@ def walk(el, frame, keep, out):
 
 
 def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        generate(tmp)
+
+
+def generate(tmp):
     keep = names()
+    key = os.path.join(tmp, "unused.key")
     for capture, options, packets in captures():
         path = capture.replace("corpus:", CORPUS + "/", 1)
-        if not os.path.exists(path):
+        if not os.path.exists(os.path.join(ROOT, path)):
             raise SystemExit(f"{path} is missing")
+        if any("{RSA_KEY}" in o for o in options):
+            if not os.path.exists(key):
+                subprocess.run(["openssl", "genrsa", "-out", key, "2048"], check=True, capture_output=True)
+            options = [o.replace("{RSA_KEY}", key) for o in options]
         cmd = ["tshark", "-n", "-r", path, *options, "-c", str(packets), "-T", "pdml"]
-        xml = subprocess.run(cmd, env=ENV, check=True, capture_output=True).stdout
+        xml = subprocess.run(cmd, env=ENV, cwd=ROOT, check=True, capture_output=True).stdout
         root = ET.fromstring(xml)
         out = []
         for packet in root.iter("packet"):

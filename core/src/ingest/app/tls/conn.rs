@@ -75,6 +75,14 @@ pub enum Event<'a> {
         /// Encrypted and not decrypted.
         opaque: bool,
     },
+    /// The plaintext of a decrypted record (of any content type), right after its
+    /// [`Event::Record`] (for a packet's detail, which shows it as a byte source).
+    Plaintext {
+        /// Sent by the client.
+        from_client: bool,
+        /// The plaintext, padding removed.
+        data: &'a [u8],
+    },
     /// A handshake message, whole (type, body).
     Handshake {
         /// Sent by the client.
@@ -546,6 +554,12 @@ impl Conn {
             opaque: false,
         });
         let body = &rec[range];
+        if decrypted {
+            on(Event::Plaintext {
+                from_client,
+                data: body,
+            });
+        }
         match ct {
             content::HANDSHAKE => self.handshake(from_client, body, decrypted, keys, now, on),
             content::APP_DATA if !body.is_empty() => on(Event::AppData {

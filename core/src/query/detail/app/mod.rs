@@ -23,6 +23,7 @@ use crate::capture::flow::Direction;
 use crate::capture::packet::{PacketRow, NO_FLOW};
 use crate::capture::Capture;
 use crate::ingest::app::payload_of;
+use crate::ingest::app::tls::keylog::KeyLog;
 use crate::ingest::reassembly::{Reassembler, StreamEvent};
 use crate::ingest::wire::{self, Summary, Transport};
 use crate::query::fields::{FieldCtx, PacketSource};
@@ -69,6 +70,23 @@ pub(crate) struct Pdu {
     mysql: mysql::Kind,
     /// A TLS record sent after its side's Change Cipher Spec.
     encrypted: bool,
+    /// What the session's secrets opened: a record's plaintext, or where a PDU of the
+    /// protocol inside lies in it.
+    tls: TlsPart,
+}
+
+/// What TLS decryption adds to a PDU ([`tls::Decrypt`]).
+#[derive(Debug, Default)]
+pub(crate) enum TlsPart {
+    /// Nothing.
+    #[default]
+    None,
+    /// A TLS record that was opened.
+    Record(Box<tls::Opened>),
+    /// A PDU of the protocol inside TLS.
+    Inner(tls::Plain),
+    /// A record not opened, of a session that TLS 1.3's ServerHello chose before it.
+    Tls13,
 }
 
 /// The application-layer state of one conversation: its TCP streams, and the PDUs
@@ -83,6 +101,8 @@ struct Flow {
     mysql: HashMap<u32, mysql::Conv>,
     /// The TLS sides that sent their Change Cipher Spec.
     ccs: std::collections::HashSet<(u32, Direction)>,
+    /// A TLS conversation's records opened again (with the capture's secrets).
+    tls: Option<Box<tls::Decrypt>>,
     /// The next packet to feed.
     next: usize,
 }
@@ -130,6 +150,9 @@ pub struct Apps {
     random: bool,
     /// QUIC connections, by conversation.
     quic: HashMap<u32, quic::Conn>,
+    /// The capture's TLS secrets, once a packet's detail (not only its row) was asked
+    /// for in a capture that has any: TLS records are then opened.
+    keys: Option<std::rc::Rc<KeyLog>>,
 }
 
 /// Packets ahead that are still fed in order rather than by conversation.
@@ -192,6 +215,15 @@ impl Apps {
                     quic::show(conn, capture, src, index, datagram, off, up, d, protocols);
                 }
                 return;
+            }
+        }
+        if self.keys.is_none() && capture.app_inner.iter().any(Option::is_some) {
+            // Only the detail opens TLS records (the packet list shows them as records);
+            // conversations fed before start over.
+            self.keys = Some(std::rc::Rc::new(KeyLog::of_secrets(&capture.secrets)));
+            if !self.flows.is_empty() {
+                self.flows.clear();
+                self.random = true;
             }
         }
         let Some(pdus) = self.pdus(capture, src, index, bytes, summary) else {
@@ -275,6 +307,7 @@ impl Apps {
                     segments: Vec::new(),
                     mysql: mysql::Kind::Unknown,
                     encrypted: false,
+                    tls: TlsPart::None,
                 }]
             }
             _ => return None,
@@ -321,11 +354,23 @@ impl Apps {
         // frame.protocols names a protocol once for the PDUs of one call of its dissector:
         // those in the frame's bytes share one, a reassembled PDU has its own.
         let mut last: Option<(&'static str, u8)> = None;
+        // A TLS segment's records come first (one `tls` layer), then the PDUs of the
+        // protocol inside that they carried; `opened` are the byte sources of the
+        // records' plaintext.
+        let mut pdus = pdus;
+        pdus.sort_by_key(|p| matches!(p.tls, TlsPart::Inner(_)));
+        let mut opened: Vec<u8> = Vec::new();
         for pdu in pdus {
             let mut body = None;
-            let (source, at) = match pdu.frame_off {
-                Some(off) => (0u8, off),
-                None => {
+            let (source, at) = match (&pdu.tls, pdu.frame_off) {
+                (TlsPart::Inner(plain), _) => {
+                    match tls::inner_source(plain, &pdu.bytes, &opened, d) {
+                        Some(s) => s,
+                        None => continue,
+                    }
+                }
+                (_, Some(off)) => (0u8, off),
+                (_, None) => {
                     let n = pdu.bytes.len();
                     let total: usize = pdu.segments.iter().map(|s| s.1).sum();
                     let mut seg = Node::field(
@@ -399,7 +444,11 @@ impl Apps {
             let nodes = match pdu.proto {
                 AppProto::Http => {
                     body = http::body_protocol(&pdu.bytes);
-                    http::dissect(&pdu.bytes, at, pdu.to_server)
+                    let mut nodes = http::dissect(&pdu.bytes, at, pdu.to_server);
+                    if matches!(pdu.tls, TlsPart::Inner(_)) {
+                        tls::https(&mut nodes);
+                    }
+                    nodes
                 }
                 AppProto::Dns => {
                     let tcp = pdu.segments.len() > 1 || is_tcp_pdu(&pdu);
@@ -407,7 +456,24 @@ impl Apps {
                 }
                 AppProto::Mysql => mysql::dissect(&pdu.bytes, at, pdu.mysql),
                 AppProto::Tls => {
-                    let Some(rec) = tls::record(&pdu.bytes, at, pdu.encrypted) else {
+                    let rec = match &pdu.tls {
+                        TlsPart::Record(o) => {
+                            let src = d.sources.len() as u8;
+                            d.sources.push(Source {
+                                name: format!("Decrypted TLS ({} bytes)", o.bytes().len()),
+                                bytes: o.bytes().to_vec(),
+                            });
+                            opened.push(src);
+                            tls::opened_record(&pdu.bytes, at, o, src)
+                        }
+                        part => tls::record(
+                            &pdu.bytes,
+                            at,
+                            pdu.encrypted,
+                            matches!(part, TlsPart::Tls13),
+                        ),
+                    };
+                    let Some(rec) = rec else {
                         continue;
                     };
                     // Records dissected in the frame go into one tls layer, which runs to
@@ -445,7 +511,11 @@ impl Apps {
                 set_source(&mut n, source);
                 let name = proto_name(&n.name);
                 if let Some(name) = name {
-                    if last != Some((name, source)) || source != 0 {
+                    // PDUs inside one TLS record's plaintext are one call of the
+                    // dissector, as those in the frame's bytes.
+                    let shared =
+                        source == 0 || matches!(pdu.tls, TlsPart::Inner(tls::Plain::Record { .. }));
+                    if last != Some((name, source)) || !shared {
                         protocols.push(name);
                     }
                     last = Some((name, source));
@@ -485,7 +555,14 @@ impl Apps {
             .copied()
             .flatten()
             .unwrap_or(Direction::AToB);
+        let keys = self.keys.as_deref();
         let flow = self.flows.entry(row.flow).or_default();
+        if proto == AppProto::Tls && keys.is_some() && flow.tls.is_none() {
+            let inner = capture.app_inner.get(row.flow as usize).copied().flatten();
+            if inner.is_some() {
+                flow.tls = Some(Box::new(tls::Decrypt::new(inner)));
+            }
+        }
         flow.next = index + 1;
         // PDUs completed by packets before this one were not asked for.
         flow.done.retain(|&p, _| p >= index as u64);
@@ -495,6 +572,7 @@ impl Apps {
             done,
             mysql,
             ccs,
+            tls: decrypt,
             ..
         } = flow;
         reasm.segment(
@@ -530,11 +608,30 @@ impl Apps {
                             .get_mut(&packet)
                             .into_iter()
                             .flat_map(|v| v[from..].iter_mut());
+                        let mut inner = Vec::new();
                         for pdu in new {
                             pdu.encrypted = ccs.contains(&(conv, dir));
                             if pdu.bytes.first() == Some(&20) {
                                 ccs.insert((conv, dir));
                             }
+                            if let (Some(d), Some(keys)) = (decrypt.as_mut(), keys) {
+                                let to_server = dir == client;
+                                let tls13 = d.tls13();
+                                pdu.tls = match d
+                                    .record(keys, to_server, &pdu.bytes, packet, &mut inner)
+                                {
+                                    Some(o) => TlsPart::Record(o),
+                                    None if tls13 => TlsPart::Tls13,
+                                    None => TlsPart::None,
+                                };
+                            }
+                        }
+                        if !inner.is_empty() {
+                            let state = mysql.entry(conv).or_default();
+                            for pdu in inner.iter_mut().filter(|p| p.proto == AppProto::Mysql) {
+                                pdu.mysql = state.classify(&pdu.bytes, pdu.to_server);
+                            }
+                            done.entry(packet).or_default().extend(inner);
                         }
                     }
                     if proto == AppProto::Mysql {
@@ -551,6 +648,9 @@ impl Apps {
                     }
                 }
                 StreamEvent::Gap { conv, dir, .. } => {
+                    if let Some(d) = decrypt.as_mut() {
+                        d.gap(dir == client);
+                    }
                     let st = streams.entry((conv, dir)).or_default();
                     st.buf.clear();
                     st.chunks.clear();
@@ -612,6 +712,7 @@ impl Stream {
                     segments: vec![(chunks[0].packet + 1, n)],
                     mysql: mysql::Kind::Unknown,
                     encrypted: false,
+                    tls: TlsPart::None,
                 }
             } else {
                 let mut segments: Vec<(u64, usize)> =
@@ -628,6 +729,7 @@ impl Stream {
                     segments,
                     mysql: mysql::Kind::Unknown,
                     encrypted: false,
+                    tls: TlsPart::None,
                 }
             };
         let last = chunks.last().map_or(packet, |c| c.packet).max(packet);
@@ -691,6 +793,7 @@ impl Stream {
                     segments: vec![(covered[0].packet + 1, n)],
                     mysql: mysql::Kind::Unknown,
                     encrypted: false,
+                    tls: TlsPart::None,
                 }
             } else {
                 Pdu {
@@ -701,6 +804,7 @@ impl Stream {
                     segments: covered.iter().map(|c| (c.packet + 1, c.len)).collect(),
                     mysql: mysql::Kind::Unknown,
                     encrypted: false,
+                    tls: TlsPart::None,
                 }
             };
             done.entry(last).or_default().push(pdu);

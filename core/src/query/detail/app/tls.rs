@@ -1,6 +1,13 @@
 //! TLS records (RFC 8446 §5.1, RFC 5246 §6.2) and the handshake messages that are not
 //! encrypted: the hellos with their extensions, the server name (RFC 6066 §3) among them.
+//!
+//! With the session's secrets ([`Decrypt`]) the records are opened again, as tshark
+//! shows them with a key log: what each carried, and the PDUs of the protocol inside.
 
+use super::{pdu_len, Pdu, MAX_PDU};
+use crate::capture::app::AppProto;
+use crate::ingest::app::tls::conn::{content, Conn, Event};
+use crate::ingest::app::tls::keylog::KeyLog;
 use crate::query::detail::{colon_hex, hex, Node};
 use crate::query::fields::format_abs_time;
 
@@ -106,13 +113,14 @@ fn uint(name: &str, label: &str, v: u64, b: &[u8], at: usize, len: usize, base: 
 }
 
 /// The `tls` layer of one record `r` at `at`; `encrypted`: the side sent its Change
-/// Cipher Spec before, so its handshake records are encrypted.
-pub(super) fn record(r: &[u8], at: usize, encrypted: bool) -> Option<Node> {
+/// Cipher Spec before, so its handshake records are encrypted; `tls13`: a ServerHello
+/// chose TLS 1.3 before it (Wireshark then names its records TLSv1.3's).
+pub(super) fn record(r: &[u8], at: usize, encrypted: bool, tls13: bool) -> Option<Node> {
     let ct = *r.first()?;
     let ver = be16(r, 1)?;
     let len = be16(r, 3)? as usize;
     let body = r.get(5..5 + len)?;
-    let prefix = record_prefix(ver);
+    let prefix = if tls13 { "TLSv1.3" } else { record_prefix(ver) };
     let (title, what) = match ct {
         22 if encrypted => (
             format!("{prefix} Record Layer: Handshake Protocol: Encrypted Handshake Message"),
@@ -260,9 +268,19 @@ fn hello(h: &[u8], at: usize, client: bool, n: &mut Node) -> Option<()> {
         32,
     )
     .hex(random);
+    // A TLS 1.3 ServerHello's random has no time in it (RFC 8446 §4.1.3): Wireshark
+    // shows it whole.
+    let mut tls = crate::capture::app::tls::Tls::default();
+    let tls13 = !client
+        && crate::ingest::app::tls::server_hello(h.get(4..).unwrap_or(&[]), &mut tls).is_some()
+        && tls.server_version == Some(0x0304);
     let secs = u32::from_be_bytes([random[0], random[1], random[2], random[3]]);
     let mut t = String::new();
     format_abs_time(secs as i64 * 1_000_000_000, &mut t);
+    if tls13 {
+        n.push(rn);
+        return hello_rest(h, at, client, n, p + 32);
+    }
     rn.push(
         Node::field(
             "tls.handshake.random_time",
@@ -284,7 +302,11 @@ fn hello(h: &[u8], at: usize, client: bool, n: &mut Node) -> Option<()> {
         .hex(&random[4..]),
     );
     n.push(rn);
-    p += 32;
+    hello_rest(h, at, client, n, p + 32)
+}
+
+/// A hello after its random, from `p`.
+fn hello_rest(h: &[u8], at: usize, client: bool, n: &mut Node, mut p: usize) -> Option<()> {
     let sl = *h.get(p)? as usize;
     n.push(uint(
         "tls.handshake.session_id_length",
@@ -490,4 +512,644 @@ fn server_name(d: &[u8], at: usize, e: &mut Node) -> Option<()> {
     }
     e.push(s);
     Some(())
+}
+
+/// What a record carried, opened with the session's secrets.
+#[derive(Debug)]
+pub(crate) struct Opened {
+    /// The content type inside (TLS 1.3's inner type).
+    ct: u8,
+    /// TLS 1.3: the record's outer type (Application Data) hides the real one
+    /// (`tls.record.opaque_type`, RFC 8446 §5.2).
+    tls13: bool,
+    /// The plaintext.
+    bytes: Vec<u8>,
+    /// The protocol its application data carries.
+    inner: Option<AppProto>,
+}
+
+impl Opened {
+    /// The plaintext (a `Decrypted TLS` byte source of the packet).
+    pub(super) fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+/// Where a PDU of the protocol inside TLS lies.
+#[derive(Clone, Debug)]
+pub(crate) enum Plain {
+    /// In the plaintext of one record of the packet: the `nth` record opened in it, at
+    /// `off`.
+    Record { nth: usize, off: usize },
+    /// Gathered over several records: (frame number, bytes) of each piece (Wireshark's
+    /// `Reassembled TLS`).
+    Reassembled(Vec<(u64, usize)>),
+}
+
+/// A piece of plaintext: the `nth` record opened by `packet`, from `off`, `len` bytes.
+#[derive(Clone, Copy, Debug)]
+struct Piece {
+    packet: u64,
+    nth: usize,
+    off: usize,
+    len: usize,
+}
+
+/// One side's plaintext not yet cut into PDUs.
+#[derive(Default)]
+struct PlainStream {
+    buf: Vec<u8>,
+    pieces: Vec<Piece>,
+    want: Option<usize>,
+}
+
+/// One TLS conversation's records opened again with the capture's secrets (the ingest's
+/// record layer, [`Conn`]), and the plaintext cut into the PDUs of the protocol inside
+/// as Wireshark's TLS desegmentation gathers them: a PDU is shown in the packet whose
+/// record completed it.
+pub(super) struct Decrypt {
+    conn: Conn,
+    inner: Option<AppProto>,
+    /// Client's side, server's side.
+    sides: [PlainStream; 2],
+    /// The packet whose records are being opened, and how many it opened so far.
+    at: (u64, usize),
+}
+
+impl Decrypt {
+    /// A conversation from its start; `inner` is the protocol its records carry.
+    pub(super) fn new(inner: Option<AppProto>) -> Self {
+        Decrypt {
+            conn: Conn::new(),
+            inner,
+            sides: Default::default(),
+            at: (u64::MAX, 0),
+        }
+    }
+
+    /// Opens one whole record sent by the client (`to_server`) or the server, completed
+    /// by `packet`: what it carried, with the PDUs of the protocol inside it completes
+    /// put in `done`.
+    pub(super) fn record(
+        &mut self,
+        keys: &KeyLog,
+        to_server: bool,
+        rec: &[u8],
+        packet: u64,
+        done: &mut Vec<Pdu>,
+    ) -> Option<Box<Opened>> {
+        let mut opened: Option<Box<Opened>> = None;
+        let tls13 = self.conn.version() == Some(0x0304);
+        let inner = self.inner;
+        self.conn
+            .data(to_server, rec, keys, packet, &mut |ev| match ev {
+                Event::Record {
+                    content_type,
+                    decrypted: true,
+                    ..
+                } => {
+                    opened = Some(Box::new(Opened {
+                        ct: content_type,
+                        tls13,
+                        bytes: Vec::new(),
+                        inner,
+                    }));
+                }
+                Event::Plaintext { data, .. } => {
+                    if let Some(o) = opened.as_mut() {
+                        o.bytes = data.to_vec();
+                    }
+                }
+                _ => {}
+            });
+        let o = opened?;
+        if self.at.0 != packet {
+            self.at = (packet, 0);
+        }
+        let nth = self.at.1;
+        self.at.1 += 1;
+        if o.ct == content::APP_DATA {
+            if let Some(proto) = self.inner {
+                let side = &mut self.sides[usize::from(!to_server)];
+                side.push(&o.bytes, packet, nth);
+                side.cut(proto, to_server, done);
+            }
+        }
+        Some(o)
+    }
+
+    /// A ServerHello chose TLS 1.3.
+    pub(super) fn tls13(&self) -> bool {
+        self.conn.version() == Some(0x0304)
+    }
+
+    /// Bytes of one side were lost: its records can no longer be followed.
+    pub(super) fn gap(&mut self, to_server: bool) {
+        self.conn.gap(to_server, &mut |_| {});
+        self.sides[usize::from(!to_server)] = PlainStream::default();
+    }
+}
+
+impl PlainStream {
+    fn push(&mut self, data: &[u8], packet: u64, nth: usize) {
+        if self.buf.len() + data.len() > MAX_PDU {
+            *self = PlainStream::default();
+            return;
+        }
+        self.buf.extend_from_slice(data);
+        self.pieces.push(Piece {
+            packet,
+            nth,
+            off: 0,
+            len: data.len(),
+        });
+    }
+
+    /// Cuts the complete PDUs off the front (as [`super::Stream::cut`] does with TCP's
+    /// bytes).
+    fn cut(&mut self, proto: AppProto, to_server: bool, done: &mut Vec<Pdu>) {
+        while !self.buf.is_empty() {
+            let n = match self.want.or_else(|| pdu_len(proto, to_server, &self.buf)) {
+                Some(n) => n,
+                None => return,
+            };
+            if n == 0 {
+                *self = PlainStream::default();
+                return;
+            }
+            if n > self.buf.len() {
+                self.want = Some(n);
+                return;
+            }
+            self.want = None;
+            let mut left = n;
+            let mut covered = Vec::new();
+            while left > 0 && !self.pieces.is_empty() {
+                let p = self.pieces[0];
+                if p.len <= left {
+                    covered.push(p);
+                    left -= p.len;
+                    self.pieces.remove(0);
+                } else {
+                    covered.push(Piece { len: left, ..p });
+                    self.pieces[0] = Piece {
+                        off: p.off + left,
+                        len: p.len - left,
+                        ..p
+                    };
+                    left = 0;
+                }
+            }
+            let bytes: Vec<u8> = self.buf.drain(..n).collect();
+            let plain = match covered.as_slice() {
+                [one] => Plain::Record {
+                    nth: one.nth,
+                    off: one.off,
+                },
+                many => Plain::Reassembled(many.iter().map(|p| (p.packet + 1, p.len)).collect()),
+            };
+            done.push(Pdu {
+                proto,
+                to_server,
+                bytes,
+                frame_off: None,
+                segments: Vec::new(),
+                mysql: super::mysql::Kind::Unknown,
+                encrypted: false,
+                tls: super::TlsPart::Inner(plain),
+            });
+        }
+    }
+}
+
+/// Wireshark's name of a protocol inside TLS (`tls.app_data_proto`).
+fn long_name(p: AppProto) -> &'static str {
+    match p {
+        AppProto::Http => "Hypertext Transfer Protocol",
+        AppProto::Http2 => "HyperText Transfer Protocol 2",
+        AppProto::Memcache => "Memcache Protocol",
+        AppProto::Redis => "Redis Protocol",
+        AppProto::Mysql => "MySQL Protocol",
+        AppProto::Pgsql => "PostgreSQL",
+        AppProto::Dns => "Domain Name System",
+        AppProto::Tls => "Transport Layer Security",
+        AppProto::Quic => "QUIC IETF",
+    }
+}
+
+fn alert_level(l: u8) -> &'static str {
+    match l {
+        1 => "Warning",
+        2 => "Fatal",
+        _ => "Unknown",
+    }
+}
+
+/// Alert descriptions (RFC 8446 §6, IANA's TLS Alerts registry), as Wireshark names them.
+fn alert_desc(d: u8) -> &'static str {
+    match d {
+        0 => "Close Notify",
+        10 => "Unexpected Message",
+        20 => "Bad Record MAC",
+        21 => "Decryption Failed",
+        22 => "Record Overflow",
+        30 => "Decompression Failure",
+        40 => "Handshake Failure",
+        41 => "No Certificate",
+        42 => "Bad Certificate",
+        43 => "Unsupported Certificate",
+        44 => "Certificate Revoked",
+        45 => "Certificate Expired",
+        46 => "Certificate Unknown",
+        47 => "Illegal Parameter",
+        48 => "Unknown CA",
+        49 => "Access Denied",
+        50 => "Decode Error",
+        51 => "Decrypt Error",
+        60 => "Export Restriction",
+        70 => "Protocol Version",
+        71 => "Insufficient Security",
+        80 => "Internal Error",
+        86 => "Inappropriate Fallback",
+        90 => "User Canceled",
+        100 => "No Renegotiation",
+        109 => "Missing Extension",
+        110 => "Unsupported Extension",
+        112 => "Unrecognized Name",
+        113 => "Bad Certificate Status Response",
+        115 => "Unknown PSK Identity",
+        116 => "Certificate Required",
+        120 => "No Application Protocol",
+        _ => "Unknown",
+    }
+}
+
+/// The `tls.record` of a record `r` at `at` that was opened (`o`); its plaintext is byte
+/// source `src` of the packet. As tshark shows it with the key log: a TLS 1.3 record's
+/// outer type as `tls.record.opaque_type` and the real one as `tls.record.content_type`,
+/// the handshake messages and alerts inside with their offsets in the plaintext.
+pub(super) fn opened_record(r: &[u8], at: usize, o: &Opened, src: u8) -> Option<Node> {
+    let outer = *r.first()?;
+    let ver = be16(r, 1)?;
+    let len = be16(r, 3)? as usize;
+    let prefix = if o.tls13 {
+        "TLSv1.3"
+    } else {
+        record_prefix(ver)
+    };
+    let p = &o.bytes;
+    let what = match o.ct {
+        22 => format!(
+            "Handshake Protocol: {}",
+            handshake_name(*p.first().unwrap_or(&255))
+        ),
+        23 => format!(
+            "Application Data Protocol: {}",
+            o.inner.map_or("Application Data", long_name)
+        ),
+        21 if p.len() >= 2 => format!(
+            "Alert (Level: {}, Description: {})",
+            alert_level(p[0]),
+            alert_desc(p[1])
+        ),
+        ct => content_name(ct).to_owned(),
+    };
+    let mut n = Node::field(
+        "tls.record",
+        format!("{prefix} Record Layer: {what}"),
+        "",
+        at,
+        5 + len,
+    )
+    .none();
+    let ct_node = |ct: u8| {
+        Node::field(
+            "tls.record.content_type",
+            format!("Content Type: {} ({ct})", content_name(ct)),
+            ct.to_string(),
+            at,
+            1,
+        )
+        .hex(&[ct])
+    };
+    if o.tls13 {
+        n.push(
+            Node::field(
+                "tls.record.opaque_type",
+                format!("Opaque Type: {} ({outer})", content_name(outer)),
+                outer.to_string(),
+                at,
+                1,
+            )
+            .hex(&r[..1]),
+        );
+    } else {
+        n.push(ct_node(o.ct));
+    }
+    n.push(
+        Node::field(
+            "tls.record.version",
+            format!("Version: {} (0x{ver:04x})", version_name(ver)),
+            format!("0x{ver:04x}"),
+            at + 1,
+            2,
+        )
+        .hex(&r[1..3]),
+    );
+    n.push(uint("tls.record.length", "Length", len as u64, r, 3, 2, at));
+    if o.tls13 {
+        n.push(ct_node(o.ct));
+    }
+    match o.ct {
+        22 => {
+            // Each message: its item spans the record's plaintext from the record's
+            // start (as tshark places it); type and length point into the plaintext.
+            let mut off = 0;
+            while off + 4 <= p.len() {
+                let t = p[off];
+                let hl = be24(p, off + 1).unwrap_or(0) as usize;
+                let name = handshake_name(t);
+                let mut h = Node::field(
+                    "tls.handshake",
+                    format!("Handshake Protocol: {name}"),
+                    "",
+                    at,
+                    (4 + hl).min(p.len() - off),
+                )
+                .none();
+                h.push(
+                    Node::field(
+                        "tls.handshake.type",
+                        format!("Handshake Type: {name} ({t})"),
+                        t.to_string(),
+                        off,
+                        1,
+                    )
+                    .hex(&p[off..off + 1])
+                    .src(src),
+                );
+                h.push(
+                    uint(
+                        "tls.handshake.length",
+                        "Length",
+                        hl as u64,
+                        p,
+                        off + 1,
+                        3,
+                        0,
+                    )
+                    .src(src),
+                );
+                n.push(h);
+                off += 4 + hl;
+            }
+        }
+        21 if p.len() >= 2 => {
+            let mut a = Node::field("tls.alert_message", "Alert Message", "", at, 2).none();
+            a.push(
+                Node::field(
+                    "tls.alert_message.level",
+                    format!("Level: {} ({})", alert_level(p[0]), p[0]),
+                    p[0].to_string(),
+                    0,
+                    1,
+                )
+                .hex(&p[..1])
+                .src(src),
+            );
+            a.push(
+                Node::field(
+                    "tls.alert_message.desc",
+                    format!("Description: {} ({})", alert_desc(p[1]), p[1]),
+                    p[1].to_string(),
+                    1,
+                    1,
+                )
+                .hex(&p[1..2])
+                .src(src),
+            );
+            n.push(a);
+        }
+        23 => {
+            if let Some(inner) = o.inner {
+                let name = long_name(inner);
+                n.push(
+                    Node::field(
+                        "tls.app_data_proto",
+                        format!("Application Data Protocol: {name}"),
+                        name,
+                        at,
+                        0,
+                    )
+                    .gen(),
+                );
+            }
+        }
+        _ => {}
+    }
+    Some(n)
+}
+
+/// The byte source and offset of a PDU of the protocol inside TLS: the plaintext of the
+/// packet's record it lies in, or a `Reassembled TLS` source of its own (added to `d`,
+/// with `tls.segments` naming its pieces, as tshark shows them).
+pub(super) fn inner_source(
+    plain: &Plain,
+    bytes: &[u8],
+    opened: &[u8],
+    d: &mut crate::query::detail::Detail,
+) -> Option<(u8, usize)> {
+    match plain {
+        Plain::Record { nth, off } => Some((*opened.get(*nth)?, *off)),
+        Plain::Reassembled(pieces) => {
+            let n = bytes.len();
+            let src = d.sources.len() as u8;
+            let mut seg = Node::field(
+                "tls.segments",
+                format!(
+                    "{} Reassembled TLS segments ({n} bytes): {}",
+                    pieces.len(),
+                    pieces
+                        .iter()
+                        .map(|(f, l)| format!("#{f}({l})"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                "",
+                0,
+                n,
+            )
+            .none()
+            .src(src);
+            let mut from = 0usize;
+            for (f, l) in pieces {
+                seg.push(
+                    Node::field(
+                        "tls.segment",
+                        format!("Frame: {f}, payload: {from}-{} ({l} bytes)", from + l - 1),
+                        f.to_string(),
+                        from,
+                        *l,
+                    )
+                    .src(src),
+                );
+                from += l;
+            }
+            seg.push(
+                Node::field(
+                    "tls.segment.count",
+                    format!("Segment count: {}", pieces.len()),
+                    pieces.len().to_string(),
+                    0,
+                    0,
+                )
+                .src(src),
+            );
+            seg.push(
+                Node::field(
+                    "tls.reassembled.length",
+                    format!("Reassembled PDU length: {n}"),
+                    n.to_string(),
+                    0,
+                    0,
+                )
+                .src(src),
+            );
+            d.layers.push(seg);
+            d.sources.push(crate::query::detail::Source {
+                name: format!("Reassembled TLS ({n} bytes)"),
+                bytes: bytes.to_vec(),
+            });
+            Some((src, 0))
+        }
+    }
+}
+
+/// An HTTP request inside TLS: Wireshark's full URI is https's.
+pub(super) fn https(nodes: &mut [Node]) {
+    for n in nodes {
+        if n.name == "http.request.full_uri" {
+            if let Some(rest) = n.show.strip_prefix("http://") {
+                n.show = format!("https://{rest}");
+                n.showname = n.showname.replacen("http://", "https://", 1);
+            }
+        }
+        https(&mut n.children);
+    }
+}
+
+#[cfg(test)]
+mod test {
+    //! Real captures with their key logs (tests/data/servers); expected values are
+    //! tshark 4.0.17's (`-o tls.keylog_file:… -T pdml`).
+    use crate::capture::Capture;
+    use crate::ingest::app::testkit;
+    use crate::query::detail::{detail, pdml, Apps, Detail, FrameInfo};
+    use crate::query::fields::{FieldCtx, MemorySource};
+
+    fn bytes(name: &str) -> Vec<u8> {
+        let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/data/servers")
+            .join(name);
+        std::fs::read(path).expect("tests/data/servers is in the repository")
+    }
+
+    fn trees(c: &Capture, b: &[u8], order: &mut dyn Iterator<Item = usize>) -> Vec<Detail> {
+        let mut src = MemorySource { files: vec![b] };
+        let mut ctx = FieldCtx::new(c);
+        let mut apps = Apps::new();
+        let mut out = vec![Detail::default(); c.packets.len()];
+        for i in order {
+            out[i] = detail(&mut ctx, i, &mut src, &mut apps, FrameInfo::default());
+        }
+        out
+    }
+
+    fn names(d: &Detail) -> Vec<&str> {
+        d.layers.iter().map(|l| l.name.as_str()).collect()
+    }
+
+    #[test]
+    fn http2_inside_tls_13_is_shown_from_the_decrypted_records() {
+        let c = testkit::capture_with_keys("http2.pcap");
+        let b = bytes("http2.pcap");
+        let n = c.packets.len();
+        let d = trees(&c, &b, &mut (0..n));
+        // Frame 9: the client's preface, SETTINGS and WINDOW_UPDATE, each an http2 layer
+        // over the record's plaintext.
+        let f = &d[8];
+        assert_eq!(f.sources[1].name, "Decrypted TLS (64 bytes)");
+        let h2: Vec<_> = f.layers.iter().filter(|l| l.name == "http2").collect();
+        assert_eq!(h2.len(), 3, "{:?}", names(f));
+        assert!(h2.iter().all(|l| l.source == 1));
+        let magic = f.find("http2.magic").unwrap();
+        assert_eq!((magic.pos, magic.size), (0, 24));
+        let rec = f.find("tls.record").unwrap();
+        assert_eq!(
+            rec.showname,
+            "TLSv1.3 Record Layer: Application Data Protocol: HyperText Transfer Protocol 2"
+        );
+        assert_eq!(
+            f.find("frame.protocols").unwrap().show,
+            "eth:ethertype:ip:tcp:tls:http2"
+        );
+        // Asked for backwards (the page), every tree is the same.
+        let back = trees(&c, &b, &mut (0..n).rev());
+        for i in 0..n {
+            let (mut x, mut y) = (String::new(), String::new());
+            pdml::packet(&mut x, &d[i]);
+            pdml::packet(&mut y, &back[i]);
+            assert_eq!(x, y, "frame {}", i + 1);
+        }
+    }
+
+    #[test]
+    fn memcached_inside_tls_12_and_a_pdu_over_three_records() {
+        let c = testkit::capture_with_keys("tls-kv.pcap");
+        let b = bytes("tls-kv.pcap");
+        let d = trees(&c, &b, &mut (0..c.packets.len()));
+        assert_eq!(names(&d[9])[4..], ["tls", "memcache"]);
+        let cmd = d[9].find("memcache.command").unwrap();
+        assert_eq!(
+            (cmd.show.as_str(), cmd.pos, cmd.size, cmd.source),
+            ("set", 0, 3, 1)
+        );
+        // Frame 23 completes a set of 40,000 bytes that began in frame 21's record.
+        let f = &d[22];
+        let seg = f.find("tls.segments").unwrap();
+        assert_eq!(
+            seg.showname,
+            "3 Reassembled TLS segments (40030 bytes): #21(16384), #23(16384), #23(7262)"
+        );
+        assert_eq!(
+            f.sources.last().unwrap().name,
+            "Reassembled TLS (40030 bytes)"
+        );
+        let len = f.find("memcache.value.length").unwrap();
+        assert_eq!((len.show.as_str(), len.pos), ("40000", 13));
+        // A TLS 1.2 Finished, decrypted.
+        let fin = d[7].layers.iter().find(|l| l.name == "tls").unwrap();
+        let last = fin.children.last().unwrap();
+        assert_eq!(
+            last.showname,
+            "TLSv1.2 Record Layer: Handshake Protocol: Finished"
+        );
+        // The alert that ends the connection, decrypted.
+        assert_eq!(
+            d[32].find("tls.record").unwrap().showname,
+            "TLSv1.2 Record Layer: Alert (Level: Fatal, Description: Decode Error)"
+        );
+    }
+
+    #[test]
+    fn without_the_key_log_the_records_stay_closed() {
+        let c = testkit::capture("tls.pcap", &[]);
+        let b = bytes("tls.pcap");
+        let d = trees(&c, &b, &mut (0..c.packets.len()));
+        assert!(d
+            .iter()
+            .all(|d| d.sources.len() == 1 || !d.sources[1].name.contains("TLS")));
+        assert_eq!(names(&d[10])[4..], ["tls"]);
+        assert!(d[10].find("tls.record.opaque_type").is_none());
+    }
 }
