@@ -230,12 +230,19 @@ impl Apps {
             return;
         };
         // Where the packet's own payload ends (a TLS layer in the frame reaches it).
-        let payload_end = summary
-            .payload
-            .filter(|p| !p.reassembled)
-            .map(|p| (p.offset + p.len) as usize);
+        let payload = summary.payload.filter(|p| !p.reassembled);
+        let payload_end = payload.map(|p| (p.offset + p.len) as usize);
+        // Where the segment's payload starts (the TLS dissector's data begins there).
+        let payload_start = payload.map_or(0, |p| p.offset as usize);
         let first = d.layers.len();
-        self.show(capture, index, pdus, payload_end, d, protocols);
+        self.show(
+            capture,
+            index,
+            pdus,
+            (payload_start, payload_end),
+            d,
+            protocols,
+        );
         transaction_fields(ctx, src, &mut d.layers[first..]);
     }
 
@@ -341,7 +348,7 @@ impl Apps {
         capture: &Capture,
         index: usize,
         pdus: Vec<Pdu>,
-        payload_end: Option<usize>,
+        (payload_start, payload_end): (usize, Option<usize>),
         d: &mut Detail,
         protocols: &mut Vec<&'static str>,
     ) {
@@ -464,7 +471,8 @@ impl Apps {
                                 bytes: o.bytes().to_vec(),
                             });
                             opened.push(src);
-                            tls::opened_record(&pdu.bytes, at, o, src)
+                            let start = if source == 0 { payload_start } else { 0 };
+                            tls::opened_record(&pdu.bytes, at, o, (src, start))
                         }
                         part => tls::record(
                             &pdu.bytes,
@@ -866,8 +874,12 @@ fn is_tcp_pdu(p: &Pdu) -> bool {
     !p.segments.is_empty()
 }
 
+/// Puts a dissected layer in byte source `s` (its nodes that point into a source of
+/// their own, a TLS record's plaintext, keep it).
 fn set_source(n: &mut Node, s: u8) {
-    n.source = s;
+    if n.source == 0 {
+        n.source = s;
+    }
     for c in &mut n.children {
         set_source(c, s);
     }

@@ -785,10 +785,16 @@ fn alert_desc(d: u8) -> &'static str {
 }
 
 /// The `tls.record` of a record `r` at `at` that was opened (`o`); its plaintext is byte
-/// source `src` of the packet. As tshark shows it with the key log: a TLS 1.3 record's
-/// outer type as `tls.record.opaque_type` and the real one as `tls.record.content_type`,
-/// the handshake messages and alerts inside with their offsets in the plaintext.
-pub(super) fn opened_record(r: &[u8], at: usize, o: &Opened, src: u8) -> Option<Node> {
+/// source `src` of the packet, and the bytes TLS was handed start at `start` of the
+/// record's source. As tshark shows it with the key log: a TLS 1.3 record's outer type
+/// as `tls.record.opaque_type` and the real one as `tls.record.content_type`, the
+/// handshake messages and alerts inside at their offsets in the plaintext.
+pub(super) fn opened_record(
+    r: &[u8],
+    at: usize,
+    o: &Opened,
+    (src, start): (u8, usize),
+) -> Option<Node> {
     let outer = *r.first()?;
     let ver = be16(r, 1)?;
     let len = be16(r, 3)? as usize;
@@ -862,8 +868,8 @@ pub(super) fn opened_record(r: &[u8], at: usize, o: &Opened, src: u8) -> Option<
     }
     match o.ct {
         22 => {
-            // Each message: its item spans the record's plaintext from the record's
-            // start (as tshark places it); type and length point into the plaintext.
+            // Each message in the plaintext (PDML writes an item that starts before its
+            // parent at the parent's start plus its own: the record's).
             let mut off = 0;
             while off + 4 <= p.len() {
                 let t = p[off];
@@ -873,10 +879,11 @@ pub(super) fn opened_record(r: &[u8], at: usize, o: &Opened, src: u8) -> Option<
                     "tls.handshake",
                     format!("Handshake Protocol: {name}"),
                     "",
-                    at,
+                    off,
                     (4 + hl).min(p.len() - off),
                 )
-                .none();
+                .none()
+                .src(src);
                 h.push(
                     Node::field(
                         "tls.handshake.type",
@@ -905,7 +912,9 @@ pub(super) fn opened_record(r: &[u8], at: usize, o: &Opened, src: u8) -> Option<
             }
         }
         21 if p.len() >= 2 => {
-            let mut a = Node::field("tls.alert_message", "Alert Message", "", at, 2).none();
+            let mut a = Node::field("tls.alert_message", "Alert Message", "", 0, 2)
+                .none()
+                .src(src);
             a.push(
                 Node::field(
                     "tls.alert_message.level",
@@ -933,12 +942,13 @@ pub(super) fn opened_record(r: &[u8], at: usize, o: &Opened, src: u8) -> Option<
         23 => {
             if let Some(inner) = o.inner {
                 let name = long_name(inner);
+                // At the start of what TLS was handed (Wireshark's item at offset 0).
                 n.push(
                     Node::field(
                         "tls.app_data_proto",
                         format!("Application Data Protocol: {name}"),
                         name,
-                        at,
+                        start,
                         0,
                     )
                     .gen(),
