@@ -10,6 +10,7 @@
 #   examples/seed.rs, followed and cut into the targets' piece format
 #   (common/pieces.rs); `cargo run --example seed` writes them.
 # - filter: the filters of tests/golden/filter/EXPRESSIONS, one per file.
+# - quic: the QUIC captures (tests/data/servers/quic.pcap, the corpus's quic_handshake.pcap).
 #
 # Usage: fuzz/seed.sh [MAX_BYTES]   (default 65535)
 set -euo pipefail
@@ -42,6 +43,13 @@ while IFS= read -r -d '' f; do
 done < <(find "${dirs[@]}" -type f -size -"$((max + 1))"c -print0)
 after=$(find "$out" -type f | wc -l)
 echo "$out: $after files ($((after - before)) new)"
+
+# The QUIC target: capture files of QUIC conversations, as they are.
+mkdir -p "$corpus/quic"
+for f in "$repo/tests/data/servers/quic.pcap" "$repo/../shared/corpus/tcpdump/quic_handshake.pcap"; do
+    [[ -f $f ]] && cp "$f" "$corpus/quic/$(sha1sum "$f" | cut -c1-40)"
+done
+echo "$corpus/quic: $(find "$corpus/quic" -type f | wc -l) files"
 
 # The application parsers' targets: real conversations in their piece format.
 (cd "$fuzz" && cargo run --quiet --example seed -- "$repo" "$corpus")

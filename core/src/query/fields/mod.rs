@@ -24,6 +24,7 @@ mod frames;
 mod headers;
 mod index;
 pub mod pdu;
+mod quic;
 pub mod registry;
 pub mod value;
 
@@ -444,6 +445,22 @@ impl<'c> FieldCtx<'c> {
             }
             return;
         }
+        if quic::covers(field) {
+            if self.load(src) {
+                quic::values(
+                    self.capture,
+                    self.index,
+                    &self.buf,
+                    &self.layers,
+                    field,
+                    &mut ValueSink {
+                        out,
+                        arena: &mut self.arena,
+                    },
+                );
+            }
+            return;
+        }
         if frames::covers(field) {
             frames::values(
                 self.capture,
@@ -505,6 +522,12 @@ impl<'c> FieldCtx<'c> {
                 _ => crate::capture::app::AppProto::Mysql,
             };
             let decoded = self.capture.app_protos.get(self.row.flow as usize) == Some(&Some(proto));
+            if field == Fid::Tls && layer <= 1 {
+                // QUIC carries TLS in the CRYPTO frames of the Initial packets it opened.
+                if quic::has_crypto(self.capture, self.index) {
+                    out.push(Value::Present);
+                }
+            }
             if decoded && layer <= 1 && self.load(src) {
                 if let Some(l) = self.layers.of(Proto::Tcp).next() {
                     let payload = l.payload_offset();

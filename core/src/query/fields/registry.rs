@@ -461,6 +461,17 @@ registry! {
     Tls = "tls", Protocol, None, Extracted, Wireshark, "Transport Layer Security";
     TlsSni = "tls.handshake.extensions_server_name", String, None, Extracted, Wireshark, "Server Name";
 
+    Quic = "quic", Protocol, None, Extracted, Wireshark, "QUIC IETF";
+    QuicHeaderForm = "quic.header_form", Uint8, Dec, Extracted, Wireshark, "Header Form";
+    QuicLongPacketType = "quic.long.packet_type", Uint8, Dec, Extracted, Wireshark, "Packet Type";
+    QuicVersion = "quic.version", Uint32, Hex, Extracted, Wireshark, "Version";
+    QuicDcil = "quic.dcil", Uint8, Dec, Extracted, Wireshark, "Destination Connection ID Length";
+    QuicDcid = "quic.dcid", Bytes, None, Extracted, Wireshark, "Destination Connection ID";
+    QuicScil = "quic.scil", Uint8, Dec, Extracted, Wireshark, "Source Connection ID Length";
+    QuicScid = "quic.scid", Bytes, None, Extracted, Wireshark, "Source Connection ID";
+    QuicPacketLength = "quic.packet_length", Uint32, Dec, Extracted, Wireshark, "Packet Length";
+    QuicPacketNumber = "quic.packet_number", Uint64, Dec, Extracted, Wireshark, "Packet Number";
+
     WlProcessPid = "wl.process.pid", Uint32, Dec, Extracted, Wirelens, "Process id of the socket's owner (pcapng comment or process block)";
     WlProcessName = "wl.process.name", String, None, Extracted, Wirelens, "Process name (COMM) of the socket's owner";
     WlSessionDuration = "wl.session.duration", RelativeTime, None, Extracted, Wirelens, "Lifespan of the packet's TCP or UDP conversation, first to last frame";
