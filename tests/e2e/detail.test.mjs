@@ -22,6 +22,7 @@ import {
 } from './helpers.mjs';
 
 const HTTP = join(REPO, 'tests', 'data', 'servers', 'http.pcap');
+const QUIC = join(REPO, 'tests', 'data', 'servers', 'quic.pcap');
 
 let server;
 let browser;
@@ -222,6 +223,36 @@ test('a field applies as a filter or as a column from its context menu', async (
   await page.locator('#detail-tree [data-name="ip.ttl"]').first().click({ button: 'right' });
   await page.keyboard.press('Escape');
   assert.equal(await page.locator('#detail-menu').count(), 0);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("a QUIC Initial: its QUIC layers read as `list -V`, the ClientHello's server name in the decrypted bytes", async () => {
+  const page = await showFrame(QUIC, 1);
+  const closed = await treeLines(page);
+  // The datagram's Initial packet, and the zeros padding it after that packet.
+  assert.deepEqual(closed.filter((l) => l === 'QUIC IETF').length, 2, `${closed}`);
+  await page.locator('#tree-expand').click();
+  const lines = await treeLines(page);
+  const want = cli(['list', '-V', '-Y', 'frame.number == 1', QUIC]).split('\n').filter((l) => l !== '');
+  assert.deepEqual(lines, want);
+  for (const l of ['..00 .... = Packet Type: Initial (0)', 'Destination Connection ID: 014e52442758a5bc', 'CRYPTO',
+    'TLSv1.3 Record Layer: Handshake Protocol: Client Hello', 'Server Name: quic.wirelens.test']) {
+    assert.ok(lines.some((x) => x.trim() === l), `${l} shown`);
+  }
+  // The server name lies in the decrypted packet, a byte source of its own: selecting it
+  // shows that source with the name's bytes lit.
+  const sources = cliHex(QUIC, 1);
+  assert.deepEqual(await page.locator('#hex-sources button').allTextContents(), Object.keys(sources));
+  assert.deepEqual(Object.keys(sources), ['Frame (1242 bytes)', 'Decrypted QUIC (483 bytes)']);
+  const sni = pdmlFields(QUIC, 1).find((f) => f.name === 'tls.handshake.extensions_server_name');
+  await page.locator('#detail-tree [data-name="tls.handshake.extensions_server_name"]').first().click();
+  await settle(page);
+  assert.ok(await page.locator('#hex-sources button[data-source="1"].active').count(), 'the decrypted source shown');
+  const lit = await page.$$eval('#hex-view .hx.hl', (bs) => bs.map((b) => Number(b.dataset.off)));
+  assert.deepEqual(lit, Array.from({ length: sni.size }, (_, k) => sni.pos + k));
+  const bytes = sources['Decrypted QUIC (483 bytes)'].flatMap((l) => l.bytes);
+  assert.equal(String.fromCharCode(...bytes.slice(sni.pos, sni.pos + sni.size)), 'quic.wirelens.test');
   assert.deepEqual(page.errors, []);
   await page.close();
 });
