@@ -19,6 +19,7 @@ pub struct FrameInfo {
 fn encap(lt: u16) -> (u32, &'static str) {
     match lt {
         linktype::ETHERNET => (1, "Ethernet"),
+        linktype::PPP => (4, "PPP"),
         linktype::RAW | linktype::RAW_BSD | linktype::RAW_OPENBSD => (7, "Raw IP"),
         linktype::NULL => (15, "NULL/Loopback"),
         linktype::LINUX_SLL => (25, "Linux cooked-mode capture v1"),
