@@ -394,13 +394,15 @@ impl Session {
         // Their bytes, those of the packets their rows read besides (the first packets of
         // a TCP conversation, the earlier packets of a PDU), and those custom columns look
         // back at, through the core's re-read planner.
-        let mut query = Rows::new(capture)
-            .with_custom(&columns)
-            .with_index(self.rows.take());
+        // The row index is put back before each wait for bytes: the pages asked for
+        // meanwhile (several at once while the list scrolls) use it instead of building
+        // it again, a pass over every packet.
+        let mut query = Rows::new(capture).with_index(self.rows.take());
         let mut wanted = chosen.clone();
         for &i in &chosen {
             wanted.extend(query.wanted(i));
         }
+        self.rows.replace(query.into_index());
         if filtering::columns_look_back(&columns) {
             for &i in &chosen {
                 wanted.extend(filtering::look_back(capture, i));
@@ -408,6 +410,9 @@ impl Session {
         }
         let mut bytes = Reread::packets(capture, &wanted);
         blob::fill(&mut bytes, &self.files).await;
+        let mut query = Rows::new(capture)
+            .with_custom(&columns)
+            .with_index(self.rows.take());
         let error = bytes.error().map(str::to_owned);
         let mut ctx = FieldCtx::new(capture);
         if let Some(c) = &pdus {

@@ -34,8 +34,8 @@ pub fn PacketList() -> impl IntoView {
         state.view.track();
         sc.go(&vp.get_untracked(), 0.0);
     });
-    // Fetch what is on screen, then well ahead the way the list moves (so that scrolling
-    // finds its rows) and a little behind.
+    // Fetch what is on screen, then well ahead the way the list moves, the further the
+    // faster it moves (so that scrolling finds its rows), and a little behind.
     Effect::new(move |prev: Option<u64>| {
         state.view.track();
         let v = vp.get();
@@ -45,7 +45,11 @@ pub fn PacketList() -> impl IntoView {
         let (first, n) = (v.first(), v.count());
         state.rows.update_untracked(|c| c.look_at(first));
         state.want_rows(first, first + n);
-        let far = (n * 10).max(2 * u64::from(PAGE_ROWS));
+        // Rows moved since the last scroll event (about a frame); a jump says nothing of
+        // the speed. Half a second of it ahead covers a round trip to a busy worker.
+        let moved = prev.map_or(0, |p| first.abs_diff(p));
+        let speed = if moved <= 4 * n { moved } else { 0 };
+        let far = (n * 10).max(2 * u64::from(PAGE_ROWS)).max(speed * 30);
         let near = (n * 2).max(u64::from(PAGE_ROWS) / 2);
         let (behind, ahead) = if prev.is_some_and(|p| first < p) {
             (far, near)
