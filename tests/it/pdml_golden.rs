@@ -319,6 +319,7 @@ const TEXT_CAPTURES: &[(&str, &str)] = &[
     ("corpus:zeek/tls/tls1.2.pcap", ""),
     ("corpus:PcapPlusPlus/packet/IcmpPackets.pcap", ""),
     ("tests/data/servers/quic.pcap", ""),
+    ("tests/data/servers/quic-hello.pcap", ""),
     ("corpus:tcpdump/quic_handshake.pcap", ""),
 ];
 

@@ -189,7 +189,7 @@ def quic_server(port, cert, key):
     asyncio.run(main())
 
 
-def quic_client(port, keylog):
+def quic_client(port, keylog, connections=2, extra_alpn=0):
     import asyncio
     from aioquic.asyncio import connect
     from aioquic.asyncio.protocol import QuicConnectionProtocol
@@ -220,7 +220,9 @@ def quic_client(port, keylog):
 
     async def main():
         with open(keylog, "a") as log:
-            config = QuicConfiguration(is_client=True, alpn_protocols=H3_ALPN,
+            # extra_alpn: names offered after h3 (a ClientHello longer than one packet).
+            alpn = H3_ALPN + ["x-wirelens-%03d" % i for i in range(int(extra_alpn))]
+            config = QuicConfiguration(is_client=True, alpn_protocols=alpn,
                                        server_name="quic.wirelens.test", secrets_log_file=log)
             config.verify_mode = ssl.CERT_NONE
             async with connect("127.0.0.1", int(port), configuration=config,
@@ -228,11 +230,13 @@ def quic_client(port, keylog):
                 await c.get("/")
                 await c.get("/missing")
 
-    for _ in range(2):  # two connections
+    for _ in range(int(connections)):
         asyncio.run(main())
 
 
 if __name__ == "__main__":
     kind, args = sys.argv[1], sys.argv[2:]
     {"tls-kv": tls_kv, "grpc-server": grpc_server, "grpc": grpc_client, "pgsql": pgsql,
-     "quic-server": quic_server, "quic": quic_client}[kind](*args)
+     "quic-server": quic_server, "quic": quic_client,
+     # One connection whose ClientHello (150 more ALPN names) takes two Initial packets.
+     "quic-long-hello": lambda port, keylog: quic_client(port, keylog, 1, 150)}[kind](*args)

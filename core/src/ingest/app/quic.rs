@@ -274,7 +274,7 @@ impl Crypto {
 
 /// Steps over an ACK frame's fields after its type (RFC 9000 §19.3): largest, delay, range
 /// count, first range, the ranges, and with `ecn` the three ECN counts.
-fn skip_ack(frames: &[u8], i: &mut usize, ecn: bool) -> Option<()> {
+pub(crate) fn skip_ack(frames: &[u8], i: &mut usize, ecn: bool) -> Option<()> {
     varint(frames, i)?;
     varint(frames, i)?;
     let ranges = varint(frames, i)?;

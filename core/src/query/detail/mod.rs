@@ -535,8 +535,9 @@ mod hostile {
 
     #[test]
     fn cut_and_changed_packets_do_not_panic() {
-        let files: [&[u8]; 7] = [
+        let files: [&[u8]; 8] = [
             include_bytes!("../../../../tests/data/servers/quic.pcap"),
+            include_bytes!("../../../../tests/data/servers/quic-hello.pcap"),
             include_bytes!("../../../../tests/data/three_http_streams.pcap"),
             include_bytes!("../../../../tests/data/servers/dns.pcap"),
             include_bytes!("../../../../tests/data/servers/mariadb.pcap"),

@@ -13,7 +13,7 @@ use super::tls;
 use crate::capture::app::pdu::{PduKind, QUIC_OPENED};
 use crate::capture::app::{AppProto, At};
 use crate::capture::Capture;
-use crate::ingest::app::quic::{long_header, open, varint, Parser};
+use crate::ingest::app::quic::{long_header, open, skip_ack, varint, Parser};
 use crate::ingest::app::{payload_of, StreamParser as _};
 use crate::ingest::wire;
 use crate::query::detail::{bits, colon_hex, hex, Detail, Node, Source};
@@ -25,7 +25,20 @@ use crate::query::fields::PacketSource;
 pub(super) struct Conn {
     parser: Parser,
     next: usize,
+    /// Each side's CRYPTO frames in the Initial packets fed (client's, server's): a
+    /// hello cut over several packets is shown whole in the one that completes it.
+    crypto: [Vec<Fragment>; 2],
 }
+
+/// One CRYPTO frame's data and the frame (1-based) it came in.
+struct Fragment {
+    offset: u64,
+    data: Vec<u8>,
+    frame: u64,
+}
+
+/// Most CRYPTO bytes kept a side (as the ingest keeps).
+const MAX_CRYPTO: usize = crate::ingest::app::quic::MAX_CRYPTO;
 
 /// Feeds the datagrams of `flow` before `index` that carry an Initial packet (the ones
 /// that name keys or carry the hellos) to the connection's parser.
@@ -74,6 +87,7 @@ fn feed(
     }
     let s = wire::dissect(capture.linktype_of(&row), buf);
     if let Some(payload) = payload_of(&s, buf, &[]) {
+        keep_crypto(conn, from_client, payload, i as u64 + 1);
         let at = At {
             packet: i as u64,
             ts_ns: row.ts_ns,
@@ -81,6 +95,73 @@ fn feed(
         conn.parser
             .datagram(from_client, payload, at, &mut Vec::new());
     }
+}
+
+/// Keeps the CRYPTO frames of the Initial packets of datagram `d` (frame `frame`).
+fn keep_crypto(conn: &mut Conn, from_client: bool, mut d: &[u8], frame: u64) {
+    let side = usize::from(!from_client);
+    while let Some(h) = long_header(d) {
+        let (Some(pn_offset), Some(end)) = (h.pn_offset(), h.end().filter(|&e| e <= d.len()))
+        else {
+            return;
+        };
+        if h.kind == 0 {
+            let dcid = &d[h.dcid.clone()];
+            let opened = conn
+                .parser
+                .keys_for(from_client, h.version, dcid)
+                .and_then(|k| open(k, &d[..end], pn_offset).ok());
+            if let Some(o) = opened {
+                let at = pn_offset + o.pn_len;
+                let f = &o.bytes[at..at + o.plain];
+                let held: usize = conn.crypto[side].iter().map(|c| c.data.len()).sum();
+                let mut room = MAX_CRYPTO.saturating_sub(held);
+                for (offset, data) in crypto_frames(f) {
+                    if data.len() <= room && offset < MAX_CRYPTO as u64 {
+                        room -= data.len();
+                        conn.crypto[side].push(Fragment {
+                            offset,
+                            data: data.to_vec(),
+                            frame,
+                        });
+                    }
+                }
+            }
+        }
+        if end == 0 || end >= d.len() {
+            return;
+        }
+        d = &d[end..];
+    }
+}
+
+/// The CRYPTO frames of an opened packet's frames `f`: (offset, data); stops at a frame
+/// an Initial does not carry.
+fn crypto_frames(f: &[u8]) -> Vec<(u64, &[u8])> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < f.len() {
+        let Some(t) = varint(f, &mut i) else {
+            break;
+        };
+        let ok = match t {
+            0x00 | 0x01 => Some(()),
+            0x02 | 0x03 => skip_ack(f, &mut i, t == 0x03),
+            0x06 => (|| {
+                let offset = varint(f, &mut i)?;
+                let len = usize::try_from(varint(f, &mut i)?).ok()?;
+                let data = f.get(i..i.checked_add(len)?)?;
+                i += len;
+                out.push((offset, data));
+                Some(())
+            })(),
+            _ => None,
+        };
+        if ok.is_none() {
+            break;
+        }
+    }
+    out
 }
 
 /// Wireshark's QUIC connection number: QUIC conversations numbered in the order they
@@ -183,23 +264,19 @@ pub(super) fn show(
             d.layers.push(n);
             break;
         }
+        let frame = index as u64 + 1;
         let used = long(
             &mut n,
             conn,
             b,
             at,
             from_client,
-            d.sources.len(),
+            frame,
+            &mut d.sources,
             &mut tls_shown,
         );
-        if let Some((_, bytes)) = &used.1 {
-            d.sources.push(Source {
-                name: format!("Decrypted QUIC ({} bytes)", bytes.len()),
-                bytes: bytes.clone(),
-            });
-        }
         d.layers.push(n);
-        match used.0 {
+        match used {
             Some(len) if len > 0 && len < b.len() => {
                 b = &b[len..];
                 at += len;
@@ -388,21 +465,20 @@ fn version_name(v: u32) -> String {
     }
 }
 
-/// What [`long`] read: the packet's length (None when the rest of the datagram cannot
-/// be stepped over), and an opened Initial's frames (source index, bytes).
-type Read = (Option<usize>, Option<(usize, Vec<u8>)>);
-
-/// A long-header packet (RFC 9000 §17.2) at the start of `b`, at `at` in the frame;
-/// an Initial packet's frames go to byte source `source` when it opens.
+/// A long-header packet (RFC 9000 §17.2) at the start of `b`, at `at` in frame
+/// `frame`; an opened Initial packet's frames go to a byte source of their own. Returns
+/// the packet's length (None when the rest of the datagram cannot be stepped over).
+#[allow(clippy::too_many_arguments)]
 fn long(
     n: &mut Node,
     conn: &mut Conn,
     b: &[u8],
     at: usize,
     from_client: bool,
-    source: usize,
+    frame: u64,
+    sources: &mut Vec<Source>,
     tls_shown: &mut bool,
-) -> Read {
+) -> Option<usize> {
     let first = b[0];
     let Some(h) = long_header(b) else {
         // A version we do not read (or Version Negotiation): its bytes as they are.
@@ -424,7 +500,7 @@ fn long(
                 at + 1,
             ));
         }
-        return (None, None);
+        return None;
     };
     let end = h.end().filter(|&e| e <= b.len());
     let len = end.unwrap_or(b.len());
@@ -569,9 +645,7 @@ fn long(
             n.push(bytes_field("quic.token", "Token", t, at + token.start));
         }
     }
-    let Some((field, length)) = h.length.clone() else {
-        return (None, None);
-    };
+    let (field, length) = h.length.clone()?;
     n.push(uint(
         "quic.length",
         "Length",
@@ -593,7 +667,7 @@ fn long(
                 at + pn_offset,
             ));
         }
-        return (end, None);
+        return end;
     };
     n.push(uint(
         "quic.packet_number",
@@ -610,20 +684,44 @@ fn long(
         &b[payload_at..len],
         at + payload_at,
     ));
-    let plain = o.bytes[payload_at..payload_at + o.plain].to_vec();
-    let s = source as u8;
-    for mut f in frames(&plain, tls_shown) {
+    let plain = &o.bytes[payload_at..payload_at + o.plain];
+    let s = sources.len() as u8;
+    sources.push(Source {
+        name: format!("Decrypted QUIC ({} bytes)", plain.len()),
+        bytes: plain.to_vec(),
+    });
+    let mut cx = Cx {
+        prior: &conn.crypto[usize::from(!from_client)],
+        frame,
+        sources,
+        tls_shown,
+    };
+    for mut f in frames(plain, &mut cx) {
         set_source(&mut f, s);
         n.push(f);
     }
-    (end, Some((source, plain)))
+    end
 }
 
+/// Places a node and its children in source `s`, but those already placed in another
+/// (a reassembled handshake message).
 fn set_source(n: &mut Node, s: u8) {
-    n.source = s;
+    if n.source == 0 {
+        n.source = s;
+    }
     for c in &mut n.children {
         set_source(c, s);
     }
+}
+
+/// What the frames of an opened packet are dissected with.
+struct Cx<'a> {
+    /// The side's CRYPTO frames in earlier packets.
+    prior: &'a [Fragment],
+    /// The packet's frame number.
+    frame: u64,
+    sources: &'a mut Vec<Source>,
+    tls_shown: &'a mut bool,
 }
 
 /// A variable-length integer field at `*i`: its node, value and the bytes it took.
@@ -635,7 +733,7 @@ fn var(f: &[u8], i: &mut usize, name: &str, label: &str) -> Option<(Node, u64)> 
 
 /// The frames of an opened packet (RFC 9000 §19) that an Initial may carry: PADDING,
 /// PING, ACK, CRYPTO (with the TLS handshake inside). Stops at any other frame.
-fn frames(f: &[u8], tls_shown: &mut bool) -> Vec<Node> {
+fn frames(f: &[u8], cx: &mut Cx<'_>) -> Vec<Node> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < f.len() {
@@ -683,7 +781,7 @@ fn frames(f: &[u8], tls_shown: &mut bool) -> Vec<Node> {
             }
             0x01 => true,
             0x02 | 0x03 => ack(f, &mut i, t == 0x03, &mut fr).is_some(),
-            _ => crypto(f, &mut i, &mut fr, tls_shown).is_some(),
+            _ => crypto(f, &mut i, &mut fr, cx).is_some(),
         };
         fr.size = (i - start) as u32;
         out.push(fr);
@@ -720,7 +818,7 @@ fn ack(f: &[u8], i: &mut usize, ecn: bool, fr: &mut Node) -> Option<()> {
     Some(())
 }
 
-fn crypto(f: &[u8], i: &mut usize, fr: &mut Node, tls_shown: &mut bool) -> Option<()> {
+fn crypto(f: &[u8], i: &mut usize, fr: &mut Node, cx: &mut Cx<'_>) -> Option<()> {
     let (node, offset) = var(f, i, "quic.crypto.offset", "Offset")?;
     fr.push(node);
     let (node, len) = var(f, i, "quic.crypto.length", "Length")?;
@@ -738,51 +836,215 @@ fn crypto(f: &[u8], i: &mut usize, fr: &mut Node, tls_shown: &mut bool) -> Optio
         )
         .none(),
     );
-    // The handshake messages the frame holds whole, when it starts the CRYPTO stream
-    // (a hello cut over several frames is not put back together here).
-    if offset != 0 {
-        return Some(());
+    if let Some(t) = handshake(offset, data, data_at, cx) {
+        fr.push(t);
+        *cx.tls_shown = true;
     }
-    let mut msgs = Vec::new();
-    let mut p = 0;
-    while p + 4 <= data.len() {
-        let hl = u32::from_be_bytes([0, data[p + 1], data[p + 2], data[p + 3]]) as usize;
-        let Some(m) = data.get(p..p + 4 + hl) else {
-            break;
+    Some(())
+}
+
+/// The `tls` layer of a CRYPTO frame's `data` (at `offset` in its side's stream, at
+/// `data_at` in the decrypted packet): the handshake messages it holds whole, or the
+/// hello it is a fragment of, shown whole (in a byte source of its own) in the frame
+/// that completes it, as TLS's handshake reassembly shows it.
+fn handshake(offset: u64, data: &[u8], data_at: usize, cx: &mut Cx<'_>) -> Option<Node> {
+    if offset == 0 {
+        let mut msgs = Vec::new();
+        let mut p = 0;
+        while p + 4 <= data.len() {
+            let hl = u32::from_be_bytes([0, data[p + 1], data[p + 2], data[p + 3]]) as usize;
+            let Some(m) = data.get(p..p + 4 + hl) else {
+                break;
+            };
+            msgs.push((p, m));
+            p += 4 + hl;
+        }
+        if !msgs.is_empty() {
+            let title = if msgs.len() == 1 {
+                tls::handshake_name(msgs[0].1[0])
+            } else {
+                "Multiple Handshake Messages"
+            };
+            let mut t = Node::proto(
+                "tls",
+                format!("TLSv1.3 Record Layer: Handshake Protocol: {title}"),
+                data_at,
+                data.len(),
+            );
+            for (p, m) in msgs {
+                t.push(message(m, data_at + p));
+            }
+            return Some(t);
+        }
+    }
+    // The first message of the stream, put together from the earlier frames and this one.
+    let mut parts: Vec<(u64, &[u8], u64)> = cx
+        .prior
+        .iter()
+        .map(|c| (c.offset, &c.data[..], c.frame))
+        .collect();
+    parts.push((offset, data, cx.frame));
+    let stream = contiguous(&mut parts);
+    let (&kind, head) = stream.0.split_first()?;
+    let msg_len = 4 + u32::from_be_bytes([0, *head.first()?, *head.get(1)?, *head.get(2)?]) as u64;
+    let end = offset + data.len() as u64;
+    if offset >= msg_len {
+        return None;
+    }
+    let name = tls::handshake_name(kind);
+    if end < msg_len || (stream.0.len() as u64) < msg_len {
+        // A fragment of a message not whole yet; tshark titles a middle one as it titles a
+        // record of several messages.
+        let title = if offset == 0 {
+            format!("{name} (fragment)")
+        } else {
+            "Multiple Handshake Messages".into()
         };
-        msgs.push((p, m));
-        p += 4 + hl;
+        let mut t = Node::proto(
+            "tls",
+            format!("TLSv1.3 Record Layer: Handshake Protocol: {title}"),
+            data_at,
+            data.len(),
+        );
+        t.push(
+            Node::field(
+                "tls.handshake",
+                format!("Handshake Protocol: {name} (fragment)"),
+                "",
+                data_at,
+                data.len(),
+            )
+            .none(),
+        );
+        return Some(t);
     }
-    let Some(&(_, m0)) = msgs.first() else {
-        return Some(());
-    };
-    let title = if msgs.len() == 1 {
-        tls::handshake_name(m0[0])
-    } else {
-        "Multiple Handshake Messages"
-    };
+    // This frame completes it: the fragments, then the message from a source of its own.
+    let msg = &stream.0[..msg_len as usize];
+    let r = cx.sources.len() as u8;
+    cx.sources.push(Source {
+        name: format!("Reassembled TLS Handshake ({msg_len} bytes)"),
+        bytes: msg.to_vec(),
+    });
     let mut t = Node::proto(
         "tls",
-        format!("TLSv1.3 Record Layer: Handshake Protocol: {title}"),
+        format!("TLSv1.3 Record Layer: Handshake Protocol: {name}"),
         data_at,
         data.len(),
     );
-    for (p, m) in msgs {
-        let mut h = tls::handshake(m, data_at + p, tls::handshake_name(m[0]));
-        // QUIC's handshake is TLS 1.3 from its first message, whose Random holds no
-        // time: Wireshark does not split it (packet-tls-utils.c).
-        if let Some(r) = h
-            .children
-            .iter_mut()
-            .find(|c| c.name == "tls.handshake.random")
-        {
-            r.children.clear();
-        }
-        t.push(h);
+    t.push(
+        Node::field(
+            "tls.handshake",
+            format!("Handshake Protocol: {name} (last fragment)"),
+            "",
+            data_at,
+            data.len(),
+        )
+        .none(),
+    );
+    let frags: Vec<(u64, u64, u64)> = stream
+        .1
+        .iter()
+        .filter(|(from, _, _)| *from < msg_len)
+        .map(|&(from, to, frame)| (from, to.min(msg_len), frame))
+        .collect();
+    let list: Vec<String> = frags
+        .iter()
+        .map(|(from, to, frame)| format!("#{frame}({})", to - from))
+        .collect();
+    let mut fl = Node::field(
+        "tls.handshake.fragments",
+        format!(
+            "{} Reassembled Handshake Fragments ({msg_len} bytes): {}",
+            frags.len(),
+            list.join(", ")
+        ),
+        "",
+        0,
+        msg_len as usize,
+    )
+    .none()
+    .gen()
+    .src(r);
+    for &(from, to, frame) in &frags {
+        fl.push(
+            Node::field(
+                "tls.handshake.fragment",
+                format!(
+                    "Frame: {frame}, payload: {from}-{} ({} bytes)",
+                    to - 1,
+                    to - from
+                ),
+                frame.to_string(),
+                from as usize,
+                (to - from) as usize,
+            )
+            .gen()
+            .src(r),
+        );
     }
-    fr.push(t);
-    *tls_shown = true;
-    Some(())
+    fl.push(
+        Node::field(
+            "tls.handshake.fragment.count",
+            format!("Handshake Fragment count: {}", frags.len()),
+            frags.len().to_string(),
+            0,
+            0,
+        )
+        .gen()
+        .src(r),
+    );
+    t.push(fl);
+    let mut m = message(msg, 0);
+    place(&mut m, r);
+    t.push(m);
+    Some(t)
+}
+
+fn place(n: &mut Node, s: u8) {
+    n.source = s;
+    for c in &mut n.children {
+        place(c, s);
+    }
+}
+
+/// One whole handshake message at `at`, by the TLS detail. QUIC's handshake is TLS 1.3
+/// from its first message, whose Random holds no time: Wireshark does not split it
+/// (packet-tls-utils.c).
+fn message(m: &[u8], at: usize) -> Node {
+    let mut h = tls::handshake(m, at, tls::handshake_name(m[0]));
+    if let Some(r) = h
+        .children
+        .iter_mut()
+        .find(|c| c.name == "tls.handshake.random")
+    {
+        r.children.clear();
+    }
+    h
+}
+
+/// The bytes contiguous from offset 0 of a stream's `parts` (offset, data, frame), and
+/// the parts that made them: (from, to, frame), in stream order, later copies of bytes
+/// already had left out.
+fn contiguous(parts: &mut [(u64, &[u8], u64)]) -> (Vec<u8>, Vec<(u64, u64, u64)>) {
+    parts.sort_by_key(|p| p.0);
+    let mut bytes = Vec::new();
+    let mut used = Vec::new();
+    for &(offset, data, frame) in parts.iter() {
+        let have = bytes.len() as u64;
+        let end = offset + data.len() as u64;
+        if offset > have {
+            break;
+        }
+        if end <= have {
+            continue;
+        }
+        bytes.extend_from_slice(&data[(have - offset) as usize..]);
+        used.push((have, end, frame));
+        if bytes.len() > MAX_CRYPTO {
+            break;
+        }
+    }
+    (bytes, used)
 }
 
 #[cfg(test)]
@@ -849,5 +1111,49 @@ mod test {
             "QUIC Short Header DCID=6fc0dea0daa6bb8f"
         );
         assert!(d.find("quic.decryption_failed").is_none());
+    }
+
+    /// A ClientHello in three Initial packets (frames 1, 3, 4): fragments, then the
+    /// message whole in the frame that completes it, from a source of its own.
+    #[test]
+    fn a_hello_over_three_packets_is_shown_whole_in_the_last() {
+        let bytes = include_bytes!("../../../../../tests/data/servers/quic-hello.pcap");
+        let capture = crate::ingest::ingest_bytes("quic-hello.pcap", bytes);
+        let mut src = MemorySource {
+            files: vec![&bytes[..]],
+        };
+        let mut ctx = FieldCtx::new(&capture);
+        let mut apps = Apps::new();
+        // Asked for first: the earlier fragments are read from frames 1 and 3.
+        let d = detail(&mut ctx, 3, &mut src, &mut apps, FrameInfo::default());
+        let f = d.find("tls.handshake.fragments").unwrap();
+        assert_eq!(
+            f.showname,
+            "3 Reassembled Handshake Fragments (2729 bytes): #1(1152), #3(1151), #4(426)"
+        );
+        assert_eq!(d.sources[2].name, "Reassembled TLS Handshake (2729 bytes)");
+        let sni = d.find("tls.handshake.extensions_server_name").unwrap();
+        assert_eq!((sni.show.as_str(), sni.source), ("quic.wirelens.test", 2));
+        let mut first = String::new();
+        pdml::packet(&mut first, &d);
+        let d = detail(&mut ctx, 2, &mut src, &mut apps, FrameInfo::default());
+        assert_eq!(
+            d.find("tls").unwrap().showname,
+            "TLSv1.3 Record Layer: Handshake Protocol: Multiple Handshake Messages"
+        );
+        let d = detail(&mut ctx, 0, &mut src, &mut apps, FrameInfo::default());
+        assert_eq!(
+            d.find("tls.handshake").unwrap().showname,
+            "Handshake Protocol: Client Hello (fragment)"
+        );
+        // In order, the same tree.
+        let mut apps = Apps::new();
+        for i in 0..3 {
+            detail(&mut ctx, i, &mut src, &mut apps, FrameInfo::default());
+        }
+        let d = detail(&mut ctx, 3, &mut src, &mut apps, FrameInfo::default());
+        let mut again = String::new();
+        pdml::packet(&mut again, &d);
+        assert_eq!(first, again);
     }
 }
