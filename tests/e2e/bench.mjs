@@ -24,9 +24,11 @@ if (!captures.length) {
   console.error('usage: node tests/e2e/bench.mjs [--json OUT] CAPTURE… [-- FILTER…]');
   process.exit(2);
 }
+// The port filter names the memcached port of tests/scripts/make-bench-capture.sh (21411),
+// so that it matches the bench capture's memcached traffic.
 const filters = filterArgs.length
   ? filterArgs
-  : ['tcp.port == 11211', 'tcp.len > 1000', 'http.response.code == 200', 'memcache.command == "set"'];
+  : ['tcp.port == 21411', 'tcp.len > 1000', 'http.response.code == 200', 'memcache.command == "set"'];
 const size = captures.reduce((n, f) => n + statSync(f).size, 0);
 const file = captures.length === 1 ? captures[0] : captures;
 
