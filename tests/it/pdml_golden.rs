@@ -321,6 +321,16 @@ const TEXT_CAPTURES: &[(&str, &str)] = &[
     ("tests/data/servers/quic.pcap", ""),
     ("tests/data/servers/quic-hello.pcap", ""),
     ("corpus:tcpdump/quic_handshake.pcap", ""),
+    // Decrypted with their key logs (paths from the repository's root): the records'
+    // `Decrypted TLS` and `Reassembled TLS` byte sources in -x.
+    (
+        "tests/data/servers/tls.pcap",
+        "-o tls.keylog_file:tests/data/servers/tls.keylog",
+    ),
+    (
+        "tests/data/servers/http2.pcap",
+        "-o tls.keylog_file:tests/data/servers/http2.keylog -d tcp.port==28082,http2",
+    ),
 ];
 
 /// Output split into packets: blocks separated by blank lines (`-x` separates its byte
@@ -361,6 +371,7 @@ fn packet_text_matches_tshark() {
         let opts: Vec<&str> = options.split_whitespace().collect();
         let tshark = |flag: &str| {
             run(Command::new("tshark")
+                .current_dir(repo_root())
                 .env("TZ", "UTC")
                 .args(["-n", "-r"])
                 .arg(&path)
@@ -369,6 +380,7 @@ fn packet_text_matches_tshark() {
         };
         let ours = |flag: &str| {
             run(Command::new(bin("wirelens"))
+                .current_dir(repo_root())
                 .arg("list")
                 .arg(&path)
                 .args(&opts)

@@ -864,7 +864,8 @@ pub(super) fn opened_record(
     );
     n.push(uint("tls.record.length", "Length", len as u64, r, 3, 2, at));
     if o.tls13 {
-        n.push(ct_node(o.ct));
+        // The real type, from inside the plaintext: a value Wireshark computes.
+        n.push(ct_node(o.ct).gen());
     }
     match o.ct {
         22 => {
@@ -990,7 +991,8 @@ pub(super) fn inner_source(
                 n,
             )
             .none()
-            .src(src);
+            .src(src)
+            .gen();
             let mut from = 0usize;
             for (f, l) in pieces {
                 seg.push(
@@ -1001,7 +1003,8 @@ pub(super) fn inner_source(
                         from,
                         *l,
                     )
-                    .src(src),
+                    .src(src)
+                    .gen(),
                 );
                 from += l;
             }
@@ -1013,7 +1016,8 @@ pub(super) fn inner_source(
                     0,
                     0,
                 )
-                .src(src),
+                .src(src)
+                .gen(),
             );
             seg.push(
                 Node::field(
@@ -1023,7 +1027,8 @@ pub(super) fn inner_source(
                     0,
                     0,
                 )
-                .src(src),
+                .src(src)
+                .gen(),
             );
             d.layers.push(seg);
             d.sources.push(crate::query::detail::Source {
