@@ -1,10 +1,14 @@
 // Today's traffic in the page (issue 16): the HTTP/2 (and gRPC) and PostgreSQL tables
 // equal the CLI's `--json` on the real-server captures; a TLS key log dropped beside its
-// capture decrypts it as `-o tls.keylog_file:` does for the CLI; a tunnel capture's inner
-// flows are conversations of their own, as tshark counts them.
+// capture decrypts it as `-o tls.keylog_file:` does for the CLI: its transactions, the
+// per-message fields of memcached inside TLS in filters, and the protocols inside TLS in
+// the packet detail; a tunnel capture's inner flows are conversations of their own, as
+// tshark counts them.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
@@ -12,13 +16,17 @@ import {
   appTable,
   assertRows,
   cliJson,
+  cliPath,
   dropFiles,
   launch,
   newPage,
   openCapture,
+  openTab,
   serve,
+  settle,
   shownConversations,
   tsharkConversations,
+  visibleRows,
   waitLoaded,
 } from './helpers.mjs';
 
@@ -117,6 +125,83 @@ test('a key log dropped beside a TLS capture decrypts it: the HTTP transactions 
   assertRows(await appTable(page, 'http', 'requests'), cli, 'tls.pcap requests');
   assert.deepEqual(page.errors, []);
   await page.close();
+});
+
+/** Applies a display filter and waits until the packet list shows `n` packets (fails
+ *  with the count it shows instead). */
+async function applyFilter(page, filter, n) {
+  await page.locator('#filter-input').fill(filter);
+  await page.locator('#filter-input').press('Enter');
+  try {
+    await page.locator(`#page-info[data-shown="${n}"]`).waitFor({ timeout: 60_000 });
+  } catch {
+    const shown = await page.locator('#page-info').getAttribute('data-shown');
+    assert.fail(`${filter}: the page shows ${shown} packets, expected ${n}`);
+  }
+  await settle(page);
+}
+
+test('with the key log, a filter on memcached inside TLS keeps the frames tshark keeps, and an HTTP/2-over-TLS packet shows its HTTP/2 layers', async () => {
+  // tls-kv.pcap: memcached over TLS 1.2. tshark 4.0 hands decrypted TLS on port 21212 to
+  // memcache only through an RSA key association, with a key file it never uses (the
+  // suites are ECDHE): a throwaway key (as tests/it/modern.rs makes it).
+  const path = join(SERVERS, 'tls-kv.pcap');
+  const keylog = join(SERVERS, 'tls-kv.keylog');
+  const dir = mkdtempSync(join(tmpdir(), 'wirelens-e2e-kv-'));
+  const key = join(dir, 'unused.key');
+  execFileSync('openssl', ['genrsa', '-out', key, '2048'], { stdio: 'ignore' });
+  const filter = 'memcache.command == "get"';
+  const want = execFileSync('tshark', [
+    '-n', '-r', path, '-o', `tls.keylog_file:${keylog}`,
+    '-o', `uat:rsa_keys:"${key}",""`,
+    '-o', `uat:ssl_keys:"127.0.0.1","21212","memcache.tcp","${key}",""`,
+    '-Y', filter, '-T', 'fields', '-e', 'frame.number',
+  ], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter(Boolean).map(Number);
+  rmSync(dir, { recursive: true, force: true });
+  assert.deepEqual(want, [12, 15, 17, 19, 25], 'tshark reads five gets inside TLS');
+  const page = await opened([path, keylog]);
+  await applyFilter(page, filter, want.length);
+  const rows = await visibleRows(page);
+  assert.deepEqual(rows.map((r) => Number(r[0])), want);
+  // Without the key log nothing inside TLS is read: the filter keeps nothing.
+  const alone = await opened([path]);
+  await applyFilter(alone, filter, 0);
+  await alone.close();
+
+  // http2.pcap frame 9: the client's preface, SETTINGS and WINDOW_UPDATE in one TLS 1.3
+  // record; the tree has an http2 layer for each, as `wirelens list -V` (whose PDML the
+  // golden compares with tshark's) prints it.
+  const h2 = join(SERVERS, 'http2.pcap');
+  const h2keys = join(SERVERS, 'http2.keylog');
+  const p2 = await opened([h2, h2keys]);
+  await applyFilter(p2, 'frame.number == 9', 1);
+  await openTab(p2, 'detail');
+  await p2.locator('[data-testid="packet-row"]').first().click();
+  await p2.locator('#detail-tree [data-testid="tree-node"]').first().waitFor({ timeout: 120_000 });
+  await settle(p2);
+  // The layers: the tree's rows at its first level (as detail.test.mjs reads depths).
+  const layers = await p2.$$eval('#detail-tree [data-testid="tree-node"]', (rows) =>
+    rows
+      .filter((r) => Math.round((parseFloat(r.style.paddingLeft) - 0.3) / 1.2) === 0)
+      .map((r) => r.querySelector('.tree-text').textContent),
+  );
+  assert.ok(layers.includes('Transport Layer Security'), layers.join('\n'));
+  assert.equal(layers.filter((l) => l.startsWith('HyperText Transfer Protocol 2')).length, 3, layers.join('\n'));
+  const cli = execFileSync(
+    cliPath(),
+    ['list', '-V', '-o', `tls.keylog_file:${h2keys}`, '-Y', 'frame.number == 9', h2],
+    { encoding: 'utf8' },
+  ).split('\n').filter((l) => l !== '' && !l.startsWith(' '));
+  assert.deepEqual(layers, cli, 'the top of the tree as wirelens list -V prints it');
+  assert.ok(
+    (await p2.locator('#detail-tree [data-name="http2.magic"]').count()) +
+      (await p2.locator('#detail-tree [data-name="http2"]').count()) > 0,
+    'the HTTP/2 layers name their fields',
+  );
+  assert.deepEqual(page.errors, []);
+  assert.deepEqual(p2.errors, []);
+  await page.close();
+  await p2.close();
 });
 
 test("a tunnel capture's inner flows are conversations, as tshark counts them", async () => {
