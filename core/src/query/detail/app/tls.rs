@@ -652,6 +652,9 @@ impl Decrypt {
 
 impl PlainStream {
     fn push(&mut self, data: &[u8], packet: u64, nth: usize) {
+        if data.is_empty() {
+            return;
+        }
         if self.buf.len() + data.len() > MAX_PDU {
             *self = PlainStream::default();
             return;
@@ -998,7 +1001,10 @@ pub(super) fn inner_source(
                 seg.push(
                     Node::field(
                         "tls.segment",
-                        format!("Frame: {f}, payload: {from}-{} ({l} bytes)", from + l - 1),
+                        format!(
+                            "Frame: {f}, payload: {from}-{} ({l} bytes)",
+                            (from + l).saturating_sub(1)
+                        ),
                         f.to_string(),
                         from,
                         *l,
@@ -1154,6 +1160,48 @@ mod test {
             d[32].find("tls.record").unwrap().showname,
             "TLSv1.2 Record Layer: Alert (Level: Fatal, Description: Decode Error)"
         );
+    }
+
+    /// No input panics: every packet of the decrypted captures with bytes changed (the
+    /// records then fail to authenticate, or open to other plaintext) still gives a tree.
+    #[test]
+    fn changed_records_do_not_panic() {
+        use crate::capture::packet::PacketRow;
+        use crate::query::fields::PacketSource;
+        struct Changed<'a> {
+            file: &'a [u8],
+            seed: u64,
+        }
+        impl PacketSource for Changed<'_> {
+            fn read(&mut self, i: usize, row: &PacketRow, buf: &mut Vec<u8>) -> bool {
+                let start = row.offset as usize;
+                let Some(b) = self.file.get(start..start + row.caplen as usize) else {
+                    return false;
+                };
+                buf.clear();
+                buf.extend_from_slice(b);
+                // Past the headers (66 bytes on these loopback captures): a payload byte.
+                let x = (self.seed.wrapping_mul(2654435761) ^ i as u64) as usize;
+                if buf.len() > 66 && x.is_multiple_of(3) {
+                    let at = 66 + x % (buf.len() - 66);
+                    buf[at] ^= 0x5a;
+                }
+                true
+            }
+        }
+        for name in ["tls.pcap", "http2.pcap", "tls-kv.pcap"] {
+            let c = testkit::capture_with_keys(name);
+            let b = bytes(name);
+            for seed in 0..3 {
+                let mut src = Changed { file: &b, seed };
+                let mut ctx = FieldCtx::new(&c);
+                let mut apps = Apps::new();
+                for i in 0..c.packets.len() {
+                    let d = detail(&mut ctx, i, &mut src, &mut apps, FrameInfo::default());
+                    assert_eq!(d.number, i as u64 + 1);
+                }
+            }
+        }
     }
 
     #[test]

@@ -144,6 +144,42 @@ mod test {
     }
 
     #[test]
+    fn changed_records_do_not_panic() {
+        use crate::capture::packet::PacketRow;
+        use crate::query::fields::PacketSource;
+        struct Changed<'a>(&'a [u8], u64);
+        impl PacketSource for Changed<'_> {
+            fn read(&mut self, i: usize, row: &PacketRow, buf: &mut Vec<u8>) -> bool {
+                let start = row.offset as usize;
+                let Some(b) = self.0.get(start..start + row.caplen as usize) else {
+                    return false;
+                };
+                buf.clear();
+                buf.extend_from_slice(b);
+                let x = (self.1.wrapping_mul(2654435761) ^ i as u64) as usize;
+                if buf.len() > 66 && x.is_multiple_of(2) {
+                    let at = 66 + x % (buf.len() - 66);
+                    buf[at] ^= 0xa5;
+                }
+                true
+            }
+        }
+        let c = testkit::capture_with_keys("tls-kv.pcap");
+        let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/data/servers/tls-kv.pcap");
+        let bytes = std::fs::read(path).expect("tests/data/servers is in the repository");
+        for seed in 0..4 {
+            let wanted = [
+                Fid::MemcacheKey,
+                Fid::RespBulkStringValue,
+                Fid::MemcacheValue,
+            ];
+            let mut col = Collector::new(&c, wanted.into_iter().collect::<HashSet<_>>());
+            col.run(&c, &mut Changed(&bytes, seed));
+        }
+    }
+
+    #[test]
     fn without_secrets_nothing_is_read_inside_tls() {
         let c = testkit::capture("tls-kv.pcap", &[]);
         let col = collect(&c, "tls-kv.pcap", &[Fid::MemcacheCommand, Fid::Resp]);
