@@ -32,6 +32,7 @@ mod transport;
 mod tunnel;
 
 pub use frag::{FragLimits, FragSkip, FragStats};
+pub use icmp::icmp_type_name;
 pub use layers::{LayerSpan, Layers};
 pub use stack::{Proto, Stack};
 

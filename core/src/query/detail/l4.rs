@@ -5,9 +5,8 @@
 
 use super::l2::{be16, be32, first_rel, first_uint, slice, values, At};
 use super::{bits, colon_hex, Node};
-use crate::ingest::wire::Proto;
+use crate::ingest::wire::{icmp_type_name, Proto};
 use crate::query::fields::{format_rel_time, Fid, FieldCtx, PacketSource, Value};
-use crate::query::rows::icmp_type_name;
 
 fn rel(ns: i64) -> String {
     let mut s = String::new();

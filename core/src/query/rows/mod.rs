@@ -5,7 +5,6 @@
 mod app;
 mod framed;
 mod headers;
-pub(crate) use headers::icmp_type_name;
 mod tcp;
 
 pub use headers::{columns, info, protocol_name, Columns};
