@@ -15,6 +15,7 @@
 mod app;
 pub(crate) use app::http2::headers_of as http2_headers;
 pub(crate) use app::memcache::opcode_name as memcache_opcode;
+pub(crate) use app::tls::handshake_name as tls_handshake_name;
 mod frame;
 mod l2;
 mod l3;

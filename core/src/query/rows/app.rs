@@ -4,7 +4,7 @@
 //! from the same reassembled streams, that the packet detail shows.
 
 use crate::capture::app::AppProto;
-use crate::query::detail::{memcache_opcode, MysqlKind, Pdu};
+use crate::query::detail::{memcache_opcode, tls_handshake_name, MysqlKind, Pdu};
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -69,7 +69,10 @@ pub(super) fn complete(pdus: &[Pdu], port: Option<u16>) -> Option<(String, Strin
             for p in pdus {
                 if let Some((v, name)) = tls(p.bytes(), p.encrypted()) {
                     version = version.max(v);
-                    names.push(name);
+                    match p.opened() {
+                        Some((ct, plain)) => names.extend(tls_opened(ct, plain)),
+                        None => names.push(name),
+                    }
                 }
             }
             if names.is_empty() {
@@ -810,31 +813,45 @@ fn tls(r: &[u8], encrypted: bool) -> Option<(u16, String)> {
         20 => "Change Cipher Spec".to_owned(),
         // An alert is two bytes; anything else is one encrypted.
         21 if encrypted || body.len() != 2 => "Encrypted Alert".to_owned(),
-        21 => format!(
-            "Alert (Level: {}, Description: {})",
-            match body[0] {
-                1 => "Warning",
-                2 => "Fatal",
-                _ => "Unknown",
-            },
-            tls_alert(body[1])
-        ),
+        21 => tls_opened(21, body).concat(),
         22 if encrypted => "Encrypted Handshake Message".to_owned(),
-        22 => match body.first() {
-            Some(1) => "Client Hello".into(),
-            Some(2) => "Server Hello".into(),
-            Some(4) => "New Session Ticket".into(),
-            Some(11) => "Certificate".into(),
-            Some(12) => "Server Key Exchange".into(),
-            Some(13) => "Certificate Request".into(),
-            Some(14) => "Server Hello Done".into(),
-            Some(16) => "Client Key Exchange".into(),
+        22 => match body.first().map(|&t| tls_handshake_name(t)) {
+            Some(name) if name != "Unknown" => name.into(),
             _ => "Encrypted Handshake Message".into(),
         },
         23 => "Application Data".to_owned(),
         _ => return None,
     };
     Some((version, name))
+}
+
+/// What Wireshark names a record the capture's secrets opened (content type `ct`,
+/// plaintext `plain`): each handshake message in it, or its alert. Application data is
+/// named by the protocol inside, in the packet that completes one of its PDUs
+/// ([`complete`]); a record that completes none is a piece of one.
+fn tls_opened(ct: u8, plain: &[u8]) -> Vec<String> {
+    match ct {
+        22 => {
+            let mut names = Vec::new();
+            let mut at = 0;
+            while let Some(h) = plain.get(at..at + 4) {
+                names.push(tls_handshake_name(h[0]).to_owned());
+                at += 4 + u32::from_be_bytes([0, h[1], h[2], h[3]]) as usize;
+            }
+            names
+        }
+        21 if plain.len() == 2 => vec![format!(
+            "Alert (Level: {}, Description: {})",
+            match plain[0] {
+                1 => "Warning",
+                2 => "Fatal",
+                _ => "Unknown",
+            },
+            tls_alert(plain[1])
+        )],
+        23 => vec!["[TLS segment of a reassembled PDU]".to_owned()],
+        _ => Vec::new(),
+    }
 }
 
 /// RFC 8446 §6 alert descriptions, as Wireshark names them.

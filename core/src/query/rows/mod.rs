@@ -15,7 +15,7 @@ use crate::capture::packet::PacketRow;
 use crate::capture::tcp::Kind;
 use crate::capture::Capture;
 use crate::ingest::wire::{self, Layers, Net, Proto, StopReason, Transport};
-use crate::query::detail::Apps;
+use crate::query::detail::{Apps, Pdu};
 use crate::query::fields::{self, civil_from_days, Fid, FieldCtx, PacketSource, Value};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -395,10 +395,17 @@ impl<'c> Rows<'c> {
                 return;
             }
         }
+        if proto == AppProto::Tls && inner.is_some() {
+            // With the capture's secrets the records are opened, as tshark's are with a
+            // key log: the packet that completes a PDU inside shows it.
+            self.apps.open_tls(capture);
+        }
         let pdus = self
             .apps
             .pdus(capture, src, index, bytes, s)
             .unwrap_or_default();
+        let (inside, pdus): (Vec<Pdu>, Vec<Pdu>) = pdus.into_iter().partition(Pdu::inside_tls);
+        let pdus = if inside.is_empty() { pdus } else { inside };
         let port = match s.transport {
             Transport::Udp {
                 src_port, dst_port, ..

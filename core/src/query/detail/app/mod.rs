@@ -15,7 +15,7 @@ mod mysql;
 mod pgsql;
 mod quic;
 mod resp;
-mod tls;
+pub(crate) mod tls;
 
 use super::{Detail, Node, Source};
 use crate::capture::app::AppProto;
@@ -132,6 +132,20 @@ impl Pdu {
     pub(crate) fn encrypted(&self) -> bool {
         self.encrypted
     }
+
+    /// A TLS record the capture's secrets opened: its content type inside and its
+    /// plaintext.
+    pub(crate) fn opened(&self) -> Option<(u8, &[u8])> {
+        match &self.tls {
+            TlsPart::Record(o) => Some((o.content_type(), o.bytes())),
+            _ => None,
+        }
+    }
+
+    /// A PDU of the protocol inside TLS (read from opened records).
+    pub(crate) fn inside_tls(&self) -> bool {
+        matches!(self.tls, TlsPart::Inner(_))
+    }
 }
 
 pub(crate) use mysql::Kind as MysqlKind;
@@ -217,15 +231,7 @@ impl Apps {
                 return;
             }
         }
-        if self.keys.is_none() && capture.app_inner.iter().any(Option::is_some) {
-            // Only the detail opens TLS records (the packet list shows them as records);
-            // conversations fed before start over.
-            self.keys = Some(std::rc::Rc::new(KeyLog::of_secrets(&capture.secrets)));
-            if !self.flows.is_empty() {
-                self.flows.clear();
-                self.random = true;
-            }
-        }
+        self.open_tls(capture);
         let Some(pdus) = self.pdus(capture, src, index, bytes, summary) else {
             return;
         };
@@ -244,6 +250,19 @@ impl Apps {
             protocols,
         );
         transaction_fields(ctx, src, &mut d.layers[first..]);
+    }
+
+    /// From now on, TLS records are opened with the capture's secrets (when the ingest
+    /// found a protocol inside some TLS conversation); conversations fed before start
+    /// over.
+    pub(crate) fn open_tls(&mut self, capture: &Capture) {
+        if self.keys.is_none() && capture.app_inner.iter().any(Option::is_some) {
+            self.keys = Some(std::rc::Rc::new(KeyLog::of_secrets(&capture.secrets)));
+            if !self.flows.is_empty() {
+                self.flows.clear();
+                self.random = true;
+            }
+        }
     }
 
     /// The PDUs packet `index` completes (None when it has no application layer), feeding

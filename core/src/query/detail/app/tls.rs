@@ -53,7 +53,7 @@ fn content_name(t: u8) -> &'static str {
     }
 }
 
-pub(super) fn handshake_name(t: u8) -> &'static str {
+pub(crate) fn handshake_name(t: u8) -> &'static str {
     match t {
         0 => "Hello Request",
         1 => "Client Hello",
@@ -532,6 +532,11 @@ impl Opened {
     /// The plaintext (a `Decrypted TLS` byte source of the packet).
     pub(super) fn bytes(&self) -> &[u8] {
         &self.bytes
+    }
+
+    /// The content type inside.
+    pub(super) fn content_type(&self) -> u8 {
+        self.ct
     }
 }
 
