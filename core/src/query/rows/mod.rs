@@ -518,6 +518,51 @@ pub fn utc(ns: i64) -> String {
 mod test {
     use super::*;
 
+    /// With the capture's secrets a row names what its TLS records carry, as tshark does
+    /// with the key log (`tshark -o tls.keylog_file:tls-kv.keylog`, with an RSA-key
+    /// association so that 4.0 hands the plaintext to memcache), whether the rows are
+    /// asked for in order (the CLI) or backwards (the page).
+    #[test]
+    fn rows_inside_tls_name_what_the_records_carry() {
+        use crate::ingest::app::testkit;
+        use crate::query::fields::MemorySource;
+        let c = testkit::capture_with_keys("tls-kv.pcap");
+        let path = testkit::path("tests/data/servers/tls-kv.pcap").unwrap();
+        let b = std::fs::read(path).unwrap();
+        let want = [
+            (8, "TLSv1.2", "Client Key Exchange, Change Cipher Spec, Finished"),
+            (9, "TLSv1.2", "New Session Ticket, Change Cipher Spec, Finished"),
+            (10, "MEMCACHE", "set user:1 0 0 5 noreply"),
+            (12, "MEMCACHE", "get user:1"),
+            (14, "MEMCACHE", "VALUE user:1 0 5"),
+            (21, "TLSv1.2", "[TLS segment of a reassembled PDU]"),
+            (30, "MEMCACHE", "VALUE blob 0 40000 END"),
+            (33, "TLSv1.2", "Alert (Level: Fatal, Description: Decode Error)"),
+            (40, "TLSv1.3", "Server Hello, Change Cipher Spec, Encrypted Extensions, Certificate, Certificate Verify, Finished"),
+            (43, "TLSv1.3", "New Session Ticket"),
+        ];
+        for order in [
+            (0..c.packets.len()).collect::<Vec<_>>(),
+            (0..c.packets.len()).rev().collect(),
+        ] {
+            let mut rows = Rows::new(&c);
+            let mut ctx = FieldCtx::new(&c);
+            let mut src = MemorySource { files: vec![&b] };
+            let mut got = HashMap::new();
+            for i in order {
+                let r = rows.row(&mut ctx, i, None, &mut src);
+                got.insert(i + 1, (r.protocol, r.info.trim_end().to_owned()));
+            }
+            for (frame, protocol, info) in want {
+                assert_eq!(
+                    got[&frame],
+                    (protocol.to_owned(), info.to_owned()),
+                    "frame {frame}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn times() {
         assert_eq!(seconds(0), "0.000000");
