@@ -272,7 +272,7 @@ impl<'c> Reread<'c> {
             }
             match w.fetch {
                 Some(f) => return Some(f),
-                None => self.load(&[]),
+                None => self.load(Some(&[])),
             }
         }
         None
@@ -288,12 +288,35 @@ impl<'c> Reread<'c> {
 
     /// The bytes of the fetch named last (fewer than asked: the file is shorter).
     pub fn supply(&mut self, fetch: &Fetch, bytes: &[u8]) {
-        if self.windows.get(self.loaded).and_then(|w| w.fetch) == Some(*fetch) {
-            let short = (bytes.len() as u64) < fetch.end - fetch.start;
-            self.load(bytes);
-            if short {
-                self.fail(fetch.file, "the file is shorter than when it was opened");
-            }
+        self.supply_with(fetch, bytes.len(), &mut |to| to.copy_from_slice(bytes));
+    }
+
+    /// As [`Reread::supply`], the fetch's `len` bytes written by `fill`: into the
+    /// window itself for an uncompressed file, so that the caller needs no buffer of its
+    /// own (the page copies each 16 MiB slice of a `File` in from outside wasm memory; a
+    /// second buffer would stay in its heap, which never shrinks).
+    pub fn supply_with(&mut self, fetch: &Fetch, len: usize, fill: &mut dyn FnMut(&mut [u8])) {
+        let Some(w) = self.windows.get(self.loaded) else {
+            return;
+        };
+        if w.fetch != Some(*fetch) {
+            return;
+        }
+        let short = (len as u64) < fetch.end - fetch.start;
+        if w.start == Start::Plain || self.capture.files[w.file].compression.is_none() {
+            let buf = &mut self.files[w.file];
+            buf.data.clear();
+            buf.data.reserve_exact(len);
+            buf.data.resize(len, 0);
+            fill(&mut buf.data);
+            self.load(None);
+        } else {
+            let mut bytes = vec![0; len];
+            fill(&mut bytes);
+            self.load(Some(&bytes));
+        }
+        if short {
+            self.fail(fetch.file, "the file is shorter than when it was opened");
         }
     }
 
@@ -336,7 +359,9 @@ impl<'c> Reread<'c> {
     }
 
     /// Loads window `loaded` from the bytes of its fetch.
-    fn load(&mut self, bytes: &[u8]) {
+    /// Takes in the bytes of the window named last: `bytes` to decode, or None when they
+    /// are an uncompressed file's, already in its buffer.
+    fn load(&mut self, bytes: Option<&[u8]>) {
         let Some(w) = self.windows.get(self.loaded) else {
             return;
         };
@@ -347,11 +372,7 @@ impl<'c> Reread<'c> {
         let buf = &mut self.files[f];
         let mut failure = None;
         match (start, info.compression) {
-            (Start::Plain, _) | (_, None) => {
-                buf.start = lo;
-                buf.data.clear();
-                buf.data.extend_from_slice(bytes);
-            }
+            (Start::Plain, _) | (_, None) => buf.start = lo,
             // Damage stopped the decoder: what lies beyond cannot be had.
             (Start::Continue, Some(_)) if buf.decoder.is_none() => {}
             (start, Some(c)) => {
@@ -390,7 +411,7 @@ impl<'c> Reread<'c> {
                     }
                 };
                 if let Some(d) = decoder.as_mut() {
-                    let mut r = d.feed(bytes, &mut sink);
+                    let mut r = d.feed(bytes.unwrap_or_default(), &mut sink);
                     if r.is_ok() {
                         r = if to_end {
                             d.finish(&mut sink)

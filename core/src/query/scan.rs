@@ -180,6 +180,11 @@ impl<'c> Scan<'c> {
         self.rr.supply(fetch, bytes);
     }
 
+    /// The `len` bytes of the fetch named last, written by `fill` ([`Reread::supply_with`]).
+    pub fn supply_with(&mut self, fetch: &Fetch, len: usize, fill: &mut dyn FnMut(&mut [u8])) {
+        self.rr.supply_with(fetch, len, fill);
+    }
+
     /// Reading the fetch named last failed: its packets are read as unavailable.
     pub fn fetch_failed(&mut self, fetch: &Fetch, message: &str) {
         self.rr.fetch_failed(fetch, message);

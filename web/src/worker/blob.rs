@@ -202,8 +202,8 @@ pub async fn fill(rr: &mut Reread<'_>, files: &[File]) {
 pub async fn fill_to(rr: &mut Reread<'_>, pos: usize, files: &[File], ahead: &mut Ahead) {
     while let Some(f) = rr.fetch_for(pos) {
         let pending = next(ahead, &f, rr.upcoming(), files);
-        match pending.bytes().await {
-            Ok(bytes) => rr.supply(&f, &bytes),
+        match pending.array().await {
+            Ok(a) => rr.supply_with(&f, a.length() as usize, &mut |to| a.copy_to(to)),
             Err(e) => rr.fetch_failed(&f, &e),
         }
     }

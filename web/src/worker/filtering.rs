@@ -164,8 +164,8 @@ async fn run(
         match scan.step() {
             Step::Fetch(f) => {
                 let pending = blob::next(&mut ahead, &f, scan.upcoming(), files);
-                match pending.bytes().await {
-                    Ok(bytes) => scan.supply(&f, &bytes),
+                match pending.array().await {
+                    Ok(a) => scan.supply_with(&f, a.length() as usize, &mut |to| a.copy_to(to)),
                     Err(e) => scan.fetch_failed(&f, &e),
                 }
             }
