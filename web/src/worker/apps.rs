@@ -5,7 +5,7 @@
 //! shows the CLI's content and links every row to its stream and packets.
 
 use crate::tables::{Built, Key, Row};
-use serde::Serialize;
+use serde::ser::{self, Serialize};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use wirelens_core::capture::app::memcache::Memcache;
@@ -136,13 +136,13 @@ pub fn build(
         (AppProto::Http, "errors") => b.rows(http::errors(capture)),
         (AppProto::Http, "grpc") => b.rows(http::grpc(capture)),
         (AppProto::Memcache, "transactions") => b.rows(tx::rows::<Memcache>(capture, txs)),
-        (AppProto::Memcache, t) => b.values(pick(json(&kv::tables::<Memcache>(capture)), t)),
+        (AppProto::Memcache, t) => b.member(&kv::tables::<Memcache>(capture), t),
         (AppProto::Redis, "transactions") => b.rows(tx::rows::<Redis>(capture, txs)),
-        (AppProto::Redis, t) => b.values(pick(json(&kv::tables::<Redis>(capture)), t)),
+        (AppProto::Redis, t) => b.member(&kv::tables::<Redis>(capture), t),
         (AppProto::Mysql, "transactions") => b.rows(tx::rows::<Mysql>(capture, txs)),
-        (AppProto::Mysql, t) => b.values(pick(json(&mysql::tables(capture)), t)),
+        (AppProto::Mysql, t) => b.member(&mysql::tables(capture), t),
         (AppProto::Pgsql, "transactions") => b.rows(tx::rows::<Pgsql>(capture, txs)),
-        (AppProto::Pgsql, t) => b.values(pick(json(&pgsql::tables(capture)), t)),
+        (AppProto::Pgsql, t) => b.member(&pgsql::tables(capture), t),
         (AppProto::Dns, "queries") => b.rows(dns::rows(capture)),
         (AppProto::Dns, "slowest") => b.rows(dns::slowest(capture, all)),
         (AppProto::Dns, "by_rcode") => b.rows(dns::by_rcode(capture)),
@@ -238,9 +238,604 @@ fn title(key: &str) -> String {
     key.replace('_', " ")
 }
 
-/// A table made row by row: each of core's rows is turned into its JSON form, flattened
-/// and made cells, then let go, so that building a table of a million transactions holds
-/// the table and one row's JSON, not the JSON of them all.
+/// A cell of a value the row gives up (its text moved, not copied).
+fn into_cell(v: Value) -> (String, Key) {
+    match v {
+        Value::String(s) => (s, Key::Text),
+        v => cell(&v),
+    }
+}
+
+/// A value the direct path does not take (a map key that is not a string, a 128-bit
+/// number): the row takes the JSON path, which gives such values as serde_json does.
+#[derive(Debug)]
+struct Unsupported;
+
+impl std::fmt::Display for Unsupported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("no JSON form")
+    }
+}
+
+impl std::error::Error for Unsupported {}
+
+impl ser::Error for Unsupported {
+    fn custom<M: std::fmt::Display>(_: M) -> Self {
+        Unsupported
+    }
+}
+
+impl From<serde_json::Error> for Unsupported {
+    fn from(_: serde_json::Error) -> Self {
+        Unsupported
+    }
+}
+
+/// Serializes one row into its columns as [`flatten`] makes them of the row's JSON:
+/// nested objects as `a.b`, the keys [`internal`] names left out, every other value a
+/// leaf. Leaves are the `Value`s serde_json makes of them (arrays whole), so their cells
+/// and sort keys are those of the JSON path.
+struct Flat<'b> {
+    /// The table's columns so far; a new path is added.
+    keys: &'b mut Vec<String>,
+    /// The path of the value being serialized.
+    path: &'b mut String,
+    /// The row's leaves: column and value.
+    leaves: &'b mut Vec<(usize, Value)>,
+    /// The column the next leaf most likely has (rows of a table share their shape).
+    next: usize,
+}
+
+impl Flat<'_> {
+    fn leaf(&mut self, v: Value) -> Result<(), Unsupported> {
+        if v.is_array() && last_segment(self.path) == "transactions" {
+            return Ok(());
+        }
+        let at = if self.keys.get(self.next) == Some(&*self.path) {
+            self.next
+        } else if let Some(i) = self.keys.iter().position(|k| *k == *self.path) {
+            i
+        } else {
+            self.keys.push(self.path.clone());
+            self.keys.len() - 1
+        };
+        self.next = at + 1;
+        self.leaves.push((at, v));
+        Ok(())
+    }
+
+    /// Member `key` of the object at the current path.
+    fn member<T: Serialize + ?Sized>(&mut self, key: &str, v: &T) -> Result<(), Unsupported> {
+        let len = self.enter(key);
+        self.inside(len, v)
+    }
+
+    /// The value of the member whose key was just appended to the path; then the path
+    /// back to `len`.
+    fn inside<T: Serialize + ?Sized>(&mut self, len: usize, v: &T) -> Result<(), Unsupported> {
+        let r = if skipped(self.path) {
+            Ok(())
+        } else {
+            v.serialize(&mut *self)
+        };
+        self.path.truncate(len);
+        r
+    }
+
+    /// Appends `key` to the path; gives the length to truncate it back to.
+    fn enter(&mut self, key: &str) -> usize {
+        let len = self.path.len();
+        if len > 0 {
+            self.path.push('.');
+        }
+        self.path.push_str(key);
+        len
+    }
+}
+
+/// The last key of a path.
+fn last_segment(path: &str) -> &str {
+    path.rsplit_once('.').map_or(path, |(_, last)| last)
+}
+
+/// Whether [`internal`] leaves out any value at `path` (the cheap test first: most paths
+/// end otherwise).
+fn skipped(path: &str) -> bool {
+    let maybe = path.ends_with("conv") || path.ends_with("_packet");
+    maybe && matches!(last_segment(path), "conv" | "first_packet" | "last_packet")
+}
+
+impl<'s, 'b> ser::Serializer for &'s mut Flat<'b> {
+    type Ok = ();
+    type Error = Unsupported;
+    type SerializeSeq = Items<'s, 'b>;
+    type SerializeTuple = Items<'s, 'b>;
+    type SerializeTupleStruct = Items<'s, 'b>;
+    type SerializeTupleVariant = Items<'s, 'b>;
+    type SerializeMap = Members<'s, 'b>;
+    type SerializeStruct = Members<'s, 'b>;
+    type SerializeStructVariant = Members<'s, 'b>;
+
+    fn serialize_bool(self, v: bool) -> Result<(), Unsupported> {
+        self.leaf(Value::Bool(v))
+    }
+    fn serialize_i8(self, v: i8) -> Result<(), Unsupported> {
+        self.leaf(Value::from(v))
+    }
+    fn serialize_i16(self, v: i16) -> Result<(), Unsupported> {
+        self.leaf(Value::from(v))
+    }
+    fn serialize_i32(self, v: i32) -> Result<(), Unsupported> {
+        self.leaf(Value::from(v))
+    }
+    fn serialize_i64(self, v: i64) -> Result<(), Unsupported> {
+        self.leaf(Value::from(v))
+    }
+    fn serialize_i128(self, v: i128) -> Result<(), Unsupported> {
+        self.leaf(serde_json::to_value(v)?)
+    }
+    fn serialize_u8(self, v: u8) -> Result<(), Unsupported> {
+        self.leaf(Value::from(v))
+    }
+    fn serialize_u16(self, v: u16) -> Result<(), Unsupported> {
+        self.leaf(Value::from(v))
+    }
+    fn serialize_u32(self, v: u32) -> Result<(), Unsupported> {
+        self.leaf(Value::from(v))
+    }
+    fn serialize_u64(self, v: u64) -> Result<(), Unsupported> {
+        self.leaf(Value::from(v))
+    }
+    fn serialize_u128(self, v: u128) -> Result<(), Unsupported> {
+        self.leaf(serde_json::to_value(v)?)
+    }
+    fn serialize_f32(self, v: f32) -> Result<(), Unsupported> {
+        self.leaf(Value::from(v))
+    }
+    fn serialize_f64(self, v: f64) -> Result<(), Unsupported> {
+        self.leaf(Value::from(v))
+    }
+    fn serialize_char(self, v: char) -> Result<(), Unsupported> {
+        self.leaf(Value::String(v.to_string()))
+    }
+    fn serialize_str(self, v: &str) -> Result<(), Unsupported> {
+        self.leaf(Value::String(v.to_owned()))
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result<(), Unsupported> {
+        self.leaf(Value::Array(v.iter().map(|b| Value::from(*b)).collect()))
+    }
+    fn serialize_none(self) -> Result<(), Unsupported> {
+        self.leaf(Value::Null)
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<(), Unsupported> {
+        v.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<(), Unsupported> {
+        self.leaf(Value::Null)
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), Unsupported> {
+        self.leaf(Value::Null)
+    }
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Result<(), Unsupported> {
+        self.leaf(Value::String(variant.to_owned()))
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        v: &T,
+    ) -> Result<(), Unsupported> {
+        v.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        v: &T,
+    ) -> Result<(), Unsupported> {
+        // `{"variant": v}`.
+        self.member(variant, v)
+    }
+    fn serialize_seq(self, len: Option<usize>) -> Result<Items<'s, 'b>, Unsupported> {
+        Ok(Items {
+            flat: self,
+            items: Vec::with_capacity(len.unwrap_or(0)),
+            variant: None,
+        })
+    }
+    fn serialize_tuple(self, len: usize) -> Result<Items<'s, 'b>, Unsupported> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        len: usize,
+    ) -> Result<Items<'s, 'b>, Unsupported> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<Items<'s, 'b>, Unsupported> {
+        // `{"variant": [...]}`.
+        Ok(Items {
+            flat: self,
+            items: Vec::with_capacity(len),
+            variant: Some(variant),
+        })
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Members<'s, 'b>, Unsupported> {
+        Ok(Members {
+            flat: self,
+            key: None,
+            back: None,
+        })
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Members<'s, 'b>, Unsupported> {
+        self.serialize_map(None)
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        _: usize,
+    ) -> Result<Members<'s, 'b>, Unsupported> {
+        // `{"variant": {...}}`: its members under `variant`, or none where the key is
+        // one `internal` leaves out.
+        let back = self.enter(variant);
+        let skip = skipped(self.path);
+        Ok(Members {
+            flat: self,
+            key: None,
+            back: Some((back, skip)),
+        })
+    }
+}
+
+/// An array: its items' JSON, one leaf.
+struct Items<'s, 'b> {
+    flat: &'s mut Flat<'b>,
+    items: Vec<Value>,
+    variant: Option<&'static str>,
+}
+
+impl Items<'_, '_> {
+    fn item<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unsupported> {
+        self.items.push(serde_json::to_value(v)?);
+        Ok(())
+    }
+
+    fn done(self) -> Result<(), Unsupported> {
+        let array = Value::Array(self.items);
+        match self.variant {
+            None => self.flat.leaf(array),
+            Some(variant) => self.flat.member(variant, &array),
+        }
+    }
+}
+
+impl ser::SerializeSeq for Items<'_, '_> {
+    type Ok = ();
+    type Error = Unsupported;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unsupported> {
+        self.item(v)
+    }
+    fn end(self) -> Result<(), Unsupported> {
+        self.done()
+    }
+}
+
+impl ser::SerializeTuple for Items<'_, '_> {
+    type Ok = ();
+    type Error = Unsupported;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unsupported> {
+        self.item(v)
+    }
+    fn end(self) -> Result<(), Unsupported> {
+        self.done()
+    }
+}
+
+impl ser::SerializeTupleStruct for Items<'_, '_> {
+    type Ok = ();
+    type Error = Unsupported;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unsupported> {
+        self.item(v)
+    }
+    fn end(self) -> Result<(), Unsupported> {
+        self.done()
+    }
+}
+
+impl ser::SerializeTupleVariant for Items<'_, '_> {
+    type Ok = ();
+    type Error = Unsupported;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unsupported> {
+        self.item(v)
+    }
+    fn end(self) -> Result<(), Unsupported> {
+        self.done()
+    }
+}
+
+/// An object's members, each under its key. `key` is where the path was before a map's
+/// key was appended, until its value comes; `back` is a struct variant's path to return
+/// to, and whether its members are left out.
+struct Members<'s, 'b> {
+    flat: &'s mut Flat<'b>,
+    key: Option<usize>,
+    back: Option<(usize, bool)>,
+}
+
+impl Members<'_, '_> {
+    fn skipped(&self) -> bool {
+        matches!(self.back, Some((_, true)))
+    }
+
+    fn done(self) -> Result<(), Unsupported> {
+        if let Some((len, _)) = self.back {
+            self.flat.path.truncate(len);
+        }
+        Ok(())
+    }
+}
+
+impl ser::SerializeMap for Members<'_, '_> {
+    type Ok = ();
+    type Error = Unsupported;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Unsupported> {
+        // Keys go straight onto the path; those not strings (serde_json writes numbers'
+        // and booleans' text) take the JSON path.
+        let len = self.flat.enter("");
+        key.serialize(KeyText(self.flat.path))?;
+        self.key = Some(len);
+        Ok(())
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unsupported> {
+        let len = self.key.take().ok_or(Unsupported)?;
+        self.flat.inside(len, v)
+    }
+    fn end(self) -> Result<(), Unsupported> {
+        self.done()
+    }
+}
+
+impl ser::SerializeStruct for Members<'_, '_> {
+    type Ok = ();
+    type Error = Unsupported;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        v: &T,
+    ) -> Result<(), Unsupported> {
+        self.flat.member(key, v)
+    }
+    fn end(self) -> Result<(), Unsupported> {
+        self.done()
+    }
+}
+
+impl ser::SerializeStructVariant for Members<'_, '_> {
+    type Ok = ();
+    type Error = Unsupported;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        v: &T,
+    ) -> Result<(), Unsupported> {
+        if self.skipped() {
+            return Ok(());
+        }
+        self.flat.member(key, v)
+    }
+    fn end(self) -> Result<(), Unsupported> {
+        self.done()
+    }
+}
+
+/// Serializer methods for the values a serializer does not take: they take the JSON
+/// path ([`Unsupported`]).
+macro_rules! unsupported {
+    ($($f:ident($($t:ty),*);)*) => {
+        $(fn $f(self, $(_: $t),*) -> Result<(), Unsupported> {
+            Err(Unsupported)
+        })*
+    };
+}
+
+/// The scalars and the unit forms.
+macro_rules! unsupported_scalars {
+    () => {
+        unsupported! {
+            serialize_bool(bool); serialize_i8(i8); serialize_i16(i16); serialize_i32(i32);
+            serialize_i64(i64); serialize_u8(u8); serialize_u16(u16); serialize_u32(u32);
+            serialize_u64(u64); serialize_f32(f32); serialize_f64(f64);
+            serialize_char(char); serialize_bytes(&[u8]); serialize_unit();
+            serialize_unit_struct(&'static str);
+            serialize_unit_variant(&'static str, u32, &'static str);
+        }
+        fn serialize_newtype_struct<T: Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            _: &T,
+        ) -> Result<(), Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_newtype_variant<T: Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: &T,
+        ) -> Result<(), Unsupported> {
+            Err(Unsupported)
+        }
+    };
+}
+
+/// The compound forms a serializer does not take.
+macro_rules! unsupported_compounds {
+    ($($f:ident($($t:ty),*) -> $r:ident;)*) => {
+        $(fn $f(self, $(_: $t),*) -> Result<Self::$r, Unsupported> {
+            Err(Unsupported)
+        })*
+    };
+}
+
+/// A map key appended to the path: a string.
+struct KeyText<'p>(&'p mut String);
+
+impl ser::Serializer for KeyText<'_> {
+    type Ok = ();
+    type Error = Unsupported;
+    type SerializeSeq = ser::Impossible<(), Unsupported>;
+    type SerializeTuple = ser::Impossible<(), Unsupported>;
+    type SerializeTupleStruct = ser::Impossible<(), Unsupported>;
+    type SerializeTupleVariant = ser::Impossible<(), Unsupported>;
+    type SerializeMap = ser::Impossible<(), Unsupported>;
+    type SerializeStruct = ser::Impossible<(), Unsupported>;
+    type SerializeStructVariant = ser::Impossible<(), Unsupported>;
+
+    fn serialize_str(self, v: &str) -> Result<(), Unsupported> {
+        self.0.push_str(v);
+        Ok(())
+    }
+    unsupported_scalars!();
+    unsupported! { serialize_none(); }
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<(), Unsupported> {
+        Err(Unsupported)
+    }
+    unsupported_compounds! {
+        serialize_seq(Option<usize>) -> SerializeSeq;
+        serialize_tuple(usize) -> SerializeTuple;
+        serialize_tuple_struct(&'static str, usize) -> SerializeTupleStruct;
+        serialize_tuple_variant(&'static str, u32, &'static str, usize) -> SerializeTupleVariant;
+        serialize_map(Option<usize>) -> SerializeMap;
+        serialize_struct(&'static str, usize) -> SerializeStruct;
+        serialize_struct_variant(&'static str, u32, &'static str, usize) -> SerializeStructVariant;
+    }
+}
+
+/// Serializes an object of tables (`kv::Tables`), giving member `name`'s rows to the
+/// builder and leaving the others unserialized.
+struct Member<'t, 'c> {
+    b: &'t mut TableBuilder<'c>,
+    name: &'t str,
+}
+
+/// The value of the member: an array's items are rows; anything else has none.
+struct MemberRows<'t, 'c> {
+    b: &'t mut TableBuilder<'c>,
+}
+
+impl<'t, 'c> ser::Serializer for Member<'t, 'c> {
+    type Ok = ();
+    type Error = Unsupported;
+    type SerializeSeq = ser::Impossible<(), Unsupported>;
+    type SerializeTuple = ser::Impossible<(), Unsupported>;
+    type SerializeTupleStruct = ser::Impossible<(), Unsupported>;
+    type SerializeTupleVariant = ser::Impossible<(), Unsupported>;
+    type SerializeMap = ser::Impossible<(), Unsupported>;
+    type SerializeStruct = Self;
+    type SerializeStructVariant = ser::Impossible<(), Unsupported>;
+
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self, Unsupported> {
+        Ok(self)
+    }
+
+    // Core's tables are structs; anything else takes the JSON path.
+    unsupported_scalars!();
+    unsupported! { serialize_str(&str); serialize_none(); }
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<(), Unsupported> {
+        Err(Unsupported)
+    }
+    unsupported_compounds! {
+        serialize_seq(Option<usize>) -> SerializeSeq;
+        serialize_tuple(usize) -> SerializeTuple;
+        serialize_tuple_struct(&'static str, usize) -> SerializeTupleStruct;
+        serialize_tuple_variant(&'static str, u32, &'static str, usize) -> SerializeTupleVariant;
+        serialize_map(Option<usize>) -> SerializeMap;
+        serialize_struct_variant(&'static str, u32, &'static str, usize) -> SerializeStructVariant;
+    }
+}
+
+impl ser::SerializeStruct for Member<'_, '_> {
+    type Ok = ();
+    type Error = Unsupported;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        v: &T,
+    ) -> Result<(), Unsupported> {
+        if key == self.name {
+            v.serialize(MemberRows { b: &mut *self.b })?;
+        }
+        Ok(())
+    }
+    fn end(self) -> Result<(), Unsupported> {
+        Ok(())
+    }
+}
+
+impl<'t, 'c> ser::Serializer for MemberRows<'t, 'c> {
+    type Ok = ();
+    type Error = Unsupported;
+    type SerializeSeq = Self;
+    type SerializeTuple = ser::Impossible<(), Unsupported>;
+    type SerializeTupleStruct = ser::Impossible<(), Unsupported>;
+    type SerializeTupleVariant = ser::Impossible<(), Unsupported>;
+    type SerializeMap = ser::Impossible<(), Unsupported>;
+    type SerializeStruct = ser::Impossible<(), Unsupported>;
+    type SerializeStructVariant = ser::Impossible<(), Unsupported>;
+
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self, Unsupported> {
+        Ok(self)
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<(), Unsupported> {
+        v.serialize(self)
+    }
+    fn serialize_none(self) -> Result<(), Unsupported> {
+        Ok(())
+    }
+
+    // A member that is not an array has no rows (`values`); only what core's tables
+    // hold is expected here, anything else takes the JSON path.
+    unsupported_scalars!();
+    unsupported! { serialize_str(&str); }
+    unsupported_compounds! {
+        serialize_tuple(usize) -> SerializeTuple;
+        serialize_tuple_struct(&'static str, usize) -> SerializeTupleStruct;
+        serialize_tuple_variant(&'static str, u32, &'static str, usize) -> SerializeTupleVariant;
+        serialize_map(Option<usize>) -> SerializeMap;
+        serialize_struct(&'static str, usize) -> SerializeStruct;
+        serialize_struct_variant(&'static str, u32, &'static str, usize) -> SerializeStructVariant;
+    }
+}
+
+impl ser::SerializeSeq for MemberRows<'_, '_> {
+    type Ok = ();
+    type Error = Unsupported;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unsupported> {
+        self.b.push_row(v)
+    }
+    fn end(self) -> Result<(), Unsupported> {
+        Ok(())
+    }
+}
+
+/// A table made row by row: each of core's rows is serialized straight into its cells
+/// ([`Flat`]), the same cells its JSON form flattened gives ([`TableBuilder::push`], kept
+/// for the rows that path does not take), so that building a table of a million
+/// transactions holds the table and one row, not the JSON of them all.
 struct TableBuilder<'c> {
     proto: AppProto,
     table: &'c str,
@@ -254,6 +849,8 @@ struct TableBuilder<'c> {
     big: usize,
     /// Whether a filter on each field compiles.
     compiles: HashMap<&'static str, bool>,
+    /// The path of the value being serialized (`first_at.stream`).
+    path: String,
 }
 
 impl<'c> TableBuilder<'c> {
@@ -273,13 +870,36 @@ impl<'c> TableBuilder<'c> {
             rows: Vec::new(),
             big: 0,
             compiles: HashMap::new(),
+            path: String::new(),
         }
     }
 
     /// Core's rows, one at a time.
     fn rows<T: Serialize>(&mut self, rows: impl IntoIterator<Item = T>) {
         for r in rows {
-            self.push(&json(&r));
+            if self.push_row(&r).is_err() {
+                // What the CLI's `--json` prints of a row it cannot serialize.
+                self.push(&json(&r));
+            }
+        }
+    }
+
+    /// The rows of member `table` of an object of tables (`hot_keys` of memcached's),
+    /// the other members left unserialized.
+    fn member<T: Serialize>(&mut self, tables: &T, table: &str) {
+        if tables
+            .serialize(Member {
+                b: self,
+                name: table,
+            })
+            .is_err()
+        {
+            // As the JSON path has it: a table that does not serialize has no rows.
+            self.keys.clear();
+            self.numeric.clear();
+            self.rows.clear();
+            self.big = 0;
+            self.values(pick(json(tables), table));
         }
     }
 
@@ -292,6 +912,54 @@ impl<'c> TableBuilder<'c> {
         }
     }
 
+    /// A row straight from core's row: its values serialized one by one into their
+    /// columns ([`Flat`]), as [`TableBuilder::push`] makes them of the row's JSON
+    /// without building the JSON object (most of a 48,083-row table's time).
+    fn push_row<T: Serialize + ?Sized>(&mut self, r: &T) -> Result<(), Unsupported> {
+        let known = self.keys.len();
+        let mut leaves = Vec::with_capacity(known);
+        let mut flat = Flat {
+            keys: &mut self.keys,
+            path: &mut self.path,
+            leaves: &mut leaves,
+            next: 0,
+        };
+        if let Err(e) = r.serialize(&mut flat) {
+            self.path.clear();
+            self.keys.truncate(known);
+            return Err(e);
+        }
+        self.numeric.resize(self.keys.len(), true);
+        for (i, v) in &leaves {
+            self.numeric[*i] &= v.is_number() || v.is_null();
+        }
+        let keys = std::mem::take(&mut self.keys);
+        // A key twice in one row: the JSON object keeps the last value.
+        let get = |k: &str| {
+            let i = keys.iter().position(|x| x == k)?;
+            leaves.iter().rev().find(|(j, _)| *j == i).map(|(_, v)| v)
+        };
+        let (filter, frame, mark, follow) = self.links(&get);
+        self.keys = keys;
+        let n = self.keys.len();
+        let mut cells = vec![String::new(); n];
+        let mut keys_ = vec![Key::None; n];
+        for (i, v) in leaves {
+            (cells[i], keys_[i]) = into_cell(v);
+        }
+        self.rows.push(Row {
+            cells,
+            keys: keys_,
+            filter,
+            frame,
+            depth: 0,
+            mark,
+            follow,
+        });
+        Ok(())
+    }
+
+    /// A row from its JSON form.
     fn push(&mut self, v: &Value) {
         let mut row = Vec::new();
         flatten("", v, &mut row);
@@ -316,6 +984,24 @@ impl<'c> TableBuilder<'c> {
             (cells[at], keys_[at]) = cell(v);
         }
         let get = |k: &str| row.iter().find(|(x, _)| x == k).map(|(_, v)| v);
+        let (filter, frame, mark, follow) = self.links(&get);
+        self.rows.push(Row {
+            cells,
+            keys: keys_,
+            filter,
+            frame,
+            depth: 0,
+            mark,
+            follow,
+        });
+    }
+
+    /// What a row links to and how it is marked, from its values by key (`get`): its
+    /// filter, frame, mark and stream.
+    fn links<'v>(
+        &mut self,
+        get: &dyn Fn(&str) -> Option<&'v Value>,
+    ) -> (Option<String>, Option<u64>, &'static str, Option<StreamRef>) {
         let num = |k: &str| get(k).and_then(Value::as_u64);
         let stream = [
             "stream",
@@ -340,7 +1026,7 @@ impl<'c> TableBuilder<'c> {
         let follow = stream
             .and_then(|s| u32::try_from(s).ok())
             .and_then(|s| self.stream_ref(s, udp));
-        let filter = row_filter(self.proto, self.table, &get, follow).filter(|(field, f)| {
+        let filter = row_filter(self.proto, self.table, get, follow).filter(|(field, f)| {
             // Compiling every row's filter cost most of a 48,083-row table's 2.5 s: the
             // values are quoted and escaped, so a field that compiles once compiles with
             // any value free of control characters.
@@ -368,15 +1054,7 @@ impl<'c> TableBuilder<'c> {
         } else {
             ""
         };
-        self.rows.push(Row {
-            cells,
-            keys: keys_,
-            filter,
-            frame,
-            depth: 0,
-            mark,
-            follow,
-        });
+        (filter, frame, mark, follow)
     }
 
     /// The stream a row names: a conversation of the protocol with that stream number
