@@ -16,8 +16,12 @@
 #   a slow call, server streaming;
 # - pgsql.pcap: PostgreSQL 15, psycopg 3: SCRAM login, simple and extended queries, a
 #   prepared statement, pg_sleep, errors 42P01 and 42601, a failed login;
-# - quic.pcap + quic.keylog: aioquic HTTP/3 client and server, two connections.
+# - quic.pcap + quic.keylog: aioquic HTTP/3 client and server, two connections;
+# - mysql-tls.pcap + mysql-tls.keylog: MariaDB with TLS, PyMySQL (Python's ssl): a login
+#   upgraded to TLS 1.3 (the SSL request), queries, a slow one, error 1146; a failed login
+#   over TLS 1.2.
 #
+# With ONLY=mysql-tls only that capture is made (the others stay as they are).
 # Servers run on non-default ports under a temporary directory and are stopped on exit;
 # only loopback is used. Needs root (tcpdump) and Debian's nginx, memcached, redis-server,
 # postgresql, curl, openssl, tcpdump and wireshark-common (editcap), plus PyPI's
@@ -34,15 +38,34 @@ on_exit() {
     [ -f "$WORK/pg/postmaster.pid" ] && runuser -u postgres -- pg_ctl -D "$WORK/pg" -m fast stop >/dev/null 2>&1
 }
 
-need_packages nginx memcached redis-server postgresql curl openssl tcpdump wireshark-common
-python3 -c 'import pymemcache, redis, grpc, psycopg, aioquic' 2>/dev/null ||
-    pip install -q pymemcache redis grpcio 'psycopg[binary]' aioquic
+need_packages nginx memcached redis-server postgresql mariadb-server curl openssl tcpdump wireshark-common
+python3 -c 'import pymemcache, redis, grpc, psycopg, aioquic, pymysql' 2>/dev/null ||
+    pip install -q pymemcache redis grpcio 'psycopg[binary]' aioquic pymysql
 
 # A self-signed certificate for the test names.
 openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=www.wirelens.test" \
     -addext "subjectAltName=DNS:www.wirelens.test,DNS:quic.wirelens.test,DNS:kv.wirelens.test" \
     -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null
 chmod 644 "$WORK/key.pem"
+
+# MariaDB with TLS on 23307 (its SSL request upgrades the connection after the greeting).
+mysql_tls() {
+    mkdir -p "$WORK/mysql"
+    mariadb-install-db --user=root --datadir="$WORK/mysql" --auth-root-authentication-method=normal >/dev/null 2>&1
+    mariadbd --user=root --datadir="$WORK/mysql" --socket="$WORK/mysql.sock" --port=23307 \
+        --bind-address=127.0.0.1 --pid-file="$WORK/mysql.pid" --ssl-cert="$WORK/cert.pem" \
+        --ssl-key="$WORK/key.pem" >"$WORK/mysql.log" 2>&1 &
+    PIDS+=($!)
+    wait_port 23307
+    mariadb --socket="$WORK/mysql.sock" -uroot -e \
+        "CREATE DATABASE shop; CREATE USER 'wl'@'127.0.0.1' IDENTIFIED BY 'wl'; GRANT ALL ON shop.* TO 'wl'@'127.0.0.1';"
+    SSLKEYLOGFILE="$WORK/mysql-tls.keylog" capture mysql-tls "tcp port 23307" python3 "$TRAFFIC" mysql-tls 23307
+    cp "$WORK/mysql-tls.keylog" "$OUT/mysql-tls.keylog"
+}
+if [ "${ONLY:-}" = mysql-tls ]; then
+    mysql_tls
+    exit 0
+fi
 
 # nginx: HTTP/1.1 and HTTP/2 over TLS on 28443, HTTP/2 with prior knowledge on 28082.
 mkdir -p "$WORK/www" "$WORK/nginx"
@@ -149,3 +172,5 @@ sleep 2
 : >"$WORK/quic.keylog"
 capture quic "udp port 24433" python3 "$TRAFFIC" quic 24433 "$WORK/quic.keylog"
 cp "$WORK/quic.keylog" "$OUT/quic.keylog"
+
+mysql_tls

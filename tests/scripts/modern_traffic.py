@@ -12,6 +12,7 @@ Usage: modern_traffic.py KIND PORT [ARGS...]
   grpc-server PORT                   a gRPC server (grpcio, cleartext HTTP/2)
   grpc PORT                          gRPC calls: unary, an error status, server streaming
   pgsql PORT                         PostgreSQL through psycopg 3
+  mysql-tls PORT                     MariaDB over TLS through PyMySQL (key log)
   quic-server PORT CERT KEY          an HTTP/3 server (aioquic)
   quic PORT KEYLOG                   HTTP/3 requests (aioquic)
 """
@@ -156,6 +157,37 @@ def pgsql(port):
         pass
 
 
+def mysql_tls(port):
+    import pymysql
+
+    def connect(password="wl", tls12=False):
+        ctx = tls_context()
+        if tls12:
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        return pymysql.connect(host="127.0.0.1", port=int(port), user="wl", password=password,
+                               database="shop", ssl=ctx, connect_timeout=5, autocommit=True)
+
+    conn = connect()
+    with conn.cursor() as cur:
+        cur.execute("CREATE TABLE orders (id INT AUTO_INCREMENT PRIMARY KEY, customer VARCHAR(40), total INT)")
+        for i in range(3):
+            cur.execute("INSERT INTO orders (customer, total) VALUES (%s, %s)", (f"c{i}", i * 10))
+        cur.execute("SELECT id, customer, total FROM orders ORDER BY id")
+        cur.fetchall()
+        cur.execute("SELECT SLEEP(0.3), 'slow'")  # a slow query
+        try:
+            cur.execute("SELECT * FROM no_such_table")  # 1146
+        except pymysql.MySQLError:
+            pass
+        cur.execute("UPDATE orders SET total = total + 1 WHERE id < 3")
+    conn.close()
+    # A failed login, over TLS 1.2.
+    try:
+        connect("wrong", tls12=True).close()
+    except pymysql.MySQLError:
+        pass
+
+
 def quic_server(port, cert, key):
     import asyncio
     from aioquic.asyncio import serve
@@ -237,6 +269,7 @@ def quic_client(port, keylog, connections=2, extra_alpn=0):
 if __name__ == "__main__":
     kind, args = sys.argv[1], sys.argv[2:]
     {"tls-kv": tls_kv, "grpc-server": grpc_server, "grpc": grpc_client, "pgsql": pgsql,
+     "mysql-tls": mysql_tls,
      "quic-server": quic_server, "quic": quic_client,
      # One connection whose ClientHello (150 more ALPN names) takes two Initial packets.
      "quic-long-hello": lambda port, keylog: quic_client(port, keylog, 1, 150)}[kind](*args)
