@@ -64,10 +64,10 @@ pub(super) fn make_parser(proto: AppProto, ctx: &ParserCtx<'_>) -> Box<dyn Strea
         AppProto::Dns => Box::new(dns::Parser::new()),
         AppProto::Tls => Box::new(tls::Parser::with_keys(ctx.keys.clone(), ctx.server_port)),
         AppProto::Memcache => Box::new(memcache::Parser::new()),
-        AppProto::Mysql => Box::new(mysql::Parser::new()),
+        AppProto::Mysql => Box::new(mysql::Parser::with_keys(ctx.keys.clone(), ctx.server_port)),
         AppProto::Redis => Box::new(redis::Parser::new()),
         AppProto::Http2 => Box::new(http2::Parser::new()),
-        AppProto::Pgsql => Box::new(pgsql::Parser::new()),
+        AppProto::Pgsql => Box::new(pgsql::Parser::with_keys(ctx.keys.clone(), ctx.server_port)),
         AppProto::Quic => Box::new(quic::Parser::new()),
     }
 }

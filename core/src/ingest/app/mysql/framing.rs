@@ -60,7 +60,8 @@ impl Parser {
             } else {
                 match b[3] {
                     0 => plausible_command(&b[4..], len.unwrap_or(0) as u64),
-                    1 => self.phase == Phase::Greeted,
+                    // The handshake response (inside TLS, after the SSL request).
+                    s if s == 1 + u8::from(self.after_ssl) => self.phase == Phase::Greeted,
                     _ => false,
                 }
             }
@@ -121,6 +122,10 @@ impl Parser {
             bytes = &bytes[n..];
             if let Some(p) = packet {
                 self.client_packet(p, out);
+            }
+            if let (Some(tls), false) = (&mut self.tls, bytes.is_empty()) {
+                // The TLS handshake follows the SSL request in the same bytes.
+                return tls.data(true, bytes, at, out);
             }
         }
     }

@@ -1,7 +1,7 @@
 //! The connection phase (§ "Connection Phase"): the server's greeting, the client's
 //! handshake response (user, schema) or SSL request — after which the conversation is
-//! TLS and parsing stops — and the authentication exchange up to the server's OK or ERR,
-//! as one transaction, `login`.
+//! TLS, read by a TLS parser — and the authentication exchange up to the server's OK or
+//! ERR, as one transaction, `login`.
 
 use super::command::err_packet;
 use super::framing::Packet;
@@ -28,6 +28,7 @@ impl Parser {
                 login.tls = true;
                 login.response = Some("tls".into());
                 self.phase = Phase::Tls;
+                self.start_tls();
                 report(out, Some(p.span), None, Detail::Mysql(Box::new(login)));
                 return;
             }

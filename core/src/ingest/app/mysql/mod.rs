@@ -4,9 +4,11 @@
 //! - Packets: a 3-byte length and a sequence id; a payload of 0xFFFFFF bytes continues
 //!   in the next packet (§ "MySQL Packets").
 //! - Connection phase: the server's greeting (version, connection id, capabilities), the
-//!   client's handshake response (user, schema) or SSL request — after which the
-//!   conversation is TLS and parsing stops — and the authentication exchange up to the
-//!   server's OK or ERR. This becomes one transaction, `login`.
+//!   client's handshake response (user, schema) or SSL request, and the authentication
+//!   exchange up to the server's OK or ERR. This becomes one transaction, `login`.
+//! - After an SSL request the conversation is TLS: its records go to a TLS parser, which
+//!   (with the session's secrets) hands the plaintext to a MySQL parser that continues
+//!   the login (the handshake response sent again, sequence id 2) and the commands.
 //! - Command phase: each command (sequence id 0) and its response: OK (affected rows,
 //!   last insert id), ERR (code, SQL state, message), a result set (columns, rows, ended
 //!   by EOF or, with CLIENT_DEPRECATE_EOF, by an OK with header 0xFE), prepared
@@ -29,9 +31,10 @@ mod test;
 
 pub use command::command_name;
 
+use super::tls::SharedKeys;
 use super::{lossy, report, StreamParser};
 use crate::capture::app::mysql::Mysql;
-use crate::capture::app::{At, Detail, Span, Transaction};
+use crate::capture::app::{AppProto, At, Detail, Span, Transaction};
 use command::plausible_command;
 use compressed::CompFramer;
 use framing::{Framer, Packet, Probe};
@@ -79,7 +82,7 @@ enum Phase {
     Auth,
     /// Commands and responses.
     Command,
-    /// Switched to TLS: nothing more to read.
+    /// Switched to TLS: the bytes go to the TLS parser.
     Tls,
 }
 
@@ -139,6 +142,12 @@ pub struct Parser {
     comp_current: Option<Pending>,
     client_probe: Probe,
     server_probe: Probe,
+    /// After the SSL request: TLS, read by this parser.
+    tls: Option<Box<dyn StreamParser>>,
+    keys: SharedKeys,
+    server_port: u16,
+    /// Inside TLS: the handshake response comes again, after the SSL request.
+    after_ssl: bool,
 }
 
 impl Default for Parser {
@@ -148,8 +157,13 @@ impl Default for Parser {
 }
 
 impl Parser {
-    /// A parser for a new conversation.
+    /// A parser for a new conversation, with no TLS secrets.
     pub fn new() -> Self {
+        Self::with_keys(SharedKeys::default(), 3306)
+    }
+
+    /// A parser whose conversation may switch to TLS (decrypted with `keys`).
+    pub fn with_keys(keys: SharedKeys, server_port: u16) -> Self {
         Parser {
             client: Framer::new(MAX_QUERY),
             server: Framer::new(MAX_SERVER_PREFIX),
@@ -168,7 +182,31 @@ impl Parser {
             comp_current: None,
             client_probe: Probe::default(),
             server_probe: Probe::default(),
+            tls: None,
+            keys,
+            server_port,
+            after_ssl: false,
         }
+    }
+
+    /// After the SSL request: the TLS parser, whose plaintext goes to a parser that
+    /// continues this login (the greeting read here, the handshake response again).
+    fn start_tls(&mut self) {
+        let mut inner = Parser::new();
+        inner.phase = Phase::Greeted;
+        inner.greeting = self.greeting.clone();
+        inner.greeting.tls = true;
+        inner.server_caps = self.server_caps;
+        inner.after_ssl = true;
+        // The plaintext starts at a packet's start on both sides.
+        inner.client.hunting = false;
+        inner.server.hunting = false;
+        self.tls = Some(Box::new(super::tls::Parser::with_inner(
+            self.keys.clone(),
+            self.server_port,
+            AppProto::Mysql,
+            Box::new(inner),
+        )));
     }
 
     /// Bytes held for the packets in progress, the commands waiting for responses, and
@@ -187,7 +225,9 @@ impl Parser {
     fn client_packet(&mut self, p: Packet, out: &mut Vec<Transaction>) {
         match self.phase {
             Phase::Tls => {}
-            Phase::Greeted if p.seq == 1 => self.handshake_response(&p, out),
+            Phase::Greeted if p.seq == 1 + u8::from(self.after_ssl) => {
+                self.handshake_response(&p, out)
+            }
             Phase::Start | Phase::Command if p.seq == 0 => {
                 if self.phase == Phase::Start && !plausible_command(&p.data, p.len) {
                     return;
@@ -221,6 +261,10 @@ impl Parser {
 
 impl StreamParser for Parser {
     fn data(&mut self, from_client: bool, bytes: &[u8], at: At, out: &mut Vec<Transaction>) {
+        if let Some(tls) = &mut self.tls {
+            tls.data(from_client, bytes, at, out);
+            return;
+        }
         if from_client {
             self.feed_client(bytes, at, out);
         } else {
@@ -229,6 +273,10 @@ impl StreamParser for Parser {
     }
 
     fn gap(&mut self, from_client: bool, len: u64, at: At, out: &mut Vec<Transaction>) {
+        if let Some(tls) = &mut self.tls {
+            tls.gap(from_client, len, at, out);
+            return;
+        }
         if len == 0 || self.phase == Phase::Tls {
             return;
         }
@@ -285,7 +333,26 @@ impl StreamParser for Parser {
         }
     }
 
-    fn end(&mut self, _at: At, out: &mut Vec<Transaction>) {
+    fn side_end(&mut self, from_client: bool, at: At, out: &mut Vec<Transaction>) {
+        if let Some(tls) = &mut self.tls {
+            tls.side_end(from_client, at, out);
+        }
+    }
+
+    fn inner(&self) -> Option<AppProto> {
+        self.tls.as_ref().map(|_| AppProto::Mysql)
+    }
+
+    fn take_pdus(&mut self, out: &mut Vec<crate::capture::app::pdu::Pdu>) {
+        if let Some(tls) = &mut self.tls {
+            tls.take_pdus(out);
+        }
+    }
+
+    fn end(&mut self, at: At, out: &mut Vec<Transaction>) {
+        if let Some(tls) = &mut self.tls {
+            tls.end(at, out);
+        }
         if let Some(mut login) = self.login.take() {
             login.detail.incomplete = true;
             emit(login, out);

@@ -147,17 +147,124 @@ fn every_split_of_real_captures_gives_the_same_transactions() {
     );
 }
 
+/// tests/data/servers/mysql-tls.pcap: MariaDB 10.11 and PyMySQL over TLS on port 23307
+/// (tests/scripts/make-modern-captures.sh); tshark 4.0 with the key log
+/// (`-d tcp.port==23307,mysql`) lists the same commands at the same frames.
+#[test]
+fn real_capture_over_tls() {
+    let c = testkit::capture_with_keys("mysql-tls.pcap");
+    let txs: Vec<(&Transaction, &Mysql)> = c
+        .transactions
+        .iter()
+        .filter_map(|t| match &t.detail {
+            Detail::Mysql(m) => Some((t, &**m)),
+            _ => None,
+        })
+        .collect();
+    let seen: Vec<(u64, &str, Option<&str>)> = txs
+        .iter()
+        .map(|(t, m)| {
+            let frame = t.request.as_ref().map_or(0, |r| r.last.packet + 1);
+            (frame, m.command.as_str(), m.query.as_deref())
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (6, "login", None),
+            (12, "login", None),
+            (17, "query", Some("SET NAMES utf8mb4")),
+            (19, "query", Some("CREATE TABLE orders (id INT AUTO_INCREMENT PRIMARY KEY, customer VARCHAR(40), total INT)")),
+            (21, "query", Some("INSERT INTO orders (customer, total) VALUES ('c0', 0)")),
+            (23, "query", Some("INSERT INTO orders (customer, total) VALUES ('c1', 10)")),
+            (25, "query", Some("INSERT INTO orders (customer, total) VALUES ('c2', 20)")),
+            (27, "query", Some("SELECT id, customer, total FROM orders ORDER BY id")),
+            (29, "query", Some("SELECT SLEEP(0.3), 'slow'")),
+            (32, "query", Some("SELECT * FROM no_such_table")),
+            (35, "query", Some("UPDATE orders SET total = total + 1 WHERE id < 3")),
+            (37, "quit", None),
+            (46, "login", None),
+            (53, "login", None),
+        ]
+    );
+    // The SSL request, then the login inside TLS 1.3 with its user and schema.
+    let (ssl, login) = (txs[0].1, txs[1].1);
+    assert!(ssl.tls && ssl.response.as_deref() == Some("tls"));
+    assert!(login.tls && login.response.as_deref() == Some("ok"));
+    assert_eq!(
+        (login.user.as_deref(), login.schema.as_deref()),
+        (Some("wl"), Some("shop"))
+    );
+    assert_eq!(txs[7].1.rows, Some(3));
+    let slow = txs[8];
+    assert!(slow.0.latency_ns().unwrap() >= 300_000_000);
+    assert_eq!(slow.1.rows, Some(1));
+    assert_eq!(txs[9].1.error_code, Some(1146));
+    // The failed login, inside TLS 1.2.
+    assert_eq!(txs[13].1.error_code, Some(1045));
+    assert!(txs.iter().skip(1).all(|(_, m)| !m.incomplete));
+    assert_eq!(
+        c.app_inner.iter().flatten().collect::<Vec<_>>(),
+        [&AppProto::Mysql; 2]
+    );
+}
+
+#[test]
+fn over_tls_without_keys_stops_at_the_ssl_request() {
+    let c = testkit::capture("mysql-tls.pcap", &[]);
+    let d: Vec<&Mysql> = c
+        .transactions
+        .iter()
+        .filter_map(|t| match &t.detail {
+            Detail::Mysql(m) => Some(&**m),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(d.len(), 2);
+    assert!(d
+        .iter()
+        .all(|m| m.tls && m.response.as_deref() == Some("tls")));
+}
+
+#[test]
+fn every_split_over_tls_gives_the_same_transactions() {
+    let keys = super::super::tls::SharedKeys::default();
+    keys.borrow_mut().add_text(include_bytes!(
+        "../../../../../tests/data/servers/mysql-tls.keylog"
+    ));
+    let convs = testkit::conversations("tests/data/servers/mysql-tls.pcap", 23307).unwrap();
+    let make = || -> Box<dyn StreamParser> { Box::new(Parser::with_keys(keys.clone(), 23307)) };
+    let whole = testkit::replay_all(&make, "tests/data/servers/mysql-tls.pcap", 23307).unwrap();
+    // 14 MySQL transactions (as with the whole ingest) and 2 TLS handshakes.
+    assert_eq!(whole.len(), 16);
+    for pieces in &convs {
+        testkit::check_splits(&make, pieces, 4096);
+    }
+}
+
 #[test]
 fn corpus_captures() {
+    let mysql = |txs: &[Transaction]| -> Vec<Mysql> {
+        txs.iter()
+            .filter_map(|t| match &t.detail {
+                Detail::Mysql(m) => Some((**m).clone()),
+                _ => None,
+            })
+            .collect()
+    };
     if let Some(txs) = testkit::replay_all(&make, "corpus:zeek/mysql/encrypted.pcap", 3306) {
-        // The SSL request: TLS from there on, nothing more is read.
-        let d = testkit::details::<Mysql>(&txs);
+        // The SSL request: TLS from there on, its handshake read; without secrets nothing
+        // more.
+        let d = mysql(&txs);
         assert_eq!(d.len(), 1);
         assert!(d[0].tls && d[0].command == "login");
+        assert_eq!(txs.len(), 2);
+        assert!(matches!(&txs[1].detail, Detail::Tls(t) if t.server_version == Some(0x0302)));
     }
     if let Some(txs) = testkit::replay_all(&make, "corpus:zeek/mysql/tls-13-amazon-rds.pcap", 3306)
     {
-        assert!(testkit::details::<Mysql>(&txs).iter().all(|m| m.tls));
+        let d = mysql(&txs);
+        assert!(!d.is_empty() && d.iter().all(|m| m.tls));
     }
     if let Some(txs) = testkit::replay_all(
         &make,

@@ -140,6 +140,20 @@ impl Parser {
         }
     }
 
+    /// A parser whose plaintext goes to `parser`, a protocol known beforehand: a
+    /// connection its own protocol upgraded (MySQL's SSL request) continues inside.
+    pub fn with_inner(
+        keys: SharedKeys,
+        server_port: u16,
+        proto: AppProto,
+        parser: Box<dyn StreamParser>,
+    ) -> Self {
+        let mut p = Self::with_keys(keys, server_port);
+        p.st.inner = Inner::Parsing { parser };
+        p.st.inner_proto = Some(proto);
+        p
+    }
+
     /// Bytes held: the records being gathered, handshake bytes and plaintext held while
     /// the protocol inside is undecided (at most 2 × ([`MAX_RECORD`] + [`MAX_HANDSHAKE`])
     /// + 2 × [`MAX_SNIFF`]; the inner parser keeps its own bounds).
