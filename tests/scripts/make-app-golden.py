@@ -54,6 +54,7 @@ BULK_KEPT = 64
 KEYLOGS = {
     "tests/data/servers/http2.pcap": "tests/data/servers/http2.keylog",
     "tests/data/servers/tls.pcap": "tests/data/servers/tls.keylog",
+    "tests/data/servers/mysql-tls.pcap": "tests/data/servers/mysql-tls.keylog",
 }
 # The key log of the capture being read (main sets it).
 KEYLOG = [None]
@@ -76,6 +77,7 @@ CAPTURES = [
     # The same, its key log in a pcapng Decryption Secrets Block: no key log given.
     ("tests/data/servers/tls-dsb.pcapng", [], ["http"]),
     ("tests/data/servers/pgsql.pcap", ["tcp.port==25432,pgsql"], ["pgsql", "follow"]),
+    ("tests/data/servers/mysql-tls.pcap", ["tcp.port==23307,mysql"], ["mysql", "follow"]),
     # HTTP/2 and PostgreSQL from the corpus.
     ("corpus:deepflow/http/h2c_ascii.pcap", ["tcp.port==7070,http2"], ["http2"]),
     ("corpus:deepflow/http/http2-multi.pcap", ["tcp.port==3550,http2"], ["http2"]),

@@ -517,6 +517,13 @@ fn mysql(p: &[u8], kind: MysqlKind, to_server: bool) -> String {
             // Capabilities (4), max packet (4), charset (1), 23 reserved, then the user.
             let user_at = 32;
             let user = cstr(body.get(user_at..).unwrap_or(&[]));
+            let caps = body
+                .get(..4)
+                .map_or(0, |c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+            if caps & 0x0800 != 0 && body.len() == 32 {
+                // The SSL request: packet-mysql.c's words for it.
+                return format!("Response: SSL Handshake user={user} ");
+            }
             let mut info = format!("Login Request user={user} ");
             if let Some(db) = login_db(body) {
                 let _ = write!(info, "db={db} ");

@@ -395,8 +395,8 @@ impl<'c> Rows<'c> {
                 return;
             }
         }
-        if proto == AppProto::Tls && inner.is_some() {
-            // With the capture's secrets the records are opened, as tshark's are with a
+        if matches!(proto, AppProto::Tls | AppProto::Mysql) && inner.is_some() {
+            // (MySQL: after its SSL request.) With the capture's secrets the records are opened, as tshark's are with a
             // key log: the packet that completes a PDU inside shows it.
             self.apps.open_tls(capture);
         }
@@ -415,7 +415,7 @@ impl<'c> Rows<'c> {
             _ => None,
         };
         if let Some((mut protocol, info)) = app::complete(&pdus, port) {
-            if proto == AppProto::Tls && protocol == "TLSv1.2" {
+            if protocol == "TLSv1.2" {
                 let streams = self
                     .index
                     .streams

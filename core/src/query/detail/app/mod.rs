@@ -103,6 +103,8 @@ struct Flow {
     ccs: std::collections::HashSet<(u32, Direction)>,
     /// A TLS conversation's records opened again (with the capture's secrets).
     tls: Option<Box<tls::Decrypt>>,
+    /// A MySQL conversation switched to TLS (its SSL request): records from here on.
+    starttls: bool,
     /// The next packet to feed.
     next: usize,
 }
@@ -584,7 +586,8 @@ impl Apps {
             .unwrap_or(Direction::AToB);
         let keys = self.keys.as_deref();
         let flow = self.flows.entry(row.flow).or_default();
-        if proto == AppProto::Tls && keys.is_some() && flow.tls.is_none() {
+        if matches!(proto, AppProto::Tls | AppProto::Mysql) && keys.is_some() && flow.tls.is_none()
+        {
             let inner = capture.app_inner.get(row.flow as usize).copied().flatten();
             if inner.is_some() {
                 flow.tls = Some(Box::new(tls::Decrypt::new(inner)));
@@ -600,6 +603,7 @@ impl Apps {
             mysql,
             ccs,
             tls: decrypt,
+            starttls,
             ..
         } = flow;
         reasm.segment(
@@ -626,6 +630,8 @@ impl Apps {
                         }
                         _ => None,
                     };
+                    // MySQL's SSL request turns the conversation into TLS.
+                    let proto = if *starttls { AppProto::Tls } else { proto };
                     let st = streams.entry((conv, dir)).or_default();
                     st.push(data, packet, frame_off);
                     let from = done.get(&packet).map_or(0, Vec::len);
@@ -672,6 +678,7 @@ impl Apps {
                         for pdu in new {
                             pdu.mysql = state.classify(&pdu.bytes, pdu.to_server);
                         }
+                        *starttls = state.tls();
                     }
                 }
                 StreamEvent::Gap { conv, dir, .. } => {

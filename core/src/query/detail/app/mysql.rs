@@ -54,6 +54,8 @@ pub(crate) struct Conv {
     query_attrs: bool,
     /// An EOF packet ends the field definitions (no DEPRECATE_EOF).
     pending_eof: bool,
+    /// The client's SSL request was seen: TLS follows, and inside it the login again.
+    ssl: bool,
 }
 
 fn le(b: &[u8], at: usize, n: usize) -> u64 {
@@ -76,15 +78,26 @@ fn lenenc(b: &[u8], at: usize) -> Option<(u64, usize)> {
 }
 
 impl Conv {
+    /// The client asked for TLS: the conversation's bytes are TLS records from here on.
+    pub(crate) fn tls(&self) -> bool {
+        self.ssl
+    }
+
     /// What the packet `p` (header included) is, and what the conversation expects next.
     pub(crate) fn classify(&mut self, p: &[u8], to_server: bool) -> Kind {
         let seq = p.get(3).copied().unwrap_or(0);
         let body = p.get(4..).unwrap_or(&[]);
         let first = body.first().copied().unwrap_or(0);
         if to_server {
-            if self.greeted && !self.logged_in && seq == 1 {
-                self.logged_in = true;
+            if self.greeted && !self.logged_in && seq == 1 + u8::from(self.ssl) {
                 let caps = le(body, 0, 4);
+                if !self.ssl && caps & 0x0800 != 0 && body.len() == 32 {
+                    // The SSL request (§ "Protocol::SSLRequest"): the handshake response
+                    // comes again inside TLS, with sequence id 2.
+                    self.ssl = true;
+                    return Kind::Login;
+                }
+                self.logged_in = true;
                 self.deprecate_eof &= caps & 0x0100_0000 != 0;
                 self.query_attrs &= caps & 0x0800_0000 != 0;
                 return Kind::Login;
