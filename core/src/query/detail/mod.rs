@@ -15,7 +15,10 @@
 mod app;
 pub(crate) use app::http2::headers_of as http2_headers;
 pub(crate) use app::memcache::opcode_name as memcache_opcode;
-pub(crate) use app::tls::handshake_name as tls_handshake_name;
+pub(crate) use app::tls::{
+    alert_desc as tls_alert_desc, alert_level as tls_alert_level,
+    handshake_name as tls_handshake_name,
+};
 mod frame;
 mod l2;
 mod l3;

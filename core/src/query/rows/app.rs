@@ -4,7 +4,9 @@
 //! from the same reassembled streams, that the packet detail shows.
 
 use crate::capture::app::AppProto;
-use crate::query::detail::{memcache_opcode, tls_handshake_name, MysqlKind, Pdu};
+use crate::query::detail::{
+    memcache_opcode, tls_alert_desc, tls_alert_level, tls_handshake_name, MysqlKind, Pdu,
+};
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -849,49 +851,15 @@ fn tls_opened(ct: u8, plain: &[u8]) -> Vec<String> {
         }
         21 if plain.len() == 2 => vec![format!(
             "Alert (Level: {}, Description: {})",
-            match plain[0] {
-                1 => "Warning",
-                2 => "Fatal",
-                _ => "Unknown",
-            },
-            tls_alert(plain[1])
+            tls_alert_level(plain[0]),
+            match tls_alert_desc(plain[1]) {
+                "Unknown" => format!("Unknown ({})", plain[1]),
+                known => known.to_owned(),
+            }
         )],
         23 => vec!["[TLS segment of a reassembled PDU]".to_owned()],
         _ => Vec::new(),
     }
-}
-
-/// RFC 8446 §6 alert descriptions, as Wireshark names them.
-fn tls_alert(d: u8) -> String {
-    match d {
-        0 => "Close Notify",
-        10 => "Unexpected Message",
-        20 => "Bad Record MAC",
-        22 => "Record Overflow",
-        40 => "Handshake Failure",
-        42 => "Bad Certificate",
-        43 => "Unsupported Certificate",
-        44 => "Certificate Revoked",
-        45 => "Certificate Expired",
-        46 => "Certificate Unknown",
-        47 => "Illegal Parameter",
-        48 => "Unknown CA",
-        49 => "Access Denied",
-        50 => "Decode Error",
-        51 => "Decrypt Error",
-        70 => "Protocol Version",
-        71 => "Insufficient Security",
-        80 => "Internal Error",
-        86 => "Inappropriate Fallback",
-        90 => "User Canceled",
-        109 => "Missing Extension",
-        110 => "Unsupported Extension",
-        112 => "Unrecognized Name",
-        116 => "Certificate Required",
-        120 => "No Application Protocol",
-        d => return format!("Unknown ({d})"),
-    }
-    .to_owned()
 }
 
 fn tls_version(v: u16) -> &'static str {

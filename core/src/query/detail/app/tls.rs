@@ -112,6 +112,21 @@ fn uint(name: &str, label: &str, v: u64, b: &[u8], at: usize, len: usize, base: 
         .hex(b.get(at..at + len).unwrap_or(&[]))
 }
 
+/// A record's `tls.record.version` and `tls.record.length` (record `r` at `at`).
+fn version_and_length(n: &mut Node, r: &[u8], at: usize, ver: u16, len: usize) {
+    n.push(
+        Node::field(
+            "tls.record.version",
+            format!("Version: {} (0x{ver:04x})", version_name(ver)),
+            format!("0x{ver:04x}"),
+            at + 1,
+            2,
+        )
+        .hex(&r[1..3]),
+    );
+    n.push(uint("tls.record.length", "Length", len as u64, r, 3, 2, at));
+}
+
 /// The `tls` layer of one record `r` at `at`; `encrypted`: the side sent its Change
 /// Cipher Spec before, so its handshake records are encrypted; `tls13`: a ServerHello
 /// chose TLS 1.3 before it (Wireshark then names its records TLSv1.3's).
@@ -158,17 +173,7 @@ pub(super) fn record(r: &[u8], at: usize, encrypted: bool, tls13: bool) -> Optio
         )
         .hex(&r[..1]),
     );
-    n.push(
-        Node::field(
-            "tls.record.version",
-            format!("Version: {} (0x{ver:04x})", version_name(ver)),
-            format!("0x{ver:04x}"),
-            at + 1,
-            2,
-        )
-        .hex(&r[1..3]),
-    );
-    n.push(uint("tls.record.length", "Length", len as u64, r, 3, 2, at));
+    version_and_length(&mut n, r, at, ver, len);
     let b = at + 5;
     match ct {
         22 if encrypted => {
@@ -745,7 +750,8 @@ fn long_name(p: AppProto) -> &'static str {
     }
 }
 
-fn alert_level(l: u8) -> &'static str {
+/// An alert's level, as Wireshark names it.
+pub(crate) fn alert_level(l: u8) -> &'static str {
     match l {
         1 => "Warning",
         2 => "Fatal",
@@ -754,7 +760,7 @@ fn alert_level(l: u8) -> &'static str {
 }
 
 /// Alert descriptions (RFC 8446 §6, IANA's TLS Alerts registry), as Wireshark names them.
-fn alert_desc(d: u8) -> &'static str {
+pub(crate) fn alert_desc(d: u8) -> &'static str {
     match d {
         0 => "Close Notify",
         10 => "Unexpected Message",
@@ -860,17 +866,7 @@ pub(super) fn opened_record(
     } else {
         n.push(ct_node(o.ct));
     }
-    n.push(
-        Node::field(
-            "tls.record.version",
-            format!("Version: {} (0x{ver:04x})", version_name(ver)),
-            format!("0x{ver:04x}"),
-            at + 1,
-            2,
-        )
-        .hex(&r[1..3]),
-    );
-    n.push(uint("tls.record.length", "Length", len as u64, r, 3, 2, at));
+    version_and_length(&mut n, r, at, ver, len);
     if o.tls13 {
         // The real type, from inside the plaintext: a value Wireshark computes.
         n.push(ct_node(o.ct).gen());
