@@ -166,12 +166,27 @@ fn test(setup: &Setup, no_e2e: bool) -> Result<()> {
             },
         )?;
         timed_step(
-            "[2/4] cargo test --workspace --exclude wirelens-web",
+            "[2/4] cargo test --workspace --exclude wirelens-web, and the page's own tests",
             &mut timings,
             || {
                 run(cmd(
                     "cargo",
                     ["test", "--workspace", "--exclude", "wirelens-web"],
+                )
+                .current_dir(root))?;
+                // The web crate builds natively too: its pure logic (the virtualized
+                // list's scroll mapping) has unit tests in the page's binary.
+                run(cmd(
+                    "cargo",
+                    [
+                        "test",
+                        "-p",
+                        "wirelens-web",
+                        "--features",
+                        "page",
+                        "--bin",
+                        "wirelens-web",
+                    ],
                 )
                 .current_dir(root))
             },
