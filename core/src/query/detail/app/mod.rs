@@ -398,76 +398,7 @@ impl Apps {
                     }
                 }
                 (_, Some(off)) => (0u8, off),
-                (_, None) => {
-                    let n = pdu.bytes.len();
-                    let total: usize = pdu.segments.iter().map(|s| s.1).sum();
-                    let mut seg = Node::field(
-                        "tcp.segments",
-                        format!(
-                            "{} Reassembled TCP Segments ({total} bytes): {}",
-                            pdu.segments.len(),
-                            pdu.segments
-                                .iter()
-                                .map(|(f, l)| format!("#{f}({l})"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                        "",
-                        0,
-                        n,
-                    )
-                    .none()
-                    .gen();
-                    seg.source = d.sources.len() as u8;
-                    let mut from = 0usize;
-                    for (f, l) in &pdu.segments {
-                        let end = from + l;
-                        seg.push(
-                            Node::field(
-                                "tcp.segment",
-                                if *l == 0 {
-                                    format!("Frame: {f} (no data)")
-                                } else {
-                                    format!("Frame: {f}, payload: {from}-{} ({l} bytes)", end - 1)
-                                },
-                                f.to_string(),
-                                from,
-                                *l,
-                            )
-                            .src(d.sources.len() as u8)
-                            .gen(),
-                        );
-                        from = end;
-                    }
-                    seg.push(
-                        Node::field(
-                            "tcp.segment.count",
-                            format!("Segment count: {}", pdu.segments.len()),
-                            pdu.segments.len().to_string(),
-                            0,
-                            0,
-                        )
-                        .src(d.sources.len() as u8)
-                        .gen(),
-                    );
-                    seg.push(
-                        Node::field(
-                            "tcp.reassembled.length",
-                            format!("Reassembled TCP length: {n}"),
-                            n.to_string(),
-                            0,
-                            0,
-                        )
-                        .src(d.sources.len() as u8)
-                        .gen(),
-                    );
-                    d.layers.push(seg);
-                    d.sources.push(Source {
-                        name: format!("Reassembled TCP ({n} bytes)"),
-                        bytes: pdu.bytes.clone(),
-                    });
-                    ((d.sources.len() - 1) as u8, 0)
-                }
+                (_, None) => (reassembled(d, Gathered::Tcp, &pdu.segments, &pdu.bytes), 0),
             };
             let nodes = match pdu.proto {
                 AppProto::Http => {
@@ -849,6 +780,92 @@ impl Stream {
 /// What Wireshark computes from a transaction (`http.time`, `http.request_in`,
 /// `dns.response_to`, `dns.time`), from the same values the field extractor has, put at
 /// the end of the packet's last HTTP or DNS layer.
+/// What a PDU was gathered from: TCP segments, or TLS records' plaintext.
+#[derive(Clone, Copy)]
+pub(super) enum Gathered {
+    Tcp,
+    Tls,
+}
+
+/// Adds the tree naming the pieces ((frame number, bytes) each) a PDU was gathered from
+/// (`tcp.segments` or `tls.segments`) and its byte source (`Reassembled TCP (N bytes)`),
+/// as tshark shows them; returns the source's index.
+pub(super) fn reassembled(
+    d: &mut Detail,
+    from: Gathered,
+    pieces: &[(u64, usize)],
+    bytes: &[u8],
+) -> u8 {
+    let (p, title, segments, length) = match from {
+        Gathered::Tcp => ("tcp", "TCP", "Segments", "Reassembled TCP length"),
+        Gathered::Tls => ("tls", "TLS", "segments", "Reassembled PDU length"),
+    };
+    let n = bytes.len();
+    let src = d.sources.len() as u8;
+    let total: usize = pieces.iter().map(|s| s.1).sum();
+    let list = pieces
+        .iter()
+        .map(|(f, l)| format!("#{f}({l})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut seg = Node::field(
+        &format!("{p}.segments"),
+        format!(
+            "{} Reassembled {title} {segments} ({total} bytes): {list}",
+            pieces.len()
+        ),
+        "",
+        0,
+        n,
+    )
+    .none()
+    .src(src)
+    .gen();
+    let mut at = 0usize;
+    for (f, l) in pieces {
+        let show = if *l == 0 {
+            format!("Frame: {f} (no data)")
+        } else {
+            format!("Frame: {f}, payload: {at}-{} ({l} bytes)", at + l - 1)
+        };
+        seg.push(
+            Node::field(&format!("{p}.segment"), show, f.to_string(), at, *l)
+                .src(src)
+                .gen(),
+        );
+        at += l;
+    }
+    let count = pieces.len().to_string();
+    seg.push(
+        Node::field(
+            &format!("{p}.segment.count"),
+            format!("Segment count: {count}"),
+            count,
+            0,
+            0,
+        )
+        .src(src)
+        .gen(),
+    );
+    seg.push(
+        Node::field(
+            &format!("{p}.reassembled.length"),
+            format!("{length}: {n}"),
+            n.to_string(),
+            0,
+            0,
+        )
+        .src(src)
+        .gen(),
+    );
+    d.layers.push(seg);
+    d.sources.push(Source {
+        name: format!("Reassembled {title} ({n} bytes)"),
+        bytes: bytes.to_vec(),
+    });
+    src
+}
+
 fn transaction_fields(ctx: &mut FieldCtx<'_>, src: &mut dyn PacketSource, layers: &mut [Node]) {
     use crate::query::fields::{format_rel_time, Fid, Value};
     let Some(n) = layers

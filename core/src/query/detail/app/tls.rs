@@ -976,74 +976,10 @@ pub(super) fn inner_source(
 ) -> Option<(u8, usize)> {
     match plain {
         Plain::Record { nth, off } => Some((*opened.get(*nth)?, *off)),
-        Plain::Reassembled(pieces) => {
-            let n = bytes.len();
-            let src = d.sources.len() as u8;
-            let mut seg = Node::field(
-                "tls.segments",
-                format!(
-                    "{} Reassembled TLS segments ({n} bytes): {}",
-                    pieces.len(),
-                    pieces
-                        .iter()
-                        .map(|(f, l)| format!("#{f}({l})"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                "",
-                0,
-                n,
-            )
-            .none()
-            .src(src)
-            .gen();
-            let mut from = 0usize;
-            for (f, l) in pieces {
-                seg.push(
-                    Node::field(
-                        "tls.segment",
-                        format!(
-                            "Frame: {f}, payload: {from}-{} ({l} bytes)",
-                            (from + l).saturating_sub(1)
-                        ),
-                        f.to_string(),
-                        from,
-                        *l,
-                    )
-                    .src(src)
-                    .gen(),
-                );
-                from += l;
-            }
-            seg.push(
-                Node::field(
-                    "tls.segment.count",
-                    format!("Segment count: {}", pieces.len()),
-                    pieces.len().to_string(),
-                    0,
-                    0,
-                )
-                .src(src)
-                .gen(),
-            );
-            seg.push(
-                Node::field(
-                    "tls.reassembled.length",
-                    format!("Reassembled PDU length: {n}"),
-                    n.to_string(),
-                    0,
-                    0,
-                )
-                .src(src)
-                .gen(),
-            );
-            d.layers.push(seg);
-            d.sources.push(crate::query::detail::Source {
-                name: format!("Reassembled TLS ({n} bytes)"),
-                bytes: bytes.to_vec(),
-            });
-            Some((src, 0))
-        }
+        Plain::Reassembled(pieces) => Some((
+            super::reassembled(d, super::Gathered::Tls, pieces, bytes),
+            0,
+        )),
     }
 }
 
