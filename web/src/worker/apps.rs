@@ -523,49 +523,27 @@ impl Items<'_, '_> {
     }
 }
 
-impl ser::SerializeSeq for Items<'_, '_> {
-    type Ok = ();
-    type Error = Unsupported;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unsupported> {
-        self.item(v)
-    }
-    fn end(self) -> Result<(), Unsupported> {
-        self.done()
-    }
+/// Sequences and tuples of every kind: each element is an item.
+macro_rules! items {
+    ($($kind:ident::$element:ident),*) => {$(
+        impl ser::$kind for Items<'_, '_> {
+            type Ok = ();
+            type Error = Unsupported;
+            fn $element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unsupported> {
+                self.item(v)
+            }
+            fn end(self) -> Result<(), Unsupported> {
+                self.done()
+            }
+        }
+    )*};
 }
-
-impl ser::SerializeTuple for Items<'_, '_> {
-    type Ok = ();
-    type Error = Unsupported;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unsupported> {
-        self.item(v)
-    }
-    fn end(self) -> Result<(), Unsupported> {
-        self.done()
-    }
-}
-
-impl ser::SerializeTupleStruct for Items<'_, '_> {
-    type Ok = ();
-    type Error = Unsupported;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unsupported> {
-        self.item(v)
-    }
-    fn end(self) -> Result<(), Unsupported> {
-        self.done()
-    }
-}
-
-impl ser::SerializeTupleVariant for Items<'_, '_> {
-    type Ok = ();
-    type Error = Unsupported;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unsupported> {
-        self.item(v)
-    }
-    fn end(self) -> Result<(), Unsupported> {
-        self.done()
-    }
-}
+items!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 /// An object's members, each under its key. `key` is where the path was before a map's
 /// key was appended, until its value comes; `back` is a struct variant's path to return
