@@ -132,6 +132,16 @@ pub fn ms(ns: Option<i64>) -> String {
     ns.map_or("-".into(), |ns| format!("{:.3}", ns as f64 / 1e6))
 }
 
+/// A latency in seconds as milliseconds, or `-`.
+pub fn latency_ms(seconds: Option<f64>) -> String {
+    seconds.map_or("-".into(), |s| format!("{:.3}", s * 1e3))
+}
+
+/// A frame number, or `-`.
+pub fn frame_or_dash(frame: Option<u64>) -> String {
+    frame.map_or("-".into(), |f| f.to_string())
+}
+
 /// The exit status of a command: 1 when a file could not be read to its end.
 pub fn exit_code(errors: bool) -> ExitCode {
     if errors {
@@ -168,17 +178,15 @@ pub fn print_sql_rows<T>(
         "{:>6} {:>7} {:>7} {:>10}  {:<width$} {:<result_width$} sql",
         "stream", "req", "resp", "latency_ms", "command", "result"
     )?;
-    let opt = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
     for r in rows {
         let [command, result, sql, flags] = cells(r.detail);
         writeln!(
             out,
             "{:>6} {:>7} {:>7} {:>10}  {:<width$} {:<result_width$} {sql}{flags}",
             r.frames.stream,
-            opt(r.frames.request_frame),
-            opt(r.frames.response_frame),
-            r.latency
-                .map_or("-".to_string(), |l| format!("{:.3}", l * 1e3)),
+            frame_or_dash(r.frames.request_frame),
+            frame_or_dash(r.frames.response_frame),
+            latency_ms(r.latency),
             command,
             result,
         )?;

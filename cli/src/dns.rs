@@ -1,5 +1,6 @@
 //! `wirelens dns`: DNS queries and responses over UDP and TCP.
 
+use crate::apps::frame_or_dash;
 use crate::apps::{exit_code, read, Common};
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -58,7 +59,6 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             "l4", "stream", "query", "resp", "id", "type", "rcode", "time(ms)"
         )?;
         for r in &rows {
-            let opt = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
             let answers: Vec<String> = r
                 .dns
                 .answers
@@ -70,8 +70,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 "{:<3} {:>6} {:>7} {:>7} {:>6} {:<6} {:<9} {:>10}  {} {}",
                 r.transport,
                 r.stream,
-                opt(r.query_frame),
-                opt(r.response_frame),
+                frame_or_dash(r.query_frame),
+                frame_or_dash(r.response_frame),
                 format!("0x{:04x}", r.dns.id),
                 r.dns.qtype.name(),
                 r.rcode_name.unwrap_or("-"),

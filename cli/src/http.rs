@@ -1,6 +1,7 @@
 //! `wirelens http`: HTTP/1.x and HTTP/2 transactions, the slowest, by status, the errors;
 //! gRPC calls by method.
 
+use crate::apps::frame_or_dash;
 use crate::apps::{exit_code, read, Common};
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -110,13 +111,12 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             "stream", "req", "resp", "method", "status", "time(ms)", "req_body", "resp_body"
         )?;
         for r in &rows {
-            let opt = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
             writeln!(
                 out,
                 "{:>6} {:>7} {:>7} {:<7} {:>6} {:>10} {:>10} {:>10}  {} {}{}",
                 r.stream,
-                opt(r.request_frame),
-                opt(r.response_frame),
+                frame_or_dash(r.request_frame),
+                frame_or_dash(r.response_frame),
                 if r.http.method().is_empty() {
                     "-"
                 } else {

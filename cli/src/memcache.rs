@@ -1,6 +1,7 @@
 //! `wirelens memcache`: memcached's hot keys, largest values, commands and misses.
 
 use crate::apps::{exit_code, ms, printable, read, Common};
+use crate::apps::{frame_or_dash, latency_ms};
 use std::io::Write as _;
 use std::process::ExitCode;
 use wirelens_core::capture::app::memcache::Memcache;
@@ -51,7 +52,6 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 "stream", "req", "resp", "command", "status", "latency_ms"
             )?;
             for r in &rows {
-                let opt = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
                 let keys: Vec<String> = r
                     .detail
                     .keys
@@ -72,16 +72,15 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                     out,
                     "{:>6} {:>7} {:>7} {:<10} {:<14} {:>10}  {}{}",
                     r.frames.stream,
-                    opt(r.frames.request_frame),
-                    opt(r.frames.response_frame),
+                    frame_or_dash(r.frames.request_frame),
+                    frame_or_dash(r.frames.response_frame),
                     printable(&r.detail.command),
                     printable(r.detail.status.as_deref().unwrap_or(if r.detail.noreply {
                         "(noreply)"
                     } else {
                         "-"
                     })),
-                    r.latency
-                        .map_or("-".to_string(), |l| format!("{:.3}", l * 1e3)),
+                    latency_ms(r.latency),
                     keys.join(" "),
                     if r.detail.incomplete {
                         " [incomplete]"

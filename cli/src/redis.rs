@@ -1,6 +1,7 @@
 //! `wirelens redis`: Redis's hot keys, largest values, commands, slowest and errors.
 
 use crate::apps::{exit_code, ms, printable, read, Common};
+use crate::apps::{frame_or_dash, latency_ms};
 use std::io::Write as _;
 use std::process::ExitCode;
 use wirelens_core::capture::app::redis::Redis;
@@ -84,15 +85,13 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 "stream", "req", "resp", "latency_ms", "command"
             )?;
             for r in rows {
-                let opt = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
                 writeln!(
                     out,
                     "{:>6} {:>7} {:>7} {:>10}  {:<40} {}{}{}",
                     r.frames.stream,
-                    opt(r.frames.request_frame),
-                    opt(r.frames.response_frame),
-                    r.latency
-                        .map_or("-".to_string(), |l| format!("{:.3}", l * 1e3)),
+                    frame_or_dash(r.frames.request_frame),
+                    frame_or_dash(r.frames.response_frame),
+                    latency_ms(r.latency),
                     command_line(r.detail),
                     reply_text(r.detail),
                     if r.detail.push { " [push]" } else { "" },
