@@ -19,9 +19,16 @@
 # - quic.pcap + quic.keylog: aioquic HTTP/3 client and server, two connections;
 # - mysql-tls.pcap + mysql-tls.keylog: MariaDB with TLS, PyMySQL (Python's ssl): a login
 #   upgraded to TLS 1.3 (the SSL request), queries, a slow one, error 1146; a failed login
-#   over TLS 1.2.
+#   over TLS 1.2;
+# - pgsql-tls.pcap + pgsql-tls.keylog: PostgreSQL 15 with ssl=on (pg_hba: hostssl,
+#   SCRAM-SHA-256), a v3-protocol client of our own over Python's ssl (libpq 15 writes no
+#   key log): the SSLRequest answered 'S', then TLS 1.3: SCRAM login, simple queries (rows,
+#   pg_sleep(0.3), error 42P01), a statement prepared by name and run twice (Parse, Bind,
+#   Describe, Execute, Sync), Terminate; a login and an UPDATE over TLS 1.2; then with
+#   ssl=off an SSLRequest answered 'N' and the login refused in clear (28000, hostssl only).
 #
-# With ONLY=mysql-tls only that capture is made (the others stay as they are).
+# With ONLY=mysql-tls or ONLY=pgsql-tls only that capture is made (the others stay as they
+# are).
 # Servers run on non-default ports under a temporary directory and are stopped on exit;
 # only loopback is used. Needs root (tcpdump) and Debian's nginx, memcached, redis-server,
 # postgresql, curl, openssl, tcpdump and wireshark-common (editcap), plus PyPI's
@@ -35,7 +42,11 @@ mkdir -p "$OUT"
 source "$ROOT/tests/scripts/lib.sh"
 chmod 755 "$WORK" # nginx workers run as www-data, postgres as postgres
 on_exit() {
-    [ -f "$WORK/pg/postmaster.pid" ] && runuser -u postgres -- pg_ctl -D "$WORK/pg" -m fast stop >/dev/null 2>&1
+    local d
+    for d in "$WORK/pg" "$WORK/pgtls/data"; do
+        [ -f "$d/postmaster.pid" ] && runuser -u postgres -- pg_ctl -D "$d" -m fast stop >/dev/null 2>&1
+    done
+    return 0
 }
 
 need_packages nginx memcached redis-server postgresql mariadb-server curl openssl tcpdump wireshark-common
@@ -64,6 +75,37 @@ mysql_tls() {
 }
 if [ "${ONLY:-}" = mysql-tls ]; then
     mysql_tls
+    exit 0
+fi
+
+# PostgreSQL 15 with TLS on 25433 (it refuses to run as root): hostssl only, SCRAM.
+pgsql_tls() {
+    local pg=$WORK/pgtls
+    mkdir -p "$pg"
+    chown postgres "$pg"
+    runuser -u postgres -- initdb -D "$pg/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 >/dev/null
+    install -o postgres -m 600 "$WORK/key.pem" "$pg/data/server.key"
+    install -o postgres -m 644 "$WORK/cert.pem" "$pg/data/server.crt"
+    printf 'local all all trust\nhostssl all wl 127.0.0.1/32 scram-sha-256\n' >"$pg/data/pg_hba.conf"
+    # In the file, not on the command line, so that ALTER SYSTEM can turn it off below.
+    echo "ssl = on" >>"$pg/data/postgresql.conf"
+    runuser -u postgres -- pg_ctl -D "$pg/data" -l "$pg/log" -w \
+        -o "-p 25433 -k $pg -c listen_addresses=127.0.0.1" start >/dev/null
+    psql_tls() { runuser -u postgres -- psql -h "$pg" -p 25433 -U postgres -q "$@"; }
+    psql_tls -c "CREATE USER wl PASSWORD 'wl'" -c "CREATE DATABASE shop OWNER wl"
+    traffic() {
+        python3 "$TRAFFIC" pgsql-tls 25433
+        # ssl = off (a reload): the next SSLRequest is answered 'N'.
+        psql_tls -c "ALTER SYSTEM SET ssl = off" -c "SELECT pg_reload_conf()" >/dev/null
+        sleep 0.5
+        python3 "$TRAFFIC" pgsql-refused 25433
+    }
+    SSLKEYLOGFILE="$WORK/pgsql-tls.keylog" capture pgsql-tls "tcp port 25433" traffic
+    cp "$WORK/pgsql-tls.keylog" "$OUT/pgsql-tls.keylog"
+    runuser -u postgres -- pg_ctl -D "$pg/data" -m fast stop >/dev/null
+}
+if [ "${ONLY:-}" = pgsql-tls ]; then
+    pgsql_tls
     exit 0
 fi
 
@@ -174,3 +216,4 @@ capture quic "udp port 24433" python3 "$TRAFFIC" quic 24433 "$WORK/quic.keylog"
 cp "$WORK/quic.keylog" "$OUT/quic.keylog"
 
 mysql_tls
+pgsql_tls

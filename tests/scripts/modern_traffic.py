@@ -13,6 +13,9 @@ Usage: modern_traffic.py KIND PORT [ARGS...]
   grpc PORT                          gRPC calls: unary, an error status, server streaming
   pgsql PORT                         PostgreSQL through psycopg 3
   mysql-tls PORT                     MariaDB over TLS through PyMySQL (key log)
+  pgsql-tls PORT                     PostgreSQL over TLS, a v3-protocol client of its own
+                                     over Python's ssl (key log): TLS 1.3 and TLS 1.2
+  pgsql-refused PORT                 PostgreSQL refusing the SSLRequest ('N'), in clear
   quic-server PORT CERT KEY          an HTTP/3 server (aioquic)
   quic PORT KEYLOG                   HTTP/3 requests (aioquic)
 """
@@ -188,6 +191,143 @@ def mysql_tls(port):
         pass
 
 
+class PgClient:
+    """A PostgreSQL frontend/backend protocol 3 client (PostgreSQL's documentation,
+    §55.2, §55.7) over a socket, TLS after an SSLRequest answered 'S'. libpq 15 cannot
+    write a key log; Python's ssl can (keylog_filename). Each send() is one write, so the
+    capture shows the messages as a driver batches them."""
+
+    def __init__(self, port, tls_version=None):
+        import struct
+
+        self.struct = struct
+        self.sock = socket.create_connection(("127.0.0.1", int(port)), timeout=5)
+        self.sock.sendall(struct.pack("!II", 8, 80877103))  # SSLRequest
+        self.answer = self.sock.recv(1)
+        if self.answer == b"S":
+            ctx = tls_context()
+            ctx.minimum_version = ctx.maximum_version = tls_version
+            self.sock = ctx.wrap_socket(self.sock)
+        self.buf = b""
+
+    @staticmethod
+    def msg(kind, body=b""):
+        import struct
+
+        return kind + struct.pack("!I", len(body) + 4) + body
+
+    def send(self, *messages):
+        self.sock.sendall(b"".join(messages))
+
+    def read(self):
+        """The next message: (type, body)."""
+        while True:
+            if len(self.buf) >= 5:
+                n = self.struct.unpack("!I", self.buf[1:5])[0]
+                if len(self.buf) >= 1 + n:
+                    kind, body = self.buf[:1], self.buf[5:1 + n]
+                    self.buf = self.buf[1 + n:]
+                    return kind, body
+            more = self.sock.recv(65536)
+            if not more:
+                raise EOFError("server closed")
+            self.buf += more
+
+    def until_ready(self):
+        """Messages up to ReadyForQuery; the SQLSTATE of an error, if any."""
+        state = None
+        while True:
+            kind, body = self.read()
+            if kind == b"E":
+                state = dict((f[:1], f[1:]) for f in body.split(b"\0") if f).get(b"C")
+            if kind == b"Z":
+                return state
+
+    def login(self, user, password, database):
+        """StartupMessage and SCRAM-SHA-256 (RFC 5802, RFC 7677; §55.3.1), without
+        channel binding; the SQLSTATE of a refusal, if any."""
+        import base64
+        import hashlib
+        import hmac
+
+        params = b"".join(k + b"\0" + v + b"\0" for k, v in [
+            (b"user", user.encode()), (b"database", database.encode()),
+            (b"application_name", b"wirelens")]) + b"\0"
+        body = self.struct.pack("!I", 196608) + params
+        self.send(self.struct.pack("!I", len(body) + 4) + body)
+        nonce = base64.b64encode(os.urandom(18)).decode()
+        first_bare = f"n=,r={nonce}"
+        while True:
+            kind, body = self.read()
+            if kind == b"E":
+                return dict((f[:1], f[1:]) for f in body.split(b"\0") if f).get(b"C")
+            if kind != b"R":
+                continue
+            code = self.struct.unpack("!I", body[:4])[0]
+            if code == 10:  # AuthenticationSASL: the mechanisms
+                data = ("n,," + first_bare).encode()
+                self.send(self.msg(b"p", b"SCRAM-SHA-256\0" + self.struct.pack("!I", len(data)) + data))
+            elif code == 11:  # AuthenticationSASLContinue: the server-first-message
+                server_first = body[4:].decode()
+                attrs = dict(a.split("=", 1) for a in server_first.split(","))
+                salted = hashlib.pbkdf2_hmac("sha256", password.encode(),
+                                             base64.b64decode(attrs["s"]), int(attrs["i"]))
+                client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
+                stored = hashlib.sha256(client_key).digest()
+                without_proof = f"c=biws,r={attrs['r']}"
+                auth = f"{first_bare},{server_first},{without_proof}".encode()
+                sig = hmac.new(stored, auth, hashlib.sha256).digest()
+                proof = bytes(a ^ b for a, b in zip(client_key, sig))
+                self.send(self.msg(b"p", f"{without_proof},p={base64.b64encode(proof).decode()}".encode()))
+            elif code == 0:  # AuthenticationOk
+                return self.until_ready()
+
+    def query(self, sql):
+        self.send(self.msg(b"Q", sql.encode() + b"\0"))
+        return self.until_ready()
+
+    def close(self):
+        self.send(self.msg(b"X"))
+        self.sock.close()
+
+
+def pgsql_tls(port):
+    c = PgClient(port, ssl.TLSVersion.TLSv1_3)
+    assert c.answer == b"S", c.answer
+    assert c.login("wl", "wl", "shop") is None
+    c.query("CREATE TABLE orders (id serial PRIMARY KEY, customer text, total numeric)")
+    c.query("INSERT INTO orders (customer, total) VALUES ('c0', 0), ('c1', 10), ('c2', 20)")
+    c.query("SELECT id, customer, total FROM orders ORDER BY id")
+    c.query("SELECT pg_sleep(0.3), 'slow'")  # a slow query
+    assert c.query("SELECT * FROM no_such_table") == b"42P01"
+    # The extended protocol: a statement prepared by name, run twice.
+    m, p = PgClient.msg, c.struct.pack
+    param = lambda v: p("!HHI", 0, 1, len(v)) + v + p("!H", 0)  # one parameter, as text
+    c.send(m(b"P", b"by_id\0SELECT customer, total FROM orders WHERE id = $1\0" + p("!H", 0)),
+           m(b"B", b"\0by_id\0" + param(b"1")), m(b"D", b"P\0"), m(b"E", b"\0" + p("!I", 0)),
+           m(b"S"))
+    c.until_ready()
+    c.send(m(b"B", b"\0by_id\0" + param(b"2")), m(b"D", b"P\0"), m(b"E", b"\0" + p("!I", 0)),
+           m(b"S"))
+    c.until_ready()
+    c.close()
+    # TLS 1.2: a query on another connection.
+    c = PgClient(port, ssl.TLSVersion.TLSv1_2)
+    assert c.answer == b"S", c.answer
+    assert c.login("wl", "wl", "shop") is None
+    c.query("UPDATE orders SET total = total + 1 WHERE id < 3")
+    c.close()
+
+
+def pgsql_refused(port):
+    # ssl = off: the SSLRequest is answered 'N', the StartupMessage follows in clear, and
+    # pg_hba.conf (hostssl only) refuses it (28000).
+    c = PgClient(port)
+    assert c.answer == b"N", c.answer
+    assert c.login("wl", "wl", "shop") == b"28000"
+    c.sock.close()
+
+
 def quic_server(port, cert, key):
     import asyncio
     from aioquic.asyncio import serve
@@ -269,7 +409,7 @@ def quic_client(port, keylog, connections=2, extra_alpn=0):
 if __name__ == "__main__":
     kind, args = sys.argv[1], sys.argv[2:]
     {"tls-kv": tls_kv, "grpc-server": grpc_server, "grpc": grpc_client, "pgsql": pgsql,
-     "mysql-tls": mysql_tls,
+     "mysql-tls": mysql_tls, "pgsql-tls": pgsql_tls, "pgsql-refused": pgsql_refused,
      "quic-server": quic_server, "quic": quic_client,
      # One connection whose ClientHello (150 more ALPN names) takes two Initial packets.
      "quic-long-hello": lambda port, keylog: quic_client(port, keylog, 1, 150)}[kind](*args)
