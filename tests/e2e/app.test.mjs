@@ -6,20 +6,18 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   DIST,
   SAMPLE,
   allRows,
   cliPath,
   dropFiles,
-  launch,
   newPage,
-  serve,
   openLayer,
+  pageEnv,
   shownConversations,
   tsharkConversations,
   tsharkPacketCount,
@@ -27,8 +25,6 @@ import {
   waitLoaded,
 } from './helpers.mjs';
 
-let server;
-let browser;
 
 /** Protocol and Info of every frame, as `wirelens list` shows them. */
 function cliColumns(file) {
@@ -38,24 +34,13 @@ function cliColumns(file) {
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 28 },
   ).replace(/\n$/, '').split('\n').map((l) => l.split('\t'));
 }
-let scratch;
 
-before(async () => {
-  server = await serve();
-  browser = await launch();
-  scratch = mkdtempSync(join(tmpdir(), 'wirelens-e2e-'));
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
-});
+const env = pageEnv('wirelens-e2e-');
 
 /** Opens the page with nothing loaded. */
 async function emptyPage() {
-  const page = await newPage(browser.context);
-  await page.goto(server.url + '?empty');
+  const page = await newPage(env.browser.context);
+  await page.goto(env.server.url + '?empty');
   await page.locator('#empty').waitFor();
   return page;
 }
@@ -99,8 +84,8 @@ test('the worker does the analysis; the page bundle has no capture code', () => 
 });
 
 test('first visit opens the bundled sample', async () => {
-  const page = await newPage(browser.context);
-  await page.goto(server.url);
+  const page = await newPage(env.browser.context);
+  await page.goto(env.server.url);
   const count = await waitLoaded(page);
   assert.equal(count, tsharkPacketCount(SAMPLE));
   const first = page.locator('[data-testid="packet-row"]').first().locator('td');
@@ -133,14 +118,14 @@ test('a capture dropped on the page: packet count and conversations equal tshark
 });
 
 test('rotated files dropped together are one capture', async () => {
-  const prefix = join(scratch, 'part.pcapng');
+  const prefix = join(env.scratch, 'part.pcapng');
   execFileSync('editcap', ['-c', '40', SAMPLE, prefix]);
-  const parts = readdirSync(scratch).filter((f) => f.startsWith('part_')).sort();
+  const parts = readdirSync(env.scratch).filter((f) => f.startsWith('part_')).sort();
   assert.ok(parts.length >= 2, `editcap split the sample: ${parts}`);
   const page = await emptyPage();
   await dropFiles(
     page,
-    parts.map((name) => ({ name, bytes: readFileSync(join(scratch, name)) })),
+    parts.map((name) => ({ name, bytes: readFileSync(join(env.scratch, name)) })),
   );
   assert.equal(await waitLoaded(page), tsharkPacketCount(SAMPLE));
   assert.equal(await page.locator('[data-testid="file"]').count(), parts.length);
@@ -152,8 +137,8 @@ test('rotated files dropped together are one capture', async () => {
 test('files whose packets interleave are merged into one timeline', async () => {
   const total = tsharkPacketCount(SAMPLE);
   const numbers = (parity) => Array.from({ length: total }, (_, i) => i + 1).filter((n) => n % 2 === parity);
-  const odd = join(scratch, 'odd.pcapng');
-  const even = join(scratch, 'even.pcapng');
+  const odd = join(env.scratch, 'odd.pcapng');
+  const even = join(env.scratch, 'even.pcapng');
   execFileSync('editcap', ['-r', SAMPLE, odd, ...numbers(1).map(String)]);
   execFileSync('editcap', ['-r', SAMPLE, even, ...numbers(0).map(String)]);
   const times = execFileSync('tshark', ['-r', SAMPLE, '-T', 'fields', '-e', 'frame.time_relative'], {
@@ -189,7 +174,7 @@ test('the file picker opens a capture', async () => {
 });
 
 test('a gzip-compressed capture opens and its rows are re-read through the decompressor', async () => {
-  const gz = join(scratch, 'sample.pcapng.gz');
+  const gz = join(env.scratch, 'sample.pcapng.gz');
   writeFileSync(gz, execFileSync('gzip', ['-c', SAMPLE]));
   const reference = execFileSync(
     'tshark',
@@ -228,7 +213,7 @@ test('a damaged file shows the packets before the damage and where it is', async
   assert.ok(damagedAt < cut, 'the cut falls inside a block');
   // A file name with markup: it must come out as text.
   const name = '<b>cut</b>.pcapng';
-  const file = join(scratch, 'cut.pcapng');
+  const file = join(env.scratch, 'cut.pcapng');
   writeFileSync(file, bytes.subarray(0, cut));
   const before = tsharkPacketCount(file);
   assert.ok(before > 0 && before < tsharkPacketCount(SAMPLE));
@@ -249,7 +234,7 @@ test('a damaged file shows the packets before the damage and where it is', async
 });
 
 test('anomalies that do not stop reading are listed beside the results', async () => {
-  const pcap = join(scratch, 'odd-lengths.pcap');
+  const pcap = join(env.scratch, 'odd-lengths.pcap');
   execFileSync('editcap', ['-F', 'pcap', SAMPLE, pcap]);
   const bytes = readFileSync(pcap);
   assert.equal(bytes.readUInt32LE(0), 0xa1b2c3d4, 'a little-endian µs pcap');
@@ -285,7 +270,7 @@ test('a file that is not a capture says so and the page keeps working', async ()
 });
 
 test('rows are re-read from the file as the list scrolls and the keyboard moves', async () => {
-  const file = join(scratch, 'three.pcapng');
+  const file = join(env.scratch, 'three.pcapng');
   execFileSync('mergecap', ['-a', '-w', file, SAMPLE, SAMPLE, SAMPLE]);
   const total = tsharkPacketCount(file);
   assert.ok(total > 200);
@@ -342,8 +327,8 @@ test('rows are re-read from the file as the list scrolls and the keyboard moves'
 });
 
 test('conversations sort by duration and bytes', async () => {
-  const page = await newPage(browser.context);
-  await page.goto(server.url);
+  const page = await newPage(env.browser.context);
+  await page.goto(env.server.url);
   await waitLoaded(page);
   const header = (title) => page.locator('#conversations th', { hasText: title });
   const column = async (key) => (await shownConversations(page)).map((c) => c[key]);
@@ -385,8 +370,8 @@ function tsharkFiltered(file, filter, fields = ['tcp.stream', 'tcp.seq'], extra 
 }
 
 test('a display filter and custom columns give the packets and values tshark gives', async () => {
-  const page = await newPage(browser.context);
-  await page.goto(server.url);
+  const page = await newPage(env.browser.context);
+  await page.goto(env.server.url);
   const all = await waitLoaded(page);
   // Needs the packet bytes (tcp.len), the index (ip.addr of a conversation) and, for
   // the tcp.seq column, the first packets of each conversation.
@@ -427,8 +412,8 @@ test('a display filter and custom columns give the packets and values tshark giv
 });
 
 test('the memcache.key column and a filter on it, as in the Wireshark how-to', async () => {
-  const page = await newPage(browser.context);
-  await page.goto(server.url);
+  const page = await newPage(env.browser.context);
+  await page.goto(env.server.url);
   const all = await waitLoaded(page);
   // The sample's memcached listens on 21211: tshark must be told; Wirelens sniffs it.
   const filter = 'memcache.key contains "user"';

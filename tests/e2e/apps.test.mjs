@@ -9,16 +9,15 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   REPO,
   appTable,
   assertRows,
   cliJson,
   corpusDir,
-  launch,
   openCapture,
-  serve,
+  pageEnv,
   settle,
   tsharkText,
 } from './helpers.mjs';
@@ -28,20 +27,10 @@ const CORPUS = corpusDir();
 const TLS = join(CORPUS, 'PcapPlusPlus', 'examples', 'tls.pcap');
 const ALL = ['--top', '1000000'];
 
-let server;
-let browser;
 
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
+const env = pageEnv();
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-const opened = (file) => openCapture(browser.context, server.url, file);
+const opened = (file) => openCapture(env.browser.context, env.server.url, file);
 
 const CASES = [
   ['http.pcap', 'http', [

@@ -5,15 +5,14 @@
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   REPO,
   SAMPLE,
   cliJson,
-  launch,
   newPage,
   openTab,
-  serve,
+  pageEnv,
   settle,
   tsharkText,
   waitLoaded,
@@ -22,22 +21,12 @@ import {
 const MEMCACHED = join(REPO, 'tests', 'data', 'servers', 'memcached.pcap');
 const HTTP = join(REPO, 'tests', 'data', 'servers', 'http.pcap');
 
-let server;
-let browser;
 
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = pageEnv();
 
 async function charts(file, which) {
-  const page = await newPage(browser.context);
-  await page.goto(server.url + '?empty');
+  const page = await newPage(env.browser.context);
+  await page.goto(env.server.url + '?empty');
   await page.locator('#empty').waitFor();
   await page.locator('#file-input').setInputFiles(file);
   await waitLoaded(page);

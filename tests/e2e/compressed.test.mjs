@@ -5,17 +5,15 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   REPO,
   allRows,
-  launch,
   newPage,
   openTab,
-  serve,
+  pageEnv,
   shownConversations,
   tsharkConversations,
   tsharkPacketCount,
@@ -24,21 +22,8 @@ import {
 } from './helpers.mjs';
 
 const CAPTURE = join(REPO, 'tests', 'data', 'servers', 'memcached.pcap');
-let server;
-let browser;
-let scratch;
 
-before(async () => {
-  server = await serve();
-  browser = await launch();
-  scratch = mkdtempSync(join(tmpdir(), 'wirelens-compressed-'));
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
-});
+const env = pageEnv('wirelens-compressed-');
 
 // memcached on a port of its own (tests/data/README.md): tshark is told so, as the page
 // finds it by itself.
@@ -46,10 +31,10 @@ const fields = (args) => tsharkText(['-r', CAPTURE, '-d', 'tcp.port==21211,memca
 
 for (const [tool, ext] of [['zstd', 'zst'], ['bzip2', 'bz2'], ['xz', 'xz']]) {
   test(`a ${tool}-compressed capture opens, and its packets are re-read through the decompressor`, async () => {
-    const file = join(scratch, `memcached.pcap.${ext}`);
+    const file = join(env.scratch, `memcached.pcap.${ext}`);
     writeFileSync(file, execFileSync(tool, ['-c', CAPTURE], { maxBuffer: 1 << 28 }));
-    const page = await newPage(browser.context);
-    await page.goto(server.url + '?empty');
+    const page = await newPage(env.browser.context);
+    await page.goto(env.server.url + '?empty');
     await page.locator('#empty').waitFor();
     await page.locator('#file-input').setInputFiles(file);
     assert.equal(await waitLoaded(page, 120_000), tsharkPacketCount(CAPTURE));

@@ -6,42 +6,19 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import {
-  REPO,
-  cliPath,
-  launch,
-  openCapture,
-  openLayer,
-  openTab,
-  serve,
-  settle,
-} from './helpers.mjs';
+import { test } from 'node:test';
+import { REPO, cliPath, openCapture, openLayer, openTab, pageEnv, settle } from './helpers.mjs';
 
 const HTTP = join(REPO, 'tests/data/servers/http.pcap');
 const MEMCACHED = join(REPO, 'tests/data/servers/memcached.pcap');
 
-let server;
-let browser;
-let scratch;
 let n = 0;
 
-before(async () => {
-  server = await serve();
-  browser = await launch();
-  scratch = mkdtempSync(join(tmpdir(), 'wirelens-e2e-cuts-'));
-});
+const env = pageEnv('wirelens-e2e-cuts-');
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
-});
-
-const opened = (file) => openCapture(browser.context, server.url, file);
+const opened = (file) => openCapture(env.browser.context, env.server.url, file);
 
 async function applyFilter(page, filter) {
   await page.locator('#filter-input').fill(filter);
@@ -63,7 +40,7 @@ async function choose(page, which, count) {
 /** Clicks a cut button and returns the download: { name, bytes }. */
 async function download(page, button) {
   const [d] = await Promise.all([page.waitForEvent('download'), page.locator(button).click()]);
-  const path = join(scratch, `${n++}-${d.suggestedFilename()}`);
+  const path = join(env.scratch, `${n++}-${d.suggestedFilename()}`);
   await d.saveAs(path);
   await page.locator('#cut-status', { hasText: d.suggestedFilename() }).waitFor();
   return { name: d.suggestedFilename(), bytes: readFileSync(path) };
@@ -75,21 +52,21 @@ function cli(args) {
 
 /** The CLI's zip of one pcap per session for `choice` (split's options). */
 function cliZip(file, choice) {
-  const out = join(scratch, `${n++}-cli.zip`);
+  const out = join(env.scratch, `${n++}-cli.zip`);
   cli(['split', file, '-o', out, ...choice]);
   return readFileSync(out);
 }
 
 /** The CLI's one pcap of the chosen sessions (bisect --parts 1): { name, bytes }. */
 function cliPcap(file, choice) {
-  const dir = join(scratch, `${n++}-cli`);
+  const dir = join(env.scratch, `${n++}-cli`);
   cli(['bisect', file, '--parts', '1', '-o', dir, ...choice]);
   const [name] = readdirSync(dir);
   return { name, bytes: readFileSync(join(dir, name)) };
 }
 
 function cliIntensify(file, args) {
-  const out = join(scratch, `${n++}-cli.pcap`);
+  const out = join(env.scratch, `${n++}-cli.pcap`);
   cli(['intensify', file, '-w', out, ...args]);
   return readFileSync(out);
 }

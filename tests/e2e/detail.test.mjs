@@ -6,15 +6,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   REPO,
   SAMPLE,
   cliPath,
-  launch,
   newPage,
   openTab,
-  serve,
+  pageEnv,
   settle,
   tsharkText,
   visibleRows,
@@ -24,18 +23,8 @@ import {
 const HTTP = join(REPO, 'tests', 'data', 'servers', 'http.pcap');
 const QUIC = join(REPO, 'tests', 'data', 'servers', 'quic.pcap');
 
-let server;
-let browser;
 
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = pageEnv();
 
 function cli(args) {
   return execFileSync(cliPath(), args, { encoding: 'utf8', maxBuffer: 1 << 28 });
@@ -54,8 +43,8 @@ function pdmlFields(file, frame) {
 
 /** A page showing only frame `frame` of `file`, that packet selected in the Packet tab. */
 async function showFrame(file, frame) {
-  const page = await newPage(browser.context);
-  await page.goto(server.url + '?empty');
+  const page = await newPage(env.browser.context);
+  await page.goto(env.server.url + '?empty');
   await page.locator('#empty').waitFor();
   await page.locator('#file-input').setInputFiles(file);
   await waitLoaded(page);
@@ -196,8 +185,8 @@ test("a field's bytes are highlighted, and a byte selects its field", async () =
 });
 
 test('a field applies as a filter or as a column from its context menu', async () => {
-  const page = await newPage(browser.context);
-  await page.goto(server.url);
+  const page = await newPage(env.browser.context);
+  await page.goto(env.server.url);
   await waitLoaded(page);
   await openTab(page, 'detail');
   await page.locator('[data-testid="packet-row"]').nth(3).click();

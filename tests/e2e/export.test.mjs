@@ -5,48 +5,33 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   SAMPLE,
   cliPath,
-  launch,
   newPage,
   openLayer,
+  pageEnv,
   readTable,
-  serve,
   tsharkText,
   waitLoaded,
 } from './helpers.mjs';
 
-let server;
-let browser;
-let scratch;
 
-before(async () => {
-  server = await serve();
-  browser = await launch();
-  scratch = mkdtempSync(join(tmpdir(), 'wirelens-e2e-export-'));
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
-});
+const env = pageEnv('wirelens-e2e-export-');
 
 async function saved(page, click) {
   const [download] = await Promise.all([page.waitForEvent('download'), click()]);
-  const path = join(scratch, download.suggestedFilename());
+  const path = join(env.scratch, download.suggestedFilename());
   await download.saveAs(path);
   return { name: download.suggestedFilename(), path, bytes: readFileSync(path) };
 }
 
 /** What `wirelens list -Y filter -w` writes. */
 function cliExport(filter, format) {
-  const out = join(scratch, `cli.${format}`);
+  const out = join(env.scratch, `cli.${format}`);
   execFileSync(cliPath(), ['list', SAMPLE, '-Y', filter, '-w', out, '-F', format]);
   return readFileSync(out);
 }
@@ -58,8 +43,8 @@ function tsharkPackets(file, filter = '') {
 }
 
 test('the displayed packets as pcapng and pcap: what the CLI writes, read back by tshark', async () => {
-  const page = await newPage(browser.context);
-  await page.goto(server.url);
+  const page = await newPage(env.browser.context);
+  await page.goto(env.server.url);
   await waitLoaded(page);
   const filter = 'tcp.len > 0 || udp';
   await page.locator('#filter-input').fill(filter);
@@ -79,8 +64,8 @@ test('the displayed packets as pcapng and pcap: what the CLI writes, read back b
 });
 
 test("a followed stream's packets as pcapng", async () => {
-  const page = await newPage(browser.context);
-  await page.goto(server.url);
+  const page = await newPage(env.browser.context);
+  await page.goto(env.server.url);
   await waitLoaded(page);
   await openLayer(page, 'conversations', 'tcp');
   await page.locator('#conversations [data-testid="table-row"]').nth(4).locator('.row-follow').click();
@@ -94,8 +79,8 @@ test("a followed stream's packets as pcapng", async () => {
 });
 
 test('a table as CSV and JSON, in the order and with the search shown', async () => {
-  const page = await newPage(browser.context);
-  await page.goto(server.url);
+  const page = await newPage(env.browser.context);
+  await page.goto(env.server.url);
   await waitLoaded(page);
   await openLayer(page, 'conversations', 'tcp');
   await page.locator('#conversations th', { hasText: 'Bytes A→B' }).click();

@@ -4,39 +4,24 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   SAMPLE,
   cliJson,
-  launch,
   openCapture,
   openLayer,
   openTab,
-  serve,
+  pageEnv,
   settle,
   tsharkText,
 } from './helpers.mjs';
 
-let server;
-let browser;
-let scratch;
 
-before(async () => {
-  server = await serve();
-  browser = await launch();
-  scratch = mkdtempSync(join(tmpdir(), 'wirelens-e2e-follow-'));
-});
+const env = pageEnv('wirelens-e2e-follow-');
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
-});
-
-const opened = (file) => openCapture(browser.context, server.url, file);
+const opened = (file) => openCapture(env.browser.context, env.server.url, file);
 
 /** Follows TCP (or UDP) stream `n` from the Conversations table. */
 async function followFromConversations(page, n, layer = 'tcp') {
@@ -98,7 +83,7 @@ function asciiLines(records) {
 /** Saves through a button and returns the file's name and bytes. */
 async function saved(page, button) {
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator(button).click()]);
-  const path = join(scratch, download.suggestedFilename());
+  const path = join(env.scratch, download.suggestedFilename());
   await download.saveAs(path);
   return { name: download.suggestedFilename(), bytes: readFileSync(path) };
 }
@@ -171,7 +156,7 @@ test('search finds every line, next and previous step through them', async () =>
 });
 
 test('bytes the capture missed are marked where tshark marks them', async () => {
-  const file = join(scratch, 'gap.pcapng');
+  const file = join(env.scratch, 'gap.pcapng');
   execFileSync('editcap', [SAMPLE, file, '52']);
   const page = await opened(file);
   await followFromConversations(page, 4);

@@ -7,6 +7,7 @@ import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSy
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -84,6 +85,26 @@ export async function launch() {
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * What a test file's tests share: the page's static server (`env.server`), a browser
+ * (`env.browser`) and, given a name prefix, a scratch directory (`env.scratch`); made
+ * before the file's first test and removed after its last.
+ */
+export function pageEnv(scratchPrefix = null) {
+  const env = { server: null, browser: null, scratch: null };
+  before(async () => {
+    env.server = await serve();
+    env.browser = await launch();
+    if (scratchPrefix) env.scratch = mkdtempSync(join(tmpdir(), scratchPrefix));
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+    if (env.scratch) rmSync(env.scratch, { recursive: true, force: true });
+  });
+  return env;
 }
 
 /** A new page that fails the test on uncaught page errors and keeps console errors. */

@@ -7,22 +7,12 @@
 // and no request leaves the page.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { HOSTILE, XSS_FLAG, hostileCapture } from './captures.mjs';
-import { dropFiles, launch, newPage, openTab, readTable, serve, waitLoaded } from './helpers.mjs';
+import { dropFiles, newPage, openTab, pageEnv, readTable, waitLoaded } from './helpers.mjs';
 
-let server;
-let browser;
 
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = pageEnv();
 
 /** Text of every table of a protocol view, read whole. */
 async function viewText(page, app) {
@@ -55,7 +45,7 @@ async function noScriptRan(page, dialogs, what) {
 }
 
 test('protocol views, followed streams, the detail tree and bytes show hostile payloads as text and run nothing', async () => {
-  const page = await newPage(browser.context);
+  const page = await newPage(env.browser.context);
   const dialogs = [];
   page.on('dialog', (d) => {
     dialogs.push(d.message());
@@ -63,7 +53,7 @@ test('protocol views, followed streams, the detail tree and bytes show hostile p
   });
   const requests = [];
   page.on('request', (r) => requests.push(r.url()));
-  await page.goto(server.url + '?empty');
+  await page.goto(env.server.url + '?empty');
   await page.locator('#empty').waitFor();
   await page.waitForLoadState('networkidle');
   const loaded = requests.length;

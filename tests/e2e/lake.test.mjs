@@ -7,40 +7,18 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { after, before, test } from 'node:test';
-import {
-  DIST,
-  REPO,
-  cliPath,
-  launch,
-  openCapture,
-  openTab,
-  serve,
-} from './helpers.mjs';
+import { test } from 'node:test';
+import { DIST, REPO, cliPath, openCapture, openTab, pageEnv } from './helpers.mjs';
 
 const SERVERS = join(REPO, 'tests', 'data', 'servers');
 /** Real-server captures: HTTP, memcached, MySQL, Redis, DNS, TLS, PostgreSQL, QUIC. */
 const CAPTURES = ['http.pcap', 'memcached.pcap', 'mariadb.pcap', 'redis.pcap', 'dns.pcap', 'tls.pcap', 'pgsql.pcap', 'quic.pcap'];
 const SENSOR = 'e2e-sensor';
 
-let server;
-let browser;
-let scratch;
 
-before(async () => {
-  server = await serve();
-  browser = await launch();
-  scratch = mkdtempSync(join(tmpdir(), 'wirelens-e2e-lake-'));
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
-});
+const env = pageEnv('wirelens-e2e-lake-');
 
 /** Runs Python with DuckDB: `script` reads sys.argv[1:] and prints JSON. */
 function py(script, args) {
@@ -73,7 +51,7 @@ print(json.dumps({"rows": rows, "files": sorted(set(files)), "meta": meta, "code
                   "types": [[t[0], t[1]] for t in types]}, default=str))
 `;
 
-const opened = (file) => openCapture(browser.context, server.url, file);
+const opened = (file) => openCapture(env.browser.context, env.server.url, file);
 
 /** Clicks Export as Parquet with `sensor`; the ZIP saved and unzipped into a directory. */
 async function exportLake(page, sensor, dir) {
@@ -82,7 +60,7 @@ async function exportLake(page, sensor, dir) {
     page.waitForEvent('download', { timeout: 60_000 }),
     page.locator('#lake-export-button').click(),
   ]);
-  const zip = join(scratch, download.suggestedFilename());
+  const zip = join(env.scratch, download.suggestedFilename());
   await download.saveAs(zip);
   mkdirSync(dir, { recursive: true });
   execFileSync('unzip', ['-q', '-n', zip, '-d', dir]);
@@ -104,8 +82,8 @@ test('the Parquet writer is in the lake worker alone, which index.html does not 
 });
 
 test('Export as Parquet unzips into the lake wirelens export writes, row for row', async () => {
-  const pageLake = join(scratch, 'page-lake');
-  const cliLake = join(scratch, 'cli-lake');
+  const pageLake = join(env.scratch, 'page-lake');
+  const cliLake = join(env.scratch, 'cli-lake');
   let compared = 0;
   for (const name of CAPTURES) {
     const file = join(SERVERS, name);
@@ -151,15 +129,15 @@ test('SQL in the tab: DuckDB-wasm loads only with the SQL view and answers what 
   const file = join(SERVERS, 'memcached.pcap');
   const requests = [];
   const onRequest = (r) => requests.push(r.url());
-  browser.context.on('request', onRequest);
+  env.browser.context.on('request', onRequest);
   try {
     const page = await opened(file);
-    const origin = new URL(server.url).origin;
+    const origin = new URL(env.server.url).origin;
     // Nothing of the lake or of DuckDB at load.
     assert.deepEqual(requests.filter((u) => /wirelens-lake|\/sql\//.test(u)), []);
     // An export starts the lake worker, still no DuckDB.
     await openTab(page, 'sessions');
-    await exportLake(page, 'browser', join(scratch, 'sql-page-lake'));
+    await exportLake(page, 'browser', join(env.scratch, 'sql-page-lake'));
     assert.ok(requests.some((u) => u.includes('wirelens-lake')), 'the lake worker is loaded for the export');
     assert.deepEqual(requests.filter((u) => /\/sql\/|duckdb/.test(u)), [], 'no DuckDB before the SQL view');
 
@@ -169,7 +147,7 @@ test('SQL in the tab: DuckDB-wasm loads only with the SQL view and answers what 
     const ready = Date.now() - t0;
     assert.ok(requests.some((u) => u.endsWith('/sql/duckdb-eh.wasm')), 'DuckDB is loaded now');
 
-    const lake = join(scratch, 'sql-cli-lake');
+    const lake = join(env.scratch, 'sql-cli-lake');
     execFileSync(cliPath(), ['export', file, '-o', lake, '--sensor', 'browser'], { stdio: 'ignore' });
     const cli = (sql) =>
       py(`import sys, json, duckdb
@@ -220,7 +198,7 @@ print(json.dumps({"columns": r.columns, "rows": [[text(v) for v in row] for row 
     await page.locator('#sql-run').click();
     await page.locator('#sql-result').waitFor();
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#sql-csv').click()]);
-    const csvPath = join(scratch, 'query.csv');
+    const csvPath = join(env.scratch, 'query.csv');
     await download.saveAs(csvPath);
     const want = cli('SELECT service, count(*) AS n FROM sessions GROUP BY service ORDER BY service NULLS FIRST');
     assert.equal(
@@ -233,7 +211,7 @@ print(json.dumps({"columns": r.columns, "rows": [[text(v) for v in row] for row 
     console.log(`# DuckDB ready ${ready} ms after the SQL view opened`);
     await page.close();
   } finally {
-    browser.context.off('request', onRequest);
+    env.browser.context.off('request', onRequest);
   }
 });
 

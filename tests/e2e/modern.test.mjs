@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   REPO,
   appTable,
@@ -18,11 +18,10 @@ import {
   cliJson,
   cliPath,
   dropFiles,
-  launch,
   newPage,
   openCapture,
   openTab,
-  serve,
+  pageEnv,
   settle,
   shownConversations,
   tsharkConversations,
@@ -34,26 +33,16 @@ const SERVERS = join(REPO, 'tests', 'data', 'servers');
 const TUNNELS = join(REPO, 'tests', 'data', 'tunnels');
 const ALL = ['--top', '1000000'];
 
-let server;
-let browser;
 
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = pageEnv();
 
 /** The page with `files` (a capture and its key log) opened through the file input. */
-const opened = (files) => openCapture(browser.context, server.url, files);
+const opened = (files) => openCapture(env.browser.context, env.server.url, files);
 
 /** The page with `files` dropped on it, as a user drags a capture and its key log. */
 async function dropped(files) {
-  const page = await newPage(browser.context);
-  await page.goto(server.url + '?empty');
+  const page = await newPage(env.browser.context);
+  await page.goto(env.server.url + '?empty');
   await page.locator('#empty').waitFor();
   await dropFiles(page, files.map((f) => ({ name: f.split('/').pop(), bytes: readFileSync(f) })), '#app');
   await waitLoaded(page);

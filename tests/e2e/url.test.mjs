@@ -3,25 +3,15 @@
 // shown, without loading anything.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { SAMPLE, launch, newPage, openLayer, serve, settle, tsharkText, waitLoaded } from './helpers.mjs';
+import { test } from 'node:test';
+import { SAMPLE, newPage, openLayer, pageEnv, settle, tsharkText, waitLoaded } from './helpers.mjs';
 
-let server;
-let browser;
 
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = pageEnv();
 
 test('the fragment follows the view, and a link to it opens the same view', async () => {
-  const page = await newPage(browser.context);
-  await page.goto(server.url + '?empty');
+  const page = await newPage(env.browser.context);
+  await page.goto(env.server.url + '?empty');
   await page.locator('#empty').waitFor();
   await page.locator('#file-input').setInputFiles(SAMPLE);
   await waitLoaded(page);
@@ -46,7 +36,7 @@ test('the fragment follows the view, and a link to it opens the same view', asyn
   await page.close();
 
   // A teammate opens the link: nothing is opened until the capture is.
-  const mate = await newPage(browser.context);
+  const mate = await newPage(env.browser.context);
   await mate.goto(url);
   await mate.locator('#shared-view').waitFor();
   assert.equal(await mate.locator('#packet-count').count(), 0, 'the sample is not opened over the shared view');

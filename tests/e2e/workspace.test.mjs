@@ -8,10 +8,9 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { HOSTILE, XSS_FLAG, hostileCapture, manyPackets } from './captures.mjs';
 import {
   REPO,
@@ -20,13 +19,12 @@ import {
   cliJson,
   cliPath,
   dropFiles,
-  launch,
   newPage,
   openCapture,
   openLayer,
   openTab,
+  pageEnv,
   readTable,
-  serve,
   settle,
   shownConversations,
   tsharkAddressConversations,
@@ -40,24 +38,11 @@ const SERVERS = join(REPO, 'tests', 'data', 'servers');
 const MEMCACHED = join(SERVERS, 'memcached.pcap');
 const IPV6 = join(REPO, 'tests', 'data', 'four_ipv6_http_streams.pcap');
 
-let server;
-let browser;
-let scratch;
 
-before(async () => {
-  server = await serve();
-  browser = await launch();
-  scratch = mkdtempSync(join(tmpdir(), 'wirelens-e2e-ws-'));
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
-});
+const env = pageEnv('wirelens-e2e-ws-');
 
 /** A page with `file` open (through the file picker). */
-const opened = (file) => openCapture(browser.context, server.url, file, 120_000);
+const opened = (file) => openCapture(env.browser.context, env.server.url, file, 120_000);
 
 /** Applies a display filter through the filter bar and waits for the list to show it. */
 async function applyFilter(page, filter) {
@@ -149,7 +134,7 @@ test('endpoints of every layer equal the CLI', async () => {
 });
 
 test('sessions equal `wirelens sessions --json`, the process where the capture names it', async () => {
-  const hostile = join(scratch, 'hostile.pcapng');
+  const hostile = join(env.scratch, 'hostile.pcapng');
   writeFileSync(hostile, hostileCapture());
   for (const file of [SAMPLE, MEMCACHED, hostile]) {
     const page = await opened(file);
@@ -349,7 +334,7 @@ test("rows are coloured after Wireshark's rules, with a legend and a switch", as
 
 test('a million packets scroll without paging; the keyboard reaches both ends', async () => {
   const n = 1_000_000;
-  const file = join(scratch, 'million.pcap');
+  const file = join(env.scratch, 'million.pcap');
   writeFileSync(file, manyPackets(n));
   const page = await opened(file);
   assert.equal(Number(await page.locator('#packet-count').getAttribute('data-value')), n);
@@ -393,7 +378,7 @@ test('a million packets: small scrolls move by rows wherever the list stands, th
   // scroll bar is 2.5 rows). A wheel notch, a screen and Page Down must still move by
   // rows exactly, as on a short list.
   const n = 1_000_000;
-  const file = join(scratch, 'million-scroll.pcap');
+  const file = join(env.scratch, 'million-scroll.pcap');
   writeFileSync(file, manyPackets(n));
   const page = await opened(file);
   const list = page.locator('#packet-scroll');
@@ -481,14 +466,14 @@ test('a million packets: small scrolls move by rows wherever the list stands, th
 
 test('opening shows MB/s and the time left, and Cancel stops it', async () => {
   // About 380 MB, written in pieces: long enough to read that the page is mid-way.
-  const file = join(scratch, 'big.pcap');
+  const file = join(env.scratch, 'big.pcap');
   const piece = manyPackets(500_000);
   const fd = openSync(file, 'w');
   writeSync(fd, piece);
   for (let i = 0; i < 9; i++) writeSync(fd, piece, 24);
   closeSync(fd);
-  const page = await newPage(browser.context);
-  await page.goto(server.url + '?empty');
+  const page = await newPage(env.browser.context);
+  await page.goto(env.server.url + '?empty');
   await page.locator('#empty').waitFor();
   await page.locator('#file-input').setInputFiles(file);
   await page.locator('#progress-detail', { hasText: /\/s · .* left/ }).waitFor({ timeout: 60_000 });
@@ -542,7 +527,7 @@ test('the filter bar: live validation, field-name autocomplete, history', async 
   // History: applied filters come back, newest first, after a reload too.
   await applyFilter(page, 'udp');
   // A new visit (the URL without the view it now carries).
-  await page.goto(server.url + '?empty');
+  await page.goto(env.server.url + '?empty');
   await page.locator('#empty').waitFor();
   await page.locator('#filter-input').focus();
   const history = await page.locator('#filter-input-suggestions .s-name').allTextContents();
@@ -573,10 +558,10 @@ test('light and dark themes', async () => {
 });
 
 test('no request leaves the page after load, and the policy forbids any', async () => {
-  const page = await newPage(browser.context);
+  const page = await newPage(env.browser.context);
   const requests = [];
   page.on('request', (r) => requests.push(r.url()));
-  await page.goto(server.url);
+  await page.goto(env.server.url);
   await waitLoaded(page);
   const policy = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
   assert.match(policy, /default-src 'none'/);
@@ -584,7 +569,7 @@ test('no request leaves the page after load, and the policy forbids any', async 
   assert.doesNotMatch(policy, /'unsafe-inline'|'unsafe-eval'|\*/);
   assert.equal(await page.locator('script:not([src])').count(), 0, 'no inline script');
   const loaded = requests.length;
-  assert.ok(requests.every((u) => u.startsWith(server.url)), `only the page's own files: ${requests}`);
+  assert.ok(requests.every((u) => u.startsWith(env.server.url)), `only the page's own files: ${requests}`);
   // Use every part of the page.
   await page.locator('#filter-input').fill('tcp.len > 0');
   await page.locator('#filter-input').press('Enter');
@@ -609,13 +594,13 @@ test('no request leaves the page after load, and the policy forbids any', async 
 });
 
 test('payloads full of <script> and <img onerror> render as text and run nothing', async () => {
-  const page = await newPage(browser.context);
+  const page = await newPage(env.browser.context);
   const dialogs = [];
   page.on('dialog', (d) => {
     dialogs.push(d.message());
     d.dismiss();
   });
-  await page.goto(server.url + '?empty');
+  await page.goto(env.server.url + '?empty');
   await page.locator('#empty').waitFor();
   const name = `<img src=x onerror=window.${XSS_FLAG}=10>.pcapng`;
   await dropFiles(page, [{ name, bytes: hostileCapture() }]);
