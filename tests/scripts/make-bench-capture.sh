@@ -73,50 +73,43 @@ for port in "$http_port" "$mc_port"; do
 done
 
 mkdir -p "$(dirname "$out")"
-tmp=$(mktemp -d)
+source "$(dirname "$0")/lib.sh"
 # The capture is written next to OUT and renamed when complete: OUT is never half a file.
 partial="$out.partial.$$"
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$tmp"
-    rm -f "$partial"
-}
-trap cleanup EXIT
+on_exit() { rm -f "$partial"; }
 trap 'exit 130' INT TERM
 
 # Static files of mixed sizes; random bytes so nothing along the way could shrink them.
-mkdir -p "$tmp/www/static" "$tmp/www/img"
-head -c 1024 /dev/urandom | base64 -w 76 >"$tmp/www/index.html"
-head -c 4096 /dev/urandom | base64 -w 76 >"$tmp/www/static/app.css"
-head -c 10240 /dev/urandom >"$tmp/www/static/app.js"
-head -c 51200 /dev/urandom >"$tmp/www/img/photo.jpg"
-head -c 102400 /dev/urandom >"$tmp/www/img/banner.png"
-head -c 1048576 /dev/urandom >"$tmp/www/static/bundle.bin"
-printf '{"service":"wirelens-bench","ok":true}\n' >"$tmp/www/api.json"
+mkdir -p "$WORK/www/static" "$WORK/www/img"
+head -c 1024 /dev/urandom | base64 -w 76 >"$WORK/www/index.html"
+head -c 4096 /dev/urandom | base64 -w 76 >"$WORK/www/static/app.css"
+head -c 10240 /dev/urandom >"$WORK/www/static/app.js"
+head -c 51200 /dev/urandom >"$WORK/www/img/photo.jpg"
+head -c 102400 /dev/urandom >"$WORK/www/img/banner.png"
+head -c 1048576 /dev/urandom >"$WORK/www/static/bundle.bin"
+printf '{"service":"wirelens-bench","ok":true}\n' >"$WORK/www/api.json"
 
-cat >"$tmp/nginx.conf" <<CONF
+cat >"$WORK/nginx.conf" <<CONF
 # One process, as the invoking user (root): the temp dir is not readable by nobody.
 master_process off;
 daemon off;
-pid $tmp/nginx.pid;
-error_log $tmp/error.log;
+pid $WORK/nginx.pid;
+error_log $WORK/error.log;
 events { worker_connections 256; }
 http {
     access_log off;
     sendfile on;
     keepalive_requests 1000;
-    client_body_temp_path $tmp/body;
-    proxy_temp_path $tmp/proxy;
-    fastcgi_temp_path $tmp/fastcgi;
-    uwsgi_temp_path $tmp/uwsgi;
-    scgi_temp_path $tmp/scgi;
+    client_body_temp_path $WORK/body;
+    proxy_temp_path $WORK/proxy;
+    fastcgi_temp_path $WORK/fastcgi;
+    uwsgi_temp_path $WORK/uwsgi;
+    scgi_temp_path $WORK/scgi;
     types { text/html html; text/css css; application/javascript js; image/jpeg jpg;
             image/png png; application/json json; application/octet-stream bin; }
     server {
         listen 127.0.0.1:$http_port;
-        root $tmp/www;
+        root $WORK/www;
         location / { }
     }
 }
@@ -124,7 +117,7 @@ CONF
 
 # Weighted paths: by count mostly small responses, by bytes mostly the large ones;
 # and each connection pauses a little between requests, as real clients do.
-cat >"$tmp/mix.lua" <<LUA
+cat >"$WORK/mix.lua" <<LUA
 local paths = {
   {"/", 300}, {"/api.json", 200}, {"/static/app.css", 150}, {"/static/app.js", 100},
   {"/img/photo.jpg", 60}, {"/img/banner.png", 30}, {"/static/bundle.bin", 5},
@@ -143,7 +136,7 @@ end
 delay = function() return math.random(0, 2 * $wrk_delay_ms) end
 LUA
 
-cat >"$tmp/mc_client.py" <<'PY'
+cat >"$WORK/mc_client.py" <<'PY'
 """memcached text-protocol client: gets (hot keys more often), sets of mixed value
 sizes (a few over 1 MB), multi-gets, deletes, misses. Runs until the stop file exists."""
 import os, random, socket, sys, time
@@ -231,41 +224,27 @@ while True:
         time.sleep(rng.random() * 0.002)
 PY
 
-echo "==> nginx on 127.0.0.1:$http_port, memcached on 127.0.0.1:$mc_port (temp dir $tmp)"
-nginx -p "$tmp" -c "$tmp/nginx.conf" 2>"$tmp/nginx.stderr" &
-pids+=($!)
+echo "==> nginx on 127.0.0.1:$http_port, memcached on 127.0.0.1:$mc_port (temp dir $WORK)"
+nginx -p "$WORK" -c "$WORK/nginx.conf" 2>"$WORK/nginx.stderr" &
+PIDS+=($!)
 memcached -u root -l 127.0.0.1 -p "$mc_port" -U 0 -m 512 -I 2m -c 64 &
-pids+=($!)
+PIDS+=($!)
 
-wait_port() {
-    for _ in $(seq 100); do
-        if python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 0.2).close()" 2>/dev/null; then
-            return 0
-        fi
-        sleep 0.1
-    done
-    echo "nothing listens on port $1" >&2
-    cat "$tmp/nginx.stderr" "$tmp/error.log" 2>/dev/null >&2 || true
-    exit 1
-}
 wait_port "$http_port"
 wait_port "$mc_port"
 
-echo "==> tcpdump -i lo -s 0 -B 65536 -w $partial 'tcp port $http_port or tcp port $mc_port'"
-tcpdump -i lo -s 0 -B 65536 -w "$partial" "tcp port $http_port or tcp port $mc_port" 2>"$tmp/tcpdump.stderr" &
-tcpdump_pid=$!
-pids+=($tcpdump_pid)
-for _ in $(seq 100); do
-    grep -q "listening on" "$tmp/tcpdump.stderr" && break
-    sleep 0.1
-done
+# No -U: packets are written a buffer at a time, as fast as loopback makes them.
+TCPDUMP=(tcpdump -i lo -B 65536)
+echo "==> ${TCPDUMP[*]} -s 0 -w $partial 'tcp port $http_port or tcp port $mc_port'"
+start_dump "$partial" "tcp port $http_port or tcp port $mc_port"
+dump=$DUMP
 sleep 0.3
 
 echo "==> traffic until the capture reaches $size_mb MiB (wrk -t2 -c8, 2 memcached clients)"
-python3 "$tmp/mc_client.py" "$mc_port" "$tmp/stop" 1 &
-pids+=($!)
-python3 "$tmp/mc_client.py" "$mc_port" "$tmp/stop" 2 &
-pids+=($!)
+python3 "$WORK/mc_client.py" "$mc_port" "$WORK/stop" 1 &
+PIDS+=($!)
+python3 "$WORK/mc_client.py" "$mc_port" "$WORK/stop" 2 &
+PIDS+=($!)
 
 start=$SECONDS
 size=0
@@ -275,10 +254,10 @@ while ((size < target)); do
         exit 1
     fi
     # Bounded runs, one after another; each stops at its duration or when we have enough.
-    timeout -s INT 65 wrk -t2 -c8 -d60s --timeout 5s -s "$tmp/mix.lua" "http://127.0.0.1:$http_port" \
-        >"$tmp/wrk.out" 2>&1 &
+    timeout -s INT 65 wrk -t2 -c8 -d60s --timeout 5s -s "$WORK/mix.lua" "http://127.0.0.1:$http_port" \
+        >"$WORK/wrk.out" 2>&1 &
     wrk_pid=$!
-    pids+=($wrk_pid)
+    PIDS+=($wrk_pid)
     while kill -0 "$wrk_pid" 2>/dev/null; do
         size=$(stat -c %s "$partial" 2>/dev/null || echo 0)
         if ((size >= target || SECONDS - start > max_seconds)); then
@@ -288,16 +267,14 @@ while ((size < target)); do
         sleep 0.1
     done
     wait "$wrk_pid" 2>/dev/null || true
-    grep -E "Requests/sec|Transfer/sec|Non-2xx" "$tmp/wrk.out" | sed 's/^/    wrk: /' || true
+    grep -E "Requests/sec|Transfer/sec|Non-2xx" "$WORK/wrk.out" | sed 's/^/    wrk: /' || true
     size=$(stat -c %s "$partial" 2>/dev/null || echo 0)
     printf '    %d MiB after %d s\n' $((size / 1048576)) $((SECONDS - start))
 done
 
-touch "$tmp/stop"
+touch "$WORK/stop"
 sleep 0.5
-kill -INT "$tcpdump_pid"
-wait "$tcpdump_pid" || true
-sed 's/^/    tcpdump: /' "$tmp/tcpdump.stderr" | grep -v "listening on" || true
+stop_dump "$dump" "$partial"
 mv "$partial" "$out"
 echo "==> wrote $out"
 capinfos -t -c -s -d -u -y -i -z "$out"

@@ -13,74 +13,51 @@ out=${1:-$repo/static/sample.pcapng}
 http_port=${HTTP_PORT:-18080}
 mc_port=${MC_PORT:-21211}
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/lib.sh"
 
-mkdir -p "$tmp/www/static"
-cat >"$tmp/www/index.html" <<'HTML'
+mkdir -p "$WORK/www/static"
+cat >"$WORK/www/index.html" <<'HTML'
 <!doctype html>
 <html><head><title>Wirelens sample</title></head>
 <body><h1>Hello from nginx</h1><p>This page was served on loopback for the Wirelens sample capture.</p></body></html>
 HTML
 # A body larger than one segment at the default MSS of a real link, and a JSON document.
 python3 -c 'import sys; sys.stdout.write("".join(f"line {i:05d} of a plain-text file served by nginx\n" for i in range(400)))' \
-    >"$tmp/www/static/notes.txt"
-printf '{"service":"wirelens-sample","items":[1,2,3],"ok":true}\n' >"$tmp/www/api.json"
+    >"$WORK/www/static/notes.txt"
+printf '{"service":"wirelens-sample","items":[1,2,3],"ok":true}\n' >"$WORK/www/api.json"
 
-cat >"$tmp/nginx.conf" <<CONF
+cat >"$WORK/nginx.conf" <<CONF
 # One process, as the invoking user (root): the temp dir is not readable by nobody.
 master_process off;
 daemon off;
-pid $tmp/nginx.pid;
-error_log $tmp/error.log;
+pid $WORK/nginx.pid;
+error_log $WORK/error.log;
 events {}
 http {
-    access_log $tmp/access.log;
-    client_body_temp_path $tmp/body;
-    proxy_temp_path $tmp/proxy;
-    fastcgi_temp_path $tmp/fastcgi;
-    uwsgi_temp_path $tmp/uwsgi;
-    scgi_temp_path $tmp/scgi;
+    access_log $WORK/access.log;
+    client_body_temp_path $WORK/body;
+    proxy_temp_path $WORK/proxy;
+    fastcgi_temp_path $WORK/fastcgi;
+    uwsgi_temp_path $WORK/uwsgi;
+    scgi_temp_path $WORK/scgi;
     types { text/html html; text/plain txt; application/json json; }
     server {
         listen 127.0.0.1:$http_port;
-        root $tmp/www;
+        root $WORK/www;
         location / { }
     }
 }
 CONF
 
-nginx -p "$tmp" -c "$tmp/nginx.conf" 2>"$tmp/nginx.stderr" &
-pids+=($!)
+nginx -p "$WORK" -c "$WORK/nginx.conf" 2>"$WORK/nginx.stderr" &
+PIDS+=($!)
 memcached -u root -l 127.0.0.1 -p "$mc_port" -U "$mc_port" -m 16 &
-pids+=($!)
-
-wait_port() {
-    for _ in $(seq 100); do
-        if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $1), 0.2).close()" 2>/dev/null; then
-            return 0
-        fi
-        sleep 0.1
-    done
-    echo "nothing listens on port $1" >&2
-    exit 1
-}
+PIDS+=($!)
 wait_port "$http_port"
 wait_port "$mc_port"
 
-tcpdump -i lo -n -s 0 -U -w "$tmp/raw.pcap" "port $http_port or port $mc_port" 2>"$tmp/tcpdump.stderr" &
-tcpdump_pid=$!
-pids+=($tcpdump_pid)
-for _ in $(seq 100); do
-    grep -q "listening on" "$tmp/tcpdump.stderr" && break
-    sleep 0.1
-done
+start_dump "$WORK/raw.pcap" "port $http_port or port $mc_port"
+dump=$DUMP
 sleep 0.3
 
 base=http://127.0.0.1:$http_port
@@ -139,9 +116,8 @@ u.close()
 PY
 
 sleep 0.3
-kill -INT "$tcpdump_pid"
-wait "$tcpdump_pid" || true
+stop_dump "$dump" "$WORK/raw.pcap"
 
 mkdir -p "$(dirname "$out")"
-editcap -F pcapng "$tmp/raw.pcap" "$out"
+editcap -F pcapng "$WORK/raw.pcap" "$out"
 echo "wrote $out: $(tshark -r "$out" 2>/dev/null | wc -l) packets, $(stat -c %s "$out") bytes"
