@@ -55,6 +55,7 @@ KEYLOGS = {
     "tests/data/servers/http2.pcap": "tests/data/servers/http2.keylog",
     "tests/data/servers/tls.pcap": "tests/data/servers/tls.keylog",
     "tests/data/servers/mysql-tls.pcap": "tests/data/servers/mysql-tls.keylog",
+    "tests/data/servers/pgsql-tls.pcap": "tests/data/servers/pgsql-tls.keylog",
 }
 # The key log of the capture being read (main sets it).
 KEYLOG = [None]
@@ -78,6 +79,7 @@ CAPTURES = [
     ("tests/data/servers/tls-dsb.pcapng", [], ["http"]),
     ("tests/data/servers/pgsql.pcap", ["tcp.port==25432,pgsql"], ["pgsql", "follow"]),
     ("tests/data/servers/mysql-tls.pcap", ["tcp.port==23307,mysql"], ["mysql", "follow"]),
+    ("tests/data/servers/pgsql-tls.pcap", ["tcp.port==25433,pgsql"], ["pgsql", "follow"]),
     # HTTP/2 and PostgreSQL from the corpus.
     ("corpus:deepflow/http/h2c_ascii.pcap", ["tcp.port==7070,http2"], ["http2"]),
     ("corpus:deepflow/http/http2-multi.pcap", ["tcp.port==3550,http2"], ["http2"]),

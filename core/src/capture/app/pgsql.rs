@@ -24,6 +24,10 @@ pub struct Pgsql {
     /// The prepared statement's name (empty: the unnamed one).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statement: Option<String>,
+    /// The SQL came in a Parse of this cycle (not only named by a Bind of a statement
+    /// prepared before).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub parsed: bool,
     /// Parameters bound (Bind).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub params: Option<u16>,
@@ -62,7 +66,8 @@ pub struct Pgsql {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub application: Option<String>,
     /// Login: the authentication the server asked for (`trust`, `password`, `md5`,
-    /// `sasl SCRAM-SHA-256`, `gss`, `sspi`).
+    /// `gss`, `sspi`), or for SASL the mechanism the client chose (`sasl
+    /// SCRAM-SHA-256`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auth: Option<String>,
     /// Login: the server's version (ParameterStatus `server_version`).

@@ -16,8 +16,7 @@ mod app;
 pub(crate) use app::http2::headers_of as http2_headers;
 pub(crate) use app::memcache::opcode_name as memcache_opcode;
 pub(crate) use app::tls::{
-    alert_desc as tls_alert_desc, alert_level as tls_alert_level,
-    handshake_name as tls_handshake_name,
+    alert_desc as tls_alert_desc, alert_level as tls_alert_level, message_name as tls_message_name,
 };
 mod frame;
 mod l2;

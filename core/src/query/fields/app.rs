@@ -138,7 +138,7 @@ impl TransactionFields {
                     }
                 }
                 // A PostgreSQL cycle: the SQL where the client sent it (a Query, or a Parse
-                // in the same cycle: the unnamed statement), the error and the
+                // in the same cycle, of a named statement or the unnamed one), the error and the
                 // CommandComplete tags where the server answered.
                 Detail::Pgsql(q) => {
                     if !pgsql {
@@ -148,7 +148,7 @@ impl TransactionFields {
                     let resp_first = tx.response.map(|s| s.first.packet);
                     let sent_sql = match q.command.as_str() {
                         "query" | "prepare" => true,
-                        "execute" => q.statement.as_deref() == Some(""),
+                        "execute" => q.parsed,
                         _ => false,
                     };
                     if let (Some(p), Some(sql), true) = (req_first, &q.query, sent_sql) {

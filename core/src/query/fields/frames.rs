@@ -7,6 +7,7 @@
 use super::{Fid, Value, ValueSink};
 use crate::capture::app::pdu::PduKind;
 use crate::capture::Capture;
+use crate::ingest::app::pgsql::message::ANSWER_BYTE;
 
 /// Whether the PDUs answer `field`.
 pub fn covers(field: Fid) -> bool {
@@ -29,6 +30,9 @@ pub fn covers(field: Fid) -> bool {
 pub fn values(capture: &Capture, index: usize, field: Fid, out: &mut ValueSink<'_>) {
     for p in capture.pdus_of(index as u64) {
         let frame = p.kind == PduKind::Http2Frame;
+        // The server's one-byte answer to an SSLRequest is no message in packet-pgsql.c's
+        // tree (it hands the conversation to TLS, or goes on).
+        let pgsql = p.kind == PduKind::Pgsql && p.code != ANSWER_BYTE;
         match field {
             // One protocol item per PDU, as Wireshark adds one tree per frame.
             Fid::Http2 if p.kind.proto() == crate::capture::app::AppProto::Http2 => {
@@ -41,9 +45,9 @@ pub fn values(capture: &Capture, index: usize, field: Fid, out: &mut ValueSink<'
             Fid::Http2Type if frame => out.push(Value::Uint(p.code as u64)),
             Fid::Http2Length if frame => out.push(Value::Uint(p.len as u64)),
             Fid::Http2Flags if frame => out.push(Value::Uint(p.flags as u64)),
-            Fid::Pgsql if p.kind == PduKind::Pgsql => out.push(Value::Present),
-            Fid::PgsqlType if p.kind == PduKind::Pgsql => out.push_str(p.pgsql_type_name()),
-            Fid::PgsqlLength if p.kind == PduKind::Pgsql => out.push(Value::Uint(p.len as u64)),
+            Fid::Pgsql if pgsql => out.push(Value::Present),
+            Fid::PgsqlType if pgsql => out.push_str(p.pgsql_type_name()),
+            Fid::PgsqlLength if pgsql => out.push(Value::Uint(p.len as u64)),
             _ => {}
         }
     }

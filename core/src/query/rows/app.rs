@@ -5,7 +5,7 @@
 
 use crate::capture::app::AppProto;
 use crate::query::detail::{
-    memcache_opcode, tls_alert_desc, tls_alert_level, tls_handshake_name, MysqlKind, Pdu,
+    memcache_opcode, tls_alert_desc, tls_alert_level, tls_message_name, MysqlKind, Pdu,
 };
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -824,8 +824,8 @@ fn tls(r: &[u8], encrypted: bool) -> Option<(u16, String)> {
         21 if encrypted || body.len() != 2 => "Encrypted Alert".to_owned(),
         21 => tls_opened(21, body).concat(),
         22 if encrypted => "Encrypted Handshake Message".to_owned(),
-        22 => match body.first().map(|&t| tls_handshake_name(t)) {
-            Some(name) if name != "Unknown" => name.into(),
+        22 => match tls_message_name(body) {
+            name if name != "Unknown" => name.into(),
             _ => "Encrypted Handshake Message".into(),
         },
         23 => "Application Data".to_owned(),
@@ -844,7 +844,7 @@ fn tls_opened(ct: u8, plain: &[u8]) -> Vec<String> {
             let mut names = Vec::new();
             let mut at = 0;
             while let Some(h) = plain.get(at..at + 4) {
-                names.push(tls_handshake_name(h[0]).to_owned());
+                names.push(tls_message_name(&plain[at..]).to_owned());
                 at += 4 + u32::from_be_bytes([0, h[1], h[2], h[3]]) as usize;
             }
             names

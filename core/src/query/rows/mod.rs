@@ -387,7 +387,10 @@ impl<'c> Rows<'c> {
                 row.info = analysis + &info;
                 return;
             }
-            if proto != AppProto::Tls {
+            // A PostgreSQL conversation whose SSLRequest was answered `S` (the ingest read
+            // a protocol inside) goes on as TLS records.
+            let starttls = proto == AppProto::Pgsql && inner.is_some();
+            if proto != AppProto::Tls && !starttls {
                 // Bytes of a frame or message not complete yet.
                 if let Some((tcp_line, _)) = tcp.filter(|t| t.1 > 0) {
                     row.info = tcp_line + " [TCP segment of a reassembled PDU]";
@@ -395,9 +398,10 @@ impl<'c> Rows<'c> {
                 return;
             }
         }
-        if matches!(proto, AppProto::Tls | AppProto::Mysql) && inner.is_some() {
-            // (MySQL: after its SSL request.) With the capture's secrets the records are opened, as tshark's are with a
-            // key log: the packet that completes a PDU inside shows it.
+        if matches!(proto, AppProto::Tls | AppProto::Mysql | AppProto::Pgsql) && inner.is_some() {
+            // (MySQL and PostgreSQL: after their SSL requests.) With the capture's secrets
+            // the records are opened, as tshark's are with a key log: the packet that
+            // completes a PDU inside shows it.
             self.apps.open_tls(capture);
         }
         let pdus = self

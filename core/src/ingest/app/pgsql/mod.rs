@@ -172,9 +172,19 @@ impl Parser {
                 report(out, c.request.span(), None, Detail::Pgsql(Box::new(c.pg)));
             }
             b'p' => {
-                // Password, SASL or GSS responses belong to the login.
+                // Password, SASL or GSS responses belong to the login. A
+                // SASLInitialResponse names the mechanism the client chose of those the
+                // server offered (SCRAM-SHA-256-PLUS is offered first over TLS).
+                let chosen = (self.password == password::SASL_INITIAL)
+                    .then(|| message::cstr(m.body).0)
+                    .filter(|mech| !mech.is_empty());
                 match self.pending.back_mut() {
-                    Some(c) if self.login => c.request.add(at, size),
+                    Some(c) if self.login => {
+                        c.request.add(at, size);
+                        if let Some(mech) = chosen {
+                            c.pg.auth = Some(format!("sasl {mech}"));
+                        }
+                    }
                     _ => self.cycle().request.add(at, size),
                 }
             }
@@ -196,6 +206,7 @@ impl Parser {
                     c.pg.query = Some(q.clone());
                     c.pg.query_truncated = cut;
                     c.pg.statement = Some(name.clone());
+                    c.pg.parsed = true;
                 }
                 c.parse_only = c.executes == 0;
                 if !name.is_empty() || self.statements.len() < MAX_STATEMENTS {
@@ -302,9 +313,13 @@ impl Parser {
                 emit(c, out);
             }
             if yes && m.body.first() == Some(&b'S') {
-                self.tls = Some(Box::new(super::tls::Parser::with_keys(
+                // The plaintext is this protocol from its start (the StartupMessage), as
+                // packet-pgsql.c hands it back after ssl_starttls_ack: not sniffed.
+                self.tls = Some(Box::new(super::tls::Parser::with_inner(
                     self.keys.clone(),
                     self.server_port,
+                    AppProto::Pgsql,
+                    Box::new(Parser::new()),
                 )));
             }
             return;

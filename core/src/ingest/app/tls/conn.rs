@@ -646,6 +646,10 @@ impl Conn {
                     return;
                 };
                 if hello.random == HRR_RANDOM {
+                    // A HelloRetryRequest chose the version already (its
+                    // supported_versions, RFC 8446 §4.1.4); the ServerHello comes after
+                    // the second ClientHello.
+                    self.version = Some(hello.version);
                     return;
                 }
                 self.server_random = Some(hello.random);

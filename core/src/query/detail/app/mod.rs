@@ -101,10 +101,16 @@ struct Flow {
     mysql: HashMap<u32, mysql::Conv>,
     /// The TLS sides that sent their Change Cipher Spec.
     ccs: std::collections::HashSet<(u32, Direction)>,
+    /// The server sent a HelloRetryRequest: TLS 1.3, whose Change Cipher Spec is for
+    /// middleboxes only (RFC 8446 §D.4), the handshake records after it in the clear.
+    hrr: bool,
     /// A TLS conversation's records opened again (with the capture's secrets).
     tls: Option<Box<tls::Decrypt>>,
-    /// A MySQL conversation switched to TLS (its SSL request): records from here on.
+    /// A MySQL conversation switched to TLS (its SSL request), or a PostgreSQL one (its
+    /// SSLRequest answered `S`): records from here on.
     starttls: bool,
+    /// A PostgreSQL client sent an SSLRequest: the server's next byte answers it.
+    pg_ssl_asked: bool,
     /// The next packet to feed.
     next: usize,
 }
@@ -517,7 +523,9 @@ impl Apps {
             .unwrap_or(Direction::AToB);
         let keys = self.keys.as_deref();
         let flow = self.flows.entry(row.flow).or_default();
-        if matches!(proto, AppProto::Tls | AppProto::Mysql) && keys.is_some() && flow.tls.is_none()
+        if matches!(proto, AppProto::Tls | AppProto::Mysql | AppProto::Pgsql)
+            && keys.is_some()
+            && flow.tls.is_none()
         {
             let inner = capture.app_inner.get(row.flow as usize).copied().flatten();
             if inner.is_some() {
@@ -533,8 +541,10 @@ impl Apps {
             done,
             mysql,
             ccs,
+            hrr,
             tls: decrypt,
             starttls,
+            pg_ssl_asked,
             ..
         } = flow;
         reasm.segment(
@@ -561,10 +571,18 @@ impl Apps {
                         }
                         _ => None,
                     };
-                    // MySQL's SSL request turns the conversation into TLS.
-                    let proto = if *starttls { AppProto::Tls } else { proto };
                     let st = streams.entry((conv, dir)).or_default();
                     st.push(data, packet, frame_off);
+                    if proto == AppProto::Pgsql && *pg_ssl_asked && dir != client {
+                        // The server's one-byte answer to the SSLRequest, which
+                        // packet-pgsql.c shows as no message: `S` hands the conversation
+                        // to TLS (ssl_starttls_ack), `N` goes on in the clear.
+                        *pg_ssl_asked = false;
+                        *starttls = st.skip_byte() == Some(b'S');
+                    }
+                    // MySQL's SSL request, PostgreSQL's accepted one, turn the
+                    // conversation into TLS.
+                    let proto = if *starttls { AppProto::Tls } else { proto };
                     let from = done.get(&packet).map_or(0, Vec::len);
                     st.cut(proto, dir == client, done);
                     if proto == AppProto::Tls {
@@ -575,8 +593,15 @@ impl Apps {
                         let mut inner = Vec::new();
                         for pdu in new {
                             pdu.encrypted = ccs.contains(&(conv, dir));
-                            if pdu.bytes.first() == Some(&20) {
-                                ccs.insert((conv, dir));
+                            match pdu.bytes.first() {
+                                Some(20) if !*hrr => {
+                                    ccs.insert((conv, dir));
+                                }
+                                Some(22) => {
+                                    let hs = pdu.bytes.get(5..).unwrap_or(&[]);
+                                    *hrr |= tls::message_name(hs) == "Hello Retry Request";
+                                }
+                                _ => {}
                             }
                             if let (Some(d), Some(keys)) = (decrypt.as_mut(), keys) {
                                 let to_server = dir == client;
@@ -611,6 +636,11 @@ impl Apps {
                         }
                         *starttls = state.tls();
                     }
+                    if proto == AppProto::Pgsql && dir == client {
+                        *pg_ssl_asked |= done.get(&packet).is_some_and(|v| {
+                            v[from..].iter().any(|p| p.bytes == pgsql::SSL_REQUEST)
+                        });
+                    }
                 }
                 StreamEvent::Gap { conv, dir, .. } => {
                     if let Some(d) = decrypt.as_mut() {
@@ -634,6 +664,19 @@ impl Apps {
 }
 
 impl Stream {
+    /// Takes the first byte off the bytes not cut yet.
+    fn skip_byte(&mut self) -> Option<u8> {
+        let c = self.chunks.first_mut()?;
+        let b = *self.buf.first()?;
+        self.buf.remove(0);
+        c.len -= 1;
+        c.frame_off = c.frame_off.map(|o| o + 1);
+        if c.len == 0 {
+            self.chunks.remove(0);
+        }
+        Some(b)
+    }
+
     fn push(&mut self, data: &[u8], packet: u64, frame_off: Option<usize>) {
         if self.broken {
             // Wireshark starts afresh at a segment boundary after a loss.

@@ -4,6 +4,10 @@
 
 use crate::query::detail::{escape, string_field, Node};
 
+/// The SSLRequest (§55.7: length 8, code 80877103), after which the server's one byte
+/// says whether TLS follows.
+pub(super) const SSL_REQUEST: [u8; 8] = [0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f];
+
 /// How long the message at the start of `buf` is: a type byte and a length that counts
 /// itself; the client's untyped first messages (StartupMessage, SSLRequest …) start with
 /// their length, whose first byte is 0.

@@ -73,6 +73,19 @@ pub(crate) fn handshake_name(t: u8) -> &'static str {
     }
 }
 
+/// The name of the handshake message at the start of `hs` (its type, length and body):
+/// a ServerHello whose random is the special value is a HelloRetryRequest (RFC 8446
+/// §4.1.3), which Wireshark names apart.
+pub(crate) fn message_name(hs: &[u8]) -> &'static str {
+    match hs.first() {
+        Some(2) if hs.get(6..38) == Some(&crate::ingest::app::tls::HRR_RANDOM[..]) => {
+            "Hello Retry Request"
+        }
+        Some(&t) => handshake_name(t),
+        None => "Unknown",
+    }
+}
+
 fn extension_name(t: u16) -> &'static str {
     match t {
         0 => "server_name",
@@ -142,7 +155,8 @@ pub(super) fn record(r: &[u8], at: usize, encrypted: bool, tls13: bool) -> Optio
             None,
         ),
         22 => {
-            let hs = handshake_name(*body.first()?);
+            body.first()?;
+            let hs = message_name(body);
             (
                 format!("{prefix} Record Layer: Handshake Protocol: {hs}"),
                 Some(hs),
@@ -190,7 +204,7 @@ pub(super) fn record(r: &[u8], at: usize, encrypted: bool, tls13: bool) -> Optio
         }
         22 => {
             if let Some(hs) = what {
-                n.push(handshake(body, b, hs));
+                n.push(handshake_in(body, b, hs, tls13));
             }
         }
         20 => {
@@ -212,6 +226,12 @@ pub(super) fn record(r: &[u8], at: usize, encrypted: bool, tls13: bool) -> Optio
 
 /// A handshake message `h` at `at` (QUIC's CRYPTO frames carry them without records).
 pub(super) fn handshake(h: &[u8], at: usize, name: &str) -> Node {
+    handshake_in(h, at, name, false)
+}
+
+/// A handshake message `h` at `at`, named `name`; `tls13`: the session is known to be
+/// TLS 1.3 already (a HelloRetryRequest came before it).
+fn handshake_in(h: &[u8], at: usize, name: &str, tls13: bool) -> Node {
     let t = h[0];
     let hl = be24(h, 1).unwrap_or(0) as usize;
     let mut n = Node::field(
@@ -225,7 +245,7 @@ pub(super) fn handshake(h: &[u8], at: usize, name: &str) -> Node {
     n.push(
         Node::field(
             "tls.handshake.type",
-            format!("Handshake Type: {name} ({t})"),
+            format!("Handshake Type: {} ({t})", handshake_name(t)),
             t.to_string(),
             at,
             1,
@@ -245,12 +265,12 @@ pub(super) fn handshake(h: &[u8], at: usize, name: &str) -> Node {
         at,
     ));
     if matches!(t, 1 | 2) {
-        hello(h, at, t == 1, &mut n);
+        hello(h, at, t == 1, tls13, &mut n);
     }
     n
 }
 
-fn hello(h: &[u8], at: usize, client: bool, n: &mut Node) -> Option<()> {
+fn hello(h: &[u8], at: usize, client: bool, session13: bool, n: &mut Node) -> Option<()> {
     let mut p = 4;
     let v = be16(h, p)?;
     n.push(
@@ -265,20 +285,27 @@ fn hello(h: &[u8], at: usize, client: bool, n: &mut Node) -> Option<()> {
     );
     p += 2;
     let random = h.get(p..p + 32)?;
+    let hrr = if random == crate::ingest::app::tls::HRR_RANDOM {
+        " (HelloRetryRequest magic)"
+    } else {
+        ""
+    };
     let mut rn = Node::field(
         "tls.handshake.random",
-        format!("Random: {}", hex(random)),
+        format!("Random: {}{hrr}", hex(random)),
         colon_hex(random),
         at + p,
         32,
     )
     .hex(random);
-    // A TLS 1.3 ServerHello's random has no time in it (RFC 8446 §4.1.3): Wireshark
-    // shows it whole.
+    // A TLS 1.3 hello's random has no time in it (RFC 8446 §4.1.3): Wireshark shows it
+    // whole once it knows the version (the ServerHello's own, or a HelloRetryRequest's
+    // before a second ClientHello).
     let mut tls = crate::capture::app::tls::Tls::default();
-    let tls13 = !client
-        && crate::ingest::app::tls::server_hello(h.get(4..).unwrap_or(&[]), &mut tls).is_some()
-        && tls.server_version == Some(0x0304);
+    let tls13 = session13
+        || !client
+            && crate::ingest::app::tls::server_hello(h.get(4..).unwrap_or(&[]), &mut tls).is_some()
+            && tls.server_version == Some(0x0304);
     let secs = u32::from_be_bytes([random[0], random[1], random[2], random[3]]);
     let mut t = String::new();
     format_abs_time(secs as i64 * 1_000_000_000, &mut t);
@@ -879,7 +906,7 @@ pub(super) fn opened_record(
             while off + 4 <= p.len() {
                 let t = p[off];
                 let hl = be24(p, off + 1).unwrap_or(0) as usize;
-                let name = handshake_name(t);
+                let name = message_name(&p[off..]);
                 let mut h = Node::field(
                     "tls.handshake",
                     format!("Handshake Protocol: {name}"),
@@ -892,7 +919,7 @@ pub(super) fn opened_record(
                 h.push(
                     Node::field(
                         "tls.handshake.type",
-                        format!("Handshake Type: {name} ({t})"),
+                        format!("Handshake Type: {} ({t})", handshake_name(t)),
                         t.to_string(),
                         off,
                         1,
