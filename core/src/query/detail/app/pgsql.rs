@@ -126,17 +126,79 @@ pub(super) fn dissect(b: &[u8], at: usize, to_server: bool, name: &str) -> Vec<N
         .hex(&b[1..5]),
     );
     p.push(frontend);
-    let field = match (to_server, b[0]) {
-        (true, b'Q') => Some(("pgsql.query", "Query")),
-        (false, b'C') => Some(("pgsql.tag", "Tag")),
-        _ => None,
-    };
-    if let Some((field, label)) = field {
-        if let Some((text, n)) = cstr(b, 5) {
-            p.push(string_field(field, label, text, at + 5, n).hex(&b[5..5 + n]));
+    // The strings of the message, as packet-pgsql.c adds them (§55.7).
+    let mut strings = |fields: &[(&str, &str)], from: usize| {
+        let mut off = from;
+        for &(field, label) in fields {
+            let Some((text, n)) = cstr(b, off) else {
+                break;
+            };
+            p.push(string_field(field, label, text, at + off, n).hex(&b[off..off + n]));
+            off += n;
         }
+        off
+    };
+    match (to_server, b[0]) {
+        (true, b'Q') => {
+            strings(&[("pgsql.query", "Query")], 5);
+        }
+        (false, b'C') => {
+            strings(&[("pgsql.tag", "Tag")], 5);
+        }
+        (true, b'P') => {
+            strings(
+                &[("pgsql.statement", "Statement"), ("pgsql.query", "Query")],
+                5,
+            );
+        }
+        (true, b'B') => {
+            strings(
+                &[("pgsql.portal", "Portal"), ("pgsql.statement", "Statement")],
+                5,
+            );
+        }
+        (true, b'D' | b'C') => {
+            // `S` a statement, `P` a portal, then its name.
+            let what = if b.get(5) == Some(&b'P') {
+                ("pgsql.portal", "Portal")
+            } else {
+                ("pgsql.statement", "Statement")
+            };
+            strings(&[what], 6);
+        }
+        (true, b'E') => {
+            strings(&[("pgsql.portal", "Portal")], 5);
+        }
+        (false, b'E' | b'N') => error_fields(b, at, &mut p),
+        _ => {}
     }
     vec![p]
+}
+
+/// The fields of an ErrorResponse or NoticeResponse (§55.8): each a code byte and a
+/// string, the item covering both.
+fn error_fields(b: &[u8], at: usize, p: &mut Node) {
+    let mut off = 5;
+    while let Some(&code) = b.get(off).filter(|&&c| c != 0) {
+        let Some((text, n)) = cstr(b, off + 1) else {
+            return;
+        };
+        let named = match code {
+            b'S' => Some(("pgsql.severity", "Severity")),
+            b'V' => Some(("pgsql.text", "Text")),
+            b'C' => Some(("pgsql.code", "Code")),
+            b'M' => Some(("pgsql.message", "Message")),
+            b'P' => Some(("pgsql.position", "Position")),
+            b'F' => Some(("pgsql.file", "File")),
+            b'L' => Some(("pgsql.line", "Line")),
+            b'R' => Some(("pgsql.routine", "Routine")),
+            _ => None,
+        };
+        if let Some((field, label)) = named {
+            p.push(string_field(field, label, text, at + off, 1 + n).hex(&b[off..off + 1 + n]));
+        }
+        off += 1 + n;
+    }
 }
 
 #[cfg(test)]
@@ -165,7 +227,33 @@ mod test {
             .children
             .iter()
             .any(|c| c.showname == "Parameter value: wl"));
-        for b in [&query[..], &startup[..]] {
+        // A Parse of a named statement, and an ErrorResponse (each field's item starts at
+        // its code byte), as tshark 4.0 shows them in pgsql-tls.pcap's frames 35 and 32.
+        let parse = b"P\x00\x00\x00\x12by_id\x00SELECT 1\x00\x00\x00";
+        let n = dissect(parse, 0, true, "Parse");
+        let shown: Vec<(&str, u32, u32)> = n[0].children[3..]
+            .iter()
+            .map(|c| (c.showname.as_str(), c.pos, c.size))
+            .collect();
+        assert_eq!(
+            shown,
+            [("Statement: by_id", 5, 6), ("Query: SELECT 1", 11, 9)]
+        );
+        let error = b"E\x00\x00\x00\x1bSERROR\x00C42P01\x00Mno table\x00\x00";
+        let n = dissect(error, 0, false, "Error");
+        let shown: Vec<(&str, u32, u32)> = n[0].children[3..]
+            .iter()
+            .map(|c| (c.showname.as_str(), c.pos, c.size))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("Severity: ERROR", 5, 7),
+                ("Code: 42P01", 12, 7),
+                ("Message: no table", 19, 10)
+            ]
+        );
+        for b in [&query[..], &startup[..], &parse[..], &error[..]] {
             for end in 0..=b.len() {
                 for side in [true, false] {
                     let _ = dissect(&b[..end], 0, side, "x");
