@@ -40,7 +40,7 @@ fn target(name: &str) -> (AppProto, Format) {
 
 /// Captures (under the repository, or `corpus:` under ../shared/corpus) and the port the
 /// target's server listens on, where no well-known port or signature says it.
-const CAPTURES: [(&str, &str, Option<u16>); 32] = [
+const CAPTURES: [(&str, &str, Option<u16>); 33] = [
     ("memcache", "tests/data/servers/memcached.pcap", None),
     (
         "memcache",
@@ -101,6 +101,8 @@ const CAPTURES: [(&str, &str, Option<u16>); 32] = [
     ("http2", "tests/data/servers/http2.pcap", Some(28082)),
     ("http2", "corpus:deepflow/http/h2c_ascii.pcap", None),
     ("pgsql", "tests/data/servers/pgsql.pcap", Some(25432)),
+    // With the secrets the target has (its key log).
+    ("pgsql", "tests/data/servers/pgsql-tls.pcap", Some(25433)),
     ("pgsql", "corpus:PcapPlusPlus/packet/postgres.pcapng", None),
 ];
 
