@@ -169,10 +169,96 @@ pub(super) fn dissect(b: &[u8], at: usize, to_server: bool, name: &str) -> Vec<N
         (true, b'E') => {
             strings(&[("pgsql.portal", "Portal")], 5);
         }
+        (false, b'S') => {
+            strings(
+                &[
+                    ("pgsql.parameter_name", "Parameter name"),
+                    ("pgsql.parameter_value", "Parameter value"),
+                ],
+                5,
+            );
+        }
+        (true, b'p') if name == "SASLInitialResponse message" => {
+            strings(&[("pgsql.auth.sasl.mech", MECHANISM)], 5);
+        }
         (false, b'E' | b'N') => error_fields(b, at, &mut p),
+        (false, b'R') => {
+            if let Some(kind) = be32(b, 5) {
+                let label = format!("Authentication type: {} ({kind})", auth_name(kind));
+                p.push(
+                    Node::field("pgsql.authtype", label, kind.to_string(), at + 5, 4).hex(&b[5..9]),
+                );
+                // AuthenticationSASL: the mechanisms, up to an empty name.
+                if kind == 10 {
+                    let mut off = 9;
+                    while let Some((mech, n)) = cstr(b, off).filter(|(m, _)| !m.is_empty()) {
+                        p.push(
+                            string_field("pgsql.auth.sasl.mech", MECHANISM, mech, at + off, n)
+                                .hex(&b[off..off + n]),
+                        );
+                        off += n;
+                    }
+                }
+            }
+        }
+        (false, b'K') => {
+            for (field, label, off) in [("pgsql.pid", "PID", 5), ("pgsql.key", "Key", 9)] {
+                if let Some(v) = be32(b, off) {
+                    p.push(
+                        Node::field(field, format!("{label}: {v}"), v.to_string(), at + off, 4)
+                            .hex(&b[off..off + 4]),
+                    );
+                }
+            }
+        }
+        (false, b'Z') => {
+            if let Some(&st) = b.get(5) {
+                let what = match st {
+                    b'I' => "Idle",
+                    b'T' => "In a transaction",
+                    b'E' => "In a failed transaction",
+                    _ => "Unknown",
+                };
+                p.push(
+                    Node::field(
+                        "pgsql.status",
+                        format!("Status: {what} ({st})"),
+                        st.to_string(),
+                        at + 5,
+                        1,
+                    )
+                    .hex(&b[5..6]),
+                );
+            }
+        }
         _ => {}
     }
     vec![p]
+}
+
+const MECHANISM: &str = "SASL authentication mechanism";
+
+fn be32(b: &[u8], at: usize) -> Option<u32> {
+    let v = b.get(at..at + 4)?;
+    Some(u32::from_be_bytes([v[0], v[1], v[2], v[3]]))
+}
+
+/// packet-pgsql.c's names of the authentication requests (§55.7, Authentication*).
+fn auth_name(kind: u32) -> &'static str {
+    match kind {
+        0 => "Success",
+        2 => "Kerberos V5",
+        3 => "Plaintext password",
+        5 => "MD5 password",
+        6 => "SCM credential",
+        7 => "GSSAPI",
+        8 => "GSSAPI/SSPI continue",
+        9 => "SSPI",
+        10 => "SASL",
+        11 => "SASL continue",
+        12 => "SASL complete",
+        _ => "Unknown",
+    }
 }
 
 /// The fields of an ErrorResponse or NoticeResponse (§55.8): each a code byte and a
@@ -253,7 +339,31 @@ mod test {
                 ("Message: no table", 19, 10)
             ]
         );
-        for b in [&query[..], &startup[..], &parse[..], &error[..]] {
+        // AuthenticationSASL with its mechanisms, and ReadyForQuery (frames 16 and 20).
+        let sasl = b"R\x00\x00\x00\x17\x00\x00\x00\x0aSCRAM-SHA-256\x00\x00";
+        let n = dissect(sasl, 0, false, "Authentication request");
+        let shown: Vec<(&str, u32, u32)> = n[0].children[3..]
+            .iter()
+            .map(|c| (c.showname.as_str(), c.pos, c.size))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("Authentication type: SASL (10)", 5, 4),
+                ("SASL authentication mechanism: SCRAM-SHA-256", 9, 14)
+            ]
+        );
+        let ready = b"Z\x00\x00\x00\x05I";
+        let n = dissect(ready, 0, false, "Ready for query");
+        assert_eq!(n[0].children[3].showname, "Status: Idle (73)");
+        for b in [
+            &query[..],
+            &startup[..],
+            &parse[..],
+            &error[..],
+            &sasl[..],
+            &ready[..],
+        ] {
             for end in 0..=b.len() {
                 for side in [true, false] {
                     let _ = dissect(&b[..end], 0, side, "x");
