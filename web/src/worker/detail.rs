@@ -1,9 +1,10 @@
 //! The detail of one packet (core's `query::detail`), for the page's tree and hex panes.
 //!
 //! An application layer can need every earlier packet of its TCP conversation (a PDU
-//! gathered from many segments, MySQL's state): those are read and fed in pieces, and
-//! what was fed is kept per conversation, so that stepping through a conversation reads
-//! each packet once.
+//! gathered from many segments, MySQL's state): those are read and fed in pieces, from
+//! the latest packet where a replay may start afresh (core's `Apps::resume`), and what
+//! was fed is kept per conversation, so that stepping through a conversation reads each
+//! packet once.
 
 use crate::reading;
 use crate::session::Session;
@@ -59,11 +60,22 @@ pub async fn detail(s: &Session, frame: u64) -> Result<DetailView, String> {
             .position(|e| e.generation == s.generation && e.flow == flow)?;
         Some(f.remove(at)).filter(|e| e.next <= index)
     });
-    let (mut apps, from) = match kept {
+    let (mut apps, mut from) = match kept {
         Some(k) => (k.apps, k.next),
         None => (Apps::new(), 0),
     };
     let mut ctx = FieldCtx::new(capture);
+    if tcp_app && index - from > CATCH_UP {
+        // Far to go: start where the conversation's messages let a replay start afresh
+        // (its last messages' packets are read to tell), rather than at its first packet.
+        let near = apps.resume_reads(capture, index);
+        if !near.is_empty() {
+            let mut src = reading::set(s, &near).await?;
+            if let Some(start) = apps.resume(capture, index, &mut src) {
+                from = start;
+            }
+        }
+    }
     if tcp_app {
         let earlier: Vec<usize> = (from..index)
             .filter(|&i| capture.packets[i].flow == flow)

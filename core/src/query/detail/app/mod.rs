@@ -15,6 +15,7 @@ mod mysql;
 mod pgsql;
 mod quic;
 mod resp;
+mod resume;
 pub(crate) mod tls;
 
 use super::{Detail, Node, Source};
@@ -175,6 +176,22 @@ pub struct Apps {
     /// The capture's TLS secrets, once a packet's detail (not only its row) was asked
     /// for in a capture that has any: TLS records are then opened.
     keys: Option<std::rc::Rc<KeyLog>>,
+    /// Where conversations may be replayed from later than their start
+    /// ([`resume`]), gathered once asked for.
+    resume: Option<Resume>,
+    /// Conversations replayed from later than their start.
+    resumed: usize,
+    /// Replays always start at a conversation's first packet ([`Apps::replay_whole`]).
+    whole: bool,
+}
+
+/// What [`resume`] needs of the capture, kept between packets.
+#[derive(Default)]
+struct Resume {
+    /// Per conversation, the first packet after which no start is safe.
+    unsafe_from: HashMap<u32, usize>,
+    /// Per conversation asked for, its messages (None: replayed from its start).
+    plans: HashMap<u32, Option<resume::Plan>>,
 }
 
 /// Packets ahead that are still fed in order rather than by conversation.
@@ -284,13 +301,14 @@ impl Apps {
         summary: &Summary,
     ) -> Option<Vec<Pdu>> {
         let mut buf = Vec::new();
-        let mut feed_from = |apps: &mut Apps, i: usize, buf: &mut Vec<u8>| {
-            let row = capture.packets[i];
-            if src.read(i, &row, buf) {
-                let s = wire::dissect(capture.linktype_of(&row), buf);
-                apps.feed(capture, i, buf, &s);
-            }
-        };
+        let feed_from =
+            |apps: &mut Apps, src: &mut dyn PacketSource, i: usize, buf: &mut Vec<u8>| {
+                let row = capture.packets[i];
+                if src.read(i, &row, buf) {
+                    let s = wire::dissect(capture.linktype_of(&row), buf);
+                    apps.feed(capture, i, buf, &s);
+                }
+            };
         let app_tcp = |r: &PacketRow| proto_of(capture, r).is_some() && is_tcp(capture, r);
         if !self.random && index >= self.next && index - self.next <= AHEAD {
             while self.next < index {
@@ -298,7 +316,7 @@ impl Apps {
                 self.next += 1;
                 let row = capture.packets[i];
                 if app_tcp(&row) && self.flows.get(&row.flow).is_none_or(|f| f.next <= i) {
-                    feed_from(self, i, &mut buf);
+                    feed_from(self, src, i, &mut buf);
                 }
             }
             self.next = index + 1;
@@ -306,15 +324,19 @@ impl Apps {
             self.random = true;
             let f = capture.packets[index].flow;
             if app_tcp(&capture.packets[index]) {
-                let fl = self.flows.entry(f).or_default();
-                if index < fl.next {
-                    // Asked for an earlier packet of the conversation: start it over.
-                    *fl = Flow::default();
+                let left = self.flows.get(&f).map(|fl| fl.next);
+                // Asked for an earlier packet of the conversation, or one far past where
+                // it was left: start it over, from a later packet where that is safe.
+                if left.is_none_or(|n| index < n || index - n > AHEAD)
+                    && self.resume_flow(capture, index, src).is_none()
+                    && left.is_some_and(|n| index < n)
+                {
+                    self.flows.insert(f, Flow::default());
                 }
-                let from = fl.next;
+                let from = self.flows.get(&f).map_or(0, |fl| fl.next);
                 for i in from..index {
                     if capture.packets[i].flow == f {
-                        feed_from(self, i, &mut buf);
+                        feed_from(self, src, i, &mut buf);
                     }
                 }
             }
@@ -347,6 +369,110 @@ impl Apps {
             _ => return None,
         };
         Some(pdus)
+    }
+
+    /// Starts packet `index`'s conversation over at the latest packet before it where a
+    /// replay may start afresh (where its messages prove both directions hold nothing),
+    /// when that is later than where the conversation was left (or the packet is before
+    /// it): returns that packet. The packets before `index` from there are fed next. `src` need only hold the packets
+    /// [`Apps::resume_reads`] names; a start it cannot check is not taken.
+    pub fn resume(
+        &mut self,
+        capture: &Capture,
+        index: usize,
+        src: &mut dyn PacketSource,
+    ) -> Option<usize> {
+        self.open_tls(capture);
+        self.resume_flow(capture, index, src)
+    }
+
+    /// [`Apps::resume`], whether or not TLS records are opened (the packet list opens
+    /// them only for the conversations whose records it shows opened).
+    fn resume_flow(
+        &mut self,
+        capture: &Capture,
+        index: usize,
+        src: &mut dyn PacketSource,
+    ) -> Option<usize> {
+        let row = *capture.packets.get(index)?;
+        if self.whole || proto_of(capture, &row).is_none() || !is_tcp(capture, &row) {
+            return None;
+        }
+        self.random = true;
+        let f = row.flow;
+        let r = self.resume.get_or_insert_with(|| Resume {
+            unsafe_from: resume::unsafe_from(capture),
+            plans: HashMap::new(),
+        });
+        let plan = r
+            .plans
+            .entry(f)
+            .or_insert_with(|| resume::Plan::of(capture, f, &r.unsafe_from))
+            .as_ref()?;
+        let start = plan.start(capture, f, index, src)?;
+        let left = self.flows.get(&f).map(|fl| fl.next);
+        if left.is_some_and(|n| n <= index && start <= n) {
+            // Going on from where it was left reads less.
+            return None;
+        }
+        self.flows.insert(
+            f,
+            Flow {
+                next: start,
+                ..Flow::default()
+            },
+        );
+        self.resumed += 1;
+        Some(start)
+    }
+
+    /// The packets [`Apps::resume`] may read for packet `index`: its conversation's
+    /// packets up to it from a few messages back (at most a few thousand, and a few MiB).
+    pub fn resume_reads(&mut self, capture: &Capture, index: usize) -> Vec<usize> {
+        let Some(row) = capture.packets.get(index).copied() else {
+            return Vec::new();
+        };
+        if proto_of(capture, &row).is_none() || !is_tcp(capture, &row) {
+            return Vec::new();
+        }
+        let f = row.flow;
+        let r = self.resume.get_or_insert_with(|| Resume {
+            unsafe_from: resume::unsafe_from(capture),
+            plans: HashMap::new(),
+        });
+        let Some(plan) = r
+            .plans
+            .entry(f)
+            .or_insert_with(|| resume::Plan::of(capture, f, &r.unsafe_from))
+            .as_ref()
+        else {
+            return Vec::new();
+        };
+        let from = plan.window(index);
+        let mut bytes = 0u64;
+        let mut v: Vec<usize> = (from..=index)
+            .rev()
+            .filter(|&i| capture.packets[i].flow == f)
+            .take(resume::READS)
+            .take_while(|&i| {
+                bytes += u64::from(capture.packets[i].caplen);
+                bytes <= resume::READ_BYTES
+            })
+            .collect();
+        v.reverse();
+        v
+    }
+
+    /// Replays every conversation from its first packet, as before later starts were
+    /// taken (the benchmark compares the two).
+    pub fn replay_whole(&mut self) {
+        self.whole = true;
+    }
+
+    /// How many conversations were replayed from later than their start.
+    #[cfg(test)]
+    pub(crate) fn resumed(&self) -> usize {
+        self.resumed
     }
 
     /// The bytes of a PDU not complete yet in the direction packet `index` went (of a
