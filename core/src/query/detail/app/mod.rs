@@ -426,8 +426,9 @@ impl Apps {
         Some(start)
     }
 
-    /// The packets [`Apps::resume`] may read for packet `index`: its conversation's
-    /// packets up to it from a few messages back (at most a few thousand, and a few MiB).
+    /// The packets [`Apps::resume`] may read for packet `index`: some of its
+    /// conversation's packets around its last few messages (at most a few thousand, and a
+    /// few MiB).
     pub fn resume_reads(&mut self, capture: &Capture, index: usize) -> Vec<usize> {
         let Some(row) = capture.packets.get(index).copied() else {
             return Vec::new();
@@ -448,19 +449,7 @@ impl Apps {
         else {
             return Vec::new();
         };
-        let from = plan.window(index);
-        let mut bytes = 0u64;
-        let mut v: Vec<usize> = (from..=index)
-            .rev()
-            .filter(|&i| capture.packets[i].flow == f)
-            .take(resume::READS)
-            .take_while(|&i| {
-                bytes += u64::from(capture.packets[i].caplen);
-                bytes <= resume::READ_BYTES
-            })
-            .collect();
-        v.reverse();
-        v
+        plan.reads(capture, f, index)
     }
 
     /// Replays every conversation from its first packet, as before later starts were

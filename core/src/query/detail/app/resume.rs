@@ -154,17 +154,49 @@ impl Plan {
         Some(Plan { msgs, unsafe_from })
     }
 
-    /// The earliest packet [`Plan::start`] may read for packet `index`: from the first of
-    /// a few messages before the starts it tries.
-    pub(super) fn window(&self, index: usize) -> usize {
-        let before = self.msgs.partition_point(|m| m.first <= index);
-        self.msgs[..before]
+    /// The packets [`Plan::start`] may read for packet `index`, the latest starts'
+    /// first: of each direction, those after the end of its last message before the
+    /// start up to its first message from the start on (at most [`READS`] packets and
+    /// [`READ_BYTES`] bytes).
+    pub(super) fn reads(&self, capture: &Capture, flow: u32, index: usize) -> Vec<usize> {
+        let mut starts: Vec<usize> = self
+            .msgs
             .iter()
-            .rev()
-            .take(2 * TRIES + 4)
             .map(|m| m.first)
-            .min()
-            .unwrap_or(index)
+            .filter(|&f| f <= index && f < self.unsafe_from)
+            .collect();
+        starts.dedup();
+        let mut want = Vec::new();
+        let mut bytes = 0u64;
+        for &s in starts.iter().rev().take(TRIES) {
+            for dir in [Direction::AToB, Direction::BToA] {
+                let mine = self.msgs.iter().filter(|m| m.dir == dir);
+                let Some(lo) = mine.clone().filter(|m| m.first < s).map(|m| m.last).max() else {
+                    continue;
+                };
+                let hi = mine
+                    .filter(|m| m.first >= s && m.first <= index)
+                    .map(|m| m.first)
+                    .min()
+                    .unwrap_or(index);
+                for i in lo + 1..=hi {
+                    let r = &capture.packets[i];
+                    if r.flow != flow || dir_of(r) != dir {
+                        continue;
+                    }
+                    bytes += u64::from(r.caplen);
+                    if want.len() >= READS || bytes > READ_BYTES {
+                        want.sort_unstable();
+                        want.dedup();
+                        return want;
+                    }
+                    want.push(i);
+                }
+            }
+        }
+        want.sort_unstable();
+        want.dedup();
+        want
     }
 
     /// The packet a replay reaching packet `index` of the conversation `flow` may start
@@ -342,6 +374,20 @@ fn dir_of(row: &PacketRow) -> Direction {
     }
 }
 
+/// The packets of a set only, as the page's worker has read them.
+#[cfg(test)]
+struct Only<'a> {
+    inner: &'a mut dyn PacketSource,
+    allowed: Vec<usize>,
+}
+
+#[cfg(test)]
+impl PacketSource for Only<'_> {
+    fn read(&mut self, index: usize, row: &PacketRow, buf: &mut Vec<u8>) -> bool {
+        self.allowed.binary_search(&index).is_ok() && self.inner.read(index, row, buf)
+    }
+}
+
 #[cfg(test)]
 mod test {
     //! Every packet of the real-server captures, asked for in other orders (backward,
@@ -397,30 +443,35 @@ mod test {
                     .wrapping_add(1442695040888963407);
                 shuffled.swap(i, (x >> 33) as usize % (i + 1));
             }
-            let mut count = 0;
+            let mut count = [0; 2];
             for order in [(0..n).rev().collect::<Vec<_>>(), shuffled] {
                 let mut apps = Apps::new();
                 for i in order {
                     let got = shown(&c, &mut src, &mut apps, i);
                     assert_eq!(got, forward[i], "{name}: packet {}", i + 1);
                 }
-                count += apps.resumed();
+                count[0] += apps.resumed();
             }
-            // Each packet alone, as the page asks for it: where to start first.
+            // Each packet alone, as the page asks for it: where to start first, from the
+            // packets it names.
             for i in 0..n {
                 let mut apps = Apps::new();
-                apps.resume(&c, i, &mut src);
+                let allowed = apps.resume_reads(&c, i);
+                apps.resume(&c, i, &mut super::Only { inner: &mut src, allowed });
                 let got = shown(&c, &mut src, &mut apps, i);
                 assert_eq!(got, forward[i], "{name}: packet {} alone", i + 1);
-                count += apps.resumed();
+                count[1] += apps.resumed();
             }
             resumed.push((name.as_str(), count));
         }
         eprintln!("{resumed:?}");
-        // The later starts were taken where they are safe (not only the full replays).
+        // The later starts were taken where they are safe (not only the full replays),
+        // also from only the packets `resume_reads` names.
         for name in ["http.pcap", "memcached.pcap", "redis.pcap", "pgsql.pcap"] {
             assert!(
-                resumed.iter().any(|&(n, k)| n == name && k > 0),
+                resumed
+                    .iter()
+                    .any(|&(n, k)| n == name && k[0] > 0 && k[1] > 0),
                 "{name}: {resumed:?}"
             );
         }
@@ -549,9 +600,11 @@ mod made {
             );
         }
         taken += apps.resumed();
+        // Each alone, as the page asks: where to start first, from the packets it names.
         for i in 0..n {
             let mut apps = Apps::new();
-            apps.resume(&c, i, &mut src);
+            let allowed = apps.resume_reads(&c, i);
+            apps.resume(&c, i, &mut super::Only { inner: &mut src, allowed });
             assert_eq!(
                 show(&mut apps, &mut src, i),
                 forward[i],
