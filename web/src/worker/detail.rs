@@ -65,8 +65,8 @@ pub async fn detail(s: &Session, frame: u64) -> Result<DetailView, String> {
         None => (Apps::new(), 0),
     };
     let mut ctx = FieldCtx::new(capture);
-    if tcp_app && index - from > CATCH_UP {
-        // Far to go: start where the conversation's messages let a replay start afresh
+    if tcp_app && (from == 0 || index - from > CATCH_UP) {
+        // New or far to go: start where the conversation's messages let a replay start afresh
         // (its last messages' packets are read to tell), rather than at its first packet.
         let near = apps.resume_reads(capture, index);
         if !near.is_empty() {

@@ -454,12 +454,19 @@ mod test {
             }
             // Each packet alone, as the page asks for it: where to start first, from the
             // packets it names.
-            for i in 0..n {
+            for (i, want) in forward.iter().enumerate() {
                 let mut apps = Apps::new();
                 let allowed = apps.resume_reads(&c, i);
-                apps.resume(&c, i, &mut super::Only { inner: &mut src, allowed });
+                apps.resume(
+                    &c,
+                    i,
+                    &mut super::Only {
+                        inner: &mut src,
+                        allowed,
+                    },
+                );
                 let got = shown(&c, &mut src, &mut apps, i);
-                assert_eq!(got, forward[i], "{name}: packet {} alone", i + 1);
+                assert_eq!(&got, want, "{name}: packet {} alone", i + 1);
                 count[1] += apps.resumed();
             }
             resumed.push((name.as_str(), count));
@@ -601,13 +608,20 @@ mod made {
         }
         taken += apps.resumed();
         // Each alone, as the page asks: where to start first, from the packets it names.
-        for i in 0..n {
+        for (i, want) in forward.iter().enumerate() {
             let mut apps = Apps::new();
             let allowed = apps.resume_reads(&c, i);
-            apps.resume(&c, i, &mut super::Only { inner: &mut src, allowed });
+            apps.resume(
+                &c,
+                i,
+                &mut super::Only {
+                    inner: &mut src,
+                    allowed,
+                },
+            );
             assert_eq!(
-                show(&mut apps, &mut src, i),
-                forward[i],
+                &show(&mut apps, &mut src, i),
+                want,
                 "{what}: {} alone",
                 i + 1
             );
