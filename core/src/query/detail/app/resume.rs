@@ -110,11 +110,12 @@ impl Plan {
         match proto {
             AppProto::Http | AppProto::Memcache | AppProto::Redis | AppProto::Dns => {}
             // Stateless in the detail (its messages' names come from the ingest), but
-            // not once it asked for TLS or GSSAPI encryption.
+            // not once it asked for TLS or GSSAPI encryption (the detail then waits for
+            // the server's one-byte answer, and reads TLS records after an `S`).
             AppProto::Pgsql => {
                 let encrypted = capture.app_inner.get(flow as usize).copied().flatten();
                 let asked = capture.pdus.iter().any(|p| {
-                    p.conv == flow && p.kind == PduKind::Pgsql && (p.code == 1 || p.code == 2)
+                    p.conv == flow && p.kind == PduKind::Pgsql && matches!(p.code, 1 | 2 | 4)
                 });
                 if encrypted.is_some() || asked {
                     return None;
