@@ -38,6 +38,9 @@ use std::collections::HashMap;
 const TRIES: usize = 16;
 /// Packets of one direction read between a message's end and the next start.
 const LOOK: usize = 256;
+/// Packets of a direction read from the conversation's start for its first byte's
+/// sequence number.
+const ISN_LOOK: usize = 16;
 /// Packets of the conversation [`super::Apps::resume_reads`] names at most.
 pub(super) const READS: usize = 4096;
 /// ... and of their bytes.
@@ -60,10 +63,14 @@ struct Msg {
     dir: Direction,
     first: usize,
     last: usize,
+    /// Its bytes on the stream.
+    bytes: u64,
 }
 
 /// What the ingest says of one conversation, gathered once.
 pub(super) struct Plan {
+    /// The conversation's first packet.
+    first: usize,
     /// Messages, by first packet.
     msgs: Vec<Msg>,
     /// The first packet of the conversation the TCP analysis flagged (or that was cut
@@ -138,6 +145,7 @@ impl Plan {
             dir,
             first: s.first.packet as usize,
             last: s.last.packet as usize,
+            bytes: s.bytes,
         };
         for t in capture.transactions.iter().filter(|t| t.conv == flow) {
             if let AppDetail::Http(h) = &t.detail {
@@ -150,9 +158,16 @@ impl Plan {
             msgs.extend(t.request.iter().map(|s| span(client, s)));
             msgs.extend(t.response.iter().map(|s| span(server, s)));
         }
-        msgs.sort_by_key(|m| (m.first, m.last));
+        msgs.sort_by_key(|m| (m.first, m.last, m.dir == client, m.bytes));
+        // A request some transactions share (a multi-key get) is one message.
+        msgs.dedup_by_key(|m| (m.first, m.last, m.dir == client, m.bytes));
+        let first = capture.packets.iter().position(|r| r.flow == flow)?;
         let unsafe_from = unsafe_from.get(&flow).copied().unwrap_or(usize::MAX);
-        Some(Plan { msgs, unsafe_from })
+        Some(Plan {
+            first,
+            msgs,
+            unsafe_from,
+        })
     }
 
     /// The packets [`Plan::start`] may read for packet `index`, the latest starts'
@@ -167,7 +182,18 @@ impl Plan {
             .filter(|&f| f <= index && f < self.unsafe_from)
             .collect();
         starts.dedup();
-        let mut want = Vec::new();
+        // Where each direction's stream starts.
+        let mut want: Vec<usize> = [Direction::AToB, Direction::BToA]
+            .into_iter()
+            .flat_map(|dir| {
+                (self.first..capture.packets.len())
+                    .filter(move |&i| {
+                        let r = &capture.packets[i];
+                        r.flow == flow && dir_of(r) == dir
+                    })
+                    .take(ISN_LOOK)
+            })
+            .collect();
         let mut bytes = 0u64;
         for &s in starts.iter().rev().take(TRIES) {
             for dir in [Direction::AToB, Direction::BToA] {
@@ -224,11 +250,14 @@ impl Plan {
             .collect();
         starts.dedup();
         let mut reader = Reader::default();
+        let isn = [Direction::AToB, Direction::BToA]
+            .map(|d| self.isn(capture, flow, d, src, &mut reader));
         for &s in starts.iter().rev().take(TRIES) {
             if s >= self.unsafe_from {
                 continue;
             }
             let ok = [Direction::AToB, Direction::BToA].into_iter().all(|dir| {
+                let isn = isn[usize::from(dir == Direction::BToA)];
                 self.clean(
                     capture,
                     flow,
@@ -237,12 +266,39 @@ impl Plan {
                     dir,
                     s,
                     index,
+                    isn,
                     src,
                     &mut reader,
                 )
             });
             if ok {
                 return Some(s);
+            }
+        }
+        None
+    }
+
+    /// The sequence number of the first byte of direction `dir`, as the reassembly
+    /// takes it: after the SYN, or of the first segment with bytes or a FIN.
+    fn isn(
+        &self,
+        capture: &Capture,
+        flow: u32,
+        dir: Direction,
+        src: &mut dyn PacketSource,
+        reader: &mut Reader,
+    ) -> Option<u32> {
+        let mine = (self.first..capture.packets.len()).filter(|&i| {
+            let r = &capture.packets[i];
+            r.flow == flow && dir_of(r) == dir
+        });
+        for i in mine.take(ISN_LOOK) {
+            let (flags, seq, bare) = reader.tcp(capture, i, src)?;
+            if flags & tcp_flags::SYN != 0 {
+                return Some(seq.wrapping_add(1));
+            }
+            if !bare || flags & tcp_flags::FIN != 0 {
+                return Some(seq);
             }
         }
         None
@@ -259,6 +315,7 @@ impl Plan {
         dir: Direction,
         s: usize,
         index: usize,
+        isn: Option<u32>,
         src: &mut dyn PacketSource,
         reader: &mut Reader,
     ) -> bool {
@@ -286,16 +343,29 @@ impl Plan {
         if f >= self.unsafe_from {
             return false;
         }
-        match seg {
-            Seg::Data(ref head) => {
+        let seq = match seg {
+            Seg::Data(ref head, seq) => {
                 let starts_msg = self.msgs.iter().any(|m| m.dir == dir && m.first == f);
                 if !starts_msg || pdu_len(proto, to_server, head) == Some(0) {
                     return false;
                 }
+                seq
             }
-            Seg::Fin => {}
+            Seg::Fin(seq) => seq,
             // A reset (ends the stream only in a replay that started it) or a SYN.
             Seg::Other | Seg::Bare => return false,
+        };
+        // Its first byte is the one after every byte of the messages before it: none
+        // came that no message claims (offsets from the stream's first byte, modulo 2^32
+        // as sequence numbers are).
+        let claimed: u64 = self
+            .msgs
+            .iter()
+            .filter(|m| m.dir == dir && m.first < f)
+            .map(|m| m.bytes)
+            .sum();
+        if isn.is_none_or(|isn| seq.wrapping_sub(isn) != claimed as u32) {
+            return false;
         }
         // The end of the direction's last message before `f`.
         let Some(end) = self
@@ -325,10 +395,10 @@ impl Plan {
 enum Seg {
     /// Nothing: no bytes, no FIN, SYN or RST.
     Bare,
-    /// Bytes (the first few of them).
-    Data(Vec<u8>),
-    /// A FIN without bytes.
-    Fin,
+    /// Bytes (the first few of them), and the sequence number of the first.
+    Data(Vec<u8>, u32),
+    /// A FIN without bytes, and its sequence number.
+    Fin(u32),
     /// A SYN or RST.
     Other,
 }
@@ -340,6 +410,24 @@ struct Reader {
 }
 
 impl Reader {
+    /// A segment's flags, sequence number, and whether it has no bytes.
+    fn tcp(
+        &mut self,
+        capture: &Capture,
+        i: usize,
+        src: &mut dyn PacketSource,
+    ) -> Option<(u8, u32, bool)> {
+        let row = capture.packets[i];
+        if !src.read(i, &row, &mut self.buf) {
+            return None;
+        }
+        let s = wire::dissect(capture.linktype_of(&row), &self.buf);
+        let Transport::Tcp(t) = s.transport else {
+            return None;
+        };
+        Some((t.flags, t.seq, t.payload_len == 0))
+    }
+
     fn segment(&mut self, capture: &Capture, i: usize, src: &mut dyn PacketSource) -> Option<Seg> {
         let row = capture.packets[i];
         if !src.read(i, &row, &mut self.buf) {
@@ -358,9 +446,9 @@ impl Reader {
             Seg::Other
         } else if !payload.is_empty() {
             // Enough to tell a PDU's start; the length of one is not needed.
-            Seg::Data(payload[..payload.len().min(4096)].to_vec())
+            Seg::Data(payload[..payload.len().min(4096)].to_vec(), t.seq)
         } else if t.flags & tcp_flags::FIN != 0 {
-            Seg::Fin
+            Seg::Fin(t.seq)
         } else {
             Seg::Bare
         })
@@ -704,6 +792,24 @@ mod made {
         let again = segs[9].clone();
         segs.insert(11, again);
         run("retransmitted", 80, &segs);
+    }
+
+    #[test]
+    fn bytes_after_a_message_in_its_last_segment() {
+        // Lines no command answers, after a reply in its segment and alone.
+        let get: &[u8] = b"get k\r\n";
+        let val: &[u8] = b"VALUE k 0 2\r\nab\r\nEND\r\n";
+        let junk = [val, b"\r\nEN"].concat();
+        let mut parts: Vec<(bool, &[u8])> = vec![(true, get), (false, val)];
+        parts.extend([(true, get), (false, &junk[..]), (true, get), (false, val)]);
+        parts.extend([
+            (true, get),
+            (false, val),
+            (false, b"D\r\n"),
+            (true, get),
+            (false, val),
+        ]);
+        run("memcached junk", 11211, &conversation(&parts));
     }
 
     #[test]
