@@ -2,7 +2,7 @@
 //! message a layer with its type, length and direction, the SQL of a Query, the tag of
 //! a CommandComplete, the parameters of a StartupMessage.
 
-use crate::query::detail::{escape, string_field, Node};
+use crate::query::detail::{colon_hex, escape, hex, string_field, Node};
 
 /// The SSLRequest (§55.7: length 8, code 80877103), after which the server's one byte
 /// says whether TLS follows.
@@ -146,16 +146,53 @@ pub(super) fn dissect(b: &[u8], at: usize, to_server: bool, name: &str) -> Vec<N
             strings(&[("pgsql.tag", "Tag")], 5);
         }
         (true, b'P') => {
-            strings(
+            let off = strings(
                 &[("pgsql.statement", "Statement"), ("pgsql.query", "Query")],
                 5,
             );
+            // The parameters' type OIDs.
+            let mut v = Values { b, at, off };
+            for _ in 0..v.u16().unwrap_or(0) {
+                v.uint(&mut p, "pgsql.oid.type", "Type OID", 4);
+            }
         }
         (true, b'B') => {
-            strings(
+            let off = strings(
                 &[("pgsql.portal", "Portal"), ("pgsql.statement", "Statement")],
                 5,
             );
+            // Parameter format codes, values, result format codes.
+            let mut v = Values { b, at, off };
+            v.formats(&mut p);
+            for _ in 0..v.u16().unwrap_or(0) {
+                v.value(&mut p, 4);
+            }
+            v.formats(&mut p);
+        }
+        (false, b'T') => {
+            let mut v = Values { b, at, off: 5 };
+            for _ in 0..v.count(&mut p) {
+                let Some((name, n)) = cstr(b, v.off) else {
+                    break;
+                };
+                p.push(
+                    string_field("pgsql.col.name", "Column name", name, at + v.off, n)
+                        .hex(&b[v.off..v.off + n]),
+                );
+                v.off += n;
+                v.uint(&mut p, "pgsql.oid.table", "Table OID", 4);
+                v.uint(&mut p, "pgsql.col.index", "Column index", 2);
+                v.uint(&mut p, "pgsql.oid.type", "Type OID", 4);
+                v.int(&mut p, "pgsql.val.length", "Column length", 2);
+                v.int(&mut p, "pgsql.col.typemod", "Type modifier", 4);
+                v.format(&mut p);
+            }
+        }
+        (false, b'D') => {
+            let mut v = Values { b, at, off: 5 };
+            for _ in 0..v.count(&mut p) {
+                v.value(&mut p, 4);
+            }
         }
         (true, b'D' | b'C') => {
             // `S` a statement, `P` a portal, then its name.
@@ -167,7 +204,24 @@ pub(super) fn dissect(b: &[u8], at: usize, to_server: bool, name: &str) -> Vec<N
             strings(&[what], 6);
         }
         (true, b'E') => {
-            strings(&[("pgsql.portal", "Portal")], 5);
+            let off = strings(&[("pgsql.portal", "Portal")], 5);
+            if let Some(n) = be32(b, off) {
+                let rows = if n == 0 {
+                    "all rows".to_owned()
+                } else {
+                    format!("{n} rows")
+                };
+                p.push(
+                    Node::field(
+                        "pgsql.returns",
+                        format!("Returns: {rows}"),
+                        n.to_string(),
+                        at + off,
+                        4,
+                    )
+                    .hex(&b[off..off + 4]),
+                );
+            }
         }
         (false, b'S') => {
             strings(
@@ -237,6 +291,111 @@ pub(super) fn dissect(b: &[u8], at: usize, to_server: bool, name: &str) -> Vec<N
 }
 
 const MECHANISM: &str = "SASL authentication mechanism";
+
+/// The fixed-size values of a message read in turn from `off` (`at`: where `b` is).
+struct Values<'a> {
+    b: &'a [u8],
+    at: usize,
+    off: usize,
+}
+
+impl Values<'_> {
+    fn take(&mut self, n: usize) -> Option<&[u8]> {
+        let v = self.b.get(self.off..self.off + n)?;
+        self.off += n;
+        Some(v)
+    }
+
+    fn u16(&mut self) -> Option<u16> {
+        self.take(2).map(|v| u16::from_be_bytes([v[0], v[1]]))
+    }
+
+    /// An unsigned value of `n` bytes (2 or 4), added to `p`.
+    fn uint(&mut self, p: &mut Node, field: &str, label: &str, n: usize) -> Option<u64> {
+        let pos = self.at + self.off;
+        let v = self.take(n)?;
+        let x = v.iter().fold(0u64, |a, &b| a << 8 | b as u64);
+        p.push(Node::field(field, format!("{label}: {x}"), x.to_string(), pos, n).hex(v));
+        Some(x)
+    }
+
+    /// A signed value of `n` bytes (2 or 4), added to `p`.
+    fn int(&mut self, p: &mut Node, field: &str, label: &str, n: usize) -> Option<i64> {
+        let pos = self.at + self.off;
+        let v = self.take(n)?;
+        let x = match *v {
+            [a, b] => i16::from_be_bytes([a, b]) as i64,
+            [a, b, c, d] => i32::from_be_bytes([a, b, c, d]) as i64,
+            _ => 0,
+        };
+        p.push(Node::field(field, format!("{label}: {x}"), x.to_string(), pos, n).hex(v));
+        Some(x)
+    }
+
+    /// A count of columns (`pgsql.field.count`).
+    fn count(&mut self, p: &mut Node) -> u64 {
+        self.uint(p, "pgsql.field.count", "Field count", 2)
+            .unwrap_or(0)
+    }
+
+    /// A format code (0 text, 1 binary).
+    fn format(&mut self, p: &mut Node) {
+        let pos = self.at + self.off;
+        if let Some(v) = self.take(2) {
+            let f = u16::from_be_bytes([v[0], v[1]]);
+            let name = match f {
+                0 => "Text",
+                1 => "Binary",
+                _ => "Unknown",
+            };
+            p.push(
+                Node::field(
+                    "pgsql.format",
+                    format!("Format: {name} ({f})"),
+                    f.to_string(),
+                    pos,
+                    2,
+                )
+                .hex(v),
+            );
+        }
+    }
+
+    /// A count of format codes, then the codes.
+    fn formats(&mut self, p: &mut Node) {
+        for _ in 0..self.u16().unwrap_or(0) {
+            if self.off + 2 > self.b.len() {
+                return;
+            }
+            self.format(p);
+        }
+    }
+
+    /// A value: its length (`len` bytes; -1 is NULL), then its bytes.
+    fn value(&mut self, p: &mut Node, len: usize) {
+        let Some(n) = self.int(p, "pgsql.val.length", "Column length", len) else {
+            return;
+        };
+        let pos = self.at + self.off;
+        if let Some(v) = usize::try_from(n)
+            .ok()
+            .filter(|&n| n > 0)
+            .and_then(|n| self.take(n))
+        {
+            let text = format!("Data: {}", shown_bytes(v));
+            p.push(Node::field("pgsql.val.data", text, colon_hex(v), pos, v.len()).hex(v));
+        }
+    }
+}
+
+/// Bytes as Wireshark's showname writes them: hex, the first 36 bytes and `…` after.
+fn shown_bytes(v: &[u8]) -> String {
+    let mut s = hex(&v[..v.len().min(36)]);
+    if v.len() > 36 {
+        s.push('…');
+    }
+    s
+}
 
 fn be32(b: &[u8], at: usize) -> Option<u32> {
     let v = b.get(at..at + 4)?;
@@ -356,6 +515,38 @@ mod test {
         let ready = b"Z\x00\x00\x00\x05I";
         let n = dissect(ready, 0, false, "Ready for query");
         assert_eq!(n[0].children[3].showname, "Status: Idle (73)");
+        // A DataRow with a NULL and a value, and a Bind of one text parameter.
+        let row = b"D\x00\x00\x00\x10\x00\x02\xff\xff\xff\xff\x00\x00\x00\x02c0";
+        let n = dissect(row, 0, false, "Data row");
+        let shown: Vec<&str> = n[0].children[3..]
+            .iter()
+            .map(|c| c.showname.as_str())
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "Field count: 2",
+                "Column length: -1",
+                "Column length: 2",
+                "Data: 6330"
+            ]
+        );
+        let bind = b"B\x00\x00\x00\x16\x00by_id\x00\x00\x00\x00\x01\x00\x00\x00\x011\x00\x00";
+        let n = dissect(bind, 0, true, "Bind");
+        let shown: Vec<&str> = n[0].children[3..]
+            .iter()
+            .map(|c| c.showname.as_str())
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "Portal: ",
+                "Statement: by_id",
+                "Column length: 1",
+                "Data: 31"
+            ]
+        );
+        assert_eq!(shown_bytes(&[0xab; 40]), format!("{}…", "ab".repeat(36)));
         for b in [
             &query[..],
             &startup[..],
@@ -363,6 +554,8 @@ mod test {
             &error[..],
             &sasl[..],
             &ready[..],
+            &row[..],
+            &bind[..],
         ] {
             for end in 0..=b.len() {
                 for side in [true, false] {
