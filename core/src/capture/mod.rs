@@ -276,6 +276,10 @@ pub struct Capture {
     /// The protocol inside each TLS conversation whose records were decrypted (HTTP,
     /// HTTP/2, …), indexed like `conversations`.
     pub app_inner: Vec<Option<app::AppProto>>,
+    /// The conversations of other protocols that switched to TLS (MySQL, PostgreSQL),
+    /// sorted by conversation: read with [`Capture::tls_switch`].
+    #[serde(skip)]
+    pub tls_switches: Vec<app::tls::TlsSwitch>,
     /// Application-layer counters.
     pub app_stats: app::AppStats,
     /// Where Wireshark shows `memcache.command` (filters on it read this instead of the
@@ -352,6 +356,15 @@ impl Capture {
             rtt_ns,
             bytes_in_flight: row.bytes_in_flight,
         })
+    }
+
+    /// Where conversation `conv` switched to TLS, if it did (see [`Capture::tls_switches`]).
+    pub fn tls_switch(&self, conv: u32) -> Option<app::tls::TlsSwitch> {
+        let at = self.tls_switches.partition_point(|s| s.conv < conv);
+        self.tls_switches
+            .get(at)
+            .filter(|s| s.conv == conv)
+            .copied()
     }
 
     /// The link type of a packet.

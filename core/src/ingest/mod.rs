@@ -599,6 +599,7 @@ impl Ingest {
             a.capture.app_clients = apps.clients;
             a.capture.app_inner = apps.inner;
             a.capture.pdus = apps.pdus;
+            a.capture.tls_switches = apps.tls_switches;
             a.capture.app_stats = apps.stats;
             a.capture.memcache_commands = apps.memcache_commands;
             a.capture.reassembly = a.reassembler.stats();

@@ -45,3 +45,17 @@ impl Tls {
             .map(version_name)
     }
 }
+
+/// Where a conversation of another protocol switched to TLS (MySQL after the client's
+/// SSL request, PostgreSQL after the server's `S` to an SSLRequest): the segments of
+/// `conv` after `packet` carry TLS records, those up to it the protocol in the clear, as
+/// Wireshark's `ssl_starttls_ack` hands the conversation over (12 bytes a conversation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct TlsSwitch {
+    /// The conversation (index into `Capture::conversations`).
+    pub conv: u32,
+    /// The packet that ended the clear text (index into `Capture::packets`).
+    pub packet: u32,
+    /// TLS bytes followed the clear text in that same packet.
+    pub shared: bool,
+}

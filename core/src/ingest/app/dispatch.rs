@@ -9,6 +9,7 @@ use super::tls::SharedKeys;
 use super::StreamParser;
 use crate::capture::app::memcache::CommandIndex;
 use crate::capture::app::pdu::Pdu;
+use crate::capture::app::tls::TlsSwitch;
 use crate::capture::app::{AppProto, AppStats, At, Transaction};
 use crate::capture::flow::{Conversation, Direction, L4};
 use crate::capture::packet::PacketRow;
@@ -89,6 +90,8 @@ pub struct Apps {
     scratch: Vec<Transaction>,
     /// HTTP/2 frames and PostgreSQL messages, as the parsers read them.
     pdus: Vec<Pdu>,
+    /// Where conversations switched to TLS, as their parsers ended.
+    tls_switches: Vec<TlsSwitch>,
     /// What the transactions repeat, kept once.
     interner: Interner,
     /// `memcache.command` of the memcached conversations retired so far: the covered
@@ -111,6 +114,8 @@ pub struct AppsResult {
     pub inner: Vec<Option<AppProto>>,
     /// HTTP/2 frames and PostgreSQL messages, in packet order.
     pub pdus: Vec<Pdu>,
+    /// Where conversations switched to TLS, sorted by conversation.
+    pub tls_switches: Vec<TlsSwitch>,
     /// Counters.
     pub stats: AppStats,
     /// Where Wireshark shows `memcache.command`.
@@ -495,6 +500,9 @@ impl Apps {
                 p.conv = flow;
             }
             self.conv(flow).inner = parser.inner();
+            if let Some(s) = parser.tls_switch() {
+                self.tls_switches.push(TlsSwitch { conv: flow, ..s });
+            }
             self.collect(flow);
         }
         self.retire(flow);
@@ -603,12 +611,15 @@ impl Apps {
         // Reassembly hands bytes on when their holes fill: a PDU may come after those of
         // later packets. Stable: a packet's PDUs stay in stream order.
         pdus.sort_by_key(|p| p.packet);
+        let mut tls_switches = std::mem::take(&mut self.tls_switches);
+        tls_switches.sort_unstable_by_key(|s| s.conv);
         AppsResult {
             transactions,
             protos,
             clients,
             inner,
             pdus,
+            tls_switches,
             stats: self.stats,
             memcache_commands,
         }

@@ -52,6 +52,11 @@ pub trait StreamParser {
     fn inner(&self) -> Option<crate::capture::app::AppProto> {
         None
     }
+    /// Where the conversation switched to TLS (MySQL's SSL request, PostgreSQL's
+    /// SSLRequest answered `S`), once it did; the dispatcher fills in `conv`.
+    fn tls_switch(&self) -> Option<crate::capture::app::tls::TlsSwitch> {
+        None
+    }
     /// Moves the PDUs read since the last call (HTTP/2 frames, PostgreSQL messages) to
     /// `out`; parsers of other protocols have none.
     fn take_pdus(&mut self, out: &mut Vec<crate::capture::app::pdu::Pdu>) {

@@ -161,6 +161,15 @@ pub fn replay(
     pieces: &[Piece],
     cut: &dyn Fn(usize, usize) -> Vec<usize>,
 ) -> Vec<Transaction> {
+    replay_parser(make, pieces, cut).1
+}
+
+/// [`replay`], also returning the parser once ended (to ask what else it found).
+pub fn replay_parser(
+    make: &dyn Fn() -> Box<dyn StreamParser>,
+    pieces: &[Piece],
+    cut: &dyn Fn(usize, usize) -> Vec<usize>,
+) -> (Box<dyn StreamParser>, Vec<Transaction>) {
     let mut p = make();
     let mut out = Vec::new();
     let mut last = At::default();
@@ -185,7 +194,7 @@ pub fn replay(
         }
     }
     p.end(last, &mut out);
-    out
+    (p, out)
 }
 
 /// Whole pieces.
@@ -227,6 +236,30 @@ pub fn check_splits(make: &dyn Fn() -> Box<dyn StreamParser>, pieces: &[Piece], 
             assert_eq!(got, want, "piece {i} cut at {k} of {} differs", bytes.len());
         }
     }
+}
+
+/// Where each conversation switched to TLS, for whole pieces, 1-byte pieces and every
+/// two-piece cut of each piece (up to `max` bytes, a sample beyond): all the same.
+pub fn switch_of_every_split(
+    make: &dyn Fn() -> Box<dyn StreamParser>,
+    pieces: &[Piece],
+    max: usize,
+) -> Option<crate::capture::app::tls::TlsSwitch> {
+    let of =
+        |cut: &dyn Fn(usize, usize) -> Vec<usize>| replay_parser(make, pieces, cut).0.tls_switch();
+    let want = of(&whole);
+    assert_eq!(of(&bytewise), want, "1-byte pieces differ");
+    for (i, piece) in pieces.iter().enumerate() {
+        let Piece::Data(_, bytes, _) = piece else {
+            continue;
+        };
+        let step = bytes.len() / max + 1;
+        for k in (1..bytes.len()).step_by(step) {
+            let got = of(&|j, len| if j == i { vec![k, len - k] } else { vec![len] });
+            assert_eq!(got, want, "piece {i} cut at {k} of {}", bytes.len());
+        }
+    }
+    want
 }
 
 /// [`check_splits`] on every conversation with `port` at either end of each capture

@@ -125,6 +125,13 @@ impl Parser {
             }
             if let (Some(tls), false) = (&mut self.tls, bytes.is_empty()) {
                 // The TLS handshake follows the SSL request in the same bytes.
+                if let Some(sw) = self
+                    .switch
+                    .as_mut()
+                    .filter(|s| s.packet as u64 == at.packet)
+                {
+                    sw.shared = true;
+                }
                 return tls.data(true, bytes, at, out);
             }
         }

@@ -7,6 +7,7 @@ use super::command::err_packet;
 use super::framing::Packet;
 use super::{caps, emit, extend, report, Parser, Pending, Phase, Reader, Resp};
 use crate::capture::app::mysql::Mysql;
+use crate::capture::app::tls::TlsSwitch;
 use crate::capture::app::{Detail, Transaction};
 
 impl Parser {
@@ -28,6 +29,11 @@ impl Parser {
                 login.tls = true;
                 login.response = Some("tls".into());
                 self.phase = Phase::Tls;
+                self.switch = Some(TlsSwitch {
+                    conv: 0,
+                    packet: u32::try_from(p.span.last.packet).unwrap_or(u32::MAX),
+                    shared: false,
+                });
                 self.start_tls();
                 report(out, Some(p.span), None, Detail::Mysql(Box::new(login)));
                 return;

@@ -34,6 +34,7 @@ pub use command::command_name;
 use super::tls::SharedKeys;
 use super::{lossy, report, StreamParser};
 use crate::capture::app::mysql::Mysql;
+use crate::capture::app::tls::TlsSwitch;
 use crate::capture::app::{AppProto, At, Detail, Span, Transaction};
 use command::plausible_command;
 use compressed::CompFramer;
@@ -148,6 +149,8 @@ pub struct Parser {
     server_port: u16,
     /// Inside TLS: the handshake response comes again, after the SSL request.
     after_ssl: bool,
+    /// Where the conversation switched to TLS: the SSL request's packet.
+    switch: Option<TlsSwitch>,
 }
 
 impl Default for Parser {
@@ -186,6 +189,7 @@ impl Parser {
             keys,
             server_port,
             after_ssl: false,
+            switch: None,
         }
     }
 
@@ -262,6 +266,14 @@ impl Parser {
 impl StreamParser for Parser {
     fn data(&mut self, from_client: bool, bytes: &[u8], at: At, out: &mut Vec<Transaction>) {
         if let Some(tls) = &mut self.tls {
+            if let Some(sw) = self
+                .switch
+                .as_mut()
+                .filter(|s| s.packet as u64 == at.packet)
+            {
+                // TLS bytes in the packet that ended the SSL request.
+                sw.shared |= !bytes.is_empty();
+            }
             tls.data(from_client, bytes, at, out);
             return;
         }
@@ -341,6 +353,10 @@ impl StreamParser for Parser {
 
     fn inner(&self) -> Option<AppProto> {
         self.tls.as_ref().map(|_| AppProto::Mysql)
+    }
+
+    fn tls_switch(&self) -> Option<TlsSwitch> {
+        self.switch
     }
 
     fn take_pdus(&mut self, out: &mut Vec<crate::capture::app::pdu::Pdu>) {

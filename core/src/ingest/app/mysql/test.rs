@@ -243,6 +243,78 @@ fn every_split_over_tls_gives_the_same_transactions() {
 }
 
 #[test]
+fn the_switch_to_tls_is_the_ssl_request_for_every_split() {
+    let convs = testkit::conversations("tests/data/servers/mysql-tls.pcap", 23307).unwrap();
+    let sw = |packet, shared| {
+        Some(TlsSwitch {
+            conv: 0,
+            packet,
+            shared,
+        })
+    };
+    // tshark -d tcp.port==23307,mysql: "Response: SSL Handshake" in frames 6 and 46.
+    let got: Vec<_> = convs
+        .iter()
+        .map(|c| testkit::switch_of_every_split(&make, c, 512))
+        .collect();
+    assert_eq!(got, [sw(5, false), sw(45, false)]);
+    // With the secrets the same: the switch is in the clear.
+    let keys = super::super::tls::SharedKeys::default();
+    keys.borrow_mut().add_text(include_bytes!(
+        "../../../../../tests/data/servers/mysql-tls.keylog"
+    ));
+    let with_keys =
+        || -> Box<dyn StreamParser> { Box::new(Parser::with_keys(keys.clone(), 23307)) };
+    assert_eq!(
+        testkit::switch_of_every_split(&with_keys, &convs[1], 512),
+        sw(45, false)
+    );
+    // The whole ingest keeps them by conversation, with and without the key log.
+    let decode = [(crate::capture::flow::L4::Tcp, 23307, Some(AppProto::Mysql))];
+    let c = testkit::capture("mysql-tls.pcap", &decode);
+    let all = |c: &crate::capture::Capture| {
+        c.tls_switches
+            .iter()
+            .map(|s| (s.conv, s.packet, s.shared))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(all(&c), [(0, 5, false), (1, 45, false)]);
+    assert_eq!(c.tls_switch(1).map(|s| s.packet), Some(45));
+    assert_eq!(c.tls_switch(2), None);
+    assert_eq!(all(&testkit::capture_with_keys("mysql-tls.pcap")), all(&c));
+    // Without an SSL request nothing switched.
+    assert!(testkit::capture("mariadb.pcap", &[])
+        .tls_switches
+        .is_empty());
+}
+
+#[test]
+fn a_client_hello_in_the_ssl_requests_packet_shares_it_for_every_split() {
+    let mut greeting = vec![10];
+    greeting.extend_from_slice(b"8.0.36\0\x05\0\0\0abcdefgh\0\xff\xff\x21\x02\0\xff\xdf\x15");
+    greeting.extend_from_slice(&[0; 10]);
+    greeting.extend_from_slice(b"ijklmnopqrst\0mysql_native_password\0");
+    // Capabilities with CLIENT_SSL and PROTOCOL_41, max packet, charset, 23 zeros.
+    let mut ssl = 0x0000_8a0du32.to_le_bytes().to_vec();
+    ssl.extend_from_slice(&[0, 0, 0, 1, 0x21]);
+    ssl.extend_from_slice(&[0; 23]);
+    let mut both = pkt(1, &ssl);
+    // The start of a ClientHello record.
+    both.extend_from_slice(b"\x16\x03\x01\x00\x05\x01\x00\x00\x01\x03");
+    let p = testkit::pieces(&[(false, &pkt(0, &greeting)), (true, &both)]);
+    let sw = testkit::switch_of_every_split(&make, &p, usize::MAX).expect("switched");
+    assert_eq!((sw.packet, sw.shared), (1, true));
+    // The SSL request alone: not shared, and the ClientHello's packet comes after.
+    let p = testkit::pieces(&[
+        (false, &pkt(0, &greeting)),
+        (true, &pkt(1, &ssl)),
+        (true, b"\x16\x03\x01\x00\x05\x01\x00\x00\x01\x03"),
+    ]);
+    let sw = testkit::switch_of_every_split(&make, &p, usize::MAX).expect("switched");
+    assert_eq!((sw.packet, sw.shared), (1, false));
+}
+
+#[test]
 fn corpus_captures() {
     let mysql = |txs: &[Transaction]| -> Vec<Mysql> {
         txs.iter()

@@ -312,3 +312,35 @@ fn every_split_over_tls_gives_the_same_transactions() {
         testkit::check_splits(&make, pieces, 4096);
     }
 }
+
+#[test]
+fn the_switch_to_tls_is_the_servers_s_for_every_split() {
+    let make = || -> Box<dyn StreamParser> { Box::new(Parser::new()) };
+    // SSLRequest (code 80877103), `S`, then a ClientHello record's start.
+    let hello: &[u8] = b"\x16\x03\x01\x00\x05\x01\x00\x00\x01\x03";
+    let p = testkit::pieces(&[
+        (true, b"\x00\x00\x00\x08\x04\xd2\x16\x2f"),
+        (false, b"S"),
+        (true, hello),
+    ]);
+    let sw = testkit::switch_of_every_split(&make, &p, usize::MAX).expect("switched");
+    assert_eq!((sw.packet, sw.shared), (1, false));
+    // Refused (`N`): no TLS, the startup follows in the clear.
+    let p = testkit::pieces(&[
+        (true, b"\x00\x00\x00\x08\x04\xd2\x16\x2f"),
+        (false, b"N"),
+        (true, b"\x00\x00\x00\x08\x00\x03\x00\x00"),
+    ]);
+    assert_eq!(testkit::switch_of_every_split(&make, &p, usize::MAX), None);
+    // pgsql-tls.pcap: the `S` of frames 6 and 48 (tshark -d tcp.port==25433,pgsql); the
+    // third conversation's SSLRequest is answered `N`.
+    let convs = testkit::conversations("tests/data/servers/pgsql-tls.pcap", 25433).unwrap();
+    let got: Vec<_> = convs
+        .iter()
+        .map(|c| testkit::switch_of_every_split(&make, c, 256).map(|s| (s.packet, s.shared)))
+        .collect();
+    assert_eq!(got, [Some((5, false)), Some((47, false)), None]);
+    let c = testkit::capture("pgsql-tls.pcap", &[]);
+    let all: Vec<_> = c.tls_switches.iter().map(|s| (s.conv, s.packet)).collect();
+    assert_eq!(all, [(0, 5), (1, 47)]);
+}
