@@ -23,6 +23,13 @@ fn ingest_decoded_as(name: &str, bytes: &[u8], options: &Value) -> wirelens_core
         .as_array()
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
+    // A TLS key log, as tshark had it (`-o tls.keylog_file:PATH`, PATH from the repo root).
+    for pair in opts.windows(2).filter(|w| w[0] == "-o") {
+        if let Some(path) = pair[1].strip_prefix("tls.keylog_file:") {
+            let keys = std::fs::read(wirelens_tests::repo_root().join(path)).expect("read key log");
+            ingest.add_key_log(&keys);
+        }
+    }
     for pair in opts.windows(2).filter(|w| w[0] == "-d") {
         // tcp.port==21211,memcache
         let Some((sel, proto)) = pair[1].split_once(',') else {
@@ -65,6 +72,19 @@ fn filters_keep_the_frames_tshark_shows() {
         };
         let bytes = std::fs::read(&path).expect("read capture");
         let capture = ingest_decoded_as(entry, &bytes, &expected["tshark_options"]);
+        // The same capture may be listed with and without a key log.
+        let keylog = expected["tshark_options"].as_array().is_some_and(|o| {
+            o.iter().any(|o| {
+                o.as_str()
+                    .is_some_and(|o| o.starts_with("tls.keylog_file:"))
+            })
+        });
+        let label = if keylog {
+            format!("{entry} +keylog")
+        } else {
+            entry.to_owned()
+        };
+        let entry = label.as_str();
         assert!(
             capture.files[0].compression.is_none(),
             "{entry}: the test reads packets from the file as stored"

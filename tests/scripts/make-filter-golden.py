@@ -13,7 +13,11 @@ the script. Filters tshark rejects are an error too: the list holds only valid f
 tshark reads absolute times in filters in local time: it runs with TZ=UTC, as Wirelens
 reads them.
 
-Usage: tests/scripts/make-filter-golden.py        (regenerate all; needs tshark with Lua)
+A capture read with a TLS key log (`-o tls.keylog_file:PATH`, PATH relative to the repo
+root) gets `+keylog` in its golden's name, so it can be listed with and without it.
+
+Usage: tests/scripts/make-filter-golden.py [CAPTURE…]   (regenerate all, or the lines of
+CAPTURES whose path is given; needs tshark with Lua)
 """
 import json
 import os
@@ -127,8 +131,15 @@ def main():
     filters = read_list("EXPRESSIONS")
     version = tshark("--version").splitlines()[0]
     failed = 0
+    only = set(sys.argv[1:])
     for n, line in enumerate(read_list("CAPTURES")):
         entry, *options = shlex.split(line)
+        if only and entry not in only:
+            continue
+        # Key log paths are relative to the repository.
+        key = "tls.keylog_file:"
+        options = [key + os.path.join(ROOT, o[len(key):]) if o.startswith(key) else o
+                   for o in options]
         if not os.path.exists(resolve(entry)):
             print(f"SKIP {entry}: not found", file=sys.stderr)
             failed += 1
@@ -140,8 +151,12 @@ def main():
             failed += 1
             continue
         data["tshark"] = version
+        data["tshark_options"] = shlex.split(line)[1:]
         # The capture's path, `/` as `_` (two captures may share a file name).
-        name = entry.removeprefix("corpus:").removeprefix("tests/data/").replace("/", "_") + ".json"
+        name = entry.removeprefix("corpus:").removeprefix("tests/data/").replace("/", "_")
+        if any(o.startswith("tls.keylog_file:") for o in options):
+            name += "+keylog"
+        name += ".json"
         with open(os.path.join(GOLDEN, name), "w") as f:
             # One filter per line keeps diffs readable.
             head = {k: v for k, v in data.items() if k != "results"}

@@ -320,8 +320,16 @@ impl TransactionFields {
                     // The login's user and schema (from the handshake response), and
                     // COM_INIT_DB's schema.
                     if let Some(p) = req.filter(|_| m.command == "login") {
-                        if let Some(u) = &m.user {
-                            t.add(p, Fid::MysqlUser, || AppValue::Text(u.clone()));
+                        // packet-mysql.c's login request: the handshake response, or the
+                        // SSL request (read by the same function: its user is empty).
+                        t.add(p, Fid::MysqlLoginRequest, || AppValue::Present);
+                        let ssl_request = m.tls && m.response.as_deref() == Some("tls");
+                        match &m.user {
+                            Some(u) => t.add(p, Fid::MysqlUser, || AppValue::Text(u.clone())),
+                            None if ssl_request => {
+                                t.add(p, Fid::MysqlUser, || AppValue::Text(String::new()))
+                            }
+                            None => {}
                         }
                     }
                     let schema_of = m.command == "login" || m.command_code == Some(0x02);
@@ -486,6 +494,7 @@ const MYSQL: &[Fid] = &[
     Fid::MysqlErrorCode,
     Fid::MysqlErrorMessage,
     Fid::MysqlStmtId,
+    Fid::MysqlLoginRequest,
 ];
 const REDIS: &[Fid] = &[Fid::RedisCommand, Fid::RedisKey, Fid::RedisTime];
 
@@ -558,6 +567,7 @@ impl TransactionFields {
                 | MysqlErrorCode
                 | MysqlErrorMessage
                 | MysqlStmtId
+                | MysqlLoginRequest
                 | TlsSni
                 | RedisCommand
                 | RedisKey

@@ -230,11 +230,7 @@ impl<'c> FieldCtx<'c> {
                 self.app_wanted.push(f);
             }
         }
-        let new = |w: &HashSet<Fid>| {
-            fields
-                .iter()
-                .any(|&f| pdu::proto_of(f).is_some() && !w.contains(&f))
-        };
+        let new = |w: &HashSet<Fid>| fields.iter().any(|&f| pdu::collects(f) && !w.contains(&f));
         let wanted = match &self.pdu {
             Pdu::Shared(_) => return,
             Pdu::Own(c) if !new(c.wanted()) => return,
@@ -243,7 +239,7 @@ impl<'c> FieldCtx<'c> {
             Pdu::None => HashSet::new(),
         };
         let mut wanted = wanted;
-        wanted.extend(fields.iter().filter(|&&f| pdu::proto_of(f).is_some()));
+        wanted.extend(fields.iter().filter(|&&f| pdu::collects(f)));
         self.pdu = Pdu::Own(Box::new(Collector::new(self.capture, wanted)));
     }
 
@@ -376,7 +372,9 @@ impl<'c> FieldCtx<'c> {
             | WlProcessPid
             | WlProcessName => true,
             f if is_analysis(f) || TransactionFields::covers(f) => true,
-            f if pdu::proto_of(f).is_some() => matches!(self.pdu, Pdu::Shared(_)),
+            f if pdu::proto_of(f).is_some() || f == TlsHandshakeType => {
+                matches!(self.pdu, Pdu::Shared(_))
+            }
             // Existence of these protocols is answered without bytes; their values not.
             Tcp | Udp | Ip | Ipv6 => false,
             TcpSrcport | TcpDstport | TcpPort | UdpSrcport | UdpDstport | UdpPort => {
@@ -428,21 +426,8 @@ impl<'c> FieldCtx<'c> {
             );
             return;
         }
-        if pdu::proto_of(field).is_some() {
-            self.want(&[field]);
-            self.advance(src);
-            let c = match &self.pdu {
-                Pdu::Own(c) => c,
-                Pdu::Shared(c) => *c,
-                Pdu::None => return,
-            };
-            let mut sink = ValueSink {
-                out,
-                arena: &mut self.arena,
-            };
-            for v in c.values(self.index, field) {
-                sink.push_app(v);
-            }
+        if pdu::proto_of(field).is_some() || field == Fid::TlsHandshakeType {
+            self.collected(field, src, out);
             return;
         }
         if quic::covers(field) {
@@ -516,17 +501,62 @@ impl<'c> FieldCtx<'c> {
             return;
         }
         if matches!(field, Fid::Tls | Fid::Mysql) {
-            // A segment with payload in a conversation decoded as the protocol.
-            let proto = match field {
-                Fid::Tls => crate::capture::app::AppProto::Tls,
-                _ => crate::capture::app::AppProto::Mysql,
+            // A segment with payload in a conversation decoded as the protocol; in one
+            // that switched to TLS (MySQL, PostgreSQL) the segments up to the switch are
+            // the protocol in the clear, those after it TLS, as Wireshark hands the
+            // conversation over (`ssl_starttls_ack`).
+            use crate::capture::app::AppProto;
+            let flow = self.row.flow;
+            let proto = self
+                .capture
+                .app_protos
+                .get(flow as usize)
+                .copied()
+                .flatten();
+            let switch = (flow != NO_FLOW)
+                .then(|| self.capture.tls_switch(flow))
+                .flatten();
+            let at = u32::try_from(self.index).unwrap_or(u32::MAX);
+            let (clear, records) = match switch {
+                Some(s) => (
+                    at <= s.packet,
+                    at > s.packet || (at == s.packet && s.shared),
+                ),
+                None => (true, false),
             };
-            let decoded = self.capture.app_protos.get(self.row.flow as usize) == Some(&Some(proto));
+            let decoded = match field {
+                Fid::Tls => proto == Some(AppProto::Tls) || records,
+                _ => proto == Some(AppProto::Mysql) && clear,
+            };
+            if field == Fid::Mysql && records && layer <= 1 && !self.capture.secrets.is_empty() {
+                // With the secrets, the frames whose records complete MySQL packets
+                // inside (as tshark with the key log).
+                self.collected(Fid::Mysql, src, out);
+            }
             if field == Fid::Tls && layer <= 1 {
                 // QUIC carries TLS in the CRYPTO frames of the Initial packets it opened.
                 if quic::has_crypto(self.capture, self.index) {
                     out.push(Value::Present);
                 }
+            }
+            let tcp = self
+                .flow()
+                .is_some_and(|(c, _)| c.proto == L4::Tcp && !self.tunneled());
+            let whole = match &self.pdu {
+                Pdu::Shared(c) => c.wanted().contains(&Fid::Tls),
+                _ => true,
+            };
+            let shared = switch.is_some_and(|s| at == s.packet);
+            if field == Fid::Tls && decoded && tcp && whole && !shared {
+                // The segments where a record is whole (see `pdu::tls`).
+                if layer <= 1 {
+                    let mut whole = Vec::new();
+                    self.collected(Fid::Tls, src, &mut whole);
+                    if !whole.is_empty() {
+                        out.push(Value::Present);
+                    }
+                }
+                return;
             }
             if decoded && layer <= 1 && self.load(src) {
                 if let Some(l) = self.layers.of(Proto::Tcp).next() {
@@ -540,6 +570,24 @@ impl<'c> FieldCtx<'c> {
         }
         if self.load(src) {
             self.slow(field, layer, src, out);
+        }
+    }
+
+    /// The values of `field` a [`Collector`] gathers in the current packet.
+    fn collected(&mut self, field: Fid, src: &mut dyn PacketSource, out: &mut Vec<Value>) {
+        self.want(&[field]);
+        self.advance(src);
+        let c = match &self.pdu {
+            Pdu::Own(c) => c,
+            Pdu::Shared(c) => *c,
+            Pdu::None => return,
+        };
+        let mut sink = ValueSink {
+            out,
+            arena: &mut self.arena,
+        };
+        for v in c.values(self.index, field) {
+            sink.push_app(v);
         }
     }
 

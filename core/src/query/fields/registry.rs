@@ -413,6 +413,7 @@ registry! {
     MysqlAffectedRows = "mysql.affected_rows", Uint64, Dec, Extracted, Wireshark, "Affected Rows";
     MysqlStmtId = "mysql.stmt_id", Uint32, Dec, Extracted, Wireshark, "Statement ID";
     MysqlNumRows = "mysql.num_rows", Uint32, Dec, NotYetExtracted, Wireshark, "Rows to fetch";
+    MysqlLoginRequest = "mysql.login_request", None, None, Extracted, Wireshark, "Login Request";
 
     Pgsql = "pgsql", Protocol, None, Extracted, Wireshark, "PostgreSQL";
     PgsqlType = "pgsql.type", String, None, Extracted, Wireshark, "Type";
@@ -460,6 +461,7 @@ registry! {
 
     Tls = "tls", Protocol, None, Extracted, Wireshark, "Transport Layer Security";
     TlsSni = "tls.handshake.extensions_server_name", String, None, Extracted, Wireshark, "Server Name";
+    TlsHandshakeType = "tls.handshake.type", Uint8, Dec, Extracted, Wireshark, "Handshake Message Type";
 
     Quic = "quic", Protocol, None, Extracted, Wireshark, "QUIC IETF";
     QuicHeaderForm = "quic.header_form", Uint8, Dec, Extracted, Wireshark, "Header Form";

@@ -10,6 +10,7 @@
 //! records are decrypted again with the capture's secrets first.
 
 pub mod memcache;
+pub mod mysql;
 pub mod resp;
 pub mod tls;
 
@@ -80,6 +81,13 @@ pub fn proto_of(field: Fid) -> Option<AppProto> {
     }
 }
 
+/// Whether a [`Collector`] gathers `field`: the per-PDU fields ([`proto_of`]), and those
+/// read from TLS records again: `tls` (over TCP), `tls.handshake.type`, and `mysql` after
+/// a conversation's switch to TLS (with the capture's secrets).
+pub fn collects(field: Fid) -> bool {
+    proto_of(field).is_some() || matches!(field, Fid::Tls | Fid::Mysql | Fid::TlsHandshakeType)
+}
+
 fn dissector(proto: AppProto) -> Option<Box<dyn PduFields>> {
     match proto {
         AppProto::Memcache => Some(Box::new(memcache::Dissector::new())),
@@ -130,6 +138,16 @@ impl Collector {
                     .flatten()
                     .is_some_and(|p| protos.contains(&p))
         };
+        // Records read again for what they carry: the handshake messages of every TLS
+        // conversation, and MySQL's packets in those that switched to TLS.
+        let handshakes = wanted.contains(&Fid::TlsHandshakeType) || wanted.contains(&Fid::Tls);
+        let mysql = wanted.contains(&Fid::Mysql) && !capture.secrets.is_empty();
+        let records = |i: usize| {
+            let p = capture.app_protos[i];
+            let switched = capture.tls_switch(i as u32).is_some();
+            (handshakes && (p == Some(AppProto::Tls) || switched))
+                || (mysql && p == Some(AppProto::Mysql) && switched)
+        };
         let convs: Vec<bool> = capture
             .app_protos
             .iter()
@@ -138,10 +156,11 @@ impl Collector {
                 (p.is_some_and(|p| protos.contains(&p))
                     && !(from_table && p == &Some(AppProto::Memcache) && table.covers(i as u32)))
                     || inner(i)
+                    || records(i)
             })
             .collect();
         let keys = (0..convs.len())
-            .any(inner)
+            .any(|i| inner(i) || records(i))
             .then(|| Rc::new(KeyLog::of_secrets(&capture.secrets)));
         let mut values = PduValues::new();
         if from_table {
@@ -163,6 +182,9 @@ impl Collector {
                     );
                 }
             }
+        }
+        if wanted.contains(&Fid::TlsHandshakeType) {
+            quic_hellos(capture, &mut values);
         }
         Collector {
             wanted,
@@ -267,6 +289,28 @@ impl Collector {
     }
 }
 
+/// `tls.handshake.type` in QUIC: the hellos of the CRYPTO frames of the Initial packets
+/// (which tshark opens without secrets), each in the packet that completed it, as the
+/// ingest's TLS transaction of the connection has them. (The later handshake messages are
+/// in Handshake packets, which the ingest does not open.)
+fn quic_hellos(capture: &Capture, values: &mut PduValues) {
+    use crate::capture::app::Detail;
+    for t in &capture.transactions {
+        let quic =
+            capture.app_protos.get(t.conv as usize).copied().flatten() == Some(AppProto::Quic);
+        if !quic || !matches!(t.detail, Detail::Tls(_)) {
+            continue;
+        }
+        let mut out = PduOut::new(values, None);
+        // ClientHello 1, ServerHello 2 (RFC 8446 §4).
+        for (side, kind) in [(t.request, 1), (t.response, 2)] {
+            if let Some(s) = side {
+                out.add(s.last.packet, Fid::TlsHandshakeType, AppValue::Uint(kind));
+            }
+        }
+    }
+}
+
 fn route(
     capture: &Capture,
     dissectors: &mut HashMap<u32, Box<dyn PduFields>>,
@@ -291,15 +335,33 @@ fn route(
         std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
         std::collections::hash_map::Entry::Vacant(e) => {
             let proto = capture.app_protos.get(conv as usize).copied().flatten();
-            let d = match (proto, keys) {
-                (Some(AppProto::Tls), Some(keys)) => {
-                    let inner = capture.app_inner.get(conv as usize).copied().flatten();
-                    inner
-                        .and_then(dissector)
-                        .map(|d| Box::new(tls::OverTls::new(keys.clone(), d)) as Box<dyn PduFields>)
+            let handshakes = wanted.contains(&Fid::TlsHandshakeType) || wanted.contains(&Fid::Tls);
+            let d = match (proto, keys, capture.tls_switch(conv)) {
+                (Some(AppProto::Tls), Some(keys), _) => {
+                    // The protocol inside, when one of its fields is wanted.
+                    let inner = capture
+                        .app_inner
+                        .get(conv as usize)
+                        .copied()
+                        .flatten()
+                        .filter(|&p| wanted.iter().any(|&f| proto_of(f) == Some(p)))
+                        .and_then(dissector);
+                    (inner.is_some() || handshakes).then(|| {
+                        Box::new(tls::OverTls::new(keys.clone(), inner)) as Box<dyn PduFields>
+                    })
                 }
-                (Some(AppProto::Tls), None) => None,
-                (p, _) => p.and_then(dissector),
+                (Some(AppProto::Tls), None, _) => None,
+                (Some(p @ (AppProto::Mysql | AppProto::Pgsql)), Some(keys), Some(sw)) => {
+                    let inner = (p == AppProto::Mysql
+                        && wanted.contains(&Fid::Mysql)
+                        && !capture.secrets.is_empty())
+                    .then(|| Box::new(mysql::Framer::default()) as Box<dyn PduFields>);
+                    (inner.is_some() || handshakes).then(|| {
+                        Box::new(tls::OverTls::new(keys.clone(), inner).after(sw.packet.into()))
+                            as Box<dyn PduFields>
+                    })
+                }
+                (p, _, _) => p.and_then(dissector),
             };
             match d {
                 Some(d) => e.insert(d),

@@ -10,47 +10,93 @@
 use super::{PduFields, PduOut};
 use crate::ingest::app::tls::conn::{Conn, Event};
 use crate::ingest::app::tls::keylog::KeyLog;
+use crate::query::fields::{AppValue, Fid};
 use std::rc::Rc;
 
-/// A dissector of the plaintext of one TLS conversation.
+/// A dissector of one TLS conversation: the segments where its records are whole
+/// (`tls`), its handshake messages (`tls.handshake.type`, those of decrypted records
+/// too, as tshark with the key log) and, when it has the secrets, the plaintext of its
+/// records for the protocol inside.
 pub struct OverTls {
     conn: Conn,
     keys: Rc<KeyLog>,
-    inner: Box<dyn PduFields>,
+    inner: Option<Box<dyn PduFields>>,
+    /// A conversation that switched to TLS: its records start after this packet (the
+    /// bytes up to it are the protocol in the clear).
+    after: Option<u64>,
+    /// Each side's records have started (a gap before is the clear text's).
+    started: [bool; 2],
 }
 
 impl OverTls {
     /// `inner` dissects the plaintext of a conversation whose secrets `keys` has.
-    pub fn new(keys: Rc<KeyLog>, inner: Box<dyn PduFields>) -> Self {
+    pub fn new(keys: Rc<KeyLog>, inner: Option<Box<dyn PduFields>>) -> Self {
         OverTls {
             conn: Conn::new(),
             keys,
             inner,
+            after: None,
+            started: [false; 2],
         }
+    }
+
+    /// The records start after packet `packet` (`Capture::tls_switches`).
+    pub fn after(mut self, packet: u64) -> Self {
+        self.after = Some(packet);
+        self
     }
 }
 
 impl PduFields for OverTls {
     fn data(&mut self, to_server: bool, bytes: &[u8], packet: u64, out: &mut PduOut<'_>) {
-        let OverTls { conn, keys, inner } = self;
-        conn.data(to_server, bytes, keys, packet, &mut |ev| {
-            if let Event::AppData { from_client, data } = ev {
-                inner.data(from_client, data, packet, out);
+        if self.after.is_some_and(|a| packet <= a) {
+            return;
+        }
+        self.started[usize::from(!to_server)] = true;
+        let OverTls {
+            conn, keys, inner, ..
+        } = self;
+        let handshakes = out.wants(Fid::TlsHandshakeType);
+        let mut records = 0;
+        conn.data(to_server, bytes, keys, packet, &mut |ev| match ev {
+            Event::Record { .. } => records += 1,
+            Event::AppData { from_client, data } => {
+                if let Some(inner) = inner {
+                    inner.data(from_client, data, packet, out);
+                }
             }
+            // One item per message, in the frame whose record completed it.
+            Event::Handshake { kind, .. } if handshakes => {
+                out.add(packet, Fid::TlsHandshakeType, AppValue::Uint(kind.into()))
+            }
+            _ => {}
         });
+        // packet-tls.c adds its item where a record is whole; a segment holding only
+        // part of one is a "TCP segment of a reassembled PDU". Past a gap (the side
+        // stopped) each segment is TLS "Continuation Data".
+        if records > 0 || conn.stopped(to_server) {
+            out.add(packet, Fid::Tls, AppValue::Present);
+        }
     }
 
     fn gap(&mut self, to_server: bool, len: u64) {
+        if !self.started[usize::from(!to_server)] {
+            return;
+        }
         // The record stream cannot be followed past a gap (the side stops); the
         // dissector inside drops what it was gathering.
         self.conn.gap(to_server, &mut |_| {});
-        self.inner.gap(to_server, len);
+        if let Some(inner) = &mut self.inner {
+            inner.gap(to_server, len);
+        }
     }
 
     fn end(&mut self, to_server: bool) {
         // The record it was gathering is of no more use.
         self.conn.stop(to_server);
-        self.inner.end(to_server);
+        if let Some(inner) = &mut self.inner {
+            inner.end(to_server);
+        }
     }
 }
 
@@ -141,6 +187,99 @@ mod test {
             n += 1;
         }
         assert_eq!(n, 13);
+    }
+
+    /// The frames a filter keeps on a server capture (1-based), with its key log or not,
+    /// packet by packet (no pass beforehand) and after a whole pass: the same.
+    fn frames(name: &str, keys: bool, filter: &str) -> Vec<u32> {
+        use crate::capture::flow::L4;
+        use crate::query::filter::{filter_packets, Evaluator, Filter};
+        let c = if keys {
+            testkit::capture_with_keys(name)
+        } else {
+            testkit::capture(
+                name,
+                &[(L4::Tcp, 23307, Some(crate::capture::app::AppProto::Mysql))],
+            )
+        };
+        let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/data/servers")
+            .join(name);
+        let bytes = std::fs::read(path).expect("tests/data/servers is in the repository");
+        let mut src = MemorySource {
+            files: vec![&bytes],
+        };
+        let f = Filter::compile(filter).expect("compiles");
+        let whole: Vec<u32> = filter_packets(&f, &c, &mut src)
+            .iter()
+            .map(|i| i + 1)
+            .collect();
+        let mut ev = Evaluator::new(&c);
+        let stepwise: Vec<u32> = (0..c.packets.len())
+            .filter(|&i| ev.matches(&f, i, &mut src))
+            .map(|i| i as u32 + 1)
+            .collect();
+        assert_eq!(stepwise, whole, "{filter}");
+        whole
+    }
+
+    /// tshark 4.0 -d tcp.port==23307,mysql [-o tls.keylog_file:mysql-tls.keylog] -Y …
+    #[test]
+    fn mysql_switched_to_tls_is_mysql_then_tls_as_tshark_shows() {
+        let range = |a: u32, b: u32| (a..=b).collect::<Vec<_>>();
+        // Every segment after the SSL requests (frames 6 and 46) carries TLS records.
+        let tls: Vec<u32> = [range(8, 8), range(10, 14), range(16, 29), vec![31, 32]]
+            .concat()
+            .into_iter()
+            .chain(range(34, 37))
+            .chain([48, 50, 51, 52, 53, 54])
+            .collect();
+        for keys in [false, true] {
+            assert_eq!(frames("mysql-tls.pcap", keys, "tls"), tls, "keys {keys}");
+        }
+        // Without the key log only the greetings and SSL requests are MySQL.
+        assert_eq!(frames("mysql-tls.pcap", false, "mysql"), [4, 6, 44, 46]);
+        assert_eq!(
+            frames("mysql-tls.pcap", false, "mysql.login_request"),
+            [6, 46]
+        );
+        assert_eq!(
+            frames("mysql-tls.pcap", false, "mysql.user == \"\""),
+            [6, 46]
+        );
+        assert_eq!(
+            frames("mysql-tls.pcap", false, "tls.handshake.type"),
+            [8, 10, 48, 50, 51, 52]
+        );
+        // With it, the frames whose records complete MySQL packets too, and the
+        // handshake messages of the encrypted records.
+        let mysql: Vec<u32> = [vec![4, 6, 12], range(16, 29), vec![31, 32], range(34, 37)]
+            .concat()
+            .into_iter()
+            .chain([44, 46, 53, 54])
+            .collect();
+        assert_eq!(frames("mysql-tls.pcap", true, "mysql"), mysql);
+        assert_eq!(
+            frames("mysql-tls.pcap", true, "mysql.user"),
+            [6, 12, 46, 53]
+        );
+        assert_eq!(
+            frames("mysql-tls.pcap", true, "mysql.login_request"),
+            [6, 12, 46, 53]
+        );
+        assert_eq!(
+            frames("mysql-tls.pcap", true, "tls.handshake.type"),
+            [8, 10, 11, 13, 14, 48, 50, 51, 52]
+        );
+        assert_eq!(
+            frames("mysql-tls.pcap", true, "tls.handshake.type == 20"),
+            [10, 11, 51, 52]
+        );
+        assert!(frames("mysql-tls.pcap", false, "tls.handshake.type == 20").is_empty());
+        assert_eq!(
+            frames("mysql-tls.pcap", true, "count(tls.handshake.type) == 6"),
+            [10]
+        );
     }
 
     #[test]
