@@ -335,7 +335,16 @@ fn route(
         std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
         std::collections::hash_map::Entry::Vacant(e) => {
             let proto = capture.app_protos.get(conv as usize).copied().flatten();
-            let handshakes = wanted.contains(&Fid::TlsHandshakeType) || wanted.contains(&Fid::Tls);
+            let records = wanted.contains(&Fid::TlsHandshakeType) || wanted.contains(&Fid::Tls);
+            // Records are opened only for what is read inside them: where a record is
+            // whole (`tls`) needs no secrets.
+            let opened = |keys: &Rc<KeyLog>, inner: &Option<Box<dyn PduFields>>| {
+                if inner.is_some() || wanted.contains(&Fid::TlsHandshakeType) {
+                    keys.clone()
+                } else {
+                    Rc::new(KeyLog::new())
+                }
+            };
             let d = match (proto, keys, capture.tls_switch(conv)) {
                 (Some(AppProto::Tls), Some(keys), _) => {
                     // The protocol inside, when one of its fields is wanted.
@@ -346,8 +355,9 @@ fn route(
                         .flatten()
                         .filter(|&p| wanted.iter().any(|&f| proto_of(f) == Some(p)))
                         .and_then(dissector);
-                    (inner.is_some() || handshakes).then(|| {
-                        Box::new(tls::OverTls::new(keys.clone(), inner)) as Box<dyn PduFields>
+                    (inner.is_some() || records).then(|| {
+                        let keys = opened(keys, &inner);
+                        Box::new(tls::OverTls::new(keys, inner)) as Box<dyn PduFields>
                     })
                 }
                 (Some(AppProto::Tls), None, _) => None,
@@ -356,8 +366,9 @@ fn route(
                         && wanted.contains(&Fid::Mysql)
                         && !capture.secrets.is_empty())
                     .then(|| Box::new(mysql::Framer::default()) as Box<dyn PduFields>);
-                    (inner.is_some() || handshakes).then(|| {
-                        Box::new(tls::OverTls::new(keys.clone(), inner).after(sw.packet.into()))
+                    (inner.is_some() || records).then(|| {
+                        let keys = opened(keys, &inner);
+                        Box::new(tls::OverTls::new(keys, inner).after(sw.packet.into()))
                             as Box<dyn PduFields>
                     })
                 }
