@@ -5,23 +5,39 @@
 // the same File in 16 MiB slices, the next while the last is handed over) and the CPU
 // time Chromium's processes spent on each, since wall times swing with the load of a
 // shared machine.
-// Run: node tests/e2e/bench.mjs [--json OUT] CAPTURE… [-- FILTER…]   (after `cargo xtask dist`)
-// Several CAPTUREs are opened together, as a rotated set.
+// Run: node tests/e2e/bench.mjs [--json OUT] [--reads] [--open-only] CAPTURE… [-- FILTER…]
+// (after `cargo xtask dist`). Several CAPTUREs are opened together, as a rotated set.
+// --open-only stops after the open (read floor, open, memory); --reads measures other ways
+// of reading the files beside the read floor (each MB/s with the load average then).
 
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { launch, newPage, openLayer, openTab, serve, settle } from './helpers.mjs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { DIST, launch, newPage, openLayer, openTab, serve, settle } from './helpers.mjs';
 
 const args = process.argv.slice(2);
 let jsonOut = null;
-if (args[0] === '--json') {
-  jsonOut = args[1];
-  args.splice(0, 2);
+let openOnly = false;
+let reads = false;
+for (;;) {
+  if (args[0] === '--json') {
+    jsonOut = args[1];
+    args.splice(0, 2);
+  } else if (args[0] === '--reads') {
+    reads = true;
+    args.shift();
+  } else if (args[0] === '--open-only') {
+    openOnly = true;
+    args.shift();
+  } else {
+    break;
+  }
 }
 const dash = args.indexOf('--');
 const captures = dash < 0 ? args : args.slice(0, dash);
 const filterArgs = dash < 0 ? [] : args.slice(dash + 1);
 if (!captures.length) {
-  console.error('usage: node tests/e2e/bench.mjs [--json OUT] CAPTURE… [-- FILTER…]');
+  console.error('usage: node tests/e2e/bench.mjs [--json OUT] [--reads] [--open-only] CAPTURE… [-- FILTER…]');
   process.exit(2);
 }
 // The port filter names the memcached port of tests/scripts/make-bench-capture.sh (21411),
@@ -58,38 +74,103 @@ function childCpu() {
   return total;
 }
 
-/** Reads the selected files in a bare worker, 16 MiB slices, the next read started while
- *  the last is copied into a buffer of the worker's (what the analysis worker does with
- *  its bytes, minus the analysis). Milliseconds. */
-async function readFloor(context) {
+/** The analysis worker's reader script (dist/static/reader.js), for --reads. */
+const READER_JS = join(DIST, 'static', 'reader.js');
+
+/** Reads the selected files in a bare worker and copies every byte into a buffer of the
+ *  worker's, 1 MiB at a time (what the analysis worker does with its bytes, minus the
+ *  analysis). `how`: `method` 'slice' (`Blob.slice().arrayBuffer()`, `ahead` reads
+ *  started past the one copied), 'sync' (`FileReaderSync`), 'stream' (`Blob.stream()`'s
+ *  reader) or 'reader' (`readers` workers running the app's reader script, which hand the
+ *  slices over transferred, `ahead` past the one copied); `slice` bytes a read.
+ *  Milliseconds. The read floor: 'slice', 16 MiB, one ahead. */
+async function readWith(context, how) {
   const page = await context.newPage();
   await page.setContent('<input type="file" id="f" multiple>');
   await page.locator('#f').setInputFiles(file);
-  const took = await page.evaluate(async () => {
+  const readerJs = how.method === 'reader' ? readFileSync(READER_JS, 'utf8') : '';
+  const took = await page.evaluate(async ({ how, readerJs }) => {
     const code = `onmessage = async (e) => {
-      const t = performance.now();
-      const slice = 16 << 20;
-      const buf = new Uint8Array(slice);
-      for (const f of e.data) {
-        let next = f.slice(0, slice).arrayBuffer();
-        for (let at = 0; at < f.size; at += slice) {
-          const b = await next;
-          if (at + slice < f.size) next = f.slice(at + slice, at + 2 * slice).arrayBuffer();
-          buf.set(new Uint8Array(b));
+      const { files, how, readerUrl } = e.data;
+      const { method, slice, ahead = 0, readers = 1 } = how;
+      const piece = 1 << 20;
+      const buf = new Uint8Array(piece);
+      const take = (b) => {
+        const u = new Uint8Array(b);
+        for (let at = 0; at < u.length; at += piece) buf.set(u.subarray(at, Math.min(u.length, at + piece)));
+      };
+      // Reads of [start, end) of f in order, up to ahead + 1 under way, each copied.
+      const inOrder = async (f, read) => {
+        const q = [];
+        let next = 0;
+        const more = () => {
+          while (q.length < ahead + 1 && next < f.size) {
+            q.push(read(f, next, Math.min(f.size, next + slice)));
+            next += slice;
+          }
+        };
+        more();
+        while (q.length) {
+          const b = await q.shift();
+          more();
+          take(b);
         }
+      };
+      const t = performance.now();
+      if (method === 'slice') {
+        for (const f of files) await inOrder(f, (f, s, e) => f.slice(s, e).arrayBuffer());
+      } else if (method === 'sync') {
+        const r = new FileReaderSync();
+        for (const f of files) for (let at = 0; at < f.size; at += slice) take(r.readAsArrayBuffer(f.slice(at, at + slice)));
+      } else if (method === 'stream') {
+        for (const f of files) {
+          const r = f.stream().getReader();
+          for (;;) {
+            const { done, value } = await r.read();
+            if (done) break;
+            buf.set(value.subarray(0, Math.min(value.length, piece)));
+          }
+        }
+      } else if (method === 'reader') {
+        const ws = [...Array(readers)].map(() => new Worker(readerUrl));
+        const waiting = new Map();
+        for (const w of ws) w.onmessage = (m) => { waiting.get(m.data.id)(m.data.buf); waiting.delete(m.data.id); };
+        let id = 0;
+        const read = (blob, start, end) => new Promise((ok) => {
+          waiting.set(id, ok);
+          ws[id % ws.length].postMessage({ id, blob, start, end });
+          id++;
+        });
+        for (const f of files) await inOrder(f, read);
+        for (const w of ws) w.terminate();
       }
       postMessage(performance.now() - t);
     };`;
-    const w = new Worker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })));
+    const url = (text) => URL.createObjectURL(new Blob([text], { type: 'text/javascript' }));
+    const w = new Worker(url(code));
     const done = new Promise((ok) => { w.onmessage = (e) => ok(e.data); });
-    w.postMessage([...document.querySelector('#f').files]);
+    w.postMessage({ files: [...document.querySelector('#f').files], how, readerUrl: readerJs && url(readerJs) });
     const ms = await done;
     w.terminate();
     return ms;
-  });
+  }, { how, readerJs });
   await page.close();
   return took;
 }
+const MiB = 1 << 20;
+const FLOOR = { method: 'slice', slice: 16 * MiB, ahead: 1 };
+/** The read methods --reads measures beside the read floor. */
+const READS = [
+  ['Blob.slice().arrayBuffer(), 4 MiB, 1 ahead', { method: 'slice', slice: 4 * MiB, ahead: 1 }],
+  ['Blob.slice().arrayBuffer(), 64 MiB, 1 ahead', { method: 'slice', slice: 64 * MiB, ahead: 1 }],
+  ['Blob.slice().arrayBuffer(), 16 MiB, none ahead', { method: 'slice', slice: 16 * MiB, ahead: 0 }],
+  ['Blob.slice().arrayBuffer(), 16 MiB, 2 ahead', { method: 'slice', slice: 16 * MiB, ahead: 2 }],
+  ['FileReaderSync, 16 MiB', { method: 'sync', slice: 16 * MiB }],
+  ['FileReaderSync, 64 MiB', { method: 'sync', slice: 64 * MiB }],
+  ['Blob.stream() reader', { method: 'stream', slice: 0 }],
+  ['reader worker (static/reader.js), 16 MiB, 3 ahead', { method: 'reader', slice: 16 * MiB, ahead: 3, readers: 1 }],
+  ['2 reader workers, 16 MiB, 3 ahead', { method: 'reader', slice: 16 * MiB, ahead: 3, readers: 2 }],
+];
 const server = await serve();
 const browser = await launch();
 const rows = [];
@@ -120,11 +201,20 @@ try {
 
   let cpu = childCpu();
   t = Date.now();
-  const floor = await readFloor(browser.context);
+  const floor = await readWith(browser.context, FLOOR);
   const floorCpu = childCpu() - cpu;
-  row('read floor: a bare worker reads the files', `${ms(floor)} (${rate(floor).toFixed(0)} MB/s; CPU ${floorCpu.toFixed(2)} s)`);
+  row('read floor: a bare worker reads the files', `${ms(floor)} (${rate(floor).toFixed(0)} MB/s; CPU ${floorCpu.toFixed(2)} s; load ${loadavg()[0].toFixed(2)})`);
   figures.read_ms = floor;
   figures.read_cpu_s = floorCpu;
+  if (reads) {
+    figures.reads = [];
+    for (const [what, how] of READS) {
+      const took = await readWith(browser.context, how);
+      const load = loadavg()[0];
+      figures.reads.push({ what, ms: took, load });
+      row(`  ${what}`, `${ms(took)} (${rate(took).toFixed(0)} MB/s; load ${load.toFixed(2)})`);
+    }
+  }
 
   cpu = childCpu();
   t = Date.now();
@@ -134,115 +224,120 @@ try {
   const openCpu = childCpu() - cpu;
   const packets = Number(await page.locator('#packet-count').getAttribute('data-value'));
   const wasm = Number(await page.locator('#capture-summary').getAttribute('data-wasm-bytes'));
-  row(`open ${(size / 1e6).toFixed(0)} MB, ${packets.toLocaleString('en-US')} packets`, `${ms(open)} (${rate(open).toFixed(0)} MB/s; CPU ${openCpu.toFixed(2)} s, ${(size / 1e6 / openCpu).toFixed(0)} MB per CPU second)`);
+  row(`open ${(size / 1e6).toFixed(0)} MB, ${packets.toLocaleString('en-US')} packets`, `${ms(open)} (${rate(open).toFixed(0)} MB/s; CPU ${openCpu.toFixed(2)} s, ${(size / 1e6 / openCpu).toFixed(0)} MB per CPU second; load ${loadavg()[0].toFixed(2)})`);
   row('  open / read floor', `${(open / floor).toFixed(2)}x wall, ${(openCpu / floorCpu).toFixed(2)}x CPU`);
   worker = page.workers().find((w) => w.url().includes('wirelens-worker'));
   row('worker wasm memory after open (its peak)', `${(wasm / 1e6).toFixed(0)} MB (${(wasm / packets).toFixed(1)} B a packet)`);
   Object.assign(figures, { packets, open_ms: open, open_cpu_s: openCpu, wasm_bytes: wasm });
-  await page.locator('[data-testid="packet-row"]').first().waitFor();
+  if (openOnly) {
+    if (page.errors.length) console.log('page errors:', page.errors);
+    if (jsonOut) writeFileSync(jsonOut, JSON.stringify(figures, null, 2) + '\n');
+  } else {
+    await page.locator('[data-testid="packet-row"]').first().waitFor();
 
-  // Scrolling: a screen down, then a jump to the middle, until the rows are drawn.
-  const list = page.locator('#packet-scroll');
-  await list.focus();
-  t = Date.now();
-  await list.press('PageDown');
-  await settle(page);
-  await page.waitForFunction(() => !document.querySelector('#packet-list tr.pending'));
-  figures.page_down_ms = Date.now() - t;
-  row('page down (rows drawn)', ms(figures.page_down_ms) + ' ' + (await mem()));
-  t = Date.now();
-  await list.evaluate((el) => { el.scrollTop = (el.scrollHeight - el.clientHeight) / 2; });
-  await settle(page);
-  await page.waitForFunction(() => !document.querySelector('#packet-list tr.pending'));
-  figures.jump_ms = Date.now() - t;
-  row('jump to the middle (rows drawn)', ms(figures.jump_ms) + ' ' + (await mem()));
-  const scrolling = await page.evaluate(async () => {
-    // Scroll a screen at a time for 60 screens, two frames each. Count the screens that
-    // showed a row not yet there in their first frame (drawn before any reply of the
-    // worker could come: rows fetched ahead, or not) and in their second frame, and how
-    // many rows each screen of scroll moved the list.
-    const el = document.querySelector('#packet-scroll');
-    const frame = () => new Promise((ok) => requestAnimationFrame(ok));
-    const pending = () => !!document.querySelector('#packet-list tr.pending');
-    const top = () => Number(document.querySelector('#packet-list tr')?.getAttribute('aria-rowindex'));
-    let first = 0;
-    let second = 0;
-    const moved = [];
-    for (let i = 0; i < 60; i++) {
-      const from = top();
-      el.scrollTop += el.clientHeight;
-      await frame();
-      if (pending()) first++;
-      await frame();
-      if (pending()) second++;
-      moved.push(top() - from);
-    }
-    moved.sort((a, b) => a - b);
-    return { first, second, rows: moved[30], screen: el.clientHeight / 20 };
-  });
-  figures.frames_waiting = scrolling.second;
-  figures.first_frames_waiting = scrolling.first;
-  figures.rows_a_screen_moves = scrolling.rows;
-  row('frames with a row not yet fetched (60 screens)', String(scrolling.second) + ' ' + (await mem()));
-  row('  first frames of a screen with such a row', String(scrolling.first));
-  row('  rows a screen of scroll moves (median)', `${scrolling.rows} (a screen: ${scrolling.screen} rows)`);
-
-  // A packet's detail deep in the capture.
-  await list.press('End');
-  await openTab(page, 'detail');
-  t = Date.now();
-  await page.locator('[data-testid="packet-row"][aria-selected="true"]').click();
-  await page.locator('#detail-tree [data-testid="tree-node"]').first().waitFor({ timeout: 600_000 });
-  figures.detail_ms = Date.now() - t;
-  row('detail of the last packet', ms(figures.detail_ms) + ' ' + (await mem()));
-
-  // Filters.
-  for (const f of filters) {
-    await page.locator('#filter-input').fill(f);
-    await page.locator('#filter-input').press('Enter');
-    await page.locator('#filter-status', { hasText: 'packets match' }).waitFor({ timeout: 600_000 });
-    const status = await page.locator('#filter-status').textContent();
-    const took = Number(status.replace(/^.*\((\d+) ms\)$/, '$1'));
-    (figures.filters ||= []).push({ filter: f, ms: took, shown: status.split(' packets')[0] });
-    row(`filter ${f}`, `${took} ms — ${status.split(' packets')[0]} ${await mem()}`);
-  }
-  await page.locator('#filter-clear').click();
-  await page.locator(`#page-info[data-shown="${packets}"]`).waitFor({ timeout: 600_000 });
-
-  // The largest table: memcached's transactions (or HTTP's requests), built whole.
-  for (const [app, table] of [['memcache', 'transactions'], ['http', 'requests']]) {
-    if (!(await page.locator(`#tab-${app}`).count())) continue;
-    const before = await wasmNow();
+    // Scrolling: a screen down, then a jump to the middle, until the rows are drawn.
+    const list = page.locator('#packet-scroll');
+    await list.focus();
     t = Date.now();
-    await openTab(page, app);
-    await page.locator(`#app-tables [data-table="${table}"]`).click();
-    await page.locator(`#app-tables [data-table="${table}"][aria-selected="true"]`).waitFor();
-    await page.locator('#app-table[aria-busy="false"] [data-testid="table-row"]').first().waitFor({ timeout: 600_000 });
-    const took = Date.now() - t;
-    const rowsShown = (await page.locator('#app-table [data-testid="table-count"]').textContent()).split(' ')[0];
-    const after = await wasmNow();
-    figures[`${app}_${table}_ms`] = took;
-    figures[`${app}_${table}_wasm_growth`] = after - before;
-    row(`${app} ${table} table (${rowsShown} rows)`, `${ms(took)}; wasm memory ${(before / 1e6).toFixed(0)} → ${(after / 1e6).toFixed(0)} MB`);
-  }
-  figures.wasm_bytes_end = await wasmNow();
+    await list.press('PageDown');
+    await settle(page);
+    await page.waitForFunction(() => !document.querySelector('#packet-list tr.pending'));
+    figures.page_down_ms = Date.now() - t;
+    row('page down (rows drawn)', ms(figures.page_down_ms) + ' ' + (await mem()));
+    t = Date.now();
+    await list.evaluate((el) => { el.scrollTop = (el.scrollHeight - el.clientHeight) / 2; });
+    await settle(page);
+    await page.waitForFunction(() => !document.querySelector('#packet-list tr.pending'));
+    figures.jump_ms = Date.now() - t;
+    row('jump to the middle (rows drawn)', ms(figures.jump_ms) + ' ' + (await mem()));
+    const scrolling = await page.evaluate(async () => {
+      // Scroll a screen at a time for 60 screens, two frames each. Count the screens that
+      // showed a row not yet there in their first frame (drawn before any reply of the
+      // worker could come: rows fetched ahead, or not) and in their second frame, and how
+      // many rows each screen of scroll moved the list.
+      const el = document.querySelector('#packet-scroll');
+      const frame = () => new Promise((ok) => requestAnimationFrame(ok));
+      const pending = () => !!document.querySelector('#packet-list tr.pending');
+      const top = () => Number(document.querySelector('#packet-list tr')?.getAttribute('aria-rowindex'));
+      let first = 0;
+      let second = 0;
+      const moved = [];
+      for (let i = 0; i < 60; i++) {
+        const from = top();
+        el.scrollTop += el.clientHeight;
+        await frame();
+        if (pending()) first++;
+        await frame();
+        if (pending()) second++;
+        moved.push(top() - from);
+      }
+      moved.sort((a, b) => a - b);
+      return { first, second, rows: moved[30], screen: el.clientHeight / 20 };
+    });
+    figures.frames_waiting = scrolling.second;
+    figures.first_frames_waiting = scrolling.first;
+    figures.rows_a_screen_moves = scrolling.rows;
+    row('frames with a row not yet fetched (60 screens)', String(scrolling.second) + ' ' + (await mem()));
+    row('  first frames of a screen with such a row', String(scrolling.first));
+    row('  rows a screen of scroll moves (median)', `${scrolling.rows} (a screen: ${scrolling.screen} rows)`);
 
-  // Conversations, then following the biggest one.
-  t = Date.now();
-  await openLayer(page, 'conversations', 'tcp');
-  await page.locator('#conversations[aria-busy="false"]').waitFor({ timeout: 600_000 });
-  figures.conversations_ms = Date.now() - t;
-  row('TCP conversations table', ms(figures.conversations_ms) + ' ' + (await mem()));
-  await page.locator('#conversations th', { hasText: 'Bytes B→A' }).click();
-  await page.locator('#conversations[aria-busy="false"]').waitFor();
-  t = Date.now();
-  await page.locator('#conversations [data-testid="table-row"]').last().locator('.row-follow').click();
-  await page.locator('[data-testid="follow-line"], #follow-error').first().waitFor({ timeout: 600_000 });
-  figures.follow_ms = Date.now() - t;
-  figures.follow_stream = Number(((await page.locator('#follow-title').textContent()) || '').replace(/^.*stream /, ''));
-  row('follow the smallest-B→A TCP stream', ms(figures.follow_ms) + ' ' + (await mem()));
-  if (page.errors.length) console.log('page errors:', page.errors);
-  if (jsonOut) writeFileSync(jsonOut, JSON.stringify(figures, null, 2) + '\n');
+    // A packet's detail deep in the capture.
+    await list.press('End');
+    await openTab(page, 'detail');
+    t = Date.now();
+    await page.locator('[data-testid="packet-row"][aria-selected="true"]').click();
+    await page.locator('#detail-tree [data-testid="tree-node"]').first().waitFor({ timeout: 600_000 });
+    figures.detail_ms = Date.now() - t;
+    row('detail of the last packet', ms(figures.detail_ms) + ' ' + (await mem()));
+
+    // Filters.
+    for (const f of filters) {
+      await page.locator('#filter-input').fill(f);
+      await page.locator('#filter-input').press('Enter');
+      await page.locator('#filter-status', { hasText: 'packets match' }).waitFor({ timeout: 600_000 });
+      const status = await page.locator('#filter-status').textContent();
+      const took = Number(status.replace(/^.*\((\d+) ms\)$/, '$1'));
+      (figures.filters ||= []).push({ filter: f, ms: took, shown: status.split(' packets')[0] });
+      row(`filter ${f}`, `${took} ms — ${status.split(' packets')[0]} ${await mem()}`);
+    }
+    await page.locator('#filter-clear').click();
+    await page.locator(`#page-info[data-shown="${packets}"]`).waitFor({ timeout: 600_000 });
+
+    // The largest table: memcached's transactions (or HTTP's requests), built whole.
+    for (const [app, table] of [['memcache', 'transactions'], ['http', 'requests']]) {
+      if (!(await page.locator(`#tab-${app}`).count())) continue;
+      const before = await wasmNow();
+      t = Date.now();
+      await openTab(page, app);
+      await page.locator(`#app-tables [data-table="${table}"]`).click();
+      await page.locator(`#app-tables [data-table="${table}"][aria-selected="true"]`).waitFor();
+      await page.locator('#app-table[aria-busy="false"] [data-testid="table-row"]').first().waitFor({ timeout: 600_000 });
+      const took = Date.now() - t;
+      const rowsShown = (await page.locator('#app-table [data-testid="table-count"]').textContent()).split(' ')[0];
+      const after = await wasmNow();
+      figures[`${app}_${table}_ms`] = took;
+      figures[`${app}_${table}_wasm_growth`] = after - before;
+      row(`${app} ${table} table (${rowsShown} rows)`, `${ms(took)}; wasm memory ${(before / 1e6).toFixed(0)} → ${(after / 1e6).toFixed(0)} MB`);
+    }
+    figures.wasm_bytes_end = await wasmNow();
+
+    // Conversations, then following the biggest one.
+    t = Date.now();
+    await openLayer(page, 'conversations', 'tcp');
+    await page.locator('#conversations[aria-busy="false"]').waitFor({ timeout: 600_000 });
+    figures.conversations_ms = Date.now() - t;
+    row('TCP conversations table', ms(figures.conversations_ms) + ' ' + (await mem()));
+    await page.locator('#conversations th', { hasText: 'Bytes B→A' }).click();
+    await page.locator('#conversations[aria-busy="false"]').waitFor();
+    t = Date.now();
+    await page.locator('#conversations [data-testid="table-row"]').last().locator('.row-follow').click();
+    await page.locator('[data-testid="follow-line"], #follow-error').first().waitFor({ timeout: 600_000 });
+    figures.follow_ms = Date.now() - t;
+    figures.follow_stream = Number(((await page.locator('#follow-title').textContent()) || '').replace(/^.*stream /, ''));
+    row('follow the smallest-B→A TCP stream', ms(figures.follow_ms) + ' ' + (await mem()));
+    if (page.errors.length) console.log('page errors:', page.errors);
+    if (jsonOut) writeFileSync(jsonOut, JSON.stringify(figures, null, 2) + '\n');
+  }
 } finally {
   await browser.close();
   await server.close();
