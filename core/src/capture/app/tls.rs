@@ -15,6 +15,12 @@ pub fn version_name(v: u16) -> String {
     }
 }
 
+/// TLS 1.3, or one of its drafts (0x7fNN) or Facebook fizz's (0xfb17, 0xfb1a): all are
+/// TLS 1.3 to the record layer, as packet-tls-utils.c's `tls13_draft_version` has them.
+pub fn is_tls13(v: u16) -> bool {
+    v == 0x0304 || v & 0xff00 == 0x7f00 || matches!(v, 0xfb17 | 0xfb1a)
+}
+
 /// What a TLS handshake says.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Tls {
@@ -38,6 +44,11 @@ pub struct Tls {
 }
 
 impl Tls {
+    /// The server chose TLS 1.3 ([`is_tls13`]).
+    pub fn tls13(&self) -> bool {
+        self.server_version.is_some_and(is_tls13)
+    }
+
     /// The negotiated version, else the client's best, by name.
     pub fn version(&self) -> Option<String> {
         self.server_version

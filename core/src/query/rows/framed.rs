@@ -44,7 +44,7 @@ impl Streams {
                         s.transactions.entry((t.conv, h2.stream_id)).or_insert(i);
                     }
                 }
-                Detail::Tls(tls) if tls.server_version == Some(0x0304) => {
+                Detail::Tls(tls) if tls.tls13() => {
                     if let Some(r) = t.response {
                         s.tls13.entry(t.conv).or_insert(r.first.packet);
                     }

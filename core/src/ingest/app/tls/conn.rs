@@ -17,6 +17,7 @@
 
 use super::crypto::{suite, Aead, Bulk, Hash, Suite};
 use super::keylog::{KeyLog, SessionSecrets, Which};
+use crate::capture::app::tls::is_tls13;
 
 /// The longest record: a header and TLS 1.2's largest ciphertext (2^14 + 2048, RFC 5246
 /// §6.2.3; TLS 1.3 allows less, 2^14 + 256).
@@ -734,6 +735,10 @@ fn parse_server_hello(body: &[u8]) -> Option<ServerHello> {
         };
         if kind == 43 && data.len() == 2 {
             version = u16::from_be_bytes([data[0], data[1]]);
+            // The record layer knows drafts as TLS 1.3.
+            if is_tls13(version) {
+                version = 0x0304;
+            }
         }
         ext = &ext[4 + len..];
     }

@@ -250,7 +250,7 @@ impl State {
                     }
                     return;
                 }
-                let tls13 = self.tls.server_version == Some(0x0304);
+                let tls13 = self.tls.tls13();
                 self.wait_extensions = tls13 && !self.keys.borrow().is_empty();
                 self.settle(out);
             }

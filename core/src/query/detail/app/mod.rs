@@ -112,6 +112,8 @@ struct Flow {
     starttls: bool,
     /// A PostgreSQL client sent an SSLRequest: the server's next byte answers it.
     pg_ssl_asked: bool,
+    /// What records not opened are named after ([`tls_named`]), once asked.
+    tls_named: Option<Option<&'static str>>,
     /// The next packet to feed.
     next: usize,
 }
@@ -547,12 +549,19 @@ impl Apps {
                             let start = if source == 0 { payload_start } else { 0 };
                             tls::opened_record(&pdu.bytes, at, o, (src, start))
                         }
-                        part => tls::record(
-                            &pdu.bytes,
-                            at,
-                            pdu.encrypted,
-                            matches!(part, TlsPart::Tls13),
-                        ),
+                        part => {
+                            let flow = capture.packets[index].flow;
+                            let named = self.flows.get_mut(&flow).and_then(|f| {
+                                *f.tls_named.get_or_insert_with(|| tls_named(capture, flow))
+                            });
+                            tls::record(
+                                &pdu.bytes,
+                                at,
+                                pdu.encrypted,
+                                matches!(part, TlsPart::Tls13),
+                                named,
+                            )
+                        }
                     };
                     let Some(rec) = rec else {
                         continue;
@@ -637,13 +646,14 @@ impl Apps {
             .flatten()
             .unwrap_or(Direction::AToB);
         let keys = self.keys.as_deref();
+        let no_keys = KeyLog::default();
         let flow = self.flows.entry(row.flow).or_default();
-        if matches!(proto, AppProto::Tls | AppProto::Mysql | AppProto::Pgsql)
-            && keys.is_some()
-            && flow.tls.is_none()
+        if matches!(proto, AppProto::Tls | AppProto::Mysql | AppProto::Pgsql) && flow.tls.is_none()
         {
+            // Without keys the record layer is still followed: a ServerHello choosing
+            // TLS 1.3 names the records after it TLSv1.3, as tshark names them.
             let inner = capture.app_inner.get(row.flow as usize).copied().flatten();
-            if inner.is_some() {
+            if keys.is_none() || inner.is_some() {
                 flow.tls = Some(Box::new(tls::Decrypt::new(inner)));
             }
         }
@@ -718,7 +728,8 @@ impl Apps {
                                 }
                                 _ => {}
                             }
-                            if let (Some(d), Some(keys)) = (decrypt.as_mut(), keys) {
+                            if let Some(d) = decrypt.as_mut() {
+                                let keys = keys.unwrap_or(&no_keys);
                                 let to_server = dir == client;
                                 let tls13 = d.tls13();
                                 pdu.tls = match d
@@ -1129,4 +1140,28 @@ fn to_server(capture: &Capture, row: &PacketRow) -> bool {
         .flatten()
         .unwrap_or(Direction::AToB);
     dir == client
+}
+
+/// What Wireshark names a TLS conversation's Application Data records after when it
+/// cannot open them: the protocol the server's ALPN chose, else HTTP on port 443 (the
+/// ALPN names and port packet-http.c, packet-http2.c and packet-spdy.c register with
+/// TLS).
+fn tls_named(capture: &Capture, flow: u32) -> Option<&'static str> {
+    let alpn = capture
+        .transactions
+        .iter()
+        .filter(|t| t.conv == flow)
+        .find_map(|t| match &t.detail {
+            crate::capture::app::Detail::Tls(s) => s.server_alpn.as_deref(),
+            _ => None,
+        });
+    match alpn {
+        Some("http/1.1") => Some(tls::long_name(AppProto::Http)),
+        Some("h2") => Some(tls::long_name(AppProto::Http2)),
+        Some(a) if a.starts_with("spdy/") => Some("SPDY"),
+        _ => {
+            let c = capture.conversations.get(flow as usize)?;
+            (c.port_a == 443 || c.port_b == 443).then(|| tls::long_name(AppProto::Http))
+        }
+    }
 }

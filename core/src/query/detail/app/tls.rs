@@ -90,16 +90,30 @@ fn extension_name(t: u16) -> &'static str {
     match t {
         0 => "server_name",
         1 => "max_fragment_length",
+        2 => "client_certificate_url",
+        3 => "trusted_ca_keys",
+        4 => "truncated_hmac",
         5 => "status_request",
+        6 => "user_mapping",
+        7 => "client_authz",
+        8 => "server_authz",
+        9 => "cert_type",
         10 => "supported_groups",
         11 => "ec_point_formats",
+        12 => "srp",
         13 => "signature_algorithms",
+        14 => "use_srtp",
         15 => "heartbeat",
         16 => "application_layer_protocol_negotiation",
+        17 => "status_request_v2",
         18 => "signed_certificate_timestamp",
+        19 => "client_certificate_type",
+        20 => "server_certificate_type",
         21 => "padding",
         22 => "encrypt_then_mac",
         23 => "extended_master_secret",
+        24 => "token_binding",
+        25 => "cached_info",
         27 => "compress_certificate",
         28 => "record_size_limit",
         35 => "session_ticket",
@@ -142,8 +156,15 @@ fn version_and_length(n: &mut Node, r: &[u8], at: usize, ver: u16, len: usize) {
 
 /// The `tls` layer of one record `r` at `at`; `encrypted`: the side sent its Change
 /// Cipher Spec before, so its handshake records are encrypted; `tls13`: a ServerHello
-/// chose TLS 1.3 before it (Wireshark then names its records TLSv1.3's).
-pub(super) fn record(r: &[u8], at: usize, encrypted: bool, tls13: bool) -> Option<Node> {
+/// chose TLS 1.3 before it (Wireshark then names its records TLSv1.3's); `named`: the
+/// protocol Application Data is named after.
+pub(super) fn record(
+    r: &[u8],
+    at: usize,
+    encrypted: bool,
+    tls13: bool,
+    named: Option<&str>,
+) -> Option<Node> {
     let ct = *r.first()?;
     let ver = be16(r, 1)?;
     let len = be16(r, 3)? as usize;
@@ -171,16 +192,25 @@ pub(super) fn record(r: &[u8], at: usize, encrypted: bool, tls13: bool) -> Optio
         21 if encrypted || len != 2 => (format!("{prefix} Record Layer: Encrypted Alert"), None),
         21 => (format!("{prefix} Record Layer: Alert"), None),
         23 => (
-            format!("{prefix} Record Layer: Application Data Protocol: Application Data"),
+            format!(
+                "{prefix} Record Layer: Application Data Protocol: {}",
+                named.unwrap_or("Application Data")
+            ),
             None,
         ),
         _ => (format!("{prefix} Record Layer: {}", content_name(ct)), None),
     };
     let mut n = Node::field("tls.record", title, "", at, 5 + len).none();
+    // TLS 1.3's Application Data type is only the outer one (RFC 8446 §5.2).
+    let (field, label) = if tls13 && ct == 23 {
+        ("tls.record.opaque_type", "Opaque Type")
+    } else {
+        ("tls.record.content_type", "Content Type")
+    };
     n.push(
         Node::field(
-            "tls.record.content_type",
-            format!("Content Type: {} ({ct})", content_name(ct)),
+            field,
+            format!("{label}: {} ({ct})", content_name(ct)),
             ct.to_string(),
             at,
             1,
@@ -205,6 +235,11 @@ pub(super) fn record(r: &[u8], at: usize, encrypted: bool, tls13: bool) -> Optio
         22 => {
             if let Some(hs) = what {
                 n.push(handshake_in(body, b, hs, tls13));
+            }
+        }
+        23 => {
+            if let Some(name) = named {
+                n.push(app_data_proto(name, at));
             }
         }
         20 => {
@@ -305,7 +340,7 @@ fn hello(h: &[u8], at: usize, client: bool, session13: bool, n: &mut Node) -> Op
     let tls13 = session13
         || !client
             && crate::ingest::app::tls::server_hello(h.get(4..).unwrap_or(&[]), &mut tls).is_some()
-            && tls.server_version == Some(0x0304);
+            && tls.tls13();
     let secs = u32::from_be_bytes([random[0], random[1], random[2], random[3]]);
     let mut t = String::new();
     format_abs_time(secs as i64 * 1_000_000_000, &mut t);
@@ -762,8 +797,20 @@ impl PlainStream {
     }
 }
 
+/// `tls.app_data_proto`, a value Wireshark computes, at `at`.
+fn app_data_proto(name: &str, at: usize) -> Node {
+    Node::field(
+        "tls.app_data_proto",
+        format!("Application Data Protocol: {name}"),
+        name,
+        at,
+        0,
+    )
+    .gen()
+}
+
 /// Wireshark's name of a protocol inside TLS (`tls.app_data_proto`).
-fn long_name(p: AppProto) -> &'static str {
+pub(super) fn long_name(p: AppProto) -> &'static str {
     match p {
         AppProto::Http => "Hypertext Transfer Protocol",
         AppProto::Http2 => "HyperText Transfer Protocol 2",
@@ -973,18 +1020,8 @@ pub(super) fn opened_record(
         }
         23 => {
             if let Some(inner) = o.inner {
-                let name = long_name(inner);
                 // At the start of what TLS was handed (Wireshark's item at offset 0).
-                n.push(
-                    Node::field(
-                        "tls.app_data_proto",
-                        format!("Application Data Protocol: {name}"),
-                        name,
-                        start,
-                        0,
-                    )
-                    .gen(),
-                );
+                n.push(app_data_proto(long_name(inner), start));
             }
         }
         _ => {}
@@ -1177,6 +1214,9 @@ mod test {
             .iter()
             .all(|d| d.sources.len() == 1 || !d.sources[1].name.contains("TLS")));
         assert_eq!(names(&d[10])[4..], ["tls"]);
-        assert!(d[10].find("tls.record.opaque_type").is_none());
+        // Still TLS 1.3's record, as tshark names it without the key log: the
+        // ServerHello chose the version in the clear.
+        assert!(d[10].find("tls.record.opaque_type").is_some());
+        assert!(d[10].find("tls.record.content_type").is_none());
     }
 }
