@@ -85,12 +85,15 @@ impl<'c> Scan<'c> {
         let pdu_fields: HashSet<Fid> = wanted
             .iter()
             .copied()
-            .filter(|&f| pdu::proto_of(f).is_some())
+            .filter(|&f| pdu::collects(f))
             .collect();
         // Per-PDU fields come from the first pass: the filter pass reads no packet for
-        // them (their values are collected whole by then).
+        // them (their values are collected whole by then). `tls` and `mysql` are
+        // collected only in part (the records of TLS conversations), so they still read.
         let reads = options.bytes
-            || filter.may_read_packets_besides(capture, |f| pdu::proto_of(f).is_some());
+            || filter.may_read_packets_besides(capture, |f| {
+                pdu::proto_of(f).is_some() || f == Fid::TlsHandshakeType
+            });
         let (stage, rr) = if pdu_fields.is_empty() || capture.packets.is_empty() {
             (Stage::Filter, Self::filter_run(capture, limit, reads))
         } else {
@@ -272,6 +275,54 @@ mod test {
                     read <= passes * bytes.len() as u64,
                     "{name}: {text}: {read}"
                 );
+            }
+        }
+    }
+
+    /// Filters on what TLS records carry (`tls`, `tls.handshake.type`, `mysql` inside
+    /// TLS with the key log) pass the packets the evaluator passes with every value
+    /// collected beforehand.
+    #[test]
+    fn filters_on_tls_records_equal_those_collected_beforehand() {
+        use crate::ingest::app::testkit;
+        let captures = [
+            (
+                "mysql-tls.pcap",
+                testkit::capture_with_keys("mysql-tls.pcap"),
+            ),
+            ("mysql-tls.pcap", testkit::capture("mysql-tls.pcap", &[])),
+            (
+                "pgsql-tls.pcap",
+                testkit::capture_with_keys("pgsql-tls.pcap"),
+            ),
+            ("tls.pcap", testkit::capture_with_keys("tls.pcap")),
+        ];
+        for (name, capture) in &captures {
+            let path = format!(
+                "{}/../tests/data/servers/{name}",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let bytes = std::fs::read(&path).expect(name);
+            for text in [
+                "tls",
+                "mysql",
+                "tls.handshake.type == 20",
+                "mysql.login_request || (tls && !tls.handshake.type)",
+                "pgsql && tls",
+            ] {
+                let filter = Filter::compile(text).unwrap();
+                let want = filter_packets(
+                    &filter,
+                    capture,
+                    &mut MemorySource {
+                        files: vec![&bytes],
+                    },
+                );
+                let mut scan = Scan::new(capture, &filter, &[], ScanOptions::default());
+                let got =
+                    scan.run_all(&mut |f| Ok(bytes[f.start as usize..f.end as usize].to_vec()));
+                assert_eq!(got, want, "{name}: {text}");
+                assert!(text != "tls" || !want.is_empty(), "{name}: {text}");
             }
         }
     }
