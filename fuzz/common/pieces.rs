@@ -164,7 +164,7 @@ fn run<P: StreamParser>(
         &mut out,
     );
     for t in &out {
-        let _ = serde_json::to_string(t).expect("a transaction serializes");
+        let _ = serde_json::to_string(&t.detail).expect("a transaction's detail serializes");
         assert!(!fin_format || t.request.is_some() || t.response.is_some());
     }
     out

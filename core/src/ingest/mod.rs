@@ -20,7 +20,8 @@
 //!   about 70; TCP ones add 170 (`TcpConversation`, `TcpControl`) and, while the ingest
 //!   runs, 352 of analysis state and 24 per segment not yet acknowledged (at most
 //!   [`tcp::MAX_UNACKED`] a direction). Per Ethernet or IP address pair: 88 and an entry.
-//! - per transaction: 120 bytes (`Transaction`; 112 on wasm32), its protocol's boxed
+//! - per transaction: 56 bytes (`Transaction`; 44 on wasm32: its packets in 32 bits, their
+//!   times read in the index, at most `Extent::MAX_PACKETS` packets), its protocol's boxed
 //!   detail (HTTP 288, memcached 144; 160 and 84 on wasm32) and its strings (memcached's
 //!   keys; HTTP's header lines, up to [`app::http::MAX_KEPT_LINES`] a side, are shared:
 //!   each distinct line and section is kept once).
@@ -49,6 +50,7 @@ pub mod stats;
 pub mod tcp;
 pub mod wire;
 
+use crate::capture::app::Extent;
 use crate::capture::file::IfStats;
 use crate::capture::flow::Direction;
 use crate::capture::packet::{PacketRow, NO_FLOW};
@@ -116,6 +118,8 @@ struct Analysis {
     count: u64,
     /// Timestamp of each file's packet before, to tell whether they are in order.
     prev_ts: Vec<i64>,
+    /// Packets of each file in the timeline so far.
+    file_packets: Vec<u64>,
 }
 
 impl Analysis {
@@ -130,7 +134,9 @@ impl Analysis {
             f.last_ns = Some(f.last_ns.map_or(p.ts_ns, |t| t.max(p.ts_ns)));
             if self.prev_ts.len() <= file {
                 self.prev_ts.resize(file + 1, i64::MIN);
+                self.file_packets.resize(file + 1, 0);
             }
+            self.file_packets[file] += 1;
             if p.ts_ns < self.prev_ts[file] {
                 f.out_of_order += 1;
             }
@@ -159,6 +165,20 @@ impl Analysis {
             acks_back: 0,
             bytes_in_flight: 0,
         };
+        if index == Extent::MAX_PACKETS && self.stages.apps {
+            // Transactions name their packets in 32 bits (`Extent`): the parsers see the
+            // packets before this one only.
+            let nth = self.file_packets.get(file).copied().unwrap_or_default();
+            self.anomaly(
+                file,
+                p.offset,
+                nth,
+                format!(
+                    "the application layer stops here: transactions name at most {} packets",
+                    Extent::MAX_PACKETS
+                ),
+            );
+        }
         if self.stages.flows {
             self.dissected(index, p, &mut row);
         }
@@ -238,7 +258,7 @@ impl Analysis {
         }
         self.stats
             .add_tunneled(&summary, tunnel.as_ref(), p.len, p.ts_ns);
-        if flow != NO_FLOW && self.stages.apps {
+        if flow != NO_FLOW && self.stages.apps && index < Extent::MAX_PACKETS {
             let at = crate::capture::app::At {
                 packet: index,
                 ts_ns: p.ts_ns,
@@ -589,10 +609,12 @@ impl Ingest {
         let a = &mut self.analysis;
         let stages = a.stages;
         if stages.apps {
+            // The packets the parsers saw (see `Extent::MAX_PACKETS`).
+            let seen = a.capture.packets.len().min(Extent::MAX_PACKETS as usize);
             let apps = std::mem::take(&mut a.apps).finish(
                 &mut a.reassembler,
                 &a.flows.conversations,
-                &a.capture.packets,
+                &a.capture.packets[..seen],
             );
             a.capture.transactions = apps.transactions;
             a.capture.app_protos = apps.protos;

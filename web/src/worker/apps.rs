@@ -117,7 +117,7 @@ pub fn build(
                         [t.request, t.response]
                             .into_iter()
                             .flatten()
-                            .any(|s| displayed(s.first.packet) || displayed(s.last.packet))
+                            .any(|s| displayed(s.first()) || displayed(s.last()))
                     })
                     .cloned()
                     .collect(),

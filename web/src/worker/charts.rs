@@ -239,7 +239,7 @@ pub fn latency(s: &Session) -> Vec<LatencyHistogram> {
         [t.request, t.response]
             .into_iter()
             .flatten()
-            .any(|sp| displayed(sp.first.packet) || displayed(sp.last.packet))
+            .any(|sp| displayed(sp.first()) || displayed(sp.last()))
     };
     crate::apps::counts(capture)
         .into_iter()
@@ -250,7 +250,7 @@ pub fn latency(s: &Session) -> Vec<LatencyHistogram> {
                 .iter()
                 .filter(|t| crate::apps::proto_of(t) == proto)
                 .filter(shown_tx)
-                .filter_map(|t| t.latency_ns())
+                .filter_map(|t| t.latency_ns(&capture.packets))
                 .map(|l| l.max(0) as u64)
                 .collect();
             if ns.is_empty() {

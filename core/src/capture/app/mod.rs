@@ -9,10 +9,13 @@ pub mod pgsql;
 pub mod redis;
 pub mod tls;
 
+use super::packet::PacketRow;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::num::NonZeroU32;
 
-/// Where bytes came from: the packet that completed them and its time.
+/// Where bytes came from, as the application parsers read them: the packet that
+/// completed them and its time. A transaction keeps only the packet ([`Extent`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct At {
     /// Index of the packet in `Capture::packets`.
@@ -21,7 +24,8 @@ pub struct At {
     pub ts_ns: i64,
 }
 
-/// One side of a transaction: the packets and bytes of a request or a response.
+/// One side of a transaction as a parser reports it: the packets and bytes of a request
+/// or a response, with their times. The transaction keeps it as an [`Extent`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Span {
     /// The first packet with bytes of it.
@@ -30,6 +34,72 @@ pub struct Span {
     pub last: At,
     /// Its length in bytes on the stream (headers and body).
     pub bytes: u64,
+}
+
+/// One side of a transaction as the capture keeps it: the first and last packets of a
+/// request or a response and its length. Packets are indices into `Capture::packets` in
+/// 32 bits (the ingest gives the application layer at most [`Extent::MAX_PACKETS`]), and
+/// their times are read there, not kept twice: 16 bytes where a [`Span`] takes 40, and
+/// `Option<Extent>` 16 as well (`first` is stored plus one, so never 0). Packed to 4 so
+/// that a transaction in the wasm32 heap has no padding (44 bytes; `bytes` is read by
+/// value through [`Extent::bytes`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(C, packed(4))]
+pub struct Extent {
+    /// The first packet with bytes of it, plus one (its frame number).
+    first: NonZeroU32,
+    /// The packet that completed it.
+    last: u32,
+    /// Its length in bytes on the stream (headers and body): a response can pass 4 GiB.
+    bytes: u64,
+}
+
+impl Extent {
+    /// How many packets an extent can name: indices 0 to `MAX_PACKETS - 1`.
+    pub const MAX_PACKETS: u64 = u32::MAX as u64;
+
+    /// The extent from packet `first` to packet `last`, `bytes` long. The ingest keeps
+    /// packets past [`Extent::MAX_PACKETS`] from the parsers; one named anyway is taken as
+    /// the last that fits.
+    pub fn new(first: u64, last: u64, bytes: u64) -> Extent {
+        let fit = |p: u64| p.min(Self::MAX_PACKETS - 1) as u32;
+        Extent {
+            first: NonZeroU32::MIN.saturating_add(fit(first)),
+            last: fit(last),
+            bytes,
+        }
+    }
+
+    /// The first packet with bytes of it (index into `Capture::packets`).
+    pub fn first(self) -> u64 {
+        u64::from(self.first.get() - 1)
+    }
+
+    /// The packet that completed it.
+    pub fn last(self) -> u64 {
+        u64::from(self.last)
+    }
+
+    /// Its length in bytes on the stream (headers and body).
+    pub fn bytes(self) -> u64 {
+        self.bytes
+    }
+
+    /// The time of its first packet, ns since the epoch (`packets`: `Capture::packets`).
+    pub fn first_ns(self, packets: &[PacketRow]) -> Option<i64> {
+        packets.get(self.first() as usize).map(|p| p.ts_ns)
+    }
+
+    /// The time of the packet that completed it.
+    pub fn last_ns(self, packets: &[PacketRow]) -> Option<i64> {
+        packets.get(self.last() as usize).map(|p| p.ts_ns)
+    }
+}
+
+impl From<Span> for Extent {
+    fn from(s: Span) -> Extent {
+        Extent::new(s.first.packet, s.last.packet, s.bytes)
+    }
 }
 
 /// The application protocols we parse.
@@ -125,36 +195,37 @@ app_detail!(
 );
 
 /// A request paired with its response.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Transaction {
     /// Flow id of the conversation (index into `Capture::conversations`).
     pub conv: u32,
     /// The request, when it was captured.
-    pub request: Option<Span>,
+    pub request: Option<Extent>,
     /// The response, when it was captured.
-    pub response: Option<Span>,
+    pub response: Option<Extent>,
     /// Protocol-specific fields.
     pub detail: Detail,
 }
 
 impl Transaction {
-    /// Time from the end of the request to the first byte of the response, in ns.
-    pub fn time_to_first_byte_ns(&self) -> Option<i64> {
-        Some(self.response?.first.ts_ns - self.request?.last.ts_ns)
+    /// Time from the end of the request to the first byte of the response, in ns
+    /// (`packets`: `Capture::packets`, where the times are).
+    pub fn time_to_first_byte_ns(&self, packets: &[PacketRow]) -> Option<i64> {
+        Some(self.response?.first_ns(packets)? - self.request?.last_ns(packets)?)
     }
 
     /// Latency, in ns: from the packet that completed the request to the packet that
     /// completed the response. Wireshark's `http.time` and `dns.time` measure this; so
     /// do the memcached, Redis and MySQL tables.
-    pub fn latency_ns(&self) -> Option<i64> {
-        Some(self.response?.last.ts_ns - self.request?.last.ts_ns)
+    pub fn latency_ns(&self, packets: &[PacketRow]) -> Option<i64> {
+        Some(self.response?.last_ns(packets)? - self.request?.last_ns(packets)?)
     }
 
     /// Time from the first byte of the request to the last byte of the response, in ns
     /// (Wireshark's `http.time` measures from the request's last packet to the
     /// response's last; see each protocol for the field it matches).
-    pub fn duration_ns(&self) -> Option<i64> {
-        Some(self.response?.last.ts_ns - self.request?.first.ts_ns)
+    pub fn duration_ns(&self, packets: &[PacketRow]) -> Option<i64> {
+        Some(self.response?.last_ns(packets)? - self.request?.first_ns(packets)?)
     }
 }
 
@@ -227,8 +298,34 @@ pub struct AppStats {
 }
 
 // A transaction in the page's wasm32 heap (`cargo check -p wirelens-core --target
-// wasm32-unknown-unknown` checks it; 120 natively): 112 bytes, its protocol's detail
-// apart (HTTP's 160, memcached's 84, and their text). `cargo bench -p wirelens-core
-// --bench memory` measures the heap behind them.
+// wasm32-unknown-unknown` checks it; 56 natively, where the detail's box is 16): 44 bytes,
+// its protocol's detail apart (HTTP's 160, memcached's 84, and their text). `cargo bench
+// -p wirelens-core --bench memory` measures the heap behind them.
 #[cfg(target_pointer_width = "32")]
-const _: () = assert!(std::mem::size_of::<Transaction>() == 112);
+const _: () = assert!(std::mem::size_of::<Transaction>() == 44);
+
+const _: () = assert!(std::mem::size_of::<Option<Extent>>() == 16);
+
+#[cfg(test)]
+mod test {
+    use super::{At, Extent, Span};
+
+    #[test]
+    fn an_extent_keeps_a_spans_packets_and_bytes() {
+        let at = |packet| At { packet, ts_ns: 7 };
+        let span = |first, last, bytes| Span {
+            first: at(first),
+            last: at(last),
+            bytes,
+        };
+        let e = Extent::from(span(0, 3, 5 << 32));
+        assert_eq!((e.first(), e.last(), e.bytes()), (0, 3, 5 << 32));
+        // The last packet an extent names; past it, the ingest stops the parsers.
+        let top = Extent::MAX_PACKETS - 1;
+        let e = Extent::from(span(top, top, 1));
+        assert_eq!((e.first(), e.last()), (top, top));
+        let e = Extent::new(u64::MAX, u64::MAX, 0);
+        assert_eq!((e.first(), e.last()), (top, top));
+        assert!(Some(Extent::new(0, 0, 0)).is_some());
+    }
+}

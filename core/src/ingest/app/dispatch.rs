@@ -662,10 +662,7 @@ fn sort_by_first_packet(ts: &mut [Transaction]) {
         .iter()
         .enumerate()
         .map(|(i, t)| {
-            let first = t
-                .request
-                .or(t.response)
-                .map_or(u64::MAX, |s| s.first.packet);
+            let first = t.request.or(t.response).map_or(u64::MAX, |s| s.first());
             (first, i)
         })
         .collect();
@@ -942,10 +939,7 @@ mod test {
     fn transactions_sort_by_first_packet_stably() {
         let tx = |first: Option<u64>, conv: u32| Transaction {
             conv,
-            request: first.map(|packet| crate::capture::app::Span {
-                first: At { packet, ts_ns: 0 },
-                ..Default::default()
-            }),
+            request: first.map(|packet| crate::capture::app::Extent::new(packet, 0, 0)),
             response: None,
             detail: crate::capture::app::Detail::Memcache(Default::default()),
         };
@@ -957,7 +951,7 @@ mod test {
             .chain([tx(Some(4), 10)])
             .collect();
         let mut expected = ts.clone();
-        expected.sort_by_key(|t| t.request.map_or(u64::MAX, |s| s.first.packet));
+        expected.sort_by_key(|t| t.request.map_or(u64::MAX, |s| s.first()));
         sort_by_first_packet(&mut ts);
         assert_eq!(ts, expected);
     }

@@ -452,6 +452,7 @@ impl StreamParser for Parser {
 mod test {
     use super::super::testkit;
     use super::*;
+    use crate::capture::packet::PacketRow;
 
     fn hex(s: &str) -> Vec<u8> {
         (0..s.len())
@@ -479,6 +480,11 @@ mod test {
     const TCP_RESPONSE: &str = "003360b0858000010001000000000377777708776972656c656e7304746573740000010001c00c000100010000000000040a090807";
 
     fn udp(pairs: &[(&[u8], i64)]) -> Vec<Transaction> {
+        timed_udp(pairs).0
+    }
+
+    /// [`udp`]'s transactions and the packet index with their times.
+    fn timed_udp(pairs: &[(&[u8], i64)]) -> (Vec<Transaction>, Vec<PacketRow>) {
         let mut p = Parser::new();
         let mut out = Vec::new();
         for (i, (b, ts)) in pairs.iter().enumerate() {
@@ -493,7 +499,7 @@ mod test {
             );
         }
         p.end(At::default(), &mut out);
-        out
+        (out, testkit::packets_at(pairs.iter().map(|p| p.1)))
     }
 
     fn dns(t: &Transaction) -> &Dns {
@@ -505,7 +511,7 @@ mod test {
 
     #[test]
     fn a_query_and_its_response_over_udp() {
-        let out = udp(&[(QUERY, 100), (RESPONSE, 350)]);
+        let (out, packets) = timed_udp(&[(QUERY, 100), (RESPONSE, 350)]);
         assert_eq!(out.len(), 1);
         let d = dns(&out[0]);
         assert_eq!(
@@ -522,7 +528,7 @@ mod test {
                 data: "93.184.216.34".into()
             }]
         );
-        assert_eq!(out[0].latency_ns(), Some(250));
+        assert_eq!(out[0].latency_ns(&packets), Some(250));
         assert_eq!(looks_like_message(QUERY), Some(true));
         assert_eq!(looks_like_message(RESPONSE), Some(false));
     }
@@ -535,7 +541,7 @@ mod test {
             hex(CNAME_QUERY),
             hex(CNAME_RESPONSE),
         );
-        let out = udp(&[(&q1, 0), (&r1, 14_000), (&q2, 20_000), (&r2, 37_000)]);
+        let (out, packets) = timed_udp(&[(&q1, 0), (&r1, 14_000), (&q2, 20_000), (&r2, 37_000)]);
         assert_eq!(out.len(), 2);
         let (mx, cname) = (dns(&out[0]), dns(&out[1]));
         assert_eq!(
@@ -554,7 +560,7 @@ mod test {
             ("CNAME", "db.wirelens.test")
         );
         assert_eq!(
-            (out[0].latency_ns(), out[1].latency_ns()),
+            (out[0].latency_ns(&packets), out[1].latency_ns(&packets)),
             (Some(14_000), Some(17_000))
         );
         assert!(mx.flags & 0x0400 != 0, "authoritative");
@@ -603,27 +609,28 @@ mod test {
 
     #[test]
     fn a_retransmitted_query_keeps_the_first_time_and_a_lone_response_stands_alone() {
-        let out = udp(&[(QUERY, 100), (b"junk", 150), (QUERY, 200), (RESPONSE, 300)]);
+        let (out, packets) =
+            timed_udp(&[(QUERY, 100), (b"junk", 150), (QUERY, 200), (RESPONSE, 300)]);
         assert_eq!(out.len(), 1);
         assert_eq!(
             (
                 dns(&out[0]).retransmissions,
                 dns(&out[0]).retransmission_packets.clone(),
-                out[0].latency_ns()
+                out[0].latency_ns(&packets)
             ),
             (1, vec![2], Some(200))
         );
         // Asked again after 5 s: a new query, and the first went unanswered.
-        let out = udp(&[
+        let (out, packets) = timed_udp(&[
             (QUERY, 0),
             (b"junk", 1),
             (QUERY, 6_000_000_000),
             (RESPONSE, 6_000_000_300),
         ]);
         assert_eq!(out.len(), 2);
-        assert!(out[0].response.is_none() && out[0].request.unwrap().last.packet == 0);
+        assert!(out[0].response.is_none() && out[0].request.unwrap().last() == 0);
         assert_eq!(
-            (out[1].request.unwrap().last.packet, out[1].latency_ns()),
+            (out[1].request.unwrap().last(), out[1].latency_ns(&packets)),
             (2, Some(300))
         );
         let out = udp(&[(RESPONSE, 1), (RESPONSE, 2)]);

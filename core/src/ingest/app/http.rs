@@ -949,16 +949,13 @@ mod test {
         );
         // http.time: from the request's packet to the packet that completed the response.
         assert_eq!(
-            (
-                t[0].request.unwrap().last.packet,
-                t[0].response.unwrap().last.packet
-            ),
+            (t[0].request.unwrap().last(), t[0].response.unwrap().last()),
             (0, 3)
         );
-        assert_eq!(t[0].response.unwrap().first.packet, 1);
-        assert_eq!(t[2].latency_ns(), Some(1000)); // request complete at 7, response at 8
+        assert_eq!(t[0].response.unwrap().first(), 1);
+        assert_eq!(t[2].latency_ns(&testkit::packets(9)), Some(1000)); // request complete at 7, response at 8
         assert_eq!(
-            t[0].response.unwrap().bytes,
+            t[0].response.unwrap().bytes(),
             (CHUNKED_HEAD.len() + body.len()) as u64
         );
         assert_eq!(http(&t[2]).request_content_type(), Some("application/json"));

@@ -26,7 +26,7 @@ pub use choose::{foreign_proto, proto_by_port};
 pub use dispatch::{Apps, AppsResult};
 pub use sniff::{sniff, Sniff};
 
-use crate::capture::app::{At, Detail, Span, Transaction};
+use crate::capture::app::{At, Detail, Extent, Span, Transaction};
 use crate::ingest::wire::{Summary, Transport};
 
 /// A parser of one conversation's stream (or datagrams).
@@ -80,7 +80,8 @@ pub fn payload_of<'a>(
     }
 }
 
-/// Reports a transaction (the dispatcher fills in its conversation).
+/// Reports a transaction (the dispatcher fills in its conversation). It keeps the spans'
+/// packets; their times are the packet index's.
 fn report(
     out: &mut Vec<Transaction>,
     request: Option<Span>,
@@ -89,8 +90,8 @@ fn report(
 ) {
     out.push(Transaction {
         conv: 0,
-        request,
-        response,
+        request: request.map(Extent::from),
+        response: response.map(Extent::from),
         detail,
     });
 }

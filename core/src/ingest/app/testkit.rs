@@ -9,6 +9,7 @@
 use super::StreamParser;
 use crate::capture::app::{AppDetail, AppProto, At, Transaction};
 use crate::capture::flow::{Direction, L4};
+use crate::capture::packet::{PacketRow, NO_FLOW};
 use crate::capture::Capture;
 use crate::ingest::reassembly::{Reassembler, StreamEvent};
 use crate::ingest::source::{Event, RecordReader};
@@ -286,6 +287,46 @@ pub fn at(packet: u64) -> At {
         packet,
         ts_ns: packet as i64 * 1000,
     }
+}
+
+/// A packet index whose packets have the times `ts` (all else zero): where a replayed
+/// transaction's times are read ([`Transaction::latency_ns`]).
+pub fn packets_at(ts: impl IntoIterator<Item = i64>) -> Vec<PacketRow> {
+    ts.into_iter()
+        .map(|ts_ns| PacketRow {
+            ts_ns,
+            offset: 0,
+            caplen: 0,
+            len: 0,
+            flow: NO_FLOW,
+            bytes_in_flight: 0,
+            iface: 0,
+            file: 0,
+            flags: 0,
+            _pad: 0,
+            acks_back: 0,
+        })
+        .collect()
+}
+
+/// The index of `n` packets timed as [`at`] times them (a conversation written inline).
+pub fn packets(n: u64) -> Vec<PacketRow> {
+    packets_at((0..n).map(|p| at(p).ts_ns))
+}
+
+/// The index of a capture's packets with their times, for transactions replayed from
+/// its conversations ([`conversations`], [`replay_all`]).
+pub fn packets_of(p: &str) -> Vec<PacketRow> {
+    let bytes = std::fs::read(path(p).expect("the capture")).expect("read capture");
+    let mut ts = Vec::new();
+    let mut reader = RecordReader::new();
+    reader.feed(&bytes, &mut |e| {
+        if let Event::Packet(r) = e {
+            ts.push(r.ts_ns);
+        }
+    });
+    reader.finish();
+    packets_at(ts)
 }
 
 /// A conversation of (from_client, bytes) pieces, each its own packet.

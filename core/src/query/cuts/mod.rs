@@ -162,7 +162,10 @@ pub fn pick(capture: &Capture, candidates: Option<&[bool]>, pick: &Pick) -> Vec<
         Pick::Slowest(n) => {
             let mut slowest: Vec<Option<i64>> = vec![None; capture.conversations.len()];
             for t in &capture.transactions {
-                if let (Some(ns), Some(s)) = (t.latency_ns(), slowest.get_mut(t.conv as usize)) {
+                if let (Some(ns), Some(s)) = (
+                    t.latency_ns(&capture.packets),
+                    slowest.get_mut(t.conv as usize),
+                ) {
                     *s = Some(s.map_or(ns, |m| m.max(ns)));
                 }
             }

@@ -105,8 +105,8 @@ impl TransactionFields {
         );
         let (http2, pgsql) = (t.wants_any(HTTP2), t.wants_any(PGSQL));
         for tx in &capture.transactions {
-            let req = tx.request.map(|s| s.last.packet);
-            let resp = tx.response.map(|s| s.last.packet);
+            let req = tx.request.map(|s| s.last());
+            let resp = tx.response.map(|s| s.last());
             match &tx.detail {
                 // An HTTP/2 stream: its request's HEADERS open the request, its response's
                 // open the response (RFC 9113 §8.1). Every frame's own fields
@@ -115,8 +115,8 @@ impl TransactionFields {
                     if !http2 {
                         continue;
                     }
-                    let req_first = tx.request.map(|s| s.first.packet);
-                    let resp_first = tx.response.map(|s| s.first.packet);
+                    let req_first = tx.request.map(|s| s.first());
+                    let resp_first = tx.response.map(|s| s.first());
                     if let Some(p) = req_first.filter(|_| !h.method().is_empty()) {
                         t.add(p, Fid::Http2HeadersMethod, || {
                             AppValue::Text(h.method().to_owned())
@@ -144,8 +144,8 @@ impl TransactionFields {
                     if !pgsql {
                         continue;
                     }
-                    let req_first = tx.request.map(|s| s.first.packet);
-                    let resp_first = tx.response.map(|s| s.first.packet);
+                    let req_first = tx.request.map(|s| s.first());
+                    let resp_first = tx.response.map(|s| s.first());
                     let sent_sql = match q.command.as_str() {
                         "query" | "prepare" => true,
                         "execute" => q.parsed,
@@ -228,7 +228,7 @@ impl TransactionFields {
                         if let Some(q) = req.filter(|_| !h.method().is_empty()) {
                             t.add(p, Fid::HttpRequestIn, || AppValue::Uint(q + 1));
                         }
-                        if let Some(ns) = tx.latency_ns() {
+                        if let Some(ns) = tx.latency_ns(&capture.packets) {
                             t.add(p, Fid::HttpTime, || AppValue::Rel(ns));
                         }
                         t.add_http_headers(p, Fid::HttpResponseLine, h.response_headers());
@@ -307,7 +307,7 @@ impl TransactionFields {
                             }
                         }
                         if response {
-                            if let Some(ns) = tx.latency_ns() {
+                            if let Some(ns) = tx.latency_ns(&capture.packets) {
                                 t.add(p, Fid::DnsTime, || AppValue::Rel(ns));
                             }
                         }
@@ -385,7 +385,7 @@ impl TransactionFields {
                             t.add(p, Fid::RedisKey, || AppValue::Text(k.clone()));
                         }
                     }
-                    if let (Some(p), Some(ns)) = (resp, tx.latency_ns()) {
+                    if let (Some(p), Some(ns)) = (resp, tx.latency_ns(&capture.packets)) {
                         t.add(p, Fid::RedisTime, || AppValue::Rel(ns));
                     }
                 }

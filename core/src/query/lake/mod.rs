@@ -507,7 +507,14 @@ pub fn rows(capture: &Capture, origin: &Origin<'_>) -> Rows {
     let mut transactions: Vec<TransactionRow> = capture
         .transactions
         .iter()
-        .filter_map(|t| transaction_row(origin, t, session_of(&sessions, capture, t.conv)?))
+        .filter_map(|t| {
+            transaction_row(
+                origin,
+                &capture.packets,
+                t,
+                session_of(&sessions, capture, t.conv)?,
+            )
+        })
         .collect();
     transactions.sort_by_key(|t| (t.ts_ns, t.first_frame));
     Rows {
@@ -642,26 +649,33 @@ pub fn conn_state(e: &Ends) -> &'static str {
     }
 }
 
-/// The transaction's row (None for one with neither request nor response).
-fn transaction_row(origin: &Origin<'_>, t: &Transaction, s: &SessionRow) -> Option<TransactionRow> {
+/// The transaction's row (None for one with neither request nor response); `packets`:
+/// the capture's, where its times are.
+fn transaction_row(
+    origin: &Origin<'_>,
+    packets: &[PacketRow],
+    t: &Transaction,
+    s: &SessionRow,
+) -> Option<TransactionRow> {
     let first = t.request.or(t.response)?;
     let last = t.response.or(t.request)?;
+    let first_ns = first.first_ns(packets)?;
     let mut row = TransactionRow {
-        ts_ns: first.first.ts_ns,
-        end_ns: last.last.ts_ns.max(first.first.ts_ns),
+        ts_ns: first_ns,
+        end_ns: last.last_ns(packets)?.max(first_ns),
         uid: s.uid.clone(),
         community_id: s.community_id.clone(),
         service: "",
         id: Some(s.id),
         proto: s.proto,
         stream: s.stream,
-        latency_ns: t.latency_ns(),
-        request_bytes: t.request.map(|r| r.bytes),
-        response_bytes: t.response.map(|r| r.bytes),
-        first_frame: first.first.packet + 1,
-        last_frame: last.last.packet.max(first.first.packet) + 1,
-        request_frame: t.request.map(|r| r.last.packet + 1),
-        response_frame: t.response.map(|r| r.last.packet + 1),
+        latency_ns: t.latency_ns(packets),
+        request_bytes: t.request.map(|r| r.bytes()),
+        response_bytes: t.response.map(|r| r.bytes()),
+        first_frame: first.first() + 1,
+        last_frame: last.last().max(first.first()) + 1,
+        request_frame: t.request.map(|r| r.last() + 1),
+        response_frame: t.response.map(|r| r.last() + 1),
         capture_id: origin.capture_id.to_owned(),
         file: origin.file.to_owned(),
         ..TransactionRow::default()

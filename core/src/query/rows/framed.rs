@@ -46,7 +46,7 @@ impl Streams {
                 }
                 Detail::Tls(tls) if tls.tls13() => {
                     if let Some(r) = t.response {
-                        s.tls13.entry(t.conv).or_insert(r.first.packet);
+                        s.tls13.entry(t.conv).or_insert(r.first());
                     }
                 }
                 _ => {}

@@ -160,7 +160,7 @@ impl<'c> Rows<'c> {
                     [t.request, t.response]
                         .into_iter()
                         .flatten()
-                        .map(|s| (s.first.packet, s.last.packet)),
+                        .map(|s| (s.first(), s.last())),
                 );
             }
             for Spans(v) in by_conv.values_mut() {

@@ -35,8 +35,8 @@ impl<'a> Row<'a> {
         Row {
             transport,
             stream,
-            query_frame: t.request.map(|s| frame(s.last.packet)),
-            response_frame: t.response.map(|s| frame(s.last.packet)),
+            query_frame: t.request.map(|s| frame(s.last())),
+            response_frame: t.response.map(|s| frame(s.last())),
             retransmission_frames: dns
                 .retransmission_packets
                 .iter()
@@ -44,7 +44,7 @@ impl<'a> Row<'a> {
                 .collect(),
             dns,
             rcode_name: dns.rcode.map(rcode_name),
-            time: t.latency_ns().map(secs),
+            time: t.latency_ns(&capture.packets).map(secs),
         }
     }
 }
@@ -56,7 +56,7 @@ pub fn rows(capture: &Capture) -> Vec<Row<'_>> {
 
 /// The `n` slowest DNS transactions by `dns.time`, slowest first.
 pub fn slowest(capture: &Capture, n: usize) -> Vec<Row<'_>> {
-    let slow = by_latency::<Dns>(&capture.transactions);
+    let slow = by_latency::<Dns>(&capture.packets, &capture.transactions);
     as_rows(capture, slow.into_iter().take(n), Row::new)
 }
 

@@ -32,12 +32,12 @@ impl<'a> Row<'a> {
     pub fn new(capture: &Capture, t: &Transaction, http: &'a Http) -> Self {
         Row {
             stream: stream_of(capture, t.conv).1,
-            request_frame: t.request.map(|s| frame(s.last.packet)),
-            response_frame: t.response.map(|s| frame(s.last.packet)),
+            request_frame: t.request.map(|s| frame(s.last())),
+            response_frame: t.response.map(|s| frame(s.last())),
             http,
-            time: t.latency_ns().map(secs),
-            ttfb: t.time_to_first_byte_ns().map(secs),
-            duration: t.duration_ns().map(secs),
+            time: t.latency_ns(&capture.packets).map(secs),
+            ttfb: t.time_to_first_byte_ns(&capture.packets).map(secs),
+            duration: t.duration_ns(&capture.packets).map(secs),
         }
     }
 }
@@ -49,7 +49,7 @@ pub fn rows(capture: &Capture) -> Vec<Row<'_>> {
 
 /// The `n` slowest HTTP transactions by `http.time`, slowest first.
 pub fn slowest(capture: &Capture, n: usize) -> Vec<Row<'_>> {
-    let slow = by_latency::<Http>(&capture.transactions);
+    let slow = by_latency::<Http>(&capture.packets, &capture.transactions);
     as_rows(capture, slow.into_iter().take(n), Row::new)
 }
 
@@ -81,7 +81,7 @@ pub fn by_status(capture: &Capture) -> Vec<StatusRow> {
             frames: ix
                 .iter()
                 .filter_map(|&i| txs[i].response.or(txs[i].request))
-                .map(|s| frame(s.last.packet))
+                .map(|s| frame(s.last()))
                 .collect(),
         })
         .collect()
@@ -138,7 +138,7 @@ pub fn grpc(capture: &Capture) -> Vec<GrpcRow> {
         }
         let name = g.status.map_or("-", grpc_status_name);
         *r.statuses.entry(name.to_owned()).or_default() += 1;
-        if let Some(ns) = t.latency_ns() {
+        if let Some(ns) = t.latency_ns(&capture.packets) {
             r.timed += 1;
             r.latency_total_ns += ns;
             if r.slowest.is_none() || ns > r.latency_max_ns {

@@ -359,7 +359,7 @@ pub fn commands<'a, T: KeyValue + 'a>(
         c.errors += u64::from(n.error);
         c.noreply += u64::from(n.noreply);
         c.incomplete += u64::from(n.incomplete);
-        if let Some(ns) = t.latency_ns() {
+        if let Some(ns) = t.latency_ns(&capture.packets) {
             c.timed += 1;
             c.total_ns += ns;
             if ns >= c.max_ns {
@@ -434,7 +434,7 @@ impl<'a, T: KeyValue + 'a> SqlTables<'a, T> {
         let txs = &capture.transactions;
         SqlTables {
             transactions: rows::<T>(capture, txs),
-            slowest: as_rows(capture, slowest::<T>(txs), Row::new),
+            slowest: as_rows(capture, slowest::<T>(&capture.packets, txs), Row::new),
             errors: as_rows(capture, errors::<T>(txs), Row::new),
             queries: commands::<T>(capture, txs),
         }
@@ -501,7 +501,7 @@ pub fn tables<'a, T: KeyValue + 'a>(capture: &'a Capture) -> Tables<'a, T> {
         misses: T::COLUMNS.hits.then(|| misses(&hot_keys)),
         hot_keys,
         largest_values: largest_values::<T>(capture, txs),
-        slowest: with_rows.then(|| as_rows(capture, slowest::<T>(txs), Row::new)),
+        slowest: with_rows.then(|| as_rows(capture, slowest::<T>(&capture.packets, txs), Row::new)),
         errors: with_rows.then(|| as_rows(capture, errors::<T>(txs), Row::new)),
     }
 }

@@ -17,6 +17,7 @@ pub mod redis;
 pub mod tls;
 
 use crate::capture::app::{AppDetail, Transaction};
+use crate::capture::packet::PacketRow;
 use crate::capture::Capture;
 use serde::Serialize;
 
@@ -62,8 +63,8 @@ pub struct Place {
 impl Place {
     /// The packets of a transaction.
     pub fn of(t: &Transaction) -> Place {
-        let first = t.request.or(t.response).map_or(0, |s| s.first.packet);
-        let last = t.response.or(t.request).map_or(0, |s| s.last.packet);
+        let first = t.request.or(t.response).map_or(0, |s| s.first());
+        let last = t.response.or(t.request).map_or(0, |s| s.last());
         Place {
             conv: t.conv,
             first_packet: first,
@@ -114,10 +115,10 @@ impl TxFrames {
     pub fn of(capture: &Capture, t: &Transaction) -> TxFrames {
         TxFrames {
             stream: stream_of(capture, t.conv).1,
-            request_first_frame: t.request.map(|s| frame(s.first.packet)),
-            request_frame: t.request.map(|s| frame(s.last.packet)),
-            response_first_frame: t.response.map(|s| frame(s.first.packet)),
-            response_frame: t.response.map(|s| frame(s.last.packet)),
+            request_first_frame: t.request.map(|s| frame(s.first())),
+            request_frame: t.request.map(|s| frame(s.last())),
+            response_first_frame: t.response.map(|s| frame(s.first())),
+            response_frame: t.response.map(|s| frame(s.last())),
         }
     }
 }
@@ -142,7 +143,7 @@ impl<'a, T> Row<'a, T> {
         Row {
             frames: TxFrames::of(capture, t),
             detail,
-            latency: t.latency_ns().map(secs),
+            latency: t.latency_ns(&capture.packets).map(secs),
         }
     }
 }
@@ -165,20 +166,18 @@ pub fn rows<'a, T: AppDetail + 'a>(
 }
 
 /// The transactions of protocol `T` by latency, slowest first (ties in capture order);
-/// those without a request or a response are left out.
+/// those without a request or a response are left out. `packets`: the capture's, where
+/// the times are.
 pub fn slowest<'a, T: AppDetail + 'a>(
+    packets: &[PacketRow],
     txs: impl IntoIterator<Item = &'a Transaction>,
 ) -> Vec<(&'a Transaction, &'a T)> {
     let mut rows: Vec<_> = of::<T>(txs)
-        .filter(|(t, _)| t.latency_ns().is_some())
+        .map(|(t, d)| (t.latency_ns(packets), t, d))
+        .filter(|(ns, _, _)| ns.is_some())
         .collect();
-    rows.sort_by_key(|(t, _)| {
-        (
-            std::cmp::Reverse(t.latency_ns()),
-            t.request.map(|s| s.first.packet),
-        )
-    });
-    rows
+    rows.sort_by_key(|&(ns, t, _)| (std::cmp::Reverse(ns), t.request.map(|s| s.first())));
+    rows.into_iter().map(|(_, t, d)| (t, d)).collect()
 }
 
 /// The transactions of protocol `T` grouped by a code (an HTTP status, a DNS rcode), in

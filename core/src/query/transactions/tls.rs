@@ -43,7 +43,7 @@ pub fn rows(capture: &Capture) -> Vec<Row<'_>> {
         // The client sent the ClientHello: side A unless the hello came from B.
         let hello_from_b = t
             .request
-            .and_then(|s| capture.packets.get(s.first.packet as usize))
+            .and_then(|s| capture.packets.get(s.first() as usize))
             .is_some_and(|p| p.flags & PacketRow::FLAG_B_TO_A != 0);
         let (a, b) = (
             format!("{}:{}", fmt_ip(c.a), c.port_a),
@@ -56,8 +56,8 @@ pub fn rows(capture: &Capture) -> Vec<Row<'_>> {
             transport,
             client,
             server,
-            client_hello_frame: t.request.map(|s| frame(s.last.packet)),
-            server_hello_frame: t.response.map(|s| frame(s.last.packet)),
+            client_hello_frame: t.request.map(|s| frame(s.last())),
+            server_hello_frame: t.response.map(|s| frame(s.last())),
             tls,
             version: tls.version(),
             inner: capture.app_inner.get(t.conv as usize).copied().flatten(),

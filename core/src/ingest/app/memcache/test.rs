@@ -55,10 +55,7 @@ fn real_capture_of_text_and_binary_protocols() {
         .expect("the big set");
     assert_eq!(big.1.keys[0].value_len, Some(1_052_672));
     assert!(big.1.noreply && big.0.response.is_none());
-    assert_eq!(
-        big.0.request.map(|s| (s.first.packet, s.last.packet)),
-        Some((67, 91))
-    );
+    assert_eq!(big.0.request.map(|s| (s.first(), s.last())), Some((67, 91)));
     let get_big = txs
         .iter()
         .zip(&d)
@@ -66,7 +63,7 @@ fn real_capture_of_text_and_binary_protocols() {
         .expect("get big");
     assert_eq!(get_big.1.keys[0].value_len, Some(1_052_672));
     assert_eq!(
-        get_big.0.response.map(|s| (s.first.packet, s.last.packet)),
+        get_big.0.response.map(|s| (s.first(), s.last())),
         Some((94, 127))
     );
     let cas = d.iter().find(|m| &*m.command == "cas").expect("cas");
@@ -122,7 +119,8 @@ fn real_capture_of_text_and_binary_protocols() {
         .expect("binary miss");
     assert_eq!(miss.message.as_deref(), Some("Not found"));
     // Latency: the get of the big value took from packet 93 to 127.
-    assert!(get_big.0.duration_ns().is_some_and(|ns| ns > 0));
+    let packets = testkit::packets_of("tests/data/servers/memcached.pcap");
+    assert!(get_big.0.duration_ns(&packets).is_some_and(|ns| ns > 0));
 }
 
 #[test]
@@ -226,12 +224,15 @@ fn commands_and_replies() {
     assert_eq!(d[5].arg.as_deref(), Some("100"));
     assert_eq!((d[8].misses, d[9].misses), (1, 1));
     // Request and response spans: the packets they came in.
-    assert_eq!(txs[1].request.map(|s| s.first.packet), Some(0));
+    assert_eq!(txs[1].request.map(|s| s.first()), Some(0));
     assert_eq!(
-        txs[1].response.map(|s| (s.first.packet, s.bytes)),
+        txs[1].response.map(|s| (s.first(), s.bytes())),
         Some((1, 16))
     );
-    assert_eq!(txs[1].time_to_first_byte_ns(), Some(1000));
+    assert_eq!(
+        txs[1].time_to_first_byte_ns(&testkit::packets(2)),
+        Some(1000)
+    );
 }
 
 #[test]
@@ -372,9 +373,7 @@ fn a_value_over_one_megabyte_is_counted_not_buffered() {
     assert_eq!(keys(d[0]), [("big", None, Some(5_000_000))]);
     assert_eq!(keys(d[1]), [("big", Some(true), Some(5_000_000))]);
     assert_eq!(
-        out[0]
-            .request
-            .map(|s| (s.first.packet, s.last.packet, s.bytes)),
+        out[0].request.map(|s| (s.first(), s.last(), s.bytes())),
         Some((0, i, 21 + 5_000_000 + 2))
     );
 }
@@ -425,7 +424,7 @@ fn gaps_inside_a_value_keep_step_others_resynchronise() {
         assert!(lost <= 2, "piece {i}: {lost} incomplete");
         for t in whole
             .iter()
-            .filter(|t| t.request.is_some_and(|r| r.first.packet > at.packet + 4))
+            .filter(|t| t.request.is_some_and(|r| r.first() > at.packet + 4))
         {
             assert!(txs.contains(t), "piece {i}: {t:?} missing");
         }

@@ -68,9 +68,10 @@ fn real_capture_of_mariadb() {
         .zip(&d)
         .find(|(_, m)| m.query.as_deref().is_some_and(|q| q.contains("SLEEP")))
         .expect("slow");
+    let packets = testkit::packets_of("tests/data/servers/mariadb.pcap");
     assert!(slow
         .0
-        .time_to_first_byte_ns()
+        .time_to_first_byte_ns(&packets)
         .is_some_and(|ns| ns >= 400_000_000));
     let errors: Vec<_> = d
         .iter()
@@ -164,7 +165,7 @@ fn real_capture_over_tls() {
     let seen: Vec<(u64, &str, Option<&str>)> = txs
         .iter()
         .map(|(t, m)| {
-            let frame = t.request.as_ref().map_or(0, |r| r.last.packet + 1);
+            let frame = t.request.as_ref().map_or(0, |r| r.last() + 1);
             (frame, m.command.as_str(), m.query.as_deref())
         })
         .collect();
@@ -197,7 +198,7 @@ fn real_capture_over_tls() {
     );
     assert_eq!(txs[7].1.rows, Some(3));
     let slow = txs[8];
-    assert!(slow.0.latency_ns().unwrap() >= 300_000_000);
+    assert!(slow.0.latency_ns(&c.packets).unwrap() >= 300_000_000);
     assert_eq!(slow.1.rows, Some(1));
     assert_eq!(txs[9].1.error_code, Some(1146));
     // The failed login, inside TLS 1.2.
@@ -368,7 +369,7 @@ fn corpus_captures() {
         let d = testkit::details::<Mysql>(&txs);
         assert_eq!(d.len(), 2);
         assert!(d.iter().all(|m| m.compressed && m.command == "query"));
-        assert!(txs[0].response.is_some_and(|s| s.bytes > 100_000));
+        assert!(txs[0].response.is_some_and(|s| s.bytes() > 100_000));
     }
     if let Some(txs) = testkit::replay_all(&make, "corpus:zeek/mysql/many-query-attrs.pcap", 3306) {
         // Query attributes (CLIENT_QUERY_ATTRIBUTES) before the SQL are passed over.
@@ -518,11 +519,8 @@ fn deprecate_eof_multiple_result_sets_and_local_infile() {
     );
     assert_eq!(d[4].schema.as_deref(), Some("other"));
     // The login spans the client's response to the server's OK.
-    assert_eq!(txs[0].request.map(|s| s.first.packet), Some(1));
-    assert_eq!(
-        txs[0].response.map(|s| (s.first.packet, s.last.packet)),
-        Some((2, 3))
-    );
+    assert_eq!(txs[0].request.map(|s| s.first()), Some(1));
+    assert_eq!(txs[0].response.map(|s| (s.first(), s.last())), Some((2, 3)));
 }
 
 #[test]
@@ -574,10 +572,7 @@ fn compressed_protocol_after_login() {
             ("compressed", None, Some("ok"), true),
         ]
     );
-    assert_eq!(
-        txs[2].response.map(|s| (s.first.packet, s.last.packet)),
-        Some((6, 7))
-    );
+    assert_eq!(txs[2].response.map(|s| (s.first(), s.last())), Some((6, 7)));
 }
 
 #[test]
@@ -679,7 +674,7 @@ fn long_packets_are_counted_not_buffered() {
                 .is_some_and(|q| q.len() == MAX_QUERY - 1 && q.starts_with("INSERT"))
     );
     assert_eq!(d[0].affected_rows, Some(5));
-    assert_eq!(out[0].request.map(|s| s.bytes), Some(total as u64 + 8));
+    assert_eq!(out[0].request.map(|s| s.bytes()), Some(total as u64 + 8));
 }
 
 #[test]

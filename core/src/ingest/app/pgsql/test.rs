@@ -34,7 +34,7 @@ fn the_real_capture() {
         .zip(&c.transactions)
         .find(|(p, _)| p.query.as_deref() == Some("SELECT pg_sleep(0.3), 'slow'"))
         .expect("the slow query");
-    assert!(slow.1.latency_ns().unwrap() >= 300_000_000);
+    assert!(slow.1.latency_ns(&c.packets).unwrap() >= 300_000_000);
     assert_eq!(slow.0.rows, Some(1));
     let errors: Vec<(&str, &str)> = txs
         .iter()
@@ -153,7 +153,7 @@ fn real_capture_over_tls() {
     let seen: Vec<(u64, &str, Option<&str>)> = txs
         .iter()
         .map(|(t, p)| {
-            let frame = t.request.as_ref().map_or(0, |r| r.first.packet + 1);
+            let frame = t.request.as_ref().map_or(0, |r| r.first() + 1);
             (frame, p.command.as_str(), p.query.as_deref())
         })
         .collect();
@@ -224,7 +224,7 @@ fn real_capture_over_tls() {
             .is_some_and(|v| v.starts_with("15.")));
     }
     assert_eq!((p(4).rows, p(4).columns), (Some(3), Some(3)));
-    assert!(txs[5].0.latency_ns().unwrap() >= 300_000_000);
+    assert!(txs[5].0.latency_ns(&c.packets).unwrap() >= 300_000_000);
     assert_eq!(
         (p(6).sql_state.as_deref(), p(6).error_severity.as_deref()),
         (Some("42P01"), Some("ERROR"))

@@ -659,10 +659,7 @@ mod test {
         assert_eq!(t.len(), 1);
         assert_eq!(*tls(&t[0]), expected());
         assert_eq!(
-            (
-                t[0].request.unwrap().last.packet,
-                t[0].response.unwrap().last.packet
-            ),
+            (t[0].request.unwrap().last(), t[0].response.unwrap().last()),
             (0, 1)
         );
         assert_eq!(tls(&t[0]).version().as_deref(), Some("TLS 1.2"));
@@ -704,10 +701,7 @@ mod test {
         assert_eq!(t.len(), 2);
         assert!(tls(&t[0]).hello_retry && !tls(&t[1]).hello_retry);
         assert_eq!(
-            (
-                t[1].request.unwrap().last.packet,
-                t[1].response.unwrap().last.packet
-            ),
+            (t[1].request.unwrap().last(), t[1].response.unwrap().last()),
             (2, 3)
         );
         assert_eq!(tls(&t[1]).sni.as_deref(), Some("ssl.gstatic.com"));
@@ -754,7 +748,7 @@ mod decrypted {
                     h.method().to_owned(),
                     h.uri().to_owned(),
                     h.status,
-                    t.response.map_or(0, |s| s.last.packet + 1),
+                    t.response.map_or(0, |s| s.last() + 1),
                 )),
                 _ => None,
             })
@@ -890,7 +884,7 @@ mod decrypted {
             .iter()
             .find(|t| matches!(&t.detail, Detail::Http(h) if h.uri().ends_with("/Slow")))
             .unwrap();
-        assert!(slow.latency_ns().unwrap() >= 200_000_000);
+        assert!(slow.latency_ns(&c.packets).unwrap() >= 200_000_000);
     }
 
     #[test]

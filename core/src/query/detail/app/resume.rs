@@ -24,7 +24,7 @@
 
 use super::{pdu_len, proto_of};
 use crate::capture::app::pdu::PduKind;
-use crate::capture::app::{AppProto, Detail as AppDetail, Span};
+use crate::capture::app::{AppProto, Detail as AppDetail, Extent};
 use crate::capture::flow::Direction;
 use crate::capture::packet::PacketRow;
 use crate::capture::tcp::bits;
@@ -141,11 +141,11 @@ impl Plan {
             Direction::BToA => Direction::AToB,
         };
         let mut msgs = Vec::new();
-        let span = |dir, s: &Span| Msg {
+        let span = |dir, s: &Extent| Msg {
             dir,
-            first: s.first.packet as usize,
-            last: s.last.packet as usize,
-            bytes: s.bytes,
+            first: s.first() as usize,
+            last: s.last() as usize,
+            bytes: s.bytes(),
         };
         for t in capture.transactions.iter().filter(|t| t.conv == flow) {
             if let AppDetail::Http(h) = &t.detail {

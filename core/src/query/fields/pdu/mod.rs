@@ -305,7 +305,7 @@ fn quic_hellos(capture: &Capture, values: &mut PduValues) {
         // ClientHello 1, ServerHello 2 (RFC 8446 §4).
         for (side, kind) in [(t.request, 1), (t.response, 2)] {
             if let Some(s) = side {
-                out.add(s.last.packet, Fid::TlsHandshakeType, AppValue::Uint(kind));
+                out.add(s.last(), Fid::TlsHandshakeType, AppValue::Uint(kind));
             }
         }
     }

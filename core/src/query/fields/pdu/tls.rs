@@ -175,7 +175,7 @@ mod test {
             let Detail::Redis(r) = &t.detail else {
                 continue;
             };
-            let p = t.request.expect("a request").last.packet as usize;
+            let p = t.request.expect("a request").last() as usize;
             let first = texts(&col, p, Fid::RespBulkStringValue);
             assert!(
                 first.iter().any(|v| v.eq_ignore_ascii_case(&r.command)),
