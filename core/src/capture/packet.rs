@@ -42,6 +42,21 @@ pub struct PacketRow {
 }
 
 impl PacketRow {
+    /// A row of no packet: in no conversation, everything else zero.
+    pub const NONE: PacketRow = PacketRow {
+        ts_ns: 0,
+        offset: 0,
+        caplen: 0,
+        len: 0,
+        flow: NO_FLOW,
+        bytes_in_flight: 0,
+        iface: 0,
+        file: 0,
+        flags: 0,
+        _pad: 0,
+        acks_back: 0,
+    };
+
     /// The packet went from side B to side A of its conversation.
     pub const FLAG_B_TO_A: u8 = 1;
     /// The packet carries IP in IP: its conversation's addresses are the inner header's,

@@ -157,13 +157,9 @@ impl Analysis {
             offset: p.offset,
             caplen: p.caplen,
             len: p.len,
-            flow: NO_FLOW,
             iface: iface.min(u16::MAX as u32) as u16,
             file: file.min(u16::MAX as usize) as u16,
-            flags: 0,
-            _pad: 0,
-            acks_back: 0,
-            bytes_in_flight: 0,
+            ..PacketRow::NONE
         };
         if index == Extent::MAX_PACKETS && self.stages.apps {
             // Transactions name their packets in 32 bits (`Extent`): the parsers see the
@@ -993,16 +989,8 @@ mod test {
         let mut c = Capture::default();
         let row = |ts_ns: i64| PacketRow {
             ts_ns,
-            offset: 0,
-            caplen: 0,
-            len: 0,
             flow: 0,
-            bytes_in_flight: 0,
-            iface: 0,
-            file: 0,
-            flags: 0,
-            _pad: 0,
-            acks_back: 0,
+            ..PacketRow::NONE
         };
         c.packets = (0..70_000).map(|i| row(i * 10)).collect();
         c.packets[69_999].acks_back = PacketRow::ACKS_FAR;

@@ -9,7 +9,7 @@
 use super::StreamParser;
 use crate::capture::app::{AppDetail, AppProto, At, Transaction};
 use crate::capture::flow::{Direction, L4};
-use crate::capture::packet::{PacketRow, NO_FLOW};
+use crate::capture::packet::PacketRow;
 use crate::capture::Capture;
 use crate::ingest::reassembly::{Reassembler, StreamEvent};
 use crate::ingest::source::{Event, RecordReader};
@@ -295,16 +295,7 @@ pub fn packets_at(ts: impl IntoIterator<Item = i64>) -> Vec<PacketRow> {
     ts.into_iter()
         .map(|ts_ns| PacketRow {
             ts_ns,
-            offset: 0,
-            caplen: 0,
-            len: 0,
-            flow: NO_FLOW,
-            bytes_in_flight: 0,
-            iface: 0,
-            file: 0,
-            flags: 0,
-            _pad: 0,
-            acks_back: 0,
+            ..PacketRow::NONE
         })
         .collect()
 }

@@ -59,6 +59,50 @@ impl Walker<'_> {
     }
 }
 
+/// Wireshark's name of an ICMP (`v6`: ICMPv6) message type, None for a type it does not
+/// name: the Info column and the detail's `icmp.type`/`icmpv6.type` share it.
+pub fn icmp_type_name(v6: bool, ty: u8) -> Option<&'static str> {
+    Some(if v6 {
+        match ty {
+            1 => "Destination Unreachable",
+            2 => "Packet Too Big",
+            3 => "Time Exceeded",
+            4 => "Parameter Problem",
+            128 => "Echo (ping) request",
+            129 => "Echo (ping) reply",
+            130 => "Multicast Listener Query",
+            131 => "Multicast Listener Report",
+            132 => "Multicast Listener Done",
+            133 => "Router Solicitation",
+            134 => "Router Advertisement",
+            135 => "Neighbor Solicitation",
+            136 => "Neighbor Advertisement",
+            137 => "Redirect",
+            143 => "Multicast Listener Report Message v2",
+            _ => return None,
+        }
+    } else {
+        match ty {
+            0 => "Echo (ping) reply",
+            3 => "Destination unreachable",
+            4 => "Source quench (flow control)",
+            5 => "Redirect",
+            8 => "Echo (ping) request",
+            9 => "Router advertisement",
+            10 => "Router solicitation",
+            11 => "Time-to-live exceeded",
+            12 => "Parameter problem",
+            13 => "Timestamp request",
+            14 => "Timestamp reply",
+            15 => "Information request",
+            16 => "Information reply",
+            17 => "Address mask request",
+            18 => "Address mask reply",
+            _ => return None,
+        }
+    })
+}
+
 #[cfg(test)]
 pub(crate) mod test {
     use super::super::testutil::{every_prefix, hex};
@@ -149,48 +193,4 @@ pub(crate) mod test {
         assert_eq!((m.v6, m.ty, m.code, m.is_error()), (true, 135, 0, false));
         every_prefix(linktype::ETHERNET, &f, Some(54), Some(54));
     }
-}
-
-/// Wireshark's name of an ICMP (`v6`: ICMPv6) message type, None for a type it does not
-/// name: the Info column and the detail's `icmp.type`/`icmpv6.type` share it.
-pub fn icmp_type_name(v6: bool, ty: u8) -> Option<&'static str> {
-    Some(if v6 {
-        match ty {
-            1 => "Destination Unreachable",
-            2 => "Packet Too Big",
-            3 => "Time Exceeded",
-            4 => "Parameter Problem",
-            128 => "Echo (ping) request",
-            129 => "Echo (ping) reply",
-            130 => "Multicast Listener Query",
-            131 => "Multicast Listener Report",
-            132 => "Multicast Listener Done",
-            133 => "Router Solicitation",
-            134 => "Router Advertisement",
-            135 => "Neighbor Solicitation",
-            136 => "Neighbor Advertisement",
-            137 => "Redirect",
-            143 => "Multicast Listener Report Message v2",
-            _ => return None,
-        }
-    } else {
-        match ty {
-            0 => "Echo (ping) reply",
-            3 => "Destination unreachable",
-            4 => "Source quench (flow control)",
-            5 => "Redirect",
-            8 => "Echo (ping) request",
-            9 => "Router advertisement",
-            10 => "Router solicitation",
-            11 => "Time-to-live exceeded",
-            12 => "Parameter problem",
-            13 => "Timestamp request",
-            14 => "Timestamp reply",
-            15 => "Information request",
-            16 => "Information reply",
-            17 => "Address mask request",
-            18 => "Address mask reply",
-            _ => return None,
-        }
-    })
 }

@@ -450,6 +450,14 @@ fn error_fields(b: &[u8], at: usize, p: &mut Node) {
 mod test {
     use super::*;
 
+    /// The items after a message's type, length and direction: name, position, size.
+    fn placed(n: &[Node]) -> Vec<(&str, u32, u32)> {
+        n[0].children[3..]
+            .iter()
+            .map(|c| (c.showname.as_str(), c.pos, c.size))
+            .collect()
+    }
+
     #[test]
     fn messages_and_their_prefixes() {
         let query = b"Q\x00\x00\x00\x0dSELECT 1\x00";
@@ -476,22 +484,14 @@ mod test {
         // its code byte), as tshark 4.0 shows them in pgsql-tls.pcap's frames 35 and 32.
         let parse = b"P\x00\x00\x00\x12by_id\x00SELECT 1\x00\x00\x00";
         let n = dissect(parse, 0, true, "Parse");
-        let shown: Vec<(&str, u32, u32)> = n[0].children[3..]
-            .iter()
-            .map(|c| (c.showname.as_str(), c.pos, c.size))
-            .collect();
         assert_eq!(
-            shown,
+            placed(&n),
             [("Statement: by_id", 5, 6), ("Query: SELECT 1", 11, 9)]
         );
         let error = b"E\x00\x00\x00\x1bSERROR\x00C42P01\x00Mno table\x00\x00";
         let n = dissect(error, 0, false, "Error");
-        let shown: Vec<(&str, u32, u32)> = n[0].children[3..]
-            .iter()
-            .map(|c| (c.showname.as_str(), c.pos, c.size))
-            .collect();
         assert_eq!(
-            shown,
+            placed(&n),
             [
                 ("Severity: ERROR", 5, 7),
                 ("Code: 42P01", 12, 7),
@@ -501,12 +501,8 @@ mod test {
         // AuthenticationSASL with its mechanisms, and ReadyForQuery (frames 16 and 20).
         let sasl = b"R\x00\x00\x00\x17\x00\x00\x00\x0aSCRAM-SHA-256\x00\x00";
         let n = dissect(sasl, 0, false, "Authentication request");
-        let shown: Vec<(&str, u32, u32)> = n[0].children[3..]
-            .iter()
-            .map(|c| (c.showname.as_str(), c.pos, c.size))
-            .collect();
         assert_eq!(
-            shown,
+            placed(&n),
             [
                 ("Authentication type: SASL (10)", 5, 4),
                 ("SASL authentication mechanism: SCRAM-SHA-256", 9, 14)

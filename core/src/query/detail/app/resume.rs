@@ -477,6 +477,23 @@ impl PacketSource for Only<'_> {
     }
 }
 
+/// Application state for packet `i` asked alone, as the page asks it: where to start
+/// first, found from only the packets `resume_reads` names.
+#[cfg(test)]
+fn alone(c: &Capture, i: usize, src: &mut dyn PacketSource) -> super::Apps {
+    let mut apps = super::Apps::new();
+    let allowed = apps.resume_reads(c, i);
+    apps.resume(
+        c,
+        i,
+        &mut Only {
+            inner: src,
+            allowed,
+        },
+    );
+    apps
+}
+
 #[cfg(test)]
 mod test {
     //! Every packet of the real-server captures, asked for in other orders (backward,
@@ -544,16 +561,7 @@ mod test {
             // Each packet alone, as the page asks for it: where to start first, from the
             // packets it names.
             for (i, want) in forward.iter().enumerate() {
-                let mut apps = Apps::new();
-                let allowed = apps.resume_reads(&c, i);
-                apps.resume(
-                    &c,
-                    i,
-                    &mut super::Only {
-                        inner: &mut src,
-                        allowed,
-                    },
-                );
+                let mut apps = super::alone(&c, i, &mut src);
                 let got = shown(&c, &mut src, &mut apps, i);
                 assert_eq!(&got, want, "{name}: packet {} alone", i + 1);
                 count[1] += apps.resumed();
@@ -698,16 +706,7 @@ mod made {
         taken += apps.resumed();
         // Each alone, as the page asks: where to start first, from the packets it names.
         for (i, want) in forward.iter().enumerate() {
-            let mut apps = Apps::new();
-            let allowed = apps.resume_reads(&c, i);
-            apps.resume(
-                &c,
-                i,
-                &mut super::Only {
-                    inner: &mut src,
-                    allowed,
-                },
-            );
+            let mut apps = super::alone(&c, i, &mut src);
             assert_eq!(
                 &show(&mut apps, &mut src, i),
                 want,
