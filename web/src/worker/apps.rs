@@ -4,7 +4,7 @@
 //! row with the same keys (nested objects flattened as `first_at.stream`), so the page
 //! shows the CLI's content and links every row to its stream and packets.
 
-use crate::tables::{Built, Key, Row};
+use crate::tables::{Built, Key, Row, Texts};
 use serde::ser::{self, Serialize};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -926,8 +926,8 @@ impl<'c> TableBuilder<'c> {
             (cells[i], keys_[i]) = into_cell(v);
         }
         self.rows.push(Row {
-            cells,
-            keys: keys_,
+            cells: Texts::new(cells),
+            keys: keys_.into_boxed_slice(),
             filter,
             frame,
             depth: 0,
@@ -964,8 +964,8 @@ impl<'c> TableBuilder<'c> {
         let get = |k: &str| row.iter().find(|(x, _)| x == k).map(|(_, v)| v);
         let (filter, frame, mark, follow) = self.links(&get);
         self.rows.push(Row {
-            cells,
-            keys: keys_,
+            cells: Texts::new(cells),
+            keys: keys_.into_boxed_slice(),
             filter,
             frame,
             depth: 0,
@@ -1046,8 +1046,12 @@ impl<'c> TableBuilder<'c> {
     fn finish(mut self) -> Built {
         let n = self.keys.len();
         for r in &mut self.rows {
-            r.cells.resize(n, String::new());
-            r.keys.resize(n, Key::None);
+            r.cells.pad(n);
+            if r.keys.len() < n {
+                let mut keys = std::mem::take(&mut r.keys).into_vec();
+                keys.resize(n, Key::None);
+                r.keys = keys.into_boxed_slice();
+            }
         }
         let columns: Vec<Column> = self
             .keys

@@ -311,7 +311,7 @@ async fn table_slice(
             .map(|&i| {
                 let r = &built.rows[i as usize];
                 TableRow {
-                    cells: r.cells.clone(),
+                    cells: r.cells.iter().map(str::to_owned).collect(),
                     filter: r.filter.clone(),
                     frame: r.frame,
                     depth: r.depth,
@@ -350,7 +350,7 @@ fn arrange(built: &Built, sort: Option<Sort>, search: &str) -> Vec<u32> {
             let (a, b) = (&built.rows[a as usize], &built.rows[b as usize]);
             let o = match (a.keys.get(col), b.keys.get(col)) {
                 (Some(Key::Text), Some(Key::Text)) => {
-                    tables::caseless(&a.cells[col], &b.cells[col])
+                    tables::caseless(a.cells.get(col), b.cells.get(col))
                 }
                 (Some(x), Some(y)) => x.cmp(y),
                 _ => Ordering::Equal,

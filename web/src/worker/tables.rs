@@ -39,13 +39,61 @@ pub struct Built {
 
 /// One row: its texts, the keys it sorts by, and what it links to.
 pub struct Row {
-    pub cells: Vec<String>,
-    pub keys: Vec<Key>,
+    pub cells: Texts,
+    pub keys: Box<[Key]>,
     pub filter: Option<String>,
     pub frame: Option<u64>,
     pub depth: u8,
     pub mark: &'static str,
     pub follow: Option<StreamRef>,
+}
+
+/// A row's cell texts in one string: a `String` a cell took more memory than its text
+/// (tens of thousands of rows, a score of cells each).
+pub struct Texts {
+    text: Box<str>,
+    /// Where each cell ends in `text`.
+    ends: Box<[u32]>,
+}
+
+impl Texts {
+    pub fn new<S: AsRef<str>>(cells: impl IntoIterator<Item = S>) -> Self {
+        let mut text = String::new();
+        let ends = cells
+            .into_iter()
+            .map(|c| {
+                text.push_str(c.as_ref());
+                text.len() as u32
+            })
+            .collect();
+        Texts {
+            text: text.into_boxed_str(),
+            ends,
+        }
+    }
+
+    /// Cell `i`'s text ("" past the last cell).
+    pub fn get(&self, i: usize) -> &str {
+        let Some(&end) = self.ends.get(i) else {
+            return "";
+        };
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start as usize..end as usize]
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        (0..self.ends.len()).map(|i| self.get(i))
+    }
+
+    /// Empty cells added up to `n` cells.
+    pub fn pad(&mut self, n: usize) {
+        if self.ends.len() < n {
+            let end = self.ends.last().copied().unwrap_or(0);
+            let mut ends = std::mem::take(&mut self.ends).into_vec();
+            ends.resize(n, end);
+            self.ends = ends.into_boxed_slice();
+        }
+    }
 }
 
 /// How a cell sorts: numbers as numbers, addresses by family then value, text as text.
@@ -146,9 +194,9 @@ fn col(key: &str, title: &str, numeric: bool) -> Column {
 }
 
 fn row(cells: Vec<Cell>, filter: Option<String>) -> Row {
-    let (cells, keys) = cells.into_iter().map(|c| (c.0, c.1)).unzip();
+    let keys = cells.iter().map(|c| c.1.clone()).collect();
     Row {
-        cells,
+        cells: Texts::new(cells.iter().map(|c| &c.0)),
         keys,
         filter,
         frame: None,
