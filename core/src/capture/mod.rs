@@ -358,6 +358,16 @@ impl Capture {
         })
     }
 
+    /// The client side of conversation `conv` ([`Capture::app_clients`]); side A where
+    /// no parser named it.
+    pub fn client_of(&self, conv: u32) -> flow::Direction {
+        self.app_clients
+            .get(conv as usize)
+            .copied()
+            .flatten()
+            .unwrap_or(flow::Direction::AToB)
+    }
+
     /// Where conversation `conv` switched to TLS, if it did (see [`Capture::tls_switches`]).
     pub fn tls_switch(&self, conv: u32) -> Option<app::tls::TlsSwitch> {
         let at = self.tls_switches.partition_point(|s| s.conv < conv);

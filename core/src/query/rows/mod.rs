@@ -484,12 +484,7 @@ fn to_server(capture: &Capture, p: &PacketRow) -> bool {
     } else {
         Direction::AToB
     };
-    let client = capture
-        .app_clients
-        .get(p.flow as usize)
-        .copied()
-        .flatten()
-        .unwrap_or(Direction::AToB);
+    let client = capture.client_of(p.flow);
     dir == client
 }
 

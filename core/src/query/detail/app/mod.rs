@@ -639,12 +639,7 @@ impl Apps {
         } else {
             Direction::AToB
         };
-        let client = capture
-            .app_clients
-            .get(row.flow as usize)
-            .copied()
-            .flatten()
-            .unwrap_or(Direction::AToB);
+        let client = capture.client_of(row.flow);
         let keys = self.keys.as_deref();
         let no_keys = KeyLog::default();
         let flow = self.flows.entry(row.flow).or_default();
@@ -1133,12 +1128,7 @@ fn to_server(capture: &Capture, row: &PacketRow) -> bool {
     } else {
         Direction::AToB
     };
-    let client = capture
-        .app_clients
-        .get(row.flow as usize)
-        .copied()
-        .flatten()
-        .unwrap_or(Direction::AToB);
+    let client = capture.client_of(row.flow);
     dir == client
 }
 

@@ -514,12 +514,8 @@ mod test {
         // A DataRow with a NULL and a value, and a Bind of one text parameter.
         let row = b"D\x00\x00\x00\x10\x00\x02\xff\xff\xff\xff\x00\x00\x00\x02c0";
         let n = dissect(row, 0, false, "Data row");
-        let shown: Vec<&str> = n[0].children[3..]
-            .iter()
-            .map(|c| c.showname.as_str())
-            .collect();
         assert_eq!(
-            shown,
+            placed(&n).into_iter().map(|(s, ..)| s).collect::<Vec<_>>(),
             [
                 "Field count: 2",
                 "Column length: -1",
@@ -529,12 +525,8 @@ mod test {
         );
         let bind = b"B\x00\x00\x00\x16\x00by_id\x00\x00\x00\x00\x01\x00\x00\x00\x011\x00\x00";
         let n = dissect(bind, 0, true, "Bind");
-        let shown: Vec<&str> = n[0].children[3..]
-            .iter()
-            .map(|c| c.showname.as_str())
-            .collect();
         assert_eq!(
-            shown,
+            placed(&n).into_iter().map(|(s, ..)| s).collect::<Vec<_>>(),
             [
                 "Portal: ",
                 "Statement: by_id",

@@ -130,12 +130,7 @@ impl Plan {
             }
             AppProto::Tls | AppProto::Mysql | AppProto::Http2 | AppProto::Quic => return None,
         }
-        let client = capture
-            .app_clients
-            .get(flow as usize)
-            .copied()
-            .flatten()
-            .unwrap_or(Direction::AToB);
+        let client = capture.client_of(flow);
         let server = match client {
             Direction::AToB => Direction::BToA,
             Direction::BToA => Direction::AToB,
@@ -236,12 +231,7 @@ impl Plan {
         src: &mut dyn PacketSource,
     ) -> Option<usize> {
         let proto = proto_of(capture, capture.packets.get(index)?)?;
-        let client = capture
-            .app_clients
-            .get(flow as usize)
-            .copied()
-            .flatten()
-            .unwrap_or(Direction::AToB);
+        let client = capture.client_of(flow);
         let mut starts: Vec<usize> = self
             .msgs
             .iter()
@@ -417,18 +407,17 @@ impl Reader {
         i: usize,
         src: &mut dyn PacketSource,
     ) -> Option<(u8, u32, bool)> {
-        let row = capture.packets[i];
-        if !src.read(i, &row, &mut self.buf) {
-            return None;
-        }
-        let s = wire::dissect(capture.linktype_of(&row), &self.buf);
-        let Transport::Tcp(t) = s.transport else {
-            return None;
-        };
+        let (_, t) = self.read(capture, i, src)?;
         Some((t.flags, t.seq, t.payload_len == 0))
     }
 
-    fn segment(&mut self, capture: &Capture, i: usize, src: &mut dyn PacketSource) -> Option<Seg> {
+    /// Packet `i` read into the buffer and dissected, when it is a TCP segment.
+    fn read(
+        &mut self,
+        capture: &Capture,
+        i: usize,
+        src: &mut dyn PacketSource,
+    ) -> Option<(wire::Summary, wire::Tcp)> {
         let row = capture.packets[i];
         if !src.read(i, &row, &mut self.buf) {
             return None;
@@ -437,6 +426,11 @@ impl Reader {
         let Transport::Tcp(t) = s.transport else {
             return None;
         };
+        Some((s, t))
+    }
+
+    fn segment(&mut self, capture: &Capture, i: usize, src: &mut dyn PacketSource) -> Option<Seg> {
+        let (s, t) = self.read(capture, i, src)?;
         let payload = payload_of(&s, &self.buf, &[]).unwrap_or(&[]);
         if payload.len() != t.payload_len as usize {
             // Bytes the reassembly would not have (a fragment, a cut segment).

@@ -324,12 +324,7 @@ fn route(
         | StreamEvent::Gap { conv, dir, .. }
         | StreamEvent::End { conv, dir } => (conv, dir),
     };
-    let client = capture
-        .app_clients
-        .get(conv as usize)
-        .copied()
-        .flatten()
-        .unwrap_or(Direction::AToB);
+    let client = capture.client_of(conv);
     let to_server = dir == client;
     let d = match dissectors.entry(conv) {
         std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
