@@ -345,6 +345,15 @@ fn skipped(path: &str) -> bool {
     maybe && matches!(last_segment(path), "conv" | "first_packet" | "last_packet")
 }
 
+/// The serializer's methods for numbers: each a leaf of its JSON value.
+macro_rules! numbers {
+    ($($f:ident: $t:ty),*) => {
+        $(fn $f(self, v: $t) -> Result<(), Unsupported> {
+            self.leaf(Value::from(v))
+        })*
+    };
+}
+
 impl<'s, 'b> ser::Serializer for &'s mut Flat<'b> {
     type Ok = ();
     type Error = Unsupported;
@@ -359,41 +368,14 @@ impl<'s, 'b> ser::Serializer for &'s mut Flat<'b> {
     fn serialize_bool(self, v: bool) -> Result<(), Unsupported> {
         self.leaf(Value::Bool(v))
     }
-    fn serialize_i8(self, v: i8) -> Result<(), Unsupported> {
-        self.leaf(Value::from(v))
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), Unsupported> {
-        self.leaf(Value::from(v))
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), Unsupported> {
-        self.leaf(Value::from(v))
-    }
-    fn serialize_i64(self, v: i64) -> Result<(), Unsupported> {
-        self.leaf(Value::from(v))
-    }
+    numbers!(serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64,
+        serialize_u8: u8, serialize_u16: u16, serialize_u32: u32, serialize_u64: u64,
+        serialize_f32: f32, serialize_f64: f64);
     fn serialize_i128(self, v: i128) -> Result<(), Unsupported> {
         self.leaf(serde_json::to_value(v)?)
     }
-    fn serialize_u8(self, v: u8) -> Result<(), Unsupported> {
-        self.leaf(Value::from(v))
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), Unsupported> {
-        self.leaf(Value::from(v))
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), Unsupported> {
-        self.leaf(Value::from(v))
-    }
-    fn serialize_u64(self, v: u64) -> Result<(), Unsupported> {
-        self.leaf(Value::from(v))
-    }
     fn serialize_u128(self, v: u128) -> Result<(), Unsupported> {
         self.leaf(serde_json::to_value(v)?)
-    }
-    fn serialize_f32(self, v: f32) -> Result<(), Unsupported> {
-        self.leaf(Value::from(v))
-    }
-    fn serialize_f64(self, v: f64) -> Result<(), Unsupported> {
-        self.leaf(Value::from(v))
     }
     fn serialize_char(self, v: char) -> Result<(), Unsupported> {
         self.leaf(Value::String(v.to_string()))

@@ -7,6 +7,7 @@ use super::command::plausible_command;
 use super::compressed::CompFramer;
 use super::{Parser, Phase};
 use crate::capture::app::{At, Span, Transaction};
+use crate::ingest::app::StreamParser;
 
 impl Parser {
     /// Hunting: gathers the first [`PROBE`] bytes of each segment (a segment is told by
@@ -125,13 +126,6 @@ impl Parser {
             }
             if let (Some(tls), false) = (&mut self.tls, bytes.is_empty()) {
                 // The TLS handshake follows the SSL request in the same bytes.
-                if let Some(sw) = self
-                    .switch
-                    .as_mut()
-                    .filter(|s| s.packet as u64 == at.packet)
-                {
-                    sw.shared = true;
-                }
                 return tls.data(true, bytes, at, out);
             }
         }

@@ -7,7 +7,6 @@ use super::command::err_packet;
 use super::framing::Packet;
 use super::{caps, emit, extend, report, Parser, Pending, Phase, Reader, Resp};
 use crate::capture::app::mysql::Mysql;
-use crate::capture::app::tls::TlsSwitch;
 use crate::capture::app::{Detail, Transaction};
 
 impl Parser {
@@ -29,12 +28,7 @@ impl Parser {
                 login.tls = true;
                 login.response = Some("tls".into());
                 self.phase = Phase::Tls;
-                self.switch = Some(TlsSwitch {
-                    conv: 0,
-                    packet: u32::try_from(p.span.last.packet).unwrap_or(u32::MAX),
-                    shared: false,
-                });
-                self.start_tls();
+                self.start_tls(p.span.last.packet);
                 report(out, Some(p.span), None, Detail::Mysql(Box::new(login)));
                 return;
             }

@@ -144,13 +144,11 @@ pub struct Parser {
     client_probe: Probe,
     server_probe: Probe,
     /// After the SSL request: TLS, read by this parser.
-    tls: Option<Box<dyn StreamParser>>,
+    tls: Option<Box<super::tls::StartTls>>,
     keys: SharedKeys,
     server_port: u16,
     /// Inside TLS: the handshake response comes again, after the SSL request.
     after_ssl: bool,
-    /// Where the conversation switched to TLS: the SSL request's packet.
-    switch: Option<TlsSwitch>,
 }
 
 impl Default for Parser {
@@ -189,13 +187,13 @@ impl Parser {
             keys,
             server_port,
             after_ssl: false,
-            switch: None,
         }
     }
 
-    /// After the SSL request: the TLS parser, whose plaintext goes to a parser that
-    /// continues this login (the greeting read here, the handshake response again).
-    fn start_tls(&mut self) {
+    /// After the SSL request (completed by `packet`): the TLS parser, whose plaintext goes
+    /// to a parser that continues this login (the greeting read here, the handshake
+    /// response again).
+    fn start_tls(&mut self, packet: u64) {
         let mut inner = Parser::new();
         inner.phase = Phase::Greeted;
         inner.greeting = self.greeting.clone();
@@ -205,11 +203,12 @@ impl Parser {
         // The plaintext starts at a packet's start on both sides.
         inner.client.hunting = false;
         inner.server.hunting = false;
-        self.tls = Some(Box::new(super::tls::Parser::with_inner(
+        self.tls = Some(Box::new(super::tls::StartTls::new(
             self.keys.clone(),
             self.server_port,
             AppProto::Mysql,
             Box::new(inner),
+            packet,
         )));
     }
 
@@ -266,14 +265,6 @@ impl Parser {
 impl StreamParser for Parser {
     fn data(&mut self, from_client: bool, bytes: &[u8], at: At, out: &mut Vec<Transaction>) {
         if let Some(tls) = &mut self.tls {
-            if let Some(sw) = self
-                .switch
-                .as_mut()
-                .filter(|s| s.packet as u64 == at.packet)
-            {
-                // TLS bytes in the packet that ended the SSL request.
-                sw.shared |= !bytes.is_empty();
-            }
             tls.data(from_client, bytes, at, out);
             return;
         }
@@ -356,7 +347,7 @@ impl StreamParser for Parser {
     }
 
     fn tls_switch(&self) -> Option<TlsSwitch> {
-        self.switch
+        self.tls.as_ref()?.tls_switch()
     }
 
     fn take_pdus(&mut self, out: &mut Vec<crate::capture::app::pdu::Pdu>) {

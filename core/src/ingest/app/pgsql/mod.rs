@@ -80,9 +80,7 @@ pub struct Parser {
     /// The login is in progress (from the StartupMessage to the first ReadyForQuery).
     login: bool,
     /// After SSLRequest: TLS, read by this parser.
-    tls: Option<Box<dyn StreamParser>>,
-    /// Where the connection switched to TLS: the packet of the server's `S`.
-    switch: Option<crate::capture::app::tls::TlsSwitch>,
+    tls: Option<Box<super::tls::StartTls>>,
     keys: SharedKeys,
     server_port: u16,
     /// An SSLRequest or GSSENCRequest waits for its one-byte answer.
@@ -116,7 +114,6 @@ impl Parser {
             statements: HashMap::new(),
             login: false,
             tls: None,
-            switch: None,
             keys,
             server_port,
             awaiting_byte: false,
@@ -316,18 +313,14 @@ impl Parser {
                 emit(c, out);
             }
             if yes && m.body.first() == Some(&b'S') {
-                self.switch = Some(crate::capture::app::tls::TlsSwitch {
-                    conv: 0,
-                    packet: u32::try_from(at.packet).unwrap_or(u32::MAX),
-                    shared: false,
-                });
                 // The plaintext is this protocol from its start (the StartupMessage), as
                 // packet-pgsql.c hands it back after ssl_starttls_ack: not sniffed.
-                self.tls = Some(Box::new(super::tls::Parser::with_inner(
+                self.tls = Some(Box::new(super::tls::StartTls::new(
                     self.keys.clone(),
                     self.server_port,
                     AppProto::Pgsql,
                     Box::new(Parser::new()),
+                    at.packet,
                 )));
             }
             return;
@@ -444,14 +437,6 @@ fn emit(c: Cycle, out: &mut Vec<Transaction>) {
 impl StreamParser for Parser {
     fn data(&mut self, from_client: bool, bytes: &[u8], at: At, out: &mut Vec<Transaction>) {
         if let Some(tls) = &mut self.tls {
-            if let Some(sw) = self
-                .switch
-                .as_mut()
-                .filter(|s| s.packet as u64 == at.packet)
-            {
-                // TLS bytes in the packet of the `S`.
-                sw.shared |= !bytes.is_empty();
-            }
             tls.data(from_client, bytes, at, out);
             return;
         }
@@ -498,13 +483,6 @@ impl StreamParser for Parser {
         });
         self.readers[s] = reader;
         if let (Some(tls), true) = (&mut self.tls, rest > 0) {
-            if let Some(sw) = self
-                .switch
-                .as_mut()
-                .filter(|s| s.packet as u64 == at.packet)
-            {
-                sw.shared = true;
-            }
             tls.data(from_client, &bytes[bytes.len() - rest..], at, out);
         }
     }
@@ -554,7 +532,7 @@ impl StreamParser for Parser {
     }
 
     fn tls_switch(&self) -> Option<crate::capture::app::tls::TlsSwitch> {
-        self.switch
+        self.tls.as_ref()?.tls_switch()
     }
 
     fn take_pdus(&mut self, out: &mut Vec<Pdu>) {

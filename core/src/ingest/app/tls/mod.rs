@@ -17,7 +17,7 @@ pub mod keylog;
 
 use super::sniff::{sniff, Sniff};
 use super::{lossy, report, StreamParser};
-use crate::capture::app::tls::Tls;
+use crate::capture::app::tls::{Tls, TlsSwitch};
 use crate::capture::app::{AppProto, At, Detail, Span, Transaction};
 use crate::capture::flow::L4;
 use conn::{Conn, Event, Stop};
@@ -398,6 +398,62 @@ impl State {
         self.inner = Inner::Off;
         self.wait_extensions = false;
         self.report(out);
+    }
+}
+
+/// A conversation of another protocol switched to TLS (MySQL's SSL request, PostgreSQL's
+/// SSLRequest answered `S`): its records, whose plaintext goes to the protocol's parser,
+/// and where it switched ([`TlsSwitch`]).
+pub struct StartTls {
+    tls: Parser,
+    switch: TlsSwitch,
+}
+
+impl StartTls {
+    /// Records from after packet `packet`, their plaintext read by `inner` (of `proto`).
+    pub fn new(
+        keys: SharedKeys,
+        server_port: u16,
+        proto: AppProto,
+        inner: Box<dyn StreamParser>,
+        packet: u64,
+    ) -> Self {
+        StartTls {
+            tls: Parser::with_inner(keys, server_port, proto, inner),
+            switch: TlsSwitch {
+                conv: 0,
+                packet: u32::try_from(packet).unwrap_or(u32::MAX),
+                shared: false,
+            },
+        }
+    }
+}
+
+impl StreamParser for StartTls {
+    fn data(&mut self, from_client: bool, bytes: &[u8], at: At, out: &mut Vec<Transaction>) {
+        // TLS bytes in the packet that ended the clear text.
+        self.switch.shared |= !bytes.is_empty() && at.packet == u64::from(self.switch.packet);
+        self.tls.data(from_client, bytes, at, out);
+    }
+
+    fn gap(&mut self, from_client: bool, len: u64, at: At, out: &mut Vec<Transaction>) {
+        self.tls.gap(from_client, len, at, out);
+    }
+
+    fn side_end(&mut self, from_client: bool, at: At, out: &mut Vec<Transaction>) {
+        self.tls.side_end(from_client, at, out);
+    }
+
+    fn end(&mut self, at: At, out: &mut Vec<Transaction>) {
+        self.tls.end(at, out);
+    }
+
+    fn tls_switch(&self) -> Option<TlsSwitch> {
+        Some(self.switch)
+    }
+
+    fn take_pdus(&mut self, out: &mut Vec<crate::capture::app::pdu::Pdu>) {
+        self.tls.take_pdus(out);
     }
 }
 
