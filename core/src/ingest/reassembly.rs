@@ -118,6 +118,13 @@ impl Reassembler {
         self.total_buffered
     }
 
+    /// Whether bytes of packet `packet` wait ahead of a hole in this direction.
+    pub fn holds(&self, conv: u32, dir: Direction, packet: u64) -> bool {
+        self.halves
+            .get(&(conv, dir))
+            .is_some_and(|h| h.ahead.values().any(|&(_, p)| p == packet))
+    }
+
     /// Takes one TCP segment of conversation `conv` (its flow id) and its payload.
     pub fn segment(
         &mut self,

@@ -446,6 +446,10 @@ impl<'c> Rows<'c> {
             row.info.push_str(" [TCP segment of a reassembled PDU]");
             return;
         }
+        if payload > 0 && self.apps.held(capture, index) {
+            row.info = tcp_line + " [TCP segment of a reassembled PDU]";
+            return;
+        }
         // Payload that starts no PDU: the dissector shows it as a continuation.
         if payload > 0 {
             if let Some((protocol, info)) = app::continuation(proto) {

@@ -470,13 +470,7 @@ impl Apps {
     /// conversation fed up to it), when some are that packet's: then `index` is a segment
     /// of a reassembled PDU. Also how many of the bytes came before that packet.
     pub(crate) fn pending(&self, capture: &Capture, index: usize) -> Option<(&[u8], usize)> {
-        let row = capture.packets.get(index)?;
-        let dir = if row.flags & PacketRow::FLAG_B_TO_A != 0 {
-            Direction::BToA
-        } else {
-            Direction::AToB
-        };
-        let st = self.flows.get(&row.flow)?.streams.get(&(row.flow, dir))?;
+        let (_, _, st) = self.side(capture, index)?;
         let mine = st.chunks.iter().any(|c| c.packet == index as u64);
         let before: usize = st
             .chunks
@@ -485,6 +479,28 @@ impl Apps {
             .map(|c| c.len)
             .sum();
         (mine && !st.buf.is_empty()).then(|| (&st.buf[..], before))
+    }
+
+    /// The conversation of packet `index`, and the direction it went with its stream.
+    fn side(&self, capture: &Capture, index: usize) -> Option<(&Flow, (u32, Direction), &Stream)> {
+        let row = capture.packets.get(index)?;
+        let dir = if row.flags & PacketRow::FLAG_B_TO_A != 0 {
+            Direction::BToA
+        } else {
+            Direction::AToB
+        };
+        let flow = self.flows.get(&row.flow)?;
+        Some((flow, (row.flow, dir), flow.streams.get(&(row.flow, dir))?))
+    }
+
+    /// Whether packet `index` (of a conversation fed up to it) came ahead of a hole in a
+    /// direction gathering a PDU: its bytes wait to complete that PDU, as a segment of
+    /// it (Wireshark adds a segment to the PDU it falls in whatever its order).
+    pub(crate) fn held(&self, capture: &Capture, index: usize) -> bool {
+        self.side(capture, index)
+            .is_some_and(|(flow, (conv, dir), st)| {
+                !st.buf.is_empty() && flow.reasm.holds(conv, dir, index as u64)
+            })
     }
 
     fn show(
