@@ -4,15 +4,18 @@
 //! row with the same keys (nested objects flattened as `first_at.stream`), so the page
 //! shows the CLI's content and links every row to its stream and packets.
 
-use crate::tables::{Built, Key, Row, Texts};
+use crate::tables::{Built, Key, Remake, Row, Rows, Texts};
 use serde::ser::{self, Serialize};
 use serde_json::{Map, Value};
+use std::cell::RefCell;
 use std::collections::HashMap;
+use wirelens_core::capture::app::dns::Dns;
+use wirelens_core::capture::app::http::Http;
 use wirelens_core::capture::app::memcache::Memcache;
 use wirelens_core::capture::app::mysql::Mysql;
 use wirelens_core::capture::app::pgsql::Pgsql;
 use wirelens_core::capture::app::redis::Redis;
-use wirelens_core::capture::app::{AppProto, Transaction};
+use wirelens_core::capture::app::{AppDetail, AppProto, Transaction};
 use wirelens_core::capture::flow::L4;
 use wirelens_core::capture::Capture;
 use wirelens_core::query::filter::Filter;
@@ -95,6 +98,9 @@ pub fn build(
     proto: AppProto,
     table: &str,
 ) -> Result<Built, String> {
+    if let Some(built) = remade(capture, shown, proto, table) {
+        return Ok(built);
+    }
     // A capture of the transactions the view shows: core's tables read only the
     // transactions and the conversations.
     let view;
@@ -126,25 +132,14 @@ pub fn build(
             &view
         }
     };
-    let all = usize::MAX;
-    let txs = &capture.transactions;
     let mut b = TableBuilder::new(capture, proto, table);
     match (proto, table) {
-        (AppProto::Http, "requests") => b.rows(http::rows(capture)),
-        (AppProto::Http, "slowest") => b.rows(http::slowest(capture, all)),
         (AppProto::Http, "by_status") => b.rows(http::by_status(capture)),
-        (AppProto::Http, "errors") => b.rows(http::errors(capture)),
         (AppProto::Http, "grpc") => b.rows(http::grpc(capture)),
-        (AppProto::Memcache, "transactions") => b.rows(tx::rows::<Memcache>(capture, txs)),
         (AppProto::Memcache, t) => b.member(&kv::tables::<Memcache>(capture), t),
-        (AppProto::Redis, "transactions") => b.rows(tx::rows::<Redis>(capture, txs)),
         (AppProto::Redis, t) => b.member(&kv::tables::<Redis>(capture), t),
-        (AppProto::Mysql, "transactions") => b.rows(tx::rows::<Mysql>(capture, txs)),
         (AppProto::Mysql, t) => b.member(&mysql::tables(capture), t),
-        (AppProto::Pgsql, "transactions") => b.rows(tx::rows::<Pgsql>(capture, txs)),
         (AppProto::Pgsql, t) => b.member(&pgsql::tables(capture), t),
-        (AppProto::Dns, "queries") => b.rows(dns::rows(capture)),
-        (AppProto::Dns, "slowest") => b.rows(dns::slowest(capture, all)),
         (AppProto::Dns, "by_rcode") => b.rows(dns::by_rcode(capture)),
         (AppProto::Tls, "handshakes") => b.rows(tls::rows(capture)),
         _ => return Err(format!("{} has no table {table}", proto.name())),
@@ -687,17 +682,17 @@ impl ser::Serializer for KeyText<'_> {
 
 /// Serializes an object of tables (`kv::Tables`), giving member `name`'s rows to the
 /// builder and leaving the others unserialized.
-struct Member<'t, 'c> {
-    b: &'t mut TableBuilder<'c>,
+struct Member<'t> {
+    b: &'t mut TableBuilder,
     name: &'t str,
 }
 
 /// The value of the member: an array's items are rows; anything else has none.
-struct MemberRows<'t, 'c> {
-    b: &'t mut TableBuilder<'c>,
+struct MemberRows<'t> {
+    b: &'t mut TableBuilder,
 }
 
-impl<'t, 'c> ser::Serializer for Member<'t, 'c> {
+impl ser::Serializer for Member<'_> {
     type Ok = ();
     type Error = Unsupported;
     type SerializeSeq = ser::Impossible<(), Unsupported>;
@@ -728,7 +723,7 @@ impl<'t, 'c> ser::Serializer for Member<'t, 'c> {
     }
 }
 
-impl ser::SerializeStruct for Member<'_, '_> {
+impl ser::SerializeStruct for Member<'_> {
     type Ok = ();
     type Error = Unsupported;
     fn serialize_field<T: Serialize + ?Sized>(
@@ -746,7 +741,7 @@ impl ser::SerializeStruct for Member<'_, '_> {
     }
 }
 
-impl<'t, 'c> ser::Serializer for MemberRows<'t, 'c> {
+impl ser::Serializer for MemberRows<'_> {
     type Ok = ();
     type Error = Unsupported;
     type SerializeSeq = Self;
@@ -781,24 +776,30 @@ impl<'t, 'c> ser::Serializer for MemberRows<'t, 'c> {
     }
 }
 
-impl ser::SerializeSeq for MemberRows<'_, '_> {
+impl ser::SerializeSeq for MemberRows<'_> {
     type Ok = ();
     type Error = Unsupported;
     fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unsupported> {
-        self.b.push_row(v)
+        let leaves = self.b.try_leaves(v)?;
+        self.b.keep(leaves);
+        Ok(())
     }
     fn end(self) -> Result<(), Unsupported> {
         Ok(())
     }
 }
 
+/// A row's values: each column's (by index into the table's keys), in the order
+/// serialized (a key twice in one row: the last one counts, as in the JSON object).
+type Leaves = Vec<(usize, Value)>;
+
 /// A table made row by row: each of core's rows is serialized straight into its cells
-/// ([`Flat`]), the same cells its JSON form flattened gives ([`TableBuilder::push`], kept
-/// for the rows that path does not take), so that building a table of a million
+/// ([`Flat`]), the same cells its JSON form flattened gives ([`TableBuilder::json_leaves`],
+/// kept for the rows that path does not take), so that building a table of a million
 /// transactions holds the table and one row, not the JSON of them all.
-struct TableBuilder<'c> {
+struct TableBuilder {
     proto: AppProto,
-    table: &'c str,
+    table: String,
     /// The protocol of each (stream, UDP?) conversation that has one.
     streams: HashMap<(u32, bool), AppProto>,
     /// Column keys in order of first appearance, and whether each is numeric so far.
@@ -808,13 +809,13 @@ struct TableBuilder<'c> {
     /// Rows with a value over 1 MB.
     big: usize,
     /// Whether a filter on each field compiles.
-    compiles: HashMap<&'static str, bool>,
+    compiles: RefCell<HashMap<&'static str, bool>>,
     /// The path of the value being serialized (`first_at.stream`).
     path: String,
 }
 
-impl<'c> TableBuilder<'c> {
-    fn new(capture: &'c Capture, proto: AppProto, table: &'c str) -> Self {
+impl TableBuilder {
+    fn new(capture: &Capture, proto: AppProto, table: &str) -> Self {
         let streams = capture
             .conversations
             .iter()
@@ -823,24 +824,22 @@ impl<'c> TableBuilder<'c> {
             .collect();
         TableBuilder {
             proto,
-            table,
+            table: table.to_owned(),
             streams,
             keys: Vec::new(),
             numeric: Vec::new(),
             rows: Vec::new(),
             big: 0,
-            compiles: HashMap::new(),
+            compiles: RefCell::new(HashMap::new()),
             path: String::new(),
         }
     }
 
-    /// Core's rows, one at a time.
+    /// Core's rows, one at a time, kept.
     fn rows<T: Serialize>(&mut self, rows: impl IntoIterator<Item = T>) {
         for r in rows {
-            if self.push_row(&r).is_err() {
-                // What the CLI's `--json` prints of a row it cannot serialize.
-                self.push(&json(&r));
-            }
+            let leaves = self.leaves(&r);
+            self.keep(leaves);
         }
     }
 
@@ -867,15 +866,38 @@ impl<'c> TableBuilder<'c> {
     fn values(&mut self, v: Value) {
         if let Value::Array(items) = v {
             for item in &items {
-                self.push(item);
+                let leaves = self.json_leaves(item);
+                self.keep(leaves);
             }
         }
     }
 
-    /// A row straight from core's row: its values serialized one by one into their
-    /// columns ([`Flat`]), as [`TableBuilder::push`] makes them of the row's JSON
+    /// A row kept, counted.
+    fn keep(&mut self, leaves: Leaves) {
+        self.count(&leaves);
+        let row = self.row(leaves);
+        self.rows.push(row);
+    }
+
+    /// Counts what the notes say of a row (values over 1 MB).
+    fn count(&mut self, leaves: &Leaves) {
+        let big = self.get(leaves, "over_1mb").and_then(Value::as_bool) == Some(true);
+        self.big += usize::from(big);
+    }
+
+    /// A row's values: core's row serialized into its columns, or its JSON form's where
+    /// that path does not take it (what the CLI's `--json` prints of it).
+    fn leaves<T: Serialize + ?Sized>(&mut self, r: &T) -> Leaves {
+        match self.try_leaves(r) {
+            Ok(leaves) => leaves,
+            Err(Unsupported) => self.json_leaves(&json(&r)),
+        }
+    }
+
+    /// A row's values straight from core's row, serialized one by one into their
+    /// columns ([`Flat`]), as [`TableBuilder::json_leaves`] makes them of the row's JSON
     /// without building the JSON object (most of a 48,083-row table's time).
-    fn push_row<T: Serialize + ?Sized>(&mut self, r: &T) -> Result<(), Unsupported> {
+    fn try_leaves<T: Serialize + ?Sized>(&mut self, r: &T) -> Result<Leaves, Unsupported> {
         let known = self.keys.len();
         let mut leaves = Vec::with_capacity(known);
         let mut flat = Flat {
@@ -893,73 +915,71 @@ impl<'c> TableBuilder<'c> {
         for (i, v) in &leaves {
             self.numeric[*i] &= v.is_number() || v.is_null();
         }
-        let keys = std::mem::take(&mut self.keys);
-        // A key twice in one row: the JSON object keeps the last value.
-        let get = |k: &str| {
-            let i = keys.iter().position(|x| x == k)?;
-            leaves.iter().rev().find(|(j, _)| *j == i).map(|(_, v)| v)
-        };
-        let (filter, frame, mark, follow) = self.links(&get);
-        self.keys = keys;
-        let n = self.keys.len();
-        let mut cells = vec![String::new(); n];
-        let mut keys_ = vec![Key::None; n];
-        for (i, v) in leaves {
-            (cells[i], keys_[i]) = into_cell(v);
-        }
-        self.rows.push(Row {
-            cells: Texts::new(cells),
-            keys: keys_.into_boxed_slice(),
-            filter,
-            frame,
-            depth: 0,
-            mark,
-            follow,
-        });
-        Ok(())
+        Ok(leaves)
     }
 
-    /// A row from its JSON form.
-    fn push(&mut self, v: &Value) {
+    /// A row's values from its JSON form.
+    fn json_leaves(&mut self, v: &Value) -> Leaves {
         let mut row = Vec::new();
         flatten("", v, &mut row);
-        let mut cells = vec![String::new(); self.keys.len()];
-        let mut keys_ = vec![Key::None; self.keys.len()];
-        for (k, v) in &row {
-            let number = v.is_number() || v.is_null();
-            let at = match self.keys.iter().position(|x| x == k) {
-                Some(i) => {
-                    self.numeric[i] &= number;
-                    i
-                }
-                None => {
-                    // Earlier rows have no value here: they are padded in `finish`.
-                    self.keys.push(k.clone());
-                    self.numeric.push(number);
-                    cells.push(String::new());
-                    keys_.push(Key::None);
-                    self.keys.len() - 1
-                }
-            };
-            (cells[at], keys_[at]) = cell(v);
-        }
-        let get = |k: &str| row.iter().find(|(x, _)| x == k).map(|(_, v)| v);
-        let (filter, frame, mark, follow) = self.links(&get);
-        self.rows.push(Row {
-            cells: Texts::new(cells),
-            keys: keys_.into_boxed_slice(),
+        row.into_iter()
+            .map(|(k, v)| {
+                let number = v.is_number() || v.is_null();
+                let at = match self.keys.iter().position(|x| *x == k) {
+                    Some(i) => {
+                        self.numeric[i] &= number;
+                        i
+                    }
+                    None => {
+                        // Earlier rows have no value here: they are padded in `finish`.
+                        self.keys.push(k);
+                        self.numeric.push(number);
+                        self.keys.len() - 1
+                    }
+                };
+                (at, v)
+            })
+            .collect()
+    }
+
+    /// The value of column `key` among a row's.
+    fn get<'v>(&self, leaves: &'v Leaves, key: &str) -> Option<&'v Value> {
+        let i = self.keys.iter().position(|x| x == key)?;
+        leaves.iter().rev().find(|(j, _)| *j == i).map(|(_, v)| v)
+    }
+
+    /// A row of its values: its cells and what it links to.
+    fn row(&self, leaves: Leaves) -> Row {
+        let (filter, frame, mark, follow) = self.links(&|k| self.get(&leaves, k));
+        let (cells, keys) = self.cells(leaves);
+        Row {
+            cells,
+            keys,
             filter,
             frame,
             depth: 0,
             mark,
             follow,
-        });
+        }
+    }
+
+    /// A row's cells and sort keys, a cell per column known.
+    fn cells(&self, leaves: Leaves) -> (Texts, Box<[Key]>) {
+        let n = self.keys.len();
+        let mut cells = vec![String::new(); n];
+        let mut keys = vec![Key::None; n];
+        for (i, v) in leaves {
+            if i < n {
+                (cells[i], keys[i]) = into_cell(v);
+            }
+        }
+        (Texts::new(cells), keys.into_boxed_slice())
     }
 
     /// What a row links to and how it is marked, from its values by key (`get`): its
     /// filter, frame, mark and stream.
     fn links<'v>(
-        &mut self,
+        &self,
         get: &dyn Fn(&str) -> Option<&'v Value>,
     ) -> (Option<String>, Option<u64>, &'static str, Option<StreamRef>) {
         let num = |k: &str| get(k).and_then(Value::as_u64);
@@ -986,7 +1006,7 @@ impl<'c> TableBuilder<'c> {
         let follow = stream
             .and_then(|s| u32::try_from(s).ok())
             .and_then(|s| self.stream_ref(s, udp));
-        let filter = row_filter(self.proto, self.table, get, follow).filter(|(field, f)| {
+        let filter = row_filter(self.proto, &self.table, get, follow).filter(|(field, f)| {
             // Compiling every row's filter cost most of a 48,083-row table's 2.5 s: the
             // values are quoted and escaped, so a field that compiles once compiles with
             // any value free of control characters.
@@ -995,6 +1015,7 @@ impl<'c> TableBuilder<'c> {
             }
             *self
                 .compiles
+                .borrow_mut()
                 .entry(field)
                 .or_insert_with(|| Filter::compile(f).is_ok())
         });
@@ -1006,7 +1027,6 @@ impl<'c> TableBuilder<'c> {
             || get("rcode").and_then(Value::as_u64).is_some_and(|r| r != 0)
             || get("error_code").is_some_and(|v| !v.is_null());
         let big = get("over_1mb").and_then(Value::as_bool) == Some(true);
-        self.big += usize::from(big);
         let mark = if big {
             "big"
         } else if error {
@@ -1025,6 +1045,33 @@ impl<'c> TableBuilder<'c> {
         Some(StreamRef { udp, stream })
     }
 
+    /// The table's columns, of every key seen.
+    fn columns(&self) -> Vec<Column> {
+        self.keys
+            .iter()
+            .zip(&self.numeric)
+            .map(|(k, &n)| Column {
+                key: k.replace('.', "-"),
+                title: title(k),
+                numeric: n,
+            })
+            .collect()
+    }
+
+    /// What the table's notes say.
+    fn notes(&self) -> Vec<String> {
+        let big = self.big;
+        if big > 0 {
+            vec![format!(
+                "{big} value{} over 1 MB (marked)",
+                if big == 1 { "" } else { "s" }
+            )]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The table of the rows kept.
     fn finish(mut self) -> Built {
         let n = self.keys.len();
         for r in &mut self.rows {
@@ -1035,32 +1082,136 @@ impl<'c> TableBuilder<'c> {
                 r.keys = keys.into_boxed_slice();
             }
         }
-        let columns: Vec<Column> = self
-            .keys
-            .iter()
-            .zip(&self.numeric)
-            .map(|(k, &n)| Column {
-                key: k.replace('.', "-"),
-                title: title(k),
-                numeric: n,
-            })
-            .collect();
-        let big = self.big;
-        let notes = if big > 0 {
-            vec![format!(
-                "{big} value{} over 1 MB (marked)",
-                if big == 1 { "" } else { "s" }
-            )]
-        } else {
-            Vec::new()
-        };
         Built {
-            columns,
+            columns: self.columns(),
             sortable: true,
-            rows: self.rows,
-            notes,
+            notes: self.notes(),
+            rows: Rows::Kept(std::mem::take(&mut self.rows)),
         }
     }
+}
+
+/// Makes the row of a transaction (None: not one of the table's protocol).
+type Make = fn(&Capture, &Transaction, &mut TableBuilder) -> Option<Leaves>;
+
+fn tx_row<T: AppDetail + Serialize>(
+    c: &Capture,
+    t: &Transaction,
+    b: &mut TableBuilder,
+) -> Option<Leaves> {
+    T::of(&t.detail).map(|d| b.leaves(&tx::Row::new(c, t, d)))
+}
+
+fn http_row(c: &Capture, t: &Transaction, b: &mut TableBuilder) -> Option<Leaves> {
+    Http::of(&t.detail).map(|d| b.leaves(&http::Row::new(c, t, d)))
+}
+
+fn dns_row(c: &Capture, t: &Transaction, b: &mut TableBuilder) -> Option<Leaves> {
+    Dns::of(&t.detail).map(|d| b.leaves(&dns::Row::new(c, t, d)))
+}
+
+/// A table of a row per transaction, made again from the capture when asked for: the
+/// transactions' indices (4 bytes a row) and the builder that knows the columns.
+struct Remade {
+    b: RefCell<TableBuilder>,
+    txs: Vec<u32>,
+    make: Make,
+}
+
+impl Remade {
+    fn leaves(&self, capture: &Capture, i: usize) -> Leaves {
+        let t = self
+            .txs
+            .get(i)
+            .and_then(|&t| capture.transactions.get(t as usize));
+        t.and_then(|t| (self.make)(capture, t, &mut self.b.borrow_mut()))
+            .unwrap_or_default()
+    }
+}
+
+impl Remake for Remade {
+    fn len(&self) -> usize {
+        self.txs.len()
+    }
+
+    fn cells(&self, capture: &Capture, i: usize) -> (Texts, Box<[Key]>) {
+        let leaves = self.leaves(capture, i);
+        self.b.borrow().cells(leaves)
+    }
+
+    fn row(&self, capture: &Capture, i: usize) -> Row {
+        let leaves = self.leaves(capture, i);
+        self.b.borrow().row(leaves)
+    }
+}
+
+/// Where `t`, one of `all`'s transactions, is in it.
+fn index_in(all: &[Transaction], t: &Transaction) -> u32 {
+    let at = (t as *const Transaction as usize).wrapping_sub(all.as_ptr() as usize);
+    (at / std::mem::size_of::<Transaction>().max(1)) as u32
+}
+
+/// Table `table` of protocol `proto` when it has a row per transaction: its rows made
+/// on demand ([`Remade`]), the columns found by making each once now. None for the
+/// other tables.
+fn remade(capture: &Capture, shown: Option<&[u32]>, proto: AppProto, table: &str) -> Option<Built> {
+    let make: Make = match (proto, table) {
+        (AppProto::Http, "requests" | "slowest" | "errors") => http_row,
+        (AppProto::Memcache, "transactions") => tx_row::<Memcache>,
+        (AppProto::Redis, "transactions") => tx_row::<Redis>,
+        (AppProto::Mysql, "transactions") => tx_row::<Mysql>,
+        (AppProto::Pgsql, "transactions") => tx_row::<Pgsql>,
+        (AppProto::Dns, "queries" | "slowest") => dns_row,
+        _ => return None,
+    };
+    let all = &capture.transactions;
+    let shown_ = |p: u64| {
+        u32::try_from(p)
+            .ok()
+            .is_some_and(|p| shown.is_none_or(|v| v.binary_search(&p).is_ok()))
+    };
+    // The transactions with a displayed packet.
+    let visible = all.iter().filter(|t| {
+        shown.is_none()
+            || [t.request, t.response]
+                .into_iter()
+                .flatten()
+                .any(|s| shown_(s.first()) || shown_(s.last()))
+    });
+    // In the order core's tables give them.
+    let order: Vec<&Transaction> = match (proto, table) {
+        (AppProto::Http, "slowest") => tx::slowest::<Http>(&capture.packets, visible)
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect(),
+        (AppProto::Dns, "slowest") => tx::slowest::<Dns>(&capture.packets, visible)
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect(),
+        (AppProto::Http, "errors") => visible
+            .filter(|t| Http::of(&t.detail).is_some_and(Http::is_error))
+            .collect(),
+        _ => visible.collect(),
+    };
+    let mut b = TableBuilder::new(capture, proto, table);
+    let mut txs = Vec::new();
+    for t in order {
+        if let Some(leaves) = make(capture, t, &mut b) {
+            b.count(&leaves);
+            txs.push(index_in(all, t));
+        }
+    }
+    txs.shrink_to_fit();
+    Some(Built {
+        columns: b.columns(),
+        sortable: true,
+        notes: b.notes(),
+        rows: Rows::Made(Box::new(Remade {
+            b: RefCell::new(b),
+            txs,
+            make,
+        })),
+    })
 }
 
 /// The display filter that shows a row's packets, with the field it compares: its key,

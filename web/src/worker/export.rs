@@ -4,10 +4,11 @@
 use crate::files::BlobWriter;
 use crate::reading;
 use crate::session::Session;
+use crate::tables::RowRef;
 use std::io::Write as _;
 use wirelens_core::capture::flow::L4;
 use wirelens_core::query::export::{Export, OutputFormat};
-use wirelens_web::protocol::{Column, FileData, StreamRef, TableRow};
+use wirelens_web::protocol::{Column, FileData, StreamRef};
 
 /// The name of a file made from the capture: its first file's name without the
 /// extensions, then `suffix`.
@@ -115,7 +116,7 @@ pub fn table(
     s: &Session,
     name: &str,
     columns: &[Column],
-    rows: &[TableRow],
+    rows: &mut dyn Iterator<Item = RowRef<'_>>,
     csv: bool,
 ) -> Result<FileData, String> {
     let mut w = BlobWriter::new();
@@ -129,14 +130,14 @@ pub fn table(
         };
         write(&mut w, &line(&mut columns.iter().map(|c| c.key.as_str())))?;
         for r in rows {
-            write(&mut w, &line(&mut r.cells.iter().map(String::as_str)))?;
+            write(&mut w, &line(&mut r.cells.iter()))?;
         }
     } else {
         write(&mut w, "[")?;
-        for (k, r) in rows.iter().enumerate() {
+        for (k, r) in rows.enumerate() {
             let obj: serde_json::Map<String, serde_json::Value> = columns
                 .iter()
-                .zip(&r.cells)
+                .zip(r.cells.iter())
                 .map(|(c, v)| (c.key.clone(), json_value(c, v)))
                 .collect();
             let text = serde_json::to_string(&obj).map_err(|e| e.to_string())?;

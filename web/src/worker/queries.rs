@@ -4,11 +4,12 @@
 
 use crate::post;
 use crate::session::{self, Session};
-use crate::tables::{self, Built, Key};
+use crate::tables::{self, Built, Key, Rows, Texts};
 use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
+use wirelens_core::capture::Capture;
 use wirelens_core::query::fields::FIELDS;
 use wirelens_core::query::filter::Filter;
 use wirelens_web::protocol::{
@@ -136,8 +137,10 @@ async fn answer(generation: u32, view: u32, query: Query) -> Answer {
         }) => {
             with_session(generation, |s| async move {
                 let name = table_name(&table);
-                let slice = table_slice(&s, view, table, sort, search, 0, u32::MAX).await?;
-                crate::export::table(&s, &name, &slice.columns, &slice.rows, csv).map(Answer::File)
+                let (built, order) = arranged(&s, view, table, sort, search).await?;
+                // Each row made as it is written, not the whole table first.
+                let mut rows = order.iter().map(|&i| built.row(&s.capture, i as usize));
+                crate::export::table(&s, &name, &built.columns, &mut rows, csv).map(Answer::File)
             })
             .await
         }
@@ -246,15 +249,53 @@ async fn table_slice(
     start: u64,
     count: u32,
 ) -> Result<TableSlice, String> {
+    let (built, order) = arranged(s, view, table, sort, search).await?;
+    let first = start.min(order.len() as u64) as usize;
+    let end = first
+        .saturating_add(count.min(MAX_ROWS) as usize)
+        .min(order.len());
+    Ok(TableSlice {
+        columns: built.columns.clone(),
+        sortable: built.sortable,
+        total: built.len() as u64,
+        matching: order.len() as u64,
+        start: first as u64,
+        rows: order[first..end]
+            .iter()
+            .map(|&i| {
+                let r = built.row(&s.capture, i as usize);
+                TableRow {
+                    cells: r.cells.iter().map(str::to_owned).collect(),
+                    filter: r.filter.clone(),
+                    frame: r.frame,
+                    depth: r.depth,
+                    mark: r.mark.to_owned(),
+                    follow: r.follow,
+                }
+            })
+            .collect(),
+        notes: built.notes.clone(),
+    })
+}
+
+/// A table built for the view (or kept from before) and the order of its rows for a
+/// sort and search.
+async fn arranged(
+    s: &Rc<Session>,
+    view: u32,
+    table: TableId,
+    sort: Option<Sort>,
+    search: String,
+) -> Result<(Rc<Built>, Rc<Vec<u32>>), String> {
     let built = match cached(s.generation, view, &table) {
         Some(b) => b,
         None => {
             let b = Rc::new(tables::build(s, &table).await?);
             CACHE.with_borrow_mut(|c| {
                 c.retain(|e| e.generation == s.generation);
-                let mut rows: usize = c.iter().map(|e| e.built.rows.len()).sum();
-                while !c.is_empty() && (c.len() >= KEEP_TABLES || rows + b.rows.len() > KEEP_ROWS) {
-                    rows -= c[0].built.rows.len();
+                let mut rows: usize = c.iter().map(|e| e.built.kept()).sum();
+                while !c.is_empty() && (c.len() >= KEEP_TABLES || rows + b.kept() > KEEP_ROWS) {
+                    rows -= c[0].built.kept();
                     c.remove(0);
                 }
                 c.push(Cached {
@@ -280,7 +321,7 @@ async fn table_slice(
     let order = match order {
         Some(o) => o,
         None => {
-            let o = Rc::new(arrange(&built, sort, &search));
+            let o = Rc::new(arrange(&s.capture, &built, sort, &search));
             CACHE.with_borrow_mut(|c| {
                 if let Some(e) = c
                     .iter_mut()
@@ -292,36 +333,7 @@ async fn table_slice(
             o
         }
     };
-    let first = start.min(order.len() as u64) as usize;
-    // An export asks for every row (`u32::MAX`); the page a screen's worth.
-    let limit = if count == u32::MAX {
-        usize::MAX
-    } else {
-        count.min(MAX_ROWS) as usize
-    };
-    let end = first.saturating_add(limit).min(order.len());
-    Ok(TableSlice {
-        columns: built.columns.clone(),
-        sortable: built.sortable,
-        total: built.rows.len() as u64,
-        matching: order.len() as u64,
-        start: first as u64,
-        rows: order[first..end]
-            .iter()
-            .map(|&i| {
-                let r = &built.rows[i as usize];
-                TableRow {
-                    cells: r.cells.iter().map(str::to_owned).collect(),
-                    filter: r.filter.clone(),
-                    frame: r.frame,
-                    depth: r.depth,
-                    mark: r.mark.to_owned(),
-                    follow: r.follow,
-                }
-            })
-            .collect(),
-        notes: built.notes.clone(),
-    })
+    Ok((built, order))
 }
 
 fn cached(generation: u32, view: u32, table: &TableId) -> Option<Rc<Built>> {
@@ -334,33 +346,88 @@ fn cached(generation: u32, view: u32, table: &TableId) -> Option<Rc<Built>> {
 
 /// The rows that match `search` (lower case), in the order of `sort`; ties keep the
 /// table's own order.
-fn arrange(built: &Built, sort: Option<Sort>, search: &str) -> Vec<u32> {
-    let mut order: Vec<u32> = (0..built.rows.len() as u32)
-        .filter(|&i| {
-            search.is_empty()
-                || built.rows[i as usize]
-                    .cells
-                    .iter()
-                    .any(|c| c.to_lowercase().contains(search))
-        })
-        .collect();
-    if let Some(sort) = sort {
-        let col = sort.column as usize;
-        order.sort_by(|&a, &b| {
-            let (a, b) = (&built.rows[a as usize], &built.rows[b as usize]);
-            let o = match (a.keys.get(col), b.keys.get(col)) {
+fn arrange(capture: &Capture, built: &Built, sort: Option<Sort>, search: &str) -> Vec<u32> {
+    let all = 0..built.len() as u32;
+    let (rows, made) = match &built.rows {
+        Rows::Kept(rows) => (rows.as_slice(), None),
+        Rows::Made(m) => (&[][..], Some(m.as_ref())),
+    };
+    let matches = |cells: &Texts| cells.iter().any(|c| c.to_lowercase().contains(search));
+    let mut order: Vec<u32> = match made {
+        _ if search.is_empty() => all.collect(),
+        None => all.filter(|&i| matches(&rows[i as usize].cells)).collect(),
+        Some(m) => all
+            .filter(|&i| matches(&m.cells(capture, i as usize).0))
+            .collect(),
+    };
+    let Some(sort) = sort else {
+        return order;
+    };
+    let col = sort.column as usize;
+    let directed = |o: Ordering| if sort.descending { o.reverse() } else { o };
+    match made {
+        None => order.sort_by(|&a, &b| {
+            let (a, b) = (&rows[a as usize], &rows[b as usize]);
+            directed(match (a.keys.get(col), b.keys.get(col)) {
                 (Some(Key::Text), Some(Key::Text)) => {
                     tables::caseless(a.cells.get(col), b.cells.get(col))
                 }
                 (Some(x), Some(y)) => x.cmp(y),
                 _ => Ordering::Equal,
-            };
-            if sort.descending {
-                o.reverse()
-            } else {
-                o
+            })
+        }),
+        Some(m) => {
+            // The column's keys, made once (texts side by side in one string), not the
+            // rows again at each comparison.
+            let mut keys = Vec::with_capacity(order.len());
+            let mut texts = String::new();
+            let mut ends = Vec::new();
+            for &i in &order {
+                let (cells, k) = m.cells(capture, i as usize);
+                keys.push(match k.get(col) {
+                    Some(Key::Num(n)) => Gathered::Num(*n),
+                    Some(Key::Text) => {
+                        texts.push_str(cells.get(col));
+                        ends.push(texts.len() as u32);
+                        Gathered::Text(ends.len() as u32 - 1)
+                    }
+                    // Made rows have no addresses.
+                    _ => Gathered::None,
+                });
             }
-        });
+            let text = |n: u32| {
+                let start = n.checked_sub(1).map_or(0, |p| ends[p as usize] as usize);
+                &texts[start..ends[n as usize] as usize]
+            };
+            let mut at: Vec<u32> = (0..order.len() as u32).collect();
+            at.sort_by(|&a, &b| {
+                directed(match (keys[a as usize], keys[b as usize]) {
+                    (Gathered::Num(x), Gathered::Num(y)) => x.total_cmp(&y),
+                    (Gathered::Text(x), Gathered::Text(y)) => tables::caseless(text(x), text(y)),
+                    (x, y) => x.rank().cmp(&y.rank()),
+                })
+            });
+            order = at.into_iter().map(|j| order[j as usize]).collect();
+        }
     }
     order
+}
+
+/// A sort key of a made row, gathered for a sort: as [`Key`] orders them (empty cells,
+/// then numbers, then texts), a text by where it is among the gathered texts.
+#[derive(Clone, Copy)]
+enum Gathered {
+    None,
+    Num(f64),
+    Text(u32),
+}
+
+impl Gathered {
+    fn rank(self) -> u8 {
+        match self {
+            Gathered::None => 0,
+            Gathered::Num(_) => 1,
+            Gathered::Text(_) => 3,
+        }
+    }
 }

@@ -33,8 +33,70 @@ use wirelens_web::protocol::{Column, Fact, Layer, StreamRef, TableId};
 pub struct Built {
     pub columns: Vec<Column>,
     pub sortable: bool,
-    pub rows: Vec<Row>,
+    pub rows: Rows,
     pub notes: Vec<String>,
+}
+
+/// How a table holds its rows.
+pub enum Rows {
+    /// Made once and kept (statistics, conversations: one row per thing counted).
+    Kept(Vec<Row>),
+    /// Made again from the capture whenever asked for: a row per transaction, where
+    /// tens of thousands of kept rows took a kilobyte each of wasm memory that never
+    /// comes back.
+    Made(Box<dyn Remake>),
+}
+
+/// Rows made again from the capture on demand.
+pub trait Remake {
+    /// Rows in the table.
+    fn len(&self) -> usize;
+    /// Row `i`'s cells and sort keys (what sorting and searching read).
+    fn cells(&self, capture: &Capture, i: usize) -> (Texts, Box<[Key]>);
+    /// Row `i` whole: its cells with what it links to.
+    fn row(&self, capture: &Capture, i: usize) -> Row;
+}
+
+/// A row, kept or made for the asking.
+pub enum RowRef<'a> {
+    Kept(&'a Row),
+    Made(Row),
+}
+
+impl std::ops::Deref for RowRef<'_> {
+    type Target = Row;
+    fn deref(&self) -> &Row {
+        match self {
+            RowRef::Kept(r) => r,
+            RowRef::Made(r) => r,
+        }
+    }
+}
+
+impl Built {
+    /// Rows in the table.
+    pub fn len(&self) -> usize {
+        match &self.rows {
+            Rows::Kept(r) => r.len(),
+            Rows::Made(m) => m.len(),
+        }
+    }
+
+    /// Rows it keeps in memory (made ones weigh little: an index each).
+    pub fn kept(&self) -> usize {
+        match &self.rows {
+            Rows::Kept(r) => r.len(),
+            Rows::Made(m) => m.len() / 64,
+        }
+    }
+
+    /// Row `i` (below [`Built::len`]).
+    pub fn row(&self, capture: &Capture, i: usize) -> RowRef<'_> {
+        match &self.rows {
+            Rows::Kept(r) => RowRef::Kept(&r[i]),
+            Rows::Made(m) => RowRef::Made(m.row(capture, i)),
+        }
+    }
 }
 
 /// One row: its texts, the keys it sorts by, and what it links to.
@@ -397,7 +459,7 @@ fn flow_conversations(capture: &Capture, shown: Option<&[u32]>, proto: L4) -> Bu
     Built {
         columns,
         sortable: true,
-        rows,
+        rows: Rows::Kept(rows),
         notes: Vec::new(),
     }
 }
@@ -446,7 +508,7 @@ fn address_conversations(capture: &Capture, stats: &StatsResult, layer: Layer) -
     Built {
         columns,
         sortable: true,
-        rows,
+        rows: Rows::Kept(rows),
         notes: Vec::new(),
     }
 }
@@ -511,7 +573,7 @@ fn endpoint_table(
     Built {
         columns,
         sortable: true,
-        rows,
+        rows: Rows::Kept(rows),
         notes: Vec::new(),
     }
 }
@@ -603,7 +665,7 @@ fn session_table(capture: &Capture, shown: Option<&[u32]>) -> Built {
     Built {
         columns,
         sortable: true,
-        rows,
+        rows: Rows::Kept(rows),
         notes: Vec::new(),
     }
 }
@@ -671,7 +733,7 @@ fn expert_groups(capture: &Capture, shown: Option<&[u32]>) -> Built {
     Built {
         columns,
         sortable: true,
-        rows,
+        rows: Rows::Kept(rows),
         notes: Vec::new(),
     }
 }
@@ -708,7 +770,7 @@ fn expert_list(capture: &Capture, shown: Option<&[u32]>, field: Option<&str>) ->
     Built {
         columns,
         sortable: true,
-        rows,
+        rows: Rows::Kept(rows),
         notes: Vec::new(),
     }
 }
@@ -733,7 +795,7 @@ fn hierarchy(roots: &[ProtocolNode], total_frames: u64) -> Built {
     return Built {
         columns,
         sortable: false,
-        rows,
+        rows: Rows::Kept(rows),
         notes: Vec::new(),
     };
 
