@@ -241,45 +241,89 @@ pub fn follow(
     stream: u32,
     bytes: &mut dyn FnMut(u64, &mut Vec<u8>) -> bool,
 ) -> Option<Followed> {
-    let flow = capture
-        .conversations
-        .iter()
-        .position(|c| c.proto == proto && c.stream == stream)? as u32;
-    let mut nodes: Option<((IpAddr, u16), (IpAddr, u16))> = None;
-    let mut tcp = TcpFollow::default();
-    let mut records = Vec::new();
+    let mut f = Follower::new(capture, proto, stream)?;
     let mut buf = Vec::new();
     for (i, row) in capture.packets.iter().enumerate() {
-        if row.flow != flow {
+        if row.flow != f.flow {
             continue;
         }
         buf.clear();
-        if !bytes(i as u64, &mut buf) {
-            continue;
+        if bytes(i as u64, &mut buf) {
+            f.packet(i as u64, &buf, bytes);
+        }
+    }
+    Some(f.finish())
+}
+
+/// A stream followed packet by packet, as [`follow`] does it, for a caller that hands
+/// the packets over as it reads them and takes the records as they are made (so that
+/// neither all the packets nor all the records need be held at once).
+pub struct Follower<'c> {
+    capture: &'c Capture,
+    proto: L4,
+    stream: u32,
+    /// The conversation's flow id.
+    flow: u32,
+    nodes: Option<((IpAddr, u16), (IpAddr, u16))>,
+    tcp: TcpFollow,
+    /// UDP's records.
+    records: Vec<Record>,
+}
+
+impl<'c> Follower<'c> {
+    /// Starts following stream `stream` of `proto`; None when the capture has no such
+    /// stream.
+    pub fn new(capture: &'c Capture, proto: L4, stream: u32) -> Option<Self> {
+        let flow = capture
+            .conversations
+            .iter()
+            .position(|c| c.proto == proto && c.stream == stream)? as u32;
+        Some(Follower {
+            capture,
+            proto,
+            stream,
+            flow,
+            nodes: None,
+            tcp: TcpFollow::default(),
+            records: Vec::new(),
+        })
+    }
+
+    /// Packet `i` (`buf`: its captured bytes). Packets of the stream are given in
+    /// capture order; others are ignored. `bytes` gives the packets before `i` that
+    /// [`packets_needed`] names (IP fragments of a datagram `i` completes).
+    pub fn packet(&mut self, i: u64, buf: &[u8], bytes: &mut dyn FnMut(u64, &mut Vec<u8>) -> bool) {
+        let capture = self.capture;
+        let Some(row) = capture.packets.get(i as usize) else {
+            return;
+        };
+        if row.flow != self.flow {
+            return;
         }
         let linktype = capture.linktype_of(row);
-        let mut s = wire::dissect(linktype, &buf);
+        let mut s = wire::dissect(linktype, buf);
         let mut datagram = Vec::new();
         if matches!(s.net, Net::Ip { fragment: true, .. }) && s.payload.is_none() {
             // The packet completes an IP datagram: reassemble it from the fragments before.
-            if let Some((summary, payload)) = reassemble(capture, i, &buf, bytes) {
+            if let Some((summary, payload)) = reassemble(capture, i as usize, buf, bytes) {
                 s = summary;
                 datagram = payload;
             }
         }
         let Net::Ip { src, dst, .. } = s.net else {
-            continue;
+            return;
         };
         let (sport, dport) = match s.transport {
             Transport::Tcp(t) => (t.src_port, t.dst_port),
             Transport::Udp {
                 src_port, dst_port, ..
             } => (src_port, dst_port),
-            _ => continue,
+            _ => return,
         };
-        let (n0, _) = *nodes.get_or_insert(((src, sport), (dst, dport)));
+        let (n0, _) = *self.nodes.get_or_insert(((src, sport), (dst, dport)));
         let server = (src, sport) != n0;
-        let payload = payload_of(&s, &buf, &datagram).unwrap_or(&[]);
+        let payload = payload_of(&s, buf, &datagram).unwrap_or(&[]);
+        let tcp = &mut self.tcp;
         match s.transport {
             Transport::Tcp(t) => {
                 // Relative sequence numbers as packet-tcp.c computes them: a side's base is
@@ -318,29 +362,40 @@ pub fn follow(
                     flags: t.flags,
                     seglen,
                     data,
-                    packet: i as u64,
+                    packet: i,
                 });
             }
-            _ => records.push(Record {
+            _ => self.records.push(Record {
                 from_server: server,
-                packet: i as u64,
+                packet: i,
                 bytes: payload.to_vec(),
                 missing: None,
             }),
         }
     }
-    if proto == L4::Tcp {
-        records = tcp.records;
+
+    /// The records made since the last call, in order (a record never changes once
+    /// made).
+    pub fn take(&mut self) -> Vec<Record> {
+        match self.proto {
+            L4::Tcp => std::mem::take(&mut self.tcp.records),
+            _ => std::mem::take(&mut self.records),
+        }
     }
-    let c = &capture.conversations[flow as usize];
-    let (node0, node1) = nodes.unwrap_or(((c.a, c.port_a), (c.b, c.port_b)));
-    Some(Followed {
-        proto,
-        stream,
-        node0,
-        node1,
-        records,
-    })
+
+    /// The followed stream: its nodes and the records not taken yet.
+    pub fn finish(mut self) -> Followed {
+        let records = self.take();
+        let c = &self.capture.conversations[self.flow as usize];
+        let (node0, node1) = self.nodes.unwrap_or(((c.a, c.port_a), (c.b, c.port_b)));
+        Followed {
+            proto: self.proto,
+            stream: self.stream,
+            node0,
+            node1,
+            records,
+        }
+    }
 }
 
 /// Packets looked back at for the other fragments of a datagram that a packet of the

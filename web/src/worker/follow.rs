@@ -1,18 +1,23 @@
 //! Follow stream (core's `query::follow`): one conversation's payload, both directions,
 //! as lines the page shows a screen at a time, searches, and saves.
 //!
-//! The stream is followed once and kept while the page asks about it. Its packets are
-//! read whole: a stream whose packets hold more than [`MAX_BYTES`] is refused with a
-//! message (export it as a capture instead).
+//! The stream is followed once and kept while the page asks about it: its payload in one
+//! buffer and where each record ends (the packets are read one after another and let go,
+//! not held together). A mode's lines are where each starts, their texts made for the
+//! lines asked for. A stream whose packets hold more than [`MAX_BYTES`] is refused with
+//! a message (export it as a capture instead).
 
 use crate::reading;
 use crate::session::Session;
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::fmt::Write as _;
+use std::io::Write as _;
+use std::net::IpAddr;
 use std::rc::Rc;
 use wirelens_core::capture::flow::L4;
-use wirelens_core::query::fields::PacketSource as _;
-use wirelens_core::query::follow::{self, Followed, Mode};
+use wirelens_core::capture::packet::NO_FLOW;
+use wirelens_core::query::follow::{self, Followed, Follower, Mode, Record, FRAGMENT_LOOKBACK};
 use wirelens_web::protocol::{
     FileData, FollowLine, FollowMode, FollowSave, FollowSlice, StreamRef,
 };
@@ -24,12 +29,103 @@ const MAX_LINES: u32 = 5_000;
 /// Matches a search reports at most.
 const MAX_FOUND: usize = 100_000;
 
-/// A followed stream and its lines in the modes asked so far.
+/// A followed stream: core's records, their bytes side by side.
+struct Stream {
+    proto: L4,
+    stream: u32,
+    node0: (IpAddr, u16),
+    node1: (IpAddr, u16),
+    /// Every record's bytes, one after another.
+    bytes: Vec<u8>,
+    records: Vec<Rec>,
+    /// Bytes each side's records hold so far (client, server).
+    sent: [u64; 2],
+}
+
+/// A record of a followed stream ([`Record`] without its bytes).
+struct Rec {
+    /// Where its bytes end in [`Stream::bytes`].
+    end: usize,
+    /// Bytes its side sent before it (hex dumps count offsets per side).
+    before: u64,
+    packet: u64,
+    from_server: bool,
+    missing: Option<u64>,
+}
+
+impl Stream {
+    fn new(proto: L4, stream: u32) -> Self {
+        let none = (IpAddr::from([0, 0, 0, 0]), 0);
+        Stream {
+            proto,
+            stream,
+            node0: none,
+            node1: none,
+            bytes: Vec::new(),
+            records: Vec::new(),
+            sent: [0; 2],
+        }
+    }
+
+    fn add(&mut self, records: Vec<Record>) {
+        for r in records {
+            let side = usize::from(r.from_server);
+            self.bytes.extend_from_slice(&r.bytes);
+            self.records.push(Rec {
+                end: self.bytes.len(),
+                before: self.sent[side],
+                packet: r.packet,
+                from_server: r.from_server,
+                missing: r.missing,
+            });
+            if r.missing.is_none() {
+                self.sent[side] += r.bytes.len() as u64;
+            }
+        }
+    }
+
+    /// Record `i` and its bytes.
+    fn record(&self, i: usize) -> (&Rec, &[u8]) {
+        let r = &self.records[i];
+        let start = i.checked_sub(1).map_or(0, |p| self.records[p].end);
+        (r, &self.bytes[start..r.end])
+    }
+
+    /// Core's form of the stream (for tshark's text), made for the asking.
+    fn followed(&self) -> Followed {
+        Followed {
+            proto: self.proto,
+            stream: self.stream,
+            node0: self.node0,
+            node1: self.node1,
+            records: (0..self.records.len())
+                .map(|i| {
+                    let (r, bytes) = self.record(i);
+                    Record {
+                        from_server: r.from_server,
+                        packet: r.packet,
+                        bytes: bytes.to_vec(),
+                        missing: r.missing,
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Where a line starts: its record and the offset in the record's bytes.
+#[derive(Clone, Copy)]
+struct Line {
+    rec: u32,
+    at: u32,
+}
+
+/// A followed stream and where its lines start in the modes asked so far.
 struct Kept {
     generation: u32,
     stream: StreamRef,
-    followed: Rc<Followed>,
-    lines: Vec<(FollowMode, Rc<Vec<FollowLine>>)>,
+    followed: Rc<Stream>,
+    lines: Vec<(FollowMode, Rc<Vec<Line>>)>,
 }
 
 thread_local! {
@@ -45,7 +141,7 @@ fn l4(s: StreamRef) -> L4 {
 }
 
 /// The stream, followed (once per capture and stream).
-async fn followed(s: &Session, stream: StreamRef) -> Result<Rc<Followed>, String> {
+async fn followed(s: &Session, stream: StreamRef) -> Result<Rc<Stream>, String> {
     let hit = KEPT.with_borrow(|k| {
         k.as_ref()
             .filter(|k| k.generation == s.generation && k.stream == stream)
@@ -54,6 +150,8 @@ async fn followed(s: &Session, stream: StreamRef) -> Result<Rc<Followed>, String
     if let Some(f) = hit {
         return Ok(f);
     }
+    // Let the stream followed before go first.
+    KEPT.set(None);
     let capture = &s.capture;
     let proto = l4(stream);
     let needed: Vec<usize> = follow::packets_needed(capture, proto, stream.stream)
@@ -72,22 +170,48 @@ async fn followed(s: &Session, stream: StreamRef) -> Result<Rc<Followed>, String
             MAX_BYTES / 1_000_000
         ));
     }
-    let mut src = reading::set(s, &needed).await?;
-    let f = follow::follow(capture, proto, stream.stream, &mut |i, buf| {
-        let i = i as usize;
-        capture
-            .packets
-            .get(i)
-            .is_some_and(|row| src.read(i, row, buf))
-    })
-    .ok_or_else(|| {
+    let mut follower = Follower::new(capture, proto, stream.stream).ok_or_else(|| {
         format!(
             "there is no {} stream {}",
             proto.name().to_uppercase(),
             stream.stream
         )
     })?;
-    let f = Rc::new(f);
+    let mut kept = Stream::new(proto, stream.stream);
+    // The payload is less than the packets: room for it at once, where a buffer grown
+    // by doubling held the old and the new one together (wasm memory keeps that peak).
+    kept.bytes.reserve_exact(size as usize);
+    // The packets of no conversation just read: IP fragments a packet of the stream may
+    // complete (core looks back FRAGMENT_LOOKBACK packets for them).
+    let mut recent: VecDeque<(u64, Vec<u8>)> = VecDeque::new();
+    reading::run(s, &needed, |i, bytes| {
+        if capture.packets.get(i).is_some_and(|p| p.flow == NO_FLOW) {
+            if recent.len() == FRAGMENT_LOOKBACK {
+                recent.pop_front();
+            }
+            recent.push_back((i as u64, bytes.to_vec()));
+            return;
+        }
+        follower.packet(
+            i as u64,
+            bytes,
+            &mut |j, buf| match recent.iter().find(|(k, _)| *k == j) {
+                Some((_, b)) => {
+                    buf.extend_from_slice(b);
+                    true
+                }
+                None => false,
+            },
+        );
+        kept.add(follower.take());
+    })
+    .await?;
+    let f = follower.finish();
+    kept.add(f.records);
+    kept.node0 = f.node0;
+    kept.node1 = f.node1;
+    kept.records.shrink_to_fit();
+    let f = Rc::new(kept);
     KEPT.set(Some(Kept {
         generation: s.generation,
         stream,
@@ -97,12 +221,12 @@ async fn followed(s: &Session, stream: StreamRef) -> Result<Rc<Followed>, String
     Ok(f)
 }
 
-/// The stream's lines in `mode`.
+/// Where the stream's lines start in `mode`.
 async fn lines(
     s: &Session,
     stream: StreamRef,
     mode: FollowMode,
-) -> Result<(Rc<Followed>, Rc<Vec<FollowLine>>), String> {
+) -> Result<(Rc<Stream>, Rc<Vec<Line>>), String> {
     let f = followed(s, stream).await?;
     let hit = KEPT.with_borrow(|k| {
         k.as_ref()
@@ -112,7 +236,7 @@ async fn lines(
     if let Some(l) = hit {
         return Ok((f, l));
     }
-    let l = Rc::new(render_lines(&f, mode));
+    let l = Rc::new(line_starts(&f, mode));
     KEPT.with_borrow_mut(|k| {
         if let Some(k) = k.as_mut() {
             k.lines.push((mode, l.clone()));
@@ -121,61 +245,82 @@ async fn lines(
     Ok((f, l))
 }
 
-/// The lines of a followed stream as tshark's follow modes print its records: ASCII
-/// splits a record at its line ends, hex dumps 16 bytes a line with offsets counted per
-/// direction, raw gives a record a line.
-fn render_lines(f: &Followed, mode: FollowMode) -> Vec<FollowLine> {
+/// Where the lines of a followed stream start as tshark's follow modes print its
+/// records: ASCII splits a record at its line ends, hex dumps 16 bytes a line, raw gives
+/// a record a line (as does a gap, in every mode).
+fn line_starts(f: &Stream, mode: FollowMode) -> Vec<Line> {
     let mut out = Vec::new();
-    let mut offsets = [0u64; 2];
-    for r in &f.records {
-        let line = |text: String| FollowLine {
-            server: r.from_server,
-            gap: r.missing.is_some(),
-            text,
-            frame: r.packet + 1,
-        };
+    for i in 0..f.records.len() {
+        let (r, bytes) = f.record(i);
+        let rec = i as u32;
+        let line = |at: usize| Line { rec, at: at as u32 };
         if r.missing.is_some() {
-            // tshark's text for the gap, without its C string's NUL.
-            let text = String::from_utf8_lossy(&r.bytes)
-                .trim_end_matches('\0')
-                .to_owned();
-            out.push(line(text));
+            out.push(line(0));
             continue;
         }
         match mode {
+            // tshark ends every record with a line end of its own.
             FollowMode::Ascii => {
-                let text: String = r
-                    .bytes
+                out.push(line(0));
+                out.extend(
+                    bytes
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, &b)| b == b'\n')
+                        .map(|(at, _)| line(at + 1)),
+                );
+            }
+            FollowMode::Raw => out.push(line(0)),
+            FollowMode::Hex => out.extend((0..bytes.len()).step_by(16).map(line)),
+        }
+    }
+    out.shrink_to_fit();
+    out
+}
+
+/// Line `l`'s text in `mode`.
+fn line_text(f: &Stream, l: Line, mode: FollowMode) -> FollowLine {
+    let (r, bytes) = f.record(l.rec as usize);
+    let at = l.at as usize;
+    let text = if r.missing.is_some() {
+        // tshark's text for the gap, without its C string's NUL.
+        String::from_utf8_lossy(bytes)
+            .trim_end_matches('\0')
+            .to_owned()
+    } else {
+        match mode {
+            FollowMode::Ascii => {
+                let rest = &bytes[at.min(bytes.len())..];
+                let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+                let text: String = rest[..end]
                     .iter()
                     .map(|&b| match b {
-                        b'\n' => '\n',
                         0x20..=0x7e => b as char,
                         b'\r' => '\r',
                         _ => '.',
                     })
                     .collect();
-                // tshark ends every record with a line end of its own.
-                for piece in text.split('\n') {
-                    out.push(line(piece.trim_end_matches('\r').to_owned()));
-                }
+                text.trim_end_matches('\r').to_owned()
             }
             FollowMode::Raw => {
-                let mut hex = String::with_capacity(r.bytes.len() * 2);
-                for b in &r.bytes {
+                let mut hex = String::with_capacity(bytes.len() * 2);
+                for b in bytes {
                     let _ = write!(hex, "{b:02x}");
                 }
-                out.push(line(hex));
+                hex
             }
             FollowMode::Hex => {
-                let offset = offsets[usize::from(r.from_server)];
-                for (i, chunk) in r.bytes.chunks(16).enumerate() {
-                    out.push(line(follow::hex_line(offset + 16 * i as u64, chunk)));
-                }
+                let chunk = &bytes[at.min(bytes.len())..(at + 16).min(bytes.len())];
+                follow::hex_line(r.before + at as u64, chunk)
             }
         }
-        offsets[usize::from(r.from_server)] += r.bytes.len() as u64;
+    };
+    FollowLine {
+        server: r.from_server,
+        gap: r.missing.is_some(),
+        text,
+        frame: r.packet + 1,
     }
-    out
 }
 
 fn node((a, port): (std::net::IpAddr, u16)) -> String {
@@ -195,10 +340,10 @@ pub async fn slice(
 ) -> Result<FollowSlice, String> {
     let (f, lines) = lines(s, stream, mode).await?;
     let side = |server: bool| {
-        f.records
-            .iter()
-            .filter(|r| r.from_server == server && r.missing.is_none())
-            .map(|r| r.bytes.len() as u64)
+        (0..f.records.len())
+            .map(|i| f.record(i))
+            .filter(|(r, _)| r.from_server == server && r.missing.is_none())
+            .map(|(_, b)| b.len() as u64)
             .sum()
     };
     let first = start.min(lines.len() as u64) as usize;
@@ -211,7 +356,10 @@ pub async fn slice(
         gaps: f.records.iter().filter_map(|r| r.missing).sum(),
         total: lines.len() as u64,
         start: first as u64,
-        lines: lines[first..end].to_vec(),
+        lines: lines[first..end]
+            .iter()
+            .map(|&l| line_text(&f, l, mode))
+            .collect(),
     })
 }
 
@@ -222,7 +370,7 @@ pub async fn search(
     mode: FollowMode,
     text: &str,
 ) -> Result<Vec<u64>, String> {
-    let (_, lines) = lines(s, stream, mode).await?;
+    let (f, lines) = lines(s, stream, mode).await?;
     let needle = text.to_lowercase();
     if needle.is_empty() {
         return Ok(Vec::new());
@@ -230,7 +378,7 @@ pub async fn search(
     Ok(lines
         .iter()
         .enumerate()
-        .filter(|(_, l)| l.text.to_lowercase().contains(&needle))
+        .filter(|(_, &l)| line_text(&f, l, mode).text.to_lowercase().contains(&needle))
         .map(|(i, _)| i as u64)
         .take(MAX_FOUND)
         .collect())
@@ -240,17 +388,17 @@ pub async fn search(
 pub async fn save(s: &Session, stream: StreamRef, what: FollowSave) -> Result<FileData, String> {
     let f = followed(s, stream).await?;
     let proto = l4(stream).name();
-    let (name, mime, data) = match what {
+    match what {
         FollowSave::Text(mode) => {
             let mode = match mode {
                 FollowMode::Ascii => Mode::Ascii,
                 FollowMode::Hex => Mode::Hex,
                 FollowMode::Raw => Mode::Raw,
             };
-            (
+            crate::files::file(
                 format!("{proto}-stream-{}-{}.txt", stream.stream, mode.name()),
                 "text/plain",
-                follow::render(&f, mode).into_bytes(),
+                follow::render(&f.followed(), mode).as_bytes(),
             )
         }
         FollowSave::Bytes(side) => {
@@ -259,18 +407,18 @@ pub async fn save(s: &Session, stream: StreamRef, what: FollowSave) -> Result<Fi
                 Some(false) => "client",
                 Some(true) => "server",
             };
-            let data: Vec<u8> = f
-                .records
-                .iter()
-                .filter(|r| r.missing.is_none() && side.is_none_or(|srv| r.from_server == srv))
-                .flat_map(|r| r.bytes.iter().copied())
-                .collect();
-            (
+            // Written a record at a time, not gathered first.
+            let mut w = crate::files::BlobWriter::new();
+            for i in 0..f.records.len() {
+                let (r, bytes) = f.record(i);
+                if r.missing.is_none() && side.is_none_or(|srv| r.from_server == srv) {
+                    w.write_all(bytes).map_err(|e| e.to_string())?;
+                }
+            }
+            w.finish(
                 format!("{proto}-stream-{}-{which}.bin", stream.stream),
                 "application/octet-stream",
-                data,
             )
         }
-    };
-    crate::files::file(name, mime, &data)
+    }
 }
