@@ -5,6 +5,11 @@
 //! a `Blob` read only while the reading thread's event loop is free, so a slice read here
 //! would not advance while the last one is analysed. Small ranges (a page of rows, a
 //! packet's detail) are read here, without the extra hop.
+//!
+//! The ingest's slices ([`start_pooled`]) are read into buffers it gives back once it has
+//! copied their bytes into wasm memory ([`give_back`]): `Blob.slice().arrayBuffer()` makes
+//! a new buffer each time, whose pages the kernel maps and zeroes and, once collected,
+//! unmaps (static/reader.js).
 
 use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
 use std::cell::RefCell;
@@ -26,8 +31,11 @@ pub struct Pending(Result<JsFuture, String>);
 /// Starts reading bytes `[start, end)` of `blob`.
 pub fn start(blob: &Blob, start: u64, end: u64) -> Pending {
     if end.saturating_sub(start) >= READER_MIN {
-        if let Some(p) = READER.with(|r| r.borrow_mut().as_mut().map(|r| r.read(blob, start, end)))
-        {
+        if let Some(p) = READER.with(|r| {
+            r.borrow_mut()
+                .as_mut()
+                .map(|r| r.ask(blob, start, end, false))
+        }) {
             return Pending(Ok(JsFuture::from(p)));
         }
     }
@@ -43,6 +51,43 @@ pub fn start(blob: &Blob, start: u64, end: u64) -> Pending {
 /// load (the page works offline once loaded).
 pub fn start_reader() {
     READER.with(|_| ());
+}
+
+/// As [`start`], into a buffer given back ([`give_back`]) when the reader worker reads it.
+pub fn start_pooled(blob: &Blob, start: u64, end: u64) -> Pending {
+    if let Some(p) = READER.with(|r| {
+        r.borrow_mut()
+            .as_mut()
+            .map(|r| r.ask(blob, start, end, true))
+    }) {
+        return Pending(Ok(JsFuture::from(p)));
+    }
+    self::start(blob, start, end)
+}
+
+/// Hands the buffer of a read back to the reader, once its bytes are copied out.
+pub fn give_back(bytes: &Uint8Array) {
+    READER.with(|r| {
+        if let Some(r) = r.borrow().as_ref() {
+            let buffer = bytes.buffer();
+            let msg = Object::new();
+            let _ = Reflect::set(&msg, &"give".into(), &buffer);
+            let _ = r
+                .worker
+                .post_message_with_transfer(&msg, &js_sys::Array::of1(&buffer));
+        }
+    });
+}
+
+/// Lets the buffers given back go (the ingest ended).
+pub fn drop_pool() {
+    READER.with(|r| {
+        if let Some(r) = r.borrow().as_ref() {
+            let msg = Object::new();
+            let _ = Reflect::set(&msg, &"drop".into(), &true.into());
+            let _ = r.worker.post_message(&msg);
+        }
+    });
 }
 
 thread_local! {
@@ -81,7 +126,15 @@ impl Reader {
                 let message = error.as_string().unwrap_or_else(|| "read failed".into());
                 let _ = reject.call1(&JsValue::NULL, &js_sys::Error::new(&message));
             } else {
-                let _ = resolve.call1(&JsValue::NULL, &buf);
+                // A pooled read fills the start of a buffer given back: a view of it.
+                let bytes = match Reflect::get(&data, &"len".into())
+                    .ok()
+                    .and_then(|l| l.as_f64())
+                {
+                    Some(len) => Uint8Array::new_with_byte_offset_and_length(&buf, 0, len as u32),
+                    None => Uint8Array::new(&buf),
+                };
+                let _ = resolve.call1(&JsValue::NULL, &bytes);
             }
         });
         worker.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
@@ -105,8 +158,9 @@ impl Reader {
         })
     }
 
-    /// A promise of the `ArrayBuffer` of bytes `[start, end)` of `blob`.
-    fn read(&mut self, blob: &Blob, start: u64, end: u64) -> Promise {
+    /// A promise of the bytes `[start, end)` of `blob` (a `Uint8Array`); `pool`: read into
+    /// a buffer given back.
+    fn ask(&mut self, blob: &Blob, start: u64, end: u64, pool: bool) -> Promise {
         let id = self.next_id;
         self.next_id = self.next_id.wrapping_add(1);
         let waiting = self.waiting.clone();
@@ -118,6 +172,9 @@ impl Reader {
         let _ = Reflect::set(&msg, &"blob".into(), blob);
         let _ = Reflect::set(&msg, &"start".into(), &(start as f64).into());
         let _ = Reflect::set(&msg, &"end".into(), &(end as f64).into());
+        if pool {
+            let _ = Reflect::set(&msg, &"pool".into(), &true.into());
+        }
         if let Err(e) = self.worker.post_message(&msg) {
             if let Some((_, reject)) = self.waiting.borrow_mut().remove(&id) {
                 let _ = reject.call1(&JsValue::NULL, &e);
@@ -130,8 +187,11 @@ impl Reader {
 impl Pending {
     /// The bytes, as a view of the `ArrayBuffer` the browser filled (outside wasm memory).
     pub async fn array(self) -> Result<Uint8Array, String> {
-        let buffer = self.0?.await.map_err(describe)?;
-        Ok(Uint8Array::new(&buffer))
+        let bytes = self.0?.await.map_err(describe)?;
+        // `Uint8Array::new` of a view would copy it.
+        Ok(bytes
+            .dyn_into::<Uint8Array>()
+            .unwrap_or_else(|buffer| Uint8Array::new(&buffer)))
     }
 
     /// The bytes, copied into wasm memory.

@@ -204,8 +204,8 @@ async fn ingest(generation: u32, files: Vec<File>) {
             .map(|(_, p)| p);
         // Reads of this file before this one will not be asked for.
         ahead.retain(|(r, _)| r.file != read.file || r.offset > read.offset);
-        let pending =
-            pending.unwrap_or_else(|| blob::start(file, read.offset, read.offset + read.len));
+        let pending = pending
+            .unwrap_or_else(|| blob::start_pooled(file, read.offset, read.offset + read.len));
         // Have the browser read this file's next slices while this one is dissected.
         let mut last = ahead
             .iter()
@@ -218,11 +218,13 @@ async fn ingest(generation: u32, files: Vec<File>) {
             let Some(next) = driver.following(&last) else {
                 break;
             };
-            ahead.push_back((next, blob::start(file, next.offset, next.offset + next.len)));
+            let end = next.offset + next.len;
+            ahead.push_back((next, blob::start_pooled(file, next.offset, end)));
             last = next;
         }
         let chunk = pending.array().await;
         if !is_current(generation) {
+            blob::drop_pool();
             return;
         }
         let chunk = match chunk {
@@ -244,12 +246,14 @@ async fn ingest(generation: u32, files: Vec<File>) {
             driver.supply(read.file, &buf);
             at = end;
         }
+        blob::give_back(&chunk);
         let now = js_sys::Date::now();
         if now - last_progress >= PROGRESS_EVERY_MS {
             last_progress = now;
             post(&progress(&driver));
         }
     }
+    blob::drop_pool();
     post(&progress(&driver));
     let mut capture = driver.finish();
     // The index and the transactions grew ahead of need (the driver makes room at the rate
