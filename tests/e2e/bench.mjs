@@ -48,7 +48,8 @@ const filters = filterArgs.length
 const size = captures.reduce((n, f) => n + statSync(f).size, 0);
 const file = captures.length === 1 ? captures[0] : captures;
 
-/** CPU seconds (user + system) spent so far by this process's descendants (Chromium). */
+/** CPU seconds (user + system) spent so far by each of this process's descendants
+ *  (Chromium's processes), by pid. */
 function childCpu() {
   const tick = 100; // USER_HZ on Linux
   const parent = new Map();
@@ -62,15 +63,24 @@ function childCpu() {
       cpu.set(Number(d), (Number(f[11]) + Number(f[12])) / tick);
     } catch {}
   }
-  let total = 0;
+  const mine = new Map();
   for (const [pid, t] of cpu) {
     for (let p = parent.get(pid); p; p = parent.get(p)) {
       if (p === process.pid) {
-        total += t;
+        mine.set(pid, t);
         break;
       }
     }
   }
+  return mine;
+}
+
+/** CPU seconds Chromium's processes spent since `before` (a `childCpu()`). A process that
+ *  ended meanwhile (the renderer of a page closed) is left out rather than subtracted: a
+ *  plain difference of sums took its whole life off the figure. */
+function cpuSince(before) {
+  let total = 0;
+  for (const [pid, t] of childCpu()) total += t - (before.get(pid) || 0);
   return total;
 }
 
@@ -202,7 +212,7 @@ try {
   let cpu = childCpu();
   t = Date.now();
   const floor = await readWith(browser.context, FLOOR);
-  const floorCpu = childCpu() - cpu;
+  const floorCpu = cpuSince(cpu);
   row('read floor: a bare worker reads the files', `${ms(floor)} (${rate(floor).toFixed(0)} MB/s; CPU ${floorCpu.toFixed(2)} s; load ${loadavg()[0].toFixed(2)})`);
   figures.read_ms = floor;
   figures.read_cpu_s = floorCpu;
@@ -221,7 +231,7 @@ try {
   await page.locator('#file-input').setInputFiles(file);
   await page.locator('#packet-count').waitFor({ timeout: 1_800_000 });
   const open = Date.now() - t;
-  const openCpu = childCpu() - cpu;
+  const openCpu = cpuSince(cpu);
   const packets = Number(await page.locator('#packet-count').getAttribute('data-value'));
   const wasm = Number(await page.locator('#capture-summary').getAttribute('data-wasm-bytes'));
   row(`open ${(size / 1e6).toFixed(0)} MB, ${packets.toLocaleString('en-US')} packets`, `${ms(open)} (${rate(open).toFixed(0)} MB/s; CPU ${openCpu.toFixed(2)} s, ${(size / 1e6 / openCpu).toFixed(0)} MB per CPU second; load ${loadavg()[0].toFixed(2)})`);
