@@ -47,7 +47,9 @@ async function pooled(id, blob, start, end) {
       }
       if (done) break;
     }
-    reader.releaseLock();
+    // The slice is read: let the browser close its end now rather than when collected
+    // (this worker allocates little, so that may be late).
+    reader.cancel().catch(() => {});
   } catch (err) {
     fail(id, err);
     return;
