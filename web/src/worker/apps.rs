@@ -19,6 +19,7 @@ use wirelens_core::capture::app::{AppDetail, AppProto, Transaction};
 use wirelens_core::capture::flow::L4;
 use wirelens_core::capture::Capture;
 use wirelens_core::query::filter::Filter;
+use wirelens_core::query::transactions::kv::KeyValue;
 use wirelens_core::query::transactions::{self as tx, dns, http, kv, mysql, pgsql, tls};
 use wirelens_web::protocol::{Column, StreamRef};
 
@@ -101,38 +102,46 @@ pub fn build(
     if let Some(built) = remade(capture, shown, proto, table) {
         return Ok(built);
     }
+    // Tables core makes of any transactions given: those the view shows.
+    let visible = || {
+        capture
+            .transactions
+            .iter()
+            .filter(move |t| displayed(shown, t))
+    };
+    let mut b = TableBuilder::new(capture, proto, table);
+    let made = match (proto, table) {
+        (AppProto::Memcache, t) => kv_table::<Memcache>(&mut b, capture, visible(), t),
+        (AppProto::Redis, t) => kv_table::<Redis>(&mut b, capture, visible(), t),
+        (AppProto::Mysql, "queries") => {
+            b.rows(kv::commands::<Mysql>(capture, visible()));
+            true
+        }
+        (AppProto::Pgsql, "queries") => {
+            b.rows(kv::commands::<Pgsql>(capture, visible()));
+            true
+        }
+        _ => false,
+    };
+    if made {
+        return Ok(b.finish());
+    }
     // A capture of the transactions the view shows: core's tables read only the
     // transactions and the conversations.
     let view;
     let capture = match shown {
         None => capture,
-        Some(shown) => {
-            let displayed = |p: u64| {
-                u32::try_from(p)
-                    .ok()
-                    .is_some_and(|p| shown.binary_search(&p).is_ok())
-            };
+        Some(_) => {
             view = Capture {
                 conversations: capture.conversations.clone(),
                 app_protos: capture.app_protos.clone(),
                 app_inner: capture.app_inner.clone(),
-                transactions: capture
-                    .transactions
-                    .iter()
-                    .filter(|t| {
-                        [t.request, t.response]
-                            .into_iter()
-                            .flatten()
-                            .any(|s| displayed(s.first()) || displayed(s.last()))
-                    })
-                    .cloned()
-                    .collect(),
+                transactions: visible().cloned().collect(),
                 ..Capture::default()
             };
             &view
         }
     };
-    let mut b = TableBuilder::new(capture, proto, table);
     match (proto, table) {
         (AppProto::Http, "by_status") => b.rows(http::by_status(capture)),
         (AppProto::Http, "grpc") => b.rows(http::grpc(capture)),
@@ -145,6 +154,37 @@ pub fn build(
         _ => return Err(format!("{} has no table {table}", proto.name())),
     }
     Ok(b.finish())
+}
+
+/// Table `table` of key-value protocol `T` over transactions `txs`: only that table
+/// computed, not all of `kv::tables` (its largest values alone a row per value moved)
+/// for one of them. False for a table it does not make.
+fn kv_table<'a, T: KeyValue + Serialize + 'a>(
+    b: &mut TableBuilder,
+    capture: &Capture,
+    txs: impl IntoIterator<Item = &'a Transaction>,
+    table: &str,
+) -> bool {
+    match table {
+        "commands" => b.rows(kv::commands::<T>(capture, txs)),
+        "hot_keys" => b.rows(kv::hot_keys::<T>(capture, txs)),
+        "misses" if T::COLUMNS.hits => b.rows(kv::misses(&kv::hot_keys::<T>(capture, txs))),
+        "largest_values" => b.rows(kv::largest_values::<T>(capture, txs)),
+        _ => return false,
+    }
+    true
+}
+
+/// Whether a transaction has a packet the view shows (`shown`: ascending; None: all).
+fn displayed(shown: Option<&[u32]>, t: &Transaction) -> bool {
+    let Some(shown) = shown else {
+        return true;
+    };
+    let has = |p: u64| u32::try_from(p).is_ok_and(|p| shown.binary_search(&p).is_ok());
+    [t.request, t.response]
+        .into_iter()
+        .flatten()
+        .any(|s| has(s.first()) || has(s.last()))
 }
 
 /// Core's rows as the CLI's `--json` prints them.
@@ -1145,6 +1185,11 @@ impl Remake for Remade {
     }
 }
 
+/// The transactions of core's (transaction, detail) pairs.
+fn txs_of<'a, T>(pairs: Vec<(&'a Transaction, &'a T)>) -> Vec<&'a Transaction> {
+    pairs.into_iter().map(|(t, _)| t).collect()
+}
+
 /// Where `t`, one of `all`'s transactions, is in it.
 fn index_in(all: &[Transaction], t: &Transaction) -> u32 {
     let at = (t as *const Transaction as usize).wrapping_sub(all.as_ptr() as usize);
@@ -1158,39 +1203,28 @@ fn remade(capture: &Capture, shown: Option<&[u32]>, proto: AppProto, table: &str
     let make: Make = match (proto, table) {
         (AppProto::Http, "requests" | "slowest" | "errors") => http_row,
         (AppProto::Memcache, "transactions") => tx_row::<Memcache>,
-        (AppProto::Redis, "transactions") => tx_row::<Redis>,
-        (AppProto::Mysql, "transactions") => tx_row::<Mysql>,
-        (AppProto::Pgsql, "transactions") => tx_row::<Pgsql>,
+        (AppProto::Redis, "transactions" | "slowest" | "errors") => tx_row::<Redis>,
+        (AppProto::Mysql, "transactions" | "slowest" | "errors") => tx_row::<Mysql>,
+        (AppProto::Pgsql, "transactions" | "slowest" | "errors") => tx_row::<Pgsql>,
         (AppProto::Dns, "queries" | "slowest") => dns_row,
         _ => return None,
     };
     let all = &capture.transactions;
-    let shown_ = |p: u64| {
-        u32::try_from(p)
-            .ok()
-            .is_some_and(|p| shown.is_none_or(|v| v.binary_search(&p).is_ok()))
-    };
-    // The transactions with a displayed packet.
-    let visible = all.iter().filter(|t| {
-        shown.is_none()
-            || [t.request, t.response]
-                .into_iter()
-                .flatten()
-                .any(|s| shown_(s.first()) || shown_(s.last()))
-    });
+    let visible = all.iter().filter(|t| displayed(shown, t));
     // In the order core's tables give them.
+    let packets = &capture.packets;
     let order: Vec<&Transaction> = match (proto, table) {
-        (AppProto::Http, "slowest") => tx::slowest::<Http>(&capture.packets, visible)
-            .into_iter()
-            .map(|(t, _)| t)
-            .collect(),
-        (AppProto::Dns, "slowest") => tx::slowest::<Dns>(&capture.packets, visible)
-            .into_iter()
-            .map(|(t, _)| t)
-            .collect(),
+        (AppProto::Http, "slowest") => txs_of(tx::slowest::<Http>(packets, visible)),
+        (AppProto::Dns, "slowest") => txs_of(tx::slowest::<Dns>(packets, visible)),
+        (AppProto::Redis, "slowest") => txs_of(tx::slowest::<Redis>(packets, visible)),
+        (AppProto::Mysql, "slowest") => txs_of(tx::slowest::<Mysql>(packets, visible)),
+        (AppProto::Pgsql, "slowest") => txs_of(tx::slowest::<Pgsql>(packets, visible)),
         (AppProto::Http, "errors") => visible
             .filter(|t| Http::of(&t.detail).is_some_and(Http::is_error))
             .collect(),
+        (AppProto::Redis, "errors") => txs_of(kv::errors::<Redis>(visible)),
+        (AppProto::Mysql, "errors") => txs_of(kv::errors::<Mysql>(visible)),
+        (AppProto::Pgsql, "errors") => txs_of(kv::errors::<Pgsql>(visible)),
         _ => visible.collect(),
     };
     let mut b = TableBuilder::new(capture, proto, table);
