@@ -422,3 +422,107 @@ pub async fn save(s: &Session, stream: StreamRef, what: FollowSave) -> Result<Fi
         }
     }
 }
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    fn rec(from_server: bool, packet: u64, bytes: &[u8], missing: Option<u64>) -> Record {
+        Record {
+            from_server,
+            packet,
+            bytes: bytes.to_vec(),
+            missing,
+        }
+    }
+
+    /// A request, a gap on the server's side, 18 server bytes, an empty datagram.
+    fn stream() -> Stream {
+        let mut s = Stream::new(L4::Tcp, 7);
+        s.add(vec![
+            rec(false, 0, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", None),
+            rec(true, 1, b"[5 bytes missing in capture file]\0", Some(5)),
+        ]);
+        s.add(vec![
+            rec(true, 2, b"0123456789abcdef\x01Y", None),
+            rec(false, 3, b"", None),
+        ]);
+        s
+    }
+
+    fn texts(s: &Stream, mode: FollowMode) -> Vec<(bool, bool, String, u64)> {
+        line_starts(s, mode)
+            .into_iter()
+            .map(|l| {
+                let l = line_text(s, l, mode);
+                (l.server, l.gap, l.text, l.frame)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn lines_as_the_modes_print_them() {
+        let s = stream();
+        let gap = (
+            true,
+            true,
+            "[5 bytes missing in capture file]".to_owned(),
+            2,
+        );
+        let line = |server, text: &str, frame| (server, false, text.to_owned(), frame);
+        assert_eq!(
+            texts(&s, FollowMode::Ascii),
+            [
+                line(false, "GET / HTTP/1.1", 1),
+                line(false, "Host: a", 1),
+                line(false, "", 1),
+                line(false, "", 1),
+                gap.clone(),
+                line(true, "0123456789abcdef.Y", 3),
+                line(false, "", 4),
+            ]
+        );
+        assert_eq!(
+            texts(&s, FollowMode::Raw),
+            [
+                line(
+                    false,
+                    "474554202f20485454502f312e310d0a486f73743a20610d0a0d0a",
+                    1
+                ),
+                gap.clone(),
+                line(true, "303132333435363738396162636465660159", 3),
+                line(false, "", 4),
+            ]
+        );
+        // Offsets count each side's bytes, the gap's text not among them.
+        let req = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+        assert_eq!(
+            texts(&s, FollowMode::Hex),
+            [
+                line(false, &follow::hex_line(0, &req[..16]), 1),
+                line(false, &follow::hex_line(16, &req[16..]), 1),
+                gap,
+                line(true, &follow::hex_line(0, b"0123456789abcdef"), 3),
+                line(true, &follow::hex_line(16, b"\x01Y"), 3),
+            ]
+        );
+    }
+
+    #[test]
+    fn core_form_gives_the_records_back() {
+        let f = stream().followed();
+        let bytes: Vec<&[u8]> = f.records.iter().map(|r| r.bytes.as_slice()).collect();
+        assert_eq!(
+            bytes,
+            [
+                &b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"[..],
+                b"[5 bytes missing in capture file]\0",
+                b"0123456789abcdef\x01Y",
+                b"",
+            ]
+        );
+        assert_eq!(f.records[1].missing, Some(5));
+        assert_eq!(f.records[3].packet, 3);
+    }
+}
