@@ -54,17 +54,17 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             for r in &rows {
                 let keys: Vec<String> = r
                     .detail
-                    .keys
+                    .keys()
                     .iter()
                     .map(|k| {
-                        let mark = match k.hit {
+                        let mark = match k.hit() {
                             Some(true) => "",
                             Some(false) => " (miss)",
                             None => "",
                         };
-                        match k.value_len {
-                            Some(n) => format!("{}={n}{mark}", printable(&k.key)),
-                            None => format!("{}{mark}", printable(&k.key)),
+                        match k.value_len() {
+                            Some(n) => format!("{}={n}{mark}", printable(k.key())),
+                            None => format!("{}{mark}", printable(k.key())),
                         }
                     })
                     .collect();
@@ -74,15 +74,15 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                     r.frames.stream,
                     frame_or_dash(r.frames.request_frame),
                     frame_or_dash(r.frames.response_frame),
-                    printable(&r.detail.command),
-                    printable(r.detail.status.as_deref().unwrap_or(if r.detail.noreply {
+                    printable(r.detail.command()),
+                    printable(r.detail.status().unwrap_or(if r.detail.noreply() {
                         "(noreply)"
                     } else {
                         "-"
                     })),
                     latency_ms(r.latency),
                     keys.join(" "),
-                    if r.detail.incomplete {
+                    if r.detail.incomplete() {
                         " [incomplete]"
                     } else {
                         ""
@@ -102,7 +102,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         return Ok(exit_code(errors));
     }
     let binary = transactions::of::<Memcache>(&capture.transactions)
-        .filter(|(_, m)| m.binary)
+        .filter(|(_, m)| m.binary())
         .count();
     writeln!(
         out,

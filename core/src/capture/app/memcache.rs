@@ -3,75 +3,553 @@
 use serde::Serialize;
 use std::sync::Arc;
 
-/// What a memcached transaction says. Its text is shared: the ingest keeps each
-/// distinct command, key, argument and reply word once per capture (real traffic asks
-/// for the same hot keys over and over, with a handful of commands and replies).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Memcache {
+/// What a memcached transaction says, every field apart: what the ingest's parser fills
+/// in, packed into a [`Memcache`] when the transaction is reported ([`Memcache::from`]),
+/// and what [`Memcache::parts`] gives back.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Parts {
     /// The binary protocol (else text).
     pub binary: bool,
     /// The command as sent (`get`, `set`, `mg`, …); for the binary protocol the opcode's
     /// name in the spec (`get`, `getkq`, `increment`, …).
     pub command: Arc<str>,
     /// The binary opcode.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub opcode: Option<u8>,
     /// The keys, with what happened to each.
     pub keys: Vec<Key>,
     /// The first argument that is not a key: `incr`/`decr` delta, `touch`/`gat`
     /// expiration, `stats` group, `flush_all` delay, `verbosity` level.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub arg: Option<Arc<str>>,
     /// No reply expected on success (`noreply`, meta `q`, binary quiet opcodes).
     pub noreply: bool,
     /// The reply: its first word (`STORED`, `END`, `NOT_FOUND`, `CLIENT_ERROR`, the
     /// number of an `incr`, meta `HD`/`EN`/`VA`…) or the binary status's name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Arc<str>>,
     /// The binary status code.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_code: Option<u16>,
     /// The rest of an error or `VERSION` line, or a binary error's text.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<Arc<str>>,
     /// Keys found (retrievals; also `delete`, `touch`, `incr`/`decr` that found theirs).
     pub hits: u32,
     /// Keys not found.
     pub misses: u32,
     /// Lines of a `stats` reply (or binary stat packets).
-    #[serde(skip_serializing_if = "is_zero")]
     pub stats: u32,
     /// The reply was an error (`ERROR`, `CLIENT_ERROR`, `SERVER_ERROR`, a binary status
     /// other than success, not-found, exists and not-stored).
     pub error: bool,
     /// Bytes of the request or reply were not captured, the command line was longer than
-    /// [`MAX_LINE`], or the conversation ended before the reply.
+    /// the parser keeps, or the conversation ended before the reply.
     pub incomplete: bool,
 }
 
-fn is_zero(v: &u32) -> bool {
-    *v == 0
+/// What a memcached transaction says ([`Parts`], packed; read it with the accessors).
+/// A capture holds one per transaction, so it is small: the commonest shape — a known
+/// command and reply word, one key, no argument or message — takes 48 bytes natively and
+/// 32 in the wasm32 heap (it took 152 and 100 with its key). Command and reply words are
+/// ids in [`WORDS`]; one key is kept inline; the text of an unlisted word, the argument,
+/// the message, a `stats` count and hit/miss counts the keys do not tell are boxed apart,
+/// as most transactions have none of them. Key text is shared: the ingest keeps each
+/// distinct key, argument and message once per capture (real traffic asks for the same
+/// hot keys over and over).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Memcache {
+    keys: Keys,
+    rare: Option<Box<Rare>>,
+    status_code: u16,
+    opcode: u8,
+    /// [`WORDS`] id (`NO_WORD` for the empty command, `RARE_WORD` when in `rare`).
+    command: u8,
+    /// Likewise; `NO_WORD` when there is no reply.
+    status: u8,
+    /// `flag::*`.
+    flags: u8,
 }
 
-/// One key of a command.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Key {
-    /// The key (bytes that are not UTF-8 are replaced).
-    pub key: Arc<str>,
-    /// Found (true) or not (false); None when the command does not look keys up (storage).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hit: Option<bool>,
-    /// The value's length: sent with a storage command, or returned for a hit.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value_len: Option<u64>,
+/// The keys: one inline (most transactions), else a boxed slice (none takes no box).
+#[derive(Clone, Debug, PartialEq)]
+enum Keys {
+    One(Key),
+    Many(Box<[Key]>),
+}
+
+impl Default for Keys {
+    fn default() -> Self {
+        Keys::Many(Box::default())
+    }
+}
+
+/// What few transactions have.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Rare {
+    command: Option<Arc<str>>,
+    status: Option<Arc<str>>,
+    arg: Option<Arc<str>>,
+    message: Option<Arc<str>>,
+    /// Hits and misses, when they are not the keys' (`Key::hit`) counts.
+    counts: Option<(u32, u32)>,
+    stats: u32,
+}
+
+mod flag {
+    pub const BINARY: u8 = 1;
+    pub const NOREPLY: u8 = 2;
+    pub const ERROR: u8 = 4;
+    pub const INCOMPLETE: u8 = 8;
+    pub const OPCODE: u8 = 16;
+    pub const STATUS_CODE: u8 = 32;
+}
+
+const NO_WORD: u8 = 0;
+const RARE_WORD: u8 = u8::MAX;
+
+/// The words a [`Memcache`] keeps as ids: the commands of the text protocol
+/// (`doc/protocol.txt`), the binary opcodes' and statuses' names, and the reply words.
+/// Any other word is kept as text.
+pub const WORDS: [&str; 104] = [
+    // Text commands.
+    "get",
+    "gets",
+    "gat",
+    "gats",
+    "set",
+    "add",
+    "replace",
+    "append",
+    "prepend",
+    "cas",
+    "delete",
+    "incr",
+    "decr",
+    "touch",
+    "stats",
+    "flush_all",
+    "verbosity",
+    "version",
+    "quit",
+    "shutdown",
+    "cache_memlimit",
+    "slabs",
+    "lru_crawler",
+    "watch",
+    "lru",
+    "misbehave",
+    "verify_key",
+    "mg",
+    "ms",
+    "md",
+    "ma",
+    "me",
+    "mn",
+    // Binary opcodes (the others are named like text commands).
+    "increment",
+    "decrement",
+    "flush",
+    "getq",
+    "noop",
+    "getk",
+    "getkq",
+    "stat",
+    "setq",
+    "addq",
+    "replaceq",
+    "deleteq",
+    "incrementq",
+    "decrementq",
+    "quitq",
+    "flushq",
+    "appendq",
+    "prependq",
+    "gatq",
+    "sasl_list_mechs",
+    "sasl_auth",
+    "sasl_step",
+    "gatk",
+    "gatkq",
+    "unknown",
+    // Text replies.
+    "STORED",
+    "NOT_STORED",
+    "EXISTS",
+    "NOT_FOUND",
+    "END",
+    "DELETED",
+    "TOUCHED",
+    "OK",
+    "ERROR",
+    "CLIENT_ERROR",
+    "SERVER_ERROR",
+    "VERSION",
+    "RESET",
+    "BUSY",
+    "BADCLASS",
+    "NOSPARE",
+    "NOTFULL",
+    "UNSAFE",
+    "SAME",
+    "HD",
+    "VA",
+    "EN",
+    "NF",
+    "NS",
+    "EX",
+    "MN",
+    "ME",
+    // Binary statuses.
+    "No error",
+    "Key not found",
+    "Key exists",
+    "Value too large",
+    "Invalid arguments",
+    "Item not stored",
+    "Incr/Decr on non-numeric value",
+    "The vbucket belongs to another server",
+    "Authentication error",
+    "Authentication continue",
+    "Unknown command",
+    "Out of memory",
+    "Not supported",
+    "Internal error",
+    "Busy",
+    "Temporary failure",
+    "Unknown status",
+    "Key not found (no reply)",
+    "No error (no reply)",
+];
+
+/// `w`'s id in [`WORDS`] (plus one), or `RARE_WORD`.
+fn word_id(w: &str) -> u8 {
+    match WORDS.iter().position(|k| *k == w) {
+        Some(i) => i as u8 + 1,
+        None => RARE_WORD,
+    }
 }
 
 impl Memcache {
+    /// The binary protocol (else text).
+    pub fn binary(&self) -> bool {
+        self.flags & flag::BINARY != 0
+    }
+
+    /// The command as sent (`get`, `set`, `mg`, …); for the binary protocol the opcode's
+    /// name in the spec (`get`, `getkq`, `increment`, …).
+    pub fn command(&self) -> &str {
+        self.word(self.command, |r| &r.command).unwrap_or("")
+    }
+
+    /// The binary opcode.
+    pub fn opcode(&self) -> Option<u8> {
+        (self.flags & flag::OPCODE != 0).then_some(self.opcode)
+    }
+
+    /// The keys, with what happened to each.
+    pub fn keys(&self) -> &[Key] {
+        match &self.keys {
+            Keys::One(k) => std::slice::from_ref(k),
+            Keys::Many(k) => k,
+        }
+    }
+
+    /// The first argument that is not a key: `incr`/`decr` delta, `touch`/`gat`
+    /// expiration, `stats` group, `flush_all` delay, `verbosity` level.
+    pub fn arg(&self) -> Option<&str> {
+        self.rare.as_ref()?.arg.as_deref()
+    }
+
+    /// No reply expected on success (`noreply`, meta `q`, binary quiet opcodes).
+    pub fn noreply(&self) -> bool {
+        self.flags & flag::NOREPLY != 0
+    }
+
+    /// The reply: its first word (`STORED`, `END`, `NOT_FOUND`, `CLIENT_ERROR`, the
+    /// number of an `incr`, meta `HD`/`EN`/`VA`…) or the binary status's name.
+    pub fn status(&self) -> Option<&str> {
+        self.word(self.status, |r| &r.status)
+    }
+
+    /// The binary status code.
+    pub fn status_code(&self) -> Option<u16> {
+        (self.flags & flag::STATUS_CODE != 0).then_some(self.status_code)
+    }
+
+    /// The rest of an error or `VERSION` line, or a binary error's text.
+    pub fn message(&self) -> Option<&str> {
+        self.rare.as_ref()?.message.as_deref()
+    }
+
+    /// Keys found (retrievals; also `delete`, `touch`, `incr`/`decr` that found theirs).
+    pub fn hits(&self) -> u32 {
+        match self.rare.as_ref().and_then(|r| r.counts) {
+            Some((hits, _)) => hits,
+            None => count(self.keys(), true),
+        }
+    }
+
+    /// Keys not found.
+    pub fn misses(&self) -> u32 {
+        match self.rare.as_ref().and_then(|r| r.counts) {
+            Some((_, misses)) => misses,
+            None => count(self.keys(), false),
+        }
+    }
+
+    /// Lines of a `stats` reply (or binary stat packets).
+    pub fn stats(&self) -> u32 {
+        self.rare.as_ref().map_or(0, |r| r.stats)
+    }
+
+    /// The reply was an error (`ERROR`, `CLIENT_ERROR`, `SERVER_ERROR`, a binary status
+    /// other than success, not-found, exists and not-stored).
+    pub fn error(&self) -> bool {
+        self.flags & flag::ERROR != 0
+    }
+
+    /// Bytes of the request or reply were not captured, the command line was longer than
+    /// the parser keeps, or the conversation ended before the reply.
+    pub fn incomplete(&self) -> bool {
+        self.flags & flag::INCOMPLETE != 0
+    }
+
     /// Bytes of values in this transaction (sent and returned).
     pub fn value_bytes(&self) -> u64 {
-        self.keys.iter().filter_map(|k| k.value_len).sum()
+        self.keys().iter().filter_map(Key::value_len).sum()
+    }
+
+    /// Every field apart.
+    pub fn parts(&self) -> Parts {
+        let text = |s: Option<&str>| s.map(Arc::from);
+        Parts {
+            binary: self.binary(),
+            command: self.command().into(),
+            opcode: self.opcode(),
+            keys: self.keys().to_vec(),
+            arg: text(self.arg()),
+            noreply: self.noreply(),
+            status: text(self.status()),
+            status_code: self.status_code(),
+            message: text(self.message()),
+            hits: self.hits(),
+            misses: self.misses(),
+            stats: self.stats(),
+            error: self.error(),
+            incomplete: self.incomplete(),
+        }
+    }
+
+    /// Every text this transaction holds (its keys', argument's, message's and unlisted
+    /// words'), for the ingest to share equal ones across transactions.
+    pub fn texts_mut(&mut self) -> impl Iterator<Item = &mut Arc<str>> {
+        let keys: &mut [Key] = match &mut self.keys {
+            Keys::One(k) => std::slice::from_mut(k),
+            Keys::Many(k) => k,
+        };
+        let rare = self.rare.as_deref_mut().into_iter().flat_map(|r| {
+            [&mut r.command, &mut r.status, &mut r.arg, &mut r.message]
+                .into_iter()
+                .flatten()
+        });
+        keys.iter_mut().map(|k| &mut k.key).chain(rare)
+    }
+
+    fn word<'a>(
+        &'a self,
+        id: u8,
+        rare: impl Fn(&'a Rare) -> &'a Option<Arc<str>>,
+    ) -> Option<&'a str> {
+        match id {
+            NO_WORD => None,
+            RARE_WORD => self.rare.as_deref().and_then(|r| rare(r).as_deref()),
+            i => WORDS.get(usize::from(i) - 1).copied(),
+        }
     }
 }
+
+/// Keys found (`hit`) or not.
+fn count(keys: &[Key], hit: bool) -> u32 {
+    keys.iter().filter(|k| k.hit == Some(hit)).count() as u32
+}
+
+impl From<Parts> for Memcache {
+    fn from(p: Parts) -> Memcache {
+        let mut rare = Rare::default();
+        let command = match &*p.command {
+            "" => NO_WORD,
+            w => match word_id(w) {
+                RARE_WORD => {
+                    rare.command = Some(p.command.clone());
+                    RARE_WORD
+                }
+                id => id,
+            },
+        };
+        let status = match &p.status {
+            None => NO_WORD,
+            Some(w) => match word_id(w) {
+                RARE_WORD => {
+                    rare.status = Some(w.clone());
+                    RARE_WORD
+                }
+                id => id,
+            },
+        };
+        rare.arg = p.arg;
+        rare.message = p.message;
+        rare.stats = p.stats;
+        if (p.hits, p.misses) != (count(&p.keys, true), count(&p.keys, false)) {
+            rare.counts = Some((p.hits, p.misses));
+        }
+        let mut keys = p.keys;
+        let keys = match keys.len() {
+            1 => Keys::One(keys.pop().unwrap_or_default()),
+            _ => Keys::Many(keys.into_boxed_slice()),
+        };
+        let set = |on: bool, f: u8| if on { f } else { 0 };
+        Memcache {
+            keys,
+            rare: (rare != Rare::default()).then(|| Box::new(rare)),
+            status_code: p.status_code.unwrap_or(0),
+            opcode: p.opcode.unwrap_or(0),
+            command,
+            status,
+            flags: set(p.binary, flag::BINARY)
+                | set(p.noreply, flag::NOREPLY)
+                | set(p.error, flag::ERROR)
+                | set(p.incomplete, flag::INCOMPLETE)
+                | set(p.opcode.is_some(), flag::OPCODE)
+                | set(p.status_code.is_some(), flag::STATUS_CODE),
+        }
+    }
+}
+
+/// The JSON of a memcached transaction: its fields in one object, as [`Parts`] has them
+/// (`opcode`, `arg`, `status`, `status_code` and `message` only when present, `stats`
+/// when not zero).
+impl Serialize for Memcache {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let (opcode, arg, status) = (self.opcode(), self.arg(), self.status());
+        let (status_code, message, stats) = (self.status_code(), self.message(), self.stats());
+        let len = 8
+            + usize::from(opcode.is_some())
+            + usize::from(arg.is_some())
+            + usize::from(status.is_some())
+            + usize::from(status_code.is_some())
+            + usize::from(message.is_some())
+            + usize::from(stats != 0);
+        let mut m = s.serialize_struct("Memcache", len)?;
+        m.serialize_field("binary", &self.binary())?;
+        m.serialize_field("command", self.command())?;
+        optional(&mut m, "opcode", opcode)?;
+        m.serialize_field("keys", self.keys())?;
+        optional(&mut m, "arg", arg)?;
+        m.serialize_field("noreply", &self.noreply())?;
+        optional(&mut m, "status", status)?;
+        optional(&mut m, "status_code", status_code)?;
+        optional(&mut m, "message", message)?;
+        m.serialize_field("hits", &self.hits())?;
+        m.serialize_field("misses", &self.misses())?;
+        if stats != 0 {
+            m.serialize_field("stats", &stats)?;
+        } else {
+            m.skip_field("stats")?;
+        }
+        m.serialize_field("error", &self.error())?;
+        m.serialize_field("incomplete", &self.incomplete())?;
+        m.end()
+    }
+}
+
+/// Serializes `v` as field `name` when present, else skips it.
+fn optional<M: serde::ser::SerializeStruct, T: Serialize>(
+    m: &mut M,
+    name: &'static str,
+    v: Option<T>,
+) -> Result<(), M::Error> {
+    match v {
+        Some(v) => m.serialize_field(name, &v),
+        None => m.skip_field(name),
+    }
+}
+
+/// One key of a command, and what happened to it. 32 bytes natively, 20 in the wasm32
+/// heap (a value length as two 32-bit halves, so nothing is 8-aligned there).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Key {
+    key: Arc<str>,
+    /// The value's length, low and high halves (zero when `has_value` is not set).
+    value_len: [u32; 2],
+    hit: Option<bool>,
+    has_value: bool,
+}
+
+impl Key {
+    /// Key `key`, found or not (`hit`), with a value of `value_len` bytes.
+    pub fn new(key: Arc<str>, hit: Option<bool>, value_len: Option<u64>) -> Key {
+        let mut k = Key {
+            key,
+            hit,
+            ..Key::default()
+        };
+        if let Some(len) = value_len {
+            k.set_value_len(len);
+        }
+        k
+    }
+
+    /// The key (bytes that are not UTF-8 are replaced).
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The key's text, shared.
+    pub fn text(&self) -> &Arc<str> {
+        &self.key
+    }
+
+    /// Found (true) or not (false); None when the command does not look keys up
+    /// (storage).
+    pub fn hit(&self) -> Option<bool> {
+        self.hit
+    }
+
+    /// The value's length: sent with a storage command, or returned for a hit.
+    pub fn value_len(&self) -> Option<u64> {
+        self.has_value
+            .then(|| u64::from(self.value_len[1]) << 32 | u64::from(self.value_len[0]))
+    }
+
+    /// Sets whether the key was found.
+    pub fn set_hit(&mut self, hit: bool) {
+        self.hit = Some(hit);
+    }
+
+    /// Sets the value's length.
+    pub fn set_value_len(&mut self, len: u64) {
+        self.value_len = [len as u32, (len >> 32) as u32];
+        self.has_value = true;
+    }
+}
+
+/// The JSON of a key: `key`, then `hit` and `value_len` when known.
+impl Serialize for Key {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let (hit, value_len) = (self.hit(), self.value_len());
+        let len = 1 + usize::from(hit.is_some()) + usize::from(value_len.is_some());
+        let mut m = s.serialize_struct("Key", len)?;
+        m.serialize_field("key", self.key())?;
+        optional(&mut m, "hit", hit)?;
+        optional(&mut m, "value_len", value_len)?;
+        m.end()
+    }
+}
+
+// A memcached transaction in the wasm32 heap, and its key (`cargo check -p wirelens-core
+// --target wasm32-unknown-unknown` checks them; natively 48 and 32).
+#[cfg(target_pointer_width = "32")]
+const _: () = assert!(std::mem::size_of::<Memcache>() == 32 && std::mem::size_of::<Key>() == 20);
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(std::mem::size_of::<Memcache>() == 48 && std::mem::size_of::<Key>() == 32);
 
 /// The commands Wireshark's memcache dissector names in text requests
 /// (`memcache.command`): the first word of a request line it knows.

@@ -4,7 +4,7 @@
 //! the same hot keys; so each transaction shares them instead of holding a copy.
 
 use crate::capture::app::http::{HeaderLines, Http, RequestHead, ResponseHead};
-use crate::capture::app::memcache::{Key, Memcache};
+use crate::capture::app::memcache::Memcache;
 use crate::capture::app::{Detail, Transaction};
 use std::collections::HashSet;
 use std::hash::Hash;
@@ -67,19 +67,9 @@ impl Interner {
     }
 
     fn memcache(&mut self, m: &mut Memcache) {
-        m.command = self.text(&m.command);
-        for o in [&mut m.arg, &mut m.status, &mut m.message] {
-            self.text_in(o);
+        for s in m.texts_mut() {
+            *s = self.text(s);
         }
-        // Exactly as long as the keys: a parser's pushes leave room for four.
-        m.keys = m
-            .keys
-            .iter()
-            .map(|k| Key {
-                key: self.text(&k.key),
-                ..*k
-            })
-            .collect();
     }
 
     fn text(&mut self, s: &Arc<str>) -> Arc<str> {
@@ -177,37 +167,29 @@ mod test {
     }
 
     #[test]
-    fn memcached_text_is_shared_and_keys_take_no_spare_room() {
-        use crate::capture::app::memcache::{Key, Memcache};
-        let get = |key: &str| {
-            let mut keys = Vec::with_capacity(4);
-            keys.push(Key {
-                key: key.into(),
-                hit: Some(true),
-                value_len: Some(3),
-            });
-            tx(Detail::Memcache(Box::new(Memcache {
+    fn memcached_text_is_shared() {
+        use crate::capture::app::memcache::{Key, Memcache, Parts};
+        let get = |key: &str, arg: &str| {
+            tx(Detail::Memcache(Box::new(Memcache::from(Parts {
                 command: "get".into(),
-                keys,
+                keys: vec![Key::new(key.into(), Some(true), Some(3))],
+                arg: Some(arg.into()),
                 status: Some("END".into()),
-                ..Memcache::default()
-            })))
+                ..Parts::default()
+            }))))
         };
         let mut i = Interner::default();
-        let (mut a, mut b) = (get("user:1"), get("user:1"));
+        let (mut a, mut b) = (get("user:1", "7"), get("user:1", "7"));
         let before = [a.clone(), b.clone()];
         i.transaction(&mut a);
         i.transaction(&mut b);
         assert_eq!([a.clone(), b.clone()], before);
-        let (Detail::Memcache(a), Detail::Memcache(b)) = (&a.detail, &b.detail) else {
+        let (Detail::Memcache(a), Detail::Memcache(b)) = (&mut a.detail, &mut b.detail) else {
             unreachable!()
         };
-        assert!(Arc::ptr_eq(&a.command, &b.command));
-        assert!(Arc::ptr_eq(&a.keys[0].key, &b.keys[0].key));
-        assert!(Arc::ptr_eq(
-            a.status.as_ref().unwrap(),
-            b.status.as_ref().unwrap()
-        ));
-        assert_eq!(b.keys.capacity(), 1);
+        for (a, b) in a.texts_mut().zip(b.texts_mut()) {
+            assert!(Arc::ptr_eq(a, b));
+        }
+        assert_eq!(a.texts_mut().count(), 2);
     }
 }

@@ -118,7 +118,7 @@ fn app_errors(capture: &Capture) -> Vec<bool> {
             Detail::Dns(d) => d.rcode.is_some_and(|r| r != 0),
             Detail::Mysql(m) => m.error_code.is_some(),
             Detail::Redis(r) => r.error.is_some(),
-            Detail::Memcache(m) => m.error,
+            Detail::Memcache(m) => m.error(),
             _ => false,
         };
         if failed {

@@ -698,29 +698,25 @@ fn transaction_row(
         }
         Detail::Memcache(m) => {
             row.service = "memcache";
-            row.incomplete = m.incomplete;
-            row.command = Some(m.command.to_string());
-            row.keys = m.keys.iter().map(|k| k.key.to_string()).collect();
+            row.incomplete = m.incomplete();
+            row.command = Some(m.command().to_string());
+            row.keys = m.keys().iter().map(|k| k.key().to_string()).collect();
             row.key = row.keys.first().cloned();
             row.value_len = m
-                .keys
+                .keys()
                 .iter()
-                .any(|k| k.value_len.is_some())
+                .any(|k| k.value_len().is_some())
                 .then(|| m.value_bytes());
-            row.hit = match m.keys.as_slice() {
-                [one] => one.hit,
+            row.hit = match m.keys() {
+                [one] => one.hit(),
                 _ => None,
             };
-            row.hits = Some(m.hits);
-            row.misses = Some(m.misses);
-            row.reply = m.status.as_deref().map(str::to_owned);
-            row.error = m.error.then(|| {
-                m.message
-                    .as_deref()
-                    .or(m.status.as_deref())
-                    .unwrap_or_default()
-                    .to_owned()
-            });
+            row.hits = Some(m.hits());
+            row.misses = Some(m.misses());
+            row.reply = m.status().map(str::to_owned);
+            row.error = m
+                .error()
+                .then(|| m.message().or(m.status()).unwrap_or_default().to_owned());
         }
         Detail::Redis(r) => {
             row.service = "redis";

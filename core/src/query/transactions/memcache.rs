@@ -16,35 +16,35 @@ impl KeyValue for Memcache {
     };
 
     fn command(&self) -> &str {
-        &self.command
+        Memcache::command(self)
     }
 
     fn keys(&self) -> impl Iterator<Item = KeyUse<'_>> {
-        self.keys.iter().map(|k| KeyUse {
-            key: &k.key,
-            hit: k.hit,
-            value_len: k.value_len,
+        Memcache::keys(self).iter().map(|k| KeyUse {
+            key: k.key(),
+            hit: k.hit(),
+            value_len: k.value_len(),
         })
     }
 
     /// Every key with a value: sent with a storage command (no lookup), or returned.
     fn values(&self) -> impl Iterator<Item = ValueUse<'_>> {
-        self.keys.iter().filter_map(|k| {
+        Memcache::keys(self).iter().filter_map(|k| {
             Some(ValueUse {
-                key: &k.key,
-                value_len: k.value_len?,
-                sent: Some(k.hit.is_none()),
+                key: k.key(),
+                value_len: k.value_len()?,
+                sent: Some(k.hit().is_none()),
             })
         })
     }
 
     fn tally(&self) -> Tally {
         Tally {
-            hits: self.hits.into(),
-            misses: self.misses.into(),
-            error: self.error,
-            noreply: self.noreply,
-            incomplete: self.incomplete,
+            hits: self.hits().into(),
+            misses: self.misses().into(),
+            error: self.error(),
+            noreply: self.noreply(),
+            incomplete: self.incomplete(),
             bytes: self.value_bytes(),
             ..Tally::default()
         }

@@ -3,7 +3,7 @@
 //! opcodes answer only on a miss (GetQ) or an error (SetQ, …).
 
 use super::{emit, is_binary, report, text, Expect, Mode, Parser, Pending, Request, Side};
-use crate::capture::app::memcache::{Key, Memcache};
+use crate::capture::app::memcache::{Key, Parts};
 use crate::capture::app::{At, Detail, Span, Transaction};
 
 /// Bytes of a binary error reply's value kept as its message.
@@ -31,20 +31,17 @@ impl Parser {
         let key = self.client.binary_key(&h);
         let (name, quiet) = opcode_name(h.opcode);
         let value_len = h.value_len();
-        let mut d = Memcache {
+        let mut d = Parts {
             binary: true,
             command: name.into(),
             opcode: Some(h.opcode),
             noreply: quiet,
-            ..Memcache::default()
+            ..Parts::default()
         };
         let is_storage = matches!(h.opcode, 0x01..=0x03 | 0x0e | 0x0f | 0x11..=0x13 | 0x19 | 0x1a);
         if !key.is_empty() || is_storage {
-            d.keys.push(Key {
-                key: text(&key),
-                hit: None,
-                value_len: is_storage.then_some(value_len),
-            });
+            d.keys
+                .push(Key::new(text(&key), None, is_storage.then_some(value_len)));
         }
         let expect = if h.opcode == 0x10 {
             Expect::BinaryStat
@@ -127,22 +124,22 @@ impl Parser {
             });
         let Some(pos) = pos else {
             let (name, _) = opcode_name(r.opcode);
-            let mut d = Memcache {
+            let mut d = Parts {
                 binary: true,
                 command: name.into(),
                 opcode: Some(r.opcode),
                 incomplete: true,
-                ..Memcache::default()
+                ..Parts::default()
             };
             if !r.key.is_empty() || r.value_len > 0 {
-                d.keys.push(Key {
-                    key: text(&r.key),
-                    hit: None,
-                    value_len: (r.value_len > 0).then_some(r.value_len),
-                });
+                d.keys.push(Key::new(
+                    text(&r.key),
+                    None,
+                    (r.value_len > 0).then_some(r.value_len),
+                ));
             }
             binary_status(&mut d, r.status, message);
-            report(out, None, Some(span), Detail::Memcache(Box::new(d)));
+            report(out, None, Some(span), Detail::Memcache(Box::new(d.into())));
             return;
         };
         let mut i = 0;
@@ -174,11 +171,7 @@ impl Parser {
             0x00 | 0x09 | 0x0c | 0x0d | 0x1d | 0x1e | 0x23 | 0x24
         );
         if retrieval && d.keys.is_empty() && !r.key.is_empty() {
-            d.keys.push(Key {
-                key: text(&r.key),
-                hit: None,
-                value_len: None,
-            });
+            d.keys.push(Key::new(text(&r.key), None, None));
         }
         if retrieval || matches!(r.opcode, 0x04 | 0x05 | 0x06 | 0x14 | 0x15 | 0x16 | 0x1c) {
             let hit = match r.status {
@@ -188,9 +181,9 @@ impl Parser {
             };
             if let Some(hit) = hit {
                 for k in &mut d.keys {
-                    k.hit = Some(hit);
+                    k.set_hit(hit);
                     if hit && retrieval {
-                        k.value_len = Some(r.value_len);
+                        k.set_value_len(r.value_len);
                     }
                 }
                 if hit {
@@ -215,7 +208,7 @@ pub(super) struct BinReply {
 
 /// A quiet binary request the server went past without a reply: a quiet get missed,
 /// anything else succeeded.
-pub(super) fn silence(d: &mut Memcache) {
+pub(super) fn silence(d: &mut Parts) {
     let get = matches!(d.opcode, Some(0x09 | 0x0d | 0x1e | 0x24));
     binary_status(d, u16::from(get), None);
     d.status = Some(
@@ -229,14 +222,14 @@ pub(super) fn silence(d: &mut Memcache) {
     d.status_code = None;
     if get {
         for k in &mut d.keys {
-            k.hit = Some(false);
+            k.set_hit(false);
         }
         d.misses += d.keys.len() as u32;
     }
 }
 
 /// Sets the status fields of a binary reply.
-fn binary_status(d: &mut Memcache, status: u16, message: Option<std::sync::Arc<str>>) {
+fn binary_status(d: &mut Parts, status: u16, message: Option<std::sync::Arc<str>>) {
     d.status_code = Some(status);
     d.status = Some(status_name(status).into());
     d.message = message;

@@ -27,7 +27,7 @@ pub mod wireshark;
 pub use binary::{opcode_name, status_name};
 
 use super::{report, text, StreamParser};
-use crate::capture::app::memcache::Memcache;
+use crate::capture::app::memcache::Parts;
 use crate::capture::app::{At, Detail, Span, Transaction};
 use binary::{read_binary_head, silence, BinHead, BinReply};
 use std::collections::VecDeque;
@@ -56,7 +56,7 @@ enum Expect {
 
 /// A request read, waiting for its reply.
 struct Pending {
-    detail: Memcache,
+    detail: Parts,
     request: Span,
     expect: Expect,
     opaque: u32,
@@ -443,7 +443,7 @@ fn emit(p: Pending, response: Option<Span>, out: &mut Vec<Transaction>) {
         out,
         Some(p.request),
         response.or(p.response),
-        Detail::Memcache(Box::new(p.detail)),
+        Detail::Memcache(Box::new(p.detail.into())),
     );
 }
 

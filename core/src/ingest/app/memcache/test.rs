@@ -1,14 +1,28 @@
 use super::super::testkit::{self, at, pieces, Piece};
 use super::*;
+use crate::capture::app::memcache::Memcache;
 
 fn make() -> Box<dyn StreamParser> {
     Box::new(Parser::new())
 }
 
-fn keys(m: &Memcache) -> Vec<(&str, Option<bool>, Option<u64>)> {
+fn keys(m: &Parts) -> Vec<(&str, Option<bool>, Option<u64>)> {
     m.keys
         .iter()
-        .map(|k| (&*k.key, k.hit, k.value_len))
+        .map(|k| (k.key(), k.hit(), k.value_len()))
+        .collect()
+}
+
+/// The memcached transactions' details, every field apart; each packs into a
+/// [`Memcache`] and back unchanged.
+fn details(txs: &[Transaction]) -> Vec<Parts> {
+    testkit::details::<Memcache>(txs)
+        .into_iter()
+        .map(|m| {
+            let parts = m.parts();
+            assert_eq!(&Memcache::from(parts.clone()), m);
+            parts
+        })
         .collect()
 }
 
@@ -22,7 +36,7 @@ fn real_capture_of_text_and_binary_protocols() {
         .iter()
         .flat_map(|c| testkit::replay(&make, c, &testkit::whole))
         .collect();
-    let d = testkit::details::<Memcache>(&txs);
+    let d = details(&txs);
     assert_eq!(d.len(), 49);
     assert!(d.iter().all(|m| !m.incomplete), "nothing lost");
     // 20 gets of the hot key, plus one in the multi-get.
@@ -32,7 +46,7 @@ fn real_capture_of_text_and_binary_protocols() {
             &*m.command == "get"
                 && m.keys
                     .iter()
-                    .any(|k| &*k.key == "user:1" && k.hit == Some(true))
+                    .any(|k| k.key() == "user:1" && k.hit() == Some(true))
         })
         .count();
     assert_eq!(hot, 21);
@@ -51,17 +65,17 @@ fn real_capture_of_text_and_binary_protocols() {
     let big = txs
         .iter()
         .zip(&d)
-        .find(|(_, m)| &*m.command == "set" && &*m.keys[0].key == "big:blob")
+        .find(|(_, m)| &*m.command == "set" && m.keys[0].key() == "big:blob")
         .expect("the big set");
-    assert_eq!(big.1.keys[0].value_len, Some(1_052_672));
+    assert_eq!(big.1.keys[0].value_len(), Some(1_052_672));
     assert!(big.1.noreply && big.0.response.is_none());
     assert_eq!(big.0.request.map(|s| (s.first(), s.last())), Some((67, 91)));
     let get_big = txs
         .iter()
         .zip(&d)
-        .find(|(_, m)| &*m.command == "get" && &*m.keys[0].key == "big:blob")
+        .find(|(_, m)| &*m.command == "get" && m.keys[0].key() == "big:blob")
         .expect("get big");
-    assert_eq!(get_big.1.keys[0].value_len, Some(1_052_672));
+    assert_eq!(get_big.1.keys[0].value_len(), Some(1_052_672));
     assert_eq!(
         get_big.0.response.map(|s| (s.first(), s.last())),
         Some((94, 127))
@@ -78,7 +92,7 @@ fn real_capture_of_text_and_binary_protocols() {
     // The pipelined connection: replies in order.
     let pipelined: Vec<_> = d
         .iter()
-        .filter(|m| m.keys.iter().any(|k| k.key.starts_with("p")))
+        .filter(|m| m.keys.iter().any(|k| k.key().starts_with("p")))
         .map(|m| (&*m.command, m.status.as_deref(), m.hits, m.misses))
         .collect();
     assert_eq!(
@@ -100,7 +114,7 @@ fn real_capture_of_text_and_binary_protocols() {
                 m.status_code,
                 m.hits,
                 m.misses,
-                m.keys[0].value_len,
+                m.keys[0].value_len(),
             )
         })
         .collect();
@@ -132,7 +146,7 @@ fn every_split_of_the_real_capture_gives_the_same_transactions() {
 fn corpus_captures() {
     if let Some(convs) = testkit::conversations("corpus:deepflow/memcached/memcached.pcap", 11211) {
         let txs = testkit::replay(&make, &convs[0], &testkit::whole);
-        let d = testkit::details::<Memcache>(&txs);
+        let d = details(&txs);
         let summary: Vec<_> = d
             .iter()
             .map(|m| (&*m.command, m.status.as_deref()))
@@ -151,7 +165,7 @@ fn corpus_captures() {
         testkit::conversations("corpus:deepflow/memcached/memcached-userdata.pcap", 11211)
     {
         let txs = testkit::replay(&make, &convs[0], &testkit::whole);
-        let d = testkit::details::<Memcache>(&txs);
+        let d = details(&txs);
         // 10154 requests; the last one's reply was not captured.
         assert_eq!(d.len(), 10154);
         assert_eq!(d.iter().filter(|m| m.incomplete).count(), 1);
@@ -172,7 +186,7 @@ fn commands_and_replies() {
         (true, b"get x\r\n"),
         (false, b"SERVER_ERROR out of memory\r\n"),
     ]);
-    let d = testkit::details::<Memcache>(&txs);
+    let d = details(&txs);
     let got: Vec<_> = d
         .iter()
         .map(|m| {
@@ -218,7 +232,7 @@ fn commands_and_replies() {
     assert_eq!(d[2].arg.as_deref(), Some("slabs"));
     assert_eq!(d[2].stats, 2);
     assert_eq!(
-        keys(d[5]),
+        keys(&d[5]),
         [("a", Some(true), Some(2)), ("b", Some(false), None)]
     );
     assert_eq!(d[5].arg.as_deref(), Some("100"));
@@ -247,7 +261,7 @@ fn meta_commands_with_quiet_mode() {
             (false, b"VA 3\r\nabc\r\nNF\r\nMN\r\nVA 2 s2\r\nhi\r\n"),
         ],
     );
-    let d = testkit::details::<Memcache>(&txs);
+    let d = details(&txs);
     let got: Vec<_> = d
         .iter()
         .map(|m| (&*m.command, m.status.as_deref(), m.hits, m.misses))
@@ -263,8 +277,8 @@ fn meta_commands_with_quiet_mode() {
             ("mg", Some("VA"), 1, 0)
         ]
     );
-    assert_eq!(keys(d[0]), [("hit", Some(true), Some(3))]);
-    assert_eq!(keys(d[2]), [("k", None, Some(2))]);
+    assert_eq!(keys(&d[0]), [("hit", Some(true), Some(3))]);
+    assert_eq!(keys(&d[2]), [("k", None, Some(2))]);
 }
 
 /// A binary request or response (BinaryProtocolRevamped's header).
@@ -310,7 +324,7 @@ fn binary_quiet_opcodes_and_stats() {
     resp.extend(bin(0x81, 0x10, b"", b"", b"", 0, 6));
     resp.extend(bin(0x81, 0x05, b"", b"", &8u64.to_be_bytes(), 0, 7));
     let txs = testkit::run(&make, &[(true, &req), (false, &resp)]);
-    let d = testkit::details::<Memcache>(&txs);
+    let d = details(&txs);
     let got: Vec<_> = d
         .iter()
         .map(|m| {
@@ -336,7 +350,7 @@ fn binary_quiet_opcodes_and_stats() {
             ("increment", Some(0), 1, 0, false, 0),
         ]
     );
-    assert_eq!(keys(d[0]), [("a", Some(true), Some(4))]);
+    assert_eq!(keys(&d[0]), [("a", Some(true), Some(4))]);
     assert_eq!(d[3].message.as_deref(), Some("Too large."));
     assert!(txs[1].response.is_none() && txs[2].response.is_none());
 }
@@ -369,9 +383,9 @@ fn a_value_over_one_megabyte_is_counted_not_buffered() {
     p.data(false, &chunk[..5_000_000 - 76 * 65536], at(i + 2), &mut out);
     p.data(false, b"\r\nEND\r\n", at(i + 3), &mut out);
     assert!(p.server.buf.capacity() <= 4096);
-    let d = testkit::details::<Memcache>(&out);
-    assert_eq!(keys(d[0]), [("big", None, Some(5_000_000))]);
-    assert_eq!(keys(d[1]), [("big", Some(true), Some(5_000_000))]);
+    let d = details(&out);
+    assert_eq!(keys(&d[0]), [("big", None, Some(5_000_000))]);
+    assert_eq!(keys(&d[1]), [("big", Some(true), Some(5_000_000))]);
     assert_eq!(
         out[0].request.map(|s| (s.first(), s.last(), s.bytes())),
         Some((0, i, 21 + 5_000_000 + 2))
@@ -395,7 +409,7 @@ fn a_multi_get_longer_than_the_line_limit_is_cut() {
         ]),
         &testkit::whole,
     );
-    let d = testkit::details::<Memcache>(&txs);
+    let d = details(&txs);
     assert_eq!(d.len(), 1);
     assert!(d[0].incomplete);
     assert!(d[0].keys.len() < n && d[0].keys.len() > 5000);
@@ -417,10 +431,7 @@ fn gaps_inside_a_value_keep_step_others_resynchronise() {
         let mut c = convs[0].clone();
         c[i] = Piece::Gap(*client, bytes.len() as u64, *at);
         let txs = testkit::replay(&make, &c, &testkit::whole);
-        let lost = testkit::details::<Memcache>(&txs)
-            .iter()
-            .filter(|m| m.incomplete)
-            .count();
+        let lost = details(&txs).iter().filter(|m| m.incomplete).count();
         assert!(lost <= 2, "piece {i}: {lost} incomplete");
         for t in whole
             .iter()
@@ -440,12 +451,12 @@ fn gaps_inside_a_value_keep_step_others_resynchronise() {
     };
     c[i] = Piece::Gap(true, b.len() as u64, *at);
     let txs = testkit::replay(&make, &c, &testkit::whole);
-    let d = testkit::details::<Memcache>(&txs);
+    let d = details(&txs);
     let set = d
         .iter()
-        .find(|m| &*m.command == "set" && &*m.keys[0].key == "big:blob")
+        .find(|m| &*m.command == "set" && m.keys[0].key() == "big:blob")
         .expect("set");
-    assert!(set.incomplete && set.keys[0].value_len == Some(1_052_672));
+    assert!(set.incomplete && set.keys[0].value_len() == Some(1_052_672));
     assert_eq!(d.iter().filter(|m| m.incomplete).count(), 1);
     assert_eq!(d.len(), whole.len());
 }
@@ -466,10 +477,10 @@ fn a_gap_in_a_command_line_resynchronises_at_the_next_command() {
         ],
         &testkit::whole,
     );
-    let d = testkit::details::<Memcache>(&txs);
+    let d = details(&txs);
     let got: Vec<_> = d
         .iter()
-        .map(|m| (&*m.command, m.keys.first().map(|k| &*k.key), m.incomplete))
+        .map(|m| (&*m.command, m.keys.first().map(|k| k.key()), m.incomplete))
         .collect();
     // "get b…" was cut by the gap: it is reported incomplete (its last key may be cut,
     // so it is not kept); its reply (END) is taken in order; c still finds its value.
@@ -496,7 +507,7 @@ fn a_stream_joined_mid_value_waits_for_a_command() {
         ],
         &testkit::whole,
     );
-    let d = testkit::details::<Memcache>(&txs);
+    let d = details(&txs);
     // The server's first END has no request: reported on its own.
     assert_eq!(txs.len(), 2);
     assert!(txs[0].request.is_none() && d[0].incomplete);

@@ -3,7 +3,7 @@
 //! values), matched to the requests in the order they were sent.
 
 use super::{emit, is_binary, report, text, Expect, Parser, Pending, Request, Side, MAX_LINE};
-use crate::capture::app::memcache::{Key, Memcache};
+use crate::capture::app::memcache::{Key, Parts};
 use crate::capture::app::{At, Detail, Span, Transaction};
 use std::sync::Arc;
 
@@ -28,9 +28,9 @@ impl Parser {
         let Some(&cmd) = tokens.first() else {
             if !self.client.hunting {
                 // memcached answers an empty line with ERROR.
-                let mut d = Memcache {
+                let mut d = Parts {
                     command: "".into(),
-                    ..Memcache::default()
+                    ..Parts::default()
                 };
                 d.incomplete = truncated;
                 let (span, lost) = self.client.finish(at);
@@ -53,16 +53,12 @@ impl Parser {
             return;
         };
         let args = &tokens[1..];
-        let key = |t: &[u8]| Key {
-            key: text(t),
-            hit: None,
-            value_len: None,
-        };
+        let key = |t: &[u8]| Key::new(text(t), None, None);
         let noreply = args.last().is_some_and(|a| *a == b"noreply");
-        let mut d = Memcache {
+        let mut d = Parts {
             command: text(cmd),
             incomplete: truncated,
-            ..Memcache::default()
+            ..Parts::default()
         };
         let mut expect = Expect::Line;
         let mut quiet = false;
@@ -84,11 +80,7 @@ impl Parser {
                 let want = if cmd == b"cas" { 5 } else { 4 };
                 match (args.first(), args.get(3).and_then(|b| parse_u64(b))) {
                     (Some(k), Some(len)) if args.len() >= want => {
-                        d.keys.push(Key {
-                            key: text(k),
-                            hit: None,
-                            value_len: Some(len),
-                        });
+                        d.keys.push(Key::new(text(k), None, Some(len)));
                         d.noreply = noreply && args.len() > want;
                         data = Some(len);
                         true
@@ -148,7 +140,7 @@ impl Parser {
                 if cmd == b"ms" {
                     if let Some(len) = args.get(1).and_then(|b| parse_u64(b)) {
                         if let Some(k) = d.keys.first_mut() {
-                            k.value_len = Some(len);
+                            k.set_value_len(len);
                         }
                         data = Some(len);
                     }
@@ -293,7 +285,7 @@ impl Parser {
             if let Some((key, _)) = value {
                 let pos = self.pending.iter().position(|p| {
                     p.expect == Expect::Values
-                        && p.detail.keys.iter().any(|k| k.key.as_bytes() == key)
+                        && p.detail.keys.iter().any(|k| k.key().as_bytes() == key)
                 });
                 for _ in 0..pos.unwrap_or(0) {
                     if let Some(mut p) = self.pending.pop_front() {
@@ -339,7 +331,7 @@ impl Parser {
             r.status = Some("VA".into());
             let key = head
                 .and_then(|p| p.detail.keys.first())
-                .map(|k| k.key.clone())
+                .map(|k| k.text().clone())
                 .unwrap_or_default();
             r.values.push((key, len));
             r.done_after_value = true;
@@ -395,7 +387,7 @@ impl Parser {
             p.detail.status = Some(silent.into());
             if silent == "EN" {
                 for k in &mut p.detail.keys {
-                    k.hit = Some(false);
+                    k.set_hit(false);
                     p.detail.misses += 1;
                 }
             }
@@ -409,26 +401,22 @@ impl Parser {
         let pos = self.pending.iter().position(|p| !is_binary(p));
         let Some(mut p) = pos.and_then(|i| self.pending.remove(i)) else {
             // A reply without its request (a stream joined mid-way).
-            let mut d = Memcache {
+            let mut d = Parts {
                 command: r.command,
                 status: r.status,
                 message: r.message,
                 stats: r.stats,
                 incomplete: true,
-                ..Memcache::default()
+                ..Parts::default()
             };
             d.error = is_error_word(d.status.as_deref());
             d.keys = r
                 .values
                 .into_iter()
-                .map(|(key, len)| Key {
-                    key,
-                    hit: Some(true),
-                    value_len: Some(len),
-                })
+                .map(|(key, len)| Key::new(key, Some(true), Some(len)))
                 .collect();
             d.hits = d.keys.len() as u32;
-            report(out, None, Some(span), Detail::Memcache(Box::new(d)));
+            report(out, None, Some(span), Detail::Memcache(Box::new(d.into())));
             return;
         };
         let d = &mut p.detail;
@@ -443,15 +431,15 @@ impl Parser {
             let mut values = r.values;
             let status = d.status.clone().unwrap_or_default();
             for k in &mut d.keys {
-                let hit = match values.iter().position(|(key, _)| *key == k.key) {
+                let hit = match values.iter().position(|(key, _)| key == k.text()) {
                     Some(i) => {
-                        k.value_len = Some(values.remove(i).1);
+                        k.set_value_len(values.remove(i).1);
                         true
                     }
                     // mg without the `v` flag: HD is a hit.
                     None => &*d.command == "mg" && &*status == "HD",
                 };
-                k.hit = Some(hit);
+                k.set_hit(hit);
                 if hit {
                     d.hits += 1;
                 } else {
@@ -471,7 +459,7 @@ impl Parser {
             };
             if let Some(hit) = hit {
                 for k in &mut d.keys {
-                    k.hit = Some(hit);
+                    k.set_hit(hit);
                 }
                 if hit {
                     d.hits += d.keys.len() as u32;

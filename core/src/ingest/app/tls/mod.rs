@@ -950,7 +950,7 @@ mod decrypted {
             .transactions
             .iter()
             .filter_map(|t| match &t.detail {
-                Detail::Memcache(m) => Some(&*m.command),
+                Detail::Memcache(m) => Some(m.command()),
                 _ => None,
             })
             .collect();
