@@ -122,11 +122,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 } else {
                     r.http.method()
                 },
-                r.http.status.map_or("-".to_string(), |s| s.to_string()),
+                r.http.status().map_or("-".to_string(), |s| s.to_string()),
                 r.time
                     .map_or("-".to_string(), |t| format!("{:.3}", t * 1e3)),
-                r.http.request_body,
-                r.http.response_body,
+                r.http.request_body(),
+                r.http.response_body(),
                 r.http.host().unwrap_or("-"),
                 r.http.uri(),
                 extra(r.http),
@@ -140,7 +140,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 fn extra(h: &wirelens_core::capture::app::http::Http) -> String {
     use wirelens_core::capture::app::http::grpc_status_name;
     let mut s = String::new();
-    if let Some(h2) = &h.http2 {
+    if let Some(h2) = h.http2() {
         s.push_str(&format!(" [h2 stream {}]", h2.stream_id));
         if let Some(code) = h2.reset {
             s.push_str(&format!(
@@ -149,13 +149,13 @@ fn extra(h: &wirelens_core::capture::app::http::Http) -> String {
             ));
         }
     }
-    if let Some(g) = &h.grpc {
+    if let Some(g) = h.grpc() {
         match g.status {
             Some(code) => s.push_str(&format!(" [grpc {}]", grpc_status_name(code))),
             None => s.push_str(" [grpc -]"),
         }
     }
-    if h.incomplete {
+    if h.incomplete() {
         s.push_str(" [incomplete]");
     }
     s

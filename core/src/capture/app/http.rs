@@ -8,13 +8,11 @@ use std::sync::Arc;
 /// headers, in thousands of transactions).
 pub type HeaderLines = Arc<[Arc<str>]>;
 
-/// What an HTTP transaction says. The request's start line and named headers are in
-/// [`RequestHead`], the response's in [`ResponseHead`]: both shared by the transactions
-/// that repeat them (a client asks for the same URI of the same host again and again, a
-/// server answers with the same reason, type and headers), so a transaction holds two
-/// pointers where it held eight strings. Read them with the accessors (`method()`, …).
+/// What an HTTP transaction says, every field apart: what the ingest's parsers fill in,
+/// packed into an [`Http`] when the transaction is reported ([`Http::from`]), and what
+/// [`Http::parts`] gives back.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Http {
+pub struct Parts {
     /// The request's start line and headers (empty ones when the request was not
     /// captured, but for `version`).
     pub request_head: Arc<RequestHead>,
@@ -41,6 +39,84 @@ pub struct Http {
     /// gRPC over the stream (`content-type: application/grpc`).
     pub grpc: Option<Box<Grpc>>,
 }
+
+impl Parts {
+    /// The request's head, to fill in while the transaction is built (a copy if it is
+    /// shared already).
+    pub fn request_head_mut(&mut self) -> &mut RequestHead {
+        Arc::make_mut(&mut self.request_head)
+    }
+
+    /// The response's head, as [`Parts::request_head_mut`].
+    pub fn response_head_mut(&mut self) -> &mut ResponseHead {
+        Arc::make_mut(&mut self.response_head)
+    }
+
+    /// Request method (empty when the request was not captured).
+    pub fn method(&self) -> &str {
+        &self.request_head.method
+    }
+
+    /// Protocol version of the request (`HTTP/1.1`), or of the response without request.
+    pub fn version(&self) -> &str {
+        &self.request_head.version
+    }
+
+    /// The request's header lines (see [`RequestHead::headers`]).
+    pub fn request_headers(&self) -> &HeaderLines {
+        &self.request_head.headers
+    }
+
+    /// The final response's header lines.
+    pub fn response_headers(&self) -> &HeaderLines {
+        &self.response_head.headers
+    }
+}
+
+/// What an HTTP transaction says ([`Parts`], packed; read it with the accessors). The
+/// request's start line and named headers are in [`RequestHead`], the response's in
+/// [`ResponseHead`]: both shared by the transactions that repeat them (a client asks for
+/// the same URI of the same host again and again, a server answers with the same reason,
+/// type and headers), so a transaction holds two pointers where it held eight strings.
+/// Body lengths are 32 bits (a longer one is boxed apart), and what few transactions
+/// have — 1xx interim statuses, an HTTP/2 stream, a gRPC call — is boxed apart: 40
+/// bytes natively, 24 in the wasm32 heap (it took 80 and 56).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Http {
+    /// The request's start line and headers (empty ones when the request was not
+    /// captured, but for `version`).
+    pub request_head: Arc<RequestHead>,
+    /// The final response's reason phrase and headers.
+    pub response_head: Arc<ResponseHead>,
+    rare: Option<Box<Rare>>,
+    /// `BIG` when it is in `rare`.
+    request_body: u32,
+    /// Likewise.
+    response_body: u32,
+    status: u16,
+    /// `flag::*`.
+    flags: u8,
+}
+
+/// What few HTTP transactions have.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Rare {
+    interim: Box<[u16]>,
+    http2: Option<Http2>,
+    grpc: Option<Grpc>,
+    /// Body lengths of 4 GiB or more.
+    request_body: u64,
+    response_body: u64,
+}
+
+mod flag {
+    pub const STATUS: u8 = 1;
+    pub const CHUNKED: u8 = 2;
+    pub const INCOMPLETE: u8 = 4;
+}
+
+/// A body length kept in `Rare`.
+const BIG: u32 = u32::MAX;
 
 /// What a request's head says: its start line and the headers we name.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -125,15 +201,102 @@ impl Http {
         &self.response_head.headers
     }
 
-    /// The request's head, to fill in while the transaction is built (a copy if it is
-    /// shared already).
-    pub fn request_head_mut(&mut self) -> &mut RequestHead {
-        Arc::make_mut(&mut self.request_head)
+    /// Request body bytes (decoded chunk data for chunked bodies).
+    pub fn request_body(&self) -> u64 {
+        match (self.request_body, &self.rare) {
+            (BIG, Some(r)) => r.request_body,
+            (n, _) => n.into(),
+        }
     }
 
-    /// The response's head, as [`Http::request_head_mut`].
-    pub fn response_head_mut(&mut self) -> &mut ResponseHead {
-        Arc::make_mut(&mut self.response_head)
+    /// Final status code.
+    pub fn status(&self) -> Option<u16> {
+        (self.flags & flag::STATUS != 0).then_some(self.status)
+    }
+
+    /// Response body bytes (decoded chunk data for chunked bodies).
+    pub fn response_body(&self) -> u64 {
+        match (self.response_body, &self.rare) {
+            (BIG, Some(r)) => r.response_body,
+            (n, _) => n.into(),
+        }
+    }
+
+    /// The response body was chunked.
+    pub fn chunked(&self) -> bool {
+        self.flags & flag::CHUNKED != 0
+    }
+
+    /// Status codes of 1xx interim responses before the final one.
+    pub fn interim(&self) -> &[u16] {
+        self.rare.as_ref().map_or(&[], |r| &r.interim)
+    }
+
+    /// Bytes of the request or response were not captured, or the capture ended inside
+    /// one of them.
+    pub fn incomplete(&self) -> bool {
+        self.flags & flag::INCOMPLETE != 0
+    }
+
+    /// HTTP/2: the stream (RFC 9113 §5). Its request and response are the stream's
+    /// HEADERS, CONTINUATION and DATA frames; `method`, `uri` and `host` are the
+    /// `:method`, `:path` and `:authority` pseudo-headers, `status` is `:status`,
+    /// `version` is `HTTP/2`.
+    pub fn http2(&self) -> Option<&Http2> {
+        self.rare.as_ref()?.http2.as_ref()
+    }
+
+    /// gRPC over the stream (`content-type: application/grpc`).
+    pub fn grpc(&self) -> Option<&Grpc> {
+        self.rare.as_ref()?.grpc.as_ref()
+    }
+
+    /// Every field apart.
+    pub fn parts(&self) -> Parts {
+        Parts {
+            request_head: self.request_head.clone(),
+            response_head: self.response_head.clone(),
+            request_body: self.request_body(),
+            status: self.status(),
+            response_body: self.response_body(),
+            chunked: self.chunked(),
+            interim: self.interim().to_vec(),
+            incomplete: self.incomplete(),
+            http2: self.http2().cloned().map(Box::new),
+            grpc: self.grpc().cloned().map(Box::new),
+        }
+    }
+}
+
+impl From<Parts> for Http {
+    fn from(p: Parts) -> Http {
+        let mut rare = Rare {
+            interim: p.interim.into_boxed_slice(),
+            http2: p.http2.map(|b| *b),
+            grpc: p.grpc.map(|b| *b),
+            ..Rare::default()
+        };
+        let body = |len: u64, big: &mut u64| match u32::try_from(len) {
+            Ok(n) if n != BIG => n,
+            _ => {
+                *big = len;
+                BIG
+            }
+        };
+        let request_body = body(p.request_body, &mut rare.request_body);
+        let response_body = body(p.response_body, &mut rare.response_body);
+        let set = |on: bool, f: u8| if on { f } else { 0 };
+        Http {
+            request_head: p.request_head,
+            response_head: p.response_head,
+            rare: (rare != Rare::default()).then(|| Box::new(rare)),
+            request_body,
+            response_body,
+            status: p.status.unwrap_or(0),
+            flags: set(p.status.is_some(), flag::STATUS)
+                | set(p.chunked, flag::CHUNKED)
+                | set(p.incomplete, flag::INCOMPLETE),
+        }
     }
 }
 
@@ -150,19 +313,19 @@ impl Serialize for Http {
         m.serialize_field("host", &self.host())?;
         m.serialize_field("user_agent", &self.user_agent())?;
         m.serialize_field("request_content_type", &self.request_content_type())?;
-        m.serialize_field("request_body", &self.request_body)?;
-        m.serialize_field("status", &self.status)?;
+        m.serialize_field("request_body", &self.request_body())?;
+        m.serialize_field("status", &self.status())?;
         m.serialize_field("reason", &self.reason())?;
         m.serialize_field("response_content_type", &self.response_content_type())?;
-        m.serialize_field("response_body", &self.response_body)?;
-        m.serialize_field("chunked", &self.chunked)?;
-        m.serialize_field("interim", &self.interim)?;
-        m.serialize_field("incomplete", &self.incomplete)?;
-        match &self.http2 {
+        m.serialize_field("response_body", &self.response_body())?;
+        m.serialize_field("chunked", &self.chunked())?;
+        m.serialize_field("interim", self.interim())?;
+        m.serialize_field("incomplete", &self.incomplete())?;
+        match self.http2() {
             Some(h2) => m.serialize_field("http2", h2)?,
             None => m.skip_field("http2")?,
         }
-        match &self.grpc {
+        match self.grpc() {
             Some(g) => m.serialize_field("grpc", g)?,
             None => m.skip_field("grpc")?,
         }
@@ -230,10 +393,16 @@ pub fn grpc_status_name(code: u32) -> &'static str {
 impl Http {
     /// True for a 4xx or 5xx status, or a gRPC call that did not end OK.
     pub fn is_error(&self) -> bool {
-        self.status.is_some_and(|s| s >= 400)
+        self.status().is_some_and(|s| s >= 400)
             || self
-                .grpc
-                .as_ref()
+                .grpc()
                 .is_some_and(|g| g.status.is_some_and(|s| s != 0))
     }
 }
+
+// An HTTP transaction in the wasm32 heap (`cargo check -p wirelens-core --target
+// wasm32-unknown-unknown` checks it; natively 40).
+#[cfg(target_pointer_width = "32")]
+const _: () = assert!(std::mem::size_of::<Http>() == 24);
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(std::mem::size_of::<Http>() == 40);

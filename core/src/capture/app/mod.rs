@@ -153,7 +153,7 @@ impl Detail {
     /// own protocol; a QUIC connection's handshake is a TLS transaction).
     pub fn proto(&self) -> AppProto {
         match self {
-            Detail::Http(h) if h.http2.is_some() => AppProto::Http2,
+            Detail::Http(h) if h.http2().is_some() => AppProto::Http2,
             Detail::Http(_) => AppProto::Http,
             Detail::Memcache(_) => AppProto::Memcache,
             Detail::Mysql(_) => AppProto::Mysql,
@@ -299,8 +299,9 @@ pub struct AppStats {
 
 // A transaction in the page's wasm32 heap (`cargo check -p wirelens-core --target
 // wasm32-unknown-unknown` checks it; 56 natively, where the detail's box is 16): 44 bytes,
-// its protocol's detail apart (HTTP's 160, memcached's 84, and their text). `cargo bench
-// -p wirelens-core --bench memory` measures the heap behind them.
+// its protocol's detail apart (HTTP's 24, memcached's 32 with one key, and their text;
+// `capture::app::http`, `capture::app::memcache`). `cargo bench -p wirelens-core --bench
+// memory` measures the heap behind them.
 #[cfg(target_pointer_width = "32")]
 const _: () = assert!(std::mem::size_of::<Transaction>() == 44);
 

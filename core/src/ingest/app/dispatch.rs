@@ -830,7 +830,7 @@ mod test {
         r.transactions
             .iter()
             .filter_map(|t| match &t.detail {
-                Detail::Http(h) => Some((h.method().to_owned(), h.status)),
+                Detail::Http(h) => Some((h.method().to_owned(), h.status())),
                 _ => None,
             })
             .collect()

@@ -15,7 +15,7 @@
 
 use super::sniff::{starts, HTTP_METHODS};
 use super::{report, text, StreamParser};
-use crate::capture::app::http::{HeaderLines, Http, RequestHead};
+use crate::capture::app::http::{HeaderLines, Parts, RequestHead};
 use crate::capture::app::{At, Detail, Span, Transaction};
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -123,7 +123,7 @@ impl Side {
 
 /// A request waiting for (or receiving) its response.
 struct Pending {
-    http: Http,
+    http: Parts,
     request: Option<Span>,
     request_done: bool,
     response_first: Option<At>,
@@ -220,7 +220,7 @@ fn kept_lines(head: &[u8]) -> HeaderLines {
         .collect()
 }
 
-/// The value of a kept header line (see [`Http::request_headers`]) when its name is
+/// The value of a kept header line (see [`crate::capture::app::http::Http::request_headers`]) when its name is
 /// `name` (case-insensitive): after the colon, without the surrounding blanks and the
 /// line ending.
 pub fn header_value<'a>(line: &'a str, name: &str) -> Option<&'a str> {
@@ -471,7 +471,7 @@ impl Parser {
         };
         if client {
             let chunked = h.transfer_encoding == Some(true);
-            let mut http = Http {
+            let mut http = Parts {
                 request_head: Arc::new(RequestHead {
                     method: text(h.start[0]),
                     uri: text(h.start[1]),
@@ -481,7 +481,7 @@ impl Parser {
                     content_type: h.content_type.map(text),
                     headers: kept_lines(bytes),
                 }),
-                ..Http::default()
+                ..Parts::default()
             };
             http.incomplete = self.req.incomplete;
             let span = self.req.span();
@@ -526,12 +526,12 @@ impl Parser {
             }
             if self.queue.is_empty() {
                 // A response to a request we did not capture.
-                let http = Http {
+                let http = Parts {
                     request_head: Arc::new(RequestHead {
                         version: text(h.start[0]),
                         ..RequestHead::default()
                     }),
-                    ..Http::default()
+                    ..Parts::default()
                 };
                 self.queue.push_front(Pending {
                     http,
@@ -771,7 +771,12 @@ fn emit(p: Pending, response: Option<Span>, out: &mut Vec<Transaction>) {
         // Only interim (1xx) responses to a request never captured: nothing to pair.
         return;
     }
-    report(out, p.request, response, Detail::Http(Box::new(p.http)));
+    report(
+        out,
+        p.request,
+        response,
+        Detail::Http(Box::new(p.http.into())),
+    );
 }
 
 impl StreamParser for Parser {
@@ -856,6 +861,7 @@ impl StreamParser for Parser {
 mod test {
     use super::super::testkit::{self, at};
     use super::*;
+    use crate::capture::app::http::Http;
 
     fn make() -> Box<dyn StreamParser> {
         Box::new(Parser::new())
@@ -881,10 +887,10 @@ mod test {
                 (
                     h.method().to_owned(),
                     h.uri().to_owned(),
-                    h.status,
-                    h.request_body,
-                    h.response_body,
-                    h.incomplete,
+                    h.status(),
+                    h.request_body(),
+                    h.response_body(),
+                    h.incomplete(),
                 )
             })
             .collect()
@@ -944,7 +950,7 @@ mod test {
         assert_eq!(summary(&t), expected());
         let h = http(&t[0]);
         assert_eq!(
-            (h.chunked, h.response_content_type(), h.host()),
+            (h.chunked(), h.response_content_type(), h.host()),
             (true, Some("text/plain"), Some("127.0.0.1:28081"))
         );
         // http.time: from the request's packet to the packet that completed the response.
@@ -1079,7 +1085,7 @@ mod test {
                 ("GET".into(), "/d".into(), Some(200), 0, 13, false),
             ]
         );
-        assert_eq!(http(&t[1]).interim, [100]);
+        assert_eq!(http(&t[1]).interim(), [100]);
     }
 
     #[test]

@@ -102,6 +102,7 @@ impl Interner {
 #[cfg(test)]
 mod test {
     use super::*;
+    use crate::capture::app::http::Parts;
 
     fn tx(detail: Detail) -> Transaction {
         Transaction {
@@ -113,7 +114,7 @@ mod test {
     }
 
     fn http(uri: &str, req: &[&str], resp: &[&str]) -> Transaction {
-        tx(Detail::Http(Box::new(Http {
+        tx(Detail::Http(Box::new(Http::from(Parts {
             request_head: Arc::new(RequestHead {
                 method: "GET".into(),
                 uri: uri.into(),
@@ -125,8 +126,8 @@ mod test {
                 headers: resp.iter().map(|&l| Arc::from(l)).collect(),
                 ..ResponseHead::default()
             }),
-            ..Http::default()
-        })))
+            ..Parts::default()
+        }))))
     }
 
     fn of(t: &Transaction) -> &Http {

@@ -109,10 +109,7 @@ fn app_errors(capture: &Capture) -> Vec<bool> {
             // HTTP/2 too: a 4xx or 5xx status, a gRPC status other than OK, a stream
             // reset with an error code (RST_STREAM other than NO_ERROR, RFC 9113 §7).
             Detail::Http(h) => {
-                h.is_error()
-                    || h.http2
-                        .as_ref()
-                        .is_some_and(|s| s.reset.is_some_and(|c| c != 0))
+                h.is_error() || h.http2().is_some_and(|s| s.reset.is_some_and(|c| c != 0))
             }
             Detail::Pgsql(p) => p.is_error(),
             Detail::Dns(d) => d.rcode.is_some_and(|r| r != 0),

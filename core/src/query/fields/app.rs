@@ -111,7 +111,7 @@ impl TransactionFields {
                 // An HTTP/2 stream: its request's HEADERS open the request, its response's
                 // open the response (RFC 9113 §8.1). Every frame's own fields
                 // (`http2.streamid`, `http2.type` …) come from the capture's PDUs.
-                Detail::Http(h) if h.http2.is_some() => {
+                Detail::Http(h) if h.http2().is_some() => {
                     if !http2 {
                         continue;
                     }
@@ -124,7 +124,7 @@ impl TransactionFields {
                         t.add(p, Fid::Http2HeadersPath, || {
                             AppValue::Text(h.uri().to_owned())
                         });
-                        if let Some(s) = h.http2.as_ref().and_then(|s| s.scheme.clone()) {
+                        if let Some(s) = h.http2().and_then(|s| s.scheme.clone()) {
                             t.add(p, Fid::Http2HeadersScheme, || AppValue::Text(s));
                         }
                         if let Some(a) = h.host() {
@@ -133,7 +133,7 @@ impl TransactionFields {
                             });
                         }
                     }
-                    if let (Some(p), Some(code)) = (resp_first, h.status) {
+                    if let (Some(p), Some(code)) = (resp_first, h.status()) {
                         t.add(p, Fid::Http2HeadersStatus, || AppValue::Uint(code as u64));
                     }
                 }
@@ -215,7 +215,7 @@ impl TransactionFields {
                         }
                         t.add_http_headers(p, Fid::HttpRequestLine, h.request_headers());
                     }
-                    if let (Some(p), Some(code)) = (resp, h.status) {
+                    if let (Some(p), Some(code)) = (resp, h.status()) {
                         t.add(p, Fid::Http, || AppValue::Present);
                         t.add(p, Fid::HttpResponse, || AppValue::Bool(true));
                         t.add(p, Fid::HttpResponseCode, || AppValue::Uint(code as u64));

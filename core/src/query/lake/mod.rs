@@ -683,16 +683,16 @@ fn transaction_row(
     match &t.detail {
         Detail::Http(h) => {
             row.service = "http";
-            row.incomplete = h.incomplete;
+            row.incomplete = h.incomplete();
             row.method = Some(h.method().to_owned()).filter(|m| !m.is_empty());
             row.host = h.host().map(str::to_owned);
             row.uri = Some(h.uri().to_owned()).filter(|_| t.request.is_some());
             row.version = Some(h.version().to_owned()).filter(|v| !v.is_empty());
             row.user_agent = h.user_agent().map(str::to_owned);
-            row.status_code = h.status;
+            row.status_code = h.status();
             row.status_msg = h.reason().map(str::to_owned);
-            row.request_body_len = t.request.map(|_| h.request_body);
-            row.response_body_len = t.response.map(|_| h.response_body);
+            row.request_body_len = t.request.map(|_| h.request_body());
+            row.response_body_len = t.response.map(|_| h.response_body());
             row.request_content_type = h.request_content_type().map(str::to_owned);
             row.response_content_type = h.response_content_type().map(str::to_owned);
         }

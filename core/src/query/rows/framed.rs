@@ -40,7 +40,7 @@ impl Streams {
         for (i, t) in capture.transactions.iter().enumerate() {
             match &t.detail {
                 Detail::Http(h) => {
-                    if let Some(h2) = &h.http2 {
+                    if let Some(h2) = h.http2() {
                         s.transactions.entry((t.conv, h2.stream_id)).or_insert(i);
                     }
                 }
@@ -138,7 +138,7 @@ fn http2_frame(
         }
         // A gRPC message (a 5-byte prefix, then protobuf) in each DATA frame: packet-grpc.c
         // names it, and packet-protobuf.c the message when it is not empty.
-        kind::DATA if h.grpc.is_some() && p.len >= 5 => {
+        kind::DATA if h.grpc().is_some() && p.len >= 5 => {
             info.push_str(" (GRPC)");
             if p.len > 5 {
                 info.push_str(" (PROTOBUF)");
@@ -147,11 +147,11 @@ fn http2_frame(
         }
         // The body, whole at END_STREAM, goes to the dissector of its media type, which
         // names it (packet-media.c).
-        kind::DATA if p.flags & flag::END_STREAM != 0 && h.grpc.is_none() => {
+        kind::DATA if p.flags & flag::END_STREAM != 0 && h.grpc().is_none() => {
             let (body, ct) = if p.from_client {
-                (h.request_body, h.request_content_type())
+                (h.request_body(), h.request_content_type())
             } else {
-                (h.response_body, h.response_content_type())
+                (h.response_body(), h.response_content_type())
             };
             if let (true, Some(ct)) = (body > 0, ct) {
                 let media = ct.split(';').next().unwrap_or("").trim();

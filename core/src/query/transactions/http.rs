@@ -73,7 +73,7 @@ pub struct StatusRow {
 /// HTTP transactions grouped by status code, in code order (no response last).
 pub fn by_status(capture: &Capture) -> Vec<StatusRow> {
     let txs = &capture.transactions;
-    by_code::<Http, u16>(txs, |h| h.status)
+    by_code::<Http, u16>(txs, |h| h.status())
         .into_iter()
         .map(|(status, ix)| StatusRow {
             status,
@@ -117,7 +117,7 @@ pub fn grpc(capture: &Capture) -> Vec<GrpcRow> {
     use crate::capture::app::http::grpc_status_name;
     let mut rows: std::collections::BTreeMap<(String, String), GrpcRow> = Default::default();
     for (t, h) in of::<Http>(&capture.transactions) {
-        let Some(g) = &h.grpc else { continue };
+        let Some(g) = h.grpc() else { continue };
         let r = rows
             .entry((g.service.clone(), g.method.clone()))
             .or_insert_with(|| GrpcRow {

@@ -21,7 +21,7 @@ mod huffman;
 
 use super::http::{MAX_KEPT_LINE, MAX_KEPT_LINES};
 use super::{lossy, report, StreamParser};
-use crate::capture::app::http::{Grpc, Http, Http2, RequestHead};
+use crate::capture::app::http::{Grpc, Http2, Parts, RequestHead};
 use crate::capture::app::pdu::{Pdu, PduKind};
 use crate::capture::app::{At, Detail, Span, Transaction};
 use frame::{flag, kind, Header, Piece, Reader};
@@ -101,7 +101,7 @@ impl Messages {
 }
 
 struct Stream {
-    http: Http,
+    http: Parts,
     halves: [Half; 2],
     messages: [Messages; 2],
     /// Opened by the server (PUSH_PROMISE).
@@ -111,7 +111,7 @@ struct Stream {
 impl Stream {
     fn new(id: u32) -> Stream {
         Stream {
-            http: Http {
+            http: Parts {
                 request_head: Arc::new(RequestHead {
                     version: "HTTP/2".into(),
                     ..RequestHead::default()
@@ -120,7 +120,7 @@ impl Stream {
                     stream_id: id,
                     ..Http2::default()
                 })),
-                ..Http::default()
+                ..Parts::default()
             },
             halves: [Half::default(); 2],
             messages: [Messages::default(); 2],
@@ -493,7 +493,7 @@ fn emit(mut st: Stream, out: &mut Vec<Transaction>) {
         out,
         st.halves[0].span(),
         st.halves[1].span(),
-        Detail::Http(Box::new(st.http)),
+        Detail::Http(Box::new(st.http.into())),
     );
 }
 
@@ -512,7 +512,7 @@ fn keep(lines: &mut Vec<Arc<str>>, name: &str, value: &str) {
     }
 }
 
-fn request_headers(h: &mut Http, fields: &[(String, String)]) {
+fn request_headers(h: &mut Parts, fields: &[(String, String)]) {
     let mut kept = h.request_headers().to_vec();
     let mut grpc = None;
     let r = Arc::make_mut(&mut h.request_head);
@@ -562,7 +562,7 @@ fn request_headers(h: &mut Http, fields: &[(String, String)]) {
     }
 }
 
-fn response_headers(h: &mut Http, fields: &[(String, String)], trailers: bool) {
+fn response_headers(h: &mut Parts, fields: &[(String, String)], trailers: bool) {
     let mut kept = h.response_headers().to_vec();
     for (n, v) in fields {
         match n.as_str() {
@@ -663,6 +663,7 @@ impl StreamParser for Parser {
 mod test {
     use super::super::testkit;
     use super::*;
+    use crate::capture::app::http::Http;
 
     fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
         let mut f = (payload.len() as u32).to_be_bytes()[1..].to_vec();
@@ -770,12 +771,12 @@ mod test {
         let by_stream = |id: u32| {
             t.iter()
                 .map(http)
-                .find(|h| h.http2.as_ref().unwrap().stream_id == id)
+                .find(|h| h.http2().unwrap().stream_id == id)
                 .unwrap()
         };
         let s1 = by_stream(1);
         assert_eq!((s1.method(), s1.uri()), ("POST", "/pkg.Svc/Get"));
-        let g = s1.grpc.as_ref().unwrap();
+        let g = s1.grpc().unwrap();
         assert_eq!(
             (
                 g.service.as_str(),
@@ -785,18 +786,18 @@ mod test {
             ),
             ("pkg.Svc", "Get", Some(5), Some("no such item"))
         );
-        assert_eq!((g.request_messages, s1.request_body), (1, 8));
+        assert_eq!((g.request_messages, s1.request_body()), (1, 8));
         assert!(s1.is_error());
         let s3 = by_stream(3);
-        let g = s3.grpc.as_ref().unwrap();
+        let g = s3.grpc().unwrap();
         assert_eq!(
-            (g.status, g.response_messages, s3.status),
+            (g.status, g.response_messages, s3.status()),
             (Some(0), 2, Some(200))
         );
-        assert!(!s3.is_error() && !s3.incomplete);
+        assert!(!s3.is_error() && !s3.incomplete());
         let s5 = by_stream(5);
-        assert_eq!(s5.http2.as_ref().unwrap().reset, Some(8));
-        assert!(s5.incomplete);
+        assert_eq!(s5.http2().unwrap().reset, Some(8));
+        assert!(s5.incomplete());
     }
 
     #[test]

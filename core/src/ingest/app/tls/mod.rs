@@ -803,7 +803,7 @@ mod decrypted {
                 Detail::Http(h) => Some((
                     h.method().to_owned(),
                     h.uri().to_owned(),
-                    h.status,
+                    h.status(),
                     t.response.map_or(0, |s| s.last() + 1),
                 )),
                 _ => None,
@@ -834,7 +834,7 @@ mod decrypted {
         let bodies: Vec<u64> = https(&c)
             .iter()
             .filter(|h| h.uri() == "/big.bin")
-            .map(|h| h.response_body)
+            .map(|h| h.response_body())
             .collect();
         assert_eq!(bodies, [20000; 6]);
         let tls = c
@@ -879,10 +879,10 @@ mod decrypted {
             .iter()
             .map(|h| {
                 (
-                    h.http2.as_ref().unwrap().stream_id,
+                    h.http2().unwrap().stream_id,
                     h.method(),
                     h.uri(),
-                    h.status,
+                    h.status(),
                 )
             })
             .collect();
@@ -902,8 +902,8 @@ mod decrypted {
                 (1, "GET", "/missing", Some(404)),
             ]
         );
-        assert!(h.iter().all(|h| !h.incomplete && h.version() == "HTTP/2"));
-        assert_eq!(h[2].response_body, 20000);
+        assert!(h.iter().all(|h| !h.incomplete() && h.version() == "HTTP/2"));
+        assert_eq!(h[2].response_body(), 20000);
         assert_eq!(h[0].host(), Some("www.wirelens.test:28443"));
         assert_eq!(h[9].host(), Some("127.0.0.1:28082"));
     }
@@ -914,7 +914,7 @@ mod decrypted {
         let calls: Vec<(String, Option<u32>, u64, u64)> = https(&c)
             .iter()
             .map(|h| {
-                let g = h.grpc.as_ref().unwrap();
+                let g = h.grpc().unwrap();
                 (
                     format!("{}/{}", g.service, g.method),
                     g.status,

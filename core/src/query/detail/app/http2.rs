@@ -154,7 +154,7 @@ pub(crate) fn headers_text(capture: &Capture, at: usize) -> Option<String> {
     }
     let h = capture.transactions.iter().find_map(|t| match &t.detail {
         Detail::Http(h)
-            if t.conv == p.conv && h.http2.as_ref().is_some_and(|s| s.stream_id == p.stream) =>
+            if t.conv == p.conv && h.http2().is_some_and(|s| s.stream_id == p.stream) =>
         {
             Some(h)
         }
@@ -170,7 +170,7 @@ pub(crate) fn headers_of(h: &Http, from_client: bool) -> Option<String> {
         (!h.method().is_empty() && !h.uri().is_empty())
             .then(|| format!("{} {}", h.method(), h.uri()))
     } else {
-        h.status
+        h.status()
             .map(|s| format!("{s} {}", super::http::status_text(s)))
     }
 }

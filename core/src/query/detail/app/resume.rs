@@ -146,7 +146,7 @@ impl Plan {
             if let AppDetail::Http(h) = &t.detail {
                 // The detail cuts a response by its headers alone: one to HEAD that
                 // names a length takes the next response's bytes as its body.
-                if h.http2.is_some() || h.request_head.method.eq_ignore_ascii_case("HEAD") {
+                if h.http2().is_some() || h.request_head.method.eq_ignore_ascii_case("HEAD") {
                     return None;
                 }
             }
