@@ -135,10 +135,11 @@ fn read_packets(
     let order: Vec<u32> = indices.into_iter().map(|i| i as u32).collect();
     let mut rr = Reread::run(capture, order.clone(), false);
     let mut buf = Vec::new();
+    let mut rows = capture.packets.reader();
     for (pos, &i) in order.iter().enumerate() {
         rr.fill(pos, &mut |f| inputs.fetch(f.file, f.start, f.end));
         let i = i as usize;
-        if !rr.read(i, &capture.packets[i], &mut buf) {
+        if !rr.read(i, &rows.at(i), &mut buf) {
             bail!(
                 "packet {}: its bytes could not be read again{}",
                 i + 1,

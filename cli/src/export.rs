@@ -67,9 +67,10 @@ pub fn write(
         },
     );
     let mut buf = Vec::new();
+    let mut rows = capture.packets.reader();
     while let Some(i) = inputs.next_match(&mut scan) {
         let (_, src) = scan.packet();
-        if !src.read(i, &capture.packets[i], &mut buf) {
+        if !src.read(i, &rows.at(i), &mut buf) {
             bail!(
                 "packet {}: its bytes could not be read again; {path} is incomplete",
                 i + 1

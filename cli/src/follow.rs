@@ -75,9 +75,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if let Some(e) = bytes.error() {
         eprintln!("wirelens: {e}");
     }
-    let packets = &capture.packets;
+    let mut rows = capture.packets.reader();
     let followed = follow(&capture, l4, args.stream, &mut |i, buf| {
-        bytes.read(i as usize, &packets[i as usize], buf)
+        bytes.read(i as usize, &rows.at(i as usize), buf)
     })
     .expect("the stream exists");
     let mut out = std::io::stdout().lock();

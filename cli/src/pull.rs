@@ -202,7 +202,7 @@ fn positions(
             .iter()
             .filter(|p| p.flow != NO_FLOW && wanted.contains(&(p.flow as usize)))
         {
-            out.push(PacketPos::of(p));
+            out.push(PacketPos::of(&p));
         }
     }
     // File order, once each (offsets grow through a file).
@@ -298,7 +298,7 @@ fn write(capture: &Capture, src: &mut Reread<'_>, path: &str, format: &str) -> a
         .with_context(|| format!("cannot write {path}"))?;
     let mut buf = Vec::new();
     for (i, row) in capture.packets.iter().enumerate() {
-        if !src.read(i, row, &mut buf) {
+        if !src.read(i, &row, &mut buf) {
             bail!(
                 "{}: the packet at byte {} could not be read again; {path} is incomplete",
                 capture.files[row.file as usize].name,

@@ -22,7 +22,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use wirelens_core::capture::app::{AppProto, Transaction};
-use wirelens_core::capture::packet::PacketRow;
+use wirelens_core::capture::packet::{PacketRow, Packets};
 use wirelens_core::capture::Capture;
 use wirelens_core::ingest::driver::{Driver, Options};
 
@@ -136,6 +136,32 @@ fn ingest(path: &Path) -> Capture {
     capture
 }
 
+/// What reading the compressed index costs: every row in order, and rows at random.
+fn index_speed(packets: &Packets) {
+    use std::time::Instant;
+    let n = packets.len().max(1);
+    let t = Instant::now();
+    let sum = packets.iter().fold(0u64, |s, p| s.wrapping_add(p.offset));
+    let in_order = t.elapsed().as_nanos() as f64 / n as f64;
+    // A fixed pseudo-random walk (xorshift), the same every run.
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let k = 1_000_000;
+    let t = Instant::now();
+    let mut hits = 0u64;
+    for _ in 0..k {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        hits = hits.wrapping_add(packets.get(x as usize % n).map_or(0, |p| p.offset));
+    }
+    let random = t.elapsed().as_nanos() as f64 / k as f64;
+    println!(
+        "packet index: {:.2} B a packet; in order {in_order:.1} ns a row, at random {random:.0} ns a row ({})",
+        packets.heap_bytes() as f64 / n as f64,
+        (sum ^ hits) & 1
+    );
+}
+
 fn measure(path: &Path) {
     let before = live();
     PEAK.store(before, Relaxed);
@@ -187,13 +213,14 @@ fn measure(path: &Path) {
                 .count()
         })
         .collect();
+    index_speed(&capture.packets);
     let mut parts = Vec::new();
     let mut freed = |name: String, f: &mut dyn FnMut(&mut Capture)| {
         let was = live();
         f(&mut capture);
         parts.push((name, was - live()));
     };
-    freed("packet index".into(), &mut |c| c.packets = Vec::new());
+    freed("packet index".into(), &mut |c| c.packets = Packets::new());
     for (proto, n) in AppProto::ALL.into_iter().zip(counts) {
         freed(format!("{} heap ({n})", proto.name()), &mut |c| {
             c.transactions.retain(|t| t.detail.proto() != proto)

@@ -171,7 +171,7 @@ fn read_page(capture: &Capture, file: &File, page: &[usize]) -> u64 {
     let mut total = 0;
     let mut buf = Vec::new();
     for &i in page {
-        assert!(r.read(i, &capture.packets[i], &mut buf), "packet {i}");
+        assert!(r.read(i, &capture.packets.at(i), &mut buf), "packet {i}");
         total += buf.len() as u64;
     }
     total

@@ -185,7 +185,7 @@ fn seed(target: &str, capture: &Capture, bytes: &[u8], conv: usize) -> Option<Ve
     let (_, format) = self::target(target);
     let c = &capture.conversations[conv];
     let f = follow(capture, c.proto, c.stream, &mut |i, buf| {
-        let row = &capture.packets[i as usize];
+        let row = &capture.packets.at(i as usize);
         let start = row.offset as usize;
         match bytes.get(start..start + row.caplen as usize) {
             Some(b) => {

@@ -41,7 +41,7 @@ fn strict() -> bool {
 }
 
 fn row(c: &Capture, i: usize) -> (i64, u64, u32, u32) {
-    let p = &c.packets[i];
+    let p = &c.packets.at(i);
     (p.ts_ns, p.offset, p.caplen, p.len)
 }
 
@@ -71,7 +71,8 @@ fn assert_same(whole: &Capture, other: &Capture, how: &str) {
             "packet {i} (ts, offset, caplen, len): whole input vs {how}"
         );
         assert_eq!(
-            whole.packets[i], other.packets[i],
+            whole.packets.at(i),
+            other.packets.at(i),
             "packet {i} (row): whole input vs {how}"
         );
     }

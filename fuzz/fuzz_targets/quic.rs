@@ -37,7 +37,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let quic: Vec<usize> = (0..capture.packets.len())
         .filter(|&i| {
-            let flow = capture.packets[i].flow as usize;
+            let flow = capture.packets.at(i).flow as usize;
             capture.app_protos.get(flow).copied().flatten() == Some(AppProto::Quic)
         })
         .take(64)

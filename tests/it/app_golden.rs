@@ -479,7 +479,7 @@ fn reassembly_equals_pcapplusplus_outputs() {
                 continue;
             }
             let frame = &bytes[row.offset as usize..(row.offset + row.caplen as u64) as usize];
-            let s = wire::dissect(c.linktype_of(row), frame);
+            let s = wire::dissect(c.linktype_of(&row), frame);
             let Transport::Tcp(t) = s.transport else {
                 continue;
             };

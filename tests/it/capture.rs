@@ -916,7 +916,7 @@ fn capture_sigterm_and_sigkill_leave_readable_files() {
         .iter()
         .map(|f| core_read(f))
         .chain(std::iter::once(cap))
-        .flat_map(|c| c.packets.into_iter().map(|p| u64::from(p.caplen)))
+        .map(|c| c.packets.iter().map(|p| u64::from(p.caplen)).sum::<u64>())
         .sum();
     assert!(bytes > 5_000_000, "{bytes} bytes for 5 MB of payload");
 

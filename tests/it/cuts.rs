@@ -85,7 +85,7 @@ fn packets(path: &Path) -> Result<Vec<Packet>, String> {
                 .filter(|(at, _)| *at == i as u64)
                 .map(|(_, c)| c.clone())
                 .collect();
-            (p.ts_ns, p.len, cap.linktype_of(p), data.to_vec(), comments)
+            (p.ts_ns, p.len, cap.linktype_of(&p), data.to_vec(), comments)
         })
         .collect())
 }

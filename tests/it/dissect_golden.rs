@@ -28,7 +28,7 @@ fn ours(path: &Path) -> Vec<HashMap<&'static str, String>> {
     let mut d = wire::Dissector::new();
     let mut frames = Vec::with_capacity(cap.packets.len());
     for (i, row) in cap.packets.iter().enumerate() {
-        let lt = cap.linktype_of(row);
+        let lt = cap.linktype_of(&row);
         let start = row.offset as usize;
         let data = &bytes[start..start + row.caplen as usize];
         let s = d.dissect_frame(lt, data, row.len as usize, row.ts_ns);

@@ -104,7 +104,7 @@ fn packets(path: &Path) -> (Capture, Vec<Packet>) {
         .iter()
         .map(|p| {
             let data = &bytes[p.offset as usize..p.offset as usize + p.caplen as usize];
-            (p.ts_ns, p.len, cap.linktype_of(p), data.to_vec())
+            (p.ts_ns, p.len, cap.linktype_of(&p), data.to_vec())
         })
         .collect();
     (cap, rows)

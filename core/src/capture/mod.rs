@@ -11,7 +11,7 @@ pub mod stats;
 pub mod tcp;
 
 use file::{Compression, Format, IfStats, Interface, Process, Section};
-use packet::PacketRow;
+use packet::{PacketRow, Packets, Reader};
 use serde::Serialize;
 use stats::StatsResult;
 use std::collections::BTreeMap;
@@ -132,8 +132,8 @@ pub struct TcpAck {
 /// everything). A stage that did not run leaves its parts empty.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Stages {
-    /// The packet index (`packets`): a 40-byte row per packet, the only part of an
-    /// ingest that grows with every packet. Without it memory grows with conversations
+    /// The packet index (`packets`): a row per packet, compressed (8.5 bytes a packet on
+    /// bench.pcap), the only part of an ingest that grows with every packet. Without it memory grows with conversations
     /// only; per-file and per-interface counts, times and sizes are kept either way. The
     /// TCP analysis and the application layer need it.
     pub index: bool,
@@ -220,7 +220,7 @@ pub struct Capture {
     /// One row per packet, in timeline order (empty when the ingest kept no index: see
     /// [`Stages::index`]).
     #[serde(skip)]
-    pub packets: Vec<PacketRow>,
+    pub packets: Packets,
     /// Packet comments: (index of the packet in the timeline, that is into `packets`,
     /// comment).
     pub comments: Vec<(u64, String)>,
@@ -329,7 +329,13 @@ impl Capture {
     /// `tcp.analysis.acks_frame`, `ack_rtt` and `bytes_in_flight` of packet `index`,
     /// when it has any.
     pub fn tcp_ack(&self, index: usize) -> Option<TcpAck> {
-        let row = self.packets.get(index)?;
+        self.tcp_ack_from(index, &mut self.packets.reader())
+    }
+
+    /// [`Capture::tcp_ack`], reading the rows through `rows` (one reader for a run of
+    /// packets decodes each block once).
+    pub fn tcp_ack_from(&self, index: usize, rows: &mut Reader<'_>) -> Option<TcpAck> {
+        let row = rows.get(index)?;
         let back = match row.acks_back {
             PacketRow::ACKS_FAR => {
                 let i = u32::try_from(index).ok();
@@ -344,7 +350,7 @@ impl Capture {
         let acked = index
             .checked_sub(back)
             .filter(|_| back != 0)
-            .and_then(|j| Some((j, self.packets.get(j)?)));
+            .and_then(|j| Some((j, rows.get(j)?)));
         if acked.is_none() && row.bytes_in_flight == 0 {
             return None;
         }

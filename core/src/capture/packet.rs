@@ -1,14 +1,14 @@
-//! The packet index: one compact, fixed-size row per packet. Packet bytes are not kept;
-//! a row says where to re-read them.
+//! The packet index: one row per packet ([`PacketRow`]), kept compressed ([`Packets`]).
+//! Packet bytes are not kept; a row says where to re-read them.
 
 use serde::Serialize;
 
 /// Flow id of a packet that belongs to no TCP/UDP conversation.
 pub const NO_FLOW: u32 = u32::MAX;
 
-/// One packet of the index: 40 bytes, all that an ingest keeps for every packet (the
-/// memory notes of `crate::ingest`). Besides where the bytes are, it holds what the TCP
-/// analysis says of nearly every segment, in what would otherwise be padding.
+/// One packet of the index, as [`Packets`] gives it back: 40 bytes decoded, 8.5 kept on bench.pcap
+/// (the memory notes of `crate::ingest`). Besides where the bytes are, it holds what the
+/// TCP analysis says of nearly every segment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct PacketRow {
     /// Timestamp, ns since the Unix epoch.
@@ -70,16 +70,644 @@ impl PacketRow {
     pub const ACKS_FAR: u16 = u16::MAX;
 }
 
-#[cfg(test)]
-mod test {
-    #[test]
-    fn a_row_stays_small() {
-        assert!(std::mem::size_of::<super::PacketRow>() <= 40);
-        // The memory budget (`crate::ingest`'s notes) counts on 40, TCP analysis included.
-        assert_eq!(std::mem::size_of::<super::PacketRow>(), 40);
+/// Rows a block holds: random access decodes from the start of a block, so at most
+/// `BLOCK - 1` rows are decoded only to be skipped; a block costs 8 bytes of header and
+/// the first row's values in full (it starts from zero), about 0.3 bytes a row.
+const BLOCK: usize = 64;
+
+/// The packet index: every packet's [`PacketRow`], in timeline order, compressed.
+///
+/// A 20 GB capture holds tens of millions of packets, and the page's wasm32 heap must hold
+/// the index and every table at a few dozen bytes a packet (issue 12): 40 bytes a row
+/// would take all of it. Consecutive rows differ little, so rows are kept as deltas of
+/// variable length: 8.5 bytes a packet on bench.pcap (1.09 GB, 242,489 packets):
+///
+/// - Rows come in blocks of [`BLOCK`]; a block's rows are encoded when it fills, into one
+///   shared byte vector, and the rows of the last, unfilled block are kept as they are.
+///   A block's header is where its bytes start (and the time unit, below); its first row
+///   is encoded against a row of zeros, so any block decodes on its own. `get` decodes
+///   from the start of the block (32 rows on average); iterators decode each row once,
+///   in order, and a [`Reader`] keeps the last two blocks it read decoded.
+/// - Each row starts with a control byte: the three known flags, and bits saying whether
+///   the row's flow, interface or file changed, whether it has bytes in flight or an
+///   acknowledged segment, and whether its flags or reserved byte hold anything else
+///   (then both follow in full). Then varints (LEB128): the time as the zig-zag
+///   difference from the row before, divided by the block's unit (1,000 ns when every
+///   difference of the block is a multiple of it, as pcap's µs timestamps are; 1
+///   otherwise); the offset as the zig-zag difference from where the row before ended
+///   (offset + caplen: 16 for pcap records, the block's header and options in pcapng);
+///   `caplen`; `len - caplen`; the flow as a zig-zag difference (so that `NO_FLOW` after a
+///   low flow id is one byte too); interface and file; bytes in flight; `acks_back`.
+///
+/// Differences wrap, so every value round-trips exactly, extremes and disorder included
+/// (out-of-order times, offsets of merged files).
+#[derive(Clone, Default, PartialEq)]
+pub struct Packets {
+    /// Per filled block: where its rows start in `bytes`, shifted left by one, the low bit
+    /// set when its times are in units of 1,000 ns.
+    blocks: Vec<u64>,
+    /// The encoded rows of every filled block.
+    bytes: Vec<u8>,
+    /// The rows after the last filled block (fewer than [`BLOCK`]), as they are.
+    tail: Vec<PacketRow>,
+}
+
+/// What a row is encoded against: the row before it in its block (zeros for a block's
+/// first row).
+#[derive(Clone, Copy, Default)]
+struct State {
+    ts_ns: i64,
+    /// Where the row before ended in its file: offset + caplen.
+    end: u64,
+    flow: u32,
+    iface: u16,
+    file: u16,
+}
+
+const KNOWN_FLAGS: u8 =
+    PacketRow::FLAG_B_TO_A | PacketRow::FLAG_TUNNELED | PacketRow::FLAG_SEQ_ANALYSIS;
+/// Control byte bits besides the three known flags.
+const C_RAW_FLAGS: u8 = 8;
+const C_IN_FLIGHT: u8 = 16;
+const C_ACKS: u8 = 32;
+const C_SAME_FLOW: u8 = 64;
+const C_PLACE: u8 = 128;
+/// The time unit of a block whose time differences are all multiples of it.
+const COARSE_UNIT: i64 = 1_000;
+
+fn put(v: &mut Vec<u8>, mut x: u64) {
+    while x >= 0x80 {
+        v.push(x as u8 | 0x80);
+        x >>= 7;
+    }
+    v.push(x as u8);
+}
+
+/// A varint of bytes this module wrote (so in bounds and well formed).
+#[inline]
+fn take(b: &[u8], at: &mut usize) -> u64 {
+    let mut x = 0u64;
+    let mut shift = 0;
+    loop {
+        let byte = b[*at];
+        *at += 1;
+        x |= u64::from(byte & 0x7f) << shift;
+        if byte < 0x80 {
+            return x;
+        }
+        shift += 7;
     }
 }
 
-// The same 40 bytes in the page's wasm32 heap.
+fn zigzag(x: i64) -> u64 {
+    ((x << 1) ^ (x >> 63)) as u64
+}
+
+fn unzigzag(u: u64) -> i64 {
+    (u >> 1) as i64 ^ -((u & 1) as i64)
+}
+
+impl State {
+    fn encode(&mut self, r: &PacketRow, unit: i64, out: &mut Vec<u8>) {
+        let raw = r.flags & !KNOWN_FLAGS != 0 || r._pad != 0;
+        let place = (r.iface, r.file) != (self.iface, self.file);
+        let mut c = r.flags & KNOWN_FLAGS;
+        for (on, bit) in [
+            (raw, C_RAW_FLAGS),
+            (r.bytes_in_flight != 0, C_IN_FLIGHT),
+            (r.acks_back != 0, C_ACKS),
+            (r.flow == self.flow, C_SAME_FLOW),
+            (place, C_PLACE),
+        ] {
+            if on {
+                c |= bit;
+            }
+        }
+        out.push(c);
+        if raw {
+            out.extend_from_slice(&[r.flags, r._pad]);
+        }
+        put(out, zigzag(r.ts_ns.wrapping_sub(self.ts_ns) / unit));
+        put(out, zigzag(r.offset.wrapping_sub(self.end) as i64));
+        put(out, u64::from(r.caplen));
+        put(out, u64::from(r.len.wrapping_sub(r.caplen)));
+        if r.flow != self.flow {
+            put(
+                out,
+                zigzag(i64::from(r.flow.wrapping_sub(self.flow) as i32)),
+            );
+        }
+        if place {
+            put(out, u64::from(r.iface));
+            put(out, u64::from(r.file));
+        }
+        if r.bytes_in_flight != 0 {
+            put(out, u64::from(r.bytes_in_flight));
+        }
+        if r.acks_back != 0 {
+            put(out, u64::from(r.acks_back));
+        }
+        self.advance(r);
+    }
+
+    fn advance(&mut self, r: &PacketRow) {
+        *self = State {
+            ts_ns: r.ts_ns,
+            end: r.offset.wrapping_add(u64::from(r.caplen)),
+            flow: r.flow,
+            iface: r.iface,
+            file: r.file,
+        };
+    }
+
+    #[inline]
+    fn decode(&mut self, b: &[u8], at: &mut usize, unit: i64) -> PacketRow {
+        let c = b[*at];
+        *at += 1;
+        let (flags, _pad) = if c & C_RAW_FLAGS != 0 {
+            *at += 2;
+            (b[*at - 2], b[*at - 1])
+        } else {
+            (c & KNOWN_FLAGS, 0)
+        };
+        let ts_ns = self
+            .ts_ns
+            .wrapping_add(unzigzag(take(b, at)).wrapping_mul(unit));
+        let offset = self.end.wrapping_add(unzigzag(take(b, at)) as u64);
+        let caplen = take(b, at) as u32;
+        let len = caplen.wrapping_add(take(b, at) as u32);
+        let flow = if c & C_SAME_FLOW != 0 {
+            self.flow
+        } else {
+            self.flow.wrapping_add(unzigzag(take(b, at)) as i32 as u32)
+        };
+        let (iface, file) = if c & C_PLACE != 0 {
+            (take(b, at) as u16, take(b, at) as u16)
+        } else {
+            (self.iface, self.file)
+        };
+        let bytes_in_flight = if c & C_IN_FLIGHT != 0 {
+            take(b, at) as u32
+        } else {
+            0
+        };
+        let acks_back = if c & C_ACKS != 0 {
+            take(b, at) as u16
+        } else {
+            0
+        };
+        let row = PacketRow {
+            ts_ns,
+            offset,
+            caplen,
+            len,
+            flow,
+            bytes_in_flight,
+            iface,
+            file,
+            flags,
+            _pad,
+            acks_back,
+        };
+        self.advance(&row);
+        row
+    }
+}
+
+impl Packets {
+    /// An empty index.
+    pub fn new() -> Packets {
+        Packets::default()
+    }
+
+    /// Packets in the index.
+    pub fn len(&self) -> usize {
+        self.blocks.len() * BLOCK + self.tail.len()
+    }
+
+    /// Whether the index holds no packet.
+    pub fn is_empty(&self) -> bool {
+        self.blocks.is_empty() && self.tail.is_empty()
+    }
+
+    /// Appends the next packet's row (rows are never changed once pushed).
+    pub fn push(&mut self, row: PacketRow) {
+        self.tail.push(row);
+        if self.tail.len() == BLOCK {
+            self.seal();
+        }
+    }
+
+    /// Encodes the full tail as a block.
+    fn seal(&mut self) {
+        let mut before = 0i64;
+        let coarse = self.tail.iter().all(|r| {
+            let d = r.ts_ns.wrapping_sub(before);
+            before = r.ts_ns;
+            d % COARSE_UNIT == 0
+        });
+        self.blocks
+            .push((self.bytes.len() as u64) << 1 | u64::from(coarse));
+        let unit = if coarse { COARSE_UNIT } else { 1 };
+        let mut s = State::default();
+        for r in &self.tail {
+            s.encode(r, unit, &mut self.bytes);
+        }
+        self.tail.clear();
+    }
+
+    /// The row of packet `index`, if there is one.
+    pub fn get(&self, index: usize) -> Option<PacketRow> {
+        if index >= self.len() {
+            return None;
+        }
+        let mut it = self.iter_from(index);
+        it.next()
+    }
+
+    /// The row of packet `index`, for an index the caller knows is in range (one it
+    /// computed from this capture).
+    ///
+    /// # Panics
+    /// When `index` is not below [`Packets::len`].
+    #[track_caller]
+    pub fn at(&self, index: usize) -> PacketRow {
+        match self.get(index) {
+            Some(row) => row,
+            None => panic!(
+                "packet index {index} out of range for {} packets",
+                self.len()
+            ),
+        }
+    }
+
+    /// The first packet's row.
+    pub fn first(&self) -> Option<PacketRow> {
+        self.get(0)
+    }
+
+    /// The last packet's row.
+    pub fn last(&self) -> Option<PacketRow> {
+        self.len().checked_sub(1).and_then(|i| self.get(i))
+    }
+
+    /// Every row, in order.
+    pub fn iter(&self) -> Iter<'_> {
+        self.range(0..self.len())
+    }
+
+    /// The rows from packet `start` on (none when it is past the end).
+    pub fn iter_from(&self, start: usize) -> Iter<'_> {
+        self.range(start..self.len())
+    }
+
+    /// The rows of packets `range` (clamped to the index).
+    pub fn range(&self, range: std::ops::Range<usize>) -> Iter<'_> {
+        let end = range.end.min(self.len());
+        let mut it = Iter {
+            packets: self,
+            next: range.start.min(end),
+            end,
+            state: State::default(),
+            at: 0,
+            unit: 1,
+        };
+        let sealed = self.blocks.len() * BLOCK;
+        if it.next < end && it.next < sealed && !it.next.is_multiple_of(BLOCK) {
+            // Decode the block's rows before the first one asked for.
+            let from = it.next;
+            it.next = from - from % BLOCK;
+            while it.next < from {
+                it.next();
+            }
+        }
+        it
+    }
+
+    /// A reader for packets asked for with locality (a filter's run, a sorted list, the
+    /// packet before): it keeps the blocks it read last decoded.
+    pub fn reader(&self) -> Reader<'_> {
+        Reader {
+            packets: self,
+            slots: [(usize::MAX, Vec::new()), (usize::MAX, Vec::new())],
+        }
+    }
+
+    /// Gives back the spare capacity (the index is kept for the capture's life).
+    pub fn shrink_to_fit(&mut self) {
+        self.blocks.shrink_to_fit();
+        self.bytes.shrink_to_fit();
+        self.tail.shrink_to_fit();
+    }
+
+    /// Rows the index has room for before its block headers grow (room for the encoded
+    /// rows grows at the same time: see [`Packets::reserve_expected`]).
+    pub fn capacity(&self) -> usize {
+        (self.blocks.capacity() * BLOCK).max(self.len())
+    }
+
+    /// `done` of the `total` bytes of the input have been read: makes room at once for
+    /// the rows the rest will likely add, at the rate seen so far, and as many encoded
+    /// bytes as they will likely take, at the rate seen so far. A `Vec` left to grow
+    /// doubles, and holds its old and new blocks while it copies: up to three times what
+    /// it needs, in a wasm32 heap that never shrinks. Again only when nearly full.
+    pub fn reserve_expected(&mut self, done: u64, total: u64) {
+        let n = self.len();
+        if done == 0 || done >= total || n == 0 {
+            return;
+        }
+        let expected = (n as u128 * total as u128 / done as u128).min(usize::MAX as u128) as usize;
+        let room = self.capacity();
+        let nearly_full = room - n <= n / 16;
+        if expected > room && (nearly_full || room < expected / 2) {
+            let rows = expected + expected / 16;
+            let blocks = rows.div_ceil(BLOCK);
+            self.blocks
+                .reserve_exact(blocks.saturating_sub(self.blocks.len()));
+            if !self.blocks.is_empty() {
+                let per_block = self.bytes.len().div_ceil(self.blocks.len());
+                let bytes = blocks.saturating_mul(per_block);
+                self.bytes
+                    .reserve_exact(bytes.saturating_sub(self.bytes.len()));
+            }
+        }
+    }
+
+    /// Bytes of heap the index holds (its capacity, spare room included).
+    pub fn heap_bytes(&self) -> usize {
+        self.blocks.capacity() * std::mem::size_of::<u64>()
+            + self.bytes.capacity()
+            + self.tail.capacity() * std::mem::size_of::<PacketRow>()
+    }
+}
+
+impl std::fmt::Debug for Packets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl FromIterator<PacketRow> for Packets {
+    fn from_iter<I: IntoIterator<Item = PacketRow>>(rows: I) -> Packets {
+        let mut p = Packets::new();
+        p.extend(rows);
+        p
+    }
+}
+
+impl Extend<PacketRow> for Packets {
+    fn extend<I: IntoIterator<Item = PacketRow>>(&mut self, rows: I) {
+        for r in rows {
+            self.push(r);
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Packets {
+    type Item = PacketRow;
+    type IntoIter = Iter<'a>;
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
+    }
+}
+
+/// The rows of a [`Packets`] in order, each decoded once.
+#[derive(Clone)]
+pub struct Iter<'a> {
+    packets: &'a Packets,
+    /// The packet the next call returns.
+    next: usize,
+    end: usize,
+    /// The row before `next` in its block.
+    state: State,
+    /// Where `next` starts in `packets.bytes`.
+    at: usize,
+    unit: i64,
+}
+
+impl Iterator for Iter<'_> {
+    type Item = PacketRow;
+
+    #[inline]
+    fn next(&mut self) -> Option<PacketRow> {
+        if self.next >= self.end {
+            return None;
+        }
+        let i = self.next;
+        self.next += 1;
+        let p = self.packets;
+        let block = i / BLOCK;
+        let Some(&head) = p.blocks.get(block) else {
+            return Some(p.tail[i - p.blocks.len() * BLOCK]);
+        };
+        if i.is_multiple_of(BLOCK) {
+            self.state = State::default();
+            self.at = (head >> 1) as usize;
+            self.unit = if head & 1 != 0 { COARSE_UNIT } else { 1 };
+        }
+        Some(self.state.decode(&p.bytes, &mut self.at, self.unit))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.end - self.next;
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
+
+/// Random access with locality ([`Packets::reader`]): the last two blocks read are kept
+/// decoded, so packets asked for in rising order, and those a little before them (the
+/// packet before, the segment an ACK acknowledges), cost about what iterating does.
+#[derive(Clone)]
+pub struct Reader<'a> {
+    packets: &'a Packets,
+    /// The two blocks decoded last, the newer first: (block number, its rows).
+    slots: [(usize, Vec<PacketRow>); 2],
+}
+
+impl Reader<'_> {
+    /// The row of packet `index`, if there is one.
+    #[inline]
+    pub fn get(&mut self, index: usize) -> Option<PacketRow> {
+        let p = self.packets;
+        if index >= p.len() {
+            return None;
+        }
+        let (block, k) = (index / BLOCK, index % BLOCK);
+        if block == p.blocks.len() {
+            return p.tail.get(k).copied();
+        }
+        if self.slots[0].0 != block {
+            self.slots.swap(0, 1);
+            if self.slots[0].0 != block {
+                let (n, rows) = &mut self.slots[0];
+                *n = block;
+                rows.clear();
+                rows.extend(p.range(block * BLOCK..(block + 1) * BLOCK));
+            }
+        }
+        self.slots[0].1.get(k).copied()
+    }
+
+    /// The row of packet `index`, for an index the caller knows is in range.
+    ///
+    /// # Panics
+    /// When `index` is not below [`Packets::len`].
+    #[track_caller]
+    pub fn at(&mut self, index: usize) -> PacketRow {
+        match self.get(index) {
+            Some(row) => row,
+            None => panic!(
+                "packet index {index} out of range for {} packets",
+                self.packets.len()
+            ),
+        }
+    }
+}
+
+impl std::iter::FusedIterator for Iter<'_> {}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_row_stays_small() {
+        // Decoded rows are what readers hold, a few at a time; what every packet costs is
+        // the encoded row (`Packets::heap_bytes`).
+        assert_eq!(std::mem::size_of::<PacketRow>(), 40);
+    }
+
+    /// A row as a pcap ingest makes them: µs times, records one after the other.
+    fn pcap_like(i: u64) -> PacketRow {
+        PacketRow {
+            ts_ns: 1_700_000_000_000_000_000 + i as i64 * 37_000,
+            offset: 24 + i * (16 + 1514),
+            caplen: 1514,
+            len: 1514,
+            flow: (i % 5) as u32,
+            bytes_in_flight: if i.is_multiple_of(3) { 0 } else { 30_000 },
+            flags: (i % 2) as u8 | PacketRow::FLAG_SEQ_ANALYSIS,
+            acks_back: (i % 4) as u16,
+            ..PacketRow::NONE
+        }
+    }
+
+    fn row() -> impl Strategy<Value = PacketRow> {
+        // Extremes often, small values often, anything sometimes.
+        let i64s = prop_oneof![
+            Just(i64::MIN),
+            Just(i64::MAX),
+            Just(0i64),
+            (0i64..1_000_000).prop_map(|x| 1_700_000_000_000_000_000 + x * 1_000),
+            any::<i64>(),
+        ];
+        let u64s = prop_oneof![Just(0u64), Just(u64::MAX), 0u64..100_000, any::<u64>()];
+        let u32s = prop_oneof![Just(0u32), Just(u32::MAX), 0u32..2_000, any::<u32>()];
+        let u16s = prop_oneof![Just(0u16), Just(u16::MAX), 0u16..3, any::<u16>()];
+        let u8s = prop_oneof![0u8..8, any::<u8>()];
+        (
+            (i64s, u64s, u32s.clone(), u32s.clone()),
+            (u32s.clone(), u32s, u16s.clone(), u16s.clone()),
+            (u8s.clone(), u8s, u16s),
+        )
+            .prop_map(
+                |(
+                    (ts_ns, offset, caplen, len),
+                    (flow, bytes_in_flight, iface, file),
+                    (flags, _pad, acks_back),
+                )| PacketRow {
+                    ts_ns,
+                    offset,
+                    caplen,
+                    len,
+                    flow,
+                    bytes_in_flight,
+                    iface,
+                    file,
+                    flags,
+                    _pad,
+                    acks_back,
+                },
+            )
+    }
+
+    proptest! {
+        /// Any rows, extremes and disorder included, come back exactly: by index, in
+        /// order, and from any packet on.
+        #[test]
+        fn every_row_round_trips(
+            rows in prop::collection::vec(
+                prop_oneof![row(), (0u64..10_000).prop_map(pcap_like)],
+                0..300,
+            ),
+            from in 0usize..320,
+        ) {
+            let p: Packets = rows.iter().copied().collect();
+            prop_assert_eq!(p.len(), rows.len());
+            prop_assert_eq!(p.is_empty(), rows.is_empty());
+            prop_assert_eq!(p.iter().collect::<Vec<_>>(), rows.clone());
+            prop_assert_eq!(p.iter().len(), rows.len());
+            for (i, r) in rows.iter().enumerate() {
+                prop_assert_eq!(p.get(i), Some(*r));
+            }
+            prop_assert_eq!(p.get(rows.len()), None);
+            let tail: Vec<PacketRow> = rows.iter().skip(from).copied().collect();
+            prop_assert_eq!(p.iter_from(from).collect::<Vec<_>>(), tail);
+            let (a, b) = (from.min(rows.len()), (from + 70).min(rows.len()));
+            prop_assert_eq!(p.range(a..b).collect::<Vec<_>>(), rows[a..b].to_vec());
+            prop_assert_eq!(p.last(), rows.last().copied());
+            let mut reader = p.reader();
+            for i in (0..rows.len()).step_by(from % 7 + 1).chain([from, 0, from / 2]) {
+                prop_assert_eq!(reader.get(i), rows.get(i).copied());
+            }
+        }
+    }
+
+    #[test]
+    fn random_access_and_iteration_agree_and_rows_stay_small() {
+        let rows: Vec<PacketRow> = (0..10_000).map(pcap_like).collect();
+        let mut p: Packets = rows.iter().copied().collect();
+        p.shrink_to_fit();
+        for (i, r) in p.iter().enumerate() {
+            assert_eq!(r, p.at(i));
+            assert_eq!(r, rows[i]);
+        }
+        assert_eq!(p, rows.iter().copied().collect::<Packets>());
+        assert_eq!(
+            format!("{:?}", p.range(0..1).collect::<Vec<_>>()),
+            format!("{:?}", &rows[..1])
+        );
+        // Control, time, offset, caplen, len, flow, bytes in flight, acks: 8 to 11 bytes
+        // here (a 1,514-byte caplen is two).
+        let per_row = p.heap_bytes() as f64 / rows.len() as f64;
+        assert!(per_row < 12.0, "{per_row}");
+    }
+
+    #[test]
+    #[should_panic(expected = "out of range")]
+    fn at_panics_past_the_end() {
+        let p: Packets = (0..3).map(pcap_like).collect();
+        p.at(3);
+    }
+
+    #[test]
+    fn room_is_made_for_the_rows_and_bytes_to_come() {
+        let mut p: Packets = (0..640).map(pcap_like).collect();
+        let bytes_now = p.bytes.len();
+        // A tenth read: room for ten times the rows, and a sixteenth more.
+        p.reserve_expected(100, 1000);
+        assert_eq!(p.capacity(), 6_800usize.div_ceil(BLOCK) * BLOCK);
+        assert!(p.bytes.capacity() >= bytes_now * 10);
+        let room = p.capacity();
+        p.extend((640..1000).map(pcap_like));
+        p.reserve_expected(150, 1000);
+        assert_eq!(p.capacity(), room);
+    }
+}
+
+// Decoded rows are 40 bytes in the page's wasm32 heap too.
 #[cfg(target_pointer_width = "32")]
 const _: () = assert!(std::mem::size_of::<PacketRow>() == 40);

@@ -11,8 +11,9 @@
 //! layer (reassembly, parsers) run only when asked for.
 //!
 //! Memory, all that grows with the capture (`cargo xtask bench` measures it):
-//! - per packet: its [`PacketRow`], 40 bytes, the TCP analysis's acknowledgement and bytes
-//!   in flight included. Nothing else is kept for every packet.
+//! - per packet: its [`PacketRow`], the TCP analysis's acknowledgement and bytes in flight
+//!   included, kept compressed ([`crate::capture::packet::Packets`]: 8.5 bytes on
+//!   bench.pcap, 40 decoded). Nothing else is kept for every packet.
 //! - per packet that has one: `tcp_flags` 24 bytes (a segment with `tcp.analysis` items),
 //!   `tcp_acks_far` 8 (an ACK of a segment 65,535 or more packets back), `comments` 32
 //!   and the text, `packet_processes` 8.
@@ -596,7 +597,7 @@ impl Ingest {
     pub fn reserve_for(&mut self, done: u64, total: u64) {
         let a = &mut self.analysis;
         if a.stages.index {
-            reserve_expected(&mut a.capture.packets, done, total);
+            a.capture.packets.reserve_expected(done, total);
         }
         a.apps.reserve_for(done, total);
     }
@@ -609,12 +610,11 @@ impl Ingest {
         let a = &mut self.analysis;
         let stages = a.stages;
         if stages.apps {
-            // The packets the parsers saw (see `Extent::MAX_PACKETS`).
-            let seen = a.capture.packets.len().min(Extent::MAX_PACKETS as usize);
+            // The parsers saw the packets before `Extent::MAX_PACKETS` only.
             let apps = std::mem::take(&mut a.apps).finish(
                 &mut a.reassembler,
                 &a.flows.conversations,
-                &a.capture.packets[..seen],
+                &a.capture.packets,
             );
             a.capture.transactions = apps.transactions;
             a.capture.app_protos = apps.protos;
@@ -849,8 +849,9 @@ mod test {
             d.supply(r.file, &bytes[r.offset as usize..end as usize]);
             peak_capacity = peak_capacity.max(d.ingest_capacity());
         }
-        // One guess from the first thirty-second on, a sixteenth over: no doubling to 512.
-        assert!((400..=430).contains(&peak_capacity), "{peak_capacity}");
+        // One guess from the first thirty-second on, a sixteenth over (in whole blocks of
+        // 64 rows): no doubling to 512.
+        assert!((400..=448).contains(&peak_capacity), "{peak_capacity}");
         assert_eq!(d.finish().packets.len(), 400);
     }
 
@@ -996,11 +997,12 @@ mod test {
             flow: 0,
             ..PacketRow::NONE
         };
-        c.packets = (0..70_000).map(|i| row(i * 10)).collect();
-        c.packets[69_999].acks_back = PacketRow::ACKS_FAR;
-        c.packets[69_999].bytes_in_flight = 7;
+        let mut rows: Vec<PacketRow> = (0..70_000).map(|i| row(i * 10)).collect();
+        rows[69_999].acks_back = PacketRow::ACKS_FAR;
+        rows[69_999].bytes_in_flight = 7;
         c.tcp_acks_far.push((69_999, 69_998));
-        c.packets[3].acks_back = 2;
+        rows[3].acks_back = 2;
+        c.packets = rows.into_iter().collect();
         assert_eq!(
             c.tcp_ack(69_999),
             Some(TcpAck {

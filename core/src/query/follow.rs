@@ -300,7 +300,7 @@ impl<'c> Follower<'c> {
         if row.flow != self.flow {
             return;
         }
-        let linktype = capture.linktype_of(row);
+        let linktype = capture.linktype_of(&row);
         let mut s = wire::dissect(linktype, buf);
         let mut datagram = Vec::new();
         if matches!(s.net, Net::Ip { fragment: true, .. }) && s.payload.is_none() {
@@ -421,9 +421,10 @@ pub fn packets_needed(capture: &Capture, proto: L4, stream: u32) -> Vec<u64> {
             .saturating_sub(FRAGMENT_LOOKBACK)
             .max(out.last().map_or(0, |&l: &u64| l as usize + 1));
         out.extend(
-            (from..i)
-                .filter(|&j| capture.packets[j].flow == NO_FLOW)
-                .map(|j| j as u64),
+            (from..)
+                .zip(capture.packets.range(from..i))
+                .filter(|(_, r)| r.flow == NO_FLOW)
+                .map(|(j, _)| j as u64),
         );
         out.push(i as u64);
     }
@@ -440,14 +441,14 @@ fn reassemble(
 ) -> Option<(Summary, Vec<u8>)> {
     let mut d = wire::Dissector::new();
     let mut buf = Vec::new();
-    for j in i.saturating_sub(FRAGMENT_LOOKBACK)..i {
-        let row = &capture.packets[j];
+    let from = i.saturating_sub(FRAGMENT_LOOKBACK);
+    for (j, row) in (from..).zip(capture.packets.range(from..i)) {
         buf.clear();
         if row.flow == NO_FLOW && bytes(j as u64, &mut buf) {
-            d.dissect_frame(capture.linktype_of(row), &buf, row.len as usize, row.ts_ns);
+            d.dissect_frame(capture.linktype_of(&row), &buf, row.len as usize, row.ts_ns);
         }
     }
-    let row = &capture.packets[i];
+    let row = &capture.packets.at(i);
     let s = d.dissect_frame(capture.linktype_of(row), frame, row.len as usize, row.ts_ns);
     s.payload.filter(|p| p.reassembled)?;
     Some((s, d.reassembled().to_vec()))

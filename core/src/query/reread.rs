@@ -124,8 +124,9 @@ impl<'c> Reread<'c> {
         let mut r = Self::plan(capture, order);
         if keep_firsts {
             let mut seen = HashSet::new();
+            let mut rows = capture.packets.reader();
             for &i in &r.order {
-                let p = &capture.packets[i as usize];
+                let p = rows.at(i as usize);
                 if p.flow != NO_FLOW && seen.insert((p.flow, p.flags & PacketRow::FLAG_B_TO_A)) {
                     r.firsts.insert(i);
                 }
@@ -155,8 +156,9 @@ impl<'c> Reread<'c> {
         let mut open: Vec<Option<usize>> = vec![None; nfiles];
         let mut live: Vec<Option<(u64, u64, u64)>> = vec![None; nfiles];
         let mut windows: Vec<Window> = Vec::new();
+        let mut rows = capture.packets.reader();
         for (pos, &i) in order.iter().enumerate() {
-            let row = &capture.packets[i as usize];
+            let row = &rows.at(i as usize);
             let f = row.file as usize;
             let Some(info) = capture.files.get(f) else {
                 continue;
@@ -434,9 +436,10 @@ impl<'c> Reread<'c> {
         // Keep what must outlive the window.
         if self.keep_all || !self.firsts.is_empty() {
             let buf = &self.files[f];
+            let mut rows = self.capture.packets.reader();
             for &i in &self.order[first..last] {
                 if self.keep_all || self.firsts.contains(&i) {
-                    let row = &self.capture.packets[i as usize];
+                    let row = &rows.at(i as usize);
                     if let Some(b) = slice(buf, row) {
                         self.kept.insert(i, b.to_vec());
                     }
@@ -557,7 +560,7 @@ mod test {
         };
         let (mut a, mut b) = (Vec::new(), Vec::new());
         for &i in packets {
-            let row = &capture.packets[i];
+            let row = &capture.packets.at(i);
             assert!(want.read(i, row, &mut a), "{what}: packet {i}");
             assert!(src.read(i, row, &mut b), "{what}: packet {i} unavailable");
             assert!(a == b, "{what}: packet {i} differs");
@@ -644,8 +647,8 @@ mod test {
             Ok(MC[(f.start as usize).min(1000)..(f.end as usize).min(1000)].to_vec())
         });
         let mut buf = Vec::new();
-        assert!(r.read(0, &c.packets[0], &mut buf));
-        assert!(!r.read(n - 1, &c.packets[n - 1], &mut buf));
+        assert!(r.read(0, &c.packets.at(0), &mut buf));
+        assert!(!r.read(n - 1, &c.packets.at(n - 1), &mut buf));
         assert!(r.error().unwrap().contains("shorter"), "{:?}", r.error());
     }
 }

@@ -100,7 +100,9 @@ impl<'c> Scan<'c> {
             // The packets the collector reads.
             let c = Collector::new(capture, pdu_fields);
             let order = (0..capture.packets.len() as u32)
-                .filter(|&i| c.needs(&capture.packets[i as usize]))
+                .zip(&capture.packets)
+                .filter(|(_, r)| c.needs(r))
+                .map(|(i, _)| i)
                 .collect();
             (Stage::Pdus, Reread::run(capture, order, false))
         };

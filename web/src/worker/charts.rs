@@ -103,8 +103,9 @@ pub async fn io_graph(
                 None => m,
             })
         };
+        let mut rows = capture.packets.reader();
         let mut add = |i: usize| {
-            let p = &capture.packets[i];
+            let p = rows.at(i);
             let at = (p.ts_ns.saturating_sub(first).max(0) as u64 / 1000 / interval_us) as usize;
             if let Some(v) = values.get_mut(at.min(n - 1)) {
                 *v += if spec.bytes { u64::from(p.len) } else { 1 };

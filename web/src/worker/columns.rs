@@ -27,7 +27,7 @@ pub fn colour(capture: &Capture, index: usize, bytes: &[u8], protocol: &str) -> 
             return "bad-tcp";
         }
     }
-    let s = wire::dissect(capture.linktype_of(row), bytes);
+    let s = wire::dissect(capture.linktype_of(&row), bytes);
     match s.transport {
         Transport::Tcp(t) if t.flags & tcp_flags::RST != 0 => "tcp-rst",
         Transport::Tcp(_) if protocol.starts_with("HTTP") => "http",

@@ -42,7 +42,7 @@ pub async fn detail(s: &Session, frame: u64) -> Result<DetailView, String> {
         .checked_sub(1)
         .filter(|&i| i < capture.packets.len() as u64)
         .ok_or_else(|| format!("there is no frame {frame}"))? as usize;
-    let row = capture.packets[index];
+    let row = capture.packets.at(index);
     let flow = row.flow;
     let tcp_app = flow != NO_FLOW
         && capture
@@ -77,8 +77,10 @@ pub async fn detail(s: &Session, frame: u64) -> Result<DetailView, String> {
         }
     }
     if tcp_app {
-        let earlier: Vec<usize> = (from..index)
-            .filter(|&i| capture.packets[i].flow == flow)
+        let earlier: Vec<usize> = (from..)
+            .zip(capture.packets.range(from..index))
+            .filter(|(_, r)| r.flow == flow)
+            .map(|(i, _)| i)
             .collect();
         // Pieces of at most CATCH_UP packets and CATCH_UP_BYTES of them (a loopback
         // capture's segments reach 64 KiB: 4096 of them would hold 256 MiB at once).
@@ -90,7 +92,7 @@ pub async fn detail(s: &Session, frame: u64) -> Result<DetailView, String> {
                 && end - start < CATCH_UP
                 && (end == start || bytes < CATCH_UP_BYTES)
             {
-                bytes += u64::from(capture.packets[earlier[end]].caplen);
+                bytes += u64::from(capture.packets.at(earlier[end]).caplen);
                 end += 1;
             }
             let piece = &earlier[start..end];

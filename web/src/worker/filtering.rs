@@ -191,13 +191,13 @@ pub fn columns_look_back(columns: &[Fid]) -> bool {
 
 /// The packets the TCP fields of packet `index` look back at.
 pub fn look_back(capture: &Capture, index: usize) -> Vec<usize> {
-    let row = capture.packets[index];
+    let row = capture.packets.at(index);
     if row.flow == NO_FLOW {
         return Vec::new();
     }
     // The first packet of the flow each way: scan from the start (once per page row).
     let mut found = [None::<usize>; 2];
-    for (i, p) in capture.packets[..=index].iter().enumerate() {
+    for (i, p) in capture.packets.range(0..index + 1).enumerate() {
         if p.flow == row.flow {
             let d = usize::from(p.flags & PacketRow::FLAG_B_TO_A != 0);
             found[d].get_or_insert(i);

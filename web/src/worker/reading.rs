@@ -37,12 +37,13 @@ pub async fn run(
     let mut rr = Reread::run(capture, order.clone(), false);
     let mut ahead = blob::Ahead::new();
     let mut buf = Vec::new();
+    let mut rows = capture.packets.reader();
     for (pos, &i) in order.iter().enumerate() {
         blob::fill_to(&mut rr, pos, &s.files, &mut ahead).await;
         if let Some(e) = rr.error() {
             return Err(e.to_owned());
         }
-        if rr.read(i as usize, &capture.packets[i as usize], &mut buf) {
+        if rr.read(i as usize, &rows.at(i as usize), &mut buf) {
             each(i as usize, &buf);
         }
     }

@@ -441,7 +441,7 @@ impl Session {
         for i in chosen {
             let r = query.row(&mut ctx, i, prev_ts, &mut bytes);
             prev_ts = Some(r.ts_ns);
-            let colour = if bytes.read(i, &packets[i], &mut buf) {
+            let colour = if bytes.read(i, &packets.at(i), &mut buf) {
                 crate::columns::colour(capture, i, &buf, &r.protocol)
             } else {
                 ""

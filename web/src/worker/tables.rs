@@ -883,8 +883,9 @@ async fn view_stats(s: &Session, shown: Option<&[u32]>) -> Result<Rc<StatsResult
     let mut stats = Stats::default();
     let mut dissector = Dissector::new();
     let indices: Vec<usize> = shown.iter().map(|&i| i as usize).collect();
+    let mut rows = capture.packets.reader();
     reading::run(s, &indices, |i, bytes| {
-        let row = &capture.packets[i];
+        let row = &rows.at(i);
         let summary =
             dissector.dissect_frame(capture.linktype_of(row), bytes, row.len as usize, row.ts_ns);
         stats.add(&summary, row.len, row.ts_ns);

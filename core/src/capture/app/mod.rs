@@ -9,7 +9,7 @@ pub mod pgsql;
 pub mod redis;
 pub mod tls;
 
-use super::packet::PacketRow;
+use super::packet::Packets;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::num::NonZeroU32;
@@ -86,12 +86,12 @@ impl Extent {
     }
 
     /// The time of its first packet, ns since the epoch (`packets`: `Capture::packets`).
-    pub fn first_ns(self, packets: &[PacketRow]) -> Option<i64> {
+    pub fn first_ns(self, packets: &Packets) -> Option<i64> {
         packets.get(self.first() as usize).map(|p| p.ts_ns)
     }
 
     /// The time of the packet that completed it.
-    pub fn last_ns(self, packets: &[PacketRow]) -> Option<i64> {
+    pub fn last_ns(self, packets: &Packets) -> Option<i64> {
         packets.get(self.last() as usize).map(|p| p.ts_ns)
     }
 }
@@ -210,21 +210,21 @@ pub struct Transaction {
 impl Transaction {
     /// Time from the end of the request to the first byte of the response, in ns
     /// (`packets`: `Capture::packets`, where the times are).
-    pub fn time_to_first_byte_ns(&self, packets: &[PacketRow]) -> Option<i64> {
+    pub fn time_to_first_byte_ns(&self, packets: &Packets) -> Option<i64> {
         Some(self.response?.first_ns(packets)? - self.request?.last_ns(packets)?)
     }
 
     /// Latency, in ns: from the packet that completed the request to the packet that
     /// completed the response. Wireshark's `http.time` and `dns.time` measure this; so
     /// do the memcached, Redis and MySQL tables.
-    pub fn latency_ns(&self, packets: &[PacketRow]) -> Option<i64> {
+    pub fn latency_ns(&self, packets: &Packets) -> Option<i64> {
         Some(self.response?.last_ns(packets)? - self.request?.last_ns(packets)?)
     }
 
     /// Time from the first byte of the request to the last byte of the response, in ns
     /// (Wireshark's `http.time` measures from the request's last packet to the
     /// response's last; see each protocol for the field it matches).
-    pub fn duration_ns(&self, packets: &[PacketRow]) -> Option<i64> {
+    pub fn duration_ns(&self, packets: &Packets) -> Option<i64> {
         Some(self.response?.last_ns(packets)? - self.request?.first_ns(packets)?)
     }
 }

@@ -12,7 +12,7 @@ use crate::capture::app::pdu::Pdu;
 use crate::capture::app::tls::TlsSwitch;
 use crate::capture::app::{AppProto, AppStats, At, Transaction};
 use crate::capture::flow::{Conversation, Direction, L4};
-use crate::capture::packet::PacketRow;
+use crate::capture::packet::Packets;
 use crate::ingest::reassembly::{Reassembler, StreamEvent};
 use crate::ingest::wire::{tcp_flags, Summary, Transport};
 use std::collections::HashMap;
@@ -172,7 +172,7 @@ impl Apps {
         summary: &Summary,
         payload: &[u8],
         at: At,
-        packets: &[PacketRow],
+        packets: &Packets,
     ) {
         if self.disabled || self.retired.get(flow as usize).copied().unwrap_or(false) {
             // Bytes after the end of a conversation: Wireshark still dissects them, and
@@ -215,7 +215,7 @@ impl Apps {
         conv: &Conversation,
         ev: StreamEvent<'_>,
         current: Option<(Direction, At)>,
-        packets: &[PacketRow],
+        packets: &Packets,
     ) {
         let flow = flow_of(&ev);
         if self.retired.get(flow as usize).copied().unwrap_or(false) {
@@ -579,7 +579,7 @@ impl Apps {
         mut self,
         reasm: &mut Reassembler,
         conversations: &[Conversation],
-        packets: &[PacketRow],
+        packets: &Packets,
     ) -> AppsResult {
         reasm.finish(&mut |ev| {
             let flow = flow_of(&ev);
@@ -684,11 +684,17 @@ fn sort_by_first_packet(ts: &mut [Transaction]) {
     }
 }
 
-fn last_at(packets: &[PacketRow]) -> At {
-    packets.last().map_or(At::default(), |p| At {
-        packet: packets.len() as u64 - 1,
-        ts_ns: p.ts_ns,
-    })
+/// The last packet the parsers saw (see `Extent::MAX_PACKETS`).
+fn last_at(packets: &Packets) -> At {
+    let seen = packets
+        .len()
+        .min(crate::capture::app::Extent::MAX_PACKETS as usize);
+    seen.checked_sub(1)
+        .and_then(|i| Some((i, packets.get(i)?)))
+        .map_or(At::default(), |(i, p)| At {
+            packet: i as u64,
+            ts_ns: p.ts_ns,
+        })
 }
 
 #[cfg(test)]
@@ -820,10 +826,10 @@ mod test {
                 &s,
                 payload,
                 at,
-                &[],
+                &Packets::new(),
             );
         }
-        apps.finish(&mut reasm, &flows.conversations, &[])
+        apps.finish(&mut reasm, &flows.conversations, &Packets::new())
     }
 
     fn methods(r: &AppsResult) -> Vec<(String, Option<u16>)> {

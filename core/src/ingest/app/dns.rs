@@ -452,7 +452,6 @@ impl StreamParser for Parser {
 mod test {
     use super::super::testkit;
     use super::*;
-    use crate::capture::packet::PacketRow;
 
     fn hex(s: &str) -> Vec<u8> {
         (0..s.len())
@@ -484,7 +483,7 @@ mod test {
     }
 
     /// [`udp`]'s transactions and the packet index with their times.
-    fn timed_udp(pairs: &[(&[u8], i64)]) -> (Vec<Transaction>, Vec<PacketRow>) {
+    fn timed_udp(pairs: &[(&[u8], i64)]) -> (Vec<Transaction>, crate::capture::packet::Packets) {
         let mut p = Parser::new();
         let mut out = Vec::new();
         for (i, (b, ts)) in pairs.iter().enumerate() {

@@ -9,7 +9,7 @@
 use super::StreamParser;
 use crate::capture::app::{AppDetail, AppProto, At, Transaction};
 use crate::capture::flow::{Direction, L4};
-use crate::capture::packet::PacketRow;
+use crate::capture::packet::{PacketRow, Packets};
 use crate::capture::Capture;
 use crate::ingest::reassembly::{Reassembler, StreamEvent};
 use crate::ingest::source::{Event, RecordReader};
@@ -291,7 +291,7 @@ pub fn at(packet: u64) -> At {
 
 /// A packet index whose packets have the times `ts` (all else zero): where a replayed
 /// transaction's times are read ([`Transaction::latency_ns`]).
-pub fn packets_at(ts: impl IntoIterator<Item = i64>) -> Vec<PacketRow> {
+pub fn packets_at(ts: impl IntoIterator<Item = i64>) -> Packets {
     ts.into_iter()
         .map(|ts_ns| PacketRow {
             ts_ns,
@@ -301,13 +301,13 @@ pub fn packets_at(ts: impl IntoIterator<Item = i64>) -> Vec<PacketRow> {
 }
 
 /// The index of `n` packets timed as [`at`] times them (a conversation written inline).
-pub fn packets(n: u64) -> Vec<PacketRow> {
+pub fn packets(n: u64) -> Packets {
     packets_at((0..n).map(|p| at(p).ts_ns))
 }
 
 /// The index of a capture's packets with their times, for transactions replayed from
 /// its conversations ([`conversations`], [`replay_all`]).
-pub fn packets_of(p: &str) -> Vec<PacketRow> {
+pub fn packets_of(p: &str) -> Packets {
     let bytes = std::fs::read(path(p).expect("the capture")).expect("read capture");
     let mut ts = Vec::new();
     let mut reader = RecordReader::new();

@@ -725,7 +725,7 @@ mod test {
         }
         for i in 0..cap.packets.len() {
             let parts: Vec<usize> = s.parts_of(i).collect();
-            let flow = cap.packets[i].flow;
+            let flow = cap.packets.at(i).flow;
             assert_eq!(parts.len(), usize::from(flow != NO_FLOW));
             for p in parts {
                 assert_eq!(s.parts()[p].flows, [flow]);
@@ -746,7 +746,7 @@ mod test {
         let mut enc = s.encoder().unwrap();
         let mut files: Vec<Vec<u8>> = vec![s.header().to_vec(); s.parts().len()];
         for i in 0..cap.packets.len() {
-            assert!(src.read(i, &cap.packets[i], &mut buf));
+            assert!(src.read(i, &cap.packets.at(i), &mut buf));
             let rec = enc.record(i, &buf).unwrap().to_vec();
             for p in s.parts_of(i) {
                 files[p].extend_from_slice(&rec);
@@ -761,7 +761,7 @@ mod test {
             let mut z = SplitZip::new(&s, Vec::new(), budget).unwrap();
             while let Some(packets) = z.next_batch().unwrap() {
                 for i in packets {
-                    assert!(src.read(i, &cap.packets[i], &mut buf));
+                    assert!(src.read(i, &cap.packets.at(i), &mut buf));
                     z.packet(i, &buf).unwrap();
                 }
             }
@@ -802,7 +802,7 @@ mod test {
                 p.name
             );
             let mine: Vec<usize> = (0..cap.packets.len())
-                .filter(|&i| cap.packets[i].flow == f || cap.outer_flow(i) == Some(f))
+                .filter(|&i| cap.packets.at(i).flow == f || cap.outer_flow(i) == Some(f))
                 .collect();
             assert_eq!(s.packets(k..k + 1), mine, "{}", p.name);
         }
@@ -815,7 +815,7 @@ mod test {
             .outer_flows
             .iter()
             .filter(|&&(i, outer)| {
-                let inner = cap.packets[i as usize].flow;
+                let inner = cap.packets.at(i as usize).flow;
                 (inner as usize) * 2 / cap.conversations.len()
                     != (outer as usize) * 2 / cap.conversations.len()
             })
@@ -828,7 +828,7 @@ mod test {
     fn a_zip_in_one_pass_equals_the_batched_zip() {
         let (bytes, cap) = http();
         let data = |i: usize| {
-            let p = &cap.packets[i];
+            let p = &cap.packets.at(i);
             let at = p.offset as usize;
             bytes[at..at + p.caplen as usize].to_vec()
         };

@@ -47,7 +47,7 @@ pub fn detail(
     info: FrameInfo,
 ) -> Detail {
     let capture = ctx.capture();
-    let row = capture.packets[index];
+    let row = capture.packets.at(index);
     ctx.begin(index);
     let bytes = if ctx.load(src) {
         ctx.packet_bytes().unwrap_or(&[]).to_vec()
@@ -105,7 +105,7 @@ pub fn detail(
 }
 
 fn frame_layer(capture: &Capture, index: usize, info: FrameInfo, lt: u16, caplen: usize) -> Node {
-    let row = capture.packets[index];
+    let row = capture.packets.at(index);
     let n = index as u64 + 1;
     let pcapng = capture
         .files
@@ -204,7 +204,7 @@ fn frame_layer(capture: &Capture, index: usize, info: FrameInfo, lt: u16, caplen
     ));
     let prev = index
         .checked_sub(1)
-        .map_or(row.ts_ns, |i| capture.packets[i].ts_ns);
+        .map_or(row.ts_ns, |i| capture.packets.at(i).ts_ns);
     let timed = |name: &str, label: &str, ns: i64| {
         let v = rel(ns);
         Node::field(name, format!("{label}: {v} seconds"), v, 0, 0).gen()

@@ -551,7 +551,7 @@ mod hostile {
         for (k, bytes) in files.iter().enumerate() {
             let capture = crate::ingest::ingest_bytes("hostile.pcap", bytes);
             for i in 0..capture.packets.len() {
-                let len = capture.packets[i].caplen as usize;
+                let len = capture.packets.at(i).caplen as usize;
                 for cut in (0..=len).step_by(1 + len / 12) {
                     for seed in 0..2u64 {
                         let mut src = Mangled {

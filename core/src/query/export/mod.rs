@@ -11,6 +11,7 @@ pub mod writer;
 pub use writer::{InterfaceInfo, InterfaceStats, OutputFormat, SectionInfo, Writer};
 
 use crate::capture::file::Interface;
+use crate::capture::packet::Reader;
 use crate::capture::Capture;
 use crate::query::fields::PacketSource;
 use std::fmt;
@@ -103,6 +104,8 @@ pub struct Export<'c, W: Write> {
     pcap: bool,
     /// Comments sorted by packet: (index into `capture.packets`, comment).
     comments: Vec<(u64, &'c str)>,
+    /// Reads the rows of the packets written (mostly in rising order).
+    rows: Reader<'c>,
 }
 
 impl<'c, W: Write> Export<'c, W> {
@@ -166,12 +169,13 @@ impl<'c, W: Write> Export<'c, W> {
             writer,
             pcap,
             comments,
+            rows: capture.packets.reader(),
         })
     }
 
     /// Writes packet `index` (into `capture.packets`) whose captured bytes are `data`.
     pub fn packet(&mut self, index: usize, data: &[u8]) -> Result<(), ExportError> {
-        let ts_ns = self.capture.packets[index].ts_ns;
+        let ts_ns = self.rows.at(index).ts_ns;
         self.packet_as(index, ts_ns, data, true)
     }
 
@@ -185,7 +189,7 @@ impl<'c, W: Write> Export<'c, W> {
         with_comments: bool,
     ) -> Result<(), ExportError> {
         let packet = index as u64 + 1;
-        let row = self.capture.packets[index];
+        let row = self.rows.at(index);
         let iface = if self.pcap { 0 } else { u32::from(row.iface) };
         if usize::from(row.iface) >= self.capture.interfaces.len() {
             return Err(ExportError::NoInterface { packet });
@@ -242,8 +246,9 @@ pub fn export<W: Write>(
 ) -> Result<W, ExportError> {
     let mut e = Export::new(capture, format, out)?;
     let mut buf = Vec::new();
+    let mut rows = capture.packets.reader();
     for i in indices {
-        if !src.read(i, &capture.packets[i], &mut buf) {
+        if !src.read(i, &rows.at(i), &mut buf) {
             return Err(ExportError::Unreadable {
                 packet: i as u64 + 1,
             });

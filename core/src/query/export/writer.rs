@@ -773,7 +773,7 @@ mod test {
         assert_eq!(shb.application.as_deref(), Some("wirelens-capture 0.1.0"));
         assert_eq!(shb.comments, ["a section comment"]);
         assert_eq!(cap.comments, [(0, "pid=42 comm=curl".to_owned())]);
-        assert_eq!(cap.packets[0].ts_ns, 1_700_000_000_123_456_000);
+        assert_eq!(cap.packets.at(0).ts_ns, 1_700_000_000_123_456_000);
     }
 
     #[test]

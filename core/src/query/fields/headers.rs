@@ -63,7 +63,7 @@ impl<'c> FieldCtx<'c> {
             if i == u32::MAX {
                 continue;
             }
-            let row = self.capture.packets[i as usize];
+            let row = self.capture.packets.at(i as usize);
             let mut buf = std::mem::take(&mut self.scratch);
             let read = src.read(i as usize, &row, &mut buf);
             complete &= read;

@@ -20,10 +20,10 @@ impl<'c> FieldCtx<'c> {
             FrameTimeEpoch => out.push(Value::Rel(row.ts_ns)),
             FrameTimeRelative => out.push(Value::Rel(row.ts_ns - c.first_ts_ns())),
             FrameTimeDelta => {
-                let prev = self
-                    .index
-                    .checked_sub(1)
-                    .map_or(row.ts_ns, |i| c.packets[i].ts_ns);
+                let prev = match self.index.checked_sub(1) {
+                    Some(i) => self.rows.at(i).ts_ns,
+                    None => row.ts_ns,
+                };
                 out.push(Value::Rel(row.ts_ns - prev));
             }
             FrameLen => out.push(Value::Uint(row.len as u64)),
@@ -84,7 +84,7 @@ impl<'c> FieldCtx<'c> {
                         let prev_ts = if prev == u32::MAX {
                             row.ts_ns
                         } else {
-                            c.packets[prev as usize].ts_ns
+                            self.rows.at(prev as usize).ts_ns
                         };
                         out.push(Value::Rel(row.ts_ns - prev_ts));
                     }
@@ -108,7 +108,10 @@ impl<'c> FieldCtx<'c> {
                 }
             }
             TcpAnalysisAckRtt | TcpAnalysisAcksFrame | TcpAnalysisBytesInFlight => {
-                if let Some(a) = c.tcp_ack(self.index).filter(|_| first_layer) {
+                if let Some(a) = c
+                    .tcp_ack_from(self.index, &mut self.rows)
+                    .filter(|_| first_layer)
+                {
                     match field {
                         TcpAnalysisAcksFrame if a.frame != 0 => out.push(Value::Uint(a.frame)),
                         TcpAnalysisAckRtt if a.frame != 0 && a.rtt_ns != 0 => {

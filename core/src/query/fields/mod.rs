@@ -41,7 +41,7 @@ pub use value::{
 };
 
 use crate::capture::flow::L4;
-use crate::capture::packet::{PacketRow, NO_FLOW};
+use crate::capture::packet::{PacketRow, Reader, NO_FLOW};
 use crate::capture::Capture;
 use crate::ingest::wire::{Layers, Proto};
 use pdu::Collector;
@@ -145,6 +145,8 @@ pub struct FieldCtx<'c> {
     provider: Option<&'c dyn FieldProvider>,
     index: usize,
     row: PacketRow,
+    /// Reads the rows of the packets asked for (in order, mostly) and those just before.
+    rows: Reader<'c>,
     buf: Vec<u8>,
     /// `Some(true)` when `buf` holds the current packet, `Some(false)` when it could
     /// not be read, `None` before trying.
@@ -188,6 +190,7 @@ impl<'c> FieldCtx<'c> {
             provider: None,
             index: usize::MAX,
             row: PacketRow::NONE,
+            rows: capture.packets.reader(),
             buf: Vec::new(),
             loaded: None,
             layers: Layers::default(),
@@ -285,7 +288,7 @@ impl<'c> FieldCtx<'c> {
     pub fn begin(&mut self, index: usize) {
         if index != self.index {
             self.index = index;
-            self.row = self.capture.packets[index];
+            self.row = self.rows.at(index);
             self.loaded = None;
         }
         self.arena.clear();

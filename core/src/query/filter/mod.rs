@@ -211,7 +211,7 @@ impl Filter {
         };
         let mut first = [None; 3];
         for (i, p) in capture.packets.iter().enumerate() {
-            first[kind(p)].get_or_insert(i);
+            first[kind(&p)].get_or_insert(i);
             if first.iter().all(Option::is_some) {
                 break;
             }

@@ -18,7 +18,7 @@ pub mod community_id;
 use crate::capture::app::{self, AppProto, Detail, Transaction};
 use crate::capture::file::Compression;
 use crate::capture::flow::{Direction, L4};
-use crate::capture::packet::{PacketRow, NO_FLOW};
+use crate::capture::packet::{PacketRow, Packets, NO_FLOW};
 use crate::capture::tcp::{Handshake, KindCounts, Side, TcpEnd};
 use crate::capture::Capture;
 use crate::query::sessions::{initiator, processes_by_flow, LocalBy};
@@ -387,7 +387,7 @@ pub fn rows(capture: &Capture, origin: &Origin<'_>) -> Rows {
         };
         *fl = Some(fl.map_or((i, i), |(a, _)| (a, i)));
         if packets[f].len() < origin.max_packets {
-            packets[f].push(PacketPos::of(p));
+            packets[f].push(PacketPos::of(&p));
         } else {
             cut[f] = true;
         }
@@ -653,7 +653,7 @@ pub fn conn_state(e: &Ends) -> &'static str {
 /// the capture's, where its times are.
 fn transaction_row(
     origin: &Origin<'_>,
-    packets: &[PacketRow],
+    packets: &Packets,
     t: &Transaction,
     s: &SessionRow,
 ) -> Option<TransactionRow> {

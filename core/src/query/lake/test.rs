@@ -113,7 +113,7 @@ fn rows_of_three_http_streams() {
         assert_eq!(s.packets[0].offset, s.first_offset);
         assert_eq!(s.packets[0].ts_ns, s.ts_ns);
         assert_eq!(s.packets.last().unwrap().ts_ns, s.end_ns);
-        let first = &capture.packets[s.first_frame as usize - 1];
+        let first = &capture.packets.at(s.first_frame as usize - 1);
         assert_eq!((first.ts_ns, first.offset), (s.ts_ns, s.first_offset));
         assert_eq!(
             s.uid,

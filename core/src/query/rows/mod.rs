@@ -177,8 +177,10 @@ impl<'c> Rows<'c> {
             .get(&p.flow)
             .and_then(|s| s.start_of(index as u64))
             .map_or(index, |first| first as usize);
-        let mut back: Vec<usize> = (start..index)
-            .filter(|&j| c.packets[j].flow == p.flow)
+        let mut back: Vec<usize> = (start..)
+            .zip(c.packets.range(start..index))
+            .filter(|(_, q)| q.flow == p.flow)
+            .map(|(j, _)| j)
             .collect();
         if back.len() > Self::MAX_WANTED {
             back.drain(..back.len() - Self::MAX_WANTED);
@@ -190,7 +192,7 @@ impl<'c> Rows<'c> {
     /// The first packet each way of packet `index`'s TCP conversation.
     fn tcp_firsts(&mut self, index: usize) -> Vec<usize> {
         let c = self.capture;
-        let p = c.packets[index];
+        let p = c.packets.at(index);
         if c.conversations
             .get(p.flow as usize)
             .is_none_or(|conv| conv.proto != L4::Tcp)
@@ -230,7 +232,7 @@ impl<'c> Rows<'c> {
         src: &mut dyn PacketSource,
     ) -> Row {
         let capture = self.capture;
-        let p = capture.packets[index];
+        let p = capture.packets.at(index);
         ctx.begin(index);
         let mut row = Row {
             number: index as u64 + 1,
@@ -278,7 +280,7 @@ impl<'c> Rows<'c> {
         row: &mut Row,
     ) {
         let capture = self.capture;
-        let p = capture.packets[index];
+        let p = capture.packets.at(index);
         let s = wire::dissect_layers(capture.linktype_of(&p), bytes, usize::MAX, &mut self.layers);
         let c = Columns::from_summary(&s);
         (row.src, row.dst) = (c.src, c.dst);
@@ -334,7 +336,7 @@ impl<'c> Rows<'c> {
         row: &mut Row,
     ) {
         let capture = self.capture;
-        let p = capture.packets[index];
+        let p = capture.packets.at(index);
         let Some(proto) = capture.app_protos.get(p.flow as usize).copied().flatten() else {
             return;
         };

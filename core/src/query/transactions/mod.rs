@@ -17,7 +17,7 @@ pub mod redis;
 pub mod tls;
 
 use crate::capture::app::{AppDetail, Transaction};
-use crate::capture::packet::PacketRow;
+use crate::capture::packet::Packets;
 use crate::capture::Capture;
 use serde::Serialize;
 
@@ -169,7 +169,7 @@ pub fn rows<'a, T: AppDetail + 'a>(
 /// those without a request or a response are left out. `packets`: the capture's, where
 /// the times are.
 pub fn slowest<'a, T: AppDetail + 'a>(
-    packets: &[PacketRow],
+    packets: &Packets,
     txs: impl IntoIterator<Item = &'a Transaction>,
 ) -> Vec<(&'a Transaction, &'a T)> {
     let mut rows: Vec<_> = of::<T>(txs)

@@ -242,7 +242,7 @@ impl Apps {
         protocols: &mut Vec<&'static str>,
     ) {
         let capture = ctx.capture();
-        let row = capture.packets[index];
+        let row = capture.packets.at(index);
         if proto_of(capture, &row) == Some(AppProto::Quic) {
             // A QUIC datagram: its coalesced packets, each a layer of its own.
             if let (Transport::Udp { .. }, Some(p)) = (
@@ -305,7 +305,7 @@ impl Apps {
         let mut buf = Vec::new();
         let feed_from =
             |apps: &mut Apps, src: &mut dyn PacketSource, i: usize, buf: &mut Vec<u8>| {
-                let row = capture.packets[i];
+                let row = capture.packets.at(i);
                 if src.read(i, &row, buf) {
                     let s = wire::dissect(capture.linktype_of(&row), buf);
                     apps.feed(capture, i, buf, &s);
@@ -313,10 +313,9 @@ impl Apps {
             };
         let app_tcp = |r: &PacketRow| proto_of(capture, r).is_some() && is_tcp(capture, r);
         if !self.random && index >= self.next && index - self.next <= AHEAD {
-            while self.next < index {
-                let i = self.next;
-                self.next += 1;
-                let row = capture.packets[i];
+            let from = self.next;
+            for (i, row) in (from..).zip(capture.packets.range(from..index)) {
+                self.next = i + 1;
                 if app_tcp(&row) && self.flows.get(&row.flow).is_none_or(|f| f.next <= i) {
                     feed_from(self, src, i, &mut buf);
                 }
@@ -324,8 +323,8 @@ impl Apps {
             self.next = index + 1;
         } else {
             self.random = true;
-            let f = capture.packets[index].flow;
-            if app_tcp(&capture.packets[index]) {
+            let f = capture.packets.at(index).flow;
+            if app_tcp(&capture.packets.at(index)) {
                 let left = self.flows.get(&f).map(|fl| fl.next);
                 // Asked for an earlier packet of the conversation, or one far past where
                 // it was left: start it over, from a later packet where that is safe.
@@ -336,14 +335,17 @@ impl Apps {
                     self.flows.insert(f, Flow::default());
                 }
                 let from = self.flows.get(&f).map_or(0, |fl| fl.next);
-                for i in from..index {
-                    if capture.packets[i].flow == f {
-                        feed_from(self, src, i, &mut buf);
-                    }
+                let rows = capture.packets.range(from..index);
+                for i in (from..)
+                    .zip(rows)
+                    .filter(|(_, r)| r.flow == f)
+                    .map(|(i, _)| i)
+                {
+                    feed_from(self, src, i, &mut buf);
                 }
             }
         }
-        let row = capture.packets[index];
+        let row = capture.packets.at(index);
         let proto = proto_of(capture, &row)?;
         let pdus = match summary.transport {
             Transport::Tcp(_) => {
@@ -396,7 +398,7 @@ impl Apps {
         index: usize,
         src: &mut dyn PacketSource,
     ) -> Option<usize> {
-        let row = *capture.packets.get(index)?;
+        let row = capture.packets.get(index)?;
         if self.whole || proto_of(capture, &row).is_none() || !is_tcp(capture, &row) {
             return None;
         }
@@ -432,7 +434,7 @@ impl Apps {
     /// conversation's packets around its last few messages (at most a few thousand, and a
     /// few MiB).
     pub fn resume_reads(&mut self, capture: &Capture, index: usize) -> Vec<usize> {
-        let Some(row) = capture.packets.get(index).copied() else {
+        let Some(row) = capture.packets.get(index) else {
             return Vec::new();
         };
         if proto_of(capture, &row).is_none() || !is_tcp(capture, &row) {
@@ -566,7 +568,7 @@ impl Apps {
                             tls::opened_record(&pdu.bytes, at, o, (src, start))
                         }
                         part => {
-                            let flow = capture.packets[index].flow;
+                            let flow = capture.packets.at(index).flow;
                             let named = self.flows.get_mut(&flow).and_then(|f| {
                                 *f.tls_named.get_or_insert_with(|| tls_named(capture, flow))
                             });
@@ -638,7 +640,7 @@ impl Apps {
 
     /// Feeds one TCP segment to the reassembly; completed PDUs go to `done`.
     fn feed(&mut self, capture: &Capture, index: usize, bytes: &[u8], s: &Summary) {
-        let row = capture.packets[index];
+        let row = capture.packets.at(index);
         let Transport::Tcp(t) = s.transport else {
             return;
         };

@@ -81,7 +81,7 @@ fn feed(
     from_client: bool,
     buf: &mut Vec<u8>,
 ) {
-    let row = capture.packets[i];
+    let row = capture.packets.at(i);
     if !src.read(i, &row, buf) {
         return;
     }
@@ -212,7 +212,7 @@ pub(super) fn show(
     d: &mut Detail,
     protocols: &mut Vec<&'static str>,
 ) {
-    let row = capture.packets[index];
+    let row = capture.packets.at(index);
     catch_up(conn, capture, src, row.flow, index);
     let number = connection_number(capture, row.flow);
     let pdus = capture.pdus_of(index as u64);

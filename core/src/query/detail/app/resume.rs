@@ -87,9 +87,11 @@ pub(super) fn unsafe_from(capture: &Capture) -> HashMap<u32, usize> {
         let e = first.entry(flow).or_insert(i);
         *e = (*e).min(i);
     };
+    // In packet order: the reader decodes each block once.
+    let mut rows = capture.packets.reader();
     for &(p, f) in &capture.tcp_flags {
         if f.0 & UNSAFE != 0 {
-            if let Some(r) = capture.packets.get(p as usize) {
+            if let Some(r) = rows.get(p as usize) {
                 mark(r.flow, p as usize);
             }
         }
@@ -181,11 +183,10 @@ impl Plan {
         let mut want: Vec<usize> = [Direction::AToB, Direction::BToA]
             .into_iter()
             .flat_map(|dir| {
-                (self.first..capture.packets.len())
-                    .filter(move |&i| {
-                        let r = &capture.packets[i];
-                        r.flow == flow && dir_of(r) == dir
-                    })
+                (self.first..)
+                    .zip(capture.packets.iter_from(self.first))
+                    .filter(move |(_, r)| r.flow == flow && dir_of(r) == dir)
+                    .map(|(i, _)| i)
                     .take(ISN_LOOK)
             })
             .collect();
@@ -201,9 +202,8 @@ impl Plan {
                     .map(|m| m.first)
                     .min()
                     .unwrap_or(index);
-                for i in lo + 1..=hi {
-                    let r = &capture.packets[i];
-                    if r.flow != flow || dir_of(r) != dir {
+                for (i, r) in (lo + 1..).zip(capture.packets.range(lo + 1..hi + 1)) {
+                    if r.flow != flow || dir_of(&r) != dir {
                         continue;
                     }
                     bytes += u64::from(r.caplen);
@@ -230,7 +230,7 @@ impl Plan {
         index: usize,
         src: &mut dyn PacketSource,
     ) -> Option<usize> {
-        let proto = proto_of(capture, capture.packets.get(index)?)?;
+        let proto = proto_of(capture, &capture.packets.get(index)?)?;
         let client = capture.client_of(flow);
         let mut starts: Vec<usize> = self
             .msgs
@@ -278,10 +278,10 @@ impl Plan {
         src: &mut dyn PacketSource,
         reader: &mut Reader,
     ) -> Option<u32> {
-        let mine = (self.first..capture.packets.len()).filter(|&i| {
-            let r = &capture.packets[i];
-            r.flow == flow && dir_of(r) == dir
-        });
+        let mine = (self.first..)
+            .zip(capture.packets.iter_from(self.first))
+            .filter(|(_, r)| r.flow == flow && dir_of(r) == dir)
+            .map(|(i, _)| i);
         for i in mine.take(ISN_LOOK) {
             let (flags, seq, bare) = reader.tcp(capture, i, src)?;
             if flags & tcp_flags::SYN != 0 {
@@ -309,13 +309,15 @@ impl Plan {
         src: &mut dyn PacketSource,
         reader: &mut Reader,
     ) -> bool {
-        let mine = |i: usize| {
-            let r = &capture.packets[i];
-            r.flow == flow && dir_of(r) == dir
-        };
         // The first segment from `s` on that the reassembly takes.
         let mut first = None;
-        for i in (s..=index).filter(|&i| mine(i)) {
+        let mine = |from: usize, to: usize| {
+            (from..)
+                .zip(capture.packets.range(from..to))
+                .filter(|(_, r)| r.flow == flow && dir_of(r) == dir)
+                .map(|(i, _)| i)
+        };
+        for i in mine(s, index + 1) {
             match reader.segment(capture, i, src) {
                 None => return false,
                 Some(Seg::Bare) => continue,
@@ -371,7 +373,7 @@ impl Plan {
             return false;
         }
         // No bytes between that end and `f`: none of a message the ingest did not see.
-        let between: Vec<usize> = (end + 1..s).filter(|&i| mine(i)).take(LOOK + 1).collect();
+        let between: Vec<usize> = mine(end + 1, s).take(LOOK + 1).collect();
         if between.len() > LOOK {
             return false;
         }
@@ -418,7 +420,7 @@ impl Reader {
         i: usize,
         src: &mut dyn PacketSource,
     ) -> Option<(wire::Summary, wire::Tcp)> {
-        let row = capture.packets[i];
+        let row = capture.packets.at(i);
         if !src.read(i, &row, &mut self.buf) {
             return None;
         }

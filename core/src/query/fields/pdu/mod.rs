@@ -219,10 +219,9 @@ impl Collector {
         current: Option<&[u8]>,
         src: &mut dyn PacketSource,
     ) {
-        while self.next <= index && self.next < capture.packets.len() {
-            let i = self.next;
-            self.next += 1;
-            let row = capture.packets[i];
+        let from = self.next;
+        for (i, row) in (from..).zip(capture.packets.range(from..index.saturating_add(1))) {
+            self.next = i + 1;
             if !self.needs(&row) {
                 continue;
             }
