@@ -1,6 +1,7 @@
 //! The packet index: one row per packet ([`PacketRow`]), kept compressed ([`Packets`]).
 //! Packet bytes are not kept; a row says where to re-read them.
 
+use crate::capture::flow::Direction;
 use serde::Serialize;
 
 /// Flow id of a packet that belongs to no TCP/UDP conversation.
@@ -56,6 +57,15 @@ impl PacketRow {
         _pad: 0,
         acks_back: 0,
     };
+
+    /// The way the packet went in its conversation ([`PacketRow::FLAG_B_TO_A`]).
+    pub fn dir(&self) -> Direction {
+        if self.flags & PacketRow::FLAG_B_TO_A != 0 {
+            Direction::BToA
+        } else {
+            Direction::AToB
+        }
+    }
 
     /// The packet went from side B to side A of its conversation.
     pub const FLAG_B_TO_A: u8 = 1;

@@ -10,7 +10,7 @@ mod tcp;
 pub use headers::{columns, info, protocol_name, Columns};
 
 use crate::capture::app::AppProto;
-use crate::capture::flow::{Direction, L4};
+use crate::capture::flow::L4;
 use crate::capture::packet::PacketRow;
 use crate::capture::tcp::Kind;
 use crate::capture::Capture;
@@ -485,11 +485,7 @@ impl Row {
 
 /// True when packet `p` went from the client of its application conversation.
 fn to_server(capture: &Capture, p: &PacketRow) -> bool {
-    let dir = if p.flags & PacketRow::FLAG_B_TO_A != 0 {
-        Direction::BToA
-    } else {
-        Direction::AToB
-    };
+    let dir = p.dir();
     let client = capture.client_of(p.flow);
     dir == client
 }

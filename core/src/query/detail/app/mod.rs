@@ -486,11 +486,7 @@ impl Apps {
     /// The conversation of packet `index`, and the direction it went with its stream.
     fn side(&self, capture: &Capture, index: usize) -> Option<(&Flow, (u32, Direction), &Stream)> {
         let row = capture.packets.get(index)?;
-        let dir = if row.flags & PacketRow::FLAG_B_TO_A != 0 {
-            Direction::BToA
-        } else {
-            Direction::AToB
-        };
+        let dir = row.dir();
         let flow = self.flows.get(&row.flow)?;
         Some((flow, (row.flow, dir), flow.streams.get(&(row.flow, dir))?))
     }
@@ -652,11 +648,7 @@ impl Apps {
             .payload
             .filter(|p| !p.reassembled)
             .map(|p| p.offset as usize);
-        let dir = if row.flags & PacketRow::FLAG_B_TO_A != 0 {
-            Direction::BToA
-        } else {
-            Direction::AToB
-        };
+        let dir = row.dir();
         let client = capture.client_of(row.flow);
         let keys = self.keys.as_deref();
         let no_keys = KeyLog::default();
@@ -1141,11 +1133,7 @@ fn is_tcp(capture: &Capture, row: &PacketRow) -> bool {
 }
 
 fn to_server(capture: &Capture, row: &PacketRow) -> bool {
-    let dir = if row.flags & PacketRow::FLAG_B_TO_A != 0 {
-        Direction::BToA
-    } else {
-        Direction::AToB
-    };
+    let dir = row.dir();
     let client = capture.client_of(row.flow);
     dir == client
 }

@@ -26,7 +26,6 @@ use super::{pdu_len, proto_of};
 use crate::capture::app::pdu::PduKind;
 use crate::capture::app::{AppProto, Detail as AppDetail, Extent};
 use crate::capture::flow::Direction;
-use crate::capture::packet::PacketRow;
 use crate::capture::tcp::bits;
 use crate::capture::Capture;
 use crate::ingest::app::payload_of;
@@ -185,7 +184,7 @@ impl Plan {
             .flat_map(|dir| {
                 (self.first..)
                     .zip(capture.packets.iter_from(self.first))
-                    .filter(move |(_, r)| r.flow == flow && dir_of(r) == dir)
+                    .filter(move |(_, r)| r.flow == flow && r.dir() == dir)
                     .map(|(i, _)| i)
                     .take(ISN_LOOK)
             })
@@ -203,7 +202,7 @@ impl Plan {
                     .min()
                     .unwrap_or(index);
                 for (i, r) in (lo + 1..).zip(capture.packets.range(lo + 1..hi + 1)) {
-                    if r.flow != flow || dir_of(&r) != dir {
+                    if r.flow != flow || r.dir() != dir {
                         continue;
                     }
                     bytes += u64::from(r.caplen);
@@ -280,7 +279,7 @@ impl Plan {
     ) -> Option<u32> {
         let mine = (self.first..)
             .zip(capture.packets.iter_from(self.first))
-            .filter(|(_, r)| r.flow == flow && dir_of(r) == dir)
+            .filter(|(_, r)| r.flow == flow && r.dir() == dir)
             .map(|(i, _)| i);
         for i in mine.take(ISN_LOOK) {
             let (flags, seq, bare) = reader.tcp(capture, i, src)?;
@@ -314,7 +313,7 @@ impl Plan {
         let mine = |from: usize, to: usize| {
             (from..)
                 .zip(capture.packets.range(from..to))
-                .filter(|(_, r)| r.flow == flow && dir_of(r) == dir)
+                .filter(|(_, r)| r.flow == flow && r.dir() == dir)
                 .map(|(i, _)| i)
         };
         for i in mine(s, index + 1) {
@@ -451,14 +450,6 @@ impl Reader {
     }
 }
 
-fn dir_of(row: &PacketRow) -> Direction {
-    if row.flags & PacketRow::FLAG_B_TO_A != 0 {
-        Direction::BToA
-    } else {
-        Direction::AToB
-    }
-}
-
 /// The packets of a set only, as the page's worker has read them.
 #[cfg(test)]
 struct Only<'a> {
@@ -468,7 +459,12 @@ struct Only<'a> {
 
 #[cfg(test)]
 impl PacketSource for Only<'_> {
-    fn read(&mut self, index: usize, row: &PacketRow, buf: &mut Vec<u8>) -> bool {
+    fn read(
+        &mut self,
+        index: usize,
+        row: &crate::capture::packet::PacketRow,
+        buf: &mut Vec<u8>,
+    ) -> bool {
         self.allowed.binary_search(&index).is_ok() && self.inner.read(index, row, buf)
     }
 }

@@ -16,7 +16,6 @@ pub mod tls;
 
 use crate::capture::app::memcache::COMMANDS;
 use crate::capture::app::AppProto;
-use crate::capture::flow::Direction;
 use crate::capture::packet::{PacketRow, NO_FLOW};
 use crate::capture::Capture;
 use crate::ingest::app::payload_of;
@@ -262,11 +261,7 @@ impl Collector {
             return;
         };
         let payload = payload_of(&s, bytes, &[]).unwrap_or(&[]);
-        let dir = if row.flags & PacketRow::FLAG_B_TO_A != 0 {
-            Direction::BToA
-        } else {
-            Direction::AToB
-        };
+        let dir = row.dir();
         let Collector {
             reasm,
             dissectors,
