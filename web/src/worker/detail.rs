@@ -77,10 +77,11 @@ pub async fn detail(s: &Session, frame: u64) -> Result<DetailView, String> {
         }
     }
     if tcp_app {
-        let earlier: Vec<usize> = (from..)
+        // Each packet with its captured length (the pieces below are cut by bytes).
+        let earlier: Vec<(usize, u32)> = (from..)
             .zip(capture.packets.range(from..index))
             .filter(|(_, r)| r.flow == flow)
-            .map(|(i, _)| i)
+            .map(|(i, r)| (i, r.caplen))
             .collect();
         // Pieces of at most CATCH_UP packets and CATCH_UP_BYTES of them (a loopback
         // capture's segments reach 64 KiB: 4096 of them would hold 256 MiB at once).
@@ -92,12 +93,12 @@ pub async fn detail(s: &Session, frame: u64) -> Result<DetailView, String> {
                 && end - start < CATCH_UP
                 && (end == start || bytes < CATCH_UP_BYTES)
             {
-                bytes += u64::from(capture.packets.at(earlier[end]).caplen);
+                bytes += u64::from(earlier[end].1);
                 end += 1;
             }
-            let piece = &earlier[start..end];
+            let piece: Vec<usize> = earlier[start..end].iter().map(|&(i, _)| i).collect();
             start = end;
-            let mut src = reading::set(s, piece).await?;
+            let mut src = reading::set(s, &piece).await?;
             if let Some(&last) = piece.last() {
                 // Feeds the packets before `last`, then `last` itself.
                 detail::detail(&mut ctx, last, &mut src, &mut apps, FrameInfo::default());
