@@ -49,7 +49,8 @@ tasks:
         Chromium (tests/e2e/bench.mjs on dist/): selection to full results, MB/s and CPU
         beside a bare worker reading the same files and the native CLI, peak wasm memory a
         packet, filters, scrolling, detail, follow. Default captures: the bench capture and
-        one of at least 5 GB (or N GB) made from it (deleted after unless --keep-large).
+        one of at least 5 GB (or N GB) of the same real traffic, recorded for the run by
+        tests/scripts/make-bench-capture.sh (deleted after unless --keep-large).
         --tls (root): ingest of ~1 GB of TLS with its key log beside the same traffic
         in clear (tests/scripts/make-tls-bench-capture.sh; xtask/src/bench/tls.rs).
 

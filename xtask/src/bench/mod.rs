@@ -126,7 +126,7 @@ pub fn run(setup: &Setup, no_install: bool, args: Vec<String>) -> Result<()> {
             system: true,
             browser: true,
         })?;
-        page::run(&setup.root, &capture, &page_options)?;
+        page::run(&setup.root, no_install, &capture, &page_options)?;
     }
     if sections.criterion {
         step("cargo bench -p wirelens-core");

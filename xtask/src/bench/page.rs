@@ -9,15 +9,17 @@
 //! open a packet's detail and a followed stream (beside `wirelens follow`).
 //!
 //! Captures: `--page-capture FILE[,FILE…]` (repeatable; a comma-separated list is opened
-//! as one rotated set), else the bench capture and one of at least 5 GB made from it
-//! (its traffic repeated with times shifted past the copy before; written beside it and
-//! deleted after the run unless `--keep-large`; `--large-gb N` asks for N GB instead).
+//! as one rotated set), else the bench capture and one of at least 5 GB of the same kind of
+//! real traffic, recorded for the run by tests/scripts/make-bench-capture.sh (about a
+//! minute; written beside the bench capture and deleted after the run unless
+//! `--keep-large`; `--large-gb N` asks for N GB instead). A copy of the bench capture
+//! repeated would not do: its copies reuse the same connections, so they read as
+//! retransmissions, which costs the analysis less and the memory more than real traffic.
 
-use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use serde_json::Value;
 
 use super::rusage::{measure, Usage};
@@ -70,7 +72,7 @@ impl Options {
 }
 
 /// Runs the section: builds dist/ and the release CLI, then measures each capture.
-pub fn run(root: &Path, bench_capture: &Path, o: &Options) -> Result<()> {
+pub fn run(root: &Path, no_install: bool, bench_capture: &Path, o: &Options) -> Result<()> {
     step("bench page: trunk build --release");
     run_cmd(cmd("trunk", ["build", "--release"]).current_dir(root))?;
     step("bench page: cargo build --release -p wirelens");
@@ -86,12 +88,21 @@ pub fn run(root: &Path, bench_capture: &Path, o: &Options) -> Result<()> {
         let size = o.large.unwrap_or(LARGE);
         let large = bench_capture.with_file_name("bench-large.pcap");
         if std::fs::metadata(&large).map_or(true, |m| m.len() < size) {
+            // The script captures until the file holds this many MiB.
+            let mib = size.div_ceil(1 << 20).to_string();
             step(format!(
-                "bench page: make {} (the bench capture's traffic repeated to at least {} GB)",
-                large.display(),
-                size / 1_000_000_000
+                "bench page: record {} ({mib} MiB of real traffic)",
+                large.display()
             ));
-            repeat_pcap(bench_capture, &large, size)?;
+            let script = root.join("tests/scripts/make-bench-capture.sh");
+            let mut make = cmd(
+                "bash",
+                [script.as_os_str(), large.as_os_str(), mib.as_ref()],
+            );
+            if no_install {
+                make.env("NO_INSTALL", "1");
+            }
+            run_cmd(make.current_dir(root))?;
             if !o.keep_large {
                 made = Some(large.clone());
             }
@@ -279,70 +290,4 @@ fn load() -> String {
                 .map(|one| format!("load average {one}"))
         })
         .unwrap_or_default()
-}
-
-/// Writes `src` (a little-endian classic pcap, as tcpdump writes it) again and again into
-/// `out` until it holds at least `min` bytes, each copy's times moved past the copy
-/// before (whole seconds), so that the result is one timeline of real traffic.
-fn repeat_pcap(src: &Path, out: &Path, min: u64) -> Result<()> {
-    let open = || -> Result<BufReader<std::fs::File>> {
-        Ok(BufReader::with_capacity(
-            1 << 20,
-            std::fs::File::open(src).with_context(|| format!("cannot open {}", src.display()))?,
-        ))
-    };
-    let mut w = BufWriter::with_capacity(
-        1 << 20,
-        std::fs::File::create(out).with_context(|| format!("cannot write {}", out.display()))?,
-    );
-    let mut written = 0u64;
-    let mut shift = 0u32;
-    let mut copy = 0;
-    while written < min {
-        let mut r = open()?;
-        let mut header = [0u8; 24];
-        r.read_exact(&mut header)
-            .with_context(|| format!("{}: no pcap header", src.display()))?;
-        let magic = u32::from_le_bytes(header[..4].try_into().expect("4 bytes"));
-        if magic != 0xa1b2_c3d4 && magic != 0xa1b2_3c4d {
-            bail!("{}: not a little-endian pcap file", src.display());
-        }
-        if copy == 0 {
-            w.write_all(&header)?;
-            written += 24;
-        }
-        let (mut first, mut last) = (None, 0u32);
-        let mut rec = [0u8; 16];
-        let mut data = Vec::new();
-        loop {
-            match r.read_exact(&mut rec) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
-                Err(e) => return Err(e.into()),
-            }
-            let sec = u32::from_le_bytes(rec[..4].try_into().expect("4 bytes"));
-            let caplen = u32::from_le_bytes(rec[8..12].try_into().expect("4 bytes")) as usize;
-            if caplen > 1 << 28 {
-                bail!("{}: a record of {caplen} bytes", src.display());
-            }
-            data.resize(caplen, 0);
-            if r.read_exact(&mut data).is_err() {
-                break;
-            }
-            first.get_or_insert(sec);
-            last = last.max(sec);
-            rec[..4].copy_from_slice(&(sec + shift).to_le_bytes());
-            w.write_all(&rec)?;
-            w.write_all(&data)?;
-            written += 16 + caplen as u64;
-        }
-        let Some(first) = first else {
-            bail!("{}: no packets", src.display());
-        };
-        shift += last - first + 1;
-        copy += 1;
-    }
-    w.flush()?;
-    note(format!("{copy} copies, {:.2} GB", written as f64 / 1e9));
-    Ok(())
 }
