@@ -33,7 +33,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let errors = crate::input::report_errors(&capture);
     let mut out = std::io::stdout().lock();
     if args.by_rcode {
-        let rows = dns::by_rcode(&capture);
+        let rows = dns::by_rcode(capture.transactions.iter().enumerate());
         if args.common.json {
             serde_json::to_writer_pretty(&mut out, &rows)?;
             writeln!(out)?;

@@ -49,7 +49,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let errors = crate::input::report_errors(&capture);
     let mut out = std::io::stdout().lock();
     if args.grpc {
-        let rows = http::grpc(&capture);
+        let rows = http::grpc(&capture, &capture.transactions);
         if args.common.json {
             serde_json::to_writer_pretty(&mut out, &rows)?;
             writeln!(out)?;
@@ -79,7 +79,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         return Ok(exit_code(errors));
     }
     if args.by_status {
-        let rows = http::by_status(&capture);
+        let rows = http::by_status(capture.transactions.iter().enumerate());
         if args.common.json {
             serde_json::to_writer_pretty(&mut out, &rows)?;
             writeln!(out)?;

@@ -29,7 +29,7 @@ pub struct Args {
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let capture = read(&args.common)?;
     let errors = crate::input::report_errors(&capture);
-    let rows = tls::rows(&capture);
+    let rows = tls::rows(&capture, &capture.transactions);
     let mut out = std::io::stdout().lock();
     if args.common.json {
         serde_json::to_writer_pretty(&mut out, &rows)?;

@@ -20,7 +20,7 @@ use wirelens_core::capture::flow::L4;
 use wirelens_core::capture::Capture;
 use wirelens_core::query::filter::Filter;
 use wirelens_core::query::transactions::kv::KeyValue;
-use wirelens_core::query::transactions::{self as tx, dns, http, kv, mysql, pgsql, tls};
+use wirelens_core::query::transactions::{self as tx, dns, http, kv, tls};
 use wirelens_web::protocol::{Column, StreamRef};
 
 /// The tables of each protocol, in the order the page shows them.
@@ -102,58 +102,35 @@ pub fn build(
     if let Some(built) = remade(capture, shown, proto, table) {
         return Ok(built);
     }
-    // Tables core makes of any transactions given: those the view shows.
-    let visible = || {
+    // Core makes these of the transactions given: those the view shows.
+    let numbered = || {
         capture
             .transactions
             .iter()
-            .filter(move |t| displayed(shown, t))
+            .enumerate()
+            .filter(move |(_, t)| displayed(shown, t))
     };
+    let visible = || numbered().map(|(_, t)| t);
+    let no_table = || format!("{} has no table {table}", proto.name());
     let mut b = TableBuilder::new(capture, proto, table);
-    let made = match (proto, table) {
-        (AppProto::Memcache, t) => kv_table::<Memcache>(&mut b, capture, visible(), t),
-        (AppProto::Redis, t) => kv_table::<Redis>(&mut b, capture, visible(), t),
-        (AppProto::Mysql, "queries") => {
-            b.rows(kv::commands::<Mysql>(capture, visible()));
-            true
-        }
-        (AppProto::Pgsql, "queries") => {
-            b.rows(kv::commands::<Pgsql>(capture, visible()));
-            true
-        }
-        _ => false,
-    };
-    if made {
-        return Ok(b.finish());
-    }
-    // A capture of the transactions the view shows: core's tables read the
-    // transactions, the conversations, and the packet index for the transactions' times
-    // (compressed, about 9 bytes a packet, given back after).
-    let view;
-    let capture = match shown {
-        None => capture,
-        Some(_) => {
-            view = Capture {
-                packets: capture.packets.clone(),
-                conversations: capture.conversations.clone(),
-                app_protos: capture.app_protos.clone(),
-                app_inner: capture.app_inner.clone(),
-                transactions: visible().cloned().collect(),
-                ..Capture::default()
-            };
-            &view
-        }
-    };
     match (proto, table) {
-        (AppProto::Http, "by_status") => b.rows(http::by_status(capture)),
-        (AppProto::Http, "grpc") => b.rows(http::grpc(capture)),
-        (AppProto::Memcache, t) => b.member(&kv::tables::<Memcache>(capture), t),
-        (AppProto::Redis, t) => b.member(&kv::tables::<Redis>(capture), t),
-        (AppProto::Mysql, t) => b.member(&mysql::tables(capture), t),
-        (AppProto::Pgsql, t) => b.member(&pgsql::tables(capture), t),
-        (AppProto::Dns, "by_rcode") => b.rows(dns::by_rcode(capture)),
-        (AppProto::Tls, "handshakes") => b.rows(tls::rows(capture)),
-        _ => return Err(format!("{} has no table {table}", proto.name())),
+        (AppProto::Memcache, t) => {
+            if !kv_table::<Memcache>(&mut b, capture, visible(), t) {
+                return Err(no_table());
+            }
+        }
+        (AppProto::Redis, t) => {
+            if !kv_table::<Redis>(&mut b, capture, visible(), t) {
+                return Err(no_table());
+            }
+        }
+        (AppProto::Mysql, "queries") => b.rows(kv::commands::<Mysql>(capture, visible())),
+        (AppProto::Pgsql, "queries") => b.rows(kv::commands::<Pgsql>(capture, visible())),
+        (AppProto::Http, "by_status") => b.rows(http::by_status(numbered())),
+        (AppProto::Http, "grpc") => b.rows(http::grpc(capture, visible())),
+        (AppProto::Dns, "by_rcode") => b.rows(dns::by_rcode(numbered())),
+        (AppProto::Tls, "handshakes") => b.rows(tls::rows(capture, visible())),
+        _ => return Err(no_table()),
     }
     Ok(b.finish())
 }
@@ -192,14 +169,6 @@ fn displayed(shown: Option<&[u32]>, t: &Transaction) -> bool {
 /// Core's rows as the CLI's `--json` prints them.
 fn json<T: Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
-}
-
-/// Member `table` of an object of tables (`hot_keys` of memcached's).
-fn pick(v: Value, table: &str) -> Value {
-    match v {
-        Value::Object(mut m) => m.remove(table).unwrap_or(Value::Array(Vec::new())),
-        _ => Value::Array(Vec::new()),
-    }
 }
 
 /// Keys that only index the capture (conversation ids, packet indices, transaction
@@ -722,115 +691,6 @@ impl ser::Serializer for KeyText<'_> {
     }
 }
 
-/// Serializes an object of tables (`kv::Tables`), giving member `name`'s rows to the
-/// builder and leaving the others unserialized.
-struct Member<'t> {
-    b: &'t mut TableBuilder,
-    name: &'t str,
-}
-
-/// The value of the member: an array's items are rows; anything else has none.
-struct MemberRows<'t> {
-    b: &'t mut TableBuilder,
-}
-
-impl ser::Serializer for Member<'_> {
-    type Ok = ();
-    type Error = Unsupported;
-    type SerializeSeq = ser::Impossible<(), Unsupported>;
-    type SerializeTuple = ser::Impossible<(), Unsupported>;
-    type SerializeTupleStruct = ser::Impossible<(), Unsupported>;
-    type SerializeTupleVariant = ser::Impossible<(), Unsupported>;
-    type SerializeMap = ser::Impossible<(), Unsupported>;
-    type SerializeStruct = Self;
-    type SerializeStructVariant = ser::Impossible<(), Unsupported>;
-
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self, Unsupported> {
-        Ok(self)
-    }
-
-    // Core's tables are structs; anything else takes the JSON path.
-    unsupported_scalars!();
-    unsupported! { serialize_str(&str); serialize_none(); }
-    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<(), Unsupported> {
-        Err(Unsupported)
-    }
-    unsupported_compounds! {
-        serialize_seq(Option<usize>) -> SerializeSeq;
-        serialize_tuple(usize) -> SerializeTuple;
-        serialize_tuple_struct(&'static str, usize) -> SerializeTupleStruct;
-        serialize_tuple_variant(&'static str, u32, &'static str, usize) -> SerializeTupleVariant;
-        serialize_map(Option<usize>) -> SerializeMap;
-        serialize_struct_variant(&'static str, u32, &'static str, usize) -> SerializeStructVariant;
-    }
-}
-
-impl ser::SerializeStruct for Member<'_> {
-    type Ok = ();
-    type Error = Unsupported;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        v: &T,
-    ) -> Result<(), Unsupported> {
-        if key == self.name {
-            v.serialize(MemberRows { b: &mut *self.b })?;
-        }
-        Ok(())
-    }
-    fn end(self) -> Result<(), Unsupported> {
-        Ok(())
-    }
-}
-
-impl ser::Serializer for MemberRows<'_> {
-    type Ok = ();
-    type Error = Unsupported;
-    type SerializeSeq = Self;
-    type SerializeTuple = ser::Impossible<(), Unsupported>;
-    type SerializeTupleStruct = ser::Impossible<(), Unsupported>;
-    type SerializeTupleVariant = ser::Impossible<(), Unsupported>;
-    type SerializeMap = ser::Impossible<(), Unsupported>;
-    type SerializeStruct = ser::Impossible<(), Unsupported>;
-    type SerializeStructVariant = ser::Impossible<(), Unsupported>;
-
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self, Unsupported> {
-        Ok(self)
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<(), Unsupported> {
-        v.serialize(self)
-    }
-    fn serialize_none(self) -> Result<(), Unsupported> {
-        Ok(())
-    }
-
-    // A member that is not an array has no rows (`values`); only what core's tables
-    // hold is expected here, anything else takes the JSON path.
-    unsupported_scalars!();
-    unsupported! { serialize_str(&str); }
-    unsupported_compounds! {
-        serialize_tuple(usize) -> SerializeTuple;
-        serialize_tuple_struct(&'static str, usize) -> SerializeTupleStruct;
-        serialize_tuple_variant(&'static str, u32, &'static str, usize) -> SerializeTupleVariant;
-        serialize_map(Option<usize>) -> SerializeMap;
-        serialize_struct(&'static str, usize) -> SerializeStruct;
-        serialize_struct_variant(&'static str, u32, &'static str, usize) -> SerializeStructVariant;
-    }
-}
-
-impl ser::SerializeSeq for MemberRows<'_> {
-    type Ok = ();
-    type Error = Unsupported;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unsupported> {
-        let leaves = self.b.try_leaves(v)?;
-        self.b.keep(leaves);
-        Ok(())
-    }
-    fn end(self) -> Result<(), Unsupported> {
-        Ok(())
-    }
-}
-
 /// A row's values: each column's (by index into the table's keys), in the order
 /// serialized (a key twice in one row: the last one counts, as in the JSON object).
 type Leaves = Vec<(usize, Value)>;
@@ -882,35 +742,6 @@ impl TableBuilder {
         for r in rows {
             let leaves = self.leaves(&r);
             self.keep(leaves);
-        }
-    }
-
-    /// The rows of member `table` of an object of tables (`hot_keys` of memcached's),
-    /// the other members left unserialized.
-    fn member<T: Serialize>(&mut self, tables: &T, table: &str) {
-        if tables
-            .serialize(Member {
-                b: self,
-                name: table,
-            })
-            .is_err()
-        {
-            // As the JSON path has it: a table that does not serialize has no rows.
-            self.keys.clear();
-            self.numeric.clear();
-            self.rows.clear();
-            self.big = 0;
-            self.values(pick(json(tables), table));
-        }
-    }
-
-    /// Rows already in their JSON form (an array; anything else has none).
-    fn values(&mut self, v: Value) {
-        if let Value::Array(items) = v {
-            for item in &items {
-                let leaves = self.json_leaves(item);
-                self.keep(leaves);
-            }
         }
     }
 
@@ -1358,5 +1189,72 @@ mod test {
             }
         }
         assert!(compared > 100, "{compared} rows compared");
+    }
+
+    /// A filter narrows the tables core makes of the displayed transactions: with the
+    /// packets of every other transaction shown, they count those transactions only.
+    #[test]
+    fn a_filter_narrows_the_grouped_tables() {
+        let cases: [(&str, &[u8], AppProto, &str); 4] = [
+            (
+                "http.pcap",
+                include_bytes!("../../../tests/data/servers/http.pcap"),
+                AppProto::Http,
+                "by_status",
+            ),
+            (
+                "grpc.pcap",
+                include_bytes!("../../../tests/data/servers/grpc.pcap"),
+                AppProto::Http,
+                "grpc",
+            ),
+            (
+                "dns.pcap",
+                include_bytes!("../../../tests/data/servers/dns.pcap"),
+                AppProto::Dns,
+                "by_rcode",
+            ),
+            (
+                "tls.pcap",
+                include_bytes!("../../../tests/data/servers/tls.pcap"),
+                AppProto::Tls,
+                "handshakes",
+            ),
+        ];
+        for (name, bytes, proto, table) in cases {
+            let capture = ingest_bytes(name, bytes);
+            let kept = |t: &Transaction| {
+                proto_of(t) == proto
+                    && (table != "grpc" || Http::of(&t.detail).is_some_and(|h| h.grpc().is_some()))
+            };
+            let ours: Vec<&Transaction> = capture.transactions.iter().filter(|t| kept(t)).collect();
+            let mut shown: Vec<u32> = ours
+                .iter()
+                .step_by(2)
+                .flat_map(|t| [t.request, t.response])
+                .flatten()
+                .flat_map(|s| [s.first() as u32, s.last() as u32])
+                .collect();
+            shown.sort_unstable();
+            shown.dedup();
+            let expected = capture
+                .transactions
+                .iter()
+                .filter(|t| kept(t) && displayed(Some(&shown), t))
+                .count();
+            assert!(
+                expected > 0 && expected < ours.len(),
+                "{name}: {expected} of {}",
+                ours.len()
+            );
+            let b = build(&capture, Some(&shown), proto, table).unwrap();
+            let counted: usize = match b.columns.iter().position(|c| c.key == "count") {
+                Some(c) => (0..b.len())
+                    .map(|i| b.row(&capture, i).cells.get(c).parse::<usize>().unwrap())
+                    .sum(),
+                None => b.len(),
+            };
+            assert_eq!(counted, expected, "{name} {table}");
+        }
     }
 }

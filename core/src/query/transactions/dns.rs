@@ -73,15 +73,16 @@ pub struct RcodeRow {
     pub transactions: Vec<usize>,
 }
 
-/// DNS transactions grouped by response code, in code order (no response last).
-pub fn by_rcode(capture: &Capture) -> Vec<RcodeRow> {
-    by_code::<Dns, u8>(&capture.transactions, |d| d.rcode)
+/// The DNS transactions among `txs` (each with its index in `Capture::transactions`)
+/// grouped by response code, in code order (no response last).
+pub fn by_rcode<'a>(txs: impl IntoIterator<Item = (usize, &'a Transaction)>) -> Vec<RcodeRow> {
+    by_code::<Dns, u8>(txs, |d| d.rcode)
         .into_iter()
-        .map(|(rcode, ix)| RcodeRow {
+        .map(|(rcode, group)| RcodeRow {
             rcode,
             name: rcode.map_or("no response", rcode_name),
-            count: ix.len() as u64,
-            transactions: ix,
+            count: group.len() as u64,
+            transactions: group.into_iter().map(|(i, _)| i).collect(),
         })
         .collect()
 }

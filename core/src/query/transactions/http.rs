@@ -70,17 +70,17 @@ pub struct StatusRow {
     pub frames: Vec<u64>,
 }
 
-/// HTTP transactions grouped by status code, in code order (no response last).
-pub fn by_status(capture: &Capture) -> Vec<StatusRow> {
-    let txs = &capture.transactions;
+/// The HTTP transactions among `txs` (each with its index in `Capture::transactions`)
+/// grouped by status code, in code order (no response last).
+pub fn by_status<'a>(txs: impl IntoIterator<Item = (usize, &'a Transaction)>) -> Vec<StatusRow> {
     by_code::<Http, u16>(txs, |h| h.status())
         .into_iter()
-        .map(|(status, ix)| StatusRow {
+        .map(|(status, group)| StatusRow {
             status,
-            count: ix.len() as u64,
-            frames: ix
+            count: group.len() as u64,
+            frames: group
                 .iter()
-                .filter_map(|&i| txs[i].response.or(txs[i].request))
+                .filter_map(|(_, t)| t.response.or(t.request))
                 .map(|s| frame(s.last()))
                 .collect(),
         })
@@ -112,11 +112,11 @@ pub struct GrpcRow {
     pub slowest_at: Option<Frames>,
 }
 
-/// gRPC calls grouped by service and method, most total time first.
-pub fn grpc(capture: &Capture) -> Vec<GrpcRow> {
+/// The gRPC calls among `txs` grouped by service and method, most total time first.
+pub fn grpc<'a>(capture: &Capture, txs: impl IntoIterator<Item = &'a Transaction>) -> Vec<GrpcRow> {
     use crate::capture::app::http::grpc_status_name;
     let mut rows: std::collections::BTreeMap<(String, String), GrpcRow> = Default::default();
-    for (t, h) in of::<Http>(&capture.transactions) {
+    for (t, h) in of::<Http>(txs) {
         let Some(g) = h.grpc() else { continue };
         let r = rows
             .entry((g.service.clone(), g.method.clone()))
@@ -162,7 +162,7 @@ mod test {
     #[test]
     fn grpc_methods_of_the_real_capture() {
         let c = testkit::capture("grpc.pcap", &[]);
-        let g = grpc(&c);
+        let g = grpc(&c, &c.transactions);
         assert_eq!((g[0].method.as_str(), g[0].count), ("Slow", 1));
         let get = g.iter().find(|r| r.method == "GetItem").unwrap();
         assert_eq!((get.count, get.errors), (3, 1));

@@ -180,18 +180,22 @@ pub fn slowest<'a, T: AppDetail + 'a>(
     rows.into_iter().map(|(_, t, d)| (t, d)).collect()
 }
 
-/// The transactions of protocol `T` grouped by a code (an HTTP status, a DNS rcode), in
-/// code order, those without one last: each code with the indices of its transactions
-/// in `txs`.
-pub fn by_code<T: AppDetail, C: Ord + Copy>(
-    txs: &[Transaction],
+/// Transactions, each with its index in `Capture::transactions`.
+pub type Numbered<'a> = Vec<(usize, &'a Transaction)>;
+
+/// The transactions of protocol `T` among `txs` (each with its index in
+/// `Capture::transactions`) grouped by a code (an HTTP status, a DNS rcode), in code
+/// order, those without one last.
+pub fn by_code<'a, T: AppDetail + 'a, C: Ord + Copy>(
+    txs: impl IntoIterator<Item = (usize, &'a Transaction)>,
     code: impl Fn(&T) -> Option<C>,
-) -> Vec<(Option<C>, Vec<usize>)> {
-    let mut groups: std::collections::BTreeMap<(bool, Option<C>), Vec<usize>> = Default::default();
-    for (i, t) in txs.iter().enumerate() {
+) -> Vec<(Option<C>, Numbered<'a>)> {
+    let mut groups: std::collections::BTreeMap<(bool, Option<C>), Numbered<'a>> =
+        Default::default();
+    for (i, t) in txs {
         let Some(d) = T::of(&t.detail) else { continue };
         let c = code(d);
-        groups.entry((c.is_none(), c)).or_default().push(i);
+        groups.entry((c.is_none(), c)).or_default().push((i, t));
     }
     groups.into_iter().map(|((_, c), v)| (c, v)).collect()
 }

@@ -3,6 +3,7 @@
 
 use super::{frame, of, stream_of};
 use crate::capture::app::tls::Tls;
+use crate::capture::app::Transaction;
 use crate::capture::packet::PacketRow;
 use crate::capture::Capture;
 use serde::Serialize;
@@ -33,10 +34,10 @@ pub struct Row<'a> {
     pub inner: Option<crate::capture::app::AppProto>,
 }
 
-/// Every TLS handshake, in order of its first packet.
-pub fn rows(capture: &Capture) -> Vec<Row<'_>> {
+/// The TLS handshakes among `txs`, in their order (the capture's: by first packet).
+pub fn rows<'a>(capture: &Capture, txs: impl IntoIterator<Item = &'a Transaction>) -> Vec<Row<'a>> {
     let mut rows = Vec::new();
-    for (t, tls) in of::<Tls>(&capture.transactions) {
+    for (t, tls) in of::<Tls>(txs) {
         let Some(c) = capture.conversations.get(t.conv as usize) else {
             continue;
         };
