@@ -239,7 +239,23 @@ try {
   worker = page.workers().find((w) => w.url().includes('wirelens-worker'));
   row('worker wasm memory after open (its peak)', `${(wasm / 1e6).toFixed(0)} MB (${(wasm / packets).toFixed(1)} B a packet)`);
   Object.assign(figures, { packets, open_ms: open, open_cpu_s: openCpu, wasm_bytes: wasm });
+  // What that memory holds: the heap counted by the worker's allocator, by phase.
+  const heap = await worker.evaluate(() => (self.wirelensHeap ? self.wirelensHeap() : null));
+  if (heap) {
+    const mb = (b) => `${(b / 1e6).toFixed(1)} MB (${(b / packets).toFixed(1)} B a packet)`;
+    row('  before the open: wasm memory', mb(heap.wasm_before));
+    row('  heap peak while reading', mb(heap.reading_peak));
+    row('  heap peak in finish', mb(heap.finish_peak));
+    row('  heap live after the open', mb(heap.live_after));
+    figures.heap = heap;
+  }
   if (openOnly) {
+    // The capture's heap by part (this closes the capture in the worker).
+    const census = await worker.evaluate(() => (self.wirelensCensus ? self.wirelensCensus() : []));
+    for (const [part, bytes] of census) {
+      if (bytes) row(`    ${part}`, `${(bytes / 1e6).toFixed(2)} MB (${(bytes / packets).toFixed(1)} B a packet)`);
+    }
+    if (census.length) figures.census = Object.fromEntries(census);
     if (page.errors.length) console.log('page errors:', page.errors);
     if (jsonOut) writeFileSync(jsonOut, JSON.stringify(figures, null, 2) + '\n');
   } else {

@@ -33,10 +33,19 @@
 //! - per HTTP/2 frame, PostgreSQL message and QUIC packet: 24 bytes (`pdus`, a
 //!   [`crate::capture::app::pdu::Pdu`]), for the per-frame fields, columns and detail.
 //! - per memcached message (text protocol): 5 bytes (`memcache_commands`), where
-//!   Wireshark shows `memcache` and `memcache.command`, for filters on them.
+//!   Wireshark shows `memcache` and `memcache.command`, for filters on them (8 while the
+//!   ingest runs, in blocks of 4,096 that never move).
 //!
-//! The packet index and the transactions give back their spare capacity when the ingest
-//! finishes. `cargo bench -p wirelens-core --bench memory` counts the heap of each part.
+//! In the page, wasm memory keeps the ingest's peak, not what is left: so the growing
+//! parts make room at the rate they are filled ([`reserve_expected`], which also gives
+//! back room when the rate falls), the transactions are kept in order of first packet as
+//! they come (the sort at the end then has nothing to do; else it takes 8 bytes a
+//! transaction), and [`Ingest::finish`] drops what is the ingest's own and gives back
+//! spare room before it adds any scratch. On bench.pcap in headless Chromium
+//! (`tests/e2e/bench.mjs`, which reads the worker's counting allocator) the heap peaks
+//! at 40.1 bytes a packet, 33.2 live after; wasm memory is 49.2 (1.4 MB is there before
+//! the open: the stack and static data; the rest is the allocator's block headers and
+//! holes). `cargo bench -p wirelens-core --bench memory` counts the heap of each part.
 //!
 //! Fixed, whatever the capture's size: the record being read (at most
 //! [`source::MAX_RECORD`]), reassembly buffers ([`reassembly::MAX_STREAM_BUFFER`] a
@@ -603,12 +612,27 @@ impl Ingest {
     }
 
     /// Ends every file and returns the capture.
+    ///
+    /// Wasm memory never shrinks, so what the page holds is the ingest's peak: what is
+    /// done with goes before what `finish` adds (the transactions' sort), and the index
+    /// and the transactions give back their spare room first.
     pub fn finish(mut self) -> Capture {
         for f in 0..self.files.len() {
             self.close_file(f);
         }
         let a = &mut self.analysis;
         let stages = a.stages;
+        // The index is kept for the capture's life: give back what its growth left spare
+        // (up to half of it).
+        a.capture.packets.shrink_to_fit();
+        a.dissector = wire::Dissector::default();
+        if stages.tcp {
+            a.capture.tcp_control = std::mem::take(&mut a.control);
+            a.capture.tcp = std::mem::take(&mut a.tcp).finish();
+        }
+        if stages.flows {
+            a.capture.stats = std::mem::take(&mut a.stats).finish();
+        }
         if stages.apps {
             // The parsers saw the packets before `Extent::MAX_PACKETS` only.
             let apps = std::mem::take(&mut a.apps).finish(
@@ -627,30 +651,17 @@ impl Ingest {
             a.capture.reassembly = a.reassembler.stats();
         }
         let Analysis {
-            mut capture,
-            flows,
-            tcp,
-            control,
-            stats,
-            ..
+            mut capture, flows, ..
         } = self.analysis;
         capture.stages = stages;
-        // The index is kept for the capture's life: give back what its growth left spare
-        // (up to half of it).
-        capture.packets.shrink_to_fit();
         capture.conversations = flows.conversations;
         if stages.tcp {
-            capture.tcp_control = control;
             capture
                 .tcp_control
                 .resize(capture.conversations.len(), TcpControl::default());
-            capture.tcp = tcp.finish();
             capture
                 .tcp
                 .resize(capture.conversations.len(), TcpConversation::default());
-        }
-        if stages.flows {
-            capture.stats = stats.finish();
         }
         capture
     }
@@ -781,8 +792,11 @@ pub fn ingest_bytes(name: &str, bytes: &[u8]) -> Capture {
 
 /// Grows `v`, once `done` of `total` input bytes gave it its length, to what the whole
 /// input will likely need (its length scaled to the whole, and a sixteenth more). It
-/// grows only when it is nearly full, so that a rate that drifts costs no copy each time;
-/// a rate that falls leaves room that `shrink_to_fit` gives back in place at the end.
+/// grows only when it is nearly full, so that a rate that drifts costs no copy each time.
+/// When the rate falls (bench.pcap's first thirty-second brings a quarter more
+/// transactions a byte than the whole), the room past an eighth more than the new guess
+/// is given back at once, in place: the heap's other parts fill it before wasm memory,
+/// which never shrinks, grows again.
 pub(crate) fn reserve_expected<T>(v: &mut Vec<T>, done: u64, total: u64) {
     if done == 0 || done >= total || v.is_empty() {
         return;
@@ -792,6 +806,8 @@ pub(crate) fn reserve_expected<T>(v: &mut Vec<T>, done: u64, total: u64) {
     let nearly_full = v.capacity() - v.len() <= v.len() / 16;
     if expected > v.capacity() && (nearly_full || v.capacity() < expected / 2) {
         v.reserve_exact(expected + expected / 16 - v.len());
+    } else if v.capacity() > expected.saturating_add(expected / 8) {
+        v.shrink_to(expected + expected / 16);
     }
 }
 
@@ -834,6 +850,12 @@ mod test {
         v.extend(900..1000);
         reserve_expected(&mut v, 500, 1000);
         assert_eq!(v.capacity(), 2125);
+        assert_eq!(v, (0..1000).collect::<Vec<u64>>());
+        // The rate falls: room past an eighth more than the new guess goes back.
+        reserve_expected(&mut v, 520, 1000);
+        assert_eq!(v.capacity(), 2125);
+        reserve_expected(&mut v, 800, 1000);
+        assert_eq!(v.capacity(), 1328);
         assert_eq!(v, (0..1000).collect::<Vec<u64>>());
     }
 

@@ -12,6 +12,7 @@ mod export;
 mod files;
 mod filtering;
 mod follow;
+mod heap;
 mod lake;
 mod queries;
 mod reading;
@@ -41,6 +42,14 @@ fn main() {
     let wasm_bytes = Closure::<dyn Fn() -> f64>::new(|| columns::wasm_bytes() as f64);
     let _ = js_sys::Reflect::set(&scope(), &"wirelensWasmBytes".into(), wasm_bytes.as_ref());
     wasm_bytes.forget();
+    // `wirelensHeap()`: the heap of the last open by phase, and `wirelensCensus()`: the open
+    // capture's heap by part (it closes the capture), for the benchmark.
+    let heap = Closure::<dyn Fn() -> JsValue>::new(|| heap::report().into());
+    let _ = js_sys::Reflect::set(&scope(), &"wirelensHeap".into(), heap.as_ref());
+    heap.forget();
+    let census = Closure::<dyn Fn() -> JsValue>::new(|| heap::census().into());
+    let _ = js_sys::Reflect::set(&scope(), &"wirelensCensus".into(), census.as_ref());
+    census.forget();
     // Messages posted before the wasm was instantiated would have found no handler, so
     // the page waits for this before it sends anything.
     post(&FromWorker::Ready);

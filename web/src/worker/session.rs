@@ -24,9 +24,11 @@ use wirelens_web::protocol::{
 /// in 16 MiB; the whole ingest went from ~255 to ~320 MB/s with 16 MiB.
 const CHUNK: u64 = 16 << 20;
 /// Bytes of a slice copied into wasm memory at a time: the slice itself stays outside
-/// (its `ArrayBuffer`), so the heap holds 1 MiB of it rather than 16 (wasm memory never
-/// shrinks; on a 1.2 GB capture of 260k packets, 15 MiB is 60 bytes a packet).
-const PIECE: u32 = 1 << 20;
+/// (its `ArrayBuffer`), so the heap holds 128 KiB of it rather than 16 MiB (wasm memory
+/// never shrinks; on bench.pcap, 1.2 GB and 260k packets, 1 MiB is 4 bytes a packet). A
+/// record cut between two pieces is copied whole by the record reader: with packets of
+/// 64 KiB at most, a few percent of the bytes.
+const PIECE: u32 = 128 << 10;
 /// Slices of a file read ahead of the one analysed (they wait outside wasm memory), and
 /// of all files together.
 const AHEAD: usize = 3;
@@ -56,6 +58,12 @@ pub(crate) struct Session {
     pub(crate) view: RefCell<filtering::View>,
     /// What the packet list looks up across the capture, built once for every page.
     rows: RefCell<RowIndex>,
+}
+
+/// Closes the open capture and gives it (when nothing else holds it).
+pub(crate) fn take_capture() -> Option<Capture> {
+    let open = STATE.with_borrow_mut(|s| s.open.take())?;
+    Rc::try_unwrap(open).ok().map(|s| s.capture)
 }
 
 fn is_current(generation: u32) -> bool {
@@ -166,6 +174,12 @@ pub fn handle(msg: ToWorker) {
 /// analysed.
 async fn ingest(generation: u32, files: Vec<File>) {
     let started = js_sys::Date::now();
+    let mut heap = crate::heap::Open {
+        wasm_before: crate::columns::wasm_bytes(),
+        live_before: crate::heap::live(),
+        ..Default::default()
+    };
+    crate::heap::phase();
     // A TLS key log dropped beside the capture (NSS SSLKEYLOGFILE text) is not a capture:
     // its secrets decrypt the capture's TLS, as tshark's `-o tls.keylog_file:PATH`.
     let mut options = Options::default();
@@ -254,13 +268,20 @@ async fn ingest(generation: u32, files: Vec<File>) {
         }
     }
     blob::drop_pool();
+    // Freed before `finish` adds its own scratch.
+    drop(buf);
     post(&progress(&driver));
+    heap.reading_peak = crate::heap::phase();
     let mut capture = driver.finish();
     // The index and the transactions grew ahead of need (the driver makes room at the rate
     // it predicts): give back what they do not use, so that later queries reuse it before
     // the wasm memory grows again (it never shrinks).
     capture.packets.shrink_to_fit();
     capture.transactions.shrink_to_fit();
+    heap.finish_peak = crate::heap::phase();
+    heap.live_after = crate::heap::live();
+    heap.wasm_after = crate::columns::wasm_bytes();
+    crate::heap::note(heap);
     let summary = summarize(generation, &capture, js_sys::Date::now() - started);
     STATE.with_borrow_mut(|s| {
         if s.generation == generation {

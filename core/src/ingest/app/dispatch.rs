@@ -3,7 +3,7 @@
 
 use super::choose::{choose, make_parser, other, ParserCtx};
 use super::intern::Interner;
-use super::memcache::wireshark::Commands;
+use super::memcache::wireshark::{Commands, Found};
 use super::sniff::{sniff, Sniff};
 use super::tls::SharedKeys;
 use super::StreamParser;
@@ -19,6 +19,9 @@ use std::collections::HashMap;
 
 /// Bytes held per conversation while its first bytes are too short to tell the protocol.
 const MAX_SNIFF: usize = 1024;
+/// How far back from the last transaction a new one is put in its place (moving those
+/// after it: at most this many, 44 bytes each on wasm32).
+const IN_ORDER_BACK: usize = 256;
 
 /// A piece of a conversation held while its protocol is undecided.
 enum Held {
@@ -86,7 +89,9 @@ pub struct Apps {
     retired_inner: Vec<Option<AppProto>>,
     /// The TLS secrets (a key log given, and those the capture carries).
     keys: SharedKeys,
+    /// In order of first packet unless `unsorted` ([`Apps::keep`]).
     transactions: Vec<Transaction>,
+    unsorted: bool,
     scratch: Vec<Transaction>,
     /// HTTP/2 frames and PostgreSQL messages, as the parsers read them.
     pdus: Vec<Pdu>,
@@ -97,7 +102,7 @@ pub struct Apps {
     /// `memcache.command` of the memcached conversations retired so far: the covered
     /// ones (indexed by flow) and (packet, command) of theirs.
     memcache_covered: Vec<bool>,
-    memcache_commands: Vec<(u32, u8)>,
+    memcache_commands: Found,
     stats: AppStats,
 }
 
@@ -312,7 +317,7 @@ impl Apps {
                 self.memcache_covered.resize(i + 1, false);
             }
             self.memcache_covered[i] = true;
-            self.memcache_commands.extend(cm.found);
+            self.memcache_commands.append(cm.found);
         }
         if self.retired.len() <= i {
             self.retired.resize(i + 1, false);
@@ -471,11 +476,35 @@ impl Apps {
     }
 
     fn collect(&mut self, flow: u32) {
-        for mut t in self.scratch.drain(..) {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        for mut t in scratch.drain(..) {
             t.conv = flow;
             self.interner.transaction(&mut t);
             *self.stats.transactions.entry(t.detail.proto()).or_default() += 1;
-            self.transactions.push(t);
+            self.keep(t);
+        }
+        self.scratch = scratch;
+    }
+
+    /// Keeps a transaction, in order of first packet while the place is among the last
+    /// [`IN_ORDER_BACK`] (after those of the same packet: stable): a transaction is
+    /// reported when it ends, usually soon after those that began after it, so the
+    /// capture's transactions mostly need no sort at the end, whose scratch space would
+    /// add to the ingest's peak. One further back leaves them to that sort.
+    fn keep(&mut self, t: Transaction) {
+        let ts = &mut self.transactions;
+        let first = first_packet(&t);
+        if self.unsorted || ts.last().is_none_or(|l| first_packet(l) <= first) {
+            ts.push(t);
+            return;
+        }
+        let from = ts.len().saturating_sub(IN_ORDER_BACK);
+        let at = from + ts[from..].partition_point(|x| first_packet(x) <= first);
+        if at == from && from > 0 && first_packet(&ts[from - 1]) > first {
+            self.unsorted = true;
+            ts.push(t);
+        } else {
+            ts.insert(at, t);
         }
     }
 
@@ -596,10 +625,15 @@ impl Apps {
                 self.end_conv(conv, flow, end);
             }
         }
+        // The parsers' state goes before the sort's scratch comes (wasm memory keeps
+        // its peak).
+        self.convs = Vec::new();
+        self.interner = Interner::default();
+        self.scratch = Vec::new();
         let mut transactions = std::mem::take(&mut self.transactions);
-        sort_by_first_packet(&mut transactions);
-        // Kept for the capture's life: give back what the growth left spare.
+        // Kept for the capture's life: give back what the growth left spare, first.
         transactions.shrink_to_fit();
+        sort_by_first_packet(&mut transactions);
         let mut protos = std::mem::take(&mut self.retired_protos);
         protos.resize(conversations.len(), None);
         let mut clients = std::mem::take(&mut self.retired_clients);
@@ -634,12 +668,34 @@ impl Apps {
         } else {
             covered = Vec::new();
         }
-        let mut found = std::mem::take(&mut self.memcache_commands);
-        found.sort_by_key(|&(p, _)| p);
+        let found = std::mem::take(&mut self.memcache_commands);
+        let sorted = found.iter().map(|&(p, _)| p).is_sorted();
+        let n = found.len();
+        let (packets, commands) = if sorted {
+            let mut out = (Vec::with_capacity(n), Vec::with_capacity(n));
+            out.extend(found.into_pairs());
+            out
+        } else if n < 1 << 24 {
+            // Sorted in place, stably: each keeps its position beside its command (a
+            // stable sort would take scratch space for all of them).
+            let mut keyed: Vec<[u32; 2]> = Vec::with_capacity(n);
+            keyed.extend(
+                found
+                    .into_pairs()
+                    .enumerate()
+                    .map(|(i, (p, c))| [p, (i as u32) << 8 | u32::from(c)]),
+            );
+            keyed.sort_unstable();
+            keyed.into_iter().map(|[p, k]| (p, k as u8)).unzip()
+        } else {
+            let mut found: Vec<(u32, u8)> = found.into_pairs().collect();
+            found.sort_by_key(|&(p, _)| p);
+            found.into_iter().unzip()
+        };
         CommandIndex {
             covered,
-            packets: found.iter().map(|&(p, _)| p).collect(),
-            commands: found.iter().map(|&(_, c)| c).collect(),
+            packets,
+            commands,
         }
     }
 }
@@ -654,27 +710,35 @@ fn flow_of(ev: &StreamEvent<'_>) -> u32 {
 }
 
 /// Sorts transactions by their first packet, keeping the order of equal ones. A stable
-/// sort of the transactions themselves takes scratch space for half of them (hundreds of
-/// bytes each); this sorts (first packet, index) pairs, 16 bytes a transaction, and then
-/// moves each transaction into place along the permutation's cycles.
+/// sort of the transactions themselves takes scratch space for all of them (44 bytes
+/// each on wasm32); this sorts (first packet, index) pairs, 8 bytes a transaction, in
+/// place, and then moves each transaction into place along the permutation's cycles,
+/// reusing the pairs to mark the places done.
 fn sort_by_first_packet(ts: &mut [Transaction]) {
-    let mut order: Vec<(u64, usize)> = ts
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let first = t.request.or(t.response).map_or(u64::MAX, |s| s.first());
-            (first, i)
+    let Ok(n) = u32::try_from(ts.len()) else {
+        // Past 2^32 transactions (not in a wasm32 heap): the pairs need 64-bit indices.
+        ts.sort_by_key(first_packet);
+        return;
+    };
+    if ts.is_sorted_by_key(first_packet) {
+        return;
+    }
+    // (first packet, index): `Extent` keeps packets in 32 bits, and none is u32::MAX.
+    let mut order: Vec<[u32; 2]> = (0..n)
+        .map(|i| {
+            let first = first_packet(&ts[i as usize]).min(u32::MAX as u64) as u32;
+            [first, i]
         })
         .collect();
     // The pairs are distinct, so an unstable sort of them is stable by first packet.
     order.sort_unstable();
-    // Place p receives the transaction now at from[p]; usize::MAX marks a place done.
-    let mut from: Vec<usize> = order.into_iter().map(|(_, i)| i).collect();
-    for start in 0..from.len() {
+    // Place p receives the transaction now at order[p][1]; u32::MAX marks a place done.
+    const DONE: u32 = u32::MAX;
+    for start in 0..order.len() {
         let mut p = start;
-        while from[p] != usize::MAX {
-            let src = from[p];
-            from[p] = usize::MAX;
+        while order[p][1] != DONE {
+            let src = order[p][1] as usize;
+            order[p][1] = DONE;
             if src == start {
                 break;
             }
@@ -682,6 +746,11 @@ fn sort_by_first_packet(ts: &mut [Transaction]) {
             p = src;
         }
     }
+}
+
+/// The first packet of a transaction (u64::MAX for none), its order in the capture.
+fn first_packet(t: &Transaction) -> u64 {
+    t.request.or(t.response).map_or(u64::MAX, |s| s.first())
 }
 
 /// The last packet the parsers saw (see `Extent::MAX_PACKETS`).
@@ -960,5 +1029,39 @@ mod test {
         expected.sort_by_key(|t| t.request.map_or(u64::MAX, |s| s.first()));
         sort_by_first_packet(&mut ts);
         assert_eq!(ts, expected);
+    }
+
+    #[test]
+    fn transactions_are_kept_in_order_near_the_end_and_sorted_at_the_end_otherwise() {
+        let tx = |first: u64, conv: u32| Transaction {
+            conv,
+            request: Some(crate::capture::app::Extent::new(first, first, 0)),
+            response: None,
+            detail: crate::capture::app::Detail::Memcache(Default::default()),
+        };
+        // Keys a little out of order (each within IN_ORDER_BACK of its place), with
+        // equal ones; then one far back.
+        let near: Vec<u64> = (0..2000u64).map(|i| i + (i * 7919) % 50).collect();
+        for far in [false, true] {
+            let mut apps = Apps::new();
+            let mut all: Vec<Transaction> = Vec::new();
+            for (i, &k) in near.iter().enumerate() {
+                all.push(tx(k, i as u32));
+                if far && i == 1500 {
+                    all.push(tx(3, u32::MAX));
+                }
+            }
+            for t in all.iter().cloned() {
+                apps.keep(t);
+            }
+            assert_eq!(apps.unsorted, far);
+            assert_eq!(apps.transactions.is_sorted_by_key(first_packet), !far);
+            let mut expected = all;
+            expected.sort_by_key(first_packet);
+            let ts = apps
+                .finish(&mut Reassembler::new(), &[], &Packets::default())
+                .transactions;
+            assert_eq!(ts, expected);
+        }
     }
 }

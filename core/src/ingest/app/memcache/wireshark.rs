@@ -265,6 +265,71 @@ struct Msp {
     command: u8,
 }
 
+/// (packet, command) pairs in blocks of [`Found::BLOCK`]: a long conversation notes
+/// hundreds of thousands of messages, and one `Vec` of them would double, holding its old
+/// and new blocks for a moment (three times what it uses) in a wasm32 heap that keeps its
+/// peak.
+#[derive(Debug, Default)]
+pub struct Found {
+    blocks: Vec<Vec<(u32, u8)>>,
+}
+
+impl Found {
+    /// Pairs a block holds.
+    pub const BLOCK: usize = 4096;
+
+    /// Notes message `command` in packet `packet`. The first block grows as a `Vec`
+    /// does (most conversations note a few messages), the others are whole.
+    pub fn push(&mut self, packet: u32, command: u8) {
+        match self.blocks.last_mut() {
+            Some(b) if b.len() < b.capacity() || b.capacity() < Self::BLOCK => {
+                b.push((packet, command))
+            }
+            _ => {
+                let mut b = Vec::with_capacity(Self::BLOCK);
+                b.push((packet, command));
+                self.blocks.push(b);
+            }
+        }
+    }
+
+    /// The pairs, in the order noted.
+    pub fn iter(&self) -> impl Iterator<Item = &(u32, u8)> {
+        self.blocks.iter().flatten()
+    }
+
+    /// How many.
+    pub fn len(&self) -> usize {
+        self.blocks.iter().map(Vec::len).sum()
+    }
+
+    /// None noted.
+    pub fn is_empty(&self) -> bool {
+        self.blocks.is_empty()
+    }
+
+    /// Those of `other` after these (its last block gives back its spare room).
+    pub fn append(&mut self, mut other: Found) {
+        if let Some(b) = other.blocks.last_mut() {
+            b.shrink_to_fit();
+        }
+        self.blocks.append(&mut other.blocks);
+    }
+
+    /// The pairs, each block freed once read.
+    pub fn into_pairs(self) -> impl Iterator<Item = (u32, u8)> {
+        self.blocks.into_iter().flatten()
+    }
+}
+
+impl<'a> IntoIterator for &'a Found {
+    type Item = &'a (u32, u8);
+    type IntoIter = std::iter::Flatten<std::slice::Iter<'a, Vec<(u32, u8)>>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.blocks.iter().flatten()
+    }
+}
+
 /// Where Wireshark shows a memcache message (`memcache`) and its command
 /// (`memcache.command`) in one memcached conversation, noted as its bytes go by: the same cut of each side into PDUs as the field dissector's, as long as
 /// the conversation stays on the simple path (text messages, PDUs whose length the first
@@ -277,7 +342,7 @@ pub struct Commands {
     sides: [Option<Msp>; 2],
     /// (packet, index into [`COMMANDS`] or [`NO_COMMAND`]) of each message shown, in the
     /// order shown.
-    pub found: Vec<(u32, u8)>,
+    pub found: Found,
     /// The conversation left the simple path: `found` is not the whole story.
     pub complex: bool,
 }
@@ -304,7 +369,7 @@ impl Commands {
             // Complete: dissected whole (its first line said how long it is), unless it
             // grew past what Wireshark keeps; the rest is handed over afresh.
             if m.end <= MAX_PDU as u64 {
-                self.found.push((packet, m.command));
+                self.found.push(packet, m.command);
             }
         }
     }
@@ -337,11 +402,11 @@ impl Commands {
                 debug_assert_eq!(line_end, line.len());
                 match kind {
                     Some(Kind::Request { .. }) => match command() {
-                        Some(c) => self.found.push((packet, c)),
+                        Some(c) => self.found.push(packet, c),
                         None => self.complex = true,
                     },
                     Some(Kind::Response(Reply::Stat)) => self.complex = true,
-                    _ => self.found.push((packet, NO_COMMAND)),
+                    _ => self.found.push(packet, NO_COMMAND),
                 }
                 None
             }
