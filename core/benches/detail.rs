@@ -4,19 +4,25 @@
 //! --bench detail`.
 //!
 //! The capture is `$WIRELENS_BENCH_CAPTURE` or `bench-data/bench.pcap`; its bytes are read
-//! from the file, by packet, as the CLI reads them. Benchmarks:
+//! from the file, by packet, as the CLI reads them. What is per capture (`detail::Index`)
+//! is gathered once, as the page gathers it on its first detail. Benchmarks:
 //! - `last/resumed`: the replay starts at the latest packet where the conversation's
 //!   messages let it start afresh (`Apps::resume`);
-//! - `last/whole`: the replay starts at the conversation's first packet.
+//! - `last/whole`: the replay starts at the conversation's first packet;
+//! - `last/others`: the last packet of each of the next 8 longest such conversations,
+//!   each asked for first in its conversation (a state of its own, as the page keeps one
+//!   per conversation), one after another;
+//! - `index`: gathering the `Index` (once per capture).
 
 use criterion::Criterion;
 use std::collections::HashMap;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
+use std::rc::Rc;
 use std::time::Duration;
 use wirelens_core::capture::flow::L4;
 use wirelens_core::capture::packet::{PacketRow, NO_FLOW};
-use wirelens_core::query::detail::{detail, Apps, FrameInfo};
+use wirelens_core::query::detail::{detail, Apps, FrameInfo, Index};
 use wirelens_core::query::fields::{FieldCtx, PacketSource};
 
 mod common;
@@ -50,10 +56,13 @@ fn main() {
         e.0 += 1;
         e.1 = i;
     }
-    let Some((&flow, &(packets, last))) = count.iter().max_by_key(|(_, v)| v.0) else {
+    let mut longest: Vec<(u32, (usize, usize))> = count.into_iter().collect();
+    longest.sort_by_key(|&(f, (n, _))| (std::cmp::Reverse(n), f));
+    let Some(&(flow, (packets, last))) = longest.first() else {
         println!("no application conversation over TCP in {}", path.display());
         return;
     };
+    let others: Vec<usize> = longest[1..].iter().take(8).map(|&(_, (_, l))| l).collect();
     let proto = capture.app_protos[flow as usize].expect("chosen with one");
     println!(
         "{}: {} packets; tcp.stream {} ({}, {packets} packets), its last frame {}",
@@ -63,6 +72,16 @@ fn main() {
         proto.name(),
         last + 1
     );
+    println!(
+        "others: {} conversations of {:?} packets",
+        others.len(),
+        longest[1..]
+            .iter()
+            .take(8)
+            .map(|&(_, (n, _))| n)
+            .collect::<Vec<_>>()
+    );
+    let index = Rc::new(Index::of(&capture));
     let mut src = FileSource(File::open(&path).expect("open the capture"));
     let mut c = Criterion::default()
         .sample_size(10)
@@ -75,7 +94,7 @@ fn main() {
         g.bench_function(name, |b| {
             b.iter(|| {
                 let mut ctx = FieldCtx::new(&capture);
-                let mut apps = Apps::new();
+                let mut apps = Apps::with_index(Rc::clone(&index));
                 if whole {
                     apps.replay_whole();
                 }
@@ -84,6 +103,19 @@ fn main() {
             })
         });
     }
+    g.bench_function("others", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for &i in &others {
+                let mut ctx = FieldCtx::new(&capture);
+                let mut apps = Apps::with_index(Rc::clone(&index));
+                let d = detail(&mut ctx, i, &mut src, &mut apps, FrameInfo::default());
+                n += d.layers.len();
+            }
+            n
+        })
+    });
     g.finish();
+    c.bench_function("index", |b| b.iter(|| Index::of(&capture)));
     c.final_summary();
 }

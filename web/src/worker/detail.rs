@@ -4,14 +4,17 @@
 //! gathered from many segments, MySQL's state): those are read and fed in pieces, from
 //! the latest packet where a replay may start afresh (core's `Apps::resume`), and what
 //! was fed is kept per conversation, so that stepping through a conversation reads each
-//! packet once.
+//! packet once. What is per capture (each conversation's first packets, where replays
+//! may not start, its transactions: core's `detail::Index`) is gathered once and shared
+//! by every conversation's state.
 
 use crate::reading;
 use crate::session::Session;
 use std::cell::RefCell;
+use std::rc::Rc;
 use wirelens_core::capture::flow::L4;
 use wirelens_core::capture::packet::NO_FLOW;
-use wirelens_core::query::detail::{self, Apps, FrameInfo, Kind, Node};
+use wirelens_core::query::detail::{self, Apps, FrameInfo, Index, Kind, Node};
 use wirelens_core::query::fields::{self, FieldCtx};
 use wirelens_core::query::filter::Filter;
 use wirelens_web::protocol::{ByteSource, DetailView, TreeNode};
@@ -33,6 +36,20 @@ struct Fed {
 
 thread_local! {
     static FED: RefCell<Vec<Fed>> = const { RefCell::new(Vec::new()) };
+    /// The capture's `Index`, by generation.
+    static INDEX: RefCell<Option<(u32, Rc<Index>)>> = const { RefCell::new(None) };
+}
+
+/// The open capture's `Index`, gathered on its first detail.
+fn index(s: &Session) -> Rc<Index> {
+    INDEX.with_borrow_mut(|i| match i {
+        Some((g, index)) if *g == s.generation => Rc::clone(index),
+        _ => {
+            let index = Rc::new(Index::of(&s.capture));
+            *i = Some((s.generation, Rc::clone(&index)));
+            index
+        }
+    })
 }
 
 /// The detail of frame `frame` (1-based).
@@ -60,12 +77,18 @@ pub async fn detail(s: &Session, frame: u64) -> Result<DetailView, String> {
             .position(|e| e.generation == s.generation && e.flow == flow)?;
         Some(f.remove(at)).filter(|e| e.next <= index)
     });
+    let shared = self::index(s);
+    let fresh = kept.is_none();
     let (mut apps, mut from) = match kept {
         Some(k) => (k.apps, k.next),
-        None => (Apps::new(), 0),
+        // From the conversation's first packet.
+        None => (
+            Apps::with_index(Rc::clone(&shared)),
+            shared.first(flow).unwrap_or(index),
+        ),
     };
     let mut ctx = FieldCtx::new(capture);
-    if tcp_app && (from == 0 || index - from > CATCH_UP) {
+    if tcp_app && (fresh || index - from > CATCH_UP) {
         // New or far to go: start where the conversation's messages let a replay start afresh
         // (its last messages' packets are read to tell), rather than at its first packet.
         let near = apps.resume_reads(capture, index);
@@ -105,7 +128,11 @@ pub async fn detail(s: &Session, frame: u64) -> Result<DetailView, String> {
             }
         }
     }
-    let mut wanted = crate::filtering::look_back(capture, index);
+    // The packets the TCP fields look back at: the conversation's first each way.
+    let mut wanted: Vec<usize> = (0..2)
+        .filter_map(|d| shared.first_way(flow, d))
+        .filter(|&i| i <= index)
+        .collect();
     wanted.push(index);
     wanted.sort_unstable();
     wanted.dedup();

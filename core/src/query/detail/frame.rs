@@ -48,6 +48,9 @@ pub fn detail(
 ) -> Detail {
     let capture = ctx.capture();
     let row = capture.packets.at(index);
+    // The TCP fields need each conversation's first packets: those the detail gathered
+    // for the capture, not a pass of the context's own.
+    ctx.share_firsts(apps.index(capture).firsts());
     ctx.begin(index);
     let bytes = if ctx.load(src) {
         ctx.packet_bytes().unwrap_or(&[]).to_vec()

@@ -19,6 +19,7 @@ pub(crate) use app::tls::{
     alert_desc as tls_alert_desc, alert_level as tls_alert_level, message_name as tls_message_name,
 };
 mod frame;
+mod index;
 mod l2;
 mod l3;
 mod l4;
@@ -30,6 +31,7 @@ use serde::Serialize;
 use std::fmt::Write as _;
 
 pub use frame::FrameInfo;
+pub use index::Index;
 
 /// What a node is.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]

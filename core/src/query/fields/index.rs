@@ -80,7 +80,7 @@ impl<'c> FieldCtx<'c> {
                         out.push(Value::Rel(row.ts_ns - conv.first_ns));
                     } else {
                         let i = self.index;
-                        let prev = self.prev_in_flow()[i];
+                        let prev = self.prev_in_flow_of(i);
                         let prev_ts = if prev == u32::MAX {
                             row.ts_ns
                         } else {
@@ -207,6 +207,26 @@ impl<'c> FieldCtx<'c> {
         })
     }
 
+    /// The packet before packet `index` (the current one) in its flow (`u32::MAX`:
+    /// none). The first few asked for (a packet's detail) are looked for from the packet
+    /// back to its flow's first; after that every packet's is found in one pass (a
+    /// filter's run).
+    fn prev_in_flow_of(&mut self, index: usize) -> u32 {
+        if self.prev_in_flow.is_some() || self.prev_asked >= PREV_LOOKED_FOR {
+            return self.prev_in_flow()[index];
+        }
+        self.prev_asked += 1;
+        let flow = self.row.flow;
+        let first = match self.firsts().get(flow as usize) {
+            Some(&[a, b]) => a.min(b) as usize,
+            None => return u32::MAX,
+        };
+        (first..index)
+            .rev()
+            .find(|&i| self.rows.at(i).flow == flow)
+            .map_or(u32::MAX, |i| i as u32)
+    }
+
     pub(super) fn firsts(&mut self) -> &[[u32; 2]] {
         let c = self.capture;
         self.firsts.get_or_insert_with(|| {
@@ -219,10 +239,14 @@ impl<'c> FieldCtx<'c> {
                     }
                 }
             }
-            f
+            f.into()
         })
     }
 }
+
+/// Packets whose previous packet in their flow is looked for alone before
+/// [`FieldCtx::prev_in_flow`] finds every packet's.
+const PREV_LOOKED_FOR: u32 = 64;
 
 pub(super) fn is_analysis(f: Fid) -> bool {
     (Fid::TcpAnalysisFlags..=Fid::TcpAnalysisZeroWindowProbeAck).contains(&f)

@@ -156,10 +156,13 @@ pub struct FieldCtx<'c> {
     /// Bytes of derived values of the current packet (strings built, slices of numbers).
     pub arena: Vec<u8>,
     /// Packet index of the first packet of each flow each way (`u32::MAX`: none).
-    firsts: Option<Vec<[u32; 2]>>,
+    firsts: Option<std::rc::Rc<[[u32; 2]]>>,
     tcp: HashMap<u32, TcpFlow>,
     /// Previous packet of the same flow, for each packet (`u32::MAX`: none).
     prev_in_flow: Option<Vec<u32>>,
+    /// Previous packets of their flow looked for from the packet back, before
+    /// `prev_in_flow` is made.
+    prev_asked: u32,
     scratch: Vec<u8>,
     /// App-layer values from the capture's transactions, each field indexed on first use.
     app: TransactionFields,
@@ -198,6 +201,7 @@ impl<'c> FieldCtx<'c> {
             firsts: None,
             tcp: HashMap::new(),
             prev_in_flow: None,
+            prev_asked: 0,
             scratch: Vec::new(),
             app: TransactionFields::empty(),
             app_wanted: Vec::new(),
@@ -265,6 +269,15 @@ impl<'c> FieldCtx<'c> {
                 self.pdu = other;
                 None
             }
+        }
+    }
+
+    /// Uses each conversation's first packet each way found beforehand (of the same
+    /// capture: `query::detail::Index::firsts`) rather than a pass of its own, unless it
+    /// made them already.
+    pub fn share_firsts(&mut self, firsts: std::rc::Rc<[[u32; 2]]>) {
+        if self.firsts.is_none() {
+            self.firsts = Some(firsts);
         }
     }
 

@@ -27,8 +27,10 @@ use crate::ingest::app::payload_of;
 use crate::ingest::app::tls::keylog::KeyLog;
 use crate::ingest::reassembly::{Reassembler, StreamEvent};
 use crate::ingest::wire::{self, Summary, Transport};
+use crate::query::detail::Index;
 use crate::query::fields::{FieldCtx, PacketSource};
 use std::collections::HashMap;
+use std::rc::Rc;
 
 /// Most bytes a direction keeps of a PDU still being gathered; a longer one is given up.
 const MAX_PDU: usize = 16 << 20;
@@ -178,22 +180,16 @@ pub struct Apps {
     /// The capture's TLS secrets, once a packet's detail (not only its row) was asked
     /// for in a capture that has any: TLS records are then opened.
     keys: Option<std::rc::Rc<KeyLog>>,
-    /// Where conversations may be replayed from later than their start
-    /// ([`resume`]), gathered once asked for.
-    resume: Option<Resume>,
+    /// What is per capture (shared with other `Apps` of the same capture), gathered
+    /// once asked for.
+    index: Option<Rc<Index>>,
+    /// Per conversation asked for, its messages (None: replayed from its start), for
+    /// [`resume`].
+    plans: HashMap<u32, Option<resume::Plan>>,
     /// Conversations replayed from later than their start.
     resumed: usize,
     /// Replays always start at a conversation's first packet ([`Apps::replay_whole`]).
     whole: bool,
-}
-
-/// What [`resume`] needs of the capture, kept between packets.
-#[derive(Default)]
-struct Resume {
-    /// Per conversation, the first packet after which no start is safe.
-    unsafe_from: HashMap<u32, usize>,
-    /// Per conversation asked for, its messages (None: replayed from its start).
-    plans: HashMap<u32, Option<resume::Plan>>,
 }
 
 /// Packets ahead that are still fed in order rather than by conversation.
@@ -226,6 +222,33 @@ impl Apps {
     /// No state yet.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// No state yet, with what is per capture gathered beforehand (of the capture its
+    /// packets will be asked of): the `Apps` of several conversations share it.
+    pub fn with_index(index: Rc<Index>) -> Self {
+        Apps {
+            index: Some(index),
+            ..Self::default()
+        }
+    }
+
+    /// What is per capture, gathered now if it was not.
+    pub(crate) fn index(&mut self, capture: &Capture) -> &Rc<Index> {
+        self.index
+            .get_or_insert_with(|| Rc::new(Index::of(capture)))
+    }
+
+    /// Packet `index`'s conversation's messages, gathered once (None: replayed from its
+    /// start).
+    fn plan(&mut self, capture: &Capture, flow: u32) -> Option<&resume::Plan> {
+        let index = self
+            .index
+            .get_or_insert_with(|| Rc::new(Index::of(capture)));
+        self.plans
+            .entry(flow)
+            .or_insert_with(|| resume::Plan::of(capture, flow, index))
+            .as_ref()
     }
 
     /// Adds the application layers of packet `index` to `d`, feeding first the packets
@@ -303,21 +326,23 @@ impl Apps {
         summary: &Summary,
     ) -> Option<Vec<Pdu>> {
         let mut buf = Vec::new();
-        let feed_from =
-            |apps: &mut Apps, src: &mut dyn PacketSource, i: usize, buf: &mut Vec<u8>| {
-                let row = capture.packets.at(i);
-                if src.read(i, &row, buf) {
-                    let s = wire::dissect(capture.linktype_of(&row), buf);
-                    apps.feed(capture, i, buf, &s);
-                }
-            };
+        let feed_from = |apps: &mut Apps,
+                         src: &mut dyn PacketSource,
+                         i: usize,
+                         row: &PacketRow,
+                         buf: &mut Vec<u8>| {
+            if src.read(i, row, buf) {
+                let s = wire::dissect(capture.linktype_of(row), buf);
+                apps.feed(capture, i, row, buf, &s);
+            }
+        };
         let app_tcp = |r: &PacketRow| proto_of(capture, r).is_some() && is_tcp(capture, r);
         if !self.random && index >= self.next && index - self.next <= AHEAD {
             let from = self.next;
             for (i, row) in (from..).zip(capture.packets.range(from..index)) {
                 self.next = i + 1;
                 if app_tcp(&row) && self.flows.get(&row.flow).is_none_or(|f| f.next <= i) {
-                    feed_from(self, src, i, &mut buf);
+                    feed_from(self, src, i, &row, &mut buf);
                 }
             }
             self.next = index + 1;
@@ -334,14 +359,14 @@ impl Apps {
                 {
                     self.flows.insert(f, Flow::default());
                 }
-                let from = self.flows.get(&f).map_or(0, |fl| fl.next);
+                // A conversation not fed yet starts at its first packet.
+                let from = match self.flows.get(&f) {
+                    Some(fl) => fl.next,
+                    None => self.index(capture).first(f).unwrap_or(index),
+                };
                 let rows = capture.packets.range(from..index);
-                for i in (from..)
-                    .zip(rows)
-                    .filter(|(_, r)| r.flow == f)
-                    .map(|(i, _)| i)
-                {
-                    feed_from(self, src, i, &mut buf);
+                for (i, r) in (from..).zip(rows).filter(|(_, r)| r.flow == f) {
+                    feed_from(self, src, i, &r, &mut buf);
                 }
             }
         }
@@ -349,7 +374,7 @@ impl Apps {
         let proto = proto_of(capture, &row)?;
         let pdus = match summary.transport {
             Transport::Tcp(_) => {
-                self.feed(capture, index, bytes, summary);
+                self.feed(capture, index, &row, bytes, summary);
                 self.flows
                     .get_mut(&row.flow)
                     .and_then(|f| f.done.remove(&(index as u64)))
@@ -404,16 +429,7 @@ impl Apps {
         }
         self.random = true;
         let f = row.flow;
-        let r = self.resume.get_or_insert_with(|| Resume {
-            unsafe_from: resume::unsafe_from(capture),
-            plans: HashMap::new(),
-        });
-        let plan = r
-            .plans
-            .entry(f)
-            .or_insert_with(|| resume::Plan::of(capture, f, &r.unsafe_from))
-            .as_ref()?;
-        let start = plan.start(capture, f, index, src)?;
+        let start = self.plan(capture, f)?.start(capture, f, index, src)?;
         let left = self.flows.get(&f).map(|fl| fl.next);
         if left.is_some_and(|n| n <= index && start <= n) {
             // Going on from where it was left reads less.
@@ -441,19 +457,10 @@ impl Apps {
             return Vec::new();
         }
         let f = row.flow;
-        let r = self.resume.get_or_insert_with(|| Resume {
-            unsafe_from: resume::unsafe_from(capture),
-            plans: HashMap::new(),
-        });
-        let Some(plan) = r
-            .plans
-            .entry(f)
-            .or_insert_with(|| resume::Plan::of(capture, f, &r.unsafe_from))
-            .as_ref()
-        else {
-            return Vec::new();
-        };
-        plan.reads(capture, f, index)
+        match self.plan(capture, f) {
+            Some(plan) => plan.reads(capture, f, index),
+            None => Vec::new(),
+        }
     }
 
     /// Replays every conversation from its first packet, as before later starts were
@@ -565,8 +572,10 @@ impl Apps {
                         }
                         part => {
                             let flow = capture.packets.at(index).flow;
+                            let idx = Rc::clone(self.index(capture));
                             let named = self.flows.get_mut(&flow).and_then(|f| {
-                                *f.tls_named.get_or_insert_with(|| tls_named(capture, flow))
+                                *f.tls_named
+                                    .get_or_insert_with(|| tls_named(capture, &idx, flow))
                             });
                             tls::record(
                                 &pdu.bytes,
@@ -634,13 +643,20 @@ impl Apps {
         let _ = index;
     }
 
-    /// Feeds one TCP segment to the reassembly; completed PDUs go to `done`.
-    fn feed(&mut self, capture: &Capture, index: usize, bytes: &[u8], s: &Summary) {
-        let row = capture.packets.at(index);
+    /// Feeds one TCP segment (packet `index`, its row `row`) to the reassembly;
+    /// completed PDUs go to `done`.
+    fn feed(
+        &mut self,
+        capture: &Capture,
+        index: usize,
+        row: &PacketRow,
+        bytes: &[u8],
+        s: &Summary,
+    ) {
         let Transport::Tcp(t) = s.transport else {
             return;
         };
-        let Some(proto) = proto_of(capture, &row) else {
+        let Some(proto) = proto_of(capture, row) else {
             return;
         };
         let payload = payload_of(s, bytes, &[]).unwrap_or(&[]);
@@ -1142,11 +1158,11 @@ fn to_server(capture: &Capture, row: &PacketRow) -> bool {
 /// cannot open them: the protocol the server's ALPN chose, else HTTP on port 443 (the
 /// ALPN names and port packet-http.c, packet-http2.c and packet-spdy.c register with
 /// TLS).
-fn tls_named(capture: &Capture, flow: u32) -> Option<&'static str> {
-    let alpn = capture
-        .transactions
+fn tls_named(capture: &Capture, index: &Index, flow: u32) -> Option<&'static str> {
+    let alpn = index
+        .transactions(flow)
         .iter()
-        .filter(|t| t.conv == flow)
+        .filter_map(|&t| capture.transactions.get(t as usize))
         .find_map(|t| match &t.detail {
             crate::capture::app::Detail::Tls(s) => s.server_alpn.as_deref(),
             _ => None,

@@ -23,15 +23,13 @@
 //! conversations that asked for encryption.
 
 use super::{pdu_len, proto_of};
-use crate::capture::app::pdu::PduKind;
 use crate::capture::app::{AppProto, Detail as AppDetail, Extent};
 use crate::capture::flow::Direction;
-use crate::capture::tcp::bits;
 use crate::capture::Capture;
 use crate::ingest::app::payload_of;
 use crate::ingest::wire::{self, tcp_flags, Transport};
+use crate::query::detail::Index;
 use crate::query::fields::PacketSource;
-use std::collections::HashMap;
 
 /// Message starts tried, latest first, before replaying from the conversation's start.
 const TRIES: usize = 16;
@@ -45,17 +43,6 @@ pub(super) const READS: usize = 4096;
 /// ... and of their bytes.
 pub(super) const READ_BYTES: u64 = 8 << 20;
 
-/// TCP analysis flags after which the reassembly may hold bytes out of order, or
-/// delivered ones the analysis did not see (a segment's first byte already sent).
-const UNSAFE: u32 = bits::RETRANSMISSION
-    | bits::LOST_PACKET
-    | bits::ACK_LOST_PACKET
-    | bits::OUT_OF_ORDER
-    | bits::FAST_RETRANSMISSION
-    | bits::SPURIOUS_RETRANSMISSION
-    | bits::ZERO_WINDOW_PROBE
-    | bits::REUSED_PORTS;
-
 /// One message of the ingest: its direction, first and last packet.
 #[derive(Clone, Copy)]
 struct Msg {
@@ -68,8 +55,8 @@ struct Msg {
 
 /// What the ingest says of one conversation, gathered once.
 pub(super) struct Plan {
-    /// The conversation's first packet.
-    first: usize,
+    /// The conversation's first packet each way (A→B, B→A).
+    firsts: [Option<usize>; 2],
     /// Messages, by first packet.
     msgs: Vec<Msg>,
     /// The first packet of the conversation the TCP analysis flagged (or that was cut
@@ -77,40 +64,10 @@ pub(super) struct Plan {
     unsafe_from: usize,
 }
 
-/// The first packet of each conversation after which no start is safe: one the TCP
-/// analysis flagged, or one cut short (its segment hands the reassembly fewer bytes than
-/// it says it has, a hole the analysis does not see).
-pub(super) fn unsafe_from(capture: &Capture) -> HashMap<u32, usize> {
-    let mut first: HashMap<u32, usize> = HashMap::new();
-    let mut mark = |flow: u32, i: usize| {
-        let e = first.entry(flow).or_insert(i);
-        *e = (*e).min(i);
-    };
-    // In packet order: the reader decodes each block once.
-    let mut rows = capture.packets.reader();
-    for &(p, f) in &capture.tcp_flags {
-        if f.0 & UNSAFE != 0 {
-            if let Some(r) = rows.get(p as usize) {
-                mark(r.flow, p as usize);
-            }
-        }
-    }
-    for (i, r) in capture.packets.iter().enumerate() {
-        if r.caplen < r.len {
-            mark(r.flow, i);
-        }
-    }
-    first
-}
-
 impl Plan {
     /// The conversation's messages and flagged packets; None when its protocol keeps
     /// state a start afresh would miss.
-    pub(super) fn of(
-        capture: &Capture,
-        flow: u32,
-        unsafe_from: &HashMap<u32, usize>,
-    ) -> Option<Plan> {
+    pub(super) fn of(capture: &Capture, flow: u32, index: &Index) -> Option<Plan> {
         let proto = capture.app_protos.get(flow as usize).copied().flatten()?;
         if !capture.stages.tcp || !capture.stages.apps {
             return None;
@@ -122,10 +79,7 @@ impl Plan {
             // the server's one-byte answer, and reads TLS records after an `S`).
             AppProto::Pgsql => {
                 let encrypted = capture.app_inner.get(flow as usize).copied().flatten();
-                let asked = capture.pdus.iter().any(|p| {
-                    p.conv == flow && p.kind == PduKind::Pgsql && matches!(p.code, 1 | 2 | 4)
-                });
-                if encrypted.is_some() || asked {
+                if encrypted.is_some() || index.pg_asked(flow) {
                     return None;
                 }
             }
@@ -143,7 +97,8 @@ impl Plan {
             last: s.last() as usize,
             bytes: s.bytes(),
         };
-        for t in capture.transactions.iter().filter(|t| t.conv == flow) {
+        for &t in index.transactions(flow) {
+            let t = &capture.transactions[t as usize];
             if let AppDetail::Http(h) = &t.detail {
                 // The detail cuts a response by its headers alone: one to HEAD that
                 // names a length takes the next response's bytes as its body.
@@ -157,10 +112,10 @@ impl Plan {
         msgs.sort_by_key(|m| (m.first, m.last, m.dir == client, m.bytes));
         // A request some transactions share (a multi-key get) is one message.
         msgs.dedup_by_key(|m| (m.first, m.last, m.dir == client, m.bytes));
-        let first = capture.packets.iter().position(|r| r.flow == flow)?;
-        let unsafe_from = unsafe_from.get(&flow).copied().unwrap_or(usize::MAX);
+        index.first(flow)?;
+        let unsafe_from = index.unsafe_from(flow).unwrap_or(usize::MAX);
         Some(Plan {
-            first,
+            firsts: [index.first_way(flow, 0), index.first_way(flow, 1)],
             msgs,
             unsafe_from,
         })
@@ -181,13 +136,7 @@ impl Plan {
         // Where each direction's stream starts.
         let mut want: Vec<usize> = [Direction::AToB, Direction::BToA]
             .into_iter()
-            .flat_map(|dir| {
-                (self.first..)
-                    .zip(capture.packets.iter_from(self.first))
-                    .filter(move |(_, r)| r.flow == flow && r.dir() == dir)
-                    .map(|(i, _)| i)
-                    .take(ISN_LOOK)
-            })
+            .flat_map(|dir| self.isn_reads(capture, flow, dir, index))
             .collect();
         let mut bytes = 0u64;
         for &s in starts.iter().rev().take(TRIES) {
@@ -240,7 +189,7 @@ impl Plan {
         starts.dedup();
         let mut reader = Reader::default();
         let isn = [Direction::AToB, Direction::BToA]
-            .map(|d| self.isn(capture, flow, d, src, &mut reader));
+            .map(|d| self.isn(capture, flow, d, index, src, &mut reader));
         for &s in starts.iter().rev().take(TRIES) {
             if s >= self.unsafe_from {
                 continue;
@@ -267,21 +216,41 @@ impl Plan {
         None
     }
 
+    /// The packets [`Plan::isn`] reads of direction `dir` for a replay reaching packet
+    /// `index`: its first few up to `index` (a segment after it is never compared with
+    /// the sequence number).
+    fn isn_reads<'a>(
+        &self,
+        capture: &'a Capture,
+        flow: u32,
+        dir: Direction,
+        index: usize,
+    ) -> impl Iterator<Item = usize> + 'a {
+        let from = self.firsts[usize::from(dir == Direction::BToA)].filter(|&f| f <= index);
+        let to = from.map_or(0, |_| index + 1);
+        let from = from.unwrap_or(0);
+        capture
+            .packets
+            .range(from..to)
+            .zip(from..)
+            .filter(move |(r, _)| r.flow == flow && r.dir() == dir)
+            .map(|(_, i)| i)
+            .take(ISN_LOOK)
+    }
+
     /// The sequence number of the first byte of direction `dir`, as the reassembly
-    /// takes it: after the SYN, or of the first segment with bytes or a FIN.
+    /// takes it: after the SYN, or of the first segment with bytes or a FIN (None when
+    /// none comes up to packet `index`).
     fn isn(
         &self,
         capture: &Capture,
         flow: u32,
         dir: Direction,
+        index: usize,
         src: &mut dyn PacketSource,
         reader: &mut Reader,
     ) -> Option<u32> {
-        let mine = (self.first..)
-            .zip(capture.packets.iter_from(self.first))
-            .filter(|(_, r)| r.flow == flow && r.dir() == dir)
-            .map(|(i, _)| i);
-        for i in mine.take(ISN_LOOK) {
+        for i in self.isn_reads(capture, flow, dir, index) {
             let (flags, seq, bare) = reader.tcp(capture, i, src)?;
             if flags & tcp_flags::SYN != 0 {
                 return Some(seq.wrapping_add(1));
