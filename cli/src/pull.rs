@@ -11,7 +11,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use wirelens_core::capture::file::{Compression, Interface};
-use wirelens_core::capture::packet::{PacketRow, NO_FLOW};
+use wirelens_core::capture::packet::{PacketRow, TcpHeader, NO_FLOW};
 use wirelens_core::capture::{Capture, CaptureInterface, FileInfo};
 use wirelens_core::ingest::Stages;
 use wirelens_core::query::export::{Export, OutputFormat};
@@ -259,7 +259,7 @@ fn synthetic(captures: &[(PullCapture, PathBuf)], packets: &[Vec<PacketPos>]) ->
             iface: (iface_base[f] + usize::from(p.iface)) as u16,
             file: f as u16,
             flags: 0,
-            _pad: 0,
+            tcp: TcpHeader::Unknown,
             acks_back: 0,
         });
     }

@@ -13,6 +13,7 @@
 use serde_json::Value;
 use wirelens_core::query::fields::{MemorySource, Status};
 use wirelens_core::query::filter::{filter_packets, Filter};
+use wirelens_core::query::scan::{Scan, ScanOptions};
 use wirelens_tests::{harness, repo_root, Golden};
 
 /// Ingests a capture with tshark's decode-as options (`-d tcp.port==21211,memcache`)
@@ -57,7 +58,23 @@ fn ingest_decoded_as(name: &str, bytes: &[u8], options: &Value) -> wirelens_core
 
 #[test]
 fn filters_keep_the_frames_tshark_shows() {
-    let mut g = Golden::new("filter");
+    compare_with_tshark("filter", 150);
+}
+
+/// The TCP header's fields (`tcp.len`, `tcp.hdr_len`, `tcp.flags`, `tcp.flags.*`), which
+/// the packet index answers when the ingest knew the header, over every capture of
+/// tests/data and corpus captures with tunnels, fragments, ICMP errors and cut headers
+/// (tests/golden/filter-tcp).
+#[test]
+fn tcp_header_filters_keep_the_frames_tshark_shows() {
+    compare_with_tshark("filter-tcp", 50);
+}
+
+/// Every golden pair of `golden`: the frames kept by the evaluator (every packet's bytes
+/// at hand) and by the scan the CLI and the page run (bytes read only for the packets
+/// the index cannot answer) must be tshark's.
+fn compare_with_tshark(golden: &str, min_filters: usize) {
+    let mut g = Golden::new(golden);
     let verbose = std::env::var_os("WIRELENS_FILTER_VERBOSE").is_some();
     let (mut identical, mut pending) = (0, 0);
     let mut filters_seen = std::collections::BTreeSet::new();
@@ -125,6 +142,22 @@ fn filters_keep_the_frames_tshark_shows() {
                 .into_iter()
                 .map(|i| i + 1)
                 .collect();
+            let mut read = 0;
+            let scanned: Vec<u32> = Scan::new(&capture, &filter, &[], ScanOptions::default())
+                .run_all(&mut |f| {
+                    read += f.end - f.start;
+                    Ok(bytes[f.start as usize..f.end as usize].to_vec())
+                })
+                .into_iter()
+                .map(|i| i + 1)
+                .collect();
+            g.count("bytes the scans read", read);
+            if scanned != got {
+                g.fail(format!(
+                    "{entry}: {text}: the scan keeps other frames than the evaluator: {}",
+                    describe(&got, &scanned)
+                ));
+            }
             if got == want {
                 identical += 1;
                 continue;
@@ -149,8 +182,8 @@ fn filters_keep_the_frames_tshark_shows() {
         filters_seen.len()
     ));
     assert!(
-        filters_seen.len() >= 150,
-        "the table must hold at least 150 filters"
+        filters_seen.len() >= min_filters,
+        "the table must hold at least {min_filters} filters"
     );
     g.finish();
 }

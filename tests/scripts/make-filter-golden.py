@@ -16,8 +16,10 @@ reads them.
 A capture read with a TLS key log (`-o tls.keylog_file:PATH`, PATH relative to the repo
 root) gets `+keylog` in its golden's name, so it can be listed with and without it.
 
-Usage: tests/scripts/make-filter-golden.py [CAPTURE…]   (regenerate all, or the lines of
-CAPTURES whose path is given; needs tshark with Lua)
+Usage: tests/scripts/make-filter-golden.py [--golden NAME] [CAPTURE…]   (regenerate all,
+or the lines of CAPTURES whose path is given; needs tshark with Lua). NAME is the golden
+directory under tests/golden (default `filter`; `filter-tcp` holds the TCP header's
+filters over every capture of tests/data and the corpus's odd TCP packets).
 """
 import json
 import os
@@ -29,6 +31,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GOLDEN = os.path.join(ROOT, "tests", "golden", "filter")
+if len(sys.argv) > 2 and sys.argv[1] == "--golden":
+    GOLDEN = os.path.join(ROOT, "tests", "golden", sys.argv[2])
+    del sys.argv[1:3]
 from corpus_dir import CORPUS  # noqa: E402 (beside this script)
 ENV = dict(os.environ, TZ="UTC", LC_ALL="C")
 

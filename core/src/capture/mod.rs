@@ -132,7 +132,7 @@ pub struct TcpAck {
 /// everything). A stage that did not run leaves its parts empty.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Stages {
-    /// The packet index (`packets`): a row per packet, compressed (8.5 bytes a packet on
+    /// The packet index (`packets`): a row per packet, compressed (8.9 bytes a packet on
     /// bench.pcap), the only part of an ingest that grows with every packet. Without it memory grows with conversations
     /// only; per-file and per-interface counts, times and sizes are kept either way. The
     /// TCP analysis and the application layer need it.

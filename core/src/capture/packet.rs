@@ -7,9 +7,9 @@ use serde::Serialize;
 /// Flow id of a packet that belongs to no TCP/UDP conversation.
 pub const NO_FLOW: u32 = u32::MAX;
 
-/// One packet of the index, as [`Packets`] gives it back: 40 bytes decoded, 8.5 kept on bench.pcap
+/// One packet of the index, as [`Packets`] gives it back: 48 bytes decoded, 8.9 kept on bench.pcap
 /// (the memory notes of `crate::ingest`). Besides where the bytes are, it holds what the
-/// TCP analysis says of nearly every segment.
+/// TCP analysis says of nearly every segment, and the TCP header fields filters ask most.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct PacketRow {
     /// Timestamp, ns since the Unix epoch.
@@ -31,9 +31,9 @@ pub struct PacketRow {
     pub file: u16,
     /// Bit flags (`FLAG_*`).
     pub flags: u8,
-    /// Reserved.
+    /// `tcp.len`, `tcp.flags` and `tcp.hdr_len`, when the ingest could tell them for sure.
     #[serde(skip)]
-    pub _pad: u8,
+    pub tcp: TcpHeader,
     /// How many packets back the segment this one acknowledges exactly is
     /// (`tcp.analysis.acks_frame`; the ACK RTT is the difference of the timestamps): 0
     /// for none, [`PacketRow::ACKS_FAR`] for 65,535 or more (`Capture::tcp_acks_far`
@@ -54,7 +54,7 @@ impl PacketRow {
         iface: 0,
         file: 0,
         flags: 0,
-        _pad: 0,
+        tcp: TcpHeader::Unknown,
         acks_back: 0,
     };
 
@@ -80,6 +80,41 @@ impl PacketRow {
     pub const ACKS_FAR: u16 = u16::MAX;
 }
 
+/// What the index knows of a packet's TCP header: enough for `tcp.len`, `tcp.hdr_len`,
+/// `tcp.flags` and `tcp.flags.*`, the TCP fields filters ask most, to be answered without
+/// reading the packet again, as Wireshark shows them (the header of a fragmented datagram
+/// in the frame that completes it, the innermost header of a tunnel). The ingest says
+/// [`TcpHeader::Unknown`] when it cannot say for sure (a second TCP header, an ICMP
+/// error quoting one, a header cut short or bogus): those packets are read again.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TcpHeader {
+    /// Not known: read the packet's bytes (also every row not made by a dissecting ingest).
+    #[default]
+    Unknown,
+    /// The packet has no TCP header: the fields are absent.
+    Absent,
+    /// The packet has exactly one TCP header, its first 20 bytes captured.
+    One {
+        /// `tcp.len`: the payload bytes the IP length gives the segment, captured or not.
+        len: u32,
+        /// Bytes 12 and 13 of the header (RFC 9293 §3.1): the data offset in 32-bit words
+        /// (the top four bits) and the twelve bits of `tcp.flags`.
+        word: u16,
+    },
+}
+
+impl TcpHeader {
+    /// `tcp.flags` (12 bits: three reserved, AE, CWR, ECE, URG, ACK, PSH, RST, SYN, FIN).
+    pub fn flags(word: u16) -> u16 {
+        word & 0x0fff
+    }
+
+    /// `tcp.hdr_len` in bytes.
+    pub fn hdr_len(word: u16) -> u8 {
+        (word >> 12) as u8 * 4
+    }
+}
+
 /// Rows a block holds: random access decodes from the start of a block, so at most
 /// `BLOCK - 1` rows are decoded only to be skipped; a block costs 8 bytes of header and
 /// the first row's values in full (it starts from zero), about 0.3 bytes a row.
@@ -88,9 +123,9 @@ const BLOCK: usize = 64;
 /// The packet index: every packet's [`PacketRow`], in timeline order, compressed.
 ///
 /// A 20 GB capture holds tens of millions of packets, and the page's wasm32 heap must hold
-/// the index and every table at a few dozen bytes a packet (issue 12): 40 bytes a row
+/// the index and every table at a few dozen bytes a packet (issue 12): 48 bytes a row
 /// would take all of it. Consecutive rows differ little, so rows are kept as deltas of
-/// variable length: 8.5 bytes a packet on bench.pcap (1.09 GB, 242,489 packets):
+/// variable length: 8.9 bytes a packet on bench.pcap (1.09 GB, 242,489 packets):
 ///
 /// - Rows come in blocks of [`BLOCK`]; a block's rows are encoded when it fills, into one
 ///   shared byte vector, and the rows of the last, unfilled block are kept as they are.
@@ -100,14 +135,19 @@ const BLOCK: usize = 64;
 ///   in order, and a [`Reader`] keeps the last two blocks it read decoded.
 /// - Each row starts with a control byte: the three known flags, and bits saying whether
 ///   the row's flow, interface or file changed, whether it has bytes in flight or an
-///   acknowledged segment, and whether its flags or reserved byte hold anything else
-///   (then both follow in full). Then varints (LEB128): the time as the zig-zag
+///   acknowledged segment, and whether its flags hold anything else (then they follow
+///   in full). Then varints (LEB128): the time as the zig-zag
 ///   difference from the row before, divided by the block's unit (1,000 ns when every
 ///   difference of the block is a multiple of it, as pcap's µs timestamps are; 1
 ///   otherwise); the offset as the zig-zag difference from where the row before ended
 ///   (offset + caplen: 16 for pcap records, the block's header and options in pcapng);
-///   `caplen`; `len - caplen`; the flow as a zig-zag difference (so that `NO_FLOW` after a
-///   low flow id is one byte too); interface and file; bytes in flight; `acks_back`.
+///   `caplen`; `len - caplen` shifted left by three, the low bits saying what follows of
+///   the TCP header ([`TcpHeader`]: unknown, absent, or one with the same lengths and
+///   flags as the block's last TCP row, the same lengths and a new flag byte, or all
+///   new: `len - tcp.len` as a zig-zag varint and the two bytes of the word); the flow
+///   as a zig-zag difference (so that `NO_FLOW` after a low flow id is one byte too);
+///   interface and file; bytes in flight; `acks_back`. On bench.pcap, where the headers
+///   of a connection's segments differ only in PSH, the TCP header costs 0.4 bytes a row.
 ///
 /// Differences wrap, so every value round-trips exactly, extremes and disorder included
 /// (out-of-order times, offsets of merged files).
@@ -132,6 +172,9 @@ struct State {
     flow: u32,
     iface: u16,
     file: u16,
+    /// The block's last row with a TCP header: `len - tcp.len`, and its word.
+    tcp_gap: u32,
+    tcp_word: u16,
 }
 
 const KNOWN_FLAGS: u8 =
@@ -144,6 +187,16 @@ const C_SAME_FLOW: u8 = 64;
 const C_PLACE: u8 = 128;
 /// The time unit of a block whose time differences are all multiples of it.
 const COARSE_UNIT: i64 = 1_000;
+/// What follows of the TCP header ([`TcpHeader`]), in the low bits of `len - caplen`.
+const T_UNKNOWN: u64 = 0;
+const T_ABSENT: u64 = 1;
+/// One, as the block's last: `len - tcp.len` and the word.
+const T_SAME: u64 = 2;
+/// One with the last's `len - tcp.len` and data offset; the flag byte follows.
+const T_FLAGS: u64 = 3;
+/// One, all new: `len - tcp.len` (zig-zag) and the word follow.
+const T_NEW: u64 = 4;
+const T_BITS: u32 = 3;
 
 fn put(v: &mut Vec<u8>, mut x: u64) {
     while x >= 0x80 {
@@ -179,7 +232,7 @@ fn unzigzag(u: u64) -> i64 {
 
 impl State {
     fn encode(&mut self, r: &PacketRow, unit: i64, out: &mut Vec<u8>) {
-        let raw = r.flags & !KNOWN_FLAGS != 0 || r._pad != 0;
+        let raw = r.flags & !KNOWN_FLAGS != 0;
         let place = (r.iface, r.file) != (self.iface, self.file);
         let mut c = r.flags & KNOWN_FLAGS;
         for (on, bit) in [
@@ -195,12 +248,35 @@ impl State {
         }
         out.push(c);
         if raw {
-            out.extend_from_slice(&[r.flags, r._pad]);
+            out.push(r.flags);
         }
         put(out, zigzag(r.ts_ns.wrapping_sub(self.ts_ns) / unit));
         put(out, zigzag(r.offset.wrapping_sub(self.end) as i64));
         put(out, u64::from(r.caplen));
-        put(out, u64::from(r.len.wrapping_sub(r.caplen)));
+        let (tcp, gap) = match r.tcp {
+            TcpHeader::Unknown => (T_UNKNOWN, 0),
+            TcpHeader::Absent => (T_ABSENT, 0),
+            TcpHeader::One { len, word } => {
+                let gap = r.len.wrapping_sub(len);
+                let t = if gap != self.tcp_gap || word >> 8 != self.tcp_word >> 8 {
+                    T_NEW
+                } else if word != self.tcp_word {
+                    T_FLAGS
+                } else {
+                    T_SAME
+                };
+                (t, gap)
+            }
+        };
+        put(out, u64::from(r.len.wrapping_sub(r.caplen)) << T_BITS | tcp);
+        if let TcpHeader::One { word, .. } = r.tcp {
+            if tcp == T_NEW {
+                put(out, zigzag(i64::from(gap as i32)));
+                out.extend_from_slice(&word.to_be_bytes());
+            } else if tcp == T_FLAGS {
+                out.push(word as u8);
+            }
+        }
         if r.flow != self.flow {
             put(
                 out,
@@ -221,12 +297,18 @@ impl State {
     }
 
     fn advance(&mut self, r: &PacketRow) {
+        let (tcp_gap, tcp_word) = match r.tcp {
+            TcpHeader::One { len, word } => (r.len.wrapping_sub(len), word),
+            _ => (self.tcp_gap, self.tcp_word),
+        };
         *self = State {
             ts_ns: r.ts_ns,
             end: r.offset.wrapping_add(u64::from(r.caplen)),
             flow: r.flow,
             iface: r.iface,
             file: r.file,
+            tcp_gap,
+            tcp_word,
         };
     }
 
@@ -234,18 +316,37 @@ impl State {
     fn decode(&mut self, b: &[u8], at: &mut usize, unit: i64) -> PacketRow {
         let c = b[*at];
         *at += 1;
-        let (flags, _pad) = if c & C_RAW_FLAGS != 0 {
-            *at += 2;
-            (b[*at - 2], b[*at - 1])
+        let flags = if c & C_RAW_FLAGS != 0 {
+            *at += 1;
+            b[*at - 1]
         } else {
-            (c & KNOWN_FLAGS, 0)
+            c & KNOWN_FLAGS
         };
         let ts_ns = self
             .ts_ns
             .wrapping_add(unzigzag(take(b, at)).wrapping_mul(unit));
         let offset = self.end.wrapping_add(unzigzag(take(b, at)) as u64);
         let caplen = take(b, at) as u32;
-        let len = caplen.wrapping_add(take(b, at) as u32);
+        let rest = take(b, at);
+        let len = caplen.wrapping_add((rest >> T_BITS) as u32);
+        let one = |gap: u32, word: u16| TcpHeader::One {
+            len: len.wrapping_sub(gap),
+            word,
+        };
+        let tcp = match rest & ((1 << T_BITS) - 1) {
+            T_UNKNOWN => TcpHeader::Unknown,
+            T_ABSENT => TcpHeader::Absent,
+            T_SAME => one(self.tcp_gap, self.tcp_word),
+            T_FLAGS => {
+                *at += 1;
+                one(self.tcp_gap, self.tcp_word & 0xff00 | u16::from(b[*at - 1]))
+            }
+            _ => {
+                let gap = unzigzag(take(b, at)) as i32 as u32;
+                *at += 2;
+                one(gap, u16::from_be_bytes([b[*at - 2], b[*at - 1]]))
+            }
+        };
         let flow = if c & C_SAME_FLOW != 0 {
             self.flow
         } else {
@@ -276,7 +377,7 @@ impl State {
             iface,
             file,
             flags,
-            _pad,
+            tcp,
             acks_back,
         };
         self.advance(&row);
@@ -587,7 +688,7 @@ mod test {
     fn a_row_stays_small() {
         // Decoded rows are what readers hold, a few at a time; what every packet costs is
         // the encoded row (`Packets::heap_bytes`).
-        assert_eq!(std::mem::size_of::<PacketRow>(), 40);
+        assert_eq!(std::mem::size_of::<PacketRow>(), 48);
     }
 
     /// A row as a pcap ingest makes them: µs times, records one after the other.
@@ -601,8 +702,32 @@ mod test {
             bytes_in_flight: if i.is_multiple_of(3) { 0 } else { 30_000 },
             flags: (i % 2) as u8 | PacketRow::FLAG_SEQ_ANALYSIS,
             acks_back: (i % 4) as u16,
+            // A connection's segments: ACK or PSH, ACK, a SYN now and then.
+            tcp: TcpHeader::One {
+                len: 1448,
+                word: match i % 50 {
+                    0 => 0xa002,
+                    n if n % 3 == 0 => 0x8010,
+                    _ => 0x8018,
+                },
+            },
             ..PacketRow::NONE
         }
+    }
+
+    fn tcp_header() -> impl Strategy<Value = TcpHeader> {
+        let words = prop_oneof![
+            Just(0x8010u16),
+            Just(0x8018),
+            0x5000u16..0x5020,
+            any::<u16>()
+        ];
+        let lens = prop_oneof![Just(0u32), Just(u32::MAX), 0u32..2_000, any::<u32>()];
+        prop_oneof![
+            Just(TcpHeader::Unknown),
+            Just(TcpHeader::Absent),
+            (lens, words).prop_map(|(len, word)| TcpHeader::One { len, word }),
+        ]
     }
 
     fn row() -> impl Strategy<Value = PacketRow> {
@@ -621,13 +746,13 @@ mod test {
         (
             (i64s, u64s, u32s.clone(), u32s.clone()),
             (u32s.clone(), u32s, u16s.clone(), u16s.clone()),
-            (u8s.clone(), u8s, u16s),
+            (u8s, tcp_header(), u16s),
         )
             .prop_map(
                 |(
                     (ts_ns, offset, caplen, len),
                     (flow, bytes_in_flight, iface, file),
-                    (flags, _pad, acks_back),
+                    (flags, tcp, acks_back),
                 )| PacketRow {
                     ts_ns,
                     offset,
@@ -638,7 +763,7 @@ mod test {
                     iface,
                     file,
                     flags,
-                    _pad,
+                    tcp,
                     acks_back,
                 },
             )
@@ -690,8 +815,8 @@ mod test {
             format!("{:?}", p.range(0..1).collect::<Vec<_>>()),
             format!("{:?}", &rows[..1])
         );
-        // Control, time, offset, caplen, len, flow, bytes in flight, acks: 8 to 11 bytes
-        // here (a 1,514-byte caplen is two).
+        // Control, time, offset, caplen, len and TCP header, flow, bytes in flight, acks:
+        // 8 to 11 bytes here (a 1,514-byte caplen is two), a new flag byte one more.
         let per_row = p.heap_bytes() as f64 / rows.len() as f64;
         assert!(per_row < 12.0, "{per_row}");
     }
@@ -718,6 +843,6 @@ mod test {
     }
 }
 
-// Decoded rows are 40 bytes in the page's wasm32 heap too.
+// Decoded rows are 48 bytes in the page's wasm32 heap too.
 #[cfg(target_pointer_width = "32")]
-const _: () = assert!(std::mem::size_of::<PacketRow>() == 40);
+const _: () = assert!(std::mem::size_of::<PacketRow>() == 48);

@@ -12,8 +12,9 @@
 //!
 //! Memory, all that grows with the capture (`cargo xtask bench` measures it):
 //! - per packet: its [`PacketRow`], the TCP analysis's acknowledgement and bytes in flight
-//!   included, kept compressed ([`crate::capture::packet::Packets`]: 8.5 bytes on
-//!   bench.pcap, 40 decoded). Nothing else is kept for every packet.
+//!   and the TCP header's length and flags included, kept compressed
+//!   ([`crate::capture::packet::Packets`]: 8.9 bytes on bench.pcap, 48 decoded). Nothing
+//!   else is kept for every packet.
 //! - per packet that has one: `tcp_flags` 24 bytes (a segment with `tcp.analysis` items),
 //!   `tcp_acks_far` 8 (an ACK of a segment 65,535 or more packets back), `comments` 32
 //!   and the text, `packet_processes` 8.
@@ -221,6 +222,7 @@ impl Analysis {
         if summary.outer_ip.is_some() || tunnel.is_some() {
             row.flags |= PacketRow::FLAG_TUNNELED;
         }
+        row.tcp = tcp_header(&summary);
         if let (Some(outer), Ok(packet)) = (flows.outer, u32::try_from(index)) {
             c.outer_flows.push((packet, outer));
         }
@@ -301,6 +303,34 @@ impl Analysis {
                 message,
             });
         }
+    }
+}
+
+/// What the index keeps of a packet's TCP header, for filters on `tcp.len` and
+/// `tcp.flags` that read no bytes. Wireshark shows the TCP header of a fragmented
+/// datagram in the frame that completes it and none in the other fragments, as the
+/// dissection here does, and the innermost header of a tunnel. A packet with a second
+/// TCP header, an ICMP error's quote, a header cut short or bogus, or layers past the
+/// stack's room stays unknown: its bytes are read again.
+fn tcp_header(s: &wire::Summary) -> crate::capture::packet::TcpHeader {
+    use crate::capture::packet::TcpHeader;
+    if s.stack.overflowed() {
+        return TcpHeader::Unknown;
+    }
+    let tcps = s
+        .stack
+        .as_slice()
+        .iter()
+        .filter(|&&p| p == wire::Proto::Tcp)
+        .count();
+    match s.transport {
+        Transport::Tcp(t) if tcps == 1 && s.stop.is_none() => TcpHeader::One {
+            len: t.payload_len,
+            word: u16::from_be_bytes([t.data_offset, t.flags]),
+        },
+        Transport::Tcp(_) | Transport::Icmp | Transport::Icmpv6 => TcpHeader::Unknown,
+        _ if tcps == 0 => TcpHeader::Absent,
+        _ => TcpHeader::Unknown,
     }
 }
 

@@ -650,6 +650,7 @@ mod test {
                 seq,
                 ack,
                 flags: bits,
+                data_offset: 0x50,
                 window,
                 payload_len: len,
                 options: TcpOptions {

@@ -211,6 +211,9 @@ pub struct Tcp {
     pub ack: u32,
     /// Flag bits (see [`tcp_flags`]).
     pub flags: u8,
+    /// The header's byte 12: the data offset in 32-bit words (high four bits) and the
+    /// flag bits above `flags` (low four: three reserved bits and AE).
+    pub data_offset: u8,
     /// Window field, unscaled.
     pub window: u16,
     /// Segment length: payload bytes the IP header says the segment carries

@@ -6,8 +6,9 @@
 //! (memcache, resp) the filter or the columns use, to collect those fields whole
 //! (reassembly hands on the bytes after a lost segment only when the peer acknowledges
 //! past it, so a packet's values can come later than the packet); then every packet is
-//! evaluated, its bytes read only if a field other than those needs them (or the caller
-//! prints them).
+//! evaluated, its bytes read only if a field other than those needs them for a packet
+//! of its kind (or the caller prints them): `tcp.len > 1000` reads no packet whose TCP
+//! header the index knows, only the others ([`Filter::packets_needing_bytes`]).
 //!
 //! ```text
 //! let mut scan = Scan::new(&capture, &filter, &columns, ScanOptions::default());
@@ -63,8 +64,11 @@ pub struct Scan<'c> {
     rr: Reread<'c>,
     pos: usize,
     limit: usize,
-    /// The filter pass reads packet bytes.
-    reads: bool,
+    /// The packets the filter pass reads (all of them when the caller prints them), until
+    /// that pass takes them.
+    reads: Vec<u32>,
+    /// The filter pass's position in the packets it reads.
+    read_pos: usize,
 }
 
 impl<'c> Scan<'c> {
@@ -90,12 +94,18 @@ impl<'c> Scan<'c> {
         // Per-PDU fields come from the first pass: the filter pass reads no packet for
         // them (their values are collected whole by then). `tls` and `mysql` are
         // collected only in part (the records of TLS conversations), so they still read.
-        let reads = options.bytes
-            || filter.may_read_packets_besides(capture, |f| {
+        let mut reads = if options.bytes {
+            (0..limit as u32).collect()
+        } else {
+            filter.packets_needing_bytes(capture, limit, |f| {
                 pdu::proto_of(f).is_some() || f == Fid::TlsHandshakeType
-            });
+            })
+        };
         let (stage, rr) = if pdu_fields.is_empty() || capture.packets.is_empty() {
-            (Stage::Filter, Self::filter_run(capture, limit, reads))
+            (
+                Stage::Filter,
+                Self::filter_run(capture, std::mem::take(&mut reads)),
+            )
         } else {
             // The packets the collector reads.
             let c = Collector::new(capture, pdu_fields);
@@ -115,18 +125,14 @@ impl<'c> Scan<'c> {
             pos: 0,
             limit,
             reads,
+            read_pos: 0,
         }
     }
 
-    fn filter_run(capture: &'c Capture, limit: usize, reads: bool) -> Reread<'c> {
-        let order = if reads {
-            (0..limit as u32).collect()
-        } else {
-            Vec::new()
-        };
+    fn filter_run(capture: &'c Capture, reads: Vec<u32>) -> Reread<'c> {
         // Relative sequence numbers and window scaling look back at the first packet of
-        // the conversation each way.
-        Reread::run(capture, order, true)
+        // the conversation each way (a filter on them reads every packet).
+        Reread::run(capture, reads, true)
     }
 
     /// Runs until bytes are needed, a packet passes, or the end.
@@ -143,7 +149,7 @@ impl<'c> Scan<'c> {
                         }
                         self.stage = Stage::Filter;
                         self.pos = 0;
-                        self.rr = Self::filter_run(self.capture, self.limit, self.reads);
+                        self.rr = Self::filter_run(self.capture, std::mem::take(&mut self.reads));
                         continue;
                     };
                     if let Some(f) = self.rr.fetch_for(self.pos) {
@@ -159,14 +165,16 @@ impl<'c> Scan<'c> {
                         self.stage = Stage::Done;
                         return Step::Done;
                     }
-                    if self.reads {
-                        if let Some(f) = self.rr.fetch_for(self.pos) {
+                    let i = self.pos;
+                    let read = self.rr.order().get(self.read_pos) == Some(&(i as u32));
+                    if read {
+                        if let Some(f) = self.rr.fetch_for(self.read_pos) {
                             return Step::Fetch(f);
                         }
+                        self.read_pos += 1;
                     }
-                    let i = self.pos;
                     self.pos += 1;
-                    let pass = if self.reads {
+                    let pass = if read {
                         self.ev.matches(self.filter, i, &mut self.rr)
                     } else {
                         self.ev.matches(self.filter, i, &mut NoBytes)
@@ -271,14 +279,75 @@ mod test {
                     Ok(bytes[f.start as usize..f.end as usize].to_vec())
                 });
                 assert_eq!(got, want, "{name}: {text}");
-                // `tcp.len` needs bytes: a second pass.
-                let passes = if text.contains("tcp.len") { 2 } else { 1 };
-                assert!(
-                    read <= passes * bytes.len() as u64,
-                    "{name}: {text}: {read}"
-                );
+                // `tcp.len` is in the index: no second pass.
+                assert!(read <= bytes.len() as u64, "{name}: {text}: {read}");
             }
         }
+    }
+
+    /// Filters on the TCP header's length and flags read no packet whose header the index
+    /// knows; the packets it does not know (here made so) are the only ones read, and the
+    /// frames kept are those the evaluator keeps with every packet's bytes at hand.
+    #[test]
+    fn tcp_header_filters_read_only_the_packets_the_index_does_not_know() {
+        use crate::capture::packet::{PacketRow, Packets, TcpHeader};
+        let path = format!(
+            "{}/../tests/data/servers/http.pcap",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let bytes = std::fs::read(&path).unwrap();
+        let mut capture = crate::ingest::ingest_bytes(&path, &bytes);
+        let texts = [
+            "tcp.len > 100",
+            "!(tcp.len > 5)",
+            "tcp.flags.syn == 1 && tcp.port == 28080",
+            "tcp.flags & 0x12 == 0x12 || tcp.flags.reset",
+            "tcp.hdr_len > 20 && tcp.flags.fin == 0 && frame.len > 60",
+        ];
+        let run = |capture: &Capture, text: &str| {
+            let filter = Filter::compile(text).unwrap();
+            let want = filter_packets(
+                &filter,
+                capture,
+                &mut MemorySource {
+                    files: vec![&bytes],
+                },
+            );
+            let mut read = 0;
+            let mut scan = Scan::new(capture, &filter, &[], ScanOptions::default());
+            let got = scan.run_all(&mut |f| {
+                read += f.end - f.start;
+                Ok(bytes[f.start as usize..f.end as usize].to_vec())
+            });
+            assert_eq!(got, want, "{text}");
+            assert!(!want.is_empty(), "{text}");
+            let needing = filter.packets_needing_bytes(capture, capture.packets.len(), |_| false);
+            (read, needing)
+        };
+        for text in texts {
+            assert_eq!(run(&capture, text), (0, vec![]), "{text}");
+        }
+        // Packets 5 and 40 as a tunnel's or an ICMP error's would be: read, and only they.
+        capture.packets = capture
+            .packets
+            .iter()
+            .enumerate()
+            .map(|(i, r)| match i {
+                4 | 39 => PacketRow {
+                    tcp: TcpHeader::Unknown,
+                    ..r
+                },
+                _ => r,
+            })
+            .collect::<Packets>();
+        for text in texts {
+            let (read, needing) = run(&capture, text);
+            assert!(read > 0, "{text}");
+            assert_eq!(needing, vec![4, 39], "{text}");
+        }
+        // A field the index never has reads every packet.
+        let (_, needing) = run(&capture, "tcp.len > 100 && tcp.window_size > 1000");
+        assert_eq!(needing.len(), capture.packets.len());
     }
 
     /// Filters on what TLS records carry (`tls`, `tls.handshake.type`, `mysql` inside

@@ -38,6 +38,7 @@ pub(crate) fn parse_tcp(b: &[u8], reported: usize) -> Option<(Tcp, Option<StopRe
         seq: be32(b, tcp::SEQ),
         ack: be32(b, tcp::ACK),
         flags: b[tcp::FLAGS],
+        data_offset: b[tcp::DATA_OFFSET],
         window: be16(b, tcp::WINDOW),
         payload_len: reported.saturating_sub(hlen) as u32,
         options: TcpOptions::default(),

@@ -4,7 +4,7 @@
 
 use super::{arena_push, Fid, FieldCtx, Value};
 use crate::capture::flow::L4;
-use crate::capture::packet::PacketRow;
+use crate::capture::packet::{PacketRow, TcpHeader};
 use crate::capture::Capture;
 
 impl<'c> FieldCtx<'c> {
@@ -124,6 +124,22 @@ impl<'c> FieldCtx<'c> {
                     }
                 }
             }
+            TcpLen | TcpHdrLen | TcpFlags | TcpFlagsRes | TcpFlagsAe | TcpFlagsCwr
+            | TcpFlagsEce | TcpFlagsUrg | TcpFlagsAck | TcpFlagsPush | TcpFlagsReset
+            | TcpFlagsSyn | TcpFlagsFin => match row.tcp {
+                TcpHeader::Unknown => return false,
+                TcpHeader::Absent => {}
+                TcpHeader::One { len, word } if first_layer => {
+                    let flags = TcpHeader::flags(word);
+                    out.push(match field {
+                        TcpLen => Value::Uint(len as u64),
+                        TcpHdrLen => Value::Uint(TcpHeader::hdr_len(word) as u64),
+                        TcpFlags => Value::Uint(flags as u64),
+                        f => Value::Bool(flags & flag_bit(f) != 0),
+                    });
+                }
+                TcpHeader::One { .. } => {}
+            },
             WlProcessPid | WlProcessName => {
                 let procs = self
                     .processes
@@ -248,6 +264,27 @@ impl<'c> FieldCtx<'c> {
 /// [`FieldCtx::prev_in_flow`] finds every packet's.
 const PREV_LOOKED_FOR: u32 = 64;
 
+/// The fields the index answers from a packet's [`TcpHeader`] when it is known.
+pub(super) fn is_tcp_header_field(f: Fid) -> bool {
+    f == Fid::TcpLen || f == Fid::TcpHdrLen || (Fid::TcpFlags..=Fid::TcpFlagsFin).contains(&f)
+}
+
+/// The bits of `tcp.flags` a `tcp.flags.*` field shows (as packet-tcp.c masks them).
+fn flag_bit(f: Fid) -> u16 {
+    match f {
+        Fid::TcpFlagsRes => 0xe00,
+        Fid::TcpFlagsAe => 0x100,
+        Fid::TcpFlagsCwr => 0x80,
+        Fid::TcpFlagsEce => 0x40,
+        Fid::TcpFlagsUrg => 0x20,
+        Fid::TcpFlagsAck => 0x10,
+        Fid::TcpFlagsPush => 0x08,
+        Fid::TcpFlagsReset => 0x04,
+        Fid::TcpFlagsSyn => 0x02,
+        _ => 0x01,
+    }
+}
+
 pub(super) fn is_analysis(f: Fid) -> bool {
     (Fid::TcpAnalysisFlags..=Fid::TcpAnalysisZeroWindowProbeAck).contains(&f)
 }
@@ -275,5 +312,146 @@ fn analysis(c: &Capture, index: usize, f: Fid, out: &mut Vec<Value>) {
                 out.push(Value::Present);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use crate::capture::packet::Packets;
+    use crate::query::fields::MemorySource;
+
+    /// Every capture of tests/data, and the corpus's with tunnels, fragments, ICMP errors
+    /// and cut headers when the corpus is there.
+    fn captures() -> Vec<std::path::PathBuf> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut dirs = vec![root.join("tests/data")];
+        let corpus = root.join("../shared/corpus");
+        for d in [
+            "deepflow/tunnels",
+            "zeek/ipv4",
+            "zeek/tcp",
+            "zeek/tunnels/gtp",
+        ] {
+            dirs.push(corpus.join(d));
+        }
+        let mut out = Vec::new();
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| x == "pcap" || x == "pcapng") {
+                    out.push(p);
+                }
+            }
+        }
+        for f in [
+            "PcapPlusPlus/packet/IcmpPackets.pcap",
+            "PcapPlusPlus/pcap/frag_http_req.pcap",
+            "pcap-analyzer/frag_tcp_80_ipv4.pcap",
+            "tcpdump/tcp_rst_data-trunc.pcap",
+            "tcpdump/tcp_header_heapoverflow.pcap",
+            "tcpdump/ipv4_invalid_hdr_length.pcap",
+        ] {
+            out.push(corpus.join(f));
+        }
+        out.retain(|p| p.is_file());
+        out.sort();
+        out
+    }
+
+    /// The TCP header fields the index answers are those the packet's bytes give, packet
+    /// by packet, except in the frame that completes a fragmented datagram: there the
+    /// index has the datagram's header, as Wireshark shows it, and the frame's own bytes
+    /// (not reassembled by field extraction) have none.
+    #[test]
+    fn tcp_header_fields_from_the_index_equal_those_from_the_bytes() {
+        use Fid::*;
+        let fields = [
+            TcpLen,
+            TcpHdrLen,
+            TcpFlags,
+            TcpFlagsRes,
+            TcpFlagsAe,
+            TcpFlagsCwr,
+            TcpFlagsEce,
+            TcpFlagsUrg,
+            TcpFlagsAck,
+            TcpFlagsPush,
+            TcpFlagsReset,
+            TcpFlagsSyn,
+            TcpFlagsFin,
+        ];
+        let (mut known, mut compared, mut reassembled, mut unknown) = (0, 0, 0, 0);
+        for path in captures() {
+            let bytes = std::fs::read(&path).unwrap();
+            let name = path.display().to_string();
+            let indexed = crate::ingest::ingest_bytes(&name, &bytes);
+            if indexed
+                .files
+                .first()
+                .is_some_and(|f| f.compression.is_some())
+            {
+                continue;
+            }
+            let mut read = crate::ingest::ingest_bytes(&name, &bytes);
+            read.packets = indexed
+                .packets
+                .iter()
+                .map(|r| PacketRow {
+                    tcp: TcpHeader::Unknown,
+                    ..r
+                })
+                .collect::<Packets>();
+            let mut src = MemorySource {
+                files: vec![&bytes],
+            };
+            let mut a = FieldCtx::new(&indexed);
+            let mut b = FieldCtx::new(&read);
+            let (mut va, mut vb) = (Vec::new(), Vec::new());
+            for (i, row) in indexed.packets.iter().enumerate() {
+                if row.tcp == TcpHeader::Unknown {
+                    unknown += 1;
+                    continue;
+                }
+                known += 1;
+                a.begin(i);
+                b.begin(i);
+                for layer in [0, 1, 2] {
+                    for f in fields {
+                        va.clear();
+                        vb.clear();
+                        assert!(a.fast(f, layer, &mut va), "{name}: {i}: {f:?}");
+                        b.extract(f, layer, &mut src, &mut vb);
+                        if va == vb {
+                            compared += 1;
+                            continue;
+                        }
+                        // The frame that completes a fragmented datagram (IPv4's last
+                        // fragment or IPv6's with a fragment header).
+                        let mut frag = Vec::new();
+                        b.extract(IpFragOffset, 0, &mut src, &mut frag);
+                        b.extract(FrameProtocols, 0, &mut src, &mut frag);
+                        let fragment = frag.iter().any(|v| match v {
+                            Value::Uint(o) => *o > 0,
+                            Value::Str(s) => b.span(*s, &[]).windows(7).any(|w| w == b"ipv6.fr"),
+                            _ => false,
+                        });
+                        assert!(
+                            fragment && vb.is_empty() && matches!(row.tcp, TcpHeader::One { .. }),
+                            "{name}: packet {}: {f:?}#{layer}: index {va:?}, bytes {vb:?}",
+                            i + 1
+                        );
+                        reassembled += 1;
+                    }
+                }
+            }
+        }
+        eprintln!(
+            "{known} packets known ({compared} values equal, {reassembled} of reassembled \
+             datagrams), {unknown} left to the bytes"
+        );
+        assert!(known > 2_000 && compared > known * 30, "{known} {compared}");
     }
 }

@@ -30,7 +30,7 @@ pub mod value;
 
 pub use app::{AppValue, TransactionFields};
 use headers::{dissect, TcpFlow};
-use index::is_analysis;
+use index::{is_analysis, is_tcp_header_field};
 pub use registry::{
     edit_distance, lookup, suggest, Base, Fid, FieldDef, FieldType, Origin, Status, FIELDS,
 };
@@ -41,7 +41,7 @@ pub use value::{
 };
 
 use crate::capture::flow::L4;
-use crate::capture::packet::{PacketRow, Reader, NO_FLOW};
+use crate::capture::packet::{PacketRow, Reader, TcpHeader, NO_FLOW};
 use crate::capture::Capture;
 use crate::ingest::wire::{Layers, Proto};
 use pdu::Collector;
@@ -86,6 +86,9 @@ impl PacketSource for MemorySource<'_> {
         true
     }
 }
+
+/// How many kinds of packet [`FieldCtx::index_kind`] tells apart.
+pub const INDEX_KINDS: usize = 12;
 
 /// Values that fields of application protocols put out for one packet.
 pub struct ValueSink<'a> {
@@ -376,6 +379,7 @@ impl<'c> FieldCtx<'c> {
             | WlProcessPid
             | WlProcessName => true,
             f if is_analysis(f) || TransactionFields::covers(f) => true,
+            f if is_tcp_header_field(f) => self.row.tcp != TcpHeader::Unknown,
             f if pdu::proto_of(f).is_some() || f == TlsHandshakeType => {
                 matches!(self.pdu, Pdu::Shared(_))
             }
@@ -391,6 +395,19 @@ impl<'c> FieldCtx<'c> {
                     && self.provider.is_none_or(|p| !p.provides(f))
             }
         }
+    }
+
+    /// The kind of packet `row` is, as far as [`FieldCtx::from_index`] is concerned: packets
+    /// of one kind (below [`INDEX_KINDS`]) have the same fields in the index.
+    pub fn index_kind(row: &PacketRow) -> usize {
+        let flow = usize::from(row.flow != NO_FLOW);
+        let tunneled = usize::from(row.flags & PacketRow::FLAG_TUNNELED != 0);
+        let tcp = match row.tcp {
+            TcpHeader::Unknown => 0,
+            TcpHeader::Absent => 1,
+            TcpHeader::One { .. } => 2,
+        };
+        flow | tunneled << 1 | tcp << 2
     }
 
     /// The current packet is IP in IP or came out of a tunnel (more IP layers, and maybe
@@ -607,7 +624,8 @@ impl<'c> FieldCtx<'c> {
         use Fid::*;
         let tunneled = self.tunneled();
         if let (Tcp | Udp | Ip | Ipv6, true, Some((conv, _))) = (field, layer <= 1, self.flow()) {
-            if tunneled && matches!(field, Ip | Ipv6) {
+            // A tunnel adds outer IP layers, and a UDP one (VXLAN, Geneve, GTP-U).
+            if tunneled && matches!(field, Ip | Ipv6 | Udp) {
                 return self.exists_slow(field, layer, src, tmp);
             }
             return match field {

@@ -192,34 +192,60 @@ impl Filter {
         capture: &Capture,
         answered: impl Fn(Fid) -> bool,
     ) -> bool {
-        let mut ctx = crate::query::fields::FieldCtx::new(capture);
-        let needs_bytes = |ctx: &crate::query::fields::FieldCtx<'_>| {
-            self.fields
-                .iter()
-                .any(|&f| !answered(f) && !ctx.from_index(f))
-        };
-        // Whether the index suffices depends on the packet having a conversation, and on
-        // its carrying IP in IP: one packet of each kind decides for all of its kind.
-        let kind = |p: &crate::capture::packet::PacketRow| {
-            if p.flow == crate::capture::packet::NO_FLOW {
-                0
-            } else if p.flags & crate::capture::packet::PacketRow::FLAG_TUNNELED != 0 {
-                1
-            } else {
-                2
-            }
-        };
-        let mut first = [None; 3];
-        for (i, p) in capture.packets.iter().enumerate() {
-            first[kind(&p)].get_or_insert(i);
-            if first.iter().all(Option::is_some) {
-                break;
+        let mut any = false;
+        self.needing_bytes(capture, capture.packets.len(), answered, |_| {
+            any = true;
+            false
+        });
+        any
+    }
+
+    /// The packets among the first `limit` of `capture` whose evaluation may need their
+    /// bytes, in order: those for which a field the filter names is neither known
+    /// without bytes by `answered` nor in the index. A filter on `tcp.len` reads only the
+    /// packets whose TCP header the index does not know (tunnels, fragments, ICMP).
+    pub fn packets_needing_bytes(
+        &self,
+        capture: &Capture,
+        limit: usize,
+        answered: impl Fn(Fid) -> bool,
+    ) -> Vec<u32> {
+        let mut read = Vec::new();
+        self.needing_bytes(capture, limit, answered, |i| {
+            read.push(i);
+            true
+        });
+        read
+    }
+
+    /// Calls `each` with the packets (of the first `limit`) that need bytes, in order,
+    /// until it returns false.
+    fn needing_bytes(
+        &self,
+        capture: &Capture,
+        limit: usize,
+        answered: impl Fn(Fid) -> bool,
+        mut each: impl FnMut(u32) -> bool,
+    ) {
+        use crate::query::fields::{FieldCtx, INDEX_KINDS};
+        if self.fields.iter().all(|&f| answered(f)) {
+            return;
+        }
+        let mut ctx = FieldCtx::new(capture);
+        // Whether the index suffices depends on the packet's kind (a conversation, IP in
+        // IP, its TCP header known): the first packet of each kind decides for its kind.
+        let mut decided = [None; INDEX_KINDS];
+        for (i, p) in capture.packets.range(0..limit).enumerate() {
+            let needs = *decided[FieldCtx::index_kind(&p)].get_or_insert_with(|| {
+                ctx.begin(i);
+                self.fields
+                    .iter()
+                    .any(|&f| !answered(f) && !ctx.from_index(f))
+            });
+            if needs && !each(i as u32) {
+                return;
             }
         }
-        first.into_iter().flatten().any(|i| {
-            ctx.begin(i);
-            needs_bytes(&ctx)
-        })
     }
 }
 
@@ -324,9 +350,14 @@ mod test {
             run("tcp.srcport == 80 && tcp.stream == 1"),
             (false, vec![7, 22, 23, 25, 28])
         );
+        // The TCP header's length and flags are in the index too.
         assert_eq!(
             run("ip.addr == 98.139.240.23 && tcp.flags.syn == 1"),
-            (true, vec![3, 10])
+            (false, vec![3, 10])
+        );
+        assert_eq!(
+            run("tcp.len > 0 && !(tcp.flags & 0x0e01) && tcp.hdr_len == 20"),
+            (false, vec![12, 17])
         );
         assert_eq!(run("frame contains \"GET\""), (true, vec![6, 9, 12]));
         assert_eq!(
