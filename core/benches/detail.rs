@@ -12,6 +12,7 @@
 //! - `last/others`: the last packet of each of the next 8 longest such conversations,
 //!   each asked for first in its conversation (a state of its own, as the page keeps one
 //!   per conversation), one after another;
+//! - `last/capture`: the capture's last packet (the one the page's bench asks for);
 //! - `index`: gathering the `Index` (once per capture).
 
 use criterion::Criterion;
@@ -103,6 +104,15 @@ fn main() {
             })
         });
     }
+    let end = capture.packets.len() - 1;
+    g.bench_function("capture", |b| {
+        b.iter(|| {
+            let mut ctx = FieldCtx::new(&capture);
+            let mut apps = Apps::with_index(Rc::clone(&index));
+            let d = detail(&mut ctx, end, &mut src, &mut apps, FrameInfo::default());
+            d.layers.len()
+        })
+    });
     g.bench_function("others", |b| {
         b.iter(|| {
             let mut n = 0;
