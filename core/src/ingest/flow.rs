@@ -6,8 +6,8 @@
 //! on the same ports (port reuse), as Wireshark's `tcp.stream` does.
 
 use crate::capture::flow::{Conversation, Direction, L4};
+use crate::ingest::hash::Map;
 use crate::ingest::wire::{tcp_flags, Net, Summary, Transport, Tunnel};
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -32,11 +32,11 @@ pub struct FlowTable {
     /// Sequence number each direction of each conversation started with (TCP), to
     /// detect port reuse; indexed like `conversations`.
     base_seq: Vec<[Option<u32>; 2]>,
-    current: HashMap<Key, u32>,
+    current: Map<Key, u32>,
     streams: [u32; 2],
     /// Stream numbers given to flows first seen quoted in an ICMP error, for their
     /// conversation when a packet of theirs comes.
-    reserved: HashMap<Key, u32>,
+    reserved: Map<Key, u32>,
 }
 
 /// The conversations one packet counts in.

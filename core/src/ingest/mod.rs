@@ -59,6 +59,7 @@ pub mod app;
 pub mod decompress;
 pub mod driver;
 pub mod flow;
+pub mod hash;
 pub mod reassembly;
 pub mod source;
 pub mod stats;

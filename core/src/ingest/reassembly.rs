@@ -14,8 +14,9 @@
 
 use crate::capture::flow::Direction;
 use crate::capture::tcp::ReassemblyStats;
+use crate::ingest::hash::Map;
 use crate::ingest::wire::{tcp_flags, Tcp};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// Out-of-order bytes buffered per stream direction before the hole is given up.
 pub const MAX_STREAM_BUFFER: usize = 4 << 20;
@@ -97,7 +98,7 @@ impl Half {
 /// Reassembles every TCP stream of a capture.
 #[derive(Default)]
 pub struct Reassembler {
-    halves: HashMap<(u32, Direction), Half>,
+    halves: Map<(u32, Direction), Half>,
     total_buffered: usize,
     stats: ReassemblyStats,
 }

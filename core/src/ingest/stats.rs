@@ -25,15 +25,15 @@
 //! node per distinct protocol path.
 
 use crate::capture::stats::{Address, AddressConversation, ProtocolNode, StatsResult};
+use crate::ingest::hash::Map;
 use crate::ingest::wire::{Frag, Net, Proto, Summary, Transport};
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 /// Conversations keyed by their unordered address pair.
 #[derive(Default)]
 struct PairTable {
     rows: Vec<AddressConversation>,
-    index: HashMap<(Address, Address), u32>,
+    index: Map<(Address, Address), u32>,
     /// The pair of the previous frame: consecutive frames are mostly the same pair.
     last: Option<(Address, Address, u32)>,
 }

@@ -11,7 +11,7 @@
 use super::{lossy, report, StreamParser};
 use crate::capture::app::dns::{Answer, Dns, RrType};
 use crate::capture::app::{At, Detail, Span, Transaction};
-use std::collections::HashMap;
+use crate::ingest::hash::Map;
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -277,7 +277,7 @@ struct Pending {
 /// The DNS parser of one conversation (a UDP flow or a TCP connection).
 #[derive(Default)]
 pub struct Parser {
-    pending: HashMap<Key, Pending>,
+    pending: Map<Key, Pending>,
     queries: u64,
     /// TCP: bytes of a message being collected, per side (client, server), and the
     /// packet where it began; None once a side lost its framing.
@@ -289,7 +289,7 @@ impl Parser {
     /// A parser with no message seen.
     pub fn new() -> Self {
         Parser {
-            pending: HashMap::new(),
+            pending: Map::default(),
             queries: 0,
             tcp: [Some((Vec::new(), None)), Some((Vec::new(), None))],
             tcp_seen: false,

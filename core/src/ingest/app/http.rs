@@ -15,7 +15,7 @@
 
 use super::sniff::{starts, HTTP_METHODS};
 use super::{report, text, StreamParser};
-use crate::capture::app::http::{HeaderLines, Parts, RequestHead};
+use crate::capture::app::http::{HeaderLines, Parts, RequestHead, ResponseHead};
 use crate::capture::app::{At, Detail, Span, Transaction};
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -142,6 +142,10 @@ pub struct Parser {
     resp: Side,
     /// Requests whose response is not complete, oldest first.
     queue: VecDeque<Pending>,
+    /// The last request's and response's heads: on a kept-alive connection the next
+    /// ones mostly say the same, so their texts are shared rather than made again.
+    last_request: Arc<RequestHead>,
+    last_response: Arc<ResponseHead>,
 }
 
 impl Default for Parser {
@@ -184,7 +188,7 @@ fn start_verdict(request: bool, line: &[u8]) -> Option<bool> {
 /// The end (index after the empty line) of a header section, searching from `from`.
 fn head_end(buf: &[u8], from: usize) -> Option<usize> {
     let mut i = from;
-    while let Some(p) = buf[i..].iter().position(|&b| b == b'\n') {
+    while let Some(p) = memchr::memchr(b'\n', &buf[i..]) {
         let nl = i + p;
         match buf.get(nl + 1) {
             Some(b'\n') => return Some(nl + 2),
@@ -208,16 +212,70 @@ fn trim(s: &[u8]) -> &[u8] {
     &s[start..end.max(start)]
 }
 
-/// The header lines of a header section (after its start line, before the empty line),
-/// each with its line ending, bounded by [`MAX_KEPT_LINES`] and [`MAX_KEPT_LINE`].
-fn kept_lines(head: &[u8]) -> HeaderLines {
-    let mut lines = head.split_inclusive(|&b| b == b'\n');
+/// The bytes of the header lines kept of a header section (after its start line, before
+/// the empty line), each with its line ending, bounded by [`MAX_KEPT_LINES`] and
+/// [`MAX_KEPT_LINE`].
+fn head_lines(head: &[u8]) -> impl Iterator<Item = &[u8]> {
+    // `split_inclusive` on `\n`, found with memchr.
+    let mut rest = head;
+    let mut lines = std::iter::from_fn(move || {
+        let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+        let (line, after) = rest.split_at(end);
+        rest = after;
+        (!line.is_empty()).then_some(line)
+    });
     lines.next();
     lines
         .take_while(|l| !matches!(*l, b"\r\n" | b"\n"))
         .take(MAX_KEPT_LINES)
-        .map(|l| text(&l[..l.len().min(MAX_KEPT_LINE)]))
+        .map(|l| &l[..l.len().min(MAX_KEPT_LINE)])
+}
+
+/// The header lines of a header section ([`head_lines`]) as text, sharing those equal to
+/// the line at the same place in `prev` (all of `prev` when every line is).
+fn kept_lines(head: &[u8], prev: &HeaderLines) -> HeaderLines {
+    let mut n = 0;
+    let same = head_lines(head).all(|l| {
+        n += 1;
+        prev.get(n - 1).is_some_and(|p| p.as_bytes() == l)
+    });
+    if same && n == prev.len() {
+        return prev.clone();
+    }
+    head_lines(head)
+        .enumerate()
+        .map(|(i, l)| match prev.get(i) {
+            Some(p) if p.as_bytes() == l => p.clone(),
+            _ => text(l),
+        })
         .collect()
+}
+
+/// `b` as text ([`text`]), shared with `prev` when it says the same.
+fn text_like(prev: &Arc<str>, b: &[u8]) -> Arc<str> {
+    // Equal bytes are valid UTF-8, so `text` would give the same.
+    if prev.as_bytes() == b {
+        prev.clone()
+    } else {
+        text(b)
+    }
+}
+
+/// [`text_like`] for a header that may be absent.
+fn text_like_opt(prev: &Option<Arc<str>>, b: Option<&[u8]>) -> Option<Arc<str>> {
+    b.map(|b| match prev {
+        Some(p) => text_like(p, b),
+        None => text(b),
+    })
+}
+
+/// Whether two optional texts are the same allocation.
+fn same_opt(a: &Option<Arc<str>>, b: &Option<Arc<str>>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+        (None, None) => true,
+        _ => false,
+    }
 }
 
 /// The value of a kept header line (see [`crate::capture::app::http::Http::request_headers`]) when its name is
@@ -231,9 +289,22 @@ pub fn header_value<'a>(line: &'a str, name: &str) -> Option<&'a str> {
 
 /// Parses a header section (start line, header fields) ending with its empty line.
 fn parse_head(request: bool, head: &[u8]) -> Option<Head<'_>> {
-    let mut lines = head
-        .split(|&b| b == b'\n')
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+    // `split` on `\n`, found with memchr.
+    let mut rest = Some(head);
+    let mut lines = std::iter::from_fn(move || {
+        let r = rest?;
+        Some(match memchr::memchr(b'\n', r) {
+            Some(i) => {
+                rest = Some(&r[i + 1..]);
+                &r[..i]
+            }
+            None => {
+                rest = None;
+                r
+            }
+        })
+    })
+    .map(|l| l.strip_suffix(b"\r").unwrap_or(l));
     let start = lines.next()?;
     let mut parts = start.splitn(3, |&b| b == b' ');
     let (a, b, c) = (
@@ -272,7 +343,7 @@ fn parse_head(request: bool, head: &[u8]) -> Option<Head<'_>> {
         if line[0] == b' ' || line[0] == b'\t' {
             continue;
         }
-        let Some(colon) = line.iter().position(|&b| b == b':') else {
+        let Some(colon) = memchr::memchr(b':', line) else {
             continue;
         };
         let (name, value) = (&line[..colon], trim(&line[colon + 1..]));
@@ -313,6 +384,8 @@ impl Parser {
             req: Side::new(),
             resp: Side::new(),
             queue: VecDeque::new(),
+            last_request: Arc::default(),
+            last_response: Arc::default(),
         }
     }
 
@@ -414,14 +487,14 @@ impl Parser {
         // The common case: the whole section in one piece, parsed where it lies.
         if side.buf.is_empty() {
             if let Some(end) = head_end(data, 0) {
-                if parse_head(client, &data[..end]).is_none() {
+                let Some(h) = parse_head(client, &data[..end]) else {
                     // Not a start line: look for one from the next line on.
                     side.resync();
                     side.line_start = false;
                     return 0;
-                }
+                };
                 side.bytes += end as u64;
-                self.parsed_head(client, &data[..end], at, out);
+                self.head_parsed(client, h, &data[..end], at, out);
                 return end;
             }
         }
@@ -450,7 +523,7 @@ impl Parser {
         }
         side.scan = side.buf.len().saturating_sub(2);
         // A first line that cannot start a message, or a section too long: resynchronise.
-        let first_line_bad = match side.buf.iter().position(|&b| b == b'\n') {
+        let first_line_bad = match memchr::memchr(b'\n', &side.buf) {
             Some(nl) => parse_head(client, &side.buf[..=nl]).is_none(),
             None => start_verdict(client, &side.buf[..side.buf.len().min(RESYNC_PEEK)]).is_none(),
         };
@@ -469,18 +542,42 @@ impl Parser {
             self.side(client).resync();
             return;
         };
+        self.head_parsed(client, h, bytes, at, out);
+    }
+
+    /// Acts on a complete header section `bytes`, parsed as `h`.
+    fn head_parsed(
+        &mut self,
+        client: bool,
+        h: Head<'_>,
+        bytes: &[u8],
+        at: At,
+        out: &mut Vec<Transaction>,
+    ) {
         if client {
             let chunked = h.transfer_encoding == Some(true);
+            let prev = &self.last_request;
+            let head = RequestHead {
+                method: text_like(&prev.method, h.start[0]),
+                uri: text_like(&prev.uri, h.start[1]),
+                version: text_like(&prev.version, h.start[2]),
+                host: text_like_opt(&prev.host, h.host),
+                user_agent: text_like_opt(&prev.user_agent, h.user_agent),
+                content_type: text_like_opt(&prev.content_type, h.content_type),
+                headers: kept_lines(bytes, &prev.headers),
+            };
+            let same = Arc::ptr_eq(&head.method, &prev.method)
+                && Arc::ptr_eq(&head.uri, &prev.uri)
+                && Arc::ptr_eq(&head.version, &prev.version)
+                && same_opt(&head.host, &prev.host)
+                && same_opt(&head.user_agent, &prev.user_agent)
+                && same_opt(&head.content_type, &prev.content_type)
+                && Arc::ptr_eq(&head.headers, &prev.headers);
+            if !same {
+                self.last_request = Arc::new(head);
+            }
             let mut http = Parts {
-                request_head: Arc::new(RequestHead {
-                    method: text(h.start[0]),
-                    uri: text(h.start[1]),
-                    version: text(h.start[2]),
-                    host: h.host.map(text),
-                    user_agent: h.user_agent.map(text),
-                    content_type: h.content_type.map(text),
-                    headers: kept_lines(bytes),
-                }),
+                request_head: self.last_request.clone(),
                 ..Parts::default()
             };
             http.incomplete = self.req.incomplete;
@@ -554,10 +651,19 @@ impl Parser {
             let head = p.is_head();
             let connect = p.http.method() == "CONNECT";
             p.http.status = Some(code);
-            let r = p.http.response_head_mut();
-            r.reason = Some(text(h.start[2]));
-            r.content_type = h.content_type.map(text);
-            r.headers = kept_lines(bytes);
+            let prev = &self.last_response;
+            let r = ResponseHead {
+                reason: text_like_opt(&prev.reason, Some(h.start[2])),
+                content_type: text_like_opt(&prev.content_type, h.content_type),
+                headers: kept_lines(bytes, &prev.headers),
+            };
+            let same = same_opt(&r.reason, &prev.reason)
+                && same_opt(&r.content_type, &prev.content_type)
+                && Arc::ptr_eq(&r.headers, &prev.headers);
+            if !same {
+                self.last_response = Arc::new(r);
+            }
+            p.http.response_head = self.last_response.clone();
             if p.http.version().is_empty() {
                 p.http.request_head_mut().version = text(h.start[0]);
             }
@@ -600,7 +706,7 @@ impl Parser {
         out: &mut Vec<Transaction>,
     ) -> usize {
         let side = self.side(client);
-        let nl = data.iter().position(|&b| b == b'\n');
+        let nl = memchr::memchr(b'\n', data);
         let take = nl.map_or(data.len(), |p| p + 1);
         let limit = if side.st == St::ChunkSize {
             MAX_CHUNK_LINE
@@ -693,7 +799,7 @@ impl Parser {
                     }
                 }
             } else {
-                match data[i..].iter().position(|&b| b == b'\n') {
+                match memchr::memchr(b'\n', &data[i..]) {
                     Some(p) => {
                         i += p + 1;
                         side.line_start = true;
@@ -996,7 +1102,7 @@ mod test {
         );
         assert_eq!(header_value(server, "Date"), None);
         let long = format!("GET / HTTP/1.1\nX: {}\n\n", "a".repeat(MAX_KEPT_LINE));
-        let lines = kept_lines(long.as_bytes());
+        let lines = kept_lines(long.as_bytes(), &HeaderLines::default());
         assert_eq!((lines.len(), lines[0].len()), (1, MAX_KEPT_LINE));
     }
 

@@ -6,7 +6,7 @@
 use crate::capture::app::http::{HeaderLines, Http, RequestHead, ResponseHead};
 use crate::capture::app::memcache::Memcache;
 use crate::capture::app::{Detail, Transaction};
-use std::collections::HashSet;
+use crate::ingest::hash::Set;
 use std::hash::Hash;
 use std::sync::Arc;
 
@@ -17,14 +17,14 @@ const MAX_REMEMBERED: usize = 1 << 16;
 /// The text, header sections and HTTP heads seen so far.
 #[derive(Default)]
 pub(super) struct Interner {
-    strings: HashSet<Arc<str>>,
-    sections: HashSet<HeaderLines>,
-    requests: HashSet<Arc<RequestHead>>,
-    responses: HashSet<Arc<ResponseHead>>,
+    strings: Set<Arc<str>>,
+    sections: Set<HeaderLines>,
+    requests: Set<Arc<RequestHead>>,
+    responses: Set<Arc<ResponseHead>>,
 }
 
 /// Keeps `v` in `set` from now on.
-fn remember<T: Hash + Eq + Clone>(set: &mut HashSet<T>, v: &T) {
+fn remember<T: Hash + Eq + Clone>(set: &mut Set<T>, v: &T) {
     if set.len() >= MAX_REMEMBERED {
         set.clear();
     }

@@ -103,5 +103,9 @@ fn lossy(b: &[u8]) -> String {
 
 /// Bytes as shareable text (see `intern`), those that are not UTF-8 replaced.
 fn text(b: &[u8]) -> std::sync::Arc<str> {
-    String::from_utf8_lossy(b).into()
+    // Valid UTF-8 (nearly all) is checked faster by `from_utf8` than by the lossy walk.
+    match std::str::from_utf8(b) {
+        Ok(s) => s.into(),
+        Err(_) => String::from_utf8_lossy(b).into(),
+    }
 }

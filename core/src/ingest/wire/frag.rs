@@ -18,8 +18,9 @@
 //! datagrams make room when the buffered bytes or the number of datagrams reach their
 //! caps. [`FragStats`] counts what was dropped, so the analysis can say so.
 
+use crate::ingest::hash::Map;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 /// What identifies the fragments of one datagram.
@@ -135,7 +136,7 @@ struct Datagram {
 /// The reassembly table.
 pub(crate) struct Reassembler {
     limits: FragLimits,
-    table: HashMap<FragKey, Datagram>,
+    table: Map<FragKey, Datagram>,
     /// Incomplete datagrams by (first timestamp, serial): the oldest first.
     age: BTreeMap<(i64, u64), FragKey>,
     next_serial: u64,
@@ -147,7 +148,7 @@ impl Reassembler {
     pub fn new(limits: FragLimits) -> Self {
         Reassembler {
             limits,
-            table: HashMap::new(),
+            table: Map::default(),
             age: BTreeMap::new(),
             next_serial: 0,
             buffered: 0,

@@ -517,7 +517,7 @@ fn guess_command(word: &[u8]) -> &'static str {
 /// Reads into `side.buf` up to and including a `\n`. Returns the bytes consumed and,
 /// when a line is complete, whether it was cut at [`MAX_LINE`].
 pub(super) fn read_line(side: &mut Side, input: &[u8], at: At) -> (usize, Option<bool>) {
-    let (n, complete) = match input.iter().position(|&b| b == b'\n') {
+    let (n, complete) = match memchr::memchr(b'\n', input) {
         Some(i) => (i + 1, true),
         None => (input.len(), false),
     };

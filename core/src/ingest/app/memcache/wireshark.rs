@@ -26,7 +26,7 @@ pub enum More {
 /// the line runs to the end of `t`.
 pub fn line_end(t: &[u8], from: usize, whole: bool) -> Option<(usize, usize)> {
     let rest = t.get(from..).unwrap_or_default();
-    match rest.iter().position(|&b| b == b'\r' || b == b'\n') {
+    match memchr::memchr2(b'\r', b'\n', rest) {
         None if whole => None,
         None => Some((t.len(), t.len())),
         Some(i) => {
@@ -59,10 +59,7 @@ impl<'a> Tokens<'a> {
     pub fn next(&mut self) -> &'a [u8] {
         let start = self.pos.min(self.line.len());
         let rest = &self.line[start..];
-        let len = rest
-            .iter()
-            .position(|&b| b == b' ' || b == b'\r' || b == b'\n')
-            .unwrap_or(rest.len());
+        let len = memchr::memchr3(b' ', b'\r', b'\n', rest).unwrap_or(rest.len());
         let blanks = rest[len..].iter().take_while(|&&b| b == b' ').count();
         self.pos = start + len + blanks;
         &rest[..len]
@@ -83,7 +80,7 @@ pub fn strtoul(s: &[u8]) -> u64 {
 
 /// `strtoul`, or None when no digit follows the blanks and the sign.
 pub fn scan(s: &[u8]) -> Option<u64> {
-    let s = &s[..s.iter().position(|&b| b == 0).unwrap_or(s.len())];
+    let s = &s[..memchr::memchr(0, s).unwrap_or(s.len())];
     let blanks = s
         .iter()
         .take_while(|&&b| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
@@ -163,7 +160,7 @@ pub enum Reply {
 
 /// Wireshark's reading of a line's first word (up to the first space only).
 pub fn classify(line: &[u8]) -> Option<Kind> {
-    let word = &line[..line.iter().position(|&b| b == b' ').unwrap_or(line.len())];
+    let word = &line[..memchr::memchr(b' ', line).unwrap_or(line.len())];
     let reply = match word {
         b"VALUE" => Some(Reply::Value),
         b"VERSION" => Some(Reply::Version),
