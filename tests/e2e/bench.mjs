@@ -237,6 +237,12 @@ try {
   row(`open ${(size / 1e6).toFixed(0)} MB, ${packets.toLocaleString('en-US')} packets`, `${ms(open)} (${rate(open).toFixed(0)} MB/s; CPU ${openCpu.toFixed(2)} s, ${(size / 1e6 / openCpu).toFixed(0)} MB per CPU second; load ${loadavg()[0].toFixed(2)})`);
   row('  open / read floor', `${(open / floor).toFixed(2)}x wall, ${(openCpu / floorCpu).toFixed(2)}x CPU`);
   worker = page.workers().find((w) => w.url().includes('wirelens-worker'));
+  // Where the analysis worker's time went (web/src/worker/session.rs; absent in older builds).
+  const spent = worker ? await worker.evaluate(() => self.wirelensIngest ?? null) : null;
+  if (spent) {
+    row('  analysis worker', `${ms(spent.busy_ms)} with slices (${ms(spent.copied_ms)} copying), ${ms(spent.waited_ms)} waiting for ${spent.slices}, ${ms(spent.finished_ms)} finishing`);
+    figures.analysis = spent;
+  }
   row('worker wasm memory after open (its peak)', `${(wasm / 1e6).toFixed(0)} MB (${(wasm / packets).toFixed(1)} B a packet)`);
   Object.assign(figures, { packets, open_ms: open, open_cpu_s: openCpu, wasm_bytes: wasm });
   // What that memory holds: the heap counted by the worker's allocator, by phase.

@@ -174,6 +174,7 @@ pub fn handle(msg: ToWorker) {
 /// analysed.
 async fn ingest(generation: u32, files: Vec<File>) {
     let started = js_sys::Date::now();
+    seed_hashes();
     let mut heap = crate::heap::Open {
         wasm_before: crate::columns::wasm_bytes(),
         live_before: crate::heap::live(),
@@ -209,6 +210,8 @@ async fn ingest(generation: u32, files: Vec<File>) {
     post(&progress(&driver));
     // Reads already under way, and what each reads.
     let mut ahead: VecDeque<(Read, blob::Pending)> = VecDeque::new();
+    let clock = Clock::new();
+    let mut times = Times::default();
     while let Some(read) = driver.next_read() {
         let file = &files[read.file];
         let pending = ahead
@@ -236,7 +239,11 @@ async fn ingest(generation: u32, files: Vec<File>) {
             ahead.push_back((next, blob::start_pooled(file, next.offset, end)));
             last = next;
         }
+        let asked = clock.now();
         let chunk = pending.array().await;
+        let came = clock.now();
+        times.waited += came - asked;
+        times.slices += 1;
         if !is_current(generation) {
             blob::drop_pool();
             return;
@@ -256,11 +263,14 @@ async fn ingest(generation: u32, files: Vec<File>) {
         while at < chunk.length() {
             let end = chunk.length().min(at + PIECE);
             buf.resize((end - at) as usize, 0);
+            let t = clock.now();
             chunk.subarray(at, end).copy_to(&mut buf);
+            times.copied += clock.now() - t;
             driver.supply(read.file, &buf);
             at = end;
         }
         blob::give_back(&chunk);
+        times.busy += clock.now() - came;
         let now = js_sys::Date::now();
         if now - last_progress >= PROGRESS_EVERY_MS {
             last_progress = now;
@@ -272,6 +282,7 @@ async fn ingest(generation: u32, files: Vec<File>) {
     drop(buf);
     post(&progress(&driver));
     heap.reading_peak = crate::heap::phase();
+    let t = clock.now();
     let mut capture = driver.finish();
     // The index and the transactions grew ahead of need (the driver makes room at the rate
     // it predicts): give back what they do not use, so that later queries reuse it before
@@ -282,6 +293,8 @@ async fn ingest(generation: u32, files: Vec<File>) {
     heap.live_after = crate::heap::live();
     heap.wasm_after = crate::columns::wasm_bytes();
     crate::heap::note(heap);
+    times.finished = clock.now() - t;
+    times.publish();
     let summary = summarize(generation, &capture, js_sys::Date::now() - started);
     STATE.with_borrow_mut(|s| {
         if s.generation == generation {
@@ -297,6 +310,77 @@ async fn ingest(generation: u32, files: Vec<File>) {
     if is_current(generation) {
         post(&FromWorker::Loaded(Box::new(summary)));
     }
+}
+
+/// `performance.now()` of this worker (ms, sub-millisecond), or `Date.now()`.
+struct Clock(Option<(js_sys::Function, wasm_bindgen::JsValue)>);
+
+impl Clock {
+    fn new() -> Self {
+        let perf = js_sys::Reflect::get(&js_sys::global(), &"performance".into()).ok();
+        Clock(perf.and_then(|p| {
+            let now = js_sys::Reflect::get(&p, &"now".into()).ok()?;
+            Some((now.dyn_into::<js_sys::Function>().ok()?, p))
+        }))
+    }
+
+    fn now(&self) -> f64 {
+        self.0
+            .as_ref()
+            .and_then(|(f, p)| f.call0(p).ok()?.as_f64())
+            .unwrap_or_else(js_sys::Date::now)
+    }
+}
+
+/// Where the analysis worker's time went in the last ingest (ms): waiting for the reader
+/// worker's slices, copying them into wasm memory, with them (copy and analysis), and in
+/// the driver's finish. Published as `self.wirelensIngest` for the benchmark
+/// (tests/e2e/bench.mjs): what is left of the open's wall time is the analysis.
+#[derive(Default)]
+struct Times {
+    slices: u32,
+    waited: f64,
+    copied: f64,
+    busy: f64,
+    finished: f64,
+}
+
+impl Times {
+    fn publish(&self) {
+        let o = js_sys::Object::new();
+        for (k, v) in [
+            ("slices", f64::from(self.slices)),
+            ("waited_ms", self.waited),
+            ("copied_ms", self.copied),
+            ("busy_ms", self.busy),
+            ("finished_ms", self.finished),
+        ] {
+            let _ = js_sys::Reflect::set(&o, &k.into(), &v.into());
+        }
+        let _ = js_sys::Reflect::set(&js_sys::global(), &"wirelensIngest".into(), &o);
+    }
+}
+
+/// Keys the ingest's hash tables (core's `ingest::hash`) with the browser's randomness
+/// before the first is made: wasm32's std has no source of its own, and a capture may be
+/// crafted to collide in a table whose key is known.
+fn seed_hashes() {
+    use js_sys::{Function, Reflect, Uint32Array};
+    let words = Uint32Array::new_with_length(2);
+    let filled = Reflect::get(&js_sys::global(), &"crypto".into())
+        .ok()
+        .and_then(|crypto| {
+            let get = Reflect::get(&crypto, &"getRandomValues".into()).ok()?;
+            get.dyn_into::<Function>().ok()?.call1(&crypto, &words).ok()
+        })
+        .is_some();
+    let seed = if filled {
+        u64::from(words.get_index(0)) << 32 | u64::from(words.get_index(1))
+    } else {
+        (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64
+    };
+    // Taken by the first ingest only: the tables made since keep their key.
+    wirelens_core::ingest::hash::seed(seed);
 }
 
 /// The text of `file` if it is a key log (small, and its first line one of a key log).
