@@ -289,10 +289,17 @@ impl Daemon {
                     daemon.take_stderr()
                 );
             }
-            assert!(
-                Instant::now() < deadline,
-                "wirelens-capture wrote no file within {STEP_TIMEOUT:?}"
-            );
+            if Instant::now() >= deadline {
+                // What it said (a file system short of --min-free, say) names the cause.
+                if let Some(mut child) = daemon.child.take() {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                }
+                panic!(
+                    "wirelens-capture wrote no file within {STEP_TIMEOUT:?}:\n{}",
+                    daemon.take_stderr()
+                );
+            }
             thread::sleep(Duration::from_millis(20));
         }
         daemon
