@@ -10,7 +10,6 @@ use crate::blob;
 use std::cell::RefCell;
 use std::rc::Rc;
 use web_sys::File;
-use wirelens_core::capture::packet::{PacketRow, NO_FLOW};
 use wirelens_core::capture::Capture;
 use wirelens_core::query::fields::pdu::Collector;
 use wirelens_core::query::fields::{self, Fid};
@@ -177,34 +176,4 @@ async fn run(
         return Err(e.to_owned());
     }
     Ok((indices, scan.finish()))
-}
-
-/// Whether these columns need the first packets of a TCP conversation.
-pub fn columns_look_back(columns: &[Fid]) -> bool {
-    columns.iter().any(|f| {
-        matches!(
-            f,
-            Fid::TcpSeq | Fid::TcpAck | Fid::TcpWindowSize | Fid::TcpWindowSizeScalefactor
-        )
-    })
-}
-
-/// The packets the TCP fields of packet `index` look back at.
-pub fn look_back(capture: &Capture, index: usize) -> Vec<usize> {
-    let row = capture.packets.at(index);
-    if row.flow == NO_FLOW {
-        return Vec::new();
-    }
-    // The first packet of the flow each way: scan from the start (once per page row).
-    let mut found = [None::<usize>; 2];
-    for (i, p) in capture.packets.range(0..index + 1).enumerate() {
-        if p.flow == row.flow {
-            let d = usize::from(p.flags & PacketRow::FLAG_B_TO_A != 0);
-            found[d].get_or_insert(i);
-            if found.iter().all(Option::is_some) {
-                break;
-            }
-        }
-    }
-    found.into_iter().flatten().collect()
 }

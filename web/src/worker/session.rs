@@ -514,9 +514,9 @@ impl Session {
                 prev_ts,
             )
         };
-        // Their bytes, those of the packets their rows read besides (the first packets of
-        // a TCP conversation, the earlier packets of a PDU), and those custom columns look
-        // back at, through the core's re-read planner.
+        // Their bytes and those of the packets their rows read besides (the first packets
+        // of a TCP conversation, which custom columns such as `tcp.seq` count from too, and
+        // the earlier packets of a PDU), through the core's re-read planner.
         // The row index is put back before each wait for bytes: the pages asked for
         // meanwhile (several at once while the list scrolls) use it instead of building
         // it again, a pass over every packet.
@@ -526,11 +526,6 @@ impl Session {
             wanted.extend(query.wanted(i));
         }
         self.rows.replace(query.into_index());
-        if filtering::columns_look_back(&columns) {
-            for &i in &chosen {
-                wanted.extend(filtering::look_back(capture, i));
-            }
-        }
         let mut bytes = Reread::packets(capture, &wanted);
         blob::fill(&mut bytes, &self.files).await;
         let mut query = Rows::new(capture)

@@ -245,19 +245,23 @@ impl<'c> FieldCtx<'c> {
 
     pub(super) fn firsts(&mut self) -> &[[u32; 2]] {
         let c = self.capture;
-        self.firsts.get_or_insert_with(|| {
-            let mut f = vec![[u32::MAX; 2]; c.conversations.len()];
-            for (i, p) in c.packets.iter().enumerate() {
-                if let Some(e) = f.get_mut(p.flow as usize) {
-                    let d = usize::from(p.flags & PacketRow::FLAG_B_TO_A != 0);
-                    if e[d] == u32::MAX {
-                        e[d] = i as u32;
-                    }
-                }
-            }
-            f.into()
-        })
+        self.firsts.get_or_insert_with(|| firsts_each_way(c))
     }
+}
+
+/// Each conversation's first packet each way (A to B, B to A; `u32::MAX`: none), by
+/// conversation: one pass over the index.
+pub fn firsts_each_way(capture: &Capture) -> std::rc::Rc<[[u32; 2]]> {
+    let mut f = vec![[u32::MAX; 2]; capture.conversations.len()];
+    for (i, p) in capture.packets.iter().enumerate() {
+        if let Some(e) = f.get_mut(p.flow as usize) {
+            let d = usize::from(p.flags & PacketRow::FLAG_B_TO_A != 0);
+            if e[d] == u32::MAX {
+                e[d] = i as u32;
+            }
+        }
+    }
+    f.into()
 }
 
 /// Packets whose previous packet in their flow is looked for alone before

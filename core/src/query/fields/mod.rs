@@ -30,6 +30,7 @@ pub mod value;
 
 pub use app::{AppValue, TransactionFields};
 use headers::{dissect, TcpFlow};
+pub use index::firsts_each_way;
 use index::{is_analysis, is_tcp_header_field};
 pub use registry::{
     edit_distance, lookup, suggest, Base, Fid, FieldDef, FieldType, Origin, Status, FIELDS,

@@ -76,7 +76,7 @@ pub struct Rows<'c> {
 #[derive(Default)]
 pub struct RowIndex {
     /// The first packet of each conversation each way (`u32::MAX`: none).
-    firsts: Option<Vec<[u32; 2]>>,
+    firsts: Option<std::rc::Rc<[[u32; 2]]>>,
     /// The requests' and responses' packet spans of each application conversation (see
     /// [`Spans`]).
     spans: Option<HashMap<u32, Spans>>,
@@ -199,18 +199,10 @@ impl<'c> Rows<'c> {
         {
             return Vec::new();
         }
-        let firsts = self.index.firsts.get_or_insert_with(|| {
-            let mut f = vec![[u32::MAX; 2]; c.conversations.len()];
-            for (i, q) in c.packets.iter().enumerate() {
-                if let Some(e) = f.get_mut(q.flow as usize) {
-                    let d = usize::from(q.flags & PacketRow::FLAG_B_TO_A != 0);
-                    if e[d] == u32::MAX {
-                        e[d] = i as u32;
-                    }
-                }
-            }
-            f
-        });
+        let firsts = self
+            .index
+            .firsts
+            .get_or_insert_with(|| fields::firsts_each_way(c));
         firsts[p.flow as usize]
             .into_iter()
             .filter(|&i| i != u32::MAX && i as usize != index)
@@ -233,6 +225,9 @@ impl<'c> Rows<'c> {
     ) -> Row {
         let capture = self.capture;
         let p = capture.packets.at(index);
+        if let Some(f) = &self.index.firsts {
+            ctx.share_firsts(std::rc::Rc::clone(f));
+        }
         ctx.begin(index);
         let mut row = Row {
             number: index as u64 + 1,
