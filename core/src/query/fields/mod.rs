@@ -384,7 +384,7 @@ impl<'c> FieldCtx<'c> {
             f if pdu::proto_of(f).is_some() || f == TlsHandshakeType => {
                 matches!(self.pdu, Pdu::Shared(_))
             }
-            // Existence of these protocols is answered without bytes; their values not.
+            // Their values carry bytes; their presence: `exists_from_index`.
             Tcp | Udp | Ip | Ipv6 => false,
             TcpSrcport | TcpDstport | TcpPort | UdpSrcport | UdpDstport | UdpPort => {
                 flow.is_some() && !self.tunneled()
@@ -623,20 +623,30 @@ impl<'c> FieldCtx<'c> {
         tmp: &mut Vec<Value>,
     ) -> bool {
         use Fid::*;
-        let tunneled = self.tunneled();
-        if let (Tcp | Udp | Ip | Ipv6, true, Some((conv, _))) = (field, layer <= 1, self.flow()) {
-            // A tunnel adds outer IP layers, and a UDP one (VXLAN, Geneve, GTP-U).
-            if tunneled && matches!(field, Ip | Ipv6 | Udp) {
-                return self.exists_slow(field, layer, src, tmp);
+        if let (Tcp | Udp | Ip | Ipv6, Some((conv, _))) = (field, self.flow()) {
+            if self.exists_from_index(field, layer) {
+                return match field {
+                    Tcp => conv.proto == L4::Tcp,
+                    Udp => conv.proto == L4::Udp,
+                    Ip => conv.a.is_ipv4(),
+                    _ => conv.a.is_ipv6(),
+                };
             }
-            return match field {
-                Tcp => conv.proto == L4::Tcp,
-                Udp => conv.proto == L4::Udp,
-                Ip => conv.a.is_ipv4(),
-                _ => conv.a.is_ipv6(),
-            };
         }
         self.exists_slow(field, layer, src, tmp)
+    }
+
+    /// Whether [`FieldCtx::exists`] answers for `field` (up to `layer`) without the
+    /// current packet's bytes: a protocol's presence is its conversation's, unless a
+    /// tunnel adds outer IP layers and a UDP one (VXLAN, Geneve, GTP-U).
+    pub fn exists_from_index(&self, field: Fid, layer: u8) -> bool {
+        use Fid::*;
+        match field {
+            Tcp | Udp | Ip | Ipv6 if layer <= 1 && self.flow().is_some() => {
+                field == Tcp || !self.tunneled()
+            }
+            _ => self.from_index(field),
+        }
     }
 
     fn exists_slow(

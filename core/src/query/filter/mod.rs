@@ -136,6 +136,9 @@ pub struct Filter {
     root: Option<semantic::Node>,
     consts: Vec<u8>,
     fields: Vec<Fid>,
+    /// The fields only tested for existence (`tcp`, `!udp`), each with the highest layer
+    /// asked: the index can answer those where it cannot give their values.
+    tested: Vec<(Fid, u8)>,
 }
 
 impl Filter {
@@ -150,11 +153,13 @@ impl Filter {
             ),
             None => None,
         };
+        let tested = root.as_ref().map_or_else(Vec::new, semantic::only_tested);
         Ok(Filter {
             text: text.to_owned(),
             root,
             consts,
             fields,
+            tested,
         })
     }
 
@@ -238,9 +243,13 @@ impl Filter {
         for (i, p) in capture.packets.range(0..limit).enumerate() {
             let needs = *decided[FieldCtx::index_kind(&p)].get_or_insert_with(|| {
                 ctx.begin(i);
-                self.fields
-                    .iter()
-                    .any(|&f| !answered(f) && !ctx.from_index(f))
+                self.fields.iter().any(|&f| {
+                    !answered(f)
+                        && !match self.tested.iter().find(|t| t.0 == f) {
+                            Some(&(f, layer)) => ctx.exists_from_index(f, layer),
+                            None => ctx.from_index(f),
+                        }
+                })
             });
             if needs && !each(i as u32) {
                 return;
@@ -359,6 +368,15 @@ mod test {
             run("tcp.len > 0 && !(tcp.flags & 0x0e01) && tcp.hdr_len == 20"),
             (false, vec![12, 17])
         );
+        // A protocol's presence is its conversation's; its value (`ip == …`) needs bytes.
+        let all: Vec<u32> = (1..=28).collect();
+        assert_eq!(run("tcp && !udp && ip && !ipv6"), (false, all.clone()));
+        assert_eq!(
+            run("ip.src == 98.138.19.88 || !tcp"),
+            (false, vec![7, 22, 23, 25, 28])
+        );
+        assert_eq!(run("tcp.len > 0 && tcp[0:2] == 00:50").0, true);
+        assert_eq!(run("ip#2"), (true, vec![]));
         assert_eq!(run("frame contains \"GET\""), (true, vec![6, 9, 12]));
         assert_eq!(
             run("tcp.seq == 1 && tcp.ack == 1 && tcp.len > 0"),

@@ -72,6 +72,46 @@ pub enum Node {
     In(Op, Vec<(Value, Option<Value>)>),
 }
 
+/// The fields `root` only tests for existence, each with the highest layer tested.
+pub fn only_tested(root: &Node) -> Vec<(Fid, u8)> {
+    fn op(o: &Op, valued: &mut Vec<Fid>) {
+        match o {
+            Op::Field(f, _) => valued.push(*f),
+            Op::Slice(a, _) | Op::Neg(a) => op(a, valued),
+            Op::Arith(_, a, b) => {
+                op(a, valued);
+                op(b, valued);
+            }
+            Op::Call(_, args) => args.iter().for_each(|a| op(a, valued)),
+            Op::Const(_) => {}
+        }
+    }
+    fn node(n: &Node, tested: &mut Vec<(Fid, u8)>, valued: &mut Vec<Fid>) {
+        match n {
+            Node::And(a, b) | Node::Or(a, b) => {
+                node(a, tested, valued);
+                node(b, tested, valued);
+            }
+            Node::Not(a) => node(a, tested, valued),
+            Node::Exists(f, layer) => match tested.iter_mut().find(|t| t.0 == *f) {
+                Some(t) => t.1 = t.1.max(*layer),
+                None => tested.push((*f, *layer)),
+            },
+            Node::Truthy(a) | Node::Find(a, _) | Node::Matches(a, _) | Node::In(a, _) => {
+                op(a, valued)
+            }
+            Node::Cmp(_, a, b) | Node::Contains(a, b) => {
+                op(a, valued);
+                op(b, valued);
+            }
+        }
+    }
+    let (mut tested, mut valued) = (Vec::new(), Vec::new());
+    node(root, &mut tested, &mut valued);
+    tested.retain(|t| !valued.contains(&t.0));
+    tested
+}
+
 /// Compiles a parsed expression. `consts` receives the bytes of string and byte
 /// constants (their [`Span`]s point into it).
 pub fn compile(e: &Expr, consts: &mut Vec<u8>, fids: &mut Vec<Fid>) -> Result<Node, FilterError> {
