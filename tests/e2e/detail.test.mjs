@@ -144,6 +144,12 @@ test('the bytes pane shows what `list -x` shows, a reassembled PDU in a tab of i
       assert.ok(shown.has(0) && shown.has(want[name][want[name].length - 1].off), `${name}: first and last lines`);
       const scroll = await page.locator('#hex-view .vt-space').evaluate((el) => el.offsetHeight);
       assert.equal(scroll, want[name].length * 18, `${name}: a line for every 16 bytes`);
+      // The pane is as wide as a line: no line's ASCII is cut by its edge.
+      const cut = await page.locator('#hex-view').evaluate((v) => {
+        const edge = v.getBoundingClientRect().left + v.clientWidth + 0.5;
+        return [...v.querySelectorAll('.hex-ascii')].filter((a) => a.getBoundingClientRect().right > edge).length;
+      });
+      assert.equal(cut, 0, `${name}: every line fits the pane`);
       for (const [off, l] of shown) {
         assert.ok(ref.has(off), `${name}: line ${off}`);
         assert.deepEqual(l.bytes, ref.get(off).bytes, `${name} line ${off}`);

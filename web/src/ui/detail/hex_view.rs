@@ -6,6 +6,21 @@ use leptos::prelude::*;
 /// Height of a line, px (the CSS gives lines exactly this).
 const LINE_H: f64 = 18.0;
 
+/// Width of a line after its offset, in characters: the offset's margin (1.5), 16 bytes
+/// of hex with their spaces and the gap after the eighth (49), the ASCII's margin (1.5)
+/// and 16 characters.
+const LINE_CH: usize = 68;
+
+/// Hex digits of the offsets of `len` bytes, as `tshark -x` prints them.
+fn offset_digits(len: usize) -> usize {
+    match len.saturating_sub(1) {
+        0..=0xffff => 4,
+        0x1_0000..=0xf_ffff => 5,
+        0x10_0000..=0xff_ffff => 6,
+        _ => 8,
+    }
+}
+
 /// The packet's bytes, 16 a line in hex and ASCII, as `tshark -x` prints them; the bytes
 /// of the selected field are highlighted, and clicking a byte selects the deepest field
 /// that holds it. A packet with bytes reassembled from several segments has a tab per
@@ -76,12 +91,7 @@ pub fn HexView(ds: DetailState) -> impl IntoView {
         };
         let start = (l * 16) as usize;
         let chunk: Vec<u8> = bytes[start.min(bytes.len())..(start + 16).min(bytes.len())].to_vec();
-        let digits = match bytes.len().saturating_sub(1) {
-            0..=0xffff => 4,
-            0x1_0000..=0xf_ffff => 5,
-            0x10_0000..=0xff_ffff => 6,
-            _ => 8,
-        };
+        let digits = offset_digits(bytes.len());
         let hl = move |off: u32| range.with(|r| r.is_some_and(|(a, b)| a <= off && off < b));
         let hex = chunk
             .iter()
@@ -144,7 +154,12 @@ pub fn HexView(ds: DetailState) -> impl IntoView {
         <div class="hex-box">
             <div class="layer-tabs" id="hex-sources">{tabs}</div>
             <div class="hex-view" id="hex-view" node_ref=sc.body on:scroll=move |_| sc.scrolled(&vp.get_untracked())>
-                <div class="vt-space" style:height=move || format!("{}px", vp.get().virtual_height())>
+                // The lines are positioned, so the space gives the pane a full line's width.
+                <div
+                    class="vt-space"
+                    style:height=move || format!("{}px", vp.get().virtual_height())
+                    style:width=move || format!("calc({}ch + 16px)", offset_digits(bytes_len()) + LINE_CH)
+                >
                     <div class="hex-lines" style:transform=move || format!("translateY({}px)", vp.get().offset())>
                         <For each=lines key=|k| *k children=move |(_, _, l)| line(l) />
                     </div>
