@@ -392,6 +392,12 @@ export async function openCapture(context, url, files, timeout = 30_000) {
 // modern.test.mjs): the worker flattens each JSON row into cells.
 
 /** A value as the page's cells show it. */
+/** Nanoseconds as seconds to the nanosecond, as the page shows them: `0.000150000`. */
+function seconds(ns) {
+  const abs = BigInt(Math.abs(ns));
+  return `${ns < 0 ? '-' : ''}${abs / 1_000_000_000n}.${String(abs % 1_000_000_000n).padStart(9, '0')}`;
+}
+
 function cellText(v) {
   if (v === null || v === undefined) return '';
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
@@ -410,6 +416,8 @@ export function flat(row, prefix = '', out = {}) {
     const path = prefix ? `${prefix}.${k}` : k;
     if (['conv', 'first_packet', 'last_packet'].includes(k) || (k === 'transactions' && Array.isArray(v))) continue;
     if (v && typeof v === 'object' && !Array.isArray(v)) flat(v, path, out);
+    // Sums in nanoseconds (`latency_total_ns`) are shown in seconds, as the rows' times.
+    else if (k.endsWith('_ns') && Number.isInteger(v)) out[`${path.slice(0, -3).replaceAll('.', '-')}_s`] = seconds(v);
     else out[path.replaceAll('.', '-')] = cellText(v);
   }
   return out;

@@ -240,6 +240,20 @@ fn object_text(m: &Map<String, Value>) -> String {
         .join(" ")
 }
 
+/// A key of nanoseconds (`latency_total_ns`, core's sums): the page shows seconds, as the
+/// rows' own latencies and Wireshark's `http.time`. Gives the key without its unit.
+fn nanos(key: &str) -> Option<&str> {
+    key.strip_suffix("_ns")
+}
+
+/// Nanoseconds as seconds to the nanosecond (`0.000150000`, as tshark prints times).
+fn seconds_cell(ns: i64) -> (String, Key) {
+    let sign = if ns < 0 { "-" } else { "" };
+    let abs = ns.unsigned_abs();
+    let text = format!("{sign}{}.{:09}", abs / 1_000_000_000, abs % 1_000_000_000);
+    (text, Key::Num(ns as f64 / 1e9))
+}
+
 fn title(key: &str) -> String {
     key.replace('_', " ")
 }
@@ -843,7 +857,10 @@ impl TableBuilder {
         let mut keys = vec![Key::None; n];
         for (i, v) in leaves {
             if i < n {
-                (cells[i], keys[i]) = into_cell(v);
+                (cells[i], keys[i]) = match (nanos(&self.keys[i]), v.as_i64()) {
+                    (Some(_), Some(ns)) => seconds_cell(ns),
+                    _ => into_cell(v),
+                };
             }
         }
         (Texts::new(cells), keys.into_boxed_slice())
@@ -923,10 +940,17 @@ impl TableBuilder {
         self.keys
             .iter()
             .zip(&self.numeric)
-            .map(|(k, &n)| Column {
-                key: k.replace('.', "-"),
-                title: title(k),
-                numeric: n,
+            .map(|(k, &n)| match nanos(k) {
+                Some(k) => Column {
+                    key: format!("{}_s", k.replace('.', "-")),
+                    title: format!("{} (s)", title(k)),
+                    numeric: n,
+                },
+                None => Column {
+                    key: k.replace('.', "-"),
+                    title: title(k),
+                    numeric: n,
+                },
             })
             .collect()
     }

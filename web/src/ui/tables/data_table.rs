@@ -334,10 +334,13 @@ fn header_cell(k: u16, c: Column, sortable: bool, sort: RwSignal<Option<Sort>>) 
     .into_any()
 }
 
-/// A column's width, em: numbers narrow, addresses and text wider.
+/// A column's width, em: numbers narrow (seconds to the nanosecond less so), addresses
+/// and the text a row is about (a query's fingerprint, a URI, a key) wider.
 fn width_of(c: &Column) -> f32 {
     match c.key.as_str() {
+        k if c.numeric && (k.ends_with("_s") || k == "latency") => 9.5,
         _ if c.numeric => 7.5,
+        "fingerprint" | "query" | "uri" | "key" => 22.0,
         "a" | "b" | "address" | "laddr" | "raddr" => 16.0,
         "summary" | "protocol" => 18.0,
         _ => 11.0,
