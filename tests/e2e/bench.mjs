@@ -321,6 +321,32 @@ try {
     await page.locator('#detail-tree [data-testid="tree-node"]').first().waitFor({ timeout: 600_000 });
     figures.detail_ms = Date.now() - t;
     row('detail of the last packet', ms(figures.detail_ms) + ' ' + (await mem()));
+    // More packets' details, each the first asked of its conversation: the frames of
+    // WIRELENS_BENCH_DETAIL (comma-separated), e.g. the probes `cargo bench -p
+    // wirelens-core --bench detail` prints for the same capture (the last packet of the
+    // longest conversations and of the one with the most packets after a flagged
+    // segment, the packet after the last flagged segment). Timed from the click on the
+    // row (the filter `frame.number == N` shows it) to its tree drawn.
+    const probes = (process.env.WIRELENS_BENCH_DETAIL || '').split(',').filter(Boolean).map(Number);
+    for (const frame of probes) {
+      await page.locator('#filter-input').fill(`frame.number == ${frame}`);
+      await page.locator('#filter-input').press('Enter');
+      await page.waitForFunction(
+        (n) => document.querySelector('[data-testid="packet-row"] td.num')?.textContent.replace(/\D/g, '') === String(n),
+        frame,
+        { timeout: 600_000 },
+      );
+      t = Date.now();
+      await page.locator('[data-testid="packet-row"]').first().click();
+      await page.waitForFunction(
+        (n) => document.querySelector('#detail-tree [data-testid="tree-node"]')?.textContent.includes(`Frame ${n}:`),
+        frame,
+        { timeout: 600_000 },
+      );
+      const took = Date.now() - t;
+      (figures.detail_probes ||= []).push({ frame, ms: took });
+      row(`detail of frame ${frame}`, ms(took) + ' ' + (await mem()));
+    }
 
     // Filters.
     for (const f of filters) {

@@ -12,16 +12,21 @@ use crate::capture::tcp::bits;
 use crate::capture::Capture;
 use std::rc::Rc;
 
-/// TCP analysis flags after which the reassembly may hold bytes out of order, or
-/// delivered ones the analysis did not see (a segment's first byte already sent).
-const UNSAFE: u32 = bits::RETRANSMISSION
+/// TCP analysis flags after which no replay start is safe: a zero window probe (the
+/// analysis does not count its byte, the reassembly does), a reused port (another
+/// connection on the same conversation).
+const UNSAFE: u32 = bits::ZERO_WINDOW_PROBE | bits::REUSED_PORTS;
+
+/// TCP analysis flags that tell of a hole, a segment sent again or one not at the highest
+/// sequence number seen: a later replay start must prove what the reassembly held
+/// there (`app::resume`).
+pub(crate) const MARKS: u32 = bits::RETRANSMISSION
     | bits::LOST_PACKET
     | bits::ACK_LOST_PACKET
     | bits::OUT_OF_ORDER
     | bits::FAST_RETRANSMISSION
     | bits::SPURIOUS_RETRANSMISSION
-    | bits::ZERO_WINDOW_PROBE
-    | bits::REUSED_PORTS;
+    | bits::KEEP_ALIVE;
 
 /// Per-conversation facts of one capture (build it from the capture it is used with).
 #[derive(Debug)]
@@ -30,10 +35,15 @@ pub struct Index {
     /// [`crate::query::fields::FieldCtx`] keeps them.
     firsts: Rc<[[u32; 2]]>,
     /// Each conversation's first packet after which no replay start is safe
-    /// (`u32::MAX`: none): one the TCP analysis flagged, or one cut short (its segment
-    /// hands the reassembly fewer bytes than it says it has, a hole the analysis does
-    /// not see).
+    /// (`u32::MAX`: none): one the TCP analysis flagged [`UNSAFE`], or one cut short (its
+    /// segment hands the reassembly fewer bytes than it says it has, a hole the analysis
+    /// does not see).
     unsafe_from: Vec<u32>,
+    /// Packets the TCP analysis flagged with [`MARKS`], by conversation: those of
+    /// conversation `c` are `marks[marks_at[c]..marks_at[c + 1]]`, (packet, flags), in
+    /// packet order.
+    marks_at: Vec<u32>,
+    marks: Vec<(u32, u32)>,
     /// Transactions by conversation: those of conversation `c` are
     /// `tx[tx_at[c]..tx_at[c + 1]]`, in the capture's order.
     tx_at: Vec<u32>,
@@ -53,6 +63,7 @@ impl Index {
         let flags = &capture.tcp_flags;
         // Flagged segments are kept in packet order: walked beside the rows.
         let mut k = 0;
+        let mut marked: Vec<(u32, u32, u32)> = Vec::new();
         for (i, r) in capture.packets.iter().enumerate() {
             let Some(f) = firsts.get_mut(r.flow as usize) else {
                 continue;
@@ -64,9 +75,14 @@ impl Index {
             while flags.get(k).is_some_and(|&(p, _)| p < i as u64) {
                 k += 1;
             }
-            let flagged = flags
+            let fl = flags
                 .get(k)
-                .is_some_and(|&(p, fl)| p == i as u64 && fl.0 & UNSAFE != 0);
+                .filter(|&&(p, _)| p == i as u64)
+                .map_or(0, |&(_, fl)| fl.0);
+            let flagged = fl & UNSAFE != 0;
+            if fl & MARKS != 0 {
+                marked.push((r.flow, i as u32, fl & MARKS));
+            }
             let u = &mut unsafe_from[r.flow as usize];
             if *u == u32::MAX && (flagged || r.caplen < r.len) {
                 *u = i as u32;
@@ -92,6 +108,20 @@ impl Index {
                 *at += 1;
             }
         }
+        let mut marks_at = vec![0u32; n + 1];
+        for &(c, _, _) in &marked {
+            marks_at[c as usize + 1] += 1;
+        }
+        for c in 1..marks_at.len() {
+            marks_at[c] += marks_at[c - 1];
+        }
+        let mut next = marks_at.clone();
+        let mut marks = vec![(0u32, 0u32); marked.len()];
+        for (c, p, fl) in marked {
+            let at = &mut next[c as usize];
+            marks[*at as usize] = (p, fl);
+            *at += 1;
+        }
         let mut pg_asked = vec![false; n];
         for p in &capture.pdus {
             if p.kind == PduKind::Pgsql && matches!(p.code, 1 | 2 | 4) {
@@ -103,6 +133,8 @@ impl Index {
         Index {
             firsts: firsts.into(),
             unsafe_from,
+            marks_at,
+            marks,
             tx_at,
             tx,
             pg_asked,
@@ -134,6 +166,16 @@ impl Index {
         (u != u32::MAX).then_some(u as usize)
     }
 
+    /// The packets of conversation `flow` the TCP analysis flagged with [`MARKS`]:
+    /// (packet, those flags), in packet order.
+    pub(crate) fn marks(&self, flow: u32) -> &[(u32, u32)] {
+        let c = flow as usize;
+        match (self.marks_at.get(c), self.marks_at.get(c + 1)) {
+            (Some(&a), Some(&b)) => &self.marks[a as usize..b as usize],
+            _ => &[],
+        }
+    }
+
     /// The transactions of conversation `flow` (indices into the capture's), in order.
     pub(crate) fn transactions(&self, flow: u32) -> &[u32] {
         let c = flow as usize;
@@ -153,7 +195,7 @@ impl Index {
 mod test {
     //! The facts gathered in one pass are those a walk of each conversation finds, and a
     //! packet's `tcp.time_delta` looked for alone is the one a filter's pass finds.
-    use super::{Index, UNSAFE};
+    use super::{Index, MARKS, UNSAFE};
     use crate::capture::flow::Direction;
     use crate::capture::packet::PacketRow;
     use crate::capture::Capture;
@@ -192,7 +234,7 @@ mod test {
 
     #[test]
     fn facts_are_each_conversations_own() {
-        let mut seen = [0usize; 3];
+        let mut seen = [0usize; 4];
         for (name, _, c) in captures() {
             let x = Index::of(&c);
             let rows: Vec<PacketRow> = c.packets.iter().collect();
@@ -213,6 +255,14 @@ mod test {
                 let want = flagged.chain(cut).min();
                 assert_eq!(x.unsafe_from(flow), want, "{name}: {flow}");
                 seen[0] += usize::from(want.is_some());
+                let marks: Vec<(u32, u32)> = c
+                    .tcp_flags
+                    .iter()
+                    .filter(|(p, f)| f.0 & MARKS != 0 && rows[*p as usize].flow == flow)
+                    .map(|&(p, f)| (p as u32, f.0 & MARKS))
+                    .collect();
+                assert_eq!(x.marks(flow), &marks[..], "{name}: {flow}");
+                seen[3] += marks.len();
                 let tx: Vec<u32> = (0..c.transactions.len() as u32)
                     .filter(|&t| c.transactions[t as usize].conv == flow)
                     .collect();

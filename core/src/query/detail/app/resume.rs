@@ -8,13 +8,22 @@
 //! the conversation's start. The ingest's messages (each transaction's request and
 //! response span) say where such places are; a start is taken only where the packets
 //! prove it:
-//! - the conversation's TCP analysis found no retransmission, lost or out-of-order
-//!   segment, and no packet of it was cut short, up to the start: the reassembly then
-//!   holds nothing out of order and its next byte is the first one sent after the start;
+//! - no packet of the conversation was cut short, and its TCP analysis found no zero
+//!   window probe or reused port, up to the start;
 //! - in each direction, the first segment at or after the start that carries bytes (or a
 //!   FIN) starts a message of the ingest, or ends the stream, while every earlier message
 //!   of that direction ended in an earlier packet and no segment in between carried
-//!   bytes: no PDU is part-way through.
+//!   bytes: no PDU is part-way through; the analysis flagged that segment with nothing
+//!   (it is at the highest sequence number seen, not sent again);
+//! - the reassembly holds nothing out of order there and its next byte is that segment's
+//!   first, and the stream handed on no byte no message claims: either the analysis
+//!   found no segment of the direction after a hole (a lost segment) before it, and the
+//!   ingest's messages before it claim every byte from the stream's first; or, after the
+//!   direction's last hole, no segment was sent again, the first segment with bytes after
+//!   the hole starts a message, the messages from there claim every byte up to the
+//!   segment, and the other side acknowledged the last byte before it (so the hole was
+//!   given up as a gap, which empties what the replay gathers, and nothing waits out of
+//!   order).
 //!
 //! Protocols whose detail keeps state beyond the PDU being gathered are replayed from the
 //! start: TLS (the Change Cipher Spec seen, and with secrets the record sequence numbers
@@ -25,6 +34,7 @@
 use super::{pdu_len, proto_of};
 use crate::capture::app::{AppProto, Detail as AppDetail, Extent};
 use crate::capture::flow::Direction;
+use crate::capture::tcp::bits;
 use crate::capture::Capture;
 use crate::ingest::app::payload_of;
 use crate::ingest::wire::{self, tcp_flags, Transport};
@@ -59,10 +69,21 @@ pub(super) struct Plan {
     firsts: [Option<usize>; 2],
     /// Messages, by first packet.
     msgs: Vec<Msg>,
-    /// The first packet of the conversation the TCP analysis flagged (or that was cut
-    /// short): no start at or after it.
+    /// The first packet of the conversation the TCP analysis flagged as unsafe (or that
+    /// was cut short): no start at or after it.
     unsafe_from: usize,
+    /// Its packets the TCP analysis flagged with `index::MARKS`: (packet, flags, way), in
+    /// packet order.
+    marks: Vec<(usize, u32, Direction)>,
 }
+
+/// Flags that tell of a hole in a direction's bytes.
+const HOLE: u32 = bits::LOST_PACKET;
+/// Flags of a segment sent again or out of order: what it filled is not known.
+const AGAIN: u32 = bits::RETRANSMISSION
+    | bits::OUT_OF_ORDER
+    | bits::FAST_RETRANSMISSION
+    | bits::SPURIOUS_RETRANSMISSION;
 
 impl Plan {
     /// The conversation's messages and flagged packets; None when its protocol keeps
@@ -114,10 +135,16 @@ impl Plan {
         msgs.dedup_by_key(|m| (m.first, m.last, m.dir == client, m.bytes));
         index.first(flow)?;
         let unsafe_from = index.unsafe_from(flow).unwrap_or(usize::MAX);
+        let marks = index
+            .marks(flow)
+            .iter()
+            .map(|&(p, fl)| (p as usize, fl, capture.packets.at(p as usize).dir()))
+            .collect();
         Some(Plan {
             firsts: [index.first_way(flow, 0), index.first_way(flow, 1)],
             msgs,
             unsafe_from,
+            marks,
         })
     }
 
@@ -150,8 +177,34 @@ impl Plan {
                     .map(|m| m.first)
                     .min()
                     .unwrap_or(index);
-                for (i, r) in (lo + 1..).zip(capture.packets.range(lo + 1..hi + 1)) {
-                    if r.flow != flow || r.dir() != dir {
+                // This direction's packets from the end of its last message to its next;
+                // after a hole also the end itself, the other direction's packets up to
+                // the next message (their acknowledgements) and this direction's first
+                // few after the hole.
+                let hole = self.last_hole(dir, hi.max(s));
+                let mut other = 0;
+                let after = hole.map_or(0..0, |h| h..index + 1);
+                let mut from_hole = 0;
+                let near = (lo..).zip(capture.packets.range(lo..hi + 1));
+                let near = near.map(|(i, r)| (i, r, true));
+                let past = (after.start..).zip(capture.packets.range(after));
+                for (i, r, near) in near.chain(past.map(|(i, r)| (i, r, false))) {
+                    if r.flow != flow {
+                        continue;
+                    }
+                    let take = if !near {
+                        from_hole += usize::from(r.dir() == dir);
+                        r.dir() == dir && from_hole <= ISN_LOOK
+                    } else if r.dir() == dir {
+                        i > lo || hole.is_some()
+                    } else {
+                        other += 1;
+                        hole.is_some() && i > lo && other <= LOOK
+                    };
+                    if !take {
+                        if !near && from_hole > ISN_LOOK {
+                            break;
+                        }
                         continue;
                     }
                     bytes += u64::from(r.caplen);
@@ -214,6 +267,23 @@ impl Plan {
             }
         }
         None
+    }
+
+    /// The last packet of direction `dir` before packet `before` the TCP analysis found
+    /// after a hole (a lost segment).
+    fn last_hole(&self, dir: Direction, before: usize) -> Option<usize> {
+        let at = self.marks.partition_point(|m| m.0 < before);
+        self.marks[..at]
+            .iter()
+            .rev()
+            .find(|m| m.2 == dir && m.1 & HOLE != 0)
+            .map(|m| m.0)
+    }
+
+    /// The TCP analysis flags of packet `i` ([`super::super::index::MARKS`] only).
+    fn marked(&self, i: usize) -> u32 {
+        let at = self.marks.partition_point(|m| m.0 < i);
+        self.marks.get(at).filter(|m| m.0 == i).map_or(0, |m| m.1)
     }
 
     /// The packets [`Plan::isn`] reads of direction `dir` for a replay reaching packet
@@ -300,31 +370,69 @@ impl Plan {
             // shown there.
             return true;
         };
-        if f >= self.unsafe_from {
+        // At the highest sequence number seen, not sent again nor a keep-alive (an
+        // acknowledgement of bytes not seen is the other direction's).
+        if f >= self.unsafe_from || self.marked(f) & !bits::ACK_LOST_PACKET != 0 {
             return false;
         }
+        let starts = |i: usize, head: &[u8]| {
+            self.msgs.iter().any(|m| m.dir == dir && m.first == i)
+                && pdu_len(proto, to_server, head) != Some(0)
+        };
         let seq = match seg {
-            Seg::Data(ref head, seq) => {
-                let starts_msg = self.msgs.iter().any(|m| m.dir == dir && m.first == f);
-                if !starts_msg || pdu_len(proto, to_server, head) == Some(0) {
-                    return false;
-                }
-                seq
-            }
+            Seg::Data(ref head, seq) if starts(f, head) => seq,
+            Seg::Data(..) => return false,
             Seg::Fin(seq) => seq,
             // A reset (ends the stream only in a replay that started it) or a SYN.
             Seg::Other | Seg::Bare => return false,
         };
-        // Its first byte is the one after every byte of the messages before it: none
-        // came that no message claims (offsets from the stream's first byte, modulo 2^32
-        // as sequence numbers are).
+        // Where the bytes the messages must claim start: the stream's first byte, or,
+        // after a hole, the first byte after it (the segment `from`).
+        let hole = self.last_hole(dir, f);
+        let (from, base) = match hole {
+            None => (0, isn),
+            Some(h) => {
+                // Nothing sent again after it: the hole was not filled, only given up.
+                let again = self
+                    .marks
+                    .iter()
+                    .any(|m| m.0 >= h && m.0 < f && m.2 == dir && m.1 & AGAIN != 0);
+                if again {
+                    return false;
+                }
+                // Its first segment with bytes starts a message.
+                let mut after = None;
+                for i in mine(h, f) {
+                    match reader.segment(capture, i, src) {
+                        Some(Seg::Bare) => continue,
+                        Some(Seg::Data(head, seq)) if starts(i, &head) => {
+                            after = Some((i, seq));
+                            break;
+                        }
+                        _ => return false,
+                    }
+                }
+                let Some((a, seq)) = after else {
+                    return false;
+                };
+                // The hole's own segment, or one after it at the highest sequence number.
+                let own = if a == h { HOLE } else { 0 };
+                if self.marked(a) & !(own | bits::ACK_LOST_PACKET) != 0 {
+                    return false;
+                }
+                (a, Some(seq))
+            }
+        };
+        // Its first byte is the one after every byte of the messages before it (from
+        // `from` on): none came that no message claims (offsets modulo 2^32, as sequence
+        // numbers are).
         let claimed: u64 = self
             .msgs
             .iter()
-            .filter(|m| m.dir == dir && m.first < f)
+            .filter(|m| m.dir == dir && m.first >= from && m.first < f)
             .map(|m| m.bytes)
             .sum();
-        if isn.is_none_or(|isn| seq.wrapping_sub(isn) != claimed as u32) {
+        if base.is_none_or(|base| seq.wrapping_sub(base) != claimed as u32) {
             return false;
         }
         // The end of the direction's last message before `f`.
@@ -345,9 +453,36 @@ impl Plan {
         if between.len() > LOOK {
             return false;
         }
-        between
+        let bare = between
             .into_iter()
-            .all(|i| matches!(reader.segment(capture, i, src), Some(Seg::Bare)))
+            .all(|i| matches!(reader.segment(capture, i, src), Some(Seg::Bare)));
+        if !bare || hole.is_none() {
+            return bare;
+        }
+        // After a hole: the other side acknowledged the last byte before `f` (that of
+        // `end`, after the hole's first segment) before `f` came. The reassembly then gave
+        // the hole up and holds nothing out of order.
+        let Some((_, t)) = reader.read(capture, end, src) else {
+            return false;
+        };
+        if t.payload_len == 0 || t.flags & (tcp_flags::SYN | tcp_flags::FIN | tcp_flags::RST) != 0 {
+            return false;
+        }
+        let last = t.seq.wrapping_add(t.payload_len);
+        let back = (end + 1..)
+            .zip(capture.packets.range(end + 1..f))
+            .filter(|(_, r)| r.flow == flow && r.dir() != dir)
+            .map(|(i, _)| i)
+            .take(LOOK);
+        for i in back.collect::<Vec<_>>() {
+            let Some((_, t)) = reader.read(capture, i, src) else {
+                return false;
+            };
+            if t.flags & tcp_flags::ACK != 0 && t.ack.wrapping_sub(last) as i32 >= 0 {
+                return true;
+            }
+        }
+        false
     }
 }
 
@@ -540,6 +675,117 @@ mod test {
                 "{name}: {resumed:?}"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod marked {
+    //! Every packet of every capture of tests/data and of a sample of the corpus, each
+    //! asked for alone as the page asks (where to start first, from the packets
+    //! `resume_reads` names), has the detail it has when the packets are asked for in
+    //! order; starts after segments the TCP analysis flagged (lost, sent again) are taken.
+    use crate::capture::Capture;
+    use crate::query::detail::{detail, pdml, text, Apps, FrameInfo, Index};
+    use crate::query::fields::{FieldCtx, MemorySource};
+    use std::path::{Path, PathBuf};
+
+    /// Every pcap and pcapng under `dir`.
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "pcap" || x == "pcapng") {
+                out.push(p);
+            }
+        }
+    }
+
+    fn shown(c: &Capture, src: &mut MemorySource<'_>, apps: &mut Apps, i: usize) -> String {
+        let mut ctx = FieldCtx::new(c);
+        let d = detail(&mut ctx, i, src, apps, FrameInfo::default());
+        let mut s = String::new();
+        pdml::packet(&mut s, &d);
+        text::tree(&mut s, &d);
+        text::hex_dump(&mut s, &d);
+        s
+    }
+
+    /// Checks every packet of `c` alone; returns (packets compared, later starts taken,
+    /// of them after a flagged segment of the conversation).
+    fn check(name: &str, bytes: &[u8], c: &Capture) -> [usize; 3] {
+        let n = c.packets.len();
+        let mut src = MemorySource { files: vec![bytes] };
+        let index = Index::of(c);
+        let mut apps = Apps::new();
+        let forward: Vec<String> = (0..n).map(|i| shown(c, &mut src, &mut apps, i)).collect();
+        let mut count = [0; 3];
+        for (i, want) in forward.iter().enumerate() {
+            let mut apps = Apps::new();
+            let allowed = apps.resume_reads(c, i);
+            let start = apps.resume(
+                c,
+                i,
+                &mut super::Only {
+                    inner: &mut src,
+                    allowed,
+                },
+            );
+            let got = shown(c, &mut src, &mut apps, i);
+            assert_eq!(&got, want, "{name}: packet {} alone", i + 1);
+            count[0] += 1;
+            if let Some(start) = start {
+                count[1] += 1;
+                let flow = c.packets.at(i).flow;
+                count[2] += usize::from(
+                    index
+                        .marks(flow)
+                        .first()
+                        .is_some_and(|&(p, _)| (p as usize) < start),
+                );
+            }
+        }
+        count
+    }
+
+    #[test]
+    fn every_packet_alone_after_flagged_segments_too() {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut paths = Vec::new();
+        walk(&root.join("tests/data"), &mut paths);
+        assert!(paths.len() >= 20);
+        // The corpus's captures of up to 1 MB, when it is there.
+        let mut corpus = Vec::new();
+        walk(&root.join("../shared/corpus"), &mut corpus);
+        corpus.retain(|p| std::fs::metadata(p).is_ok_and(|m| m.len() <= 1 << 20));
+        paths.extend(corpus);
+        paths.sort();
+        let mut total = [0; 3];
+        let mut after = Vec::new();
+        for p in &paths {
+            let name = p.to_string_lossy();
+            let bytes = std::fs::read(p).unwrap();
+            let stem = p.with_extension("keylog");
+            if stem.exists() {
+                // TLS with secrets is replayed from the start: nothing to compare.
+                continue;
+            }
+            let c = crate::ingest::ingest_bytes(&name, &bytes);
+            let app = c.app_protos.iter().any(Option::is_some);
+            if !app || c.packets.len() > 5_000 {
+                continue;
+            }
+            let k = check(&name, &bytes, &c);
+            if k[2] > 0 {
+                after.push((p.file_name().unwrap().to_string_lossy().into_owned(), k[2]));
+            }
+            for (t, k) in total.iter_mut().zip(k) {
+                *t += k;
+            }
+        }
+        eprintln!("packets, later starts, after flagged segments: {total:?}; {after:?}");
+        assert!(total[0] > 5_000 && total[1] > 1_000, "{total:?}");
+        assert!(total[2] > 0, "{total:?}");
     }
 }
 
@@ -752,6 +998,35 @@ mod made {
         let again = segs[9].clone();
         segs.insert(11, again);
         run("retransmitted", 80, &segs);
+    }
+
+    #[test]
+    fn a_lost_response_then_starts_after_it() {
+        // The fourth response was not captured (its bytes were sent: the fifth's
+        // sequence number is past them, and the client acknowledges past them), the
+        // sixth sent twice; starts after the hole are taken, and after the retransmission.
+        let mut parts: Vec<(bool, &[u8])> = Vec::new();
+        for _ in 0..10 {
+            parts.extend([(true, REQ), (false, RESP)]);
+        }
+        let mut segs = conversation(&parts);
+        // 3 handshake packets, then request/response pairs.
+        let again = segs[3 + 2 * 5 + 1].clone();
+        segs.insert(3 + 2 * 5 + 2, again);
+        segs.remove(3 + 2 * 3 + 1);
+        assert!(run("lost", 80, &segs) > 0);
+    }
+
+    #[test]
+    fn a_lost_part_of_a_response() {
+        // The first part of a response in two segments was not captured.
+        let mut parts: Vec<(bool, &[u8])> = Vec::new();
+        for _ in 0..8 {
+            parts.extend([(true, REQ), (false, &RESP[..30]), (false, &RESP[30..])]);
+        }
+        let mut segs = conversation(&parts);
+        segs.remove(3 + 3 * 2 + 1);
+        run("lost part", 80, &segs);
     }
 
     #[test]
