@@ -226,11 +226,32 @@ try {
     }
   }
 
+  // The page's side of the open, stamped in the page itself (performance.timeOrigin +
+  // performance.now(), which the page and the workers share): the file input's change
+  // event (before the app's own handler: a capturing listener on window), the packet
+  // count in the DOM, and the frame after it.
+  await page.evaluate(() => {
+    const now = () => performance.timeOrigin + performance.now();
+    const m = (self.wirelensBenchMarks = {});
+    addEventListener('change', () => { m.change ??= now(); }, true);
+    const seen = new MutationObserver(() => {
+      if (m.count || !document.querySelector('#packet-count')) return;
+      m.count = now();
+      seen.disconnect();
+      requestAnimationFrame(() => { m.frame = now(); });
+    });
+    seen.observe(document.body, { childList: true, subtree: true });
+  });
   cpu = childCpu();
   t = Date.now();
   await page.locator('#file-input').setInputFiles(file);
-  await page.locator('#packet-count').waitFor({ timeout: 1_800_000 });
-  const open = Date.now() - t;
+  const inputSet = Date.now();
+  // Watched every frame: a locator's waitFor polls at up to 500 ms apart after its first
+  // second, which added 0-500 ms to the open as measured here.
+  await page.waitForFunction(() => self.wirelensBenchMarks.frame, null, { polling: 'raf', timeout: 1_800_000 });
+  const seen = Date.now();
+  await page.locator('#packet-count').waitFor();
+  const open = seen - t;
   const openCpu = cpuSince(cpu);
   const packets = Number(await page.locator('#packet-count').getAttribute('data-value'));
   const wasm = Number(await page.locator('#capture-summary').getAttribute('data-wasm-bytes'));
@@ -242,6 +263,50 @@ try {
   if (spent) {
     row('  analysis worker', `${ms(spent.busy_ms)} with slices (${ms(spent.copied_ms)} copying), ${ms(spent.waited_ms)} waiting for ${spent.slices}, ${ms(spent.finished_ms)} finishing`);
     figures.analysis = spent;
+  }
+  // The open part by part (page and analysis worker, web/src/ui/state.rs and
+  // web/src/worker/session.rs; the workers' steps are absent in older builds).
+  const pageMarks = await page.evaluate(() => ({ ...self.wirelensBenchMarks, ...(self.wirelensOpenMarks ?? {}) }));
+  const workerMarks = worker ? await worker.evaluate(() => self.wirelensOpenMarks ?? {}) : {};
+  // The bench's own steps (Date.now() here: the same clock, to the millisecond).
+  const benchMarks = { asked: t, set: inputSet, seen };
+  const steps = [
+    ['asked', 'bench: setInputFiles called', benchMarks],
+    ['set', 'bench: setInputFiles returned', benchMarks],
+    ['change', 'page: file input change event', pageMarks],
+    ['open_called', 'page: open handler', pageMarks],
+    ['open_sent', 'page: open posted to the worker', pageMarks],
+    ['received', 'worker: open received', workerMarks],
+    ['ingest_started', 'worker: ingest started', workerMarks],
+    ['first_read_asked', 'worker: first read asked', workerMarks],
+    ['first_slice_in', 'worker: first slice in', workerMarks],
+    ['last_slice_in', 'worker: last slice in', workerMarks],
+    ['read_loop_done', 'worker: read loop done', workerMarks],
+    ['finish_done', 'worker: finish done', workerMarks],
+    ['summary_made', 'worker: summary made', workerMarks],
+    ['summary_posted', 'worker: summary posted', workerMarks],
+    ['loaded_in', 'page: summary received', pageMarks],
+    ['count', 'page: packet count in the DOM', pageMarks],
+    ['frame', 'page: the frame after it', pageMarks],
+    ['seen', 'bench: packet count seen', benchMarks],
+  ].filter(([k, , m]) => typeof m[k] === 'number');
+  if (steps.length > 1) {
+    const zero = steps[0][2][steps[0][0]];
+    let prev = zero;
+    figures.open_steps = {};
+    row('  the open, step by step', '(ms since the first step; + since the one before)');
+    for (const [k, what, m] of steps) {
+      const at = m[k] - zero;
+      figures.open_steps[k] = at;
+      row(`    ${what}`, `${at.toFixed(1).padStart(8)}  +${(m[k] - prev).toFixed(1)}`);
+      prev = m[k];
+    }
+    const { change, frame, first_slice_in: first, last_slice_in: last } = figures.open_steps;
+    if (change !== undefined && frame !== undefined && first !== undefined && last !== undefined) {
+      const outside = frame - change - (last - first);
+      row('    change → frame, outside first → last slice', `${ms(outside)} of ${ms(frame - change)}`);
+      figures.open_outside_reads_ms = outside;
+    }
   }
   row('worker wasm memory after open (its peak)', `${(wasm / 1e6).toFixed(0)} MB (${(wasm / packets).toFixed(1)} B a packet)`);
   Object.assign(figures, { packets, open_ms: open, open_cpu_s: openCpu, wasm_bytes: wasm });

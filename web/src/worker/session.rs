@@ -81,6 +81,7 @@ pub(crate) fn current(generation: u32) -> Option<Rc<Session>> {
 pub fn handle(msg: ToWorker) {
     match msg {
         ToWorker::Open { generation, files } => {
+            let received = Clock::new().stamp();
             let files: Vec<File> = files
                 .iter()
                 .filter_map(|f| f.dyn_into::<File>().ok())
@@ -89,7 +90,7 @@ pub fn handle(msg: ToWorker) {
                 s.generation = generation;
                 s.open = None;
             });
-            spawn_local(ingest(generation, files));
+            spawn_local(ingest(generation, files, received));
         }
         ToWorker::Page {
             generation,
@@ -172,8 +173,12 @@ pub fn handle(msg: ToWorker) {
 /// driver merges the files into one timeline and says which bytes it needs next; the
 /// reader worker (blob.rs) reads the next slices of that file while the last one is
 /// analysed.
-async fn ingest(generation: u32, files: Vec<File>) {
+async fn ingest(generation: u32, files: Vec<File>, received: f64) {
     let started = js_sys::Date::now();
+    let clock = Clock::new();
+    let mut marks = Marks::default();
+    marks.0.push(("received", received));
+    marks.mark(&clock, "ingest_started");
     seed_hashes();
     let mut heap = crate::heap::Open {
         wasm_before: crate::columns::wasm_bytes(),
@@ -210,8 +215,8 @@ async fn ingest(generation: u32, files: Vec<File>) {
     post(&progress(&driver));
     // Reads already under way, and what each reads.
     let mut ahead: VecDeque<(Read, blob::Pending)> = VecDeque::new();
-    let clock = Clock::new();
     let mut times = Times::default();
+    let mut last_came = 0.0;
     while let Some(read) = driver.next_read() {
         let file = &files[read.file];
         let pending = ahead
@@ -223,6 +228,9 @@ async fn ingest(generation: u32, files: Vec<File>) {
         ahead.retain(|(r, _)| r.file != read.file || r.offset > read.offset);
         let pending = pending
             .unwrap_or_else(|| blob::start_pooled(file, read.offset, read.offset + read.len));
+        if times.slices == 0 {
+            marks.mark(&clock, "first_read_asked");
+        }
         // Have the browser read this file's next slices while this one is dissected.
         let mut last = ahead
             .iter()
@@ -242,6 +250,10 @@ async fn ingest(generation: u32, files: Vec<File>) {
         let asked = clock.now();
         let chunk = pending.array().await;
         let came = clock.now();
+        if times.slices == 0 {
+            marks.mark(&clock, "first_slice_in");
+        }
+        last_came = clock.stamp();
         times.waited += came - asked;
         times.slices += 1;
         if !is_current(generation) {
@@ -277,6 +289,8 @@ async fn ingest(generation: u32, files: Vec<File>) {
             post(&progress(&driver));
         }
     }
+    marks.0.push(("last_slice_in", last_came));
+    marks.mark(&clock, "read_loop_done");
     blob::drop_pool();
     // Freed before `finish` adds its own scratch.
     drop(buf);
@@ -295,7 +309,9 @@ async fn ingest(generation: u32, files: Vec<File>) {
     crate::heap::note(heap);
     times.finished = clock.now() - t;
     times.publish();
+    marks.mark(&clock, "finish_done");
     let summary = summarize(generation, &capture, js_sys::Date::now() - started);
+    marks.mark(&clock, "summary_made");
     STATE.with_borrow_mut(|s| {
         if s.generation == generation {
             s.open = Some(Rc::new(Session {
@@ -309,26 +325,66 @@ async fn ingest(generation: u32, files: Vec<File>) {
     });
     if is_current(generation) {
         post(&FromWorker::Loaded(Box::new(summary)));
+        marks.mark(&clock, "summary_posted");
+        marks.publish();
     }
 }
 
 /// `performance.now()` of this worker (ms, sub-millisecond), or `Date.now()`.
-struct Clock(Option<(js_sys::Function, wasm_bindgen::JsValue)>);
+struct Clock {
+    now: Option<(js_sys::Function, wasm_bindgen::JsValue)>,
+    /// `performance.timeOrigin`: added to `now`, a time the page and the other workers
+    /// compare with theirs (each thread's `performance.now()` counts from its own start).
+    origin: Option<f64>,
+}
 
 impl Clock {
     fn new() -> Self {
         let perf = js_sys::Reflect::get(&js_sys::global(), &"performance".into()).ok();
-        Clock(perf.and_then(|p| {
+        let origin = perf
+            .as_ref()
+            .and_then(|p| js_sys::Reflect::get(p, &"timeOrigin".into()).ok()?.as_f64());
+        let now = perf.and_then(|p| {
             let now = js_sys::Reflect::get(&p, &"now".into()).ok()?;
             Some((now.dyn_into::<js_sys::Function>().ok()?, p))
-        }))
+        });
+        Clock { now, origin }
     }
 
     fn now(&self) -> f64 {
-        self.0
+        self.now
             .as_ref()
             .and_then(|(f, p)| f.call0(p).ok()?.as_f64())
             .unwrap_or_else(js_sys::Date::now)
+    }
+
+    /// Milliseconds since 1970, comparable across threads (sub-millisecond where the
+    /// browser gives `timeOrigin`).
+    fn stamp(&self) -> f64 {
+        match (self.origin, &self.now) {
+            (Some(origin), Some(_)) => origin + self.now(),
+            _ => js_sys::Date::now(),
+        }
+    }
+}
+
+/// When each step of the last open happened in this worker (`Clock::stamp`), published
+/// as `self.wirelensOpenMarks` for the benchmark (tests/e2e/bench.mjs), which lays them
+/// beside the page's: the open's time outside the read loop, part by part.
+#[derive(Default)]
+struct Marks(Vec<(&'static str, f64)>);
+
+impl Marks {
+    fn mark(&mut self, clock: &Clock, what: &'static str) {
+        self.0.push((what, clock.stamp()));
+    }
+
+    fn publish(&self) {
+        let o = js_sys::Object::new();
+        for (k, v) in &self.0 {
+            let _ = js_sys::Reflect::set(&o, &(*k).into(), &(*v).into());
+        }
+        let _ = js_sys::Reflect::set(&js_sys::global(), &"wirelensOpenMarks".into(), &o);
     }
 }
 
