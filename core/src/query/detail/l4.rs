@@ -289,15 +289,7 @@ pub(super) fn tcp(
     bit(fnode, "tcp.flags.reset", "Reset", 0x004, o + 13);
     bit(fnode, "tcp.flags.syn", "Syn", 0x002, o + 13);
     bit(fnode, "tcp.flags.fin", "Fin", 0x001, o + 13);
-    let letters = b"RRRACEUAPRSF";
-    let mut fs = String::new();
-    for (i, &c) in letters.iter().enumerate() {
-        if f12 & (1 << (11 - i)) != 0 {
-            fs.push(c as char);
-        } else {
-            fs.push('·');
-        }
-    }
+    let fs = crate::query::fields::headers::tcp_flags_str(f12 as u16);
     fnode.push(
         Node::field("tcp.flags.str", format!("TCP Flags: {fs}"), fs, o + 12, 2)
             .hex(fw)

@@ -400,6 +400,12 @@ impl<'c> FieldCtx<'c> {
             TcpFlagsReset => bit(0x04),
             TcpFlagsSyn => bit(0x02),
             TcpFlagsFin => bit(0x01),
+            TcpFlagsStr => flags.map(|f| {
+                Value::Str(arena_push(
+                    &mut self.arena,
+                    tcp_flags_str(f as u16).as_bytes(),
+                ))
+            }),
             TcpWindowSizeValue => u(be16(b, o + 14).map(u32::from)),
             TcpWindowSize | TcpWindowSizeScalefactor => {
                 let Some(win) = be16(b, o + 14) else { return };
@@ -475,6 +481,22 @@ fn tcp_option<'b>(b: &'b [u8], l: &LayerSpan, kind: u8) -> Option<&'b [u8]> {
         }
     }
     None
+}
+
+/// The 12 bits of `tcp.flags` as `tcp.flags.str` shows them: a letter per flag set, from
+/// the reserved bits to FIN, a middle dot per flag clear (`·······AP···`).
+pub(crate) fn tcp_flags_str(flags: u16) -> String {
+    b"RRRACEUAPRSF"
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            if flags & (1 << (11 - i)) != 0 {
+                c as char
+            } else {
+                '·'
+            }
+        })
+        .collect()
 }
 
 fn is_tcp_header(f: Fid) -> bool {

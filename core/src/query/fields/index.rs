@@ -126,7 +126,7 @@ impl<'c> FieldCtx<'c> {
             }
             TcpLen | TcpHdrLen | TcpFlags | TcpFlagsRes | TcpFlagsAe | TcpFlagsCwr
             | TcpFlagsEce | TcpFlagsUrg | TcpFlagsAck | TcpFlagsPush | TcpFlagsReset
-            | TcpFlagsSyn | TcpFlagsFin => match row.tcp {
+            | TcpFlagsSyn | TcpFlagsFin | TcpFlagsStr => match row.tcp {
                 TcpHeader::Unknown => return false,
                 TcpHeader::Absent => {}
                 TcpHeader::One { len, word } if first_layer => {
@@ -135,6 +135,10 @@ impl<'c> FieldCtx<'c> {
                         TcpLen => Value::Uint(len as u64),
                         TcpHdrLen => Value::Uint(TcpHeader::hdr_len(word) as u64),
                         TcpFlags => Value::Uint(flags as u64),
+                        TcpFlagsStr => Value::Str(arena_push(
+                            &mut self.arena,
+                            super::headers::tcp_flags_str(flags).as_bytes(),
+                        )),
                         f => Value::Bool(flags & flag_bit(f) != 0),
                     });
                 }
@@ -270,7 +274,7 @@ const PREV_LOOKED_FOR: u32 = 64;
 
 /// The fields the index answers from a packet's [`TcpHeader`] when it is known.
 pub(super) fn is_tcp_header_field(f: Fid) -> bool {
-    f == Fid::TcpLen || f == Fid::TcpHdrLen || (Fid::TcpFlags..=Fid::TcpFlagsFin).contains(&f)
+    f == Fid::TcpLen || f == Fid::TcpHdrLen || (Fid::TcpFlags..=Fid::TcpFlagsStr).contains(&f)
 }
 
 /// The bits of `tcp.flags` a `tcp.flags.*` field shows (as packet-tcp.c masks them).
@@ -386,6 +390,7 @@ mod test {
             TcpFlagsReset,
             TcpFlagsSyn,
             TcpFlagsFin,
+            TcpFlagsStr,
         ];
         let (mut known, mut compared, mut reassembled, mut unknown) = (0, 0, 0, 0);
         for path in captures() {

@@ -21,7 +21,7 @@
 
 mod app;
 mod frames;
-mod headers;
+pub(crate) mod headers;
 mod index;
 pub mod pdu;
 mod quic;

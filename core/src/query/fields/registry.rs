@@ -277,6 +277,7 @@ registry! {
     TcpFlagsReset = "tcp.flags.reset", Boolean, None, Extracted, Wireshark, "Reset";
     TcpFlagsSyn = "tcp.flags.syn", Boolean, None, Extracted, Wireshark, "Syn";
     TcpFlagsFin = "tcp.flags.fin", Boolean, None, Extracted, Wireshark, "Fin";
+    TcpFlagsStr = "tcp.flags.str", String, None, Extracted, Wireshark, "TCP Flags";
     TcpWindowSizeValue = "tcp.window_size_value", Uint16, Dec, Extracted, Wireshark, "Window";
     TcpWindowSize = "tcp.window_size", Uint32, Dec, Extracted, Wireshark, "Calculated window size";
     TcpWindowSizeScalefactor = "tcp.window_size_scalefactor", Int32, Dec, Extracted, Wireshark, "Window size scaling factor";

@@ -590,9 +590,12 @@ impl Compiler<'_> {
         let pattern = String::from_utf8(pattern.clone()).map_err(|_| {
             FilterError::new("The regular expression is not valid UTF-8.", b.start, b.end)
         })?;
-        // Wireshark compiles `matches` patterns case-insensitively; `(?-i)` turns that off.
+        // Wireshark compiles `matches` patterns case-insensitively (`(?-i)` turns that
+        // off) and never in UTF mode: `.` is any byte, `\w` and `\d` ASCII, a non-ASCII
+        // character its UTF-8 bytes (`tcp.flags.str matches "P.{6}$"`: three `·`).
         let re = regex::bytes::RegexBuilder::new(&pattern)
             .case_insensitive(true)
+            .unicode(false)
             .size_limit(1 << 22)
             .build()
             .map_err(|e| {
