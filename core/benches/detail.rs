@@ -14,8 +14,9 @@
 //!   per conversation), one after another;
 //! - `last/capture`: the capture's last packet (the one the page's bench asks for);
 //! - `last/probes`: the probes printed first (the capture's last packet, the last of the
-//!   longest conversations and of the one with the most packets after a flagged segment,
-//!   the packet after the last flagged segment), each asked for first; `last/probes-whole`
+//!   longest conversations, of the one with the most packets after a flagged segment and
+//!   of the one whose replay is the longest, the packet after the last flagged segment),
+//!   each asked for first; `last/probes-whole`
 //!   the same replayed from each conversation's first packet;
 //! - `index`: gathering the `Index` (once per capture).
 
@@ -103,6 +104,9 @@ fn main() {
     );
     if let Some(last) = longest_after_flagged(&capture) {
         probes.push(("longest after a flagged segment's last", last));
+    }
+    if let Some(last) = longest_replay(&capture, &index, &longest, &mut src) {
+        probes.push(("longest replay's last", last));
     }
     if let Some(after) = after_last_flagged(&capture) {
         probes.push(("after the last retransmission", after));
@@ -213,6 +217,33 @@ fn longest_after_flagged(capture: &Capture) -> Option<usize> {
         }
     }
     after.into_values().max().map(|(_, last)| last)
+}
+
+/// Of the 64 longest application conversations, the last packet of the one whose detail,
+/// asked for first, replays the most packets (from where `Apps::resume` starts it).
+fn longest_replay(
+    capture: &Capture,
+    index: &Rc<Index>,
+    longest: &[(u32, (usize, usize))],
+    src: &mut FileSource,
+) -> Option<usize> {
+    let mut worst = None;
+    for &(flow, (_, last)) in longest.iter().take(64) {
+        let mut apps = Apps::with_index(Rc::clone(index));
+        let from = apps
+            .resume(capture, last, src)
+            .or_else(|| index.first(flow))
+            .unwrap_or(last);
+        let fed = capture
+            .packets
+            .range(from..last)
+            .filter(|r| r.flow == flow)
+            .count();
+        if worst.is_none_or(|(n, _)| fed > n) {
+            worst = Some((fed, last));
+        }
+    }
+    worst.map(|(_, last)| last)
 }
 
 /// The first packet of its conversation after the capture's last segment the TCP analysis
