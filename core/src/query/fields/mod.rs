@@ -89,7 +89,7 @@ impl PacketSource for MemorySource<'_> {
 }
 
 /// How many kinds of packet [`FieldCtx::index_kind`] tells apart.
-pub const INDEX_KINDS: usize = 12;
+pub const INDEX_KINDS: usize = 24;
 
 /// Values that fields of application protocols put out for one packet.
 pub struct ValueSink<'a> {
@@ -398,9 +398,11 @@ impl<'c> FieldCtx<'c> {
         }
     }
 
-    /// The kind of packet `row` is, as far as [`FieldCtx::from_index`] is concerned: packets
-    /// of one kind (below [`INDEX_KINDS`]) have the same fields in the index.
-    pub fn index_kind(row: &PacketRow) -> usize {
+    /// The kind of packet `row` of `capture` is, as far as [`FieldCtx::from_index`] and
+    /// [`FieldCtx::exists_from_index`] are concerned: packets of one kind (below
+    /// [`INDEX_KINDS`]) have the same fields in the index.
+    pub fn index_kind(capture: &Capture, row: &PacketRow) -> usize {
+        let eth = usize::from(capture.linktype_of(row) == 1 && row.caplen >= 14);
         let flow = usize::from(row.flow != NO_FLOW);
         let tunneled = usize::from(row.flags & PacketRow::FLAG_TUNNELED != 0);
         let tcp = match row.tcp {
@@ -408,7 +410,7 @@ impl<'c> FieldCtx<'c> {
             TcpHeader::Absent => 1,
             TcpHeader::One { .. } => 2,
         };
-        flow | tunneled << 1 | tcp << 2
+        flow | tunneled << 1 | tcp << 2 | eth * 12
     }
 
     /// The current packet is IP in IP or came out of a tunnel (more IP layers, and maybe
@@ -623,6 +625,9 @@ impl<'c> FieldCtx<'c> {
         tmp: &mut Vec<Value>,
     ) -> bool {
         use Fid::*;
+        if matches!(field, Frame | Eth) && self.exists_from_index(field, layer) {
+            return true;
+        }
         if let (Tcp | Udp | Ip | Ipv6, Some((conv, _))) = (field, self.flow()) {
             if self.exists_from_index(field, layer) {
                 return match field {
@@ -637,11 +642,14 @@ impl<'c> FieldCtx<'c> {
     }
 
     /// Whether [`FieldCtx::exists`] answers for `field` (up to `layer`) without the
-    /// current packet's bytes: a protocol's presence is its conversation's, unless a
+    /// current packet's bytes: every packet is a `frame`, every whole Ethernet header an
+    /// `eth`; an IP or transport protocol's presence is its conversation's, unless a
     /// tunnel adds outer IP layers and a UDP one (VXLAN, Geneve, GTP-U).
     pub fn exists_from_index(&self, field: Fid, layer: u8) -> bool {
         use Fid::*;
         match field {
+            Frame => true,
+            Eth if layer <= 1 && self.capture.linktype_of(&self.row) == 1 => self.row.caplen >= 14,
             Tcp | Udp | Ip | Ipv6 if layer <= 1 && self.flow().is_some() => {
                 field == Tcp || !self.tunneled()
             }

@@ -241,7 +241,7 @@ impl Filter {
         // IP, its TCP header known): the first packet of each kind decides for its kind.
         let mut decided = [None; INDEX_KINDS];
         for (i, p) in capture.packets.range(0..limit).enumerate() {
-            let needs = *decided[FieldCtx::index_kind(&p)].get_or_insert_with(|| {
+            let needs = *decided[FieldCtx::index_kind(capture, &p)].get_or_insert_with(|| {
                 ctx.begin(i);
                 self.fields.iter().any(|&f| {
                     !answered(f)
@@ -375,7 +375,8 @@ mod test {
             run("ip.src == 98.138.19.88 || !tcp"),
             (false, vec![7, 22, 23, 25, 28])
         );
-        assert_eq!(run("tcp.len > 0 && tcp[0:2] == 00:50").0, true);
+        assert!(run("tcp.len > 0 && tcp[0:2] == 00:50").0);
+        assert_eq!(run("frame && eth && !udp"), (false, all.clone()));
         assert_eq!(run("ip#2"), (true, vec![]));
         assert_eq!(run("frame contains \"GET\""), (true, vec![6, 9, 12]));
         assert_eq!(
