@@ -128,7 +128,8 @@ const BLOCK: usize = 64;
 /// variable length: 8.9 bytes a packet on bench.pcap (1.09 GB, 242,489 packets):
 ///
 /// - Rows come in blocks of [`BLOCK`]; a block's rows are encoded when it fills, into one
-///   shared byte vector, and the rows of the last, unfilled block are kept as they are.
+///   chunk of [`CHUNK`] bytes (chunks never move), and the rows of the last, unfilled
+///   block are kept as they are.
 ///   A block's header is where its bytes start (and the time unit, below); its first row
 ///   is encoded against a row of zeros, so any block decodes on its own. `get` decodes
 ///   from the start of the block (32 rows on average); iterators decode each row once,
@@ -151,15 +152,40 @@ const BLOCK: usize = 64;
 ///
 /// Differences wrap, so every value round-trips exactly, extremes and disorder included
 /// (out-of-order times, offsets of merged files).
-#[derive(Clone, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Packets {
-    /// Per filled block: where its rows start in `bytes`, shifted left by one, the low bit
-    /// set when its times are in units of 1,000 ns.
+    /// Per filled block: where its rows start, as [`head`] packs it (the chunk, the
+    /// offset in it, and whether its times are in units of 1,000 ns).
     blocks: Vec<u64>,
-    /// The encoded rows of every filled block.
-    bytes: Vec<u8>,
+    /// The encoded rows of every filled block, in chunks of about [`CHUNK`] bytes that
+    /// never move; a block lies whole in one chunk. One growing vector would double and
+    /// leave its old block behind, a hole in a wasm32 heap that never shrinks, or be
+    /// reserved ahead at a guessed rate.
+    chunks: Vec<Vec<u8>>,
+    /// The block being encoded (its rows' bytes before they go into a chunk).
+    scratch: Vec<u8>,
     /// The rows after the last filled block (fewer than [`BLOCK`]), as they are.
     tail: Vec<PacketRow>,
+}
+
+/// Bytes of a chunk of encoded rows: a chunk wastes less than a block's bytes at its end
+/// (about 600 on bench.pcap, 1%), and the allocator fits one into most holes.
+const CHUNK: usize = 64 * 1024;
+
+/// A block's header: its chunk, where its bytes start in it, and its time unit.
+fn head(chunk: usize, at: usize, coarse: bool) -> u64 {
+    (chunk as u64) << 33 | (at as u64) << 1 | u64::from(coarse)
+}
+
+/// The chunk, offset and time unit a [`head`] says.
+#[inline]
+fn unhead(head: u64) -> (usize, usize, i64) {
+    let unit = if head & 1 != 0 { COARSE_UNIT } else { 1 };
+    (
+        (head >> 33) as usize,
+        (head >> 1 & 0xffff_ffff) as usize,
+        unit,
+    )
 }
 
 /// What a row is encoded against: the row before it in its block (zeros for a block's
@@ -417,14 +443,25 @@ impl Packets {
             before = r.ts_ns;
             d % COARSE_UNIT == 0
         });
-        self.blocks
-            .push((self.bytes.len() as u64) << 1 | u64::from(coarse));
         let unit = if coarse { COARSE_UNIT } else { 1 };
         let mut s = State::default();
+        self.scratch.clear();
         for r in &self.tail {
-            s.encode(r, unit, &mut self.bytes);
+            s.encode(r, unit, &mut self.scratch);
         }
         self.tail.clear();
+        let n = self.scratch.len();
+        match self.chunks.last_mut() {
+            Some(c) if c.len() + n <= CHUNK => {
+                // Only a chunk given back by `shrink_to_fit` lacks the room.
+                c.reserve_exact(CHUNK - c.len());
+            }
+            _ => self.chunks.push(Vec::with_capacity(CHUNK.max(n))),
+        }
+        let chunk = self.chunks.len() - 1;
+        let c = &mut self.chunks[chunk];
+        self.blocks.push(head(chunk, c.len(), coarse));
+        c.extend_from_slice(&self.scratch);
     }
 
     /// The row of packet `index`, if there is one.
@@ -480,6 +517,7 @@ impl Packets {
             next: range.start.min(end),
             end,
             state: State::default(),
+            chunk: 0,
             at: 0,
             unit: 1,
         };
@@ -507,21 +545,24 @@ impl Packets {
     /// Gives back the spare capacity (the index is kept for the capture's life).
     pub fn shrink_to_fit(&mut self) {
         self.blocks.shrink_to_fit();
-        self.bytes.shrink_to_fit();
+        self.chunks.shrink_to_fit();
+        if let Some(c) = self.chunks.last_mut() {
+            c.shrink_to_fit();
+        }
+        self.scratch = Vec::new();
         self.tail.shrink_to_fit();
     }
 
-    /// Rows the index has room for before its block headers grow (room for the encoded
-    /// rows grows at the same time: see [`Packets::reserve_expected`]).
+    /// Rows the index has room for before its block headers grow.
     pub fn capacity(&self) -> usize {
         (self.blocks.capacity() * BLOCK).max(self.len())
     }
 
     /// `done` of the `total` bytes of the input have been read: makes room at once for
-    /// the rows the rest will likely add, at the rate seen so far, and as many encoded
-    /// bytes as they will likely take, at the rate seen so far. A `Vec` left to grow
-    /// doubles, and holds its old and new blocks while it copies: up to three times what
-    /// it needs, in a wasm32 heap that never shrinks. Again only when nearly full.
+    /// the block headers of the rows the rest will likely add, at the rate seen so far (8
+    /// bytes a block; the rows' bytes go in chunks that need no room made). A `Vec` left
+    /// to grow doubles, and holds its old and new blocks while it copies. Again only when
+    /// nearly full.
     pub fn reserve_expected(&mut self, done: u64, total: u64) {
         let n = self.len();
         if done == 0 || done >= total || n == 0 {
@@ -535,20 +576,23 @@ impl Packets {
             let blocks = rows.div_ceil(BLOCK);
             self.blocks
                 .reserve_exact(blocks.saturating_sub(self.blocks.len()));
-            if !self.blocks.is_empty() {
-                let per_block = self.bytes.len().div_ceil(self.blocks.len());
-                let bytes = blocks.saturating_mul(per_block);
-                self.bytes
-                    .reserve_exact(bytes.saturating_sub(self.bytes.len()));
-            }
         }
     }
 
     /// Bytes of heap the index holds (its capacity, spare room included).
     pub fn heap_bytes(&self) -> usize {
         self.blocks.capacity() * std::mem::size_of::<u64>()
-            + self.bytes.capacity()
+            + self.chunks.capacity() * std::mem::size_of::<Vec<u8>>()
+            + self.chunks.iter().map(Vec::capacity).sum::<usize>()
+            + self.scratch.capacity()
             + self.tail.capacity() * std::mem::size_of::<PacketRow>()
+    }
+}
+
+impl PartialEq for Packets {
+    fn eq(&self, other: &Packets) -> bool {
+        // The rows, not the scratch room of the block encoded last.
+        (&self.blocks, &self.chunks, &self.tail) == (&other.blocks, &other.chunks, &other.tail)
     }
 }
 
@@ -591,7 +635,8 @@ pub struct Iter<'a> {
     end: usize,
     /// The row before `next` in its block.
     state: State,
-    /// Where `next` starts in `packets.bytes`.
+    /// The chunk of `next`'s block, and where `next` starts in it.
+    chunk: usize,
     at: usize,
     unit: i64,
 }
@@ -613,10 +658,12 @@ impl Iterator for Iter<'_> {
         };
         if i.is_multiple_of(BLOCK) {
             self.state = State::default();
-            self.at = (head >> 1) as usize;
-            self.unit = if head & 1 != 0 { COARSE_UNIT } else { 1 };
+            (self.chunk, self.at, self.unit) = unhead(head);
         }
-        Some(self.state.decode(&p.bytes, &mut self.at, self.unit))
+        Some(
+            self.state
+                .decode(&p.chunks[self.chunk], &mut self.at, self.unit),
+        )
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -822,6 +869,26 @@ mod test {
     }
 
     #[test]
+    fn chunks_hold_whole_blocks_and_never_move() {
+        let rows: Vec<PacketRow> = (0..30_000).map(pcap_like).collect();
+        let mut p: Packets = rows[..20_000].iter().copied().collect();
+        assert!(p.chunks.len() > 1);
+        let first = p.chunks[0].as_ptr();
+        p.shrink_to_fit();
+        // Rows pushed after the last chunk was given back go on where they left off.
+        p.extend(rows[20_000..].iter().copied());
+        assert_eq!(p.chunks[0].as_ptr(), first);
+        assert!(p.chunks.iter().all(|c| c.len() <= CHUNK));
+        assert_eq!(p.iter().collect::<Vec<_>>(), rows);
+        assert_eq!(p, rows.iter().copied().collect::<Packets>());
+        let mut reader = p.reader();
+        for i in (0..rows.len()).rev().step_by(61) {
+            assert_eq!(reader.at(i), rows[i]);
+            assert_eq!(p.at(i), rows[i]);
+        }
+    }
+
+    #[test]
     #[should_panic(expected = "out of range")]
     fn at_panics_past_the_end() {
         let p: Packets = (0..3).map(pcap_like).collect();
@@ -829,13 +896,11 @@ mod test {
     }
 
     #[test]
-    fn room_is_made_for_the_rows_and_bytes_to_come() {
+    fn room_is_made_for_the_rows_to_come() {
         let mut p: Packets = (0..640).map(pcap_like).collect();
-        let bytes_now = p.bytes.len();
         // A tenth read: room for ten times the rows, and a sixteenth more.
         p.reserve_expected(100, 1000);
         assert_eq!(p.capacity(), 6_800usize.div_ceil(BLOCK) * BLOCK);
-        assert!(p.bytes.capacity() >= bytes_now * 10);
         let room = p.capacity();
         p.extend((640..1000).map(pcap_like));
         p.reserve_expected(150, 1000);

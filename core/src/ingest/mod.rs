@@ -37,14 +37,15 @@
 //!   Wireshark shows `memcache` and `memcache.command`, for filters on them (8 while the
 //!   ingest runs, in blocks of 4,096 that never move).
 //!
-//! In the page, wasm memory keeps the ingest's peak, not what is left: so the growing
-//! parts make room at the rate they are filled ([`reserve_expected`], which also gives
+//! In the page, wasm memory keeps the ingest's peak, not what is left: so the index's
+//! rows go in chunks that never move, the other growing parts make room at the rate
+//! they are filled ([`reserve_expected`], which also gives
 //! back room when the rate falls), the transactions are kept in order of first packet as
 //! they come (the sort at the end then has nothing to do; else it takes 8 bytes a
 //! transaction), and [`Ingest::finish`] drops what is the ingest's own and gives back
 //! spare room before it adds any scratch. On bench.pcap in headless Chromium
 //! (`tests/e2e/bench.mjs`, which reads the worker's counting allocator) the heap peaks
-//! at 40.1 bytes a packet, 33.2 live after; wasm memory is 49.2 (1.4 MB is there before
+//! at 37.6 bytes a packet, 33.6 live after; wasm memory is 50.7 (1.4 MB is there before
 //! the open: the stack and static data; the rest is the allocator's block headers and
 //! holes). `cargo bench -p wirelens-core --bench memory` counts the heap of each part.
 //!
