@@ -89,7 +89,7 @@ impl PacketSource for MemorySource<'_> {
 }
 
 /// How many kinds of packet [`FieldCtx::index_kind`] tells apart.
-pub const INDEX_KINDS: usize = 24;
+pub const INDEX_KINDS: usize = 32;
 
 /// Values that fields of application protocols put out for one packet.
 pub struct ValueSink<'a> {
@@ -410,7 +410,7 @@ impl<'c> FieldCtx<'c> {
             TcpHeader::Absent => 1,
             TcpHeader::One { .. } => 2,
         };
-        flow | tunneled << 1 | tcp << 2 | eth * 12
+        flow | tunneled << 1 | tcp << 2 | eth << 4
     }
 
     /// The current packet is IP in IP or came out of a tunnel (more IP layers, and maybe
