@@ -5,4 +5,5 @@
 //! the core in: it is only the [`protocol`] they speak.
 #![forbid(unsafe_code)]
 
+pub mod marks;
 pub mod protocol;

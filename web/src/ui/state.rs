@@ -259,7 +259,7 @@ impl AppState {
         if files.is_empty() {
             return;
         }
-        open_mark("open_called", true);
+        wirelens_web::marks::mark("open_called", true);
         let generation = self.generation.get_value() + 1;
         self.generation.set_value(generation);
         let total = files.iter().map(|f| f.size() as u64).sum();
@@ -281,7 +281,7 @@ impl AppState {
             .map(wasm_bindgen::JsValue::from)
             .collect::<js_sys::Array>();
         client::send(&ToWorker::Open { generation, files });
-        open_mark("open_sent", false);
+        wirelens_web::marks::mark("open_sent", false);
     }
 
     /// Stops the opening under way.
@@ -425,7 +425,7 @@ impl AppState {
                 });
             }
             FromWorker::Loaded(summary) if summary.generation == current => {
-                open_mark("loaded_in", false);
+                wirelens_web::marks::mark("loaded_in", false);
                 self.summary.set(Some(Arc::from(summary)));
                 self.phase.set(Phase::Loaded);
                 // Custom columns and a filter typed before (or kept from the last
@@ -516,38 +516,6 @@ impl AppState {
     pub fn fail(&self, message: String) {
         self.phase.set(Phase::Failed(message));
     }
-}
-
-/// Records when a step of the open happened on the page, as `self.wirelensOpenMarks`
-/// (`performance.timeOrigin + performance.now()`, comparable with the workers' marks),
-/// for the benchmark (tests/e2e/bench.mjs); `fresh`: the first step of an open.
-fn open_mark(what: &str, fresh: bool) {
-    use js_sys::Reflect;
-    use wasm_bindgen::JsCast as _;
-    let global = js_sys::global();
-    let Ok(perf) = Reflect::get(&global, &"performance".into()) else {
-        return;
-    };
-    let origin = Reflect::get(&perf, &"timeOrigin".into())
-        .ok()
-        .and_then(|v| v.as_f64());
-    let now = Reflect::get(&perf, &"now".into())
-        .ok()
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-        .and_then(|f| f.call0(&perf).ok()?.as_f64());
-    let (Some(origin), Some(now)) = (origin, now) else {
-        return;
-    };
-    let key = "wirelensOpenMarks".into();
-    let marks = match Reflect::get(&global, &key) {
-        Ok(m) if !fresh && m.is_object() => m,
-        _ => {
-            let m: wasm_bindgen::JsValue = js_sys::Object::new().into();
-            let _ = Reflect::set(&global, &key, &m);
-            m
-        }
-    };
-    let _ = Reflect::set(&marks, &what.into(), &(origin + now).into());
 }
 
 /// The state provided by [`super::app::App`].

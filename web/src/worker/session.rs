@@ -15,6 +15,7 @@ use wirelens_core::ingest::driver::{Driver, Options, Read};
 use wirelens_core::query::fields::{FieldCtx, PacketSource as _};
 use wirelens_core::query::reread::Reread;
 use wirelens_core::query::rows::{RowIndex, Rows};
+use wirelens_web::marks;
 use wirelens_web::protocol::{
     ErrorInfo, FileSummary, FromWorker, PacketRowView, Page, Summary, ToWorker,
 };
@@ -81,7 +82,7 @@ pub(crate) fn current(generation: u32) -> Option<Rc<Session>> {
 pub fn handle(msg: ToWorker) {
     match msg {
         ToWorker::Open { generation, files } => {
-            let received = Clock::new().stamp();
+            marks::mark("received", true);
             let files: Vec<File> = files
                 .iter()
                 .filter_map(|f| f.dyn_into::<File>().ok())
@@ -90,7 +91,7 @@ pub fn handle(msg: ToWorker) {
                 s.generation = generation;
                 s.open = None;
             });
-            spawn_local(ingest(generation, files, received));
+            spawn_local(ingest(generation, files));
         }
         ToWorker::Page {
             generation,
@@ -173,12 +174,9 @@ pub fn handle(msg: ToWorker) {
 /// driver merges the files into one timeline and says which bytes it needs next; the
 /// reader worker (blob.rs) reads the next slices of that file while the last one is
 /// analysed.
-async fn ingest(generation: u32, files: Vec<File>, received: f64) {
+async fn ingest(generation: u32, files: Vec<File>) {
     let started = js_sys::Date::now();
-    let clock = Clock::new();
-    let mut marks = Marks::default();
-    marks.0.push(("received", received));
-    marks.mark(&clock, "ingest_started");
+    marks::mark("ingest_started", false);
     seed_hashes();
     let mut heap = crate::heap::Open {
         wasm_before: crate::columns::wasm_bytes(),
@@ -215,6 +213,7 @@ async fn ingest(generation: u32, files: Vec<File>, received: f64) {
     post(&progress(&driver));
     // Reads already under way, and what each reads.
     let mut ahead: VecDeque<(Read, blob::Pending)> = VecDeque::new();
+    let clock = Clock::new();
     let mut times = Times::default();
     let mut last_came = 0.0;
     while let Some(read) = driver.next_read() {
@@ -229,7 +228,7 @@ async fn ingest(generation: u32, files: Vec<File>, received: f64) {
         let pending = pending
             .unwrap_or_else(|| blob::start_pooled(file, read.offset, read.offset + read.len));
         if times.slices == 0 {
-            marks.mark(&clock, "first_read_asked");
+            marks::mark("first_read_asked", false);
         }
         // Have the browser read this file's next slices while this one is dissected.
         let mut last = ahead
@@ -251,9 +250,9 @@ async fn ingest(generation: u32, files: Vec<File>, received: f64) {
         let chunk = pending.array().await;
         let came = clock.now();
         if times.slices == 0 {
-            marks.mark(&clock, "first_slice_in");
+            marks::mark("first_slice_in", false);
         }
-        last_came = clock.stamp();
+        last_came = marks::stamp();
         times.waited += came - asked;
         times.slices += 1;
         if !is_current(generation) {
@@ -289,8 +288,8 @@ async fn ingest(generation: u32, files: Vec<File>, received: f64) {
             post(&progress(&driver));
         }
     }
-    marks.0.push(("last_slice_in", last_came));
-    marks.mark(&clock, "read_loop_done");
+    marks::mark_at("last_slice_in", last_came, false);
+    marks::mark("read_loop_done", false);
     blob::drop_pool();
     // Freed before `finish` adds its own scratch.
     drop(buf);
@@ -309,9 +308,9 @@ async fn ingest(generation: u32, files: Vec<File>, received: f64) {
     crate::heap::note(heap);
     times.finished = clock.now() - t;
     times.publish();
-    marks.mark(&clock, "finish_done");
+    marks::mark("finish_done", false);
     let summary = summarize(generation, &capture, js_sys::Date::now() - started);
-    marks.mark(&clock, "summary_made");
+    marks::mark("summary_made", false);
     STATE.with_borrow_mut(|s| {
         if s.generation == generation {
             s.open = Some(Rc::new(Session {
@@ -325,66 +324,27 @@ async fn ingest(generation: u32, files: Vec<File>, received: f64) {
     });
     if is_current(generation) {
         post(&FromWorker::Loaded(Box::new(summary)));
-        marks.mark(&clock, "summary_posted");
-        marks.publish();
+        marks::mark("summary_posted", false);
     }
 }
 
 /// `performance.now()` of this worker (ms, sub-millisecond), or `Date.now()`.
-struct Clock {
-    now: Option<(js_sys::Function, wasm_bindgen::JsValue)>,
-    /// `performance.timeOrigin`: added to `now`, a time the page and the other workers
-    /// compare with theirs (each thread's `performance.now()` counts from its own start).
-    origin: Option<f64>,
-}
+struct Clock(Option<(js_sys::Function, wasm_bindgen::JsValue)>);
 
 impl Clock {
     fn new() -> Self {
         let perf = js_sys::Reflect::get(&js_sys::global(), &"performance".into()).ok();
-        let origin = perf
-            .as_ref()
-            .and_then(|p| js_sys::Reflect::get(p, &"timeOrigin".into()).ok()?.as_f64());
-        let now = perf.and_then(|p| {
+        Clock(perf.and_then(|p| {
             let now = js_sys::Reflect::get(&p, &"now".into()).ok()?;
             Some((now.dyn_into::<js_sys::Function>().ok()?, p))
-        });
-        Clock { now, origin }
+        }))
     }
 
     fn now(&self) -> f64 {
-        self.now
+        self.0
             .as_ref()
             .and_then(|(f, p)| f.call0(p).ok()?.as_f64())
             .unwrap_or_else(js_sys::Date::now)
-    }
-
-    /// Milliseconds since 1970, comparable across threads (sub-millisecond where the
-    /// browser gives `timeOrigin`).
-    fn stamp(&self) -> f64 {
-        match (self.origin, &self.now) {
-            (Some(origin), Some(_)) => origin + self.now(),
-            _ => js_sys::Date::now(),
-        }
-    }
-}
-
-/// When each step of the last open happened in this worker (`Clock::stamp`), published
-/// as `self.wirelensOpenMarks` for the benchmark (tests/e2e/bench.mjs), which lays them
-/// beside the page's: the open's time outside the read loop, part by part.
-#[derive(Default)]
-struct Marks(Vec<(&'static str, f64)>);
-
-impl Marks {
-    fn mark(&mut self, clock: &Clock, what: &'static str) {
-        self.0.push((what, clock.stamp()));
-    }
-
-    fn publish(&self) {
-        let o = js_sys::Object::new();
-        for (k, v) in &self.0 {
-            let _ = js_sys::Reflect::set(&o, &(*k).into(), &(*v).into());
-        }
-        let _ = js_sys::Reflect::set(&js_sys::global(), &"wirelensOpenMarks".into(), &o);
     }
 }
 
