@@ -201,7 +201,7 @@ fn measure(path: &Path) {
     println!(
         "memcache message table: {} of {memcached} memcached conversations covered, {} messages",
         table.covered.iter().filter(|&&c| c).count(),
-        table.commands.len()
+        table.len()
     );
     let counts: Vec<usize> = AppProto::ALL
         .iter()

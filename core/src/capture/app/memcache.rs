@@ -581,19 +581,45 @@ pub const NO_COMMAND: u8 = u8::MAX;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CommandIndex {
     /// Per conversation (indexed like `Capture::conversations`; empty when the
-    /// application layer did not run): `packets` holds every `memcache.command` of it.
+    /// application layer did not run): the messages hold every `memcache.command` of it.
     pub covered: Vec<bool>,
-    /// The packet (index into `Capture::packets`) of each message shown, in packet order
-    /// (several in one packet in the order Wireshark shows them).
-    pub packets: Vec<u32>,
-    /// Each message's command, an index into [`COMMANDS`] or [`NO_COMMAND`], beside its
-    /// packet.
-    pub commands: Vec<u8>,
+    /// The messages in blocks, each block the packets (indices into `Capture::packets`)
+    /// and beside them the commands (indices into [`COMMANDS`], or [`NO_COMMAND`]): a
+    /// conversation's messages in packet order (several in one packet in the order
+    /// Wireshark shows them), conversations one after another. Blocks are made from the
+    /// ingest's one at a time, each freed as the next is made: one table of them all
+    /// would be reserved beside the ingest's whole, at the heap's peak.
+    blocks: Vec<(Vec<u32>, Vec<u8>)>,
 }
 
 impl CommandIndex {
+    /// Conversations covered (`covered`) and their messages, a block at a time.
+    pub fn new(covered: Vec<bool>, blocks: impl IntoIterator<Item = (Vec<u32>, Vec<u8>)>) -> Self {
+        CommandIndex {
+            covered,
+            blocks: blocks.into_iter().collect(),
+        }
+    }
+
     /// Whether conversation `conv` is covered.
     pub fn covers(&self, conv: u32) -> bool {
         self.covered.get(conv as usize).copied().unwrap_or(false)
+    }
+
+    /// (packet, command) of each message: see [`CommandIndex::blocks`] for the order.
+    pub fn messages(&self) -> impl Iterator<Item = (u32, u8)> + '_ {
+        self.blocks
+            .iter()
+            .flat_map(|(p, c)| p.iter().copied().zip(c.iter().copied()))
+    }
+
+    /// How many messages.
+    pub fn len(&self) -> usize {
+        self.blocks.iter().map(|b| b.0.len()).sum()
+    }
+
+    /// No message.
+    pub fn is_empty(&self) -> bool {
+        self.blocks.is_empty()
     }
 }

@@ -659,8 +659,8 @@ impl Apps {
         }
     }
 
-    /// The memcache commands of the covered conversations, in packet order (stable: the
-    /// commands of one packet stay in the order shown).
+    /// The memcache commands of the covered conversations, each conversation's in packet
+    /// order (the commands of one packet in the order shown).
     fn memcache_command_index(&mut self, conversations: usize) -> CommandIndex {
         let mut covered = std::mem::take(&mut self.memcache_covered);
         if covered.iter().any(|&c| c) {
@@ -668,35 +668,10 @@ impl Apps {
         } else {
             covered = Vec::new();
         }
+        // Conversations in the order they ended, each in packet order: what a packet
+        // shows comes from its own conversation, so no sort of them all is needed.
         let found = std::mem::take(&mut self.memcache_commands);
-        let sorted = found.iter().map(|&(p, _)| p).is_sorted();
-        let n = found.len();
-        let (packets, commands) = if sorted {
-            let mut out = (Vec::with_capacity(n), Vec::with_capacity(n));
-            out.extend(found.into_pairs());
-            out
-        } else if n < 1 << 24 {
-            // Sorted in place, stably: each keeps its position beside its command (a
-            // stable sort would take scratch space for all of them).
-            let mut keyed: Vec<[u32; 2]> = Vec::with_capacity(n);
-            keyed.extend(
-                found
-                    .into_pairs()
-                    .enumerate()
-                    .map(|(i, (p, c))| [p, (i as u32) << 8 | u32::from(c)]),
-            );
-            keyed.sort_unstable();
-            keyed.into_iter().map(|[p, k]| (p, k as u8)).unzip()
-        } else {
-            let mut found: Vec<(u32, u8)> = found.into_pairs().collect();
-            found.sort_by_key(|&(p, _)| p);
-            found.into_iter().unzip()
-        };
-        CommandIndex {
-            covered,
-            packets,
-            commands,
-        }
+        CommandIndex::new(covered, found.into_columns())
     }
 }
 

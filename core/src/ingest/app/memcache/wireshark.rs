@@ -313,9 +313,10 @@ impl Found {
         self.blocks.append(&mut other.blocks);
     }
 
-    /// The pairs, each block freed once read.
-    pub fn into_pairs(self) -> impl Iterator<Item = (u32, u8)> {
-        self.blocks.into_iter().flatten()
+    /// Each block as its packets and, beside them, its commands, the block freed as the
+    /// next is made.
+    pub fn into_columns(self) -> impl Iterator<Item = (Vec<u32>, Vec<u8>)> {
+        self.blocks.into_iter().map(|b| b.into_iter().unzip())
     }
 }
 

@@ -163,7 +163,7 @@ impl Collector {
             .then(|| Rc::new(KeyLog::of_secrets(&capture.secrets)));
         let mut values = PduValues::new();
         if from_table {
-            for (&p, &c) in table.packets.iter().zip(&table.commands) {
+            for (p, c) in table.messages() {
                 let covered = capture
                     .packets
                     .get(p as usize)
