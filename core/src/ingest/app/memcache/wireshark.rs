@@ -295,16 +295,6 @@ impl Found {
         self.blocks.iter().flatten()
     }
 
-    /// How many.
-    pub fn len(&self) -> usize {
-        self.blocks.iter().map(Vec::len).sum()
-    }
-
-    /// None noted.
-    pub fn is_empty(&self) -> bool {
-        self.blocks.is_empty()
-    }
-
     /// Those of `other` after these (its last block gives back its spare room).
     pub fn append(&mut self, mut other: Found) {
         if let Some(b) = other.blocks.last_mut() {
