@@ -18,72 +18,22 @@
 //!
 //! `cargo bench -p wirelens-core --bench memory`
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use wirelens_core::capture::app::{AppProto, Transaction};
 use wirelens_core::capture::packet::{PacketRow, Packets};
 use wirelens_core::capture::Capture;
 use wirelens_core::ingest::driver::{Driver, Options};
+use wirelens_count_alloc::{live, peak, set_peak, Counting};
 
 mod common;
-
-/// The system allocator, counting the bytes live and their peak.
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-/// The peak while the input was read, before the ingest's `finish` (which sorts and
-/// shrinks).
-static READING: AtomicUsize = AtomicUsize::new(0);
-
-fn grew(by: usize) {
-    let now = LIVE.fetch_add(by, Relaxed) + by;
-    PEAK.fetch_max(now, Relaxed);
-}
-
-// SAFETY: every call goes to `System` unchanged; only the counters are added.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            grew(layout.size());
-        }
-        p
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc_zeroed(layout) };
-        if !p.is_null() {
-            grew(layout.size());
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size(), Relaxed);
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if p.is_null() {
-        } else if new_size <= layout.size() {
-            // Shrinking: in place in wasm32's dlmalloc and in glibc's malloc.
-            LIVE.fetch_sub(layout.size() - new_size, Relaxed);
-        } else {
-            // The old block is live until the copy is done: count both, as a heap without
-            // room to grow in place (wasm32's, often) must hold both.
-            grew(new_size);
-            LIVE.fetch_sub(layout.size(), Relaxed);
-        }
-        p
-    }
-}
 
 #[global_allocator]
 static COUNTING: Counting = Counting;
 
-fn live() -> usize {
-    LIVE.load(Relaxed)
-}
+/// The peak while the input was read, before the ingest's `finish` (which sorts and
+/// shrinks).
+static READING: AtomicUsize = AtomicUsize::new(0);
 
 fn main() {
     println!(
@@ -122,11 +72,9 @@ fn ingest(path: &Path) -> Capture {
         driver.supply(read.file, &buf[..n]);
     }
     drop(buf);
-    let reading = PEAK.load(Relaxed);
-    PEAK.store(live(), Relaxed);
+    let reading = set_peak(live());
     let capture = driver.finish();
-    let finishing = PEAK.load(Relaxed);
-    PEAK.store(reading.max(finishing), Relaxed);
+    set_peak(reading.max(peak()));
     READING.store(reading, Relaxed);
     assert!(
         capture.errors.is_empty(),
@@ -164,9 +112,9 @@ fn index_speed(packets: &Packets) {
 
 fn measure(path: &Path) {
     let before = live();
-    PEAK.store(before, Relaxed);
+    set_peak(before);
     let mut capture = ingest(path);
-    let peak = PEAK.load(Relaxed) - before;
+    let peak = peak() - before;
     let total = live() - before;
     let packets = capture.packets.len().max(1) as f64;
     let transactions = capture.transactions.len();

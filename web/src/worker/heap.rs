@@ -1,71 +1,22 @@
-//! The worker's heap, counted: a global allocator that passes every call to the system's
-//! (dlmalloc on wasm32) and counts the bytes live and their peak. Wasm memory never
+//! The worker's heap, counted (`wirelens_count_alloc`: a global allocator that passes
+//! every call to the system's, dlmalloc on wasm32, and counts the bytes live and their
+//! peak). Wasm memory never
 //! shrinks, so what the page holds after an open is the open's peak heap plus what is
 //! not heap (static data, the stack) and the allocator's holes; these counts tell the
 //! parts apart (`wirelensHeap()`, read by tests/e2e/bench.mjs).
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-
-/// The system allocator, counting.
-pub struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-fn grew(by: usize) {
-    let now = LIVE.fetch_add(by, Relaxed) + by;
-    PEAK.fetch_max(now, Relaxed);
-}
-
-// SAFETY: every call goes to `System` unchanged; only the counters are added.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            grew(layout.size());
-        }
-        p
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc_zeroed(layout) };
-        if !p.is_null() {
-            grew(layout.size());
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size(), Relaxed);
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if p.is_null() {
-        } else if new_size <= layout.size() {
-            LIVE.fetch_sub(layout.size() - new_size, Relaxed);
-        } else {
-            // The old block is live until the copy is done (dlmalloc grows in place only
-            // when the next block is free).
-            grew(new_size);
-            LIVE.fetch_sub(layout.size(), Relaxed);
-        }
-        p
-    }
-}
+use wirelens_count_alloc::{peak, set_peak, Counting};
 
 #[global_allocator]
 static COUNTING: Counting = Counting;
 
-/// Heap bytes live now.
-pub fn live() -> usize {
-    LIVE.load(Relaxed)
-}
+pub use wirelens_count_alloc::live;
 
 /// Starts a new phase: returns the peak of the phase that ends, and counts the next
 /// one's from what is live now.
 pub fn phase() -> usize {
-    PEAK.swap(live(), Relaxed)
+    set_peak(live())
 }
 
 /// What the last open's phases held (bytes), for `wirelensHeap()`.
@@ -106,7 +57,7 @@ pub fn report() -> js_sys::Object {
     set("live_after", open.live_after as f64);
     set("wasm_after", open.wasm_after as f64);
     set("live", live() as f64);
-    set("peak", PEAK.load(Relaxed) as f64);
+    set("peak", peak() as f64);
     set("wasm", crate::columns::wasm_bytes() as f64);
     o
 }
