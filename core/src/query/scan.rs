@@ -247,6 +247,23 @@ mod test {
     use crate::query::fields::MemorySource;
     use crate::query::filter::filter_packets;
 
+    /// The packets `filter` passes in `capture`, read from `bytes`: those the evaluator
+    /// passes with every packet's bytes at hand.
+    fn evaluated(capture: &Capture, filter: &Filter, bytes: &[u8]) -> Vec<u32> {
+        filter_packets(filter, capture, &mut MemorySource { files: vec![bytes] })
+    }
+
+    /// Those a scan passes, and the bytes it read.
+    fn scanned(capture: &Capture, filter: &Filter, bytes: &[u8]) -> (Vec<u32>, u64) {
+        let mut read = 0;
+        let mut scan = Scan::new(capture, filter, &[], ScanOptions::default());
+        let got = scan.run_all(&mut |f| {
+            read += f.end - f.start;
+            Ok(bytes[f.start as usize..f.end as usize].to_vec())
+        });
+        (got, read)
+    }
+
     /// Filters on per-PDU fields pass the packets the evaluator passes with every value
     /// collected beforehand, and read the file once (the collecting pass), not twice.
     #[test]
@@ -265,19 +282,8 @@ mod test {
                 "resp.bulk_string.value == \"GET\" && frame.number > 3",
             ] {
                 let filter = Filter::compile(text).unwrap();
-                let want = filter_packets(
-                    &filter,
-                    &capture,
-                    &mut MemorySource {
-                        files: vec![&bytes],
-                    },
-                );
-                let mut read = 0;
-                let mut scan = Scan::new(&capture, &filter, &[], ScanOptions::default());
-                let got = scan.run_all(&mut |f| {
-                    read += f.end - f.start;
-                    Ok(bytes[f.start as usize..f.end as usize].to_vec())
-                });
+                let want = evaluated(&capture, &filter, &bytes);
+                let (got, read) = scanned(&capture, &filter, &bytes);
                 assert_eq!(got, want, "{name}: {text}");
                 // `tcp.len` is in the index: no second pass.
                 assert!(read <= bytes.len() as u64, "{name}: {text}: {read}");
@@ -306,19 +312,8 @@ mod test {
         ];
         let run = |capture: &Capture, text: &str| {
             let filter = Filter::compile(text).unwrap();
-            let want = filter_packets(
-                &filter,
-                capture,
-                &mut MemorySource {
-                    files: vec![&bytes],
-                },
-            );
-            let mut read = 0;
-            let mut scan = Scan::new(capture, &filter, &[], ScanOptions::default());
-            let got = scan.run_all(&mut |f| {
-                read += f.end - f.start;
-                Ok(bytes[f.start as usize..f.end as usize].to_vec())
-            });
+            let want = evaluated(capture, &filter, &bytes);
+            let (got, read) = scanned(capture, &filter, &bytes);
             assert_eq!(got, want, "{text}");
             assert!(!want.is_empty(), "{text}");
             let needing = filter.packets_needing_bytes(capture, capture.packets.len(), |_| false);
@@ -382,16 +377,8 @@ mod test {
                 "pgsql && tls",
             ] {
                 let filter = Filter::compile(text).unwrap();
-                let want = filter_packets(
-                    &filter,
-                    capture,
-                    &mut MemorySource {
-                        files: vec![&bytes],
-                    },
-                );
-                let mut scan = Scan::new(capture, &filter, &[], ScanOptions::default());
-                let got =
-                    scan.run_all(&mut |f| Ok(bytes[f.start as usize..f.end as usize].to_vec()));
+                let want = evaluated(capture, &filter, &bytes);
+                let (got, _) = scanned(capture, &filter, &bytes);
                 assert_eq!(got, want, "{name}: {text}");
                 assert!(text != "tls" || !want.is_empty(), "{name}: {text}");
             }
@@ -434,15 +421,7 @@ mod test {
                 "memcache && !memcache.command",
             ] {
                 let filter = Filter::compile(text).unwrap();
-                let run = |capture: &Capture| {
-                    let mut read = 0;
-                    let mut scan = Scan::new(capture, &filter, &[], ScanOptions::default());
-                    let got = scan.run_all(&mut |f| {
-                        read += f.end - f.start;
-                        Ok(bytes[f.start as usize..f.end as usize].to_vec())
-                    });
-                    (got, read)
-                };
+                let run = |capture: &Capture| scanned(capture, &filter, &bytes);
                 let (with, read_with) = run(&capture);
                 let table = std::mem::take(&mut capture.memcache_commands);
                 let (without, read_without) = run(&capture);

@@ -936,13 +936,24 @@ mod made {
     const REQ: &[u8] = b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n";
     const RESP: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
 
+    /// `n` requests, each answered in one segment or, `split`, in two (30 bytes, then the
+    /// rest).
+    fn exchanges(n: usize, split: bool) -> Vec<(bool, &'static [u8])> {
+        let mut parts = Vec::new();
+        for _ in 0..n {
+            parts.push((true, REQ));
+            if split {
+                parts.extend([(false, &RESP[..30]), (false, &RESP[30..])]);
+            } else {
+                parts.push((false, RESP));
+            }
+        }
+        parts
+    }
+
     #[test]
     fn plain_keep_alive_starts_later() {
-        let mut parts: Vec<(bool, &[u8])> = Vec::new();
-        for _ in 0..6 {
-            parts.push((true, REQ));
-            parts.push((false, RESP));
-        }
+        let parts = exchanges(6, false);
         assert!(run("keep-alive", 80, &conversation(&parts)) > 0);
     }
 
@@ -987,11 +998,7 @@ mod made {
 
     #[test]
     fn retransmitted_and_reordered_segments_before_the_start() {
-        let mut parts: Vec<(bool, &[u8])> = Vec::new();
-        for _ in 0..4 {
-            parts.extend([(true, REQ), (false, &RESP[..30]), (false, &RESP[30..])]);
-        }
-        let mut segs = conversation(&parts);
+        let mut segs = conversation(&exchanges(4, true));
         // The second response's segments swapped; the third request sent again while
         // its response comes.
         segs.swap(7, 8);
@@ -1005,11 +1012,7 @@ mod made {
         // The fourth response was not captured (its bytes were sent: the fifth's
         // sequence number is past them, and the client acknowledges past them), the
         // sixth sent twice; starts after the hole are taken, and after the retransmission.
-        let mut parts: Vec<(bool, &[u8])> = Vec::new();
-        for _ in 0..10 {
-            parts.extend([(true, REQ), (false, RESP)]);
-        }
-        let mut segs = conversation(&parts);
+        let mut segs = conversation(&exchanges(10, false));
         // 3 handshake packets, then request/response pairs.
         let again = segs[3 + 2 * 5 + 1].clone();
         segs.insert(3 + 2 * 5 + 2, again);
@@ -1020,11 +1023,7 @@ mod made {
     #[test]
     fn a_lost_part_of_a_response() {
         // The first part of a response in two segments was not captured.
-        let mut parts: Vec<(bool, &[u8])> = Vec::new();
-        for _ in 0..8 {
-            parts.extend([(true, REQ), (false, &RESP[..30]), (false, &RESP[30..])]);
-        }
-        let mut segs = conversation(&parts);
+        let mut segs = conversation(&exchanges(8, true));
         segs.remove(3 + 3 * 2 + 1);
         run("lost part", 80, &segs);
     }
