@@ -456,7 +456,8 @@ fn reassemble(
 
 const SEPARATOR: &str = "===================================================================\n";
 
-fn node(n: (IpAddr, u16)) -> String {
+/// An endpoint as tshark's follow header names it: `addr:port`, `[addr]:port` for IPv6.
+pub fn node(n: (IpAddr, u16)) -> String {
     match n.0 {
         IpAddr::V6(a) => format!("[{a}]:{}", n.1),
         IpAddr::V4(a) => format!("{a}:{}", n.1),
@@ -466,19 +467,46 @@ fn node(n: (IpAddr, u16)) -> String {
 /// Prints a followed stream exactly as `tshark -q -z follow,PROTO,MODE,STREAM` does.
 pub fn render(f: &Followed, mode: Mode) -> String {
     let mut out = String::new();
-    out.push('\n');
-    out.push_str(SEPARATOR);
-    let _ = writeln!(out, "Follow: {},{}", f.proto.name(), mode.name());
-    let _ = writeln!(out, "Filter: {}.stream eq {}", f.proto.name(), f.stream);
-    let _ = writeln!(out, "Node 0: {}", node(f.node0));
-    let _ = writeln!(out, "Node 1: {}", node(f.node1));
-    let mut offsets = [0u64; 2];
+    let mut text = Text::head(&mut out, f, mode);
     for r in &f.records {
-        let tab = if r.from_server { "\t" } else { "" };
-        match mode {
+        text.record(&mut out, r.from_server, &r.bytes);
+    }
+    Text::end(&mut out);
+    out
+}
+
+/// tshark's follow text written a part at a time, for a stream whose records are not all
+/// at hand at once: [`Text::head`], [`Text::record`] for each record in order, then
+/// [`Text::end`]. [`render`] is the three in a row.
+pub struct Text {
+    mode: Mode,
+    /// Bytes each side's records held so far (hex dumps count offsets per side).
+    offsets: [u64; 2],
+}
+
+impl Text {
+    /// Writes the header of `f` (its records are not read) in `mode`.
+    pub fn head(out: &mut String, f: &Followed, mode: Mode) -> Text {
+        out.push('\n');
+        out.push_str(SEPARATOR);
+        let _ = writeln!(out, "Follow: {},{}", f.proto.name(), mode.name());
+        let _ = writeln!(out, "Filter: {}.stream eq {}", f.proto.name(), f.stream);
+        let _ = writeln!(out, "Node 0: {}", node(f.node0));
+        let _ = writeln!(out, "Node 1: {}", node(f.node1));
+        Text {
+            mode,
+            offsets: [0; 2],
+        }
+    }
+
+    /// Writes the next record: `bytes` sent by the server (node 1) or the client.
+    pub fn record(&mut self, out: &mut String, from_server: bool, bytes: &[u8]) {
+        let tab = if from_server { "\t" } else { "" };
+        let side = usize::from(from_server);
+        match self.mode {
             Mode::Ascii => {
-                let _ = writeln!(out, "{tab}{}", r.bytes.len());
-                out.extend(r.bytes.iter().map(|&b| match b {
+                let _ = writeln!(out, "{tab}{}", bytes.len());
+                out.extend(bytes.iter().map(|&b| match b {
                     b'\r' | b'\n' => b as char,
                     0x20..=0x7e => b as char,
                     _ => '.',
@@ -487,17 +515,20 @@ pub fn render(f: &Followed, mode: Mode) -> String {
             }
             Mode::Raw => {
                 out.push_str(tab);
-                for b in &r.bytes {
+                for b in bytes {
                     let _ = write!(out, "{b:02x}");
                 }
                 out.push('\n');
             }
-            Mode::Hex => hex_dump(&mut out, tab, offsets[usize::from(r.from_server)], &r.bytes),
+            Mode::Hex => hex_dump(out, tab, self.offsets[side], bytes),
         }
-        offsets[usize::from(r.from_server)] += r.bytes.len() as u64;
+        self.offsets[side] += bytes.len() as u64;
     }
-    out.push_str(SEPARATOR);
-    out
+
+    /// Writes the footer.
+    pub fn end(out: &mut String) {
+        out.push_str(SEPARATOR);
+    }
 }
 
 /// tshark's follow hex dump, a line per 16 bytes of `data` ([`hex_line`]).

@@ -69,10 +69,3 @@ impl Write for BlobWriter {
         Ok(())
     }
 }
-
-/// A file of these bytes.
-pub fn file(name: String, mime: &str, data: &[u8]) -> Result<FileData, String> {
-    let mut w = BlobWriter::new();
-    w.write_all(data).map_err(|e| e.to_string())?;
-    w.finish(name, mime)
-}

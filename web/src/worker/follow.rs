@@ -1,11 +1,12 @@
 //! Follow stream (core's `query::follow`): one conversation's payload, both directions,
 //! as lines the page shows a screen at a time, searches, and saves.
 //!
-//! The stream is followed once and kept while the page asks about it: its payload in one
-//! buffer and where each record ends (the packets are read one after another and let go,
-//! not held together). A mode's lines are where each starts, their texts made for the
-//! lines asked for. A stream whose packets hold more than [`MAX_BYTES`] is refused with
-//! a message (export it as a capture instead).
+//! The stream is followed once and kept while the page asks about it: where each record
+//! ends and how many line ends it holds, in wasm memory (48 bytes a record), and its
+//! payload in `Blob`s of [`PIECE`] bytes, out of wasm memory, so a stream of gigabytes
+//! can be followed in a tab whose wasm memory holds the capture's index. The packets are
+//! read one after another and let go. A screen of lines reads back the records it shows;
+//! a search or a save reads them all, [`BATCH`] bytes at a time.
 
 use crate::reading;
 use crate::session::Session;
@@ -13,119 +14,207 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::net::IpAddr;
 use std::rc::Rc;
+use web_sys::Blob;
 use wirelens_core::capture::flow::L4;
 use wirelens_core::capture::packet::NO_FLOW;
-use wirelens_core::query::follow::{self, Followed, Follower, Mode, Record, FRAGMENT_LOOKBACK};
+use wirelens_core::query::follow::{
+    self, Followed, Follower, Mode, Record, Text, FRAGMENT_LOOKBACK,
+};
 use wirelens_web::protocol::{
     FileData, FollowLine, FollowMode, FollowSave, FollowSlice, StreamRef,
 };
 
-/// Captured bytes of a stream's packets the page follows at most.
-const MAX_BYTES: u64 = 256 << 20;
+/// Packets of a stream the page follows at most: its records take 48 bytes each in wasm
+/// memory (the payload is kept out of it), 400 MB at this many.
+const MAX_PACKETS: usize = 8 << 20;
+/// Payload bytes gathered in wasm memory before they go into a `Blob`.
+const PIECE: usize = 1 << 20;
+/// Payload bytes a search or a save reads back at once (whole records, at least one).
+const BATCH: u64 = 4 << 20;
 /// Lines one request may ask for.
 const MAX_LINES: u32 = 5_000;
 /// Matches a search reports at most.
 const MAX_FOUND: usize = 100_000;
 
-/// A followed stream: core's records, their bytes side by side.
+/// A stream's payload, every record's bytes one after another: the first bytes in
+/// `Blob`s, the last (less than a piece) in wasm memory.
+struct Payload {
+    /// Each `Blob`'s offset in the payload, and the `Blob`.
+    pieces: Vec<(u64, Blob)>,
+    /// The bytes after the last piece.
+    tail: Vec<u8>,
+    /// Where `tail` starts in the payload.
+    tail_start: u64,
+    /// Bytes the tail holds before they become a piece.
+    piece: usize,
+}
+
+impl Payload {
+    fn new(piece: usize) -> Self {
+        Payload {
+            pieces: Vec::new(),
+            tail: Vec::new(),
+            tail_start: 0,
+            piece,
+        }
+    }
+
+    fn len(&self) -> u64 {
+        self.tail_start + self.tail.len() as u64
+    }
+
+    fn push(&mut self, bytes: &[u8]) -> Result<(), String> {
+        self.tail.extend_from_slice(bytes);
+        if self.tail.len() >= self.piece {
+            let array = js_sys::Array::of1(&js_sys::Uint8Array::from(&self.tail[..]));
+            let blob = Blob::new_with_u8_array_sequence(&array).map_err(crate::blob::describe)?;
+            self.pieces.push((self.tail_start, blob));
+            self.tail_start += self.tail.len() as u64;
+            self.tail.clear();
+        }
+        Ok(())
+    }
+
+    /// Bytes `[start, end)`.
+    async fn read(&self, start: u64, end: u64) -> Result<Vec<u8>, String> {
+        let mut out = Vec::with_capacity(end.saturating_sub(start) as usize);
+        let first = self.pieces.partition_point(|p| p.0 <= start).saturating_sub(1);
+        for (i, (at, blob)) in self.pieces.iter().enumerate().skip(first) {
+            let stop = self.pieces.get(i + 1).map_or(self.tail_start, |p| p.0);
+            if *at >= end {
+                break;
+            }
+            let (a, b) = (start.max(*at), end.min(stop));
+            if a < b {
+                let bytes = crate::blob::start(blob, a - at, b - at).bytes().await?;
+                out.extend_from_slice(&bytes);
+            }
+        }
+        if end > self.tail_start {
+            let a = (start.max(self.tail_start) - self.tail_start) as usize;
+            let b = (end - self.tail_start) as usize;
+            out.extend_from_slice(&self.tail[a..b.min(self.tail.len())]);
+        }
+        Ok(out)
+    }
+}
+
+/// A followed stream: core's records without their bytes, which are in the payload.
 struct Stream {
-    proto: L4,
-    stream: u32,
-    node0: (IpAddr, u16),
-    node1: (IpAddr, u16),
-    /// Every record's bytes, one after another.
-    bytes: Vec<u8>,
+    /// Protocol, stream number and nodes (its records are empty: see `records`).
+    head: Followed,
+    payload: Payload,
     records: Vec<Rec>,
-    /// Bytes each side's records hold so far (client, server).
+    /// Bytes each side's records hold (client, server), gaps not counted.
     sent: [u64; 2],
+    /// Bytes the capture missed.
+    missing: u64,
 }
 
 /// A record of a followed stream ([`Record`] without its bytes).
 struct Rec {
-    /// Where its bytes end in [`Stream::bytes`].
-    end: usize,
+    /// Where its bytes end in the payload.
+    end: u64,
     /// Bytes its side sent before it (hex dumps count offsets per side).
     before: u64,
     packet: u64,
-    from_server: bool,
     missing: Option<u64>,
+    /// Line ends (`\n`) in its bytes.
+    newlines: u32,
+    from_server: bool,
 }
 
 impl Stream {
-    fn new(proto: L4, stream: u32) -> Self {
-        let none = (IpAddr::from([0, 0, 0, 0]), 0);
+    fn new(proto: L4, stream: u32, piece: usize) -> Self {
+        let none = (std::net::IpAddr::from([0, 0, 0, 0]), 0);
         Stream {
-            proto,
-            stream,
-            node0: none,
-            node1: none,
-            bytes: Vec::new(),
+            head: Followed {
+                proto,
+                stream,
+                node0: none,
+                node1: none,
+                records: Vec::new(),
+            },
+            payload: Payload::new(piece),
             records: Vec::new(),
             sent: [0; 2],
+            missing: 0,
         }
     }
 
-    fn add(&mut self, records: Vec<Record>) {
+    fn add(&mut self, records: Vec<Record>) -> Result<(), String> {
         for r in records {
             let side = usize::from(r.from_server);
-            self.bytes.extend_from_slice(&r.bytes);
+            self.payload.push(&r.bytes)?;
             self.records.push(Rec {
-                end: self.bytes.len(),
+                end: self.payload.len(),
                 before: self.sent[side],
                 packet: r.packet,
-                from_server: r.from_server,
                 missing: r.missing,
+                newlines: r.bytes.iter().filter(|&&b| b == b'\n').count() as u32,
+                from_server: r.from_server,
             });
-            if r.missing.is_none() {
-                self.sent[side] += r.bytes.len() as u64;
+            match r.missing {
+                Some(n) => self.missing += n,
+                None => self.sent[side] += r.bytes.len() as u64,
             }
         }
+        Ok(())
     }
 
-    /// Record `i` and its bytes.
-    fn record(&self, i: usize) -> (&Rec, &[u8]) {
-        let r = &self.records[i];
-        let start = i.checked_sub(1).map_or(0, |p| self.records[p].end);
-        (r, &self.bytes[start..r.end])
+    /// Where record `i`'s bytes start in the payload.
+    fn start(&self, i: usize) -> u64 {
+        i.checked_sub(1).map_or(0, |p| self.records[p].end)
     }
 
-    /// Core's form of the stream (for tshark's text), made for the asking.
-    fn followed(&self) -> Followed {
-        Followed {
-            proto: self.proto,
-            stream: self.stream,
-            node0: self.node0,
-            node1: self.node1,
-            records: (0..self.records.len())
-                .map(|i| {
-                    let (r, bytes) = self.record(i);
-                    Record {
-                        from_server: r.from_server,
-                        packet: r.packet,
-                        bytes: bytes.to_vec(),
-                        missing: r.missing,
-                    }
-                })
-                .collect(),
-        }
+    /// The bytes of records `[a, b)`, read at once.
+    async fn bytes(&self, a: usize, b: usize) -> Result<Held, String> {
+        let start = self.start(a);
+        let end = b.checked_sub(1).map_or(start, |l| self.records[l].end.max(start));
+        Ok(Held {
+            start,
+            bytes: self.payload.read(start, end).await?,
+        })
+    }
+
+    /// Records `[0, len)` in runs of about [`BATCH`] bytes (at least a record each).
+    fn batches(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let mut a = 0;
+        std::iter::from_fn(move || {
+            if a >= self.records.len() {
+                return None;
+            }
+            let limit = self.start(a) + BATCH;
+            let b = a + 1 + self.records[a + 1..].partition_point(|r| r.end <= limit);
+            let run = (a, b);
+            a = b;
+            Some(run)
+        })
     }
 }
 
-/// Where a line starts: its record and the offset in the record's bytes.
-#[derive(Clone, Copy)]
-struct Line {
-    rec: u32,
-    at: u32,
+/// Bytes of consecutive records read back, from `start` in the payload.
+struct Held {
+    start: u64,
+    bytes: Vec<u8>,
 }
 
-/// A followed stream and where its lines start in the modes asked so far.
+impl Held {
+    /// Record `i`'s bytes.
+    fn of(&self, f: &Stream, i: usize) -> &[u8] {
+        let a = (f.start(i) - self.start) as usize;
+        let b = (f.records[i].end - self.start) as usize;
+        &self.bytes[a..b]
+    }
+}
+
+/// A followed stream and, for the modes asked so far, the lines before each record.
 struct Kept {
     generation: u32,
     stream: StreamRef,
     followed: Rc<Stream>,
-    lines: Vec<(FollowMode, Rc<Vec<Line>>)>,
+    lines: Vec<(FollowMode, Rc<Vec<u64>>)>,
 }
 
 thread_local! {
@@ -158,16 +247,11 @@ async fn followed(s: &Session, stream: StreamRef) -> Result<Rc<Stream>, String> 
         .into_iter()
         .map(|i| i as usize)
         .collect();
-    let size: u64 = needed
-        .iter()
-        .filter_map(|&i| capture.packets.get(i))
-        .map(|p| u64::from(p.caplen))
-        .sum();
-    if size > MAX_BYTES {
+    if needed.len() > MAX_PACKETS {
         return Err(format!(
-            "this stream's packets hold {} MB; the page follows streams of up to {} MB (export the stream as a capture to read it elsewhere)",
-            size / 1_000_000,
-            MAX_BYTES / 1_000_000
+            "this stream has {} packets; the page follows streams of up to {} (export the stream as a capture to read it elsewhere)",
+            needed.len(),
+            MAX_PACKETS
         ));
     }
     let mut follower = Follower::new(capture, proto, stream.stream).ok_or_else(|| {
@@ -177,14 +261,18 @@ async fn followed(s: &Session, stream: StreamRef) -> Result<Rc<Stream>, String> 
             stream.stream
         )
     })?;
-    let mut kept = Stream::new(proto, stream.stream);
-    // The payload is less than the packets: room for it at once, where a buffer grown
-    // by doubling held the old and the new one together (wasm memory keeps that peak).
-    kept.bytes.reserve_exact(size as usize);
+    let mut kept = Stream::new(proto, stream.stream, PIECE);
+    // About a record a packet: room for them at once, where a vector grown by doubling
+    // held the old and the new one together (wasm memory keeps that peak).
+    kept.records.reserve_exact(needed.len());
     // The packets of no conversation just read: IP fragments a packet of the stream may
     // complete (core looks back FRAGMENT_LOOKBACK packets for them).
     let mut recent: VecDeque<(u64, Vec<u8>)> = VecDeque::new();
+    let mut failed = Ok(());
     reading::run(s, &needed, |i, bytes| {
+        if failed.is_err() {
+            return;
+        }
         if capture.packets.get(i).is_some_and(|p| p.flow == NO_FLOW) {
             if recent.len() == FRAGMENT_LOOKBACK {
                 recent.pop_front();
@@ -203,14 +291,16 @@ async fn followed(s: &Session, stream: StreamRef) -> Result<Rc<Stream>, String> 
                 None => false,
             },
         );
-        kept.add(follower.take());
+        failed = kept.add(follower.take());
     })
     .await?;
+    failed?;
     let f = follower.finish();
-    kept.add(f.records);
-    kept.node0 = f.node0;
-    kept.node1 = f.node1;
+    kept.add(f.records)?;
+    kept.head.node0 = f.node0;
+    kept.head.node1 = f.node1;
     kept.records.shrink_to_fit();
+    kept.payload.tail.shrink_to_fit();
     let f = Rc::new(kept);
     KEPT.set(Some(Kept {
         generation: s.generation,
@@ -221,12 +311,12 @@ async fn followed(s: &Session, stream: StreamRef) -> Result<Rc<Stream>, String> 
     Ok(f)
 }
 
-/// Where the stream's lines start in `mode`.
+/// For each record, the lines before it in `mode` (and the total last).
 async fn lines(
     s: &Session,
     stream: StreamRef,
     mode: FollowMode,
-) -> Result<(Rc<Stream>, Rc<Vec<Line>>), String> {
+) -> Result<(Rc<Stream>, Rc<Vec<u64>>), String> {
     let f = followed(s, stream).await?;
     let hit = KEPT.with_borrow(|k| {
         k.as_ref()
@@ -236,7 +326,7 @@ async fn lines(
     if let Some(l) = hit {
         return Ok((f, l));
     }
-    let l = Rc::new(line_starts(&f, mode));
+    let l = Rc::new(lines_before(&f, mode));
     KEPT.with_borrow_mut(|k| {
         if let Some(k) = k.as_mut() {
             k.lines.push((mode, l.clone()));
@@ -245,43 +335,35 @@ async fn lines(
     Ok((f, l))
 }
 
-/// Where the lines of a followed stream start as tshark's follow modes print its
-/// records: ASCII splits a record at its line ends, hex dumps 16 bytes a line, raw gives
-/// a record a line (as does a gap, in every mode).
-fn line_starts(f: &Stream, mode: FollowMode) -> Vec<Line> {
-    let mut out = Vec::new();
-    for i in 0..f.records.len() {
-        let (r, bytes) = f.record(i);
-        let rec = i as u32;
-        let line = |at: usize| Line { rec, at: at as u32 };
-        if r.missing.is_some() {
-            out.push(line(0));
-            continue;
-        }
-        match mode {
-            // tshark ends every record with a line end of its own.
-            FollowMode::Ascii => {
-                out.push(line(0));
-                out.extend(
-                    bytes
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, &b)| b == b'\n')
-                        .map(|(at, _)| line(at + 1)),
-                );
-            }
-            FollowMode::Raw => out.push(line(0)),
-            FollowMode::Hex => out.extend((0..bytes.len()).step_by(16).map(line)),
-        }
+/// Lines record `r` of `len` bytes makes as tshark's follow modes print records: ASCII
+/// splits a record at its line ends, hex dumps 16 bytes a line, raw gives a record a line
+/// (as does a gap, in every mode).
+fn lines_of(r: &Rec, len: u64, mode: FollowMode) -> u64 {
+    if r.missing.is_some() {
+        return 1;
     }
-    out.shrink_to_fit();
+    match mode {
+        // tshark ends every record with a line end of its own.
+        FollowMode::Ascii => 1 + u64::from(r.newlines),
+        FollowMode::Raw => 1,
+        FollowMode::Hex => len.div_ceil(16),
+    }
+}
+
+/// The lines before each record in `mode`, and after the last the stream's lines.
+fn lines_before(f: &Stream, mode: FollowMode) -> Vec<u64> {
+    let mut total = 0;
+    let mut out = Vec::with_capacity(f.records.len() + 1);
+    for (i, r) in f.records.iter().enumerate() {
+        out.push(total);
+        total += lines_of(r, r.end - f.start(i), mode);
+    }
+    out.push(total);
     out
 }
 
-/// Line `l`'s text in `mode`.
-fn line_text(f: &Stream, l: Line, mode: FollowMode) -> FollowLine {
-    let (r, bytes) = f.record(l.rec as usize);
-    let at = l.at as usize;
+/// Line `k` of record `r` (whose bytes are `bytes`) in `mode`.
+fn line_text(r: &Rec, bytes: &[u8], k: u64, mode: FollowMode) -> FollowLine {
     let text = if r.missing.is_some() {
         // tshark's text for the gap, without its C string's NUL.
         String::from_utf8_lossy(bytes)
@@ -290,7 +372,16 @@ fn line_text(f: &Stream, l: Line, mode: FollowMode) -> FollowLine {
     } else {
         match mode {
             FollowMode::Ascii => {
-                let rest = &bytes[at.min(bytes.len())..];
+                let at = match k.checked_sub(1) {
+                    None => 0,
+                    Some(n) => bytes
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, &b)| b == b'\n')
+                        .nth(n as usize)
+                        .map_or(bytes.len(), |(at, _)| at + 1),
+                };
+                let rest = &bytes[at..];
                 let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
                 let text: String = rest[..end]
                     .iter()
@@ -310,7 +401,8 @@ fn line_text(f: &Stream, l: Line, mode: FollowMode) -> FollowLine {
                 hex
             }
             FollowMode::Hex => {
-                let chunk = &bytes[at.min(bytes.len())..(at + 16).min(bytes.len())];
+                let at = (16 * k).min(bytes.len() as u64) as usize;
+                let chunk = &bytes[at..(at + 16).min(bytes.len())];
                 follow::hex_line(r.before + at as u64, chunk)
             }
         }
@@ -323,11 +415,18 @@ fn line_text(f: &Stream, l: Line, mode: FollowMode) -> FollowLine {
     }
 }
 
-fn node((a, port): (std::net::IpAddr, u16)) -> String {
-    match a {
-        std::net::IpAddr::V4(_) => format!("{a}:{port}"),
-        std::net::IpAddr::V6(_) => format!("[{a}]:{port}"),
-    }
+/// Every line of records `[a, b)`, whose bytes are `held`, with its number, in order.
+fn each_line<'a>(
+    f: &'a Stream,
+    lines: &'a [u64],
+    held: &'a Held,
+    (a, b): (usize, usize),
+    mode: FollowMode,
+) -> impl Iterator<Item = (u64, FollowLine)> + 'a {
+    (a..b).flat_map(move |i| {
+        let (r, bytes) = (&f.records[i], held.of(f, i));
+        (0..lines[i + 1] - lines[i]).map(move |k| (lines[i] + k, line_text(r, bytes, k, mode)))
+    })
 }
 
 /// Lines `[start, start + count)`.
@@ -339,26 +438,28 @@ pub async fn slice(
     count: u32,
 ) -> Result<FollowSlice, String> {
     let (f, lines) = lines(s, stream, mode).await?;
-    let side = |server: bool| {
-        (0..f.records.len())
-            .map(|i| f.record(i))
-            .filter(|(r, _)| r.from_server == server && r.missing.is_none())
-            .map(|(_, b)| b.len() as u64)
-            .sum()
+    let total = lines.last().copied().unwrap_or(0);
+    let first = start.min(total);
+    let end = first.saturating_add(count.min(MAX_LINES).into()).min(total);
+    // The records that hold those lines: the last whose first line is at or before each end.
+    let rec_of = |line: u64| lines.partition_point(|&l| l <= line).saturating_sub(1);
+    let (a, b) = if first < end {
+        (rec_of(first), rec_of(end - 1) + 1)
+    } else {
+        (0, 0)
     };
-    let first = start.min(lines.len() as u64) as usize;
-    let end = (first + count.min(MAX_LINES) as usize).min(lines.len());
+    let held = f.bytes(a, b).await?;
     Ok(FollowSlice {
-        node0: node(f.node0),
-        node1: node(f.node1),
-        client_bytes: side(false),
-        server_bytes: side(true),
-        gaps: f.records.iter().filter_map(|r| r.missing).sum(),
-        total: lines.len() as u64,
-        start: first as u64,
-        lines: lines[first..end]
-            .iter()
-            .map(|&l| line_text(&f, l, mode))
+        node0: follow::node(f.head.node0),
+        node1: follow::node(f.head.node1),
+        client_bytes: f.sent[0],
+        server_bytes: f.sent[1],
+        gaps: f.missing,
+        total,
+        start: first,
+        lines: each_line(&f, &lines, &held, (a, b), mode)
+            .filter(|(n, _)| (first..end).contains(n))
+            .map(|(_, l)| l)
             .collect(),
     })
 }
@@ -372,22 +473,34 @@ pub async fn search(
 ) -> Result<Vec<u64>, String> {
     let (f, lines) = lines(s, stream, mode).await?;
     let needle = text.to_lowercase();
+    let mut found = Vec::new();
     if needle.is_empty() {
-        return Ok(Vec::new());
+        return Ok(found);
     }
-    Ok(lines
-        .iter()
-        .enumerate()
-        .filter(|(_, &l)| line_text(&f, l, mode).text.to_lowercase().contains(&needle))
-        .map(|(i, _)| i as u64)
-        .take(MAX_FOUND)
-        .collect())
+    for run in f.batches() {
+        let held = f.bytes(run.0, run.1).await?;
+        found.extend(
+            each_line(&f, &lines, &held, run, mode)
+                .filter(|(_, l)| l.text.to_lowercase().contains(&needle))
+                .map(|(n, _)| n),
+        );
+        if found.len() >= MAX_FOUND {
+            found.truncate(MAX_FOUND);
+            break;
+        }
+    }
+    Ok(found)
 }
 
-/// The stream as a file: tshark's text, or the payload bytes of one side or both.
+/// The stream as a file: tshark's text, or the payload bytes of one side or both. Written
+/// a run of records at a time, not gathered first.
 pub async fn save(s: &Session, stream: StreamRef, what: FollowSave) -> Result<FileData, String> {
     let f = followed(s, stream).await?;
     let proto = l4(stream).name();
+    let mut w = crate::files::BlobWriter::new();
+    let write = |w: &mut crate::files::BlobWriter, bytes: &[u8]| {
+        w.write_all(bytes).map_err(|e| e.to_string())
+    };
     match what {
         FollowSave::Text(mode) => {
             let mode = match mode {
@@ -395,10 +508,21 @@ pub async fn save(s: &Session, stream: StreamRef, what: FollowSave) -> Result<Fi
                 FollowMode::Hex => Mode::Hex,
                 FollowMode::Raw => Mode::Raw,
             };
-            crate::files::file(
+            let mut out = String::new();
+            let mut text = Text::head(&mut out, &f.head, mode);
+            for run in f.batches() {
+                let held = f.bytes(run.0, run.1).await?;
+                for i in run.0..run.1 {
+                    text.record(&mut out, f.records[i].from_server, held.of(&f, i));
+                }
+                write(&mut w, out.as_bytes())?;
+                out.clear();
+            }
+            Text::end(&mut out);
+            write(&mut w, out.as_bytes())?;
+            w.finish(
                 format!("{proto}-stream-{}-{}.txt", stream.stream, mode.name()),
                 "text/plain",
-                follow::render(&f.followed(), mode).as_bytes(),
             )
         }
         FollowSave::Bytes(side) => {
@@ -407,12 +531,13 @@ pub async fn save(s: &Session, stream: StreamRef, what: FollowSave) -> Result<Fi
                 Some(false) => "client",
                 Some(true) => "server",
             };
-            // Written a record at a time, not gathered first.
-            let mut w = crate::files::BlobWriter::new();
-            for i in 0..f.records.len() {
-                let (r, bytes) = f.record(i);
-                if r.missing.is_none() && side.is_none_or(|srv| r.from_server == srv) {
-                    w.write_all(bytes).map_err(|e| e.to_string())?;
+            for run in f.batches() {
+                let held = f.bytes(run.0, run.1).await?;
+                for i in run.0..run.1 {
+                    let r = &f.records[i];
+                    if r.missing.is_none() && side.is_none_or(|srv| r.from_server == srv) {
+                        write(&mut w, held.of(&f, i))?;
+                    }
                 }
             }
             w.finish(
@@ -436,27 +561,39 @@ mod test {
         }
     }
 
-    /// A request, a gap on the server's side, 18 server bytes, an empty datagram.
+    /// A request, a gap on the server's side, 18 server bytes, an empty datagram; its
+    /// payload in wasm memory (a `Blob` needs a browser).
     fn stream() -> Stream {
-        let mut s = Stream::new(L4::Tcp, 7);
+        let mut s = Stream::new(L4::Tcp, 7, usize::MAX);
         s.add(vec![
             rec(false, 0, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", None),
             rec(true, 1, b"[5 bytes missing in capture file]\0", Some(5)),
-        ]);
+        ])
+        .unwrap();
         s.add(vec![
             rec(true, 2, b"0123456789abcdef\x01Y", None),
             rec(false, 3, b"", None),
-        ]);
+        ])
+        .unwrap();
         s
     }
 
+    fn held(s: &Stream) -> Held {
+        Held {
+            start: 0,
+            bytes: s.payload.tail.clone(),
+        }
+    }
+
     fn texts(s: &Stream, mode: FollowMode) -> Vec<(bool, bool, String, u64)> {
-        line_starts(s, mode)
-            .into_iter()
-            .map(|l| {
-                let l = line_text(s, l, mode);
-                (l.server, l.gap, l.text, l.frame)
-            })
+        let lines = lines_before(s, mode);
+        let held = held(s);
+        let all: Vec<_> = each_line(s, &lines, &held, (0, s.records.len()), mode).collect();
+        // Numbered in order, as many as counted.
+        assert!(all.iter().enumerate().all(|(i, (n, _))| i as u64 == *n));
+        assert_eq!(all.len() as u64, *lines.last().unwrap());
+        all.into_iter()
+            .map(|(_, l)| (l.server, l.gap, l.text, l.frame))
             .collect()
     }
 
@@ -507,12 +644,14 @@ mod test {
                 line(true, &follow::hex_line(16, b"\x01Y"), 3),
             ]
         );
+        assert_eq!((s.sent, s.missing), ([27, 18], 5));
     }
 
     #[test]
-    fn core_form_gives_the_records_back() {
-        let f = stream().followed();
-        let bytes: Vec<&[u8]> = f.records.iter().map(|r| r.bytes.as_slice()).collect();
+    fn records_keep_their_bytes_apart() {
+        let s = stream();
+        let held = held(&s);
+        let bytes: Vec<&[u8]> = (0..s.records.len()).map(|i| held.of(&s, i)).collect();
         assert_eq!(
             bytes,
             [
@@ -522,7 +661,24 @@ mod test {
                 b"",
             ]
         );
-        assert_eq!(f.records[1].missing, Some(5));
-        assert_eq!(f.records[3].packet, 3);
+        assert_eq!(s.records[1].missing, Some(5));
+        assert_eq!(s.records[3].packet, 3);
+    }
+
+    #[test]
+    fn batches_cover_every_record_once_in_runs_of_about_a_batch() {
+        let mut s = Stream::new(L4::Tcp, 0, usize::MAX);
+        let big = vec![b'x'; (BATCH / 3) as usize];
+        s.add((0..10).map(|i| rec(i % 2 == 1, i, &big, None)).collect())
+            .unwrap();
+        // An empty record and one larger than a batch still make progress.
+        s.add(vec![rec(false, 10, b"", None)]).unwrap();
+        s.add(vec![rec(true, 11, &vec![b'y'; BATCH as usize * 2], None)])
+            .unwrap();
+        let runs: Vec<_> = s.batches().collect();
+        assert_eq!(runs, [(0, 3), (3, 6), (6, 9), (9, 11), (11, 12)]);
+        for &(a, b) in &runs {
+            assert!(b - a == 1 || s.records[b - 1].end - s.start(a) <= BATCH);
+        }
     }
 }
