@@ -362,8 +362,29 @@ fn lines_before(f: &Stream, mode: FollowMode) -> Vec<u64> {
     out
 }
 
-/// Line `k` of record `r` (whose bytes are `bytes`) in `mode`.
-fn line_text(r: &Rec, bytes: &[u8], k: u64, mode: FollowMode) -> FollowLine {
+/// Where each line of record `r` (whose bytes are `bytes`) starts in them, in `mode`: as
+/// many as [`lines_of`] counts.
+fn starts(r: &Rec, bytes: &[u8], mode: FollowMode) -> Vec<usize> {
+    if r.missing.is_some() {
+        return vec![0];
+    }
+    match mode {
+        FollowMode::Ascii => std::iter::once(0)
+            .chain(
+                bytes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, &b)| b == b'\n')
+                    .map(|(at, _)| at + 1),
+            )
+            .collect(),
+        FollowMode::Raw => vec![0],
+        FollowMode::Hex => (0..bytes.len()).step_by(16).collect(),
+    }
+}
+
+/// The line of record `r` (whose bytes are `bytes`) that starts at `at`, in `mode`.
+fn line_text(r: &Rec, bytes: &[u8], at: usize, mode: FollowMode) -> FollowLine {
     let text = if r.missing.is_some() {
         // tshark's text for the gap, without its C string's NUL.
         String::from_utf8_lossy(bytes)
@@ -372,16 +393,7 @@ fn line_text(r: &Rec, bytes: &[u8], k: u64, mode: FollowMode) -> FollowLine {
     } else {
         match mode {
             FollowMode::Ascii => {
-                let at = match k.checked_sub(1) {
-                    None => 0,
-                    Some(n) => bytes
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, &b)| b == b'\n')
-                        .nth(n as usize)
-                        .map_or(bytes.len(), |(at, _)| at + 1),
-                };
-                let rest = &bytes[at..];
+                let rest = &bytes[at.min(bytes.len())..];
                 let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
                 let text: String = rest[..end]
                     .iter()
@@ -401,7 +413,7 @@ fn line_text(r: &Rec, bytes: &[u8], k: u64, mode: FollowMode) -> FollowLine {
                 hex
             }
             FollowMode::Hex => {
-                let at = (16 * k).min(bytes.len() as u64) as usize;
+                let at = at.min(bytes.len());
                 let chunk = &bytes[at..(at + 16).min(bytes.len())];
                 follow::hex_line(r.before + at as u64, chunk)
             }
@@ -415,17 +427,20 @@ fn line_text(r: &Rec, bytes: &[u8], k: u64, mode: FollowMode) -> FollowLine {
     }
 }
 
-/// Every line of records `[a, b)`, whose bytes are `held`, with its number, in order.
+/// Every line of records `[a, b)`, whose bytes are `held`, in order: its number, its
+/// record and the record's bytes, and where it starts in them.
 fn each_line<'a>(
     f: &'a Stream,
     lines: &'a [u64],
     held: &'a Held,
     (a, b): (usize, usize),
     mode: FollowMode,
-) -> impl Iterator<Item = (u64, FollowLine)> + 'a {
+) -> impl Iterator<Item = (u64, &'a Rec, &'a [u8], usize)> + 'a {
     (a..b).flat_map(move |i| {
         let (r, bytes) = (&f.records[i], held.of(f, i));
-        (0..lines[i + 1] - lines[i]).map(move |k| (lines[i] + k, line_text(r, bytes, k, mode)))
+        (lines[i]..)
+            .zip(starts(r, bytes, mode))
+            .map(move |(n, at)| (n, r, bytes, at))
     })
 }
 
@@ -458,8 +473,8 @@ pub async fn slice(
         total,
         start: first,
         lines: each_line(&f, &lines, &held, (a, b), mode)
-            .filter(|(n, _)| (first..end).contains(n))
-            .map(|(_, l)| l)
+            .filter(|l| (first..end).contains(&l.0))
+            .map(|(_, r, bytes, at)| line_text(r, bytes, at, mode))
             .collect(),
     })
 }
@@ -481,8 +496,11 @@ pub async fn search(
         let held = f.bytes(run.0, run.1).await?;
         found.extend(
             each_line(&f, &lines, &held, run, mode)
-                .filter(|(_, l)| l.text.to_lowercase().contains(&needle))
-                .map(|(n, _)| n),
+                .filter(|&(_, r, bytes, at)| {
+                    let text = line_text(r, bytes, at, mode).text;
+                    text.to_lowercase().contains(&needle)
+                })
+                .map(|l| l.0),
         );
         if found.len() >= MAX_FOUND {
             found.truncate(MAX_FOUND);
@@ -590,10 +608,13 @@ mod test {
         let held = held(s);
         let all: Vec<_> = each_line(s, &lines, &held, (0, s.records.len()), mode).collect();
         // Numbered in order, as many as counted.
-        assert!(all.iter().enumerate().all(|(i, (n, _))| i as u64 == *n));
+        assert!(all.iter().enumerate().all(|(i, l)| i as u64 == l.0));
         assert_eq!(all.len() as u64, *lines.last().unwrap());
         all.into_iter()
-            .map(|(_, l)| (l.server, l.gap, l.text, l.frame))
+            .map(|(_, r, bytes, at)| {
+                let l = line_text(r, bytes, at, mode);
+                (l.server, l.gap, l.text, l.frame)
+            })
             .collect()
     }
 
