@@ -55,6 +55,13 @@ impl BuildHasher for Seeded {
     }
 }
 
+/// A hasher keyed with the process's seed and a fixed seed of its own, for digests the
+/// ingest makes and a query checks later (`app::memcache::wireshark::MessageDigest`):
+/// both get the same hasher, and a capture cannot be crafted to collide without the key.
+pub fn digest() -> FoldHasher<'static> {
+    SeedableRandomState::with_seed(0x6d63_6669_656c_6473, shared()).build_hasher()
+}
+
 #[cfg(test)]
 mod test {
     use super::*;

@@ -34,8 +34,12 @@
 //! - per HTTP/2 frame, PostgreSQL message and QUIC packet: 24 bytes (`pdus`, a
 //!   [`crate::capture::app::pdu::Pdu`]), for the per-frame fields, columns and detail.
 //! - per memcached message (text protocol): 5 bytes (`memcache_commands`), where
-//!   Wireshark shows `memcache` and `memcache.command`, for filters on them (8 while the
-//!   ingest runs, in blocks of 4,096 that never move).
+//!   Wireshark shows `memcache` and `memcache.command` and a code of what else it shows,
+//!   for filters on them (8 while the ingest runs, in blocks of 4,096 that never move);
+//!   per memcached conversation 32 bytes on wasm32 (the digest of its other text fields,
+//!   which a query derives from the codes and the transactions), and 12 for each change
+//!   of flags or expiration and a few dozen for each `VALUE` line a segment cut (both
+//!   rare, the changes capped at one in eight messages).
 //!
 //! In the page, wasm memory keeps the ingest's peak, not what is left: so the index's
 //! rows go in chunks that never move, the other growing parts make room at the rate

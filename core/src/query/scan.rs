@@ -432,4 +432,121 @@ mod test {
         }
         assert!(covered > 0);
     }
+
+    /// Every capture with memcached traffic: tests/data's (the real servers', the sample's)
+    /// and the corpus's (deepflow's).
+    fn memcache_captures() -> Vec<std::path::PathBuf> {
+        use crate::ingest::app::testkit;
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut paths = vec![dir.join("static/sample.pcapng")];
+        let mut dirs = vec![dir.join("tests/data")];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                let name = p.to_string_lossy();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if name.ends_with(".pcap") || name.ends_with(".pcapng") {
+                    paths.push(p);
+                }
+            }
+        }
+        paths.sort();
+        for corpus in ["memcached.pcap", "memcached-userdata.pcap"] {
+            paths.extend(testkit::path(&format!(
+                "corpus:deepflow/memcached/{corpus}"
+            )));
+        }
+        paths
+    }
+
+    /// memcached's text fields derived from the ingest's table and the transactions
+    /// (`pdu::derived`) are those the dissector collects reading every packet again, field
+    /// by field and packet by packet, whichever of them are asked for; and a filter on
+    /// them reads fewer bytes.
+    #[test]
+    fn memcache_fields_derived_equal_those_dissected_again() {
+        use crate::capture::app::AppProto;
+        use crate::query::fields::pdu::Collector;
+        let all = [
+            Fid::Memcache,
+            Fid::MemcacheCommand,
+            Fid::MemcacheKey,
+            Fid::MemcacheFlags,
+            Fid::MemcacheExpiration,
+            Fid::MemcacheValueLength,
+            Fid::MemcacheNoreply,
+            Fid::MemcacheResponse,
+        ];
+        let (mut given, mut dissected, mut compared) = (0, 0, 0);
+        for path in memcache_captures() {
+            let path = path.to_string_lossy().into_owned();
+            let bytes = std::fs::read(&path).unwrap();
+            let mut capture = crate::ingest::ingest_bytes(&path, &bytes);
+            let memcache: Vec<u32> = (0..capture.app_protos.len() as u32)
+                .filter(|&i| capture.app_protos[i as usize] == Some(AppProto::Memcache))
+                .collect();
+            if memcache.is_empty() {
+                continue;
+            }
+            for wanted in [
+                &all[..],
+                &[Fid::MemcacheKey],
+                &[Fid::MemcacheValueLength, Fid::Memcache],
+                &[
+                    Fid::MemcacheResponse,
+                    Fid::MemcacheNoreply,
+                    Fid::MemcacheFlags,
+                ],
+            ] {
+                let collect = |capture: &Capture| {
+                    let mut c = Collector::new(capture, wanted.iter().copied().collect());
+                    c.run(
+                        capture,
+                        &mut MemorySource {
+                            files: vec![&bytes],
+                        },
+                    );
+                    c
+                };
+                let with = collect(&capture);
+                let table = std::mem::take(&mut capture.memcache_commands);
+                let without = collect(&capture);
+                capture.memcache_commands = table;
+                for i in 0..capture.packets.len() {
+                    for &f in wanted {
+                        let want = without.values(i, f);
+                        assert_eq!(with.values(i, f), want, "{path}: frame {}: {f:?}", i + 1);
+                        compared += want.len();
+                    }
+                }
+                // The conversations the table gave were not read.
+                let read: std::collections::HashSet<u32> = capture
+                    .packets
+                    .iter()
+                    .filter(|r| with.needs(r))
+                    .map(|r| r.flow)
+                    .collect();
+                given += memcache.iter().filter(|c| !read.contains(c)).count();
+                dissected += memcache.iter().filter(|c| read.contains(c)).count();
+            }
+            for text in [
+                "memcache.key contains \"user\"",
+                "memcache.value.length > 1000",
+                "memcache.response == \"STORED\" || memcache.noreply",
+                "memcache.flags == 0 && memcache.expiration > 0",
+            ] {
+                let filter = Filter::compile(text).unwrap();
+                let run = |capture: &Capture| scanned(capture, &filter, &bytes);
+                let (with, read_with) = run(&capture);
+                let table = std::mem::take(&mut capture.memcache_commands);
+                let (without, read_without) = run(&capture);
+                capture.memcache_commands = table;
+                assert_eq!(with, without, "{path}: {text}");
+                assert!(read_with <= read_without, "{path}: {text}");
+            }
+        }
+        eprintln!("{given} conversations given, {dissected} dissected, {compared} values");
+        assert!(given > 0 && compared > 1000, "{given} {compared}");
+    }
 }

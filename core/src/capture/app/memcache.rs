@@ -571,24 +571,114 @@ pub const COMMANDS: [&str; 15] = [
     "version",
 ];
 
-/// [`CommandIndex::commands`] of a message that names no command.
-pub const NO_COMMAND: u8 = u8::MAX;
+/// The reply words Wireshark's memcache dissector shows as `memcache.response` (a
+/// message whose first line is one of them).
+pub const RESPONSES: [&str; 7] = [
+    "OK",
+    "END",
+    "EXISTS",
+    "STORED",
+    "DELETED",
+    "NOT_FOUND",
+    "NOT_STORED",
+];
+
+/// What a message of the [`CommandIndex`] shows, in one byte (its "code"): enough, with
+/// the conversation's transactions, to tell its `memcache.key`, `memcache.flags`,
+/// `memcache.expiration`, `memcache.value.length`, `memcache.noreply` and
+/// `memcache.response` without its bytes.
+pub mod shown {
+    /// Added to a request's command (its index in [`super::COMMANDS`], below 16) when it
+    /// shows `memcache.noreply`.
+    pub const NOREPLY: u8 = 0x10;
+    /// A client's message whose first line names no command Wireshark knows.
+    pub const CLIENT_OTHER: u8 = 0x20;
+    /// A reply line named in [`super::RESPONSES`]: this plus its index there.
+    pub const RESPONSE: u8 = 0x30;
+    /// `VALUE` lines: this plus how many, less one (1 to [`MAX_VALUES`]).
+    pub const VALUES: u8 = 0x40;
+    /// Most `VALUE` lines a code tells.
+    pub const MAX_VALUES: usize = (u8::MAX - VALUES) as usize;
+    /// Any other message (a server's, with none of those fields).
+    pub const OTHER: u8 = u8::MAX;
+}
+
+/// The code of a message that names no command.
+pub const NO_COMMAND: u8 = shown::OTHER;
+
+/// The command a message's code names (`memcache.command`), if any.
+pub fn command_of(code: u8) -> Option<&'static str> {
+    if code < shown::CLIENT_OTHER {
+        COMMANDS.get(usize::from(code & !shown::NOREPLY)).copied()
+    } else {
+        None
+    }
+}
+
+/// What the fields of one covered conversation's messages need beyond their codes and the
+/// conversation's transactions, and the digest that says whether those give them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConvFields {
+    /// The conversation.
+    pub conv: u32,
+    /// The digest of the fields its messages show, as the ingest read them
+    /// (`crate::ingest::app::memcache::wireshark`'s `MessageDigest`): values derived
+    /// otherwise hold only if theirs is the same.
+    pub digest: u64,
+    /// `memcache.flags` and `memcache.expiration` where they change (from 0 and 0), by
+    /// message: clients mostly send the same ones, so there are few.
+    pub changes: Box<[Change]>,
+    /// The `VALUE` lines cut short by the end of the bytes Wireshark was handed (a reply
+    /// of several values cut across segments), which show less than the transactions
+    /// tell.
+    pub cut: Box<[CutLine]>,
+}
+
+/// The last `VALUE` line of a message, cut short: what Wireshark shows of it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CutLine {
+    /// The message (its place among the conversation's messages).
+    pub message: u32,
+    /// `memcache.key`, as far as it goes.
+    pub key: Box<str>,
+    /// `memcache.flags`, if it got that far.
+    pub flags: Option<u16>,
+    /// `memcache.value.length`, likewise.
+    pub value_length: Option<u32>,
+}
+
+/// From message `message` of a conversation (its place among the conversation's
+/// messages) on, its `memcache.flags` and `memcache.expiration` are these.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Change {
+    /// The message.
+    pub message: u32,
+    /// `memcache.flags` (16 bits in a text line).
+    pub flags: u16,
+    /// `memcache.expiration`.
+    pub expiration: u32,
+}
 
 /// Where Wireshark shows a memcache message (`memcache`) and its command
 /// (`memcache.command`), noted while the capture was read, so a filter or a column on
 /// them needs no second reading of the packets: 5 bytes a message. Only for the
-/// conversations it covers; the others' PDUs are dissected again.
+/// conversations it covers; the others' PDUs are dissected again. With each message's
+/// code ([`shown`]) and the transactions, most conversations' other text fields come
+/// without their bytes too ([`CommandIndex::fields`]: 32 bytes a conversation in the
+/// wasm32 heap, 12 a change of flags or expiration, a few dozen a cut `VALUE` line).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CommandIndex {
     /// Per conversation (indexed like `Capture::conversations`; empty when the
     /// application layer did not run): the messages hold every `memcache.command` of it.
     pub covered: Vec<bool>,
+    /// The covered conversations whose fields the ingest summed up, by conversation.
+    pub fields: Vec<ConvFields>,
     /// The messages in blocks, each block the packets (indices into `Capture::packets`)
-    /// and beside them the commands (indices into [`COMMANDS`], or [`NO_COMMAND`]): a
-    /// conversation's messages in packet order (several in one packet in the order
-    /// Wireshark shows them), conversations one after another. Blocks are made from the
-    /// ingest's one at a time, each freed as the next is made: one table of them all
-    /// would be reserved beside the ingest's whole, at the heap's peak.
+    /// and beside them the codes ([`shown`]): a conversation's messages in packet order
+    /// (several in one packet in the order Wireshark shows them), conversations one after
+    /// another. Blocks are made from the ingest's one at a time, each freed as the next
+    /// is made: one table of them all would be reserved beside the ingest's whole, at the
+    /// heap's peak.
     blocks: Vec<(Vec<u32>, Vec<u8>)>,
 }
 
@@ -597,8 +687,15 @@ impl CommandIndex {
     pub fn new(covered: Vec<bool>, blocks: impl IntoIterator<Item = (Vec<u32>, Vec<u8>)>) -> Self {
         CommandIndex {
             covered,
+            fields: Vec::new(),
             blocks: blocks.into_iter().collect(),
         }
+    }
+
+    /// What the ingest summed up of conversation `conv`'s fields, if it did.
+    pub fn fields_of(&self, conv: u32) -> Option<&ConvFields> {
+        let i = self.fields.binary_search_by_key(&conv, |f| f.conv).ok()?;
+        self.fields.get(i)
     }
 
     /// Whether conversation `conv` is covered.
@@ -606,7 +703,7 @@ impl CommandIndex {
         self.covered.get(conv as usize).copied().unwrap_or(false)
     }
 
-    /// (packet, command) of each message: see [`CommandIndex::blocks`] for the order.
+    /// (packet, code) of each message: see [`CommandIndex::blocks`] for the order.
     pub fn messages(&self) -> impl Iterator<Item = (u32, u8)> + '_ {
         self.blocks
             .iter()

@@ -7,7 +7,7 @@ use super::memcache::wireshark::{Commands, Found};
 use super::sniff::{sniff, Sniff};
 use super::tls::SharedKeys;
 use super::StreamParser;
-use crate::capture::app::memcache::CommandIndex;
+use crate::capture::app::memcache::{CommandIndex, ConvFields};
 use crate::capture::app::pdu::Pdu;
 use crate::capture::app::tls::TlsSwitch;
 use crate::capture::app::{AppProto, AppStats, At, Transaction};
@@ -103,6 +103,8 @@ pub struct Apps {
     /// ones (indexed by flow) and (packet, command) of theirs.
     memcache_covered: Vec<bool>,
     memcache_commands: Found,
+    /// What their fields need beyond the commands, for those whose fields fit.
+    memcache_fields: Vec<ConvFields>,
     stats: AppStats,
 }
 
@@ -312,11 +314,19 @@ impl Apps {
             .map_or((None, None, None, None), |c| {
                 (c.proto, c.client, c.inner, c.commands)
             });
-        if let Some(cm) = commands.filter(|cm| !cm.complex) {
+        if let Some(mut cm) = commands.filter(|cm| !cm.complex) {
             if self.memcache_covered.len() <= i {
                 self.memcache_covered.resize(i + 1, false);
             }
             self.memcache_covered[i] = true;
+            if !cm.odd {
+                self.memcache_fields.push(ConvFields {
+                    conv: flow,
+                    digest: cm.digest,
+                    changes: std::mem::take(&mut cm.changes).into_boxed_slice(),
+                    cut: std::mem::take(&mut cm.cut).into_boxed_slice(),
+                });
+            }
             self.memcache_commands.append(cm.found);
         }
         if self.retired.len() <= i {
@@ -450,10 +460,10 @@ impl Apps {
                 carrier,
             } => {
                 let bytes = if held.is_empty() { bytes } else { &held[..] };
-                if let (Some(cm), false) = (&mut c.commands, datagram) {
-                    cm.data(dir as usize, bytes, carrier);
-                }
                 let from_client = dir == *client;
+                if let (Some(cm), false) = (&mut c.commands, datagram) {
+                    cm.data(usize::from(!from_client), bytes, carrier);
+                }
                 if datagram {
                     parser.datagram(from_client, bytes, at, out);
                 } else {
@@ -671,7 +681,12 @@ impl Apps {
         // Conversations in the order they ended, each in packet order: what a packet
         // shows comes from its own conversation, so no sort of them all is needed.
         let found = std::mem::take(&mut self.memcache_commands);
-        CommandIndex::new(covered, found.into_columns())
+        let mut index = CommandIndex::new(covered, found.into_columns());
+        let mut fields = std::mem::take(&mut self.memcache_fields);
+        fields.sort_unstable_by_key(|f| f.conv);
+        fields.shrink_to_fit();
+        index.fields = fields;
+        index
     }
 }
 

@@ -5,7 +5,9 @@
 //!
 //! What Wireshark is handed, and what it makes of it: see the field dissector's notes.
 
-use crate::capture::app::memcache::{COMMANDS, NO_COMMAND};
+use crate::capture::app::memcache::{shown, Change, CutLine, COMMANDS, NO_COMMAND, RESPONSES};
+use crate::ingest::hash;
+use std::hash::Hasher;
 
 /// Most bytes a side keeps of a PDU spread over segments. A longer one is given up: it
 /// adds no field, and the side starts afresh after it.
@@ -251,15 +253,318 @@ pub fn text_cut(t: &[u8]) -> TextCut {
     }
 }
 
+/// The fields of a text message, as Wireshark's memcache dissector names them
+/// (`memcache`, `memcache.command`, `memcache.key`, …).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextField {
+    /// `memcache`.
+    Memcache,
+    /// `memcache.command`.
+    Command,
+    /// `memcache.key`.
+    Key,
+    /// `memcache.flags`.
+    Flags,
+    /// `memcache.expiration`.
+    Expiration,
+    /// `memcache.value.length`.
+    ValueLength,
+    /// `memcache.cas`.
+    Cas,
+    /// `memcache.noreply`.
+    Noreply,
+    /// `memcache.value`.
+    Value,
+    /// `memcache.response`.
+    Response,
+    /// `memcache.version`.
+    Version,
+    /// `memcache.subcommand`.
+    Subcommand,
+    /// `memcache.slabclass`.
+    Slabclass,
+    /// `memcache.name`.
+    Name,
+    /// `memcache.name_value`.
+    NameValue,
+}
+
+/// Where [`text_fields`] puts the fields of a message, each with the bytes it was read
+/// from.
+pub trait TextSink {
+    /// A number read from the bytes `at`.
+    fn uint(&mut self, field: TextField, v: u64, at: &[u8]);
+    /// A string: the bytes `at` read as ASCII ([`ascii`]).
+    fn text(&mut self, field: TextField, at: &[u8]);
+    /// An item with no value over the bytes `at`.
+    fn present(&mut self, field: TextField, at: &[u8]);
+}
+
+/// Bytes as Wireshark's ASCII strings read them: a byte above 0x7f is U+FFFD, and the
+/// value ends at a NUL (it is a C string).
+pub fn ascii(bytes: &[u8]) -> String {
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    bytes[..end]
+        .iter()
+        .map(|&b| if b < 0x80 { char::from(b) } else { '\u{fffd}' })
+        .collect()
+}
+
+/// The fields of one text message `t` Wireshark dissects whole ([`TextCut::Whole`]: a
+/// message of `kind` whose first line ends at `end`), in the order it shows them. (The
+/// same fields come of the first part of a message whose data block is still to come:
+/// they are all on its first line.)
+pub fn text_fields<S: TextSink + ?Sized>(t: &[u8], kind: Option<Kind>, end: usize, e: &mut S) {
+    let line = &t[..end];
+    e.present(TextField::Memcache, t);
+    match kind {
+        None => {}
+        Some(Kind::Request { cmd, .. }) => request(t, line, cmd, e),
+        Some(Kind::Response(Reply::Value)) => values(t, 0, e),
+        Some(Kind::Response(Reply::Version)) => {
+            let mut tokens = Tokens { line, pos: 0 };
+            tokens.next();
+            let version = tokens.next();
+            if !version.is_empty() {
+                e.text(TextField::Version, version);
+            }
+        }
+        Some(Kind::Response(Reply::Stat)) => stats(t, e),
+        Some(Kind::Response(Reply::Status)) => {
+            let word = Tokens { line, pos: 0 }.next();
+            e.text(TextField::Response, word);
+        }
+    }
+}
+
+/// A text request's fields; reading stops at the first token Wireshark does not expect.
+fn request<S: TextSink + ?Sized>(t: &[u8], line: &[u8], cmd: Cmd, e: &mut S) {
+    let mut tk = Tokens { line, pos: 0 };
+    let command = tk.next();
+    if command.is_empty() {
+        return;
+    }
+    e.text(TextField::Command, command);
+    // `noreply`, or else a number in the expiration's place.
+    let noreply_or_exp = |token: &[u8], e: &mut S| {
+        if token == b"noreply" {
+            e.text(TextField::Noreply, token);
+        } else {
+            e.uint(
+                TextField::Expiration,
+                u64::from(strtoul(token) as u32),
+                token,
+            );
+        }
+    };
+    match cmd {
+        Cmd::Store | Cmd::Cas => {
+            let _ = store(t, &mut tk, cmd == Cmd::Cas, e);
+        }
+        Cmd::Incr => {
+            let key = tk.next();
+            if key.is_empty() {
+                return;
+            }
+            e.text(TextField::Key, key);
+            let delta = tk.next();
+            if delta.is_empty() {
+                return;
+            }
+            e.text(TextField::Value, delta);
+            let token = tk.next();
+            if token == b"noreply" {
+                e.text(TextField::Noreply, token);
+            }
+        }
+        Cmd::Delete => {
+            let key = tk.next();
+            if key.is_empty() {
+                return;
+            }
+            e.text(TextField::Key, key);
+            if let Some(token) = tk.next_max(10) {
+                noreply_or_exp(token, e);
+            }
+        }
+        Cmd::Get => loop {
+            let key = tk.next();
+            if key.is_empty() {
+                return;
+            }
+            e.text(TextField::Key, key);
+        },
+        Cmd::Stats => {
+            let sub = tk.next();
+            if !sub.is_empty() {
+                e.text(TextField::Subcommand, sub);
+            }
+        }
+        Cmd::FlushAll => {
+            let Some(token) = tk.next_max(10) else { return };
+            noreply_or_exp(token, e);
+            let token = tk.next();
+            if token == b"noreply" {
+                e.text(TextField::Noreply, token);
+            }
+        }
+        Cmd::Bare => {}
+    }
+}
+
+/// `set`, `add`, `replace`, `append`, `prepend` and `cas`: the line's numbers, then the
+/// data block.
+fn store<S: TextSink + ?Sized>(t: &[u8], tk: &mut Tokens<'_>, cas: bool, e: &mut S) -> Option<()> {
+    let key = Some(tk.next()).filter(|k| !k.is_empty())?;
+    e.text(TextField::Key, key);
+    let flags = tk.next_max(5)?;
+    e.uint(TextField::Flags, u64::from(strtoul(flags) as u16), flags);
+    let exp = tk.next_max(10)?;
+    e.uint(TextField::Expiration, u64::from(strtoul(exp) as u32), exp);
+    let len_token = tk.next_max(10)?;
+    let bytes = strtoul(len_token) as u32;
+    e.uint(TextField::ValueLength, bytes.into(), len_token);
+    if cas {
+        let unique = tk.next_max(20)?;
+        e.uint(TextField::Cas, strtoul(unique), unique);
+    }
+    // One more token is skipped (`noreply` or not), then two bytes for the line's end,
+    // whatever the line's end really is.
+    let token = tk.next();
+    if token == b"noreply" {
+        e.text(TextField::Noreply, token);
+    }
+    data_block(t, tk.pos + 2, bytes, e);
+    Some(())
+}
+
+/// A data block at `at`, `len` bytes long (Wireshark's `content_data_dissector`):
+/// the value, or whatever is there if `len` bytes and two more are not. Returns where
+/// the next line starts, as Wireshark reckons it.
+fn data_block<S: TextSink + ?Sized>(t: &[u8], at: usize, len: u32, e: &mut S) -> usize {
+    if at >= t.len() {
+        return at;
+    }
+    let have = t.len() - at;
+    // The length is a C int there: a huge one is negative and takes everything.
+    let (take, whole) = match i32::try_from(len) {
+        Ok(len) if have >= len as usize + 2 => (len as usize, true),
+        _ => (have, false),
+    };
+    if take > 0 {
+        e.text(TextField::Value, &t[at..at + take]);
+        at + take + if whole { 2 } else { 0 }
+    } else {
+        at
+    }
+}
+
+/// A `VALUE` reply from `at`: each `VALUE` line and its data block, up to `END`.
+fn values<S: TextSink + ?Sized>(t: &[u8], mut at: usize, e: &mut S) {
+    while at < t.len() {
+        let Some((end, next)) = line_end(t, at, false) else {
+            return;
+        };
+        let mut tk = Tokens {
+            line: &t[at..end],
+            pos: 0,
+        };
+        if tk.next() != b"VALUE" {
+            return;
+        }
+        let key = tk.next();
+        if key.is_empty() {
+            return;
+        }
+        e.text(TextField::Key, key);
+        let Some(flags) = tk.next_max(5) else { return };
+        e.uint(TextField::Flags, u64::from(strtoul(flags) as u16), flags);
+        let Some(len_token) = tk.next_max(10) else {
+            return;
+        };
+        let bytes = strtoul(len_token) as u32;
+        e.uint(TextField::ValueLength, bytes.into(), len_token);
+        let unique = tk.next();
+        if unique.len() > 20 {
+            return;
+        }
+        if !unique.is_empty() {
+            e.uint(TextField::Cas, strtoul(unique), unique);
+            // Wireshark then looks for the line's end at the cas token again, finds a
+            // token and gives up: a `gets` reply shows no value.
+            return;
+        }
+        at = data_block(t, next, bytes, e);
+    }
+}
+
+/// A `stats` reply: `STAT` lines (`name value`, `slab:name value` or
+/// `sub:slab:name value`) up to `END`.
+fn stats<S: TextSink + ?Sized>(t: &[u8], e: &mut S) {
+    let mut at = 0;
+    while at < t.len() {
+        let Some((end, next)) = line_end(t, at, false) else {
+            return;
+        };
+        let line = &t[at..end];
+        let mut tk = Tokens { line, pos: 0 };
+        let word = tk.next();
+        if word != b"STAT" {
+            return;
+        }
+        e.text(TextField::Command, word);
+        // Colons anywhere in the rest of the line count, the value's too.
+        let rest = &line[tk.pos..];
+        let colons: Vec<usize> = rest
+            .iter()
+            .enumerate()
+            .filter(|(_, &b)| b == b':')
+            .map(|(i, _)| i)
+            .take(3)
+            .collect();
+        let slab = |s: &[u8]| (1..=10).contains(&s.len()).then(|| strtoul(s) as u32);
+        match colons[..] {
+            [first, second] => {
+                e.text(TextField::Subcommand, &rest[..first]);
+                let Some(class) = slab(&rest[first + 1..second]) else {
+                    return;
+                };
+                e.uint(TextField::Slabclass, class.into(), &rest[first + 1..second]);
+                tk.pos += second + 1;
+            }
+            [first] => {
+                let Some(class) = slab(&rest[..first]) else {
+                    return;
+                };
+                e.uint(TextField::Slabclass, class.into(), &rest[..first]);
+                tk.pos += first + 1;
+            }
+            [] => {}
+            _ => return,
+        }
+        let name = tk.next();
+        if name.is_empty() {
+            return;
+        }
+        e.text(TextField::Name, name);
+        let value = tk.next();
+        if value.is_empty() {
+            return;
+        }
+        e.text(TextField::NameValue, value);
+        at = next;
+    }
+}
+
 /// A PDU gathered over segments, as far as where it ends.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct Msp {
     /// Stream bytes it covers so far.
     len: u64,
     /// Its length when complete.
     end: u64,
-    /// The command it names (an index into [`COMMANDS`], or [`NO_COMMAND`]).
-    command: u8,
+    /// What it shows: its code ([`shown`]) and its fields.
+    shown: Message,
 }
 
 /// (packet, command) pairs in blocks of [`Found::BLOCK`]: a long conversation notes
@@ -318,25 +623,160 @@ impl<'a> IntoIterator for &'a Found {
     }
 }
 
+/// The digest of the text fields a message shows that a query derives from the
+/// transactions (`memcache.key`, `.flags`, `.expiration`, `.value.length`, `.noreply`,
+/// `.response`), in the order shown: the ingest makes it of the bytes ([`Commands`]), a
+/// query of what it derives, and the derived values hold only where the two agree. Keyed
+/// ([`hash::digest`]): a capture cannot be made to agree by chance.
+pub struct MessageDigest(foldhash::fast::FoldHasher<'static>);
+
+impl Default for MessageDigest {
+    fn default() -> Self {
+        MessageDigest(hash::digest())
+    }
+}
+
+impl MessageDigest {
+    /// A number shown as `field`.
+    pub fn uint(&mut self, field: TextField, v: u64) {
+        self.0.write_u8(field as u8);
+        self.0.write_u64(v);
+    }
+
+    /// A string shown as `field`.
+    pub fn text(&mut self, field: TextField, s: &str) {
+        self.0.write_u8(field as u8);
+        self.0.write_u64(s.len() as u64);
+        self.0.write(s.as_bytes());
+    }
+
+    /// The digest so far.
+    pub fn finish(&self) -> u64 {
+        self.0.finish()
+    }
+}
+
+/// The digest of a conversation's messages: each message's ([`MessageDigest`]) folded in
+/// the order the messages are shown.
+pub fn fold(conv: u64, message: u64) -> u64 {
+    let mut h = hash::digest();
+    h.write_u64(conv);
+    h.write_u64(message);
+    h.finish()
+}
+
+/// What one message shows, as the ingest notes it.
+#[derive(Clone, Debug)]
+struct Message {
+    /// Its code ([`shown`]).
+    code: u8,
+    /// Its [`MessageDigest`].
+    digest: u64,
+    /// Its first `memcache.flags` and `memcache.expiration`.
+    flags: Option<u16>,
+    expiration: Option<u32>,
+    /// Its fields do not fit a code (too many `VALUE` lines).
+    odd: bool,
+    /// Its last `VALUE` line, cut short (`CutLine::message` is set when noted).
+    cut: Option<Box<CutLine>>,
+}
+
+/// A [`TextSink`] that notes what a message shows: the fields a query derives, in a
+/// digest, and what its code says.
+#[derive(Default)]
+struct Shown {
+    digest: MessageDigest,
+    /// The address of the message's bytes, and the last key's offset in them with the
+    /// flags and value length shown after it.
+    base: usize,
+    last: Option<(usize, Option<u16>, Option<u32>)>,
+    keys: usize,
+    noreply: bool,
+    response: Option<u8>,
+    flags: Option<u16>,
+    expiration: Option<u32>,
+}
+
+impl TextSink for Shown {
+    fn uint(&mut self, field: TextField, v: u64, _: &[u8]) {
+        match field {
+            TextField::Flags => {
+                self.flags.get_or_insert(v as u16);
+                if let Some(l) = &mut self.last {
+                    l.1 = Some(v as u16);
+                }
+            }
+            TextField::Expiration => {
+                self.expiration.get_or_insert(v as u32);
+            }
+            TextField::ValueLength => {
+                if let Some(l) = &mut self.last {
+                    l.2 = Some(v as u32);
+                }
+            }
+            _ => return,
+        }
+        self.digest.uint(field, v);
+    }
+
+    fn text(&mut self, field: TextField, at: &[u8]) {
+        match field {
+            TextField::Key => {
+                self.keys += 1;
+                self.last = Some(((at.as_ptr() as usize).wrapping_sub(self.base), None, None));
+            }
+            TextField::Noreply => self.noreply = true,
+            TextField::Response => {
+                self.response = RESPONSES
+                    .iter()
+                    .position(|r| r.as_bytes() == at)
+                    .map(|i| i as u8)
+            }
+            _ => return,
+        }
+        // Most keys are ASCII already: no string is made of them.
+        match std::str::from_utf8(at) {
+            Ok(s) if at.iter().all(|&b| b != 0 && b < 0x80) => self.digest.text(field, s),
+            _ => self.digest.text(field, &ascii(at)),
+        }
+    }
+
+    fn present(&mut self, _: TextField, _: &[u8]) {}
+}
+
 /// Where Wireshark shows a memcache message (`memcache`) and its command
-/// (`memcache.command`) in one memcached conversation, noted as its bytes go by: the same cut of each side into PDUs as the field dissector's, as long as
-/// the conversation stays on the simple path (text messages, PDUs whose length the first
-/// line says). Anything else — a gap, a binary message, a first line cut by a segment,
-/// a `STAT` reply (which names a command too) — makes it [`Commands::complex`]: then
-/// only dissecting the packets again says where the fields are.
+/// (`memcache.command`) in one memcached conversation, noted as its bytes go by: the same
+/// cut of each side into PDUs as the field dissector's, as long as the conversation stays
+/// on the simple path (text messages, PDUs whose length the first line says). Anything
+/// else — a gap, a binary message, a first line cut by a segment, a `STAT` reply (which
+/// names a command too) — makes it [`Commands::complex`]: then only dissecting the
+/// packets again says where the fields are. Each message's code ([`shown`]) and the
+/// digest of the conversation's fields ([`Commands::digest`]) let a query derive its
+/// other text fields from the transactions and check them.
 #[derive(Debug, Default)]
 pub struct Commands {
-    /// Each direction's PDU being gathered.
+    /// Each direction's PDU being gathered (the client's first).
     sides: [Option<Msp>; 2],
-    /// (packet, index into [`COMMANDS`] or [`NO_COMMAND`]) of each message shown, in the
-    /// order shown.
+    /// (packet, code) of each message shown, in the order shown.
     pub found: Found,
     /// The conversation left the simple path: `found` is not the whole story.
     pub complex: bool,
+    /// The [`MessageDigest`]s of the messages shown, folded ([`fold`]).
+    pub digest: u64,
+    /// Where `memcache.flags` and `memcache.expiration` change, by message.
+    pub changes: Vec<Change>,
+    /// The `VALUE` lines cut short.
+    pub cut: Vec<CutLine>,
+    /// The messages shown.
+    messages: u32,
+    /// A message's fields did not fit its code, or flags and expiration change too
+    /// often to note: the digest will not agree.
+    pub odd: bool,
 }
 
 impl Commands {
-    /// In-order bytes of one direction (0 or 1), carried by packet `packet`.
+    /// In-order bytes of one direction (0 the client's, 1 the server's), carried by
+    /// packet `packet`.
     pub fn data(&mut self, side: usize, mut seg: &[u8], packet: u64) {
         let Ok(packet) = u32::try_from(packet) else {
             self.complex = true;
@@ -344,7 +784,7 @@ impl Commands {
         };
         while !seg.is_empty() && !self.complex {
             let Some(mut m) = self.sides[side].take() else {
-                self.sides[side] = self.call(seg, packet);
+                self.sides[side] = self.call(side, seg, packet);
                 return;
             };
             let take = (m.end - m.len).min(seg.len() as u64) as usize;
@@ -357,7 +797,7 @@ impl Commands {
             // Complete: dissected whole (its first line said how long it is), unless it
             // grew past what Wireshark keeps; the rest is handed over afresh.
             if m.end <= MAX_PDU as u64 {
-                self.found.push(packet, m.command);
+                self.push(packet, m.shown);
             }
         }
     }
@@ -367,9 +807,35 @@ impl Commands {
         self.complex = true;
     }
 
-    /// A call of the dissector on bytes handed to it afresh: the PDU it opens, if it
-    /// asks for more bytes.
-    fn call(&mut self, t: &[u8], packet: u32) -> Option<Msp> {
+    /// Notes a message shown in packet `packet`.
+    fn push(&mut self, packet: u32, m: Message) {
+        self.found.push(packet, m.code);
+        if let Some(mut cut) = m.cut {
+            cut.message = self.messages;
+            self.cut.push(*cut);
+        }
+        self.digest = fold(self.digest, m.digest);
+        self.odd |= m.odd;
+        let last = self.changes.last().copied().unwrap_or_default();
+        let now = Change {
+            message: self.messages,
+            flags: m.flags.unwrap_or(last.flags),
+            expiration: m.expiration.unwrap_or(last.expiration),
+        };
+        if (now.flags, now.expiration) != (last.flags, last.expiration) {
+            // More than one change in eight messages (and a few) is not worth noting.
+            if self.changes.len() as u32 >= 4 + self.messages / 8 {
+                self.odd = true;
+            } else {
+                self.changes.push(now);
+            }
+        }
+        self.messages = self.messages.saturating_add(1);
+    }
+
+    /// A call of the dissector on bytes of `side` handed to it afresh: the PDU it opens,
+    /// if it asks for more bytes.
+    fn call(&mut self, side: usize, t: &[u8], packet: u32) -> Option<Msp> {
         if matches!(t.first(), Some(0x80 | 0x81)) {
             self.complex = true;
             return None;
@@ -389,27 +855,90 @@ impl Commands {
             TextCut::Whole { kind, line_end } => {
                 debug_assert_eq!(line_end, line.len());
                 match kind {
-                    Some(Kind::Request { .. }) => match command() {
-                        Some(c) => self.found.push(packet, c),
-                        None => self.complex = true,
-                    },
+                    Some(Kind::Request { .. }) if command().is_none() => self.complex = true,
                     Some(Kind::Response(Reply::Stat)) => self.complex = true,
-                    _ => self.found.push(packet, NO_COMMAND),
+                    _ => {
+                        let m = message(side, t, kind, line_end, command());
+                        self.push(packet, m);
+                    }
                 }
                 None
             }
             TextCut::More(More::Bytes(n)) if n < 1 << 31 => Some(Msp {
                 len: t.len() as u64,
                 end: t.len() as u64 + u64::from(n),
-                command: match classify(line) {
-                    Some(Kind::Request { .. }) => command().unwrap_or(NO_COMMAND),
-                    _ => NO_COMMAND,
-                },
+                // Its fields are all on its first line, here already.
+                shown: message(side, t, classify(line), line.len(), command()),
             }),
             TextCut::More(_) => {
                 self.complex = true;
                 None
             }
         }
+    }
+}
+
+/// What the text message `t` of `side` shows: a message of `kind` whose first line ends
+/// at `line_end`, naming `command` (an index into [`COMMANDS`]) if a request.
+fn message(
+    side: usize,
+    t: &[u8],
+    kind: Option<Kind>,
+    line_end: usize,
+    command: Option<u8>,
+) -> Message {
+    let mut s = Shown {
+        base: t.as_ptr() as usize,
+        ..Shown::default()
+    };
+    text_fields(t, kind, line_end, &mut s);
+    let mut odd = false;
+    // A `VALUE` line that runs to the end of the bytes (its end is in the next segment)
+    // shows what it has so far.
+    let cut = match (kind, s.last) {
+        (Some(Kind::Response(Reply::Value)), Some((at, flags, value_length)))
+            if at < t.len() && memchr::memchr2(b'\r', b'\n', &t[at..]).is_none() =>
+        {
+            let key = Tokens {
+                line: &t[at..],
+                pos: 0,
+            }
+            .next();
+            Some(Box::new(CutLine {
+                message: 0,
+                key: ascii(key).into(),
+                flags,
+                value_length,
+            }))
+        }
+        _ => None,
+    };
+    let code = match kind {
+        Some(Kind::Request { .. }) => match command {
+            Some(c) if s.noreply => c | shown::NOREPLY,
+            Some(c) => c,
+            None => NO_COMMAND,
+        },
+        Some(Kind::Response(Reply::Status)) => {
+            s.response.map_or(shown::OTHER, |i| shown::RESPONSE + i)
+        }
+        Some(Kind::Response(Reply::Value)) => match s.keys {
+            0 => shown::OTHER,
+            n if n <= shown::MAX_VALUES => shown::VALUES + (n - 1) as u8,
+            _ => {
+                odd = true;
+                shown::OTHER
+            }
+        },
+        _ if side == 0 => shown::CLIENT_OTHER,
+        _ => shown::OTHER,
+    };
+    Message {
+        code,
+        digest: s.digest.finish(),
+        flags: s.flags,
+        expiration: s.expiration,
+        odd,
+        cut,
     }
 }

@@ -24,7 +24,7 @@
 use super::{PduFields, PduOut};
 pub use crate::ingest::app::memcache::wireshark::MAX_PDU;
 use crate::ingest::app::memcache::wireshark::{
-    line_end, strtoul, text_cut, Cmd, Kind, More, Reply, TextCut, Tokens,
+    ascii, text_cut, text_fields, More, TextCut, TextField, TextSink,
 };
 use crate::query::fields::{AppValue, Fid};
 
@@ -338,16 +338,6 @@ pub fn placed(t: &[u8]) -> (Vec<Placed>, Option<(usize, u32)>) {
     (v, more)
 }
 
-/// Bytes as Wireshark's ASCII strings read them: a byte above 0x7f is U+FFFD, and the
-/// value ends at a NUL (it is a C string).
-fn ascii(bytes: &[u8]) -> String {
-    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
-    bytes[..end]
-        .iter()
-        .map(|&b| if b < 0x80 { char::from(b) } else { '\u{fffd}' })
-        .collect()
-}
-
 /// One call of Wireshark's memcache dissector on `t`: puts the fields of what it
 /// dissects, and says where the PDU that needs more bytes begins and how many it needs.
 fn call(t: &[u8], packet: u64, out: &mut PduOut<'_>) -> Option<(usize, More)> {
@@ -565,254 +555,48 @@ fn extras(
 
 /// One text message: all of `t`, or a request for more bytes before it can be read.
 fn text(t: &[u8], e: &mut Emit<'_, '_>) -> Option<More> {
-    let (kind, end) = match text_cut(t) {
-        TextCut::Nothing => return None,
-        TextCut::More(more) => return Some(more),
-        TextCut::Whole { kind, line_end } => (kind, line_end),
-    };
-    let line = &t[..end];
-    e.present(Fid::Memcache, t);
-    match kind {
-        None => {}
-        Some(Kind::Request { cmd, .. }) => request(t, line, cmd, e),
-        Some(Kind::Response(Reply::Value)) => values(t, 0, e),
-        Some(Kind::Response(Reply::Version)) => {
-            let mut tokens = Tokens { line, pos: 0 };
-            tokens.next();
-            let version = tokens.next();
-            if !version.is_empty() {
-                e.text(Fid::MemcacheVersion, version);
-            }
+    match text_cut(t) {
+        TextCut::Nothing => None,
+        TextCut::More(more) => Some(more),
+        TextCut::Whole { kind, line_end } => {
+            text_fields(t, kind, line_end, e);
+            None
         }
-        Some(Kind::Response(Reply::Stat)) => stats(t, e),
-        Some(Kind::Response(Reply::Status)) => {
-            let word = Tokens { line, pos: 0 }.next();
-            e.text(Fid::MemcacheResponse, word);
-        }
-    }
-    None
-}
-
-/// A text request's fields; reading stops at the first token Wireshark does not expect.
-fn request(t: &[u8], line: &[u8], cmd: Cmd, e: &mut Emit<'_, '_>) {
-    let mut tk = Tokens { line, pos: 0 };
-    let command = tk.next();
-    if command.is_empty() {
-        return;
-    }
-    e.text(Fid::MemcacheCommand, command);
-    // `noreply`, or else a number in the expiration's place.
-    let noreply_or_exp = |token: &[u8], e: &mut Emit<'_, '_>| {
-        if token == b"noreply" {
-            e.text(Fid::MemcacheNoreply, token);
-        } else {
-            e.uint(
-                Fid::MemcacheExpiration,
-                u64::from(strtoul(token) as u32),
-                token,
-            );
-        }
-    };
-    match cmd {
-        Cmd::Store | Cmd::Cas => {
-            let _ = store(t, &mut tk, cmd == Cmd::Cas, e);
-        }
-        Cmd::Incr => {
-            let key = tk.next();
-            if key.is_empty() {
-                return;
-            }
-            e.text(Fid::MemcacheKey, key);
-            let delta = tk.next();
-            if delta.is_empty() {
-                return;
-            }
-            e.text(Fid::MemcacheValue, delta);
-            let token = tk.next();
-            if token == b"noreply" {
-                e.text(Fid::MemcacheNoreply, token);
-            }
-        }
-        Cmd::Delete => {
-            let key = tk.next();
-            if key.is_empty() {
-                return;
-            }
-            e.text(Fid::MemcacheKey, key);
-            if let Some(token) = tk.next_max(10) {
-                noreply_or_exp(token, e);
-            }
-        }
-        Cmd::Get => loop {
-            let key = tk.next();
-            if key.is_empty() {
-                return;
-            }
-            e.text(Fid::MemcacheKey, key);
-        },
-        Cmd::Stats => {
-            let sub = tk.next();
-            if !sub.is_empty() {
-                e.text(Fid::MemcacheSubcommand, sub);
-            }
-        }
-        Cmd::FlushAll => {
-            let Some(token) = tk.next_max(10) else { return };
-            noreply_or_exp(token, e);
-            let token = tk.next();
-            if token == b"noreply" {
-                e.text(Fid::MemcacheNoreply, token);
-            }
-        }
-        Cmd::Bare => {}
     }
 }
 
-/// `set`, `add`, `replace`, `append`, `prepend` and `cas`: the line's numbers, then the
-/// data block.
-fn store(t: &[u8], tk: &mut Tokens<'_>, cas: bool, e: &mut Emit<'_, '_>) -> Option<()> {
-    let key = Some(tk.next()).filter(|k| !k.is_empty())?;
-    e.text(Fid::MemcacheKey, key);
-    let flags = tk.next_max(5)?;
-    e.uint(Fid::MemcacheFlags, u64::from(strtoul(flags) as u16), flags);
-    let exp = tk.next_max(10)?;
-    e.uint(Fid::MemcacheExpiration, u64::from(strtoul(exp) as u32), exp);
-    let len_token = tk.next_max(10)?;
-    let bytes = strtoul(len_token) as u32;
-    e.uint(Fid::MemcacheValueLength, bytes.into(), len_token);
-    if cas {
-        let unique = tk.next_max(20)?;
-        e.uint(Fid::MemcacheCas, strtoul(unique), unique);
-    }
-    // One more token is skipped (`noreply` or not), then two bytes for the line's end,
-    // whatever the line's end really is.
-    let token = tk.next();
-    if token == b"noreply" {
-        e.text(Fid::MemcacheNoreply, token);
-    }
-    data_block(t, tk.pos + 2, bytes, e);
-    Some(())
-}
-
-/// A data block at `at`, `len` bytes long (Wireshark's `content_data_dissector`):
-/// the value, or whatever is there if `len` bytes and two more are not. Returns where
-/// the next line starts, as Wireshark reckons it.
-fn data_block(t: &[u8], at: usize, len: u32, e: &mut Emit<'_, '_>) -> usize {
-    if at >= t.len() {
-        return at;
-    }
-    let have = t.len() - at;
-    // The length is a C int there: a huge one is negative and takes everything.
-    let (take, whole) = match i32::try_from(len) {
-        Ok(len) if have >= len as usize + 2 => (len as usize, true),
-        _ => (have, false),
-    };
-    if take > 0 {
-        e.text(Fid::MemcacheValue, &t[at..at + take]);
-        at + take + if whole { 2 } else { 0 }
-    } else {
-        at
+/// The field of a text message.
+fn fid(field: TextField) -> Fid {
+    match field {
+        TextField::Memcache => Fid::Memcache,
+        TextField::Command => Fid::MemcacheCommand,
+        TextField::Key => Fid::MemcacheKey,
+        TextField::Flags => Fid::MemcacheFlags,
+        TextField::Expiration => Fid::MemcacheExpiration,
+        TextField::ValueLength => Fid::MemcacheValueLength,
+        TextField::Cas => Fid::MemcacheCas,
+        TextField::Noreply => Fid::MemcacheNoreply,
+        TextField::Value => Fid::MemcacheValue,
+        TextField::Response => Fid::MemcacheResponse,
+        TextField::Version => Fid::MemcacheVersion,
+        TextField::Subcommand => Fid::MemcacheSubcommand,
+        TextField::Slabclass => Fid::MemcacheSlabclass,
+        TextField::Name => Fid::MemcacheName,
+        TextField::NameValue => Fid::MemcacheNameValue,
     }
 }
 
-/// A `VALUE` reply from `at`: each `VALUE` line and its data block, up to `END`.
-fn values(t: &[u8], mut at: usize, e: &mut Emit<'_, '_>) {
-    while at < t.len() {
-        let Some((end, next)) = line_end(t, at, false) else {
-            return;
-        };
-        let mut tk = Tokens {
-            line: &t[at..end],
-            pos: 0,
-        };
-        if tk.next() != b"VALUE" {
-            return;
-        }
-        let key = tk.next();
-        if key.is_empty() {
-            return;
-        }
-        e.text(Fid::MemcacheKey, key);
-        let Some(flags) = tk.next_max(5) else { return };
-        e.uint(Fid::MemcacheFlags, u64::from(strtoul(flags) as u16), flags);
-        let Some(len_token) = tk.next_max(10) else {
-            return;
-        };
-        let bytes = strtoul(len_token) as u32;
-        e.uint(Fid::MemcacheValueLength, bytes.into(), len_token);
-        let unique = tk.next();
-        if unique.len() > 20 {
-            return;
-        }
-        if !unique.is_empty() {
-            e.uint(Fid::MemcacheCas, strtoul(unique), unique);
-            // Wireshark then looks for the line's end at the cas token again, finds a
-            // token and gives up: a `gets` reply shows no value.
-            return;
-        }
-        at = data_block(t, next, bytes, e);
+impl TextSink for Emit<'_, '_> {
+    fn uint(&mut self, field: TextField, v: u64, at: &[u8]) {
+        Emit::uint(self, fid(field), v, at);
     }
-}
 
-/// A `stats` reply: `STAT` lines (`name value`, `slab:name value` or
-/// `sub:slab:name value`) up to `END`.
-fn stats(t: &[u8], e: &mut Emit<'_, '_>) {
-    let mut at = 0;
-    while at < t.len() {
-        let Some((end, next)) = line_end(t, at, false) else {
-            return;
-        };
-        let line = &t[at..end];
-        let mut tk = Tokens { line, pos: 0 };
-        let word = tk.next();
-        if word != b"STAT" {
-            return;
-        }
-        e.text(Fid::MemcacheCommand, word);
-        // Colons anywhere in the rest of the line count, the value's too.
-        let rest = &line[tk.pos..];
-        let colons: Vec<usize> = rest
-            .iter()
-            .enumerate()
-            .filter(|(_, &b)| b == b':')
-            .map(|(i, _)| i)
-            .take(3)
-            .collect();
-        let slab = |s: &[u8]| (1..=10).contains(&s.len()).then(|| strtoul(s) as u32);
-        match colons[..] {
-            [first, second] => {
-                e.text(Fid::MemcacheSubcommand, &rest[..first]);
-                let Some(class) = slab(&rest[first + 1..second]) else {
-                    return;
-                };
-                e.uint(
-                    Fid::MemcacheSlabclass,
-                    class.into(),
-                    &rest[first + 1..second],
-                );
-                tk.pos += second + 1;
-            }
-            [first] => {
-                let Some(class) = slab(&rest[..first]) else {
-                    return;
-                };
-                e.uint(Fid::MemcacheSlabclass, class.into(), &rest[..first]);
-                tk.pos += first + 1;
-            }
-            [] => {}
-            _ => return,
-        }
-        let name = tk.next();
-        if name.is_empty() {
-            return;
-        }
-        e.text(Fid::MemcacheName, name);
-        let value = tk.next();
-        if value.is_empty() {
-            return;
-        }
-        e.text(Fid::MemcacheNameValue, value);
-        at = next;
+    fn text(&mut self, field: TextField, at: &[u8]) {
+        Emit::text(self, fid(field), at);
+    }
+
+    fn present(&mut self, field: TextField, at: &[u8]) {
+        Emit::present(self, fid(field), at);
     }
 }
 
@@ -821,7 +605,7 @@ mod test {
     //! Expected values are tshark 4.0.17's on the same bytes in the same segments.
 
     use super::*;
-    use crate::ingest::app::memcache::wireshark::scan_u32;
+    use crate::ingest::app::memcache::wireshark::{scan_u32, strtoul};
     use crate::query::fields::pdu::PduValues;
 
     /// One segment, or bytes lost on one side.
@@ -1155,7 +939,7 @@ mod test {
     /// anywhere, the two sides interleaved.
     #[test]
     fn the_ingest_command_table_agrees_where_it_covers() {
-        use crate::capture::app::memcache::{COMMANDS, NO_COMMAND};
+        use crate::capture::app::memcache::command_of;
         use crate::ingest::app::memcache::wireshark::Commands;
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
         let mut next = move || {
@@ -1255,7 +1039,7 @@ mod test {
             let got: Vec<(u64, String)> = c
                 .found
                 .iter()
-                .filter_map(|&(p, i)| Some((u64::from(p), COMMANDS.get(i as usize)?.to_string())))
+                .filter_map(|&(p, c)| Some((u64::from(p), command_of(c)?.to_string())))
                 .collect();
             assert_eq!(got, want, "trial {trial}");
             let mut want: Vec<(u64, usize)> = values
@@ -1272,7 +1056,7 @@ mod test {
                 }
             }
             assert_eq!(got, want, "trial {trial}");
-            shown += c.found.iter().filter(|f| f.1 != NO_COMMAND).count();
+            shown += c.found.iter().filter(|f| command_of(f.1).is_some()).count();
         }
         assert!(covered > 100 && shown > 200, "{covered} {shown}");
     }

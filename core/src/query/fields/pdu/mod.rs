@@ -9,12 +9,12 @@
 //! that completed it (Wireshark's desegmentation does the same). Inside TLS ([`tls`]) the
 //! records are decrypted again with the capture's secrets first.
 
+mod derived;
 pub mod memcache;
 pub mod mysql;
 pub mod resp;
 pub mod tls;
 
-use crate::capture::app::memcache::COMMANDS;
 use crate::capture::app::AppProto;
 use crate::capture::packet::{PacketRow, NO_FLOW};
 use crate::capture::Capture;
@@ -118,14 +118,15 @@ impl Collector {
     /// A collector of `wanted` (fields of other protocols are ignored) over `capture`.
     pub fn new(capture: &Capture, wanted: HashSet<Fid>) -> Self {
         let protos: HashSet<AppProto> = wanted.iter().filter_map(|&f| proto_of(f)).collect();
-        // Of memcache's fields only `memcache` and `memcache.command`: the ingest noted
-        // where they are in the conversations it covers, which need no dissecting then.
-        let table = &capture.memcache_commands;
-        let from_table = protos.contains(&AppProto::Memcache)
-            && wanted.iter().all(|&f| {
-                matches!(f, Fid::Memcache | Fid::MemcacheCommand)
-                    || proto_of(f) != Some(AppProto::Memcache)
-            });
+        // Of memcache's text fields the commonest: the ingest's table and the transactions
+        // give them in the conversations it covers (`derived`), which need no dissecting
+        // then.
+        let mut values = PduValues::new();
+        let from_table = if derived::gives(&wanted) {
+            derived::memcache(capture, &wanted, &mut values)
+        } else {
+            Vec::new()
+        };
         // TLS conversations whose records the ingest decrypted, by the protocol inside
         // (none without secrets).
         let inner = |i: usize| {
@@ -153,7 +154,7 @@ impl Collector {
             .enumerate()
             .map(|(i, p)| {
                 (p.is_some_and(|p| protos.contains(&p))
-                    && !(from_table && p == &Some(AppProto::Memcache) && table.covers(i as u32)))
+                    && !from_table.get(i).copied().unwrap_or(false))
                     || inner(i)
                     || records(i)
             })
@@ -161,27 +162,6 @@ impl Collector {
         let keys = (0..convs.len())
             .any(|i| inner(i) || records(i))
             .then(|| Rc::new(KeyLog::of_secrets(&capture.secrets)));
-        let mut values = PduValues::new();
-        if from_table {
-            for (p, c) in table.messages() {
-                let covered = capture
-                    .packets
-                    .get(p as usize)
-                    .is_some_and(|row| table.covers(row.flow));
-                if !covered {
-                    continue;
-                }
-                let mut out = PduOut::new(&mut values, Some(&wanted));
-                out.add(p as u64, Fid::Memcache, AppValue::Present);
-                if let Some(name) = COMMANDS.get(c as usize) {
-                    out.add(
-                        p as u64,
-                        Fid::MemcacheCommand,
-                        AppValue::Text((*name).to_owned()),
-                    );
-                }
-            }
-        }
         if wanted.contains(&Fid::TlsHandshakeType) {
             quic_hellos(capture, &mut values);
         }

@@ -1,0 +1,308 @@
+//! memcached's text fields without the packets: `memcache` and `memcache.command` from
+//! the ingest's message table (`CommandIndex`), and `memcache.key`, `.flags`,
+//! `.expiration`, `.value.length`, `.noreply` and `.response` derived from each message's
+//! code there and the conversation's transactions, checked against the digest the ingest
+//! made of the bytes.
+//!
+//! A message's code says what it shows ([`shown`]): a request's command (whose keys and
+//! value length are those of the conversation's next request), `VALUE` lines (the next
+//! keys found by the retrievals, with their lengths), or a reply word. Flags and
+//! expiration are the conversation's first. Where that is not what Wireshark shows (keys
+//! that are not ASCII, a pipelined request Wireshark does not look at, a reply out of
+//! order, flags that vary, …) the digests differ and the conversation's packets are
+//! dissected again, as are those the table does not cover.
+
+use super::{PduOut, PduValues};
+use crate::capture::app::memcache::{
+    command_of, shown, Change, ConvFields, Key, Memcache, RESPONSES,
+};
+use crate::capture::app::Detail;
+use crate::capture::Capture;
+use crate::ingest::app::memcache::wireshark::{fold, MessageDigest, TextField};
+use crate::query::fields::{AppValue, Fid};
+use std::collections::{HashMap, HashSet};
+
+/// The fields the table gives: `memcache` and `memcache.command` in every conversation it
+/// covers, the others where the derived values agree with the ingest's digest.
+pub const FIELDS: [Fid; 8] = [
+    Fid::Memcache,
+    Fid::MemcacheCommand,
+    Fid::MemcacheKey,
+    Fid::MemcacheFlags,
+    Fid::MemcacheExpiration,
+    Fid::MemcacheValueLength,
+    Fid::MemcacheNoreply,
+    Fid::MemcacheResponse,
+];
+
+/// Whether the table gives every memcache field of `wanted` (and one is wanted).
+pub fn gives(wanted: &HashSet<Fid>) -> bool {
+    let mut memcache = wanted
+        .iter()
+        .filter(|&&f| super::proto_of(f) == Some(crate::capture::app::AppProto::Memcache))
+        .peekable();
+    memcache.peek().is_some() && memcache.all(|f| FIELDS.contains(f))
+}
+
+/// Puts the values of `wanted` (memcache fields all in [`FIELDS`]) of the conversations
+/// the table gives; returns them (indexed by conversation), the others to be dissected.
+pub fn memcache(capture: &Capture, wanted: &HashSet<Fid>, values: &mut PduValues) -> Vec<bool> {
+    let table = &capture.memcache_commands;
+    let commands_only = wanted.iter().all(|f| !FIELDS[2..].contains(f));
+    // The transactions of the conversations to derive, in capture order.
+    let mut txs: HashMap<u32, Vec<Tx<'_>>> = HashMap::new();
+    if !commands_only {
+        for f in &table.fields {
+            if table.covers(f.conv) {
+                txs.insert(f.conv, Vec::new());
+            }
+        }
+        for t in &capture.transactions {
+            if let (Detail::Memcache(m), Some(list)) = (&t.detail, txs.get_mut(&t.conv)) {
+                list.push(Tx {
+                    request: t.request.is_some(),
+                    reply_end: t.response.map_or(0, |r| r.last()),
+                    m,
+                });
+            }
+        }
+    }
+    let mut given = vec![false; capture.conversations.len()];
+    // A conversation's messages are in packet order: the reader keeps its block decoded.
+    let mut rows = capture.packets.reader();
+    let mut messages = table.messages().peekable();
+    let mut conv_messages = Vec::new();
+    while let Some((p, code)) = messages.next() {
+        let Some(conv) = rows.get(p as usize).map(|r| r.flow) else {
+            continue;
+        };
+        // This conversation's messages (they are one after another).
+        conv_messages.clear();
+        conv_messages.push((p, code));
+        while let Some(&(q, c)) = messages.peek() {
+            if rows.get(q as usize).map(|r| r.flow) != Some(conv) {
+                break;
+            }
+            conv_messages.push((q, c));
+            messages.next();
+        }
+        if !table.covers(conv) {
+            continue;
+        }
+        let mut out = PduOut::new(values, Some(wanted));
+        if commands_only {
+            commands(&conv_messages, &mut out);
+            given[conv as usize] = true;
+            continue;
+        }
+        let (Some(fields), Some(txs)) = (table.fields_of(conv), txs.get(&conv)) else {
+            continue;
+        };
+        let mut derived = Vec::new();
+        if derive(fields, txs, &conv_messages, &mut derived) {
+            commands(&conv_messages, &mut out);
+            for (p, f, v) in derived {
+                out.add(u64::from(p), f, v);
+            }
+            given[conv as usize] = true;
+        } else {
+            eprintln!(
+                "DEBUG conv {conv} mismatch: {} messages {:?}",
+                conv_messages.len(),
+                &conv_messages[..conv_messages.len().min(12)]
+            );
+        }
+    }
+    given
+}
+
+/// `memcache` and `memcache.command` of a conversation's messages.
+fn commands(messages: &[(u32, u8)], out: &mut PduOut<'_>) {
+    for &(p, code) in messages {
+        out.add(u64::from(p), Fid::Memcache, AppValue::Present);
+        if let Some(name) = command_of(code) {
+            out.add(
+                u64::from(p),
+                Fid::MemcacheCommand,
+                AppValue::Text(name.to_owned()),
+            );
+        }
+    }
+}
+
+/// A transaction of a conversation derived.
+struct Tx<'a> {
+    /// Its request was seen.
+    request: bool,
+    /// The packet that completed its reply (0 when none came).
+    reply_end: u64,
+    m: &'a Memcache,
+}
+
+/// The keys a retrieval found, in the order its reply returned them.
+fn hits(m: &Memcache) -> impl Iterator<Item = &Key> {
+    m.keys()
+        .iter()
+        .filter(|k| k.hit() == Some(true) && k.value_len().is_some())
+}
+
+/// One message's derived fields, and their digest.
+struct Derived<'a> {
+    out: &'a mut Vec<(u32, Fid, AppValue)>,
+    packet: u32,
+    digest: MessageDigest,
+}
+
+impl Derived<'_> {
+    fn uint(&mut self, field: TextField, fid: Fid, v: u64) {
+        self.digest.uint(field, v);
+        self.out.push((self.packet, fid, AppValue::Uint(v)));
+    }
+
+    fn text(&mut self, field: TextField, fid: Fid, s: &str) {
+        self.digest.text(field, s);
+        self.out
+            .push((self.packet, fid, AppValue::Text(s.to_owned())));
+    }
+
+    fn key(&mut self, k: &Key) {
+        self.text(TextField::Key, Fid::MemcacheKey, k.key());
+    }
+
+    /// `memcache.flags` as a text line shows it (16 bits).
+    fn flags(&mut self, c: &Change) {
+        self.uint(TextField::Flags, Fid::MemcacheFlags, u64::from(c.flags));
+    }
+
+    /// `memcache.value.length` as a text line shows it (32 bits).
+    fn value_length(&mut self, k: &Key) {
+        if let Some(len) = k.value_len() {
+            let len = u64::from(len as u32);
+            self.uint(TextField::ValueLength, Fid::MemcacheValueLength, len);
+        }
+    }
+
+    fn noreply(&mut self, code: u8) {
+        if code & shown::NOREPLY != 0 {
+            self.text(TextField::Noreply, Fid::MemcacheNoreply, "noreply");
+        }
+    }
+}
+
+/// Derives the fields of one conversation's messages from their codes and its
+/// transactions (`txs`, in capture order) into `out`; whether their digest is the one
+/// the ingest made.
+fn derive(
+    fields: &ConvFields,
+    txs: &[Tx<'_>],
+    messages: &[(u32, u8)],
+    out: &mut Vec<(u32, Fid, AppValue)>,
+) -> bool {
+    // Requests in the order sent; retrievals, and in the one being shown how many of its
+    // values were.
+    let mut requests = txs.iter().filter(|t| t.request).map(|t| t.m);
+    let retrievals: Vec<&Tx<'_>> = txs
+        .iter()
+        .filter(|t| matches!(t.m.command(), "get" | "gets" | "gat" | "gats"))
+        .collect();
+    let (mut at, mut shown) = (0, 0);
+    let mut digest = 0;
+    let mut changes = fields.changes.iter().peekable();
+    let mut cuts = fields.cut.iter().peekable();
+    let mut now = Change::default();
+    for (i, &(packet, code)) in (0..).zip(messages) {
+        if let Some(c) = changes.next_if(|c| c.message == i) {
+            now = *c;
+        }
+        let cut = cuts.next_if(|c| c.message == i);
+        let mut d = Derived {
+            out: &mut *out,
+            packet,
+            digest: MessageDigest::default(),
+        };
+        match code {
+            c if c < shown::CLIENT_OTHER => {
+                let Some(m) = requests.next() else {
+                    return false;
+                };
+                let key = m.keys().first();
+                match command_of(c).unwrap_or("") {
+                    "get" | "gets" => m.keys().iter().for_each(|k| d.key(k)),
+                    "set" | "add" | "replace" | "append" | "prepend" | "cas" => {
+                        if let Some(k) = key {
+                            d.key(k);
+                            d.flags(&now);
+                            d.uint(
+                                TextField::Expiration,
+                                Fid::MemcacheExpiration,
+                                u64::from(now.expiration),
+                            );
+                            d.value_length(k);
+                        }
+                        d.noreply(c);
+                    }
+                    "delete" | "incr" | "decr" => {
+                        if let Some(k) = key {
+                            d.key(k);
+                        }
+                        d.noreply(c);
+                    }
+                    "flush_all" => d.noreply(c),
+                    _ => {}
+                }
+            }
+            shown::CLIENT_OTHER => {
+                if requests.next().is_none() {
+                    return false;
+                }
+            }
+            c if (shown::RESPONSE..shown::RESPONSE + RESPONSES.len() as u8).contains(&c) => {
+                let word = RESPONSES[usize::from(c - shown::RESPONSE)];
+                d.text(TextField::Response, Fid::MemcacheResponse, word);
+            }
+            shown::OTHER => {}
+            c if c >= shown::VALUES => {
+                let lines = usize::from(c - shown::VALUES) + 1;
+                // The retrieval whose reply this is: not one whose reply ended before this
+                // packet (a value cut across segments leaves the rest of its reply
+                // unshown), nor one whose values were all shown.
+                while let Some(r) = retrievals.get(at) {
+                    if r.reply_end < u64::from(packet) || hits(r.m).nth(shown).is_none() {
+                        (at, shown) = (at + 1, 0);
+                    } else {
+                        break;
+                    }
+                }
+                let Some(r) = retrievals.get(at) else {
+                    return false;
+                };
+                for (n, k) in hits(r.m).skip(shown).take(lines).enumerate() {
+                    match cut.filter(|_| n + 1 == lines) {
+                        Some(cut) => {
+                            d.text(TextField::Key, Fid::MemcacheKey, &cut.key);
+                            if let Some(f) = cut.flags {
+                                d.uint(TextField::Flags, Fid::MemcacheFlags, f.into());
+                            }
+                            if let Some(len) = cut.value_length {
+                                d.uint(
+                                    TextField::ValueLength,
+                                    Fid::MemcacheValueLength,
+                                    len.into(),
+                                );
+                            }
+                        }
+                        None => {
+                            d.key(k);
+                            d.flags(&now);
+                            d.value_length(k);
+                        }
+                    }
+                }
+                shown += lines;
+            }
+            _ => return false,
+        }
+        digest = fold(digest, d.digest.finish());
+    }
+    digest == fields.digest
+}
