@@ -66,6 +66,8 @@ pub struct Rows<'c> {
     /// the `(request in N)` of their replies.
     echoes: HashMap<(IpAddr, IpAddr, u16, u16), u64>,
     index: RowIndex,
+    /// Segments inside a long PDU are shown from its head ([`Rows::wanted`]).
+    heads: bool,
 }
 
 /// What rows look up across the whole capture, each part built when a row first needs
@@ -82,6 +84,9 @@ pub struct RowIndex {
     spans: Option<HashMap<u32, Spans>>,
     /// HTTP/2 streams' first HEADERS frames and transactions.
     streams: Option<framed::Streams>,
+    /// What the application layer looks up across the capture (where a conversation's
+    /// replay may start).
+    apps: Option<std::rc::Rc<crate::query::detail::Index>>,
 }
 
 /// A conversation's request and response spans as (first packet, the largest last packet
@@ -110,17 +115,29 @@ impl<'c> Rows<'c> {
             apps: Apps::new(),
             echoes: HashMap::new(),
             index: RowIndex::default(),
+            heads: true,
         }
     }
 
+    /// Reads every earlier packet of a PDU for a segment inside it, as before segments
+    /// were shown from the PDU's head (the benchmark compares the two).
+    pub fn read_whole_pdus(mut self) -> Self {
+        self.heads = false;
+        self
+    }
+
     /// Uses `index`, kept from an earlier query of the same capture.
-    pub fn with_index(mut self, index: RowIndex) -> Self {
+    pub fn with_index(mut self, mut index: RowIndex) -> Self {
+        if let Some(apps) = index.apps.take() {
+            self.apps = Apps::with_index(apps);
+        }
         self.index = index;
         self
     }
 
     /// What this query built of the capture's [`RowIndex`], for the next one.
-    pub fn into_index(self) -> RowIndex {
+    pub fn into_index(mut self) -> RowIndex {
+        self.index.apps = self.apps.shared_index();
         self.index
     }
 
@@ -135,8 +152,11 @@ impl<'c> Rows<'c> {
     /// conversation each way (its relative sequence numbers and window scale count from
     /// there); in an application conversation, its earlier packets back to the start of
     /// the requests and responses the packet is part of (the ingest's transactions say
-    /// where they start), at most [`Rows::MAX_WANTED`]. Rows asked for in order read
-    /// the same packets as they go.
+    /// where they start), at most [`Rows::MAX_WANTED`]. A segment inside a long HTTP
+    /// message or memcached value needs none of the bytes between: only the message's
+    /// first segments, which say where its PDU ends, and those that prove the message
+    /// starts afresh (`Apps::segment_reads`); those are asked for instead when they weigh
+    /// less. Rows asked for in order read the same packets as they go.
     pub fn wanted(&mut self, index: usize) -> Vec<usize> {
         let c = self.capture;
         let Some(p) = c.packets.get(index) else {
@@ -152,6 +172,10 @@ impl<'c> Rows<'c> {
         if !app {
             return out;
         }
+        let heads = self
+            .heads
+            .then(|| self.apps.segment_reads(c, index))
+            .flatten();
         let spans = self.index.spans.get_or_insert_with(|| {
             let mut by_conv: HashMap<u32, Spans> = HashMap::new();
             for t in &c.transactions {
@@ -185,7 +209,19 @@ impl<'c> Rows<'c> {
         if back.len() > Self::MAX_WANTED {
             back.drain(..back.len() - Self::MAX_WANTED);
         }
-        out.extend(back);
+        // Whichever reads fewer bytes: where segments are large (a capture on loopback,
+        // or with segmentation offload), the few segments back to the message's start
+        // may weigh less than what proves where it starts.
+        let size = |v: &[usize]| -> u64 {
+            let mut rows = c.packets.reader();
+            v.iter().map(|&i| u64::from(rows.at(i).caplen)).sum()
+        };
+        match heads {
+            Some(reads) if size(&reads) < size(&back) => {
+                out.extend(reads.into_iter().filter(|&i| i != index));
+            }
+            _ => out.extend(back),
+        }
         out
     }
 
@@ -400,6 +436,22 @@ impl<'c> Rows<'c> {
             // the records are opened, as tshark's are with a key log: the packet that
             // completes a PDU inside shows it.
             self.apps.open_tls(capture);
+        }
+        let alone = self.heads && !self.apps.in_order(index);
+        if let Some((tcp_line, _)) = tcp.as_ref().filter(|t| alone && t.1 > 0) {
+            // A segment inside a long PDU, asked for out of order: its head alone says
+            // what the row shows, as the bytes gathered up to the segment would (below).
+            if let Some(head) = self.apps.segment_head(capture, index, src) {
+                let first = app::called_again(proto, &head)
+                    .then(|| app::partial(proto, &head, to_server(capture, &p)))
+                    .flatten();
+                row.info = match first {
+                    Some(text) => analysis + &text,
+                    None => tcp_line.clone(),
+                };
+                row.info.push_str(" [TCP segment of a reassembled PDU]");
+                return;
+            }
         }
         let pdus = self
             .apps
