@@ -92,16 +92,11 @@ fn page_rows(
     index: RowIndex,
     whole: bool,
 ) -> (usize, u64, RowIndex) {
-    let mut query = Rows::new(capture).with_index(index);
+    let mut query = Rows::new(capture).with_index(index).sparse();
     if whole {
         query = query.read_whole_pdus();
     }
-    let mut wanted = page.to_vec();
-    for &i in page {
-        wanted.extend(query.wanted(i));
-    }
-    wanted.sort_unstable();
-    wanted.dedup();
+    let wanted = query.wanted_page(page);
     let mut rr = Reread::packets(capture, &wanted);
     let mut bytes = 0u64;
     rr.fill(usize::MAX, &mut |f: &Fetch| {

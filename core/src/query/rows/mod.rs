@@ -68,6 +68,8 @@ pub struct Rows<'c> {
     index: RowIndex,
     /// Segments inside a long PDU are shown from its head ([`Rows::wanted`]).
     heads: bool,
+    /// The source holds only the packets [`Rows::wanted`] names ([`Rows::sparse`]).
+    sparse: bool,
 }
 
 /// What rows look up across the whole capture, each part built when a row first needs
@@ -116,7 +118,17 @@ impl<'c> Rows<'c> {
             echoes: HashMap::new(),
             index: RowIndex::default(),
             heads: true,
+            sparse: false,
         }
+    }
+
+    /// Rows made from a source that holds only the packets [`Rows::wanted`] (or
+    /// [`Rows::wanted_page`]) names, as the page's worker reads them, rather than every
+    /// packet: a conversation's replay starts afresh where those packets start, and a
+    /// segment inside a long PDU is shown from its head whatever the order.
+    pub fn sparse(mut self) -> Self {
+        self.sparse = true;
+        self
     }
 
     /// Reads every earlier packet of a PDU for a segment inside it, as before segments
@@ -152,17 +164,66 @@ impl<'c> Rows<'c> {
     /// conversation each way (its relative sequence numbers and window scale count from
     /// there); in an application conversation, its earlier packets back to the start of
     /// the requests and responses the packet is part of (the ingest's transactions say
-    /// where they start), at most [`Rows::MAX_WANTED`]. A segment inside a long HTTP
+    /// where they start; from the conversation's first packet where its protocol keeps
+    /// state from one PDU to the next), at most [`Rows::MAX_WANTED`]. A segment inside a long HTTP
     /// message or memcached value needs none of the bytes between: only the message's
     /// first segments, which say where its PDU ends, and those that prove the message
     /// starts afresh (`Apps::segment_reads`); those are asked for instead when they weigh
     /// less. Rows asked for in order read the same packets as they go.
     pub fn wanted(&mut self, index: usize) -> Vec<usize> {
+        let (mut out, back, heads) = self.choices(index);
+        let c = self.capture;
+        let size = |v: &[usize]| -> u64 {
+            let mut rows = c.packets.reader();
+            v.iter().map(|&i| u64::from(rows.at(i).caplen)).sum()
+        };
+        match heads {
+            Some(reads) if size(&reads) < size(&back) => {
+                out.extend(reads.into_iter().filter(|&i| i != index));
+            }
+            _ => out.extend(back),
+        }
+        out
+    }
+
+    /// The packets the rows of `page` read, theirs included, sorted: [`Rows::wanted`] of
+    /// each, where a segment inside a long PDU takes whichever of its PDU's head and the
+    /// segments back to its start adds fewer bytes to what the rows before it read
+    /// (consecutive rows of one PDU share the segments back to its start).
+    pub fn wanted_page(&mut self, page: &[usize]) -> Vec<usize> {
+        let c = self.capture;
+        let mut set: std::collections::HashSet<usize> = page.iter().copied().collect();
+        let mut rows = c.packets.reader();
+        for &i in page {
+            let (base, back, heads) = self.choices(i);
+            set.extend(base);
+            let mut added = |v: &[usize]| -> u64 {
+                v.iter()
+                    .filter(|j| !set.contains(j))
+                    .map(|&j| u64::from(rows.at(j).caplen))
+                    .sum()
+            };
+            match heads {
+                Some(reads) if added(&reads) < added(&back) => set.extend(reads),
+                _ => set.extend(back),
+            }
+        }
+        let mut out: Vec<usize> = set.into_iter().collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// What the row of packet `index` may read besides its own: the packets it needs
+    /// whatever it shows (the first of its TCP conversation each way), the segments
+    /// back to the start of its request or response, and, for a segment inside a long
+    /// PDU, what its head needs instead.
+    #[allow(clippy::type_complexity)]
+    fn choices(&mut self, index: usize) -> (Vec<usize>, Vec<usize>, Option<Vec<usize>>) {
         let c = self.capture;
         let Some(p) = c.packets.get(index) else {
-            return Vec::new();
+            return (Vec::new(), Vec::new(), None);
         };
-        let mut out = self.tcp_firsts(index);
+        let out = self.tcp_firsts(index);
         let app = c
             .app_protos
             .get(p.flow as usize)
@@ -170,12 +231,37 @@ impl<'c> Rows<'c> {
             .flatten()
             .is_some();
         if !app {
-            return out;
+            return (out, Vec::new(), None);
         }
         let heads = self
             .heads
             .then(|| self.apps.segment_reads(c, index))
-            .flatten();
+            .flatten()
+            .map(|mut v| {
+                v.retain(|&i| i != index);
+                v
+            });
+        let start = match self.apps.replays_from_first(c, index) {
+            Some(first) => first,
+            None => self.span_start(index),
+        };
+        let mut back: Vec<usize> = (start..)
+            .zip(c.packets.range(start..index))
+            .filter(|(_, q)| q.flow == p.flow)
+            .map(|(j, _)| j)
+            .collect();
+        if back.len() > Self::MAX_WANTED {
+            back.drain(..back.len() - Self::MAX_WANTED);
+        }
+        (out, back, heads)
+    }
+
+    /// The first packet of the earliest request or response of its conversation that
+    /// packet `index` is part of (the ingest's transactions say where they start);
+    /// `index` itself when none.
+    fn span_start(&mut self, index: usize) -> usize {
+        let c = self.capture;
+        let p = c.packets.at(index);
         let spans = self.index.spans.get_or_insert_with(|| {
             let mut by_conv: HashMap<u32, Spans> = HashMap::new();
             for t in &c.transactions {
@@ -197,32 +283,10 @@ impl<'c> Rows<'c> {
             }
             by_conv
         });
-        let start = spans
+        spans
             .get(&p.flow)
             .and_then(|s| s.start_of(index as u64))
-            .map_or(index, |first| first as usize);
-        let mut back: Vec<usize> = (start..)
-            .zip(c.packets.range(start..index))
-            .filter(|(_, q)| q.flow == p.flow)
-            .map(|(j, _)| j)
-            .collect();
-        if back.len() > Self::MAX_WANTED {
-            back.drain(..back.len() - Self::MAX_WANTED);
-        }
-        // Whichever reads fewer bytes: where segments are large (a capture on loopback,
-        // or with segmentation offload), the few segments back to the message's start
-        // may weigh less than what proves where it starts.
-        let size = |v: &[usize]| -> u64 {
-            let mut rows = c.packets.reader();
-            v.iter().map(|&i| u64::from(rows.at(i).caplen)).sum()
-        };
-        match heads {
-            Some(reads) if size(&reads) < size(&back) => {
-                out.extend(reads.into_iter().filter(|&i| i != index));
-            }
-            _ => out.extend(back),
-        }
-        out
+            .map_or(index, |first| first as usize)
     }
 
     /// The first packet each way of packet `index`'s TCP conversation.
@@ -437,7 +501,7 @@ impl<'c> Rows<'c> {
             // completes a PDU inside shows it.
             self.apps.open_tls(capture);
         }
-        let alone = self.heads && !self.apps.in_order(index);
+        let alone = self.heads && (self.sparse || !self.apps.in_order(index));
         if let Some((tcp_line, _)) = tcp.as_ref().filter(|t| alone && t.1 > 0) {
             // A segment inside a long PDU, asked for out of order: its head alone says
             // what the row shows, as the bytes gathered up to the segment would (below).
@@ -452,6 +516,14 @@ impl<'c> Rows<'c> {
                 row.info.push_str(" [TCP segment of a reassembled PDU]");
                 return;
             }
+        }
+        if self.sparse {
+            // The conversation's packets before the earliest request or response this
+            // one is part of were not read ([`Rows::wanted`]): its replay starts there
+            // afresh, as a reassembly that picks a stream up, not from its first packet
+            // with a hole after it (a hole holds every segment after it back).
+            let start = self.span_start(index);
+            self.apps.start_fresh(capture, index, start);
         }
         let pdus = self
             .apps

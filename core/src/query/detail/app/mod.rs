@@ -582,6 +582,47 @@ impl Apps {
         !self.random && index >= self.next && index - self.next <= AHEAD
     }
 
+    /// Starts packet `index`'s conversation afresh at packet `from`, where its packets
+    /// from there on are at hand and those before it are not (the packet list's), unless
+    /// it was fed from there on already. Only for the protocols a replay may start
+    /// later in ([`resume`]); others keep starting at the conversation's first packet.
+    pub(crate) fn start_fresh(&mut self, capture: &Capture, index: usize, from: usize) {
+        let Some(row) = capture.packets.get(index) else {
+            return;
+        };
+        if from > index || self.whole || !is_tcp(capture, &row) || proto_of(capture, &row).is_none()
+        {
+            return;
+        }
+        let f = row.flow;
+        let left = self.flows.get(&f).map(|fl| fl.next);
+        if left.is_some_and(|n| from <= n && n <= index) || self.plan(capture, f).is_none() {
+            return;
+        }
+        self.random = true;
+        self.flows.insert(
+            f,
+            Flow {
+                next: from,
+                ..Flow::default()
+            },
+        );
+    }
+
+    /// The first packet of packet `index`'s conversation when its replay must start
+    /// there (its protocol keeps state from one PDU to the next: TLS, MySQL, HTTP/2,
+    /// [`resume`]); None when a later start will do or it has no application layer.
+    pub(crate) fn replays_from_first(&mut self, capture: &Capture, index: usize) -> Option<usize> {
+        let row = capture.packets.get(index)?;
+        if !is_tcp(capture, &row) || proto_of(capture, &row).is_none() {
+            return None;
+        }
+        if self.plan(capture, row.flow).is_some() {
+            return None;
+        }
+        self.index(capture).first(row.flow)
+    }
+
     /// What is per capture, if it was gathered, to share with the next `Apps`.
     pub(crate) fn shared_index(&self) -> Option<Rc<Index>> {
         self.index.clone()

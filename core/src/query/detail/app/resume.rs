@@ -676,7 +676,7 @@ fn rows_alone(
     use crate::query::fields::FieldCtx;
     use crate::query::rows::{RowIndex, Rows};
     let query = |index: RowIndex| {
-        let q = Rows::new(c).with_index(index);
+        let q = Rows::new(c).with_index(index).sparse();
         if whole {
             q.read_whole_pdus()
         } else {
@@ -876,7 +876,10 @@ mod marked {
     }
 
     /// Every row of every capture of tests/data and of a sample of the corpus, made
-    /// alone as the page's worker makes it, is its in-order row.
+    /// alone as the page's worker makes it (from only the packets `Rows::wanted` names),
+    /// is its in-order row. (Before the replay started afresh where those packets start,
+    /// 460 of tests/data's 1,444 such rows were not: a replay from the conversation's
+    /// first packet, with a hole after it, held every segment after the hole back.)
     #[test]
     fn every_row_alone_is_its_in_order_row() {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -888,7 +891,7 @@ mod marked {
         paths.extend(corpus);
         paths.sort();
         let mut rows = 0;
-        let mut differ = Vec::new();
+        let mut echoes = 0;
         for p in &paths {
             let name = p.to_string_lossy();
             let bytes = std::fs::read(p).unwrap();
@@ -905,26 +908,25 @@ mod marked {
             };
             let all: Vec<usize> = (0..c.packets.len()).collect();
             let forward = super::rows_in_order(&c, &mut src);
-            let heads = super::rows_alone(&c, &mut src, &all, false);
-            let whole = super::rows_alone(&c, &mut src, &all, true);
-            for (i, ((h, _), (w, _))) in heads.iter().zip(&whole).enumerate() {
-                // Rows alone that differ from their in-order row are left to the replay
-                // (`Apps::pdus`); a segment shown from its PDU's head never adds one.
-                if h != &forward[i] {
-                    assert_eq!(h, w, "{name}: row {} alone", i + 1);
-                    differ.push(format!(
-                        "{}: {}",
-                        p.file_name().unwrap().to_string_lossy(),
-                        i + 1
-                    ));
+            let alone = super::rows_alone(&c, &mut src, &all, false);
+            for (i, (got, _)) in alone.iter().enumerate() {
+                let want = &forward[i];
+                // An echo reply's `(request in N)` names the request shown before it,
+                // which a row made alone has not seen.
+                let echo = got.info.starts_with("Echo (ping) reply")
+                    && want
+                        .info
+                        .strip_prefix(got.info.as_str())
+                        .is_some_and(|rest| rest.starts_with(" (request in "));
+                if echo {
+                    echoes += 1;
+                } else {
+                    assert_eq!(got, want, "{name}: row {} alone", i + 1);
                 }
             }
             rows += all.len();
         }
-        eprintln!(
-            "rows alone unlike in order (either way): {} {differ:?}",
-            differ.len()
-        );
+        eprintln!("{rows} rows alone, {echoes} echo replies without their request");
         assert!(rows > 1_000, "{rows}");
     }
 
