@@ -188,26 +188,45 @@ impl<'c> Rows<'c> {
 
     /// The packets the rows of `page` read, theirs included, sorted: [`Rows::wanted`] of
     /// each, where a segment inside a long PDU takes whichever of its PDU's head and the
-    /// segments back to its start adds fewer bytes to what the rows before it read
-    /// (consecutive rows of one PDU share the segments back to its start).
+    /// segments back to its start adds fewer bytes to what the rows before it read; or,
+    /// when that weighs less, every row's segments back (consecutive rows of one PDU share
+    /// them: on a capture with 64 KB segments a few of them may weigh less than a head's
+    /// proofs).
     pub fn wanted_page(&mut self, page: &[usize]) -> Vec<usize> {
         let c = self.capture;
-        let mut set: std::collections::HashSet<usize> = page.iter().copied().collect();
         let mut rows = c.packets.reader();
+        let mut size = |v: &std::collections::HashSet<usize>| -> u64 {
+            v.iter().map(|&j| u64::from(rows.at(j).caplen)).sum()
+        };
+        let mut backs: std::collections::HashSet<usize> = page.iter().copied().collect();
+        let mut heads = backs.clone();
         for &i in page {
-            let (base, back, heads) = self.choices(i);
-            set.extend(base);
-            let mut added = |v: &[usize]| -> u64 {
+            let (base, back, head) = self.choices(i);
+            backs.extend(base.iter().copied());
+            backs.extend(back.iter().copied());
+            heads.extend(base);
+            let Some(head) = head else {
+                heads.extend(back);
+                continue;
+            };
+            let added = |v: &[usize]| -> u64 {
+                let mut rows = c.packets.reader();
                 v.iter()
-                    .filter(|j| !set.contains(j))
+                    .filter(|j| !heads.contains(j))
                     .map(|&j| u64::from(rows.at(j).caplen))
                     .sum()
             };
-            match heads {
-                Some(reads) if added(&reads) < added(&back) => set.extend(reads),
-                _ => set.extend(back),
+            if added(&head) < added(&back) {
+                heads.extend(head);
+            } else {
+                heads.extend(back);
             }
         }
+        let set = if size(&heads) < size(&backs) {
+            heads
+        } else {
+            backs
+        };
         let mut out: Vec<usize> = set.into_iter().collect();
         out.sort_unstable();
         out
