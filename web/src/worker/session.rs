@@ -532,21 +532,20 @@ impl Session {
         };
         // Their bytes and those of the packets their rows read besides (the first packets
         // of a TCP conversation, which custom columns such as `tcp.seq` count from too, and
-        // the earlier packets of a PDU), through the core's re-read planner.
+        // the earlier packets of a PDU, or only its head for a segment inside it), through
+        // the core's re-read planner. The rows are made from those packets alone (`sparse`).
         // The row index is put back before each wait for bytes: the pages asked for
         // meanwhile (several at once while the list scrolls) use it instead of building
         // it again, a pass over every packet.
-        let mut query = Rows::new(capture).with_index(self.rows.take());
-        let mut wanted = chosen.clone();
-        for &i in &chosen {
-            wanted.extend(query.wanted(i));
-        }
+        let mut query = Rows::new(capture).with_index(self.rows.take()).sparse();
+        let wanted = query.wanted_page(&chosen);
         self.rows.replace(query.into_index());
         let mut bytes = Reread::packets(capture, &wanted);
         blob::fill(&mut bytes, &self.files).await;
         let mut query = Rows::new(capture)
             .with_custom(&columns)
-            .with_index(self.rows.take());
+            .with_index(self.rows.take())
+            .sparse();
         let error = bytes.error().map(str::to_owned);
         let mut ctx = FieldCtx::new(capture);
         if let Some(c) = &pdus {

@@ -66,6 +66,10 @@ pub struct Rows<'c> {
     /// the `(request in N)` of their replies.
     echoes: HashMap<(IpAddr, IpAddr, u16, u16), u64>,
     index: RowIndex,
+    /// Segments inside a long PDU are shown from its head ([`Rows::wanted`]).
+    heads: bool,
+    /// The source holds only the packets [`Rows::wanted`] names ([`Rows::sparse`]).
+    sparse: bool,
 }
 
 /// What rows look up across the whole capture, each part built when a row first needs
@@ -82,6 +86,9 @@ pub struct RowIndex {
     spans: Option<HashMap<u32, Spans>>,
     /// HTTP/2 streams' first HEADERS frames and transactions.
     streams: Option<framed::Streams>,
+    /// What the application layer looks up across the capture (where a conversation's
+    /// replay may start).
+    apps: Option<std::rc::Rc<crate::query::detail::Index>>,
 }
 
 /// A conversation's request and response spans as (first packet, the largest last packet
@@ -110,17 +117,39 @@ impl<'c> Rows<'c> {
             apps: Apps::new(),
             echoes: HashMap::new(),
             index: RowIndex::default(),
+            heads: true,
+            sparse: false,
         }
     }
 
+    /// Rows made from a source that holds only the packets [`Rows::wanted`] (or
+    /// [`Rows::wanted_page`]) names, as the page's worker reads them, rather than every
+    /// packet: a conversation's replay starts afresh where those packets start, and a
+    /// segment inside a long PDU is shown from its head whatever the order.
+    pub fn sparse(mut self) -> Self {
+        self.sparse = true;
+        self
+    }
+
+    /// Reads every earlier packet of a PDU for a segment inside it, as before segments
+    /// were shown from the PDU's head (the benchmark compares the two).
+    pub fn read_whole_pdus(mut self) -> Self {
+        self.heads = false;
+        self
+    }
+
     /// Uses `index`, kept from an earlier query of the same capture.
-    pub fn with_index(mut self, index: RowIndex) -> Self {
+    pub fn with_index(mut self, mut index: RowIndex) -> Self {
+        if let Some(apps) = index.apps.take() {
+            self.apps = Apps::with_index(apps);
+        }
         self.index = index;
         self
     }
 
     /// What this query built of the capture's [`RowIndex`], for the next one.
-    pub fn into_index(self) -> RowIndex {
+    pub fn into_index(mut self) -> RowIndex {
+        self.index.apps = self.apps.shared_index();
         self.index
     }
 
@@ -135,14 +164,85 @@ impl<'c> Rows<'c> {
     /// conversation each way (its relative sequence numbers and window scale count from
     /// there); in an application conversation, its earlier packets back to the start of
     /// the requests and responses the packet is part of (the ingest's transactions say
-    /// where they start), at most [`Rows::MAX_WANTED`]. Rows asked for in order read
-    /// the same packets as they go.
+    /// where they start; from the conversation's first packet where its protocol keeps
+    /// state from one PDU to the next), at most [`Rows::MAX_WANTED`]. A segment inside a long HTTP
+    /// message or memcached value needs none of the bytes between: only the message's
+    /// first segments, which say where its PDU ends, and those that prove the message
+    /// starts afresh (`Apps::segment_reads`); those are asked for instead when they weigh
+    /// less. Rows asked for in order read the same packets as they go.
     pub fn wanted(&mut self, index: usize) -> Vec<usize> {
+        let (mut out, back, heads) = self.choices(index);
+        let c = self.capture;
+        let size = |v: &[usize]| -> u64 {
+            let mut rows = c.packets.reader();
+            v.iter().map(|&i| u64::from(rows.at(i).caplen)).sum()
+        };
+        match heads {
+            Some(reads) if size(&reads) < size(&back) => {
+                out.extend(reads.into_iter().filter(|&i| i != index));
+            }
+            _ => out.extend(back),
+        }
+        out
+    }
+
+    /// The packets the rows of `page` read, theirs included, sorted: [`Rows::wanted`] of
+    /// each, where a segment inside a long PDU takes whichever of its PDU's head and the
+    /// segments back to its start adds fewer bytes to what the rows before it read; or,
+    /// when that weighs less, every row's segments back (consecutive rows of one PDU share
+    /// them: on a capture with 64 KB segments a few of them may weigh less than a head's
+    /// proofs).
+    pub fn wanted_page(&mut self, page: &[usize]) -> Vec<usize> {
+        let c = self.capture;
+        let mut rows = c.packets.reader();
+        let mut size = |v: &std::collections::HashSet<usize>| -> u64 {
+            v.iter().map(|&j| u64::from(rows.at(j).caplen)).sum()
+        };
+        let mut backs: std::collections::HashSet<usize> = page.iter().copied().collect();
+        let mut heads = backs.clone();
+        for &i in page {
+            let (base, back, head) = self.choices(i);
+            backs.extend(base.iter().copied());
+            backs.extend(back.iter().copied());
+            heads.extend(base);
+            let Some(head) = head else {
+                heads.extend(back);
+                continue;
+            };
+            let added = |v: &[usize]| -> u64 {
+                let mut rows = c.packets.reader();
+                v.iter()
+                    .filter(|j| !heads.contains(j))
+                    .map(|&j| u64::from(rows.at(j).caplen))
+                    .sum()
+            };
+            if added(&head) < added(&back) {
+                heads.extend(head);
+            } else {
+                heads.extend(back);
+            }
+        }
+        let set = if size(&heads) < size(&backs) {
+            heads
+        } else {
+            backs
+        };
+        let mut out: Vec<usize> = set.into_iter().collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// What the row of packet `index` may read besides its own: the packets it needs
+    /// whatever it shows (the first of its TCP conversation each way), the segments
+    /// back to the start of its request or response, and, for a segment inside a long
+    /// PDU, what its head needs instead.
+    #[allow(clippy::type_complexity)]
+    fn choices(&mut self, index: usize) -> (Vec<usize>, Vec<usize>, Option<Vec<usize>>) {
         let c = self.capture;
         let Some(p) = c.packets.get(index) else {
-            return Vec::new();
+            return (Vec::new(), Vec::new(), None);
         };
-        let mut out = self.tcp_firsts(index);
+        let out = self.tcp_firsts(index);
         let app = c
             .app_protos
             .get(p.flow as usize)
@@ -150,8 +250,37 @@ impl<'c> Rows<'c> {
             .flatten()
             .is_some();
         if !app {
-            return out;
+            return (out, Vec::new(), None);
         }
+        let heads = self
+            .heads
+            .then(|| self.apps.segment_reads(c, index))
+            .flatten()
+            .map(|mut v| {
+                v.retain(|&i| i != index);
+                v
+            });
+        let start = match self.apps.replays_from_first(c, index) {
+            Some(first) => first,
+            None => self.span_start(index),
+        };
+        let mut back: Vec<usize> = (start..)
+            .zip(c.packets.range(start..index))
+            .filter(|(_, q)| q.flow == p.flow)
+            .map(|(j, _)| j)
+            .collect();
+        if back.len() > Self::MAX_WANTED {
+            back.drain(..back.len() - Self::MAX_WANTED);
+        }
+        (out, back, heads)
+    }
+
+    /// The first packet of the earliest request or response of its conversation that
+    /// packet `index` is part of (the ingest's transactions say where they start);
+    /// `index` itself when none.
+    fn span_start(&mut self, index: usize) -> usize {
+        let c = self.capture;
+        let p = c.packets.at(index);
         let spans = self.index.spans.get_or_insert_with(|| {
             let mut by_conv: HashMap<u32, Spans> = HashMap::new();
             for t in &c.transactions {
@@ -173,20 +302,10 @@ impl<'c> Rows<'c> {
             }
             by_conv
         });
-        let start = spans
+        spans
             .get(&p.flow)
             .and_then(|s| s.start_of(index as u64))
-            .map_or(index, |first| first as usize);
-        let mut back: Vec<usize> = (start..)
-            .zip(c.packets.range(start..index))
-            .filter(|(_, q)| q.flow == p.flow)
-            .map(|(j, _)| j)
-            .collect();
-        if back.len() > Self::MAX_WANTED {
-            back.drain(..back.len() - Self::MAX_WANTED);
-        }
-        out.extend(back);
-        out
+            .map_or(index, |first| first as usize)
     }
 
     /// The first packet each way of packet `index`'s TCP conversation.
@@ -400,6 +519,30 @@ impl<'c> Rows<'c> {
             // the records are opened, as tshark's are with a key log: the packet that
             // completes a PDU inside shows it.
             self.apps.open_tls(capture);
+        }
+        let alone = self.heads && (self.sparse || !self.apps.in_order(index));
+        if let Some((tcp_line, _)) = tcp.as_ref().filter(|t| alone && t.1 > 0) {
+            // A segment inside a long PDU, asked for out of order: its head alone says
+            // what the row shows, as the bytes gathered up to the segment would (below).
+            if let Some(head) = self.apps.segment_head(capture, index, src) {
+                let first = app::called_again(proto, &head)
+                    .then(|| app::partial(proto, &head, to_server(capture, &p)))
+                    .flatten();
+                row.info = match first {
+                    Some(text) => analysis + &text,
+                    None => tcp_line.clone(),
+                };
+                row.info.push_str(" [TCP segment of a reassembled PDU]");
+                return;
+            }
+        }
+        if self.sparse {
+            // The conversation's packets before the earliest request or response this
+            // one is part of were not read ([`Rows::wanted`]): its replay starts there
+            // afresh, as a reassembly that picks a stream up, not from its first packet
+            // with a hole after it (a hole holds every segment after it back).
+            let start = self.span_start(index);
+            self.apps.start_fresh(capture, index, start);
         }
         let pdus = self
             .apps

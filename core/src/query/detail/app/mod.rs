@@ -195,6 +195,9 @@ pub struct Apps {
 /// Packets ahead that are still fed in order rather than by conversation.
 const AHEAD: usize = 4096;
 
+/// A message's first segments [`Apps::segment_head`] reads for the length of its PDU.
+const HEAD_SEGMENTS: usize = 8;
+
 /// How many bytes the PDU at the start of `buf` takes: `Some(n)` once it is known (`n`
 /// may exceed `buf.len()`: wait for more), `None` when more bytes must come first.
 fn pdu_len(proto: AppProto, to_server: bool, buf: &[u8]) -> Option<usize> {
@@ -461,6 +464,168 @@ impl Apps {
             Some(plan) => plan.reads(capture, f, index),
             None => Vec::new(),
         }
+    }
+
+    /// The packets [`Apps::segment_head`] reads for packet `index` (its own, its
+    /// message's first few segments and those that prove the message starts afresh);
+    /// None when the packet is not inside a message whose head can say so.
+    pub(crate) fn segment_reads(&mut self, capture: &Capture, index: usize) -> Option<Vec<usize>> {
+        let (f, first) = self.inside(capture, index)?;
+        let plan = self.plans.get(&f)?.as_ref()?;
+        let mut reads = plan.reads_at(capture, f, index, first);
+        let dir = capture.packets.at(index).dir();
+        reads.extend(
+            (first..)
+                .zip(capture.packets.range(first..index))
+                .filter(|(_, r)| r.flow == f && r.dir() == dir)
+                .map(|(i, _)| i)
+                .take(HEAD_SEGMENTS),
+        );
+        reads.push(index);
+        reads.sort_unstable();
+        reads.dedup();
+        Some(reads)
+    }
+
+    /// When TCP segment `index` carries bytes of a PDU that began in an earlier segment
+    /// and ends in a later one (an HTTP message or memcached value over many segments),
+    /// the first bytes of that PDU, as far as they say its length: all the packet list
+    /// shows of such a segment ([`Apps::pending`] would hold the same bytes and more,
+    /// after a replay of every segment before it). `src` need only hold the packets
+    /// [`Apps::segment_reads`] names. None when that is not proven: the message's start
+    /// is not one a replay may start at afresh (the ingest's messages and the segments
+    /// say so, as for [`Apps::resume`]), a packet of the conversation was flagged, or the
+    /// head does not say a length the segment ends before.
+    pub(crate) fn segment_head(
+        &mut self,
+        capture: &Capture,
+        index: usize,
+        src: &mut dyn PacketSource,
+    ) -> Option<Vec<u8>> {
+        let (f, first) = self.inside(capture, index)?;
+        let plan = self.plans.get(&f)?.as_ref()?;
+        if !plan.starts_at(capture, f, index, first, src) {
+            return None;
+        }
+        let row = capture.packets.at(index);
+        let proto = proto_of(capture, &row)?;
+        let up = to_server(capture, &row);
+        let dir = row.dir();
+        let mut buf = Vec::new();
+        // Segment `i`'s sequence number and payload, when the reassembly takes them all.
+        let mut segment = |i: usize, r: &PacketRow| -> Option<(u32, Vec<u8>)> {
+            if !src.read(i, r, &mut buf) {
+                return None;
+            }
+            let s = wire::dissect(capture.linktype_of(r), &buf);
+            let Transport::Tcp(t) = s.transport else {
+                return None;
+            };
+            let payload = payload_of(&s, &buf, &[]).unwrap_or(&[]);
+            let other = wire::tcp_flags::SYN | wire::tcp_flags::RST | wire::tcp_flags::FIN;
+            (payload.len() == t.payload_len as usize && t.flags & other == 0)
+                .then(|| (t.seq, payload.to_vec()))
+        };
+        // The message's first segments in order (no packet of the conversation was
+        // flagged: none came again or out of order), until the head says the PDU's length.
+        let mut head = Vec::new();
+        let mut start = None;
+        let mut len = None;
+        let mine = (first..)
+            .zip(capture.packets.range(first..index))
+            .filter(|(_, r)| r.flow == f && r.dir() == dir)
+            .take(HEAD_SEGMENTS);
+        for (i, r) in mine {
+            let (seq, payload) = segment(i, &r)?;
+            if payload.is_empty() {
+                continue;
+            }
+            let at = *start.get_or_insert(seq);
+            if seq.wrapping_sub(at) as usize != head.len() {
+                return None;
+            }
+            head.extend_from_slice(&payload);
+            len = pdu_len(proto, up, &head);
+            if len.is_some() {
+                break;
+            }
+        }
+        let (len, start) = (len?, start?);
+        let (seq, payload) = segment(index, &row)?;
+        let off = seq.wrapping_sub(start) as usize;
+        let end = off.checked_add(payload.len())?;
+        // Its bytes come after the head's and before the PDU's last; a PDU longer than
+        // the detail gathers is given up before.
+        (!payload.is_empty() && off >= head.len() && end < len && end <= MAX_PDU).then_some(head)
+    }
+
+    /// Packet `index`'s conversation and the first packet of the message it is inside
+    /// of ([`resume::Plan::inside`]), for a protocol whose PDUs [`Apps::segment_head`]
+    /// knows.
+    fn inside(&mut self, capture: &Capture, index: usize) -> Option<(u32, usize)> {
+        let row = capture.packets.get(index)?;
+        let proto = proto_of(capture, &row)?;
+        let inner = capture.app_inner.get(row.flow as usize).copied().flatten();
+        if !matches!(proto, AppProto::Http | AppProto::Memcache)
+            || inner.is_some()
+            || !is_tcp(capture, &row)
+        {
+            return None;
+        }
+        let first = self.plan(capture, row.flow)?.inside(row.dir(), index)?;
+        Some((row.flow, first))
+    }
+
+    /// Whether packet `index` would be replayed in order, every packet before it fed
+    /// as it comes (the CLI's rows), rather than its conversation alone.
+    pub(crate) fn in_order(&self, index: usize) -> bool {
+        !self.random && index >= self.next && index - self.next <= AHEAD
+    }
+
+    /// Starts packet `index`'s conversation afresh at packet `from`, where its packets
+    /// from there on are at hand and those before it are not (the packet list's), unless
+    /// it was fed from there on already. Only for the protocols a replay may start
+    /// later in ([`resume`]); others keep starting at the conversation's first packet.
+    pub(crate) fn start_fresh(&mut self, capture: &Capture, index: usize, from: usize) {
+        let Some(row) = capture.packets.get(index) else {
+            return;
+        };
+        if from > index || self.whole || !is_tcp(capture, &row) || proto_of(capture, &row).is_none()
+        {
+            return;
+        }
+        let f = row.flow;
+        let left = self.flows.get(&f).map(|fl| fl.next);
+        if left.is_some_and(|n| from <= n && n <= index) || self.plan(capture, f).is_none() {
+            return;
+        }
+        self.random = true;
+        self.flows.insert(
+            f,
+            Flow {
+                next: from,
+                ..Flow::default()
+            },
+        );
+    }
+
+    /// The first packet of packet `index`'s conversation when its replay must start
+    /// there (its protocol keeps state from one PDU to the next: TLS, MySQL, HTTP/2,
+    /// [`resume`]); None when a later start will do or it has no application layer.
+    pub(crate) fn replays_from_first(&mut self, capture: &Capture, index: usize) -> Option<usize> {
+        let row = capture.packets.get(index)?;
+        if !is_tcp(capture, &row) || proto_of(capture, &row).is_none() {
+            return None;
+        }
+        if self.plan(capture, row.flow).is_some() {
+            return None;
+        }
+        self.index(capture).first(row.flow)
+    }
+
+    /// What is per capture, if it was gathered, to share with the next `Apps`.
+    pub(crate) fn shared_index(&self) -> Option<Rc<Index>> {
+        self.index.clone()
     }
 
     /// Replays every conversation from its first packet, as before later starts were
