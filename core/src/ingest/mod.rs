@@ -38,10 +38,9 @@
 //!   ingest runs, in blocks of 4,096 that never move).
 //!
 //! In the page, wasm memory keeps the ingest's peak, not what is left: so the index's
-//! rows go in chunks that never move, the other growing parts make room at the rate
-//! they are filled ([`reserve_expected`], which also gives
-//! back room when the rate falls), the transactions are kept in order of first packet as
-//! they come (the sort at the end then has nothing to do; else it takes 8 bytes a
+//! rows and the transactions go in blocks that never move
+//! ([`crate::capture::app::Transactions`]), the transactions are kept in order of first
+//! packet as they come (the sort at the end then has nothing to do; else it takes 8 bytes a
 //! transaction), and [`Ingest::finish`] drops what is the ingest's own and gives back
 //! spare room before it adds any scratch. On bench.pcap in headless Chromium
 //! (`tests/e2e/bench.mjs`, which reads the worker's counting allocator) the heap peaks
@@ -631,16 +630,15 @@ impl Ingest {
     }
 
     /// `done` of the `total` bytes of the input have been fed: makes room at once for the
-    /// index rows and transactions the rest will likely add, at the rate seen so far
-    /// (see [`reserve_expected`]). A `Vec` left to grow doubles, and holds its old and
-    /// new blocks while it copies: up to three times what it needs, in a wasm32 heap that
-    /// never shrinks. The driver calls this when it knows the files' sizes.
+    /// index's rows the rest will likely add, at the rate seen so far (see
+    /// [`Packets::reserve_expected`]). A `Vec` left to grow doubles, and holds its old
+    /// and new blocks while it copies: up to three times what it needs, in a wasm32 heap
+    /// that never shrinks. The driver calls this when it knows the files' sizes.
     pub fn reserve_for(&mut self, done: u64, total: u64) {
         let a = &mut self.analysis;
         if a.stages.index {
             a.capture.packets.reserve_expected(done, total);
         }
-        a.apps.reserve_for(done, total);
     }
 
     /// Ends every file and returns the capture.
@@ -822,27 +820,6 @@ pub fn ingest_bytes(name: &str, bytes: &[u8]) -> Capture {
     ingest.finish()
 }
 
-/// Grows `v`, once `done` of `total` input bytes gave it its length, to what the whole
-/// input will likely need (its length scaled to the whole, and a sixteenth more). It
-/// grows only when it is nearly full, so that a rate that drifts costs no copy each time.
-/// When the rate falls (bench.pcap's first thirty-second brings a quarter more
-/// transactions a byte than the whole), the room past an eighth more than the new guess
-/// is given back at once, in place: the heap's other parts fill it before wasm memory,
-/// which never shrinks, grows again.
-pub(crate) fn reserve_expected<T>(v: &mut Vec<T>, done: u64, total: u64) {
-    if done == 0 || done >= total || v.is_empty() {
-        return;
-    }
-    let expected =
-        (v.len() as u128 * total as u128 / done as u128).min(usize::MAX as u128) as usize;
-    let nearly_full = v.capacity() - v.len() <= v.len() / 16;
-    if expected > v.capacity() && (nearly_full || v.capacity() < expected / 2) {
-        v.reserve_exact(expected + expected / 16 - v.len());
-    } else if v.capacity() > expected.saturating_add(expected / 8) {
-        v.shrink_to(expected + expected / 16);
-    }
-}
-
 #[cfg(test)]
 mod test {
     use super::*;
@@ -861,34 +838,6 @@ mod test {
             v.push(mark);
         }
         v
-    }
-
-    #[test]
-    fn rows_get_room_for_the_whole_input_once_and_only_when_nearly_full_again() {
-        let mut v: Vec<u64> = (0..100).collect();
-        // Nothing known yet, or all read: no guess.
-        for (done, total) in [(0, 1000), (1000, 1000)] {
-            reserve_expected(&mut v, done, total);
-            assert!(v.capacity() < 200);
-        }
-        // A tenth read: ten times the rows, and a sixteenth more.
-        reserve_expected(&mut v, 100, 1000);
-        assert_eq!(v.capacity(), 1062);
-        // Room enough: a rate a little higher moves nothing.
-        v.extend(100..900);
-        reserve_expected(&mut v, 800, 1000);
-        assert_eq!(v.capacity(), 1062);
-        // Nearly full, with more to come: room for the rest at the new rate.
-        v.extend(900..1000);
-        reserve_expected(&mut v, 500, 1000);
-        assert_eq!(v.capacity(), 2125);
-        assert_eq!(v, (0..1000).collect::<Vec<u64>>());
-        // The rate falls: room past an eighth more than the new guess goes back.
-        reserve_expected(&mut v, 520, 1000);
-        assert_eq!(v.capacity(), 2125);
-        reserve_expected(&mut v, 800, 1000);
-        assert_eq!(v.capacity(), 1328);
-        assert_eq!(v, (0..1000).collect::<Vec<u64>>());
     }
 
     #[test]

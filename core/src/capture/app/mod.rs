@@ -2,12 +2,15 @@
 
 pub mod dns;
 pub mod http;
+mod list;
 pub mod memcache;
 pub mod mysql;
 pub mod pdu;
 pub mod pgsql;
 pub mod redis;
 pub mod tls;
+
+pub use list::{Iter, Locator, Transactions};
 
 use super::packet::Packets;
 use serde::Serialize;
