@@ -22,8 +22,9 @@
 //!   about 70; TCP ones add 170 (`TcpConversation`, `TcpControl`) and, while the ingest
 //!   runs, 352 of analysis state and 24 per segment not yet acknowledged (at most
 //!   [`tcp::MAX_UNACKED`] a direction). Per Ethernet or IP address pair: 88 and an entry.
-//! - per transaction: 56 bytes (`Transaction`; 44 on wasm32: its packets in 32 bits, their
-//!   times read in the index, at most `Extent::MAX_PACKETS` packets), its protocol's boxed
+//! - per transaction: 48 bytes (`Transaction`; 40 on wasm32: its packets in 32 bits, their
+//!   times read in the index, at most `Extent::MAX_PACKETS` packets, its lengths in 48;
+//!   in blocks of [`crate::capture::app::Transactions::BLOCK`]), its protocol's boxed
 //!   detail (HTTP 40, memcached 48 with one key inline; 24 and 32 on wasm32: packed, what
 //!   few transactions have boxed apart) and its strings (memcached's keys, each distinct
 //!   one kept once; HTTP's heads and header lines, up to [`app::http::MAX_KEPT_LINES`] a

@@ -15,7 +15,7 @@ pub struct Transactions {
 }
 
 impl Transactions {
-    /// Transactions a block holds: 36 KiB on wasm32 (a transaction is 36 bytes), a size
+    /// Transactions a block holds: 40 KiB on wasm32 (a transaction is 40 bytes), a size
     /// a heap reuses when a block is freed, and few blocks for a million transactions.
     pub const BLOCK: usize = 1024;
 
@@ -208,7 +208,7 @@ impl Locator<'_> {
             .copied()?;
         let i = (at - start) / size;
         let block = &self.all.blocks[b];
-        ((at - start) % size == 0 && i < block.len()).then_some(b * Transactions::BLOCK + i)
+        ((at - start).is_multiple_of(size) && i < block.len()).then_some(b * Transactions::BLOCK + i)
     }
 }
 

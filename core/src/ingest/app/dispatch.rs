@@ -20,7 +20,7 @@ use std::collections::HashMap;
 /// Bytes held per conversation while its first bytes are too short to tell the protocol.
 const MAX_SNIFF: usize = 1024;
 /// How far back from the last transaction a new one is put in its place (moving those
-/// after it: at most this many, 44 bytes each on wasm32).
+/// after it: at most this many, 40 bytes each on wasm32).
 const IN_ORDER_BACK: usize = 256;
 
 /// A piece of a conversation held while its protocol is undecided.
@@ -689,7 +689,7 @@ fn flow_of(ev: &StreamEvent<'_>) -> u32 {
 }
 
 /// Sorts transactions by their first packet, keeping the order of equal ones. A stable
-/// sort of the transactions themselves takes scratch space for all of them (36 bytes
+/// sort of the transactions themselves takes scratch space for all of them (40 bytes
 /// each on wasm32); this sorts (first packet, index) pairs, 8 bytes a transaction, in
 /// place, and then moves each transaction into place along the permutation's cycles,
 /// reusing the pairs to mark the places done.
