@@ -45,9 +45,9 @@
 //! transaction), and [`Ingest::finish`] drops what is the ingest's own and gives back
 //! spare room before it adds any scratch. On bench.pcap in headless Chromium
 //! (`tests/e2e/bench.mjs`, which reads the worker's counting allocator) the heap peaks
-//! at 37.6 bytes a packet, 33.6 live after; wasm memory is 50.7 (1.4 MB is there before
-//! the open: the stack and static data; the rest is the allocator's block headers and
-//! holes). `cargo bench -p wirelens-core --bench memory` counts the heap of each part.
+//! at 35.5 bytes a packet, 32.4 live after; wasm memory is 42.3 (0.65 MB is there before
+//! the open: the worker's 256 KiB stack and static data; the rest is the allocator's
+//! block headers and holes). `cargo bench -p wirelens-core --bench memory` counts the heap of each part.
 //!
 //! Fixed, whatever the capture's size: the record being read (at most
 //! [`source::MAX_RECORD`]), reassembly buffers ([`reassembly::MAX_STREAM_BUFFER`] a
