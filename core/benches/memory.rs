@@ -178,7 +178,7 @@ fn measure(path: &Path) {
         c.memcache_commands = Default::default()
     });
     freed("transactions' Vec".into(), &mut |c| {
-        c.transactions = Vec::new()
+        c.transactions = Default::default()
     });
     freed("conversations, TCP".into(), &mut |c| {
         c.conversations = Vec::new();

@@ -260,7 +260,7 @@ pub struct Capture {
     /// Application transactions (HTTP, DNS, TLS, memcached, MySQL, Redis), in order of
     /// their first packet.
     #[serde(skip)]
-    pub transactions: Vec<app::Transaction>,
+    pub transactions: app::Transactions,
     /// The application protocol each conversation was parsed as, indexed like
     /// `conversations`.
     pub app_protos: Vec<Option<app::AppProto>>,

@@ -22,8 +22,9 @@
 //!   about 70; TCP ones add 170 (`TcpConversation`, `TcpControl`) and, while the ingest
 //!   runs, 352 of analysis state and 24 per segment not yet acknowledged (at most
 //!   [`tcp::MAX_UNACKED`] a direction). Per Ethernet or IP address pair: 88 and an entry.
-//! - per transaction: 56 bytes (`Transaction`; 44 on wasm32: its packets in 32 bits, their
-//!   times read in the index, at most `Extent::MAX_PACKETS` packets), its protocol's boxed
+//! - per transaction: 48 bytes (`Transaction`; 40 on wasm32: its packets in 32 bits, their
+//!   times read in the index, at most `Extent::MAX_PACKETS` packets, its lengths in 48;
+//!   in blocks of [`crate::capture::app::Transactions::BLOCK`]), its protocol's boxed
 //!   detail (HTTP 40, memcached 48 with one key inline; 24 and 32 on wasm32: packed, what
 //!   few transactions have boxed apart) and its strings (memcached's keys, each distinct
 //!   one kept once; HTTP's heads and header lines, up to [`app::http::MAX_KEPT_LINES`] a
@@ -42,16 +43,15 @@
 //!   rare, the changes capped at one in eight messages).
 //!
 //! In the page, wasm memory keeps the ingest's peak, not what is left: so the index's
-//! rows go in chunks that never move, the other growing parts make room at the rate
-//! they are filled ([`reserve_expected`], which also gives
-//! back room when the rate falls), the transactions are kept in order of first packet as
-//! they come (the sort at the end then has nothing to do; else it takes 8 bytes a
+//! rows and the transactions go in blocks that never move
+//! ([`crate::capture::app::Transactions`]), the transactions are kept in order of first
+//! packet as they come (the sort at the end then has nothing to do; else it takes 8 bytes a
 //! transaction), and [`Ingest::finish`] drops what is the ingest's own and gives back
 //! spare room before it adds any scratch. On bench.pcap in headless Chromium
 //! (`tests/e2e/bench.mjs`, which reads the worker's counting allocator) the heap peaks
-//! at 37.6 bytes a packet, 33.6 live after; wasm memory is 50.7 (1.4 MB is there before
-//! the open: the stack and static data; the rest is the allocator's block headers and
-//! holes). `cargo bench -p wirelens-core --bench memory` counts the heap of each part.
+//! at 35.5 bytes a packet, 32.4 live after; wasm memory is 42.3 (0.65 MB is there before
+//! the open: the worker's 256 KiB stack and static data; the rest is the allocator's
+//! block headers and holes). `cargo bench -p wirelens-core --bench memory` counts the heap of each part.
 //!
 //! Fixed, whatever the capture's size: the record being read (at most
 //! [`source::MAX_RECORD`]), reassembly buffers ([`reassembly::MAX_STREAM_BUFFER`] a
@@ -635,16 +635,15 @@ impl Ingest {
     }
 
     /// `done` of the `total` bytes of the input have been fed: makes room at once for the
-    /// index rows and transactions the rest will likely add, at the rate seen so far
-    /// (see [`reserve_expected`]). A `Vec` left to grow doubles, and holds its old and
-    /// new blocks while it copies: up to three times what it needs, in a wasm32 heap that
-    /// never shrinks. The driver calls this when it knows the files' sizes.
+    /// index's rows the rest will likely add, at the rate seen so far (see
+    /// [`Packets::reserve_expected`]). A `Vec` left to grow doubles, and holds its old
+    /// and new blocks while it copies: up to three times what it needs, in a wasm32 heap
+    /// that never shrinks. The driver calls this when it knows the files' sizes.
     pub fn reserve_for(&mut self, done: u64, total: u64) {
         let a = &mut self.analysis;
         if a.stages.index {
             a.capture.packets.reserve_expected(done, total);
         }
-        a.apps.reserve_for(done, total);
     }
 
     /// Ends every file and returns the capture.
@@ -826,27 +825,6 @@ pub fn ingest_bytes(name: &str, bytes: &[u8]) -> Capture {
     ingest.finish()
 }
 
-/// Grows `v`, once `done` of `total` input bytes gave it its length, to what the whole
-/// input will likely need (its length scaled to the whole, and a sixteenth more). It
-/// grows only when it is nearly full, so that a rate that drifts costs no copy each time.
-/// When the rate falls (bench.pcap's first thirty-second brings a quarter more
-/// transactions a byte than the whole), the room past an eighth more than the new guess
-/// is given back at once, in place: the heap's other parts fill it before wasm memory,
-/// which never shrinks, grows again.
-pub(crate) fn reserve_expected<T>(v: &mut Vec<T>, done: u64, total: u64) {
-    if done == 0 || done >= total || v.is_empty() {
-        return;
-    }
-    let expected =
-        (v.len() as u128 * total as u128 / done as u128).min(usize::MAX as u128) as usize;
-    let nearly_full = v.capacity() - v.len() <= v.len() / 16;
-    if expected > v.capacity() && (nearly_full || v.capacity() < expected / 2) {
-        v.reserve_exact(expected + expected / 16 - v.len());
-    } else if v.capacity() > expected.saturating_add(expected / 8) {
-        v.shrink_to(expected + expected / 16);
-    }
-}
-
 #[cfg(test)]
 mod test {
     use super::*;
@@ -865,34 +843,6 @@ mod test {
             v.push(mark);
         }
         v
-    }
-
-    #[test]
-    fn rows_get_room_for_the_whole_input_once_and_only_when_nearly_full_again() {
-        let mut v: Vec<u64> = (0..100).collect();
-        // Nothing known yet, or all read: no guess.
-        for (done, total) in [(0, 1000), (1000, 1000)] {
-            reserve_expected(&mut v, done, total);
-            assert!(v.capacity() < 200);
-        }
-        // A tenth read: ten times the rows, and a sixteenth more.
-        reserve_expected(&mut v, 100, 1000);
-        assert_eq!(v.capacity(), 1062);
-        // Room enough: a rate a little higher moves nothing.
-        v.extend(100..900);
-        reserve_expected(&mut v, 800, 1000);
-        assert_eq!(v.capacity(), 1062);
-        // Nearly full, with more to come: room for the rest at the new rate.
-        v.extend(900..1000);
-        reserve_expected(&mut v, 500, 1000);
-        assert_eq!(v.capacity(), 2125);
-        assert_eq!(v, (0..1000).collect::<Vec<u64>>());
-        // The rate falls: room past an eighth more than the new guess goes back.
-        reserve_expected(&mut v, 520, 1000);
-        assert_eq!(v.capacity(), 2125);
-        reserve_expected(&mut v, 800, 1000);
-        assert_eq!(v.capacity(), 1328);
-        assert_eq!(v, (0..1000).collect::<Vec<u64>>());
     }
 
     #[test]

@@ -1047,12 +1047,6 @@ fn txs_of<'a, T>(pairs: Vec<(&'a Transaction, &'a T)>) -> Vec<&'a Transaction> {
     pairs.into_iter().map(|(t, _)| t).collect()
 }
 
-/// Where `t`, one of `all`'s transactions, is in it.
-fn index_in(all: &[Transaction], t: &Transaction) -> u32 {
-    let at = (t as *const Transaction as usize).wrapping_sub(all.as_ptr() as usize);
-    (at / std::mem::size_of::<Transaction>().max(1)) as u32
-}
-
 /// Table `table` of protocol `proto` when it has a row per transaction: its rows made
 /// on demand ([`Remade`]), the columns found by making each once now. None for the
 /// other tables.
@@ -1086,10 +1080,12 @@ fn remade(capture: &Capture, shown: Option<&[u32]>, proto: AppProto, table: &str
     };
     let mut b = TableBuilder::new(capture, proto, table);
     let mut txs = Vec::new();
+    let places = all.locator();
     for t in order {
         if let Some(leaves) = make(capture, t, &mut b) {
             b.count(&leaves);
-            txs.push(index_in(all, t));
+            // Every row is one of `all`'s transactions.
+            txs.extend(places.index_of(t).map(|i| i as u32));
         }
     }
     txs.shrink_to_fit();

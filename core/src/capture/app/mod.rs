@@ -2,12 +2,15 @@
 
 pub mod dns;
 pub mod http;
+mod list;
 pub mod memcache;
 pub mod mysql;
 pub mod pdu;
 pub mod pgsql;
 pub mod redis;
 pub mod tls;
+
+pub use list::{Iter, Locator, Transactions};
 
 use super::packet::Packets;
 use serde::Serialize;
@@ -39,34 +42,44 @@ pub struct Span {
 /// One side of a transaction as the capture keeps it: the first and last packets of a
 /// request or a response and its length. Packets are indices into `Capture::packets` in
 /// 32 bits (the ingest gives the application layer at most [`Extent::MAX_PACKETS`]), and
-/// their times are read there, not kept twice: 16 bytes where a [`Span`] takes 40, and
-/// `Option<Extent>` 16 as well (`first` is stored plus one, so never 0). Packed to 4 so
-/// that a transaction in the wasm32 heap has no padding (44 bytes; `bytes` is read by
-/// value through [`Extent::bytes`]).
+/// their times are read there, not kept twice; the length in 48 bits
+/// ([`Extent::MAX_BYTES`]): 14 bytes where a [`Span`] takes 40, and `Option<Extent>` 14
+/// as well (`first` is stored plus one, so never 0). Packed to 2 so that a transaction in
+/// the wasm32 heap has no padding (40 bytes; the fields are read by value).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[repr(C, packed(4))]
+#[repr(C, packed(2))]
 pub struct Extent {
     /// The first packet with bytes of it, plus one (its frame number).
     first: NonZeroU32,
     /// The packet that completed it.
     last: u32,
-    /// Its length in bytes on the stream (headers and body): a response can pass 4 GiB.
-    bytes: u64,
+    /// Its length in bytes on the stream (headers and body), low 32 bits: a response can
+    /// pass 4 GiB.
+    bytes_low: u32,
+    /// The length's high 16 bits.
+    bytes_high: u16,
 }
 
 impl Extent {
     /// How many packets an extent can name: indices 0 to `MAX_PACKETS - 1`.
     pub const MAX_PACKETS: u64 = u32::MAX as u64;
 
+    /// The longest length an extent keeps, 256 TiB less a byte: more than the packets it
+    /// can name carry (2^32 packets of at most 64 KiB of TCP payload each). Only the
+    /// lengths of gaps a crafted capture claims can add up to more; they read as this.
+    pub const MAX_BYTES: u64 = (1 << 48) - 1;
+
     /// The extent from packet `first` to packet `last`, `bytes` long. The ingest keeps
     /// packets past [`Extent::MAX_PACKETS`] from the parsers; one named anyway is taken as
     /// the last that fits.
     pub fn new(first: u64, last: u64, bytes: u64) -> Extent {
         let fit = |p: u64| p.min(Self::MAX_PACKETS - 1) as u32;
+        let bytes = bytes.min(Self::MAX_BYTES);
         Extent {
             first: NonZeroU32::MIN.saturating_add(fit(first)),
             last: fit(last),
-            bytes,
+            bytes_low: bytes as u32,
+            bytes_high: (bytes >> 32) as u16,
         }
     }
 
@@ -80,9 +93,9 @@ impl Extent {
         u64::from(self.last)
     }
 
-    /// Its length in bytes on the stream (headers and body).
+    /// Its length in bytes on the stream (headers and body), at most [`Extent::MAX_BYTES`].
     pub fn bytes(self) -> u64 {
-        self.bytes
+        u64::from(self.bytes_low) | u64::from(self.bytes_high) << 32
     }
 
     /// The time of its first packet, ns since the epoch (`packets`: `Capture::packets`).
@@ -298,14 +311,14 @@ pub struct AppStats {
 }
 
 // A transaction in the page's wasm32 heap (`cargo check -p wirelens-core --target
-// wasm32-unknown-unknown` checks it; 56 natively, where the detail's box is 16): 44 bytes,
+// wasm32-unknown-unknown` checks it; 48 natively, where the detail's box is 16): 40 bytes,
 // its protocol's detail apart (HTTP's 24, memcached's 32 with one key, and their text;
 // `capture::app::http`, `capture::app::memcache`). `cargo bench -p wirelens-core --bench
 // memory` measures the heap behind them.
 #[cfg(target_pointer_width = "32")]
-const _: () = assert!(std::mem::size_of::<Transaction>() == 44);
+const _: () = assert!(std::mem::size_of::<Transaction>() == 40);
 
-const _: () = assert!(std::mem::size_of::<Option<Extent>>() == 16);
+const _: () = assert!(std::mem::size_of::<Option<Extent>>() == 14);
 
 #[cfg(test)]
 mod test {
@@ -321,6 +334,12 @@ mod test {
         };
         let e = Extent::from(span(0, 3, 5 << 32));
         assert_eq!((e.first(), e.last(), e.bytes()), (0, 3, 5 << 32));
+        // Past 4 GiB and up to 256 TiB, every byte counts; past that, the most it keeps.
+        for bytes in [u32::MAX as u64, (u32::MAX as u64) + 1, (1 << 40) + 12_345, Extent::MAX_BYTES] {
+            assert_eq!(Extent::new(1, 2, bytes).bytes(), bytes);
+        }
+        assert_eq!(Extent::new(1, 2, u64::MAX).bytes(), Extent::MAX_BYTES);
+        assert_eq!(Extent::new(1, 2, 1 << 48).bytes(), Extent::MAX_BYTES);
         // The last packet an extent names; past it, the ingest stops the parsers.
         let top = Extent::MAX_PACKETS - 1;
         let e = Extent::from(span(top, top, 1));

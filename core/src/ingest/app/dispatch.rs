@@ -10,7 +10,7 @@ use super::StreamParser;
 use crate::capture::app::memcache::{CommandIndex, ConvFields};
 use crate::capture::app::pdu::Pdu;
 use crate::capture::app::tls::TlsSwitch;
-use crate::capture::app::{AppProto, AppStats, At, Transaction};
+use crate::capture::app::{AppProto, AppStats, At, Transaction, Transactions};
 use crate::capture::flow::{Conversation, Direction, L4};
 use crate::capture::packet::Packets;
 use crate::ingest::reassembly::{Reassembler, StreamEvent};
@@ -20,7 +20,7 @@ use std::collections::HashMap;
 /// Bytes held per conversation while its first bytes are too short to tell the protocol.
 const MAX_SNIFF: usize = 1024;
 /// How far back from the last transaction a new one is put in its place (moving those
-/// after it: at most this many, 44 bytes each on wasm32).
+/// after it: at most this many, 40 bytes each on wasm32).
 const IN_ORDER_BACK: usize = 256;
 
 /// A piece of a conversation held while its protocol is undecided.
@@ -90,7 +90,7 @@ pub struct Apps {
     /// The TLS secrets (a key log given, and those the capture carries).
     keys: SharedKeys,
     /// In order of first packet unless `unsorted` ([`Apps::keep`]).
-    transactions: Vec<Transaction>,
+    transactions: Transactions,
     unsorted: bool,
     scratch: Vec<Transaction>,
     /// HTTP/2 frames and PostgreSQL messages, as the parsers read them.
@@ -112,7 +112,7 @@ pub struct Apps {
 #[derive(Default)]
 pub struct AppsResult {
     /// Every transaction, in order of its first packet.
-    pub transactions: Vec<Transaction>,
+    pub transactions: Transactions,
     /// The protocol each conversation was parsed as, indexed like the conversations.
     pub protos: Vec<Option<AppProto>>,
     /// The client side of each conversation that has a parser.
@@ -145,12 +145,6 @@ impl Apps {
     /// is on by default. Off, an ingest gives flows and statistics only, faster.
     pub fn set_enabled(&mut self, enabled: bool) {
         self.disabled = !enabled;
-    }
-
-    /// Makes room for the transactions the rest of the input will likely add, `done` of
-    /// its `total` bytes read (`crate::ingest::Ingest::reserve_for`).
-    pub fn reserve_for(&mut self, done: u64, total: u64) {
-        crate::ingest::reserve_expected(&mut self.transactions, done, total);
     }
 
     /// Adds TLS secrets (an NSS key log's text) that apply from packet `packet` (0-based
@@ -509,7 +503,17 @@ impl Apps {
             return;
         }
         let from = ts.len().saturating_sub(IN_ORDER_BACK);
-        let at = from + ts[from..].partition_point(|x| first_packet(x) <= first);
+        // The first place past those at or before `first` (a partition point).
+        let (mut lo, mut hi) = (from, ts.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if first_packet(&ts[mid]) <= first {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let at = lo;
         if at == from && from > 0 && first_packet(&ts[from - 1]) > first {
             self.unsorted = true;
             ts.push(t);
@@ -641,7 +645,7 @@ impl Apps {
         self.interner = Interner::default();
         self.scratch = Vec::new();
         let mut transactions = std::mem::take(&mut self.transactions);
-        // Kept for the capture's life: give back what the growth left spare, first.
+        // Kept for the capture's life: give back the last block's spare room, first.
         transactions.shrink_to_fit();
         sort_by_first_packet(&mut transactions);
         let mut protos = std::mem::take(&mut self.retired_protos);
@@ -700,35 +704,65 @@ fn flow_of(ev: &StreamEvent<'_>) -> u32 {
 }
 
 /// Sorts transactions by their first packet, keeping the order of equal ones. A stable
-/// sort of the transactions themselves takes scratch space for all of them (44 bytes
+/// sort of the transactions themselves takes scratch space for all of them (40 bytes
 /// each on wasm32); this sorts (first packet, index) pairs, 8 bytes a transaction, in
 /// place, and then moves each transaction into place along the permutation's cycles,
 /// reusing the pairs to mark the places done.
-fn sort_by_first_packet(ts: &mut [Transaction]) {
-    let Ok(n) = u32::try_from(ts.len()) else {
-        // Past 2^32 transactions (not in a wasm32 heap): the pairs need 64-bit indices.
-        ts.sort_by_key(first_packet);
-        return;
-    };
-    if ts.is_sorted_by_key(first_packet) {
+fn sort_by_first_packet(ts: &mut Transactions) {
+    if ts.iter().is_sorted_by_key(first_packet) {
         return;
     }
-    // (first packet, index): `Extent` keeps packets in 32 bits, and none is u32::MAX.
-    let mut order: Vec<[u32; 2]> = (0..n)
-        .map(|i| {
-            let first = first_packet(&ts[i as usize]).min(u32::MAX as u64) as u32;
-            [first, i]
-        })
+    match u32::try_from(ts.len()) {
+        // `Extent` keeps packets in 32 bits, and none is u32::MAX.
+        Ok(_) => permute::<u32>(ts),
+        // Past 2^32 transactions (not in a wasm32 heap): the pairs need 64-bit indices.
+        Err(_) => permute::<u64>(ts),
+    }
+}
+
+/// An index of [`permute`]'s pairs: u32 or u64.
+trait PairIndex: Copy + Ord {
+    /// Marks a place done (no index or first packet is this).
+    const DONE: Self;
+    fn of(i: u64) -> Self;
+    fn at(self) -> usize;
+}
+
+impl PairIndex for u32 {
+    const DONE: u32 = u32::MAX;
+    fn of(i: u64) -> u32 {
+        i.min(u64::from(u32::MAX)) as u32
+    }
+    fn at(self) -> usize {
+        self as usize
+    }
+}
+
+impl PairIndex for u64 {
+    const DONE: u64 = u64::MAX;
+    fn of(i: u64) -> u64 {
+        i
+    }
+    fn at(self) -> usize {
+        self as usize
+    }
+}
+
+/// [`sort_by_first_packet`] with pairs of `I`, which holds every index of `ts`.
+fn permute<I: PairIndex>(ts: &mut Transactions) {
+    let mut order: Vec<[I; 2]> = ts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| [I::of(first_packet(t)), I::of(i as u64)])
         .collect();
     // The pairs are distinct, so an unstable sort of them is stable by first packet.
     order.sort_unstable();
-    // Place p receives the transaction now at order[p][1]; u32::MAX marks a place done.
-    const DONE: u32 = u32::MAX;
+    // Place p receives the transaction now at order[p][1]; DONE marks a place done.
     for start in 0..order.len() {
         let mut p = start;
-        while order[p][1] != DONE {
-            let src = order[p][1] as usize;
-            order[p][1] = DONE;
+        while order[p][1] != I::DONE {
+            let src = order[p][1].at();
+            order[p][1] = I::DONE;
             if src == start {
                 break;
             }
@@ -1009,16 +1043,37 @@ mod test {
             detail: crate::capture::app::Detail::Memcache(Default::default()),
         };
         let keys = [5, 3, 9, 3, 1, 5, 0, 7, 3, 2];
-        let mut ts: Vec<Transaction> = keys
+        let all: Vec<Transaction> = keys
             .iter()
             .enumerate()
             .map(|(i, &k)| tx((k != 0).then_some(k), i as u32))
             .chain([tx(Some(4), 10)])
             .collect();
-        let mut expected = ts.clone();
+        let mut expected = all.clone();
         expected.sort_by_key(|t| t.request.map_or(u64::MAX, |s| s.first()));
+        // Across blocks too: each key many times over.
+        let many = Transactions::BLOCK / all.len() + 2;
+        let mut expected_many: Vec<Transaction> = Vec::new();
+        for t in &expected {
+            expected_many.extend(std::iter::repeat_n(t.clone(), many));
+        }
+        let mut ts: Transactions = all.iter().cloned().collect();
         sort_by_first_packet(&mut ts);
-        assert_eq!(ts, expected);
+        assert!(ts.iter().eq(expected.iter()));
+        let mut ts: Transactions = (0..many).flat_map(|_| all.iter().cloned()).collect();
+        assert!(ts.len() > Transactions::BLOCK);
+        sort_by_first_packet(&mut ts);
+        let firsts = |v: &mut dyn Iterator<Item = &Transaction>| -> Vec<u64> {
+            v.map(first_packet).collect()
+        };
+        assert_eq!(firsts(&mut ts.iter()), firsts(&mut expected_many.iter()));
+        // Stable: equal first packets keep their order of arrival (here by `conv`).
+        let mut by_arrival: Vec<(u64, u32)> = Vec::new();
+        for _ in 0..many {
+            by_arrival.extend(all.iter().map(|t| (first_packet(t), t.conv)));
+        }
+        by_arrival.sort_by_key(|&(f, _)| f);
+        assert!(ts.iter().map(|t| (first_packet(t), t.conv)).eq(by_arrival));
     }
 
     #[test]
@@ -1045,13 +1100,13 @@ mod test {
                 apps.keep(t);
             }
             assert_eq!(apps.unsorted, far);
-            assert_eq!(apps.transactions.is_sorted_by_key(first_packet), !far);
+            assert_eq!(apps.transactions.iter().is_sorted_by_key(first_packet), !far);
             let mut expected = all;
             expected.sort_by_key(first_packet);
             let ts = apps
                 .finish(&mut Reassembler::new(), &[], &Packets::default())
                 .transactions;
-            assert_eq!(ts, expected);
+            assert!(ts.iter().eq(expected.iter()));
         }
     }
 }

@@ -339,6 +339,48 @@ mod test {
     }
 
     #[test]
+    fn the_deepest_filters_compile_and_run_in_a_small_stack() {
+        // The page's worker has a 256 KiB stack: a thread of that size runs the deepest
+        // filters the parser takes, and a 10,000-deep one gets the error (a debug build's
+        // frames are several times larger: it gets four times the room).
+        let run = || {
+            let bytes = include_bytes!("../../../../tests/data/three_http_streams.pcap");
+            let capture = crate::ingest::ingest_bytes("three_http_streams.pcap", bytes);
+            let mut src = crate::query::fields::MemorySource {
+                files: vec![&bytes[..]],
+            };
+            let m = parser::MAX_NESTING;
+            let mut frames = |f: &str| -> Vec<u32> {
+                let filter = Filter::compile(f).unwrap_or_else(|e| panic!("{e}"));
+                filter_packets(&filter, &capture, &mut src)
+            };
+            let deep = format!("{}tcp.stream == 1{}", "(".repeat(m), ")".repeat(m));
+            let chain: Vec<String> = (0..5000).map(|i| format!("frame.number == {i}")).collect();
+            let nots = format!("{}tcp", "not ".repeat(m));
+            let sum = format!("frame.len{} > 0", " + 0".repeat(m - 1));
+            let all: Vec<u32> = (0..28).collect();
+            (
+                frames(&deep) == frames("tcp.stream == 1"),
+                frames(&chain.join(" or ")) == all,
+                frames(&nots).len(),
+                frames(&sum).len() == 28,
+                Filter::compile(&"(".repeat(10_000)).map(|_| ()),
+            )
+        };
+        let (deep, chain, nots, sum, too_deep) = std::thread::Builder::new()
+            .stack_size(if cfg!(debug_assertions) { 1 << 20 } else { 256 << 10 })
+            .spawn(run)
+            .unwrap()
+            .join()
+            .unwrap();
+        assert!(deep);
+        assert!(chain);
+        assert_eq!(nots, 28);
+        assert!(sum);
+        assert!(too_deep.unwrap_err().message.contains("nests more than"));
+    }
+
+    #[test]
     fn index_only_filters_read_no_packet() {
         let bytes = include_bytes!("../../../../tests/data/three_http_streams.pcap");
         let capture = crate::ingest::ingest_bytes("three_http_streams.pcap", bytes);

@@ -97,12 +97,23 @@ pub enum OperandKind {
     Neg(Box<Operand>),
 }
 
+/// How many levels a filter may nest: parentheses, `not`, arithmetic groups, a minus
+/// sign, a function's arguments, and each operator of an arithmetic chain or each slice
+/// of a slice (a chain of `and` and `or` is kept flat: any length). Wireshark refuses
+/// about as many nested parentheses (its parser's stack holds 100 states: tshark 4.0
+/// takes 97, not 99). The parser, the semantic check, the evaluator and the tree's drop
+/// recurse once a level, so the bound keeps them within a small stack (the page's
+/// worker has 256 KiB); a deeper filter gets an error, not a crash.
+pub const MAX_NESTING: usize = 100;
+
 struct Parser<'a> {
     src: &'a str,
     toks: Vec<Token>,
     pos: usize,
     /// Open parentheses, for the unbalanced-parenthesis hint.
     open: Vec<usize>,
+    /// Levels the node being parsed is nested in ([`MAX_NESTING`]).
+    level: usize,
 }
 
 /// Parses a filter. An empty (or all-blank) filter is `Ok(None)`: it matches everything.
@@ -116,6 +127,7 @@ pub fn parse(src: &str) -> Result<Option<Expr>, FilterError> {
         toks,
         pos: 0,
         open: Vec::new(),
+        level: 0,
     };
     let e = p.or()?;
     if let Some(t) = p.peek() {
@@ -186,27 +198,46 @@ impl Parser<'_> {
         self.peek().ok_or_else(|| self.end_error(expected))
     }
 
-    fn or(&mut self) -> Result<Expr, FilterError> {
-        let mut e = self.and()?;
-        while self.eat(&Tok::Or) {
-            let r = self.and()?;
-            e = Expr::Or(Box::new(e), Box::new(r));
+    /// One level deeper (the token at `pos` opens it), or the error past [`MAX_NESTING`].
+    fn enter(&mut self) -> Result<(), FilterError> {
+        self.level += 1;
+        if self.level <= MAX_NESTING {
+            return Ok(());
         }
-        Ok(e)
+        let (start, end) = match self.toks.get(self.pos.saturating_sub(1)) {
+            Some(t) => (t.start, t.end),
+            None => (self.src.len(), self.src.len()),
+        };
+        Err(FilterError::new(
+            format!("The filter nests more than {MAX_NESTING} levels deep here."),
+            start,
+            end,
+        )
+        .with_hint("write it with fewer parentheses, \"not\"s or operators inside one another"))
+    }
+
+    fn or(&mut self) -> Result<Expr, FilterError> {
+        let mut terms = vec![self.and()?];
+        while self.eat(&Tok::Or) {
+            terms.push(self.and()?);
+        }
+        Ok(balanced(terms, Expr::Or))
     }
 
     fn and(&mut self) -> Result<Expr, FilterError> {
-        let mut e = self.not()?;
+        let mut terms = vec![self.not()?];
         while self.eat(&Tok::And) {
-            let r = self.not()?;
-            e = Expr::And(Box::new(e), Box::new(r));
+            terms.push(self.not()?);
         }
-        Ok(e)
+        Ok(balanced(terms, Expr::And))
     }
 
     fn not(&mut self) -> Result<Expr, FilterError> {
         if self.eat(&Tok::Not) {
-            return Ok(Expr::Not(Box::new(self.not()?)));
+            self.enter()?;
+            let e = Expr::Not(Box::new(self.not()?));
+            self.level -= 1;
+            return Ok(e);
         }
         self.relation()
     }
@@ -216,7 +247,9 @@ impl Parser<'_> {
         if t.kind == Tok::LParen {
             self.pos += 1;
             self.open.push(t.start);
+            self.enter()?;
             let e = self.or()?;
+            self.level -= 1;
             match self.next() {
                 Some(Token {
                     kind: Tok::RParen, ..
@@ -298,38 +331,49 @@ impl Parser<'_> {
     }
 
     fn arith(&mut self) -> Result<Operand, FilterError> {
-        let mut a = self.sum()?;
+        let (mut a, level) = (self.sum()?, self.level);
         while self.eat(&Tok::BitAnd) {
+            // A chain nests to the left: each operator is a level.
+            self.enter()?;
             let b = self.sum()?;
             a = binary(ArithOp::BitAnd, a, b);
         }
+        self.level = level;
         Ok(a)
     }
 
     fn sum(&mut self) -> Result<Operand, FilterError> {
-        let mut a = self.product()?;
+        let (mut a, level) = (self.product()?, self.level);
         loop {
             let op = match self.peek_kind() {
                 Some(Tok::Plus) => ArithOp::Add,
                 Some(Tok::Minus) => ArithOp::Sub,
-                _ => return Ok(a),
+                _ => {
+                    self.level = level;
+                    return Ok(a);
+                }
             };
             self.pos += 1;
+            self.enter()?;
             let b = self.product()?;
             a = binary(op, a, b);
         }
     }
 
     fn product(&mut self) -> Result<Operand, FilterError> {
-        let mut a = self.unary()?;
+        let (mut a, level) = (self.unary()?, self.level);
         loop {
             let op = match self.peek_kind() {
                 Some(Tok::Star) => ArithOp::Mul,
                 Some(Tok::Slash) => ArithOp::Div,
                 Some(Tok::Percent) => ArithOp::Mod,
-                _ => return Ok(a),
+                _ => {
+                    self.level = level;
+                    return Ok(a);
+                }
             };
             self.pos += 1;
+            self.enter()?;
             let b = self.unary()?;
             a = binary(op, a, b);
         }
@@ -343,7 +387,9 @@ impl Parser<'_> {
         }) = self.peek().cloned()
         {
             self.pos += 1;
+            self.enter()?;
             let a = self.unary()?;
+            self.level -= 1;
             let end = a.end;
             return Ok(Operand {
                 kind: OperandKind::Neg(Box::new(a)),
@@ -357,9 +403,12 @@ impl Parser<'_> {
     fn atom(&mut self) -> Result<Operand, FilterError> {
         let t = self.expect_more("a field or a value")?.clone();
         self.pos += 1;
+        let level = self.level;
         let mut op = match t.kind {
             Tok::LBrace => {
+                self.enter()?;
                 let inner = self.arith()?;
+                self.level = level;
                 match self.next() {
                     Some(Token {
                         kind: Tok::RBrace,
@@ -380,6 +429,7 @@ impl Parser<'_> {
             }
             Tok::Word(w) if self.peek_kind() == Some(&Tok::LParen) => {
                 self.pos += 1;
+                self.enter()?;
                 let mut args = Vec::new();
                 if !self.eat(&Tok::RParen) {
                     loop {
@@ -397,6 +447,7 @@ impl Parser<'_> {
                         }
                     }
                 }
+                self.level = level;
                 let end = self.toks[self.pos - 1].end;
                 Operand {
                     kind: OperandKind::Call(w, args),
@@ -428,6 +479,8 @@ impl Parser<'_> {
             match self.peek_kind() {
                 Some(Tok::LBracket) => {
                     self.pos += 1;
+                    // Each slice or layer of a slice nests the operand once more.
+                    self.enter()?;
                     let ranges = self.slice()?;
                     let end = self.toks[self.pos - 1].end;
                     op = Operand {
@@ -438,6 +491,7 @@ impl Parser<'_> {
                 }
                 Some(Tok::Hash) => {
                     self.pos += 1;
+                    self.enter()?;
                     let n = self.expect_more("a layer number")?.clone();
                     self.pos += 1;
                     let layer = match &n.kind {
@@ -457,7 +511,10 @@ impl Parser<'_> {
                         kind: OperandKind::Layer(Box::new(op), layer),
                     };
                 }
-                _ => return Ok(op),
+                _ => {
+                    self.level = level;
+                    return Ok(op);
+                }
             }
         }
     }
@@ -531,6 +588,25 @@ impl Parser<'_> {
     }
 }
 
+/// Terms joined by `and` or `or` (`join`), in order, as a balanced tree: as deep as the
+/// logarithm of their number, where joining each to the last would nest once a term
+/// (`a or b or …` with thousands of terms is a filter people write).
+fn balanced(terms: Vec<Expr>, join: fn(Box<Expr>, Box<Expr>) -> Expr) -> Expr {
+    let mut terms = terms;
+    while terms.len() > 1 {
+        let mut pairs = Vec::with_capacity(terms.len().div_ceil(2));
+        let mut each = terms.into_iter();
+        while let Some(a) = each.next() {
+            pairs.push(match each.next() {
+                Some(b) => join(Box::new(a), Box::new(b)),
+                None => a,
+            });
+        }
+        terms = pairs;
+    }
+    terms.pop().expect("and/or chains have one term at least")
+}
+
 fn binary(op: ArithOp, a: Operand, b: Operand) -> Operand {
     let (start, end) = (a.start, b.end);
     Operand {
@@ -561,6 +637,90 @@ mod test {
 
     fn p(s: &str) -> Expr {
         parse(s).unwrap().unwrap()
+    }
+
+    /// How deep a parsed filter's tree is (without recursion: a test of deep trees).
+    fn height(e: &Expr) -> usize {
+        let mut deepest = 0;
+        let mut todo = vec![(e, 1)];
+        while let Some((e, d)) = todo.pop() {
+            deepest = deepest.max(d);
+            match e {
+                Expr::Or(a, b) | Expr::And(a, b) => todo.extend([(&**a, d + 1), (&**b, d + 1)]),
+                Expr::Not(a) => todo.push((a, d + 1)),
+                _ => {}
+            }
+        }
+        deepest
+    }
+
+    /// `open`, `n` times, then `middle`, then `close` `n` times.
+    fn nested(open: &str, n: usize, middle: &str, close: &str) -> String {
+        format!("{}{middle}{}", open.repeat(n), close.repeat(n))
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_an_error_not_a_crash() {
+        let m = MAX_NESTING;
+        let deep = |n| {
+            [
+                nested("(", n, "frame", ")"),
+                nested("not ", n, "frame", ""),
+                nested("!(", n, "frame", ")"),
+                format!("frame.len == {}", nested("-", n, " 1", "")),
+                format!("frame.len == {}", nested("{", n, "1", "}")),
+                format!("frame.len == {}", nested("", n, "1", " + 1")),
+                format!("frame.len == 1{}", " * 2".repeat(n)),
+                format!("frame.len & 1{}", " & 1".repeat(n)),
+                format!("frame{}", "[0:1]".repeat(n)),
+                format!("frame.len == {}", nested("len(", n, "frame", ")")),
+            ]
+        };
+        // The deepest that is taken (10,000 and 100,000 deep: an error, before the parser's
+        // own recursion can exhaust a stack).
+        for f in deep(m / 2) {
+            assert!(parse(&f).is_ok(), "{f}");
+        }
+        for n in [m + 1, 10_000, 100_000] {
+            for f in deep(n) {
+                let e = parse(&f).expect_err(&f[..40.min(f.len())]);
+                assert!(e.message.contains("nests more than 100 levels"), "{e}");
+                assert!(e.start <= e.end && e.end <= f.len());
+            }
+        }
+        assert!(parse(&nested("(", m, "frame", ")")).is_ok());
+        assert!(parse(&nested("not ", m, "frame", "")).is_ok());
+    }
+
+    #[test]
+    fn and_or_chains_of_any_length_stay_shallow_and_in_order() {
+        let terms: Vec<String> = (0..10_000).map(|i| format!("frame.number == {i}")).collect();
+        for (join, word) in [(" or ", "or"), (" and ", "and")] {
+            let e = p(&terms.join(join));
+            assert!(height(&e) <= 15, "{word}: {}", height(&e));
+            // The terms in their order, left to right.
+            let mut seen = Vec::new();
+            let mut todo = vec![&e];
+            while let Some(e) = todo.pop() {
+                match e {
+                    Expr::Or(a, b) | Expr::And(a, b) => todo.extend([&**b, &**a]),
+                    Expr::Cmp(_, _, rhs) => seen.push(word_of(rhs).to_string()),
+                    other => panic!("{other:?}"),
+                }
+            }
+            let expected: Vec<String> = (0..10_000).map(|i| i.to_string()).collect();
+            assert_eq!(seen, expected, "{word}");
+        }
+        // Precedence holds within a chain: `and` binds tighter.
+        let Expr::Or(a, b) = p("a or b and c or d") else { panic!() };
+        assert!(matches!((*a, *b), (Expr::Or(..), Expr::Test(_))));
+    }
+
+    fn word_of(e: &Operand) -> &str {
+        match &e.kind {
+            OperandKind::Word(w) => w,
+            _ => "",
+        }
     }
 
     fn word(e: &Operand) -> &str {
