@@ -892,6 +892,7 @@ mod marked {
         paths.sort();
         let mut rows = 0;
         let mut echoes = 0;
+        let mut differ: std::collections::BTreeMap<PathBuf, usize> = Default::default();
         for p in &paths {
             let name = p.to_string_lossy();
             let bytes = std::fs::read(p).unwrap();
@@ -920,14 +921,62 @@ mod marked {
                         .is_some_and(|rest| rest.starts_with(" (request in "));
                 if echo {
                     echoes += 1;
-                } else {
-                    assert_eq!(got, want, "{name}: row {} alone", i + 1);
+                } else if got != want {
+                    eprintln!("{name}: row {} alone: {got:?}\nin order: {want:?}", i + 1);
+                    *differ
+                        .entry(p.strip_prefix(&root).unwrap_or(p).to_owned())
+                        .or_insert(0) += 1;
                 }
             }
             rows += all.len();
         }
         eprintln!("{rows} rows alone, {echoes} echo replies without their request");
         assert!(rows > 1_000, "{rows}");
+        // Known differences, each a capture and how many of its rows: the page's rows
+        // are made alone, the CLI's in order. Lost segments (4KHttpRequests,
+        // 650HttpResponses, sll: the in-order replay holds what follows a hole back
+        // where tshark dissects it: 4KHttpRequests' frames 7, 8 and 10 are requests to
+        // tshark and made alone, Continuation in order), a CONNECT's tunnel, HTTP/0.9,
+        // Redis replies of 64 KB segments. Made with a replay from the conversation's
+        // first packet (as rows alone were before), these captures but pcapng-example and
+        // 24 others, tests/data's among them, differed in 1,271 rows. An entry must match
+        // exactly: a capture that improves updates it.
+        let known: &[(&str, usize)] = &[
+            ("../shared/corpus/PcapPlusPlus/pcap/4KHttpRequests.pcap", 81),
+            ("../shared/corpus/PcapPlusPlus/pcap/650HttpResponses.pcap", 18),
+            ("../shared/corpus/PcapPlusPlus/pcap/pcapng-example.pcapng", 1),
+            ("../shared/corpus/PcapPlusPlus/pcap/sll.pcap", 306),
+            (
+                "../shared/corpus/PcapPlusPlus/pcap/unidirectional_tcp_stream_with_missing_packet.pcap",
+                2,
+            ),
+            ("../shared/corpus/deepflow/redis/redis.pcap", 8),
+            ("../shared/corpus/deepflow/tunnels/decapsulate_erspan1.pcap", 2),
+            ("../shared/corpus/zeek/http/connect-with-header.pcap", 22),
+            ("../shared/corpus/zeek/http/http_09.pcap", 3),
+            ("../shared/corpus/zeek/ipv6-http-atomic-frag.pcap", 3),
+        ];
+        for (path, n) in &differ {
+            let want = known
+                .iter()
+                .find(|k| path == Path::new(k.0))
+                .map_or(0, |k| k.1);
+            assert_eq!(
+                *n,
+                want,
+                "{}: rows alone that differ from in order",
+                path.display()
+            );
+        }
+        for (path, n) in known {
+            let walked = paths
+                .iter()
+                .any(|p| p.strip_prefix(&root).is_ok_and(|p| p == Path::new(path)));
+            assert!(
+                !walked || differ.contains_key(Path::new(path)),
+                "{path}: {n} known, none differ now"
+            );
+        }
     }
 
     #[test]
