@@ -44,7 +44,9 @@ impl Transactions {
 
     /// Transaction `i`, to change, if there is one.
     pub fn get_mut(&mut self, i: usize) -> Option<&mut Transaction> {
-        self.blocks.get_mut(i / Self::BLOCK)?.get_mut(i % Self::BLOCK)
+        self.blocks
+            .get_mut(i / Self::BLOCK)?
+            .get_mut(i % Self::BLOCK)
     }
 
     /// The last transaction.
@@ -208,7 +210,8 @@ impl Locator<'_> {
             .copied()?;
         let i = (at - start) / size;
         let block = &self.all.blocks[b];
-        ((at - start).is_multiple_of(size) && i < block.len()).then_some(b * Transactions::BLOCK + i)
+        ((at - start).is_multiple_of(size) && i < block.len())
+            .then_some(b * Transactions::BLOCK + i)
     }
 }
 
@@ -277,7 +280,10 @@ mod test {
         let back: Vec<u32> = ts.iter().rev().map(|t| t.conv).collect();
         assert!(back.iter().eq(v.iter().rev()));
         for i in [0, Transactions::BLOCK - 1, Transactions::BLOCK, n - 1] {
-            assert_eq!((ts[i].conv, ts.get(i).map(|t| t.conv)), (i as u32, Some(i as u32)));
+            assert_eq!(
+                (ts[i].conv, ts.get(i).map(|t| t.conv)),
+                (i as u32, Some(i as u32))
+            );
             assert_eq!(ts.index_of(&ts[i]), Some(i));
         }
         assert!(ts.get(n).is_none());
@@ -305,7 +311,13 @@ mod test {
             ts.push(tx(c));
             v.push(c);
         }
-        for (at, c) in [(b - 3, 9001), (b, 9002), (b + 12, 9003), (0, 9004), (b + 1, 9005)] {
+        for (at, c) in [
+            (b - 3, 9001),
+            (b, 9002),
+            (b + 12, 9003),
+            (0, 9004),
+            (b + 1, 9005),
+        ] {
             ts.insert(at, tx(c));
             v.insert(at, c);
             assert_eq!(convs(&ts), v);

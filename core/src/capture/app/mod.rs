@@ -335,7 +335,12 @@ mod test {
         let e = Extent::from(span(0, 3, 5 << 32));
         assert_eq!((e.first(), e.last(), e.bytes()), (0, 3, 5 << 32));
         // Past 4 GiB and up to 256 TiB, every byte counts; past that, the most it keeps.
-        for bytes in [u32::MAX as u64, (u32::MAX as u64) + 1, (1 << 40) + 12_345, Extent::MAX_BYTES] {
+        for bytes in [
+            u32::MAX as u64,
+            (u32::MAX as u64) + 1,
+            (1 << 40) + 12_345,
+            Extent::MAX_BYTES,
+        ] {
             assert_eq!(Extent::new(1, 2, bytes).bytes(), bytes);
         }
         assert_eq!(Extent::new(1, 2, u64::MAX).bytes(), Extent::MAX_BYTES);

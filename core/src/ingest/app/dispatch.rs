@@ -1100,7 +1100,10 @@ mod test {
                 apps.keep(t);
             }
             assert_eq!(apps.unsorted, far);
-            assert_eq!(apps.transactions.iter().is_sorted_by_key(first_packet), !far);
+            assert_eq!(
+                apps.transactions.iter().is_sorted_by_key(first_packet),
+                !far
+            );
             let mut expected = all;
             expected.sort_by_key(first_packet);
             let ts = apps

@@ -368,7 +368,11 @@ mod test {
             )
         };
         let (deep, chain, nots, sum, too_deep) = std::thread::Builder::new()
-            .stack_size(if cfg!(debug_assertions) { 1 << 20 } else { 256 << 10 })
+            .stack_size(if cfg!(debug_assertions) {
+                1 << 20
+            } else {
+                256 << 10
+            })
             .spawn(run)
             .unwrap()
             .join()

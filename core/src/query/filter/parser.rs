@@ -694,7 +694,9 @@ mod test {
 
     #[test]
     fn and_or_chains_of_any_length_stay_shallow_and_in_order() {
-        let terms: Vec<String> = (0..10_000).map(|i| format!("frame.number == {i}")).collect();
+        let terms: Vec<String> = (0..10_000)
+            .map(|i| format!("frame.number == {i}"))
+            .collect();
         for (join, word) in [(" or ", "or"), (" and ", "and")] {
             let e = p(&terms.join(join));
             assert!(height(&e) <= 15, "{word}: {}", height(&e));
@@ -712,7 +714,9 @@ mod test {
             assert_eq!(seen, expected, "{word}");
         }
         // Precedence holds within a chain: `and` binds tighter.
-        let Expr::Or(a, b) = p("a or b and c or d") else { panic!() };
+        let Expr::Or(a, b) = p("a or b and c or d") else {
+            panic!()
+        };
         assert!(matches!((*a, *b), (Expr::Or(..), Expr::Test(_))));
     }
 
