@@ -264,6 +264,18 @@ mod test {
         (got, read)
     }
 
+    /// `text` passes the same packets with the ingest's memcached table as without it
+    /// (every memcached conversation dissected again), reading no more bytes.
+    fn same_without_the_table(capture: &mut Capture, bytes: &[u8], path: &str, text: &str) {
+        let filter = Filter::compile(text).unwrap();
+        let (with, read_with) = scanned(capture, &filter, bytes);
+        let table = std::mem::take(&mut capture.memcache_commands);
+        let (without, read_without) = scanned(capture, &filter, bytes);
+        capture.memcache_commands = table;
+        assert_eq!(with, without, "{path}: {text}");
+        assert!(read_with <= read_without, "{path}: {text}");
+    }
+
     /// Filters on per-PDU fields pass the packets the evaluator passes with every value
     /// collected beforehand, and read the file once (the collecting pass), not twice.
     #[test]
@@ -420,14 +432,7 @@ mod test {
                 "memcache",
                 "memcache && !memcache.command",
             ] {
-                let filter = Filter::compile(text).unwrap();
-                let run = |capture: &Capture| scanned(capture, &filter, &bytes);
-                let (with, read_with) = run(&capture);
-                let table = std::mem::take(&mut capture.memcache_commands);
-                let (without, read_without) = run(&capture);
-                capture.memcache_commands = table;
-                assert_eq!(with, without, "{path}: {text}");
-                assert!(read_with <= read_without, "{path}: {text}");
+                same_without_the_table(&mut capture, &bytes, &path, text);
             }
         }
         assert!(covered > 0);
@@ -468,16 +473,7 @@ mod test {
     fn memcache_fields_derived_equal_those_dissected_again() {
         use crate::capture::app::AppProto;
         use crate::query::fields::pdu::Collector;
-        let all = [
-            Fid::Memcache,
-            Fid::MemcacheCommand,
-            Fid::MemcacheKey,
-            Fid::MemcacheFlags,
-            Fid::MemcacheExpiration,
-            Fid::MemcacheValueLength,
-            Fid::MemcacheNoreply,
-            Fid::MemcacheResponse,
-        ];
+        let all = crate::query::fields::pdu::derived::FIELDS;
         let (mut given, mut dissected, mut compared) = (0, 0, 0);
         for path in memcache_captures() {
             let path = path.to_string_lossy().into_owned();
@@ -536,14 +532,7 @@ mod test {
                 "memcache.response == \"STORED\" || memcache.noreply",
                 "memcache.flags == 0 && memcache.expiration > 0",
             ] {
-                let filter = Filter::compile(text).unwrap();
-                let run = |capture: &Capture| scanned(capture, &filter, &bytes);
-                let (with, read_with) = run(&capture);
-                let table = std::mem::take(&mut capture.memcache_commands);
-                let (without, read_without) = run(&capture);
-                capture.memcache_commands = table;
-                assert_eq!(with, without, "{path}: {text}");
-                assert!(read_with <= read_without, "{path}: {text}");
+                same_without_the_table(&mut capture, &bytes, &path, text);
             }
         }
         eprintln!("{given} conversations given, {dissected} dissected, {compared} values");

@@ -9,7 +9,7 @@
 //! that completed it (Wireshark's desegmentation does the same). Inside TLS ([`tls`]) the
 //! records are decrypted again with the capture's secrets first.
 
-mod derived;
+pub(crate) mod derived;
 pub mod memcache;
 pub mod mysql;
 pub mod resp;
