@@ -79,7 +79,10 @@ impl Payload {
     /// Bytes `[start, end)`.
     async fn read(&self, start: u64, end: u64) -> Result<Vec<u8>, String> {
         let mut out = Vec::with_capacity(end.saturating_sub(start) as usize);
-        let first = self.pieces.partition_point(|p| p.0 <= start).saturating_sub(1);
+        let first = self
+            .pieces
+            .partition_point(|p| p.0 <= start)
+            .saturating_sub(1);
         for (i, (at, blob)) in self.pieces.iter().enumerate().skip(first) {
             let stop = self.pieces.get(i + 1).map_or(self.tail_start, |p| p.0);
             if *at >= end {
@@ -171,7 +174,9 @@ impl Stream {
     /// The bytes of records `[a, b)`, read at once.
     async fn bytes(&self, a: usize, b: usize) -> Result<Held, String> {
         let start = self.start(a);
-        let end = b.checked_sub(1).map_or(start, |l| self.records[l].end.max(start));
+        let end = b
+            .checked_sub(1)
+            .map_or(start, |l| self.records[l].end.max(start));
         Ok(Held {
             start,
             bytes: self.payload.read(start, end).await?,

@@ -89,7 +89,9 @@ pub fn census() -> js_sys::Array {
     freed("memcache message table", &mut |c| {
         c.memcache_commands = Default::default()
     });
-    freed("transactions' Vec", &mut |c| c.transactions = Default::default());
+    freed("transactions' Vec", &mut |c| {
+        c.transactions = Default::default()
+    });
     freed("PDUs", &mut |c| c.pdus = Vec::new());
     freed("conversations", &mut |c| c.conversations = Vec::new());
     freed("TCP analysis", &mut |c| {
