@@ -67,8 +67,7 @@ impl Payload {
     fn push(&mut self, bytes: &[u8]) -> Result<(), String> {
         self.tail.extend_from_slice(bytes);
         if self.tail.len() >= self.piece {
-            let array = js_sys::Array::of1(&js_sys::Uint8Array::from(&self.tail[..]));
-            let blob = Blob::new_with_u8_array_sequence(&array).map_err(crate::blob::describe)?;
+            let blob = crate::files::blob_of(&self.tail)?;
             self.pieces.push((self.tail_start, blob));
             self.tail_start += self.tail.len() as u64;
             self.tail.clear();
