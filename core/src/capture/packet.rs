@@ -473,6 +473,44 @@ impl Packets {
         it.next()
     }
 
+    /// The rows of packets `indices`, each None past the end, read together: rows of
+    /// one block are decoded in one pass from the first asked for, where a `get` each
+    /// decodes from the start of the block every time (a transaction's table row asks
+    /// for the packets that start and complete its request and its response, mostly in
+    /// one block).
+    pub fn rows<const N: usize>(&self, indices: [usize; N]) -> [Option<PacketRow>; N] {
+        let mut out = [None; N];
+        let mut order: [usize; N] = std::array::from_fn(|k| k);
+        order.sort_unstable_by_key(|&k| indices[k]);
+        // The last row decoded (its index), and the iterator past it.
+        let mut last: Option<(usize, PacketRow, Iter<'_>)> = None;
+        for k in order {
+            let i = indices[k];
+            if i >= self.len() {
+                break;
+            }
+            let row = match &mut last {
+                Some((at, row, _)) if *at == i => *row,
+                // Going on costs less than starting again at the block's start.
+                Some((_, _, it)) if it.next <= i && i - it.next <= i % BLOCK => {
+                    it.nth(i - it.next).expect("a row below len")
+                }
+                _ => {
+                    let mut it = self.iter_from(i);
+                    let row = it.next().expect("a row below len");
+                    last = Some((i, row, it));
+                    out[k] = Some(row);
+                    continue;
+                }
+            };
+            if let Some(l) = &mut last {
+                (l.0, l.1) = (i, row);
+            }
+            out[k] = Some(row);
+        }
+        out
+    }
+
     /// The row of packet `index`, for an index the caller knows is in range (one it
     /// computed from this capture).
     ///
@@ -845,6 +883,9 @@ mod test {
             for i in (0..rows.len()).step_by(from % 7 + 1).chain([from, 0, from / 2]) {
                 prop_assert_eq!(reader.get(i), rows.get(i).copied());
             }
+            // Read together, in any order, repeated, across blocks and past the end.
+            let asked = [from + 1, from, from / 2, from, from + 64, usize::MAX, from + 3];
+            prop_assert_eq!(p.rows(asked), asked.map(|i| rows.get(i).copied()));
         }
     }
 

@@ -15,7 +15,7 @@ use wirelens_core::capture::app::memcache::Memcache;
 use wirelens_core::capture::app::mysql::Mysql;
 use wirelens_core::capture::app::pgsql::Pgsql;
 use wirelens_core::capture::app::redis::Redis;
-use wirelens_core::capture::app::{AppDetail, AppProto, Transaction};
+use wirelens_core::capture::app::{AppDetail, AppProto, Times, Transaction};
 use wirelens_core::capture::flow::L4;
 use wirelens_core::capture::Capture;
 use wirelens_core::query::filter::Filter;
@@ -989,22 +989,25 @@ impl TableBuilder {
 }
 
 /// Makes the row of a transaction (None: not one of the table's protocol).
-type Make = fn(&Capture, &Transaction, &mut TableBuilder) -> Option<Leaves>;
+/// Makes a transaction's row, given the times of its packets (read by the caller: in a
+/// run over every transaction, through one `Reader`).
+type Make = fn(&Capture, &Transaction, Times, &mut TableBuilder) -> Option<Leaves>;
 
 fn tx_row<T: AppDetail + Serialize>(
     c: &Capture,
     t: &Transaction,
+    times: Times,
     b: &mut TableBuilder,
 ) -> Option<Leaves> {
-    T::of(&t.detail).map(|d| b.leaves(&tx::Row::new(c, t, d)))
+    T::of(&t.detail).map(|d| b.leaves(&tx::Row::timed(c, t, d, times)))
 }
 
-fn http_row(c: &Capture, t: &Transaction, b: &mut TableBuilder) -> Option<Leaves> {
-    Http::of(&t.detail).map(|d| b.leaves(&http::Row::new(c, t, d)))
+fn http_row(c: &Capture, t: &Transaction, times: Times, b: &mut TableBuilder) -> Option<Leaves> {
+    Http::of(&t.detail).map(|d| b.leaves(&http::Row::timed(c, t, d, times)))
 }
 
-fn dns_row(c: &Capture, t: &Transaction, b: &mut TableBuilder) -> Option<Leaves> {
-    Dns::of(&t.detail).map(|d| b.leaves(&dns::Row::new(c, t, d)))
+fn dns_row(c: &Capture, t: &Transaction, times: Times, b: &mut TableBuilder) -> Option<Leaves> {
+    Dns::of(&t.detail).map(|d| b.leaves(&dns::Row::timed(c, t, d, times)))
 }
 
 /// A table of a row per transaction, made again from the capture when asked for: the
@@ -1021,8 +1024,11 @@ impl Remade {
             .txs
             .get(i)
             .and_then(|&t| capture.transactions.get(t as usize));
-        t.and_then(|t| (self.make)(capture, t, &mut self.b.borrow_mut()))
-            .unwrap_or_default()
+        t.and_then(|t| {
+            let times = t.times(&capture.packets);
+            (self.make)(capture, t, times, &mut self.b.borrow_mut())
+        })
+        .unwrap_or_default()
     }
 }
 
@@ -1081,8 +1087,9 @@ fn remade(capture: &Capture, shown: Option<&[u32]>, proto: AppProto, table: &str
     let mut b = TableBuilder::new(capture, proto, table);
     let mut txs = Vec::new();
     let places = all.locator();
+    let mut reader = packets.reader();
     for t in order {
-        if let Some(leaves) = make(capture, t, &mut b) {
+        if let Some(leaves) = make(capture, t, t.times_in(&mut reader), &mut b) {
             b.count(&leaves);
             // Every row is one of `all`'s transactions.
             txs.extend(places.index_of(t).map(|i| i as u32));

@@ -12,7 +12,7 @@ pub mod tls;
 
 pub use list::{Iter, Locator, Transactions};
 
-use super::packet::Packets;
+use super::packet::{Packets, Reader};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::num::NonZeroU32;
@@ -221,24 +221,84 @@ pub struct Transaction {
 }
 
 impl Transaction {
-    /// Time from the end of the request to the first byte of the response, in ns
-    /// (`packets`: `Capture::packets`, where the times are).
+    /// The times of the packets that start and complete its request and its response,
+    /// read together (`packets`: `Capture::packets`, where the times are).
+    pub fn times(&self, packets: &Packets) -> Times {
+        let [q0, q1, r0, r1] = packets.rows(self.ends()).map(|p| p.map(|p| p.ts_ns));
+        Times {
+            request: q0.zip(q1),
+            response: r0.zip(r1),
+        }
+    }
+
+    /// [`Transaction::times`] through a reader: for a run over many transactions, in
+    /// about the order of their packets, which then decodes each block of rows once.
+    pub fn times_in(&self, reader: &mut Reader<'_>) -> Times {
+        let [q0, q1, r0, r1] = self.ends().map(|i| reader.get(i).map(|p| p.ts_ns));
+        Times {
+            request: q0.zip(q1),
+            response: r0.zip(r1),
+        }
+    }
+
+    /// The packets that start and complete the request and the response (`usize::MAX`
+    /// for one not captured).
+    fn ends(&self) -> [usize; 4] {
+        let ends = |e: Option<Extent>| {
+            e.map_or([usize::MAX; 2], |e| {
+                [e.first(), e.last()].map(|p| p as usize)
+            })
+        };
+        let ([q0, q1], [r0, r1]) = (ends(self.request), ends(self.response));
+        [q0, q1, r0, r1]
+    }
+
+    /// Time from the end of the request to the first byte of the response, in ns.
     pub fn time_to_first_byte_ns(&self, packets: &Packets) -> Option<i64> {
-        Some(self.response?.first_ns(packets)? - self.request?.last_ns(packets)?)
+        self.times(packets).time_to_first_byte_ns()
     }
 
     /// Latency, in ns: from the packet that completed the request to the packet that
     /// completed the response. Wireshark's `http.time` and `dns.time` measure this; so
     /// do the memcached, Redis and MySQL tables.
     pub fn latency_ns(&self, packets: &Packets) -> Option<i64> {
-        Some(self.response?.last_ns(packets)? - self.request?.last_ns(packets)?)
+        let (q, r) = (self.request?, self.response?);
+        let [q, r] = packets.rows([q.last(), r.last()].map(|p| p as usize));
+        Some(r?.ts_ns - q?.ts_ns)
     }
 
     /// Time from the first byte of the request to the last byte of the response, in ns
     /// (Wireshark's `http.time` measures from the request's last packet to the
     /// response's last; see each protocol for the field it matches).
     pub fn duration_ns(&self, packets: &Packets) -> Option<i64> {
-        Some(self.response?.last_ns(packets)? - self.request?.first_ns(packets)?)
+        self.times(packets).duration_ns()
+    }
+}
+
+/// When a transaction's request and response started and completed ([`Transaction::times`]):
+/// (first packet, last packet) times in ns since the epoch, each when it was captured.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Times {
+    /// The request's first and last packets' times.
+    pub request: Option<(i64, i64)>,
+    /// The response's.
+    pub response: Option<(i64, i64)>,
+}
+
+impl Times {
+    /// [`Transaction::time_to_first_byte_ns`].
+    pub fn time_to_first_byte_ns(self) -> Option<i64> {
+        Some(self.response?.0 - self.request?.1)
+    }
+
+    /// [`Transaction::latency_ns`].
+    pub fn latency_ns(self) -> Option<i64> {
+        Some(self.response?.1 - self.request?.1)
+    }
+
+    /// [`Transaction::duration_ns`].
+    pub fn duration_ns(self) -> Option<i64> {
+        Some(self.response?.1 - self.request?.0)
     }
 }
 

@@ -158,9 +158,10 @@ pub fn pick(capture: &Capture, candidates: Option<&[bool]>, pick: &Pick) -> Vec<
         }
         Pick::Slowest(n) => {
             let mut slowest: Vec<Option<i64>> = vec![None; capture.conversations.len()];
+            let mut reader = capture.packets.reader();
             for t in &capture.transactions {
                 if let (Some(ns), Some(s)) = (
-                    t.latency_ns(&capture.packets),
+                    t.times_in(&mut reader).latency_ns(),
                     slowest.get_mut(t.conv as usize),
                 ) {
                     *s = Some(s.map_or(ns, |m| m.max(ns)));

@@ -104,6 +104,7 @@ impl TransactionFields {
             t.wants_any(REDIS),
         );
         let (http2, pgsql) = (t.wants_any(HTTP2), t.wants_any(PGSQL));
+        let mut reader = capture.packets.reader();
         for tx in &capture.transactions {
             let req = tx.request.map(|s| s.last());
             let resp = tx.response.map(|s| s.last());
@@ -228,7 +229,7 @@ impl TransactionFields {
                         if let Some(q) = req.filter(|_| !h.method().is_empty()) {
                             t.add(p, Fid::HttpRequestIn, || AppValue::Uint(q + 1));
                         }
-                        if let Some(ns) = tx.latency_ns(&capture.packets) {
+                        if let Some(ns) = tx.times_in(&mut reader).latency_ns() {
                             t.add(p, Fid::HttpTime, || AppValue::Rel(ns));
                         }
                         t.add_http_headers(p, Fid::HttpResponseLine, h.response_headers());
@@ -307,7 +308,7 @@ impl TransactionFields {
                             }
                         }
                         if response {
-                            if let Some(ns) = tx.latency_ns(&capture.packets) {
+                            if let Some(ns) = tx.times_in(&mut reader).latency_ns() {
                                 t.add(p, Fid::DnsTime, || AppValue::Rel(ns));
                             }
                         }
@@ -385,7 +386,7 @@ impl TransactionFields {
                             t.add(p, Fid::RedisKey, || AppValue::Text(k.clone()));
                         }
                     }
-                    if let (Some(p), Some(ns)) = (resp, tx.latency_ns(&capture.packets)) {
+                    if let (Some(p), Some(ns)) = (resp, tx.times_in(&mut reader).latency_ns()) {
                         t.add(p, Fid::RedisTime, || AppValue::Rel(ns));
                     }
                 }

@@ -2,7 +2,7 @@
 
 use super::{as_rows, by_code, frame, of, secs, slowest as by_latency, stream_of};
 use crate::capture::app::dns::{rcode_name, Dns};
-use crate::capture::app::Transaction;
+use crate::capture::app::{Times, Transaction};
 use crate::capture::Capture;
 use serde::Serialize;
 
@@ -31,6 +31,11 @@ pub struct Row<'a> {
 impl<'a> Row<'a> {
     /// The row of a transaction.
     pub fn new(capture: &Capture, t: &Transaction, dns: &'a Dns) -> Self {
+        Row::timed(capture, t, dns, t.times(&capture.packets))
+    }
+
+    /// The row of a transaction whose [`Times`] the caller read.
+    pub fn timed(capture: &Capture, t: &Transaction, dns: &'a Dns, times: Times) -> Self {
         let (transport, stream) = stream_of(capture, t.conv);
         Row {
             transport,
@@ -44,7 +49,7 @@ impl<'a> Row<'a> {
                 .collect(),
             dns,
             rcode_name: dns.rcode.map(rcode_name),
-            time: t.latency_ns(&capture.packets).map(secs),
+            time: times.latency_ns().map(secs),
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use super::{as_rows, by_code, frame, of, secs, slowest as by_latency, stream_of, Frames, Place};
 use crate::capture::app::http::Http;
-use crate::capture::app::Transaction;
+use crate::capture::app::{Times, Transaction};
 use crate::capture::Capture;
 use serde::Serialize;
 
@@ -30,14 +30,19 @@ pub struct Row<'a> {
 impl<'a> Row<'a> {
     /// The row of a transaction.
     pub fn new(capture: &Capture, t: &Transaction, http: &'a Http) -> Self {
+        Row::timed(capture, t, http, t.times(&capture.packets))
+    }
+
+    /// The row of a transaction whose [`Times`] the caller read.
+    pub fn timed(capture: &Capture, t: &Transaction, http: &'a Http, times: Times) -> Self {
         Row {
             stream: stream_of(capture, t.conv).1,
             request_frame: t.request.map(|s| frame(s.last())),
             response_frame: t.response.map(|s| frame(s.last())),
             http,
-            time: t.latency_ns(&capture.packets).map(secs),
-            ttfb: t.time_to_first_byte_ns(&capture.packets).map(secs),
-            duration: t.duration_ns(&capture.packets).map(secs),
+            time: times.latency_ns().map(secs),
+            ttfb: times.time_to_first_byte_ns().map(secs),
+            duration: times.duration_ns().map(secs),
         }
     }
 }
@@ -116,6 +121,7 @@ pub struct GrpcRow {
 pub fn grpc<'a>(capture: &Capture, txs: impl IntoIterator<Item = &'a Transaction>) -> Vec<GrpcRow> {
     use crate::capture::app::http::grpc_status_name;
     let mut rows: std::collections::BTreeMap<(String, String), GrpcRow> = Default::default();
+    let mut reader = capture.packets.reader();
     for (t, h) in of::<Http>(txs) {
         let Some(g) = h.grpc() else { continue };
         let r = rows
@@ -138,7 +144,7 @@ pub fn grpc<'a>(capture: &Capture, txs: impl IntoIterator<Item = &'a Transaction
         }
         let name = g.status.map_or("-", grpc_status_name);
         *r.statuses.entry(name.to_owned()).or_default() += 1;
-        if let Some(ns) = t.latency_ns(&capture.packets) {
+        if let Some(ns) = t.times_in(&mut reader).latency_ns() {
             r.timed += 1;
             r.latency_total_ns += ns;
             if r.slowest.is_none() || ns > r.latency_max_ns {

@@ -347,6 +347,7 @@ pub fn commands<'a, T: KeyValue + 'a>(
         slowest: Place,
     }
     let mut by: BTreeMap<(&'a str, Option<String>), Acc> = BTreeMap::new();
+    let mut reader = capture.packets.reader();
     for (t, d) in of::<T>(txs) {
         let n = d.tally();
         let c = by.entry((d.command(), d.fingerprint())).or_default();
@@ -359,7 +360,7 @@ pub fn commands<'a, T: KeyValue + 'a>(
         c.errors += u64::from(n.error);
         c.noreply += u64::from(n.noreply);
         c.incomplete += u64::from(n.incomplete);
-        if let Some(ns) = t.latency_ns(&capture.packets) {
+        if let Some(ns) = t.times_in(&mut reader).latency_ns() {
             c.timed += 1;
             c.total_ns += ns;
             if ns >= c.max_ns {

@@ -16,7 +16,7 @@ pub mod pgsql;
 pub mod redis;
 pub mod tls;
 
-use crate::capture::app::{AppDetail, Transaction};
+use crate::capture::app::{AppDetail, Times, Transaction};
 use crate::capture::packet::Packets;
 use crate::capture::Capture;
 use serde::Serialize;
@@ -140,10 +140,15 @@ pub struct Row<'a, T> {
 impl<'a, T> Row<'a, T> {
     /// The row of a transaction.
     pub fn new(capture: &Capture, t: &Transaction, detail: &'a T) -> Self {
+        Row::timed(capture, t, detail, t.times(&capture.packets))
+    }
+
+    /// The row of a transaction whose [`Times`] the caller read.
+    pub fn timed(capture: &Capture, t: &Transaction, detail: &'a T, times: Times) -> Self {
         Row {
             frames: TxFrames::of(capture, t),
             detail,
-            latency: t.latency_ns(&capture.packets).map(secs),
+            latency: times.latency_ns().map(secs),
         }
     }
 }
@@ -172,8 +177,9 @@ pub fn slowest<'a, T: AppDetail + 'a>(
     packets: &Packets,
     txs: impl IntoIterator<Item = &'a Transaction>,
 ) -> Vec<(&'a Transaction, &'a T)> {
+    let mut reader = packets.reader();
     let mut rows: Vec<_> = of::<T>(txs)
-        .map(|(t, d)| (t.latency_ns(packets), t, d))
+        .map(|(t, d)| (t.times_in(&mut reader).latency_ns(), t, d))
         .filter(|(ns, _, _)| ns.is_some())
         .collect();
     rows.sort_by_key(|&(ns, t, _)| (std::cmp::Reverse(ns), t.request.map(|s| s.first())));
