@@ -405,6 +405,36 @@ mod test {
     }
 
     #[test]
+    fn threads_sharing_the_pools_never_get_the_same_block() {
+        let pools = Pools::new();
+        std::thread::scope(|s| {
+            for t in 0..4u8 {
+                let pools = &pools;
+                s.spawn(move || {
+                    let mut held = Vec::new();
+                    for i in 0..100_000usize {
+                        let l = layout(17 + (i * 7 + t as usize) % 16, 8);
+                        let p = unsafe { pools.alloc(l) };
+                        unsafe { p.write_bytes(t, l.size()) };
+                        held.push((p, l));
+                        if i % 3 == 0 {
+                            let (p, l) = held.swap_remove(i % held.len());
+                            let bytes = unsafe { std::slice::from_raw_parts(p, l.size()) };
+                            assert!(bytes.iter().all(|&b| b == t), "a block shared");
+                            unsafe { pools.dealloc(p, l) };
+                        }
+                    }
+                    for (p, l) in held {
+                        let bytes = unsafe { std::slice::from_raw_parts(p, l.size()) };
+                        assert!(bytes.iter().all(|&b| b == t), "a block shared");
+                        unsafe { pools.dealloc(p, l) };
+                    }
+                });
+            }
+        });
+    }
+
+    #[test]
     fn blocks_aligned_past_8_are_not_pooled() {
         let pools = Pools::over(Asked::default());
         let p = unsafe { pools.alloc(layout(32, 16)) };
