@@ -29,7 +29,7 @@ use wirelens_count_alloc::{live, peak, set_peak, Counting};
 mod common;
 
 #[global_allocator]
-static COUNTING: Counting = Counting;
+static COUNTING: Counting = Counting::new();
 
 /// The peak while the input was read, before the ingest's `finish` (which sorts and
 /// shrinks).
