@@ -229,8 +229,11 @@ impl TransactionFields {
                         if let Some(q) = req.filter(|_| !h.method().is_empty()) {
                             t.add(p, Fid::HttpRequestIn, || AppValue::Uint(q + 1));
                         }
-                        if let Some(ns) = tx.times_in(&mut reader).latency_ns() {
-                            t.add(p, Fid::HttpTime, || AppValue::Rel(ns));
+                        // Only when asked for: the times are read from the packet index.
+                        if t.want.contains(&Fid::HttpTime) {
+                            if let Some(ns) = tx.times_in(&mut reader).latency_ns() {
+                                t.add(p, Fid::HttpTime, || AppValue::Rel(ns));
+                            }
                         }
                         t.add_http_headers(p, Fid::HttpResponseLine, h.response_headers());
                     }
@@ -307,7 +310,7 @@ impl TransactionFields {
                                 _ => {}
                             }
                         }
-                        if response {
+                        if response && t.want.contains(&Fid::DnsTime) {
                             if let Some(ns) = tx.times_in(&mut reader).latency_ns() {
                                 t.add(p, Fid::DnsTime, || AppValue::Rel(ns));
                             }
@@ -386,8 +389,10 @@ impl TransactionFields {
                             t.add(p, Fid::RedisKey, || AppValue::Text(k.clone()));
                         }
                     }
-                    if let (Some(p), Some(ns)) = (resp, tx.times_in(&mut reader).latency_ns()) {
-                        t.add(p, Fid::RedisTime, || AppValue::Rel(ns));
+                    if let Some(p) = resp.filter(|_| t.want.contains(&Fid::RedisTime)) {
+                        if let Some(ns) = tx.times_in(&mut reader).latency_ns() {
+                            t.add(p, Fid::RedisTime, || AppValue::Rel(ns));
+                        }
                     }
                 }
             }
