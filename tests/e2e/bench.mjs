@@ -378,14 +378,32 @@ try {
     row('  first frames of a screen with such a row', String(scrolling.first));
     row('  rows a screen of scroll moves (median)', `${scrolling.rows} (a screen: ${scrolling.screen} rows)`);
 
+    // Where the worker's time went in the details asked since the last call (the page
+    // may ask for one on its own, e.g. when the detail tab opens; web/src/worker/detail.rs,
+    // absent in older builds): ms by step, and the packets a step read or walked.
+    const detailSteps = async (label = '  in the worker') => {
+      const all = worker
+        ? await worker.evaluate(() => {
+            const a = self.wirelensDetails ?? [];
+            self.wirelensDetails = [];
+            return a;
+          })
+        : [];
+      for (const d of all) {
+        row(label, Object.entries(d).map(([k, v]) => `${k} ${k.endsWith('_ms') ? v.toFixed(1) : v}`).join(', '));
+        (figures.detail_steps ||= []).push(d);
+      }
+    };
     // A packet's detail deep in the capture.
     await list.press('End');
     await openTab(page, 'detail');
+    await detailSteps('  (asked before the click)');
     t = Date.now();
     await page.locator('[data-testid="packet-row"][aria-selected="true"]').click();
     await page.locator('#detail-tree [data-testid="tree-node"]').first().waitFor({ timeout: 600_000 });
     figures.detail_ms = Date.now() - t;
     row('detail of the last packet', ms(figures.detail_ms) + ' ' + (await mem()));
+    await detailSteps();
     // More packets' details, each the first asked of its conversation: the frames of
     // WIRELENS_BENCH_DETAIL (comma-separated), e.g. the probes `cargo bench -p
     // wirelens-core --bench detail` prints for the same capture (the last packet of the
@@ -411,6 +429,7 @@ try {
       const took = Date.now() - t;
       (figures.detail_probes ||= []).push({ frame, ms: took });
       row(`detail of frame ${frame}`, ms(took) + ' ' + (await mem()));
+      await detailSteps();
     }
 
     // Filters.

@@ -71,6 +71,9 @@ pub enum GapReason {
     BufferFull,
     /// The stream ended with a hole still open.
     End,
+    /// A segment came after the hole and its reader chose not to wait for the hole to
+    /// fill ([`Reassembler::give_up`]).
+    Passed,
 }
 
 #[derive(Default)]
@@ -202,6 +205,32 @@ impl Reassembler {
                 self.end(conv, dir, out);
             }
         }
+    }
+
+    /// Where segment `tcp` of this direction, carrying bytes, starts on its stream
+    /// (negative: before the stream's first byte), and the next byte expected. None when
+    /// the direction has not started (the segment would start it) or has ended.
+    pub fn place(&self, conv: u32, dir: Direction, tcp: &Tcp) -> Option<(i64, u64)> {
+        let h = self.halves.get(&(conv, dir))?;
+        if !h.started || h.ended {
+            return None;
+        }
+        let syn = u32::from(tcp.flags & tcp_flags::SYN != 0);
+        Some((h.offset_of(tcp.seq.wrapping_add(syn)), h.next))
+    }
+
+    /// Gives the bytes of this direction up to stream offset `to` up as not captured
+    /// (what is buffered before `to` is delivered between the gaps), so that a segment
+    /// starting there is taken in order, as Wireshark takes a segment after a lost one
+    /// when it does not reassemble out of order (its default).
+    pub fn give_up(
+        &mut self,
+        conv: u32,
+        dir: Direction,
+        to: u64,
+        out: &mut dyn FnMut(StreamEvent<'_>),
+    ) {
+        self.skip_to(conv, dir, to, GapReason::Passed, out);
     }
 
     /// Forgets a conversation nobody reads any more: its buffered bytes are released and
@@ -526,6 +555,35 @@ mod test {
                 && log[1].contains("Acked")
         );
         assert!(log[2].contains("offset: 6") && log[2].contains("[103, 104]"));
+        assert_eq!(r.stats().gaps, 1);
+        assert_eq!(r.buffered(), 0);
+    }
+
+    #[test]
+    fn a_hole_given_up_at_once_lets_the_segment_after_it_in_order() {
+        let mut r = Reassembler::new();
+        let mut log = Vec::new();
+        let mut out = |e: StreamEvent<'_>| log.push(format!("{e:?}"));
+        r.segment(1, A, &seg(0, SYN, 0), b"", 0, &mut out);
+        r.segment(1, A, &seg(1, PSH, 3), b"abc", 1, &mut out);
+        assert_eq!(r.place(1, A, &seg(4, PSH, 2)), Some((3, 3)));
+        r.segment(1, A, &seg(9, PSH, 1), b"i", 2, &mut out); // held: "def" and "gh" missing
+        let gh = seg(7, PSH, 2);
+        assert_eq!(r.place(1, A, &gh), Some((6, 3)));
+        assert_eq!(r.place(1, A, &seg(0, PSH, 1)), Some((-1, 3)));
+        assert_eq!(r.place(1, B, &gh), None);
+        r.give_up(1, A, 6, &mut out);
+        r.segment(1, A, &gh, b"gh", 3, &mut out);
+        assert_eq!(log.len(), 4, "{log:?}");
+        assert!(
+            log[1].contains("Gap")
+                && log[1].contains("offset: 3, len: 3")
+                && log[1].contains("Passed"),
+            "{log:?}"
+        );
+        // "gh" in order, then the "i" held after it.
+        assert!(log[2].contains("offset: 6") && log[2].contains("[103, 104]"));
+        assert!(log[3].contains("offset: 8") && log[3].contains("[105]"));
         assert_eq!(r.stats().gaps, 1);
         assert_eq!(r.buffered(), 0);
     }

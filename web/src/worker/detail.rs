@@ -77,7 +77,9 @@ pub async fn detail(s: &Session, frame: u64) -> Result<DetailView, String> {
             .position(|e| e.generation == s.generation && e.flow == flow)?;
         Some(f.remove(at)).filter(|e| e.next <= index)
     });
+    let mut steps = Steps::new();
     let shared = self::index(s);
+    steps.mark("index_ms");
     let fresh = kept.is_none();
     let (mut apps, mut from) = match kept {
         Some(k) => (k.apps, k.next),
@@ -98,7 +100,9 @@ pub async fn detail(s: &Session, frame: u64) -> Result<DetailView, String> {
                 from = start;
             }
         }
+        steps.count("resume_reads", near.len());
     }
+    steps.mark("resume_ms");
     if tcp_app {
         // Each packet with its captured length (the pieces below are cut by bytes).
         let earlier: Vec<(usize, u32)> = (from..)
@@ -106,6 +110,8 @@ pub async fn detail(s: &Session, frame: u64) -> Result<DetailView, String> {
             .filter(|(_, r)| r.flow == flow)
             .map(|(i, r)| (i, r.caplen))
             .collect();
+        steps.mark("earlier_ms");
+        steps.count("earlier", earlier.len());
         // Pieces of at most CATCH_UP packets and CATCH_UP_BYTES of them (a loopback
         // capture's segments reach 64 KiB: 4096 of them would hold 256 MiB at once).
         let mut start = 0;
@@ -128,6 +134,7 @@ pub async fn detail(s: &Session, frame: u64) -> Result<DetailView, String> {
             }
         }
     }
+    steps.mark("catch_up_ms");
     // The packets the TCP fields look back at: the conversation's first each way.
     let mut wanted: Vec<usize> = (0..2)
         .filter_map(|d| shared.first_way(flow, d))
@@ -140,7 +147,9 @@ pub async fn detail(s: &Session, frame: u64) -> Result<DetailView, String> {
     let info = FrameInfo {
         prev_displayed_ts: previous_displayed(s, index),
     };
+    steps.mark("read_ms");
     let d = detail::detail(&mut ctx, index, &mut src, &mut apps, info);
+    steps.mark("dissect_ms");
     if tcp_app {
         FED.with_borrow_mut(|f| {
             if f.len() >= KEEP {
@@ -158,6 +167,8 @@ pub async fn detail(s: &Session, frame: u64) -> Result<DetailView, String> {
     for layer in &d.layers {
         flatten(layer, 0, &mut nodes);
     }
+    steps.mark("tree_ms");
+    steps.publish();
     Ok(DetailView {
         frame,
         sources: d
@@ -170,6 +181,55 @@ pub async fn detail(s: &Session, frame: u64) -> Result<DetailView, String> {
             .collect(),
         nodes,
     })
+}
+
+/// Where a detail's time went, step by step (ms each, and how many packets the steps
+/// named), for the benchmark (tests/e2e/bench.mjs): appended to `self.wirelensDetails`
+/// (the last 16 details).
+struct Steps {
+    at: f64,
+    out: js_sys::Object,
+}
+
+impl Steps {
+    fn new() -> Self {
+        Steps {
+            at: wirelens_web::marks::stamp(),
+            out: js_sys::Object::new(),
+        }
+    }
+
+    /// Notes the time since the last mark as step `what`.
+    fn mark(&mut self, what: &str) {
+        let now = wirelens_web::marks::stamp();
+        let _ = js_sys::Reflect::set(&self.out, &what.into(), &(now - self.at).into());
+        self.at = now;
+    }
+
+    /// Notes a count.
+    fn count(&self, what: &str, n: usize) {
+        let _ = js_sys::Reflect::set(&self.out, &what.into(), &(n as f64).into());
+    }
+
+    fn publish(&self) {
+        let key: wasm_bindgen::JsValue = "wirelensDetails".into();
+        // The bench empties the list it read by putting a new one there: push to that.
+        let list = match js_sys::Reflect::get(&js_sys::global(), &key)
+            .ok()
+            .and_then(|l| wasm_bindgen::JsCast::dyn_into::<js_sys::Array>(l).ok())
+        {
+            Some(l) => l,
+            None => {
+                let l = js_sys::Array::new();
+                let _ = js_sys::Reflect::set(&js_sys::global(), &key, &l);
+                l
+            }
+        };
+        if list.length() >= 16 {
+            list.shift();
+        }
+        list.push(&self.out);
+    }
 }
 
 /// The timestamp of the packet displayed before packet `index`, if it is displayed.

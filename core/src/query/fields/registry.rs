@@ -523,17 +523,24 @@ pub fn lookup(name: &str) -> Option<Fid> {
 /// distance, if it is small for the name's length; ties go to the shorter name.
 pub fn suggest(name: &str) -> Option<&'static str> {
     let limit = (name.len() / 3).clamp(1, 4);
+    // Names whose lengths differ by more than the limit are further apart than it: not
+    // measured, so that a long word (a value of many kilobytes) costs one pass.
     let best = FIELDS
         .iter()
+        .filter(|f| f.name.len().abs_diff(name.len()) <= limit)
         .map(|f| (edit_distance(name, f.name), f.name.len(), f.name))
-        .min()?;
-    if best.0 <= limit {
+        .min();
+    if let Some(best) = best.filter(|b| b.0 <= limit) {
         return Some(best.2);
     }
     // A known field that ends like the name (`srcport` → `tcp.srcport`).
     FIELDS
         .iter()
-        .filter(|f| f.name.ends_with(&format!(".{name}")))
+        .filter(|f| {
+            f.name
+                .strip_suffix(name)
+                .is_some_and(|head| head.ends_with('.'))
+        })
         .map(|f| f.name)
         .next()
 }
@@ -574,5 +581,46 @@ mod test {
         assert_eq!(suggest("tcp.prot"), Some("tcp.port"));
         assert_eq!(suggest("srcport"), Some("tcp.srcport"));
         assert_eq!(suggest("completely.unrelated.name"), None);
+    }
+
+    /// Measuring only the names of lengths near the word's suggests what measuring every
+    /// name suggests: for every field name cut, lengthened, changed or suffixed, and
+    /// for long words (a value of many kilobytes, which no longer costs a distance to
+    /// every name).
+    #[test]
+    fn suggestions_are_those_of_every_name_measured() {
+        fn every(name: &str) -> Option<&'static str> {
+            let limit = (name.len() / 3).clamp(1, 4);
+            let best = FIELDS
+                .iter()
+                .map(|f| (edit_distance(name, f.name), f.name.len(), f.name))
+                .min()?;
+            if best.0 <= limit {
+                return Some(best.2);
+            }
+            FIELDS
+                .iter()
+                .filter(|f| f.name.ends_with(&format!(".{name}")))
+                .map(|f| f.name)
+                .next()
+        }
+        let mut words: Vec<String> = Vec::new();
+        for f in FIELDS.iter().step_by(7) {
+            let n = f.name;
+            words.push(n[..n.len() - 1].to_owned());
+            words.push(format!("{n}x"));
+            words.push(format!("{n}xyz12"));
+            words.push(n.replacen('.', "_", 1));
+            words.push(n.rsplit('.').next().unwrap_or(n).to_owned());
+        }
+        words.push("v".repeat(3000));
+        words.push(format!("tcp.{}", "a".repeat(2000)));
+        let mut found = 0;
+        for w in &words {
+            let got = suggest(w);
+            assert_eq!(got, every(w), "{w}");
+            found += usize::from(got.is_some());
+        }
+        assert!(found > words.len() / 2, "{found} of {}", words.len());
     }
 }

@@ -723,13 +723,17 @@ impl Compiler<'_> {
             }
             _ => return Err(err("Expected a value.".into())),
         };
-        let looks_like_field = !quoted
-            && fields::suggest(&text).is_some()
-            && text.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-            && text.contains('.');
+        // Asked only for an error: a word of many kilobytes (a value) is compared with
+        // every field name.
+        let looks_like_field = || {
+            !quoted
+                && text.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && text.contains('.')
+                && fields::suggest(&text).is_some()
+        };
         let invalid = |what: &str| {
             let mut e = err(format!("\"{text}\" is not a valid {what}."));
-            if looks_like_field {
+            if looks_like_field() {
                 e = FilterError::new(
                     format!("{text} is neither a field nor a protocol name."),
                     o.start,
@@ -822,7 +826,7 @@ impl Compiler<'_> {
                 if let OperandKind::Str(s) = &o.kind {
                     Ok(Value::Str(self.konst(s)))
                 } else {
-                    if looks_like_field {
+                    if looks_like_field() {
                         return Err(invalid("string"));
                     }
                     Ok(Value::Str(self.konst(text.as_bytes())))

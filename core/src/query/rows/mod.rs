@@ -465,11 +465,16 @@ impl<'c> Rows<'c> {
         let at = capture
             .tcp_flags
             .partition_point(|(i, _)| *i < index as u64);
-        let seen = capture
+        let flags = capture
             .tcp_flags
             .get(at)
             .filter(|(i, _)| *i == index as u64)
-            .is_some_and(|(_, f)| resent.iter().any(|k| f.contains(*k)));
+            .map(|&(_, f)| f);
+        let seen = flags.is_some_and(|f| resent.iter().any(|k| f.contains(*k)));
+        // An out-of-order segment goes to no dissector either (packet-tcp.c's
+        // `no_subdissector_on_error`, on by default), unless it falls in a PDU being
+        // gathered: TCP adds it to that PDU first.
+        let out_of_order = flags.is_some_and(|f| f.contains(Kind::OutOfOrder));
         if seen && tcp.is_some() {
             return;
         }
@@ -591,7 +596,7 @@ impl<'c> Rows<'c> {
             return;
         }
         // Payload that starts no PDU: the dissector shows it as a continuation.
-        if payload > 0 {
+        if payload > 0 && !out_of_order {
             if let Some((protocol, info)) = app::continuation(proto) {
                 row.protocol = protocol.into();
                 row.info = analysis + info;

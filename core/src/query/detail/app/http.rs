@@ -14,7 +14,7 @@ fn find(b: &[u8], pat: &[u8], from: usize) -> Option<usize> {
 }
 
 /// End of the head (past its empty line).
-fn head_end(b: &[u8]) -> Option<usize> {
+pub(super) fn head_end(b: &[u8]) -> Option<usize> {
     find(b, b"\r\n\r\n", 0).map(|p| p + 4)
 }
 

@@ -22,6 +22,7 @@ use super::{Detail, Node, Source};
 use crate::capture::app::AppProto;
 use crate::capture::flow::Direction;
 use crate::capture::packet::{PacketRow, NO_FLOW};
+use crate::capture::tcp::bits;
 use crate::capture::Capture;
 use crate::ingest::app::payload_of;
 use crate::ingest::app::tls::keylog::KeyLog;
@@ -858,120 +859,145 @@ impl Apps {
             pg_ssl_asked,
             ..
         } = flow;
-        reasm.segment(
-            row.flow,
-            dir,
-            &t,
-            payload,
-            index as u64,
-            &mut |ev| match ev {
-                StreamEvent::Data {
-                    conv,
-                    dir,
-                    bytes: data,
-                    packet,
-                    ..
-                } => {
-                    let frame_off = match payload_off {
-                        Some(off)
-                            if packet == index as u64
-                                && data.len() <= payload.len()
-                                && payload.ends_with(data) =>
-                        {
-                            Some(off + payload.len() - data.len())
-                        }
-                        _ => None,
-                    };
-                    let st = streams.entry((conv, dir)).or_default();
-                    st.push(data, packet, frame_off);
-                    if proto == AppProto::Pgsql && *pg_ssl_asked && dir != client {
-                        // The server's one-byte answer to the SSLRequest, which
-                        // packet-pgsql.c shows as no message: `S` hands the conversation
-                        // to TLS (ssl_starttls_ack), `N` goes on in the clear.
-                        *pg_ssl_asked = false;
-                        *starttls = st.skip_byte() == Some(b'S');
+        // Where the segment's bytes fall on the stream, and the PDU being gathered in
+        // its direction (its first byte and its end on the stream, once its length is
+        // known).
+        let len = payload.len().min(t.payload_len as usize);
+        let place = (len > 0).then(|| reasm.place(row.flow, dir, &t)).flatten();
+        let gathering = place.and_then(|(_, next)| {
+            let st = streams.get(&(row.flow, dir))?;
+            let first = next.saturating_sub(st.buf.len() as u64);
+            Some((first, first.saturating_add(st.want? as u64)))
+        });
+        let inside = |start: i64| {
+            gathering.is_some_and(|(first, end)| start >= first as i64 && start < end as i64)
+        };
+        // A segment after a hole (a segment not captured, or one still to come out of
+        // order) starts afresh, as Wireshark, which does not reassemble out of order by
+        // default, hands it to the dissector as it comes; only one that falls inside the
+        // PDU being gathered waits, as a segment of that PDU (Wireshark adds a segment to
+        // the multi-segment PDU it falls in whatever its order). `passed`: where the
+        // hole is given up to.
+        let passed = place
+            .filter(|&(start, next)| start > next as i64 && !inside(start))
+            .map(|(start, _)| start as u64);
+        // A segment the TCP analysis found out of order goes to no dissector
+        // (packet-tcp.c's `no_subdissector_on_error`, on by default) unless it falls
+        // inside the PDU being gathered: its bytes are not the stream's.
+        let out_of_order = len > 0
+            && !place.is_some_and(|(start, _)| inside(start))
+            && flagged(capture, index, bits::OUT_OF_ORDER);
+        let payload = if out_of_order { &[][..] } else { payload };
+        let mut handle = |ev: StreamEvent<'_>| match ev {
+            StreamEvent::Data {
+                conv,
+                dir,
+                bytes: data,
+                packet,
+                ..
+            } => {
+                let frame_off = match payload_off {
+                    Some(off)
+                        if packet == index as u64
+                            && data.len() <= payload.len()
+                            && payload.ends_with(data) =>
+                    {
+                        Some(off + payload.len() - data.len())
                     }
-                    // MySQL's SSL request, PostgreSQL's accepted one, turn the
-                    // conversation into TLS.
-                    let proto = if *starttls { AppProto::Tls } else { proto };
-                    let from = done.get(&packet).map_or(0, Vec::len);
-                    st.cut(proto, dir == client, done);
-                    if proto == AppProto::Tls {
-                        let new = done
-                            .get_mut(&packet)
-                            .into_iter()
-                            .flat_map(|v| v[from..].iter_mut());
-                        let mut inner = Vec::new();
-                        for pdu in new {
-                            pdu.encrypted = ccs.contains(&(conv, dir));
-                            match pdu.bytes.first() {
-                                Some(20) if !*hrr => {
-                                    ccs.insert((conv, dir));
-                                }
-                                Some(22) => {
-                                    let hs = pdu.bytes.get(5..).unwrap_or(&[]);
-                                    *hrr |= tls::message_name(hs) == "Hello Retry Request";
-                                }
-                                _ => {}
+                    _ => None,
+                };
+                let st = streams.entry((conv, dir)).or_default();
+                st.push(data, packet, frame_off);
+                if proto == AppProto::Pgsql && *pg_ssl_asked && dir != client {
+                    // The server's one-byte answer to the SSLRequest, which
+                    // packet-pgsql.c shows as no message: `S` hands the conversation
+                    // to TLS (ssl_starttls_ack), `N` goes on in the clear.
+                    *pg_ssl_asked = false;
+                    *starttls = st.skip_byte() == Some(b'S');
+                }
+                // MySQL's SSL request, PostgreSQL's accepted one, turn the
+                // conversation into TLS.
+                let proto = if *starttls { AppProto::Tls } else { proto };
+                let from = done.get(&packet).map_or(0, Vec::len);
+                st.cut(proto, dir == client, done);
+                if proto == AppProto::Tls {
+                    let new = done
+                        .get_mut(&packet)
+                        .into_iter()
+                        .flat_map(|v| v[from..].iter_mut());
+                    let mut inner = Vec::new();
+                    for pdu in new {
+                        pdu.encrypted = ccs.contains(&(conv, dir));
+                        match pdu.bytes.first() {
+                            Some(20) if !*hrr => {
+                                ccs.insert((conv, dir));
                             }
-                            if let Some(d) = decrypt.as_mut() {
-                                let keys = keys.unwrap_or(&no_keys);
-                                let to_server = dir == client;
-                                let tls13 = d.tls13();
-                                pdu.tls = match d
-                                    .record(keys, to_server, &pdu.bytes, packet, &mut inner)
-                                {
+                            Some(22) => {
+                                let hs = pdu.bytes.get(5..).unwrap_or(&[]);
+                                *hrr |= tls::message_name(hs) == "Hello Retry Request";
+                            }
+                            _ => {}
+                        }
+                        if let Some(d) = decrypt.as_mut() {
+                            let keys = keys.unwrap_or(&no_keys);
+                            let to_server = dir == client;
+                            let tls13 = d.tls13();
+                            pdu.tls =
+                                match d.record(keys, to_server, &pdu.bytes, packet, &mut inner) {
                                     Some(o) => TlsPart::Record(o),
                                     None if tls13 => TlsPart::Tls13,
                                     None => TlsPart::None,
                                 };
-                            }
-                        }
-                        if !inner.is_empty() {
-                            let state = mysql.entry(conv).or_default();
-                            for pdu in inner.iter_mut().filter(|p| p.proto == AppProto::Mysql) {
-                                pdu.mysql = state.classify(&pdu.bytes, pdu.to_server);
-                            }
-                            done.entry(packet).or_default().extend(inner);
                         }
                     }
-                    if proto == AppProto::Mysql {
-                        // Classified in stream order, while the conversation's state is
-                        // at hand.
+                    if !inner.is_empty() {
                         let state = mysql.entry(conv).or_default();
-                        let new = done
-                            .get_mut(&packet)
-                            .into_iter()
-                            .flat_map(|v| v[from..].iter_mut());
-                        for pdu in new {
+                        for pdu in inner.iter_mut().filter(|p| p.proto == AppProto::Mysql) {
                             pdu.mysql = state.classify(&pdu.bytes, pdu.to_server);
                         }
-                        *starttls = state.tls();
-                    }
-                    if proto == AppProto::Pgsql && dir == client {
-                        *pg_ssl_asked |= done.get(&packet).is_some_and(|v| {
-                            v[from..].iter().any(|p| p.bytes == pgsql::SSL_REQUEST)
-                        });
+                        done.entry(packet).or_default().extend(inner);
                     }
                 }
-                StreamEvent::Gap { conv, dir, .. } => {
-                    if let Some(d) = decrypt.as_mut() {
-                        d.gap(dir == client);
+                if proto == AppProto::Mysql {
+                    // Classified in stream order, while the conversation's state is
+                    // at hand.
+                    let state = mysql.entry(conv).or_default();
+                    let new = done
+                        .get_mut(&packet)
+                        .into_iter()
+                        .flat_map(|v| v[from..].iter_mut());
+                    for pdu in new {
+                        pdu.mysql = state.classify(&pdu.bytes, pdu.to_server);
                     }
-                    let st = streams.entry((conv, dir)).or_default();
-                    st.buf.clear();
-                    st.chunks.clear();
-                    st.broken = true;
-                    st.want = None;
+                    *starttls = state.tls();
                 }
-                StreamEvent::End { conv, dir } => {
-                    // What waits for the end of the stream (an HTTP body with no length)
-                    // ends with it.
-                    let st = streams.entry((conv, dir)).or_default();
-                    st.flush(proto, dir == client, index as u64, done);
+                if proto == AppProto::Pgsql && dir == client {
+                    *pg_ssl_asked |= done
+                        .get(&packet)
+                        .is_some_and(|v| v[from..].iter().any(|p| p.bytes == pgsql::SSL_REQUEST));
                 }
-            },
-        );
+            }
+            StreamEvent::Gap { conv, dir, .. } => {
+                if let Some(d) = decrypt.as_mut() {
+                    d.gap(dir == client);
+                }
+                let st = streams.entry((conv, dir)).or_default();
+                st.buf.clear();
+                st.chunks.clear();
+                st.broken = true;
+                st.want = None;
+            }
+            StreamEvent::End { conv, dir } => {
+                // What waits for the end of the stream (an HTTP body with no length)
+                // ends with it.
+                let st = streams.entry((conv, dir)).or_default();
+                st.flush(proto, dir == client, index as u64, done);
+            }
+        };
+        if let Some(start) = passed {
+            reasm.give_up(row.flow, dir, start, &mut handle);
+        }
+        reasm.segment(row.flow, dir, &t, payload, index as u64, &mut handle);
     }
 }
 
@@ -1016,7 +1042,9 @@ impl Stream {
         packet: u64,
         done: &mut HashMap<u64, Vec<Pdu>>,
     ) {
-        if self.buf.is_empty() || proto != AppProto::Http {
+        // A message whose head never ended (an HTTP/0.9 request's one line) stays a
+        // head waiting for more: tshark's HTTP dissector is not called again at the end.
+        if self.buf.is_empty() || proto != AppProto::Http || http::head_end(&self.buf).is_none() {
             return;
         }
         let n = self.buf.len();
@@ -1304,6 +1332,17 @@ fn proto_of(capture: &Capture, row: &PacketRow) -> Option<AppProto> {
         return None;
     }
     capture.app_protos.get(row.flow as usize).copied().flatten()
+}
+
+/// Whether the TCP analysis flagged packet `index` with any of `flags`.
+fn flagged(capture: &Capture, index: usize, flags: u32) -> bool {
+    let at = capture
+        .tcp_flags
+        .partition_point(|(p, _)| *p < index as u64);
+    capture
+        .tcp_flags
+        .get(at)
+        .is_some_and(|&(p, f)| p == index as u64 && f.0 & flags != 0)
 }
 
 fn is_tcp(capture: &Capture, row: &PacketRow) -> bool {
