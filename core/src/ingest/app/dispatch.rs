@@ -466,7 +466,7 @@ impl Apps {
             }
             Held::Gap { dir, len, at } => {
                 if let Some(cm) = &mut c.commands {
-                    cm.gap();
+                    cm.gap(usize::from(dir != *client), len);
                 }
                 parser.gap(dir == *client, len, at, out)
             }

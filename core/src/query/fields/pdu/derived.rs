@@ -5,12 +5,14 @@
 //! made of the bytes.
 //!
 //! A message's code says what it shows ([`shown`]): a request's command (whose keys and
-//! value length are those of the conversation's next request), `VALUE` lines (the next
-//! keys found by the retrievals, with their lengths), or a reply word. Flags and
-//! expiration are the conversation's first. Where that is not what Wireshark shows (keys
-//! that are not ASCII, a pipelined request Wireshark does not look at, a reply out of
-//! order, flags that vary, …) the digests differ and the conversation's packets are
-//! dissected again, as are those the table does not cover.
+//! value length are those of the conversation's next request not ended before the
+//! message's packet: the requests Wireshark did not show, pipelined behind another or
+//! cut by a lost segment, are passed over by their packets), `VALUE` lines (the next keys
+//! found by the retrievals, with their lengths), or a reply word. Flags and expiration
+//! are the conversation's first. Where that is not what Wireshark shows (keys that are
+//! not ASCII, a reply out of order, flags that vary, a parser that read a stream again
+//! after a gap otherwise than Wireshark, …) the digests differ and the conversation's
+//! packets are dissected again, as are those the table does not cover.
 
 use super::{PduOut, PduValues};
 use crate::capture::app::memcache::{
@@ -60,7 +62,7 @@ pub fn memcache(capture: &Capture, wanted: &HashSet<Fid>, values: &mut PduValues
         for t in &capture.transactions {
             if let (Detail::Memcache(m), Some(list)) = (&t.detail, txs.get_mut(&t.conv)) {
                 list.push(Tx {
-                    request: t.request.is_some(),
+                    request: t.request.map(|r| (r.first(), r.last())),
                     reply_end: t.response.map_or(0, |r| r.last()),
                     m,
                 });
@@ -105,12 +107,6 @@ pub fn memcache(capture: &Capture, wanted: &HashSet<Fid>, values: &mut PduValues
                 out.add(u64::from(p), f, v);
             }
             given[conv as usize] = true;
-        } else {
-            eprintln!(
-                "DEBUG conv {conv} mismatch: {} messages {:?}",
-                conv_messages.len(),
-                &conv_messages[..conv_messages.len().min(12)]
-            );
         }
     }
     given
@@ -132,8 +128,8 @@ fn commands(messages: &[(u32, u8)], out: &mut PduOut<'_>) {
 
 /// A transaction of a conversation derived.
 struct Tx<'a> {
-    /// Its request was seen.
-    request: bool,
+    /// The first and last packets of its request, if seen.
+    request: Option<(u64, u64)>,
     /// The packet that completed its reply (0 when none came).
     reply_end: u64,
     m: &'a Memcache,
@@ -200,7 +196,10 @@ fn derive(
 ) -> bool {
     // Requests in the order sent; retrievals, and in the one being shown how many of its
     // values were.
-    let mut requests = txs.iter().filter(|t| t.request).map(|t| t.m);
+    let mut requests = txs
+        .iter()
+        .filter_map(|t| t.request.map(|(first, last)| (first, last, t.m)))
+        .peekable();
     let retrievals: Vec<&Tx<'_>> = txs
         .iter()
         .filter(|t| matches!(t.m.command(), "get" | "gets" | "gat" | "gats"))
@@ -222,7 +221,11 @@ fn derive(
         };
         match code {
             c if c < shown::CLIENT_OTHER => {
-                let Some(m) = requests.next() else {
+                // The request this message shows: not one that ended before its packet
+                // (Wireshark showed only the first of the commands it was handed at once,
+                // or lost bytes of it).
+                while requests.next_if(|r| r.1 < u64::from(packet)).is_some() {}
+                let Some((_, _, m)) = requests.next() else {
                     return false;
                 };
                 let key = m.keys().first();
@@ -252,9 +255,11 @@ fn derive(
                 }
             }
             shown::CLIENT_OTHER => {
-                if requests.next().is_none() {
-                    return false;
-                }
+                // A line Wireshark does not know: a command it has no name for (which
+                // is this message's request, begun by its packet), or bytes after a loss
+                // (which may be none).
+                while requests.next_if(|r| r.1 < u64::from(packet)).is_some() {}
+                requests.next_if(|r| r.0 <= u64::from(packet));
             }
             c if (shown::RESPONSE..shown::RESPONSE + RESPONSES.len() as u8).contains(&c) => {
                 let word = RESPONSES[usize::from(c - shown::RESPONSE)];
