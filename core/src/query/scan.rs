@@ -101,20 +101,26 @@ impl<'c> Scan<'c> {
                 pdu::proto_of(f).is_some() || f == Fid::TlsHandshakeType
             })
         };
-        let (stage, rr) = if pdu_fields.is_empty() || capture.packets.is_empty() {
-            (
+        let collector = ev.fields().collector().filter(|_| !pdu_fields.is_empty());
+        let (stage, rr) = match collector {
+            Some(c) if !capture.packets.is_empty() => {
+                // The packets the collector reads (the field context's, made for the fields
+                // wanted: making another would derive memcached's fields twice).
+                let order = if c.reads() {
+                    (0..capture.packets.len() as u32)
+                        .zip(&capture.packets)
+                        .filter(|(_, r)| c.needs(r))
+                        .map(|(i, _)| i)
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                (Stage::Pdus, Reread::run(capture, order, false))
+            }
+            _ => (
                 Stage::Filter,
                 Self::filter_run(capture, std::mem::take(&mut reads)),
-            )
-        } else {
-            // The packets the collector reads.
-            let c = Collector::new(capture, pdu_fields);
-            let order = (0..capture.packets.len() as u32)
-                .zip(&capture.packets)
-                .filter(|(_, r)| c.needs(r))
-                .map(|(i, _)| i)
-                .collect();
-            (Stage::Pdus, Reread::run(capture, order, false))
+            ),
         };
         Scan {
             capture,

@@ -680,16 +680,35 @@ pub struct CommandIndex {
     /// is made: one table of them all would be reserved beside the ingest's whole, at the
     /// heap's peak.
     blocks: Vec<(Vec<u32>, Vec<u8>)>,
+    /// Each conversation of the messages and how many of its messages are there, in the
+    /// order of the blocks: a query takes a conversation's messages without looking up
+    /// each one's packet (8 bytes a conversation).
+    runs: Vec<(u32, u32)>,
 }
 
 impl CommandIndex {
-    /// Conversations covered (`covered`) and their messages, a block at a time.
-    pub fn new(covered: Vec<bool>, blocks: impl IntoIterator<Item = (Vec<u32>, Vec<u8>)>) -> Self {
+    /// Conversations covered (`covered`) and their messages, a block at a time, their
+    /// conversations and how many messages each (`runs`, in the same order).
+    pub fn new(
+        covered: Vec<bool>,
+        runs: Vec<(u32, u32)>,
+        blocks: impl IntoIterator<Item = (Vec<u32>, Vec<u8>)>,
+    ) -> Self {
         CommandIndex {
             covered,
             fields: Vec::new(),
             blocks: blocks.into_iter().collect(),
+            runs,
         }
+    }
+
+    /// Each conversation with messages and its (packet, code) pairs, in the order of
+    /// [`CommandIndex::messages`].
+    pub fn conversations(&self) -> impl Iterator<Item = (u32, Vec<(u32, u8)>)> + '_ {
+        let mut messages = self.messages();
+        self.runs
+            .iter()
+            .map(move |&(conv, n)| (conv, messages.by_ref().take(n as usize).collect()))
     }
 
     /// What the ingest summed up of conversation `conv`'s fields, if it did.

@@ -597,6 +597,16 @@ impl Found {
         }
     }
 
+    /// How many pairs.
+    pub fn len(&self) -> usize {
+        self.blocks.iter().map(Vec::len).sum()
+    }
+
+    /// No pair.
+    pub fn is_empty(&self) -> bool {
+        self.blocks.is_empty()
+    }
+
     /// The pairs, in the order noted.
     pub fn iter(&self) -> impl Iterator<Item = &(u32, u8)> {
         self.blocks.iter().flatten()

@@ -70,24 +70,7 @@ pub fn memcache(capture: &Capture, wanted: &HashSet<Fid>, values: &mut PduValues
         }
     }
     let mut given = vec![false; capture.conversations.len()];
-    // A conversation's messages are in packet order: the reader keeps its block decoded.
-    let mut rows = capture.packets.reader();
-    let mut messages = table.messages().peekable();
-    let mut conv_messages = Vec::new();
-    while let Some((p, code)) = messages.next() {
-        let Some(conv) = rows.get(p as usize).map(|r| r.flow) else {
-            continue;
-        };
-        // This conversation's messages (they are one after another).
-        conv_messages.clear();
-        conv_messages.push((p, code));
-        while let Some(&(q, c)) = messages.peek() {
-            if rows.get(q as usize).map(|r| r.flow) != Some(conv) {
-                break;
-            }
-            conv_messages.push((q, c));
-            messages.next();
-        }
+    for (conv, conv_messages) in table.conversations() {
         if !table.covers(conv) {
             continue;
         }
@@ -101,7 +84,7 @@ pub fn memcache(capture: &Capture, wanted: &HashSet<Fid>, values: &mut PduValues
             continue;
         };
         let mut derived = Vec::new();
-        if derive(fields, txs, &conv_messages, &mut derived) {
+        if derive(fields, txs, &conv_messages, wanted, &mut derived) {
             commands(&conv_messages, &mut out);
             for (p, f, v) in derived {
                 out.add(u64::from(p), f, v);
@@ -116,7 +99,7 @@ pub fn memcache(capture: &Capture, wanted: &HashSet<Fid>, values: &mut PduValues
 fn commands(messages: &[(u32, u8)], out: &mut PduOut<'_>) {
     for &(p, code) in messages {
         out.add(u64::from(p), Fid::Memcache, AppValue::Present);
-        if let Some(name) = command_of(code) {
+        if let Some(name) = command_of(code).filter(|_| out.wants(Fid::MemcacheCommand)) {
             out.add(
                 u64::from(p),
                 Fid::MemcacheCommand,
@@ -142,9 +125,10 @@ fn hits(m: &Memcache) -> impl Iterator<Item = &Key> {
         .filter(|k| k.hit() == Some(true) && k.value_len().is_some())
 }
 
-/// One message's derived fields, and their digest.
+/// One message's derived fields (those wanted), and the digest of them all.
 struct Derived<'a> {
     out: &'a mut Vec<(u32, Fid, AppValue)>,
+    wanted: &'a HashSet<Fid>,
     packet: u32,
     digest: MessageDigest,
 }
@@ -152,13 +136,17 @@ struct Derived<'a> {
 impl Derived<'_> {
     fn uint(&mut self, field: TextField, fid: Fid, v: u64) {
         self.digest.uint(field, v);
-        self.out.push((self.packet, fid, AppValue::Uint(v)));
+        if self.wanted.contains(&fid) {
+            self.out.push((self.packet, fid, AppValue::Uint(v)));
+        }
     }
 
     fn text(&mut self, field: TextField, fid: Fid, s: &str) {
         self.digest.text(field, s);
-        self.out
-            .push((self.packet, fid, AppValue::Text(s.to_owned())));
+        if self.wanted.contains(&fid) {
+            self.out
+                .push((self.packet, fid, AppValue::Text(s.to_owned())));
+        }
     }
 
     fn key(&mut self, k: &Key) {
@@ -186,12 +174,13 @@ impl Derived<'_> {
 }
 
 /// Derives the fields of one conversation's messages from their codes and its
-/// transactions (`txs`, in capture order) into `out`; whether their digest is the one
-/// the ingest made.
+/// transactions (`txs`, in capture order), the `wanted` ones into `out`; whether the
+/// digest of them all is the one the ingest made.
 fn derive(
     fields: &ConvFields,
     txs: &[Tx<'_>],
     messages: &[(u32, u8)],
+    wanted: &HashSet<Fid>,
     out: &mut Vec<(u32, Fid, AppValue)>,
 ) -> bool {
     // Requests in the order sent; retrievals, and in the one being shown how many of its
@@ -216,6 +205,7 @@ fn derive(
         let cut = cuts.next_if(|c| c.message == i);
         let mut d = Derived {
             out: &mut *out,
+            wanted,
             packet,
             digest: MessageDigest::default(),
         };
