@@ -661,8 +661,9 @@ pub struct Change {
 
 /// Where Wireshark shows a memcache message (`memcache`) and its command
 /// (`memcache.command`), noted while the capture was read, so a filter or a column on
-/// them needs no second reading of the packets: 5 bytes a message. Only for the
-/// conversations it covers; the others' PDUs are dissected again. With each message's
+/// them needs no second reading of the packets: 5 bytes a message, 8 a conversation
+/// ([`CommandIndex::conversations`]). Only for the conversations it covers; the others'
+/// PDUs are dissected again. With each message's
 /// code ([`shown`]) and the transactions, most conversations' other text fields come
 /// without their bytes too ([`CommandIndex::fields`]: 32 bytes a conversation in the
 /// wasm32 heap, 12 a change of flags or expiration, a few dozen a cut `VALUE` line).
