@@ -37,8 +37,9 @@
 //! - per memcached message (text protocol): 5 bytes (`memcache_commands`), where
 //!   Wireshark shows `memcache` and `memcache.command` and a code of what else it shows,
 //!   for filters on them (8 while the ingest runs, in blocks of 4,096 that never move);
-//!   per memcached conversation 32 bytes on wasm32 (the digest of its other text fields,
-//!   which a query derives from the codes and the transactions), and 12 for each change
+//!   per memcached conversation 40 bytes on wasm32 (which messages are its, and the
+//!   digest of its other text fields, which a query derives from the codes and the
+//!   transactions; after a lost segment too), and 12 for each change
 //!   of flags or expiration and a few dozen for each `VALUE` line a segment cut (both
 //!   rare, the changes capped at one in eight messages).
 //!

@@ -661,8 +661,9 @@ pub struct Change {
 
 /// Where Wireshark shows a memcache message (`memcache`) and its command
 /// (`memcache.command`), noted while the capture was read, so a filter or a column on
-/// them needs no second reading of the packets: 5 bytes a message. Only for the
-/// conversations it covers; the others' PDUs are dissected again. With each message's
+/// them needs no second reading of the packets: 5 bytes a message, 8 a conversation
+/// ([`CommandIndex::conversations`]). Only for the conversations it covers; the others'
+/// PDUs are dissected again. With each message's
 /// code ([`shown`]) and the transactions, most conversations' other text fields come
 /// without their bytes too ([`CommandIndex::fields`]: 32 bytes a conversation in the
 /// wasm32 heap, 12 a change of flags or expiration, a few dozen a cut `VALUE` line).
@@ -680,16 +681,35 @@ pub struct CommandIndex {
     /// is made: one table of them all would be reserved beside the ingest's whole, at the
     /// heap's peak.
     blocks: Vec<(Vec<u32>, Vec<u8>)>,
+    /// Each conversation of the messages and how many of its messages are there, in the
+    /// order of the blocks: a query takes a conversation's messages without looking up
+    /// each one's packet (8 bytes a conversation).
+    runs: Vec<(u32, u32)>,
 }
 
 impl CommandIndex {
-    /// Conversations covered (`covered`) and their messages, a block at a time.
-    pub fn new(covered: Vec<bool>, blocks: impl IntoIterator<Item = (Vec<u32>, Vec<u8>)>) -> Self {
+    /// Conversations covered (`covered`) and their messages, a block at a time, their
+    /// conversations and how many messages each (`runs`, in the same order).
+    pub fn new(
+        covered: Vec<bool>,
+        runs: Vec<(u32, u32)>,
+        blocks: impl IntoIterator<Item = (Vec<u32>, Vec<u8>)>,
+    ) -> Self {
         CommandIndex {
             covered,
             fields: Vec::new(),
             blocks: blocks.into_iter().collect(),
+            runs,
         }
+    }
+
+    /// Each conversation with messages and its (packet, code) pairs, in the order of
+    /// [`CommandIndex::messages`].
+    pub fn conversations(&self) -> impl Iterator<Item = (u32, Vec<(u32, u8)>)> + '_ {
+        let mut messages = self.messages();
+        self.runs
+            .iter()
+            .map(move |&(conv, n)| (conv, messages.by_ref().take(n as usize).collect()))
     }
 
     /// What the ingest summed up of conversation `conv`'s fields, if it did.

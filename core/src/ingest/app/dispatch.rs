@@ -103,6 +103,9 @@ pub struct Apps {
     /// ones (indexed by flow) and (packet, command) of theirs.
     memcache_covered: Vec<bool>,
     memcache_commands: Found,
+    /// Their conversations, and how many messages each, in the order of
+    /// `memcache_commands`.
+    memcache_runs: Vec<(u32, u32)>,
     /// What their fields need beyond the commands, for those whose fields fit.
     memcache_fields: Vec<ConvFields>,
     stats: AppStats,
@@ -308,7 +311,9 @@ impl Apps {
             .map_or((None, None, None, None), |c| {
                 (c.proto, c.client, c.inner, c.commands)
             });
-        if let Some(mut cm) = commands.filter(|cm| !cm.complex) {
+        // (A conversation's messages are counted in 32 bits.)
+        let commands = commands.and_then(|cm| Some((u32::try_from(cm.found.len()).ok()?, cm)));
+        if let Some((n, mut cm)) = commands.filter(|(_, cm)| !cm.complex) {
             if self.memcache_covered.len() <= i {
                 self.memcache_covered.resize(i + 1, false);
             }
@@ -321,7 +326,10 @@ impl Apps {
                     cut: std::mem::take(&mut cm.cut).into_boxed_slice(),
                 });
             }
-            self.memcache_commands.append(cm.found);
+            if n > 0 {
+                self.memcache_runs.push((flow, n));
+                self.memcache_commands.append(cm.found);
+            }
         }
         if self.retired.len() <= i {
             self.retired.resize(i + 1, false);
@@ -466,7 +474,7 @@ impl Apps {
             }
             Held::Gap { dir, len, at } => {
                 if let Some(cm) = &mut c.commands {
-                    cm.gap();
+                    cm.gap(usize::from(dir != *client), len);
                 }
                 parser.gap(dir == *client, len, at, out)
             }
@@ -685,7 +693,9 @@ impl Apps {
         // Conversations in the order they ended, each in packet order: what a packet
         // shows comes from its own conversation, so no sort of them all is needed.
         let found = std::mem::take(&mut self.memcache_commands);
-        let mut index = CommandIndex::new(covered, found.into_columns());
+        let mut runs = std::mem::take(&mut self.memcache_runs);
+        runs.shrink_to_fit();
+        let mut index = CommandIndex::new(covered, runs, found.into_columns());
         let mut fields = std::mem::take(&mut self.memcache_fields);
         fields.sort_unstable_by_key(|f| f.conv);
         fields.shrink_to_fit();

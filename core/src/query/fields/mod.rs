@@ -264,6 +264,14 @@ impl<'c> FieldCtx<'c> {
         }
     }
 
+    /// The collector of per-PDU values the context made for the fields wanted, if any.
+    pub fn collector(&self) -> Option<&Collector> {
+        match &self.pdu {
+            Pdu::Own(c) => Some(c),
+            _ => None,
+        }
+    }
+
     /// Hands over the per-PDU values collected by the context itself (None when no
     /// per-PDU field was wanted, or they were given with [`FieldCtx::with_collector`]).
     pub fn take_collector(&mut self) -> Option<Collector> {

@@ -565,6 +565,8 @@ struct Msp {
     end: u64,
     /// What it shows: its code ([`shown`]) and its fields.
     shown: Message,
+    /// Bytes of it were lost: it is not dissected, and ends where its first line said.
+    broken: bool,
 }
 
 /// (packet, command) pairs in blocks of [`Found::BLOCK`]: a long conversation notes
@@ -593,6 +595,16 @@ impl Found {
                 self.blocks.push(b);
             }
         }
+    }
+
+    /// How many pairs.
+    pub fn len(&self) -> usize {
+        self.blocks.iter().map(Vec::len).sum()
+    }
+
+    /// No pair.
+    pub fn is_empty(&self) -> bool {
+        self.blocks.is_empty()
     }
 
     /// The pairs, in the order noted.
@@ -747,10 +759,11 @@ impl TextSink for Shown {
 /// Where Wireshark shows a memcache message (`memcache`) and its command
 /// (`memcache.command`) in one memcached conversation, noted as its bytes go by: the same
 /// cut of each side into PDUs as the field dissector's, as long as the conversation stays
-/// on the simple path (text messages, PDUs whose length the first line says). Anything
-/// else — a gap, a binary message, a first line cut by a segment, a `STAT` reply (which
-/// names a command too) — makes it [`Commands::complex`]: then only dissecting the
-/// packets again says where the fields are. Each message's code ([`shown`]) and the
+/// on the simple path (text messages, PDUs whose length the first line says; after a
+/// gap it starts again where the dissector does, [`Commands::gap`]). Anything else — a
+/// binary message, a first line cut by a segment, a `STAT` reply (which names a command
+/// too) — makes it [`Commands::complex`]: then only dissecting the packets again says
+/// where the fields are. Each message's code ([`shown`]) and the
 /// digest of the conversation's fields ([`Commands::digest`]) let a query derive its
 /// other text fields from the transactions and check them.
 #[derive(Debug, Default)]
@@ -795,16 +808,29 @@ impl Commands {
                 return;
             }
             // Complete: dissected whole (its first line said how long it is), unless it
-            // grew past what Wireshark keeps; the rest is handed over afresh.
-            if m.end <= MAX_PDU as u64 {
+            // grew past what Wireshark keeps or bytes of it were lost; the rest is handed
+            // over afresh.
+            if m.end <= MAX_PDU as u64 && !m.broken {
                 self.push(packet, m.shown);
             }
         }
     }
 
-    /// Bytes of one direction were never captured.
-    pub fn gap(&mut self) {
-        self.complex = true;
+    /// `len` bytes of one direction (0 the client's, 1 the server's) were never
+    /// captured. As TCP's desegmentation does: lost inside a PDU whose end is known
+    /// (a data block), the bytes after the loss up to that end still join it and it is
+    /// never dissected; else the PDU being gathered is dropped. Either way the next bytes
+    /// handed over afresh are a message of their own, wherever they fall.
+    pub fn gap(&mut self, side: usize, len: u64) {
+        let Some(m) = &mut self.sides[side] else {
+            return;
+        };
+        if m.len.saturating_add(len) < m.end {
+            m.len += len;
+            m.broken = true;
+        } else {
+            self.sides[side] = None;
+        }
     }
 
     /// Notes a message shown in packet `packet`.
@@ -869,6 +895,7 @@ impl Commands {
                 end: t.len() as u64 + u64::from(n),
                 // Its fields are all on its first line, here already.
                 shown: message(side, t, classify(line), line.len(), command()),
+                broken: false,
             }),
             TextCut::More(_) => {
                 self.complex = true;

@@ -5,12 +5,14 @@
 //! made of the bytes.
 //!
 //! A message's code says what it shows ([`shown`]): a request's command (whose keys and
-//! value length are those of the conversation's next request), `VALUE` lines (the next
-//! keys found by the retrievals, with their lengths), or a reply word. Flags and
-//! expiration are the conversation's first. Where that is not what Wireshark shows (keys
-//! that are not ASCII, a pipelined request Wireshark does not look at, a reply out of
-//! order, flags that vary, …) the digests differ and the conversation's packets are
-//! dissected again, as are those the table does not cover.
+//! value length are those of the conversation's next request not ended before the
+//! message's packet: the requests Wireshark did not show, pipelined behind another or
+//! cut by a lost segment, are passed over by their packets), `VALUE` lines (the next keys
+//! found by the retrievals, with their lengths), or a reply word. Flags and expiration
+//! are the conversation's first. Where that is not what Wireshark shows (keys that are
+//! not ASCII, a reply out of order, flags that vary, a parser that read a stream again
+//! after a gap otherwise than Wireshark, …) the digests differ and the conversation's
+//! packets are dissected again, as are those the table does not cover.
 
 use super::{PduOut, PduValues};
 use crate::capture::app::memcache::{
@@ -60,7 +62,7 @@ pub fn memcache(capture: &Capture, wanted: &HashSet<Fid>, values: &mut PduValues
         for t in &capture.transactions {
             if let (Detail::Memcache(m), Some(list)) = (&t.detail, txs.get_mut(&t.conv)) {
                 list.push(Tx {
-                    request: t.request.is_some(),
+                    request: t.request.map(|r| (r.first(), r.last())),
                     reply_end: t.response.map_or(0, |r| r.last()),
                     m,
                 });
@@ -68,24 +70,7 @@ pub fn memcache(capture: &Capture, wanted: &HashSet<Fid>, values: &mut PduValues
         }
     }
     let mut given = vec![false; capture.conversations.len()];
-    // A conversation's messages are in packet order: the reader keeps its block decoded.
-    let mut rows = capture.packets.reader();
-    let mut messages = table.messages().peekable();
-    let mut conv_messages = Vec::new();
-    while let Some((p, code)) = messages.next() {
-        let Some(conv) = rows.get(p as usize).map(|r| r.flow) else {
-            continue;
-        };
-        // This conversation's messages (they are one after another).
-        conv_messages.clear();
-        conv_messages.push((p, code));
-        while let Some(&(q, c)) = messages.peek() {
-            if rows.get(q as usize).map(|r| r.flow) != Some(conv) {
-                break;
-            }
-            conv_messages.push((q, c));
-            messages.next();
-        }
+    for (conv, conv_messages) in table.conversations() {
         if !table.covers(conv) {
             continue;
         }
@@ -99,18 +84,12 @@ pub fn memcache(capture: &Capture, wanted: &HashSet<Fid>, values: &mut PduValues
             continue;
         };
         let mut derived = Vec::new();
-        if derive(fields, txs, &conv_messages, &mut derived) {
+        if derive(fields, txs, &conv_messages, wanted, &mut derived) {
             commands(&conv_messages, &mut out);
             for (p, f, v) in derived {
                 out.add(u64::from(p), f, v);
             }
             given[conv as usize] = true;
-        } else {
-            eprintln!(
-                "DEBUG conv {conv} mismatch: {} messages {:?}",
-                conv_messages.len(),
-                &conv_messages[..conv_messages.len().min(12)]
-            );
         }
     }
     given
@@ -120,7 +99,7 @@ pub fn memcache(capture: &Capture, wanted: &HashSet<Fid>, values: &mut PduValues
 fn commands(messages: &[(u32, u8)], out: &mut PduOut<'_>) {
     for &(p, code) in messages {
         out.add(u64::from(p), Fid::Memcache, AppValue::Present);
-        if let Some(name) = command_of(code) {
+        if let Some(name) = command_of(code).filter(|_| out.wants(Fid::MemcacheCommand)) {
             out.add(
                 u64::from(p),
                 Fid::MemcacheCommand,
@@ -132,8 +111,8 @@ fn commands(messages: &[(u32, u8)], out: &mut PduOut<'_>) {
 
 /// A transaction of a conversation derived.
 struct Tx<'a> {
-    /// Its request was seen.
-    request: bool,
+    /// The first and last packets of its request, if seen.
+    request: Option<(u64, u64)>,
     /// The packet that completed its reply (0 when none came).
     reply_end: u64,
     m: &'a Memcache,
@@ -146,9 +125,10 @@ fn hits(m: &Memcache) -> impl Iterator<Item = &Key> {
         .filter(|k| k.hit() == Some(true) && k.value_len().is_some())
 }
 
-/// One message's derived fields, and their digest.
+/// One message's derived fields (those wanted), and the digest of them all.
 struct Derived<'a> {
     out: &'a mut Vec<(u32, Fid, AppValue)>,
+    wanted: &'a HashSet<Fid>,
     packet: u32,
     digest: MessageDigest,
 }
@@ -156,13 +136,17 @@ struct Derived<'a> {
 impl Derived<'_> {
     fn uint(&mut self, field: TextField, fid: Fid, v: u64) {
         self.digest.uint(field, v);
-        self.out.push((self.packet, fid, AppValue::Uint(v)));
+        if self.wanted.contains(&fid) {
+            self.out.push((self.packet, fid, AppValue::Uint(v)));
+        }
     }
 
     fn text(&mut self, field: TextField, fid: Fid, s: &str) {
         self.digest.text(field, s);
-        self.out
-            .push((self.packet, fid, AppValue::Text(s.to_owned())));
+        if self.wanted.contains(&fid) {
+            self.out
+                .push((self.packet, fid, AppValue::Text(s.to_owned())));
+        }
     }
 
     fn key(&mut self, k: &Key) {
@@ -190,17 +174,21 @@ impl Derived<'_> {
 }
 
 /// Derives the fields of one conversation's messages from their codes and its
-/// transactions (`txs`, in capture order) into `out`; whether their digest is the one
-/// the ingest made.
+/// transactions (`txs`, in capture order), the `wanted` ones into `out`; whether the
+/// digest of them all is the one the ingest made.
 fn derive(
     fields: &ConvFields,
     txs: &[Tx<'_>],
     messages: &[(u32, u8)],
+    wanted: &HashSet<Fid>,
     out: &mut Vec<(u32, Fid, AppValue)>,
 ) -> bool {
     // Requests in the order sent; retrievals, and in the one being shown how many of its
     // values were.
-    let mut requests = txs.iter().filter(|t| t.request).map(|t| t.m);
+    let mut requests = txs
+        .iter()
+        .filter_map(|t| t.request.map(|(first, last)| (first, last, t.m)))
+        .peekable();
     let retrievals: Vec<&Tx<'_>> = txs
         .iter()
         .filter(|t| matches!(t.m.command(), "get" | "gets" | "gat" | "gats"))
@@ -217,12 +205,17 @@ fn derive(
         let cut = cuts.next_if(|c| c.message == i);
         let mut d = Derived {
             out: &mut *out,
+            wanted,
             packet,
             digest: MessageDigest::default(),
         };
         match code {
             c if c < shown::CLIENT_OTHER => {
-                let Some(m) = requests.next() else {
+                // The request this message shows: not one that ended before its packet
+                // (Wireshark showed only the first of the commands it was handed at once,
+                // or lost bytes of it).
+                while requests.next_if(|r| r.1 < u64::from(packet)).is_some() {}
+                let Some((_, _, m)) = requests.next() else {
                     return false;
                 };
                 let key = m.keys().first();
@@ -252,9 +245,11 @@ fn derive(
                 }
             }
             shown::CLIENT_OTHER => {
-                if requests.next().is_none() {
-                    return false;
-                }
+                // A line Wireshark does not know: a command it has no name for (which
+                // is this message's request, begun by its packet), or bytes after a loss
+                // (which may be none).
+                while requests.next_if(|r| r.1 < u64::from(packet)).is_some() {}
+                requests.next_if(|r| r.0 <= u64::from(packet));
             }
             c if (shown::RESPONSE..shown::RESPONSE + RESPONSES.len() as u8).contains(&c) => {
                 let word = RESPONSES[usize::from(c - shown::RESPONSE)];

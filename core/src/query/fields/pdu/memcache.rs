@@ -317,7 +317,7 @@ impl Emit<'_, '_> {
 /// places in `t`, and, when a PDU needs more bytes, where it begins and how many more
 /// it needs (0: the whole next segment).
 pub fn placed(t: &[u8]) -> (Vec<Placed>, Option<(usize, u32)>) {
-    let mut values = super::PduValues::new();
+    let mut values = super::PduValues::default();
     let none = std::collections::HashSet::new();
     let mut out = PduOut::new(&mut values, Some(&none));
     let mut v = Vec::new();
@@ -618,7 +618,7 @@ mod test {
 
     /// Feeds the steps (segment `i` is packet `i`) and returns the values.
     fn run(steps: &[Step<'_>]) -> PduValues {
-        let mut values = PduValues::new();
+        let mut values = PduValues::default();
         let mut d = Dissector::new();
         for (i, step) in steps.iter().enumerate() {
             let mut out = PduOut::new(&mut values, None);
@@ -992,7 +992,7 @@ mod test {
             }
             let mut d = Dissector::new();
             let mut c = Commands::default();
-            let mut values = PduValues::new();
+            let mut values = PduValues::default();
             let wanted: std::collections::HashSet<Fid> =
                 [Fid::MemcacheCommand, Fid::Memcache].into();
             let mut at = [0, 0];
@@ -1103,7 +1103,7 @@ mod test {
                 }
             }
             let mut d = Dissector::new();
-            let mut values = PduValues::new();
+            let mut values = PduValues::default();
             let mut at = 0;
             let mut packet = 0;
             while at < stream.len() {

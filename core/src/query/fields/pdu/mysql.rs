@@ -69,7 +69,7 @@ mod test {
             k
         };
         for cut in 0..=bytes.len() {
-            let mut v = PduValues::new();
+            let mut v = PduValues::default();
             let mut f = Framer::default();
             f.data(true, &bytes[..cut], 1, &mut PduOut::new(&mut v, None));
             f.data(true, &bytes[cut..], 2, &mut PduOut::new(&mut v, None));
@@ -81,7 +81,7 @@ mod test {
             assert_eq!(n, 3, "cut at {cut}");
         }
         // After a gap nothing more on that side; the other goes on.
-        let mut v = PduValues::new();
+        let mut v = PduValues::default();
         let mut f = Framer::default();
         f.gap(true, 10);
         f.data(true, bytes, 1, &mut PduOut::new(&mut v, None));

@@ -713,7 +713,7 @@ mod test {
     use Seg::{Data, Gap};
 
     fn run_with(segs: &[Seg<'_>], wanted: Option<&HashSet<Fid>>) -> PduValues {
-        let mut values = PduValues::new();
+        let mut values = PduValues::default();
         let mut d = Dissector::new();
         for (i, s) in segs.iter().enumerate() {
             let mut out = PduOut::new(&mut values, wanted);
@@ -1075,7 +1075,7 @@ mod test {
             holes in proptest::collection::vec(proptest::bool::weighted(0.1), 40),
         ) {
             let mut d = Dissector::new();
-            let mut values = PduValues::new();
+            let mut values = PduValues::default();
             let (mut at, mut i) = (0, 0);
             while at < stream.len() {
                 let n = cuts[i % cuts.len()].min(stream.len() - at);
