@@ -224,21 +224,13 @@ impl Transaction {
     /// The times of the packets that start and complete its request and its response,
     /// read together (`packets`: `Capture::packets`, where the times are).
     pub fn times(&self, packets: &Packets) -> Times {
-        let [q0, q1, r0, r1] = packets.rows(self.ends()).map(|p| p.map(|p| p.ts_ns));
-        Times {
-            request: q0.zip(q1),
-            response: r0.zip(r1),
-        }
+        Times::of(packets.rows(self.ends()).map(|p| p.map(|p| p.ts_ns)))
     }
 
     /// [`Transaction::times`] through a reader: for a run over many transactions, in
     /// about the order of their packets, which then decodes each block of rows once.
     pub fn times_in(&self, reader: &mut Reader<'_>) -> Times {
-        let [q0, q1, r0, r1] = self.ends().map(|i| reader.get(i).map(|p| p.ts_ns));
-        Times {
-            request: q0.zip(q1),
-            response: r0.zip(r1),
-        }
+        Times::of(self.ends().map(|i| reader.get(i).map(|p| p.ts_ns)))
     }
 
     /// The packets that start and complete the request and the response (`usize::MAX`
@@ -286,6 +278,14 @@ pub struct Times {
 }
 
 impl Times {
+    /// The times of the packets [`Transaction::ends`] names, in its order.
+    fn of([q0, q1, r0, r1]: [Option<i64>; 4]) -> Times {
+        Times {
+            request: q0.zip(q1),
+            response: r0.zip(r1),
+        }
+    }
+
     /// [`Transaction::time_to_first_byte_ns`].
     pub fn time_to_first_byte_ns(self) -> Option<i64> {
         Some(self.response?.0 - self.request?.1)
