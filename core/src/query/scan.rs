@@ -450,18 +450,7 @@ mod test {
         use crate::ingest::app::testkit;
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let mut paths = vec![dir.join("static/sample.pcapng")];
-        let mut dirs = vec![dir.join("tests/data")];
-        while let Some(d) = dirs.pop() {
-            for e in std::fs::read_dir(&d).unwrap() {
-                let p = e.unwrap().path();
-                let name = p.to_string_lossy();
-                if p.is_dir() {
-                    dirs.push(p);
-                } else if name.ends_with(".pcap") || name.ends_with(".pcapng") {
-                    paths.push(p);
-                }
-            }
-        }
+        paths.extend(testkit::captures_under(&dir.join("tests/data")));
         paths.sort();
         for corpus in ["memcached.pcap", "memcached-userdata.pcap"] {
             paths.extend(testkit::path(&format!(

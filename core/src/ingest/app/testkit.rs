@@ -55,6 +55,25 @@ pub fn path(p: &str) -> Option<PathBuf> {
     }
 }
 
+/// Every pcap and pcapng file under `dir`, its subdirectories included, in path order
+/// (none when `dir` is missing).
+pub fn captures_under(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "pcap" || x == "pcapng") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// The TCP conversations of a capture with `port` at either end, as pieces; the side
 /// on `port` is the server.
 pub fn conversations(p: &str, port: u16) -> Option<Vec<Vec<Piece>>> {

@@ -343,17 +343,10 @@ mod test {
         ] {
             dirs.push(corpus.join(d));
         }
-        let mut out = Vec::new();
-        while let Some(d) = dirs.pop() {
-            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    dirs.push(p);
-                } else if p.extension().is_some_and(|x| x == "pcap" || x == "pcapng") {
-                    out.push(p);
-                }
-            }
-        }
+        let mut out: Vec<_> = dirs
+            .iter()
+            .flat_map(|d| crate::ingest::app::testkit::captures_under(d))
+            .collect();
         for f in [
             "PcapPlusPlus/packet/IcmpPackets.pcap",
             "PcapPlusPlus/pcap/frag_http_req.pcap",

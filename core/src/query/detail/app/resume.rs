@@ -812,21 +812,10 @@ mod marked {
     //! `resume_reads` names), has the detail it has when the packets are asked for in
     //! order; starts after segments the TCP analysis flagged (lost, sent again) are taken.
     use crate::capture::Capture;
+    use crate::ingest::app::testkit::captures_under;
     use crate::query::detail::{detail, pdml, text, Apps, FrameInfo, Index};
     use crate::query::fields::{FieldCtx, MemorySource};
     use std::path::{Path, PathBuf};
-
-    /// Every pcap and pcapng under `dir`.
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "pcap" || x == "pcapng") {
-                out.push(p);
-            }
-        }
-    }
 
     fn shown(c: &Capture, src: &mut MemorySource<'_>, apps: &mut Apps, i: usize) -> String {
         let mut ctx = FieldCtx::new(c);
@@ -883,10 +872,8 @@ mod marked {
     #[test]
     fn every_row_alone_is_its_in_order_row() {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-        let mut paths = Vec::new();
-        walk(&root.join("tests/data"), &mut paths);
-        let mut corpus = Vec::new();
-        walk(&root.join("../shared/corpus"), &mut corpus);
+        let mut paths = captures_under(&root.join("tests/data"));
+        let mut corpus = captures_under(&root.join("../shared/corpus"));
         corpus.retain(|p| std::fs::metadata(p).is_ok_and(|m| m.len() <= 1 << 20));
         paths.extend(corpus);
         paths.sort();
@@ -974,12 +961,10 @@ mod marked {
     #[test]
     fn every_packet_alone_after_flagged_segments_too() {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-        let mut paths = Vec::new();
-        walk(&root.join("tests/data"), &mut paths);
+        let mut paths = captures_under(&root.join("tests/data"));
         assert!(paths.len() >= 20);
         // The corpus's captures of up to 1 MB, when it is there.
-        let mut corpus = Vec::new();
-        walk(&root.join("../shared/corpus"), &mut corpus);
+        let mut corpus = captures_under(&root.join("../shared/corpus"));
         corpus.retain(|p| std::fs::metadata(p).is_ok_and(|m| m.len() <= 1 << 20));
         paths.extend(corpus);
         paths.sort();
