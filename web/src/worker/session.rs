@@ -505,6 +505,38 @@ fn format_name(format: Option<Format>) -> String {
     }
 }
 
+/// The row of packet `i` as the page shows it, its bytes from `bytes`; `prev_ts`: the
+/// time of the row shown before it.
+fn row_view<'c>(
+    capture: &'c Capture,
+    query: &mut Rows<'c>,
+    ctx: &mut FieldCtx<'c>,
+    bytes: &mut Reread<'_>,
+    i: usize,
+    prev_ts: Option<i64>,
+) -> PacketRowView {
+    let r = query.row(ctx, i, prev_ts, bytes);
+    let mut buf = Vec::new();
+    let colour = if bytes.read(i, &capture.packets.at(i), &mut buf) {
+        crate::columns::colour(capture, i, &buf, &r.protocol)
+    } else {
+        ""
+    };
+    PacketRowView {
+        no: r.number,
+        time: r.time,
+        abs_time: r.abs_time,
+        delta_time: r.delta_time,
+        colour: colour.to_owned(),
+        src: r.src,
+        dst: r.dst,
+        protocol: r.protocol,
+        length: r.length,
+        info: r.info,
+        custom: r.custom,
+    }
+}
+
 impl Session {
     async fn page(&self, request: u32, start: u64, count: u32) -> Page {
         let capture = &self.capture;
@@ -532,7 +564,7 @@ impl Session {
         };
         // Their bytes and those of the packets their rows read besides (the first packets
         // of a TCP conversation, which custom columns such as `tcp.seq` count from too, and
-        // the earlier packets of a PDU, or only its head for a segment inside it), through
+        // the earlier packets of a PDU, or only its head for a segment of a long one), through
         // the core's re-read planner. The rows are made from those packets alone (`sparse`).
         // The row index is put back before each wait for bytes: the pages asked for
         // meanwhile (several at once while the list scrolls) use it instead of building
@@ -546,34 +578,44 @@ impl Session {
             .with_custom(&columns)
             .with_index(self.rows.take())
             .sparse();
-        let error = bytes.error().map(str::to_owned);
+        let mut error = bytes.error().map(str::to_owned);
         let mut ctx = FieldCtx::new(capture);
         if let Some(c) = &pdus {
             ctx = ctx.with_collector(c);
         }
-        let mut buf = Vec::new();
-        let mut rows = Vec::with_capacity(chosen.len());
+        // Each row's packet and the time of the row shown before it.
+        let mut asked = Vec::with_capacity(chosen.len());
         for i in chosen {
-            let r = query.row(&mut ctx, i, prev_ts, &mut bytes);
-            prev_ts = Some(r.ts_ns);
-            let colour = if bytes.read(i, &packets.at(i), &mut buf) {
-                crate::columns::colour(capture, i, &buf, &r.protocol)
-            } else {
-                ""
-            };
-            rows.push(PacketRowView {
-                no: r.number,
-                time: r.time,
-                abs_time: r.abs_time,
-                delta_time: r.delta_time,
-                colour: colour.to_owned(),
-                src: r.src,
-                dst: r.dst,
-                protocol: r.protocol,
-                length: r.length,
-                info: r.info,
-                custom: r.custom,
-            });
+            asked.push((i, prev_ts));
+            prev_ts = packets.get(i).map(|p| p.ts_ns);
+        }
+        let mut rows: Vec<PacketRowView> = asked
+            .iter()
+            .map(|&(i, prev)| row_view(capture, &mut query, &mut ctx, &mut bytes, i, prev))
+            .collect();
+        // Rows a PDU's head could not say (an HTTP body chunked or running to the end of
+        // the connection) are made again from the segments back to its start.
+        let missed = query.missed().to_vec();
+        if !missed.is_empty() {
+            let mut again: Vec<usize> = missed.clone();
+            for &i in &missed {
+                again.extend(query.wanted_back(i));
+            }
+            again.sort_unstable();
+            again.dedup();
+            self.rows.replace(query.into_index());
+            let mut bytes = Reread::packets(capture, &again);
+            blob::fill(&mut bytes, &self.files).await;
+            error = error.or_else(|| bytes.error().map(str::to_owned));
+            query = Rows::new(capture)
+                .with_custom(&columns)
+                .with_index(self.rows.take())
+                .sparse();
+            for (row, &(i, prev)) in rows.iter_mut().zip(&asked) {
+                if missed.contains(&i) {
+                    *row = row_view(capture, &mut query, &mut ctx, &mut bytes, i, prev);
+                }
+            }
         }
         self.rows.replace(query.into_index());
         Page {

@@ -373,7 +373,7 @@ pub fn escape(b: &[u8]) -> String {
 }
 
 pub use app::Apps;
-pub(crate) use app::{MysqlKind, Pdu};
+pub(crate) use app::{HeadSays, MysqlKind, Pdu};
 pub use frame::detail;
 
 #[cfg(test)]

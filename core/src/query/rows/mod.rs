@@ -15,7 +15,7 @@ use crate::capture::packet::PacketRow;
 use crate::capture::tcp::Kind;
 use crate::capture::Capture;
 use crate::ingest::wire::{self, Layers, Net, Proto, StopReason, Transport};
-use crate::query::detail::{Apps, Pdu};
+use crate::query::detail::{Apps, HeadSays, Pdu};
 use crate::query::fields::{self, civil_from_days, Fid, FieldCtx, PacketSource, Value};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -70,6 +70,8 @@ pub struct Rows<'c> {
     heads: bool,
     /// The source holds only the packets [`Rows::wanted`] names ([`Rows::sparse`]).
     sparse: bool,
+    /// Rows made from a PDU's head whose head could not say the row ([`Rows::missed`]).
+    missed: Vec<usize>,
 }
 
 /// What rows look up across the whole capture, each part built when a row first needs
@@ -119,6 +121,7 @@ impl<'c> Rows<'c> {
             index: RowIndex::default(),
             heads: true,
             sparse: false,
+            missed: Vec::new(),
         }
     }
 
@@ -165,11 +168,12 @@ impl<'c> Rows<'c> {
     /// there); in an application conversation, its earlier packets back to the start of
     /// the requests and responses the packet is part of (the ingest's transactions say
     /// where they start; from the conversation's first packet where its protocol keeps
-    /// state from one PDU to the next), at most [`Rows::MAX_WANTED`]. A segment inside a long HTTP
-    /// message or memcached value needs none of the bytes between: only the message's
-    /// first segments, which say where its PDU ends, and those that prove the message
-    /// starts afresh (`Apps::segment_reads`); those are asked for instead when they weigh
-    /// less. Rows asked for in order read the same packets as they go.
+    /// state from one PDU to the next), at most [`Rows::MAX_WANTED`]. A segment inside a long
+    /// HTTP message or memcached value, or the one that completes it, needs none of the
+    /// bytes between: only the message's first segments, which say where its PDU ends
+    /// (and all the row shows of it), and those that prove the message starts afresh
+    /// (`Apps::segment_reads`); those are asked for instead when they weigh less. Rows
+    /// asked for in order read the same packets as they go.
     pub fn wanted(&mut self, index: usize) -> Vec<usize> {
         let (mut out, back, heads) = self.choices(index);
         let c = self.capture;
@@ -184,6 +188,38 @@ impl<'c> Rows<'c> {
             _ => out.extend(back),
         }
         out
+    }
+
+    /// The packets the row of packet `index` reads besides its own when its PDU's head
+    /// cannot say it ([`Rows::missed`]): the segments back to the start of its request
+    /// or response.
+    pub fn wanted_back(&mut self, index: usize) -> Vec<usize> {
+        let (mut out, back, _) = self.choices(index);
+        out.extend(back);
+        out
+    }
+
+    /// The rows made so far, of a source that held a long PDU's head where they needed
+    /// the segments back to its start ([`Rows::wanted`] chose the head, which then did
+    /// not say the row: an HTTP body chunked or running to the end of the connection, a
+    /// message whose start was not proven): they are to be made again from the packets
+    /// [`Rows::wanted_back`] names.
+    pub fn missed(&self) -> &[usize] {
+        &self.missed
+    }
+
+    /// Whether the row of packet `index` was to be made from its PDU's head and the
+    /// packets back to its start are not at hand in `src`.
+    fn back_unread(&mut self, index: usize, src: &mut dyn PacketSource) -> bool {
+        let c = self.capture;
+        let Some(reads) = self.apps.segment_reads(c, index) else {
+            return false;
+        };
+        let (_, back, _) = self.choices(index);
+        let Some(&j) = back.iter().rev().find(|j| reads.binary_search(j).is_err()) else {
+            return false;
+        };
+        !src.read(j, &c.packets.at(j), &mut Vec::new())
     }
 
     /// The packets the rows of `page` read, theirs included, sorted: [`Rows::wanted`] of
@@ -526,22 +562,33 @@ impl<'c> Rows<'c> {
             self.apps.open_tls(capture);
         }
         let alone = self.heads && (self.sparse || !self.apps.in_order(index));
+        let mut by_head = false;
         if let Some((tcp_line, _)) = tcp.as_ref().filter(|t| alone && t.1 > 0) {
-            // A segment inside a long PDU, asked for out of order: its head alone says
-            // what the row shows, as the bytes gathered up to the segment would (below).
-            if let Some(head) = self.apps.segment_head(capture, index, src) {
-                let first = app::called_again(proto, &head)
-                    .then(|| app::partial(proto, &head, to_server(capture, &p)))
-                    .flatten();
-                row.info = match first {
-                    Some(text) => analysis + &text,
-                    None => tcp_line.clone(),
-                };
-                row.info.push_str(" [TCP segment of a reassembled PDU]");
-                return;
+            // A segment of a long PDU, asked for out of order: inside it, its head alone
+            // says what the row shows, as the bytes gathered up to the segment would
+            // (below); the segment that completes it is fed after the head, without the
+            // bytes between.
+            match self.apps.by_head(capture, index, src) {
+                Some(HeadSays::Inside(head)) => {
+                    let first = app::called_again(proto, &head)
+                        .then(|| app::partial(proto, &head, to_server(capture, &p)))
+                        .flatten();
+                    row.info = match first {
+                        Some(text) => analysis + &text,
+                        None => tcp_line.clone(),
+                    };
+                    row.info.push_str(" [TCP segment of a reassembled PDU]");
+                    return;
+                }
+                Some(HeadSays::Completes) => by_head = true,
+                None if self.sparse && self.back_unread(index, src) => {
+                    self.missed.push(index);
+                    return;
+                }
+                None => {}
             }
         }
-        if self.sparse {
+        if self.sparse && !by_head {
             // The conversation's packets before the earliest request or response this
             // one is part of were not read ([`Rows::wanted`]): its replay starts there
             // afresh, as a reassembly that picks a stream up, not from its first packet
@@ -553,6 +600,10 @@ impl<'c> Rows<'c> {
             .apps
             .pdus(capture, src, index, bytes, s)
             .unwrap_or_default();
+        if by_head {
+            // Its other direction was not fed: the next row replays from its own start.
+            self.apps.forget(capture, index);
+        }
         let (inside, pdus): (Vec<Pdu>, Vec<Pdu>) = pdus.into_iter().partition(Pdu::inside_tls);
         let pdus = if inside.is_empty() { pdus } else { inside };
         let port = match s.transport {

@@ -58,6 +58,9 @@ struct Stream {
     /// The length of the PDU at the front, once the dissector said it (it is not asked
     /// again as more bytes come, as TCP's reassembly does not ask again).
     want: Option<usize>,
+    /// Bytes of the PDU at the front that were not read, between its head (the first
+    /// `buf` bytes before them) and its end ([`Apps::by_head`]).
+    skipped: usize,
 }
 
 /// A PDU ready to show.
@@ -196,8 +199,17 @@ pub struct Apps {
 /// Packets ahead that are still fed in order rather than by conversation.
 const AHEAD: usize = 4096;
 
-/// A message's first segments [`Apps::segment_head`] reads for the length of its PDU.
+/// A message's first segments [`Apps::by_head`] reads for the length of its PDU.
 const HEAD_SEGMENTS: usize = 8;
+
+/// What the head of a PDU says of a segment of it ([`Apps::by_head`]).
+pub(crate) enum HeadSays {
+    /// The segment carries bytes between the PDU's head and its end: the head's bytes.
+    Inside(Vec<u8>),
+    /// The segment completes the PDU: its conversation goes on from the PDU's head, the
+    /// bytes between not read; feeding the segment next completes it.
+    Completes,
+}
 
 /// How many bytes the PDU at the start of `buf` takes: `Some(n)` once it is known (`n`
 /// may exceed `buf.len()`: wait for more), `None` when more bytes must come first.
@@ -467,7 +479,7 @@ impl Apps {
         }
     }
 
-    /// The packets [`Apps::segment_head`] reads for packet `index` (its own, its
+    /// The packets [`Apps::by_head`] reads for packet `index` (its own, its
     /// message's first few segments and those that prove the message starts afresh);
     /// None when the packet is not inside a message whose head can say so.
     pub(crate) fn segment_reads(&mut self, capture: &Capture, index: usize) -> Option<Vec<usize>> {
@@ -489,20 +501,23 @@ impl Apps {
     }
 
     /// When TCP segment `index` carries bytes of a PDU that began in an earlier segment
-    /// and ends in a later one (an HTTP message or memcached value over many segments),
-    /// the first bytes of that PDU, as far as they say its length: all the packet list
-    /// shows of such a segment ([`Apps::pending`] would hold the same bytes and more,
-    /// after a replay of every segment before it). `src` need only hold the packets
-    /// [`Apps::segment_reads`] names. None when that is not proven: the message's start
-    /// is not one a replay may start at afresh (the ingest's messages and the segments
-    /// say so, as for [`Apps::resume`]), a packet of the conversation was flagged, or the
-    /// head does not say a length the segment ends before.
-    pub(crate) fn segment_head(
+    /// (an HTTP message or memcached value over many segments), what the first bytes of
+    /// that PDU say of it, as far as they say its length: all the packet list shows of a
+    /// segment inside it ([`Apps::pending`] would hold the same bytes and more, after a
+    /// replay of every segment before it); for the segment that completes it, the
+    /// conversation is set to go on from the head, without the bytes between, which
+    /// the packet list's Info of a PDU never reads (an HTTP message's head and first
+    /// body bytes, a memcached message's first line or header say it). `src` need only
+    /// hold the packets [`Apps::segment_reads`] names. None when that is not proven: the
+    /// message's start is not one a replay may start at afresh (the ingest's messages
+    /// and the segments say so, as for [`Apps::resume`]), a packet of the conversation
+    /// was flagged, or the head does not say a length the segment reaches into.
+    pub(crate) fn by_head(
         &mut self,
         capture: &Capture,
         index: usize,
         src: &mut dyn PacketSource,
-    ) -> Option<Vec<u8>> {
+    ) -> Option<HeadSays> {
         let (f, first) = self.inside(capture, index)?;
         let plan = self.plans.get(&f)?.as_ref()?;
         if !plan.starts_at(capture, f, index, first, src) {
@@ -528,10 +543,15 @@ impl Apps {
                 .then(|| (t.seq, payload.to_vec()))
         };
         // The message's first segments in order (no packet of the conversation was
-        // flagged: none came again or out of order), until the head says the PDU's length.
+        // flagged: none came again or out of order), until the head says the PDU's
+        // length, and for HTTP holds the body's first bytes (which name a GIF).
         let mut head = Vec::new();
         let mut start = None;
         let mut len = None;
+        let shown = |head: &[u8], len: usize| match proto {
+            AppProto::Http => http::head_end(head).map_or(len, |h| len.min(h + 6)),
+            _ => 0,
+        };
         let mine = (first..)
             .zip(capture.packets.range(first..index))
             .filter(|(_, r)| r.flow == f && r.dir() == dir)
@@ -546,8 +566,8 @@ impl Apps {
                 return None;
             }
             head.extend_from_slice(&payload);
-            len = pdu_len(proto, up, &head);
-            if len.is_some() {
+            len = len.or_else(|| pdu_len(proto, up, &head));
+            if len.is_some_and(|n| head.len() >= shown(&head, n)) {
                 break;
             }
         }
@@ -555,13 +575,51 @@ impl Apps {
         let (seq, payload) = segment(index, &row)?;
         let off = seq.wrapping_sub(start) as usize;
         let end = off.checked_add(payload.len())?;
-        // Its bytes come after the head's and before the PDU's last; a PDU longer than
-        // the detail gathers is given up before.
-        (!payload.is_empty() && off >= head.len() && end < len && end <= MAX_PDU).then_some(head)
+        // Its bytes come after the head's and before the PDU's last or with it; a PDU
+        // longer than the detail gathers is given up before.
+        if payload.is_empty() || off < head.len() || off >= len || end > MAX_PDU {
+            return None;
+        }
+        if end < len {
+            return Some(HeadSays::Inside(head));
+        }
+        if head.len() < shown(&head, len) {
+            return None;
+        }
+        let chunks = vec![Chunk {
+            packet: first as u64,
+            frame_off: None,
+            len: head.len(),
+        }];
+        let stream = Stream {
+            skipped: off - head.len(),
+            buf: head,
+            chunks,
+            broken: false,
+            want: Some(len),
+        };
+        self.random = true;
+        self.flows.insert(
+            f,
+            Flow {
+                streams: HashMap::from([((f, dir), stream)]),
+                next: index,
+                ..Flow::default()
+            },
+        );
+        Some(HeadSays::Completes)
+    }
+
+    /// Drops what was fed of packet `index`'s conversation: its next packet asked for
+    /// replays it from a start of its own.
+    pub(crate) fn forget(&mut self, capture: &Capture, index: usize) {
+        if let Some(row) = capture.packets.get(index) {
+            self.flows.remove(&row.flow);
+        }
     }
 
     /// Packet `index`'s conversation and the first packet of the message it is inside
-    /// of ([`resume::Plan::inside`]), for a protocol whose PDUs [`Apps::segment_head`]
+    /// of ([`resume::Plan::inside`]), for a protocol whose PDUs [`Apps::by_head`]
     /// knows.
     fn inside(&mut self, capture: &Capture, index: usize) -> Option<(u32, usize)> {
         let row = capture.packets.get(index)?;
@@ -986,6 +1044,7 @@ impl Apps {
                 st.chunks.clear();
                 st.broken = true;
                 st.want = None;
+                st.skipped = 0;
             }
             StreamEvent::End { conv, dir } => {
                 // What waits for the end of the stream (an HTTP body with no length)
@@ -1020,10 +1079,11 @@ impl Stream {
             // Wireshark starts afresh at a segment boundary after a loss.
             self.broken = false;
         }
-        if self.buf.len() + data.len() > MAX_PDU {
+        if self.buf.len() + self.skipped + data.len() > MAX_PDU {
             self.buf.clear();
             self.chunks.clear();
             self.want = None;
+            self.skipped = 0;
             return;
         }
         self.buf.extend_from_slice(data);
@@ -1104,11 +1164,13 @@ impl Stream {
                 self.chunks.clear();
                 return;
             }
-            if n > self.buf.len() {
+            if n > self.buf.len() + self.skipped {
                 self.want = Some(n);
                 return;
             }
             self.want = None;
+            // The bytes held of it.
+            let n = n - std::mem::take(&mut self.skipped);
             // The chunks the PDU covers.
             let mut left = n;
             let mut covered = Vec::new();
