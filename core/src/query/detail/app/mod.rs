@@ -483,7 +483,7 @@ impl Apps {
     /// message's first few segments and those that prove the message starts afresh);
     /// None when the packet is not inside a message whose head can say so.
     pub(crate) fn segment_reads(&mut self, capture: &Capture, index: usize) -> Option<Vec<usize>> {
-        let (f, first) = self.inside(capture, index)?;
+        let (f, first, _) = self.inside(capture, index)?;
         let plan = self.plans.get(&f)?.as_ref()?;
         let mut reads = plan.reads_at(capture, f, index, first);
         let dir = capture.packets.at(index).dir();
@@ -518,7 +518,7 @@ impl Apps {
         index: usize,
         src: &mut dyn PacketSource,
     ) -> Option<HeadSays> {
-        let (f, first) = self.inside(capture, index)?;
+        let (f, first, bytes) = self.inside(capture, index)?;
         let plan = self.plans.get(&f)?.as_ref()?;
         if !plan.starts_at(capture, f, index, first, src) {
             return None;
@@ -544,13 +544,19 @@ impl Apps {
         };
         // The message's first segments in order (no packet of the conversation was
         // flagged: none came again or out of order), until the head says the PDU's
-        // length, and for HTTP holds the body's first bytes (which name a GIF).
+        // length and holds what the row shows of it.
         let mut head = Vec::new();
         let mut start = None;
         let mut len = None;
         let shown = |head: &[u8], len: usize| match proto {
-            AppProto::Http => http::head_end(head).map_or(len, |h| len.min(h + 6)),
+            AppProto::Http => http::info_len(head).map_or(len, |n| len.min(n)),
             _ => 0,
+        };
+        // A chunked body's length is known once its last chunk comes (TCP hands the
+        // dissector each segment until then): the ingest's message says it.
+        let chunked = |head: &[u8]| {
+            proto == AppProto::Http
+                && http::head_end(head).is_some_and(|h| http::chunked(&head[..h]))
         };
         let mine = (first..)
             .zip(capture.packets.range(first..index))
@@ -567,11 +573,18 @@ impl Apps {
             }
             head.extend_from_slice(&payload);
             len = len.or_else(|| pdu_len(proto, up, &head));
-            if len.is_some_and(|n| head.len() >= shown(&head, n)) {
+            if len.is_some_and(|n| head.len() >= shown(&head, n))
+                || len.is_none() && chunked(&head) && head.len() >= shown(&head, usize::MAX)
+            {
                 break;
             }
         }
-        let (len, start) = (len?, start?);
+        let len = match len {
+            Some(n) => n,
+            None if chunked(&head) => usize::try_from(bytes).ok()?,
+            None => return None,
+        };
+        let start = start?;
         let (seq, payload) = segment(index, &row)?;
         let off = seq.wrapping_sub(start) as usize;
         let end = off.checked_add(payload.len())?;
@@ -618,10 +631,10 @@ impl Apps {
         }
     }
 
-    /// Packet `index`'s conversation and the first packet of the message it is inside
-    /// of ([`resume::Plan::inside`]), for a protocol whose PDUs [`Apps::by_head`]
-    /// knows.
-    fn inside(&mut self, capture: &Capture, index: usize) -> Option<(u32, usize)> {
+    /// Packet `index`'s conversation, and the first packet and bytes of the message it
+    /// is inside of ([`resume::Plan::inside`]), for a protocol whose PDUs
+    /// [`Apps::by_head`] knows.
+    fn inside(&mut self, capture: &Capture, index: usize) -> Option<(u32, usize, u64)> {
         let row = capture.packets.get(index)?;
         let proto = proto_of(capture, &row)?;
         let inner = capture.app_inner.get(row.flow as usize).copied().flatten();
@@ -631,8 +644,8 @@ impl Apps {
         {
             return None;
         }
-        let first = self.plan(capture, row.flow)?.inside(row.dir(), index)?;
-        Some((row.flow, first))
+        let (first, bytes) = self.plan(capture, row.flow)?.inside(row.dir(), index)?;
+        Some((row.flow, first, bytes))
     }
 
     /// Whether packet `index` would be replayed in order, every packet before it fed

@@ -298,11 +298,11 @@ impl Plan {
         None
     }
 
-    /// The first packet of the message of direction `dir` that packet `index` carries
-    /// later bytes of than its first packet's, up to its last (None: no such message, or
-    /// several, or the TCP analysis flagged a packet of the conversation up to `index`, so
-    /// that its segments may not come in order).
-    pub(super) fn inside(&self, dir: Direction, index: usize) -> Option<usize> {
+    /// The first packet and the bytes on the stream of the message of direction `dir`
+    /// that packet `index` carries later bytes of than its first packet's, up to its
+    /// last (None: no such message, or several, or the TCP analysis flagged a packet of
+    /// the conversation up to `index`, so that its segments may not come in order).
+    pub(super) fn inside(&self, dir: Direction, index: usize) -> Option<(usize, u64)> {
         if index >= self.unsafe_from || self.marks.first().is_some_and(|m| m.0 <= index) {
             return None;
         }
@@ -310,7 +310,7 @@ impl Plan {
         let mut around = self.msgs[..before]
             .iter()
             .filter(|m| m.dir == dir && index <= m.last)
-            .map(|m| m.first);
+            .map(|m| (m.first, m.bytes));
         let first = around.next()?;
         around.all(|f| f == first).then_some(first)
     }
@@ -1340,9 +1340,21 @@ mod made {
             &vec![b'h'; 1_000_000],
         ]
         .concat();
-        for (what, port, ask, answer) in
-            [("memcached", 11211, get, &value), ("http", 80, req, &resp)]
-        {
+        // A chunked body: its length is in no head, the ingest's message says it.
+        let mut chunked =
+            b"HTTP/1.1 200 OK\r\nContent-Type: image/gif\r\nTransfer-Encoding: chunked\r\n\r\n"
+                .to_vec();
+        for k in 0..10u8 {
+            chunked.extend_from_slice(b"186a0\r\n");
+            chunked.extend(std::iter::repeat_n(b'a' + k, 100_000));
+            chunked.extend_from_slice(b"\r\n");
+        }
+        chunked.extend_from_slice(b"0\r\n\r\n");
+        for (what, port, ask, answer) in [
+            ("memcached", 11211, get, &value),
+            ("http", 80, req, &resp),
+            ("chunked", 80, req, &chunked),
+        ] {
             let small: &[u8] = if port == 80 { RESP } else { b"END\r\n" };
             let mut parts: Vec<(bool, &[u8])> = vec![(true, ask), (false, small), (true, ask)];
             parts.extend(answer.chunks(1448).map(|c| (false, c)));
