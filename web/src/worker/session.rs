@@ -593,8 +593,8 @@ impl Session {
             .iter()
             .map(|&(i, prev)| row_view(capture, &mut query, &mut ctx, &mut bytes, i, prev))
             .collect();
-        // Rows a PDU's head could not say (an HTTP body chunked or running to the end of
-        // the connection) are made again from the segments back to its start.
+        // Rows a PDU's head could not say (an HTTP body running to the end of the
+        // connection) are made again from the segments back to its start.
         let missed = query.missed().to_vec();
         if !missed.is_empty() {
             let mut again: Vec<usize> = missed.clone();

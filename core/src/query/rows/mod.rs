@@ -201,8 +201,8 @@ impl<'c> Rows<'c> {
 
     /// The rows made so far, of a source that held a long PDU's head where they needed
     /// the segments back to its start ([`Rows::wanted`] chose the head, which then did
-    /// not say the row: an HTTP body chunked or running to the end of the connection, a
-    /// message whose start was not proven): they are to be made again from the packets
+    /// not say the row: an HTTP body running to the end of the connection, a message
+    /// whose start was not proven): they are to be made again from the packets
     /// [`Rows::wanted_back`] names.
     pub fn missed(&self) -> &[usize] {
         &self.missed
