@@ -202,6 +202,13 @@ const AHEAD: usize = 4096;
 /// A message's first segments [`Apps::by_head`] reads for the length of its PDU.
 const HEAD_SEGMENTS: usize = 8;
 
+/// Bytes of a message's first segments [`Apps::segment_reads`] names, at most: a head
+/// (an HTTP message's start line and header, a memcached line) rarely takes more, and
+/// segments of 64 KiB (TCP segmentation offload) would make 8 of them half a MiB. A
+/// head that does take more is not read: its row is made again from the segments back
+/// to its start (`Rows::missed`).
+const HEAD_BYTES: u32 = 16 << 10;
+
 /// What the head of a PDU says of a segment of it ([`Apps::by_head`]).
 pub(crate) enum HeadSays {
     /// The segment carries bytes between the PDU's head and its end: the head's bytes.
@@ -480,17 +487,24 @@ impl Apps {
     }
 
     /// The packets [`Apps::by_head`] reads for packet `index` (its own, its
-    /// message's first few segments and those that prove the message starts afresh);
-    /// None when the packet is not inside a message whose head can say so.
+    /// message's first few segments, as far as [`HEAD_BYTES`], and those that prove the
+    /// message starts afresh); None when the packet is not inside a message whose head
+    /// can say so.
     pub(crate) fn segment_reads(&mut self, capture: &Capture, index: usize) -> Option<Vec<usize>> {
         let (f, first, _) = self.inside(capture, index)?;
         let plan = self.plans.get(&f)?.as_ref()?;
         let mut reads = plan.reads_at(capture, f, index, first);
         let dir = capture.packets.at(index).dir();
+        let mut bytes = 0;
         reads.extend(
             (first..)
                 .zip(capture.packets.range(first..index))
                 .filter(|(_, r)| r.flow == f && r.dir() == dir)
+                .take_while(|(_, r)| {
+                    let more = bytes < HEAD_BYTES;
+                    bytes += r.caplen;
+                    more
+                })
                 .map(|(i, _)| i)
                 .take(HEAD_SEGMENTS),
         );
