@@ -59,8 +59,6 @@ impl<'c> FieldCtx<'c> {
         let mut layers = Layers::default();
         // A source that reads forward may not have a packet yet: ask again next time.
         let mut complete = true;
-        // Whether each way's first packet carried an ACK.
-        let mut first_acked = [true; 2];
         for (i, d) in order {
             if i == u32::MAX {
                 continue;
@@ -77,7 +75,6 @@ impl<'c> FieldCtx<'c> {
                         (be32(&buf, o + 4), be32(&buf, o + 8), buf.get(o + 13))
                     {
                         let is_syn = flags & 0x02 != 0;
-                        first_acked[d] = flags & 0x10 != 0;
                         if t.base[d].is_none() {
                             t.base[d] = Some(if is_syn { seq } else { seq.wrapping_sub(1) });
                         }
@@ -100,17 +97,15 @@ impl<'c> FieldCtx<'c> {
             self.scratch = buf;
         }
         // A way whose first packet had no ACK (a SYN) sets the other way's base with
-        // its first ACK, if that comes before the other way's first packet: what makes
-        // the acknowledgements relative when only one side was captured.
-        for d in 0..2 {
-            let (first, other) = ([f0, f1][d], [f0, f1][1 - d]);
-            if first == u32::MAX || first_acked[d] {
-                continue;
-            }
-            match self.first_ack_after(src, flow, d, first, other) {
-                Some(Some(ack)) => t.base[1 - d] = Some(ack.wrapping_sub(1)),
-                Some(None) => {}
-                None => complete = false,
+        // its first ACK, when that comes before the other way's first packet: what makes
+        // the acknowledgements relative when only one side was captured. The ingest
+        // noted those bases (reading that ACK here would need a packet the row's reads
+        // do not name).
+        let bases = &self.capture.tcp_acked_bases;
+        let at = bases.partition_point(|&[f, _, _]| f < flow);
+        for &[_, way, base] in bases[at..].iter().take_while(|&&[f, _, _]| f == flow) {
+            if let Some(b) = t.base.get_mut(way as usize) {
+                *b = Some(base);
             }
         }
         t.scale = ws;
@@ -118,78 +113,6 @@ impl<'c> FieldCtx<'c> {
             self.tcp.insert(flow, t);
         }
         t
-    }
-
-    /// The acknowledgement number of the first packet after `from` that goes way `d` of
-    /// conversation `flow` with the ACK flag, before packet `until` (Some(None): none);
-    /// None when a packet could not be read yet. It stops after the way's last packet.
-    fn first_ack_after(
-        &mut self,
-        src: &mut dyn PacketSource,
-        flow: u32,
-        d: usize,
-        from: u32,
-        until: u32,
-    ) -> Option<Option<u32>> {
-        let Some(c) = self.capture.conversations.get(flow as usize) else {
-            return Some(None);
-        };
-        // Packets of that way left after the first.
-        let mut left = if d == 0 { c.frames_ab } else { c.frames_ba }.saturating_sub(1);
-        let end = (until as usize).min(self.capture.packets.len());
-        let mut at = from as usize + 1;
-        let mut layers = Layers::default();
-        while left > 0 && at < end {
-            let rows: Vec<(usize, PacketRow)> = self
-                .capture
-                .packets
-                .iter_from(at)
-                .take(end - at)
-                .enumerate()
-                .map(|(k, r)| (at + k, r))
-                .filter(|(_, r)| {
-                    r.flow == flow && usize::from(r.flags & PacketRow::FLAG_B_TO_A != 0) == d
-                })
-                .take(64)
-                .collect();
-            let Some(&(last, _)) = rows.last() else {
-                break;
-            };
-            for (i, row) in rows {
-                left = left.saturating_sub(1);
-                if let crate::capture::packet::TcpHeader::One { word, .. } = row.tcp {
-                    if word & 0x10 == 0 {
-                        continue;
-                    }
-                }
-                let mut buf = std::mem::take(&mut self.scratch);
-                let read = src.read(i, &row, &mut buf);
-                let mut found = None;
-                if read {
-                    dissect(self.capture, &row, &buf, &mut layers);
-                    if let Some(l) = layers.of(Proto::Tcp).next() {
-                        let o = l.offset as usize;
-                        if let (Some(ack), Some(&flags)) = (be32(&buf, o + 8), buf.get(o + 13)) {
-                            if flags & 0x10 != 0 {
-                                found = Some(ack);
-                            }
-                        }
-                    }
-                }
-                self.scratch = buf;
-                if !read {
-                    return None;
-                }
-                if found.is_some() {
-                    return Some(found);
-                }
-                if left == 0 {
-                    break;
-                }
-            }
-            at = last + 1;
-        }
-        Some(None)
     }
 
     /// Answers from the packet's bytes.

@@ -428,6 +428,55 @@ mod test {
         );
     }
 
+    /// An echo reply's row made alone, from only the packets `Rows::wanted` names (as
+    /// the page makes it), names its request as the rows made in order do: the ingest
+    /// noted the requests (tests/data/tunnels/netns-vxlan.pcap: pings inside VXLAN, and
+    /// tshark says "(request in 5)" for frame 6).
+    #[test]
+    fn echo_reply_alone_names_its_request() {
+        use crate::capture::packet::PacketRow;
+        use crate::query::fields::{FieldCtx, MemorySource, PacketSource};
+        use crate::query::rows::Rows;
+        struct Only<'a>(MemorySource<'a>, Vec<usize>);
+        impl PacketSource for Only<'_> {
+            fn read(&mut self, i: usize, row: &PacketRow, buf: &mut Vec<u8>) -> bool {
+                self.1.contains(&i) && self.0.read(i, row, buf)
+            }
+        }
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/data/tunnels/netns-vxlan.pcap");
+        let bytes = std::fs::read(path).expect("tests/data capture");
+        let c = crate::ingest::ingest_bytes("netns-vxlan.pcap", &bytes);
+        let mut in_order = Rows::new(&c);
+        let mut ctx = FieldCtx::new(&c);
+        let mut all = MemorySource {
+            files: vec![&bytes],
+        };
+        let mut replies = 0;
+        for i in 0..c.packets.len() {
+            let want = in_order.row(&mut ctx, i, None, &mut all);
+            if !want.info.starts_with("Echo (ping) reply") {
+                continue;
+            }
+            let mut alone = Rows::new(&c).sparse();
+            let mut reads = alone.wanted(i);
+            reads.push(i);
+            let mut only = Only(
+                MemorySource {
+                    files: vec![&bytes],
+                },
+                reads,
+            );
+            let got = alone.row(&mut FieldCtx::new(&c), i, None, &mut only);
+            assert_eq!(got.info, want.info, "packet {}", i + 1);
+            assert!(got.info.contains(" (request in "), "{}", got.info);
+            replies += 1;
+        }
+        assert!(replies >= 2, "{replies}");
+        let reply = in_order.row(&mut ctx, 5, None, &mut all);
+        assert!(reply.info.ends_with(" (request in 5)"), "{}", reply.info);
+    }
+
     #[test]
     fn ip_fragments() {
         let frames: Vec<Vec<u8>> = FRAG_HTTP_REQ.iter().map(|f| hex(f)).collect();
