@@ -339,8 +339,10 @@ fn png_chunks_fit(mut b: &[u8]) -> bool {
 mod test {
     use super::*;
 
-    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
-    const JPEG: &[u8] = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9";
+    const PNG: &[u8] =
+        b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+    const JPEG: &[u8] =
+        b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9";
 
     fn cols(media: Option<&str>, body: &[u8]) -> (Option<&'static str>, String) {
         let c = body_columns(media, body);
@@ -357,7 +359,12 @@ mod test {
     #[test]
     fn xml_types_and_xml_in_text() {
         let xml = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<a/>";
-        for m in ["text/xml", "application/xml", "image/svg+xml", "application/atom+xml"] {
+        for m in [
+            "text/xml",
+            "application/xml",
+            "image/svg+xml",
+            "application/atom+xml",
+        ] {
             assert_eq!(cols(Some(m), b"<a/>"), (Some("XML"), String::new()), "{m}");
         }
         // A "+xml" type packet-xml.c does not register goes to packet-media.c.
@@ -380,7 +387,10 @@ mod test {
         let gif = [&b"GIF89a"[..], &[0; 14]].concat();
         assert_eq!(cols(Some("image/gif"), &gif), (None, " (GIF89a)".into()));
         // Shorter than 20 bytes, or not a GIF: named by packet-media.c.
-        assert_eq!(cols(Some("image/gif"), &gif[..19]), (None, " (image/gif)".into()));
+        assert_eq!(
+            cols(Some("image/gif"), &gif[..19]),
+            (None, " (image/gif)".into())
+        );
         assert_eq!(
             cols(Some("image/gif"), b"\0\x01not a gif at all"),
             (None, " (image/gif)".into())
@@ -390,17 +400,32 @@ mod test {
         assert_eq!(cols(Some("image/jpeg"), PNG), (None, " (PNG)".into()));
         assert_eq!(cols(Some("image/png"), &gif), (None, " (GIF89a)".into()));
         assert_eq!(cols(None, PNG), (None, " (PNG)".into()));
-        assert_eq!(cols(Some("image/jpeg"), JPEG), (None, " (JPEG JFIF image)".into()));
-        assert_eq!(cols(Some("image/jpeg"), &JPEG[..19]), (None, " (image/jpeg)".into()));
+        assert_eq!(
+            cols(Some("image/jpeg"), JPEG),
+            (None, " (JPEG JFIF image)".into())
+        );
+        assert_eq!(
+            cols(Some("image/jpeg"), &JPEG[..19]),
+            (None, " (image/jpeg)".into())
+        );
         // A PNG chunk cut short.
         assert_eq!(
             cols(Some("image/png"), &PNG[..24]),
             (None, " (PNG)[Malformed Packet]".into())
         );
         // A type registered for another dissector that takes the body: no heuristics.
-        assert_eq!(cols(Some("application/octet-stream"), PNG), (None, String::new()));
-        assert_eq!(cols(Some("text/plain"), PNG), (None, " (text/plain)".into()));
-        assert_eq!(cols(Some("application/x-fcs"), b"\x01"), (None, String::new()));
+        assert_eq!(
+            cols(Some("application/octet-stream"), PNG),
+            (None, String::new())
+        );
+        assert_eq!(
+            cols(Some("text/plain"), PNG),
+            (None, " (text/plain)".into())
+        );
+        assert_eq!(
+            cols(Some("application/x-fcs"), b"\x01"),
+            (None, String::new())
+        );
         assert_eq!(cols(None, b"no type\n"), (None, String::new()));
     }
 
