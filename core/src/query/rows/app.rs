@@ -22,9 +22,9 @@ pub(super) fn complete(pdus: &[Pdu], port: Option<u16>) -> Option<(String, Strin
         AppProto::Http => {
             protocol.push_str("HTTP");
             for p in pdus {
-                let (sub, text) = http(p.bytes(), true);
-                if let Some(sub) = sub {
-                    protocol = format!("HTTP/{sub}");
+                let (proto, text) = http(p.bytes(), true);
+                if let Some(proto) = proto {
+                    protocol = proto;
                 }
                 info.push_str(&text);
             }
@@ -201,8 +201,9 @@ fn starts_http(line: &[u8]) -> bool {
 }
 
 /// An HTTP message (RFC 9112): its start line, and what the dissector of its body adds
-/// (`media`): the sub-protocol's name for the Protocol column (`HTTP/XML`) and its words.
-fn http(b: &[u8], _complete: bool) -> (Option<&'static str>, String) {
+/// (`media`): the Protocol column when the body changes it (`HTTP/XML`, `OCSP`), and
+/// the Info text of the message.
+fn http(b: &[u8], _complete: bool) -> (Option<String>, String) {
     let line = first_line(b);
     if !starts_http(line) {
         return (None, "Continuation".into());
@@ -244,8 +245,11 @@ fn http(b: &[u8], _complete: bool) -> (Option<&'static str>, String) {
     });
     let media = media.as_deref().filter(|m| !m.is_empty());
     let cols = media::body_columns(media, body);
+    if cols.own {
+        return (cols.protocol.map(str::to_owned), cols.info);
+    }
     info.push_str(&cols.info);
-    (cols.protocol, info)
+    (cols.protocol.map(|p| format!("HTTP/{p}")), info)
 }
 
 /// The data of a chunked body's chunks (RFC 9112 §7.1), as far as they are whole.
@@ -949,7 +953,7 @@ mod test {
         assert_eq!(
             http(json, true),
             (
-                Some("JSON"),
+                Some("HTTP/JSON".into()),
                 "HTTP/1.1 200 OK , JavaScript Object Notation (application/json)".into()
             )
         );

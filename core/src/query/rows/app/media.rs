@@ -9,13 +9,16 @@
 //! with the bodies of tests/data/servers/http-media.pcap.
 
 /// What a body adds to the row: a suffix of the Protocol column (`HTTP/XML`) and text
-/// appended to Info.
+/// appended to Info, or both columns of its own.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(in crate::query::rows) struct BodyColumns {
-    /// The sub-protocol's name after `HTTP/`.
+    /// The sub-protocol's name after `HTTP/`, or the whole column when `own`.
     pub protocol: Option<&'static str>,
-    /// Appended to the start line's Info.
+    /// Appended to the start line's Info, or the whole column when `own`.
     pub info: String,
+    /// The body's dissector sets both columns (`col_set_str`) rather than adding to
+    /// HTTP's.
+    pub own: bool,
 }
 
 /// The dissectors the media-type table names that we word; the others (WBXML, SIP,
@@ -29,6 +32,10 @@ enum Dissector {
     Gif,
     Png,
     Jfif,
+    /// packet-ocsp.c: a request or a response, which names itself in both columns.
+    Ocsp {
+        request: bool,
+    },
     /// Dissectors that take any body and write nothing into the columns: "Data"
     /// (application/octet-stream) and RTMPT (application/x-fcs) when the body holds no
     /// RTMP message it can name.
@@ -236,6 +243,8 @@ fn registered(media: &str) -> Option<Dissector> {
         "image/png" => Dissector::Png,
         "image/jpeg" | "image/jpg" | "image/jfif" => Dissector::Jfif,
         "application/octet-stream" | "application/x-fcs" => Dissector::Silent,
+        "application/ocsp-request" => Dissector::Ocsp { request: true },
+        "application/ocsp-response" => Dissector::Ocsp { request: false },
         _ if has(&XML) => Dissector::Xml,
         _ if has(&TEXT) => Dissector::Text,
         _ if has(&JSON) => Dissector::Json,
@@ -315,6 +324,11 @@ fn dissect(d: Dissector, media: &str, body: &[u8], out: &mut BodyColumns) -> boo
                 return false;
             }
             out.info = " (JPEG JFIF image)".into();
+        }
+        Dissector::Ocsp { request } => {
+            out.protocol = Some("OCSP");
+            out.info = if request { "Request" } else { "Response" }.into();
+            out.own = true;
         }
         Dissector::Silent => {}
     }
@@ -427,6 +441,19 @@ mod test {
             (None, String::new())
         );
         assert_eq!(cols(None, b"no type\n"), (None, String::new()));
+    }
+
+    #[test]
+    fn ocsp_names_both_columns() {
+        // A DER SEQUENCE; packet-ocsp.c sets Protocol and Info (example.pcap, frames 4245
+        // and 4267).
+        let c = body_columns(Some("application/ocsp-request"), b"\x30\x03\x02\x01\x00");
+        assert_eq!(
+            (c.protocol, c.info.as_str(), c.own),
+            (Some("OCSP"), "Request", true)
+        );
+        let c = body_columns(Some("application/ocsp-response"), b"\x30\x03\x0a\x01\x00");
+        assert_eq!((c.protocol, c.info.as_str()), (Some("OCSP"), "Response"));
     }
 
     #[test]
