@@ -246,6 +246,12 @@ pub struct Capture {
     /// say it in their row; read either with [`Capture::tcp_ack`].
     #[serde(skip)]
     pub tcp_acks_far: Vec<(u32, u32)>,
+    /// The TCP conversations whose way's base sequence number came from an ACK of the
+    /// other way after that way's first packet: [conversation, way (0: A to B), base],
+    /// by conversation (`TcpAnalysis::acked_bases`). Rare: only one side captured after a
+    /// SYN, or the SYN-ACK lost.
+    #[serde(skip)]
+    pub tcp_acked_bases: Vec<[u32; 3]>,
     /// Packets decapsulated from a UDP tunnel whose inner packet has a conversation of
     /// its own (their row's): (index into `packets`, the outer UDP datagram's
     /// conversation), in packet order. Read with [`Capture::outer_flow`].
@@ -288,6 +294,10 @@ pub struct Capture {
     pub memcache_commands: app::memcache::CommandIndex,
     /// TCP reassembly counters (overlap conflicts, gaps, buffer limits hit): expert items.
     pub reassembly: tcp::ReassemblyStats,
+    /// The ICMP and ICMPv6 echo requests, for the `(request in N)` of a reply whose row
+    /// is made without the packets before it: read with [`Capture::echo_request`].
+    #[serde(skip)]
+    pub echo_requests: EchoRequests,
     /// Errors that stopped reading a file; packets before them are kept.
     pub errors: Vec<IngestError>,
     /// Oddities that did not stop reading (the first thousand).
@@ -296,7 +306,75 @@ pub struct Capture {
     pub anomaly_count: u64,
 }
 
+/// Echo requests (ICMP type 8, ICMPv6 type 128) by what their reply names them with:
+/// (a 64-bit hash of [`echo_key`] in two halves, the request's index into `packets`),
+/// sorted once the ingest ends. 12 bytes a request; a request past 2^32 packets is not
+/// noted.
+#[derive(Clone, Debug, Default)]
+pub struct EchoRequests(pub(crate) Vec<[u32; 3]>);
+
+impl EchoRequests {
+    /// Notes the request of packet `index` with key `key` (in packet order).
+    pub(crate) fn push(&mut self, key: u64, index: u64) {
+        if let Ok(index) = u32::try_from(index) {
+            self.0.push([(key >> 32) as u32, key as u32, index]);
+        }
+    }
+
+    /// Sorts by key, then packet.
+    pub(crate) fn finish(&mut self) {
+        self.0.sort_unstable();
+        self.0.shrink_to_fit();
+    }
+
+    /// The last request with key `key` before packet `before`.
+    pub fn before(&self, key: u64, before: u64) -> Option<u64> {
+        let (hi, lo) = ((key >> 32) as u32, key as u32);
+        let end = self.0.partition_point(|&[h, l, p]| {
+            (h, l) < (hi, lo) || ((h, l) == (hi, lo) && u64::from(p) < before)
+        });
+        let [h, l, p] = *self.0.get(end.checked_sub(1)?)?;
+        ((h, l) == (hi, lo)).then_some(u64::from(p))
+    }
+}
+
+/// What an echo request and its reply share, from the request's side: its source and
+/// destination, identifier and sequence number (packet-icmp.c matches on them), hashed
+/// (FNV-1a).
+pub fn echo_key(src: IpAddr, dst: IpAddr, id: u16, seq: u16) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for a in [src, dst] {
+        match a {
+            IpAddr::V4(v4) => eat(&v4.octets()),
+            IpAddr::V6(v6) => eat(&v6.octets()),
+        }
+    }
+    eat(&id.to_be_bytes());
+    eat(&seq.to_be_bytes());
+    h
+}
+
 impl Capture {
+    /// The packet (0-based) of the last echo request before packet `before` that the
+    /// echo reply from `reply_src` to `reply_dst` with identifier `id` and sequence
+    /// number `seq` answers.
+    pub fn echo_request(
+        &self,
+        reply_src: IpAddr,
+        reply_dst: IpAddr,
+        id: u16,
+        seq: u16,
+        before: u64,
+    ) -> Option<u64> {
+        self.echo_requests
+            .before(echo_key(reply_dst, reply_src, id, seq), before)
+    }
+
     /// Timestamp of the first packet (ns), the origin of relative times.
     pub fn first_ts_ns(&self) -> i64 {
         self.packets
@@ -388,5 +466,33 @@ impl Capture {
         self.interfaces
             .get(row.iface as usize)
             .map_or(u16::MAX, |i| i.interface.linktype)
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[test]
+    fn echo_requests_name_the_last_request_before_the_reply() {
+        let (a, b) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        let mut r = EchoRequests::default();
+        r.push(echo_key(a, b, 7, 1), 4);
+        r.push(echo_key(a, b, 7, 2), 9);
+        r.push(echo_key(a, b, 7, 1), 12);
+        r.push(echo_key(b, a, 7, 1), 13);
+        r.finish();
+        let c = Capture {
+            echo_requests: r,
+            ..Capture::default()
+        };
+        // A reply goes from b to a.
+        assert_eq!(c.echo_request(b, a, 7, 1, 5), Some(4));
+        assert_eq!(c.echo_request(b, a, 7, 1, 12), Some(4));
+        assert_eq!(c.echo_request(b, a, 7, 1, 20), Some(12));
+        assert_eq!(c.echo_request(b, a, 7, 1, 4), None);
+        assert_eq!(c.echo_request(b, a, 7, 2, 10), Some(9));
+        assert_eq!(c.echo_request(b, a, 7, 3, 99), None);
+        assert_eq!(c.echo_request(a, b, 7, 1, 99), Some(13));
     }
 }

@@ -17,7 +17,8 @@
 //!   else is kept for every packet.
 //! - per packet that has one: `tcp_flags` 24 bytes (a segment with `tcp.analysis` items),
 //!   `tcp_acks_far` 8 (an ACK of a segment 65,535 or more packets back), `comments` 32
-//!   and the text, `packet_processes` 8.
+//!   and the text, `packet_processes` 8, `echo_requests` 12 (an ICMP echo request).
+//! - per TCP conversation seen after a SYN from one side only: `tcp_acked_bases` 12.
 //! - per TCP or UDP conversation: 112 bytes (`Conversation`) and a flow-table entry of
 //!   about 70; TCP ones add 170 (`TcpConversation`, `TcpControl`) and, while the ingest
 //!   runs, 352 of analysis state and 24 per segment not yet acknowledged (at most
@@ -230,6 +231,18 @@ impl Analysis {
             row.flags |= PacketRow::FLAG_TUNNELED;
         }
         row.tcp = tcp_header(&summary);
+        // Echo requests as the packet list sees them: each packet alone (a request in
+        // IP fragments shows as fragments there).
+        if let (Some(m), wire::Net::Ip { src, dst, .. }, true) = (
+            &summary.icmp,
+            summary.net,
+            self.dissector.reassembled().is_empty(),
+        ) {
+            if let Some((id, seq)) = m.echo.filter(|_| m.ty == if m.v6 { 128 } else { 8 }) {
+                c.echo_requests
+                    .push(crate::capture::echo_key(src, dst, id, seq), index);
+            }
+        }
         if let (Some(outer), Ok(packet)) = (flows.outer, u32::try_from(index)) {
             c.outer_flows.push((packet, outer));
         }
@@ -664,6 +677,7 @@ impl Ingest {
         a.dissector = wire::Dissector::default();
         if stages.tcp {
             a.capture.tcp_control = std::mem::take(&mut a.control);
+            a.capture.tcp_acked_bases = a.tcp.acked_bases();
             a.capture.tcp = std::mem::take(&mut a.tcp).finish();
         }
         if stages.flows {
@@ -691,6 +705,7 @@ impl Ingest {
         } = self.analysis;
         capture.stages = stages;
         capture.conversations = flows.conversations;
+        capture.echo_requests.finish();
         if stages.tcp {
             capture
                 .tcp_control

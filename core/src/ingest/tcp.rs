@@ -128,6 +128,9 @@ struct Conv {
     /// Initial RTT; 0 means not measured.
     first_rtt_ns: i64,
     syn_ack_seen: bool,
+    /// Each way's base sequence number when an ACK of the other way set it after that
+    /// way's first packet (a SYN): see [`TcpAnalysis::acked_bases`].
+    acked_base: [Option<u32>; 2],
     result: TcpConversation,
 }
 
@@ -135,8 +138,10 @@ impl Conv {
     /// A conversation starting over: what Wireshark does when a SYN reuses the ports.
     fn restart(&mut self) {
         let result = std::mem::take(&mut self.result);
+        let acked_base = self.acked_base;
         *self = Conv {
             result,
+            acked_base,
             ..Conv::default()
         };
     }
@@ -253,6 +258,26 @@ impl TcpAnalysis {
         flags
     }
 
+    /// The conversations whose way's base sequence number an ACK of the other way set
+    /// after that other way's first packet, before this way sent any (only one side
+    /// captured after a SYN, or the SYN-ACK lost): [conversation, way (0: A to B),
+    /// base], by conversation. packet-tcp.c counts that way's relative sequence and
+    /// acknowledgement numbers from there; the first packet each way does not tell it.
+    pub fn acked_bases(&self) -> Vec<[u32; 3]> {
+        let mut out = Vec::new();
+        for (flow, c) in self.convs.iter().enumerate() {
+            let (Some(c), Ok(flow)) = (c, u32::try_from(flow)) else {
+                continue;
+            };
+            for (way, base) in c.acked_base.iter().enumerate() {
+                if let Some(base) = base {
+                    out.push([flow, way as u32, *base]);
+                }
+            }
+        }
+        out
+    }
+
     /// The per-conversation results, indexed by flow id (entries of UDP flows are empty).
     pub fn finish(self) -> Vec<TcpConversation> {
         self.convs
@@ -305,6 +330,11 @@ impl Conv {
 
         // The base sequence numbers: the SYN's, else one before the first segment's;
         // the other side's from the first ACK (its ISN is ack - 1).
+        if !rev.base_set && flags & th::ACK != 0 && fwd.base_set {
+            // Not this way's first packet: a query that reads the first packet each way
+            // would not find this ACK.
+            self.acked_base[1 - d].get_or_insert(ack.wrapping_sub(1));
+        }
         if !fwd.base_set {
             fwd.base_seq = if flags & th::SYN != 0 {
                 seq

@@ -96,6 +96,18 @@ impl<'c> FieldCtx<'c> {
             }
             self.scratch = buf;
         }
+        // A way whose first packet had no ACK (a SYN) sets the other way's base with
+        // its first ACK, when that comes before the other way's first packet: what makes
+        // the acknowledgements relative when only one side was captured. The ingest
+        // noted those bases (reading that ACK here would need a packet the row's reads
+        // do not name).
+        let bases = &self.capture.tcp_acked_bases;
+        let at = bases.partition_point(|&[f, _, _]| f < flow);
+        for &[_, way, base] in bases[at..].iter().take_while(|&&[f, _, _]| f == flow) {
+            if let Some(b) = t.base.get_mut(way as usize) {
+                *b = Some(base);
+            }
+        }
         t.scale = ws;
         if complete {
             self.tcp.insert(flow, t);
@@ -538,4 +550,41 @@ fn protocols(ls: &Layers) -> String {
         s.push_str(l.proto.name());
     }
     s
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use crate::query::fields::MemorySource;
+
+    /// One side of a conversation (tests/data, PcapPlusPlus): its SYN carries no ACK,
+    /// so the first ACK after it sets the other way's base, and the acknowledgements
+    /// count from 1 as packet-tcp.c counts them.
+    #[test]
+    fn acknowledgements_relative_with_one_side_captured() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/data/unidirectional_tcp_stream_with_missing_packet.pcap");
+        let bytes = std::fs::read(&path).expect("tests/data capture");
+        let c = crate::ingest::ingest_bytes("one-side.pcap", &bytes);
+        let mut src = MemorySource {
+            files: vec![&bytes],
+        };
+        let mut ctx = FieldCtx::new(&c);
+        let mut acks = Vec::new();
+        let mut v = Vec::new();
+        for i in 0..c.packets.len() {
+            ctx.begin(i);
+            v.clear();
+            ctx.extract(Fid::TcpAck, 0, &mut src, &mut v);
+            acks.push(match v.first() {
+                Some(Value::Uint(n)) => *n,
+                other => panic!("packet {}: {other:?}", i + 1),
+            });
+        }
+        // tshark -T fields -e tcp.ack.
+        assert_eq!(
+            acks,
+            [0, 1, 1, 1, 2721, 5529, 5529, 5529, 5529, 5529, 5529, 8249, 10969, 12445]
+        );
+    }
 }

@@ -10,6 +10,8 @@ use crate::query::detail::{
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+mod media;
+
 /// Protocol and Info of the PDUs a packet completes (all of one protocol). `port`: the
 /// well-known port of the datagram's DNS flavour (mDNS 5353, LLMNR 5355), if any.
 pub(super) fn complete(pdus: &[Pdu], port: Option<u16>) -> Option<(String, String)> {
@@ -20,9 +22,9 @@ pub(super) fn complete(pdus: &[Pdu], port: Option<u16>) -> Option<(String, Strin
         AppProto::Http => {
             protocol.push_str("HTTP");
             for p in pdus {
-                let (json, text) = http(p.bytes(), true);
-                if json {
-                    protocol = "HTTP/JSON".into();
+                let (proto, text) = http(p.bytes(), true);
+                if let Some(proto) = proto {
+                    protocol = proto;
                 }
                 info.push_str(&text);
             }
@@ -198,16 +200,17 @@ fn starts_http(line: &[u8]) -> bool {
     line.starts_with(b"HTTP/") || METHODS.iter().any(|m| line.starts_with(m))
 }
 
-/// An HTTP message (RFC 9112): its start line, and the media type of a body with the
-/// name of the dissector Wireshark hands it to. True when that is JSON.
-fn http(b: &[u8], _complete: bool) -> (bool, String) {
+/// An HTTP message (RFC 9112): its start line, and what the dissector of its body adds
+/// (`media`): the Protocol column when the body changes it (`HTTP/XML`, `OCSP`), and
+/// the Info text of the message.
+fn http(b: &[u8], _complete: bool) -> (Option<String>, String) {
     let line = first_line(b);
     if !starts_http(line) {
-        return (false, "Continuation".into());
+        return (None, "Continuation".into());
     }
     let mut info = format!("{} ", text(line));
     let Some(head) = find(b, b"\r\n\r\n").map(|p| p + 4) else {
-        return (false, info);
+        return (None, info);
     };
     let head_text = String::from_utf8_lossy(&b[..head]);
     let header = |name: &str| {
@@ -218,14 +221,21 @@ fn http(b: &[u8], _complete: bool) -> (bool, String) {
                 .then(|| v.trim().to_owned())
         })
     };
-    let body = &b[head..];
     let chunked = header("transfer-encoding").is_some_and(|t| t.eq_ignore_ascii_case("chunked"));
-    let has_body = if chunked {
-        // A chunked body whose first chunk is the last one (size 0) carries nothing.
-        !body.starts_with(b"0\r\n")
+    let raw = &b[head..];
+    let dechunked;
+    let mut body = if chunked {
+        dechunked = dechunk(raw);
+        &dechunked[..]
     } else {
-        !body.is_empty()
+        raw
     };
+    // packet-http.c decodes gzip and deflate before it hands the body on; when that
+    // fails it hands on the encoded bytes.
+    let decoded = header("content-encoding").and_then(|e| decode(&e.to_ascii_lowercase(), body));
+    if let Some(d) = &decoded {
+        body = d;
+    }
     let media = header("content-type").map(|ct| {
         ct.split(';')
             .next()
@@ -233,34 +243,87 @@ fn http(b: &[u8], _complete: bool) -> (bool, String) {
             .trim()
             .to_ascii_lowercase()
     });
-    match media {
-        Some(m) if has_body && !m.is_empty() => {
-            if m == "application/json" {
-                let _ = write!(info, ", JavaScript Object Notation ({m})");
-                return (true, info);
-            }
-            let content = if chunked { dechunk_start(body) } else { body };
-            let name = match m.as_str() {
-                "image/png" => "PNG".to_owned(),
-                "image/gif" => {
-                    String::from_utf8_lossy(content.get(..6).unwrap_or(b"GIF")).into_owned()
-                }
-                "image/jpeg" | "image/jpg" => "JPEG JFIF image".to_owned(),
-                _ => m,
-            };
-            let _ = write!(info, " ({name})");
-        }
-        _ => {}
+    let media = media.as_deref().filter(|m| !m.is_empty());
+    let cols = media::body_columns(media, body);
+    if cols.own {
+        return (cols.protocol.map(str::to_owned), cols.info);
     }
-    (false, info)
+    info.push_str(&cols.info);
+    (cols.protocol.map(|p| format!("HTTP/{p}")), info)
 }
 
-/// The data of the first chunk of a chunked body.
-fn dechunk_start(body: &[u8]) -> &[u8] {
-    match find(body, b"\r\n") {
-        Some(p) => &body[p + 2..],
-        None => body,
+/// The data of a chunked body's chunks (RFC 9112 §7.1), as far as they are whole.
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(eol) = find(b, b"\r\n") {
+        let size = b[..eol]
+            .iter()
+            .take_while(|c| c.is_ascii_hexdigit())
+            .try_fold(0usize, |n, &c| {
+                n.checked_mul(16)?
+                    .checked_add((c as char).to_digit(16)? as usize)
+            });
+        let Some(size) = size.filter(|&n| n > 0) else {
+            break;
+        };
+        let data = &b[eol + 2..];
+        let take = size.min(data.len());
+        out.extend_from_slice(&data[..take]);
+        if take < size {
+            break;
+        }
+        b = data.get(size + 2..).unwrap_or(&[]);
     }
+    out
+}
+
+/// A body decoded from gzip (RFC 1952) or deflate (a zlib stream, RFC 1950), or None
+/// when it is neither or does not decode.
+fn decode(encoding: &str, b: &[u8]) -> Option<Vec<u8>> {
+    use miniz_oxide::inflate::{decompress_to_vec_with_limit, decompress_to_vec_zlib_with_limit};
+    /// Enough for what the body's dissectors look at, bounded whatever the input.
+    const LIMIT: usize = 16 << 20;
+    match encoding {
+        "gzip" | "x-gzip" => {
+            let deflate = gzip_member(b)?;
+            whole_or_start(decompress_to_vec_with_limit(deflate, LIMIT))
+        }
+        "deflate" => whole_or_start(decompress_to_vec_zlib_with_limit(b, LIMIT))
+            .or_else(|| whole_or_start(decompress_to_vec_with_limit(b, LIMIT))),
+        _ => None,
+    }
+}
+
+/// What inflated: all of it, or the start of a stream cut short (a body whose last
+/// segments were not captured).
+fn whole_or_start(r: Result<Vec<u8>, miniz_oxide::inflate::DecompressError>) -> Option<Vec<u8>> {
+    match r {
+        Ok(v) => Some(v),
+        Err(e) => Some(e.output).filter(|o| !o.is_empty()),
+    }
+}
+
+/// The deflate data of a gzip member: after its header and optional fields (RFC 1952
+/// §2.3).
+fn gzip_member(b: &[u8]) -> Option<&[u8]> {
+    if b.len() < 10 || b[..3] != [0x1f, 0x8b, 8] {
+        return None;
+    }
+    let flags = b[3];
+    let mut at = 10;
+    if flags & 4 != 0 {
+        let n = u16::from_le_bytes([*b.get(at)?, *b.get(at + 1)?]) as usize;
+        at += 2 + n;
+    }
+    for bit in [8u8, 16] {
+        if flags & bit != 0 {
+            at += b.get(at..)?.iter().position(|&c| c == 0)? + 1;
+        }
+    }
+    if flags & 2 != 0 {
+        at += 2;
+    }
+    b.get(at..)
 }
 
 /// What one call of packet-memcache.c writes for the messages it dissects (the fields
@@ -879,22 +942,41 @@ mod test {
     #[test]
     fn http_start_lines_and_bodies() {
         let get = b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
-        assert_eq!(http(get, true), (false, "GET /hello HTTP/1.1 ".into()));
+        assert_eq!(http(get, true), (None, "GET /hello HTTP/1.1 ".into()));
         let ok = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: 2\r\n\r\nhi";
         assert_eq!(
             http(ok, true),
-            (false, "HTTP/1.1 200 OK  (text/html)".into())
+            (None, "HTTP/1.1 200 OK  (text/html)".into())
         );
         let json =
             b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
         assert_eq!(
             http(json, true),
             (
-                true,
+                Some("HTTP/JSON".into()),
                 "HTTP/1.1 200 OK , JavaScript Object Notation (application/json)".into()
             )
         );
         assert_eq!(http(b"\x00\x01binary", true).1, "Continuation");
+        // A chunked, gzip-encoded GIF is named from its decoded bytes.
+        let gif = [&b"GIF89a"[..], &[0; 20]].concat();
+        let gz = [
+            &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3][..],
+            &miniz_oxide::deflate::compress_to_vec(&gif, 6),
+            &[0; 8],
+        ]
+        .concat();
+        let (a, b) = gz.split_at(7);
+        let mut ok = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: image/gif\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n",
+            a.len()
+        )
+        .into_bytes();
+        ok.extend_from_slice(a);
+        ok.extend_from_slice(format!("\r\n{:x}\r\n", b.len()).as_bytes());
+        ok.extend_from_slice(b);
+        ok.extend_from_slice(b"\r\n0\r\n\r\n");
+        assert_eq!(http(&ok, true), (None, "HTTP/1.1 200 OK  (GIF89a)".into()));
     }
 
     #[test]

@@ -297,14 +297,15 @@ fn mac(m: &[u8; 6]) -> String {
 }
 
 /// Wireshark's name of an ICMP type, and of the code where it has one.
-fn icmp_names(m: &Icmp) -> (&'static str, Option<&'static str>) {
+fn icmp_names(m: &Icmp) -> (&'static str, Option<std::borrow::Cow<'static, str>>) {
+    use std::borrow::Cow;
     let unknown = if m.v6 {
         "Unknown ICMPv6 type"
     } else {
         "Unknown ICMP (obsolete or malformed?)"
     };
-    let ty = icmp_type_name(m.v6, m.ty).unwrap_or(unknown);
     if m.v6 {
+        let ty = icmp_type_name(true, m.ty).unwrap_or(unknown);
         let code = match (m.ty, m.code) {
             (1, 0) => Some("no route to destination"),
             (1, 1) => Some("Administratively prohibited"),
@@ -320,27 +321,105 @@ fn icmp_names(m: &Icmp) -> (&'static str, Option<&'static str>) {
             (4, 2) => Some("unrecognized IPv6 option encountered"),
             _ => None,
         };
-        return (ty, code);
+        return (ty, code.map(Cow::Borrowed));
     }
-    let code = match (m.ty, m.code) {
-        (3, 0) => Some("Network unreachable"),
-        (3, 1) => Some("Host unreachable"),
-        (3, 2) => Some("Protocol unreachable"),
-        (3, 3) => Some("Port unreachable"),
-        (3, 4) => Some("Fragmentation needed"),
-        (3, 5) => Some("Source route failed"),
-        (3, 6) => Some("Destination network unknown"),
-        (3, 7) => Some("Destination host unknown"),
-        (3, 9) => Some("Network administratively prohibited"),
-        (3, 10) => Some("Host administratively prohibited"),
-        (3, 13) => Some("Communication administratively filtered"),
-        (5, 0) => Some("Redirect for network"),
-        (5, 1) => Some("Redirect for host"),
-        (11, 0) => Some("Time to live exceeded in transit"),
-        (11, 1) => Some("Fragment reassembly time exceeded"),
-        _ => None,
+    // packet-icmp.c's `icmp_type_str` for the types `icmp_type_name` leaves out.
+    let ty = icmp_type_name(false, m.ty).unwrap_or(match m.ty {
+        1 | 2 => "Reserved",
+        6 => "Alternate host address",
+        19 => "Reserved (for security)",
+        30 => "Traceroute",
+        31 => "Datagram Conversion Error",
+        32 => "Mobile Host Redirect",
+        33 => "IPv6 Where-Are-You",
+        34 => "IPv6 I-Am-Here",
+        35 => "Mobile Registration Request",
+        36 => "Mobile Registration Reply",
+        37 => "Domain Name Request",
+        38 => "Domain Name Reply",
+        39 => "SKIP",
+        40 => "Photuris",
+        41 => "Experimental mobility protocols",
+        42 => "Extended Echo request",
+        43 => "Extended Echo reply",
+        _ => unknown,
+    });
+    // packet-icmp.c's code names (`unreach_code_str`, `redir_code_str`, …): each of
+    // these types names its code, an unknown one as "Unknown code: N". A router
+    // advertisement of code 0 or 16 is named for Mobile IP (RFC 5944 §2.1).
+    let codes: &[&str] = match m.ty {
+        3 => &[
+            "Network unreachable",
+            "Host unreachable",
+            "Protocol unreachable",
+            "Port unreachable",
+            "Fragmentation needed",
+            "Source route failed",
+            "Destination network unknown",
+            "Destination host unknown",
+            "Source host isolated",
+            "Network administratively prohibited",
+            "Host administratively prohibited",
+            "Network unreachable for TOS",
+            "Host unreachable for TOS",
+            "Communication administratively filtered",
+            "Host precedence violation",
+            "Precedence cutoff in effect",
+        ],
+        5 => &[
+            "Redirect for network",
+            "Redirect for host",
+            "Redirect for TOS and network",
+            "Redirect for TOS and host",
+        ],
+        6 => &["Alternate address for host"],
+        11 => &[
+            "Time to live exceeded in transit",
+            "Fragment reassembly time exceeded",
+        ],
+        12 => &[
+            "Pointer indicates the error",
+            "Required option missing",
+            "Bad length",
+        ],
+        40 => &[
+            "Bad SPI",
+            "Authentication Failed",
+            "Decompression Failed",
+            "Decryption Failed",
+            "Need Authentication",
+            "Need Authorization",
+        ],
+        42 => &["No error"],
+        43 => &[
+            "No error",
+            "Malformed Query",
+            "No Such Interface",
+            "No Such Table Entry",
+            "Multiple Interfaces Satisfy Query",
+        ],
+        9 => match m.code {
+            0 => {
+                return (
+                    "Mobile IP Advertisement",
+                    Some("Normal router advertisement".into()),
+                )
+            }
+            16 => {
+                return (
+                    "Mobile IP Advertisement",
+                    Some("Does not route common traffic".into()),
+                )
+            }
+            _ => &[],
+        },
+        _ => return (ty, None),
     };
-    (ty, code)
+    let code = match codes.get(m.code as usize) {
+        Some(name) => Cow::Borrowed(*name),
+        None => Cow::Owned(format!("Unknown code: {}", m.code)),
+    };
+    (ty, Some(code))
 }
 
 #[cfg(test)]
@@ -421,11 +500,91 @@ mod test {
             columns(linktype::ETHERNET, &hex(&ECHO_REQUEST)).info,
             "Echo (ping) request  id=0xd73b, seq=0/0, ttl=64"
         );
+        // packet-icmp.c names a router advertisement of code 0 or 16 for Mobile IP, and
+        // every code of the types it has code names for (IcmpPackets.pcap, frames 3, 4).
+        let named = |ty: u8, code: u8| {
+            let mut s = String::new();
+            icmp_info(
+                &mut s,
+                &Icmp {
+                    ty,
+                    code,
+                    ..Icmp::default()
+                },
+                64,
+            );
+            s
+        };
+        assert_eq!(
+            named(9, 16),
+            "Mobile IP Advertisement (Does not route common traffic)"
+        );
+        assert_eq!(
+            named(9, 0),
+            "Mobile IP Advertisement (Normal router advertisement)"
+        );
+        assert_eq!(named(9, 3), "Router advertisement (Unknown code: 3)");
+        assert_eq!(
+            named(3, 11),
+            "Destination unreachable (Network unreachable for TOS)"
+        );
+        assert_eq!(named(3, 16), "Destination unreachable (Unknown code: 16)");
+        assert_eq!(named(12, 2), "Parameter problem    (Bad length)");
+        assert_eq!(named(10, 0), "Router solicitation ");
         let c = columns(linktype::ETHERNET, &hex(&NEIGHBOR_SOLICITATION));
         assert_eq!(
             (c.protocol, c.info.as_str()),
             ("ICMPv6", "Neighbor Solicitation")
         );
+    }
+
+    /// An echo reply's row made alone, from only the packets `Rows::wanted` names (as
+    /// the page makes it), names its request as the rows made in order do: the ingest
+    /// noted the requests (tests/data/tunnels/netns-vxlan.pcap: pings inside VXLAN, and
+    /// tshark says "(request in 5)" for frame 6).
+    #[test]
+    fn echo_reply_alone_names_its_request() {
+        use crate::capture::packet::PacketRow;
+        use crate::query::fields::{FieldCtx, MemorySource, PacketSource};
+        use crate::query::rows::Rows;
+        struct Only<'a>(MemorySource<'a>, Vec<usize>);
+        impl PacketSource for Only<'_> {
+            fn read(&mut self, i: usize, row: &PacketRow, buf: &mut Vec<u8>) -> bool {
+                self.1.contains(&i) && self.0.read(i, row, buf)
+            }
+        }
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/data/tunnels/netns-vxlan.pcap");
+        let bytes = std::fs::read(path).expect("tests/data capture");
+        let c = crate::ingest::ingest_bytes("netns-vxlan.pcap", &bytes);
+        let mut in_order = Rows::new(&c);
+        let mut ctx = FieldCtx::new(&c);
+        let mut all = MemorySource {
+            files: vec![&bytes],
+        };
+        let mut replies = 0;
+        for i in 0..c.packets.len() {
+            let want = in_order.row(&mut ctx, i, None, &mut all);
+            if !want.info.starts_with("Echo (ping) reply") {
+                continue;
+            }
+            let mut alone = Rows::new(&c).sparse();
+            let mut reads = alone.wanted(i);
+            reads.push(i);
+            let mut only = Only(
+                MemorySource {
+                    files: vec![&bytes],
+                },
+                reads,
+            );
+            let got = alone.row(&mut FieldCtx::new(&c), i, None, &mut only);
+            assert_eq!(got.info, want.info, "packet {}", i + 1);
+            assert!(got.info.contains(" (request in "), "{}", got.info);
+            replies += 1;
+        }
+        assert!(replies >= 2, "{replies}");
+        let reply = in_order.row(&mut ctx, 5, None, &mut all);
+        assert!(reply.info.ends_with(" (request in 5)"), "{}", reply.info);
     }
 
     #[test]

@@ -460,15 +460,26 @@ impl<'c> Rows<'c> {
     }
 
     /// packet-icmp.c links an echo reply to the request before it: `(request in N)`.
+    /// The ingest noted every request (`Capture::echo_requests`), so a row made alone
+    /// names it as the rows made in order do; without that stage, the requests shown
+    /// before it.
     fn echo(&mut self, m: &wire::Icmp, src: IpAddr, dst: IpAddr, index: usize, row: &mut Row) {
         let Some((id, seq)) = m.echo else {
             return;
         };
         let (request, reply) = if m.v6 { (128, 129) } else { (8, 0) };
-        if m.ty == request {
+        let noted = self.capture.stages.flows;
+        if m.ty == request && !noted {
             self.echoes.insert((src, dst, id, seq), index as u64 + 1);
         } else if m.ty == reply {
-            if let Some(n) = self.echoes.get(&(dst, src, id, seq)) {
+            let n = if noted {
+                self.capture
+                    .echo_request(src, dst, id, seq, index as u64)
+                    .map(|i| i + 1)
+            } else {
+                self.echoes.get(&(dst, src, id, seq)).copied()
+            };
+            if let Some(n) = n {
                 let _ = write!(row.info, " (request in {n})");
             }
         }

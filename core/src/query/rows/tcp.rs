@@ -176,6 +176,10 @@ fn options(info: &mut String, header: &[u8], ack_base: u32) {
             }
             (34, 2) => info.push_str(" TFO=R"),
             (34, _) => info.push_str(" TFO=C"),
+            // TCP Fast Open before it had kind 34: the shared experimental kind with the
+            // magic 0xF989 (RFC 7413 §4.1.1, RFC 6994).
+            (254, 4) if v[..2] == [0xf9, 0x89] => info.push_str(" TFO=R"),
+            (254, _) if len > 4 && v[..2] == [0xf9, 0x89] => info.push_str(" TFO=C"),
             _ => {}
         }
         i += len;
@@ -209,5 +213,24 @@ mod test {
         let mut s = String::new();
         options(&mut s, &h, 0);
         assert_eq!(s, " MSS=65495 SACK_PERM TSval=5 TSecr=0 WS=1024");
+        // TCP Fast Open's request and cookie in the experimental kind (zeek's
+        // tcp-fast-open.pcap, frames 1 and 2).
+        for (opt, want) in [
+            (&[254u8, 4, 0xf9, 0x89][..], " TFO=R"),
+            (
+                &[
+                    254, 12, 0xf9, 0x89, 0x26, 0x1f, 0xb0, 0x60, 0xce, 0xca, 0xb6, 0x90,
+                ][..],
+                " TFO=C",
+            ),
+            (&[254, 4, 0x12, 0x34][..], ""),
+        ] {
+            let mut h = vec![0u8; 20];
+            h[12] = (((20 + opt.len()) / 4) << 4) as u8;
+            h.extend(opt);
+            let mut s = String::new();
+            options(&mut s, &h, 0);
+            assert_eq!(s, want);
+        }
     }
 }
