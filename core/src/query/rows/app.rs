@@ -144,6 +144,58 @@ pub(super) fn called_again(proto: AppProto, before: &[u8]) -> bool {
     }
 }
 
+/// How many first bytes of a PDU, `b` its first bytes, say its Protocol and Info
+/// ([`complete`]) whatever its other bytes, as long as they make it longer (more than
+/// `b` holds: more must come to say): None when those read them all (a body decoded
+/// from gzip or deflate first; a PNG, whose chunks packet-png.c walks to the end).
+pub(crate) fn info_len(proto: AppProto, b: &[u8]) -> Option<usize> {
+    match proto {
+        // The command or reply line, or the binary header (the length it says comes
+        // from there).
+        AppProto::Memcache => Some(match b.first() {
+            Some(0x80 | 0x81) => 24,
+            _ => find(b, b"\r\n").map_or(b.len() + 1, |e| e + 2),
+        }),
+        AppProto::Http => {
+            let Some(h) = find(b, b"\r\n\r\n").map(|e| e + 4) else {
+                return Some(b.len() + 1);
+            };
+            let head = String::from_utf8_lossy(&b[..h]).to_ascii_lowercase();
+            let field = |name: &str| {
+                head.split("\r\n")
+                    .skip(1)
+                    .find_map(|l| l.split_once(':').filter(|(k, _)| k.trim() == name))
+                    .map(|(_, v)| v.trim().to_owned())
+            };
+            if field("content-encoding").is_some() {
+                return None;
+            }
+            // The body's dissectors read its first bytes (an image's signature in 20,
+            // an XML declaration in text longer than 38) and its length: of a chunked
+            // body, the first chunk's data, which must hold them.
+            const READ: usize = 39;
+            let data = if field("transfer-encoding").is_some_and(|t| t == "chunked") {
+                let Some(eol) = find(&b[h..], b"\r\n").map(|e| h + e) else {
+                    return Some(b.len() + 1);
+                };
+                let line = std::str::from_utf8(&b[h..eol]).ok()?;
+                let size = usize::from_str_radix(line.split(';').next()?.trim(), 16).ok()?;
+                if size < READ {
+                    return None;
+                }
+                eol + 2
+            } else {
+                h
+            };
+            let png = b
+                .get(data..)
+                .is_some_and(|d| d.starts_with(b"\x89PNG\r\n\x1a\n"));
+            (!png).then_some(data + READ)
+        }
+        _ => None,
+    }
+}
+
 /// Protocol and Info of payload that is not the start of a PDU (bytes after a lost
 /// segment, a reply the dissector does not know).
 pub(super) fn continuation(proto: AppProto) -> Option<(&'static str, &'static str)> {
@@ -977,6 +1029,28 @@ mod test {
         ok.extend_from_slice(b);
         ok.extend_from_slice(b"\r\n0\r\n\r\n");
         assert_eq!(http(&ok, true), (None, "HTTP/1.1 200 OK  (GIF89a)".into()));
+    }
+
+    #[test]
+    fn what_of_a_long_pdu_says_its_info() {
+        let m = |b: &[u8]| info_len(AppProto::Memcache, b);
+        assert_eq!(m(b"set k 0 0 5000000\r\nvvv"), Some(19));
+        assert_eq!(m(b"set k 0 0 50"), Some(13), "the line is not whole yet");
+        assert_eq!(m(&[0x80, 1, 0, 1]), Some(24));
+        let h = |b: &[u8]| info_len(AppProto::Http, b);
+        let head = b"HTTP/1.1 200 OK\r\nContent-Type: image/gif\r\nContent-Length: 9000000\r\n\r\n";
+        assert_eq!(h(head), Some(head.len() + 39));
+        assert_eq!(h(&head[..20]), Some(21), "the head is not whole yet");
+        // A PNG's chunks are walked to the end; an encoded body is decoded whole.
+        assert_eq!(h(&[&head[..], b"\x89PNG\r\n\x1a\n\0\0"].concat()), None);
+        let gz = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 9\r\n\r\n";
+        assert_eq!(h(gz), None);
+        // A chunked body: its first chunk's data holds what is read, or all is read.
+        let chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+        let big = [&chunked[..], b"1000\r\nabc"].concat();
+        assert_eq!(h(&big), Some(chunked.len() + 6 + 39));
+        assert_eq!(h(&[&chunked[..], b"10\r\nabc"].concat()), None);
+        assert_eq!(h(&[&chunked[..], b"10"].concat()), Some(chunked.len() + 3));
     }
 
     #[test]

@@ -579,7 +579,7 @@ impl<'c> Rows<'c> {
             // says what the row shows, as the bytes gathered up to the segment would
             // (below); the segment that completes it is fed after the head, without the
             // bytes between.
-            match self.apps.by_head(capture, index, src) {
+            match self.apps.by_head(capture, index, src, app::info_len) {
                 Some(HeadSays::Inside(head)) => {
                     let first = app::called_again(proto, &head)
                         .then(|| app::partial(proto, &head, to_server(capture, &p)))

@@ -50,19 +50,6 @@ pub(super) fn chunked(head: &[u8]) -> bool {
     header(head, "Transfer-Encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
 }
 
-/// How many bytes of the message at the start of `b` the packet list's Info reads: its
-/// head and its body's first 6 bytes (of the first chunk's data when chunked), which
-/// name a GIF. None until its head (and first chunk's size line) are there.
-pub(super) fn info_len(b: &[u8]) -> Option<usize> {
-    let h = head_end(b)?;
-    let data = if chunked(&b[..h]) {
-        find(b, b"\r\n", h)? + 2
-    } else {
-        h
-    };
-    Some(data + 6)
-}
-
 /// Length of a chunked body at the start of `b`, once it is all there.
 fn chunked_len(b: &[u8]) -> Option<usize> {
     let mut pos = 0;

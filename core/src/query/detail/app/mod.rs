@@ -519,18 +519,19 @@ impl Apps {
     /// that PDU say of it, as far as they say its length: all the packet list shows of a
     /// segment inside it ([`Apps::pending`] would hold the same bytes and more, after a
     /// replay of every segment before it); for the segment that completes it, the
-    /// conversation is set to go on from the head, without the bytes between, which
-    /// the packet list's Info of a PDU never reads (an HTTP message's head and first
-    /// body bytes, a memcached message's first line or header say it). `src` need only
-    /// hold the packets [`Apps::segment_reads`] names. None when that is not proven: the
-    /// message's start is not one a replay may start at afresh (the ingest's messages
-    /// and the segments say so, as for [`Apps::resume`]), a packet of the conversation
-    /// was flagged, or the head does not say a length the segment reaches into.
+    /// conversation is set to go on from the head, without the bytes between, when
+    /// `says` (how many first bytes of a PDU say what the caller shows of it, None: all)
+    /// finds them in the head. `src` need only hold the packets [`Apps::segment_reads`]
+    /// names. None when that is not proven: the message's start is not one a replay may
+    /// start at afresh (the ingest's messages and the segments say so, as for
+    /// [`Apps::resume`]), a packet of the conversation was flagged, or the head does not
+    /// say a length the segment reaches into.
     pub(crate) fn by_head(
         &mut self,
         capture: &Capture,
         index: usize,
         src: &mut dyn PacketSource,
+        says: fn(AppProto, &[u8]) -> Option<usize>,
     ) -> Option<HeadSays> {
         let (f, first, bytes) = self.inside(capture, index)?;
         let plan = self.plans.get(&f)?.as_ref()?;
@@ -562,10 +563,9 @@ impl Apps {
         let mut head = Vec::new();
         let mut start = None;
         let mut len = None;
-        let shown = |head: &[u8], len: usize| match proto {
-            AppProto::Http => http::info_len(head).map_or(len, |n| len.min(n)),
-            _ => 0,
-        };
+        // The head holds what the caller shows of a PDU of `len` bytes.
+        let shown =
+            |head: &[u8], len: usize| says(proto, head).is_some_and(|n| head.len() >= n.min(len));
         // A chunked body's length is known once its last chunk comes (TCP hands the
         // dissector each segment until then): the ingest's message says it.
         let chunked = |head: &[u8]| {
@@ -587,9 +587,9 @@ impl Apps {
             }
             head.extend_from_slice(&payload);
             len = len.or_else(|| pdu_len(proto, up, &head));
-            if len.is_some_and(|n| head.len() >= shown(&head, n))
-                || len.is_none() && chunked(&head) && head.len() >= shown(&head, usize::MAX)
-            {
+            // Its length is known, and more bytes would not make the head say more.
+            let known = len.or_else(|| chunked(&head).then_some(usize::MAX));
+            if known.is_some_and(|n| shown(&head, n) || says(proto, &head).is_none()) {
                 break;
             }
         }
@@ -610,7 +610,8 @@ impl Apps {
         if end < len {
             return Some(HeadSays::Inside(head));
         }
-        if head.len() < shown(&head, len) {
+        if off > head.len() && !shown(&head, len) {
+            // What the row reads of it would be skipped.
             return None;
         }
         let chunks = vec![Chunk {
