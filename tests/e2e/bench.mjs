@@ -5,13 +5,27 @@
 // the same File in 16 MiB slices, the next while the last is handed over) and the CPU
 // time Chromium's processes spent on each, since wall times swing with the load of a
 // shared machine.
-// Run: node tests/e2e/bench.mjs [--json OUT] [--reads] [--open-only] CAPTURE… [-- FILTER…]
+// Run: node tests/e2e/bench.mjs [--json OUT] [--reads] [--open-only]
+//        [--profile STEP [--profile-page] [--profile-out FILE]] CAPTURE… [-- FILTER…]
 // (after `cargo xtask dist`). Several CAPTUREs are opened together, as a rotated set.
 // --open-only stops after the open (read floor, open, memory); --reads measures other ways
 // of reading the files beside the read floor (each MB/s with the load average then).
+// --profile takes a CPU profile of the analysis worker (or, with --profile-page, of the
+// page's thread) during one step: `open`, `first-rows`, `page-down`, `jump`,
+// `first-detail`, `filter:EXPR` (one of the filters; EXPR is added to them if it is not),
+// `table:APP/TABLE` (added to the tables timed if it is not one, e.g. table:redis/commands),
+// `conversations` or `follow`. The profile is written as a .cpuprofile (open it in
+// Chromium's DevTools, Performance panel) and summed up: self and total time by function.
+// Function names need a worker built with them (the release dist strips them): from the
+// repo root (Trunk reads the paths in the HTML relative to it), with
+// `.tools/node_modules/.bin` on PATH as `cargo xtask dist` puts it,
+//   sed 's/data-wasm-opt="2"/data-wasm-opt="0" data-keep-debug/' index.html > names.html
+//   trunk build names.html --release --dist /tmp/dist-names; rm names.html
+// (wasm-opt 0: the code as LLVM left it, a little slower than the release's, same shape),
+// then WIRELENS_DIST=/tmp/dist-names.
 
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DIST, launch, newPage, openLayer, openTab, serve, settle } from './helpers.mjs';
 
@@ -19,6 +33,9 @@ const args = process.argv.slice(2);
 let jsonOut = null;
 let openOnly = false;
 let reads = false;
+let profileStep = null;
+let profilePage = false;
+let profileOut = join(tmpdir(), 'wirelens-worker.cpuprofile');
 for (;;) {
   if (args[0] === '--json') {
     jsonOut = args[1];
@@ -29,6 +46,15 @@ for (;;) {
   } else if (args[0] === '--open-only') {
     openOnly = true;
     args.shift();
+  } else if (args[0] === '--profile') {
+    profileStep = args[1];
+    args.splice(0, 2);
+  } else if (args[0] === '--profile-page') {
+    profilePage = true;
+    args.shift();
+  } else if (args[0] === '--profile-out') {
+    profileOut = args[1];
+    args.splice(0, 2);
   } else {
     break;
   }
@@ -37,7 +63,7 @@ const dash = args.indexOf('--');
 const captures = dash < 0 ? args : args.slice(0, dash);
 const filterArgs = dash < 0 ? [] : args.slice(dash + 1);
 if (!captures.length) {
-  console.error('usage: node tests/e2e/bench.mjs [--json OUT] [--reads] [--open-only] CAPTURE… [-- FILTER…]');
+  console.error('usage: node tests/e2e/bench.mjs [--json OUT] [--reads] [--open-only] [--profile STEP [--profile-page] [--profile-out FILE]] CAPTURE… [-- FILTER…]');
   process.exit(2);
 }
 // The port filter names the memcached port of tests/scripts/make-bench-capture.sh (21411),
@@ -45,6 +71,12 @@ if (!captures.length) {
 const filters = filterArgs.length
   ? filterArgs
   : ['tcp.port == 21411', 'tcp.len > 1000', 'http.response.code == 200', 'memcache.command == "set"'];
+if (profileStep?.startsWith('filter:') && !filters.includes(profileStep.slice(7))) filters.push(profileStep.slice(7));
+// The largest tables: memcached's transactions and HTTP's requests, built whole.
+const tables = [['memcache', 'transactions'], ['http', 'requests']];
+if (profileStep?.startsWith('table:') && !tables.some(([a, t]) => `table:${a}/${t}` === profileStep)) {
+  tables.push(profileStep.slice(6).split('/'));
+}
 const size = captures.reduce((n, f) => n + statSync(f).size, 0);
 const file = captures.length === 1 ? captures[0] : captures;
 
@@ -181,6 +213,91 @@ const READS = [
   ['reader worker (static/reader.js), 16 MiB, 3 ahead', { method: 'reader', slice: 16 * MiB, ahead: 3, readers: 1 }],
   ['2 reader workers, 16 MiB, 3 ahead', { method: 'reader', slice: 16 * MiB, ahead: 3, readers: 2 }],
 ];
+/** A CPU profiler of the analysis worker (or of the page's thread, --profile-page) for
+ *  --profile: `begin(step)` starts it when `step` is the one asked, `end(step)` stops it,
+ *  writes the profile and sums it up. */
+async function profiler(context, page) {
+  const cdp = await context.newCDPSession(page);
+  let send = (method, params = {}) => cdp.send(method, params);
+  if (!profilePage) {
+    // Playwright gives no CDP session of a worker: the page's session attaches to it (not
+    // flattened) and passes the profiler's messages through.
+    const attached = [];
+    const waiting = new Map();
+    cdp.on('Target.attachedToTarget', (p) => attached.push(p));
+    cdp.on('Target.receivedMessageFromTarget', ({ message }) => {
+      const m = JSON.parse(message);
+      if (m.id && waiting.has(m.id)) {
+        waiting.get(m.id)(m);
+        waiting.delete(m.id);
+      }
+    });
+    await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
+    const find = () => attached.find((a) => /wirelens-worker/.test(a.targetInfo.url));
+    for (let i = 0; i < 100 && !find(); i++) await new Promise((ok) => setTimeout(ok, 100));
+    if (!find()) throw new Error('the analysis worker was not found');
+    const { sessionId } = find();
+    let lastId = 0;
+    send = (method, params = {}) =>
+      new Promise((ok, fail) => {
+        const id = ++lastId;
+        waiting.set(id, (m) => (m.error ? fail(new Error(`${method}: ${m.error.message}`)) : ok(m.result)));
+        cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) }).catch(fail);
+      });
+  }
+  let running = null;
+  return {
+    async begin(step) {
+      if (step !== profileStep) return;
+      await send('Profiler.enable');
+      await send('Profiler.setSamplingInterval', { interval: 200 });
+      await send('Profiler.start');
+      running = step;
+    },
+    async end(step) {
+      if (step !== running) return;
+      running = null;
+      const { profile } = await send('Profiler.stop');
+      writeFileSync(profileOut, JSON.stringify(profile));
+      console.log(`profile of ${step} (${profilePage ? 'the page' : 'the analysis worker'}): ${profileOut}`);
+      summarize(profile);
+    },
+  };
+}
+
+/** Prints the functions with the most self time and the most total time (a function's
+ *  time counted once per sample however often it recurses). */
+function summarize(profile) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children || []) parent.set(c, n.id);
+  const name = (n) => n.callFrame.functionName || n.callFrame.url || '(anonymous)';
+  const self = new Map();
+  const total = new Map();
+  let sampled = 0;
+  profile.samples.forEach((id, i) => {
+    const ms = (profile.timeDeltas[i + 1] ?? 0) / 1000;
+    sampled += ms;
+    const leaf = name(byId.get(id));
+    self.set(leaf, (self.get(leaf) || 0) + ms);
+    const seen = new Set();
+    for (let n = id; n; n = parent.get(n)) {
+      const f = name(byId.get(n));
+      if (!seen.has(f)) {
+        seen.add(f);
+        total.set(f, (total.get(f) || 0) + ms);
+      }
+    }
+  });
+  const top = (m, k) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, k)
+      .map(([f, ms]) => `${ms.toFixed(0).padStart(7)} ms  ${f.slice(0, 160)}`)
+      .join('\n');
+  console.log(`sampled ${sampled.toFixed(0)} ms\n-- self time\n${top(self, 25)}\n-- total time\n${top(total, 40)}`);
+}
+
 const server = await serve();
 const browser = await launch();
 const rows = [];
@@ -208,6 +325,7 @@ try {
     return e ? e.domContentLoadedEventEnd : 0;
   });
   row('  of which DOMContentLoaded', ms(nav));
+  const prof = profileStep ? await profiler(browser.context, page) : { begin() {}, end() {} };
 
   let cpu = childCpu();
   t = Date.now();
@@ -242,6 +360,7 @@ try {
     });
     seen.observe(document.body, { childList: true, subtree: true });
   });
+  await prof.begin('open');
   cpu = childCpu();
   t = Date.now();
   await page.locator('#file-input').setInputFiles(file);
@@ -253,6 +372,7 @@ try {
   await page.locator('#packet-count').waitFor();
   const open = seen - t;
   const openCpu = cpuSince(cpu);
+  await prof.end('open');
   const packets = Number(await page.locator('#packet-count').getAttribute('data-value'));
   const wasm = Number(await page.locator('#capture-summary').getAttribute('data-wasm-bytes'));
   row(`open ${(size / 1e6).toFixed(0)} MB, ${packets.toLocaleString('en-US')} packets`, `${ms(open)} (${rate(open).toFixed(0)} MB/s; CPU ${openCpu.toFixed(2)} s, ${(size / 1e6 / openCpu).toFixed(0)} MB per CPU second; load ${loadavg()[0].toFixed(2)})`);
@@ -330,22 +450,45 @@ try {
     if (page.errors.length) console.log('page errors:', page.errors);
     if (jsonOut) writeFileSync(jsonOut, JSON.stringify(figures, null, 2) + '\n');
   } else {
+    // The first screen of rows, from the packet count seen to the rows drawn.
+    await prof.begin('first-rows');
     await page.locator('[data-testid="packet-row"]').first().waitFor();
+    await page.waitForFunction(() => !document.querySelector('#packet-list tr.pending'), null, { polling: 'raf' });
+    figures.first_rows_ms = Date.now() - seen;
+    await prof.end('first-rows');
+    row('first screen of rows (after the count)', ms(figures.first_rows_ms) + ' ' + (await mem()));
+    // What the worker gathers in idle time after the open (web/src/worker/ahead.rs; absent
+    // in older builds): the pieces, the longest (what a message may wait), and whether a
+    // message that needed it finished it.
+    const ahead = worker
+      ? await worker.evaluate(async () => {
+          for (let i = 0; i < 100 && !self.wirelensAhead; i++) await new Promise((ok) => setTimeout(ok, 50));
+          return self.wirelensAhead ?? null;
+        })
+      : null;
+    if (ahead) {
+      figures.ahead = ahead;
+      row('  index gathered after the open', `${ahead.pieces} pieces, ${ms(ahead.busy_ms)} busy in ${ms(ahead.wall_ms)}, longest ${ahead.longest_ms.toFixed(1)} ms${ahead.finished_by_request ? ', finished by a request' : ''} ${await mem()}`);
+    }
 
     // Scrolling: a screen down, then a jump to the middle, until the rows are drawn.
     const list = page.locator('#packet-scroll');
     await list.focus();
+    await prof.begin('page-down');
     t = Date.now();
     await list.press('PageDown');
     await settle(page);
     await page.waitForFunction(() => !document.querySelector('#packet-list tr.pending'));
     figures.page_down_ms = Date.now() - t;
+    await prof.end('page-down');
     row('page down (rows drawn)', ms(figures.page_down_ms) + ' ' + (await mem()));
+    await prof.begin('jump');
     t = Date.now();
     await list.evaluate((el) => { el.scrollTop = (el.scrollHeight - el.clientHeight) / 2; });
     await settle(page);
     await page.waitForFunction(() => !document.querySelector('#packet-list tr.pending'));
     figures.jump_ms = Date.now() - t;
+    await prof.end('jump');
     row('jump to the middle (rows drawn)', ms(figures.jump_ms) + ' ' + (await mem()));
     const scrolling = await page.evaluate(async () => {
       // Scroll a screen at a time for 60 screens, two frames each. Count the screens that
@@ -394,15 +537,24 @@ try {
         (figures.detail_steps ||= []).push(d);
       }
     };
-    // A packet's detail deep in the capture.
-    await list.press('End');
+    // A packet's first detail, deep in the capture: End selects the last packet (a jump),
+    // and the detail pane asks for it once its row is fetched; the worker was asked for
+    // no detail of it before (the row that page down selected had its detail asked
+    // then: printed first). Timed from the key to the packet's tree drawn.
     await openTab(page, 'detail');
-    await detailSteps('  (asked before the click)');
+    await settle(page);
+    await detailSteps('  (asked before: the row page down selected)');
+    await prof.begin('first-detail');
     t = Date.now();
-    await page.locator('[data-testid="packet-row"][aria-selected="true"]').click();
-    await page.locator('#detail-tree [data-testid="tree-node"]').first().waitFor({ timeout: 600_000 });
+    await list.press('End');
+    await page.waitForFunction(
+      (n) => document.querySelector('#detail-tree [data-testid="tree-node"]')?.textContent.includes(`Frame ${n}:`),
+      packets,
+      { timeout: 600_000 },
+    );
     figures.detail_ms = Date.now() - t;
-    row('detail of the last packet', ms(figures.detail_ms) + ' ' + (await mem()));
+    await prof.end('first-detail');
+    row('End: the last packet, its rows and first detail', ms(figures.detail_ms) + ' ' + (await mem()));
     await detailSteps();
     // More packets' details, each the first asked of its conversation: the frames of
     // WIRELENS_BENCH_DETAIL (comma-separated), e.g. the probes `cargo bench -p
@@ -435,8 +587,10 @@ try {
     // Filters.
     for (const f of filters) {
       await page.locator('#filter-input').fill(f);
+      await prof.begin(`filter:${f}`);
       await page.locator('#filter-input').press('Enter');
       await page.locator('#filter-status', { hasText: 'packets match' }).waitFor({ timeout: 600_000 });
+      await prof.end(`filter:${f}`);
       const status = await page.locator('#filter-status').textContent();
       const took = Number(status.replace(/^.*\((\d+) ms\)$/, '$1'));
       (figures.filters ||= []).push({ filter: f, ms: took, shown: status.split(' packets')[0] });
@@ -445,16 +599,17 @@ try {
     await page.locator('#filter-clear').click();
     await page.locator(`#page-info[data-shown="${packets}"]`).waitFor({ timeout: 600_000 });
 
-    // The largest table: memcached's transactions (or HTTP's requests), built whole.
-    for (const [app, table] of [['memcache', 'transactions'], ['http', 'requests']]) {
+    for (const [app, table] of tables) {
       if (!(await page.locator(`#tab-${app}`).count())) continue;
       const before = await wasmNow();
+      await prof.begin(`table:${app}/${table}`);
       t = Date.now();
       await openTab(page, app);
       await page.locator(`#app-tables [data-table="${table}"]`).click();
       await page.locator(`#app-tables [data-table="${table}"][aria-selected="true"]`).waitFor();
       await page.locator('#app-table[aria-busy="false"] [data-testid="table-row"]').first().waitFor({ timeout: 600_000 });
       const took = Date.now() - t;
+      await prof.end(`table:${app}/${table}`);
       const rowsShown = (await page.locator('#app-table [data-testid="table-count"]').textContent()).split(' ')[0];
       const after = await wasmNow();
       figures[`${app}_${table}_ms`] = took;
@@ -464,17 +619,21 @@ try {
     figures.wasm_bytes_end = await wasmNow();
 
     // Conversations, then following the biggest one.
+    await prof.begin('conversations');
     t = Date.now();
     await openLayer(page, 'conversations', 'tcp');
     await page.locator('#conversations[aria-busy="false"]').waitFor({ timeout: 600_000 });
     figures.conversations_ms = Date.now() - t;
+    await prof.end('conversations');
     row('TCP conversations table', ms(figures.conversations_ms) + ' ' + (await mem()));
     await page.locator('#conversations th', { hasText: 'Bytes B→A' }).click();
     await page.locator('#conversations[aria-busy="false"]').waitFor();
+    await prof.begin('follow');
     t = Date.now();
     await page.locator('#conversations [data-testid="table-row"]').last().locator('.row-follow').click();
     await page.locator('[data-testid="follow-line"], #follow-error').first().waitFor({ timeout: 600_000 });
     figures.follow_ms = Date.now() - t;
+    await prof.end('follow');
     figures.follow_stream = Number(((await page.locator('#follow-title').textContent()) || '').replace(/^.*stream /, ''));
     row('follow the smallest-B→A TCP stream', ms(figures.follow_ms) + ' ' + (await mem()));
     if (page.errors.length) console.log('page errors:', page.errors);

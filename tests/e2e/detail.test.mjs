@@ -251,3 +251,34 @@ test("a QUIC Initial: its QUIC layers read as `list -V`, the ClientHello's serve
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test("the capture's index is gathered after the open: the first detail finds it ready, its tree the CLI's", async () => {
+  const page = await newPage(env.browser.context);
+  await page.goto(env.server.url + '?empty');
+  await page.locator('#empty').waitFor();
+  await page.locator('#file-input').setInputFiles(HTTP);
+  await waitLoaded(page);
+  const worker = page.workers().find((w) => w.url().includes('wirelens-worker'));
+  assert.ok(worker, 'the analysis worker');
+  // Gathered in idle time (web/src/worker/ahead.rs), no detail asked yet.
+  const ahead = await worker.evaluate(async () => {
+    for (let i = 0; i < 200 && !self.wirelensAhead; i++) await new Promise((ok) => setTimeout(ok, 25));
+    return self.wirelensAhead ?? null;
+  });
+  assert.ok(ahead && ahead.pieces >= 1, `gathered: ${JSON.stringify(ahead)}`);
+  assert.deepEqual(await worker.evaluate(() => self.wirelensDetails ?? []), []);
+  await page.locator('#filter-input').fill('frame.number == 25');
+  await page.locator('#filter-input').press('Enter');
+  await page.locator('#page-info[data-shown="1"]').waitFor();
+  await openTab(page, 'detail');
+  await page.locator('[data-testid="packet-row"]').first().click();
+  await page.locator('#detail-tree [data-testid="tree-node"]').first().waitFor({ timeout: 120_000 });
+  const steps = await worker.evaluate(() => self.wirelensDetails);
+  assert.ok(steps.length >= 1, 'a detail asked');
+  assert.deepEqual(steps.map((d) => [d.frame, d.index_ready]), steps.map(() => [25, 1]));
+  await page.locator('#tree-expand').click();
+  const want = cli(['list', '-V', '-Y', 'frame.number == 25', HTTP]).split('\n').filter((l) => l !== '');
+  assert.deepEqual(await treeLines(page), want);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

@@ -97,7 +97,7 @@ pub async fn io_graph(
         let picked: Option<Vec<u32>> = if filter.is_empty() {
             view.clone()
         } else {
-            let m = crate::filtering::matching(&s.capture, &s.files, &filter).await?;
+            let m = crate::filtering::matching(s, &filter).await?;
             Some(match &view {
                 Some(v) => intersect(v, &m),
                 None => m,

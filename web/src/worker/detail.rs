@@ -5,8 +5,8 @@
 //! the latest packet where a replay may start afresh (core's `Apps::resume`), and what
 //! was fed is kept per conversation, so that stepping through a conversation reads each
 //! packet once. What is per capture (each conversation's first packets, where replays
-//! may not start, its transactions: core's `detail::Index`) is gathered once and shared
-//! by every conversation's state.
+//! may not start, its transactions: core's `detail::Index`) is gathered once, in idle
+//! time after the open (`ahead.rs`), and shared by every conversation's state.
 
 use crate::reading;
 use crate::session::Session;
@@ -14,7 +14,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use wirelens_core::capture::flow::L4;
 use wirelens_core::capture::packet::NO_FLOW;
-use wirelens_core::query::detail::{self, Apps, FrameInfo, Index, Kind, Node};
+use wirelens_core::query::detail::{self, Apps, FrameInfo, Kind, Node};
 use wirelens_core::query::fields::{self, FieldCtx};
 use wirelens_core::query::filter::Filter;
 use wirelens_web::protocol::{ByteSource, DetailView, TreeNode};
@@ -36,20 +36,6 @@ struct Fed {
 
 thread_local! {
     static FED: RefCell<Vec<Fed>> = const { RefCell::new(Vec::new()) };
-    /// The capture's `Index`, by generation.
-    static INDEX: RefCell<Option<(u32, Rc<Index>)>> = const { RefCell::new(None) };
-}
-
-/// The open capture's `Index`, gathered on its first detail.
-fn index(s: &Session) -> Rc<Index> {
-    INDEX.with_borrow_mut(|i| match i {
-        Some((g, index)) if *g == s.generation => Rc::clone(index),
-        _ => {
-            let index = Rc::new(Index::of(&s.capture));
-            *i = Some((s.generation, Rc::clone(&index)));
-            index
-        }
-    })
 }
 
 /// The detail of frame `frame` (1-based).
@@ -78,7 +64,10 @@ pub async fn detail(s: &Session, frame: u64) -> Result<DetailView, String> {
         Some(f.remove(at)).filter(|e| e.next <= index)
     });
     let mut steps = Steps::new();
-    let shared = self::index(s);
+    steps.count("frame", index + 1);
+    // 1 when the index was gathered ahead (`ahead.rs`), 0 when this detail gathered it.
+    steps.count("index_ready", usize::from(crate::ahead::ready(s).is_some()));
+    let shared = crate::ahead::index(s);
     steps.mark("index_ms");
     let fresh = kept.is_none();
     let (mut apps, mut from) = match kept {

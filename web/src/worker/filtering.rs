@@ -7,9 +7,8 @@
 //! its range arrives.
 
 use crate::blob;
-use std::cell::RefCell;
+use crate::session::Session;
 use std::rc::Rc;
-use web_sys::File;
 use wirelens_core::capture::Capture;
 use wirelens_core::query::fields::pdu::Collector;
 use wirelens_core::query::fields::{self, Fid};
@@ -61,13 +60,12 @@ pub(crate) fn error_view(text: &str, e: &FilterError) -> FilterErrorView {
 /// valid and the filter could be run. The filter runs through the core's scan, which
 /// names the byte ranges to read; the next range is read while one is analysed.
 pub async fn apply(
-    capture: &Capture,
-    files: &[File],
-    view: &RefCell<View>,
+    s: &Session,
     (generation, request): (u32, u32),
     text: String,
     columns: Vec<String>,
 ) -> FilterReply {
+    let (capture, view) = (&s.capture, &s.view);
     let started = js_sys::Date::now();
     let total = capture.packets.len() as u64;
     let mut reply = FilterReply {
@@ -119,7 +117,7 @@ pub async fn apply(
             .notes
             .push(format!("{f} is not extracted yet: it has no values"));
     }
-    let (indices, pdus) = match run(capture, files, &filter, &fids).await {
+    let (indices, pdus) = match run(s, &filter, &fids).await {
         Ok(r) => r,
         Err(e) => {
             reply
@@ -139,24 +137,26 @@ pub async fn apply(
 
 /// The packets (ascending) that pass `filter`, the view left as it is (the IO graph's
 /// series).
-pub(crate) async fn matching(
-    capture: &Capture,
-    files: &[File],
-    filter: &Filter,
-) -> Result<Vec<u32>, String> {
-    run(capture, files, filter, &[]).await.map(|(i, _)| i)
+pub(crate) async fn matching(s: &Session, filter: &Filter) -> Result<Vec<u32>, String> {
+    run(s, filter, &[]).await.map(|(i, _)| i)
 }
 
 /// Runs `filter` through the core's scan, reading the ranges it names (the next ones
 /// while one is analysed): the packets that pass, and the per-PDU values of the filter's
 /// and the `columns`' fields.
 async fn run(
-    capture: &Capture,
-    files: &[File],
+    s: &Session,
     filter: &Filter,
     columns: &[Fid],
 ) -> Result<(Vec<u32>, Option<Collector>), String> {
+    let (capture, files) = (&s.capture, &s.files[..]);
     let mut scan = Scan::new(capture, filter, columns, ScanOptions::default());
+    // Fields that count from a conversation's first packets (TCP's relative numbers)
+    // find them in the index gathered after the open, if it is ready, rather than
+    // making a pass of their own.
+    if let Some(index) = crate::ahead::ready(s) {
+        scan.packet().0.share_firsts(index.firsts());
+    }
     let mut indices = Vec::new();
     let mut ahead = blob::Ahead::new();
     loop {

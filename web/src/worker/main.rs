@@ -2,6 +2,7 @@
 //! `wirelens-core` over them, keeps the packet index, and answers the page's queries.
 //! All analysis happens here, off the UI thread. No Leptos in this binary.
 
+mod ahead;
 mod apps;
 mod blob;
 mod charts;

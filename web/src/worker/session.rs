@@ -10,8 +10,10 @@ use web_sys::File;
 use wirelens_core::capture::file::Compression;
 use wirelens_core::capture::file::Format;
 use wirelens_core::capture::flow::L4;
+use wirelens_core::capture::packet::NO_FLOW;
 use wirelens_core::capture::{Capture, IngestError};
 use wirelens_core::ingest::driver::{Driver, Options, Read};
+use wirelens_core::query::detail::Index;
 use wirelens_core::query::fields::{FieldCtx, PacketSource as _};
 use wirelens_core::query::reread::Reread;
 use wirelens_core::query::rows::{RowIndex, Rows};
@@ -129,15 +131,7 @@ pub fn handle(msg: ToWorker) {
             spawn_local(async move {
                 let reply = match session {
                     Some(session) => {
-                        filtering::apply(
-                            &session.capture,
-                            &session.files,
-                            &session.view,
-                            (generation, request),
-                            text,
-                            columns,
-                        )
-                        .await
+                        filtering::apply(&session, (generation, request), text, columns).await
                     }
                     None => wirelens_web::protocol::FilterReply {
                         generation,
@@ -325,6 +319,8 @@ async fn ingest(generation: u32, files: Vec<File>) {
     if is_current(generation) {
         post(&FromWorker::Loaded(Box::new(summary)));
         marks::mark("summary_posted", false);
+        // Off the open's path: what the first detail, jump and filter look up.
+        spawn_local(crate::ahead::gather(generation));
     }
 }
 
@@ -538,6 +534,11 @@ fn row_view<'c>(
 }
 
 impl Session {
+    /// Lends the packet list's rows the capture's `detail::Index` (gathered ahead).
+    pub(crate) fn share_index(&self, index: Rc<Index>) {
+        self.rows.borrow_mut().share(index);
+    }
+
     async fn page(&self, request: u32, start: u64, count: u32) -> Page {
         let capture = &self.capture;
         let packets = &capture.packets;
@@ -569,6 +570,21 @@ impl Session {
         // The row index is put back before each wait for bytes: the pages asked for
         // meanwhile (several at once while the list scrolls) use it instead of building
         // it again, a pass over every packet.
+        // Rows of a conversation look up the capture's `detail::Index` (its first packets,
+        // where its replay may start): gathered ahead after the open, or what is left of
+        // it gathered now. Rows of none need it not.
+        let mut rows = packets.reader();
+        let index = if chosen
+            .iter()
+            .any(|&i| rows.get(i).is_some_and(|p| p.flow != NO_FLOW))
+        {
+            Some(crate::ahead::index(self))
+        } else {
+            crate::ahead::ready(self)
+        };
+        if let Some(index) = index {
+            self.share_index(index);
+        }
         let mut query = Rows::new(capture).with_index(self.rows.take()).sparse();
         let wanted = query.wanted_page(&chosen);
         self.rows.replace(query.into_index());

@@ -213,7 +213,11 @@ fn measure_capture(root: &Path, wirelens: &Path, files: &[PathBuf]) -> Result<()
         num("jump_ms"),
         num("frames_waiting")
     );
-    println!("detail of the last packet: {:.0} ms", num("detail_ms"));
+    println!(
+        "first screen of rows {:.0} ms; End: the last packet, its rows and first detail {:.0} ms",
+        num("first_rows_ms"),
+        num("detail_ms")
+    );
     if let Some(filters) = page["filters"].as_array() {
         for f in filters {
             let filter = f["filter"].as_str().unwrap_or_default();

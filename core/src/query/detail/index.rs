@@ -29,7 +29,7 @@ pub(crate) const MARKS: u32 = bits::RETRANSMISSION
     | bits::KEEP_ALIVE;
 
 /// Per-conversation facts of one capture (build it from the capture it is used with).
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Index {
     /// Each conversation's first packet each way (`[A→B, B→A]`, `u32::MAX`: none), as
     /// [`crate::query::fields::FieldCtx`] keeps them.
@@ -53,41 +53,83 @@ pub struct Index {
     pg_asked: Vec<bool>,
 }
 
-impl Index {
-    /// Gathers the facts of `capture`: one pass over its packets, one over its
-    /// transactions.
-    pub fn of(capture: &Capture) -> Index {
+/// An [`Index`] gathered in pieces: [`Gather::step`] walks some packets at a time, so that
+/// a caller with other work to answer (the page's worker, between the page's messages)
+/// spreads the pass over the packets, and [`Gather::finish`] walks what is left and the
+/// transactions. Pieces of any size give the same [`Index`] as [`Index::of`].
+#[derive(Debug)]
+pub struct Gather {
+    /// The next packet to walk.
+    next: usize,
+    /// Where the flagged packets (`Capture::tcp_flags`, in packet order) are walked to.
+    flagged: usize,
+    firsts: Vec<[u32; 2]>,
+    unsafe_from: Vec<u32>,
+    /// (conversation, packet, flags) of the packets flagged with [`MARKS`].
+    marked: Vec<(u32, u32, u32)>,
+}
+
+impl Gather {
+    /// Nothing walked yet, of `capture` (each step must be given the same capture).
+    pub fn new(capture: &Capture) -> Gather {
         let n = capture.conversations.len();
-        let mut firsts = vec![[u32::MAX; 2]; n];
-        let mut unsafe_from = vec![u32::MAX; n];
+        Gather {
+            next: 0,
+            flagged: 0,
+            firsts: vec![[u32::MAX; 2]; n],
+            unsafe_from: vec![u32::MAX; n],
+            marked: Vec::new(),
+        }
+    }
+
+    /// Walks at most `rows` more packets; true once every packet was walked.
+    pub fn step(&mut self, capture: &Capture, rows: usize) -> bool {
+        let end = self.next.saturating_add(rows).min(capture.packets.len());
         let flags = &capture.tcp_flags;
-        // Flagged segments are kept in packet order: walked beside the rows.
-        let mut k = 0;
-        let mut marked: Vec<(u32, u32, u32)> = Vec::new();
-        for (i, r) in capture.packets.iter().enumerate() {
-            let Some(f) = firsts.get_mut(r.flow as usize) else {
+        for (i, r) in (self.next..end).zip(capture.packets.range(self.next..end)) {
+            let Some(f) = self.firsts.get_mut(r.flow as usize) else {
                 continue;
             };
             let d = usize::from(r.dir() == crate::capture::flow::Direction::BToA);
             if f[d] == u32::MAX {
                 f[d] = i as u32;
             }
-            while flags.get(k).is_some_and(|&(p, _)| p < i as u64) {
-                k += 1;
+            let k = &mut self.flagged;
+            while flags.get(*k).is_some_and(|&(p, _)| p < i as u64) {
+                *k += 1;
             }
             let fl = flags
-                .get(k)
+                .get(*k)
                 .filter(|&&(p, _)| p == i as u64)
                 .map_or(0, |&(_, fl)| fl.0);
-            let flagged = fl & UNSAFE != 0;
             if fl & MARKS != 0 {
-                marked.push((r.flow, i as u32, fl & MARKS));
+                self.marked.push((r.flow, i as u32, fl & MARKS));
             }
-            let u = &mut unsafe_from[r.flow as usize];
-            if *u == u32::MAX && (flagged || r.caplen < r.len) {
+            let u = &mut self.unsafe_from[r.flow as usize];
+            if *u == u32::MAX && (fl & UNSAFE != 0 || r.caplen < r.len) {
                 *u = i as u32;
             }
         }
+        self.next = end;
+        self.done(capture)
+    }
+
+    /// True once every packet was walked ([`Gather::finish`] then walks only the
+    /// transactions).
+    pub fn done(&self, capture: &Capture) -> bool {
+        self.next >= capture.packets.len()
+    }
+
+    /// The [`Index`]: the packets not walked yet, then the transactions.
+    pub fn finish(mut self, capture: &Capture) -> Index {
+        self.step(capture, usize::MAX);
+        let Gather {
+            firsts,
+            unsafe_from,
+            marked,
+            ..
+        } = self;
+        let n = firsts.len();
         let mut tx_at = vec![0u32; n + 1];
         for t in &capture.transactions {
             if let Some(c) = tx_at.get_mut(t.conv as usize + 1) {
@@ -139,6 +181,14 @@ impl Index {
             tx,
             pg_asked,
         }
+    }
+}
+
+impl Index {
+    /// Gathers the facts of `capture`: one pass over its packets, one over its
+    /// transactions.
+    pub fn of(capture: &Capture) -> Index {
+        Gather::new(capture).finish(capture)
     }
 
     /// Each conversation's first packet each way, for a
@@ -195,7 +245,7 @@ impl Index {
 mod test {
     //! The facts gathered in one pass are those a walk of each conversation finds, and a
     //! packet's `tcp.time_delta` looked for alone is the one a filter's pass finds.
-    use super::{Index, MARKS, UNSAFE};
+    use super::{Gather, Index, MARKS, UNSAFE};
     use crate::capture::flow::Direction;
     use crate::capture::packet::PacketRow;
     use crate::capture::Capture;
@@ -278,6 +328,32 @@ mod test {
             }
         }
         assert!(seen.iter().all(|&n| n > 0), "{seen:?}");
+    }
+
+    /// An index gathered in pieces of any size, or finished half-way, is the one gathered
+    /// at once.
+    #[test]
+    fn gathered_in_pieces_is_gathered_at_once() {
+        let mut walked = 0;
+        for (name, _, c) in captures() {
+            let whole = Index::of(&c);
+            for rows in [1, 7, 64, 1000] {
+                let mut g = Gather::new(&c);
+                let mut steps = 1;
+                while !g.step(&c, rows) {
+                    steps += 1;
+                }
+                assert!(g.done(&c));
+                assert_eq!(steps, c.packets.len().div_ceil(rows).max(1), "{name}");
+                assert_eq!(g.finish(&c), whole, "{name}: pieces of {rows}");
+            }
+            let mut g = Gather::new(&c);
+            g.step(&c, c.packets.len() / 2);
+            assert_eq!(g.done(&c), c.packets.is_empty(), "{name}");
+            assert_eq!(g.finish(&c), whole, "{name}: finished half-way");
+            walked += c.packets.len();
+        }
+        assert!(walked > 1000, "{walked}");
     }
 
     #[test]

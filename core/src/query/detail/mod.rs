@@ -31,7 +31,7 @@ use serde::Serialize;
 use std::fmt::Write as _;
 
 pub use frame::FrameInfo;
-pub use index::Index;
+pub use index::{Gather, Index};
 
 /// What a node is.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]

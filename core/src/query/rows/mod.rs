@@ -83,14 +83,25 @@ pub struct Rows<'c> {
 pub struct RowIndex {
     /// The first packet of each conversation each way (`u32::MAX`: none).
     firsts: Option<std::rc::Rc<[[u32; 2]]>>,
-    /// The requests' and responses' packet spans of each application conversation (see
-    /// [`Spans`]).
+    /// The requests' and responses' packet spans of the application conversations rows
+    /// were asked of (see [`Spans`]), each made from its own transactions.
     spans: Option<HashMap<u32, Spans>>,
     /// HTTP/2 streams' first HEADERS frames and transactions.
     streams: Option<framed::Streams>,
     /// What the application layer looks up across the capture (where a conversation's
     /// replay may start).
     apps: Option<std::rc::Rc<crate::query::detail::Index>>,
+}
+
+impl RowIndex {
+    /// Takes what the application layer looks up across the capture (`index`, of the
+    /// capture the rows are asked of), gathered beforehand (the page's worker gathers it
+    /// in idle time after an open), and the first packets each way it holds, unless
+    /// this index has them already.
+    pub fn share(&mut self, index: std::rc::Rc<crate::query::detail::Index>) {
+        self.firsts.get_or_insert_with(|| index.firsts());
+        self.apps.get_or_insert(index);
+    }
 }
 
 /// A conversation's request and response spans as (first packet, the largest last packet
@@ -100,6 +111,24 @@ pub struct RowIndex {
 struct Spans(Vec<(u64, u64)>);
 
 impl Spans {
+    /// The spans of the transactions `tx` (indices into the capture's).
+    fn of(capture: &Capture, tx: &[u32]) -> Spans {
+        let mut v: Vec<(u64, u64)> = tx
+            .iter()
+            .filter_map(|&t| capture.transactions.get(t as usize))
+            .flat_map(|t| [t.request, t.response])
+            .flatten()
+            .map(|s| (s.first(), s.last()))
+            .collect();
+        v.sort_unstable();
+        let mut reach = 0;
+        for (_, last) in v.iter_mut() {
+            reach = reach.max(*last);
+            *last = reach;
+        }
+        Spans(v)
+    }
+
     /// The first packet of the earliest span holding packet `i`.
     fn start_of(&self, i: u64) -> Option<u64> {
         let starts_before = self.0.partition_point(|&(first, _)| first <= i);
@@ -317,30 +346,17 @@ impl<'c> Rows<'c> {
     fn span_start(&mut self, index: usize) -> usize {
         let c = self.capture;
         let p = c.packets.at(index);
-        let spans = self.index.spans.get_or_insert_with(|| {
-            let mut by_conv: HashMap<u32, Spans> = HashMap::new();
-            for t in &c.transactions {
-                let spans = &mut by_conv.entry(t.conv).or_default().0;
-                spans.extend(
-                    [t.request, t.response]
-                        .into_iter()
-                        .flatten()
-                        .map(|s| (s.first(), s.last())),
-                );
-            }
-            for Spans(v) in by_conv.values_mut() {
-                v.sort_unstable();
-                let mut reach = 0;
-                for (_, last) in v.iter_mut() {
-                    reach = reach.max(*last);
-                    *last = reach;
-                }
-            }
-            by_conv
-        });
+        // Only this conversation's, from its transactions the application layer's
+        // index lists: no pass over every transaction.
+        let apps = std::rc::Rc::clone(self.apps.index(c));
+        let spans = self
+            .index
+            .spans
+            .get_or_insert_with(HashMap::new)
+            .entry(p.flow)
+            .or_insert_with(|| Spans::of(c, apps.transactions(p.flow)));
         spans
-            .get(&p.flow)
-            .and_then(|s| s.start_of(index as u64))
+            .start_of(index as u64)
             .map_or(index, |first| first as usize)
     }
 
@@ -775,6 +791,45 @@ mod test {
         assert_eq!(seconds(1_234_567_891), "1.234567");
         assert_eq!(seconds(-1_500), "-0.000001");
         assert_eq!(utc(1_764_917_347_123_456_789), "2025-12-05 06:49:07.123456");
+    }
+
+    /// A conversation's spans made from its own transactions (the application layer's
+    /// index lists them) are those a pass over every transaction gathers for it.
+    #[test]
+    fn spans_of_a_conversation_are_the_passes() {
+        let mut compared = 0;
+        use crate::ingest::app::testkit;
+        let data = testkit::path("tests/data").unwrap();
+        for path in testkit::captures_under(&data) {
+            let name = path.display();
+            let c = crate::ingest::ingest_bytes("c", &std::fs::read(&path).unwrap());
+            let mut by_conv: HashMap<u32, Vec<(u64, u64)>> = HashMap::new();
+            for t in &c.transactions {
+                let v = by_conv.entry(t.conv).or_default();
+                v.extend(
+                    [t.request, t.response]
+                        .into_iter()
+                        .flatten()
+                        .map(|s| (s.first(), s.last())),
+                );
+            }
+            let index = crate::query::detail::Index::of(&c);
+            for (conv, mut v) in by_conv {
+                v.sort_unstable();
+                let mut reach = 0;
+                for (_, last) in v.iter_mut() {
+                    reach = reach.max(*last);
+                    *last = reach;
+                }
+                compared += v.len();
+                assert_eq!(
+                    Spans::of(&c, index.transactions(conv)).0,
+                    v,
+                    "{name}: conversation {conv}"
+                );
+            }
+        }
+        assert!(compared > 500, "{compared}");
     }
 
     /// The earliest span holding a packet, by binary search, is what a scan of every
