@@ -175,5 +175,6 @@ async fn run(
     if let Some(e) = scan.error() {
         return Err(e.to_owned());
     }
-    Ok((indices, scan.finish()))
+    let pdus = scan.finish(&indices);
+    Ok((indices, pdus))
 }

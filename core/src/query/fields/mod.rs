@@ -6,6 +6,7 @@
 //! - `headers`: link, network and transport fields at the dissector's layer offsets.
 //! - `app`: application fields from the transactions ([`TransactionFields`]).
 //! - [`pdu`]: per-PDU application fields (memcached, RESP), dissected packet by packet.
+//! - `packet_values`: the values of those two by packet and field, compact ([`PacketValues`]).
 //!
 //! Every field has Wireshark's name and type (as `tshark -G fields` lists them), so a
 //! user's display filters and `-e` columns carry over. Where Wireshark has no field for
@@ -23,12 +24,14 @@ mod app;
 mod frames;
 pub(crate) mod headers;
 mod index;
+mod packet_values;
 pub mod pdu;
 mod quic;
 pub mod registry;
 pub mod value;
 
 pub use app::{AppValue, TransactionFields};
+pub use packet_values::PacketValues;
 use headers::{dissect, TcpFlow};
 pub use index::firsts_each_way;
 use index::{is_analysis, is_tcp_header_field};
