@@ -203,7 +203,12 @@ impl<'c> Scan<'c> {
     }
 
     /// The `len` bytes of the fetch named last, written by `fill` ([`Reread::supply_with`]).
-    pub fn supply_with(&mut self, fetch: &Fetch, len: usize, fill: &mut dyn FnMut(&mut [u8])) {
+    pub fn supply_with(
+        &mut self,
+        fetch: &Fetch,
+        len: usize,
+        fill: &mut dyn FnMut(usize, &mut [u8]),
+    ) {
         self.rr.supply_with(fetch, len, fill);
     }
 
