@@ -31,7 +31,7 @@ pub mod registry;
 pub mod value;
 
 pub use app::{AppValue, TransactionFields};
-pub use packet_values::PacketValues;
+pub use packet_values::{PacketValues, ValueRef};
 use headers::{dissect, TcpFlow};
 pub use index::firsts_each_way;
 use index::{is_analysis, is_tcp_header_field};
@@ -120,16 +120,21 @@ impl ValueSink<'_> {
 
     /// Adds an owned app-layer value.
     pub fn push_app(&mut self, v: &AppValue) {
+        self.push_ref(v.as_value_ref());
+    }
+
+    /// Pushes an application value kept borrowed ([`PacketValues`]).
+    pub fn push_ref(&mut self, v: ValueRef<'_>) {
         match v {
-            AppValue::Present => self.push(Value::Present),
-            AppValue::Bool(b) => self.push(Value::Bool(*b)),
-            AppValue::Uint(n) => self.push(Value::Uint(*n)),
-            AppValue::Int(n) => self.push(Value::Int(*n)),
-            AppValue::Rel(ns) => self.push(Value::Rel(*ns)),
-            AppValue::Text(s) => self.push_str(s),
-            AppValue::Bytes(b) => self.push_bytes(b),
-            AppValue::Ipv4(a) => self.push(Value::Ipv4(*a)),
-            AppValue::Ipv6(a) => self.push(Value::Ipv6(*a)),
+            ValueRef::Present => self.push(Value::Present),
+            ValueRef::Bool(b) => self.push(Value::Bool(b)),
+            ValueRef::Uint(n) => self.push(Value::Uint(n)),
+            ValueRef::Int(n) => self.push(Value::Int(n)),
+            ValueRef::Rel(ns) => self.push(Value::Rel(ns)),
+            ValueRef::Text(s) => self.push_str(s),
+            ValueRef::Bytes(b) => self.push_bytes(b),
+            ValueRef::Ipv4(a) => self.push(Value::Ipv4(a)),
+            ValueRef::Ipv6(a) => self.push(Value::Ipv6(a)),
         }
     }
 }
@@ -622,7 +627,7 @@ impl<'c> FieldCtx<'c> {
             arena: &mut self.arena,
         };
         for v in c.values(self.index, field) {
-            sink.push_app(v);
+            sink.push_ref(v);
         }
     }
 

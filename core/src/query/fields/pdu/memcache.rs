@@ -607,6 +607,7 @@ mod test {
     use super::*;
     use crate::ingest::app::memcache::wireshark::{scan_u32, strtoul};
     use crate::query::fields::pdu::PduValues;
+    use crate::query::fields::ValueRef;
 
     /// One segment, or bytes lost on one side.
     enum Step<'a> {
@@ -633,7 +634,7 @@ mod test {
     }
 
     fn get(v: &PduValues, packet: u64, field: Fid) -> Vec<AppValue> {
-        v.get(packet, field).to_vec()
+        v.get(packet, field).map(AppValue::from).collect()
     }
 
     fn texts(v: &PduValues, packet: u64, field: Fid) -> Vec<String> {
@@ -1031,7 +1032,7 @@ mod test {
                 .iter()
                 .filter(|&(_, f, _)| f == Fid::MemcacheCommand)
                 .map(|(p, _, x)| match x {
-                    AppValue::Text(t) => (p, t.clone()),
+                    ValueRef::Text(t) => (p, t.to_owned()),
                     other => panic!("{other:?}"),
                 })
                 .collect();

@@ -22,7 +22,7 @@ use crate::ingest::app::payload_of;
 use crate::ingest::app::tls::keylog::KeyLog;
 use crate::ingest::reassembly::{Reassembler, StreamEvent};
 use crate::ingest::wire::{self, Transport};
-use crate::query::fields::{AppValue, Fid, PacketSource, PacketValues};
+use crate::query::fields::{AppValue, Fid, PacketSource, PacketValues, ValueRef};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
@@ -51,7 +51,7 @@ impl<'a> PduOut<'a> {
     /// Adds one occurrence of `field` to packet `packet` (0-based index).
     pub fn add(&mut self, packet: u64, field: Fid, value: AppValue) {
         if self.wants(field) {
-            self.values.add(packet, field, value);
+            self.values.add(packet, field, value.as_value_ref());
         }
     }
 }
@@ -293,7 +293,7 @@ impl Collector {
     }
 
     /// The values of `field` in packet `index`, as far as the packets fed so far tell.
-    pub fn values(&self, index: usize, field: Fid) -> &[AppValue] {
+    pub fn values(&self, index: usize, field: Fid) -> impl ExactSizeIterator<Item = ValueRef<'_>> {
         self.values.get(index as u64, field)
     }
 }

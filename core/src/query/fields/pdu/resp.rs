@@ -737,7 +737,7 @@ mod test {
     }
 
     fn get(v: &PduValues, packet: u64, f: Fid) -> Vec<AppValue> {
-        v.get(packet, f).to_vec()
+        v.get(packet, f).map(AppValue::from).collect()
     }
 
     fn ints(v: &PduValues, packet: u64, f: Fid) -> Vec<i64> {
