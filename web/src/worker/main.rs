@@ -4,6 +4,7 @@
 
 mod apps;
 mod blob;
+mod budget;
 mod charts;
 mod columns;
 mod cuts;
