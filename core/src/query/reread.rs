@@ -290,14 +290,24 @@ impl<'c> Reread<'c> {
 
     /// The bytes of the fetch named last (fewer than asked: the file is shorter).
     pub fn supply(&mut self, fetch: &Fetch, bytes: &[u8]) {
-        self.supply_with(fetch, bytes.len(), &mut |to| to.copy_from_slice(bytes));
+        self.supply_with(fetch, bytes.len(), &mut |at, to| {
+            to.copy_from_slice(&bytes[at..at + to.len()])
+        });
     }
 
-    /// As [`Reread::supply`], the fetch's `len` bytes written by `fill`: into the
-    /// window itself for an uncompressed file, so that the caller needs no buffer of its
-    /// own (the page copies each 16 MiB slice of a `File` in from outside wasm memory; a
-    /// second buffer would stay in its heap, which never shrinks).
-    pub fn supply_with(&mut self, fetch: &Fetch, len: usize, fill: &mut dyn FnMut(&mut [u8])) {
+    /// As [`Reread::supply`], the fetch's `len` bytes written by `fill` (`fill(at, to)`
+    /// writes those from `at` on, as many as `to` holds) where they are kept, so that
+    /// the caller needs no buffer of its own (the page copies each slice of a `File` in
+    /// from outside wasm memory; a second buffer would stay in its heap, which never
+    /// shrinks): into the window for a run or a compressed file, and for a set of packets
+    /// from an uncompressed file each packet alone, so that a window of 16 MiB around a
+    /// page of packets is never in memory at all.
+    pub fn supply_with(
+        &mut self,
+        fetch: &Fetch,
+        len: usize,
+        fill: &mut dyn FnMut(usize, &mut [u8]),
+    ) {
         let Some(w) = self.windows.get(self.loaded) else {
             return;
         };
@@ -305,16 +315,31 @@ impl<'c> Reread<'c> {
             return;
         }
         let short = (len as u64) < fetch.end - fetch.start;
-        if w.start == Start::Plain || self.capture.files[w.file].compression.is_none() {
+        let plain = self.capture.files[w.file].compression.is_none();
+        if self.keep_all && (w.start == Start::Plain || plain) {
+            let (first, last) = (w.first, w.last);
+            self.loaded += 1;
+            let mut rows = self.capture.packets.reader();
+            for &i in &self.order[first..last] {
+                let row = rows.at(i as usize);
+                let at = row.offset.checked_sub(fetch.start).map(|a| a as usize);
+                let end = at.and_then(|a| a.checked_add(row.caplen as usize));
+                if let (Some(at), Some(end)) = (at, end.filter(|&e| e <= len)) {
+                    let mut bytes = vec![0; end - at];
+                    fill(at, &mut bytes);
+                    self.kept.insert(i, bytes);
+                }
+            }
+        } else if w.start == Start::Plain || plain {
             let buf = &mut self.files[w.file];
             buf.data.clear();
             buf.data.reserve_exact(len);
             buf.data.resize(len, 0);
-            fill(&mut buf.data);
+            fill(0, &mut buf.data);
             self.load(None);
         } else {
             let mut bytes = vec![0; len];
-            fill(&mut bytes);
+            fill(0, &mut bytes);
             self.load(Some(&bytes));
         }
         if short {
@@ -625,6 +650,29 @@ mod test {
                 file.len()
             );
         }
+    }
+
+    /// A set of packets from an uncompressed file is copied packet by packet: no window
+    /// buffer is made, and only the packets' own bytes are copied.
+    #[test]
+    fn a_set_from_a_plain_file_copies_only_its_packets() {
+        let c = ingest(&[MC], 64 << 10);
+        let n = c.packets.len();
+        let set: Vec<usize> = (0..n).step_by(3).collect();
+        let mut r = Reread::packets(&c, &set);
+        let mut copied = 0;
+        while let Some(f) = r.next_fetch() {
+            let bytes = &MC[f.start as usize..f.end as usize];
+            r.supply_with(&f, bytes.len(), &mut |at, to| {
+                copied += to.len();
+                to.copy_from_slice(&bytes[at..at + to.len()]);
+            });
+        }
+        assert_eq!(r.error(), None);
+        check(&c, &[MC], &mut r, &set, "plain set");
+        let own: usize = set.iter().map(|&i| c.packets.at(i).caplen as usize).sum();
+        assert_eq!(copied, own);
+        assert!(r.files.iter().all(|f| f.data.capacity() == 0));
     }
 
     #[test]

@@ -69,6 +69,8 @@ pub struct Scan<'c> {
     reads: Vec<u32>,
     /// The filter pass's position in the packets it reads.
     read_pos: usize,
+    /// The caller's columns: their values outlive the scan ([`Scan::finish`]).
+    columns: HashSet<Fid>,
 }
 
 impl<'c> Scan<'c> {
@@ -132,6 +134,7 @@ impl<'c> Scan<'c> {
             limit,
             reads,
             read_pos: 0,
+            columns: columns.iter().copied().collect(),
         }
     }
 
@@ -200,7 +203,12 @@ impl<'c> Scan<'c> {
     }
 
     /// The `len` bytes of the fetch named last, written by `fill` ([`Reread::supply_with`]).
-    pub fn supply_with(&mut self, fetch: &Fetch, len: usize, fill: &mut dyn FnMut(&mut [u8])) {
+    pub fn supply_with(
+        &mut self,
+        fetch: &Fetch,
+        len: usize,
+        fill: &mut dyn FnMut(usize, &mut [u8]),
+    ) {
         self.rr.supply_with(fetch, len, fill);
     }
 
@@ -225,10 +233,15 @@ impl<'c> Scan<'c> {
         self.rr.error()
     }
 
-    /// The per-PDU values collected (None when no field needed them), for the pages of
-    /// rows shown afterwards.
-    pub fn finish(mut self) -> Option<Collector> {
-        self.ev.fields().take_collector()
+    /// The per-PDU values of the columns' fields in the packets that passed (`shown`,
+    /// ascending: those [`Step::Match`] named), for the pages of rows shown afterwards;
+    /// None when there are none. The values only the filter looked at are let go.
+    pub fn finish(mut self, shown: &[u32]) -> Option<Collector> {
+        let mut c = self.ev.fields().take_collector()?;
+        c.retain(&self.columns, |p| {
+            u32::try_from(p).is_ok_and(|p| shown.binary_search(&p).is_ok())
+        });
+        (!c.is_empty()).then_some(c)
     }
 
     /// Runs the whole scan with a synchronous reader; returns the packets that passed.
@@ -306,6 +319,52 @@ mod test {
                 // `tcp.len` is in the index: no second pass.
                 assert!(read <= bytes.len() as u64, "{name}: {text}: {read}");
             }
+        }
+    }
+
+    /// What a scan hands over for the rows shown afterwards is its columns' values in the
+    /// packets that passed, equal to a whole collection's there; nothing when no column
+    /// is collected (the filter's own values are let go).
+    #[test]
+    fn a_scan_keeps_only_its_columns_values_in_the_packets_that_passed() {
+        use crate::query::fields::pdu::Collector;
+        for name in ["memcached.pcap", "memcached-fields.pcap", "redis.pcap"] {
+            let path = format!(
+                "{}/../tests/data/servers/{name}",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let bytes = std::fs::read(&path).expect(name);
+            let capture = crate::ingest::ingest_bytes(name, &bytes);
+            let run = |text: &str, columns: &[Fid]| {
+                let filter = Filter::compile(text).unwrap();
+                let mut scan = Scan::new(&capture, &filter, columns, ScanOptions::default());
+                let shown = scan.run_all(&mut |f| Ok(bytes[f.start as usize..f.end as usize].to_vec()));
+                let kept = scan.finish(&shown);
+                (shown, kept)
+            };
+            let (filter, column) = if name == "redis.pcap" {
+                ("resp.bulk_string.value == \"GET\"", Fid::RespBulkStringLength)
+            } else {
+                ("memcache.command == \"get\"", Fid::MemcacheKey)
+            };
+            let (shown, kept) = run(filter, &[]);
+            assert!(!shown.is_empty(), "{name}");
+            assert!(kept.is_none(), "{name}: values kept with no column");
+            let (shown, kept) = run(filter, &[column]);
+            let kept = kept.expect(name);
+            let mut whole = Collector::new(&capture, [column].into_iter().collect());
+            whole.run(&capture, &mut MemorySource { files: vec![&bytes] });
+            let mut compared = 0;
+            for i in 0..capture.packets.len() {
+                let passed = shown.binary_search(&(i as u32)).is_ok();
+                let want: Vec<_> = whole.values(i, column).filter(|_| passed).collect();
+                let got: Vec<_> = kept.values(i, column).collect();
+                assert_eq!(got, want, "{name}: frame {}", i + 1);
+                compared += want.len();
+                let filtered = if name == "redis.pcap" { Fid::RespBulkStringValue } else { Fid::MemcacheCommand };
+                assert_eq!(kept.values(i, filtered).len(), 0, "{name}: frame {}", i + 1);
+            }
+            assert!(compared > 0, "{name}");
         }
     }
 
@@ -556,8 +615,9 @@ mod test {
                     capture.memcache_commands = table;
                     for i in 0..capture.packets.len() {
                         for &f in wanted {
-                            let want = without.values(i, f);
-                            assert_eq!(with.values(i, f), want, "{path}: frame {}: {f:?}", i + 1);
+                            let want: Vec<_> = without.values(i, f).collect();
+                            let got: Vec<_> = with.values(i, f).collect();
+                            assert_eq!(got, want, "{path}: frame {}: {f:?}", i + 1);
                             compared += want.len();
                         }
                     }

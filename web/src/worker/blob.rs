@@ -263,8 +263,19 @@ pub async fn fill_to(rr: &mut Reread<'_>, pos: usize, files: &[File], ahead: &mu
     while let Some(f) = rr.fetch_for(pos) {
         let pending = next(ahead, &f, rr.upcoming(), files);
         match pending.array().await {
-            Ok(a) => rr.supply_with(&f, a.length() as usize, &mut |to| a.copy_to(to)),
+            Ok(a) => rr.supply_with(&f, a.length() as usize, &mut |at, to| copy(&a, at, to)),
             Err(e) => rr.fetch_failed(&f, &e),
         }
+    }
+}
+
+/// Copies the bytes of `from` that begin at `at` into `to` (as many as it holds): a
+/// re-read takes a slice's bytes in pieces, each where it keeps it.
+pub fn copy(from: &Uint8Array, at: usize, to: &mut [u8]) {
+    let (start, end) = (at as u32, (at + to.len()) as u32);
+    if start == 0 && end == from.length() {
+        from.copy_to(to);
+    } else {
+        from.subarray(start, end).copy_to(to);
     }
 }

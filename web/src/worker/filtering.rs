@@ -164,7 +164,9 @@ async fn run(
             Step::Fetch(f) => {
                 let pending = blob::next(&mut ahead, &f, scan.upcoming(), files);
                 match pending.array().await {
-                    Ok(a) => scan.supply_with(&f, a.length() as usize, &mut |to| a.copy_to(to)),
+                    Ok(a) => {
+                        scan.supply_with(&f, a.length() as usize, &mut |at, to| blob::copy(&a, at, to))
+                    }
                     Err(e) => scan.fetch_failed(&f, &e),
                 }
             }
@@ -175,5 +177,6 @@ async fn run(
     if let Some(e) = scan.error() {
         return Err(e.to_owned());
     }
-    Ok((indices, scan.finish()))
+    let pdus = scan.finish(&indices);
+    Ok((indices, pdus))
 }

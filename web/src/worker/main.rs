@@ -5,6 +5,7 @@
 mod ahead;
 mod apps;
 mod blob;
+mod budget;
 mod charts;
 mod columns;
 mod cuts;

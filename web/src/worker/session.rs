@@ -588,6 +588,11 @@ impl Session {
         let mut query = Rows::new(capture).with_index(self.rows.take()).sparse();
         let wanted = query.wanted_page(&chosen);
         self.rows.replace(query.into_index());
+        // Their bytes, held until the rows are made, beside those of the other pages
+        // under way only as far as they fit (`budget`).
+        let mut rows = packets.reader();
+        let need: usize = wanted.iter().map(|&i| rows.at(i).caplen as usize).sum();
+        let _held = crate::budget::hold(need).await;
         let mut bytes = Reread::packets(capture, &wanted);
         blob::fill(&mut bytes, &self.files).await;
         let mut query = Rows::new(capture)

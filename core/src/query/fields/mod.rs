@@ -6,6 +6,7 @@
 //! - `headers`: link, network and transport fields at the dissector's layer offsets.
 //! - `app`: application fields from the transactions ([`TransactionFields`]).
 //! - [`pdu`]: per-PDU application fields (memcached, RESP), dissected packet by packet.
+//! - `packet_values`: the values of those two by packet and field, compact ([`PacketValues`]).
 //!
 //! Every field has Wireshark's name and type (as `tshark -G fields` lists them), so a
 //! user's display filters and `-e` columns carry over. Where Wireshark has no field for
@@ -23,12 +24,14 @@ mod app;
 mod frames;
 pub(crate) mod headers;
 mod index;
+mod packet_values;
 pub mod pdu;
 mod quic;
 pub mod registry;
 pub mod value;
 
 pub use app::{AppValue, TransactionFields};
+pub use packet_values::{PacketValues, ValueRef};
 use headers::{dissect, TcpFlow};
 pub use index::firsts_each_way;
 use index::{is_analysis, is_tcp_header_field};
@@ -117,16 +120,21 @@ impl ValueSink<'_> {
 
     /// Adds an owned app-layer value.
     pub fn push_app(&mut self, v: &AppValue) {
+        self.push_ref(v.as_value_ref());
+    }
+
+    /// Pushes an application value kept borrowed ([`PacketValues`]).
+    pub fn push_ref(&mut self, v: ValueRef<'_>) {
         match v {
-            AppValue::Present => self.push(Value::Present),
-            AppValue::Bool(b) => self.push(Value::Bool(*b)),
-            AppValue::Uint(n) => self.push(Value::Uint(*n)),
-            AppValue::Int(n) => self.push(Value::Int(*n)),
-            AppValue::Rel(ns) => self.push(Value::Rel(*ns)),
-            AppValue::Text(s) => self.push_str(s),
-            AppValue::Bytes(b) => self.push_bytes(b),
-            AppValue::Ipv4(a) => self.push(Value::Ipv4(*a)),
-            AppValue::Ipv6(a) => self.push(Value::Ipv6(*a)),
+            ValueRef::Present => self.push(Value::Present),
+            ValueRef::Bool(b) => self.push(Value::Bool(b)),
+            ValueRef::Uint(n) => self.push(Value::Uint(n)),
+            ValueRef::Int(n) => self.push(Value::Int(n)),
+            ValueRef::Rel(ns) => self.push(Value::Rel(ns)),
+            ValueRef::Text(s) => self.push_str(s),
+            ValueRef::Bytes(b) => self.push_bytes(b),
+            ValueRef::Ipv4(a) => self.push(Value::Ipv4(a)),
+            ValueRef::Ipv6(a) => self.push(Value::Ipv6(a)),
         }
     }
 }
@@ -619,7 +627,7 @@ impl<'c> FieldCtx<'c> {
             arena: &mut self.arena,
         };
         for v in c.values(self.index, field) {
-            sink.push_app(v);
+            sink.push_ref(v);
         }
     }
 

@@ -20,17 +20,14 @@ use crate::capture::packet::{PacketRow, NO_FLOW};
 use crate::capture::Capture;
 use crate::ingest::app::payload_of;
 use crate::ingest::app::tls::keylog::KeyLog;
-use crate::ingest::hash;
 use crate::ingest::reassembly::{Reassembler, StreamEvent};
 use crate::ingest::wire::{self, Transport};
-use crate::query::fields::{AppValue, Fid, PacketSource};
+use crate::query::fields::{AppValue, Fid, PacketSource, PacketValues, ValueRef};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
-/// Values of app-layer fields per (packet index, field), in order of occurrence. Looked
-/// up for every packet a filter evaluates: foldhash, keyed ([`hash::Seeded`]), where
-/// SipHash took a tenth of a memcached filter's run over a million packets.
-pub type PduValues = HashMap<(u64, Fid), Vec<AppValue>, hash::Seeded>;
+/// Values of app-layer fields per (packet index, field), in order of occurrence.
+pub type PduValues = PacketValues;
 
 /// Where a [`PduFields`] dissector puts its values.
 pub struct PduOut<'a> {
@@ -54,7 +51,7 @@ impl<'a> PduOut<'a> {
     /// Adds one occurrence of `field` to packet `packet` (0-based index).
     pub fn add(&mut self, packet: u64, field: Fid, value: AppValue) {
         if self.wants(field) {
-            self.values.entry((packet, field)).or_default().push(value);
+            self.values.add(packet, field, value.as_value_ref());
         }
     }
 }
@@ -170,6 +167,7 @@ impl Collector {
         if wanted.contains(&Fid::TlsHandshakeType) {
             quic_hellos(capture, &mut values);
         }
+        values.settle();
         Collector {
             wanted,
             reads: convs.contains(&true),
@@ -241,7 +239,30 @@ impl Collector {
                 ..
             } = self;
             reasm.finish(&mut |ev| route(capture, dissectors, values, wanted, keys, ev));
+            // Only the values are asked for from now on: what reading took (streams
+            // buffered, parsers' state, the last packet's bytes) goes, rather than staying
+            // as long as a view keeps the collector.
+            self.reasm = Reassembler::new();
+            self.dissectors = HashMap::new();
+            self.buf = Vec::new();
+            self.keys = None;
         }
+        self.values.settle();
+    }
+
+    /// Keeps only the values of `fields` in the packets `keep` passes (0-based indices),
+    /// and gives back the room of the others: what a view shows of a scan's collection
+    /// (its columns' values in the packets that passed), not everything its filter
+    /// looked at. A field no longer kept is no longer collected.
+    pub fn retain(&mut self, fields: &HashSet<Fid>, keep: impl Fn(u64) -> bool) {
+        self.wanted.retain(|f| fields.contains(f));
+        self.values
+            .retain(|packet, f| fields.contains(&f) && keep(packet));
+    }
+
+    /// Whether it holds no value.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
     }
 
     /// Feeds every packet of the capture (a whole pass).
@@ -272,10 +293,8 @@ impl Collector {
     }
 
     /// The values of `field` in packet `index`, as far as the packets fed so far tell.
-    pub fn values(&self, index: usize, field: Fid) -> &[AppValue] {
-        self.values
-            .get(&(index as u64, field))
-            .map_or(&[], Vec::as_slice)
+    pub fn values(&self, index: usize, field: Fid) -> impl ExactSizeIterator<Item = ValueRef<'_>> {
+        self.values.get(index as u64, field)
     }
 }
 

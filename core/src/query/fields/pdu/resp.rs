@@ -722,6 +722,7 @@ mod test {
                 Gap(to_server, len) => d.gap(to_server, len),
             }
         }
+        values.settle();
         values
     }
 
@@ -736,7 +737,7 @@ mod test {
     }
 
     fn get(v: &PduValues, packet: u64, f: Fid) -> Vec<AppValue> {
-        v.get(&(packet, f)).cloned().unwrap_or_default()
+        v.get(packet, f).map(AppValue::from).collect()
     }
 
     fn ints(v: &PduValues, packet: u64, f: Fid) -> Vec<i64> {
@@ -956,7 +957,7 @@ mod test {
             Data(false, b"%1\r\n+a\r\n:1\r\n"),
             Data(false, b"\n-ERR x\r\n"),
         ]);
-        let keys: HashSet<(u64, Fid)> = v.keys().copied().collect();
+        let keys: HashSet<(u64, Fid)> = v.keys().collect();
         let want = [
             (0, Fid::Resp),
             (1, Fid::Resp),
@@ -1023,7 +1024,7 @@ mod test {
             ],
             Some(&wanted),
         );
-        assert!(v.keys().all(|&(_, f)| f == Fid::RespBulkStringLength));
+        assert!(v.keys().all(|(_, f)| f == Fid::RespBulkStringLength));
         assert_eq!(ints(&v, 1, Fid::RespBulkStringLength), [5, 2]);
     }
 

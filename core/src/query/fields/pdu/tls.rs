@@ -108,7 +108,7 @@ mod test {
     use crate::capture::app::Detail;
     use crate::capture::Capture;
     use crate::ingest::app::testkit;
-    use crate::query::fields::{AppValue, Fid, MemorySource};
+    use crate::query::fields::{Fid, MemorySource, ValueRef};
     use std::collections::HashSet;
 
     fn collect(c: &Capture, name: &str, fields: &[Fid]) -> Collector {
@@ -128,10 +128,9 @@ mod test {
 
     fn texts(col: &Collector, index: usize, f: Fid) -> Vec<String> {
         col.values(index, f)
-            .iter()
             .filter_map(|v| match v {
-                AppValue::Text(s) => Some(s.clone()),
-                AppValue::Bytes(b) => Some(String::from_utf8_lossy(b).into_owned()),
+                ValueRef::Text(s) => Some(s.to_owned()),
+                ValueRef::Bytes(b) => Some(String::from_utf8_lossy(b).into_owned()),
                 _ => None,
             })
             .collect()
@@ -323,8 +322,8 @@ mod test {
         let c = testkit::capture("tls-kv.pcap", &[]);
         let col = collect(&c, "tls-kv.pcap", &[Fid::MemcacheCommand, Fid::Resp]);
         assert!(
-            (0..c.packets.len()).all(|i| col.values(i, Fid::MemcacheCommand).is_empty()
-                && col.values(i, Fid::Resp).is_empty())
+            (0..c.packets.len()).all(|i| col.values(i, Fid::MemcacheCommand).len() == 0
+                && col.values(i, Fid::Resp).len() == 0)
         );
         assert!(col.keys.is_none());
     }
