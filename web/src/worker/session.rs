@@ -592,7 +592,7 @@ impl Session {
         // under way only as far as they fit (`budget`).
         let mut rows = packets.reader();
         let need: usize = wanted.iter().map(|&i| rows.at(i).caplen as usize).sum();
-        let _held = crate::budget::hold(need).await;
+        let held = crate::budget::hold(need).await;
         let mut bytes = Reread::packets(capture, &wanted);
         blob::fill(&mut bytes, &self.files).await;
         let mut query = Rows::new(capture)
@@ -617,6 +617,8 @@ impl Session {
         // Rows a PDU's head could not say (an HTTP body running to the end of the
         // connection) are made again from the segments back to its start.
         let missed = query.missed().to_vec();
+        drop(bytes);
+        drop(held);
         if !missed.is_empty() {
             let mut again: Vec<usize> = missed.clone();
             for &i in &missed {
@@ -625,6 +627,9 @@ impl Session {
             again.sort_unstable();
             again.dedup();
             self.rows.replace(query.into_index());
+            let mut reader = packets.reader();
+            let need: usize = again.iter().map(|&i| reader.at(i).caplen as usize).sum();
+            let _held = crate::budget::hold(need).await;
             let mut bytes = Reread::packets(capture, &again);
             blob::fill(&mut bytes, &self.files).await;
             error = error.or_else(|| bytes.error().map(str::to_owned));
