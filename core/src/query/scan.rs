@@ -338,12 +338,16 @@ mod test {
             let run = |text: &str, columns: &[Fid]| {
                 let filter = Filter::compile(text).unwrap();
                 let mut scan = Scan::new(&capture, &filter, columns, ScanOptions::default());
-                let shown = scan.run_all(&mut |f| Ok(bytes[f.start as usize..f.end as usize].to_vec()));
+                let shown =
+                    scan.run_all(&mut |f| Ok(bytes[f.start as usize..f.end as usize].to_vec()));
                 let kept = scan.finish(&shown);
                 (shown, kept)
             };
             let (filter, column) = if name == "redis.pcap" {
-                ("resp.bulk_string.value == \"GET\"", Fid::RespBulkStringLength)
+                (
+                    "resp.bulk_string.value == \"GET\"",
+                    Fid::RespBulkStringLength,
+                )
             } else {
                 ("memcache.command == \"get\"", Fid::MemcacheKey)
             };
@@ -353,7 +357,12 @@ mod test {
             let (shown, kept) = run(filter, &[column]);
             let kept = kept.expect(name);
             let mut whole = Collector::new(&capture, [column].into_iter().collect());
-            whole.run(&capture, &mut MemorySource { files: vec![&bytes] });
+            whole.run(
+                &capture,
+                &mut MemorySource {
+                    files: vec![&bytes],
+                },
+            );
             let mut compared = 0;
             for i in 0..capture.packets.len() {
                 let passed = shown.binary_search(&(i as u32)).is_ok();
@@ -361,7 +370,11 @@ mod test {
                 let got: Vec<_> = kept.values(i, column).collect();
                 assert_eq!(got, want, "{name}: frame {}", i + 1);
                 compared += want.len();
-                let filtered = if name == "redis.pcap" { Fid::RespBulkStringValue } else { Fid::MemcacheCommand };
+                let filtered = if name == "redis.pcap" {
+                    Fid::RespBulkStringValue
+                } else {
+                    Fid::MemcacheCommand
+                };
                 assert_eq!(kept.values(i, filtered).len(), 0, "{name}: frame {}", i + 1);
             }
             assert!(compared > 0, "{name}");

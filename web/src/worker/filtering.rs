@@ -164,9 +164,9 @@ async fn run(
             Step::Fetch(f) => {
                 let pending = blob::next(&mut ahead, &f, scan.upcoming(), files);
                 match pending.array().await {
-                    Ok(a) => {
-                        scan.supply_with(&f, a.length() as usize, &mut |at, to| blob::copy(&a, at, to))
-                    }
+                    Ok(a) => scan.supply_with(&f, a.length() as usize, &mut |at, to| {
+                        blob::copy(&a, at, to)
+                    }),
                     Err(e) => scan.fetch_failed(&f, &e),
                 }
             }

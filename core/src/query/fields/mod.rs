@@ -31,10 +31,10 @@ pub mod registry;
 pub mod value;
 
 pub use app::{AppValue, TransactionFields};
-pub use packet_values::{PacketValues, ValueRef};
 use headers::{dissect, TcpFlow};
 pub use index::firsts_each_way;
 use index::{is_analysis, is_tcp_header_field};
+pub use packet_values::{PacketValues, ValueRef};
 pub use registry::{
     edit_distance, lookup, suggest, Base, Fid, FieldDef, FieldType, Origin, Status, FIELDS,
 };

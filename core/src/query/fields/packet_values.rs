@@ -264,10 +264,16 @@ mod test {
     #[test]
     fn gives_what_a_map_gives_in_any_order_of_adding() {
         use std::collections::HashMap;
-        let fields = [Fid::MemcacheKey, Fid::MemcacheCommand, Fid::HttpResponseCode];
+        let fields = [
+            Fid::MemcacheKey,
+            Fid::MemcacheCommand,
+            Fid::HttpResponseCode,
+        ];
         let mut seed = 7u64;
         let mut next = move || {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (seed >> 33) as usize
         };
         for round in 0..40 {
@@ -331,7 +337,10 @@ mod test {
         v.add(3, Fid::MemcacheKey, ValueRef::Text("k"));
         assert_eq!(v.get(3, Fid::MemcacheKey).len(), 0);
         v.settle();
-        assert_eq!(v.get(3, Fid::MemcacheKey).collect::<Vec<_>>(), [ValueRef::Text("k")]);
+        assert_eq!(
+            v.get(3, Fid::MemcacheKey).collect::<Vec<_>>(),
+            [ValueRef::Text("k")]
+        );
         v.add(1 << 32, Fid::MemcacheKey, ValueRef::Uint(3));
         v.settle();
         assert_eq!(v.get(1 << 32, Fid::MemcacheKey).len(), 0);
