@@ -126,13 +126,7 @@ pub(super) fn called_again(proto: AppProto, before: &[u8]) -> bool {
         AppProto::Http => match find(before, b"\r\n\r\n") {
             None => true,
             Some(end) => {
-                let head = String::from_utf8_lossy(&before[..end]).to_ascii_lowercase();
-                let field = |name: &str| {
-                    head.split("\r\n")
-                        .skip(1)
-                        .find_map(|l| l.split_once(':').filter(|(k, _)| k.trim() == name))
-                        .map(|(_, v)| v.trim().to_owned())
-                };
+                let field = head_fields(&before[..end]);
                 field("transfer-encoding").is_some_and(|t| t == "chunked")
                     || field("content-length").is_none()
             }
@@ -160,13 +154,7 @@ pub(crate) fn info_len(proto: AppProto, b: &[u8]) -> Option<usize> {
             let Some(h) = find(b, b"\r\n\r\n").map(|e| e + 4) else {
                 return Some(b.len() + 1);
             };
-            let head = String::from_utf8_lossy(&b[..h]).to_ascii_lowercase();
-            let field = |name: &str| {
-                head.split("\r\n")
-                    .skip(1)
-                    .find_map(|l| l.split_once(':').filter(|(k, _)| k.trim() == name))
-                    .map(|(_, v)| v.trim().to_owned())
-            };
+            let field = head_fields(&b[..h]);
             if field("content-encoding").is_some() {
                 return None;
             }
@@ -193,6 +181,17 @@ pub(crate) fn info_len(proto: AppProto, b: &[u8]) -> Option<usize> {
             (!png).then_some(data + READ)
         }
         _ => None,
+    }
+}
+
+/// The header fields of an HTTP head, lower case, by their lower-case names.
+fn head_fields(head: &[u8]) -> impl Fn(&str) -> Option<String> {
+    let head = String::from_utf8_lossy(head).to_ascii_lowercase();
+    move |name| {
+        head.split("\r\n")
+            .skip(1)
+            .find_map(|l| l.split_once(':').filter(|(k, _)| k.trim() == name))
+            .map(|(_, v)| v.trim().to_owned())
     }
 }
 
