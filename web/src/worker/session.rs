@@ -539,6 +539,17 @@ impl Session {
         self.rows.borrow_mut().share(index);
     }
 
+    /// The bytes of packets `wanted`, read once they fit beside those of the other pages
+    /// under way (`budget`), held until the second value is dropped.
+    async fn read_held(&self, wanted: &[usize]) -> (Reread<'_>, crate::budget::Held) {
+        let mut rows = self.capture.packets.reader();
+        let need: usize = wanted.iter().map(|&i| rows.at(i).caplen as usize).sum();
+        let held = crate::budget::hold(need).await;
+        let mut bytes = Reread::packets(&self.capture, wanted);
+        blob::fill(&mut bytes, &self.files).await;
+        (bytes, held)
+    }
+
     async fn page(&self, request: u32, start: u64, count: u32) -> Page {
         let capture = &self.capture;
         let packets = &capture.packets;
@@ -588,17 +599,14 @@ impl Session {
         let mut query = Rows::new(capture).with_index(self.rows.take()).sparse();
         let wanted = query.wanted_page(&chosen);
         self.rows.replace(query.into_index());
-        // Their bytes, held until the rows are made, beside those of the other pages
-        // under way only as far as they fit (`budget`).
-        let mut rows = packets.reader();
-        let need: usize = wanted.iter().map(|&i| rows.at(i).caplen as usize).sum();
-        let held = crate::budget::hold(need).await;
-        let mut bytes = Reread::packets(capture, &wanted);
-        blob::fill(&mut bytes, &self.files).await;
-        let mut query = Rows::new(capture)
-            .with_custom(&columns)
-            .with_index(self.rows.take())
-            .sparse();
+        let rows_query = |index| {
+            Rows::new(capture)
+                .with_custom(&columns)
+                .with_index(index)
+                .sparse()
+        };
+        let (mut bytes, held) = self.read_held(&wanted).await;
+        let mut query = rows_query(self.rows.take());
         let mut error = bytes.error().map(str::to_owned);
         let mut ctx = FieldCtx::new(capture);
         if let Some(c) = &pdus {
@@ -627,16 +635,9 @@ impl Session {
             again.sort_unstable();
             again.dedup();
             self.rows.replace(query.into_index());
-            let mut reader = packets.reader();
-            let need: usize = again.iter().map(|&i| reader.at(i).caplen as usize).sum();
-            let _held = crate::budget::hold(need).await;
-            let mut bytes = Reread::packets(capture, &again);
-            blob::fill(&mut bytes, &self.files).await;
+            let (mut bytes, _held) = self.read_held(&again).await;
             error = error.or_else(|| bytes.error().map(str::to_owned));
-            query = Rows::new(capture)
-                .with_custom(&columns)
-                .with_index(self.rows.take())
-                .sparse();
+            query = rows_query(self.rows.take());
             for (row, &(i, prev)) in rows.iter_mut().zip(&asked) {
                 if missed.contains(&i) {
                     *row = row_view(capture, &mut query, &mut ctx, &mut bytes, i, prev);
