@@ -263,16 +263,8 @@ fn http(b: &[u8], _complete: bool) -> (Option<String>, String) {
     let Some(head) = find(b, b"\r\n\r\n").map(|p| p + 4) else {
         return (None, info);
     };
-    let head_text = String::from_utf8_lossy(&b[..head]);
-    let header = |name: &str| {
-        head_text.split("\r\n").skip(1).find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.trim()
-                .eq_ignore_ascii_case(name)
-                .then(|| v.trim().to_owned())
-        })
-    };
-    let chunked = header("transfer-encoding").is_some_and(|t| t.eq_ignore_ascii_case("chunked"));
+    let header = head_fields(&b[..head]);
+    let chunked = header("transfer-encoding").is_some_and(|t| t == "chunked");
     let raw = &b[head..];
     let dechunked;
     let mut body = if chunked {
@@ -283,17 +275,12 @@ fn http(b: &[u8], _complete: bool) -> (Option<String>, String) {
     };
     // packet-http.c decodes gzip and deflate before it hands the body on; when that
     // fails it hands on the encoded bytes.
-    let decoded = header("content-encoding").and_then(|e| decode(&e.to_ascii_lowercase(), body));
+    let decoded = header("content-encoding").and_then(|e| decode(&e, body));
     if let Some(d) = &decoded {
         body = d;
     }
-    let media = header("content-type").map(|ct| {
-        ct.split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase()
-    });
+    let media =
+        header("content-type").map(|ct| ct.split(';').next().unwrap_or("").trim().to_owned());
     let media = media.as_deref().filter(|m| !m.is_empty());
     let cols = media::body_columns(media, body);
     if cols.own {
