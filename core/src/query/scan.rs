@@ -266,6 +266,15 @@ mod test {
     use crate::query::fields::MemorySource;
     use crate::query::filter::filter_packets;
 
+    /// The bytes of tests/data/servers' capture `name`, and its capture.
+    fn server(name: &str) -> (Vec<u8>, Capture) {
+        let path = crate::ingest::app::testkit::path(&format!("tests/data/servers/{name}"))
+            .expect("tests/data is in the repository");
+        let bytes = std::fs::read(path).expect(name);
+        let capture = crate::ingest::ingest_bytes(name, &bytes);
+        (bytes, capture)
+    }
+
     /// The packets `filter` passes in `capture`, read from `bytes`: those the evaluator
     /// passes with every packet's bytes at hand.
     fn evaluated(capture: &Capture, filter: &Filter, bytes: &[u8]) -> Vec<u32> {
@@ -300,12 +309,7 @@ mod test {
     #[test]
     fn pdu_filters_read_their_conversations_once() {
         for name in ["memcached.pcap", "memcached-fields.pcap", "redis.pcap"] {
-            let path = format!(
-                "{}/../tests/data/servers/{name}",
-                env!("CARGO_MANIFEST_DIR")
-            );
-            let bytes = std::fs::read(&path).expect(name);
-            let capture = crate::ingest::ingest_bytes(name, &bytes);
+            let (bytes, capture) = server(name);
             for text in [
                 "memcache.command == \"set\"",
                 "memcache.key contains \"user\" || tcp.len > 100",
@@ -329,12 +333,7 @@ mod test {
     fn a_scan_keeps_only_its_columns_values_in_the_packets_that_passed() {
         use crate::query::fields::pdu::Collector;
         for name in ["memcached.pcap", "memcached-fields.pcap", "redis.pcap"] {
-            let path = format!(
-                "{}/../tests/data/servers/{name}",
-                env!("CARGO_MANIFEST_DIR")
-            );
-            let bytes = std::fs::read(&path).expect(name);
-            let capture = crate::ingest::ingest_bytes(name, &bytes);
+            let (bytes, capture) = server(name);
             let run = |text: &str, columns: &[Fid]| {
                 let filter = Filter::compile(text).unwrap();
                 let mut scan = Scan::new(&capture, &filter, columns, ScanOptions::default());
