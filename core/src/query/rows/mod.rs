@@ -607,7 +607,7 @@ impl<'c> Rows<'c> {
                     row.info.push_str(" [TCP segment of a reassembled PDU]");
                     return;
                 }
-                Some(HeadSays::Completes) => by_head = true,
+                Some(HeadSays::Completes | HeadSays::Follows) => by_head = true,
                 None if self.sparse && self.back_unread(index, src) => {
                     self.missed.push(index);
                     return;

@@ -216,6 +216,8 @@ pub(crate) enum HeadSays {
     /// The segment completes the PDU: its conversation goes on from the PDU's head, the
     /// bytes between not read; feeding the segment next completes it.
     Completes,
+    /// The segment starts right where the PDU ends: its conversation goes on from it.
+    Follows,
 }
 
 /// How many bytes the PDU at the start of `buf` takes: `Some(n)` once it is known (`n`
@@ -521,7 +523,8 @@ impl Apps {
     /// replay of every segment before it); for the segment that completes it, the
     /// conversation is set to go on from the head, without the bytes between, when
     /// `says` (how many first bytes of a PDU say what the caller shows of it, None: all)
-    /// finds them in the head. `src` need only hold the packets [`Apps::segment_reads`]
+    /// finds them in the head; for a segment that starts right where it ends, from that
+    /// segment. `src` need only hold the packets [`Apps::segment_reads`]
     /// names. None when that is not proven: the message's start is not one a replay may
     /// start at afresh (the ingest's messages and the segments say so, as for
     /// [`Apps::resume`]), a packet of the conversation was flagged, or the head does not
@@ -602,6 +605,19 @@ impl Apps {
         let (seq, payload) = segment(index, &row)?;
         let off = seq.wrapping_sub(start) as usize;
         let end = off.checked_add(payload.len())?;
+        if off == len && !payload.is_empty() {
+            // It starts right where the PDU ended (a memcached `END` after a long value):
+            // its conversation goes on from it afresh, as a replay of its own would.
+            self.random = true;
+            self.flows.insert(
+                f,
+                Flow {
+                    next: index,
+                    ..Flow::default()
+                },
+            );
+            return Some(HeadSays::Follows);
+        }
         // Its bytes come after the head's and before the PDU's last or with it; a PDU
         // longer than the detail gathers is given up before.
         if payload.is_empty() || off < head.len() || off >= len || end > MAX_PDU {

@@ -1394,6 +1394,42 @@ mod made {
         }
     }
 
+    /// A segment that starts right where a long PDU ended (a memcached `END` in a
+    /// segment of its own after a 1.9 MB value) reads the value's head only, not the
+    /// value: its conversation goes on from it afresh.
+    #[test]
+    fn a_segment_right_after_a_long_pdu_reads_its_head_only() {
+        let get: &[u8] = b"get k\r\n";
+        let value = [
+            b"VALUE k 0 1900000\r\n".as_slice(),
+            &vec![b'v'; 1_900_000],
+            b"\r\n",
+        ]
+        .concat();
+        let mut parts: Vec<(bool, &[u8])> = vec![(true, get), (false, b"END\r\n"), (true, get)];
+        parts.extend(value.chunks(1448).map(|c| (false, c)));
+        parts.extend([(false, b"END\r\n".as_slice()), (true, get), (false, b"END\r\n")]);
+        let segs = conversation(&parts);
+        let segs: Vec<_> = segs
+            .iter()
+            .map(|(u, f, s, b)| (*u, *f, *s, &b[..]))
+            .collect();
+        let bytes = pcap(11211, &segs);
+        let c = crate::ingest::ingest_bytes("made.pcap", &bytes);
+        let mut src = MemorySource {
+            files: vec![&bytes],
+        };
+        // The handshake, one exchange, the get: the value's first segment is packet 7
+        // (0-based 6), `END` the packet after its last.
+        let end = 6 + value.len().div_ceil(1448);
+        let forward = super::rows_in_order(&c, &mut src);
+        assert_eq!(forward[end].info, "END ");
+        let alone = super::rows_alone(&c, &mut src, &[end], false);
+        let (row, read) = &alone[0];
+        assert!(*read < 32 << 10, "END's row read {read} bytes");
+        assert_eq!(row, &forward[end]);
+    }
+
     #[test]
     fn memcached_values_over_many_segments() {
         let get: &[u8] = b"get k\r\n";
