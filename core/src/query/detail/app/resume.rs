@@ -1408,7 +1408,11 @@ mod made {
         .concat();
         let mut parts: Vec<(bool, &[u8])> = vec![(true, get), (false, b"END\r\n"), (true, get)];
         parts.extend(value.chunks(1448).map(|c| (false, c)));
-        parts.extend([(false, b"END\r\n".as_slice()), (true, get), (false, b"END\r\n")]);
+        parts.extend([
+            (false, b"END\r\n".as_slice()),
+            (true, get),
+            (false, b"END\r\n"),
+        ]);
         let segs = conversation(&parts);
         let segs: Vec<_> = segs
             .iter()
