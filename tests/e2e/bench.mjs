@@ -25,7 +25,7 @@
 // then WIRELENS_DIST=/tmp/dist-names.
 
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DIST, launch, newPage, openLayer, openTab, serve, settle } from './helpers.mjs';
 
@@ -107,13 +107,31 @@ function childCpu() {
   return mine;
 }
 
-/** CPU seconds Chromium's processes spent since `before` (a `childCpu()`). A process that
- *  ended meanwhile (the renderer of a page closed) is left out rather than subtracted: a
- *  plain difference of sums took its whole life off the figure. */
+/** CPU seconds Chromium's processes spent since `before` (a `childCpu()`): `total`, and
+ *  by kind of process (`browser`: the one that reads the files for the others;
+ *  `renderer`: the pages and their workers; `other`). A process that ended meanwhile (the
+ *  renderer of a page closed) is left out rather than subtracted: a plain difference of
+ *  sums took its whole life off the figure. */
 function cpuSince(before) {
-  let total = 0;
-  for (const [pid, t] of childCpu()) total += t - (before.get(pid) || 0);
-  return total;
+  const spent = { total: 0, browser: 0, renderer: 0, other: 0 };
+  for (const [pid, t] of childCpu()) {
+    let kind = 'other';
+    try {
+      const type = readFileSync(`/proc/${pid}/cmdline`, 'utf8').match(/--type=([a-z-]+)/);
+      kind = !type ? 'browser' : type[1] === 'renderer' ? 'renderer' : 'other';
+    } catch {}
+    spent[kind] += t - (before.get(pid) || 0);
+    spent.total += t - (before.get(pid) || 0);
+  }
+  return spent;
+}
+
+/** A `cpuSince` figure as text, with what it caps on this machine's cores: work that takes
+ *  C CPU seconds can end no sooner than C / cores, so no faster than `size` over that. */
+function cpuText(spent) {
+  const cores = availableParallelism();
+  const cap = (size / 1e6) / (spent.total / cores);
+  return `CPU ${spent.total.toFixed(2)} s: browser ${spent.browser.toFixed(2)}, renderers ${spent.renderer.toFixed(2)}, other ${spent.other.toFixed(2)}; ${cores} cores cap it at ${cap.toFixed(0)} MB/s`;
 }
 
 /** The analysis worker's reader script (dist/static/reader.js), for --reads. */
@@ -125,8 +143,10 @@ const READER_JS = join(DIST, 'static', 'reader.js');
  *  started past the one copied), 'sync' (`FileReaderSync`), 'stream' (`Blob.stream()`'s
  *  reader) or 'reader' (`readers` workers running the app's reader script, which hand the
  *  slices over transferred, `ahead` past the one copied); `slice` bytes a read.
- *  Milliseconds. The read floor: 'slice', 16 MiB, one ahead. */
+ *  Milliseconds, and the CPU time Chromium spent (`cpuSince`). The read floor: 'slice',
+ *  16 MiB, one ahead. */
 async function readWith(context, how) {
+  const before = childCpu();
   const page = await context.newPage();
   await page.setContent('<input type="file" id="f" multiple>');
   await page.locator('#f').setInputFiles(file);
@@ -196,8 +216,10 @@ async function readWith(context, how) {
     w.terminate();
     return ms;
   }, { how, readerJs });
+  // Before the page closes: its renderer's CPU time goes with it.
+  const cpu = cpuSince(before);
   await page.close();
-  return took;
+  return { took, cpu };
 }
 const MiB = 1 << 20;
 const FLOOR = { method: 'slice', slice: 16 * MiB, ahead: 1 };
@@ -327,17 +349,16 @@ try {
   row('  of which DOMContentLoaded', ms(nav));
   const prof = profileStep ? await profiler(browser.context, page) : { begin() {}, end() {} };
 
-  let cpu = childCpu();
-  t = Date.now();
-  const floor = await readWith(browser.context, FLOOR);
-  const floorCpu = cpuSince(cpu);
-  row('read floor: a bare worker reads the files', `${ms(floor)} (${rate(floor).toFixed(0)} MB/s; CPU ${floorCpu.toFixed(2)} s; load ${loadavg()[0].toFixed(2)})`);
+  const { took: floor, cpu: floorCpu } = await readWith(browser.context, FLOOR);
+  row('read floor: a bare worker reads the files', `${ms(floor)} (${rate(floor).toFixed(0)} MB/s; load ${loadavg()[0].toFixed(2)})`);
+  row('  its CPU', cpuText(floorCpu));
   figures.read_ms = floor;
-  figures.read_cpu_s = floorCpu;
+  figures.read_cpu_s = floorCpu.total;
+  figures.read_cpu = floorCpu;
   if (reads) {
     figures.reads = [];
     for (const [what, how] of READS) {
-      const took = await readWith(browser.context, how);
+      const { took } = await readWith(browser.context, how);
       const load = loadavg()[0];
       figures.reads.push({ what, ms: took, load });
       row(`  ${what}`, `${ms(took)} (${rate(took).toFixed(0)} MB/s; load ${load.toFixed(2)})`);
@@ -361,7 +382,7 @@ try {
     seen.observe(document.body, { childList: true, subtree: true });
   });
   await prof.begin('open');
-  cpu = childCpu();
+  const cpu = childCpu();
   t = Date.now();
   await page.locator('#file-input').setInputFiles(file);
   const inputSet = Date.now();
@@ -375,8 +396,9 @@ try {
   await prof.end('open');
   const packets = Number(await page.locator('#packet-count').getAttribute('data-value'));
   const wasm = Number(await page.locator('#capture-summary').getAttribute('data-wasm-bytes'));
-  row(`open ${(size / 1e6).toFixed(0)} MB, ${packets.toLocaleString('en-US')} packets`, `${ms(open)} (${rate(open).toFixed(0)} MB/s; CPU ${openCpu.toFixed(2)} s, ${(size / 1e6 / openCpu).toFixed(0)} MB per CPU second; load ${loadavg()[0].toFixed(2)})`);
-  row('  open / read floor', `${(open / floor).toFixed(2)}x wall, ${(openCpu / floorCpu).toFixed(2)}x CPU`);
+  row(`open ${(size / 1e6).toFixed(0)} MB, ${packets.toLocaleString('en-US')} packets`, `${ms(open)} (${rate(open).toFixed(0)} MB/s; ${(size / 1e6 / openCpu.total).toFixed(0)} MB per CPU second; load ${loadavg()[0].toFixed(2)})`);
+  row('  its CPU', cpuText(openCpu));
+  row('  open / read floor', `${(open / floor).toFixed(2)}x wall, ${(openCpu.total / floorCpu.total).toFixed(2)}x CPU`);
   worker = page.workers().find((w) => w.url().includes('wirelens-worker'));
   // Where the analysis worker's time went (web/src/worker/session.rs; absent in older builds).
   const spent = worker ? await worker.evaluate(() => self.wirelensIngest ?? null) : null;
@@ -429,7 +451,7 @@ try {
     }
   }
   row('worker wasm memory after open (its peak)', `${(wasm / 1e6).toFixed(0)} MB (${(wasm / packets).toFixed(1)} B a packet)`);
-  Object.assign(figures, { packets, open_ms: open, open_cpu_s: openCpu, wasm_bytes: wasm });
+  Object.assign(figures, { packets, open_ms: open, open_cpu_s: openCpu.total, open_cpu: openCpu, wasm_bytes: wasm });
   // What that memory holds: the heap counted by the worker's allocator, by phase.
   const heap = await worker.evaluate(() => (self.wirelensHeap ? self.wirelensHeap() : null));
   if (heap) {
