@@ -271,7 +271,9 @@ fn flatten(n: &Node, depth: u8, out: &mut Vec<TreeNode>) {
 /// The filter that matches a node's value, as Wireshark's "Apply as Filter" writes it,
 /// when our filter language knows the field.
 fn filter_of(n: &Node) -> Option<String> {
-    if n.kind == Kind::Text || n.name.is_empty() {
+    // A name the language does not know never compiles: not compiled, since the error
+    // looks for the nearest known name among them all (a third of a detail's tree time).
+    if n.kind == Kind::Text || fields::lookup(&n.name).is_none() {
         return None;
     }
     let compiles = |f: &str| Filter::compile(f).is_ok().then(|| f.to_owned());
