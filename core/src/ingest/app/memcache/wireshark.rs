@@ -556,6 +556,20 @@ fn stats<S: TextSink + ?Sized>(t: &[u8], e: &mut S) {
     }
 }
 
+/// What a side has gathered over segments for the dissector's next call.
+#[derive(Clone, Debug)]
+enum Pending {
+    /// A PDU whose first line said how long it is.
+    Block(Msp),
+    /// A first line with no end yet (the dissector asked for the next segment): its bytes
+    /// so far, which TCP hands to it again with the whole next segment.
+    Line(Vec<u8>),
+}
+
+/// The longest first line [`Commands`] waits for; a longer one makes the conversation
+/// [`Commands::complex`] (a multi-get of a few hundred keys takes tens of KiB).
+const LINE_MAX: usize = 64 << 10;
+
 /// A PDU gathered over segments, as far as where it ends.
 #[derive(Clone, Debug)]
 struct Msp {
@@ -760,16 +774,17 @@ impl TextSink for Shown {
 /// (`memcache.command`) in one memcached conversation, noted as its bytes go by: the same
 /// cut of each side into PDUs as the field dissector's, as long as the conversation stays
 /// on the simple path (text messages, PDUs whose length the first line says; after a
-/// gap it starts again where the dissector does, [`Commands::gap`]). Anything else — a
-/// binary message, a first line cut by a segment, a `STAT` reply (which names a command
-/// too) — makes it [`Commands::complex`]: then only dissecting the packets again says
+/// gap it starts again where the dissector does, [`Commands::gap`]; a first line cut by a
+/// segment waits for the next, [`Pending::Line`]). Anything else — a binary message, a
+/// first line over [`LINE_MAX`], a `STAT` reply (which names a command too) — makes it
+/// [`Commands::complex`]: then only dissecting the packets again says
 /// where the fields are. Each message's code ([`shown`]) and the
 /// digest of the conversation's fields ([`Commands::digest`]) let a query derive its
 /// other text fields from the transactions and check them.
 #[derive(Debug, Default)]
 pub struct Commands {
     /// Each direction's PDU being gathered (the client's first).
-    sides: [Option<Msp>; 2],
+    sides: [Option<Pending>; 2],
     /// (packet, code) of each message shown, in the order shown.
     pub found: Found,
     /// The conversation left the simple path: `found` is not the whole story.
@@ -796,15 +811,28 @@ impl Commands {
             return;
         };
         while !seg.is_empty() && !self.complex {
-            let Some(mut m) = self.sides[side].take() else {
-                self.sides[side] = self.call(side, seg, packet);
-                return;
+            let mut m = match self.sides[side].take() {
+                None => {
+                    self.sides[side] = self.call(side, seg, packet);
+                    return;
+                }
+                Some(Pending::Line(mut line)) => {
+                    // The whole segment joins it, and the dissector is called on it all.
+                    if line.len() + seg.len() > LINE_MAX {
+                        self.complex = true;
+                        return;
+                    }
+                    line.extend_from_slice(seg);
+                    self.sides[side] = self.call(side, &line, packet);
+                    return;
+                }
+                Some(Pending::Block(m)) => m,
             };
             let take = (m.end - m.len).min(seg.len() as u64) as usize;
             m.len += take as u64;
             seg = &seg[take..];
             if m.len < m.end {
-                self.sides[side] = Some(m);
+                self.sides[side] = Some(Pending::Block(m));
                 return;
             }
             // Complete: dissected whole (its first line said how long it is), unless it
@@ -819,17 +847,16 @@ impl Commands {
     /// `len` bytes of one direction (0 the client's, 1 the server's) were never
     /// captured. As TCP's desegmentation does: lost inside a PDU whose end is known
     /// (a data block), the bytes after the loss up to that end still join it and it is
-    /// never dissected; else the PDU being gathered is dropped. Either way the next bytes
-    /// handed over afresh are a message of their own, wherever they fall.
+    /// never dissected; else the PDU being gathered (a first line waiting for its end
+    /// too) is dropped. Either way the next bytes handed over afresh are a message of
+    /// their own, wherever they fall.
     pub fn gap(&mut self, side: usize, len: u64) {
-        let Some(m) = &mut self.sides[side] else {
-            return;
-        };
-        if m.len.saturating_add(len) < m.end {
-            m.len += len;
-            m.broken = true;
-        } else {
-            self.sides[side] = None;
+        match &mut self.sides[side] {
+            Some(Pending::Block(m)) if m.len.saturating_add(len) < m.end => {
+                m.len += len;
+                m.broken = true;
+            }
+            _ => self.sides[side] = None,
         }
     }
 
@@ -859,9 +886,9 @@ impl Commands {
         self.messages = self.messages.saturating_add(1);
     }
 
-    /// A call of the dissector on bytes of `side` handed to it afresh: the PDU it opens,
-    /// if it asks for more bytes.
-    fn call(&mut self, side: usize, t: &[u8], packet: u32) -> Option<Msp> {
+    /// A call of the dissector on bytes of `side` handed to it afresh, or gathered for it
+    /// since it asked for the next segment: what it waits for, if it asks for more.
+    fn call(&mut self, side: usize, t: &[u8], packet: u32) -> Option<Pending> {
         if matches!(t.first(), Some(0x80 | 0x81)) {
             self.complex = true;
             return None;
@@ -890,13 +917,14 @@ impl Commands {
                 }
                 None
             }
-            TextCut::More(More::Bytes(n)) if n < 1 << 31 => Some(Msp {
+            TextCut::More(More::Bytes(n)) if n < 1 << 31 => Some(Pending::Block(Msp {
                 len: t.len() as u64,
                 end: t.len() as u64 + u64::from(n),
                 // Its fields are all on its first line, here already.
                 shown: message(side, t, classify(line), line.len(), command()),
                 broken: false,
-            }),
+            })),
+            TextCut::More(More::Segment) if t.len() <= LINE_MAX => Some(Pending::Line(t.to_vec())),
             TextCut::More(_) => {
                 self.complex = true;
                 None

@@ -1060,7 +1060,10 @@ mod test {
             assert_eq!(got, want, "trial {trial}");
             shown += c.found.iter().filter(|f| command_of(f.1).is_some()).count();
         }
-        assert!(covered > 100 && shown > 200, "{covered} {shown}");
+        // First lines cut by a segment are followed too (346 of the 400 trials were
+        // covered when they were not): only a STAT reply, in one trial of four, or a
+        // request line of no command leaves the simple path.
+        assert!(covered > 380 && shown > 300, "{covered} {shown}");
     }
 
     #[test]
