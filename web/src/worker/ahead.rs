@@ -136,7 +136,7 @@ pub(crate) async fn gather(generation: u32) {
 
 /// Resolves in a task of its own, after the messages already queued: a message posted to
 /// a port of a new channel (a timer would be held back 4 ms once nested).
-async fn next_task() {
+pub(crate) async fn next_task() {
     let promise = js_sys::Promise::new(&mut |resolve, _| match web_sys::MessageChannel::new() {
         Ok(channel) => {
             channel.port1().set_onmessage(Some(&resolve));

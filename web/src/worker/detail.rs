@@ -233,7 +233,7 @@ fn previous_displayed(s: &Session, index: usize) -> Option<i64> {
 }
 
 /// Appends `n` and its shown descendants, depth first.
-fn flatten(n: &Node, depth: u8, out: &mut Vec<TreeNode>) {
+pub(crate) fn flatten(n: &Node, depth: u8, out: &mut Vec<TreeNode>) {
     if n.hidden {
         return;
     }

@@ -20,6 +20,7 @@ mod queries;
 mod reading;
 mod session;
 mod tables;
+mod warm;
 
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
@@ -55,6 +56,7 @@ fn main() {
     // Messages posted before the wasm was instantiated would have found no handler, so
     // the page waits for this before it sends anything.
     post(&FromWorker::Ready);
+    warm::start();
 }
 
 fn scope() -> DedicatedWorkerGlobalScope {
