@@ -223,6 +223,13 @@ pub struct Tcp {
     pub options: TcpOptions,
 }
 
+impl Tcp {
+    /// The AE, CWR and ECE bits read as AccECN's 3-bit ACE counter (RFC 9768 §3.2.2).
+    pub fn ace(&self) -> u8 {
+        (self.data_offset & 1) << 2 | self.flags >> 6
+    }
+}
+
 /// TCP options (RFC 9293 §3.2, RFC 7323, RFC 2018).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct TcpOptions {
@@ -238,6 +245,8 @@ pub struct TcpOptions {
     pub sack: [(u32, u32); 4],
     /// Timestamps: (TSval, TSecr).
     pub timestamp: Option<(u32, u32)>,
+    /// An AccECN option (RFC 9768 §3.2.3) is there.
+    pub accecn: bool,
 }
 
 /// The kind of link layer a packet was captured with.
