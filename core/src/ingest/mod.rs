@@ -22,7 +22,7 @@
 //!   per one that uses AccECN's ACE counter: `tcp_ace` 16.
 //! - per TCP or UDP conversation: 112 bytes (`Conversation`) and a flow-table entry of
 //!   about 70; TCP ones add 170 (`TcpConversation`, `TcpControl`) and, while the ingest
-//!   runs, 352 of analysis state and 24 per segment not yet acknowledged (at most
+//!   runs, 360 of analysis state and 24 per segment not yet acknowledged (at most
 //!   [`tcp::MAX_UNACKED`] a direction). Per Ethernet or IP address pair: 88 and an entry.
 //! - per transaction: 48 bytes (`Transaction`; 40 on wasm32: its packets in 32 bits, their
 //!   times read in the index, at most `Extent::MAX_PACKETS` packets, its lengths in 48;

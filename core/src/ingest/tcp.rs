@@ -136,8 +136,9 @@ struct Conv {
     accecn_syn: bool,
     accecn_syn_ack: bool,
     /// The frame after which the segments' AE, CWR and ECE bits are the ACE counter:
-    /// once the handshake agreed to AccECN, or an AccECN option was seen.
-    ace_after: Option<u64>,
+    /// once the handshake agreed to AccECN, or an AccECN option was seen (0: not yet;
+    /// frames count from 1).
+    ace_after: u64,
     result: TcpConversation,
 }
 
@@ -292,8 +293,8 @@ impl TcpAnalysis {
         let mut out = Vec::new();
         for (flow, c) in self.convs.iter().enumerate() {
             if let (Some(c), Ok(flow)) = (c, u32::try_from(flow)) {
-                if let Some(after) = c.ace_after {
-                    out.push((flow, after));
+                if c.ace_after != 0 {
+                    out.push((flow, c.ace_after));
                 }
             }
         }
@@ -341,7 +342,7 @@ impl Conv {
     /// 6 agrees, and an AccECN option anywhere says it is in use. From the segment after
     /// that, tshark shows those bits as the ACE counter.
     fn accecn(&mut self, seg: &Segment<'_>) {
-        if self.ace_after.is_some() {
+        if self.ace_after != 0 {
             return;
         }
         let t = seg.tcp;
@@ -353,7 +354,7 @@ impl Conv {
             _ => {}
         }
         if (self.accecn_syn && self.accecn_syn_ack) || t.options.accecn {
-            self.ace_after = Some(seg.frame);
+            self.ace_after = seg.frame;
         }
     }
 
