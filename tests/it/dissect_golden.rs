@@ -72,7 +72,7 @@ fn fields(
     if let Net::Ip { src, dst, .. } = s.net {
         layers.push((src, dst));
     }
-    let quoted = s.icmp.and_then(|i| i.quoted);
+    let quoted = s.icmp.and_then(|i| i.quoted().copied());
     layers.extend(quoted.map(|q| (q.src, q.dst)));
     type Pairs = Vec<(IpAddr, IpAddr)>;
     let (v4, v6): (Pairs, Pairs) = layers.iter().partition(|(a, _)| a.is_ipv4());

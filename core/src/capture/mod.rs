@@ -252,6 +252,11 @@ pub struct Capture {
     /// SYN, or the SYN-ACK lost.
     #[serde(skip)]
     pub tcp_acked_bases: Vec<[u32; 3]>,
+    /// The TCP conversations that use AccECN's ACE counter (RFC 9768): (conversation,
+    /// the frame number after which its segments other than SYNs carry it), by
+    /// conversation (`TcpAnalysis::ace`). Read with [`Capture::tcp_ace`].
+    #[serde(skip)]
+    pub tcp_ace: Vec<(u32, u64)>,
     /// Packets decapsulated from a UDP tunnel whose inner packet has a conversation of
     /// its own (their row's): (index into `packets`, the outer UDP datagram's
     /// conversation), in packet order. Read with [`Capture::outer_flow`].
@@ -408,6 +413,16 @@ impl Capture {
     /// when it has any.
     pub fn tcp_ack(&self, index: usize) -> Option<TcpAck> {
         self.tcp_ack_from(index, &mut self.packets.reader())
+    }
+
+    /// True when packet `index`, a TCP segment of conversation `flow`, comes after its
+    /// conversation took to AccECN's ACE counter (packet-tcp.c still names a SYN's
+    /// AE, CWR and ECE bits as flags).
+    pub fn tcp_ace(&self, flow: u32, index: usize) -> bool {
+        let at = self.tcp_ace.partition_point(|&(f, _)| f < flow);
+        self.tcp_ace
+            .get(at)
+            .is_some_and(|&(f, after)| f == flow && index as u64 + 1 > after)
     }
 
     /// [`Capture::tcp_ack`], reading the rows through `rows` (one reader for a run of

@@ -120,7 +120,7 @@ impl FlowTable {
     /// the conversation of a quoted header they can dissect, a flow not seen before takes
     /// the next stream number now, and keeps it when its own packets come.
     fn quoted(&mut self, s: &Summary) {
-        let Some(q) = s.icmp.and_then(|i| i.quoted) else {
+        let Some(q) = s.icmp.and_then(|i| i.quoted().copied()) else {
             return;
         };
         let (proto, sport, dport) = match q.transport {

@@ -18,10 +18,11 @@
 //! - per packet that has one: `tcp_flags` 24 bytes (a segment with `tcp.analysis` items),
 //!   `tcp_acks_far` 8 (an ACK of a segment 65,535 or more packets back), `comments` 32
 //!   and the text, `packet_processes` 8, `echo_requests` 12 (an ICMP echo request).
-//! - per TCP conversation seen after a SYN from one side only: `tcp_acked_bases` 12.
+//! - per TCP conversation seen after a SYN from one side only: `tcp_acked_bases` 12;
+//!   per one that uses AccECN's ACE counter: `tcp_ace` 16.
 //! - per TCP or UDP conversation: 112 bytes (`Conversation`) and a flow-table entry of
 //!   about 70; TCP ones add 170 (`TcpConversation`, `TcpControl`) and, while the ingest
-//!   runs, 352 of analysis state and 24 per segment not yet acknowledged (at most
+//!   runs, 360 of analysis state and 24 per segment not yet acknowledged (at most
 //!   [`tcp::MAX_UNACKED`] a direction). Per Ethernet or IP address pair: 88 and an entry.
 //! - per transaction: 48 bytes (`Transaction`; 40 on wasm32: its packets in 32 bits, their
 //!   times read in the index, at most `Extent::MAX_PACKETS` packets, its lengths in 48;
@@ -678,6 +679,7 @@ impl Ingest {
         if stages.tcp {
             a.capture.tcp_control = std::mem::take(&mut a.control);
             a.capture.tcp_acked_bases = a.tcp.acked_bases();
+            a.capture.tcp_ace = a.tcp.ace();
             a.capture.tcp = std::mem::take(&mut a.tcp).finish();
         }
         if stages.flows {

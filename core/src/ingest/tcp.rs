@@ -131,6 +131,14 @@ struct Conv {
     /// Each way's base sequence number when an ACK of the other way set it after that
     /// way's first packet (a SYN): see [`TcpAnalysis::acked_bases`].
     acked_base: [Option<u32>; 2],
+    /// AccECN (RFC 9768 §3.2.2) as packet-tcp.c follows it: the SYN asked for it, the
+    /// SYN-ACK agreed to it.
+    accecn_syn: bool,
+    accecn_syn_ack: bool,
+    /// The frame after which the segments' AE, CWR and ECE bits are the ACE counter:
+    /// once the handshake agreed to AccECN, or an AccECN option was seen (0: not yet;
+    /// frames count from 1).
+    ace_after: u64,
     result: TcpConversation,
 }
 
@@ -236,6 +244,7 @@ impl TcpAnalysis {
             ta |= bits::REUSED_PORTS;
         }
 
+        c.accecn(seg);
         let (ta, dup, seq_ack) = c.analyze(d, seg, ta);
         self.last = seq_ack;
         if let Some((_, rtt)) = seq_ack.acked.filter(|&(_, rtt)| rtt != 0) {
@@ -278,6 +287,20 @@ impl TcpAnalysis {
         out
     }
 
+    /// The conversations that use AccECN's ACE counter: (conversation, the frame after
+    /// which its segments other than SYNs carry it), by conversation.
+    pub fn ace(&self) -> Vec<(u32, u64)> {
+        let mut out = Vec::new();
+        for (flow, c) in self.convs.iter().enumerate() {
+            if let (Some(c), Ok(flow)) = (c, u32::try_from(flow)) {
+                if c.ace_after != 0 {
+                    out.push((flow, c.ace_after));
+                }
+            }
+        }
+        out
+    }
+
     /// The per-conversation results, indexed by flow id (entries of UDP flows are empty).
     pub fn finish(self) -> Vec<TcpConversation> {
         self.convs
@@ -314,6 +337,27 @@ impl TcpAnalysis {
 }
 
 impl Conv {
+    /// Follows AccECN's negotiation (RFC 9768 §3.1.1) as packet-tcp.c does: a SYN with
+    /// AE, CWR and ECE set asks for it, a SYN-ACK answering it with an ACE of 2, 3, 4 or
+    /// 6 agrees, and an AccECN option anywhere says it is in use. From the segment after
+    /// that, tshark shows those bits as the ACE counter.
+    fn accecn(&mut self, seg: &Segment<'_>) {
+        if self.ace_after != 0 {
+            return;
+        }
+        let t = seg.tcp;
+        match t.flags & (th::SYN | th::ACK) {
+            th::SYN if t.ace() == 7 => self.accecn_syn = true,
+            f if f == th::SYN | th::ACK && self.accecn_syn => {
+                self.accecn_syn_ack |= matches!(t.ace(), 2 | 3 | 4 | 6)
+            }
+            _ => {}
+        }
+        if (self.accecn_syn && self.accecn_syn_ack) || t.options.accecn {
+            self.ace_after = seg.frame;
+        }
+    }
+
     /// packet-tcp.c `tcp_analyze_sequence_number` for a segment going in direction `d`;
     /// `ta` holds the bits already set (port reuse). Returns the bits, for a duplicate
     /// ACK its number and the frame it repeats, and the ACK RTT if it has one.
@@ -729,6 +773,77 @@ mod test {
 
     const C: bool = true;
     const S: bool = false;
+
+    /// AccECN as tshark 4.0 follows it (each case checked against tshark on segments
+    /// made for it, and tcpdump's accecn_handshake.pcap): a SYN asking for it and a
+    /// SYN-ACK agreeing, or an AccECN option, and the segments after it show the ACE
+    /// counter.
+    #[test]
+    fn accecn_is_agreed_by_the_handshake_or_an_option() {
+        // (from client?, flags, AE bit, AccECN option) for each segment.
+        let run = |segs: &[(bool, u8, bool, bool)]| {
+            let mut sim = Sim::new();
+            for (n, &(client, flags, ae, accecn)) in segs.iter().enumerate() {
+                let tcp = Tcp {
+                    src_port: if client { 40000 } else { 80 },
+                    dst_port: if client { 80 } else { 40000 },
+                    seq: 1,
+                    ack: 1,
+                    flags,
+                    data_offset: 0x50 | u8::from(ae),
+                    window: 1000,
+                    payload_len: 0,
+                    options: TcpOptions {
+                        accecn,
+                        ..TcpOptions::default()
+                    },
+                };
+                sim.at(0, (T0 + n as i64, client), &tcp);
+            }
+            sim.tcp.ace()
+        };
+        let (syn, syn_ack, ack) = (th::SYN, th::SYN | th::ACK, th::ACK);
+        let (ece, cwr) = (th::ECE, th::CWR);
+        // AE, CWR and ECE on the SYN; the SYN-ACK's ACE of 2 (CWR) agrees: after frame 2.
+        let asked = (C, syn | ece | cwr, true, false);
+        assert_eq!(
+            run(&[
+                asked,
+                (S, syn_ack | cwr, false, false),
+                (C, ack, false, false)
+            ]),
+            [(0, 2)]
+        );
+        // 4 (AE) and 6 (AE, CWR) agree too; 5, 7, 1 and 0 do not.
+        assert_eq!(run(&[asked, (S, syn_ack, true, false)]), [(0, 2)]);
+        assert_eq!(run(&[asked, (S, syn_ack | cwr, true, false)]), [(0, 2)]);
+        for (flags, ae) in [(ece, true), (ece | cwr, true), (ece, false), (0, false)] {
+            assert_eq!(run(&[asked, (S, syn_ack | flags, ae, false)]), []);
+        }
+        // Classic ECN's SYN (ECE, CWR) is not asking; nor is a SYN-ACK alone.
+        assert_eq!(
+            run(&[
+                (C, syn | ece | cwr, false, false),
+                (S, syn_ack | cwr, false, false)
+            ]),
+            []
+        );
+        assert_eq!(
+            run(&[(S, syn_ack | cwr, false, false), (C, ack, false, false)]),
+            []
+        );
+        // An AccECN option, either way, from the segment after it.
+        let plain = [(C, syn, false, false), (S, syn_ack, false, false)];
+        assert_eq!(
+            run(&[
+                plain[0],
+                plain[1],
+                (S, ack, false, true),
+                (C, ack, false, false)
+            ]),
+            [(0, 3)]
+        );
+    }
 
     #[test]
     fn handshake_retransmissions_out_of_order_and_duplicate_acks() {

@@ -223,6 +223,13 @@ pub struct Tcp {
     pub options: TcpOptions,
 }
 
+impl Tcp {
+    /// The AE, CWR and ECE bits read as AccECN's 3-bit ACE counter (RFC 9768 §3.2.2).
+    pub fn ace(&self) -> u8 {
+        (self.data_offset & 1) << 2 | self.flags >> 6
+    }
+}
+
 /// TCP options (RFC 9293 §3.2, RFC 7323, RFC 2018).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct TcpOptions {
@@ -238,6 +245,8 @@ pub struct TcpOptions {
     pub sack: [(u32, u32); 4],
     /// Timestamps: (TSval, TSecr).
     pub timestamp: Option<(u32, u32)>,
+    /// An AccECN option (RFC 9768 §3.2.3) is there.
+    pub accecn: bool,
 }
 
 /// The kind of link layer a packet was captured with.
@@ -406,14 +415,90 @@ pub struct Icmp {
     /// Identifier and sequence number of echo messages (and, for ICMP, of timestamp,
     /// information and address mask messages).
     pub echo: Option<(u16, u16)>,
-    /// For error messages: the packet they quote. Its transport layer is NOT the
-    /// packet's ([`Summary::transport`] stays ICMP): Wireshark's TCP and UDP taps do not
-    /// count these frames in conversations. (Wireshark does give a quoted TCP or UDP
-    /// flow a `tcp.stream` / `udp.stream` number when it has not seen the flow yet.)
-    pub quoted: Option<Quoted>,
+    /// An ICMPv6 echo request sent to a Teredo server's UDP port 3544: a Teredo client's
+    /// direct IPv6 connectivity test (RFC 4380 §5.2.9), as packet-icmpv6.c names it.
+    pub teredo_test: bool,
+    /// What the message carries after its header, where it is more than data.
+    pub body: IcmpBody,
+}
+
+/// What an ICMP message carries after its header.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub enum IcmpBody {
+    /// Nothing looked at.
+    #[default]
+    None,
+    /// An error message's quote of the packet that caused it. Its transport layer is
+    /// NOT the packet's ([`Summary::transport`] stays ICMP): Wireshark's TCP and UDP taps
+    /// do not count these frames in conversations. (Wireshark does give a quoted TCP or
+    /// UDP flow a `tcp.stream` / `udp.stream` number when it has not seen the flow yet.)
+    Quoted(Quoted),
+    /// Neighbor discovery's fields and options, of an ICMPv6 message that has them.
+    Nd(Nd),
+}
+
+/// What an ICMPv6 neighbor discovery message (RFC 4861 §4), or another that carries
+/// neighbor discovery options (RFC 3122, 3971, 5568, 6275), says beyond its type and
+/// code, as far as Wireshark's Info column shows it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Nd {
+    /// The target address of a neighbor solicitation or advertisement.
+    pub target: Option<std::net::Ipv6Addr>,
+    /// A neighbor advertisement's router, solicited and override flags (RFC 4861
+    /// §4.4), in the top three bits as on the wire.
+    pub flags: u8,
+    /// The subtype of an FMIPv6 (RFC 5568 §6.1) or experimental mobility message.
+    pub subtype: Option<u8>,
+    /// The link-layer addresses of the source and target link-layer address options
+    /// (RFC 4861 §4.6.1), in the message's order: the first [`Nd::LINKS`] of them.
+    pub links: [Option<NdLink>; ND_LINKS],
+}
+
+/// How many link-layer address options [`Nd`] keeps. A message has one (RFC 4861 §4
+/// allows a source option in solicitations and advertisements, a target one in
+/// neighbor advertisements and redirects); more are kept only as far as this.
+const ND_LINKS: usize = 4;
+
+impl Nd {
+    /// How many link-layer address options are kept.
+    pub const LINKS: usize = ND_LINKS;
+}
+
+/// A source or target link-layer address option whose address Wireshark names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct NdLink {
+    /// A target link-layer address option (type 2), else a source one (type 1).
+    pub target: bool,
+    /// The address.
+    pub addr: LinkAddr,
+}
+
+/// A link-layer address in a neighbor discovery option.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum LinkAddr {
+    /// A 48-bit MAC address (an option of 8 bytes; RFC 2464 §6).
+    Mac([u8; 6]),
+    /// An EUI-64 (an option of 16 bytes whose last 6 are zero; RFC 4944 §8).
+    Eui64([u8; 8]),
 }
 
 impl Icmp {
+    /// For error messages: the packet they quote (see [`IcmpBody::Quoted`]).
+    pub fn quoted(&self) -> Option<&Quoted> {
+        match &self.body {
+            IcmpBody::Quoted(q) => Some(q),
+            _ => None,
+        }
+    }
+
+    /// Neighbor discovery's fields and options (see [`IcmpBody::Nd`]).
+    pub fn nd(&self) -> Option<&Nd> {
+        match &self.body {
+            IcmpBody::Nd(nd) => Some(nd),
+            _ => None,
+        }
+    }
+
     /// True for the error messages, which quote the packet that caused them
     /// (ICMP 3, 4, 5, 11, 12; ICMPv6 1–4).
     pub fn is_error(&self) -> bool {
@@ -825,6 +910,8 @@ pub(crate) struct Walker<'r> {
     tunnels: u8,
     /// The outermost tunnel entered.
     tunnel: Option<Tunnel>,
+    /// The last Teredo layer walked was sent to a Teredo server's port (3544).
+    to_teredo_server: bool,
 }
 
 impl<'r> Walker<'r> {
@@ -844,6 +931,7 @@ impl<'r> Walker<'r> {
             in_datagram: false,
             tunnels: 0,
             tunnel: None,
+            to_teredo_server: false,
         }
     }
 
@@ -941,7 +1029,7 @@ pub(crate) mod testutil {
     pub(crate) mod frames {
         pub(crate) use super::super::arp::test::{QINQ_ARP_REPLY, SLL_ARP_ANNOUNCEMENT};
         pub(crate) use super::super::icmp::test::{
-            ECHO_REQUEST, NEIGHBOR_SOLICITATION, QUENCH_TCP, TTL_EXCEEDED_UDP,
+            ECHO_REQUEST, NEIGHBOR_SOLICITATION, QUENCH_TCP, TEREDO_ECHO, TTL_EXCEEDED_UDP,
         };
         pub(crate) use super::super::ip::test::{fragment_v6, FRAG_HTTP_REQ};
         pub(crate) use super::super::link::test::{QINQ_ARP, RAW_IPV6_SYN, SLL_ARP, SNAP_ARP};

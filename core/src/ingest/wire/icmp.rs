@@ -1,8 +1,10 @@
-//! ICMP (RFC 792) and ICMPv6 (RFC 4443): type, code, echo identifier and sequence, and
-//! for error messages the packet they quote.
+//! ICMP (RFC 792) and ICMPv6 (RFC 4443): type, code, echo identifier and sequence, for
+//! error messages the packet they quote, and for neighbor discovery (RFC 4861) the
+//! target address and the link-layer address options.
 
 use super::link::Span;
-use super::{be16, Icmp, Layer, Proto, Transport, Walker};
+use super::{be16, Icmp, IcmpBody, Layer, LinkAddr, Nd, NdLink, Proto, Transport, Walker};
+use std::net::Ipv6Addr;
 
 mod field {
     pub const TYPE: usize = 0;
@@ -11,6 +13,34 @@ mod field {
     pub const ECHO_SEQ: usize = 6;
     /// Type, code, checksum and the 4-byte rest of the header.
     pub const LEN: usize = 8;
+    /// A neighbor advertisement's flags (RFC 4861 §4.4).
+    pub const ND_FLAGS: usize = 4;
+    /// The subtype of an FMIPv6 message (RFC 5568 §6.1).
+    pub const SUBTYPE: usize = 4;
+    /// A neighbor solicitation's or advertisement's target address.
+    pub const ND_TARGET: std::ops::Range<usize> = 8..24;
+}
+
+/// ICMPv6 types whose fields `nd` reads.
+mod ty {
+    pub const ROUTER_SOLICIT: u8 = 133;
+    pub const ROUTER_ADVERT: u8 = 134;
+    pub const NEIGHBOR_SOLICIT: u8 = 135;
+    pub const NEIGHBOR_ADVERT: u8 = 136;
+    pub const REDIRECT: u8 = 137;
+    pub const IND_SOLICIT: u8 = 141;
+    pub const IND_ADVERT: u8 = 142;
+    pub const MOBILE_PREFIX_ADVERT: u8 = 147;
+    pub const CERT_PATH_SOLICIT: u8 = 148;
+    pub const CERT_PATH_ADVERT: u8 = 149;
+    pub const EXPERIMENTAL_MOBILITY: u8 = 150;
+    pub const FMIPV6: u8 = 154;
+}
+
+/// Neighbor discovery option types (RFC 4861 §4.6).
+mod opt {
+    pub const SOURCE_LINKADDR: u8 = 1;
+    pub const TARGET_LINKADDR: u8 = 2;
 }
 
 impl Walker<'_> {
@@ -35,8 +65,7 @@ impl Walker<'_> {
             v6,
             ty: b[field::TYPE],
             code: b[field::CODE],
-            echo: None,
-            quoted: None,
+            ..Icmp::default()
         };
         // Echo, and for ICMP also timestamp, information and address mask messages,
         // carry an identifier and a sequence number (RFC 792, RFC 950).
@@ -50,13 +79,77 @@ impl Walker<'_> {
                 m.echo = Some((be16(b, field::ECHO_ID), be16(b, field::ECHO_SEQ)));
             }
             if m.is_error() {
-                m.quoted = self.quoted(p.skip(field::LEN));
+                if let Some(q) = self.quoted(p.skip(field::LEN)) {
+                    m.body = IcmpBody::Quoted(q);
+                }
+            } else if let Some(nd) = v6.then(|| nd(m.ty, b)).flatten() {
+                m.body = IcmpBody::Nd(nd);
             }
         } else {
             self.truncated(layer, p.offset, field::LEN, b.len());
         }
+        m.teredo_test = v6 && m.ty == 128 && self.to_teredo_server;
         self.s.icmp = Some(m);
     }
+}
+
+/// The fields of an ICMPv6 message `b` (captured bytes, from its type on) that carries
+/// neighbor discovery options, as packet-icmpv6.c walks them: None for a message of
+/// another type.
+fn nd(ty: u8, b: &[u8]) -> Option<Nd> {
+    // Where the options start, after each message's fixed fields.
+    let options = match ty {
+        ty::ROUTER_SOLICIT | ty::IND_SOLICIT | ty::IND_ADVERT => 8,
+        ty::MOBILE_PREFIX_ADVERT | ty::CERT_PATH_SOLICIT => 8,
+        ty::EXPERIMENTAL_MOBILITY | ty::FMIPV6 => 8,
+        ty::CERT_PATH_ADVERT => 12,
+        ty::ROUTER_ADVERT => 16,
+        ty::NEIGHBOR_SOLICIT | ty::NEIGHBOR_ADVERT => 24,
+        ty::REDIRECT => 40,
+        _ => return None,
+    };
+    let mut nd = Nd::default();
+    if matches!(ty, ty::NEIGHBOR_SOLICIT | ty::NEIGHBOR_ADVERT) {
+        nd.target = b
+            .get(field::ND_TARGET)
+            .and_then(|t| <[u8; 16]>::try_from(t).ok())
+            .map(Ipv6Addr::from);
+        nd.flags = b.get(field::ND_FLAGS).map_or(0, |f| f & 0xe0);
+    }
+    if matches!(ty, ty::EXPERIMENTAL_MOBILITY | ty::FMIPV6) {
+        nd.subtype = b.get(field::SUBTYPE).copied();
+    }
+    // Each option: type, length in units of 8 bytes, data (RFC 4861 §4.6). A length of
+    // zero ends the walk, as does an option the capture cuts.
+    let mut at = options;
+    let mut kept = 0;
+    while let Some(&[kind, units]) = b.get(at..at + 2) {
+        let len = units as usize * 8;
+        let Some(data) = b.get(at + 2..at + len).filter(|_| len > 0) else {
+            break;
+        };
+        let addr = match (kind, data.len()) {
+            (opt::SOURCE_LINKADDR | opt::TARGET_LINKADDR, 6) => {
+                <[u8; 6]>::try_from(data).ok().map(LinkAddr::Mac)
+            }
+            // RFC 4944 §8: an EUI-64 padded with six zero bytes.
+            (opt::SOURCE_LINKADDR | opt::TARGET_LINKADDR, 14)
+                if data[8..].iter().all(|&x| x == 0) =>
+            {
+                <[u8; 8]>::try_from(&data[..8]).ok().map(LinkAddr::Eui64)
+            }
+            _ => None,
+        };
+        if let (Some(addr), Some(slot)) = (addr, nd.links.get_mut(kept)) {
+            *slot = Some(NdLink {
+                target: kind == opt::TARGET_LINKADDR,
+                addr,
+            });
+            kept += 1;
+        }
+        at += len;
+    }
+    Some(nd)
 }
 
 /// Wireshark's name of an ICMP (`v6`: ICMPv6) message type, None for a type it does not
@@ -78,7 +171,33 @@ pub fn icmp_type_name(v6: bool, ty: u8) -> Option<&'static str> {
             135 => "Neighbor Solicitation",
             136 => "Neighbor Advertisement",
             137 => "Redirect",
+            138 => "Router Renumbering",
+            139 => "Node Information Query",
+            140 => "Node Information Reply",
+            141 => "Inverse Neighbor Discovery Solicitation",
+            142 => "Inverse Neighbor Discovery Advertisement",
             143 => "Multicast Listener Report Message v2",
+            144 => "Home Agent Address Discovery Request",
+            145 => "Home Agent Address Discovery Reply",
+            146 => "Mobile Prefix Solicitation",
+            147 => "Mobile Prefix Advertisement",
+            148 => "Certification Path Solicitation",
+            149 => "Certification Path Advertisement",
+            150 => "Experimental Mobility",
+            151 => "Multicast Router Advertisement",
+            152 => "Multicast Router Solicitation",
+            153 => "Multicast Router Termination",
+            154 => "FMIPv6",
+            155 => "RPL Control",
+            156 => "Locator Update",
+            157 => "Duplicate Address Request",
+            158 => "Duplicate Address Confirmation",
+            159 => "MPL Control Message",
+            160 => "Extended Echo request",
+            161 => "Extended Echo reply",
+            100 | 101 | 200 | 201 => "Private experimentation",
+            127 => "Reserved for expansion of ICMPv6 error messages",
+            255 => "Reserved for expansion of ICMPv6 informational messages",
             _ => return None,
         }
     } else {
@@ -107,6 +226,8 @@ pub fn icmp_type_name(v6: bool, ty: u8) -> Option<&'static str> {
 pub(crate) mod test {
     use super::super::testutil::{every_prefix, hex};
     use super::super::*;
+    use super::nd;
+    use std::net::Ipv6Addr;
 
     /// Time exceeded, quoting a UDP datagram: PcapPlusPlus's IcmpPackets.pcap, frame 5.
     pub(crate) const TTL_EXCEEDED_UDP: [&str; 4] = [
@@ -135,6 +256,13 @@ pub(crate) mod test {
         "0001ff0000018700d4170000000020010db8000100000000000000000001010100101895316a",
     ];
 
+    /// An echo request to a Teredo server's port 3544 inside Teredo: zeek's
+    /// tunnels/Teredo.pcap, frame 30.
+    pub(crate) const TEREDO_ECHO: [&str; 2] = [
+        "001d5adccff10016cf419c2008004500005087dc000080111081c0a8021041379e500ed50dd8003ca6ad60",
+        "000000000c3a152001000041379e508000f12ab9c82815200148600000200100000000000000688000c57cd373b69b53aa0126",
+    ];
+
     fn ip(s: &str) -> std::net::IpAddr {
         s.parse().unwrap()
     }
@@ -150,7 +278,7 @@ pub(crate) mod test {
         let m = s.icmp.unwrap();
         assert!(m.is_error());
         assert_eq!((m.v6, m.ty, m.code, m.echo), (false, 11, 0, None));
-        let q = m.quoted.unwrap();
+        let q = *m.quoted().unwrap();
         assert_eq!(
             (q.src, q.dst, q.protocol, q.ports),
             (ip("10.0.1.2"), ip("172.16.0.2"), 17, Some((49181, 33445)))
@@ -167,7 +295,7 @@ pub(crate) mod test {
 
         // Eight bytes of TCP: the ports, not a segment.
         let s = dissect(linktype::ETHERNET, &hex(&QUENCH_TCP));
-        let q = s.icmp.unwrap().quoted.unwrap();
+        let q = *s.icmp.unwrap().quoted().unwrap();
         assert_eq!(
             (q.protocol, q.ports, q.transport),
             (6, Some((0, 0)), Transport::None)
@@ -180,7 +308,10 @@ pub(crate) mod test {
         let s = dissect(linktype::ETHERNET, &f);
         assert_eq!(s.stack.to_string(), "eth:ethertype:ip:icmp");
         let m = s.icmp.unwrap();
-        assert_eq!((m.ty, m.echo, m.quoted), (8, Some((0xd73b, 0)), None));
+        assert_eq!(
+            (m.ty, m.echo, m.body),
+            (8, Some((0xd73b, 0)), IcmpBody::None)
+        );
         every_prefix(linktype::ETHERNET, &f, Some(34), Some(34));
 
         let f = hex(&NEIGHBOR_SOLICITATION);
@@ -191,6 +322,113 @@ pub(crate) mod test {
         );
         let m = s.icmp.unwrap();
         assert_eq!((m.v6, m.ty, m.code, m.is_error()), (true, 135, 0, false));
+        let nd = m.nd().unwrap();
+        assert_eq!(nd.target, Some("2001:db8:1::1".parse().unwrap()));
+        assert_eq!(
+            nd.links,
+            [
+                Some(NdLink {
+                    target: false,
+                    addr: LinkAddr::Mac([0x00, 0x10, 0x18, 0x95, 0x31, 0x6a])
+                }),
+                None,
+                None,
+                None
+            ]
+        );
         every_prefix(linktype::ETHERNET, &f, Some(54), Some(54));
+        // The target and the option are read from what the capture holds.
+        assert_eq!(
+            dissect(linktype::ETHERNET, &f[..f.len() - 1])
+                .icmp
+                .unwrap()
+                .nd(),
+            Some(&Nd {
+                target: nd.target,
+                ..Nd::default()
+            })
+        );
+        let cut = dissect(linktype::ETHERNET, &f[..f.len() - 9]).icmp.unwrap();
+        assert_eq!(cut.nd(), Some(&Nd::default()));
+    }
+
+    /// packet-icmpv6.c calls an echo request sent to UDP port 3544 a Teredo direct
+    /// connectivity test; one sent from that port is an echo request.
+    #[test]
+    fn an_echo_request_to_a_teredo_server() {
+        let f = hex(&TEREDO_ECHO);
+        let s = dissect(linktype::ETHERNET, &f);
+        assert_eq!(
+            s.stack.to_string(),
+            "eth:ethertype:ip:udp:teredo:ipv6:icmpv6"
+        );
+        let m = s.icmp.unwrap();
+        assert_eq!(
+            (m.ty, m.echo, m.teredo_test),
+            (128, Some((0xd373, 46747)), true)
+        );
+        // The UDP ports swapped: from the server's port.
+        let mut swapped = f.clone();
+        swapped.copy_within(34..36, 36);
+        swapped[34..36].copy_from_slice(&f[36..38]);
+        let m = dissect(linktype::ETHERNET, &swapped).icmp.unwrap();
+        assert_eq!((m.ty, m.teredo_test), (128, false));
+    }
+
+    /// The options walked as packet-icmpv6.c walks them: source and target link-layer
+    /// addresses of 6 bytes, or an EUI-64 padded with zeros; other options skipped; a
+    /// zero length or an option the message cuts ends the walk.
+    #[test]
+    fn neighbor_discovery_options() {
+        let mac = |t: u8, last: u8| [t, 1, 0, 0xaa, 0xbb, 0xcc, 0xdd, last];
+        let link = |target: bool, last: u8| {
+            Some(NdLink {
+                target,
+                addr: LinkAddr::Mac([0, 0xaa, 0xbb, 0xcc, 0xdd, last]),
+            })
+        };
+        // Neighbor advertisement: flags R, S, O and a reserved bit, target 2001:db8::1.
+        let mut na = vec![136, 0, 0, 0, 0xf0, 0, 0, 0];
+        na.extend_from_slice(&"2001:db8::1".parse::<Ipv6Addr>().unwrap().octets());
+        na.extend_from_slice(&mac(2, 1));
+        // A nonce option (type 14) between, skipped.
+        na.extend_from_slice(&[14, 1, 1, 2, 3, 4, 5, 6]);
+        na.extend_from_slice(&mac(1, 2));
+        // EUI-64 in a 16-byte option; one with a byte set in its padding is not named.
+        na.extend_from_slice(&[2, 2, 2, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77]);
+        na.extend_from_slice(&[0; 6]);
+        na.extend_from_slice(&[1, 2, 2, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77]);
+        na.extend_from_slice(&[0, 0, 0, 0, 0, 1]);
+        na.extend_from_slice(&mac(1, 3));
+        // Kept no more than Nd::LINKS.
+        na.extend_from_slice(&mac(1, 4));
+        let got = nd(136, &na).unwrap();
+        assert_eq!(got.target, Some("2001:db8::1".parse().unwrap()));
+        assert_eq!(got.flags, 0xe0);
+        let eui = Some(NdLink {
+            target: true,
+            addr: LinkAddr::Eui64([2, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77]),
+        });
+        assert_eq!(
+            got.links,
+            [link(true, 1), link(false, 2), eui, link(false, 3)]
+        );
+
+        // Router solicitation: a zero length ends the walk; so does an option cut short.
+        let rs = |options: &[u8]| {
+            let mut m = vec![133, 0, 0, 0, 0, 0, 0, 0];
+            m.extend_from_slice(options);
+            nd(133, &m).unwrap().links
+        };
+        assert_eq!(rs(&mac(1, 9))[0], link(false, 9));
+        assert_eq!(rs(&[[1, 0, 0, 0, 0, 0, 0, 0], mac(1, 9)].concat())[0], None);
+        assert_eq!(rs(&[mac(1, 8), [1, 2, 0, 0, 0, 0, 0, 0]].concat())[1], None);
+        assert_eq!(rs(&mac(1, 9)[..7])[0], None);
+        // FMIPv6: the subtype. Echo: no neighbor discovery fields at all.
+        assert_eq!(
+            nd(154, &[154, 0, 0, 0, 4, 0, 0, 1]).unwrap().subtype,
+            Some(4)
+        );
+        assert_eq!(nd(128, &[128, 0, 0, 0, 0, 1, 0, 1]), None);
     }
 }

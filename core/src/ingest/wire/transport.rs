@@ -84,6 +84,9 @@ impl TcpOptions {
         const SACK_PERMITTED: u8 = 4;
         const SACK: u8 = 5;
         const TIMESTAMP: u8 = 8;
+        const ACCECN_0: u8 = 172;
+        const ACCECN_1: u8 = 174;
+        const EXPERIMENTAL: u8 = 254;
         let mut o = TcpOptions::default();
         let mut i = 0;
         while i < opts.len() {
@@ -109,6 +112,11 @@ impl TcpOptions {
                             }
                         }
                         (TIMESTAMP, 10) => o.timestamp = Some((be32(v, 0), be32(v, 4))),
+                        // RFC 9768 §3.2.3, also in the experimental kind with its ExIDs.
+                        (ACCECN_0 | ACCECN_1, _) => o.accecn = true,
+                        (EXPERIMENTAL, 4..) if matches!(v[..2], [0xac, 0xc0 | 0xc1]) => {
+                            o.accecn = true
+                        }
                         _ => {}
                     }
                     i += len;
@@ -231,6 +239,17 @@ pub(crate) mod test {
             (o.mss, o.window_scale, o.sack_permitted, o.timestamp),
             (Some(1460), Some(7), true, Some((9, 1)))
         );
+        // AccECN's kinds, and the experimental kind with its ExIDs (not TFO's).
+        for (opts, accecn) in [
+            (&[172u8, 2][..], true),
+            (&[1, 174, 11, 0, 0, 1, 0, 0, 2, 0, 0, 3][..], true),
+            (&[254, 13, 0xac, 0xc0, 0, 0, 1, 0, 0, 0, 0, 0, 0][..], true),
+            (&[254, 4, 0xac, 0xc1][..], true),
+            (&[254, 4, 0xf9, 0x89][..], false),
+            (&[254, 3, 0xac][..], false),
+        ] {
+            assert_eq!(TcpOptions::parse(opts).accecn, accecn, "{opts:?}");
+        }
         let mut four = vec![5, 34];
         for b in 1..=4u32 {
             four.extend_from_slice(&(b * 10).to_be_bytes());

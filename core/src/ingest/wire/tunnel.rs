@@ -417,6 +417,13 @@ impl Walker<'_> {
     fn teredo(&mut self, p: Span<'_>) {
         const ORIGIN_LEN: usize = 8;
         self.push(Proto::Teredo, p, 0);
+        self.to_teredo_server = matches!(
+            self.s.transport,
+            Transport::Udp {
+                dst_port: port::TEREDO,
+                ..
+            }
+        );
         let mut at = 0;
         // The first two bytes of each part tell what it is.
         if p.len() < 2 && !p.whole() {

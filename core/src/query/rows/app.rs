@@ -98,7 +98,7 @@ pub(super) fn partial(proto: AppProto, bytes: &[u8], to_server: bool) -> Option<
     match proto {
         // packet-http.c writes the start line once it has it, before it asks for the
         // rest of the head or the body.
-        AppProto::Http if find(bytes, b"\r\n").is_some() => {
+        AppProto::Http if line_end(bytes).is_some() => {
             let line = first_line(bytes);
             starts_http(line).then(|| format!("{} ", text(line)))
         }
@@ -207,6 +207,14 @@ pub(super) fn continuation(proto: AppProto) -> Option<(&'static str, &'static st
 
 fn find(b: &[u8], pat: &[u8]) -> Option<usize> {
     b.windows(pat.len()).position(|w| w == pat)
+}
+
+/// Where the first line of `b` ends, as `tvb_find_line_end` finds it when it may ask
+/// for more bytes: at the first LF, CR LF or CR, except a CR that ends `b` (an LF may
+/// follow in the next segment). None when no line ends in `b`.
+fn line_end(b: &[u8]) -> Option<usize> {
+    let at = b.iter().position(|&c| c == b'\r' || c == b'\n')?;
+    (b[at] == b'\n' || at + 1 < b.len()).then_some(at)
 }
 
 /// The bytes up to the first CR or LF.
@@ -976,6 +984,27 @@ fn tls_version(v: u16) -> &'static str {
 #[cfg(test)]
 mod test {
     use super::*;
+
+    /// packet-http.c writes a request line it has found before it asks for the rest of
+    /// the head, and a line ends at LF as at CR LF (an HTTP/0.9 request, zeek's
+    /// http/http_09.pcap: "GET /zeek.html" and LF); a CR that ends the bytes may be half
+    /// of a CR LF, so no line has ended yet.
+    #[test]
+    fn a_partial_request_line_ends_at_lf_or_cr() {
+        let partial = |b: &[u8]| partial(AppProto::Http, b, true);
+        assert_eq!(
+            partial(b"GET /zeek.html\n").as_deref(),
+            Some("GET /zeek.html ")
+        );
+        assert_eq!(
+            partial(b"GET / HTTP/1.1\r\nHost").as_deref(),
+            Some("GET / HTTP/1.1 ")
+        );
+        assert_eq!(partial(b"GET /x\rHost").as_deref(), Some("GET /x "));
+        assert_eq!(partial(b"GET /x\r"), None);
+        assert_eq!(partial(b"GET /x"), None);
+        assert_eq!(partial(b"<html>\n"), None);
+    }
 
     #[test]
     fn http_start_lines_and_bodies() {

@@ -3,9 +3,11 @@
 //! carries nothing we dissect above its transport layer.
 
 use crate::ingest::wire::{
-    dissect, icmp_type_name, tcp_flags, Arp, Icmp, Net, Proto, StopReason, Summary, Transport,
+    dissect, icmp_type_name, tcp_flags, Arp, Icmp, LinkAddr, Nd, Net, Proto, StopReason, Summary,
+    Transport,
 };
 use serde::Serialize;
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
@@ -28,6 +30,8 @@ pub fn protocol_name(s: &Summary) -> &'static str {
         (_, Transport::Tcp(_)) => "TCP",
         (_, Transport::Udp { .. }) => "UDP",
         (_, Transport::Icmp) => "ICMP",
+        // packet-icmpv6.c names a Teredo client's connectivity test for Teredo.
+        (_, Transport::Icmpv6) if s.icmp.is_some_and(|m| m.teredo_test) => "Teredo",
         (_, Transport::Icmpv6) => "ICMPv6",
         (Net::Arp, _) => "ARP",
         (_, Transport::Other(_)) if s.stack.last().is_some_and(|p| p != Proto::Data) => {
@@ -217,13 +221,16 @@ pub fn info(s: &Summary) -> String {
 
 fn icmp_info(info: &mut String, m: &Icmp, ttl: u8) {
     let (ty, code) = icmp_names(m);
-    if m.v6 {
-        info.push_str(ty);
+    if m.teredo_test {
+        // packet-icmpv6.c sets this in place of the type and code (RFC 4380 §5.2.9).
+        info.push_str("Direct IPv6 Connectivity Test");
+    } else if m.v6 {
+        info.push_str(&ty);
     } else {
         // packet-icmp.c pads the type to 20 columns.
         let _ = write!(info, "{ty:<20}");
     }
-    if let Some(code) = code {
+    if let (Some(code), false) = (code, m.teredo_test) {
         let _ = write!(info, " ({code})");
     }
     if let Some((id, seq)) = m.echo {
@@ -236,6 +243,61 @@ fn icmp_info(info: &mut String, m: &Icmp, ttl: u8) {
                 seq.swap_bytes()
             );
         }
+    }
+    if let Some(nd) = m.nd() {
+        nd_info(info, m.ty, nd);
+    }
+}
+
+/// What packet-icmpv6.c adds to the Info of a message with neighbor discovery fields:
+/// a solicitation's target, an advertisement's target and flags, an FMIPv6 subtype,
+/// then each link-layer address option in order.
+fn nd_info(info: &mut String, ty: u8, nd: &Nd) {
+    match (ty, nd.target) {
+        (135, Some(target)) => {
+            let _ = write!(info, " for {target}");
+        }
+        (136, Some(target)) => {
+            let names = [(0x80, "rtr"), (0x40, "sol"), (0x20, "ovr")];
+            let set: Vec<&str> = names
+                .iter()
+                .filter(|(bit, _)| nd.flags & bit != 0)
+                .map(|(_, name)| *name)
+                .collect();
+            let flags = if set.is_empty() {
+                "none".to_owned()
+            } else {
+                set.join(", ")
+            };
+            let _ = write!(info, " {target} ({flags})");
+        }
+        _ => {}
+    }
+    if let Some(subtype) = nd.subtype {
+        let name = match subtype {
+            2 => "Router Solicitation for Proxy Advertisement",
+            3 => "Proxy Router Advertisement",
+            4 => "Handover Initiate",
+            5 => "Handover Acknowledge",
+            _ => "",
+        };
+        if name.is_empty() {
+            let _ = write!(info, " (Unknown ({subtype}))");
+        } else {
+            let _ = write!(info, " ({name})");
+        }
+    }
+    for link in nd.links.iter().flatten() {
+        // An EUI-64 is "from" in either option, as packet-icmpv6.c words it.
+        let _ = match link.addr {
+            LinkAddr::Mac(m) if link.target => write!(info, " is at {}", mac(&m)),
+            LinkAddr::Mac(m) => write!(info, " from {}", mac(&m)),
+            LinkAddr::Eui64(e) => write!(
+                info,
+                " from {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+                e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7]
+            ),
+        };
     }
 }
 
@@ -297,31 +359,14 @@ fn mac(m: &[u8; 6]) -> String {
 }
 
 /// Wireshark's name of an ICMP type, and of the code where it has one.
-fn icmp_names(m: &Icmp) -> (&'static str, Option<std::borrow::Cow<'static, str>>) {
-    use std::borrow::Cow;
-    let unknown = if m.v6 {
-        "Unknown ICMPv6 type"
-    } else {
-        "Unknown ICMP (obsolete or malformed?)"
-    };
+fn icmp_names(m: &Icmp) -> (Cow<'static, str>, Option<Cow<'static, str>>) {
+    let unknown = "Unknown ICMP (obsolete or malformed?)";
     if m.v6 {
-        let ty = icmp_type_name(true, m.ty).unwrap_or(unknown);
-        let code = match (m.ty, m.code) {
-            (1, 0) => Some("no route to destination"),
-            (1, 1) => Some("Administratively prohibited"),
-            (1, 2) => Some("Beyond scope of source address"),
-            (1, 3) => Some("Address unreachable"),
-            (1, 4) => Some("Port unreachable"),
-            (1, 5) => Some("Source address failed ingress/egress policy"),
-            (1, 6) => Some("Reject route to destination"),
-            (3, 0) => Some("hop limit exceeded in transit"),
-            (3, 1) => Some("fragment reassembly time exceeded"),
-            (4, 0) => Some("erroneous header field encountered"),
-            (4, 1) => Some("unrecognized Next Header type encountered"),
-            (4, 2) => Some("unrecognized IPv6 option encountered"),
-            _ => None,
+        let ty = match icmp_type_name(true, m.ty) {
+            Some(name) => Cow::Borrowed(name),
+            None => Cow::Owned(format!("Unknown ({})", m.ty)),
         };
-        return (ty, code.map(Cow::Borrowed));
+        return (ty, icmpv6_code_name(m.ty, m.code));
     }
     // packet-icmp.c's `icmp_type_str` for the types `icmp_type_name` leaves out.
     let ty = icmp_type_name(false, m.ty).unwrap_or(match m.ty {
@@ -401,25 +446,104 @@ fn icmp_names(m: &Icmp) -> (&'static str, Option<std::borrow::Cow<'static, str>>
         9 => match m.code {
             0 => {
                 return (
-                    "Mobile IP Advertisement",
+                    "Mobile IP Advertisement".into(),
                     Some("Normal router advertisement".into()),
                 )
             }
             16 => {
                 return (
-                    "Mobile IP Advertisement",
+                    "Mobile IP Advertisement".into(),
                     Some("Does not route common traffic".into()),
                 )
             }
             _ => &[],
         },
-        _ => return (ty, None),
+        _ => return (ty.into(), None),
     };
     let code = match codes.get(m.code as usize) {
         Some(name) => Cow::Borrowed(*name),
         None => Cow::Owned(format!("Unknown code: {}", m.code)),
     };
-    (ty, Some(code))
+    (ty.into(), Some(code))
+}
+
+/// packet-icmpv6.c's name of an ICMPv6 code, for the types whose codes it names:
+/// an unknown one as "Unknown (N)" (a destination unreachable's as "Unknown").
+fn icmpv6_code_name(ty: u8, code: u8) -> Option<Cow<'static, str>> {
+    let codes: &[&str] = match ty {
+        1 => &[
+            "no route to destination",
+            "Administratively prohibited",
+            "Beyond scope of source address",
+            "Address unreachable",
+            "Port unreachable",
+            "Source address failed ingress/egress policy",
+            "Reject route to destination",
+            "Error in Source Routing Header",
+        ],
+        3 => &[
+            "hop limit exceeded in transit",
+            "fragment reassembly time exceeded",
+        ],
+        4 => &[
+            "erroneous header field encountered",
+            "unrecognized Next Header type encountered",
+            "unrecognized IPv6 option encountered",
+            "IPv6 First Fragment has incomplete IPv6 Header Chain",
+        ],
+        // Router renumbering (RFC 2894 §3.1): 255 resets the sequence number.
+        138 if code == 255 => return Some("Sequence number reset".into()),
+        138 => &["Command", "Result"],
+        // Node information query and reply (RFC 4620 §4).
+        139 => &[
+            "Query subject = IPv6 addresses",
+            "Query subject = DNS name or empty",
+            "Query subject = IPv4 addresses",
+        ],
+        140 => &["Successful", "Refused", "Unknown query type"],
+        // RPL control (RFC 6550 §6): the secure variants are the codes from 0x80.
+        155 if code >= 0x80 => &[
+            "Secure DODAG Information Solicitation",
+            "Secure DODAG Information Object",
+            "Secure Destination Advertisement Object",
+            "Secure Destination Advertisement Object Acknowledgment",
+            "P2P Secure Discovery Reply Object",
+            "P2P Secure Discovery Reply Object Acknowledgement",
+            "",
+            "",
+            "",
+            "",
+            "Consistency Check",
+        ],
+        155 => &[
+            "DODAG Information Solicitation",
+            "DODAG Information Object",
+            "Destination Advertisement Object",
+            "Destination Advertisement Object Acknowledgment",
+            "P2P Discovery Reply Object",
+            "P2P Discovery Reply Object Acknowledgement",
+        ],
+        // Extended echo (RFC 8335 §3).
+        160 => &["No error"],
+        161 => &[
+            "No error",
+            "Malformed Query",
+            "No Such Interface",
+            "No Such Table Entry",
+            "Multiple Interfaces Satisfy Query",
+        ],
+        _ => return None,
+    };
+    let index = if ty == 155 && code >= 0x80 {
+        code - 0x80
+    } else {
+        code
+    };
+    Some(match codes.get(index as usize).filter(|n| !n.is_empty()) {
+        Some(name) => Cow::Borrowed(*name),
+        None if ty == 1 => Cow::Borrowed("Unknown"),
+        None => Cow::Owned(format!("Unknown ({code})")),
+    })
 }
 
 #[cfg(test)]
@@ -534,7 +658,152 @@ mod test {
         let c = columns(linktype::ETHERNET, &hex(&NEIGHBOR_SOLICITATION));
         assert_eq!(
             (c.protocol, c.info.as_str()),
-            ("ICMPv6", "Neighbor Solicitation")
+            (
+                "ICMPv6",
+                "Neighbor Solicitation for 2001:db8:1::1 from 00:10:18:95:31:6a"
+            )
+        );
+        // packet-icmpv6.c: an echo request to a Teredo server's port is its client's
+        // direct IPv6 connectivity test, named in place of the type.
+        let c = columns(linktype::ETHERNET, &hex(&TEREDO_ECHO));
+        assert_eq!(
+            (c.protocol, c.info.as_str()),
+            (
+                "Teredo",
+                "Direct IPv6 Connectivity Test id=0xd373, seq=46747, hop limit=21"
+            )
+        );
+    }
+
+    /// ICMPv6's Info as packet-icmpv6.c words it (each checked against tshark 4.0 on
+    /// messages made for it, and on the corpus's captures): type and code names, a
+    /// neighbor solicitation's target, an advertisement's target and flags, and the
+    /// link-layer address options in their order.
+    #[test]
+    fn icmpv6_messages() {
+        use crate::ingest::wire::{IcmpBody, NdLink};
+        let info = |ty: u8, code: u8, nd: Option<Nd>| {
+            let mut s = String::new();
+            let m = Icmp {
+                v6: true,
+                ty,
+                code,
+                body: nd.map_or(IcmpBody::None, IcmpBody::Nd),
+                ..Icmp::default()
+            };
+            icmp_info(&mut s, &m, 255);
+            s
+        };
+        let target = Some("fc00::200:ff:fe00:1".parse().unwrap());
+        let mac = |target: bool, last: u8| {
+            Some(NdLink {
+                target,
+                addr: LinkAddr::Mac([0, 0, 0, 0, 0, last]),
+            })
+        };
+        let nd = |flags: u8, links: [Option<NdLink>; 4]| Nd {
+            target,
+            flags,
+            subtype: None,
+            links,
+        };
+        let none = [None; Nd::LINKS];
+        // pcap-analyzer's nmap_tcp_22_ipv6.pcap, frames 1 and 3.
+        assert_eq!(
+            info(135, 0, Some(nd(0, [mac(false, 0x10), None, None, None]))),
+            "Neighbor Solicitation for fc00::200:ff:fe00:1 from 00:00:00:00:00:10"
+        );
+        assert_eq!(
+            info(136, 0, Some(nd(0x40, none))),
+            "Neighbor Advertisement fc00::200:ff:fe00:1 (sol)"
+        );
+        assert_eq!(
+            info(136, 0, Some(nd(0xe0, [mac(true, 1), None, None, None]))),
+            "Neighbor Advertisement fc00::200:ff:fe00:1 (rtr, sol, ovr) is at 00:00:00:00:00:01"
+        );
+        assert_eq!(
+            info(136, 0, Some(nd(0, none))),
+            "Neighbor Advertisement fc00::200:ff:fe00:1 (none)"
+        );
+        // Every option in order; an EUI-64 is "from" even in a target option.
+        let eui = Some(NdLink {
+            target: true,
+            addr: LinkAddr::Eui64([2, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77]),
+        });
+        assert_eq!(
+            info(
+                137,
+                0,
+                Some(Nd {
+                    links: [mac(false, 2), mac(true, 3), eui, None],
+                    ..Nd::default()
+                })
+            ),
+            "Redirect from 00:00:00:00:00:02 is at 00:00:00:00:00:03 from 02:11:22:33:44:55:66:77"
+        );
+        let rs = Nd {
+            links: [mac(false, 4), None, None, None],
+            ..Nd::default()
+        };
+        assert_eq!(
+            info(133, 0, Some(rs)),
+            "Router Solicitation from 00:00:00:00:00:04"
+        );
+        assert_eq!(
+            info(134, 0, Some(rs)),
+            "Router Advertisement from 00:00:00:00:00:04"
+        );
+        assert_eq!(info(134, 0, Some(Nd::default())), "Router Advertisement");
+        let fmip = |subtype| {
+            let mut nd = rs;
+            nd.subtype = Some(subtype);
+            Some(nd)
+        };
+        assert_eq!(
+            info(154, 0, fmip(4)),
+            "FMIPv6 (Handover Initiate) from 00:00:00:00:00:04"
+        );
+        assert_eq!(
+            info(150, 0, fmip(9)),
+            "Experimental Mobility (Unknown (9)) from 00:00:00:00:00:04"
+        );
+        // Types and codes, named or not.
+        assert_eq!(info(0, 0, None), "Unknown (0)");
+        assert_eq!(
+            info(138, 255, None),
+            "Router Renumbering (Sequence number reset)"
+        );
+        assert_eq!(info(138, 2, None), "Router Renumbering (Unknown (2))");
+        assert_eq!(
+            info(1, 7, None),
+            "Destination Unreachable (Error in Source Routing Header)"
+        );
+        assert_eq!(info(1, 8, None), "Destination Unreachable (Unknown)");
+        assert_eq!(info(3, 2, None), "Time Exceeded (Unknown (2))");
+        assert_eq!(
+            info(4, 3, None),
+            "Parameter Problem (IPv6 First Fragment has incomplete IPv6 Header Chain)"
+        );
+        assert_eq!(
+            info(139, 1, None),
+            "Node Information Query (Query subject = DNS name or empty)"
+        );
+        assert_eq!(
+            info(140, 2, None),
+            "Node Information Reply (Unknown query type)"
+        );
+        assert_eq!(info(155, 0x8a, None), "RPL Control (Consistency Check)");
+        assert_eq!(info(155, 0x86, None), "RPL Control (Unknown (134))");
+        assert_eq!(info(155, 1, None), "RPL Control (DODAG Information Object)");
+        assert_eq!(
+            info(161, 3, None),
+            "Extended Echo reply (No Such Table Entry)"
+        );
+        assert_eq!(info(160, 1, None), "Extended Echo request (Unknown (1))");
+        assert_eq!(info(101, 0, None), "Private experimentation");
+        assert_eq!(
+            info(255, 0, None),
+            "Reserved for expansion of ICMPv6 informational messages"
         );
     }
 

@@ -4,7 +4,7 @@
 
 use crate::capture::tcp::Kind;
 use crate::capture::Capture;
-use crate::ingest::wire::Tcp;
+use crate::ingest::wire::{tcp_flags, Tcp};
 use crate::query::fields::{Fid, FieldCtx, PacketSource, Value};
 use std::fmt::Write as _;
 
@@ -28,6 +28,8 @@ pub(super) fn info(
             _ => None,
         })
     };
+    let flow = capture.packets.at(index).flow;
+    let ace = (t.flags & tcp_flags::SYN == 0 && capture.tcp_ace(flow, index)).then(|| t.ace());
     let seq = uint(ctx, Fid::TcpSeq).unwrap_or(t.seq as u64);
     let acked = t.flags & 0x10 != 0;
     let ack = if acked { uint(ctx, Fid::TcpAck) } else { None };
@@ -37,7 +39,7 @@ pub(super) fn info(
         "{} → {} [{}] Seq={seq}",
         t.src_port,
         t.dst_port,
-        flags(header, t.flags)
+        flags(header, t.flags, ace)
     );
     if let Some(ack) = ack {
         let _ = write!(info, " Ack={ack}");
@@ -107,19 +109,26 @@ pub(super) fn analysis(capture: &Capture, index: usize) -> String {
 }
 
 /// The flag names as `tcp_flags_to_str` joins them (the AE bit is the low bit of the
-/// data offset byte; the three bits above it are reserved).
-fn flags(header: &[u8], low: u8) -> String {
+/// data offset byte; the three bits above it are reserved). `ace`: the segment's AE,
+/// CWR and ECE bits are AccECN's ACE counter, named with its value in their place.
+fn flags(header: &[u8], low: u8, ace: Option<u8>) -> String {
     const NAMES: [&str; 9] = ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE"];
     let high = header.get(12).copied().unwrap_or(0);
-    let bits = u16::from(low) | u16::from(high & 1) << 8;
-    let mut out: Vec<&str> = NAMES
+    let mut bits = u16::from(low) | u16::from(high & 1) << 8;
+    if ace.is_some() {
+        bits &= 0x3f;
+    }
+    let mut out: Vec<String> = NAMES
         .iter()
         .enumerate()
         .filter(|(i, _)| bits & 1 << i != 0)
-        .map(|(_, n)| *n)
+        .map(|(_, n)| (*n).to_owned())
         .collect();
+    if let Some(ace) = ace {
+        out.push(format!("ACE={ace}"));
+    }
     if high & 0x0e != 0 {
-        out.push("Reserved");
+        out.push("Reserved".to_owned());
     }
     if out.is_empty() {
         return "<None>".into();
@@ -180,9 +189,35 @@ fn options(info: &mut String, header: &[u8], ack_base: u32) {
             // magic 0xF989 (RFC 7413 §4.1.1, RFC 6994).
             (254, 4) if v[..2] == [0xf9, 0x89] => info.push_str(" TFO=R"),
             (254, _) if len > 4 && v[..2] == [0xf9, 0x89] => info.push_str(" TFO=C"),
+            (ACCECN_0 | ACCECN_1, _) => accecn(info, kind == ACCECN_1, v),
+            // AccECN in the experimental kind, ExIDs 0xACC0 and 0xACC1 (RFC 6994).
+            (254, _) if len >= 4 && v[..2] == [0xac, 0xc0] => accecn(info, false, &v[2..]),
+            (254, _) if len >= 4 && v[..2] == [0xac, 0xc1] => accecn(info, true, &v[2..]),
             _ => {}
         }
         i += len;
+    }
+}
+
+/// The AccECN option's kinds (RFC 9768 §3.2.3): its byte counters in the order EE0B,
+/// ECEB, EE1B, or (order 1) EE1B, ECEB, EE0B.
+const ACCECN_0: u8 = 172;
+const ACCECN_1: u8 = 174;
+
+/// An AccECN option's counters, 24 bits each, as many as its length holds; one that
+/// holds none is named.
+fn accecn(info: &mut String, order_1: bool, v: &[u8]) {
+    let names = if order_1 {
+        ["EE1B", "ECEB", "EE0B"]
+    } else {
+        ["EE0B", "ECEB", "EE1B"]
+    };
+    if v.len() < 3 {
+        info.push_str(" AccECN");
+    }
+    for (name, b) in names.iter().zip(v.chunks_exact(3)) {
+        let n = u32::from_be_bytes([0, b[0], b[1], b[2]]);
+        let _ = write!(info, " {name}={n}");
     }
 }
 
@@ -193,13 +228,19 @@ mod test {
     #[test]
     fn flag_names_as_wireshark_joins_them() {
         let mut h = [0u8; 20];
-        assert_eq!(flags(&h, 0x12), "SYN, ACK");
-        assert_eq!(flags(&h, 0x11), "FIN, ACK");
-        assert_eq!(flags(&h, 0), "<None>");
+        assert_eq!(flags(&h, 0x12, None), "SYN, ACK");
+        assert_eq!(flags(&h, 0x11, None), "FIN, ACK");
+        assert_eq!(flags(&h, 0, None), "<None>");
         h[12] = 0x51;
-        assert_eq!(flags(&h, 0xc2), "SYN, ECE, CWR, AE");
+        assert_eq!(flags(&h, 0xc2, None), "SYN, ECE, CWR, AE");
         h[12] = 0x52;
-        assert_eq!(flags(&h, 0x30), "ACK, URG, Reserved");
+        assert_eq!(flags(&h, 0x30, None), "ACK, URG, Reserved");
+        // AccECN's counter in place of AE, CWR and ECE (tcpdump's accecn_handshake.pcap,
+        // frame 5: AE and ECE set).
+        h[12] = 0x51;
+        assert_eq!(flags(&h, 0x50, Some(5)), "ACK, ACE=5");
+        h[12] = 0x50;
+        assert_eq!(flags(&h, 0x04, Some(0)), "RST, ACE=0");
     }
 
     #[test]
@@ -224,10 +265,36 @@ mod test {
                 " TFO=C",
             ),
             (&[254, 4, 0x12, 0x34][..], ""),
+            // AccECN: tcpdump's accecn_handshake.pcap, frames 2 and 3 (order 0 in the
+            // experimental kind), and the kinds of RFC 9768 with all, some or none of
+            // their counters, as tshark 4.0 shows them.
+            (
+                &[254, 13, 0xac, 0xc0, 0, 0, 1, 0, 0, 0, 0, 0, 0][..],
+                " EE0B=1 ECEB=0 EE1B=0",
+            ),
+            (
+                &[
+                    254, 13, 0xac, 0xc0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                ][..],
+                " EE0B=0 ECEB=16777215 EE1B=16777215",
+            ),
+            (
+                &[254, 13, 0xac, 0xc1, 0, 0, 1, 0, 0, 2, 0, 0, 3][..],
+                " EE1B=1 ECEB=2 EE0B=3",
+            ),
+            (
+                &[174, 11, 0, 0, 1, 0, 0, 2, 0, 0, 3][..],
+                " EE1B=1 ECEB=2 EE0B=3",
+            ),
+            (&[174, 8, 0, 0, 1, 0, 0, 2][..], " EE1B=1 ECEB=2"),
+            (&[172, 5, 0, 0, 1][..], " EE0B=1"),
+            (&[172, 2][..], " AccECN"),
         ] {
             let mut h = vec![0u8; 20];
-            h[12] = (((20 + opt.len()) / 4) << 4) as u8;
             h.extend(opt);
+            // NOPs to the header's 32-bit end.
+            h.resize(h.len().next_multiple_of(4), 1);
+            h[12] = ((h.len() / 4) << 4) as u8;
             let mut s = String::new();
             options(&mut s, &h, 0);
             assert_eq!(s, want);

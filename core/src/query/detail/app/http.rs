@@ -80,7 +80,19 @@ fn chunked_len(b: &[u8]) -> Option<usize> {
 /// bytes do not start a message.
 pub(super) fn pdu_len(to_server: bool, buf: &[u8]) -> Option<usize> {
     if !starts_http(buf, to_server) {
-        return Some(0);
+        // packet-http.c asks TCP for one more segment until the first line has ended
+        // (a CR last may be half of a CR LF); bytes that start with a byte not printable
+        // it leaves at once.
+        let printable = buf.first().is_some_and(|&c| (0x20..0x7f).contains(&c));
+        let line_ended = buf
+            .iter()
+            .position(|&c| c == b'\r' || c == b'\n')
+            .is_some_and(|at| buf[at] == b'\n' || at + 1 < buf.len());
+        return if printable && !line_ended {
+            None
+        } else {
+            Some(0)
+        };
     }
     let h = head_end(buf)?;
     let head = &buf[..h];
@@ -468,5 +480,35 @@ pub(crate) fn status_text(code: u16) -> &'static str {
         503 => "Service Unavailable",
         504 => "Gateway Timeout",
         _ => "",
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    /// Bytes that start no request or response: packet-http.c asks for one more segment
+    /// until their first line ends (as tshark 4.0 shows on segments made for it: an
+    /// HTML body cut before its first LF, a SOAP envelope's last tag after a lost
+    /// segment in deepflow's tunnels/decapsulate_erspan1.pcap), unless their first byte
+    /// is not printable. Once the line has ended they are no PDU.
+    #[test]
+    fn bytes_that_start_no_message_wait_for_their_first_line() {
+        for (b, len) in [
+            (&b"</soapenv:Envelope>"[..], None),
+            (b"<html>", None),
+            (b"body\r", None),
+            (b"<html>\n<head>", Some(0)),
+            (b"body\rmore", Some(0)),
+            (b"ab\r\n\r\n", Some(0)),
+            (b"\x01\x02junk", Some(0)),
+            (b"\x1f\x8b\x08", Some(0)),
+        ] {
+            assert_eq!(pdu_len(false, b), len, "{}", String::from_utf8_lossy(b));
+            assert_eq!(pdu_len(true, b), len, "{}", String::from_utf8_lossy(b));
+        }
+        // A message's start still waits for its head.
+        assert_eq!(pdu_len(true, b"GET / HTTP/1.1\r\n"), None);
+        assert_eq!(pdu_len(true, b"GET / HTTP/1.1\r\n\r\n"), Some(18));
     }
 }

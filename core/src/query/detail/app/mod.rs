@@ -55,6 +55,10 @@ struct Stream {
     chunks: Vec<Chunk>,
     /// Bytes of the current PDU were lost: skip to the next segment.
     broken: bool,
+    /// A hole was given up: segments held past it, which fell inside the PDU being
+    /// gathered when they came, go with that PDU (packet-tcp.c added them to it), not
+    /// to a new one, until the segment that passed the hole.
+    after_hole: bool,
     /// The length of the PDU at the front, once the dissector said it (it is not asked
     /// again as more bytes come, as TCP's reassembly does not ask again).
     want: Option<usize>,
@@ -640,6 +644,7 @@ impl Apps {
             buf: head,
             chunks,
             broken: false,
+            after_hole: false,
             want: Some(len),
         };
         self.random = true;
@@ -1009,6 +1014,10 @@ impl Apps {
                     _ => None,
                 };
                 let st = streams.entry((conv, dir)).or_default();
+                if std::mem::take(&mut st.after_hole) && packet != index as u64 {
+                    st.after_hole = true;
+                    return;
+                }
                 st.push(data, packet, frame_off);
                 if proto == AppProto::Pgsql && *pg_ssl_asked && dir != client {
                     // The server's one-byte answer to the SSLRequest, which
@@ -1087,6 +1096,7 @@ impl Apps {
                 st.buf.clear();
                 st.chunks.clear();
                 st.broken = true;
+                st.after_hole = true;
                 st.want = None;
                 st.skipped = 0;
             }
