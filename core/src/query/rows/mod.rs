@@ -541,6 +541,10 @@ impl<'c> Rows<'c> {
         if seen && tcp.is_some() {
             return;
         }
+        // Nor does a RST's payload (packet-tcp.c shows it as the reset's cause).
+        if matches!(s.transport, Transport::Tcp(t) if t.flags & wire::tcp_flags::RST != 0) {
+            return;
+        }
         let analysis = if tcp.is_some() {
             tcp::analysis(capture, index)
         } else {
