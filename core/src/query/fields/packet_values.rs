@@ -2,6 +2,14 @@
 //! PDUs of a big capture gathers before it evaluates a packet.
 
 use super::{AppValue, Fid};
+use std::hash::BuildHasher;
+
+/// Where a [`PacketValues`]' values ended at some time ([`PacketValues::mark`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Mark {
+    values: usize,
+    bytes: usize,
+}
 
 /// Values of fields by (packet, field), in order of occurrence within each: two vectors
 /// kept sorted by (packet, field), 8 bytes of key and 16 of value a value on wasm32, and
@@ -13,6 +21,10 @@ use super::{AppValue, Fid};
 /// Values are added in any order; they are sorted again by [`PacketValues::settle`],
 /// before they are looked up. Adding in packet order, as a pass over the packets does,
 /// leaves nothing to sort.
+///
+/// A text or byte string met lately ([`Recent`]) is stored once: memcached's keys, commands
+/// and reply words repeat (bench-5g.pcap: the scan of `memcache.key contains "user"` held
+/// 15 MB of keys, a few hundred distinct).
 #[derive(Debug, Default)]
 pub struct PacketValues {
     keys: Vec<(u32, Fid)>,
@@ -21,6 +33,37 @@ pub struct PacketValues {
     bytes: Vec<u8>,
     /// `keys[..sorted]` is in order; the rest was added since.
     sorted: usize,
+    /// Where the texts stored lately are, made with the first text.
+    recent: Option<Recent>,
+}
+
+/// The texts and bytes stored lately, by hash, in a table of fixed size: a value met again
+/// points at the first copy. A slot holds the last text that hashed to it, so the table
+/// costs the same whatever the values (texts that all differ, such as URIs, add nothing
+/// to it), and texts that collide are only stored twice.
+struct Recent {
+    hasher: crate::ingest::hash::Seeded,
+    /// (start, length) in `PacketValues::bytes`; a length of 0: empty.
+    slots: Box<[(usize, usize)]>,
+}
+
+impl Recent {
+    /// Slots of the table: many times the distinct keys of a memcached workload, 32 KiB on
+    /// wasm32.
+    const SLOTS: usize = 4096;
+
+    fn new() -> Self {
+        Recent {
+            hasher: Default::default(),
+            slots: vec![(0, 0); Self::SLOTS].into_boxed_slice(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Recent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Recent")
+    }
 }
 
 /// An [`AppValue`] as kept: numbers inline, texts and bytes as a range of
@@ -96,11 +139,22 @@ impl AppValue {
     }
 }
 
-/// Puts `v` in `bytes` as far as it needs to be there.
-fn store(bytes: &mut Vec<u8>, v: ValueRef<'_>) -> Stored {
+/// Puts `v` in `bytes` as far as it needs to be there: a text or byte string that is
+/// there already (`recent` says where) is not put again.
+fn store(bytes: &mut Vec<u8>, recent: &mut Option<Recent>, v: ValueRef<'_>) -> Stored {
     let mut put = |b: &[u8]| {
+        if b.is_empty() {
+            return bytes.len();
+        }
+        let r = recent.get_or_insert_with(Recent::new);
+        let slot = r.hasher.hash_one(b) as usize % Recent::SLOTS;
+        let (at, len) = r.slots[slot];
+        if len == b.len() && bytes.get(at..at + len) == Some(b) {
+            return at;
+        }
         let at = bytes.len();
         bytes.extend_from_slice(b);
+        r.slots[slot] = (at, b.len());
         at
     };
     match v {
@@ -151,7 +205,7 @@ impl PacketValues {
             self.sorted += 1;
         }
         self.keys.push(key);
-        let v = store(&mut self.bytes, value);
+        let v = store(&mut self.bytes, &mut self.recent, value);
         self.values.push(v);
     }
 
@@ -208,12 +262,13 @@ impl PacketValues {
     pub fn retain(&mut self, mut keep: impl FnMut(u64, Fid) -> bool) {
         self.settle();
         let mut bytes = Vec::new();
+        let mut recent = None;
         let mut to = 0;
         for at in 0..self.keys.len() {
             let (p, f) = self.keys[at];
             if keep(u64::from(p), f) {
                 let v = load(&self.bytes, self.values[at]);
-                self.values[to] = store(&mut bytes, v);
+                self.values[to] = store(&mut bytes, &mut recent, v);
                 self.keys[to] = (p, f);
                 to += 1;
             }
@@ -225,6 +280,8 @@ impl PacketValues {
         bytes.shrink_to_fit();
         self.bytes = bytes;
         self.sorted = to;
+        // What is kept is mostly looked up from now on: the table goes.
+        self.recent = None;
     }
 
     /// Every value with its packet and field, in (packet, field) order once settled.
@@ -241,6 +298,24 @@ impl PacketValues {
         (0..keys.len())
             .filter(move |&i| i == 0 || keys[i - 1] != keys[i])
             .map(move |i| (u64::from(keys[i].0), keys[i].1))
+    }
+
+    /// Where its values end now, for [`PacketValues::truncate`].
+    pub(crate) fn mark(&self) -> Mark {
+        Mark {
+            values: self.keys.len(),
+            bytes: self.bytes.len(),
+        }
+    }
+
+    /// Takes back the values added since `mark` was taken (none was settled meanwhile).
+    pub(crate) fn truncate(&mut self, mark: Mark) {
+        self.keys.truncate(mark.values);
+        self.values.truncate(mark.values);
+        self.bytes.truncate(mark.bytes);
+        self.sorted = self.sorted.min(mark.values);
+        // A slot of `recent` may point past the end now, or at other bytes later: it is
+        // compared with the text before it is used.
     }
 
     /// How many values it holds.
@@ -326,6 +401,59 @@ mod test {
                     assert_eq!(got, want, "round {round}: packet {p} {f:?}");
                 }
             }
+        }
+    }
+
+    /// A text or byte string met again is stored once (memcached's keys repeat), texts
+    /// that differ each once, and every value reads back as added, also after a part is
+    /// kept and after values taken back to a mark.
+    #[test]
+    fn repeated_texts_are_stored_once() {
+        let mut v = PacketValues::default();
+        let keys = ["user:1", "user:22", "session:333"];
+        for p in 0..3000u64 {
+            v.add(p, Fid::MemcacheKey, ValueRef::Text(keys[p as usize % 3]));
+            v.add(p, Fid::MemcacheValue, ValueRef::Bytes(b"xyz"));
+        }
+        v.settle();
+        assert_eq!(v.bytes.len(), 6 + 7 + 11 + 3);
+        for p in 0..3000u64 {
+            let got: Vec<_> = v.get(p, Fid::MemcacheKey).collect();
+            assert_eq!(got, [ValueRef::Text(keys[p as usize % 3])], "{p}");
+        }
+        // Texts that all differ: each stored, none lost.
+        let mut w = PacketValues::default();
+        let texts: Vec<String> = (0..10_000).map(|i| format!("/uri/{i}")).collect();
+        for (p, t) in texts.iter().enumerate() {
+            w.add(p as u64, Fid::HttpRequestUri, ValueRef::Text(t));
+        }
+        w.settle();
+        assert_eq!(w.bytes.len(), texts.iter().map(String::len).sum::<usize>());
+        for (p, t) in texts.iter().enumerate() {
+            let got: Vec<_> = w.get(p as u64, Fid::HttpRequestUri).collect();
+            assert_eq!(got, [ValueRef::Text(t)]);
+        }
+        // Taken back to a mark, then others added where they were: read as added.
+        let mark = v.mark();
+        v.add(5000, Fid::MemcacheKey, ValueRef::Text("gone"));
+        v.add(3, Fid::MemcacheKey, ValueRef::Text("gone too"));
+        v.truncate(mark);
+        v.add(5001, Fid::MemcacheKey, ValueRef::Text("kept"));
+        v.add(5002, Fid::MemcacheKey, ValueRef::Text("user:1"));
+        v.settle();
+        assert_eq!(v.len(), 6002);
+        assert_eq!(v.get(5000, Fid::MemcacheKey).len(), 0);
+        assert_eq!(v.get(3, Fid::MemcacheKey).len(), 1);
+        let got: Vec<_> = v.get(5001, Fid::MemcacheKey).collect();
+        assert_eq!(got, [ValueRef::Text("kept")]);
+        let got: Vec<_> = v.get(5002, Fid::MemcacheKey).collect();
+        assert_eq!(got, [ValueRef::Text("user:1")]);
+        // A part kept: its texts once each again.
+        v.retain(|p, f| p % 2 == 1 && f == Fid::MemcacheKey);
+        assert_eq!(v.bytes.len(), 6 + 7 + 11 + 4);
+        for p in (1..3000u64).step_by(2) {
+            let got: Vec<_> = v.get(p, Fid::MemcacheKey).collect();
+            assert_eq!(got, [ValueRef::Text(keys[p as usize % 3])], "{p}");
         }
     }
 
