@@ -13,8 +13,56 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use wasm_bindgen_futures::JsFuture;
 
-/// Bytes the pages under way may hold together (one page alone may hold more).
-const BYTES: usize = 16 << 20;
+/// Bytes the pages under way may hold together (one page alone may hold more): one
+/// group's ([`GROUP`]). At 16 MiB, the pages asked for together under
+/// `memcache.value.length > 1000000` each held a group of 4 MiB at once, with what their
+/// rows made of them (bench-5g.pcap: the heap 55 MB just after the filter, 42.7 before).
+/// A page of rows that complete no long PDU holds well under a megabyte: a few still
+/// overlap.
+const BYTES: usize = GROUP;
+
+/// Bytes one group of a page's rows holds at once ([`groups`]; one row alone may hold
+/// more).
+pub const GROUP: usize = 4 << 20;
+
+/// The rows of a page (`0..rows`) in groups, in order, each of whose rows' packets
+/// (`wanted(row)`: (packet, its bytes), the row's own among them) weigh at most [`GROUP`]
+/// together (a row alone may weigh more): a page holds one group's bytes at a time.
+/// Under `memcache.value.length > 1000000` a row reads its value's first segments and
+/// those that prove where its message starts, some 230 KB; a page of 128 held 30 MB at
+/// once (bench-5g.pcap), which stayed in wasm memory.
+pub fn groups(
+    rows: usize,
+    mut wanted: impl FnMut(usize) -> Vec<(usize, usize)>,
+) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut held = std::collections::HashSet::new();
+    let mut bytes = 0;
+    for row in 0..rows {
+        let new: Vec<(usize, usize)> = wanted(row)
+            .into_iter()
+            .filter(|(p, _)| !held.contains(p))
+            .collect();
+        let more: usize = new.iter().map(|&(_, b)| b).sum();
+        if row > start && bytes + more > GROUP {
+            out.push(start..row);
+            start = row;
+            held.clear();
+            // What the row shares with the group before is read again with its own.
+            let all = wanted(row);
+            bytes = all.iter().map(|&(_, b)| b).sum();
+            held.extend(all.into_iter().map(|(p, _)| p));
+            continue;
+        }
+        bytes += more;
+        held.extend(new.into_iter().map(|(p, _)| p));
+    }
+    if start < rows {
+        out.push(start..rows);
+    }
+    out
+}
 
 /// Bytes held and the takers waiting, in the order they asked: `W` is how a waiter is
 /// woken.
@@ -124,5 +172,30 @@ mod test {
         assert!(!b.take(1, || 5));
         assert_eq!(b.give_back(50), [5]);
         assert_eq!(b.held, 1);
+    }
+
+    /// A page's rows go in groups whose packets weigh at most `GROUP` together, a packet
+    /// two rows of a group share counted once; a row heavier than that goes alone; a
+    /// light page is one group.
+    #[test]
+    fn rows_go_in_groups_of_bounded_bytes() {
+        const MB: usize = 1 << 20;
+        // Each row: its own packet and a head of 1 MiB; rows 0 to 3 share packet 100.
+        let heavy = |r: usize| {
+            let mut v = vec![(r, 1000), (1000 + r, MB)];
+            if r < 4 {
+                v.push((100, MB));
+            }
+            v
+        };
+        // Rows 0 and 1 hold 3 MiB (100 once); with row 2 more than 4: it starts another,
+        // with 100 again.
+        assert_eq!(groups(6, heavy), [0..2, 2..4, 4..6]);
+        assert_eq!(groups(3, |r| vec![(r, 10 * MB)]), [0..1, 1..2, 2..3]);
+        assert_eq!(groups(128, |r| vec![(r, 1500), (7, 74)]), [0..128]);
+        assert_eq!(
+            groups(0, |r| vec![(r, 1)]),
+            Vec::<std::ops::Range<usize>>::new()
+        );
     }
 }

@@ -596,8 +596,33 @@ impl Session {
         if let Some(index) = index {
             self.share_index(index);
         }
+        // A page whose packets weigh more than `budget::GROUP` makes its rows a group at a
+        // time, each holding only its own packets' bytes.
         let mut query = Rows::new(capture).with_index(self.rows.take()).sparse();
         let wanted = query.wanted_page(&chosen);
+        let weight = |v: &[usize]| -> usize {
+            let mut rows = packets.reader();
+            v.iter().map(|&i| rows.at(i).caplen as usize).sum()
+        };
+        let groups = if weight(&wanted) <= crate::budget::GROUP {
+            vec![(0..chosen.len(), wanted)]
+        } else {
+            let mut rows = packets.reader();
+            crate::budget::groups(chosen.len(), |r| {
+                let i = chosen[r];
+                let mut v = query.wanted(i);
+                v.push(i);
+                v.into_iter()
+                    .map(|j| (j, rows.at(j).caplen as usize))
+                    .collect()
+            })
+            .into_iter()
+            .map(|g| {
+                let wanted = query.wanted_page(&chosen[g.clone()]);
+                (g, wanted)
+            })
+            .collect()
+        };
         self.rows.replace(query.into_index());
         let rows_query = |index| {
             Rows::new(capture)
@@ -605,46 +630,53 @@ impl Session {
                 .with_index(index)
                 .sparse()
         };
-        let (mut bytes, held) = self.read_held(&wanted).await;
-        let mut query = rows_query(self.rows.take());
-        let mut error = bytes.error().map(str::to_owned);
         let mut ctx = FieldCtx::new(capture);
         if let Some(c) = &pdus {
             ctx = ctx.with_collector(c);
         }
         // Each row's packet and the time of the row shown before it.
         let mut asked = Vec::with_capacity(chosen.len());
-        for i in chosen {
+        for &i in &chosen {
             asked.push((i, prev_ts));
             prev_ts = packets.get(i).map(|p| p.ts_ns);
         }
-        let mut rows: Vec<PacketRowView> = asked
-            .iter()
-            .map(|&(i, prev)| row_view(capture, &mut query, &mut ctx, &mut bytes, i, prev))
-            .collect();
-        // Rows a PDU's head could not say (an HTTP body running to the end of the
-        // connection) are made again from the segments back to its start.
-        let missed = query.missed().to_vec();
-        drop(bytes);
-        drop(held);
-        if !missed.is_empty() {
-            let mut again: Vec<usize> = missed.clone();
-            for &i in &missed {
-                again.extend(query.wanted_back(i));
-            }
-            again.sort_unstable();
-            again.dedup();
-            self.rows.replace(query.into_index());
-            let (mut bytes, _held) = self.read_held(&again).await;
+        let mut rows: Vec<PacketRowView> = Vec::with_capacity(chosen.len());
+        let mut error = None;
+        for (group, wanted) in groups {
+            let asked = &asked[group];
+            let (mut bytes, held) = self.read_held(&wanted).await;
+            let mut query = rows_query(self.rows.take());
             error = error.or_else(|| bytes.error().map(str::to_owned));
-            query = rows_query(self.rows.take());
-            for (row, &(i, prev)) in rows.iter_mut().zip(&asked) {
-                if missed.contains(&i) {
-                    *row = row_view(capture, &mut query, &mut ctx, &mut bytes, i, prev);
+            let at = rows.len();
+            rows.extend(
+                asked
+                    .iter()
+                    .map(|&(i, prev)| row_view(capture, &mut query, &mut ctx, &mut bytes, i, prev)),
+            );
+            // Rows a PDU's head could not say (an HTTP body running to the end of the
+            // connection) are made again from the segments back to its start.
+            let missed = query.missed().to_vec();
+            drop(bytes);
+            drop(held);
+            if !missed.is_empty() {
+                let mut again: Vec<usize> = missed.clone();
+                for &i in &missed {
+                    again.extend(query.wanted_back(i));
+                }
+                again.sort_unstable();
+                again.dedup();
+                self.rows.replace(query.into_index());
+                let (mut bytes, _held) = self.read_held(&again).await;
+                error = error.or_else(|| bytes.error().map(str::to_owned));
+                query = rows_query(self.rows.take());
+                for (row, &(i, prev)) in rows[at..].iter_mut().zip(asked) {
+                    if missed.contains(&i) {
+                        *row = row_view(capture, &mut query, &mut ctx, &mut bytes, i, prev);
+                    }
                 }
             }
+            self.rows.replace(query.into_index());
         }
-        self.rows.replace(query.into_index());
         Page {
             generation: self.generation,
             request,

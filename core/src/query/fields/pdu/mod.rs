@@ -50,8 +50,13 @@ impl<'a> PduOut<'a> {
 
     /// Adds one occurrence of `field` to packet `packet` (0-based index).
     pub fn add(&mut self, packet: u64, field: Fid, value: AppValue) {
+        self.add_ref(packet, field, value.as_value_ref());
+    }
+
+    /// As [`PduOut::add`], the value borrowed.
+    pub fn add_ref(&mut self, packet: u64, field: Fid, value: ValueRef<'_>) {
         if self.wants(field) {
-            self.values.add(packet, field, value.as_value_ref());
+            self.values.add(packet, field, value);
         }
     }
 }
