@@ -634,7 +634,11 @@ mod test {
             for &hi in edges.iter().filter(|&&h| h >= lo) {
                 for t in [0, 1, 1365, 1366, 2730, 2731, 3332, 3333, 4000] {
                     let want = lo + all[lo..hi].partition_point(|&x| x < t);
-                    assert_eq!(b.partition_point(lo, hi, |x| x < t), want, "{lo}..{hi} < {t}");
+                    assert_eq!(
+                        b.partition_point(lo, hi, |x| x < t),
+                        want,
+                        "{lo}..{hi} < {t}"
+                    );
                 }
             }
         }
