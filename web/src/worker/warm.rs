@@ -9,7 +9,6 @@
 //! user's capture is never touched, and a message that comes meanwhile waits for one
 //! packet's detail at most.
 
-use crate::detail::flatten;
 use std::rc::Rc;
 use wirelens_core::query::detail::{self, Apps, FrameInfo, Index};
 use wirelens_core::query::fields::{FieldCtx, MemorySource};
@@ -28,14 +27,9 @@ pub fn start() {
         };
         let mut ctx = FieldCtx::new(&capture);
         let mut apps = Apps::with_index(Rc::clone(&index));
-        let mut nodes = Vec::new();
-        // A packet's detail and its tree, let go.
+        // A packet's detail, let go.
         let mut make = |i: usize, apps: &mut Apps| {
-            let d = detail::detail(&mut ctx, i, &mut src, apps, FrameInfo::default());
-            nodes.clear();
-            for layer in &d.layers {
-                flatten(layer, 0, &mut nodes);
-            }
+            detail::detail(&mut ctx, i, &mut src, apps, FrameInfo::default());
         };
         for i in 0..capture.packets.len() {
             crate::ahead::next_task().await;
