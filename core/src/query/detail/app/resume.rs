@@ -1146,11 +1146,16 @@ mod made {
     }
 
     fn run(what: &str, port: u16, segs: &[(bool, u8, u32, Vec<u8>)]) -> usize {
+        check(what, &pcap_of(port, segs))
+    }
+
+    /// [`pcap`] of segments as [`conversation`] makes them.
+    fn pcap_of(port: u16, segs: &[(bool, u8, u32, Vec<u8>)]) -> Vec<u8> {
         let segs: Vec<_> = segs
             .iter()
             .map(|(u, f, s, b)| (*u, *f, *s, &b[..]))
             .collect();
-        check(what, &pcap(port, &segs))
+        pcap(port, &segs)
     }
 
     const REQ: &[u8] = b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n";
@@ -1356,12 +1361,7 @@ mod made {
             let mut parts: Vec<(bool, &[u8])> = vec![(true, ask), (false, small), (true, ask)];
             parts.extend(answer.chunks(1448).map(|c| (false, c)));
             parts.extend([(true, ask), (false, small)]);
-            let segs = conversation(&parts);
-            let segs: Vec<_> = segs
-                .iter()
-                .map(|(u, f, s, b)| (*u, *f, *s, &b[..]))
-                .collect();
-            let bytes = pcap(port, &segs);
+            let bytes = pcap_of(port, &conversation(&parts));
             let c = crate::ingest::ingest_bytes("made.pcap", &bytes);
             let mut src = MemorySource {
                 files: vec![&bytes],
@@ -1413,12 +1413,7 @@ mod made {
             (true, get),
             (false, b"END\r\n"),
         ]);
-        let segs = conversation(&parts);
-        let segs: Vec<_> = segs
-            .iter()
-            .map(|(u, f, s, b)| (*u, *f, *s, &b[..]))
-            .collect();
-        let bytes = pcap(11211, &segs);
+        let bytes = pcap_of(11211, &conversation(&parts));
         let c = crate::ingest::ingest_bytes("made.pcap", &bytes);
         let mut src = MemorySource {
             files: vec![&bytes],
