@@ -464,13 +464,7 @@ impl Apps {
             // Going on from where it was left reads less.
             return None;
         }
-        self.flows.insert(
-            f,
-            Flow {
-                next: start,
-                ..Flow::default()
-            },
-        );
+        self.go_on_from(f, start);
         self.resumed += 1;
         Some(start)
     }
@@ -612,14 +606,7 @@ impl Apps {
         if off == len && !payload.is_empty() {
             // It starts right where the PDU ended (a memcached `END` after a long value):
             // its conversation goes on from it afresh, as a replay of its own would.
-            self.random = true;
-            self.flows.insert(
-                f,
-                Flow {
-                    next: index,
-                    ..Flow::default()
-                },
-            );
+            self.go_on_from(f, index);
             return Some(HeadSays::Follows);
         }
         // Its bytes come after the head's and before the PDU's last or with it; a PDU
@@ -707,11 +694,16 @@ impl Apps {
         if left.is_some_and(|n| from <= n && n <= index) || self.plan(capture, f).is_none() {
             return;
         }
+        self.go_on_from(f, from);
+    }
+
+    /// Drops what was fed of conversation `f`: its replay starts afresh at packet `next`.
+    fn go_on_from(&mut self, f: u32, next: usize) {
         self.random = true;
         self.flows.insert(
             f,
             Flow {
-                next: from,
+                next,
                 ..Flow::default()
             },
         );
