@@ -30,26 +30,20 @@ pub fn start() {
         let mut ctx = FieldCtx::new(&capture);
         let mut apps = Apps::with_index(Rc::clone(&index));
         // A packet's detail, let go.
-        let mut make = |i: usize, apps: &mut Apps| {
-            detail::detail(&mut ctx, i, &mut src, apps, FrameInfo::default());
+        let mut make = |i: usize, apps: &mut Apps, src: &mut MemorySource| {
+            detail::detail(&mut ctx, i, src, apps, FrameInfo::default());
         };
         for i in 0..capture.packets.len() {
             crate::ahead::next_task().await;
-            make(i, &mut apps);
+            make(i, &mut apps, &mut src);
         }
         // A conversation's packet asked for first: its replay starts where its messages
         // let it (`detail.rs`).
         if let Some(last) = capture.packets.len().checked_sub(1) {
             crate::ahead::next_task().await;
             let mut apps = Apps::with_index(index);
-            apps.resume(
-                &capture,
-                last,
-                &mut MemorySource {
-                    files: vec![SAMPLE],
-                },
-            );
-            make(last, &mut apps);
+            apps.resume(&capture, last, &mut src);
+            make(last, &mut apps, &mut src);
         }
     });
 }
