@@ -15,6 +15,7 @@ import {
   allRows,
   cliPath,
   dropFiles,
+  launch,
   newPage,
   openLayer,
   pageEnv,
@@ -427,6 +428,37 @@ test('a display filter and custom columns give the packets and values tshark giv
   assert.equal(await page.locator('#filter-error').count(), 0);
   assert.deepEqual(page.errors, []);
   await page.close();
+});
+
+test('filters nested as deep as the parser takes run in the worker once its code is optimised', async () => {
+  // V8 first runs wasm from quick baseline code, then, once a function is hot, from
+  // optimised code whose frames can be several times larger: a page that had shown 88
+  // packets' details (each node's filter compiled) overflowed the worker's stack on 99
+  // `not`s. `--no-liftoff` runs only optimised code from the start. Every shape of nesting
+  // at the limit gives tshark's packets for the same filter written flat.
+  const browser = await launch(['--js-flags=--no-liftoff']);
+  try {
+    const page = await newPage(browser.context);
+    await page.goto(env.server.url);
+    const all = await waitLoaded(page);
+    const shapes = [
+      [`${'not '.repeat(99)}udp`, 'not udp'],
+      [`${'not (tcp and '.repeat(48)}tcp.len > 0${')'.repeat(48)}`, 'not tcp or tcp.len > 0'],
+      [`${'('.repeat(100)}tcp.len > 0${')'.repeat(100)} && ${'!'.repeat(99)}udp`, 'tcp.len > 0 && !udp'],
+      [`frame.len${' + 0'.repeat(99)} > 100`, 'frame.len > 100'],
+      [`${'{'.repeat(99)}frame.len${'}'.repeat(99)} > 100 or tcp.len > ${'-'.repeat(98)}0`, 'frame.len > 100 or tcp.len > 0'],
+    ];
+    for (const [deep, flat] of shapes) {
+      const want = tsharkFiltered(SAMPLE, flat).length;
+      assert.ok(want > 0 && want < all, `${flat}: ${want} of ${all}`);
+      await page.locator('#filter-input').fill(deep);
+      await page.locator('#filter-input').press('Enter');
+      await page.locator('#filter-status', { hasText: `${want} of ${all} packets match` }).waitFor({ timeout: 10_000 });
+    }
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await browser.close();
+  }
 });
 
 test('the memcache.key column and a filter on it, as in the Wireshark how-to', async () => {

@@ -3,7 +3,7 @@
 
 use super::lexer::CmpOp;
 use super::parser::{ArithOp, SliceRange};
-use super::semantic::{Func, Node, Op};
+use super::semantic::{Func, Op, Program, Step, Test};
 use super::Filter;
 use crate::capture::Capture;
 use crate::query::fields::{self, FieldCtx, FieldProvider, PacketSource, Span, Store, Value};
@@ -65,9 +65,9 @@ impl<'c> Evaluator<'c> {
         self.ctx.begin(index);
         self.ctx.want(filter.fields());
         self.ctx.advance(src);
-        match &filter.root {
+        match &filter.program {
             None => true,
-            Some(root) => self.node(root, &filter.consts, src),
+            Some(program) => self.run(program, &filter.consts, src),
         }
     }
 
@@ -84,9 +84,9 @@ impl<'c> Evaluator<'c> {
         self.ctx.begin_with_bytes(index, bytes);
         self.ctx.want(filter.fields());
         self.ctx.advance(src);
-        match &filter.root {
+        match &filter.program {
             None => true,
-            Some(root) => self.node(root, &filter.consts, src),
+            Some(program) => self.run(program, &filter.consts, src),
         }
     }
 
@@ -99,25 +99,45 @@ impl<'c> Evaluator<'c> {
         self.pool.push(v);
     }
 
-    fn node(&mut self, n: &Node, consts: &[u8], src: &mut dyn PacketSource) -> bool {
-        match n {
-            Node::And(a, b) => self.node(a, consts, src) && self.node(b, consts, src),
-            Node::Or(a, b) => self.node(a, consts, src) || self.node(b, consts, src),
-            Node::Not(a) => !self.node(a, consts, src),
-            Node::Exists(f, layer) => {
+    /// Runs a program's steps in order (see [`Step`]): no recursion, however deep the
+    /// filter nests.
+    fn run(&mut self, program: &Program, consts: &[u8], src: &mut dyn PacketSource) -> bool {
+        let mut answer = false;
+        let mut next = 0;
+        while let Some(step) = program.steps.get(next) {
+            next += 1;
+            match *step {
+                Step::Test(n) => {
+                    answer = program
+                        .tests
+                        .get(n as usize)
+                        .is_some_and(|t| self.test(t, consts, src))
+                }
+                Step::Not => answer = !answer,
+                Step::IfFalse(to) if !answer => next = to as usize,
+                Step::IfTrue(to) if answer => next = to as usize,
+                Step::IfFalse(_) | Step::IfTrue(_) => {}
+            }
+        }
+        answer
+    }
+
+    fn test(&mut self, t: &Test, consts: &[u8], src: &mut dyn PacketSource) -> bool {
+        match t {
+            Test::Exists(f, layer) => {
                 let mut tmp = self.take();
                 let r = self.ctx.exists(*f, *layer, src, &mut tmp);
                 self.give(tmp);
                 r
             }
-            Node::Truthy(op) => {
+            Test::Truthy(op) => {
                 let mut v = self.take();
                 self.values(op, consts, src, &mut v);
                 let r = v.iter().any(|v| self.truthy(v, consts));
                 self.give(v);
                 r
             }
-            Node::Cmp(op, a, b) => {
+            Test::Cmp(op, a, b) => {
                 let mut va = self.take();
                 self.values(a, consts, src, &mut va);
                 let r = if va.is_empty() {
@@ -132,7 +152,7 @@ impl<'c> Evaluator<'c> {
                 self.give(va);
                 r
             }
-            Node::Contains(a, b) => {
+            Test::Contains(a, b) => {
                 let mut va = self.take();
                 self.values(a, consts, src, &mut va);
                 let mut vb = self.take();
@@ -152,7 +172,7 @@ impl<'c> Evaluator<'c> {
                 self.give(vb);
                 r
             }
-            Node::Find(a, finder) => {
+            Test::Find(a, finder) => {
                 let mut va = self.take();
                 self.values(a, consts, src, &mut va);
                 let r = va.iter().any(|x| {
@@ -161,7 +181,7 @@ impl<'c> Evaluator<'c> {
                 self.give(va);
                 r
             }
-            Node::Matches(a, re) => {
+            Test::Matches(a, re) => {
                 let mut va = self.take();
                 self.values(a, consts, src, &mut va);
                 let r = va
@@ -170,7 +190,7 @@ impl<'c> Evaluator<'c> {
                 self.give(va);
                 r
             }
-            Node::In(a, set) => {
+            Test::In(a, set) => {
                 let mut va = self.take();
                 self.values(a, consts, src, &mut va);
                 let r = va.iter().any(|x| {

@@ -101,9 +101,11 @@ pub enum OperandKind {
 /// sign, a function's arguments, and each operator of an arithmetic chain or each slice
 /// of a slice (a chain of `and` and `or` is kept flat: any length). Wireshark refuses
 /// about as many nested parentheses (its parser's stack holds 100 states: tshark 4.0
-/// takes 97, not 99). The parser, the semantic check, the evaluator and the tree's drop
-/// recurse once a level, so the bound keeps them within a small stack (the page's
-/// worker has 256 KiB); a deeper filter gets an error, not a crash.
+/// takes 97, not 99). The parser (parentheses, arithmetic), the typing and evaluation
+/// of operands and the tree's drop recurse once a level, so the bound keeps them within
+/// a small stack (the page's worker has 256 KiB of its own, and V8's stack under it); a
+/// deeper filter gets an error, not a crash. `and`, `or` and `not` are compiled and run
+/// with no recursion ([`super::semantic::Program`]).
 pub const MAX_NESTING: usize = 100;
 
 struct Parser<'a> {
@@ -233,13 +235,18 @@ impl Parser<'_> {
     }
 
     fn not(&mut self) -> Result<Expr, FilterError> {
-        if self.eat(&Tok::Not) {
+        // A chain of `not`s is counted, not recursed into.
+        let mut nots = 0;
+        while self.eat(&Tok::Not) {
             self.enter()?;
-            let e = Expr::Not(Box::new(self.not()?));
-            self.level -= 1;
-            return Ok(e);
+            nots += 1;
         }
-        self.relation()
+        let mut e = self.relation()?;
+        for _ in 0..nots {
+            e = Expr::Not(Box::new(e));
+        }
+        self.level -= nots;
+        Ok(e)
     }
 
     fn relation(&mut self) -> Result<Expr, FilterError> {

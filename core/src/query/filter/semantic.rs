@@ -1,6 +1,6 @@
 //! Type checking: resolves names against the field registry, converts literals to the
-//! type of the field they are compared with, and compiles the tree into a [`Node`]
-//! program the evaluator runs.
+//! type of the field they are compared with, and compiles the tree into a [`Program`]
+//! the evaluator runs.
 
 use super::lexer::CmpOp;
 use super::parser::{parse_int, ArithOp, Expr, Operand, OperandKind, SetItem, SliceRange};
@@ -47,15 +47,47 @@ pub enum Op {
     Neg(Box<Op>),
 }
 
-/// The compiled program: a tree of tests.
+/// The compiled program: the tests, and the steps that combine their answers, run in
+/// order. `and`, `or` and `not` nest as deep as the filter ([`super::parser::MAX_NESTING`]
+/// levels), and neither the compiler nor the evaluator recurses over them: V8's optimised
+/// code for the compiler needed several KiB of the worker's stack a level, and a filter of
+/// 99 `not`s overflowed it.
+#[derive(Clone, Debug, Default)]
+pub struct Program {
+    /// What runs, first to last.
+    pub steps: Vec<Step>,
+    /// The tests the steps name.
+    pub tests: Vec<Test>,
+}
+
+impl Program {
+    /// Appends a test's step, and a `not` after it if its answer is turned over.
+    fn test(&mut self, test: Test, negated: bool) {
+        self.steps.push(Step::Test(self.tests.len() as u32));
+        self.tests.push(test);
+        if negated {
+            self.steps.push(Step::Not);
+        }
+    }
+}
+
+/// One step of a [`Program`]. The program keeps one answer: a test sets it; `and` and
+/// `or` skip their right side by jumping past it, the answer being the left side's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// The answer is test `n`'s.
+    Test(u32),
+    /// The answer is turned over.
+    Not,
+    /// If the answer is false, go on at step `n` (the end of an `and`).
+    IfFalse(u32),
+    /// If the answer is true, go on at step `n` (the end of an `or`).
+    IfTrue(u32),
+}
+
+/// A test of a packet: the leaves of the filter, which `and`, `or` and `not` combine.
 #[derive(Clone, Debug)]
-pub enum Node {
-    /// Both.
-    And(Box<Node>, Box<Node>),
-    /// Either.
-    Or(Box<Node>, Box<Node>),
-    /// Not.
-    Not(Box<Node>),
+pub enum Test {
     /// The field is there.
     Exists(Fid, u8),
     /// Some value of the operand is non-zero (numbers) or non-empty (bytes).
@@ -72,8 +104,8 @@ pub enum Node {
     In(Op, Vec<(Value, Option<Value>)>),
 }
 
-/// The fields `root` only tests for existence, each with the highest layer tested.
-pub fn only_tested(root: &Node) -> Vec<(Fid, u8)> {
+/// The fields `program` only tests for existence, each with the highest layer tested.
+pub fn only_tested(program: &Program) -> Vec<(Fid, u8)> {
     fn op(o: &Op, valued: &mut Vec<Fid>) {
         match o {
             Op::Field(f, _) => valued.push(*f),
@@ -86,37 +118,84 @@ pub fn only_tested(root: &Node) -> Vec<(Fid, u8)> {
             Op::Const(_) => {}
         }
     }
-    fn node(n: &Node, tested: &mut Vec<(Fid, u8)>, valued: &mut Vec<Fid>) {
-        match n {
-            Node::And(a, b) | Node::Or(a, b) => {
-                node(a, tested, valued);
-                node(b, tested, valued);
-            }
-            Node::Not(a) => node(a, tested, valued),
-            Node::Exists(f, layer) => match tested.iter_mut().find(|t| t.0 == *f) {
+    let mut tested: Vec<(Fid, u8)> = Vec::new();
+    let mut valued = Vec::new();
+    for t in &program.tests {
+        match t {
+            Test::Exists(f, layer) => match tested.iter_mut().find(|t| t.0 == *f) {
                 Some(t) => t.1 = t.1.max(*layer),
                 None => tested.push((*f, *layer)),
             },
-            Node::Truthy(a) | Node::Find(a, _) | Node::Matches(a, _) | Node::In(a, _) => {
-                op(a, valued)
+            Test::Truthy(a) | Test::Find(a, _) | Test::Matches(a, _) | Test::In(a, _) => {
+                op(a, &mut valued)
             }
-            Node::Cmp(_, a, b) | Node::Contains(a, b) => {
-                op(a, valued);
-                op(b, valued);
+            Test::Cmp(_, a, b) | Test::Contains(a, b) => {
+                op(a, &mut valued);
+                op(b, &mut valued);
             }
         }
     }
-    let (mut tested, mut valued) = (Vec::new(), Vec::new());
-    node(root, &mut tested, &mut valued);
     tested.retain(|t| !valued.contains(&t.0));
     tested
 }
 
 /// Compiles a parsed expression. `consts` receives the bytes of string and byte
-/// constants (their [`Span`]s point into it).
-pub fn compile(e: &Expr, consts: &mut Vec<u8>, fids: &mut Vec<Fid>) -> Result<Node, FilterError> {
+/// constants (their [`Span`]s point into it). Tests are compiled in the order they are
+/// written, so the first error is the leftmost.
+pub fn compile(
+    e: &Expr,
+    consts: &mut Vec<u8>,
+    fids: &mut Vec<Fid>,
+) -> Result<Program, FilterError> {
+    /// What is left to do, the next last: compile an expression, emit a step, emit the
+    /// jump over an `and`'s or an `or`'s right side, or land that jump here.
+    enum Work<'e> {
+        Expr(&'e Expr),
+        Step(Step),
+        Jump(Step),
+        Land,
+    }
     let mut c = Compiler { consts, fids };
-    c.expr(e)
+    let mut p = Program::default();
+    let mut work = vec![Work::Expr(e)];
+    // The jumps waiting for the end of their right side, innermost last.
+    let mut jumps = Vec::new();
+    while let Some(w) = work.pop() {
+        match w {
+            Work::Expr(Expr::Or(a, b)) => work.extend([
+                Work::Land,
+                Work::Expr(b),
+                Work::Jump(Step::IfTrue(0)),
+                Work::Expr(a),
+            ]),
+            Work::Expr(Expr::And(a, b)) => work.extend([
+                Work::Land,
+                Work::Expr(b),
+                Work::Jump(Step::IfFalse(0)),
+                Work::Expr(a),
+            ]),
+            Work::Expr(Expr::Not(a)) => work.extend([Work::Step(Step::Not), Work::Expr(a)]),
+            Work::Expr(Expr::Test(o)) => p.test(c.test(o)?, false),
+            Work::Expr(Expr::Cmp(op, a, b)) => p.test(c.cmp(*op, a, b)?, false),
+            Work::Expr(Expr::Contains(a, b)) => p.test(c.contains(a, b)?, false),
+            Work::Expr(Expr::Matches(a, b)) => p.test(c.matches(a, b)?, false),
+            Work::Expr(Expr::In(a, items, negated)) => p.test(c.set(a, items)?, *negated),
+            Work::Step(s) => p.steps.push(s),
+            Work::Jump(s) => {
+                jumps.push(p.steps.len());
+                p.steps.push(s);
+            }
+            Work::Land => {
+                let end = p.steps.len() as u32;
+                if let Some(Step::IfTrue(to) | Step::IfFalse(to)) =
+                    jumps.pop().and_then(|j| p.steps.get_mut(j))
+                {
+                    *to = end;
+                }
+            }
+        }
+    }
+    Ok(p)
 }
 
 struct Compiler<'a> {
@@ -132,26 +211,6 @@ enum Typed {
 }
 
 impl Compiler<'_> {
-    fn expr(&mut self, e: &Expr) -> Result<Node, FilterError> {
-        Ok(match e {
-            Expr::Or(a, b) => Node::Or(Box::new(self.expr(a)?), Box::new(self.expr(b)?)),
-            Expr::And(a, b) => Node::And(Box::new(self.expr(a)?), Box::new(self.expr(b)?)),
-            Expr::Not(a) => Node::Not(Box::new(self.expr(a)?)),
-            Expr::Test(o) => self.test(o)?,
-            Expr::Cmp(op, a, b) => self.cmp(*op, a, b)?,
-            Expr::Contains(a, b) => self.contains(a, b)?,
-            Expr::Matches(a, b) => self.matches(a, b)?,
-            Expr::In(a, items, negated) => {
-                let node = self.set(a, items)?;
-                if *negated {
-                    Node::Not(Box::new(node))
-                } else {
-                    node
-                }
-            }
-        })
-    }
-
     fn field(&mut self, name: &str) -> Option<Fid> {
         let f = fields::lookup(name)?;
         if !self.fids.contains(&f) {
@@ -419,10 +478,10 @@ impl Compiler<'_> {
         Ok(Typed::Op(Op::Call(f, ops), ty))
     }
 
-    fn test(&mut self, o: &Operand) -> Result<Node, FilterError> {
+    fn test(&mut self, o: &Operand) -> Result<Test, FilterError> {
         match self.typed(o)? {
-            Typed::Op(Op::Field(f, layer), _) => Ok(Node::Exists(f, layer)),
-            Typed::Op(op, _) => Ok(Node::Truthy(op)),
+            Typed::Op(Op::Field(f, layer), _) => Ok(Test::Exists(f, layer)),
+            Typed::Op(op, _) => Ok(Test::Truthy(op)),
             Typed::Literal => Err(self.unknown(o)),
         }
     }
@@ -521,7 +580,7 @@ impl Compiler<'_> {
         Ok(())
     }
 
-    fn cmp(&mut self, op: CmpOp, a: &Operand, b: &Operand) -> Result<Node, FilterError> {
+    fn cmp(&mut self, op: CmpOp, a: &Operand, b: &Operand) -> Result<Test, FilterError> {
         for side in [a, b] {
             if let Typed::Op(_, t) = self.typed(side)? {
                 self.no_value(side, t, &format!("\"{}\"", op.symbol()))?;
@@ -530,10 +589,10 @@ impl Compiler<'_> {
         let (oa, ta, ob, tb) = self.pair(a, b, op.symbol())?;
         self.no_value(a, ta, &format!("\"{}\"", op.symbol()))?;
         self.no_value(b, tb, &format!("\"{}\"", op.symbol()))?;
-        Ok(Node::Cmp(op, oa, ob))
+        Ok(Test::Cmp(op, oa, ob))
     }
 
-    fn contains(&mut self, a: &Operand, b: &Operand) -> Result<Node, FilterError> {
+    fn contains(&mut self, a: &Operand, b: &Operand) -> Result<Test, FilterError> {
         let ta = match self.typed(a)? {
             Typed::Op(_, t) => t,
             Typed::Literal => return Err(self.unknown(a)),
@@ -558,12 +617,12 @@ impl Compiler<'_> {
         if let Op::Const(Value::Bytes(s) | Value::Str(s)) = ob {
             let needle = &self.consts[s.start as usize..(s.start + s.len) as usize];
             let finder = memchr::memmem::Finder::new(needle).into_owned();
-            return Ok(Node::Find(oa, Box::new(finder)));
+            return Ok(Test::Find(oa, Box::new(finder)));
         }
-        Ok(Node::Contains(oa, ob))
+        Ok(Test::Contains(oa, ob))
     }
 
-    fn matches(&mut self, a: &Operand, b: &Operand) -> Result<Node, FilterError> {
+    fn matches(&mut self, a: &Operand, b: &Operand) -> Result<Test, FilterError> {
         let oa = match self.typed(a)? {
             Typed::Op(op, FieldType::Protocol | FieldType::Bytes | FieldType::String) => op,
             Typed::Op(_, t) => {
@@ -613,10 +672,10 @@ impl Compiler<'_> {
                     b.end,
                 )
             })?;
-        Ok(Node::Matches(oa, Box::new(re)))
+        Ok(Test::Matches(oa, Box::new(re)))
     }
 
-    fn set(&mut self, a: &Operand, items: &[SetItem]) -> Result<Node, FilterError> {
+    fn set(&mut self, a: &Operand, items: &[SetItem]) -> Result<Test, FilterError> {
         let (oa, ta) = match self.typed(a)? {
             Typed::Op(op, t) => (op, t),
             Typed::Literal => return Err(self.unknown(a)),
@@ -652,7 +711,7 @@ impl Compiler<'_> {
                 }
             }
         }
-        Ok(Node::In(oa, out))
+        Ok(Test::In(oa, out))
     }
 
     fn set_value(&mut self, v: &Operand, ty: FieldType) -> Result<Value, FilterError> {
