@@ -1,16 +1,15 @@
 //! The packet detail's code, compiled before the first detail needs it. V8 compiles a
 //! wasm function when it is first called, so the first detail after an open compiled
-//! the dissectors and the replay on its way: on bench.pcap its dissect took 113 ms and
-//! its replay's start 48 ms, against 0.4 and 1.8 ms with V8 told to compile everything
-//! at once (`--js-flags=--no-wasm-lazy-compilation`, which a page cannot ask for).
-//! While the page waits for a capture, the worker makes the detail of every packet of
-//! the bundled sample (HTTP and memcached over TCP, memcached over UDP), and of its
-//! last packet again from a fresh replay, then drops them: the user's capture is never
-//! touched, and a message that comes meanwhile waits for one packet's detail at most.
-//! Not their trees: a tree compiles a display filter for each node ("Apply as Filter"),
-//! and after thousands of those V8's code for the filter parser ran out of stack on a
-//! filter nested 100 levels deep (app.test.mjs).
+//! the dissectors, the replay and the tree on its way: on bench.pcap its dissect took
+//! 113 ms and its replay's start 48 ms, against 0.4 and 1.8 ms with V8 told to compile
+//! everything at once (`--js-flags=--no-wasm-lazy-compilation`, which a page cannot
+//! ask for). While the page waits for a capture, the worker makes the detail of every
+//! packet of the bundled sample (HTTP and memcached over TCP, memcached over UDP) and
+//! its tree, and of its last packet again from a fresh replay, then drops them: the
+//! user's capture is never touched, and a message that comes meanwhile waits for one
+//! packet's detail at most.
 
+use crate::detail::flatten;
 use std::rc::Rc;
 use wirelens_core::query::detail::{self, Apps, FrameInfo, Index};
 use wirelens_core::query::fields::{FieldCtx, MemorySource};
@@ -29,9 +28,14 @@ pub fn start() {
         };
         let mut ctx = FieldCtx::new(&capture);
         let mut apps = Apps::with_index(Rc::clone(&index));
-        // A packet's detail, let go.
+        let mut nodes = Vec::new();
+        // A packet's detail and its tree, let go.
         let mut make = |i: usize, apps: &mut Apps, src: &mut MemorySource| {
-            detail::detail(&mut ctx, i, src, apps, FrameInfo::default());
+            let d = detail::detail(&mut ctx, i, src, apps, FrameInfo::default());
+            nodes.clear();
+            for layer in &d.layers {
+                flatten(layer, 0, &mut nodes);
+            }
         };
         for i in 0..capture.packets.len() {
             crate::ahead::next_task().await;
