@@ -244,6 +244,12 @@ fn text(b: &[u8]) -> String {
     out
 }
 
+/// Whether an HTTP PDU's bytes start a request or response (else packet-http.c calls
+/// them a continuation).
+pub(super) fn starts_message(b: &[u8]) -> bool {
+    starts_http(first_line(b))
+}
+
 fn starts_http(line: &[u8]) -> bool {
     const METHODS: [&[u8]; 9] = [
         b"GET ",

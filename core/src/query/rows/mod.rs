@@ -344,20 +344,38 @@ impl<'c> Rows<'c> {
     /// packet `index` is part of (the ingest's transactions say where they start);
     /// `index` itself when none.
     fn span_start(&mut self, index: usize) -> usize {
+        self.spans(index)
+            .start_of(index as u64)
+            .map_or(index, |first| first as usize)
+    }
+
+    /// The request and response spans of packet `index`'s conversation.
+    fn spans(&mut self, index: usize) -> &Spans {
         let c = self.capture;
         let p = c.packets.at(index);
         // Only this conversation's, from its transactions the application layer's
         // index lists: no pass over every transaction.
         let apps = std::rc::Rc::clone(self.apps.index(c));
-        let spans = self
-            .index
+        self.index
             .spans
             .get_or_insert_with(HashMap::new)
             .entry(p.flow)
-            .or_insert_with(|| Spans::of(c, apps.transactions(p.flow)));
-        spans
-            .start_of(index as u64)
-            .map_or(index, |first| first as usize)
+            .or_insert_with(|| Spans::of(c, apps.transactions(p.flow)))
+    }
+
+    /// Whether an HTTP message began before packet `index` in its conversation, either
+    /// way: packet-http.c calls bytes that start no request or response `Continuation`
+    /// only then (`have_seen_http`, set once a message's head was dissected); before,
+    /// it takes them for no HTTP and the segment shows its TCP line. The ingest reports
+    /// a request or response only once its head ended, so its transactions' first
+    /// packets say it, whatever order the rows are asked in. (A head that ends in a
+    /// later segment than it starts counts from its first: a segment the other way in
+    /// between is taken as after it.)
+    fn http_seen(&mut self, index: usize) -> bool {
+        self.spans(index)
+            .0
+            .first()
+            .is_some_and(|&(first, _)| first < index as u64)
     }
 
     /// The first packet each way of packet `index`'s TCP conversation.
@@ -645,6 +663,15 @@ impl<'c> Rows<'c> {
                 .find(|p| src_port == *p || dst_port == *p),
             _ => None,
         };
+        // HTTP bytes that start no message, before any message of the conversation: the
+        // segment keeps its TCP line (see `http_seen`).
+        let unseen = |rows: &mut Self| proto == AppProto::Http && !rows.http_seen(index);
+        let continues = pdus
+            .first()
+            .is_some_and(|f| f.proto() == AppProto::Http && !app::starts_message(f.bytes()));
+        if tcp.is_some() && continues && unseen(self) {
+            return;
+        }
         if let Some((mut protocol, info)) = app::complete(&pdus, port) {
             if protocol == "TLSv1.2" {
                 let streams = self
@@ -678,7 +705,7 @@ impl<'c> Rows<'c> {
             return;
         }
         // Payload that starts no PDU: the dissector shows it as a continuation.
-        if payload > 0 && !out_of_order {
+        if payload > 0 && !out_of_order && !unseen(self) {
             if let Some((protocol, info)) = app::continuation(proto) {
                 row.protocol = protocol.into();
                 row.info = analysis + info;

@@ -1454,4 +1454,44 @@ mod made {
         parts.extend([(true, get), (false, &val[..])]);
         assert!(run("memcached", 11211, &conversation(&parts)) > 0);
     }
+
+    /// HTTP bytes that start no message are a `Continuation` once a message of the
+    /// conversation came before them (packet-http.c's `have_seen_http`), either way; before
+    /// (a request line whose head never ends, as HTTP/0.9's), the segment shows its TCP
+    /// line, as tshark's rows of zeek's http_09.pcap do. In order and alone alike.
+    #[test]
+    fn continuation_only_after_a_message() {
+        let cases: [(&[(bool, &[u8])], &str, &str); 3] = [
+            (
+                &[(true, b"GET /zeek.html\n"), (false, b"<html>\n</html>\n")],
+                "TCP",
+                "80 \u{2192} 40000 [PSH, ACK] Seq=1 Ack=16 Win=65535 Len=15",
+            ),
+            (
+                &[(true, REQ), (false, RESP), (false, b"<html>\n</html>\n")],
+                "HTTP",
+                "Continuation",
+            ),
+            (
+                &[(false, RESP), (true, b"<html>\n</html>\n")],
+                "HTTP",
+                "Continuation",
+            ),
+        ];
+        for (parts, protocol, info) in cases {
+            let bytes = pcap_of(80, &conversation(parts));
+            let c = crate::ingest::ingest_bytes("made.pcap", &bytes);
+            let mut src = MemorySource {
+                files: vec![&bytes],
+            };
+            // The last segment with a payload, before the FINs.
+            let last = c.packets.len() - 4;
+            let all: Vec<usize> = (0..c.packets.len()).collect();
+            let forward = super::rows_in_order(&c, &mut src);
+            let alone = super::rows_alone(&c, &mut src, &all, false);
+            for row in [&forward[last], &alone[last].0] {
+                assert_eq!((row.protocol.as_str(), row.info.as_str()), (protocol, info));
+            }
+        }
+    }
 }
