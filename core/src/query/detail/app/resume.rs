@@ -1494,4 +1494,52 @@ mod made {
             }
         }
     }
+
+    /// A RST's data goes to no dissector, in order or alone: the TCP tree shows it as the
+    /// reset's cause (`tcp.reset_cause`, as packet-tcp.c), where it was an HTTP response.
+    #[test]
+    fn a_resets_data_is_its_cause() {
+        const RST: u8 = 0x04;
+        let data = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+        let segs = vec![
+            (true, SYN, 1000, Vec::new()),
+            (false, SYN | ACK, 5000, Vec::new()),
+            (true, ACK, 1001, Vec::new()),
+            (true, ACK | PSH, 1001, REQ.to_vec()),
+            (false, RST | ACK, 5001, data.to_vec()),
+        ];
+        let bytes = pcap_of(80, &segs);
+        let c = crate::ingest::ingest_bytes("made.pcap", &bytes);
+        let mut src = MemorySource {
+            files: vec![&bytes],
+        };
+        let mut in_order = Apps::new();
+        let mut trees = Vec::new();
+        for i in 0..c.packets.len() {
+            let mut ctx = FieldCtx::new(&c);
+            let d = detail(&mut ctx, i, &mut src, &mut in_order, FrameInfo::default());
+            let mut s = String::new();
+            text::tree(&mut s, &d);
+            pdml::packet(&mut s, &d);
+            trees.push(s);
+        }
+        let tree = &trees[4];
+        assert!(
+            tree.contains(
+                "\n    Reset cause: HTTP/1.1 200 OK\\r\\nContent-Length: 0\\r\\n\\r\\n\n"
+            ),
+            "{tree}"
+        );
+        assert!(tree.contains("<field name=\"tcp.reset_cause\""), "{tree}");
+        assert!(!tree.contains("Hypertext") && !tree.contains("TCP payload"), "{tree}");
+        // The request before it is HTTP still.
+        assert!(trees[3].contains("Hypertext Transfer Protocol"), "{}", trees[3]);
+        let mut ctx = FieldCtx::new(&c);
+        let mut alone = super::alone(&c, 4, &mut src);
+        let d = detail(&mut ctx, 4, &mut src, &mut alone, FrameInfo::default());
+        let mut s = String::new();
+        text::tree(&mut s, &d);
+        pdml::packet(&mut s, &d);
+        assert_eq!(&s, tree);
+    }
 }
