@@ -122,13 +122,15 @@ pub(super) fn called_again(proto: AppProto, before: &[u8]) -> bool {
     }
     match proto {
         // packet-http.c knows the length once the head is complete, unless the body is
-        // chunked or runs to the end of the connection.
+        // chunked. A body with a Content-Type and no length runs to the end of the
+        // connection: req_resp_hdrs.c asks TCP for everything up to the FIN
+        // (DESEGMENT_UNTIL_FIN), and the dissector is called again only then.
         AppProto::Http => match find(before, b"\r\n\r\n") {
             None => true,
             Some(end) => {
                 let field = head_fields(&before[..end]);
                 field("transfer-encoding").is_some_and(|t| t == "chunked")
-                    || field("content-length").is_none()
+                    || field("content-length").is_none() && field("content-type").is_none()
             }
         },
         // packet-resp.c asks for the exact bytes of a top-level bulk string only; an
@@ -990,6 +992,21 @@ fn tls_version(v: u16) -> &'static str {
 #[cfg(test)]
 mod test {
     use super::*;
+
+    /// A message's later segments go back to packet-http.c (and show its start line)
+    /// while the head is incomplete, or the body chunked; with a Content-Length, or a
+    /// Content-Type and no length (TCP gathers up to the FIN, as tshark's rows of
+    /// deepflow's decapsulate_erspan1.pcap show), they go to nobody and show their TCP
+    /// line.
+    #[test]
+    fn http_is_called_again_for_heads_and_chunks_only() {
+        let again = |b: &[u8]| called_again(AppProto::Http, b);
+        assert!(again(b""));
+        assert!(again(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"));
+        assert!(again(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n"));
+        assert!(!again(b"HTTP/1.1 200 OK\r\nContent-Length: 900\r\n\r\nab"));
+        assert!(!again(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{\"a\""));
+    }
 
     /// packet-http.c writes a request line it has found before it asks for the rest of
     /// the head, and a line ends at LF as at CR LF (an HTTP/0.9 request, zeek's
