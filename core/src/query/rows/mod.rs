@@ -474,7 +474,17 @@ impl<'c> Rows<'c> {
             self.echo(m, src, dst, index, row);
         }
         let Transport::Tcp(t) = s.transport else {
-            if matches!(s.transport, Transport::Udp { .. }) {
+            if let Transport::Udp {
+                src_port, dst_port, ..
+            } = s.transport
+            {
+                if src_port == app::SSDP_PORT || dst_port == app::SSDP_PORT {
+                    let payload = crate::ingest::app::payload_of(&s, bytes, &[]).unwrap_or(&[]);
+                    if let Some(info) = app::ssdp(payload) {
+                        row.protocol = "SSDP".into();
+                        row.info = info;
+                    }
+                }
                 self.application(index, bytes, &s, src, None, row);
             }
             return;
