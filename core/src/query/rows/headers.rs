@@ -321,6 +321,47 @@ fn arp_info(info: &mut String, a: &Arp) {
     };
 }
 
+/// Protocol and Info of an IGMP message as packet-igmp.c words them: a membership query
+/// (RFC 2236 §2, RFC 3376 §4.1: IGMPv3 when the message holds 12 bytes or more, else
+/// IGMPv2 when it gives a maximum response time, IGMPv1 when not), IGMPv1's and
+/// IGMPv2's reports and IGMPv2's leave. None for others (IGMPv3's reports), whose rows
+/// keep the IP protocol's.
+pub(super) fn igmp(b: &[u8]) -> Option<(&'static str, String)> {
+    if b.len() < 8 {
+        return None;
+    }
+    let group = std::net::Ipv4Addr::new(b[4], b[5], b[6], b[7]);
+    let query = || {
+        if group.is_unspecified() {
+            "Membership Query, general".to_owned()
+        } else {
+            format!("Membership Query, specific for group {group}")
+        }
+    };
+    Some(match b[0] {
+        0x11 if b.len() >= 12 => {
+            let mut info = query();
+            let n = usize::from(u16::from_be_bytes([b[10], b[11]]));
+            let sources: Vec<String> = b[12..]
+                .chunks_exact(4)
+                .take(n)
+                .map(|a| std::net::Ipv4Addr::new(a[0], a[1], a[2], a[3]).to_string())
+                .collect();
+            if !sources.is_empty() {
+                let plural = if sources.len() > 1 { "s" } else { "" };
+                let _ = write!(info, ", source{plural} {{{}}}", sources.join(", "));
+            }
+            ("IGMPv3", info)
+        }
+        0x11 if b[1] != 0 => ("IGMPv2", query()),
+        0x11 => ("IGMPv1", "Membership Query".to_owned()),
+        0x12 => ("IGMPv1", "Membership Report".to_owned()),
+        0x16 => ("IGMPv2", format!("Membership Report group {group}")),
+        0x17 => ("IGMPv2", format!("Leave Group {group}")),
+        _ => return None,
+    })
+}
+
 /// Wireshark's short name of an IP protocol number (`ipprotostr`).
 fn ip_proto_name(p: u8) -> &'static str {
     match p {
@@ -552,6 +593,40 @@ mod test {
     use crate::ingest::wire::testutil::frames::*;
     use crate::ingest::wire::testutil::hex;
     use crate::ingest::wire::{linktype, Dissector};
+
+    /// IGMP's wording, each as tshark 4.0 writes it for the same message (made frames).
+    #[test]
+    fn igmp_messages_as_packet_igmp_words_them() {
+        let g = [239, 1, 2, 3];
+        let msg = |head: [u8; 4], tail: &[u8]| [&head[..], &g, tail].concat();
+        let two = msg([0x11, 0x64, 0, 0], &[0, 0x7d, 0, 2, 10, 0, 0, 1, 10, 0, 0, 2]);
+        let cases: [(Vec<u8>, &str, &str); 6] = [
+            (
+                two,
+                "IGMPv3",
+                "Membership Query, specific for group 239.1.2.3, sources {10.0.0.1, 10.0.0.2}",
+            ),
+            (msg([0x11, 0, 0, 0], &[]), "IGMPv1", "Membership Query"),
+            (msg([0x12, 0, 0, 0], &[]), "IGMPv1", "Membership Report"),
+            (
+                msg([0x16, 0, 0, 0], &[]),
+                "IGMPv2",
+                "Membership Report group 239.1.2.3",
+            ),
+            (msg([0x17, 0, 0, 0], &[]), "IGMPv2", "Leave Group 239.1.2.3"),
+            (
+                msg([0x11, 0x64, 0, 0], &[]),
+                "IGMPv2",
+                "Membership Query, specific for group 239.1.2.3",
+            ),
+        ];
+        for (b, protocol, info) in cases {
+            assert_eq!(igmp(&b), Some((protocol, info.to_owned())));
+        }
+        // IGMPv3's reports are not worded; nothing short is.
+        assert_eq!(igmp(&msg([0x22, 0, 0, 0], &[0, 0, 0, 0])), None);
+        assert_eq!(igmp(&[0x11, 0x64, 0, 0]), None);
+    }
 
     #[test]
     fn tcp_udp_and_addresses() {

@@ -473,6 +473,13 @@ impl<'c> Rows<'c> {
         if let (Some(m), Net::Ip { src, dst, .. }) = (&s.icmp, s.net) {
             self.echo(m, src, dst, index, row);
         }
+        if s.stack.last() == Some(Proto::Igmp) {
+            let igmp = self.layers.of(Proto::Igmp).last().map(|l| l.bytes(bytes, &[]));
+            if let Some((protocol, info)) = igmp.and_then(headers::igmp) {
+                row.protocol = protocol.into();
+                row.info = info;
+            }
+        }
         let Transport::Tcp(t) = s.transport else {
             if let Transport::Udp {
                 src_port, dst_port, ..
@@ -824,6 +831,61 @@ mod test {
                 );
             }
         }
+    }
+
+    /// An IGMP membership query's row reads as packet-igmp.c words it (frame 64 of
+    /// pcap-parser's wireshark_samples-test.pcapng, an IGMPv2 general query behind a
+    /// router alert option, padded to 60 bytes), and as an IGMPv3 query with one group,
+    /// where it read `IGMP (IP protocol 2)`.
+    #[test]
+    fn igmp_queries_are_named_by_version() {
+        use crate::query::fields::MemorySource;
+        let frame = |hex: &str| -> Vec<u8> {
+            let hex: String = hex.split_whitespace().collect();
+            (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                .collect()
+        };
+        let v2 = frame(
+            "01005e00000158ef68108f6908004600 0020d25240000102d9d9c0a89801e000 \
+             0001940400001164ee9b000000000000 000000000000000000000000",
+        );
+        // The same query as IGMPv3 (RFC 3376 §4.1: 12 bytes, no source), for 239.1.2.3.
+        let mut v3 = v2.clone();
+        v3[17] += 4;
+        v3[38..50].copy_from_slice(&[0x11, 0x64, 0, 0, 239, 1, 2, 3, 0, 0x7d, 0, 0]);
+        let mut pcap = Vec::new();
+        for v in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 65535, 1] {
+            pcap.extend_from_slice(&v.to_le_bytes());
+        }
+        pcap[4..8].copy_from_slice(&[2, 0, 4, 0]);
+        for (k, f) in [&v2, &v3].into_iter().enumerate() {
+            for v in [1_700_000_000u32, k as u32, f.len() as u32, f.len() as u32] {
+                pcap.extend_from_slice(&v.to_le_bytes());
+            }
+            pcap.extend_from_slice(f);
+        }
+        let c = crate::ingest::ingest_bytes("igmp.pcap", &pcap);
+        let mut rows = Rows::new(&c);
+        let mut ctx = FieldCtx::new(&c);
+        let mut src = MemorySource { files: vec![&pcap] };
+        let got: Vec<(String, String)> = (0..2)
+            .map(|i| {
+                let r = rows.row(&mut ctx, i, None, &mut src);
+                (r.protocol, r.info)
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("IGMPv2".into(), "Membership Query, general".into()),
+                (
+                    "IGMPv3".into(),
+                    "Membership Query, specific for group 239.1.2.3".into()
+                ),
+            ]
+        );
     }
 
     #[test]

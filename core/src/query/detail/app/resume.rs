@@ -1461,7 +1461,9 @@ mod made {
     /// line, as tshark's rows of zeek's http_09.pcap do. In order and alone alike.
     #[test]
     fn continuation_only_after_a_message() {
-        let cases: [(&[(bool, &[u8])], &str, &str); 3] = [
+        // (the conversation's payloads, from the client or not; the last one's row)
+        type Case<'a> = (&'a [(bool, &'a [u8])], &'a str, &'a str);
+        let cases: [Case<'_>; 3] = [
             (
                 &[(true, b"GET /zeek.html\n"), (false, b"<html>\n</html>\n")],
                 "TCP",
