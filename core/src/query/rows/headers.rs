@@ -187,6 +187,13 @@ pub fn info(s: &Summary) -> String {
                     ip.frag_offset, ip.id, ip.protocol
                 );
             }
+            // packet-ipv6.c's Info where the header chain ends in No Next Header (RFC
+            // 8200 §4.7): the walk ended there, nothing cut.
+            (Net::Ip { .. }, Some(ip), _)
+                if ip.version == 6 && s.transport == Transport::None && s.stop.is_none() =>
+            {
+                info.push_str("IPv6 no next header");
+            }
             (Net::Arp, _, Some(a)) => arp_info(&mut info, a),
             (Net::Other(t), _, _)
                 if !s
@@ -593,6 +600,37 @@ mod test {
     use crate::ingest::wire::testutil::frames::*;
     use crate::ingest::wire::testutil::hex;
     use crate::ingest::wire::{linktype, Dissector};
+
+    /// An IPv6 header chain that ends in No Next Header reads as tshark's (Teredo's
+    /// bubbles in wireshark_samples-test.pcapng), whether after the fixed header or an
+    /// extension header, with bytes after it or none.
+    #[test]
+    fn ipv6_no_next_header() {
+        let frame = |next: u8, payload: &[u8]| {
+            let mut f = vec![0, 0x11, 0x22, 0x33, 0x44, 0x55, 0, 0x11, 0x22, 0x33, 0x44, 0x66];
+            f.extend_from_slice(&[0x86, 0xdd, 0x60, 0, 0, 0]);
+            f.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+            f.extend_from_slice(&[next, 64]);
+            f.extend_from_slice(&[0x20, 1, 0x0d, 0xb8]);
+            f.extend_from_slice(&[0; 11]);
+            f.push(1);
+            f.extend_from_slice(&[0x20, 1, 0x0d, 0xb8]);
+            f.extend_from_slice(&[0; 11]);
+            f.push(2);
+            f.extend_from_slice(payload);
+            f
+        };
+        let hop_by_hop = [59, 0, 1, 4, 0, 0, 0, 0];
+        for f in [
+            frame(59, &[]),
+            frame(59, b"abcd"),
+            frame(0, &hop_by_hop),
+            frame(60, &hop_by_hop),
+        ] {
+            let c = columns(linktype::ETHERNET, &f);
+            assert_eq!((c.protocol, c.info.as_str()), ("IPv6", "IPv6 no next header"));
+        }
+    }
 
     /// IGMP's wording, each as tshark 4.0 writes it for the same message (made frames).
     #[test]
