@@ -1041,9 +1041,13 @@ mod test {
         let again = |b: &[u8]| called_again(AppProto::Http, b);
         assert!(again(b""));
         assert!(again(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"));
-        assert!(again(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n"));
+        assert!(again(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n"
+        ));
         assert!(!again(b"HTTP/1.1 200 OK\r\nContent-Length: 900\r\n\r\nab"));
-        assert!(!again(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{\"a\""));
+        assert!(!again(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{\"a\""
+        ));
     }
 
     /// packet-http.c writes a request line it has found before it asks for the rest of

@@ -1533,9 +1533,16 @@ mod made {
             "{tree}"
         );
         assert!(tree.contains("<field name=\"tcp.reset_cause\""), "{tree}");
-        assert!(!tree.contains("Hypertext") && !tree.contains("TCP payload"), "{tree}");
+        assert!(
+            !tree.contains("Hypertext") && !tree.contains("TCP payload"),
+            "{tree}"
+        );
         // The request before it is HTTP still.
-        assert!(trees[3].contains("Hypertext Transfer Protocol"), "{}", trees[3]);
+        assert!(
+            trees[3].contains("Hypertext Transfer Protocol"),
+            "{}",
+            trees[3]
+        );
         let mut ctx = FieldCtx::new(&c);
         let mut alone = super::alone(&c, 4, &mut src);
         let d = detail(&mut ctx, 4, &mut src, &mut alone, FrameInfo::default());
