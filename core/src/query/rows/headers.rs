@@ -369,6 +369,43 @@ pub(super) fn igmp(b: &[u8]) -> Option<(&'static str, String)> {
     })
 }
 
+/// The Info of an SCTP packet (RFC 9260 §3) whose chunks are all control chunks that
+/// carry nothing Info shows: their names, each followed by a space, as packet-sctp.c
+/// writes them. None when a chunk is another (DATA's and SACK's Info counts TSNs from
+/// the association's start, which a packet alone does not know) or the chunks do not
+/// fill the packet.
+pub(super) fn sctp(b: &[u8]) -> Option<String> {
+    const COMMON_HEADER: usize = 12;
+    let mut info = String::new();
+    let mut at = COMMON_HEADER;
+    while at < b.len() {
+        let chunk = b.get(at..at + 4)?;
+        let name = match chunk[0] {
+            1 => "INIT",
+            2 => "INIT_ACK",
+            4 => "HEARTBEAT",
+            5 => "HEARTBEAT_ACK",
+            6 => "ABORT",
+            7 => "SHUTDOWN",
+            8 => "SHUTDOWN_ACK",
+            9 => "ERROR",
+            10 => "COOKIE_ECHO",
+            11 => "COOKIE_ACK",
+            14 => "SHUTDOWN_COMPLETE",
+            _ => return None,
+        };
+        let len = usize::from(u16::from_be_bytes([chunk[2], chunk[3]]));
+        if len < 4 || at + len > b.len() {
+            return None;
+        }
+        info.push_str(name);
+        info.push(' ');
+        // Chunks are padded to a multiple of four bytes.
+        at += len.div_ceil(4) * 4;
+    }
+    (!info.is_empty()).then_some(info)
+}
+
 /// Wireshark's short name of an IP protocol number (`ipprotostr`).
 fn ip_proto_name(p: u8) -> &'static str {
     match p {
@@ -607,7 +644,9 @@ mod test {
     #[test]
     fn ipv6_no_next_header() {
         let frame = |next: u8, payload: &[u8]| {
-            let mut f = vec![0, 0x11, 0x22, 0x33, 0x44, 0x55, 0, 0x11, 0x22, 0x33, 0x44, 0x66];
+            let mut f = vec![
+                0, 0x11, 0x22, 0x33, 0x44, 0x55, 0, 0x11, 0x22, 0x33, 0x44, 0x66,
+            ];
             f.extend_from_slice(&[0x86, 0xdd, 0x60, 0, 0, 0]);
             f.extend_from_slice(&(payload.len() as u16).to_be_bytes());
             f.extend_from_slice(&[next, 64]);
@@ -628,7 +667,10 @@ mod test {
             frame(60, &hop_by_hop),
         ] {
             let c = columns(linktype::ETHERNET, &f);
-            assert_eq!((c.protocol, c.info.as_str()), ("IPv6", "IPv6 no next header"));
+            assert_eq!(
+                (c.protocol, c.info.as_str()),
+                ("IPv6", "IPv6 no next header")
+            );
         }
     }
 
@@ -637,7 +679,10 @@ mod test {
     fn igmp_messages_as_packet_igmp_words_them() {
         let g = [239, 1, 2, 3];
         let msg = |head: [u8; 4], tail: &[u8]| [&head[..], &g, tail].concat();
-        let two = msg([0x11, 0x64, 0, 0], &[0, 0x7d, 0, 2, 10, 0, 0, 1, 10, 0, 0, 2]);
+        let two = msg(
+            [0x11, 0x64, 0, 0],
+            &[0, 0x7d, 0, 2, 10, 0, 0, 1, 10, 0, 0, 2],
+        );
         let cases: [(Vec<u8>, &str, &str); 6] = [
             (
                 two,

@@ -474,9 +474,23 @@ impl<'c> Rows<'c> {
             self.echo(m, src, dst, index, row);
         }
         if s.stack.last() == Some(Proto::Igmp) {
-            let igmp = self.layers.of(Proto::Igmp).last().map(|l| l.bytes(bytes, &[]));
+            let igmp = self
+                .layers
+                .of(Proto::Igmp)
+                .last()
+                .map(|l| l.bytes(bytes, &[]));
             if let Some((protocol, info)) = igmp.and_then(headers::igmp) {
                 row.protocol = protocol.into();
+                row.info = info;
+            }
+        }
+        if s.stack.last() == Some(Proto::Sctp) {
+            let sctp = self
+                .layers
+                .of(Proto::Sctp)
+                .last()
+                .map(|l| l.bytes(bytes, &[]));
+            if let Some(info) = sctp.and_then(headers::sctp) {
                 row.info = info;
             }
         }
@@ -833,13 +847,79 @@ mod test {
         }
     }
 
+    /// Protocol and Info of the rows, in order, of a pcap of Ethernet `frames`.
+    fn rows_of(frames: &[Vec<u8>]) -> Vec<(String, String)> {
+        use crate::query::fields::MemorySource;
+        let mut pcap = Vec::new();
+        for v in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 65535, 1] {
+            pcap.extend_from_slice(&v.to_le_bytes());
+        }
+        pcap[4..8].copy_from_slice(&[2, 0, 4, 0]);
+        for (k, f) in frames.iter().enumerate() {
+            for v in [1_700_000_000u32, k as u32, f.len() as u32, f.len() as u32] {
+                pcap.extend_from_slice(&v.to_le_bytes());
+            }
+            pcap.extend_from_slice(f);
+        }
+        let c = crate::ingest::ingest_bytes("made.pcap", &pcap);
+        let mut rows = Rows::new(&c);
+        let mut ctx = FieldCtx::new(&c);
+        let mut src = MemorySource { files: vec![&pcap] };
+        (0..frames.len())
+            .map(|i| {
+                let r = rows.row(&mut ctx, i, None, &mut src);
+                (r.protocol, r.info)
+            })
+            .collect()
+    }
+
+    /// SCTP packets of control chunks read as tshark's (ip-frag.pcap's HEARTBEATs and
+    /// the association's set-up, made frames for the others), where they read `SCTP (IP
+    /// protocol 132)`; one with a SACK, whose acknowledgment tshark counts from the
+    /// association's first TSN, keeps that row.
+    #[test]
+    fn sctp_control_chunks_are_named() {
+        let packet = |chunks: &[&[u8]]| {
+            let sctp = [
+                &[0x0b, 0x7c, 0x0b, 0x7c, 0, 0, 0, 1, 0, 0, 0, 0][..],
+                &chunks.concat(),
+            ]
+            .concat();
+            let mut f = vec![
+                0, 0x11, 0x22, 0x33, 0x44, 0x55, 0, 0x11, 0x22, 0x33, 0x44, 0x66, 8, 0,
+            ];
+            f.extend_from_slice(&[0x45, 0]);
+            f.extend_from_slice(&(20 + sctp.len() as u16).to_be_bytes());
+            f.extend_from_slice(&[0, 1, 0x40, 0, 64, 132, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+            f.extend_from_slice(&sctp);
+            f
+        };
+        let heartbeat: &[u8] = &[4, 0, 0, 12, 0, 1, 0, 8, 1, 2, 3, 4];
+        let cookie_ack: &[u8] = &[11, 0, 0, 4];
+        // A three-byte cookie, padded to four.
+        let cookie_echo: &[u8] = &[10, 0, 0, 7, 1, 2, 3, 0];
+        let sack: &[u8] = &[3, 0, 0, 16, 0, 0, 0, 1, 0, 1, 0x8a, 0x24, 0, 0, 0, 0];
+        let got = rows_of(&[
+            packet(&[heartbeat]),
+            packet(&[cookie_echo, cookie_ack]),
+            packet(&[sack]),
+        ]);
+        let want = [
+            ("SCTP", "HEARTBEAT "),
+            ("SCTP", "COOKIE_ECHO COOKIE_ACK "),
+            ("SCTP", "SCTP (IP protocol 132)"),
+        ];
+        for (g, w) in got.iter().zip(want) {
+            assert_eq!((g.0.as_str(), g.1.as_str()), w);
+        }
+    }
+
     /// An IGMP membership query's row reads as packet-igmp.c words it (frame 64 of
     /// pcap-parser's wireshark_samples-test.pcapng, an IGMPv2 general query behind a
     /// router alert option, padded to 60 bytes), and as an IGMPv3 query with one group,
     /// where it read `IGMP (IP protocol 2)`.
     #[test]
     fn igmp_queries_are_named_by_version() {
-        use crate::query::fields::MemorySource;
         let frame = |hex: &str| -> Vec<u8> {
             let hex: String = hex.split_whitespace().collect();
             (0..hex.len())
@@ -855,27 +935,7 @@ mod test {
         let mut v3 = v2.clone();
         v3[17] += 4;
         v3[38..50].copy_from_slice(&[0x11, 0x64, 0, 0, 239, 1, 2, 3, 0, 0x7d, 0, 0]);
-        let mut pcap = Vec::new();
-        for v in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 65535, 1] {
-            pcap.extend_from_slice(&v.to_le_bytes());
-        }
-        pcap[4..8].copy_from_slice(&[2, 0, 4, 0]);
-        for (k, f) in [&v2, &v3].into_iter().enumerate() {
-            for v in [1_700_000_000u32, k as u32, f.len() as u32, f.len() as u32] {
-                pcap.extend_from_slice(&v.to_le_bytes());
-            }
-            pcap.extend_from_slice(f);
-        }
-        let c = crate::ingest::ingest_bytes("igmp.pcap", &pcap);
-        let mut rows = Rows::new(&c);
-        let mut ctx = FieldCtx::new(&c);
-        let mut src = MemorySource { files: vec![&pcap] };
-        let got: Vec<(String, String)> = (0..2)
-            .map(|i| {
-                let r = rows.row(&mut ctx, i, None, &mut src);
-                (r.protocol, r.info)
-            })
-            .collect();
+        let got = rows_of(&[v2, v3]);
         assert_eq!(
             got,
             [
