@@ -405,7 +405,21 @@ pub(super) fn tcp(
     }
     let start = o + hl;
     let end = (l.end() as usize).min(b.len());
-    if seg_len > 0 && end > start {
+    if seg_len > 0 && end > start && flags & 0x004 != 0 {
+        // A RST's data goes to no dissector: packet-tcp.c shows it as text, the cause
+        // of the reset (RFC 1122 §4.2.2.12 lets a RST carry data that explains it).
+        let cause = reset_cause(&b[start..end]);
+        n.push(
+            Node::field(
+                "tcp.reset_cause",
+                format!("Reset cause: {cause}"),
+                cause,
+                start,
+                end - start,
+            )
+            .hex(&b[start..end]),
+        );
+    } else if seg_len > 0 && end > start {
         n.push(
             Node::field(
                 "tcp.payload",
@@ -422,6 +436,17 @@ pub(super) fn tcp(
         );
     }
     n
+}
+
+/// A RST's data as its `tcp.reset_cause` string shows it: ASCII (other bytes as U+FFFD)
+/// up to the first NUL, escaped as tshark shows a string.
+fn reset_cause(data: &[u8]) -> String {
+    let text = data.split(|&c| c == 0).next().unwrap_or(&[]);
+    let ascii: String = text
+        .iter()
+        .map(|&c| if c.is_ascii() { c as char } else { '\u{fffd}' })
+        .collect();
+    super::escape(ascii.as_bytes())
 }
 
 fn analysis(ctx: &mut FieldCtx<'_>, src: &mut dyn PacketSource, n: &mut Node, o: usize) {

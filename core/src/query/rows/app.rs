@@ -122,13 +122,15 @@ pub(super) fn called_again(proto: AppProto, before: &[u8]) -> bool {
     }
     match proto {
         // packet-http.c knows the length once the head is complete, unless the body is
-        // chunked or runs to the end of the connection.
+        // chunked. A body with a Content-Type and no length runs to the end of the
+        // connection: req_resp_hdrs.c asks TCP for everything up to the FIN
+        // (DESEGMENT_UNTIL_FIN), and the dissector is called again only then.
         AppProto::Http => match find(before, b"\r\n\r\n") {
             None => true,
             Some(end) => {
                 let field = head_fields(&before[..end]);
                 field("transfer-encoding").is_some_and(|t| t == "chunked")
-                    || field("content-length").is_none()
+                    || field("content-length").is_none() && field("content-type").is_none()
             }
         },
         // packet-resp.c asks for the exact bytes of a top-level bulk string only; an
@@ -242,6 +244,35 @@ fn text(b: &[u8]) -> String {
         }
     }
     out
+}
+
+/// The UDP port of SSDP (UPnP's discovery, HTTP over UDP), which packet-http.c
+/// dissects as HTTP under the name SSDP.
+pub(super) const SSDP_PORT: u16 = 1900;
+
+/// The Info of an SSDP datagram: its start line, as packet-http.c writes an HTTP
+/// message's, when the datagram starts with a request line (`NOTIFY * HTTP/1.1`,
+/// `M-SEARCH * HTTP/1.1`) or a status line; None for other bytes, which it leaves to UDP.
+pub(super) fn ssdp(b: &[u8]) -> Option<String> {
+    line_end(b)?;
+    let line = first_line(b);
+    let request = || {
+        let mut words = line.split(|&c| c == b' ');
+        let method = words.next()?;
+        let (_uri, version) = (words.next()?, words.next()?);
+        let token = !method.is_empty()
+            && method
+                .iter()
+                .all(|&c| c.is_ascii_uppercase() || c == b'-' || c == b'_');
+        (token && version.starts_with(b"HTTP/")).then_some(())
+    };
+    (line.starts_with(b"HTTP/") || request().is_some()).then(|| format!("{} ", text(line)))
+}
+
+/// Whether an HTTP PDU's bytes start a request or response (else packet-http.c calls
+/// them a continuation).
+pub(super) fn starts_message(b: &[u8]) -> bool {
+    starts_http(first_line(b))
 }
 
 fn starts_http(line: &[u8]) -> bool {
@@ -984,6 +1015,40 @@ fn tls_version(v: u16) -> &'static str {
 #[cfg(test)]
 mod test {
     use super::*;
+
+    /// SSDP's datagrams read as tshark's rows of wireshark_samples-test.pcapng and
+    /// termshark's 1.pcap: the request or status line; other bytes are no SSDP.
+    #[test]
+    fn ssdp_is_its_start_line() {
+        let notify = b"NOTIFY * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\n\r\n";
+        assert_eq!(ssdp(notify).as_deref(), Some("NOTIFY * HTTP/1.1 "));
+        let search = b"M-SEARCH * HTTP/1.1\r\nMAN: \"ssdp:discover\"\r\n\r\n";
+        assert_eq!(ssdp(search).as_deref(), Some("M-SEARCH * HTTP/1.1 "));
+        let ok = b"HTTP/1.1 200 OK\r\nST: upnp:rootdevice\r\n\r\n";
+        assert_eq!(ssdp(ok).as_deref(), Some("HTTP/1.1 200 OK "));
+        assert_eq!(ssdp(b"\x01\x02binary\r\n"), None);
+        assert_eq!(ssdp(b"hello world\r\n"), None);
+        assert_eq!(ssdp(b"NOTIFY * HTTP/1.1"), None);
+    }
+
+    /// A message's later segments go back to packet-http.c (and show its start line)
+    /// while the head is incomplete, or the body chunked; with a Content-Length, or a
+    /// Content-Type and no length (TCP gathers up to the FIN, as tshark's rows of
+    /// deepflow's decapsulate_erspan1.pcap show), they go to nobody and show their TCP
+    /// line.
+    #[test]
+    fn http_is_called_again_for_heads_and_chunks_only() {
+        let again = |b: &[u8]| called_again(AppProto::Http, b);
+        assert!(again(b""));
+        assert!(again(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"));
+        assert!(again(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n"
+        ));
+        assert!(!again(b"HTTP/1.1 200 OK\r\nContent-Length: 900\r\n\r\nab"));
+        assert!(!again(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{\"a\""
+        ));
+    }
 
     /// packet-http.c writes a request line it has found before it asks for the rest of
     /// the head, and a line ends at LF as at CR LF (an HTTP/0.9 request, zeek's

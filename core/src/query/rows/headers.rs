@@ -187,6 +187,13 @@ pub fn info(s: &Summary) -> String {
                     ip.frag_offset, ip.id, ip.protocol
                 );
             }
+            // packet-ipv6.c's Info where the header chain ends in No Next Header (RFC
+            // 8200 §4.7): the walk ended there, nothing cut.
+            (Net::Ip { .. }, Some(ip), _)
+                if ip.version == 6 && s.transport == Transport::None && s.stop.is_none() =>
+            {
+                info.push_str("IPv6 no next header");
+            }
             (Net::Arp, _, Some(a)) => arp_info(&mut info, a),
             (Net::Other(t), _, _)
                 if !s
@@ -319,6 +326,84 @@ fn arp_info(info: &mut String, a: &Arp) {
         4 => write!(info, "{} is at {tpa}", mac(&tha)),
         op => write!(info, "ARP opcode {op}"),
     };
+}
+
+/// Protocol and Info of an IGMP message as packet-igmp.c words them: a membership query
+/// (RFC 2236 §2, RFC 3376 §4.1: IGMPv3 when the message holds 12 bytes or more, else
+/// IGMPv2 when it gives a maximum response time, IGMPv1 when not), IGMPv1's and
+/// IGMPv2's reports and IGMPv2's leave. None for others (IGMPv3's reports), whose rows
+/// keep the IP protocol's.
+pub(super) fn igmp(b: &[u8]) -> Option<(&'static str, String)> {
+    if b.len() < 8 {
+        return None;
+    }
+    let group = std::net::Ipv4Addr::new(b[4], b[5], b[6], b[7]);
+    let query = || {
+        if group.is_unspecified() {
+            "Membership Query, general".to_owned()
+        } else {
+            format!("Membership Query, specific for group {group}")
+        }
+    };
+    Some(match b[0] {
+        0x11 if b.len() >= 12 => {
+            let mut info = query();
+            let n = usize::from(u16::from_be_bytes([b[10], b[11]]));
+            let sources: Vec<String> = b[12..]
+                .chunks_exact(4)
+                .take(n)
+                .map(|a| std::net::Ipv4Addr::new(a[0], a[1], a[2], a[3]).to_string())
+                .collect();
+            if !sources.is_empty() {
+                let plural = if sources.len() > 1 { "s" } else { "" };
+                let _ = write!(info, ", source{plural} {{{}}}", sources.join(", "));
+            }
+            ("IGMPv3", info)
+        }
+        0x11 if b[1] != 0 => ("IGMPv2", query()),
+        0x11 => ("IGMPv1", "Membership Query".to_owned()),
+        0x12 => ("IGMPv1", "Membership Report".to_owned()),
+        0x16 => ("IGMPv2", format!("Membership Report group {group}")),
+        0x17 => ("IGMPv2", format!("Leave Group {group}")),
+        _ => return None,
+    })
+}
+
+/// The Info of an SCTP packet (RFC 9260 §3) whose chunks are all control chunks that
+/// carry nothing Info shows: their names, each followed by a space, as packet-sctp.c
+/// writes them. None when a chunk is another (DATA's and SACK's Info counts TSNs from
+/// the association's start, which a packet alone does not know) or the chunks do not
+/// fill the packet.
+pub(super) fn sctp(b: &[u8]) -> Option<String> {
+    const COMMON_HEADER: usize = 12;
+    let mut info = String::new();
+    let mut at = COMMON_HEADER;
+    while at < b.len() {
+        let chunk = b.get(at..at + 4)?;
+        let name = match chunk[0] {
+            1 => "INIT",
+            2 => "INIT_ACK",
+            4 => "HEARTBEAT",
+            5 => "HEARTBEAT_ACK",
+            6 => "ABORT",
+            7 => "SHUTDOWN",
+            8 => "SHUTDOWN_ACK",
+            9 => "ERROR",
+            10 => "COOKIE_ECHO",
+            11 => "COOKIE_ACK",
+            14 => "SHUTDOWN_COMPLETE",
+            _ => return None,
+        };
+        let len = usize::from(u16::from_be_bytes([chunk[2], chunk[3]]));
+        if len < 4 || at + len > b.len() {
+            return None;
+        }
+        info.push_str(name);
+        info.push(' ');
+        // Chunks are padded to a multiple of four bytes.
+        at += len.div_ceil(4) * 4;
+    }
+    (!info.is_empty()).then_some(info)
 }
 
 /// Wireshark's short name of an IP protocol number (`ipprotostr`).
@@ -552,6 +637,79 @@ mod test {
     use crate::ingest::wire::testutil::frames::*;
     use crate::ingest::wire::testutil::hex;
     use crate::ingest::wire::{linktype, Dissector};
+
+    /// An IPv6 header chain that ends in No Next Header reads as tshark's (Teredo's
+    /// bubbles in wireshark_samples-test.pcapng), whether after the fixed header or an
+    /// extension header, with bytes after it or none.
+    #[test]
+    fn ipv6_no_next_header() {
+        let frame = |next: u8, payload: &[u8]| {
+            let mut f = vec![
+                0, 0x11, 0x22, 0x33, 0x44, 0x55, 0, 0x11, 0x22, 0x33, 0x44, 0x66,
+            ];
+            f.extend_from_slice(&[0x86, 0xdd, 0x60, 0, 0, 0]);
+            f.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+            f.extend_from_slice(&[next, 64]);
+            f.extend_from_slice(&[0x20, 1, 0x0d, 0xb8]);
+            f.extend_from_slice(&[0; 11]);
+            f.push(1);
+            f.extend_from_slice(&[0x20, 1, 0x0d, 0xb8]);
+            f.extend_from_slice(&[0; 11]);
+            f.push(2);
+            f.extend_from_slice(payload);
+            f
+        };
+        let hop_by_hop = [59, 0, 1, 4, 0, 0, 0, 0];
+        for f in [
+            frame(59, &[]),
+            frame(59, b"abcd"),
+            frame(0, &hop_by_hop),
+            frame(60, &hop_by_hop),
+        ] {
+            let c = columns(linktype::ETHERNET, &f);
+            assert_eq!(
+                (c.protocol, c.info.as_str()),
+                ("IPv6", "IPv6 no next header")
+            );
+        }
+    }
+
+    /// IGMP's wording, each as tshark 4.0 writes it for the same message (made frames).
+    #[test]
+    fn igmp_messages_as_packet_igmp_words_them() {
+        let g = [239, 1, 2, 3];
+        let msg = |head: [u8; 4], tail: &[u8]| [&head[..], &g, tail].concat();
+        let two = msg(
+            [0x11, 0x64, 0, 0],
+            &[0, 0x7d, 0, 2, 10, 0, 0, 1, 10, 0, 0, 2],
+        );
+        let cases: [(Vec<u8>, &str, &str); 6] = [
+            (
+                two,
+                "IGMPv3",
+                "Membership Query, specific for group 239.1.2.3, sources {10.0.0.1, 10.0.0.2}",
+            ),
+            (msg([0x11, 0, 0, 0], &[]), "IGMPv1", "Membership Query"),
+            (msg([0x12, 0, 0, 0], &[]), "IGMPv1", "Membership Report"),
+            (
+                msg([0x16, 0, 0, 0], &[]),
+                "IGMPv2",
+                "Membership Report group 239.1.2.3",
+            ),
+            (msg([0x17, 0, 0, 0], &[]), "IGMPv2", "Leave Group 239.1.2.3"),
+            (
+                msg([0x11, 0x64, 0, 0], &[]),
+                "IGMPv2",
+                "Membership Query, specific for group 239.1.2.3",
+            ),
+        ];
+        for (b, protocol, info) in cases {
+            assert_eq!(igmp(&b), Some((protocol, info.to_owned())));
+        }
+        // IGMPv3's reports are not worded; nothing short is.
+        assert_eq!(igmp(&msg([0x22, 0, 0, 0], &[0, 0, 0, 0])), None);
+        assert_eq!(igmp(&[0x11, 0x64, 0, 0]), None);
+    }
 
     #[test]
     fn tcp_udp_and_addresses() {

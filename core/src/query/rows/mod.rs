@@ -344,20 +344,38 @@ impl<'c> Rows<'c> {
     /// packet `index` is part of (the ingest's transactions say where they start);
     /// `index` itself when none.
     fn span_start(&mut self, index: usize) -> usize {
+        self.spans(index)
+            .start_of(index as u64)
+            .map_or(index, |first| first as usize)
+    }
+
+    /// The request and response spans of packet `index`'s conversation.
+    fn spans(&mut self, index: usize) -> &Spans {
         let c = self.capture;
         let p = c.packets.at(index);
         // Only this conversation's, from its transactions the application layer's
         // index lists: no pass over every transaction.
         let apps = std::rc::Rc::clone(self.apps.index(c));
-        let spans = self
-            .index
+        self.index
             .spans
             .get_or_insert_with(HashMap::new)
             .entry(p.flow)
-            .or_insert_with(|| Spans::of(c, apps.transactions(p.flow)));
-        spans
-            .start_of(index as u64)
-            .map_or(index, |first| first as usize)
+            .or_insert_with(|| Spans::of(c, apps.transactions(p.flow)))
+    }
+
+    /// Whether an HTTP message began before packet `index` in its conversation, either
+    /// way: packet-http.c calls bytes that start no request or response `Continuation`
+    /// only then (`have_seen_http`, set once a message's head was dissected); before,
+    /// it takes them for no HTTP and the segment shows its TCP line. The ingest reports
+    /// a request or response only once its head ended, so its transactions' first
+    /// packets say it, whatever order the rows are asked in. (A head that ends in a
+    /// later segment than it starts counts from its first: a segment the other way in
+    /// between is taken as after it.)
+    fn http_seen(&mut self, index: usize) -> bool {
+        self.spans(index)
+            .0
+            .first()
+            .is_some_and(|&(first, _)| first < index as u64)
     }
 
     /// The first packet each way of packet `index`'s TCP conversation.
@@ -455,8 +473,39 @@ impl<'c> Rows<'c> {
         if let (Some(m), Net::Ip { src, dst, .. }) = (&s.icmp, s.net) {
             self.echo(m, src, dst, index, row);
         }
+        if s.stack.last() == Some(Proto::Igmp) {
+            let igmp = self
+                .layers
+                .of(Proto::Igmp)
+                .last()
+                .map(|l| l.bytes(bytes, &[]));
+            if let Some((protocol, info)) = igmp.and_then(headers::igmp) {
+                row.protocol = protocol.into();
+                row.info = info;
+            }
+        }
+        if s.stack.last() == Some(Proto::Sctp) {
+            let sctp = self
+                .layers
+                .of(Proto::Sctp)
+                .last()
+                .map(|l| l.bytes(bytes, &[]));
+            if let Some(info) = sctp.and_then(headers::sctp) {
+                row.info = info;
+            }
+        }
         let Transport::Tcp(t) = s.transport else {
-            if matches!(s.transport, Transport::Udp { .. }) {
+            if let Transport::Udp {
+                src_port, dst_port, ..
+            } = s.transport
+            {
+                if src_port == app::SSDP_PORT || dst_port == app::SSDP_PORT {
+                    let payload = crate::ingest::app::payload_of(&s, bytes, &[]).unwrap_or(&[]);
+                    if let Some(info) = app::ssdp(payload) {
+                        row.protocol = "SSDP".into();
+                        row.info = info;
+                    }
+                }
                 self.application(index, bytes, &s, src, None, row);
             }
             return;
@@ -645,6 +694,15 @@ impl<'c> Rows<'c> {
                 .find(|p| src_port == *p || dst_port == *p),
             _ => None,
         };
+        // HTTP bytes that start no message, before any message of the conversation: the
+        // segment keeps its TCP line (see `http_seen`).
+        let unseen = |rows: &mut Self| proto == AppProto::Http && !rows.http_seen(index);
+        let continues = pdus
+            .first()
+            .is_some_and(|f| f.proto() == AppProto::Http && !app::starts_message(f.bytes()));
+        if tcp.is_some() && continues && unseen(self) {
+            return;
+        }
         if let Some((mut protocol, info)) = app::complete(&pdus, port) {
             if protocol == "TLSv1.2" {
                 let streams = self
@@ -678,7 +736,7 @@ impl<'c> Rows<'c> {
             return;
         }
         // Payload that starts no PDU: the dissector shows it as a continuation.
-        if payload > 0 && !out_of_order {
+        if payload > 0 && !out_of_order && !unseen(self) {
             if let Some((protocol, info)) = app::continuation(proto) {
                 row.protocol = protocol.into();
                 row.info = analysis + info;
@@ -787,6 +845,107 @@ mod test {
                 );
             }
         }
+    }
+
+    /// Protocol and Info of the rows, in order, of a pcap of Ethernet `frames`.
+    fn rows_of(frames: &[Vec<u8>]) -> Vec<(String, String)> {
+        use crate::query::fields::MemorySource;
+        let mut pcap = Vec::new();
+        for v in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 65535, 1] {
+            pcap.extend_from_slice(&v.to_le_bytes());
+        }
+        pcap[4..8].copy_from_slice(&[2, 0, 4, 0]);
+        for (k, f) in frames.iter().enumerate() {
+            for v in [1_700_000_000u32, k as u32, f.len() as u32, f.len() as u32] {
+                pcap.extend_from_slice(&v.to_le_bytes());
+            }
+            pcap.extend_from_slice(f);
+        }
+        let c = crate::ingest::ingest_bytes("made.pcap", &pcap);
+        let mut rows = Rows::new(&c);
+        let mut ctx = FieldCtx::new(&c);
+        let mut src = MemorySource { files: vec![&pcap] };
+        (0..frames.len())
+            .map(|i| {
+                let r = rows.row(&mut ctx, i, None, &mut src);
+                (r.protocol, r.info)
+            })
+            .collect()
+    }
+
+    /// SCTP packets of control chunks read as tshark's (ip-frag.pcap's HEARTBEATs and
+    /// the association's set-up, made frames for the others), where they read `SCTP (IP
+    /// protocol 132)`; one with a SACK, whose acknowledgment tshark counts from the
+    /// association's first TSN, keeps that row.
+    #[test]
+    fn sctp_control_chunks_are_named() {
+        let packet = |chunks: &[&[u8]]| {
+            let sctp = [
+                &[0x0b, 0x7c, 0x0b, 0x7c, 0, 0, 0, 1, 0, 0, 0, 0][..],
+                &chunks.concat(),
+            ]
+            .concat();
+            let mut f = vec![
+                0, 0x11, 0x22, 0x33, 0x44, 0x55, 0, 0x11, 0x22, 0x33, 0x44, 0x66, 8, 0,
+            ];
+            f.extend_from_slice(&[0x45, 0]);
+            f.extend_from_slice(&(20 + sctp.len() as u16).to_be_bytes());
+            f.extend_from_slice(&[0, 1, 0x40, 0, 64, 132, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+            f.extend_from_slice(&sctp);
+            f
+        };
+        let heartbeat: &[u8] = &[4, 0, 0, 12, 0, 1, 0, 8, 1, 2, 3, 4];
+        let cookie_ack: &[u8] = &[11, 0, 0, 4];
+        // A three-byte cookie, padded to four.
+        let cookie_echo: &[u8] = &[10, 0, 0, 7, 1, 2, 3, 0];
+        let sack: &[u8] = &[3, 0, 0, 16, 0, 0, 0, 1, 0, 1, 0x8a, 0x24, 0, 0, 0, 0];
+        let got = rows_of(&[
+            packet(&[heartbeat]),
+            packet(&[cookie_echo, cookie_ack]),
+            packet(&[sack]),
+        ]);
+        let want = [
+            ("SCTP", "HEARTBEAT "),
+            ("SCTP", "COOKIE_ECHO COOKIE_ACK "),
+            ("SCTP", "SCTP (IP protocol 132)"),
+        ];
+        for (g, w) in got.iter().zip(want) {
+            assert_eq!((g.0.as_str(), g.1.as_str()), w);
+        }
+    }
+
+    /// An IGMP membership query's row reads as packet-igmp.c words it (frame 64 of
+    /// pcap-parser's wireshark_samples-test.pcapng, an IGMPv2 general query behind a
+    /// router alert option, padded to 60 bytes), and as an IGMPv3 query with one group,
+    /// where it read `IGMP (IP protocol 2)`.
+    #[test]
+    fn igmp_queries_are_named_by_version() {
+        let frame = |hex: &str| -> Vec<u8> {
+            let hex: String = hex.split_whitespace().collect();
+            (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                .collect()
+        };
+        let v2 = frame(
+            "01005e00000158ef68108f6908004600 0020d25240000102d9d9c0a89801e000 \
+             0001940400001164ee9b000000000000 000000000000000000000000",
+        );
+        // The same query as IGMPv3 (RFC 3376 §4.1: 12 bytes, no source), for 239.1.2.3.
+        let mut v3 = v2.clone();
+        v3[17] += 4;
+        v3[38..50].copy_from_slice(&[0x11, 0x64, 0, 0, 239, 1, 2, 3, 0, 0x7d, 0, 0]);
+        let got = rows_of(&[v2, v3]);
+        assert_eq!(
+            got,
+            [
+                ("IGMPv2".into(), "Membership Query, general".into()),
+                (
+                    "IGMPv3".into(),
+                    "Membership Query, specific for group 239.1.2.3".into()
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -986,7 +986,13 @@ impl Apps {
         let out_of_order = len > 0
             && !place.is_some_and(|(start, _)| inside(start))
             && flagged(capture, index, bits::OUT_OF_ORDER);
-        let payload = if out_of_order { &[][..] } else { payload };
+        // Nor does a RST's data (packet-tcp.c shows it as the reset's cause).
+        let reset = t.flags & wire::tcp_flags::RST != 0;
+        let payload = if out_of_order || reset {
+            &[][..]
+        } else {
+            payload
+        };
         let mut handle = |ev: StreamEvent<'_>| match ev {
             StreamEvent::Data {
                 conv,

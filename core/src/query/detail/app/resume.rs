@@ -1454,4 +1454,101 @@ mod made {
         parts.extend([(true, get), (false, &val[..])]);
         assert!(run("memcached", 11211, &conversation(&parts)) > 0);
     }
+
+    /// HTTP bytes that start no message are a `Continuation` once a message of the
+    /// conversation came before them (packet-http.c's `have_seen_http`), either way; before
+    /// (a request line whose head never ends, as HTTP/0.9's), the segment shows its TCP
+    /// line, as tshark's rows of zeek's http_09.pcap do. In order and alone alike.
+    #[test]
+    fn continuation_only_after_a_message() {
+        // (the conversation's payloads, from the client or not; the last one's row)
+        type Case<'a> = (&'a [(bool, &'a [u8])], &'a str, &'a str);
+        let cases: [Case<'_>; 3] = [
+            (
+                &[(true, b"GET /zeek.html\n"), (false, b"<html>\n</html>\n")],
+                "TCP",
+                "80 \u{2192} 40000 [PSH, ACK] Seq=1 Ack=16 Win=65535 Len=15",
+            ),
+            (
+                &[(true, REQ), (false, RESP), (false, b"<html>\n</html>\n")],
+                "HTTP",
+                "Continuation",
+            ),
+            (
+                &[(false, RESP), (true, b"<html>\n</html>\n")],
+                "HTTP",
+                "Continuation",
+            ),
+        ];
+        for (parts, protocol, info) in cases {
+            let bytes = pcap_of(80, &conversation(parts));
+            let c = crate::ingest::ingest_bytes("made.pcap", &bytes);
+            let mut src = MemorySource {
+                files: vec![&bytes],
+            };
+            // The last segment with a payload, before the FINs.
+            let last = c.packets.len() - 4;
+            let all: Vec<usize> = (0..c.packets.len()).collect();
+            let forward = super::rows_in_order(&c, &mut src);
+            let alone = super::rows_alone(&c, &mut src, &all, false);
+            for row in [&forward[last], &alone[last].0] {
+                assert_eq!((row.protocol.as_str(), row.info.as_str()), (protocol, info));
+            }
+        }
+    }
+
+    /// A RST's data goes to no dissector, in order or alone: the TCP tree shows it as the
+    /// reset's cause (`tcp.reset_cause`, as packet-tcp.c), where it was an HTTP response.
+    #[test]
+    fn a_resets_data_is_its_cause() {
+        const RST: u8 = 0x04;
+        let data = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+        let segs = vec![
+            (true, SYN, 1000, Vec::new()),
+            (false, SYN | ACK, 5000, Vec::new()),
+            (true, ACK, 1001, Vec::new()),
+            (true, ACK | PSH, 1001, REQ.to_vec()),
+            (false, RST | ACK, 5001, data.to_vec()),
+        ];
+        let bytes = pcap_of(80, &segs);
+        let c = crate::ingest::ingest_bytes("made.pcap", &bytes);
+        let mut src = MemorySource {
+            files: vec![&bytes],
+        };
+        let mut in_order = Apps::new();
+        let mut trees = Vec::new();
+        for i in 0..c.packets.len() {
+            let mut ctx = FieldCtx::new(&c);
+            let d = detail(&mut ctx, i, &mut src, &mut in_order, FrameInfo::default());
+            let mut s = String::new();
+            text::tree(&mut s, &d);
+            pdml::packet(&mut s, &d);
+            trees.push(s);
+        }
+        let tree = &trees[4];
+        assert!(
+            tree.contains(
+                "\n    Reset cause: HTTP/1.1 200 OK\\r\\nContent-Length: 0\\r\\n\\r\\n\n"
+            ),
+            "{tree}"
+        );
+        assert!(tree.contains("<field name=\"tcp.reset_cause\""), "{tree}");
+        assert!(
+            !tree.contains("Hypertext") && !tree.contains("TCP payload"),
+            "{tree}"
+        );
+        // The request before it is HTTP still.
+        assert!(
+            trees[3].contains("Hypertext Transfer Protocol"),
+            "{}",
+            trees[3]
+        );
+        let mut ctx = FieldCtx::new(&c);
+        let mut alone = super::alone(&c, 4, &mut src);
+        let d = detail(&mut ctx, 4, &mut src, &mut alone, FrameInfo::default());
+        let mut s = String::new();
+        text::tree(&mut s, &d);
+        pdml::packet(&mut s, &d);
+        assert_eq!(&s, tree);
+    }
 }
