@@ -479,6 +479,7 @@ mod test {
     /// servers' captures and the corpus's (deepflow's memcached captures, when there).
     #[test]
     fn memcache_commands_from_the_table_equal_those_dissected_again() {
+        use crate::capture::app::{AppProto, Detail};
         let dir = env!("CARGO_MANIFEST_DIR");
         let mut paths = vec![
             format!("{dir}/../tests/data/servers/memcached.pcap"),
@@ -490,15 +491,22 @@ mod test {
                 paths.push(p);
             }
         }
-        let mut covered = 0;
+        let (mut covered, mut binary) = (0, 0);
         for path in paths {
             let bytes = std::fs::read(&path).expect(&path);
             let mut capture = crate::ingest::ingest_bytes(&path, &bytes);
-            covered += capture
-                .memcache_commands
-                .covered
+            // Every memcached conversation is covered: binary ones and `stats` replies too.
+            let memcache: Vec<u32> = (0..capture.app_protos.len() as u32)
+                .filter(|&i| capture.app_protos[i as usize] == Some(AppProto::Memcache))
+                .collect();
+            for &conv in &memcache {
+                assert!(capture.memcache_commands.covers(conv), "{path}: {conv}");
+            }
+            covered += memcache.len();
+            binary += capture
+                .transactions
                 .iter()
-                .filter(|&&c| c)
+                .filter(|t| matches!(&t.detail, Detail::Memcache(m) if m.binary()))
                 .count();
             for text in [
                 "memcache.command == \"set\"",
@@ -508,11 +516,15 @@ mod test {
                 "memcache.command == \"get\" && memcache.key",
                 "memcache",
                 "memcache && !memcache.command",
+                "memcache.command == \"STAT\" && memcache",
+                "memcache && tcp.len < 40",
+                "count(memcache.command) > 2",
+                "count(memcache) == 2",
             ] {
                 same_without_the_table(&mut capture, &bytes, &path, text);
             }
         }
-        assert!(covered > 0);
+        assert!(covered >= 5 && binary > 20, "{covered} {binary}");
     }
 
     /// Every capture with memcached traffic: tests/data's (the real servers', the sample's)

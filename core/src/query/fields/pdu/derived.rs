@@ -73,13 +73,13 @@ pub fn memcache(capture: &Capture, wanted: &HashSet<Fid>, values: &mut PduValues
     let conv_of = |t: &u32| capture.transactions.get(*t as usize).map(|t| t.conv);
     let mut given = vec![false; capture.conversations.len()];
     let mut txs = Vec::new();
-    for (conv, conv_messages) in table.conversations() {
+    for (conv, conv_messages, stat_lines) in table.conversations() {
         if !table.covers(conv) {
             continue;
         }
         let mut out = PduOut::new(values, Some(wanted));
         if commands_only {
-            commands(&conv_messages, &mut out);
+            commands(&conv_messages, stat_lines, &mut out);
             given[conv as usize] = true;
             continue;
         }
@@ -101,7 +101,7 @@ pub fn memcache(capture: &Capture, wanted: &HashSet<Fid>, values: &mut PduValues
             })
         }));
         let mark = out.values.mark();
-        commands(&conv_messages, &mut out);
+        commands(&conv_messages, stat_lines, &mut out);
         if derive(fields, &txs, &conv_messages, &mut out) {
             given[conv as usize] = true;
         } else {
@@ -111,12 +111,20 @@ pub fn memcache(capture: &Capture, wanted: &HashSet<Fid>, values: &mut PduValues
     given
 }
 
-/// `memcache` and `memcache.command` of a conversation's messages.
-fn commands(messages: &[(u32, u8)], out: &mut PduOut<'_>) {
+/// `memcache` and `memcache.command` of a conversation's messages, with how many `STAT`
+/// lines each of its `stats` replies shows.
+fn commands(messages: &[(u32, u8)], stat_lines: &[u32], out: &mut PduOut<'_>) {
+    let mut stat_lines = stat_lines.iter();
     for &(p, code) in messages {
         out.add_ref(u64::from(p), Fid::Memcache, ValueRef::Present);
+        let times = match code {
+            shown::STATS => stat_lines.next().copied().unwrap_or(0),
+            _ => 1,
+        };
         if let Some(name) = command_of(code) {
-            out.add_ref(u64::from(p), Fid::MemcacheCommand, ValueRef::Text(name));
+            for _ in 0..times {
+                out.add_ref(u64::from(p), Fid::MemcacheCommand, ValueRef::Text(name));
+            }
         }
     }
 }
@@ -260,7 +268,8 @@ fn derive(
                 let word = RESPONSES[usize::from(c - shown::RESPONSE)];
                 d.text(TextField::Response, Fid::MemcacheResponse, word);
             }
-            shown::OTHER => {}
+            // A `stats` reply's lines show none of the derived fields.
+            shown::OTHER | shown::STATS => {}
             c if c >= shown::VALUES => {
                 let lines = usize::from(c - shown::VALUES) + 1;
                 // The retrieval whose reply this is: not one whose reply ended before this
