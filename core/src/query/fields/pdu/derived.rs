@@ -304,7 +304,10 @@ fn derive(
                 // A line Wireshark does not know: a command it has no name for (which
                 // is this message's request, begun by its packet), or bytes after a loss
                 // (which may be none).
-                if requests.front(u64::from(packet)).is_some_and(|r| r.0 <= u64::from(packet)) {
+                if requests
+                    .front(u64::from(packet))
+                    .is_some_and(|r| r.0 <= u64::from(packet))
+                {
                     requests.take(u64::from(packet), None, false);
                 }
             }

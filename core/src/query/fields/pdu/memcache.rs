@@ -1129,7 +1129,10 @@ mod test {
         // 400 text trials were covered when a STAT reply left the simple path, and no
         // binary one). Only a first line over LINE_MAX or a binary length of 0 leaves it.
         assert_eq!(covered, 600);
-        assert!(shown > 400 && stats > 200 && binary > 350, "{shown} {stats} {binary}");
+        assert!(
+            shown > 400 && stats > 200 && binary > 350,
+            "{shown} {stats} {binary}"
+        );
     }
 
     /// Binary and `stats` conversations cut by one segment's end at every offset, and by
@@ -1137,7 +1140,14 @@ mod test {
     #[test]
     fn the_ingest_command_table_agrees_cut_at_every_offset() {
         let mut client = Vec::new();
-        client.extend(bin(0x80, op::SET, b"k", &[0, 0, 0, 1, 0, 0, 0, 0], b"hello", 0));
+        client.extend(bin(
+            0x80,
+            op::SET,
+            b"k",
+            &[0, 0, 0, 1, 0, 0, 0, 0],
+            b"hello",
+            0,
+        ));
         client.extend(bin(0x80, op::GET_K_Q, b"key", b"", b"", 0));
         client.extend(bin(0x80, op::STAT, b"", b"", b"", 0));
         client.extend_from_slice(b"stats\r\nget k\r\n");
@@ -1165,7 +1175,7 @@ mod test {
                             .map(|r| Seg::Data(s, r)),
                     );
                     let what = format!("side {s} cut at {a} and {b}");
-                    assert_eq!(table_agrees(&sides, &segs, &what).0, true, "{what}");
+                    assert!(table_agrees(&sides, &segs, &what).0, "{what}");
                     trials += 1;
                 }
             }
