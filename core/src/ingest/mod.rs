@@ -36,9 +36,10 @@
 //!   14.6).
 //! - per HTTP/2 frame, PostgreSQL message and QUIC packet: 24 bytes (`pdus`, a
 //!   [`crate::capture::app::pdu::Pdu`]), for the per-frame fields, columns and detail.
-//! - per memcached message (text protocol): 5 bytes (`memcache_commands`), where
-//!   Wireshark shows `memcache` and `memcache.command` and a code of what else it shows,
-//!   for filters on them (8 while the ingest runs, in blocks of 4,096 that never move);
+//! - per memcached message (text and binary protocols): 5 bytes (`memcache_commands`),
+//!   where Wireshark shows `memcache` and `memcache.command` and a code of what else it
+//!   shows, for filters on them (8 while the ingest runs, in blocks of 4,096 that never
+//!   move), and 4 more for a `stats` reply (how many `STAT` lines it shows);
 //!   per memcached conversation 40 bytes on wasm32 (which messages are its, and the
 //!   digest of its other text fields, which a query derives from the codes and the
 //!   transactions; after a lost segment too), and 12 for each change

@@ -479,6 +479,7 @@ mod test {
     /// servers' captures and the corpus's (deepflow's memcached captures, when there).
     #[test]
     fn memcache_commands_from_the_table_equal_those_dissected_again() {
+        use crate::capture::app::{AppProto, Detail};
         let dir = env!("CARGO_MANIFEST_DIR");
         let mut paths = vec![
             format!("{dir}/../tests/data/servers/memcached.pcap"),
@@ -490,15 +491,22 @@ mod test {
                 paths.push(p);
             }
         }
-        let mut covered = 0;
+        let (mut covered, mut binary) = (0, 0);
         for path in paths {
             let bytes = std::fs::read(&path).expect(&path);
             let mut capture = crate::ingest::ingest_bytes(&path, &bytes);
-            covered += capture
-                .memcache_commands
-                .covered
+            // Every memcached conversation is covered: binary ones and `stats` replies too.
+            let memcache: Vec<u32> = (0..capture.app_protos.len() as u32)
+                .filter(|&i| capture.app_protos[i as usize] == Some(AppProto::Memcache))
+                .collect();
+            for &conv in &memcache {
+                assert!(capture.memcache_commands.covers(conv), "{path}: {conv}");
+            }
+            covered += memcache.len();
+            binary += capture
+                .transactions
                 .iter()
-                .filter(|&&c| c)
+                .filter(|t| matches!(&t.detail, Detail::Memcache(m) if m.binary()))
                 .count();
             for text in [
                 "memcache.command == \"set\"",
@@ -508,11 +516,94 @@ mod test {
                 "memcache.command == \"get\" && memcache.key",
                 "memcache",
                 "memcache && !memcache.command",
+                "memcache.command == \"STAT\" && memcache",
+                "memcache && tcp.len < 40",
+                "count(memcache.command) > 2",
+                "count(memcache) == 2",
             ] {
                 same_without_the_table(&mut capture, &bytes, &path, text);
             }
         }
-        assert!(covered > 0);
+        assert!(covered >= 5 && binary > 20, "{covered} {binary}");
+    }
+
+    /// A pcap of one TCP conversation between 10.0.0.1:40000 and 10.0.0.2:11211, picked
+    /// up mid-flight: each (from the client, payload) a segment.
+    fn memcache_pcap(segs: &[(bool, &[u8])]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for v in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 65535, 1] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out[4..8].copy_from_slice(&[2, 0, 4, 0]);
+        let mut seq = [1000u32, 5000];
+        for (k, &(up, data)) in segs.iter().enumerate() {
+            let me = usize::from(!up);
+            let (src, dst, sp, dp) = if up {
+                ([10, 0, 0, 1], [10, 0, 0, 2], 40000u16, 11211u16)
+            } else {
+                ([10, 0, 0, 2], [10, 0, 0, 1], 11211, 40000)
+            };
+            let mut f = vec![0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1, 0x08, 0x00];
+            let total = (40 + data.len()) as u16;
+            let mut ip = vec![0x45, 0];
+            ip.extend_from_slice(&total.to_be_bytes());
+            ip.extend_from_slice(&[0, 0, 0x40, 0, 64, 6, 0, 0]);
+            ip.extend_from_slice(&src);
+            ip.extend_from_slice(&dst);
+            let mut sum: u32 = ip
+                .chunks(2)
+                .map(|c| u32::from(u16::from_be_bytes([c[0], c[1]])))
+                .sum();
+            while sum > 0xffff {
+                sum = (sum & 0xffff) + (sum >> 16);
+            }
+            ip[10..12].copy_from_slice(&(!(sum as u16)).to_be_bytes());
+            f.extend_from_slice(&ip);
+            f.extend_from_slice(&sp.to_be_bytes());
+            f.extend_from_slice(&dp.to_be_bytes());
+            f.extend_from_slice(&seq[me].to_be_bytes());
+            f.extend_from_slice(&seq[1 - me].to_be_bytes());
+            f.extend_from_slice(&[0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0]);
+            f.extend_from_slice(data);
+            seq[me] = seq[me].wrapping_add(data.len() as u32);
+            for v in [1_700_000_000, k as u32, f.len() as u32, f.len() as u32] {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+            out.extend_from_slice(&f);
+        }
+        out
+    }
+
+    /// A request with no reply (`noreply`, `quit`) sent in the segment of one waiting for
+    /// its reply is reported first, with the same first packet: the fields of the one
+    /// Wireshark shows (the first sent) are still derived, and the filter reads no packet.
+    /// (They were dissected again: the request of no reply was taken for the one shown.)
+    #[test]
+    fn memcache_fields_derived_when_a_request_of_no_reply_is_reported_first() {
+        let segs: [(bool, &[u8]); 8] = [
+            (true, b"get a\r\n"),
+            (false, b"VALUE a 0 1\r\nx\r\nEND\r\n"),
+            (true, b"set k 0 0 1\r\nv\r\ndelete z noreply\r\n"),
+            (false, b"STORED\r\n"),
+            (true, b"set j 0 0 2\r\nvw\r\nset q 0 0 1 noreply\r\nw\r\n"),
+            (false, b"STORED\r\n"),
+            (true, b"get k\r\nquit\r\n"),
+            (false, b"VALUE k 0 1\r\nv\r\nEND\r\n"),
+        ];
+        let bytes = memcache_pcap(&segs);
+        let mut capture = crate::ingest::ingest_bytes("made.pcap", &bytes);
+        assert!(capture.memcache_commands.covers(0));
+        for text in [
+            "memcache.key == \"k\"",
+            "memcache.key == \"j\" && memcache.value.length == 2",
+            "memcache.key",
+        ] {
+            let filter = Filter::compile(text).unwrap();
+            let (got, read) = scanned(&capture, &filter, &bytes);
+            assert_eq!(read, 0, "{text}");
+            assert!(!got.is_empty(), "{text}");
+            same_without_the_table(&mut capture, &bytes, "made.pcap", text);
+        }
     }
 
     /// Every capture with memcached traffic: tests/data's (the real servers', the sample's)

@@ -595,6 +595,10 @@ pub mod shown {
     pub const CLIENT_OTHER: u8 = 0x20;
     /// A reply line named in [`super::RESPONSES`]: this plus its index there.
     pub const RESPONSE: u8 = 0x30;
+    /// A `stats` reply: `STAT` lines, each showing `memcache.command` "STAT"; how many
+    /// is kept beside the codes ([`super::CommandIndex::conversations`]), as a reply may
+    /// hold hundreds.
+    pub const STATS: u8 = 0x38;
     /// `VALUE` lines: this plus how many, less one (1 to [`MAX_VALUES`]).
     pub const VALUES: u8 = 0x40;
     /// Most `VALUE` lines a code tells.
@@ -606,14 +610,20 @@ pub mod shown {
 /// The code of a message that names no command.
 pub const NO_COMMAND: u8 = shown::OTHER;
 
-/// The command a message's code names (`memcache.command`), if any.
+/// The command a message's code names (`memcache.command`), if any: a request's, or
+/// "STAT" (shown once a line of a `stats` reply).
 pub fn command_of(code: u8) -> Option<&'static str> {
     if code < shown::CLIENT_OTHER {
         COMMANDS.get(usize::from(code & !shown::NOREPLY)).copied()
+    } else if code == shown::STATS {
+        Some(STAT)
     } else {
         None
     }
 }
+
+/// The command each line of a `stats` reply shows.
+pub const STAT: &str = "STAT";
 
 /// What the fields of one covered conversation's messages need beyond their codes and the
 /// conversation's transactions, and the digest that says whether those give them.
@@ -662,7 +672,8 @@ pub struct Change {
 /// Where Wireshark shows a memcache message (`memcache`) and its command
 /// (`memcache.command`), noted while the capture was read, so a filter or a column on
 /// them needs no second reading of the packets: 5 bytes a message, 8 a conversation
-/// ([`CommandIndex::conversations`]). Only for the conversations it covers; the others'
+/// ([`CommandIndex::conversations`]), 4 more a `stats` reply (how many `STAT` lines it
+/// shows). Only for the conversations it covers; the others'
 /// PDUs are dissected again. With each message's
 /// code ([`shown`]) and the transactions, most conversations' other text fields come
 /// without their bytes too ([`CommandIndex::fields`]: 32 bytes a conversation in the
@@ -685,31 +696,43 @@ pub struct CommandIndex {
     /// order of the blocks: a query takes a conversation's messages without looking up
     /// each one's packet (8 bytes a conversation).
     runs: Vec<(u32, u32)>,
+    /// How many `STAT` lines each message of code [`shown::STATS`] shows, in the order of
+    /// the messages.
+    stat_lines: Vec<u32>,
 }
 
 impl CommandIndex {
     /// Conversations covered (`covered`) and their messages, a block at a time, their
-    /// conversations and how many messages each (`runs`, in the same order).
+    /// conversations and how many messages each (`runs`, in the same order), and the
+    /// `STAT` lines of each `stats` reply among them (`stat_lines`, likewise).
     pub fn new(
         covered: Vec<bool>,
         runs: Vec<(u32, u32)>,
         blocks: impl IntoIterator<Item = (Vec<u32>, Vec<u8>)>,
+        stat_lines: Vec<u32>,
     ) -> Self {
         CommandIndex {
             covered,
             fields: Vec::new(),
             blocks: blocks.into_iter().collect(),
             runs,
+            stat_lines,
         }
     }
 
-    /// Each conversation with messages and its (packet, code) pairs, in the order of
-    /// [`CommandIndex::messages`].
-    pub fn conversations(&self) -> impl Iterator<Item = (u32, Vec<(u32, u8)>)> + '_ {
+    /// Each conversation with messages, its (packet, code) pairs, in the order of
+    /// [`CommandIndex::messages`], and how many `STAT` lines each of its `stats` replies
+    /// shows.
+    pub fn conversations(&self) -> impl Iterator<Item = (u32, Vec<(u32, u8)>, &[u32])> + '_ {
         let mut messages = self.messages();
-        self.runs
-            .iter()
-            .map(move |&(conv, n)| (conv, messages.by_ref().take(n as usize).collect()))
+        let mut stat_lines = &self.stat_lines[..];
+        self.runs.iter().map(move |&(conv, n)| {
+            let m: Vec<(u32, u8)> = messages.by_ref().take(n as usize).collect();
+            let stats = m.iter().filter(|&&(_, c)| c == shown::STATS).count();
+            let (these, rest) = stat_lines.split_at(stats.min(stat_lines.len()));
+            stat_lines = rest;
+            (conv, m, these)
+        })
     }
 
     /// What the ingest summed up of conversation `conv`'s fields, if it did.

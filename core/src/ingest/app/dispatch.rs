@@ -106,6 +106,8 @@ pub struct Apps {
     /// Their conversations, and how many messages each, in the order of
     /// `memcache_commands`.
     memcache_runs: Vec<(u32, u32)>,
+    /// How many `STAT` lines each `stats` reply among them shows, in their order.
+    memcache_stat_lines: Vec<u32>,
     /// What their fields need beyond the commands, for those whose fields fit.
     memcache_fields: Vec<ConvFields>,
     stats: AppStats,
@@ -329,6 +331,7 @@ impl Apps {
             if n > 0 {
                 self.memcache_runs.push((flow, n));
                 self.memcache_commands.append(cm.found);
+                self.memcache_stat_lines.append(&mut cm.stat_lines);
             }
         }
         if self.retired.len() <= i {
@@ -695,7 +698,9 @@ impl Apps {
         let found = std::mem::take(&mut self.memcache_commands);
         let mut runs = std::mem::take(&mut self.memcache_runs);
         runs.shrink_to_fit();
-        let mut index = CommandIndex::new(covered, runs, found.into_columns());
+        let mut stat_lines = std::mem::take(&mut self.memcache_stat_lines);
+        stat_lines.shrink_to_fit();
+        let mut index = CommandIndex::new(covered, runs, found.into_columns(), stat_lines);
         let mut fields = std::mem::take(&mut self.memcache_fields);
         fields.sort_unstable_by_key(|f| f.conv);
         fields.shrink_to_fit();

@@ -559,16 +559,22 @@ fn stats<S: TextSink + ?Sized>(t: &[u8], e: &mut S) {
 /// What a side has gathered over segments for the dissector's next call.
 #[derive(Clone, Debug)]
 enum Pending {
-    /// A PDU whose first line said how long it is.
+    /// A PDU whose first line or binary header said how long it is.
     Block(Msp),
-    /// A first line with no end yet (the dissector asked for the next segment): its bytes
-    /// so far, which TCP hands to it again with the whole next segment.
+    /// A first line with no end yet, or a binary header cut before its length (the
+    /// dissector asked for the next segment): its bytes so far, which TCP hands to it
+    /// again with the whole next segment.
     Line(Vec<u8>),
 }
 
 /// The longest first line [`Commands`] waits for; a longer one makes the conversation
 /// [`Commands::complex`] (a multi-get of a few hundred keys takes tens of KiB).
 const LINE_MAX: usize = 64 << 10;
+
+/// A binary header.
+const BINARY_HEADER: usize = 24;
+/// The part of it that holds the body's length (Wireshark's fixed length).
+const LENGTH_PART: usize = 12;
 
 /// A PDU gathered over segments, as far as where it ends.
 #[derive(Clone, Debug)]
@@ -705,6 +711,25 @@ struct Message {
     odd: bool,
     /// Its last `VALUE` line, cut short (`CutLine::message` is set when noted).
     cut: Option<Box<CutLine>>,
+    /// The `STAT` lines of a `stats` reply ([`shown::STATS`]).
+    lines: u32,
+}
+
+impl Message {
+    /// A binary PDU: it shows `memcache` and no command, and its `memcache.key` and
+    /// `memcache.value.length` (which every binary PDU shows) are not derived from the
+    /// transactions: it makes its conversation's digest odd, so those are read again.
+    fn binary() -> Self {
+        Message {
+            code: shown::OTHER,
+            digest: 0,
+            flags: None,
+            expiration: None,
+            odd: true,
+            cut: None,
+            lines: 0,
+        }
+    }
 }
 
 /// A [`TextSink`] that notes what a message shows: the fields a query derives, in a
@@ -721,6 +746,8 @@ struct Shown {
     response: Option<u8>,
     flags: Option<u16>,
     expiration: Option<u32>,
+    /// `memcache.command`s shown (a `stats` reply's `STAT` lines).
+    commands: u32,
 }
 
 impl TextSink for Shown {
@@ -752,6 +779,10 @@ impl TextSink for Shown {
                 self.last = Some(((at.as_ptr() as usize).wrapping_sub(self.base), None, None));
             }
             TextField::Noreply => self.noreply = true,
+            TextField::Command => {
+                self.commands = self.commands.saturating_add(1);
+                return;
+            }
             TextField::Response => {
                 self.response = RESPONSES
                     .iter()
@@ -773,12 +804,12 @@ impl TextSink for Shown {
 /// Where Wireshark shows a memcache message (`memcache`) and its command
 /// (`memcache.command`) in one memcached conversation, noted as its bytes go by: the same
 /// cut of each side into PDUs as the field dissector's, as long as the conversation stays
-/// on the simple path (text messages, PDUs whose length the first line says; after a
-/// gap it starts again where the dissector does, [`Commands::gap`]; a first line cut by a
-/// segment waits for the next, [`Pending::Line`]). Anything else — a binary message, a
-/// first line over [`LINE_MAX`], a `STAT` reply (which names a command too) — makes it
-/// [`Commands::complex`]: then only dissecting the packets again says
-/// where the fields are. Each message's code ([`shown`]) and the
+/// on the simple path (text messages, PDUs whose length the first line or the binary
+/// header says, `stats` replies; after a gap it starts again where the dissector does,
+/// [`Commands::gap`]; a first line or a binary header cut by a segment waits for the
+/// next, [`Pending::Line`]). Anything else — a first line over [`LINE_MAX`], a binary
+/// header whose length is 0 — makes it [`Commands::complex`]: then only dissecting the
+/// packets again says where the fields are. Each message's code ([`shown`]) and the
 /// digest of the conversation's fields ([`Commands::digest`]) let a query derive its
 /// other text fields from the transactions and check them.
 #[derive(Debug, Default)]
@@ -795,6 +826,8 @@ pub struct Commands {
     pub changes: Vec<Change>,
     /// The `VALUE` lines cut short.
     pub cut: Vec<CutLine>,
+    /// How many `STAT` lines each `stats` reply of `found` shows, in order.
+    pub stat_lines: Vec<u32>,
     /// The messages shown.
     messages: u32,
     /// A message's fields did not fit its code, or flags and expiration change too
@@ -814,6 +847,12 @@ impl Commands {
             let mut m = match self.sides[side].take() {
                 None => {
                     self.sides[side] = self.call(side, seg, packet);
+                    return;
+                }
+                Some(Pending::Line(line))
+                    if line.len() < LENGTH_PART && matches!(line.first(), Some(0x80 | 0x81)) =>
+                {
+                    self.sides[side] = self.binary_header(line, seg, packet);
                     return;
                 }
                 Some(Pending::Line(mut line)) => {
@@ -863,6 +902,9 @@ impl Commands {
     /// Notes a message shown in packet `packet`.
     fn push(&mut self, packet: u32, m: Message) {
         self.found.push(packet, m.code);
+        if m.code == shown::STATS {
+            self.stat_lines.push(m.lines);
+        }
         if let Some(mut cut) = m.cut {
             cut.message = self.messages;
             self.cut.push(*cut);
@@ -890,8 +932,7 @@ impl Commands {
     /// since it asked for the next segment: what it waits for, if it asks for more.
     fn call(&mut self, side: usize, t: &[u8], packet: u32) -> Option<Pending> {
         if matches!(t.first(), Some(0x80 | 0x81)) {
-            self.complex = true;
-            return None;
+            return self.binary(t, packet);
         }
         // The command Wireshark shows: the first token of the first line, the word
         // `classify` read.
@@ -909,7 +950,6 @@ impl Commands {
                 debug_assert_eq!(line_end, line.len());
                 match kind {
                     Some(Kind::Request { .. }) if command().is_none() => self.complex = true,
-                    Some(Kind::Response(Reply::Stat)) => self.complex = true,
                     _ => {
                         let m = message(side, t, kind, line_end, command());
                         self.push(packet, m);
@@ -929,6 +969,81 @@ impl Commands {
                 self.complex = true;
                 None
             }
+        }
+    }
+
+    /// A run of binary PDUs from the start of `t`, whatever its first byte (the field
+    /// dissector's `binary`, Wireshark's `tcp_dissect_pdus`): each whole PDU is a
+    /// message shown in packet `packet`; returns what the side then waits for.
+    fn binary(&mut self, t: &[u8], packet: u32) -> Option<Pending> {
+        let mut off = 0;
+        while off < t.len() {
+            let rest = &t[off..];
+            if rest.len() < LENGTH_PART {
+                // The next segment joins these bytes and the dissector is called on them
+                // afresh (as text, if they are).
+                return Some(Pending::Line(rest.to_vec()));
+            }
+            match self.binary_pdu(&rest[..LENGTH_PART], rest.len() as u64, packet) {
+                Ok(plen) => off += plen,
+                Err(pending) => return pending,
+            }
+        }
+        None
+    }
+
+    /// A binary PDU whose first [`LENGTH_PART`] bytes are `head`, `have` bytes of it
+    /// here: its length when it is whole (and shown in packet `packet`), else what the
+    /// side waits for (None: nothing, the rest of the call is not looked at).
+    fn binary_pdu(
+        &mut self,
+        head: &[u8],
+        have: u64,
+        packet: u32,
+    ) -> Result<usize, Option<Pending>> {
+        let body = u32::from_be_bytes([head[8], head[9], head[10], head[11]]);
+        let plen = body.wrapping_add(BINARY_HEADER as u32);
+        if plen == 0 {
+            // Wireshark waits for the next segment, and the one after, up to MAX_PDU
+            // bytes: not followed.
+            self.complex = true;
+            return Err(None);
+        }
+        if (plen as usize) < LENGTH_PART {
+            // A length that wraps: a bounds error, and the rest is not looked at.
+            return Err(None);
+        }
+        if have < u64::from(plen) {
+            // TCP compares sequence numbers modulo 2^32: an end 2^31 bytes or more ahead
+            // counts as behind, and the next segment is handed over afresh.
+            return Err((u64::from(plen) - have < 1 << 31).then(|| {
+                Pending::Block(Msp {
+                    len: have,
+                    end: plen.into(),
+                    shown: Message::binary(),
+                    broken: false,
+                })
+            }));
+        }
+        self.push(packet, Message::binary());
+        Ok(plen as usize)
+    }
+
+    /// The next segment `seg` after a binary header cut short (`head`, under
+    /// [`LENGTH_PART`] bytes): the dissector is called on both, and reads a run of
+    /// binary PDUs. Without joining them (a segment may be 64 KiB).
+    fn binary_header(&mut self, mut head: Vec<u8>, seg: &[u8], packet: u32) -> Option<Pending> {
+        let need = LENGTH_PART - head.len();
+        if seg.len() < need {
+            head.extend_from_slice(seg);
+            return Some(Pending::Line(head));
+        }
+        let have = head.len();
+        head.extend_from_slice(&seg[..need]);
+        let total = (have + seg.len()) as u64;
+        match self.binary_pdu(&head, total, packet) {
+            Ok(plen) => self.binary(&seg[plen - have..], packet),
+            Err(pending) => pending,
         }
     }
 }
@@ -977,6 +1092,7 @@ fn message(
         Some(Kind::Response(Reply::Status)) => {
             s.response.map_or(shown::OTHER, |i| shown::RESPONSE + i)
         }
+        Some(Kind::Response(Reply::Stat)) => shown::STATS,
         Some(Kind::Response(Reply::Value)) => match s.keys {
             0 => shown::OTHER,
             n if n <= shown::MAX_VALUES => shown::VALUES + (n - 1) as u8,
@@ -995,5 +1111,6 @@ fn message(
         expiration: s.expiration,
         odd,
         cut,
+        lines: s.commands,
     }
 }

@@ -73,13 +73,13 @@ pub fn memcache(capture: &Capture, wanted: &HashSet<Fid>, values: &mut PduValues
     let conv_of = |t: &u32| capture.transactions.get(*t as usize).map(|t| t.conv);
     let mut given = vec![false; capture.conversations.len()];
     let mut txs = Vec::new();
-    for (conv, conv_messages) in table.conversations() {
+    for (conv, conv_messages, stat_lines) in table.conversations() {
         if !table.covers(conv) {
             continue;
         }
         let mut out = PduOut::new(values, Some(wanted));
         if commands_only {
-            commands(&conv_messages, &mut out);
+            commands(&conv_messages, stat_lines, &mut out);
             given[conv as usize] = true;
             continue;
         }
@@ -101,7 +101,7 @@ pub fn memcache(capture: &Capture, wanted: &HashSet<Fid>, values: &mut PduValues
             })
         }));
         let mark = out.values.mark();
-        commands(&conv_messages, &mut out);
+        commands(&conv_messages, stat_lines, &mut out);
         if derive(fields, &txs, &conv_messages, &mut out) {
             given[conv as usize] = true;
         } else {
@@ -111,12 +111,20 @@ pub fn memcache(capture: &Capture, wanted: &HashSet<Fid>, values: &mut PduValues
     given
 }
 
-/// `memcache` and `memcache.command` of a conversation's messages.
-fn commands(messages: &[(u32, u8)], out: &mut PduOut<'_>) {
+/// `memcache` and `memcache.command` of a conversation's messages, with how many `STAT`
+/// lines each of its `stats` replies shows.
+fn commands(messages: &[(u32, u8)], stat_lines: &[u32], out: &mut PduOut<'_>) {
+    let mut stat_lines = stat_lines.iter();
     for &(p, code) in messages {
         out.add_ref(u64::from(p), Fid::Memcache, ValueRef::Present);
+        let times = match code {
+            shown::STATS => stat_lines.next().copied().unwrap_or(0),
+            _ => 1,
+        };
         if let Some(name) = command_of(code) {
-            out.add_ref(u64::from(p), Fid::MemcacheCommand, ValueRef::Text(name));
+            for _ in 0..times {
+                out.add_ref(u64::from(p), Fid::MemcacheCommand, ValueRef::Text(name));
+            }
         }
     }
 }
@@ -135,6 +143,46 @@ fn hits(m: &Memcache) -> impl Iterator<Item = &Key> {
     m.keys()
         .iter()
         .filter(|k| k.hit() == Some(true) && k.value_len().is_some())
+}
+
+/// A conversation's requests in the order of their first packets, each taken by the
+/// message that shows it.
+struct Requests<'a> {
+    /// (first packet, last packet, what it says); None once taken.
+    all: Vec<Option<(u64, u64, &'a Memcache)>>,
+    /// Those before are taken or passed over.
+    at: usize,
+}
+
+impl<'a> Requests<'a> {
+    /// The first request not taken that had not ended before packet `packet` (those
+    /// that had are passed over: Wireshark did not show them, pipelined behind another or
+    /// cut by a lost segment).
+    fn front(&mut self, packet: u64) -> Option<(u64, u64, &'a Memcache)> {
+        while let Some(r) = self.all.get(self.at) {
+            match r {
+                Some(r) if r.1 >= packet => return Some(*r),
+                _ => self.at += 1,
+            }
+        }
+        None
+    }
+
+    /// Takes the request a message in packet `packet` shows, naming `command` (with
+    /// `noreply` or not): the front one, or among those that began in the same packet as
+    /// it, the first sent so. Requests of one packet are not all reported in the order
+    /// sent (one with no reply, `quit` or `noreply`, before one waiting for its reply),
+    /// and only the first of a segment is shown.
+    fn take(&mut self, packet: u64, command: Option<&str>, noreply: bool) -> Option<&'a Memcache> {
+        let (first, ..) = self.front(packet)?;
+        let sent_so = |m: &Memcache| Some(m.command()) == command && m.noreply() == noreply;
+        let same = self.all[self.at..]
+            .iter()
+            .take_while(|r| r.is_none_or(|r| r.0 == first))
+            .position(|r| r.is_some_and(|r| sent_so(r.2) && r.1 >= packet))
+            .unwrap_or(0);
+        self.all[self.at + same].take().map(|r| r.2)
+    }
 }
 
 /// One message's derived fields (those wanted), and the digest of them all.
@@ -191,10 +239,13 @@ fn derive(
 ) -> bool {
     // Requests in the order sent; retrievals, and in the one being shown how many of its
     // values were.
-    let mut requests = txs
-        .iter()
-        .filter_map(|t| t.request.map(|(first, last)| (first, last, t.m)))
-        .peekable();
+    let mut requests = Requests {
+        all: txs
+            .iter()
+            .filter_map(|t| t.request.map(|(first, last)| Some((first, last, t.m))))
+            .collect(),
+        at: 0,
+    };
     let retrievals: Vec<&Tx<'_>> = txs
         .iter()
         .filter(|t| matches!(t.m.command(), "get" | "gets" | "gat" | "gats"))
@@ -219,8 +270,8 @@ fn derive(
                 // The request this message shows: not one that ended before its packet
                 // (Wireshark showed only the first of the commands it was handed at once,
                 // or lost bytes of it).
-                while requests.next_if(|r| r.1 < u64::from(packet)).is_some() {}
-                let Some((_, _, m)) = requests.next() else {
+                let noreply = c & shown::NOREPLY != 0;
+                let Some(m) = requests.take(u64::from(packet), command_of(c), noreply) else {
                     return false;
                 };
                 let key = m.keys().first();
@@ -253,14 +304,19 @@ fn derive(
                 // A line Wireshark does not know: a command it has no name for (which
                 // is this message's request, begun by its packet), or bytes after a loss
                 // (which may be none).
-                while requests.next_if(|r| r.1 < u64::from(packet)).is_some() {}
-                requests.next_if(|r| r.0 <= u64::from(packet));
+                if requests
+                    .front(u64::from(packet))
+                    .is_some_and(|r| r.0 <= u64::from(packet))
+                {
+                    requests.take(u64::from(packet), None, false);
+                }
             }
             c if (shown::RESPONSE..shown::RESPONSE + RESPONSES.len() as u8).contains(&c) => {
                 let word = RESPONSES[usize::from(c - shown::RESPONSE)];
                 d.text(TextField::Response, Fid::MemcacheResponse, word);
             }
-            shown::OTHER => {}
+            // A `stats` reply's lines show none of the derived fields.
+            shown::OTHER | shown::STATS => {}
             c if c >= shown::VALUES => {
                 let lines = usize::from(c - shown::VALUES) + 1;
                 // The retrieval whose reply this is: not one whose reply ended before this

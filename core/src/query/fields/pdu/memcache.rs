@@ -936,13 +936,89 @@ mod test {
         assert_eq!(scan_u32(b"5\09"), Some(5));
     }
 
+    /// A side's bytes in one segment, or lost.
+    enum Seg {
+        Data(usize, std::ops::Range<usize>),
+        Lost(usize, u64),
+    }
+
+    /// Feeds the two sides' streams, cut as `segs` says (segment `i` is packet `i`), to
+    /// this dissector and to the ingest's table ([`Commands`]); where the table covers
+    /// the conversation, asserts that it shows `memcache` and `memcache.command` where
+    /// the dissector does, as often and in the same order. Returns whether it covered it
+    /// and the commands it showed.
+    fn table_agrees(sides: &[Vec<u8>; 2], segs: &[Seg], what: &str) -> (bool, usize) {
+        use crate::capture::app::memcache::{command_of, shown};
+        use crate::ingest::app::memcache::wireshark::Commands;
+        let mut d = Dissector::new();
+        let mut c = Commands::default();
+        let mut values = PduValues::default();
+        let wanted: std::collections::HashSet<Fid> = [Fid::MemcacheCommand, Fid::Memcache].into();
+        for (packet, seg) in segs.iter().enumerate() {
+            match seg {
+                Seg::Data(s, r) => {
+                    let bytes = &sides[*s][r.clone()];
+                    let mut out = PduOut::new(&mut values, Some(&wanted));
+                    d.data(*s == 0, bytes, packet as u64, &mut out);
+                    c.data(*s, bytes, packet as u64);
+                }
+                Seg::Lost(s, n) => {
+                    d.gap(*s == 0, *n);
+                    c.gap(*s, *n);
+                }
+            }
+        }
+        if c.complex {
+            return (false, 0);
+        }
+        // Commands in the order shown (the values of a packet keep theirs), and how many
+        // messages each packet shows.
+        values.settle();
+        let mut want: Vec<(u64, String)> = values
+            .iter()
+            .filter(|&(_, f, _)| f == Fid::MemcacheCommand)
+            .map(|(p, _, x)| match x {
+                ValueRef::Text(t) => (p, t.to_owned()),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        want.sort_by_key(|w| w.0);
+        let mut stat_lines = c.stat_lines.iter();
+        let mut got: Vec<(u64, String)> = Vec::new();
+        for &(p, code) in &c.found {
+            let times = match code {
+                shown::STATS => *stat_lines.next().expect("a count for each stats reply"),
+                _ => 1,
+            };
+            if let Some(name) = command_of(code) {
+                got.extend((0..times).map(|_| (u64::from(p), name.to_string())));
+            }
+        }
+        assert_eq!(stat_lines.next(), None, "{what}");
+        assert_eq!(got, want, "{what}");
+        let mut want: Vec<(u64, usize)> = Vec::new();
+        for (p, _, _) in values.iter().filter(|&(_, f, _)| f == Fid::Memcache) {
+            match want.last_mut() {
+                Some((q, n)) if *q == p => *n += 1,
+                _ => want.push((p, 1)),
+            }
+        }
+        let mut shown_in: Vec<(u64, usize)> = Vec::new();
+        for &(p, _) in &c.found {
+            match shown_in.last_mut() {
+                Some((q, n)) if *q == u64::from(p) => *n += 1,
+                _ => shown_in.push((u64::from(p), 1)),
+            }
+        }
+        assert_eq!(shown_in, want, "{what}");
+        (true, got.len())
+    }
+
     /// The ingest's table of `memcache.command` ([`Commands`]) says what this dissector
-    /// says, wherever it covers a conversation: streams of real and odd messages, cut
-    /// anywhere, the two sides interleaved.
+    /// says, wherever it covers a conversation: streams of real and odd messages, text,
+    /// binary and both, cut anywhere, the two sides interleaved, bytes lost now and then.
     #[test]
     fn the_ingest_command_table_agrees_where_it_covers() {
-        use crate::capture::app::memcache::command_of;
-        use crate::ingest::app::memcache::wireshark::Commands;
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
         let mut next = move || {
             x ^= x << 13;
@@ -950,7 +1026,8 @@ mod test {
             x ^= x << 17;
             x
         };
-        let requests: [&[u8]; 12] = [
+        let big: Vec<u8> = (0..3000).map(|j| b"abc get set "[j % 12]).collect();
+        let text_requests: [&[u8]; 13] = [
             b"get k\r\n",
             b"gets a b c\r\n",
             b"set k 0 0 5\r\nhello\r\n",
@@ -963,8 +1040,9 @@ mod test {
             b"mg k v\r\n",
             b"version\r\n",
             b"set k 0 0 x\r\n",
+            b"stats slabs\r\n",
         ];
-        let replies: [&[u8]; 8] = [
+        let text_replies: [&[u8]; 10] = [
             b"VALUE k 0 5\r\nhello\r\nEND\r\n",
             b"END\r\n",
             b"STORED\r\n",
@@ -973,32 +1051,51 @@ mod test {
             b"ERROR\r\n",
             b"42\r\n",
             b"STAT pid 1\r\nEND\r\n",
+            b"STAT pid 1\r\nSTAT items:1:number 5\r\nSTAT a:1:b 2\r\nSTAT x:y:z:w 1\r\nEND\r\n",
+            b"STAT curr_connections 10\r\nSTAT uptime\r\nSTAT threads 4\r\nEND\r\n",
         ];
-        let (mut covered, mut shown) = (0, 0);
-        for trial in 0..400 {
-            // Two sides' streams; a 3000-byte block follows its announcing line.
+        let binary_requests: Vec<Vec<u8>> = vec![
+            bin(0x80, op::GET, b"k", b"", b"", 0),
+            bin(0x80, op::GET_K_Q, b"key", b"", b"", 0),
+            bin(0x80, op::SET, b"k", &[0, 0, 0, 1, 0, 0, 0, 0], b"hello", 0),
+            bin(0x80, op::SET_Q, b"big", &[0; 8], &big, 0),
+            bin(0x80, op::DELETE, b"k", b"", b"", 0),
+            bin(0x80, op::INCREMENT, b"n", &[0; 20], b"", 0),
+            bin(0x80, op::STAT, b"", b"", b"", 0),
+            bin(0x80, 0x0a, b"", b"", b"", 0),
+        ];
+        let binary_replies: Vec<Vec<u8>> = vec![
+            bin(0x81, op::GET, b"", &[0, 0, 0, 1], b"hello", 0),
+            bin(0x81, op::GET, b"", b"", b"Not found", 1),
+            bin(0x81, op::GET_K, b"k", &[0; 4], &big, 0),
+            bin(0x81, op::SET, b"", b"", b"", 0),
+            bin(0x81, op::STAT, b"pid", b"", b"42", 0),
+            bin(0x81, op::STAT, b"", b"", b"", 0),
+            bin(0x81, op::INCREMENT, b"", b"", &7u64.to_be_bytes(), 0),
+        ];
+        let (mut covered, mut shown, mut stats, mut binary) = (0, 0, 0, 0);
+        for trial in 0..600 {
+            // Text only, binary only, or both; a 3000-byte block follows its announcing
+            // line.
+            let mode = trial % 3;
             let mut sides = [Vec::new(), Vec::new()];
             for (i, side) in sides.iter_mut().enumerate() {
                 for _ in 0..next() % 12 {
-                    let m = if i == 0 {
-                        requests[(next() % 12) as usize]
-                    } else {
-                        replies[(next() % (7 + u64::from(trial % 4 == 0))) as usize]
+                    let m: &[u8] = match (mode, i, next() % 2) {
+                        (0, 0, _) | (2, 0, 0) => text_requests[(next() % 13) as usize],
+                        (0, _, _) | (2, _, 0) => text_replies[(next() % 10) as usize],
+                        (_, 0, _) => &binary_requests[(next() % 8) as usize],
+                        _ => &binary_replies[(next() % 7) as usize],
                     };
                     side.extend_from_slice(m);
                     if m.ends_with(b" 3000\r\n") {
-                        side.extend((0..3000).map(|j| b"abc get set "[j % 12]));
+                        side.extend_from_slice(&big);
                         side.extend_from_slice(b"\r\n");
                     }
                 }
             }
-            let mut d = Dissector::new();
-            let mut c = Commands::default();
-            let mut values = PduValues::default();
-            let wanted: std::collections::HashSet<Fid> =
-                [Fid::MemcacheCommand, Fid::Memcache].into();
+            let mut segs = Vec::new();
             let mut at = [0, 0];
-            let mut packet = 0u64;
             while at[0] < sides[0].len() || at[1] < sides[1].len() {
                 let s = if at[0] >= sides[0].len() {
                     1
@@ -1014,56 +1111,76 @@ mod test {
                     _ => 1 << 20,
                 } as usize;
                 let end = (at[s] + n).min(sides[s].len());
-                let seg = &sides[s][at[s]..end];
-                let mut out = PduOut::new(&mut values, Some(&wanted));
-                d.data(s == 0, seg, packet, &mut out);
-                c.data(s, seg, packet);
+                // One trial in eight loses a segment now and then.
+                if trial % 8 == 7 && next() % 10 == 0 {
+                    segs.push(Seg::Lost(s, (end - at[s]) as u64));
+                } else {
+                    segs.push(Seg::Data(s, at[s]..end));
+                }
                 at[s] = end;
-                packet += 1;
             }
-            if c.complex {
-                continue;
-            }
-            covered += 1;
-            // Commands in the order shown (the values of a packet keep theirs), and how
-            // many messages each packet shows.
-            values.settle();
-            let mut want: Vec<(u64, String)> = values
-                .iter()
-                .filter(|&(_, f, _)| f == Fid::MemcacheCommand)
-                .map(|(p, _, x)| match x {
-                    ValueRef::Text(t) => (p, t.to_owned()),
-                    other => panic!("{other:?}"),
-                })
-                .collect();
-            want.sort_by_key(|w| w.0);
-            let got: Vec<(u64, String)> = c
-                .found
-                .iter()
-                .filter_map(|&(p, c)| Some((u64::from(p), command_of(c)?.to_string())))
-                .collect();
-            assert_eq!(got, want, "trial {trial}");
-            let mut want: Vec<(u64, usize)> = Vec::new();
-            for (p, _, _) in values.iter().filter(|&(_, f, _)| f == Fid::Memcache) {
-                match want.last_mut() {
-                    Some((q, n)) if *q == p => *n += 1,
-                    _ => want.push((p, 1)),
-                }
-            }
-            let mut got: Vec<(u64, usize)> = Vec::new();
-            for &(p, _) in &c.found {
-                match got.last_mut() {
-                    Some((q, n)) if *q == u64::from(p) => *n += 1,
-                    _ => got.push((u64::from(p), 1)),
-                }
-            }
-            assert_eq!(got, want, "trial {trial}");
-            shown += c.found.iter().filter(|f| command_of(f.1).is_some()).count();
+            let (c, n) = table_agrees(&sides, &segs, &format!("trial {trial}"));
+            covered += usize::from(c);
+            shown += n;
+            stats += usize::from(c && sides[1].windows(5).any(|w| w == b"STAT "));
+            binary += usize::from(c && mode != 0 && sides.iter().any(|s| !s.is_empty()));
         }
-        // First lines cut by a segment are followed too (346 of the 400 trials were
-        // covered when they were not): only a STAT reply, in one trial of four, or a
-        // request line of no command leaves the simple path.
-        assert!(covered > 380 && shown > 300, "{covered} {shown}");
+        // Every trial is covered: `stats` replies and binary PDUs are followed (387 of
+        // 400 text trials were covered when a STAT reply left the simple path, and no
+        // binary one). Only a first line over LINE_MAX or a binary length of 0 leaves it.
+        assert_eq!(covered, 600);
+        assert!(
+            shown > 400 && stats > 200 && binary > 350,
+            "{shown} {stats} {binary}"
+        );
+    }
+
+    /// Binary and `stats` conversations cut by one segment's end at every offset, and by
+    /// two at every pair of offsets a few bytes apart: the table covers them and agrees.
+    #[test]
+    fn the_ingest_command_table_agrees_cut_at_every_offset() {
+        let mut client = Vec::new();
+        client.extend(bin(
+            0x80,
+            op::SET,
+            b"k",
+            &[0, 0, 0, 1, 0, 0, 0, 0],
+            b"hello",
+            0,
+        ));
+        client.extend(bin(0x80, op::GET_K_Q, b"key", b"", b"", 0));
+        client.extend(bin(0x80, op::STAT, b"", b"", b"", 0));
+        client.extend_from_slice(b"stats\r\nget k\r\n");
+        client.extend(bin(0x80, op::GET, b"k", b"", b"", 0));
+        let mut server = Vec::new();
+        server.extend(bin(0x81, op::SET, b"", b"", b"", 0));
+        server.extend(bin(0x81, op::STAT, b"pid", b"", b"42", 0));
+        server.extend(bin(0x81, op::STAT, b"", b"", b"", 0));
+        server.extend_from_slice(b"STAT pid 1\r\nSTAT items:1:number 5\r\nEND\r\n");
+        server.extend_from_slice(b"VALUE k 0 5\r\nhello\r\nEND\r\n");
+        server.extend(bin(0x81, op::GET, b"", &[0, 0, 0, 1], b"hello", 0));
+        let sides = [client, server];
+        let mut trials = 0;
+        for s in 0..2 {
+            let len = sides[s].len();
+            let other = 1 - s;
+            for a in 0..len {
+                for b in [a + 1, a + 2, a + 5, a + 13, a + 25, len] {
+                    let b = b.min(len);
+                    let mut segs = vec![Seg::Data(other, 0..sides[other].len())];
+                    segs.extend(
+                        [0..a, a..b, b..len]
+                            .into_iter()
+                            .filter(|r| !r.is_empty())
+                            .map(|r| Seg::Data(s, r)),
+                    );
+                    let what = format!("side {s} cut at {a} and {b}");
+                    assert!(table_agrees(&sides, &segs, &what).0, "{what}");
+                    trials += 1;
+                }
+            }
+        }
+        assert!(trials > 1000);
     }
 
     #[test]
