@@ -9,6 +9,8 @@ pub mod fields;
 pub mod filter;
 pub mod follow;
 pub mod lake;
+#[cfg(test)]
+pub(crate) mod made;
 pub mod reread;
 pub mod rows;
 pub mod scan;

@@ -530,48 +530,18 @@ mod test {
     /// A pcap of one TCP conversation between 10.0.0.1:40000 and 10.0.0.2:11211, picked
     /// up mid-flight: each (from the client, payload) a segment.
     fn memcache_pcap(segs: &[(bool, &[u8])]) -> Vec<u8> {
-        let mut out = Vec::new();
-        for v in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 65535, 1] {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
-        out[4..8].copy_from_slice(&[2, 0, 4, 0]);
+        use crate::query::made::{pcap, ACK, PSH};
         let mut seq = [1000u32, 5000];
-        for (k, &(up, data)) in segs.iter().enumerate() {
-            let me = usize::from(!up);
-            let (src, dst, sp, dp) = if up {
-                ([10, 0, 0, 1], [10, 0, 0, 2], 40000u16, 11211u16)
-            } else {
-                ([10, 0, 0, 2], [10, 0, 0, 1], 11211, 40000)
-            };
-            let mut f = vec![0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1, 0x08, 0x00];
-            let total = (40 + data.len()) as u16;
-            let mut ip = vec![0x45, 0];
-            ip.extend_from_slice(&total.to_be_bytes());
-            ip.extend_from_slice(&[0, 0, 0x40, 0, 64, 6, 0, 0]);
-            ip.extend_from_slice(&src);
-            ip.extend_from_slice(&dst);
-            let mut sum: u32 = ip
-                .chunks(2)
-                .map(|c| u32::from(u16::from_be_bytes([c[0], c[1]])))
-                .sum();
-            while sum > 0xffff {
-                sum = (sum & 0xffff) + (sum >> 16);
-            }
-            ip[10..12].copy_from_slice(&(!(sum as u16)).to_be_bytes());
-            f.extend_from_slice(&ip);
-            f.extend_from_slice(&sp.to_be_bytes());
-            f.extend_from_slice(&dp.to_be_bytes());
-            f.extend_from_slice(&seq[me].to_be_bytes());
-            f.extend_from_slice(&seq[1 - me].to_be_bytes());
-            f.extend_from_slice(&[0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0]);
-            f.extend_from_slice(data);
-            seq[me] = seq[me].wrapping_add(data.len() as u32);
-            for v in [1_700_000_000, k as u32, f.len() as u32, f.len() as u32] {
-                out.extend_from_slice(&v.to_le_bytes());
-            }
-            out.extend_from_slice(&f);
-        }
-        out
+        let segs: Vec<_> = segs
+            .iter()
+            .map(|&(up, data)| {
+                let next = &mut seq[usize::from(!up)];
+                let at = *next;
+                *next = next.wrapping_add(data.len() as u32);
+                (up, ACK | PSH, at, data)
+            })
+            .collect();
+        pcap(11211, &segs)
     }
 
     /// A request with no reply (`noreply`, `quit`) sent in the segment of one waiting for
