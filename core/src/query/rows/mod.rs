@@ -473,26 +473,25 @@ impl<'c> Rows<'c> {
         if let (Some(m), Net::Ip { src, dst, .. }) = (&s.icmp, s.net) {
             self.echo(m, src, dst, index, row);
         }
-        if s.stack.last() == Some(Proto::Igmp) {
-            let igmp = self
-                .layers
-                .of(Proto::Igmp)
-                .last()
-                .map(|l| l.bytes(bytes, &[]));
-            if let Some((protocol, info)) = igmp.and_then(headers::igmp) {
-                row.protocol = protocol.into();
-                row.info = info;
+        // IGMP and SCTP, when they are the top layer, word their rows from their bytes.
+        let top = s
+            .stack
+            .last()
+            .filter(|p| matches!(p, Proto::Igmp | Proto::Sctp));
+        let body = top.and_then(|p| self.layers.of(p).last().map(|l| l.bytes(bytes, &[])));
+        match (top, body) {
+            (Some(Proto::Igmp), Some(b)) => {
+                if let Some((protocol, info)) = headers::igmp(b) {
+                    row.protocol = protocol.into();
+                    row.info = info;
+                }
             }
-        }
-        if s.stack.last() == Some(Proto::Sctp) {
-            let sctp = self
-                .layers
-                .of(Proto::Sctp)
-                .last()
-                .map(|l| l.bytes(bytes, &[]));
-            if let Some(info) = sctp.and_then(headers::sctp) {
-                row.info = info;
+            (Some(Proto::Sctp), Some(b)) => {
+                if let Some(info) = headers::sctp(b) {
+                    row.info = info;
+                }
             }
+            _ => {}
         }
         let Transport::Tcp(t) = s.transport else {
             if let Transport::Udp {
