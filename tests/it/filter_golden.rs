@@ -70,6 +70,14 @@ fn tcp_header_filters_keep_the_frames_tshark_shows() {
     compare_with_tshark("filter-tcp", 50);
 }
 
+/// The protocols of the wire layer's stack that have no fields of their own (`sctp`,
+/// `gre`, `vxlan`, `igmp` …), over corpus captures that hold each of them
+/// (tests/golden/filter-proto).
+#[test]
+fn protocol_filters_keep_the_frames_tshark_shows() {
+    compare_with_tshark("filter-proto", 70);
+}
+
 /// Every golden pair of `golden`: the frames kept by the evaluator (every packet's bytes
 /// at hand) and by the scan the CLI and the page run (bytes read only for the packets
 /// the index cannot answer) must be tshark's.

@@ -6,6 +6,8 @@ use super::{arena_push, Fid, FieldCtx, PacketSource, Span, Store, Value};
 use crate::capture::packet::{PacketRow, NO_FLOW};
 use crate::capture::Capture;
 use crate::ingest::wire::{self, LayerSpan, Layers, Proto};
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 fn be16(b: &[u8], off: usize) -> Option<u16> {
     Some(u16::from_be_bytes(b.get(off..off + 2)?.try_into().ok()?))
@@ -340,7 +342,13 @@ impl<'c> FieldCtx<'c> {
                     self.tcp_field(f, l, in_flow, src, out);
                 }
             }
-            _ => {}
+            f => {
+                if let Some(proto) = stack_proto(f) {
+                    for l in pick(proto) {
+                        out.push(Value::Proto(packet_span(l.offset as usize, b.len())));
+                    }
+                }
+            }
         }
     }
 
@@ -537,6 +545,21 @@ fn shown(l: &LayerSpan, b: &[u8]) -> bool {
         Proto::Icmp | Proto::Icmpv6 => has(2),
         _ => true,
     }
+}
+
+/// The protocol of the wire layer's stack that protocol field `f` names (`sctp`, `gre`,
+/// `vxlan` …): the field is there wherever the layer is, as [`protocols`] lists it.
+fn stack_proto(f: Fid) -> Option<Proto> {
+    static TABLE: OnceLock<HashMap<Fid, Proto>> = OnceLock::new();
+    TABLE
+        .get_or_init(|| {
+            Proto::ALL
+                .iter()
+                .filter_map(|&p| Some((super::lookup(p.name())?, p)))
+                .collect()
+        })
+        .get(&f)
+        .copied()
 }
 
 /// `frame.protocols` as far as we dissect: the stack, and the layers an ICMP error
