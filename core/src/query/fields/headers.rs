@@ -462,16 +462,29 @@ impl<'c> FieldCtx<'c> {
                 .map(|&s| 1u32 << (s.min(14)))),
             TcpOptionsTsval => u(tcp_option(b, &l, 8).and_then(|v| be32(v, 0))),
             TcpOptionsTsecr => u(tcp_option(b, &l, 8).and_then(|v| be32(v, 4))),
-            TcpPayload => {
+            // A RST's data goes to no dissector: packet-tcp.c shows it as the reset's
+            // cause (text up to a NUL), not as payload.
+            TcpPayload | TcpResetCause => {
                 let start = o + hlen;
                 let end = (l.end() as usize).min(b.len());
-                (end > start && len > 0).then(|| {
-                    Value::Bytes(Span {
+                let rst = flags.is_some_and(|f| f & 0x004 != 0);
+                let data = b.get(start..end).filter(|d| !d.is_empty() && len > 0);
+                match (field, data) {
+                    (TcpPayload, Some(_)) if !rst => Some(Value::Bytes(Span {
                         store: Store::Packet,
                         start: start as u32,
                         len: (end - start) as u32,
-                    })
-                })
+                    })),
+                    (TcpResetCause, Some(d)) if rst => {
+                        let text = d.split(|&c| c == 0).next().unwrap_or(&[]);
+                        Some(Value::Str(Span {
+                            store: Store::Packet,
+                            start: start as u32,
+                            len: text.len() as u32,
+                        }))
+                    }
+                    _ => None,
+                }
             }
             _ => None,
         };

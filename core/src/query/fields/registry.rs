@@ -288,6 +288,7 @@ registry! {
     TcpOptionsWscaleMultiplier = "tcp.options.wscale.multiplier", Uint16, Dec, Extracted, Wireshark, "Multiplier";
     TcpOptionsTsval = "tcp.options.timestamp.tsval", Uint32, Dec, Extracted, Wireshark, "Timestamp value";
     TcpOptionsTsecr = "tcp.options.timestamp.tsecr", Uint32, Dec, Extracted, Wireshark, "Timestamp echo reply";
+    TcpResetCause = "tcp.reset_cause", String, None, Extracted, Wireshark, "Reset cause";
     TcpPayload = "tcp.payload", Bytes, None, Extracted, Wireshark, "TCP payload";
     TcpTimeRelative = "tcp.time_relative", RelativeTime, None, Extracted, Wireshark, "Time since first frame in this TCP stream";
     TcpTimeDelta = "tcp.time_delta", RelativeTime, None, Extracted, Wireshark, "Time since previous frame in this TCP stream";
