@@ -67,10 +67,10 @@ if (!captures.length) {
   process.exit(2);
 }
 // The port filter names the memcached port of tests/scripts/make-bench-capture.sh (21411),
-// so that it matches the bench capture's memcached traffic.
+// so that it matches the bench capture's memcached traffic; the last is the usual way to hide noise.
 const filters = filterArgs.length
   ? filterArgs
-  : ['tcp.port == 21411', 'tcp.len > 1000', 'http.response.code == 200', 'memcache.command == "set"'];
+  : ['tcp.port == 21411', 'tcp.len > 1000', 'http.response.code == 200', 'memcache.command == "set"', '!(arp or icmp or dns)'];
 if (profileStep?.startsWith('filter:') && !filters.includes(profileStep.slice(7))) filters.push(profileStep.slice(7));
 // The largest tables: memcached's transactions and HTTP's requests, built whole.
 const tables = [['memcache', 'transactions'], ['http', 'requests']];

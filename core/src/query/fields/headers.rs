@@ -575,6 +575,64 @@ fn stack_proto(f: Fid) -> Option<Proto> {
         .copied()
 }
 
+/// Whether `f` is a field of a protocol that takes the place of IP, TCP or UDP (ARP,
+/// ICMP, SCTP, GRE, STP…), so that a packet of a TCP or UDP conversation has it only
+/// inside a tunnel: without one, the conversation's own IP and TCP or UDP layers leave it
+/// no place, and the index answers "absent" without the packet's bytes. Protocols that
+/// can ride on UDP or below IP (L2TP, PPP, ESP in UDP, VLAN, MPLS…) are not among them.
+pub(super) fn beside_transport(f: Fid) -> bool {
+    static PROTOS: OnceLock<HashMap<&'static str, Proto>> = OnceLock::new();
+    let protos = PROTOS.get_or_init(|| Proto::ALL.iter().map(|&p| (p.name(), p)).collect());
+    let name = f.name();
+    let owner = name.split_once('.').map_or(name, |(p, _)| p);
+    use Proto::*;
+    matches!(
+        protos.get(owner),
+        Some(
+            Arp | Aarp
+                | Icmp
+                | Icmpv6
+                | Igmp
+                | Igrp
+                | Eigrp
+                | Ospf
+                | Pim
+                | Vrrp
+                | Rsvp
+                | Dccp
+                | Sctp
+                | Udplite
+                | Gre
+                | Etherip
+                | Ipcomp
+                | Ipx
+                | Idp
+                | Osi
+                | DecDna
+                | Stp
+                | Cdp
+                | Dtp
+                | Lldp
+                | Eapol
+                | Slow
+                | Loop
+                | Cfm
+                | Pppoed
+                | Fip
+                | Goose
+                | PnRt
+                | PnMrp
+                | Ecatf
+                | Ieee1722
+                | Ieee1905
+                | Macc
+                | Slarp
+                | Fcoe
+                | Netbios
+        )
+    )
+}
+
 /// `frame.protocols` as far as we dissect: the stack, and the layers an ICMP error
 /// quotes.
 fn protocols(ls: &Layers) -> String {

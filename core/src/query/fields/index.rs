@@ -14,6 +14,9 @@ impl<'c> FieldCtx<'c> {
         let row = self.row;
         let c = self.capture;
         let first_layer = layer <= 1;
+        if self.beside_conversation(field) {
+            return true;
+        }
         match field {
             FrameNumber => out.push(Value::Uint(self.index as u64 + 1)),
             FrameTime => out.push(Value::Time(row.ts_ns)),
@@ -455,5 +458,78 @@ mod test {
              datagrams), {unknown} left to the bytes"
         );
         assert!(known > 2_000 && compared > known * 30, "{known} {compared}");
+    }
+
+    /// No packet of a TCP or UDP conversation outside a tunnel has a field of ARP, ICMP,
+    /// SCTP, STP… (`headers::beside_transport`), over every capture of tests/data and the
+    /// corpus: what the index answers for them is what the bytes say. The fields are read
+    /// from the bytes by marking every packet tunneled, which turns the index's answer off.
+    #[test]
+    fn protocols_beside_transport_are_absent_from_conversations_packets() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let corpus = crate::ingest::app::testkit::path("corpus:")
+            .unwrap_or_else(|| root.join("tests/data"));
+        let fields: Vec<Fid> = super::super::registry::FIELDS
+            .iter()
+            .map(|f| f.id)
+            .filter(|&f| super::super::headers::beside_transport(f))
+            .collect();
+        assert!(fields.contains(&Fid::Arp) && fields.contains(&Fid::IcmpType));
+        let mut paths = crate::ingest::app::testkit::captures_under(&root.join("tests/data"));
+        paths.extend(crate::ingest::app::testkit::captures_under(&corpus));
+        let (mut plain, mut found_elsewhere) = (0u64, 0u64);
+        let mut values = Vec::new();
+        for path in paths {
+            let Ok(bytes) = std::fs::read(&path) else {
+                continue;
+            };
+            let name = path.display().to_string();
+            let indexed = crate::ingest::ingest_bytes(&name, &bytes);
+            if indexed
+                .files
+                .first()
+                .is_none_or(|f| f.compression.is_some())
+            {
+                continue;
+            }
+            let mut read = crate::ingest::ingest_bytes(&name, &bytes);
+            read.packets = indexed
+                .packets
+                .iter()
+                .map(|r| PacketRow {
+                    flags: r.flags | PacketRow::FLAG_TUNNELED,
+                    ..r
+                })
+                .collect::<Packets>();
+            let mut src = MemorySource {
+                files: vec![&bytes],
+            };
+            let mut a = FieldCtx::new(&indexed);
+            let mut b = FieldCtx::new(&read);
+            for (i, row) in indexed.packets.iter().enumerate() {
+                a.begin(i);
+                b.begin(i);
+                let conversation = row.flow != crate::capture::packet::NO_FLOW
+                    && row.flags & PacketRow::FLAG_TUNNELED == 0;
+                plain += u64::from(conversation);
+                for &f in &fields {
+                    values.clear();
+                    b.extract(f, 0, &mut src, &mut values);
+                    if conversation {
+                        assert!(
+                            values.is_empty() && !a.exists(f, 0, &mut src, &mut Vec::new()),
+                            "{name}: packet {}: {f:?} in a conversation's packet",
+                            i + 1
+                        );
+                        values.clear();
+                        assert!(a.fast(f, 0, &mut values) && values.is_empty());
+                    } else {
+                        found_elsewhere += u64::from(!values.is_empty());
+                    }
+                }
+            }
+        }
+        eprintln!("{plain} packets of conversations; {found_elsewhere} values elsewhere");
+        assert!(plain > 10_000 && found_elsewhere > 1_000, "{plain} {found_elsewhere}");
     }
 }

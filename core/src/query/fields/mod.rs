@@ -372,6 +372,9 @@ impl<'c> FieldCtx<'c> {
     pub fn from_index(&self, field: Fid) -> bool {
         use Fid::*;
         let flow = self.flow();
+        if self.beside_conversation(field) {
+            return true;
+        }
         match field {
             FrameNumber
             | FrameTime
@@ -427,6 +430,14 @@ impl<'c> FieldCtx<'c> {
             TcpHeader::One { .. } => 2,
         };
         flow | tunneled << 1 | tcp << 2 | eth << 4
+    }
+
+    /// Whether the current packet belongs to a TCP or UDP conversation with no tunnel and
+    /// `field` is of a protocol that such a packet has no place for
+    /// ([`headers::beside_transport`]: `arp`, `icmp`, `sctp.port`…): the field is absent,
+    /// and `!arp` or `not icmp` read no packet of a conversation.
+    fn beside_conversation(&self, field: Fid) -> bool {
+        self.row.flow != NO_FLOW && !self.tunneled() && headers::beside_transport(field)
     }
 
     /// The current packet is IP in IP or came out of a tunnel (more IP layers, and maybe
@@ -641,6 +652,9 @@ impl<'c> FieldCtx<'c> {
         tmp: &mut Vec<Value>,
     ) -> bool {
         use Fid::*;
+        if self.beside_conversation(field) {
+            return false;
+        }
         if matches!(field, Frame | Eth) && self.exists_from_index(field, layer) {
             return true;
         }
