@@ -5,6 +5,7 @@
 pub mod app;
 pub mod file;
 pub mod flow;
+pub mod heads;
 pub mod packet;
 pub mod restart;
 pub mod stats;
@@ -303,6 +304,10 @@ pub struct Capture {
     /// is made without the packets before it: read with [`Capture::echo_request`].
     #[serde(skip)]
     pub echo_requests: EchoRequests,
+    /// Each conversation's link and IP headers each way, when every packet that way had
+    /// the same (`eth.src`, `ip.ttl`… read without the packets).
+    #[serde(skip)]
+    pub heads: heads::Heads,
     /// Errors that stopped reading a file; packets before them are kept.
     pub errors: Vec<IngestError>,
     /// Oddities that did not stop reading (the first thousand).

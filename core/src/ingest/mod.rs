@@ -20,8 +20,9 @@
 //!   and the text, `packet_processes` 8, `echo_requests` 12 (an ICMP echo request).
 //! - per TCP conversation seen after a SYN from one side only: `tcp_acked_bases` 12;
 //!   per one that uses AccECN's ACE counter: `tcp_ace` 16.
-//! - per TCP or UDP conversation: 112 bytes (`Conversation`) and a flow-table entry of
-//!   about 70; TCP ones add 170 (`TcpConversation`, `TcpControl`) and, while the ingest
+//! - per TCP or UDP conversation: 112 bytes (`Conversation`), 8 for its link and IP
+//!   headers each way (`heads`, which keeps each distinct one once: about 60 bytes, and
+//!   as much again while the ingest runs) and a flow-table entry of about 70; TCP ones add 170 (`TcpConversation`, `TcpControl`) and, while the ingest
 //!   runs, 360 of analysis state and 24 per segment not yet acknowledged (at most
 //!   [`tcp::MAX_UNACKED`] a direction). Per Ethernet or IP address pair: 88 and an entry.
 //! - per transaction: 48 bytes (`Transaction`; 40 on wasm32: its packets in 32 bits, their
@@ -145,6 +146,8 @@ struct Analysis {
     prev_ts: Vec<i64>,
     /// Packets of each file in the timeline so far.
     file_packets: Vec<u64>,
+    /// The current packet's head (`head_of`).
+    head: Vec<u8>,
 }
 
 impl Analysis {
@@ -233,6 +236,10 @@ impl Analysis {
             row.flags |= PacketRow::FLAG_TUNNELED;
         }
         row.tcp = tcp_header(&summary);
+        if flow != NO_FLOW && row.flags & PacketRow::FLAG_TUNNELED == 0 && self.stages.index {
+            let head = head_of(&summary, p.data, &mut self.head);
+            c.heads.add(flow, dir as usize, linktype, head);
+        }
         // Echo requests as the packet list sees them: each packet alone (a request in
         // IP fragments shows as fragments there).
         if let (Some(m), wire::Net::Ip { src, dst, .. }, true) = (
@@ -709,6 +716,7 @@ impl Ingest {
         capture.stages = stages;
         capture.conversations = flows.conversations;
         capture.echo_requests.finish();
+        capture.heads.finish();
         if stages.tcp {
             capture
                 .tcp_control
@@ -749,6 +757,41 @@ impl Ingest {
             self.analysis.packet(file, &rec, q.iface);
         }
     }
+}
+
+/// A packet's head for [`crate::capture::heads::Heads`]: its bytes up to the end of its
+/// IP header (IPv6: the fixed 40 bytes) with the lengths, identification, checksum and
+/// addresses cleared, in `buf`. None when its IP header cannot be placed in the frame
+/// (a datagram reassembled from fragments, a header the capture cut).
+fn head_of<'b>(s: &wire::Summary, frame: &[u8], buf: &'b mut Vec<u8>) -> Option<&'b [u8]> {
+    let ip = s.ip.as_ref()?;
+    let payload = s.payload.filter(|p| !p.reassembled)?;
+    let l4 = match s.transport {
+        Transport::Tcp(t) => usize::from(t.data_offset >> 4) * 4,
+        Transport::Udp { .. } => 8,
+        _ => return None,
+    };
+    let start = (payload.offset as usize).checked_sub(l4 + usize::from(ip.header_len))?;
+    let fixed = if ip.version == 4 {
+        usize::from(ip.header_len)
+    } else {
+        40
+    };
+    let bytes = frame.get(..start + fixed)?;
+    if bytes[start] >> 4 != ip.version {
+        return None;
+    }
+    buf.clear();
+    buf.extend_from_slice(bytes);
+    let cleared: &[std::ops::Range<usize>] = if ip.version == 4 {
+        &[2..6, 10..20]
+    } else {
+        &[4..6, 8..40]
+    };
+    for r in cleared {
+        buf[start + r.start..start + r.end].fill(0);
+    }
+    Some(buf)
 }
 
 fn on_event(

@@ -162,36 +162,14 @@ impl<'c> FieldCtx<'c> {
                 out.push(Value::Uint(v as u64))
             }
         };
+        if link_and_ip(b, ls, field, layer, out) {
+            return;
+        }
         match field {
             Frame if layer <= 1 => out.push(Value::Proto(packet_span(0, b.len()))),
             FrameProtocols if layer <= 1 => {
                 let s = protocols(ls);
                 out.push(Value::Str(arena_push(&mut self.arena, s.as_bytes())));
-            }
-            Eth | EthDst | EthSrc | EthAddr | EthType => {
-                for l in pick(Proto::Eth) {
-                    let o = l.offset as usize;
-                    let mac = |at: usize| arr::<6>(b, at).map(Value::Ether);
-                    match field {
-                        Eth => out.push(Value::Proto(packet_span(o, b.len()))),
-                        EthDst => out.extend(mac(o)),
-                        EthSrc => out.extend(mac(o + 6)),
-                        EthAddr => out.extend(mac(o).into_iter().chain(mac(o + 6))),
-                        _ => u(be16(b, o + 12).filter(|t| *t >= 0x600).map(u32::from), out),
-                    }
-                }
-            }
-            Vlan | VlanPriority | VlanId | VlanEtype => {
-                for l in pick(Proto::Vlan) {
-                    let o = l.offset as usize;
-                    let tci = be16(b, o).unwrap_or(0) as u32;
-                    match field {
-                        Vlan => out.push(Value::Proto(packet_span(o, b.len()))),
-                        VlanPriority => u(Some(tci >> 13), out),
-                        VlanId => u(Some(tci & 0xfff), out),
-                        _ => u(be16(b, o + 2).map(u32::from), out),
-                    }
-                }
             }
             Sll => {
                 for l in pick(Proto::Sll) {
@@ -234,54 +212,6 @@ impl<'c> FieldCtx<'c> {
                         ArpSrcProtoIpv4 => out.extend(v4(spa)),
                         ArpDstHwMac => out.extend(mac(tha)),
                         _ => out.extend(v4(tpa)),
-                    }
-                }
-            }
-            Ip | IpVersion | IpHdrLen | IpDsfield | IpLen | IpId | IpFlags | IpFlagsRb
-            | IpFlagsDf | IpFlagsMf | IpFragOffset | IpTtl | IpProto | IpChecksum | IpSrc
-            | IpDst | IpAddr => {
-                for l in pick(Proto::Ip) {
-                    let o = l.offset as usize;
-                    let frag = be16(b, o + 6).unwrap_or(0) as u32;
-                    let addr = |at: usize| arr::<4>(b, at).map(Value::Ipv4);
-                    match field {
-                        Ip => out.push(Value::Proto(packet_span(o, l.end() as usize))),
-                        IpVersion => u(Some(4), out),
-                        IpHdrLen => u(b.get(o).map(|&x| (x & 0x0f) as u32 * 4), out),
-                        IpDsfield => u(b.get(o + 1).map(|&x| x as u32), out),
-                        IpLen => u(be16(b, o + 2).map(u32::from), out),
-                        IpId => u(be16(b, o + 4).map(u32::from), out),
-                        IpFlags => u(Some(frag >> 13), out),
-                        IpFlagsRb => out.push(Value::Bool(frag & 0x8000 != 0)),
-                        IpFlagsDf => out.push(Value::Bool(frag & 0x4000 != 0)),
-                        IpFlagsMf => out.push(Value::Bool(frag & 0x2000 != 0)),
-                        IpFragOffset => u(Some((frag & 0x1fff) * 8), out),
-                        IpTtl => u(b.get(o + 8).map(|&x| x as u32), out),
-                        IpProto => u(b.get(o + 9).map(|&x| x as u32), out),
-                        IpChecksum => u(be16(b, o + 10).map(u32::from), out),
-                        IpSrc => out.extend(addr(o + 12)),
-                        IpDst => out.extend(addr(o + 16)),
-                        _ => out.extend(addr(o + 12).into_iter().chain(addr(o + 16))),
-                    }
-                }
-            }
-            Ipv6 | Ipv6Version | Ipv6Tclass | Ipv6Flow | Ipv6Plen | Ipv6Nxt | Ipv6Hlim
-            | Ipv6Src | Ipv6Dst | Ipv6Addr => {
-                for l in pick(Proto::Ipv6) {
-                    let o = l.offset as usize;
-                    let w = be32(b, o).unwrap_or(0);
-                    let addr = |at: usize| arr::<16>(b, at).map(Value::Ipv6);
-                    match field {
-                        Ipv6 => out.push(Value::Proto(packet_span(o, l.end() as usize))),
-                        Ipv6Version => u(Some(6), out),
-                        Ipv6Tclass => u(Some((w >> 20) & 0xff), out),
-                        Ipv6Flow => u(Some(w & 0xf_ffff), out),
-                        Ipv6Plen => u(be16(b, o + 4).map(u32::from), out),
-                        Ipv6Nxt => u(b.get(o + 6).map(|&x| x as u32), out),
-                        Ipv6Hlim => u(b.get(o + 7).map(|&x| x as u32), out),
-                        Ipv6Src => out.extend(addr(o + 8)),
-                        Ipv6Dst => out.extend(addr(o + 24)),
-                        _ => out.extend(addr(o + 8).into_iter().chain(addr(o + 24))),
                     }
                 }
             }
@@ -573,6 +503,146 @@ fn stack_proto(f: Fid) -> Option<Proto> {
         })
         .get(&f)
         .copied()
+}
+
+/// Whether `field` is one of the link and IP header fields a conversation's head answers
+/// ([`crate::capture::heads`]): what stays the same from packet to packet of a way, so
+/// not the lengths, identification, checksum, or the protocols' bytes; the addresses come
+/// from the conversation.
+pub(super) fn in_head(field: Fid) -> bool {
+    use Fid::*;
+    matches!(
+        field,
+        EthDst
+            | EthSrc
+            | EthAddr
+            | EthType
+            | VlanPriority
+            | VlanId
+            | VlanEtype
+            | IpHdrLen
+            | IpDsfield
+            | IpFlags
+            | IpFlagsRb
+            | IpFlagsDf
+            | IpFlagsMf
+            | IpFragOffset
+            | IpTtl
+            | Ipv6Tclass
+            | Ipv6Flow
+            | Ipv6Hlim
+    )
+}
+
+/// The values of `field` if it is a field of Ethernet, VLAN, IPv4 or IPv6 (false for any
+/// other), from bytes `b` with layers `ls`: a packet's, or a conversation's head
+/// ([`FieldCtx::head_values`]).
+pub(super) fn link_and_ip(
+    b: &[u8],
+    ls: &Layers,
+    field: Fid,
+    layer: u8,
+    out: &mut Vec<Value>,
+) -> bool {
+    use Fid::*;
+    // The layers of one protocol that show fields.
+    let pick = |proto: Proto| {
+        ls.of(proto)
+            .filter(|l| shown(l, b))
+            .enumerate()
+            .filter(move |(i, _)| layer == 0 || *i + 1 == layer as usize)
+            .map(|(_, l)| *l)
+    };
+    let packet_span = |start: usize, end: usize| {
+        let end = end.min(b.len()).max(start.min(b.len()));
+        let start = start.min(end);
+        Span {
+            store: Store::Packet,
+            start: start as u32,
+            len: (end - start) as u32,
+        }
+    };
+    let u = |v: Option<u32>, out: &mut Vec<Value>| {
+        if let Some(v) = v {
+            out.push(Value::Uint(v as u64))
+        }
+    };
+    match field {
+        Eth | EthDst | EthSrc | EthAddr | EthType => {
+            for l in pick(Proto::Eth) {
+                let o = l.offset as usize;
+                let mac = |at: usize| arr::<6>(b, at).map(Value::Ether);
+                match field {
+                    Eth => out.push(Value::Proto(packet_span(o, b.len()))),
+                    EthDst => out.extend(mac(o)),
+                    EthSrc => out.extend(mac(o + 6)),
+                    EthAddr => out.extend(mac(o).into_iter().chain(mac(o + 6))),
+                    _ => u(be16(b, o + 12).filter(|t| *t >= 0x600).map(u32::from), out),
+                }
+            }
+        }
+        Vlan | VlanPriority | VlanId | VlanEtype => {
+            for l in pick(Proto::Vlan) {
+                let o = l.offset as usize;
+                let tci = be16(b, o).unwrap_or(0) as u32;
+                match field {
+                    Vlan => out.push(Value::Proto(packet_span(o, b.len()))),
+                    VlanPriority => u(Some(tci >> 13), out),
+                    VlanId => u(Some(tci & 0xfff), out),
+                    _ => u(be16(b, o + 2).map(u32::from), out),
+                }
+            }
+        }
+        Ip | IpVersion | IpHdrLen | IpDsfield | IpLen | IpId | IpFlags | IpFlagsRb | IpFlagsDf
+        | IpFlagsMf | IpFragOffset | IpTtl | IpProto | IpChecksum | IpSrc | IpDst | IpAddr => {
+            for l in pick(Proto::Ip) {
+                let o = l.offset as usize;
+                let frag = be16(b, o + 6).unwrap_or(0) as u32;
+                let addr = |at: usize| arr::<4>(b, at).map(Value::Ipv4);
+                match field {
+                    Ip => out.push(Value::Proto(packet_span(o, l.end() as usize))),
+                    IpVersion => u(Some(4), out),
+                    IpHdrLen => u(b.get(o).map(|&x| (x & 0x0f) as u32 * 4), out),
+                    IpDsfield => u(b.get(o + 1).map(|&x| x as u32), out),
+                    IpLen => u(be16(b, o + 2).map(u32::from), out),
+                    IpId => u(be16(b, o + 4).map(u32::from), out),
+                    IpFlags => u(Some(frag >> 13), out),
+                    IpFlagsRb => out.push(Value::Bool(frag & 0x8000 != 0)),
+                    IpFlagsDf => out.push(Value::Bool(frag & 0x4000 != 0)),
+                    IpFlagsMf => out.push(Value::Bool(frag & 0x2000 != 0)),
+                    IpFragOffset => u(Some((frag & 0x1fff) * 8), out),
+                    IpTtl => u(b.get(o + 8).map(|&x| x as u32), out),
+                    IpProto => u(b.get(o + 9).map(|&x| x as u32), out),
+                    IpChecksum => u(be16(b, o + 10).map(u32::from), out),
+                    IpSrc => out.extend(addr(o + 12)),
+                    IpDst => out.extend(addr(o + 16)),
+                    _ => out.extend(addr(o + 12).into_iter().chain(addr(o + 16))),
+                }
+            }
+        }
+        Ipv6 | Ipv6Version | Ipv6Tclass | Ipv6Flow | Ipv6Plen | Ipv6Nxt | Ipv6Hlim | Ipv6Src
+        | Ipv6Dst | Ipv6Addr => {
+            for l in pick(Proto::Ipv6) {
+                let o = l.offset as usize;
+                let w = be32(b, o).unwrap_or(0);
+                let addr = |at: usize| arr::<16>(b, at).map(Value::Ipv6);
+                match field {
+                    Ipv6 => out.push(Value::Proto(packet_span(o, l.end() as usize))),
+                    Ipv6Version => u(Some(6), out),
+                    Ipv6Tclass => u(Some((w >> 20) & 0xff), out),
+                    Ipv6Flow => u(Some(w & 0xf_ffff), out),
+                    Ipv6Plen => u(be16(b, o + 4).map(u32::from), out),
+                    Ipv6Nxt => u(b.get(o + 6).map(|&x| x as u32), out),
+                    Ipv6Hlim => u(b.get(o + 7).map(|&x| x as u32), out),
+                    Ipv6Src => out.extend(addr(o + 8)),
+                    Ipv6Dst => out.extend(addr(o + 24)),
+                    _ => out.extend(addr(o + 8).into_iter().chain(addr(o + 24))),
+                }
+            }
+        }
+        _ => return false,
+    }
+    true
 }
 
 /// Whether `f` is a field of a protocol that takes the place of IP, TCP or UDP (ARP,

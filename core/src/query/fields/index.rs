@@ -17,6 +17,9 @@ impl<'c> FieldCtx<'c> {
         if self.beside_conversation(field) {
             return true;
         }
+        if super::headers::in_head(field) {
+            return self.head_values(field, layer, out);
+        }
         match field {
             FrameNumber => out.push(Value::Uint(self.index as u64 + 1)),
             FrameTime => out.push(Value::Time(row.ts_ns)),
@@ -460,25 +463,29 @@ mod test {
         assert!(known > 2_000 && compared > known * 30, "{known} {compared}");
     }
 
-    /// No packet of a TCP or UDP conversation outside a tunnel has a field of ARP, ICMP,
-    /// SCTP, STP… (`headers::beside_transport`), over every capture of tests/data and the
-    /// corpus: what the index answers for them is what the bytes say. The fields are read
-    /// from the bytes by marking every packet tunneled, which turns the index's answer off.
+    /// What the index answers for a conversation's packets outside tunnels without their
+    /// bytes, over every capture of tests/data and the corpus, equals what the bytes say:
+    /// no field of ARP, ICMP, SCTP, STP… (`headers::beside_transport`), and the link and
+    /// IP header fields of the conversation's head (`headers::in_head`, `vlan`). The bytes'
+    /// answers come from a copy of the capture with every packet marked tunneled, which
+    /// turns the index's answers off.
     #[test]
-    fn protocols_beside_transport_are_absent_from_conversations_packets() {
+    fn conversations_packets_fields_from_the_index_equal_those_from_the_bytes() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let corpus = crate::ingest::app::testkit::path("corpus:")
-            .unwrap_or_else(|| root.join("tests/data"));
-        let fields: Vec<Fid> = super::super::registry::FIELDS
-            .iter()
-            .map(|f| f.id)
+        let corpus =
+            crate::ingest::app::testkit::path("corpus:").unwrap_or_else(|| root.join("tests/data"));
+        let registry = || super::super::registry::FIELDS.iter().map(|f| f.id);
+        let beside: Vec<Fid> = registry()
             .filter(|&f| super::super::headers::beside_transport(f))
             .collect();
-        assert!(fields.contains(&Fid::Arp) && fields.contains(&Fid::IcmpType));
+        let head: Vec<Fid> = registry()
+            .filter(|&f| super::super::headers::in_head(f))
+            .collect();
+        assert!(beside.contains(&Fid::Arp) && beside.contains(&Fid::IcmpType));
         let mut paths = crate::ingest::app::testkit::captures_under(&root.join("tests/data"));
         paths.extend(crate::ingest::app::testkit::captures_under(&corpus));
-        let (mut plain, mut found_elsewhere) = (0u64, 0u64);
-        let mut values = Vec::new();
+        let (mut plain, mut headed, mut found_elsewhere, mut values_from_heads) = (0, 0, 0, 0);
+        let (mut va, mut vb) = (Vec::new(), Vec::new());
         for path in paths {
             let Ok(bytes) = std::fs::read(&path) else {
                 continue;
@@ -509,27 +516,56 @@ mod test {
             for (i, row) in indexed.packets.iter().enumerate() {
                 a.begin(i);
                 b.begin(i);
+                let at = || format!("{name}: packet {}", i + 1);
                 let conversation = row.flow != crate::capture::packet::NO_FLOW
                     && row.flags & PacketRow::FLAG_TUNNELED == 0;
                 plain += u64::from(conversation);
-                for &f in &fields {
-                    values.clear();
-                    b.extract(f, 0, &mut src, &mut values);
+                for &f in &beside {
+                    vb.clear();
+                    b.extract(f, 0, &mut src, &mut vb);
                     if conversation {
-                        assert!(
-                            values.is_empty() && !a.exists(f, 0, &mut src, &mut Vec::new()),
-                            "{name}: packet {}: {f:?} in a conversation's packet",
-                            i + 1
-                        );
-                        values.clear();
-                        assert!(a.fast(f, 0, &mut values) && values.is_empty());
+                        assert!(vb.is_empty(), "{}: {f:?} in a conversation's packet", at());
+                        assert!(!a.exists(f, 0, &mut src, &mut va), "{}: {f:?}", at());
+                        va.clear();
+                        assert!(a.fast(f, 0, &mut va) && va.is_empty(), "{}: {f:?}", at());
                     } else {
-                        found_elsewhere += u64::from(!values.is_empty());
+                        found_elsewhere += u64::from(!vb.is_empty());
                     }
+                }
+                if !a.from_index(Fid::IpTtl) && !a.from_index(Fid::Ipv6Hlim) {
+                    assert!(!conversation || FieldCtx::head_of(&indexed, &row).is_none());
+                    continue;
+                }
+                headed += 1;
+                for layer in [0, 1, 2] {
+                    for &f in &head {
+                        va.clear();
+                        vb.clear();
+                        assert!(a.from_index(f) && a.fast(f, layer, &mut va), "{}", at());
+                        b.extract(f, layer, &mut src, &mut vb);
+                        assert_eq!(va, vb, "{}: {f:?}#{layer}", at());
+                        values_from_heads += va.len() as u64;
+                    }
+                    assert_eq!(
+                        a.exists(Fid::Vlan, layer, &mut src, &mut va),
+                        b.exists(Fid::Vlan, layer, &mut src, &mut vb),
+                        "{}: vlan#{layer}",
+                        at()
+                    );
                 }
             }
         }
-        eprintln!("{plain} packets of conversations; {found_elsewhere} values elsewhere");
-        assert!(plain > 10_000 && found_elsewhere > 1_000, "{plain} {found_elsewhere}");
+        eprintln!(
+            "{plain} packets of conversations, {headed} with a head ({values_from_heads} \
+             values); {found_elsewhere} values of protocols beside transport elsewhere"
+        );
+        assert!(
+            plain > 10_000 && found_elsewhere > 1_000,
+            "{plain} {found_elsewhere}"
+        );
+        assert!(
+            headed > plain / 2 && values_from_heads > headed * 10,
+            "{headed}"
+        );
     }
 }

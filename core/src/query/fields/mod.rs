@@ -92,7 +92,7 @@ impl PacketSource for MemorySource<'_> {
 }
 
 /// How many kinds of packet [`FieldCtx::index_kind`] tells apart.
-pub const INDEX_KINDS: usize = 32;
+pub const INDEX_KINDS: usize = 64;
 
 /// Values that fields of application protocols put out for one packet.
 pub struct ValueSink<'a> {
@@ -185,6 +185,9 @@ pub struct FieldCtx<'c> {
     pdu: Pdu<'c>,
     /// The process of each conversation, found on first use.
     processes: Option<Vec<Option<crate::query::sessions::Owner>>>,
+    /// The layers of the last conversation head looked at ([`Capture::heads`]), and
+    /// where its bytes are.
+    head_layers: (usize, Layers),
 }
 
 /// Where [`FieldCtx`] gets per-PDU fields from.
@@ -219,6 +222,7 @@ impl<'c> FieldCtx<'c> {
             app_wanted: Vec::new(),
             pdu: Pdu::None,
             processes: None,
+            head_layers: (0, Layers::default()),
         }
     }
 
@@ -375,6 +379,9 @@ impl<'c> FieldCtx<'c> {
         if self.beside_conversation(field) {
             return true;
         }
+        if headers::in_head(field) {
+            return self.head().is_some();
+        }
         match field {
             FrameNumber
             | FrameTime
@@ -429,7 +436,36 @@ impl<'c> FieldCtx<'c> {
             TcpHeader::Absent => 1,
             TcpHeader::One { .. } => 2,
         };
-        flow | tunneled << 1 | tcp << 2 | eth << 4
+        let head = usize::from(Self::head_of(capture, row).is_some());
+        flow | tunneled << 1 | tcp << 2 | eth << 4 | head << 5
+    }
+
+    /// The head of packet `row`'s conversation the way it went ([`Capture::heads`]),
+    /// unless a tunnel gave it more layers.
+    fn head_of<'a>(capture: &'a Capture, row: &PacketRow) -> Option<(u16, &'a [u8])> {
+        if row.flow == NO_FLOW || row.flags & PacketRow::FLAG_TUNNELED != 0 {
+            return None;
+        }
+        capture.heads.of(row.flow, row.dir() as usize)
+    }
+
+    /// The current packet's conversation head.
+    fn head(&self) -> Option<(u16, &'c [u8])> {
+        Self::head_of(self.capture, &self.row)
+    }
+
+    /// The values of a field of the link or IP headers ([`headers::in_head`]) from the
+    /// current packet's conversation head, false when it has none.
+    pub(super) fn head_values(&mut self, field: Fid, layer: u8, out: &mut Vec<Value>) -> bool {
+        let Some((linktype, head)) = self.head() else {
+            return false;
+        };
+        let (at, layers) = &mut self.head_layers;
+        if *at != head.as_ptr() as usize {
+            crate::ingest::wire::dissect_layers(linktype, head, head.len(), layers);
+            *at = head.as_ptr() as usize;
+        }
+        headers::link_and_ip(head, layers, field, layer, out)
     }
 
     /// Whether the current packet belongs to a TCP or UDP conversation with no tunnel and
@@ -655,6 +691,14 @@ impl<'c> FieldCtx<'c> {
         if self.beside_conversation(field) {
             return false;
         }
+        if field == Vlan && self.head().is_some() {
+            // A VLAN layer shows its ID.
+            let start = tmp.len();
+            self.head_values(VlanId, layer, tmp);
+            let found = tmp.len() > start;
+            tmp.truncate(start);
+            return found;
+        }
         if matches!(field, Frame | Eth) && self.exists_from_index(field, layer) {
             return true;
         }
@@ -680,6 +724,7 @@ impl<'c> FieldCtx<'c> {
         match field {
             Frame => true,
             Eth if layer <= 1 && self.capture.linktype_of(&self.row) == 1 => self.row.caplen >= 14,
+            Vlan => self.head().is_some(),
             Tcp | Udp | Ip | Ipv6 if layer <= 1 && self.flow().is_some() => {
                 field == Tcp || !self.tunneled()
             }
