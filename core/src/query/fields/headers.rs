@@ -215,7 +215,8 @@ impl<'c> FieldCtx<'c> {
                     }
                 }
             }
-            Udp | UdpSrcport | UdpDstport | UdpPort | UdpLength | UdpChecksum | UdpPayload => {
+            Udp | UdpSrcport | UdpDstport | UdpPort | UdpLength | UdpChecksum
+            | UdpChecksumStatus | UdpPayload => {
                 for l in pick(Proto::Udp) {
                     let o = l.offset as usize;
                     let (sp, dp) = (be16(b, o).map(u32::from), be16(b, o + 2).map(u32::from));
@@ -229,6 +230,23 @@ impl<'c> FieldCtx<'c> {
                         }
                         UdpLength => u(be16(b, o + 4).map(u32::from), out),
                         UdpChecksum => u(be16(b, o + 6).map(u32::from), out),
+                        // packet-udp.c: no checksum (0) is "Not present" over IPv4 and
+                        // "Illegal" over IPv6; any other is left "Unverified".
+                        UdpChecksumStatus => {
+                            let over_v6 = ls
+                                .as_slice()
+                                .iter()
+                                .take_while(|x| x.offset < l.offset)
+                                .filter(|x| matches!(x.proto, Proto::Ip | Proto::Ipv6))
+                                .last()
+                                .is_some_and(|x| x.proto == Proto::Ipv6);
+                            let status = |sum: u16| match sum {
+                                0 if over_v6 => 4,
+                                0 => 3,
+                                _ => UNVERIFIED,
+                            };
+                            u(be16(b, o + 6).map(status), out)
+                        }
                         _ => {
                             let end =
                                 (be16(b, o + 4).unwrap_or(0) as usize + o).min(l.end() as usize);
@@ -382,6 +400,7 @@ impl<'c> FieldCtx<'c> {
                 }
             }
             TcpChecksum => u(be16(b, o + 16).map(u32::from)),
+            TcpChecksumStatus => u(be16(b, o + 16).map(|_| UNVERIFIED)),
             TcpUrgentPointer => u(be16(b, o + 18).map(u32::from)),
             TcpOptionsMssVal => u(tcp_option(b, &l, 2).and_then(|v| be16(v, 0)).map(u32::from)),
             TcpOptionsWscaleShift => u(tcp_option(b, &l, 3)
@@ -505,6 +524,10 @@ fn stack_proto(f: Fid) -> Option<Proto> {
         .copied()
 }
 
+/// `*.checksum.status` of a checksum Wireshark does not check (its default): 2,
+/// "Unverified".
+const UNVERIFIED: u32 = 2;
+
 /// Whether `field` is one of the link and IP header fields a conversation's head answers
 /// ([`crate::capture::heads`]): what stays the same from packet to packet of a way, so
 /// not the lengths, identification, checksum, or the protocols' bytes; the addresses come
@@ -517,11 +540,19 @@ pub(super) fn in_head(field: Fid) -> bool {
             | EthSrc
             | EthAddr
             | EthType
+            | EthDstLg
+            | EthDstIg
+            | EthSrcLg
+            | EthSrcIg
+            | EthLg
+            | EthIg
             | VlanPriority
             | VlanId
             | VlanEtype
             | IpHdrLen
             | IpDsfield
+            | IpDsfieldDscp
+            | IpDsfieldEcn
             | IpFlags
             | IpFlagsRb
             | IpFlagsDf
@@ -529,6 +560,8 @@ pub(super) fn in_head(field: Fid) -> bool {
             | IpFragOffset
             | IpTtl
             | Ipv6Tclass
+            | Ipv6TclassDscp
+            | Ipv6TclassEcn
             | Ipv6Flow
             | Ipv6Hlim
     )
@@ -568,7 +601,8 @@ pub(super) fn link_and_ip(
         }
     };
     match field {
-        Eth | EthDst | EthSrc | EthAddr | EthType => {
+        Eth | EthDst | EthSrc | EthAddr | EthType | EthDstLg | EthDstIg | EthSrcLg | EthSrcIg
+        | EthLg | EthIg => {
             for l in pick(Proto::Eth) {
                 let o = l.offset as usize;
                 let mac = |at: usize| arr::<6>(b, at).map(Value::Ether);
@@ -577,6 +611,23 @@ pub(super) fn link_and_ip(
                     EthDst => out.extend(mac(o)),
                     EthSrc => out.extend(mac(o + 6)),
                     EthAddr => out.extend(mac(o).into_iter().chain(mac(o + 6))),
+                    // The first byte's two low bits: locally administered (LG) and group
+                    // (IG), of the destination, the source, or both in turn.
+                    EthDstLg | EthDstIg | EthSrcLg | EthSrcIg | EthLg | EthIg => {
+                        let mask = if matches!(field, EthDstLg | EthSrcLg | EthLg) {
+                            0x02
+                        } else {
+                            0x01
+                        };
+                        let at: &[usize] = match field {
+                            EthDstLg | EthDstIg => &[o],
+                            EthSrcLg | EthSrcIg => &[o + 6],
+                            _ => &[o, o + 6],
+                        };
+                        for &a in at {
+                            out.extend(b.get(a).map(|x| Value::Bool(x & mask != 0)));
+                        }
+                    }
                     _ => u(be16(b, o + 12).filter(|t| *t >= 0x600).map(u32::from), out),
                 }
             }
@@ -593,8 +644,9 @@ pub(super) fn link_and_ip(
                 }
             }
         }
-        Ip | IpVersion | IpHdrLen | IpDsfield | IpLen | IpId | IpFlags | IpFlagsRb | IpFlagsDf
-        | IpFlagsMf | IpFragOffset | IpTtl | IpProto | IpChecksum | IpSrc | IpDst | IpAddr => {
+        Ip | IpVersion | IpHdrLen | IpDsfield | IpDsfieldDscp | IpDsfieldEcn | IpLen | IpId
+        | IpFlags | IpFlagsRb | IpFlagsDf | IpFlagsMf | IpFragOffset | IpTtl | IpProto
+        | IpChecksum | IpChecksumStatus | IpSrc | IpDst | IpAddr => {
             for l in pick(Proto::Ip) {
                 let o = l.offset as usize;
                 let frag = be16(b, o + 6).unwrap_or(0) as u32;
@@ -604,6 +656,8 @@ pub(super) fn link_and_ip(
                     IpVersion => u(Some(4), out),
                     IpHdrLen => u(b.get(o).map(|&x| (x & 0x0f) as u32 * 4), out),
                     IpDsfield => u(b.get(o + 1).map(|&x| x as u32), out),
+                    IpDsfieldDscp => u(b.get(o + 1).map(|&x| x as u32 >> 2), out),
+                    IpDsfieldEcn => u(b.get(o + 1).map(|&x| x as u32 & 3), out),
                     IpLen => u(be16(b, o + 2).map(u32::from), out),
                     IpId => u(be16(b, o + 4).map(u32::from), out),
                     IpFlags => u(Some(frag >> 13), out),
@@ -614,14 +668,16 @@ pub(super) fn link_and_ip(
                     IpTtl => u(b.get(o + 8).map(|&x| x as u32), out),
                     IpProto => u(b.get(o + 9).map(|&x| x as u32), out),
                     IpChecksum => u(be16(b, o + 10).map(u32::from), out),
+                    // Wireshark checks no checksum unless told to: "Unverified".
+                    IpChecksumStatus => u(be16(b, o + 10).map(|_| UNVERIFIED), out),
                     IpSrc => out.extend(addr(o + 12)),
                     IpDst => out.extend(addr(o + 16)),
                     _ => out.extend(addr(o + 12).into_iter().chain(addr(o + 16))),
                 }
             }
         }
-        Ipv6 | Ipv6Version | Ipv6Tclass | Ipv6Flow | Ipv6Plen | Ipv6Nxt | Ipv6Hlim | Ipv6Src
-        | Ipv6Dst | Ipv6Addr => {
+        Ipv6 | Ipv6Version | Ipv6Tclass | Ipv6TclassDscp | Ipv6TclassEcn | Ipv6Flow | Ipv6Plen
+        | Ipv6Nxt | Ipv6Hlim | Ipv6Src | Ipv6Dst | Ipv6Addr => {
             for l in pick(Proto::Ipv6) {
                 let o = l.offset as usize;
                 let w = be32(b, o).unwrap_or(0);
@@ -630,6 +686,8 @@ pub(super) fn link_and_ip(
                     Ipv6 => out.push(Value::Proto(packet_span(o, l.end() as usize))),
                     Ipv6Version => u(Some(6), out),
                     Ipv6Tclass => u(Some((w >> 20) & 0xff), out),
+                    Ipv6TclassDscp => u(Some((w >> 22) & 0x3f), out),
+                    Ipv6TclassEcn => u(Some((w >> 20) & 3), out),
                     Ipv6Flow => u(Some(w & 0xf_ffff), out),
                     Ipv6Plen => u(be16(b, o + 4).map(u32::from), out),
                     Ipv6Nxt => u(b.get(o + 6).map(|&x| x as u32), out),

@@ -33,6 +33,9 @@ impl<'c> FieldCtx<'c> {
                 out.push(Value::Rel(row.ts_ns - prev));
             }
             FrameLen => out.push(Value::Uint(row.len as u64)),
+            // Reading a file marks no frame.
+            FrameMarked if first_layer => out.push(Value::Bool(false)),
+            FrameMarked => {}
             FrameCapLen => out.push(Value::Uint(row.caplen as u64)),
             FrameInterfaceId => {
                 // Only pcapng records name an interface (tshark shows none for pcap).

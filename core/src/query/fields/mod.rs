@@ -389,6 +389,7 @@ impl<'c> FieldCtx<'c> {
             | FrameTimeRelative
             | FrameTimeDelta
             | FrameLen
+            | FrameMarked
             | FrameCapLen
             | FrameInterfaceId
             | FrameComment

@@ -201,12 +201,19 @@ registry! {
     FrameInterfaceId = "frame.interface_id", Uint32, Dec, Extracted, Wireshark, "Interface id";
     FrameComment = "frame.comment", String, None, Extracted, Wireshark, "Comment";
     FrameProtocols = "frame.protocols", String, None, Extracted, Wireshark, "Protocols in frame";
+    FrameMarked = "frame.marked", Boolean, None, Extracted, Wireshark, "Frame is marked";
 
     Eth = "eth", Protocol, None, Extracted, Wireshark, "Ethernet";
     EthDst = "eth.dst", Ether, None, Extracted, Wireshark, "Destination";
     EthSrc = "eth.src", Ether, None, Extracted, Wireshark, "Source";
     EthAddr = "eth.addr", Ether, None, Extracted, Wireshark, "Address";
     EthType = "eth.type", Uint16, Hex, Extracted, Wireshark, "Type";
+    EthDstLg = "eth.dst.lg", Boolean, None, Extracted, Wireshark, "LG bit";
+    EthDstIg = "eth.dst.ig", Boolean, None, Extracted, Wireshark, "IG bit";
+    EthSrcLg = "eth.src.lg", Boolean, None, Extracted, Wireshark, "LG bit";
+    EthSrcIg = "eth.src.ig", Boolean, None, Extracted, Wireshark, "IG bit";
+    EthLg = "eth.lg", Boolean, None, Extracted, Wireshark, "LG bit";
+    EthIg = "eth.ig", Boolean, None, Extracted, Wireshark, "IG bit";
 
     Vlan = "vlan", Protocol, None, Extracted, Wireshark, "802.1Q Virtual LAN";
     VlanPriority = "vlan.priority", Uint16, Dec, Extracted, Wireshark, "Priority";
@@ -230,6 +237,8 @@ registry! {
     IpVersion = "ip.version", Uint8, Dec, Extracted, Wireshark, "Version";
     IpHdrLen = "ip.hdr_len", Uint8, Dec, Extracted, Wireshark, "Header Length";
     IpDsfield = "ip.dsfield", Uint8, Hex, Extracted, Wireshark, "Differentiated Services Field";
+    IpDsfieldDscp = "ip.dsfield.dscp", Uint8, Dec, Extracted, Wireshark, "Differentiated Services Codepoint";
+    IpDsfieldEcn = "ip.dsfield.ecn", Uint8, Dec, Extracted, Wireshark, "Explicit Congestion Notification";
     IpLen = "ip.len", Uint16, Dec, Extracted, Wireshark, "Total Length";
     IpId = "ip.id", Uint16, Hex, Extracted, Wireshark, "Identification";
     IpFlags = "ip.flags", Uint8, Hex, Extracted, Wireshark, "Flags";
@@ -240,6 +249,7 @@ registry! {
     IpTtl = "ip.ttl", Uint8, Dec, Extracted, Wireshark, "Time to Live";
     IpProto = "ip.proto", Uint8, Dec, Extracted, Wireshark, "Protocol";
     IpChecksum = "ip.checksum", Uint16, Hex, Extracted, Wireshark, "Header Checksum";
+    IpChecksumStatus = "ip.checksum.status", Uint8, Dec, Extracted, Wireshark, "Header checksum status";
     IpSrc = "ip.src", Ipv4, None, Extracted, Wireshark, "Source Address";
     IpDst = "ip.dst", Ipv4, None, Extracted, Wireshark, "Destination Address";
     IpAddr = "ip.addr", Ipv4, None, Extracted, Wireshark, "Source or Destination Address";
@@ -247,6 +257,8 @@ registry! {
     Ipv6 = "ipv6", Protocol, None, Extracted, Wireshark, "Internet Protocol Version 6";
     Ipv6Version = "ipv6.version", Uint8, Dec, Extracted, Wireshark, "Version";
     Ipv6Tclass = "ipv6.tclass", Uint32, Hex, Extracted, Wireshark, "Traffic Class";
+    Ipv6TclassDscp = "ipv6.tclass.dscp", Uint32, Dec, Extracted, Wireshark, "Differentiated Services Codepoint";
+    Ipv6TclassEcn = "ipv6.tclass.ecn", Uint32, Dec, Extracted, Wireshark, "Explicit Congestion Notification";
     Ipv6Flow = "ipv6.flow", Uint24, Hex, Extracted, Wireshark, "Flow Label";
     Ipv6Plen = "ipv6.plen", Uint16, Dec, Extracted, Wireshark, "Payload Length";
     Ipv6Nxt = "ipv6.nxt", Uint8, Dec, Extracted, Wireshark, "Next Header";
@@ -282,6 +294,7 @@ registry! {
     TcpWindowSize = "tcp.window_size", Uint32, Dec, Extracted, Wireshark, "Calculated window size";
     TcpWindowSizeScalefactor = "tcp.window_size_scalefactor", Int32, Dec, Extracted, Wireshark, "Window size scaling factor";
     TcpChecksum = "tcp.checksum", Uint16, Hex, Extracted, Wireshark, "Checksum";
+    TcpChecksumStatus = "tcp.checksum.status", Uint8, Dec, Extracted, Wireshark, "Checksum Status";
     TcpUrgentPointer = "tcp.urgent_pointer", Uint16, Dec, Extracted, Wireshark, "Urgent Pointer";
     TcpOptionsMssVal = "tcp.options.mss_val", Uint16, Dec, Extracted, Wireshark, "MSS Value";
     TcpOptionsWscaleShift = "tcp.options.wscale.shift", Uint8, Dec, Extracted, Wireshark, "Shift count";
@@ -321,6 +334,7 @@ registry! {
     UdpPort = "udp.port", Uint16, Dec, Extracted, Wireshark, "Source or Destination Port";
     UdpLength = "udp.length", Uint16, Dec, Extracted, Wireshark, "Length";
     UdpChecksum = "udp.checksum", Uint16, Hex, Extracted, Wireshark, "Checksum";
+    UdpChecksumStatus = "udp.checksum.status", Uint8, Dec, Extracted, Wireshark, "Checksum Status";
     UdpStream = "udp.stream", Uint32, Dec, Extracted, Wireshark, "Stream index";
     UdpPayload = "udp.payload", Bytes, None, Extracted, Wireshark, "Payload";
 
