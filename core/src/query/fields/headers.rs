@@ -409,6 +409,72 @@ impl<'c> FieldCtx<'c> {
             TcpOptionsWscaleMultiplier => u(tcp_option(b, &l, 3)
                 .and_then(|v| v.first())
                 .map(|&s| 1u32 << (s.min(14)))),
+            TcpOptions => {
+                let end = (o + hlen).min(b.len());
+                (hlen > 20 && end > o + 20).then(|| {
+                    Value::Bytes(Span {
+                        store: Store::Packet,
+                        start: (o + 20) as u32,
+                        len: (end - o - 20) as u32,
+                    })
+                })
+            }
+            TcpOptionKind | TcpOptionLen | TcpOptionsEol | TcpOptionsNop | TcpOptionsMss
+            | TcpOptionsWscale | TcpOptionsSackPerm | TcpOptionsSack | TcpOptionsTimestamp
+            | TcpOptionsSackCount => {
+                let kind = match field {
+                    TcpOptionsEol => Some(0),
+                    TcpOptionsNop => Some(1),
+                    TcpOptionsMss => Some(2),
+                    TcpOptionsWscale => Some(3),
+                    TcpOptionsSackPerm => Some(4),
+                    TcpOptionsSack | TcpOptionsSackCount => Some(5),
+                    TcpOptionsTimestamp => Some(8),
+                    _ => None,
+                };
+                for (k, at, n) in tcp_options(b, &l) {
+                    let value = match field {
+                        TcpOptionKind => Value::Uint(k.into()),
+                        TcpOptionLen if k > 1 => Value::Uint(n as u64),
+                        TcpOptionsSackCount if k == 5 => {
+                            Value::Uint((n.saturating_sub(2) / 8) as u64)
+                        }
+                        _ if kind == Some(k) && field != TcpOptionsSackCount => {
+                            Value::Proto(Span {
+                                store: Store::Packet,
+                                start: at as u32,
+                                len: n as u32,
+                            })
+                        }
+                        _ => continue,
+                    };
+                    out.push(value);
+                }
+                None
+            }
+            TcpOptionsSackLe | TcpOptionsSackRe => {
+                // Relative to the other way's base, as `tcp.ack` (packet-tcp.c's
+                // `dissect_tcpopt_sack`).
+                let second = usize::from(field == TcpOptionsSackRe) * 4;
+                let edges: Vec<u32> = tcp_options(b, &l)
+                    .filter(|&(k, _, _)| k == 5)
+                    .flat_map(|(_, at, n)| (at + 2..at + n).step_by(8))
+                    .filter(|&e| e + 8 <= b.len())
+                    .filter_map(|e| be32(b, e + second))
+                    .collect();
+                let base = if in_flow && !edges.is_empty() {
+                    let d = usize::from(self.row.flags & PacketRow::FLAG_B_TO_A != 0);
+                    self.tcp_flow(src).base[1 - d].unwrap_or(0)
+                } else {
+                    0
+                };
+                out.extend(
+                    edges
+                        .iter()
+                        .map(|e| Value::Uint(e.wrapping_sub(base).into())),
+                );
+                None
+            }
             TcpOptionsTsval => u(tcp_option(b, &l, 8).and_then(|v| be32(v, 0))),
             TcpOptionsTsecr => u(tcp_option(b, &l, 8).and_then(|v| be32(v, 4))),
             // A RST's data goes to no dissector: packet-tcp.c shows it as the reset's
@@ -439,6 +505,31 @@ impl<'c> FieldCtx<'c> {
         };
         out.extend(v);
     }
+}
+
+/// The options of the TCP header of layer `l`, as packet-tcp.c walks them: (kind, offset,
+/// length; 1 for EOL and NOP), to the header's end (each padding byte after an EOL is one
+/// more EOL) or a length that cannot be (under 2, or past the header).
+fn tcp_options<'b>(b: &'b [u8], l: &LayerSpan) -> impl Iterator<Item = (u8, usize, usize)> + 'b {
+    let o = l.offset as usize;
+    let end = (o + l.header_len as usize).min(b.len());
+    let mut at = o + 20;
+    std::iter::from_fn(move || {
+        let k = *b.get(at).filter(|_| at < end)?;
+        let n = if k <= 1 {
+            1
+        } else {
+            let n = *b.get(at + 1).filter(|_| at + 1 < end)? as usize;
+            if n < 2 || at + n > end {
+                at = end;
+                return None;
+            }
+            n
+        };
+        let option = (k, at, n);
+        at += n;
+        Some(option)
+    })
 }
 
 /// The value bytes of the first TCP option of `kind` in the header of layer `l`.
