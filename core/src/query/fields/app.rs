@@ -107,6 +107,7 @@ impl TransactionFields {
             t.wants_any(REDIS),
         );
         let (http2, pgsql) = (t.wants_any(HTTP2), t.wants_any(PGSQL));
+        let bodies = t.wants_any(&[Fid::Json, Fid::UrlencodedForm]);
         let mut reader = capture.packets.reader();
         for tx in &capture.transactions {
             let req = tx.request.map(|s| s.last());
@@ -116,7 +117,7 @@ impl TransactionFields {
                 // open the response (RFC 9113 §8.1). Every frame's own fields
                 // (`http2.streamid`, `http2.type` …) come from the capture's PDUs.
                 Detail::Http(h) if h.http2().is_some() => {
-                    if !http2 {
+                    if !http2 && !bodies {
                         continue;
                     }
                     let req_first = tx.request.map(|s| s.first());
@@ -139,6 +140,16 @@ impl TransactionFields {
                     }
                     if let (Some(p), Some(code)) = (resp_first, h.status()) {
                         t.add(p, Fid::Http2HeadersStatus, || AppValue::Uint(code as u64));
+                    }
+                    // A body goes to its media type's dissector in the frame that ends
+                    // it (END_STREAM).
+                    if !h.incomplete() {
+                        if let Some(p) = req.filter(|_| h.request_body() > 0) {
+                            t.add_body_protocol(p, h.request_content_type());
+                        }
+                        if let Some(p) = resp.filter(|_| h.response_body() > 0) {
+                            t.add_body_protocol(p, h.response_content_type());
+                        }
                     }
                 }
                 // A PostgreSQL cycle: the SQL where the client sent it (a Query, or a Parse

@@ -189,6 +189,9 @@ impl Collector {
         if wanted.contains(&Fid::TlsHandshakeType) {
             quic_hellos(capture, &mut given);
         }
+        if wanted.iter().any(|&f| http::covers(f)) {
+            http::http2_bodies(capture, &mut given);
+        }
         given.settle();
         Collector {
             wanted,

@@ -15,7 +15,8 @@ pub(crate) mod body;
 pub(crate) mod json;
 
 use super::{PduFields, PduOut};
-use crate::query::fields::{AppValue, Fid};
+use crate::capture::Capture;
+use crate::query::fields::{AppValue, Fid, PacketValues};
 use std::collections::VecDeque;
 
 /// The longest head (start line and header lines) kept before the side is given up.
@@ -328,6 +329,41 @@ impl Dissector {
             let side = &mut self.sides[s];
             side.msg = msg;
             side.msg.clear();
+        }
+    }
+}
+
+/// The protocols of HTTP/2 bodies that their media type names alone (`data-text-lines`,
+/// `xml`), from the transactions: each in the frame that ends its body (END_STREAM), as
+/// packet-http2.c hands a body on whole. Those whose bytes decide (an XML declaration in
+/// text, an image's signature, JSON that does not parse) are not read again for HTTP/2.
+pub(crate) fn http2_bodies(capture: &Capture, values: &mut PacketValues) {
+    use crate::capture::app::Detail;
+    let mut out = PduOut::new(values, None);
+    for tx in &capture.transactions {
+        let Detail::Http(h) = &tx.detail else {
+            continue;
+        };
+        if h.http2().is_none() || h.incomplete() {
+            continue;
+        }
+        let sides = [
+            (tx.request, h.request_body(), h.request_content_type()),
+            (tx.response, h.response_body(), h.response_content_type()),
+        ];
+        for (span, len, media) in sides {
+            let (Some(span), Some(media)) = (span, media) else {
+                continue;
+            };
+            let media = media.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            let f = match body::registered(&media) {
+                Some(body::Dissector::Text) => Fid::DataTextLines,
+                Some(body::Dissector::Xml) => Fid::Xml,
+                _ => continue,
+            };
+            if len > 0 {
+                out.add(span.last(), f, AppValue::Present);
+            }
         }
     }
 }
