@@ -78,6 +78,15 @@ fn protocol_filters_keep_the_frames_tshark_shows() {
     compare_with_tshark("filter-proto", 70);
 }
 
+/// What packet-http.c hands an HTTP body to: the protocols `frame.protocols` names for it
+/// (`json`, `xml`, `data-text-lines`, the images, `media`, `urlencoded-form`) and JSON's
+/// fields, over every capture of tests/data and of the corpus with such bodies
+/// (tests/golden/filter-media).
+#[test]
+fn media_filters_keep_the_frames_tshark_shows() {
+    compare_with_tshark("filter-media", 30);
+}
+
 /// Every golden pair of `golden`: the frames kept by the evaluator (every packet's bytes
 /// at hand) and by the scan the CLI and the page run (bytes read only for the packets
 /// the index cannot answer) must be tshark's.

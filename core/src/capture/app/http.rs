@@ -31,6 +31,11 @@ pub struct Parts {
     /// Bytes of the request or response were not captured, or the capture ended inside
     /// one of them.
     pub incomplete: bool,
+    /// Bytes of the request itself were not captured, or the capture ended inside it
+    /// (HTTP/1.x: packet-http.c never has it whole, so hands its body to nobody).
+    pub request_cut: bool,
+    /// Likewise of the final response.
+    pub response_cut: bool,
     /// HTTP/2: the stream (RFC 9113 §5). Its request and response are the stream's
     /// HEADERS, CONTINUATION and DATA frames; `method`, `uri` and `host` are the
     /// `:method`, `:path` and `:authority` pseudo-headers, `status` is `:status`,
@@ -113,6 +118,8 @@ mod flag {
     pub const STATUS: u8 = 1;
     pub const CHUNKED: u8 = 2;
     pub const INCOMPLETE: u8 = 4;
+    pub const REQUEST_CUT: u8 = 8;
+    pub const RESPONSE_CUT: u8 = 16;
 }
 
 /// A body length kept in `Rare`.
@@ -238,6 +245,16 @@ impl Http {
         self.flags & flag::INCOMPLETE != 0
     }
 
+    /// Bytes of the request itself were not captured, or the capture ended inside it.
+    pub fn request_cut(&self) -> bool {
+        self.flags & flag::REQUEST_CUT != 0
+    }
+
+    /// Likewise of the final response.
+    pub fn response_cut(&self) -> bool {
+        self.flags & flag::RESPONSE_CUT != 0
+    }
+
     /// HTTP/2: the stream (RFC 9113 §5). Its request and response are the stream's
     /// HEADERS, CONTINUATION and DATA frames; `method`, `uri` and `host` are the
     /// `:method`, `:path` and `:authority` pseudo-headers, `status` is `:status`,
@@ -262,6 +279,8 @@ impl Http {
             chunked: self.chunked(),
             interim: self.interim().to_vec(),
             incomplete: self.incomplete(),
+            request_cut: self.request_cut(),
+            response_cut: self.response_cut(),
             http2: self.http2().cloned().map(Box::new),
             grpc: self.grpc().cloned().map(Box::new),
         }
@@ -295,7 +314,9 @@ impl From<Parts> for Http {
             status: p.status.unwrap_or(0),
             flags: set(p.status.is_some(), flag::STATUS)
                 | set(p.chunked, flag::CHUNKED)
-                | set(p.incomplete, flag::INCOMPLETE),
+                | set(p.incomplete, flag::INCOMPLETE)
+                | set(p.request_cut, flag::REQUEST_CUT)
+                | set(p.response_cut, flag::RESPONSE_CUT),
         }
     }
 }

@@ -268,7 +268,11 @@ impl Apps {
                 self.conv(flow).ended[dir as usize] = true;
                 if let Some(Some(c)) = self.convs.get_mut(flow as usize) {
                     if let State::Parsing { parser, client } = &mut c.state {
-                        parser.side_end(dir == *client, at, &mut self.scratch);
+                        // Without a packet the capture ended, not the stream.
+                        match current {
+                            Some(_) => parser.side_end(dir == *client, at, &mut self.scratch),
+                            None => parser.side_cut(dir == *client, at, &mut self.scratch),
+                        }
                         self.collect(flow);
                     }
                 }

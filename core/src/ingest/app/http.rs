@@ -77,6 +77,9 @@ struct Side {
     body: u64,
     last: At,
     incomplete: bool,
+    /// The message is not whole (as `incomplete`), or it ran to a close the capture
+    /// ended before: packet-http.c never dissects it.
+    cut: bool,
 }
 
 impl Side {
@@ -92,6 +95,7 @@ impl Side {
             body: 0,
             last: At::default(),
             incomplete: false,
+            cut: false,
         }
     }
 
@@ -103,6 +107,7 @@ impl Side {
         self.bytes = 0;
         self.body = 0;
         self.incomplete = false;
+        self.cut = false;
     }
 
     fn span(&self) -> Span {
@@ -581,6 +586,7 @@ impl Parser {
                 ..Parts::default()
             };
             http.incomplete = self.req.incomplete;
+            http.request_cut = self.req.incomplete;
             let span = self.req.span();
             if self.queue.len() >= MAX_PENDING {
                 if let Some(p) = self.queue.pop_front() {
@@ -817,7 +823,7 @@ impl Parser {
             let side = &mut self.req;
             side.last = at;
             let span = side.span();
-            let (body, incomplete) = (side.body, side.incomplete);
+            let (body, incomplete, cut) = (side.body, side.incomplete, side.cut);
             side.reset();
             // The newest request that is not done is this one.
             if let Some(p) = self
@@ -830,18 +836,21 @@ impl Parser {
                 p.request_done = true;
                 p.http.request_body = body;
                 p.http.incomplete |= incomplete;
+                p.http.request_cut |= incomplete || cut;
             }
         } else {
             let side = &mut self.resp;
             side.last = at;
             let mut span = side.span();
-            let (body, incomplete) = (side.body, side.incomplete);
+            let (body, incomplete, cut) = (side.body, side.incomplete, side.cut);
             side.reset();
             if let Some(mut p) = self.queue.pop_front() {
                 span.first = p.response_first.unwrap_or(span.first);
                 span.bytes += p.response_bytes;
                 p.http.response_body = body;
                 p.http.incomplete |= incomplete || !p.request_done;
+                p.http.response_cut |= incomplete || cut;
+                p.http.request_cut |= !p.request_done;
                 emit(p, Some(span), out);
             }
         }
@@ -931,6 +940,17 @@ impl StreamParser for Parser {
         }
     }
 
+    fn side_cut(&mut self, from_client: bool, _at: At, out: &mut Vec<Transaction>) {
+        // The capture ended before the close: a body delimited by it is complete for the
+        // transactions (at its last bytes), never for packet-http.c, which waits for the
+        // FIN.
+        if !from_client && self.resp.st == St::UntilClose {
+            self.resp.cut = true;
+            let last = self.resp.last;
+            self.done(false, last, out);
+        }
+    }
+
     fn end(&mut self, _at: At, out: &mut Vec<Transaction>) {
         // A body delimited by the close is complete (at its last bytes: the close was not
         // captured); anything else in progress is not.
@@ -945,6 +965,7 @@ impl StreamParser for Parser {
         }
         match self.resp.st {
             St::UntilClose => {
+                self.resp.cut = true;
                 let last = self.resp.last;
                 self.done(false, last, out);
             }
@@ -958,6 +979,7 @@ impl StreamParser for Parser {
         }
         for mut p in self.queue.drain(..) {
             p.http.incomplete |= !p.request_done;
+            p.http.request_cut |= !p.request_done;
             emit(p, None, out);
         }
     }
@@ -1136,6 +1158,53 @@ mod test {
             s[1],
             ("POST".into(), "/api/orders".into(), Some(201), 12, 9, false)
         );
+    }
+
+    /// Which side of a transaction is not whole, as packet-http.c would never have it
+    /// whole: a gap in its body, the capture's end inside it, or inside a body that runs
+    /// to a close never captured (whole for the transactions, at its last bytes).
+    #[test]
+    fn each_side_knows_whether_it_was_cut() {
+        let cut = |ts: &[Transaction]| -> Vec<(bool, bool)> {
+            ts.iter()
+                .map(|t| (http(t).request_cut(), http(t).response_cut()))
+                .collect()
+        };
+        // A gap in the first response's body; the second transaction whole.
+        let mut p = Parser::new();
+        let mut out = Vec::new();
+        p.data(true, GET_ERROR, at(0), &mut out);
+        p.data(false, &ERROR[..ERROR.len() - 15], at(1), &mut out);
+        p.gap(false, 10, at(2), &mut out);
+        p.data(false, b"rror\n", at(3), &mut out);
+        p.data(true, POST, at(4), &mut out);
+        p.data(false, CREATED, at(5), &mut out);
+        p.end(at(6), &mut out);
+        assert_eq!(cut(&out), [(false, true), (false, false)]);
+        // A request whose body the capture ends in.
+        let mut out = Vec::new();
+        let mut p = Parser::new();
+        p.data(true, &POST[..POST.len() - 3], at(0), &mut out);
+        p.end(at(1), &mut out);
+        assert_eq!(cut(&out), [(true, false)]);
+        // A body that runs to the close: whole at the server's FIN, cut when the capture
+        // ends first.
+        let until_close = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{}";
+        for fin in [true, false] {
+            let mut out = Vec::new();
+            let mut p = Parser::new();
+            p.data(true, GET_ERROR, at(0), &mut out);
+            p.data(false, until_close, at(1), &mut out);
+            if fin {
+                p.side_end(false, at(2), &mut out);
+            } else {
+                p.side_cut(false, at(9), &mut out);
+            }
+            p.end(at(3), &mut out);
+            assert_eq!(cut(&out), [(false, !fin)], "fin {fin}");
+            assert_eq!(out[0].response.map(|s| s.last()), Some(if fin { 2 } else { 1 }));
+            assert_eq!(http(&out[0]).response_body(), 2);
+        }
     }
 
     #[test]

@@ -45,6 +45,11 @@ pub trait StreamParser {
     fn side_end(&mut self, from_client: bool, at: At, out: &mut Vec<Transaction>) {
         let _ = (from_client, at, out);
     }
+    /// One side's stream ended with the capture, its FIN or RST never seen (`at`: the
+    /// capture's last packet). By default as [`StreamParser::side_end`].
+    fn side_cut(&mut self, from_client: bool, at: At, out: &mut Vec<Transaction>) {
+        self.side_end(from_client, at, out);
+    }
     /// The conversation ended (or the capture did): report what is pending.
     fn end(&mut self, at: At, out: &mut Vec<Transaction>);
     /// The protocol carried inside this one, once known (TLS: what its decrypted records

@@ -107,6 +107,7 @@ impl TransactionFields {
             t.wants_any(REDIS),
         );
         let (http2, pgsql) = (t.wants_any(HTTP2), t.wants_any(PGSQL));
+        let bodies = t.wants_any(&[Fid::Json, Fid::UrlencodedForm]);
         let mut reader = capture.packets.reader();
         for tx in &capture.transactions {
             let req = tx.request.map(|s| s.last());
@@ -116,7 +117,7 @@ impl TransactionFields {
                 // open the response (RFC 9113 §8.1). Every frame's own fields
                 // (`http2.streamid`, `http2.type` …) come from the capture's PDUs.
                 Detail::Http(h) if h.http2().is_some() => {
-                    if !http2 {
+                    if !http2 && !bodies {
                         continue;
                     }
                     let req_first = tx.request.map(|s| s.first());
@@ -139,6 +140,16 @@ impl TransactionFields {
                     }
                     if let (Some(p), Some(code)) = (resp_first, h.status()) {
                         t.add(p, Fid::Http2HeadersStatus, || AppValue::Uint(code as u64));
+                    }
+                    // A body goes to its media type's dissector in the frame that ends
+                    // it (END_STREAM).
+                    if !h.incomplete() {
+                        if let Some(p) = req.filter(|_| h.request_body() > 0) {
+                            t.add_body_protocol(p, h.request_content_type());
+                        }
+                        if let Some(p) = resp.filter(|_| h.response_body() > 0) {
+                            t.add_body_protocol(p, h.response_content_type());
+                        }
                     }
                 }
                 // A PostgreSQL cycle: the SQL where the client sent it (a Query, or a Parse
@@ -186,6 +197,10 @@ impl TransactionFields {
                 Detail::Tls(_) if !tls => {}
                 Detail::Redis(_) if !redis => {}
                 Detail::Http(h) => {
+                    // A message never whole (a segment lost in it, the capture ended
+                    // in it) packet-http.c never dissects: none of its fields.
+                    let req = req.filter(|_| !h.request_cut());
+                    let resp = resp.filter(|_| !h.response_cut());
                     if let Some(p) = req.filter(|_| !h.method().is_empty()) {
                         t.add(p, Fid::Http, || AppValue::Present);
                         t.add(p, Fid::HttpRequest, || AppValue::Bool(true));
@@ -218,6 +233,9 @@ impl TransactionFields {
                             });
                         }
                         t.add_http_headers(p, Fid::HttpRequestLine, h.request_headers());
+                        if h.request_body() > 0 {
+                            t.add_body_protocol(p, h.request_content_type());
+                        }
                     }
                     if let (Some(p), Some(code)) = (resp, h.status()) {
                         t.add(p, Fid::Http, || AppValue::Present);
@@ -239,6 +257,9 @@ impl TransactionFields {
                             }
                         }
                         t.add_http_headers(p, Fid::HttpResponseLine, h.response_headers());
+                        if h.response_body() > 0 {
+                            t.add_body_protocol(p, h.response_content_type());
+                        }
                     }
                 }
                 Detail::Dns(d) => {
@@ -410,6 +431,23 @@ impl TransactionFields {
         }
     }
 
+    /// `json` or `urlencoded-form` in `p`, the packet that completes an HTTP/1.x message
+    /// whose body is not empty, when its media type is theirs: packet-http.c hands the body
+    /// to them whatever its bytes (what packet-json.c does not parse goes on to
+    /// `data-text-lines`, read from the body: `pdu::http`).
+    fn add_body_protocol(&mut self, p: u64, content_type: Option<&str>) {
+        use super::pdu::http::body::{registered, Dissector};
+        let Some(media) = content_type.map(|c| c.split(';').next().unwrap_or("").trim()) else {
+            return;
+        };
+        let media = media.to_ascii_lowercase();
+        if media == "application/x-www-form-urlencoded" {
+            self.add(p, Fid::UrlencodedForm, || AppValue::Present);
+        } else if registered(&media) == Some(Dissector::Json) {
+            self.add(p, Fid::Json, || AppValue::Present);
+        }
+    }
+
     /// The header lines of an HTTP message (`line`: `http.request.line` or
     /// `http.response.line`) and the header fields Wireshark names (`http.host`,
     /// `http.user_agent` and `http.content_type` come from the parser's own values).
@@ -473,6 +511,8 @@ const HTTP: &[Fid] = &[
     Fid::HttpServer,
     Fid::HttpLocation,
     Fid::HttpCookie,
+    Fid::Json,
+    Fid::UrlencodedForm,
 ];
 const DNS: &[Fid] = &[
     Fid::Dns,
@@ -550,6 +590,8 @@ impl TransactionFields {
                 | HttpServer
                 | HttpLocation
                 | HttpCookie
+                | Json
+                | UrlencodedForm
                 | Dns
                 | DnsCountQueries
                 | DnsId

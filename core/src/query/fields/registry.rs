@@ -475,6 +475,29 @@ registry! {
     Http2HeadersScheme = "http2.headers.scheme", String, None, Extracted, Wireshark, ":scheme";
     Http2HeadersStatus = "http2.headers.status", Uint16, Dec, Extracted, Wireshark, ":status";
 
+    // HTTP bodies: the protocols packet-http.c hands a body to by its media type (as
+    // frame.protocols names them), and JSON's items (packet-json.c). `json` and
+    // `urlencoded-form` from the transactions, the others from the bodies read again
+    // (`pdu::http`).
+    Json = "json", Protocol, None, Extracted, Wireshark, "JavaScript Object Notation";
+    Xml = "xml", Protocol, None, Extracted, Wireshark, "eXtensible Markup Language";
+    DataTextLines = "data-text-lines", Protocol, None, Extracted, Wireshark, "Line-based text data";
+    ImageGif = "image-gif", Protocol, None, Extracted, Wireshark, "Compuserve GIF";
+    ImageJfif = "image-jfif", Protocol, None, Extracted, Wireshark, "JPEG File Interchange Format";
+    Png = "png", Protocol, None, Extracted, Wireshark, "Portable Network Graphics";
+    Media = "media", Protocol, None, Extracted, Wireshark, "Media Type";
+    UrlencodedForm = "urlencoded-form", Protocol, None, Extracted, Wireshark, "HTML Form URL Encoded";
+    JsonObject = "json.object", None, None, Extracted, Wireshark, "Object";
+    JsonArray = "json.array", None, None, Extracted, Wireshark, "Array";
+    JsonMember = "json.member", String, None, Extracted, Wireshark, "Member";
+    JsonKey = "json.key", String, None, Extracted, Wireshark, "Key";
+    JsonPath = "json.path", String, None, Extracted, Wireshark, "Path";
+    JsonValueString = "json.value.string", String, None, Extracted, Wireshark, "String value";
+    JsonValueNumber = "json.value.number", String, None, Extracted, Wireshark, "Number value";
+    JsonValueTrue = "json.value.true", None, None, Extracted, Wireshark, "True value";
+    JsonValueFalse = "json.value.false", None, None, Extracted, Wireshark, "False value";
+    JsonValueNull = "json.value.null", None, None, Extracted, Wireshark, "Null value";
+
     Memcache = "memcache", Protocol, None, Extracted, Wireshark, "Memcache Protocol";
     MemcacheMagic = "memcache.magic", Uint8, Dec, Extracted, Wireshark, "Magic";
     MemcacheOpcode = "memcache.opcode", Uint8, Dec, Extracted, Wireshark, "Opcode";

@@ -7,6 +7,7 @@ use crate::capture::app::AppProto;
 use crate::query::detail::{
     memcache_opcode, tls_alert_desc, tls_alert_level, tls_message_name, MysqlKind, Pdu,
 };
+use crate::query::fields::pdu::http::body::{head_fields, message_body};
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -186,17 +187,6 @@ pub(crate) fn info_len(proto: AppProto, b: &[u8]) -> Option<usize> {
     }
 }
 
-/// The header fields of an HTTP head, lower case, by their lower-case names.
-fn head_fields(head: &[u8]) -> impl Fn(&str) -> Option<String> {
-    let head = String::from_utf8_lossy(head).to_ascii_lowercase();
-    move |name| {
-        head.split("\r\n")
-            .skip(1)
-            .find_map(|l| l.split_once(':').filter(|(k, _)| k.trim() == name))
-            .map(|(_, v)| v.trim().to_owned())
-    }
-}
-
 /// Protocol and Info of payload that is not the start of a PDU (bytes after a lost
 /// segment, a reply the dissector does not know).
 pub(super) fn continuation(proto: AppProto) -> Option<(&'static str, &'static str)> {
@@ -302,105 +292,14 @@ fn http(b: &[u8], _complete: bool) -> (Option<String>, String) {
     let Some(head) = find(b, b"\r\n\r\n").map(|p| p + 4) else {
         return (None, info);
     };
-    let header = head_fields(&b[..head]);
-    let chunked = header("transfer-encoding").is_some_and(|t| t == "chunked");
-    let raw = &b[head..];
-    let dechunked;
-    let mut body = if chunked {
-        dechunked = dechunk(raw);
-        &dechunked[..]
-    } else {
-        raw
-    };
-    // packet-http.c decodes gzip and deflate before it hands the body on; when that
-    // fails it hands on the encoded bytes.
-    let decoded = header("content-encoding").and_then(|e| decode(&e, body));
-    if let Some(d) = &decoded {
-        body = d;
-    }
-    let media =
-        header("content-type").map(|ct| ct.split(';').next().unwrap_or("").trim().to_owned());
-    let media = media.as_deref().filter(|m| !m.is_empty());
+    let (media, body) = message_body(b, head);
+    let (media, body) = (media.as_deref(), &body[..]);
     let cols = media::body_columns(media, body);
     if cols.own {
         return (cols.protocol.map(str::to_owned), cols.info);
     }
     info.push_str(&cols.info);
     (cols.protocol.map(|p| format!("HTTP/{p}")), info)
-}
-
-/// The data of a chunked body's chunks (RFC 9112 §7.1), as far as they are whole.
-fn dechunk(mut b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(eol) = find(b, b"\r\n") {
-        let size = b[..eol]
-            .iter()
-            .take_while(|c| c.is_ascii_hexdigit())
-            .try_fold(0usize, |n, &c| {
-                n.checked_mul(16)?
-                    .checked_add((c as char).to_digit(16)? as usize)
-            });
-        let Some(size) = size.filter(|&n| n > 0) else {
-            break;
-        };
-        let data = &b[eol + 2..];
-        let take = size.min(data.len());
-        out.extend_from_slice(&data[..take]);
-        if take < size {
-            break;
-        }
-        b = data.get(size + 2..).unwrap_or(&[]);
-    }
-    out
-}
-
-/// A body decoded from gzip (RFC 1952) or deflate (a zlib stream, RFC 1950), or None
-/// when it is neither or does not decode.
-fn decode(encoding: &str, b: &[u8]) -> Option<Vec<u8>> {
-    use miniz_oxide::inflate::{decompress_to_vec_with_limit, decompress_to_vec_zlib_with_limit};
-    /// Enough for what the body's dissectors look at, bounded whatever the input.
-    const LIMIT: usize = 16 << 20;
-    match encoding {
-        "gzip" | "x-gzip" => {
-            let deflate = gzip_member(b)?;
-            whole_or_start(decompress_to_vec_with_limit(deflate, LIMIT))
-        }
-        "deflate" => whole_or_start(decompress_to_vec_zlib_with_limit(b, LIMIT))
-            .or_else(|| whole_or_start(decompress_to_vec_with_limit(b, LIMIT))),
-        _ => None,
-    }
-}
-
-/// What inflated: all of it, or the start of a stream cut short (a body whose last
-/// segments were not captured).
-fn whole_or_start(r: Result<Vec<u8>, miniz_oxide::inflate::DecompressError>) -> Option<Vec<u8>> {
-    match r {
-        Ok(v) => Some(v),
-        Err(e) => Some(e.output).filter(|o| !o.is_empty()),
-    }
-}
-
-/// The deflate data of a gzip member: after its header and optional fields (RFC 1952
-/// §2.3).
-fn gzip_member(b: &[u8]) -> Option<&[u8]> {
-    if b.len() < 10 || b[..3] != [0x1f, 0x8b, 8] {
-        return None;
-    }
-    let flags = b[3];
-    let mut at = 10;
-    if flags & 4 != 0 {
-        let n = u16::from_le_bytes([*b.get(at)?, *b.get(at + 1)?]) as usize;
-        at += 2 + n;
-    }
-    for bit in [8u8, 16] {
-        if flags & bit != 0 {
-            at += b.get(at..)?.iter().position(|&c| c == 0)? + 1;
-        }
-    }
-    if flags & 2 != 0 {
-        at += 2;
-    }
-    b.get(at..)
 }
 
 /// What one call of packet-memcache.c writes for the messages it dissects (the fields

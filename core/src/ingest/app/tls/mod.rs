@@ -444,6 +444,10 @@ impl StreamParser for StartTls {
         self.tls.side_end(from_client, at, out);
     }
 
+    fn side_cut(&mut self, from_client: bool, at: At, out: &mut Vec<Transaction>) {
+        self.tls.side_cut(from_client, at, out);
+    }
+
     fn end(&mut self, at: At, out: &mut Vec<Transaction>) {
         self.tls.end(at, out);
     }
@@ -490,6 +494,12 @@ impl StreamParser for Parser {
     fn side_end(&mut self, from_client: bool, at: At, out: &mut Vec<Transaction>) {
         if let Inner::Parsing { parser, .. } = &mut self.st.inner {
             parser.side_end(from_client, at, out);
+        }
+    }
+
+    fn side_cut(&mut self, from_client: bool, at: At, out: &mut Vec<Transaction>) {
+        if let Inner::Parsing { parser, .. } = &mut self.st.inner {
+            parser.side_cut(from_client, at, out);
         }
     }
 

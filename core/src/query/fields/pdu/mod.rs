@@ -10,6 +10,7 @@
 //! records are decrypted again with the capture's secrets first.
 
 pub(crate) mod derived;
+pub(crate) mod http;
 pub mod memcache;
 pub mod mysql;
 pub mod resp;
@@ -71,6 +72,11 @@ pub trait PduFields {
     fn gap(&mut self, to_server: bool, len: u64);
     /// One side of the stream ended (state it holds for that side can go).
     fn end(&mut self, _to_server: bool) {}
+    /// As [`PduFields::end`], in `packet` (the FIN's; None at the capture's end): a PDU
+    /// that runs to the close is whole there.
+    fn end_at(&mut self, to_server: bool, _packet: Option<u64>, _out: &mut PduOut<'_>) {
+        self.end(to_server);
+    }
 }
 
 /// The protocol whose PDUs carry `field`, for fields that come from a [`PduFields`]
@@ -80,6 +86,8 @@ pub fn proto_of(field: Fid) -> Option<AppProto> {
         Some(AppProto::Memcache)
     } else if (Fid::Resp..=Fid::RespFragment).contains(&field) {
         Some(AppProto::Redis)
+    } else if http::covers(field) {
+        Some(AppProto::Http)
     } else {
         None
     }
@@ -96,6 +104,7 @@ fn dissector(proto: AppProto) -> Option<Box<dyn PduFields>> {
     match proto {
         AppProto::Memcache => Some(Box::new(memcache::Dissector::new())),
         AppProto::Redis => Some(Box::new(resp::Dissector::new())),
+        AppProto::Http => Some(Box::new(http::Dissector::new())),
         _ => None,
     }
 }
@@ -180,6 +189,9 @@ impl Collector {
         if wanted.contains(&Fid::TlsHandshakeType) {
             quic_hellos(capture, &mut given);
         }
+        if wanted.iter().any(|&f| http::covers(f)) {
+            http::http2_bodies(capture, &mut given);
+        }
         given.settle();
         Collector {
             wanted,
@@ -252,7 +264,7 @@ impl Collector {
                 keys,
                 ..
             } = self;
-            reasm.finish(&mut |ev| route(capture, dissectors, values, wanted, keys, ev));
+            reasm.finish(&mut |ev| route(capture, dissectors, values, wanted, keys, None, ev));
             // Only the values are asked for from now on: what reading took (streams
             // buffered, parsers' state, the last packet's bytes) goes, rather than staying
             // as long as a view keeps the collector.
@@ -303,7 +315,7 @@ impl Collector {
             ..
         } = self;
         reasm.segment(row.flow, dir, &t, payload, index as u64, &mut |ev| {
-            route(capture, dissectors, values, wanted, keys, ev)
+            route(capture, dissectors, values, wanted, keys, Some(index as u64), ev)
         });
     }
 
@@ -348,6 +360,7 @@ fn route(
     values: &mut PduValues,
     wanted: &HashSet<Fid>,
     keys: &Option<Rc<KeyLog>>,
+    current: Option<u64>,
     ev: StreamEvent<'_>,
 ) {
     let (conv, dir) = match ev {
@@ -414,6 +427,8 @@ fn route(
             &mut PduOut::new(values, Some(wanted)),
         ),
         StreamEvent::Gap { len, .. } => d.gap(to_server, len),
-        StreamEvent::End { .. } => d.end(to_server),
+        StreamEvent::End { .. } => {
+            d.end_at(to_server, current, &mut PduOut::new(values, Some(wanted)))
+        }
     }
 }

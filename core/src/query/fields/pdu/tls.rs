@@ -98,6 +98,13 @@ impl PduFields for OverTls {
             inner.end(to_server);
         }
     }
+
+    fn end_at(&mut self, to_server: bool, packet: Option<u64>, out: &mut PduOut<'_>) {
+        self.conn.stop(to_server);
+        if let Some(inner) = &mut self.inner {
+            inner.end_at(to_server, packet, out);
+        }
+    }
 }
 
 #[cfg(test)]
