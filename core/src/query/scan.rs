@@ -71,6 +71,10 @@ pub struct Scan<'c> {
     read_pos: usize,
     /// The caller's columns: their values outlive the scan ([`Scan::finish`]).
     columns: HashSet<Fid>,
+    /// The filter or a column names `ssh`: every packet read goes through the SSH
+    /// replay ([`FieldCtx::ssh_shown`]) in order, so that one its test skips (`a &&
+    /// ssh`) still feeds the dissector's state, as the window it was read in goes.
+    ssh: bool,
 }
 
 impl<'c> Scan<'c> {
@@ -134,6 +138,7 @@ impl<'c> Scan<'c> {
             limit,
             reads,
             read_pos: 0,
+            ssh: wanted.contains(&Fid::Ssh),
             columns: columns.iter().copied().collect(),
         }
     }
@@ -183,6 +188,11 @@ impl<'c> Scan<'c> {
                         self.read_pos += 1;
                     }
                     self.pos += 1;
+                    if read && self.ssh {
+                        let ctx = self.ev.fields();
+                        ctx.begin(i);
+                        let _ = ctx.ssh_shown(&mut self.rr);
+                    }
                     let pass = if read {
                         self.ev.matches(self.filter, i, &mut self.rr)
                     } else {

@@ -537,6 +537,9 @@ registry! {
 
     Nbns = "nbns", Protocol, None, Extracted, Wireshark, "NetBIOS Name Service";
 
+    // Application protocols tshark finds on their TCP ports (tcpapps; query::fields::ssh).
+    Ssh = "ssh", Protocol, None, Extracted, Wireshark, "SSH Protocol";
+
     Tls = "tls", Protocol, None, Extracted, Wireshark, "Transport Layer Security";
     TlsSni = "tls.handshake.extensions_server_name", String, None, Extracted, Wireshark, "Server Name";
     TlsHandshakeType = "tls.handshake.type", Uint8, Dec, Extracted, Wireshark, "Handshake Message Type";
