@@ -75,6 +75,8 @@ pub struct Scan<'c> {
     /// replay ([`FieldCtx::ssh_shown`]) in order, so that one its test skips (`a &&
     /// ssh`) still feeds the dissector's state, as the window it was read in goes.
     ssh: bool,
+    /// Likewise the length-framed protocols named ([`FieldCtx::tcpapp_item`]).
+    framed: Vec<Fid>,
 }
 
 impl<'c> Scan<'c> {
@@ -139,6 +141,10 @@ impl<'c> Scan<'c> {
             reads,
             read_pos: 0,
             ssh: wanted.contains(&Fid::Ssh),
+            framed: [Fid::Nbss, Fid::Smb, Fid::Ldap, Fid::Bgp, Fid::Kafka]
+                .into_iter()
+                .filter(|f| wanted.contains(f))
+                .collect(),
             columns: columns.iter().copied().collect(),
         }
     }
@@ -192,6 +198,13 @@ impl<'c> Scan<'c> {
                         let ctx = self.ev.fields();
                         ctx.begin(i);
                         let _ = ctx.ssh_shown(&mut self.rr);
+                    }
+                    if read && !self.framed.is_empty() {
+                        let ctx = self.ev.fields();
+                        ctx.begin(i);
+                        for f in &self.framed {
+                            let _ = ctx.tcpapp_item(f.name(), &mut self.rr);
+                        }
                     }
                     let pass = if read {
                         self.ev.matches(self.filter, i, &mut self.rr)

@@ -32,16 +32,26 @@ pub fn foreign_port(l4: L4, port: u16) -> Option<&'static str> {
         // TCP: dissectors registered on the port that take whatever bytes come
         // ([`takes_any_bytes`]).
         (L4::Tcp, 22) => Some("ssh"),
+        (L4::Tcp, 139 | 445) => Some("nbss"),
+        (L4::Tcp, 179) => Some("bgp"),
+        (L4::Tcp, 389 | 3268) => Some("ldap"),
+        (L4::Tcp, 513) => Some("rlogin"),
+        (L4::Tcp, 6667 | 57000) => Some("irc"),
+        (L4::Tcp, 9092) => Some("kafka"),
         _ => None,
     }
 }
 
 /// Whether the dissector of foreign protocol `name` on its TCP port takes every payload,
 /// whatever the bytes look like: packet-ssh.c calls bytes without a banner an
-/// `Encrypted packet` (an HTTP request sent to port 22 is SSH to tshark), so no sniffed
-/// protocol of ours is chosen there.
+/// `Encrypted packet` (an HTTP request sent to port 22 is SSH to tshark), and the others
+/// registered on their TCP ports take the bytes as theirs too (TCP tries the port's
+/// dissector before any heuristic), so no sniffed protocol of ours is chosen there.
 pub fn takes_any_bytes(name: &str) -> bool {
-    matches!(name, "ssh")
+    matches!(
+        name,
+        "ssh" | "nbss" | "bgp" | "ldap" | "rlogin" | "irc" | "kafka"
+    )
 }
 
 /// The protocol tshark dissects a TCP or UDP conversation's payload as when it is one
@@ -271,6 +281,12 @@ mod test {
             let c = choose(&rules, &conv(L4::Tcp, a, b), [Some(get), None], true);
             assert_eq!(c.map(|c| c.parser), Some(None), "{a} -> {b}");
             assert_eq!(foreign_proto(L4::Tcp, [a, b]), Some("ssh"));
+        }
+        // The other TCP ports of protocols whose dissectors take any bytes.
+        for (port, name) in [(445, "nbss"), (389, "ldap"), (179, "bgp"), (6667, "irc")] {
+            let c = choose(&rules, &conv(L4::Tcp, 50000, port), [Some(get), None], true);
+            assert_eq!(c.map(|c| c.parser), Some(None), "{port}");
+            assert_eq!(foreign_proto(L4::Tcp, [50000, port]), Some(name));
         }
         let rules = HashMap::from([((L4::Tcp, 22), Some(AppProto::Http))]);
         let c = choose(&rules, &conv(L4::Tcp, 44338, 22), [Some(get), None], true);

@@ -29,6 +29,7 @@ pub mod pdu;
 mod quic;
 pub mod registry;
 pub mod ssh;
+pub mod tcpapps;
 pub mod value;
 
 pub use app::{AppValue, TransactionFields};
@@ -188,6 +189,20 @@ pub struct FieldCtx<'c> {
     processes: Option<Vec<Option<crate::query::sessions::Owner>>>,
     /// SSH conversations' first segments replayed ([`FieldCtx::ssh_shown`]), by flow.
     ssh: HashMap<u32, SshConv>,
+    /// The length-framed protocols' conversations followed ([`FieldCtx::tcpapp_item`]),
+    /// by flow.
+    framed: HashMap<u32, FramedConv>,
+}
+
+/// A conversation of a length-framed protocol of [`tcpapps`], followed as far as asked.
+struct FramedConv {
+    header: tcpapps::Header,
+    /// Its segments with payload that TCP hands on, in order.
+    segments: Vec<usize>,
+    /// How many of them were fed, and what each fed showed: (completes a PDU, one that
+    /// carried SMB).
+    shown: Vec<(bool, bool)>,
+    sides: [tcpapps::Side; 2],
 }
 
 /// An SSH conversation's first segments, replayed as far as asked.
@@ -232,6 +247,7 @@ impl<'c> FieldCtx<'c> {
             pdu: Pdu::None,
             processes: None,
             ssh: HashMap::new(),
+            framed: HashMap::new(),
         }
     }
 
@@ -559,6 +575,12 @@ impl<'c> FieldCtx<'c> {
             }
             return;
         }
+        if let Some(name) = tcpapp_name(field) {
+            if layer <= 1 && self.tcpapp_item(name, src) {
+                out.push(Value::Present);
+            }
+            return;
+        }
         if matches!(field, Fid::Tls | Fid::Mysql) {
             // A segment with payload in a conversation decoded as the protocol; in one
             // that switched to TLS (MySQL, PostgreSQL) the segments up to the switch are
@@ -706,7 +728,7 @@ impl<'c> FieldCtx<'c> {
                     .map_or(u32::MAX, |f| f[0].min(f[1])) as usize;
                 SshConv {
                     replay: ssh::Replay::default(),
-                    segments: ssh_segments(capture, flow, first),
+                    segments: payload_segments(capture, flow, first, ssh::MAX_REPLAYED),
                     fed: 0,
                 }
             }
@@ -747,6 +769,103 @@ impl<'c> FieldCtx<'c> {
         };
         self.ssh.insert(flow, c);
         out
+    }
+
+    /// Whether the current packet has the item of [`tcpapps`] protocol `name` (`smb`:
+    /// NetBIOS session messages that carry SMB): a segment with payload that TCP hands on
+    /// in a conversation on the protocol's port, which for a length-framed protocol
+    /// completes one of its PDUs. A framed conversation's segments are fed in order up to
+    /// the packet, once (those not fed yet read from `src`; a scan in order has fed them
+    /// as it went).
+    pub fn tcpapp_item(&mut self, name: &str, src: &mut dyn PacketSource) -> bool {
+        let Some((conv, _)) = self.flow() else {
+            return false;
+        };
+        if conv.proto != L4::Tcp {
+            return false;
+        }
+        let Some(proto) = tcpapps::proto_of([conv.port_a, conv.port_b]) else {
+            return false;
+        };
+        let smb = name == "smb";
+        if proto != name && !(smb && proto == "nbss") {
+            return false;
+        }
+        let len = match self.row.tcp {
+            TcpHeader::One { len, word } => {
+                if TcpHeader::flags(word) & 0x004 != 0 {
+                    return false;
+                }
+                len as usize
+            }
+            TcpHeader::Absent => return false,
+            TcpHeader::Unknown => {
+                if !self.load(src) {
+                    return false;
+                }
+                let Some(l) = self.layers.of(Proto::Tcp).next() else {
+                    return false;
+                };
+                l.end().saturating_sub(l.payload_offset()) as usize
+            }
+        };
+        if len == 0 || withheld(self.capture, self.index) {
+            return false;
+        }
+        let header = match tcpapps::framing(proto) {
+            Some(tcpapps::Framing::Length(h)) => h,
+            _ => return true,
+        };
+        let capture = self.capture;
+        let flow = self.row.flow;
+        let mut c = match self.framed.remove(&flow) {
+            Some(c) => c,
+            None => {
+                let firsts = self
+                    .firsts
+                    .get_or_insert_with(|| index::firsts_each_way(capture));
+                let first = firsts
+                    .get(flow as usize)
+                    .map_or(u32::MAX, |f| f[0].min(f[1])) as usize;
+                FramedConv {
+                    header,
+                    segments: payload_segments(capture, flow, first, usize::MAX),
+                    shown: Vec::new(),
+                    sides: Default::default(),
+                }
+            }
+        };
+        let at = self.index;
+        let mut buf = Vec::new();
+        let mut layers = Layers::default();
+        while let Some(&j) = c.segments.get(c.shown.len()).filter(|&&j| j <= at) {
+            let row = capture.packets.at(j);
+            let read = if j == at {
+                self.load(src).then(|| buf.clone_from(&self.buf)).is_some()
+            } else {
+                src.read(j, &row, &mut buf)
+            };
+            let mut shown = (false, false);
+            if read {
+                let s = crate::ingest::wire::dissect_layers(
+                    capture.linktype_of(&row),
+                    &buf,
+                    usize::MAX,
+                    &mut layers,
+                );
+                let payload = crate::ingest::app::payload_of(&s, &buf, &[]).unwrap_or(&[]);
+                let side = &mut c.sides[usize::from(row.flags & PacketRow::FLAG_B_TO_A != 0)];
+                shown.0 = side.segment(c.header, payload);
+                shown.1 = side.completed_smb;
+            }
+            c.shown.push(shown);
+        }
+        let found = c.segments[..c.shown.len()]
+            .binary_search(&at)
+            .ok()
+            .map(|k| c.shown[k]);
+        self.framed.insert(flow, c);
+        found.is_some_and(|(item, carries_smb)| item && (!smb || carries_smb))
     }
 
     /// Whether the current packet has `field` at all; cheaper than [`FieldCtx::extract`]
@@ -817,11 +936,11 @@ pub fn ssh_port(ports: [u16; 2]) -> Option<u16> {
         .find(|&p| crate::ingest::app::foreign_port(L4::Tcp, p) == Some("ssh"))
 }
 
-/// Whether TCP hands packet `index`'s payload to no dissector, as packet-tcp.c decides
-/// for a dissector that gathers no PDU across it (SSH's encrypted packets): a plain
-/// retransmission, a keep-alive or a window probe. A fast or spurious retransmission
-/// still goes to the dissector (zeek's ssh-dups.pcap: `Client: [TCP Fast
-/// Retransmission] , Key Exchange Init`); our retransmission item is on those too.
+/// Whether TCP hands packet `index`'s payload to no dissector: a retransmission, a
+/// keep-alive or a window probe. A fast retransmission still goes to the dissector
+/// (zeek's ssh-dups.pcap: `Client: [TCP Fast Retransmission] , Key Exchange Init`), a
+/// spurious one does not (PcapPlusPlus's ldap.pcapng, frame 25); our retransmission
+/// item is on both.
 pub fn withheld(capture: &Capture, index: usize) -> bool {
     use crate::capture::tcp::Kind;
     let at = capture
@@ -832,19 +951,23 @@ pub fn withheld(capture: &Capture, index: usize) -> bool {
         .get(at)
         .filter(|(i, _)| *i == index as u64)
         .is_some_and(|(_, f)| {
-            let fast =
-                f.contains(Kind::FastRetransmission) || f.contains(Kind::SpuriousRetransmission);
-            (f.contains(Kind::Retransmission) && !fast)
+            (f.contains(Kind::Retransmission) && !f.contains(Kind::FastRetransmission))
                 || f.contains(Kind::KeepAlive)
                 || f.contains(Kind::ZeroWindowProbe)
         })
 }
 
 /// The segments of SSH conversation `flow` replayed for its state: its first
-/// [`ssh::MAX_REPLAYED`] packets with payload that TCP hands on (from the index: a
-/// packet whose TCP header it lacks counts as one), from its first packet `first`. A row
-/// or a filter reads them.
+/// [`ssh::MAX_REPLAYED`] packets with payload that TCP hands on ([`payload_segments`]),
+/// from its first packet `first`. A row reads them.
 pub fn ssh_segments(capture: &Capture, flow: u32, first: usize) -> Vec<usize> {
+    payload_segments(capture, flow, first, ssh::MAX_REPLAYED)
+}
+
+/// The first `max` packets of conversation `flow` with payload that TCP hands on (from
+/// the index: a packet whose TCP header it lacks counts as one), from its first packet
+/// `first`.
+fn payload_segments(capture: &Capture, flow: u32, first: usize, max: usize) -> Vec<usize> {
     let mut out = Vec::new();
     let end = capture.packets.len();
     for (i, p) in (first..).zip(capture.packets.range(first.min(end)..end)) {
@@ -858,10 +981,24 @@ pub fn ssh_segments(capture: &Capture, flow: u32, first: usize) -> Vec<usize> {
         };
         if payload && !withheld(capture, i) {
             out.push(i);
-            if out.len() == ssh::MAX_REPLAYED {
+            if out.len() == max {
                 break;
             }
         }
     }
     out
+}
+
+/// The [`tcpapps`] protocol a field is the item of.
+fn tcpapp_name(field: Fid) -> Option<&'static str> {
+    Some(match field {
+        Fid::Nbss => "nbss",
+        Fid::Smb => "smb",
+        Fid::Ldap => "ldap",
+        Fid::Bgp => "bgp",
+        Fid::Kafka => "kafka",
+        Fid::Rlogin => "rlogin",
+        Fid::Irc => "irc",
+        _ => return None,
+    })
 }
