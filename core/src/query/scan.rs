@@ -141,10 +141,20 @@ impl<'c> Scan<'c> {
             reads,
             read_pos: 0,
             ssh: wanted.contains(&Fid::Ssh),
-            framed: [Fid::Nbss, Fid::Smb, Fid::Ldap, Fid::Bgp, Fid::Kafka]
-                .into_iter()
-                .filter(|f| wanted.contains(f))
-                .collect(),
+            framed: [
+                Fid::Nbss,
+                Fid::Smb,
+                Fid::Ldap,
+                Fid::Bgp,
+                Fid::Kafka,
+                Fid::Ftp,
+                Fid::Pop,
+                Fid::Smtp,
+                Fid::Imap,
+            ]
+            .into_iter()
+            .filter(|f| wanted.contains(f))
+            .collect(),
             columns: columns.iter().copied().collect(),
         }
     }

@@ -38,6 +38,11 @@ pub fn foreign_port(l4: L4, port: u16) -> Option<&'static str> {
         (L4::Tcp, 513) => Some("rlogin"),
         (L4::Tcp, 6667 | 57000) => Some("irc"),
         (L4::Tcp, 9092) => Some("kafka"),
+        (L4::Tcp, 21) => Some("ftp"),
+        (L4::Tcp, 23) => Some("telnet"),
+        (L4::Tcp, 25 | 587) => Some("smtp"),
+        (L4::Tcp, 110) => Some("pop"),
+        (L4::Tcp, 143) => Some("imap"),
         _ => None,
     }
 }
@@ -50,7 +55,18 @@ pub fn foreign_port(l4: L4, port: u16) -> Option<&'static str> {
 pub fn takes_any_bytes(name: &str) -> bool {
     matches!(
         name,
-        "ssh" | "nbss" | "bgp" | "ldap" | "rlogin" | "irc" | "kafka"
+        "ssh"
+            | "nbss"
+            | "bgp"
+            | "ldap"
+            | "rlogin"
+            | "irc"
+            | "kafka"
+            | "ftp"
+            | "telnet"
+            | "smtp"
+            | "pop"
+            | "imap"
     )
 }
 

@@ -196,7 +196,8 @@ pub struct FieldCtx<'c> {
 
 /// A conversation of a length-framed protocol of [`tcpapps`], followed as far as asked.
 struct FramedConv {
-    header: tcpapps::Header,
+    framing: tcpapps::Framing,
+    lines: tcpapps::LineState,
     /// Its segments with payload that TCP hands on, in order.
     segments: Vec<usize>,
     /// How many of them were fed, and what each fed showed: (completes a PDU, one that
@@ -812,9 +813,9 @@ impl<'c> FieldCtx<'c> {
         if len == 0 || withheld(self.capture, self.index) {
             return false;
         }
-        let header = match tcpapps::framing(proto) {
-            Some(tcpapps::Framing::Length(h)) => h,
-            _ => return true,
+        let framing = match tcpapps::framing(proto) {
+            Some(tcpapps::Framing::Segment) | None => return true,
+            Some(f) => f,
         };
         let capture = self.capture;
         let flow = self.row.flow;
@@ -828,7 +829,8 @@ impl<'c> FieldCtx<'c> {
                     .get(flow as usize)
                     .map_or(u32::MAX, |f| f[0].min(f[1])) as usize;
                 FramedConv {
-                    header,
+                    framing,
+                    lines: Default::default(),
                     segments: payload_segments(capture, flow, first, usize::MAX),
                     shown: Vec::new(),
                     sides: Default::default(),
@@ -854,9 +856,23 @@ impl<'c> FieldCtx<'c> {
                     &mut layers,
                 );
                 let payload = crate::ingest::app::payload_of(&s, &buf, &[]).unwrap_or(&[]);
-                let side = &mut c.sides[usize::from(row.flags & PacketRow::FLAG_B_TO_A != 0)];
-                shown.0 = side.segment(c.header, payload);
-                shown.1 = side.completed_smb;
+                let d = usize::from(row.flags & PacketRow::FLAG_B_TO_A != 0);
+                match c.framing {
+                    tcpapps::Framing::Length(h) => {
+                        let side = &mut c.sides[d];
+                        shown.0 = side.segment(h, payload);
+                        shown.1 = side.completed_smb;
+                    }
+                    tcpapps::Framing::Lines(l) => {
+                        let server = ports_server(capture, flow, proto);
+                        let to_server = match d {
+                            0 => server == 1,
+                            _ => server == 0,
+                        };
+                        shown.0 = c.lines.segment(l, to_server, payload);
+                    }
+                    tcpapps::Framing::Segment => shown.0 = true,
+                }
             }
             c.shown.push(shown);
         }
@@ -989,6 +1005,20 @@ fn payload_segments(capture: &Capture, flow: u32, first: usize, max: usize) -> V
     out
 }
 
+/// Which side of conversation `flow` (0: A, 1: B) is the server of foreign protocol
+/// `proto`: the one on its port (the lower port first).
+fn ports_server(capture: &Capture, flow: u32, proto: &str) -> usize {
+    let Some(c) = capture.conversations.get(flow as usize) else {
+        return 1;
+    };
+    let on = |p: u16| crate::ingest::app::foreign_port(L4::Tcp, p) == Some(proto);
+    match (on(c.port_a), on(c.port_b)) {
+        (true, true) => usize::from(c.port_b <= c.port_a),
+        (true, false) => 0,
+        _ => 1,
+    }
+}
+
 /// The [`tcpapps`] protocol a field is the item of.
 fn tcpapp_name(field: Fid) -> Option<&'static str> {
     Some(match field {
@@ -999,6 +1029,11 @@ fn tcpapp_name(field: Fid) -> Option<&'static str> {
         Fid::Kafka => "kafka",
         Fid::Rlogin => "rlogin",
         Fid::Irc => "irc",
+        Fid::Ftp => "ftp",
+        Fid::Telnet => "telnet",
+        Fid::Pop => "pop",
+        Fid::Smtp => "smtp",
+        Fid::Imap => "imap",
         _ => return None,
     })
 }

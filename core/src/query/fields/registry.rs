@@ -546,6 +546,11 @@ registry! {
     Kafka = "kafka", Protocol, None, Extracted, Wireshark, "Kafka";
     Rlogin = "rlogin", Protocol, None, Extracted, Wireshark, "Rlogin Protocol";
     Irc = "irc", Protocol, None, Extracted, Wireshark, "Internet Relay Chat";
+    Ftp = "ftp", Protocol, None, Extracted, Wireshark, "File Transfer Protocol (FTP)";
+    Telnet = "telnet", Protocol, None, Extracted, Wireshark, "Telnet";
+    Pop = "pop", Protocol, None, Extracted, Wireshark, "Post Office Protocol";
+    Smtp = "smtp", Protocol, None, Extracted, Wireshark, "Simple Mail Transfer Protocol";
+    Imap = "imap", Protocol, None, Extracted, Wireshark, "Internet Message Access Protocol";
 
     Tls = "tls", Protocol, None, Extracted, Wireshark, "Transport Layer Security";
     TlsSni = "tls.handshake.extensions_server_name", String, None, Extracted, Wireshark, "Server Name";

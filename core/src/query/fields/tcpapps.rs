@@ -1,8 +1,12 @@
 //! Application protocols tshark dissects on their TCP ports that no parser of ours reads
-//! (`nbss`, `smb`, `ldap`, `bgp`, `kafka`, `rlogin`, `irc`): where each adds its
-//! protocol item. SSH, whose dissector keeps more state, is `super::ssh`.
+//! (`nbss`, `smb`, `ldap`, `bgp`, `kafka`, `rlogin`, `irc`, `ftp`, `telnet`, `pop`,
+//! `smtp`, `imap`): where each adds its protocol item. SSH, whose dissector keeps more
+//! state, is `super::ssh`.
 //!
-//! `rlogin` and `irc` dissect every segment with payload as it comes. The others frame
+//! `rlogin`, `irc`, `telnet`, `ftp` and `pop` dissect every segment with payload as it
+//! comes; `smtp` and `imap` gather a line cut over segments (the item is on the segment
+//! that ends it). After a STARTTLS the client asked for and the server accepted, the
+//! conversation is TLS (RFC 3207, RFC 2595, RFC 4217). The others frame
 //! their PDUs with a length (`tcp_dissect_pdus`): TCP gathers a PDU cut over segments
 //! and hands it on in the segment that completes it, so a segment that completes none
 //! has no item (its `tcp.reassembled_in` names the one that does). Only lengths are
@@ -18,6 +22,19 @@ pub enum Framing {
     Segment,
     /// PDUs of a length their header gives (see [`pdu_len`]).
     Length(Header),
+    /// Text lines, and a STARTTLS after which the stream is TLS.
+    Lines(Lines),
+}
+
+/// A line-based protocol's ways.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lines {
+    /// A segment that ends no line is gathered into the next (smtp, imap).
+    gathers: bool,
+    /// The client's commands that ask for TLS, and the start of the server's reply that
+    /// accepts (IMAP's is tagged: `a1 OK`).
+    starttls: &'static [&'static [u8]],
+    accept: &'static [u8],
 }
 
 /// The header that gives a PDU's length.
@@ -43,6 +60,31 @@ pub fn framing(name: &str) -> Option<Framing> {
         "kafka" => Framing::Length(Header::Kafka),
         "ldap" => Framing::Length(Header::Ldap),
         "rlogin" | "irc" => Framing::Segment,
+        "telnet" => Framing::Lines(Lines {
+            gathers: false,
+            starttls: &[],
+            accept: b"",
+        }),
+        "ftp" => Framing::Lines(Lines {
+            gathers: false,
+            starttls: &[b"AUTH TLS", b"AUTH SSL"],
+            accept: b"234",
+        }),
+        "pop" => Framing::Lines(Lines {
+            gathers: false,
+            starttls: &[b"STLS"],
+            accept: b"+OK",
+        }),
+        "smtp" => Framing::Lines(Lines {
+            gathers: true,
+            starttls: &[b"STARTTLS"],
+            accept: b"220",
+        }),
+        "imap" => Framing::Lines(Lines {
+            gathers: true,
+            starttls: &[b"STARTTLS"],
+            accept: b"OK",
+        }),
         _ => return None,
     })
 }
@@ -108,6 +150,45 @@ fn pdu_len(h: Header, b: &[u8]) -> Len {
                 Some(x) => Len::Is(2 + n + x.iter().fold(0usize, |a, &d| a << 8 | usize::from(d))),
             }
         }
+    }
+}
+
+/// A line-based conversation's state: whether the client asked for TLS, and whether
+/// the server accepted (every later segment is TLS).
+#[derive(Default, Clone)]
+pub struct LineState {
+    asked: bool,
+    switched: bool,
+}
+
+impl LineState {
+    /// Takes a segment's payload from the client or the server; returns whether it has
+    /// the protocol's item.
+    pub fn segment(&mut self, l: Lines, from_client: bool, b: &[u8]) -> bool {
+        if self.switched {
+            return false;
+        }
+        let line = b.split(|&c| c == b'\n').next().unwrap_or(b);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        // IMAP's commands and tagged replies start with the tag.
+        let words = |tagged: bool| -> &[u8] {
+            if tagged {
+                line.iter()
+                    .position(|&c| c == b' ')
+                    .map_or(&[][..], |i| &line[i + 1..])
+            } else {
+                line
+            }
+        };
+        let tagged = l.accept == b"OK";
+        if from_client {
+            let w = words(tagged);
+            self.asked = l.starttls.iter().any(|c| w.eq_ignore_ascii_case(c));
+        } else if self.asked {
+            self.switched = words(tagged).starts_with(l.accept);
+            self.asked = false;
+        }
+        !l.gathers || b.contains(&b'\n')
     }
 }
 
@@ -204,5 +285,40 @@ mod test {
         assert!(s.segment(Header::Nbss, &two));
         assert!(!s.segment(Header::Nbss, &pdu[1..5]));
         assert!(s.segment(Header::Nbss, &pdu[5..]));
+    }
+
+    /// SMTP gathers a command cut over segments; a refused STARTTLS changes nothing, an
+    /// accepted one makes the rest TLS (tshark on tests/data/tcpapps/lines.pcap). POP
+    /// shows every segment; IMAP's STARTTLS and its reply are tagged.
+    #[test]
+    fn lines_and_starttls() {
+        let Some(Framing::Lines(smtp)) = framing("smtp") else {
+            panic!("smtp");
+        };
+        let mut s = LineState::default();
+        let got: Vec<bool> = [
+            (true, &b"MAIL FR"[..]),
+            (true, b"OM:<a@b>\r\n"),
+            (true, b"STARTTLS\r\n"),
+            (false, b"454 TLS not available\r\n"),
+            (true, b"STARTTLS\r\n"),
+            (false, b"220 Go ahead\r\n"),
+            (true, b"\x16\x03\x01"),
+        ]
+        .into_iter()
+        .map(|(c, b)| s.segment(smtp, c, b))
+        .collect();
+        assert_eq!(got, [false, true, true, true, true, true, false]);
+        let Some(Framing::Lines(pop)) = framing("pop") else {
+            panic!("pop");
+        };
+        assert!(LineState::default().segment(pop, true, b"PA"));
+        let Some(Framing::Lines(imap)) = framing("imap") else {
+            panic!("imap");
+        };
+        let mut s = LineState::default();
+        assert!(s.segment(imap, true, b"a3 STARTTLS\r\n"));
+        assert!(s.segment(imap, false, b"a3 OK Begin TLS\r\n"));
+        assert!(!s.segment(imap, true, b"\x16\x03\x01\r\n"));
     }
 }
