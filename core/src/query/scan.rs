@@ -71,6 +71,12 @@ pub struct Scan<'c> {
     read_pos: usize,
     /// The caller's columns: their values outlive the scan ([`Scan::finish`]).
     columns: HashSet<Fid>,
+    /// The filter or a column names `ssh`: every packet read goes through the SSH
+    /// replay ([`FieldCtx::ssh_shown`]) in order, so that one its test skips (`a &&
+    /// ssh`) still feeds the dissector's state, as the window it was read in goes.
+    ssh: bool,
+    /// Likewise the length-framed protocols named ([`FieldCtx::tcpapp_item`]).
+    framed: Vec<Fid>,
 }
 
 impl<'c> Scan<'c> {
@@ -134,6 +140,21 @@ impl<'c> Scan<'c> {
             limit,
             reads,
             read_pos: 0,
+            ssh: wanted.contains(&Fid::Ssh),
+            framed: [
+                Fid::Nbss,
+                Fid::Smb,
+                Fid::Ldap,
+                Fid::Bgp,
+                Fid::Kafka,
+                Fid::Ftp,
+                Fid::Pop,
+                Fid::Smtp,
+                Fid::Imap,
+            ]
+            .into_iter()
+            .filter(|f| wanted.contains(f))
+            .collect(),
             columns: columns.iter().copied().collect(),
         }
     }
@@ -183,6 +204,18 @@ impl<'c> Scan<'c> {
                         self.read_pos += 1;
                     }
                     self.pos += 1;
+                    if read && self.ssh {
+                        let ctx = self.ev.fields();
+                        ctx.begin(i);
+                        let _ = ctx.ssh_shown(&mut self.rr);
+                    }
+                    if read && !self.framed.is_empty() {
+                        let ctx = self.ev.fields();
+                        ctx.begin(i);
+                        for f in &self.framed {
+                            let _ = ctx.tcpapp_item(f.name(), &mut self.rr);
+                        }
+                    }
                     let pass = if read {
                         self.ev.matches(self.filter, i, &mut self.rr)
                     } else {

@@ -29,8 +29,45 @@ pub fn proto_by_port(l4: L4, port: u16) -> Option<AppProto> {
 pub fn foreign_port(l4: L4, port: u16) -> Option<&'static str> {
     match (l4, port) {
         (L4::Udp | L4::Tcp, 137) => Some("nbns"),
+        // TCP: dissectors registered on the port that take whatever bytes come
+        // ([`takes_any_bytes`]).
+        (L4::Tcp, 22) => Some("ssh"),
+        (L4::Tcp, 139 | 445) => Some("nbss"),
+        (L4::Tcp, 179) => Some("bgp"),
+        (L4::Tcp, 389 | 3268) => Some("ldap"),
+        (L4::Tcp, 513) => Some("rlogin"),
+        (L4::Tcp, 6667 | 57000) => Some("irc"),
+        (L4::Tcp, 9092) => Some("kafka"),
+        (L4::Tcp, 21) => Some("ftp"),
+        (L4::Tcp, 23) => Some("telnet"),
+        (L4::Tcp, 25 | 587) => Some("smtp"),
+        (L4::Tcp, 110) => Some("pop"),
+        (L4::Tcp, 143) => Some("imap"),
         _ => None,
     }
+}
+
+/// Whether the dissector of foreign protocol `name` on its TCP port takes every payload,
+/// whatever the bytes look like: packet-ssh.c calls bytes without a banner an
+/// `Encrypted packet` (an HTTP request sent to port 22 is SSH to tshark), and the others
+/// registered on their TCP ports take the bytes as theirs too (TCP tries the port's
+/// dissector before any heuristic), so no sniffed protocol of ours is chosen there.
+pub fn takes_any_bytes(name: &str) -> bool {
+    matches!(
+        name,
+        "ssh"
+            | "nbss"
+            | "bgp"
+            | "ldap"
+            | "rlogin"
+            | "irc"
+            | "kafka"
+            | "ftp"
+            | "telnet"
+            | "smtp"
+            | "pop"
+            | "imap"
+    )
 }
 
 /// The protocol tshark dissects a TCP or UDP conversation's payload as when it is one
@@ -114,7 +151,14 @@ pub(super) fn choose(
         .find_map(|&i| proto_by_port(l4, ports[i]).map(|p| (p, side(1 - i))));
     // A port tshark gives to a protocol of its own (NetBIOS name service on 137): no
     // parser unless the bytes say for sure (a weak match, DNS-like bytes, does not).
-    let foreign = foreign_proto(l4, ports).is_some();
+    let foreign = foreign_proto(l4, ports);
+    if l4 == L4::Tcp && foreign.is_some_and(takes_any_bytes) {
+        return Some(Choice {
+            parser: None,
+            cut_short: false,
+        });
+    }
+    let foreign = foreign.is_some();
     // 2. The bytes, when they say something a port default cannot contradict.
     let matches: Vec<(usize, AppProto, bool, bool)> = sniffed
         .iter()
@@ -239,5 +283,29 @@ mod test {
             true,
         );
         assert_eq!(c.and_then(|c| c.parser).map(|p| p.0), Some(AppProto::Dns));
+    }
+
+    /// An HTTP request sent to TCP port 22 is SSH to tshark (zeek's
+    /// get-to-ssh-server.pcap): no parser, even for bytes that say HTTP for sure; a lower
+    /// port of ours still wins, and decode-as too.
+    #[test]
+    fn bytes_to_the_ssh_port_are_ssh() {
+        let get = sniff(L4::Tcp, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        assert!(matches!(get, Sniff::Match { strong: true, .. }));
+        let rules = HashMap::new();
+        for (a, b) in [(44338, 22), (22, 44338), (22, 80)] {
+            let c = choose(&rules, &conv(L4::Tcp, a, b), [Some(get), None], true);
+            assert_eq!(c.map(|c| c.parser), Some(None), "{a} -> {b}");
+            assert_eq!(foreign_proto(L4::Tcp, [a, b]), Some("ssh"));
+        }
+        // The other TCP ports of protocols whose dissectors take any bytes.
+        for (port, name) in [(445, "nbss"), (389, "ldap"), (179, "bgp"), (6667, "irc")] {
+            let c = choose(&rules, &conv(L4::Tcp, 50000, port), [Some(get), None], true);
+            assert_eq!(c.map(|c| c.parser), Some(None), "{port}");
+            assert_eq!(foreign_proto(L4::Tcp, [50000, port]), Some(name));
+        }
+        let rules = HashMap::from([((L4::Tcp, 22), Some(AppProto::Http))]);
+        let c = choose(&rules, &conv(L4::Tcp, 44338, 22), [Some(get), None], true);
+        assert_eq!(c.and_then(|c| c.parser).map(|p| p.0), Some(AppProto::Http));
     }
 }

@@ -28,6 +28,8 @@ mod packet_values;
 pub mod pdu;
 mod quic;
 pub mod registry;
+pub mod ssh;
+pub mod tcpapps;
 pub mod value;
 
 pub use app::{AppValue, TransactionFields};
@@ -188,6 +190,32 @@ pub struct FieldCtx<'c> {
     /// The layers of the last conversation head looked at ([`Capture::heads`]), and
     /// where its bytes are.
     head_layers: (usize, Layers),
+    /// SSH conversations' first segments replayed ([`FieldCtx::ssh_shown`]), by flow.
+    ssh: HashMap<u32, SshConv>,
+    /// The length-framed protocols' conversations followed ([`FieldCtx::tcpapp_item`]),
+    /// by flow.
+    framed: HashMap<u32, FramedConv>,
+}
+
+/// A conversation of a length-framed protocol of [`tcpapps`], followed as far as asked.
+struct FramedConv {
+    framing: tcpapps::Framing,
+    lines: tcpapps::LineState,
+    /// Its segments with payload that TCP hands on, in order.
+    segments: Vec<usize>,
+    /// How many of them were fed, and what each fed showed: (completes a PDU, one that
+    /// carried SMB).
+    shown: Vec<(bool, bool)>,
+    sides: [tcpapps::Side; 2],
+}
+
+/// An SSH conversation's first segments, replayed as far as asked.
+struct SshConv {
+    replay: ssh::Replay,
+    /// The segments to replay, in order, cut after the one where the replay settled.
+    segments: Vec<usize>,
+    /// How many of them were fed.
+    fed: usize,
 }
 
 /// Where [`FieldCtx`] gets per-PDU fields from.
@@ -223,6 +251,8 @@ impl<'c> FieldCtx<'c> {
             pdu: Pdu::None,
             processes: None,
             head_layers: (0, Layers::default()),
+            ssh: HashMap::new(),
+            framed: HashMap::new(),
         }
     }
 
@@ -588,6 +618,18 @@ impl<'c> FieldCtx<'c> {
             }
             return;
         }
+        if field == Fid::Ssh {
+            if layer <= 1 && self.ssh_shown(src).is_some_and(|s| s.has_item()) {
+                out.push(Value::Present);
+            }
+            return;
+        }
+        if let Some(name) = tcpapp_name(field) {
+            if layer <= 1 && self.tcpapp_item(name, src) {
+                out.push(Value::Present);
+            }
+            return;
+        }
         if matches!(field, Fid::Tls | Fid::Mysql) {
             // A segment with payload in a conversation decoded as the protocol; in one
             // that switched to TLS (MySQL, PostgreSQL) the segments up to the switch are
@@ -679,6 +721,217 @@ impl<'c> FieldCtx<'c> {
         }
     }
 
+    /// What the current packet shows of SSH, when it is a TCP segment with payload of a
+    /// conversation tshark dissects as SSH (its lower port that is one of the
+    /// [`foreign_port`](crate::ingest::app::foreign_port)s is 22) and TCP hands its bytes
+    /// on (not a retransmission, not a RST's). The conversation's first segments
+    /// ([`ssh_segments`]) are replayed up to the packet, once: those not fed yet are read
+    /// from `src` (a scan in order has fed them as it went, [`FieldCtx::ssh_shown`] being
+    /// asked of each packet it reads); a segment after them is worded from the state they
+    /// left.
+    pub fn ssh_shown(&mut self, src: &mut dyn PacketSource) -> Option<ssh::Shown> {
+        let (conv, dir) = self.flow()?;
+        if conv.proto != L4::Tcp {
+            return None;
+        }
+        let ports = [conv.port_a, conv.port_b];
+        let server = ssh_port(ports)?;
+        let side = |d: usize| {
+            let d = if d == 0 {
+                crate::capture::flow::Direction::AToB
+            } else {
+                crate::capture::flow::Direction::BToA
+            };
+            ssh::from_client(d, ports, server)
+        };
+        let from_client = side(dir);
+        let len = match self.row.tcp {
+            TcpHeader::One { len, word } => {
+                if TcpHeader::flags(word) & 0x004 != 0 {
+                    return None;
+                }
+                len as usize
+            }
+            TcpHeader::Absent => return None,
+            TcpHeader::Unknown => {
+                if !self.load(src) {
+                    return None;
+                }
+                let l = self.layers.of(Proto::Tcp).next()?;
+                l.end().saturating_sub(l.payload_offset()) as usize
+            }
+        };
+        if len == 0 || withheld(self.capture, self.index) {
+            return None;
+        }
+        let capture = self.capture;
+        let flow = self.row.flow;
+        let mut c = match self.ssh.remove(&flow) {
+            Some(c) => c,
+            None => {
+                let firsts = self
+                    .firsts
+                    .get_or_insert_with(|| index::firsts_each_way(capture));
+                let first = firsts
+                    .get(flow as usize)
+                    .map_or(u32::MAX, |f| f[0].min(f[1])) as usize;
+                SshConv {
+                    replay: ssh::Replay::default(),
+                    segments: payload_segments(capture, flow, first, ssh::MAX_REPLAYED),
+                    fed: 0,
+                }
+            }
+        };
+        let at = self.index;
+        let mut buf = Vec::new();
+        let mut layers = Layers::default();
+        while let Some(&j) = c.segments.get(c.fed).filter(|&&j| j <= at) {
+            let row = capture.packets.at(j);
+            let read = if j == at {
+                self.load(src).then(|| buf.clone_from(&self.buf)).is_some()
+            } else {
+                src.read(j, &row, &mut buf)
+            };
+            if read {
+                let s = crate::ingest::wire::dissect_layers(
+                    capture.linktype_of(&row),
+                    &buf,
+                    usize::MAX,
+                    &mut layers,
+                );
+                let payload = crate::ingest::app::payload_of(&s, &buf, &[]).unwrap_or(&[]);
+                let d = usize::from(row.flags & PacketRow::FLAG_B_TO_A != 0);
+                c.replay.segment(j as u64, side(d), payload);
+            }
+            c.fed += 1;
+            if c.replay.settled() {
+                c.segments.truncate(c.fed);
+            }
+        }
+        let shown = c.replay.shown.binary_search_by_key(&(at as u64), |s| s.0);
+        let out = match shown {
+            Ok(k) => Some(c.replay.shown[k].1.clone()),
+            Err(_) if c.fed == c.segments.len() && c.segments.last().is_none_or(|&l| at > l) => {
+                Some(c.replay.predict(from_client, len))
+            }
+            Err(_) => None,
+        };
+        self.ssh.insert(flow, c);
+        out
+    }
+
+    /// Whether the current packet has the item of [`tcpapps`] protocol `name` (`smb`:
+    /// NetBIOS session messages that carry SMB): a segment with payload that TCP hands on
+    /// in a conversation on the protocol's port, which for a length-framed protocol
+    /// completes one of its PDUs. A framed conversation's segments are fed in order up to
+    /// the packet, once (those not fed yet read from `src`; a scan in order has fed them
+    /// as it went).
+    pub fn tcpapp_item(&mut self, name: &str, src: &mut dyn PacketSource) -> bool {
+        let Some((conv, _)) = self.flow() else {
+            return false;
+        };
+        if conv.proto != L4::Tcp {
+            return false;
+        }
+        let Some(proto) = tcpapps::proto_of([conv.port_a, conv.port_b]) else {
+            return false;
+        };
+        let smb = name == "smb";
+        if proto != name && !(smb && proto == "nbss") {
+            return false;
+        }
+        let len = match self.row.tcp {
+            TcpHeader::One { len, word } => {
+                if TcpHeader::flags(word) & 0x004 != 0 {
+                    return false;
+                }
+                len as usize
+            }
+            TcpHeader::Absent => return false,
+            TcpHeader::Unknown => {
+                if !self.load(src) {
+                    return false;
+                }
+                let Some(l) = self.layers.of(Proto::Tcp).next() else {
+                    return false;
+                };
+                l.end().saturating_sub(l.payload_offset()) as usize
+            }
+        };
+        if len == 0 || withheld(self.capture, self.index) {
+            return false;
+        }
+        let framing = match tcpapps::framing(proto) {
+            Some(tcpapps::Framing::Segment) | None => return true,
+            Some(f) => f,
+        };
+        let capture = self.capture;
+        let flow = self.row.flow;
+        let mut c = match self.framed.remove(&flow) {
+            Some(c) => c,
+            None => {
+                let firsts = self
+                    .firsts
+                    .get_or_insert_with(|| index::firsts_each_way(capture));
+                let first = firsts
+                    .get(flow as usize)
+                    .map_or(u32::MAX, |f| f[0].min(f[1])) as usize;
+                FramedConv {
+                    framing,
+                    lines: Default::default(),
+                    segments: payload_segments(capture, flow, first, usize::MAX),
+                    shown: Vec::new(),
+                    sides: Default::default(),
+                }
+            }
+        };
+        let at = self.index;
+        let mut buf = Vec::new();
+        let mut layers = Layers::default();
+        while let Some(&j) = c.segments.get(c.shown.len()).filter(|&&j| j <= at) {
+            let row = capture.packets.at(j);
+            let read = if j == at {
+                self.load(src).then(|| buf.clone_from(&self.buf)).is_some()
+            } else {
+                src.read(j, &row, &mut buf)
+            };
+            let mut shown = (false, false);
+            if read {
+                let s = crate::ingest::wire::dissect_layers(
+                    capture.linktype_of(&row),
+                    &buf,
+                    usize::MAX,
+                    &mut layers,
+                );
+                let payload = crate::ingest::app::payload_of(&s, &buf, &[]).unwrap_or(&[]);
+                let d = usize::from(row.flags & PacketRow::FLAG_B_TO_A != 0);
+                match c.framing {
+                    tcpapps::Framing::Length(h) => {
+                        let side = &mut c.sides[d];
+                        shown.0 = side.segment(h, payload);
+                        shown.1 = side.completed_smb;
+                    }
+                    tcpapps::Framing::Lines(l) => {
+                        let server = ports_server(capture, flow, proto);
+                        let to_server = match d {
+                            0 => server == 1,
+                            _ => server == 0,
+                        };
+                        shown.0 = c.lines.segment(l, to_server, payload);
+                    }
+                    tcpapps::Framing::Segment => shown.0 = true,
+                }
+            }
+            c.shown.push(shown);
+        }
+        let found = c.segments[..c.shown.len()]
+            .binary_search(&at)
+            .ok()
+            .map(|k| c.shown[k]);
+        self.framed.insert(flow, c);
+        found.is_some_and(|(item, carries_smb)| item && (!smb || carries_smb))
+    }
+
     /// Whether the current packet has `field` at all; cheaper than [`FieldCtx::extract`]
     /// for protocols, which need no bytes when the packet belongs to a conversation.
     pub fn exists(
@@ -746,4 +999,101 @@ impl<'c> FieldCtx<'c> {
         tmp.truncate(start);
         found
     }
+}
+
+/// The SSH port of a TCP conversation with ports `ports`, when tshark dissects it as SSH.
+pub fn ssh_port(ports: [u16; 2]) -> Option<u16> {
+    if crate::ingest::app::foreign_proto(L4::Tcp, ports) != Some("ssh") {
+        return None;
+    }
+    let (lo, hi) = (ports[0].min(ports[1]), ports[0].max(ports[1]));
+    [lo, hi]
+        .into_iter()
+        .find(|&p| crate::ingest::app::foreign_port(L4::Tcp, p) == Some("ssh"))
+}
+
+/// Whether TCP hands packet `index`'s payload to no dissector: a retransmission, a
+/// keep-alive or a window probe. A fast retransmission still goes to the dissector
+/// (zeek's ssh-dups.pcap: `Client: [TCP Fast Retransmission] , Key Exchange Init`), a
+/// spurious one does not (PcapPlusPlus's ldap.pcapng, frame 25); our retransmission
+/// item is on both.
+pub fn withheld(capture: &Capture, index: usize) -> bool {
+    use crate::capture::tcp::Kind;
+    let at = capture
+        .tcp_flags
+        .partition_point(|(i, _)| *i < index as u64);
+    capture
+        .tcp_flags
+        .get(at)
+        .filter(|(i, _)| *i == index as u64)
+        .is_some_and(|(_, f)| {
+            (f.contains(Kind::Retransmission) && !f.contains(Kind::FastRetransmission))
+                || f.contains(Kind::KeepAlive)
+                || f.contains(Kind::ZeroWindowProbe)
+        })
+}
+
+/// The segments of SSH conversation `flow` replayed for its state: its first
+/// [`ssh::MAX_REPLAYED`] packets with payload that TCP hands on ([`payload_segments`]),
+/// from its first packet `first`. A row reads them.
+pub fn ssh_segments(capture: &Capture, flow: u32, first: usize) -> Vec<usize> {
+    payload_segments(capture, flow, first, ssh::MAX_REPLAYED)
+}
+
+/// The first `max` packets of conversation `flow` with payload that TCP hands on (from
+/// the index: a packet whose TCP header it lacks counts as one), from its first packet
+/// `first`.
+fn payload_segments(capture: &Capture, flow: u32, first: usize, max: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    let end = capture.packets.len();
+    for (i, p) in (first..).zip(capture.packets.range(first.min(end)..end)) {
+        if p.flow != flow {
+            continue;
+        }
+        let payload = match p.tcp {
+            TcpHeader::One { len, word } => len > 0 && TcpHeader::flags(word) & 0x004 == 0,
+            TcpHeader::Absent => false,
+            TcpHeader::Unknown => true,
+        };
+        if payload && !withheld(capture, i) {
+            out.push(i);
+            if out.len() == max {
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Which side of conversation `flow` (0: A, 1: B) is the server of foreign protocol
+/// `proto`: the one on its port (the lower port first).
+fn ports_server(capture: &Capture, flow: u32, proto: &str) -> usize {
+    let Some(c) = capture.conversations.get(flow as usize) else {
+        return 1;
+    };
+    let on = |p: u16| crate::ingest::app::foreign_port(L4::Tcp, p) == Some(proto);
+    match (on(c.port_a), on(c.port_b)) {
+        (true, true) => usize::from(c.port_b <= c.port_a),
+        (true, false) => 0,
+        _ => 1,
+    }
+}
+
+/// The [`tcpapps`] protocol a field is the item of.
+fn tcpapp_name(field: Fid) -> Option<&'static str> {
+    Some(match field {
+        Fid::Nbss => "nbss",
+        Fid::Smb => "smb",
+        Fid::Ldap => "ldap",
+        Fid::Bgp => "bgp",
+        Fid::Kafka => "kafka",
+        Fid::Rlogin => "rlogin",
+        Fid::Irc => "irc",
+        Fid::Ftp => "ftp",
+        Fid::Telnet => "telnet",
+        Fid::Pop => "pop",
+        Fid::Smtp => "smtp",
+        Fid::Imap => "imap",
+        _ => return None,
+    })
 }

@@ -587,6 +587,21 @@ registry! {
 
     Nbns = "nbns", Protocol, None, Extracted, Wireshark, "NetBIOS Name Service";
 
+    // Application protocols tshark finds on their TCP ports (tcpapps; query::fields::ssh).
+    Ssh = "ssh", Protocol, None, Extracted, Wireshark, "SSH Protocol";
+    Nbss = "nbss", Protocol, None, Extracted, Wireshark, "NetBIOS Session Service";
+    Smb = "smb", Protocol, None, Extracted, Wireshark, "SMB (Server Message Block Protocol)";
+    Ldap = "ldap", Protocol, None, Extracted, Wireshark, "Lightweight Directory Access Protocol";
+    Bgp = "bgp", Protocol, None, Extracted, Wireshark, "Border Gateway Protocol";
+    Kafka = "kafka", Protocol, None, Extracted, Wireshark, "Kafka";
+    Rlogin = "rlogin", Protocol, None, Extracted, Wireshark, "Rlogin Protocol";
+    Irc = "irc", Protocol, None, Extracted, Wireshark, "Internet Relay Chat";
+    Ftp = "ftp", Protocol, None, Extracted, Wireshark, "File Transfer Protocol (FTP)";
+    Telnet = "telnet", Protocol, None, Extracted, Wireshark, "Telnet";
+    Pop = "pop", Protocol, None, Extracted, Wireshark, "Post Office Protocol";
+    Smtp = "smtp", Protocol, None, Extracted, Wireshark, "Simple Mail Transfer Protocol";
+    Imap = "imap", Protocol, None, Extracted, Wireshark, "Internet Message Access Protocol";
+
     Tls = "tls", Protocol, None, Extracted, Wireshark, "Transport Layer Security";
     TlsSni = "tls.handshake.extensions_server_name", String, None, Extracted, Wireshark, "Server Name";
     TlsHandshakeType = "tls.handshake.type", Uint8, Dec, Extracted, Wireshark, "Handshake Message Type";

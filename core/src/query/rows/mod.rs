@@ -307,7 +307,18 @@ impl<'c> Rows<'c> {
         let Some(p) = c.packets.get(index) else {
             return (Vec::new(), Vec::new(), None);
         };
-        let out = self.tcp_firsts(index);
+        let mut out = self.tcp_firsts(index);
+        if let Some(conv) = c.conversations.get(p.flow as usize) {
+            if conv.proto == L4::Tcp && fields::ssh_port([conv.port_a, conv.port_b]).is_some() {
+                // An SSH row is worded from its conversation's first segments.
+                let first = out.iter().copied().min().unwrap_or(index).min(index);
+                let more: Vec<usize> = fields::ssh_segments(c, p.flow, first)
+                    .into_iter()
+                    .filter(|&i| i != index && !out.contains(&i))
+                    .collect();
+                out.extend(more);
+            }
+        }
         let app = c
             .app_protos
             .get(p.flow as usize)
@@ -519,6 +530,21 @@ impl<'c> Rows<'c> {
             row.info.push_str("[Packet size limited during capture]");
         }
         let payload = s.payload.map_or(0, |p| p.len);
+        if let Some(shown) = ctx.ssh_shown(src) {
+            // SSH (port 22): its dissector's state comes from the conversation's first
+            // segments (`fields::ssh`).
+            let analysis = tcp::analysis(capture, index);
+            match shown.info(&analysis) {
+                Some(info) => {
+                    if let fields::ssh::Shown::Ssh { protocol, .. } = shown {
+                        row.protocol = protocol.into();
+                    }
+                    row.info = info;
+                }
+                None => row.info.push_str(" [TCP segment of a reassembled PDU]"),
+            }
+            return;
+        }
         let tcp_line = row.info.clone();
         self.application(index, bytes, &s, src, Some((tcp_line, payload)), row);
     }

@@ -1007,6 +1007,57 @@ mod marked {
         assert!(total[0] > 5_000 && total[1] > 1_000, "{total:?}");
         assert!(total[2] > 0, "{total:?}");
     }
+
+    /// SSH rows (port 22, no parser of ours: the rows replay the conversation's first
+    /// segments, `query::fields::ssh`) read as tshark 4.0's, made in order and alone from
+    /// the packets `Rows::wanted` names: tests/data/ssh/ssh-made.pcap
+    /// (tests/scripts/make-ssh-capture.py), each expected row copied from tshark's.
+    #[test]
+    fn ssh_rows_alone_are_tsharks() {
+        let path = crate::ingest::app::testkit::path("tests/data/ssh/ssh-made.pcap").unwrap();
+        let bytes = std::fs::read(path).unwrap();
+        let c = crate::ingest::ingest_bytes("ssh-made.pcap", &bytes);
+        let mut src = MemorySource {
+            files: vec![&bytes],
+        };
+        let all: Vec<usize> = (0..c.packets.len()).collect();
+        let forward = super::rows_in_order(&c, &mut src);
+        let alone = super::rows_alone(&c, &mut src, &all, false);
+        let want: &[(usize, &str, &str)] = &[
+            (4, "SSH", "Client: Protocol (SSH-2.0-OpenSSH_9.2p1 Debian-2)"),
+            (5, "SSHv2", "Server: Protocol (SSH-2.0-OpenSSH_8.4p1), Key Exchange Init"),
+            (6, "TCP", "[TCP segment of a reassembled PDU]"),
+            (7, "TCP", "40001 \u{2192} 22 [PSH, ACK] Seq=133 Ack=248 Win=65535 Len=120 [TCP segment of a reassembled PDU]"),
+            (8, "SSHv2", "Client: Key Exchange Init"),
+            (10, "SSHv2", "Server: Elliptic Curve Diffie-Hellman Key Exchange Reply, New Keys"),
+            (13, "SSHv2", "Client: "),
+            (22, "SSHv2", "Client: Diffie-Hellman Group Exchange Request"),
+            (25, "SSHv2", "Server: Diffie-Hellman Group Exchange Reply, New Keys"),
+            (27, "SSHv2", "Client: Encrypted packet (len=52)"),
+            (32, "SSH", "Server: Protocol (SSH-2.0-OpenSSH_5.9p1 Debian-5ubuntu1)"),
+            (34, "SSHv2", "Client: Key Exchange Init"),
+            (40, "SSH", "Client: Encrypted packet (len=48)"),
+            (47, "TCP", "[TCP segment of a reassembled PDU]"),
+            (48, "SSHv2", "Client: Key Exchange Init"),
+            (73, "SSHv2", "[Malformed Packet]"),
+            (86, "SSHv2", "Client: "),
+        ];
+        for &(frame, protocol, info) in want {
+            for (how, row) in [
+                ("in order", &forward[frame - 1]),
+                ("alone", &alone[frame - 1].0),
+            ] {
+                assert_eq!(
+                    (row.protocol.as_str(), row.info.as_str()),
+                    (protocol, info),
+                    "frame {frame} {how}"
+                );
+            }
+        }
+        for (i, (got, _)) in alone.iter().enumerate() {
+            assert_eq!(got, &forward[i], "frame {}", i + 1);
+        }
+    }
 }
 
 #[cfg(test)]
