@@ -22,7 +22,7 @@ mod sniff;
 pub(crate) mod testkit;
 pub mod tls;
 
-pub use choose::{foreign_proto, proto_by_port};
+pub use choose::{foreign_proto, proto_by_port, udp_port_proto, udp_ports, UdpPort};
 pub use dispatch::{Apps, AppsResult};
 pub use sniff::{sniff, Sniff};
 

@@ -28,6 +28,7 @@ mod packet_values;
 pub mod pdu;
 mod quic;
 pub mod registry;
+pub(crate) mod udp;
 pub mod value;
 
 pub use app::{AppValue, TransactionFields};
@@ -92,7 +93,7 @@ impl PacketSource for MemorySource<'_> {
 }
 
 /// How many kinds of packet [`FieldCtx::index_kind`] tells apart.
-pub const INDEX_KINDS: usize = 32;
+pub const INDEX_KINDS: usize = 64;
 
 /// Values that fields of application protocols put out for one packet.
 pub struct ValueSink<'a> {
@@ -195,6 +196,16 @@ enum Pdu<'c> {
     Own(Box<Collector>),
     /// Collected beforehand (a whole pass), shared.
     Shared(&'c Collector),
+}
+
+/// Whether a conversation's ports name a protocol of [`udp`] (its packets' bytes say
+/// whether it is there): UDP's, and NetBIOS's name service on TCP 137.
+fn named_ports(c: &crate::capture::flow::Conversation) -> bool {
+    let ports = [c.port_a, c.port_b];
+    match c.proto {
+        L4::Udp => udp::named_ports(ports),
+        L4::Tcp => crate::ingest::app::foreign_proto(L4::Tcp, ports) == Some("nbns"),
+    }
 }
 
 impl<'c> FieldCtx<'c> {
@@ -402,6 +413,10 @@ impl<'c> FieldCtx<'c> {
             }
             // Their values carry bytes; their presence: `exists_from_index`.
             Tcp | Udp | Ip | Ipv6 => false,
+            // Absent from a conversation whose ports name none of them.
+            f if udp::covers(f).is_some() => {
+                flow.is_some_and(|(c, _)| !named_ports(c)) && !self.tunneled()
+            }
             TcpSrcport | TcpDstport | TcpPort | UdpSrcport | UdpDstport | UdpPort => {
                 flow.is_some() && !self.tunneled()
             }
@@ -426,7 +441,43 @@ impl<'c> FieldCtx<'c> {
             TcpHeader::Absent => 1,
             TcpHeader::One { .. } => 2,
         };
-        flow | tunneled << 1 | tcp << 2 | eth << 4
+        // A conversation on a port of a protocol tshark names and we do not parse (DHCP,
+        // NTP …): whether it is there depends on the bytes.
+        let named = capture
+            .conversations
+            .get(row.flow as usize)
+            .is_some_and(|c| row.flow != NO_FLOW && named_ports(c));
+        flow | tunneled << 1 | tcp << 2 | eth << 4 | usize::from(named) << 5
+    }
+
+    /// Whether the current packet (its bytes loaded) has protocol `name` of those tshark
+    /// names on a UDP port ([`udp`]): in any of its UDP layers, by their ports.
+    fn udp_app(&self, name: &str) -> bool {
+        let conv = self.flow().map(|(c, _)| c);
+        if name == "nbns" && conv.is_some_and(|c| c.proto == L4::Tcp) {
+            // NetBIOS name service over TCP 137: a segment with payload.
+            let tcp = conv.is_some_and(|c| {
+                crate::ingest::app::foreign_proto(L4::Tcp, [c.port_a, c.port_b]) == Some("nbns")
+            });
+            return tcp
+                && self.layers.of(Proto::Tcp).next().is_some_and(|l| {
+                    l.end() > l.payload_offset() && self.buf.len() > l.payload_offset() as usize
+                });
+        }
+        self.layers
+            .of(Proto::Udp)
+            .filter(|l| !l.quoted && !l.reassembled)
+            .any(|l| {
+                let b = l.bytes(&self.buf, &[]);
+                let (Some(h), Some(payload)) = (b.get(..4), b.get(l.header_len as usize..)) else {
+                    return false;
+                };
+                let ports = [
+                    u16::from_be_bytes([h[0], h[1]]),
+                    u16::from_be_bytes([h[2], h[3]]),
+                ];
+                udp::present(name, ports, payload)
+            })
     }
 
     /// The current packet is IP in IP or came out of a tunnel (more IP layers, and maybe
@@ -519,24 +570,9 @@ impl<'c> FieldCtx<'c> {
         if field.def().status == Status::NotYetExtracted {
             return;
         }
-        if field == Fid::Nbns {
-            // tshark's NetBIOS name service: a payload on TCP or UDP port 137, the lower
-            // port tried first (DNS-like, so the app layer leaves it alone).
-            let nbns = self.flow().is_some_and(|(c, _)| {
-                crate::ingest::app::foreign_proto(c.proto, [c.port_a, c.port_b]) == Some("nbns")
-            });
-            if nbns && layer <= 1 && self.load(src) {
-                let l4 = self
-                    .layers
-                    .of(Proto::Udp)
-                    .next()
-                    .or(self.layers.of(Proto::Tcp).next());
-                if let Some(l) = l4 {
-                    if l.end() > l.payload_offset() && self.buf.len() > l.payload_offset() as usize
-                    {
-                        out.push(Value::Present);
-                    }
-                }
+        if let Some(name) = udp::covers(field) {
+            if layer <= 1 && !self.from_index(field) && self.load(src) && self.udp_app(name) {
+                out.push(Value::Present);
             }
             return;
         }

@@ -537,6 +537,22 @@ registry! {
 
     Nbns = "nbns", Protocol, None, Extracted, Wireshark, "NetBIOS Name Service";
 
+    // UDP's application protocols tshark names by port (`ingest::app::udp_port_proto`),
+    // present where its dissector adds its item (`fields/udp.rs`).
+    Dhcp = "dhcp", Protocol, None, Extracted, Wireshark, "Dynamic Host Configuration Protocol";
+    Dhcpv6 = "dhcpv6", Protocol, None, Extracted, Wireshark, "DHCPv6";
+    Tftp = "tftp", Protocol, None, Extracted, Wireshark, "Trivial File Transfer Protocol";
+    Ntp = "ntp", Protocol, None, Extracted, Wireshark, "Network Time Protocol";
+    Nbdgm = "nbdgm", Protocol, None, Extracted, Wireshark, "NetBIOS Datagram Service";
+    Browser = "browser", Protocol, None, Extracted, Wireshark, "Microsoft Windows Browser Protocol";
+    Snmp = "snmp", Protocol, None, Extracted, Wireshark, "Simple Network Management Protocol";
+    Syslog = "syslog", Protocol, None, Extracted, Wireshark, "Syslog message";
+    Rip = "rip", Protocol, None, Extracted, Wireshark, "Routing Information Protocol";
+    Ssdp = "ssdp", Protocol, None, Extracted, Wireshark, "Simple Service Discovery Protocol";
+    Sip = "sip", Protocol, None, Extracted, Wireshark, "Session Initiation Protocol";
+    Mdns = "mdns", Protocol, None, Extracted, Wireshark, "Multicast Domain Name System";
+    Llmnr = "llmnr", Protocol, None, Extracted, Wireshark, "Link-local Multicast Name Resolution";
+
     Tls = "tls", Protocol, None, Extracted, Wireshark, "Transport Layer Security";
     TlsSni = "tls.handshake.extensions_server_name", String, None, Extracted, Wireshark, "Server Name";
     TlsHandshakeType = "tls.handshake.type", Uint8, Dec, Extracted, Wireshark, "Handshake Message Type";
