@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Write tests/data/udp-apps.pcap: datagrams of the UDP application protocols tshark names
-by port that the corpus lacks or holds few of (syslog, SNMP, SIP, TFTP, DHCP, NTP, RIP,
-DHCPv6, LLMNR, mDNS, SSDP), and the edge cases of choosing among them: an empty payload,
+by port that the corpus lacks or holds few of (syslog, SNMP, SIP, TFTP with a transfer
+from the server's new port, DHCP, NTP, RIP, DHCPv6, LLMNR, mDNS, SSDP), and the edge
+cases of choosing among them: an empty payload,
 payloads too short for a dissector's first reads, bytes a dissector refuses (SSDP, SIP
 and SNMP look at them first, and the higher port is then tried), ports of ours
 (DNS 53, QUIC 443, memcached 11211) beside theirs, and datagrams on no port of theirs.
@@ -166,6 +167,15 @@ def main():
         # No port of theirs: DNS, and a datagram on two unnamed ports.
         udp(a, b, 40012, 53, dns_query(0x3333, "example.org")),
         udp(a, b, 40013, 40014, b"<13>not syslog: no port of it"),
+        # The transfer of the read request above (frame 12): the server answers from a
+        # port of its own (RFC 1350 §4), which TFTP's conversation follows; the same
+        # client port to another host, and another client port, are not TFTP's.
+        udp(b, a, 50000, 40005, b"\x00\x03\x00\x01" + b"x" * 512),
+        udp(a, b, 40005, 50000, b"\x00\x04\x00\x01"),
+        udp(b, a, 50000, 40005, b"\x00\x03\x00\x02" + b"y" * 100),
+        udp(a, b, 40005, 50000, b"\x00\x04\x00\x02"),
+        udp(a, c, 40005, 50000, b"\x00\x04\x00\x02"),
+        udp(a, b, 40099, 50000, b"\x00\x04\x00\x02"),
     ]
     with open(out, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))

@@ -407,11 +407,14 @@ mod test {
         let capture = crate::ingest::ingest_bytes(&path, &bytes);
         let named: Vec<u32> = (0..capture.packets.len() as u32)
             .filter(|&i| {
-                let c = &capture.conversations[capture.packets.at(i as usize).flow as usize];
+                let flow = capture.packets.at(i as usize).flow;
+                let c = &capture.conversations[flow as usize];
                 crate::query::fields::udp::named_ports([c.port_a, c.port_b])
+                    || capture.tftp_from(flow).is_some()
             })
             .collect();
-        assert!(named.len() > 30 && named.len() + 2 == capture.packets.len());
+        // Not read: DNS, two unnamed ports, two datagrams outside the TFTP transfer.
+        assert_eq!(named.len() + 4, capture.packets.len());
         for text in texts {
             let filter = Filter::compile(text).unwrap();
             let (got, _) = scanned(&capture, &filter, &bytes);
@@ -427,6 +430,8 @@ mod test {
         assert_eq!(kept("dhcp"), [13, 14, 15, 16, 17]);
         assert_eq!(kept("ntp"), [19, 20, 21, 22, 32]);
         assert_eq!(kept("syslog"), [0, 1, 2, 33]);
+        // The read request, then its transfer from the server's new port.
+        assert_eq!(kept("tftp"), [11, 12, 39, 40, 41, 42]);
     }
 
     /// Filters on the TCP header's length and flags read no packet whose header the index

@@ -415,7 +415,9 @@ impl<'c> FieldCtx<'c> {
             Tcp | Udp | Ip | Ipv6 => false,
             // Absent from a conversation whose ports name none of them.
             f if udp::covers(f).is_some() => {
-                flow.is_some_and(|(c, _)| !named_ports(c)) && !self.tunneled()
+                flow.is_some_and(|(c, _)| !named_ports(c))
+                    && self.capture.tftp_from(self.row.flow).is_none()
+                    && !self.tunneled()
             }
             TcpSrcport | TcpDstport | TcpPort | UdpSrcport | UdpDstport | UdpPort => {
                 flow.is_some() && !self.tunneled()
@@ -446,12 +448,14 @@ impl<'c> FieldCtx<'c> {
         let named = capture
             .conversations
             .get(row.flow as usize)
-            .is_some_and(|c| row.flow != NO_FLOW && named_ports(c));
+            .is_some_and(|c| row.flow != NO_FLOW && named_ports(c))
+            || capture.tftp_from(row.flow).is_some();
         flow | tunneled << 1 | tcp << 2 | eth << 4 | usize::from(named) << 5
     }
 
     /// Whether the current packet (its bytes loaded) has protocol `name` of those tshark
-    /// names on a UDP port ([`udp`]): in any of its UDP layers, by their ports.
+    /// names on a UDP port ([`udp`]): in any of its UDP layers, by their ports, or TFTP
+    /// in a conversation a TFTP request claimed ([`Capture::tftp_from`]).
     fn udp_app(&self, name: &str) -> bool {
         let conv = self.flow().map(|(c, _)| c);
         if name == "nbns" && conv.is_some_and(|c| c.proto == L4::Tcp) {
@@ -464,20 +468,27 @@ impl<'c> FieldCtx<'c> {
                     l.end() > l.payload_offset() && self.buf.len() > l.payload_offset() as usize
                 });
         }
-        self.layers
+        let mut udp = self
+            .layers
             .of(Proto::Udp)
-            .filter(|l| !l.quoted && !l.reassembled)
-            .any(|l| {
-                let b = l.bytes(&self.buf, &[]);
-                let (Some(h), Some(payload)) = (b.get(..4), b.get(l.header_len as usize..)) else {
-                    return false;
-                };
-                let ports = [
-                    u16::from_be_bytes([h[0], h[1]]),
-                    u16::from_be_bytes([h[2], h[3]]),
-                ];
-                udp::present(name, ports, payload)
-            })
+            .filter(|l| !l.quoted && !l.reassembled);
+        let claimed = self.capture.tftp_from(self.row.flow);
+        if claimed.is_some_and(|from| self.index as u64 >= u64::from(from)) {
+            // A TFTP request's conversation: TFTP's whatever the ports.
+            return name == "tftp"
+                && udp.any(|l| l.bytes(&self.buf, &[]).len() > l.header_len as usize);
+        }
+        udp.any(|l| {
+            let b = l.bytes(&self.buf, &[]);
+            let (Some(h), Some(payload)) = (b.get(..4), b.get(l.header_len as usize..)) else {
+                return false;
+            };
+            let ports = [
+                u16::from_be_bytes([h[0], h[1]]),
+                u16::from_be_bytes([h[2], h[3]]),
+            ];
+            udp::present(name, ports, payload)
+        })
     }
 
     /// The current packet is IP in IP or came out of a tunnel (more IP layers, and maybe

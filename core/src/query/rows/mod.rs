@@ -505,7 +505,15 @@ impl<'c> Rows<'c> {
                 // SSDP, SIP …).
                 let payload = crate::ingest::app::payload_of(&s, bytes, &[]).unwrap_or(&[]);
                 let reported = payload_len as usize;
-                if let Some((protocol, info)) = udp::row([src_port, dst_port], payload, reported) {
+                let tftp = capture
+                    .tftp_from(p.flow)
+                    .is_some_and(|from| index as u64 >= u64::from(from));
+                let named = if tftp {
+                    udp::tftp_row(payload)
+                } else {
+                    udp::row([src_port, dst_port], payload, reported)
+                };
+                if let Some((protocol, info)) = named {
                     row.protocol = protocol;
                     row.info = info;
                 }

@@ -24,6 +24,7 @@ pub(super) fn row(ports: [u16; 2], payload: &[u8], reported: usize) -> Option<(S
         "snmp" => ("SNMP".into(), snmp(payload)?),
         "ssdp" => ("SSDP".into(), app::ssdp(payload)?),
         "nbdgm" => ("BROWSER".into(), browser(udp::browser(payload)?)?),
+        "nbns" => ("NBNS".into(), nbns(payload)?),
         _ => return None,
     };
     let short = match name {
@@ -37,6 +38,15 @@ pub(super) fn row(ports: [u16; 2], payload: &[u8], reported: usize) -> Option<(S
         info.push_str("[Malformed Packet]");
     }
     Some((protocol, info))
+}
+
+/// The row of a datagram in a conversation a TFTP request claimed (the server's
+/// answers from its new port, the client's to it).
+pub(super) fn tftp_row(payload: &[u8]) -> Option<(String, String)> {
+    if payload.is_empty() {
+        return None;
+    }
+    Some(("TFTP".into(), tftp(payload)?))
 }
 
 /// packet-dhcp.c: `DHCP <type> - Transaction ID 0x…` when the options (RFC 2132 §9.6)
@@ -335,6 +345,54 @@ fn sip(b: &[u8]) -> Option<String> {
     })
 }
 
+/// packet-nbns.c's Info of a request (RFC 1002 §4.2): the opcode, then each question's
+/// type and name (`Name query NB WPAD<00>`). Responses are left to the UDP row.
+fn nbns(b: &[u8]) -> Option<String> {
+    let flags = u16::from_be_bytes([*b.get(2)?, *b.get(3)?]);
+    let questions = u16::from_be_bytes([*b.get(4)?, *b.get(5)?]);
+    if flags & 0x8000 != 0 || questions == 0 {
+        return None;
+    }
+    let op = match flags >> 11 & 0xf {
+        0 => "Name query",
+        5 => "Registration",
+        6 => "Release",
+        8 => "Refresh",
+        9 => "Refresh (altcode)",
+        15 => "Multi-homed registration",
+        _ => return None,
+    };
+    let mut info = op.to_string();
+    let mut at = 12;
+    for _ in 0..questions {
+        // A first-level encoded name (RFC 1001 §14.1): 32 letters for 16 bytes, the
+        // last the suffix; no scope.
+        let (&32, encoded) = (b.get(at)?, b.get(at + 1..at + 33)?) else {
+            return None;
+        };
+        if *b.get(at + 33)? != 0 {
+            return None;
+        }
+        let mut name = [0u8; 16];
+        for (i, pair) in encoded.chunks(2).enumerate() {
+            let (hi, lo) = (pair[0].wrapping_sub(b'A'), pair[1].wrapping_sub(b'A'));
+            if hi > 15 || lo > 15 {
+                return None;
+            }
+            name[i] = hi << 4 | lo;
+        }
+        let ty = match u16::from_be_bytes([*b.get(at + 34)?, *b.get(at + 35)?]) {
+            0x20 => "NB",
+            0x21 => "NBSTAT",
+            _ => return None,
+        };
+        let text = app::text(name[..15].trim_ascii_end());
+        let _ = write!(info, " {ty} {text}<{:02x}>", name[15]);
+        at += 38;
+    }
+    Some(info)
+}
+
 /// A BER element's tag, its contents and what follows it.
 fn ber(b: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     let (&tag, rest) = b.split_first()?;
@@ -557,6 +615,16 @@ mod test {
         assert_eq!(
             row([40000, 161], get, get.len()).unwrap().1,
             "get-request 1.3.6"
+        );
+        // A NetBIOS name query for WPAD<00> (RFC 1002 §4.2.12).
+        let mut query = vec![0x80, 0x0c, 0x01, 0x10, 0, 1, 0, 0, 0, 0, 0, 0, 32];
+        for c in b"WPAD           \0" {
+            query.extend_from_slice(&[b'A' + (c >> 4), b'A' + (c & 15)]);
+        }
+        query.extend_from_slice(&[0, 0, 0x20, 0, 1]);
+        assert_eq!(
+            row([137, 137], &query, query.len()),
+            Some(("NBNS".into(), "Name query NB WPAD<00>".into()))
         );
         // Ours on the lower port: no row of this module.
         assert_eq!(row([53, 123], &ntp, 48), None);
