@@ -125,7 +125,8 @@ def main():
         udp(a, b, 5060, 5060, sip("INVITE sip:bob@example.com SIP/2.0", "a84b4c76e66710")),
         udp(b, a, 5060, 5060, sip("SIP/2.0 180 Ringing", "a84b4c76e66710")),
         udp(a, b, 40004, 5060, b"OPTIONS not a sip line\r\n\r\n"),
-        # SSDP below SIP: SSDP refuses the SIP request and SIP's port takes it.
+        # SSDP below SIP: the request URI's colon makes the line look like a header to
+        # SSDP, which takes it (and shows the UDP row).
         udp(a, b, 1900, 5060, sip("BYE sip:bob@example.com SIP/2.0", "b5")),
         # TFTP: a read request to 69 (the reply comes from a new port).
         udp(a, b, 40005, 69, b"\x00\x01file.txt\x00octet\x00"),
@@ -176,6 +177,11 @@ def main():
         udp(a, b, 40005, 50000, b"\x00\x04\x00\x02"),
         udp(a, c, 40005, 50000, b"\x00\x04\x00\x02"),
         udp(a, b, 40099, 50000, b"\x00\x04\x00\x02"),
+        # SSDP (HTTP's parser) takes a first line that looks like a header, or a request
+        # line with no line end, but shows neither as SSDP; other lines it leaves.
+        udp(a, b, 40020, 1900, b"x y: z\r\n"),
+        udp(a, b, 40021, 1900, b"NOTIFY * HTTP/1.1"),
+        udp(a, b, 40022, 1900, b"hello world\r\nfoo: bar\r\n\r\n"),
     ]
     with open(out, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))

@@ -33,7 +33,7 @@ pub(crate) fn dissector(ports: [u16; 2], payload: &[u8]) -> Option<&'static str>
 fn accepts(name: &str, payload: &[u8]) -> bool {
     match name {
         // packet-ssdp.c is HTTP's parser: a request or status line.
-        "ssdp" => ssdp_line(payload).is_some(),
+        "ssdp" => ssdp_takes(payload),
         "sip" => sip_line(payload),
         "snmp" => snmp_header(payload),
         _ => true,
@@ -95,6 +95,25 @@ pub(crate) fn present(name: &str, ports: [u16; 2], payload: &[u8]) -> bool {
 /// not, the index answers that none is there.
 pub(crate) fn named_ports(ports: [u16; 2]) -> bool {
     udp_ports(ports).any(|p| matches!(p, UdpPort::Named(_)))
+}
+
+/// Whether packet-http.c, as SSDP, takes a datagram (the first of its conversation; a
+/// later one after a message is taken as a continuation, which this does not follow):
+/// its first line is a request or status line, ended or not, or looks like a header
+/// line (printable, with a colon: it shows it so, with no Protocol or Info of its own).
+fn ssdp_takes(b: &[u8]) -> bool {
+    let end = b
+        .iter()
+        .position(|&c| c == b'\r' || c == b'\n')
+        .unwrap_or(b.len());
+    let line = &b[..end];
+    let mut ended = line.to_vec();
+    ended.extend_from_slice(b"\r\n");
+    let header = line.contains(&b':')
+        && line
+            .iter()
+            .all(|&c| c == b'\t' || (b' '..=b'~').contains(&c));
+    header || ssdp_line(&ended).is_some()
 }
 
 /// An SSDP datagram's start line, when it has one: a request line (`NOTIFY * HTTP/1.1`,
@@ -216,9 +235,21 @@ mod test {
         // 123 is lower than QUIC's 443.
         assert_eq!(dissector([443, 123], &ntp), Some("ntp"));
         // SSDP refuses what is no HTTP line, and SIP on the higher port is tried.
-        let invite = b"INVITE sip:bob@example.com SIP/2.0\r\nVia: x\r\n\r\n";
+        let invite = b"INVITE bob SIP/2.0\r\nVia: x\r\n\r\n";
         assert_eq!(dissector([1900, 5060], invite), Some("sip"));
+        // A URI's colon makes the line look like a header to SSDP, which takes it.
+        let invite = b"INVITE sip:bob@example.com SIP/2.0\r\nVia: x\r\n\r\n";
+        assert_eq!(dissector([1900, 5060], invite), Some("ssdp"));
         assert_eq!(dissector([1900, 5060], b"hello\r\n"), None);
+        // A first line that looks like a header is SSDP's, and so is a request line
+        // with no line end; a line with neither is not.
+        assert_eq!(dissector([1900, 40000], b"x y: z\r\n"), Some("ssdp"));
+        assert_eq!(dissector([1900, 40000], b"NOTIFY * HTTP/1.1"), Some("ssdp"));
+        assert_eq!(dissector([1900, 40000], b"\x01\x02:\r\n"), None);
+        assert_eq!(
+            dissector([1900, 40000], b"hello world\r\nfoo: bar\r\n"),
+            None
+        );
         assert_eq!(dissector([5060, 40000], b"SIP/2.0 200 OK\r\n"), Some("sip"));
         assert_eq!(dissector([5060, 40000], b"SIP/2.0 2x0 OK\r\n"), None);
         // SNMP: a SEQUENCE starting with the version.
