@@ -182,6 +182,10 @@ def main():
         udp(a, b, 40020, 1900, b"x y: z\r\n"),
         udp(a, b, 40021, 1900, b"NOTIFY * HTTP/1.1"),
         udp(a, b, 40022, 1900, b"hello world\r\nfoo: bar\r\n\r\n"),
+        # SIP's heuristic finds it on ports no dissector has: a final response names
+        # its request's method (CSeq), a provisional one does not (frame 9).
+        udp(a, b, 40030, 40031, sip("OPTIONS sip:bob@example.com SIP/2.0", "c7")),
+        udp(b, a, 40031, 40030, sip("SIP/2.0 200 OK", "c7")),
     ]
     with open(out, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))

@@ -405,22 +405,29 @@ mod test {
         let path = format!("{dir}/udp-apps.pcap");
         let bytes = std::fs::read(&path).unwrap();
         let capture = crate::ingest::ingest_bytes(&path, &bytes);
-        let named: Vec<u32> = (0..capture.packets.len() as u32)
-            .filter(|&i| {
-                let flow = capture.packets.at(i as usize).flow;
-                let c = &capture.conversations[flow as usize];
-                crate::query::fields::udp::named_ports([c.port_a, c.port_b])
-                    || capture.tftp_from(flow).is_some()
-            })
-            .collect();
-        // Not read: DNS, two unnamed ports, two datagrams outside the TFTP transfer.
-        assert_eq!(named.len() + 4, capture.packets.len());
+        let read_for = |sip: bool| -> Vec<u32> {
+            (0..capture.packets.len() as u32)
+                .filter(|&i| {
+                    let flow = capture.packets.at(i as usize).flow;
+                    let c = &capture.conversations[flow as usize];
+                    let ports = [c.port_a, c.port_b];
+                    crate::query::fields::udp::named_ports(ports)
+                        || capture.tftp_from(flow).is_some()
+                        || (sip && crate::query::fields::udp::unclaimed_ports(ports))
+                })
+                .collect()
+        };
+        // Not read: DNS (53), three conversations on unnamed ports (two datagrams of SIP
+        // among them) and two datagrams outside the TFTP transfer; all but DNS are read
+        // for SIP's heuristic.
+        assert_eq!(read_for(false).len() + 6, capture.packets.len());
+        assert_eq!(read_for(true).len() + 1, capture.packets.len());
         for text in texts {
             let filter = Filter::compile(text).unwrap();
             let (got, _) = scanned(&capture, &filter, &bytes);
             assert_eq!(got, evaluated(&capture, &filter, &bytes), "{text}");
             let needing = filter.packets_needing_bytes(&capture, capture.packets.len(), |_| false);
-            assert_eq!(needing, named, "{text}");
+            assert_eq!(needing, read_for(text.contains("sip")), "{text}");
         }
         // Frames as tshark 4.0 keeps them (tests/golden/filter-proto).
         let kept = |text: &str| {
@@ -432,6 +439,8 @@ mod test {
         assert_eq!(kept("syslog"), [0, 1, 2, 33]);
         // The read request, then its transfer from the server's new port.
         assert_eq!(kept("tftp"), [11, 12, 39, 40, 41, 42]);
+        // SIP on its port, and found by its heuristic on two others.
+        assert_eq!(kept("sip"), [7, 8, 48, 49]);
     }
 
     /// Filters on the TCP header's length and flags read no packet whose header the index

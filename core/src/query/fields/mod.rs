@@ -93,7 +93,7 @@ impl PacketSource for MemorySource<'_> {
 }
 
 /// How many kinds of packet [`FieldCtx::index_kind`] tells apart.
-pub const INDEX_KINDS: usize = 64;
+pub const INDEX_KINDS: usize = 128;
 
 /// Values that fields of application protocols put out for one packet.
 pub struct ValueSink<'a> {
@@ -206,6 +206,12 @@ fn named_ports(c: &crate::capture::flow::Conversation) -> bool {
         L4::Udp => udp::named_ports(ports),
         L4::Tcp => crate::ingest::app::foreign_proto(L4::Tcp, ports) == Some("nbns"),
     }
+}
+
+/// Whether a UDP conversation is on no port of a protocol tshark names or of ours, where
+/// its heuristic dissectors try each datagram (SIP's is on: `udp::dissector`).
+fn unclaimed_ports(c: &crate::capture::flow::Conversation) -> bool {
+    c.proto == L4::Udp && udp::unclaimed_ports([c.port_a, c.port_b])
 }
 
 impl<'c> FieldCtx<'c> {
@@ -415,7 +421,7 @@ impl<'c> FieldCtx<'c> {
             Tcp | Udp | Ip | Ipv6 => false,
             // Absent from a conversation whose ports name none of them.
             f if udp::covers(f).is_some() => {
-                flow.is_some_and(|(c, _)| !named_ports(c))
+                flow.is_some_and(|(c, _)| !named_ports(c) && (f != Sip || !unclaimed_ports(c)))
                     && self.capture.tftp_from(self.row.flow).is_none()
                     && !self.tunneled()
             }
@@ -445,12 +451,18 @@ impl<'c> FieldCtx<'c> {
         };
         // A conversation on a port of a protocol tshark names and we do not parse (DHCP,
         // NTP …): whether it is there depends on the bytes.
-        let named = capture
+        let conv = capture
             .conversations
             .get(row.flow as usize)
-            .is_some_and(|c| row.flow != NO_FLOW && named_ports(c))
-            || capture.tftp_from(row.flow).is_some();
-        flow | tunneled << 1 | tcp << 2 | eth << 4 | usize::from(named) << 5
+            .filter(|_| row.flow != NO_FLOW);
+        let named = conv.is_some_and(named_ports) || capture.tftp_from(row.flow).is_some();
+        // Or on no port at all, where SIP's heuristic looks at the bytes.
+        let unclaimed = conv.is_some_and(unclaimed_ports);
+        flow | tunneled << 1
+            | tcp << 2
+            | eth << 4
+            | usize::from(named) << 5
+            | usize::from(unclaimed) << 6
     }
 
     /// Whether the current packet (its bytes loaded) has protocol `name` of those tshark

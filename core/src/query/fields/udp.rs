@@ -4,7 +4,9 @@
 //!
 //! tshark's UDP dissector hands a payload that is not empty to the lower port's dissector
 //! first, then to the higher one's when the first refuses it (`decode_udp_ports`).
-//! Most of these take whatever comes; SSDP, SIP and SNMP look at the bytes first.
+//! Most of these take whatever comes; SSDP, SIP and SNMP look at the bytes first. What
+//! no port takes goes to the heuristic dissectors, and SIP's finds its messages on any
+//! port.
 //! A dissector that reads a few bytes before it adds its item (DHCP's opcode and client
 //! address, DNS's header for mDNS and LLMNR, RIP's command and version) adds none when
 //! they are not there.
@@ -26,7 +28,15 @@ pub(crate) fn dissector(ports: [u16; 2], payload: &[u8]) -> Option<&'static str>
             UdpPort::Named(_) => {}
         }
     }
-    None
+    // No port took it: the heuristic dissectors try it, SIP's among them (on by
+    // default, `dissect_sip_heur`).
+    sip_line(payload).then_some("sip")
+}
+
+/// Whether no port of `ports` is one of a protocol tshark names ([`udp_ports`]) or of
+/// ours: then only a heuristic (SIP's) can name the payload.
+pub(crate) fn unclaimed_ports(ports: [u16; 2]) -> bool {
+    udp_ports(ports).next().is_none()
 }
 
 /// Whether the dissector of `name` takes the payload rather than let the next port try.
@@ -252,6 +262,15 @@ mod test {
         );
         assert_eq!(dissector([5060, 40000], b"SIP/2.0 200 OK\r\n"), Some("sip"));
         assert_eq!(dissector([5060, 40000], b"SIP/2.0 2x0 OK\r\n"), None);
+        // SIP's heuristic on ports no dissector has, or whose dissector refused; not
+        // past a port of ours.
+        assert_eq!(
+            dissector([40000, 40001], b"SIP/2.0 200 OK\r\n"),
+            Some("sip")
+        );
+        assert_eq!(dissector([161, 40001], b"SIP/2.0 200 OK\r\n"), Some("sip"));
+        assert_eq!(dissector([53, 40001], b"SIP/2.0 200 OK\r\n"), None);
+        assert_eq!(dissector([40000, 40001], b"hello\r\n"), None);
         // SNMP: a SEQUENCE starting with the version.
         let get = b"\x30\x26\x02\x01\x01\x04\x06public";
         assert_eq!(dissector([161, 40000], get), Some("snmp"));

@@ -337,6 +337,13 @@ fn sip(b: &[u8]) -> Option<String> {
     let end = b.windows(2).position(|w| w == b"\r\n").unwrap_or(b.len());
     let line = app::text(&b[..end]);
     Some(match line.strip_prefix("SIP/2.0 ") {
+        // A final response names its request's method (its CSeq, RFC 3261 §20.16).
+        Some(status) if status.as_bytes().first().is_some_and(|&c| c >= b'2') => {
+            match cseq_method(b) {
+                Some(m) => format!("Status: {status} ({m}) | "),
+                None => format!("Status: {status} | "),
+            }
+        }
         Some(status) => format!("Status: {status} | "),
         None => {
             let (request, _version) = line.rsplit_once(' ')?;
@@ -391,6 +398,28 @@ fn nbns(b: &[u8]) -> Option<String> {
         at += 38;
     }
     Some(info)
+}
+
+/// The method of a SIP message's CSeq header (`CSeq: 1 INVITE`).
+fn cseq_method(b: &[u8]) -> Option<String> {
+    for line in b.split(|&c| c == b'\n').skip(1) {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            break;
+        }
+        let Some(colon) = line.iter().position(|&c| c == b':') else {
+            continue;
+        };
+        if line[..colon].trim_ascii().eq_ignore_ascii_case(b"CSeq") {
+            let value = line[colon + 1..].trim_ascii();
+            let method = value
+                .split(|&c| c == b' ')
+                .filter(|w| !w.is_empty())
+                .nth(1)?;
+            return Some(app::text(method));
+        }
+    }
+    None
 }
 
 /// A BER element's tag, its contents and what follows it.
