@@ -11,9 +11,12 @@ of frames and a few examples (capture, frame). tshark's output is cached under
 $TMPDIR/wirelens-rows-tshark (keyed by path, size and mtime), so a second run only runs
 wirelens.
 
-Usage: tests/scripts/rows-vs-tshark.py [--bin PATH] [--examples N] [--all] [PATH_SUBSTRING...]
+Usage: tests/scripts/rows-vs-tshark.py [--bin PATH] [--examples N] [--all] [--any]
+                                       [--protocols P,Q] [PATH_SUBSTRING...]
   --bin       the wirelens binary ($CARGO_TARGET_DIR/debug/wirelens by default)
   --all       list every differing frame (capture, frame, tshark's row, ours)
+  --any       every capture tshark reads, with TCP or without
+  --protocols only the frames whose frame.protocols (tshark's) names one of these
   PATH_SUBSTRING  only captures whose corpus path contains one of them
 """
 import argparse
@@ -33,6 +36,8 @@ ENV = dict(os.environ, TZ="UTC", LC_ALL="C")
 FIELDS = ["frame.number", "_ws.col.Protocol", "_ws.col.Info"]
 SUFFIXES = (".pcap", ".pcapng", ".cap", ".gz")
 CACHE = os.path.join(tempfile.gettempdir(), "wirelens-rows-tshark")
+# Frames counted: those whose frame.protocols names one of these (all when empty).
+PROTOCOLS = set()
 
 
 def captures(only):
@@ -73,6 +78,8 @@ def tshark(path):
         if len(parts) < 4:
             continue
         tcp = tcp or ":tcp" in parts[0]
+        if PROTOCOLS and not PROTOCOLS & set(parts[0].split(":")):
+            continue
         rows[parts[1]] = (parts[2], parts[3])
     return rows, tcp
 
@@ -103,9 +110,9 @@ def cause(theirs, mine):
     return f"info [{tp}] {words(ti, 3)} -> {words(oi, 3)}"
 
 
-def compare(binary, rel, path):
+def compare(binary, rel, path, any_capture):
     want, tcp = tshark(path)
-    if want is None or not tcp:
+    if want is None or not (tcp or any_capture) or not want:
         return rel, None, []
     got = ours(binary, path)
     diffs = []
@@ -122,11 +129,14 @@ def main():
     ap.add_argument("--bin", default=os.path.join(target, "debug", "wirelens"))
     ap.add_argument("--examples", type=int, default=3)
     ap.add_argument("--all", action="store_true")
+    ap.add_argument("--any", action="store_true")
+    ap.add_argument("--protocols", default="")
     ap.add_argument("only", nargs="*")
     a = ap.parse_args()
+    PROTOCOLS.update(p for p in a.protocols.split(",") if p)
     results = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        jobs = [pool.submit(compare, a.bin, rel, path) for rel, path in captures(a.only)]
+        jobs = [pool.submit(compare, a.bin, rel, path, a.any) for rel, path in captures(a.only)]
         for job in jobs:
             results.append(job.result())
     causes = collections.defaultdict(list)
@@ -143,7 +153,8 @@ def main():
             causes[cause(row, mine)].append((rel, frame, row, mine))
             if a.all:
                 print(f"    {frame}\n      tshark:   {row[0]}  {row[1]}\n      wirelens: {mine[0]}  {mine[1]}")
-    print(f"\n{differing} of {total} frames differ in {files} captures with TCP\n")
+    kind = "captures" if a.any else "captures with TCP"
+    print(f"\n{differing} of {total} frames differ in {files} {kind}\n")
     for key, items in sorted(causes.items(), key=lambda kv: -len(kv[1])):
         print(f"{len(items):6}  {key}")
         for rel, frame, row, mine in items[: a.examples]:

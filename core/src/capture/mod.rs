@@ -308,12 +308,30 @@ pub struct Capture {
     /// the same (`eth.src`, `ip.ttl`… read without the packets).
     #[serde(skip)]
     pub heads: heads::Heads,
+    /// The UDP conversations a TFTP request claims for TFTP from the packet that sent it
+    /// (tshark's conversation of the client's address and port with the server's address,
+    /// any server port: the server answers from a port of its own, RFC 1350 §4):
+    /// (conversation, first packet), sorted. Read with [`Capture::tftp_from`].
+    #[serde(skip)]
+    pub tftp_flows: Vec<(u32, u32)>,
     /// Errors that stopped reading a file; packets before them are kept.
     pub errors: Vec<IngestError>,
     /// Oddities that did not stop reading (the first thousand).
     pub anomalies: Vec<IngestError>,
     /// How many anomalies there were in all.
     pub anomaly_count: u64,
+}
+
+impl Capture {
+    /// The first packet from which a TFTP request claims conversation `flow` for TFTP
+    /// ([`Capture::tftp_flows`]), if one does.
+    pub fn tftp_from(&self, flow: u32) -> Option<u32> {
+        let at = self.tftp_flows.partition_point(|&(f, _)| f < flow);
+        self.tftp_flows
+            .get(at)
+            .filter(|&&(f, _)| f == flow)
+            .map(|&(_, from)| from)
+    }
 }
 
 /// Echo requests (ICMP type 8, ICMPv6 type 128) by what their reply names them with:

@@ -35,6 +35,8 @@
 //!   (242,489 packets, 32,265 memcached and 43,853 HTTP transactions) memcached's details
 //!   and keys take 8.1 bytes a packet (61 a transaction; were 21.9), HTTP's 7.3 (were
 //!   14.6).
+//! - per TFTP request (a UDP datagram to port 69): a table entry of about 48 bytes while
+//!   the ingest runs, and 8 bytes for each conversation it claims (`tftp_flows`).
 //! - per HTTP/2 frame, PostgreSQL message and QUIC packet: 24 bytes (`pdus`, a
 //!   [`crate::capture::app::pdu::Pdu`]), for the per-frame fields, columns and detail.
 //! - per memcached message (text and binary protocols): 5 bytes (`memcache_commands`),
@@ -125,6 +127,44 @@ struct FileState {
     ended: bool,
 }
 
+/// TFTP's requests as tshark follows them (packet-tftp.c): a datagram to port 69 that
+/// TFTP dissects makes a conversation of its sender's address and port with the server's
+/// address and any port, dissected as TFTP from then on whatever the ports (the server
+/// answers from a new port, RFC 1350 §4).
+#[derive(Default)]
+struct Tftp {
+    /// (client address, client port, server address) → the request's packet.
+    requests: hash::Map<(std::net::IpAddr, u16, std::net::IpAddr), u32>,
+    /// Conversation → the first packet TFTP claims in it.
+    flows: hash::Map<u32, u32>,
+}
+
+impl Tftp {
+    /// Notes a UDP datagram with a payload, `packet` of conversation `flow`.
+    fn datagram(
+        &mut self,
+        packet: u32,
+        flow: u32,
+        src: (std::net::IpAddr, u16),
+        dst: (std::net::IpAddr, u16),
+    ) {
+        use crate::ingest::app::{udp_ports, UdpPort};
+        let to_tftp =
+            dst.1 == 69 && udp_ports([src.1, dst.1]).next() == Some(UdpPort::Named("tftp"));
+        if to_tftp {
+            self.requests.entry((src.0, src.1, dst.0)).or_insert(packet);
+        }
+        if self.requests.is_empty() {
+            return;
+        }
+        let claimed = self.requests.contains_key(&(src.0, src.1, dst.0))
+            || self.requests.contains_key(&(dst.0, dst.1, src.0));
+        if claimed {
+            self.flows.entry(flow).or_insert(packet);
+        }
+    }
+}
+
 /// The analysis state every packet passes through, in timeline order.
 #[derive(Default)]
 struct Analysis {
@@ -137,6 +177,8 @@ struct Analysis {
     flows: FlowTable,
     tcp: TcpAnalysis,
     control: Vec<TcpControl>,
+    /// TFTP requests and the conversations they claim (`Capture::tftp_flows`).
+    tftp: Tftp,
     stats: Stats,
     /// The stages that run (all by default).
     stages: Stages,
@@ -251,6 +293,24 @@ impl Analysis {
                 c.echo_requests
                     .push(crate::capture::echo_key(src, dst, id, seq), index);
             }
+        }
+        if let (
+            Transport::Udp {
+                src_port,
+                dst_port,
+                payload_len: 1..,
+            },
+            wire::Net::Ip { src, dst, .. },
+            true,
+            Ok(packet),
+        ) = (
+            summary.transport,
+            summary.net,
+            flow != NO_FLOW,
+            u32::try_from(index),
+        ) {
+            self.tftp
+                .datagram(packet, flow, (src, src_port), (dst, dst_port));
         }
         if let (Some(outer), Ok(packet)) = (flows.outer, u32::try_from(index)) {
             c.outer_flows.push((packet, outer));
@@ -692,6 +752,9 @@ impl Ingest {
         }
         if stages.flows {
             a.capture.stats = std::mem::take(&mut a.stats).finish();
+            let mut tftp: Vec<(u32, u32)> = std::mem::take(&mut a.tftp.flows).into_iter().collect();
+            tftp.sort_unstable();
+            a.capture.tftp_flows = tftp;
         }
         if stages.apps {
             // The parsers saw the packets before `Extent::MAX_PACKETS` only.

@@ -413,6 +413,69 @@ mod test {
         }
     }
 
+    /// Filters on the UDP protocols tshark names by port (`dhcp`, `ntp`, `sip` …) read
+    /// no packet of a conversation whose ports name none of them (all of http.pcap), and
+    /// of udp-apps.pcap only the conversations on their ports, keeping what the evaluator
+    /// keeps with every packet's bytes at hand.
+    #[test]
+    fn udp_app_filters_read_only_the_conversations_on_their_ports() {
+        let texts = [
+            "dhcp",
+            "ntp or sip",
+            "!mdns && udp",
+            "snmp || syslog || tftp",
+        ];
+        let dir = format!("{}/../tests/data", env!("CARGO_MANIFEST_DIR"));
+        let path = format!("{dir}/servers/http.pcap");
+        let bytes = std::fs::read(&path).unwrap();
+        let capture = crate::ingest::ingest_bytes(&path, &bytes);
+        for text in texts {
+            let filter = Filter::compile(text).unwrap();
+            let (got, read) = scanned(&capture, &filter, &bytes);
+            assert_eq!(got, evaluated(&capture, &filter, &bytes), "{text}");
+            assert_eq!(read, 0, "{text}");
+        }
+        let path = format!("{dir}/udp-apps.pcap");
+        let bytes = std::fs::read(&path).unwrap();
+        let capture = crate::ingest::ingest_bytes(&path, &bytes);
+        let read_for = |sip: bool| -> Vec<u32> {
+            (0..capture.packets.len() as u32)
+                .filter(|&i| {
+                    let flow = capture.packets.at(i as usize).flow;
+                    let c = &capture.conversations[flow as usize];
+                    let ports = [c.port_a, c.port_b];
+                    crate::query::fields::udp::named_ports(ports)
+                        || capture.tftp_from(flow).is_some()
+                        || (sip && crate::query::fields::udp::unclaimed_ports(ports))
+                })
+                .collect()
+        };
+        // Not read: DNS (53), three conversations on unnamed ports (two datagrams of SIP
+        // among them) and two datagrams outside the TFTP transfer; all but DNS are read
+        // for SIP's heuristic.
+        assert_eq!(read_for(false).len() + 6, capture.packets.len());
+        assert_eq!(read_for(true).len() + 1, capture.packets.len());
+        for text in texts {
+            let filter = Filter::compile(text).unwrap();
+            let (got, _) = scanned(&capture, &filter, &bytes);
+            assert_eq!(got, evaluated(&capture, &filter, &bytes), "{text}");
+            let needing = filter.packets_needing_bytes(&capture, capture.packets.len(), |_| false);
+            assert_eq!(needing, read_for(text.contains("sip")), "{text}");
+        }
+        // Frames as tshark 4.0 keeps them (tests/golden/filter-proto).
+        let kept = |text: &str| {
+            let filter = Filter::compile(text).unwrap();
+            scanned(&capture, &filter, &bytes).0
+        };
+        assert_eq!(kept("dhcp"), [13, 14, 15, 16, 17]);
+        assert_eq!(kept("ntp"), [19, 20, 21, 22, 32]);
+        assert_eq!(kept("syslog"), [0, 1, 2, 33]);
+        // The read request, then its transfer from the server's new port.
+        assert_eq!(kept("tftp"), [11, 12, 39, 40, 41, 42]);
+        // SIP on its port, and found by its heuristic on two others.
+        assert_eq!(kept("sip"), [7, 8, 48, 49]);
+    }
+
     /// Filters on the TCP header's length and flags read no packet whose header the index
     /// knows; the packets it does not know (here made so) are the only ones read, and the
     /// frames kept are those the evaluator keeps with every packet's bytes at hand.

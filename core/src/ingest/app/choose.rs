@@ -29,6 +29,8 @@ pub fn proto_by_port(l4: L4, port: u16) -> Option<AppProto> {
 pub fn foreign_port(l4: L4, port: u16) -> Option<&'static str> {
     match (l4, port) {
         (L4::Udp | L4::Tcp, 137) => Some("nbns"),
+        // mDNS and LLMNR are DNS's format on other ports: our DNS parser reads them.
+        (L4::Udp, _) => udp_port_proto(port).filter(|p| !matches!(*p, "mdns" | "llmnr")),
         // TCP: dissectors registered on the port that take whatever bytes come
         // ([`takes_any_bytes`]).
         (L4::Tcp, 22) => Some("ssh"),
@@ -68,6 +70,56 @@ pub fn takes_any_bytes(name: &str) -> bool {
             | "pop"
             | "imap"
     )
+}
+
+/// The protocol tshark 4.0 registers on a UDP port (`tshark -G decodes`, `udp.port`;
+/// each dissector's `dissector_add_uint_with_preference`), for the protocols it names
+/// that have no parser of ours: the filter name.
+pub fn udp_port_proto(port: u16) -> Option<&'static str> {
+    // UDP: DHCP (RFC 2131 §4.1), TFTP (RFC 1350), NTP (RFC 5905), NetBIOS's name and
+    // datagram services (RFC 1002), SNMP and its traps (RFC 3417 §3), syslog (RFC 5426),
+    // RIP (RFC 2453), DHCPv6 (RFC 8415 §7.2), SSDP (UPnP), SIP (RFC 3261 §18), mDNS
+    // (RFC 6762), LLMNR (RFC 4795).
+    Some(match port {
+        67 | 68 => "dhcp",
+        69 => "tftp",
+        123 => "ntp",
+        137 => "nbns",
+        138 => "nbdgm",
+        161 | 162 => "snmp",
+        514 => "syslog",
+        520 => "rip",
+        546 | 547 => "dhcpv6",
+        1900 => "ssdp",
+        5060 => "sip",
+        5353 => "mdns",
+        5355 => "llmnr",
+        _ => return None,
+    })
+}
+
+/// Who a UDP datagram's ports offer it to, in tshark's order (the lower port first):
+/// a protocol of [`udp_port_proto`] (which may refuse the bytes, and the next port is
+/// then tried), or [`UdpPort::Ours`], a parser of ours (DNS on 53, QUIC on 443, memcached
+/// on 11211), which takes whatever comes.
+pub fn udp_ports(ports: [u16; 2]) -> impl Iterator<Item = UdpPort> {
+    let (lo, hi) = (ports[0].min(ports[1]), ports[0].max(ports[1]));
+    let port = |p: u16| match udp_port_proto(p) {
+        Some(name) => Some(UdpPort::Named(name)),
+        None => proto_by_port(L4::Udp, p).map(|_| UdpPort::Ours),
+    };
+    [port(lo), if hi == lo { None } else { port(hi) }]
+        .into_iter()
+        .flatten()
+}
+
+/// A UDP port's dissector ([`udp_ports`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UdpPort {
+    /// A protocol tshark names, which we do not parse (mDNS and LLMNR aside).
+    Named(&'static str),
+    /// One of our parsers.
+    Ours,
 }
 
 /// The protocol tshark dissects a TCP or UDP conversation's payload as when it is one

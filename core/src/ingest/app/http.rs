@@ -1202,7 +1202,10 @@ mod test {
             }
             p.end(at(3), &mut out);
             assert_eq!(cut(&out), [(false, !fin)], "fin {fin}");
-            assert_eq!(out[0].response.map(|s| s.last()), Some(if fin { 2 } else { 1 }));
+            assert_eq!(
+                out[0].response.map(|s| s.last()),
+                Some(if fin { 2 } else { 1 })
+            );
             assert_eq!(http(&out[0]).response_body(), 2);
         }
     }

@@ -22,7 +22,9 @@ mod sniff;
 pub(crate) mod testkit;
 pub mod tls;
 
-pub use choose::{foreign_port, foreign_proto, proto_by_port, takes_any_bytes};
+pub use choose::{
+    foreign_port, foreign_proto, proto_by_port, takes_any_bytes, udp_port_proto, udp_ports, UdpPort,
+};
 pub use dispatch::{Apps, AppsResult};
 pub use sniff::{sniff, Sniff};
 

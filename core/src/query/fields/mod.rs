@@ -30,6 +30,7 @@ mod quic;
 pub mod registry;
 pub mod ssh;
 pub mod tcpapps;
+pub(crate) mod udp;
 pub mod value;
 
 pub use app::{AppValue, TransactionFields};
@@ -94,7 +95,7 @@ impl PacketSource for MemorySource<'_> {
 }
 
 /// How many kinds of packet [`FieldCtx::index_kind`] tells apart.
-pub const INDEX_KINDS: usize = 64;
+pub const INDEX_KINDS: usize = 256;
 
 /// Values that fields of application protocols put out for one packet.
 pub struct ValueSink<'a> {
@@ -226,6 +227,22 @@ enum Pdu<'c> {
     Own(Box<Collector>),
     /// Collected beforehand (a whole pass), shared.
     Shared(&'c Collector),
+}
+
+/// Whether a conversation's ports name a protocol of [`udp`] (its packets' bytes say
+/// whether it is there): UDP's, and NetBIOS's name service on TCP 137.
+fn named_ports(c: &crate::capture::flow::Conversation) -> bool {
+    let ports = [c.port_a, c.port_b];
+    match c.proto {
+        L4::Udp => udp::named_ports(ports),
+        L4::Tcp => crate::ingest::app::foreign_proto(L4::Tcp, ports) == Some("nbns"),
+    }
+}
+
+/// Whether a UDP conversation is on no port of a protocol tshark names or of ours, where
+/// its heuristic dissectors try each datagram (SIP's is on: `udp::dissector`).
+fn unclaimed_ports(c: &crate::capture::flow::Conversation) -> bool {
+    c.proto == L4::Udp && udp::unclaimed_ports([c.port_a, c.port_b])
 }
 
 impl<'c> FieldCtx<'c> {
@@ -443,6 +460,12 @@ impl<'c> FieldCtx<'c> {
             }
             // Their values carry bytes; their presence: `exists_from_index`.
             Tcp | Udp | Ip | Ipv6 => false,
+            // Absent from a conversation whose ports name none of them.
+            f if udp::covers(f).is_some() => {
+                flow.is_some_and(|(c, _)| !named_ports(c) && (f != Sip || !unclaimed_ports(c)))
+                    && self.capture.tftp_from(self.row.flow).is_none()
+                    && !self.tunneled()
+            }
             TcpSrcport | TcpDstport | TcpPort | UdpSrcport | UdpDstport | UdpPort => {
                 flow.is_some() && !self.tunneled()
             }
@@ -467,8 +490,61 @@ impl<'c> FieldCtx<'c> {
             TcpHeader::Absent => 1,
             TcpHeader::One { .. } => 2,
         };
-        let head = usize::from(Self::head_of(capture, row).is_some());
-        flow | tunneled << 1 | tcp << 2 | eth << 4 | head << 5
+        // A conversation on a port of a protocol tshark names and we do not parse (DHCP,
+        // NTP …): whether it is there depends on the bytes.
+        let conv = capture
+            .conversations
+            .get(row.flow as usize)
+            .filter(|_| row.flow != NO_FLOW);
+        let named = conv.is_some_and(named_ports) || capture.tftp_from(row.flow).is_some();
+        // Or on no port at all, where SIP's heuristic looks at the bytes.
+        let unclaimed = conv.is_some_and(unclaimed_ports);
+        // A conversation's way with one head ([`Capture::heads`]).
+        let head = Self::head_of(capture, row).is_some();
+        flow | tunneled << 1
+            | tcp << 2
+            | eth << 4
+            | usize::from(named) << 5
+            | usize::from(unclaimed) << 6
+            | usize::from(head) << 7
+    }
+
+    /// Whether the current packet (its bytes loaded) has protocol `name` of those tshark
+    /// names on a UDP port ([`udp`]): in any of its UDP layers, by their ports, or TFTP
+    /// in a conversation a TFTP request claimed ([`Capture::tftp_from`]).
+    fn udp_app(&self, name: &str) -> bool {
+        let conv = self.flow().map(|(c, _)| c);
+        if name == "nbns" && conv.is_some_and(|c| c.proto == L4::Tcp) {
+            // NetBIOS name service over TCP 137: a segment with payload.
+            let tcp = conv.is_some_and(|c| {
+                crate::ingest::app::foreign_proto(L4::Tcp, [c.port_a, c.port_b]) == Some("nbns")
+            });
+            return tcp
+                && self.layers.of(Proto::Tcp).next().is_some_and(|l| {
+                    l.end() > l.payload_offset() && self.buf.len() > l.payload_offset() as usize
+                });
+        }
+        let mut udp = self
+            .layers
+            .of(Proto::Udp)
+            .filter(|l| !l.quoted && !l.reassembled);
+        let claimed = self.capture.tftp_from(self.row.flow);
+        if claimed.is_some_and(|from| self.index as u64 >= u64::from(from)) {
+            // A TFTP request's conversation: TFTP's whatever the ports.
+            return name == "tftp"
+                && udp.any(|l| l.bytes(&self.buf, &[]).len() > l.header_len as usize);
+        }
+        udp.any(|l| {
+            let b = l.bytes(&self.buf, &[]);
+            let (Some(h), Some(payload)) = (b.get(..4), b.get(l.header_len as usize..)) else {
+                return false;
+            };
+            let ports = [
+                u16::from_be_bytes([h[0], h[1]]),
+                u16::from_be_bytes([h[2], h[3]]),
+            ];
+            udp::present(name, ports, payload)
+        })
     }
 
     /// The head of packet `row`'s conversation the way it went ([`Capture::heads`]),
@@ -597,24 +673,9 @@ impl<'c> FieldCtx<'c> {
         if field.def().status == Status::NotYetExtracted {
             return;
         }
-        if field == Fid::Nbns {
-            // tshark's NetBIOS name service: a payload on TCP or UDP port 137, the lower
-            // port tried first (DNS-like, so the app layer leaves it alone).
-            let nbns = self.flow().is_some_and(|(c, _)| {
-                crate::ingest::app::foreign_proto(c.proto, [c.port_a, c.port_b]) == Some("nbns")
-            });
-            if nbns && layer <= 1 && self.load(src) {
-                let l4 = self
-                    .layers
-                    .of(Proto::Udp)
-                    .next()
-                    .or(self.layers.of(Proto::Tcp).next());
-                if let Some(l) = l4 {
-                    if l.end() > l.payload_offset() && self.buf.len() > l.payload_offset() as usize
-                    {
-                        out.push(Value::Present);
-                    }
-                }
+        if let Some(name) = udp::covers(field) {
+            if layer <= 1 && !self.from_index(field) && self.load(src) && self.udp_app(name) {
+                out.push(Value::Present);
             }
             return;
         }

@@ -587,6 +587,21 @@ registry! {
 
     Nbns = "nbns", Protocol, None, Extracted, Wireshark, "NetBIOS Name Service";
 
+    // UDP's application protocols tshark names by port (`ingest::app::udp_port_proto`),
+    // present where its dissector adds its item (`fields/udp.rs`).
+    Dhcp = "dhcp", Protocol, None, Extracted, Wireshark, "Dynamic Host Configuration Protocol";
+    Dhcpv6 = "dhcpv6", Protocol, None, Extracted, Wireshark, "DHCPv6";
+    Tftp = "tftp", Protocol, None, Extracted, Wireshark, "Trivial File Transfer Protocol";
+    Ntp = "ntp", Protocol, None, Extracted, Wireshark, "Network Time Protocol";
+    Nbdgm = "nbdgm", Protocol, None, Extracted, Wireshark, "NetBIOS Datagram Service";
+    Browser = "browser", Protocol, None, Extracted, Wireshark, "Microsoft Windows Browser Protocol";
+    Snmp = "snmp", Protocol, None, Extracted, Wireshark, "Simple Network Management Protocol";
+    Syslog = "syslog", Protocol, None, Extracted, Wireshark, "Syslog message";
+    Rip = "rip", Protocol, None, Extracted, Wireshark, "Routing Information Protocol";
+    Ssdp = "ssdp", Protocol, None, Extracted, Wireshark, "Simple Service Discovery Protocol";
+    Sip = "sip", Protocol, None, Extracted, Wireshark, "Session Initiation Protocol";
+    Mdns = "mdns", Protocol, None, Extracted, Wireshark, "Multicast Domain Name System";
+    Llmnr = "llmnr", Protocol, None, Extracted, Wireshark, "Link-local Multicast Name Resolution";
     // Application protocols tshark finds on their TCP ports (tcpapps; query::fields::ssh).
     Ssh = "ssh", Protocol, None, Extracted, Wireshark, "SSH Protocol";
     Nbss = "nbss", Protocol, None, Extracted, Wireshark, "NetBIOS Session Service";

@@ -220,7 +220,7 @@ fn first_line(b: &[u8]) -> &[u8] {
 
 /// Bytes as Wireshark's `format_text` shows them: printable ASCII as is, other bytes
 /// as C escapes.
-fn text(b: &[u8]) -> String {
+pub(super) fn text(b: &[u8]) -> String {
     let mut out = String::with_capacity(b.len());
     for &c in b {
         match c {
@@ -236,27 +236,11 @@ fn text(b: &[u8]) -> String {
     out
 }
 
-/// The UDP port of SSDP (UPnP's discovery, HTTP over UDP), which packet-http.c
-/// dissects as HTTP under the name SSDP.
-pub(super) const SSDP_PORT: u16 = 1900;
-
 /// The Info of an SSDP datagram: its start line, as packet-http.c writes an HTTP
 /// message's, when the datagram starts with a request line (`NOTIFY * HTTP/1.1`,
 /// `M-SEARCH * HTTP/1.1`) or a status line; None for other bytes, which it leaves to UDP.
 pub(super) fn ssdp(b: &[u8]) -> Option<String> {
-    line_end(b)?;
-    let line = first_line(b);
-    let request = || {
-        let mut words = line.split(|&c| c == b' ');
-        let method = words.next()?;
-        let (_uri, version) = (words.next()?, words.next()?);
-        let token = !method.is_empty()
-            && method
-                .iter()
-                .all(|&c| c.is_ascii_uppercase() || c == b'-' || c == b'_');
-        (token && version.starts_with(b"HTTP/")).then_some(())
-    };
-    (line.starts_with(b"HTTP/") || request().is_some()).then(|| format!("{} ", text(line)))
+    crate::query::fields::udp::ssdp_line(b).map(|line| format!("{} ", text(line)))
 }
 
 /// Whether an HTTP PDU's bytes start a request or response (else packet-http.c calls

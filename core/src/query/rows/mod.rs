@@ -6,6 +6,7 @@ mod app;
 mod framed;
 mod headers;
 mod tcp;
+mod udp;
 
 pub use headers::{columns, info, protocol_name, Columns};
 
@@ -506,15 +507,26 @@ impl<'c> Rows<'c> {
         }
         let Transport::Tcp(t) = s.transport else {
             if let Transport::Udp {
-                src_port, dst_port, ..
+                src_port,
+                dst_port,
+                payload_len,
             } = s.transport
             {
-                if src_port == app::SSDP_PORT || dst_port == app::SSDP_PORT {
-                    let payload = crate::ingest::app::payload_of(&s, bytes, &[]).unwrap_or(&[]);
-                    if let Some(info) = app::ssdp(payload) {
-                        row.protocol = "SSDP".into();
-                        row.info = info;
-                    }
+                // The protocols tshark names by port that we do not parse (DHCP, NTP,
+                // SSDP, SIP …).
+                let payload = crate::ingest::app::payload_of(&s, bytes, &[]).unwrap_or(&[]);
+                let reported = payload_len as usize;
+                let tftp = capture
+                    .tftp_from(p.flow)
+                    .is_some_and(|from| index as u64 >= u64::from(from));
+                let named = if tftp {
+                    udp::tftp_row(payload)
+                } else {
+                    udp::row([src_port, dst_port], payload, reported)
+                };
+                if let Some((protocol, info)) = named {
+                    row.protocol = protocol;
+                    row.info = info;
                 }
                 self.application(index, bytes, &s, src, None, row);
             }

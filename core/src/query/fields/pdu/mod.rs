@@ -315,7 +315,15 @@ impl Collector {
             ..
         } = self;
         reasm.segment(row.flow, dir, &t, payload, index as u64, &mut |ev| {
-            route(capture, dissectors, values, wanted, keys, Some(index as u64), ev)
+            route(
+                capture,
+                dissectors,
+                values,
+                wanted,
+                keys,
+                Some(index as u64),
+                ev,
+            )
         });
     }
 

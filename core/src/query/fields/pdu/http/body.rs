@@ -461,7 +461,6 @@ pub(crate) fn png_chunks_fit(mut b: &[u8]) -> bool {
     true
 }
 
-
 #[cfg(test)]
 mod test {
     use super::*;
@@ -483,15 +482,27 @@ mod test {
         let xml = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<a/>";
         let gif = [&b"GIF89a"[..], &[0; 14]].concat();
         for (media, body, want) in [
-            (Some("application/json"), &b"{\"a\": [1]}\n"[..], &[Json][..]),
-            (Some("application/json"), b"this is not {json", &[Json, DataTextLines]),
+            (
+                Some("application/json"),
+                &b"{\"a\": [1]}\n"[..],
+                &[Json][..],
+            ),
+            (
+                Some("application/json"),
+                b"this is not {json",
+                &[Json, DataTextLines],
+            ),
             (Some("application/x-ndjson"), b"{}\n{}", &[Json]),
             (Some("application/json"), b"", &[]),
             (Some("text/html"), b"<html/>", &[DataTextLines]),
             // Text that is XML: frame.protocols has data-text-lines:xml, a filter only xml.
             (Some("text/html"), xml, &[Xml]),
             (Some("application/xml"), b"not xml", &[Xml]),
-            (Some("application/x-www-form-urlencoded"), b"a=1", &[UrlencodedForm]),
+            (
+                Some("application/x-www-form-urlencoded"),
+                b"a=1",
+                &[UrlencodedForm],
+            ),
             (Some("image/gif"), &gif, &[ImageGif]),
             (Some("image/gif"), PNG, &[Png]),
             (Some("image/png"), b"not a png", &[Media]),
@@ -523,6 +534,9 @@ mod test {
         m.extend_from_slice(&gz);
         m.extend_from_slice(b"\r\n0\r\n\r\n");
         let (media, got) = message_body(&m, head);
-        assert_eq!((media.as_deref(), &got[..]), (Some("application/json"), &body[..]));
+        assert_eq!(
+            (media.as_deref(), &got[..]),
+            (Some("application/json"), &body[..])
+        );
     }
 }

@@ -63,7 +63,10 @@ pub(crate) fn parse<'a>(b: &'a [u8], mut emit: impl FnMut(Item<'a>)) -> usize {
 }
 
 fn skip_ws(b: &[u8], mut at: usize) -> usize {
-    while b.get(at).is_some_and(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n')) {
+    while b
+        .get(at)
+        .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+    {
         at += 1;
     }
     at
@@ -412,7 +415,9 @@ mod test {
         // White space may part a number.
         let (v, _) = items(br#"{"a" : - 1 , "b": 1 . 5, "c" : [ ]}"#);
         assert!(v.contains(&Item::Number(b"- 1")) && v.contains(&Item::Number(b"1 . 5")));
-        assert!(items(br#"[1e5, -0, 4.25E-3]"#).0.contains(&Item::Number(b"4.25E-3")));
+        assert!(items(br#"[1e5, -0, 4.25E-3]"#)
+            .0
+            .contains(&Item::Number(b"4.25E-3")));
     }
 
     #[test]

@@ -355,7 +355,12 @@ pub(crate) fn http2_bodies(capture: &Capture, values: &mut PacketValues) {
             let (Some(span), Some(media)) = (span, media) else {
                 continue;
             };
-            let media = media.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            let media = media
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
             let f = match body::registered(&media) {
                 Some(body::Dissector::Text) => Fid::DataTextLines,
                 Some(body::Dissector::Xml) => Fid::Xml,
@@ -411,7 +416,10 @@ impl PduFields for Dissector {
         let side = &mut self.sides[usize::from(!to_server)];
         if side.st == St::Lost {
             // packet-http.c takes up a side again at a segment that starts a message.
-            let line = &bytes[..bytes.iter().position(|&c| c == b'\r').unwrap_or(bytes.len())];
+            let line = &bytes[..bytes
+                .iter()
+                .position(|&c| c == b'\r')
+                .unwrap_or(bytes.len())];
             if !starts_message(line, to_server) {
                 return;
             }
@@ -513,8 +521,10 @@ mod test {
 
     #[test]
     fn bodies_are_named_where_their_message_completes() {
-        let json = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 24\r\n\r\n";
-        let text = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n";
+        let json =
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 24\r\n\r\n";
+        let text =
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n";
         let v = run(
             &[
                 (true, None, GET),
@@ -563,7 +573,8 @@ mod test {
 
     #[test]
     fn messages_never_whole_are_not_dissected() {
-        let long = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 20\r\n\r\n0123456789";
+        let long =
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 20\r\n\r\n0123456789";
         let after = b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 4\r\n\r\n<a/>";
         let close = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nto the close";
         let pieces: &[(bool, Option<u64>, &[u8])] = &[
