@@ -476,6 +476,41 @@ mod test {
         assert_eq!(kept("sip"), [7, 8, 48, 49]);
     }
 
+    /// Filters on the protocols tshark finds on their TCP ports (`ssh`, `smb`, `ftp` …)
+    /// read no packet of a conversation whose ports name none of them, and of
+    /// ssh-made.pcap only the conversations on port 22, keeping what the evaluator keeps
+    /// with every packet's bytes at hand.
+    #[test]
+    fn tcp_app_filters_read_only_the_conversations_on_their_ports() {
+        let texts = [
+            "ssh",
+            "ldap or smb",
+            "!ftp && tcp.len > 0",
+            "telnet || imap",
+        ];
+        let dir = format!("{}/../tests/data", env!("CARGO_MANIFEST_DIR"));
+        for (name, on_ports) in [("servers/http.pcap", false), ("ssh/ssh-made.pcap", true)] {
+            let path = format!("{dir}/{name}");
+            let bytes = std::fs::read(&path).unwrap();
+            let capture = crate::ingest::ingest_bytes(&path, &bytes);
+            let on_port_22 = (0..capture.packets.len() as u32)
+                .filter(|&i| {
+                    let c = &capture.conversations[capture.packets.at(i as usize).flow as usize];
+                    c.port_a == 22 || c.port_b == 22
+                })
+                .count();
+            assert_eq!(on_port_22 > 0, on_ports, "{name}");
+            for text in texts {
+                let filter = Filter::compile(text).unwrap();
+                let (got, _) = scanned(&capture, &filter, &bytes);
+                assert_eq!(got, evaluated(&capture, &filter, &bytes), "{name}: {text}");
+                let needing =
+                    filter.packets_needing_bytes(&capture, capture.packets.len(), |_| false);
+                assert_eq!(needing.len(), on_port_22, "{name}: {text}");
+            }
+        }
+    }
+
     /// Filters on the TCP header's length and flags read no packet whose header the index
     /// knows; the packets it does not know (here made so) are the only ones read, and the
     /// frames kept are those the evaluator keeps with every packet's bytes at hand.

@@ -229,13 +229,14 @@ enum Pdu<'c> {
     Shared(&'c Collector),
 }
 
-/// Whether a conversation's ports name a protocol of [`udp`] (its packets' bytes say
-/// whether it is there): UDP's, and NetBIOS's name service on TCP 137.
+/// Whether a conversation's ports name a protocol we do not parse (its packets' bytes say
+/// whether it is there): UDP's of [`udp`]; on TCP, NetBIOS's name service on 137 and those
+/// of [`ssh`] and [`tcpapps`].
 fn named_ports(c: &crate::capture::flow::Conversation) -> bool {
     let ports = [c.port_a, c.port_b];
     match c.proto {
         L4::Udp => udp::named_ports(ports),
-        L4::Tcp => crate::ingest::app::foreign_proto(L4::Tcp, ports) == Some("nbns"),
+        L4::Tcp => crate::ingest::app::foreign_proto(L4::Tcp, ports).is_some(),
     }
 }
 
@@ -461,6 +462,10 @@ impl<'c> FieldCtx<'c> {
             // Their values carry bytes; their presence: `exists_from_index`.
             Tcp | Udp | Ip | Ipv6 => false,
             // Absent from a conversation whose ports name none of them.
+            // Absent from a TCP or UDP conversation whose ports name none of them.
+            f if f == Ssh || tcpapp_name(f).is_some() => {
+                flow.is_some_and(|(c, _)| !named_ports(c)) && !self.tunneled()
+            }
             f if udp::covers(f).is_some() => {
                 flow.is_some_and(|(c, _)| !named_ports(c) && (f != Sip || !unclaimed_ports(c)))
                     && self.capture.tftp_from(self.row.flow).is_none()
