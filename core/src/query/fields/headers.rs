@@ -140,28 +140,8 @@ impl<'c> FieldCtx<'c> {
     ) {
         use Fid::*;
         let b = &self.buf[..];
-        // The layers of one protocol that show fields.
-        let pick = |proto: Proto| {
-            ls.of(proto)
-                .filter(|l| shown(l, b))
-                .enumerate()
-                .filter(move |(i, _)| layer == 0 || *i + 1 == layer as usize)
-                .map(|(_, l)| *l)
-        };
-        let packet_span = |start: usize, end: usize| {
-            let end = end.min(b.len()).max(start.min(b.len()));
-            let start = start.min(end);
-            Span {
-                store: Store::Packet,
-                start: start as u32,
-                len: (end - start) as u32,
-            }
-        };
-        let u = |v: Option<u32>, out: &mut Vec<Value>| {
-            if let Some(v) = v {
-                out.push(Value::Uint(v as u64))
-            }
-        };
+        let pick = |proto: Proto| shown_layers(ls, b, proto, layer);
+        let packet_span = |start: usize, end: usize| span_in(b, start, end);
         if link_and_ip(b, ls, field, layer, out) {
             return;
         }
@@ -658,6 +638,38 @@ pub(super) fn in_head(field: Fid) -> bool {
     )
 }
 
+/// The layers of protocol `proto` of packet `b` that show fields (all, or the `layer`th).
+fn shown_layers<'a>(
+    ls: &'a Layers,
+    b: &'a [u8],
+    proto: Proto,
+    layer: u8,
+) -> impl Iterator<Item = LayerSpan> + 'a {
+    ls.of(proto)
+        .filter(move |l| shown(l, b))
+        .enumerate()
+        .filter(move |(i, _)| layer == 0 || *i + 1 == layer as usize)
+        .map(|(_, l)| *l)
+}
+
+/// The span of bytes `start..end` of packet `b`, cut to what was captured.
+fn span_in(b: &[u8], start: usize, end: usize) -> Span {
+    let end = end.min(b.len()).max(start.min(b.len()));
+    let start = start.min(end);
+    Span {
+        store: Store::Packet,
+        start: start as u32,
+        len: (end - start) as u32,
+    }
+}
+
+/// Appends `v` as an unsigned value, if there is one.
+fn u(v: Option<u32>, out: &mut Vec<Value>) {
+    if let Some(v) = v {
+        out.push(Value::Uint(v as u64))
+    }
+}
+
 /// The values of `field` if it is a field of Ethernet, VLAN, IPv4 or IPv6 (false for any
 /// other), from bytes `b` with layers `ls`: a packet's, or a conversation's head
 /// ([`FieldCtx::head_values`]).
@@ -669,28 +681,8 @@ pub(super) fn link_and_ip(
     out: &mut Vec<Value>,
 ) -> bool {
     use Fid::*;
-    // The layers of one protocol that show fields.
-    let pick = |proto: Proto| {
-        ls.of(proto)
-            .filter(|l| shown(l, b))
-            .enumerate()
-            .filter(move |(i, _)| layer == 0 || *i + 1 == layer as usize)
-            .map(|(_, l)| *l)
-    };
-    let packet_span = |start: usize, end: usize| {
-        let end = end.min(b.len()).max(start.min(b.len()));
-        let start = start.min(end);
-        Span {
-            store: Store::Packet,
-            start: start as u32,
-            len: (end - start) as u32,
-        }
-    };
-    let u = |v: Option<u32>, out: &mut Vec<Value>| {
-        if let Some(v) = v {
-            out.push(Value::Uint(v as u64))
-        }
-    };
+    let pick = |proto: Proto| shown_layers(ls, b, proto, layer);
+    let packet_span = |start: usize, end: usize| span_in(b, start, end);
     match field {
         Eth | EthDst | EthSrc | EthAddr | EthType | EthDstLg | EthDstIg | EthSrcLg | EthSrcIg
         | EthLg | EthIg => {

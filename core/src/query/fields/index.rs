@@ -371,6 +371,27 @@ mod test {
         out
     }
 
+    /// The capture of `bytes` as the ingest indexes it, and a copy whose rows `unknown`
+    /// changes so that fields read the bytes for what the index answered; None for a
+    /// compressed file (its offsets are not those of `bytes`).
+    fn indexed_and_read(
+        name: &str,
+        bytes: &[u8],
+        unknown: impl Fn(PacketRow) -> PacketRow,
+    ) -> Option<(Capture, Capture)> {
+        let indexed = crate::ingest::ingest_bytes(name, bytes);
+        if indexed
+            .files
+            .first()
+            .is_none_or(|f| f.compression.is_some())
+        {
+            return None;
+        }
+        let mut read = crate::ingest::ingest_bytes(name, bytes);
+        read.packets = indexed.packets.iter().map(unknown).collect::<Packets>();
+        Some((indexed, read))
+    }
+
     /// The TCP header fields the index answers are those the packet's bytes give, packet
     /// by packet, except in the frame that completes a fragmented datagram: there the
     /// index has the datagram's header, as Wireshark shows it, and the frame's own bytes
@@ -398,23 +419,12 @@ mod test {
         for path in captures() {
             let bytes = std::fs::read(&path).unwrap();
             let name = path.display().to_string();
-            let indexed = crate::ingest::ingest_bytes(&name, &bytes);
-            if indexed
-                .files
-                .first()
-                .is_some_and(|f| f.compression.is_some())
-            {
+            let Some((indexed, read)) = indexed_and_read(&name, &bytes, |r| PacketRow {
+                tcp: TcpHeader::Unknown,
+                ..r
+            }) else {
                 continue;
-            }
-            let mut read = crate::ingest::ingest_bytes(&name, &bytes);
-            read.packets = indexed
-                .packets
-                .iter()
-                .map(|r| PacketRow {
-                    tcp: TcpHeader::Unknown,
-                    ..r
-                })
-                .collect::<Packets>();
+            };
             let mut src = MemorySource {
                 files: vec![&bytes],
             };
@@ -494,23 +504,12 @@ mod test {
                 continue;
             };
             let name = path.display().to_string();
-            let indexed = crate::ingest::ingest_bytes(&name, &bytes);
-            if indexed
-                .files
-                .first()
-                .is_none_or(|f| f.compression.is_some())
-            {
+            let Some((indexed, read)) = indexed_and_read(&name, &bytes, |r| PacketRow {
+                flags: r.flags | PacketRow::FLAG_TUNNELED,
+                ..r
+            }) else {
                 continue;
-            }
-            let mut read = crate::ingest::ingest_bytes(&name, &bytes);
-            read.packets = indexed
-                .packets
-                .iter()
-                .map(|r| PacketRow {
-                    flags: r.flags | PacketRow::FLAG_TUNNELED,
-                    ..r
-                })
-                .collect::<Packets>();
+            };
             let mut src = MemorySource {
                 files: vec![&bytes],
             };

@@ -811,25 +811,7 @@ impl<'c> FieldCtx<'c> {
             ssh::from_client(d, ports, server)
         };
         let from_client = side(dir);
-        let len = match self.row.tcp {
-            TcpHeader::One { len, word } => {
-                if TcpHeader::flags(word) & 0x004 != 0 {
-                    return None;
-                }
-                len as usize
-            }
-            TcpHeader::Absent => return None,
-            TcpHeader::Unknown => {
-                if !self.load(src) {
-                    return None;
-                }
-                let l = self.layers.of(Proto::Tcp).next()?;
-                l.end().saturating_sub(l.payload_offset()) as usize
-            }
-        };
-        if len == 0 || withheld(self.capture, self.index) {
-            return None;
-        }
+        let len = self.handed_on_len(src)?;
         let capture = self.capture;
         let flow = self.row.flow;
         let mut c = match self.ssh.remove(&flow) {
@@ -886,6 +868,29 @@ impl<'c> FieldCtx<'c> {
         out
     }
 
+    /// The current TCP segment's payload length when TCP hands its bytes on to the
+    /// protocol of its port: not empty, not a RST's (its data is the reset's cause), not
+    /// a retransmission TCP withholds ([`withheld`]).
+    fn handed_on_len(&mut self, src: &mut dyn PacketSource) -> Option<usize> {
+        let len = match self.row.tcp {
+            TcpHeader::One { len, word } => {
+                if TcpHeader::flags(word) & 0x004 != 0 {
+                    return None;
+                }
+                len as usize
+            }
+            TcpHeader::Absent => return None,
+            TcpHeader::Unknown => {
+                if !self.load(src) {
+                    return None;
+                }
+                let l = self.layers.of(Proto::Tcp).next()?;
+                l.end().saturating_sub(l.payload_offset()) as usize
+            }
+        };
+        (len > 0 && !withheld(self.capture, self.index)).then_some(len)
+    }
+
     /// Whether the current packet has the item of [`tcpapps`] protocol `name` (`smb`:
     /// NetBIOS session messages that carry SMB): a segment with payload that TCP hands on
     /// in a conversation on the protocol's port, which for a length-framed protocol
@@ -906,25 +911,7 @@ impl<'c> FieldCtx<'c> {
         if proto != name && !(smb && proto == "nbss") {
             return false;
         }
-        let len = match self.row.tcp {
-            TcpHeader::One { len, word } => {
-                if TcpHeader::flags(word) & 0x004 != 0 {
-                    return false;
-                }
-                len as usize
-            }
-            TcpHeader::Absent => return false,
-            TcpHeader::Unknown => {
-                if !self.load(src) {
-                    return false;
-                }
-                let Some(l) = self.layers.of(Proto::Tcp).next() else {
-                    return false;
-                };
-                l.end().saturating_sub(l.payload_offset()) as usize
-            }
-        };
-        if len == 0 || withheld(self.capture, self.index) {
+        if self.handed_on_len(src).is_none() {
             return false;
         }
         let framing = match tcpapps::framing(proto) {

@@ -250,18 +250,8 @@ pub(super) fn starts_message(b: &[u8]) -> bool {
 }
 
 fn starts_http(line: &[u8]) -> bool {
-    const METHODS: [&[u8]; 9] = [
-        b"GET ",
-        b"POST ",
-        b"HEAD ",
-        b"PUT ",
-        b"DELETE ",
-        b"OPTIONS ",
-        b"PATCH ",
-        b"CONNECT ",
-        b"TRACE ",
-    ];
-    line.starts_with(b"HTTP/") || METHODS.iter().any(|m| line.starts_with(m))
+    use crate::query::fields::pdu::http::START_METHODS;
+    line.starts_with(b"HTTP/") || START_METHODS.iter().any(|m| line.starts_with(m))
 }
 
 /// An HTTP message (RFC 9112): its start line, and what the dissector of its body adds

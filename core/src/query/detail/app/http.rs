@@ -20,18 +20,10 @@ pub(super) fn head_end(b: &[u8]) -> Option<usize> {
 
 fn starts_http(b: &[u8], to_server: bool) -> bool {
     if to_server {
-        const METHODS: [&[u8]; 9] = [
-            b"GET ",
-            b"POST ",
-            b"HEAD ",
-            b"PUT ",
-            b"DELETE ",
-            b"OPTIONS ",
-            b"PATCH ",
-            b"CONNECT ",
-            b"TRACE ",
-        ];
-        METHODS.iter().any(|m| b.starts_with(m) || m.starts_with(b))
+        use crate::query::fields::pdu::http::START_METHODS;
+        START_METHODS
+            .iter()
+            .any(|m| b.starts_with(m) || m.starts_with(b))
     } else {
         b.starts_with(b"HTTP/") || b"HTTP/".starts_with(b)
     }

@@ -445,21 +445,24 @@ impl PduFields for Dissector {
     }
 }
 
+/// The methods whose request line packet-http.c takes for the start of a message (the
+/// packet list's rows and the detail look for the same).
+pub(crate) const START_METHODS: [&[u8]; 9] = [
+    b"GET ",
+    b"POST ",
+    b"HEAD ",
+    b"PUT ",
+    b"DELETE ",
+    b"OPTIONS ",
+    b"PATCH ",
+    b"CONNECT ",
+    b"TRACE ",
+];
+
 /// Whether `line` starts a request (`to_server`) or a response.
 fn starts_message(line: &[u8], to_server: bool) -> bool {
-    const METHODS: [&[u8]; 9] = [
-        b"GET ",
-        b"POST ",
-        b"HEAD ",
-        b"PUT ",
-        b"DELETE ",
-        b"OPTIONS ",
-        b"PATCH ",
-        b"CONNECT ",
-        b"TRACE ",
-    ];
     if to_server {
-        METHODS.iter().any(|m| line.starts_with(m))
+        START_METHODS.iter().any(|m| line.starts_with(m))
     } else {
         line.starts_with(b"HTTP/")
     }
