@@ -403,6 +403,16 @@ impl Capture {
             .before(echo_key(reply_dst, reply_src, id, seq), before)
     }
 
+    /// The TCP analysis's flags of packet `index` (0-based), if it has any.
+    pub fn tcp_flags_of(&self, index: usize) -> Option<TcpFlags> {
+        let i = index as u64;
+        let at = self.tcp_flags.partition_point(|(p, _)| *p < i);
+        self.tcp_flags
+            .get(at)
+            .filter(|(p, _)| *p == i)
+            .map(|&(_, f)| f)
+    }
+
     /// Timestamp of the first packet (ns), the origin of relative times.
     pub fn first_ts_ns(&self) -> i64 {
         self.packets

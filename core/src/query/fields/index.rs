@@ -256,6 +256,13 @@ impl<'c> FieldCtx<'c> {
             .map_or(u32::MAX, |i| i as u32)
     }
 
+    /// The first packet of conversation `flow` either way (`u32::MAX` as usize: none).
+    pub(super) fn first_in_flow(&mut self, flow: u32) -> usize {
+        self.firsts()
+            .get(flow as usize)
+            .map_or(u32::MAX, |f| f[0].min(f[1])) as usize
+    }
+
     pub(super) fn firsts(&mut self) -> &[[u32; 2]] {
         let c = self.capture;
         self.firsts.get_or_insert_with(|| firsts_each_way(c))
@@ -308,9 +315,7 @@ pub(super) fn is_analysis(f: Fid) -> bool {
 
 /// `tcp.analysis.*` of packet `index`, from the TCP analysis in the capture.
 fn analysis(c: &Capture, index: usize, f: Fid, out: &mut Vec<Value>) {
-    let i = index as u64;
-    let at = c.tcp_flags.partition_point(|(p, _)| *p < i);
-    let Some((_, flags)) = c.tcp_flags.get(at).filter(|(p, _)| *p == i) else {
+    let Some(flags) = c.tcp_flags_of(index) else {
         return;
     };
     if flags.is_empty() {

@@ -817,12 +817,7 @@ impl<'c> FieldCtx<'c> {
         let mut c = match self.ssh.remove(&flow) {
             Some(c) => c,
             None => {
-                let firsts = self
-                    .firsts
-                    .get_or_insert_with(|| index::firsts_each_way(capture));
-                let first = firsts
-                    .get(flow as usize)
-                    .map_or(u32::MAX, |f| f[0].min(f[1])) as usize;
+                let first = self.first_in_flow(flow);
                 SshConv {
                     replay: ssh::Replay::default(),
                     segments: payload_segments(capture, flow, first, ssh::MAX_REPLAYED),
@@ -923,12 +918,7 @@ impl<'c> FieldCtx<'c> {
         let mut c = match self.framed.remove(&flow) {
             Some(c) => c,
             None => {
-                let firsts = self
-                    .firsts
-                    .get_or_insert_with(|| index::firsts_each_way(capture));
-                let first = firsts
-                    .get(flow as usize)
-                    .map_or(u32::MAX, |f| f[0].min(f[1])) as usize;
+                let first = self.first_in_flow(flow);
                 FramedConv {
                     framing,
                     lines: Default::default(),
@@ -1072,18 +1062,11 @@ pub fn ssh_port(ports: [u16; 2]) -> Option<u16> {
 /// item is on both.
 pub fn withheld(capture: &Capture, index: usize) -> bool {
     use crate::capture::tcp::Kind;
-    let at = capture
-        .tcp_flags
-        .partition_point(|(i, _)| *i < index as u64);
-    capture
-        .tcp_flags
-        .get(at)
-        .filter(|(i, _)| *i == index as u64)
-        .is_some_and(|(_, f)| {
-            (f.contains(Kind::Retransmission) && !f.contains(Kind::FastRetransmission))
-                || f.contains(Kind::KeepAlive)
-                || f.contains(Kind::ZeroWindowProbe)
-        })
+    capture.tcp_flags_of(index).is_some_and(|f| {
+        (f.contains(Kind::Retransmission) && !f.contains(Kind::FastRetransmission))
+            || f.contains(Kind::KeepAlive)
+            || f.contains(Kind::ZeroWindowProbe)
+    })
 }
 
 /// The segments of SSH conversation `flow` replayed for its state: its first

@@ -325,7 +325,10 @@ impl Replay {
                 } else {
                     nl
                 };
-                parts.push(format!("Protocol ({})", format_text(&line[..text_len])));
+                parts.push(format!(
+                    "Protocol ({})",
+                    crate::query::rows::format_text(&line[..text_len])
+                ));
                 offset += nl + 1;
                 self.peers[p].version_end = frame;
                 self.version = version;
@@ -523,21 +526,6 @@ fn choose(client: &str, server: &str) -> Option<String> {
         .split(',')
         .find(|c| server.contains(c))
         .map(str::to_owned)
-}
-
-/// Text as `tvb_format_text` shows it: printable ASCII as is, the rest escaped.
-fn format_text(b: &[u8]) -> String {
-    let mut out = String::new();
-    for &c in b {
-        match c {
-            0x20..=0x7e => out.push(c as char),
-            b'\t' => out.push_str("\\t"),
-            b'\r' => out.push_str("\\r"),
-            b'\n' => out.push_str("\\n"),
-            _ => out.push_str(&format!("\\{c:03o}")),
-        }
-    }
-    out
 }
 
 /// The side a packet sent in direction `dir` of a conversation with ports `ports` (A's,

@@ -220,7 +220,7 @@ fn first_line(b: &[u8]) -> &[u8] {
 
 /// Bytes as Wireshark's `format_text` shows them: printable ASCII as is, other bytes
 /// as C escapes.
-pub(super) fn text(b: &[u8]) -> String {
+pub(crate) fn text(b: &[u8]) -> String {
     let mut out = String::with_capacity(b.len());
     for &c in b {
         match c {

@@ -8,6 +8,7 @@ mod headers;
 mod tcp;
 mod udp;
 
+pub(crate) use app::text as format_text;
 pub use headers::{columns, info, protocol_name, Columns};
 
 use crate::capture::app::AppProto;
@@ -611,14 +612,7 @@ impl<'c> Rows<'c> {
             Kind::KeepAlive,
             Kind::ZeroWindowProbe,
         ];
-        let at = capture
-            .tcp_flags
-            .partition_point(|(i, _)| *i < index as u64);
-        let flags = capture
-            .tcp_flags
-            .get(at)
-            .filter(|(i, _)| *i == index as u64)
-            .map(|&(_, f)| f);
+        let flags = capture.tcp_flags_of(index);
         let seen = flags.is_some_and(|f| resent.iter().any(|k| f.contains(*k)));
         // An out-of-order segment goes to no dissector either (packet-tcp.c's
         // `no_subdissector_on_error`, on by default), unless it falls in a PDU being

@@ -61,14 +61,7 @@ pub(super) fn info(
 /// `[TCP …] ` for each analysis item of packet `index`: packet-tcp.c prepends them in
 /// its print order, so they read in the reverse of it.
 pub(super) fn analysis(capture: &Capture, index: usize) -> String {
-    let at = capture
-        .tcp_flags
-        .partition_point(|(p, _)| *p < index as u64);
-    let Some((_, flags)) = capture
-        .tcp_flags
-        .get(at)
-        .filter(|(p, _)| *p == index as u64)
-    else {
+    let Some(flags) = capture.tcp_flags_of(index) else {
         return String::new();
     };
     let fast_or_spurious =

@@ -1450,13 +1450,9 @@ fn proto_of(capture: &Capture, row: &PacketRow) -> Option<AppProto> {
 
 /// Whether the TCP analysis flagged packet `index` with any of `flags`.
 fn flagged(capture: &Capture, index: usize, flags: u32) -> bool {
-    let at = capture
-        .tcp_flags
-        .partition_point(|(p, _)| *p < index as u64);
     capture
-        .tcp_flags
-        .get(at)
-        .is_some_and(|&(p, f)| p == index as u64 && f.0 & flags != 0)
+        .tcp_flags_of(index)
+        .is_some_and(|f| f.0 & flags != 0)
 }
 
 fn is_tcp(capture: &Capture, row: &PacketRow) -> bool {
