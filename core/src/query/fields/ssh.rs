@@ -327,7 +327,7 @@ impl Replay {
                 };
                 parts.push(format!(
                     "Protocol ({})",
-                    crate::query::rows::format_text(&line[..text_len])
+                    super::value::format_text(&line[..text_len])
                 ));
                 offset += nl + 1;
                 self.peers[p].version_end = frame;

@@ -194,6 +194,24 @@ pub fn month_number(name: &str) -> Option<u32> {
         .map(|i| i as u32 + 1)
 }
 
+/// Bytes as Wireshark's `format_text` shows them: printable ASCII as is, other bytes
+/// as C escapes.
+pub(crate) fn format_text(b: &[u8]) -> String {
+    let mut out = String::with_capacity(b.len());
+    for &c in b {
+        match c {
+            0x20..=0x7e => out.push(c as char),
+            b'\t' => out.push_str("\\t"),
+            b'\r' => out.push_str("\\r"),
+            b'\n' => out.push_str("\\n"),
+            _ => {
+                let _ = write!(out, "\\{c:03o}");
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod test {
     use super::*;

@@ -8,6 +8,7 @@ use crate::query::detail::{
     memcache_opcode, tls_alert_desc, tls_alert_level, tls_message_name, MysqlKind, Pdu,
 };
 use crate::query::fields::pdu::http::body::{head_fields, message_body};
+pub(crate) use crate::query::fields::value::format_text as text;
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -216,24 +217,6 @@ fn first_line(b: &[u8]) -> &[u8] {
         .position(|&c| c == b'\r' || c == b'\n')
         .unwrap_or(b.len());
     &b[..end]
-}
-
-/// Bytes as Wireshark's `format_text` shows them: printable ASCII as is, other bytes
-/// as C escapes.
-pub(crate) fn text(b: &[u8]) -> String {
-    let mut out = String::with_capacity(b.len());
-    for &c in b {
-        match c {
-            0x20..=0x7e => out.push(c as char),
-            b'\t' => out.push_str("\\t"),
-            b'\r' => out.push_str("\\r"),
-            b'\n' => out.push_str("\\n"),
-            _ => {
-                let _ = write!(out, "\\{c:03o}");
-            }
-        }
-    }
-    out
 }
 
 /// The Info of an SSDP datagram: its start line, as packet-http.c writes an HTTP

@@ -8,7 +8,6 @@ mod headers;
 mod tcp;
 mod udp;
 
-pub(crate) use app::text as format_text;
 pub use headers::{columns, info, protocol_name, Columns};
 
 use crate::capture::app::AppProto;
