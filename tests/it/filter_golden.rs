@@ -87,6 +87,15 @@ fn media_filters_keep_the_frames_tshark_shows() {
     compare_with_tshark("filter-media", 30);
 }
 
+/// Fields read from the packet detail (`Status::Detail`: TLS's records and handshake, DNS's
+/// flags and TTLs, HTTP's headers, MySQL's and PostgreSQL's messages, QUIC's frames …),
+/// alone and with extracted fields, over the packet-detail golden's captures
+/// (tests/golden/filter-detail).
+#[test]
+fn detail_filters_keep_the_frames_tshark_shows() {
+    compare_with_tshark("filter-detail", 80);
+}
+
 /// Every golden pair of `golden`: the frames kept by the evaluator (every packet's bytes
 /// at hand) and by the scan the CLI and the page run (bytes read only for the packets
 /// the index cannot answer) must be tshark's.

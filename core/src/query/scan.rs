@@ -22,11 +22,13 @@
 //! ```
 
 use crate::capture::Capture;
+use crate::query::detail::Index;
 use crate::query::fields::pdu::{self, Collector};
-use crate::query::fields::{Fid, FieldCtx, NoBytes};
+use crate::query::fields::{registry, Fid, FieldCtx, NoBytes};
 use crate::query::filter::{Evaluator, Filter};
 use crate::query::reread::{Fetch, Reread};
 use std::collections::HashSet;
+use std::rc::Rc;
 
 /// How a scan runs.
 #[derive(Clone, Copy, Debug, Default)]
@@ -77,6 +79,8 @@ pub struct Scan<'c> {
     ssh: bool,
     /// Likewise the length-framed protocols named ([`FieldCtx::tcpapp_item`]).
     framed: Vec<Fid>,
+    /// The filter or a column names a field read from the packets' detail.
+    detail: bool,
 }
 
 impl<'c> Scan<'c> {
@@ -92,7 +96,11 @@ impl<'c> Scan<'c> {
             .limit
             .map_or(capture.packets.len(), |l| l.min(capture.packets.len()));
         let mut ev = Evaluator::new(capture);
-        let wanted: Vec<Fid> = filter.fields().iter().chain(columns).copied().collect();
+        let given: Vec<Fid> = filter.fields().iter().chain(columns).copied().collect();
+        // Fields read from the packets' detail: the detail of a packet is built only when
+        // it has the field's protocol, which is wanted too (TLS's is collected).
+        let wanted = registry::with_protocols(&given);
+        let detail = ev.read_detail(&given, None);
         ev.fields().want(&wanted);
         let pdu_fields: HashSet<Fid> = wanted
             .iter()
@@ -156,6 +164,25 @@ impl<'c> Scan<'c> {
             .filter(|f| wanted.contains(f))
             .collect(),
             columns: columns.iter().copied().collect(),
+            detail,
+        }
+    }
+
+    /// Uses the capture's detail index gathered beforehand (the page gathers it after the
+    /// open) rather than gathering what it needs of it again: each conversation's first
+    /// packets (TCP's relative numbers) and, for fields read from the packets' detail,
+    /// the rest.
+    pub fn share_index(&mut self, index: &Rc<Index>) {
+        self.ev.fields().share_firsts(index.firsts());
+        if self.detail {
+            let fields: Vec<Fid> = self
+                .filter
+                .fields()
+                .iter()
+                .chain(&self.columns)
+                .copied()
+                .collect();
+            self.ev.read_detail(&fields, Some(Rc::clone(index)));
         }
     }
 

@@ -155,7 +155,7 @@ async fn run(
     // find them in the index gathered after the open, if it is ready, rather than
     // making a pass of their own.
     if let Some(index) = crate::ahead::ready(s) {
-        scan.packet().0.share_firsts(index.firsts());
+        scan.share_index(&index);
     }
     let mut indices = Vec::new();
     let mut ahead = blob::Ahead::new();

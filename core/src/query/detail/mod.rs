@@ -26,12 +26,14 @@ mod l4;
 pub mod pdml;
 pub mod text;
 mod tunnel;
+mod values;
 
 use serde::Serialize;
 use std::fmt::Write as _;
 
 pub use frame::FrameInfo;
 pub use index::{Gather, Index};
+pub use values::DetailValues;
 
 /// What a node is.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]

@@ -44,7 +44,7 @@ pub use registry::{
 use value::arena_push;
 pub use value::{
     civil_from_days, days_from_civil, display, format_abs_time, format_rel_time, month_number,
-    Span, Store, Value,
+    parse_abs_time, parse_seconds, Span, Store, Value,
 };
 
 use crate::capture::flow::L4;
@@ -121,6 +121,12 @@ impl ValueSink<'_> {
         self.out.push(Value::Bytes(span));
     }
 
+    /// Adds a protocol's bytes (copied into the per-packet arena).
+    pub fn push_proto(&mut self, b: &[u8]) {
+        let span = arena_push(self.arena, b);
+        self.out.push(Value::Proto(span));
+    }
+
     /// Adds an owned app-layer value.
     pub fn push_app(&mut self, v: &AppValue) {
         self.push_ref(v.as_value_ref());
@@ -150,6 +156,28 @@ pub trait FieldProvider {
     /// Puts out the values of `field` in packet `index` (0-based), in the order of their
     /// occurrence.
     fn values(&self, field: Fid, index: usize, out: &mut ValueSink<'_>);
+}
+
+/// Reads the fields of [`Status::Detail`] from packets' detail trees. The detail is built
+/// by `query::detail`, which uses this module, so it is plugged in from above
+/// ([`FieldCtx::set_detail`]).
+pub trait DetailReader {
+    /// Puts out the values of `field` in packet `index` as its detail shows them, in the
+    /// tree's order; `layer` (1-based) keeps those in that layer of the field's protocol,
+    /// 0 keeps all. The packet's bytes, and those of the packets its application layer
+    /// needs, come from `src`.
+    fn values(
+        &mut self,
+        index: usize,
+        field: Fid,
+        layer: u8,
+        src: &mut dyn PacketSource,
+        out: &mut ValueSink<'_>,
+    );
+    /// Feeds the packets before `index` that were not fed yet to the application
+    /// layers' state, while `src` still holds them: a scan in order calls this for every
+    /// packet it reads, so a packet whose detail is not asked for is fed all the same.
+    fn keep_up(&mut self, index: usize, src: &mut dyn PacketSource);
 }
 
 /// Extracts field values of the packets of one capture. Keeps what spans packets
@@ -196,6 +224,10 @@ pub struct FieldCtx<'c> {
     /// The length-framed protocols' conversations followed ([`FieldCtx::tcpapp_item`]),
     /// by flow.
     framed: HashMap<u32, FramedConv>,
+    /// Reads the fields of [`Status::Detail`], once plugged in.
+    detail: Option<Box<dyn DetailReader + 'c>>,
+    /// Values [`FieldCtx::from_detail`] asks [`FieldCtx::exists`] with.
+    scratch_values: Vec<Value>,
 }
 
 /// A conversation of a length-framed protocol of [`tcpapps`], followed as far as asked.
@@ -271,7 +303,15 @@ impl<'c> FieldCtx<'c> {
             head_layers: (0, Layers::default()),
             ssh: HashMap::new(),
             framed: HashMap::new(),
+            detail: None,
+            scratch_values: Vec::new(),
         }
+    }
+
+    /// Reads the fields of [`Status::Detail`] through `reader` (without one they have no
+    /// values).
+    pub fn set_detail(&mut self, reader: Box<dyn DetailReader + 'c>) {
+        self.detail = Some(reader);
     }
 
     /// Uses per-PDU values collected beforehand by a whole pass ([`Collector::run`]):
@@ -316,6 +356,9 @@ impl<'c> FieldCtx<'c> {
     /// any is wanted). Call for every packet in order when filtering, so that each is fed
     /// while its bytes are at hand.
     pub fn advance(&mut self, src: &mut dyn PacketSource) {
+        if let Some(d) = &mut self.detail {
+            d.keep_up(self.index, src);
+        }
         if let Pdu::Own(c) = &mut self.pdu {
             if self.index < self.capture.packets.len() {
                 let current = (self.loaded == Some(true)).then_some(&self.buf[..]);
@@ -675,8 +718,13 @@ impl<'c> FieldCtx<'c> {
             );
             return;
         }
-        if field.def().status == Status::NotYetExtracted {
-            return;
+        match field.def().status {
+            Status::NotYetExtracted => return,
+            Status::Detail => {
+                self.from_detail(field, layer, src, out);
+                return;
+            }
+            Status::Extracted => {}
         }
         if let Some(name) = udp::covers(field) {
             if layer <= 1 && !self.from_index(field) && self.load(src) && self.udp_app(name) {
@@ -766,6 +814,41 @@ impl<'c> FieldCtx<'c> {
         }
         if self.load(src) {
             self.slow(field, layer, src, out);
+        }
+    }
+
+    /// The values of a field of [`Status::Detail`] in the current packet: none when the
+    /// packet lacks the field's protocol (which the index often answers: `dns.resp.ttl`
+    /// builds the detail of DNS packets only), else those of its detail.
+    fn from_detail(
+        &mut self,
+        field: Fid,
+        layer: u8,
+        src: &mut dyn PacketSource,
+        out: &mut Vec<Value>,
+    ) {
+        if self.detail.is_none() {
+            return;
+        }
+        if let Some(proto) = registry::protocol_of(field) {
+            let mut tmp = std::mem::take(&mut self.scratch_values);
+            let there = self.exists(proto, layer, src, &mut tmp);
+            self.scratch_values = tmp;
+            if !there {
+                return;
+            }
+        }
+        if let Some(d) = &mut self.detail {
+            d.values(
+                self.index,
+                field,
+                layer,
+                src,
+                &mut ValueSink {
+                    out,
+                    arena: &mut self.arena,
+                },
+            );
         }
     }
 

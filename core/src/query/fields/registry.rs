@@ -129,6 +129,10 @@ pub enum Status {
     /// Declared so that filters on it compile; it has no values until the parser that
     /// produces it lands (app-layer fields), or a [`FieldProvider`] supplies them.
     NotYetExtracted,
+    /// Read from the packet's detail tree (`query::detail`): the nodes of this name, as
+    /// the detail pane shows them. Slower than an extraction (the whole packet is
+    /// dissected), but every field the detail shows can be filtered on.
+    Detail,
 }
 
 /// Where a field's name comes from.
@@ -647,6 +651,230 @@ registry! {
     ColProtocol = "_ws.col.Protocol", String, None, NotYetExtracted, Wireshark, "Protocol column";
     ColLength = "_ws.col.Length", String, None, NotYetExtracted, Wireshark, "Length column";
     ColInfo = "_ws.col.Info", String, None, NotYetExtracted, Wireshark, "Info column";
+
+    // BEGIN detail fields
+    // Fields the packet detail shows and no extraction above answers: read from
+    // the packet's detail tree. Written by tests/scripts/make-detail-fields.py from
+    // tests/golden/pdml/FIELDS and `tshark -G fields`; do not edit by hand.
+    D_dns_count_add_rr = "dns.count.add_rr", Uint16, Dec, Detail, Wireshark, "Additional RRs";
+    D_dns_count_auth_rr = "dns.count.auth_rr", Uint16, Dec, Detail, Wireshark, "Authority RRs";
+    D_dns_count_labels = "dns.count.labels", Uint16, Dec, Detail, Wireshark, "Label Count";
+    D_dns_flags = "dns.flags", Uint16, Hex, Detail, Wireshark, "Flags";
+    D_dns_flags_authenticated = "dns.flags.authenticated", Boolean, None, Detail, Wireshark, "Answer authenticated";
+    D_dns_flags_authoritative = "dns.flags.authoritative", Boolean, None, Detail, Wireshark, "Authoritative";
+    D_dns_flags_checkdisable = "dns.flags.checkdisable", Boolean, None, Detail, Wireshark, "Non-authenticated data";
+    D_dns_flags_opcode = "dns.flags.opcode", Uint16, Dec, Detail, Wireshark, "Opcode";
+    D_dns_flags_recavail = "dns.flags.recavail", Boolean, None, Detail, Wireshark, "Recursion available";
+    D_dns_flags_recdesired = "dns.flags.recdesired", Boolean, None, Detail, Wireshark, "Recursion desired";
+    D_dns_flags_truncated = "dns.flags.truncated", Boolean, None, Detail, Wireshark, "Truncated";
+    D_dns_flags_z = "dns.flags.z", Boolean, None, Detail, Wireshark, "Z";
+    D_dns_length = "dns.length", Uint16, Dec, Detail, Wireshark, "Length";
+    D_dns_mx_preference = "dns.mx.preference", Uint16, Dec, Detail, Wireshark, "Preference";
+    D_dns_ns = "dns.ns", String, None, Detail, Wireshark, "Name Server";
+    D_dns_ptr_domain_name = "dns.ptr.domain_name", String, None, Detail, Wireshark, "Domain Name";
+    D_dns_qry_name_len = "dns.qry.name.len", Uint16, Dec, Detail, Wireshark, "Name Length";
+    D_dns_resp_class = "dns.resp.class", Uint16, Hex, Detail, Wireshark, "Class";
+    D_dns_resp_edns0_version = "dns.resp.edns0_version", Uint8, Dec, Detail, Wireshark, "EDNS0 version";
+    D_dns_resp_ext_rcode = "dns.resp.ext_rcode", Uint8, Hex, Detail, Wireshark, "Higher bits in extended RCODE";
+    D_dns_resp_len = "dns.resp.len", Uint16, Dec, Detail, Wireshark, "Data length";
+    D_dns_resp_ttl = "dns.resp.ttl", Uint32, Dec, Detail, Wireshark, "Time to live";
+    D_dns_resp_z = "dns.resp.z", Uint16, Hex, Detail, Wireshark, "Z";
+    D_dns_resp_z_do = "dns.resp.z.do", Boolean, None, Detail, Wireshark, "DO bit";
+    D_dns_resp_z_reserved = "dns.resp.z.reserved", Uint16, Hex, Detail, Wireshark, "Reserved";
+    D_dns_rr_udp_payload_size = "dns.rr.udp_payload_size", Uint16, Hex, Detail, Wireshark, "UDP payload size";
+    D_eth_len = "eth.len", Uint16, Dec, Detail, Wireshark, "Length";
+    D_frame_encap_type = "frame.encap_type", Int32, Dec, Detail, Wireshark, "Encapsulation type";
+    D_frame_ignored = "frame.ignored", Boolean, None, Detail, Wireshark, "Frame is ignored";
+    D_frame_interface_name = "frame.interface_name", String, None, Detail, Wireshark, "Interface name";
+    D_frame_offset_shift = "frame.offset_shift", RelativeTime, None, Detail, Wireshark, "Time shift for this packet";
+    D_frame_section_number = "frame.section_number", Uint32, Dec, Detail, Wireshark, "Section number";
+    D_frame_time_delta_displayed = "frame.time_delta_displayed", RelativeTime, None, Detail, Wireshark, "Time delta from previous displayed frame";
+    D_geneve_option_length = "geneve.option.length", Uint8, Dec, Detail, Wireshark, "Length";
+    D_geneve_proto_type = "geneve.proto_type", Uint16, Hex, Detail, Wireshark, "Protocol Type";
+    D_geneve_version = "geneve.version", Uint8, Dec, Detail, Wireshark, "Version";
+    D_geneve_vni = "geneve.vni", Uint24, Hex, Detail, Wireshark, "Virtual Network Identifier (VNI)";
+    D_gre_flags_checksum = "gre.flags.checksum", Boolean, None, Detail, Wireshark, "Checksum Bit";
+    D_gre_flags_key = "gre.flags.key", Boolean, None, Detail, Wireshark, "Key Bit";
+    D_gre_flags_routing = "gre.flags.routing", Boolean, None, Detail, Wireshark, "Routing Bit";
+    D_gre_flags_sequence_number = "gre.flags.sequence_number", Boolean, None, Detail, Wireshark, "Sequence Number Bit";
+    D_gre_flags_and_version = "gre.flags_and_version", Uint16, Hex, Detail, Wireshark, "Flags and Version";
+    D_gre_key = "gre.key", Uint32, Hex, Detail, Wireshark, "Key";
+    D_gre_proto = "gre.proto", Uint16, Hex, Detail, Wireshark, "Protocol Type";
+    D_gre_sequence_number = "gre.sequence_number", Uint32, Dec, Detail, Wireshark, "Sequence Number";
+    D_http_accept = "http.accept", String, None, Detail, Wireshark, "Accept";
+    D_http_accept_encoding = "http.accept_encoding", String, None, Detail, Wireshark, "Accept Encoding";
+    D_http_accept_language = "http.accept_language", String, None, Detail, Wireshark, "Accept-Language";
+    D_http_authorization = "http.authorization", String, None, Detail, Wireshark, "Authorization";
+    D_http_cache_control = "http.cache_control", String, None, Detail, Wireshark, "Cache-Control";
+    D_http_content_encoding = "http.content_encoding", String, None, Detail, Wireshark, "Content-Encoding";
+    D_http_content_length_header = "http.content_length_header", String, None, Detail, Wireshark, "Content-Length";
+    D_http_cookie_pair = "http.cookie_pair", String, None, Detail, Wireshark, "Cookie pair";
+    D_http_date = "http.date", String, None, Detail, Wireshark, "Date";
+    D_http_last_modified = "http.last_modified", String, None, Detail, Wireshark, "Last-Modified";
+    D_http_proxy_authorization = "http.proxy_authorization", String, None, Detail, Wireshark, "Proxy-Authorization";
+    D_http_referer = "http.referer", String, None, Detail, Wireshark, "Referer";
+    D_http_request_uri_path = "http.request.uri.path", String, None, Detail, Wireshark, "Request URI Path";
+    D_http_request_uri_query = "http.request.uri.query", String, None, Detail, Wireshark, "Request URI Query";
+    D_http_request_uri_query_parameter = "http.request.uri.query.parameter", String, None, Detail, Wireshark, "Request URI Query Parameter";
+    D_http_response_code_desc = "http.response.code.desc", String, None, Detail, Wireshark, "Status Code Description";
+    D_http_response_version = "http.response.version", String, None, Detail, Wireshark, "Response Version";
+    D_http_set_cookie = "http.set_cookie", String, None, Detail, Wireshark, "Set-Cookie";
+    D_http_upgrade = "http.upgrade", String, None, Detail, Wireshark, "Upgrade";
+    D_http_www_authenticate = "http.www_authenticate", String, None, Detail, Wireshark, "WWW-Authenticate";
+    D_http_x_forwarded_for = "http.x_forwarded_for", String, None, Detail, Wireshark, "X-Forwarded-For";
+    D_http2_r = "http2.r", Uint32, Hex, Detail, Wireshark, "Reserved";
+    D_http2_stream = "http2.stream", None, None, Detail, Wireshark, "Stream";
+    D_icmp_checksum_status = "icmp.checksum.status", Uint8, Dec, Detail, Wireshark, "Checksum Status";
+    D_icmp_ident_le = "icmp.ident_le", Uint16, Dec, Detail, Wireshark, "Identifier (LE)";
+    D_icmp_seq_le = "icmp.seq_le", Uint16, Dec, Detail, Wireshark, "Sequence Number (LE)";
+    D_icmpv6_echo_identifier = "icmpv6.echo.identifier", Uint16, Hex, Detail, Wireshark, "Identifier";
+    D_icmpv6_echo_sequence_number = "icmpv6.echo.sequence_number", Uint16, Dec, Detail, Wireshark, "Sequence";
+    D_ip_dst_host = "ip.dst_host", String, None, Detail, Wireshark, "Destination Host";
+    D_ip_host = "ip.host", String, None, Detail, Wireshark, "Source or Destination Host";
+    D_ip_src_host = "ip.src_host", String, None, Detail, Wireshark, "Source Host";
+    D_ipv6_dst_host = "ipv6.dst_host", String, None, Detail, Wireshark, "Destination Host";
+    D_ipv6_host = "ipv6.host", String, None, Detail, Wireshark, "Source or Destination Host";
+    D_ipv6_src_host = "ipv6.src_host", String, None, Detail, Wireshark, "Source Host";
+    D_mysql_caps_client = "mysql.caps.client", Uint16, Hex, Detail, Wireshark, "Client Capabilities";
+    D_mysql_client_auth_plugin = "mysql.client_auth_plugin", String, None, Detail, Wireshark, "Client Auth Plugin";
+    D_mysql_eof = "mysql.eof", Uint8, Dec, Detail, Wireshark, "EOF marker";
+    D_mysql_extcaps_client = "mysql.extcaps.client", Uint16, Hex, Detail, Wireshark, "Extended Client Capabilities";
+    D_mysql_field_catalog = "mysql.field.catalog", String, None, Detail, Wireshark, "Catalog";
+    D_mysql_field_db = "mysql.field.db", String, None, Detail, Wireshark, "Database";
+    D_mysql_field_decimals = "mysql.field.decimals", Uint8, Dec, Detail, Wireshark, "Decimals";
+    D_mysql_field_flags = "mysql.field.flags", Uint16, Hex, Detail, Wireshark, "Flags";
+    D_mysql_field_length = "mysql.field.length", Uint32, Dec, Detail, Wireshark, "Length";
+    D_mysql_field_name = "mysql.field.name", String, None, Detail, Wireshark, "Name";
+    D_mysql_field_org_name = "mysql.field.org_name", String, None, Detail, Wireshark, "Original name";
+    D_mysql_field_org_table = "mysql.field.org_table", String, None, Detail, Wireshark, "Original table";
+    D_mysql_field_table = "mysql.field.table", String, None, Detail, Wireshark, "Table";
+    D_mysql_max_packet = "mysql.max_packet", Uint32, Dec, Detail, Wireshark, "MAX Packet";
+    D_mysql_num_fields = "mysql.num_fields", Uint64, Dec, Detail, Wireshark, "Number of fields";
+    D_mysql_num_params = "mysql.num_params", Uint16, Dec, Detail, Wireshark, "Number of parameter";
+    D_mysql_packet_length = "mysql.packet_length", Uint24, Dec, Detail, Wireshark, "Packet Length";
+    D_mysql_packet_number = "mysql.packet_number", Uint8, Dec, Detail, Wireshark, "Packet Number";
+    D_mysql_passwd = "mysql.passwd", Bytes, None, Detail, Wireshark, "Password";
+    D_mysql_protocol = "mysql.protocol", Uint8, Dec, Detail, Wireshark, "Protocol";
+    D_mysql_request = "mysql.request", None, None, Detail, Wireshark, "Request Command";
+    D_mysql_row_text = "mysql.row.text", String, None, Detail, Wireshark, "text";
+    D_mysql_server_greeting = "mysql.server_greeting", None, None, Detail, Wireshark, "Server Greeting";
+    D_mysql_server_status = "mysql.server_status", Uint16, Hex, Detail, Wireshark, "Server Status";
+    D_mysql_sqlstate = "mysql.sqlstate", String, None, Detail, Wireshark, "SQL state";
+    D_mysql_thread_id = "mysql.thread_id", Uint32, Dec, Detail, Wireshark, "Thread ID";
+    D_mysql_version = "mysql.version", String, None, Detail, Wireshark, "Version";
+    D_mysql_warnings = "mysql.warnings", Uint16, Dec, Detail, Wireshark, "Warnings";
+    D_null_family = "null.family", Uint32, Dec, Detail, Wireshark, "Family";
+    D_pgsql_auth_sasl_mech = "pgsql.auth.sasl.mech", String, None, Detail, Wireshark, "SASL authentication mechanism";
+    D_pgsql_authtype = "pgsql.authtype", Uint32, Dec, Detail, Wireshark, "Authentication type";
+    D_pgsql_col_index = "pgsql.col.index", Uint32, Dec, Detail, Wireshark, "Column index";
+    D_pgsql_col_name = "pgsql.col.name", String, None, Detail, Wireshark, "Column name";
+    D_pgsql_col_typemod = "pgsql.col.typemod", Int32, Dec, Detail, Wireshark, "Type modifier";
+    D_pgsql_field_count = "pgsql.field.count", Uint16, Dec, Detail, Wireshark, "Field count";
+    D_pgsql_file = "pgsql.file", String, None, Detail, Wireshark, "File";
+    D_pgsql_format = "pgsql.format", Uint16, Dec, Detail, Wireshark, "Format";
+    D_pgsql_frontend = "pgsql.frontend", Boolean, None, Detail, Wireshark, "Frontend";
+    D_pgsql_key = "pgsql.key", Uint32, Dec, Detail, Wireshark, "Key";
+    D_pgsql_line = "pgsql.line", String, None, Detail, Wireshark, "Line";
+    D_pgsql_oid_table = "pgsql.oid.table", Uint32, Dec, Detail, Wireshark, "Table OID";
+    D_pgsql_oid_type = "pgsql.oid.type", Uint32, Dec, Detail, Wireshark, "Type OID";
+    D_pgsql_parameter_name = "pgsql.parameter_name", String, None, Detail, Wireshark, "Parameter name";
+    D_pgsql_parameter_value = "pgsql.parameter_value", String, None, Detail, Wireshark, "Parameter value";
+    D_pgsql_pid = "pgsql.pid", Uint32, Dec, Detail, Wireshark, "PID";
+    D_pgsql_portal = "pgsql.portal", String, None, Detail, Wireshark, "Portal";
+    D_pgsql_position = "pgsql.position", String, None, Detail, Wireshark, "Position";
+    D_pgsql_returns = "pgsql.returns", Uint32, Dec, Detail, Wireshark, "Returns";
+    D_pgsql_routine = "pgsql.routine", String, None, Detail, Wireshark, "Routine";
+    D_pgsql_statement = "pgsql.statement", String, None, Detail, Wireshark, "Statement";
+    D_pgsql_status = "pgsql.status", Uint8, Dec, Detail, Wireshark, "Status";
+    D_pgsql_text = "pgsql.text", String, None, Detail, Wireshark, "Text";
+    D_pgsql_val_data = "pgsql.val.data", Bytes, None, Detail, Wireshark, "Data";
+    D_pgsql_val_length = "pgsql.val.length", Int32, Dec, Detail, Wireshark, "Column length";
+    D_pgsql_version_major = "pgsql.version_major", Uint16, Dec, Detail, Wireshark, "Protocol major version";
+    D_pgsql_version_minor = "pgsql.version_minor", Uint16, Dec, Detail, Wireshark, "Protocol minor version";
+    D_quic_ack_ack_delay = "quic.ack.ack_delay", Uint64, Dec, Detail, Wireshark, "ACK Delay";
+    D_quic_ack_ack_range = "quic.ack.ack_range", Uint64, Dec, Detail, Wireshark, "ACK Range";
+    D_quic_ack_ack_range_count = "quic.ack.ack_range_count", Uint64, Dec, Detail, Wireshark, "ACK Range Count";
+    D_quic_ack_ecn_ce_count = "quic.ack.ecn_ce_count", Uint64, Dec, Detail, Wireshark, "ECN-CE Count";
+    D_quic_ack_ect0_count = "quic.ack.ect0_count", Uint64, Dec, Detail, Wireshark, "ECT(0) Count";
+    D_quic_ack_ect1_count = "quic.ack.ect1_count", Uint64, Dec, Detail, Wireshark, "ECT(1) Count";
+    D_quic_ack_first_ack_range = "quic.ack.first_ack_range", Uint64, Dec, Detail, Wireshark, "First ACK Range";
+    D_quic_ack_gap = "quic.ack.gap", Uint64, Dec, Detail, Wireshark, "Gap";
+    D_quic_ack_largest_acknowledged = "quic.ack.largest_acknowledged", Uint64, Dec, Detail, Wireshark, "Largest Acknowledged";
+    D_quic_coalesced_padding_data = "quic.coalesced_padding_data", None, None, Detail, Wireshark, "Coalesced Padding Data";
+    D_quic_connection_number = "quic.connection.number", Uint32, Dec, Detail, Wireshark, "Connection Number";
+    D_quic_crypto_crypto_data = "quic.crypto.crypto_data", None, None, Detail, Wireshark, "Crypto Data";
+    D_quic_crypto_length = "quic.crypto.length", Uint64, Dec, Detail, Wireshark, "Length";
+    D_quic_crypto_offset = "quic.crypto.offset", Uint64, Dec, Detail, Wireshark, "Offset";
+    D_quic_decryption_failed = "quic.decryption_failed", None, None, Detail, Wireshark, "Failed to decrypt handshake";
+    D_quic_fixed_bit = "quic.fixed_bit", Boolean, None, Detail, Wireshark, "Fixed Bit";
+    D_quic_frame = "quic.frame", None, None, Detail, Wireshark, "Frame";
+    D_quic_frame_type = "quic.frame_type", Uint64, Hex, Detail, Wireshark, "Frame Type";
+    D_quic_length = "quic.length", Uint64, Dec, Detail, Wireshark, "Length";
+    D_quic_long_reserved = "quic.long.reserved", Uint8, Dec, Detail, Wireshark, "Reserved";
+    D_quic_packet_number_length = "quic.packet_number_length", Uint8, Dec, Detail, Wireshark, "Packet Number Length";
+    D_quic_padding_length = "quic.padding_length", Uint32, Dec, Detail, Wireshark, "Padding Length";
+    D_quic_payload = "quic.payload", Bytes, None, Detail, Wireshark, "Payload";
+    D_quic_remaining_payload = "quic.remaining_payload", Bytes, None, Detail, Wireshark, "Remaining Payload";
+    D_quic_short = "quic.short", None, None, Detail, Wireshark, "QUIC Short Header";
+    D_quic_spin_bit = "quic.spin_bit", Boolean, None, Detail, Wireshark, "Spin Bit";
+    D_quic_token = "quic.token", Bytes, None, Detail, Wireshark, "Token";
+    D_quic_token_length = "quic.token_length", Uint64, Dec, Detail, Wireshark, "Token Length";
+    D_sll_etype = "sll.etype", Uint16, Hex, Detail, Wireshark, "Protocol";
+    D_sll_halen = "sll.halen", Uint16, Dec, Detail, Wireshark, "Link-layer address length";
+    D_sll_hatype = "sll.hatype", Uint16, Dec, Detail, Wireshark, "Link-layer address type";
+    D_sll_ifindex = "sll.ifindex", Uint32, Dec, Detail, Wireshark, "Interface index";
+    D_sll_pkttype = "sll.pkttype", Uint16, Dec, Detail, Wireshark, "Packet type";
+    D_sll_src_eth = "sll.src.eth", Ether, None, Detail, Wireshark, "Source";
+    D_sll_src_other = "sll.src.other", Bytes, None, Detail, Wireshark, "Source";
+    D_sll_unused = "sll.unused", Bytes, None, Detail, Wireshark, "Unused";
+    D_tcp_analysis = "tcp.analysis", None, None, Detail, Wireshark, "SEQ/ACK analysis";
+    D_tcp_nxtseq = "tcp.nxtseq", Uint32, Dec, Detail, Wireshark, "Next Sequence Number";
+    D_tcp_reassembled_length = "tcp.reassembled.length", Uint32, Dec, Detail, Wireshark, "Reassembled TCP length";
+    D_tcp_segment = "tcp.segment", Framenum, None, Detail, Wireshark, "TCP Segment";
+    D_tcp_segment_count = "tcp.segment.count", Uint32, Dec, Detail, Wireshark, "Segment count";
+    D_tcp_segments = "tcp.segments", None, None, Detail, Wireshark, "Reassembled TCP Segments";
+    D_tls_alert_message = "tls.alert_message", None, None, Detail, Wireshark, "Alert Message";
+    D_tls_alert_message_desc = "tls.alert_message.desc", Uint8, Dec, Detail, Wireshark, "Description";
+    D_tls_alert_message_level = "tls.alert_message.level", Uint8, Dec, Detail, Wireshark, "Level";
+    D_tls_app_data_proto = "tls.app_data_proto", String, None, Detail, Wireshark, "Application Data Protocol";
+    D_tls_change_cipher_spec = "tls.change_cipher_spec", None, None, Detail, Wireshark, "Change Cipher Spec Message";
+    D_tls_handshake = "tls.handshake", None, None, Detail, Wireshark, "Handshake Protocol";
+    D_tls_handshake_cipher_suites_length = "tls.handshake.cipher_suites_length", Uint16, Dec, Detail, Wireshark, "Cipher Suites Length";
+    D_tls_handshake_ciphersuites = "tls.handshake.ciphersuites", None, None, Detail, Wireshark, "Cipher Suites";
+    D_tls_handshake_comp_method = "tls.handshake.comp_method", Uint8, Dec, Detail, Wireshark, "Compression Method";
+    D_tls_handshake_comp_methods = "tls.handshake.comp_methods", None, None, Detail, Wireshark, "Compression Methods";
+    D_tls_handshake_comp_methods_length = "tls.handshake.comp_methods_length", Uint8, Dec, Detail, Wireshark, "Compression Methods Length";
+    D_tls_handshake_extension_len = "tls.handshake.extension.len", Uint16, Dec, Detail, Wireshark, "Length";
+    D_tls_handshake_extension_type = "tls.handshake.extension.type", Uint16, Dec, Detail, Wireshark, "Type";
+    D_tls_handshake_extensions_length = "tls.handshake.extensions_length", Uint16, Dec, Detail, Wireshark, "Extensions Length";
+    D_tls_handshake_extensions_server_name_len = "tls.handshake.extensions_server_name_len", Uint16, Dec, Detail, Wireshark, "Server Name length";
+    D_tls_handshake_extensions_server_name_list_len = "tls.handshake.extensions_server_name_list_len", Uint16, Dec, Detail, Wireshark, "Server Name list length";
+    D_tls_handshake_extensions_server_name_type = "tls.handshake.extensions_server_name_type", Uint8, Dec, Detail, Wireshark, "Server Name Type";
+    D_tls_handshake_fragment = "tls.handshake.fragment", Framenum, None, Detail, Wireshark, "Handshake Fragment";
+    D_tls_handshake_fragment_count = "tls.handshake.fragment.count", Uint32, Dec, Detail, Wireshark, "Handshake Fragment count";
+    D_tls_handshake_fragments = "tls.handshake.fragments", None, None, Detail, Wireshark, "Reassembled Handshake Fragments";
+    D_tls_handshake_length = "tls.handshake.length", Uint24, Dec, Detail, Wireshark, "Length";
+    D_tls_handshake_random = "tls.handshake.random", Bytes, None, Detail, Wireshark, "Random";
+    D_tls_handshake_random_bytes = "tls.handshake.random_bytes", Bytes, None, Detail, Wireshark, "Random Bytes";
+    D_tls_handshake_random_time = "tls.handshake.random_time", AbsoluteTime, None, Detail, Wireshark, "GMT Unix Time";
+    D_tls_handshake_session_id = "tls.handshake.session_id", Bytes, None, Detail, Wireshark, "Session ID";
+    D_tls_handshake_session_id_length = "tls.handshake.session_id_length", Uint16, Dec, Detail, Wireshark, "Session ID Length";
+    D_tls_handshake_version = "tls.handshake.version", Uint16, Hex, Detail, Wireshark, "Version";
+    D_tls_reassembled_length = "tls.reassembled.length", Uint32, Dec, Detail, Wireshark, "Reassembled PDU length";
+    D_tls_record = "tls.record", None, None, Detail, Wireshark, "Record Layer";
+    D_tls_record_content_type = "tls.record.content_type", Uint8, Dec, Detail, Wireshark, "Content Type";
+    D_tls_record_length = "tls.record.length", Uint16, Dec, Detail, Wireshark, "Length";
+    D_tls_record_opaque_type = "tls.record.opaque_type", Uint8, Dec, Detail, Wireshark, "Opaque Type";
+    D_tls_record_version = "tls.record.version", Uint16, Hex, Detail, Wireshark, "Version";
+    D_tls_segment = "tls.segment", Framenum, None, Detail, Wireshark, "TLS segment";
+    D_tls_segment_count = "tls.segment.count", Uint32, Dec, Detail, Wireshark, "Segment count";
+    D_tls_segments = "tls.segments", None, None, Detail, Wireshark, "Reassembled TLS segments";
+    D_vlan_dei = "vlan.dei", Boolean, None, Detail, Wireshark, "DEI";
+    D_vlan_len = "vlan.len", Uint16, Dec, Detail, Wireshark, "Length";
+    D_vxlan_flag_i = "vxlan.flag_i", Boolean, None, Detail, Wireshark, "VXLAN Network ID (VNI)";
+    D_vxlan_flags = "vxlan.flags", Uint16, Hex, Detail, Wireshark, "Flags";
+    D_vxlan_vni = "vxlan.vni", Uint24, Dec, Detail, Wireshark, "VXLAN Network Identifier (VNI)";
+    // END detail fields
 }
 
 impl Fid {
@@ -674,6 +902,32 @@ fn by_name() -> &'static HashMap<&'static str, Fid> {
 /// The field of this name.
 pub fn lookup(name: &str) -> Option<Fid> {
     by_name().get(name).copied()
+}
+
+/// `fields`, and the protocols of those read from the packet detail ([`protocol_of`]):
+/// what a scan of them must be ready to answer.
+pub fn with_protocols(fields: &[Fid]) -> Vec<Fid> {
+    let mut all = fields.to_vec();
+    for &f in fields {
+        if let Some(p) = protocol_of(f).filter(|_| f.def().status == Status::Detail) {
+            if !all.contains(&p) {
+                all.push(p);
+            }
+        }
+    }
+    all
+}
+
+/// The protocol whose layer holds `field`, when the registry extracts it: the longest
+/// proper prefix of the name at a dot that names an extracted protocol (`dns` for
+/// `dns.resp.ttl`, `http2` for `http2.stream`). A packet without it has none of the
+/// field, which lets a filter on a [`Status::Detail`] field skip the detail of most
+/// packets.
+pub fn protocol_of(field: Fid) -> Option<Fid> {
+    let name = field.name();
+    name.rmatch_indices('.')
+        .filter_map(|(i, _)| lookup(&name[..i]))
+        .find(|p| p.ty() == FieldType::Protocol && p.def().status == Status::Extracted)
 }
 
 /// The known field closest to an unknown name ("did you mean …"): the smallest edit

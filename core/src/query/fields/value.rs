@@ -212,6 +212,92 @@ pub(crate) fn format_text(b: &[u8]) -> String {
     out
 }
 
+/// Seconds (`0.5`, `1e-3`, `-2`) to nanoseconds.
+pub fn parse_seconds(s: &str) -> Option<i64> {
+    let (neg, s) = match s.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, s),
+    };
+    if s.is_empty() || !s.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        // Exponents and the like: through f64 (loses precision past ~2^53 ns).
+        let f: f64 = s.parse().ok()?;
+        let ns = (f * 1e9).round();
+        return ns
+            .is_finite()
+            .then_some(if neg { -(ns as i64) } else { ns as i64 });
+    }
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    if int.is_empty() && frac.is_empty() {
+        return None;
+    }
+    let whole: i64 = if int.is_empty() { 0 } else { int.parse().ok()? };
+    let mut f = frac.to_owned();
+    if f.len() > 9 {
+        f.truncate(9);
+    }
+    while f.len() < 9 {
+        f.push('0');
+    }
+    let ns = whole
+        .checked_mul(1_000_000_000)?
+        .checked_add(f.parse::<i64>().ok()?)?;
+    Some(if neg { -ns } else { ns })
+}
+
+/// Absolute times as Wireshark accepts them, read as UTC: `Feb 26, 2013 22:02:36.5`,
+/// `2013-02-26 22:02:36.5`, `2013-02-26T22:02:36Z`; seconds and fraction optional.
+pub fn parse_abs_time(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let s = s
+        .strip_suffix("UTC")
+        .or_else(|| s.strip_suffix('Z'))
+        .unwrap_or(s)
+        .trim_end();
+    let (y, m, d, rest) = if s.as_bytes().first()?.is_ascii_alphabetic() {
+        // "Mon dd, yyyy hh:mm:ss"
+        let (mon, rest) = s.split_once(' ')?;
+        let m = month_number(mon)?;
+        let (day, rest) = rest.trim_start().split_once(',')?;
+        let rest = rest.trim_start();
+        let (year, rest) = rest.split_once(' ').unwrap_or((rest, ""));
+        (year.parse().ok()?, m, day.trim().parse().ok()?, rest)
+    } else {
+        let (date, rest) = match s.find([' ', 'T']) {
+            Some(i) => (&s[..i], &s[i + 1..]),
+            None => (s, ""),
+        };
+        let mut it = date.split('-');
+        let y: i64 = it.next()?.parse().ok()?;
+        let m: u32 = it.next()?.parse().ok()?;
+        let d: u32 = it.next()?.parse().ok()?;
+        if it.next().is_some() {
+            return None;
+        }
+        (y, m, d, rest)
+    };
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let mut secs = days_from_civil(y, m, d) * 86_400;
+    let mut nanos = 0;
+    let rest = rest.trim();
+    if !rest.is_empty() {
+        let (hms, frac) = rest.split_once('.').unwrap_or((rest, ""));
+        let mut parts = hms.split(':');
+        let h: i64 = parts.next()?.parse().ok()?;
+        let mi: i64 = parts.next()?.parse().ok()?;
+        let se: i64 = parts.next().map_or(Some(0), |x| x.parse().ok())?;
+        if parts.next().is_some() || h > 23 || mi > 59 || se > 60 {
+            return None;
+        }
+        secs += h * 3600 + mi * 60 + se;
+        if !frac.is_empty() {
+            nanos = parse_seconds(&format!("0.{frac}"))?;
+        }
+    }
+    secs.checked_mul(1_000_000_000)?.checked_add(nanos)
+}
+
 #[cfg(test)]
 mod test {
     use super::*;

@@ -6,8 +6,12 @@ use super::parser::{ArithOp, SliceRange};
 use super::semantic::{Func, Op, Program, Step, Test};
 use super::Filter;
 use crate::capture::Capture;
-use crate::query::fields::{self, FieldCtx, FieldProvider, PacketSource, Span, Store, Value};
+use crate::query::detail::{DetailValues, Index};
+use crate::query::fields::{
+    self, FieldCtx, FieldProvider, PacketSource, Span, Status, Store, Value,
+};
 use std::cmp::Ordering;
+use std::rc::Rc;
 
 /// Evaluates filters over the packets of one capture. Keeps scratch buffers and the
 /// facts that span packets (TCP base sequence numbers …) between calls: make one per
@@ -49,9 +53,27 @@ impl<'c> Evaluator<'c> {
         extra: &[crate::query::fields::Fid],
         src: &mut dyn PacketSource,
     ) {
-        let wanted: Vec<_> = filter.fields().iter().chain(extra).copied().collect();
-        self.ctx.want(&wanted);
+        let given: Vec<_> = filter.fields().iter().chain(extra).copied().collect();
+        self.read_detail(&given, None);
+        self.ctx.want(&fields::registry::with_protocols(&given));
         self.ctx.collect_all(src);
+    }
+
+    /// When some of `fields` are read from the packets' detail ([`Status::Detail`]),
+    /// plugs in what builds it (with the capture's detail index, when gathered
+    /// beforehand) and returns true.
+    pub fn read_detail(
+        &mut self,
+        fields: &[crate::query::fields::Fid],
+        index: Option<Rc<Index>>,
+    ) -> bool {
+        if !fields.iter().any(|f| f.def().status == Status::Detail) {
+            return false;
+        }
+        let capture = self.ctx.capture();
+        self.ctx
+            .set_detail(Box::new(DetailValues::new(capture, index)));
+        true
     }
 
     /// The field extraction context (to print fields of the current packet).

@@ -344,6 +344,42 @@ impl Apps {
         }
     }
 
+    /// Feeds, in order, the packets from the next one not fed up to `index` (not
+    /// included), their bytes read from `src`: a scan that asks for the detail of some
+    /// packets only calls this for the others as it reads them. Nothing once packets were
+    /// asked for out of order.
+    pub(crate) fn feed_to(&mut self, capture: &Capture, src: &mut dyn PacketSource, index: usize) {
+        if self.random || index <= self.next {
+            return;
+        }
+        let mut buf = Vec::new();
+        let from = self.next;
+        for (i, row) in (from..).zip(capture.packets.range(from..index)) {
+            self.next = i + 1;
+            if proto_of(capture, &row).is_some()
+                && is_tcp(capture, &row)
+                && self.flows.get(&row.flow).is_none_or(|f| f.next <= i)
+            {
+                self.feed_from(capture, src, i, &row, &mut buf);
+            }
+        }
+    }
+
+    /// Feeds packet `i` (row `row`), its bytes read from `src` into `buf`.
+    fn feed_from(
+        &mut self,
+        capture: &Capture,
+        src: &mut dyn PacketSource,
+        i: usize,
+        row: &PacketRow,
+        buf: &mut Vec<u8>,
+    ) {
+        if src.read(i, row, buf) {
+            let s = wire::dissect(capture.linktype_of(row), buf);
+            self.feed(capture, i, row, buf, &s);
+        }
+    }
+
     /// The PDUs packet `index` completes (None when it has no application layer), feeding
     /// first the packets before it that were not fed (their bytes read from `src`).
     pub(crate) fn pdus(
@@ -355,25 +391,9 @@ impl Apps {
         summary: &Summary,
     ) -> Option<Vec<Pdu>> {
         let mut buf = Vec::new();
-        let feed_from = |apps: &mut Apps,
-                         src: &mut dyn PacketSource,
-                         i: usize,
-                         row: &PacketRow,
-                         buf: &mut Vec<u8>| {
-            if src.read(i, row, buf) {
-                let s = wire::dissect(capture.linktype_of(row), buf);
-                apps.feed(capture, i, row, buf, &s);
-            }
-        };
         let app_tcp = |r: &PacketRow| proto_of(capture, r).is_some() && is_tcp(capture, r);
         if !self.random && index >= self.next && index - self.next <= AHEAD {
-            let from = self.next;
-            for (i, row) in (from..).zip(capture.packets.range(from..index)) {
-                self.next = i + 1;
-                if app_tcp(&row) && self.flows.get(&row.flow).is_none_or(|f| f.next <= i) {
-                    feed_from(self, src, i, &row, &mut buf);
-                }
-            }
+            self.feed_to(capture, src, index);
             self.next = index + 1;
         } else {
             self.random = true;
@@ -395,7 +415,7 @@ impl Apps {
                 };
                 let rows = capture.packets.range(from..index);
                 for (i, r) in (from..).zip(rows).filter(|(_, r)| r.flow == f) {
-                    feed_from(self, src, i, &r, &mut buf);
+                    self.feed_from(capture, src, i, &r, &mut buf);
                 }
             }
         }

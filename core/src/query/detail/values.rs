@@ -1,0 +1,305 @@
+//! Fields read from packets' detail trees: the [`DetailReader`] that gives the fields of
+//! [`Status::Detail`](crate::query::fields::Status::Detail) their values, so that a
+//! filter or a column can name any field the detail pane shows (`tls.handshake.ciphersuite`,
+//! `dns.resp.ttl`, `http.referer`) with Wireshark's name and type.
+//!
+//! A packet's detail is built once however many of its fields are asked for, and the
+//! application layers' state goes on in order: the packets whose detail is not asked for
+//! are fed as the scan reads them ([`DetailReader::keep_up`]).
+
+use super::{app::Apps, frame, Detail, FrameInfo, Index, Node};
+use crate::capture::Capture;
+use crate::query::fields::{
+    parse_abs_time, parse_seconds, DetailReader, Fid, FieldCtx, FieldType, PacketSource, Value,
+    ValueSink,
+};
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::rc::Rc;
+
+/// Builds the detail of the packets asked for and reads fields from it.
+pub struct DetailValues<'c> {
+    ctx: FieldCtx<'c>,
+    apps: Apps,
+    /// The detail built last, and its packet.
+    last: Option<(usize, Detail)>,
+}
+
+impl<'c> DetailValues<'c> {
+    /// A reader over `capture`; `index`, when the capture's detail index was gathered
+    /// already (the page gathers it after the open), saves gathering it again.
+    pub fn new(capture: &'c Capture, index: Option<Rc<Index>>) -> Self {
+        DetailValues {
+            ctx: FieldCtx::new(capture),
+            apps: index.map_or_else(Apps::new, Apps::with_index),
+            last: None,
+        }
+    }
+}
+
+impl DetailReader for DetailValues<'_> {
+    fn values(
+        &mut self,
+        index: usize,
+        field: Fid,
+        layer: u8,
+        src: &mut dyn PacketSource,
+        out: &mut ValueSink<'_>,
+    ) {
+        if self.last.as_ref().is_none_or(|(i, _)| *i != index) {
+            let d = frame::detail(
+                &mut self.ctx,
+                index,
+                src,
+                &mut self.apps,
+                FrameInfo::default(),
+            );
+            self.last = Some((index, d));
+        }
+        if let Some((_, d)) = &self.last {
+            read(d, field, layer, out);
+        }
+    }
+
+    fn keep_up(&mut self, index: usize, src: &mut dyn PacketSource) {
+        let capture = self.ctx.capture();
+        self.apps.feed_to(capture, src, index);
+    }
+}
+
+/// Puts out the values of the nodes named as `field` in `d`, in the tree's order;
+/// `layer` > 0 keeps those under the `layer`th layer of the field's protocol.
+pub fn read(d: &Detail, field: Fid, layer: u8, out: &mut ValueSink<'_>) {
+    let name = field.name();
+    let proto = name.split('.').next().unwrap_or(name);
+    let mut seen = 0;
+    let mut stack: Vec<&Node> = Vec::new();
+    for l in &d.layers {
+        if layer > 0 {
+            if l.name != proto {
+                continue;
+            }
+            seen += 1;
+            if seen != layer {
+                continue;
+            }
+        }
+        stack.push(l);
+        while let Some(n) = stack.pop() {
+            if n.name == name {
+                push(d, field.ty(), n, out);
+            }
+            stack.extend(n.children.iter().rev());
+        }
+    }
+}
+
+/// The value of node `n` as a field of type `ty`, read from what the tree shows (its
+/// `show`, as tshark's PDML writes it) or, for bytes and protocols, from its bytes.
+fn push(d: &Detail, ty: FieldType, n: &Node, out: &mut ValueSink<'_>) {
+    let bytes = || {
+        d.sources
+            .get(n.source as usize)
+            .and_then(|s| s.bytes.get(n.pos as usize..(n.pos + n.size) as usize))
+    };
+    let show = n.show.as_str();
+    let v = match ty {
+        FieldType::None => Some(Value::Present),
+        FieldType::Protocol => {
+            out.push_proto(bytes().unwrap_or(&[]));
+            return;
+        }
+        FieldType::String => {
+            out.push_str(show);
+            return;
+        }
+        FieldType::Bytes => {
+            match bytes().filter(|b| !b.is_empty()) {
+                Some(b) => out.push_bytes(b),
+                None => out.push_bytes(&colon_hex(show).unwrap_or_default()),
+            }
+            return;
+        }
+        FieldType::Boolean => match show {
+            "1" | "True" | "true" => Some(Value::Bool(true)),
+            "0" | "False" | "false" => Some(Value::Bool(false)),
+            _ => None,
+        },
+        FieldType::Int32 | FieldType::Int64 => show.parse().ok().map(Value::Int),
+        t if t.is_integer() => unsigned(show)
+            .or_else(|| {
+                n.value
+                    .as_deref()
+                    .and_then(|v| u64::from_str_radix(v, 16).ok())
+            })
+            .map(Value::Uint),
+        FieldType::Double => show
+            .split(' ')
+            .next()
+            .and_then(|s| s.parse().ok())
+            .map(Value::Float),
+        FieldType::RelativeTime => show
+            .split(' ')
+            .next()
+            .and_then(parse_seconds)
+            .map(Value::Rel),
+        FieldType::AbsoluteTime => parse_abs_time(show).map(Value::Time),
+        FieldType::Ether => colon_hex(show)
+            .and_then(|b| <[u8; 6]>::try_from(b).ok())
+            .map(Value::Ether),
+        FieldType::Ipv4 => show
+            .parse::<Ipv4Addr>()
+            .ok()
+            .map(|a| Value::Ipv4(a.octets())),
+        FieldType::Ipv6 => show
+            .parse::<Ipv6Addr>()
+            .ok()
+            .map(|a| Value::Ipv6(a.octets())),
+        _ => None,
+    };
+    if let Some(v) = v {
+        out.push(v);
+    }
+}
+
+/// A number as the tree shows it: decimal, or `0x` and hex digits.
+fn unsigned(s: &str) -> Option<u64> {
+    match s.strip_prefix("0x") {
+        Some(h) => u64::from_str_radix(h, 16).ok(),
+        None => s.parse().ok(),
+    }
+}
+
+/// Bytes written as hex pairs separated by colons (`00:1a:2b`), as the tree shows bytes
+/// and MAC addresses.
+fn colon_hex(s: &str) -> Option<Vec<u8>> {
+    if s.is_empty() {
+        return Some(Vec::new());
+    }
+    s.split(':')
+        .map(|p| {
+            (p.len() == 2)
+                .then(|| u8::from_str_radix(p, 16).ok())
+                .flatten()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod test {
+    use crate::query::fields::{display, lookup, MemorySource, Value};
+    use crate::query::filter::{filter_packets, Filter};
+    use crate::query::made::{pcap, ACK, PSH};
+    use crate::query::scan::{Scan, ScanOptions};
+
+    /// HTTP over port 80: a request whose header is split over two segments (Referer in
+    /// the second), its response, then many packets of another conversation, then a
+    /// second request with no Referer.
+    fn capture_bytes() -> Vec<u8> {
+        let req1a: &[u8] = b"GET /a?x=1&y=2 HTTP/1.1\r\nHost: h\r\n";
+        let req1b: &[u8] = b"Referer: http://r/\r\nAccept-Encoding: gzip\r\n\r\n";
+        let resp: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nDate: Sun, 06 Dec 2026 23:00:00 GMT\r\n\r\nok";
+        let req2: &[u8] = b"GET /b HTTP/1.1\r\nHost: h\r\n\r\n";
+        let mut c = 1000u32;
+        let mut segs = vec![(true, ACK | PSH, c, req1a)];
+        c += req1a.len() as u32;
+        segs.push((true, ACK | PSH, c, req1b));
+        c += req1b.len() as u32;
+        segs.push((false, ACK | PSH, 5000, resp));
+        segs.push((true, ACK | PSH, c, req2));
+        pcap(80, &segs)
+    }
+
+    fn frames(text: &str, bytes: &[u8]) -> (Vec<u32>, Vec<u32>) {
+        let capture = crate::ingest::ingest_bytes("made.pcap", bytes);
+        let filter = Filter::compile(text).unwrap();
+        let evaluated = filter_packets(&filter, &capture, &mut MemorySource { files: vec![bytes] });
+        let mut scan = Scan::new(&capture, &filter, &[], ScanOptions::default());
+        let scanned = scan.run_all(&mut |f| Ok(bytes[f.start as usize..f.end as usize].to_vec()));
+        (evaluated, scanned)
+    }
+
+    /// Filters on fields only the detail shows keep the packets whose detail has them,
+    /// typed as tshark types them (strings, numbers in decimal and hex, booleans), through
+    /// the evaluator and through the scan the CLI and the page run.
+    #[test]
+    fn filters_read_fields_from_the_detail() {
+        let bytes = capture_bytes();
+        for (text, want) in [
+            ("http.referer == \"http://r/\"", vec![1]),
+            ("http.accept_encoding contains \"gzip\"", vec![1]),
+            ("http.request.uri.path == \"/a\"", vec![1]),
+            // tshark shows the path only for a URI with a query.
+            ("http.request.uri.path", vec![1]),
+            ("http.request.uri.query.parameter == \"y=2\"", vec![1]),
+            ("http.response.code.desc == \"OK\"", vec![2]),
+            ("http.date matches \"GMT$\"", vec![2]),
+            ("!http.referer && http.request", vec![3]),
+            ("tcp.nxtseq > 79", vec![1, 2, 3]),
+            ("tcp.nxtseq > 1080", vec![2]),
+            ("tcp.segment.count == 2", vec![1]),
+            (
+                "tcp.port == 81 || http.content_length_header == \"2\"",
+                vec![2],
+            ),
+        ] {
+            let (evaluated, scanned) = frames(text, &bytes);
+            assert_eq!(evaluated, want, "{text}");
+            assert_eq!(scanned, want, "{text} (scan)");
+        }
+    }
+
+    /// `-T fields` prints what the detail shows (tshark prints the same lines).
+    #[test]
+    fn fields_print_as_the_detail_shows_them() {
+        let bytes = capture_bytes();
+        let capture = crate::ingest::ingest_bytes("made.pcap", &bytes);
+        let filter = Filter::compile("").unwrap();
+        let names = [
+            "http.referer",
+            "tcp.nxtseq",
+            "http.request.uri.query.parameter",
+        ];
+        let fids: Vec<_> = names.iter().map(|n| lookup(n).unwrap()).collect();
+        let mut scan = Scan::new(
+            &capture,
+            &filter,
+            &fids,
+            ScanOptions {
+                bytes: true,
+                limit: None,
+            },
+        );
+        let mut got = Vec::new();
+        let mut values = Vec::new();
+        loop {
+            match scan.step() {
+                crate::query::scan::Step::Fetch(f) => {
+                    scan.supply(&f, &bytes[f.start as usize..f.end as usize]);
+                }
+                crate::query::scan::Step::Match(_) => {
+                    let (ctx, src) = scan.packet();
+                    let mut line = Vec::new();
+                    for &f in &fids {
+                        values.clear();
+                        ctx.extract(f, 0, src, &mut values);
+                        let mut cell = String::new();
+                        for v in &values {
+                            let b = match v {
+                                Value::Str(s) | Value::Bytes(s) => ctx.span(*s, &[]),
+                                _ => &[],
+                            };
+                            if !cell.is_empty() {
+                                cell.push(',');
+                            }
+                            display(f, v, b, &mut cell);
+                        }
+                        line.push(cell);
+                    }
+                    got.push(line.join("|"));
+                }
+                crate::query::scan::Step::Done => break,
+            }
+        }
+        assert_eq!(got, ["|35|", "http://r/|80|x=1,y=2", "|5078|", "|108|"]);
+    }
+}
