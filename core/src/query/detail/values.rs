@@ -248,6 +248,28 @@ mod test {
         }
     }
 
+    /// The packet list's custom columns show fields read from the detail, rows asked for
+    /// in any order (the page asks for the screen it shows).
+    #[test]
+    fn custom_columns_show_fields_of_the_detail() {
+        let bytes = capture_bytes();
+        let capture = crate::ingest::ingest_bytes("made.pcap", &bytes);
+        let columns = [
+            lookup("http.referer").unwrap(),
+            lookup("tcp.nxtseq").unwrap(),
+        ];
+        let mut rows = crate::query::rows::Rows::new(&capture).with_custom(&columns);
+        let mut src = MemorySource {
+            files: vec![&bytes],
+        };
+        let mut ctx = crate::query::fields::FieldCtx::new(&capture);
+        let got: Vec<String> = [3, 1, 0, 2]
+            .into_iter()
+            .map(|i| rows.row(&mut ctx, i, None, &mut src).custom.join("|"))
+            .collect();
+        assert_eq!(got, ["|108", "http://r/|80", "|35", "|5078"]);
+    }
+
     /// `-T fields` prints what the detail shows (tshark prints the same lines).
     #[test]
     fn fields_print_as_the_detail_shows_them() {

@@ -314,6 +314,11 @@ impl<'c> FieldCtx<'c> {
         self.detail = Some(reader);
     }
 
+    /// Whether a [`DetailReader`] is plugged in.
+    pub fn reads_detail(&self) -> bool {
+        self.detail.is_some()
+    }
+
     /// Uses per-PDU values collected beforehand by a whole pass ([`Collector::run`]):
     /// fields it has need no packet bytes.
     pub fn with_collector(mut self, collector: &'c Collector) -> Self {

@@ -16,8 +16,8 @@ use crate::capture::packet::PacketRow;
 use crate::capture::tcp::Kind;
 use crate::capture::Capture;
 use crate::ingest::wire::{self, Layers, Net, Proto, StopReason, Transport};
-use crate::query::detail::{Apps, HeadSays, Pdu};
-use crate::query::fields::{self, civil_from_days, Fid, FieldCtx, PacketSource, Value};
+use crate::query::detail::{Apps, DetailValues, HeadSays, Pdu};
+use crate::query::fields::{self, civil_from_days, Fid, FieldCtx, PacketSource, Status, Value};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -444,6 +444,10 @@ impl<'c> Rows<'c> {
             self.columns(ctx, index, &bytes, src, &mut row);
         } else {
             row.info = "(packet bytes unavailable)".into();
+        }
+        if !ctx.reads_detail() && self.custom.iter().any(|f| f.def().status == Status::Detail) {
+            let index = self.index.apps.clone();
+            ctx.set_detail(Box::new(DetailValues::new(capture, index)));
         }
         for &f in &self.custom {
             self.values.clear();
