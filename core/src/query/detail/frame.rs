@@ -77,6 +77,8 @@ pub fn detail(
     super::echo::reply(capture, index, &summary, &mut d.layers);
     let before = protocols.len();
     apps.packet(ctx, src, index, &bytes, &summary, &mut d, &mut protocols);
+    let shared = std::rc::Rc::clone(apps.index(capture));
+    super::app::http::links::show(&shared, capture, index, &mut d.layers);
     // A TCP or UDP payload no dissector here takes is Wireshark's `data`.
     let app = capture
         .app_protos
