@@ -11,7 +11,7 @@
 //! `http.next_request_in`) tshark adds in a second pass, which the goldens are not, so it
 //! is not shown.
 
-use crate::capture::app::{AppProto, Detail};
+use crate::capture::app::{AppProto, Detail, Extent};
 use crate::capture::Capture;
 use crate::query::detail::{Index, Node};
 
@@ -43,16 +43,18 @@ pub(crate) fn show(index: &Index, capture: &Capture, packet: usize, layers: &mut
             continue;
         }
         let tx = &capture.transactions[t as usize];
-        // A message never whole packet-http.c never dissects (as the fields have it).
+        // A message never whole packet-http.c never dissects (as the fields have it);
+        // those after this packet do not count yet.
+        let upto = |e: &Extent| e.last() <= packet as u64;
         if let Some(e) = tx
             .request
-            .filter(|_| !h.request_cut() && !h.method().is_empty())
+            .filter(|e| upto(e) && !h.request_cut() && !h.method().is_empty())
         {
             messages.push((e.last(), true, t));
         }
         if let Some(e) = tx
             .response
-            .filter(|_| !h.response_cut() && h.status().is_some())
+            .filter(|e| upto(e) && !h.response_cut() && h.status().is_some())
         {
             messages.push((e.last(), false, t));
         }
@@ -65,9 +67,6 @@ pub(crate) fn show(index: &Index, capture: &Capture, packet: usize, layers: &mut
     let mut here: Vec<(bool, usize, usize, Option<u32>)> = Vec::new();
     let mut last_request = None;
     for &(p, request, t) in &messages {
-        if p > packet as u64 {
-            break;
-        }
         let k = if request {
             last_request = Some(t);
             pairs.push(Pair {
