@@ -74,8 +74,11 @@ pub fn detail(
     let summary = wire::dissect_layers(lt, &bytes, row.len as usize, &mut ls);
     let mut protocols: Vec<&'static str> = summary.protocols().collect();
     l2::layers(ctx, src, &bytes, lt, &ls, &mut d.layers);
+    super::echo::reply(capture, index, &summary, &mut d.layers);
     let before = protocols.len();
     apps.packet(ctx, src, index, &bytes, &summary, &mut d, &mut protocols);
+    let shared = std::rc::Rc::clone(apps.index(capture));
+    super::app::http::links::show(&shared, capture, index, &mut d.layers);
     // A TCP or UDP payload no dissector here takes is Wireshark's `data`.
     let app = capture
         .app_protos

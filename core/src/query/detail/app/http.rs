@@ -1,6 +1,8 @@
 //! HTTP/1.x messages (RFC 9112): the start line, the header lines with the fields
 //! Wireshark names, and where the body is.
 
+pub(crate) mod links;
+
 use crate::query::detail::{escape, string_field as sfield, Node};
 
 fn find(b: &[u8], pat: &[u8], from: usize) -> Option<usize> {

@@ -351,7 +351,7 @@ fn bytes_label(v: &[u8]) -> String {
     }
 }
 
-fn bytes_field(name: &str, label: &str, v: &[u8], pos: usize) -> Node {
+pub(super) fn bytes_field(name: &str, label: &str, v: &[u8], pos: usize) -> Node {
     Node::field(
         name,
         format!("{label}: {}", bytes_label(v)),

@@ -11,6 +11,9 @@ use crate::ingest::app::tls::keylog::KeyLog;
 use crate::query::detail::{colon_hex, hex, Node};
 use crate::query::fields::format_abs_time;
 
+mod hello;
+mod names;
+
 fn be16(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
 }
@@ -238,6 +241,7 @@ pub(super) fn record(
             }
         }
         23 => {
+            n.push(app_data(body, b));
             if let Some(name) = named {
                 n.push(app_data_proto(name, at));
             }
@@ -346,7 +350,7 @@ fn hello(h: &[u8], at: usize, client: bool, session13: bool, n: &mut Node) -> Op
     format_abs_time(secs as i64 * 1_000_000_000, &mut t);
     if tls13 {
         n.push(rn);
-        return hello_rest(h, at, client, n, p + 32);
+        return hello_rest(h, at, client, v, n, p + 32);
     }
     rn.push(
         Node::field(
@@ -369,11 +373,19 @@ fn hello(h: &[u8], at: usize, client: bool, session13: bool, n: &mut Node) -> Op
         .hex(&random[4..]),
     );
     n.push(rn);
-    hello_rest(h, at, client, n, p + 32)
+    hello_rest(h, at, client, v, n, p + 32)
 }
 
-/// A hello after its random, from `p`.
-fn hello_rest(h: &[u8], at: usize, client: bool, n: &mut Node, mut p: usize) -> Option<()> {
+/// A hello of version `version` after its random, from `p`.
+fn hello_rest(
+    h: &[u8],
+    at: usize,
+    client: bool,
+    version: u16,
+    n: &mut Node,
+    mut p: usize,
+) -> Option<()> {
+    let mut ja3 = hello::Ja3::default();
     let sl = *h.get(p)? as usize;
     n.push(uint(
         "tls.handshake.session_id_length",
@@ -411,20 +423,26 @@ fn hello_rest(h: &[u8], at: usize, client: bool, n: &mut Node, mut p: usize) -> 
             at,
         ));
         p += 2;
-        n.push(
-            Node::field(
-                "tls.handshake.ciphersuites",
-                format!(
-                    "Cipher Suites ({} suite{})",
-                    cl / 2,
-                    if cl / 2 == 1 { "" } else { "s" }
-                ),
-                "",
-                at + p,
-                cl,
-            )
-            .none(),
-        );
+        let mut cs = Node::field(
+            "tls.handshake.ciphersuites",
+            format!(
+                "Cipher Suites ({} suite{})",
+                cl / 2,
+                if cl / 2 == 1 { "" } else { "s" }
+            ),
+            "",
+            at + p,
+            cl,
+        )
+        .none();
+        let suites = h.get(p..p + cl);
+        for (k, b) in suites.unwrap_or(&[]).chunks_exact(2).enumerate() {
+            let v = u16::from_be_bytes([b[0], b[1]]);
+            ja3.cipher(v);
+            cs.push(hello::cipher_suite(v, b, at + p + 2 * k));
+        }
+        n.push(cs);
+        suites?;
         p += cl;
         let ml = *h.get(p)? as usize;
         n.push(uint(
@@ -455,12 +473,17 @@ fn hello_rest(h: &[u8], at: usize, client: bool, n: &mut Node, mut p: usize) -> 
         n.push(m);
         p += ml;
     } else {
+        let b = h.get(p..p + 2)?;
+        let v = u16::from_be_bytes([b[0], b[1]]);
+        ja3.cipher(v);
+        n.push(hello::cipher_suite(v, b, at + p));
         p += 2;
         let c = *h.get(p)?;
         n.push(comp(c, h, p, at));
         p += 1;
     }
     let el = be16(h, p)? as usize;
+    let ja3_at = at + p;
     n.push(uint(
         "tls.handshake.extensions_length",
         "Extensions Length",
@@ -498,12 +521,16 @@ fn hello_rest(h: &[u8], at: usize, client: bool, n: &mut Node, mut p: usize) -> 
             2,
             at,
         ));
+        ja3.extension(et);
         if et == 0 && client {
             server_name(data, at + p + 4, &mut e);
+        } else {
+            hello::extension(et, data, at + p + 4, client, &mut e, &mut ja3);
         }
         n.push(e);
         p += 4 + len;
     }
+    ja3.nodes(client, version, ja3_at, n);
     Some(())
 }
 
@@ -797,6 +824,11 @@ impl PlainStream {
     }
 }
 
+/// `tls.app_data`: a record's application data `body` at `at`, as it came (encrypted).
+fn app_data(body: &[u8], at: usize) -> Node {
+    super::quic::bytes_field("tls.app_data", "Encrypted Application Data", body, at)
+}
+
 /// `tls.app_data_proto`, a value Wireshark computes, at `at`.
 fn app_data_proto(name: &str, at: usize) -> Node {
     Node::field(
@@ -1019,6 +1051,7 @@ pub(super) fn opened_record(
             n.push(a);
         }
         23 => {
+            n.push(app_data(r.get(5..5 + len).unwrap_or(&[]), at + 5));
             if let Some(inner) = o.inner {
                 // At the start of what TLS was handed (Wireshark's item at offset 0).
                 n.push(app_data_proto(long_name(inner), start));
@@ -1200,6 +1233,84 @@ mod test {
                 for i in 0..c.packets.len() {
                     let d = detail(&mut ctx, i, &mut src, &mut apps, FrameInfo::default());
                     assert_eq!(d.number, i as u64 + 1);
+                }
+            }
+        }
+    }
+
+    /// The `show` of every node named `name`, depth first.
+    fn all<'a>(d: &'a Detail, name: &str) -> Vec<&'a str> {
+        fn walk<'a>(n: &'a [crate::query::detail::Node], name: &str, out: &mut Vec<&'a str>) {
+            for n in n {
+                if n.name == name {
+                    out.push(n.show.as_str());
+                }
+                walk(&n.children, name, out);
+            }
+        }
+        let mut out = Vec::new();
+        walk(&d.layers, name, &mut out);
+        out
+    }
+
+    /// The hellos' offers and choices, as tshark 4.0.17 shows them without the key log.
+    #[test]
+    fn hellos_show_suites_extensions_and_fingerprints() {
+        let c = testkit::capture("tls.pcap", &[]);
+        let b = bytes("tls.pcap");
+        let d = trees(&c, &b, &mut (0..6));
+        let ch = &d[3];
+        assert_eq!(all(ch, "tls.handshake.ciphersuite"), ["0x1301", "0x00ff"]);
+        let suite = ch.find("tls.handshake.ciphersuite").unwrap();
+        assert_eq!(
+            (suite.showname.as_str(), suite.pos, suite.size),
+            ("Cipher Suite: TLS_AES_128_GCM_SHA256 (0x1301)", 144, 2)
+        );
+        assert_eq!(
+            all(ch, "tls.handshake.extensions_supported_group").len(),
+            10
+        );
+        assert_eq!(all(ch, "tls.handshake.extensions_alpn_str"), ["http/1.1"]);
+        assert_eq!(
+            all(ch, "tls.handshake.extensions.supported_version"),
+            ["0x0304"]
+        );
+        assert_eq!(all(ch, "tls.handshake.sig_hash_alg").len(), 14);
+        assert_eq!(
+            all(ch, "tls.handshake.ja3"),
+            ["0ab4026bf9ce9095232b4d0c5fc11206"]
+        );
+        assert_eq!(
+            all(ch, "tls.handshake.ja3_full"),
+            ["771,4865-255,0-11-10-16-22-23-49-13-43-45-51-21,29-23-30-25-24-256-257-258-259-260,0-1-2"]
+        );
+        let sh = &d[5];
+        assert_eq!(all(sh, "tls.handshake.ciphersuite"), ["0x1301"]);
+        assert_eq!(
+            all(sh, "tls.handshake.ja3s"),
+            ["f4febc55ea12b31ae17cfb7e614afda8"]
+        );
+        assert_eq!(all(sh, "tls.handshake.ja3s_full"), ["771,4865,43-51"]);
+        // The encrypted records after the ServerHello: their bytes as they came.
+        let data = sh.find("tls.app_data").unwrap();
+        assert_eq!((data.pos, data.size), (204, 42));
+        assert!(data.show.starts_with("3c:66:ec:42"));
+    }
+
+    /// Every prefix of a ClientHello and a ServerHello gives a tree (nothing panics) and
+    /// no fingerprint of a hello cut before its extensions.
+    #[test]
+    fn cut_hellos_do_not_panic() {
+        let c = testkit::capture("tls.pcap", &[]);
+        let b = bytes("tls.pcap");
+        for i in [3, 5] {
+            let row = &c.packets.get(i).unwrap();
+            let frame = &b[row.offset as usize..][..row.caplen as usize];
+            let body = &frame[66 + 5..];
+            for n in 0..body.len() {
+                let h = super::handshake(&body[..n.max(1)], 0, "x");
+                if n < 40 {
+                    assert!(h.find("tls.handshake.ja3").is_none());
                 }
             }
         }

@@ -1,0 +1,476 @@
+//! What a hello offers or chooses, as packet-tls-utils.c shows it: the cipher suites,
+//! the bodies of the extensions users filter on (supported groups, EC point formats,
+//! signature algorithms, ALPN, supported versions; RFC 8446 §4.2, RFC 7301, RFC 8422),
+//! and the JA3 and JA3S fingerprints tshark computes from them.
+
+use super::names;
+use super::{be16, uint};
+use crate::query::detail::{string_field, Node};
+
+/// A GREASE value (RFC 8701 §2: 0x?a?a with both bytes equal), which JA3 leaves out.
+pub(super) fn grease(v: u16) -> bool {
+    v & 0x0f0f == 0x0a0a && v >> 8 == v & 0xff
+}
+
+fn plural(n: usize, one: &str) -> String {
+    format!("{n} {one}{}", if n == 1 { "" } else { "s" })
+}
+
+/// A 16-bit value shown as `Label: name (0x1234)` (a `BASE_HEX` field with names).
+fn named16(field: &str, label: &str, name: &str, v: u16, b: &[u8], at: usize) -> Node {
+    Node::field(
+        field,
+        format!("{label}: {name} (0x{v:04x})"),
+        format!("0x{v:04x}"),
+        at,
+        2,
+    )
+    .hex(b)
+}
+
+/// `tls.handshake.ciphersuite` of the suite `v` at `at` (its bytes `b`).
+pub(super) fn cipher_suite(v: u16, b: &[u8], at: usize) -> Node {
+    named16(
+        "tls.handshake.ciphersuite",
+        "Cipher Suite",
+        names::cipher_suite(v),
+        v,
+        b,
+        at,
+    )
+}
+
+/// The values of a hello JA3 (or JA3S) is made of, in decimal joined by `-`.
+#[derive(Default)]
+pub(super) struct Ja3 {
+    ciphers: String,
+    extensions: String,
+    groups: String,
+    points: String,
+}
+
+fn join(list: &mut String, v: u16) {
+    if !list.is_empty() {
+        list.push('-');
+    }
+    list.push_str(&v.to_string());
+}
+
+impl Ja3 {
+    /// A cipher suite the client offers (or the one the server chose).
+    pub(super) fn cipher(&mut self, v: u16) {
+        if !grease(v) {
+            join(&mut self.ciphers, v);
+        }
+    }
+
+    /// An extension of the hello.
+    pub(super) fn extension(&mut self, t: u16) {
+        if !grease(t) {
+            join(&mut self.extensions, t);
+        }
+    }
+
+    /// `tls.handshake.ja3_full` and `tls.handshake.ja3` (a ClientHello of version
+    /// `version`; `tls.handshake.ja3s_full` and `ja3s` for a ServerHello), computed
+    /// values at `at`.
+    pub(super) fn nodes(&self, client: bool, version: u16, at: usize, n: &mut Node) {
+        let (full, hash, label) = if client {
+            let s = format!(
+                "{version},{},{},{},{}",
+                self.ciphers, self.extensions, self.groups, self.points
+            );
+            (s, "tls.handshake.ja3", "JA3")
+        } else {
+            let s = format!("{version},{},{}", self.ciphers, self.extensions);
+            (s, "tls.handshake.ja3s", "JA3S")
+        };
+        let digest = crate::query::detail::hex(&md5(full.as_bytes()));
+        let name = format!("{hash}_full");
+        n.push(string_field(&name, &format!("{label} Fullstring"), full, at, 0).gen());
+        n.push(string_field(hash, label, digest, at, 0).gen());
+    }
+}
+
+/// The body `d` (at `at`) of an extension of type `t` in a ClientHello (`client`) or a
+/// ServerHello, added to its node `e`; what JA3 takes from it goes to `ja3`. Bodies of
+/// other extensions, and what is cut short, are left as their bytes.
+pub(super) fn extension(
+    t: u16,
+    d: &[u8],
+    at: usize,
+    client: bool,
+    e: &mut Node,
+    ja3: &mut Ja3,
+) -> Option<()> {
+    match t {
+        10 => {
+            let l = be16(d, 0)? as usize;
+            e.push(uint(
+                "tls.handshake.extensions_supported_groups_length",
+                "Supported Groups List Length",
+                l as u64,
+                d,
+                0,
+                2,
+                at,
+            ));
+            let list = d.get(2..2 + l)?;
+            let mut g = Node::field(
+                "tls.handshake.extensions_supported_groups",
+                format!("Supported Groups ({})", plural(l / 2, "group")),
+                "",
+                at + 2,
+                l,
+            )
+            .none();
+            for (k, v) in list.chunks_exact(2).enumerate() {
+                let x = u16::from_be_bytes([v[0], v[1]]);
+                if !grease(x) {
+                    join(&mut ja3.groups, x);
+                }
+                g.push(named16(
+                    "tls.handshake.extensions_supported_group",
+                    "Supported Group",
+                    names::group(x),
+                    x,
+                    v,
+                    at + 2 + 2 * k,
+                ));
+            }
+            e.push(g);
+        }
+        11 => {
+            let l = *d.first()? as usize;
+            e.push(uint(
+                "tls.handshake.extensions_ec_point_formats_length",
+                "EC point formats Length",
+                l as u64,
+                d,
+                0,
+                1,
+                at,
+            ));
+            let list = d.get(1..1 + l)?;
+            let mut f = Node::field(
+                "tls.handshake.extensions_ec_point_formats",
+                format!("Elliptic curves point formats ({l})"),
+                "",
+                at + 1,
+                l,
+            )
+            .none();
+            for (k, &v) in list.iter().enumerate() {
+                join(&mut ja3.points, v.into());
+                let name = match v {
+                    0 => "uncompressed",
+                    1 => "ansiX962_compressed_prime",
+                    2 => "ansiX962_compressed_char2",
+                    _ => "Unknown",
+                };
+                f.push(
+                    Node::field(
+                        "tls.handshake.extensions_ec_point_format",
+                        format!("EC point format: {name} ({v})"),
+                        v.to_string(),
+                        at + 1 + k,
+                        1,
+                    )
+                    .hex(&[v]),
+                );
+            }
+            e.push(f);
+        }
+        13 | 50 => {
+            let l = be16(d, 0)? as usize;
+            e.push(uint(
+                "tls.handshake.sig_hash_alg_len",
+                "Signature Hash Algorithms Length",
+                l as u64,
+                d,
+                0,
+                2,
+                at,
+            ));
+            let list = d.get(2..2 + l)?;
+            let mut s = Node::field(
+                "tls.handshake.sig_hash_algs",
+                format!("Signature Hash Algorithms ({})", plural(l / 2, "algorithm")),
+                "",
+                at + 2,
+                l,
+            )
+            .none();
+            for (k, v) in list.chunks_exact(2).enumerate() {
+                s.push(sig_alg(v, at + 2 + 2 * k));
+            }
+            e.push(s);
+        }
+        16 => {
+            let l = be16(d, 0)? as usize;
+            e.push(uint(
+                "tls.handshake.extensions_alpn_len",
+                "ALPN Extension Length",
+                l as u64,
+                d,
+                0,
+                2,
+                at,
+            ));
+            let list = d.get(2..2 + l)?;
+            let mut a = Node::field(
+                "tls.handshake.extensions_alpn_list",
+                "ALPN Protocol",
+                "",
+                at + 2,
+                l,
+            )
+            .none();
+            let mut p = 0;
+            while p < list.len() {
+                let sl = list[p] as usize;
+                a.push(uint(
+                    "tls.handshake.extensions_alpn_str_len",
+                    "ALPN string length",
+                    sl as u64,
+                    list,
+                    p,
+                    1,
+                    at + 2,
+                ));
+                let Some(s) = list.get(p + 1..p + 1 + sl) else {
+                    break;
+                };
+                let text = String::from_utf8_lossy(s).into_owned();
+                a.push(
+                    Node::field(
+                        "tls.handshake.extensions_alpn_str",
+                        format!("ALPN Next Protocol: {text}"),
+                        text,
+                        at + 2 + p + 1,
+                        sl,
+                    )
+                    .hex(s),
+                );
+                p += 1 + sl;
+            }
+            e.push(a);
+        }
+        43 if client => {
+            let l = *d.first()? as usize;
+            e.push(uint(
+                "tls.handshake.extensions.supported_versions_len",
+                "Supported Versions length",
+                l as u64,
+                d,
+                0,
+                1,
+                at,
+            ));
+            let list = d.get(1..1 + l)?;
+            for (k, v) in list.chunks_exact(2).enumerate() {
+                e.push(version(v, at + 1 + 2 * k));
+            }
+        }
+        43 => {
+            e.push(version(d.get(..2)?, at));
+        }
+        _ => {}
+    }
+    Some(())
+}
+
+/// `tls.handshake.extensions.supported_version` of the two bytes `v` at `at`.
+fn version(v: &[u8], at: usize) -> Node {
+    let x = u16::from_be_bytes([v[0], v[1]]);
+    named16(
+        "tls.handshake.extensions.supported_version",
+        "Supported Version",
+        names::tls_version(x),
+        x,
+        v,
+        at,
+    )
+}
+
+/// One signature scheme (RFC 8446 §4.2.3) of the two bytes `v` at `at`, with the hash
+/// and signature halves TLS 1.2 gave them (RFC 5246 §7.4.1.4.1).
+fn sig_alg(v: &[u8], at: usize) -> Node {
+    let x = u16::from_be_bytes([v[0], v[1]]);
+    let hash = match v[0] {
+        0 => "None",
+        1 => "MD5",
+        2 => "SHA1",
+        3 => "SHA224",
+        4 => "SHA256",
+        5 => "SHA384",
+        6 => "SHA512",
+        7 => "SM3",
+        _ => "Unknown",
+    };
+    let sig = match v[1] {
+        0 => "Anonymous",
+        1 => "RSA",
+        2 => "DSA",
+        3 => "ECDSA",
+        4 => "SM2",
+        _ => "Unknown",
+    };
+    // A scheme TLS 1.3 does not name is its TLS 1.2 pair's.
+    let name = match names::sig_alg(x) {
+        "Unknown" => format!("{hash} {sig}"),
+        known => known.to_owned(),
+    };
+    let mut n = named16(
+        "tls.handshake.sig_hash_alg",
+        "Signature Algorithm",
+        &name,
+        x,
+        v,
+        at,
+    );
+    n.push(
+        Node::field(
+            "tls.handshake.sig_hash_hash",
+            format!("Signature Hash Algorithm Hash: {hash} ({})", v[0]),
+            v[0].to_string(),
+            at,
+            1,
+        )
+        .hex(&v[..1]),
+    );
+    n.push(
+        Node::field(
+            "tls.handshake.sig_hash_sig",
+            format!("Signature Hash Algorithm Signature: {sig} ({})", v[1]),
+            v[1].to_string(),
+            at + 1,
+            1,
+        )
+        .hex(&v[1..]),
+    );
+    n
+}
+
+/// MD5 (RFC 1321), which JA3 names a fingerprint by. Not for security: a fingerprint is
+/// a label.
+fn md5(msg: &[u8]) -> [u8; 16] {
+    const S: [u32; 64] = [
+        7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9, 14, 20, 5, 9, 14, 20, 5,
+        9, 14, 20, 5, 9, 14, 20, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 6, 10,
+        15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21,
+    ];
+    // K[i] = floor(abs(sin(i + 1)) * 2^32) (RFC 1321 §3.4), written out so no platform's
+    // sin decides them.
+    const K: [u32; 64] = [
+        0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a, 0xa8304613,
+        0xfd469501, 0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be, 0x6b901122, 0xfd987193,
+        0xa679438e, 0x49b40821, 0xf61e2562, 0xc040b340, 0x265e5a51, 0xe9b6c7aa, 0xd62f105d,
+        0x02441453, 0xd8a1e681, 0xe7d3fbc8, 0x21e1cde6, 0xc33707d6, 0xf4d50d87, 0x455a14ed,
+        0xa9e3e905, 0xfcefa3f8, 0x676f02d9, 0x8d2a4c8a, 0xfffa3942, 0x8771f681, 0x6d9d6122,
+        0xfde5380c, 0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70, 0x289b7ec6, 0xeaa127fa,
+        0xd4ef3085, 0x04881d05, 0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665, 0xf4292244,
+        0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92, 0xffeff47d, 0x85845dd1,
+        0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb,
+        0xeb86d391,
+    ];
+    let mut h: [u32; 4] = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476];
+    let mut m = msg.to_vec();
+    m.push(0x80);
+    while m.len() % 64 != 56 {
+        m.push(0);
+    }
+    m.extend_from_slice(&((msg.len() as u64).wrapping_mul(8)).to_le_bytes());
+    for block in m.chunks_exact(64) {
+        let w: [u32; 16] = std::array::from_fn(|i| {
+            u32::from_le_bytes([
+                block[4 * i],
+                block[4 * i + 1],
+                block[4 * i + 2],
+                block[4 * i + 3],
+            ])
+        });
+        let [mut a, mut b, mut c, mut d] = h;
+        for i in 0..64 {
+            let (f, g) = match i / 16 {
+                0 => ((b & c) | (!b & d), i),
+                1 => ((d & b) | (!d & c), (5 * i + 1) % 16),
+                2 => (b ^ c ^ d, (3 * i + 5) % 16),
+                _ => (c ^ (b | !d), (7 * i) % 16),
+            };
+            let t = d;
+            d = c;
+            c = b;
+            b = b.wrapping_add(
+                a.wrapping_add(f)
+                    .wrapping_add(K[i])
+                    .wrapping_add(w[g])
+                    .rotate_left(S[i]),
+            );
+            a = t;
+        }
+        h = [
+            h[0].wrapping_add(a),
+            h[1].wrapping_add(b),
+            h[2].wrapping_add(c),
+            h[3].wrapping_add(d),
+        ];
+    }
+    let mut out = [0; 16];
+    for (i, x) in h.iter().enumerate() {
+        out[4 * i..4 * i + 4].copy_from_slice(&x.to_le_bytes());
+    }
+    out
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use crate::query::detail::hex;
+
+    #[test]
+    fn md5_of_rfc_1321s_test_suite() {
+        for (m, d) in [
+            ("", "d41d8cd98f00b204e9800998ecf8427e"),
+            ("a", "0cc175b9c0f1b6a831c399e269772661"),
+            ("abc", "900150983cd24fb0d6963f7d28e17f72"),
+            ("message digest", "f96b697d7cb7938d525a2f31aaf161d0"),
+            (
+                "12345678901234567890123456789012345678901234567890123456789012345678901234567890",
+                "57edf4a22be3c955ac49da2e2107b67a",
+            ),
+        ] {
+            assert_eq!(hex(&md5(m.as_bytes())), d, "{m:?}");
+        }
+    }
+
+    #[test]
+    fn grease_values_are_both_bytes_0x_a() {
+        assert!(grease(0x0a0a) && grease(0xfafa));
+        assert!(!grease(0x0a1a) && !grease(0x1301));
+    }
+
+    #[test]
+    fn short_extension_bodies_keep_what_is_whole() {
+        let mut ja3 = Ja3::default();
+        // supported_groups whose list says 6 bytes and has 4: the length, no list.
+        let mut e = Node::text("x", 0, 0);
+        assert!(extension(10, &[0, 6, 0, 0x1d, 0, 0x17], 0, true, &mut e, &mut ja3).is_none());
+        assert_eq!(e.children.len(), 1);
+        // ALPN whose string is cut: its length, not the string.
+        let mut e = Node::text("x", 0, 0);
+        extension(16, &[0, 4, 5, b'h', b'2', b'x'], 0, true, &mut e, &mut ja3);
+        let list = e.find("tls.handshake.extensions_alpn_list").unwrap();
+        assert_eq!(list.children.len(), 1);
+        // Every prefix of every extension: no panic.
+        let body = [0, 4, 2, b'h', b'2', 0, 0, 0, 0];
+        for t in [10, 11, 13, 16, 43, 50] {
+            for n in 0..body.len() {
+                for client in [true, false] {
+                    let mut e = Node::text("x", 0, 0);
+                    extension(t, &body[..n], 0, client, &mut e, &mut ja3);
+                }
+            }
+        }
+    }
+}
