@@ -270,6 +270,29 @@ mod test {
         assert_eq!(got, ["|108", "http://r/|80", "|35", "|5078"]);
     }
 
+    /// In a capture whose TLS records are opened (its secrets), packets fed before the
+    /// first detail stay fed: the scan goes on in order rather than replaying each
+    /// conversation from packets it no longer holds (on bench.pcap `http.date` missed
+    /// the responses whose header an earlier segment began).
+    #[test]
+    fn packets_fed_before_the_first_detail_stay_fed() {
+        use crate::query::detail::{detail, Apps, FrameInfo};
+        let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/data/servers/tls-dsb.pcapng");
+        let bytes = std::fs::read(path).expect("tests/data/servers is in the repository");
+        let capture = crate::ingest::ingest_bytes("tls-dsb.pcapng", &bytes);
+        assert!(capture.app_inner.iter().any(Option::is_some));
+        let mut src = MemorySource {
+            files: vec![&bytes],
+        };
+        let mut apps = Apps::new();
+        apps.feed_to(&capture, &mut src, 11);
+        let mut ctx = crate::query::fields::FieldCtx::new(&capture);
+        let d = detail(&mut ctx, 11, &mut src, &mut apps, FrameInfo::default());
+        assert!(d.layers.iter().any(|l| l.name == "http"));
+        assert!(apps.in_order(12));
+    }
+
     /// `-T fields` prints what the detail shows (tshark prints the same lines).
     #[test]
     fn fields_print_as_the_detail_shows_them() {

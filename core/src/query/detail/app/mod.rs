@@ -349,6 +349,9 @@ impl Apps {
     /// packets only calls this for the others as it reads them. Nothing once packets were
     /// asked for out of order.
     pub(crate) fn feed_to(&mut self, capture: &Capture, src: &mut dyn PacketSource, index: usize) {
+        // Records are opened from the first packet fed, as the packets' detail opens them:
+        // opening them later starts every conversation fed so far over.
+        self.open_tls(capture);
         if self.random || index <= self.next {
             return;
         }
