@@ -76,6 +76,11 @@ pub fn detail(
     l2::layers(ctx, src, &bytes, lt, &ls, &mut d.layers);
     let before = protocols.len();
     apps.packet(ctx, src, index, &bytes, &summary, &mut d, &mut protocols);
+    // SSH, FTP, SMTP, POP, IMAP and Telnet: protocols on their ports no parser of ours
+    // reads.
+    let lines = protocols.len() == before
+        && (super::ssh::layers(ctx, src, index, &bytes, &summary, &mut d, &mut protocols)
+            || super::lines::layers(ctx, src, index, &bytes, &summary, &mut d, &mut protocols));
     // A TCP or UDP payload no dissector here takes is Wireshark's `data`.
     let app = capture
         .app_protos
@@ -85,6 +90,7 @@ pub fn detail(
         .is_some();
     let payload = summary.payload.is_some_and(|p| p.len > 0);
     if protocols.len() == before
+        && !lines
         && !app
         && payload
         && matches!(protocols.last(), Some(&("tcp" | "udp")))
