@@ -87,6 +87,14 @@ pub(super) fn layers(
     // A binary packet whose first bytes came in earlier segments.
     let gathered = gathered_before(ctx, src, index, &row);
     ctx.begin_with_bytes(index, bytes);
+    let Some(gathered) = gathered else {
+        // An earlier segment could not be read (a source that holds only the packets at
+        // hand): the item alone.
+        d.layers
+            .push(Node::proto("ssh", "SSH Protocol", start, payload.len()));
+        protocols.push("ssh");
+        return true;
+    };
     let mut at = 0;
     if !gathered.is_empty() {
         let mut pdu: Vec<u8> = gathered.iter().flat_map(|g| g.1.iter().copied()).collect();
@@ -210,19 +218,20 @@ impl<'a> Parts<'a> {
 
 /// The segments of the same side before packet `index` that began the binary packet it
 /// ends (each with its payload, oldest first): back to the one the replay shows as its
-/// start.
+/// start. None when one of them could not be read.
 fn gathered_before(
     ctx: &mut FieldCtx<'_>,
     src: &mut dyn PacketSource,
     index: usize,
     row: &crate::capture::packet::PacketRow,
-) -> Vec<(usize, Vec<u8>)> {
+) -> Option<Vec<(usize, Vec<u8>)>> {
     let capture = ctx.capture();
     let mut out = Vec::new();
     let mut j = index;
+    let mut began = false;
     for _ in 0..MAX_BACK {
         let Some(k) = j.checked_sub(1) else {
-            return Vec::new();
+            return Some(Vec::new());
         };
         j = k;
         let r = capture.packets.at(j);
@@ -234,31 +243,35 @@ fn gathered_before(
             None => continue,
             Some(Shown::Inside) => {}
             Some(Shown::Starts) => {
-                if starts_banner(ctx, src, j) {
+                match payload_at(ctx, src, j) {
+                    None => return None,
                     // A banner with no line end: TCP gathers nothing after it.
-                    return Vec::new();
+                    Some(p) if p.get(..4).is_some_and(|b| b.eq_ignore_ascii_case(b"SSH-")) => {
+                        return Some(Vec::new())
+                    }
+                    Some(_) => {}
                 }
                 out.push(j);
+                began = true;
                 break;
             }
-            Some(_) => return Vec::new(),
+            Some(_) => return Some(Vec::new()),
         }
         out.push(j);
     }
+    if !began {
+        // Not back to the packet's start within reach.
+        return if out.is_empty() {
+            Some(Vec::new())
+        } else {
+            None
+        };
+    }
     let mut got = Vec::new();
     for &j in out.iter().rev() {
-        match payload_at(ctx, src, j) {
-            Some(p) => got.push((j, p)),
-            None => return Vec::new(),
-        }
+        got.push((j, payload_at(ctx, src, j)?));
     }
-    got
-}
-
-/// Whether segment `j` starts with a banner (`SSH-`).
-fn starts_banner(ctx: &FieldCtx<'_>, src: &mut dyn PacketSource, j: usize) -> bool {
-    payload_at(ctx, src, j)
-        .is_some_and(|p| p.get(..4).is_some_and(|b| b.eq_ignore_ascii_case(b"SSH-")))
+    Some(got)
 }
 
 /// The payload of packet `j` (a TCP segment), read from `src`.

@@ -84,13 +84,23 @@ pub(super) fn layers(
     let before = if gathers {
         gathered_before(ctx, src, index, &row)
     } else {
-        Vec::new()
+        Some(Vec::new())
+    };
+    let stateful = if proto == "smtp" && to_server {
+        client_sent_data(ctx, src, index, &row)
+    } else {
+        Some(false)
     };
     ctx.begin_with_bytes(index, bytes);
-    if proto == "smtp" && to_server && client_sent_data(ctx, src, index, &row) {
-        // The message after a DATA (or the exchange after AUTH) is not worded here.
-        return false;
-    }
+    let (Some(before), Some(false)) = (before, stateful) else {
+        // An earlier segment could not be read (a source that holds only the packets at
+        // hand), or SMTP's client sent DATA or AUTH before (a message or credentials,
+        // which `packet-smtp.c` follows with state not kept here): the item alone.
+        d.layers
+            .push(Node::proto(proto, proto_title(proto), start, payload.len()));
+        protocols.push(proto);
+        return true;
+    };
     let (pdu, base, source) = if before.is_empty() {
         (payload.to_vec(), start, 0)
     } else {
@@ -192,7 +202,9 @@ fn same_side(ctx: &mut FieldCtx<'_>, index: usize, row: &PacketRow, back: bool) 
 }
 
 /// Whether a later segment of the same side has the protocol's item (it ends the line
-/// this segment begins).
+/// this segment begins). A segment `src` does not hold ends the search (asking the
+/// conversation's replay about it would feed it as unread: a scan in order, whose
+/// source holds the packet at hand, feeds it later with its bytes).
 fn line_ended_later(
     ctx: &mut FieldCtx<'_>,
     src: &mut dyn PacketSource,
@@ -201,6 +213,9 @@ fn line_ended_later(
 ) -> bool {
     let proto = proto_name(ctx, row);
     for j in same_side(ctx, index, row, false) {
+        if payload_at(ctx, src, j).is_none() {
+            return false;
+        }
         ctx.begin(j);
         if ctx.tcpapp_item(proto, src) {
             return true;
@@ -211,13 +226,13 @@ fn line_ended_later(
 
 /// The segments before packet `index` on its side that TCP gathered into the line it
 /// ends (each with its payload, oldest first): those with payload and no item since
-/// the last one with an item.
+/// the last one with an item. None when one of them could not be read.
 fn gathered_before(
     ctx: &mut FieldCtx<'_>,
     src: &mut dyn PacketSource,
     index: usize,
     row: &PacketRow,
-) -> Vec<(usize, Vec<u8>)> {
+) -> Option<Vec<(usize, Vec<u8>)>> {
     let proto = proto_name(ctx, row);
     let mut out = Vec::new();
     for j in same_side(ctx, index, row, true) {
@@ -225,30 +240,41 @@ fn gathered_before(
         if ctx.tcpapp_item(proto, src) {
             break;
         }
+        let capture = ctx.capture();
+        let r = capture.packets.at(j);
+        let carries = match r.tcp {
+            crate::capture::packet::TcpHeader::One { len, .. } => len > 0,
+            _ => true,
+        };
+        if !carries || crate::query::fields::withheld(capture, j) {
+            continue;
+        }
         match payload_at(ctx, src, j) {
-            Some(p) if !p.is_empty() && !crate::query::fields::withheld(ctx.capture(), j) => {
-                out.push((j, p))
-            }
-            _ => {}
+            Some(p) if !p.is_empty() => out.push((j, p)),
+            Some(_) => {}
+            None => return None,
         }
     }
     out.reverse();
-    out
+    Some(out)
 }
 
 /// Whether the client of an SMTP conversation sent DATA, BDAT or AUTH before packet
 /// `index`: what it sends after them is a message or credentials, which
-/// `packet-smtp.c` follows with state this module does not keep.
+/// `packet-smtp.c` follows with state this module does not keep. None when one of its
+/// segments could not be read.
 fn client_sent_data(
     ctx: &mut FieldCtx<'_>,
     src: &mut dyn PacketSource,
     index: usize,
     row: &PacketRow,
-) -> bool {
+) -> Option<bool> {
     for j in same_side(ctx, index, row, true) {
-        let Some(p) = payload_at(ctx, src, j) else {
+        let r = ctx.capture().packets.at(j);
+        if matches!(r.tcp, crate::capture::packet::TcpHeader::One { len: 0, .. }) {
             continue;
-        };
+        }
+        let p = payload_at(ctx, src, j)?;
         let stateful = p.split(|&c| c == b'\n').any(|line| {
             let w = line.get(..4).unwrap_or(line);
             [&b"DATA"[..], b"BDAT", b"AUTH"]
@@ -256,10 +282,21 @@ fn client_sent_data(
                 .any(|c| w.eq_ignore_ascii_case(c))
         });
         if stateful {
-            return true;
+            return Some(true);
         }
     }
-    false
+    Some(false)
+}
+
+/// The text of a protocol's item.
+fn proto_title(proto: &str) -> &'static str {
+    match proto {
+        "ftp" => "File Transfer Protocol (FTP)",
+        "pop" => "Post Office Protocol",
+        "smtp" => "Simple Mail Transfer Protocol",
+        "imap" => "Internet Message Access Protocol",
+        _ => "Telnet",
+    }
 }
 
 /// The protocol of the conversation of `row` (known to be one of this module's).
@@ -356,6 +393,15 @@ mod test {
         }
     }
 
+    /// Serves packet `.1` only.
+    struct Only<'a>(MemorySource<'a>, usize);
+
+    impl PacketSource for Only<'_> {
+        fn read(&mut self, i: usize, row: &PacketRow, buf: &mut Vec<u8>) -> bool {
+            i == self.1 && self.0.read(i, row, buf)
+        }
+    }
+
     /// A line cut over segments is shown from a source of its own in the segment that
     /// ends it (tshark 4.0 on tests/data/tcpapps/detail.pcap, frames 34 and 35); the
     /// bytes after an accepted STARTTLS stay data (lines.pcap, frame 13); packets asked
@@ -400,6 +446,38 @@ mod test {
                     d.find("frame.protocols").unwrap().show,
                     "eth:ethertype:ip:tcp:data"
                 );
+            }
+            // A source that holds only the packet at hand (a scan's): a line or an SSH
+            // packet whose first bytes are not at hand shows its item alone, not fields
+            // read from the wrong bytes.
+            // Asked in order, as a scan asks, so that the replays are fed as they go.
+            let only = |last: usize| {
+                let mut ctx = FieldCtx::new(&capture);
+                let mut apps = Apps::new();
+                let mut d = None;
+                for i in 0..=last {
+                    let mut src = Only(MemorySource { files: vec![file] }, i);
+                    d = Some(detail(
+                        &mut ctx,
+                        i,
+                        &mut src,
+                        &mut apps,
+                        FrameInfo::default(),
+                    ));
+                }
+                d.unwrap()
+            };
+            let gathered = match name {
+                "detail.pcap" => Some((34, "smtp")),
+                "ssh-made.pcap" => Some((7, "ssh")),
+                _ => None,
+            };
+            if let Some((i, proto)) = gathered {
+                let d = only(i);
+                let layer = d.layers.iter().find(|l| l.name == proto).unwrap();
+                assert!(layer.children.is_empty(), "{name} {i}");
+                let whole = at(&mut ctx, &mut apps, &mut src, i);
+                assert!(whole.find(proto).is_some_and(|l| !l.children.is_empty()));
             }
             let n = capture.packets.len();
             for i in (0..n).rev() {
