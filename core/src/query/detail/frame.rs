@@ -79,6 +79,11 @@ pub fn detail(
     apps.packet(ctx, src, index, &bytes, &summary, &mut d, &mut protocols);
     let shared = std::rc::Rc::clone(apps.index(capture));
     super::app::http::links::show(&shared, capture, index, &mut d.layers);
+    // SSH, FTP, SMTP, POP, IMAP and Telnet: protocols on their ports no parser of ours
+    // reads.
+    let lines = protocols.len() == before
+        && (super::ssh::layers(ctx, src, index, &bytes, &summary, &mut d, &mut protocols)
+            || super::lines::layers(ctx, src, index, &bytes, &summary, &mut d, &mut protocols));
     // A TCP or UDP payload no dissector here takes is Wireshark's `data`.
     let app = capture
         .app_protos
@@ -88,6 +93,7 @@ pub fn detail(
         .is_some();
     let payload = summary.payload.is_some_and(|p| p.len > 0);
     if protocols.len() == before
+        && !lines
         && !app
         && payload
         && matches!(protocols.last(), Some(&("tcp" | "udp")))

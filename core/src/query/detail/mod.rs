@@ -10,7 +10,10 @@
 //!
 //! The link, network and transport layers are read at the offsets `wire` found; the
 //! application layers (HTTP/1.x, DNS, memcached, Redis RESP, MySQL, the TLS handshake)
-//! are dissected from the packet's payload, or from the PDU it completes, by [`app`].
+//! are dissected from the packet's payload, or from the PDU it completes, by [`app`];
+//! SSH ([`ssh`]) and the line-based protocols FTP, SMTP, POP, IMAP and Telnet
+//! ([`lines`]), which tshark names by port and no parser of ours reads, from the
+//! decisions the rows and filters share (`fields::ssh`, `fields::tcpapps`).
 
 mod app;
 pub(crate) use app::http2::headers_of as http2_headers;
@@ -24,7 +27,9 @@ mod index;
 mod l2;
 mod l3;
 mod l4;
+mod lines;
 pub mod pdml;
+mod ssh;
 pub mod text;
 mod tunnel;
 mod values;

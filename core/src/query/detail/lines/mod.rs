@@ -1,0 +1,512 @@
+//! The line-based protocols tshark dissects on their TCP ports that no parser of ours
+//! reads: FTP, SMTP, POP, IMAP and Telnet (`packet-ftp.c`, `packet-smtp.c`,
+//! `packet-pop.c`, `packet-imap.c`, `packet-telnet.c` of tshark 4.0).
+//!
+//! Which segments carry a protocol's item is decided once, by
+//! [`FieldCtx::tcpapp_item`] (the rows and filters ask the same): a segment with payload
+//! that TCP hands on, up to an accepted STARTTLS. SMTP and IMAP gather a line cut over
+//! segments: the segment that ends it shows the line, from a byte source of its own
+//! (`Reassembled TCP`), and the segments before it show no protocol above TCP.
+
+mod ftp;
+mod imap;
+mod pop;
+mod smtp;
+mod telnet;
+
+use super::app::{reassembled, Gathered};
+use super::{escape, Detail, Node};
+use crate::capture::flow::{Direction, L4};
+use crate::capture::packet::{PacketRow, NO_FLOW};
+use crate::ingest::app::{foreign_port, payload_of};
+use crate::ingest::wire::{self, Summary};
+use crate::query::fields::tcpapps::{self, Framing};
+use crate::query::fields::{FieldCtx, PacketSource};
+
+/// The most packets of a conversation looked at before or after a segment for the
+/// others of a line cut over segments, or for SMTP's DATA command.
+const MAX_LOOK: usize = 4096;
+
+/// Adds the layer of the line-based protocol packet `index` carries, if its
+/// conversation is one (`bytes`: its frame, `summary`: its headers); returns whether
+/// the payload is accounted for (a layer added, or a segment of a line that a later
+/// segment ends), so that it is not `data`.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn layers(
+    ctx: &mut FieldCtx<'_>,
+    src: &mut dyn PacketSource,
+    index: usize,
+    bytes: &[u8],
+    summary: &Summary,
+    d: &mut Detail,
+    protocols: &mut Vec<&'static str>,
+) -> bool {
+    let capture = ctx.capture();
+    let row = capture.packets.at(index);
+    if row.flow == NO_FLOW {
+        return false;
+    }
+    let Some(conv) = capture.conversations.get(row.flow as usize) else {
+        return false;
+    };
+    if conv.proto != L4::Tcp {
+        return false;
+    }
+    let Some(proto) = tcpapps::proto_of([conv.port_a, conv.port_b]) else {
+        return false;
+    };
+    let Some(Framing::Lines(_)) = tcpapps::framing(proto) else {
+        return false;
+    };
+    let Some(p) = summary.payload.filter(|p| !p.reassembled && p.len > 0) else {
+        return false;
+    };
+    let start = p.offset as usize;
+    let Some(payload) = bytes.get(start..start + p.len as usize) else {
+        return false;
+    };
+    if crate::query::fields::withheld(capture, index) {
+        // A retransmission TCP hands to no dissector: nothing above TCP.
+        return true;
+    }
+    let to_server = to_server(proto, [conv.port_a, conv.port_b], row.dir());
+    let gathers = matches!(proto, "smtp" | "imap");
+    ctx.begin_with_bytes(index, bytes);
+    let item = ctx.tcpapp_item(proto, src);
+    if !item {
+        // A segment of a line a later segment ends shows nothing above TCP; after an
+        // accepted STARTTLS the bytes are TLS, not dissected here.
+        let inside = gathers && line_ended_later(ctx, src, index, &row);
+        ctx.begin_with_bytes(index, bytes);
+        return inside;
+    }
+    // The segments before it whose line it ends.
+    let before = if gathers {
+        gathered_before(ctx, src, index, &row)
+    } else {
+        Some(Vec::new())
+    };
+    let stateful = if proto == "smtp" && to_server {
+        client_sent_data(ctx, src, index, &row)
+    } else {
+        Some(false)
+    };
+    ctx.begin_with_bytes(index, bytes);
+    let (Some(before), Some(false)) = (before, stateful) else {
+        // An earlier segment could not be read (a source that holds only the packets at
+        // hand), or SMTP's client sent DATA or AUTH before (a message or credentials,
+        // which `packet-smtp.c` follows with state not kept here): the item alone.
+        d.layers
+            .push(Node::proto(proto, proto_title(proto), start, payload.len()));
+        protocols.push(proto);
+        return true;
+    };
+    let (pdu, base, source) = if before.is_empty() {
+        (payload.to_vec(), start, 0)
+    } else {
+        let mut pdu = Vec::new();
+        let mut pieces = Vec::new();
+        for (j, b) in &before {
+            pieces.push((*j as u64 + 1, b.len()));
+            pdu.extend_from_slice(b);
+        }
+        pieces.push((index as u64 + 1, payload.len()));
+        pdu.extend_from_slice(payload);
+        let s = reassembled(d, Gathered::Tcp, &pieces, &pdu);
+        (pdu, 0, s)
+    };
+    let nodes = match proto {
+        "ftp" => ftp::dissect(&pdu, base, to_server),
+        "pop" => match pop::dissect(&pdu, base, to_server) {
+            Some(n) => n,
+            None => return false,
+        },
+        "smtp" => smtp::dissect(&pdu, base, to_server),
+        "imap" => {
+            let (nodes, threw) = imap::dissect(&pdu, base, to_server);
+            if threw && source != 0 {
+                // TCP adds the tree of the segments after its dissector returns.
+                if d.layers.last().is_some_and(|n| n.name == "tcp.segments") {
+                    d.layers.pop();
+                }
+            }
+            nodes
+        }
+        "telnet" => telnet::dissect(&pdu, base),
+        _ => return false,
+    };
+    for mut n in nodes {
+        in_source(&mut n, source);
+        d.layers.push(n);
+    }
+    protocols.push(proto);
+    true
+}
+
+/// Whether a packet sent in direction `dir` of a conversation with ports `ports` goes to
+/// the server of `proto`: to the port of the protocol (the lower, when both are), as the
+/// dissectors ask (`pinfo->match_uint == pinfo->destport`).
+fn to_server(proto: &str, ports: [u16; 2], dir: Direction) -> bool {
+    let on = |p: u16| foreign_port(L4::Tcp, p) == Some(proto);
+    let server = match (on(ports[0]), on(ports[1])) {
+        (true, true) => ports[0].min(ports[1]),
+        (true, false) => ports[0],
+        _ => ports[1],
+    };
+    let dst = match dir {
+        Direction::AToB => ports[1],
+        Direction::BToA => ports[0],
+    };
+    dst == server
+}
+
+/// The payload of packet `j` (a TCP segment), read from `src`.
+fn payload_at(ctx: &FieldCtx<'_>, src: &mut dyn PacketSource, j: usize) -> Option<Vec<u8>> {
+    let capture = ctx.capture();
+    let row = capture.packets.at(j);
+    let mut buf = Vec::new();
+    if !src.read(j, &row, &mut buf) {
+        return None;
+    }
+    let mut layers = wire::Layers::default();
+    let s = wire::dissect_layers(capture.linktype_of(&row), &buf, usize::MAX, &mut layers);
+    payload_of(&s, &buf, &[]).map(<[u8]>::to_vec)
+}
+
+/// The segments of the same conversation and direction as packet `index` that carry
+/// payload TCP hands on, before it (`back`) or after it, nearest first.
+fn same_side(ctx: &mut FieldCtx<'_>, index: usize, row: &PacketRow, back: bool) -> Vec<usize> {
+    let capture = ctx.capture();
+    let n = capture.packets.len();
+    let mut out = Vec::new();
+    let mut j = index;
+    for _ in 0..MAX_LOOK {
+        j = if back {
+            match j.checked_sub(1) {
+                Some(j) => j,
+                None => break,
+            }
+        } else {
+            j += 1;
+            if j >= n {
+                break;
+            }
+            j
+        };
+        let r = capture.packets.at(j);
+        if r.flow == row.flow && r.dir() == row.dir() {
+            out.push(j);
+        }
+    }
+    out
+}
+
+/// Whether a later segment of the same side has the protocol's item (it ends the line
+/// this segment begins). A segment `src` does not hold ends the search (asking the
+/// conversation's replay about it would feed it as unread: a scan in order, whose
+/// source holds the packet at hand, feeds it later with its bytes).
+fn line_ended_later(
+    ctx: &mut FieldCtx<'_>,
+    src: &mut dyn PacketSource,
+    index: usize,
+    row: &PacketRow,
+) -> bool {
+    let proto = proto_name(ctx, row);
+    for j in same_side(ctx, index, row, false) {
+        if payload_at(ctx, src, j).is_none() {
+            return false;
+        }
+        ctx.begin(j);
+        if ctx.tcpapp_item(proto, src) {
+            return true;
+        }
+    }
+    false
+}
+
+/// The segments before packet `index` on its side that TCP gathered into the line it
+/// ends (each with its payload, oldest first): those with payload and no item since
+/// the last one with an item. None when one of them could not be read.
+fn gathered_before(
+    ctx: &mut FieldCtx<'_>,
+    src: &mut dyn PacketSource,
+    index: usize,
+    row: &PacketRow,
+) -> Option<Vec<(usize, Vec<u8>)>> {
+    let proto = proto_name(ctx, row);
+    let mut out = Vec::new();
+    for j in same_side(ctx, index, row, true) {
+        ctx.begin(j);
+        if ctx.tcpapp_item(proto, src) {
+            break;
+        }
+        let capture = ctx.capture();
+        let r = capture.packets.at(j);
+        let carries = match r.tcp {
+            crate::capture::packet::TcpHeader::One { len, .. } => len > 0,
+            _ => true,
+        };
+        if !carries || crate::query::fields::withheld(capture, j) {
+            continue;
+        }
+        match payload_at(ctx, src, j) {
+            Some(p) if !p.is_empty() => out.push((j, p)),
+            Some(_) => {}
+            None => return None,
+        }
+    }
+    out.reverse();
+    Some(out)
+}
+
+/// Whether the client of an SMTP conversation sent DATA, BDAT or AUTH before packet
+/// `index`: what it sends after them is a message or credentials, which
+/// `packet-smtp.c` follows with state this module does not keep. None when one of its
+/// segments could not be read.
+fn client_sent_data(
+    ctx: &mut FieldCtx<'_>,
+    src: &mut dyn PacketSource,
+    index: usize,
+    row: &PacketRow,
+) -> Option<bool> {
+    for j in same_side(ctx, index, row, true) {
+        let r = ctx.capture().packets.at(j);
+        if matches!(r.tcp, crate::capture::packet::TcpHeader::One { len: 0, .. }) {
+            continue;
+        }
+        let p = payload_at(ctx, src, j)?;
+        let stateful = p.split(|&c| c == b'\n').any(|line| {
+            let w = line.get(..4).unwrap_or(line);
+            [&b"DATA"[..], b"BDAT", b"AUTH"]
+                .iter()
+                .any(|c| w.eq_ignore_ascii_case(c))
+        });
+        if stateful {
+            return Some(true);
+        }
+    }
+    Some(false)
+}
+
+/// The text of a protocol's item.
+fn proto_title(proto: &str) -> &'static str {
+    match proto {
+        "ftp" => "File Transfer Protocol (FTP)",
+        "pop" => "Post Office Protocol",
+        "smtp" => "Simple Mail Transfer Protocol",
+        "imap" => "Internet Message Access Protocol",
+        _ => "Telnet",
+    }
+}
+
+/// The protocol of the conversation of `row` (known to be one of this module's).
+fn proto_name(ctx: &FieldCtx<'_>, row: &PacketRow) -> &'static str {
+    ctx.capture()
+        .conversations
+        .get(row.flow as usize)
+        .and_then(|c| tcpapps::proto_of([c.port_a, c.port_b]))
+        .unwrap_or("")
+}
+
+/// Places a node and its children in byte source `s`.
+fn in_source(n: &mut Node, s: u8) {
+    n.source = s;
+    for c in &mut n.children {
+        in_source(c, s);
+    }
+}
+
+/// A line of `b` from `at`: its length without the line end, and where the next line
+/// starts (`tvb_find_line_end`: a line ends at CR LF, a lone CR or a lone LF).
+pub(super) fn line_end(b: &[u8], at: usize) -> (usize, usize) {
+    let rest = b.get(at..).unwrap_or(&[]);
+    match rest.iter().position(|&c| c == b'\r' || c == b'\n') {
+        None => (rest.len(), b.len()),
+        Some(i) => {
+            let eol = if rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n') {
+                2
+            } else {
+                1
+            };
+            (i, at + i + eol)
+        }
+    }
+}
+
+/// The first token of `line` (up to a space), and where what follows it starts after
+/// the spaces (`get_token_len`).
+pub(super) fn token(line: &[u8]) -> (usize, usize) {
+    let len = line.iter().position(|&c| c == b' ').unwrap_or(line.len());
+    let next = len + line[len..].iter().take_while(|&&c| c == b' ').count();
+    (len, next)
+}
+
+/// Bytes as an ASCII string field's value (`ENC_ASCII`): a byte past 0x7f is U+FFFD.
+pub(super) fn ascii(b: &[u8]) -> String {
+    b.iter()
+        .map(|&c| if c < 0x80 { c as char } else { '\u{fffd}' })
+        .collect()
+}
+
+/// A string field of bytes `b` at `pos` (`ENC_ASCII`): its value, and the text
+/// `label: value` with control characters escaped.
+pub(super) fn string(name: &str, label: &str, b: &[u8], pos: usize) -> Node {
+    let v = ascii(b);
+    let mut n = super::string_field(name, label, escape(v.as_bytes()), pos, b.len()).hex(b);
+    n.show = v;
+    n
+}
+
+/// A hidden boolean with no bytes (`ftp.request`, `smtp.req`).
+pub(super) fn flag(name: &str, label: &str, v: bool, pos: usize) -> Node {
+    let mut n = Node::field(
+        name,
+        format!("{label}: {}", if v { "True" } else { "False" }),
+        if v { "1" } else { "0" },
+        pos,
+        0,
+    )
+    .hide();
+    n.value = Some(String::new());
+    n
+}
+
+/// A line as a text item (`proto_tree_add_format_text`).
+pub(super) fn text_line(b: &[u8], pos: usize) -> Node {
+    Node::text(escape(b), pos, b.len()).hex(b)
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use crate::query::detail::{detail, pdml, Apps, FrameInfo};
+    use crate::query::fields::MemorySource;
+
+    /// Serves each packet cut to `cut` bytes.
+    struct Cut<'a>(MemorySource<'a>, usize);
+
+    impl PacketSource for Cut<'_> {
+        fn read(&mut self, i: usize, row: &PacketRow, buf: &mut Vec<u8>) -> bool {
+            let ok = self.0.read(i, row, buf);
+            buf.truncate(self.1);
+            ok
+        }
+    }
+
+    /// Serves packet `.1` only.
+    struct Only<'a>(MemorySource<'a>, usize);
+
+    impl PacketSource for Only<'_> {
+        fn read(&mut self, i: usize, row: &PacketRow, buf: &mut Vec<u8>) -> bool {
+            i == self.1 && self.0.read(i, row, buf)
+        }
+    }
+
+    /// A line cut over segments is shown from a source of its own in the segment that
+    /// ends it (tshark 4.0 on tests/data/tcpapps/detail.pcap, frames 34 and 35); the
+    /// bytes after an accepted STARTTLS stay data (lines.pcap, frame 13); packets asked
+    /// for in any order, and cut short, give trees without a panic.
+    #[test]
+    fn gathered_lines_tls_after_starttls_and_cut_packets() {
+        for (name, file) in [
+            (
+                "detail.pcap",
+                &include_bytes!("../../../../../tests/data/tcpapps/detail.pcap")[..],
+            ),
+            (
+                "lines.pcap",
+                &include_bytes!("../../../../../tests/data/tcpapps/lines.pcap")[..],
+            ),
+            (
+                "ssh-made.pcap",
+                &include_bytes!("../../../../../tests/data/ssh/ssh-made.pcap")[..],
+            ),
+        ] {
+            let capture = crate::ingest::ingest_bytes(name, file);
+            let mut ctx = FieldCtx::new(&capture);
+            let mut apps = Apps::new();
+            let mut src = MemorySource { files: vec![file] };
+            let at = |ctx: &mut FieldCtx<'_>, apps: &mut Apps, src: &mut MemorySource, i| {
+                detail(ctx, i, src, apps, FrameInfo::default())
+            };
+            if name == "detail.pcap" {
+                let d = at(&mut ctx, &mut apps, &mut src, 34);
+                let code = d.find("smtp.response.code").unwrap();
+                assert_eq!((code.show.as_str(), code.pos, code.source), ("250", 0, 1));
+                assert_eq!(d.sources[1].name, "Reassembled TCP (15 bytes)");
+                let d = at(&mut ctx, &mut apps, &mut src, 33);
+                assert_eq!(
+                    d.find("frame.protocols").unwrap().show,
+                    "eth:ethertype:ip:tcp"
+                );
+            }
+            if name == "lines.pcap" {
+                let d = at(&mut ctx, &mut apps, &mut src, 12);
+                assert_eq!(
+                    d.find("frame.protocols").unwrap().show,
+                    "eth:ethertype:ip:tcp:data"
+                );
+            }
+            // A source that holds only the packet at hand (a scan's): a line or an SSH
+            // packet whose first bytes are not at hand shows its item alone, not fields
+            // read from the wrong bytes.
+            // Asked in order, as a scan asks, so that the replays are fed as they go.
+            let only = |last: usize| {
+                let mut ctx = FieldCtx::new(&capture);
+                let mut apps = Apps::new();
+                let mut d = None;
+                for i in 0..=last {
+                    let mut src = Only(MemorySource { files: vec![file] }, i);
+                    d = Some(detail(
+                        &mut ctx,
+                        i,
+                        &mut src,
+                        &mut apps,
+                        FrameInfo::default(),
+                    ));
+                }
+                d.unwrap()
+            };
+            let gathered = match name {
+                "detail.pcap" => Some((34, "smtp")),
+                "ssh-made.pcap" => Some((7, "ssh")),
+                _ => None,
+            };
+            if let Some((i, proto)) = gathered {
+                let d = only(i);
+                let layer = d.layers.iter().find(|l| l.name == proto).unwrap();
+                assert!(layer.children.is_empty(), "{name} {i}");
+                let whole = at(&mut ctx, &mut apps, &mut src, i);
+                assert!(whole.find(proto).is_some_and(|l| !l.children.is_empty()));
+            }
+            let n = capture.packets.len();
+            for i in (0..n).rev() {
+                let d = at(&mut ctx, &mut apps, &mut src, i);
+                let mut s = String::new();
+                pdml::packet(&mut s, &d);
+            }
+            for cut in [0, 40, 54, 56, 60, 70, 100] {
+                let mut src = Cut(MemorySource { files: vec![file] }, cut);
+                let mut ctx = FieldCtx::new(&capture);
+                let mut apps = Apps::new();
+                for i in 0..n {
+                    let d = detail(&mut ctx, i, &mut src, &mut apps, FrameInfo::default());
+                    let mut s = String::new();
+                    pdml::packet(&mut s, &d);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lines_and_tokens_end_as_tsharks() {
+        assert_eq!(line_end(b"USER a\r\nPASS", 0), (6, 8));
+        assert_eq!(line_end(b"USER a\r\nPASS", 8), (4, 12));
+        assert_eq!(line_end(b"a\rb", 0), (1, 2));
+        assert_eq!(line_end(b"", 0), (0, 0));
+        assert_eq!(token(b"RETR  two  spaces"), (4, 6));
+        assert_eq!(token(b"NOOP"), (4, 4));
+        assert_eq!(token(b" x"), (0, 1));
+        assert_eq!(ascii(b"caf\xc3\xa9"), "caf\u{fffd}\u{fffd}");
+    }
+}
