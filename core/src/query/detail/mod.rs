@@ -26,6 +26,7 @@ mod l4;
 pub mod pdml;
 pub mod text;
 mod tunnel;
+mod udpapp;
 
 use serde::Serialize;
 use std::fmt::Write as _;
