@@ -126,9 +126,33 @@ def ntp_frames():
     ]
 
 
+def syslog_frames():
+    c = lambda p: udp(A, B, 40001, 514, p)
+    return [
+        # RFC 5424 with an offset, fractions, a NIL timestamp, a BOM, UTF-8 in the text.
+        (c("<14>1 2026-12-06T23:59:60.123456789-07:30 host.example app 4242 ID7 [x@1 a=\"b\"] caf\u00e9".encode()), None),
+        (c(b"<14>1 - host app - - -"), None),
+        (c(b"<14>1 2026-12-06T01:02:03Z h a p \xef\xbb\xbfhello"), None),
+        (c(b"<14>1 2026-12-06T01:02:03Z h"), None),
+        # RFC 3164: a tag with a process ID, a tag running to the end (read past it),
+        # a timestamp shape that does not match.
+        (c(b"<30>Dec  6 23:59:01 gw dhclient[812]: bound to 10.0.0.7"), None),
+        (c(b"<30>Dec  6 23:59:01 gw abc"), None),
+        (c(b"<30>Dec-6 23:59:01 gw dhclient: x"), None),
+        # Priorities: the largest, none in the brackets, no closing bracket, a message
+        # of nothing, control bytes, and a long one cut by the snap length.
+        (c(b"<999>hello"), None),
+        (c(b"<>hello"), None),
+        (c(b"<13hello"), None),
+        (c(b"<13>"), None),
+        (c(b"<13>a\x01b\tc\x7f"), None),
+        (c(b"<13>Dec  6 23:59:01 host " + b"x" * 300), 42 + 200),
+    ]
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "tests", "data", "udp-detail.pcap")
-    frames = dhcp_frames() + ntp_frames()
+    frames = dhcp_frames() + ntp_frames() + syslog_frames()
     with open(out, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
         for i, (frame, cap) in enumerate(frames):

@@ -5,7 +5,7 @@
 //! its item's text names (a read past the bytes there throws before any field is
 //! added), then to add them.
 
-use super::{ascii, ipv4, plain_hex, secs_words, Payload, Stop};
+use super::{ipv4, plain_hex, secs_words, string_node, Payload, Stop};
 use crate::query::detail::{bits, colon_hex, mac, Node};
 
 /// RFC 2131 §3: the options start with it.
@@ -183,8 +183,7 @@ fn name_field(name: &str, label: &str, b: &[u8], pos: usize) -> Node {
     if b.first() == Some(&0) {
         return Node::field(name, format!("{label} not given"), "", pos, b.len()).hex(b);
     }
-    let (text, show) = ascii(b);
-    Node::field(name, format!("{label}: {text}"), show, pos, b.len()).hex(b)
+    string_node(name, label, b, pos, b.len())
 }
 
 /// The fixed header (RFC 2131 §2), the cookie and the options.
@@ -1122,10 +1121,7 @@ fn decode(code: u8, v: &[u8], pos: usize, t: &mut Node) {
                     }
                 }
                 Value::Str => {
-                    let (text, show) = ascii(v);
-                    t.push(
-                        Node::field(name, format!("{label}: {text}"), show, pos, v.len()).hex(v),
-                    );
+                    t.push(string_node(name, label, v, pos, v.len()));
                 }
                 Value::Time if v.len() == 4 => {
                     let s = u32::from_be_bytes([v[0], v[1], v[2], v[3]]);

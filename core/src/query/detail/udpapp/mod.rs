@@ -14,6 +14,7 @@
 
 mod dhcp;
 mod ntp;
+mod syslog;
 
 use super::{Detail, Node};
 use crate::capture::Capture;
@@ -138,6 +139,7 @@ pub(super) fn layers(
         // its item: too short a request throws first.
         "dhcp" => Err(dhcp::first_reads(p)),
         "ntp" => ntp::dissect(p, &mut out),
+        "syslog" => syslog::dissect(p, &mut out),
         _ => Ok(()),
     };
     d.layers.extend(out);
@@ -158,6 +160,7 @@ fn short_name(name: &str) -> &'static str {
     match name {
         "dhcp" => "DHCP/BOOTP",
         "ntp" => "NTP",
+        "syslog" => "Syslog",
         _ => "",
     }
 }
@@ -233,6 +236,45 @@ pub(super) fn ascii(b: &[u8]) -> (String, String) {
         text.push(esc);
     }
     (text, show)
+}
+
+/// UTF-8 text as tshark 4.0 shows it (`format_text`) and its value: invalid bytes as
+/// U+FFFD; in the text, ASCII's control characters as in [`ascii`] and other characters
+/// that do not print as `\uXXXX`.
+pub(super) fn utf8_text(b: &[u8]) -> (String, String) {
+    let show = String::from_utf8_lossy(b).into_owned();
+    let mut text = String::with_capacity(show.len());
+    for c in show.chars() {
+        if c.is_ascii() {
+            let (t, _) = ascii(&[c as u8]);
+            text.push_str(if c == '\0' { "\\000" } else { &t });
+        } else if prints(c) {
+            text.push(c);
+        } else {
+            let _ = write!(text, "\\u{:04X}", c as u32);
+        }
+    }
+    (text, show)
+}
+
+/// Whether GLib's `g_unichar_isprint` holds for a character past ASCII: not a control
+/// or format character, nor one for private use.
+fn prints(c: char) -> bool {
+    let u = c as u32;
+    !(c.is_control()
+        || matches!(u, 0xad | 0x600..=0x605 | 0x61c | 0x6dd | 0x70f | 0x180e)
+        || matches!(u, 0x200b..=0x200f | 0x202a..=0x202e | 0x2060..=0x2064 | 0x2066..=0x206f)
+        || matches!(u, 0xfeff | 0xfff9..=0xfffb | 0xe000..=0xf8ff | 0xf0000..))
+}
+
+/// A string field of bytes `b` (`size` bytes of the datagram, which may be more than
+/// were captured): its text as tshark shows it ([`ascii`], cut to the label's length
+/// with `[truncated]`), its value the string.
+pub(super) fn string_node(name: &str, label: &str, b: &[u8], pos: usize, size: usize) -> Node {
+    let (text, show) = ascii(b);
+    let mut n = super::string_field(name, label, text, pos, size).hex(b);
+    n.show = show;
+    n
 }
 
 /// Seconds as Wireshark's `unsigned_time_secs_to_str` words them: `1 day, 1 second`,

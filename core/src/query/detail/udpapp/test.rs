@@ -230,6 +230,62 @@ fn ntp_key_ids_macs_and_modes() {
 }
 
 #[test]
+fn syslog_messages_of_both_formats() {
+    let d = frame(36);
+    assert_eq!(
+        d.find("frame.protocols").unwrap().show,
+        "eth:ethertype:ip:udp:syslog"
+    );
+    assert_eq!(
+        shown(&d, "syslog.facility"),
+        "0000 1... = Facility: USER - random user-level messages (1)"
+    );
+    assert_eq!(d.find("syslog.level").unwrap().show, "6");
+    assert!(d.find("syslog.msg").unwrap().show.ends_with("café"));
+    // A leap second and an offset west of UTC.
+    assert_eq!(
+        d.find("syslog.timestamp").unwrap().show,
+        "Dec  7, 2026 07:30:00.123456789 UTC"
+    );
+    assert_eq!(d.find("syslog.appname").unwrap().show, "app");
+    assert_eq!(d.find("syslog.procid").unwrap().show, "4242");
+    // The NIL timestamp is no time; a byte order mark makes the rest UTF-8.
+    assert!(frame(37).find("syslog.timestamp").is_none());
+    let d = frame(38);
+    assert_eq!(d.find("syslog.msgid.bom").unwrap().show, "0xefbbbf");
+    assert_eq!(
+        shown(&d, "syslog"),
+        "Syslog message: USER.INFO: 1 2026-12-06T01:02:03Z h a p \\uFEFFhello"
+    );
+    // RFC 3164: the tag's alphanumeric start.
+    let d = frame(40);
+    assert_eq!(
+        d.find("syslog.timestamp_rfc3164").unwrap().show,
+        "Dec  6 23:59:01"
+    );
+    assert_eq!(d.find("syslog.procid").unwrap().show, "dhclient");
+    assert_eq!(
+        d.find("syslog.msgid").unwrap().show,
+        "[812]: bound to 10.0.0.7"
+    );
+    // A tag running to the end: read past the message.
+    assert_eq!(frame(41).layers.last().unwrap().name, "_ws.malformed");
+    assert!(frame(42).find("syslog.timestamp_rfc3164").is_none());
+    // The priority's digits: at most three; none; no bracket; nothing after it.
+    assert_eq!(frame(43).find("syslog.facility").unwrap().show, "124");
+    assert_eq!(frame(44).find("syslog.facility").unwrap().show, "0");
+    assert_eq!(frame(45).find("syslog.msg").unwrap().show, "hello");
+    let d = frame(46);
+    assert!(d.find("syslog").is_none());
+    assert_eq!(
+        d.layers.last().unwrap().showname,
+        "[Malformed Packet: Syslog]"
+    );
+    assert_eq!(shown(&frame(47), "syslog.msg"), "Message: a\\001b\\tc\\177");
+    assert_eq!(frame(48).layers.last().unwrap().name, "_ws.short");
+}
+
+#[test]
 fn words_and_strings() {
     assert_eq!(secs_words(0), "0 seconds");
     assert_eq!(secs_words(1), "1 second");
@@ -242,6 +298,10 @@ fn words_and_strings() {
     assert_eq!(ascii(b"ab\0cd"), ("ab".into(), "ab".into()));
     assert_eq!(ascii(b"\x7f\t"), ("\\177\\t".into(), "\u{7f}\t".into()));
     assert_eq!(plain_hex(&[0xab; 37]), format!("{}…", "ab".repeat(36)));
+    assert_eq!(
+        utf8_text("é\u{feff}\n".as_bytes()),
+        ("é\\uFEFF\\n".into(), "é\u{feff}\n".into())
+    );
     let p = Payload {
         b: &[1, 2, 3],
         reported: 5,
