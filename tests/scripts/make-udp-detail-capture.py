@@ -150,9 +150,26 @@ def syslog_frames():
     ]
 
 
+def ssdp_frames():
+    c = lambda p, sport=40100: udp(A, "239.255.255.250", sport, 1900, p)
+    return [
+        # A notification (NOTIFY: its unknown headers are not request lines), a search,
+        # a search's answer, and a first line HTTP takes that is no HTTP line.
+        (c(b"NOTIFY * HTTP/1.1\r\nHost: 239.255.255.250:1900\r\nCache-Control: max-age=1800\r\n"
+           b"Location: http://10.0.0.1:49152/d.xml\r\nNT: upnp:rootdevice\r\nNTS: ssdp:alive\r\n"
+           b"Server: Linux/6.1 UPnP/1.0 x/1.0\r\nUSN: uuid:1::upnp:rootdevice\r\n\r\n"), None),
+        (c(b"M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: \"ssdp:discover\"\r\n"
+           b"MX: 2\r\nST: urn:schemas-upnp-org:device:MediaServer:1\r\nUser-Agent: x/1\r\n\r\n", 40101), None),
+        (udp(B, A, 1900, 40101, b"HTTP/1.1 200 OK\r\nCACHE-CONTROL: max-age=100\r\nEXT:\r\n"
+             b"LOCATION: http://10.0.0.2:80/d.xml\r\nSERVER: x/1 UPnP/1.0 y/1\r\nST: upnp:rootdevice\r\n"
+             b"USN: uuid:2::upnp:rootdevice\r\n\r\n"), None),
+        (c(b"x-y: z\r\n", 40102), None),
+    ]
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "tests", "data", "udp-detail.pcap")
-    frames = dhcp_frames() + ntp_frames() + syslog_frames()
+    frames = dhcp_frames() + ntp_frames() + syslog_frames() + ssdp_frames()
     with open(out, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
         for i, (frame, cap) in enumerate(frames):

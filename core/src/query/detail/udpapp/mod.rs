@@ -140,11 +140,56 @@ pub(super) fn layers(
         "dhcp" => Err(dhcp::first_reads(p)),
         "ntp" => ntp::dissect(p, &mut out),
         "syslog" => syslog::dissect(p, &mut out),
+        "ssdp" => {
+            ssdp(p, &mut out);
+            Ok(())
+        }
         _ => Ok(()),
     };
     d.layers.extend(out);
     if let Err(s) = stop {
         d.layers.push(exception(s, short_name(name), caught));
+    }
+}
+
+/// SSDP (UPnP Device Architecture §1.3): packet-ssdp.c hands the datagram to HTTP's
+/// dissector, whose items it shows under its own. Only a datagram with a request or
+/// status line is dissected here.
+fn ssdp(p: Payload<'_>, out: &mut Vec<Node>) {
+    if udp::ssdp_line(p.b).is_none() {
+        return;
+    }
+    let request = !p.b.starts_with(b"HTTP/");
+    let mut nodes = super::app::http::dissect(p.b, p.at, request);
+    if let Some(first) = nodes.first_mut() {
+        first.name = "ssdp".into();
+        first.showname = "Simple Service Discovery Protocol".into();
+        if p.b.starts_with(b"NOTIFY ") {
+            notification(first);
+        }
+    }
+    out.extend(nodes);
+}
+
+/// packet-http.c's NOTIFY (GENA, UPnP Device Architecture §4.3) is a notification, not
+/// a request: its header lines not of a known header are `http.unknown_header` (their
+/// text the value), the known ones have no `http.request.line` beside them, and
+/// `http.notification` is set instead of `http.request`.
+fn notification(n: &mut Node) {
+    n.children
+        .retain(|c| !(c.name == "http.request.line" && c.hidden));
+    for c in &mut n.children {
+        match c.name.as_str() {
+            "http.request.line" => {
+                c.name = "http.unknown_header".into();
+                c.show = c.showname.clone();
+            }
+            "http.request" => {
+                c.name = "http.notification".into();
+                c.showname = "Notification: True".into();
+            }
+            _ => {}
+        }
     }
 }
 

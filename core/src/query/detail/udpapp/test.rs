@@ -286,6 +286,39 @@ fn syslog_messages_of_both_formats() {
 }
 
 #[test]
+fn ssdp_shows_https_items_under_its_own() {
+    // A notification: unknown headers, no request lines, http.notification.
+    let d = frame(49);
+    assert_eq!(
+        d.find("frame.protocols").unwrap().show,
+        "eth:ethertype:ip:udp:ssdp"
+    );
+    assert_eq!(shown(&d, "ssdp"), "Simple Service Discovery Protocol");
+    assert_eq!(d.find("http.request.method").unwrap().show, "NOTIFY");
+    assert_eq!(
+        d.find("http.location").unwrap().show,
+        "http://10.0.0.1:49152/d.xml"
+    );
+    assert!(d.find("http.request.line").is_none());
+    assert!(d.find("http.request").is_none());
+    assert_eq!(d.find("http.notification").unwrap().show, "1");
+    let unknown = all(&d, "http.unknown_header");
+    assert_eq!(unknown[0].0, "NT: upnp:rootdevice\\r\\n");
+    // A search is a request, its answer a response.
+    let d = frame(50);
+    assert_eq!(d.find("http.request.method").unwrap().show, "M-SEARCH");
+    assert!(d.find("http.request.line").is_some());
+    assert_eq!(frame(51).find("http.response.code").unwrap().show, "200");
+    // A first line that is no HTTP line: SSDP named, nothing shown.
+    let d = frame(52);
+    assert_eq!(
+        d.find("frame.protocols").unwrap().show,
+        "eth:ethertype:ip:udp:ssdp"
+    );
+    assert!(d.find("ssdp").is_none());
+}
+
+#[test]
 fn words_and_strings() {
     assert_eq!(secs_words(0), "0 seconds");
     assert_eq!(secs_words(1), "1 second");
