@@ -33,6 +33,7 @@ mod ssh;
 pub mod text;
 mod tunnel;
 mod values;
+mod udpapp;
 
 use serde::Serialize;
 use std::fmt::Write as _;

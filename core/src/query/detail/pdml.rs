@@ -134,7 +134,7 @@ fn node(out: &mut String, n: &Node, depth: usize, parent: Option<u32>) {
 
 /// Text as Wireshark's `xml_escape` writes it into an attribute: the five XML
 /// entities (`'` as `&#x27;`), and control characters other than tab, line feed and
-/// carriage return as `\xN` (XML 1.0 allows none of them).
+/// carriage return, and DEL, as `\xN` (XML 1.0 allows none of them).
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -145,7 +145,7 @@ pub fn escape(s: &str) -> String {
             '\'' => out.push_str("&#x27;"),
             '"' => out.push_str("&quot;"),
             '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 => {
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
                 let _ = write!(out, "\\x{:x}", c as u32);
             }
             c => out.push(c),

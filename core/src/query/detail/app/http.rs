@@ -191,7 +191,7 @@ pub(super) fn body_protocol(b: &[u8]) -> Option<&'static str> {
 }
 
 /// The `http` layer of one message (`b`, at `at` in its source).
-pub(super) fn dissect(b: &[u8], at: usize, to_server: bool) -> Vec<Node> {
+pub(crate) fn dissect(b: &[u8], at: usize, to_server: bool) -> Vec<Node> {
     let h = head_end(b).unwrap_or(b.len());
     // A body handed to a media dissector (it has a Content-Type) is outside the http
     // item; an untyped one inside.

@@ -1,0 +1,351 @@
+//! The UDP application protocols tshark names by port and the ingest does not parse
+//! (DHCP, NTP …): their layer in the packet detail, with tshark 4.0's field names,
+//! texts and values, so that a filter on any of them reads what the tree shows.
+//!
+//! Which protocol a datagram goes to is the field extractor's decision
+//! (`query::fields::udp`: the lower port first, the bytes each dissector looks at, a
+//! TFTP request's conversation), so the detail, the packet list and the filters agree.
+//!
+//! tshark's dissectors throw when they read past the bytes they have: past the captured
+//! bytes of a packet cut by the snap length (`[Packet size limited during capture]`,
+//! `_ws.short`), or past the datagram's own length (`[Malformed Packet]`,
+//! `_ws.malformed`). The tree keeps what was added before; [`Stop`] is that exception
+//! here.
+
+mod dhcp;
+mod ntp;
+mod syslog;
+
+use super::{Detail, Node};
+use crate::capture::Capture;
+use crate::ingest::wire::{LayerSpan, Layers, Proto};
+use crate::query::fields::udp;
+use std::fmt::Write as _;
+use std::net::Ipv4Addr;
+
+/// Where a dissector stopped reading, as tshark's exceptions say it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Stop {
+    /// A read past the captured bytes, within the datagram (`BoundsError`).
+    Short,
+    /// A read past the datagram's end (`ReportedBoundsError`).
+    Malformed,
+}
+
+/// A datagram's payload: the bytes captured of it, and how long the datagram says it
+/// is (which may be more).
+#[derive(Clone, Copy)]
+pub(super) struct Payload<'a> {
+    /// The captured bytes.
+    pub b: &'a [u8],
+    /// Its length by the UDP header.
+    pub reported: usize,
+    /// Where it starts in the frame.
+    pub at: usize,
+}
+
+impl<'a> Payload<'a> {
+    /// Whether bytes `start..end` can be read, or the exception reading them throws.
+    pub fn need(&self, end: usize) -> Result<(), Stop> {
+        if end <= self.b.len() {
+            Ok(())
+        } else if end > self.reported {
+            Err(Stop::Malformed)
+        } else {
+            Err(Stop::Short)
+        }
+    }
+
+    /// Bytes `start..start + len`, or the exception reading them throws.
+    pub fn get(&self, start: usize, len: usize) -> Result<&'a [u8], Stop> {
+        self.need(start + len)?;
+        Ok(&self.b[start..start + len])
+    }
+
+    /// The byte at `at`.
+    pub fn u8(&self, at: usize) -> Result<u8, Stop> {
+        Ok(self.get(at, 1)?[0])
+    }
+
+    /// The big-endian 16 bits at `at`.
+    pub fn u16(&self, at: usize) -> Result<u16, Stop> {
+        let b = self.get(at, 2)?;
+        Ok(u16::from_be_bytes([b[0], b[1]]))
+    }
+
+    /// The big-endian 32 bits at `at`.
+    pub fn u32(&self, at: usize) -> Result<u32, Stop> {
+        let b = self.get(at, 4)?;
+        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
+}
+
+/// Adds the layer of the UDP application protocol packet `index` carries (of those
+/// `query::fields::udp` names), when its last layer is UDP and no parser of ours took
+/// the payload, and names it in `protocols`.
+pub(super) fn layers(
+    capture: &Capture,
+    index: usize,
+    bytes: &[u8],
+    ls: &Layers,
+    d: &mut Detail,
+    protocols: &mut Vec<&'static str>,
+) {
+    let Some(l) = last_udp(ls) else {
+        return;
+    };
+    let datagram = l.bytes(bytes, &[]);
+    let (Some(h), Some(b)) = (datagram.get(..4), datagram.get(8..)) else {
+        return;
+    };
+    let ports = [
+        u16::from_be_bytes([h[0], h[1]]),
+        u16::from_be_bytes([h[2], h[3]]),
+    ];
+    let row = capture.packets.at(index);
+    let tftp = capture
+        .tftp_from(row.flow)
+        .is_some_and(|from| index as u64 >= u64::from(from));
+    let name = if tftp {
+        (!b.is_empty()).then_some("tftp")
+    } else {
+        udp::dissector(ports, b)
+    };
+    let Some(name) = name else {
+        return;
+    };
+    protocols.push(name);
+    if name == "tftp" && b.len() > 4 && b[..2] == [0, 3] {
+        // packet-tftp.c hands a DATA packet's bytes to `data` (RFC 1350 §5).
+        protocols.push("data");
+    }
+    let p = Payload {
+        b,
+        reported: (l.len as usize).saturating_sub(8),
+        at: l.payload_offset() as usize,
+    };
+    // The offset of the layer an exception is shown at: the one whose dissector caught
+    // it, the ethertype's payload (tshark's `dissect_ethertype` catches what is thrown
+    // below it).
+    let caught = ls
+        .as_slice()
+        .iter()
+        .find(|x| matches!(x.proto, Proto::Ip | Proto::Ipv6))
+        .map_or(0, |x| x.offset as usize);
+    let mut out = Vec::new();
+    let stop = match name {
+        "dhcp" if udp::present(name, ports, b) => dhcp::dissect(p, &mut out),
+        // packet-dhcp.c reads the client's address for the Info column before it adds
+        // its item: too short a request throws first.
+        "dhcp" => Err(dhcp::first_reads(p)),
+        "ntp" => ntp::dissect(p, &mut out),
+        "syslog" => syslog::dissect(p, &mut out),
+        "ssdp" => {
+            ssdp(p, &mut out);
+            Ok(())
+        }
+        _ => Ok(()),
+    };
+    d.layers.extend(out);
+    if let Err(s) = stop {
+        d.layers.push(exception(s, short_name(name), caught));
+    }
+}
+
+/// SSDP (UPnP Device Architecture §1.3): packet-ssdp.c hands the datagram to HTTP's
+/// dissector, whose items it shows under its own. Only a datagram with a request or
+/// status line is dissected here.
+fn ssdp(p: Payload<'_>, out: &mut Vec<Node>) {
+    if udp::ssdp_line(p.b).is_none() {
+        return;
+    }
+    let request = !p.b.starts_with(b"HTTP/");
+    let mut nodes = super::app::http::dissect(p.b, p.at, request);
+    if let Some(first) = nodes.first_mut() {
+        first.name = "ssdp".into();
+        first.showname = "Simple Service Discovery Protocol".into();
+        if p.b.starts_with(b"NOTIFY ") {
+            notification(first);
+        }
+    }
+    out.extend(nodes);
+}
+
+/// packet-http.c's NOTIFY (GENA, UPnP Device Architecture §4.3) is a notification, not
+/// a request: its header lines not of a known header are `http.unknown_header` (their
+/// text the value), the known ones have no `http.request.line` beside them, and
+/// `http.notification` is set instead of `http.request`.
+fn notification(n: &mut Node) {
+    n.children
+        .retain(|c| !(c.name == "http.request.line" && c.hidden));
+    for c in &mut n.children {
+        match c.name.as_str() {
+            "http.request.line" => {
+                c.name = "http.unknown_header".into();
+                c.show = c.showname.clone();
+            }
+            "http.request" => {
+                c.name = "http.notification".into();
+                c.showname = "Notification: True".into();
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The last layer of a packet when it is UDP (not a tunnel's outer UDP, nor a layer an
+/// ICMP error quotes).
+fn last_udp(ls: &Layers) -> Option<&LayerSpan> {
+    let l = ls.as_slice().iter().rev().find(|l| !l.quoted)?;
+    (l.proto == Proto::Udp && !l.reassembled).then_some(l)
+}
+
+/// The name tshark's exception items give the protocol.
+fn short_name(name: &str) -> &'static str {
+    match name {
+        "dhcp" => "DHCP/BOOTP",
+        "ntp" => "NTP",
+        "syslog" => "Syslog",
+        _ => "",
+    }
+}
+
+/// The item tshark adds where a dissector threw: `[Packet size limited during capture:
+/// DHCP/BOOTP truncated]`, or `[Malformed Packet: NTP]` at the layer that caught it.
+fn exception(stop: Stop, proto: &str, caught: usize) -> Node {
+    match stop {
+        Stop::Short => Node::proto(
+            "_ws.short",
+            format!("[Packet size limited during capture: {proto} truncated]"),
+            0,
+            0,
+        ),
+        Stop::Malformed => {
+            let mut n = Node::proto(
+                "_ws.malformed",
+                format!("[Malformed Packet: {proto}]"),
+                caught,
+                0,
+            );
+            n.push(Node::proto("_ws.malformed", "Malformed Packet", caught, 0).hide());
+            n
+        }
+    }
+}
+
+/// An IPv4 address of 4 bytes.
+pub(super) fn ipv4(b: &[u8]) -> String {
+    match b {
+        [a, b, c, d] => Ipv4Addr::new(*a, *b, *c, *d).to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Plain hex, as an `FT_BYTES` value's text shows it: at most 36 bytes, then `…`.
+pub(super) fn plain_hex(b: &[u8]) -> String {
+    const MAX: usize = 36;
+    if b.len() > MAX {
+        return format!("{}…", super::hex(&b[..MAX]));
+    }
+    super::hex(b)
+}
+
+/// A string field's text and value as tshark 4.0 shows an ASCII string: up to its first
+/// NUL, bytes past ASCII as U+FFFD; in the text, control characters in C's escapes
+/// (`\n`) or octal (`\005`). The value keeps them (the PDML writer escapes them).
+pub(super) fn ascii(b: &[u8]) -> (String, String) {
+    let b = &b[..b.iter().position(|&c| c == 0).unwrap_or(b.len())];
+    let mut text = String::new();
+    let mut show = String::new();
+    for &c in b {
+        let ch = if c < 0x80 { c as char } else { '\u{fffd}' };
+        show.push(ch);
+        let esc = match c {
+            7 => 'a',
+            8 => 'b',
+            9 => 't',
+            10 => 'n',
+            11 => 'v',
+            12 => 'f',
+            13 => 'r',
+            0x20..=0x7e | 0x80..=0xff => {
+                text.push(ch);
+                continue;
+            }
+            _ => {
+                let _ = write!(text, "\\{c:03o}");
+                continue;
+            }
+        };
+        text.push('\\');
+        text.push(esc);
+    }
+    (text, show)
+}
+
+/// UTF-8 text as tshark 4.0 shows it (`format_text`) and its value: invalid bytes as
+/// U+FFFD; in the text, ASCII's control characters as in [`ascii`] and other characters
+/// that do not print as `\uXXXX`.
+pub(super) fn utf8_text(b: &[u8]) -> (String, String) {
+    let show = String::from_utf8_lossy(b).into_owned();
+    let mut text = String::with_capacity(show.len());
+    for c in show.chars() {
+        if c.is_ascii() {
+            let (t, _) = ascii(&[c as u8]);
+            text.push_str(if c == '\0' { "\\000" } else { &t });
+        } else if prints(c) {
+            text.push(c);
+        } else {
+            let _ = write!(text, "\\u{:04X}", c as u32);
+        }
+    }
+    (text, show)
+}
+
+/// Whether GLib's `g_unichar_isprint` holds for a character past ASCII: not a control
+/// or format character, nor one for private use.
+fn prints(c: char) -> bool {
+    let u = c as u32;
+    !(c.is_control()
+        || matches!(u, 0xad | 0x600..=0x605 | 0x61c | 0x6dd | 0x70f | 0x180e)
+        || matches!(u, 0x200b..=0x200f | 0x202a..=0x202e | 0x2060..=0x2064 | 0x2066..=0x206f)
+        || matches!(u, 0xfeff | 0xfff9..=0xfffb | 0xe000..=0xf8ff | 0xf0000..))
+}
+
+/// A string field of bytes `b` (`size` bytes of the datagram, which may be more than
+/// were captured): its text as tshark shows it ([`ascii`], cut to the label's length
+/// with `[truncated]`), its value the string.
+pub(super) fn string_node(name: &str, label: &str, b: &[u8], pos: usize, size: usize) -> Node {
+    let (text, show) = ascii(b);
+    let mut n = super::string_field(name, label, text, pos, size).hex(b);
+    n.show = show;
+    n
+}
+
+/// Seconds as Wireshark's `unsigned_time_secs_to_str` words them: `1 day, 1 second`,
+/// `52 minutes, 30 seconds`, `0 seconds`.
+pub(super) fn secs_words(s: u32) -> String {
+    if s == 0 {
+        return "0 seconds".into();
+    }
+    let parts = [
+        (s / 86400, "day"),
+        (s / 3600 % 24, "hour"),
+        (s / 60 % 60, "minute"),
+        (s % 60, "second"),
+    ];
+    let mut out = String::new();
+    for (n, unit) in parts {
+        if n == 0 {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        let _ = write!(out, "{n} {unit}{}", if n == 1 { "" } else { "s" });
+    }
+    out
+}
+
+#[cfg(test)]
+mod test;
