@@ -32,8 +32,8 @@ pub mod pdml;
 mod ssh;
 pub mod text;
 mod tunnel;
-mod values;
 mod udpapp;
+mod values;
 
 use serde::Serialize;
 use std::fmt::Write as _;

@@ -823,8 +823,9 @@ impl<'c> FieldCtx<'c> {
     }
 
     /// The values of a field of [`Status::Detail`] in the current packet: none when the
-    /// packet lacks the field's protocol (which the index often answers: `dns.resp.ttl`
-    /// builds the detail of DNS packets only), else those of its detail.
+    /// packet lacks every layer that can hold it ([`registry::layers_of`], which the
+    /// index often answers: `dns.resp.ttl` builds the detail of DNS packets only), else
+    /// those of its detail.
     fn from_detail(
         &mut self,
         field: Fid,
@@ -835,9 +836,10 @@ impl<'c> FieldCtx<'c> {
         if self.detail.is_none() {
             return;
         }
-        if let Some(proto) = registry::protocol_of(field) {
+        let layers = registry::layers_of(field);
+        if !layers.is_empty() {
             let mut tmp = std::mem::take(&mut self.scratch_values);
-            let there = self.exists(proto, layer, src, &mut tmp);
+            let there = layers.iter().any(|&p| self.exists(p, layer, src, &mut tmp));
             self.scratch_values = tmp;
             if !there {
                 return;

@@ -656,6 +656,93 @@ registry! {
     // Fields the packet detail shows and no extraction above answers: read from
     // the packet's detail tree. Written by tests/scripts/make-detail-fields.py from
     // tests/golden/pdml/FIELDS and `tshark -G fields`; do not edit by hand.
+    D__ws_malformed = "_ws.malformed", Protocol, None, Detail, Wireshark, "Malformed Packet";
+    D__ws_short = "_ws.short", Protocol, None, Detail, Wireshark, "Short Frame";
+    D_dhcp_bootp = "dhcp.bootp", Boolean, None, Detail, Wireshark, "Frame is BOOTP";
+    D_dhcp_cookie = "dhcp.cookie", Ipv4, None, Detail, Wireshark, "Magic cookie";
+    D_dhcp_file = "dhcp.file", String, None, Detail, Wireshark, "Boot file name";
+    D_dhcp_flags = "dhcp.flags", Uint16, Hex, Detail, Wireshark, "Bootp flags";
+    D_dhcp_flags_bc = "dhcp.flags.bc", Boolean, None, Detail, Wireshark, "Broadcast flag";
+    D_dhcp_flags_reserved = "dhcp.flags.reserved", Uint16, Hex, Detail, Wireshark, "Reserved flags";
+    D_dhcp_hops = "dhcp.hops", Uint8, Dec, Detail, Wireshark, "Hops";
+    D_dhcp_hw_addr = "dhcp.hw.addr", Bytes, None, Detail, Wireshark, "Client hardware address";
+    D_dhcp_hw_addr_padding = "dhcp.hw.addr_padding", Bytes, None, Detail, Wireshark, "Client hardware address padding";
+    D_dhcp_hw_len = "dhcp.hw.len", Uint8, Dec, Detail, Wireshark, "Hardware address length";
+    D_dhcp_hw_mac_addr = "dhcp.hw.mac_addr", Ether, None, Detail, Wireshark, "Client MAC address";
+    D_dhcp_hw_type = "dhcp.hw.type", Uint8, Hex, Detail, Wireshark, "Hardware type";
+    D_dhcp_id = "dhcp.id", Uint32, Hex, Detail, Wireshark, "Transaction ID";
+    D_dhcp_ip_client = "dhcp.ip.client", Ipv4, None, Detail, Wireshark, "Client IP address";
+    D_dhcp_ip_relay = "dhcp.ip.relay", Ipv4, None, Detail, Wireshark, "Relay agent IP address";
+    D_dhcp_ip_server = "dhcp.ip.server", Ipv4, None, Detail, Wireshark, "Next server IP address";
+    D_dhcp_ip_your = "dhcp.ip.your", Ipv4, None, Detail, Wireshark, "Your (client) IP address";
+    D_dhcp_option_arp_cache_timeout = "dhcp.option.arp_cache_timeout", Uint32, Dec, Detail, Wireshark, "ARP Cache Timeout";
+    D_dhcp_option_boot_file_size = "dhcp.option.boot_file_size", Uint16, Dec, Detail, Wireshark, "Boot File Size";
+    D_dhcp_option_bootfile_name = "dhcp.option.bootfile_name", String, None, Detail, Wireshark, "Bootfile name";
+    D_dhcp_option_broadcast_address = "dhcp.option.broadcast_address", Ipv4, None, Detail, Wireshark, "Broadcast Address";
+    D_dhcp_option_default_finger_server = "dhcp.option.default_finger_server", Ipv4, None, Detail, Wireshark, "Default Finger Server";
+    D_dhcp_option_default_ip_ttl = "dhcp.option.default_ip_ttl", Uint8, Dec, Detail, Wireshark, "Default IP Time-to-Live";
+    D_dhcp_option_default_irc_server = "dhcp.option.default_irc_server", Ipv4, None, Detail, Wireshark, "Default IRC Server";
+    D_dhcp_option_default_www_server = "dhcp.option.default_www_server", Ipv4, None, Detail, Wireshark, "Default WWW Server";
+    D_dhcp_option_dhcp = "dhcp.option.dhcp", Uint8, Dec, Detail, Wireshark, "DHCP";
+    D_dhcp_option_dhcp_max_message_size = "dhcp.option.dhcp_max_message_size", Uint16, Dec, Detail, Wireshark, "Maximum DHCP Message Size";
+    D_dhcp_option_dhcp_server_id = "dhcp.option.dhcp_server_id", Ipv4, None, Detail, Wireshark, "DHCP Server Identifier";
+    D_dhcp_option_domain_name = "dhcp.option.domain_name", String, None, Detail, Wireshark, "Domain Name";
+    D_dhcp_option_domain_name_server = "dhcp.option.domain_name_server", Ipv4, None, Detail, Wireshark, "Domain Name Server";
+    D_dhcp_option_end = "dhcp.option.end", Uint8, Dec, Detail, Wireshark, "Option End";
+    D_dhcp_option_extension_path = "dhcp.option.extension_path", String, None, Detail, Wireshark, "Extensions Path";
+    D_dhcp_option_hostname = "dhcp.option.hostname", String, None, Detail, Wireshark, "Host Name";
+    D_dhcp_option_impress_server = "dhcp.option.impress_server", Ipv4, None, Detail, Wireshark, "Impress Server";
+    D_dhcp_option_interface_mtu = "dhcp.option.interface_mtu", Uint16, Dec, Detail, Wireshark, "Interface MTU";
+    D_dhcp_option_ip_address_lease_time = "dhcp.option.ip_address_lease_time", Uint32, Dec, Detail, Wireshark, "IP Address Lease Time";
+    D_dhcp_option_length = "dhcp.option.length", Uint8, Dec, Detail, Wireshark, "Length";
+    D_dhcp_option_log_server = "dhcp.option.log_server", Ipv4, None, Detail, Wireshark, "Log Server";
+    D_dhcp_option_lpr_server = "dhcp.option.lpr_server", Ipv4, None, Detail, Wireshark, "LPR Server";
+    D_dhcp_option_max_datagram_reassembly_size = "dhcp.option.max_datagram_reassembly_size", Uint16, Dec, Detail, Wireshark, "Maximum Datagram Reassembly Size";
+    D_dhcp_option_merit_dump_file = "dhcp.option.merit_dump_file", String, None, Detail, Wireshark, "Merit Dump File";
+    D_dhcp_option_message = "dhcp.option.message", String, None, Detail, Wireshark, "Message";
+    D_dhcp_option_mobile_ip_home_agent = "dhcp.option.mobile_ip_home_agent", Ipv4, None, Detail, Wireshark, "Mobile IP Home Agent";
+    D_dhcp_option_name_server = "dhcp.option.name_server", Ipv4, None, Detail, Wireshark, "Name Server";
+    D_dhcp_option_netbios_over_tcpip_dd_name_server = "dhcp.option.netbios_over_tcpip_dd_name_server", Ipv4, None, Detail, Wireshark, "NetBIOS over TCP/IP Datagram Distribution Name Server";
+    D_dhcp_option_netbios_over_tcpip_name_server = "dhcp.option.netbios_over_tcpip_name_server", Ipv4, None, Detail, Wireshark, "NetBIOS over TCP/IP Name Server";
+    D_dhcp_option_netbios_over_tcpip_scope = "dhcp.option.netbios_over_tcpip_scope", String, None, Detail, Wireshark, "NetBIOS over TCP/IP Scope";
+    D_dhcp_option_nis_domain = "dhcp.option.nis_domain", String, None, Detail, Wireshark, "Network Information Service Domain";
+    D_dhcp_option_nis_plus_domain = "dhcp.option.nis_plus_domain", String, None, Detail, Wireshark, "Network Information Service+ Domain";
+    D_dhcp_option_nis_plus_server = "dhcp.option.nis_plus_server", Ipv4, None, Detail, Wireshark, "Network Information Service+ Server";
+    D_dhcp_option_nis_server = "dhcp.option.nis_server", Ipv4, None, Detail, Wireshark, "Network Information Service Server";
+    D_dhcp_option_nntp_server = "dhcp.option.nntp_server", Ipv4, None, Detail, Wireshark, "NNTP Server";
+    D_dhcp_option_ntp_server = "dhcp.option.ntp_server", Ipv4, None, Detail, Wireshark, "Network Time Protocol Server";
+    D_dhcp_option_padding = "dhcp.option.padding", Bytes, None, Detail, Wireshark, "Padding";
+    D_dhcp_option_path_mtu_aging_timeout = "dhcp.option.path_mtu_aging_timeout", Uint32, Dec, Detail, Wireshark, "Path MTU Aging Timeout";
+    D_dhcp_option_pop3_server = "dhcp.option.pop3_server", Ipv4, None, Detail, Wireshark, "POP3 Server";
+    D_dhcp_option_private_proxy_autodiscovery = "dhcp.option.private_proxy_autodiscovery", String, None, Detail, Wireshark, "Private/Proxy autodiscovery";
+    D_dhcp_option_quotes_server = "dhcp.option.quotes_server", Ipv4, None, Detail, Wireshark, "Quotes Server";
+    D_dhcp_option_rebinding_time_value = "dhcp.option.rebinding_time_value", Uint32, Dec, Detail, Wireshark, "Rebinding Time Value";
+    D_dhcp_option_renewal_time_value = "dhcp.option.renewal_time_value", Uint32, Dec, Detail, Wireshark, "Renewal Time Value";
+    D_dhcp_option_request_list_item = "dhcp.option.request_list_item", Uint8, Dec, Detail, Wireshark, "Parameter Request List Item";
+    D_dhcp_option_requested_ip_address = "dhcp.option.requested_ip_address", Ipv4, None, Detail, Wireshark, "Requested IP Address";
+    D_dhcp_option_resource_location_server = "dhcp.option.resource_location_server", Ipv4, None, Detail, Wireshark, "Resource Location Server";
+    D_dhcp_option_root_path = "dhcp.option.root_path", String, None, Detail, Wireshark, "Root Path";
+    D_dhcp_option_router = "dhcp.option.router", Ipv4, None, Detail, Wireshark, "Router";
+    D_dhcp_option_router_solicitation_address = "dhcp.option.router_solicitation_address", Ipv4, None, Detail, Wireshark, "Router Solicitation Address";
+    D_dhcp_option_smtp_server = "dhcp.option.smtp_server", Ipv4, None, Detail, Wireshark, "SMTP Server";
+    D_dhcp_option_streettalk_da_server = "dhcp.option.streettalk_da_server", Ipv4, None, Detail, Wireshark, "StreetTalk Directory Assistance Server";
+    D_dhcp_option_streettalk_server = "dhcp.option.streettalk_server", Ipv4, None, Detail, Wireshark, "StreetTalk Server";
+    D_dhcp_option_subnet_mask = "dhcp.option.subnet_mask", Ipv4, None, Detail, Wireshark, "Subnet Mask";
+    D_dhcp_option_subnet_selection_option = "dhcp.option.subnet_selection_option", Ipv4, None, Detail, Wireshark, "Subnet Selection Option";
+    D_dhcp_option_swap_server = "dhcp.option.swap_server", Ipv4, None, Detail, Wireshark, "Swap Server";
+    D_dhcp_option_tcp_default_ttl = "dhcp.option.tcp_default_ttl", Uint8, Dec, Detail, Wireshark, "TCP Default TTL";
+    D_dhcp_option_tcp_keepalive_interval = "dhcp.option.tcp_keepalive_interval", Uint32, Dec, Detail, Wireshark, "TCP Keepalive Interval";
+    D_dhcp_option_tftp_server_address = "dhcp.option.tftp_server_address", Ipv4, None, Detail, Wireshark, "TFTP Server Address";
+    D_dhcp_option_tftp_server_name = "dhcp.option.tftp_server_name", String, None, Detail, Wireshark, "TFTP Server Name";
+    D_dhcp_option_time_server = "dhcp.option.time_server", Ipv4, None, Detail, Wireshark, "Time Server";
+    D_dhcp_option_type = "dhcp.option.type", Uint8, Dec, Detail, Wireshark, "Option";
+    D_dhcp_option_value = "dhcp.option.value", Bytes, None, Detail, Wireshark, "Value";
+    D_dhcp_option_vendor_class_id = "dhcp.option.vendor_class_id", String, None, Detail, Wireshark, "Vendor class identifier";
+    D_dhcp_option_xwindows_system_display_manager = "dhcp.option.xwindows_system_display_manager", Ipv4, None, Detail, Wireshark, "X Window System Display Manager";
+    D_dhcp_option_xwindows_system_font_server = "dhcp.option.xwindows_system_font_server", Ipv4, None, Detail, Wireshark, "X Window System Font Server";
+    D_dhcp_secs = "dhcp.secs", Uint16, Dec, Detail, Wireshark, "Seconds elapsed";
+    D_dhcp_server = "dhcp.server", String, None, Detail, Wireshark, "Server host name";
+    D_dhcp_type = "dhcp.type", Uint8, Dec, Detail, Wireshark, "Message type";
     D_dns_count_add_rr = "dns.count.add_rr", Uint16, Dec, Detail, Wireshark, "Additional RRs";
     D_dns_count_auth_rr = "dns.count.auth_rr", Uint16, Dec, Detail, Wireshark, "Authority RRs";
     D_dns_count_labels = "dns.count.labels", Uint16, Dec, Detail, Wireshark, "Label Count";
@@ -689,6 +776,16 @@ registry! {
     D_frame_offset_shift = "frame.offset_shift", RelativeTime, None, Detail, Wireshark, "Time shift for this packet";
     D_frame_section_number = "frame.section_number", Uint32, Dec, Detail, Wireshark, "Section number";
     D_frame_time_delta_displayed = "frame.time_delta_displayed", RelativeTime, None, Detail, Wireshark, "Time delta from previous displayed frame";
+    D_ftp_active_cip = "ftp.active.cip", Ipv4, None, Detail, Wireshark, "Active IP address";
+    D_ftp_active_port = "ftp.active.port", Uint16, Dec, Detail, Wireshark, "Active port";
+    D_ftp_passive_ip = "ftp.passive.ip", Ipv4, None, Detail, Wireshark, "Passive IP address";
+    D_ftp_passive_port = "ftp.passive.port", Uint16, Dec, Detail, Wireshark, "Passive port";
+    D_ftp_request = "ftp.request", Boolean, None, Detail, Wireshark, "Request";
+    D_ftp_request_arg = "ftp.request.arg", String, None, Detail, Wireshark, "Request arg";
+    D_ftp_request_command = "ftp.request.command", String, None, Detail, Wireshark, "Request command";
+    D_ftp_response = "ftp.response", Boolean, None, Detail, Wireshark, "Response";
+    D_ftp_response_arg = "ftp.response.arg", String, None, Detail, Wireshark, "Response arg";
+    D_ftp_response_code = "ftp.response.code", Uint32, Dec, Detail, Wireshark, "Response code";
     D_geneve_option_length = "geneve.option.length", Uint8, Dec, Detail, Wireshark, "Length";
     D_geneve_proto_type = "geneve.proto_type", Uint16, Hex, Detail, Wireshark, "Protocol Type";
     D_geneve_version = "geneve.version", Uint8, Dec, Detail, Wireshark, "Version";
@@ -711,14 +808,21 @@ registry! {
     D_http_cookie_pair = "http.cookie_pair", String, None, Detail, Wireshark, "Cookie pair";
     D_http_date = "http.date", String, None, Detail, Wireshark, "Date";
     D_http_last_modified = "http.last_modified", String, None, Detail, Wireshark, "Last-Modified";
+    D_http_notification = "http.notification", Boolean, None, Detail, Wireshark, "Notification";
+    D_http_prev_request_in = "http.prev_request_in", Framenum, None, Detail, Wireshark, "Prev request in frame";
+    D_http_prev_response_in = "http.prev_response_in", Framenum, None, Detail, Wireshark, "Prev response in frame";
     D_http_proxy_authorization = "http.proxy_authorization", String, None, Detail, Wireshark, "Proxy-Authorization";
     D_http_referer = "http.referer", String, None, Detail, Wireshark, "Referer";
     D_http_request_uri_path = "http.request.uri.path", String, None, Detail, Wireshark, "Request URI Path";
     D_http_request_uri_query = "http.request.uri.query", String, None, Detail, Wireshark, "Request URI Query";
     D_http_request_uri_query_parameter = "http.request.uri.query.parameter", String, None, Detail, Wireshark, "Request URI Query Parameter";
+    D_http_request_number = "http.request_number", Uint32, Dec, Detail, Wireshark, "Request number";
     D_http_response_code_desc = "http.response.code.desc", String, None, Detail, Wireshark, "Status Code Description";
     D_http_response_version = "http.response.version", String, None, Detail, Wireshark, "Response Version";
+    D_http_response_for_uri = "http.response_for.uri", String, None, Detail, Wireshark, "Request URI";
+    D_http_response_number = "http.response_number", Uint32, Dec, Detail, Wireshark, "Response number";
     D_http_set_cookie = "http.set_cookie", String, None, Detail, Wireshark, "Set-Cookie";
+    D_http_unknown_header = "http.unknown_header", String, None, Detail, Wireshark, "Unknown header";
     D_http_upgrade = "http.upgrade", String, None, Detail, Wireshark, "Upgrade";
     D_http_www_authenticate = "http.www_authenticate", String, None, Detail, Wireshark, "WWW-Authenticate";
     D_http_x_forwarded_for = "http.x_forwarded_for", String, None, Detail, Wireshark, "X-Forwarded-For";
@@ -726,9 +830,28 @@ registry! {
     D_http2_stream = "http2.stream", None, None, Detail, Wireshark, "Stream";
     D_icmp_checksum_status = "icmp.checksum.status", Uint8, Dec, Detail, Wireshark, "Checksum Status";
     D_icmp_ident_le = "icmp.ident_le", Uint16, Dec, Detail, Wireshark, "Identifier (LE)";
+    D_icmp_resp_to = "icmp.resp_to", Framenum, None, Detail, Wireshark, "Request frame";
+    D_icmp_resptime = "icmp.resptime", Double, None, Detail, Wireshark, "Response time";
     D_icmp_seq_le = "icmp.seq_le", Uint16, Dec, Detail, Wireshark, "Sequence Number (LE)";
     D_icmpv6_echo_identifier = "icmpv6.echo.identifier", Uint16, Hex, Detail, Wireshark, "Identifier";
     D_icmpv6_echo_sequence_number = "icmpv6.echo.sequence_number", Uint16, Dec, Detail, Wireshark, "Sequence";
+    D_icmpv6_resp_to = "icmpv6.resp_to", Framenum, None, Detail, Wireshark, "Response To";
+    D_icmpv6_resptime = "icmpv6.resptime", Double, None, Detail, Wireshark, "Response Time";
+    D_imap_command = "imap.command", String, None, Detail, Wireshark, "Command";
+    D_imap_isrequest = "imap.isrequest", Boolean, None, Detail, Wireshark, "Request";
+    D_imap_line = "imap.line", String, None, Detail, Wireshark, "Line";
+    D_imap_request = "imap.request", String, None, Detail, Wireshark, "Request";
+    D_imap_request_command = "imap.request.command", String, None, Detail, Wireshark, "Request Command";
+    D_imap_request_command_uid = "imap.request.command.uid", Boolean, None, Detail, Wireshark, "Request isUID";
+    D_imap_request_folder = "imap.request.folder", String, None, Detail, Wireshark, "Request Folder";
+    D_imap_request_password = "imap.request.password", String, None, Detail, Wireshark, "Request Password";
+    D_imap_request_username = "imap.request.username", String, None, Detail, Wireshark, "Request Username";
+    D_imap_request_tag = "imap.request_tag", String, None, Detail, Wireshark, "Request Tag";
+    D_imap_response = "imap.response", String, None, Detail, Wireshark, "Response";
+    D_imap_response_command = "imap.response.command", String, None, Detail, Wireshark, "Response Command";
+    D_imap_response_status = "imap.response.status", String, None, Detail, Wireshark, "Response Status";
+    D_imap_response_tag = "imap.response_tag", String, None, Detail, Wireshark, "Response Tag";
+    D_imap_tag = "imap.tag", String, None, Detail, Wireshark, "Tag";
     D_ip_dst_host = "ip.dst_host", String, None, Detail, Wireshark, "Destination Host";
     D_ip_host = "ip.host", String, None, Detail, Wireshark, "Source or Destination Host";
     D_ip_src_host = "ip.src_host", String, None, Detail, Wireshark, "Source Host";
@@ -763,6 +886,22 @@ registry! {
     D_mysql_thread_id = "mysql.thread_id", Uint32, Dec, Detail, Wireshark, "Thread ID";
     D_mysql_version = "mysql.version", String, None, Detail, Wireshark, "Version";
     D_mysql_warnings = "mysql.warnings", Uint16, Dec, Detail, Wireshark, "Warnings";
+    D_ntp_flags = "ntp.flags", Uint8, Hex, Detail, Wireshark, "Flags";
+    D_ntp_flags_li = "ntp.flags.li", Uint8, Dec, Detail, Wireshark, "Leap Indicator";
+    D_ntp_flags_mode = "ntp.flags.mode", Uint8, Dec, Detail, Wireshark, "Mode";
+    D_ntp_flags_vn = "ntp.flags.vn", Uint8, Dec, Detail, Wireshark, "Version number";
+    D_ntp_keyid = "ntp.keyid", Bytes, None, Detail, Wireshark, "Key ID";
+    D_ntp_mac = "ntp.mac", Bytes, None, Detail, Wireshark, "Message Authentication Code";
+    D_ntp_org = "ntp.org", AbsoluteTime, None, Detail, Wireshark, "Origin Timestamp";
+    D_ntp_ppoll = "ntp.ppoll", Uint8, Dec, Detail, Wireshark, "Peer Polling Interval";
+    D_ntp_precision = "ntp.precision", Uint8, Dec, Detail, Wireshark, "Peer Clock Precision";
+    D_ntp_rec = "ntp.rec", AbsoluteTime, None, Detail, Wireshark, "Receive Timestamp";
+    D_ntp_refid = "ntp.refid", Bytes, None, Detail, Wireshark, "Reference ID";
+    D_ntp_reftime = "ntp.reftime", AbsoluteTime, None, Detail, Wireshark, "Reference Timestamp";
+    D_ntp_rootdelay = "ntp.rootdelay", Uint32, Dec, Detail, Wireshark, "Root Delay";
+    D_ntp_rootdispersion = "ntp.rootdispersion", Uint32, Dec, Detail, Wireshark, "Root Dispersion";
+    D_ntp_stratum = "ntp.stratum", Uint8, Dec, Detail, Wireshark, "Peer Clock Stratum";
+    D_ntp_xmt = "ntp.xmt", AbsoluteTime, None, Detail, Wireshark, "Transmit Timestamp";
     D_null_family = "null.family", Uint32, Dec, Detail, Wireshark, "Family";
     D_pgsql_auth_sasl_mech = "pgsql.auth.sasl.mech", String, None, Detail, Wireshark, "SASL authentication mechanism";
     D_pgsql_authtype = "pgsql.authtype", Uint32, Dec, Detail, Wireshark, "Authentication type";
@@ -791,6 +930,14 @@ registry! {
     D_pgsql_val_length = "pgsql.val.length", Int32, Dec, Detail, Wireshark, "Column length";
     D_pgsql_version_major = "pgsql.version_major", Uint16, Dec, Detail, Wireshark, "Protocol major version";
     D_pgsql_version_minor = "pgsql.version_minor", Uint16, Dec, Detail, Wireshark, "Protocol minor version";
+    D_pop_request = "pop.request", String, None, Detail, Wireshark, "Request";
+    D_pop_request_command = "pop.request.command", String, None, Detail, Wireshark, "Request command";
+    D_pop_request_data = "pop.request.data", String, None, Detail, Wireshark, "Data";
+    D_pop_request_parameter = "pop.request.parameter", String, None, Detail, Wireshark, "Request parameter";
+    D_pop_response = "pop.response", String, None, Detail, Wireshark, "Response";
+    D_pop_response_data = "pop.response.data", String, None, Detail, Wireshark, "Data";
+    D_pop_response_description = "pop.response.description", String, None, Detail, Wireshark, "Response description";
+    D_pop_response_indicator = "pop.response.indicator", String, None, Detail, Wireshark, "Response indicator";
     D_quic_ack_ack_delay = "quic.ack.ack_delay", Uint64, Dec, Detail, Wireshark, "ACK Delay";
     D_quic_ack_ack_range = "quic.ack.ack_range", Uint64, Dec, Detail, Wireshark, "ACK Range";
     D_quic_ack_ack_range_count = "quic.ack.ack_range_count", Uint64, Dec, Detail, Wireshark, "ACK Range Count";
@@ -827,38 +974,117 @@ registry! {
     D_sll_src_eth = "sll.src.eth", Ether, None, Detail, Wireshark, "Source";
     D_sll_src_other = "sll.src.other", Bytes, None, Detail, Wireshark, "Source";
     D_sll_unused = "sll.unused", Bytes, None, Detail, Wireshark, "Unused";
+    D_smtp_command_line = "smtp.command_line", String, None, Detail, Wireshark, "Command Line";
+    D_smtp_req = "smtp.req", Boolean, None, Detail, Wireshark, "Request";
+    D_smtp_req_command = "smtp.req.command", String, None, Detail, Wireshark, "Command";
+    D_smtp_req_parameter = "smtp.req.parameter", String, None, Detail, Wireshark, "Request parameter";
+    D_smtp_response = "smtp.response", String, None, Detail, Wireshark, "Response";
+    D_smtp_response_code = "smtp.response.code", Uint32, Dec, Detail, Wireshark, "Response code";
+    D_smtp_rsp = "smtp.rsp", Boolean, None, Detail, Wireshark, "Response";
+    D_smtp_rsp_parameter = "smtp.rsp.parameter", String, None, Detail, Wireshark, "Response parameter";
+    D_ssh_compression_algorithms_client_to_server = "ssh.compression_algorithms_client_to_server", String, None, Detail, Wireshark, "compression_algorithms_client_to_server string";
+    D_ssh_compression_algorithms_client_to_server_length = "ssh.compression_algorithms_client_to_server_length", Uint32, Dec, Detail, Wireshark, "compression_algorithms_client_to_server length";
+    D_ssh_compression_algorithms_server_to_client = "ssh.compression_algorithms_server_to_client", String, None, Detail, Wireshark, "compression_algorithms_server_to_client string";
+    D_ssh_compression_algorithms_server_to_client_length = "ssh.compression_algorithms_server_to_client_length", Uint32, Dec, Detail, Wireshark, "compression_algorithms_server_to_client length";
+    D_ssh_cookie = "ssh.cookie", Bytes, None, Detail, Wireshark, "Cookie";
+    D_ssh_direction = "ssh.direction", Boolean, None, Detail, Wireshark, "Direction";
+    D_ssh_encrypted_packet = "ssh.encrypted_packet", Bytes, None, Detail, Wireshark, "Encrypted Packet";
+    D_ssh_encryption_algorithms_client_to_server = "ssh.encryption_algorithms_client_to_server", String, None, Detail, Wireshark, "encryption_algorithms_client_to_server string";
+    D_ssh_encryption_algorithms_client_to_server_length = "ssh.encryption_algorithms_client_to_server_length", Uint32, Dec, Detail, Wireshark, "encryption_algorithms_client_to_server length";
+    D_ssh_encryption_algorithms_server_to_client = "ssh.encryption_algorithms_server_to_client", String, None, Detail, Wireshark, "encryption_algorithms_server_to_client string";
+    D_ssh_encryption_algorithms_server_to_client_length = "ssh.encryption_algorithms_server_to_client_length", Uint32, Dec, Detail, Wireshark, "encryption_algorithms_server_to_client length";
+    D_ssh_first_kex_packet_follows = "ssh.first_kex_packet_follows", Uint8, Dec, Detail, Wireshark, "First KEX Packet Follows";
+    D_ssh_kex_reserved = "ssh.kex.reserved", Bytes, None, Detail, Wireshark, "Reserved";
+    D_ssh_kex_algorithms = "ssh.kex_algorithms", String, None, Detail, Wireshark, "kex_algorithms string";
+    D_ssh_kex_algorithms_length = "ssh.kex_algorithms_length", Uint32, Dec, Detail, Wireshark, "kex_algorithms length";
+    D_ssh_languages_client_to_server = "ssh.languages_client_to_server", String, None, Detail, Wireshark, "languages_client_to_server string";
+    D_ssh_languages_client_to_server_length = "ssh.languages_client_to_server_length", Uint32, Dec, Detail, Wireshark, "languages_client_to_server length";
+    D_ssh_languages_server_to_client = "ssh.languages_server_to_client", String, None, Detail, Wireshark, "languages_server_to_client string";
+    D_ssh_languages_server_to_client_length = "ssh.languages_server_to_client_length", Uint32, Dec, Detail, Wireshark, "languages_server_to_client length";
+    D_ssh_mac_algorithms_client_to_server = "ssh.mac_algorithms_client_to_server", String, None, Detail, Wireshark, "mac_algorithms_client_to_server string";
+    D_ssh_mac_algorithms_client_to_server_length = "ssh.mac_algorithms_client_to_server_length", Uint32, Dec, Detail, Wireshark, "mac_algorithms_client_to_server length";
+    D_ssh_mac_algorithms_server_to_client = "ssh.mac_algorithms_server_to_client", String, None, Detail, Wireshark, "mac_algorithms_server_to_client string";
+    D_ssh_mac_algorithms_server_to_client_length = "ssh.mac_algorithms_server_to_client_length", Uint32, Dec, Detail, Wireshark, "mac_algorithms_server_to_client length";
+    D_ssh_message_code = "ssh.message_code", Uint8, Dec, Detail, Wireshark, "Message Code";
+    D_ssh_packet_length = "ssh.packet_length", Uint32, Dec, Detail, Wireshark, "Packet Length";
+    D_ssh_packet_length_encrypted = "ssh.packet_length_encrypted", Bytes, None, Detail, Wireshark, "Packet Length (encrypted)";
+    D_ssh_padding_length = "ssh.padding_length", Uint8, Dec, Detail, Wireshark, "Padding Length";
+    D_ssh_padding_string = "ssh.padding_string", Bytes, None, Detail, Wireshark, "Padding String";
+    D_ssh_protocol = "ssh.protocol", String, None, Detail, Wireshark, "Protocol";
+    D_ssh_server_host_key_algorithms = "ssh.server_host_key_algorithms", String, None, Detail, Wireshark, "server_host_key_algorithms string";
+    D_ssh_server_host_key_algorithms_length = "ssh.server_host_key_algorithms_length", Uint32, Dec, Detail, Wireshark, "server_host_key_algorithms length";
+    D_syslog_appname = "syslog.appname", String, None, Detail, Wireshark, "Syslog app name";
+    D_syslog_facility = "syslog.facility", Uint8, Dec, Detail, Wireshark, "Facility";
+    D_syslog_hostname = "syslog.hostname", String, None, Detail, Wireshark, "Syslog hostname";
+    D_syslog_level = "syslog.level", Uint8, Dec, Detail, Wireshark, "Level";
+    D_syslog_msg = "syslog.msg", String, None, Detail, Wireshark, "Message";
+    D_syslog_msgid = "syslog.msgid", String, None, Detail, Wireshark, "Syslog message id";
+    D_syslog_msgid_bom = "syslog.msgid.bom", Uint24, Hex, Detail, Wireshark, "Syslog BOM";
+    D_syslog_procid = "syslog.procid", String, None, Detail, Wireshark, "Syslog process id";
+    D_syslog_timestamp = "syslog.timestamp", AbsoluteTime, None, Detail, Wireshark, "Syslog timestamp";
+    D_syslog_timestamp_rfc3164 = "syslog.timestamp_rfc3164", String, None, Detail, Wireshark, "Syslog timestamp (RFC3164)";
+    D_syslog_version = "syslog.version", String, None, Detail, Wireshark, "Syslog version";
     D_tcp_analysis = "tcp.analysis", None, None, Detail, Wireshark, "SEQ/ACK analysis";
     D_tcp_nxtseq = "tcp.nxtseq", Uint32, Dec, Detail, Wireshark, "Next Sequence Number";
     D_tcp_reassembled_length = "tcp.reassembled.length", Uint32, Dec, Detail, Wireshark, "Reassembled TCP length";
     D_tcp_segment = "tcp.segment", Framenum, None, Detail, Wireshark, "TCP Segment";
     D_tcp_segment_count = "tcp.segment.count", Uint32, Dec, Detail, Wireshark, "Segment count";
     D_tcp_segments = "tcp.segments", None, None, Detail, Wireshark, "Reassembled TCP Segments";
+    D_telnet_cmd = "telnet.cmd", Uint8, Dec, Detail, Wireshark, "Command";
+    D_telnet_data = "telnet.data", String, None, Detail, Wireshark, "Data";
+    D_telnet_naws_subopt_height = "telnet.naws_subopt.height", Uint16, Dec, Detail, Wireshark, "Height";
+    D_telnet_naws_subopt_width = "telnet.naws_subopt.width", Uint16, Dec, Detail, Wireshark, "Width";
+    D_telnet_string_subopt_value = "telnet.string_subopt.value", String, None, Detail, Wireshark, "Value";
+    D_telnet_subcmd = "telnet.subcmd", Uint8, Dec, Detail, Wireshark, "Subcommand";
     D_tls_alert_message = "tls.alert_message", None, None, Detail, Wireshark, "Alert Message";
     D_tls_alert_message_desc = "tls.alert_message.desc", Uint8, Dec, Detail, Wireshark, "Description";
     D_tls_alert_message_level = "tls.alert_message.level", Uint8, Dec, Detail, Wireshark, "Level";
+    D_tls_app_data = "tls.app_data", Bytes, None, Detail, Wireshark, "Encrypted Application Data";
     D_tls_app_data_proto = "tls.app_data_proto", String, None, Detail, Wireshark, "Application Data Protocol";
     D_tls_change_cipher_spec = "tls.change_cipher_spec", None, None, Detail, Wireshark, "Change Cipher Spec Message";
     D_tls_handshake = "tls.handshake", None, None, Detail, Wireshark, "Handshake Protocol";
     D_tls_handshake_cipher_suites_length = "tls.handshake.cipher_suites_length", Uint16, Dec, Detail, Wireshark, "Cipher Suites Length";
+    D_tls_handshake_ciphersuite = "tls.handshake.ciphersuite", Uint16, Hex, Detail, Wireshark, "Cipher Suite";
     D_tls_handshake_ciphersuites = "tls.handshake.ciphersuites", None, None, Detail, Wireshark, "Cipher Suites";
     D_tls_handshake_comp_method = "tls.handshake.comp_method", Uint8, Dec, Detail, Wireshark, "Compression Method";
     D_tls_handshake_comp_methods = "tls.handshake.comp_methods", None, None, Detail, Wireshark, "Compression Methods";
     D_tls_handshake_comp_methods_length = "tls.handshake.comp_methods_length", Uint8, Dec, Detail, Wireshark, "Compression Methods Length";
     D_tls_handshake_extension_len = "tls.handshake.extension.len", Uint16, Dec, Detail, Wireshark, "Length";
     D_tls_handshake_extension_type = "tls.handshake.extension.type", Uint16, Dec, Detail, Wireshark, "Type";
+    D_tls_handshake_extensions_supported_version = "tls.handshake.extensions.supported_version", Uint16, Hex, Detail, Wireshark, "Supported Version";
+    D_tls_handshake_extensions_supported_versions_len = "tls.handshake.extensions.supported_versions_len", Uint8, Dec, Detail, Wireshark, "Supported Versions length";
+    D_tls_handshake_extensions_alpn_len = "tls.handshake.extensions_alpn_len", Uint16, Dec, Detail, Wireshark, "ALPN Extension Length";
+    D_tls_handshake_extensions_alpn_list = "tls.handshake.extensions_alpn_list", None, None, Detail, Wireshark, "ALPN Protocol";
+    D_tls_handshake_extensions_alpn_str = "tls.handshake.extensions_alpn_str", String, None, Detail, Wireshark, "ALPN Next Protocol";
+    D_tls_handshake_extensions_alpn_str_len = "tls.handshake.extensions_alpn_str_len", Uint8, Dec, Detail, Wireshark, "ALPN string length";
+    D_tls_handshake_extensions_ec_point_format = "tls.handshake.extensions_ec_point_format", Uint8, Dec, Detail, Wireshark, "EC point format";
+    D_tls_handshake_extensions_ec_point_formats = "tls.handshake.extensions_ec_point_formats", None, None, Detail, Wireshark, "EC point formats";
+    D_tls_handshake_extensions_ec_point_formats_length = "tls.handshake.extensions_ec_point_formats_length", Uint8, Dec, Detail, Wireshark, "EC point formats Length";
     D_tls_handshake_extensions_length = "tls.handshake.extensions_length", Uint16, Dec, Detail, Wireshark, "Extensions Length";
     D_tls_handshake_extensions_server_name_len = "tls.handshake.extensions_server_name_len", Uint16, Dec, Detail, Wireshark, "Server Name length";
     D_tls_handshake_extensions_server_name_list_len = "tls.handshake.extensions_server_name_list_len", Uint16, Dec, Detail, Wireshark, "Server Name list length";
     D_tls_handshake_extensions_server_name_type = "tls.handshake.extensions_server_name_type", Uint8, Dec, Detail, Wireshark, "Server Name Type";
+    D_tls_handshake_extensions_supported_group = "tls.handshake.extensions_supported_group", Uint16, Hex, Detail, Wireshark, "Supported Group";
+    D_tls_handshake_extensions_supported_groups = "tls.handshake.extensions_supported_groups", None, None, Detail, Wireshark, "Supported Groups List";
+    D_tls_handshake_extensions_supported_groups_length = "tls.handshake.extensions_supported_groups_length", Uint16, Dec, Detail, Wireshark, "Supported Groups List Length";
     D_tls_handshake_fragment = "tls.handshake.fragment", Framenum, None, Detail, Wireshark, "Handshake Fragment";
     D_tls_handshake_fragment_count = "tls.handshake.fragment.count", Uint32, Dec, Detail, Wireshark, "Handshake Fragment count";
     D_tls_handshake_fragments = "tls.handshake.fragments", None, None, Detail, Wireshark, "Reassembled Handshake Fragments";
+    D_tls_handshake_ja3 = "tls.handshake.ja3", String, None, Detail, Wireshark, "JA3";
+    D_tls_handshake_ja3_full = "tls.handshake.ja3_full", String, None, Detail, Wireshark, "JA3 Fullstring";
+    D_tls_handshake_ja3s = "tls.handshake.ja3s", String, None, Detail, Wireshark, "JA3S";
+    D_tls_handshake_ja3s_full = "tls.handshake.ja3s_full", String, None, Detail, Wireshark, "JA3S Fullstring";
     D_tls_handshake_length = "tls.handshake.length", Uint24, Dec, Detail, Wireshark, "Length";
     D_tls_handshake_random = "tls.handshake.random", Bytes, None, Detail, Wireshark, "Random";
     D_tls_handshake_random_bytes = "tls.handshake.random_bytes", Bytes, None, Detail, Wireshark, "Random Bytes";
     D_tls_handshake_random_time = "tls.handshake.random_time", AbsoluteTime, None, Detail, Wireshark, "GMT Unix Time";
     D_tls_handshake_session_id = "tls.handshake.session_id", Bytes, None, Detail, Wireshark, "Session ID";
     D_tls_handshake_session_id_length = "tls.handshake.session_id_length", Uint16, Dec, Detail, Wireshark, "Session ID Length";
+    D_tls_handshake_sig_hash_alg = "tls.handshake.sig_hash_alg", Uint16, Hex, Detail, Wireshark, "Signature Algorithm";
+    D_tls_handshake_sig_hash_alg_len = "tls.handshake.sig_hash_alg_len", Uint16, Dec, Detail, Wireshark, "Signature Hash Algorithms Length";
+    D_tls_handshake_sig_hash_algs = "tls.handshake.sig_hash_algs", None, None, Detail, Wireshark, "Signature Algorithms";
+    D_tls_handshake_sig_hash_hash = "tls.handshake.sig_hash_hash", Uint8, Dec, Detail, Wireshark, "Signature Hash Algorithm Hash";
+    D_tls_handshake_sig_hash_sig = "tls.handshake.sig_hash_sig", Uint8, Dec, Detail, Wireshark, "Signature Hash Algorithm Signature";
     D_tls_handshake_version = "tls.handshake.version", Uint16, Hex, Detail, Wireshark, "Version";
     D_tls_reassembled_length = "tls.reassembled.length", Uint32, Dec, Detail, Wireshark, "Reassembled PDU length";
     D_tls_record = "tls.record", None, None, Detail, Wireshark, "Record Layer";
@@ -904,12 +1130,12 @@ pub fn lookup(name: &str) -> Option<Fid> {
     by_name().get(name).copied()
 }
 
-/// `fields`, and the protocols of those read from the packet detail ([`protocol_of`]):
+/// `fields`, and the protocols of those read from the packet detail ([`layers_of`]):
 /// what a scan of them must be ready to answer.
 pub fn with_protocols(fields: &[Fid]) -> Vec<Fid> {
     let mut all = fields.to_vec();
-    for &f in fields {
-        if let Some(p) = protocol_of(f).filter(|_| f.def().status == Status::Detail) {
+    for &f in fields.iter().filter(|f| f.def().status == Status::Detail) {
+        for p in layers_of(f) {
             if !all.contains(&p) {
                 all.push(p);
             }
@@ -918,20 +1144,38 @@ pub fn with_protocols(fields: &[Fid]) -> Vec<Fid> {
     all
 }
 
-/// The protocol whose layer holds `field`, when the registry extracts it: the longest
-/// proper prefix of the name at a dot that names an extracted protocol (`dns` for
-/// `dns.resp.ttl`, `http2` for `http2.stream`). A packet without it has none of the
-/// field, which lets a filter on a [`Status::Detail`] field skip the detail of most
-/// packets.
-pub fn protocol_of(field: Fid) -> Option<Fid> {
+/// Protocols whose dissectors hand their bytes to another's dissector without its
+/// protocol item, and that other: packet-ssdp.c to HTTP's (`http.*` fields under
+/// `ssdp`), packet-mdns.c and LLMNR's to DNS's.
+const CARRIERS: [(Fid, Fid); 3] = [
+    (Fid::Http, Fid::Ssdp),
+    (Fid::Dns, Fid::Mdns),
+    (Fid::Dns, Fid::Llmnr),
+];
+
+/// The layers that can hold `field`, when the registry extracts them: the protocol
+/// named by the longest proper prefix of the name at a dot (`dns` for `dns.resp.ttl`,
+/// `http2` for `http2.stream`), and those that carry its fields ([`CARRIERS`]). A packet
+/// with none of them has none of the field, which lets a filter on a [`Status::Detail`]
+/// field skip the detail of most packets; empty when no extracted protocol says so.
+pub fn layers_of(field: Fid) -> Vec<Fid> {
     let name = field.name();
-    name.rmatch_indices('.')
+    let Some(proto) = name
+        .rmatch_indices('.')
         .filter_map(|(i, _)| lookup(&name[..i]))
         .find(|p| p.ty() == FieldType::Protocol && p.def().status == Status::Extracted)
+    else {
+        return Vec::new();
+    };
+    let mut layers = vec![proto];
+    layers.extend(CARRIERS.iter().filter(|c| c.0 == proto).map(|c| c.1));
+    layers
 }
 
 /// The known field closest to an unknown name ("did you mean …"): the smallest edit
-/// distance, if it is small for the name's length; ties go to the shorter name.
+/// distance, if it is small for the name's length; ties go to the name that starts like
+/// it for longest (a typo is rarely in the first letters: `htp.request` is
+/// `http.request`, not `ftp.request`), then to the shorter name.
 pub fn suggest(name: &str) -> Option<&'static str> {
     let limit = (name.len() / 3).clamp(1, 4);
     // Names whose lengths differ by more than the limit are further apart than it: not
@@ -939,10 +1183,22 @@ pub fn suggest(name: &str) -> Option<&'static str> {
     let best = FIELDS
         .iter()
         .filter(|f| f.name.len().abs_diff(name.len()) <= limit)
-        .map(|f| (edit_distance(name, f.name), f.name.len(), f.name))
+        .map(|f| {
+            let same = name
+                .bytes()
+                .zip(f.name.bytes())
+                .take_while(|(a, b)| a == b)
+                .count();
+            (
+                edit_distance(name, f.name),
+                std::cmp::Reverse(same),
+                f.name.len(),
+                f.name,
+            )
+        })
         .min();
     if let Some(best) = best.filter(|b| b.0 <= limit) {
-        return Some(best.2);
+        return Some(best.3);
     }
     // A known field that ends like the name (`srcport` → `tcp.srcport`).
     FIELDS
@@ -991,6 +1247,8 @@ mod test {
         assert_eq!(suggest("ip.scr"), Some("ip.src"));
         assert_eq!(suggest("tcp.prot"), Some("tcp.port"));
         assert_eq!(suggest("srcport"), Some("tcp.srcport"));
+        // As near to ftp.request, but a typo is rarely in the first letters.
+        assert_eq!(suggest("htp.request"), Some("http.request"));
         assert_eq!(suggest("completely.unrelated.name"), None);
     }
 
@@ -1004,10 +1262,22 @@ mod test {
             let limit = (name.len() / 3).clamp(1, 4);
             let best = FIELDS
                 .iter()
-                .map(|f| (edit_distance(name, f.name), f.name.len(), f.name))
+                .map(|f| {
+                    let same = name
+                        .bytes()
+                        .zip(f.name.bytes())
+                        .take_while(|(a, b)| a == b)
+                        .count();
+                    (
+                        edit_distance(name, f.name),
+                        std::cmp::Reverse(same),
+                        f.name.len(),
+                        f.name,
+                    )
+                })
                 .min()?;
             if best.0 <= limit {
-                return Some(best.2);
+                return Some(best.3);
             }
             FIELDS
                 .iter()
