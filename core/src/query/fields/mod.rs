@@ -226,7 +226,7 @@ pub struct FieldCtx<'c> {
     framed: HashMap<u32, FramedConv>,
     /// Reads the fields of [`Status::Detail`], once plugged in.
     detail: Option<Box<dyn DetailReader + 'c>>,
-    /// Values [`FieldCtx::from_detail`] asks [`FieldCtx::exists`] with.
+    /// Values [`FieldCtx::detail_values`] asks [`FieldCtx::exists`] with.
     scratch_values: Vec<Value>,
 }
 
@@ -726,7 +726,7 @@ impl<'c> FieldCtx<'c> {
         match field.def().status {
             Status::NotYetExtracted => return,
             Status::Detail => {
-                self.from_detail(field, layer, src, out);
+                self.detail_values(field, layer, src, out);
                 return;
             }
             Status::Extracted => {}
@@ -826,7 +826,7 @@ impl<'c> FieldCtx<'c> {
     /// packet lacks every layer that can hold it ([`registry::layers_of`], which the
     /// index often answers: `dns.resp.ttl` builds the detail of DNS packets only), else
     /// those of its detail.
-    fn from_detail(
+    fn detail_values(
         &mut self,
         field: Fid,
         layer: u8,
