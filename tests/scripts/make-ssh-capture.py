@@ -26,27 +26,10 @@ import os
 import struct
 import sys
 
+from tcp_talk import Conv, write_pcap  # beside this script
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "tests", "data", "ssh", "ssh-made.pcap")
-
-
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack(f"!{len(b)//2}H", b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-
-def frame(src, dst, sport, dport, seq, ack, flags, payload):
-    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 65535, 0, 0) + payload
-    pseudo = bytes(src) + bytes(dst) + struct.pack("!BBH", 0, 6, len(tcp))
-    tcp = tcp[:16] + struct.pack("!H", csum(pseudo + tcp)) + tcp[18:]
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0x4000, 64, 6, 0, bytes(src), bytes(dst))
-    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
-    eth = b"\x02\0\0\0\0\x02" + b"\x02\0\0\0\0\x01" + b"\x08\x00"
-    return eth + ip + tcp
 
 
 def packet(payload, block=8):
@@ -79,38 +62,16 @@ HOSTKEY = string(string(b"ssh-ed25519") + string(b"\x5a" * 32))
 SIGNATURE = string(string(b"ssh-ed25519") + string(b"\x5b" * 64))
 
 
-CLIENT, SERVER = [10, 0, 0, 1], [10, 0, 0, 2]
 frames = []
 
 
-class Conv:
-    def __init__(self, cport):
-        self.cport = cport
-        self.seq = {True: 1000, False: 5000}
-        self.send(True, b"", 0x02)  # SYN
-        self.seq[True] += 1
-        self.send(False, b"", 0x12)  # SYN-ACK
-        self.seq[False] += 1
-        self.send(True, b"", 0x10)
-
-    def send(self, from_client, payload, flags=0x18):
-        src, dst = (CLIENT, SERVER) if from_client else (SERVER, CLIENT)
-        sport, dport = (self.cport, 22) if from_client else (22, self.cport)
-        frames.append(frame(src, dst, sport, dport, self.seq[from_client], self.seq[not from_client],
-                            flags, payload))
-        self.seq[from_client] += len(payload)
-
-    def cut(self, from_client, payload, sizes):
-        at = 0
-        for n in sizes:
-            self.send(from_client, payload[at:at + n])
-            at += n
-        if at < len(payload):
-            self.send(from_client, payload[at:])
+def conv(cport):
+    """A conversation from `cport` to SSH's port."""
+    return Conv(frames, cport, 22)
 
 
 # 1. curve25519, aes128-ctr; the client's KEXINIT in three segments.
-c = Conv(40001)
+c = conv(40001)
 c.send(True, b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n")
 c.send(False, b"SSH-2.0-OpenSSH_8.4p1\r\n" + kexinit(("curve25519-sha256", "diffie-hellman-group14-sha256"), ("aes128-ctr", "aes256-ctr")))
 ki = kexinit(("curve25519-sha256", "ecdh-sha2-nistp256", "diffie-hellman-group14-sha256"), ("aes128-ctr", "chacha20-poly1305@openssh.com"))
@@ -123,7 +84,7 @@ c.send(True, b"\x88" * 1200)
 c.send(False, b"\x99" * 90)
 
 # 2. group exchange, chacha20-poly1305; the reply and NEWKEYS in one segment.
-c = Conv(40002)
+c = conv(40002)
 c.send(True, b"SSH-2.0-PuTTY_Release_0.78\r\n")
 c.send(False, b"SSH-2.0-OpenSSH_7.4\r\n")
 c.send(True, kexinit(("diffie-hellman-group-exchange-sha256",), ("chacha20-poly1305@openssh.com",)))
@@ -137,7 +98,7 @@ c.send(True, b"\x10" * 52)
 c.send(False, b"\x11" * 36)
 
 # 3. the server's banner first.
-c = Conv(40003)
+c = conv(40003)
 c.send(False, b"SSH-2.0-OpenSSH_5.9p1 Debian-5ubuntu1\r\n")
 c.send(True, b"SSH-2.0-OpenSSH_5.3\r\n")
 c.send(True, kexinit(("diffie-hellman-group14-sha1",), ("aes128-cbc",)))
@@ -145,12 +106,12 @@ c.send(False, kexinit(("diffie-hellman-group14-sha1",), ("aes128-cbc",)))
 c.send(True, msg(30, string(b"\x07" * 256)))
 
 # 4. no banner: picked up in the middle.
-c = Conv(40004)
+c = conv(40004)
 c.send(True, b"\x12" * 48)
 c.send(False, b"\x13" * 64)
 
 # 5. a packet length cut after 3 bytes.
-c = Conv(40005)
+c = conv(40005)
 c.send(True, b"SSH-2.0-Go\r\n")
 c.send(False, b"SSH-2.0-Go\r\n")
 k = kexinit(("curve25519-sha256",), ("aes128-gcm@openssh.com",))
@@ -162,7 +123,7 @@ for port, kex, enc in [(40006, "ecdh-sha2-nistp256", "aes128-cbc"),
                        (40007, "curve25519-sha256@libssh.org", "aes256-gcm@openssh.com"),
                        (40008, "diffie-hellman-group14-sha256", "chacha20-poly1305@openssh.com"),
                        (40009, "curve25519-sha256", "aes192-ctr")]:
-    c = Conv(port)
+    c = conv(port)
     c.send(True, b"SSH-2.0-OpenSSH_9.2\r\n")
     c.send(False, b"SSH-2.0-OpenSSH_9.2\r\n")
     c.send(True, kexinit((kex,), (enc,)))
@@ -175,14 +136,9 @@ for port, kex, enc in [(40006, "ecdh-sha2-nistp256", "aes128-cbc"),
     c.send(False, b"\x31" * 80)
 
 # 10. A banner cut before its line end.
-c = Conv(40010)
+c = conv(40010)
 c.send(True, b"SSH-2.0-Open")
 c.send(True, b"SSH_9.2\r\n")
 c.send(False, b"SSH-2.0-OpenSSH_9.2\r\n")
 
-with open(OUT, "wb") as f:
-    f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-    for i, fr in enumerate(frames):
-        f.write(struct.pack("<IIII", 1_700_000_000, i * 1000, len(fr), len(fr)))
-        f.write(fr)
-print(f"{OUT}: {len(frames)} frames")
+write_pcap(OUT, frames, 1_700_000_000)

@@ -11,53 +11,14 @@ mail, FTP or Telnet server on the test machines).
 Usage: tests/scripts/make-tcpapps-detail-capture.py [OUT]
 """
 import os
-import struct
 import sys
+
+from tcp_talk import Conv, write_pcap  # beside this script
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "tests", "data", "tcpapps", "detail.pcap")
 
-
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack(f"!{len(b)//2}H", b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-
-def frame(src, dst, sport, dport, seq, ack, flags, payload):
-    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 65535, 0, 0) + payload
-    pseudo = bytes(src) + bytes(dst) + struct.pack("!BBH", 0, 6, len(tcp))
-    tcp = tcp[:16] + struct.pack("!H", csum(pseudo + tcp)) + tcp[18:]
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0x4000, 64, 6, 0, bytes(src), bytes(dst))
-    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
-    eth = b"\x02\0\0\0\0\x02" + b"\x02\0\0\0\0\x01" + b"\x08\x00"
-    return eth + ip + tcp
-
-
-CLIENT, SERVER = [10, 0, 0, 1], [10, 0, 0, 2]
 frames = []
-
-
-class Conv:
-    def __init__(self, cport, sport):
-        self.cport = cport
-        self.sport = sport
-        self.seq = {True: 1000, False: 5000}
-        self.send(True, b"", 0x02)  # SYN
-        self.seq[True] += 1
-        self.send(False, b"", 0x12)  # SYN-ACK
-        self.seq[False] += 1
-        self.send(True, b"", 0x10)
-
-    def send(self, from_client, payload, flags=0x18):
-        src, dst = (CLIENT, SERVER) if from_client else (SERVER, CLIENT)
-        sport, dport = (self.cport, self.sport) if from_client else (self.sport, self.cport)
-        frames.append(frame(src, dst, sport, dport, self.seq[from_client], self.seq[not from_client],
-                            flags, payload))
-        self.seq[from_client] += len(payload)
 
 
 # (port, [(from client, bytes)]).
@@ -92,13 +53,8 @@ talks = [
           (False, b"Welcome\r\nlogin: "), (True, b"root\r\n"), (False, b"a\r\nb\xff\xffc\r\n")]),
 ]
 for port, talk in talks:
-    c = Conv(42000 + port, port)
+    c = Conv(frames, 42000 + port, port)
     for from_client, payload in talk:
         c.send(from_client, payload)
 
-with open(OUT, "wb") as f:
-    f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-    for i, fr in enumerate(frames):
-        f.write(struct.pack("<IIII", 1_700_000_100, i * 1000, len(fr), len(fr)))
-        f.write(fr)
-print(f"{OUT}: {len(frames)} frames")
+write_pcap(OUT, frames, 1_700_000_100)
