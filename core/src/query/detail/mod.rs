@@ -33,6 +33,7 @@ mod ssh;
 pub mod text;
 mod tunnel;
 mod udpapp;
+pub(crate) use udpapp::{NTP_MODES, NTP_VERSIONS, SYSLOG_FACILITIES};
 mod values;
 
 use serde::Serialize;
@@ -517,11 +518,14 @@ mod hostile {
     use crate::capture::packet::PacketRow;
     use crate::query::fields::{FieldCtx, PacketSource};
 
-    /// Serves one packet's bytes, changed by `mutate`.
-    struct Mangled<'a> {
-        file: &'a [u8],
-        cut: usize,
-        seed: u64,
+    /// Serves each packet's bytes cut at `cut`, with up to `rounds - 1` bytes after the
+    /// first `keep` changed (chosen by `seed`).
+    pub(super) struct Mangled<'a> {
+        pub(super) file: &'a [u8],
+        pub(super) cut: usize,
+        pub(super) seed: u64,
+        pub(super) keep: usize,
+        pub(super) rounds: u64,
     }
 
     impl PacketSource for Mangled<'_> {
@@ -534,12 +538,12 @@ mod hostile {
             buf.extend_from_slice(&b[..self.cut.min(b.len())]);
             // A few bytes changed, chosen by a small LCG.
             let mut x = self.seed;
-            for _ in 0..(self.seed % 4) {
+            for _ in 0..(self.seed % self.rounds) {
                 x = x
                     .wrapping_mul(6364136223846793005)
                     .wrapping_add(1442695040888963407);
-                if !buf.is_empty() {
-                    let i = (x >> 33) as usize % buf.len();
+                if buf.len() > self.keep {
+                    let i = self.keep + (x >> 33) as usize % (buf.len() - self.keep);
                     buf[i] ^= (x >> 13) as u8 | 1;
                 }
             }
@@ -569,6 +573,8 @@ mod hostile {
                             file: bytes,
                             cut,
                             seed: seed * 7 + (k * 131 + i) as u64,
+                            keep: 0,
+                            rounds: 4,
                         };
                         let mut ctx = FieldCtx::new(&capture);
                         let mut apps = Apps::new();

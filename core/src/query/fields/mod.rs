@@ -877,6 +877,38 @@ impl<'c> FieldCtx<'c> {
         }
     }
 
+    /// The TCP payload of packet `j` of the current packet's conversation and its way (0:
+    /// A to B), read into `buf` (the current packet's bytes at hand, the others from
+    /// `src`) and dissected with `layers`; None when it cannot be read.
+    fn segment_payload<'b>(
+        &mut self,
+        j: usize,
+        src: &mut dyn PacketSource,
+        buf: &'b mut Vec<u8>,
+        layers: &mut Layers,
+    ) -> Option<(&'b [u8], usize)> {
+        let row = self.capture.packets.at(j);
+        let read = if j == self.index {
+            self.load(src).then(|| buf.clone_from(&self.buf)).is_some()
+        } else {
+            src.read(j, &row, buf)
+        };
+        if !read {
+            return None;
+        }
+        let s = crate::ingest::wire::dissect_layers(
+            self.capture.linktype_of(&row),
+            buf,
+            usize::MAX,
+            layers,
+        );
+        let payload = crate::ingest::app::payload_of(&s, buf, &[]).unwrap_or(&[]);
+        Some((
+            payload,
+            usize::from(row.flags & PacketRow::FLAG_B_TO_A != 0),
+        ))
+    }
+
     /// What the current packet shows of SSH, when it is a TCP segment with payload of a
     /// conversation tshark dissects as SSH (its lower port that is one of the
     /// [`foreign_port`](crate::ingest::app::foreign_port)s is 22) and TCP hands its bytes
@@ -919,21 +951,7 @@ impl<'c> FieldCtx<'c> {
         let mut buf = Vec::new();
         let mut layers = Layers::default();
         while let Some(&j) = c.segments.get(c.fed).filter(|&&j| j <= at) {
-            let row = capture.packets.at(j);
-            let read = if j == at {
-                self.load(src).then(|| buf.clone_from(&self.buf)).is_some()
-            } else {
-                src.read(j, &row, &mut buf)
-            };
-            if read {
-                let s = crate::ingest::wire::dissect_layers(
-                    capture.linktype_of(&row),
-                    &buf,
-                    usize::MAX,
-                    &mut layers,
-                );
-                let payload = crate::ingest::app::payload_of(&s, &buf, &[]).unwrap_or(&[]);
-                let d = usize::from(row.flags & PacketRow::FLAG_B_TO_A != 0);
+            if let Some((payload, d)) = self.segment_payload(j, src, &mut buf, &mut layers) {
                 c.replay.segment(j as u64, side(d), payload);
             }
             c.fed += 1;
@@ -1022,22 +1040,8 @@ impl<'c> FieldCtx<'c> {
         let mut buf = Vec::new();
         let mut layers = Layers::default();
         while let Some(&j) = c.segments.get(c.shown.len()).filter(|&&j| j <= at) {
-            let row = capture.packets.at(j);
-            let read = if j == at {
-                self.load(src).then(|| buf.clone_from(&self.buf)).is_some()
-            } else {
-                src.read(j, &row, &mut buf)
-            };
             let mut shown = (false, false);
-            if read {
-                let s = crate::ingest::wire::dissect_layers(
-                    capture.linktype_of(&row),
-                    &buf,
-                    usize::MAX,
-                    &mut layers,
-                );
-                let payload = crate::ingest::app::payload_of(&s, &buf, &[]).unwrap_or(&[]);
-                let d = usize::from(row.flags & PacketRow::FLAG_B_TO_A != 0);
+            if let Some((payload, d)) = self.segment_payload(j, src, &mut buf, &mut layers) {
                 match c.framing {
                     tcpapps::Framing::Length(h) => {
                         let side = &mut c.sides[d];

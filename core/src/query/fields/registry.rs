@@ -1135,7 +1135,7 @@ pub fn lookup(name: &str) -> Option<Fid> {
 pub fn with_protocols(fields: &[Fid]) -> Vec<Fid> {
     let mut all = fields.to_vec();
     for &f in fields.iter().filter(|f| f.def().status == Status::Detail) {
-        for p in layers_of(f) {
+        for &p in layers_of(f) {
             if !all.contains(&p) {
                 all.push(p);
             }
@@ -1158,18 +1158,28 @@ const CARRIERS: [(Fid, Fid); 3] = [
 /// `http2` for `http2.stream`), and those that carry its fields ([`CARRIERS`]). A packet
 /// with none of them has none of the field, which lets a filter on a [`Status::Detail`]
 /// field skip the detail of most packets; empty when no extracted protocol says so.
-pub fn layers_of(field: Fid) -> Vec<Fid> {
-    let name = field.name();
-    let Some(proto) = name
-        .rmatch_indices('.')
-        .filter_map(|(i, _)| lookup(&name[..i]))
-        .find(|p| p.ty() == FieldType::Protocol && p.def().status == Status::Extracted)
-    else {
-        return Vec::new();
-    };
-    let mut layers = vec![proto];
-    layers.extend(CARRIERS.iter().filter(|c| c.0 == proto).map(|c| c.1));
-    layers
+/// Worked out once for every field: a scan asks for each packet.
+pub fn layers_of(field: Fid) -> &'static [Fid] {
+    static LAYERS: OnceLock<Vec<Vec<Fid>>> = OnceLock::new();
+    let all = LAYERS.get_or_init(|| {
+        FIELDS
+            .iter()
+            .map(|f| {
+                let name = f.name;
+                let Some(proto) = name
+                    .rmatch_indices('.')
+                    .filter_map(|(i, _)| lookup(&name[..i]))
+                    .find(|p| p.ty() == FieldType::Protocol && p.def().status == Status::Extracted)
+                else {
+                    return Vec::new();
+                };
+                let mut layers = vec![proto];
+                layers.extend(CARRIERS.iter().filter(|c| c.0 == proto).map(|c| c.1));
+                layers
+            })
+            .collect()
+    });
+    &all[field as usize]
 }
 
 /// The known field closest to an unknown name ("did you mean …"): the smallest edit

@@ -3,6 +3,7 @@
 //! dissectors word them.
 
 use super::app;
+use crate::query::detail::{NTP_MODES, NTP_VERSIONS, SYSLOG_FACILITIES};
 use crate::query::fields::udp;
 use std::fmt::Write;
 
@@ -155,30 +156,10 @@ fn hex_colons(b: &[u8]) -> String {
 /// packet-ntp.c: the version and the mode (RFC 5905 §7.3).
 fn ntp(b: &[u8]) -> String {
     let flags = b.first().copied().unwrap_or(0);
-    const VERSIONS: [&str; 8] = [
-        "reserved",
-        "NTP Version 1",
-        "NTP Version 2",
-        "NTP Version 3",
-        "NTP Version 4",
-        "reserved",
-        "reserved",
-        "reserved",
-    ];
-    const MODES: [&str; 8] = [
-        "reserved",
-        "symmetric active",
-        "symmetric passive",
-        "client",
-        "server",
-        "broadcast",
-        "reserved for NTP control message",
-        "reserved for private use",
-    ];
     format!(
         "{}, {}",
-        VERSIONS[usize::from(flags >> 3 & 7)],
-        MODES[usize::from(flags & 7)]
+        NTP_VERSIONS[usize::from(flags >> 3 & 7)],
+        NTP_MODES[usize::from(flags & 7)]
     )
 }
 
@@ -251,32 +232,6 @@ fn dhcpv6(b: &[u8]) -> Option<String> {
 /// packet-syslog.c: `FACILITY.LEVEL: message` when the message starts with a priority
 /// (RFC 5424 §6.2.1), else the message.
 fn syslog(b: &[u8]) -> String {
-    const FACILITIES: [&str; 24] = [
-        "KERN",
-        "USER",
-        "MAIL",
-        "DAEMON",
-        "AUTH",
-        "SYSLOG",
-        "LPR",
-        "NEWS",
-        "UUCP",
-        "CRON",
-        "AUTHPRIV",
-        "FTP",
-        "NTP",
-        "SECURITY",
-        "CONSOLE",
-        "SOLARIS-CRON",
-        "LOCAL0",
-        "LOCAL1",
-        "LOCAL2",
-        "LOCAL3",
-        "LOCAL4",
-        "LOCAL5",
-        "LOCAL6",
-        "LOCAL7",
-    ];
     const LEVELS: [&str; 8] = [
         "EMERG", "ALERT", "CRIT", "ERR", "WARNING", "NOTICE", "INFO", "DEBUG",
     ];
@@ -290,10 +245,10 @@ fn syslog(b: &[u8]) -> String {
         Some((n, &rest[end + 1..]))
     });
     match priority {
-        Some((n, msg)) if n / 8 < FACILITIES.len() => {
+        Some((n, msg)) if n / 8 < SYSLOG_FACILITIES.len() => {
             format!(
                 "{}.{}: {}",
-                FACILITIES[n / 8],
+                SYSLOG_FACILITIES[n / 8],
                 LEVELS[n % 8],
                 app::text(msg)
             )

@@ -15,6 +15,8 @@
 mod dhcp;
 mod ntp;
 mod syslog;
+pub(crate) use ntp::{MODES as NTP_MODES, VERSIONS as NTP_VERSIONS};
+pub(crate) use syslog::FACILITIES as SYSLOG_FACILITIES;
 
 use super::{Detail, Node};
 use crate::capture::Capture;

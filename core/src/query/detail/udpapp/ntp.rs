@@ -21,7 +21,7 @@ const LI: [&str; 4] = [
     "unknown (clock unsynchronized)",
 ];
 
-const VERSIONS: [&str; 8] = [
+pub(crate) const VERSIONS: [&str; 8] = [
     "reserved",
     "NTP Version 1",
     "NTP Version 2",
@@ -32,7 +32,7 @@ const VERSIONS: [&str; 8] = [
     "reserved",
 ];
 
-const MODES: [&str; 8] = [
+pub(crate) const MODES: [&str; 8] = [
     "reserved",
     "symmetric active",
     "symmetric passive",

@@ -10,7 +10,7 @@ use crate::query::fields::value::days_from_civil;
 const MAX_DIGITS: usize = 3;
 
 /// Facilities (RFC 5424 §6.2.1) as the protocol's text names them (`short_fac`).
-const FACILITIES: [&str; 24] = [
+pub(crate) const FACILITIES: [&str; 24] = [
     "KERN",
     "USER",
     "MAIL",

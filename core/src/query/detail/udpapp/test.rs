@@ -3,9 +3,9 @@
 //! cut or changed anywhere.
 
 use super::*;
-use crate::capture::packet::PacketRow;
+use crate::query::detail::hostile::Mangled;
 use crate::query::detail::{detail, pdml, text, Apps, FrameInfo};
-use crate::query::fields::{FieldCtx, MemorySource, PacketSource};
+use crate::query::fields::{FieldCtx, MemorySource};
 
 const CAPTURE: &[u8] = include_bytes!("../../../../../tests/data/udp-detail.pcap");
 
@@ -345,36 +345,6 @@ fn words_and_strings() {
     assert_eq!(p.get(4, 2), Err(Stop::Malformed));
 }
 
-/// Serves each packet's bytes cut at `cut` and with a few bytes changed.
-struct Mangled<'a> {
-    file: &'a [u8],
-    cut: usize,
-    seed: u64,
-}
-
-impl PacketSource for Mangled<'_> {
-    fn read(&mut self, _: usize, row: &PacketRow, buf: &mut Vec<u8>) -> bool {
-        let start = row.offset as usize;
-        let Some(b) = self.file.get(start..start + row.caplen as usize) else {
-            return false;
-        };
-        buf.clear();
-        buf.extend_from_slice(&b[..self.cut.min(b.len())]);
-        let mut x = self.seed;
-        for _ in 0..(self.seed % 5) {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            if buf.len() > 42 {
-                // Past the headers, in the datagram's payload.
-                let i = 42 + (x >> 33) as usize % (buf.len() - 42);
-                buf[i] ^= (x >> 13) as u8 | 1;
-            }
-        }
-        true
-    }
-}
-
 #[test]
 fn cut_and_changed_datagrams_do_not_panic() {
     for bytes in [
@@ -386,10 +356,13 @@ fn cut_and_changed_datagrams_do_not_panic() {
             let len = capture.packets.at(i).caplen as usize;
             for cut in (0..=len).step_by(1 + len / 40) {
                 for seed in 0..3u64 {
+                    // Bytes changed past the headers, in the datagram's payload.
                     let mut src = Mangled {
                         file: bytes,
                         cut,
                         seed: seed * 11 + i as u64,
+                        keep: 42,
+                        rounds: 5,
                     };
                     let mut ctx = FieldCtx::new(&capture);
                     let mut apps = Apps::new();

@@ -12,6 +12,29 @@ pub(super) fn grease(v: u16) -> bool {
     v & 0x0f0f == 0x0a0a && v >> 8 == v & 0xff
 }
 
+/// A vector of an extension's body (RFC 8446 §3.4): the field of its length (`width`
+/// bytes at the start of `d`, at `at` in the source, `len` its name and label) is added
+/// to `e`; then the node over its items (`name`, its text made from the length) and the
+/// items' bytes. None when the body is shorter than the length says.
+fn vector<'a>(
+    d: &'a [u8],
+    at: usize,
+    width: usize,
+    len: (&str, &str),
+    name: &str,
+    text: impl Fn(usize) -> String,
+    e: &mut Node,
+) -> Option<(Node, &'a [u8])> {
+    let l = match width {
+        1 => *d.first()? as usize,
+        _ => be16(d, 0)? as usize,
+    };
+    e.push(uint(len.0, len.1, l as u64, d, 0, width, at));
+    let list = d.get(width..width + l)?;
+    let node = Node::field(name, text(l), "", at + width, l).none();
+    Some((node, list))
+}
+
 fn plural(n: usize, one: &str) -> String {
     format!("{n} {one}{}", if n == 1 { "" } else { "s" })
 }
@@ -105,25 +128,18 @@ pub(super) fn extension(
 ) -> Option<()> {
     match t {
         10 => {
-            let l = be16(d, 0)? as usize;
-            e.push(uint(
-                "tls.handshake.extensions_supported_groups_length",
-                "Supported Groups List Length",
-                l as u64,
+            let (mut g, list) = vector(
                 d,
-                0,
-                2,
                 at,
-            ));
-            let list = d.get(2..2 + l)?;
-            let mut g = Node::field(
+                2,
+                (
+                    "tls.handshake.extensions_supported_groups_length",
+                    "Supported Groups List Length",
+                ),
                 "tls.handshake.extensions_supported_groups",
-                format!("Supported Groups ({})", plural(l / 2, "group")),
-                "",
-                at + 2,
-                l,
-            )
-            .none();
+                |l| format!("Supported Groups ({})", plural(l / 2, "group")),
+                e,
+            )?;
             for (k, v) in list.chunks_exact(2).enumerate() {
                 let x = u16::from_be_bytes([v[0], v[1]]);
                 if !grease(x) {
@@ -141,25 +157,18 @@ pub(super) fn extension(
             e.push(g);
         }
         11 => {
-            let l = *d.first()? as usize;
-            e.push(uint(
-                "tls.handshake.extensions_ec_point_formats_length",
-                "EC point formats Length",
-                l as u64,
+            let (mut f, list) = vector(
                 d,
-                0,
-                1,
                 at,
-            ));
-            let list = d.get(1..1 + l)?;
-            let mut f = Node::field(
+                1,
+                (
+                    "tls.handshake.extensions_ec_point_formats_length",
+                    "EC point formats Length",
+                ),
                 "tls.handshake.extensions_ec_point_formats",
-                format!("Elliptic curves point formats ({l})"),
-                "",
-                at + 1,
-                l,
-            )
-            .none();
+                |l| format!("Elliptic curves point formats ({l})"),
+                e,
+            )?;
             for (k, &v) in list.iter().enumerate() {
                 join(&mut ja3.points, v.into());
                 let name = match v {
@@ -182,50 +191,33 @@ pub(super) fn extension(
             e.push(f);
         }
         13 | 50 => {
-            let l = be16(d, 0)? as usize;
-            e.push(uint(
-                "tls.handshake.sig_hash_alg_len",
-                "Signature Hash Algorithms Length",
-                l as u64,
+            let (mut s, list) = vector(
                 d,
-                0,
-                2,
                 at,
-            ));
-            let list = d.get(2..2 + l)?;
-            let mut s = Node::field(
+                2,
+                (
+                    "tls.handshake.sig_hash_alg_len",
+                    "Signature Hash Algorithms Length",
+                ),
                 "tls.handshake.sig_hash_algs",
-                format!("Signature Hash Algorithms ({})", plural(l / 2, "algorithm")),
-                "",
-                at + 2,
-                l,
-            )
-            .none();
+                |l| format!("Signature Hash Algorithms ({})", plural(l / 2, "algorithm")),
+                e,
+            )?;
             for (k, v) in list.chunks_exact(2).enumerate() {
                 s.push(sig_alg(v, at + 2 + 2 * k));
             }
             e.push(s);
         }
         16 => {
-            let l = be16(d, 0)? as usize;
-            e.push(uint(
-                "tls.handshake.extensions_alpn_len",
-                "ALPN Extension Length",
-                l as u64,
+            let (mut a, list) = vector(
                 d,
-                0,
-                2,
                 at,
-            ));
-            let list = d.get(2..2 + l)?;
-            let mut a = Node::field(
+                2,
+                ("tls.handshake.extensions_alpn_len", "ALPN Extension Length"),
                 "tls.handshake.extensions_alpn_list",
-                "ALPN Protocol",
-                "",
-                at + 2,
-                l,
-            )
-            .none();
+                |_| "ALPN Protocol".into(),
+                e,
+            )?;
             let mut p = 0;
             while p < list.len() {
                 let sl = list[p] as usize;
