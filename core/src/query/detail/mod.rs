@@ -72,6 +72,11 @@ pub struct Node {
     /// masked value in hex (its bytes are then [`Node::unmasked`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// PDML's `value` is the hex of the node's own bytes, written from its source when
+    /// asked for ([`Node::value_hex`]) rather than kept: a payload's hex is most of a
+    /// tree's text, and filters and the page never read it.
+    #[serde(skip)]
+    pub value_of_bytes: bool,
     /// PDML's `unmaskedvalue`: the bytes of a bit-mask field in hex.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub unmasked: String,
@@ -197,10 +202,26 @@ impl Node {
         self
     }
 
-    /// Sets `value` to the hex of `bytes`.
+    /// Sets `value` to the hex of `bytes`. Bytes as long as the node, which are its own,
+    /// are not written out until PDML asks ([`Node::value_hex`]).
     pub fn hex(mut self, bytes: &[u8]) -> Node {
-        self.value = Some(hex(bytes));
+        if bytes.len() > 16 && bytes.len() == self.size as usize {
+            self.value = None;
+            self.value_of_bytes = true;
+        } else {
+            self.value = Some(hex(bytes));
+        }
         self
+    }
+
+    /// PDML's `value`: the one set, or the hex of the node's bytes in `d`'s sources.
+    pub fn value_hex(&self, d: &Detail) -> Option<String> {
+        if self.value.is_some() || !self.value_of_bytes {
+            return self.value.clone();
+        }
+        let (pos, size) = (self.pos as usize, self.size as usize);
+        let bytes = d.sources.get(self.source as usize)?.bytes.get(pos..pos + size)?;
+        Some(hex(bytes))
     }
 
     /// An `FT_NONE` field: empty show and value.
@@ -307,25 +328,32 @@ pub fn string_field(name: &str, label: &str, value: String, pos: usize, size: us
     Node::field(name, text, value, pos, size)
 }
 
-/// Lower-case hex of bytes (PDML's `value`).
+/// Lower-case hex of bytes (PDML's `value`). Payloads make most of a detail's text, so
+/// this goes by table rather than through `fmt`.
 pub fn hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
+    let mut s = Vec::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        s.extend_from_slice(&hex_pair(b));
     }
-    s
+    String::from_utf8(s).unwrap_or_default()
 }
 
 /// Bytes as Wireshark shows an `FT_BYTES` value: hex pairs joined by `:`.
 pub fn colon_hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 3);
-    for (i, b) in bytes.iter().enumerate() {
+    let mut s = Vec::with_capacity(bytes.len() * 3);
+    for (i, &b) in bytes.iter().enumerate() {
         if i > 0 {
-            s.push(':');
+            s.push(b':');
         }
-        let _ = write!(s, "{b:02x}");
+        s.extend_from_slice(&hex_pair(b));
     }
-    s
+    String::from_utf8(s).unwrap_or_default()
+}
+
+/// The two lower-case hex digits of a byte.
+fn hex_pair(b: u8) -> [u8; 2] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]]
 }
 
 /// A MAC address as Wireshark shows it without name resolution.

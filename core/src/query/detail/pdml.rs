@@ -65,12 +65,12 @@ pub fn packet(out: &mut String, d: &Detail) {
     out.push_str("  </proto>\n");
     for layer in &d.layers {
         if layer.kind == Kind::Proto {
-            node(out, layer, 1, None);
+            node(out, d, layer, 1, None);
         } else {
             // tshark wraps a field at the top of the tree (`tcp.segments`) in a proto of
             // its own.
             out.push_str("  <proto name=\"fake-field-wrapper\">\n");
-            node(out, layer, 2, None);
+            node(out, d, layer, 2, None);
             out.push_str("  </proto>\n");
         }
     }
@@ -81,7 +81,7 @@ pub fn packet(out: &mut String, d: &Detail) {
 /// before its parent (one in another byte source: a decrypted QUIC packet's frames, an
 /// expert item at offset 0) at the parent's start plus its own (print.c's
 /// `print_pdml_field`).
-fn node(out: &mut String, n: &Node, depth: usize, parent: Option<u32>) {
+fn node(out: &mut String, d: &Detail, n: &Node, depth: usize, parent: Option<u32>) {
     for _ in 0..depth {
         out.push_str("  ");
     }
@@ -111,7 +111,7 @@ fn node(out: &mut String, n: &Node, depth: usize, parent: Option<u32>) {
         let _ = write!(out, " show=\"{}\"", escape(&n.show));
     }
     if n.kind != Kind::Proto {
-        if let Some(v) = &n.value {
+        if let Some(v) = n.value_hex(d) {
             let _ = write!(out, " value=\"{v}\"");
         }
         if !n.unmasked.is_empty() {
@@ -124,7 +124,7 @@ fn node(out: &mut String, n: &Node, depth: usize, parent: Option<u32>) {
     }
     out.push_str(">\n");
     for c in &n.children {
-        node(out, c, depth + 1, Some(n.pos));
+        node(out, d, c, depth + 1, Some(n.pos));
     }
     for _ in 0..depth {
         out.push_str("  ");

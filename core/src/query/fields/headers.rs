@@ -336,6 +336,20 @@ impl<'c> FieldCtx<'c> {
                     None => None,
                 }
             }
+            // The relative sequence number after this segment (SYN and FIN take one
+            // each), shown for the segments of a conversation TCP follows.
+            TcpNxtseq => {
+                let (Some(raw), Some(len), Some(f), true) = (be32(b, o + 4), seg_len, flags, in_flow)
+                else {
+                    return;
+                };
+                let d = usize::from(self.row.flags & PacketRow::FLAG_B_TO_A != 0);
+                let base = self.tcp_flow(src).base[d];
+                let seq = raw.wrapping_sub(base.unwrap_or(0)) as u64;
+                Some(Value::Uint(
+                    seq + len as u64 + u64::from(f & 0x02 != 0) + u64::from(f & 0x01 != 0),
+                ))
+            }
             TcpHdrLen => u(b.get(o + 12).map(|&h| (h >> 4) as u32 * 4)),
             TcpFlags => u(flags),
             TcpFlagsRes => bit(0xe00),

@@ -279,6 +279,7 @@ registry! {
     TcpLen = "tcp.len", Uint32, Dec, Extracted, Wireshark, "TCP Segment Len";
     TcpSeq = "tcp.seq", Uint32, Dec, Extracted, Wireshark, "Sequence Number (relative to the first segment each way)";
     TcpSeqRaw = "tcp.seq_raw", Uint32, Dec, Extracted, Wireshark, "Sequence Number (raw)";
+    TcpNxtseq = "tcp.nxtseq", Uint32, Dec, Extracted, Wireshark, "Next Sequence Number";
     TcpAck = "tcp.ack", Uint32, Dec, Extracted, Wireshark, "Acknowledgment Number (relative)";
     TcpAckRaw = "tcp.ack_raw", Uint32, Dec, Extracted, Wireshark, "Acknowledgment number (raw)";
     TcpHdrLen = "tcp.hdr_len", Uint8, Dec, Extracted, Wireshark, "Header Length";
@@ -1025,7 +1026,6 @@ registry! {
     D_syslog_timestamp_rfc3164 = "syslog.timestamp_rfc3164", String, None, Detail, Wireshark, "Syslog timestamp (RFC3164)";
     D_syslog_version = "syslog.version", String, None, Detail, Wireshark, "Syslog version";
     D_tcp_analysis = "tcp.analysis", None, None, Detail, Wireshark, "SEQ/ACK analysis";
-    D_tcp_nxtseq = "tcp.nxtseq", Uint32, Dec, Detail, Wireshark, "Next Sequence Number";
     D_tcp_reassembled_length = "tcp.reassembled.length", Uint32, Dec, Detail, Wireshark, "Reassembled TCP length";
     D_tcp_segment = "tcp.segment", Framenum, None, Detail, Wireshark, "TCP Segment";
     D_tcp_segment_count = "tcp.segment.count", Uint32, Dec, Detail, Wireshark, "Segment count";
