@@ -220,7 +220,11 @@ impl Node {
             return self.value.clone();
         }
         let (pos, size) = (self.pos as usize, self.size as usize);
-        let bytes = d.sources.get(self.source as usize)?.bytes.get(pos..pos + size)?;
+        let bytes = d
+            .sources
+            .get(self.source as usize)?
+            .bytes
+            .get(pos..pos + size)?;
         Some(hex(bytes))
     }
 

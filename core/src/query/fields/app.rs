@@ -464,6 +464,20 @@ impl TransactionFields {
             ("Server", Fid::HttpServer),
             ("Location", Fid::HttpLocation),
             ("Cookie", Fid::HttpCookie),
+            ("Referer", Fid::HttpReferer),
+            ("Date", Fid::HttpDate),
+            ("Accept", Fid::HttpAccept),
+            ("Accept-Encoding", Fid::HttpAcceptEncoding),
+            ("Accept-Language", Fid::HttpAcceptLanguage),
+            ("Authorization", Fid::HttpAuthorization),
+            ("Proxy-Authorization", Fid::HttpProxyAuthorization),
+            ("WWW-Authenticate", Fid::HttpWwwAuthenticate),
+            ("Cache-Control", Fid::HttpCacheControl),
+            ("Content-Encoding", Fid::HttpContentEncoding),
+            ("Last-Modified", Fid::HttpLastModified),
+            ("Set-Cookie", Fid::HttpSetCookie),
+            ("Upgrade", Fid::HttpUpgrade),
+            ("X-Forwarded-For", Fid::HttpXForwardedFor),
         ];
         if !self.wants_any(&[Fid::HttpContentLength])
             && !named.iter().any(|(_, f)| self.want.contains(f))
@@ -511,6 +525,20 @@ const HTTP: &[Fid] = &[
     Fid::HttpServer,
     Fid::HttpLocation,
     Fid::HttpCookie,
+    Fid::HttpReferer,
+    Fid::HttpDate,
+    Fid::HttpAccept,
+    Fid::HttpAcceptEncoding,
+    Fid::HttpAcceptLanguage,
+    Fid::HttpAuthorization,
+    Fid::HttpProxyAuthorization,
+    Fid::HttpWwwAuthenticate,
+    Fid::HttpCacheControl,
+    Fid::HttpContentEncoding,
+    Fid::HttpLastModified,
+    Fid::HttpSetCookie,
+    Fid::HttpUpgrade,
+    Fid::HttpXForwardedFor,
     Fid::Json,
     Fid::UrlencodedForm,
 ];
@@ -590,6 +618,20 @@ impl TransactionFields {
                 | HttpServer
                 | HttpLocation
                 | HttpCookie
+                | HttpReferer
+                | HttpDate
+                | HttpAccept
+                | HttpAcceptEncoding
+                | HttpAcceptLanguage
+                | HttpAuthorization
+                | HttpProxyAuthorization
+                | HttpWwwAuthenticate
+                | HttpCacheControl
+                | HttpContentEncoding
+                | HttpLastModified
+                | HttpSetCookie
+                | HttpUpgrade
+                | HttpXForwardedFor
                 | Json
                 | UrlencodedForm
                 | Dns

@@ -339,7 +339,8 @@ impl<'c> FieldCtx<'c> {
             // The relative sequence number after this segment (SYN and FIN take one
             // each), shown for the segments of a conversation TCP follows.
             TcpNxtseq => {
-                let (Some(raw), Some(len), Some(f), true) = (be32(b, o + 4), seg_len, flags, in_flow)
+                let (Some(raw), Some(len), Some(f), true) =
+                    (be32(b, o + 4), seg_len, flags, in_flow)
                 else {
                     return;
                 };

@@ -158,6 +158,17 @@ pub trait FieldProvider {
     fn values(&self, field: Fid, index: usize, out: &mut ValueSink<'_>);
 }
 
+/// Whether reading `fields` in `capture` builds the detail of some packets: for those of
+/// [`Status::Detail`], and for HTTP's when a UDP conversation is on a port tshark hands
+/// to SSDP, which carries HTTP's fields where no transaction holds them.
+pub fn reads_detail(capture: &Capture, fields: &[Fid]) -> bool {
+    fields.iter().any(|f| f.def().status == Status::Detail)
+        || (fields
+            .iter()
+            .any(|&f| registry::layers_of(f).contains(&Fid::Ssdp))
+            && udp::may_carry(capture, "ssdp"))
+}
+
 /// Reads the fields of [`Status::Detail`] from packets' detail trees. The detail is built
 /// by `query::detail`, which uses this module, so it is plugged in from above
 /// ([`FieldCtx::set_detail`]).
@@ -502,7 +513,12 @@ impl<'c> FieldCtx<'c> {
             | TcpAnalysisBytesInFlight
             | WlProcessPid
             | WlProcessName => true,
-            f if is_analysis(f) || TransactionFields::covers(f) => true,
+            // HTTP's fields under SSDP are read from the datagram (its detail).
+            f if TransactionFields::covers(f) => {
+                !(registry::layers_of(f).contains(&Ssdp)
+                    && flow.is_some_and(|(c, _)| named_ports(c)))
+            }
+            f if is_analysis(f) => true,
             f if is_tcp_header_field(f) => self.row.tcp != TcpHeader::Unknown,
             f if pdu::proto_of(f).is_some() || f == TlsHandshakeType => {
                 matches!(self.pdu, Pdu::Shared(_))
@@ -721,12 +737,17 @@ impl<'c> FieldCtx<'c> {
                     arena: &mut self.arena,
                 },
             );
+            // HTTP's fields under SSDP (HTTP over UDP), which no transaction holds: the
+            // detail's.
+            if registry::layers_of(field).contains(&Fid::Ssdp) {
+                self.detail_values(field, layer, &[Fid::Ssdp], src, out);
+            }
             return;
         }
         match field.def().status {
             Status::NotYetExtracted => return,
             Status::Detail => {
-                self.detail_values(field, layer, src, out);
+                self.detail_values(field, layer, registry::layers_of(field), src, out);
                 return;
             }
             Status::Extracted => {}
@@ -822,21 +843,21 @@ impl<'c> FieldCtx<'c> {
         }
     }
 
-    /// The values of a field of [`Status::Detail`] in the current packet: none when the
-    /// packet lacks every layer that can hold it ([`registry::layers_of`], which the
-    /// index often answers: `dns.resp.ttl` builds the detail of DNS packets only), else
-    /// those of its detail.
+    /// The values of `field` its detail shows in the current packet: none when the
+    /// packet lacks every one of `layers` (those that can hold it, [`registry::layers_of`],
+    /// which the index often answers: `dns.resp.ttl` builds the detail of DNS packets
+    /// only), else those of its detail.
     fn detail_values(
         &mut self,
         field: Fid,
         layer: u8,
+        layers: &[Fid],
         src: &mut dyn PacketSource,
         out: &mut Vec<Value>,
     ) {
         if self.detail.is_none() {
             return;
         }
-        let layers = registry::layers_of(field);
         if !layers.is_empty() {
             let mut tmp = std::mem::take(&mut self.scratch_values);
             let there = layers.iter().any(|&p| self.exists(p, layer, src, &mut tmp));

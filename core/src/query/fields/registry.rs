@@ -463,6 +463,20 @@ registry! {
     HttpServer = "http.server", String, None, Extracted, Wireshark, "Server";
     HttpLocation = "http.location", String, None, Extracted, Wireshark, "Location";
     HttpCookie = "http.cookie", String, None, Extracted, Wireshark, "Cookie";
+    HttpReferer = "http.referer", String, None, Extracted, Wireshark, "Referer";
+    HttpDate = "http.date", String, None, Extracted, Wireshark, "Date";
+    HttpAccept = "http.accept", String, None, Extracted, Wireshark, "Accept";
+    HttpAcceptEncoding = "http.accept_encoding", String, None, Extracted, Wireshark, "Accept Encoding";
+    HttpAcceptLanguage = "http.accept_language", String, None, Extracted, Wireshark, "Accept-Language";
+    HttpAuthorization = "http.authorization", String, None, Extracted, Wireshark, "Authorization";
+    HttpProxyAuthorization = "http.proxy_authorization", String, None, Extracted, Wireshark, "Proxy-Authorization";
+    HttpWwwAuthenticate = "http.www_authenticate", String, None, Extracted, Wireshark, "WWW-Authenticate";
+    HttpCacheControl = "http.cache_control", String, None, Extracted, Wireshark, "Cache-Control";
+    HttpContentEncoding = "http.content_encoding", String, None, Extracted, Wireshark, "Content-Encoding";
+    HttpLastModified = "http.last_modified", String, None, Extracted, Wireshark, "Last-Modified";
+    HttpSetCookie = "http.set_cookie", String, None, Extracted, Wireshark, "Set-Cookie";
+    HttpUpgrade = "http.upgrade", String, None, Extracted, Wireshark, "Upgrade";
+    HttpXForwardedFor = "http.x_forwarded_for", String, None, Extracted, Wireshark, "X-Forwarded-For";
     HttpTime = "http.time", RelativeTime, None, Extracted, Wireshark, "Time since request";
     HttpRequestIn = "http.request_in", Framenum, Dec, Extracted, Wireshark, "Request in frame";
     HttpResponseIn = "http.response_in", Framenum, Dec, NotYetExtracted, Wireshark, "Response in frame";
@@ -799,21 +813,11 @@ registry! {
     D_gre_key = "gre.key", Uint32, Hex, Detail, Wireshark, "Key";
     D_gre_proto = "gre.proto", Uint16, Hex, Detail, Wireshark, "Protocol Type";
     D_gre_sequence_number = "gre.sequence_number", Uint32, Dec, Detail, Wireshark, "Sequence Number";
-    D_http_accept = "http.accept", String, None, Detail, Wireshark, "Accept";
-    D_http_accept_encoding = "http.accept_encoding", String, None, Detail, Wireshark, "Accept Encoding";
-    D_http_accept_language = "http.accept_language", String, None, Detail, Wireshark, "Accept-Language";
-    D_http_authorization = "http.authorization", String, None, Detail, Wireshark, "Authorization";
-    D_http_cache_control = "http.cache_control", String, None, Detail, Wireshark, "Cache-Control";
-    D_http_content_encoding = "http.content_encoding", String, None, Detail, Wireshark, "Content-Encoding";
     D_http_content_length_header = "http.content_length_header", String, None, Detail, Wireshark, "Content-Length";
     D_http_cookie_pair = "http.cookie_pair", String, None, Detail, Wireshark, "Cookie pair";
-    D_http_date = "http.date", String, None, Detail, Wireshark, "Date";
-    D_http_last_modified = "http.last_modified", String, None, Detail, Wireshark, "Last-Modified";
     D_http_notification = "http.notification", Boolean, None, Detail, Wireshark, "Notification";
     D_http_prev_request_in = "http.prev_request_in", Framenum, None, Detail, Wireshark, "Prev request in frame";
     D_http_prev_response_in = "http.prev_response_in", Framenum, None, Detail, Wireshark, "Prev response in frame";
-    D_http_proxy_authorization = "http.proxy_authorization", String, None, Detail, Wireshark, "Proxy-Authorization";
-    D_http_referer = "http.referer", String, None, Detail, Wireshark, "Referer";
     D_http_request_uri_path = "http.request.uri.path", String, None, Detail, Wireshark, "Request URI Path";
     D_http_request_uri_query = "http.request.uri.query", String, None, Detail, Wireshark, "Request URI Query";
     D_http_request_uri_query_parameter = "http.request.uri.query.parameter", String, None, Detail, Wireshark, "Request URI Query Parameter";
@@ -822,11 +826,7 @@ registry! {
     D_http_response_version = "http.response.version", String, None, Detail, Wireshark, "Response Version";
     D_http_response_for_uri = "http.response_for.uri", String, None, Detail, Wireshark, "Request URI";
     D_http_response_number = "http.response_number", Uint32, Dec, Detail, Wireshark, "Response number";
-    D_http_set_cookie = "http.set_cookie", String, None, Detail, Wireshark, "Set-Cookie";
     D_http_unknown_header = "http.unknown_header", String, None, Detail, Wireshark, "Unknown header";
-    D_http_upgrade = "http.upgrade", String, None, Detail, Wireshark, "Upgrade";
-    D_http_www_authenticate = "http.www_authenticate", String, None, Detail, Wireshark, "WWW-Authenticate";
-    D_http_x_forwarded_for = "http.x_forwarded_for", String, None, Detail, Wireshark, "X-Forwarded-For";
     D_http2_r = "http2.r", Uint32, Hex, Detail, Wireshark, "Reserved";
     D_http2_stream = "http2.stream", None, None, Detail, Wireshark, "Stream";
     D_icmp_checksum_status = "icmp.checksum.status", Uint8, Dec, Detail, Wireshark, "Checksum Status";
@@ -1130,11 +1130,15 @@ pub fn lookup(name: &str) -> Option<Fid> {
     by_name().get(name).copied()
 }
 
-/// `fields`, and the protocols of those read from the packet detail ([`layers_of`]):
-/// what a scan of them must be ready to answer.
+/// `fields`, and the protocols of those read from the packet detail ([`layers_of`]),
+/// wholly or under a carrier (HTTP's under SSDP): what a scan of them must be ready to
+/// answer.
 pub fn with_protocols(fields: &[Fid]) -> Vec<Fid> {
     let mut all = fields.to_vec();
-    for &f in fields.iter().filter(|f| f.def().status == Status::Detail) {
+    for &f in fields
+        .iter()
+        .filter(|&&f| f.def().status == Status::Detail || layers_of(f).contains(&Fid::Ssdp))
+    {
         for &p in layers_of(f) {
             if !all.contains(&p) {
                 all.push(p);

@@ -12,6 +12,7 @@
 //! they are not there.
 
 use super::Fid;
+use crate::capture::{flow::L4, Capture};
 use crate::ingest::app::{udp_ports, UdpPort};
 
 /// The filter name of the protocol tshark dissects a UDP payload (captured bytes) as,
@@ -31,6 +32,15 @@ pub(crate) fn dissector(ports: [u16; 2], payload: &[u8]) -> Option<&'static str>
     // No port took it: the heuristic dissectors try it, SIP's among them (on by
     // default, `dissect_sip_heur`).
     sip_line(payload).then_some("sip")
+}
+
+/// Whether some UDP conversation of `capture` is on a port tshark hands to the
+/// dissector of `name`.
+pub(crate) fn may_carry(capture: &Capture, name: &str) -> bool {
+    capture.conversations.iter().any(|c| {
+        c.proto == L4::Udp
+            && udp_ports([c.port_a, c.port_b]).any(|p| matches!(p, UdpPort::Named(n) if n == name))
+    })
 }
 
 /// Whether no port of `ports` is one of a protocol tshark names ([`udp_ports`]) or of

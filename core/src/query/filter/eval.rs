@@ -7,9 +7,7 @@ use super::semantic::{Func, Op, Program, Step, Test};
 use super::Filter;
 use crate::capture::Capture;
 use crate::query::detail::{DetailValues, Index};
-use crate::query::fields::{
-    self, FieldCtx, FieldProvider, PacketSource, Span, Status, Store, Value,
-};
+use crate::query::fields::{self, FieldCtx, FieldProvider, PacketSource, Span, Store, Value};
 use std::cmp::Ordering;
 use std::rc::Rc;
 
@@ -59,7 +57,7 @@ impl<'c> Evaluator<'c> {
         self.ctx.collect_all(src);
     }
 
-    /// When some of `fields` are read from the packets' detail ([`Status::Detail`]),
+    /// When some of `fields` are read from the packets' detail ([`fields::reads_detail`]),
     /// plugs in what builds it (with the capture's detail index, when gathered
     /// beforehand) and returns true.
     pub fn read_detail(
@@ -67,7 +65,7 @@ impl<'c> Evaluator<'c> {
         fields: &[crate::query::fields::Fid],
         index: Option<Rc<Index>>,
     ) -> bool {
-        if !fields.iter().any(|f| f.def().status == Status::Detail) {
+        if !fields::reads_detail(self.ctx.capture(), fields) {
             return false;
         }
         let capture = self.ctx.capture();

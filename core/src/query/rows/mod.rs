@@ -17,7 +17,7 @@ use crate::capture::tcp::Kind;
 use crate::capture::Capture;
 use crate::ingest::wire::{self, Layers, Net, Proto, StopReason, Transport};
 use crate::query::detail::{Apps, DetailValues, HeadSays, Pdu};
-use crate::query::fields::{self, civil_from_days, Fid, FieldCtx, PacketSource, Status, Value};
+use crate::query::fields::{self, civil_from_days, Fid, FieldCtx, PacketSource, Value};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -60,6 +60,8 @@ pub struct Row {
 pub struct Rows<'c> {
     capture: &'c Capture,
     custom: Vec<Fid>,
+    /// Whether the custom columns read some packets' detail ([`fields::reads_detail`]).
+    custom_detail: bool,
     values: Vec<Value>,
     layers: Layers,
     apps: Apps,
@@ -144,6 +146,7 @@ impl<'c> Rows<'c> {
         Rows {
             capture,
             custom: Vec::new(),
+            custom_detail: false,
             values: Vec::new(),
             layers: Layers::default(),
             apps: Apps::new(),
@@ -189,6 +192,7 @@ impl<'c> Rows<'c> {
     /// Adds custom columns, one per field.
     pub fn with_custom(mut self, columns: &[Fid]) -> Self {
         self.custom = columns.to_vec();
+        self.custom_detail = fields::reads_detail(self.capture, columns);
         self
     }
 
@@ -445,7 +449,7 @@ impl<'c> Rows<'c> {
         } else {
             row.info = "(packet bytes unavailable)".into();
         }
-        if !ctx.reads_detail() && self.custom.iter().any(|f| f.def().status == Status::Detail) {
+        if !ctx.reads_detail() && self.custom_detail {
             let index = self.index.apps.clone();
             ctx.set_detail(Box::new(DetailValues::new(capture, index)));
         }
