@@ -1268,12 +1268,14 @@ mod flight_test {
     use crate::capture::tcp::completeness as cm;
     use crate::ingest::wire::TcpOptions;
 
-    /// Feeds (from client?, flags, seq, ack, payload length, SACK blocks) to one
-    /// conversation; returns each segment's bytes in flight and bytes since the last PSH,
-    /// and the conversation.
-    fn run(
-        segs: &[(bool, &str, u32, u32, u32, &[(u32, u32)])],
-    ) -> (Vec<(Option<u32>, Option<u32>)>, TcpConversation) {
+    /// (from client?, flags, seq, ack, payload length, SACK blocks)
+    type Seg<'a> = (bool, &'a str, u32, u32, u32, &'a [(u32, u32)]);
+    /// A segment's bytes in flight and bytes since the last PSH.
+    type Shown = (Option<u32>, Option<u32>);
+
+    /// Feeds segments to one conversation; returns what each shows, and the
+    /// conversation.
+    fn run(segs: &[Seg<'_>]) -> (Vec<Shown>, TcpConversation) {
         let mut a = TcpAnalysis::default();
         let (c, s): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
         let mut out = Vec::new();
@@ -1366,8 +1368,14 @@ mod flight_test {
         let before: Vec<u8> = (1..=8).map(|f| conv.completeness_before(f)).collect();
         assert_eq!(before, [0, 1, 3, 7, 15, 15, 31, 31]);
         assert_eq!(cm::label(31), "Complete, WITH_DATA");
-        assert_eq!(cm::label(cm::SYN | cm::SYN_ACK | cm::ACK | cm::RST), "Complete, NO_DATA");
-        assert_eq!(cm::label(cm::SYN | cm::SYN_ACK), "Incomplete, CLIENT_ESTABLISHED");
+        assert_eq!(
+            cm::label(cm::SYN | cm::SYN_ACK | cm::ACK | cm::RST),
+            "Complete, NO_DATA"
+        );
+        assert_eq!(
+            cm::label(cm::SYN | cm::SYN_ACK),
+            "Incomplete, CLIENT_ESTABLISHED"
+        );
         assert_eq!(cm::label(cm::ACK | cm::DATA), "Incomplete");
     }
 

@@ -588,7 +588,12 @@ fn analysis(
                 }
                 continue;
             }
-            fl.push(expert_text(&k.field(), k.message(), &sev.to_string(), group));
+            fl.push(expert_text(
+                &k.field(),
+                k.message(),
+                &sev.to_string(),
+                group,
+            ));
         }
         a.push(fl);
         if let (Some(num), Some(fr)) = (dup, frame) {
