@@ -186,6 +186,7 @@ fn measure(path: &Path) {
         c.tcp_control = Vec::new();
         c.tcp_flags = Vec::new();
         c.tcp_acks_far = Vec::new();
+        c.tcp_push_bytes = Vec::new();
         c.app_protos = Vec::new();
         c.app_clients = Vec::new();
         c.app_inner = Vec::new();

@@ -247,6 +247,12 @@ pub struct Capture {
     /// say it in their row; read either with [`Capture::tcp_ack`].
     #[serde(skip)]
     pub tcp_acks_far: Vec<(u32, u32)>,
+    /// `tcp.analysis.push_bytes_sent` of the segments whose row does not say it: (index
+    /// into `packets`, bytes), in packet order. A segment with bytes in flight in its
+    /// row and none here sent its own payload since the last PSH; read either with
+    /// [`Capture::tcp_push_bytes`].
+    #[serde(skip)]
+    pub tcp_push_bytes: Vec<(u32, u32)>,
     /// The TCP conversations whose way's base sequence number came from an ACK of the
     /// other way after that way's first packet: [conversation, way (0: A to B), base],
     /// by conversation (`TcpAnalysis::acked_bases`). Rare: only one side captured after a
@@ -456,6 +462,19 @@ impl Capture {
         self.tcp_ace
             .get(at)
             .is_some_and(|&(f, after)| f == flow && index as u64 + 1 > after)
+    }
+
+    /// `tcp.analysis.push_bytes_sent` of packet `index`, whose row is `row` and whose
+    /// TCP payload is `seglen` bytes: packet-tcp.c counts it for every segment whose
+    /// bytes in flight it works out, so a segment with bytes in flight has it; the few
+    /// that have it otherwise, or a count other than their own payload, are listed.
+    pub fn tcp_push_bytes(&self, index: usize, row: &PacketRow, seglen: u32) -> Option<u32> {
+        let i = u32::try_from(index).ok()?;
+        let at = self.tcp_push_bytes.partition_point(|&(p, _)| p < i);
+        match self.tcp_push_bytes.get(at) {
+            Some(&(p, n)) if p == i => Some(n),
+            _ => (row.bytes_in_flight != 0).then_some(seglen),
+        }
     }
 
     /// [`Capture::tcp_ack`], reading the rows through `rows` (one reader for a run of

@@ -375,6 +375,61 @@ pub struct TcpConversation {
     /// `tcp.analysis.ack_rtt` of the data side A (`[0]`) and side B (`[1]`) sent: from a
     /// segment to the ACK that acknowledges exactly its end.
     pub ack_rtt: [RttStats; 2],
+    /// The frame (1-based; 0: none) whose segment first showed each bit of
+    /// `tcp.completeness` ([`completeness`]: bit `k` is `1 << k`); read with
+    /// [`TcpConversation::completeness_before`].
+    #[serde(skip)]
+    pub completeness: [u64; 6],
+}
+
+impl TcpConversation {
+    /// `tcp.completeness` as a segment of frame `frame` (1-based) shows it: what the
+    /// conversation's earlier segments showed (packet-tcp.c adds the item before it
+    /// looks at the segment's own flags).
+    pub fn completeness_before(&self, frame: u64) -> u8 {
+        let mut m = 0;
+        for (k, &at) in self.completeness.iter().enumerate() {
+            if at != 0 && at < frame {
+                m |= 1 << k;
+            }
+        }
+        m
+    }
+}
+
+/// The bits of `tcp.completeness` (packet-tcp.c `TCP_COMPLETENESS_*`).
+pub mod completeness {
+    /// The conversation's first segment was a SYN.
+    pub const SYN: u8 = 0x01;
+    /// A SYN-ACK.
+    pub const SYN_ACK: u8 = 0x02;
+    /// An ACK without data (and without SYN).
+    pub const ACK: u8 = 0x04;
+    /// Data (in an ACK without SYN, or in the first SYN).
+    pub const DATA: u8 = 0x08;
+    /// A FIN with ACK.
+    pub const FIN: u8 = 0x10;
+    /// A RST.
+    pub const RST: u8 = 0x20;
+
+    /// The words tshark 4.0 puts before the value in `tcp.completeness`'s text.
+    pub fn label(m: u8) -> &'static str {
+        const HANDSHAKE: u8 = SYN | SYN_ACK | ACK;
+        match m {
+            SYN => "Incomplete, SYN_SENT",
+            m if m == SYN | SYN_ACK => "Incomplete, CLIENT_ESTABLISHED",
+            HANDSHAKE => "Incomplete, ESTABLISHED",
+            m if m == HANDSHAKE | DATA => "Incomplete, DATA",
+            m if m & HANDSHAKE == HANDSHAKE && m & (FIN | RST) != 0 => {
+                if m & DATA != 0 {
+                    "Complete, WITH_DATA"
+                } else {
+                    "Complete, NO_DATA"
+                }
+            }
+            _ => "Incomplete",
+        }
+    }
 }
 
 /// Count, minimum, maximum and sum of a set of durations (ns).

@@ -16,13 +16,14 @@
 //!   ([`crate::capture::packet::Packets`]: 8.9 bytes on bench.pcap, 48 decoded). Nothing
 //!   else is kept for every packet.
 //! - per packet that has one: `tcp_flags` 24 bytes (a segment with `tcp.analysis` items),
-//!   `tcp_acks_far` 8 (an ACK of a segment 65,535 or more packets back), `comments` 32
+//!   `tcp_acks_far` 8 (an ACK of a segment 65,535 or more packets back),
+//!   `tcp_push_bytes` 8 (a segment that follows one without PSH), `comments` 32
 //!   and the text, `packet_processes` 8, `echo_requests` 12 (an ICMP echo request).
 //! - per TCP conversation seen after a SYN from one side only: `tcp_acked_bases` 12;
 //!   per one that uses AccECN's ACE counter: `tcp_ace` 16.
 //! - per TCP or UDP conversation: 112 bytes (`Conversation`), 8 for its link and IP
 //!   headers each way (`heads`, which keeps each distinct one once: about 60 bytes, and
-//!   as much again while the ingest runs) and a flow-table entry of about 70; TCP ones add 170 (`TcpConversation`, `TcpControl`) and, while the ingest
+//!   as much again while the ingest runs) and a flow-table entry of about 70; TCP ones add 218 (`TcpConversation`, `TcpControl`) and, while the ingest
 //!   runs, 360 of analysis state and 24 per segment not yet acknowledged (at most
 //!   [`tcp::MAX_UNACKED`] a direction). Per Ethernet or IP address pair: 88 and an entry.
 //! - per transaction: 48 bytes (`Transaction`; 40 on wasm32: its packets in 32 bits, their
@@ -341,6 +342,15 @@ impl Analysis {
                 row.flags |= PacketRow::FLAG_SEQ_ANALYSIS;
             }
             row.bytes_in_flight = sa.bytes_in_flight.unwrap_or(0);
+            if let Some(n) = sa.push_bytes {
+                // Most segments count their own payload after a PSH: only the others
+                // are listed.
+                if n != t.payload_len || row.bytes_in_flight == 0 {
+                    if let Ok(packet) = u32::try_from(index) {
+                        c.tcp_push_bytes.push((packet, n));
+                    }
+                }
+            }
             if let Some((frame, _)) = sa.acked {
                 // The RTT is the difference of the two packets' timestamps
                 // (`Capture::tcp_ack`); what is kept is how far back the segment is.

@@ -15,7 +15,9 @@
 //! once that many are outstanding). No per-segment history is kept.
 
 use crate::capture::flow::Direction;
-use crate::capture::tcp::{bits, Handshake, Side, TcpControl, TcpConversation, TcpEnd, TcpFlags};
+use crate::capture::tcp::{
+    bits, completeness, Handshake, Side, TcpControl, TcpConversation, TcpEnd, TcpFlags,
+};
 use crate::ingest::wire::{tcp_flags, tcp_flags as th, Tcp};
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
@@ -65,6 +67,10 @@ pub struct SeqAck {
     pub acked: Option<(u64, i64)>,
     /// `tcp.analysis.bytes_in_flight`.
     pub bytes_in_flight: Option<u32>,
+    /// `tcp.analysis.push_bytes_sent`: the payload this way sent since its last segment
+    /// with PSH, this one's included (counted, as packet-tcp.c counts it, over the
+    /// segments whose bytes in flight it works out, shown or not).
+    pub push_bytes: Option<u32>,
     /// Wireshark shows the SEQ/ACK analysis tree (and `tcp.analysis.initial_rtt`).
     pub shown: bool,
 }
@@ -95,6 +101,14 @@ struct Flow {
     unacked: Vec<Unacked>,
     /// Bytes in flight can be told (cleared by a lost segment until the peer ACKs).
     valid_bif: bool,
+    /// The SACK blocks of this way's last segment (packet-tcp.c stores at most three):
+    /// the other way's bytes in flight leave them out.
+    sack: [(u32, u32); 3],
+    sack_n: u8,
+    /// `push_bytes_sent` and `push_set_last` of packet-tcp.c: payload since the last
+    /// PSH, and whether the last segment counted had PSH.
+    push_bytes: u32,
+    push_set_last: bool,
 }
 
 impl Default for Flow {
@@ -115,6 +129,10 @@ impl Default for Flow {
             lastsegmentflags: 0,
             unacked: Vec::new(),
             valid_bif: true,
+            sack: [(0, 0); 3],
+            sack_n: 0,
+            push_bytes: 0,
+            push_set_last: false,
         }
     }
 }
@@ -139,13 +157,19 @@ struct Conv {
     /// once the handshake agreed to AccECN, or an AccECN option was seen (0: not yet;
     /// frames count from 1).
     ace_after: u64,
+    /// `tcp.completeness` so far (`TCP_COMPLETENESS_*` bits), and whether a segment was
+    /// seen since the conversation began (its first segment counts only a SYN).
+    completeness: u8,
+    begun: bool,
     result: TcpConversation,
 }
 
 impl Conv {
     /// A conversation starting over: what Wireshark does when a SYN reuses the ports.
     fn restart(&mut self) {
-        let result = std::mem::take(&mut self.result);
+        let mut result = std::mem::take(&mut self.result);
+        // A new conversation in Wireshark, whose completeness starts from nothing.
+        result.completeness = Default::default();
         let acked_base = self.acked_base;
         *self = Conv {
             result,
@@ -245,6 +269,7 @@ impl TcpAnalysis {
         }
 
         c.accecn(seg);
+        c.completeness(seg);
         let (ta, dup, seq_ack) = c.analyze(d, seg, ta);
         self.last = seq_ack;
         if let Some((_, rtt)) = seq_ack.acked.filter(|&(_, rtt)| rtt != 0) {
@@ -337,6 +362,49 @@ impl TcpAnalysis {
 }
 
 impl Conv {
+    /// `tcp.completeness` as packet-tcp.c 4.0 builds it, a bit mask of what the
+    /// conversation has shown: its first segment a SYN (with data), later ones a
+    /// SYN-ACK, an ACK without data, data, a FIN with ACK, a RST. A segment shows the
+    /// mask of the segments before it; what each bit's first segment was is kept.
+    fn completeness(&mut self, seg: &Segment<'_>) {
+        let t = seg.tcp;
+        let pure = t.flags & (th::SYN | th::ACK);
+        let mut add = 0u8;
+        if !self.begun {
+            self.begun = true;
+            if pure == th::SYN {
+                add |= completeness::SYN;
+                if t.payload_len > 0 {
+                    add |= completeness::DATA;
+                }
+            }
+        } else {
+            if pure == th::SYN | th::ACK {
+                add |= completeness::SYN_ACK;
+            }
+            if pure == th::ACK {
+                add |= if t.payload_len > 0 {
+                    completeness::DATA
+                } else {
+                    completeness::ACK
+                };
+            }
+            if t.flags & (th::FIN | th::ACK) == th::FIN | th::ACK {
+                add |= completeness::FIN;
+            }
+            if t.flags & th::RST != 0 {
+                add |= completeness::RST;
+            }
+        }
+        let new = add & !self.completeness;
+        self.completeness |= add;
+        for (k, at) in self.result.completeness.iter_mut().enumerate() {
+            if new & (1 << k) != 0 {
+                *at = seg.frame;
+            }
+        }
+    }
+
     /// Follows AccECN's negotiation (RFC 9768 §3.1.1) as packet-tcp.c does: a SYN with
     /// AE, CWR and ECE set asks for it, a SYN-ACK answering it with an ACE of 2, 3, 4 or
     /// 6 agrees, and an AccECN option anywhere says it is in use. From the segment after
@@ -558,6 +626,7 @@ impl Conv {
         // (Wireshark's default method; SACKed bytes are not subtracted).
         let mut shown = ta != 0 || acked.is_some();
         let mut bytes_in_flight = None;
+        let mut push_bytes = None;
         if seglen != 0 && fwd.valid_bif && !fwd.unacked.is_empty() {
             shown = true;
             let rel = |x: u32| x.wrapping_sub(fwd.base_seq);
@@ -568,14 +637,33 @@ impl Conv {
                 .map(|u| rel(u.nextseq))
                 .max()
                 .unwrap_or(0);
-            let n = last.wrapping_sub(first);
+            // Less what the other way's last SACK blocks say arrived (RFC 2018): in
+            // 32-bit arithmetic, so a block outside the span (a D-SACK, RFC 2883) can
+            // take it below zero, and then none is shown.
+            let sacked = rev.sack[..rev.sack_n as usize]
+                .iter()
+                .fold(0u32, |n, &(le, re)| n.wrapping_add(re.wrapping_sub(le)));
+            let n = last.wrapping_sub(first).wrapping_sub(sacked);
             if n > 0 && n < 2_000_000_000 {
                 bytes_in_flight = Some(n - u32::from(flags & (th::SYN | th::FIN) != 0));
             }
+            // Bytes since the last PSH: a segment after one with PSH starts the count
+            // again.
+            fwd.push_bytes = if fwd.push_set_last {
+                seglen
+            } else {
+                fwd.push_bytes.wrapping_add(seglen)
+            };
+            fwd.push_set_last = flags & th::PSH != 0;
+            push_bytes = Some(fwd.push_bytes);
         }
+        let n = (t.options.sack_count as usize).min(fwd.sack.len());
+        fwd.sack[..n].copy_from_slice(&t.options.sack[..n]);
+        fwd.sack_n = n as u8;
         let seq_ack = SeqAck {
             acked,
             bytes_in_flight,
+            push_bytes,
             shown,
         };
         (ta, dup, seq_ack)
@@ -1166,5 +1254,141 @@ mod test {
         );
         sim.seg(0, (4.0, C, "FA", 11, 52, 0, 0, None));
         assert_eq!(sim.tcp.finish()[0].end, TcpEnd::Reset(Side::A));
+    }
+}
+
+#[cfg(test)]
+mod flight_test {
+    //! Bytes in flight less the SACK blocks, the bytes since the last PSH and the
+    //! conversation's completeness, on the pattern of real captures where tshark 4.0.17
+    //! shows them: tcpdump's ssh.pcap (frames 45–49: a FIN, a SACK of it, then the data
+    //! and FIN sent again: 95 bytes in flight, not 96) and memcached-fields.pcap (a
+    //! D-SACK, then a segment without SACK: the next data's bytes in flight are whole).
+    use super::*;
+    use crate::capture::tcp::completeness as cm;
+    use crate::ingest::wire::TcpOptions;
+
+    /// (from client?, flags, seq, ack, payload length, SACK blocks)
+    type Seg<'a> = (bool, &'a str, u32, u32, u32, &'a [(u32, u32)]);
+    /// A segment's bytes in flight and bytes since the last PSH.
+    type Shown = (Option<u32>, Option<u32>);
+
+    /// Feeds segments to one conversation; returns what each shows, and the
+    /// conversation.
+    fn run(segs: &[Seg<'_>]) -> (Vec<Shown>, TcpConversation) {
+        let mut a = TcpAnalysis::default();
+        let (c, s): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        let mut out = Vec::new();
+        for (n, &(client, flags, seq, ack, len, sack)) in segs.iter().enumerate() {
+            let bits = flags.chars().fold(0u8, |b, c| {
+                b | match c {
+                    'F' => th::FIN,
+                    'S' => th::SYN,
+                    'R' => th::RST,
+                    'P' => th::PSH,
+                    'A' => th::ACK,
+                    _ => panic!("flag {c}"),
+                }
+            });
+            let mut options = TcpOptions::default();
+            for (i, &b) in sack.iter().enumerate() {
+                options.sack[i] = b;
+            }
+            options.sack_count = sack.len() as u8;
+            let tcp = Tcp {
+                src_port: if client { 40000 } else { 22 },
+                dst_port: if client { 22 } else { 40000 },
+                seq,
+                ack,
+                flags: bits,
+                data_offset: 0x50,
+                window: 4096,
+                payload_len: len,
+                options,
+            };
+            let (src, dst, dir) = if client {
+                (c, s, Direction::AToB)
+            } else {
+                (s, c, Direction::BToA)
+            };
+            let seg = Segment {
+                frame: n as u64 + 1,
+                ts_ns: 1_000_000_000 * n as i64,
+                src,
+                dst,
+                tcp: &tcp,
+            };
+            a.segment(0, dir, &seg);
+            let sa = a.seq_ack();
+            out.push((sa.bytes_in_flight, sa.push_bytes));
+        }
+        (out, a.finish().remove(0))
+    }
+
+    #[test]
+    fn in_flight_less_sacked_since_psh_and_completeness() {
+        const C: bool = true;
+        const S: bool = false;
+        let (got, conv) = run(&[
+            (C, "S", 0, 0, 0, &[]),
+            (S, "SA", 1000, 1, 0, &[]),
+            (C, "A", 1, 1001, 0, &[]),
+            (C, "PA", 1, 1001, 36, &[]),
+            (C, "PA", 37, 1001, 60, &[]),
+            (C, "FA", 97, 1001, 0, &[]),
+            // The FIN arrived, the data before it did not.
+            (S, "A", 1001, 1, 0, &[(97, 98)]),
+            // Sent again with the FIN: 97 sequence numbers from 1, less the one SACKed,
+            // less the FIN's.
+            (C, "FPA", 1, 1001, 96, &[]),
+            // A segment without SACK: the blocks are that way's last segment's only.
+            (S, "A", 1001, 1, 0, &[]),
+            (C, "A", 98, 1001, 8, &[]),
+            (C, "A", 106, 1001, 10, &[]),
+            (C, "PA", 116, 1001, 4, &[]),
+        ]);
+        let want = [
+            (None, None),
+            (None, None),
+            (None, None),
+            (Some(36), Some(36)),
+            (Some(96), Some(60)),
+            (None, None),
+            (None, None),
+            (Some(95), Some(96)),
+            (None, None),
+            (Some(105), Some(8)),
+            (Some(115), Some(18)),
+            (Some(119), Some(22)),
+        ];
+        assert_eq!(got, want);
+        // Without the SACK subtraction frame 8 would show 96; with the blocks kept past
+        // frame 9, frame 10 would show 104.
+        assert_eq!(conv.completeness, [1, 2, 3, 4, 6, 0]);
+        let before: Vec<u8> = (1..=8).map(|f| conv.completeness_before(f)).collect();
+        assert_eq!(before, [0, 1, 3, 7, 15, 15, 31, 31]);
+        assert_eq!(cm::label(31), "Complete, WITH_DATA");
+        assert_eq!(
+            cm::label(cm::SYN | cm::SYN_ACK | cm::ACK | cm::RST),
+            "Complete, NO_DATA"
+        );
+        assert_eq!(
+            cm::label(cm::SYN | cm::SYN_ACK),
+            "Incomplete, CLIENT_ESTABLISHED"
+        );
+        assert_eq!(cm::label(cm::ACK | cm::DATA), "Incomplete");
+    }
+
+    /// A conversation picked up mid-stream: its first segment counts for nothing (only
+    /// a SYN would), a RST counts.
+    #[test]
+    fn completeness_of_a_conversation_picked_up_mid_stream() {
+        let (_, conv) = run(&[
+            (true, "PA", 5, 9, 10, &[]),
+            (false, "A", 9, 15, 0, &[]),
+            (true, "RA", 15, 9, 0, &[]),
+        ]);
+        assert_eq!(conv.completeness, [0, 0, 2, 0, 0, 3]);
+        assert_eq!(conv.completeness_before(4), cm::ACK | cm::RST);
     }
 }

@@ -126,6 +126,23 @@ pub(super) fn tcp(
             )
             .gen(),
         );
+        // Of the conversation's segments before this one (packet-tcp.c adds it before
+        // it reads this segment's flags).
+        let frame = first_uint(&values(ctx, src, Fid::FrameNumber)).unwrap_or(0);
+        if let Some(t) = ctx.capture().tcp.get(ctx.row().flow as usize) {
+            let m = t.completeness_before(frame);
+            let label = crate::capture::tcp::completeness::label(m);
+            n.push(
+                Node::field(
+                    "tcp.completeness",
+                    format!("Conversation completeness: {label} ({m})"),
+                    m.to_string(),
+                    o,
+                    0,
+                )
+                .gen(),
+            );
+        }
     }
     n.push(
         Node::field(
@@ -401,7 +418,7 @@ pub(super) fn tcp(
             ));
             n.push(t);
         }
-        analysis(ctx, src, &mut n, o);
+        analysis(ctx, src, &mut n, o, seg_len as u32);
     }
     let start = o + hl;
     let end = (l.end() as usize).min(b.len());
@@ -449,13 +466,23 @@ fn reset_cause(data: &[u8]) -> String {
     super::escape(ascii.as_bytes())
 }
 
-fn analysis(ctx: &mut FieldCtx<'_>, src: &mut dyn PacketSource, n: &mut Node, o: usize) {
+fn analysis(
+    ctx: &mut FieldCtx<'_>,
+    src: &mut dyn PacketSource,
+    n: &mut Node,
+    o: usize,
+    seg_len: u32,
+) {
     let acks = first_uint(&values(ctx, src, Fid::TcpAnalysisAcksFrame));
     let ack_rtt = first_rel(&values(ctx, src, Fid::TcpAnalysisAckRtt));
     let irtt = first_rel(&values(ctx, src, Fid::TcpAnalysisInitialRtt));
     let inflight = first_uint(&values(ctx, src, Fid::TcpAnalysisBytesInFlight));
     let flagged = !values(ctx, src, Fid::TcpAnalysisFlags).is_empty();
-    if acks.is_none() && irtt.is_none() && inflight.is_none() && !flagged {
+    let frame = first_uint(&values(ctx, src, Fid::FrameNumber)).unwrap_or(0);
+    let push = (frame as usize)
+        .checked_sub(1)
+        .and_then(|i| ctx.capture().tcp_push_bytes(i, ctx.row(), seg_len));
+    if acks.is_none() && irtt.is_none() && inflight.is_none() && push.is_none() && !flagged {
         return;
     }
     let mut a = Node::field("tcp.analysis", "SEQ/ACK analysis", "", o, 0)
@@ -496,33 +523,78 @@ fn analysis(ctx: &mut FieldCtx<'_>, src: &mut dyn PacketSource, n: &mut Node, o:
             .gen(),
         );
     }
+    if let Some(p) = push {
+        a.push(
+            Node::field(
+                "tcp.analysis.push_bytes_sent",
+                format!("Bytes sent since last PSH flag: {p}"),
+                p.to_string(),
+                o,
+                0,
+            )
+            .gen(),
+        );
+    }
     if flagged {
         let mut fl = Node::field("tcp.analysis.flags", "TCP Analysis Flags", "", o, 0)
             .gen()
             .none();
-        for k in crate::capture::tcp::Kind::ALL {
+        use crate::capture::tcp::Kind;
+        let dup = first_uint(&values(ctx, src, Fid::TcpAnalysisDuplicateAckNum));
+        let frame = first_uint(&values(ctx, src, Fid::TcpAnalysisDuplicateAckFrame));
+        let mut dup_expert = None;
+        // In the order packet-tcp.c prints them: a fast or spurious retransmission
+        // before the retransmission it also is.
+        const ORDER: [Kind; 15] = [
+            Kind::FastRetransmission,
+            Kind::SpuriousRetransmission,
+            Kind::Retransmission,
+            Kind::OutOfOrder,
+            Kind::ReusedPorts,
+            Kind::LostSegment,
+            Kind::AckLostSegment,
+            Kind::WindowUpdate,
+            Kind::WindowFull,
+            Kind::KeepAlive,
+            Kind::KeepAliveAck,
+            Kind::DuplicateAck,
+            Kind::ZeroWindowProbe,
+            Kind::ZeroWindow,
+            Kind::ZeroWindowProbeAck,
+        ];
+        for k in ORDER {
             let Some(fid) = crate::query::fields::lookup(&k.field()) else {
                 continue;
             };
             if values(ctx, src, fid).is_empty() {
                 continue;
             }
-            // Under its expert item, whose place Wireshark gives as 0 (PDML prints the
-            // item itself at its parent's).
-            let msg = k.message();
             let (sev, group) = (k.severity(), k.group());
-            fl.push(
-                Node::text(format!("Expert Info ({sev}/{group}): {msg}"), 0, 0)
-                    .gen()
-                    .with(vec![
-                        Node::field(&k.field(), msg, "", 0, 0).gen().none(),
-                        Node::text(format!("Severity level: {sev}"), 0, 0).gen(),
-                        Node::text(format!("Group: {group}"), 0, 0).gen(),
-                    ]),
-            );
+            if k == Kind::DuplicateAck {
+                // An item of its own here; its expert item, with the count, goes under
+                // the frame it repeats.
+                fl.push(
+                    Node::field(&k.field(), "This is a TCP duplicate ack", "", o, 0)
+                        .gen()
+                        .none(),
+                );
+                if let Some(num) = dup {
+                    dup_expert = Some(expert_text(
+                        &k.field(),
+                        &format!("{} (#{num})", k.message()),
+                        &sev.to_string(),
+                        group,
+                    ));
+                }
+                continue;
+            }
+            fl.push(expert_text(
+                &k.field(),
+                k.message(),
+                &sev.to_string(),
+                group,
+            ));
         }
-        let dup = first_uint(&values(ctx, src, Fid::TcpAnalysisDuplicateAckNum));
-        let frame = first_uint(&values(ctx, src, Fid::TcpAnalysisDuplicateAckFrame));
         a.push(fl);
         if let (Some(num), Some(fr)) = (dup, frame) {
             a.push(
@@ -535,19 +607,33 @@ fn analysis(ctx: &mut FieldCtx<'_>, src: &mut dyn PacketSource, n: &mut Node, o:
                 )
                 .gen(),
             );
-            a.push(
-                Node::field(
-                    "tcp.analysis.duplicate_ack_frame",
-                    format!("Duplicate to the ACK in frame: {fr}"),
-                    fr.to_string(),
-                    o,
-                    0,
-                )
-                .gen(),
-            );
+            let mut f = Node::field(
+                "tcp.analysis.duplicate_ack_frame",
+                format!("Duplicate to the ACK in frame: {fr}"),
+                fr.to_string(),
+                o,
+                0,
+            )
+            .gen();
+            if let Some(e) = dup_expert {
+                f.push(e);
+            }
+            a.push(f);
         }
     }
     n.push(a);
+}
+
+/// An expert item under the item it is about: its field, severity and group, at no
+/// bytes (PDML prints its parent's place).
+fn expert_text(field: &str, msg: &str, sev: &str, group: &str) -> Node {
+    Node::text(format!("Expert Info ({sev}/{group}): {msg}"), 0, 0)
+        .gen()
+        .with(vec![
+            Node::field(field, msg, "", 0, 0).gen().none(),
+            Node::text(format!("Severity level: {sev}"), 0, 0).gen(),
+            Node::text(format!("Group: {group}"), 0, 0).gen(),
+        ])
 }
 
 /// The option list of a TCP header (`opts` starts at frame offset `at`).

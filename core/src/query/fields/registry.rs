@@ -1026,6 +1026,8 @@ registry! {
     D_syslog_timestamp_rfc3164 = "syslog.timestamp_rfc3164", String, None, Detail, Wireshark, "Syslog timestamp (RFC3164)";
     D_syslog_version = "syslog.version", String, None, Detail, Wireshark, "Syslog version";
     D_tcp_analysis = "tcp.analysis", None, None, Detail, Wireshark, "SEQ/ACK analysis";
+    D_tcp_analysis_push_bytes_sent = "tcp.analysis.push_bytes_sent", Uint32, Dec, Detail, Wireshark, "Bytes sent since last PSH flag";
+    D_tcp_completeness = "tcp.completeness", Uint8, Dec, Detail, Wireshark, "Conversation completeness";
     D_tcp_reassembled_length = "tcp.reassembled.length", Uint32, Dec, Detail, Wireshark, "Reassembled TCP length";
     D_tcp_segment = "tcp.segment", Framenum, None, Detail, Wireshark, "TCP Segment";
     D_tcp_segment_count = "tcp.segment.count", Uint32, Dec, Detail, Wireshark, "Segment count";
