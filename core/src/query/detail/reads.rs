@@ -251,19 +251,30 @@ mod test {
                     let mut ctx = FieldCtx::new(&capture);
                     let mut apps = Apps::with_index(Rc::clone(&shared));
                     let mut src = MemorySource { files: vec![file] };
-                    text(&detail(&mut ctx, i, &mut src, &mut apps, FrameInfo::default()))
+                    text(&detail(
+                        &mut ctx,
+                        i,
+                        &mut src,
+                        &mut apps,
+                        FrameInfo::default(),
+                    ))
                 };
                 // The worker's reads before: the packet and its conversation's first each way.
                 let flow = capture.packets.at(i).flow;
-                let mut before: Vec<usize> = (0..2)
-                    .filter_map(|d| shared.first_way(flow, d))
-                    .collect();
+                let mut before: Vec<usize> =
+                    (0..2).filter_map(|d| shared.first_way(flow, d)).collect();
                 before.push(i);
                 let old = {
                     let mut ctx = FieldCtx::new(&capture);
                     let mut apps = Apps::with_index(Rc::clone(&shared));
                     let mut src = Held(MemorySource { files: vec![file] }, before);
-                    text(&detail(&mut ctx, i, &mut src, &mut apps, FrameInfo::default()))
+                    text(&detail(
+                        &mut ctx,
+                        i,
+                        &mut src,
+                        &mut apps,
+                        FrameInfo::default(),
+                    ))
                 };
                 differed += usize::from(old != whole);
                 let (mut reads, first) = Reads::new(&capture, i, &shared);
@@ -277,7 +288,13 @@ mod test {
                             .map(|s| s as &mut dyn PacketSource)
                             .collect(),
                     );
-                    let d = text(&detail(&mut ctx, i, &mut src, &mut apps, FrameInfo::default()));
+                    let d = text(&detail(
+                        &mut ctx,
+                        i,
+                        &mut src,
+                        &mut apps,
+                        FrameInfo::default(),
+                    ));
                     let more = reads.next(&src.missed);
                     if more.is_empty() {
                         break d;
@@ -288,7 +305,10 @@ mod test {
                 assert_eq!(got, whole, "{name} frame {}", i + 1);
                 assert!(rounds <= 3, "{name} frame {}: {rounds} rounds", i + 1);
             }
-            assert!(differed > 0, "{name}: the packet and the firsts alone fall short");
+            assert!(
+                differed > 0,
+                "{name}: the packet and the firsts alone fall short"
+            );
         }
     }
 
@@ -304,7 +324,9 @@ mod test {
         assert!(reads.next(&[]).is_empty());
         assert!(reads.next(&first).is_empty());
         assert!(reads.next(&[usize::MAX]).is_empty());
-        let unread = (0..capture.packets.len()).find(|i| !first.contains(i)).unwrap();
+        let unread = (0..capture.packets.len())
+            .find(|i| !first.contains(i))
+            .unwrap();
         let more = reads.next(&[unread]);
         assert!(more.contains(&unread) && !more.contains(&10));
         for i in 0..capture.packets.len() {
