@@ -6,7 +6,10 @@
 //! was fed is kept per conversation, so that stepping through a conversation reads each
 //! packet once. What is per capture (each conversation's first packets, where replays
 //! may not start, its transactions: core's `detail::Index`) is gathered once, in idle
-//! time after the open (`ahead.rs`), and shared by every conversation's state.
+//! time after the open (`ahead.rs`), and shared by every conversation's state. A
+//! conversation no parser of ours reads (SSH, the line protocols) has the packets its
+//! detail looks at read in rounds, each read with the next once a detail built from the
+//! last noted what it lacked (core's `detail::Reads`), as many as the CLI's file holds.
 
 use crate::reading;
 use crate::session::Session;
@@ -14,8 +17,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use wirelens_core::capture::flow::L4;
 use wirelens_core::capture::packet::NO_FLOW;
-use wirelens_core::query::detail::{self, Apps, FrameInfo, Kind, Node};
-use wirelens_core::query::fields::{self, FieldCtx};
+use wirelens_core::query::detail::{self, Apps, FrameInfo, Kind, Node, Noting};
+use wirelens_core::query::fields::{self, FieldCtx, PacketSource};
 use wirelens_core::query::filter::Filter;
 use wirelens_web::protocol::{ByteSource, DetailView, TreeNode};
 
@@ -124,20 +127,40 @@ pub async fn detail(s: &Session, frame: u64) -> Result<DetailView, String> {
         }
     }
     steps.mark("catch_up_ms");
-    // The packets the TCP fields look back at: the conversation's first each way.
-    let mut wanted: Vec<usize> = (0..2)
-        .filter_map(|d| shared.first_way(flow, d))
-        .filter(|&i| i <= index)
-        .collect();
-    wanted.push(index);
-    wanted.sort_unstable();
-    wanted.dedup();
-    let mut src = reading::set(s, &wanted).await?;
+    // The packet, the packets the TCP fields look back at (the conversation's first each
+    // way) and, in rounds, those the detail of a conversation no parser of ours indexes
+    // turns out to look at (SSH's replay and a binary packet cut over segments, a line
+    // protocol's line or reply cut over segments: core's `detail::Reads`).
+    let (mut reads, first) = detail::Reads::new(capture, index, &shared);
+    let mut sets = vec![reading::set(s, &first).await?];
     let info = FrameInfo {
         prev_displayed_ts: previous_displayed(s, index),
     };
     steps.mark("read_ms");
-    let d = detail::detail(&mut ctx, index, &mut src, &mut apps, info);
+    let mut rounds = 0;
+    let d = loop {
+        let mut src = Noting::new(
+            sets.iter_mut()
+                .map(|r| r as &mut dyn PacketSource)
+                .collect(),
+        );
+        let d = detail::detail(&mut ctx, index, &mut src, &mut apps, info);
+        // A conversation a parser of ours reads has its state fed up to the packet: it
+        // is not fed again.
+        let more = if tcp_app {
+            Vec::new()
+        } else {
+            reads.next(&src.missed)
+        };
+        if more.is_empty() {
+            break d;
+        }
+        sets.push(reading::set(s, &more).await?);
+        ctx = FieldCtx::new(capture);
+        apps = Apps::with_index(Rc::clone(&shared));
+        rounds += 1;
+    };
+    steps.count("rounds", rounds);
     steps.mark("dissect_ms");
     if tcp_app {
         FED.with_borrow_mut(|f| {

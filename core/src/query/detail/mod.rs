@@ -29,6 +29,7 @@ mod l3;
 mod l4;
 mod lines;
 pub mod pdml;
+mod reads;
 mod ssh;
 pub mod text;
 mod tunnel;
@@ -41,6 +42,7 @@ use std::fmt::Write as _;
 
 pub use frame::FrameInfo;
 pub use index::{Gather, Index};
+pub use reads::{Noting, Reads};
 pub use values::DetailValues;
 
 /// What a node is.

@@ -1,4 +1,5 @@
-//! DNS messages (RFC 1035 §4; over TCP with a 2-byte length, §4.2.2).
+//! DNS messages (RFC 1035 §4; over TCP with a 2-byte length, §4.2.2), and the same
+//! messages as mDNS (RFC 6762) and LLMNR (RFC 4795), which `packet-dns.c` names apart.
 
 use crate::query::detail::{bits, Node};
 use std::fmt::Write as _;
@@ -135,8 +136,54 @@ fn ttl_text(s: u32) -> String {
     format!("{s} ({})", words.join(", "))
 }
 
-/// The `dns` layer of message `b` (with its 2-byte length first when `tcp`), at `at`.
-pub(super) fn dissect(b: &[u8], at: usize, tcp: bool) -> Vec<Node> {
+/// The protocol a DNS message is shown as: `packet-dns.c` registers DNS, mDNS and LLMNR
+/// on UDP ports of their own, and each shows the message under its own name, mDNS with
+/// a class's top bit apart (RFC 6762 §§5.4, 10.2), LLMNR with flags of its own (RFC 4795
+/// §2.1.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Flavour {
+    Dns,
+    Mdns,
+    Llmnr,
+}
+
+impl Flavour {
+    /// The protocol of a message in a datagram between UDP ports `ports` (the lower port
+    /// first, as UDP tries them: a DNS server's answer to a client on 5353 is DNS).
+    pub(super) fn of_udp(ports: [u16; 2]) -> Flavour {
+        let (lo, hi) = (ports[0].min(ports[1]), ports[0].max(ports[1]));
+        for p in [lo, hi] {
+            match p {
+                53 => return Flavour::Dns,
+                5353 => return Flavour::Mdns,
+                5355 => return Flavour::Llmnr,
+                _ => {}
+            }
+        }
+        Flavour::Dns
+    }
+
+    /// The layer's name (`frame.protocols`).
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Flavour::Dns => "dns",
+            Flavour::Mdns => "mdns",
+            Flavour::Llmnr => "llmnr",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Flavour::Dns => "Domain Name System",
+            Flavour::Mdns => "Multicast Domain Name System",
+            Flavour::Llmnr => "Link-local Multicast Name Resolution",
+        }
+    }
+}
+
+/// The layer of message `b` (with its 2-byte length first when `tcp`), at `at`, shown
+/// as `flavour`.
+pub(super) fn dissect(b: &[u8], at: usize, tcp: bool, flavour: Flavour) -> Vec<Node> {
     let (m, off) = if tcp {
         (&b[2.min(b.len())..], at + 2)
     } else {
@@ -147,9 +194,10 @@ pub(super) fn dissect(b: &[u8], at: usize, tcp: bool) -> Vec<Node> {
     };
     let response = flags & 0x8000 != 0;
     let mut n = Node::proto(
-        "dns",
+        flavour.name(),
         format!(
-            "Domain Name System ({})",
+            "{} ({})",
+            flavour.title(),
             if response { "response" } else { "query" }
         ),
         at,
@@ -186,21 +234,7 @@ pub(super) fn dissect(b: &[u8], at: usize, tcp: bool) -> Vec<Node> {
     let f = n.push(Node::field("dns.flags", ftext, format!("0x{flags:04x}"), off + 2, 2).hex(fb));
     let fl = flags as u64;
     let bit = |f: &mut Node, name: &str, label: &str, mask: u64, on: &str, off_text: &str| {
-        let v = fl & mask != 0;
-        f.push(
-            Node::field(
-                name,
-                format!(
-                    "{}{label}: {}",
-                    bits(fl, mask, 16),
-                    if v { on } else { off_text }
-                ),
-                u8::from(v).to_string(),
-                off + 2,
-                2,
-            )
-            .masked(u64::from(v), fb),
-        );
+        f.push(flag_bit(fl, off + 2, fb, name, label, mask, on, off_text));
     };
     bit(
         f,
@@ -224,6 +258,50 @@ pub(super) fn dissect(b: &[u8], at: usize, tcp: bool) -> Vec<Node> {
         )
         .masked(opcode as u64, fb),
     );
+    if flavour == Flavour::Llmnr {
+        // RFC 4795 §2.1.1: C, TC and T where DNS has AA, TC and RD; nothing after T
+        // but the response code.
+        let (on, off_text) = if response {
+            (
+                "The name is not considered unique",
+                "The name is considered unique",
+            )
+        } else {
+            ("The sender received multiple responses", "None")
+        };
+        bit(f, "dns.flags.conflict", "Conflict", 0x0400, on, off_text);
+        bit(
+            f,
+            "dns.flags.truncated",
+            "Truncated",
+            0x0200,
+            "Message is truncated",
+            "Message is not truncated",
+        );
+        bit(
+            f,
+            "dns.flags.tentative",
+            "Tentative",
+            0x0100,
+            "Tentative",
+            "Not tentative",
+        );
+        if response {
+            rcode_field(f, fl, rcode, off + 2, fb);
+        }
+    } else {
+        dns_flags(f, fl, response, off + 2, fb);
+    }
+    questions_and_records(&mut n, m, off, flavour);
+    vec![n]
+}
+
+/// DNS's flags after the opcode (RFC 1035 §4.1.1, RFC 4035 §3.2), at `at`.
+fn dns_flags(f: &mut Node, fl: u64, response: bool, at: usize, fb: &[u8]) {
+    let rcode = (fl & 0xf) as u16;
+    let bit = |f: &mut Node, name: &str, label: &str, mask: u64, on: &str, off_text: &str| {
+        f.push(flag_bit(fl, at, fb, name, label, mask, on, off_text));
+    };
     if response {
         bit(
             f,
@@ -266,7 +344,7 @@ pub(super) fn dissect(b: &[u8], at: usize, tcp: bool) -> Vec<Node> {
             "dns.flags.z",
             format!("{}Z: reserved ({z})", bits(fl, 0x0040, 16)),
             z.to_string(),
-            off + 2,
+            at,
             2,
         )
         .masked(z, fb),
@@ -290,21 +368,57 @@ pub(super) fn dissect(b: &[u8], at: usize, tcp: bool) -> Vec<Node> {
         "Unacceptable",
     );
     if response {
-        f.push(
-            Node::field(
-                "dns.flags.rcode",
-                format!(
-                    "{}Reply code: {} ({rcode})",
-                    bits(fl, 0x000f, 16),
-                    rcode_name(rcode)
-                ),
-                rcode.to_string(),
-                off + 2,
-                2,
-            )
-            .masked(rcode as u64, fb),
-        );
+        rcode_field(f, fl, rcode, at, fb);
     }
+}
+
+/// `dns.flags.rcode`, at `at`.
+fn rcode_field(f: &mut Node, fl: u64, rcode: u16, at: usize, fb: &[u8]) {
+    f.push(
+        Node::field(
+            "dns.flags.rcode",
+            format!(
+                "{}Reply code: {} ({rcode})",
+                bits(fl, 0x000f, 16),
+                rcode_name(rcode)
+            ),
+            rcode.to_string(),
+            at,
+            2,
+        )
+        .masked(rcode as u64, fb),
+    );
+}
+
+/// A one-bit flag of the flags at `at`.
+#[allow(clippy::too_many_arguments)]
+fn flag_bit(
+    fl: u64,
+    at: usize,
+    fb: &[u8],
+    name: &str,
+    label: &str,
+    mask: u64,
+    on: &str,
+    off_text: &str,
+) -> Node {
+    let v = fl & mask != 0;
+    Node::field(
+        name,
+        format!(
+            "{}{label}: {}",
+            bits(fl, mask, 16),
+            if v { on } else { off_text }
+        ),
+        u8::from(v).to_string(),
+        at,
+        2,
+    )
+    .masked(u64::from(v), fb)
+}
+
+/// The counts, questions and records of message `m` (at `off` in the frame) under `n`.
+fn questions_and_records(n: &mut Node, m: &[u8], off: usize, flavour: Flavour) {
     let counts: Vec<u16> = (0..4).map(|i| be16(m, 4 + 2 * i).unwrap_or(0)).collect();
     for (i, (name, label)) in [
         ("dns.count.queries", "Questions"),
@@ -338,11 +452,16 @@ pub(super) fn dissect(b: &[u8], at: usize, tcp: bool) -> Vec<Node> {
                 break;
             };
             let (short, long) = type_name(t);
-            let mut q = Node::text(
-                format!("{qn}: type {short}, class {}", class_name(c)),
-                off + pos,
-                nl + 4,
-            );
+            let mut text = format!("{qn}: type {short}, class {}", class_name(c));
+            if flavour == Flavour::Mdns {
+                // RFC 6762 §5.4: the class's top bit asks for a unicast answer.
+                text.push_str(if c & 0x8000 != 0 {
+                    ", \"QU\" question"
+                } else {
+                    ", \"QM\" question"
+                });
+            }
+            let mut q = Node::text(text, off + pos, nl + 4);
             q.push(
                 Node::field(
                     "dns.qry.name",
@@ -390,16 +509,14 @@ pub(super) fn dissect(b: &[u8], at: usize, tcp: bool) -> Vec<Node> {
                 )
                 .hex(&m[pos + nl..pos + nl + 2]),
             );
-            q.push(
-                Node::field(
-                    "dns.qry.class",
-                    format!("Class: {} (0x{c:04x})", class_name(c)),
-                    format!("0x{c:04x}"),
-                    off + pos + nl + 2,
-                    2,
-                )
-                .hex(&m[pos + nl + 2..pos + nl + 4]),
-            );
+            let cb = &m[pos + nl + 2..pos + nl + 4];
+            q.children.extend(class_fields(
+                c,
+                off + pos + nl + 2,
+                cb,
+                flavour,
+                ("dns.qry.class", "dns.qry.qu", "\"QU\" question"),
+            ));
             qs.push(q);
             pos += nl + 4;
         }
@@ -418,7 +535,7 @@ pub(super) fn dissect(b: &[u8], at: usize, tcp: bool) -> Vec<Node> {
         let start = pos;
         let mut rs = Vec::new();
         for _ in 0..count {
-            let Some(r) = record(m, off, &mut pos) else {
+            let Some(r) = record(m, off, &mut pos, flavour) else {
                 break;
             };
             rs.extend(r);
@@ -427,12 +544,11 @@ pub(super) fn dissect(b: &[u8], at: usize, tcp: bool) -> Vec<Node> {
         t.children = rs;
         n.push(t);
     }
-    vec![n]
 }
 
 /// One resource record at `*pos` (moved past it); None when it does not parse. An OPT
 /// pseudo-record is skipped (Wireshark shows it with fields of its own).
-fn record(m: &[u8], off: usize, pos: &mut usize) -> Option<Option<Node>> {
+fn record(m: &[u8], off: usize, pos: &mut usize, flavour: Flavour) -> Option<Option<Node>> {
     let p = *pos;
     let (rn, nl) = name(m, p)?;
     let t = be16(m, p + nl)?;
@@ -490,14 +606,41 @@ fn record(m: &[u8], off: usize, pos: &mut usize) -> Option<Option<Node>> {
         r.children = vec![
             Node::field("dns.resp.name", format!("Name: {rn}"), rn, off + p, nl).hex(&m[p..p + nl]),
             Node::field("dns.resp.type", "Type: OPT (41)", "41", q, 2).hex(&m[p + nl..p + nl + 2]),
-            Node::field(
-                "dns.rr.udp_payload_size",
-                format!("UDP payload size: {c}"),
-                c.to_string(),
+        ];
+        let cb = &m[p + nl + 2..p + nl + 4];
+        if flavour == Flavour::Mdns {
+            // packet-dns.c reads the class of every mDNS record with its cache-flush bit,
+            // OPT's payload size too (in hex).
+            let mut f = class_fields(
+                c,
                 q + 2,
-                2,
-            )
-            .hex(&m[p + nl + 2..p + nl + 4]),
+                cb,
+                flavour,
+                (
+                    "dns.rr.udp_payload_size",
+                    "dns.resp.cache_flush",
+                    "Cache flush",
+                ),
+            );
+            let low = c & 0x7fff;
+            f[0].showname = format!(
+                "{}UDP payload size: 0x{low:04x}",
+                bits(u64::from(c), 0x7fff, 16)
+            );
+            r.children.extend(f);
+        } else {
+            r.children.push(
+                Node::field(
+                    "dns.rr.udp_payload_size",
+                    format!("UDP payload size: {c}"),
+                    c.to_string(),
+                    q + 2,
+                    2,
+                )
+                .hex(cb),
+            );
+        }
+        r.children.extend([
             Node::field(
                 "dns.resp.ext_rcode",
                 format!("Higher bits in extended RCODE: 0x{ext:02x}"),
@@ -523,12 +666,16 @@ fn record(m: &[u8], off: usize, pos: &mut usize) -> Option<Option<Node>> {
                 2,
             )
             .hex(&m[p + nl + 8..p + nl + 10]),
-        ];
+        ]);
         let _ = ttl;
         return Some(Some(r));
     }
     let (short, long) = type_name(t);
     let mut text = format!("{rn}: type {short}, class {}", class_name(c));
+    if flavour == Flavour::Mdns && c & 0x8000 != 0 {
+        // RFC 6762 §10.2: the class's top bit is the cache-flush bit.
+        text.push_str(", cache flush");
+    }
     let mut kids = vec![
         Node::field(
             "dns.resp.name",
@@ -546,14 +693,15 @@ fn record(m: &[u8], off: usize, pos: &mut usize) -> Option<Option<Node>> {
             2,
         )
         .hex(&m[p + nl..p + nl + 2]),
-        Node::field(
-            "dns.resp.class",
-            format!("Class: {} (0x{c:04x})", class_name(c)),
-            format!("0x{c:04x}"),
-            off + p + nl + 2,
-            2,
-        )
-        .hex(&m[p + nl + 2..p + nl + 4]),
+    ];
+    kids.extend(class_fields(
+        c,
+        off + p + nl + 2,
+        &m[p + nl + 2..p + nl + 4],
+        flavour,
+        ("dns.resp.class", "dns.resp.cache_flush", "Cache flush"),
+    ));
+    kids.extend([
         Node::field(
             "dns.resp.ttl",
             format!("Time to live: {}", ttl_text(ttl)),
@@ -570,7 +718,7 @@ fn record(m: &[u8], off: usize, pos: &mut usize) -> Option<Option<Node>> {
             2,
         )
         .hex(&m[p + nl + 8..p + nl + 10]),
-    ];
+    ]);
     match (t, len) {
         (1, 4) => {
             let a = std::net::Ipv4Addr::new(data[0], data[1], data[2], data[3]).to_string();
@@ -588,12 +736,13 @@ fn record(m: &[u8], off: usize, pos: &mut usize) -> Option<Option<Node>> {
         }
         (5 | 2 | 12, _) => {
             let (v, vl) = name(m, d)?;
+            // packet-dns.c appends a pointer's name alone.
             let (f, label, word) = match t {
-                5 => ("dns.cname", "CNAME", "cname"),
-                2 => ("dns.ns", "Name Server", "ns"),
-                _ => ("dns.ptr.domain_name", "Domain Name", "ptr"),
+                5 => ("dns.cname", "CNAME", "cname "),
+                2 => ("dns.ns", "Name Server", "ns "),
+                _ => ("dns.ptr.domain_name", "Domain Name", ""),
             };
-            let _ = write!(text, ", {word} {v}");
+            let _ = write!(text, ", {word}{v}");
             kids.push(Node::field(f, format!("{label}: {v}"), v, off + d, vl).hex(&m[d..d + vl]));
         }
         (15, _) if len >= 3 => {
@@ -626,4 +775,125 @@ fn record(m: &[u8], off: usize, pos: &mut usize) -> Option<Option<Node>> {
     let mut r = Node::text(text, off + p, nl + 10 + len);
     r.children = kids;
     Some(Some(r))
+}
+
+/// A question's or record's class at `at` (`cb`: its bytes): for mDNS the class without
+/// its top bit and that bit (`names`: the class's field, the bit's field and label).
+fn class_fields(
+    c: u16,
+    at: usize,
+    cb: &[u8],
+    flavour: Flavour,
+    names: (&str, &str, &str),
+) -> Vec<Node> {
+    let (class, top, label) = names;
+    if flavour != Flavour::Mdns {
+        return vec![Node::field(
+            class,
+            format!("Class: {} (0x{c:04x})", class_name(c)),
+            format!("0x{c:04x}"),
+            at,
+            2,
+        )
+        .hex(cb)];
+    }
+    let v = u64::from(c);
+    let low = c & 0x7fff;
+    let set = c & 0x8000 != 0;
+    vec![
+        Node::field(
+            class,
+            format!(
+                "{}Class: {} (0x{low:04x})",
+                bits(v, 0x7fff, 16),
+                class_name(c)
+            ),
+            format!("0x{low:04x}"),
+            at,
+            2,
+        )
+        .masked(u64::from(low), cb),
+        Node::field(
+            top,
+            format!(
+                "{}{label}: {}",
+                bits(v, 0x8000, 16),
+                if set { "True" } else { "False" }
+            ),
+            u8::from(set).to_string(),
+            at,
+            2,
+        )
+        .masked(u64::from(set), cb),
+    ]
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[test]
+    fn the_port_names_the_protocol() {
+        assert_eq!(Flavour::of_udp([5353, 5353]), Flavour::Mdns);
+        assert_eq!(Flavour::of_udp([40200, 5353]), Flavour::Mdns);
+        assert_eq!(Flavour::of_udp([5355, 40300]), Flavour::Llmnr);
+        // The lower port first: a DNS server answering a client on 5353.
+        assert_eq!(Flavour::of_udp([5353, 53]), Flavour::Dns);
+        assert_eq!(Flavour::of_udp([25353, 40000]), Flavour::Dns);
+    }
+
+    /// mDNS's class bits and LLMNR's flags as tshark 4.0 shows them
+    /// (tests/data/udp-names.pcap, frames 1, 2 and 7).
+    #[test]
+    fn mdns_classes_and_llmnr_flags() {
+        // A question asking for a unicast answer.
+        let q =
+            b"\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x01a\x05local\x00\x00\x01\x80\x01";
+        let n = &dissect(q, 42, false, Flavour::Mdns)[0];
+        assert_eq!(
+            (n.name.as_str(), n.showname.as_str()),
+            ("mdns", "Multicast Domain Name System (query)")
+        );
+        let class = n.find("dns.qry.class").unwrap();
+        assert_eq!(
+            (class.show.as_str(), class.showname.as_str()),
+            ("0x0001", ".000 0000 0000 0001 = Class: IN (0x0001)")
+        );
+        assert_eq!(n.find("dns.qry.qu").unwrap().show, "1");
+        assert_eq!(
+            n.children.last().unwrap().children[0].showname,
+            "a.local: type A, class IN, \"QU\" question"
+        );
+        // The same bytes as DNS keep the class whole.
+        let n = &dissect(q, 42, false, Flavour::Dns)[0];
+        assert_eq!(n.find("dns.qry.class").unwrap().show, "0x8001");
+        assert!(n.find("dns.qry.qu").is_none());
+        // An LLMNR response with the conflict and tentative bits and an error.
+        let r = b"\x20\x02\x85\x03\x00\x00\x00\x00\x00\x00\x00\x00";
+        let n = &dissect(r, 42, false, Flavour::Llmnr)[0];
+        assert_eq!(n.name, "llmnr");
+        let flags: Vec<(&str, &str)> = n
+            .find("dns.flags")
+            .unwrap()
+            .children
+            .iter()
+            .map(|c| (c.name.as_str(), c.show.as_str()))
+            .collect();
+        assert_eq!(
+            flags,
+            [
+                ("dns.flags.response", "1"),
+                ("dns.flags.opcode", "0"),
+                ("dns.flags.conflict", "1"),
+                ("dns.flags.truncated", "0"),
+                ("dns.flags.tentative", "1"),
+                ("dns.flags.rcode", "3"),
+            ]
+        );
+        // Cut anywhere: no panic.
+        for cut in 0..q.len() {
+            dissect(&q[..cut], 42, false, Flavour::Mdns);
+            dissect(&r[..cut.min(r.len())], 42, false, Flavour::Llmnr);
+        }
+    }
 }

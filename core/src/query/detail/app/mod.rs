@@ -843,7 +843,16 @@ impl Apps {
                 }
                 AppProto::Dns => {
                     let tcp = pdu.segments.len() > 1 || is_tcp_pdu(&pdu);
-                    dns::dissect(&pdu.bytes, at, tcp)
+                    let conv = capture
+                        .conversations
+                        .get(capture.packets.at(index).flow as usize);
+                    let flavour = match conv {
+                        Some(c) if !tcp && c.proto == crate::capture::flow::L4::Udp => {
+                            dns::Flavour::of_udp([c.port_a, c.port_b])
+                        }
+                        _ => dns::Flavour::Dns,
+                    };
+                    dns::dissect(&pdu.bytes, at, tcp, flavour)
                 }
                 AppProto::Mysql => mysql::dissect(&pdu.bytes, at, pdu.mysql),
                 AppProto::Tls => {
@@ -1391,7 +1400,7 @@ fn transaction_fields(ctx: &mut FieldCtx<'_>, src: &mut dyn PacketSource, layers
     let Some(n) = layers
         .iter_mut()
         .rev()
-        .find(|n| n.name == "http" || n.name == "dns")
+        .find(|n| matches!(n.name.as_str(), "http" | "dns" | "mdns" | "llmnr"))
     else {
         return;
     };
@@ -1453,6 +1462,8 @@ fn proto_name(name: &str) -> Option<&'static str> {
     Some(match name {
         "http" => "http",
         "dns" => "dns",
+        "mdns" => "mdns",
+        "llmnr" => "llmnr",
         "mysql" => "mysql",
         "tls" => "tls",
         "memcache" => "memcache",

@@ -15,13 +15,14 @@
 mod dhcp;
 mod ntp;
 mod syslog;
+mod tftp;
 pub(crate) use ntp::{MODES as NTP_MODES, VERSIONS as NTP_VERSIONS};
 pub(crate) use syslog::FACILITIES as SYSLOG_FACILITIES;
 
 use super::{Detail, Node};
 use crate::capture::Capture;
 use crate::ingest::wire::{LayerSpan, Layers, Proto};
-use crate::query::fields::udp;
+use crate::query::fields::{udp, PacketSource};
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 
@@ -93,6 +94,20 @@ pub(super) fn layers(
     d: &mut Detail,
     protocols: &mut Vec<&'static str>,
 ) {
+    layers_with(capture, index, bytes, ls, None, d, protocols);
+}
+
+/// [`layers`], with a source of the capture's other packets: a TFTP transfer's packet
+/// then names the request that began it (read from `src`).
+pub(super) fn layers_with(
+    capture: &Capture,
+    index: usize,
+    bytes: &[u8],
+    ls: &Layers,
+    src: Option<&mut dyn PacketSource>,
+    d: &mut Detail,
+    protocols: &mut Vec<&'static str>,
+) {
     let Some(l) = last_udp(ls) else {
         return;
     };
@@ -141,6 +156,13 @@ pub(super) fn layers(
         // its item: too short a request throws first.
         "dhcp" => Err(dhcp::first_reads(p)),
         "ntp" => ntp::dissect(p, &mut out),
+        "tftp" => {
+            let request = match (capture.tftp_from(row.flow), src) {
+                (Some(from), Some(src)) => tftp_request(capture, row.flow, from as usize, src),
+                _ => None,
+            };
+            tftp::dissect(p, request.as_ref(), &mut out)
+        }
         "syslog" => syslog::dissect(p, &mut out),
         "ssdp" => {
             ssdp(p, &mut out);
@@ -152,6 +174,61 @@ pub(super) fn layers(
     if let Err(s) = stop {
         d.layers.push(exception(s, short_name(name), caught));
     }
+}
+
+/// The packets looked back at from a TFTP transfer's first packet for its request.
+const TFTP_LOOK: usize = 4096;
+
+/// The TFTP request that claimed conversation `flow` for TFTP from its packet `from`:
+/// the last datagram to port 69 at or before `from` between the same client address
+/// and port and the same server address (its conversation is `flow` itself when the
+/// server answers from port 69), read from `src`.
+fn tftp_request(
+    capture: &Capture,
+    flow: u32,
+    from: usize,
+    src: &mut dyn PacketSource,
+) -> Option<tftp::Request> {
+    use crate::capture::flow::{Direction, L4};
+    let c = capture.conversations.get(flow as usize)?;
+    // The request's conversation: the client's side of this one with the server's
+    // address and port 69.
+    let to_69 = |r: &crate::capture::flow::Conversation| {
+        (r.port_b == 69)
+            .then_some(Direction::AToB)
+            .or((r.port_a == 69).then_some(Direction::BToA))
+    };
+    let (rflow, way) = capture
+        .conversations
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.proto == L4::Udp)
+        .find_map(|(i, r)| {
+            let way = to_69(r)?;
+            let (client, cport, server) = match way {
+                Direction::AToB => (r.a, r.port_a, r.b),
+                Direction::BToA => (r.b, r.port_b, r.a),
+            };
+            let ours = (c.a == client && c.port_a == cport && c.b == server)
+                || (c.b == client && c.port_b == cport && c.a == server);
+            ours.then_some((i as u32, way))
+        })?;
+    let start = from.saturating_sub(TFTP_LOOK);
+    let end = (from + 1).min(capture.packets.len());
+    let at = (start..)
+        .zip(capture.packets.range(start..end))
+        .filter(|(_, r)| r.flow == rflow && r.dir() == way)
+        .map(|(i, _)| i)
+        .last()?;
+    let row = capture.packets.get(at)?;
+    let mut buf = Vec::new();
+    if !src.read(at, &row, &mut buf) {
+        return None;
+    }
+    let mut ls = Layers::default();
+    crate::ingest::wire::dissect_layers(capture.linktype_of(&row), &buf, usize::MAX, &mut ls);
+    let payload = last_udp(&ls)?.bytes(&buf, &[]).get(8..)?;
+    tftp::request(payload, at as u64 + 1)
 }
 
 /// SSDP (UPnP Device Architecture §1.3): packet-ssdp.c hands the datagram to HTTP's
@@ -208,6 +285,7 @@ fn short_name(name: &str) -> &'static str {
         "dhcp" => "DHCP/BOOTP",
         "ntp" => "NTP",
         "syslog" => "Syslog",
+        "tftp" => "TFTP",
         _ => "",
     }
 }

@@ -350,6 +350,7 @@ fn cut_and_changed_datagrams_do_not_panic() {
     for bytes in [
         CAPTURE,
         &include_bytes!("../../../../../tests/data/udp-apps.pcap")[..],
+        &include_bytes!("../../../../../tests/data/udp-names.pcap")[..],
     ] {
         let capture = crate::ingest::ingest_bytes("udp.pcap", bytes);
         for i in 0..capture.packets.len() {
