@@ -102,6 +102,7 @@ pub fn census() -> js_sys::Array {
         c.tcp_control = Vec::new();
         c.tcp_flags = Vec::new();
         c.tcp_acks_far = Vec::new();
+        c.tcp_push_bytes = Vec::new();
     });
     freed("statistics", &mut |c| c.stats = Default::default());
     freed("the rest", &mut |c| *c = Capture::default());

@@ -94,7 +94,15 @@ pub fn detail(
     let payload = summary.payload.is_some_and(|p| p.len > 0);
     if protocols.len() == before && !app {
         // The UDP protocols tshark names by port that no parser of ours reads.
-        super::udpapp::layers(capture, index, &bytes, &ls, &mut d, &mut protocols);
+        super::udpapp::layers(
+            capture,
+            index,
+            &bytes,
+            &ls,
+            Some(src),
+            &mut d,
+            &mut protocols,
+        );
     }
     if protocols.len() == before
         && !lines

@@ -85,21 +85,9 @@ impl<'a> Payload<'a> {
 
 /// Adds the layer of the UDP application protocol packet `index` carries (of those
 /// `query::fields::udp` names), when its last layer is UDP and no parser of ours took
-/// the payload, and names it in `protocols`.
+/// the payload, and names it in `protocols`. With a source of the capture's other
+/// packets, a TFTP transfer's packet names the request that began it (read from `src`).
 pub(super) fn layers(
-    capture: &Capture,
-    index: usize,
-    bytes: &[u8],
-    ls: &Layers,
-    d: &mut Detail,
-    protocols: &mut Vec<&'static str>,
-) {
-    layers_with(capture, index, bytes, ls, None, d, protocols);
-}
-
-/// [`layers`], with a source of the capture's other packets: a TFTP transfer's packet
-/// then names the request that began it (read from `src`).
-pub(super) fn layers_with(
     capture: &Capture,
     index: usize,
     bytes: &[u8],

@@ -273,7 +273,7 @@ fn error_expert() -> Node {
 
 #[cfg(test)]
 mod test {
-    use super::super::{layers_with, Detail};
+    use super::super::{layers, Detail};
     use super::*;
     use crate::ingest::wire::{self, Layers};
     use crate::query::fields::{MemorySource, PacketSource};
@@ -395,7 +395,7 @@ mod test {
             wire::dissect_layers(capture.linktype_of(&row), &buf, usize::MAX, &mut ls);
             let mut d = Detail::default();
             let mut protocols = Vec::new();
-            layers_with(&capture, i, &buf, &ls, src, &mut d, &mut protocols);
+            layers(&capture, i, &buf, &ls, src, &mut d, &mut protocols);
             assert_eq!(protocols.first(), Some(&"tftp"));
             d
         };
