@@ -193,7 +193,14 @@ pub(super) fn record(
         // An alert of other than two bytes is encrypted too (the Change Cipher Spec
         // before it may not have been captured).
         21 if encrypted || len != 2 => (format!("{prefix} Record Layer: Encrypted Alert"), None),
-        21 => (format!("{prefix} Record Layer: Alert"), None),
+        21 => (
+            format!(
+                "{prefix} Record Layer: Alert (Level: {}, Description: {})",
+                alert_level(body[0]),
+                alert_desc(body[1])
+            ),
+            None,
+        ),
         23 => (
             format!(
                 "{prefix} Record Layer: Application Data Protocol: {}",
@@ -245,6 +252,22 @@ pub(super) fn record(
             if let Some(name) = named {
                 n.push(app_data_proto(name, at));
             }
+        }
+        // An alert the record layer cannot read: its message is named, not dissected.
+        21 if encrypted || len != 2 => {
+            n.push(
+                Node::field(
+                    "tls.alert_message",
+                    "Alert Message: Encrypted Alert",
+                    "",
+                    b,
+                    len,
+                )
+                .none(),
+            );
+        }
+        21 => {
+            n.push(alert_message(body, b, 0));
         }
         20 => {
             n.push(
@@ -1023,32 +1046,7 @@ pub(super) fn opened_record(
             }
         }
         21 if p.len() >= 2 => {
-            let mut a = Node::field("tls.alert_message", "Alert Message", "", 0, 2)
-                .none()
-                .src(src);
-            a.push(
-                Node::field(
-                    "tls.alert_message.level",
-                    format!("Level: {} ({})", alert_level(p[0]), p[0]),
-                    p[0].to_string(),
-                    0,
-                    1,
-                )
-                .hex(&p[..1])
-                .src(src),
-            );
-            a.push(
-                Node::field(
-                    "tls.alert_message.desc",
-                    format!("Description: {} ({})", alert_desc(p[1]), p[1]),
-                    p[1].to_string(),
-                    1,
-                    1,
-                )
-                .hex(&p[1..2])
-                .src(src),
-            );
-            n.push(a);
+            n.push(alert_message(p, 0, src));
         }
         23 => {
             n.push(app_data(r.get(5..5 + len).unwrap_or(&[]), at + 5));
@@ -1060,6 +1058,28 @@ pub(super) fn opened_record(
         _ => {}
     }
     Some(n)
+}
+
+/// An alert's `tls.alert_message` (its two bytes `p`, at `at` in byte source `src`) with
+/// its level and description.
+fn alert_message(p: &[u8], at: usize, src: u8) -> Node {
+    let mut a = Node::field("tls.alert_message", "Alert Message", "", at, 2)
+        .none()
+        .src(src);
+    for (k, name, label, text) in [
+        (0, "tls.alert_message.level", "Level", alert_level as fn(u8) -> &'static str),
+        (1, "tls.alert_message.desc", "Description", alert_desc),
+    ] {
+        let Some(&v) = p.get(k) else {
+            break;
+        };
+        a.push(
+            Node::field(name, format!("{label}: {} ({v})", text(v)), v.to_string(), at + k, 1)
+                .hex(&p[k..k + 1])
+                .src(src),
+        );
+    }
+    a
 }
 
 /// The byte source and offset of a PDU of the protocol inside TLS: the plaintext of the
@@ -1235,6 +1255,40 @@ mod test {
                     assert_eq!(d.number, i as u64 + 1);
                 }
             }
+        }
+    }
+
+    /// An alert in the clear shows its level and description; one it cannot read (after
+    /// the side's Change Cipher Spec, or not of two bytes) is named Encrypted Alert, its
+    /// bytes `tls.alert_message` (tshark 4.0: deepflow's decapsulate_erspan1.pcap frame
+    /// 161, zeek's pop3-starttls.pcap frame 30). Cut records give no record, no panic.
+    #[test]
+    fn alerts_clear_and_encrypted() {
+        let clear = [21, 3, 0, 0, 2, 2, 40];
+        let n = super::record(&clear, 96, false, false, None).unwrap();
+        assert_eq!(
+            n.showname,
+            "SSLv3 Record Layer: Alert (Level: Fatal, Description: Handshake Failure)"
+        );
+        let a = n.find("tls.alert_message").unwrap();
+        assert_eq!((a.showname.as_str(), a.pos, a.size), ("Alert Message", 101, 2));
+        let desc = a.find("tls.alert_message.desc").unwrap();
+        assert_eq!((desc.show.as_str(), desc.pos), ("40", 102));
+        let mut sealed = vec![21, 3, 3, 0, 32];
+        sealed.extend([0xab; 32]);
+        for (r, encrypted) in [(&sealed[..], false), (&clear[..], true)] {
+            let n = super::record(r, 56, encrypted, false, None).unwrap();
+            assert!(n.showname.ends_with("Record Layer: Encrypted Alert"));
+            let a = n.find("tls.alert_message").unwrap();
+            assert_eq!(a.showname, "Alert Message: Encrypted Alert");
+            assert_eq!((a.pos as usize, a.size as usize), (61, r.len() - 5));
+            assert!(a.children.is_empty() && a.show.is_empty());
+        }
+        for cut in 0..sealed.len() {
+            assert!(super::record(&sealed[..cut], 0, false, false, None).is_none());
+        }
+        for cut in 0..clear.len() {
+            assert!(super::record(&clear[..cut], 0, false, false, None).is_none());
         }
     }
 
