@@ -783,6 +783,11 @@ impl<'c> FieldCtx<'c> {
                 .get(flow as usize)
                 .copied()
                 .flatten();
+            if field == Fid::Tls && proto.is_none() && self.lines_conversation() {
+                // TLS after an accepted STARTTLS, as the detail shows it.
+                self.detail_values(field, layer, src, out);
+                return;
+            }
             let switch = (flow != NO_FLOW)
                 .then(|| self.capture.tls_switch(flow))
                 .flatten();
@@ -1088,6 +1093,17 @@ impl<'c> FieldCtx<'c> {
             .map(|k| c.shown[k]);
         self.framed.insert(flow, c);
         found.is_some_and(|(item, carries_smb)| item && (!smb || carries_smb))
+    }
+
+    /// Whether the current packet's conversation is one of a line-based protocol of
+    /// [`tcpapps`] (FTP, SMTP, POP, IMAP, Telnet), which may switch to TLS.
+    fn lines_conversation(&self) -> bool {
+        self.flow().is_some_and(|(c, _)| {
+            c.proto == L4::Tcp
+                && tcpapps::proto_of([c.port_a, c.port_b])
+                    .and_then(tcpapps::framing)
+                    .is_some_and(|f| matches!(f, tcpapps::Framing::Lines(_)))
+        })
     }
 
     /// Whether the current packet has `field` at all; cheaper than [`FieldCtx::extract`]

@@ -162,6 +162,11 @@ pub struct LineState {
 }
 
 impl LineState {
+    /// Whether the server accepted a STARTTLS: the segments after are TLS.
+    pub fn switched(&self) -> bool {
+        self.switched
+    }
+
     /// Takes a segment's payload from the client or the server; returns whether it has
     /// the protocol's item.
     pub fn segment(&mut self, l: Lines, from_client: bool, b: &[u8]) -> bool {

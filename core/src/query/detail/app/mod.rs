@@ -18,6 +18,7 @@ mod resp;
 mod resume;
 pub(crate) mod tls;
 
+use super::lines::starttls::Gate;
 use super::{Detail, Node, Source};
 use crate::capture::app::AppProto;
 use crate::capture::flow::Direction;
@@ -124,6 +125,12 @@ struct Flow {
     pg_ssl_asked: bool,
     /// What records not opened are named after ([`tls_named`]), once asked.
     tls_named: Option<Option<&'static str>>,
+    /// A line-based conversation (FTP, SMTP, POP, IMAP): its bytes are TLS records
+    /// from the frame after the reply that accepted STARTTLS, not fed on before.
+    lines: Option<Gate>,
+    /// The last packet fed, when it started a TLS record it did not end, and where in
+    /// its frame.
+    partial: Option<(u64, usize)>,
     /// The next packet to feed.
     next: usize,
 }
@@ -320,6 +327,11 @@ impl Apps {
         // Where the segment's payload starts (the TLS dissector's data begins there).
         let payload_start = payload.map_or(0, |p| p.offset as usize);
         let first = d.layers.len();
+        let partial = self
+            .flows
+            .get(&row.flow)
+            .and_then(|f| f.partial)
+            .filter(|p| p.0 == index as u64);
         self.show(
             capture,
             index,
@@ -328,6 +340,21 @@ impl Apps {
             d,
             protocols,
         );
+        if let (Some((_, off)), Some(end)) = (partial, payload_end) {
+            // The record it starts, when no record of the frame's bytes made the layer
+            // (its bytes are dissected with the rest, in a later segment).
+            if !d.layers[first..]
+                .iter()
+                .any(|l| l.name == "tls" && l.source == 0)
+            {
+                let size = end.saturating_sub(off);
+                d.layers
+                    .push(Node::proto("tls", "Transport Layer Security", off, size));
+                if protocols.last() != Some(&"tls") {
+                    protocols.push("tls");
+                }
+            }
+        }
         transaction_fields(ctx, src, &mut d.layers[first..]);
     }
 
@@ -359,7 +386,7 @@ impl Apps {
         let from = self.next;
         for (i, row) in (from..).zip(capture.packets.range(from..index)) {
             self.next = i + 1;
-            if proto_of(capture, &row).is_some()
+            if fed_as(capture, &row).is_some()
                 && is_tcp(capture, &row)
                 && self.flows.get(&row.flow).is_none_or(|f| f.next <= i)
             {
@@ -394,7 +421,7 @@ impl Apps {
         summary: &Summary,
     ) -> Option<Vec<Pdu>> {
         let mut buf = Vec::new();
-        let app_tcp = |r: &PacketRow| proto_of(capture, r).is_some() && is_tcp(capture, r);
+        let app_tcp = |r: &PacketRow| fed_as(capture, r).is_some() && is_tcp(capture, r);
         if !self.random && index >= self.next && index - self.next <= AHEAD {
             self.feed_to(capture, src, index);
             self.next = index + 1;
@@ -423,7 +450,7 @@ impl Apps {
             }
         }
         let row = capture.packets.at(index);
-        let proto = proto_of(capture, &row)?;
+        let proto = fed_as(capture, &row)?;
         let pdus = match summary.transport {
             Transport::Tcp(_) => {
                 self.feed(capture, index, &row, bytes, summary);
@@ -953,7 +980,7 @@ impl Apps {
         let Transport::Tcp(t) = s.transport else {
             return;
         };
-        let Some(proto) = proto_of(capture, row) else {
+        let Some(proto) = fed_as(capture, row) else {
             return;
         };
         let payload = payload_of(s, bytes, &[]).unwrap_or(&[]);
@@ -962,10 +989,21 @@ impl Apps {
             .filter(|p| !p.reassembled)
             .map(|p| p.offset as usize);
         let dir = row.dir();
-        let client = capture.client_of(row.flow);
+        let mut client = capture.client_of(row.flow);
         let keys = self.keys.as_deref();
         let no_keys = KeyLog::default();
         let flow = self.flows.entry(row.flow).or_default();
+        if proto_of(capture, row).is_none() {
+            // A line-based conversation: its line protocol's state, up to the switch.
+            if flow.lines.is_none() {
+                flow.lines = Gate::of(capture, row);
+            }
+            if let Some(g) = flow.lines.as_mut() {
+                let rst = t.flags & wire::tcp_flags::RST != 0;
+                g.segment(capture, index, row, payload, rst);
+                client = g.client();
+            }
+        }
         if matches!(proto, AppProto::Tls | AppProto::Mysql | AppProto::Pgsql) && flow.tls.is_none()
         {
             // Without keys the record layer is still followed: a ServerHello choosing
@@ -988,6 +1026,8 @@ impl Apps {
             tls: decrypt,
             starttls,
             pg_ssl_asked,
+            lines,
+            partial,
             ..
         } = flow;
         // Where the segment's bytes fall on the stream, and the PDU being gathered in
@@ -1043,6 +1083,10 @@ impl Apps {
                     }
                     _ => None,
                 };
+                if lines.as_ref().is_some_and(|g| !g.tls(packet)) {
+                    // The line protocol's, in the clear (the `lines` layers).
+                    return;
+                }
                 let st = streams.entry((conv, dir)).or_default();
                 if std::mem::take(&mut st.after_hole) && packet != index as u64 {
                     st.after_hole = true;
@@ -1119,7 +1163,9 @@ impl Apps {
                 }
             }
             StreamEvent::Gap { conv, dir, .. } => {
-                if let Some(d) = decrypt.as_mut() {
+                // (A line protocol's bytes lost before its switch are no records'.)
+                let clear = lines.as_ref().is_some_and(|g| !g.tls(index as u64));
+                if let Some(d) = decrypt.as_mut().filter(|_| !clear) {
                     d.gap(dir == client);
                 }
                 let st = streams.entry((conv, dir)).or_default();
@@ -1141,6 +1187,15 @@ impl Apps {
             reasm.give_up(row.flow, dir, start, &mut handle);
         }
         reasm.segment(row.flow, dir, &t, payload, index as u64, &mut handle);
+        // A TLS record this segment starts and does not end: packet-tls.c adds its
+        // item before it asks TCP for the rest.
+        *partial = None;
+        if proto == AppProto::Tls || *starttls {
+            let first = streams.get(&(row.flow, dir)).and_then(|st| st.chunks.first());
+            if let Some(off) = first.filter(|c| c.packet == index as u64).and_then(|c| c.frame_off) {
+                *partial = Some((index as u64, off));
+            }
+        }
     }
 }
 
@@ -1482,6 +1537,12 @@ fn proto_of(capture: &Capture, row: &PacketRow) -> Option<AppProto> {
     capture.app_protos.get(row.flow as usize).copied().flatten()
 }
 
+/// The protocol a packet's conversation is fed as: its application protocol, or TLS
+/// for a line-based conversation that may switch to it ([`Gate`]).
+fn fed_as(capture: &Capture, row: &PacketRow) -> Option<AppProto> {
+    proto_of(capture, row).or_else(|| Gate::of(capture, row).map(|_| AppProto::Tls))
+}
+
 /// Whether the TCP analysis flagged packet `index` with any of `flags`.
 fn flagged(capture: &Capture, index: usize, flags: u32) -> bool {
     capture
@@ -1503,10 +1564,18 @@ fn to_server(capture: &Capture, row: &PacketRow) -> bool {
 }
 
 /// What Wireshark names a TLS conversation's Application Data records after when it
-/// cannot open them: the protocol the server's ALPN chose, else HTTP on port 443 (the
-/// ALPN names and port packet-http.c, packet-http2.c and packet-spdy.c register with
-/// TLS).
+/// cannot open them: the line protocol that handed it on after STARTTLS, the protocol
+/// the server's ALPN chose, else HTTP on port 443 (the ALPN names and port
+/// packet-http.c, packet-http2.c and packet-spdy.c register with TLS).
 fn tls_named(capture: &Capture, index: &Index, flow: u32) -> Option<&'static str> {
+    if let Some(row) = index.first(flow).and_then(|i| capture.packets.get(i)) {
+        if proto_of(capture, &row).is_none() {
+            // After STARTTLS: the line protocol handed on to TLS (`ssl_starttls_ack`).
+            if let Some(g) = Gate::of(capture, &row) {
+                return Some(g.title());
+            }
+        }
+    }
     let alpn = index
         .transactions(flow)
         .iter()

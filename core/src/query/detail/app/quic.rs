@@ -343,7 +343,7 @@ fn no_keys() -> Node {
 }
 
 /// Bytes as an `FT_BYTES` label shows them: hex, cut with an ellipsis past 36 bytes.
-fn bytes_label(v: &[u8]) -> String {
+pub(super) fn bytes_label(v: &[u8]) -> String {
     if v.len() > 36 {
         format!("{}…", hex(&v[..36]))
     } else {

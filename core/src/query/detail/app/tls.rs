@@ -11,7 +11,9 @@ use crate::ingest::app::tls::keylog::KeyLog;
 use crate::query::detail::{colon_hex, hex, Node};
 use crate::query::fields::format_abs_time;
 
+mod cert;
 mod hello;
+mod message;
 mod names;
 
 fn be16(b: &[u8], at: usize) -> Option<u16> {
@@ -193,7 +195,14 @@ pub(super) fn record(
         // An alert of other than two bytes is encrypted too (the Change Cipher Spec
         // before it may not have been captured).
         21 if encrypted || len != 2 => (format!("{prefix} Record Layer: Encrypted Alert"), None),
-        21 => (format!("{prefix} Record Layer: Alert"), None),
+        21 => (
+            format!(
+                "{prefix} Record Layer: Alert (Level: {}, Description: {})",
+                alert_level(body[0]),
+                alert_desc(body[1])
+            ),
+            None,
+        ),
         23 => (
             format!(
                 "{prefix} Record Layer: Application Data Protocol: {}",
@@ -245,6 +254,22 @@ pub(super) fn record(
             if let Some(name) = named {
                 n.push(app_data_proto(name, at));
             }
+        }
+        // An alert the record layer cannot read: its message is named, not dissected.
+        21 if encrypted || len != 2 => {
+            n.push(
+                Node::field(
+                    "tls.alert_message",
+                    "Alert Message: Encrypted Alert",
+                    "",
+                    b,
+                    len,
+                )
+                .none(),
+            );
+        }
+        21 => {
+            n.push(alert_message(body, b, 0));
         }
         20 => {
             n.push(
@@ -303,10 +328,32 @@ fn handshake_in(h: &[u8], at: usize, name: &str, tls13: bool) -> Node {
         3,
         at,
     ));
-    if matches!(t, 1 | 2) {
-        hello(h, at, t == 1, tls13, &mut n);
+    match t {
+        1 | 2 => {
+            hello(h, at, t == 1, tls13, &mut n);
+        }
+        _ => message_body(h, at, tls13, &mut n),
     }
     n
+}
+
+/// The body of a handshake message after the hellos (`h` from its type byte, at `at`):
+/// Certificate, NewSessionTicket, CertificateVerify, Finished (`tls13`: the session's
+/// version, whose Certificate and ticket carry more).
+fn message_body(h: &[u8], at: usize, tls13: bool, n: &mut Node) {
+    match h.first() {
+        Some(4) => {
+            message::session_ticket(h, at, tls13, n);
+        }
+        Some(11) => {
+            cert::certificate(h, at, tls13, n);
+        }
+        Some(15) => {
+            message::certificate_verify(h, at, n);
+        }
+        Some(20) => message::finished(h, at, n),
+        _ => {}
+    }
 }
 
 fn hello(h: &[u8], at: usize, client: bool, session13: bool, n: &mut Node) -> Option<()> {
@@ -482,8 +529,24 @@ fn hello_rest(
         n.push(comp(c, h, p, at));
         p += 1;
     }
-    let el = be16(h, p)? as usize;
     let ja3_at = at + p;
+    extensions(h, p, at, client, n, &mut ja3)?;
+    ja3.nodes(client, version, ja3_at, n);
+    Some(())
+}
+
+/// The extensions block of handshake message `h` (at `at` in its source) from `p`: its
+/// `tls.handshake.extensions_length` and each extension, added to `n` (`client`: a
+/// ClientHello's); what JA3 takes goes to `ja3`. None when it is cut short.
+fn extensions(
+    h: &[u8],
+    mut p: usize,
+    at: usize,
+    client: bool,
+    n: &mut Node,
+    ja3: &mut hello::Ja3,
+) -> Option<()> {
+    let el = be16(h, p)? as usize;
     n.push(uint(
         "tls.handshake.extensions_length",
         "Extensions Length",
@@ -525,12 +588,11 @@ fn hello_rest(
         if et == 0 && client {
             server_name(data, at + p + 4, &mut e);
         } else {
-            hello::extension(et, data, at + p + 4, client, &mut e, &mut ja3);
+            hello::extension(et, data, at + p + 4, client, &mut e, ja3);
         }
         n.push(e);
         p += 4 + len;
     }
-    ja3.nodes(client, version, ja3_at, n);
     Some(())
 }
 
@@ -1018,37 +1080,18 @@ pub(super) fn opened_record(
                     )
                     .src(src),
                 );
+                let first = h.children.len();
+                let msg = &p[off..(off + 4 + hl).min(p.len())];
+                opened_message(msg, off, o.tls13, &mut h);
+                for c in &mut h.children[first..] {
+                    in_source(c, src);
+                }
                 n.push(h);
                 off += 4 + hl;
             }
         }
         21 if p.len() >= 2 => {
-            let mut a = Node::field("tls.alert_message", "Alert Message", "", 0, 2)
-                .none()
-                .src(src);
-            a.push(
-                Node::field(
-                    "tls.alert_message.level",
-                    format!("Level: {} ({})", alert_level(p[0]), p[0]),
-                    p[0].to_string(),
-                    0,
-                    1,
-                )
-                .hex(&p[..1])
-                .src(src),
-            );
-            a.push(
-                Node::field(
-                    "tls.alert_message.desc",
-                    format!("Description: {} ({})", alert_desc(p[1]), p[1]),
-                    p[1].to_string(),
-                    1,
-                    1,
-                )
-                .hex(&p[1..2])
-                .src(src),
-            );
-            n.push(a);
+            n.push(alert_message(p, 0, src));
         }
         23 => {
             n.push(app_data(r.get(5..5 + len).unwrap_or(&[]), at + 5));
@@ -1060,6 +1103,49 @@ pub(super) fn opened_record(
         _ => {}
     }
     Some(n)
+}
+
+/// The body of a handshake message `h` (at `at` in a record's plaintext) that the
+/// record layer hides without the key log, added to its node `n`: what packet-tls.c
+/// shows of each once the record is opened. Cut short, it shows what is whole.
+fn opened_message(h: &[u8], at: usize, tls13: bool, n: &mut Node) {
+    match h.first() {
+        // EncryptedExtensions (RFC 8446 §4.3.1): the server's extensions.
+        Some(8) if h.len() >= 6 => {
+            extensions(h, 4, at, false, n, &mut hello::Ja3::default());
+        }
+        _ => message_body(h, at, tls13, n),
+    }
+}
+
+/// Puts a node and its children in byte source `s`.
+fn in_source(n: &mut Node, s: u8) {
+    n.source = s;
+    for c in &mut n.children {
+        in_source(c, s);
+    }
+}
+
+/// An alert's `tls.alert_message` (its two bytes `p`, at `at` in byte source `src`) with
+/// its level and description.
+fn alert_message(p: &[u8], at: usize, src: u8) -> Node {
+    let mut a = Node::field("tls.alert_message", "Alert Message", "", at, 2)
+        .none()
+        .src(src);
+    for (k, name, label, text) in [
+        (0, "tls.alert_message.level", "Level", alert_level as fn(u8) -> &'static str),
+        (1, "tls.alert_message.desc", "Description", alert_desc),
+    ] {
+        let Some(&v) = p.get(k) else {
+            break;
+        };
+        a.push(
+            Node::field(name, format!("{label}: {} ({v})", text(v)), v.to_string(), at + k, 1)
+                .hex(&p[k..k + 1])
+                .src(src),
+        );
+    }
+    a
 }
 
 /// The byte source and offset of a PDU of the protocol inside TLS: the plaintext of the
@@ -1238,6 +1324,40 @@ mod test {
         }
     }
 
+    /// An alert in the clear shows its level and description; one it cannot read (after
+    /// the side's Change Cipher Spec, or not of two bytes) is named Encrypted Alert, its
+    /// bytes `tls.alert_message` (tshark 4.0: deepflow's decapsulate_erspan1.pcap frame
+    /// 161, zeek's pop3-starttls.pcap frame 30). Cut records give no record, no panic.
+    #[test]
+    fn alerts_clear_and_encrypted() {
+        let clear = [21, 3, 0, 0, 2, 2, 40];
+        let n = super::record(&clear, 96, false, false, None).unwrap();
+        assert_eq!(
+            n.showname,
+            "SSLv3 Record Layer: Alert (Level: Fatal, Description: Handshake Failure)"
+        );
+        let a = n.find("tls.alert_message").unwrap();
+        assert_eq!((a.showname.as_str(), a.pos, a.size), ("Alert Message", 101, 2));
+        let desc = a.find("tls.alert_message.desc").unwrap();
+        assert_eq!((desc.show.as_str(), desc.pos), ("40", 102));
+        let mut sealed = vec![21, 3, 3, 0, 32];
+        sealed.extend([0xab; 32]);
+        for (r, encrypted) in [(&sealed[..], false), (&clear[..], true)] {
+            let n = super::record(r, 56, encrypted, false, None).unwrap();
+            assert!(n.showname.ends_with("Record Layer: Encrypted Alert"));
+            let a = n.find("tls.alert_message").unwrap();
+            assert_eq!(a.showname, "Alert Message: Encrypted Alert");
+            assert_eq!((a.pos as usize, a.size as usize), (61, r.len() - 5));
+            assert!(a.children.is_empty() && a.show.is_empty());
+        }
+        for cut in 0..sealed.len() {
+            assert!(super::record(&sealed[..cut], 0, false, false, None).is_none());
+        }
+        for cut in 0..clear.len() {
+            assert!(super::record(&clear[..cut], 0, false, false, None).is_none());
+        }
+    }
+
     /// The `show` of every node named `name`, depth first.
     fn all<'a>(d: &'a Detail, name: &str) -> Vec<&'a str> {
         fn walk<'a>(n: &'a [crate::query::detail::Node], name: &str, out: &mut Vec<&'a str>) {
@@ -1314,6 +1434,37 @@ mod test {
                 }
             }
         }
+    }
+
+    /// With the key log, the decrypted handshake messages show their bodies as tshark
+    /// 4.0 shows them (tests/data/servers/tls.pcap, frames 6 and 9): EncryptedExtensions'
+    /// extensions, the Certificate's list and subject, CertificateVerify's signature,
+    /// Finished's verify data, the ticket's fields; all in the plaintext's source.
+    #[test]
+    fn decrypted_handshake_messages_show_their_bodies() {
+        let c = testkit::capture_with_keys("tls.pcap");
+        let b = bytes("tls.pcap");
+        let d = trees(&c, &b, &mut (0..c.packets.len()));
+        let f = &d[5];
+        assert_eq!(all(f, "tls.handshake.extension.type"), ["43", "51", "0", "16"]);
+        let alpn = all(f, "tls.handshake.extensions_alpn_str");
+        assert_eq!(alpn, ["http/1.1"]);
+        let ee_len = f.find("tls.handshake.extensions_length").unwrap();
+        assert_eq!(ee_len.show, "46");
+        let cert = f.find("tls.handshake.certificate").unwrap();
+        assert!(cert.showname.ends_with(" (id-at-commonName=www.wirelens.test)"));
+        assert_eq!((cert.pos, cert.size), (11, 867));
+        assert_ne!(cert.source, 0);
+        assert_eq!(all(f, "tls.handshake.client_cert_vrfy.sig_len"), ["256"]);
+        assert_eq!(all(f, "tls.handshake.verify_data").len(), 1);
+        let t = &d[8];
+        assert_eq!(all(t, "tls.handshake.session_ticket_lifetime_hint"), ["300"]);
+        assert_eq!(all(t, "tls.handshake.session_ticket_length"), ["240"]);
+        // Without the key log none of it.
+        let closed = testkit::capture("tls.pcap", &[]);
+        let d = trees(&closed, &b, &mut (0..closed.packets.len()));
+        assert!(d[5].find("tls.handshake.certificate").is_none());
+        assert!(d[8].find("tls.handshake.session_ticket").is_none());
     }
 
     #[test]

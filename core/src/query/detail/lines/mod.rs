@@ -12,6 +12,7 @@ mod ftp;
 mod imap;
 mod pop;
 mod smtp;
+pub(super) mod starttls;
 mod telnet;
 
 use super::app::{reassembled, Gathered};
@@ -404,7 +405,7 @@ mod test {
 
     /// A line cut over segments is shown from a source of its own in the segment that
     /// ends it (tshark 4.0 on tests/data/tcpapps/detail.pcap, frames 34 and 35); the
-    /// bytes after an accepted STARTTLS stay data (lines.pcap, frame 13); packets asked
+    /// bytes after an accepted STARTTLS are TLS (lines.pcap, frame 13); packets asked
     /// for in any order, and cut short, give trees without a panic.
     #[test]
     fn gathered_lines_tls_after_starttls_and_cut_packets() {
@@ -441,11 +442,21 @@ mod test {
                 );
             }
             if name == "lines.pcap" {
-                let d = at(&mut ctx, &mut apps, &mut src, 12);
-                assert_eq!(
-                    d.find("frame.protocols").unwrap().show,
-                    "eth:ethertype:ip:tcp:data"
-                );
+                // After FTP's accepted AUTH TLS, POP's STLS, SMTP's and IMAP's
+                // STARTTLS: the first segment of a TLS record still incomplete, an empty
+                // `tls` layer as tshark's (frames 13, 43, 32 and 54).
+                for i in [12, 42, 31, 53] {
+                    let d = at(&mut ctx, &mut apps, &mut src, i);
+                    assert_eq!(
+                        d.find("frame.protocols").unwrap().show,
+                        "eth:ethertype:ip:tcp:tls"
+                    );
+                    let tls = d.find("tls").unwrap();
+                    assert_eq!((tls.pos, tls.size, tls.children.len()), (54, 51, 0));
+                }
+                // The refused STARTTLS before: still SMTP.
+                let d = at(&mut ctx, &mut apps, &mut src, 29);
+                assert!(d.find("smtp").is_some() && d.find("tls").is_none());
             }
             // A source that holds only the packet at hand (a scan's): a line or an SSH
             // packet whose first bytes are not at hand shows its item alone, not fields

@@ -287,7 +287,7 @@ fn version(v: &[u8], at: usize) -> Node {
 
 /// One signature scheme (RFC 8446 §4.2.3) of the two bytes `v` at `at`, with the hash
 /// and signature halves TLS 1.2 gave them (RFC 5246 §7.4.1.4.1).
-fn sig_alg(v: &[u8], at: usize) -> Node {
+pub(super) fn sig_alg(v: &[u8], at: usize) -> Node {
     let x = u16::from_be_bytes([v[0], v[1]]);
     let hash = match v[0] {
         0 => "None",
