@@ -785,7 +785,7 @@ impl<'c> FieldCtx<'c> {
                 .flatten();
             if field == Fid::Tls && proto.is_none() && self.lines_conversation() {
                 // TLS after an accepted STARTTLS, as the detail shows it.
-                self.detail_values(field, layer, src, out);
+                self.detail_values(field, layer, registry::layers_of(field), src, out);
                 return;
             }
             let switch = (flow != NO_FLOW)
