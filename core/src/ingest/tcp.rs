@@ -779,6 +779,20 @@ mod test {
     /// The crafted captures' time origin (make-tcp-golden.py `CRAFT_T0`), in s.
     const T0: i64 = 1_700_000_000;
 
+    /// TCP's flag bits from their letters (`"SA"`: SYN and ACK).
+    pub(super) fn flag_bits(flags: &str) -> u8 {
+        flags.chars().fold(0u8, |b, c| {
+            b | match c {
+                'F' => th::FIN,
+                'S' => th::SYN,
+                'R' => th::RST,
+                'P' => th::PSH,
+                'A' => th::ACK,
+                _ => panic!("flag {c}"),
+            }
+        })
+    }
+
     struct Sim {
         tcp: TcpAnalysis,
         frame: u64,
@@ -795,16 +809,7 @@ mod test {
         /// Feeds a segment of conversation `conv`; returns the item names.
         fn seg(&mut self, conv: u32, s: Seg) -> (Vec<&'static str>, TcpFlags) {
             let (ms, client, flags, seq, ack, window, len, ws) = s;
-            let bits = flags.chars().fold(0u8, |b, c| {
-                b | match c {
-                    'F' => th::FIN,
-                    'S' => th::SYN,
-                    'R' => th::RST,
-                    'P' => th::PSH,
-                    'A' => th::ACK,
-                    _ => panic!("flag {c}"),
-                }
-            });
+            let bits = flag_bits(flags);
             let (sport, dport) = if client { (40000, 80) } else { (80, 40000) };
             let tcp = Tcp {
                 src_port: sport,
@@ -1264,6 +1269,7 @@ mod flight_test {
     //! shows them: tcpdump's ssh.pcap (frames 45–49: a FIN, a SACK of it, then the data
     //! and FIN sent again: 95 bytes in flight, not 96) and memcached-fields.pcap (a
     //! D-SACK, then a segment without SACK: the next data's bytes in flight are whole).
+    use super::test::flag_bits;
     use super::*;
     use crate::capture::tcp::completeness as cm;
     use crate::ingest::wire::TcpOptions;
@@ -1280,16 +1286,7 @@ mod flight_test {
         let (c, s): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
         let mut out = Vec::new();
         for (n, &(client, flags, seq, ack, len, sack)) in segs.iter().enumerate() {
-            let bits = flags.chars().fold(0u8, |b, c| {
-                b | match c {
-                    'F' => th::FIN,
-                    'S' => th::SYN,
-                    'R' => th::RST,
-                    'P' => th::PSH,
-                    'A' => th::ACK,
-                    _ => panic!("flag {c}"),
-                }
-            });
+            let bits = flag_bits(flags);
             let mut options = TcpOptions::default();
             for (i, &b) in sack.iter().enumerate() {
                 options.sack[i] = b;

@@ -362,6 +362,72 @@ fn hex_pair(b: u8) -> [u8; 2] {
     [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]]
 }
 
+/// Seconds as Wireshark's `unsigned_time_secs_to_str` words them: `1 day, 1 second`,
+/// `52 minutes, 30 seconds`, `0 seconds`.
+pub fn secs_words(s: u32) -> String {
+    if s == 0 {
+        return "0 seconds".into();
+    }
+    let parts = [
+        (s / 86400, "day"),
+        (s / 3600 % 24, "hour"),
+        (s / 60 % 60, "minute"),
+        (s % 60, "second"),
+    ];
+    let mut out = String::new();
+    for (n, unit) in parts {
+        if n == 0 {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        let _ = write!(out, "{n} {unit}{}", if n == 1 { "" } else { "s" });
+    }
+    out
+}
+
+/// An expert item as Wireshark adds one: `_ws.expert` with the expert's field, its
+/// message (hidden), severity and group. Its position is 0 (Wireshark's expert items
+/// lie at no bytes; PDML then prints the parent's).
+pub fn expert(field: &str, msg: &str, severity: &str, sev: u32, group: &str, grp: u32) -> Node {
+    let mut e = Node::field(
+        "_ws.expert",
+        format!("Expert Info ({severity}/{group}): {msg}"),
+        "",
+        0,
+        0,
+    )
+    .gen();
+    e.push(Node::field(field, msg, "", 0, 0).none().gen());
+    e.push(
+        Node::field("_ws.expert.message", format!("Message: {msg}"), msg, 0, 0)
+            .gen()
+            .hide(),
+    );
+    e.push(
+        Node::field(
+            "_ws.expert.severity",
+            format!("Severity level: {severity}"),
+            sev.to_string(),
+            0,
+            0,
+        )
+        .gen(),
+    );
+    e.push(
+        Node::field(
+            "_ws.expert.group",
+            format!("Group: {group}"),
+            grp.to_string(),
+            0,
+            0,
+        )
+        .gen(),
+    );
+    e
+}
+
 /// A MAC address as Wireshark shows it without name resolution.
 pub fn mac(b: &[u8]) -> String {
     colon_hex(b)

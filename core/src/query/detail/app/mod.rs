@@ -1191,8 +1191,13 @@ impl Apps {
         // item before it asks TCP for the rest.
         *partial = None;
         if proto == AppProto::Tls || *starttls {
-            let first = streams.get(&(row.flow, dir)).and_then(|st| st.chunks.first());
-            if let Some(off) = first.filter(|c| c.packet == index as u64).and_then(|c| c.frame_off) {
+            let first = streams
+                .get(&(row.flow, dir))
+                .and_then(|st| st.chunks.first());
+            if let Some(off) = first
+                .filter(|c| c.packet == index as u64)
+                .and_then(|c| c.frame_off)
+            {
                 *partial = Some((index as u64, off));
             }
         }

@@ -16,7 +16,7 @@ use crate::capture::Capture;
 use crate::ingest::app::quic::{long_header, open, skip_ack, varint, Parser};
 use crate::ingest::app::{payload_of, StreamParser as _};
 use crate::ingest::wire;
-use crate::query::detail::{bits, colon_hex, hex, Detail, Node, Source};
+use crate::query::detail::{bits, colon_hex, expert, hex, Detail, Node, Source};
 use crate::query::fields::PacketSource;
 
 /// One connection's QUIC state: the ingest's parser, fed with the connection's
@@ -288,47 +288,6 @@ pub(super) fn show(
     if tls_shown {
         protocols.push("tls");
     }
-}
-
-/// An expert item as Wireshark adds one: `_ws.expert` with the expert's field, its
-/// message (hidden), severity and group. Its position is 0 (Wireshark's expert items
-/// lie at no bytes; PDML then prints the parent's).
-fn expert(field: &str, msg: &str, severity: &str, sev: u32, group: &str, grp: u32) -> Node {
-    let mut e = Node::field(
-        "_ws.expert",
-        format!("Expert Info ({severity}/{group}): {msg}"),
-        "",
-        0,
-        0,
-    )
-    .gen();
-    e.push(Node::field(field, msg, "", 0, 0).none().gen());
-    e.push(
-        Node::field("_ws.expert.message", format!("Message: {msg}"), msg, 0, 0)
-            .gen()
-            .hide(),
-    );
-    e.push(
-        Node::field(
-            "_ws.expert.severity",
-            format!("Severity level: {severity}"),
-            sev.to_string(),
-            0,
-            0,
-        )
-        .gen(),
-    );
-    e.push(
-        Node::field(
-            "_ws.expert.group",
-            format!("Group: {group}"),
-            grp.to_string(),
-            0,
-            0,
-        )
-        .gen(),
-    );
-    e
 }
 
 fn no_keys() -> Node {

@@ -1133,16 +1133,27 @@ fn alert_message(p: &[u8], at: usize, src: u8) -> Node {
         .none()
         .src(src);
     for (k, name, label, text) in [
-        (0, "tls.alert_message.level", "Level", alert_level as fn(u8) -> &'static str),
+        (
+            0,
+            "tls.alert_message.level",
+            "Level",
+            alert_level as fn(u8) -> &'static str,
+        ),
         (1, "tls.alert_message.desc", "Description", alert_desc),
     ] {
         let Some(&v) = p.get(k) else {
             break;
         };
         a.push(
-            Node::field(name, format!("{label}: {} ({v})", text(v)), v.to_string(), at + k, 1)
-                .hex(&p[k..k + 1])
-                .src(src),
+            Node::field(
+                name,
+                format!("{label}: {} ({v})", text(v)),
+                v.to_string(),
+                at + k,
+                1,
+            )
+            .hex(&p[k..k + 1])
+            .src(src),
         );
     }
     a
@@ -1337,7 +1348,10 @@ mod test {
             "SSLv3 Record Layer: Alert (Level: Fatal, Description: Handshake Failure)"
         );
         let a = n.find("tls.alert_message").unwrap();
-        assert_eq!((a.showname.as_str(), a.pos, a.size), ("Alert Message", 101, 2));
+        assert_eq!(
+            (a.showname.as_str(), a.pos, a.size),
+            ("Alert Message", 101, 2)
+        );
         let desc = a.find("tls.alert_message.desc").unwrap();
         assert_eq!((desc.show.as_str(), desc.pos), ("40", 102));
         let mut sealed = vec![21, 3, 3, 0, 32];
@@ -1446,19 +1460,27 @@ mod test {
         let b = bytes("tls.pcap");
         let d = trees(&c, &b, &mut (0..c.packets.len()));
         let f = &d[5];
-        assert_eq!(all(f, "tls.handshake.extension.type"), ["43", "51", "0", "16"]);
+        assert_eq!(
+            all(f, "tls.handshake.extension.type"),
+            ["43", "51", "0", "16"]
+        );
         let alpn = all(f, "tls.handshake.extensions_alpn_str");
         assert_eq!(alpn, ["http/1.1"]);
         let ee_len = f.find("tls.handshake.extensions_length").unwrap();
         assert_eq!(ee_len.show, "46");
         let cert = f.find("tls.handshake.certificate").unwrap();
-        assert!(cert.showname.ends_with(" (id-at-commonName=www.wirelens.test)"));
+        assert!(cert
+            .showname
+            .ends_with(" (id-at-commonName=www.wirelens.test)"));
         assert_eq!((cert.pos, cert.size), (11, 867));
         assert_ne!(cert.source, 0);
         assert_eq!(all(f, "tls.handshake.client_cert_vrfy.sig_len"), ["256"]);
         assert_eq!(all(f, "tls.handshake.verify_data").len(), 1);
         let t = &d[8];
-        assert_eq!(all(t, "tls.handshake.session_ticket_lifetime_hint"), ["300"]);
+        assert_eq!(
+            all(t, "tls.handshake.session_ticket_lifetime_hint"),
+            ["300"]
+        );
         assert_eq!(all(t, "tls.handshake.session_ticket_length"), ["240"]);
         // Without the key log none of it.
         let closed = testkit::capture("tls.pcap", &[]);

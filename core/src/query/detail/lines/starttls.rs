@@ -110,7 +110,9 @@ mod test {
     fn switches_after_the_accepting_reply() {
         let file = include_bytes!("../../../../../tests/data/tcpapps/lines.pcap");
         let capture = crate::ingest::ingest_bytes("lines.pcap", file);
-        let mut src = crate::query::fields::MemorySource { files: vec![&file[..]] };
+        let mut src = crate::query::fields::MemorySource {
+            files: vec![&file[..]],
+        };
         let mut gates: std::collections::HashMap<u32, Gate> = Default::default();
         let mut buf = Vec::new();
         let mut tls = Vec::new();

@@ -5,7 +5,8 @@
 //! its item's text names (a read past the bytes there throws before any field is
 //! added), then to add them.
 
-use super::{ipv4, plain_hex, secs_words, string_node, Payload, Stop};
+use super::{ipv4, plain_hex, string_node, Payload, Stop};
+use crate::query::detail::secs_words;
 use crate::query::detail::{bits, colon_hex, mac, Node};
 
 /// RFC 2131 §3: the options start with it.

@@ -390,30 +390,5 @@ pub(super) fn string_node(name: &str, label: &str, b: &[u8], pos: usize, size: u
     n
 }
 
-/// Seconds as Wireshark's `unsigned_time_secs_to_str` words them: `1 day, 1 second`,
-/// `52 minutes, 30 seconds`, `0 seconds`.
-pub(super) fn secs_words(s: u32) -> String {
-    if s == 0 {
-        return "0 seconds".into();
-    }
-    let parts = [
-        (s / 86400, "day"),
-        (s / 3600 % 24, "hour"),
-        (s / 60 % 60, "minute"),
-        (s % 60, "second"),
-    ];
-    let mut out = String::new();
-    for (n, unit) in parts {
-        if n == 0 {
-            continue;
-        }
-        if !out.is_empty() {
-            out.push_str(", ");
-        }
-        let _ = write!(out, "{n} {unit}{}", if n == 1 { "" } else { "s" });
-    }
-    out
-}
-
 #[cfg(test)]
 mod test;

@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::query::detail::hostile::Mangled;
-use crate::query::detail::{detail, pdml, text, Apps, FrameInfo};
+use crate::query::detail::{detail, pdml, secs_words, text, Apps, FrameInfo};
 use crate::query::fields::{FieldCtx, MemorySource};
 
 const CAPTURE: &[u8] = include_bytes!("../../../../../tests/data/udp-detail.pcap");
@@ -323,6 +323,7 @@ fn words_and_strings() {
     assert_eq!(secs_words(0), "0 seconds");
     assert_eq!(secs_words(1), "1 second");
     assert_eq!(secs_words(86401), "1 day, 1 second");
+    assert_eq!(secs_words(93784), "1 day, 2 hours, 3 minutes, 4 seconds");
     assert_eq!(secs_words(7776000), "90 days");
     assert_eq!(
         secs_words(167772161),

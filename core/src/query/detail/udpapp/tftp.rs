@@ -4,7 +4,7 @@
 //! (`tftp.destination_file`, `tftp.request_frame`) when the request's bytes are at hand.
 
 use super::{string_node, Payload, Stop};
-use crate::query::detail::Node;
+use crate::query::detail::{expert, Node};
 
 /// The request that began a transfer: its frame number, whether it writes, the file.
 pub(in crate::query::detail) struct Request {
@@ -239,36 +239,15 @@ fn options(p: Payload<'_>, mut at: usize, n: &mut Node) -> Result<(), Stop> {
 }
 
 /// The expert item packet-tftp.c adds to an error (`ei_tftp_error`: warning, response).
-/// Its position is 0 (Wireshark's expert items lie at no bytes; PDML then prints the
-/// parent's).
 fn error_expert() -> Node {
-    let msg = "TFTP ERROR packet";
-    let mut e = Node::field(
-        "_ws.expert",
-        format!("Expert Info (Warning/Response): {msg}"),
-        "",
-        0,
-        0,
+    expert(
+        "tftp.error",
+        "TFTP ERROR packet",
+        "Warning",
+        6291456,
+        "Response",
+        50331648,
     )
-    .gen();
-    e.push(Node::field("tftp.error", msg, "", 0, 0).none().gen());
-    e.push(
-        Node::field("_ws.expert.message", format!("Message: {msg}"), msg, 0, 0)
-            .gen()
-            .hide(),
-    );
-    e.push(
-        Node::field(
-            "_ws.expert.severity",
-            "Severity level: Warning",
-            "6291456",
-            0,
-            0,
-        )
-        .gen(),
-    );
-    e.push(Node::field("_ws.expert.group", "Group: Response", "50331648", 0, 0).gen());
-    e
 }
 
 #[cfg(test)]

@@ -113,7 +113,10 @@ fn tlv(b: &[u8], p: usize) -> Option<(u8, usize, usize)> {
             return None;
         }
         let bytes = b.get(p + 2..p + 2 + n)?;
-        (bytes.iter().fold(0usize, |a, &d| a << 8 | d as usize), p + 2 + n)
+        (
+            bytes.iter().fold(0usize, |a, &d| a << 8 | d as usize),
+            p + 2 + n,
+        )
     };
     let end = start.checked_add(len)?;
     (end <= b.len()).then_some((tag, start, end))
@@ -224,7 +227,10 @@ pub(super) fn subject(der: &[u8]) -> Option<String> {
             let dotted = oid(&tbs[os..oe])?;
             let name = attribute_name(&dotted).map_or(dotted, str::to_owned);
             let (vt, vs, ve) = tlv(tbs, oe)?;
-            values.push(format!("{name}={}", text(vt, &tbs[vs..ve]).unwrap_or_default()));
+            values.push(format!(
+                "{name}={}",
+                text(vt, &tbs[vs..ve]).unwrap_or_default()
+            ));
             a = atv_end;
         }
         rdns.push(values.join("+"));
@@ -273,7 +279,10 @@ mod test {
             subject(&c).as_deref(),
             Some("id-at-commonName=a.test,id-at-organizationName=Example,id-at-countryName=US")
         );
-        assert_eq!(oid(&[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 1, 9, 1]).as_deref(), Some("1.2.840.113549.1.9.1"));
+        assert_eq!(
+            oid(&[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 1, 9, 1]).as_deref(),
+            Some("1.2.840.113549.1.9.1")
+        );
         for cut in 0..c.len() {
             assert_eq!(subject(&c[..cut]), None);
         }
@@ -286,7 +295,14 @@ mod test {
         let c = made();
         let mut h = vec![11, 0, 0, 0];
         let l = c.len() + 3;
-        h.extend([0, (l >> 8) as u8, l as u8, 0, (c.len() >> 8) as u8, c.len() as u8]);
+        h.extend([
+            0,
+            (l >> 8) as u8,
+            l as u8,
+            0,
+            (c.len() >> 8) as u8,
+            c.len() as u8,
+        ]);
         h.extend(&c);
         let mut n = Node::default();
         certificate(&h, 100, false, &mut n).unwrap();
@@ -294,10 +310,19 @@ mod test {
         assert_eq!((list.pos, list.size as usize), (107, l));
         let cert = list.find("tls.handshake.certificate").unwrap();
         assert_eq!((cert.pos, cert.size as usize), (110, c.len()));
-        assert!(cert.showname.ends_with("(id-at-commonName=a.test,id-at-organizationName=Example,id-at-countryName=US)"));
+        assert!(cert.showname.ends_with(
+            "(id-at-commonName=a.test,id-at-organizationName=Example,id-at-countryName=US)"
+        ));
         let mut h13 = vec![11, 0, 0, 0, 0];
         let l = c.len() + 5;
-        h13.extend([0, (l >> 8) as u8, l as u8, 0, (c.len() >> 8) as u8, c.len() as u8]);
+        h13.extend([
+            0,
+            (l >> 8) as u8,
+            l as u8,
+            0,
+            (c.len() >> 8) as u8,
+            c.len() as u8,
+        ]);
         h13.extend(&c);
         h13.extend([0, 0]);
         let mut n = Node::default();

@@ -6,7 +6,7 @@
 
 use super::{be16, hello, uint};
 use crate::query::detail::app::quic::bytes_field;
-use crate::query::detail::{hex, Node};
+use crate::query::detail::{hex, secs_words, Node};
 
 /// The body of NewSessionTicket `h` (from its type byte, at `at`) under a `TLS Session
 /// Ticket` item; `tls13` adds the ticket's age, nonce and extensions. Cut short, what is
@@ -27,7 +27,7 @@ fn ticket_fields(h: &[u8], at: usize, tls13: bool, t: &mut Node) -> Option<()> {
             "tls.handshake.session_ticket_lifetime_hint",
             format!(
                 "Session Ticket Lifetime Hint: {life} seconds ({})",
-                secs_text(life)
+                secs_words(life)
             ),
             life.to_string(),
             at + p,
@@ -95,26 +95,6 @@ fn ticket_fields(h: &[u8], at: usize, tls13: bool, t: &mut Node) -> Option<()> {
     Some(())
 }
 
-/// Seconds as Wireshark words a span (`unsigned_time_secs_to_str`): `1 day, 2 hours, 5
-/// minutes`, the parts that are not 0.
-fn secs_text(s: u32) -> String {
-    if s == 0 {
-        return "0 seconds".into();
-    }
-    let parts = [
-        (s / 86400, "day"),
-        (s / 3600 % 24, "hour"),
-        (s / 60 % 60, "minute"),
-        (s % 60, "second"),
-    ];
-    parts
-        .iter()
-        .filter(|(v, _)| *v > 0)
-        .map(|(v, u)| format!("{v} {u}{}", if *v == 1 { "" } else { "s" }))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// The body of CertificateVerify `h` (at `at`): its signature scheme, and the
 /// signature with its length.
 pub(super) fn certificate_verify(h: &[u8], at: usize, n: &mut Node) -> Option<()> {
@@ -155,20 +135,14 @@ pub(super) fn finished(h: &[u8], at: usize, n: &mut Node) {
 mod test {
     use super::*;
 
-    #[test]
-    fn spans_as_wireshark_words_them() {
-        assert_eq!(secs_text(300), "5 minutes");
-        assert_eq!(secs_text(86400), "1 day");
-        assert_eq!(secs_text(93784), "1 day, 2 hours, 3 minutes, 4 seconds");
-        assert_eq!(secs_text(0), "0 seconds");
-    }
-
     /// tshark 4.0 on tests/data/servers/tls.pcap with its key log, frame 9 (a TLS 1.3
     /// ticket), and zeek's pop3-starttls.pcap frame 17 (TLS 1.2's); every cut gives what
     /// is whole, no panic.
     #[test]
     fn tickets_signatures_and_cuts() {
-        let mut h13 = vec![4, 0, 0, 20, 0, 0, 1, 0x2c, 0x49, 0x56, 0xd8, 5, 2, 0, 0, 0, 3];
+        let mut h13 = vec![
+            4, 0, 0, 20, 0, 0, 1, 0x2c, 0x49, 0x56, 0xd8, 5, 2, 0, 0, 0, 3,
+        ];
         h13.extend([0xde, 0x5c, 0x7b, 0, 0]);
         let mut n = Node::default();
         session_ticket(&h13, 0, true, &mut n).unwrap();
@@ -200,7 +174,10 @@ mod test {
         let cv = [15, 0, 0, 6, 8, 4, 0, 2, 0xd7, 0xe1];
         let mut n = Node::default();
         certificate_verify(&cv, 0, &mut n).unwrap();
-        assert_eq!(n.children[0].showname, "Signature Algorithm: rsa_pss_rsae_sha256 (0x0804)");
+        assert_eq!(
+            n.children[0].showname,
+            "Signature Algorithm: rsa_pss_rsae_sha256 (0x0804)"
+        );
         assert_eq!(n.children[2].show, "d7:e1");
         for cut in 0..h13.len() {
             let mut n = Node::default();
