@@ -381,6 +381,7 @@ mod test {
 
     #[test]
     fn closed_files_are_renamed_compressed_and_handed_on_in_order() {
+        let _apart = crate::forks_apart();
         let d = scratch("run");
         let ledger = Arc::new(Mutex::new(Ledger::default()));
         let list = d.join("list");
@@ -435,6 +436,7 @@ mod test {
 
     #[test]
     fn a_failing_post_rotate_is_counted() {
+        let _apart = crate::forks_apart();
         let d = scratch("fail");
         let ledger = Arc::new(Mutex::new(Ledger::default()));
         let f = Finisher::start(

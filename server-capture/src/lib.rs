@@ -29,6 +29,15 @@ use std::io::{self, Write as _};
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// Held by the tests that start processes and by the one that looks for the owner of a
+/// socket of the test process: a child between its fork and its exec holds every socket
+/// of the process (it took another test's connection for its own, named `finish`).
+#[cfg(test)]
+pub(crate) fn forks_apart() -> std::sync::MutexGuard<'static, ()> {
+    static FORKS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    FORKS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 pub use attribution::TrackerStats;
 pub use capture::{Capturer, Control, Waker, HOLD, HOLD_BYTES};
 pub use options::Options;

@@ -727,6 +727,7 @@ mod test {
 
     #[test]
     fn the_lookup_thread_names_a_connection_of_this_process() {
+        let _apart = crate::forks_apart();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let (local, remote) = (client.local_addr().unwrap(), listener.local_addr().unwrap());
