@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { REPO, cliPath, newPage, openTab, pageEnv, settle, waitLoaded } from './helpers.mjs';
+import { REPO, cliPath, newPage, openTab, pageEnv, treeLines, waitLoaded } from './helpers.mjs';
 
 const CAPTURES = [
   join(REPO, 'tests', 'data', 'tcpapps', 'detail.pcap'),
@@ -21,17 +21,6 @@ const env = pageEnv();
 function cliTrees(file) {
   const out = execFileSync(cliPath(), ['list', '-V', file], { encoding: 'utf8', maxBuffer: 1 << 28 });
   return out.split(/\n\n(?=Frame \d+: )/).map((p) => p.split('\n').filter((l) => l !== ''));
-}
-
-/** The tree's rows as `tshark -V` indents them (four spaces a level). */
-async function treeLines(page) {
-  await settle(page);
-  return page.$$eval('#detail-tree [data-testid="tree-node"]', (rows) =>
-    rows.map((r) => {
-      const depth = Math.round((parseFloat(r.style.paddingLeft) - 0.3) / 1.2);
-      return '    '.repeat(depth) + r.querySelector('.tree-text').textContent;
-    }),
-  );
 }
 
 for (const file of CAPTURES) {

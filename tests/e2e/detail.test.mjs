@@ -15,6 +15,7 @@ import {
   openTab,
   pageEnv,
   settle,
+  treeLines,
   tsharkText,
   visibleRows,
   waitLoaded,
@@ -56,17 +57,6 @@ async function showFrame(file, frame) {
   // A PDU reassembled from many segments reads them all first (slow in a debug build).
   await page.locator('#detail-tree [data-testid="tree-node"]').first().waitFor({ timeout: 120_000 });
   return page;
-}
-
-/** The tree's rows as `tshark -V` indents them (four spaces a level). */
-async function treeLines(page) {
-  await settle(page);
-  return page.$$eval('#detail-tree [data-testid="tree-node"]', (rows) =>
-    rows.map((r) => {
-      const depth = Math.round((parseFloat(r.style.paddingLeft) - 0.3) / 1.2);
-      return '    '.repeat(depth) + r.querySelector('.tree-text').textContent;
-    }),
-  );
 }
 
 /** The hex view's lines on screen, at the top, in the middle and at the bottom of the

@@ -254,6 +254,17 @@ export async function settle(page) {
   await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
 }
 
+/** The packet detail tree's rows as `tshark -V` indents them (four spaces a level). */
+export async function treeLines(page) {
+  await settle(page);
+  return page.$$eval('#detail-tree [data-testid="tree-node"]', (rows) =>
+    rows.map((r) => {
+      const depth = Math.round((parseFloat(r.style.paddingLeft) - 0.3) / 1.2);
+      return '    '.repeat(depth) + r.querySelector('.tree-text').textContent;
+    }),
+  );
+}
+
 /** Opens a view tab (`conversations`, `sessions`, …). */
 export async function openTab(page, key) {
   await page.locator(`#tab-${key}`).click();
