@@ -160,9 +160,12 @@ pub trait FieldProvider {
 
 /// Whether reading `fields` in `capture` builds the detail of some packets: for those of
 /// [`Status::Detail`], and for HTTP's when a UDP conversation is on a port tshark hands
-/// to SSDP, which carries HTTP's fields where no transaction holds them.
+/// to SSDP, which carries HTTP's fields where no transaction holds them; and for
+/// `frame.protocols`, which names the protocols above the transport as the detail does.
 pub fn reads_detail(capture: &Capture, fields: &[Fid]) -> bool {
-    fields.iter().any(|f| f.def().status == Status::Detail)
+    fields
+        .iter()
+        .any(|&f| f.def().status == Status::Detail || f == Fid::FrameProtocols)
         || (fields
             .iter()
             .any(|&f| registry::layers_of(f).contains(&Fid::Ssdp))
@@ -666,6 +669,14 @@ impl<'c> FieldCtx<'c> {
         Some((c, usize::from(self.row.flags & PacketRow::FLAG_B_TO_A != 0)))
     }
 
+    /// Whether the packet is in a conversation and may carry or end a message above its
+    /// transport (a TCP segment without payload or FIN does neither; a FIN ends a body
+    /// read to the close).
+    fn carries_payload(&self) -> bool {
+        self.row.flow != NO_FLOW
+            && !matches!(self.row.tcp, TcpHeader::One { len: 0, word } if TcpHeader::flags(word) & 1 == 0)
+    }
+
     /// Appends the values of `field` in the current packet to `out`; `layer` (1-based)
     /// keeps only the occurrences in that layer of the field's protocol, 0 keeps all.
     pub fn extract(
@@ -742,6 +753,15 @@ impl<'c> FieldCtx<'c> {
             if registry::layers_of(field).contains(&Fid::Ssdp) {
                 self.detail_values(field, layer, &[Fid::Ssdp], src, out);
             }
+            return;
+        }
+        if field == Fid::FrameProtocols
+            && layer <= 1
+            && self.detail.is_some()
+            && self.carries_payload()
+        {
+            // The protocols above the transport, as the detail dissects them.
+            self.detail_values(field, layer, &[], src, out);
             return;
         }
         match field.def().status {
