@@ -52,6 +52,7 @@ impl Printer {
     ) -> std::io::Result<()> {
         let info = FrameInfo {
             prev_displayed_ts: self.prev_displayed,
+            ..FrameInfo::default()
         };
         let d = detail::detail(ctx, index, src, &mut self.apps, info);
         self.prev_displayed = Some(d.ts_ns);

@@ -135,6 +135,7 @@ pub async fn detail(s: &Session, frame: u64) -> Result<DetailView, String> {
     let mut sets = vec![reading::set(s, &first).await?];
     let info = FrameInfo {
         prev_displayed_ts: previous_displayed(s, index),
+        ..FrameInfo::default()
     };
     steps.mark("read_ms");
     let mut rounds = 0;

@@ -7,12 +7,17 @@ use crate::capture::Capture;
 use crate::ingest::wire::{self, linktype};
 use crate::query::fields::{format_abs_time, format_rel_time, FieldCtx, PacketSource};
 
-/// What the frame layer shows beyond the packet's own row.
+/// What the frame layer shows beyond the packet's own row, and how much of the detail is built.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FrameInfo {
     /// Timestamp of the previous packet shown (`frame.time_delta_displayed`); None for
     /// the first.
     pub prev_displayed_ts: Option<i64>,
+    /// Builds only what `frame.protocols` needs: the frame's layer holds that field alone
+    /// and the layers below the application's are not shown (a filter on it reads the
+    /// detail of every packet with a payload, and the lower layers' tree is most of the
+    /// cost).
+    pub protocols_only: bool,
 }
 
 /// Wireshark's encapsulation (`WTAP_ENCAP_*`) of a link type: number and name.
@@ -68,17 +73,25 @@ pub fn detail(
         }],
         layers: Vec::new(),
     };
-    let mut frame = frame_layer(capture, index, info, lt, bytes.len());
+    let mut frame = if info.protocols_only {
+        Node::proto("frame", "", 0, bytes.len())
+    } else {
+        frame_layer(capture, index, info, lt, bytes.len())
+    };
     // One walk over the headers: the summary, and where each layer lies.
     let mut ls = wire::Layers::default();
     let summary = wire::dissect_layers(lt, &bytes, row.len as usize, &mut ls);
     let mut protocols: Vec<&'static str> = summary.protocols().collect();
-    l2::layers(ctx, src, &bytes, lt, &ls, &mut d.layers);
-    super::echo::reply(capture, index, &summary, &mut d.layers);
+    if !info.protocols_only {
+        l2::layers(ctx, src, &bytes, lt, &ls, &mut d.layers);
+        super::echo::reply(capture, index, &summary, &mut d.layers);
+    }
     let before = protocols.len();
     apps.packet(ctx, src, index, &bytes, &summary, &mut d, &mut protocols);
-    let shared = std::rc::Rc::clone(apps.index(capture));
-    super::app::http::links::show(&shared, capture, index, &mut d.layers);
+    if !info.protocols_only {
+        let shared = std::rc::Rc::clone(apps.index(capture));
+        super::app::http::links::show(&shared, capture, index, &mut d.layers);
+    }
     // SSH, FTP, SMTP, POP, IMAP and Telnet: protocols on their ports no parser of ours
     // reads.
     let lines = protocols.len() == before

@@ -10,8 +10,8 @@
 use super::{app::Apps, frame, Detail, FrameInfo, Index, Node};
 use crate::capture::Capture;
 use crate::query::fields::{
-    parse_abs_time, parse_seconds, DetailReader, Fid, FieldCtx, FieldType, PacketSource, Value,
-    ValueSink,
+    self, parse_abs_time, parse_seconds, DetailReader, Fid, FieldCtx, FieldType, PacketSource,
+    Value, ValueSink,
 };
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::rc::Rc;
@@ -22,6 +22,8 @@ pub struct DetailValues<'c> {
     apps: Apps,
     /// The detail built last, and its packet.
     last: Option<(usize, Detail)>,
+    /// What the details are built for.
+    info: FrameInfo,
 }
 
 impl<'c> DetailValues<'c> {
@@ -32,7 +34,24 @@ impl<'c> DetailValues<'c> {
             ctx: FieldCtx::new(capture),
             apps: index.map_or_else(Apps::new, Apps::with_index),
             last: None,
+            info: FrameInfo::default(),
         }
+    }
+
+    /// A reader for `fields`, which builds of each packet's detail only what they need
+    /// (`frame.protocols` alone needs the protocols, not the tree); None when none of
+    /// them is read from the detail ([`fields::reads_detail`]).
+    pub fn for_fields(
+        capture: &'c Capture,
+        index: Option<Rc<Index>>,
+        fields: &[Fid],
+    ) -> Option<Self> {
+        if !fields::reads_detail(capture, fields) {
+            return None;
+        }
+        let mut v = DetailValues::new(capture, index);
+        v.info.protocols_only = !fields::reads_whole_detail(capture, fields);
+        Some(v)
     }
 }
 
@@ -46,13 +65,7 @@ impl DetailReader for DetailValues<'_> {
         out: &mut ValueSink<'_>,
     ) {
         if self.last.as_ref().is_none_or(|(i, _)| *i != index) {
-            let d = frame::detail(
-                &mut self.ctx,
-                index,
-                src,
-                &mut self.apps,
-                FrameInfo::default(),
-            );
+            let d = frame::detail(&mut self.ctx, index, src, &mut self.apps, self.info);
             self.last = Some((index, d));
         }
         if let Some((_, d)) = &self.last {
@@ -186,6 +199,7 @@ fn colon_hex(s: &str) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod test {
+    use super::Detail;
     use crate::query::fields::{display, lookup, MemorySource, Value};
     use crate::query::filter::{filter_packets, Filter};
     use crate::query::made::{pcap, ACK, PSH};
@@ -291,6 +305,52 @@ mod test {
         let d = detail(&mut ctx, 11, &mut src, &mut apps, FrameInfo::default());
         assert!(d.layers.iter().any(|l| l.name == "http"));
         assert!(apps.in_order(12));
+    }
+
+    /// The detail built for `frame.protocols` alone names the protocols the whole
+    /// detail names, packet by packet, on captures of every application layer.
+    #[test]
+    fn protocols_only_name_what_the_whole_detail_names() {
+        use crate::query::detail::{detail, Apps, FrameInfo};
+        let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data");
+        let only = FrameInfo {
+            protocols_only: true,
+            ..FrameInfo::default()
+        };
+        let mut compared = 0;
+        for name in [
+            "servers/http.pcap",
+            "servers/memcached.pcap",
+            "servers/mariadb.pcap",
+            "servers/tls-dsb.pcapng",
+            "servers/quic.pcap",
+            "tcpapps/lines.pcap",
+            "udp-apps.pcap",
+            "ssh/ssh-made.pcap",
+        ] {
+            let bytes = std::fs::read(dir.join(name)).expect("tests/data is in the repository");
+            let capture = crate::ingest::ingest_bytes(name, &bytes);
+            let mut src = MemorySource {
+                files: vec![&bytes],
+            };
+            let (mut whole, mut protocols) = (Apps::new(), Apps::new());
+            let mut ctx = crate::query::fields::FieldCtx::new(&capture);
+            for i in 0..capture.packets.len() {
+                let shown = |d: Detail| d.find("frame.protocols").map(|n| n.show.clone());
+                let want = shown(detail(
+                    &mut ctx,
+                    i,
+                    &mut src,
+                    &mut whole,
+                    FrameInfo::default(),
+                ));
+                let got = shown(detail(&mut ctx, i, &mut src, &mut protocols, only));
+                assert!(want.is_some(), "{name}: frame {}", i + 1);
+                assert_eq!(got, want, "{name}: frame {}", i + 1);
+                compared += 1;
+            }
+        }
+        assert!(compared > 500, "{compared}");
     }
 
     /// `-T fields` prints what the detail shows (tshark prints the same lines).

@@ -158,14 +158,18 @@ pub trait FieldProvider {
     fn values(&self, field: Fid, index: usize, out: &mut ValueSink<'_>);
 }
 
-/// Whether reading `fields` in `capture` builds the detail of some packets: for those of
-/// [`Status::Detail`], and for HTTP's when a UDP conversation is on a port tshark hands
-/// to SSDP, which carries HTTP's fields where no transaction holds them; and for
-/// `frame.protocols`, which names the protocols above the transport as the detail does.
+/// Whether reading `fields` in `capture` builds the detail of some packets: the whole
+/// detail ([`reads_whole_detail`]), or for `frame.protocols`, which names the protocols
+/// above the transport as the detail does, the protocols its detail names.
 pub fn reads_detail(capture: &Capture, fields: &[Fid]) -> bool {
-    fields
-        .iter()
-        .any(|&f| f.def().status == Status::Detail || f == Fid::FrameProtocols)
+    fields.contains(&Fid::FrameProtocols) || reads_whole_detail(capture, fields)
+}
+
+/// Whether reading `fields` in `capture` builds the whole detail of some packets: for
+/// those of [`Status::Detail`], and for HTTP's when a UDP conversation is on a port
+/// tshark hands to SSDP, which carries HTTP's fields where no transaction holds them.
+pub fn reads_whole_detail(capture: &Capture, fields: &[Fid]) -> bool {
+    fields.iter().any(|f| f.def().status == Status::Detail)
         || (fields
             .iter()
             .any(|&f| registry::layers_of(f).contains(&Fid::Ssdp))

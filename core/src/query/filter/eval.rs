@@ -65,13 +65,13 @@ impl<'c> Evaluator<'c> {
         fields: &[crate::query::fields::Fid],
         index: Option<Rc<Index>>,
     ) -> bool {
-        if !fields::reads_detail(self.ctx.capture(), fields) {
-            return false;
+        match DetailValues::for_fields(self.ctx.capture(), index, fields) {
+            Some(reader) => {
+                self.ctx.set_detail(Box::new(reader));
+                true
+            }
+            None => false,
         }
-        let capture = self.ctx.capture();
-        self.ctx
-            .set_detail(Box::new(DetailValues::new(capture, index)));
-        true
     }
 
     /// The field extraction context (to print fields of the current packet).

@@ -451,7 +451,9 @@ impl<'c> Rows<'c> {
         }
         if !ctx.reads_detail() && self.custom_detail {
             let index = self.index.apps.clone();
-            ctx.set_detail(Box::new(DetailValues::new(capture, index)));
+            if let Some(reader) = DetailValues::for_fields(capture, index, &self.custom) {
+                ctx.set_detail(Box::new(reader));
+            }
         }
         for &f in &self.custom {
             self.values.clear();
