@@ -170,10 +170,7 @@ pub fn reads_detail(capture: &Capture, fields: &[Fid]) -> bool {
 /// tshark hands to SSDP, which carries HTTP's fields where no transaction holds them.
 pub fn reads_whole_detail(capture: &Capture, fields: &[Fid]) -> bool {
     fields.iter().any(|f| f.def().status == Status::Detail)
-        || (fields
-            .iter()
-            .any(|&f| registry::layers_of(f).contains(&Fid::Ssdp))
-            && udp::may_carry(capture, "ssdp"))
+        || (fields.iter().any(|&f| registry::under_ssdp(f)) && udp::may_carry(capture, "ssdp"))
 }
 
 /// Reads the fields of [`Status::Detail`] from packets' detail trees. The detail is built
@@ -522,8 +519,7 @@ impl<'c> FieldCtx<'c> {
             | WlProcessName => true,
             // HTTP's fields under SSDP are read from the datagram (its detail).
             f if TransactionFields::covers(f) => {
-                !(registry::layers_of(f).contains(&Ssdp)
-                    && flow.is_some_and(|(c, _)| named_ports(c)))
+                !(registry::under_ssdp(f) && flow.is_some_and(|(c, _)| named_ports(c)))
             }
             f if is_analysis(f) => true,
             f if is_tcp_header_field(f) => self.row.tcp != TcpHeader::Unknown,
@@ -754,7 +750,7 @@ impl<'c> FieldCtx<'c> {
             );
             // HTTP's fields under SSDP (HTTP over UDP), which no transaction holds: the
             // detail's.
-            if registry::layers_of(field).contains(&Fid::Ssdp) {
+            if registry::under_ssdp(field) {
                 self.detail_values(field, layer, &[Fid::Ssdp], src, out);
             }
             return;

@@ -1169,7 +1169,7 @@ pub fn with_protocols(fields: &[Fid]) -> Vec<Fid> {
     let mut all = fields.to_vec();
     for &f in fields
         .iter()
-        .filter(|&&f| f.def().status == Status::Detail || layers_of(f).contains(&Fid::Ssdp))
+        .filter(|&&f| f.def().status == Status::Detail || under_ssdp(f))
     {
         for &p in layers_of(f) {
             if !all.contains(&p) {
@@ -1216,6 +1216,12 @@ pub fn layers_of(field: Fid) -> &'static [Fid] {
             .collect()
     });
     &all[field as usize]
+}
+
+/// Whether `field` is one of HTTP's that SSDP (HTTP over UDP) carries too, where no
+/// transaction holds it: its detail's values.
+pub fn under_ssdp(field: Fid) -> bool {
+    layers_of(field).contains(&Fid::Ssdp)
 }
 
 /// The known field closest to an unknown name ("did you mean …"): the smallest edit
