@@ -70,7 +70,7 @@ impl<'c> Evaluator<'c> {
         }
         let capture = self.ctx.capture();
         self.ctx
-            .set_detail(Box::new(DetailValues::new(capture, index)));
+            .set_detail(Box::new(DetailValues::new(capture, index, fields)));
         true
     }
 

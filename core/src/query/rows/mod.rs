@@ -451,7 +451,7 @@ impl<'c> Rows<'c> {
         }
         if !ctx.reads_detail() && self.custom_detail {
             let index = self.index.apps.clone();
-            ctx.set_detail(Box::new(DetailValues::new(capture, index)));
+            ctx.set_detail(Box::new(DetailValues::new(capture, index, &self.custom)));
         }
         for &f in &self.custom {
             self.values.clear();
