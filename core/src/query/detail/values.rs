@@ -72,11 +72,7 @@ impl DetailReader for DetailValues<'_> {
         let need = Scope::of_field(field, self.inner);
         self.apps.widen(need);
         if self.last.as_ref().is_none_or(|(i, _)| *i != index) {
-            let capture = self.ctx.capture();
-            let Some(row) = capture.packets.get(index) else {
-                return;
-            };
-            if self.narrow && !need.may_hold(capture, &row) {
+            if self.narrow && !need.may_hold(self.ctx.capture(), index) {
                 // Its conversation is not fed: its detail would have no layer of the field.
                 return;
             }
@@ -501,8 +497,7 @@ mod test {
         let mut built = 0;
         for i in 0..n {
             apps.feed_to(&capture, &mut src, i);
-            let row = capture.packets.at(i);
-            if Scope::of_field(ttl, false).may_hold(&capture, &row) {
+            if Scope::of_field(ttl, false).may_hold(&capture, i) {
                 built += 1;
                 detail(&mut ctx, i, &mut src, &mut apps, FrameInfo::default());
             }
@@ -534,6 +529,45 @@ mod test {
             printed(&capture, &bytes, &fields, false),
             printed(&capture, &bytes, &fields, true),
         );
+    }
+
+    /// A scan of a DNS field reads no packet of the memcached and HTTP conversations
+    /// (their detail would have no DNS layer) and passes what the evaluator passes with
+    /// every packet at hand, those packets too when the field is negated.
+    #[test]
+    fn a_dns_filter_reads_no_other_conversations_packets() {
+        use crate::capture::app::AppProto;
+        let bytes = joined(&["memcached-fields.pcap", "dns.pcap", "http.pcap"]);
+        let capture = crate::ingest::ingest_bytes("mixed.pcap", &bytes);
+        let n = capture.packets.len();
+        let other = |i: u32| {
+            let flow = capture.packets.at(i as usize).flow;
+            matches!(
+                capture.app_protos.get(flow as usize).copied().flatten(),
+                Some(AppProto::Memcache | AppProto::Http)
+            )
+        };
+        for (text, passing) in [
+            ("dns.resp.ttl == 0", 1..20),
+            ("!dns.count.labels", n / 2..n),
+            ("dns.resp.ttl == 0 || http.content_length_header", 10..40),
+        ] {
+            let filter = Filter::compile(text).unwrap();
+            let reads = filter.packets_needing_bytes(&capture, n, |_| false);
+            let read_other = reads.iter().filter(|&&i| other(i)).count();
+            if text.contains("http") {
+                assert!(read_other > 0, "{text}");
+            } else {
+                assert!(!reads.is_empty() && read_other == 0, "{text}: {read_other}");
+            }
+            let (evaluated, scanned) = frames(text, &bytes);
+            assert_eq!(scanned, evaluated, "{text}");
+            assert!(
+                passing.contains(&scanned.len()),
+                "{text}: {}",
+                scanned.len()
+            );
+        }
     }
 
     /// `-T fields` prints what the detail shows (tshark prints the same lines).

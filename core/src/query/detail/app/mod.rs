@@ -210,6 +210,10 @@ pub struct Apps {
     whole: bool,
     /// The conversations fed; the others' packets get no application layer.
     scope: Scope,
+    /// When only some conversations are fed: their packets, ascending, gathered once (a
+    /// scan keeps up at every packet, and walking every row since the last cost more
+    /// than feeding the few of a DNS filter), and how many of them were passed.
+    scoped: Option<(Vec<u32>, usize)>,
 }
 
 /// Packets ahead that are still fed in order rather than by conversation.
@@ -288,6 +292,7 @@ impl Apps {
     pub(crate) fn widen(&mut self, scope: Scope) {
         if !self.scope.covers(scope) {
             self.scope = self.scope.union(scope);
+            self.scoped = None;
             self.random = true;
         }
     }
@@ -417,6 +422,27 @@ impl Apps {
             return;
         }
         let mut buf = Vec::new();
+        if self.scope.is_narrow() {
+            let scope = self.scope;
+            let (packets, passed) = self.scoped.get_or_insert_with(|| {
+                let fed = (0u32..).zip(capture.packets.iter());
+                let mine = fed.filter(|(_, r)| {
+                    fed_as(capture, r).is_some_and(|p| scope.holds(p)) && is_tcp(capture, r)
+                });
+                (mine.map(|(i, _)| i).collect(), 0)
+            });
+            let (from, to) = (*passed, packets.partition_point(|&i| (i as usize) < index));
+            let mine: Vec<usize> = packets[from..to].iter().map(|&i| i as usize).collect();
+            *passed = to;
+            self.next = index;
+            for i in mine {
+                let row = capture.packets.at(i);
+                if self.flows.get(&row.flow).is_none_or(|f| f.next <= i) {
+                    self.feed_from(capture, src, i, &row, &mut buf);
+                }
+            }
+            return;
+        }
         let from = self.next;
         for (i, row) in (from..).zip(capture.packets.range(from..index)) {
             self.next = i + 1;

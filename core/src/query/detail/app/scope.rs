@@ -66,11 +66,27 @@ impl Scope {
         self.all || self.protos & 1 << proto as u16 != 0
     }
 
-    /// Whether packet row `row`'s conversation may hold a layer of a field whose
+    /// Whether only some conversations are in it.
+    pub(crate) fn is_narrow(self) -> bool {
+        !self.all
+    }
+
+    /// Whether packet `index`'s conversation may hold a layer of a field whose
     /// conversations are these: false only when they are some protocols' and it is fed as
     /// another (one with no application layer of ours may hold SSDP's HTTP, a line
     /// protocol's layers, those below).
-    pub(crate) fn may_hold(self, capture: &Capture, row: &PacketRow) -> bool {
+    pub(crate) fn may_hold(self, capture: &Capture, index: usize) -> bool {
+        if self.all || self.protos == 0 {
+            return true;
+        }
+        capture
+            .packets
+            .get(index)
+            .is_some_and(|row| self.may_hold_row(capture, &row))
+    }
+
+    /// [`Scope::may_hold`] of the packet whose row is `row`.
+    pub(crate) fn may_hold_row(self, capture: &Capture, row: &PacketRow) -> bool {
         self.all || self.protos == 0 || super::fed_as(capture, row).is_none_or(|p| self.holds(p))
     }
 
