@@ -483,7 +483,7 @@ pub fn escape(b: &[u8]) -> String {
 }
 
 pub use app::Apps;
-pub(crate) use app::{HeadSays, MysqlKind, Pdu};
+pub(crate) use app::{HeadSays, MysqlKind, Pdu, Scope};
 pub use frame::detail;
 
 #[cfg(test)]

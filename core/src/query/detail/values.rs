@@ -5,9 +5,11 @@
 //!
 //! A packet's detail is built once however many of its fields are asked for, and the
 //! application layers' state goes on in order: the packets whose detail is not asked for
-//! are fed as the scan reads them ([`DetailReader::keep_up`]).
+//! are fed as the scan reads them ([`DetailReader::keep_up`]), those of the conversations
+//! that can hold the fields asked for only ([`Scope`]).
 
-use super::{app::Apps, frame, Detail, FrameInfo, Index, Node};
+use super::app::{Apps, Scope};
+use super::{frame, Detail, FrameInfo, Index, Node};
 use crate::capture::Capture;
 use crate::query::fields::{
     self, parse_abs_time, parse_seconds, DetailReader, Fid, FieldCtx, FieldType, PacketSource,
@@ -22,18 +24,28 @@ pub struct DetailValues<'c> {
     apps: Apps,
     /// The detail built last, and its packet.
     last: Option<(usize, Detail)>,
+    /// Some TLS conversation's records are opened ([`Scope::of_field`]).
+    inner: bool,
+    /// The packets of a conversation that cannot hold the field asked for get no
+    /// values without their detail built (not in the tests' reader of every packet).
+    narrow: bool,
     /// What the details are built for.
     info: FrameInfo,
 }
 
 impl<'c> DetailValues<'c> {
-    /// A reader over `capture`; `index`, when the capture's detail index was gathered
-    /// already (the page gathers it after the open), saves gathering it again.
-    pub fn new(capture: &'c Capture, index: Option<Rc<Index>>) -> Self {
+    /// A reader of `fields` over `capture`; `index`, when the capture's detail index was
+    /// gathered already (the page gathers it after the open), saves gathering it again.
+    /// Only the conversations that can hold `fields` are fed; another field asked for
+    /// feeds its own from then on.
+    pub fn new(capture: &'c Capture, index: Option<Rc<Index>>, fields: &[Fid]) -> Self {
+        let apps = index.map_or_else(Apps::new, Apps::with_index);
         DetailValues {
             ctx: FieldCtx::new(capture),
-            apps: index.map_or_else(Apps::new, Apps::with_index),
+            apps: apps.scoped(Scope::of_fields(capture, fields)),
             last: None,
+            inner: capture.app_inner.iter().any(Option::is_some),
+            narrow: true,
             info: FrameInfo::default(),
         }
     }
@@ -49,9 +61,21 @@ impl<'c> DetailValues<'c> {
         if !fields::reads_detail(capture, fields) {
             return None;
         }
-        let mut v = DetailValues::new(capture, index);
+        let mut v = DetailValues::new(capture, index, fields);
         v.info.protocols_only = !fields::reads_whole_detail(capture, fields);
         Some(v)
+    }
+}
+
+#[cfg(test)]
+impl<'c> DetailValues<'c> {
+    /// A reader that feeds every conversation, as before the scope (the tests compare).
+    fn unscoped(capture: &'c Capture) -> Self {
+        DetailValues {
+            apps: Apps::new().scoped(Scope::ALL),
+            narrow: false,
+            ..Self::new(capture, None, &[])
+        }
     }
 }
 
@@ -64,7 +88,13 @@ impl DetailReader for DetailValues<'_> {
         src: &mut dyn PacketSource,
         out: &mut ValueSink<'_>,
     ) {
+        let need = Scope::of_field(field, self.inner);
+        self.apps.widen(need);
         if self.last.as_ref().is_none_or(|(i, _)| *i != index) {
+            if self.narrow && !need.may_hold(self.ctx.capture(), index) {
+                // Its conversation is not fed: its detail would have no layer of the field.
+                return;
+            }
             let d = frame::detail(&mut self.ctx, index, src, &mut self.apps, self.info);
             self.last = Some((index, d));
         }
@@ -351,6 +381,253 @@ mod test {
             }
         }
         assert!(compared > 500, "{compared}");
+    }
+
+    fn data(path: &str) -> Vec<u8> {
+        let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path);
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    /// One pcap of the records of several (same link type and byte order): a capture
+    /// mixing their conversations.
+    fn joined(names: &[&str]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for n in names {
+            let b = data(&format!("../tests/data/servers/{n}"));
+            if out.is_empty() {
+                out.extend_from_slice(&b[..24]);
+            }
+            out.extend_from_slice(&b[24..]);
+        }
+        out
+    }
+
+    /// Fields of each kind of layer: the application protocols', TCP's reassembly items
+    /// (every conversation's), TCP's analysis and IP's (no conversation's).
+    const FIELDS: [&str; 16] = [
+        "dns.resp.ttl",
+        "dns.count.labels",
+        "tls.handshake.ciphersuite",
+        "tls.app_data",
+        "http.content_length_header",
+        "http.prev_request_in",
+        "http.referer",
+        "http2.stream",
+        "mysql.caps.client",
+        "pgsql.col.name",
+        "quic.ack.ack_delay",
+        "tcp.segment.count",
+        "tcp.reassembled.length",
+        "tcp.completeness",
+        "ip.src_host",
+        "smtp.req.command",
+    ];
+
+    /// Each packet's values of `fields` as `wirelens list -T fields` prints them, through
+    /// the scan the CLI runs: with the reader of the fields it plugs in, or `unscoped`,
+    /// one that feeds every conversation.
+    fn printed(
+        capture: &crate::capture::Capture,
+        bytes: &[u8],
+        fields: &[crate::query::fields::Fid],
+        unscoped: bool,
+    ) -> Vec<String> {
+        let filter = Filter::compile("").unwrap();
+        let options = ScanOptions {
+            bytes: true,
+            limit: None,
+        };
+        let mut scan = Scan::new(capture, &filter, fields, options);
+        if unscoped {
+            let reader = super::DetailValues::unscoped(capture);
+            scan.packet().0.set_detail(Box::new(reader));
+        }
+        let mut lines = Vec::new();
+        let mut values = Vec::new();
+        loop {
+            match scan.step() {
+                crate::query::scan::Step::Fetch(f) => {
+                    scan.supply(&f, &bytes[f.start as usize..f.end as usize]);
+                }
+                crate::query::scan::Step::Match(_) => {
+                    let (ctx, src) = scan.packet();
+                    let mut line = String::new();
+                    for &f in fields {
+                        values.clear();
+                        ctx.extract(f, 0, src, &mut values);
+                        for v in &values {
+                            let b = match v {
+                                Value::Str(s) | Value::Bytes(s) | Value::Proto(s) => {
+                                    ctx.span(*s, &[])
+                                }
+                                _ => &[],
+                            };
+                            display(f, v, b, &mut line);
+                            line.push(',');
+                        }
+                        line.push('|');
+                    }
+                    lines.push(line);
+                }
+                crate::query::scan::Step::Done => break,
+            }
+        }
+        lines
+    }
+
+    /// A reader of some fields feeds only the conversations that can hold them, and
+    /// gives the values the reader that feeds every conversation gives: on each server
+    /// capture, the bundled sample, the line protocols' (STARTTLS) and the tunnels'
+    /// captures, and one mixing memcached, DNS over TCP and UDP, HTTP, MySQL, TLS and
+    /// QUIC; each field alone, and all of them at once.
+    #[test]
+    fn scoped_reads_equal_the_unscoped_ones() {
+        let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+        for e in std::fs::read_dir(
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data/servers"),
+        )
+        .unwrap()
+        {
+            let p = e.unwrap().path();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            if name.ends_with(".pcap") || name.ends_with(".pcapng") {
+                files.push((name, std::fs::read(&p).unwrap()));
+            }
+        }
+        for p in [
+            "../static/sample.pcapng",
+            "../tests/data/tcpapps/lines.pcap",
+            "../tests/data/tunnels/netns-vxlan.pcap",
+            "../tests/data/tunnels/netns-gre.pcap",
+            "../tests/data/tunnels/netns-geneve.pcap",
+        ] {
+            files.push((p.into(), data(p)));
+        }
+        files.push((
+            "mixed".into(),
+            joined(&[
+                "memcached-fields.pcap",
+                "dns.pcap",
+                "http.pcap",
+                "mariadb.pcap",
+                "tls.pcap",
+                "quic.pcap",
+            ]),
+        ));
+        assert!(files.len() > 20);
+        let all: Vec<_> = FIELDS.iter().map(|n| lookup(n).unwrap()).collect();
+        for (name, bytes) in &files {
+            let capture = crate::ingest::ingest_bytes(name, bytes);
+            let mut asked: Vec<Vec<_>> = all.iter().map(|&f| vec![f]).collect();
+            asked.push(all.clone());
+            for fields in &asked {
+                let scoped = printed(&capture, bytes, fields, false);
+                let whole = printed(&capture, bytes, fields, true);
+                assert_eq!(scoped, whole, "{name}: {fields:?}");
+            }
+        }
+    }
+
+    /// A DNS field's reader feeds the conversations of DNS over TCP and no other (no
+    /// memcached value or HTTP body is reassembled), and builds the detail of no packet
+    /// of those; a field of TCP's reassembly feeds them all.
+    #[test]
+    fn a_dns_field_feeds_no_other_conversation() {
+        use super::{Apps, Scope};
+        use crate::capture::app::AppProto;
+        use crate::query::detail::{detail, FrameInfo};
+        let bytes = joined(&["memcached-fields.pcap", "dns.pcap", "http.pcap"]);
+        let capture = crate::ingest::ingest_bytes("mixed.pcap", &bytes);
+        let protos_of = |flows: &mut dyn Iterator<Item = u32>| {
+            let mut p: Vec<_> = flows
+                .filter_map(|f| capture.app_protos.get(f as usize).copied().flatten())
+                .collect();
+            p.sort();
+            p.dedup();
+            p
+        };
+        let n = capture.packets.len();
+        let ttl = lookup("dns.resp.ttl").unwrap();
+        let mut src = MemorySource {
+            files: vec![&bytes],
+        };
+        // As a scan feeds it: every packet kept up with, the DNS ones' detail built.
+        let mut apps = Apps::new().scoped(Scope::of_fields(&capture, &[ttl]));
+        let mut ctx = crate::query::fields::FieldCtx::new(&capture);
+        let mut built = 0;
+        for i in 0..n {
+            apps.feed_to(&capture, &mut src, i);
+            if Scope::of_field(ttl, false).may_hold(&capture, i) {
+                built += 1;
+                detail(&mut ctx, i, &mut src, &mut apps, FrameInfo::default());
+            }
+        }
+        assert_eq!(protos_of(&mut apps.fed()), [AppProto::Dns]);
+        assert!(apps.fed().count() > 1);
+        let other = (0..n)
+            .filter(|&i| {
+                let row = capture.packets.at(i);
+                matches!(
+                    capture.app_protos.get(row.flow as usize).copied().flatten(),
+                    Some(AppProto::Memcache | AppProto::Http)
+                )
+            })
+            .count();
+        assert!(other > 100 && built + other <= n, "{built} {other} {n}");
+        let mut apps = Apps::new().scoped(Scope::of_fields(
+            &capture,
+            &[lookup("tcp.segment.count").unwrap()],
+        ));
+        apps.feed_to(&capture, &mut src, n);
+        assert_eq!(
+            protos_of(&mut apps.fed()),
+            [AppProto::Http, AppProto::Memcache, AppProto::Dns]
+        );
+        // Through the reader the filters plug in: the same values as feeding them all.
+        let fields = [ttl];
+        assert_eq!(
+            printed(&capture, &bytes, &fields, false),
+            printed(&capture, &bytes, &fields, true),
+        );
+    }
+
+    /// A scan of a DNS field reads no packet of the memcached and HTTP conversations
+    /// (their detail would have no DNS layer) and passes what the evaluator passes with
+    /// every packet at hand, those packets too when the field is negated.
+    #[test]
+    fn a_dns_filter_reads_no_other_conversations_packets() {
+        use crate::capture::app::AppProto;
+        let bytes = joined(&["memcached-fields.pcap", "dns.pcap", "http.pcap"]);
+        let capture = crate::ingest::ingest_bytes("mixed.pcap", &bytes);
+        let n = capture.packets.len();
+        let other = |i: u32| {
+            let flow = capture.packets.at(i as usize).flow;
+            matches!(
+                capture.app_protos.get(flow as usize).copied().flatten(),
+                Some(AppProto::Memcache | AppProto::Http)
+            )
+        };
+        for (text, passing) in [
+            ("dns.resp.ttl == 0", 1..20),
+            ("!dns.count.labels", n / 2..n),
+            ("dns.resp.ttl == 0 || http.content_length_header", 10..40),
+        ] {
+            let filter = Filter::compile(text).unwrap();
+            let reads = filter.packets_needing_bytes(&capture, n, |_| false);
+            let read_other = reads.iter().filter(|&&i| other(i)).count();
+            if text.contains("http") {
+                assert!(read_other > 0, "{text}");
+            } else {
+                assert!(!reads.is_empty() && read_other == 0, "{text}: {read_other}");
+            }
+            let (evaluated, scanned) = frames(text, &bytes);
+            assert_eq!(scanned, evaluated, "{text}");
+            assert!(
+                passing.contains(&scanned.len()),
+                "{text}: {}",
+                scanned.len()
+            );
+        }
     }
 
     /// `-T fields` prints what the detail shows (tshark prints the same lines).

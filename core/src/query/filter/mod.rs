@@ -234,25 +234,42 @@ impl Filter {
         answered: impl Fn(Fid) -> bool,
         mut each: impl FnMut(u32) -> bool,
     ) {
-        use crate::query::fields::{FieldCtx, INDEX_KINDS};
+        use crate::query::detail::Scope;
+        use crate::query::fields::{FieldCtx, Status, INDEX_KINDS};
         if self.fields.iter().all(|&f| answered(f)) {
             return;
         }
         let mut ctx = FieldCtx::new(capture);
+        // A field of the packets' detail needs no bytes of the packets of a conversation
+        // whose application layers cannot hold it (a DNS field, of a memcached
+        // conversation's): they get no values of it unread ([`Scope::may_hold`]).
+        let inner = capture.app_inner.iter().any(Option::is_some);
+        let scopes: Vec<Option<Scope>> = self
+            .fields
+            .iter()
+            .map(|&f| (f.def().status == Status::Detail).then(|| Scope::of_field(f, inner)))
+            .collect();
         // Whether the index suffices depends on the packet's kind (a conversation, IP in
-        // IP, its TCP header known): the first packet of each kind decides for its kind.
-        let mut decided = [None; INDEX_KINDS];
+        // IP, its TCP header known): the first packet of each kind decides for its kind,
+        // naming the fields that need bytes.
+        let mut decided: [Option<Vec<usize>>; INDEX_KINDS] = std::array::from_fn(|_| None);
         for (i, p) in capture.packets.range(0..limit).enumerate() {
-            let needs = *decided[FieldCtx::index_kind(capture, &p)].get_or_insert_with(|| {
+            let needing = decided[FieldCtx::index_kind(capture, &p)].get_or_insert_with(|| {
                 ctx.begin(i);
-                self.fields.iter().any(|&f| {
-                    !answered(f)
-                        && !match self.tested.iter().find(|t| t.0 == f) {
-                            Some(&(f, layer)) => ctx.exists_from_index(f, layer),
-                            None => ctx.from_index(f),
-                        }
-                })
+                (0..self.fields.len())
+                    .filter(|&k| {
+                        let f = self.fields[k];
+                        !answered(f)
+                            && !match self.tested.iter().find(|t| t.0 == f) {
+                                Some(&(f, layer)) => ctx.exists_from_index(f, layer),
+                                None => ctx.from_index(f),
+                            }
+                    })
+                    .collect()
             });
+            let needs = needing
+                .iter()
+                .any(|&k| scopes[k].is_none_or(|s| s.may_hold_row(capture, &p)));
             if needs && !each(i as u32) {
                 return;
             }

@@ -16,7 +16,10 @@ mod pgsql;
 mod quic;
 mod resp;
 mod resume;
+mod scope;
 pub(crate) mod tls;
+
+pub(crate) use scope::Scope;
 
 use super::lines::starttls::Gate;
 use super::{Detail, Node, Source};
@@ -205,6 +208,12 @@ pub struct Apps {
     resumed: usize,
     /// Replays always start at a conversation's first packet ([`Apps::replay_whole`]).
     whole: bool,
+    /// The conversations fed; the others' packets get no application layer.
+    scope: Scope,
+    /// When only some conversations are fed: their packets, ascending, gathered once (a
+    /// scan keeps up at every packet, and walking every row since the last cost more
+    /// than feeding the few of a DNS filter), and how many of them were passed.
+    scoped: Option<(Vec<u32>, usize)>,
 }
 
 /// Packets ahead that are still fed in order rather than by conversation.
@@ -269,6 +278,36 @@ impl Apps {
         }
     }
 
+    /// Feeds only the conversations of `scope` (a reader of some fields needs no other:
+    /// [`Scope`]).
+    pub(crate) fn scoped(mut self, scope: Scope) -> Self {
+        self.scope = scope;
+        self
+    }
+
+    /// Feeds the conversations of `scope` too, from now on. Those not fed so far are
+    /// then replayed each from its start as its packets are asked for (as when TLS
+    /// records start being opened, [`Apps::open_tls`]), from packets `src` may no longer
+    /// hold: a reader names its fields beforehand ([`Scope::of_fields`]).
+    pub(crate) fn widen(&mut self, scope: Scope) {
+        if !self.scope.covers(scope) {
+            self.scope = self.scope.union(scope);
+            self.scoped = None;
+            self.random = true;
+        }
+    }
+
+    /// Whether row `row`'s conversation is fed (TCP, of the scope).
+    fn feeds(&self, capture: &Capture, row: &PacketRow) -> bool {
+        fed_as(capture, row).is_some_and(|p| self.scope.holds(p)) && is_tcp(capture, row)
+    }
+
+    /// The conversations fed so far.
+    #[cfg(test)]
+    pub(crate) fn fed(&self) -> impl Iterator<Item = u32> + '_ {
+        self.flows.keys().copied()
+    }
+
     /// What is per capture, gathered now if it was not.
     pub(crate) fn index(&mut self, capture: &Capture) -> &Rc<Index> {
         self.index
@@ -302,7 +341,7 @@ impl Apps {
     ) {
         let capture = ctx.capture();
         let row = capture.packets.at(index);
-        if proto_of(capture, &row) == Some(AppProto::Quic) {
+        if proto_of(capture, &row) == Some(AppProto::Quic) && self.scope.holds(AppProto::Quic) {
             // A QUIC datagram: its coalesced packets, each a layer of its own.
             if let (Transport::Udp { .. }, Some(p)) = (
                 summary.transport,
@@ -383,13 +422,31 @@ impl Apps {
             return;
         }
         let mut buf = Vec::new();
+        if self.scope.is_narrow() {
+            let scope = self.scope;
+            let (packets, passed) = self.scoped.get_or_insert_with(|| {
+                let fed = (0u32..).zip(capture.packets.iter());
+                let mine = fed.filter(|(_, r)| {
+                    fed_as(capture, r).is_some_and(|p| scope.holds(p)) && is_tcp(capture, r)
+                });
+                (mine.map(|(i, _)| i).collect(), 0)
+            });
+            let (from, to) = (*passed, packets.partition_point(|&i| (i as usize) < index));
+            let mine: Vec<usize> = packets[from..to].iter().map(|&i| i as usize).collect();
+            *passed = to;
+            self.next = index;
+            for i in mine {
+                let row = capture.packets.at(i);
+                if self.flows.get(&row.flow).is_none_or(|f| f.next <= i) {
+                    self.feed_from(capture, src, i, &row, &mut buf);
+                }
+            }
+            return;
+        }
         let from = self.next;
         for (i, row) in (from..).zip(capture.packets.range(from..index)) {
             self.next = i + 1;
-            if fed_as(capture, &row).is_some()
-                && is_tcp(capture, &row)
-                && self.flows.get(&row.flow).is_none_or(|f| f.next <= i)
-            {
+            if self.feeds(capture, &row) && self.flows.get(&row.flow).is_none_or(|f| f.next <= i) {
                 self.feed_from(capture, src, i, &row, &mut buf);
             }
         }
@@ -421,14 +478,13 @@ impl Apps {
         summary: &Summary,
     ) -> Option<Vec<Pdu>> {
         let mut buf = Vec::new();
-        let app_tcp = |r: &PacketRow| fed_as(capture, r).is_some() && is_tcp(capture, r);
         if !self.random && index >= self.next && index - self.next <= AHEAD {
             self.feed_to(capture, src, index);
             self.next = index + 1;
         } else {
             self.random = true;
             let f = capture.packets.at(index).flow;
-            if app_tcp(&capture.packets.at(index)) {
+            if self.feeds(capture, &capture.packets.at(index)) {
                 let left = self.flows.get(&f).map(|fl| fl.next);
                 // Asked for an earlier packet of the conversation, or one far past where
                 // it was left: start it over, from a later packet where that is safe.
@@ -450,7 +506,7 @@ impl Apps {
             }
         }
         let row = capture.packets.at(index);
-        let proto = fed_as(capture, &row)?;
+        let proto = fed_as(capture, &row).filter(|&p| self.scope.holds(p))?;
         let pdus = match summary.transport {
             Transport::Tcp(_) => {
                 self.feed(capture, index, &row, bytes, summary);

@@ -1,0 +1,219 @@
+//! Which conversations' application layers a reader of some fields needs.
+//!
+//! A filter on `dns.resp.ttl` reads the detail of DNS packets only, but feeding every
+//! conversation's application state in order (each memcached value and HTTP body
+//! reassembled) cost it most of its time and memory: a conversation fed as a protocol
+//! whose layers cannot hold the fields asked for is neither fed nor its packets' detail
+//! built ([`Apps::scoped`](super::Apps::scoped)). The application layers come only from
+//! [`Apps`](super::Apps), and each of them only from conversations fed as some
+//! protocols, so leaving the others out changes no value of those fields.
+
+use crate::capture::app::AppProto;
+use crate::capture::packet::PacketRow;
+use crate::capture::Capture;
+use crate::query::fields::{registry, Fid, FieldType};
+
+/// The conversations whose application layers are fed, by the protocol they are fed as
+/// (`fed_as`: their application protocol, or TLS for a line protocol's after
+/// STARTTLS): all of them, or those of some protocols.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Scope {
+    all: bool,
+    /// A bit per [`AppProto`] (its discriminant), when not `all`.
+    protos: u16,
+}
+
+impl Default for Scope {
+    fn default() -> Self {
+        Self::ALL
+    }
+}
+
+impl Scope {
+    /// Every conversation (the detail pane, the packet list).
+    pub(crate) const ALL: Scope = Scope {
+        all: true,
+        protos: 0,
+    };
+    /// None: fields of the layers below the application's, which no state feeds.
+    pub(crate) const NONE: Scope = Scope {
+        all: false,
+        protos: 0,
+    };
+
+    fn of(protos: &[AppProto]) -> Scope {
+        Scope {
+            all: false,
+            protos: protos.iter().fold(0, |b, &p| b | 1 << p as u16),
+        }
+    }
+
+    /// Those fed as any of either.
+    pub(crate) fn union(self, other: Scope) -> Scope {
+        Scope {
+            all: self.all || other.all,
+            protos: self.protos | other.protos,
+        }
+    }
+
+    /// Every conversation in `other` is in this one.
+    pub(crate) fn covers(self, other: Scope) -> bool {
+        self.all || (!other.all && other.protos & !self.protos == 0)
+    }
+
+    /// Whether the conversations fed as `proto` are in it.
+    pub(crate) fn holds(self, proto: AppProto) -> bool {
+        self.all || self.protos & 1 << proto as u16 != 0
+    }
+
+    /// Whether only some conversations are in it.
+    pub(crate) fn is_narrow(self) -> bool {
+        !self.all
+    }
+
+    /// Whether packet `index`'s conversation may hold a layer of a field whose
+    /// conversations are these: false only when they are some protocols' and it is fed as
+    /// another (one with no application layer of ours may hold SSDP's HTTP, a line
+    /// protocol's layers, those below).
+    pub(crate) fn may_hold(self, capture: &Capture, index: usize) -> bool {
+        if self.all || self.protos == 0 {
+            return true;
+        }
+        capture
+            .packets
+            .get(index)
+            .is_some_and(|row| self.may_hold_row(capture, &row))
+    }
+
+    /// [`Scope::may_hold`] of the packet whose row is `row`.
+    pub(crate) fn may_hold_row(self, capture: &Capture, row: &PacketRow) -> bool {
+        self.all || self.protos == 0 || super::fed_as(capture, row).is_none_or(|p| self.holds(p))
+    }
+
+    /// The conversations the detail values of `fields` need in `capture`.
+    pub(crate) fn of_fields(capture: &Capture, fields: &[Fid]) -> Scope {
+        let inner = capture.app_inner.iter().any(Option::is_some);
+        fields
+            .iter()
+            .fold(Scope::NONE, |s, &f| s.union(Scope::of_field(f, inner)))
+    }
+
+    /// The conversations whose layers can hold `field`; `inner`: the capture's secrets
+    /// open some TLS conversation, whose records may carry any protocol's layers (the
+    /// detail opens them where the ingest did not always name what is inside).
+    pub(crate) fn of_field(field: Fid, inner: bool) -> Scope {
+        if field == Fid::FrameProtocols {
+            // It names every layer of the packet's detail.
+            return Scope::ALL;
+        }
+        let own = [field];
+        let layers: &[Fid] = if field.ty() == FieldType::Protocol {
+            &own
+        } else {
+            registry::layers_of(field)
+        };
+        if layers.is_empty() {
+            return Scope::ALL;
+        }
+        let s = layers
+            .iter()
+            .fold(Scope::NONE, |s, &l| s.union(Scope::of_layer(l, field)));
+        if inner && s.protos != 0 {
+            s.union(Scope::of(&[AppProto::Tls]))
+        } else {
+            s
+        }
+    }
+
+    /// The conversations that can hold a layer `layer` with `field` in it.
+    fn of_layer(layer: Fid, field: Fid) -> Scope {
+        use AppProto as A;
+        match layer {
+            // DNS's layer is also mDNS's and LLMNR's, on their ports (`app/dns.rs`).
+            Fid::Dns | Fid::Mdns | Fid::Llmnr => Scope::of(&[A::Dns]),
+            // An HTTP/1.1 conversation may go on as HTTP/2 (h2c's Upgrade).
+            Fid::Http | Fid::Http2 => Scope::of(&[A::Http, A::Http2]),
+            Fid::Mysql => Scope::of(&[A::Mysql]),
+            Fid::Pgsql => Scope::of(&[A::Pgsql]),
+            Fid::Memcache => Scope::of(&[A::Memcache]),
+            Fid::Resp => Scope::of(&[A::Redis]),
+            Fid::Quic => Scope::of(&[A::Quic]),
+            // MySQL's and PostgreSQL's conversations switch to TLS records (their
+            // SSL requests); QUIC's Initial packets carry TLS's handshake.
+            Fid::Tls => Scope::of(&[A::Tls, A::Mysql, A::Pgsql, A::Quic]),
+            // SSDP's HTTP and the UDP protocols tshark names by port (`udpapp/`) are
+            // read from the datagram alone; the layers below need no state either.
+            Fid::Ssdp
+            | Fid::Dhcp
+            | Fid::Ntp
+            | Fid::Syslog
+            | Fid::Tftp
+            | Fid::Frame
+            | Fid::Eth
+            | Fid::Sll
+            | Fid::Null
+            | Fid::Vlan
+            | Fid::Ip
+            | Fid::Ipv6
+            | Fid::Icmp
+            | Fid::Icmpv6
+            | Fid::Gre
+            | Fid::Vxlan
+            | Fid::Geneve => Scope::NONE,
+            // TCP's analysis is the capture's; its reassembly items are the application
+            // layers' (`tcp.segments` of a PDU cut from several segments).
+            Fid::Tcp
+                if matches!(
+                    field,
+                    Fid::D_tcp_analysis
+                        | Fid::D_tcp_analysis_push_bytes_sent
+                        | Fid::D_tcp_completeness
+                ) =>
+            {
+                Scope::NONE
+            }
+            // The line protocols and SSH show their layers only where no application
+            // layer is shown, `_ws.*` may be any layer's: every conversation.
+            _ => Scope::ALL,
+        }
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use crate::query::fields::lookup;
+
+    fn of(name: &str, inner: bool) -> Scope {
+        Scope::of_field(lookup(name).unwrap(), inner)
+    }
+
+    /// Each field's conversations, as the brief of each protocol's layers says.
+    #[test]
+    fn fields_name_the_conversations_that_can_hold_them() {
+        use AppProto as A;
+        let dns = of("dns.resp.ttl", false);
+        assert!(dns.holds(A::Dns) && !dns.holds(A::Memcache));
+        assert!(!dns.holds(A::Tls));
+        // With secrets, a TLS conversation may carry it.
+        assert!(of("dns.resp.ttl", true).holds(A::Tls));
+        assert!(of("mdns", false).holds(A::Dns));
+        let tls = of("tls.handshake.ciphersuite", false);
+        for p in [A::Tls, A::Mysql, A::Pgsql, A::Quic] {
+            assert!(tls.holds(p), "{p:?}");
+        }
+        assert!(!tls.holds(A::Http) && !tls.holds(A::Memcache));
+        assert_eq!(of("tls", false), tls);
+        let http = of("http.referer", false);
+        assert!(http.holds(A::Http) && http.holds(A::Http2));
+        assert!(!http.holds(A::Dns));
+        assert_eq!(of("ip.src_host", true), Scope::NONE);
+        assert_eq!(of("tcp.completeness", false), Scope::NONE);
+        assert_eq!(of("tcp.segment.count", false), Scope::ALL);
+        assert_eq!(of("smtp.req.command", false), Scope::ALL);
+        assert_eq!(of("_ws.malformed", false), Scope::ALL);
+        assert!(dns.union(tls).covers(dns) && !dns.covers(tls));
+        assert!(Scope::ALL.covers(tls) && !tls.covers(Scope::ALL));
+        assert!(dns.covers(Scope::NONE) && Scope::NONE.covers(Scope::NONE));
+    }
+}
