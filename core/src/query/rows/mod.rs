@@ -16,7 +16,7 @@ use crate::capture::packet::PacketRow;
 use crate::capture::tcp::Kind;
 use crate::capture::Capture;
 use crate::ingest::wire::{self, Layers, Net, Proto, StopReason, Transport};
-use crate::query::detail::{Apps, DetailValues, HeadSays, Pdu};
+use crate::query::detail::{Apps, DetailValues, HeadSays, LineShown, Pdu};
 use crate::query::fields::{self, civil_from_days, Fid, FieldCtx, PacketSource, Value};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -565,6 +565,19 @@ impl<'c> Rows<'c> {
             }
             return;
         }
+        if let Some(shown) = crate::query::detail::line_shown(ctx, src, index, bytes, &s) {
+            // FTP, SMTP, POP, IMAP and Telnet up to an accepted STARTTLS; the TLS records
+            // after it are the application layer's.
+            match shown {
+                LineShown::Named(protocol, info) => {
+                    row.protocol = protocol.into();
+                    row.info = tcp::analysis(capture, index) + &info;
+                }
+                LineShown::Gathered => row.info.push_str(" [TCP segment of a reassembled PDU]"),
+                LineShown::Tcp => {}
+            }
+            return;
+        }
         let tcp_line = row.info.clone();
         self.application(index, bytes, &s, src, Some((tcp_line, payload)), row);
     }
@@ -608,7 +621,9 @@ impl<'c> Rows<'c> {
     ) {
         let capture = self.capture;
         let p = capture.packets.at(index);
-        let Some(proto) = capture.app_protos.get(p.flow as usize).copied().flatten() else {
+        // (A line-based conversation is fed as TLS: its records after an accepted
+        // STARTTLS.)
+        let Some(proto) = crate::query::detail::fed_as(capture, &p) else {
             return;
         };
         // Bytes TCP had seen before go to no dissector: the segment shows its TCP line.
@@ -695,7 +710,7 @@ impl<'c> Rows<'c> {
                         Some(text) => analysis + &text,
                         None => tcp_line.clone(),
                     };
-                    row.info.push_str(" [TCP segment of a reassembled PDU]");
+                    mark_segment(&mut row.info);
                     return;
                 }
                 Some(HeadSays::Completes | HeadSays::Follows) => by_head = true,
@@ -766,7 +781,7 @@ impl<'c> Rows<'c> {
                 Some(text) => analysis + &text,
                 None => tcp_line,
             };
-            row.info.push_str(" [TCP segment of a reassembled PDU]");
+            mark_segment(&mut row.info);
             return;
         }
         if payload > 0 && self.apps.held(capture, index) {
@@ -802,6 +817,15 @@ impl Row {
     pub fn is_column(f: Fid) -> bool {
         (Fid::ColNumber..=Fid::ColInfo).contains(&f)
     }
+}
+
+/// Marks a segment TCP holds for a PDU not complete yet, after what its dissector wrote
+/// (`col_append_sep_str`: no separator when it wrote nothing).
+fn mark_segment(info: &mut String) {
+    if !info.is_empty() {
+        info.push(' ');
+    }
+    info.push_str("[TCP segment of a reassembled PDU]");
 }
 
 /// True when packet `p` went from the client of its application conversation.

@@ -1544,7 +1544,7 @@ fn proto_of(capture: &Capture, row: &PacketRow) -> Option<AppProto> {
 
 /// The protocol a packet's conversation is fed as: its application protocol, or TLS
 /// for a line-based conversation that may switch to it ([`Gate`]).
-fn fed_as(capture: &Capture, row: &PacketRow) -> Option<AppProto> {
+pub(crate) fn fed_as(capture: &Capture, row: &PacketRow) -> Option<AppProto> {
     proto_of(capture, row).or_else(|| Gate::of(capture, row).map(|_| AppProto::Tls))
 }
 

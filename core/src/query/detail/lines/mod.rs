@@ -28,58 +28,79 @@ use crate::query::fields::{FieldCtx, PacketSource};
 /// others of a line cut over segments, or for SMTP's DATA command.
 const MAX_LOOK: usize = 4096;
 
-/// Adds the layer of the line-based protocol packet `index` carries, if its
-/// conversation is one (`bytes`: its frame, `summary`: its headers); returns whether
-/// the payload is accounted for (a layer added, or a segment of a line that a later
-/// segment ends), so that it is not `data`.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn layers(
+/// What a segment of a line-based conversation is to its protocol: the detail's layer
+/// and the packet list's row are both made from it.
+enum Segment {
+    /// A retransmission, which TCP hands to no dissector: nothing above TCP.
+    Withheld,
+    /// A segment of a line that a later segment ends (SMTP, IMAP): nothing above TCP,
+    /// its bytes gathered into that segment's.
+    Inside,
+    /// No item of the protocol: after an accepted STARTTLS the bytes are TLS.
+    Other,
+    /// The item alone, over the payload (at `start` in the frame, `len` bytes): an earlier
+    /// segment could not be read (a source that holds only the packets at hand), or
+    /// SMTP's client sent DATA or AUTH before (a message or credentials, which
+    /// `packet-smtp.c` follows with state not kept here).
+    Alone {
+        proto: &'static str,
+        start: usize,
+        len: usize,
+        to_server: bool,
+    },
+    /// The lines the segment ends: `pdu`, its own payload (at `start` in the frame) or,
+    /// when `pieces` (frame number, length) lists the segments it gathered, theirs and
+    /// its own.
+    Lines {
+        proto: &'static str,
+        pdu: Vec<u8>,
+        start: usize,
+        pieces: Vec<(u64, usize)>,
+        to_server: bool,
+    },
+}
+
+/// What packet `index` (its frame `bytes`, its headers `summary`) is to the line-based
+/// protocol of its conversation; None when its conversation is none or it carries no
+/// payload.
+fn segment(
     ctx: &mut FieldCtx<'_>,
     src: &mut dyn PacketSource,
     index: usize,
     bytes: &[u8],
     summary: &Summary,
-    d: &mut Detail,
-    protocols: &mut Vec<&'static str>,
-) -> bool {
+) -> Option<Segment> {
     let capture = ctx.capture();
     let row = capture.packets.at(index);
     if row.flow == NO_FLOW {
-        return false;
+        return None;
     }
-    let Some(conv) = capture.conversations.get(row.flow as usize) else {
-        return false;
-    };
+    let conv = capture.conversations.get(row.flow as usize)?;
     if conv.proto != L4::Tcp {
-        return false;
+        return None;
     }
-    let Some(proto) = tcpapps::proto_of([conv.port_a, conv.port_b]) else {
-        return false;
-    };
+    let proto = tcpapps::proto_of([conv.port_a, conv.port_b])?;
     let Some(Framing::Lines(_)) = tcpapps::framing(proto) else {
-        return false;
+        return None;
     };
-    let Some(p) = summary.payload.filter(|p| !p.reassembled && p.len > 0) else {
-        return false;
-    };
+    let p = summary.payload.filter(|p| !p.reassembled && p.len > 0)?;
     let start = p.offset as usize;
-    let Some(payload) = bytes.get(start..start + p.len as usize) else {
-        return false;
-    };
+    let payload = bytes.get(start..start + p.len as usize)?;
     if crate::query::fields::withheld(capture, index) {
-        // A retransmission TCP hands to no dissector: nothing above TCP.
-        return true;
+        return Some(Segment::Withheld);
     }
     let to_server = to_server(proto, [conv.port_a, conv.port_b], row.dir());
     let gathers = matches!(proto, "smtp" | "imap");
     ctx.begin_with_bytes(index, bytes);
     let item = ctx.tcpapp_item(proto, src);
     if !item {
-        // A segment of a line a later segment ends shows nothing above TCP; after an
-        // accepted STARTTLS the bytes are TLS, not dissected here.
         let inside = gathers && line_ended_later(ctx, src, index, &row);
         ctx.begin_with_bytes(index, bytes);
-        return inside;
+        return Some(if inside {
+            Segment::Inside
+        } else {
+            Segment::Other
+        });
     }
     // The segments before it whose line it ends.
     let before = if gathers {
@@ -94,27 +115,69 @@ pub(super) fn layers(
     };
     ctx.begin_with_bytes(index, bytes);
     let (Some(before), Some(false)) = (before, stateful) else {
-        // An earlier segment could not be read (a source that holds only the packets at
-        // hand), or SMTP's client sent DATA or AUTH before (a message or credentials,
-        // which `packet-smtp.c` follows with state not kept here): the item alone.
-        d.layers
-            .push(Node::proto(proto, proto_title(proto), start, payload.len()));
-        protocols.push(proto);
-        return true;
+        return Some(Segment::Alone {
+            proto,
+            start,
+            len: payload.len(),
+            to_server,
+        });
     };
-    let (pdu, base, source) = if before.is_empty() {
-        (payload.to_vec(), start, 0)
-    } else {
-        let mut pdu = Vec::new();
-        let mut pieces = Vec::new();
-        for (j, b) in &before {
-            pieces.push((*j as u64 + 1, b.len()));
-            pdu.extend_from_slice(b);
-        }
+    let mut pdu = Vec::new();
+    let mut pieces = Vec::new();
+    for (j, b) in &before {
+        pieces.push((*j as u64 + 1, b.len()));
+        pdu.extend_from_slice(b);
+    }
+    if !pieces.is_empty() {
         pieces.push((index as u64 + 1, payload.len()));
-        pdu.extend_from_slice(payload);
-        let s = reassembled(d, Gathered::Tcp, &pieces, &pdu);
-        (pdu, 0, s)
+    }
+    pdu.extend_from_slice(payload);
+    Some(Segment::Lines {
+        proto,
+        pdu,
+        start,
+        pieces,
+        to_server,
+    })
+}
+
+/// Adds the layer of the line-based protocol packet `index` carries, if its
+/// conversation is one (`bytes`: its frame, `summary`: its headers); returns whether
+/// the payload is accounted for (a layer added, or a segment of a line that a later
+/// segment ends), so that it is not `data`.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn layers(
+    ctx: &mut FieldCtx<'_>,
+    src: &mut dyn PacketSource,
+    index: usize,
+    bytes: &[u8],
+    summary: &Summary,
+    d: &mut Detail,
+    protocols: &mut Vec<&'static str>,
+) -> bool {
+    let (proto, pdu, start, pieces, to_server) = match segment(ctx, src, index, bytes, summary) {
+        None | Some(Segment::Other) => return false,
+        Some(Segment::Withheld | Segment::Inside) => return true,
+        Some(Segment::Alone {
+            proto, start, len, ..
+        }) => {
+            d.layers
+                .push(Node::proto(proto, proto_title(proto), start, len));
+            protocols.push(proto);
+            return true;
+        }
+        Some(Segment::Lines {
+            proto,
+            pdu,
+            start,
+            pieces,
+            to_server,
+        }) => (proto, pdu, start, pieces, to_server),
+    };
+    let (base, source) = if pieces.is_empty() {
+        (start, 0)
+    } else {
+        (0, reassembled(d, Gathered::Tcp, &pieces, &pdu))
     };
     let nodes = match proto {
         "ftp" => ftp::dissect(&pdu, base, to_server),
@@ -122,9 +185,9 @@ pub(super) fn layers(
             Some(n) => n,
             None => return false,
         },
-        "smtp" => smtp::dissect(&pdu, base, to_server),
+        "smtp" => smtp::dissect(&pdu, base, to_server).0,
         "imap" => {
-            let (nodes, threw) = imap::dissect(&pdu, base, to_server);
+            let imap::Dissected { nodes, threw, .. } = imap::dissect(&pdu, base, to_server);
             if threw && source != 0 {
                 // TCP adds the tree of the segments after its dissector returns.
                 if d.layers.last().is_some_and(|n| n.name == "tcp.segments") {
@@ -142,6 +205,66 @@ pub(super) fn layers(
     }
     protocols.push(proto);
     true
+}
+
+/// What the packet list shows of a segment of a line-based conversation.
+pub(crate) enum Shown {
+    /// The protocol's Protocol and Info columns (`FTP`, `Request: USER a`).
+    Named(&'static str, String),
+    /// A segment of a line a later segment ends: TCP's line, marked as a segment of a
+    /// reassembled PDU.
+    Gathered,
+    /// Its TCP line alone (a retransmission, a POP segment that continues a reply).
+    Tcp,
+}
+
+/// The packet list's columns of packet `index` (its frame `bytes`, its headers
+/// `summary`) of a line-based conversation, as tshark 4.0's dissectors word them (their
+/// `col_` calls): made from the same lines as its detail. None when the conversation is
+/// none, the segment carries no payload, or it comes after an accepted STARTTLS (its
+/// bytes are TLS records, the application layers' rows).
+pub(crate) fn shown(
+    ctx: &mut FieldCtx<'_>,
+    src: &mut dyn PacketSource,
+    index: usize,
+    bytes: &[u8],
+    summary: &Summary,
+) -> Option<Shown> {
+    let (proto, pdu, to_server) = match segment(ctx, src, index, bytes, summary)? {
+        Segment::Other => return None,
+        Segment::Withheld => return Some(Shown::Tcp),
+        Segment::Inside => return Some(Shown::Gathered),
+        Segment::Alone {
+            proto,
+            start,
+            len,
+            to_server,
+        } => (proto, bytes.get(start..start + len)?.to_vec(), to_server),
+        Segment::Lines {
+            proto,
+            pdu,
+            to_server,
+            ..
+        } => (proto, pdu, to_server),
+    };
+    let (len, _) = line_end(&pdu, 0);
+    let first = escape(&pdu[..len]);
+    let side = if to_server { "Request" } else { "Response" };
+    let short = if to_server { "C" } else { "S" };
+    Some(match proto {
+        "ftp" => Shown::Named("FTP", format!("{side}: {first}")),
+        "pop" if pop::continues(&pdu, to_server) => Shown::Tcp,
+        "pop" => Shown::Named("POP", format!("{short}: {first}")),
+        "smtp" => Shown::Named("SMTP", smtp::dissect(&pdu, 0, to_server).1),
+        "imap" => {
+            let d = imap::dissect(&pdu, 0, to_server);
+            let line = escape(pdu.get(d.info).unwrap_or_default());
+            // The dissector threw: the packet is malformed from there.
+            let tail = if d.threw { "[Malformed Packet]" } else { "" };
+            Shown::Named("IMAP", format!("{side}: {line}{tail}"))
+        }
+        _ => Shown::Named("TELNET", "Telnet Data ...".into()),
+    })
 }
 
 /// Whether a packet sent in direction `dir` of a conversation with ports `ports` goes to
