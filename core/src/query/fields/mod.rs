@@ -167,6 +167,22 @@ pub fn reads_detail(capture: &Capture, fields: &[Fid]) -> bool {
             .iter()
             .any(|&f| registry::layers_of(f).contains(&Fid::Ssdp))
             && udp::may_carry(capture, "ssdp"))
+        || (fields
+            .iter()
+            .any(|f| matches!(f, Fid::Tls | Fid::TlsHandshakeType))
+            && may_starttls(capture))
+}
+
+/// Whether a conversation of `capture` is one of a line-based protocol with a STARTTLS
+/// (FTP, SMTP, POP, IMAP): its `tls` and `tls.handshake.type` after the switch are the
+/// detail's, which reads the packets' bytes.
+pub fn may_starttls(capture: &Capture) -> bool {
+    capture.conversations.iter().any(|c| {
+        c.proto == L4::Tcp
+            && tcpapps::proto_of([c.port_a, c.port_b])
+                .and_then(tcpapps::framing)
+                .is_some_and(|f| matches!(f, tcpapps::Framing::Lines(l) if l.has_starttls()))
+    })
 }
 
 /// Reads the fields of [`Status::Detail`] from packets' detail trees. The detail is built
@@ -687,6 +703,12 @@ impl<'c> FieldCtx<'c> {
                     arena: &mut self.arena,
                 },
             );
+            return;
+        }
+        if field == Fid::TlsHandshakeType && self.lines_conversation() {
+            // TLS after an accepted STARTTLS, as the detail shows it (no collector
+            // follows these conversations).
+            self.detail_values(field, layer, registry::layers_of(field), src, out);
             return;
         }
         if pdu::proto_of(field).is_some() || field == Fid::TlsHandshakeType {

@@ -89,6 +89,13 @@ pub fn framing(name: &str) -> Option<Framing> {
     })
 }
 
+impl Lines {
+    /// Whether the protocol has a STARTTLS, after which its conversation may be TLS.
+    pub fn has_starttls(&self) -> bool {
+        !self.starttls.is_empty()
+    }
+}
+
 /// The protocol of this module a TCP conversation with ports `ports` is, if any.
 pub fn proto_of(ports: [u16; 2]) -> Option<&'static str> {
     foreign_proto(L4::Tcp, ports).filter(|n| framing(n).is_some())

@@ -324,17 +324,21 @@ impl<'c> Rows<'c> {
                 out.extend(more);
             }
         }
-        let app = c
+        if crate::query::detail::fed_as(c, &p).is_none() {
+            return (out, Vec::new(), None);
+        }
+        // A line-based conversation (FTP, SMTP …) is worded from its lines since its
+        // start, which say where a STARTTLS switched it to TLS: no PDU's head will do.
+        let lines = c
             .app_protos
             .get(p.flow as usize)
             .copied()
             .flatten()
-            .is_some();
-        if !app {
-            return (out, Vec::new(), None);
+            .is_none();
+        if lines {
+            out.extend(self.line_ends(index));
         }
-        let heads = self
-            .heads
+        let heads = (self.heads && !lines)
             .then(|| self.apps.segment_reads(c, index))
             .flatten()
             .map(|mut v| {
@@ -355,6 +359,39 @@ impl<'c> Rows<'c> {
         }
         (out, back, heads)
     }
+
+    /// For a segment of an SMTP or IMAP conversation, which gather a line cut over
+    /// segments: the next [`Rows::LINE_AHEAD`] segments with payload its way, one of
+    /// which ends the line it may begin (the row of a segment inside a line says so).
+    fn line_ends(&self, index: usize) -> Vec<usize> {
+        let c = self.capture;
+        let p = c.packets.at(index);
+        let gathers = c
+            .conversations
+            .get(p.flow as usize)
+            .and_then(|conv| fields::tcpapps::proto_of([conv.port_a, conv.port_b]))
+            .is_some_and(|proto| matches!(proto, "smtp" | "imap"));
+        if !gathers {
+            return Vec::new();
+        }
+        // As far as the detail looks for it (`detail::lines`).
+        let start = index + 1;
+        let end = c.packets.len().min(start + Self::MAX_WANTED);
+        (start..)
+            .zip(c.packets.range(start.min(end)..end))
+            .filter(|(_, q)| q.flow == p.flow && q.dir() == p.dir())
+            .filter(|(_, q)| {
+                !matches!(q.tcp, crate::capture::packet::TcpHeader::One { len: 0, .. })
+            })
+            .map(|(j, _)| j)
+            .take(Self::LINE_AHEAD)
+            .collect()
+    }
+
+    /// The most segments after one of an SMTP or IMAP conversation [`Rows::wanted`] asks
+    /// for, to find the one that ends a line it begins: a line cut over more shows its
+    /// segments' TCP line alone, when the rows are made from those packets only.
+    pub const LINE_AHEAD: usize = 8;
 
     /// The first packet of the earliest request or response of its conversation that
     /// packet `index` is part of (the ingest's transactions say where they start);
@@ -904,6 +941,74 @@ mod test {
                     got[&frame],
                     (protocol.to_owned(), info.to_owned()),
                     "frame {frame}"
+                );
+            }
+        }
+    }
+
+    /// The rows of FTP, SMTP, POP, IMAP and Telnet conversations, and of their TLS
+    /// records after an accepted STARTTLS, are tshark's (the columns golden compares
+    /// them all) and the same made alone, from only the packets [`Rows::wanted`] names,
+    /// as the page makes them.
+    #[test]
+    fn line_protocol_rows_alone_are_those_in_order() {
+        use crate::capture::packet::PacketRow;
+        use crate::ingest::app::testkit;
+        use crate::query::fields::{MemorySource, PacketSource};
+        struct Only<'a>(MemorySource<'a>, Vec<usize>);
+        impl PacketSource for Only<'_> {
+            fn read(&mut self, i: usize, row: &PacketRow, buf: &mut Vec<u8>) -> bool {
+                self.1.contains(&i) && self.0.read(i, row, buf)
+            }
+        }
+        // tshark 4.0 on lines.pcap.
+        let want = [
+            (5, "FTP", "Request: USER a"),
+            (8, "FTP", "Response: word required"),
+            (13, "TCP", "[TCP segment of a reassembled PDU]"),
+            (17, "TELNET", "Telnet Data ..."),
+            (25, "SMTP", "S: 250-mail | OK"),
+            (26, "TCP", "41025 → 25 [PSH, ACK] Seq=9 Ack=35 Win=65535 Len=7 [TCP segment of a reassembled PDU]"),
+            (27, "SMTP", "C: MAIL FROM:<a@b>"),
+            (42, "POP", "S: +OK Begin TLS"),
+            (47, "IMAP", "Response: * OK IMAP"),
+            (50, "IMAP", "Request: a1 LOGIN a b[Malformed Packet]"),
+            (54, "TCP", "[TCP segment of a reassembled PDU]"),
+        ];
+        for name in ["lines.pcap", "detail.pcap"] {
+            let path = testkit::path(&format!("tests/data/tcpapps/{name}")).unwrap();
+            let bytes = std::fs::read(path).unwrap();
+            let c = crate::ingest::ingest_bytes(name, &bytes);
+            let mut in_order = Rows::new(&c);
+            let mut ctx = FieldCtx::new(&c);
+            let mut all = MemorySource {
+                files: vec![&bytes],
+            };
+            let rows: Vec<Row> = (0..c.packets.len())
+                .map(|i| in_order.row(&mut ctx, i, None, &mut all))
+                .collect();
+            if name == "lines.pcap" {
+                for (frame, protocol, info) in want {
+                    let r = &rows[frame - 1];
+                    assert_eq!((r.protocol.as_str(), r.info.as_str()), (protocol, info));
+                }
+            }
+            for (i, want) in rows.iter().enumerate() {
+                let mut alone = Rows::new(&c).sparse();
+                let mut reads = alone.wanted(i);
+                reads.push(i);
+                let mut only = Only(
+                    MemorySource {
+                        files: vec![&bytes],
+                    },
+                    reads,
+                );
+                let got = alone.row(&mut FieldCtx::new(&c), i, None, &mut only);
+                assert_eq!(
+                    (&got.protocol, &got.info),
+                    (&want.protocol, &want.info),
+                    "{name} frame {}",
+                    i + 1
                 );
             }
         }
