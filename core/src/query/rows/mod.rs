@@ -975,7 +975,7 @@ mod test {
             (50, "IMAP", "Request: a1 LOGIN a b[Malformed Packet]"),
             (54, "TCP", "[TCP segment of a reassembled PDU]"),
         ];
-        for name in ["lines.pcap", "detail.pcap"] {
+        for name in ["lines.pcap", "detail.pcap", "rows.pcap"] {
             let path = testkit::path(&format!("tests/data/tcpapps/{name}")).unwrap();
             let bytes = std::fs::read(path).unwrap();
             let c = crate::ingest::ingest_bytes(name, &bytes);
@@ -987,6 +987,14 @@ mod test {
             let rows: Vec<Row> = (0..c.packets.len())
                 .map(|i| in_order.row(&mut ctx, i, None, &mut all))
                 .collect();
+            if name == "rows.pcap" {
+                // A multi-line reply's later segments (tshark 4.0).
+                let r = &rows[6];
+                assert_eq!(
+                    (r.protocol.as_str(), r.info.as_str()),
+                    ("POP", "S: DATA fragment, 20 bytes")
+                );
+            }
             if name == "lines.pcap" {
                 for (frame, protocol, info) in want {
                     let r = &rows[frame - 1];

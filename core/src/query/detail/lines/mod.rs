@@ -214,7 +214,7 @@ pub(crate) enum Shown {
     /// A segment of a line a later segment ends: TCP's line, marked as a segment of a
     /// reassembled PDU.
     Gathered,
-    /// Its TCP line alone (a retransmission, a POP segment that continues a reply).
+    /// Its TCP line alone (a retransmission).
     Tcp,
 }
 
@@ -253,7 +253,11 @@ pub(crate) fn shown(
     let short = if to_server { "C" } else { "S" };
     Some(match proto {
         "ftp" => Shown::Named("FTP", format!("{side}: {first}")),
-        "pop" if pop::continues(&pdu, to_server) => Shown::Tcp,
+        // A multi-line reply's later segments (a message RETR fetched).
+        "pop" if pop::continues(&pdu, to_server) => {
+            let s = if pdu.len() == 1 { "" } else { "s" };
+            Shown::Named("POP", format!("S: DATA fragment, {} byte{s}", pdu.len()))
+        }
         "pop" => Shown::Named("POP", format!("{short}: {first}")),
         "smtp" => Shown::Named("SMTP", smtp::dissect(&pdu, 0, to_server).1),
         "imap" => {
