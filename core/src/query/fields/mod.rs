@@ -261,6 +261,9 @@ pub struct FieldCtx<'c> {
 struct FramedConv {
     framing: tcpapps::Framing,
     lines: tcpapps::LineState,
+    /// The first segment where an SMTP client sent DATA, BDAT or AUTH
+    /// ([`tcpapps::opens_state`]).
+    stateful_from: Option<usize>,
     /// Its segments with payload that TCP hands on, in order.
     segments: Vec<usize>,
     /// How many of them were fed, and what each fed showed: (completes a PDU, one that
@@ -1078,6 +1081,7 @@ impl<'c> FieldCtx<'c> {
                 FramedConv {
                     framing,
                     lines: Default::default(),
+                    stateful_from: None,
                     segments: payload_segments(capture, flow, first, usize::MAX),
                     shown: Vec::new(),
                     sides: Default::default(),
@@ -1103,6 +1107,14 @@ impl<'c> FieldCtx<'c> {
                             _ => server == 0,
                         };
                         shown.0 = c.lines.segment(l, to_server, payload);
+                        if proto == "smtp"
+                            && to_server
+                            && shown.0
+                            && c.stateful_from.is_none()
+                            && tcpapps::opens_state(payload)
+                        {
+                            c.stateful_from = Some(j);
+                        }
                     }
                     tcpapps::Framing::Segment => shown.0 = true,
                 }
@@ -1115,6 +1127,17 @@ impl<'c> FieldCtx<'c> {
             .map(|k| c.shown[k]);
         self.framed.insert(flow, c);
         found.is_some_and(|(item, carries_smb)| item && (!smb || carries_smb))
+    }
+
+    /// Whether the client of the current packet's SMTP conversation sent DATA, BDAT or
+    /// AUTH before it (what it sends after them is a message or credentials, followed by
+    /// `packet-smtp.c` with state of its own), as far as [`FieldCtx::tcpapp_item`] has
+    /// followed the conversation (up to the current packet once asked about it).
+    pub fn smtp_client_stateful(&self) -> bool {
+        self.framed
+            .get(&self.row.flow)
+            .and_then(|c| c.stateful_from)
+            .is_some_and(|j| j < self.index)
     }
 
     /// Whether the current packet's conversation is one of a line-based protocol of

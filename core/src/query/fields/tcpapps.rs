@@ -204,6 +204,17 @@ impl LineState {
     }
 }
 
+/// Whether an SMTP client's segment `b` has a line that starts DATA, BDAT or AUTH: what
+/// the client sends after it is a message or credentials.
+pub fn opens_state(b: &[u8]) -> bool {
+    b.split(|&c| c == b'\n').any(|line| {
+        let w = line.get(..4).unwrap_or(line);
+        [&b"DATA"[..], b"BDAT", b"AUTH"]
+            .iter()
+            .any(|c| w.eq_ignore_ascii_case(c))
+    })
+}
+
 /// One direction's place in the stream: the header bytes of the PDU begun, or how many
 /// bytes of its body are still to come.
 #[derive(Default, Clone)]

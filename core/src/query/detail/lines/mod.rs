@@ -25,7 +25,7 @@ use crate::query::fields::tcpapps::{self, Framing};
 use crate::query::fields::{FieldCtx, PacketSource};
 
 /// The most packets of a conversation looked at before or after a segment for the
-/// others of a line cut over segments, or for SMTP's DATA command.
+/// others of a line cut over segments.
 const MAX_LOOK: usize = 4096;
 
 /// What a segment of a line-based conversation is to its protocol: the detail's layer
@@ -103,18 +103,15 @@ fn segment(
         });
     }
     // The segments before it whose line it ends.
+    // (Known once the conversation was followed up to this packet, above.)
+    let stateful = proto == "smtp" && to_server && ctx.smtp_client_stateful();
     let before = if gathers {
         gathered_before(ctx, src, index, &row)
     } else {
         Some(Vec::new())
     };
-    let stateful = if proto == "smtp" && to_server {
-        client_sent_data(ctx, src, index, &row)
-    } else {
-        Some(false)
-    };
     ctx.begin_with_bytes(index, bytes);
-    let (Some(before), Some(false)) = (before, stateful) else {
+    let (Some(before), false) = (before, stateful) else {
         return Some(Segment::Alone {
             proto,
             start,
@@ -301,32 +298,28 @@ fn payload_at(ctx: &FieldCtx<'_>, src: &mut dyn PacketSource, j: usize) -> Optio
     payload_of(&s, &buf, &[]).map(<[u8]>::to_vec)
 }
 
-/// The segments of the same conversation and direction as packet `index` that carry
-/// payload TCP hands on, before it (`back`) or after it, nearest first.
-fn same_side(ctx: &mut FieldCtx<'_>, index: usize, row: &PacketRow, back: bool) -> Vec<usize> {
-    let capture = ctx.capture();
+/// The packets of the same conversation and direction as packet `index`, before it
+/// (`back`) or after it, nearest first, among the [`MAX_LOOK`] nearest: found as they are
+/// asked for (the callers stop at the first they look for; each row of a long
+/// conversation asks).
+fn same_side<'a>(
+    capture: &'a crate::capture::Capture,
+    index: usize,
+    row: &PacketRow,
+    back: bool,
+) -> impl Iterator<Item = usize> + 'a {
     let n = capture.packets.len();
-    let mut out = Vec::new();
-    let mut j = index;
-    for _ in 0..MAX_LOOK {
-        j = if back {
-            match j.checked_sub(1) {
-                Some(j) => j,
-                None => break,
-            }
-        } else {
-            j += 1;
-            if j >= n {
-                break;
-            }
-            j
-        };
-        let r = capture.packets.at(j);
-        if r.flow == row.flow && r.dir() == row.dir() {
-            out.push(j);
-        }
-    }
-    out
+    let (flow, dir) = (row.flow, row.dir());
+    let near: Box<dyn Iterator<Item = usize>> = if back {
+        Box::new((index.saturating_sub(MAX_LOOK)..index).rev())
+    } else {
+        Box::new(index + 1..n.min(index + 1 + MAX_LOOK))
+    };
+    let mut rows = capture.packets.reader();
+    near.filter(move |&j| {
+        let r = rows.at(j);
+        r.flow == flow && r.dir() == dir
+    })
 }
 
 /// Whether a later segment of the same side has the protocol's item (it ends the line
@@ -340,7 +333,7 @@ fn line_ended_later(
     row: &PacketRow,
 ) -> bool {
     let proto = proto_name(ctx, row);
-    for j in same_side(ctx, index, row, false) {
+    for j in same_side(ctx.capture(), index, row, false) {
         if payload_at(ctx, src, j).is_none() {
             return false;
         }
@@ -363,7 +356,7 @@ fn gathered_before(
 ) -> Option<Vec<(usize, Vec<u8>)>> {
     let proto = proto_name(ctx, row);
     let mut out = Vec::new();
-    for j in same_side(ctx, index, row, true) {
+    for j in same_side(ctx.capture(), index, row, true) {
         ctx.begin(j);
         if ctx.tcpapp_item(proto, src) {
             break;
@@ -385,35 +378,6 @@ fn gathered_before(
     }
     out.reverse();
     Some(out)
-}
-
-/// Whether the client of an SMTP conversation sent DATA, BDAT or AUTH before packet
-/// `index`: what it sends after them is a message or credentials, which
-/// `packet-smtp.c` follows with state this module does not keep. None when one of its
-/// segments could not be read.
-fn client_sent_data(
-    ctx: &mut FieldCtx<'_>,
-    src: &mut dyn PacketSource,
-    index: usize,
-    row: &PacketRow,
-) -> Option<bool> {
-    for j in same_side(ctx, index, row, true) {
-        let r = ctx.capture().packets.at(j);
-        if matches!(r.tcp, crate::capture::packet::TcpHeader::One { len: 0, .. }) {
-            continue;
-        }
-        let p = payload_at(ctx, src, j)?;
-        let stateful = p.split(|&c| c == b'\n').any(|line| {
-            let w = line.get(..4).unwrap_or(line);
-            [&b"DATA"[..], b"BDAT", b"AUTH"]
-                .iter()
-                .any(|c| w.eq_ignore_ascii_case(c))
-        });
-        if stateful {
-            return Some(true);
-        }
-    }
-    Some(false)
 }
 
 /// The text of a protocol's item.
