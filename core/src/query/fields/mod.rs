@@ -264,6 +264,8 @@ struct FramedConv {
     /// The first segment where an SMTP client sent DATA, BDAT or AUTH
     /// ([`tcpapps::opens_state`]).
     stateful_from: Option<usize>,
+    /// The segment whose reply accepted a STARTTLS: the bytes after it are TLS.
+    switched_at: Option<usize>,
     /// Its segments with payload that TCP hands on, in order.
     segments: Vec<usize>,
     /// How many of them were fed, and what each fed showed: (completes a PDU, one that
@@ -1082,6 +1084,7 @@ impl<'c> FieldCtx<'c> {
                     framing,
                     lines: Default::default(),
                     stateful_from: None,
+                    switched_at: None,
                     segments: payload_segments(capture, flow, first, usize::MAX),
                     shown: Vec::new(),
                     sides: Default::default(),
@@ -1115,6 +1118,9 @@ impl<'c> FieldCtx<'c> {
                         {
                             c.stateful_from = Some(j);
                         }
+                        if c.lines.switched() && c.switched_at.is_none() {
+                            c.switched_at = Some(j);
+                        }
                     }
                     tcpapps::Framing::Segment => shown.0 = true,
                 }
@@ -1137,6 +1143,15 @@ impl<'c> FieldCtx<'c> {
         self.framed
             .get(&self.row.flow)
             .and_then(|c| c.stateful_from)
+            .is_some_and(|j| j < self.index)
+    }
+
+    /// Whether the current packet comes after the reply that accepted its line-based
+    /// conversation's STARTTLS, as far as [`FieldCtx::tcpapp_item`] has followed it.
+    pub fn after_starttls(&self) -> bool {
+        self.framed
+            .get(&self.row.flow)
+            .and_then(|c| c.switched_at)
             .is_some_and(|j| j < self.index)
     }
 

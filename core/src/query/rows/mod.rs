@@ -355,10 +355,17 @@ impl<'c> Rows<'c> {
             .map(|(j, _)| j)
             .collect();
         if back.len() > Self::MAX_WANTED {
-            back.drain(..back.len() - Self::MAX_WANTED);
+            // A line-based conversation's first packets say where STARTTLS switched it
+            // to TLS (early in it): kept before the nearest.
+            let head = if lines { Self::LINE_HEAD } else { 0 };
+            back.drain(head..back.len() - (Self::MAX_WANTED - head));
         }
         (out, back, heads)
     }
+
+    /// How many of a line-based conversation's first packets [`Rows::wanted`] keeps
+    /// when it cannot ask for every packet back to the first ([`Rows::MAX_WANTED`]).
+    pub const LINE_HEAD: usize = 64;
 
     /// For a segment of an SMTP or IMAP conversation, which gather a line cut over
     /// segments: the next [`Rows::LINE_AHEAD`] segments with payload its way, one of
@@ -1020,6 +1027,100 @@ mod test {
                 );
             }
         }
+    }
+
+    /// A TLS record of an SMTP conversation too long for [`Rows::wanted`] to name every
+    /// packet back to its first, made alone from those it names, is TLS as in order: the
+    /// conversation's first packets, where STARTTLS switched it, are among them.
+    #[test]
+    fn a_long_conversation_after_starttls_alone_is_tls() {
+        use crate::capture::packet::PacketRow;
+        use crate::query::fields::{MemorySource, PacketSource};
+        struct Only<'a>(MemorySource<'a>, Vec<usize>);
+        impl PacketSource for Only<'_> {
+            fn read(&mut self, i: usize, row: &PacketRow, buf: &mut Vec<u8>) -> bool {
+                self.1.contains(&i) && self.0.read(i, row, buf)
+            }
+        }
+        // Ethernet, IPv4 and TCP (PSH, ACK) from 10.0.0.1:40025 to 10.0.0.2:25 or back.
+        let segment = |to_server: bool, seq: u32, ack: u32, payload: &[u8]| {
+            let (src, dst, sport, dport) = if to_server {
+                (1u8, 2u8, 40025u16, 25u16)
+            } else {
+                (2, 1, 25, 40025)
+            };
+            let mut f = vec![0, 0, 0, 0, 0, dst, 0, 0, 0, 0, 0, src, 8, 0];
+            f.extend_from_slice(&[0x45, 0]);
+            f.extend_from_slice(&(40 + payload.len() as u16).to_be_bytes());
+            f.extend_from_slice(&[0, 1, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, src, 10, 0, 0, dst]);
+            f.extend_from_slice(&sport.to_be_bytes());
+            f.extend_from_slice(&dport.to_be_bytes());
+            f.extend_from_slice(&seq.to_be_bytes());
+            f.extend_from_slice(&ack.to_be_bytes());
+            f.extend_from_slice(&[0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0]);
+            f.extend_from_slice(payload);
+            f
+        };
+        let record = [0x17, 3, 3, 0, 5, 1, 2, 3, 4, 5];
+        let mut talk: Vec<(bool, Vec<u8>)> = vec![
+            (false, b"220 mail\r\n".to_vec()),
+            (true, b"STARTTLS\r\n".to_vec()),
+            (false, b"220 go\r\n".to_vec()),
+        ];
+        talk.extend((0..Rows::MAX_WANTED + 100).map(|_| (true, record.to_vec())));
+        let (mut cseq, mut sseq) = (1000u32, 5000u32);
+        let frames: Vec<Vec<u8>> = talk
+            .iter()
+            .map(|(to_server, b)| {
+                let (seq, ack) = if *to_server {
+                    (cseq, sseq)
+                } else {
+                    (sseq, cseq)
+                };
+                let f = segment(*to_server, seq, ack, b);
+                if *to_server {
+                    cseq += b.len() as u32;
+                } else {
+                    sseq += b.len() as u32;
+                }
+                f
+            })
+            .collect();
+        let mut pcap = Vec::new();
+        for v in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 65535, 1] {
+            pcap.extend_from_slice(&v.to_le_bytes());
+        }
+        pcap[4..8].copy_from_slice(&[2, 0, 4, 0]);
+        for (k, f) in frames.iter().enumerate() {
+            for v in [1_700_000_000u32, k as u32, f.len() as u32, f.len() as u32] {
+                pcap.extend_from_slice(&v.to_le_bytes());
+            }
+            pcap.extend_from_slice(f);
+        }
+        let c = crate::ingest::ingest_bytes("made.pcap", &pcap);
+        let last = frames.len() - 1;
+        let mut in_order = Rows::new(&c);
+        let mut ctx = FieldCtx::new(&c);
+        let mut all = MemorySource { files: vec![&pcap] };
+        let mut want = Row::default();
+        for i in 0..=last {
+            want = in_order.row(&mut ctx, i, None, &mut all);
+        }
+        assert_eq!(
+            (want.protocol.as_str(), want.info.as_str()),
+            ("TLSv1.2", "Application Data")
+        );
+        let mut alone = Rows::new(&c).sparse();
+        let mut reads = alone.wanted(last);
+        assert!(
+            reads.contains(&1) && reads.len() <= Rows::MAX_WANTED + 2,
+            "{}",
+            reads.len()
+        );
+        reads.push(last);
+        let mut only = Only(MemorySource { files: vec![&pcap] }, reads);
+        let got = alone.row(&mut FieldCtx::new(&c), last, None, &mut only);
+        assert_eq!((got.protocol, got.info), (want.protocol, want.info));
     }
 
     /// Protocol and Info of the rows, in order, of a pcap of Ethernet `frames`.

@@ -94,7 +94,8 @@ fn segment(
     ctx.begin_with_bytes(index, bytes);
     let item = ctx.tcpapp_item(proto, src);
     if !item {
-        let inside = gathers && line_ended_later(ctx, src, index, &row);
+        // After an accepted STARTTLS no later segment ends a line.
+        let inside = gathers && !ctx.after_starttls() && line_ended_later(ctx, src, index, &row);
         ctx.begin_with_bytes(index, bytes);
         return Some(if inside {
             Segment::Inside
