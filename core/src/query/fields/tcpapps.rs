@@ -94,6 +94,11 @@ impl Lines {
     pub fn has_starttls(&self) -> bool {
         !self.starttls.is_empty()
     }
+
+    /// Whether a line cut over segments is gathered into the segment that ends it.
+    pub fn gathers(&self) -> bool {
+        self.gathers
+    }
 }
 
 /// The protocol of this module a TCP conversation with ports `ports` is, if any.

@@ -377,7 +377,8 @@ impl<'c> Rows<'c> {
             .conversations
             .get(p.flow as usize)
             .and_then(|conv| fields::tcpapps::proto_of([conv.port_a, conv.port_b]))
-            .is_some_and(|proto| matches!(proto, "smtp" | "imap"));
+            .and_then(fields::tcpapps::framing)
+            .is_some_and(|f| matches!(f, fields::tcpapps::Framing::Lines(l) if l.gathers()));
         if !gathers {
             return Vec::new();
         }

@@ -80,7 +80,7 @@ fn segment(
         return None;
     }
     let proto = tcpapps::proto_of([conv.port_a, conv.port_b])?;
-    let Some(Framing::Lines(_)) = tcpapps::framing(proto) else {
+    let Some(Framing::Lines(lines)) = tcpapps::framing(proto) else {
         return None;
     };
     let p = summary.payload.filter(|p| !p.reassembled && p.len > 0)?;
@@ -90,7 +90,7 @@ fn segment(
         return Some(Segment::Withheld);
     }
     let to_server = to_server(proto, [conv.port_a, conv.port_b], row.dir());
-    let gathers = matches!(proto, "smtp" | "imap");
+    let gathers = lines.gathers();
     ctx.begin_with_bytes(index, bytes);
     let item = ctx.tcpapp_item(proto, src);
     if !item {
@@ -103,9 +103,9 @@ fn segment(
             Segment::Other
         });
     }
-    // The segments before it whose line it ends.
     // (Known once the conversation was followed up to this packet, above.)
     let stateful = proto == "smtp" && to_server && ctx.smtp_client_stateful();
+    // The segments before it whose line it ends.
     let before = if gathers {
         gathered_before(ctx, src, index, &row)
     } else {
