@@ -610,9 +610,15 @@ impl<'c> Rows<'c> {
             }
             return;
         }
-        if let Some(shown) = crate::query::detail::line_shown(ctx, src, index, bytes, &s) {
-            // FTP, SMTP, POP, IMAP and Telnet up to an accepted STARTTLS; the TLS records
-            // after it are the application layer's.
+        let parsed = capture.app_protos.get(p.flow as usize).copied().flatten();
+        let lines = parsed
+            .is_none()
+            .then(|| crate::query::detail::line_shown(ctx, src, index, bytes, &s))
+            .flatten();
+        if let Some(shown) = lines {
+            // FTP, SMTP, POP, IMAP and Telnet (on their ports, when no parser of ours
+            // reads the conversation) up to an accepted STARTTLS; the TLS records after
+            // it are the application layer's.
             match shown {
                 LineShown::Named(protocol, info) => {
                     row.protocol = protocol.into();
