@@ -113,8 +113,10 @@ impl<'c> Scan<'c> {
         let mut reads = if options.bytes {
             (0..limit as u32).collect()
         } else {
+            // (After a STARTTLS, `tls.handshake.type` is read from the detail.)
+            let starttls = crate::query::fields::may_starttls(capture);
             filter.packets_needing_bytes(capture, limit, |f| {
-                pdu::proto_of(f).is_some() || f == Fid::TlsHandshakeType
+                pdu::proto_of(f).is_some() || (f == Fid::TlsHandshakeType && !starttls)
             })
         };
         let collector = ev.fields().collector().filter(|_| !pdu_fields.is_empty());

@@ -483,8 +483,9 @@ pub fn escape(b: &[u8]) -> String {
 }
 
 pub use app::Apps;
-pub(crate) use app::{HeadSays, MysqlKind, Pdu, Scope};
+pub(crate) use app::{fed_as, HeadSays, MysqlKind, Pdu, Scope};
 pub use frame::detail;
+pub(crate) use lines::{shown as line_shown, Shown as LineShown};
 
 #[cfg(test)]
 mod test {

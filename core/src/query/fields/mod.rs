@@ -171,6 +171,22 @@ pub fn reads_detail(capture: &Capture, fields: &[Fid]) -> bool {
 pub fn reads_whole_detail(capture: &Capture, fields: &[Fid]) -> bool {
     fields.iter().any(|f| f.def().status == Status::Detail)
         || (fields.iter().any(|&f| registry::under_ssdp(f)) && udp::may_carry(capture, "ssdp"))
+        || (fields
+            .iter()
+            .any(|f| matches!(f, Fid::Tls | Fid::TlsHandshakeType))
+            && may_starttls(capture))
+}
+
+/// Whether a conversation of `capture` is one of a line-based protocol with a STARTTLS
+/// (FTP, SMTP, POP, IMAP): its `tls` and `tls.handshake.type` after the switch are the
+/// detail's, which reads the packets' bytes.
+pub fn may_starttls(capture: &Capture) -> bool {
+    capture.conversations.iter().any(|c| {
+        c.proto == L4::Tcp
+            && tcpapps::proto_of([c.port_a, c.port_b])
+                .and_then(tcpapps::framing)
+                .is_some_and(|f| matches!(f, tcpapps::Framing::Lines(l) if l.has_starttls()))
+    })
 }
 
 /// Reads the fields of [`Status::Detail`] from packets' detail trees. The detail is built
@@ -249,6 +265,11 @@ pub struct FieldCtx<'c> {
 struct FramedConv {
     framing: tcpapps::Framing,
     lines: tcpapps::LineState,
+    /// The first segment where an SMTP client sent DATA, BDAT or AUTH
+    /// ([`tcpapps::opens_state`]).
+    stateful_from: Option<usize>,
+    /// The segment whose reply accepted a STARTTLS: the bytes after it are TLS.
+    switched_at: Option<usize>,
     /// Its segments with payload that TCP hands on, in order.
     segments: Vec<usize>,
     /// How many of them were fed, and what each fed showed: (completes a PDU, one that
@@ -700,6 +721,12 @@ impl<'c> FieldCtx<'c> {
             );
             return;
         }
+        if field == Fid::TlsHandshakeType && self.lines_conversation() {
+            // TLS after an accepted STARTTLS, as the detail shows it (no collector
+            // follows these conversations).
+            self.detail_values(field, layer, registry::layers_of(field), src, out);
+            return;
+        }
         if pdu::proto_of(field).is_some() || field == Fid::TlsHandshakeType {
             self.collected(field, src, out);
             return;
@@ -1076,6 +1103,8 @@ impl<'c> FieldCtx<'c> {
                 FramedConv {
                     framing,
                     lines: Default::default(),
+                    stateful_from: None,
+                    switched_at: None,
                     segments: payload_segments(capture, flow, first, usize::MAX),
                     shown: Vec::new(),
                     sides: Default::default(),
@@ -1101,6 +1130,17 @@ impl<'c> FieldCtx<'c> {
                             _ => server == 0,
                         };
                         shown.0 = c.lines.segment(l, to_server, payload);
+                        if proto == "smtp"
+                            && to_server
+                            && shown.0
+                            && c.stateful_from.is_none()
+                            && tcpapps::opens_state(payload)
+                        {
+                            c.stateful_from = Some(j);
+                        }
+                        if c.lines.switched() && c.switched_at.is_none() {
+                            c.switched_at = Some(j);
+                        }
                     }
                     tcpapps::Framing::Segment => shown.0 = true,
                 }
@@ -1113,6 +1153,26 @@ impl<'c> FieldCtx<'c> {
             .map(|k| c.shown[k]);
         self.framed.insert(flow, c);
         found.is_some_and(|(item, carries_smb)| item && (!smb || carries_smb))
+    }
+
+    /// Whether the client of the current packet's SMTP conversation sent DATA, BDAT or
+    /// AUTH before it (what it sends after them is a message or credentials, followed by
+    /// `packet-smtp.c` with state of its own), as far as [`FieldCtx::tcpapp_item`] has
+    /// followed the conversation (up to the current packet once asked about it).
+    pub fn smtp_client_stateful(&self) -> bool {
+        self.framed
+            .get(&self.row.flow)
+            .and_then(|c| c.stateful_from)
+            .is_some_and(|j| j < self.index)
+    }
+
+    /// Whether the current packet comes after the reply that accepted its line-based
+    /// conversation's STARTTLS, as far as [`FieldCtx::tcpapp_item`] has followed it.
+    pub fn after_starttls(&self) -> bool {
+        self.framed
+            .get(&self.row.flow)
+            .and_then(|c| c.switched_at)
+            .is_some_and(|j| j < self.index)
     }
 
     /// Whether the current packet's conversation is one of a line-based protocol of

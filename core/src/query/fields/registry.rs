@@ -1159,7 +1159,16 @@ fn by_name() -> &'static HashMap<&'static str, Fid> {
 
 /// The field of this name.
 pub fn lookup(name: &str) -> Option<Fid> {
-    by_name().get(name).copied()
+    let names = by_name();
+    names.get(name).copied().or_else(|| {
+        // TLS's former name, which tshark 4.0 still takes for it and its fields
+        // (`proto_register_alias`): `ssl`, `ssl.record` …
+        let rest = name.strip_prefix("ssl")?;
+        if !(rest.is_empty() || rest.starts_with('.')) {
+            return None;
+        }
+        names.get(format!("tls{rest}").as_str()).copied()
+    })
 }
 
 /// `fields`, and the protocols of those read from the packet detail ([`layers_of`]),

@@ -89,6 +89,18 @@ pub fn framing(name: &str) -> Option<Framing> {
     })
 }
 
+impl Lines {
+    /// Whether the protocol has a STARTTLS, after which its conversation may be TLS.
+    pub fn has_starttls(&self) -> bool {
+        !self.starttls.is_empty()
+    }
+
+    /// Whether a line cut over segments is gathered into the segment that ends it.
+    pub fn gathers(&self) -> bool {
+        self.gathers
+    }
+}
+
 /// The protocol of this module a TCP conversation with ports `ports` is, if any.
 pub fn proto_of(ports: [u16; 2]) -> Option<&'static str> {
     foreign_proto(L4::Tcp, ports).filter(|n| framing(n).is_some())
@@ -195,6 +207,17 @@ impl LineState {
         }
         !l.gathers || b.contains(&b'\n')
     }
+}
+
+/// Whether an SMTP client's segment `b` has a line that starts DATA, BDAT or AUTH: what
+/// the client sends after it is a message or credentials.
+pub fn opens_state(b: &[u8]) -> bool {
+    b.split(|&c| c == b'\n').any(|line| {
+        let w = line.get(..4).unwrap_or(line);
+        [&b"DATA"[..], b"BDAT", b"AUTH"]
+            .iter()
+            .any(|c| w.eq_ignore_ascii_case(c))
+    })
 }
 
 /// One direction's place in the stream: the header bytes of the PDU begun, or how many

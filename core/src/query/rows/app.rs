@@ -110,6 +110,9 @@ pub(super) fn partial(proto: AppProto, bytes: &[u8], to_server: bool) -> Option<
             info.push_str(" [continuation]");
             Some(info)
         }
+        // packet-tls.c clears the Info before it asks TCP for the rest of a record
+        // (zeek's tls1.2.pcap, frame 16).
+        AppProto::Tls => Some(String::new()),
         _ => None,
     }
 }
@@ -820,9 +823,11 @@ fn tls(r: &[u8], encrypted: bool) -> Option<(u16, String)> {
         21 if encrypted || body.len() != 2 => "Encrypted Alert".to_owned(),
         21 => tls_opened(21, body).concat(),
         22 if encrypted => "Encrypted Handshake Message".to_owned(),
+        // Each message the record holds (zeek's pop3-starttls.pcap, frame 13: a
+        // Certificate Request and a Server Hello Done in one record).
         22 => match tls_message_name(body) {
-            name if name != "Unknown" => name.into(),
-            _ => "Encrypted Handshake Message".into(),
+            "Unknown" => "Encrypted Handshake Message".into(),
+            _ => tls_opened(22, body).join(", "),
         },
         23 => "Application Data".to_owned(),
         _ => return None,

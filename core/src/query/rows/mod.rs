@@ -16,7 +16,7 @@ use crate::capture::packet::PacketRow;
 use crate::capture::tcp::Kind;
 use crate::capture::Capture;
 use crate::ingest::wire::{self, Layers, Net, Proto, StopReason, Transport};
-use crate::query::detail::{Apps, DetailValues, HeadSays, Pdu};
+use crate::query::detail::{Apps, DetailValues, HeadSays, LineShown, Pdu};
 use crate::query::fields::{self, civil_from_days, Fid, FieldCtx, PacketSource, Value};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -324,17 +324,21 @@ impl<'c> Rows<'c> {
                 out.extend(more);
             }
         }
-        let app = c
+        if crate::query::detail::fed_as(c, &p).is_none() {
+            return (out, Vec::new(), None);
+        }
+        // A line-based conversation (FTP, SMTP …) is worded from its lines since its
+        // start, which say where a STARTTLS switched it to TLS: no PDU's head will do.
+        let lines = c
             .app_protos
             .get(p.flow as usize)
             .copied()
             .flatten()
-            .is_some();
-        if !app {
-            return (out, Vec::new(), None);
+            .is_none();
+        if lines {
+            out.extend(self.line_ends(index));
         }
-        let heads = self
-            .heads
+        let heads = (self.heads && !lines)
             .then(|| self.apps.segment_reads(c, index))
             .flatten()
             .map(|mut v| {
@@ -351,10 +355,51 @@ impl<'c> Rows<'c> {
             .map(|(j, _)| j)
             .collect();
         if back.len() > Self::MAX_WANTED {
-            back.drain(..back.len() - Self::MAX_WANTED);
+            // A line-based conversation's first packets say where STARTTLS switched it
+            // to TLS (early in it): kept before the nearest.
+            let head = if lines { Self::LINE_HEAD } else { 0 };
+            back.drain(head..back.len() - (Self::MAX_WANTED - head));
         }
         (out, back, heads)
     }
+
+    /// How many of a line-based conversation's first packets [`Rows::wanted`] keeps
+    /// when it cannot ask for every packet back to the first ([`Rows::MAX_WANTED`]).
+    pub const LINE_HEAD: usize = 64;
+
+    /// For a segment of an SMTP or IMAP conversation, which gather a line cut over
+    /// segments: the next [`Rows::LINE_AHEAD`] segments with payload its way, one of
+    /// which ends the line it may begin (the row of a segment inside a line says so).
+    fn line_ends(&self, index: usize) -> Vec<usize> {
+        let c = self.capture;
+        let p = c.packets.at(index);
+        let gathers = c
+            .conversations
+            .get(p.flow as usize)
+            .and_then(|conv| fields::tcpapps::proto_of([conv.port_a, conv.port_b]))
+            .and_then(fields::tcpapps::framing)
+            .is_some_and(|f| matches!(f, fields::tcpapps::Framing::Lines(l) if l.gathers()));
+        if !gathers {
+            return Vec::new();
+        }
+        // As far as the detail looks for it (`detail::lines`).
+        let start = index + 1;
+        let end = c.packets.len().min(start + Self::MAX_WANTED);
+        (start..)
+            .zip(c.packets.range(start.min(end)..end))
+            .filter(|(_, q)| q.flow == p.flow && q.dir() == p.dir())
+            .filter(|(_, q)| {
+                !matches!(q.tcp, crate::capture::packet::TcpHeader::One { len: 0, .. })
+            })
+            .map(|(j, _)| j)
+            .take(Self::LINE_AHEAD)
+            .collect()
+    }
+
+    /// The most segments after one of an SMTP or IMAP conversation [`Rows::wanted`] asks
+    /// for, to find the one that ends a line it begins: a line cut over more shows its
+    /// segments' TCP line alone, when the rows are made from those packets only.
+    pub const LINE_AHEAD: usize = 8;
 
     /// The first packet of the earliest request or response of its conversation that
     /// packet `index` is part of (the ingest's transactions say where they start);
@@ -567,6 +612,25 @@ impl<'c> Rows<'c> {
             }
             return;
         }
+        let parsed = capture.app_protos.get(p.flow as usize).copied().flatten();
+        let lines = parsed
+            .is_none()
+            .then(|| crate::query::detail::line_shown(ctx, src, index, bytes, &s))
+            .flatten();
+        if let Some(shown) = lines {
+            // FTP, SMTP, POP, IMAP and Telnet (on their ports, when no parser of ours
+            // reads the conversation) up to an accepted STARTTLS; the TLS records after
+            // it are the application layer's.
+            match shown {
+                LineShown::Named(protocol, info) => {
+                    row.protocol = protocol.into();
+                    row.info = tcp::analysis(capture, index) + &info;
+                }
+                LineShown::Gathered => row.info.push_str(" [TCP segment of a reassembled PDU]"),
+                LineShown::Tcp => {}
+            }
+            return;
+        }
         let tcp_line = row.info.clone();
         self.application(index, bytes, &s, src, Some((tcp_line, payload)), row);
     }
@@ -610,7 +674,9 @@ impl<'c> Rows<'c> {
     ) {
         let capture = self.capture;
         let p = capture.packets.at(index);
-        let Some(proto) = capture.app_protos.get(p.flow as usize).copied().flatten() else {
+        // (A line-based conversation is fed as TLS: its records after an accepted
+        // STARTTLS.)
+        let Some(proto) = crate::query::detail::fed_as(capture, &p) else {
             return;
         };
         // Bytes TCP had seen before go to no dissector: the segment shows its TCP line.
@@ -697,7 +763,7 @@ impl<'c> Rows<'c> {
                         Some(text) => analysis + &text,
                         None => tcp_line.clone(),
                     };
-                    row.info.push_str(" [TCP segment of a reassembled PDU]");
+                    mark_segment(&mut row.info);
                     return;
                 }
                 Some(HeadSays::Completes | HeadSays::Follows) => by_head = true,
@@ -768,7 +834,7 @@ impl<'c> Rows<'c> {
                 Some(text) => analysis + &text,
                 None => tcp_line,
             };
-            row.info.push_str(" [TCP segment of a reassembled PDU]");
+            mark_segment(&mut row.info);
             return;
         }
         if payload > 0 && self.apps.held(capture, index) {
@@ -804,6 +870,15 @@ impl Row {
     pub fn is_column(f: Fid) -> bool {
         (Fid::ColNumber..=Fid::ColInfo).contains(&f)
     }
+}
+
+/// Marks a segment TCP holds for a PDU not complete yet, after what its dissector wrote
+/// (`col_append_sep_str`: no separator when it wrote nothing).
+fn mark_segment(info: &mut String) {
+    if !info.is_empty() {
+        info.push(' ');
+    }
+    info.push_str("[TCP segment of a reassembled PDU]");
 }
 
 /// True when packet `p` went from the client of its application conversation.
@@ -885,6 +960,176 @@ mod test {
                 );
             }
         }
+    }
+
+    /// The rows of FTP, SMTP, POP, IMAP and Telnet conversations, and of their TLS
+    /// records after an accepted STARTTLS, are tshark's (the columns golden compares
+    /// them all) and the same made alone, from only the packets [`Rows::wanted`] names,
+    /// as the page makes them.
+    #[test]
+    fn line_protocol_rows_alone_are_those_in_order() {
+        use crate::capture::packet::PacketRow;
+        use crate::ingest::app::testkit;
+        use crate::query::fields::{MemorySource, PacketSource};
+        struct Only<'a>(MemorySource<'a>, Vec<usize>);
+        impl PacketSource for Only<'_> {
+            fn read(&mut self, i: usize, row: &PacketRow, buf: &mut Vec<u8>) -> bool {
+                self.1.contains(&i) && self.0.read(i, row, buf)
+            }
+        }
+        // tshark 4.0 on lines.pcap.
+        let want = [
+            (5, "FTP", "Request: USER a"),
+            (8, "FTP", "Response: word required"),
+            (13, "TCP", "[TCP segment of a reassembled PDU]"),
+            (17, "TELNET", "Telnet Data ..."),
+            (25, "SMTP", "S: 250-mail | OK"),
+            (26, "TCP", "41025 → 25 [PSH, ACK] Seq=9 Ack=35 Win=65535 Len=7 [TCP segment of a reassembled PDU]"),
+            (27, "SMTP", "C: MAIL FROM:<a@b>"),
+            (42, "POP", "S: +OK Begin TLS"),
+            (47, "IMAP", "Response: * OK IMAP"),
+            (50, "IMAP", "Request: a1 LOGIN a b[Malformed Packet]"),
+            (54, "TCP", "[TCP segment of a reassembled PDU]"),
+        ];
+        for name in ["lines.pcap", "detail.pcap", "rows.pcap"] {
+            let path = testkit::path(&format!("tests/data/tcpapps/{name}")).unwrap();
+            let bytes = std::fs::read(path).unwrap();
+            let c = crate::ingest::ingest_bytes(name, &bytes);
+            let mut in_order = Rows::new(&c);
+            let mut ctx = FieldCtx::new(&c);
+            let mut all = MemorySource {
+                files: vec![&bytes],
+            };
+            let rows: Vec<Row> = (0..c.packets.len())
+                .map(|i| in_order.row(&mut ctx, i, None, &mut all))
+                .collect();
+            if name == "rows.pcap" {
+                // A multi-line reply's later segments (tshark 4.0).
+                let r = &rows[6];
+                assert_eq!(
+                    (r.protocol.as_str(), r.info.as_str()),
+                    ("POP", "S: DATA fragment, 20 bytes")
+                );
+            }
+            if name == "lines.pcap" {
+                for (frame, protocol, info) in want {
+                    let r = &rows[frame - 1];
+                    assert_eq!((r.protocol.as_str(), r.info.as_str()), (protocol, info));
+                }
+            }
+            for (i, want) in rows.iter().enumerate() {
+                let mut alone = Rows::new(&c).sparse();
+                let mut reads = alone.wanted(i);
+                reads.push(i);
+                let mut only = Only(
+                    MemorySource {
+                        files: vec![&bytes],
+                    },
+                    reads,
+                );
+                let got = alone.row(&mut FieldCtx::new(&c), i, None, &mut only);
+                assert_eq!(
+                    (&got.protocol, &got.info),
+                    (&want.protocol, &want.info),
+                    "{name} frame {}",
+                    i + 1
+                );
+            }
+        }
+    }
+
+    /// A TLS record of an SMTP conversation too long for [`Rows::wanted`] to name every
+    /// packet back to its first, made alone from those it names, is TLS as in order: the
+    /// conversation's first packets, where STARTTLS switched it, are among them.
+    #[test]
+    fn a_long_conversation_after_starttls_alone_is_tls() {
+        use crate::capture::packet::PacketRow;
+        use crate::query::fields::{MemorySource, PacketSource};
+        struct Only<'a>(MemorySource<'a>, Vec<usize>);
+        impl PacketSource for Only<'_> {
+            fn read(&mut self, i: usize, row: &PacketRow, buf: &mut Vec<u8>) -> bool {
+                self.1.contains(&i) && self.0.read(i, row, buf)
+            }
+        }
+        // Ethernet, IPv4 and TCP (PSH, ACK) from 10.0.0.1:40025 to 10.0.0.2:25 or back.
+        let segment = |to_server: bool, seq: u32, ack: u32, payload: &[u8]| {
+            let (src, dst, sport, dport) = if to_server {
+                (1u8, 2u8, 40025u16, 25u16)
+            } else {
+                (2, 1, 25, 40025)
+            };
+            let mut f = vec![0, 0, 0, 0, 0, dst, 0, 0, 0, 0, 0, src, 8, 0];
+            f.extend_from_slice(&[0x45, 0]);
+            f.extend_from_slice(&(40 + payload.len() as u16).to_be_bytes());
+            f.extend_from_slice(&[0, 1, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, src, 10, 0, 0, dst]);
+            f.extend_from_slice(&sport.to_be_bytes());
+            f.extend_from_slice(&dport.to_be_bytes());
+            f.extend_from_slice(&seq.to_be_bytes());
+            f.extend_from_slice(&ack.to_be_bytes());
+            f.extend_from_slice(&[0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0]);
+            f.extend_from_slice(payload);
+            f
+        };
+        let record = [0x17, 3, 3, 0, 5, 1, 2, 3, 4, 5];
+        let mut talk: Vec<(bool, Vec<u8>)> = vec![
+            (false, b"220 mail\r\n".to_vec()),
+            (true, b"STARTTLS\r\n".to_vec()),
+            (false, b"220 go\r\n".to_vec()),
+        ];
+        talk.extend((0..Rows::MAX_WANTED + 100).map(|_| (true, record.to_vec())));
+        let (mut cseq, mut sseq) = (1000u32, 5000u32);
+        let frames: Vec<Vec<u8>> = talk
+            .iter()
+            .map(|(to_server, b)| {
+                let (seq, ack) = if *to_server {
+                    (cseq, sseq)
+                } else {
+                    (sseq, cseq)
+                };
+                let f = segment(*to_server, seq, ack, b);
+                if *to_server {
+                    cseq += b.len() as u32;
+                } else {
+                    sseq += b.len() as u32;
+                }
+                f
+            })
+            .collect();
+        let mut pcap = Vec::new();
+        for v in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 65535, 1] {
+            pcap.extend_from_slice(&v.to_le_bytes());
+        }
+        pcap[4..8].copy_from_slice(&[2, 0, 4, 0]);
+        for (k, f) in frames.iter().enumerate() {
+            for v in [1_700_000_000u32, k as u32, f.len() as u32, f.len() as u32] {
+                pcap.extend_from_slice(&v.to_le_bytes());
+            }
+            pcap.extend_from_slice(f);
+        }
+        let c = crate::ingest::ingest_bytes("made.pcap", &pcap);
+        let last = frames.len() - 1;
+        let mut in_order = Rows::new(&c);
+        let mut ctx = FieldCtx::new(&c);
+        let mut all = MemorySource { files: vec![&pcap] };
+        let mut want = Row::default();
+        for i in 0..=last {
+            want = in_order.row(&mut ctx, i, None, &mut all);
+        }
+        assert_eq!(
+            (want.protocol.as_str(), want.info.as_str()),
+            ("TLSv1.2", "Application Data")
+        );
+        let mut alone = Rows::new(&c).sparse();
+        let mut reads = alone.wanted(last);
+        assert!(
+            reads.contains(&1) && reads.len() <= Rows::MAX_WANTED + 2,
+            "{}",
+            reads.len()
+        );
+        reads.push(last);
+        let mut only = Only(MemorySource { files: vec![&pcap] }, reads);
+        let got = alone.row(&mut FieldCtx::new(&c), last, None, &mut only);
+        assert_eq!((got.protocol, got.info), (want.protocol, want.info));
     }
 
     /// Protocol and Info of the rows, in order, of a pcap of Ethernet `frames`.

@@ -817,10 +817,11 @@ impl Apps {
 
     /// The first packet of packet `index`'s conversation when its replay must start
     /// there (its protocol keeps state from one PDU to the next: TLS, MySQL, HTTP/2,
-    /// [`resume`]); None when a later start will do or it has no application layer.
+    /// [`resume`]; a line-based conversation's lines say where it switched to TLS);
+    /// None when a later start will do or it has no application layer.
     pub(crate) fn replays_from_first(&mut self, capture: &Capture, index: usize) -> Option<usize> {
         let row = capture.packets.get(index)?;
-        if !is_tcp(capture, &row) || proto_of(capture, &row).is_none() {
+        if !is_tcp(capture, &row) || fed_as(capture, &row).is_none() {
             return None;
         }
         if self.plan(capture, row.flow).is_some() {
@@ -1600,7 +1601,7 @@ fn proto_of(capture: &Capture, row: &PacketRow) -> Option<AppProto> {
 
 /// The protocol a packet's conversation is fed as: its application protocol, or TLS
 /// for a line-based conversation that may switch to it ([`Gate`]).
-fn fed_as(capture: &Capture, row: &PacketRow) -> Option<AppProto> {
+pub(crate) fn fed_as(capture: &Capture, row: &PacketRow) -> Option<AppProto> {
     proto_of(capture, row).or_else(|| Gate::of(capture, row).map(|_| AppProto::Tls))
 }
 

@@ -13,11 +13,23 @@
 use super::{ascii, escape, flag, line_end, string, token};
 use crate::query::detail::Node;
 
-/// The `imap` layer of a segment's payload `b`, which starts at `base` in its source,
-/// and whether the dissector threw (see above).
-pub(super) fn dissect(b: &[u8], base: usize, request: bool) -> (Vec<Node>, bool) {
+/// A segment's IMAP lines as the dissector shows them.
+pub(super) struct Dissected {
+    /// The `imap` layer.
+    pub nodes: Vec<Node>,
+    /// The dissector threw (see above).
+    pub threw: bool,
+    /// The line the packet list's Info shows (without its end): the first request or
+    /// tagged reply, else the first line.
+    pub info: std::ops::Range<usize>,
+}
+
+/// The `imap` layer of a segment's payload `b`, which starts at `base` in its source.
+pub(super) fn dissect(b: &[u8], base: usize, request: bool) -> Dissected {
     let mut imap = Node::proto("imap", "Internet Message Access Protocol", base, b.len());
     imap.push(flag("imap.isrequest", "Request", request, base));
+    let mut info = 0..line_end(b, 0).0;
+    let mut info_set = false;
     let mut at = 0;
     while at < b.len() {
         let (len, next) = line_end(b, at);
@@ -36,14 +48,26 @@ pub(super) fn dissect(b: &[u8], base: usize, request: bool) -> (Vec<Node>, bool)
         let tagged = words
             .first()
             .is_some_and(|&(s, e)| &line[s..e] != b"*" && &line[s..e] != b"+");
+        if (request || tagged) && !info_set {
+            info = at..at + len;
+            info_set = true;
+        }
         let threw = (request || tagged) && !fields(&mut n, line, &words, pos, request);
         imap.push(n);
         if threw {
-            return (vec![imap], true);
+            return Dissected {
+                nodes: vec![imap],
+                threw,
+                info,
+            };
         }
         at = next;
     }
-    (vec![imap], false)
+    Dissected {
+        nodes: vec![imap],
+        threw: false,
+        info,
+    }
 }
 
 /// The words of a line: (start, end) of each, split at runs of spaces.
@@ -169,11 +193,10 @@ mod test {
     /// tshark 4.0 on tests/data/tcpapps/detail.pcap, frames 63 and 64.
     #[test]
     fn tagged_untagged_and_uid() {
-        let (n, _) = dissect(
-            b"* 1 EXISTS\r\na2 OK [READ-WRITE] SELECT done\r\n",
-            54,
-            false,
-        );
+        let b = b"* 1 EXISTS\r\na2 OK [READ-WRITE] SELECT done\r\n";
+        let Dissected { nodes: n, info, .. } = dissect(b, 54, false);
+        // tshark's Info: `Response: a2 OK [READ-WRITE] SELECT done`.
+        assert_eq!(&b[info], b"a2 OK [READ-WRITE] SELECT done");
         let lines: Vec<_> = n[0]
             .children
             .iter()
@@ -183,19 +206,23 @@ mod test {
         assert!(lines[0].children.is_empty());
         let c = lines[1].find("imap.response.command").unwrap();
         assert_eq!((c.show.as_str(), c.pos), ("[READ-WRITE]", 72));
-        let (n, _) = dissect(b"a3 UID FETCH 1 (FLAGS)\r\n", 54, true);
+        let n = dissect(b"a3 UID FETCH 1 (FLAGS)\r\n", 54, true).nodes;
         let f = |name: &str| n[0].find(name).map(|x| (x.show.clone(), x.pos));
         assert_eq!(f("imap.request.command"), Some(("FETCH".into(), 61)));
         assert_eq!(f("imap.command"), Some(("UID".into(), 57)));
         assert_eq!(f("imap.request.command.uid"), Some(("1".into(), 57)));
         // tshark 4.0 on detail.pcap's frame 60 and lines.pcap's frame 50.
-        let (n, threw) = dissect(b"a1 LOGIN user pass\r\n", 54, true);
+        let Dissected {
+            nodes: n, threw, ..
+        } = dissect(b"a1 LOGIN user pass\r\n", 54, true);
         let p = n[0].find("imap.request.password").unwrap();
         assert_eq!(
             (p.show.as_str(), p.pos, p.size, threw),
             ("as", 68, 4, false)
         );
-        let (n, threw) = dissect(b"a1 LOGIN a b\r\n", 0, true);
+        let Dissected {
+            nodes: n, threw, ..
+        } = dissect(b"a1 LOGIN a b\r\n", 0, true);
         assert!(threw && n[0].find("imap.request.username").is_some());
         for cut in 0..16 {
             let _ = dissect(&b"a1 LOGIN  u p\r\nx"[..cut], 0, true);

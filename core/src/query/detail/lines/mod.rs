@@ -25,8 +25,119 @@ use crate::query::fields::tcpapps::{self, Framing};
 use crate::query::fields::{FieldCtx, PacketSource};
 
 /// The most packets of a conversation looked at before or after a segment for the
-/// others of a line cut over segments, or for SMTP's DATA command.
+/// others of a line cut over segments.
 const MAX_LOOK: usize = 4096;
+
+/// What a segment of a line-based conversation is to its protocol: the detail's layer
+/// and the packet list's row are both made from it.
+enum Segment {
+    /// A retransmission, which TCP hands to no dissector: nothing above TCP.
+    Withheld,
+    /// A segment of a line that a later segment ends (SMTP, IMAP): nothing above TCP,
+    /// its bytes gathered into that segment's.
+    Inside,
+    /// No item of the protocol: after an accepted STARTTLS the bytes are TLS.
+    Other,
+    /// The item alone, over the payload (at `start` in the frame, `len` bytes): an earlier
+    /// segment could not be read (a source that holds only the packets at hand), or
+    /// SMTP's client sent DATA or AUTH before (a message or credentials, which
+    /// `packet-smtp.c` follows with state not kept here).
+    Alone {
+        proto: &'static str,
+        start: usize,
+        len: usize,
+        to_server: bool,
+    },
+    /// The lines the segment ends: `pdu`, its own payload (at `start` in the frame) or,
+    /// when `pieces` (frame number, length) lists the segments it gathered, theirs and
+    /// its own.
+    Lines {
+        proto: &'static str,
+        pdu: Vec<u8>,
+        start: usize,
+        pieces: Vec<(u64, usize)>,
+        to_server: bool,
+    },
+}
+
+/// What packet `index` (its frame `bytes`, its headers `summary`) is to the line-based
+/// protocol of its conversation; None when its conversation is none or it carries no
+/// payload.
+fn segment(
+    ctx: &mut FieldCtx<'_>,
+    src: &mut dyn PacketSource,
+    index: usize,
+    bytes: &[u8],
+    summary: &Summary,
+) -> Option<Segment> {
+    let capture = ctx.capture();
+    let row = capture.packets.at(index);
+    if row.flow == NO_FLOW {
+        return None;
+    }
+    let conv = capture.conversations.get(row.flow as usize)?;
+    if conv.proto != L4::Tcp {
+        return None;
+    }
+    let proto = tcpapps::proto_of([conv.port_a, conv.port_b])?;
+    let Some(Framing::Lines(lines)) = tcpapps::framing(proto) else {
+        return None;
+    };
+    let p = summary.payload.filter(|p| !p.reassembled && p.len > 0)?;
+    let start = p.offset as usize;
+    let payload = bytes.get(start..start + p.len as usize)?;
+    if crate::query::fields::withheld(capture, index) {
+        return Some(Segment::Withheld);
+    }
+    let to_server = to_server(proto, [conv.port_a, conv.port_b], row.dir());
+    let gathers = lines.gathers();
+    ctx.begin_with_bytes(index, bytes);
+    let item = ctx.tcpapp_item(proto, src);
+    if !item {
+        // After an accepted STARTTLS no later segment ends a line.
+        let inside = gathers && !ctx.after_starttls() && line_ended_later(ctx, src, index, &row);
+        ctx.begin_with_bytes(index, bytes);
+        return Some(if inside {
+            Segment::Inside
+        } else {
+            Segment::Other
+        });
+    }
+    // (Known once the conversation was followed up to this packet, above.)
+    let stateful = proto == "smtp" && to_server && ctx.smtp_client_stateful();
+    // The segments before it whose line it ends.
+    let before = if gathers {
+        gathered_before(ctx, src, index, &row)
+    } else {
+        Some(Vec::new())
+    };
+    ctx.begin_with_bytes(index, bytes);
+    let (Some(before), false) = (before, stateful) else {
+        return Some(Segment::Alone {
+            proto,
+            start,
+            len: payload.len(),
+            to_server,
+        });
+    };
+    let mut pdu = Vec::new();
+    let mut pieces = Vec::new();
+    for (j, b) in &before {
+        pieces.push((*j as u64 + 1, b.len()));
+        pdu.extend_from_slice(b);
+    }
+    if !pieces.is_empty() {
+        pieces.push((index as u64 + 1, payload.len()));
+    }
+    pdu.extend_from_slice(payload);
+    Some(Segment::Lines {
+        proto,
+        pdu,
+        start,
+        pieces,
+        to_server,
+    })
+}
 
 /// Adds the layer of the line-based protocol packet `index` carries, if its
 /// conversation is one (`bytes`: its frame, `summary`: its headers); returns whether
@@ -42,79 +153,29 @@ pub(super) fn layers(
     d: &mut Detail,
     protocols: &mut Vec<&'static str>,
 ) -> bool {
-    let capture = ctx.capture();
-    let row = capture.packets.at(index);
-    if row.flow == NO_FLOW {
-        return false;
-    }
-    let Some(conv) = capture.conversations.get(row.flow as usize) else {
-        return false;
-    };
-    if conv.proto != L4::Tcp {
-        return false;
-    }
-    let Some(proto) = tcpapps::proto_of([conv.port_a, conv.port_b]) else {
-        return false;
-    };
-    let Some(Framing::Lines(_)) = tcpapps::framing(proto) else {
-        return false;
-    };
-    let Some(p) = summary.payload.filter(|p| !p.reassembled && p.len > 0) else {
-        return false;
-    };
-    let start = p.offset as usize;
-    let Some(payload) = bytes.get(start..start + p.len as usize) else {
-        return false;
-    };
-    if crate::query::fields::withheld(capture, index) {
-        // A retransmission TCP hands to no dissector: nothing above TCP.
-        return true;
-    }
-    let to_server = to_server(proto, [conv.port_a, conv.port_b], row.dir());
-    let gathers = matches!(proto, "smtp" | "imap");
-    ctx.begin_with_bytes(index, bytes);
-    let item = ctx.tcpapp_item(proto, src);
-    if !item {
-        // A segment of a line a later segment ends shows nothing above TCP; after an
-        // accepted STARTTLS the bytes are TLS, not dissected here.
-        let inside = gathers && line_ended_later(ctx, src, index, &row);
-        ctx.begin_with_bytes(index, bytes);
-        return inside;
-    }
-    // The segments before it whose line it ends.
-    let before = if gathers {
-        gathered_before(ctx, src, index, &row)
-    } else {
-        Some(Vec::new())
-    };
-    let stateful = if proto == "smtp" && to_server {
-        client_sent_data(ctx, src, index, &row)
-    } else {
-        Some(false)
-    };
-    ctx.begin_with_bytes(index, bytes);
-    let (Some(before), Some(false)) = (before, stateful) else {
-        // An earlier segment could not be read (a source that holds only the packets at
-        // hand), or SMTP's client sent DATA or AUTH before (a message or credentials,
-        // which `packet-smtp.c` follows with state not kept here): the item alone.
-        d.layers
-            .push(Node::proto(proto, proto_title(proto), start, payload.len()));
-        protocols.push(proto);
-        return true;
-    };
-    let (pdu, base, source) = if before.is_empty() {
-        (payload.to_vec(), start, 0)
-    } else {
-        let mut pdu = Vec::new();
-        let mut pieces = Vec::new();
-        for (j, b) in &before {
-            pieces.push((*j as u64 + 1, b.len()));
-            pdu.extend_from_slice(b);
+    let (proto, pdu, start, pieces, to_server) = match segment(ctx, src, index, bytes, summary) {
+        None | Some(Segment::Other) => return false,
+        Some(Segment::Withheld | Segment::Inside) => return true,
+        Some(Segment::Alone {
+            proto, start, len, ..
+        }) => {
+            d.layers
+                .push(Node::proto(proto, proto_title(proto), start, len));
+            protocols.push(proto);
+            return true;
         }
-        pieces.push((index as u64 + 1, payload.len()));
-        pdu.extend_from_slice(payload);
-        let s = reassembled(d, Gathered::Tcp, &pieces, &pdu);
-        (pdu, 0, s)
+        Some(Segment::Lines {
+            proto,
+            pdu,
+            start,
+            pieces,
+            to_server,
+        }) => (proto, pdu, start, pieces, to_server),
+    };
+    let (base, source) = if pieces.is_empty() {
+        (start, 0)
+    } else {
+        (0, reassembled(d, Gathered::Tcp, &pieces, &pdu))
     };
     let nodes = match proto {
         "ftp" => ftp::dissect(&pdu, base, to_server),
@@ -122,9 +183,9 @@ pub(super) fn layers(
             Some(n) => n,
             None => return false,
         },
-        "smtp" => smtp::dissect(&pdu, base, to_server),
+        "smtp" => smtp::dissect(&pdu, base, to_server).0,
         "imap" => {
-            let (nodes, threw) = imap::dissect(&pdu, base, to_server);
+            let imap::Dissected { nodes, threw, .. } = imap::dissect(&pdu, base, to_server);
             if threw && source != 0 {
                 // TCP adds the tree of the segments after its dissector returns.
                 if d.layers.last().is_some_and(|n| n.name == "tcp.segments") {
@@ -142,6 +203,70 @@ pub(super) fn layers(
     }
     protocols.push(proto);
     true
+}
+
+/// What the packet list shows of a segment of a line-based conversation.
+pub(crate) enum Shown {
+    /// The protocol's Protocol and Info columns (`FTP`, `Request: USER a`).
+    Named(&'static str, String),
+    /// A segment of a line a later segment ends: TCP's line, marked as a segment of a
+    /// reassembled PDU.
+    Gathered,
+    /// Its TCP line alone (a retransmission).
+    Tcp,
+}
+
+/// The packet list's columns of packet `index` (its frame `bytes`, its headers
+/// `summary`) of a line-based conversation, as tshark 4.0's dissectors word them (their
+/// `col_` calls): made from the same lines as its detail. None when the conversation is
+/// none, the segment carries no payload, or it comes after an accepted STARTTLS (its
+/// bytes are TLS records, the application layers' rows).
+pub(crate) fn shown(
+    ctx: &mut FieldCtx<'_>,
+    src: &mut dyn PacketSource,
+    index: usize,
+    bytes: &[u8],
+    summary: &Summary,
+) -> Option<Shown> {
+    let (proto, pdu, to_server) = match segment(ctx, src, index, bytes, summary)? {
+        Segment::Other => return None,
+        Segment::Withheld => return Some(Shown::Tcp),
+        Segment::Inside => return Some(Shown::Gathered),
+        Segment::Alone {
+            proto,
+            start,
+            len,
+            to_server,
+        } => (proto, bytes.get(start..start + len)?.to_vec(), to_server),
+        Segment::Lines {
+            proto,
+            pdu,
+            to_server,
+            ..
+        } => (proto, pdu, to_server),
+    };
+    let (len, _) = line_end(&pdu, 0);
+    let first = escape(&pdu[..len]);
+    let side = if to_server { "Request" } else { "Response" };
+    let short = if to_server { "C" } else { "S" };
+    Some(match proto {
+        "ftp" => Shown::Named("FTP", format!("{side}: {first}")),
+        // A multi-line reply's later segments (a message RETR fetched).
+        "pop" if pop::continues(&pdu, to_server) => {
+            let s = if pdu.len() == 1 { "" } else { "s" };
+            Shown::Named("POP", format!("S: DATA fragment, {} byte{s}", pdu.len()))
+        }
+        "pop" => Shown::Named("POP", format!("{short}: {first}")),
+        "smtp" => Shown::Named("SMTP", smtp::dissect(&pdu, 0, to_server).1),
+        "imap" => {
+            let d = imap::dissect(&pdu, 0, to_server);
+            let line = escape(pdu.get(d.info).unwrap_or_default());
+            // The dissector threw: the packet is malformed from there.
+            let tail = if d.threw { "[Malformed Packet]" } else { "" };
+            Shown::Named("IMAP", format!("{side}: {line}{tail}"))
+        }
+        _ => Shown::Named("TELNET", "Telnet Data ...".into()),
+    })
 }
 
 /// Whether a packet sent in direction `dir` of a conversation with ports `ports` goes to
@@ -174,32 +299,28 @@ fn payload_at(ctx: &FieldCtx<'_>, src: &mut dyn PacketSource, j: usize) -> Optio
     payload_of(&s, &buf, &[]).map(<[u8]>::to_vec)
 }
 
-/// The segments of the same conversation and direction as packet `index` that carry
-/// payload TCP hands on, before it (`back`) or after it, nearest first.
-fn same_side(ctx: &mut FieldCtx<'_>, index: usize, row: &PacketRow, back: bool) -> Vec<usize> {
-    let capture = ctx.capture();
+/// The packets of the same conversation and direction as packet `index`, before it
+/// (`back`) or after it, nearest first, among the [`MAX_LOOK`] nearest: found as they are
+/// asked for (the callers stop at the first they look for; each row of a long
+/// conversation asks).
+fn same_side<'a>(
+    capture: &'a crate::capture::Capture,
+    index: usize,
+    row: &PacketRow,
+    back: bool,
+) -> impl Iterator<Item = usize> + 'a {
     let n = capture.packets.len();
-    let mut out = Vec::new();
-    let mut j = index;
-    for _ in 0..MAX_LOOK {
-        j = if back {
-            match j.checked_sub(1) {
-                Some(j) => j,
-                None => break,
-            }
-        } else {
-            j += 1;
-            if j >= n {
-                break;
-            }
-            j
-        };
-        let r = capture.packets.at(j);
-        if r.flow == row.flow && r.dir() == row.dir() {
-            out.push(j);
-        }
-    }
-    out
+    let (flow, dir) = (row.flow, row.dir());
+    let near: Box<dyn Iterator<Item = usize>> = if back {
+        Box::new((index.saturating_sub(MAX_LOOK)..index).rev())
+    } else {
+        Box::new(index + 1..n.min(index + 1 + MAX_LOOK))
+    };
+    let mut rows = capture.packets.reader();
+    near.filter(move |&j| {
+        let r = rows.at(j);
+        r.flow == flow && r.dir() == dir
+    })
 }
 
 /// Whether a later segment of the same side has the protocol's item (it ends the line
@@ -213,7 +334,7 @@ fn line_ended_later(
     row: &PacketRow,
 ) -> bool {
     let proto = proto_name(ctx, row);
-    for j in same_side(ctx, index, row, false) {
+    for j in same_side(ctx.capture(), index, row, false) {
         if payload_at(ctx, src, j).is_none() {
             return false;
         }
@@ -236,7 +357,7 @@ fn gathered_before(
 ) -> Option<Vec<(usize, Vec<u8>)>> {
     let proto = proto_name(ctx, row);
     let mut out = Vec::new();
-    for j in same_side(ctx, index, row, true) {
+    for j in same_side(ctx.capture(), index, row, true) {
         ctx.begin(j);
         if ctx.tcpapp_item(proto, src) {
             break;
@@ -258,35 +379,6 @@ fn gathered_before(
     }
     out.reverse();
     Some(out)
-}
-
-/// Whether the client of an SMTP conversation sent DATA, BDAT or AUTH before packet
-/// `index`: what it sends after them is a message or credentials, which
-/// `packet-smtp.c` follows with state this module does not keep. None when one of its
-/// segments could not be read.
-fn client_sent_data(
-    ctx: &mut FieldCtx<'_>,
-    src: &mut dyn PacketSource,
-    index: usize,
-    row: &PacketRow,
-) -> Option<bool> {
-    for j in same_side(ctx, index, row, true) {
-        let r = ctx.capture().packets.at(j);
-        if matches!(r.tcp, crate::capture::packet::TcpHeader::One { len: 0, .. }) {
-            continue;
-        }
-        let p = payload_at(ctx, src, j)?;
-        let stateful = p.split(|&c| c == b'\n').any(|line| {
-            let w = line.get(..4).unwrap_or(line);
-            [&b"DATA"[..], b"BDAT", b"AUTH"]
-                .iter()
-                .any(|c| w.eq_ignore_ascii_case(c))
-        });
-        if stateful {
-            return Some(true);
-        }
-    }
-    Some(false)
 }
 
 /// The text of a protocol's item.

@@ -12,11 +12,11 @@ use crate::query::detail::Node;
 /// The `pop` layer of a segment's payload `b`, which starts at `base` in its source;
 /// None for a continuation of a reply.
 pub(super) fn dissect(b: &[u8], base: usize, request: bool) -> Option<Vec<Node>> {
-    let (len, next) = line_end(b, 0);
-    let line = &b[..len];
-    if !(request || line.starts_with(b"+OK") || line.starts_with(b"-ERR")) {
+    if continues(b, request) {
         return None;
     }
+    let (len, next) = line_end(b, 0);
+    let line = &b[..len];
     let mut pop = Node::proto("pop", "Post Office Protocol", base, b.len());
     let (name, word, rest) = if request {
         (
@@ -52,6 +52,12 @@ pub(super) fn dissect(b: &[u8], base: usize, request: bool) -> Option<Vec<Node>>
         at = n;
     }
     Some(vec![pop])
+}
+
+/// Whether a segment's payload `b` continues a multi-line reply: from the server, and
+/// starting with neither status indicator.
+pub(super) fn continues(b: &[u8], request: bool) -> bool {
+    !(request || b.starts_with(b"+OK") || b.starts_with(b"-ERR"))
 }
 
 /// A line as the dissector adds it: a string field with no value, the line its text.

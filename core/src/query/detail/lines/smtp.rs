@@ -6,20 +6,39 @@
 use super::{escape, flag, line_end, string};
 use crate::query::detail::Node;
 
-/// The `smtp` layer of a segment's payload `b`, which starts at `base` in its source.
-pub(super) fn dissect(b: &[u8], base: usize, request: bool) -> Vec<Node> {
+/// The `smtp` layer of a segment's payload `b`, which starts at `base` in its source,
+/// and the packet list's Info of it: `C: ` or `S: ` and its lines joined by ` | `, a
+/// reply's lines after its first without their code (a line with no code adds nothing).
+pub(super) fn dissect(b: &[u8], base: usize, request: bool) -> (Vec<Node>, String) {
     let mut smtp = Node::proto("smtp", "Simple Mail Transfer Protocol", base, b.len());
     if !request {
         smtp.push(flag("smtp.rsp", "Response", true, base));
     }
+    let mut info = String::from(if request { "C: " } else { "S: " });
     let mut at = 0;
     // The reply being continued (its line ended with `-` after the code).
     let mut continued = false;
+    // The same, as the Info counts it: only lines with a code change it.
+    let mut info_continued = false;
     while at < b.len() {
         let (len, next) = line_end(b, at);
         let line = &b[at..at + len];
         let whole = &b[at..next];
         let pos = base + at;
+        if at > 0 {
+            info.push_str(" | ");
+        }
+        if request {
+            info.push_str(&escape(line));
+        } else if len >= 3 && line[..3].iter().all(u8::is_ascii_digit) {
+            let shown = if len >= 4 && info_continued {
+                &line[4..]
+            } else {
+                line
+            };
+            info.push_str(&escape(shown));
+            info_continued = line.get(3) == Some(&b'-');
+        }
         if request {
             smtp.push(flag("smtp.req", "Request", true, base));
             let mut n = line_field("smtp.command_line", "Command Line", whole, pos);
@@ -75,7 +94,7 @@ pub(super) fn dissect(b: &[u8], base: usize, request: bool) -> Vec<Node> {
         }
         at = next;
     }
-    vec![smtp]
+    (vec![smtp], info)
 }
 
 /// A line as a string field whose value keeps its line end (`smtp.command_line`,
@@ -129,7 +148,8 @@ mod test {
     /// tshark 4.0 on tests/data/tcpapps/detail.pcap, frames 32 and 38.
     #[test]
     fn multi_line_replies_and_two_commands() {
-        let n = dissect(b"250-mail\r\n250-SIZE 1000\r\n250 OK\r\n", 54, false);
+        let (n, info) = dissect(b"250-mail\r\n250-SIZE 1000\r\n250 OK\r\n", 54, false);
+        assert_eq!(info, "S: 250-mail | SIZE 1000 | OK");
         let replies: Vec<_> = n[0]
             .children
             .iter()
@@ -143,7 +163,8 @@ mod test {
             .map(|c| (c.show.as_str(), c.pos))
             .collect();
         assert_eq!(params, [("mail", 58), ("SIZE 1000", 68), ("OK", 83)]);
-        let n = dissect(b"NOOP\r\nSTARTTLS\r\n", 54, true);
+        let (n, info) = dissect(b"NOOP\r\nSTARTTLS\r\n", 54, true);
+        assert_eq!(info, "C: NOOP | STARTTLS");
         let cmds: Vec<_> = n[0]
             .children
             .iter()
