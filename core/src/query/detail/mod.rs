@@ -37,6 +37,7 @@ mod udpapp;
 pub(crate) use udpapp::{NTP_MODES, NTP_VERSIONS, SYSLOG_FACILITIES};
 mod values;
 
+use crate::capture::tcp::Severity;
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -387,13 +388,84 @@ pub fn secs_words(s: u32) -> String {
     out
 }
 
+/// An expert item's group: the name Wireshark's tree shows and the value
+/// `_ws.expert.group` compares (`PI_*` of epan/proto.h, names of expert.c).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    /// A checksum (`PI_CHECKSUM`).
+    Checksum = 1,
+    /// Sequence and acknowledgement numbers, a conversation's course (`PI_SEQUENCE`).
+    Sequence,
+    /// A response code (`PI_RESPONSE_CODE`).
+    Response,
+    /// A request code (`PI_REQUEST_CODE`).
+    Request,
+    /// Data not dissected (`PI_UNDECODED`).
+    Undecoded,
+    /// Reassembly (`PI_REASSEMBLE`).
+    Reassemble,
+    /// A malformed packet (`PI_MALFORMED`).
+    Malformed,
+    /// Dissector debugging (`PI_DEBUG`).
+    Debug,
+    /// A protocol's rules broken (`PI_PROTOCOL`).
+    Protocol,
+    /// Security (`PI_SECURITY`).
+    Security,
+    /// A packet comment (`PI_COMMENTS_GROUP`).
+    Comment,
+    /// Decryption (`PI_DECRYPTION`).
+    Decryption,
+    /// An assumption the dissector made (`PI_ASSUMPTION`).
+    Assumption,
+    /// A deprecated feature (`PI_DEPRECATED`).
+    Deprecated,
+}
+
+impl Group {
+    /// As the item's text names it (`Expert Info (Note/Sequence): …`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Group::Checksum => "Checksum",
+            Group::Sequence => "Sequence",
+            Group::Response => "Response",
+            Group::Request => "Request",
+            Group::Undecoded => "Undecoded",
+            Group::Reassemble => "Reassemble",
+            Group::Malformed => "Malformed",
+            Group::Debug => "Debug",
+            Group::Protocol => "Protocol",
+            Group::Security => "Security",
+            Group::Comment => "Comment",
+            Group::Decryption => "Decryption",
+            Group::Assumption => "Assumption",
+            Group::Deprecated => "Deprecated",
+        }
+    }
+
+    /// `_ws.expert.group`'s value (`PI_SEQUENCE` is 0x02000000).
+    pub fn value(self) -> u32 {
+        (self as u32) << 24
+    }
+}
+
+/// `_ws.expert.severity`'s value of a severity (`PI_CHAT` is 0x00200000).
+pub fn severity_value(s: Severity) -> u32 {
+    match s {
+        Severity::Chat => 0x0020_0000,
+        Severity::Note => 0x0040_0000,
+        Severity::Warning => 0x0060_0000,
+        Severity::Error => 0x0080_0000,
+    }
+}
+
 /// An expert item as Wireshark adds one: `_ws.expert` with the expert's field, its
 /// message (hidden), severity and group. Its position is 0 (Wireshark's expert items
 /// lie at no bytes; PDML then prints the parent's).
-pub fn expert(field: &str, msg: &str, severity: &str, sev: u32, group: &str, grp: u32) -> Node {
+pub fn expert(field: &str, msg: &str, sev: Severity, group: Group) -> Node {
     let mut e = Node::field(
         "_ws.expert",
-        format!("Expert Info ({severity}/{group}): {msg}"),
+        format!("Expert Info ({sev}/{}): {msg}", group.name()),
         "",
         0,
         0,
@@ -408,8 +480,8 @@ pub fn expert(field: &str, msg: &str, severity: &str, sev: u32, group: &str, grp
     e.push(
         Node::field(
             "_ws.expert.severity",
-            format!("Severity level: {severity}"),
-            sev.to_string(),
+            format!("Severity level: {sev}"),
+            severity_value(sev).to_string(),
             0,
             0,
         )
@@ -418,8 +490,8 @@ pub fn expert(field: &str, msg: &str, severity: &str, sev: u32, group: &str, grp
     e.push(
         Node::field(
             "_ws.expert.group",
-            format!("Group: {group}"),
-            grp.to_string(),
+            format!("Group: {}", group.name()),
+            group.value().to_string(),
             0,
             0,
         )
