@@ -157,18 +157,9 @@ impl Node {
     /// A text item (a text too long for Wireshark's label is cut and marked
     /// ` [truncated]` in front).
     pub fn text(show: impl Into<String>, pos: usize, size: usize) -> Node {
-        let mut show = show.into();
-        if show.len() > 239 {
-            show = format!(" [truncated]{show}");
-            let mut end = 238;
-            while !show.is_char_boundary(end) {
-                end -= 1;
-            }
-            show.truncate(end);
-        }
         Node {
             kind: Kind::Text,
-            showname: show,
+            showname: truncated(show.into()),
             pos: pos as u32,
             size: size as u32,
             ..Node::default()
@@ -308,6 +299,20 @@ impl Detail {
 
 /// Wireshark keeps at most 239 bytes of an item's text (`ITEM_LABEL_LENGTH` less its
 /// terminating NUL).
+/// A whole text too long for Wireshark's label: marked ` [truncated]` in front and cut
+/// at 238 bytes.
+fn truncated(mut s: String) -> String {
+    if s.len() > 239 {
+        s = format!(" [truncated]{s}");
+        let mut end = 238;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+    }
+    s
+}
+
 fn label(mut s: String) -> String {
     const MAX: usize = 239;
     if s.len() > MAX {
@@ -462,18 +467,14 @@ pub fn severity_value(s: Severity) -> u32 {
 /// An expert item as Wireshark adds one: `_ws.expert` with the expert's field, its
 /// message (hidden), severity and group. Its position is 0 (Wireshark's expert items
 /// lie at no bytes; PDML then prints the parent's).
+/// The message is cut as Wireshark formats it (into a label's 240 bytes).
 pub fn expert(field: &str, msg: &str, sev: Severity, group: Group) -> Node {
-    let mut e = Node::field(
-        "_ws.expert",
-        format!("Expert Info ({sev}/{}): {msg}", group.name()),
-        "",
-        0,
-        0,
-    )
-    .gen();
-    e.push(Node::field(field, msg, "", 0, 0).none().gen());
+    let msg = label(msg.to_string());
+    let mut e = Node::field("_ws.expert", "", "", 0, 0).gen();
+    e.showname = truncated(format!("Expert Info ({sev}/{}): {msg}", group.name()));
+    e.push(Node::field(field, msg.clone(), "", 0, 0).none().gen());
     e.push(
-        Node::field("_ws.expert.message", format!("Message: {msg}"), msg, 0, 0)
+        string_field("_ws.expert.message", "Message", msg, 0, 0)
             .gen()
             .hide(),
     );
