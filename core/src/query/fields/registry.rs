@@ -672,9 +672,13 @@ registry! {
     // the packet's detail tree. Written by tests/scripts/make-detail-fields.py from
     // tests/golden/pdml/FIELDS and `tshark -G fields`; do not edit by hand.
     D__ws_malformed = "_ws.malformed", Protocol, None, Detail, Wireshark, "Malformed Packet";
+    D__ws_malformed_expert = "_ws.malformed.expert", None, None, Detail, Wireshark, "Malformed Packet (Exception occurred)";
     D__ws_short = "_ws.short", Protocol, None, Detail, Wireshark, "Short Frame";
+    D_dhcp_bad_length = "dhcp.bad_length", None, None, Detail, Wireshark, "length isn't 0";
     D_dhcp_bootp = "dhcp.bootp", Boolean, None, Detail, Wireshark, "Frame is BOOTP";
+    D_dhcp_client_address_not_given = "dhcp.client_address_not_given", None, None, Detail, Wireshark, "Client address not given";
     D_dhcp_cookie = "dhcp.cookie", Ipv4, None, Detail, Wireshark, "Magic cookie";
+    D_dhcp_end_option_missing = "dhcp.end_option_missing", None, None, Detail, Wireshark, "End option missing";
     D_dhcp_file = "dhcp.file", String, None, Detail, Wireshark, "Boot file name";
     D_dhcp_flags = "dhcp.flags", Uint16, Hex, Detail, Wireshark, "Bootp flags";
     D_dhcp_flags_bc = "dhcp.flags.bc", Boolean, None, Detail, Wireshark, "Broadcast flag";
@@ -756,6 +760,7 @@ registry! {
     D_dhcp_option_xwindows_system_display_manager = "dhcp.option.xwindows_system_display_manager", Ipv4, None, Detail, Wireshark, "X Window System Display Manager";
     D_dhcp_option_xwindows_system_font_server = "dhcp.option.xwindows_system_font_server", Ipv4, None, Detail, Wireshark, "X Window System Font Server";
     D_dhcp_secs = "dhcp.secs", Uint16, Dec, Detail, Wireshark, "Seconds elapsed";
+    D_dhcp_secs_le = "dhcp.secs_le", None, None, Detail, Wireshark, "Seconds elapsed appears to be encoded as little-endian";
     D_dhcp_server = "dhcp.server", String, None, Detail, Wireshark, "Server host name";
     D_dhcp_type = "dhcp.type", Uint8, Dec, Detail, Wireshark, "Message type";
     D_dns_count_add_rr = "dns.count.add_rr", Uint16, Dec, Detail, Wireshark, "Additional RRs";
