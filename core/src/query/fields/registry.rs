@@ -869,6 +869,8 @@ registry! {
     D_ipv6_dst_host = "ipv6.dst_host", String, None, Detail, Wireshark, "Destination Host";
     D_ipv6_host = "ipv6.host", String, None, Detail, Wireshark, "Source or Destination Host";
     D_ipv6_src_host = "ipv6.src_host", String, None, Detail, Wireshark, "Source Host";
+    D_memcache_opcode_unknown = "memcache.opcode.unknown", None, None, Detail, Wireshark, "Unknown opcode";
+    D_memcache_status_response = "memcache.status.response", None, None, Detail, Wireshark, "Error response";
     D_mysql_caps_client = "mysql.caps.client", Uint16, Hex, Detail, Wireshark, "Client Capabilities";
     D_mysql_client_auth_plugin = "mysql.client_auth_plugin", String, None, Detail, Wireshark, "Client Auth Plugin";
     D_mysql_eof = "mysql.eof", Uint8, Dec, Detail, Wireshark, "EOF marker";
