@@ -1063,6 +1063,21 @@ pub(super) fn udp(
         8,
     );
     port(&mut n, "udp", b, o);
+    // LBL traceroute's ports start at 33435, three probes a hop (packet-udp.c).
+    for (name, at) in [("udp.srcport", o), ("udp.dstport", o + 2)] {
+        let p = u32::from(be16(b, at));
+        if (33435..=33464).contains(&p) {
+            let (hop, attempt) = ((p - 33435) / 3 + 1, (p - 33435) % 3 + 1);
+            let msg = format!("Possible traceroute: hop #{hop}, attempt #{attempt}");
+            let e = expert(
+                "udp.possible_traceroute",
+                &msg,
+                Severity::Chat,
+                Group::Sequence,
+            );
+            push_under(&mut n, name, e);
+        }
+    }
     let len = be16(b, o + 4);
     n.push(
         Node::field(

@@ -866,6 +866,8 @@ registry! {
     D_ip_dst_host = "ip.dst_host", String, None, Detail, Wireshark, "Destination Host";
     D_ip_host = "ip.host", String, None, Detail, Wireshark, "Source or Destination Host";
     D_ip_src_host = "ip.src_host", String, None, Detail, Wireshark, "Source Host";
+    D_ip_ttl_lncb = "ip.ttl.lncb", None, None, Detail, Wireshark, "Time To Live";
+    D_ip_ttl_too_small = "ip.ttl.too_small", None, None, Detail, Wireshark, "Time To Live";
     D_ipv6_dst_host = "ipv6.dst_host", String, None, Detail, Wireshark, "Destination Host";
     D_ipv6_host = "ipv6.host", String, None, Detail, Wireshark, "Source or Destination Host";
     D_ipv6_src_host = "ipv6.src_host", String, None, Detail, Wireshark, "Source Host";
@@ -1149,6 +1151,7 @@ registry! {
     D_tls_segment = "tls.segment", Framenum, None, Detail, Wireshark, "TLS segment";
     D_tls_segment_count = "tls.segment.count", Uint32, Dec, Detail, Wireshark, "Segment count";
     D_tls_segments = "tls.segments", None, None, Detail, Wireshark, "Reassembled TLS segments";
+    D_udp_possible_traceroute = "udp.possible_traceroute", None, None, Detail, Wireshark, "Possible traceroute";
     D_vlan_dei = "vlan.dei", Boolean, None, Detail, Wireshark, "DEI";
     D_vlan_len = "vlan.len", Uint16, Dec, Detail, Wireshark, "Length";
     D_vxlan_flag_i = "vxlan.flag_i", Boolean, None, Detail, Wireshark, "VXLAN Network ID (VNI)";
