@@ -1386,3 +1386,74 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
     }
     n
 }
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    /// The names of an option list's children, expert items by their field.
+    fn items(n: &Node) -> Vec<String> {
+        n.children
+            .iter()
+            .map(|c| match c.name.as_str() {
+                "_ws.expert" => format!("expert:{}", c.children[0].name),
+                "" => c.showname.clone(),
+                s => s.to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn four_nops_in_a_word_are_flagged_before_the_fourth() {
+        // packet-tcp.c counts NOPs within a 32-bit word: twelve in a row make one item,
+        // before the fourth (the word's next NOPs start the count over).
+        let n = options(&[1; 12], 54, None, 0x010, 0);
+        let got = items(&n);
+        assert_eq!(got.len(), 13);
+        assert_eq!(got[3], "expert:tcp.nop");
+        assert!(got.iter().filter(|s| s.starts_with("expert")).count() == 1);
+        // Two NOPs then a timestamp: nothing.
+        let ts = [1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2];
+        assert!(!items(&options(&ts, 54, None, 0x010, 0))
+            .iter()
+            .any(|s| s.starts_with("expert")));
+    }
+
+    #[test]
+    fn a_syn_without_mss_and_a_non_syn_with_one() {
+        let ws = [3, 3, 7, 0];
+        let syn = options(&ws, 54, None, 0x002, 0);
+        assert_eq!(items(&syn).last().unwrap(), "expert:tcp.options.mss.absent");
+        let mss = [2, 4, 5, 0xb4];
+        let syn = options(&mss, 54, None, 0x002, 0);
+        assert!(!items(&syn).iter().any(|s| s.starts_with("expert")));
+        let ack = options(&mss, 54, None, 0x010, 0);
+        let m = ack.find("tcp.options.mss").unwrap();
+        assert_eq!(m.children[0].children[0].name, "tcp.options.mss.present");
+    }
+
+    #[test]
+    fn a_first_sack_block_at_or_below_the_ack_is_a_dsack() {
+        let sack = |blocks: &[(u32, u32)]| {
+            let mut v = vec![5, 2 + 8 * blocks.len() as u8];
+            for &(l, r) in blocks {
+                v.extend(l.to_be_bytes());
+                v.extend(r.to_be_bytes());
+            }
+            v
+        };
+        let has = |opts: &[u8], ack| {
+            options(opts, 54, Some(0), 0x010, ack)
+                .find("tcp.options.sack.dsack")
+                .is_some()
+        };
+        // Below the cumulative ACK (RFC 2883 §4.1.1), or inside the second block (§4.1.2).
+        assert!(has(&sack(&[(100, 200)]), 200));
+        assert!(!has(&sack(&[(100, 200)]), 100));
+        assert!(has(&sack(&[(300, 400), (200, 500)]), 100));
+        assert!(!has(&sack(&[(300, 400), (500, 600)]), 100));
+        let n = options(&sack(&[(100, 200)]), 54, Some(0), 0x010, 200);
+        let le = n.find("tcp.options.sack.dsack_le").unwrap();
+        assert_eq!((le.show.as_str(), le.pos, le.size), ("100", 56, 4));
+    }
+}
