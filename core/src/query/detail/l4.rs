@@ -816,7 +816,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                             kids.push(expert(
                                 "tcp.options.mss.present",
                                 "The non-SYN packet does contain a MSS option",
-                                Severity::Note,
+                                Severity::Warning,
                                 Group::Protocol,
                             ));
                         }

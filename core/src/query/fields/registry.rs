@@ -672,7 +672,6 @@ registry! {
     // the packet's detail tree. Written by tests/scripts/make-detail-fields.py from
     // tests/golden/pdml/FIELDS and `tshark -G fields`; do not edit by hand.
     D__ws_malformed = "_ws.malformed", Protocol, None, Detail, Wireshark, "Malformed Packet";
-    D__ws_malformed_expert = "_ws.malformed.expert", None, None, Detail, Wireshark, "Malformed Packet (Exception occurred)";
     D__ws_short = "_ws.short", Protocol, None, Detail, Wireshark, "Short Frame";
     D_dhcp_bad_length = "dhcp.bad_length", None, None, Detail, Wireshark, "length isn't 0";
     D_dhcp_bootp = "dhcp.bootp", Boolean, None, Detail, Wireshark, "Frame is BOOTP";
@@ -1214,6 +1213,11 @@ const CARRIERS: [(Fid, Fid); 3] = [
     (Fid::Dns, Fid::Llmnr),
 ];
 
+/// Fields named under a layer they are not in: packet-tcp.c names its item for a SYN
+/// without an MSS option under that option (`tcp.options.mss.absent`), and adds it to
+/// the options.
+const MISNAMED: [(Fid, Fid); 1] = [(Fid::D_tcp_options_mss_absent, Fid::Tcp)];
+
 /// The layers that can hold `field`, when the registry extracts them: the protocol
 /// named by the longest proper prefix of the name at a dot (`dns` for `dns.resp.ttl`,
 /// `http2` for `http2.stream`), and those that carry its fields ([`CARRIERS`]). A packet
@@ -1225,7 +1229,11 @@ pub fn layers_of(field: Fid) -> &'static [Fid] {
     let all = LAYERS.get_or_init(|| {
         FIELDS
             .iter()
-            .map(|f| {
+            .enumerate()
+            .map(|(i, f)| {
+                if let Some(&(_, layer)) = MISNAMED.iter().find(|m| m.0 as usize == i) {
+                    return vec![layer];
+                }
                 let name = f.name;
                 let Some(proto) = name
                     .rmatch_indices('.')
