@@ -111,7 +111,17 @@ test("the tree of every layer, expanded, reads as `wirelens list -V` (tshark's -
     assert.ok(closed.every((l) => !l.startsWith(' ')), `only the layers at first: ${closed}`);
     await page.locator('#tree-expand').click();
     const want = cli(['list', '-V', '-Y', `frame.number == ${frame}`, file]).split('\n').filter((l) => l !== '');
-    assert.deepEqual(await treeLines(page), want, `${file} frame ${frame}`);
+    const lines = await treeLines(page);
+    assert.deepEqual(lines, want, `${file} frame ${frame}`);
+    if (file === SAMPLE) {
+      // The expert items (a SYN's, an HTTP request line's, a FIN's and its closing
+      // initiator's), the lines a Wireshark user reads first, as tshark shows them.
+      const experts = (ls) => ls.filter((l) => l.trimStart().startsWith('[Expert Info ('));
+      const theirs = tsharkText(['-r', SAMPLE, '-d', 'tcp.port==21211,memcache',
+        '-Y', `frame.number == ${frame}`, '-V']).split('\n');
+      assert.ok(experts(lines).length > 0, `expert items in frame ${frame}`);
+      assert.deepEqual(experts(lines), experts(theirs), `expert items of frame ${frame}`);
+    }
     await page.locator('#tree-collapse').click();
     assert.deepEqual(await treeLines(page), closed);
     assert.deepEqual(page.errors, []);

@@ -25,9 +25,14 @@ END = "    // END detail fields"
 # Shown by the detail for too few of the packets tshark shows them on: not registered, so
 # a filter on them is an error rather than a wrong answer.
 LEFT_OUT = {
-    name: "the detail shows QUIC's expert items only, not TCP's, HTTP's and the others'"
+    name: "the detail shows the expert items of TCP, HTTP, IP, UDP, DHCP, memcache, QUIC and "
+    "TFTP, not yet those of DNS (retransmissions), SSH, the Ethernet trailer and the others'"
     for name in ("_ws.expert", "_ws.expert.message", "_ws.expert.severity", "_ws.expert.group")
 }
+LEFT_OUT["_ws.malformed.expert"] = (
+    "the detail shows the exception of a UDP application only, not of DNS, SSH, IMAP, "
+    "protobuf and the other layers"
+)
 
 TYPES = {
     "FT_NONE": "None",

@@ -380,6 +380,11 @@ pub struct TcpConversation {
     /// [`TcpConversation::completeness_before`].
     #[serde(skip)]
     pub completeness: [u64; 6],
+    /// The frame (1-based; 0: never) from which side A (`[0]`) and side B (`[1]`) is
+    /// packet-tcp.c's closing initiator: the first to send a FIN while the other side was
+    /// not one. Read with [`TcpConversation::initiates_closing`].
+    #[serde(skip)]
+    pub closing: [u64; 2],
 }
 
 impl TcpConversation {
@@ -394,6 +399,14 @@ impl TcpConversation {
             }
         }
         m
+    }
+
+    /// Whether a FIN of side `side` (0: A) in frame `frame` "initiates the connection
+    /// closing" (`tcp.connection.fin_active`) rather than "undergoes" it: the other side
+    /// was not the closing initiator before it.
+    pub fn initiates_closing(&self, side: usize, frame: u64) -> bool {
+        let other = self.closing[1 - side.min(1)];
+        other == 0 || other >= frame
     }
 }
 

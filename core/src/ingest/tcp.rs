@@ -168,8 +168,10 @@ impl Conv {
     /// A conversation starting over: what Wireshark does when a SYN reuses the ports.
     fn restart(&mut self) {
         let mut result = std::mem::take(&mut self.result);
-        // A new conversation in Wireshark, whose completeness starts from nothing.
+        // A new conversation in Wireshark, whose completeness and closing initiator
+        // start from nothing.
         result.completeness = Default::default();
+        result.closing = Default::default();
         let acked_base = self.acked_base;
         *self = Conv {
             result,
@@ -722,6 +724,9 @@ impl Conv {
         let r = &mut self.result;
         if t.flags & th::FIN != 0 {
             r.fin[d] = true;
+            if r.closing == [0, 0] {
+                r.closing[d] = seg.frame;
+            }
         }
         if t.flags & th::RST != 0 {
             r.rst[d] = true;

@@ -1,7 +1,8 @@
 //! Network layers: IPv4 (RFC 791), IPv6 (RFC 8200), ARP (RFC 826).
 
 use super::l2::{be16, be32, slice, At};
-use super::{bits, mac, Node};
+use super::{bits, expert, mac, Group, Node};
+use crate::capture::tcp::Severity;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// IP protocol numbers as Wireshark names them.
@@ -148,6 +149,39 @@ fn addr_nodes(n: &mut Node, p: &str, at: usize, bytes: &[u8], s: String, src: bo
         .hex(bytes)
         .hide(),
     );
+}
+
+/// packet-ip.c's expert item on a TTL: the one a packet to the local network control
+/// block (224.0.0.0/24, RFC 3171) should have, or one so small a router would drop the
+/// packet soon (not for multicast, PIM or OSPF).
+fn ttl_expert(ttl: u8, proto: u8, dst: u32) -> Option<Node> {
+    if dst & 0xffff_ff00 == 0xe000_0000 {
+        // VRRP, Cisco's GLBP and mDNS send with 255, LLMNR with any, the others with 1.
+        let want = match dst {
+            0xe000_0012 | 0xe000_0066 | 0xe000_00fb => 255,
+            0xe000_00fc => return None,
+            _ => 1,
+        };
+        (ttl != want).then(|| {
+            expert(
+                "ip.ttl.lncb",
+                &format!(
+                    "\"Time To Live\" != {want} for a packet sent to the Local Network Control Block (see RFC 3171)"
+                ),
+                Severity::Note,
+                Group::Sequence,
+            )
+        })
+    } else if dst & 0xf000_0000 != 0xe000_0000 && ttl < 5 && proto != 103 && proto != 89 {
+        Some(expert(
+            "ip.ttl.too_small",
+            &format!("\"Time To Live\" only {ttl}"),
+            Severity::Note,
+            Group::Sequence,
+        ))
+    } else {
+        None
+    }
 }
 
 pub(super) fn ipv4(b: &[u8], l: &At) -> Node {
@@ -304,7 +338,8 @@ pub(super) fn ipv4(b: &[u8], l: &At) -> Node {
         .masked(off, slice(b, o + 6, 2)),
     );
     let ttl = b.get(o + 8).copied().unwrap_or(0);
-    n.push(
+    let p = b.get(o + 9).copied().unwrap_or(0);
+    let t = n.push(
         Node::field(
             "ip.ttl",
             format!("Time to Live: {ttl}"),
@@ -314,7 +349,11 @@ pub(super) fn ipv4(b: &[u8], l: &At) -> Node {
         )
         .hex(slice(b, o + 8, 1)),
     );
-    let p = b.get(o + 9).copied().unwrap_or(0);
+    if b.len() >= o + 20 {
+        if let Some(e) = ttl_expert(ttl, p, be32(b, o + 16)) {
+            t.push(e);
+        }
+    }
     n.push(
         Node::field(
             "ip.proto",

@@ -4,7 +4,8 @@
 //! extractor, so the tree and a filter agree.
 
 use super::l2::{be16, be32, first_rel, first_uint, slice, values, At};
-use super::{bits, colon_hex, Node};
+use super::{bits, colon_hex, expert, Group, Node};
+use crate::capture::tcp::Severity;
 use crate::ingest::wire::{icmp_type_name, Proto};
 use crate::query::fields::{format_rel_time, Fid, FieldCtx, PacketSource, Value};
 
@@ -211,7 +212,7 @@ pub(super) fn tcp(
             .hex(slice(b, o + 8, 4)),
         );
     } else {
-        n.push(
+        let a = n.push(
             Node::field(
                 "tcp.ack",
                 format!("Acknowledgment Number: {ack_raw}"),
@@ -221,6 +222,14 @@ pub(super) fn tcp(
             )
             .hex(slice(b, o + 8, 4)),
         );
+        if ack_raw != 0 {
+            a.push(expert(
+                "tcp.ack.nonzero",
+                "The acknowledgment number field is nonzero while the ACK flag is not set",
+                Severity::Note,
+                Group::Protocol,
+            ));
+        }
     }
     n.push(
         Node::field(
@@ -306,12 +315,68 @@ pub(super) fn tcp(
     bit(fnode, "tcp.flags.reset", "Reset", 0x004, o + 13);
     bit(fnode, "tcp.flags.syn", "Syn", 0x002, o + 13);
     bit(fnode, "tcp.flags.fin", "Fin", 0x001, o + 13);
+    // The connection's steps, under the flag that makes them (packet-tcp.c adds them
+    // once the flags are in the tree).
+    if flags & 0x002 != 0 {
+        let (field, what, server) = if ackf {
+            ("tcp.connection.synack", "acknowledge (SYN+ACK)", sp)
+        } else {
+            ("tcp.connection.syn", "request (SYN)", dp)
+        };
+        let msg = format!("Connection establish {what}: server port {server}");
+        push_under(
+            fnode,
+            "tcp.flags.syn",
+            expert(field, &msg, Severity::Chat, Group::Sequence),
+        );
+    }
+    if flags & 0x001 != 0 {
+        let e = expert(
+            "tcp.connection.fin",
+            "Connection finish (FIN)",
+            Severity::Chat,
+            Group::Sequence,
+        );
+        push_under(fnode, "tcp.flags.fin", e);
+    }
+    if flags & 0x004 != 0 {
+        let e = expert(
+            "tcp.connection.rst",
+            "Connection reset (RST)",
+            Severity::Warning,
+            Group::Sequence,
+        );
+        push_under(fnode, "tcp.flags.reset", e);
+    }
     let fs = crate::query::fields::headers::tcp_flags_str(f12 as u16);
-    fnode.push(
+    let sn = fnode.push(
         Node::field("tcp.flags.str", format!("TCP Flags: {fs}"), fs, o + 12, 2)
             .hex(fw)
             .gen(),
     );
+    if flags & 0x001 != 0 && in_flow {
+        // Which side closes first: the side whose FIN came while the other side had
+        // sent none (packet-tcp.c's `closing_initiator`).
+        let frame = first_uint(&values(ctx, src, Fid::FrameNumber)).unwrap_or(0);
+        let row = ctx.row();
+        if let Some(t) = ctx.capture().tcp.get(row.flow as usize) {
+            sn.push(if t.initiates_closing(row.dir() as usize, frame) {
+                expert(
+                    "tcp.connection.fin_active",
+                    "This frame initiates the connection closing",
+                    Severity::Note,
+                    Group::Sequence,
+                )
+            } else {
+                expert(
+                    "tcp.connection.fin_passive",
+                    "This frame undergoes the connection closing",
+                    Severity::Note,
+                    Group::Sequence,
+                )
+            });
+        }
+    }
     let win = be16(b, o + 14);
     n.push(
         Node::field(
@@ -378,7 +443,7 @@ pub(super) fn tcp(
         .gen(),
     );
     let up = be16(b, o + 18);
-    n.push(
+    let u = n.push(
         Node::field(
             "tcp.urgent_pointer",
             format!("Urgent Pointer: {up}"),
@@ -388,6 +453,14 @@ pub(super) fn tcp(
         )
         .hex(slice(b, o + 18, 2)),
     );
+    if up != 0 && flags & 0x020 == 0 {
+        u.push(expert(
+            "tcp.urgent_pointer.non_zero",
+            "The urgent pointer field is nonzero while the URG flag is not set",
+            Severity::Note,
+            Group::Protocol,
+        ));
+    }
     if hl > 20 && b.len() >= o + hl {
         // SACK edges are shown relative to the base of the acknowledgment numbers.
         let base = in_flow.then(|| {
@@ -397,7 +470,9 @@ pub(super) fn tcp(
                 0
             }
         });
-        n.push(options(&b[o + 20..o + hl], o + 20, base));
+        // The acknowledgment number D-SACK is told by: relative with the ACK flag.
+        let th_ack = if in_flow && ackf { ack as u32 } else { ack_raw };
+        n.push(options(&b[o + 20..o + hl], o + 20, base, flags, th_ack));
     }
     if in_flow {
         let tr = first_rel(&values(ctx, src, Fid::TcpTimeRelative));
@@ -569,7 +644,8 @@ fn analysis(
             if values(ctx, src, fid).is_empty() {
                 continue;
             }
-            let (sev, group) = (k.severity(), k.group());
+            // Every analysis item is in the Sequence group (`Kind::group`).
+            let sev = k.severity();
             if k == Kind::DuplicateAck {
                 // An item of its own here; its expert item, with the count, goes under
                 // the frame it repeats.
@@ -579,21 +655,16 @@ fn analysis(
                         .none(),
                 );
                 if let Some(num) = dup {
-                    dup_expert = Some(expert_text(
+                    dup_expert = Some(expert(
                         &k.field(),
                         &format!("{} (#{num})", k.message()),
-                        &sev.to_string(),
-                        group,
+                        sev,
+                        Group::Sequence,
                     ));
                 }
                 continue;
             }
-            fl.push(expert_text(
-                &k.field(),
-                k.message(),
-                &sev.to_string(),
-                group,
-            ));
+            fl.push(expert(&k.field(), k.message(), sev, Group::Sequence));
         }
         a.push(fl);
         if let (Some(num), Some(fr)) = (dup, frame) {
@@ -624,22 +695,28 @@ fn analysis(
     n.push(a);
 }
 
-/// An expert item under the item it is about: its field, severity and group, at no
-/// bytes (PDML prints its parent's place).
-fn expert_text(field: &str, msg: &str, sev: &str, group: &str) -> Node {
-    Node::text(format!("Expert Info ({sev}/{group}): {msg}"), 0, 0)
-        .gen()
-        .with(vec![
-            Node::field(field, msg, "", 0, 0).gen().none(),
-            Node::text(format!("Severity level: {sev}"), 0, 0).gen(),
-            Node::text(format!("Group: {group}"), 0, 0).gen(),
-        ])
+/// Adds `e` under the child of `n` named `name`: an expert item under the field it is
+/// about.
+fn push_under(n: &mut Node, name: &str, e: Node) {
+    if let Some(c) = n.children.iter_mut().find(|c| c.name == name) {
+        c.push(e);
+    }
 }
 
-/// The option list of a TCP header (`opts` starts at frame offset `at`).
-fn options(opts: &[u8], at: usize, sack_base: Option<u32>) -> Node {
+/// Sequence numbers compared as packet-tcp.c's `LE_SEQ`/`LT_SEQ` do (modulo 2^32).
+fn seq_le(a: u32, b: u32) -> bool {
+    a.wrapping_sub(b) as i32 <= 0
+}
+
+/// The option list of a TCP header (`opts` starts at frame offset `at`). `flags` and
+/// `th_ack` are the segment's, for the expert items about its options.
+fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u32) -> Node {
     let mut kids = Vec::new();
     let mut names = Vec::new();
+    let syn = flags & 0x002 != 0;
+    let mut mss_seen = false;
+    // NOPs in a row within a 32-bit word of the header (packet-tcp.c's `nop_count`).
+    let mut nops = 0;
     let mut i = 0;
     while i < opts.len() {
         let kind = opts[i];
@@ -670,6 +747,20 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>) -> Node {
             }
             1 => {
                 names.push("No-Operation (NOP)".to_string());
+                // The header's offset of this NOP: options start 20 bytes in.
+                if nops == 0 || (20 + i) % 4 != 0 {
+                    nops += 1;
+                    if nops == 4 {
+                        kids.push(expert(
+                            "tcp.nop",
+                            "4 NOP in a row - a router may have removed some options",
+                            Severity::Warning,
+                            Group::Protocol,
+                        ));
+                    }
+                } else {
+                    nops = 0;
+                }
                 kids.push(
                     Node::field(
                         "tcp.options.nop",
@@ -718,7 +809,17 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>) -> Node {
                 let node = match (k, len) {
                     (2, 4) => {
                         let mss = be16(v, 2);
+                        mss_seen = true;
                         names.push("Maximum segment size".into());
+                        let mut kids = Vec::with_capacity(4);
+                        if !syn {
+                            kids.push(expert(
+                                "tcp.options.mss.present",
+                                "The non-SYN packet does contain a MSS option",
+                                Severity::Warning,
+                                Group::Protocol,
+                            ));
+                        }
                         Node::field(
                             "tcp.options.mss",
                             format!("TCP Option - Maximum segment size: {mss} bytes"),
@@ -727,6 +828,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>) -> Node {
                             len,
                         )
                         .hex(v)
+                        .with(kids)
                         .with(vec![
                             kind_node("Maximum Segment Size"),
                             len_node,
@@ -823,6 +925,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>) -> Node {
                         let mut kids = vec![kind_node("SACK"), len_node];
                         let mut text = String::from("TCP Option - SACK");
                         let mut count = 0;
+                        let mut edges = [(0u32, 0u32); 2];
                         let rel = if sack_base.is_some() {
                             " (relative)"
                         } else {
@@ -834,6 +937,9 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>) -> Node {
                                 Some(b) => (le.wrapping_sub(b), re.wrapping_sub(b)),
                                 None => (le, re),
                             };
+                            if let Some(e) = edges.get_mut(count) {
+                                *e = (le, re);
+                            }
                             let q = p + 2 + 8 * count;
                             kids.push(
                                 Node::field(
@@ -868,6 +974,46 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>) -> Node {
                             )
                             .gen(),
                         );
+                        // RFC 2883 §4: the first block is a D-SACK when it lies within
+                        // what is acknowledged or within the second block.
+                        let [(_, re0), (le1, re1)] = edges;
+                        let dsack = count > 0
+                            && (seq_le(re0, th_ack)
+                                || (count > 1 && !seq_le(re0, le1) && seq_le(re0, re1)));
+                        if dsack {
+                            let (le, re) = edges[0];
+                            let q = p + 2;
+                            kids.push(
+                                Node::field(
+                                    "tcp.options.sack.dsack_le",
+                                    format!("D-SACK Left Edge = {le}{rel}"),
+                                    le.to_string(),
+                                    q,
+                                    4,
+                                )
+                                .hex(&v[2..6])
+                                .gen(),
+                            );
+                            kids.push(
+                                Node::field(
+                                    "tcp.options.sack.dsack_re",
+                                    format!("D-SACK Right Edge = {re}{rel}"),
+                                    re.to_string(),
+                                    q + 4,
+                                    4,
+                                )
+                                .hex(&v[6..10])
+                                .gen(),
+                            );
+                            kids.push(Node::text("D-SACK Sequence", q, 8).hex(&v[2..10]).with(
+                                vec![expert(
+                                    "tcp.options.sack.dsack",
+                                    "D-SACK Sequence",
+                                    Severity::Warning,
+                                    Group::Sequence,
+                                )],
+                            ));
+                        }
                         Node::field("tcp.options.sack", text, colon_hex(v), p, len)
                             .hex(v)
                             .with(kids)
@@ -882,6 +1028,14 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>) -> Node {
                 i += len;
             }
         }
+    }
+    if syn && !mss_seen {
+        kids.push(expert(
+            "tcp.options.mss.absent",
+            "The SYN packet does not contain a MSS option",
+            Severity::Note,
+            Group::Protocol,
+        ));
     }
     let mut title = format!("Options: ({} bytes)", opts.len());
     for nm in &names {
@@ -909,6 +1063,21 @@ pub(super) fn udp(
         8,
     );
     port(&mut n, "udp", b, o);
+    // LBL traceroute's ports start at 33435, three probes a hop (packet-udp.c).
+    for (name, at) in [("udp.srcport", o), ("udp.dstport", o + 2)] {
+        let p = u32::from(be16(b, at));
+        if (33435..=33464).contains(&p) {
+            let (hop, attempt) = ((p - 33435) / 3 + 1, (p - 33435) % 3 + 1);
+            let msg = format!("Possible traceroute: hop #{hop}, attempt #{attempt}");
+            let e = expert(
+                "udp.possible_traceroute",
+                &msg,
+                Severity::Chat,
+                Group::Sequence,
+            );
+            push_under(&mut n, name, e);
+        }
+    }
     let len = be16(b, o + 4);
     n.push(
         Node::field(
@@ -1216,4 +1385,75 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
         }
     }
     n
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    /// The names of an option list's children, expert items by their field.
+    fn items(n: &Node) -> Vec<String> {
+        n.children
+            .iter()
+            .map(|c| match c.name.as_str() {
+                "_ws.expert" => format!("expert:{}", c.children[0].name),
+                "" => c.showname.clone(),
+                s => s.to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn four_nops_in_a_word_are_flagged_before_the_fourth() {
+        // packet-tcp.c counts NOPs within a 32-bit word: twelve in a row make one item,
+        // before the fourth (the word's next NOPs start the count over).
+        let n = options(&[1; 12], 54, None, 0x010, 0);
+        let got = items(&n);
+        assert_eq!(got.len(), 13);
+        assert_eq!(got[3], "expert:tcp.nop");
+        assert!(got.iter().filter(|s| s.starts_with("expert")).count() == 1);
+        // Two NOPs then a timestamp: nothing.
+        let ts = [1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2];
+        assert!(!items(&options(&ts, 54, None, 0x010, 0))
+            .iter()
+            .any(|s| s.starts_with("expert")));
+    }
+
+    #[test]
+    fn a_syn_without_mss_and_a_non_syn_with_one() {
+        let ws = [3, 3, 7, 0];
+        let syn = options(&ws, 54, None, 0x002, 0);
+        assert_eq!(items(&syn).last().unwrap(), "expert:tcp.options.mss.absent");
+        let mss = [2, 4, 5, 0xb4];
+        let syn = options(&mss, 54, None, 0x002, 0);
+        assert!(!items(&syn).iter().any(|s| s.starts_with("expert")));
+        let ack = options(&mss, 54, None, 0x010, 0);
+        let m = ack.find("tcp.options.mss").unwrap();
+        assert_eq!(m.children[0].children[0].name, "tcp.options.mss.present");
+    }
+
+    #[test]
+    fn a_first_sack_block_at_or_below_the_ack_is_a_dsack() {
+        let sack = |blocks: &[(u32, u32)]| {
+            let mut v = vec![5, 2 + 8 * blocks.len() as u8];
+            for &(l, r) in blocks {
+                v.extend(l.to_be_bytes());
+                v.extend(r.to_be_bytes());
+            }
+            v
+        };
+        let has = |opts: &[u8], ack| {
+            options(opts, 54, Some(0), 0x010, ack)
+                .find("tcp.options.sack.dsack")
+                .is_some()
+        };
+        // Below the cumulative ACK (RFC 2883 §4.1.1), or inside the second block (§4.1.2).
+        assert!(has(&sack(&[(100, 200)]), 200));
+        assert!(!has(&sack(&[(100, 200)]), 100));
+        assert!(has(&sack(&[(300, 400), (200, 500)]), 100));
+        assert!(!has(&sack(&[(300, 400), (500, 600)]), 100));
+        let n = options(&sack(&[(100, 200)]), 54, Some(0), 0x010, 200);
+        let le = n.find("tcp.options.sack.dsack_le").unwrap();
+        assert_eq!((le.show.as_str(), le.pos, le.size), ("100", 56, 4));
+    }
 }

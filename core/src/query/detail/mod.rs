@@ -37,6 +37,7 @@ mod udpapp;
 pub(crate) use udpapp::{NTP_MODES, NTP_VERSIONS, SYSLOG_FACILITIES};
 mod values;
 
+use crate::capture::tcp::Severity;
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -156,18 +157,9 @@ impl Node {
     /// A text item (a text too long for Wireshark's label is cut and marked
     /// ` [truncated]` in front).
     pub fn text(show: impl Into<String>, pos: usize, size: usize) -> Node {
-        let mut show = show.into();
-        if show.len() > 239 {
-            show = format!(" [truncated]{show}");
-            let mut end = 238;
-            while !show.is_char_boundary(end) {
-                end -= 1;
-            }
-            show.truncate(end);
-        }
         Node {
             kind: Kind::Text,
-            showname: show,
+            showname: truncated(show.into()),
             pos: pos as u32,
             size: size as u32,
             ..Node::default()
@@ -307,6 +299,20 @@ impl Detail {
 
 /// Wireshark keeps at most 239 bytes of an item's text (`ITEM_LABEL_LENGTH` less its
 /// terminating NUL).
+/// A whole text too long for Wireshark's label: marked ` [truncated]` in front and cut
+/// at 238 bytes.
+fn truncated(mut s: String) -> String {
+    if s.len() > 239 {
+        s = format!(" [truncated]{s}");
+        let mut end = 238;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+    }
+    s
+}
+
 fn label(mut s: String) -> String {
     const MAX: usize = 239;
     if s.len() > MAX {
@@ -387,29 +393,96 @@ pub fn secs_words(s: u32) -> String {
     out
 }
 
+/// An expert item's group: the name Wireshark's tree shows and the value
+/// `_ws.expert.group` compares (`PI_*` of epan/proto.h, names of expert.c).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    /// A checksum (`PI_CHECKSUM`).
+    Checksum = 1,
+    /// Sequence and acknowledgement numbers, a conversation's course (`PI_SEQUENCE`).
+    Sequence,
+    /// A response code (`PI_RESPONSE_CODE`).
+    Response,
+    /// A request code (`PI_REQUEST_CODE`).
+    Request,
+    /// Data not dissected (`PI_UNDECODED`).
+    Undecoded,
+    /// Reassembly (`PI_REASSEMBLE`).
+    Reassemble,
+    /// A malformed packet (`PI_MALFORMED`).
+    Malformed,
+    /// Dissector debugging (`PI_DEBUG`).
+    Debug,
+    /// A protocol's rules broken (`PI_PROTOCOL`).
+    Protocol,
+    /// Security (`PI_SECURITY`).
+    Security,
+    /// A packet comment (`PI_COMMENTS_GROUP`).
+    Comment,
+    /// Decryption (`PI_DECRYPTION`).
+    Decryption,
+    /// An assumption the dissector made (`PI_ASSUMPTION`).
+    Assumption,
+    /// A deprecated feature (`PI_DEPRECATED`).
+    Deprecated,
+}
+
+impl Group {
+    /// As the item's text names it (`Expert Info (Note/Sequence): …`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Group::Checksum => "Checksum",
+            Group::Sequence => "Sequence",
+            Group::Response => "Response",
+            Group::Request => "Request",
+            Group::Undecoded => "Undecoded",
+            Group::Reassemble => "Reassemble",
+            Group::Malformed => "Malformed",
+            Group::Debug => "Debug",
+            Group::Protocol => "Protocol",
+            Group::Security => "Security",
+            Group::Comment => "Comment",
+            Group::Decryption => "Decryption",
+            Group::Assumption => "Assumption",
+            Group::Deprecated => "Deprecated",
+        }
+    }
+
+    /// `_ws.expert.group`'s value (`PI_SEQUENCE` is 0x02000000).
+    pub fn value(self) -> u32 {
+        (self as u32) << 24
+    }
+}
+
+/// `_ws.expert.severity`'s value of a severity (`PI_CHAT` is 0x00200000).
+pub fn severity_value(s: Severity) -> u32 {
+    match s {
+        Severity::Chat => 0x0020_0000,
+        Severity::Note => 0x0040_0000,
+        Severity::Warning => 0x0060_0000,
+        Severity::Error => 0x0080_0000,
+    }
+}
+
 /// An expert item as Wireshark adds one: `_ws.expert` with the expert's field, its
 /// message (hidden), severity and group. Its position is 0 (Wireshark's expert items
 /// lie at no bytes; PDML then prints the parent's).
-pub fn expert(field: &str, msg: &str, severity: &str, sev: u32, group: &str, grp: u32) -> Node {
-    let mut e = Node::field(
-        "_ws.expert",
-        format!("Expert Info ({severity}/{group}): {msg}"),
-        "",
-        0,
-        0,
-    )
-    .gen();
-    e.push(Node::field(field, msg, "", 0, 0).none().gen());
+/// The message is cut as Wireshark formats it (into a label's 240 bytes).
+pub fn expert(field: &str, msg: &str, sev: Severity, group: Group) -> Node {
+    let msg = label(msg.to_string());
+    let mut e = Node::field("_ws.expert", "", "", 0, 0).gen();
+    e.showname = truncated(format!("Expert Info ({sev}/{}): {msg}", group.name()));
+    e.push(Node::field(field, msg.clone(), "", 0, 0).none().gen());
     e.push(
-        Node::field("_ws.expert.message", format!("Message: {msg}"), msg, 0, 0)
+        string_field("_ws.expert.message", "Message", msg, 0, 0)
             .gen()
             .hide(),
     );
     e.push(
         Node::field(
             "_ws.expert.severity",
-            format!("Severity level: {severity}"),
-            sev.to_string(),
+            format!("Severity level: {sev}"),
+            severity_value(sev).to_string(),
             0,
             0,
         )
@@ -418,8 +491,8 @@ pub fn expert(field: &str, msg: &str, severity: &str, sev: u32, group: &str, grp
     e.push(
         Node::field(
             "_ws.expert.group",
-            format!("Group: {group}"),
-            grp.to_string(),
+            format!("Group: {}", group.name()),
+            group.value().to_string(),
             0,
             0,
         )

@@ -673,8 +673,11 @@ registry! {
     // tests/golden/pdml/FIELDS and `tshark -G fields`; do not edit by hand.
     D__ws_malformed = "_ws.malformed", Protocol, None, Detail, Wireshark, "Malformed Packet";
     D__ws_short = "_ws.short", Protocol, None, Detail, Wireshark, "Short Frame";
+    D_dhcp_bad_length = "dhcp.bad_length", None, None, Detail, Wireshark, "length isn't 0";
     D_dhcp_bootp = "dhcp.bootp", Boolean, None, Detail, Wireshark, "Frame is BOOTP";
+    D_dhcp_client_address_not_given = "dhcp.client_address_not_given", None, None, Detail, Wireshark, "Client address not given";
     D_dhcp_cookie = "dhcp.cookie", Ipv4, None, Detail, Wireshark, "Magic cookie";
+    D_dhcp_end_option_missing = "dhcp.end_option_missing", None, None, Detail, Wireshark, "End option missing";
     D_dhcp_file = "dhcp.file", String, None, Detail, Wireshark, "Boot file name";
     D_dhcp_flags = "dhcp.flags", Uint16, Hex, Detail, Wireshark, "Bootp flags";
     D_dhcp_flags_bc = "dhcp.flags.bc", Boolean, None, Detail, Wireshark, "Broadcast flag";
@@ -756,6 +759,7 @@ registry! {
     D_dhcp_option_xwindows_system_display_manager = "dhcp.option.xwindows_system_display_manager", Ipv4, None, Detail, Wireshark, "X Window System Display Manager";
     D_dhcp_option_xwindows_system_font_server = "dhcp.option.xwindows_system_font_server", Ipv4, None, Detail, Wireshark, "X Window System Font Server";
     D_dhcp_secs = "dhcp.secs", Uint16, Dec, Detail, Wireshark, "Seconds elapsed";
+    D_dhcp_secs_le = "dhcp.secs_le", None, None, Detail, Wireshark, "Seconds elapsed appears to be encoded as little-endian";
     D_dhcp_server = "dhcp.server", String, None, Detail, Wireshark, "Server host name";
     D_dhcp_type = "dhcp.type", Uint8, Dec, Detail, Wireshark, "Message type";
     D_dns_count_add_rr = "dns.count.add_rr", Uint16, Dec, Detail, Wireshark, "Additional RRs";
@@ -817,6 +821,7 @@ registry! {
     D_gre_key = "gre.key", Uint32, Hex, Detail, Wireshark, "Key";
     D_gre_proto = "gre.proto", Uint16, Hex, Detail, Wireshark, "Protocol Type";
     D_gre_sequence_number = "gre.sequence_number", Uint32, Dec, Detail, Wireshark, "Sequence Number";
+    D_http_chat = "http.chat", None, None, Detail, Wireshark, "Formatted text";
     D_http_content_length_header = "http.content_length_header", String, None, Detail, Wireshark, "Content-Length";
     D_http_cookie_pair = "http.cookie_pair", String, None, Detail, Wireshark, "Cookie pair";
     D_http_notification = "http.notification", Boolean, None, Detail, Wireshark, "Notification";
@@ -860,9 +865,13 @@ registry! {
     D_ip_dst_host = "ip.dst_host", String, None, Detail, Wireshark, "Destination Host";
     D_ip_host = "ip.host", String, None, Detail, Wireshark, "Source or Destination Host";
     D_ip_src_host = "ip.src_host", String, None, Detail, Wireshark, "Source Host";
+    D_ip_ttl_lncb = "ip.ttl.lncb", None, None, Detail, Wireshark, "Time To Live";
+    D_ip_ttl_too_small = "ip.ttl.too_small", None, None, Detail, Wireshark, "Time To Live";
     D_ipv6_dst_host = "ipv6.dst_host", String, None, Detail, Wireshark, "Destination Host";
     D_ipv6_host = "ipv6.host", String, None, Detail, Wireshark, "Source or Destination Host";
     D_ipv6_src_host = "ipv6.src_host", String, None, Detail, Wireshark, "Source Host";
+    D_memcache_opcode_unknown = "memcache.opcode.unknown", None, None, Detail, Wireshark, "Unknown opcode";
+    D_memcache_status_response = "memcache.status.response", None, None, Detail, Wireshark, "Error response";
     D_mysql_caps_client = "mysql.caps.client", Uint16, Hex, Detail, Wireshark, "Client Capabilities";
     D_mysql_client_auth_plugin = "mysql.client_auth_plugin", String, None, Detail, Wireshark, "Client Auth Plugin";
     D_mysql_eof = "mysql.eof", Uint8, Dec, Detail, Wireshark, "EOF marker";
@@ -1029,13 +1038,27 @@ registry! {
     D_syslog_timestamp = "syslog.timestamp", AbsoluteTime, None, Detail, Wireshark, "Syslog timestamp";
     D_syslog_timestamp_rfc3164 = "syslog.timestamp_rfc3164", String, None, Detail, Wireshark, "Syslog timestamp (RFC3164)";
     D_syslog_version = "syslog.version", String, None, Detail, Wireshark, "Syslog version";
+    D_tcp_ack_nonzero = "tcp.ack.nonzero", None, None, Detail, Wireshark, "The acknowledgment number field is nonzero while the ACK flag is not set";
     D_tcp_analysis = "tcp.analysis", None, None, Detail, Wireshark, "SEQ/ACK analysis";
     D_tcp_analysis_push_bytes_sent = "tcp.analysis.push_bytes_sent", Uint32, Dec, Detail, Wireshark, "Bytes sent since last PSH flag";
     D_tcp_completeness = "tcp.completeness", Uint8, Dec, Detail, Wireshark, "Conversation completeness";
+    D_tcp_connection_fin = "tcp.connection.fin", None, None, Detail, Wireshark, "Connection finish (FIN)";
+    D_tcp_connection_fin_active = "tcp.connection.fin_active", None, None, Detail, Wireshark, "This frame initiates the connection closing";
+    D_tcp_connection_fin_passive = "tcp.connection.fin_passive", None, None, Detail, Wireshark, "This frame undergoes the connection closing";
+    D_tcp_connection_rst = "tcp.connection.rst", None, None, Detail, Wireshark, "Connection reset (RST)";
+    D_tcp_connection_syn = "tcp.connection.syn", None, None, Detail, Wireshark, "Connection establish request (SYN)";
+    D_tcp_connection_synack = "tcp.connection.synack", None, None, Detail, Wireshark, "Connection establish acknowledge (SYN+ACK)";
+    D_tcp_nop = "tcp.nop", None, None, Detail, Wireshark, "4 NOP in a row - a router may have removed some options";
+    D_tcp_options_mss_absent = "tcp.options.mss.absent", None, None, Detail, Wireshark, "The SYN packet does not contain a MSS option";
+    D_tcp_options_mss_present = "tcp.options.mss.present", None, None, Detail, Wireshark, "The non-SYN packet does contain a MSS option";
+    D_tcp_options_sack_dsack = "tcp.options.sack.dsack", None, None, Detail, Wireshark, "D-SACK Sequence";
+    D_tcp_options_sack_dsack_le = "tcp.options.sack.dsack_le", Uint32, Dec, Detail, Wireshark, "TCP D-SACK Left Edge";
+    D_tcp_options_sack_dsack_re = "tcp.options.sack.dsack_re", Uint32, Dec, Detail, Wireshark, "TCP D-SACK Right Edge";
     D_tcp_reassembled_length = "tcp.reassembled.length", Uint32, Dec, Detail, Wireshark, "Reassembled TCP length";
     D_tcp_segment = "tcp.segment", Framenum, None, Detail, Wireshark, "TCP Segment";
     D_tcp_segment_count = "tcp.segment.count", Uint32, Dec, Detail, Wireshark, "Segment count";
     D_tcp_segments = "tcp.segments", None, None, Detail, Wireshark, "Reassembled TCP Segments";
+    D_tcp_urgent_pointer_non_zero = "tcp.urgent_pointer.non_zero", None, None, Detail, Wireshark, "The urgent pointer field is nonzero while the URG flag is not set";
     D_telnet_cmd = "telnet.cmd", Uint8, Dec, Detail, Wireshark, "Command";
     D_telnet_data = "telnet.data", String, None, Detail, Wireshark, "Data";
     D_telnet_naws_subopt_height = "telnet.naws_subopt.height", Uint16, Dec, Detail, Wireshark, "Height";
@@ -1127,6 +1150,7 @@ registry! {
     D_tls_segment = "tls.segment", Framenum, None, Detail, Wireshark, "TLS segment";
     D_tls_segment_count = "tls.segment.count", Uint32, Dec, Detail, Wireshark, "Segment count";
     D_tls_segments = "tls.segments", None, None, Detail, Wireshark, "Reassembled TLS segments";
+    D_udp_possible_traceroute = "udp.possible_traceroute", None, None, Detail, Wireshark, "Possible traceroute";
     D_vlan_dei = "vlan.dei", Boolean, None, Detail, Wireshark, "DEI";
     D_vlan_len = "vlan.len", Uint16, Dec, Detail, Wireshark, "Length";
     D_vxlan_flag_i = "vxlan.flag_i", Boolean, None, Detail, Wireshark, "VXLAN Network ID (VNI)";
@@ -1198,6 +1222,11 @@ const CARRIERS: [(Fid, Fid); 3] = [
     (Fid::Dns, Fid::Llmnr),
 ];
 
+/// Fields named under a layer they are not in: packet-tcp.c names its item for a SYN
+/// without an MSS option under that option (`tcp.options.mss.absent`), and adds it to
+/// the options.
+const MISNAMED: [(Fid, Fid); 1] = [(Fid::D_tcp_options_mss_absent, Fid::Tcp)];
+
 /// The layers that can hold `field`, when the registry extracts them: the protocol
 /// named by the longest proper prefix of the name at a dot (`dns` for `dns.resp.ttl`,
 /// `http2` for `http2.stream`), and those that carry its fields ([`CARRIERS`]). A packet
@@ -1209,7 +1238,11 @@ pub fn layers_of(field: Fid) -> &'static [Fid] {
     let all = LAYERS.get_or_init(|| {
         FIELDS
             .iter()
-            .map(|f| {
+            .enumerate()
+            .map(|(i, f)| {
+                if let Some(&(_, layer)) = MISNAMED.iter().find(|m| m.0 as usize == i) {
+                    return vec![layer];
+                }
                 let name = f.name;
                 let Some(proto) = name
                     .rmatch_indices('.')

@@ -3,7 +3,8 @@
 
 pub(crate) mod links;
 
-use crate::query::detail::{escape, string_field as sfield, Node};
+use crate::capture::tcp::Severity;
+use crate::query::detail::{escape, expert, string_field as sfield, Group, Node};
 
 fn find(b: &[u8], pat: &[u8], from: usize) -> Option<usize> {
     if from > b.len() {
@@ -206,8 +207,8 @@ pub(crate) fn dissect(b: &[u8], at: usize, to_server: bool) -> Vec<Node> {
         return vec![n];
     };
     let line = &b[..first_end];
-    let mut first =
-        Node::text(escape(&b[..first_end + 2]), at, first_end + 2).hex(&b[..first_end + 2]);
+    let first_text = escape(&b[..first_end + 2]);
+    let mut first = Node::text(first_text.as_str(), at, first_end + 2).hex(&b[..first_end + 2]);
     let parts: Vec<(usize, &[u8])> = {
         let mut v = Vec::new();
         let mut start = 0;
@@ -221,6 +222,15 @@ pub(crate) fn dissect(b: &[u8], at: usize, to_server: bool) -> Vec<Node> {
         v
     };
     let request = to_server && !line.starts_with(b"HTTP/");
+    if (request && parts.len() == 3) || (!request && parts.len() >= 2) {
+        // packet-http.c's chat item: the request or status line, under itself.
+        first.push(expert(
+            "http.chat",
+            &first_text,
+            Severity::Chat,
+            Group::Sequence,
+        ));
+    }
     let mut host = None;
     let mut uri_text = String::new();
     if request && parts.len() == 3 {

@@ -2,7 +2,8 @@
 //! same dissector as the filter's `memcache.*` values ([`crate::query::fields::pdu::memcache`]),
 //! which cuts the stream as Wireshark does.
 
-use crate::query::detail::{string_field, Node};
+use crate::capture::tcp::Severity;
+use crate::query::detail::{expert, string_field, Group, Node};
 use crate::query::fields::pdu::memcache::placed;
 use crate::query::fields::{AppValue, Fid};
 
@@ -71,6 +72,8 @@ pub(super) fn dissect(b: &[u8], at: usize) -> Vec<Node> {
     let (items, _) = placed(b);
     let mut out: Vec<Node> = Vec::new();
     let mut extras: Option<Node> = None;
+    // The opcode of the PDU being read, which a failed response's expert item names.
+    let mut op_now = 0;
     for p in items {
         let pos = at + p.off;
         let raw = b.get(p.off..p.off + p.len).unwrap_or(&[]);
@@ -153,6 +156,37 @@ pub(super) fn dissect(b: &[u8], at: usize) -> Vec<Node> {
                 p.len,
             ),
         };
+        match (p.field, &p.value) {
+            (Fid::MemcacheOpcode, AppValue::Uint(op)) => {
+                op_now = *op;
+                if opcode_name(*op).is_none() {
+                    n.push(expert(
+                        "memcache.opcode.unknown",
+                        &format!("Unknown opcode: {op}"),
+                        Severity::Warning,
+                        Group::Undecoded,
+                    ));
+                }
+            }
+            (Fid::MemcacheStatus, AppValue::Uint(st)) if *st != 0 => {
+                // packet-memcache.c names the operation and how it failed.
+                let op = match opcode_name(op_now) {
+                    Some(name) => name.to_string(),
+                    None => format!("Unknown opcode ({op_now})"),
+                };
+                let status = match status_name(*st) {
+                    "Unknown" => format!("Status: {st}"),
+                    name => name.to_string(),
+                };
+                n.push(expert(
+                    "memcache.status.response",
+                    &format!("{op}: {status}"),
+                    Severity::Note,
+                    Group::Response,
+                ));
+            }
+            _ => {}
+        }
         if p.len > 0 {
             n = n.hex(raw);
         } else {

@@ -12,11 +12,12 @@
 use super::tls;
 use crate::capture::app::pdu::{PduKind, QUIC_OPENED};
 use crate::capture::app::{AppProto, At};
+use crate::capture::tcp::Severity;
 use crate::capture::Capture;
 use crate::ingest::app::quic::{long_header, open, skip_ack, varint, Parser};
 use crate::ingest::app::{payload_of, StreamParser as _};
 use crate::ingest::wire;
-use crate::query::detail::{bits, colon_hex, expert, hex, Detail, Node, Source};
+use crate::query::detail::{bits, colon_hex, expert, hex, Detail, Group, Node, Source};
 use crate::query::fields::PacketSource;
 
 /// One connection's QUIC state: the ingest's parser, fed with the connection's
@@ -233,10 +234,8 @@ pub(super) fn show(
             n.push(expert(
                 "quic.coalesced_padding_data",
                 "(Random) padding data appended to the datagram",
-                "Note",
-                4194304,
-                "Protocol",
-                150994944,
+                Severity::Note,
+                Group::Protocol,
             ));
             d.layers.push(n);
             break;
@@ -294,10 +293,8 @@ fn no_keys() -> Node {
     expert(
         "quic.decryption_failed",
         "Failed to create decryption context: Secrets are not available",
-        "Warning",
-        6291456,
-        "Decryption",
-        201326592,
+        Severity::Warning,
+        Group::Decryption,
     )
 }
 

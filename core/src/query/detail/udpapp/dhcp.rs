@@ -6,8 +6,9 @@
 //! added), then to add them.
 
 use super::{ipv4, plain_hex, string_node, Payload, Stop};
+use crate::capture::tcp::Severity;
 use crate::query::detail::secs_words;
-use crate::query::detail::{bits, colon_hex, mac, Node};
+use crate::query::detail::{bits, colon_hex, expert, mac, Group, Node};
 
 /// RFC 2131 §3: the options start with it.
 const MAGIC: [u8; 4] = [0x63, 0x82, 0x53, 0x63];
@@ -241,9 +242,9 @@ fn fields(p: Payload<'_>, s: &Scan, n: &mut Node) -> Result<(), Stop> {
     );
     // A value whose low byte is zero was written little-endian, packet-dhcp.c decides
     // (some clients do), and shows it so.
-    let secs = p.u16(8)?;
-    let secs = if secs & 0xff == 0 { secs >> 8 } else { secs };
-    n.push(uint(
+    let raw = p.u16(8)?;
+    let secs = if raw & 0xff == 0 { raw >> 8 } else { raw };
+    let secs_node = n.push(uint(
         "dhcp.secs",
         "Seconds elapsed",
         secs.into(),
@@ -251,6 +252,14 @@ fn fields(p: Payload<'_>, s: &Scan, n: &mut Node) -> Result<(), Stop> {
         2,
         p.get(8, 2)?,
     ));
+    if secs != raw {
+        secs_node.push(expert(
+            "dhcp.secs_le",
+            "Seconds elapsed appears to be encoded as little-endian",
+            Severity::Note,
+            Group::Protocol,
+        ));
+    }
     let flags = p.u16(10)?;
     let fb = p.get(10, 2)?;
     let bc = flags & 0x8000 != 0;
@@ -297,7 +306,17 @@ fn fields(p: Payload<'_>, s: &Scan, n: &mut Node) -> Result<(), Stop> {
     let hl = usize::from(hlen);
     if hl == 0 || hl > 16 {
         p.need(44)?;
-        n.push(Node::text("Client address not given", at + 28, 16));
+        let msg = "Client address not given";
+        n.push(
+            Node::text(msg, at + 28, 16)
+                .hex(p.get(28, 16)?)
+                .with(vec![expert(
+                    "dhcp.client_address_not_given",
+                    msg,
+                    Severity::Note,
+                    Group::Protocol,
+                )]),
+        );
     } else {
         if hl == 6 && matches!(htype, 1 | 6) {
             let m = p.get(28, 6)?;
@@ -1030,6 +1049,14 @@ fn options(p: Payload<'_>, n: &mut Node) -> Result<(), Stop> {
             }
         }
     }
+    if !end {
+        n.push(expert(
+            "dhcp.end_option_missing",
+            "End option missing",
+            Severity::Error,
+            Group::Protocol,
+        ));
+    }
     if end && at < p.reported {
         let pad = p.get(at, p.reported - at)?;
         n.push(
@@ -1150,11 +1177,23 @@ fn decode(code: u8, v: &[u8], pos: usize, t: &mut Node) {
                     t.push(uint(name, label, v[0].into(), pos, 1, v));
                 }
                 // A length the option does not allow: packet-dhcp.c adds an expert
-                // item only.
+                // item only (the lengths 2 and 1 of U16 and U8 were never seen wrong).
+                Value::Ip | Value::Time => {
+                    t.push(bad_length("length isn't 4"));
+                }
+                Value::Ips => {
+                    t.push(bad_length("Option length isn't a multiple of 4"));
+                }
                 _ => {}
             }
         }
     }
+}
+
+/// packet-dhcp.c's `ei_dhcp_bad_length` under an option whose value has a length its
+/// type does not allow.
+fn bad_length(msg: &str) -> Node {
+    expert("dhcp.bad_length", msg, Severity::Error, Group::Protocol)
 }
 
 fn uint_named(name: &str, label: &str, vname: &str, v: u64, pos: usize, b: &[u8]) -> Node {

@@ -19,7 +19,8 @@ mod tftp;
 pub(crate) use ntp::{MODES as NTP_MODES, VERSIONS as NTP_VERSIONS};
 pub(crate) use syslog::FACILITIES as SYSLOG_FACILITIES;
 
-use super::{Detail, Node};
+use super::{expert, Detail, Group, Node};
+use crate::capture::tcp::Severity;
 use crate::capture::Capture;
 use crate::ingest::wire::{LayerSpan, Layers, Proto};
 use crate::query::fields::{udp, PacketSource};
@@ -295,6 +296,12 @@ fn exception(stop: Stop, proto: &str, caught: usize) -> Node {
                 caught,
                 0,
             );
+            n.push(expert(
+                "_ws.malformed.expert",
+                "Malformed Packet (Exception occurred)",
+                Severity::Error,
+                Group::Malformed,
+            ));
             n.push(Node::proto("_ws.malformed", "Malformed Packet", caught, 0).hide());
             n
         }

@@ -4,7 +4,8 @@
 //! (`tftp.destination_file`, `tftp.request_frame`) when the request's bytes are at hand.
 
 use super::{string_node, Payload, Stop};
-use crate::query::detail::{expert, Node};
+use crate::capture::tcp::Severity;
+use crate::query::detail::{expert, Group, Node};
 
 /// The request that began a transfer: its frame number, whether it writes, the file.
 pub(in crate::query::detail) struct Request {
@@ -243,10 +244,8 @@ fn error_expert() -> Node {
     expert(
         "tftp.error",
         "TFTP ERROR packet",
-        "Warning",
-        6291456,
-        "Response",
-        50331648,
+        Severity::Warning,
+        Group::Response,
     )
 }
 
