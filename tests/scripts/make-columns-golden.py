@@ -14,7 +14,7 @@ import subprocess
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GOLDEN = os.path.join(ROOT, "tests", "golden", "columns")
-CORPUS = os.path.join(os.path.dirname(ROOT), "shared", "corpus")
+from corpus_dir import CORPUS  # noqa: E402 (beside this script)
 ENV = dict(os.environ, TZ="UTC", LC_ALL="C")
 COLUMNS = ["frame.number", "_ws.col.Source", "_ws.col.Destination", "_ws.col.Protocol",
            "_ws.col.Length", "_ws.col.Info"]

@@ -646,9 +646,11 @@ mod test {
             format!("{dir}/../tests/data/servers/memcached-fields.pcap"),
         ];
         for corpus in ["memcached.pcap", "memcached-userdata.pcap"] {
-            let p = format!("{dir}/../../shared/corpus/deepflow/memcached/{corpus}");
-            if std::path::Path::new(&p).is_file() {
-                paths.push(p);
+            let p = crate::ingest::app::testkit::corpus()
+                .join("deepflow/memcached")
+                .join(corpus);
+            if p.is_file() {
+                paths.push(p.to_string_lossy().into_owned());
             }
         }
         let (mut covered, mut binary) = (0, 0);

@@ -27,18 +27,23 @@ pub enum Piece {
     Gap(bool, u64, At),
 }
 
-/// A path under the repository (`tests/data/...`) or the corpus (`corpus:...`). A
-/// missing file fails the test, as the golden harness does (`tests/harness.rs`), unless
-/// the run says it has no corpus (`WIRELENS_NO_CORPUS=1`): then a corpus file gives None.
-/// The corpus is `../shared/corpus` beside the repository, or `$WIRELENS_CORPUS`.
+/// The corpus: `../shared/corpus` beside the repository, or `$WIRELENS_CORPUS`, which
+/// says where it is when it is not there (a git worktree's), as for the golden harness.
+pub fn corpus() -> PathBuf {
+    std::env::var_os("WIRELENS_CORPUS").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"),
+        PathBuf::from,
+    )
+}
+
+/// A path under the repository (`tests/data/...`) or the corpus (`corpus:...`,
+/// [`corpus`]). A missing file fails the test, as the golden harness does
+/// (`tests/harness.rs`), unless the run says it has no corpus (`WIRELENS_NO_CORPUS=1`):
+/// then a corpus file gives None.
 pub fn path(p: &str) -> Option<PathBuf> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    // `$WIRELENS_CORPUS` says where the corpus is when it is not beside the repository
-    // (a git worktree's), as for the golden harness.
-    let corpus = std::env::var_os("WIRELENS_CORPUS")
-        .map_or_else(|| root.join("../shared/corpus"), PathBuf::from);
     let path = match p.strip_prefix("corpus:") {
-        Some(rest) => corpus.join(rest),
+        Some(rest) => corpus().join(rest),
         None => root.join(p),
     };
     if path.exists() {

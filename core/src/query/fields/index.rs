@@ -348,7 +348,7 @@ mod test {
     fn captures() -> Vec<std::path::PathBuf> {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let mut dirs = vec![root.join("tests/data")];
-        let corpus = root.join("../shared/corpus");
+        let corpus = crate::ingest::app::testkit::corpus();
         for d in [
             "deepflow/tunnels",
             "zeek/ipv4",

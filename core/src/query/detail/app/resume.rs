@@ -825,7 +825,7 @@ mod marked {
     //! `resume_reads` names), has the detail it has when the packets are asked for in
     //! order; starts after segments the TCP analysis flagged (lost, sent again) are taken.
     use crate::capture::Capture;
-    use crate::ingest::app::testkit::captures_under;
+    use crate::ingest::app::testkit::{self, captures_under};
     use crate::query::detail::{detail, pdml, text, Apps, FrameInfo, Index};
     use crate::query::fields::{FieldCtx, MemorySource};
     use std::path::{Path, PathBuf};
@@ -886,7 +886,8 @@ mod marked {
     fn every_row_alone_is_its_in_order_row() {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
         let mut paths = captures_under(&root.join("tests/data"));
-        let mut corpus = captures_under(&root.join("../shared/corpus"));
+        let corpus_dir = testkit::corpus();
+        let mut corpus = captures_under(&corpus_dir);
         corpus.retain(|p| std::fs::metadata(p).is_ok_and(|m| m.len() <= 1 << 20));
         paths.extend(corpus);
         paths.sort();
@@ -920,7 +921,7 @@ mod marked {
                 if got != want {
                     eprintln!("{name}: row {} alone: {got:?}\nin order: {want:?}", i + 1);
                     *differ
-                        .entry(p.strip_prefix(&root).unwrap_or(p).to_owned())
+                        .entry(p.strip_prefix(&corpus_dir).unwrap_or(p).to_owned())
                         .or_insert(0) += 1;
                 }
             }
@@ -944,8 +945,8 @@ mod marked {
         //
         // [`Rows::missed`]: crate::query::rows::Rows::missed
         let known: &[(&str, usize)] = &[
-            ("../shared/corpus/deepflow/redis/redis.pcap", 8),
-            ("../shared/corpus/zeek/http/connect-with-header.pcap", 22),
+            ("deepflow/redis/redis.pcap", 8),
+            ("zeek/http/connect-with-header.pcap", 22),
         ];
         for (path, n) in &differ {
             let want = known
@@ -960,9 +961,10 @@ mod marked {
             );
         }
         for (path, n) in known {
-            let walked = paths
-                .iter()
-                .any(|p| p.strip_prefix(&root).is_ok_and(|p| p == Path::new(path)));
+            let walked = paths.iter().any(|p| {
+                p.strip_prefix(&corpus_dir)
+                    .is_ok_and(|p| p == Path::new(path))
+            });
             assert!(
                 !walked || differ.contains_key(Path::new(path)),
                 "{path}: {n} known, none differ now"
@@ -976,7 +978,7 @@ mod marked {
         let mut paths = captures_under(&root.join("tests/data"));
         assert!(paths.len() >= 20);
         // The corpus's captures of up to 1 MB, when it is there.
-        let mut corpus = captures_under(&root.join("../shared/corpus"));
+        let mut corpus = captures_under(&testkit::corpus());
         corpus.retain(|p| std::fs::metadata(p).is_ok_and(|m| m.len() <= 1 << 20));
         paths.extend(corpus);
         paths.sort();
