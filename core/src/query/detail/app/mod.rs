@@ -219,6 +219,9 @@ pub struct Apps {
 /// Packets ahead that are still fed in order rather than by conversation.
 const AHEAD: usize = 4096;
 
+/// The room a stream's buffer keeps once empty, at most ([`Stream::cut`]).
+const KEEP_ROOM: usize = 64 << 10;
+
 /// A message's first segments [`Apps::by_head`] reads for the length of its PDU.
 const HEAD_SEGMENTS: usize = 8;
 
@@ -1349,6 +1352,11 @@ impl Stream {
     fn cut(&mut self, proto: AppProto, to_server: bool, done: &mut HashMap<u64, Vec<Pdu>>) {
         loop {
             if self.buf.is_empty() {
+                // The room an earlier large PDU took is not kept: kept in every
+                // conversation (ended ones too), it added up over a capture.
+                if self.buf.capacity() > KEEP_ROOM {
+                    self.buf = Vec::new();
+                }
                 return;
             }
             let n = match self.want {
@@ -1391,7 +1399,11 @@ impl Stream {
                     left = 0;
                 }
             }
-            let bytes: Vec<u8> = self.buf.drain(..n).collect();
+            let bytes: Vec<u8> = if n == self.buf.len() {
+                std::mem::take(&mut self.buf)
+            } else {
+                self.buf.drain(..n).collect()
+            };
             let last = covered.last().map_or(0, |c| c.packet);
             // Shown at the frame's bytes only when the packet that completes it carried
             // all of it; otherwise as a reassembled PDU.
