@@ -3,6 +3,7 @@
 
 use super::{app::Apps, l2, Detail, Node, Source};
 use crate::capture::file::Format;
+use crate::capture::packet::PacketRow;
 use crate::capture::Capture;
 use crate::ingest::wire::{self, linktype};
 use crate::query::fields::{format_abs_time, format_rel_time, FieldCtx, PacketSource};
@@ -52,11 +53,12 @@ pub fn detail(
     info: FrameInfo,
 ) -> Detail {
     let capture = ctx.capture();
-    let row = capture.packets.at(index);
     // The TCP fields need each conversation's first packets: those the detail gathered
     // for the capture, not a pass of the context's own.
     ctx.share_firsts(apps.index(capture).firsts());
     ctx.begin(index);
+    // The context's reader decoded the row (a `Packets::at` decodes its block again).
+    let row = *ctx.row();
     let bytes = if ctx.load(src) {
         ctx.packet_bytes().unwrap_or(&[]).to_vec()
     } else {
@@ -76,7 +78,11 @@ pub fn detail(
     let mut frame = if info.protocols_only {
         Node::proto("frame", "", 0, bytes.len())
     } else {
-        frame_layer(capture, index, info, lt, bytes.len())
+        let prev_ts = index
+            .checked_sub(1)
+            .and_then(|i| ctx.row_of(i))
+            .map_or(row.ts_ns, |r| r.ts_ns);
+        frame_layer(capture, index, &row, prev_ts, info, lt, bytes.len())
     };
     // One walk over the headers: the summary, and where each layer lies.
     let mut ls = wire::Layers::default();
@@ -135,8 +141,15 @@ pub fn detail(
     d
 }
 
-fn frame_layer(capture: &Capture, index: usize, info: FrameInfo, lt: u16, caplen: usize) -> Node {
-    let row = capture.packets.at(index);
+fn frame_layer(
+    capture: &Capture,
+    index: usize,
+    row: &PacketRow,
+    prev_ts: i64,
+    info: FrameInfo,
+    lt: u16,
+    caplen: usize,
+) -> Node {
     let n = index as u64 + 1;
     let pcapng = capture
         .files
@@ -233,9 +246,6 @@ fn frame_layer(capture: &Capture, index: usize, info: FrameInfo, lt: u16, caplen
         0,
         0,
     ));
-    let prev = index
-        .checked_sub(1)
-        .map_or(row.ts_ns, |i| capture.packets.at(i).ts_ns);
     let timed = |name: &str, label: &str, ns: i64| {
         let v = rel(ns);
         Node::field(name, format!("{label}: {v} seconds"), v, 0, 0).gen()
@@ -243,7 +253,7 @@ fn frame_layer(capture: &Capture, index: usize, info: FrameInfo, lt: u16, caplen
     f.push(timed(
         "frame.time_delta",
         "Time delta from previous captured frame",
-        row.ts_ns - prev,
+        row.ts_ns - prev_ts,
     ));
     f.push(timed(
         "frame.time_delta_displayed",

@@ -520,10 +520,11 @@ pub(super) fn tcp(
                     end - start,
                     if end - start == 1 { "" } else { "s" }
                 ),
-                colon_hex(&b[start..end]),
+                "",
                 start,
                 end - start,
             )
+            .show_bytes(&b[start..end])
             .hex(&b[start..end]),
         );
     }
@@ -1167,10 +1168,11 @@ pub(super) fn udp(
                     p.len(),
                     if p.len() == 1 { "" } else { "s" }
                 ),
-                colon_hex(p),
+                "",
                 o + 8,
                 p.len(),
             )
+            .show_bytes(p)
             .hex(p),
         );
     }

@@ -80,6 +80,11 @@ pub struct Node {
     /// tree's text, and filters and the page never read it.
     #[serde(skip)]
     pub value_of_bytes: bool,
+    /// `show` is the colon hex of the node's own bytes (a payload's), written from its
+    /// source when asked for ([`Node::show_text`]): the longest text of a TCP or UDP
+    /// packet's tree, which filters (they read the bytes) never read.
+    #[serde(skip)]
+    pub show_of_bytes: bool,
     /// PDML's `unmaskedvalue`: the bytes of a bit-mask field in hex.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub unmasked: String,
@@ -220,6 +225,34 @@ impl Node {
             .bytes
             .get(pos..pos + size)?;
         Some(hex(bytes))
+    }
+
+    /// Sets `show` to `bytes` as Wireshark shows an `FT_BYTES` value ([`colon_hex`]).
+    /// Bytes as long as the node, which are its own, are not written out until asked
+    /// for ([`Node::show_text`]), as [`Node::hex`] does for `value`.
+    pub fn show_bytes(mut self, bytes: &[u8]) -> Node {
+        if bytes.len() > 16 && bytes.len() == self.size as usize {
+            self.show.clear();
+            self.show_of_bytes = true;
+        } else {
+            self.show = colon_hex(bytes);
+        }
+        self
+    }
+
+    /// PDML's `show`: the one set, or the colon hex of the node's bytes in `d`'s sources.
+    pub fn show_text(&self, d: &Detail) -> std::borrow::Cow<'_, str> {
+        if self.show_of_bytes {
+            let (pos, size) = (self.pos as usize, self.size as usize);
+            if let Some(b) = d
+                .sources
+                .get(self.source as usize)
+                .and_then(|s| s.bytes.get(pos..pos + size))
+            {
+                return colon_hex(b).into();
+            }
+        }
+        self.show.as_str().into()
     }
 
     /// An `FT_NONE` field: empty show and value.

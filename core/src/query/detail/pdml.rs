@@ -108,7 +108,7 @@ fn node(out: &mut String, d: &Detail, n: &Node, depth: usize, parent: Option<u32
     };
     let _ = write!(out, " size=\"{}\" pos=\"{pos}\"", n.size);
     if n.kind == Kind::Field {
-        let _ = write!(out, " show=\"{}\"", escape(&n.show));
+        let _ = write!(out, " show=\"{}\"", escape(&n.show_text(d)));
     }
     if n.kind != Kind::Proto {
         if let Some(v) = n.value_hex(d) {

@@ -144,7 +144,8 @@ fn push(d: &Detail, ty: FieldType, n: &Node, out: &mut ValueSink<'_>) {
             .get(n.source as usize)
             .and_then(|s| s.bytes.get(n.pos as usize..(n.pos + n.size) as usize))
     };
-    let show = n.show.as_str();
+    let text = n.show_text(d);
+    let show = text.as_ref();
     let v = match ty {
         FieldType::None => Some(Value::Present),
         FieldType::Protocol => {
