@@ -175,8 +175,8 @@ pub(super) fn layers(
 fn mac_node(b: &[u8], at: usize, name: &str, label: &str) -> Node {
     let m = slice(b, at, 6);
     let s = mac(m);
-    let mut n = Node::field(name, format!("{label}: {s}"), s.clone(), at, 6).hex(m);
-    n.push(Node::field("eth.addr", format!("Address: {s}"), s, at, 6).hex(m));
+    let mut n = Node::field(name, format!("{label}: {s}"), s.clone(), at, 6).hex_own(m);
+    n.push(Node::field("eth.addr", format!("Address: {s}"), s, at, 6).hex_own(m));
     let x = m.first().copied().unwrap_or(0) as u64;
     let three = slice(b, at, 3);
     let v = three.iter().fold(0u64, |v, &x| (v << 8) | u64::from(x)) << (8 * (3 - three.len()));
@@ -238,11 +238,8 @@ fn ethernet(b: &[u8], l: &At) -> Node {
         n.push(mac_node(b, o, "eth.dst", "Destination"));
         n.push(mac_node(b, o + 6, "eth.src", "Source"));
         n.push(
-            Node::field("eth.len", format!("Length: {t}"), t.to_string(), o + 12, 2).hex(slice(
-                b,
-                o + 12,
-                2,
-            )),
+            Node::field("eth.len", format!("Length: {t}"), t.to_string(), o + 12, 2)
+                .hex_own(slice(b, o + 12, 2)),
         );
         return n;
     }
@@ -262,7 +259,7 @@ fn etype_node(name: &str, label: &str, t: u16, b: &[u8], at: usize) -> Node {
         at,
         2,
     )
-    .hex(slice(b, at, 2))
+    .hex_own(slice(b, at, 2))
 }
 
 fn vlan(b: &[u8], l: &At) -> Node {
@@ -323,11 +320,8 @@ fn vlan(b: &[u8], l: &At) -> Node {
     let t = be16(b, o + 2);
     if t <= 1500 {
         n.push(
-            Node::field("vlan.len", format!("Length: {t}"), t.to_string(), o + 2, 2).hex(slice(
-                b,
-                o + 2,
-                2,
-            )),
+            Node::field("vlan.len", format!("Length: {t}"), t.to_string(), o + 2, 2)
+                .hex_own(slice(b, o + 2, 2)),
         );
     } else {
         n.push(etype_node("vlan.etype", "Type", t, b, o + 2));
@@ -370,7 +364,7 @@ fn sll(b: &[u8], l: &At) -> Node {
             o,
             2,
         )
-        .hex(slice(b, o, 2)),
+        .hex_own(slice(b, o, 2)),
     );
     let ha = be16(b, o + 2);
     n.push(
@@ -381,7 +375,7 @@ fn sll(b: &[u8], l: &At) -> Node {
             o + 2,
             2,
         )
-        .hex(slice(b, o + 2, 2)),
+        .hex_own(slice(b, o + 2, 2)),
     );
     let hl = be16(b, o + 4) as usize;
     n.push(
@@ -392,7 +386,7 @@ fn sll(b: &[u8], l: &At) -> Node {
             o + 4,
             2,
         )
-        .hex(slice(b, o + 4, 2)),
+        .hex_own(slice(b, o + 4, 2)),
     );
     addr_or_unused(&mut n, b, o + 6, 8, hl, ha);
     let t = be16(b, o + 14);
@@ -406,7 +400,7 @@ fn addr_or_unused(n: &mut Node, b: &[u8], at: usize, room: usize, hl: usize, ha:
     if hl == 6 && matches!(ha, 1 | 772) {
         let m = slice(b, at, 6);
         let s = mac(m);
-        n.push(Node::field("sll.src.eth", format!("Source: {s}"), s, at, 6).hex(m));
+        n.push(Node::field("sll.src.eth", format!("Source: {s}"), s, at, 6).hex_own(m));
         used = 6;
     } else if hl > 0 && hl <= room {
         let v = slice(b, at, hl);
@@ -418,7 +412,7 @@ fn addr_or_unused(n: &mut Node, b: &[u8], at: usize, room: usize, hl: usize, ha:
                 at,
                 hl,
             )
-            .hex(v),
+            .hex_own(v),
         );
         used = hl;
     }
@@ -432,7 +426,7 @@ fn addr_or_unused(n: &mut Node, b: &[u8], at: usize, room: usize, hl: usize, ha:
                 at + used,
                 room - used,
             )
-            .hex(v),
+            .hex_own(v),
         );
     }
 }
@@ -451,7 +445,7 @@ fn sll2(b: &[u8], l: &At) -> Node {
             o + 4,
             4,
         )
-        .hex(slice(b, o + 4, 4)),
+        .hex_own(slice(b, o + 4, 4)),
     );
     let ha = be16(b, o + 8);
     n.push(
@@ -462,7 +456,7 @@ fn sll2(b: &[u8], l: &At) -> Node {
             o + 8,
             2,
         )
-        .hex(slice(b, o + 8, 2)),
+        .hex_own(slice(b, o + 8, 2)),
     );
     let pt = b.get(o + 10).copied().unwrap_or(0) as u16;
     n.push(
@@ -473,7 +467,7 @@ fn sll2(b: &[u8], l: &At) -> Node {
             o + 10,
             1,
         )
-        .hex(slice(b, o + 10, 1)),
+        .hex_own(slice(b, o + 10, 1)),
     );
     let hl = b.get(o + 11).copied().unwrap_or(0) as usize;
     n.push(
@@ -484,7 +478,7 @@ fn sll2(b: &[u8], l: &At) -> Node {
             o + 11,
             1,
         )
-        .hex(slice(b, o + 11, 1)),
+        .hex_own(slice(b, o + 11, 1)),
     );
     addr_or_unused(&mut n, b, o + 12, 8, hl, ha);
     n
@@ -516,7 +510,7 @@ fn null(b: &[u8], l: &At, lt: u16) -> Node {
             o,
             4,
         )
-        .hex(raw),
+        .hex_own(raw),
     );
     n
 }

@@ -114,7 +114,7 @@ fn addr_nodes(n: &mut Node, p: &str, at: usize, bytes: &[u8], s: String, src: bo
             at,
             len,
         )
-        .hex(bytes),
+        .hex_own(bytes),
     );
     n.push(
         Node::field(
@@ -124,7 +124,7 @@ fn addr_nodes(n: &mut Node, p: &str, at: usize, bytes: &[u8], s: String, src: bo
             at,
             len,
         )
-        .hex(bytes)
+        .hex_own(bytes)
         .hide(),
     );
     n.push(
@@ -135,7 +135,7 @@ fn addr_nodes(n: &mut Node, p: &str, at: usize, bytes: &[u8], s: String, src: bo
             at,
             len,
         )
-        .hex(bytes)
+        .hex_own(bytes)
         .hide(),
     );
     n.push(
@@ -146,7 +146,7 @@ fn addr_nodes(n: &mut Node, p: &str, at: usize, bytes: &[u8], s: String, src: bo
             at,
             len,
         )
-        .hex(bytes)
+        .hex_own(bytes)
         .hide(),
     );
 }
@@ -205,7 +205,7 @@ pub(super) fn ipv4(b: &[u8], l: &At) -> Node {
             o,
             1,
         )
-        .hex(b0),
+        .hex_own(b0),
     );
     n.push(
         Node::field(
@@ -219,7 +219,7 @@ pub(super) fn ipv4(b: &[u8], l: &At) -> Node {
             o,
             1,
         )
-        .hex(b0),
+        .hex_own(b0),
     );
     let tos = b.get(o + 1).copied().unwrap_or(0);
     let (dscp, ecn) = (tos >> 2, tos & 3);
@@ -236,7 +236,7 @@ pub(super) fn ipv4(b: &[u8], l: &At) -> Node {
             o + 1,
             1,
         )
-        .hex(tb),
+        .hex_own(tb),
     );
     ds.push(
         Node::field(
@@ -275,7 +275,7 @@ pub(super) fn ipv4(b: &[u8], l: &At) -> Node {
             o + 2,
             2,
         )
-        .hex(slice(b, o + 2, 2)),
+        .hex_own(slice(b, o + 2, 2)),
     );
     let id = be16(b, o + 4);
     n.push(
@@ -286,7 +286,7 @@ pub(super) fn ipv4(b: &[u8], l: &At) -> Node {
             o + 4,
             2,
         )
-        .hex(slice(b, o + 4, 2)),
+        .hex_own(slice(b, o + 4, 2)),
     );
     let fw = be16(b, o + 6) as u64;
     let flags = fw >> 13;
@@ -347,7 +347,7 @@ pub(super) fn ipv4(b: &[u8], l: &At) -> Node {
             o + 8,
             1,
         )
-        .hex(slice(b, o + 8, 1)),
+        .hex_own(slice(b, o + 8, 1)),
     );
     if b.len() >= o + 20 {
         if let Some(e) = ttl_expert(ttl, p, be32(b, o + 16)) {
@@ -362,7 +362,7 @@ pub(super) fn ipv4(b: &[u8], l: &At) -> Node {
             o + 9,
             1,
         )
-        .hex(slice(b, o + 9, 1)),
+        .hex_own(slice(b, o + 9, 1)),
     );
     let ck = be16(b, o + 10);
     n.push(
@@ -373,7 +373,7 @@ pub(super) fn ipv4(b: &[u8], l: &At) -> Node {
             o + 10,
             2,
         )
-        .hex(slice(b, o + 10, 2)),
+        .hex_own(slice(b, o + 10, 2)),
     );
     n.push(
         Node::field(
@@ -430,7 +430,7 @@ pub(super) fn ipv6(b: &[u8], l: &At, ext: usize) -> Node {
             o,
             1,
         )
-        .hex(b0),
+        .hex_own(b0),
     );
     n.push(
         Node::field(
@@ -515,7 +515,7 @@ pub(super) fn ipv6(b: &[u8], l: &At, ext: usize) -> Node {
             o + 4,
             2,
         )
-        .hex(slice(b, o + 4, 2)),
+        .hex_own(slice(b, o + 4, 2)),
     );
     let nxt = b.get(o + 6).copied().unwrap_or(0);
     n.push(
@@ -526,7 +526,7 @@ pub(super) fn ipv6(b: &[u8], l: &At, ext: usize) -> Node {
             o + 6,
             1,
         )
-        .hex(slice(b, o + 6, 1)),
+        .hex_own(slice(b, o + 6, 1)),
     );
     let hl = b.get(o + 7).copied().unwrap_or(0);
     n.push(
@@ -537,7 +537,7 @@ pub(super) fn ipv6(b: &[u8], l: &At, ext: usize) -> Node {
             o + 7,
             1,
         )
-        .hex(slice(b, o + 7, 1)),
+        .hex_own(slice(b, o + 7, 1)),
     );
     addr_nodes(
         &mut n,
@@ -602,7 +602,7 @@ pub(super) fn arp(b: &[u8], l: &At) -> Node {
             o,
             2,
         )
-        .hex(slice(b, o, 2)),
+        .hex_own(slice(b, o, 2)),
     );
     n.push(
         Node::field(
@@ -615,7 +615,7 @@ pub(super) fn arp(b: &[u8], l: &At) -> Node {
             o + 2,
             2,
         )
-        .hex(slice(b, o + 2, 2)),
+        .hex_own(slice(b, o + 2, 2)),
     );
     n.push(
         Node::field(
@@ -625,7 +625,7 @@ pub(super) fn arp(b: &[u8], l: &At) -> Node {
             o + 4,
             1,
         )
-        .hex(slice(b, o + 4, 1)),
+        .hex_own(slice(b, o + 4, 1)),
     );
     n.push(
         Node::field(
@@ -635,7 +635,7 @@ pub(super) fn arp(b: &[u8], l: &At) -> Node {
             o + 5,
             1,
         )
-        .hex(slice(b, o + 5, 1)),
+        .hex_own(slice(b, o + 5, 1)),
     );
     n.push(
         Node::field(
@@ -645,7 +645,7 @@ pub(super) fn arp(b: &[u8], l: &At) -> Node {
             o + 6,
             2,
         )
-        .hex(slice(b, o + 6, 2)),
+        .hex_own(slice(b, o + 6, 2)),
     );
     let at = o + 8;
     let parts = [
@@ -676,10 +676,10 @@ pub(super) fn arp(b: &[u8], l: &At) -> Node {
         let v = slice(b, at, len);
         if is_mac && len == 6 && v.len() == 6 {
             let s = mac(v);
-            n.push(Node::field(name, format!("{label}: {s}"), s, at, 6).hex(v));
+            n.push(Node::field(name, format!("{label}: {s}"), s, at, 6).hex_own(v));
         } else if !is_mac && len == 4 && pt == 0x0800 && v.len() == 4 {
             let s = Ipv4Addr::new(v[0], v[1], v[2], v[3]).to_string();
-            n.push(Node::field(name, format!("{label}: {s}"), s, at, 4).hex(v));
+            n.push(Node::field(name, format!("{label}: {s}"), s, at, 4).hex_own(v));
         }
     }
     n

@@ -30,7 +30,7 @@ fn port(n: &mut Node, p: &str, b: &[u8], o: usize) {
             o,
             2,
         )
-        .hex(slice(b, o, 2)),
+        .hex_own(slice(b, o, 2)),
     );
     n.push(
         Node::field(
@@ -40,7 +40,7 @@ fn port(n: &mut Node, p: &str, b: &[u8], o: usize) {
             o + 2,
             2,
         )
-        .hex(slice(b, o + 2, 2)),
+        .hex_own(slice(b, o + 2, 2)),
     );
     for (v, at) in [(sp, o), (dp, o + 2)] {
         n.push(
@@ -51,7 +51,7 @@ fn port(n: &mut Node, p: &str, b: &[u8], o: usize) {
                 at,
                 2,
             )
-            .hex(slice(b, at, 2))
+            .hex_own(slice(b, at, 2))
             .hide(),
         );
     }
@@ -168,7 +168,7 @@ pub(super) fn tcp(
             o + 4,
             4,
         )
-        .hex(slice(b, o + 4, 4)),
+        .hex_own(slice(b, o + 4, 4)),
     );
     n.push(
         Node::field(
@@ -178,7 +178,7 @@ pub(super) fn tcp(
             o + 4,
             4,
         )
-        .hex(slice(b, o + 4, 4)),
+        .hex_own(slice(b, o + 4, 4)),
     );
     // SYN and FIN take one sequence number each.
     let nxt = seq + seg_len as u64 + u64::from(flags & 0x002 != 0) + u64::from(flags & 0x001 != 0);
@@ -209,7 +209,7 @@ pub(super) fn tcp(
                 o + 8,
                 4,
             )
-            .hex(slice(b, o + 8, 4)),
+            .hex_own(slice(b, o + 8, 4)),
         );
     } else {
         let a = n.push(
@@ -220,7 +220,7 @@ pub(super) fn tcp(
                 o + 8,
                 4,
             )
-            .hex(slice(b, o + 8, 4)),
+            .hex_own(slice(b, o + 8, 4)),
         );
         if ack_raw != 0 {
             a.push(expert(
@@ -239,7 +239,7 @@ pub(super) fn tcp(
             o + 8,
             4,
         )
-        .hex(slice(b, o + 8, 4)),
+        .hex_own(slice(b, o + 8, 4)),
     );
     let hb = b.get(o + 12).copied().unwrap_or(0) as u64;
     n.push(
@@ -254,7 +254,7 @@ pub(super) fn tcp(
             o + 12,
             1,
         )
-        .hex(slice(b, o + 12, 1)),
+        .hex_own(slice(b, o + 12, 1)),
     );
     let mut names: Vec<&str> = FLAG_NAMES
         .iter()
@@ -351,7 +351,7 @@ pub(super) fn tcp(
     let fs = crate::query::fields::headers::tcp_flags_str(f12 as u16);
     let sn = fnode.push(
         Node::field("tcp.flags.str", format!("TCP Flags: {fs}"), fs, o + 12, 2)
-            .hex(fw)
+            .hex_own(fw)
             .gen(),
     );
     if flags & 0x001 != 0 && in_flow {
@@ -386,7 +386,7 @@ pub(super) fn tcp(
             o + 14,
             2,
         )
-        .hex(slice(b, o + 14, 2)),
+        .hex_own(slice(b, o + 14, 2)),
     );
     let wv = slice(b, o + 14, 2);
     if let Some(w) = first_uint(&pick(ctx, src, Fid::TcpWindowSize)) {
@@ -398,7 +398,7 @@ pub(super) fn tcp(
                 o + 14,
                 2,
             )
-            .hex(wv)
+            .hex_own(wv)
             .gen(),
         );
     }
@@ -417,7 +417,7 @@ pub(super) fn tcp(
                 o + 14,
                 2,
             )
-            .hex(wv)
+            .hex_own(wv)
             .gen(),
         );
     }
@@ -430,7 +430,7 @@ pub(super) fn tcp(
             o + 16,
             2,
         )
-        .hex(slice(b, o + 16, 2)),
+        .hex_own(slice(b, o + 16, 2)),
     );
     n.push(
         Node::field(
@@ -451,7 +451,7 @@ pub(super) fn tcp(
             o + 18,
             2,
         )
-        .hex(slice(b, o + 18, 2)),
+        .hex_own(slice(b, o + 18, 2)),
     );
     if up != 0 && flags & 0x020 == 0 {
         u.push(expert(
@@ -509,7 +509,7 @@ pub(super) fn tcp(
                 start,
                 end - start,
             )
-            .hex(&b[start..end]),
+            .hex_own(&b[start..end]),
         );
     } else if seg_len > 0 && end > start {
         n.push(
@@ -525,7 +525,7 @@ pub(super) fn tcp(
                 end - start,
             )
             .show_bytes(&b[start..end])
-            .hex(&b[start..end]),
+            .hex_own(&b[start..end]),
         );
     }
     n
@@ -734,7 +734,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                         p,
                         1,
                     )
-                    .hex(&opts[i..i + 1])
+                    .hex_own(&opts[i..i + 1])
                     .with(vec![Node::field(
                         "tcp.option_kind",
                         "Kind: End of Option List (0)",
@@ -742,7 +742,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                         p,
                         1,
                     )
-                    .hex(&opts[i..i + 1])]),
+                    .hex_own(&opts[i..i + 1])]),
                 );
                 i += 1;
             }
@@ -770,7 +770,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                         p,
                         1,
                     )
-                    .hex(&opts[i..i + 1])
+                    .hex_own(&opts[i..i + 1])
                     .with(vec![Node::field(
                         "tcp.option_kind",
                         "Kind: No-Operation (1)",
@@ -778,7 +778,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                         p,
                         1,
                     )
-                    .hex(&opts[i..i + 1])]),
+                    .hex_own(&opts[i..i + 1])]),
                 );
                 i += 1;
             }
@@ -797,7 +797,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                         p,
                         1,
                     )
-                    .hex(&v[..1])
+                    .hex_own(&v[..1])
                 };
                 let len_node = Node::field(
                     "tcp.option_len",
@@ -806,7 +806,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                     p + 1,
                     1,
                 )
-                .hex(&v[1..2]);
+                .hex_own(&v[1..2]);
                 let node = match (k, len) {
                     (2, 4) => {
                         let mss = be16(v, 2);
@@ -828,7 +828,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                             p,
                             len,
                         )
-                        .hex(v)
+                        .hex_own(v)
                         .with(kids)
                         .with(vec![
                             kind_node("Maximum Segment Size"),
@@ -840,7 +840,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                                 p + 2,
                                 2,
                             )
-                            .hex(&v[2..4]),
+                            .hex_own(&v[2..4]),
                         ])
                     }
                     (3, 3) => {
@@ -854,7 +854,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                             p,
                             len,
                         )
-                        .hex(v)
+                        .hex_own(v)
                         .with(vec![
                             kind_node("Window Scale"),
                             len_node,
@@ -865,7 +865,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                                 p + 2,
                                 1,
                             )
-                            .hex(&v[2..3]),
+                            .hex_own(&v[2..3]),
                             Node::field(
                                 "tcp.options.wscale.multiplier",
                                 format!("Multiplier: {m}"),
@@ -873,7 +873,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                                 p + 2,
                                 1,
                             )
-                            .hex(&v[2..3])
+                            .hex_own(&v[2..3])
                             .gen(),
                         ])
                     }
@@ -886,7 +886,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                             p,
                             len,
                         )
-                        .hex(v)
+                        .hex_own(v)
                         .with(vec![kind_node("SACK Permitted"), len_node])
                     }
                     (8, 10) => {
@@ -899,7 +899,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                             p,
                             len,
                         )
-                        .hex(v)
+                        .hex_own(v)
                         .with(vec![
                             kind_node("Time Stamp Option"),
                             len_node,
@@ -910,7 +910,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                                 p + 2,
                                 4,
                             )
-                            .hex(&v[2..6]),
+                            .hex_own(&v[2..6]),
                             Node::field(
                                 "tcp.options.timestamp.tsecr",
                                 format!("Timestamp echo reply: {tsecr}"),
@@ -918,7 +918,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                                 p + 6,
                                 4,
                             )
-                            .hex(&v[6..10]),
+                            .hex_own(&v[6..10]),
                         ])
                     }
                     (5, _) => {
@@ -950,7 +950,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                                     q,
                                     4,
                                 )
-                                .hex(&e[0..4]),
+                                .hex_own(&e[0..4]),
                             );
                             kids.push(
                                 Node::field(
@@ -960,7 +960,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                                     q + 4,
                                     4,
                                 )
-                                .hex(&e[4..8]),
+                                .hex_own(&e[4..8]),
                             );
                             text.push_str(&format!(" {le}-{re}"));
                             count += 1;
@@ -992,7 +992,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                                     q,
                                     4,
                                 )
-                                .hex(&v[2..6])
+                                .hex_own(&v[2..6])
                                 .gen(),
                             );
                             kids.push(
@@ -1003,10 +1003,10 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                                     q + 4,
                                     4,
                                 )
-                                .hex(&v[6..10])
+                                .hex_own(&v[6..10])
                                 .gen(),
                             );
-                            kids.push(Node::text("D-SACK Sequence", q, 8).hex(&v[2..10]).with(
+                            kids.push(Node::text("D-SACK Sequence", q, 8).hex_own(&v[2..10]).with(
                                 vec![expert(
                                     "tcp.options.sack.dsack",
                                     "D-SACK Sequence",
@@ -1016,7 +1016,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                             ));
                         }
                         Node::field("tcp.options.sack", text, colon_hex(v), p, len)
-                            .hex(v)
+                            .hex_own(v)
                             .with(kids)
                     }
                     _ => {
@@ -1044,7 +1044,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
         title.push_str(nm);
     }
     Node::field("tcp.options", title, colon_hex(opts), at, opts.len())
-        .hex(opts)
+        .hex_own(opts)
         .with(kids)
 }
 
@@ -1088,7 +1088,7 @@ pub(super) fn udp(
             o + 4,
             2,
         )
-        .hex(slice(b, o + 4, 2)),
+        .hex_own(slice(b, o + 4, 2)),
     );
     let ck = be16(b, o + 6);
     if ck == 0 {
@@ -1100,7 +1100,7 @@ pub(super) fn udp(
                 o + 6,
                 2,
             )
-            .hex(slice(b, o + 6, 2)),
+            .hex_own(slice(b, o + 6, 2)),
         );
         n.push(
             Node::field(
@@ -1121,7 +1121,7 @@ pub(super) fn udp(
                 o + 6,
                 2,
             )
-            .hex(slice(b, o + 6, 2)),
+            .hex_own(slice(b, o + 6, 2)),
         );
         n.push(
             Node::field(
@@ -1173,7 +1173,7 @@ pub(super) fn udp(
                 p.len(),
             )
             .show_bytes(p)
-            .hex(p),
+            .hex_own(p),
         );
     }
     n
@@ -1231,7 +1231,7 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
             o,
             1,
         )
-        .hex(slice(b, o, 1)),
+        .hex_own(slice(b, o, 1)),
     );
     let code_text = if !v6 && t == 3 && !unreachable_code(c).is_empty() {
         format!("Code: {c} ({})", unreachable_code(c))
@@ -1256,7 +1256,7 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
         format!("Code: {c}")
     };
     n.push(
-        Node::field(&format!("{p}.code"), code_text, c.to_string(), o + 1, 1).hex(slice(
+        Node::field(&format!("{p}.code"), code_text, c.to_string(), o + 1, 1).hex_own(slice(
             b,
             o + 1,
             1,
@@ -1274,7 +1274,7 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
                 o + 2,
                 2,
             )
-            .hex(slice(b, o + 2, 2)),
+            .hex_own(slice(b, o + 2, 2)),
         );
         n.push(
             Node::field(
@@ -1301,7 +1301,7 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
                 o + 2,
                 2,
             )
-            .hex(slice(b, o + 2, 2)),
+            .hex_own(slice(b, o + 2, 2)),
         );
         n.push(
             Node::field(
@@ -1330,7 +1330,7 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
                     o + 4,
                     2,
                 )
-                .hex(slice(b, o + 4, 2)),
+                .hex_own(slice(b, o + 4, 2)),
             );
             n.push(
                 Node::field(
@@ -1340,7 +1340,7 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
                     o + 6,
                     2,
                 )
-                .hex(slice(b, o + 6, 2)),
+                .hex_own(slice(b, o + 6, 2)),
             );
         } else {
             let (idl, seql) = (id.swap_bytes(), seq.swap_bytes());
@@ -1352,7 +1352,7 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
                     o + 4,
                     2,
                 )
-                .hex(slice(b, o + 4, 2)),
+                .hex_own(slice(b, o + 4, 2)),
             );
             n.push(
                 Node::field(
@@ -1362,7 +1362,7 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
                     o + 4,
                     2,
                 )
-                .hex(slice(b, o + 4, 2)),
+                .hex_own(slice(b, o + 4, 2)),
             );
             n.push(
                 Node::field(
@@ -1372,7 +1372,7 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
                     o + 6,
                     2,
                 )
-                .hex(slice(b, o + 6, 2)),
+                .hex_own(slice(b, o + 6, 2)),
             );
             n.push(
                 Node::field(
@@ -1382,7 +1382,7 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
                     o + 6,
                     2,
                 )
-                .hex(slice(b, o + 6, 2)),
+                .hex_own(slice(b, o + 6, 2)),
             );
         }
     }

@@ -203,8 +203,22 @@ impl Node {
 
     /// Sets `value` to the hex of `bytes`. Bytes as long as the node, which are its own,
     /// are not written out until PDML asks ([`Node::value_hex`]).
-    pub fn hex(mut self, bytes: &[u8]) -> Node {
-        if bytes.len() > 16 && bytes.len() == self.size as usize {
+    pub fn hex(self, bytes: &[u8]) -> Node {
+        self.hex_from(bytes, 17)
+    }
+
+    /// [`Node::hex`] for a field read where it lies in the frame (the link, network
+    /// and transport headers): its bytes are its own at any length, so none is written
+    /// out before PDML asks (the small fields of those headers are most of a tree's
+    /// values). Not for a value read from other bytes than its source's (a decrypted
+    /// record's).
+    pub fn hex_own(self, bytes: &[u8]) -> Node {
+        self.hex_from(bytes, 1)
+    }
+
+    /// Sets `value`, kept to be written when asked for from `min` bytes on.
+    fn hex_from(mut self, bytes: &[u8], min: usize) -> Node {
+        if bytes.len() >= min && bytes.len() == self.size as usize {
             self.value = None;
             self.value_of_bytes = true;
         } else {

@@ -42,7 +42,7 @@ pub(super) fn vxlan(b: &[u8], l: &At) -> Node {
         o,
         2,
     )
-    .hex(slice(b, o, 2));
+    .hex_own(slice(b, o, 2));
     let i = u64::from(flags >> 11 & 1);
     f.push(
         Node::field(
@@ -68,7 +68,7 @@ pub(super) fn vxlan(b: &[u8], l: &At) -> Node {
             o + 4,
             3,
         )
-        .hex(slice(b, o + 4, 3)),
+        .hex_own(slice(b, o + 4, 3)),
     );
     n
 }
@@ -92,7 +92,7 @@ pub(super) fn geneve(b: &[u8], l: &At) -> Node {
             o,
             1,
         )
-        .hex(slice(b, o, 1)),
+        .hex_own(slice(b, o, 1)),
     );
     let opts = (first & 0x3f) as usize * 4;
     n.push(
@@ -103,7 +103,7 @@ pub(super) fn geneve(b: &[u8], l: &At) -> Node {
             o,
             1,
         )
-        .hex(slice(b, o, 1)),
+        .hex_own(slice(b, o, 1)),
     );
     let t = be16(b, o + 2);
     n.push(
@@ -114,7 +114,7 @@ pub(super) fn geneve(b: &[u8], l: &At) -> Node {
             o + 2,
             2,
         )
-        .hex(slice(b, o + 2, 2)),
+        .hex_own(slice(b, o + 2, 2)),
     );
     n.push(
         Node::field(
@@ -124,7 +124,7 @@ pub(super) fn geneve(b: &[u8], l: &At) -> Node {
             o + 4,
             3,
         )
-        .hex(slice(b, o + 4, 3)),
+        .hex_own(slice(b, o + 4, 3)),
     );
     n
 }
@@ -147,7 +147,7 @@ pub(super) fn gre(b: &[u8], l: &At) -> Node {
         o,
         2,
     )
-    .hex(fb);
+    .hex_own(fb);
     for (name, label, mask) in [
         ("gre.flags.checksum", "Checksum Bit", 0x8000u16),
         ("gre.flags.routing", "Routing Bit", 0x4000),
@@ -179,7 +179,7 @@ pub(super) fn gre(b: &[u8], l: &At) -> Node {
             o + 2,
             2,
         )
-        .hex(slice(b, o + 2, 2)),
+        .hex_own(slice(b, o + 2, 2)),
     );
     let mut at = o + 4;
     if flags & 0xc000 != 0 {
@@ -196,7 +196,7 @@ pub(super) fn gre(b: &[u8], l: &At) -> Node {
                 at,
                 4,
             )
-            .hex(slice(b, at, 4)),
+            .hex_own(slice(b, at, 4)),
         );
     }
     if flags & 0x2000 != 0 {
@@ -212,7 +212,7 @@ pub(super) fn gre(b: &[u8], l: &At) -> Node {
                 at,
                 4,
             )
-            .hex(slice(b, at, 4)),
+            .hex_own(slice(b, at, 4)),
         );
     }
     n

@@ -171,9 +171,8 @@ fn push(d: &Detail, ty: FieldType, n: &Node, out: &mut ValueSink<'_>) {
         FieldType::Int32 | FieldType::Int64 => show.parse().ok().map(Value::Int),
         t if t.is_integer() => unsigned(show)
             .or_else(|| {
-                n.value
-                    .as_deref()
-                    .and_then(|v| u64::from_str_radix(v, 16).ok())
+                n.value_hex(d)
+                    .and_then(|v| u64::from_str_radix(&v, 16).ok())
             })
             .map(Value::Uint),
         FieldType::Double => show

@@ -85,6 +85,7 @@ pub(super) fn dissect(
             let mut file =
                 string_node("tftp.destination_file", "Destination File", &r.file, at, 0).gen();
             file.value = None;
+            file.value_of_bytes = false;
             n.push(file);
             let what = if r.write {
                 "Write Request"
