@@ -277,7 +277,7 @@ pub(crate) fn flatten(d: &Detail, n: &Node, depth: u8, out: &mut Vec<TreeNode>) 
         depth,
         last: at as u32,
         proto: n.kind == Kind::Proto,
-        name: n.name.clone(),
+        name: n.name.to_string(),
         text,
         source: n.source,
         pos: n.pos,

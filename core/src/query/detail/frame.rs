@@ -246,7 +246,7 @@ fn frame_layer(
         0,
         0,
     ));
-    let timed = |name: &str, label: &str, ns: i64| {
+    let timed = |name: &'static str, label: &str, ns: i64| {
         let v = rel(ns);
         Node::field(name, format!("{label}: {v} seconds"), v, 0, 0).gen()
     };

@@ -172,7 +172,7 @@ pub(super) fn layers(
     *out = outer;
 }
 
-fn mac_node(b: &[u8], at: usize, name: &str, label: &str) -> Node {
+fn mac_node(b: &[u8], at: usize, name: &'static str, label: &str) -> Node {
     let m = slice(b, at, 6);
     let s = mac(m);
     let mut n = Node::field(name, format!("{label}: {s}"), s.clone(), at, 6).hex_own(m);
@@ -197,7 +197,7 @@ fn mac_node(b: &[u8], at: usize, name: &str, label: &str) -> Node {
     let igs = format!("{}IG bit: {ig_text}", bits(v, 0x010000, 24));
     n.push(
         Node::field(
-            &format!("eth.{sub}.lg"),
+            format!("eth.{sub}.lg"),
             lgs.clone(),
             u8::from(lg).to_string(),
             at,
@@ -212,7 +212,7 @@ fn mac_node(b: &[u8], at: usize, name: &str, label: &str) -> Node {
     );
     n.push(
         Node::field(
-            &format!("eth.{sub}.ig"),
+            format!("eth.{sub}.ig"),
             igs.clone(),
             u8::from(ig).to_string(),
             at,
@@ -251,7 +251,7 @@ fn ethernet(b: &[u8], l: &At) -> Node {
     n
 }
 
-fn etype_node(name: &str, label: &str, t: u16, b: &[u8], at: usize) -> Node {
+fn etype_node(name: &'static str, label: &str, t: u16, b: &[u8], at: usize) -> Node {
     Node::field(
         name,
         format!("{label}: {} (0x{t:04x})", ethertype_name(t)),

@@ -108,7 +108,7 @@ fn addr_nodes(n: &mut Node, p: &str, at: usize, bytes: &[u8], s: String, src: bo
     let len = bytes.len();
     n.push(
         Node::field(
-            &format!("{p}.{name}"),
+            format!("{p}.{name}"),
             format!("{label}: {s}"),
             s.clone(),
             at,
@@ -118,7 +118,7 @@ fn addr_nodes(n: &mut Node, p: &str, at: usize, bytes: &[u8], s: String, src: bo
     );
     n.push(
         Node::field(
-            &format!("{p}.addr"),
+            format!("{p}.addr"),
             format!("Source or Destination Address: {s}"),
             s.clone(),
             at,
@@ -129,7 +129,7 @@ fn addr_nodes(n: &mut Node, p: &str, at: usize, bytes: &[u8], s: String, src: bo
     );
     n.push(
         Node::field(
-            &format!("{p}.{host}"),
+            format!("{p}.{host}"),
             format!("{host_label}: {s}"),
             s.clone(),
             at,
@@ -140,7 +140,7 @@ fn addr_nodes(n: &mut Node, p: &str, at: usize, bytes: &[u8], s: String, src: bo
     );
     n.push(
         Node::field(
-            &format!("{p}.host"),
+            format!("{p}.host"),
             format!("Source or Destination Host: {s}"),
             s,
             at,

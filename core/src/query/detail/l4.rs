@@ -15,7 +15,7 @@ fn rel(ns: i64) -> String {
     s
 }
 
-fn timed(name: &str, label: &str, ns: i64, pos: usize) -> Node {
+fn timed(name: &'static str, label: &str, ns: i64, pos: usize) -> Node {
     let v = rel(ns);
     Node::field(name, format!("{label}: {v} seconds"), v, pos, 0).gen()
 }
@@ -24,7 +24,7 @@ fn port(n: &mut Node, p: &str, b: &[u8], o: usize) {
     let (sp, dp) = (be16(b, o), be16(b, o + 2));
     n.push(
         Node::field(
-            &format!("{p}.srcport"),
+            format!("{p}.srcport"),
             format!("Source Port: {sp}"),
             sp.to_string(),
             o,
@@ -34,7 +34,7 @@ fn port(n: &mut Node, p: &str, b: &[u8], o: usize) {
     );
     n.push(
         Node::field(
-            &format!("{p}.dstport"),
+            format!("{p}.dstport"),
             format!("Destination Port: {dp}"),
             dp.to_string(),
             o + 2,
@@ -45,7 +45,7 @@ fn port(n: &mut Node, p: &str, b: &[u8], o: usize) {
     for (v, at) in [(sp, o), (dp, o + 2)] {
         n.push(
             Node::field(
-                &format!("{p}.port"),
+                format!("{p}.port"),
                 format!("Source or Destination Port: {v}"),
                 v.to_string(),
                 at,
@@ -281,7 +281,7 @@ pub(super) fn tcp(
         .masked(flags as u64, fw),
     );
     let f12 = flags as u64;
-    let bit = |fnode: &mut Node, name: &str, label: &str, m: u64, at: usize| {
+    let bit = |fnode: &mut Node, name: &'static str, label: &str, m: u64, at: usize| {
         let on = f12 & m != 0;
         let v = if m == 0xe00 {
             (f12 & m) >> 9
@@ -651,13 +651,13 @@ fn analysis(
                 // An item of its own here; its expert item, with the count, goes under
                 // the frame it repeats.
                 fl.push(
-                    Node::field(&k.field(), "This is a TCP duplicate ack", "", o, 0)
+                    Node::field(k.field(), "This is a TCP duplicate ack", "", o, 0)
                         .gen()
                         .none(),
                 );
                 if let Some(num) = dup {
                     dup_expert = Some(expert(
-                        &k.field(),
+                        k.field(),
                         &format!("{} (#{num})", k.message()),
                         sev,
                         Group::Sequence,
@@ -665,7 +665,7 @@ fn analysis(
                 }
                 continue;
             }
-            fl.push(expert(&k.field(), k.message(), sev, Group::Sequence));
+            fl.push(expert(k.field(), k.message(), sev, Group::Sequence));
         }
         a.push(fl);
         if let (Some(num), Some(fr)) = (dup, frame) {
@@ -1221,7 +1221,7 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
     let c = b.get(o + 1).copied().unwrap_or(0);
     n.push(
         Node::field(
-            &format!("{p}.type"),
+            format!("{p}.type"),
             // ICMPv6's type is a value string (name first), ICMP's is formatted by hand.
             match (v6, icmp_type_name(v6, t)) {
                 (true, name) => format!("Type: {} ({t})", name.unwrap_or("Unknown")),
@@ -1256,7 +1256,7 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
         format!("Code: {c}")
     };
     n.push(
-        Node::field(&format!("{p}.code"), code_text, c.to_string(), o + 1, 1).hex_own(slice(
+        Node::field(format!("{p}.code"), code_text, c.to_string(), o + 1, 1).hex_own(slice(
             b,
             o + 1,
             1,
@@ -1397,7 +1397,7 @@ mod test {
     fn items(n: &Node) -> Vec<String> {
         n.children
             .iter()
-            .map(|c| match c.name.as_str() {
+            .map(|c| match c.name.as_ref() {
                 "_ws.expert" => format!("expert:{}", c.children[0].name),
                 "" => c.showname.clone(),
                 s => s.to_string(),

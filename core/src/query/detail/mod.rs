@@ -39,6 +39,7 @@ mod values;
 
 use crate::capture::tcp::Severity;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 pub use frame::FrameInfo;
@@ -64,8 +65,9 @@ pub enum Kind {
 pub struct Node {
     /// Proto, field or text.
     pub kind: Kind,
-    /// Wireshark's filter name (`ip.ttl`); empty for a text item.
-    pub name: String,
+    /// Wireshark's filter name (`ip.ttl`); empty for a text item. Borrowed where it is
+    /// a constant, as nearly all are (a copy each was a tenth of a tree's allocations).
+    pub name: Cow<'static, str>,
     /// The text shown in the tree (`Time to Live: 64`).
     pub showname: String,
     /// The value as a display filter compares it (`64`; PDML's `show`).
@@ -129,7 +131,12 @@ pub struct Detail {
 
 impl Node {
     /// A protocol layer.
-    pub fn proto(name: &str, showname: impl Into<String>, pos: usize, size: usize) -> Node {
+    pub fn proto(
+        name: impl Into<Cow<'static, str>>,
+        showname: impl Into<String>,
+        pos: usize,
+        size: usize,
+    ) -> Node {
         Node {
             kind: Kind::Proto,
             name: name.into(),
@@ -142,7 +149,7 @@ impl Node {
 
     /// A field with its shown text and value.
     pub fn field(
-        name: &str,
+        name: impl Into<Cow<'static, str>>,
         showname: impl Into<String>,
         show: impl Into<String>,
         pos: usize,
@@ -255,7 +262,7 @@ impl Node {
     }
 
     /// PDML's `show`: the one set, or the colon hex of the node's bytes in `d`'s sources.
-    pub fn show_text(&self, d: &Detail) -> std::borrow::Cow<'_, str> {
+    pub fn show_text(&self, d: &Detail) -> Cow<'_, str> {
         if self.show_of_bytes {
             let (pos, size) = (self.pos as usize, self.size as usize);
             if let Some(b) = d
@@ -374,7 +381,13 @@ fn label(mut s: String) -> String {
 
 /// A string field: what does not fit Wireshark's label buffer is marked `[truncated]`
 /// and cut at 238 bytes.
-pub fn string_field(name: &str, label: &str, value: String, pos: usize, size: usize) -> Node {
+pub fn string_field(
+    name: impl Into<Cow<'static, str>>,
+    label: &str,
+    value: String,
+    pos: usize,
+    size: usize,
+) -> Node {
     let mut text = format!("{label}: {value}");
     if text.len() > 239 {
         text = format!("{label} [truncated]: {value}");
@@ -515,7 +528,7 @@ pub fn severity_value(s: Severity) -> u32 {
 /// message (hidden), severity and group. Its position is 0 (Wireshark's expert items
 /// lie at no bytes; PDML then prints the parent's).
 /// The message is cut as Wireshark formats it (into a label's 240 bytes).
-pub fn expert(field: &str, msg: &str, sev: Severity, group: Group) -> Node {
+pub fn expert(field: impl Into<Cow<'static, str>>, msg: &str, sev: Severity, group: Group) -> Node {
     let msg = label(msg.to_string());
     let mut e = Node::field("_ws.expert", "", "", 0, 0).gen();
     e.showname = truncated(format!("Expert Info ({sev}/{}): {msg}", group.name()));
@@ -625,7 +638,7 @@ mod test {
         let info = FrameInfo::default();
         let d = detail(&mut ctx, 5, &mut src, &mut apps, info);
         assert_eq!(d.number, 6);
-        let names: Vec<&str> = d.layers.iter().map(|l| l.name.as_str()).collect();
+        let names: Vec<&str> = d.layers.iter().map(|l| l.name.as_ref()).collect();
         assert_eq!(names, ["frame", "eth", "ip", "tcp", "http"]);
         let ttl = d.find("ip.ttl").unwrap();
         assert_eq!(

@@ -1455,7 +1455,7 @@ pub(super) fn reassembled(
         .collect::<Vec<_>>()
         .join(", ");
     let mut seg = Node::field(
-        &format!("{p}.segments"),
+        format!("{p}.segments"),
         format!(
             "{} Reassembled {title} {segments} ({total} bytes): {list}",
             pieces.len()
@@ -1475,7 +1475,7 @@ pub(super) fn reassembled(
             format!("Frame: {f}, payload: {at}-{} ({l} bytes)", at + l - 1)
         };
         seg.push(
-            Node::field(&format!("{p}.segment"), show, f.to_string(), at, *l)
+            Node::field(format!("{p}.segment"), show, f.to_string(), at, *l)
                 .src(src)
                 .gen(),
         );
@@ -1484,7 +1484,7 @@ pub(super) fn reassembled(
     let count = pieces.len().to_string();
     seg.push(
         Node::field(
-            &format!("{p}.segment.count"),
+            format!("{p}.segment.count"),
             format!("Segment count: {count}"),
             count,
             0,
@@ -1495,7 +1495,7 @@ pub(super) fn reassembled(
     );
     seg.push(
         Node::field(
-            &format!("{p}.reassembled.length"),
+            format!("{p}.reassembled.length"),
             format!("{length}: {n}"),
             n.to_string(),
             0,
@@ -1517,7 +1517,7 @@ fn transaction_fields(ctx: &mut FieldCtx<'_>, src: &mut dyn PacketSource, layers
     let Some(n) = layers
         .iter_mut()
         .rev()
-        .find(|n| matches!(n.name.as_str(), "http" | "dns" | "mdns" | "llmnr"))
+        .find(|n| matches!(&*n.name, "http" | "dns" | "mdns" | "llmnr"))
     else {
         return;
     };

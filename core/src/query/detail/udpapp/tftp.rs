@@ -201,7 +201,7 @@ fn stringz(
     p: Payload<'_>,
     start: usize,
     n: &mut Node,
-    name: &str,
+    name: &'static str,
     label: &str,
 ) -> Result<usize, Stop> {
     let size = strsize(p, start)?;
