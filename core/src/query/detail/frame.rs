@@ -52,6 +52,19 @@ pub fn detail(
     apps: &mut Apps,
     info: FrameInfo,
 ) -> Detail {
+    detail_reusing(ctx, index, src, apps, info, Vec::new())
+}
+
+/// [`detail`], with the frame's bytes copied into `spare`: the buffer of a detail let
+/// go, so that a reader of every packet's fields does not allocate each frame anew.
+pub fn detail_reusing(
+    ctx: &mut FieldCtx<'_>,
+    index: usize,
+    src: &mut dyn PacketSource,
+    apps: &mut Apps,
+    info: FrameInfo,
+    mut spare: Vec<u8>,
+) -> Detail {
     let capture = ctx.capture();
     // The TCP fields need each conversation's first packets: those the detail gathered
     // for the capture, not a pass of the context's own.
@@ -59,11 +72,11 @@ pub fn detail(
     ctx.begin(index);
     // The context's reader decoded the row (a `Packets::at` decodes its block again).
     let row = *ctx.row();
-    let bytes = if ctx.load(src) {
-        ctx.packet_bytes().unwrap_or(&[]).to_vec()
-    } else {
-        Vec::new()
-    };
+    spare.clear();
+    if ctx.load(src) {
+        spare.extend_from_slice(ctx.packet_bytes().unwrap_or(&[]));
+    }
+    let bytes = spare;
     let lt = capture.linktype_of(&row);
     let mut d = Detail {
         number: index as u64 + 1,

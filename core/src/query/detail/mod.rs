@@ -569,7 +569,7 @@ pub fn mac(b: &[u8]) -> String {
 /// The bit picture Wireshark puts before a bit-mask field's text: `.... 0101 = ` for
 /// `mask` 0x0f of an 8-bit field whose value is `v` (the value before masking).
 pub fn bits(v: u64, mask: u64, width: u32) -> String {
-    let mut s = String::new();
+    let mut s = String::with_capacity(width as usize * 5 / 4 + 3);
     for i in (0..width).rev() {
         let bit = 1u64 << i;
         s.push(if mask & bit == 0 {

@@ -37,7 +37,9 @@ pub(super) fn layers(
     protocols: &mut Vec<&'static str>,
 ) -> bool {
     let capture = ctx.capture();
-    let row = capture.packets.at(index);
+    let Some(row) = ctx.row_of(index) else {
+        return false;
+    };
     if row.flow == NO_FLOW {
         return false;
     }

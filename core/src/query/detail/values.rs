@@ -95,7 +95,14 @@ impl DetailReader for DetailValues<'_> {
                 // Its conversation is not fed: its detail would have no layer of the field.
                 return;
             }
-            let d = frame::detail(&mut self.ctx, index, src, &mut self.apps, self.info);
+            let spare = self
+                .last
+                .take()
+                .and_then(|(_, d)| d.sources.into_iter().next())
+                .map(|s| s.bytes)
+                .unwrap_or_default();
+            let d =
+                frame::detail_reusing(&mut self.ctx, index, src, &mut self.apps, self.info, spare);
             self.last = Some((index, d));
         }
         if let Some((_, d)) = &self.last {

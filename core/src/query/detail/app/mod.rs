@@ -340,7 +340,9 @@ impl Apps {
         protocols: &mut Vec<&'static str>,
     ) {
         let capture = ctx.capture();
-        let row = capture.packets.at(index);
+        let Some(row) = ctx.row_of(index) else {
+            return;
+        };
         if proto_of(capture, &row) == Some(AppProto::Quic) && self.scope.holds(AppProto::Quic) {
             // A QUIC datagram: its coalesced packets, each a layer of its own.
             if let (Transport::Udp { .. }, Some(p)) = (
@@ -478,13 +480,15 @@ impl Apps {
         summary: &Summary,
     ) -> Option<Vec<Pdu>> {
         let mut buf = Vec::new();
+        // Decoded once (each `Packets::at` decodes the row's block from its start).
+        let row = capture.packets.at(index);
         if !self.random && index >= self.next && index - self.next <= AHEAD {
             self.feed_to(capture, src, index);
             self.next = index + 1;
         } else {
             self.random = true;
-            let f = capture.packets.at(index).flow;
-            if self.feeds(capture, &capture.packets.at(index)) {
+            let f = row.flow;
+            if self.feeds(capture, &row) {
                 let left = self.flows.get(&f).map(|fl| fl.next);
                 // Asked for an earlier packet of the conversation, or one far past where
                 // it was left: start it over, from a later packet where that is safe.
@@ -505,7 +509,6 @@ impl Apps {
                 }
             }
         }
-        let row = capture.packets.at(index);
         let proto = fed_as(capture, &row).filter(|&p| self.scope.holds(p))?;
         let pdus = match summary.transport {
             Transport::Tcp(_) => {

@@ -71,7 +71,7 @@ fn segment(
     summary: &Summary,
 ) -> Option<Segment> {
     let capture = ctx.capture();
-    let row = capture.packets.at(index);
+    let row = ctx.row_of(index)?;
     if row.flow == NO_FLOW {
         return None;
     }
