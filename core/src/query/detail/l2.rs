@@ -2,7 +2,7 @@
 //! walk over a packet's layers: each layer's tree is read at the offsets the dissector
 //! recorded.
 
-use super::{bits, hex, l3, l4, mac, tunnel, Node};
+use super::{bits_text, hex, l3, l4, mac, tunnel, Node};
 use crate::capture::packet::NO_FLOW;
 use crate::ingest::wire::{linktype, LayerSpan, Layers, Proto};
 use crate::query::fields::{Fid, FieldCtx, PacketSource, Value};
@@ -193,8 +193,8 @@ fn mac_node(b: &[u8], at: usize, name: &'static str, label: &str) -> Node {
         "Individual address (unicast)"
     };
     let sub = if name == "eth.dst" { "dst" } else { "src" };
-    let lgs = format!("{}LG bit: {lg_text}", bits(v, 0x020000, 24));
-    let igs = format!("{}IG bit: {ig_text}", bits(v, 0x010000, 24));
+    let lgs = bits_text(v, 0x020000, 24, format_args!("LG bit: {lg_text}"));
+    let igs = bits_text(v, 0x010000, 24, format_args!("IG bit: {ig_text}"));
     n.push(
         Node::field(
             format!("eth.{sub}.lg"),
@@ -203,11 +203,11 @@ fn mac_node(b: &[u8], at: usize, name: &'static str, label: &str) -> Node {
             at,
             3,
         )
-        .masked(u64::from(lg), three),
+        .masked_own(u64::from(lg), three),
     );
     n.push(
         Node::field("eth.lg", lgs, u8::from(lg).to_string(), at, 3)
-            .masked(u64::from(lg), three)
+            .masked_own(u64::from(lg), three)
             .hide(),
     );
     n.push(
@@ -218,11 +218,11 @@ fn mac_node(b: &[u8], at: usize, name: &'static str, label: &str) -> Node {
             at,
             3,
         )
-        .masked(u64::from(ig), three),
+        .masked_own(u64::from(ig), three),
     );
     n.push(
         Node::field("eth.ig", igs, u8::from(ig).to_string(), at, 3)
-            .masked(u64::from(ig), three)
+            .masked_own(u64::from(ig), three)
             .hide(),
     );
     n
@@ -286,36 +286,42 @@ fn vlan(b: &[u8], l: &At) -> Node {
     n.push(
         Node::field(
             "vlan.priority",
-            format!("{}Priority: {pri_name} ({pri})", bits(tci, 0xe000, 16)),
+            bits_text(
+                tci,
+                0xe000,
+                16,
+                format_args!("Priority: {pri_name} ({pri})"),
+            ),
             pri.to_string(),
             o,
             2,
         )
-        .masked(pri, tb),
+        .masked_own(pri, tb),
     );
     n.push(
         Node::field(
             "vlan.dei",
-            format!(
-                "{}DEI: {}",
-                bits(tci, 0x1000, 16),
-                if dei == 1 { "Eligible" } else { "Ineligible" }
+            bits_text(
+                tci,
+                0x1000,
+                16,
+                format_args!("DEI: {}", if dei == 1 { "Eligible" } else { "Ineligible" }),
             ),
             dei.to_string(),
             o,
             2,
         )
-        .masked(dei, tb),
+        .masked_own(dei, tb),
     );
     n.push(
         Node::field(
             "vlan.id",
-            format!("{}ID: {id}", bits(tci, 0x0fff, 16)),
+            bits_text(tci, 0x0fff, 16, format_args!("ID: {id}")),
             id.to_string(),
             o,
             2,
         )
-        .masked(id, tb),
+        .masked_own(id, tb),
     );
     let t = be16(b, o + 2);
     if t <= 1500 {

@@ -4,7 +4,7 @@
 //! extractor, so the tree and a filter agree.
 
 use super::l2::{be16, be32, first_rel, first_uint, slice, values, At};
-use super::{bits, colon_hex, expert, Group, Node};
+use super::{bits_text, colon_hex, expert, Group, Node};
 use crate::capture::tcp::Severity;
 use crate::ingest::wire::{icmp_type_name, Proto};
 use crate::query::fields::{format_rel_time, Fid, FieldCtx, PacketSource, Value};
@@ -245,10 +245,11 @@ pub(super) fn tcp(
     n.push(
         Node::field(
             "tcp.hdr_len",
-            format!(
-                "{}Header Length: {hl} bytes ({})",
-                bits(hb, 0xf0, 8),
-                hl / 4
+            bits_text(
+                hb,
+                0xf0,
+                8,
+                format_args!("Header Length: {hl} bytes ({})", hl / 4),
             ),
             hl.to_string(),
             o + 12,
@@ -278,7 +279,7 @@ pub(super) fn tcp(
             o + 12,
             2,
         )
-        .masked(flags as u64, fw),
+        .masked_own(flags as u64, fw),
     );
     let f12 = flags as u64;
     let bit = |fnode: &mut Node, name: &'static str, label: &str, m: u64, at: usize| {
@@ -291,12 +292,12 @@ pub(super) fn tcp(
         fnode.push(
             Node::field(
                 name,
-                format!("{}{label}: {}", bits(f12, m, 12), super::set(on)),
+                bits_text(f12, m, 12, format_args!("{label}: {}", super::set(on))),
                 v.to_string(),
                 at,
                 1,
             )
-            .masked(v, slice(b, at, 1)),
+            .masked_own(v, slice(b, at, 1)),
         );
     };
     bit(fnode, "tcp.flags.res", "Reserved", 0xe00, o + 12);

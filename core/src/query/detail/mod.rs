@@ -90,6 +90,10 @@ pub struct Node {
     /// PDML's `unmaskedvalue`: the bytes of a bit-mask field in hex.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub unmasked: String,
+    /// `unmasked` is the hex of the node's own bytes, written when PDML asks
+    /// ([`Node::unmasked_hex`]): the headers' flags are many, and nothing else reads it.
+    #[serde(skip)]
+    pub unmasked_of_bytes: bool,
     /// Offset of the first byte in its source.
     pub pos: u32,
     /// Bytes it covers (0 for values Wireshark computes).
@@ -288,6 +292,33 @@ impl Node {
         self.value = Some(format!("{v:X}"));
         self.unmasked = hex(bytes);
         self
+    }
+
+    /// [`Node::masked`] for a field read where it lies in the frame (as
+    /// [`Node::hex_own`]): the bytes' hex is written when PDML asks.
+    pub fn masked_own(mut self, v: u64, bytes: &[u8]) -> Node {
+        if bytes.is_empty() || bytes.len() != self.size as usize {
+            return self.masked(v, bytes);
+        }
+        self.value = Some(format!("{v:X}"));
+        self.unmasked.clear();
+        self.unmasked_of_bytes = true;
+        self
+    }
+
+    /// PDML's `unmaskedvalue`: the one set, or the hex of the node's bytes; None when
+    /// it has none.
+    pub fn unmasked_hex(&self, d: &Detail) -> Option<Cow<'_, str>> {
+        if self.unmasked_of_bytes {
+            let (pos, size) = (self.pos as usize, self.size as usize);
+            let bytes = d
+                .sources
+                .get(self.source as usize)?
+                .bytes
+                .get(pos..pos + size)?;
+            return Some(hex(bytes).into());
+        }
+        (!self.unmasked.is_empty()).then_some(self.unmasked.as_str().into())
     }
 
     /// The first node of this name, depth first.
@@ -570,6 +601,21 @@ pub fn mac(b: &[u8]) -> String {
 /// `mask` 0x0f of an 8-bit field whose value is `v` (the value before masking).
 pub fn bits(v: u64, mask: u64, width: u32) -> String {
     let mut s = String::with_capacity(width as usize * 5 / 4 + 3);
+    push_bits(&mut s, v, mask, width);
+    s
+}
+
+/// A bit-mask field's text: its bit picture ([`bits`]) and then `rest`, written into
+/// one string.
+pub fn bits_text(v: u64, mask: u64, width: u32, rest: std::fmt::Arguments<'_>) -> String {
+    let mut s = String::with_capacity(width as usize * 5 / 4 + 64);
+    push_bits(&mut s, v, mask, width);
+    let _ = s.write_fmt(rest);
+    s
+}
+
+/// Appends [`bits`]'s picture to `s`.
+fn push_bits(s: &mut String, v: u64, mask: u64, width: u32) {
     for i in (0..width).rev() {
         let bit = 1u64 << i;
         s.push(if mask & bit == 0 {
@@ -584,7 +630,6 @@ pub fn bits(v: u64, mask: u64, width: u32) -> String {
         }
     }
     s.push_str(" = ");
-    s
 }
 
 /// `Set` / `Not set`, as Wireshark shows a boolean flag.

@@ -114,8 +114,8 @@ fn node(out: &mut String, d: &Detail, n: &Node, depth: usize, parent: Option<u32
         if let Some(v) = n.value_hex(d) {
             let _ = write!(out, " value=\"{v}\"");
         }
-        if !n.unmasked.is_empty() {
-            let _ = write!(out, " unmaskedvalue=\"{}\"", n.unmasked);
+        if let Some(u) = n.unmasked_hex(d) {
+            let _ = write!(out, " unmaskedvalue=\"{u}\"");
         }
     }
     if n.children.is_empty() {

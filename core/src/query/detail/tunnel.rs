@@ -2,7 +2,7 @@
 //! packet-geneve.c and packet-gre.c show them; the inner packet's layers follow as any.
 
 use super::l2::{be16, be32, slice, At};
-use super::{bits, Node};
+use super::{bits_text, Node};
 
 /// The name packet-etypes.h gives an EtherType a tunnel header names.
 fn ethertype_name(t: u16) -> &'static str {
@@ -47,16 +47,20 @@ pub(super) fn vxlan(b: &[u8], l: &At) -> Node {
     f.push(
         Node::field(
             "vxlan.flag_i",
-            format!(
-                "{}VXLAN Network ID (VNI): {}",
-                bits(flags.into(), 0x0800, 16),
-                if i == 1 { "True" } else { "False" }
+            bits_text(
+                flags.into(),
+                0x0800,
+                16,
+                format_args!(
+                    "VXLAN Network ID (VNI): {}",
+                    if i == 1 { "True" } else { "False" }
+                ),
             ),
             i.to_string(),
             o,
             2,
         )
-        .masked(i, slice(b, o, 2)),
+        .masked_own(i, slice(b, o, 2)),
     );
     n.push(f);
     let vni = be24(b, o + 4);
@@ -158,16 +162,17 @@ pub(super) fn gre(b: &[u8], l: &At) -> Node {
         f.push(
             Node::field(
                 name,
-                format!(
-                    "{}{label}: {}",
-                    bits(flags.into(), mask.into(), 16),
-                    if v == 1 { "Yes" } else { "No" }
+                bits_text(
+                    flags.into(),
+                    mask.into(),
+                    16,
+                    format_args!("{label}: {}", if v == 1 { "Yes" } else { "No" }),
                 ),
                 v.to_string(),
                 o,
                 2,
             )
-            .masked(v, fb),
+            .masked_own(v, fb),
         );
     }
     n.push(f);
