@@ -86,7 +86,7 @@ pub fn detail_reusing(
             name: format!("Frame ({} bytes)", bytes.len()),
             bytes: Vec::new(),
         }],
-        layers: Vec::new(),
+        layers: Vec::with_capacity(8),
     };
     let mut frame = if info.protocols_only {
         Node::proto("frame", "", 0, bytes.len())

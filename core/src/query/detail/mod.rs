@@ -147,6 +147,9 @@ impl Node {
             showname: label(showname.into()),
             pos: pos as u32,
             size: size as u32,
+            // A layer has a dozen fields or more: room for them at once rather than
+            // growing (and copying) 4, 8, 16.
+            children: Vec::with_capacity(16),
             ..Node::default()
         }
     }
