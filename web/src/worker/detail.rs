@@ -17,7 +17,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use wirelens_core::capture::flow::L4;
 use wirelens_core::capture::packet::NO_FLOW;
-use wirelens_core::query::detail::{self, Apps, FrameInfo, Kind, Node, Noting};
+use wirelens_core::query::detail::{self, Apps, Detail, FrameInfo, Kind, Node, Noting};
 use wirelens_core::query::fields::{self, FieldCtx, PacketSource};
 use wirelens_core::query::filter::Filter;
 use wirelens_web::protocol::{ByteSource, DetailView, TreeNode};
@@ -178,7 +178,7 @@ pub async fn detail(s: &Session, frame: u64) -> Result<DetailView, String> {
     }
     let mut nodes = Vec::new();
     for layer in &d.layers {
-        flatten(layer, 0, &mut nodes);
+        flatten(&d, layer, 0, &mut nodes);
     }
     steps.mark("tree_ms");
     steps.publish();
@@ -257,60 +257,60 @@ fn previous_displayed(s: &Session, index: usize) -> Option<i64> {
 }
 
 /// Appends `n` and its shown descendants, depth first.
-pub(crate) fn flatten(n: &Node, depth: u8, out: &mut Vec<TreeNode>) {
+pub(crate) fn flatten(d: &Detail, n: &Node, depth: u8, out: &mut Vec<TreeNode>) {
     if n.hidden {
         return;
     }
     let at = out.len();
     // As `tshark -V` prints it (`query::detail::text`).
     let shown = if n.showname.is_empty() {
-        &n.show
+        n.show_text(d)
     } else {
-        &n.showname
+        n.showname.as_str().into()
     };
     let text = if n.generated {
         format!("[{shown}]")
     } else {
-        shown.clone()
+        shown.into_owned()
     };
     out.push(TreeNode {
         depth,
         last: at as u32,
         proto: n.kind == Kind::Proto,
-        name: n.name.clone(),
+        name: n.name.to_string(),
         text,
         source: n.source,
         pos: n.pos,
         size: n.size,
         generated: n.generated,
-        filter: filter_of(n),
+        filter: filter_of(n, &n.show_text(d)),
         column: n.kind != Kind::Text && fields::lookup(&n.name).is_some(),
     });
     for c in &n.children {
-        flatten(c, depth.saturating_add(1), out);
+        flatten(d, c, depth.saturating_add(1), out);
     }
     out[at].last = (out.len() - 1) as u32;
 }
 
 /// The filter that matches a node's value, as Wireshark's "Apply as Filter" writes it,
 /// when our filter language knows the field.
-fn filter_of(n: &Node) -> Option<String> {
+fn filter_of(n: &Node, show: &str) -> Option<String> {
     // A name the language does not know never compiles: not compiled, since the error
     // looks for the nearest known name among them all (a third of a detail's tree time).
     if n.kind == Kind::Text || fields::lookup(&n.name).is_none() {
         return None;
     }
     let compiles = |f: &str| Filter::compile(f).is_ok().then(|| f.to_owned());
-    if n.kind == Kind::Proto || n.show.is_empty() {
+    if n.kind == Kind::Proto || show.is_empty() {
         return compiles(&n.name);
     }
-    let plain = !n.show.is_empty() && !n.show.contains(|c: char| c.is_whitespace() || c == '"');
+    let plain = !show.is_empty() && !show.contains(|c: char| c.is_whitespace() || c == '"');
     let quoted = || {
-        let escaped = n.show.replace('\\', "\\\\").replace('"', "\\\"");
+        let escaped = show.replace('\\', "\\\\").replace('"', "\\\"");
         compiles(&format!("{} == \"{escaped}\"", n.name))
     };
     if plain {
-        compiles(&format!("{} == {}", n.name, n.show)).or_else(quoted)
+        compiles(&format!("{} == {}", n.name, show)).or_else(quoted)
     } else {
         quoted()
     }

@@ -34,7 +34,7 @@ pub fn start() {
             let d = detail::detail(&mut ctx, i, src, apps, FrameInfo::default());
             nodes.clear();
             for layer in &d.layers {
-                flatten(layer, 0, &mut nodes);
+                flatten(&d, layer, 0, &mut nodes);
             }
         };
         for i in 0..capture.packets.len() {

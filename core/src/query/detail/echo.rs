@@ -43,7 +43,7 @@ pub(super) fn reply(capture: &Capture, index: usize, s: &wire::Summary, layers: 
     let at = n.pos as usize;
     n.push(
         Node::field(
-            &format!("{name}.resp_to"),
+            format!("{name}.resp_to"),
             format!("{to}: {}", req + 1),
             (req + 1).to_string(),
             at,
@@ -53,7 +53,7 @@ pub(super) fn reply(capture: &Capture, index: usize, s: &wire::Summary, layers: 
     );
     n.push(
         Node::field(
-            &format!("{name}.resptime"),
+            format!("{name}.resptime"),
             format!("{time}: {ms:.3} ms"),
             g15(ms),
             at,

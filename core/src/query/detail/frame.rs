@@ -3,6 +3,7 @@
 
 use super::{app::Apps, l2, Detail, Node, Source};
 use crate::capture::file::Format;
+use crate::capture::packet::PacketRow;
 use crate::capture::Capture;
 use crate::ingest::wire::{self, linktype};
 use crate::query::fields::{format_abs_time, format_rel_time, FieldCtx, PacketSource};
@@ -51,17 +52,31 @@ pub fn detail(
     apps: &mut Apps,
     info: FrameInfo,
 ) -> Detail {
+    detail_reusing(ctx, index, src, apps, info, Vec::new())
+}
+
+/// [`detail`], with the frame's bytes copied into `spare`: the buffer of a detail let
+/// go, so that a reader of every packet's fields does not allocate each frame anew.
+pub fn detail_reusing(
+    ctx: &mut FieldCtx<'_>,
+    index: usize,
+    src: &mut dyn PacketSource,
+    apps: &mut Apps,
+    info: FrameInfo,
+    mut spare: Vec<u8>,
+) -> Detail {
     let capture = ctx.capture();
-    let row = capture.packets.at(index);
     // The TCP fields need each conversation's first packets: those the detail gathered
     // for the capture, not a pass of the context's own.
     ctx.share_firsts(apps.index(capture).firsts());
     ctx.begin(index);
-    let bytes = if ctx.load(src) {
-        ctx.packet_bytes().unwrap_or(&[]).to_vec()
-    } else {
-        Vec::new()
-    };
+    // The context's reader decoded the row (a `Packets::at` decodes its block again).
+    let row = *ctx.row();
+    spare.clear();
+    if ctx.load(src) {
+        spare.extend_from_slice(ctx.packet_bytes().unwrap_or(&[]));
+    }
+    let bytes = spare;
     let lt = capture.linktype_of(&row);
     let mut d = Detail {
         number: index as u64 + 1,
@@ -71,12 +86,16 @@ pub fn detail(
             name: format!("Frame ({} bytes)", bytes.len()),
             bytes: Vec::new(),
         }],
-        layers: Vec::new(),
+        layers: Vec::with_capacity(8),
     };
     let mut frame = if info.protocols_only {
         Node::proto("frame", "", 0, bytes.len())
     } else {
-        frame_layer(capture, index, info, lt, bytes.len())
+        let prev_ts = index
+            .checked_sub(1)
+            .and_then(|i| ctx.row_of(i))
+            .map_or(row.ts_ns, |r| r.ts_ns);
+        frame_layer(capture, index, &row, prev_ts, info, lt, bytes.len())
     };
     // One walk over the headers: the summary, and where each layer lies.
     let mut ls = wire::Layers::default();
@@ -135,8 +154,15 @@ pub fn detail(
     d
 }
 
-fn frame_layer(capture: &Capture, index: usize, info: FrameInfo, lt: u16, caplen: usize) -> Node {
-    let row = capture.packets.at(index);
+fn frame_layer(
+    capture: &Capture,
+    index: usize,
+    row: &PacketRow,
+    prev_ts: i64,
+    info: FrameInfo,
+    lt: u16,
+    caplen: usize,
+) -> Node {
     let n = index as u64 + 1;
     let pcapng = capture
         .files
@@ -233,17 +259,14 @@ fn frame_layer(capture: &Capture, index: usize, info: FrameInfo, lt: u16, caplen
         0,
         0,
     ));
-    let prev = index
-        .checked_sub(1)
-        .map_or(row.ts_ns, |i| capture.packets.at(i).ts_ns);
-    let timed = |name: &str, label: &str, ns: i64| {
+    let timed = |name: &'static str, label: &str, ns: i64| {
         let v = rel(ns);
         Node::field(name, format!("{label}: {v} seconds"), v, 0, 0).gen()
     };
     f.push(timed(
         "frame.time_delta",
         "Time delta from previous captured frame",
-        row.ts_ns - prev,
+        row.ts_ns - prev_ts,
     ));
     f.push(timed(
         "frame.time_delta_displayed",

@@ -2,7 +2,7 @@
 //! walk over a packet's layers: each layer's tree is read at the offsets the dissector
 //! recorded.
 
-use super::{bits, hex, l3, l4, mac, tunnel, Node};
+use super::{bits_text, hex, l3, l4, mac, tunnel, Node};
 use crate::capture::packet::NO_FLOW;
 use crate::ingest::wire::{linktype, LayerSpan, Layers, Proto};
 use crate::query::fields::{Fid, FieldCtx, PacketSource, Value};
@@ -172,11 +172,11 @@ pub(super) fn layers(
     *out = outer;
 }
 
-fn mac_node(b: &[u8], at: usize, name: &str, label: &str) -> Node {
+fn mac_node(b: &[u8], at: usize, name: &'static str, label: &str) -> Node {
     let m = slice(b, at, 6);
     let s = mac(m);
-    let mut n = Node::field(name, format!("{label}: {s}"), s.clone(), at, 6).hex(m);
-    n.push(Node::field("eth.addr", format!("Address: {s}"), s, at, 6).hex(m));
+    let mut n = Node::field(name, format!("{label}: {s}"), s.clone(), at, 6).hex_own(m);
+    n.push(Node::field("eth.addr", format!("Address: {s}"), s, at, 6).hex_own(m));
     let x = m.first().copied().unwrap_or(0) as u64;
     let three = slice(b, at, 3);
     let v = three.iter().fold(0u64, |v, &x| (v << 8) | u64::from(x)) << (8 * (3 - three.len()));
@@ -193,36 +193,36 @@ fn mac_node(b: &[u8], at: usize, name: &str, label: &str) -> Node {
         "Individual address (unicast)"
     };
     let sub = if name == "eth.dst" { "dst" } else { "src" };
-    let lgs = format!("{}LG bit: {lg_text}", bits(v, 0x020000, 24));
-    let igs = format!("{}IG bit: {ig_text}", bits(v, 0x010000, 24));
+    let lgs = bits_text(v, 0x020000, 24, format_args!("LG bit: {lg_text}"));
+    let igs = bits_text(v, 0x010000, 24, format_args!("IG bit: {ig_text}"));
     n.push(
         Node::field(
-            &format!("eth.{sub}.lg"),
+            format!("eth.{sub}.lg"),
             lgs.clone(),
             u8::from(lg).to_string(),
             at,
             3,
         )
-        .masked(u64::from(lg), three),
+        .masked_own(u64::from(lg), three),
     );
     n.push(
         Node::field("eth.lg", lgs, u8::from(lg).to_string(), at, 3)
-            .masked(u64::from(lg), three)
+            .masked_own(u64::from(lg), three)
             .hide(),
     );
     n.push(
         Node::field(
-            &format!("eth.{sub}.ig"),
+            format!("eth.{sub}.ig"),
             igs.clone(),
             u8::from(ig).to_string(),
             at,
             3,
         )
-        .masked(u64::from(ig), three),
+        .masked_own(u64::from(ig), three),
     );
     n.push(
         Node::field("eth.ig", igs, u8::from(ig).to_string(), at, 3)
-            .masked(u64::from(ig), three)
+            .masked_own(u64::from(ig), three)
             .hide(),
     );
     n
@@ -238,11 +238,8 @@ fn ethernet(b: &[u8], l: &At) -> Node {
         n.push(mac_node(b, o, "eth.dst", "Destination"));
         n.push(mac_node(b, o + 6, "eth.src", "Source"));
         n.push(
-            Node::field("eth.len", format!("Length: {t}"), t.to_string(), o + 12, 2).hex(slice(
-                b,
-                o + 12,
-                2,
-            )),
+            Node::field("eth.len", format!("Length: {t}"), t.to_string(), o + 12, 2)
+                .hex_own(slice(b, o + 12, 2)),
         );
         return n;
     }
@@ -254,7 +251,7 @@ fn ethernet(b: &[u8], l: &At) -> Node {
     n
 }
 
-fn etype_node(name: &str, label: &str, t: u16, b: &[u8], at: usize) -> Node {
+fn etype_node(name: &'static str, label: &str, t: u16, b: &[u8], at: usize) -> Node {
     Node::field(
         name,
         format!("{label}: {} (0x{t:04x})", ethertype_name(t)),
@@ -262,7 +259,7 @@ fn etype_node(name: &str, label: &str, t: u16, b: &[u8], at: usize) -> Node {
         at,
         2,
     )
-    .hex(slice(b, at, 2))
+    .hex_own(slice(b, at, 2))
 }
 
 fn vlan(b: &[u8], l: &At) -> Node {
@@ -289,45 +286,48 @@ fn vlan(b: &[u8], l: &At) -> Node {
     n.push(
         Node::field(
             "vlan.priority",
-            format!("{}Priority: {pri_name} ({pri})", bits(tci, 0xe000, 16)),
+            bits_text(
+                tci,
+                0xe000,
+                16,
+                format_args!("Priority: {pri_name} ({pri})"),
+            ),
             pri.to_string(),
             o,
             2,
         )
-        .masked(pri, tb),
+        .masked_own(pri, tb),
     );
     n.push(
         Node::field(
             "vlan.dei",
-            format!(
-                "{}DEI: {}",
-                bits(tci, 0x1000, 16),
-                if dei == 1 { "Eligible" } else { "Ineligible" }
+            bits_text(
+                tci,
+                0x1000,
+                16,
+                format_args!("DEI: {}", if dei == 1 { "Eligible" } else { "Ineligible" }),
             ),
             dei.to_string(),
             o,
             2,
         )
-        .masked(dei, tb),
+        .masked_own(dei, tb),
     );
     n.push(
         Node::field(
             "vlan.id",
-            format!("{}ID: {id}", bits(tci, 0x0fff, 16)),
+            bits_text(tci, 0x0fff, 16, format_args!("ID: {id}")),
             id.to_string(),
             o,
             2,
         )
-        .masked(id, tb),
+        .masked_own(id, tb),
     );
     let t = be16(b, o + 2);
     if t <= 1500 {
         n.push(
-            Node::field("vlan.len", format!("Length: {t}"), t.to_string(), o + 2, 2).hex(slice(
-                b,
-                o + 2,
-                2,
-            )),
+            Node::field("vlan.len", format!("Length: {t}"), t.to_string(), o + 2, 2)
+                .hex_own(slice(b, o + 2, 2)),
         );
     } else {
         n.push(etype_node("vlan.etype", "Type", t, b, o + 2));
@@ -370,7 +370,7 @@ fn sll(b: &[u8], l: &At) -> Node {
             o,
             2,
         )
-        .hex(slice(b, o, 2)),
+        .hex_own(slice(b, o, 2)),
     );
     let ha = be16(b, o + 2);
     n.push(
@@ -381,7 +381,7 @@ fn sll(b: &[u8], l: &At) -> Node {
             o + 2,
             2,
         )
-        .hex(slice(b, o + 2, 2)),
+        .hex_own(slice(b, o + 2, 2)),
     );
     let hl = be16(b, o + 4) as usize;
     n.push(
@@ -392,7 +392,7 @@ fn sll(b: &[u8], l: &At) -> Node {
             o + 4,
             2,
         )
-        .hex(slice(b, o + 4, 2)),
+        .hex_own(slice(b, o + 4, 2)),
     );
     addr_or_unused(&mut n, b, o + 6, 8, hl, ha);
     let t = be16(b, o + 14);
@@ -406,7 +406,7 @@ fn addr_or_unused(n: &mut Node, b: &[u8], at: usize, room: usize, hl: usize, ha:
     if hl == 6 && matches!(ha, 1 | 772) {
         let m = slice(b, at, 6);
         let s = mac(m);
-        n.push(Node::field("sll.src.eth", format!("Source: {s}"), s, at, 6).hex(m));
+        n.push(Node::field("sll.src.eth", format!("Source: {s}"), s, at, 6).hex_own(m));
         used = 6;
     } else if hl > 0 && hl <= room {
         let v = slice(b, at, hl);
@@ -418,7 +418,7 @@ fn addr_or_unused(n: &mut Node, b: &[u8], at: usize, room: usize, hl: usize, ha:
                 at,
                 hl,
             )
-            .hex(v),
+            .hex_own(v),
         );
         used = hl;
     }
@@ -432,7 +432,7 @@ fn addr_or_unused(n: &mut Node, b: &[u8], at: usize, room: usize, hl: usize, ha:
                 at + used,
                 room - used,
             )
-            .hex(v),
+            .hex_own(v),
         );
     }
 }
@@ -451,7 +451,7 @@ fn sll2(b: &[u8], l: &At) -> Node {
             o + 4,
             4,
         )
-        .hex(slice(b, o + 4, 4)),
+        .hex_own(slice(b, o + 4, 4)),
     );
     let ha = be16(b, o + 8);
     n.push(
@@ -462,7 +462,7 @@ fn sll2(b: &[u8], l: &At) -> Node {
             o + 8,
             2,
         )
-        .hex(slice(b, o + 8, 2)),
+        .hex_own(slice(b, o + 8, 2)),
     );
     let pt = b.get(o + 10).copied().unwrap_or(0) as u16;
     n.push(
@@ -473,7 +473,7 @@ fn sll2(b: &[u8], l: &At) -> Node {
             o + 10,
             1,
         )
-        .hex(slice(b, o + 10, 1)),
+        .hex_own(slice(b, o + 10, 1)),
     );
     let hl = b.get(o + 11).copied().unwrap_or(0) as usize;
     n.push(
@@ -484,7 +484,7 @@ fn sll2(b: &[u8], l: &At) -> Node {
             o + 11,
             1,
         )
-        .hex(slice(b, o + 11, 1)),
+        .hex_own(slice(b, o + 11, 1)),
     );
     addr_or_unused(&mut n, b, o + 12, 8, hl, ha);
     n
@@ -516,7 +516,7 @@ fn null(b: &[u8], l: &At, lt: u16) -> Node {
             o,
             4,
         )
-        .hex(raw),
+        .hex_own(raw),
     );
     n
 }

@@ -1,7 +1,7 @@
 //! Network layers: IPv4 (RFC 791), IPv6 (RFC 8200), ARP (RFC 826).
 
 use super::l2::{be16, be32, slice, At};
-use super::{bits, expert, mac, Group, Node};
+use super::{bits_text, expert, mac, Group, Node};
 use crate::capture::tcp::Severity;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -108,45 +108,45 @@ fn addr_nodes(n: &mut Node, p: &str, at: usize, bytes: &[u8], s: String, src: bo
     let len = bytes.len();
     n.push(
         Node::field(
-            &format!("{p}.{name}"),
+            format!("{p}.{name}"),
             format!("{label}: {s}"),
             s.clone(),
             at,
             len,
         )
-        .hex(bytes),
+        .hex_own(bytes),
     );
     n.push(
         Node::field(
-            &format!("{p}.addr"),
+            format!("{p}.addr"),
             format!("Source or Destination Address: {s}"),
             s.clone(),
             at,
             len,
         )
-        .hex(bytes)
+        .hex_own(bytes)
         .hide(),
     );
     n.push(
         Node::field(
-            &format!("{p}.{host}"),
+            format!("{p}.{host}"),
             format!("{host_label}: {s}"),
             s.clone(),
             at,
             len,
         )
-        .hex(bytes)
+        .hex_own(bytes)
         .hide(),
     );
     n.push(
         Node::field(
-            &format!("{p}.host"),
+            format!("{p}.host"),
             format!("Source or Destination Host: {s}"),
             s,
             at,
             len,
         )
-        .hex(bytes)
+        .hex_own(bytes)
         .hide(),
     );
 }
@@ -200,26 +200,27 @@ pub(super) fn ipv4(b: &[u8], l: &At) -> Node {
     n.push(
         Node::field(
             "ip.version",
-            format!("{}Version: 4", bits(v0, 0xf0, 8)),
+            bits_text(v0, 0xf0, 8, format_args!("Version: 4")),
             "4",
             o,
             1,
         )
-        .hex(b0),
+        .hex_own(b0),
     );
     n.push(
         Node::field(
             "ip.hdr_len",
-            format!(
-                "{}Header Length: {hl} bytes ({})",
-                bits(v0, 0x0f, 8),
-                hl / 4
+            bits_text(
+                v0,
+                0x0f,
+                8,
+                format_args!("Header Length: {hl} bytes ({})", hl / 4),
             ),
             hl.to_string(),
             o,
             1,
         )
-        .hex(b0),
+        .hex_own(b0),
     );
     let tos = b.get(o + 1).copied().unwrap_or(0);
     let (dscp, ecn) = (tos >> 2, tos & 3);
@@ -236,35 +237,43 @@ pub(super) fn ipv4(b: &[u8], l: &At) -> Node {
             o + 1,
             1,
         )
-        .hex(tb),
+        .hex_own(tb),
     );
     ds.push(
         Node::field(
             "ip.dsfield.dscp",
-            format!(
-                "{}Differentiated Services Codepoint: {} ({dscp})",
-                bits(tos as u64, 0xfc, 8),
-                dscp_long(dscp)
+            bits_text(
+                tos as u64,
+                0xfc,
+                8,
+                format_args!(
+                    "Differentiated Services Codepoint: {} ({dscp})",
+                    dscp_long(dscp)
+                ),
             ),
             dscp.to_string(),
             o + 1,
             1,
         )
-        .masked(dscp as u64, tb),
+        .masked_own(dscp as u64, tb),
     );
     ds.push(
         Node::field(
             "ip.dsfield.ecn",
-            format!(
-                "{}Explicit Congestion Notification: {} ({ecn})",
-                bits(tos as u64, 0x03, 8),
-                ECN_LONG[ecn as usize]
+            bits_text(
+                tos as u64,
+                0x03,
+                8,
+                format_args!(
+                    "Explicit Congestion Notification: {} ({ecn})",
+                    ECN_LONG[ecn as usize]
+                ),
             ),
             ecn.to_string(),
             o + 1,
             1,
         )
-        .masked(ecn as u64, tb),
+        .masked_own(ecn as u64, tb),
     );
     let total = be16(b, o + 2);
     n.push(
@@ -275,7 +284,7 @@ pub(super) fn ipv4(b: &[u8], l: &At) -> Node {
             o + 2,
             2,
         )
-        .hex(slice(b, o + 2, 2)),
+        .hex_own(slice(b, o + 2, 2)),
     );
     let id = be16(b, o + 4);
     n.push(
@@ -286,7 +295,7 @@ pub(super) fn ipv4(b: &[u8], l: &At) -> Node {
             o + 4,
             2,
         )
-        .hex(slice(b, o + 4, 2)),
+        .hex_own(slice(b, o + 4, 2)),
     );
     let fw = be16(b, o + 6) as u64;
     let flags = fw >> 13;
@@ -302,13 +311,14 @@ pub(super) fn ipv4(b: &[u8], l: &At) -> Node {
     if flags & 1 != 0 {
         names.push("More fragments");
     }
-    let mut ftext = format!("{}Flags: 0x{flags:x}", bits(fb, 0xe0, 8));
+    let mut ftext = bits_text(fb, 0xe0, 8, format_args!("Flags: 0x{flags:x}"));
     for name in &names {
         ftext.push_str(", ");
         ftext.push_str(name);
     }
-    let fl = n
-        .push(Node::field("ip.flags", ftext, format!("0x{flags:02x}"), o + 6, 1).masked(flags, f0));
+    let fl = n.push(
+        Node::field("ip.flags", ftext, format!("0x{flags:02x}"), o + 6, 1).masked_own(flags, f0),
+    );
     for (name, label, m) in [
         ("ip.flags.rb", "Reserved bit", 0x80u64),
         ("ip.flags.df", "Don't fragment", 0x40),
@@ -318,24 +328,24 @@ pub(super) fn ipv4(b: &[u8], l: &At) -> Node {
         fl.push(
             Node::field(
                 name,
-                format!("{}{label}: {}", bits(fb, m, 8), super::set(on)),
+                bits_text(fb, m, 8, format_args!("{label}: {}", super::set(on))),
                 u8::from(on).to_string(),
                 o + 6,
                 1,
             )
-            .masked(u64::from(on), f0),
+            .masked_own(u64::from(on), f0),
         );
     }
     let off = fw & 0x1fff;
     n.push(
         Node::field(
             "ip.frag_offset",
-            format!("{}Fragment Offset: {}", bits(fw, 0x1fff, 16), off * 8),
+            bits_text(fw, 0x1fff, 16, format_args!("Fragment Offset: {}", off * 8)),
             (off * 8).to_string(),
             o + 6,
             2,
         )
-        .masked(off, slice(b, o + 6, 2)),
+        .masked_own(off, slice(b, o + 6, 2)),
     );
     let ttl = b.get(o + 8).copied().unwrap_or(0);
     let p = b.get(o + 9).copied().unwrap_or(0);
@@ -347,7 +357,7 @@ pub(super) fn ipv4(b: &[u8], l: &At) -> Node {
             o + 8,
             1,
         )
-        .hex(slice(b, o + 8, 1)),
+        .hex_own(slice(b, o + 8, 1)),
     );
     if b.len() >= o + 20 {
         if let Some(e) = ttl_expert(ttl, p, be32(b, o + 16)) {
@@ -362,7 +372,7 @@ pub(super) fn ipv4(b: &[u8], l: &At) -> Node {
             o + 9,
             1,
         )
-        .hex(slice(b, o + 9, 1)),
+        .hex_own(slice(b, o + 9, 1)),
     );
     let ck = be16(b, o + 10);
     n.push(
@@ -373,7 +383,7 @@ pub(super) fn ipv4(b: &[u8], l: &At) -> Node {
             o + 10,
             2,
         )
-        .hex(slice(b, o + 10, 2)),
+        .hex_own(slice(b, o + 10, 2)),
     );
     n.push(
         Node::field(
@@ -425,25 +435,22 @@ pub(super) fn ipv6(b: &[u8], l: &At, ext: usize) -> Node {
     n.push(
         Node::field(
             "ipv6.version",
-            format!("{}Version: 6", bits(w >> 24, 0xf0, 8)),
+            bits_text(w >> 24, 0xf0, 8, format_args!("Version: 6")),
             "6",
             o,
             1,
         )
-        .hex(b0),
+        .hex_own(b0),
     );
     n.push(
         Node::field(
             "ip.version",
-            format!(
-                "{}Version: 6 [This field makes the filter match on \"ip.version == 6\" possible]",
-                bits(w >> 24, 0xf0, 8)
-            ),
+            bits_text(w >> 24, 0xf0, 8, format_args!("Version: 6 [This field makes the filter match on \"ip.version == 6\" possible]")),
             "6",
             o,
             1,
         )
-        .masked(6, b0)
+        .masked_own(6, b0)
         .hide(),
     );
     let tc = ((w >> 20) & 0xff) as u8;
@@ -452,59 +459,73 @@ pub(super) fn ipv6(b: &[u8], l: &At, ext: usize) -> Node {
     let t = n.push(
         Node::field(
             "ipv6.tclass",
-            format!(
-                "{}Traffic Class: 0x{tc:02x} (DSCP: {}, ECN: {})",
-                bits(w, 0x0ff0_0000, 32),
-                dscp_short(dscp),
-                ECN_SHORT[ecn as usize]
+            bits_text(
+                w,
+                0x0ff0_0000,
+                32,
+                format_args!(
+                    "Traffic Class: 0x{tc:02x} (DSCP: {}, ECN: {})",
+                    dscp_short(dscp),
+                    ECN_SHORT[ecn as usize]
+                ),
             ),
             format!("0x{tc:08x}"),
             o,
             4,
         )
-        .masked(tc as u64, w4),
+        .masked_own(tc as u64, w4),
     );
     t.push(
         Node::field(
             "ipv6.tclass.dscp",
-            format!(
-                "{}Differentiated Services Codepoint: {} ({dscp})",
-                bits(w, 0x0fc0_0000, 32),
-                dscp_long(dscp)
+            bits_text(
+                w,
+                0x0fc0_0000,
+                32,
+                format_args!(
+                    "Differentiated Services Codepoint: {} ({dscp})",
+                    dscp_long(dscp)
+                ),
             ),
             dscp.to_string(),
             o,
             4,
         )
-        .masked(dscp as u64, w4),
+        .masked_own(dscp as u64, w4),
     );
     t.push(
         Node::field(
             "ipv6.tclass.ecn",
-            format!(
-                "{}Explicit Congestion Notification: {} ({ecn})",
-                bits(w, 0x0030_0000, 32),
-                ECN_LONG[ecn as usize]
+            bits_text(
+                w,
+                0x0030_0000,
+                32,
+                format_args!(
+                    "Explicit Congestion Notification: {} ({ecn})",
+                    ECN_LONG[ecn as usize]
+                ),
             ),
             ecn.to_string(),
             o,
             4,
         )
-        .masked(ecn as u64, w4),
+        .masked_own(ecn as u64, w4),
     );
     let flow = w & 0xf_ffff;
     n.push(
         Node::field(
             "ipv6.flow",
-            format!(
-                "{}Flow Label: 0x{flow:05x}",
-                bits(w & 0xff_ffff, 0xf_ffff, 24)
+            bits_text(
+                w & 0xff_ffff,
+                0xf_ffff,
+                24,
+                format_args!("Flow Label: 0x{flow:05x}"),
             ),
             format!("0x{flow:06x}"),
             o + 1,
             3,
         )
-        .masked(flow, slice(b, o + 1, 3)),
+        .masked_own(flow, slice(b, o + 1, 3)),
     );
     let plen = be16(b, o + 4);
     n.push(
@@ -515,7 +536,7 @@ pub(super) fn ipv6(b: &[u8], l: &At, ext: usize) -> Node {
             o + 4,
             2,
         )
-        .hex(slice(b, o + 4, 2)),
+        .hex_own(slice(b, o + 4, 2)),
     );
     let nxt = b.get(o + 6).copied().unwrap_or(0);
     n.push(
@@ -526,7 +547,7 @@ pub(super) fn ipv6(b: &[u8], l: &At, ext: usize) -> Node {
             o + 6,
             1,
         )
-        .hex(slice(b, o + 6, 1)),
+        .hex_own(slice(b, o + 6, 1)),
     );
     let hl = b.get(o + 7).copied().unwrap_or(0);
     n.push(
@@ -537,7 +558,7 @@ pub(super) fn ipv6(b: &[u8], l: &At, ext: usize) -> Node {
             o + 7,
             1,
         )
-        .hex(slice(b, o + 7, 1)),
+        .hex_own(slice(b, o + 7, 1)),
     );
     addr_nodes(
         &mut n,
@@ -602,7 +623,7 @@ pub(super) fn arp(b: &[u8], l: &At) -> Node {
             o,
             2,
         )
-        .hex(slice(b, o, 2)),
+        .hex_own(slice(b, o, 2)),
     );
     n.push(
         Node::field(
@@ -615,7 +636,7 @@ pub(super) fn arp(b: &[u8], l: &At) -> Node {
             o + 2,
             2,
         )
-        .hex(slice(b, o + 2, 2)),
+        .hex_own(slice(b, o + 2, 2)),
     );
     n.push(
         Node::field(
@@ -625,7 +646,7 @@ pub(super) fn arp(b: &[u8], l: &At) -> Node {
             o + 4,
             1,
         )
-        .hex(slice(b, o + 4, 1)),
+        .hex_own(slice(b, o + 4, 1)),
     );
     n.push(
         Node::field(
@@ -635,7 +656,7 @@ pub(super) fn arp(b: &[u8], l: &At) -> Node {
             o + 5,
             1,
         )
-        .hex(slice(b, o + 5, 1)),
+        .hex_own(slice(b, o + 5, 1)),
     );
     n.push(
         Node::field(
@@ -645,7 +666,7 @@ pub(super) fn arp(b: &[u8], l: &At) -> Node {
             o + 6,
             2,
         )
-        .hex(slice(b, o + 6, 2)),
+        .hex_own(slice(b, o + 6, 2)),
     );
     let at = o + 8;
     let parts = [
@@ -676,10 +697,10 @@ pub(super) fn arp(b: &[u8], l: &At) -> Node {
         let v = slice(b, at, len);
         if is_mac && len == 6 && v.len() == 6 {
             let s = mac(v);
-            n.push(Node::field(name, format!("{label}: {s}"), s, at, 6).hex(v));
+            n.push(Node::field(name, format!("{label}: {s}"), s, at, 6).hex_own(v));
         } else if !is_mac && len == 4 && pt == 0x0800 && v.len() == 4 {
             let s = Ipv4Addr::new(v[0], v[1], v[2], v[3]).to_string();
-            n.push(Node::field(name, format!("{label}: {s}"), s, at, 4).hex(v));
+            n.push(Node::field(name, format!("{label}: {s}"), s, at, 4).hex_own(v));
         }
     }
     n

@@ -4,7 +4,7 @@
 //! extractor, so the tree and a filter agree.
 
 use super::l2::{be16, be32, first_rel, first_uint, slice, values, At};
-use super::{bits, colon_hex, expert, Group, Node};
+use super::{bits_text, colon_hex, expert, Group, Node};
 use crate::capture::tcp::Severity;
 use crate::ingest::wire::{icmp_type_name, Proto};
 use crate::query::fields::{format_rel_time, Fid, FieldCtx, PacketSource, Value};
@@ -15,7 +15,7 @@ fn rel(ns: i64) -> String {
     s
 }
 
-fn timed(name: &str, label: &str, ns: i64, pos: usize) -> Node {
+fn timed(name: &'static str, label: &str, ns: i64, pos: usize) -> Node {
     let v = rel(ns);
     Node::field(name, format!("{label}: {v} seconds"), v, pos, 0).gen()
 }
@@ -24,34 +24,34 @@ fn port(n: &mut Node, p: &str, b: &[u8], o: usize) {
     let (sp, dp) = (be16(b, o), be16(b, o + 2));
     n.push(
         Node::field(
-            &format!("{p}.srcport"),
+            format!("{p}.srcport"),
             format!("Source Port: {sp}"),
             sp.to_string(),
             o,
             2,
         )
-        .hex(slice(b, o, 2)),
+        .hex_own(slice(b, o, 2)),
     );
     n.push(
         Node::field(
-            &format!("{p}.dstport"),
+            format!("{p}.dstport"),
             format!("Destination Port: {dp}"),
             dp.to_string(),
             o + 2,
             2,
         )
-        .hex(slice(b, o + 2, 2)),
+        .hex_own(slice(b, o + 2, 2)),
     );
     for (v, at) in [(sp, o), (dp, o + 2)] {
         n.push(
             Node::field(
-                &format!("{p}.port"),
+                format!("{p}.port"),
                 format!("Source or Destination Port: {v}"),
                 v.to_string(),
                 at,
                 2,
             )
-            .hex(slice(b, at, 2))
+            .hex_own(slice(b, at, 2))
             .hide(),
         );
     }
@@ -168,7 +168,7 @@ pub(super) fn tcp(
             o + 4,
             4,
         )
-        .hex(slice(b, o + 4, 4)),
+        .hex_own(slice(b, o + 4, 4)),
     );
     n.push(
         Node::field(
@@ -178,7 +178,7 @@ pub(super) fn tcp(
             o + 4,
             4,
         )
-        .hex(slice(b, o + 4, 4)),
+        .hex_own(slice(b, o + 4, 4)),
     );
     // SYN and FIN take one sequence number each.
     let nxt = seq + seg_len as u64 + u64::from(flags & 0x002 != 0) + u64::from(flags & 0x001 != 0);
@@ -209,7 +209,7 @@ pub(super) fn tcp(
                 o + 8,
                 4,
             )
-            .hex(slice(b, o + 8, 4)),
+            .hex_own(slice(b, o + 8, 4)),
         );
     } else {
         let a = n.push(
@@ -220,7 +220,7 @@ pub(super) fn tcp(
                 o + 8,
                 4,
             )
-            .hex(slice(b, o + 8, 4)),
+            .hex_own(slice(b, o + 8, 4)),
         );
         if ack_raw != 0 {
             a.push(expert(
@@ -239,22 +239,23 @@ pub(super) fn tcp(
             o + 8,
             4,
         )
-        .hex(slice(b, o + 8, 4)),
+        .hex_own(slice(b, o + 8, 4)),
     );
     let hb = b.get(o + 12).copied().unwrap_or(0) as u64;
     n.push(
         Node::field(
             "tcp.hdr_len",
-            format!(
-                "{}Header Length: {hl} bytes ({})",
-                bits(hb, 0xf0, 8),
-                hl / 4
+            bits_text(
+                hb,
+                0xf0,
+                8,
+                format_args!("Header Length: {hl} bytes ({})", hl / 4),
             ),
             hl.to_string(),
             o + 12,
             1,
         )
-        .hex(slice(b, o + 12, 1)),
+        .hex_own(slice(b, o + 12, 1)),
     );
     let mut names: Vec<&str> = FLAG_NAMES
         .iter()
@@ -278,10 +279,10 @@ pub(super) fn tcp(
             o + 12,
             2,
         )
-        .masked(flags as u64, fw),
+        .masked_own(flags as u64, fw),
     );
     let f12 = flags as u64;
-    let bit = |fnode: &mut Node, name: &str, label: &str, m: u64, at: usize| {
+    let bit = |fnode: &mut Node, name: &'static str, label: &str, m: u64, at: usize| {
         let on = f12 & m != 0;
         let v = if m == 0xe00 {
             (f12 & m) >> 9
@@ -291,12 +292,12 @@ pub(super) fn tcp(
         fnode.push(
             Node::field(
                 name,
-                format!("{}{label}: {}", bits(f12, m, 12), super::set(on)),
+                bits_text(f12, m, 12, format_args!("{label}: {}", super::set(on))),
                 v.to_string(),
                 at,
                 1,
             )
-            .masked(v, slice(b, at, 1)),
+            .masked_own(v, slice(b, at, 1)),
         );
     };
     bit(fnode, "tcp.flags.res", "Reserved", 0xe00, o + 12);
@@ -351,7 +352,7 @@ pub(super) fn tcp(
     let fs = crate::query::fields::headers::tcp_flags_str(f12 as u16);
     let sn = fnode.push(
         Node::field("tcp.flags.str", format!("TCP Flags: {fs}"), fs, o + 12, 2)
-            .hex(fw)
+            .hex_own(fw)
             .gen(),
     );
     if flags & 0x001 != 0 && in_flow {
@@ -386,7 +387,7 @@ pub(super) fn tcp(
             o + 14,
             2,
         )
-        .hex(slice(b, o + 14, 2)),
+        .hex_own(slice(b, o + 14, 2)),
     );
     let wv = slice(b, o + 14, 2);
     if let Some(w) = first_uint(&pick(ctx, src, Fid::TcpWindowSize)) {
@@ -398,7 +399,7 @@ pub(super) fn tcp(
                 o + 14,
                 2,
             )
-            .hex(wv)
+            .hex_own(wv)
             .gen(),
         );
     }
@@ -417,7 +418,7 @@ pub(super) fn tcp(
                 o + 14,
                 2,
             )
-            .hex(wv)
+            .hex_own(wv)
             .gen(),
         );
     }
@@ -430,7 +431,7 @@ pub(super) fn tcp(
             o + 16,
             2,
         )
-        .hex(slice(b, o + 16, 2)),
+        .hex_own(slice(b, o + 16, 2)),
     );
     n.push(
         Node::field(
@@ -451,7 +452,7 @@ pub(super) fn tcp(
             o + 18,
             2,
         )
-        .hex(slice(b, o + 18, 2)),
+        .hex_own(slice(b, o + 18, 2)),
     );
     if up != 0 && flags & 0x020 == 0 {
         u.push(expert(
@@ -509,7 +510,7 @@ pub(super) fn tcp(
                 start,
                 end - start,
             )
-            .hex(&b[start..end]),
+            .hex_own(&b[start..end]),
         );
     } else if seg_len > 0 && end > start {
         n.push(
@@ -520,11 +521,12 @@ pub(super) fn tcp(
                     end - start,
                     if end - start == 1 { "" } else { "s" }
                 ),
-                colon_hex(&b[start..end]),
+                "",
                 start,
                 end - start,
             )
-            .hex(&b[start..end]),
+            .show_bytes(&b[start..end])
+            .hex_own(&b[start..end]),
         );
     }
     n
@@ -650,13 +652,13 @@ fn analysis(
                 // An item of its own here; its expert item, with the count, goes under
                 // the frame it repeats.
                 fl.push(
-                    Node::field(&k.field(), "This is a TCP duplicate ack", "", o, 0)
+                    Node::field(k.field(), "This is a TCP duplicate ack", "", o, 0)
                         .gen()
                         .none(),
                 );
                 if let Some(num) = dup {
                     dup_expert = Some(expert(
-                        &k.field(),
+                        k.field(),
                         &format!("{} (#{num})", k.message()),
                         sev,
                         Group::Sequence,
@@ -664,7 +666,7 @@ fn analysis(
                 }
                 continue;
             }
-            fl.push(expert(&k.field(), k.message(), sev, Group::Sequence));
+            fl.push(expert(k.field(), k.message(), sev, Group::Sequence));
         }
         a.push(fl);
         if let (Some(num), Some(fr)) = (dup, frame) {
@@ -733,7 +735,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                         p,
                         1,
                     )
-                    .hex(&opts[i..i + 1])
+                    .hex_own(&opts[i..i + 1])
                     .with(vec![Node::field(
                         "tcp.option_kind",
                         "Kind: End of Option List (0)",
@@ -741,7 +743,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                         p,
                         1,
                     )
-                    .hex(&opts[i..i + 1])]),
+                    .hex_own(&opts[i..i + 1])]),
                 );
                 i += 1;
             }
@@ -769,7 +771,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                         p,
                         1,
                     )
-                    .hex(&opts[i..i + 1])
+                    .hex_own(&opts[i..i + 1])
                     .with(vec![Node::field(
                         "tcp.option_kind",
                         "Kind: No-Operation (1)",
@@ -777,7 +779,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                         p,
                         1,
                     )
-                    .hex(&opts[i..i + 1])]),
+                    .hex_own(&opts[i..i + 1])]),
                 );
                 i += 1;
             }
@@ -796,7 +798,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                         p,
                         1,
                     )
-                    .hex(&v[..1])
+                    .hex_own(&v[..1])
                 };
                 let len_node = Node::field(
                     "tcp.option_len",
@@ -805,7 +807,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                     p + 1,
                     1,
                 )
-                .hex(&v[1..2]);
+                .hex_own(&v[1..2]);
                 let node = match (k, len) {
                     (2, 4) => {
                         let mss = be16(v, 2);
@@ -827,7 +829,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                             p,
                             len,
                         )
-                        .hex(v)
+                        .hex_own(v)
                         .with(kids)
                         .with(vec![
                             kind_node("Maximum Segment Size"),
@@ -839,7 +841,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                                 p + 2,
                                 2,
                             )
-                            .hex(&v[2..4]),
+                            .hex_own(&v[2..4]),
                         ])
                     }
                     (3, 3) => {
@@ -853,7 +855,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                             p,
                             len,
                         )
-                        .hex(v)
+                        .hex_own(v)
                         .with(vec![
                             kind_node("Window Scale"),
                             len_node,
@@ -864,7 +866,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                                 p + 2,
                                 1,
                             )
-                            .hex(&v[2..3]),
+                            .hex_own(&v[2..3]),
                             Node::field(
                                 "tcp.options.wscale.multiplier",
                                 format!("Multiplier: {m}"),
@@ -872,7 +874,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                                 p + 2,
                                 1,
                             )
-                            .hex(&v[2..3])
+                            .hex_own(&v[2..3])
                             .gen(),
                         ])
                     }
@@ -885,7 +887,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                             p,
                             len,
                         )
-                        .hex(v)
+                        .hex_own(v)
                         .with(vec![kind_node("SACK Permitted"), len_node])
                     }
                     (8, 10) => {
@@ -898,7 +900,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                             p,
                             len,
                         )
-                        .hex(v)
+                        .hex_own(v)
                         .with(vec![
                             kind_node("Time Stamp Option"),
                             len_node,
@@ -909,7 +911,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                                 p + 2,
                                 4,
                             )
-                            .hex(&v[2..6]),
+                            .hex_own(&v[2..6]),
                             Node::field(
                                 "tcp.options.timestamp.tsecr",
                                 format!("Timestamp echo reply: {tsecr}"),
@@ -917,7 +919,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                                 p + 6,
                                 4,
                             )
-                            .hex(&v[6..10]),
+                            .hex_own(&v[6..10]),
                         ])
                     }
                     (5, _) => {
@@ -949,7 +951,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                                     q,
                                     4,
                                 )
-                                .hex(&e[0..4]),
+                                .hex_own(&e[0..4]),
                             );
                             kids.push(
                                 Node::field(
@@ -959,7 +961,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                                     q + 4,
                                     4,
                                 )
-                                .hex(&e[4..8]),
+                                .hex_own(&e[4..8]),
                             );
                             text.push_str(&format!(" {le}-{re}"));
                             count += 1;
@@ -991,7 +993,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                                     q,
                                     4,
                                 )
-                                .hex(&v[2..6])
+                                .hex_own(&v[2..6])
                                 .gen(),
                             );
                             kids.push(
@@ -1002,10 +1004,10 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                                     q + 4,
                                     4,
                                 )
-                                .hex(&v[6..10])
+                                .hex_own(&v[6..10])
                                 .gen(),
                             );
-                            kids.push(Node::text("D-SACK Sequence", q, 8).hex(&v[2..10]).with(
+                            kids.push(Node::text("D-SACK Sequence", q, 8).hex_own(&v[2..10]).with(
                                 vec![expert(
                                     "tcp.options.sack.dsack",
                                     "D-SACK Sequence",
@@ -1015,7 +1017,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                             ));
                         }
                         Node::field("tcp.options.sack", text, colon_hex(v), p, len)
-                            .hex(v)
+                            .hex_own(v)
                             .with(kids)
                     }
                     _ => {
@@ -1043,7 +1045,7 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
         title.push_str(nm);
     }
     Node::field("tcp.options", title, colon_hex(opts), at, opts.len())
-        .hex(opts)
+        .hex_own(opts)
         .with(kids)
 }
 
@@ -1087,7 +1089,7 @@ pub(super) fn udp(
             o + 4,
             2,
         )
-        .hex(slice(b, o + 4, 2)),
+        .hex_own(slice(b, o + 4, 2)),
     );
     let ck = be16(b, o + 6);
     if ck == 0 {
@@ -1099,7 +1101,7 @@ pub(super) fn udp(
                 o + 6,
                 2,
             )
-            .hex(slice(b, o + 6, 2)),
+            .hex_own(slice(b, o + 6, 2)),
         );
         n.push(
             Node::field(
@@ -1120,7 +1122,7 @@ pub(super) fn udp(
                 o + 6,
                 2,
             )
-            .hex(slice(b, o + 6, 2)),
+            .hex_own(slice(b, o + 6, 2)),
         );
         n.push(
             Node::field(
@@ -1167,11 +1169,12 @@ pub(super) fn udp(
                     p.len(),
                     if p.len() == 1 { "" } else { "s" }
                 ),
-                colon_hex(p),
+                "",
                 o + 8,
                 p.len(),
             )
-            .hex(p),
+            .show_bytes(p)
+            .hex_own(p),
         );
     }
     n
@@ -1219,7 +1222,7 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
     let c = b.get(o + 1).copied().unwrap_or(0);
     n.push(
         Node::field(
-            &format!("{p}.type"),
+            format!("{p}.type"),
             // ICMPv6's type is a value string (name first), ICMP's is formatted by hand.
             match (v6, icmp_type_name(v6, t)) {
                 (true, name) => format!("Type: {} ({t})", name.unwrap_or("Unknown")),
@@ -1229,7 +1232,7 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
             o,
             1,
         )
-        .hex(slice(b, o, 1)),
+        .hex_own(slice(b, o, 1)),
     );
     let code_text = if !v6 && t == 3 && !unreachable_code(c).is_empty() {
         format!("Code: {c} ({})", unreachable_code(c))
@@ -1254,7 +1257,7 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
         format!("Code: {c}")
     };
     n.push(
-        Node::field(&format!("{p}.code"), code_text, c.to_string(), o + 1, 1).hex(slice(
+        Node::field(format!("{p}.code"), code_text, c.to_string(), o + 1, 1).hex_own(slice(
             b,
             o + 1,
             1,
@@ -1272,7 +1275,7 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
                 o + 2,
                 2,
             )
-            .hex(slice(b, o + 2, 2)),
+            .hex_own(slice(b, o + 2, 2)),
         );
         n.push(
             Node::field(
@@ -1299,7 +1302,7 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
                 o + 2,
                 2,
             )
-            .hex(slice(b, o + 2, 2)),
+            .hex_own(slice(b, o + 2, 2)),
         );
         n.push(
             Node::field(
@@ -1328,7 +1331,7 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
                     o + 4,
                     2,
                 )
-                .hex(slice(b, o + 4, 2)),
+                .hex_own(slice(b, o + 4, 2)),
             );
             n.push(
                 Node::field(
@@ -1338,7 +1341,7 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
                     o + 6,
                     2,
                 )
-                .hex(slice(b, o + 6, 2)),
+                .hex_own(slice(b, o + 6, 2)),
             );
         } else {
             let (idl, seql) = (id.swap_bytes(), seq.swap_bytes());
@@ -1350,7 +1353,7 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
                     o + 4,
                     2,
                 )
-                .hex(slice(b, o + 4, 2)),
+                .hex_own(slice(b, o + 4, 2)),
             );
             n.push(
                 Node::field(
@@ -1360,7 +1363,7 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
                     o + 4,
                     2,
                 )
-                .hex(slice(b, o + 4, 2)),
+                .hex_own(slice(b, o + 4, 2)),
             );
             n.push(
                 Node::field(
@@ -1370,7 +1373,7 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
                     o + 6,
                     2,
                 )
-                .hex(slice(b, o + 6, 2)),
+                .hex_own(slice(b, o + 6, 2)),
             );
             n.push(
                 Node::field(
@@ -1380,7 +1383,7 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
                     o + 6,
                     2,
                 )
-                .hex(slice(b, o + 6, 2)),
+                .hex_own(slice(b, o + 6, 2)),
             );
         }
     }
@@ -1395,7 +1398,7 @@ mod test {
     fn items(n: &Node) -> Vec<String> {
         n.children
             .iter()
-            .map(|c| match c.name.as_str() {
+            .map(|c| match c.name.as_ref() {
                 "_ws.expert" => format!("expert:{}", c.children[0].name),
                 "" => c.showname.clone(),
                 s => s.to_string(),

@@ -39,6 +39,7 @@ mod values;
 
 use crate::capture::tcp::Severity;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 pub use frame::FrameInfo;
@@ -64,8 +65,9 @@ pub enum Kind {
 pub struct Node {
     /// Proto, field or text.
     pub kind: Kind,
-    /// Wireshark's filter name (`ip.ttl`); empty for a text item.
-    pub name: String,
+    /// Wireshark's filter name (`ip.ttl`); empty for a text item. Borrowed where it is
+    /// a constant, as nearly all are (a copy each was a tenth of a tree's allocations).
+    pub name: Cow<'static, str>,
     /// The text shown in the tree (`Time to Live: 64`).
     pub showname: String,
     /// The value as a display filter compares it (`64`; PDML's `show`).
@@ -80,9 +82,18 @@ pub struct Node {
     /// tree's text, and filters and the page never read it.
     #[serde(skip)]
     pub value_of_bytes: bool,
+    /// `show` is the colon hex of the node's own bytes (a payload's), written from its
+    /// source when asked for ([`Node::show_text`]): the longest text of a TCP or UDP
+    /// packet's tree, which filters (they read the bytes) never read.
+    #[serde(skip)]
+    pub show_of_bytes: bool,
     /// PDML's `unmaskedvalue`: the bytes of a bit-mask field in hex.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub unmasked: String,
+    /// `unmasked` is the hex of the node's own bytes, written when PDML asks
+    /// ([`Node::unmasked_hex`]): the headers' flags are many, and nothing else reads it.
+    #[serde(skip)]
+    pub unmasked_of_bytes: bool,
     /// Offset of the first byte in its source.
     pub pos: u32,
     /// Bytes it covers (0 for values Wireshark computes).
@@ -124,20 +135,28 @@ pub struct Detail {
 
 impl Node {
     /// A protocol layer.
-    pub fn proto(name: &str, showname: impl Into<String>, pos: usize, size: usize) -> Node {
+    pub fn proto(
+        name: impl Into<Cow<'static, str>>,
+        showname: impl Into<String>,
+        pos: usize,
+        size: usize,
+    ) -> Node {
         Node {
             kind: Kind::Proto,
             name: name.into(),
             showname: label(showname.into()),
             pos: pos as u32,
             size: size as u32,
+            // A layer has a dozen fields or more: room for them at once rather than
+            // growing (and copying) 4, 8, 16.
+            children: Vec::with_capacity(16),
             ..Node::default()
         }
     }
 
     /// A field with its shown text and value.
     pub fn field(
-        name: &str,
+        name: impl Into<Cow<'static, str>>,
         showname: impl Into<String>,
         show: impl Into<String>,
         pos: usize,
@@ -198,8 +217,22 @@ impl Node {
 
     /// Sets `value` to the hex of `bytes`. Bytes as long as the node, which are its own,
     /// are not written out until PDML asks ([`Node::value_hex`]).
-    pub fn hex(mut self, bytes: &[u8]) -> Node {
-        if bytes.len() > 16 && bytes.len() == self.size as usize {
+    pub fn hex(self, bytes: &[u8]) -> Node {
+        self.hex_from(bytes, 17)
+    }
+
+    /// [`Node::hex`] for a field read where it lies in the frame (the link, network
+    /// and transport headers): its bytes are its own at any length, so none is written
+    /// out before PDML asks (the small fields of those headers are most of a tree's
+    /// values). Not for a value read from other bytes than its source's (a decrypted
+    /// record's).
+    pub fn hex_own(self, bytes: &[u8]) -> Node {
+        self.hex_from(bytes, 1)
+    }
+
+    /// Sets `value`, kept to be written when asked for from `min` bytes on.
+    fn hex_from(mut self, bytes: &[u8], min: usize) -> Node {
+        if bytes.len() >= min && bytes.len() == self.size as usize {
             self.value = None;
             self.value_of_bytes = true;
         } else {
@@ -222,6 +255,34 @@ impl Node {
         Some(hex(bytes))
     }
 
+    /// Sets `show` to `bytes` as Wireshark shows an `FT_BYTES` value ([`colon_hex`]).
+    /// Bytes as long as the node, which are its own, are not written out until asked
+    /// for ([`Node::show_text`]), as [`Node::hex`] does for `value`.
+    pub fn show_bytes(mut self, bytes: &[u8]) -> Node {
+        if bytes.len() > 16 && bytes.len() == self.size as usize {
+            self.show.clear();
+            self.show_of_bytes = true;
+        } else {
+            self.show = colon_hex(bytes);
+        }
+        self
+    }
+
+    /// PDML's `show`: the one set, or the colon hex of the node's bytes in `d`'s sources.
+    pub fn show_text(&self, d: &Detail) -> Cow<'_, str> {
+        if self.show_of_bytes {
+            let (pos, size) = (self.pos as usize, self.size as usize);
+            if let Some(b) = d
+                .sources
+                .get(self.source as usize)
+                .and_then(|s| s.bytes.get(pos..pos + size))
+            {
+                return colon_hex(b).into();
+            }
+        }
+        self.show.as_str().into()
+    }
+
     /// An `FT_NONE` field: empty show and value.
     pub fn none(mut self) -> Node {
         self.show.clear();
@@ -234,6 +295,33 @@ impl Node {
         self.value = Some(format!("{v:X}"));
         self.unmasked = hex(bytes);
         self
+    }
+
+    /// [`Node::masked`] for a field read where it lies in the frame (as
+    /// [`Node::hex_own`]): the bytes' hex is written when PDML asks.
+    pub fn masked_own(mut self, v: u64, bytes: &[u8]) -> Node {
+        if bytes.is_empty() || bytes.len() != self.size as usize {
+            return self.masked(v, bytes);
+        }
+        self.value = Some(format!("{v:X}"));
+        self.unmasked.clear();
+        self.unmasked_of_bytes = true;
+        self
+    }
+
+    /// PDML's `unmaskedvalue`: the one set, or the hex of the node's bytes; None when
+    /// it has none.
+    pub fn unmasked_hex(&self, d: &Detail) -> Option<Cow<'_, str>> {
+        if self.unmasked_of_bytes {
+            let (pos, size) = (self.pos as usize, self.size as usize);
+            let bytes = d
+                .sources
+                .get(self.source as usize)?
+                .bytes
+                .get(pos..pos + size)?;
+            return Some(hex(bytes).into());
+        }
+        (!self.unmasked.is_empty()).then_some(self.unmasked.as_str().into())
     }
 
     /// The first node of this name, depth first.
@@ -327,7 +415,13 @@ fn label(mut s: String) -> String {
 
 /// A string field: what does not fit Wireshark's label buffer is marked `[truncated]`
 /// and cut at 238 bytes.
-pub fn string_field(name: &str, label: &str, value: String, pos: usize, size: usize) -> Node {
+pub fn string_field(
+    name: impl Into<Cow<'static, str>>,
+    label: &str,
+    value: String,
+    pos: usize,
+    size: usize,
+) -> Node {
     let mut text = format!("{label}: {value}");
     if text.len() > 239 {
         text = format!("{label} [truncated]: {value}");
@@ -468,7 +562,7 @@ pub fn severity_value(s: Severity) -> u32 {
 /// message (hidden), severity and group. Its position is 0 (Wireshark's expert items
 /// lie at no bytes; PDML then prints the parent's).
 /// The message is cut as Wireshark formats it (into a label's 240 bytes).
-pub fn expert(field: &str, msg: &str, sev: Severity, group: Group) -> Node {
+pub fn expert(field: impl Into<Cow<'static, str>>, msg: &str, sev: Severity, group: Group) -> Node {
     let msg = label(msg.to_string());
     let mut e = Node::field("_ws.expert", "", "", 0, 0).gen();
     e.showname = truncated(format!("Expert Info ({sev}/{}): {msg}", group.name()));
@@ -509,7 +603,22 @@ pub fn mac(b: &[u8]) -> String {
 /// The bit picture Wireshark puts before a bit-mask field's text: `.... 0101 = ` for
 /// `mask` 0x0f of an 8-bit field whose value is `v` (the value before masking).
 pub fn bits(v: u64, mask: u64, width: u32) -> String {
-    let mut s = String::new();
+    let mut s = String::with_capacity(width as usize * 5 / 4 + 3);
+    push_bits(&mut s, v, mask, width);
+    s
+}
+
+/// A bit-mask field's text: its bit picture ([`bits`]) and then `rest`, written into
+/// one string.
+pub fn bits_text(v: u64, mask: u64, width: u32, rest: std::fmt::Arguments<'_>) -> String {
+    let mut s = String::with_capacity(width as usize * 5 / 4 + 64);
+    push_bits(&mut s, v, mask, width);
+    let _ = s.write_fmt(rest);
+    s
+}
+
+/// Appends [`bits`]'s picture to `s`.
+fn push_bits(s: &mut String, v: u64, mask: u64, width: u32) {
     for i in (0..width).rev() {
         let bit = 1u64 << i;
         s.push(if mask & bit == 0 {
@@ -524,7 +633,6 @@ pub fn bits(v: u64, mask: u64, width: u32) -> String {
         }
     }
     s.push_str(" = ");
-    s
 }
 
 /// `Set` / `Not set`, as Wireshark shows a boolean flag.
@@ -578,7 +686,7 @@ mod test {
         let info = FrameInfo::default();
         let d = detail(&mut ctx, 5, &mut src, &mut apps, info);
         assert_eq!(d.number, 6);
-        let names: Vec<&str> = d.layers.iter().map(|l| l.name.as_str()).collect();
+        let names: Vec<&str> = d.layers.iter().map(|l| l.name.as_ref()).collect();
         assert_eq!(names, ["frame", "eth", "ip", "tcp", "http"]);
         let ttl = d.find("ip.ttl").unwrap();
         assert_eq!(

@@ -108,14 +108,14 @@ fn node(out: &mut String, d: &Detail, n: &Node, depth: usize, parent: Option<u32
     };
     let _ = write!(out, " size=\"{}\" pos=\"{pos}\"", n.size);
     if n.kind == Kind::Field {
-        let _ = write!(out, " show=\"{}\"", escape(&n.show));
+        let _ = write!(out, " show=\"{}\"", escape(&n.show_text(d)));
     }
     if n.kind != Kind::Proto {
         if let Some(v) = n.value_hex(d) {
             let _ = write!(out, " value=\"{v}\"");
         }
-        if !n.unmasked.is_empty() {
-            let _ = write!(out, " unmaskedvalue=\"{}\"", n.unmasked);
+        if let Some(u) = n.unmasked_hex(d) {
+            let _ = write!(out, " unmaskedvalue=\"{u}\"");
         }
     }
     if n.children.is_empty() {

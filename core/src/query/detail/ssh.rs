@@ -37,7 +37,9 @@ pub(super) fn layers(
     protocols: &mut Vec<&'static str>,
 ) -> bool {
     let capture = ctx.capture();
-    let row = capture.packets.at(index);
+    let Some(row) = ctx.row_of(index) else {
+        return false;
+    };
     if row.flow == NO_FLOW {
         return false;
     }
@@ -370,7 +372,7 @@ fn kexinit(kex: &mut Node, p: &[u8], pos: usize) {
             return;
         };
         fields.push(uint(
-            &format!("ssh.{name}_length"),
+            format!("ssh.{name}_length"),
             &format!("{name} length"),
             len as u64,
             pos + at,
@@ -378,7 +380,7 @@ fn kexinit(kex: &mut Node, p: &[u8], pos: usize) {
             &p[at..at + 4],
         ));
         let mut n = string_field(
-            &format!("ssh.{name}"),
+            format!("ssh.{name}"),
             &format!("{name} string"),
             format_text(text),
             pos + at + 4,
@@ -449,13 +451,20 @@ fn direction(client: bool, pos: usize) -> Node {
     n
 }
 
-fn uint(name: &str, label: &str, v: u64, pos: usize, size: usize, b: &[u8]) -> Node {
+fn uint(
+    name: impl Into<std::borrow::Cow<'static, str>>,
+    label: &str,
+    v: u64,
+    pos: usize,
+    size: usize,
+    b: &[u8],
+) -> Node {
     Node::field(name, format!("{label}: {v}"), v.to_string(), pos, size).hex(b)
 }
 
 /// An `FT_BYTES` field: its text shows the bytes in hex (the first 36 and `…` when
 /// longer), its value with colons.
-fn bytes_field(name: &str, label: &str, b: &[u8], pos: usize) -> Node {
+fn bytes_field(name: &'static str, label: &str, b: &[u8], pos: usize) -> Node {
     let hex = super::hex(b);
     let shown = if b.len() > 36 {
         format!("{}…", &hex[..72])

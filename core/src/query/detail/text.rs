@@ -1,31 +1,27 @@
 //! The detail as text, the way `tshark -V` prints the tree and `tshark -x` the bytes.
 
-use super::{Detail, Kind, Node};
+use super::{Detail, Node};
 use std::fmt::Write as _;
 
 /// The tree as `tshark -V` prints it: one line per node, four spaces of indent a
 /// level, computed values in brackets, hidden fields left out.
 pub fn tree(out: &mut String, d: &Detail) {
     for layer in &d.layers {
-        node(out, layer, 0);
+        node(out, d, layer, 0);
     }
 }
 
-fn node(out: &mut String, n: &Node, depth: usize) {
+fn node(out: &mut String, d: &Detail, n: &Node, depth: usize) {
     if n.hidden {
         return;
     }
     for _ in 0..depth {
         out.push_str("    ");
     }
-    let text = if n.kind == Kind::Text || n.showname.is_empty() {
-        if n.showname.is_empty() {
-            &n.show
-        } else {
-            &n.showname
-        }
+    let text = if n.showname.is_empty() {
+        n.show_text(d)
     } else {
-        &n.showname
+        n.showname.as_str().into()
     };
     if n.generated {
         let _ = writeln!(out, "[{text}]");
@@ -33,7 +29,7 @@ fn node(out: &mut String, n: &Node, depth: usize) {
         let _ = writeln!(out, "{text}");
     }
     for c in &n.children {
-        node(out, c, depth + 1);
+        node(out, d, c, depth + 1);
     }
 }
 

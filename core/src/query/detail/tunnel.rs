@@ -2,7 +2,7 @@
 //! packet-geneve.c and packet-gre.c show them; the inner packet's layers follow as any.
 
 use super::l2::{be16, be32, slice, At};
-use super::{bits, Node};
+use super::{bits_text, Node};
 
 /// The name packet-etypes.h gives an EtherType a tunnel header names.
 fn ethertype_name(t: u16) -> &'static str {
@@ -42,21 +42,25 @@ pub(super) fn vxlan(b: &[u8], l: &At) -> Node {
         o,
         2,
     )
-    .hex(slice(b, o, 2));
+    .hex_own(slice(b, o, 2));
     let i = u64::from(flags >> 11 & 1);
     f.push(
         Node::field(
             "vxlan.flag_i",
-            format!(
-                "{}VXLAN Network ID (VNI): {}",
-                bits(flags.into(), 0x0800, 16),
-                if i == 1 { "True" } else { "False" }
+            bits_text(
+                flags.into(),
+                0x0800,
+                16,
+                format_args!(
+                    "VXLAN Network ID (VNI): {}",
+                    if i == 1 { "True" } else { "False" }
+                ),
             ),
             i.to_string(),
             o,
             2,
         )
-        .masked(i, slice(b, o, 2)),
+        .masked_own(i, slice(b, o, 2)),
     );
     n.push(f);
     let vni = be24(b, o + 4);
@@ -68,7 +72,7 @@ pub(super) fn vxlan(b: &[u8], l: &At) -> Node {
             o + 4,
             3,
         )
-        .hex(slice(b, o + 4, 3)),
+        .hex_own(slice(b, o + 4, 3)),
     );
     n
 }
@@ -92,7 +96,7 @@ pub(super) fn geneve(b: &[u8], l: &At) -> Node {
             o,
             1,
         )
-        .hex(slice(b, o, 1)),
+        .hex_own(slice(b, o, 1)),
     );
     let opts = (first & 0x3f) as usize * 4;
     n.push(
@@ -103,7 +107,7 @@ pub(super) fn geneve(b: &[u8], l: &At) -> Node {
             o,
             1,
         )
-        .hex(slice(b, o, 1)),
+        .hex_own(slice(b, o, 1)),
     );
     let t = be16(b, o + 2);
     n.push(
@@ -114,7 +118,7 @@ pub(super) fn geneve(b: &[u8], l: &At) -> Node {
             o + 2,
             2,
         )
-        .hex(slice(b, o + 2, 2)),
+        .hex_own(slice(b, o + 2, 2)),
     );
     n.push(
         Node::field(
@@ -124,7 +128,7 @@ pub(super) fn geneve(b: &[u8], l: &At) -> Node {
             o + 4,
             3,
         )
-        .hex(slice(b, o + 4, 3)),
+        .hex_own(slice(b, o + 4, 3)),
     );
     n
 }
@@ -147,7 +151,7 @@ pub(super) fn gre(b: &[u8], l: &At) -> Node {
         o,
         2,
     )
-    .hex(fb);
+    .hex_own(fb);
     for (name, label, mask) in [
         ("gre.flags.checksum", "Checksum Bit", 0x8000u16),
         ("gre.flags.routing", "Routing Bit", 0x4000),
@@ -158,16 +162,17 @@ pub(super) fn gre(b: &[u8], l: &At) -> Node {
         f.push(
             Node::field(
                 name,
-                format!(
-                    "{}{label}: {}",
-                    bits(flags.into(), mask.into(), 16),
-                    if v == 1 { "Yes" } else { "No" }
+                bits_text(
+                    flags.into(),
+                    mask.into(),
+                    16,
+                    format_args!("{label}: {}", if v == 1 { "Yes" } else { "No" }),
                 ),
                 v.to_string(),
                 o,
                 2,
             )
-            .masked(v, fb),
+            .masked_own(v, fb),
         );
     }
     n.push(f);
@@ -179,7 +184,7 @@ pub(super) fn gre(b: &[u8], l: &At) -> Node {
             o + 2,
             2,
         )
-        .hex(slice(b, o + 2, 2)),
+        .hex_own(slice(b, o + 2, 2)),
     );
     let mut at = o + 4;
     if flags & 0xc000 != 0 {
@@ -196,7 +201,7 @@ pub(super) fn gre(b: &[u8], l: &At) -> Node {
                 at,
                 4,
             )
-            .hex(slice(b, at, 4)),
+            .hex_own(slice(b, at, 4)),
         );
     }
     if flags & 0x2000 != 0 {
@@ -212,7 +217,7 @@ pub(super) fn gre(b: &[u8], l: &At) -> Node {
                 at,
                 4,
             )
-            .hex(slice(b, at, 4)),
+            .hex_own(slice(b, at, 4)),
         );
     }
     n

@@ -95,7 +95,14 @@ impl DetailReader for DetailValues<'_> {
                 // Its conversation is not fed: its detail would have no layer of the field.
                 return;
             }
-            let d = frame::detail(&mut self.ctx, index, src, &mut self.apps, self.info);
+            let spare = self
+                .last
+                .take()
+                .and_then(|(_, d)| d.sources.into_iter().next())
+                .map(|s| s.bytes)
+                .unwrap_or_default();
+            let d =
+                frame::detail_reusing(&mut self.ctx, index, src, &mut self.apps, self.info, spare);
             self.last = Some((index, d));
         }
         if let Some((_, d)) = &self.last {
@@ -144,7 +151,8 @@ fn push(d: &Detail, ty: FieldType, n: &Node, out: &mut ValueSink<'_>) {
             .get(n.source as usize)
             .and_then(|s| s.bytes.get(n.pos as usize..(n.pos + n.size) as usize))
     };
-    let show = n.show.as_str();
+    let text = n.show_text(d);
+    let show = text.as_ref();
     let v = match ty {
         FieldType::None => Some(Value::Present),
         FieldType::Protocol => {
@@ -170,9 +178,8 @@ fn push(d: &Detail, ty: FieldType, n: &Node, out: &mut ValueSink<'_>) {
         FieldType::Int32 | FieldType::Int64 => show.parse().ok().map(Value::Int),
         t if t.is_integer() => unsigned(show)
             .or_else(|| {
-                n.value
-                    .as_deref()
-                    .and_then(|v| u64::from_str_radix(v, 16).ok())
+                n.value_hex(d)
+                    .and_then(|v| u64::from_str_radix(&v, 16).ok())
             })
             .map(Value::Uint),
         FieldType::Double => show

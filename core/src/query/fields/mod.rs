@@ -453,6 +453,12 @@ impl<'c> FieldCtx<'c> {
         &self.row
     }
 
+    /// The row of packet `index`, through the context's reader (which keeps the blocks
+    /// around the current packet decoded).
+    pub fn row_of(&mut self, index: usize) -> Option<PacketRow> {
+        self.rows.get(index)
+    }
+
     /// Makes packet `index` the current one.
     pub fn begin(&mut self, index: usize) {
         if index != self.index {

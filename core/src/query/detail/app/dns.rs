@@ -233,9 +233,10 @@ pub(super) fn dissect(b: &[u8], at: usize, tcp: bool, flavour: Flavour) -> Vec<N
     let fb = &m[2..4];
     let f = n.push(Node::field("dns.flags", ftext, format!("0x{flags:04x}"), off + 2, 2).hex(fb));
     let fl = flags as u64;
-    let bit = |f: &mut Node, name: &str, label: &str, mask: u64, on: &str, off_text: &str| {
-        f.push(flag_bit(fl, off + 2, fb, name, label, mask, on, off_text));
-    };
+    let bit =
+        |f: &mut Node, name: &'static str, label: &str, mask: u64, on: &str, off_text: &str| {
+            f.push(flag_bit(fl, off + 2, fb, name, label, mask, on, off_text));
+        };
     bit(
         f,
         "dns.flags.response",
@@ -299,9 +300,10 @@ pub(super) fn dissect(b: &[u8], at: usize, tcp: bool, flavour: Flavour) -> Vec<N
 /// DNS's flags after the opcode (RFC 1035 §4.1.1, RFC 4035 §3.2), at `at`.
 fn dns_flags(f: &mut Node, fl: u64, response: bool, at: usize, fb: &[u8]) {
     let rcode = (fl & 0xf) as u16;
-    let bit = |f: &mut Node, name: &str, label: &str, mask: u64, on: &str, off_text: &str| {
-        f.push(flag_bit(fl, at, fb, name, label, mask, on, off_text));
-    };
+    let bit =
+        |f: &mut Node, name: &'static str, label: &str, mask: u64, on: &str, off_text: &str| {
+            f.push(flag_bit(fl, at, fb, name, label, mask, on, off_text));
+        };
     if response {
         bit(
             f,
@@ -396,7 +398,7 @@ fn flag_bit(
     fl: u64,
     at: usize,
     fb: &[u8],
-    name: &str,
+    name: &'static str,
     label: &str,
     mask: u64,
     on: &str,
@@ -432,7 +434,7 @@ fn questions_and_records(n: &mut Node, m: &[u8], off: usize, flavour: Flavour) {
         let c = counts[i];
         n.push(
             Node::field(
-                name,
+                *name,
                 format!("{label}: {c}"),
                 c.to_string(),
                 off + 4 + 2 * i,
@@ -784,7 +786,7 @@ fn class_fields(
     at: usize,
     cb: &[u8],
     flavour: Flavour,
-    names: (&str, &str, &str),
+    names: (&'static str, &'static str, &'static str),
 ) -> Vec<Node> {
     let (class, top, label) = names;
     if flavour != Flavour::Mdns {
@@ -851,7 +853,7 @@ mod test {
             b"\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x01a\x05local\x00\x00\x01\x80\x01";
         let n = &dissect(q, 42, false, Flavour::Mdns)[0];
         assert_eq!(
-            (n.name.as_str(), n.showname.as_str()),
+            (n.name.as_ref(), n.showname.as_str()),
             ("mdns", "Multicast Domain Name System (query)")
         );
         let class = n.find("dns.qry.class").unwrap();
@@ -877,7 +879,7 @@ mod test {
             .unwrap()
             .children
             .iter()
-            .map(|c| (c.name.as_str(), c.show.as_str()))
+            .map(|c| (c.name.as_ref(), c.show.as_str()))
             .collect();
         assert_eq!(
             flags,

@@ -343,7 +343,9 @@ impl Apps {
         protocols: &mut Vec<&'static str>,
     ) {
         let capture = ctx.capture();
-        let row = capture.packets.at(index);
+        let Some(row) = ctx.row_of(index) else {
+            return;
+        };
         if proto_of(capture, &row) == Some(AppProto::Quic) && self.scope.holds(AppProto::Quic) {
             // A QUIC datagram: its coalesced packets, each a layer of its own.
             if let (Transport::Udp { .. }, Some(p)) = (
@@ -481,13 +483,15 @@ impl Apps {
         summary: &Summary,
     ) -> Option<Vec<Pdu>> {
         let mut buf = Vec::new();
+        // Decoded once (each `Packets::at` decodes the row's block from its start).
+        let row = capture.packets.at(index);
         if !self.random && index >= self.next && index - self.next <= AHEAD {
             self.feed_to(capture, src, index);
             self.next = index + 1;
         } else {
             self.random = true;
-            let f = capture.packets.at(index).flow;
-            if self.feeds(capture, &capture.packets.at(index)) {
+            let f = row.flow;
+            if self.feeds(capture, &row) {
                 let left = self.flows.get(&f).map(|fl| fl.next);
                 // Asked for an earlier packet of the conversation, or one far past where
                 // it was left: start it over, from a later packet where that is safe.
@@ -508,7 +512,6 @@ impl Apps {
                 }
             }
         }
-        let row = capture.packets.at(index);
         let proto = fed_as(capture, &row).filter(|&p| self.scope.holds(p))?;
         let pdus = match summary.transport {
             Transport::Tcp(_) => {
@@ -1467,7 +1470,7 @@ pub(super) fn reassembled(
         .collect::<Vec<_>>()
         .join(", ");
     let mut seg = Node::field(
-        &format!("{p}.segments"),
+        format!("{p}.segments"),
         format!(
             "{} Reassembled {title} {segments} ({total} bytes): {list}",
             pieces.len()
@@ -1487,7 +1490,7 @@ pub(super) fn reassembled(
             format!("Frame: {f}, payload: {at}-{} ({l} bytes)", at + l - 1)
         };
         seg.push(
-            Node::field(&format!("{p}.segment"), show, f.to_string(), at, *l)
+            Node::field(format!("{p}.segment"), show, f.to_string(), at, *l)
                 .src(src)
                 .gen(),
         );
@@ -1496,7 +1499,7 @@ pub(super) fn reassembled(
     let count = pieces.len().to_string();
     seg.push(
         Node::field(
-            &format!("{p}.segment.count"),
+            format!("{p}.segment.count"),
             format!("Segment count: {count}"),
             count,
             0,
@@ -1507,7 +1510,7 @@ pub(super) fn reassembled(
     );
     seg.push(
         Node::field(
-            &format!("{p}.reassembled.length"),
+            format!("{p}.reassembled.length"),
             format!("{length}: {n}"),
             n.to_string(),
             0,
@@ -1529,7 +1532,7 @@ fn transaction_fields(ctx: &mut FieldCtx<'_>, src: &mut dyn PacketSource, layers
     let Some(n) = layers
         .iter_mut()
         .rev()
-        .find(|n| matches!(n.name.as_str(), "http" | "dns" | "mdns" | "llmnr"))
+        .find(|n| matches!(&*n.name, "http" | "dns" | "mdns" | "llmnr"))
     else {
         return;
     };

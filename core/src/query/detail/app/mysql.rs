@@ -234,7 +234,13 @@ fn string_at(b: &[u8], at: usize) -> Option<(String, usize)> {
 }
 
 /// A length-encoded string of a field definition: the text item and its field.
-fn lenenc_str(p: &[u8], at: usize, base: usize, label: &str, name: &str) -> Option<(Node, usize)> {
+fn lenenc_str(
+    p: &[u8],
+    at: usize,
+    base: usize,
+    label: &str,
+    name: &'static str,
+) -> Option<(Node, usize)> {
     let (len, w) = lenenc(p, at)?;
     let len = len as usize;
     let v = p.get(at + w..at + w + len)?;

@@ -127,7 +127,7 @@ pub(super) fn dissect(b: &[u8], at: usize, to_server: bool, name: &str) -> Vec<N
     );
     p.push(frontend);
     // The strings of the message, as packet-pgsql.c adds them (§55.7).
-    let mut strings = |fields: &[(&str, &str)], from: usize| {
+    let mut strings = |fields: &[(&'static str, &str)], from: usize| {
         let mut off = from;
         for &(field, label) in fields {
             let Some((text, n)) = cstr(b, off) else {
@@ -311,7 +311,7 @@ impl Values<'_> {
     }
 
     /// An unsigned value of `n` bytes (2 or 4), added to `p`.
-    fn uint(&mut self, p: &mut Node, field: &str, label: &str, n: usize) -> Option<u64> {
+    fn uint(&mut self, p: &mut Node, field: &'static str, label: &str, n: usize) -> Option<u64> {
         let pos = self.at + self.off;
         let v = self.take(n)?;
         let x = v.iter().fold(0u64, |a, &b| a << 8 | b as u64);
@@ -320,7 +320,7 @@ impl Values<'_> {
     }
 
     /// A signed value of `n` bytes (2 or 4), added to `p`.
-    fn int(&mut self, p: &mut Node, field: &str, label: &str, n: usize) -> Option<i64> {
+    fn int(&mut self, p: &mut Node, field: &'static str, label: &str, n: usize) -> Option<i64> {
         let pos = self.at + self.off;
         let v = self.take(n)?;
         let x = match *v {

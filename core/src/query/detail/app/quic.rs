@@ -307,7 +307,7 @@ pub(super) fn bytes_label(v: &[u8]) -> String {
     }
 }
 
-pub(super) fn bytes_field(name: &str, label: &str, v: &[u8], pos: usize) -> Node {
+pub(super) fn bytes_field(name: &'static str, label: &str, v: &[u8], pos: usize) -> Node {
     Node::field(
         name,
         format!("{label}: {}", bytes_label(v)),
@@ -319,7 +319,15 @@ pub(super) fn bytes_field(name: &str, label: &str, v: &[u8], pos: usize) -> Node
 }
 
 /// A field of one byte's bits under `mask`.
-fn flag(name: &str, byte: u8, raw: u8, mask: u8, text: String, show: u64, at: usize) -> Node {
+fn flag(
+    name: &'static str,
+    byte: u8,
+    raw: u8,
+    mask: u8,
+    text: String,
+    show: u64,
+    at: usize,
+) -> Node {
     Node::field(
         name,
         format!("{}{text}", bits(byte as u64, mask as u64, 8)),
@@ -330,7 +338,7 @@ fn flag(name: &str, byte: u8, raw: u8, mask: u8, text: String, show: u64, at: us
     .masked(show, &[raw])
 }
 
-fn uint(name: &str, label: &str, v: u64, pos: usize, size: usize, b: &[u8]) -> Node {
+fn uint(name: &'static str, label: &str, v: u64, pos: usize, size: usize, b: &[u8]) -> Node {
     Node::field(name, format!("{label}: {v}"), v.to_string(), pos, size).hex(b)
 }
 
@@ -681,7 +689,7 @@ struct Cx<'a> {
 }
 
 /// A variable-length integer field at `*i`: its node, value and the bytes it took.
-fn var(f: &[u8], i: &mut usize, name: &str, label: &str) -> Option<(Node, u64)> {
+fn var(f: &[u8], i: &mut usize, name: &'static str, label: &str) -> Option<(Node, u64)> {
     let from = *i;
     let v = varint(f, i)?;
     Some((uint(name, label, v, from, *i - from, &f[from..*i]), v))
@@ -1049,7 +1057,7 @@ mod test {
         assert_eq!(pn.showname, ".... ..01 = Packet Number Length: 2 bytes (1)");
         // Frame 1 ends in 673 bytes of zeros, a layer of its own.
         let pad = d.layers.last().unwrap();
-        assert_eq!((pad.name.as_str(), pad.pos, pad.size), ("quic", 569, 673));
+        assert_eq!((pad.name.as_ref(), pad.pos, pad.size), ("quic", 569, 673));
         // The same trees in order, and PDML places the frames as tshark does.
         let mut apps = Apps::new();
         detail(&mut ctx, 0, &mut src, &mut apps, FrameInfo::default());

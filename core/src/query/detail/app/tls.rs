@@ -139,7 +139,15 @@ fn extension_name(t: u16) -> &'static str {
     }
 }
 
-fn uint(name: &str, label: &str, v: u64, b: &[u8], at: usize, len: usize, base: usize) -> Node {
+fn uint(
+    name: &'static str,
+    label: &str,
+    v: u64,
+    b: &[u8],
+    at: usize,
+    len: usize,
+    base: usize,
+) -> Node {
     Node::field(name, format!("{label}: {v}"), v.to_string(), base + at, len)
         .hex(b.get(at..at + len).unwrap_or(&[]))
 }
@@ -1218,7 +1226,7 @@ mod test {
     }
 
     fn names(d: &Detail) -> Vec<&str> {
-        d.layers.iter().map(|l| l.name.as_str()).collect()
+        d.layers.iter().map(|l| l.name.as_ref()).collect()
     }
 
     #[test]

@@ -157,13 +157,13 @@ fn address(arg: &[u8]) -> Option<Address> {
     None
 }
 
-fn ip(name: &str, label: &str, a: &Address, at: usize) -> Node {
+fn ip(name: &'static str, label: &str, a: &Address, at: usize) -> Node {
     let [w, x, y, z] = a.ip;
     let v = format!("{w}.{x}.{y}.{z}");
     Node::field(name, format!("{label}: {v}"), v, at, a.ip_len)
 }
 
-fn port(name: &str, label: &str, a: &Address, at: usize) -> Node {
+fn port(name: &'static str, label: &str, a: &Address, at: usize) -> Node {
     Node::field(
         name,
         format!("{label}: {}", a.port),

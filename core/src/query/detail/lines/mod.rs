@@ -71,7 +71,7 @@ fn segment(
     summary: &Summary,
 ) -> Option<Segment> {
     let capture = ctx.capture();
-    let row = capture.packets.at(index);
+    let row = ctx.row_of(index)?;
     if row.flow == NO_FLOW {
         return None;
     }
@@ -443,7 +443,7 @@ pub(super) fn ascii(b: &[u8]) -> String {
 
 /// A string field of bytes `b` at `pos` (`ENC_ASCII`): its value, and the text
 /// `label: value` with control characters escaped.
-pub(super) fn string(name: &str, label: &str, b: &[u8], pos: usize) -> Node {
+pub(super) fn string(name: &'static str, label: &str, b: &[u8], pos: usize) -> Node {
     let v = ascii(b);
     let mut n = super::string_field(name, label, escape(v.as_bytes()), pos, b.len()).hex(b);
     n.show = v;
@@ -451,7 +451,7 @@ pub(super) fn string(name: &str, label: &str, b: &[u8], pos: usize) -> Node {
 }
 
 /// A hidden boolean with no bytes (`ftp.request`, `smtp.req`).
-pub(super) fn flag(name: &str, label: &str, v: bool, pos: usize) -> Node {
+pub(super) fn flag(name: &'static str, label: &str, v: bool, pos: usize) -> Node {
     let mut n = Node::field(
         name,
         format!("{label}: {}", if v { "True" } else { "False" }),

@@ -61,7 +61,7 @@ pub(super) fn continues(b: &[u8], request: bool) -> bool {
 }
 
 /// A line as the dissector adds it: a string field with no value, the line its text.
-fn whole_line(name: &str, b: &[u8], pos: usize) -> Node {
+fn whole_line(name: &'static str, b: &[u8], pos: usize) -> Node {
     Node::field(name, escape(ascii(b).as_bytes()), "", pos, b.len()).hex(b)
 }
 

@@ -99,7 +99,7 @@ pub(super) fn dissect(b: &[u8], base: usize, request: bool) -> (Vec<Node>, Strin
 
 /// A line as a string field whose value keeps its line end (`smtp.command_line`,
 /// `smtp.response`).
-fn line_field(name: &str, label: &str, b: &[u8], pos: usize) -> Node {
+fn line_field(name: &'static str, label: &str, b: &[u8], pos: usize) -> Node {
     let v = String::from_utf8_lossy(b).into_owned();
     Node::field(name, format!("{label}: {}", escape(b)), v, pos, b.len()).hex(b)
 }

@@ -170,18 +170,18 @@ fn hw_type(t: u8) -> String {
     format!("{name} (0x{t:02x})")
 }
 
-fn uint(name: &str, label: &str, v: u64, pos: usize, size: usize, b: &[u8]) -> Node {
+fn uint(name: &'static str, label: &str, v: u64, pos: usize, size: usize, b: &[u8]) -> Node {
     Node::field(name, format!("{label}: {v}"), v.to_string(), pos, size).hex(b)
 }
 
-fn ip_field(name: &str, label: &str, b: &[u8], pos: usize) -> Node {
+fn ip_field(name: &'static str, label: &str, b: &[u8], pos: usize) -> Node {
     let a = ipv4(b);
     Node::field(name, format!("{label}: {a}"), a, pos, 4).hex(b)
 }
 
 /// A string field of the fixed header (`sname`, `file`): "not given" when it starts
 /// with a NUL.
-fn name_field(name: &str, label: &str, b: &[u8], pos: usize) -> Node {
+fn name_field(name: &'static str, label: &str, b: &[u8], pos: usize) -> Node {
     if b.first() == Some(&0) {
         return Node::field(name, format!("{label} not given"), "", pos, b.len()).hex(b);
     }
@@ -1196,7 +1196,7 @@ fn bad_length(msg: &str) -> Node {
     expert("dhcp.bad_length", msg, Severity::Error, Group::Protocol)
 }
 
-fn uint_named(name: &str, label: &str, vname: &str, v: u64, pos: usize, b: &[u8]) -> Node {
+fn uint_named(name: &'static str, label: &str, vname: &str, v: u64, pos: usize, b: &[u8]) -> Node {
     Node::field(
         name,
         format!("{label}: {vname} ({v})"),

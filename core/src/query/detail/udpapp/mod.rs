@@ -247,7 +247,7 @@ fn notification(n: &mut Node) {
     n.children
         .retain(|c| !(c.name == "http.request.line" && c.hidden));
     for c in &mut n.children {
-        match c.name.as_str() {
+        match &*c.name {
             "http.request.line" => {
                 c.name = "http.unknown_header".into();
                 c.show = c.showname.clone();
@@ -390,7 +390,13 @@ fn prints(c: char) -> bool {
 /// A string field of bytes `b` (`size` bytes of the datagram, which may be more than
 /// were captured): its text as tshark shows it ([`ascii`], cut to the label's length
 /// with `[truncated]`), its value the string.
-pub(super) fn string_node(name: &str, label: &str, b: &[u8], pos: usize, size: usize) -> Node {
+pub(super) fn string_node(
+    name: &'static str,
+    label: &str,
+    b: &[u8],
+    pos: usize,
+    size: usize,
+) -> Node {
     let (text, show) = ascii(b);
     let mut n = super::string_field(name, label, text, pos, size).hex(b);
     n.show = show;

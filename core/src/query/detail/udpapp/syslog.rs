@@ -172,7 +172,7 @@ fn word(p: Payload<'_>, at: usize) -> Option<(&[u8], usize)> {
 /// An RFC 5424 header (§6): version, timestamp, host name, app name, process ID, then
 /// the rest as the message ID.
 fn rfc5424(p: Payload<'_>, mut at: usize, m: &mut Node) -> Result<(), Stop> {
-    let field = |at: &mut usize, name: &str, label: &str, m: &mut Node| {
+    let field = |at: &mut usize, name: &'static str, label: &str, m: &mut Node| {
         let (w, next) = word(p, *at)?;
         m.push(string_node(name, label, w, p.at + *at, w.len()));
         *at = next;

@@ -85,6 +85,7 @@ pub(super) fn dissect(
             let mut file =
                 string_node("tftp.destination_file", "Destination File", &r.file, at, 0).gen();
             file.value = None;
+            file.value_of_bytes = false;
             n.push(file);
             let what = if r.write {
                 "Write Request"
@@ -200,7 +201,7 @@ fn stringz(
     p: Payload<'_>,
     start: usize,
     n: &mut Node,
-    name: &str,
+    name: &'static str,
     label: &str,
 ) -> Result<usize, Stop> {
     let size = strsize(p, start)?;

@@ -110,7 +110,7 @@ pub(crate) fn show(index: &Index, capture: &Capture, packet: usize, layers: &mut
             let at = n
                 .children
                 .iter()
-                .position(|c| before.contains(&c.name.as_str()))
+                .position(|c| before.contains(&&*c.name))
                 .unwrap_or(n.children.len());
             n.children.insert(at, node);
         };
@@ -133,7 +133,7 @@ pub(crate) fn show(index: &Index, capture: &Capture, packet: usize, layers: &mut
                 0,
             ),
         );
-        let frame = |label: &str, name: &str, p: u64| {
+        let frame = |label: &str, name: &'static str, p: u64| {
             Node::field(
                 name,
                 format!("{label}: {}", p + 1),

@@ -20,8 +20,8 @@ fn vector<'a>(
     d: &'a [u8],
     at: usize,
     width: usize,
-    len: (&str, &str),
-    name: &str,
+    len: (&'static str, &str),
+    name: &'static str,
     text: impl Fn(usize) -> String,
     e: &mut Node,
 ) -> Option<(Node, &'a [u8])> {
@@ -40,7 +40,7 @@ fn plural(n: usize, one: &str) -> String {
 }
 
 /// A 16-bit value shown as `Label: name (0x1234)` (a `BASE_HEX` field with names).
-fn named16(field: &str, label: &str, name: &str, v: u16, b: &[u8], at: usize) -> Node {
+fn named16(field: &'static str, label: &str, name: &str, v: u16, b: &[u8], at: usize) -> Node {
     Node::field(
         field,
         format!("{label}: {name} (0x{v:04x})"),
@@ -110,7 +110,7 @@ impl Ja3 {
         };
         let digest = crate::query::detail::hex(&md5(full.as_bytes()));
         let name = format!("{hash}_full");
-        n.push(string_field(&name, &format!("{label} Fullstring"), full, at, 0).gen());
+        n.push(string_field(name, &format!("{label} Fullstring"), full, at, 0).gen());
         n.push(string_field(hash, label, digest, at, 0).gen());
     }
 }

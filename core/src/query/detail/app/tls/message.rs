@@ -148,7 +148,7 @@ mod test {
         session_ticket(&h13, 0, true, &mut n).unwrap();
         let t = &n.children[0];
         assert_eq!(t.showname, "TLS Session Ticket");
-        let names: Vec<_> = t.children.iter().map(|c| c.name.as_str()).collect();
+        let names: Vec<_> = t.children.iter().map(|c| c.name.as_ref()).collect();
         assert_eq!(
             names,
             [
