@@ -971,15 +971,8 @@ mod test {
     /// tshark says "(request in 5)" for frame 6).
     #[test]
     fn echo_reply_alone_names_its_request() {
-        use crate::capture::packet::PacketRow;
-        use crate::query::fields::{FieldCtx, MemorySource, PacketSource};
-        use crate::query::rows::Rows;
-        struct Only<'a>(MemorySource<'a>, Vec<usize>);
-        impl PacketSource for Only<'_> {
-            fn read(&mut self, i: usize, row: &PacketRow, buf: &mut Vec<u8>) -> bool {
-                self.1.contains(&i) && self.0.read(i, row, buf)
-            }
-        }
+        use crate::query::fields::{FieldCtx, MemorySource};
+        use crate::query::rows::{test::row_alone, Rows};
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../tests/data/tunnels/netns-vxlan.pcap");
         let bytes = std::fs::read(path).expect("tests/data capture");
@@ -995,16 +988,7 @@ mod test {
             if !want.info.starts_with("Echo (ping) reply") {
                 continue;
             }
-            let mut alone = Rows::new(&c).sparse();
-            let mut reads = alone.wanted(i);
-            reads.push(i);
-            let mut only = Only(
-                MemorySource {
-                    files: vec![&bytes],
-                },
-                reads,
-            );
-            let got = alone.row(&mut FieldCtx::new(&c), i, None, &mut only);
+            let got = row_alone(&c, &bytes, i);
             assert_eq!(got.info, want.info, "packet {}", i + 1);
             assert!(got.info.contains(" (request in "), "{}", got.info);
             replies += 1;

@@ -968,15 +968,8 @@ mod test {
     /// as the page makes them.
     #[test]
     fn line_protocol_rows_alone_are_those_in_order() {
-        use crate::capture::packet::PacketRow;
         use crate::ingest::app::testkit;
-        use crate::query::fields::{MemorySource, PacketSource};
-        struct Only<'a>(MemorySource<'a>, Vec<usize>);
-        impl PacketSource for Only<'_> {
-            fn read(&mut self, i: usize, row: &PacketRow, buf: &mut Vec<u8>) -> bool {
-                self.1.contains(&i) && self.0.read(i, row, buf)
-            }
-        }
+        use crate::query::fields::MemorySource;
         // tshark 4.0 on lines.pcap.
         let want = [
             (5, "FTP", "Request: USER a"),
@@ -1018,16 +1011,7 @@ mod test {
                 }
             }
             for (i, want) in rows.iter().enumerate() {
-                let mut alone = Rows::new(&c).sparse();
-                let mut reads = alone.wanted(i);
-                reads.push(i);
-                let mut only = Only(
-                    MemorySource {
-                        files: vec![&bytes],
-                    },
-                    reads,
-                );
-                let got = alone.row(&mut FieldCtx::new(&c), i, None, &mut only);
+                let got = row_alone(&c, &bytes, i);
                 assert_eq!(
                     (&got.protocol, &got.info),
                     (&want.protocol, &want.info),
@@ -1043,14 +1027,7 @@ mod test {
     /// conversation's first packets, where STARTTLS switched it, are among them.
     #[test]
     fn a_long_conversation_after_starttls_alone_is_tls() {
-        use crate::capture::packet::PacketRow;
-        use crate::query::fields::{MemorySource, PacketSource};
-        struct Only<'a>(MemorySource<'a>, Vec<usize>);
-        impl PacketSource for Only<'_> {
-            fn read(&mut self, i: usize, row: &PacketRow, buf: &mut Vec<u8>) -> bool {
-                self.1.contains(&i) && self.0.read(i, row, buf)
-            }
-        }
+        use crate::query::fields::MemorySource;
         // Ethernet, IPv4 and TCP (PSH, ACK) from 10.0.0.1:40025 to 10.0.0.2:25 or back.
         let segment = |to_server: bool, seq: u32, ack: u32, payload: &[u8]| {
             let (src, dst, sport, dport) = if to_server {
@@ -1095,17 +1072,7 @@ mod test {
                 f
             })
             .collect();
-        let mut pcap = Vec::new();
-        for v in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 65535, 1] {
-            pcap.extend_from_slice(&v.to_le_bytes());
-        }
-        pcap[4..8].copy_from_slice(&[2, 0, 4, 0]);
-        for (k, f) in frames.iter().enumerate() {
-            for v in [1_700_000_000u32, k as u32, f.len() as u32, f.len() as u32] {
-                pcap.extend_from_slice(&v.to_le_bytes());
-            }
-            pcap.extend_from_slice(f);
-        }
+        let pcap = pcap_of(&frames);
         let c = crate::ingest::ingest_bytes("made.pcap", &pcap);
         let last = frames.len() - 1;
         let mut in_order = Rows::new(&c);
@@ -1119,22 +1086,36 @@ mod test {
             (want.protocol.as_str(), want.info.as_str()),
             ("TLSv1.2", "Application Data")
         );
-        let mut alone = Rows::new(&c).sparse();
-        let mut reads = alone.wanted(last);
+        let reads = Rows::new(&c).sparse().wanted(last);
         assert!(
             reads.contains(&1) && reads.len() <= Rows::MAX_WANTED + 2,
             "{}",
             reads.len()
         );
-        reads.push(last);
-        let mut only = Only(MemorySource { files: vec![&pcap] }, reads);
-        let got = alone.row(&mut FieldCtx::new(&c), last, None, &mut only);
+        let got = row_alone(&c, &pcap, last);
         assert_eq!((got.protocol, got.info), (want.protocol, want.info));
     }
 
-    /// Protocol and Info of the rows, in order, of a pcap of Ethernet `frames`.
-    fn rows_of(frames: &[Vec<u8>]) -> Vec<(String, String)> {
-        use crate::query::fields::MemorySource;
+    /// The row of packet `i` of `c` (whose file is `bytes`) made alone, from only the
+    /// packets [`Rows::wanted`] names, as the page's worker makes it.
+    pub(super) fn row_alone(c: &Capture, bytes: &[u8], i: usize) -> Row {
+        use crate::capture::packet::PacketRow;
+        use crate::query::fields::{MemorySource, PacketSource};
+        struct Only<'a>(MemorySource<'a>, Vec<usize>);
+        impl PacketSource for Only<'_> {
+            fn read(&mut self, i: usize, row: &PacketRow, buf: &mut Vec<u8>) -> bool {
+                self.1.contains(&i) && self.0.read(i, row, buf)
+            }
+        }
+        let mut alone = Rows::new(c).sparse();
+        let mut reads = alone.wanted(i);
+        reads.push(i);
+        let mut only = Only(MemorySource { files: vec![bytes] }, reads);
+        alone.row(&mut FieldCtx::new(c), i, None, &mut only)
+    }
+
+    /// A little-endian pcap (Ethernet, microseconds) of `frames`.
+    fn pcap_of(frames: &[Vec<u8>]) -> Vec<u8> {
         let mut pcap = Vec::new();
         for v in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 65535, 1] {
             pcap.extend_from_slice(&v.to_le_bytes());
@@ -1146,6 +1127,13 @@ mod test {
             }
             pcap.extend_from_slice(f);
         }
+        pcap
+    }
+
+    /// Protocol and Info of the rows, in order, of a pcap of Ethernet `frames`.
+    fn rows_of(frames: &[Vec<u8>]) -> Vec<(String, String)> {
+        use crate::query::fields::MemorySource;
+        let pcap = pcap_of(frames);
         let c = crate::ingest::ingest_bytes("made.pcap", &pcap);
         let mut rows = Rows::new(&c);
         let mut ctx = FieldCtx::new(&c);
