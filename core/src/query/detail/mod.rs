@@ -387,29 +387,30 @@ impl Detail {
 
 /// Wireshark keeps at most 239 bytes of an item's text (`ITEM_LABEL_LENGTH` less its
 /// terminating NUL).
+const LABEL_MAX: usize = 239;
+
+/// Cuts `s` to at most `max` bytes, at a character's boundary.
+fn cut(s: &mut String, max: usize) {
+    let mut end = max.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.truncate(end);
+}
+
 /// A whole text too long for Wireshark's label: marked ` [truncated]` in front and cut
 /// at 238 bytes.
 fn truncated(mut s: String) -> String {
-    if s.len() > 239 {
+    if s.len() > LABEL_MAX {
         s = format!(" [truncated]{s}");
-        let mut end = 238;
-        while !s.is_char_boundary(end) {
-            end -= 1;
-        }
-        s.truncate(end);
+        cut(&mut s, LABEL_MAX - 1);
     }
     s
 }
 
+/// An item's text as Wireshark's label keeps it.
 fn label(mut s: String) -> String {
-    const MAX: usize = 239;
-    if s.len() > MAX {
-        let mut end = MAX;
-        while !s.is_char_boundary(end) {
-            end -= 1;
-        }
-        s.truncate(end);
-    }
+    cut(&mut s, LABEL_MAX);
     s
 }
 
@@ -423,13 +424,9 @@ pub fn string_field(
     size: usize,
 ) -> Node {
     let mut text = format!("{label}: {value}");
-    if text.len() > 239 {
+    if text.len() > LABEL_MAX {
         text = format!("{label} [truncated]: {value}");
-        let mut end = 238;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.truncate(end);
+        cut(&mut text, LABEL_MAX - 1);
     }
     Node::field(name, text, value, pos, size)
 }
