@@ -241,18 +241,21 @@ impl Node {
         self
     }
 
+    /// The node's bytes in `d`'s sources (None where they lie outside them).
+    pub fn bytes_in<'d>(&self, d: &'d Detail) -> Option<&'d [u8]> {
+        let (pos, size) = (self.pos as usize, self.size as usize);
+        d.sources
+            .get(self.source as usize)?
+            .bytes
+            .get(pos..pos + size)
+    }
+
     /// PDML's `value`: the one set, or the hex of the node's bytes in `d`'s sources.
     pub fn value_hex(&self, d: &Detail) -> Option<String> {
         if self.value.is_some() || !self.value_of_bytes {
             return self.value.clone();
         }
-        let (pos, size) = (self.pos as usize, self.size as usize);
-        let bytes = d
-            .sources
-            .get(self.source as usize)?
-            .bytes
-            .get(pos..pos + size)?;
-        Some(hex(bytes))
+        Some(hex(self.bytes_in(d)?))
     }
 
     /// Sets `show` to `bytes` as Wireshark shows an `FT_BYTES` value ([`colon_hex`]).
@@ -271,12 +274,7 @@ impl Node {
     /// PDML's `show`: the one set, or the colon hex of the node's bytes in `d`'s sources.
     pub fn show_text(&self, d: &Detail) -> Cow<'_, str> {
         if self.show_of_bytes {
-            let (pos, size) = (self.pos as usize, self.size as usize);
-            if let Some(b) = d
-                .sources
-                .get(self.source as usize)
-                .and_then(|s| s.bytes.get(pos..pos + size))
-            {
+            if let Some(b) = self.bytes_in(d) {
                 return colon_hex(b).into();
             }
         }
@@ -313,13 +311,7 @@ impl Node {
     /// it has none.
     pub fn unmasked_hex(&self, d: &Detail) -> Option<Cow<'_, str>> {
         if self.unmasked_of_bytes {
-            let (pos, size) = (self.pos as usize, self.size as usize);
-            let bytes = d
-                .sources
-                .get(self.source as usize)?
-                .bytes
-                .get(pos..pos + size)?;
-            return Some(hex(bytes).into());
+            return Some(hex(self.bytes_in(d)?).into());
         }
         (!self.unmasked.is_empty()).then_some(self.unmasked.as_str().into())
     }

@@ -146,11 +146,7 @@ pub fn read(d: &Detail, field: Fid, layer: u8, out: &mut ValueSink<'_>) {
 /// The value of node `n` as a field of type `ty`, read from what the tree shows (its
 /// `show`, as tshark's PDML writes it) or, for bytes and protocols, from its bytes.
 fn push(d: &Detail, ty: FieldType, n: &Node, out: &mut ValueSink<'_>) {
-    let bytes = || {
-        d.sources
-            .get(n.source as usize)
-            .and_then(|s| s.bytes.get(n.pos as usize..(n.pos + n.size) as usize))
-    };
+    let bytes = || n.bytes_in(d);
     let text = n.show_text(d);
     let show = text.as_ref();
     let v = match ty {
