@@ -31,6 +31,8 @@ const HOT_PIDS: usize = 16;
 const WALK_STALE: Duration = Duration::from_millis(20);
 /// Cached inode owners at most (the cache is dropped when it grows past this).
 const MAX_OWNERS: usize = 500_000;
+/// Parents looked at, at most, for the one that forked a socket's holder.
+const MAX_FORKS_UP: usize = 8;
 
 const TCP_LISTEN: u8 = 0x0a;
 
@@ -245,10 +247,51 @@ impl ProcFs {
         self.hot.truncate(HOT_PIDS);
     }
 
-    /// The process owning socket `sock`: the cache, then the likely processes, then a
-    /// walk over all of them (the socket's user's first), as far as the descriptor
-    /// budget allows. `None` now may be an answer later, when the walk goes on.
+    /// The process owning socket `sock` (see [`ProcFs::opener`]). `None` now may be an
+    /// answer later, when the walk goes on.
     pub fn owner_of(&mut self, sock: SocketId, now: Instant) -> Option<u32> {
+        let found = self.holder(sock, now)?;
+        let pid = self.opener(found, sock.inode);
+        if pid != found {
+            self.owners.insert(sock.inode, pid);
+            self.prefer(pid);
+        }
+        Some(pid)
+    }
+
+    /// The process that gave `pid` its descriptor of socket `inode`, if `pid` has it
+    /// from its parent: a child forked while its parent held the socket holds a copy
+    /// (until it execs, when the descriptor is close-on-exec), and a walk newest first
+    /// finds the child first. The connection is the parent's: the one still holding it
+    /// highest up the line of parents.
+    fn opener(&mut self, mut pid: u32, inode: u64) -> u32 {
+        for _ in 0..MAX_FORKS_UP {
+            let Some(parent) = self.ppid(pid).filter(|&p| p > 1) else {
+                break;
+            };
+            self.scan(parent);
+            if self.owners.get(&inode) != Some(&parent) {
+                break;
+            }
+            pid = parent;
+        }
+        pid
+    }
+
+    /// The parent of process `pid` (`/proc/<pid>/stat` field 4).
+    fn ppid(&self, pid: u32) -> Option<u32> {
+        let stat = fs::read_to_string(self.root.join(pid.to_string()).join("stat")).ok()?;
+        stat[stat.rfind(')')? + 1..]
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
+    }
+
+    /// A process holding socket `sock`: the cache, then the likely processes, then a
+    /// walk over all of them (the socket's user's first), as far as the descriptor
+    /// budget allows.
+    fn holder(&mut self, sock: SocketId, now: Instant) -> Option<u32> {
         let inode = sock.inode;
         if let Some(&pid) = self.owners.get(&inode) {
             if self.root.join(pid.to_string()).exists() {
@@ -527,6 +570,14 @@ pub(crate) mod test {
         }
     }
 
+    impl FakeProc {
+        /// Gives process `pid` its parent, in a `stat` line.
+        pub(crate) fn parent(&self, pid: u32, ppid: u32) {
+            let stat = format!("{pid} (x y) S {ppid} {pid} {pid} 0 -1\n");
+            fs::write(self.0.join(pid.to_string()).join("stat"), stat).unwrap();
+        }
+    }
+
     impl Drop for FakeProc {
         fn drop(&mut self) {
             let _ = fs::remove_dir_all(&self.0);
@@ -570,6 +621,35 @@ pub(crate) mod test {
             })
         );
         assert_eq!(p.socket(l, "10.0.0.3:80".parse().unwrap(), now), None);
+    }
+
+    #[test]
+    fn a_socket_inherited_by_a_fork_is_named_by_the_parent() {
+        let proc = FakeProc::new("fork");
+        proc.sockets(&[
+            line("10.0.0.1:80", "10.0.0.2:40000", 1, 1001),
+            line("10.0.0.1:80", "10.0.0.2:40001", 1, 1002),
+        ]);
+        // A server holding both connections forked a child that has not exec'd yet
+        // (it holds them too), and one that has (holding 1002 alone, from the server
+        // before it closed its copy). The children are newer: a walk meets them first.
+        proc.process(1, "init", &[]);
+        proc.process(100, "server", &[1001, 1002]);
+        proc.parent(100, 1);
+        std::thread::sleep(Duration::from_millis(20));
+        proc.process(4242, "server", &[1001]);
+        proc.parent(4242, 100);
+        proc.process(4243, "worker", &[1002]);
+        proc.parent(4243, 100);
+        fs::remove_file(proc.0.join("100/fd/4")).unwrap();
+        let mut p = ProcFs::new(&proc.0, false);
+        let now = Instant::now();
+        let remote = |port| SocketAddr::from(([10, 0, 0, 2], port));
+        let local = SocketAddr::from(([10, 0, 0, 1], 80));
+        let s = p.socket(local, remote(40000), now).unwrap();
+        assert_eq!(p.owner_of(s, now), Some(100));
+        let s = p.socket(local, remote(40001), now).unwrap();
+        assert_eq!(p.owner_of(s, now), Some(4243));
     }
 
     #[test]
