@@ -1,8 +1,9 @@
 //! The packet list against tshark: for every capture of tests/golden/columns/CAPTURES
 //! (made by tests/scripts/make-columns-golden.py), `wirelens list -T fields` with the
 //! packet-list columns (`_ws.col.Source`, `_ws.col.Destination`, `_ws.col.Protocol`,
-//! `_ws.col.Length`, `_ws.col.Info`) must print what tshark 4.0 printed, frame by frame:
-//! Protocol and Info at the highest layer dissected.
+//! `_ws.col.Length`, `_ws.col.Info`) and the row's colouring rule
+//! (`frame.coloring_rule.name`, tshark's `--color`) must print what tshark 4.0 printed,
+//! frame by frame: Protocol and Info at the highest layer dissected.
 //!
 //! Differences with a known cause are listed in tests/golden/columns/KNOWN_DIFFERENCES
 //! (the harness's format, the column in the field place); a listed one that no longer
@@ -11,12 +12,13 @@
 use std::process::Command;
 use wirelens_tests::{bin, Golden};
 
-const COLUMNS: [&str; 5] = [
+const COLUMNS: [&str; 6] = [
     "_ws.col.Source",
     "_ws.col.Destination",
     "_ws.col.Protocol",
     "_ws.col.Length",
     "_ws.col.Info",
+    "frame.coloring_rule.name",
 ];
 
 #[test]

@@ -2,9 +2,11 @@
 """Generate the golden packet-list columns with tshark.
 
 For every capture of tests/golden/columns/CAPTURES (path, tshark options), write
-`tshark -n -r CAPTURE OPTIONS -T fields -e frame.number -e _ws.col.Source
--e _ws.col.Destination -e _ws.col.Protocol -e _ws.col.Length -e _ws.col.Info` to
-tests/golden/columns/<capture path, / as _>.tsv. tshark runs with TZ=UTC.
+`tshark -n -r CAPTURE OPTIONS --color -T fields -e frame.number -e _ws.col.Source
+-e _ws.col.Destination -e _ws.col.Protocol -e _ws.col.Length -e _ws.col.Info
+-e frame.coloring_rule.name` to tests/golden/columns/<capture path, / as _>.tsv
+(`--color` applies the default colouring rules, which name the row's colour). tshark
+runs with TZ=UTC.
 
 Usage: tests/scripts/make-columns-golden.py        (regenerate all)
 """
@@ -17,7 +19,7 @@ GOLDEN = os.path.join(ROOT, "tests", "golden", "columns")
 from corpus_dir import CORPUS  # noqa: E402 (beside this script)
 ENV = dict(os.environ, TZ="UTC", LC_ALL="C")
 COLUMNS = ["frame.number", "_ws.col.Source", "_ws.col.Destination", "_ws.col.Protocol",
-           "_ws.col.Length", "_ws.col.Info"]
+           "_ws.col.Length", "_ws.col.Info", "frame.coloring_rule.name"]
 
 
 def captures():
@@ -42,7 +44,7 @@ def main():
             path = os.path.join(ROOT, capture)
         if not os.path.exists(path):
             raise SystemExit(f"{path} is missing")
-        cmd = ["tshark", "-n", "-r", path, *options, "-T", "fields"]
+        cmd = ["tshark", "-n", "-r", path, *options, "--color", "-T", "fields"]
         for c in COLUMNS:
             cmd += ["-e", c]
         # From the repository's root: options name files relative to it (key logs).

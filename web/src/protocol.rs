@@ -821,8 +821,8 @@ pub struct PacketRowView {
     /// Values of the custom columns, in their order (occurrences joined by commas).
     #[serde(default)]
     pub custom: Vec<String>,
-    /// The colouring rule it matches, after Wireshark's defaults (`bad-tcp`, `http`, `tcp`,
-    /// `udp`, …); empty for none.
+    /// The key of the colouring rule it matches (core's `rows::Rule::key`: `bad-tcp`,
+    /// `http`, `tcp`, …); empty for none.
     #[serde(default)]
     pub colour: String,
 }

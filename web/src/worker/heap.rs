@@ -61,7 +61,7 @@ pub fn report() -> js_sys::Object {
     set("wasm_after", open.wasm_after as f64);
     set("live", live() as f64);
     set("peak", peak() as f64);
-    set("wasm", crate::columns::wasm_bytes() as f64);
+    set("wasm", wasm_bytes() as f64);
     o
 }
 
@@ -107,4 +107,16 @@ pub fn census() -> js_sys::Array {
     freed("statistics", &mut |c| c.stats = Default::default());
     freed("the rest", &mut |c| *c = Capture::default());
     parts
+}
+
+/// The size of this worker's wasm memory, bytes.
+pub fn wasm_bytes() -> u64 {
+    use wasm_bindgen::JsCast;
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map_or(0, |m| {
+            m.buffer()
+                .dyn_into::<js_sys::ArrayBuffer>()
+                .map_or(0, |b| b.byte_length() as u64)
+        })
 }

@@ -7,7 +7,6 @@ mod apps;
 mod blob;
 mod budget;
 mod charts;
-mod columns;
 mod cuts;
 mod detail;
 mod export;
@@ -42,7 +41,7 @@ fn main() {
     onmessage.forget();
     // `wirelensWasmBytes()`: the size of this worker's wasm memory, its peak (it never
     // shrinks), for the benchmark (tests/e2e/bench.mjs) to read at any moment.
-    let wasm_bytes = Closure::<dyn Fn() -> f64>::new(|| columns::wasm_bytes() as f64);
+    let wasm_bytes = Closure::<dyn Fn() -> f64>::new(|| heap::wasm_bytes() as f64);
     let _ = js_sys::Reflect::set(&scope(), &"wirelensWasmBytes".into(), wasm_bytes.as_ref());
     wasm_bytes.forget();
     // `wirelensHeap()`: the heap of the last open by phase, and `wirelensCensus()`: the open

@@ -14,9 +14,9 @@ use wirelens_core::capture::packet::NO_FLOW;
 use wirelens_core::capture::{Capture, IngestError};
 use wirelens_core::ingest::driver::{Driver, Options, Read};
 use wirelens_core::query::detail::Index;
-use wirelens_core::query::fields::{FieldCtx, PacketSource as _};
+use wirelens_core::query::fields::FieldCtx;
 use wirelens_core::query::reread::Reread;
-use wirelens_core::query::rows::{RowIndex, Rows};
+use wirelens_core::query::rows::{RowIndex, Rows, Rule};
 use wirelens_web::marks;
 use wirelens_web::protocol::{
     ErrorInfo, FileSummary, FromWorker, PacketRowView, Page, Summary, ToWorker,
@@ -173,7 +173,7 @@ async fn ingest(generation: u32, files: Vec<File>) {
     marks::mark("ingest_started", false);
     seed_hashes();
     let mut heap = crate::heap::Open {
-        wasm_before: crate::columns::wasm_bytes(),
+        wasm_before: crate::heap::wasm_bytes(),
         live_before: crate::heap::live(),
         ..Default::default()
     };
@@ -298,7 +298,7 @@ async fn ingest(generation: u32, files: Vec<File>) {
     capture.transactions.shrink_to_fit();
     heap.finish_peak = crate::heap::phase();
     heap.live_after = crate::heap::live();
-    heap.wasm_after = crate::columns::wasm_bytes();
+    heap.wasm_after = crate::heap::wasm_bytes();
     crate::heap::note(heap);
     times.finished = clock.now() - t;
     times.publish();
@@ -449,7 +449,7 @@ fn summarize(generation: u32, capture: &Capture, elapsed_ms: f64) -> Summary {
             .iter()
             .map(|p| secs(p.ts_ns.saturating_sub(first_ts)))
             .fold(0.0, f64::max),
-        wasm_bytes: crate::columns::wasm_bytes(),
+        wasm_bytes: crate::heap::wasm_bytes(),
         apps: crate::apps::counts(capture),
         app_tables: crate::apps::TABLES
             .iter()
@@ -504,7 +504,6 @@ fn format_name(format: Option<Format>) -> String {
 /// The row of packet `i` as the page shows it, its bytes from `bytes`; `prev_ts`: the
 /// time of the row shown before it.
 fn row_view<'c>(
-    capture: &'c Capture,
     query: &mut Rows<'c>,
     ctx: &mut FieldCtx<'c>,
     bytes: &mut Reread<'_>,
@@ -512,18 +511,12 @@ fn row_view<'c>(
     prev_ts: Option<i64>,
 ) -> PacketRowView {
     let r = query.row(ctx, i, prev_ts, bytes);
-    let mut buf = Vec::new();
-    let colour = if bytes.read(i, &capture.packets.at(i), &mut buf) {
-        crate::columns::colour(capture, i, &buf, &r.protocol)
-    } else {
-        ""
-    };
     PacketRowView {
         no: r.number,
         time: r.time,
         abs_time: r.abs_time,
         delta_time: r.delta_time,
-        colour: colour.to_owned(),
+        colour: r.colour.map_or("", Rule::key).to_owned(),
         src: r.src,
         dst: r.dst,
         protocol: r.protocol,
@@ -651,7 +644,7 @@ impl Session {
             rows.extend(
                 asked
                     .iter()
-                    .map(|&(i, prev)| row_view(capture, &mut query, &mut ctx, &mut bytes, i, prev)),
+                    .map(|&(i, prev)| row_view(&mut query, &mut ctx, &mut bytes, i, prev)),
             );
             // Rows a PDU's head could not say (an HTTP body running to the end of the
             // connection) are made again from the segments back to its start.
@@ -671,7 +664,7 @@ impl Session {
                 query = rows_query(self.rows.take());
                 for (row, &(i, prev)) in rows[at..].iter_mut().zip(asked) {
                     if missed.contains(&i) {
-                        *row = row_view(capture, &mut query, &mut ctx, &mut bytes, i, prev);
+                        *row = row_view(&mut query, &mut ctx, &mut bytes, i, prev);
                     }
                 }
             }

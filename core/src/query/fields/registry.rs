@@ -657,8 +657,9 @@ registry! {
     WlSessionBytes = "wl.session.bytes", Uint64, Dec, Extracted, Wirelens, "Bytes (frame lengths) of the packet's conversation, both ways";
     WlSessionFrames = "wl.session.frames", Uint64, Dec, Extracted, Wirelens, "Frames of the packet's conversation, both ways";
 
-    // The packet-list columns (query::rows): `wirelens list -T fields -e` prints them, as
-    // tshark does; filters on them match nothing yet.
+    // The packet-list columns and the colouring rule (query::rows): `wirelens list -T
+    // fields -e` prints them, as tshark does (the rule as `tshark --color` does); filters
+    // on them match nothing yet.
     ColNumber = "_ws.col.No.", String, None, NotYetExtracted, Wireshark, "No. column";
     ColTime = "_ws.col.Time", String, None, NotYetExtracted, Wireshark, "Time column (seconds since the first packet)";
     ColSource = "_ws.col.Source", String, None, NotYetExtracted, Wireshark, "Source column";
@@ -666,6 +667,8 @@ registry! {
     ColProtocol = "_ws.col.Protocol", String, None, NotYetExtracted, Wireshark, "Protocol column";
     ColLength = "_ws.col.Length", String, None, NotYetExtracted, Wireshark, "Length column";
     ColInfo = "_ws.col.Info", String, None, NotYetExtracted, Wireshark, "Info column";
+    ColoringRuleName = "frame.coloring_rule.name", String, None, NotYetExtracted, Wireshark, "The frame matched the coloring rule with this name";
+    ColoringRuleString = "frame.coloring_rule.string", String, None, NotYetExtracted, Wireshark, "The frame matched this coloring rule string";
 
     // BEGIN detail fields
     // Fields the packet detail shows and no extraction above answers: read from

@@ -3,11 +3,13 @@
 //! The CLI's `wirelens list` and the page's packet list both ask this query.
 
 mod app;
+mod colour;
 mod framed;
 mod headers;
 mod tcp;
 mod udp;
 
+pub use colour::Rule;
 pub use headers::{columns, info, protocol_name, Columns};
 
 use crate::capture::app::AppProto;
@@ -48,6 +50,8 @@ pub struct Row {
     pub info: String,
     /// The custom columns' values (several occurrences joined by `,`).
     pub custom: Vec<String>,
+    /// The first of Wireshark's default colouring rules the packet matches.
+    pub colour: Option<Rule>,
 }
 
 /// The rows of a capture's packet list, with custom columns.
@@ -491,6 +495,8 @@ impl<'c> Rows<'c> {
         if ctx.load(src) {
             let bytes = ctx.packet_bytes().unwrap_or(&[]).to_vec();
             self.columns(ctx, index, &bytes, src, &mut row);
+            let layers = &self.layers;
+            row.colour = colour::rule(capture, index, &bytes, &[], layers, &row.protocol);
         } else {
             row.info = "(packet bytes unavailable)".into();
         }
@@ -862,13 +868,15 @@ impl Row {
             Fid::ColProtocol => self.protocol.clone(),
             Fid::ColLength => self.length.to_string(),
             Fid::ColInfo => self.info.clone(),
+            Fid::ColoringRuleName => self.colour.map_or("", Rule::name).to_owned(),
+            Fid::ColoringRuleString => self.colour.map_or("", Rule::filter).to_owned(),
             _ => return None,
         })
     }
 
-    /// True for the packet-list column fields.
+    /// True for the packet-list column fields (and the colouring rule's).
     pub fn is_column(f: Fid) -> bool {
-        (Fid::ColNumber..=Fid::ColInfo).contains(&f)
+        (Fid::ColNumber..=Fid::ColoringRuleString).contains(&f)
     }
 }
 

@@ -1,23 +1,6 @@
 use crate::ui::state::use_state;
 use leptos::prelude::*;
-
-/// The colouring rules the worker applies (after Wireshark's default `colorfilters`, in
-/// their order), with the filter each stands for.
-pub const RULES: [(&str, &str, &str); 9] = [
-    (
-        "bad-tcp",
-        "Bad TCP",
-        "tcp.analysis.flags && !tcp.analysis.window_update && !tcp.analysis.keep_alive && !tcp.analysis.keep_alive_ack",
-    ),
-    ("tcp-rst", "TCP RST", "tcp.flags.reset == 1"),
-    ("http", "HTTP", "http"),
-    ("tcp-synfin", "TCP SYN/FIN", "tcp.flags.syn == 1 || tcp.flags.fin == 1"),
-    ("tcp", "TCP", "tcp"),
-    ("udp", "UDP", "udp"),
-    ("icmp-error", "ICMP errors", "icmp.type in {3 4 5 11 12} || icmpv6.type in {1..4}"),
-    ("icmp", "ICMP", "icmp || icmpv6"),
-    ("arp", "ARP", "arp"),
-];
+use wirelens_core::query::rows::Rule;
 
 /// A switch for row colours and, while they are on, a legend of the rules.
 #[component]
@@ -45,13 +28,13 @@ pub fn ColourLegend() -> impl IntoView {
             </button>
             <Show when=move || open.get()>
                 <ul id="colour-legend" class="legend-list coloured" role="list">
-                    {RULES
+                    {Rule::ALL
                         .iter()
-                        .map(|(key, name, filter)| {
+                        .map(|r| {
                             view! {
-                                <li class=format!("c-{key}") data-rule=*key title=*filter>
+                                <li class=format!("c-{}", r.key()) data-rule=r.key() title=r.filter()>
                                     <span class="swatch"></span>
-                                    {*name}
+                                    {r.name()}
                                 </li>
                             }
                         })
