@@ -1,12 +1,13 @@
 //! The frame layer (what the capture file says of the packet) and the driver that
 //! builds one packet's whole tree.
 
-use super::{app::Apps, l2, Detail, Node, Source};
+use super::app::{Apps, Scope};
+use super::{l2, Detail, Kind, Node, Source};
 use crate::capture::file::Format;
 use crate::capture::packet::PacketRow;
 use crate::capture::Capture;
-use crate::ingest::wire::{self, linktype};
-use crate::query::fields::{format_abs_time, format_rel_time, FieldCtx, PacketSource};
+use crate::ingest::wire::{self, linktype, Proto};
+use crate::query::fields::{format_abs_time, format_rel_time, Fid, FieldCtx, PacketSource};
 
 /// What the frame layer shows beyond the packet's own row, and how much of the detail is built.
 #[derive(Clone, Copy, Debug, Default)]
@@ -19,6 +20,102 @@ pub struct FrameInfo {
     /// detail of every packet with a payload, and the lower layers' tree is most of the
     /// cost).
     pub protocols_only: bool,
+    /// Builds only the layers that can hold the fields a reader asks for ([`Only`]);
+    /// None builds them all.
+    pub only: Option<Only>,
+}
+
+/// The layers below the application's whose fields are all in their own layer's node
+/// (or in an ICMP error's quote, which is always built).
+const PRUNED: [Proto; 5] = [Proto::Eth, Proto::Ip, Proto::Ipv6, Proto::Tcp, Proto::Udp];
+
+/// The layers a detail built for the values of some fields of [`PRUNED`]'s protocols
+/// needs: theirs, and those above the transport only when a field's conversations are
+/// fed (TCP's reassembly items are the application layers', [`Scope`]). A filter on
+/// `tcp.completeness` then builds neither the frame's, Ethernet's and IP's trees nor the
+/// application's: most of the cost of a packet's detail.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Only {
+    /// A bit per protocol of [`PRUNED`] whose layers are built.
+    lower: u8,
+    /// The application layers are built (and those of the protocols named by port).
+    apps: bool,
+    /// A bit per part of TCP's layer ([`TcpPart`]) built beside its header's fields.
+    tcp: u8,
+}
+
+/// The parts of TCP's layer a reader of some of its fields may go without, each the
+/// subtree of the names it starts with (and the expert items under them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum TcpPart {
+    /// The flags (`tcp.flags.*`) and the connection's steps under them.
+    Flags,
+    /// The options.
+    Options,
+    /// `[Timestamps]`.
+    Times,
+    /// `tcp.analysis`.
+    Analysis,
+    /// The payload and a RST's cause.
+    Payload,
+}
+
+impl TcpPart {
+    const PREFIXES: [(&'static str, TcpPart); 8] = [
+        ("tcp.flags", TcpPart::Flags),
+        ("tcp.connection.", TcpPart::Flags),
+        ("tcp.option", TcpPart::Options),
+        ("tcp.nop", TcpPart::Options),
+        ("tcp.time_", TcpPart::Times),
+        ("tcp.analysis", TcpPart::Analysis),
+        ("tcp.payload", TcpPart::Payload),
+        ("tcp.reset_cause", TcpPart::Payload),
+    ];
+
+    /// The part a TCP field is in; None: the header's fields, always built.
+    fn of(name: &str) -> Option<TcpPart> {
+        TcpPart::PREFIXES
+            .iter()
+            .find(|(p, _)| name.starts_with(p))
+            .map(|&(_, part)| part)
+    }
+}
+
+impl Only {
+    /// What the values of `fields` need, None when some field needs every layer;
+    /// `inner` as [`Scope::of_field`] takes it.
+    pub(crate) fn of(fields: &[Fid], inner: bool) -> Option<Only> {
+        fields
+            .iter()
+            .try_fold(Only::default(), |o, &f| o.with(f, inner))
+    }
+
+    /// These layers and those `field` needs; None: every layer.
+    pub(crate) fn with(self, field: Fid, inner: bool) -> Option<Only> {
+        let name = field.name();
+        let proto = name.split('.').next().unwrap_or(name);
+        let i = PRUNED.iter().position(|p| p.name() == proto)?;
+        let part = TcpPart::of(name).map_or(0, |p| 1 << p as u8);
+        Some(Only {
+            lower: self.lower | 1 << i,
+            apps: self.apps || Scope::of_field(field, inner) != Scope::NONE,
+            tcp: self.tcp | part,
+        })
+    }
+
+    /// Whether `part` of TCP's layer is built (in a detail built for some fields only).
+    pub(super) fn builds_tcp(only: Option<Only>, part: TcpPart) -> bool {
+        only.is_none_or(|o| o.tcp & 1 << part as u8 != 0)
+    }
+
+    /// Whether a layer of `p` (not quoted by an ICMP error) is built.
+    pub(super) fn builds(self, p: Proto) -> bool {
+        matches!(p, Proto::Icmp | Proto::Icmpv6)
+            || PRUNED
+                .iter()
+                .position(|&q| q == p)
+                .is_some_and(|i| self.lower & 1 << i != 0)
+    }
 }
 
 /// Wireshark's encapsulation (`WTAP_ENCAP_*`) of a link type: number and name.
@@ -88,8 +185,14 @@ pub fn detail_reusing(
         }],
         layers: Vec::with_capacity(8),
     };
-    let mut frame = if info.protocols_only {
-        Node::proto("frame", "", 0, bytes.len())
+    let mut frame = if info.protocols_only || info.only.is_some() {
+        // Bare: no room for the fields it goes without.
+        Node {
+            kind: Kind::Proto,
+            name: "frame".into(),
+            size: bytes.len() as u32,
+            ..Node::default()
+        }
     } else {
         let prev_ts = index
             .checked_sub(1)
@@ -102,8 +205,16 @@ pub fn detail_reusing(
     let summary = wire::dissect_layers(lt, &bytes, row.len as usize, &mut ls);
     let mut protocols: Vec<&'static str> = summary.protocols().collect();
     if !info.protocols_only {
-        l2::layers(ctx, src, &bytes, lt, &ls, &mut d.layers);
+        l2::layers(ctx, src, &bytes, lt, &ls, info.only, &mut d.layers);
         super::echo::reply(capture, index, &summary, &mut d.layers);
+    }
+    if let Some(only) = info.only {
+        if !only.apps {
+            // No layer above the transport's can hold the fields asked for.
+            d.layers.insert(0, frame);
+            d.sources[0].bytes = bytes;
+            return d;
+        }
     }
     let before = protocols.len();
     apps.packet(ctx, src, index, &bytes, &summary, &mut d, &mut protocols);
@@ -138,17 +249,19 @@ pub fn detail_reusing(
     {
         protocols.push("data");
     }
-    let protos = protocols.join(":");
-    frame.push(
-        Node::field(
-            "frame.protocols",
-            format!("Protocols in frame: {protos}"),
-            protos,
-            0,
-            0,
-        )
-        .gen(),
-    );
+    if info.only.is_none() {
+        let protos = protocols.join(":");
+        frame.push(
+            Node::field(
+                "frame.protocols",
+                format!("Protocols in frame: {protos}"),
+                protos,
+                0,
+                0,
+            )
+            .gen(),
+        );
+    }
     d.layers.insert(0, frame);
     d.sources[0].bytes = bytes;
     d

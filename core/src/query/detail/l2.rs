@@ -2,6 +2,7 @@
 //! walk over a packet's layers: each layer's tree is read at the offsets the dissector
 //! recorded.
 
+use super::frame::Only;
 use super::{bits_text, hex, l3, l4, mac, tunnel, Node};
 use crate::capture::packet::NO_FLOW;
 use crate::ingest::wire::{linktype, LayerSpan, Layers, Proto};
@@ -80,6 +81,7 @@ pub(super) fn layers(
     b: &[u8],
     lt: u16,
     ls: &Layers,
+    only: Option<Only>,
     out: &mut Vec<Node>,
 ) {
     let all = ls.as_slice();
@@ -100,6 +102,11 @@ pub(super) fn layers(
         if l.reassembled {
             // A layer of an IP datagram this packet completed: its bytes are not the
             // frame's (not shown yet).
+            continue;
+        }
+        if !l.quoted && only.is_some_and(|o| !o.builds(l.proto)) {
+            // No field asked for is in it (the counts of TCP and UDP layers below are
+            // only theirs).
             continue;
         }
         match l.proto {
@@ -139,7 +146,7 @@ pub(super) fn layers(
             Proto::Tcp => {
                 let in_flow = tcp_seen == 0 && !l.quoted;
                 tcp_seen += 1;
-                out.push(l4::tcp(ctx, src, b, l, in_flow));
+                out.push(l4::tcp(ctx, src, b, l, in_flow, only));
             }
             Proto::Udp => {
                 let in_flow = (!l.quoted).then_some(udp_seen);

@@ -3,6 +3,7 @@
 //! the window scale, stream indexes, times, the TCP analysis) comes from the field
 //! extractor, so the tree and a filter agree.
 
+use super::frame::{Only, TcpPart};
 use super::l2::{be16, be32, first_rel, first_uint, slice, values, At};
 use super::{bits_text, colon_hex, expert, Group, Node};
 use crate::capture::tcp::Severity;
@@ -76,10 +77,12 @@ pub(super) fn tcp(
     b: &[u8],
     l: &At,
     in_flow: bool,
+    only: Option<Only>,
 ) -> Node {
     let o = l.offset as usize;
     let hl = l.header_len as usize;
     let (sp, dp) = (be16(b, o), be16(b, o + 2));
+    let builds = |part| Only::builds_tcp(only, part);
     if b.len() < o + 20 {
         // A header cut short (an ICMP error quotes 8 bytes of it): the ports only.
         let mut n = Node::proto(
@@ -257,125 +260,127 @@ pub(super) fn tcp(
         )
         .hex_own(slice(b, o + 12, 1)),
     );
-    let mut names: Vec<&str> = FLAG_NAMES
-        .iter()
-        .filter(|(m, _)| flags & m != 0)
-        .map(|(_, n)| *n)
-        .collect();
-    if flags & 0xe00 != 0 {
-        names.push("Reserved");
-    }
-    let list = if names.is_empty() {
-        "<None>".to_string()
-    } else {
-        names.join(", ")
-    };
-    let fw = slice(b, o + 12, 2);
-    let fnode = n.push(
-        Node::field(
-            "tcp.flags",
-            format!("Flags: 0x{flags:03x} ({list})"),
-            format!("0x{flags:04x}"),
-            o + 12,
-            2,
-        )
-        .masked_own(flags as u64, fw),
-    );
-    let f12 = flags as u64;
-    let bit = |fnode: &mut Node, name: &'static str, label: &str, m: u64, at: usize| {
-        let on = f12 & m != 0;
-        let v = if m == 0xe00 {
-            (f12 & m) >> 9
+    if builds(TcpPart::Flags) {
+        let mut names: Vec<&str> = FLAG_NAMES
+            .iter()
+            .filter(|(m, _)| flags & m != 0)
+            .map(|(_, n)| *n)
+            .collect();
+        if flags & 0xe00 != 0 {
+            names.push("Reserved");
+        }
+        let list = if names.is_empty() {
+            "<None>".to_string()
         } else {
-            u64::from(on)
+            names.join(", ")
         };
-        fnode.push(
+        let fw = slice(b, o + 12, 2);
+        let fnode = n.push(
             Node::field(
-                name,
-                bits_text(f12, m, 12, format_args!("{label}: {}", super::set(on))),
-                v.to_string(),
-                at,
-                1,
+                "tcp.flags",
+                format!("Flags: 0x{flags:03x} ({list})"),
+                format!("0x{flags:04x}"),
+                o + 12,
+                2,
             )
-            .masked_own(v, slice(b, at, 1)),
+            .masked_own(flags as u64, fw),
         );
-    };
-    bit(fnode, "tcp.flags.res", "Reserved", 0xe00, o + 12);
-    bit(fnode, "tcp.flags.ae", "Accurate ECN", 0x100, o + 12);
-    bit(
-        fnode,
-        "tcp.flags.cwr",
-        "Congestion Window Reduced",
-        0x080,
-        o + 13,
-    );
-    bit(fnode, "tcp.flags.ece", "ECN-Echo", 0x040, o + 13);
-    bit(fnode, "tcp.flags.urg", "Urgent", 0x020, o + 13);
-    bit(fnode, "tcp.flags.ack", "Acknowledgment", 0x010, o + 13);
-    bit(fnode, "tcp.flags.push", "Push", 0x008, o + 13);
-    bit(fnode, "tcp.flags.reset", "Reset", 0x004, o + 13);
-    bit(fnode, "tcp.flags.syn", "Syn", 0x002, o + 13);
-    bit(fnode, "tcp.flags.fin", "Fin", 0x001, o + 13);
-    // The connection's steps, under the flag that makes them (packet-tcp.c adds them
-    // once the flags are in the tree).
-    if flags & 0x002 != 0 {
-        let (field, what, server) = if ackf {
-            ("tcp.connection.synack", "acknowledge (SYN+ACK)", sp)
-        } else {
-            ("tcp.connection.syn", "request (SYN)", dp)
-        };
-        let msg = format!("Connection establish {what}: server port {server}");
-        push_under(
-            fnode,
-            "tcp.flags.syn",
-            expert(field, &msg, Severity::Chat, Group::Sequence),
-        );
-    }
-    if flags & 0x001 != 0 {
-        let e = expert(
-            "tcp.connection.fin",
-            "Connection finish (FIN)",
-            Severity::Chat,
-            Group::Sequence,
-        );
-        push_under(fnode, "tcp.flags.fin", e);
-    }
-    if flags & 0x004 != 0 {
-        let e = expert(
-            "tcp.connection.rst",
-            "Connection reset (RST)",
-            Severity::Warning,
-            Group::Sequence,
-        );
-        push_under(fnode, "tcp.flags.reset", e);
-    }
-    let fs = crate::query::fields::headers::tcp_flags_str(f12 as u16);
-    let sn = fnode.push(
-        Node::field("tcp.flags.str", format!("TCP Flags: {fs}"), fs, o + 12, 2)
-            .hex_own(fw)
-            .gen(),
-    );
-    if flags & 0x001 != 0 && in_flow {
-        // Which side closes first: the side whose FIN came while the other side had
-        // sent none (packet-tcp.c's `closing_initiator`).
-        let frame = first_uint(&values(ctx, src, Fid::FrameNumber)).unwrap_or(0);
-        let row = ctx.row();
-        if let Some(t) = ctx.capture().tcp.get(row.flow as usize) {
-            sn.push(if t.initiates_closing(row.dir() as usize, frame) {
-                expert(
-                    "tcp.connection.fin_active",
-                    "This frame initiates the connection closing",
-                    Severity::Note,
-                    Group::Sequence,
-                )
+        let f12 = flags as u64;
+        let bit = |fnode: &mut Node, name: &'static str, label: &str, m: u64, at: usize| {
+            let on = f12 & m != 0;
+            let v = if m == 0xe00 {
+                (f12 & m) >> 9
             } else {
-                expert(
-                    "tcp.connection.fin_passive",
-                    "This frame undergoes the connection closing",
-                    Severity::Note,
-                    Group::Sequence,
+                u64::from(on)
+            };
+            fnode.push(
+                Node::field(
+                    name,
+                    bits_text(f12, m, 12, format_args!("{label}: {}", super::set(on))),
+                    v.to_string(),
+                    at,
+                    1,
                 )
-            });
+                .masked_own(v, slice(b, at, 1)),
+            );
+        };
+        bit(fnode, "tcp.flags.res", "Reserved", 0xe00, o + 12);
+        bit(fnode, "tcp.flags.ae", "Accurate ECN", 0x100, o + 12);
+        bit(
+            fnode,
+            "tcp.flags.cwr",
+            "Congestion Window Reduced",
+            0x080,
+            o + 13,
+        );
+        bit(fnode, "tcp.flags.ece", "ECN-Echo", 0x040, o + 13);
+        bit(fnode, "tcp.flags.urg", "Urgent", 0x020, o + 13);
+        bit(fnode, "tcp.flags.ack", "Acknowledgment", 0x010, o + 13);
+        bit(fnode, "tcp.flags.push", "Push", 0x008, o + 13);
+        bit(fnode, "tcp.flags.reset", "Reset", 0x004, o + 13);
+        bit(fnode, "tcp.flags.syn", "Syn", 0x002, o + 13);
+        bit(fnode, "tcp.flags.fin", "Fin", 0x001, o + 13);
+        // The connection's steps, under the flag that makes them (packet-tcp.c adds them
+        // once the flags are in the tree).
+        if flags & 0x002 != 0 {
+            let (field, what, server) = if ackf {
+                ("tcp.connection.synack", "acknowledge (SYN+ACK)", sp)
+            } else {
+                ("tcp.connection.syn", "request (SYN)", dp)
+            };
+            let msg = format!("Connection establish {what}: server port {server}");
+            push_under(
+                fnode,
+                "tcp.flags.syn",
+                expert(field, &msg, Severity::Chat, Group::Sequence),
+            );
+        }
+        if flags & 0x001 != 0 {
+            let e = expert(
+                "tcp.connection.fin",
+                "Connection finish (FIN)",
+                Severity::Chat,
+                Group::Sequence,
+            );
+            push_under(fnode, "tcp.flags.fin", e);
+        }
+        if flags & 0x004 != 0 {
+            let e = expert(
+                "tcp.connection.rst",
+                "Connection reset (RST)",
+                Severity::Warning,
+                Group::Sequence,
+            );
+            push_under(fnode, "tcp.flags.reset", e);
+        }
+        let fs = crate::query::fields::headers::tcp_flags_str(f12 as u16);
+        let sn = fnode.push(
+            Node::field("tcp.flags.str", format!("TCP Flags: {fs}"), fs, o + 12, 2)
+                .hex_own(fw)
+                .gen(),
+        );
+        if flags & 0x001 != 0 && in_flow {
+            // Which side closes first: the side whose FIN came while the other side had
+            // sent none (packet-tcp.c's `closing_initiator`).
+            let frame = first_uint(&values(ctx, src, Fid::FrameNumber)).unwrap_or(0);
+            let row = ctx.row();
+            if let Some(t) = ctx.capture().tcp.get(row.flow as usize) {
+                sn.push(if t.initiates_closing(row.dir() as usize, frame) {
+                    expert(
+                        "tcp.connection.fin_active",
+                        "This frame initiates the connection closing",
+                        Severity::Note,
+                        Group::Sequence,
+                    )
+                } else {
+                    expert(
+                        "tcp.connection.fin_passive",
+                        "This frame undergoes the connection closing",
+                        Severity::Note,
+                        Group::Sequence,
+                    )
+                });
+            }
         }
     }
     let win = be16(b, o + 14);
@@ -462,7 +467,7 @@ pub(super) fn tcp(
             Group::Protocol,
         ));
     }
-    if hl > 20 && b.len() >= o + hl {
+    if hl > 20 && b.len() >= o + hl && builds(TcpPart::Options) {
         // SACK edges are shown relative to the base of the acknowledgment numbers.
         let base = in_flow.then(|| {
             if ackf {
@@ -475,7 +480,7 @@ pub(super) fn tcp(
         let th_ack = if in_flow && ackf { ack as u32 } else { ack_raw };
         n.push(options(&b[o + 20..o + hl], o + 20, base, flags, th_ack));
     }
-    if in_flow {
+    if in_flow && builds(TcpPart::Times) {
         let tr = first_rel(&values(ctx, src, Fid::TcpTimeRelative));
         let td = first_rel(&values(ctx, src, Fid::TcpTimeDelta));
         if let (Some(tr), Some(td)) = (tr, td) {
@@ -494,7 +499,12 @@ pub(super) fn tcp(
             ));
             n.push(t);
         }
+    }
+    if in_flow && builds(TcpPart::Analysis) {
         analysis(ctx, src, &mut n, o, seg_len as u32);
+    }
+    if !builds(TcpPart::Payload) {
+        return n;
     }
     let start = o + hl;
     let end = (l.end() as usize).min(b.len());
@@ -617,6 +627,10 @@ fn analysis(
             .gen()
             .none();
         use crate::capture::tcp::Kind;
+        // The kinds the TCP analysis marked this segment with (`tcp.analysis.*`).
+        let marked = (frame as usize)
+            .checked_sub(1)
+            .and_then(|i| ctx.capture().tcp_flags_of(i));
         let dup = first_uint(&values(ctx, src, Fid::TcpAnalysisDuplicateAckNum));
         let frame = first_uint(&values(ctx, src, Fid::TcpAnalysisDuplicateAckFrame));
         let mut dup_expert = None;
@@ -640,10 +654,7 @@ fn analysis(
             Kind::ZeroWindowProbeAck,
         ];
         for k in ORDER {
-            let Some(fid) = crate::query::fields::lookup(&k.field()) else {
-                continue;
-            };
-            if values(ctx, src, fid).is_empty() {
+            if !marked.is_some_and(|m| m.contains(k)) {
                 continue;
             }
             // Every analysis item is in the Sequence group (`Kind::group`).

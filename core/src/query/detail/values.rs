@@ -9,6 +9,7 @@
 //! that can hold the fields asked for only ([`Scope`]).
 
 use super::app::{Apps, Scope};
+use super::frame::Only;
 use super::{frame, Detail, FrameInfo, Index, Node};
 use crate::capture::Capture;
 use crate::query::fields::{
@@ -31,6 +32,9 @@ pub struct DetailValues<'c> {
     narrow: bool,
     /// What the details are built for.
     info: FrameInfo,
+    /// Each field asked for so far and its conversations ([`Scope::of_field`]), worked
+    /// out once rather than for every packet.
+    scopes: Vec<(Fid, Scope)>,
 }
 
 impl<'c> DetailValues<'c> {
@@ -47,6 +51,7 @@ impl<'c> DetailValues<'c> {
             inner: capture.app_inner.iter().any(Option::is_some),
             narrow: true,
             info: FrameInfo::default(),
+            scopes: Vec::new(),
         }
     }
 
@@ -63,6 +68,16 @@ impl<'c> DetailValues<'c> {
         }
         let mut v = DetailValues::new(capture, index, fields);
         v.info.protocols_only = !fields::reads_whole_detail(capture, fields);
+        if !v.info.protocols_only {
+            // The fields the detail is read for; a field met later that needs more
+            // layers has them built from then on (`values`).
+            let read: Vec<Fid> = fields
+                .iter()
+                .copied()
+                .filter(|f| f.def().status == fields::Status::Detail)
+                .collect();
+            v.info.only = Only::of(&read, v.inner);
+        }
         Some(v)
     }
 }
@@ -88,8 +103,24 @@ impl DetailReader for DetailValues<'_> {
         src: &mut dyn PacketSource,
         out: &mut ValueSink<'_>,
     ) {
-        let need = Scope::of_field(field, self.inner);
-        self.apps.widen(need);
+        let need = match self.scopes.iter().find(|(f, _)| *f == field) {
+            Some(&(_, s)) => s,
+            None => {
+                let s = Scope::of_field(field, self.inner);
+                // Widened once: the scope only grows.
+                self.apps.widen(s);
+                self.scopes.push((field, s));
+                if let Some(only) = self.info.only {
+                    let more = only.with(field, self.inner);
+                    if more != Some(only) {
+                        self.info.only = more;
+                        // Built without the layers this field needs.
+                        self.last = None;
+                    }
+                }
+                s
+            }
+        };
         if self.last.as_ref().is_none_or(|(i, _)| *i != index) {
             if self.narrow && !need.may_hold(self.ctx.capture(), index) {
                 // Its conversation is not fed: its detail would have no layer of the field.
@@ -406,8 +437,8 @@ mod test {
     }
 
     /// Fields of each kind of layer: the application protocols', TCP's reassembly items
-    /// (every conversation's), TCP's analysis and IP's (no conversation's).
-    const FIELDS: [&str; 16] = [
+    /// (every conversation's), TCP's analysis and the lower layers' (no conversation's).
+    const FIELDS: [&str; 20] = [
         "dns.resp.ttl",
         "dns.count.labels",
         "tls.handshake.ciphersuite",
@@ -424,6 +455,10 @@ mod test {
         "tcp.completeness",
         "ip.src_host",
         "smtp.req.command",
+        "tcp.analysis",
+        "tcp.connection.rst",
+        "ipv6.host",
+        "eth.len",
     ];
 
     /// Each packet's values of `fields` as `wirelens list -T fields` prints them, through
@@ -478,8 +513,9 @@ mod test {
         lines
     }
 
-    /// A reader of some fields feeds only the conversations that can hold them, and
-    /// gives the values the reader that feeds every conversation gives: on each server
+    /// A reader of some fields feeds only the conversations that can hold them (and
+    /// builds only the layers that can), and gives the values the reader that feeds
+    /// every conversation and builds every layer gives: on each server
     /// capture, the bundled sample, the line protocols' (STARTTLS) and the tunnels'
     /// captures, and one mixing memcached, DNS over TCP and UDP, HTTP, MySQL, TLS and
     /// QUIC; each field alone, and all of them at once.
@@ -523,12 +559,69 @@ mod test {
             let capture = crate::ingest::ingest_bytes(name, bytes);
             let mut asked: Vec<Vec<_>> = all.iter().map(|&f| vec![f]).collect();
             asked.push(all.clone());
+            // The lower layers' fields only, whose detail is built of their layers alone
+            // (`FrameInfo::only`), with and without TCP's reassembly items.
+            let lower = |names: &[&str]| names.iter().map(|n| lookup(n).unwrap()).collect();
+            asked.push(lower(&["tcp.completeness", "ip.src_host", "eth.len"]));
+            asked.push(lower(&["tcp.segment.count", "ipv6.host", "tcp.analysis"]));
             for fields in &asked {
                 let scoped = printed(&capture, bytes, fields, false);
                 let whole = printed(&capture, bytes, fields, true);
                 assert_eq!(scoped, whole, "{name}: {fields:?}");
             }
         }
+    }
+
+    /// A reader of TCP's analysis builds of each packet its TCP layer alone (and a bare
+    /// frame's); one of TCP's reassembly items the application's layers too; the
+    /// layers built are those of the whole detail.
+    #[test]
+    fn lower_fields_build_their_layers_only() {
+        use super::{Apps, FrameInfo, Only, Scope};
+        use crate::query::detail::detail;
+        let bytes = capture_bytes();
+        let capture = crate::ingest::ingest_bytes("made.pcap", &bytes);
+        let mut src = MemorySource {
+            files: vec![&bytes],
+        };
+        let mut ctx = crate::query::fields::FieldCtx::new(&capture);
+        let names = |d: Detail| {
+            d.layers
+                .iter()
+                .map(|l| l.name.to_string())
+                .collect::<Vec<_>>()
+        };
+        for (field, scope, skipped) in [
+            (
+                "tcp.completeness",
+                Scope::NONE,
+                &["eth", "ip", "tcp.segments", "http"][..],
+            ),
+            ("tcp.segment.count", Scope::ALL, &["eth", "ip"][..]),
+        ] {
+            let only = Only::of(&[lookup(field).unwrap()], false);
+            assert!(only.is_some(), "{field}");
+            let info = FrameInfo {
+                only,
+                ..FrameInfo::default()
+            };
+            let (mut whole, mut some) = (Apps::new(), Apps::new().scoped(scope));
+            for i in 0..capture.packets.len() {
+                let mut want = names(detail(
+                    &mut ctx,
+                    i,
+                    &mut src,
+                    &mut whole,
+                    FrameInfo::default(),
+                ));
+                want.retain(|n| !skipped.contains(&n.as_str()));
+                let got = names(detail(&mut ctx, i, &mut src, &mut some, info));
+                assert_eq!(got, want, "{field}: frame {}", i + 1);
+                assert!(got.contains(&"tcp".to_string()), "{field}: frame {}", i + 1);
+            }
+        }
+        // A field of a layer above the transport's needs them all.
+        assert_eq!(Only::of(&[lookup("http.referer").unwrap()], false), None);
     }
 
     /// A DNS field's reader feeds the conversations of DNS over TCP and no other (no
