@@ -603,6 +603,11 @@ registry! {
     DnsTime = "dns.time", RelativeTime, None, Extracted, Wireshark, "Time";
     DnsResponseIn = "dns.response_in", Framenum, Dec, NotYetExtracted, Wireshark, "Response In";
     DnsResponseTo = "dns.response_to", Framenum, Dec, Extracted, Wireshark, "Request In";
+    DnsRetransmitRequest = "dns.retransmit_request", None, None, Extracted, Wireshark, "DNS query retransmission";
+    DnsRetransmitResponse = "dns.retransmit_response", None, None, Extracted, Wireshark, "DNS response retransmission";
+    DnsRetransmitRequestIn = "dns.retransmit_request_in", Framenum, Dec, Extracted, Wireshark, "Retransmitted request. Original request in";
+    DnsRetransmitResponseIn = "dns.retransmit_response_in", Framenum, Dec, Extracted, Wireshark, "Retransmitted response. Original response in";
+    DnsRetransmission = "dns.retransmission", Boolean, None, Extracted, Wireshark, "Retransmission";
 
     Nbns = "nbns", Protocol, None, Extracted, Wireshark, "NetBIOS Name Service";
 
