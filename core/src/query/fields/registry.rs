@@ -1013,6 +1013,10 @@ registry! {
     D_ssh_encryption_algorithms_server_to_client = "ssh.encryption_algorithms_server_to_client", String, None, Detail, Wireshark, "encryption_algorithms_server_to_client string";
     D_ssh_encryption_algorithms_server_to_client_length = "ssh.encryption_algorithms_server_to_client_length", Uint32, Dec, Detail, Wireshark, "encryption_algorithms_server_to_client length";
     D_ssh_first_kex_packet_follows = "ssh.first_kex_packet_follows", Uint8, Dec, Detail, Wireshark, "First KEX Packet Follows";
+    D_ssh_host_sig_data = "ssh.host_sig.data", Bytes, None, Detail, Wireshark, "Host signature data";
+    D_ssh_host_sig_length = "ssh.host_sig.length", Uint32, Dec, Detail, Wireshark, "Host signature length";
+    D_ssh_host_sig_type = "ssh.host_sig.type", String, None, Detail, Wireshark, "Host signature type";
+    D_ssh_host_sig_type_length = "ssh.host_sig.type_length", Uint32, Dec, Detail, Wireshark, "Host signature type length";
     D_ssh_kex_reserved = "ssh.kex.reserved", Bytes, None, Detail, Wireshark, "Reserved";
     D_ssh_kex_algorithms = "ssh.kex_algorithms", String, None, Detail, Wireshark, "kex_algorithms string";
     D_ssh_kex_algorithms_length = "ssh.kex_algorithms_length", Uint32, Dec, Detail, Wireshark, "kex_algorithms length";
@@ -1025,6 +1029,7 @@ registry! {
     D_ssh_mac_algorithms_server_to_client = "ssh.mac_algorithms_server_to_client", String, None, Detail, Wireshark, "mac_algorithms_server_to_client string";
     D_ssh_mac_algorithms_server_to_client_length = "ssh.mac_algorithms_server_to_client_length", Uint32, Dec, Detail, Wireshark, "mac_algorithms_server_to_client length";
     D_ssh_message_code = "ssh.message_code", Uint8, Dec, Detail, Wireshark, "Message Code";
+    D_ssh_packet_decode_error = "ssh.packet_decode.error", None, None, Detail, Wireshark, "Packet decoded length not equal to packet length";
     D_ssh_packet_length = "ssh.packet_length", Uint32, Dec, Detail, Wireshark, "Packet Length";
     D_ssh_packet_length_encrypted = "ssh.packet_length_encrypted", Bytes, None, Detail, Wireshark, "Packet Length (encrypted)";
     D_ssh_padding_length = "ssh.padding_length", Uint8, Dec, Detail, Wireshark, "Padding Length";
