@@ -13,8 +13,8 @@
 //! numbers, HASSH, and the other fields of the messages after KEXINIT (host keys,
 //! ephemeral keys, the signatures' values).
 
-use super::app::{reassembled, Gathered};
-use super::{colon_hex, expert, string_field, Group, Node};
+use super::app::{bytes_field, reassembled, Gathered};
+use super::{expert, string_field, Group, Node};
 use crate::capture::flow::L4;
 use crate::capture::packet::NO_FLOW;
 use crate::capture::tcp::Severity;
@@ -559,25 +559,6 @@ fn uint(
     b: &[u8],
 ) -> Node {
     Node::field(name, format!("{label}: {v}"), v.to_string(), pos, size).hex(b)
-}
-
-/// An `FT_BYTES` field: its text shows the bytes in hex (the first 36 and `…` when
-/// longer), its value with colons.
-fn bytes_field(name: &'static str, label: &str, b: &[u8], pos: usize) -> Node {
-    let hex = super::hex(b);
-    let shown = if b.len() > 36 {
-        format!("{}…", &hex[..72])
-    } else {
-        hex
-    };
-    Node::field(
-        name,
-        format!("{label}: {shown}"),
-        colon_hex(b),
-        pos,
-        b.len(),
-    )
-    .hex(b)
 }
 
 fn set_source(n: &mut Node, s: u8) {

@@ -797,7 +797,12 @@ registry! {
     D_dns_resp_z_do = "dns.resp.z.do", Boolean, None, Detail, Wireshark, "DO bit";
     D_dns_resp_z_reserved = "dns.resp.z.reserved", Uint16, Hex, Detail, Wireshark, "Reserved";
     D_dns_rr_udp_payload_size = "dns.rr.udp_payload_size", Uint16, Hex, Detail, Wireshark, "UDP payload size";
+    D_eth_fcs = "eth.fcs", Uint32, Hex, Detail, Wireshark, "Frame check sequence";
+    D_eth_fcs_status = "eth.fcs.status", Uint8, Dec, Detail, Wireshark, "FCS Status";
     D_eth_len = "eth.len", Uint16, Dec, Detail, Wireshark, "Length";
+    D_eth_padding = "eth.padding", Bytes, None, Detail, Wireshark, "Padding";
+    D_eth_padding_bad = "eth.padding_bad", None, None, Detail, Wireshark, "Padding identification may be inaccurate and impact trailer dissector";
+    D_eth_trailer = "eth.trailer", Bytes, None, Detail, Wireshark, "Trailer";
     D_frame_encap_type = "frame.encap_type", Int32, Dec, Detail, Wireshark, "Encapsulation type";
     D_frame_ignored = "frame.ignored", Boolean, None, Detail, Wireshark, "Frame is ignored";
     D_frame_interface_name = "frame.interface_name", String, None, Detail, Wireshark, "Interface name";
@@ -992,6 +997,7 @@ registry! {
     D_sll_pkttype = "sll.pkttype", Uint16, Dec, Detail, Wireshark, "Packet type";
     D_sll_src_eth = "sll.src.eth", Ether, None, Detail, Wireshark, "Source";
     D_sll_src_other = "sll.src.other", Bytes, None, Detail, Wireshark, "Source";
+    D_sll_trailer = "sll.trailer", Bytes, None, Detail, Wireshark, "Trailer";
     D_sll_unused = "sll.unused", Bytes, None, Detail, Wireshark, "Unused";
     D_smtp_command_line = "smtp.command_line", String, None, Detail, Wireshark, "Command Line";
     D_smtp_req = "smtp.req", Boolean, None, Detail, Wireshark, "Request";

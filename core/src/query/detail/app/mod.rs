@@ -37,6 +37,8 @@ use crate::query::fields::{FieldCtx, PacketSource};
 use std::collections::HashMap;
 use std::rc::Rc;
 
+pub(super) use quic::bytes_field;
+
 /// Most bytes a direction keeps of a PDU still being gathered; a longer one is given up.
 const MAX_PDU: usize = 16 << 20;
 
