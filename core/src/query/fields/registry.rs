@@ -679,6 +679,7 @@ registry! {
     D__ws_malformed = "_ws.malformed", Protocol, None, Detail, Wireshark, "Malformed Packet";
     D__ws_short = "_ws.short", Protocol, None, Detail, Wireshark, "Short Frame";
     D_dhcp_bad_length = "dhcp.bad_length", None, None, Detail, Wireshark, "length isn't 0";
+    D_dhcp_boot_filename_overloaded_by_dhcp = "dhcp.boot_filename_overloaded_by_dhcp", None, None, Detail, Wireshark, "Boot file name option overloaded by DHCP";
     D_dhcp_bootp = "dhcp.bootp", Boolean, None, Detail, Wireshark, "Frame is BOOTP";
     D_dhcp_client_address_not_given = "dhcp.client_address_not_given", None, None, Detail, Wireshark, "Client address not given";
     D_dhcp_cookie = "dhcp.cookie", Ipv4, None, Detail, Wireshark, "Magic cookie";
@@ -734,6 +735,9 @@ registry! {
     D_dhcp_option_nis_server = "dhcp.option.nis_server", Ipv4, None, Detail, Wireshark, "Network Information Service Server";
     D_dhcp_option_nntp_server = "dhcp.option.nntp_server", Ipv4, None, Detail, Wireshark, "NNTP Server";
     D_dhcp_option_ntp_server = "dhcp.option.ntp_server", Ipv4, None, Detail, Wireshark, "Network Time Protocol Server";
+    D_dhcp_option_option_overload = "dhcp.option.option_overload", Uint8, Dec, Detail, Wireshark, "Option Overload";
+    D_dhcp_option_option_overload_file_end_missing = "dhcp.option.option_overload.file_end_missing", None, None, Detail, Wireshark, "file overload end option missing";
+    D_dhcp_option_option_overload_sname_end_missing = "dhcp.option.option_overload.sname_end_missing", None, None, Detail, Wireshark, "sname overload end option missing";
     D_dhcp_option_padding = "dhcp.option.padding", Bytes, None, Detail, Wireshark, "Padding";
     D_dhcp_option_path_mtu_aging_timeout = "dhcp.option.path_mtu_aging_timeout", Uint32, Dec, Detail, Wireshark, "Path MTU Aging Timeout";
     D_dhcp_option_pop3_server = "dhcp.option.pop3_server", Ipv4, None, Detail, Wireshark, "POP3 Server";
@@ -766,6 +770,7 @@ registry! {
     D_dhcp_secs = "dhcp.secs", Uint16, Dec, Detail, Wireshark, "Seconds elapsed";
     D_dhcp_secs_le = "dhcp.secs_le", None, None, Detail, Wireshark, "Seconds elapsed appears to be encoded as little-endian";
     D_dhcp_server = "dhcp.server", String, None, Detail, Wireshark, "Server host name";
+    D_dhcp_server_name_overloaded_by_dhcp = "dhcp.server_name_overloaded_by_dhcp", None, None, Detail, Wireshark, "Server name option overloaded by DHCP";
     D_dhcp_type = "dhcp.type", Uint8, Dec, Detail, Wireshark, "Message type";
     D_dns_count_add_rr = "dns.count.add_rr", Uint16, Dec, Detail, Wireshark, "Additional RRs";
     D_dns_count_auth_rr = "dns.count.auth_rr", Uint16, Dec, Detail, Wireshark, "Authority RRs";
