@@ -1236,11 +1236,13 @@ pub fn with_protocols(fields: &[Fid]) -> Vec<Fid> {
 
 /// Protocols whose dissectors hand their bytes to another's dissector without its
 /// protocol item, and that other: packet-ssdp.c to HTTP's (`http.*` fields under
-/// `ssdp`), packet-mdns.c and LLMNR's to DNS's.
-const CARRIERS: [(Fid, Fid); 3] = [
+/// `ssdp`), packet-mdns.c and LLMNR's to DNS's; and packet-sll.c, whose trailer
+/// Ethernet's code shows (`eth.padding` under `sll`).
+const CARRIERS: [(Fid, Fid); 4] = [
     (Fid::Http, Fid::Ssdp),
     (Fid::Dns, Fid::Mdns),
     (Fid::Dns, Fid::Llmnr),
+    (Fid::Eth, Fid::Sll),
 ];
 
 /// Fields named under a layer they are not in: packet-tcp.c names its item for a SYN
