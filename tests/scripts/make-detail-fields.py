@@ -25,8 +25,10 @@ END = "    // END detail fields"
 # Shown by the detail for too few of the packets tshark shows them on: not registered, so
 # a filter on them is an error rather than a wrong answer.
 LEFT_OUT = {
-    name: "the detail shows the expert items of TCP, HTTP, IP, UDP, DHCP, memcache, QUIC and "
-    "TFTP, not yet those of DNS (retransmissions), SSH, the Ethernet trailer and the others'"
+    name: "the detail shows 1242 of the 1269 expert items tshark shows on the PDML goldens' "
+    "captures, not yet RESP's partly decoded arrays (packets inside a PDU), SSDP's lines that "
+    "are not HTTP's, protobuf's wire types, MySQL's undecoded OK payload, nor the malformed-"
+    "packet items of the layers not dissected (gRPC, SSH, IMAP, mDNS); 4 QUIC items differ as tshark cannot tie the packets to their connection"
     for name in ("_ws.expert", "_ws.expert.message", "_ws.expert.severity", "_ws.expert.group")
 }
 LEFT_OUT["_ws.malformed.expert"] = (

@@ -2,9 +2,11 @@
 //! walk over a packet's layers: each layer's tree is read at the offsets the dissector
 //! recorded.
 
+use super::app::bytes_field;
 use super::frame::Only;
-use super::{bits_text, hex, l3, l4, mac, tunnel, Node};
+use super::{bits_text, expert, hex, l3, l4, mac, tunnel, Group, Node};
 use crate::capture::packet::NO_FLOW;
+use crate::capture::tcp::Severity;
 use crate::ingest::wire::{linktype, LayerSpan, Layers, Proto};
 use crate::query::fields::{Fid, FieldCtx, PacketSource, Value};
 
@@ -109,14 +111,32 @@ pub(super) fn layers(
             // only theirs).
             continue;
         }
+        // Where the payload the link layer hands on ends, when its dissector says
+        // (tshark's ethertype: an IP datagram's length, an ARP message's).
+        // Only the frame's own link layer: a tunnelled one's payload ends where its
+        // carrier's does.
+        let claimed = all[i + 1..]
+            .iter()
+            .find(|n| n.proto != Proto::Ethertype)
+            .filter(|_| l.offset == 0 && !l.quoted)
+            .and_then(claimed_end);
+        let wire = ctx.row().len as usize;
         match l.proto {
-            Proto::Eth => out.push(ethernet(b, l)),
+            Proto::Eth => {
+                let mut n = ethernet(b, l);
+                if n.children.iter().any(|c| c.name == "eth.type") {
+                    trailer(&mut n, b, claimed, wire, "eth.trailer", FCS_MAYBE);
+                }
+                out.push(n);
+            }
             Proto::Vlan | Proto::Ieee8021ad => out.push(vlan(b, l)),
-            Proto::Sll => out.push(if lt == linktype::LINUX_SLL2 {
-                sll2(b, l)
-            } else {
-                sll(b, l)
-            }),
+            Proto::Sll if lt == linktype::LINUX_SLL2 => out.push(sll2(b, l)),
+            Proto::Sll => {
+                let mut n = sll(b, l);
+                // packet-sll.c: a cooked capture has no FCS.
+                trailer(&mut n, b, claimed, wire, "sll.trailer", 0);
+                out.push(n);
+            }
             Proto::Null => out.push(null(b, l, lt)),
             Proto::Raw => out.push(Node::proto("raw", "Raw packet data", 0, b.len())),
             Proto::Arp => out.push(l3::arp(b, l)),
@@ -177,6 +197,89 @@ pub(super) fn layers(
     }
     outer.extend(quote);
     *out = outer;
+}
+
+/// packet-eth.c's `fcs_len` when neither the capture nor a preference says (-1): an FCS
+/// is assumed at the end of a trailer of a frame of 64 bytes or more.
+const FCS_MAYBE: i32 = -1;
+
+/// The end of the bytes a layer's dissector takes: an IP datagram's declared length, an
+/// ARP message's; None for the others (they take the rest of the frame).
+fn claimed_end(l: &At) -> Option<usize> {
+    if l.reassembled || l.quoted || l.header_len == 0 {
+        return None;
+    }
+    let len = match l.proto {
+        Proto::Ip | Proto::Ipv6 => l.len,
+        Proto::Arp => l.header_len,
+        _ => return None,
+    };
+    Some(l.offset as usize + len as usize)
+}
+
+/// The bytes of the frame after the payload (`end` on, of a frame `wire` bytes long on
+/// the wire, all captured) as packet-eth.c's `add_ethernet_trailer` shows them under
+/// the link layer `n`: zeros padding a short frame to 60 bytes (`eth.padding`), an FCS
+/// where `fcs_len` says or guesses one, and the rest as `trailer_id`, with a note when a
+/// short frame's padding was not zeros.
+fn trailer(
+    n: &mut Node,
+    b: &[u8],
+    end: Option<usize>,
+    wire: usize,
+    trailer_id: &'static str,
+    fcs_len: i32,
+) {
+    let Some(end) = end.filter(|&e| e < b.len() && b.len() == wire) else {
+        return;
+    };
+    let mut rest = wire - end;
+    let maybe_padded = wire >= 60 && end < 60;
+    let mut padding = if maybe_padded { 60 - end } else { 0 };
+    if b[end..end + padding].iter().any(|&x| x != 0) {
+        padding = 0;
+    }
+    if padding > 0 {
+        n.push(bytes_field(
+            "eth.padding",
+            "Padding",
+            &b[end..end + padding],
+            end,
+        ));
+        rest -= padding;
+    }
+    let fcs = fcs_len == 4 || (fcs_len != 0 && wire >= 64 && rest >= 4);
+    if fcs {
+        rest -= 4;
+    }
+    let at = end + padding;
+    if rest > 0 {
+        let mut t = bytes_field(trailer_id, "Trailer", &b[at..at + rest], at);
+        if maybe_padded && padding == 0 {
+            t.push(expert(
+                "eth.padding_bad",
+                "Didn't find padding of zeros, and an undecoded trailer exists. There may be padding of non-zeros.",
+                Severity::Note,
+                Group::Protocol,
+            ));
+        }
+        n.push(t);
+    }
+    if fcs {
+        let at = at + rest;
+        let v = be32(b, at);
+        n.push(
+            Node::field(
+                "eth.fcs",
+                format!("Frame check sequence: 0x{v:08x} [unverified]"),
+                format!("0x{v:08x}"),
+                at,
+                4,
+            )
+            .hex_own(slice(b, at, 4)),
+        );
+        n.push(Node::field("eth.fcs.status", "FCS Status: Unverified", "2", at, 0).gen());
+    }
 }
 
 fn mac_node(b: &[u8], at: usize, name: &'static str, label: &str) -> Node {
@@ -254,7 +357,6 @@ fn ethernet(b: &[u8], l: &At) -> Node {
     n.push(mac_node(b, o, "eth.dst", "Destination"));
     n.push(mac_node(b, o + 6, "eth.src", "Source"));
     n.push(etype_node("eth.type", "Type", t, b, o + 12));
-    // Bytes past the IP datagram in a frame padded to Ethernet's minimum.
     n
 }
 

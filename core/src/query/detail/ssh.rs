@@ -8,13 +8,16 @@
 //! order, say what the segment's bytes are. A binary packet cut over segments is shown
 //! in the segment that ends it, from the bytes gathered (`Reassembled TCP`).
 //!
-//! Not shown: the sequence numbers, HASSH, and the fields of the messages after
-//! KEXINIT (host keys, ephemeral keys, signatures).
+//! Of the key exchange replies, the host signature's length and type (and the warning
+//! packet-ssh.c gives for the signatures it does not decode). Not shown: the sequence
+//! numbers, HASSH, and the other fields of the messages after KEXINIT (host keys,
+//! ephemeral keys, the signatures' values).
 
-use super::app::{reassembled, Gathered};
-use super::{colon_hex, string_field, Node};
+use super::app::{bytes_field, reassembled, Gathered};
+use super::{expert, string_field, Group, Node};
 use crate::capture::flow::L4;
 use crate::capture::packet::NO_FLOW;
+use crate::capture::tcp::Severity;
 use crate::ingest::wire::Summary;
 use crate::query::fields::ssh::{from_client, Shown};
 use crate::query::fields::value::format_text;
@@ -332,6 +335,12 @@ fn binary_packet(ssh: &mut Node, p: &[u8], pos: usize, name: &str) {
     if code == 20 {
         kexinit(&mut kex, &p[..body_end], pos);
     }
+    // The replies of the three key exchanges (DH, DH group exchange, ECDH) end with the
+    // host key's signature, after two length-prefixed values (the host key, then f or
+    // Q_S).
+    if name.ends_with("Key Exchange Reply") || name == "Diffie-Hellman Group Exchange Reply" {
+        host_signature(&mut kex, &p[..body_end], pos);
+    }
     v2.push(kex);
     if body_end < p.len() {
         let pad = &p[body_end..];
@@ -343,6 +352,96 @@ fn binary_packet(ssh: &mut Node, p: &[u8], pos: usize, name: &str) {
         ));
     }
     ssh.push(v2);
+}
+
+/// The end of a length-prefixed value at `at` of `p`.
+fn skip_value(p: &[u8], at: usize) -> Option<usize> {
+    (at + 4).checked_add(u32_at(p, at)? as usize)
+}
+
+/// A key exchange reply's host signature (`ssh_tree_add_hostsignature`; `p`: the packet,
+/// ending before its padding). packet-ssh.c decodes the value of `ssh-rsa` and `ssh-dss`
+/// signatures only (an mpint, not shown here): of any other type it warns that it
+/// decoded fewer bytes than the signature's length.
+fn host_signature(kex: &mut Node, p: &[u8], pos: usize) {
+    let Some(at) = skip_value(p, 6).and_then(|a| skip_value(p, a)) else {
+        return;
+    };
+    let (Some(sig_len), Some(type_len)) = (u32_at(p, at), u32_at(p, at + 4)) else {
+        return;
+    };
+    let Some(ty) = p.get(at + 8..(at + 8).saturating_add(type_len as usize)) else {
+        return;
+    };
+    let ty_text: String = ty
+        .iter()
+        .map(|&c| if c < 0x80 { c as char } else { '\u{fffd}' })
+        .collect();
+    let total = (sig_len as usize).saturating_add(4);
+    let mut sig = Node::text(
+        format!("KEX host signature (type: {ty_text})"),
+        pos + at,
+        total.min(p.len() - at),
+    );
+    let mut len_node = uint(
+        "ssh.host_sig.length",
+        "Host signature length",
+        sig_len.into(),
+        pos + at,
+        4,
+        &p[at..at + 4],
+    );
+    let value_at = at + 8 + ty.len();
+    let mut decoded = 8 + ty.len();
+    let mut data = None;
+    match ty {
+        b"ssh-rsa" | b"ssh-dss" => {
+            decoded = skip_value(p, value_at).map_or(decoded, |end| end - at);
+        }
+        _ if ty.starts_with(b"ecdsa-sha2-") || ty.starts_with(b"ssh-ed") => {}
+        _ => {
+            let n = (sig_len as usize).saturating_sub(ty.len() + 4);
+            data = p.get(value_at..value_at.saturating_add(n)).map(|b| {
+                bytes_field(
+                    "ssh.host_sig.data",
+                    "Host signature data",
+                    b,
+                    pos + value_at,
+                )
+            });
+        }
+    }
+    if decoded != total {
+        len_node.push(expert(
+            "ssh.packet_decode.error",
+            &format!("Decoded {decoded} bytes, but packet legnth is {sig_len} bytes"),
+            Severity::Warning,
+            Group::Protocol,
+        ));
+    }
+    sig.push(len_node);
+    sig.push(uint(
+        "ssh.host_sig.type_length",
+        "Host signature type length",
+        type_len.into(),
+        pos + at + 4,
+        4,
+        &p[at + 4..at + 8],
+    ));
+    sig.push(
+        string_field(
+            "ssh.host_sig.type",
+            "Host signature type",
+            format_text(ty),
+            pos + at + 8,
+            ty.len(),
+        )
+        .hex(ty),
+    );
+    if let Some(d) = data {
+        sig.push(d);
+    }
+    kex.push(sig);
 }
 
 /// A KEXINIT's cookie and name-lists (RFC 4253 §7.1); `p` ends before the padding.
@@ -460,25 +559,6 @@ fn uint(
     b: &[u8],
 ) -> Node {
     Node::field(name, format!("{label}: {v}"), v.to_string(), pos, size).hex(b)
-}
-
-/// An `FT_BYTES` field: its text shows the bytes in hex (the first 36 and `…` when
-/// longer), its value with colons.
-fn bytes_field(name: &'static str, label: &str, b: &[u8], pos: usize) -> Node {
-    let hex = super::hex(b);
-    let shown = if b.len() > 36 {
-        format!("{}…", &hex[..72])
-    } else {
-        hex
-    };
-    Node::field(
-        name,
-        format!("{label}: {shown}"),
-        colon_hex(b),
-        pos,
-        b.len(),
-    )
-    .hex(b)
 }
 
 fn set_source(n: &mut Node, s: u8) {

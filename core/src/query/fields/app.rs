@@ -4,7 +4,7 @@
 use super::{Fid, FieldProvider, ValueSink};
 use crate::capture::app::AppProto;
 use crate::capture::Capture;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// Values of application-layer fields, from the transactions the app parsers found in the
@@ -109,6 +109,9 @@ impl TransactionFields {
         let (http2, pgsql) = (t.wants_any(HTTP2), t.wants_any(PGSQL));
         let bodies = t.wants_any(&[Fid::Json, Fid::UrlencodedForm]);
         let mut reader = capture.packets.reader();
+        // packet-dns.c's transaction of an id in a conversation: the packet of its last
+        // response, for a response that comes again (`dns.retransmit_response_in`).
+        let mut dns_answered: HashMap<(u32, u16), u64> = HashMap::new();
         for tx in &capture.transactions {
             let req = tx.request.map(|s| s.last());
             let resp = tx.response.map(|s| s.last());
@@ -340,6 +343,32 @@ impl TransactionFields {
                             }
                         }
                     }
+                    // packet-dns.c: a query sent again before the response (within its
+                    // 5 s) names the first; a response to an id already answered (and not
+                    // asked again since) names the first response.
+                    if let Some(q) = req {
+                        for &p in &d.retransmission_packets {
+                            t.add(p, Fid::DnsRetransmitRequest, || AppValue::Present);
+                            t.add(p, Fid::DnsRetransmitRequestIn, || AppValue::Uint(q + 1));
+                            t.add(p, Fid::DnsRetransmission, || AppValue::Bool(true));
+                        }
+                    }
+                    if let Some(p) = resp {
+                        let key = (tx.conv, d.id);
+                        match (req, dns_answered.get(&key)) {
+                            (None, Some(&first)) if first < p => {
+                                t.add(p, Fid::DnsRetransmitResponse, || AppValue::Present);
+                                t.add(p, Fid::DnsRetransmitResponseIn, || {
+                                    AppValue::Uint(first + 1)
+                                });
+                                t.add(p, Fid::DnsRetransmission, || AppValue::Bool(true));
+                            }
+                            (Some(_), _) => {
+                                dns_answered.insert(key, p);
+                            }
+                            _ => {}
+                        }
+                    }
                 }
                 Detail::Mysql(m) => {
                     if let (Some(p), Some(code)) = (req, m.command_code) {
@@ -554,6 +583,11 @@ const DNS: &[Fid] = &[
     Fid::DnsQryClass,
     Fid::DnsCountAnswers,
     Fid::DnsResponseTo,
+    Fid::DnsRetransmitRequest,
+    Fid::DnsRetransmitResponse,
+    Fid::DnsRetransmitRequestIn,
+    Fid::DnsRetransmitResponseIn,
+    Fid::DnsRetransmission,
     Fid::DnsRespName,
     Fid::DnsRespType,
     Fid::DnsA,
@@ -645,6 +679,11 @@ impl TransactionFields {
                 | DnsQryClass
                 | DnsCountAnswers
                 | DnsResponseTo
+                | DnsRetransmitRequest
+                | DnsRetransmitResponse
+                | DnsRetransmitRequestIn
+                | DnsRetransmitResponseIn
+                | DnsRetransmission
                 | DnsRespName
                 | DnsRespType
                 | DnsA

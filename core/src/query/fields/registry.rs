@@ -603,6 +603,11 @@ registry! {
     DnsTime = "dns.time", RelativeTime, None, Extracted, Wireshark, "Time";
     DnsResponseIn = "dns.response_in", Framenum, Dec, NotYetExtracted, Wireshark, "Response In";
     DnsResponseTo = "dns.response_to", Framenum, Dec, Extracted, Wireshark, "Request In";
+    DnsRetransmitRequest = "dns.retransmit_request", None, None, Extracted, Wireshark, "DNS query retransmission";
+    DnsRetransmitResponse = "dns.retransmit_response", None, None, Extracted, Wireshark, "DNS response retransmission";
+    DnsRetransmitRequestIn = "dns.retransmit_request_in", Framenum, Dec, Extracted, Wireshark, "Retransmitted request. Original request in";
+    DnsRetransmitResponseIn = "dns.retransmit_response_in", Framenum, Dec, Extracted, Wireshark, "Retransmitted response. Original response in";
+    DnsRetransmission = "dns.retransmission", Boolean, None, Extracted, Wireshark, "Retransmission";
 
     Nbns = "nbns", Protocol, None, Extracted, Wireshark, "NetBIOS Name Service";
 
@@ -677,6 +682,7 @@ registry! {
     D__ws_malformed = "_ws.malformed", Protocol, None, Detail, Wireshark, "Malformed Packet";
     D__ws_short = "_ws.short", Protocol, None, Detail, Wireshark, "Short Frame";
     D_dhcp_bad_length = "dhcp.bad_length", None, None, Detail, Wireshark, "length isn't 0";
+    D_dhcp_boot_filename_overloaded_by_dhcp = "dhcp.boot_filename_overloaded_by_dhcp", None, None, Detail, Wireshark, "Boot file name option overloaded by DHCP";
     D_dhcp_bootp = "dhcp.bootp", Boolean, None, Detail, Wireshark, "Frame is BOOTP";
     D_dhcp_client_address_not_given = "dhcp.client_address_not_given", None, None, Detail, Wireshark, "Client address not given";
     D_dhcp_cookie = "dhcp.cookie", Ipv4, None, Detail, Wireshark, "Magic cookie";
@@ -732,6 +738,9 @@ registry! {
     D_dhcp_option_nis_server = "dhcp.option.nis_server", Ipv4, None, Detail, Wireshark, "Network Information Service Server";
     D_dhcp_option_nntp_server = "dhcp.option.nntp_server", Ipv4, None, Detail, Wireshark, "NNTP Server";
     D_dhcp_option_ntp_server = "dhcp.option.ntp_server", Ipv4, None, Detail, Wireshark, "Network Time Protocol Server";
+    D_dhcp_option_option_overload = "dhcp.option.option_overload", Uint8, Dec, Detail, Wireshark, "Option Overload";
+    D_dhcp_option_option_overload_file_end_missing = "dhcp.option.option_overload.file_end_missing", None, None, Detail, Wireshark, "file overload end option missing";
+    D_dhcp_option_option_overload_sname_end_missing = "dhcp.option.option_overload.sname_end_missing", None, None, Detail, Wireshark, "sname overload end option missing";
     D_dhcp_option_padding = "dhcp.option.padding", Bytes, None, Detail, Wireshark, "Padding";
     D_dhcp_option_path_mtu_aging_timeout = "dhcp.option.path_mtu_aging_timeout", Uint32, Dec, Detail, Wireshark, "Path MTU Aging Timeout";
     D_dhcp_option_pop3_server = "dhcp.option.pop3_server", Ipv4, None, Detail, Wireshark, "POP3 Server";
@@ -764,6 +773,7 @@ registry! {
     D_dhcp_secs = "dhcp.secs", Uint16, Dec, Detail, Wireshark, "Seconds elapsed";
     D_dhcp_secs_le = "dhcp.secs_le", None, None, Detail, Wireshark, "Seconds elapsed appears to be encoded as little-endian";
     D_dhcp_server = "dhcp.server", String, None, Detail, Wireshark, "Server host name";
+    D_dhcp_server_name_overloaded_by_dhcp = "dhcp.server_name_overloaded_by_dhcp", None, None, Detail, Wireshark, "Server name option overloaded by DHCP";
     D_dhcp_type = "dhcp.type", Uint8, Dec, Detail, Wireshark, "Message type";
     D_dns_count_add_rr = "dns.count.add_rr", Uint16, Dec, Detail, Wireshark, "Additional RRs";
     D_dns_count_auth_rr = "dns.count.auth_rr", Uint16, Dec, Detail, Wireshark, "Authority RRs";
@@ -795,7 +805,12 @@ registry! {
     D_dns_resp_z_do = "dns.resp.z.do", Boolean, None, Detail, Wireshark, "DO bit";
     D_dns_resp_z_reserved = "dns.resp.z.reserved", Uint16, Hex, Detail, Wireshark, "Reserved";
     D_dns_rr_udp_payload_size = "dns.rr.udp_payload_size", Uint16, Hex, Detail, Wireshark, "UDP payload size";
+    D_eth_fcs = "eth.fcs", Uint32, Hex, Detail, Wireshark, "Frame check sequence";
+    D_eth_fcs_status = "eth.fcs.status", Uint8, Dec, Detail, Wireshark, "FCS Status";
     D_eth_len = "eth.len", Uint16, Dec, Detail, Wireshark, "Length";
+    D_eth_padding = "eth.padding", Bytes, None, Detail, Wireshark, "Padding";
+    D_eth_padding_bad = "eth.padding_bad", None, None, Detail, Wireshark, "Padding identification may be inaccurate and impact trailer dissector";
+    D_eth_trailer = "eth.trailer", Bytes, None, Detail, Wireshark, "Trailer";
     D_frame_encap_type = "frame.encap_type", Int32, Dec, Detail, Wireshark, "Encapsulation type";
     D_frame_ignored = "frame.ignored", Boolean, None, Detail, Wireshark, "Frame is ignored";
     D_frame_interface_name = "frame.interface_name", String, None, Detail, Wireshark, "Interface name";
@@ -990,6 +1005,7 @@ registry! {
     D_sll_pkttype = "sll.pkttype", Uint16, Dec, Detail, Wireshark, "Packet type";
     D_sll_src_eth = "sll.src.eth", Ether, None, Detail, Wireshark, "Source";
     D_sll_src_other = "sll.src.other", Bytes, None, Detail, Wireshark, "Source";
+    D_sll_trailer = "sll.trailer", Bytes, None, Detail, Wireshark, "Trailer";
     D_sll_unused = "sll.unused", Bytes, None, Detail, Wireshark, "Unused";
     D_smtp_command_line = "smtp.command_line", String, None, Detail, Wireshark, "Command Line";
     D_smtp_req = "smtp.req", Boolean, None, Detail, Wireshark, "Request";
@@ -1011,6 +1027,10 @@ registry! {
     D_ssh_encryption_algorithms_server_to_client = "ssh.encryption_algorithms_server_to_client", String, None, Detail, Wireshark, "encryption_algorithms_server_to_client string";
     D_ssh_encryption_algorithms_server_to_client_length = "ssh.encryption_algorithms_server_to_client_length", Uint32, Dec, Detail, Wireshark, "encryption_algorithms_server_to_client length";
     D_ssh_first_kex_packet_follows = "ssh.first_kex_packet_follows", Uint8, Dec, Detail, Wireshark, "First KEX Packet Follows";
+    D_ssh_host_sig_data = "ssh.host_sig.data", Bytes, None, Detail, Wireshark, "Host signature data";
+    D_ssh_host_sig_length = "ssh.host_sig.length", Uint32, Dec, Detail, Wireshark, "Host signature length";
+    D_ssh_host_sig_type = "ssh.host_sig.type", String, None, Detail, Wireshark, "Host signature type";
+    D_ssh_host_sig_type_length = "ssh.host_sig.type_length", Uint32, Dec, Detail, Wireshark, "Host signature type length";
     D_ssh_kex_reserved = "ssh.kex.reserved", Bytes, None, Detail, Wireshark, "Reserved";
     D_ssh_kex_algorithms = "ssh.kex_algorithms", String, None, Detail, Wireshark, "kex_algorithms string";
     D_ssh_kex_algorithms_length = "ssh.kex_algorithms_length", Uint32, Dec, Detail, Wireshark, "kex_algorithms length";
@@ -1023,6 +1043,7 @@ registry! {
     D_ssh_mac_algorithms_server_to_client = "ssh.mac_algorithms_server_to_client", String, None, Detail, Wireshark, "mac_algorithms_server_to_client string";
     D_ssh_mac_algorithms_server_to_client_length = "ssh.mac_algorithms_server_to_client_length", Uint32, Dec, Detail, Wireshark, "mac_algorithms_server_to_client length";
     D_ssh_message_code = "ssh.message_code", Uint8, Dec, Detail, Wireshark, "Message Code";
+    D_ssh_packet_decode_error = "ssh.packet_decode.error", None, None, Detail, Wireshark, "Packet decoded length not equal to packet length";
     D_ssh_packet_length = "ssh.packet_length", Uint32, Dec, Detail, Wireshark, "Packet Length";
     D_ssh_packet_length_encrypted = "ssh.packet_length_encrypted", Bytes, None, Detail, Wireshark, "Packet Length (encrypted)";
     D_ssh_padding_length = "ssh.padding_length", Uint8, Dec, Detail, Wireshark, "Padding Length";
@@ -1218,11 +1239,13 @@ pub fn with_protocols(fields: &[Fid]) -> Vec<Fid> {
 
 /// Protocols whose dissectors hand their bytes to another's dissector without its
 /// protocol item, and that other: packet-ssdp.c to HTTP's (`http.*` fields under
-/// `ssdp`), packet-mdns.c and LLMNR's to DNS's.
-const CARRIERS: [(Fid, Fid); 3] = [
+/// `ssdp`), packet-mdns.c and LLMNR's to DNS's; and packet-sll.c, whose trailer
+/// Ethernet's code shows (`eth.padding` under `sll`).
+const CARRIERS: [(Fid, Fid); 4] = [
     (Fid::Http, Fid::Ssdp),
     (Fid::Dns, Fid::Mdns),
     (Fid::Dns, Fid::Llmnr),
+    (Fid::Eth, Fid::Sll),
 ];
 
 /// Fields named under a layer they are not in: packet-tcp.c names its item for a SYN

@@ -26,7 +26,7 @@ use super::{Detail, Node, Source};
 use crate::capture::app::AppProto;
 use crate::capture::flow::Direction;
 use crate::capture::packet::{PacketRow, NO_FLOW};
-use crate::capture::tcp::bits;
+use crate::capture::tcp::{bits, Severity};
 use crate::capture::Capture;
 use crate::ingest::app::payload_of;
 use crate::ingest::app::tls::keylog::KeyLog;
@@ -36,6 +36,8 @@ use crate::query::detail::Index;
 use crate::query::fields::{FieldCtx, PacketSource};
 use std::collections::HashMap;
 use std::rc::Rc;
+
+pub(super) use quic::bytes_field;
 
 /// Most bytes a direction keeps of a PDU still being gathered; a longer one is given up.
 const MAX_PDU: usize = 16 << 20;
@@ -1542,12 +1544,35 @@ fn transaction_fields(ctx: &mut FieldCtx<'_>, src: &mut dyn PacketSource, layers
             (Fid::HttpRequestIn, "Request in frame"),
         ]
     } else {
-        &[(Fid::DnsResponseTo, "Request In"), (Fid::DnsTime, "Time")]
+        &[
+            (Fid::DnsResponseTo, "Request In"),
+            (Fid::DnsTime, "Time"),
+            (
+                Fid::DnsRetransmitRequestIn,
+                "Retransmitted request. Original request in",
+            ),
+            (
+                Fid::DnsRetransmitResponseIn,
+                "Retransmitted response. Original response in",
+            ),
+            (Fid::DnsRetransmission, "Retransmission"),
+        ]
     };
+    let mut v = Vec::new();
     for &(f, label) in fields {
-        let mut v = Vec::new();
+        v.clear();
         ctx.extract(f, 0, src, &mut v);
+        if let Some(Value::Uint(x)) = v.first() {
+            dns_retransmission_expert(n, f, *x);
+        }
         let node = match v.first() {
+            Some(Value::Bool(b)) => Node::field(
+                f.name(),
+                format!("{label}: {}", if *b { "True" } else { "False" }),
+                u8::from(*b).to_string(),
+                n.pos as usize,
+                0,
+            ),
             Some(Value::Rel(ns)) => {
                 let mut t = String::new();
                 format_rel_time(*ns, &mut t);
@@ -1571,6 +1596,31 @@ fn transaction_fields(ctx: &mut FieldCtx<'_>, src: &mut dyn PacketSource, layers
         let mut node = node.gen();
         node.source = n.source;
         n.push(node);
+    }
+}
+
+/// packet-dns.c's expert item of a retransmitted query or response (`x`: the frame of
+/// the first), under the message's Transaction ID.
+fn dns_retransmission_expert(n: &mut Node, f: crate::query::fields::Fid, x: u64) {
+    use crate::query::fields::Fid;
+    let (field, msg) = match f {
+        Fid::DnsRetransmitRequestIn => (
+            "dns.retransmit_request",
+            format!("DNS query retransmission. Original request in frame {x}"),
+        ),
+        Fid::DnsRetransmitResponseIn => (
+            "dns.retransmit_response",
+            format!("DNS response retransmission. Original response in frame {x}"),
+        ),
+        _ => return,
+    };
+    if let Some(id) = n.children.iter_mut().find(|c| c.name == "dns.id") {
+        id.push(super::expert(
+            field,
+            &msg,
+            Severity::Warning,
+            super::Group::Protocol,
+        ));
     }
 }
 

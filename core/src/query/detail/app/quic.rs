@@ -299,7 +299,7 @@ fn no_keys() -> Node {
 }
 
 /// Bytes as an `FT_BYTES` label shows them: hex, cut with an ellipsis past 36 bytes.
-pub(super) fn bytes_label(v: &[u8]) -> String {
+pub(crate) fn bytes_label(v: &[u8]) -> String {
     if v.len() > 36 {
         format!("{}…", hex(&v[..36]))
     } else {
@@ -307,7 +307,7 @@ pub(super) fn bytes_label(v: &[u8]) -> String {
     }
 }
 
-pub(super) fn bytes_field(name: &'static str, label: &str, v: &[u8], pos: usize) -> Node {
+pub(crate) fn bytes_field(name: &'static str, label: &str, v: &[u8], pos: usize) -> Node {
     Node::field(
         name,
         format!("{label}: {}", bytes_label(v)),

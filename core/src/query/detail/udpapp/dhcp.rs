@@ -36,8 +36,8 @@ pub(super) fn first_reads(p: Payload<'_>) -> Stop {
 struct Scan {
     /// The message type (option 53).
     kind: Option<u8>,
-    /// Option 52 is there: the server and file name fields hold options too.
-    overload: bool,
+    /// Option 52's value: the server name (2) and file (1) fields hold options too.
+    overload: u8,
 }
 
 /// The first pass: the options' codes and lengths, and the values of those the
@@ -61,10 +61,7 @@ fn scan(p: Payload<'_>) -> Result<Scan, Stop> {
                 let len = usize::from(p.u8(at + 1)?);
                 match code {
                     53 if s.kind.is_none() => s.kind = Some(p.u8(at + 2)?),
-                    52 => {
-                        p.u8(at + 2)?;
-                        s.overload = true;
-                    }
+                    52 => s.overload = p.u8(at + 2)?,
                     60 => {
                         p.get(at + 2, len)?;
                     }
@@ -358,24 +355,18 @@ fn fields(p: Payload<'_>, s: &Scan, n: &mut Node) -> Result<(), Stop> {
             );
         }
     }
-    if s.overload {
-        // The name fields may hold options (RFC 2132 §9.3), shown inside option 52's
-        // item: not dissected here, nor the options from there on.
-        p.need(OPTIONS)?;
-        return Ok(());
+    // The name fields may hold options (RFC 2132 §9.3), shown inside option 52's item.
+    for (bit, what, note, field, label, from, len) in NAME_AREAS {
+        let b = p.get(from, len)?;
+        if s.overload & bit != 0 {
+            let msg = format!("{what} option overloaded by DHCP");
+            let mut t = Node::text(msg.clone(), at + from, len);
+            t.push(expert(note, &msg, Severity::Note, Group::Protocol));
+            n.push(t);
+        } else {
+            n.push(name_field(field, label, b, at + from));
+        }
     }
-    n.push(name_field(
-        "dhcp.server",
-        "Server host name",
-        p.get(44, 64)?,
-        at + 44,
-    ));
-    n.push(name_field(
-        "dhcp.file",
-        "Boot file name",
-        p.get(108, 128)?,
-        at + 108,
-    ));
     if s.kind.is_none() {
         n.push(Node::field("dhcp.bootp", "Frame is BOOTP: True", "1", at, 0).hide());
     }
@@ -395,6 +386,39 @@ fn fields(p: Payload<'_>, s: &Scan, n: &mut Node) -> Result<(), Stop> {
     );
     options(p, n)
 }
+
+/// The fixed header's name fields, which option 52 may give to options: (its bit, the
+/// text and field of packet-dhcp.c's note when it does, the field and label of the name
+/// when not, offset, length).
+type NameArea = (
+    u8,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    usize,
+    usize,
+);
+const NAME_AREAS: [NameArea; 2] = [
+    (
+        2,
+        "Server name",
+        "dhcp.server_name_overloaded_by_dhcp",
+        "dhcp.server",
+        "Server host name",
+        44,
+        64,
+    ),
+    (
+        1,
+        "Boot file name",
+        "dhcp.boot_filename_overloaded_by_dhcp",
+        "dhcp.file",
+        "Boot file name",
+        108,
+        128,
+    ),
+];
 
 /// Options RFC 2132 gives one kind of value, decoded as packet-dhcp.c shows them:
 /// (code, kind, field, label).
@@ -943,17 +967,50 @@ const OPTION_NAMES: [&str; 256] = [
 /// The options (RFC 2132 §2), from the cookie to the End option and the padding after
 /// it.
 fn options(p: Payload<'_>, n: &mut Node) -> Result<(), Stop> {
+    let (at, end) = option_list(p, n, OPTIONS, p.reported)?;
+    if !end {
+        n.push(expert(
+            "dhcp.end_option_missing",
+            "End option missing",
+            Severity::Error,
+            Group::Protocol,
+        ));
+    }
+    if end && at < p.reported {
+        let pad = p.get(at, p.reported - at)?;
+        n.push(
+            Node::field(
+                "dhcp.option.padding",
+                format!("Padding: {}", plain_hex(pad)),
+                colon_hex(pad),
+                p.at + at,
+                pad.len(),
+            )
+            .hex(pad),
+        );
+    }
+    Ok(())
+}
+
+/// The options from `from` to `to` (the vendor area, or a name field option 52 gives
+/// them), into `n`: where they stopped, and whether at an End option.
+fn option_list(
+    p: Payload<'_>,
+    n: &mut Node,
+    from: usize,
+    to: usize,
+) -> Result<(usize, bool), Stop> {
     let base = p.at;
-    let mut at = OPTIONS;
+    let mut at = from;
     let mut end = false;
-    while at < p.reported && !end {
+    while at < to && !end {
         let code = p.u8(at)?;
         match code {
             0 => {
                 // A run of Pad options is one item.
                 let run = p.b[at..]
                     .iter()
-                    .take(p.reported - at)
+                    .take(to - at)
                     .take_while(|&&c| c == 0)
                     .count();
                 let pad = &p.b[at..at + run];
@@ -1045,30 +1102,40 @@ fn options(p: Payload<'_>, n: &mut Node) -> Result<(), Stop> {
                     return Err(Stop::Malformed);
                 }
                 decode(code, v, base + at + 2, t);
+                if code == 52 && from == OPTIONS {
+                    overloaded(p, v, t)?;
+                }
                 at += 2 + len;
             }
         }
     }
-    if !end {
-        n.push(expert(
-            "dhcp.end_option_missing",
-            "End option missing",
-            Severity::Error,
-            Group::Protocol,
-        ));
-    }
-    if end && at < p.reported {
-        let pad = p.get(at, p.reported - at)?;
-        n.push(
-            Node::field(
-                "dhcp.option.padding",
-                format!("Padding: {}", plain_hex(pad)),
-                colon_hex(pad),
-                base + at,
-                pad.len(),
-            )
-            .hex(pad),
-        );
+    Ok((at, end))
+}
+
+/// Option 52 of the vendor area: the options of the name fields it names, each field's
+/// in a tree of its own, with an error where no End option closes them.
+fn overloaded(p: Payload<'_>, v: &[u8], t: &mut Node) -> Result<(), Stop> {
+    let Some(&bits) = v.first() else {
+        return Ok(());
+    };
+    for (bit, title, short, from, len) in [
+        (2, "Server host name", "sname", 44, 64),
+        (1, "Boot file name", "file", 108, 128),
+    ] {
+        if bits & bit == 0 {
+            continue;
+        }
+        let mut o = Node::text(format!("{title} option overload"), p.at + from, len);
+        let (_, end) = option_list(p, &mut o, from, from + len)?;
+        if !end {
+            o.push(expert(
+                format!("dhcp.option.option_overload.{short}_end_missing"),
+                &format!("{short} overload end option missing"),
+                Severity::Error,
+                Group::Protocol,
+            ));
+        }
+        t.push(o);
     }
     Ok(())
 }
@@ -1082,6 +1149,24 @@ fn decode(code: u8, v: &[u8], pos: usize, t: &mut Node) {
                 t.push(uint_named(
                     "dhcp.option.dhcp",
                     "DHCP",
+                    name,
+                    k.into(),
+                    pos,
+                    &v[..1],
+                ));
+            }
+        }
+        52 => {
+            if let Some(&k) = v.first() {
+                let name = match k {
+                    1 => "Boot file name holds options",
+                    2 => "Server host name holds options",
+                    3 => "Boot file and server host names hold options",
+                    _ => "Unknown",
+                };
+                t.push(uint_named(
+                    "dhcp.option.option_overload",
+                    "Option Overload",
                     name,
                     k.into(),
                     pos,
