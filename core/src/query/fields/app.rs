@@ -531,6 +531,46 @@ impl TransactionFields {
 
 /// The fields of each protocol these values cover (with `tls.handshake.extensions_server_name`;
 /// [`TransactionFields::covers`] says the same, fast).
+/// Whether conversation `flow` of `capture` is HTTP with a segment TCP never saw
+/// (`tcp.analysis.lost_segment`): packet-tcp.c hands the segments after such a hole to
+/// packet-http.c as they are, not reassembled, and those that start no message it shows
+/// as "Continuation" (an `http` layer with no request or response). The index knows
+/// which conversations may hold one; which of their segments do is the detail's
+/// replay (`detail::app::http::continuation`), so a filter on `http` reads only these
+/// conversations' packets.
+pub(crate) fn http_may_continue(capture: &Capture, flow: u32) -> bool {
+    use crate::capture::tcp::Kind;
+    capture.app_protos.get(flow as usize).copied().flatten() == Some(AppProto::Http)
+        && capture
+            .tcp
+            .get(flow as usize)
+            .is_some_and(|t| t.counts.get(Kind::LostSegment) > 0)
+}
+
+/// The first segment after a hole (`tcp.analysis.lost_segment`) of each way of the HTTP
+/// conversations of `capture` ([`http_may_continue`]), by conversation and whether it
+/// went from B to A. A filter on `http` asks the detail about the segments from there
+/// on: before it TCP reassembled every byte, and the ingest's transactions say where the
+/// messages are (a Continuation there is of bytes after a message, which the index
+/// does not tell: not asked about).
+pub(crate) fn http_holes(capture: &Capture) -> std::collections::HashMap<(u32, bool), u64> {
+    use crate::capture::tcp::Kind;
+    let mut first = std::collections::HashMap::new();
+    for &(p, f) in &capture.tcp_flags {
+        if !f.contains(Kind::LostSegment) {
+            continue;
+        }
+        let Some(row) = capture.packets.get(p as usize) else {
+            continue;
+        };
+        if http_may_continue(capture, row.flow) {
+            let way = row.flags & crate::capture::packet::PacketRow::FLAG_B_TO_A != 0;
+            first.entry((row.flow, way)).or_insert(p);
+        }
+    }
+    first
+}
+
 const HTTP: &[Fid] = &[
     Fid::Http,
     Fid::HttpRequest,

@@ -33,6 +33,7 @@ pub mod tcpapps;
 pub(crate) mod udp;
 pub mod value;
 
+pub(crate) use app::{http_holes, http_may_continue};
 pub use app::{AppValue, TransactionFields};
 use headers::{dissect, TcpFlow};
 pub use index::firsts_each_way;
@@ -95,7 +96,7 @@ impl PacketSource for MemorySource<'_> {
 }
 
 /// How many kinds of packet [`FieldCtx::index_kind`] tells apart.
-pub const INDEX_KINDS: usize = 256;
+pub const INDEX_KINDS: usize = 512;
 
 /// Values that fields of application protocols put out for one packet.
 pub struct ValueSink<'a> {
@@ -162,7 +163,10 @@ pub trait FieldProvider {
 /// detail ([`reads_whole_detail`]), or for `frame.protocols`, which names the protocols
 /// above the transport as the detail does, the protocols its detail names.
 pub fn reads_detail(capture: &Capture, fields: &[Fid]) -> bool {
-    fields.contains(&Fid::FrameProtocols) || reads_whole_detail(capture, fields)
+    fields.contains(&Fid::FrameProtocols)
+        || reads_whole_detail(capture, fields)
+        || (fields.contains(&Fid::Http)
+            && (0..capture.conversations.len() as u32).any(|c| http_may_continue(capture, c)))
 }
 
 /// Whether reading `fields` in `capture` builds the whole detail of some packets: for
@@ -257,6 +261,9 @@ pub struct FieldCtx<'c> {
     framed: HashMap<u32, FramedConv>,
     /// Reads the fields of [`Status::Detail`], once plugged in.
     detail: Option<Box<dyn DetailReader + 'c>>,
+    /// The first segment after a hole of each way of the HTTP conversations that have
+    /// one ([`http_holes`]), found on first use.
+    http_holes: Option<HashMap<(u32, bool), u64>>,
     /// Values [`FieldCtx::detail_values`] asks [`FieldCtx::exists`] with.
     scratch_values: Vec<Value>,
 }
@@ -340,6 +347,7 @@ impl<'c> FieldCtx<'c> {
             ssh: HashMap::new(),
             framed: HashMap::new(),
             detail: None,
+            http_holes: None,
             scratch_values: Vec::new(),
         }
     }
@@ -544,9 +552,12 @@ impl<'c> FieldCtx<'c> {
             | TcpAnalysisBytesInFlight
             | WlProcessPid
             | WlProcessName => true,
-            // HTTP's fields under SSDP are read from the datagram (its detail).
+            // HTTP's fields under SSDP are read from the datagram (its detail), and `http`
+            // in an HTTP conversation with a hole from the segment's (a Continuation).
             f if TransactionFields::covers(f) => {
-                !(registry::under_ssdp(f) && flow.is_some_and(|(c, _)| named_ports(c)))
+                let ssdp = registry::under_ssdp(f) && flow.is_some_and(|(c, _)| named_ports(c));
+                let continuation = f == Http && self.http_may_continue();
+                !(ssdp || continuation)
             }
             f if is_analysis(f) => true,
             f if is_tcp_header_field(f) => self.row.tcp != TcpHeader::Unknown,
@@ -600,12 +611,15 @@ impl<'c> FieldCtx<'c> {
         let unclaimed = conv.is_some_and(unclaimed_ports);
         // A conversation's way with one head ([`Capture::heads`]).
         let head = Self::head_of(capture, row).is_some();
+        // An HTTP conversation with a hole, whose segments may be Continuations.
+        let gaps = row.flow != NO_FLOW && http_may_continue(capture, row.flow);
         flow | tunneled << 1
             | tcp << 2
             | eth << 4
             | usize::from(named) << 5
             | usize::from(unclaimed) << 6
             | usize::from(head) << 7
+            | usize::from(gaps) << 8
     }
 
     /// Whether the current packet (its bytes loaded) has protocol `name` of those tshark
@@ -688,6 +702,26 @@ impl<'c> FieldCtx<'c> {
         self.row.flags & PacketRow::FLAG_TUNNELED != 0
     }
 
+    /// Whether the current packet is of an HTTP conversation with a hole
+    /// ([`http_may_continue`]).
+    fn http_may_continue(&self) -> bool {
+        self.row.flow != NO_FLOW && http_may_continue(self.capture, self.row.flow)
+    }
+
+    /// Whether the current packet went, in an HTTP conversation, at or after the first
+    /// hole of its way ([`http_holes`]).
+    fn after_http_hole(&mut self) -> bool {
+        if !self.http_may_continue() {
+            return false;
+        }
+        let capture = self.capture;
+        let holes = self.http_holes.get_or_insert_with(|| http_holes(capture));
+        let way = self.row.flags & PacketRow::FLAG_B_TO_A != 0;
+        holes
+            .get(&(self.row.flow, way))
+            .is_some_and(|&first| self.index as u64 >= first)
+    }
+
     fn flow(&self) -> Option<(&'c crate::capture::flow::Conversation, usize)> {
         if self.row.flow == NO_FLOW {
             return None;
@@ -766,6 +800,7 @@ impl<'c> FieldCtx<'c> {
             return;
         }
         if TransactionFields::covers(field) {
+            let before = out.len();
             if !self.app.has(field) {
                 // This field and the others announced, in one pass.
                 if !self.app_wanted.contains(&field) {
@@ -785,6 +820,17 @@ impl<'c> FieldCtx<'c> {
             // detail's.
             if registry::under_ssdp(field) {
                 self.detail_values(field, layer, &[Fid::Ssdp], src, out);
+            }
+            // A segment of an HTTP conversation with a hole: its detail says whether
+            // packet-http.c shows it as a Continuation, when no message ends in it and
+            // it came after the hole. Every segment of the conversation is dissected, so
+            // that the detail's replay is fed each while the scan holds its bytes.
+            if field == Fid::Http && self.http_may_continue() {
+                let shown = out.len();
+                self.detail_values(field, layer, &[], src, out);
+                if shown > before || !self.after_http_hole() {
+                    out.truncate(shown);
+                }
             }
             return;
         }

@@ -839,6 +839,7 @@ registry! {
     D_gre_key = "gre.key", Uint32, Hex, Detail, Wireshark, "Key";
     D_gre_proto = "gre.proto", Uint16, Hex, Detail, Wireshark, "Protocol Type";
     D_gre_sequence_number = "gre.sequence_number", Uint32, Dec, Detail, Wireshark, "Sequence Number";
+    D_http_bad_header_name = "http.bad_header_name", None, None, Detail, Wireshark, "Illegal characters found in header name";
     D_http_chat = "http.chat", None, None, Detail, Wireshark, "Formatted text";
     D_http_content_length_header = "http.content_length_header", String, None, Detail, Wireshark, "Content-Length";
     D_http_cookie_pair = "http.cookie_pair", String, None, Detail, Wireshark, "Cookie pair";

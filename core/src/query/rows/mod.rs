@@ -428,21 +428,6 @@ impl<'c> Rows<'c> {
             .or_insert_with(|| Spans::of(c, apps.transactions(p.flow)))
     }
 
-    /// Whether an HTTP message began before packet `index` in its conversation, either
-    /// way: packet-http.c calls bytes that start no request or response `Continuation`
-    /// only then (`have_seen_http`, set once a message's head was dissected); before,
-    /// it takes them for no HTTP and the segment shows its TCP line. The ingest reports
-    /// a request or response only once its head ended, so its transactions' first
-    /// packets say it, whatever order the rows are asked in. (A head that ends in a
-    /// later segment than it starts counts from its first: a segment the other way in
-    /// between is taken as after it.)
-    fn http_seen(&mut self, index: usize) -> bool {
-        self.spans(index)
-            .0
-            .first()
-            .is_some_and(|&(first, _)| first < index as u64)
-    }
-
     /// The first packet each way of packet `index`'s TCP conversation.
     fn tcp_firsts(&mut self, index: usize) -> Vec<usize> {
         let c = self.capture;
@@ -807,12 +792,11 @@ impl<'c> Rows<'c> {
             _ => None,
         };
         // HTTP bytes that start no message, before any message of the conversation: the
-        // segment keeps its TCP line (see `http_seen`).
-        let unseen = |rows: &mut Self| proto == AppProto::Http && !rows.http_seen(index);
+        // segment keeps its TCP line ([`Apps::http_seen`]).
         let continues = pdus
             .first()
             .is_some_and(|f| f.proto() == AppProto::Http && !app::starts_message(f.bytes()));
-        if tcp.is_some() && continues && unseen(self) {
+        if tcp.is_some() && continues && !self.apps.http_seen(capture, index) {
             return;
         }
         if let Some((mut protocol, info)) = app::complete(&pdus, port) {
@@ -847,8 +831,13 @@ impl<'c> Rows<'c> {
             row.info = tcp_line + " [TCP segment of a reassembled PDU]";
             return;
         }
-        // Payload that starts no PDU: the dissector shows it as a continuation.
-        if payload > 0 && !out_of_order && !unseen(self) {
+        // Payload that starts no PDU: the dissector shows it as a continuation (HTTP's
+        // by the rule the detail and the `http` filter share).
+        let continues = match proto {
+            AppProto::Http => self.apps.http_continuation(capture, index, s, &pdus),
+            _ => payload > 0 && !out_of_order,
+        };
+        if continues {
             if let Some((protocol, info)) = app::continuation(proto) {
                 row.protocol = protocol.into();
                 row.info = analysis + info;

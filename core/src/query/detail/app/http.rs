@@ -1,6 +1,7 @@
 //! HTTP/1.x messages (RFC 9112): the start line, the header lines with the fields
 //! Wireshark names, and where the body is.
 
+pub(crate) mod continuation;
 pub(crate) mod links;
 
 use crate::capture::tcp::Severity;
@@ -147,9 +148,61 @@ fn header_field(name: &str) -> Option<&'static str> {
     })
 }
 
+/// The item of a header line Wireshark names (`f`, of [`header_field`]): the line
+/// `b[pos..e]`, its end of line up to `next`, its value from `pos + vstart`, and the
+/// items packet-http.c adds under some (the content length, cookie pairs).
+pub(super) fn known_header(
+    f: &'static str,
+    b: &[u8],
+    at: usize,
+    line: (usize, usize, usize),
+    vstart: usize,
+) -> Node {
+    let (pos, e, next) = line;
+    let whole = &b[pos..next];
+    let value = &b[pos + vstart..e];
+    let vs = String::from_utf8_lossy(value).into_owned();
+    let mut hn = Node::field(f, escape(whole), vs.clone(), at + pos, whole.len()).hex(whole);
+    if f == "http.content_length_header" {
+        if let Ok(cl) = vs.parse::<u64>() {
+            hn.push(
+                Node::field(
+                    "http.content_length",
+                    format!("Content length: {cl}"),
+                    cl.to_string(),
+                    at + pos,
+                    whole.len(),
+                )
+                .hex(whole)
+                .gen(),
+            );
+        }
+    }
+    if f == "http.cookie" {
+        let mut p = vstart;
+        for pair in value.split(|&c| c == b';') {
+            let lead = pair.iter().take_while(|c| **c == b' ').count();
+            let pr = &pair[lead..];
+            let s = String::from_utf8_lossy(pr).into_owned();
+            hn.push(
+                sfield(
+                    "http.cookie_pair",
+                    "Cookie pair",
+                    s,
+                    at + pos + p + lead,
+                    pr.len(),
+                )
+                .hex(pr),
+            );
+            p += pair.len() + 1;
+        }
+    }
+    hn
+}
+
 /// A string as tshark's PDML `show` has it: white space (a CR LF pair counting as one)
 /// as single spaces.
-fn wsp(b: &[u8]) -> String {
+pub(super) fn wsp(b: &[u8]) -> String {
     let s = String::from_utf8_lossy(b).replace("\r\n", " ");
     s.chars()
         .map(|c| {
@@ -389,42 +442,7 @@ pub(crate) fn dissect(b: &[u8], at: usize, to_server: bool) -> Vec<Node> {
                 if f == "http.host" {
                     host = Some(vs.clone());
                 }
-                let mut hn = Node::field(f, shown, vs.clone(), at + pos, whole.len()).hex(whole);
-                if f == "http.content_length_header" {
-                    if let Ok(cl) = vs.parse::<u64>() {
-                        hn.push(
-                            Node::field(
-                                "http.content_length",
-                                format!("Content length: {cl}"),
-                                cl.to_string(),
-                                at + pos,
-                                whole.len(),
-                            )
-                            .hex(whole)
-                            .gen(),
-                        );
-                    }
-                }
-                if f == "http.cookie" {
-                    let mut p = vstart;
-                    for pair in value.split(|&c| c == b';') {
-                        let lead = pair.iter().take_while(|c| **c == b' ').count();
-                        let pr = &pair[lead..];
-                        let s = String::from_utf8_lossy(pr).into_owned();
-                        hn.push(
-                            sfield(
-                                "http.cookie_pair",
-                                "Cookie pair",
-                                s,
-                                at + pos + p + lead,
-                                pr.len(),
-                            )
-                            .hex(pr),
-                        );
-                        p += pair.len() + 1;
-                    }
-                }
-                n.push(hn);
+                n.push(known_header(f, b, at, (pos, e, e + 2), vstart));
                 n.push(line_node.hide());
             }
             None => {

@@ -372,6 +372,14 @@ impl Apps {
         let payload_end = payload.map(|p| (p.offset + p.len) as usize);
         // Where the segment's payload starts (the TLS dissector's data begins there).
         let payload_start = payload.map_or(0, |p| p.offset as usize);
+        if self.http_continuation(capture, index, summary, &pdus) {
+            let b = bytes
+                .get(payload_start..payload_end.unwrap_or(0))
+                .unwrap_or(&[]);
+            d.layers.push(http::continuation::layer(b, payload_start));
+            protocols.extend(["http", "data"]);
+            return;
+        }
         let first = d.layers.len();
         let partial = self
             .flows
