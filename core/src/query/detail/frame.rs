@@ -26,7 +26,8 @@ pub struct FrameInfo {
 }
 
 /// The layers below the application's whose fields are all in their own layer's node
-/// (or in an ICMP error's quote, which is always built).
+/// (or in an ICMP error's quote, which is always built), but for Ethernet's trailer
+/// fields, which packet-sll.c shows under a cooked capture's layer.
 const PRUNED: [Proto; 5] = [Proto::Eth, Proto::Ip, Proto::Ipv6, Proto::Tcp, Proto::Udp];
 
 /// The layers a detail built for the values of some fields of [`PRUNED`]'s protocols
@@ -110,6 +111,7 @@ impl Only {
 
     /// Whether a layer of `p` (not quoted by an ICMP error) is built.
     pub(super) fn builds(self, p: Proto) -> bool {
+        let p = if p == Proto::Sll { Proto::Eth } else { p };
         matches!(p, Proto::Icmp | Proto::Icmpv6)
             || PRUNED
                 .iter()
