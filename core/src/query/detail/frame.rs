@@ -19,6 +19,10 @@ pub struct FrameInfo {
     /// detail of every packet with a payload, and the lower layers' tree is most of the
     /// cost).
     pub protocols_only: bool,
+    /// Builds what expert items need: the frame's layer (which has none) holds only
+    /// `frame.protocols`, and the links between an HTTP request and its response are not
+    /// shown (a scan for the items builds the detail of every packet).
+    pub experts_only: bool,
 }
 
 /// Wireshark's encapsulation (`WTAP_ENCAP_*`) of a link type: number and name.
@@ -88,7 +92,7 @@ pub fn detail_reusing(
         }],
         layers: Vec::with_capacity(8),
     };
-    let mut frame = if info.protocols_only {
+    let mut frame = if info.protocols_only || info.experts_only {
         Node::proto("frame", "", 0, bytes.len())
     } else {
         let prev_ts = index
@@ -107,7 +111,7 @@ pub fn detail_reusing(
     }
     let before = protocols.len();
     apps.packet(ctx, src, index, &bytes, &summary, &mut d, &mut protocols);
-    if !info.protocols_only {
+    if !info.protocols_only && !info.experts_only {
         let shared = std::rc::Rc::clone(apps.index(capture));
         super::app::http::links::show(&shared, capture, index, &mut d.layers);
     }
