@@ -318,16 +318,30 @@ pub enum TableId {
     Endpoints(Layer),
     /// TCP sessions, as bcc's tcplife shows them (`wirelens sessions`).
     Sessions,
-    /// Expert items grouped by severity and summary, with counts.
+    /// Expert items as `tshark -z expert` groups them: a line per severity, group,
+    /// protocol and summary, with counts.
     ExpertGroups,
-    /// Expert items one by one; only those of this field (`tcp.analysis.retransmission`)
+    /// Expert items one by one; only those of this line of [`TableId::ExpertGroups`]
     /// when given.
-    ExpertItems(Option<String>),
+    ExpertItems(Option<ExpertLine>),
     /// The protocol hierarchy (`tshark -z io,phs`), one row per node, depth first.
     Hierarchy,
     /// A protocol's table (`wirelens http|memcache|mysql|redis|dns|tls --json`): the
     /// protocol (`memcache`) and the table (`hot_keys`).
     App(String, String),
+}
+
+/// One line of the expert items' groups: the cells that name it, as the table shows them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ExpertLine {
+    /// `Error`, `Warning`, `Note` or `Chat`.
+    pub severity: String,
+    /// Wireshark's group (`Sequence`).
+    pub group: String,
+    /// The protocol, as tshark names it (`TCP`).
+    pub protocol: String,
+    /// The items' text.
+    pub summary: String,
 }
 
 /// A table's sort: a column (index into its columns) and the direction.

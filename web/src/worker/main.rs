@@ -10,6 +10,7 @@ mod charts;
 mod columns;
 mod cuts;
 mod detail;
+mod expert;
 mod export;
 mod files;
 mod filtering;

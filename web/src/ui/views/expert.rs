@@ -2,17 +2,21 @@ use crate::ui::format;
 use crate::ui::state::{use_state, Scope};
 use crate::ui::tables::DataTable;
 use leptos::prelude::*;
-use wirelens_web::protocol::{Answer, Query, TableId, TableRow};
+use wirelens_web::protocol::{Answer, ExpertLine, Query, TableId, TableRow};
 
 /// Severities, worst first, as Wireshark's Expert Info names them.
 const SEVERITIES: [&str; 4] = ["Error", "Warning", "Note", "Chat"];
 
-/// Expert info: counts per severity, the items grouped by summary (a group's filter
-/// shows its packets), and the items of the selected group one by one.
+/// Expert info, as Wireshark's Expert Information dialog and `tshark -z expert`: counts
+/// per severity, the items grouped by severity, group, protocol and summary (a line's
+/// filter, where its expert field is one, shows its packets), and the items of the
+/// selected line one by one, each going to its packet. The worker reads every packet's
+/// detail for them once per capture; the tables wait for that scan. Texts (an HTTP
+/// request line) are rendered as text.
 #[component]
 pub fn ExpertInfo() -> impl IntoView {
     let state = use_state();
-    let field = RwSignal::new(None::<String>);
+    let line = RwSignal::new(None::<ExpertLine>);
     let counts = RwSignal::new(None::<[u64; 4]>);
     Effect::new(move |_| {
         state.view.track();
@@ -58,8 +62,17 @@ pub fn ExpertInfo() -> impl IntoView {
                 .collect_view()
         })
     };
-    let items = Signal::derive(move || TableId::ExpertItems(field.get()));
-    let on_group = Callback::new(move |row: TableRow| field.set(row.filter));
+    let items = Signal::derive(move || TableId::ExpertItems(line.get()));
+    // The groups' columns: severity, summary, group, protocol, count (worker/tables.rs).
+    let on_group = Callback::new(move |row: TableRow| {
+        let cell = |i: usize| row.cells.get(i).cloned().unwrap_or_default();
+        line.set(Some(ExpertLine {
+            severity: cell(0),
+            summary: cell(1),
+            group: cell(2),
+            protocol: cell(3),
+        }));
+    });
     view! {
         <div class="expert">
             <div class="chips" id="expert-counts">{chips}</div>
@@ -68,8 +81,8 @@ pub fn ExpertInfo() -> impl IntoView {
             </div>
             <div class="expert-items">
                 <p class="muted sub-head">
-                    {move || match field.get() {
-                        Some(f) => format!("Items of {f}"),
+                    {move || match line.get() {
+                        Some(l) => format!("Items of {}/{}: {}", l.protocol, l.group, l.summary),
                         None => "Every item (select a group above for its items)".to_owned(),
                     }}
                 </p>
