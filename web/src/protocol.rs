@@ -82,6 +82,9 @@ pub enum Query {
         /// Number of rows.
         count: u32,
     },
+    /// How far the worker's read of every packet's expert items is, and the TCP
+    /// analysis items' counts the index knows at once ([`ExpertProgress`]).
+    ExpertProgress,
     /// Whether a display filter compiles (nothing is applied).
     Check {
         /// The filter.
@@ -382,8 +385,24 @@ pub enum Answer {
     Latency(Vec<LatencyHistogram>),
     /// The lake's files of the capture, to write.
     Lake(LakeParts),
+    /// How far the expert items are read.
+    ExpertProgress(ExpertProgress),
     /// The question could not be answered.
     Error(String),
+}
+
+/// How far the worker has read the packets for their expert items, and what is known
+/// before: the TCP analysis items the ingest found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpertProgress {
+    /// Packets read so far.
+    pub read: u64,
+    /// Packets to read.
+    pub total: u64,
+    /// Every packet is read: the Expert view's tables are ready.
+    pub done: bool,
+    /// The TCP analysis items per severity, worst first (error, warning, note, chat).
+    pub tcp: [u64; 4],
 }
 
 /// A column of a table.

@@ -7,9 +7,10 @@
 use crate::session::Session;
 use std::cell::RefCell;
 use std::rc::Rc;
-use wirelens_core::query::expert::{Item, Items};
+use wirelens_core::query::expert::{expert_items, Item, Items};
 use wirelens_core::query::filter::Filter;
 use wirelens_core::query::scan::{Scan, ScanOptions};
+use wirelens_web::protocol::ExpertProgress;
 
 /// The items of the capture of a generation, or the scan that reads them.
 enum State {
@@ -24,6 +25,29 @@ enum State {
 
 thread_local! {
     static ITEMS: RefCell<Option<State>> = const { RefCell::new(None) };
+    /// Packets the scan of a generation has read.
+    static READ: std::cell::Cell<(u32, u64)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+/// How far the items of the open capture are read, and its TCP analysis items' counts.
+pub(crate) fn progress(s: &Session) -> ExpertProgress {
+    let total = s.capture.packets.len() as u64;
+    let done = ITEMS.with_borrow(|st| matches!(st, Some(State::Read(g, _)) if *g == s.generation));
+    let read = match READ.get() {
+        _ if done => total,
+        (g, n) if g == s.generation => n,
+        _ => 0,
+    };
+    let mut tcp = [0u64; 4];
+    for item in expert_items(&s.capture) {
+        tcp[3 - item.severity() as usize] += 1;
+    }
+    ExpertProgress {
+        read,
+        total,
+        done,
+        tcp,
+    }
 }
 
 /// The expert items of the open capture, in frame order.
@@ -92,9 +116,11 @@ async fn scan(s: &Session) -> Result<Rc<Vec<Item>>, String> {
     }
     let mut reader = Items::new(&s.capture, index);
     let mut out = Vec::new();
+    let generation = s.generation;
     crate::filtering::drive(s, &mut scan, |scan, i| {
         let (ctx, src) = scan.packet();
         reader.packet(ctx, i, src, &mut out);
+        READ.set((generation, i as u64 + 1));
     })
     .await?;
     Ok(Rc::new(out))
