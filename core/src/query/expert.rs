@@ -364,4 +364,55 @@ mod test {
         assert_eq!(item.message(), "Duplicate ACK (#2)");
         assert!(std::mem::size_of::<TcpFlags>() <= 16);
     }
+
+    /// Every packet's items, grouped and printed, are what tshark 4.0.17 prints
+    /// (`tshark -n -r three_http_streams.pcap -q -z expert`), long summary cut and all.
+    #[test]
+    fn items_of_a_capture_print_as_tshark_prints_them() {
+        use crate::query::fields::{FieldCtx, MemorySource};
+        let bytes = include_bytes!("../../../tests/data/three_http_streams.pcap");
+        let capture = crate::ingest::ingest_bytes("three_http_streams.pcap", bytes);
+        let mut src = MemorySource {
+            files: vec![&bytes[..]],
+        };
+        let mut ctx = FieldCtx::new(&capture);
+        let mut reader = Items::new(&capture, None);
+        let mut items = Vec::new();
+        for i in 0..capture.packets.len() {
+            reader.packet(&mut ctx, i, &mut src, &mut items);
+        }
+        let mut out = String::new();
+        write_tshark(&mut out, &tally(&items));
+        assert_eq!(out, TSHARK);
+        let first = &items[0];
+        assert_eq!(
+            (
+                first.frame,
+                first.protocol,
+                first.group,
+                first.field.as_str()
+            ),
+            (1, "TCP", "Sequence", "tcp.connection.syn")
+        );
+    }
+
+    const TSHARK: &str = r#"
+Notes (6)
+=============
+   Frequency      Group           Protocol  Summary
+           3   Sequence                TCP  This frame initiates the connection closing
+           3   Sequence                TCP  This frame undergoes the connection closing
+
+Chats (18)
+=============
+   Frequency      Group           Protocol  Summary
+           3   Sequence                TCP  Connection establish request (SYN): server port 80
+           3   Sequence                TCP  Connection establish acknowledge (SYN+ACK): server port 80
+           1   Sequence               HTTP  GET /serv?s=19190039&t=1361916157&f=us-p9h3 HTTP/1.1\r\n
+           1   Sequence               HTTP  GET / HTTP/1.1\r\n
+           1   Sequence               HTTP  GET /b?P=RD58jzc2LjH239XVUS0w1RrNNTAuN1EtMP3__70k&T=180rioivq%2fX%3d1361916157%2fE%3d76001284%2fR%3dnetwork%2fK%3d5%2fV%3d8.1%2fW%3d0%2fY%3dyahoo%2fF%3d1294295835%2fH%3dYWRjdmVyPSI2LjQuNCIgc2VydmVJZD0iUkQ1OGp6YzJMakgyMzlYVlVTMHcxUnJOTlRBdU
+           2   Sequence               HTTP  HTTP/1.1 200 OK\r\n
+           6   Sequence                TCP  Connection finish (FIN)
+           1   Sequence               HTTP  HTTP/1.0 200 OK\r\n
+"#;
 }
