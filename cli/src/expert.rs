@@ -1,11 +1,12 @@
-//! `wirelens expert`: the TCP analysis items of a capture, one per line, then a count per
-//! kind, like Wireshark's Expert Info dialog (`tshark -q -z expert`), and with
+//! `wirelens expert`: every expert item of a capture, one per line, then the items
+//! grouped as Wireshark's Expert Info dialog and `tshark -q -z expert` group them (a
+//! section a severity with its count, a line per group, protocol and summary), and with
 //! `--conversations` how each TCP conversation went: handshake, initial RTT, the mean ACK
 //! RTT of the data each side sent (RTT_A_MS: A's data, acknowledged by B), the end.
 
-use crate::input::{read_captures, report_errors};
+use crate::apps::printable;
+use crate::input::{report_errors, Inputs};
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::net::IpAddr;
 use std::process::ExitCode;
@@ -14,8 +15,10 @@ use wirelens_core::capture::tcp::{
     Handshake, Kind, KindCounts, RttStats, Severity, Side, TcpConversation, TcpEnd,
 };
 use wirelens_core::capture::Capture;
-use wirelens_core::ingest::Stages;
-use wirelens_core::query::expert::{expert_items, ExpertItem};
+use wirelens_core::ingest::driver::Options;
+use wirelens_core::query::expert::{self, Items, Section};
+use wirelens_core::query::filter::Filter;
+use wirelens_core::query::scan::{Scan, ScanOptions};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -25,7 +28,7 @@ pub struct Args {
     /// Only items of this severity or worse.
     #[arg(short = 's', long, value_parser = ["chat", "note", "warning", "error"])]
     severity: Option<String>,
-    /// Only the count per kind, not every item.
+    /// Only the grouped counts (as `tshark -q -z expert`), not every item.
     #[arg(short = 'q', long)]
     summary: bool,
     /// Also list each TCP conversation: handshake, initial RTT, how it ended, counts.
@@ -40,7 +43,9 @@ pub struct Args {
 #[derive(Serialize)]
 struct Item {
     frame: u64,
-    stream: u32,
+    /// `tcp.stream` or `udp.stream` of the frame.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stream: Option<u32>,
     severity: Severity,
     group: &'static str,
     protocol: &'static str,
@@ -52,30 +57,40 @@ struct Item {
     duplicate_ack_frame: Option<u64>,
 }
 
-impl From<&ExpertItem> for Item {
-    fn from(e: &ExpertItem) -> Self {
+impl Item {
+    fn of(capture: &Capture, e: expert::Item) -> Self {
+        let index = e.frame.saturating_sub(1) as usize;
+        let stream = capture
+            .packets
+            .get(index)
+            .and_then(|p| capture.conversations.get(p.flow as usize))
+            .map(|c| c.stream);
+        // The duplicate ACK's number and the frame it repeats, from the TCP analysis.
+        let dup = (e.field == Kind::DuplicateAck.field())
+            .then(|| capture.tcp_flags_of(index))
+            .flatten()
+            .map(|f| (f.1, f.2));
         Item {
             frame: e.frame,
-            stream: e.stream,
-            severity: e.severity(),
-            group: e.kind.group(),
-            protocol: "TCP",
-            field: e.kind.field(),
-            message: e.message(),
-            duplicate_ack_num: e.dup_ack.map(|d| d.0),
-            duplicate_ack_frame: e.dup_ack.map(|d| d.1),
+            stream,
+            severity: e.severity,
+            group: e.group,
+            protocol: e.protocol,
+            field: e.field,
+            message: e.message,
+            duplicate_ack_num: dup.map(|d| d.0),
+            duplicate_ack_frame: dup.map(|d| d.1),
         }
     }
 }
 
-/// How many items of one kind.
+/// One line of the grouped counts.
 #[derive(Serialize)]
-struct SummaryRow {
+struct SummaryRow<'a> {
     severity: Severity,
     group: &'static str,
     protocol: &'static str,
-    field: String,
-    message: &'static str,
+    message: &'a str,
     count: u64,
 }
 
@@ -121,9 +136,9 @@ fn rtt_row(r: &RttStats) -> Option<RttRow> {
 }
 
 #[derive(Serialize)]
-struct Report {
+struct Report<'a> {
     items: Vec<Item>,
-    summary: Vec<SummaryRow>,
+    summary: Vec<SummaryRow<'a>>,
     conversations: Vec<ConvRow>,
 }
 
@@ -136,28 +151,36 @@ fn min_severity(name: Option<&str>) -> Severity {
     }
 }
 
-fn summary(capture: &Capture, min: Severity) -> Vec<SummaryRow> {
-    let mut counts: BTreeMap<Kind, u64> = BTreeMap::new();
-    for (_, flags) in &capture.tcp_flags {
-        for k in flags.kinds() {
-            *counts.entry(k).or_default() += 1;
-        }
+/// Every expert item of the capture, read from each packet's detail.
+fn items(capture: &Capture, inputs: &Inputs) -> Vec<expert::Item> {
+    let every = Filter::compile("").expect("the empty filter compiles");
+    let options = ScanOptions {
+        bytes: true,
+        limit: None,
+    };
+    let mut scan = Scan::new(capture, &every, &[], options);
+    let mut reader = Items::new(capture, None);
+    let mut out = Vec::new();
+    while let Some(i) = inputs.next_match(&mut scan) {
+        let (ctx, src) = scan.packet();
+        reader.packet(ctx, i, src, &mut out);
     }
-    let mut rows: Vec<SummaryRow> = counts
-        .into_iter()
-        .filter(|(k, _)| k.severity() >= min)
-        .map(|(k, count)| SummaryRow {
-            severity: k.severity(),
-            group: k.group(),
-            protocol: "TCP",
-            field: k.field(),
-            message: k.message(),
-            count,
+    out
+}
+
+fn summary(sections: &[Section]) -> Vec<SummaryRow<'_>> {
+    sections
+        .iter()
+        .flat_map(|s| {
+            s.lines.iter().map(|l| SummaryRow {
+                severity: s.severity,
+                group: l.group,
+                protocol: l.protocol,
+                message: &l.summary,
+                count: l.count,
+            })
         })
-        .collect();
-    // Worst first, as the Expert Info dialog orders its sections; stable within one.
-    rows.sort_by_key(|r| std::cmp::Reverse(r.severity));
-    rows
+        .collect()
 }
 
 fn conversations(capture: &Capture) -> Vec<ConvRow> {
@@ -191,19 +214,32 @@ fn conversations(capture: &Capture) -> Vec<ConvRow> {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    // Expert items are the TCP analysis's; no reassembly or apps.
-    let capture = read_captures(&args.files, Stages::TCP)?;
+    // The items are read from each packet's detail: the packets are read again.
+    let inputs = Inputs::new(&args.files, true)?;
+    let capture = inputs.read(&Options::default())?;
     let min = min_severity(args.severity.as_deref());
-    let mut out = std::io::stdout().lock();
-    let items = || expert_items(&capture).filter(|e| e.severity() >= min);
+    let mut found = items(&capture, &inputs);
+    found.retain(|e| e.severity >= min);
+    // A terminal is sent no control character of a packet's text.
+    for e in &mut found {
+        if let std::borrow::Cow::Owned(m) = printable(&e.message) {
+            e.message = m;
+        }
+    }
+    let sections = expert::tally(&found);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.json {
+        let summary = summary(&sections);
         let report = Report {
             items: if args.summary {
                 Vec::new()
             } else {
-                items().map(|e| Item::from(&e)).collect()
+                found
+                    .iter()
+                    .map(|e| Item::of(&capture, e.clone()))
+                    .collect()
             },
-            summary: summary(&capture, min),
+            summary,
             conversations: conversations(&capture),
         };
         serde_json::to_writer_pretty(&mut out, &report)?;
@@ -212,45 +248,34 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         if !args.summary {
             writeln!(
                 out,
-                "{:>8} {:>6}  {:<8} {:<9} {:<8} SUMMARY",
+                "{:>8} {:>6}  {:<8} {:<10} {:<10} SUMMARY",
                 "FRAME", "STREAM", "SEVERITY", "GROUP", "PROTOCOL"
             )?;
-            for e in items() {
-                let i = Item::from(&e);
+            for e in &found {
+                let i = Item::of(&capture, e.clone());
+                let stream = i.stream.map_or_else(|| "-".to_owned(), |s| s.to_string());
                 writeln!(
                     out,
-                    "{:>8} {:>6}  {:<8} {:<9} {:<8} {}",
+                    "{:>8} {:>6}  {:<8} {:<10} {:<10} {}",
                     i.frame,
-                    i.stream,
+                    stream,
                     i.severity.to_string(),
                     i.group,
                     i.protocol,
                     i.message
                 )?;
             }
-            writeln!(out)?;
         }
-        writeln!(
-            out,
-            "{:<8} {:<9} {:<8} {:>9}  SUMMARY",
-            "SEVERITY", "GROUP", "PROTOCOL", "COUNT"
-        )?;
-        for r in summary(&capture, min) {
-            writeln!(
-                out,
-                "{:<8} {:<9} {:<8} {:>9}  {}",
-                r.severity.to_string(),
-                r.group,
-                r.protocol,
-                r.count,
-                r.message
-            )?;
-        }
+        let mut text = String::new();
+        expert::write_tshark(&mut text, &sections);
+        out.write_all(text.as_bytes())?;
         if args.conversations {
             writeln!(out)?;
             print_conversations(&mut out, &conversations(&capture))?;
         }
     }
+    out.flush()?;
+    drop(out);
     let had_errors = report_errors(&capture);
     Ok(if had_errors {
         ExitCode::from(1)

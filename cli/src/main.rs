@@ -47,7 +47,7 @@ enum Command {
     Http(http::Args),
     /// TLS handshakes (QUIC's too): the server name (SNI), ALPN, versions, what decrypted records carried.
     Tls(tls::Args),
-    /// TCP analysis items (`tcp.analysis.*`) and their counts, like Wireshark's Expert Info.
+    /// Every expert item, grouped by severity as Wireshark's Expert Info (`tshark -z expert`).
     Expert(expert::Args),
     Endpoints(endpoints::Args),
     /// What capinfos tells: format, link types, packets, times, interfaces, drops, errors.

@@ -164,15 +164,33 @@ test('sessions equal `wirelens sessions --json`, the process where the capture n
   }
 });
 
-test('expert info: counts by severity, groups and items equal the CLI; an item goes to its packet', async () => {
+/** tshark's `-q -z expert` lines: [severity, summary, group, protocol, count], in its order. */
+function tsharkExpert(file, options) {
+  const titles = { Errors: 'error', Warns: 'warning', Notes: 'note', Chats: 'chat' };
+  const lines = [];
+  let severity = null;
+  for (const l of tsharkText(['-n', ...options, '-r', file, '-q', '-z', 'expert']).split('\n')) {
+    const section = l.match(/^(\w+) \(\d+\)$/);
+    if (section) {
+      severity = titles[section[1]] ?? null;
+      continue;
+    }
+    const m = l.match(/^ *(\d+) +(\S+) +(\S+) {2}(.*)$/);
+    if (m && severity) lines.push([severity, m[4], m[2], m[3], Number(m[1])]);
+  }
+  return lines;
+}
+
+test('expert info: lines and counts by severity equal tshark -z expert and the CLI; an item goes to its packet', async () => {
   const page = await opened(MEMCACHED);
   await openTab(page, 'expert');
   const cli = cliJson(['expert', MEMCACHED]);
   const groups = await readTable(page, 'expert-groups');
-  assert.deepEqual(
-    groups.map((g) => [g.severity.toLowerCase(), g.summary, Number(g.count), g._filter]),
-    cli.summary.map((s) => [s.severity, s.message, s.count, s.field]),
-  );
+  const lines = groups.map((g) => [g.severity.toLowerCase(), g.summary, g.group, g.protocol, Number(g.count)]);
+  assert.deepEqual(lines, cli.summary.map((s) => [s.severity, s.message, s.group, s.protocol, s.count]));
+  // tests/golden/expert holds this capture with the same options.
+  assert.deepEqual(lines, tsharkExpert(MEMCACHED, ['-d', 'tcp.port==21211,memcache']));
+  assert.ok(lines.some((l) => l[3] === 'TCP' && l[1].startsWith('Connection establish request (SYN)')));
   for (const sev of ['error', 'warning', 'note', 'chat']) {
     const want = cli.summary.filter((s) => s.severity === sev).reduce((n, s) => n + s.count, 0);
     const chip = await page.locator(`#expert-counts [data-severity="${sev}"] strong`).textContent();
@@ -180,11 +198,12 @@ test('expert info: counts by severity, groups and items equal the CLI; an item g
   }
   const items = await readTable(page, 'expert-items');
   assert.deepEqual(
-    items.map((i) => [Number(i.frame), Number(i.stream), i.severity.toLowerCase(), i.summary]),
-    cli.items.map((i) => [i.frame, i.stream, i.severity, i.message]),
+    items.map((i) => [Number(i.frame), Number(i.stream), i.severity.toLowerCase(), i.protocol, i.summary]),
+    cli.items.map((i) => [i.frame, i.stream, i.severity, i.protocol, i.message]),
   );
-  // Selecting a group lists its items only.
-  await page.locator('#expert-groups [data-testid="table-row"]', { hasText: 'Zero Window' }).click();
+  // Selecting a line lists its items only (reading the lines scrolled the table to its end).
+  await page.locator('#expert-groups .vt-body').evaluate((el) => { el.scrollTop = 0; });
+  await page.locator('#expert-groups [data-testid="table-row"]', { hasText: 'Zero Window segment' }).click();
   const zero = await readTable(page, 'expert-items');
   assert.deepEqual(
     zero.map((i) => Number(i.frame)),

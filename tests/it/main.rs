@@ -8,6 +8,7 @@ mod conv_golden;
 mod corpus;
 mod cuts;
 mod dissect_golden;
+mod expert_golden;
 mod export;
 mod fields_golden;
 mod filter_golden;

@@ -64,7 +64,17 @@ fn golden_frames(expected: &Value) -> BTreeMap<u64, Frame> {
 
 fn our_frames(report: &Value) -> BTreeMap<u64, Frame> {
     let mut frames: BTreeMap<u64, Frame> = BTreeMap::new();
-    for i in report["items"].as_array().expect("items") {
+    // The analysis items (`wirelens expert` lists every expert item).
+    let analysis = report["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|i| {
+            i["field"]
+                .as_str()
+                .is_some_and(|f| f.starts_with("tcp.analysis."))
+        });
+    for i in analysis {
         let f = frames
             .entry(i["frame"].as_u64().expect("frame"))
             .or_default();

@@ -82,6 +82,9 @@ pub enum Query {
         /// Number of rows.
         count: u32,
     },
+    /// How far the worker's read of every packet's expert items is, and the TCP
+    /// analysis items' counts the index knows at once ([`ExpertProgress`]).
+    ExpertProgress,
     /// Whether a display filter compiles (nothing is applied).
     Check {
         /// The filter.
@@ -318,16 +321,30 @@ pub enum TableId {
     Endpoints(Layer),
     /// TCP sessions, as bcc's tcplife shows them (`wirelens sessions`).
     Sessions,
-    /// Expert items grouped by severity and summary, with counts.
+    /// Expert items as `tshark -z expert` groups them: a line per severity, group,
+    /// protocol and summary, with counts.
     ExpertGroups,
-    /// Expert items one by one; only those of this field (`tcp.analysis.retransmission`)
+    /// Expert items one by one; only those of this line of [`TableId::ExpertGroups`]
     /// when given.
-    ExpertItems(Option<String>),
+    ExpertItems(Option<ExpertLine>),
     /// The protocol hierarchy (`tshark -z io,phs`), one row per node, depth first.
     Hierarchy,
     /// A protocol's table (`wirelens http|memcache|mysql|redis|dns|tls --json`): the
     /// protocol (`memcache`) and the table (`hot_keys`).
     App(String, String),
+}
+
+/// One line of the expert items' groups: the cells that name it, as the table shows them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ExpertLine {
+    /// `Error`, `Warning`, `Note` or `Chat`.
+    pub severity: String,
+    /// Wireshark's group (`Sequence`).
+    pub group: String,
+    /// The protocol, as tshark names it (`TCP`).
+    pub protocol: String,
+    /// The items' text.
+    pub summary: String,
 }
 
 /// A table's sort: a column (index into its columns) and the direction.
@@ -368,8 +385,24 @@ pub enum Answer {
     Latency(Vec<LatencyHistogram>),
     /// The lake's files of the capture, to write.
     Lake(LakeParts),
+    /// How far the expert items are read.
+    ExpertProgress(ExpertProgress),
     /// The question could not be answered.
     Error(String),
+}
+
+/// How far the worker has read the packets for their expert items, and what is known
+/// before: the TCP analysis items the ingest found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpertProgress {
+    /// Packets read so far.
+    pub read: u64,
+    /// Packets to read.
+    pub total: u64,
+    /// Every packet is read: the Expert view's tables are ready.
+    pub done: bool,
+    /// The TCP analysis items per severity, worst first (error, warning, note, chat).
+    pub tcp: [u64; 4],
 }
 
 /// A column of a table.

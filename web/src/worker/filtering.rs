@@ -149,8 +149,7 @@ async fn run(
     filter: &Filter,
     columns: &[Fid],
 ) -> Result<(Vec<u32>, Option<Collector>), String> {
-    let (capture, files) = (&s.capture, &s.files[..]);
-    let mut scan = Scan::new(capture, filter, columns, ScanOptions::default());
+    let mut scan = Scan::new(&s.capture, filter, columns, ScanOptions::default());
     // Fields that count from a conversation's first packets (TCP's relative numbers)
     // find them in the index gathered after the open, if it is ready, rather than
     // making a pass of their own.
@@ -158,6 +157,20 @@ async fn run(
         scan.share_index(&index);
     }
     let mut indices = Vec::new();
+    drive(s, &mut scan, |_, i| indices.push(i as u32)).await?;
+    let pdus = scan.finish(&indices);
+    Ok((indices, pdus))
+}
+
+/// Runs `scan` to its end, reading the ranges it names (the next ones while one is
+/// analysed), and hands each packet that passes to `matched` with the scan (whose
+/// [`Scan::packet`] reads it).
+pub(crate) async fn drive(
+    s: &Session,
+    scan: &mut Scan<'_>,
+    mut matched: impl FnMut(&mut Scan<'_>, usize),
+) -> Result<(), String> {
+    let files = &s.files[..];
     let mut ahead = blob::Ahead::new();
     loop {
         match scan.step() {
@@ -170,13 +183,12 @@ async fn run(
                     Err(e) => scan.fetch_failed(&f, &e),
                 }
             }
-            Step::Match(i) => indices.push(i as u32),
+            Step::Match(i) => matched(scan, i),
             Step::Done => break,
         }
     }
-    if let Some(e) = scan.error() {
-        return Err(e.to_owned());
+    match scan.error() {
+        Some(e) => Err(e.to_owned()),
+        None => Ok(()),
     }
-    let pdus = scan.finish(&indices);
-    Ok((indices, pdus))
 }

@@ -9,6 +9,7 @@ mod budget;
 mod charts;
 mod cuts;
 mod detail;
+mod expert;
 mod export;
 mod files;
 mod filtering;

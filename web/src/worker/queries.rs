@@ -51,6 +51,10 @@ pub fn handle(generation: u32, request: u32, view: u32, query: Query) {
 
 async fn answer(generation: u32, view: u32, query: Query) -> Answer {
     match query {
+        Query::ExpertProgress => match session::current(generation) {
+            Some(s) => Answer::ExpertProgress(crate::expert::progress(&s)),
+            None => Answer::Error("no capture is open".into()),
+        },
         Query::Check { text } => Answer::Check(
             Filter::compile(&text)
                 .err()

@@ -13,21 +13,22 @@ use crate::reading;
 use crate::session::Session;
 use std::cell::RefCell;
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::rc::Rc;
 use wirelens_core::capture::app::AppProto;
 use wirelens_core::capture::flow::{Conversation, L4};
 use wirelens_core::capture::packet::{PacketRow, NO_FLOW};
 use wirelens_core::capture::stats::{Address, ProtocolNode, StatsResult, Table};
-use wirelens_core::capture::tcp::{Kind, Severity};
+use wirelens_core::capture::tcp::Severity;
 use wirelens_core::capture::Capture;
 use wirelens_core::ingest::stats::Stats;
 use wirelens_core::ingest::wire::Dissector;
-use wirelens_core::query::expert::expert_items;
+use wirelens_core::query::expert::{self, Item};
 use wirelens_core::query::fields;
 use wirelens_core::query::sessions::{self, End, Peer};
 use wirelens_core::query::stats::endpoints;
-use wirelens_web::protocol::{Column, Fact, Layer, StreamRef, TableId};
+use wirelens_web::protocol::{Column, ExpertLine, Fact, Layer, StreamRef, TableId};
 
 /// A table, built once per view.
 pub struct Built {
@@ -293,8 +294,11 @@ pub async fn build(s: &Session, table: &TableId) -> Result<Built, String> {
             endpoint_table(&s.capture, stats.as_deref(), shown, *layer)
         }
         TableId::Sessions => session_table(&s.capture, shown),
-        TableId::ExpertGroups => expert_groups(&s.capture, shown),
-        TableId::ExpertItems(field) => expert_list(&s.capture, shown, field.as_deref()),
+        TableId::ExpertGroups => expert_groups(&crate::expert::items(s).await?, shown),
+        TableId::ExpertItems(line) => {
+            let items = crate::expert::items(s).await?;
+            expert_list(&s.capture, &items, shown, line.as_ref())
+        }
         TableId::App(proto, table) => {
             let p =
                 crate::apps::proto_named(proto).ok_or_else(|| format!("no protocol {proto}"))?;
@@ -691,23 +695,21 @@ fn severity_mark(s: Severity) -> &'static str {
     }
 }
 
-/// Expert items grouped by kind, worst first, with counts.
-fn expert_groups(capture: &Capture, shown: Option<&[u32]>) -> Built {
-    let mut counts = [0u64; Kind::ALL.len()];
-    for item in expert_items(capture) {
-        if is_shown(shown, (item.frame - 1) as usize) {
-            if let Some(k) = Kind::ALL.iter().position(|&k| k == item.kind) {
-                counts[k] += 1;
-            }
-        }
-    }
-    let mut kinds: Vec<(Kind, u64)> = Kind::ALL
-        .into_iter()
-        .zip(counts)
-        .filter(|(_, n)| *n > 0)
+/// Expert items as `tshark -z expert` groups them: a line per severity, group, protocol
+/// and summary, worst first, with counts. A line's filter is its expert field where that
+/// is a filter field (`tcp.analysis.retransmission`).
+fn expert_groups(items: &[Item], shown: Option<&[u32]>) -> Built {
+    let kept: Vec<&Item> = items
+        .iter()
+        .filter(|e| is_shown(shown, (e.frame - 1) as usize))
         .collect();
-    // Worst first, then Wireshark's order of kinds.
-    kinds.sort_by_key(|(k, _)| std::cmp::Reverse(k.severity()));
+    // A line's field: that of its first item.
+    let mut fields: HashMap<(Severity, &str, &str, &str), &str> = HashMap::new();
+    for e in &kept {
+        fields
+            .entry((e.severity, e.group, e.protocol, e.message.as_str()))
+            .or_insert(e.field.as_str());
+    }
     let columns = vec![
         col("severity", "Severity", false),
         col("summary", "Summary", false),
@@ -715,21 +717,26 @@ fn expert_groups(capture: &Capture, shown: Option<&[u32]>) -> Built {
         col("protocol", "Protocol", false),
         col("count", "Count", true),
     ];
-    let rows = kinds
-        .into_iter()
-        .map(|(k, n)| {
+    let mut rows = Vec::new();
+    for section in expert::tally(kept.iter().copied()) {
+        for l in section.lines {
+            let key = (section.severity, l.group, l.protocol, l.summary.as_str());
+            let filter = fields
+                .get(&key)
+                .filter(|f| fields::lookup(f).is_some())
+                .map(|f| (*f).to_owned());
             let cells = vec![
-                severity_cell(k.severity()),
-                text(k.message()),
-                text(k.group()),
-                text("TCP"),
-                num(n),
+                severity_cell(section.severity),
+                text(l.summary.clone()),
+                text(l.group),
+                text(l.protocol),
+                num(l.count),
             ];
-            let mut r = row(cells, Some(k.field()));
-            r.mark = severity_mark(k.severity());
-            r
-        })
-        .collect();
+            let mut r = row(cells, filter);
+            r.mark = severity_mark(section.severity);
+            rows.push(r);
+        }
+    }
     Built {
         columns,
         sortable: true,
@@ -738,9 +745,14 @@ fn expert_groups(capture: &Capture, shown: Option<&[u32]>) -> Built {
     }
 }
 
-/// Expert items one by one (those of one field when given).
-fn expert_list(capture: &Capture, shown: Option<&[u32]>, field: Option<&str>) -> Built {
-    let only = field.and_then(Kind::from_name);
+/// Expert items one by one; those of one line of [`expert_groups`] when given (its
+/// severity, group, protocol and summary: [`ExpertLine`]).
+fn expert_list(
+    capture: &Capture,
+    items: &[Item],
+    shown: Option<&[u32]>,
+    line: Option<&ExpertLine>,
+) -> Built {
     let columns = vec![
         col("frame", "No.", true),
         col("stream", "Stream", true),
@@ -749,21 +761,39 @@ fn expert_list(capture: &Capture, shown: Option<&[u32]>, field: Option<&str>) ->
         col("protocol", "Protocol", false),
         col("summary", "Summary", false),
     ];
-    let rows = expert_items(capture)
-        .filter(|e| only.is_none_or(|k| k == e.kind))
+    let rows = items
+        .iter()
+        .filter(|e| {
+            line.is_none_or(|l| {
+                l.severity == e.severity.to_string()
+                    && l.group == e.group
+                    && l.protocol == e.protocol
+                    && l.summary == e.message
+            })
+        })
         .filter(|e| is_shown(shown, (e.frame - 1) as usize))
         .map(|e| {
+            // The packet's TCP or UDP conversation.
+            let flow = capture
+                .packets
+                .get((e.frame - 1) as usize)
+                .and_then(|p| Some((capture.conversations.get(p.flow as usize)?, p.flow)));
+            let stream = flow.map(|(c, _)| c.stream);
+            let filter = flow.map(|(c, _)| {
+                let l4 = if c.proto == L4::Tcp { "tcp" } else { "udp" };
+                format!("{l4}.stream == {}", c.stream)
+            });
             let cells = vec![
                 num(e.frame),
-                num(e.stream.into()),
-                severity_cell(e.severity()),
-                text(e.kind.group()),
-                text("TCP"),
-                text(e.message()),
+                opt_num(stream.map(u64::from)),
+                severity_cell(e.severity),
+                text(e.group),
+                text(e.protocol),
+                text(e.message.clone()),
             ];
-            let mut r = row(cells, Some(format!("tcp.stream == {}", e.stream)));
+            let mut r = row(cells, filter);
             r.frame = Some(e.frame);
-            r.mark = severity_mark(e.severity());
+            r.mark = severity_mark(e.severity);
             r
         })
         .collect();

@@ -23,6 +23,10 @@ pub struct FrameInfo {
     /// Builds only the layers that can hold the fields a reader asks for ([`Only`]);
     /// None builds them all.
     pub only: Option<Only>,
+    /// Builds what expert items need: the frame's layer (which has none) holds only
+    /// `frame.protocols`, and the links between an HTTP request and its response are not
+    /// shown (a scan for the items builds the detail of every packet).
+    pub experts_only: bool,
 }
 
 /// The layers below the application's whose fields are all in their own layer's node
@@ -187,7 +191,7 @@ pub fn detail_reusing(
         }],
         layers: Vec::with_capacity(8),
     };
-    let mut frame = if info.protocols_only || info.only.is_some() {
+    let mut frame = if info.protocols_only || info.experts_only || info.only.is_some() {
         // Bare: no room for the fields it goes without.
         Node {
             kind: Kind::Proto,
@@ -220,7 +224,7 @@ pub fn detail_reusing(
     }
     let before = protocols.len();
     apps.packet(ctx, src, index, &bytes, &summary, &mut d, &mut protocols);
-    if !info.protocols_only {
+    if !info.protocols_only && !info.experts_only {
         let shared = std::rc::Rc::clone(apps.index(capture));
         super::app::http::links::show(&shared, capture, index, &mut d.layers);
     }

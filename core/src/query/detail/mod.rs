@@ -535,6 +535,27 @@ impl Group {
     pub fn value(self) -> u32 {
         (self as u32) << 24
     }
+
+    /// The group whose `_ws.expert.group` value is `v` (what an item's node keeps).
+    pub fn of_value(v: u32) -> Option<Group> {
+        const ALL: [Group; 14] = [
+            Group::Checksum,
+            Group::Sequence,
+            Group::Response,
+            Group::Request,
+            Group::Undecoded,
+            Group::Reassemble,
+            Group::Malformed,
+            Group::Debug,
+            Group::Protocol,
+            Group::Security,
+            Group::Comment,
+            Group::Decryption,
+            Group::Assumption,
+            Group::Deprecated,
+        ];
+        ALL.into_iter().find(|g| g.value() == v)
+    }
 }
 
 /// `_ws.expert.severity`'s value of a severity (`PI_CHAT` is 0x00200000).
@@ -545,6 +566,18 @@ pub fn severity_value(s: Severity) -> u32 {
         Severity::Warning => 0x0060_0000,
         Severity::Error => 0x0080_0000,
     }
+}
+
+/// The severity whose `_ws.expert.severity` value is `v` ([`severity_value`]'s inverse).
+pub fn severity_of_value(v: u32) -> Option<Severity> {
+    [
+        Severity::Chat,
+        Severity::Note,
+        Severity::Warning,
+        Severity::Error,
+    ]
+    .into_iter()
+    .find(|&s| severity_value(s) == v)
 }
 
 /// An expert item as Wireshark adds one: `_ws.expert` with the expert's field, its
@@ -655,6 +688,7 @@ pub fn escape(b: &[u8]) -> String {
 pub use app::Apps;
 pub(crate) use app::{fed_as, HeadSays, MysqlKind, Pdu, Scope};
 pub use frame::detail;
+pub(crate) use frame::detail_reusing;
 pub(crate) use lines::{shown as line_shown, Shown as LineShown};
 
 #[cfg(test)]
