@@ -83,7 +83,7 @@ pub struct Item {
 
 /// The application layers whose detail adds expert items: only conversations fed as
 /// their protocols are fed (TCP's, IP's and the UDP protocols' items need no state).
-const ITEM_LAYERS: [Fid; 3] = [Fid::Http, Fid::Memcache, Fid::Quic];
+const ITEM_LAYERS: [Fid; 4] = [Fid::Http, Fid::Memcache, Fid::Quic, Fid::Dns];
 
 /// Reads the expert items of packets handed over in timeline order (a scan's matches:
 /// [`Items::packet`]).
@@ -164,12 +164,20 @@ pub fn of_detail(d: &Detail, out: &mut Vec<Item>) {
 fn item(frame: u64, protocol: &'static str, n: &Node) -> Option<Item> {
     let child = |name: &str| n.children.iter().find(|c| c.name == name);
     let value = |name: &str| child(name)?.show.parse::<u32>().ok();
+    let field = n.children.first()?.name.to_string();
+    // The trailer's items sit in Ethernet's tree, but packet-ethertype.c adds them
+    // (after the payload's dissector): the protocol running then is Ethertype.
+    let protocol = if protocol == "Ethernet" && field.starts_with("eth.padding") {
+        "Ethertype"
+    } else {
+        protocol
+    };
     Some(Item {
         frame,
         severity: detail::severity_of_value(value("_ws.expert.severity")?)?,
         group: Group::of_value(value("_ws.expert.group")?)?.name(),
         protocol,
-        field: n.children.first()?.name.to_string(),
+        field,
         message: child("_ws.expert.message")?.show.clone(),
     })
 }
