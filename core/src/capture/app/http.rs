@@ -387,6 +387,14 @@ pub struct Grpc {
     pub response_messages: u64,
 }
 
+/// Whether a response with status `code` has no body whatever its Content-Length or
+/// Transfer-Encoding say (RFC 9112 §6.3): it answers a HEAD request (`head_request`), or
+/// it is a 1xx, a 204 or a 304. Every HTTP/1.x parser cuts messages by this one rule, as
+/// packet-http.c does (it keeps the conversation's request method to know a HEAD's).
+pub fn response_has_no_body(head_request: bool, code: u16) -> bool {
+    head_request || (100..200).contains(&code) || code == 204 || code == 304
+}
+
 /// gRPC's name of a status code (gRPC's `doc/statuscodes.md`).
 pub fn grpc_status_name(code: u32) -> &'static str {
     match code {

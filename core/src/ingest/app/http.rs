@@ -15,7 +15,9 @@
 
 use super::sniff::{starts, HTTP_METHODS};
 use super::{report, text, StreamParser};
-use crate::capture::app::http::{HeaderLines, Parts, RequestHead, ResponseHead};
+use crate::capture::app::http::{
+    response_has_no_body, HeaderLines, Parts, RequestHead, ResponseHead,
+};
 use crate::capture::app::{At, Detail, Span, Transaction};
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -683,7 +685,7 @@ impl Parser {
                 self.resp.st = St::Tunnel;
                 return;
             }
-            side.st = if head || code == 204 || code == 304 || (100..200).contains(&code) {
+            side.st = if response_has_no_body(head, code) {
                 self.done(false, at, out);
                 return;
             } else if chunked {

@@ -4,6 +4,7 @@
 pub(crate) mod continuation;
 pub(crate) mod links;
 
+use crate::capture::app::http::response_has_no_body;
 use crate::capture::tcp::Severity;
 use crate::query::detail::{escape, expert, string_field as sfield, Group, Node};
 
@@ -72,9 +73,16 @@ fn chunked_len(b: &[u8]) -> Option<usize> {
     }
 }
 
+/// Whether the request message `b` is a HEAD: packet-http.c keeps the method of the
+/// conversation's last request to know that the next response has no body.
+pub(super) fn is_head(b: &[u8]) -> bool {
+    b.starts_with(b"HEAD ")
+}
+
 /// The length of the message at the start of `buf` (see `super::pdu_len`); 0 when the
-/// bytes do not start a message.
-pub(super) fn pdu_len(to_server: bool, buf: &[u8]) -> Option<usize> {
+/// bytes do not start a message. `head_request`: the conversation's last request was a
+/// HEAD ([`is_head`]).
+pub(super) fn pdu_len(to_server: bool, head_request: bool, buf: &[u8]) -> Option<usize> {
     if !starts_http(buf, to_server) {
         // packet-http.c asks TCP for one more segment until the first line has ended
         // (a CR last may be half of a CR LF); bytes that start with a byte not printable
@@ -100,7 +108,7 @@ pub(super) fn pdu_len(to_server: bool, buf: &[u8]) -> Option<usize> {
             .and_then(|s| s.get(9..12))
             .and_then(|s| s.parse::<u16>().ok())
     };
-    if status.is_some_and(|c| c < 200 || c == 204 || c == 304) {
+    if status.is_some_and(|c| response_has_no_body(head_request, c)) {
         return Some(h);
     }
     if chunked(head) {
@@ -526,11 +534,36 @@ mod test {
             (b"\x01\x02junk", Some(0)),
             (b"\x1f\x8b\x08", Some(0)),
         ] {
-            assert_eq!(pdu_len(false, b), len, "{}", String::from_utf8_lossy(b));
-            assert_eq!(pdu_len(true, b), len, "{}", String::from_utf8_lossy(b));
+            assert_eq!(
+                pdu_len(false, false, b),
+                len,
+                "{}",
+                String::from_utf8_lossy(b)
+            );
+            assert_eq!(
+                pdu_len(true, false, b),
+                len,
+                "{}",
+                String::from_utf8_lossy(b)
+            );
         }
         // A message's start still waits for its head.
-        assert_eq!(pdu_len(true, b"GET / HTTP/1.1\r\n"), None);
-        assert_eq!(pdu_len(true, b"GET / HTTP/1.1\r\n\r\n"), Some(18));
+        assert_eq!(pdu_len(true, false, b"GET / HTTP/1.1\r\n"), None);
+        assert_eq!(pdu_len(true, false, b"GET / HTTP/1.1\r\n\r\n"), Some(18));
+    }
+
+    /// A response to a HEAD ends at its head whatever its Content-Length says (RFC 9112
+    /// §6.3), as do a 1xx, a 204 and a 304; another response's body follows its head.
+    #[test]
+    fn a_response_to_head_has_no_body() {
+        assert!(is_head(b"HEAD /head HTTP/1.1\r\n\r\n"));
+        assert!(!is_head(b"GET /head HTTP/1.1\r\n\r\n"));
+        let ok = b"HTTP/1.1 200 OK\r\nContent-Length: 46\r\n\r\n";
+        assert_eq!(pdu_len(false, true, ok), Some(ok.len()));
+        assert_eq!(pdu_len(false, false, ok), Some(ok.len() + 46));
+        for code in ["100 Continue", "204 No Content", "304 Not Modified"] {
+            let r = format!("HTTP/1.1 {code}\r\nContent-Length: 46\r\n\r\n");
+            assert_eq!(pdu_len(false, false, r.as_bytes()), Some(r.len()), "{code}");
+        }
     }
 }

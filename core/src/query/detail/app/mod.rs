@@ -128,6 +128,9 @@ struct Flow {
     starttls: bool,
     /// A PostgreSQL client sent an SSLRequest: the server's next byte answers it.
     pg_ssl_asked: bool,
+    /// The last HTTP request cut was a HEAD: the response to it has no body
+    /// (packet-http.c keeps the conversation's request method for that).
+    head_request: bool,
     /// What records not opened are named after ([`tls_named`]), once asked.
     tls_named: Option<Option<&'static str>>,
     /// A line-based conversation (FTP, SMTP, POP, IMAP): its bytes are TLS records
@@ -247,9 +250,11 @@ pub(crate) enum HeadSays {
 
 /// How many bytes the PDU at the start of `buf` takes: `Some(n)` once it is known (`n`
 /// may exceed `buf.len()`: wait for more), `None` when more bytes must come first.
-fn pdu_len(proto: AppProto, to_server: bool, buf: &[u8]) -> Option<usize> {
+/// `head_request`: an HTTP conversation's last request was a HEAD (its response has no
+/// body).
+fn pdu_len(proto: AppProto, to_server: bool, head_request: bool, buf: &[u8]) -> Option<usize> {
     match proto {
-        AppProto::Http => http::pdu_len(to_server, buf),
+        AppProto::Http => http::pdu_len(to_server, head_request, buf),
         AppProto::Dns => {
             (buf.len() >= 2).then(|| 2 + u16::from_be_bytes([buf[0], buf[1]]) as usize)
         }
@@ -709,7 +714,9 @@ impl Apps {
                 return None;
             }
             head.extend_from_slice(&payload);
-            len = len.or_else(|| pdu_len(proto, up, &head));
+            // A response that a HEAD asked for ends at its head: the ingest's message
+            // says so, and such a segment is not inside one.
+            len = len.or_else(|| pdu_len(proto, up, false, &head));
             // Its length is known, and more bytes would not make the head say more.
             let known = len.or_else(|| chunked(&head).then_some(usize::MAX));
             if known.is_some_and(|n| shown(&head, n) || says(proto, &head).is_none()) {
@@ -1101,6 +1108,7 @@ impl Apps {
             pg_ssl_asked,
             lines,
             partial,
+            head_request,
             ..
         } = flow;
         // Where the segment's bytes fall on the stream, and the PDU being gathered in
@@ -1177,7 +1185,7 @@ impl Apps {
                 // conversation into TLS.
                 let proto = if *starttls { AppProto::Tls } else { proto };
                 let from = done.get(&packet).map_or(0, Vec::len);
-                st.cut(proto, dir == client, done);
+                st.cut(proto, dir == client, head_request, done);
                 if proto == AppProto::Tls {
                     let new = done
                         .get_mut(&packet)
@@ -1361,8 +1369,15 @@ impl Stream {
         done.entry(last).or_default().push(pdu);
     }
 
-    /// Cuts the complete PDUs off the front.
-    fn cut(&mut self, proto: AppProto, to_server: bool, done: &mut HashMap<u64, Vec<Pdu>>) {
+    /// Cuts the complete PDUs off the front; `head_request`: the conversation's last
+    /// HTTP request was a HEAD ([`Flow::head_request`]), kept up to date.
+    fn cut(
+        &mut self,
+        proto: AppProto,
+        to_server: bool,
+        head_request: &mut bool,
+        done: &mut HashMap<u64, Vec<Pdu>>,
+    ) {
         loop {
             if self.buf.is_empty() {
                 // The room an earlier large PDU took is not kept: kept in every
@@ -1374,7 +1389,7 @@ impl Stream {
             }
             let n = match self.want {
                 Some(n) => n,
-                None => match pdu_len(proto, to_server, &self.buf) {
+                None => match pdu_len(proto, to_server, *head_request, &self.buf) {
                     Some(n) => n,
                     None => return,
                 },
@@ -1417,6 +1432,9 @@ impl Stream {
             } else {
                 self.buf.drain(..n).collect()
             };
+            if proto == AppProto::Http && to_server {
+                *head_request = http::is_head(&bytes);
+            }
             let last = covered.last().map_or(0, |c| c.packet);
             // Shown at the frame's bytes only when the packet that completes it carried
             // all of it; otherwise as a reassembled PDU.

@@ -447,7 +447,7 @@ impl Plan {
         }
         let starts = |i: usize, head: &[u8]| {
             self.msgs.iter().any(|m| m.dir == dir && m.first == i)
-                && pdu_len(proto, to_server, head) != Some(0)
+                && pdu_len(proto, to_server, false, head) != Some(0)
         };
         let seq = match seg {
             Seg::Data(ref head, seq) if starts(f, head) => seq,

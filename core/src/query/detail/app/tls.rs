@@ -741,6 +741,8 @@ pub(super) struct Decrypt {
     inner: Option<AppProto>,
     /// Client's side, server's side.
     sides: [PlainStream; 2],
+    /// The last HTTP request inside was a HEAD (see [`super::Flow`]'s).
+    head_request: bool,
     /// The packet whose records are being opened, and how many it opened so far.
     at: (u64, usize),
 }
@@ -752,6 +754,7 @@ impl Decrypt {
             conn: Conn::new(),
             inner,
             sides: Default::default(),
+            head_request: false,
             at: (u64::MAX, 0),
         }
     }
@@ -801,7 +804,7 @@ impl Decrypt {
             if let Some(proto) = self.inner {
                 let side = &mut self.sides[usize::from(!to_server)];
                 side.push(&o.bytes, packet, nth);
-                side.cut(proto, to_server, done);
+                side.cut(proto, to_server, &mut self.head_request, done);
             }
         }
         Some(o)
@@ -839,9 +842,18 @@ impl PlainStream {
 
     /// Cuts the complete PDUs off the front (as [`super::Stream::cut`] does with TCP's
     /// bytes).
-    fn cut(&mut self, proto: AppProto, to_server: bool, done: &mut Vec<Pdu>) {
+    fn cut(
+        &mut self,
+        proto: AppProto,
+        to_server: bool,
+        head_request: &mut bool,
+        done: &mut Vec<Pdu>,
+    ) {
         while !self.buf.is_empty() {
-            let n = match self.want.or_else(|| pdu_len(proto, to_server, &self.buf)) {
+            let n = match self
+                .want
+                .or_else(|| pdu_len(proto, to_server, *head_request, &self.buf))
+            {
                 Some(n) => n,
                 None => return,
             };
@@ -873,6 +885,9 @@ impl PlainStream {
                 }
             }
             let bytes: Vec<u8> = self.buf.drain(..n).collect();
+            if proto == AppProto::Http && to_server {
+                *head_request = super::http::is_head(&bytes);
+            }
             let plain = match covered.as_slice() {
                 [one] => Plain::Record {
                     nth: one.nth,

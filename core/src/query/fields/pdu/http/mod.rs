@@ -15,6 +15,7 @@ pub(crate) mod body;
 pub(crate) mod json;
 
 use super::{PduFields, PduOut};
+use crate::capture::app::http::response_has_no_body;
 use crate::capture::Capture;
 use crate::query::fields::{AppValue, Fid, PacketValues};
 use std::collections::VecDeque;
@@ -297,7 +298,7 @@ impl Dissector {
             self.sides[1].st = St::Tunnel;
             return;
         }
-        side.st = if head_request || code == 204 || code == 304 {
+        side.st = if response_has_no_body(head_request, code) {
             return self.complete(s, packet, out);
         } else {
             match (chunked, length) {
