@@ -7,6 +7,7 @@ pub(crate) mod links;
 use crate::capture::app::http::response_has_no_body;
 use crate::capture::tcp::Severity;
 use crate::query::detail::{escape, expert, string_field as sfield, Group, Node};
+use crate::query::fields::pdu::http::body;
 
 fn find(b: &[u8], pat: &[u8], from: usize) -> Option<usize> {
     if from > b.len() {
@@ -223,41 +224,39 @@ pub(super) fn wsp(b: &[u8]) -> String {
         .collect()
 }
 
-/// The protocol Wireshark hands the body of message `b` to, as `frame.protocols` names
-/// it (by the media type; `data` when there is none).
-pub(super) fn body_protocol(b: &[u8]) -> Option<&'static str> {
-    let h = head_end(b)?;
-    if h >= b.len() {
-        return None;
-    }
-    let ct = header(&b[..h], "Content-Type");
-    let Some(ct) = ct else {
-        return Some("data");
+/// The protocols Wireshark hands the body of message `b` to, as `frame.protocols` names
+/// them: the fields' rule ([`body::body_protocols`]: dechunked, decoded, by media type
+/// and signature), with what a filter does not find there: `data-text-lines` before
+/// the XML a text body holds, `data` for a body with no media type or one the `data`
+/// dissector takes (application/octet-stream).
+pub(super) fn body_protocols(b: &[u8]) -> Vec<&'static str> {
+    let Some(h) = head_end(b) else {
+        return Vec::new();
     };
-    let mt = ct
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    Some(match mt.as_str() {
-        "application/json" => "json",
-        "image/gif" => "image-gif",
-        "image/jpeg" => "image-jfif",
-        "image/png" => "png",
-        "application/x-www-form-urlencoded" => "urlencoded-form",
-        "text/xml" | "application/xml" => "xml",
-        t if t.starts_with("text/") => "data-text-lines",
-        _ => "media",
-    })
+    let (media, data) = body::message_body(b, h);
+    let mut names: Vec<&'static str> = body::body_protocols(media.as_deref(), &data)
+        .iter()
+        .map(|f| f.name())
+        .collect();
+    if data.is_empty() {
+        return names;
+    }
+    let d = media.as_deref().and_then(body::registered);
+    if d == Some(body::Dissector::Text) && body::text_is_xml(&data) {
+        names.insert(0, "data-text-lines");
+    }
+    if names.is_empty() && (media.is_none() || d == Some(body::Dissector::Silent)) {
+        names.push("data");
+    }
+    names
 }
 
 /// The `http` layer of one message (`b`, at `at` in its source).
 pub(crate) fn dissect(b: &[u8], at: usize, to_server: bool) -> Vec<Node> {
     let h = head_end(b).unwrap_or(b.len());
-    // A body handed to a media dissector (it has a Content-Type) is outside the http
-    // item; an untyped one inside.
-    let typed = header(&b[..h], "Content-Type").is_some();
+    // A body handed to a media type's dissector is outside the http item; an untyped
+    // one, or one that falls to packet-media.c (no dissector for its type), inside.
+    let typed = header(&b[..h], "Content-Type").is_some() && body_protocols(b) != ["media"];
     let mut n = Node::proto(
         "http",
         "Hypertext Transfer Protocol",

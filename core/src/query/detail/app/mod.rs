@@ -928,7 +928,7 @@ impl Apps {
         pdus.sort_by_key(|p| matches!(p.tls, TlsPart::Inner(_)));
         let mut opened: Vec<u8> = Vec::new();
         for pdu in pdus {
-            let mut body = None;
+            let mut body = Vec::new();
             let (source, at) = match (&pdu.tls, pdu.frame_off) {
                 (TlsPart::Inner(plain), _) => {
                     match tls::inner_source(plain, &pdu.bytes, &opened, d) {
@@ -941,7 +941,7 @@ impl Apps {
             };
             let nodes = match pdu.proto {
                 AppProto::Http => {
-                    body = http::body_protocol(&pdu.bytes);
+                    body = http::body_protocols(&pdu.bytes);
                     let mut nodes = http::dissect(&pdu.bytes, at, pdu.to_server);
                     if matches!(pdu.tls, TlsPart::Inner(_)) {
                         tls::https(&mut nodes);
@@ -1039,8 +1039,8 @@ impl Apps {
                 }
                 d.layers.push(n);
             }
-            if let Some(b) = body {
-                protocols.push(b);
+            if !body.is_empty() {
+                protocols.extend(body);
                 last = None;
             }
         }
