@@ -14,7 +14,7 @@ pub use headers::{columns, info, protocol_name, Columns};
 
 use crate::capture::app::AppProto;
 use crate::capture::flow::L4;
-use crate::capture::packet::PacketRow;
+use crate::capture::packet::{PacketRow, Reader};
 use crate::capture::tcp::Kind;
 use crate::capture::Capture;
 use crate::ingest::wire::{self, Layers, Net, Proto, StopReason, Transport};
@@ -79,6 +79,10 @@ pub struct Rows<'c> {
     sparse: bool,
     /// Rows made from a PDU's head whose head could not say the row ([`Rows::missed`]).
     missed: Vec<usize>,
+    /// The packet index's rows, read with the block asked last kept decoded: rows are
+    /// asked in order, and each looks its packet up several times (`Packets::at`
+    /// decodes its block from the start each time: 30% of `wirelens list`'s CPU).
+    packets: Reader<'c>,
 }
 
 /// What rows look up across the whole capture, each part built when a row first needs
@@ -159,6 +163,7 @@ impl<'c> Rows<'c> {
             heads: true,
             sparse: false,
             missed: Vec::new(),
+            packets: capture.packets.reader(),
         }
     }
 
@@ -374,9 +379,9 @@ impl<'c> Rows<'c> {
     /// For a segment of an SMTP or IMAP conversation, which gather a line cut over
     /// segments: the next [`Rows::LINE_AHEAD`] segments with payload its way, one of
     /// which ends the line it may begin (the row of a segment inside a line says so).
-    fn line_ends(&self, index: usize) -> Vec<usize> {
+    fn line_ends(&mut self, index: usize) -> Vec<usize> {
         let c = self.capture;
-        let p = c.packets.at(index);
+        let p = self.packets.at(index);
         let gathers = c
             .conversations
             .get(p.flow as usize)
@@ -417,7 +422,7 @@ impl<'c> Rows<'c> {
     /// The request and response spans of packet `index`'s conversation.
     fn spans(&mut self, index: usize) -> &Spans {
         let c = self.capture;
-        let p = c.packets.at(index);
+        let p = self.packets.at(index);
         // Only this conversation's, from its transactions the application layer's
         // index lists: no pass over every transaction.
         let apps = std::rc::Rc::clone(self.apps.index(c));
@@ -431,7 +436,7 @@ impl<'c> Rows<'c> {
     /// The first packet each way of packet `index`'s TCP conversation.
     fn tcp_firsts(&mut self, index: usize) -> Vec<usize> {
         let c = self.capture;
-        let p = c.packets.at(index);
+        let p = self.packets.at(index);
         if c.conversations
             .get(p.flow as usize)
             .is_none_or(|conv| conv.proto != L4::Tcp)
@@ -463,7 +468,7 @@ impl<'c> Rows<'c> {
         src: &mut dyn PacketSource,
     ) -> Row {
         let capture = self.capture;
-        let p = capture.packets.at(index);
+        let p = self.packets.at(index);
         if let Some(f) = &self.index.firsts {
             ctx.share_firsts(std::rc::Rc::clone(f));
         }
@@ -522,7 +527,7 @@ impl<'c> Rows<'c> {
         row: &mut Row,
     ) {
         let capture = self.capture;
-        let p = capture.packets.at(index);
+        let p = self.packets.at(index);
         let s = wire::dissect_layers(capture.linktype_of(&p), bytes, usize::MAX, &mut self.layers);
         let c = Columns::from_summary(&s);
         (row.src, row.dst) = (c.src, c.dst);
@@ -664,7 +669,7 @@ impl<'c> Rows<'c> {
         row: &mut Row,
     ) {
         let capture = self.capture;
-        let p = capture.packets.at(index);
+        let p = self.packets.at(index);
         // (A line-based conversation is fed as TLS: its records after an accepted
         // STARTTLS.)
         let Some(proto) = crate::query::detail::fed_as(capture, &p) else {
