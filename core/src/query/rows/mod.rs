@@ -529,7 +529,8 @@ impl<'c> Rows<'c> {
         let capture = self.capture;
         let p = self.packets.at(index);
         let s = wire::dissect_layers(capture.linktype_of(&p), bytes, usize::MAX, &mut self.layers);
-        let c = Columns::from_summary(&s);
+        // A TCP segment's Info is `tcp::info`'s, below.
+        let c = Columns::of(&s, !matches!(s.transport, Transport::Tcp(_)));
         (row.src, row.dst) = (c.src, c.dst);
         row.protocol = c.protocol.to_owned();
         row.info = c.info;
@@ -892,13 +893,15 @@ fn to_server(capture: &Capture, p: &PacketRow) -> bool {
 
 /// Seconds with 6 decimals (µs), as Wireshark's Time column: `-0.000001`, `12.345678`.
 pub fn seconds(ns: i64) -> String {
-    let sign = if ns < 0 { "-" } else { "" };
+    let mut out = String::with_capacity(16);
+    if ns < 0 {
+        out.push('-');
+    }
     let abs = ns.unsigned_abs();
-    format!(
-        "{sign}{}.{:06}",
-        abs / 1_000_000_000,
-        abs % 1_000_000_000 / 1_000
-    )
+    push_padded(&mut out, abs / 1_000_000_000, 1);
+    out.push('.');
+    push_padded(&mut out, abs % 1_000_000_000 / 1_000, 6);
+    out
 }
 
 /// Date and time of day in UTC with µs, as `tshark -t ud`: `2026-12-05 06:49:07.123456`.
@@ -907,12 +910,37 @@ pub fn utc(ns: i64) -> String {
     let us = ns.rem_euclid(1_000_000_000) / 1_000;
     let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
     let s = secs.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{us:06}",
-        s / 3600,
-        s / 60 % 60,
-        s % 60
-    )
+    let mut out = String::with_capacity(26);
+    let _ = write!(out, "{y:04}");
+    for (sep, n, width) in [
+        ('-', u64::from(m), 2),
+        ('-', u64::from(d), 2),
+        (' ', (s / 3600) as u64, 2),
+        (':', (s / 60 % 60) as u64, 2),
+        (':', (s % 60) as u64, 2),
+        ('.', us as u64, 6),
+    ] {
+        out.push(sep);
+        push_padded(&mut out, n, width);
+    }
+    out
+}
+
+/// Appends `n` in decimal, zero-padded to `width` digits (at most 20): every row has
+/// three times, and `format!`'s machinery was a tenth of `wirelens list`'s CPU.
+fn push_padded(out: &mut String, mut n: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let from = at.min(digits.len().saturating_sub(width));
+    out.extend(digits[from..].iter().map(|&b| char::from(b)));
 }
 
 #[cfg(test)]
@@ -1229,6 +1257,28 @@ mod test {
         assert_eq!(seconds(1_234_567_891), "1.234567");
         assert_eq!(seconds(-1_500), "-0.000001");
         assert_eq!(utc(1_764_917_347_123_456_789), "2025-12-05 06:49:07.123456");
+        // As `format!` writes them, at the extremes too.
+        for ns in [
+            i64::MIN,
+            i64::MIN + 1,
+            -86_400_000_000_001,
+            -1,
+            1,
+            999,
+            i64::MAX,
+        ] {
+            let abs = ns.unsigned_abs();
+            let sign = if ns < 0 { "-" } else { "" };
+            let (whole, us) = (abs / 1_000_000_000, abs % 1_000_000_000 / 1_000);
+            assert_eq!(seconds(ns), format!("{sign}{whole}.{us:06}"));
+            let secs = ns.div_euclid(1_000_000_000);
+            let us = ns.rem_euclid(1_000_000_000) / 1_000;
+            let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+            let s = secs.rem_euclid(86_400);
+            let (h, min, sec) = (s / 3600, s / 60 % 60, s % 60);
+            let want = format!("{y:04}-{m:02}-{d:02} {h:02}:{min:02}:{sec:02}.{us:06}");
+            assert_eq!(utc(ns), want);
+        }
     }
 
     /// A conversation's spans made from its own transactions (the application layer's
