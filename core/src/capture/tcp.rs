@@ -241,7 +241,7 @@ impl TcpFlags {
     }
 
     /// The items, in Wireshark's print order.
-    pub fn kinds(self) -> impl Iterator<Item = Kind> {
+    pub fn kinds(self) -> impl DoubleEndedIterator<Item = Kind> {
         Kind::ALL.into_iter().filter(move |k| self.contains(*k))
     }
 

@@ -266,12 +266,7 @@ fn http(b: &[u8], _complete: bool) -> (Option<String>, String) {
 /// dissector tells where each begins): a text message appends its line, a binary one
 /// rewrites the column, so the last stays.
 fn memcache_call(b: &[u8], to_server: bool) -> String {
-    let (placed, _) = crate::query::fields::pdu::memcache::placed(b);
-    let starts: Vec<usize> = placed
-        .iter()
-        .filter(|p| p.field == crate::query::fields::Fid::Memcache)
-        .map(|p| p.off)
-        .collect();
+    let starts = crate::query::fields::pdu::memcache::starts(b);
     match (starts.last(), b.first()) {
         (None, _) => memcache(b, to_server),
         (Some(&last), Some(0x80 | 0x81)) => memcache(&b[last..], to_server),

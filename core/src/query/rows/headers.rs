@@ -105,6 +105,13 @@ pub fn columns(linktype: u16, data: &[u8]) -> Columns {
 impl Columns {
     /// The packet-list columns of a dissected packet.
     pub fn from_summary(s: &Summary) -> Columns {
+        Columns::of(s, true)
+    }
+
+    /// Source, Destination and Protocol, the Info left empty when `with_info` is false:
+    /// the packet list words a TCP segment's Info itself ([`Columns::from_summary`]'s
+    /// would be thrown away, on most of the rows of most captures).
+    pub(super) fn of(s: &Summary, with_info: bool) -> Columns {
         let (src, dst) = match (&s.net, &s.eth, &s.arp) {
             (Net::Ip { src, dst, .. }, _, _) => (src.to_string(), dst.to_string()),
             (_, Some((src, dst)), _) => (mac(src), mac(dst)),
@@ -123,7 +130,7 @@ impl Columns {
             src,
             dst,
             protocol: protocol_name(s),
-            info: info(s),
+            info: if with_info { info(s) } else { String::new() },
         }
     }
 }

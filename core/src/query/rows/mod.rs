@@ -14,7 +14,7 @@ pub use headers::{columns, info, protocol_name, Columns};
 
 use crate::capture::app::AppProto;
 use crate::capture::flow::L4;
-use crate::capture::packet::PacketRow;
+use crate::capture::packet::{PacketRow, Reader};
 use crate::capture::tcp::Kind;
 use crate::capture::Capture;
 use crate::ingest::wire::{self, Layers, Net, Proto, StopReason, Transport};
@@ -79,6 +79,10 @@ pub struct Rows<'c> {
     sparse: bool,
     /// Rows made from a PDU's head whose head could not say the row ([`Rows::missed`]).
     missed: Vec<usize>,
+    /// The packet index's rows, read with the block asked last kept decoded: rows are
+    /// asked in order, and each looks its packet up several times (`Packets::at`
+    /// decodes its block from the start each time: 30% of `wirelens list`'s CPU).
+    packets: Reader<'c>,
 }
 
 /// What rows look up across the whole capture, each part built when a row first needs
@@ -159,6 +163,7 @@ impl<'c> Rows<'c> {
             heads: true,
             sparse: false,
             missed: Vec::new(),
+            packets: capture.packets.reader(),
         }
     }
 
@@ -374,9 +379,9 @@ impl<'c> Rows<'c> {
     /// For a segment of an SMTP or IMAP conversation, which gather a line cut over
     /// segments: the next [`Rows::LINE_AHEAD`] segments with payload its way, one of
     /// which ends the line it may begin (the row of a segment inside a line says so).
-    fn line_ends(&self, index: usize) -> Vec<usize> {
+    fn line_ends(&mut self, index: usize) -> Vec<usize> {
         let c = self.capture;
-        let p = c.packets.at(index);
+        let p = self.packets.at(index);
         let gathers = c
             .conversations
             .get(p.flow as usize)
@@ -417,7 +422,7 @@ impl<'c> Rows<'c> {
     /// The request and response spans of packet `index`'s conversation.
     fn spans(&mut self, index: usize) -> &Spans {
         let c = self.capture;
-        let p = c.packets.at(index);
+        let p = self.packets.at(index);
         // Only this conversation's, from its transactions the application layer's
         // index lists: no pass over every transaction.
         let apps = std::rc::Rc::clone(self.apps.index(c));
@@ -431,7 +436,7 @@ impl<'c> Rows<'c> {
     /// The first packet each way of packet `index`'s TCP conversation.
     fn tcp_firsts(&mut self, index: usize) -> Vec<usize> {
         let c = self.capture;
-        let p = c.packets.at(index);
+        let p = self.packets.at(index);
         if c.conversations
             .get(p.flow as usize)
             .is_none_or(|conv| conv.proto != L4::Tcp)
@@ -463,7 +468,7 @@ impl<'c> Rows<'c> {
         src: &mut dyn PacketSource,
     ) -> Row {
         let capture = self.capture;
-        let p = capture.packets.at(index);
+        let p = self.packets.at(index);
         if let Some(f) = &self.index.firsts {
             ctx.share_firsts(std::rc::Rc::clone(f));
         }
@@ -522,9 +527,10 @@ impl<'c> Rows<'c> {
         row: &mut Row,
     ) {
         let capture = self.capture;
-        let p = capture.packets.at(index);
+        let p = self.packets.at(index);
         let s = wire::dissect_layers(capture.linktype_of(&p), bytes, usize::MAX, &mut self.layers);
-        let c = Columns::from_summary(&s);
+        // A TCP segment's Info is `tcp::info`'s, below.
+        let c = Columns::of(&s, !matches!(s.transport, Transport::Tcp(_)));
         (row.src, row.dst) = (c.src, c.dst);
         row.protocol = c.protocol.to_owned();
         row.info = c.info;
@@ -664,7 +670,7 @@ impl<'c> Rows<'c> {
         row: &mut Row,
     ) {
         let capture = self.capture;
-        let p = capture.packets.at(index);
+        let p = self.packets.at(index);
         // (A line-based conversation is fed as TLS: its records after an accepted
         // STARTTLS.)
         let Some(proto) = crate::query::detail::fed_as(capture, &p) else {
@@ -887,13 +893,15 @@ fn to_server(capture: &Capture, p: &PacketRow) -> bool {
 
 /// Seconds with 6 decimals (µs), as Wireshark's Time column: `-0.000001`, `12.345678`.
 pub fn seconds(ns: i64) -> String {
-    let sign = if ns < 0 { "-" } else { "" };
+    let mut out = String::with_capacity(16);
+    if ns < 0 {
+        out.push('-');
+    }
     let abs = ns.unsigned_abs();
-    format!(
-        "{sign}{}.{:06}",
-        abs / 1_000_000_000,
-        abs % 1_000_000_000 / 1_000
-    )
+    push_padded(&mut out, abs / 1_000_000_000, 1);
+    out.push('.');
+    push_padded(&mut out, abs % 1_000_000_000 / 1_000, 6);
+    out
 }
 
 /// Date and time of day in UTC with µs, as `tshark -t ud`: `2026-12-05 06:49:07.123456`.
@@ -902,12 +910,37 @@ pub fn utc(ns: i64) -> String {
     let us = ns.rem_euclid(1_000_000_000) / 1_000;
     let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
     let s = secs.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{us:06}",
-        s / 3600,
-        s / 60 % 60,
-        s % 60
-    )
+    let mut out = String::with_capacity(26);
+    let _ = write!(out, "{y:04}");
+    for (sep, n, width) in [
+        ('-', u64::from(m), 2),
+        ('-', u64::from(d), 2),
+        (' ', (s / 3600) as u64, 2),
+        (':', (s / 60 % 60) as u64, 2),
+        (':', (s % 60) as u64, 2),
+        ('.', us as u64, 6),
+    ] {
+        out.push(sep);
+        push_padded(&mut out, n, width);
+    }
+    out
+}
+
+/// Appends `n` in decimal, zero-padded to `width` digits (at most 20): every row has
+/// three times, and `format!`'s machinery was a tenth of `wirelens list`'s CPU.
+fn push_padded(out: &mut String, mut n: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let from = at.min(digits.len().saturating_sub(width));
+    out.extend(digits[from..].iter().map(|&b| char::from(b)));
 }
 
 #[cfg(test)]
@@ -1224,6 +1257,28 @@ mod test {
         assert_eq!(seconds(1_234_567_891), "1.234567");
         assert_eq!(seconds(-1_500), "-0.000001");
         assert_eq!(utc(1_764_917_347_123_456_789), "2025-12-05 06:49:07.123456");
+        // As `format!` writes them, at the extremes too.
+        for ns in [
+            i64::MIN,
+            i64::MIN + 1,
+            -86_400_000_000_001,
+            -1,
+            1,
+            999,
+            i64::MAX,
+        ] {
+            let abs = ns.unsigned_abs();
+            let sign = if ns < 0 { "-" } else { "" };
+            let (whole, us) = (abs / 1_000_000_000, abs % 1_000_000_000 / 1_000);
+            assert_eq!(seconds(ns), format!("{sign}{whole}.{us:06}"));
+            let secs = ns.div_euclid(1_000_000_000);
+            let us = ns.rem_euclid(1_000_000_000) / 1_000;
+            let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+            let s = secs.rem_euclid(86_400);
+            let (h, min, sec) = (s / 3600, s / 60 % 60, s % 60);
+            let want = format!("{y:04}-{m:02}-{d:02} {h:02}:{min:02}:{sec:02}.{us:06}");
+            assert_eq!(utc(ns), want);
+        }
     }
 
     /// A conversation's spans made from its own transactions (the application layer's

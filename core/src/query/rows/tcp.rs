@@ -28,19 +28,15 @@ pub(super) fn info(
             _ => None,
         })
     };
-    let flow = capture.packets.at(index).flow;
+    let flow = ctx.row().flow;
     let ace = (t.flags & tcp_flags::SYN == 0 && capture.tcp_ace(flow, index)).then(|| t.ace());
     let seq = uint(ctx, Fid::TcpSeq).unwrap_or(t.seq as u64);
     let acked = t.flags & 0x10 != 0;
     let ack = if acked { uint(ctx, Fid::TcpAck) } else { None };
     let win = uint(ctx, Fid::TcpWindowSize).unwrap_or(t.window as u64);
-    let _ = write!(
-        info,
-        "{} → {} [{}] Seq={seq}",
-        t.src_port,
-        t.dst_port,
-        flags(header, t.flags, ace)
-    );
+    let _ = write!(info, "{} → {} [", t.src_port, t.dst_port);
+    flags(&mut info, header, t.flags, ace);
+    let _ = write!(info, "] Seq={seq}");
     if let Some(ack) = ack {
         let _ = write!(info, " Ack={ack}");
     }
@@ -61,72 +57,78 @@ pub(super) fn info(
 /// `[TCP …] ` for each analysis item of packet `index`: packet-tcp.c prepends them in
 /// its print order, so they read in the reverse of it.
 pub(super) fn analysis(capture: &Capture, index: usize) -> String {
+    let mut out = String::new();
     let Some(flags) = capture.tcp_flags_of(index) else {
-        return String::new();
+        return out;
     };
     let fast_or_spurious =
         flags.contains(Kind::FastRetransmission) || flags.contains(Kind::SpuriousRetransmission);
-    let mut items: Vec<String> = Vec::new();
-    for k in flags.kinds() {
+    for k in flags.kinds().rev() {
         let text = match k {
-            Kind::ReusedPorts => "TCP Port numbers reused".to_owned(),
+            Kind::ReusedPorts => "TCP Port numbers reused",
             // Our retransmission item is also on fast and spurious ones; Wireshark's
             // Info names only the kind.
             Kind::Retransmission if fast_or_spurious => continue,
-            Kind::Retransmission => "TCP Retransmission".to_owned(),
-            Kind::FastRetransmission => "TCP Fast Retransmission".to_owned(),
-            Kind::SpuriousRetransmission => "TCP Spurious Retransmission".to_owned(),
-            Kind::OutOfOrder => "TCP Out-Of-Order".to_owned(),
-            Kind::LostSegment => "TCP Previous segment not captured".to_owned(),
-            Kind::AckLostSegment => "TCP ACKed unseen segment".to_owned(),
-            Kind::WindowUpdate => "TCP Window Update".to_owned(),
-            Kind::WindowFull => "TCP Window Full".to_owned(),
-            Kind::KeepAlive => "TCP Keep-Alive".to_owned(),
-            Kind::KeepAliveAck => "TCP Keep-Alive ACK".to_owned(),
-            Kind::DuplicateAck => format!(
-                "TCP Dup ACK {}#{}",
-                flags.dup_ack_frame(),
-                flags.dup_ack_num()
-            ),
-            Kind::ZeroWindowProbe => "TCP ZeroWindowProbe".to_owned(),
-            Kind::ZeroWindow => "TCP ZeroWindow".to_owned(),
-            Kind::ZeroWindowProbeAck => "TCP ZeroWindowProbeAck".to_owned(),
+            Kind::Retransmission => "TCP Retransmission",
+            Kind::FastRetransmission => "TCP Fast Retransmission",
+            Kind::SpuriousRetransmission => "TCP Spurious Retransmission",
+            Kind::OutOfOrder => "TCP Out-Of-Order",
+            Kind::LostSegment => "TCP Previous segment not captured",
+            Kind::AckLostSegment => "TCP ACKed unseen segment",
+            Kind::WindowUpdate => "TCP Window Update",
+            Kind::WindowFull => "TCP Window Full",
+            Kind::KeepAlive => "TCP Keep-Alive",
+            Kind::KeepAliveAck => "TCP Keep-Alive ACK",
+            Kind::DuplicateAck => {
+                let (frame, num) = (flags.dup_ack_frame(), flags.dup_ack_num());
+                let _ = write!(out, "[TCP Dup ACK {frame}#{num}] ");
+                continue;
+            }
+            Kind::ZeroWindowProbe => "TCP ZeroWindowProbe",
+            Kind::ZeroWindow => "TCP ZeroWindow",
+            Kind::ZeroWindowProbeAck => "TCP ZeroWindowProbeAck",
         };
-        items.push(text);
-    }
-    let mut out = String::new();
-    for text in items.iter().rev() {
-        let _ = write!(out, "[{text}] ");
+        out.push('[');
+        out.push_str(text);
+        out.push_str("] ");
     }
     out
 }
 
-/// The flag names as `tcp_flags_to_str` joins them (the AE bit is the low bit of the
-/// data offset byte; the three bits above it are reserved). `ace`: the segment's AE,
+/// Appends the flag names as `tcp_flags_to_str` joins them (the AE bit is the low bit of
+/// the data offset byte; the three bits above it are reserved). `ace`: the segment's AE,
 /// CWR and ECE bits are AccECN's ACE counter, named with its value in their place.
-fn flags(header: &[u8], low: u8, ace: Option<u8>) -> String {
+/// Written into `out` with no list of names: every TCP row has one.
+fn flags(out: &mut String, header: &[u8], low: u8, ace: Option<u8>) {
     const NAMES: [&str; 9] = ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE"];
     let high = header.get(12).copied().unwrap_or(0);
     let mut bits = u16::from(low) | u16::from(high & 1) << 8;
     if ace.is_some() {
         bits &= 0x3f;
     }
-    let mut out: Vec<String> = NAMES
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| bits & 1 << i != 0)
-        .map(|(_, n)| (*n).to_owned())
-        .collect();
+    let start = out.len();
+    let sep = |out: &mut String| {
+        if out.len() > start {
+            out.push_str(", ");
+        }
+    };
+    for (i, name) in NAMES.iter().enumerate() {
+        if bits & 1 << i != 0 {
+            sep(out);
+            out.push_str(name);
+        }
+    }
     if let Some(ace) = ace {
-        out.push(format!("ACE={ace}"));
+        sep(out);
+        let _ = write!(out, "ACE={ace}");
     }
     if high & 0x0e != 0 {
-        out.push("Reserved".to_owned());
+        sep(out);
+        out.push_str("Reserved");
     }
-    if out.is_empty() {
-        return "<None>".into();
+    if out.len() == start {
+        out.push_str("<None>");
     }
-    out.join(", ")
 }
 
 /// What the option dissectors of packet-tcp.c append, in the options' order (RFC 9293
@@ -217,6 +219,13 @@ fn accecn(info: &mut String, order_1: bool, v: &[u8]) {
 #[cfg(test)]
 mod test {
     use super::*;
+
+    /// The flag names alone.
+    fn flags(header: &[u8], low: u8, ace: Option<u8>) -> String {
+        let mut out = String::new();
+        super::flags(&mut out, header, low, ace);
+        out
+    }
 
     #[test]
     fn flag_names_as_wireshark_joins_them() {
