@@ -47,6 +47,23 @@ pub fn bin(name: &str) -> PathBuf {
     path
 }
 
+/// Runs `wirelens ARGS PATH` and parses what it prints as JSON; the error names the
+/// command and holds its stderr.
+pub fn wirelens_json(args: &[&str], path: &Path) -> Result<serde_json::Value, String> {
+    let out = std::process::Command::new(bin("wirelens"))
+        .args(args)
+        .arg(path)
+        .output()
+        .expect("run wirelens");
+    serde_json::from_slice(&out.stdout).map_err(|e| {
+        format!(
+            "wirelens {}: no JSON ({e}); stderr: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
 /// True when a command is on PATH.
 pub fn have(cmd: &str) -> bool {
     std::process::Command::new("sh")

@@ -2,7 +2,7 @@
 //! tests/scripts/make-conv-golden.py).
 
 use serde_json::Value;
-use wirelens_tests::{bin, Golden};
+use wirelens_tests::{wirelens_json, Golden};
 
 /// The fields compared exactly, then the two times compared to the nanosecond.
 const EXACT: [&str; 9] = [
@@ -83,17 +83,10 @@ fn conversations_equal_tshark() {
         let Some(path) = g.capture(entry) else {
             continue;
         };
-        let out = std::process::Command::new(bin("wirelens"))
-            .args(["conv", "--json"])
-            .arg(&path)
-            .output()
-            .expect("run wirelens");
-        match serde_json::from_slice::<Vec<Value>>(&out.stdout) {
-            Ok(actual) => compare(&mut g, entry, &expected, &actual),
-            Err(e) => g.fail(format!(
-                "{entry}: no JSON ({e}); stderr: {}",
-                String::from_utf8_lossy(&out.stderr)
-            )),
+        match wirelens_json(&["conv", "--json"], &path) {
+            Ok(Value::Array(actual)) => compare(&mut g, entry, &expected, &actual),
+            Ok(other) => g.fail(format!("{entry}: not a JSON array: {other}")),
+            Err(e) => g.fail(format!("{entry}: {e}")),
         }
     }
     g.finish();

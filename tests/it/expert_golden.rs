@@ -10,7 +10,7 @@
 
 use serde_json::Value;
 use std::collections::HashMap;
-use wirelens_tests::{bin, Golden};
+use wirelens_tests::{wirelens_json, Golden};
 
 /// A line's key: its severity and `PROTOCOL/GROUP/SUMMARY`.
 fn key(severity: &str, line: &Value, summary: &str) -> (String, String) {
@@ -45,18 +45,10 @@ fn expert_info_equals_tshark() {
         let Some(path) = g.capture(entry) else {
             continue;
         };
-        let out = std::process::Command::new(bin("wirelens"))
-            .args(["expert", "--json", "-q"])
-            .arg(&path)
-            .output()
-            .expect("run wirelens");
-        let report: Value = match serde_json::from_slice(&out.stdout) {
+        let report = match wirelens_json(&["expert", "--json", "-q"], &path) {
             Ok(v) => v,
             Err(e) => {
-                g.fail(format!(
-                    "{entry}: no JSON ({e}); stderr: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                ));
+                g.fail(format!("{entry}: {e}"));
                 continue;
             }
         };

@@ -15,22 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::path::Path;
 use wirelens_core::ingest::wire::Proto;
-use wirelens_tests::{bin, Golden};
-
-fn wirelens(args: &[&str], path: &Path) -> Result<Value, String> {
-    let out = std::process::Command::new(bin("wirelens"))
-        .args(args)
-        .arg(path)
-        .output()
-        .expect("run wirelens");
-    serde_json::from_slice(&out.stdout).map_err(|e| {
-        format!(
-            "wirelens {}: no JSON ({e}); stderr: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
+use wirelens_tests::{wirelens_json, Golden};
 
 /// An address as text in one spelling: tshark and Rust write some IPv6 addresses
 /// differently (IPv4-mapped ones, say).
@@ -215,9 +200,9 @@ fn compare_phs(want: &Value, got: &Value) -> Outcome {
 
 /// Every table of one capture, by name (`conv.eth`, …, `phs`).
 fn compare_capture(expected: &Value, path: &Path) -> Result<BTreeMap<String, Outcome>, String> {
-    let conv = wirelens(&["conv", "--json", "-t", "eth,ip,ipv6"], path)?;
-    let endpoints = wirelens(&["endpoints", "--json"], path)?;
-    let phs = wirelens(&["phs", "--json"], path)?;
+    let conv = wirelens_json(&["conv", "--json", "-t", "eth,ip,ipv6"], path)?;
+    let endpoints = wirelens_json(&["endpoints", "--json"], path)?;
+    let phs = wirelens_json(&["phs", "--json"], path)?;
     let mut out = BTreeMap::new();
     let rows = |v: &Value, kind: &str| -> Vec<Value> {
         v.as_array()

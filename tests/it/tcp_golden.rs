@@ -9,7 +9,7 @@
 
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use wirelens_tests::{bin, Golden};
+use wirelens_tests::{wirelens_json, Golden};
 
 /// What one side says of a frame: its stream, its items, and the duplicate-ACK details.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -248,18 +248,10 @@ fn tcp_analysis_equals_tshark() {
         let Some(path) = g.capture(entry) else {
             continue;
         };
-        let out = std::process::Command::new(bin("wirelens"))
-            .args(["expert", "--json"])
-            .arg(&path)
-            .output()
-            .expect("run wirelens");
-        let report: Value = match serde_json::from_slice(&out.stdout) {
+        let report = match wirelens_json(&["expert", "--json"], &path) {
             Ok(v) => v,
             Err(e) => {
-                g.fail(format!(
-                    "{entry}: no JSON ({e}); stderr: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                ));
+                g.fail(format!("{entry}: {e}"));
                 continue;
             }
         };
