@@ -281,6 +281,16 @@ pub struct Golden {
     notes: Vec<String>,
 }
 
+/// A JSON golden and the capture it names ([`Golden::json_goldens`]).
+pub struct JsonGolden {
+    /// The capture as the golden names it (`corpus:…` or a path in the repository).
+    pub entry: String,
+    /// Where the capture is.
+    pub path: PathBuf,
+    /// The golden.
+    pub expected: serde_json::Value,
+}
+
 impl Golden {
     /// The comparison NAME: `tests/golden/NAME` must exist; its KNOWN_DIFFERENCES may not.
     pub fn new(name: &str) -> Golden {
@@ -322,6 +332,29 @@ impl Golden {
             self.dir.display()
         );
         files
+    }
+
+    /// The JSON goldens of the directory, each naming its capture (`"capture"`), with
+    /// the path of those that can be compared ([`Golden::capture`]).
+    pub fn json_goldens(&mut self) -> Vec<JsonGolden> {
+        let mut out = Vec::new();
+        for file in self.files("json") {
+            let bytes = std::fs::read(&file).expect("read golden");
+            let expected: serde_json::Value =
+                serde_json::from_slice(&bytes).expect("golden is JSON");
+            let entry = expected["capture"]
+                .as_str()
+                .expect("golden names its capture")
+                .to_owned();
+            if let Some(path) = self.capture(&entry) {
+                out.push(JsonGolden {
+                    entry,
+                    path,
+                    expected,
+                });
+            }
+        }
+        out
     }
 
     /// The path of a capture a golden names, counted as compared; `None` when it cannot

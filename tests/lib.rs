@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 pub mod harness;
 
-pub use harness::{capture_path, corpus, Golden};
+pub use harness::{capture_path, corpus, Golden, JsonGolden};
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {

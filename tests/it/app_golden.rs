@@ -15,7 +15,7 @@ use std::fmt::Display;
 use std::path::Path;
 use std::process::Command;
 use wirelens_tests::harness::need_corpus;
-use wirelens_tests::{bin, Golden};
+use wirelens_tests::{bin, Golden, JsonGolden};
 
 /// Runs `wirelens ARGS -d RULE… [-o tls.keylog_file:PATH] CAPTURE`.
 fn wirelens(args: &[&str], capture: &Path, decode_as: &[String], keylog: Option<&str>) -> Vec<u8> {
@@ -305,15 +305,13 @@ fn compare_follow(capture: &Path, expected: &Value, t: &mut Tally) {
 fn application_fields_and_follow_equal_tshark() {
     let mut g = Golden::new("app");
     let mut t = Tally::default();
-    for golden in g.files("json") {
-        let expected: Value = serde_json::from_slice(&std::fs::read(&golden).expect("read golden"))
-            .expect("golden is JSON");
-        let entry = expected["capture"]
-            .as_str()
-            .expect("golden names its capture");
-        let Some(path) = g.capture(entry) else {
-            continue;
-        };
+    for JsonGolden {
+        entry,
+        path,
+        expected,
+    } in g.json_goldens()
+    {
+        let entry = entry.as_str();
         let decode_as: Vec<String> = strs(&expected["decode_as"]);
         // A TLS key log, given to wirelens as tshark had it (`-o tls.keylog_file:PATH`).
         let keylog = expected["keylog"].as_str().map(|k| {

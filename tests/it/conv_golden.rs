@@ -2,7 +2,7 @@
 //! tests/scripts/make-conv-golden.py).
 
 use serde_json::Value;
-use wirelens_tests::{wirelens_json, Golden};
+use wirelens_tests::{wirelens_json, Golden, JsonGolden};
 
 /// The fields compared exactly, then the two times compared to the nanosecond.
 const EXACT: [&str; 9] = [
@@ -74,15 +74,13 @@ fn compare(g: &mut Golden, entry: &str, expected: &Value, actual: &[Value]) {
 #[test]
 fn conversations_equal_tshark() {
     let mut g = Golden::new("conv");
-    for golden in g.files("json") {
-        let expected: Value = serde_json::from_slice(&std::fs::read(&golden).expect("read golden"))
-            .expect("golden is JSON");
-        let entry = expected["capture"]
-            .as_str()
-            .expect("golden names its capture");
-        let Some(path) = g.capture(entry) else {
-            continue;
-        };
+    for JsonGolden {
+        entry,
+        path,
+        expected,
+    } in g.json_goldens()
+    {
+        let entry = entry.as_str();
         match wirelens_json(&["conv", "--json"], &path) {
             Ok(Value::Array(actual)) => compare(&mut g, entry, &expected, &actual),
             Ok(other) => g.fail(format!("{entry}: not a JSON array: {other}")),

@@ -10,7 +10,7 @@
 
 use serde_json::Value;
 use std::collections::HashMap;
-use wirelens_tests::{wirelens_json, Golden};
+use wirelens_tests::{wirelens_json, Golden, JsonGolden};
 
 /// A line's key: its severity and `PROTOCOL/GROUP/SUMMARY`.
 fn key(severity: &str, line: &Value, summary: &str) -> (String, String) {
@@ -36,15 +36,13 @@ fn lines(rows: &[Value], summary: &str) -> Vec<((String, String), u64)> {
 fn expert_info_equals_tshark() {
     let mut g = Golden::new("expert");
     let (mut items, mut same) = (0u64, 0u64);
-    for golden in g.files("json") {
-        let expected: Value = serde_json::from_slice(&std::fs::read(&golden).expect("read golden"))
-            .expect("golden is JSON");
-        let entry = expected["capture"]
-            .as_str()
-            .expect("golden names its capture");
-        let Some(path) = g.capture(entry) else {
-            continue;
-        };
+    for JsonGolden {
+        entry,
+        path,
+        expected,
+    } in g.json_goldens()
+    {
+        let entry = entry.as_str();
         let report = match wirelens_json(&["expert", "--json", "-q"], &path) {
             Ok(v) => v,
             Err(e) => {

@@ -14,7 +14,7 @@ use serde_json::Value;
 use wirelens_core::query::fields::{MemorySource, Status};
 use wirelens_core::query::filter::{filter_packets, Filter};
 use wirelens_core::query::scan::{Scan, ScanOptions};
-use wirelens_tests::{harness, repo_root, Golden};
+use wirelens_tests::{harness, repo_root, Golden, JsonGolden};
 
 /// Ingests a capture with tshark's decode-as options (`-d tcp.port==21211,memcache`)
 /// applied, so the app-layer fields come from the same protocols on the same ports.
@@ -104,15 +104,13 @@ fn compare_with_tshark(golden: &str, min_filters: usize) {
     let verbose = std::env::var_os("WIRELENS_FILTER_VERBOSE").is_some();
     let (mut identical, mut pending) = (0, 0);
     let mut filters_seen = std::collections::BTreeSet::new();
-    for golden in g.files("json") {
-        let expected: Value = serde_json::from_slice(&std::fs::read(&golden).expect("read golden"))
-            .expect("golden is JSON");
-        let entry = expected["capture"]
-            .as_str()
-            .expect("golden names its capture");
-        let Some(path) = g.capture(entry) else {
-            continue;
-        };
+    for JsonGolden {
+        entry,
+        path,
+        expected,
+    } in g.json_goldens()
+    {
+        let entry = entry.as_str();
         let bytes = std::fs::read(&path).expect("read capture");
         let capture = ingest_decoded_as(entry, &bytes, &expected["tshark_options"]);
         // The same capture may be listed with and without a key log.

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::path::Path;
 use wirelens_core::ingest::wire::Proto;
-use wirelens_tests::{wirelens_json, Golden};
+use wirelens_tests::{wirelens_json, Golden, JsonGolden};
 
 /// An address as text in one spelling: tshark and Rust write some IPv6 addresses
 /// differently (IPv4-mapped ones, say).
@@ -243,15 +243,13 @@ fn statistics_equal_tshark() {
     let mut g = Golden::new("stats");
     // Per table: (rows tshark has, rows identical).
     let mut totals: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    for golden in g.files("json") {
-        let expected: Value = serde_json::from_slice(&std::fs::read(&golden).expect("read golden"))
-            .expect("golden is JSON");
-        let entry = expected["capture"]
-            .as_str()
-            .expect("golden names its capture");
-        let Some(path) = g.capture(entry) else {
-            continue;
-        };
+    for JsonGolden {
+        entry,
+        path,
+        expected,
+    } in g.json_goldens()
+    {
+        let entry = entry.as_str();
         let outcomes = match compare_capture(&expected, &path) {
             Ok(o) => o,
             Err(e) => {

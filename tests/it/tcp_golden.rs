@@ -9,7 +9,7 @@
 
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use wirelens_tests::{wirelens_json, Golden};
+use wirelens_tests::{wirelens_json, Golden, JsonGolden};
 
 /// What one side says of a frame: its stream, its items, and the duplicate-ACK details.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -239,15 +239,13 @@ fn compare(expected: &Value, report: &Value, tally: &mut Tally) -> Vec<Diff> {
 fn tcp_analysis_equals_tshark() {
     let mut g = Golden::new("tcp");
     let (mut all, mut agreed) = (Tally::default(), Tally::default());
-    for golden in g.files("json") {
-        let expected: Value = serde_json::from_slice(&std::fs::read(&golden).expect("read golden"))
-            .expect("golden is JSON");
-        let entry = expected["capture"]
-            .as_str()
-            .expect("golden names its capture");
-        let Some(path) = g.capture(entry) else {
-            continue;
-        };
+    for JsonGolden {
+        entry,
+        path,
+        expected,
+    } in g.json_goldens()
+    {
+        let entry = entry.as_str();
         let report = match wirelens_json(&["expert", "--json"], &path) {
             Ok(v) => v,
             Err(e) => {
