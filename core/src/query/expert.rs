@@ -137,9 +137,9 @@ pub fn of_detail(d: &Detail, out: &mut Vec<Item>) {
                 .showname
                 .strip_prefix("[Malformed Packet: ")
                 .and_then(|s| s.strip_suffix(']'))
-                .and_then(named)
+                .and_then(detail::short_named)
                 .unwrap_or(protocol),
-            name => short_name(name),
+            name => detail::short_name(name),
         };
         let error = matches!(layer.name.as_ref(), "icmp" | "icmpv6");
         let mut stack: Vec<&Node> = vec![layer];
@@ -180,68 +180,6 @@ fn item(frame: u64, protocol: &'static str, n: &Node) -> Option<Item> {
         field,
         message: child("_ws.expert.message")?.show.clone(),
     })
-}
-
-/// The layers' protocols as tshark names them in `-z expert` (their short names:
-/// `tshark -G protocols`).
-const SHORT_NAMES: [(&str, &str); 41] = [
-    ("frame", "Frame"),
-    ("eth", "Ethernet"),
-    ("sll", "SLL"),
-    ("vlan", "VLAN"),
-    ("arp", "ARP/RARP"),
-    ("ip", "IPv4"),
-    ("ipv6", "IPv6"),
-    ("icmp", "ICMP"),
-    ("icmpv6", "ICMPv6"),
-    ("gre", "GRE"),
-    ("vxlan", "VXLAN"),
-    ("geneve", "Geneve"),
-    ("sctp", "SCTP"),
-    ("tcp", "TCP"),
-    ("udp", "UDP"),
-    ("http", "HTTP"),
-    ("http2", "HTTP2"),
-    ("grpc", "GRPC"),
-    ("dns", "DNS"),
-    ("mdns", "mDNS"),
-    ("llmnr", "LLMNR"),
-    ("dhcp", "DHCP/BOOTP"),
-    ("ntp", "NTP"),
-    ("syslog", "Syslog"),
-    ("ssdp", "SSDP"),
-    ("tftp", "TFTP"),
-    ("memcache", "MEMCACHE"),
-    ("quic", "QUIC"),
-    ("tls", "TLS"),
-    ("mysql", "MySQL"),
-    ("pgsql", "PGSQL"),
-    ("resp", "RESP"),
-    ("ssh", "SSH"),
-    ("ftp", "FTP"),
-    ("smtp", "SMTP"),
-    ("pop", "POP"),
-    ("imap", "IMAP"),
-    ("telnet", "TELNET"),
-    ("json", "JSON"),
-    ("xml", "XML"),
-    ("data", "Data"),
-];
-
-/// A layer's protocol as tshark names it (empty for one not in [`SHORT_NAMES`]).
-fn short_name(layer: &str) -> &'static str {
-    SHORT_NAMES
-        .iter()
-        .find(|(l, _)| *l == layer)
-        .map_or("", |(_, s)| s)
-}
-
-/// The short name `name` is, as a constant.
-fn named(name: &str) -> Option<&'static str> {
-    SHORT_NAMES
-        .iter()
-        .find(|(_, s)| *s == name)
-        .map(|(_, s)| *s)
 }
 
 /// One line of tshark's `-z expert`: the items of one severity, group, protocol and

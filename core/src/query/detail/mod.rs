@@ -580,6 +580,68 @@ pub fn severity_of_value(v: u32) -> Option<Severity> {
     .find(|&s| severity_value(s) == v)
 }
 
+/// The layers' protocols by tshark's short names (`tshark -G protocols`), as `-z expert`
+/// and the exception items name them.
+const SHORT_NAMES: [(&str, &str); 41] = [
+    ("frame", "Frame"),
+    ("eth", "Ethernet"),
+    ("sll", "SLL"),
+    ("vlan", "VLAN"),
+    ("arp", "ARP/RARP"),
+    ("ip", "IPv4"),
+    ("ipv6", "IPv6"),
+    ("icmp", "ICMP"),
+    ("icmpv6", "ICMPv6"),
+    ("gre", "GRE"),
+    ("vxlan", "VXLAN"),
+    ("geneve", "Geneve"),
+    ("sctp", "SCTP"),
+    ("tcp", "TCP"),
+    ("udp", "UDP"),
+    ("http", "HTTP"),
+    ("http2", "HTTP2"),
+    ("grpc", "GRPC"),
+    ("dns", "DNS"),
+    ("mdns", "mDNS"),
+    ("llmnr", "LLMNR"),
+    ("dhcp", "DHCP/BOOTP"),
+    ("ntp", "NTP"),
+    ("syslog", "Syslog"),
+    ("ssdp", "SSDP"),
+    ("tftp", "TFTP"),
+    ("memcache", "MEMCACHE"),
+    ("quic", "QUIC"),
+    ("tls", "TLS"),
+    ("mysql", "MySQL"),
+    ("pgsql", "PGSQL"),
+    ("resp", "RESP"),
+    ("ssh", "SSH"),
+    ("ftp", "FTP"),
+    ("smtp", "SMTP"),
+    ("pop", "POP"),
+    ("imap", "IMAP"),
+    ("telnet", "TELNET"),
+    ("json", "JSON"),
+    ("xml", "XML"),
+    ("data", "Data"),
+];
+
+/// A layer's protocol as tshark names it (empty for one not in [`SHORT_NAMES`]).
+pub(crate) fn short_name(layer: &str) -> &'static str {
+    SHORT_NAMES
+        .iter()
+        .find(|(l, _)| *l == layer)
+        .map_or("", |(_, s)| s)
+}
+
+/// The short name `name` is, as a constant.
+pub(crate) fn short_named(name: &str) -> Option<&'static str> {
+    SHORT_NAMES
+        .iter()
+        .find(|(_, s)| *s == name)
+        .map(|(_, s)| *s)
+}
+
 /// An expert item as Wireshark adds one: `_ws.expert` with the expert's field, its
 /// message (hidden), severity and group. Its position is 0 (Wireshark's expert items
 /// lie at no bytes; PDML then prints the parent's).

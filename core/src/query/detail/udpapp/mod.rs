@@ -19,7 +19,7 @@ mod tftp;
 pub(crate) use ntp::{MODES as NTP_MODES, VERSIONS as NTP_VERSIONS};
 pub(crate) use syslog::FACILITIES as SYSLOG_FACILITIES;
 
-use super::{expert, Detail, Group, Node};
+use super::{expert, short_name, Detail, Group, Node};
 use crate::capture::tcp::Severity;
 use crate::capture::Capture;
 use crate::ingest::wire::{LayerSpan, Layers, Proto};
@@ -266,17 +266,6 @@ fn notification(n: &mut Node) {
 fn last_udp(ls: &Layers) -> Option<&LayerSpan> {
     let l = ls.as_slice().iter().rev().find(|l| !l.quoted)?;
     (l.proto == Proto::Udp && !l.reassembled).then_some(l)
-}
-
-/// The name tshark's exception items give the protocol.
-fn short_name(name: &str) -> &'static str {
-    match name {
-        "dhcp" => "DHCP/BOOTP",
-        "ntp" => "NTP",
-        "syslog" => "Syslog",
-        "tftp" => "TFTP",
-        _ => "",
-    }
 }
 
 /// The item tshark adds where a dissector threw: `[Packet size limited during capture:
