@@ -161,7 +161,13 @@ impl Recent {
 
     fn new() -> Self {
         Recent {
+            // Texts that share a slot may be stored more than once: the tests count the
+            // bytes stored, so theirs is keyed the same each run (1 in about 700 random
+            // keys put two of their four texts in one slot).
+            #[cfg(not(test))]
             hasher: Default::default(),
+            #[cfg(test)]
+            hasher: crate::ingest::hash::Seeded::fixed(),
             slots: vec![Span::default(); Self::SLOTS].into_boxed_slice(),
         }
     }
