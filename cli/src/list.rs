@@ -289,12 +289,7 @@ fn print(
         } else {
             let r = rows.row(ctx, i, prev_ts, src);
             prev_ts = Some(r.ts_ns);
-            use std::fmt::Write as _;
-            let _ = write!(
-                line,
-                "{:>7} {:>11} {} → {} {} {} {}",
-                r.number, r.time, r.src, r.dst, r.protocol, r.length, r.info
-            );
+            summary_line(&mut line, &r);
         }
         line.push('\n');
         out.write_all(line.as_bytes())?;
@@ -305,6 +300,26 @@ fn print(
         eprintln!("wirelens: {e}");
     }
     Ok(())
+}
+
+/// A row as tshark prints its default columns: No. right-aligned in at least 5 bytes,
+/// Time in at least 10, Source right-aligned and Destination left-aligned in at least 12
+/// (tshark.c `print_columns`; widths in bytes, as its `strlen`), the others as they are.
+fn summary_line(line: &mut String, r: &Row) {
+    use std::fmt::Write as _;
+    let pad = |line: &mut String, n: usize| line.extend(std::iter::repeat_n(' ', n));
+    let right = |line: &mut String, s: &str, width: usize| {
+        pad(line, width.saturating_sub(s.len()));
+        line.push_str(s);
+    };
+    let _ = write!(line, "{:>5} ", r.number);
+    right(line, &r.time, 10);
+    line.push(' ');
+    right(line, &r.src, 12);
+    line.push_str(" → ");
+    line.push_str(&r.dst);
+    pad(line, 12usize.saturating_sub(r.dst.len()));
+    let _ = write!(line, " {} {} {}", r.protocol, r.length, r.info);
 }
 
 fn quote(s: &str, q: Option<char>) -> String {
