@@ -94,3 +94,33 @@ fn packet_list_columns_match_tshark() {
     ));
     g.finish();
 }
+
+/// `wirelens list` prints a row as `tshark -r` does, byte for byte (the columns' widths
+/// and separators), on captures whose columns are all tshark's: IPv4 and IPv6 addresses
+/// shorter and longer than the 12 bytes tshark pads to, and a cooked capture.
+#[test]
+fn list_prints_the_lines_tshark_prints() {
+    if !wirelens_tests::harness::tshark("list_prints_the_lines_tshark_prints") {
+        return;
+    }
+    for capture in [
+        "tests/data/servers/http-media.pcap",
+        "tests/data/servers/tls.pcap",
+        "tests/data/four_ipv6_http_streams.pcap",
+        "tests/data/sll2.pcap",
+    ] {
+        let path = wirelens_tests::repo_root().join(capture);
+        let run = |cmd: &mut Command| {
+            let out = cmd.output().expect("run");
+            assert!(out.status.success(), "{capture}: {cmd:?} failed");
+            String::from_utf8(out.stdout).expect("UTF-8")
+        };
+        let ours = run(Command::new(bin("wirelens")).arg("list").arg(&path));
+        let theirs = run(Command::new("tshark").arg("-r").arg(&path));
+        assert!(theirs.lines().count() > 2, "{capture}");
+        for (n, (o, t)) in ours.lines().zip(theirs.lines()).enumerate() {
+            assert_eq!(o, t, "{capture}: line {}", n + 1);
+        }
+        assert_eq!(ours.lines().count(), theirs.lines().count(), "{capture}");
+    }
+}
