@@ -718,6 +718,40 @@ mod test {
         p
     }
 
+    /// What a call leaves needing more is the same whether or not its fields are
+    /// placed: every prefix of text and binary messages, pipelined and malformed.
+    #[test]
+    fn needing_more_does_not_depend_on_placing() {
+        let mut streams: Vec<Vec<u8>> = [
+            &b"set k 0 0 10\r\nabcdefghij\r\nget k\r\n"[..],
+            b"VALUE a 1 3\r\nabc\r\nVALUE b 2 2\r\nxy\r\nEND\r\n",
+            b"cas k 1x 2 3 18446744073709551616\r\nabc\r\n",
+            b"set k 1 2\r\nabc\r\n",
+            b"getx a\r\nget b\r\n",
+        ]
+        .iter()
+        .map(|s| s.to_vec())
+        .collect();
+        let mut pipelined = bin(0x80, op::GET, b"foo", b"", b"", 0);
+        pipelined.extend(bin(0x81, op::GET, b"foo", &[0, 0, 0, 1], b"value", 0));
+        pipelined.extend(bin(0x80, 0x0a, b"", b"", b"", 0));
+        streams.push(pipelined);
+        let mut compared = 0;
+        for s in &streams {
+            for end in 0..=s.len() {
+                let t = &s[..end];
+                assert_eq!(
+                    needs_more(t),
+                    placed(t).1,
+                    "{:?}",
+                    String::from_utf8_lossy(t)
+                );
+                compared += 1;
+            }
+        }
+        assert!(compared > 200, "{compared}");
+    }
+
     #[test]
     fn one_text_message_per_segment() {
         // The `get` takes the rest of the segment: the pipelined commands show nothing.
