@@ -43,10 +43,45 @@ const PRUNED: [Proto; 5] = [Proto::Eth, Proto::Ip, Proto::Ipv6, Proto::Tcp, Prot
 pub struct Only {
     /// A bit per protocol of [`PRUNED`] whose layers are built.
     lower: u8,
-    /// The application layers are built (and those of the protocols named by port).
-    apps: bool,
+    /// What of the application layers (and those of the protocols named by port) is built.
+    apps: AppLayers,
     /// A bit per part of TCP's layer ([`TcpPart`]) built beside its header's fields.
     tcp: u8,
+}
+
+/// How much of the application layers a detail built for some fields holds; a field
+/// that needs more widens it (the greater wins).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum AppLayers {
+    /// None: no field asked for is in them.
+    #[default]
+    None,
+    /// TCP's reassembly items alone (`tcp.segments` and what is under it), of the
+    /// conversations whose PDUs only the application's parser cuts: the PDUs' boundaries
+    /// are found by feeding, and no PDU is dissected (a filter on `tcp.segment.count`
+    /// spent most of its time building HTTP and memcached layers it never read).
+    Segments,
+    /// Every layer.
+    All,
+}
+
+impl AppLayers {
+    /// What the values of `field` need of the application layers.
+    fn of(field: Fid, inner: bool) -> AppLayers {
+        if Scope::of_field(field, inner) == Scope::NONE {
+            AppLayers::None
+        } else if matches!(
+            field,
+            Fid::D_tcp_segments
+                | Fid::D_tcp_segment
+                | Fid::D_tcp_segment_count
+                | Fid::D_tcp_reassembled_length
+        ) {
+            AppLayers::Segments
+        } else {
+            AppLayers::All
+        }
+    }
 }
 
 /// The parts of TCP's layer a reader of some of its fields may go without, each the
@@ -101,9 +136,15 @@ impl Only {
         let proto = name.split('.').next().unwrap_or(name);
         let i = PRUNED.iter().position(|p| p.name() == proto)?;
         let part = TcpPart::of(name).map_or(0, |p| 1 << p as u8);
+        let apps = AppLayers::of(field, inner);
+        // TCP's reassembly items are not in its layer: a layer of their own.
+        let lower = match apps {
+            AppLayers::Segments => self.lower,
+            _ => self.lower | 1 << i,
+        };
         Some(Only {
-            lower: self.lower | 1 << i,
-            apps: self.apps || Scope::of_field(field, inner) != Scope::NONE,
+            lower,
+            apps: self.apps.max(apps),
             tcp: self.tcp | part,
         })
     }
@@ -215,8 +256,15 @@ pub fn detail_reusing(
         super::echo::reply(capture, index, &summary, &mut d.layers);
     }
     if let Some(only) = info.only {
-        if !only.apps {
+        let done = match only.apps {
             // No layer above the transport's can hold the fields asked for.
+            AppLayers::None => true,
+            AppLayers::Segments => {
+                apps.segments(capture, src, index, &row, &bytes, &summary, &mut d)
+            }
+            AppLayers::All => false,
+        };
+        if done {
             d.layers.insert(0, frame);
             d.sources[0].bytes = bytes;
             return d;

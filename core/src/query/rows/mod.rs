@@ -781,7 +781,7 @@ impl<'c> Rows<'c> {
         }
         let pdus = self
             .apps
-            .pdus(capture, src, index, bytes, s)
+            .pdus(capture, src, index, &p, bytes, s)
             .unwrap_or_default();
         if by_head {
             // Its other direction was not fed: the next row replays from its own start.
@@ -802,7 +802,7 @@ impl<'c> Rows<'c> {
         let continues = pdus
             .first()
             .is_some_and(|f| f.proto() == AppProto::Http && !app::starts_message(f.bytes()));
-        if tcp.is_some() && continues && !self.apps.http_seen(capture, index) {
+        if tcp.is_some() && continues && !self.apps.http_seen(capture, index, &p) {
             return;
         }
         if let Some((mut protocol, info)) = app::complete(&pdus, port) {
@@ -822,7 +822,7 @@ impl<'c> Rows<'c> {
         let Some((tcp_line, payload)) = tcp else {
             return;
         };
-        if let Some((pending, before)) = self.apps.pending(capture, index) {
+        if let Some((pending, before)) = self.apps.pending(index, &p) {
             let first = app::called_again(proto, &pending[..before])
                 .then(|| app::partial(proto, pending, to_server(capture, &p)))
                 .flatten();
@@ -833,14 +833,14 @@ impl<'c> Rows<'c> {
             mark_segment(&mut row.info);
             return;
         }
-        if payload > 0 && self.apps.held(capture, index) {
+        if payload > 0 && self.apps.held(index, &p) {
             row.info = tcp_line + " [TCP segment of a reassembled PDU]";
             return;
         }
         // Payload that starts no PDU: the dissector shows it as a continuation (HTTP's
         // by the rule the detail and the `http` filter share).
         let continues = match proto {
-            AppProto::Http => self.apps.http_continuation(capture, index, s, &pdus),
+            AppProto::Http => self.apps.http_continuation(capture, index, &p, s, &pdus),
             _ => payload > 0 && !out_of_order,
         };
         if continues {

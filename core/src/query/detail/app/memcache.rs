@@ -4,13 +4,13 @@
 
 use crate::capture::tcp::Severity;
 use crate::query::detail::{expert, string_field, Group, Node};
-use crate::query::fields::pdu::memcache::placed;
+use crate::query::fields::pdu::memcache::{needs_more, placed};
 use crate::query::fields::{AppValue, Fid};
 
 /// How many bytes the message at the start of `buf` takes (see `super::pdu_len`):
 /// the bytes a call of the dissector completes, or more to wait for.
 pub(super) fn pdu_len(buf: &[u8]) -> Option<usize> {
-    match placed(buf).1 {
+    match needs_more(buf) {
         None => Some(buf.len()),
         // What the call dissected before the PDU that needs more.
         Some((off, _)) if off > 0 => Some(off),

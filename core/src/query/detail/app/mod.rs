@@ -24,12 +24,12 @@ pub(crate) use scope::Scope;
 use super::lines::starttls::Gate;
 use super::{Detail, Node, Source};
 use crate::capture::app::AppProto;
-use crate::capture::flow::Direction;
+use crate::capture::flow::{Direction, L4};
 use crate::capture::packet::{PacketRow, NO_FLOW};
 use crate::capture::tcp::{bits, Severity};
 use crate::capture::Capture;
-use crate::ingest::app::payload_of;
 use crate::ingest::app::tls::keylog::KeyLog;
+use crate::ingest::app::{foreign_proto, payload_of};
 use crate::ingest::reassembly::{Reassembler, StreamEvent};
 use crate::ingest::wire::{self, Summary, Transport};
 use crate::query::detail::Index;
@@ -203,6 +203,11 @@ pub struct Apps {
     /// The capture's TLS secrets, once a packet's detail (not only its row) was asked
     /// for in a capture that has any: TLS records are then opened.
     keys: Option<std::rc::Rc<KeyLog>>,
+    /// The capture has no secrets that open a TLS conversation: [`Apps::open_tls`] looked
+    /// (once: it is asked at every packet, and looking walks every conversation).
+    no_keys: bool,
+    /// The bytes of the packet fed last, whose room the next one reuses.
+    scratch: Vec<u8>,
     /// What is per capture (shared with other `Apps` of the same capture), gathered
     /// once asked for.
     index: Option<Rc<Index>>,
@@ -369,7 +374,7 @@ impl Apps {
             }
         }
         self.open_tls(capture);
-        let Some(pdus) = self.pdus(capture, src, index, bytes, summary) else {
+        let Some(pdus) = self.pdus(capture, src, index, &row, bytes, summary) else {
             return;
         };
         // Where the packet's own payload ends (a TLS layer in the frame reaches it).
@@ -377,7 +382,7 @@ impl Apps {
         let payload_end = payload.map(|p| (p.offset + p.len) as usize);
         // Where the segment's payload starts (the TLS dissector's data begins there).
         let payload_start = payload.map_or(0, |p| p.offset as usize);
-        if self.http_continuation(capture, index, summary, &pdus) {
+        if self.http_continuation(capture, index, &row, summary, &pdus) {
             let b = bytes
                 .get(payload_start..payload_end.unwrap_or(0))
                 .unwrap_or(&[]);
@@ -393,7 +398,7 @@ impl Apps {
             .filter(|p| p.0 == index as u64);
         self.show(
             capture,
-            index,
+            (index, &row),
             pdus,
             (payload_start, payload_end),
             d,
@@ -417,11 +422,56 @@ impl Apps {
         transaction_fields(ctx, src, &mut d.layers[first..]);
     }
 
+    /// Adds to `d` TCP's reassembly items of packet `index` (row `row`) alone, as
+    /// [`Apps::packet`] adds them, without dissecting the PDUs it completes: true when
+    /// that is all of the application layers that can hold them (a segment not TCP's has
+    /// none), false when the conversation may be shown as a protocol named by port (SSH,
+    /// the line protocols), whose layers hold items of their own: then build them all.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn segments(
+        &mut self,
+        capture: &Capture,
+        src: &mut dyn PacketSource,
+        index: usize,
+        row: &PacketRow,
+        bytes: &[u8],
+        summary: &Summary,
+        d: &mut Detail,
+    ) -> bool {
+        if !matches!(summary.transport, Transport::Tcp(_)) {
+            return true;
+        }
+        let by_port = capture
+            .conversations
+            .get(row.flow as usize)
+            .is_none_or(|c| foreign_proto(L4::Tcp, [c.port_a, c.port_b]).is_some());
+        if proto_of(capture, row).is_none() || by_port {
+            return false;
+        }
+        self.open_tls(capture);
+        let Some(pdus) = self.pdus(capture, src, index, row, bytes, summary) else {
+            return true;
+        };
+        // Those `show` gives a byte source of their own, in its order (a PDU inside TLS
+        // is gathered from records, `tls.segments`).
+        let gathered = pdus
+            .iter()
+            .filter(|p| p.frame_off.is_none() && !matches!(p.tls, TlsPart::Inner(_)));
+        for pdu in gathered {
+            reassembled(d, Gathered::Tcp, &pdu.segments, &pdu.bytes);
+        }
+        true
+    }
+
     /// From now on, TLS records are opened with the capture's secrets (when the ingest
     /// found a protocol inside some TLS conversation); conversations fed before start
     /// over.
     pub(crate) fn open_tls(&mut self, capture: &Capture) {
-        if self.keys.is_none() && capture.app_inner.iter().any(Option::is_some) {
+        if self.keys.is_some() || self.no_keys {
+            return;
+        }
+        self.no_keys = !capture.app_inner.iter().any(Option::is_some);
+        if !self.no_keys {
             self.keys = Some(std::rc::Rc::new(KeyLog::of_secrets(&capture.secrets)));
             if !self.flows.is_empty() {
                 self.flows.clear();
@@ -441,7 +491,7 @@ impl Apps {
         if self.random || index <= self.next {
             return;
         }
-        let mut buf = Vec::new();
+        let mut buf = std::mem::take(&mut self.scratch);
         if self.scope.is_narrow() {
             let scope = self.scope;
             let (packets, passed) = self.scoped.get_or_insert_with(|| {
@@ -461,6 +511,7 @@ impl Apps {
                     self.feed_from(capture, src, i, &row, &mut buf);
                 }
             }
+            self.scratch = buf;
             return;
         }
         let from = self.next;
@@ -470,6 +521,7 @@ impl Apps {
                 self.feed_from(capture, src, i, &row, &mut buf);
             }
         }
+        self.scratch = buf;
     }
 
     /// Feeds packet `i` (row `row`), its bytes read from `src` into `buf`.
@@ -494,19 +546,17 @@ impl Apps {
         capture: &Capture,
         src: &mut dyn PacketSource,
         index: usize,
+        row: &PacketRow,
         bytes: &[u8],
         summary: &Summary,
     ) -> Option<Vec<Pdu>> {
-        let mut buf = Vec::new();
-        // Decoded once (each `Packets::at` decodes the row's block from its start).
-        let row = capture.packets.at(index);
         if !self.random && index >= self.next && index - self.next <= AHEAD {
             self.feed_to(capture, src, index);
             self.next = index + 1;
         } else {
             self.random = true;
             let f = row.flow;
-            if self.feeds(capture, &row) {
+            if self.feeds(capture, row) {
                 let left = self.flows.get(&f).map(|fl| fl.next);
                 // Asked for an earlier packet of the conversation, or one far past where
                 // it was left: start it over, from a later packet where that is safe.
@@ -521,16 +571,18 @@ impl Apps {
                     Some(fl) => fl.next,
                     None => self.index(capture).first(f).unwrap_or(index),
                 };
+                let mut buf = std::mem::take(&mut self.scratch);
                 let rows = capture.packets.range(from..index);
                 for (i, r) in (from..).zip(rows).filter(|(_, r)| r.flow == f) {
                     self.feed_from(capture, src, i, &r, &mut buf);
                 }
+                self.scratch = buf;
             }
         }
-        let proto = fed_as(capture, &row).filter(|&p| self.scope.holds(p))?;
+        let proto = fed_as(capture, row).filter(|&p| self.scope.holds(p))?;
         let pdus = match summary.transport {
             Transport::Tcp(_) => {
-                self.feed(capture, index, &row, bytes, summary);
+                self.feed(capture, index, row, bytes, summary);
                 self.flows
                     .get_mut(&row.flow)
                     .and_then(|f| f.done.remove(&(index as u64)))
@@ -539,7 +591,7 @@ impl Apps {
             Transport::Udp { .. } => {
                 let p = summary.payload.filter(|p| !p.reassembled && p.len > 0)?;
                 let off = p.offset as usize;
-                let to_server = to_server(capture, &row);
+                let to_server = to_server(capture, row);
                 vec![Pdu {
                     proto,
                     to_server,
@@ -870,11 +922,11 @@ impl Apps {
         self.resumed
     }
 
-    /// The bytes of a PDU not complete yet in the direction packet `index` went (of a
-    /// conversation fed up to it), when some are that packet's: then `index` is a segment
+    /// The bytes of a PDU not complete yet in the direction packet `index` (row `row`)
+    /// went (of a conversation fed up to it), when some are that packet's: then `index` is a segment
     /// of a reassembled PDU. Also how many of the bytes came before that packet.
-    pub(crate) fn pending(&self, capture: &Capture, index: usize) -> Option<(&[u8], usize)> {
-        let (_, _, st) = self.side(capture, index)?;
+    pub(crate) fn pending(&self, index: usize, row: &PacketRow) -> Option<(&[u8], usize)> {
+        let (_, _, st) = self.side(row)?;
         let mine = st.chunks.iter().any(|c| c.packet == index as u64);
         let before: usize = st
             .chunks
@@ -885,28 +937,27 @@ impl Apps {
         (mine && !st.buf.is_empty()).then(|| (&st.buf[..], before))
     }
 
-    /// The conversation of packet `index`, and the direction it went with its stream.
-    fn side(&self, capture: &Capture, index: usize) -> Option<(&Flow, (u32, Direction), &Stream)> {
-        let row = capture.packets.get(index)?;
+    /// The conversation of the packet whose row is `row`, and the direction it went with
+    /// its stream.
+    fn side(&self, row: &PacketRow) -> Option<(&Flow, (u32, Direction), &Stream)> {
         let dir = row.dir();
         let flow = self.flows.get(&row.flow)?;
         Some((flow, (row.flow, dir), flow.streams.get(&(row.flow, dir))?))
     }
 
-    /// Whether packet `index` (of a conversation fed up to it) came ahead of a hole in a
+    /// Whether packet `index` (row `row`, of a conversation fed up to it) came ahead of a hole in a
     /// direction gathering a PDU: its bytes wait to complete that PDU, as a segment of
     /// it (Wireshark adds a segment to the PDU it falls in whatever its order).
-    pub(crate) fn held(&self, capture: &Capture, index: usize) -> bool {
-        self.side(capture, index)
-            .is_some_and(|(flow, (conv, dir), st)| {
-                !st.buf.is_empty() && flow.reasm.holds(conv, dir, index as u64)
-            })
+    pub(crate) fn held(&self, index: usize, row: &PacketRow) -> bool {
+        self.side(row).is_some_and(|(flow, (conv, dir), st)| {
+            !st.buf.is_empty() && flow.reasm.holds(conv, dir, index as u64)
+        })
     }
 
     fn show(
         &mut self,
         capture: &Capture,
-        index: usize,
+        (index, row): (usize, &PacketRow),
         pdus: Vec<Pdu>,
         (payload_start, payload_end): (usize, Option<usize>),
         d: &mut Detail,
@@ -950,9 +1001,7 @@ impl Apps {
                 }
                 AppProto::Dns => {
                     let tcp = pdu.segments.len() > 1 || is_tcp_pdu(&pdu);
-                    let conv = capture
-                        .conversations
-                        .get(capture.packets.at(index).flow as usize);
+                    let conv = capture.conversations.get(row.flow as usize);
                     let flavour = match conv {
                         Some(c) if !tcp && c.proto == crate::capture::flow::L4::Udp => {
                             dns::Flavour::of_udp([c.port_a, c.port_b])
@@ -975,7 +1024,7 @@ impl Apps {
                             tls::opened_record(&pdu.bytes, at, o, (src, start))
                         }
                         part => {
-                            let flow = capture.packets.at(index).flow;
+                            let flow = row.flow;
                             let idx = Rc::clone(self.index(capture));
                             let named = self.flows.get_mut(&flow).and_then(|f| {
                                 *f.tls_named
@@ -1044,7 +1093,6 @@ impl Apps {
                 last = None;
             }
         }
-        let _ = index;
     }
 
     /// Feeds one TCP segment (packet `index`, its row `row`) to the reassembly;

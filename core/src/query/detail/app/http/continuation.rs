@@ -9,13 +9,14 @@
 use super::super::{fed_as, Apps, Pdu};
 use super::{header_field, known_header, wsp};
 use crate::capture::app::AppProto;
+use crate::capture::packet::PacketRow;
 use crate::capture::tcp::{Kind, Severity};
 use crate::capture::Capture;
 use crate::ingest::wire::{self, Summary, Transport};
 use crate::query::detail::{escape, expert, Group, Node};
 
 impl Apps {
-    /// Whether packet `index` (this conversation fed up to it; `pdus` what the replay
+    /// Whether packet `index` (row `row`; this conversation fed up to it; `pdus` what the replay
     /// completed in it, `summary` its layers) is an HTTP Continuation as tshark 4.0 shows
     /// one: a TCP segment with payload of a conversation fed as HTTP, handed to packet-http.c
     /// (not bytes TCP had seen, an out-of-order segment or a reset's payload, which go to
@@ -27,12 +28,10 @@ impl Apps {
         &mut self,
         capture: &Capture,
         index: usize,
+        row: &PacketRow,
         summary: &Summary,
         pdus: &[Pdu],
     ) -> bool {
-        let Some(row) = capture.packets.get(index) else {
-            return false;
-        };
         let Transport::Tcp(tcp) = summary.transport else {
             return false;
         };
@@ -55,22 +54,20 @@ impl Apps {
             && pdus.is_empty()
             && !unhanded
             && tcp.flags & wire::tcp_flags::RST == 0
-            && fed_as(capture, &row) == Some(AppProto::Http)
-            && self.pending(capture, index).is_none()
-            && !self.held(capture, index)
-            && self.http_seen(capture, index)
+            && fed_as(capture, row) == Some(AppProto::Http)
+            && self.pending(index, row).is_none()
+            && !self.held(index, row)
+            && self.http_seen(capture, index, row)
     }
 
-    /// Whether a request or response of packet `index`'s conversation began before it,
+    /// Whether a request or response of packet `index`'s conversation (row `row`) began
+    /// before it,
     /// either way (packet-http.c's `have_seen_http`, set once a message's head was
     /// dissected). The ingest reports a message only once its head ended, so its
     /// transactions' first packets say it whatever order packets are asked in. (A head
     /// that ends in a later segment than it starts counts from its first: a segment the
     /// other way in between is taken as after it.)
-    pub(crate) fn http_seen(&mut self, capture: &Capture, index: usize) -> bool {
-        let Some(row) = capture.packets.get(index) else {
-            return false;
-        };
+    pub(crate) fn http_seen(&mut self, capture: &Capture, index: usize, row: &PacketRow) -> bool {
         let at = index as u64;
         let apps = std::rc::Rc::clone(self.index(capture));
         apps.transactions(row.flow)
