@@ -163,7 +163,7 @@ async fn run(s: Rc<Session>, found: Rc<RefCell<Found>>) {
             }
             Err(e) => State::Failed(s.generation, e),
         };
-        match std::mem::replace(state, Some(next)) {
+        match state.replace(next) {
             Some(State::Reading { waiting, .. }) => waiting,
             _ => Vec::new(),
         }

@@ -201,7 +201,7 @@ pub(crate) async fn drive_paced(
                 matched(scan, i);
                 n = n.wrapping_add(1);
                 // The clock is read every 64 matches only: a read costs a microsecond.
-                if let Some(pace) = pace.filter(|_| n % 64 == 0) {
+                if let Some(pace) = pace.filter(|_| n.is_multiple_of(64)) {
                     if wirelens_web::marks::stamp() - since >= pace {
                         crate::ahead::next_task().await;
                         since = wirelens_web::marks::stamp();

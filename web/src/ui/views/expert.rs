@@ -103,7 +103,7 @@ pub fn ExpertInfo() -> impl IntoView {
                         view! {
                             <p class="muted sub-head" id="expert-progress" data-lines=p.lines>
                                 {format!(
-                                    "Reading the packets for their expert items: {pct}% ({} of {}); the lines so far ({} items; the TCP analysis alone has {})",
+                                    "Reading the packets for their expert items: {pct}% ({} of {}); the lines so far hold {} items (the TCP analysis alone has {})",
                                     format::thousands(p.read),
                                     format::thousands(p.total),
                                     format::thousands(p.found.iter().sum()),
