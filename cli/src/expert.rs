@@ -16,7 +16,7 @@ use wirelens_core::capture::tcp::{
 };
 use wirelens_core::capture::Capture;
 use wirelens_core::ingest::driver::Options;
-use wirelens_core::query::expert::{self, Items, Section};
+use wirelens_core::query::expert::{self, Found, Items, Line, Section};
 use wirelens_core::query::filter::Filter;
 use wirelens_core::query::scan::{Scan, ScanOptions};
 
@@ -58,7 +58,7 @@ struct Item {
 }
 
 impl Item {
-    fn of(capture: &Capture, e: expert::Item) -> Self {
+    fn of(capture: &Capture, e: expert::Item<'_>) -> Self {
         let index = e.frame.saturating_sub(1) as usize;
         let stream = capture
             .packets
@@ -76,8 +76,9 @@ impl Item {
             severity: e.severity,
             group: e.group,
             protocol: e.protocol,
-            field: e.field,
-            message: e.message,
+            field: e.field.to_owned(),
+            // A terminal is sent no control character of a packet's text.
+            message: printable(e.message).into_owned(),
             duplicate_ack_num: dup.map(|d| d.0),
             duplicate_ack_frame: dup.map(|d| d.1),
         }
@@ -152,7 +153,7 @@ fn min_severity(name: Option<&str>) -> Severity {
 }
 
 /// Every expert item of the capture, read from each packet's detail.
-fn items(capture: &Capture, inputs: &Inputs) -> Vec<expert::Item> {
+fn items(capture: &Capture, inputs: &Inputs) -> Found {
     let every = Filter::compile("").expect("the empty filter compiles");
     let options = ScanOptions {
         bytes: true,
@@ -160,12 +161,45 @@ fn items(capture: &Capture, inputs: &Inputs) -> Vec<expert::Item> {
     };
     let mut scan = Scan::new(capture, &every, &[], options);
     let mut reader = Items::new(capture, None);
-    let mut out = Vec::new();
+    let mut out = Found::default();
     while let Some(i) = inputs.next_match(&mut scan) {
         let (ctx, src) = scan.packet();
         reader.packet(ctx, i, src, &mut out);
     }
     out
+}
+
+/// The sections of `found` from severity `min` on, their texts as a terminal may be sent
+/// them: lines whose texts are the same once printable are one.
+fn tally(found: &Found, min: Severity) -> Vec<Section> {
+    use std::collections::HashMap;
+    let mut sections = found.sections();
+    sections.retain(|s| s.severity >= min);
+    for s in &mut sections {
+        let mut changed = false;
+        for l in &mut s.lines {
+            if let std::borrow::Cow::Owned(m) = printable(&l.summary) {
+                l.summary = m;
+                changed = true;
+            }
+        }
+        if !changed {
+            continue;
+        }
+        let mut at: HashMap<(&str, &str, String), usize> = HashMap::new();
+        let mut lines: Vec<Line> = Vec::with_capacity(s.lines.len());
+        for l in std::mem::take(&mut s.lines) {
+            match at.entry((l.group, l.protocol, l.summary.clone())) {
+                std::collections::hash_map::Entry::Occupied(e) => lines[*e.get()].count += l.count,
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(lines.len());
+                    lines.push(l);
+                }
+            }
+        }
+        s.lines = lines;
+    }
+    sections
 }
 
 fn summary(sections: &[Section]) -> Vec<SummaryRow<'_>> {
@@ -218,15 +252,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let inputs = Inputs::new(&args.files, true)?;
     let capture = inputs.read(&Options::default())?;
     let min = min_severity(args.severity.as_deref());
-    let mut found = items(&capture, &inputs);
-    found.retain(|e| e.severity >= min);
-    // A terminal is sent no control character of a packet's text.
-    for e in &mut found {
-        if let std::borrow::Cow::Owned(m) = printable(&e.message) {
-            e.message = m;
-        }
-    }
-    let sections = expert::tally(&found);
+    let found = items(&capture, &inputs);
+    let kept = || found.iter().filter(|e| e.severity >= min);
+    let sections = tally(&found, min);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.json {
         let summary = summary(&sections);
@@ -234,10 +262,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             items: if args.summary {
                 Vec::new()
             } else {
-                found
-                    .iter()
-                    .map(|e| Item::of(&capture, e.clone()))
-                    .collect()
+                kept().map(|e| Item::of(&capture, e)).collect()
             },
             summary,
             conversations: conversations(&capture),
@@ -251,8 +276,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 "{:>8} {:>6}  {:<8} {:<10} {:<10} SUMMARY",
                 "FRAME", "STREAM", "SEVERITY", "GROUP", "PROTOCOL"
             )?;
-            for e in &found {
-                let i = Item::of(&capture, e.clone());
+            for e in kept() {
+                let i = Item::of(&capture, e);
                 let stream = i.stream.map_or_else(|| "-".to_owned(), |s| s.to_string());
                 writeln!(
                     out,

@@ -5,16 +5,18 @@
 // the same File in 16 MiB slices, the next while the last is handed over) and the CPU
 // time Chromium's processes spent on each, since wall times swing with the load of a
 // shared machine.
-// Run: node tests/e2e/bench.mjs [--json OUT] [--reads] [--open-only]
+// Run: node tests/e2e/bench.mjs [--json OUT] [--reads] [--open-only | --expert-only]
 //        [--profile STEP [--profile-page] [--profile-out FILE]] CAPTURE… [-- FILTER…]
 // (after `cargo xtask dist`). Several CAPTUREs are opened together, as a rotated set.
-// --open-only stops after the open (read floor, open, memory); --reads measures other ways
-// of reading the files beside the read floor (each MB/s with the load average then).
+// --open-only stops after the open (read floor, open, memory); --expert-only goes from the
+// open to the Expert view alone (its first lines, all of them, the heap they hold); --reads
+// measures other ways of reading the files beside the read floor (each MB/s with the load
+// average then).
 // --profile takes a CPU profile of the analysis worker (or, with --profile-page, of the
 // page's thread) during one step: `open`, `first-rows`, `page-down`, `jump`,
 // `first-detail`, `filter:EXPR` (one of the filters; EXPR is added to them if it is not),
 // `table:APP/TABLE` (added to the tables timed if it is not one, e.g. table:redis/commands),
-// `conversations` or `follow`. The profile is written as a .cpuprofile (open it in
+// `expert`, `conversations` or `follow`. The profile is written as a .cpuprofile (open it in
 // Chromium's DevTools, Performance panel) and summed up: self and total time by function.
 // Function names need a worker built with them (the release dist strips them): from the
 // repo root (Trunk reads the paths in the HTML relative to it), with
@@ -32,6 +34,7 @@ import { DIST, launch, newPage, openLayer, openTab, serve, settle } from './help
 const args = process.argv.slice(2);
 let jsonOut = null;
 let openOnly = false;
+let expertOnly = false;
 let reads = false;
 let profileStep = null;
 let profilePage = false;
@@ -45,6 +48,9 @@ for (;;) {
     args.shift();
   } else if (args[0] === '--open-only') {
     openOnly = true;
+    args.shift();
+  } else if (args[0] === '--expert-only') {
+    expertOnly = true;
     args.shift();
   } else if (args[0] === '--profile') {
     profileStep = args[1];
@@ -63,7 +69,7 @@ const dash = args.indexOf('--');
 const captures = dash < 0 ? args : args.slice(0, dash);
 const filterArgs = dash < 0 ? [] : args.slice(dash + 1);
 if (!captures.length) {
-  console.error('usage: node tests/e2e/bench.mjs [--json OUT] [--reads] [--open-only] [--profile STEP [--profile-page] [--profile-out FILE]] CAPTURE… [-- FILTER…]');
+  console.error('usage: node tests/e2e/bench.mjs [--json OUT] [--reads] [--open-only | --expert-only] [--profile STEP [--profile-page] [--profile-out FILE]] CAPTURE… [-- FILTER…]');
   process.exit(2);
 }
 // The port filter names the memcached port of tests/scripts/make-bench-capture.sh (21411),
@@ -462,7 +468,46 @@ try {
     row('  heap live after the open', mb(heap.live_after));
     figures.heap = heap;
   }
-  if (openOnly) {
+  // The Expert view: every packet's detail read again for its expert items (once per
+  // capture), the lines filling in meanwhile. Timed from the tab's click to its first line
+  // drawn and to every line and item there; the heap the items hold (live after, less live
+  // before: the items and the tables built of them) an item, and wasm memory.
+  const expertStep = async () => {
+    const live = async () => (await worker.evaluate(() => (self.wirelensHeap ? self.wirelensHeap().live : NaN)));
+    // The index gathered after the open is no part of what the items hold.
+    await worker.evaluate(async () => {
+      for (let i = 0; i < 1200 && !self.wirelensAhead; i++) await new Promise((ok) => setTimeout(ok, 50));
+    });
+    const [wasmBefore, liveBefore] = [await wasmNow(), await live()];
+    await prof.begin('expert');
+    t = Date.now();
+    await openTab(page, 'expert');
+    await page.locator('#expert-groups [data-testid="table-row"]').first().waitFor({ timeout: 1_800_000 });
+    const first = Date.now() - t;
+    await page.locator('#expert-groups[aria-busy="false"] [data-testid="table-row"]').first().waitFor({ timeout: 1_800_000 });
+    await page.locator('#expert-items[aria-busy="false"] [data-testid="table-row"]').first().waitFor({ timeout: 1_800_000 });
+    const took = Date.now() - t;
+    await prof.end('expert');
+    const count = async (id) => Number((await page.locator(`#${id} [data-testid="table-count"]`).textContent()).split(' ')[0].replaceAll(',', ''));
+    const [items, lines] = [await count('expert-items'), await count('expert-groups')];
+    const [wasmAfter, liveAfter] = [await wasmNow(), await live()];
+    const held = liveAfter - liveBefore;
+    Object.assign(figures, {
+      expert_first_lines_ms: first,
+      expert_ms: took,
+      expert_items: items,
+      expert_lines: lines,
+      expert_heap_growth: held,
+      expert_wasm_growth: wasmAfter - wasmBefore,
+    });
+    row(`expert view (${items.toLocaleString('en-US')} items, ${lines.toLocaleString('en-US')} lines)`, `first lines ${ms(first)}, all ${ms(took)}`);
+    row('  heap the items hold', `${(held / 1e6).toFixed(1)} MB (${(held / items).toFixed(1)} B an item); wasm memory ${(wasmBefore / 1e6).toFixed(0)} → ${(wasmAfter / 1e6).toFixed(0)} MB`);
+  };
+  if (expertOnly) {
+    await expertStep();
+    if (page.errors.length) console.log('page errors:', page.errors);
+    if (jsonOut) writeFileSync(jsonOut, JSON.stringify(figures, null, 2) + '\n');
+  } else if (openOnly) {
     // The capture's heap by part (this closes the capture in the worker).
     const census = await worker.evaluate(() => (self.wirelensCensus ? self.wirelensCensus() : []));
     for (const [part, bytes] of census) {
@@ -638,6 +683,7 @@ try {
       figures[`${app}_${table}_wasm_growth`] = after - before;
       row(`${app} ${table} table (${rowsShown} rows)`, `${ms(took)}; wasm memory ${(before / 1e6).toFixed(0)} → ${(after / 1e6).toFixed(0)} MB`);
     }
+    await expertStep();
     figures.wasm_bytes_end = await wasmNow();
 
     // Conversations, then following the biggest one.

@@ -194,12 +194,55 @@ export function manyPackets(n) {
   return out;
 }
 
+/** `n` TCP SYNs as a classic little-endian µs pcap: from 10.1.0.1, ports 10000 to 10999 in
+ *  turn (each port's SYNs after its first are retransmissions), to 10.2.0.1 port 80 in
+ *  the first third, 443 in the second, 8080 in the last; so tshark's `-z expert` lines
+ *  come one by one as the packets are read. */
+export function manySyns(n) {
+  const frameLen = 60;
+  const out = Buffer.alloc(24 + n * (16 + frameLen));
+  out.writeUInt32LE(0xa1b2c3d4, 0);
+  out.writeUInt16LE(2, 4);
+  out.writeUInt16LE(4, 6);
+  out.writeUInt32LE(65535, 16);
+  out.writeUInt32LE(1, 20);
+  const frame = Buffer.alloc(frameLen);
+  Buffer.from([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00]).copy(frame, 0);
+  const ip = frame.subarray(14, 34);
+  ip[0] = 0x45;
+  ip.writeUInt16BE(40, 2);
+  ip[8] = 64;
+  ip[9] = 6;
+  Buffer.from([10, 1, 0, 1]).copy(ip, 12);
+  Buffer.from([10, 2, 0, 1]).copy(ip, 16);
+  ip.writeUInt16BE(ipChecksum(ip), 10);
+  const tcp = frame.subarray(34, 54);
+  tcp.writeUInt32BE(1000, 4); // seq
+  tcp[12] = 5 << 4; // header length
+  tcp[13] = 0x02; // SYN
+  tcp.writeUInt16BE(64240, 14); // window
+  let at = 24;
+  for (let i = 0; i < n; i++) {
+    const us = T0 + BigInt(i) * 1000n;
+    out.writeUInt32LE(Number(us / 1_000_000n), at);
+    out.writeUInt32LE(Number(us % 1_000_000n), at + 4);
+    out.writeUInt32LE(frameLen, at + 8);
+    out.writeUInt32LE(frameLen, at + 12);
+    tcp.writeUInt16BE(10000 + (i % 1000), 0);
+    tcp.writeUInt16BE([80, 443, 8080][Math.min(2, Math.floor((3 * i) / n))], 2);
+    frame.copy(out, at + 16);
+    at += 16 + frameLen;
+  }
+  return out;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [what, a, b] = process.argv.slice(2);
   if (what === 'hostile' && a) writeFileSync(a, hostileCapture());
   else if (what === 'many' && a && b) writeFileSync(b, manyPackets(Number(a)));
+  else if (what === 'syns' && a && b) writeFileSync(b, manySyns(Number(a)));
   else {
-    console.error('usage: captures.mjs hostile OUT.pcapng | many N OUT.pcap');
+    console.error('usage: captures.mjs hostile OUT.pcapng | many N OUT.pcap | syns N OUT.pcap');
     process.exit(2);
   }
 }

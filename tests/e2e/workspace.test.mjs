@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { HOSTILE, XSS_FLAG, hostileCapture, manyPackets } from './captures.mjs';
+import { HOSTILE, XSS_FLAG, hostileCapture, manyPackets, manySyns } from './captures.mjs';
 import {
   REPO,
   SAMPLE,
@@ -215,6 +215,52 @@ test('expert info: lines and counts by severity equal tshark -z expert and the C
   await page.locator(`[data-testid="packet-row"][aria-selected="true"] td:first-child:text-is("${frame}")`).waitFor();
   await openTab(page, 'detail');
   await page.locator('#packet-facts [data-testid="fact"]', { hasText: 'TCP Zero Window segment' }).waitFor();
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('expert info: the lines fill in with their counts while the packets are read, then equal tshark -z expert', async () => {
+  // 300,000 SYNs: the worker reads them for their items for seconds; their lines come one
+  // by one (port 80's, then 443's, then 8080's; the retransmissions' from the start).
+  const n = 300_000;
+  const file = join(env.scratch, 'syns.pcap');
+  writeFileSync(file, manySyns(n));
+  const want = tsharkExpert(file, []);
+  const page = await opened(file);
+  await openTab(page, 'expert');
+  // Lines drawn while the progress shows, and the table says it is still filling in.
+  const early = await page.waitForFunction(
+    () => {
+      const progress = document.querySelector('#expert-progress');
+      const rows = [...document.querySelectorAll('#expert-groups [data-testid="table-row"]')];
+      if (!progress || !rows.length) return null;
+      return {
+        busy: document.querySelector('#expert-groups').getAttribute('aria-busy'),
+        lines: rows.map((r) => [r.querySelector('.c-summary').textContent, Number(r.querySelector('.c-count').textContent)]),
+        progress: progress.textContent,
+      };
+    },
+    null,
+    { polling: 'raf', timeout: 120_000 },
+  );
+  const seen = await early.jsonValue();
+  assert.equal(seen.busy, 'true');
+  assert.match(seen.progress, /^Reading the packets for their expert items: \d+%/);
+  const final = new Map(want.map((l) => [l[1], l[4]]));
+  for (const [summary, count] of seen.lines) {
+    assert.ok(final.has(summary), summary);
+    assert.ok(count >= 1 && count <= final.get(summary), `${summary}: ${count}`);
+  }
+  // At the end: tshark's lines and counts, every item listed, the progress gone.
+  const groups = await readTable(page, 'expert-groups');
+  assert.deepEqual(
+    groups.map((g) => [g.severity.toLowerCase(), g.summary, g.group, g.protocol, Number(g.count)]),
+    want,
+  );
+  assert.equal(await page.locator('#expert-progress').count(), 0);
+  await page.locator('#expert-items[aria-busy="false"]').waitFor();
+  const items = want.reduce((sum, l) => sum + l[4], 0);
+  assert.equal(await page.locator('#expert-items [data-testid="table-count"]').textContent(), `${items.toLocaleString('en-US')} rows`);
   assert.deepEqual(page.errors, []);
   await page.close();
 });

@@ -82,8 +82,8 @@ pub enum Query {
         /// Number of rows.
         count: u32,
     },
-    /// How far the worker's read of every packet's expert items is, and the TCP
-    /// analysis items' counts the index knows at once ([`ExpertProgress`]).
+    /// How far the worker's read of every packet's expert items is, what it found so far,
+    /// and the TCP analysis items' counts the index knows at once ([`ExpertProgress`]).
     ExpertProgress,
     /// Whether a display filter compiles (nothing is applied).
     Check {
@@ -391,8 +391,8 @@ pub enum Answer {
     Error(String),
 }
 
-/// How far the worker has read the packets for their expert items, and what is known
-/// before: the TCP analysis items the ingest found.
+/// How far the worker has read the packets for their expert items, what it found so far,
+/// and what is known before: the TCP analysis items the ingest found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExpertProgress {
     /// Packets read so far.
@@ -403,6 +403,10 @@ pub struct ExpertProgress {
     pub done: bool,
     /// The TCP analysis items per severity, worst first (error, warning, note, chat).
     pub tcp: [u64; 4],
+    /// The items read so far per severity, worst first.
+    pub found: [u64; 4],
+    /// The lines of the groups table so far (severity, group, protocol and summary).
+    pub lines: u64,
 }
 
 /// A column of a table.

@@ -3,13 +3,14 @@
 //! Every item of a capture ([`Items`]) is read from the packets' detail, the one place
 //! their texts are written (`detail::expert`): the scan that feeds it builds each
 //! packet's detail with the application layers fed only for the conversations whose
-//! layers add items ([`Scope`]). [`tally`] groups them by severity, then by group,
-//! protocol and summary, as tshark prints them. The TCP analysis items alone are known
-//! from the ingest without reading a packet ([`expert_items`]): what the page shows at
-//! once while the scan reads the rest.
+//! layers add items ([`Scope`]). [`Found`] keeps them (8 bytes an item, the texts once)
+//! and groups them by severity, then by group, protocol and summary, as tshark prints
+//! them, as they come. The TCP analysis items alone are known from the ingest without
+//! reading a packet ([`expert_items`]).
 
 use crate::capture::tcp::{Kind, Severity};
 use crate::capture::Capture;
+use crate::ingest::hash::{Map, Set};
 use crate::query::detail::{
     self, Apps, Detail, FrameInfo, Group, Index, Kind as NodeKind, Node, Scope,
 };
@@ -63,9 +64,9 @@ pub fn expert_items(capture: &Capture) -> impl Iterator<Item = ExpertItem> + '_ 
     })
 }
 
-/// One expert item of a packet's detail.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Item {
+/// One expert item of a packet's detail, as [`Found`] hands it out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Item<'a> {
     /// Frame number (1-based).
     pub frame: u64,
     /// Wireshark's severity.
@@ -76,9 +77,252 @@ pub struct Item {
     /// `DHCP/BOOTP`).
     pub protocol: &'static str,
     /// The expert's field (`tcp.connection.syn`).
-    pub field: String,
+    pub field: &'a str,
     /// The item's text (cut as Wireshark cuts a label).
-    pub message: String,
+    pub message: &'a str,
+    /// Its line of the tally ([`Found::line`]).
+    pub line: u32,
+}
+
+/// What items of one kind share: all but the frame.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Shared {
+    severity: Severity,
+    group: &'static str,
+    protocol: &'static str,
+    field: Rc<str>,
+    message: Rc<str>,
+}
+
+/// A line of the tally as items come: the kind of its first item, and its count.
+#[derive(Clone, Copy, Debug)]
+struct Running {
+    first: u32,
+    count: u64,
+}
+
+/// The key of a line: severity, group, protocol and text.
+type LineKey = (Severity, &'static str, &'static str, Rc<str>);
+
+/// The expert items of a capture, in the order they were read, in little memory: an
+/// item is its frame and the index of its kind (8 bytes), the kinds (severity, group,
+/// protocol, field, text) kept once each with their texts interned, since most items
+/// repeat a few ("Previous segment not captured", an HTTP server's status line). The
+/// tally of every item so far is kept as they come ([`Found::sections`]), so a front end
+/// shows the lines while the packets are read.
+#[derive(Default)]
+pub struct Found {
+    /// Each item: its frame's low 32 bits and its kind.
+    items: Vec<(u32, u32)>,
+    /// The frames' high 32 bits: from which item on, which (none while they are 0).
+    highs: Vec<(usize, u32)>,
+    kinds: Vec<Shared>,
+    kind_at: Map<Shared, u32>,
+    /// The line of each kind.
+    kind_line: Vec<u32>,
+    texts: Set<Rc<str>>,
+    lines: Vec<Running>,
+    line_at: Map<LineKey, u32>,
+}
+
+impl Found {
+    /// Adds an item.
+    pub fn push(
+        &mut self,
+        frame: u64,
+        severity: Severity,
+        group: &'static str,
+        protocol: &'static str,
+        field: &str,
+        message: &str,
+    ) {
+        let shared = Shared {
+            severity,
+            group,
+            protocol,
+            field: self.text(field),
+            message: self.text(message),
+        };
+        let kind = match self.kind_at.get(&shared) {
+            Some(&k) => k,
+            None => self.new_kind(shared),
+        };
+        let high = (frame >> 32) as u32;
+        if self.highs.last().map_or(0, |h| h.1) != high {
+            self.highs.push((self.items.len(), high));
+        }
+        self.items.push((frame as u32, kind));
+        if let Some(l) = self.lines.get_mut(self.kind_line[kind as usize] as usize) {
+            l.count += 1;
+        }
+    }
+
+    /// The kept copy of `s`.
+    fn text(&mut self, s: &str) -> Rc<str> {
+        match self.texts.get(s) {
+            Some(t) => Rc::clone(t),
+            None => {
+                let t: Rc<str> = Rc::from(s);
+                self.texts.insert(Rc::clone(&t));
+                t
+            }
+        }
+    }
+
+    fn new_kind(&mut self, shared: Shared) -> u32 {
+        let kind = self.kinds.len() as u32;
+        let key = (
+            shared.severity,
+            shared.group,
+            shared.protocol,
+            Rc::clone(&shared.message),
+        );
+        let line = *self.line_at.entry(key).or_insert_with(|| {
+            self.lines.push(Running {
+                first: kind,
+                count: 0,
+            });
+            self.lines.len() as u32 - 1
+        });
+        self.kind_line.push(line);
+        self.kind_at.insert(shared.clone(), kind);
+        self.kinds.push(shared);
+        kind
+    }
+
+    /// How many items.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// How many lines the tally has ([`Found::sections`]).
+    pub fn lines(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// The items per severity, worst first (error, warning, note, chat).
+    pub fn counts(&self) -> [u64; 4] {
+        let mut c = [0; 4];
+        for l in &self.lines {
+            c[3 - self.kinds[l.first as usize].severity as usize] += l.count;
+        }
+        c
+    }
+
+    /// Item `i`, in the order read.
+    pub fn get(&self, i: usize) -> Option<Item<'_>> {
+        let &(low, kind) = self.items.get(i)?;
+        let high = match self.highs.partition_point(|h| h.0 <= i) {
+            0 => 0,
+            n => self.highs[n - 1].1,
+        };
+        let k = &self.kinds[kind as usize];
+        Some(Item {
+            frame: u64::from(high) << 32 | u64::from(low),
+            severity: k.severity,
+            group: k.group,
+            protocol: k.protocol,
+            field: &k.field,
+            message: &k.message,
+            line: self.kind_line[kind as usize],
+        })
+    }
+
+    /// The items in the order read.
+    pub fn iter(&self) -> impl Iterator<Item = Item<'_>> {
+        (0..self.items.len()).filter_map(|i| self.get(i))
+    }
+
+    /// The line of a severity, group, protocol and summary, if an item has it.
+    pub fn line(
+        &self,
+        severity: Severity,
+        group: &str,
+        protocol: &str,
+        summary: &str,
+    ) -> Option<u32> {
+        self.lines
+            .iter()
+            .position(|l| {
+                let k = &self.kinds[l.first as usize];
+                (k.severity, k.group, k.protocol, &*k.message)
+                    == (severity, group, protocol, summary)
+            })
+            .map(|l| l as u32)
+    }
+
+    /// Every item so far grouped as tshark's `-z expert` prints them: the severities
+    /// worst first (those with no item left out), each its lines in the order of their
+    /// first item. Costs a step a line, not an item.
+    pub fn sections(&self) -> Vec<Section> {
+        self.grouped(self.lines.iter().map(|l| (l.first, l.count)))
+    }
+
+    /// As [`Found::sections`], over the items whose frame `keep` keeps (a line's order
+    /// and field are those of its first item kept).
+    pub fn sections_of(&self, mut keep: impl FnMut(u64) -> bool) -> Vec<Section> {
+        // Per line: where it is in `order`, or u32::MAX before its first item kept.
+        let mut at = vec![u32::MAX; self.lines.len()];
+        let mut order: Vec<(u32, u64)> = Vec::new();
+        for it in 0..self.items.len() {
+            let Some(item) = self.get(it) else { continue };
+            if !keep(item.frame) {
+                continue;
+            }
+            let line = &mut at[item.line as usize];
+            if *line == u32::MAX {
+                *line = order.len() as u32;
+                order.push((self.items[it].1, 0));
+            }
+            order[*line as usize].1 += 1;
+        }
+        self.grouped(order)
+    }
+
+    /// Lines (the kind of a line's first item, its count), in the order of their first
+    /// item, as sections.
+    fn grouped(&self, lines: impl IntoIterator<Item = (u32, u64)>) -> Vec<Section> {
+        let mut by: [Vec<Line>; 4] = Default::default();
+        for (kind, count) in lines {
+            let k = &self.kinds[kind as usize];
+            by[3 - k.severity as usize].push(Line {
+                group: k.group,
+                protocol: k.protocol,
+                summary: k.message.to_string(),
+                field: k.field.to_string(),
+                count,
+            });
+        }
+        let worst_first = [
+            Severity::Error,
+            Severity::Warning,
+            Severity::Note,
+            Severity::Chat,
+        ];
+        worst_first
+            .into_iter()
+            .zip(by)
+            .filter(|(_, lines)| !lines.is_empty())
+            .map(|(severity, lines)| Section {
+                severity,
+                count: lines.iter().map(|l| l.count).sum(),
+                lines,
+            })
+            .collect()
+    }
+
+    /// Gives back the room the vectors took ahead, once every item is read.
+    pub fn shrink_to_fit(&mut self) {
+        self.items.shrink_to_fit();
+        self.kinds.shrink_to_fit();
+        self.kind_line.shrink_to_fit();
+        self.lines.shrink_to_fit();
+    }
 }
 
 /// The application layers whose detail adds expert items: only conversations fed as
@@ -104,13 +348,13 @@ impl Items {
         }
     }
 
-    /// Appends the expert items of packet `index` to `out`, in its tree's order.
+    /// Adds the expert items of packet `index` to `out`, in its tree's order.
     pub fn packet(
         &mut self,
         ctx: &mut FieldCtx<'_>,
         index: usize,
         src: &mut dyn PacketSource,
-        out: &mut Vec<Item>,
+        out: &mut Found,
     ) {
         let spare = std::mem::take(&mut self.spare);
         let info = FrameInfo {
@@ -125,10 +369,10 @@ impl Items {
     }
 }
 
-/// The expert items of one packet's detail, in its tree's order. Those of the packet an
-/// ICMP error quotes are left out, as tshark's tap leaves out what it adds in an error
-/// packet.
-pub fn of_detail(d: &Detail, out: &mut Vec<Item>) {
+/// Adds the expert items of one packet's detail to `out`, in its tree's order. Those of
+/// the packet an ICMP error quotes are left out, as tshark's tap leaves out what it adds
+/// in an error packet.
+pub fn of_detail(d: &Detail, out: &mut Found) {
     let mut protocol = "";
     for layer in &d.layers {
         protocol = match layer.name.as_ref() {
@@ -145,9 +389,7 @@ pub fn of_detail(d: &Detail, out: &mut Vec<Item>) {
         let mut stack: Vec<&Node> = vec![layer];
         while let Some(n) = stack.pop() {
             if n.name == "_ws.expert" {
-                if let Some(item) = item(d.number, protocol, n) {
-                    out.push(item);
-                }
+                item(d.number, protocol, n, out);
                 continue;
             }
             stack.extend(
@@ -160,11 +402,11 @@ pub fn of_detail(d: &Detail, out: &mut Vec<Item>) {
     }
 }
 
-/// The item an `_ws.expert` node holds (`detail::expert` writes its children).
-fn item(frame: u64, protocol: &'static str, n: &Node) -> Option<Item> {
+/// Adds the item an `_ws.expert` node holds (`detail::expert` writes its children).
+fn item(frame: u64, protocol: &'static str, n: &Node, out: &mut Found) -> Option<()> {
     let child = |name: &str| n.children.iter().find(|c| c.name == name);
     let value = |name: &str| child(name)?.show.parse::<u32>().ok();
-    let field = n.children.first()?.name.to_string();
+    let field = n.children.first()?.name.as_ref();
     // The trailer's items sit in Ethernet's tree, but packet-ethertype.c adds them
     // (after the payload's dissector): the protocol running then is Ethertype.
     let protocol = if protocol == "Ethernet" && field.starts_with("eth.padding") {
@@ -172,14 +414,15 @@ fn item(frame: u64, protocol: &'static str, n: &Node) -> Option<Item> {
     } else {
         protocol
     };
-    Some(Item {
+    out.push(
         frame,
-        severity: detail::severity_of_value(value("_ws.expert.severity")?)?,
-        group: Group::of_value(value("_ws.expert.group")?)?.name(),
+        detail::severity_of_value(value("_ws.expert.severity")?)?,
+        Group::of_value(value("_ws.expert.group")?)?.name(),
         protocol,
         field,
-        message: child("_ws.expert.message")?.show.clone(),
-    })
+        &child("_ws.expert.message")?.show,
+    );
+    Some(())
 }
 
 /// One line of tshark's `-z expert`: the items of one severity, group, protocol and
@@ -192,10 +435,10 @@ pub struct Line {
     pub protocol: &'static str,
     /// The items' text.
     pub summary: String,
+    /// The expert field of its first item (`tcp.analysis.retransmission`).
+    pub field: String,
     /// How many items.
     pub count: u64,
-    /// Their frames (1-based), in order; a frame with two such items is there twice.
-    pub frames: Vec<u64>,
 }
 
 /// The items of one severity, as one section of tshark's `-z expert`.
@@ -219,51 +462,6 @@ impl Section {
             Severity::Chat => "Chats",
         }
     }
-}
-
-/// `items` grouped as tshark's `-z expert` prints them: the severities worst first
-/// (those with no item left out), each its lines in the order of their first item.
-pub fn tally<'a>(items: impl IntoIterator<Item = &'a Item>) -> Vec<Section> {
-    use std::collections::HashMap;
-    let mut order: Vec<Severity> = Vec::new();
-    let mut lines: Vec<Vec<Line>> = Vec::new();
-    // The line of a severity, group, protocol and summary: (section, line).
-    let mut at: HashMap<(Severity, &str, &str, &str), (usize, usize)> = HashMap::new();
-    for it in items {
-        let key = (it.severity, it.group, it.protocol, it.message.as_str());
-        let (s, l) = *at.entry(key).or_insert_with(|| {
-            let s = order
-                .iter()
-                .position(|&s| s == it.severity)
-                .unwrap_or_else(|| {
-                    order.push(it.severity);
-                    lines.push(Vec::new());
-                    order.len() - 1
-                });
-            lines[s].push(Line {
-                group: it.group,
-                protocol: it.protocol,
-                summary: it.message.clone(),
-                count: 0,
-                frames: Vec::new(),
-            });
-            (s, lines[s].len() - 1)
-        });
-        let line = &mut lines[s][l];
-        line.count += 1;
-        line.frames.push(it.frame);
-    }
-    let mut sections: Vec<Section> = order
-        .into_iter()
-        .zip(lines)
-        .map(|(severity, lines)| Section {
-            severity,
-            count: lines.iter().map(|l| l.count).sum(),
-            lines,
-        })
-        .collect();
-    sections.sort_by_key(|s| std::cmp::Reverse(s.severity));
-    sections
 }
 
 /// The lines of `sections` as `tshark -q -z expert` prints them.
@@ -323,23 +521,90 @@ mod test {
         };
         let mut ctx = FieldCtx::new(&capture);
         let mut reader = Items::new(&capture, None);
-        let mut items = Vec::new();
+        let mut found = Found::default();
         for i in 0..capture.packets.len() {
-            reader.packet(&mut ctx, i, &mut src, &mut items);
+            reader.packet(&mut ctx, i, &mut src, &mut found);
         }
         let mut out = String::new();
-        write_tshark(&mut out, &tally(&items));
+        write_tshark(&mut out, &found.sections());
         assert_eq!(out, TSHARK);
-        let first = &items[0];
+        // Every item kept: the same tally over all of them.
+        assert_eq!(found.sections_of(|_| true), found.sections());
+        assert_eq!(found.counts(), [0, 0, 6, 18]);
+        let first = found.get(0).unwrap();
         assert_eq!(
-            (
-                first.frame,
-                first.protocol,
-                first.group,
-                first.field.as_str()
-            ),
+            (first.frame, first.protocol, first.group, first.field),
             (1, "TCP", "Sequence", "tcp.connection.syn")
         );
+        // 24 items of 10 texts; a text (and its field) kept once however many share it.
+        assert_eq!((found.len(), found.lines()), (24, 10));
+        let fins: Vec<&str> = found
+            .iter()
+            .filter(|i| i.message == "Connection finish (FIN)")
+            .map(|i| i.message)
+            .collect();
+        assert_eq!(fins.len(), 6);
+        assert!(fins.iter().all(|m| std::ptr::eq(*m, fins[0])));
+    }
+
+    /// A line's order, count and field over the items kept are those of the items kept
+    /// alone; a frame past 32 bits is kept whole.
+    #[test]
+    fn a_tally_over_some_items_is_that_of_those_items() {
+        let mut found = Found::default();
+        let big = (1u64 << 33) + 5;
+        for (frame, field, message) in [
+            (1, "a.one", "one"),
+            (2, "a.two", "two"),
+            (3, "a.one2", "one"),
+            (big, "a.three", "three"),
+        ] {
+            found.push(frame, Severity::Note, "Sequence", "TCP", field, message);
+        }
+        found.push(
+            4,
+            Severity::Error,
+            "Malformed",
+            "IPv4",
+            "_ws.malformed",
+            "bad",
+        );
+        let frames: Vec<u64> = found.iter().map(|i| i.frame).collect();
+        assert_eq!(frames, [1, 2, 3, big, 4]);
+        let all = found.sections();
+        assert_eq!(all.len(), 2);
+        assert_eq!((all[0].severity, all[0].count), (Severity::Error, 1));
+        let summaries = |s: &Section| -> Vec<(String, String, u64)> {
+            s.lines
+                .iter()
+                .map(|l| (l.summary.clone(), l.field.clone(), l.count))
+                .collect()
+        };
+        assert_eq!(
+            summaries(&all[1]),
+            [
+                ("one".into(), "a.one".into(), 2),
+                ("two".into(), "a.two".into(), 1),
+                ("three".into(), "a.three".into(), 1)
+            ]
+        );
+        // Without frame 1, "two" comes first and "one"'s field is frame 3's.
+        let some = found.sections_of(|f| f != 1 && f != 4);
+        assert_eq!(some.len(), 1);
+        assert_eq!(
+            summaries(&some[0]),
+            [
+                ("two".into(), "a.two".into(), 1),
+                ("one".into(), "a.one2".into(), 1),
+                ("three".into(), "a.three".into(), 1)
+            ]
+        );
+        assert_eq!(
+            found.line(Severity::Note, "Sequence", "TCP", "two"),
+            Some(1)
+        );
+        assert_eq!(found.line(Severity::Chat, "Sequence", "TCP", "two"), None);
+        assert_eq!(found.counts(), [1, 0, 4, 0]);
     }
 
     const TSHARK: &str = r#"

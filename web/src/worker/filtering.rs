@@ -168,10 +168,24 @@ async fn run(
 pub(crate) async fn drive(
     s: &Session,
     scan: &mut Scan<'_>,
+    matched: impl FnMut(&mut Scan<'_>, usize),
+) -> Result<(), String> {
+    drive_paced(s, scan, None, matched).await
+}
+
+/// As [`drive`], and with `pace` (ms) lets the worker's queued messages in each time its
+/// matches took that long: a scan reads its bytes in a few large slices, between which
+/// it would answer nothing (the Expert view's progress and lines, as it reads).
+pub(crate) async fn drive_paced(
+    s: &Session,
+    scan: &mut Scan<'_>,
+    pace: Option<f64>,
     mut matched: impl FnMut(&mut Scan<'_>, usize),
 ) -> Result<(), String> {
     let files = &s.files[..];
     let mut ahead = blob::Ahead::new();
+    let mut since = wirelens_web::marks::stamp();
+    let mut n = 0u32;
     loop {
         match scan.step() {
             Step::Fetch(f) => {
@@ -183,7 +197,17 @@ pub(crate) async fn drive(
                     Err(e) => scan.fetch_failed(&f, &e),
                 }
             }
-            Step::Match(i) => matched(scan, i),
+            Step::Match(i) => {
+                matched(scan, i);
+                n = n.wrapping_add(1);
+                // The clock is read every 64 matches only: a read costs a microsecond.
+                if let Some(pace) = pace.filter(|_| n.is_multiple_of(64)) {
+                    if wirelens_web::marks::stamp() - since >= pace {
+                        crate::ahead::next_task().await;
+                        since = wirelens_web::marks::stamp();
+                    }
+                }
+            }
             Step::Done => break,
         }
     }

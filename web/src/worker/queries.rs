@@ -141,6 +141,10 @@ async fn answer(generation: u32, view: u32, query: Query) -> Answer {
         }) => {
             with_session(generation, |s| async move {
                 let name = table_name(&table);
+                // The groups of every item, not of those read so far.
+                if table == TableId::ExpertGroups {
+                    crate::expert::items(&s).await?;
+                }
                 let (built, order) = arranged(&s, view, table, sort, search).await?;
                 // Each row made as it is written, not the whole table first.
                 let mut rows = order.iter().map(|&i| built.row(&s.capture, i as usize));
@@ -293,6 +297,13 @@ async fn arranged(
 ) -> Result<(Rc<Built>, Rc<Vec<u32>>), String> {
     let built = match cached(s.generation, view, &table) {
         Some(b) => b,
+        // The expert items' groups while their scan reads: those so far, kept by no one.
+        None if table == TableId::ExpertGroups && !crate::expert::done(s) => {
+            let b = Rc::new(tables::build(s, &table).await?);
+            let sort = sort.filter(|_| b.sortable);
+            let order = arrange(&s.capture, &b, sort, &search.trim().to_lowercase());
+            return Ok((b, Rc::new(order)));
+        }
         None => {
             let b = Rc::new(tables::build(s, &table).await?);
             CACHE.with_borrow_mut(|c| {

@@ -13,7 +13,6 @@ use crate::reading;
 use crate::session::Session;
 use std::cell::RefCell;
 use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::rc::Rc;
 use wirelens_core::capture::app::AppProto;
@@ -24,7 +23,7 @@ use wirelens_core::capture::tcp::Severity;
 use wirelens_core::capture::Capture;
 use wirelens_core::ingest::stats::Stats;
 use wirelens_core::ingest::wire::Dissector;
-use wirelens_core::query::expert::{self, Item};
+use wirelens_core::query::expert::{Found, Item};
 use wirelens_core::query::fields;
 use wirelens_core::query::sessions::{self, End, Peer};
 use wirelens_core::query::stats::endpoints;
@@ -276,7 +275,7 @@ fn shown(s: &Session) -> Option<Rc<Vec<u32>>> {
 }
 
 /// Builds a table over the displayed packets.
-pub async fn build(s: &Session, table: &TableId) -> Result<Built, String> {
+pub async fn build(s: &Rc<Session>, table: &TableId) -> Result<Built, String> {
     let shown = shown(s);
     let shown = shown.as_deref().map(Vec::as_slice);
     let mut built = match table {
@@ -294,10 +293,14 @@ pub async fn build(s: &Session, table: &TableId) -> Result<Built, String> {
             endpoint_table(&s.capture, stats.as_deref(), shown, *layer)
         }
         TableId::Sessions => session_table(&s.capture, shown),
-        TableId::ExpertGroups => expert_groups(&crate::expert::items(s).await?, shown),
+        // The lines of the items read so far while the scan reads.
+        TableId::ExpertGroups => match crate::expert::so_far(s)? {
+            crate::expert::SoFar::Read(f) => expert_groups(&f, shown),
+            crate::expert::SoFar::Reading(f) => expert_groups(&f.borrow(), shown),
+        },
         TableId::ExpertItems(line) => {
             let items = crate::expert::items(s).await?;
-            expert_list(&s.capture, &items, shown, line.as_ref())
+            expert_list(items, shown, line.as_ref())
         }
         TableId::App(proto, table) => {
             let p =
@@ -698,18 +701,11 @@ fn severity_mark(s: Severity) -> &'static str {
 /// Expert items as `tshark -z expert` groups them: a line per severity, group, protocol
 /// and summary, worst first, with counts. A line's filter is its expert field where that
 /// is a filter field (`tcp.analysis.retransmission`).
-fn expert_groups(items: &[Item], shown: Option<&[u32]>) -> Built {
-    let kept: Vec<&Item> = items
-        .iter()
-        .filter(|e| is_shown(shown, (e.frame - 1) as usize))
-        .collect();
-    // A line's field: that of its first item.
-    let mut fields: HashMap<(Severity, &str, &str, &str), &str> = HashMap::new();
-    for e in &kept {
-        fields
-            .entry((e.severity, e.group, e.protocol, e.message.as_str()))
-            .or_insert(e.field.as_str());
-    }
+fn expert_groups(found: &Found, shown: Option<&[u32]>) -> Built {
+    let sections = match shown {
+        None => found.sections(),
+        Some(_) => found.sections_of(|f| is_shown(shown, f.saturating_sub(1) as usize)),
+    };
     let columns = vec![
         col("severity", "Severity", false),
         col("summary", "Summary", false),
@@ -718,16 +714,12 @@ fn expert_groups(items: &[Item], shown: Option<&[u32]>) -> Built {
         col("count", "Count", true),
     ];
     let mut rows = Vec::new();
-    for section in expert::tally(kept.iter().copied()) {
+    for section in sections {
         for l in section.lines {
-            let key = (section.severity, l.group, l.protocol, l.summary.as_str());
-            let filter = fields
-                .get(&key)
-                .filter(|f| fields::lookup(f).is_some())
-                .map(|f| (*f).to_owned());
+            let filter = Some(l.field).filter(|f| fields::lookup(f).is_some());
             let cells = vec![
                 severity_cell(section.severity),
-                text(l.summary.clone()),
+                text(l.summary),
                 text(l.group),
                 text(l.protocol),
                 num(l.count),
@@ -746,13 +738,9 @@ fn expert_groups(items: &[Item], shown: Option<&[u32]>) -> Built {
 }
 
 /// Expert items one by one; those of one line of [`expert_groups`] when given (its
-/// severity, group, protocol and summary: [`ExpertLine`]).
-fn expert_list(
-    capture: &Capture,
-    items: &[Item],
-    shown: Option<&[u32]>,
-    line: Option<&ExpertLine>,
-) -> Built {
+/// severity, group, protocol and summary: [`ExpertLine`]). Their rows are made when
+/// asked for: a row kept an item took hundreds of bytes, where core's `Found` keeps 8.
+fn expert_list(found: Rc<Found>, shown: Option<&[u32]>, line: Option<&ExpertLine>) -> Built {
     let columns = vec![
         col("frame", "No.", true),
         col("stream", "Stream", true),
@@ -761,47 +749,88 @@ fn expert_list(
         col("protocol", "Protocol", false),
         col("summary", "Summary", false),
     ];
-    let rows = items
-        .iter()
-        .filter(|e| {
-            line.is_none_or(|l| {
-                l.severity == e.severity.to_string()
-                    && l.group == e.group
-                    && l.protocol == e.protocol
-                    && l.summary == e.message
-            })
-        })
-        .filter(|e| is_shown(shown, (e.frame - 1) as usize))
-        .map(|e| {
-            // The packet's TCP or UDP conversation.
-            let flow = capture
-                .packets
-                .get((e.frame - 1) as usize)
-                .and_then(|p| Some((capture.conversations.get(p.flow as usize)?, p.flow)));
-            let stream = flow.map(|(c, _)| c.stream);
-            let filter = flow.map(|(c, _)| {
-                let l4 = if c.proto == L4::Tcp { "tcp" } else { "udp" };
-                format!("{l4}.stream == {}", c.stream)
-            });
-            let cells = vec![
-                num(e.frame),
-                opt_num(stream.map(u64::from)),
-                severity_cell(e.severity),
-                text(e.group),
-                text(e.protocol),
-                text(e.message.clone()),
-            ];
-            let mut r = row(cells, filter);
-            r.frame = Some(e.frame);
-            r.mark = severity_mark(e.severity);
-            r
-        })
-        .collect();
+    let line = line.map(|l| {
+        let severity = [
+            Severity::Error,
+            Severity::Warning,
+            Severity::Note,
+            Severity::Chat,
+        ]
+        .into_iter()
+        .find(|s| s.to_string() == l.severity)?;
+        found.line(severity, &l.group, &l.protocol, &l.summary)
+    });
+    let items = match line {
+        None if shown.is_none() => None,
+        _ => Some(
+            found
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| line.is_none_or(|l| l == Some(e.line)))
+                .filter(|(_, e)| is_shown(shown, e.frame.saturating_sub(1) as usize))
+                .map(|(i, _)| i)
+                .collect(),
+        ),
+    };
     Built {
         columns,
         sortable: true,
-        rows: Rows::Kept(rows),
+        rows: Rows::Made(Box::new(ExpertRows { found, items })),
         notes: Vec::new(),
+    }
+}
+
+/// The rows of [`expert_list`]: the items' indices in `found` (None: every item).
+struct ExpertRows {
+    found: Rc<Found>,
+    items: Option<Vec<usize>>,
+}
+
+impl ExpertRows {
+    fn item(&self, i: usize) -> Option<Item<'_>> {
+        let at = match &self.items {
+            Some(items) => *items.get(i)?,
+            None => i,
+        };
+        self.found.get(at)
+    }
+}
+
+impl Remake for ExpertRows {
+    fn len(&self) -> usize {
+        self.items.as_ref().map_or(self.found.len(), Vec::len)
+    }
+
+    fn cells(&self, capture: &Capture, i: usize) -> (Texts, Box<[Key]>) {
+        let r = self.row(capture, i);
+        (r.cells, r.keys)
+    }
+
+    fn row(&self, capture: &Capture, i: usize) -> Row {
+        let Some(e) = self.item(i) else {
+            return row(Vec::new(), None);
+        };
+        // The packet's TCP or UDP conversation.
+        let flow = capture
+            .packets
+            .get(e.frame.saturating_sub(1) as usize)
+            .and_then(|p| capture.conversations.get(p.flow as usize));
+        let filter = flow.map(|c| {
+            let l4 = if c.proto == L4::Tcp { "tcp" } else { "udp" };
+            format!("{l4}.stream == {}", c.stream)
+        });
+        let cells = vec![
+            num(e.frame),
+            opt_num(flow.map(|c| u64::from(c.stream))),
+            severity_cell(e.severity),
+            text(e.group),
+            text(e.protocol),
+            text(e.message),
+        ];
+        let mut r = row(cells, filter);
+        r.frame = Some(e.frame);
+        r.mark = severity_mark(e.severity);
+        r
     }
 }
 

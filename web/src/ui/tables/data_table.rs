@@ -12,10 +12,11 @@ const HEAD_H: f64 = 24.0;
 /// Rows fetched beyond the visible ones, each way.
 const AHEAD: u64 = 120;
 
-/// What the table shows: the slice the worker sent, and what it was asked with.
+/// What the table shows: the slice the worker sent, and what it was asked with (the
+/// table, sort, search, view and revision).
 #[derive(Clone, PartialEq)]
 struct Shown {
-    key: (TableId, Option<Sort>, String, u32),
+    key: (TableId, Option<Sort>, String, u32, u64),
     slice: TableSlice,
 }
 
@@ -32,6 +33,13 @@ pub fn DataTable(
     /// Called with the row the user selects.
     #[prop(optional, into)]
     on_select: Option<Callback<TableRow>>,
+    /// For a table the worker fills in while it reads (the expert items' groups): each
+    /// new value asks for the rows on screen again.
+    #[prop(optional, into)]
+    revision: Option<Signal<u64>>,
+    /// Whether the worker is still filling it in: the table says it is busy meanwhile.
+    #[prop(optional, into)]
+    updating: Option<Signal<bool>>,
 ) -> impl IntoView {
     let state = use_state();
     let sort = RwSignal::new(None::<Sort>);
@@ -80,7 +88,14 @@ pub fn DataTable(
         if state.summary.with(Option::is_none) {
             return;
         }
-        let key = (table.get(), sort.get(), search.get(), state.view.get());
+        let revision = revision.map_or(0, |r| r.get());
+        let key = (
+            table.get(),
+            sort.get(),
+            search.get(),
+            state.view.get(),
+            revision,
+        );
         let v = vp.get();
         let (first, n) = (v.first(), v.count().max(40));
         let covered = shown.with_untracked(|s| {
@@ -95,7 +110,12 @@ pub fn DataTable(
             busy.set(false);
             return;
         }
-        let same = shown.with_untracked(|s| s.as_ref().is_some_and(|s| s.key == key));
+        // A new revision of the same rows is no wait to show.
+        let same = shown.with_untracked(|s| {
+            s.as_ref().is_some_and(|s| {
+                s.key.0 == key.0 && s.key.1 == key.1 && s.key.2 == key.2 && s.key.3 == key.3
+            })
+        });
         busy.set(!same);
         let start = first.saturating_sub(AHEAD);
         let count = (n + 2 * AHEAD) as u32;
@@ -249,7 +269,11 @@ pub fn DataTable(
     };
 
     view! {
-        <div class="data-table" id=id aria-busy=move || busy.get().to_string()>
+        <div
+            class="data-table"
+            id=id
+            aria-busy=move || (busy.get() || updating.is_some_and(|u| u.get())).to_string()
+        >
             <div class="table-tools">
                 <input
                     type="search"

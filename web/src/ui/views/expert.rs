@@ -11,22 +11,33 @@ const SEVERITIES: [&str; 4] = ["Error", "Warning", "Note", "Chat"];
 /// per severity, the items grouped by severity, group, protocol and summary (a line's
 /// filter, where its expert field is one, shows its packets), and the items of the
 /// selected line one by one, each going to its packet. The worker reads every packet's
-/// detail for them once per capture; until it has, the TCP analysis items' counts (the
-/// index knows them) show at once with how far the read is. Texts (an HTTP request line)
-/// are rendered as text.
+/// detail for them once per capture; while it reads, the lines found so far fill in with
+/// their counts growing (asked again as the progress says they changed), the counts per
+/// severity are those of the items so far, and how far the read is shows. Texts (an HTTP
+/// request line) are rendered as text.
 #[component]
 pub fn ExpertInfo() -> impl IntoView {
     let state = use_state();
     let line = RwSignal::new(None::<ExpertLine>);
     let counts = RwSignal::new(None::<[u64; 4]>);
     let progress = RwSignal::new(None::<ExpertProgress>);
+    // Bumped as the lines found so far change: the groups table asks for them again.
+    let revision = RwSignal::new(0u64);
+    let done = Memo::new(move |_| progress.with(|p| p.as_ref().is_some_and(|p| p.done)));
     Effect::new(move |_| {
         state.view.track();
         if state.summary.with(Option::is_none) {
             return;
         }
         counts.set(None);
-        poll(state, progress);
+        progress.set(None);
+        poll(state, progress, revision);
+    });
+    // Once every item is read: the counts of the lines over the displayed packets.
+    Effect::new(move |_| {
+        if !done.get() {
+            return;
+        }
         let query = Query::Table {
             table: TableId::ExpertGroups,
             sort: None,
@@ -51,8 +62,8 @@ pub fn ExpertInfo() -> impl IntoView {
         });
     });
     let chips = move || {
-        // The TCP analysis's counts until every item is read.
-        let partial = || progress.get().filter(|p| !p.done).map(|p| p.tcp);
+        // The items read so far until every one is.
+        let partial = || progress.get().filter(|p| !p.done).map(|p| p.found);
         counts.get().or_else(partial).map(|c| {
             SEVERITIES
                 .iter()
@@ -85,22 +96,31 @@ pub fn ExpertInfo() -> impl IntoView {
             {move || {
                 progress
                     .get()
-                    .filter(|p| !p.done && counts.with(Option::is_none))
+                    .filter(|p| !p.done)
                     .map(|p| {
                         let pct = (p.read * 100).checked_div(p.total).unwrap_or(0);
+                        let tcp: u64 = p.tcp.iter().sum();
                         view! {
-                            <p class="muted sub-head" id="expert-progress">
+                            <p class="muted sub-head" id="expert-progress" data-lines=p.lines>
                                 {format!(
-                                    "TCP analysis items so far; reading the packets for the others: {pct}% ({} of {})",
+                                    "Reading the packets for their expert items: {pct}% ({} of {}); the lines so far hold {} items (the TCP analysis alone has {})",
                                     format::thousands(p.read),
                                     format::thousands(p.total),
+                                    format::thousands(p.found.iter().sum()),
+                                    format::thousands(tcp),
                                 )}
                             </p>
                         }
                     })
             }}
             <div class="expert-groups">
-                <DataTable table=Signal::derive(|| TableId::ExpertGroups) id="expert-groups" on_select=on_group />
+                <DataTable
+                    table=Signal::derive(|| TableId::ExpertGroups)
+                    id="expert-groups"
+                    on_select=on_group
+                    revision=revision
+                    updating=Signal::derive(move || !done.get())
+                />
             </div>
             <div class="expert-items">
                 <p class="muted sub-head">
@@ -116,16 +136,27 @@ pub fn ExpertInfo() -> impl IntoView {
 }
 
 /// Asks how far the worker's read of the expert items is, again every 300 ms until it is
-/// done (or the view is gone).
-fn poll(state: AppState, progress: RwSignal<Option<ExpertProgress>>) {
+/// done (or the view is gone); bumps `revision` when the lines found so far changed.
+fn poll(state: AppState, progress: RwSignal<Option<ExpertProgress>>, revision: RwSignal<u64>) {
     state.ask(Query::ExpertProgress, Scope::View, move |a| {
         let Answer::ExpertProgress(p) = a else { return };
+        // The view is gone.
+        let Some(changed) = progress.try_with_untracked(|was| {
+            was.as_ref()
+                .is_none_or(|w| (w.found, w.lines, w.done) != (p.found, p.lines, p.done))
+        }) else {
+            return;
+        };
         let done = p.done;
-        if progress.try_set(Some(p)).is_some() || done {
+        progress.set(Some(p));
+        if changed {
+            revision.update(|r| *r += 1);
+        }
+        if done {
             return;
         }
         set_timeout(
-            move || poll(state, progress),
+            move || poll(state, progress, revision),
             std::time::Duration::from_millis(300),
         );
     });
