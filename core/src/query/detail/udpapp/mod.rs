@@ -19,7 +19,7 @@ mod tftp;
 pub(crate) use ntp::{MODES as NTP_MODES, VERSIONS as NTP_VERSIONS};
 pub(crate) use syslog::FACILITIES as SYSLOG_FACILITIES;
 
-use super::{expert, short_name, Detail, Group, Node};
+use super::{short_name, Detail, Group, Node};
 use crate::capture::tcp::Severity;
 use crate::capture::Capture;
 use crate::ingest::wire::{LayerSpan, Layers, Proto};
@@ -285,13 +285,12 @@ fn exception(stop: Stop, proto: &str, caught: usize) -> Node {
                 caught,
                 0,
             );
-            n.push(expert(
+            n.push_expert(
                 "_ws.malformed.expert",
                 "Malformed Packet (Exception occurred)",
                 Severity::Error,
                 Group::Malformed,
-            ));
-            n.push(Node::proto("_ws.malformed", "Malformed Packet", caught, 0).hide());
+            );
             n
         }
     }
