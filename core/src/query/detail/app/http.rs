@@ -282,12 +282,15 @@ pub(crate) fn dissect(b: &[u8], at: usize, to_server: bool) -> Vec<Node> {
         at,
         if typed { h } else { b.len() },
     );
-    let Some(first_end) = find(b, b"\r\n", 0) else {
-        return vec![n];
+    // A datagram's only line (SSDP's) may end where the datagram does.
+    let (first_end, first_next) = match find(b, b"\r\n", 0) {
+        Some(e) => (e, e + 2),
+        None if !b.is_empty() => (b.len(), b.len()),
+        None => return vec![n],
     };
     let line = &b[..first_end];
-    let first_text = escape(&b[..first_end + 2]);
-    let mut first = Node::text(first_text.as_str(), at, first_end + 2).hex(&b[..first_end + 2]);
+    let first_text = escape(&b[..first_next]);
+    let mut first = Node::text(first_text.as_str(), at, first_next).hex(&b[..first_next]);
     let parts: Vec<(usize, &[u8])> = {
         let mut v = Vec::new();
         let mut start = 0;
@@ -438,7 +441,7 @@ pub(crate) fn dissect(b: &[u8], at: usize, to_server: bool) -> Vec<Node> {
     } else {
         "http.response.line"
     };
-    let mut pos = first_end + 2;
+    let mut pos = first_next;
     while pos + 2 <= h {
         let Some(e) = find(b, b"\r\n", pos) else {
             break;

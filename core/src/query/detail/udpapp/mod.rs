@@ -221,14 +221,22 @@ fn tftp_request(
 }
 
 /// SSDP (UPnP Device Architecture §1.3): packet-ssdp.c hands the datagram to HTTP's
-/// dissector, whose items it shows under its own. Only a datagram with a request or
-/// status line is dissected here.
+/// dissector, whose items it shows under its own: a message from its request or status
+/// line (one the datagram ends counts), else the lines that look like headers, as
+/// packet-http.c reads a Continuation's (the datagrams `fields::udp` names SSDP).
 fn ssdp(p: Payload<'_>, out: &mut Vec<Node>) {
-    if udp::ssdp_line(p.b).is_none() {
-        return;
-    }
+    use super::app::http;
+    let message = udp::ssdp_line(p.b).is_some() || {
+        let mut ended = p.b.to_vec();
+        ended.extend_from_slice(b"\r\n");
+        udp::ssdp_line(&ended) == Some(p.b)
+    };
     let request = !p.b.starts_with(b"HTTP/");
-    let mut nodes = super::app::http::dissect(p.b, p.at, request);
+    let mut nodes = if message {
+        http::dissect(p.b, p.at, request)
+    } else {
+        vec![http::continuation::layer(p.b, p.at)]
+    };
     if let Some(first) = nodes.first_mut() {
         first.name = "ssdp".into();
         first.showname = "Simple Service Discovery Protocol".into();

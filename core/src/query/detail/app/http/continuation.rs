@@ -139,14 +139,12 @@ pub(crate) fn layer(b: &[u8], at: usize) -> Node {
                 n.push(known_header(f, b, at, (pos, end, next), vstart));
             }
             None => {
-                let mut h = Node::field(
-                    "http.unknown_header",
-                    escape(whole),
-                    wsp(whole),
-                    at + pos,
-                    whole.len(),
-                )
-                .hex(whole);
+                // packet-http.c gives a well-named header its text as value, an ill-named
+                // one its bytes.
+                let text = escape(whole);
+                let value = if token { text.clone() } else { wsp(whole) };
+                let mut h = Node::field("http.unknown_header", text, value, at + pos, whole.len())
+                    .hex(whole);
                 if !token {
                     h.push(expert(
                         "http.bad_header_name",
