@@ -277,8 +277,9 @@ fn last_udp(ls: &Layers) -> Option<&LayerSpan> {
 }
 
 /// The item tshark adds where a dissector threw: `[Packet size limited during capture:
-/// DHCP/BOOTP truncated]`, or `[Malformed Packet: NTP]` at the layer that caught it.
-fn exception(stop: Stop, proto: &str, caught: usize) -> Node {
+/// DHCP/BOOTP truncated]`, or `[Malformed Packet: NTP]` at the layer that caught it
+/// (IMAP's too, `lines`).
+pub(super) fn exception(stop: Stop, proto: &str, caught: usize) -> Node {
     match stop {
         Stop::Short => Node::proto(
             "_ws.short",
