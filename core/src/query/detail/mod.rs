@@ -679,6 +679,30 @@ pub fn expert(field: impl Into<Cow<'static, str>>, msg: &str, sev: Severity, gro
     e
 }
 
+impl Node {
+    /// Adds an expert item under this node ([`expert`]) and, after one of group Malformed,
+    /// the hidden `_ws.malformed` protocol that expert.c adds beside every such item:
+    /// `_ws.malformed` finds each packet with one. Every Malformed item goes through here.
+    pub fn push_expert(
+        &mut self,
+        field: impl Into<Cow<'static, str>>,
+        msg: &str,
+        sev: Severity,
+        group: Group,
+    ) {
+        self.push(expert(field, msg, sev, group));
+        if group == Group::Malformed {
+            self.push(Node {
+                kind: Kind::Proto,
+                name: Cow::Borrowed("_ws.malformed"),
+                showname: "Malformed Packet".into(),
+                hidden: true,
+                ..Node::default()
+            });
+        }
+    }
+}
+
 /// A MAC address as Wireshark shows it without name resolution.
 pub fn mac(b: &[u8]) -> String {
     colon_hex(b)

@@ -843,6 +843,7 @@ registry! {
     D_http_chat = "http.chat", None, None, Detail, Wireshark, "Formatted text";
     D_http_content_length_header = "http.content_length_header", String, None, Detail, Wireshark, "Content-Length";
     D_http_cookie_pair = "http.cookie_pair", String, None, Detail, Wireshark, "Cookie pair";
+    D_http_leading_crlf = "http.leading_crlf", None, None, Detail, Wireshark, "Leading CRLF previous message in the stream may have extra CRLF";
     D_http_notification = "http.notification", Boolean, None, Detail, Wireshark, "Notification";
     D_http_prev_request_in = "http.prev_request_in", Framenum, None, Detail, Wireshark, "Prev request in frame";
     D_http_prev_response_in = "http.prev_response_in", Framenum, None, Detail, Wireshark, "Prev response in frame";
@@ -854,6 +855,7 @@ registry! {
     D_http_response_version = "http.response.version", String, None, Detail, Wireshark, "Response Version";
     D_http_response_for_uri = "http.response_for.uri", String, None, Detail, Wireshark, "Request URI";
     D_http_response_number = "http.response_number", Uint32, Dec, Detail, Wireshark, "Response number";
+    D_http_subdissector_failed = "http.subdissector_failed", None, None, Detail, Wireshark, "HTTP body subdissector failed, trying heuristic subdissector";
     D_http_unknown_header = "http.unknown_header", String, None, Detail, Wireshark, "Unknown header";
     D_http2_r = "http2.r", Uint32, Hex, Detail, Wireshark, "Reserved";
     D_http2_stream = "http2.stream", None, None, Detail, Wireshark, "Stream";

@@ -230,8 +230,14 @@ pub(super) fn wsp(b: &[u8]) -> String {
 /// the XML a text body holds, `data` for a body with no media type or one the `data`
 /// dissector takes (application/octet-stream).
 pub(super) fn body_protocols(b: &[u8]) -> Vec<&'static str> {
+    body_of(b).0
+}
+
+/// [`body_protocols`], and whether the dissector registered for the body's media type
+/// rejected it ([`body::rejected`]).
+fn body_of(b: &[u8]) -> (Vec<&'static str>, bool) {
     let Some(h) = head_end(b) else {
-        return Vec::new();
+        return (Vec::new(), false);
     };
     let (media, data) = body::message_body(b, h);
     let mut names: Vec<&'static str> = body::body_protocols(media.as_deref(), &data)
@@ -239,7 +245,7 @@ pub(super) fn body_protocols(b: &[u8]) -> Vec<&'static str> {
         .map(|f| f.name())
         .collect();
     if data.is_empty() {
-        return names;
+        return (names, false);
     }
     let d = media.as_deref().and_then(body::registered);
     if d == Some(body::Dissector::Text) && body::text_is_xml(&data) {
@@ -248,7 +254,19 @@ pub(super) fn body_protocols(b: &[u8]) -> Vec<&'static str> {
     if names.is_empty() && (media.is_none() || d == Some(body::Dissector::Silent)) {
         names.push("data");
     }
-    names
+    (names, body::rejected(media.as_deref(), &data))
+}
+
+/// Where a computed item of an `http` layer goes when packet-http.c adds it last: before
+/// the body's expert item and its hidden `_ws.malformed`, which follow the body.
+pub(crate) fn end_of_head(n: &Node) -> usize {
+    let body = n
+        .children
+        .iter()
+        .rev()
+        .take_while(|c| c.name == "_ws.expert" || c.name == "_ws.malformed")
+        .count();
+    n.children.len() - body
 }
 
 /// The `http` layer of one message (`b`, at `at` in its source).
@@ -256,19 +274,23 @@ pub(crate) fn dissect(b: &[u8], at: usize, to_server: bool) -> Vec<Node> {
     let h = head_end(b).unwrap_or(b.len());
     // A body handed to a media type's dissector is outside the http item; an untyped
     // one, or one that falls to packet-media.c (no dissector for its type), inside.
-    let typed = header(&b[..h], "Content-Type").is_some() && body_protocols(b) != ["media"];
+    let (protocols, rejected) = body_of(b);
+    let typed = header(&b[..h], "Content-Type").is_some() && protocols != ["media"];
     let mut n = Node::proto(
         "http",
         "Hypertext Transfer Protocol",
         at,
         if typed { h } else { b.len() },
     );
-    let Some(first_end) = find(b, b"\r\n", 0) else {
-        return vec![n];
+    // A datagram's only line (SSDP's) may end where the datagram does.
+    let (first_end, first_next) = match find(b, b"\r\n", 0) {
+        Some(e) => (e, e + 2),
+        None if !b.is_empty() => (b.len(), b.len()),
+        None => return vec![n],
     };
     let line = &b[..first_end];
-    let first_text = escape(&b[..first_end + 2]);
-    let mut first = Node::text(first_text.as_str(), at, first_end + 2).hex(&b[..first_end + 2]);
+    let first_text = escape(&b[..first_next]);
+    let mut first = Node::text(first_text.as_str(), at, first_next).hex(&b[..first_next]);
     let parts: Vec<(usize, &[u8])> = {
         let mut v = Vec::new();
         let mut start = 0;
@@ -419,7 +441,7 @@ pub(crate) fn dissect(b: &[u8], at: usize, to_server: bool) -> Vec<Node> {
     } else {
         "http.response.line"
     };
-    let mut pos = first_end + 2;
+    let mut pos = first_next;
     while pos + 2 <= h {
         let Some(e) = find(b, b"\r\n", pos) else {
             break;
@@ -473,6 +495,16 @@ pub(crate) fn dissect(b: &[u8], at: usize, to_server: bool) -> Vec<Node> {
             Node::field("http.response", "Response: True", "1", at, 0)
                 .gen()
                 .hide(),
+        );
+    }
+    if rejected {
+        // After the body's File Data (not an item here); the conversation's links go
+        // before it (`links::show`).
+        n.push_expert(
+            "http.subdissector_failed",
+            "HTTP body subdissector failed, trying heuristic subdissector",
+            Severity::Note,
+            Group::Malformed,
         );
     }
     vec![n]

@@ -1669,7 +1669,12 @@ fn transaction_fields(ctx: &mut FieldCtx<'_>, src: &mut dyn PacketSource, layers
         };
         let mut node = node.gen();
         node.source = n.source;
-        n.push(node);
+        let at = if n.name == "http" {
+            http::end_of_head(n)
+        } else {
+            n.children.len()
+        };
+        n.children.insert(at, node);
     }
 }
 

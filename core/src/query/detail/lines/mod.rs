@@ -16,7 +16,7 @@ pub(super) mod starttls;
 mod telnet;
 
 use super::app::{reassembled, Gathered};
-use super::{escape, Detail, Node};
+use super::{escape, short_name, Detail, Node};
 use crate::capture::flow::{Direction, L4};
 use crate::capture::packet::{PacketRow, NO_FLOW};
 use crate::ingest::app::{foreign_port, payload_of};
@@ -177,6 +177,7 @@ pub(super) fn layers(
     } else {
         (0, reassembled(d, Gathered::Tcp, &pieces, &pdu))
     };
+    let mut threw = false;
     let nodes = match proto {
         "ftp" => ftp::dissect(&pdu, base, to_server),
         "pop" => match pop::dissect(&pdu, base, to_server) {
@@ -185,7 +186,10 @@ pub(super) fn layers(
         },
         "smtp" => smtp::dissect(&pdu, base, to_server).0,
         "imap" => {
-            let imap::Dissected { nodes, threw, .. } = imap::dissect(&pdu, base, to_server);
+            let imap::Dissected {
+                nodes, threw: t, ..
+            } = imap::dissect(&pdu, base, to_server);
+            threw = t;
             if threw && source != 0 {
                 // TCP adds the tree of the segments after its dissector returns.
                 if d.layers.last().is_some_and(|n| n.name == "tcp.segments") {
@@ -200,6 +204,18 @@ pub(super) fn layers(
     for mut n in nodes {
         in_source(&mut n, source);
         d.layers.push(n);
+    }
+    if threw {
+        // Caught, as every exception below it, by the ethertype's dissector: shown at
+        // the network layer's start.
+        let caught = d
+            .layers
+            .iter()
+            .find(|n| matches!(&*n.name, "ip" | "ipv6"))
+            .map_or(0, |n| n.pos as usize);
+        let stop = super::udpapp::Stop::Malformed;
+        d.layers
+            .push(super::udpapp::exception(stop, short_name(proto), caught));
     }
     protocols.push(proto);
     true

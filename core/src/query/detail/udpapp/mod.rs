@@ -19,7 +19,7 @@ mod tftp;
 pub(crate) use ntp::{MODES as NTP_MODES, VERSIONS as NTP_VERSIONS};
 pub(crate) use syslog::FACILITIES as SYSLOG_FACILITIES;
 
-use super::{expert, short_name, Detail, Group, Node};
+use super::{short_name, Detail, Group, Node};
 use crate::capture::tcp::Severity;
 use crate::capture::Capture;
 use crate::ingest::wire::{LayerSpan, Layers, Proto};
@@ -221,14 +221,22 @@ fn tftp_request(
 }
 
 /// SSDP (UPnP Device Architecture §1.3): packet-ssdp.c hands the datagram to HTTP's
-/// dissector, whose items it shows under its own. Only a datagram with a request or
-/// status line is dissected here.
+/// dissector, whose items it shows under its own: a message from its request or status
+/// line (one the datagram ends counts), else the lines that look like headers, as
+/// packet-http.c reads a Continuation's (the datagrams `fields::udp` names SSDP).
 fn ssdp(p: Payload<'_>, out: &mut Vec<Node>) {
-    if udp::ssdp_line(p.b).is_none() {
-        return;
-    }
+    use super::app::http;
+    let message = udp::ssdp_line(p.b).is_some() || {
+        let mut ended = p.b.to_vec();
+        ended.extend_from_slice(b"\r\n");
+        udp::ssdp_line(&ended) == Some(p.b)
+    };
     let request = !p.b.starts_with(b"HTTP/");
-    let mut nodes = super::app::http::dissect(p.b, p.at, request);
+    let mut nodes = if message {
+        http::dissect(p.b, p.at, request)
+    } else {
+        vec![http::continuation::layer(p.b, p.at)]
+    };
     if let Some(first) = nodes.first_mut() {
         first.name = "ssdp".into();
         first.showname = "Simple Service Discovery Protocol".into();
@@ -269,8 +277,9 @@ fn last_udp(ls: &Layers) -> Option<&LayerSpan> {
 }
 
 /// The item tshark adds where a dissector threw: `[Packet size limited during capture:
-/// DHCP/BOOTP truncated]`, or `[Malformed Packet: NTP]` at the layer that caught it.
-fn exception(stop: Stop, proto: &str, caught: usize) -> Node {
+/// DHCP/BOOTP truncated]`, or `[Malformed Packet: NTP]` at the layer that caught it
+/// (IMAP's too, `lines`).
+pub(super) fn exception(stop: Stop, proto: &str, caught: usize) -> Node {
     match stop {
         Stop::Short => Node::proto(
             "_ws.short",
@@ -285,13 +294,12 @@ fn exception(stop: Stop, proto: &str, caught: usize) -> Node {
                 caught,
                 0,
             );
-            n.push(expert(
+            n.push_expert(
                 "_ws.malformed.expert",
                 "Malformed Packet (Exception occurred)",
                 Severity::Error,
                 Group::Malformed,
-            ));
-            n.push(Node::proto("_ws.malformed", "Malformed Packet", caught, 0).hide());
+            );
             n
         }
     }

@@ -87,10 +87,26 @@ impl Apps {
 /// one. A header whose name is not a token is `http.unknown_header` with the expert item
 /// "Illegal characters found in header name"; a line with no colon, or an empty one,
 /// ends the headers. (As tshark's `http.file_data` and `data`, the rest is not an item
-/// here: neither is of a message's body.)
+/// here: neither is of a message's body.) A CR LF that starts more than 3 bytes is
+/// skipped (RFC 2616's robustness rule: the last message may have had an extra one) and,
+/// when a printable byte follows (else the dissector hands the rest to `data` at once),
+/// flagged "Leading CRLF" (Error/Malformed); the layer starts after it.
 pub(crate) fn layer(b: &[u8], at: usize) -> Node {
-    let mut n = Node::proto("http", "Hypertext Transfer Protocol", at, b.len());
-    let mut pos = 0;
+    let crlf = b.len() > 3 && b.starts_with(b"\r\n");
+    let skip = if crlf { 2 } else { 0 };
+    let mut n = Node::proto(
+        "http",
+        "Hypertext Transfer Protocol",
+        at + skip,
+        b.len() - skip,
+    );
+    if crlf && (0x20..0x7f).contains(&b[2]) {
+        const MSG: &str = "Leading CRLF previous message in the stream may have extra CRLF";
+        let mut t = Node::text(MSG, at, 2).hex(&b[..2]);
+        t.push_expert("http.leading_crlf", MSG, Severity::Error, Group::Malformed);
+        n.push(t);
+    }
+    let mut pos = skip;
     let mut seen = false;
     while pos < b.len() {
         let (end, next) = line_end(b, pos);
@@ -120,14 +136,12 @@ pub(crate) fn layer(b: &[u8], at: usize) -> Node {
                 n.push(known_header(f, b, at, (pos, end, next), vstart));
             }
             None => {
-                let mut h = Node::field(
-                    "http.unknown_header",
-                    escape(whole),
-                    wsp(whole),
-                    at + pos,
-                    whole.len(),
-                )
-                .hex(whole);
+                // packet-http.c gives a well-named header its text as value, an ill-named
+                // one its bytes.
+                let text = escape(whole);
+                let value = if token { text.clone() } else { wsp(whole) };
+                let mut h = Node::field("http.unknown_header", text, value, at + pos, whole.len())
+                    .hex(whole);
                 if !token {
                     h.push(expert(
                         "http.bad_header_name",
@@ -200,5 +214,22 @@ mod test {
         let b = b"Host: a.test\r\nrest";
         assert_eq!(names(&layer(b, 0))[0].0, "http.host");
         assert_eq!(layer(b, 0).size as usize, b.len());
+    }
+
+    /// Frame 718 of PcapPlusPlus's http-packets.pcap, as tshark 4.0 shows it: the layer
+    /// after the CR LF, which is flagged with the hidden `_ws.malformed` beside its item.
+    #[test]
+    fn leading_crlf_is_skipped_and_flagged() {
+        let n = layer(b"\r\n        }\n", 54);
+        assert_eq!((n.pos, n.size), (56, 10));
+        let t = &n.children[0];
+        assert_eq!((t.pos, t.size, t.name.as_ref()), (54, 2, ""));
+        let kids: Vec<&str> = t.children.iter().map(|c| c.name.as_ref()).collect();
+        assert_eq!(kids, ["_ws.expert", "_ws.malformed"]);
+        // Three bytes or fewer: no leading CR LF.
+        assert_eq!(layer(b"\r\nx", 0).children.len(), 0);
+        // A tab after it (frame 528): skipped, not flagged.
+        let n = layer(b"\r\n\t\t\"blur\" : 1\r\n", 54);
+        assert_eq!((n.pos, n.children.len()), (56, 0));
     }
 }

@@ -103,7 +103,8 @@ pub(crate) fn show(index: &Index, capture: &Capture, packet: usize, layers: &mut
         let src = n.source;
         let prev = k.checked_sub(1).map(|j| pairs[j]);
         // Where packet-http.c puts each: a response's number before the time since its
-        // request, the previous messages before `http.request_in`, the URI last.
+        // request, the previous messages before `http.request_in`, the URI last (before
+        // the body's expert item).
         let add_before = |n: &mut Node, before: &[&str], node: Node| {
             let mut node = node.gen();
             node.source = src;
@@ -111,7 +112,7 @@ pub(crate) fn show(index: &Index, capture: &Capture, packet: usize, layers: &mut
                 .children
                 .iter()
                 .position(|c| before.contains(&&*c.name))
-                .unwrap_or(n.children.len());
+                .unwrap_or_else(|| super::end_of_head(n));
             n.children.insert(at, node);
         };
         let after_time = ["http.request_in"];

@@ -301,6 +301,14 @@ pub(crate) fn takes(d: Dissector, body: &[u8]) -> bool {
     }
 }
 
+/// Whether the dissector registered for `media` rejects `body` (packet-http.c then adds
+/// "HTTP body subdissector failed, trying heuristic subdissector" and tries the
+/// heuristic dissectors): only the image dissectors reject a body, one without their
+/// signature; XML, text, JSON and the others take any.
+pub(crate) fn rejected(media: Option<&str>, body: &[u8]) -> bool {
+    !body.is_empty() && media.and_then(registered).is_some_and(|d| !takes(d, body))
+}
+
 /// packet-text-media.c hands a body that starts as an XML declaration (and is longer
 /// than the shortest one) to the XML dissector.
 pub(crate) fn text_is_xml(body: &[u8]) -> bool {
@@ -517,6 +525,16 @@ mod test {
         ] {
             assert_eq!(body_protocols(media, body), want, "{media:?} {body:?}");
         }
+        // A registered dissector that rejects the body: the images without their
+        // signature (tests/data/servers/http-media.pcap frames 58, 78, 98).
+        assert!(rejected(Some("image/gif"), b"GIF89a\x01\0\x01\0\0\0\0;"));
+        assert!(rejected(Some("image/png"), b"not a png"));
+        assert!(rejected(Some("image/jpeg"), b"\xff\xd8\xff\xdb"));
+        assert!(!rejected(Some("image/gif"), &gif));
+        assert!(!rejected(Some("image/png"), b""));
+        assert!(!rejected(Some("application/json"), b"this is not {json"));
+        assert!(!rejected(Some("application/x-unknown"), b"what"));
+        assert!(!rejected(None, b"no type"));
     }
 
     #[test]
