@@ -76,16 +76,23 @@ pub(super) fn ethertype_name(t: u16) -> &'static str {
 }
 
 /// Builds the link, network and transport layers of a packet into `out`, reading the
-/// header bytes at the offsets the dissector recorded (`ls`).
+/// header bytes at the offsets the dissector recorded (`ls`). The layers of an IP
+/// datagram the packet completed are read from `datagram` (its bytes, its source's
+/// index and the tree naming its fragments, put at the end of the IP layer before them).
 pub(super) fn layers(
     ctx: &mut FieldCtx<'_>,
     src: &mut dyn PacketSource,
-    b: &[u8],
+    frame: &[u8],
     lt: u16,
     ls: &Layers,
     only: Option<Only>,
+    datagram: Option<(&[u8], u8, Node)>,
     out: &mut Vec<Node>,
 ) {
+    let (reassembled, source, mut fragments) = match datagram {
+        Some((bytes, source, tree)) => (bytes, source, Some(tree)),
+        None => (&[][..], 0, None),
+    };
     let all = ls.as_slice();
     let mut tcp_seen = 0;
     let mut udp_seen = 0;
@@ -101,11 +108,23 @@ pub(super) fn layers(
         } else {
             &mut outer
         };
-        if l.reassembled {
-            // A layer of an IP datagram this packet completed: its bytes are not the
-            // frame's (not shown yet).
+        if l.reassembled && source == 0 {
+            // A layer of an IP datagram whose bytes are not at hand.
             continue;
         }
+        if l.reassembled {
+            if let Some(tree) = fragments.take() {
+                if let Some(ip) = out
+                    .iter_mut()
+                    .rev()
+                    .find(|n| n.name == "ip" || n.name == "ipv6")
+                {
+                    ip.push(tree);
+                }
+            }
+        }
+        let b = if l.reassembled { reassembled } else { frame };
+        let first = out.len();
         if !l.quoted && only.is_some_and(|o| !o.builds(l.proto)) {
             // No field asked for is in it (the counts of TCP and UDP layers below are
             // only theirs).
@@ -182,7 +201,10 @@ pub(super) fn layers(
                     || all[..i]
                         .iter()
                         .any(|x| matches!(x.proto, Proto::Icmp | Proto::Icmpv6));
-                let n = l4::icmp(b, l, quoted);
+                let mut n = l4::icmp(b, l, quoted);
+                if l.reassembled {
+                    n.set_source(source);
+                }
                 if l.quoted {
                     out.push(n);
                 } else {
@@ -193,6 +215,15 @@ pub(super) fn layers(
                 }
             }
             _ => {}
+        }
+        if l.reassembled && !matches!(l.proto, Proto::Icmp | Proto::Icmpv6) {
+            let out = match quote.as_mut() {
+                Some(q) if l.quoted => &mut q.children,
+                _ => &mut outer,
+            };
+            for n in out.iter_mut().skip(first) {
+                n.set_source(source);
+            }
         }
     }
     outer.extend(quote);
