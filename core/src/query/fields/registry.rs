@@ -866,6 +866,10 @@ registry! {
     D_icmpv6_echo_sequence_number = "icmpv6.echo.sequence_number", Uint16, Dec, Detail, Wireshark, "Sequence";
     D_icmpv6_resp_to = "icmpv6.resp_to", Framenum, None, Detail, Wireshark, "Response To";
     D_icmpv6_resptime = "icmpv6.resptime", Double, None, Detail, Wireshark, "Response Time";
+    D_ieee8021ad_dei = "ieee8021ad.dei", Uint16, Dec, Detail, Wireshark, "DEI";
+    D_ieee8021ad_id = "ieee8021ad.id", Uint16, Dec, Detail, Wireshark, "ID";
+    D_ieee8021ad_priority = "ieee8021ad.priority", Uint16, Dec, Detail, Wireshark, "Priority";
+    D_ieee8021ah_etype = "ieee8021ah.etype", Uint16, Hex, Detail, Wireshark, "Type";
     D_imap_command = "imap.command", String, None, Detail, Wireshark, "Command";
     D_imap_isrequest = "imap.isrequest", Boolean, None, Detail, Wireshark, "Request";
     D_imap_line = "imap.line", String, None, Detail, Wireshark, "Line";
@@ -1200,6 +1204,7 @@ registry! {
     D_udp_possible_traceroute = "udp.possible_traceroute", None, None, Detail, Wireshark, "Possible traceroute";
     D_vlan_dei = "vlan.dei", Boolean, None, Detail, Wireshark, "DEI";
     D_vlan_len = "vlan.len", Uint16, Dec, Detail, Wireshark, "Length";
+    D_vlan_trailer = "vlan.trailer", Bytes, None, Detail, Wireshark, "Trailer";
     D_vxlan_flag_i = "vxlan.flag_i", Boolean, None, Detail, Wireshark, "VXLAN Network ID (VNI)";
     D_vxlan_flags = "vxlan.flags", Uint16, Hex, Detail, Wireshark, "Flags";
     D_vxlan_vni = "vxlan.vni", Uint24, Dec, Detail, Wireshark, "VXLAN Network Identifier (VNI)";
