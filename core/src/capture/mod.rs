@@ -620,6 +620,34 @@ mod test {
     use super::*;
 
     #[test]
+    fn datagrams_name_their_packets_both_ways() {
+        let mut d = Datagrams::default();
+        d.push(5, [2u64, 5, 3].into_iter());
+        // Two datagrams completed by one packet (an outer and a tunnelled one).
+        d.push(9, [6u64, 9, 7, 9].into_iter());
+        d.finish();
+        assert_eq!(d.fragments_of(5), Some(&[2, 3, 5][..]));
+        assert_eq!(d.fragments_of(9), Some(&[6, 7, 9][..]));
+        assert_eq!(d.fragments_of(6), None);
+        let named: Vec<_> = (0..10).map(|i| d.reassembled_in(i)).collect();
+        assert_eq!(
+            named,
+            [
+                None,
+                None,
+                Some(5),
+                Some(5),
+                None,
+                None,
+                Some(9),
+                Some(9),
+                None,
+                None
+            ]
+        );
+    }
+
+    #[test]
     fn echo_requests_name_the_last_request_before_the_reply() {
         let (a, b) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
         let mut r = EchoRequests::default();

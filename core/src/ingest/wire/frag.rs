@@ -416,6 +416,53 @@ mod test {
         }
     }
 
+    /// (frame, offset, length, flags) of the fragments the last packet completed.
+    fn pieces(r: &Reassembler) -> Vec<(u64, u32, u32, u8)> {
+        r.completed()
+            .iter()
+            .map(|f| (f.frame, f.offset, f.len, f.flags))
+            .collect()
+    }
+
+    /// reassemble.c's flags, as tshark shows them on zeek's ipv4/fragmented-1.pcap: a
+    /// first fragment, a tail, then a fragment from 0 past the tail's end that completes
+    /// the datagram (too long, and both it and the tail overlap earlier bytes with other
+    /// bytes); another tail ending elsewhere is flagged too.
+    #[test]
+    fn fragments_name_their_packets_and_reassemble_c_s_flags() {
+        use Fragment as F;
+        let mut r = Reassembler::new(FragLimits::default());
+        r.set_frame(0);
+        assert!(matches!(r.add(key(1), 0, true, b"aaaa", 0), Added::Pending));
+        r.set_frame(1);
+        assert!(matches!(
+            r.add(key(1), 8, false, b"bbbb", 1),
+            Added::Pending
+        ));
+        r.set_frame(2);
+        let whole = complete(r.add(key(1), 0, true, b"cccccccccccccccc", 2));
+        assert_eq!(whole, b"aaaacccccccc");
+        assert_eq!(
+            pieces(&r),
+            [
+                (0, 0, 4, 0),
+                (2, 0, 16, F::OVERLAP | F::CONFLICT | F::TOO_LONG),
+                (1, 8, 4, F::OVERLAP | F::CONFLICT),
+            ]
+        );
+        // The next packet starts afresh.
+        r.set_frame(3);
+        assert!(r.completed().is_empty());
+        assert!(matches!(r.add(key(2), 0, true, b"abcd", 3), Added::Pending));
+        assert!(matches!(r.add(key(2), 8, false, b"ij", 3), Added::Pending));
+        r.set_frame(4);
+        complete(r.add(key(2), 4, false, b"efgh", 4));
+        assert_eq!(
+            pieces(&r),
+            [(3, 0, 4, 0), (4, 4, 4, F::MULTIPLE_TAILS), (3, 8, 2, 0)]
+        );
+    }
+
     #[test]
     fn in_order_out_of_order_and_reused_identifiers() {
         let mut r = Reassembler::new(FragLimits::default());

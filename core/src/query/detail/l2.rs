@@ -79,6 +79,7 @@ pub(super) fn ethertype_name(t: u16) -> &'static str {
 /// header bytes at the offsets the dissector recorded (`ls`). The layers of an IP
 /// datagram the packet completed are read from `datagram` (its bytes, its source's
 /// index and the tree naming its fragments, put at the end of the IP layer before them).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn layers(
     ctx: &mut FieldCtx<'_>,
     src: &mut dyn PacketSource,

@@ -88,6 +88,7 @@ impl<'a> Payload<'a> {
 /// `query::fields::udp` names), when its last layer is UDP and no parser of ours took
 /// the payload, and names it in `protocols`. With a source of the capture's other
 /// packets, a TFTP transfer's packet names the request that began it (read from `src`).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn layers(
     capture: &Capture,
     index: usize,
