@@ -310,6 +310,10 @@ pub struct Capture {
     /// is made without the packets before it: read with [`Capture::echo_request`].
     #[serde(skip)]
     pub echo_requests: EchoRequests,
+    /// The packets of each IP datagram reassembled from fragments, by the packet that
+    /// completed it: read with [`Datagrams::fragments_of`].
+    #[serde(skip)]
+    pub datagrams: Datagrams,
     /// Each conversation's link and IP headers each way, when every packet that way had
     /// the same (`eth.src`, `ip.ttl`… read without the packets).
     #[serde(skip)]
@@ -369,6 +373,81 @@ impl EchoRequests {
         });
         let [h, l, p] = *self.0.get(end.checked_sub(1)?)?;
         ((h, l) == (hi, lo)).then_some(u64::from(p))
+    }
+}
+
+/// The packets of the IP datagrams reassembled from fragments (the ingest's reassembly,
+/// `wire::frag`), so that the packet detail of the packet that completed one reads those
+/// packets again rather than reassembling on a rule of its own, and each earlier
+/// fragment names that packet (`ip.reassembled_in`). 8 bytes a datagram and 12 a
+/// fragment; a datagram past 2^32 packets is not noted.
+#[derive(Clone, Debug, Default)]
+pub struct Datagrams {
+    /// (completing packet, start of its packets in `packets`), in packet order.
+    ends: Vec<(u32, u32)>,
+    /// The packets of each datagram, ascending, the completing one last.
+    packets: Vec<u32>,
+    /// (earlier fragment, completing packet), sorted once the ingest ends.
+    completed_in: Vec<(u32, u32)>,
+}
+
+impl Datagrams {
+    /// Notes that packet `index` completed a datagram of `packets` (in any order; the
+    /// packets of the datagrams it completed, outer and tunnelled one, together).
+    pub(crate) fn push(&mut self, index: u64, packets: impl Iterator<Item = u64>) {
+        let Ok(index) = u32::try_from(index) else {
+            return;
+        };
+        let start = self.packets.len();
+        self.packets
+            .extend(packets.filter_map(|p| u32::try_from(p).ok()));
+        self.packets[start..].sort_unstable();
+        let mut kept = start;
+        for i in start..self.packets.len() {
+            if kept == start || self.packets[i] != self.packets[kept - 1] {
+                self.packets[kept] = self.packets[i];
+                kept += 1;
+            }
+        }
+        self.packets.truncate(kept);
+        self.ends.push((index, start as u32));
+        let earlier = self.packets[start..].iter().filter(|&&p| p != index);
+        self.completed_in.extend(earlier.map(|&p| (p, index)));
+    }
+
+    /// Sorts the earlier fragments by packet.
+    pub(crate) fn finish(&mut self) {
+        self.completed_in.sort_unstable();
+        self.completed_in.shrink_to_fit();
+    }
+
+    /// The packet that completed the datagram packet `index` is an earlier fragment of.
+    pub fn reassembled_in(&self, index: u64) -> Option<u64> {
+        let at = self
+            .completed_in
+            .partition_point(|&(p, _)| u64::from(p) < index);
+        let &(p, end) = self.completed_in.get(at)?;
+        (u64::from(p) == index).then_some(u64::from(end))
+    }
+
+    /// The packets of the datagrams packet `index` completed, ascending (itself last);
+    /// None when it completed none.
+    pub fn fragments_of(&self, index: u64) -> Option<&[u32]> {
+        let at = self
+            .ends
+            .binary_search_by_key(&index, |&(i, _)| u64::from(i))
+            .ok()?;
+        let start = self.ends[at].1 as usize;
+        let end = self
+            .ends
+            .get(at + 1)
+            .map_or(self.packets.len(), |&(_, s)| s as usize);
+        self.packets.get(start..end)
+    }
+
+    /// Whether any datagram was reassembled.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
     }
 }
 
@@ -539,6 +618,34 @@ impl Capture {
 #[cfg(test)]
 mod test {
     use super::*;
+
+    #[test]
+    fn datagrams_name_their_packets_both_ways() {
+        let mut d = Datagrams::default();
+        d.push(5, [2u64, 5, 3].into_iter());
+        // Two datagrams completed by one packet (an outer and a tunnelled one).
+        d.push(9, [6u64, 9, 7, 9].into_iter());
+        d.finish();
+        assert_eq!(d.fragments_of(5), Some(&[2, 3, 5][..]));
+        assert_eq!(d.fragments_of(9), Some(&[6, 7, 9][..]));
+        assert_eq!(d.fragments_of(6), None);
+        let named: Vec<_> = (0..10).map(|i| d.reassembled_in(i)).collect();
+        assert_eq!(
+            named,
+            [
+                None,
+                None,
+                Some(5),
+                Some(5),
+                None,
+                None,
+                Some(9),
+                Some(9),
+                None,
+                None
+            ]
+        );
+    }
 
     #[test]
     fn echo_requests_name_the_last_request_before_the_reply() {

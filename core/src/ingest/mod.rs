@@ -18,7 +18,9 @@
 //! - per packet that has one: `tcp_flags` 24 bytes (a segment with `tcp.analysis` items),
 //!   `tcp_acks_far` 8 (an ACK of a segment 65,535 or more packets back),
 //!   `tcp_push_bytes` 8 (a segment that follows one without PSH), `comments` 32
-//!   and the text, `packet_processes` 8, `echo_requests` 12 (an ICMP echo request).
+//!   and the text, `packet_processes` 8, `echo_requests` 12 (an ICMP echo request),
+//!   `datagrams` 12 (an IP fragment of a datagram reassembled) and 8 (the packet that
+//!   completed it).
 //! - per TCP conversation seen after a SYN from one side only: `tcp_acked_bases` 12;
 //!   per one that uses AccECN's ACE counter: `tcp_ace` 16.
 //! - per TCP or UDP conversation: 112 bytes (`Conversation`), 8 for its link and IP
@@ -267,6 +269,11 @@ impl Analysis {
             .dissector
             .dissect_frame(linktype, p.data, p.len as usize, p.ts_ns);
         let tunnel = self.dissector.tunnel();
+        if !self.dissector.fragments().is_empty() {
+            // The dissector numbers packets as they come, as the index does.
+            c.datagrams
+                .push(index, self.dissector.fragments().iter().map(|f| f.frame));
+        }
         let flows = self
             .flows
             .add_all(&summary, tunnel.as_ref(), p.ts_ns, p.len);
@@ -789,6 +796,7 @@ impl Ingest {
         capture.stages = stages;
         capture.conversations = flows.conversations;
         capture.echo_requests.finish();
+        capture.datagrams.finish();
         capture.heads.finish();
         if stages.tcp {
             capture

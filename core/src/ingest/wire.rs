@@ -31,7 +31,7 @@ mod stack;
 mod transport;
 mod tunnel;
 
-pub use frag::{FragLimits, FragSkip, FragStats};
+pub use frag::{FragLimits, FragSkip, FragStats, Fragment};
 pub use icmp::icmp_type_name;
 pub use layers::{LayerSpan, Layers};
 pub use stack::{Proto, Stack};
@@ -769,6 +769,8 @@ pub struct Dissector {
     reassembled: Vec<u8>,
     /// The tunnel the last packet came out of.
     tunnel: Option<Tunnel>,
+    /// Packets dissected so far (the next one's number in [`frag::Fragment::frame`]).
+    packets: u64,
 }
 
 impl Default for Dissector {
@@ -789,6 +791,7 @@ impl Dissector {
             frags: frag::Reassembler::new(limits),
             reassembled: Vec::new(),
             tunnel: None,
+            packets: 0,
         }
     }
 
@@ -838,6 +841,8 @@ impl Dissector {
     ) -> Summary {
         let mut reassembled = std::mem::take(&mut self.reassembled);
         reassembled.clear();
+        self.frags.set_frame(self.packets);
+        self.packets += 1;
         let mut w = Walker::new(Some((&mut self.frags, ts_ns)), layers);
         w.link(linktype, data, reported);
         if let Some(buf) = w.reassembled.take() {
@@ -860,6 +865,13 @@ impl Dissector {
     /// summary's transport layer starts at. Empty otherwise.
     pub fn reassembled(&self) -> &[u8] {
         &self.reassembled
+    }
+
+    /// The fragments of the datagrams the last packet completed (each datagram's by
+    /// offset, the outer one's first), numbered by the order this dissector saw their
+    /// packets in (0 first): the frames the packet detail reads again to show them.
+    pub fn fragments(&self) -> &[Fragment] {
+        self.frags.completed()
     }
 
     /// Counters of the fragment reassembly (completed, timed out, evicted, pending).

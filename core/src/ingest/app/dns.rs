@@ -1,9 +1,10 @@
 //! DNS over UDP and TCP (RFC 1035 §4, RFC 7766): queries paired with their responses.
 //!
-//! A response pairs with the query of the same conversation with the same id, name and
-//! type. A copy of the query within 5 s is a retransmission and keeps the first one's
-//! time; a later one is a new query and the first goes unanswered (Wireshark's
-//! `dns.time` and its `dns.retransmission_timer`). Over TCP every message has a two-byte
+//! As packet-dns.c keys its transactions, a query or response is matched by its id
+//! within the conversation: a response pairs with the query of its id, and a query
+//! whose id an unanswered query has, less than 5 s after that one, is a retransmission
+//! of it and keeps the first one's time; a later one is a new query and the first goes
+//! unanswered (Wireshark's `dns.time` and its `dns.retransmission_timer`). Over TCP every message has a two-byte
 //! length prefix (RFC 1035 §4.2.2); several may share a segment or span several. Which side asks is told by the QR bit, not by
 //! the ports. Names follow compression pointers with a bound on their number, so a
 //! pointer loop ends (RFC 1035 §4.1.4, RFC 9267).
@@ -21,8 +22,9 @@ const MAX_POINTERS: usize = 64;
 const MAX_ANSWERS: usize = 64;
 /// Queries waiting for a response per conversation.
 pub const MAX_PENDING: usize = 65536;
-/// A query repeated within this time of the first is a retransmission of it; later, a
-/// new query (Wireshark's `dns.retransmission_timer`, 5 s).
+/// A query repeated less than this time after the first is a retransmission of it; at
+/// or past it, a new query (Wireshark's `dns.retransmission_timer`, 5 s, compared
+/// strictly).
 pub const RETRANSMISSION_WINDOW_NS: i64 = 5_000_000_000;
 /// Packets of retransmitted queries kept per transaction.
 pub const MAX_RETRANSMISSIONS_KEPT: usize = 16;
@@ -265,8 +267,6 @@ pub fn looks_like_message(b: &[u8]) -> Option<bool> {
     }
 }
 
-type Key = (u16, String, RrType);
-
 struct Pending {
     dns: Dns,
     request: Span,
@@ -277,7 +277,9 @@ struct Pending {
 /// The DNS parser of one conversation (a UDP flow or a TCP connection).
 #[derive(Default)]
 pub struct Parser {
-    pending: Map<Key, Pending>,
+    /// Unanswered queries by id (one each: a query with the id of another is either a
+    /// retransmission of it or replaces it).
+    pending: Map<u16, Pending>,
     queries: u64,
     /// TCP: bytes of a message being collected, per side (client, server), and the
     /// packet where it began; None once a side lost its framing.
@@ -306,11 +308,10 @@ impl Parser {
     fn message(&mut self, b: &[u8], span: Span, tcp: bool, out: &mut Vec<Transaction>) {
         let Some(m) = parse(b) else { return };
         let (name, qtype, qclass) = m.question.clone().unwrap_or_default();
-        let key = (m.id, name.to_ascii_lowercase(), qtype);
+        let key = m.id;
         if !m.is_response() {
             if let Some(p) = self.pending.get_mut(&key) {
-                if span.last.ts_ns.saturating_sub(p.request.last.ts_ns) <= RETRANSMISSION_WINDOW_NS
-                {
+                if span.last.ts_ns.saturating_sub(p.request.last.ts_ns) < RETRANSMISSION_WINDOW_NS {
                     p.dns.retransmissions += 1;
                     if p.dns.retransmission_packets.len() < MAX_RETRANSMISSIONS_KEPT {
                         p.dns.retransmission_packets.push(span.last.packet);
@@ -349,17 +350,7 @@ impl Parser {
             );
             return;
         }
-        let pending = self.pending.remove(&key).or_else(|| {
-            // A response without a question (or with another one): pair by id alone when
-            // exactly one query has it.
-            let mut same_id = self.pending.iter().filter(|(k, _)| k.0 == m.id);
-            let (k, _) = same_id.next()?;
-            if same_id.next().is_some() {
-                return None;
-            }
-            let k = k.clone();
-            self.pending.remove(&k)
-        });
+        let pending = self.pending.remove(&key);
         let (mut dns, request) = match pending {
             Some(p) => (p.dns, Some(p.request)),
             None => (
@@ -604,6 +595,26 @@ mod test {
         p.end(At::default(), &mut out);
         assert_eq!(out.len(), 1);
         assert!(out[0].response.is_none());
+    }
+
+    /// packet-dns.c's rule: the same id less than `dns.retransmission_timer` (5 s) after
+    /// the unanswered query is a retransmission, whatever the name asked; at 5 s it is a
+    /// new query.
+    #[test]
+    fn a_retransmission_is_the_same_id_strictly_within_five_seconds() {
+        const W: i64 = RETRANSMISSION_WINDOW_NS;
+        // Another name (example.org) and type (AAAA) under the same id.
+        let other: &[u8] =
+            b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03org\x00\x00\x1c\x00\x01";
+        let out = udp(&[(QUERY, 0), (b"junk", 1), (other, W - 1), (RESPONSE, W)]);
+        assert_eq!(out.len(), 1);
+        let d = dns(&out[0]);
+        assert_eq!((d.retransmissions, d.name.as_str()), (1, "example.com"));
+        assert!(out[0].response.is_some());
+        let out = udp(&[(QUERY, 0), (b"junk", 1), (QUERY, W), (RESPONSE, W + 1)]);
+        assert_eq!(out.len(), 2);
+        assert!(out.iter().all(|t| dns(t).retransmissions == 0));
+        assert!(out[0].response.is_none() && out[1].response.is_some());
     }
 
     #[test]

@@ -120,6 +120,37 @@ const PIECE_OVERHEAD: usize = 64;
 struct Piece {
     offset: u32,
     data: Vec<u8>,
+    /// The packet that carried it ([`Reassembler::set_frame`]).
+    frame: u64,
+    /// [`Fragment::MULTIPLE_TAILS`] when it ended the datagram elsewhere than the first
+    /// tail did.
+    flags: u8,
+}
+
+/// One fragment of a completed datagram: the packet that carried it and where its bytes
+/// went (packet-ip.c's `ip.fragment` items).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fragment {
+    /// The packet's number in the order the dissector saw them (0 first).
+    pub frame: u64,
+    /// Offset of its bytes in the datagram's payload.
+    pub offset: u32,
+    /// Its bytes.
+    pub len: u32,
+    /// What reassemble.c flags in it ([`Fragment::OVERLAP`]…).
+    pub flags: u8,
+}
+
+impl Fragment {
+    /// Some of its bytes were already given by a fragment before it in offset order
+    /// (`FD_OVERLAP`).
+    pub const OVERLAP: u8 = 1;
+    /// … and they differ (`FD_OVERLAPCONFLICT`).
+    pub const CONFLICT: u8 = 2;
+    /// A last fragment ending elsewhere than the first one did (`FD_MULTIPLETAILS`).
+    pub const MULTIPLE_TAILS: u8 = 4;
+    /// It reaches past the datagram's end (`FD_TOOLONGFRAGMENT`).
+    pub const TOO_LONG: u8 = 8;
 }
 
 struct Datagram {
@@ -142,6 +173,10 @@ pub(crate) struct Reassembler {
     next_serial: u64,
     buffered: usize,
     stats: FragStats,
+    /// The packet being dissected, noted with each fragment it adds.
+    frame: u64,
+    /// The fragments of the datagrams this packet completed, each datagram's by offset.
+    completed: Vec<Fragment>,
 }
 
 impl Reassembler {
@@ -153,7 +188,21 @@ impl Reassembler {
             next_serial: 0,
             buffered: 0,
             stats: FragStats::default(),
+            frame: 0,
+            completed: Vec::new(),
         }
+    }
+
+    /// The fragments added from now on come from packet `frame`, and none completed yet.
+    pub fn set_frame(&mut self, frame: u64) {
+        self.frame = frame;
+        self.completed.clear();
+    }
+
+    /// The fragments of the datagrams completed since [`Reassembler::set_frame`]: which
+    /// packets make a datagram, as the packet detail names them.
+    pub fn completed(&self) -> &[Fragment] {
+        &self.completed
     }
 
     pub fn stats(&self) -> FragStats {
@@ -203,8 +252,13 @@ impl Reassembler {
             }
         };
         self.stats.fragments += 1;
-        if !more && d.len.is_none() {
-            d.len = Some(end);
+        let mut flags = 0;
+        if !more {
+            match d.len {
+                None => d.len = Some(end),
+                Some(len) if len != end => flags = Fragment::MULTIPLE_TAILS,
+                Some(_) => {}
+            }
         }
         let at = d.pieces.partition_point(|p| p.offset <= offset);
         // An exact duplicate changes nothing (the first arrival wins): not stored.
@@ -219,6 +273,8 @@ impl Reassembler {
                 Piece {
                     offset,
                     data: data.to_vec(),
+                    frame: self.frame,
+                    flags,
                 },
             );
             d.charged += cost;
@@ -243,8 +299,12 @@ impl Reassembler {
         self.age.remove(&(d.first_ts, d.serial));
         self.buffered -= d.charged;
         self.stats.reassembled += 1;
-        let (buf, overlapped) = assemble(&d.pieces, len);
-        if overlapped {
+        let start = self.completed.len();
+        let buf = assemble(&d.pieces, len, &mut self.completed);
+        if self.completed[start..]
+            .iter()
+            .any(|f| f.flags & Fragment::OVERLAP != 0)
+        {
             self.stats.overlapping += 1;
         }
         Added::Complete(buf, d.pieces.len().min(u16::MAX as usize) as u16)
@@ -291,29 +351,47 @@ impl Reassembler {
 
 /// Copies the pieces into one buffer of `len` bytes: each byte from the piece with the
 /// lowest offset covering it (pieces are sorted by offset, ties in arrival order), as
-/// `fragment_defragment_and_free` does. Returns whether any pieces overlapped.
-fn assemble(pieces: &[Piece], len: u32) -> (Vec<u8>, bool) {
+/// `fragment_defragment_and_free` does, and notes each piece in `out` with the flags that
+/// function gives it: bytes past the end are cut (too long), and a piece that starts
+/// before the bytes so far end overlaps them (a conflict where its bytes differ).
+fn assemble(pieces: &[Piece], len: u32, out: &mut Vec<Fragment>) -> Vec<u8> {
     let len = len as usize;
     let mut buf = vec![0u8; len];
     let mut pos = 0usize;
-    let mut overlapped = false;
     for p in pieces {
-        let (start, end) = (p.offset as usize, p.offset as usize + p.data.len());
-        if end <= pos {
-            overlapped |= !p.data.is_empty();
-            continue;
+        let start = p.offset as usize;
+        let mut flags = p.flags;
+        if !p.data.is_empty() {
+            if start >= len {
+                flags |= Fragment::TOO_LONG;
+            } else {
+                let mut fits = p.data.len();
+                if start + fits > len {
+                    flags |= Fragment::TOO_LONG;
+                    fits = len - start;
+                }
+                let seen = pos.saturating_sub(start);
+                if seen > 0 {
+                    flags |= Fragment::OVERLAP;
+                    let same = seen.min(fits);
+                    if buf[start..start + same] != p.data[..same] {
+                        flags |= Fragment::CONFLICT;
+                    }
+                }
+                if fits > seen {
+                    buf[start + seen..start + fits].copy_from_slice(&p.data[seen..fits]);
+                }
+                pos = pos.max(start + fits);
+            }
         }
-        if start < pos {
-            overlapped = true;
-        }
-        let from = start.max(pos);
-        if from < len {
-            let to = end.min(len);
-            buf[from..to].copy_from_slice(&p.data[from - start..to - start]);
-        }
-        pos = end;
+        out.push(Fragment {
+            frame: p.frame,
+            offset: p.offset,
+            len: p.data.len() as u32,
+            flags,
+        });
     }
-    (buf, overlapped)
+    buf
 }
 
 #[cfg(test)]
@@ -336,6 +414,53 @@ mod test {
             Added::Pending => panic!("pending"),
             Added::Rejected(why) => panic!("rejected: {why:?}"),
         }
+    }
+
+    /// (frame, offset, length, flags) of the fragments the last packet completed.
+    fn pieces(r: &Reassembler) -> Vec<(u64, u32, u32, u8)> {
+        r.completed()
+            .iter()
+            .map(|f| (f.frame, f.offset, f.len, f.flags))
+            .collect()
+    }
+
+    /// reassemble.c's flags, as tshark shows them on zeek's ipv4/fragmented-1.pcap: a
+    /// first fragment, a tail, then a fragment from 0 past the tail's end that completes
+    /// the datagram (too long, and both it and the tail overlap earlier bytes with other
+    /// bytes); another tail ending elsewhere is flagged too.
+    #[test]
+    fn fragments_name_their_packets_and_reassemble_c_s_flags() {
+        use Fragment as F;
+        let mut r = Reassembler::new(FragLimits::default());
+        r.set_frame(0);
+        assert!(matches!(r.add(key(1), 0, true, b"aaaa", 0), Added::Pending));
+        r.set_frame(1);
+        assert!(matches!(
+            r.add(key(1), 8, false, b"bbbb", 1),
+            Added::Pending
+        ));
+        r.set_frame(2);
+        let whole = complete(r.add(key(1), 0, true, b"cccccccccccccccc", 2));
+        assert_eq!(whole, b"aaaacccccccc");
+        assert_eq!(
+            pieces(&r),
+            [
+                (0, 0, 4, 0),
+                (2, 0, 16, F::OVERLAP | F::CONFLICT | F::TOO_LONG),
+                (1, 8, 4, F::OVERLAP | F::CONFLICT),
+            ]
+        );
+        // The next packet starts afresh.
+        r.set_frame(3);
+        assert!(r.completed().is_empty());
+        assert!(matches!(r.add(key(2), 0, true, b"abcd", 3), Added::Pending));
+        assert!(matches!(r.add(key(2), 8, false, b"ij", 3), Added::Pending));
+        r.set_frame(4);
+        complete(r.add(key(2), 4, false, b"efgh", 4));
+        assert_eq!(
+            pieces(&r),
+            [(3, 0, 4, 0), (4, 4, 4, F::MULTIPLE_TAILS), (3, 8, 2, 0)]
+        );
     }
 
     #[test]

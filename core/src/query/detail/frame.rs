@@ -249,10 +249,39 @@ pub fn detail_reusing(
     };
     // One walk over the headers: the summary, and where each layer lies.
     let mut ls = wire::Layers::default();
-    let summary = wire::dissect_layers(lt, &bytes, row.len as usize, &mut ls);
+    // The packet that completes a datagram is walked after its other fragments.
+    let (summary, datagram) =
+        match crate::query::fields::datagram::reassemble(capture, src, index, &bytes, &mut ls) {
+            Some((s, g)) => {
+                ctx.with_datagram(&bytes, &g.bytes, &ls);
+                (s, Some(g))
+            }
+            None => (
+                wire::dissect_layers(lt, &bytes, row.len as usize, &mut ls),
+                None,
+            ),
+        };
     let mut protocols: Vec<&'static str> = summary.protocols().collect();
+    // The datagram's bytes and the index of their source (the next one).
+    let whole = datagram
+        .as_ref()
+        .map(|g| (&g.bytes[..], d.sources.len().min(u8::MAX as usize) as u8));
     if !info.protocols_only {
-        l2::layers(ctx, src, &bytes, lt, &ls, info.only, &mut d.layers);
+        let shown = datagram.as_ref().map(|g| {
+            let v6 = ls
+                .as_slice()
+                .iter()
+                .take_while(|l| !l.reassembled)
+                .filter(|l| matches!(l.proto, Proto::Ip | Proto::Ipv6))
+                .last()
+                .is_some_and(|l| l.proto == Proto::Ipv6);
+            let (source, tree) = super::frag::tree(g, v6, &mut d.sources);
+            (&g.bytes[..], source, tree)
+        });
+        l2::layers(ctx, src, &bytes, lt, &ls, info.only, shown, &mut d.layers);
+        if let Some(end) = capture.datagrams.reassembled_in(index as u64) {
+            super::frag::reassembled_in(&ls, end + 1, &mut d.layers);
+        }
         super::echo::reply(capture, index, &summary, &mut d.layers);
     }
     if let Some(only) = info.only {
@@ -293,7 +322,16 @@ pub fn detail_reusing(
         // The UDP protocols tshark names by port that no parser of ours reads. Without
         // a source: a TFTP transfer's packet does not name its request yet
         // (`tftp.request_frame` is not in the PDML golden's names).
-        super::udpapp::layers(capture, index, &bytes, &ls, None, &mut d, &mut protocols);
+        super::udpapp::layers(
+            capture,
+            index,
+            &bytes,
+            whole,
+            &ls,
+            None,
+            &mut d,
+            &mut protocols,
+        );
     }
     if protocols.len() == before
         && !lines

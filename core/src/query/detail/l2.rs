@@ -76,16 +76,24 @@ pub(super) fn ethertype_name(t: u16) -> &'static str {
 }
 
 /// Builds the link, network and transport layers of a packet into `out`, reading the
-/// header bytes at the offsets the dissector recorded (`ls`).
+/// header bytes at the offsets the dissector recorded (`ls`). The layers of an IP
+/// datagram the packet completed are read from `datagram` (its bytes, its source's
+/// index and the tree naming its fragments, put at the end of the IP layer before them).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn layers(
     ctx: &mut FieldCtx<'_>,
     src: &mut dyn PacketSource,
-    b: &[u8],
+    frame: &[u8],
     lt: u16,
     ls: &Layers,
     only: Option<Only>,
+    datagram: Option<(&[u8], u8, Node)>,
     out: &mut Vec<Node>,
 ) {
+    let (reassembled, source, mut fragments) = match datagram {
+        Some((bytes, source, tree)) => (bytes, source, Some(tree)),
+        None => (&[][..], 0, None),
+    };
     let all = ls.as_slice();
     let mut tcp_seen = 0;
     let mut udp_seen = 0;
@@ -101,11 +109,23 @@ pub(super) fn layers(
         } else {
             &mut outer
         };
-        if l.reassembled {
-            // A layer of an IP datagram this packet completed: its bytes are not the
-            // frame's (not shown yet).
+        if l.reassembled && source == 0 {
+            // A layer of an IP datagram whose bytes are not at hand.
             continue;
         }
+        if l.reassembled {
+            if let Some(tree) = fragments.take() {
+                if let Some(ip) = out
+                    .iter_mut()
+                    .rev()
+                    .find(|n| n.name == "ip" || n.name == "ipv6")
+                {
+                    ip.push(tree);
+                }
+            }
+        }
+        let b = if l.reassembled { reassembled } else { frame };
+        let first = out.len();
         if !l.quoted && only.is_some_and(|o| !o.builds(l.proto)) {
             // No field asked for is in it (the counts of TCP and UDP layers below are
             // only theirs).
@@ -113,23 +133,51 @@ pub(super) fn layers(
         }
         // Where the payload the link layer hands on ends, when its dissector says
         // (tshark's ethertype: an IP datagram's length, an ARP message's).
-        // Only the frame's own link layer: a tunnelled one's payload ends where its
-        // carrier's does.
         let claimed = all[i + 1..]
             .iter()
             .find(|n| n.proto != Proto::Ethertype)
-            .filter(|_| l.offset == 0 && !l.quoted)
+            .filter(|_| !l.quoted && !l.reassembled)
             .and_then(claimed_end);
-        let wire = ctx.row().len as usize;
+        // The frame's own link layers (Ethernet and its tags) end with the frame; a
+        // tunnelled Ethernet frame (GRE, ERSPAN, VXLAN, Geneve) where its carrier's
+        // payload does.
+        let own = all[..i].iter().all(|x| {
+            matches!(
+                x.proto,
+                Proto::Eth | Proto::Vlan | Proto::Ieee8021ad | Proto::Ethertype | Proto::Sll
+            )
+        });
+        let row_len = ctx.row().len as usize;
+        let wire = if own {
+            row_len
+        } else {
+            all[..i]
+                .iter()
+                .rev()
+                .find(|x| x.proto != Proto::Ethertype)
+                .map_or(row_len, |c| (c.end() as usize).min(row_len))
+        };
         match l.proto {
             Proto::Eth => {
                 let mut n = ethernet(b, l);
                 if n.children.iter().any(|c| c.name == "eth.type") {
-                    trailer(&mut n, b, claimed, wire, "eth.trailer", FCS_MAYBE);
+                    // A tunnel hands its Ethernet frame on without an FCS (packet-gre.c's
+                    // and packet-erspan.c's `eth_withoutfcs`).
+                    let fcs = if own { FCS_MAYBE } else { 0 };
+                    trailer(&mut n, b, claimed, wire, "eth.trailer", fcs);
                 }
                 out.push(n);
             }
-            Proto::Vlan | Proto::Ieee8021ad => out.push(vlan(b, l)),
+            Proto::Vlan => {
+                let mut n = vlan(b, l);
+                if own {
+                    // packet-vlan.c hands the trailer after its payload to the same
+                    // routine, with no FCS, naming the rest `vlan.trailer`.
+                    trailer(&mut n, b, claimed, wire, "vlan.trailer", 0);
+                }
+                out.push(n);
+            }
+            Proto::Ieee8021ad => out.push(ieee8021ad(b, l)),
             Proto::Sll if lt == linktype::LINUX_SLL2 => out.push(sll2(b, l)),
             Proto::Sll => {
                 let mut n = sll(b, l);
@@ -182,7 +230,10 @@ pub(super) fn layers(
                     || all[..i]
                         .iter()
                         .any(|x| matches!(x.proto, Proto::Icmp | Proto::Icmpv6));
-                let n = l4::icmp(b, l, quoted);
+                let mut n = l4::icmp(b, l, quoted);
+                if l.reassembled {
+                    n.set_source(source);
+                }
                 if l.quoted {
                     out.push(n);
                 } else {
@@ -193,6 +244,15 @@ pub(super) fn layers(
                 }
             }
             _ => {}
+        }
+        if l.reassembled && !matches!(l.proto, Proto::Icmp | Proto::Icmpv6) {
+            let out = match quote.as_mut() {
+                Some(q) if l.quoted => &mut q.children,
+                _ => &mut outer,
+            };
+            for n in out.iter_mut().skip(first) {
+                n.set_source(source);
+            }
         }
     }
     outer.extend(quote);
@@ -217,9 +277,10 @@ fn claimed_end(l: &At) -> Option<usize> {
     Some(l.offset as usize + len as usize)
 }
 
-/// The bytes of the frame after the payload (`end` on, of a frame `wire` bytes long on
-/// the wire, all captured) as packet-eth.c's `add_ethernet_trailer` shows them under
-/// the link layer `n`: zeros padding a short frame to 60 bytes (`eth.padding`), an FCS
+/// The bytes of a frame after the payload (`end` on, up to `wire` where the Ethernet
+/// frame ends, all captured) as packet-eth.c's `add_ethernet_trailer` shows them under
+/// the link layer `n`: zeros padding a short frame to 60 bytes (`eth.padding`; counted
+/// from the frame's start, as tshark does for a tunnelled Ethernet frame too), an FCS
 /// where `fcs_len` says or guesses one, and the rest as `trailer_id`, with a note when a
 /// short frame's padding was not zeros.
 fn trailer(
@@ -230,7 +291,7 @@ fn trailer(
     trailer_id: &'static str,
     fcs_len: i32,
 ) {
-    let Some(end) = end.filter(|&e| e < b.len() && b.len() == wire) else {
+    let Some(end) = end.filter(|&e| e < wire && wire <= b.len()) else {
         return;
     };
     let mut rest = wire - end;
@@ -369,6 +430,48 @@ fn etype_node(name: &'static str, label: &str, t: u16, b: &[u8], at: usize) -> N
         2,
     )
     .hex_own(slice(b, at, 2))
+}
+
+/// An 802.1ad service tag (S-TAG) as packet-ieee8021ah.c shows it.
+fn ieee8021ad(b: &[u8], l: &At) -> Node {
+    let o = l.offset as usize;
+    let tci = be16(b, o) as u64;
+    let (pri, dei, id) = (tci >> 13, (tci >> 12) & 1, tci & 0xfff);
+    let mut n = Node::proto("ieee8021ad", format!("IEEE 802.1ad, ID: {id}"), o, 4);
+    let first = slice(b, o, 1);
+    n.push(
+        Node::field(
+            "ieee8021ad.priority",
+            bits_text(tci, 0xe000, 16, format_args!("Priority: {pri}")),
+            pri.to_string(),
+            o,
+            1,
+        )
+        .masked_own(pri, first),
+    );
+    n.push(
+        Node::field(
+            "ieee8021ad.dei",
+            bits_text(tci, 0x1000, 16, format_args!("DEI: {dei}")),
+            dei.to_string(),
+            o,
+            1,
+        )
+        .masked_own(dei, first),
+    );
+    n.push(
+        Node::field(
+            "ieee8021ad.id",
+            bits_text(tci, 0x0fff, 16, format_args!("ID: {id}")),
+            id.to_string(),
+            o,
+            2,
+        )
+        .masked_own(id, slice(b, o, 2)),
+    );
+    let t = be16(b, o + 2);
+    n.push(etype_node("ieee8021ah.etype", "Type", t, b, o + 2));
+    n
 }
 
 fn vlan(b: &[u8], l: &At) -> Node {

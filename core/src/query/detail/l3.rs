@@ -341,7 +341,8 @@ pub(super) fn ipv4(b: &[u8], l: &At) -> Node {
         Node::field(
             "ip.frag_offset",
             bits_text(fw, 0x1fff, 16, format_args!("Fragment Offset: {}", off * 8)),
-            (off * 8).to_string(),
+            // packet-ip.c's value is in 8-byte units; only its text is in bytes.
+            off.to_string(),
             o + 6,
             2,
         )

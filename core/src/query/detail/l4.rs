@@ -1169,16 +1169,27 @@ pub(super) fn udp(
             .gen(),
         );
     }
-    let end = (l.end() as usize).min(b.len()).min(o + len as usize);
+    // packet-udp.c's payload item reaches the end of its data: the datagram's, when UDP
+    // starts a reassembled one; the text says the UDP length.
+    let whole = l.reassembled && o == 0;
+    let end = if whole {
+        b.len()
+    } else {
+        (l.end() as usize).min(b.len()).min(o + len as usize)
+    };
     if end > o + 8 {
         let p = &b[o + 8..end];
+        let said = if whole {
+            (len as usize).saturating_sub(8)
+        } else {
+            p.len()
+        };
         n.push(
             Node::field(
                 "udp.payload",
                 format!(
-                    "UDP payload ({} byte{})",
-                    p.len(),
-                    if p.len() == 1 { "" } else { "s" }
+                    "UDP payload ({said} byte{})",
+                    if said == 1 { "" } else { "s" }
                 ),
                 "",
                 o + 8,

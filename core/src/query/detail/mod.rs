@@ -22,6 +22,7 @@ pub(crate) use app::tls::{
     alert_desc as tls_alert_desc, alert_level as tls_alert_level, message_name as tls_message_name,
 };
 mod echo;
+mod frag;
 mod frame;
 mod index;
 mod l2;
@@ -201,6 +202,14 @@ impl Node {
     pub fn src(mut self, s: u8) -> Node {
         self.source = s;
         self
+    }
+
+    /// Places it and its sub-nodes in byte source `s`.
+    pub(crate) fn set_source(&mut self, s: u8) {
+        self.source = s;
+        for c in &mut self.children {
+            c.set_source(s);
+        }
     }
 
     /// Adds a child.

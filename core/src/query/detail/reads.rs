@@ -66,6 +66,15 @@ impl<'c> Reads<'c> {
                 );
             }
         }
+        // The packet, or a first packet, that completes an IP datagram: its fragments
+        // (the detail shows the datagram's layers, the TCP fields its header).
+        let fragments: Vec<usize> = first
+            .iter()
+            .filter_map(|&i| capture.datagrams.fragments_of(i as u64))
+            .flatten()
+            .map(|&f| f as usize)
+            .collect();
+        first.extend(fragments);
         first.sort_unstable();
         first.dedup();
         let mut reads = Reads {

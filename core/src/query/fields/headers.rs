@@ -71,6 +71,16 @@ impl<'c> FieldCtx<'c> {
             complete &= read;
             if read {
                 dissect(self.capture, &row, &buf, &mut layers);
+                // A first packet that completes a datagram: its TCP header is the
+                // datagram's.
+                let mut whole = Vec::new();
+                let mut wl = Layers::default();
+                if let Some((_, g)) =
+                    super::datagram::reassemble(self.capture, src, i as usize, &buf, &mut wl)
+                {
+                    super::datagram::flatten(&buf, &g.bytes, &wl, &mut whole, &mut layers);
+                    buf = whole;
+                }
                 if let Some(l) = layers.of(Proto::Tcp).next() {
                     let o = l.offset as usize;
                     if let (Some(seq), Some(ack), Some(&flags)) =
@@ -762,7 +772,8 @@ pub(super) fn link_and_ip(
                     IpFlagsRb => out.push(Value::Bool(frag & 0x8000 != 0)),
                     IpFlagsDf => out.push(Value::Bool(frag & 0x4000 != 0)),
                     IpFlagsMf => out.push(Value::Bool(frag & 0x2000 != 0)),
-                    IpFragOffset => u(Some((frag & 0x1fff) * 8), out),
+                    // The offset in 8-byte units, as packet-ip.c stores it (it shows it in bytes).
+                    IpFragOffset => u(Some(frag & 0x1fff), out),
                     IpTtl => u(b.get(o + 8).map(|&x| x as u32), out),
                     IpProto => u(b.get(o + 9).map(|&x| x as u32), out),
                     IpChecksum => u(be16(b, o + 10).map(u32::from), out),

@@ -21,6 +21,7 @@
 //! compile) and have no values.
 
 mod app;
+pub(crate) mod datagram;
 mod frames;
 pub(crate) mod headers;
 mod index;
@@ -484,6 +485,16 @@ impl<'c> FieldCtx<'c> {
         self.buf.clear();
         self.buf.extend_from_slice(bytes);
         dissect(self.capture, &self.row, &self.buf, &mut self.layers);
+        self.loaded = Some(true);
+    }
+
+    /// Makes the current packet's layers those of the IP datagram it completes
+    /// ([`datagram::reassemble`]: `layers`, the datagram's counting in `datagram`): its
+    /// bytes become the frame's (`frame`) followed by the datagram's, so that the values
+    /// of the datagram's layers (TCP's relative numbers, the streams) are the packet's,
+    /// as tshark's are.
+    pub(crate) fn with_datagram(&mut self, frame: &[u8], datagram: &[u8], layers: &Layers) {
+        datagram::flatten(frame, datagram, layers, &mut self.buf, &mut self.layers);
         self.loaded = Some(true);
     }
 

@@ -447,11 +447,23 @@ impl<'c> Rows<'c> {
             .index
             .firsts
             .get_or_insert_with(|| fields::firsts_each_way(c));
-        firsts[p.flow as usize]
+        let firsts: Vec<usize> = firsts[p.flow as usize]
             .into_iter()
-            .filter(|&i| i != u32::MAX && i as usize != index)
+            .filter(|&i| i != u32::MAX)
             .map(|i| i as usize)
-            .collect()
+            .collect();
+        // A first packet that completes an IP datagram has its TCP header in the
+        // datagram: its other fragments are read too.
+        let fragments = firsts
+            .iter()
+            .filter_map(|&i| c.datagrams.fragments_of(i as u64))
+            .flatten()
+            .map(|&f| f as usize);
+        let mut out: Vec<usize> = firsts.iter().copied().chain(fragments).collect();
+        out.sort_unstable();
+        out.dedup();
+        out.retain(|&i| i != index);
+        out
     }
 
     /// The most earlier packets [`Rows::wanted`] asks for one row.

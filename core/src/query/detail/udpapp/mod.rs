@@ -88,19 +88,33 @@ impl<'a> Payload<'a> {
 /// `query::fields::udp` names), when its last layer is UDP and no parser of ours took
 /// the payload, and names it in `protocols`. With a source of the capture's other
 /// packets, a TFTP transfer's packet names the request that began it (read from `src`).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn layers(
     capture: &Capture,
     index: usize,
     bytes: &[u8],
+    reassembled: Option<(&[u8], u8)>,
     ls: &Layers,
     src: Option<&mut dyn PacketSource>,
     d: &mut Detail,
     protocols: &mut Vec<&'static str>,
 ) {
-    let Some(l) = last_udp(ls) else {
+    let Some(l) = last_udp(ls, reassembled.is_some()) else {
         return;
     };
-    let datagram = l.bytes(bytes, &[]);
+    let (whole, source) = reassembled.unwrap_or((&[], 0));
+    let datagram = l.bytes(bytes, whole);
+    // packet-udp.c hands on the bytes the UDP length says when it says fewer than IP's
+    // (a datagram reassembled from overlapping fragments may hold more).
+    let said = datagram
+        .get(4..6)
+        .map(|x| usize::from(u16::from_be_bytes([x[0], x[1]])))
+        .filter(|&u| u >= 8 && u < l.len as usize);
+    let datagram = match said {
+        Some(u) => &datagram[..u.min(datagram.len())],
+        None => datagram,
+    };
+    let reported = said.unwrap_or(l.len as usize).saturating_sub(8);
     let (Some(h), Some(b)) = (datagram.get(..4), datagram.get(8..)) else {
         return;
     };
@@ -127,7 +141,7 @@ pub(super) fn layers(
     }
     let p = Payload {
         b,
-        reported: (l.len as usize).saturating_sub(8),
+        reported,
         at: l.payload_offset() as usize,
     };
     // The offset of the layer an exception is shown at: the one whose dissector caught
@@ -159,9 +173,16 @@ pub(super) fn layers(
         }
         _ => Ok(()),
     };
+    let first = d.layers.len();
     d.layers.extend(out);
     if let Err(s) = stop {
         d.layers.push(exception(s, short_name(name), caught));
+    }
+    if l.reassembled {
+        // In the IP datagram the packet completed: its bytes are a source of their own.
+        for n in &mut d.layers[first..] {
+            n.set_source(source);
+        }
     }
 }
 
@@ -216,7 +237,7 @@ fn tftp_request(
     }
     let mut ls = Layers::default();
     crate::ingest::wire::dissect_layers(capture.linktype_of(&row), &buf, usize::MAX, &mut ls);
-    let payload = last_udp(&ls)?.bytes(&buf, &[]).get(8..)?;
+    let payload = last_udp(&ls, false)?.bytes(&buf, &[]).get(8..)?;
     tftp::request(payload, at as u64 + 1)
 }
 
@@ -271,9 +292,11 @@ fn notification(n: &mut Node) {
 
 /// The last layer of a packet when it is UDP (not a tunnel's outer UDP, nor a layer an
 /// ICMP error quotes).
-fn last_udp(ls: &Layers) -> Option<&LayerSpan> {
+/// The packet's last layer, when it is UDP; one of a reassembled datagram only when
+/// `reassembled` (its bytes are at hand).
+fn last_udp(ls: &Layers, reassembled: bool) -> Option<&LayerSpan> {
     let l = ls.as_slice().iter().rev().find(|l| !l.quoted)?;
-    (l.proto == Proto::Udp && !l.reassembled).then_some(l)
+    (l.proto == Proto::Udp && (reassembled || !l.reassembled)).then_some(l)
 }
 
 /// The item tshark adds where a dissector threw: `[Packet size limited during capture:

@@ -374,7 +374,7 @@ mod test {
             wire::dissect_layers(capture.linktype_of(&row), &buf, usize::MAX, &mut ls);
             let mut d = Detail::default();
             let mut protocols = Vec::new();
-            layers(&capture, i, &buf, &ls, src, &mut d, &mut protocols);
+            layers(&capture, i, &buf, None, &ls, src, &mut d, &mut protocols);
             assert_eq!(protocols.first(), Some(&"tftp"));
             d
         };
