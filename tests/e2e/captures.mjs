@@ -159,8 +159,10 @@ export function hostileCapture() {
   return Buffer.concat(blocks);
 }
 
-/** `n` UDP packets as a classic little-endian µs pcap. */
-export function manyPackets(n) {
+/** `n` 60-byte Ethernet + IPv4 frames from 10.1.0.1 to `dst`, 1 ms apart from T0, as a
+ *  classic little-endian µs pcap: IP protocol `proto`, IP total length `ipLen`;
+ *  `transport(t)` writes the transport header `t` once, `each(t, i)` packet i's changes. */
+function ipv4Pcap(n, { proto, ipLen, dst }, transport, each) {
   const frameLen = 60;
   const out = Buffer.alloc(24 + n * (16 + frameLen));
   out.writeUInt32LE(0xa1b2c3d4, 0);
@@ -172,55 +174,14 @@ export function manyPackets(n) {
   Buffer.from([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00]).copy(frame, 0);
   const ip = frame.subarray(14, 34);
   ip[0] = 0x45;
-  ip.writeUInt16BE(frameLen - 14, 2);
+  ip.writeUInt16BE(ipLen, 2);
   ip[8] = 64;
-  ip[9] = 17;
+  ip[9] = proto;
   Buffer.from([10, 1, 0, 1]).copy(ip, 12);
-  Buffer.from([10, 1, 0, 2]).copy(ip, 16);
+  Buffer.from(dst).copy(ip, 16);
   ip.writeUInt16BE(ipChecksum(ip), 10);
-  frame.writeUInt16BE(9999, 36);
-  frame.writeUInt16BE(frameLen - 34, 38);
-  let at = 24;
-  for (let i = 0; i < n; i++) {
-    const us = 1_700_000_000n * 1_000_000n + BigInt(i) * 1000n;
-    out.writeUInt32LE(Number(us / 1_000_000n), at);
-    out.writeUInt32LE(Number(us % 1_000_000n), at + 4);
-    out.writeUInt32LE(frameLen, at + 8);
-    out.writeUInt32LE(frameLen, at + 12);
-    frame.writeUInt16BE(10000 + (i % 1000), 34);
-    frame.copy(out, at + 16);
-    at += 16 + frameLen;
-  }
-  return out;
-}
-
-/** `n` TCP SYNs as a classic little-endian µs pcap: from 10.1.0.1, ports 10000 to 10999 in
- *  turn (each port's SYNs after its first are retransmissions), to 10.2.0.1 port 80 in
- *  the first third, 443 in the second, 8080 in the last; so tshark's `-z expert` lines
- *  come one by one as the packets are read. */
-export function manySyns(n) {
-  const frameLen = 60;
-  const out = Buffer.alloc(24 + n * (16 + frameLen));
-  out.writeUInt32LE(0xa1b2c3d4, 0);
-  out.writeUInt16LE(2, 4);
-  out.writeUInt16LE(4, 6);
-  out.writeUInt32LE(65535, 16);
-  out.writeUInt32LE(1, 20);
-  const frame = Buffer.alloc(frameLen);
-  Buffer.from([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00]).copy(frame, 0);
-  const ip = frame.subarray(14, 34);
-  ip[0] = 0x45;
-  ip.writeUInt16BE(40, 2);
-  ip[8] = 64;
-  ip[9] = 6;
-  Buffer.from([10, 1, 0, 1]).copy(ip, 12);
-  Buffer.from([10, 2, 0, 1]).copy(ip, 16);
-  ip.writeUInt16BE(ipChecksum(ip), 10);
-  const tcp = frame.subarray(34, 54);
-  tcp.writeUInt32BE(1000, 4); // seq
-  tcp[12] = 5 << 4; // header length
-  tcp[13] = 0x02; // SYN
-  tcp.writeUInt16BE(64240, 14); // window
+  const t = frame.subarray(34);
+  transport(t);
   let at = 24;
   for (let i = 0; i < n; i++) {
     const us = T0 + BigInt(i) * 1000n;
@@ -228,12 +189,45 @@ export function manySyns(n) {
     out.writeUInt32LE(Number(us % 1_000_000n), at + 4);
     out.writeUInt32LE(frameLen, at + 8);
     out.writeUInt32LE(frameLen, at + 12);
-    tcp.writeUInt16BE(10000 + (i % 1000), 0);
-    tcp.writeUInt16BE([80, 443, 8080][Math.min(2, Math.floor((3 * i) / n))], 2);
+    each(t, i);
     frame.copy(out, at + 16);
     at += 16 + frameLen;
   }
   return out;
+}
+
+/** `n` UDP packets from ports 10000 to 10999 in turn to 10.1.0.2 port 9999. */
+export function manyPackets(n) {
+  return ipv4Pcap(
+    n,
+    { proto: 17, ipLen: 46, dst: [10, 1, 0, 2] },
+    (udp) => {
+      udp.writeUInt16BE(9999, 2);
+      udp.writeUInt16BE(26, 4);
+    },
+    (udp, i) => udp.writeUInt16BE(10000 + (i % 1000), 0),
+  );
+}
+
+/** `n` TCP SYNs from 10.1.0.1, ports 10000 to 10999 in turn (each port's SYNs after its
+ *  first are retransmissions), to 10.2.0.1 port 80 in the first third, 443 in the second,
+ *  8080 in the last; so tshark's `-z expert` lines come one by one as the packets are
+ *  read. */
+export function manySyns(n) {
+  return ipv4Pcap(
+    n,
+    { proto: 6, ipLen: 40, dst: [10, 2, 0, 1] },
+    (tcp) => {
+      tcp.writeUInt32BE(1000, 4); // seq
+      tcp[12] = 5 << 4; // header length
+      tcp[13] = 0x02; // SYN
+      tcp.writeUInt16BE(64240, 14); // window
+    },
+    (tcp, i) => {
+      tcp.writeUInt16BE(10000 + (i % 1000), 0);
+      tcp.writeUInt16BE([80, 443, 8080][Math.min(2, Math.floor((3 * i) / n))], 2);
+    },
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
