@@ -212,6 +212,17 @@ impl Node {
         }
     }
 
+    /// Places it and its sub-nodes in byte source `s`, but those already placed in
+    /// another (a TLS record's plaintext, a reassembled handshake message).
+    pub(crate) fn fill_source(&mut self, s: u8) {
+        if self.source == 0 {
+            self.source = s;
+        }
+        for c in &mut self.children {
+            c.fill_source(s);
+        }
+    }
+
     /// Adds a child.
     pub fn push(&mut self, n: Node) -> &mut Node {
         self.children.push(n);

@@ -121,7 +121,7 @@ pub(super) fn layers(
             binary_packet(&mut ssh, &pdu, 0, name);
         }
         ssh.push(direction(client, 0));
-        set_source(&mut ssh, s);
+        ssh.set_source(s);
         d.layers.push(ssh);
         protocols.push("ssh");
         at = want - held;
@@ -559,13 +559,6 @@ fn uint(
     b: &[u8],
 ) -> Node {
     Node::field(name, format!("{label}: {v}"), v.to_string(), pos, size).hex(b)
-}
-
-fn set_source(n: &mut Node, s: u8) {
-    n.source = s;
-    for c in &mut n.children {
-        set_source(c, s);
-    }
 }
 
 #[cfg(test)]

@@ -1074,7 +1074,7 @@ impl Apps {
                 AppProto::Quic => Vec::new(),
             };
             for mut n in nodes {
-                set_source(&mut n, source);
+                n.fill_source(source);
                 let name = proto_name(&n.name);
                 if let Some(name) = name {
                     // PDUs inside one TLS record's plaintext are one call of the
@@ -1705,17 +1705,6 @@ fn dns_retransmission_expert(n: &mut Node, f: crate::query::fields::Fid, x: u64)
 
 fn is_tcp_pdu(p: &Pdu) -> bool {
     !p.segments.is_empty()
-}
-
-/// Puts a dissected layer in byte source `s` (its nodes that point into a source of
-/// their own, a TLS record's plaintext, keep it).
-fn set_source(n: &mut Node, s: u8) {
-    if n.source == 0 {
-        n.source = s;
-    }
-    for c in &mut n.children {
-        set_source(c, s);
-    }
 }
 
 /// `frame.protocols`'s name of a top-level node.

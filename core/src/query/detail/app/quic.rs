@@ -661,21 +661,10 @@ fn long(
         tls_shown,
     };
     for mut f in frames(plain, &mut cx) {
-        set_source(&mut f, s);
+        f.fill_source(s);
         n.push(f);
     }
     end
-}
-
-/// Places a node and its children in source `s`, but those already placed in another
-/// (a reassembled handshake message).
-fn set_source(n: &mut Node, s: u8) {
-    if n.source == 0 {
-        n.source = s;
-    }
-    for c in &mut n.children {
-        set_source(c, s);
-    }
 }
 
 /// What the frames of an opened packet are dissected with.

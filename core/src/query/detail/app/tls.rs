@@ -1107,7 +1107,7 @@ pub(super) fn opened_record(
                 let msg = &p[off..(off + 4 + hl).min(p.len())];
                 opened_message(msg, off, o.tls13, &mut h);
                 for c in &mut h.children[first..] {
-                    in_source(c, src);
+                    c.set_source(src);
                 }
                 n.push(h);
                 off += 4 + hl;
@@ -1138,14 +1138,6 @@ fn opened_message(h: &[u8], at: usize, tls13: bool, n: &mut Node) {
             extensions(h, 4, at, false, n, &mut hello::Ja3::default());
         }
         _ => message_body(h, at, tls13, n),
-    }
-}
-
-/// Puts a node and its children in byte source `s`.
-fn in_source(n: &mut Node, s: u8) {
-    n.source = s;
-    for c in &mut n.children {
-        in_source(c, s);
     }
 }
 

@@ -202,7 +202,7 @@ pub(super) fn layers(
         _ => return false,
     };
     for mut n in nodes {
-        in_source(&mut n, source);
+        n.set_source(source);
         d.layers.push(n);
     }
     if threw {
@@ -415,14 +415,6 @@ fn proto_name(ctx: &FieldCtx<'_>, row: &PacketRow) -> &'static str {
         .get(row.flow as usize)
         .and_then(|c| tcpapps::proto_of([c.port_a, c.port_b]))
         .unwrap_or("")
-}
-
-/// Places a node and its children in byte source `s`.
-fn in_source(n: &mut Node, s: u8) {
-    n.source = s;
-    for c in &mut n.children {
-        in_source(c, s);
-    }
 }
 
 /// A line of `b` from `at`: its length without the line end, and where the next line
