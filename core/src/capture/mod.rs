@@ -398,18 +398,11 @@ impl Datagrams {
         let Ok(index) = u32::try_from(index) else {
             return;
         };
+        let mut mine: Vec<u32> = packets.filter_map(|p| u32::try_from(p).ok()).collect();
+        mine.sort_unstable();
+        mine.dedup();
         let start = self.packets.len();
-        self.packets
-            .extend(packets.filter_map(|p| u32::try_from(p).ok()));
-        self.packets[start..].sort_unstable();
-        let mut kept = start;
-        for i in start..self.packets.len() {
-            if kept == start || self.packets[i] != self.packets[kept - 1] {
-                self.packets[kept] = self.packets[i];
-                kept += 1;
-            }
-        }
-        self.packets.truncate(kept);
+        self.packets.extend_from_slice(&mine);
         self.ends.push((index, start as u32));
         let earlier = self.packets[start..].iter().filter(|&&p| p != index);
         self.completed_in.extend(earlier.map(|&p| (p, index)));
