@@ -607,6 +607,43 @@ test('the filter bar: live validation, field-name autocomplete, history', async 
   await page.close();
 });
 
+test('a filter applied while another still runs wins: the list keeps the later one', async () => {
+  // 300,000 SYNs to port 80, then 443, then 8080 (a third each). The first filter
+  // builds every packet's detail (`_ws.malformed`) and keeps port 80's; the second, applied
+  // at once, the index answers alone. The first must not replace the second's view when
+  // it ends (it stops at its next read).
+  const n = 300_000;
+  const file = join(env.scratch, 'syns-race.pcap');
+  writeFileSync(file, manySyns(n));
+  const page = await opened(file);
+  const slow = '_ws.malformed || tcp.dstport == 80';
+  const fast = 'tcp.dstport == 8080';
+  const third = n / 3;
+  await applyFilter(page, slow);
+  assert.match(await page.locator('#filter-status').textContent(), new RegExp(`^${third.toLocaleString('en-US')} of `));
+  const slowMs = Number((await page.locator('#filter-status').textContent()).match(/\((\d+) ms\)/)[1]);
+  await applyFilter(page, '');
+  for (const f of [slow, fast]) {
+    await page.locator('#filter-input').fill(f);
+    await page.locator('#filter-input').press('Escape');
+    await page.locator('#filter-apply').click();
+  }
+  await page.locator(`#page-info[data-shown="${third}"]`).waitFor();
+  await page.waitForFunction(() => document.querySelector('#filter-status')?.textContent.includes('packets match'));
+  // Long enough for the first filter to have ended, had it gone on.
+  await page.waitForTimeout(2 * slowMs + 1000);
+  const list = page.locator('#packet-scroll');
+  await list.focus();
+  await list.press('End');
+  await page.locator(`[data-testid="packet-row"][aria-selected="true"] td:first-child:text-is("${n}")`).waitFor();
+  await list.press('Home');
+  await page.locator(`[data-testid="packet-row"][aria-selected="true"] td:first-child:text-is("${2 * third + 1}")`).waitFor();
+  const rows = await visibleRows(page);
+  assert.ok(rows.every((r) => r[6].includes('→ 8080')), rows.map((r) => r[6]).join('\n'));
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test('light and dark themes', async () => {
   const page = await opened(SAMPLE);
   const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);

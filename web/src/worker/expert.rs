@@ -189,7 +189,7 @@ async fn scan(s: &Session, found: &RefCell<Found>) -> Result<(), String> {
     let generation = s.generation;
     // The page's questions (the progress, the lines so far) are answered at least every
     // 50 ms.
-    crate::filtering::drive_paced(s, &mut scan, Some(50.0), |scan, i| {
+    crate::filtering::drive(s, &mut scan, Some(50.0), &|| false, |scan, i| {
         let (ctx, src) = scan.packet();
         reader.packet(ctx, i, src, &mut found.borrow_mut());
         READ.set((generation, i as u64 + 1));

@@ -8,6 +8,7 @@
 
 use crate::blob;
 use crate::session::Session;
+use std::cell::Cell;
 use std::rc::Rc;
 use wirelens_core::capture::Capture;
 use wirelens_core::query::fields::pdu::Collector;
@@ -15,6 +16,21 @@ use wirelens_core::query::fields::{self, Fid};
 use wirelens_core::query::filter::{Filter, FilterError};
 use wirelens_core::query::scan::{Scan, ScanOptions, Step};
 use wirelens_web::protocol::{FilterErrorView, FilterReply};
+
+/// Why a scan stopped before its end: another capture was opened, or the page asked
+/// for another filter.
+pub(crate) const STOPPED: &str = "stopped: the page asked for something else";
+
+thread_local! {
+    /// The capture generation and request of the filter the page asked for last.
+    static LATEST: Cell<(u32, u32)> = const { Cell::new((0, 0)) };
+}
+
+/// Notes the filter the page asked for last, as its message arrives (before the scans
+/// already running read again).
+pub(crate) fn asked(generation: u32, request: u32) {
+    LATEST.set((generation, request));
+}
 
 /// What the packet list shows: all packets or those that passed the filter, and the
 /// custom columns.
@@ -117,7 +133,10 @@ pub async fn apply(
             .notes
             .push(format!("{f} is not extracted yet: it has no values"));
     }
-    let (indices, pdus) = match run(s, &filter, &fids).await {
+    // A filter the page asked for since stops this one at its next read: the page waits
+    // on the later one alone, and this one's end must not replace its view.
+    let superseded = || LATEST.get() != (generation, request);
+    let (indices, pdus) = match run(s, &filter, &fids, &superseded).await {
         Ok(r) => r,
         Err(e) => {
             reply
@@ -138,7 +157,7 @@ pub async fn apply(
 /// The packets (ascending) that pass `filter`, the view left as it is (the IO graph's
 /// series).
 pub(crate) async fn matching(s: &Session, filter: &Filter) -> Result<Vec<u32>, String> {
-    run(s, filter, &[]).await.map(|(i, _)| i)
+    run(s, filter, &[], &|| false).await.map(|(i, _)| i)
 }
 
 /// Runs `filter` through the core's scan, reading the ranges it names (the next ones
@@ -148,6 +167,7 @@ async fn run(
     s: &Session,
     filter: &Filter,
     columns: &[Fid],
+    superseded: &dyn Fn() -> bool,
 ) -> Result<(Vec<u32>, Option<Collector>), String> {
     let mut scan = Scan::new(&s.capture, filter, columns, ScanOptions::default());
     // Fields that count from a conversation's first packets (TCP's relative numbers)
@@ -157,7 +177,10 @@ async fn run(
         scan.share_index(&index);
     }
     let mut indices = Vec::new();
-    drive(s, &mut scan, |_, i| indices.push(i as u32)).await?;
+    drive(s, &mut scan, None, superseded, |_, i| {
+        indices.push(i as u32)
+    })
+    .await?;
     let pdus = scan.finish(&indices);
     Ok((indices, pdus))
 }
@@ -165,21 +188,16 @@ async fn run(
 /// Runs `scan` to its end, reading the ranges it names (the next ones while one is
 /// analysed), and hands each packet that passes to `matched` with the scan (whose
 /// [`Scan::packet`] reads it).
+///
+/// With `pace` (ms) it lets the worker's queued messages in each time its matches took
+/// that long: a scan reads its bytes in a few large slices, between which it would answer
+/// nothing (the Expert view's progress and lines, as it reads). It stops, with
+/// [`STOPPED`], before a read once another capture is open or `superseded` says so.
 pub(crate) async fn drive(
     s: &Session,
     scan: &mut Scan<'_>,
-    matched: impl FnMut(&mut Scan<'_>, usize),
-) -> Result<(), String> {
-    drive_paced(s, scan, None, matched).await
-}
-
-/// As [`drive`], and with `pace` (ms) lets the worker's queued messages in each time its
-/// matches took that long: a scan reads its bytes in a few large slices, between which
-/// it would answer nothing (the Expert view's progress and lines, as it reads).
-pub(crate) async fn drive_paced(
-    s: &Session,
-    scan: &mut Scan<'_>,
     pace: Option<f64>,
+    superseded: &dyn Fn() -> bool,
     mut matched: impl FnMut(&mut Scan<'_>, usize),
 ) -> Result<(), String> {
     let files = &s.files[..];
@@ -189,6 +207,9 @@ pub(crate) async fn drive_paced(
     loop {
         match scan.step() {
             Step::Fetch(f) => {
+                if superseded() || crate::session::current(s.generation).is_none() {
+                    return Err(STOPPED.into());
+                }
                 let pending = blob::next(&mut ahead, &f, scan.upcoming(), files);
                 match pending.array().await {
                     Ok(a) => scan.supply_with(&f, a.length() as usize, &mut |at, to| {
@@ -213,6 +234,8 @@ pub(crate) async fn drive_paced(
     }
     match scan.error() {
         Some(e) => Err(e.to_owned()),
+        // A paced scan may have let the page's later question in after its last read.
+        None if superseded() => Err(STOPPED.into()),
         None => Ok(()),
     }
 }

@@ -125,6 +125,7 @@ pub fn handle(msg: ToWorker) {
             text,
             columns,
         } => {
+            filtering::asked(generation, request);
             let session = STATE
                 .with_borrow(|s| s.open.clone())
                 .filter(|s| s.generation == generation);
