@@ -344,3 +344,48 @@ fn list_reports_a_bad_filter_with_position_and_hint() {
     assert!(err.contains("\n    ip.addr == 10.0.0.1 and tcp.srcprot > 1024\n                            ^~~~~~~~~~~\n"), "{err}");
     assert!(err.contains("hint: did you mean tcp.srcport?"), "{err}");
 }
+
+/// core's value strings (`ip.proto == "UDP"`) are tshark's for every registered field:
+/// `tests/scripts/make-value-strings.py` was run after the last field was registered.
+#[test]
+fn value_strings_are_tsharks() {
+    let out = std::process::Command::new("tshark")
+        .args(["-G", "values"])
+        .output()
+        .expect("tshark runs");
+    let registered: std::collections::HashSet<&str> =
+        wirelens_core::query::fields::registry::FIELDS
+            .iter()
+            .map(|f| f.name)
+            .collect();
+    let mut want = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let cols: Vec<&str> = line.split('\t').collect();
+        if cols.len() < 4 || !registered.contains(cols[1]) {
+            continue;
+        }
+        let kind = if cols[0] == "V64" { "V" } else { cols[0] };
+        if matches!(kind, "V" | "T" | "R") {
+            want.push([&[cols[1], kind][..], &cols[2..]].concat().join("\t"));
+        }
+    }
+    want.sort_by(|a, b| a.split('\t').next().cmp(&b.split('\t').next()));
+    let path = repo_root().join("core/src/query/fields/value_strings.tsv");
+    let have: Vec<String> = std::fs::read_to_string(&path)
+        .expect("value_strings.tsv")
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert!(
+        want.len() > 3000,
+        "{} value strings from tshark",
+        want.len()
+    );
+    assert!(
+        have == want,
+        "{} differs from tshark -G values ({} lines, tshark {}): run tests/scripts/make-value-strings.py",
+        path.display(),
+        have.len(),
+        want.len()
+    );
+}

@@ -33,6 +33,7 @@ pub mod ssh;
 pub mod tcpapps;
 pub(crate) mod udp;
 pub mod value;
+pub mod value_strings;
 
 pub(crate) use app::{http_holes, http_may_continue};
 pub use app::{AppValue, TransactionFields};

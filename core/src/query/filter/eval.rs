@@ -172,63 +172,100 @@ impl<'c> Evaluator<'c> {
                 self.give(va);
                 r
             }
-            Test::Contains(a, b) => {
-                let mut va = self.take();
-                self.values(a, consts, src, &mut va);
-                let mut vb = self.take();
-                if !va.is_empty() {
-                    self.values(b, consts, src, &mut vb);
-                }
-                let r = va.iter().any(|x| {
-                    vb.iter().any(|y| {
-                        with_bytes(&self.ctx, x, consts, |hay| {
-                            with_bytes(&self.ctx, y, consts, |needle| contains(hay, needle))
-                                .unwrap_or(false)
-                        })
-                        .unwrap_or(false)
-                    })
-                });
-                self.give(va);
-                self.give(vb);
-                r
-            }
-            Test::Find(a, finder) => {
-                let mut va = self.take();
-                self.values(a, consts, src, &mut va);
-                let r = va.iter().any(|x| {
-                    with_bytes(&self.ctx, x, consts, |b| finder.find(b).is_some()).unwrap_or(false)
-                });
-                self.give(va);
-                r
-            }
-            Test::Matches(a, re) => {
-                let mut va = self.take();
-                self.values(a, consts, src, &mut va);
-                let r = va
-                    .iter()
-                    .any(|x| with_bytes(&self.ctx, x, consts, |b| re.is_match(b)).unwrap_or(false));
-                self.give(va);
-                r
-            }
-            Test::In(a, set) => {
-                let mut va = self.take();
-                self.values(a, consts, src, &mut va);
-                let r = va.iter().any(|x| {
-                    set.iter().any(|(lo, hi)| match hi {
-                        None => self.eq(x, lo, consts),
-                        Some(hi) => {
-                            matches!(
-                                self.order(x, lo, consts),
-                                Some(Ordering::Greater | Ordering::Equal)
-                            ) && matches!(
-                                self.order(x, hi, consts),
-                                Some(Ordering::Less | Ordering::Equal)
-                            )
-                        }
-                    })
-                });
-                self.give(va);
-                r
+            Test::Contains(a, b) => self.each(a, Some(b), false, consts, src, |e, x, y| {
+                e.contains(x, y.unwrap_or(x), consts)
+            }),
+            Test::Find(a, finder) => self.each(a, None, false, consts, src, |e, x, _| {
+                with_bytes(&e.ctx, x, consts, |b| finder.find(b).is_some()).unwrap_or(false)
+            }),
+            Test::Matches(a, re) => self.each(a, None, false, consts, src, |e, x, _| {
+                with_bytes(&e.ctx, x, consts, |b| re.is_match(b)).unwrap_or(false)
+            }),
+            Test::In(a, set) => self.each(a, None, false, consts, src, |e, x, _| {
+                set.iter().any(|item| e.in_item(x, item, consts))
+            }),
+            Test::All(t) => self.all(t, consts, src),
+        }
+    }
+
+    /// Whether `test` holds for some value of `a` (with some value of `b`, when given),
+    /// or, `all`, for every one (with every value of `b`) and there is one.
+    fn each(
+        &mut self,
+        a: &Op,
+        b: Option<&Op>,
+        all: bool,
+        consts: &[u8],
+        src: &mut dyn PacketSource,
+        test: impl Fn(&Self, &Value, Option<&Value>) -> bool,
+    ) -> bool {
+        let mut va = self.take();
+        self.values(a, consts, src, &mut va);
+        let mut vb = self.take();
+        if let (Some(b), false) = (b, va.is_empty()) {
+            self.values(b, consts, src, &mut vb);
+        }
+        let holds = |x: &Value| match b {
+            None => test(self, x, None),
+            Some(_) if all => !vb.is_empty() && vb.iter().all(|y| test(self, x, Some(y))),
+            Some(_) => vb.iter().any(|y| test(self, x, Some(y))),
+        };
+        let r = if all {
+            !va.is_empty() && va.iter().all(holds)
+        } else {
+            va.iter().any(holds)
+        };
+        self.give(va);
+        self.give(vb);
+        r
+    }
+
+    /// `all …` (Wireshark 4's quantifier): an ordering, `contains` or `matches` holds for
+    /// every pair of values; `all a in {…}` for every value of `a` with one element of
+    /// the set (dfilter's `in` is an `or` of its elements' tests).
+    fn all(&mut self, t: &Test, consts: &[u8], src: &mut dyn PacketSource) -> bool {
+        match t {
+            Test::Cmp(op, a, b) => self.each(a, Some(b), true, consts, src, |e, x, y| {
+                y.is_some_and(|y| e.holds(*op, x, y, consts))
+            }),
+            Test::Contains(a, b) => self.each(a, Some(b), true, consts, src, |e, x, y| {
+                e.contains(x, y.unwrap_or(x), consts)
+            }),
+            Test::Find(a, finder) => self.each(a, None, true, consts, src, |e, x, _| {
+                with_bytes(&e.ctx, x, consts, |b| finder.find(b).is_some()).unwrap_or(false)
+            }),
+            Test::Matches(a, re) => self.each(a, None, true, consts, src, |e, x, _| {
+                with_bytes(&e.ctx, x, consts, |b| re.is_match(b)).unwrap_or(false)
+            }),
+            Test::In(a, set) => set.iter().any(|item| {
+                self.each(a, None, true, consts, src, |e, x, _| {
+                    e.in_item(x, item, consts)
+                })
+            }),
+            t => self.test(t, consts, src),
+        }
+    }
+
+    /// Whether bytes or text `x` contain `y`.
+    fn contains(&self, x: &Value, y: &Value, consts: &[u8]) -> bool {
+        with_bytes(&self.ctx, x, consts, |hay| {
+            with_bytes(&self.ctx, y, consts, |needle| contains(hay, needle)).unwrap_or(false)
+        })
+        .unwrap_or(false)
+    }
+
+    /// Whether `x` is the set's element `item` (a value, or an inclusive range).
+    fn in_item(&self, x: &Value, (lo, hi): &(Value, Option<Value>), consts: &[u8]) -> bool {
+        match hi {
+            None => self.eq(x, lo, consts),
+            Some(hi) => {
+                matches!(
+                    self.order(x, lo, consts),
+                    Some(Ordering::Greater | Ordering::Equal)
+                ) && matches!(
+                    self.order(x, hi, consts),
+                    Some(Ordering::Less | Ordering::Equal)
+                )
             }
         }
     }
@@ -237,26 +274,28 @@ impl<'c> Evaluator<'c> {
         if b.is_empty() {
             return false;
         }
-        let pairs = || a.iter().flat_map(|x| b.iter().map(move |y| (x, y)));
+        let mut pairs = a.iter().flat_map(|x| b.iter().map(move |y| (x, y)));
         match op {
-            CmpOp::AnyEq => pairs().any(|(x, y)| self.eq(x, y, consts)),
-            CmpOp::AllNe => pairs().all(|(x, y)| !self.eq(x, y, consts)),
-            CmpOp::AllEq => pairs().all(|(x, y)| self.eq(x, y, consts)),
-            CmpOp::AnyNe => pairs().any(|(x, y)| !self.eq(x, y, consts)),
-            CmpOp::Gt => pairs().any(|(x, y)| self.order(x, y, consts) == Some(Ordering::Greater)),
-            CmpOp::Ge => pairs().any(|(x, y)| {
-                matches!(
-                    self.order(x, y, consts),
-                    Some(Ordering::Greater | Ordering::Equal)
-                )
-            }),
-            CmpOp::Lt => pairs().any(|(x, y)| self.order(x, y, consts) == Some(Ordering::Less)),
-            CmpOp::Le => pairs().any(|(x, y)| {
-                matches!(
-                    self.order(x, y, consts),
-                    Some(Ordering::Less | Ordering::Equal)
-                )
-            }),
+            CmpOp::AllNe | CmpOp::AllEq => pairs.all(|(x, y)| self.holds(op, x, y, consts)),
+            _ => pairs.any(|(x, y)| self.holds(op, x, y, consts)),
+        }
+    }
+
+    /// Whether `x OP y` holds for one pair of values.
+    fn holds(&self, op: CmpOp, x: &Value, y: &Value, consts: &[u8]) -> bool {
+        match op {
+            CmpOp::AnyEq | CmpOp::AllEq => self.eq(x, y, consts),
+            CmpOp::AllNe | CmpOp::AnyNe => !self.eq(x, y, consts),
+            CmpOp::Gt => self.order(x, y, consts) == Some(Ordering::Greater),
+            CmpOp::Ge => matches!(
+                self.order(x, y, consts),
+                Some(Ordering::Greater | Ordering::Equal)
+            ),
+            CmpOp::Lt => self.order(x, y, consts) == Some(Ordering::Less),
+            CmpOp::Le => matches!(
+                self.order(x, y, consts),
+                Some(Ordering::Less | Ordering::Equal)
+            ),
         }
     }
 

@@ -579,10 +579,36 @@ mod test {
             "abs(tcp.window_size_scalefactor) == 1",
             "ip.flags.df == 1 && ip.flags.mf == 0",
             "tcp.flags.syn == true",
+            "all tcp.port > 1024",
+            "any tcp.port != 80",
+            "ip.proto == \"UDP\"",
+            "ip.proto in {\"udp\", TCP}",
+            "tcp.flags.syn == \"Not set\"",
         ] {
             if let Err(e) = Filter::compile(f) {
                 panic!("{f}: {}", e.render(f));
             }
         }
+    }
+
+    #[test]
+    fn value_strings_name_values_or_say_why_not() {
+        let message = |f: &str| Filter::compile(f).err().map(|e| e.message);
+        assert_eq!(
+            message("ip.proto == \"FOO\""),
+            Some("\"FOO\" cannot be found among the possible values for ip.proto.".into())
+        );
+        assert_eq!(
+            message("ntp.stratum == \"primary reference\""),
+            Some("\"ntp.stratum\" cannot accept [range] strings as values.".into())
+        );
+        assert_eq!(
+            message("frame.len == \"abc\""),
+            Some("\"abc\" is not a valid number.".into())
+        );
+        assert_eq!(
+            message("all tcp.port"),
+            Some("\"all\" needs a comparison after it.".into())
+        );
     }
 }

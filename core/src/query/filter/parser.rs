@@ -26,6 +26,9 @@ pub enum Expr {
     Matches(Operand, Operand),
     /// `a in {…}`, `a not in {…}` (negated)
     In(Operand, Vec<SetItem>, bool),
+    /// `all a > b`, `all a contains b`, `all a matches b`, `all a in {…}`: every value of
+    /// `a` passes (Wireshark 4's quantifier; `all a == b` is [`CmpOp::AllEq`]).
+    All(Box<Expr>),
 }
 
 /// An element of a set: a value or an inclusive range.
@@ -270,6 +273,40 @@ impl Parser<'_> {
                 ))),
                 None => Err(self.end_error("\")\"")),
             }
+        } else if let Some(all) = self.quantifier() {
+            let e = self.relation()?;
+            if !matches!(
+                e,
+                Expr::Cmp(..) | Expr::Contains(..) | Expr::Matches(..) | Expr::In(..)
+            ) {
+                return Err(FilterError::new(
+                    format!(
+                        "\"{}\" needs a comparison after it.",
+                        if all { "all" } else { "any" }
+                    ),
+                    t.start,
+                    t.end,
+                )
+                .with_hint("all tcp.port > 1024, any ip.addr == 10.0.0.1"));
+            }
+            Ok(match (all, e) {
+                (true, Expr::Cmp(CmpOp::AnyEq | CmpOp::AllEq, a, b)) => {
+                    Expr::Cmp(CmpOp::AllEq, a, b)
+                }
+                (true, Expr::Cmp(CmpOp::AnyNe | CmpOp::AllNe, a, b)) => {
+                    Expr::Cmp(CmpOp::AllNe, a, b)
+                }
+                (false, Expr::Cmp(CmpOp::AnyEq | CmpOp::AllEq, a, b)) => {
+                    Expr::Cmp(CmpOp::AnyEq, a, b)
+                }
+                (false, Expr::Cmp(CmpOp::AnyNe | CmpOp::AllNe, a, b)) => {
+                    Expr::Cmp(CmpOp::AnyNe, a, b)
+                }
+                // dfilter quantifies the `not` of `not in`, which ignores it.
+                (true, e @ Expr::In(_, _, true)) => e,
+                (true, e) => Expr::All(Box::new(e)),
+                (false, e) => e,
+            })
         } else {
             let lhs = self.arith()?;
             let Some(op) = self.peek().cloned() else {
@@ -302,6 +339,35 @@ impl Parser<'_> {
                 _ => Ok(Expr::Test(lhs)),
             }
         }
+    }
+
+    /// Takes `all` (true) or `any` (false) when a relation follows: Wireshark 4's
+    /// quantifiers, words only there.
+    fn quantifier(&mut self) -> Option<bool> {
+        let all = match self.peek_kind() {
+            Some(Tok::Word(w)) if w == "all" => true,
+            Some(Tok::Word(w)) if w == "any" => false,
+            _ => return None,
+        };
+        let next = self.toks.get(self.pos + 1).map(|t| &t.kind);
+        if matches!(
+            next,
+            None | Some(
+                Tok::Cmp(_)
+                    | Tok::Contains
+                    | Tok::Matches
+                    | Tok::In
+                    | Tok::And
+                    | Tok::Or
+                    | Tok::RParen
+                    | Tok::Comma
+                    | Tok::RBrace
+            )
+        ) {
+            return None;
+        }
+        self.pos += 1;
+        Some(all)
     }
 
     fn set(&mut self) -> Result<Vec<SetItem>, FilterError> {
@@ -753,6 +819,44 @@ mod test {
         // (a and b) or c
         assert!(matches!(p("a && b || c"), Expr::Or(..)));
         assert!(matches!(p("!(a || b)"), Expr::Not(_)));
+    }
+
+    #[test]
+    fn quantifiers_all_and_any() {
+        assert!(matches!(
+            p("all tcp.port == 80"),
+            Expr::Cmp(CmpOp::AllEq, ..)
+        ));
+        assert!(matches!(
+            p("any tcp.port != 80"),
+            Expr::Cmp(CmpOp::AnyNe, ..)
+        ));
+        assert!(matches!(
+            p("any tcp.port == 80"),
+            Expr::Cmp(CmpOp::AnyEq, ..)
+        ));
+        let Expr::All(e) = p("all tcp.port > 1024") else {
+            panic!()
+        };
+        assert!(matches!(*e, Expr::Cmp(CmpOp::Gt, ..)));
+        assert!(matches!(p("all ip.addr in {10.0.0.0/8}"), Expr::All(_)));
+        assert!(matches!(p("all http.host contains \"a\""), Expr::All(_)));
+        // `not in` keeps no quantifier, as in dfilter.
+        assert!(matches!(
+            p("all tcp.port not in {80}"),
+            Expr::In(_, _, true)
+        ));
+        // Inside `and`, after `not`.
+        let Expr::And(_, b) = p("tcp and not all tcp.port > 5") else {
+            panic!()
+        };
+        assert!(matches!(*b, Expr::Not(ref e) if matches!(**e, Expr::All(_))));
+        assert!(parse("all tcp.port").is_err());
+        // A word that is only a quantifier before a relation.
+        assert!(matches!(
+            p("tcp.port == 80 and any tcp.port == 81"),
+            Expr::And(..)
+        ));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use super::lexer::CmpOp;
 use super::parser::{parse_int, ArithOp, Expr, Operand, OperandKind, SetItem, SliceRange};
 use super::FilterError;
+use crate::query::fields::value_strings::{self, Named};
 use crate::query::fields::{
     self, parse_abs_time, parse_seconds, Fid, FieldType, Span, Status, Store, Value,
 };
@@ -102,6 +103,9 @@ pub enum Test {
     Matches(Op, Box<regex::bytes::Regex>),
     /// Some value is in the set (values, or inclusive ranges).
     In(Op, Vec<(Value, Option<Value>)>),
+    /// The test (an ordering, `contains`, `matches` or `in`) with every value of its
+    /// left side: `all tcp.port > 1024` (Wireshark 4's quantifier).
+    All(Box<Test>),
 }
 
 /// The fields `program` only tests for existence, each with the highest layer tested.
@@ -121,6 +125,10 @@ pub fn only_tested(program: &Program) -> Vec<(Fid, u8)> {
     let mut tested: Vec<(Fid, u8)> = Vec::new();
     let mut valued = Vec::new();
     for t in &program.tests {
+        let t = match t {
+            Test::All(t) => t,
+            t => t,
+        };
         match t {
             Test::Exists(f, layer) => match tested.iter_mut().find(|t| t.0 == *f) {
                 Some(t) => t.1 = t.1.max(*layer),
@@ -133,6 +141,8 @@ pub fn only_tested(program: &Program) -> Vec<(Fid, u8)> {
                 op(a, &mut valued);
                 op(b, &mut valued);
             }
+            // Never nested.
+            Test::All(_) => {}
         }
     }
     tested.retain(|t| !valued.contains(&t.0));
@@ -180,6 +190,16 @@ pub fn compile(
             Work::Expr(Expr::Contains(a, b)) => p.test(c.contains(a, b)?, false),
             Work::Expr(Expr::Matches(a, b)) => p.test(c.matches(a, b)?, false),
             Work::Expr(Expr::In(a, items, negated)) => p.test(c.set(a, items)?, *negated),
+            Work::Expr(Expr::All(e)) => {
+                let (t, negated) = match &**e {
+                    Expr::Cmp(op, a, b) => (c.cmp(*op, a, b)?, false),
+                    Expr::Contains(a, b) => (c.contains(a, b)?, false),
+                    Expr::Matches(a, b) => (c.matches(a, b)?, false),
+                    Expr::In(a, items, negated) => (c.set(a, items)?, *negated),
+                    _ => unreachable!("the parser quantifies relations only"),
+                };
+                p.test(Test::All(Box::new(t)), negated)
+            }
             Work::Step(s) => p.steps.push(s),
             Work::Jump(s) => {
                 jumps.push(p.steps.len());
@@ -540,11 +560,11 @@ impl Compiler<'_> {
                 Ok((oa, ta, ob, tb))
             }
             (Typed::Op(oa, ta), Typed::Literal) => {
-                let v = self.literal(b, ta)?;
+                let v = self.literal_of(b, ta, &oa)?;
                 Ok((oa, ta, Op::Const(v), ta))
             }
             (Typed::Literal, Typed::Op(ob, tb)) => {
-                let v = self.literal(a, tb)?;
+                let v = self.literal_of(a, tb, &ob)?;
                 Ok((Op::Const(v), tb, ob, tb))
             }
             (Typed::Literal, Typed::Literal) => {
@@ -684,7 +704,7 @@ impl Compiler<'_> {
         let mut out = Vec::new();
         for item in items {
             match item {
-                SetItem::One(v) => out.push((self.set_value(v, ta)?, None)),
+                SetItem::One(v) => out.push((self.set_value(v, ta, &oa)?, None)),
                 SetItem::Range(lo, hi) => {
                     let ordered = ta.is_integer()
                         || matches!(
@@ -707,16 +727,19 @@ impl Compiler<'_> {
                             hi.end,
                         ));
                     }
-                    out.push((self.set_value(lo, ta)?, Some(self.set_value(hi, ta)?)));
+                    out.push((
+                        self.set_value(lo, ta, &oa)?,
+                        Some(self.set_value(hi, ta, &oa)?),
+                    ));
                 }
             }
         }
         Ok(Test::In(oa, out))
     }
 
-    fn set_value(&mut self, v: &Operand, ty: FieldType) -> Result<Value, FilterError> {
+    fn set_value(&mut self, v: &Operand, ty: FieldType, of: &Op) -> Result<Value, FilterError> {
         match self.typed(v)? {
-            Typed::Literal => self.literal(v, ty),
+            Typed::Literal => self.literal_of(v, ty, of),
             Typed::Op(..) => Err(FilterError::new(
                 "The elements of a set must be constants.",
                 v.start,
@@ -732,6 +755,42 @@ impl Compiler<'_> {
             store: Store::Const,
             start,
             len: bytes.len() as u32,
+        }
+    }
+
+    /// As [`Compiler::literal`], compared with `of`: when that is a field with value
+    /// strings, a literal that is no number may be one of them (`ip.proto == "UDP"`,
+    /// `tcp.flags.syn == "Set"`), ignoring ASCII case, as semcheck.c's
+    /// `mk_fvalue_from_val_string` reads it.
+    fn literal_of(&mut self, o: &Operand, ty: FieldType, of: &Op) -> Result<Value, FilterError> {
+        let plain = self.literal(o, ty);
+        let (Err(_), Op::Field(f, _)) = (&plain, of) else {
+            return plain;
+        };
+        let text = match &o.kind {
+            OperandKind::Word(w) => w.clone(),
+            OperandKind::Str(s) => String::from_utf8_lossy(s).into_owned(),
+            _ => return plain,
+        };
+        if !(ty.is_integer() || ty == FieldType::Boolean) {
+            return plain;
+        }
+        let err = |msg: String| Err(FilterError::new(msg, o.start, o.end));
+        match value_strings::named(f.name(), &text) {
+            Named::NoStrings => plain,
+            Named::Value(v) => Ok(match ty {
+                FieldType::Boolean => Value::Bool(v != 0),
+                FieldType::Int32 | FieldType::Int64 => Value::Int(v),
+                _ => Value::Uint(v as u64),
+            }),
+            Named::Missing => err(format!(
+                "\"{text}\" cannot be found among the possible values for {}.",
+                f.name()
+            )),
+            Named::Ranges => err(format!(
+                "\"{}\" cannot accept [range] strings as values.",
+                f.name()
+            )),
         }
     }
 

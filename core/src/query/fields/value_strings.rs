@@ -1,0 +1,79 @@
+//! The strings Wireshark shows for the values of integer and boolean fields (tshark 4.0's
+//! `tshark -G values`, kept in `value_strings.tsv` by tests/scripts/make-value-strings.py),
+//! so that a filter may name a value by its string as epan/dfilter/semcheck.c allows:
+//! `ip.proto == "UDP"`, `tcp.flags.syn == "Set"`, `tcp.checksum.status == "Unverified"`.
+
+/// One line per string: `name TAB V TAB value TAB string`, `name TAB T TAB true TAB false`
+/// or `name TAB R TAB low TAB high TAB string`, a field's lines together.
+static TSV: &str = include_str!("value_strings.tsv");
+
+/// What a field's strings say of a text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Named {
+    /// The field has no strings: the text must be a number.
+    NoStrings,
+    /// The value (a boolean's 1 or 0) of the first string equal to the text, ignoring
+    /// ASCII case.
+    Value(i64),
+    /// The field has value strings, none of them the text.
+    Missing,
+    /// The field's strings name ranges of values, which 4.0's filters do not accept.
+    Ranges,
+}
+
+/// The value `field` shows as `text`.
+pub fn named(field: &str, text: &str) -> Named {
+    let mut found = Named::NoStrings;
+    for line in TSV.lines() {
+        let mut cols = line.split('\t');
+        if cols.next() != Some(field) {
+            if found != Named::NoStrings {
+                // A field's lines are together: past them.
+                break;
+            }
+            continue;
+        }
+        let (kind, a, b) = (cols.next(), cols.next(), cols.next());
+        match (kind, a, b) {
+            (Some("V"), Some(value), Some(s)) => {
+                found = Named::Missing;
+                if s.eq_ignore_ascii_case(text) {
+                    if let Ok(v) = value.parse() {
+                        return Named::Value(v);
+                    }
+                }
+            }
+            (Some("T"), Some(t), Some(f)) => {
+                if t.eq_ignore_ascii_case(text) {
+                    return Named::Value(1);
+                }
+                if f.eq_ignore_ascii_case(text) {
+                    return Named::Value(0);
+                }
+                return Named::Missing;
+            }
+            (Some("R"), ..) => return Named::Ranges,
+            _ => {}
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[test]
+    fn values_booleans_and_ranges_by_their_strings() {
+        assert_eq!(named("ip.proto", "UDP"), Named::Value(17));
+        assert_eq!(named("ip.proto", "udp"), Named::Value(17));
+        assert_eq!(named("ip.proto", "no such protocol"), Named::Missing);
+        assert_eq!(named("tcp.flags.syn", "Set"), Named::Value(1));
+        assert_eq!(named("tcp.flags.syn", "not set"), Named::Value(0));
+        assert_eq!(named("tcp.flags.syn", "maybe"), Named::Missing);
+        assert_eq!(named("tcp.checksum.status", "Unverified"), Named::Value(2));
+        assert_eq!(named("ntp.stratum", "primary reference"), Named::Ranges);
+        assert_eq!(named("frame.len", "60"), Named::NoStrings);
+        assert_eq!(named("no.such.field", "x"), Named::NoStrings);
+    }
+}
