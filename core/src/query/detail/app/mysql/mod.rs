@@ -1596,3 +1596,162 @@ pub(super) fn dissect(p: &[u8], at: usize, pkt: Packet) -> Vec<Node> {
     }
     vec![n]
 }
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    /// tvb_get_fle's items: the prefix byte, then the length in the bytes it names (a
+    /// one-byte length is the prefix itself); a NULL has no length item.
+    #[test]
+    fn length_encoded_integers_show_prefix_and_length() {
+        let w = Body {
+            b: &[0xfc, 0x34, 0x12, 0x05, 0xfb],
+            base: 100,
+        };
+        let mut n = Node::proto("mysql", "MySQL Protocol", 0, 5);
+        assert_eq!(w.fle(&mut n, 0), Some((0x1234, 3, false)));
+        assert_eq!(w.fle(&mut n, 3), Some((5, 1, false)));
+        assert_eq!(w.fle(&mut n, 4), Some((0, 1, true)));
+        let shown: Vec<_> = n
+            .children
+            .iter()
+            .map(|c| (c.showname.as_str(), c.pos, c.size))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("Prefix: 252 Length in following 2 bytes", 100, 1),
+                ("Length: 4660", 101, 2),
+                ("Prefix: 5", 103, 1),
+                ("Length: 5", 103, 1),
+                ("Prefix: 251(NULL)", 104, 1),
+            ]
+        );
+        // A length past the end is no item.
+        assert_eq!(w.fle(&mut n, 5), None);
+        assert_eq!(
+            Body {
+                b: &[0xfd, 1],
+                base: 0
+            }
+            .fle(&mut n, 0),
+            None
+        );
+    }
+
+    /// A flags word's bits as proto_tree_add_bitmask shows them; a field of several bits
+    /// in hex.
+    #[test]
+    fn flags_show_their_bits() {
+        let w = Body {
+            b: &[0xff, 0x81],
+            base: 10,
+        };
+        let (f, v) = w
+            .bitmask(
+                "mysql.extcaps.server",
+                "Extended Server Capabilities",
+                0,
+                2,
+                &EXT_CAPS,
+            )
+            .unwrap();
+        assert_eq!(v, 0x81ff);
+        assert_eq!(f.showname, "Extended Server Capabilities: 0x81ff");
+        let pm = &f.children[5];
+        assert_eq!(pm.name, "mysql.caps.pm");
+        assert_eq!(
+            pm.showname,
+            ".... .... ..1. .... = Plugin Auth LENENC Client Data: Set"
+        );
+        let unused = f.children.last().unwrap();
+        assert_eq!(unused.showname, "10.. .... .... .... = Unused: 0x2");
+        assert_eq!(unused.show, "0x0002");
+    }
+
+    /// The server's packet after a login that named a plugin: an auth switch (with or
+    /// without its 0xfe header), then the client's answer, then a packet no state knows.
+    #[test]
+    fn authentication_switch_states() {
+        let mut c = Conv::default();
+        let mut greeting = vec![0, 0, 0, 0, 0x0a];
+        greeting.extend_from_slice(b"8.0.32\0\x14\0\0\0salt1234\0\xff\xf7\xff\x02\x00\xff\xdf");
+        assert_eq!(c.classify(&greeting, false).kind, Kind::Greeting);
+        // Capabilities with CLIENT_PROTOCOL_41, CLIENT_PLUGIN_AUTH.
+        let mut login = vec![0, 0, 0, 1, 0x0d, 0xa2, 0x0a, 0x00];
+        login.extend_from_slice(&[0; 28]);
+        login.extend_from_slice(b"root\0\0mysql_native_password\0");
+        assert_eq!(c.classify(&login, true).kind, Kind::Login);
+        let mut switch = vec![0, 0, 0, 2, 0xfe];
+        switch.extend_from_slice(b"caching_sha2_password\0salt\0");
+        assert_eq!(
+            c.classify(&switch, false).kind,
+            Kind::AuthSwitch { code: true }
+        );
+        assert_eq!(
+            c.classify(&[0, 0, 0, 3, 1, 2], true).kind,
+            Kind::AuthSwitchResponse
+        );
+        assert_eq!(
+            c.classify(&[0, 0, 0, 4, 1, 3], false).kind,
+            Kind::UnknownResponse
+        );
+        assert_eq!(
+            c.classify(&[0, 0, 0, 5, 0, 0, 0, 2, 0, 0, 0], false).kind,
+            Kind::Ok
+        );
+    }
+
+    /// Every cut of packets of every kind is dissected as far as it goes, without a
+    /// panic, whatever the capabilities.
+    #[test]
+    fn cut_packets_never_panic() {
+        let packets: [&[u8]; 4] = [
+            b"\x4a\0\0\0\x0a5.5.5-10.11\0\x05\0\0\0salt1234\0\xfe\xf7\x2d\x02\0\xff\x81\x15\0\0\0\0\0\0\x1d\0\0\0rest\0plugin\0",
+            b"\x17\0\0\x05\0\0\0\x02\x40\0\0\0\x0e\x05\x09\x08________\x04\x01\0\xfc\xff\xff",
+            b"\x30\0\0\x01\x03def\x04shop\x06orders\x06orders\x02id\x02id\x0c\x3f\0\x0b\0\0\0\x03\x03\x42\0\0\0\xfb\xfe\x01\0\0\0\0\0\0\0",
+            b"\x20\0\0\0\x03\x02\x01\0\x01\xfe\x00\x02n1\xfd\xff\xff\xffselect\0\x10\x79\x04_pid\x06123456",
+        ];
+        let kinds = [
+            Kind::Greeting,
+            Kind::Login,
+            Kind::Command { attrs: true },
+            Kind::AuthSwitch { code: true },
+            Kind::AuthSwitch { code: false },
+            Kind::AuthSwitchResponse,
+            Kind::UnknownResponse,
+            Kind::GreetingErr,
+            Kind::Message,
+            Kind::Ok,
+            Kind::OkEof,
+            Kind::Err,
+            Kind::Eof {
+                intermediate: false,
+            },
+            Kind::ColumnCount,
+            Kind::Field,
+            Kind::ShowField,
+            Kind::Row,
+            Kind::PrepareOk,
+            Kind::BinaryRow,
+        ];
+        let all = Caps {
+            srv: 0xffff,
+            srv_ext: 0xffff,
+            clnt: 0xffff,
+            clnt_ext: 0xffff,
+            mariadb_server: true,
+            mariadb_client: true,
+        };
+        for p in packets {
+            for end in 0..=p.len() {
+                for kind in kinds {
+                    for caps in [Caps::default(), all] {
+                        dissect(&p[..end], 0, Packet { kind, caps });
+                    }
+                }
+            }
+        }
+    }
+}
