@@ -1150,7 +1150,7 @@ fn attr_items(w: &Body, a: &mut Node) -> Option<usize> {
     if n == 0 {
         return Some(at);
     }
-    let nulls = (usize::from(n) + 7) / 8;
+    let nulls = usize::from(n).div_ceil(8);
     a.push(w.bytes("mysql.unused", "Unused", at, nulls)?);
     at += nulls;
     let send = *w.b.get(at)?;
