@@ -327,7 +327,7 @@ impl Found {
 
 /// The application layers whose detail adds expert items: only conversations fed as
 /// their protocols are fed (TCP's, IP's and the UDP protocols' items need no state).
-const ITEM_LAYERS: [Fid; 4] = [Fid::Http, Fid::Memcache, Fid::Quic, Fid::Dns];
+const ITEM_LAYERS: [Fid; 5] = [Fid::Http, Fid::Memcache, Fid::Quic, Fid::Dns, Fid::Mysql];
 
 /// Reads the expert items of packets handed over in timeline order (a scan's matches:
 /// [`Items::packet`]).

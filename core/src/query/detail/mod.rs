@@ -453,6 +453,16 @@ pub fn hex(bytes: &[u8]) -> String {
     String::from_utf8(s).unwrap_or_default()
 }
 
+/// Bytes as Wireshark's showname writes an `FT_BYTES` value: hex, the first 36 bytes
+/// and `…` after.
+pub fn shown_bytes(v: &[u8]) -> String {
+    let mut s = hex(&v[..v.len().min(36)]);
+    if v.len() > 36 {
+        s.push('…');
+    }
+    s
+}
+
 /// Bytes as Wireshark shows an `FT_BYTES` value: hex pairs joined by `:`.
 pub fn colon_hex(bytes: &[u8]) -> String {
     let mut s = Vec::with_capacity(bytes.len() * 3);

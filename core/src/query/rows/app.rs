@@ -531,11 +531,16 @@ fn mysql(p: &[u8], kind: MysqlKind, to_server: bool) -> String {
             format!("Request {}", mysql_command(cmd))
         }
         MysqlKind::Ok | MysqlKind::OkEof => "Response  OK ".into(),
-        MysqlKind::Err => {
+        MysqlKind::Err | MysqlKind::GreetingErr => {
             let code = body
                 .get(1..3)
                 .map_or(0, |c| u16::from_le_bytes([c[0], c[1]]));
-            format!("Response  Error {code} ")
+            let what = if kind == MysqlKind::Err {
+                "Response"
+            } else {
+                "Server Greeting"
+            };
+            format!("{what}  Error {code} ")
         }
         MysqlKind::ColumnCount => "Response TABULAR".into(),
         _ if to_server => "Request ".into(),

@@ -83,8 +83,8 @@ pub(crate) struct Pdu {
     frame_off: Option<usize>,
     /// (frame number, bytes) of each segment, when reassembled.
     segments: Vec<(u64, usize)>,
-    /// What a MySQL packet is (the conversation's state when it came).
-    mysql: mysql::Kind,
+    /// What a MySQL packet is, and what the conversation had agreed when it came.
+    mysql: mysql::Packet,
     /// A TLS record sent after its side's Change Cipher Spec.
     encrypted: bool,
     /// What the session's secrets opened: a record's plaintext, or where a PDU of the
@@ -161,7 +161,7 @@ impl Pdu {
 
     /// What a MySQL packet is.
     pub(crate) fn mysql(&self) -> MysqlKind {
-        self.mysql
+        self.mysql.kind
     }
 
     /// A TLS record sent after its side's Change Cipher Spec.
@@ -598,7 +598,7 @@ impl Apps {
                     bytes: bytes[off..off + p.len as usize].to_vec(),
                     frame_off: Some(off),
                     segments: Vec::new(),
-                    mysql: mysql::Kind::Unknown,
+                    mysql: mysql::Packet::default(),
                     encrypted: false,
                     tls: TlsPart::None,
                 }]
@@ -1391,7 +1391,7 @@ impl Stream {
                     bytes,
                     frame_off: chunks[0].frame_off,
                     segments: vec![(chunks[0].packet + 1, n)],
-                    mysql: mysql::Kind::Unknown,
+                    mysql: mysql::Packet::default(),
                     encrypted: false,
                     tls: TlsPart::None,
                 }
@@ -1408,7 +1408,7 @@ impl Stream {
                     bytes,
                     frame_off: None,
                     segments,
-                    mysql: mysql::Kind::Unknown,
+                    mysql: mysql::Packet::default(),
                     encrypted: false,
                     tls: TlsPart::None,
                 }
@@ -1493,7 +1493,7 @@ impl Stream {
                     bytes,
                     frame_off: covered[0].frame_off,
                     segments: vec![(covered[0].packet + 1, n)],
-                    mysql: mysql::Kind::Unknown,
+                    mysql: mysql::Packet::default(),
                     encrypted: false,
                     tls: TlsPart::None,
                 }
@@ -1504,7 +1504,7 @@ impl Stream {
                     bytes,
                     frame_off: None,
                     segments: covered.iter().map(|c| (c.packet + 1, c.len)).collect(),
-                    mysql: mysql::Kind::Unknown,
+                    mysql: mysql::Packet::default(),
                     encrypted: false,
                     tls: TlsPart::None,
                 }

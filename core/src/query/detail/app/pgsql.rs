@@ -2,7 +2,7 @@
 //! message a layer with its type, length and direction, the SQL of a Query, the tag of
 //! a CommandComplete, the parameters of a StartupMessage.
 
-use crate::query::detail::{colon_hex, escape, hex, string_field, Node};
+use crate::query::detail::{colon_hex, escape, shown_bytes, string_field, Node};
 
 /// The SSLRequest (§55.7: length 8, code 80877103), after which the server's one byte
 /// says whether TLS follows.
@@ -386,15 +386,6 @@ impl Values<'_> {
             p.push(Node::field("pgsql.val.data", text, colon_hex(v), pos, v.len()).hex(v));
         }
     }
-}
-
-/// Bytes as Wireshark's showname writes them: hex, the first 36 bytes and `…` after.
-fn shown_bytes(v: &[u8]) -> String {
-    let mut s = hex(&v[..v.len().min(36)]);
-    if v.len() > 36 {
-        s.push('…');
-    }
-    s
 }
 
 fn be32(b: &[u8], at: usize) -> Option<u32> {

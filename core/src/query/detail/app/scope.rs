@@ -207,6 +207,10 @@ mod test {
         let http = of("http.referer", false);
         assert!(http.holds(A::Http) && http.holds(A::Http2));
         assert!(!http.holds(A::Dns));
+        // MariaDB's items are in the mysql layer.
+        let mysql = Scope::of(&[A::Mysql]);
+        assert_eq!(of("mysql.caps.server", false), mysql);
+        assert_eq!(of("mariadb.prefix", false), mysql);
         assert_eq!(of("ip.src_host", true), Scope::NONE);
         assert_eq!(of("tcp.completeness", false), Scope::NONE);
         assert_eq!(of("tcp.segment.count", false), Scope::ALL);

@@ -901,7 +901,7 @@ impl PlainStream {
                 bytes,
                 frame_off: None,
                 segments: Vec::new(),
-                mysql: super::mysql::Kind::Unknown,
+                mysql: super::mysql::Packet::default(),
                 encrypted: false,
                 tls: super::TlsPart::Inner(plain),
             });

@@ -348,7 +348,7 @@ pub(super) fn plain_hex(b: &[u8]) -> String {
 /// A string field's text and value as tshark 4.0 shows an ASCII string: up to its first
 /// NUL, bytes past ASCII as U+FFFD; in the text, control characters in C's escapes
 /// (`\n`) or octal (`\005`). The value keeps them (the PDML writer escapes them).
-pub(super) fn ascii(b: &[u8]) -> (String, String) {
+pub(crate) fn ascii(b: &[u8]) -> (String, String) {
     let b = &b[..b.iter().position(|&c| c == 0).unwrap_or(b.len())];
     let mut text = String::new();
     let mut show = String::new();
