@@ -681,6 +681,9 @@ registry! {
     // tests/golden/pdml/FIELDS and `tshark -G fields`; do not edit by hand.
     D__ws_malformed = "_ws.malformed", Protocol, None, Detail, Wireshark, "Malformed Packet";
     D__ws_short = "_ws.short", Protocol, None, Detail, Wireshark, "Short Frame";
+    D_data = "data", Protocol, None, Detail, Wireshark, "Data";
+    D_data_data = "data.data", Bytes, None, Detail, Wireshark, "Data";
+    D_data_len = "data.len", Int32, Dec, Detail, Wireshark, "Length";
     D_dhcp_bad_length = "dhcp.bad_length", None, None, Detail, Wireshark, "length isn't 0";
     D_dhcp_boot_filename_overloaded_by_dhcp = "dhcp.boot_filename_overloaded_by_dhcp", None, None, Detail, Wireshark, "Boot file name option overloaded by DHCP";
     D_dhcp_bootp = "dhcp.bootp", Boolean, None, Detail, Wireshark, "Frame is BOOTP";

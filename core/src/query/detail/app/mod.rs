@@ -37,7 +37,7 @@ use crate::query::fields::{FieldCtx, PacketSource};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-pub(super) use quic::bytes_field;
+pub(super) use quic::{bytes_field, bytes_label};
 
 /// Most bytes a direction keeps of a PDU still being gathered; a longer one is given up.
 const MAX_PDU: usize = 16 << 20;
