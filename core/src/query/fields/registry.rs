@@ -1110,6 +1110,7 @@ registry! {
     D_tcp_options_sack_dsack = "tcp.options.sack.dsack", None, None, Detail, Wireshark, "D-SACK Sequence";
     D_tcp_options_sack_dsack_le = "tcp.options.sack.dsack_le", Uint32, Dec, Detail, Wireshark, "TCP D-SACK Left Edge";
     D_tcp_options_sack_dsack_re = "tcp.options.sack.dsack_re", Uint32, Dec, Detail, Wireshark, "TCP D-SACK Right Edge";
+    D_tcp_reassembled_data = "tcp.reassembled.data", Bytes, None, Detail, Wireshark, "Reassembled TCP Data";
     D_tcp_reassembled_length = "tcp.reassembled.length", Uint32, Dec, Detail, Wireshark, "Reassembled TCP length";
     D_tcp_segment = "tcp.segment", Framenum, None, Detail, Wireshark, "TCP Segment";
     D_tcp_segment_count = "tcp.segment.count", Uint32, Dec, Detail, Wireshark, "Segment count";

@@ -1595,6 +1595,22 @@ pub(super) fn reassembled(
         .src(src)
         .gen(),
     );
+    if matches!(from, Gathered::Tcp) {
+        // packet-tcp.c names the reassembled bytes too (TLS's table has no such item).
+        seg.push(
+            Node::field(
+                "tcp.reassembled.data",
+                format!("Reassembled TCP Data: {}", bytes_label(bytes)),
+                "",
+                0,
+                n,
+            )
+            .show_bytes(bytes)
+            .hex_own(bytes)
+            .src(src)
+            .gen(),
+        );
+    }
     d.layers.push(seg);
     d.sources.push(Source {
         name: format!("Reassembled {title} ({n} bytes)"),

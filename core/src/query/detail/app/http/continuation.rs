@@ -86,8 +86,9 @@ impl Apps {
 /// code indented with tabs is not one); after a header line, any line with a colon is
 /// one. A header whose name is not a token is `http.unknown_header` with the expert item
 /// "Illegal characters found in header name"; a line with no colon, or an empty one,
-/// ends the headers. (As tshark's `http.file_data` and `data`, the rest is not an item
-/// here: neither is of a message's body.) A CR LF that starts more than 3 bytes is
+/// ends the headers (an empty one shown with them). The rest is `data` (with tshark's
+/// `http.file_data` before it after header lines, not an item here: it is not of a
+/// message's body). A CR LF that starts more than 3 bytes is
 /// skipped (RFC 2616's robustness rule: the last message may have had an extra one) and,
 /// when a printable byte follows (else the dissector hands the rest to `data` at once),
 /// flagged "Leading CRLF" (Error/Malformed); the layer starts after it.
@@ -112,6 +113,11 @@ pub(crate) fn layer(b: &[u8], at: usize) -> Node {
         let (end, next) = line_end(b, pos);
         let line = &b[pos..end];
         let Some(colon) = line.iter().position(|&c| c == b':') else {
+            if seen && line.is_empty() {
+                // The empty line that ends the headers is theirs, not the data's.
+                n.push(Node::text(escape(&b[pos..next]), at + pos, next - pos).hex(&b[pos..next]));
+                pos = next;
+            }
             break;
         };
         let name = &line[..colon];
@@ -154,6 +160,9 @@ pub(crate) fn layer(b: &[u8], at: usize) -> Node {
             }
         }
         pos = next;
+    }
+    if pos < b.len() {
+        n.push(crate::query::detail::data::layer(&b[pos..], at + pos));
     }
     n
 }
