@@ -239,6 +239,7 @@ fn packet_detail_matches_tshark_pdml() {
     let names: BTreeSet<String> = list("FIELDS").into_iter().collect();
     let (mut same, mut not_emitted) = (0u64, 0u64);
     let mut diffs = Vec::new();
+    let mut missing = Vec::new();
     for line in list("CAPTURES") {
         let cols: Vec<&str> = line.split('\t').collect();
         assert_eq!(cols.len(), 3, "CAPTURES line {line:?}");
@@ -312,10 +313,13 @@ fn packet_detail_matches_tshark_pdml() {
                 diffs.push(format!("{capture}\t{}\t{}\t{diff}", f.frame, f.name));
             }
         }
-        not_emitted += want
+        for f in want
             .iter()
             .filter(|f| !seen.contains_key(&(f.frame, f.name.clone())))
-            .count() as u64;
+        {
+            not_emitted += 1;
+            missing.push(format!("{capture}\t{}\t{}", f.frame, f.name));
+        }
     }
     g.count("identical", same);
     g.note(format!(
@@ -324,6 +328,10 @@ fn packet_detail_matches_tshark_pdml() {
     if let Ok(path) = std::env::var("WIRELENS_PDML_DIFFS") {
         // Every unexplained difference, for working through them.
         std::fs::write(path, diffs.join("\n")).expect("write the differences");
+    }
+    if let Ok(path) = std::env::var("WIRELENS_PDML_MISSING") {
+        // Every field of tshark's we do not emit (capture, frame, name): what is left to do.
+        std::fs::write(path, missing.join("\n")).expect("write the fields not emitted");
     }
     g.finish();
 }
