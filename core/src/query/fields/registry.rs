@@ -1114,7 +1114,6 @@ registry! {
     D_tcp_reassembled_length = "tcp.reassembled.length", Uint32, Dec, Detail, Wireshark, "Reassembled TCP length";
     D_tcp_segment = "tcp.segment", Framenum, None, Detail, Wireshark, "TCP Segment";
     D_tcp_segment_count = "tcp.segment.count", Uint32, Dec, Detail, Wireshark, "Segment count";
-    D_tcp_segment_data = "tcp.segment_data", Bytes, None, Detail, Wireshark, "TCP segment data";
     D_tcp_segments = "tcp.segments", None, None, Detail, Wireshark, "Reassembled TCP Segments";
     D_tcp_urgent_pointer_non_zero = "tcp.urgent_pointer.non_zero", None, None, Detail, Wireshark, "The urgent pointer field is nonzero while the URG flag is not set";
     D_telnet_cmd = "telnet.cmd", Uint8, Dec, Detail, Wireshark, "Command";

@@ -190,9 +190,11 @@ fn tchar(c: u8) -> bool {
 mod test {
     use super::*;
 
+    /// The header items (the `data` after them aside).
     fn names(n: &Node) -> Vec<(String, u32, u32, bool)> {
         n.children
             .iter()
+            .filter(|c| c.name != "data")
             .map(|c| {
                 let bad = c.children.iter().any(|e| e.name == "_ws.expert");
                 (c.name.to_string(), c.pos, c.size, bad)
@@ -208,6 +210,9 @@ mod test {
         // A first line with a colon, its name not a token: a header, flagged.
         let b = b"eason' : 'config: ' + chk };\r\n\t\t\t\treturn false;\n";
         assert_eq!(names(&layer(b, 54)), [(unk.clone(), 54, 30, true)]);
+        // The rest is data (frame 493: 18 bytes at 84).
+        let data = layer(b, 54).children.pop().expect("data");
+        assert_eq!((data.name.as_ref(), data.pos, data.size), ("data", 84, 18));
         // Indented with tabs: not printable, no header.
         assert!(names(&layer(b"\t\twidth: 1,\n\t\tx: 2\n", 0)).is_empty());
         // After a header, a line with a colon is one whatever its name.
@@ -219,6 +224,12 @@ mod test {
         // No colon in the first line, or an empty one: no header at all.
         assert!(names(&layer(b" i, j, k, l, p;\r\n\r\nx: 1\r\n", 0)).is_empty());
         assert!(names(&layer(b"\nobj: 1\n", 0)).is_empty());
+        // An empty first line ends no headers: all of it is data (frame 492).
+        let n = layer(b"\nobj: 1\n", 0);
+        assert_eq!(
+            (n.children.len(), n.children[0].pos, n.children[0].size),
+            (1, 0, 8)
+        );
         // A name Wireshark knows is its field.
         let b = b"Host: a.test\r\nrest";
         assert_eq!(names(&layer(b, 0))[0].0, "http.host");
@@ -236,9 +247,9 @@ mod test {
         let kids: Vec<&str> = t.children.iter().map(|c| c.name.as_ref()).collect();
         assert_eq!(kids, ["_ws.expert", "_ws.malformed"]);
         // Three bytes or fewer: no leading CR LF.
-        assert_eq!(layer(b"\r\nx", 0).children.len(), 0);
+        assert_eq!(names(&layer(b"\r\nx", 0)).len(), 0);
         // A tab after it (frame 528): skipped, not flagged.
         let n = layer(b"\r\n\t\t\"blur\" : 1\r\n", 54);
-        assert_eq!((n.pos, n.children.len()), (56, 0));
+        assert_eq!((n.pos, names(&n).len()), (56, 0));
     }
 }
