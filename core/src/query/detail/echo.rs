@@ -41,25 +41,32 @@ pub(super) fn reply(capture: &Capture, index: usize, s: &wire::Summary, layers: 
         ("Request frame", "Response time")
     };
     let at = n.pos as usize;
-    n.push(
-        Node::field(
-            format!("{name}.resp_to"),
-            format!("{to}: {}", req + 1),
-            (req + 1).to_string(),
-            at,
-            0,
-        )
-        .gen(),
-    );
-    n.push(
-        Node::field(
-            format!("{name}.resptime"),
-            format!("{time}: {ms:.3} ms"),
-            g15(ms),
-            at,
-            0,
-        )
-        .gen(),
+    // Before the echo's data, which the dissectors hand on last.
+    let i = n
+        .children
+        .iter()
+        .position(|c| c.name == "data")
+        .unwrap_or(n.children.len());
+    n.children.splice(
+        i..i,
+        [
+            Node::field(
+                format!("{name}.resp_to"),
+                format!("{to}: {}", req + 1),
+                (req + 1).to_string(),
+                at,
+                0,
+            )
+            .gen(),
+            Node::field(
+                format!("{name}.resptime"),
+                format!("{time}: {ms:.3} ms"),
+                g15(ms),
+                at,
+                0,
+            )
+            .gen(),
+        ],
     );
 }
 

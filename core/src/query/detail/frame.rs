@@ -340,6 +340,37 @@ pub fn detail_reusing(
         && matches!(protocols.last(), Some(&("tcp" | "udp")))
     {
         protocols.push("data");
+        if !info.protocols_only {
+            if let Some(p) = summary.payload {
+                let (b, source) = match whole {
+                    Some((b, s)) if p.reassembled => (b, s),
+                    _ => (&bytes[..], 0),
+                };
+                let start = (p.offset as usize).min(b.len());
+                let end = (start + p.len as usize).min(b.len());
+                let mut n = super::data::layer(&b[start..end], start);
+                n.set_source(source);
+                d.layers.push(n);
+            }
+        }
+    }
+    // An echo's data, the last of the packet (the names here leave out the layers an
+    // ICMP error quotes, and so the data of an echo it quotes).
+    let ts_secs = row.ts_ns.div_euclid(1_000_000_000);
+    if let Some(l) = ls
+        .as_slice()
+        .iter()
+        .rev()
+        .find(|l| matches!(l.proto, Proto::Icmp | Proto::Icmpv6))
+        .filter(|l| !l.quoted)
+    {
+        let b = match whole {
+            Some((b, _)) if l.reassembled => b,
+            _ => &bytes[..],
+        };
+        if crate::query::fields::headers::echo_data(b, l, ts_secs).is_some() {
+            protocols.push("data");
+        }
     }
     if info.only.is_none() {
         let protos = protocols.join(":");

@@ -230,7 +230,7 @@ pub(super) fn layers(
                     || all[..i]
                         .iter()
                         .any(|x| matches!(x.proto, Proto::Icmp | Proto::Icmpv6));
-                let mut n = l4::icmp(b, l, quoted);
+                let mut n = l4::icmp(b, l, quoted, ctx.row().ts_ns.div_euclid(1_000_000_000));
                 if l.reassembled {
                     n.set_source(source);
                 }
@@ -241,6 +241,13 @@ pub(super) fn layers(
                         outer.push(q);
                     }
                     quote = Some(n);
+                }
+            }
+            Proto::Data => {
+                let start = (l.offset as usize).min(b.len());
+                let end = (l.end() as usize).clamp(start, b.len());
+                if end > start {
+                    out.push(super::data::layer(&b[start..end], start));
                 }
             }
             _ => {}

@@ -183,8 +183,7 @@ pub(super) fn tcp(
         )
         .hex_own(slice(b, o + 4, 4)),
     );
-    // SYN and FIN take one sequence number each.
-    let nxt = seq + seg_len as u64 + u64::from(flags & 0x002 != 0) + u64::from(flags & 0x001 != 0);
+    let nxt = crate::query::fields::headers::next_seq(seq as u32, seg_len as u32, flags.into());
     // Wireshark shows it for every segment of a conversation it tracks.
     if in_flow {
         n.push(
@@ -1229,7 +1228,7 @@ fn checksum(b: &[u8], init: u32) -> u16 {
     !(s as u16)
 }
 
-pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
+pub(super) fn icmp(b: &[u8], l: &At, quoted: bool, ts_secs: i64) -> Node {
     let o = l.offset as usize;
     let v6 = l.proto == Proto::Icmpv6;
     let p = if v6 { "icmpv6" } else { "icmp" };
@@ -1408,6 +1407,9 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
                 .hex_own(slice(b, o + 6, 2)),
             );
         }
+    }
+    if let Some(at) = crate::query::fields::headers::echo_data(b, l, ts_secs) {
+        n.push(super::data::layer(&b[at..end], at));
     }
     n
 }

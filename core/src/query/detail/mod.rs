@@ -21,6 +21,7 @@ pub(crate) use app::memcache::opcode_name as memcache_opcode;
 pub(crate) use app::tls::{
     alert_desc as tls_alert_desc, alert_level as tls_alert_level, message_name as tls_message_name,
 };
+mod data;
 mod echo;
 mod frag;
 mod frame;

@@ -64,7 +64,7 @@ pub fn packet(out: &mut String, d: &Detail) {
     );
     out.push_str("  </proto>\n");
     for layer in &d.layers {
-        if layer.kind == Kind::Proto {
+        if layer.kind == Kind::Proto && layer.name != "data" {
             node(out, d, layer, 1, None);
         } else {
             // tshark wraps a field at the top of the tree (`tcp.segments`) in a proto of
@@ -84,6 +84,19 @@ pub fn packet(out: &mut String, d: &Detail) {
 fn node(out: &mut String, d: &Detail, n: &Node, depth: usize, parent: Option<u32>) {
     for _ in 0..depth {
         out.push_str("  ");
+    }
+    if n.kind == Kind::Proto && n.name == "data" {
+        // print.c writes the data protocol as a field with its bytes' hex alone.
+        let v = n.bytes_in(d).map(super::hex).unwrap_or_default();
+        let _ = writeln!(out, "<field name=\"data\" value=\"{v}\">");
+        for c in &n.children {
+            node(out, d, c, depth + 1, Some(n.pos));
+        }
+        for _ in 0..depth {
+            out.push_str("  ");
+        }
+        out.push_str("</field>\n");
+        return;
     }
     let tag = if n.kind == Kind::Proto {
         "proto"

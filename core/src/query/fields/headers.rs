@@ -158,7 +158,7 @@ impl<'c> FieldCtx<'c> {
         match field {
             Frame if layer <= 1 => out.push(Value::Proto(packet_span(0, b.len()))),
             FrameProtocols if layer <= 1 => {
-                let s = protocols(ls);
+                let s = protocols(ls, b, self.row.ts_ns.div_euclid(1_000_000_000));
                 out.push(Value::Str(arena_push(&mut self.arena, s.as_bytes())));
             }
             Sll => {
@@ -356,10 +356,8 @@ impl<'c> FieldCtx<'c> {
                 };
                 let d = usize::from(self.row.flags & PacketRow::FLAG_B_TO_A != 0);
                 let base = self.tcp_flow(src).base[d];
-                let seq = raw.wrapping_sub(base.unwrap_or(0)) as u64;
-                Some(Value::Uint(
-                    seq + len as u64 + u64::from(f & 0x02 != 0) + u64::from(f & 0x01 != 0),
-                ))
+                let seq = raw.wrapping_sub(base.unwrap_or(0));
+                u(Some(next_seq(seq, len, f)))
             }
             TcpHdrLen => u(b.get(o + 12).map(|&h| (h >> 4) as u32 * 4)),
             TcpFlags => u(flags),
@@ -559,6 +557,15 @@ fn tcp_option<'b>(b: &'b [u8], l: &LayerSpan, kind: u8) -> Option<&'b [u8]> {
         }
     }
     None
+}
+
+/// `tcp.nxtseq`: the sequence number after a segment of `len` bytes starting at `seq`,
+/// SYN and FIN taking one each. A `guint32` in packet-tcp.c, so it wraps at 2^32 as the
+/// sequence space does (RFC 9293 §3.4).
+pub(crate) fn next_seq(seq: u32, len: u32, flags: u32) -> u32 {
+    seq.wrapping_add(len)
+        .wrapping_add(u32::from(flags & 0x02 != 0))
+        .wrapping_add(u32::from(flags & 0x01 != 0))
 }
 
 /// The 12 bits of `tcp.flags` as `tcp.flags.str` shows them: a letter per flag set, from
@@ -870,9 +877,9 @@ pub(super) fn beside_transport(f: Fid) -> bool {
     )
 }
 
-/// `frame.protocols` as far as we dissect: the stack, and the layers an ICMP error
-/// quotes.
-fn protocols(ls: &Layers) -> String {
+/// `frame.protocols` as far as we dissect: the stack, the layers an ICMP error quotes,
+/// and the data of the echo last among them (`b`: the frame, `ts_secs`: its time).
+fn protocols(ls: &Layers, b: &[u8], ts_secs: i64) -> String {
     let mut s = String::new();
     for (i, l) in ls.as_slice().iter().enumerate() {
         if i > 0 {
@@ -880,13 +887,59 @@ fn protocols(ls: &Layers) -> String {
         }
         s.push_str(l.proto.name());
     }
+    let icmp = ls
+        .as_slice()
+        .iter()
+        .rev()
+        .find(|l| matches!(l.proto, Proto::Icmp | Proto::Icmpv6));
+    if icmp.is_some_and(|l| !l.reassembled && echo_data(b, l, ts_secs).is_some()) {
+        s.push_str(":data");
+    }
     s
+}
+
+/// Where an echo request's or reply's data starts in `b`, when it has any: after the
+/// 8-byte header, and for ICMP after the first 8 bytes of it when they read as a
+/// timestamp within a day of the frame's (`ts_secs`), big- or little-endian (the
+/// `icmp.data_time` of packet-icmp.c; packet-icmpv6.c looks for none).
+pub(crate) fn echo_data(b: &[u8], l: &LayerSpan, ts_secs: i64) -> Option<usize> {
+    let o = l.offset as usize;
+    let t = *b.get(o)?;
+    let end = (l.end() as usize).min(b.len());
+    let v6 = l.proto == Proto::Icmpv6;
+    if !matches!((v6, t), (false, 0 | 8) | (true, 128 | 129)) || end <= o + 8 {
+        return None;
+    }
+    if v6 || end - (o + 8) < 8 {
+        return Some(o + 8);
+    }
+    let near = |secs: u32, usecs: u32| {
+        ((i64::from(secs) - ts_secs) as i32).unsigned_abs() < 3600 * 24 && usecs < 1_000_000
+    };
+    let (s, u) = (be32(b, o + 8)?, be32(b, o + 12)?);
+    let at = if near(s, u) || near(s.swap_bytes(), u.swap_bytes()) {
+        o + 16
+    } else {
+        o + 8
+    };
+    (end > at).then_some(at)
 }
 
 #[cfg(test)]
 mod test {
     use super::*;
     use crate::query::fields::MemorySource;
+
+    /// packet-tcp.c keeps `tcp.nxtseq` in a `guint32`: past 2^32 it wraps as the sequence
+    /// space does (deepflow/tunnels/decapsulate_erspan1.pcap frame 157: relative
+    /// 4294965949 with 1348 bytes, tshark shows 1).
+    #[test]
+    fn the_next_sequence_number_wraps_at_32_bits() {
+        assert_eq!(next_seq(4_294_965_949, 1348, 0x010), 1);
+        assert_eq!(next_seq(u32::MAX, 0, 0x002), 0);
+        assert_eq!(next_seq(u32::MAX, 0, 0x011), 0);
+        assert_eq!(next_seq(100, 10, 0x003), 112);
+    }
 
     /// One side of a conversation (tests/data, PcapPlusPlus): its SYN carries no ACK,
     /// so the first ACK after it sets the other way's base, and the acknowledgements

@@ -681,6 +681,9 @@ registry! {
     // tests/golden/pdml/FIELDS and `tshark -G fields`; do not edit by hand.
     D__ws_malformed = "_ws.malformed", Protocol, None, Detail, Wireshark, "Malformed Packet";
     D__ws_short = "_ws.short", Protocol, None, Detail, Wireshark, "Short Frame";
+    D_data = "data", Protocol, None, Detail, Wireshark, "Data";
+    D_data_data = "data.data", Bytes, None, Detail, Wireshark, "Data";
+    D_data_len = "data.len", Int32, Dec, Detail, Wireshark, "Length";
     D_dhcp_bad_length = "dhcp.bad_length", None, None, Detail, Wireshark, "length isn't 0";
     D_dhcp_boot_filename_overloaded_by_dhcp = "dhcp.boot_filename_overloaded_by_dhcp", None, None, Detail, Wireshark, "Boot file name option overloaded by DHCP";
     D_dhcp_bootp = "dhcp.bootp", Boolean, None, Detail, Wireshark, "Frame is BOOTP";
@@ -1229,6 +1232,7 @@ registry! {
     D_tcp_options_sack_dsack = "tcp.options.sack.dsack", None, None, Detail, Wireshark, "D-SACK Sequence";
     D_tcp_options_sack_dsack_le = "tcp.options.sack.dsack_le", Uint32, Dec, Detail, Wireshark, "TCP D-SACK Left Edge";
     D_tcp_options_sack_dsack_re = "tcp.options.sack.dsack_re", Uint32, Dec, Detail, Wireshark, "TCP D-SACK Right Edge";
+    D_tcp_reassembled_data = "tcp.reassembled.data", Bytes, None, Detail, Wireshark, "Reassembled TCP Data";
     D_tcp_reassembled_length = "tcp.reassembled.length", Uint32, Dec, Detail, Wireshark, "Reassembled TCP length";
     D_tcp_segment = "tcp.segment", Framenum, None, Detail, Wireshark, "TCP Segment";
     D_tcp_segment_count = "tcp.segment.count", Uint32, Dec, Detail, Wireshark, "Segment count";

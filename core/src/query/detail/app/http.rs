@@ -258,13 +258,14 @@ fn body_of(b: &[u8]) -> (Vec<&'static str>, bool) {
 }
 
 /// Where a computed item of an `http` layer goes when packet-http.c adds it last: before
-/// the body's expert item and its hidden `_ws.malformed`, which follow the body.
+/// the body's `data` and the body's expert item with its hidden `_ws.malformed`, which
+/// follow the body.
 pub(crate) fn end_of_head(n: &Node) -> usize {
     let body = n
         .children
         .iter()
         .rev()
-        .take_while(|c| c.name == "_ws.expert" || c.name == "_ws.malformed")
+        .take_while(|c| matches!(&*c.name, "_ws.expert" | "_ws.malformed" | "data"))
         .count();
     n.children.len() - body
 }
@@ -496,6 +497,14 @@ pub(crate) fn dissect(b: &[u8], at: usize, to_server: bool) -> Vec<Node> {
                 .gen()
                 .hide(),
         );
+    }
+    if protocols == ["data"] {
+        // The body handed to `data` inside the item (after tshark's File Data, not an
+        // item here), when it is the message's own bytes: a dechunked or decoded one is
+        // in a byte source of tshark's own.
+        if let (_, std::borrow::Cow::Borrowed(raw)) = body::message_body(b, h) {
+            n.push(crate::query::detail::data::layer(raw, at + h));
+        }
     }
     if rejected {
         // After the body's File Data (not an item here); the conversation's links go

@@ -37,7 +37,7 @@ use crate::query::fields::{FieldCtx, PacketSource};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-pub(super) use quic::bytes_field;
+pub(super) use quic::{bytes_field, bytes_label};
 
 /// Most bytes a direction keeps of a PDU still being gathered; a longer one is given up.
 const MAX_PDU: usize = 16 << 20;
@@ -390,7 +390,57 @@ impl Apps {
             protocols.extend(["http", "data"]);
             return;
         }
+        // packet-tcp.c shows what no PDU completed here takes (held for a later one) as
+        // segment data: from the end of the last PDU this segment ends (its desegment
+        // offset) to the end of its payload.
+        // Not a RST's (its data is the reset's cause), nor a conversation shown by
+        // port (SSH, the line protocols), whose dissectors are not ours.
+        let by_port = capture
+            .conversations
+            .get(row.flow as usize)
+            .is_none_or(|c| foreign_proto(L4::Tcp, [c.port_a, c.port_b]).is_some());
+        let held = match (summary.transport, payload_end) {
+            (Transport::Tcp(t), Some(end)) if !by_port && t.flags & 0x004 == 0 => {
+                let number = index as u64 + 1;
+                let from = pdus
+                    .iter()
+                    .filter(|p| !matches!(p.tls, TlsPart::Inner(_)))
+                    .fold(payload_start, |at, p| {
+                        match (p.frame_off, p.segments.last()) {
+                            (Some(off), _) => at.max(off + p.bytes.len()),
+                            (None, Some(&(f, l))) if f == number => at.max(payload_start + l),
+                            _ => at,
+                        }
+                    });
+                (from < end).then_some(from..end.min(bytes.len()))
+            }
+            _ => None,
+        };
         let first = d.layers.len();
+        if let Some(r) = held.filter(|r| !r.is_empty()) {
+            if let Some(tcp) = d.layers.iter_mut().rev().find(|n| n.name == "tcp") {
+                let n = r.len();
+                let again = if tcp.find("tcp.analysis.retransmission").is_some() {
+                    "Retransmitted "
+                } else {
+                    ""
+                };
+                tcp.push(
+                    Node::field(
+                        "tcp.segment_data",
+                        format!(
+                            "{again}TCP segment data ({n} byte{})",
+                            if n == 1 { "" } else { "s" }
+                        ),
+                        "",
+                        r.start,
+                        n,
+                    )
+                    .show_bytes(&bytes[r.clone()])
+                    .hex_own(&bytes[r]),
+                );
+            }
+        }
         let partial = self
             .flows
             .get(&row.flow)
@@ -1595,6 +1645,22 @@ pub(super) fn reassembled(
         .src(src)
         .gen(),
     );
+    if matches!(from, Gathered::Tcp) {
+        // packet-tcp.c names the reassembled bytes too (TLS's table has no such item).
+        seg.push(
+            Node::field(
+                "tcp.reassembled.data",
+                format!("Reassembled TCP Data: {}", bytes_label(bytes)),
+                "",
+                0,
+                n,
+            )
+            .show_bytes(bytes)
+            .hex_own(bytes)
+            .src(src)
+            .gen(),
+        );
+    }
     d.layers.push(seg);
     d.sources.push(Source {
         name: format!("Reassembled {title} ({n} bytes)"),

@@ -141,6 +141,9 @@ pub(super) fn dissect(
                 )
                 .gen(),
             );
+            if let Some(data) = p.b.get(4..).filter(|d| !d.is_empty()) {
+                out.push(crate::query::detail::data::layer(data, at + 4));
+            }
             Ok(())
         }
         5 => {
@@ -329,7 +332,14 @@ mod test {
         assert_eq!(out[0].size, 4, "a data packet's bytes are data's");
         assert_eq!(
             names(&out)[1..],
-            ["tftp.opcode=3", "tftp.block=7", "tftp.block.full=7"]
+            [
+                "tftp.opcode=3",
+                "tftp.block=7",
+                "tftp.block.full=7",
+                "data=",
+                "data.data=61:62:63",
+                "data.len=3"
+            ]
         );
         let mut out = Vec::new();
         dissect(payload(b"\x00\x05\x00\x01gone\x00", 9), None, &mut out).unwrap();

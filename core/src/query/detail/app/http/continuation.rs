@@ -86,8 +86,9 @@ impl Apps {
 /// code indented with tabs is not one); after a header line, any line with a colon is
 /// one. A header whose name is not a token is `http.unknown_header` with the expert item
 /// "Illegal characters found in header name"; a line with no colon, or an empty one,
-/// ends the headers. (As tshark's `http.file_data` and `data`, the rest is not an item
-/// here: neither is of a message's body.) A CR LF that starts more than 3 bytes is
+/// ends the headers (an empty one shown with them). The rest is `data` (with tshark's
+/// `http.file_data` before it after header lines, not an item here: it is not of a
+/// message's body). A CR LF that starts more than 3 bytes is
 /// skipped (RFC 2616's robustness rule: the last message may have had an extra one) and,
 /// when a printable byte follows (else the dissector hands the rest to `data` at once),
 /// flagged "Leading CRLF" (Error/Malformed); the layer starts after it.
@@ -112,6 +113,11 @@ pub(crate) fn layer(b: &[u8], at: usize) -> Node {
         let (end, next) = line_end(b, pos);
         let line = &b[pos..end];
         let Some(colon) = line.iter().position(|&c| c == b':') else {
+            if seen && line.is_empty() {
+                // The empty line that ends the headers is theirs, not the data's.
+                n.push(Node::text(escape(&b[pos..next]), at + pos, next - pos).hex(&b[pos..next]));
+                pos = next;
+            }
             break;
         };
         let name = &line[..colon];
@@ -155,6 +161,9 @@ pub(crate) fn layer(b: &[u8], at: usize) -> Node {
         }
         pos = next;
     }
+    if pos < b.len() {
+        n.push(crate::query::detail::data::layer(&b[pos..], at + pos));
+    }
     n
 }
 
@@ -181,9 +190,11 @@ fn tchar(c: u8) -> bool {
 mod test {
     use super::*;
 
+    /// The header items (the `data` after them aside).
     fn names(n: &Node) -> Vec<(String, u32, u32, bool)> {
         n.children
             .iter()
+            .filter(|c| c.name != "data")
             .map(|c| {
                 let bad = c.children.iter().any(|e| e.name == "_ws.expert");
                 (c.name.to_string(), c.pos, c.size, bad)
@@ -199,6 +210,9 @@ mod test {
         // A first line with a colon, its name not a token: a header, flagged.
         let b = b"eason' : 'config: ' + chk };\r\n\t\t\t\treturn false;\n";
         assert_eq!(names(&layer(b, 54)), [(unk.clone(), 54, 30, true)]);
+        // The rest is data (frame 493: 18 bytes at 84).
+        let data = layer(b, 54).children.pop().expect("data");
+        assert_eq!((data.name.as_ref(), data.pos, data.size), ("data", 84, 18));
         // Indented with tabs: not printable, no header.
         assert!(names(&layer(b"\t\twidth: 1,\n\t\tx: 2\n", 0)).is_empty());
         // After a header, a line with a colon is one whatever its name.
@@ -210,6 +224,12 @@ mod test {
         // No colon in the first line, or an empty one: no header at all.
         assert!(names(&layer(b" i, j, k, l, p;\r\n\r\nx: 1\r\n", 0)).is_empty());
         assert!(names(&layer(b"\nobj: 1\n", 0)).is_empty());
+        // An empty first line ends no headers: all of it is data (frame 492).
+        let n = layer(b"\nobj: 1\n", 0);
+        assert_eq!(
+            (n.children.len(), n.children[0].pos, n.children[0].size),
+            (1, 0, 8)
+        );
         // A name Wireshark knows is its field.
         let b = b"Host: a.test\r\nrest";
         assert_eq!(names(&layer(b, 0))[0].0, "http.host");
@@ -227,9 +247,9 @@ mod test {
         let kids: Vec<&str> = t.children.iter().map(|c| c.name.as_ref()).collect();
         assert_eq!(kids, ["_ws.expert", "_ws.malformed"]);
         // Three bytes or fewer: no leading CR LF.
-        assert_eq!(layer(b"\r\nx", 0).children.len(), 0);
+        assert_eq!(names(&layer(b"\r\nx", 0)).len(), 0);
         // A tab after it (frame 528): skipped, not flagged.
         let n = layer(b"\r\n\t\t\"blur\" : 1\r\n", 54);
-        assert_eq!((n.pos, n.children.len()), (56, 0));
+        assert_eq!((n.pos, names(&n).len()), (56, 0));
     }
 }
