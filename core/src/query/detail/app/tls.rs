@@ -15,6 +15,7 @@ mod cert;
 mod hello;
 mod message;
 mod names;
+mod x509;
 
 fn be16(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
@@ -190,7 +191,11 @@ pub(super) fn record(
         ),
         22 => {
             body.first()?;
-            let hs = message_name(body);
+            let hs = if messages(body).nth(1).is_some() {
+                "Multiple Handshake Messages"
+            } else {
+                message_name(body)
+            };
             (
                 format!("{prefix} Record Layer: Handshake Protocol: {hs}"),
                 Some(hs),
@@ -252,9 +257,9 @@ pub(super) fn record(
                 .none(),
             );
         }
-        22 => {
-            if let Some(hs) = what {
-                n.push(handshake_in(body, b, hs, tls13));
+        22 if what.is_some() => {
+            for (off, h) in messages(body) {
+                n.push(handshake_in(h, b + off, message_name(h), tls13));
             }
         }
         23 => {
@@ -294,6 +299,22 @@ pub(super) fn record(
         _ => {}
     }
     Some(n)
+}
+
+/// The handshake messages of a record's body, each with its offset: all that start in
+/// it (a record may hold several, RFC 5246 §6.2.1), the last perhaps cut short.
+fn messages(body: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    let mut off = 0;
+    std::iter::from_fn(move || {
+        let h = body.get(off..)?;
+        if h.is_empty() || (off > 0 && h.len() < 4) {
+            return None;
+        }
+        let len = (4 + be24(h, 1).unwrap_or(0) as usize).min(h.len());
+        let at = off;
+        off += len;
+        Some((at, &h[..len]))
+    })
 }
 
 /// A handshake message `h` at `at` (QUIC's CRYPTO frames carry them without records).
