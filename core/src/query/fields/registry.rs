@@ -1160,6 +1160,9 @@ registry! {
     D_tls_extension_psk_ke_mode = "tls.extension.psk_ke_mode", Uint8, Dec, Detail, Wireshark, "PSK Key Exchange Mode";
     D_tls_extension_psk_ke_modes_length = "tls.extension.psk_ke_modes_length", Uint8, Dec, Detail, Wireshark, "PSK Key Exchange Modes Length";
     D_tls_handshake = "tls.handshake", None, None, Detail, Wireshark, "Handshake Protocol";
+    D_tls_handshake_cert_type = "tls.handshake.cert_type", Uint8, Dec, Detail, Wireshark, "Certificate Type";
+    D_tls_handshake_cert_types = "tls.handshake.cert_types", None, None, Detail, Wireshark, "Certificate types";
+    D_tls_handshake_cert_types_count = "tls.handshake.cert_types_count", Uint8, Dec, Detail, Wireshark, "Certificate types count";
     D_tls_handshake_certificate = "tls.handshake.certificate", Bytes, None, Detail, Wireshark, "Certificate";
     D_tls_handshake_certificate_length = "tls.handshake.certificate_length", Uint24, Dec, Detail, Wireshark, "Certificate Length";
     D_tls_handshake_certificate_request_context_length = "tls.handshake.certificate_request_context_length", Uint8, Dec, Detail, Wireshark, "Certificate Request Context Length";
@@ -1170,9 +1173,17 @@ registry! {
     D_tls_handshake_ciphersuites = "tls.handshake.ciphersuites", None, None, Detail, Wireshark, "Cipher Suites";
     D_tls_handshake_client_cert_vrfy_sig = "tls.handshake.client_cert_vrfy.sig", Bytes, None, Detail, Wireshark, "Signature";
     D_tls_handshake_client_cert_vrfy_sig_len = "tls.handshake.client_cert_vrfy.sig_len", Uint16, Dec, Detail, Wireshark, "Signature length";
+    D_tls_handshake_client_point = "tls.handshake.client_point", Bytes, None, Detail, Wireshark, "Pubkey";
+    D_tls_handshake_client_point_len = "tls.handshake.client_point_len", Uint8, Dec, Detail, Wireshark, "Pubkey Length";
     D_tls_handshake_comp_method = "tls.handshake.comp_method", Uint8, Dec, Detail, Wireshark, "Compression Method";
     D_tls_handshake_comp_methods = "tls.handshake.comp_methods", None, None, Detail, Wireshark, "Compression Methods";
     D_tls_handshake_comp_methods_length = "tls.handshake.comp_methods_length", Uint8, Dec, Detail, Wireshark, "Compression Methods Length";
+    D_tls_handshake_dname = "tls.handshake.dname", None, None, Detail, Wireshark, "Distinguished Name";
+    D_tls_handshake_dname_len = "tls.handshake.dname_len", Uint16, Dec, Detail, Wireshark, "Distinguished Name Length";
+    D_tls_handshake_dnames = "tls.handshake.dnames", None, None, Detail, Wireshark, "Distinguished Names";
+    D_tls_handshake_dnames_len = "tls.handshake.dnames_len", Uint16, Dec, Detail, Wireshark, "Distinguished Names Length";
+    D_tls_handshake_epms = "tls.handshake.epms", Bytes, None, Detail, Wireshark, "Encrypted PreMaster";
+    D_tls_handshake_epms_len = "tls.handshake.epms_len", Uint16, Dec, Detail, Wireshark, "Encrypted PreMaster length";
     D_tls_handshake_extension_data = "tls.handshake.extension.data", Bytes, None, Detail, Wireshark, "Data";
     D_tls_handshake_extension_heartbeat_mode = "tls.handshake.extension.heartbeat.mode", Uint8, Dec, Detail, Wireshark, "Mode";
     D_tls_handshake_extension_len = "tls.handshake.extension.len", Uint16, Dec, Detail, Wireshark, "Length";
@@ -1208,14 +1219,22 @@ registry! {
     D_tls_handshake_fragment = "tls.handshake.fragment", Framenum, None, Detail, Wireshark, "Handshake Fragment";
     D_tls_handshake_fragment_count = "tls.handshake.fragment.count", Uint32, Dec, Detail, Wireshark, "Handshake Fragment count";
     D_tls_handshake_fragments = "tls.handshake.fragments", None, None, Detail, Wireshark, "Reassembled Handshake Fragments";
+    D_tls_handshake_g = "tls.handshake.g", Bytes, None, Detail, Wireshark, "g";
+    D_tls_handshake_g_len = "tls.handshake.g_len", Uint16, Dec, Detail, Wireshark, "g Length";
     D_tls_handshake_ja3 = "tls.handshake.ja3", String, None, Detail, Wireshark, "JA3";
     D_tls_handshake_ja3_full = "tls.handshake.ja3_full", String, None, Detail, Wireshark, "JA3 Fullstring";
     D_tls_handshake_ja3s = "tls.handshake.ja3s", String, None, Detail, Wireshark, "JA3S";
     D_tls_handshake_ja3s_full = "tls.handshake.ja3s_full", String, None, Detail, Wireshark, "JA3S Fullstring";
     D_tls_handshake_length = "tls.handshake.length", Uint24, Dec, Detail, Wireshark, "Length";
+    D_tls_handshake_p = "tls.handshake.p", Bytes, None, Detail, Wireshark, "p";
+    D_tls_handshake_p_len = "tls.handshake.p_len", Uint16, Dec, Detail, Wireshark, "p Length";
     D_tls_handshake_random = "tls.handshake.random", Bytes, None, Detail, Wireshark, "Random";
     D_tls_handshake_random_bytes = "tls.handshake.random_bytes", Bytes, None, Detail, Wireshark, "Random Bytes";
     D_tls_handshake_random_time = "tls.handshake.random_time", AbsoluteTime, None, Detail, Wireshark, "GMT Unix Time";
+    D_tls_handshake_server_curve_type = "tls.handshake.server_curve_type", Uint8, Hex, Detail, Wireshark, "Curve Type";
+    D_tls_handshake_server_named_curve = "tls.handshake.server_named_curve", Uint16, Hex, Detail, Wireshark, "Named Curve";
+    D_tls_handshake_server_point = "tls.handshake.server_point", Bytes, None, Detail, Wireshark, "Pubkey";
+    D_tls_handshake_server_point_len = "tls.handshake.server_point_len", Uint8, Dec, Detail, Wireshark, "Pubkey Length";
     D_tls_handshake_session_id = "tls.handshake.session_id", Bytes, None, Detail, Wireshark, "Session ID";
     D_tls_handshake_session_id_length = "tls.handshake.session_id_length", Uint16, Dec, Detail, Wireshark, "Session ID Length";
     D_tls_handshake_session_ticket = "tls.handshake.session_ticket", Bytes, None, Detail, Wireshark, "Session Ticket";
@@ -1224,13 +1243,19 @@ registry! {
     D_tls_handshake_session_ticket_lifetime_hint = "tls.handshake.session_ticket_lifetime_hint", Uint32, Dec, Detail, Wireshark, "Session Ticket Lifetime Hint";
     D_tls_handshake_session_ticket_nonce = "tls.handshake.session_ticket_nonce", Bytes, None, Detail, Wireshark, "Session Ticket Nonce";
     D_tls_handshake_session_ticket_nonce_length = "tls.handshake.session_ticket_nonce_length", Uint8, Dec, Detail, Wireshark, "Session Ticket Nonce Length";
+    D_tls_handshake_sig = "tls.handshake.sig", Bytes, None, Detail, Wireshark, "Signature";
     D_tls_handshake_sig_hash_alg = "tls.handshake.sig_hash_alg", Uint16, Hex, Detail, Wireshark, "Signature Algorithm";
     D_tls_handshake_sig_hash_alg_len = "tls.handshake.sig_hash_alg_len", Uint16, Dec, Detail, Wireshark, "Signature Hash Algorithms Length";
     D_tls_handshake_sig_hash_algs = "tls.handshake.sig_hash_algs", None, None, Detail, Wireshark, "Signature Algorithms";
     D_tls_handshake_sig_hash_hash = "tls.handshake.sig_hash_hash", Uint8, Dec, Detail, Wireshark, "Signature Hash Algorithm Hash";
     D_tls_handshake_sig_hash_sig = "tls.handshake.sig_hash_sig", Uint8, Dec, Detail, Wireshark, "Signature Hash Algorithm Signature";
+    D_tls_handshake_sig_len = "tls.handshake.sig_len", Uint16, Dec, Detail, Wireshark, "Signature Length";
     D_tls_handshake_verify_data = "tls.handshake.verify_data", None, None, Detail, Wireshark, "Verify Data";
     D_tls_handshake_version = "tls.handshake.version", Uint16, Hex, Detail, Wireshark, "Version";
+    D_tls_handshake_yc = "tls.handshake.yc", Bytes, None, Detail, Wireshark, "Pubkey";
+    D_tls_handshake_yc_len = "tls.handshake.yc_len", Uint16, Dec, Detail, Wireshark, "Pubkey Length";
+    D_tls_handshake_ys = "tls.handshake.ys", Bytes, None, Detail, Wireshark, "Pubkey";
+    D_tls_handshake_ys_len = "tls.handshake.ys_len", Uint16, Dec, Detail, Wireshark, "Pubkey Length";
     D_tls_reassembled_length = "tls.reassembled.length", Uint32, Dec, Detail, Wireshark, "Reassembled PDU length";
     D_tls_record = "tls.record", None, None, Detail, Wireshark, "Record Layer";
     D_tls_record_content_type = "tls.record.content_type", Uint8, Dec, Detail, Wireshark, "Content Type";
@@ -1390,6 +1415,10 @@ const CARRIERS: [(Fid, Fid); 4] = [
 /// the options.
 const MISNAMED: [(Fid, Fid); 1] = [(Fid::D_tcp_options_mss_absent, Fid::Tcp)];
 
+/// The dissectors of a certificate's parts, whose fields the detail shows inside TLS's
+/// handshake only (`detail/app/tls/x509.rs`).
+const CERTIFICATE_PARTS: [&str; 5] = ["x509", "pkcs1.", "pkix1", "ber.", "ns_cert_exts."];
+
 /// The layers that can hold `field`, when the registry extracts them: the protocol
 /// named by the longest proper prefix of the name at a dot (`dns` for `dns.resp.ttl`,
 /// `http2` for `http2.stream`), and those that carry its fields ([`CARRIERS`]). A packet
@@ -1407,6 +1436,9 @@ pub fn layers_of(field: Fid) -> &'static [Fid] {
                     return vec![layer];
                 }
                 let name = f.name;
+                if CERTIFICATE_PARTS.iter().any(|p| name.starts_with(p)) {
+                    return vec![Fid::Tls];
+                }
                 let Some(proto) = name
                     .rmatch_indices('.')
                     .filter_map(|(i, _)| lookup(&name[..i]))

@@ -353,7 +353,32 @@ fn name(
     let all = words.iter().rev().cloned().collect::<Vec<_>>().join(",");
     let c = n.push(d.choice(field, label, "rdnSequence", 0, e, whole));
     let l = c.push(d.list(seq, "rdnSequence", e, &format!(" ({all})")));
-    for (r, w) in d.items(e).zip(&words) {
+    rdns(d, e, &words, l);
+    Some(all)
+}
+
+/// A CertificateRequest's distinguished name `der` (at `at`): its `tls.handshake.dname`
+/// item over the RDNSequence's contents, `Distinguished Name: (…)`, and its RDNs.
+pub(super) fn dname(der: &[u8], at: usize) -> Option<Node> {
+    let d = Der { b: der, at };
+    let e = d.el(0).filter(|e| e.tag == 0x30)?;
+    let words: Vec<String> = d.items(e).map(|r| rdn_words(&d, r)).collect();
+    let all = words.iter().rev().cloned().collect::<Vec<_>>().join(",");
+    let mut n = Node::field(
+        "tls.handshake.dname",
+        format!("Distinguished Name: ({all})"),
+        "",
+        at + e.start,
+        e.end - e.start,
+    )
+    .none();
+    rdns(&d, e, &words, &mut n);
+    Some(n)
+}
+
+/// The RDNs of RDNSequence `e` (`words`, each one's text) under `l`.
+fn rdns(d: &Der, e: El, words: &[String], l: &mut Node) {
+    for (r, w) in d.items(e).zip(words) {
         let item = l.push(d.list(
             "x509if.RDNSequence_item",
             "RDNSequence item",
@@ -370,7 +395,6 @@ fn name(
             item.push(a);
         }
     }
-    Some(all)
 }
 
 /// An RDN's words: its values' `type=value`, joined by `+`.
