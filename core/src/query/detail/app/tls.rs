@@ -1556,4 +1556,44 @@ mod test {
         assert!(d[10].find("tls.record.opaque_type").is_some());
         assert!(d[10].find("tls.record.content_type").is_none());
     }
+
+    /// A record holding several handshake messages shows each (the last cut short), and
+    /// is titled as tshark titles it.
+    #[test]
+    fn a_record_of_several_handshake_messages() {
+        let r = [
+            22, 3, 3, 0, 14, 14, 0, 0, 0, 14, 0, 0, 0, 20, 0, 0, 12, 1, 2,
+        ];
+        let n = super::record(&r, 0, false, false, None, None).unwrap();
+        assert_eq!(
+            n.showname,
+            "TLSv1.2 Record Layer: Handshake Protocol: Multiple Handshake Messages"
+        );
+        let hs: Vec<(&str, u32, u32)> = n
+            .children
+            .iter()
+            .filter(|c| c.name == "tls.handshake")
+            .map(|c| (c.showname.as_str(), c.pos, c.size))
+            .collect();
+        assert_eq!(
+            hs,
+            [
+                ("Handshake Protocol: Server Hello Done", 5, 4),
+                ("Handshake Protocol: Server Hello Done", 9, 4),
+                ("Handshake Protocol: Finished", 13, 6)
+            ]
+        );
+        // Three bytes after a message are no message.
+        let mut three = r[..16].to_vec();
+        three[4] = 11;
+        let n = super::record(&three, 0, false, false, None, None).unwrap();
+        assert!(n.showname.ends_with("Multiple Handshake Messages"));
+        assert_eq!(
+            n.children
+                .iter()
+                .filter(|c| c.name == "tls.handshake")
+                .count(),
+            2
+        );
+    }
 }

@@ -292,3 +292,58 @@ pub(super) fn certificate_request(h: &[u8], at: usize, s: Session, n: &mut Node)
     n.push(list);
     Some(())
 }
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[test]
+    fn the_key_exchange_is_the_suites() {
+        assert_eq!(Kex::of(0xc02f), Some(Kex::Ecdh));
+        assert_eq!(Kex::of(0x009f), Some(Kex::Dh));
+        assert_eq!(Kex::of(0x002f), Some(Kex::Rsa));
+        assert_eq!(Kex::of(0x1301), None);
+    }
+
+    /// An ECDHE ServerKeyExchange of TLS 1.2 and a client's public value; every cut of
+    /// either gives what is whole, and no key exchange shows nothing.
+    #[test]
+    fn key_exchange_messages() {
+        let mut h = vec![12, 0, 0, 13, 3, 0, 0x17, 2, 4, 9, 4, 1, 0, 2, 0xaa, 0xbb];
+        let s = Session {
+            kex: Some(Kex::Ecdh),
+            tls12: true,
+        };
+        let mut n = Node::default();
+        server_key_exchange(&h, 10, s, &mut n).unwrap();
+        let t = &n.children[0];
+        assert_eq!(t.showname, "EC Diffie-Hellman Server Params");
+        let words: Vec<&str> = t.children.iter().map(|c| c.showname.as_str()).collect();
+        assert_eq!(
+            words,
+            [
+                "Curve Type: named_curve (0x03)",
+                "Named Curve: secp256r1 (0x0017)",
+                "Pubkey Length: 2",
+                "Pubkey: 0409",
+                "Signature Algorithm: rsa_pkcs1_sha256 (0x0401)",
+                "Signature Length: 2",
+                "Signature: aabb"
+            ]
+        );
+        assert_eq!(t.children[6].pos, 10 + 14);
+        for cut in 0..h.len() {
+            let mut n = Node::default();
+            let _ = server_key_exchange(&h[..cut], 0, s, &mut n);
+            let _ = client_key_exchange(&h[..cut], 0, s, &mut n);
+            let _ = certificate_request(&h[..cut], 0, s, &mut n);
+        }
+        h = vec![16, 0, 0, 3, 2, 4, 9];
+        let mut n = Node::default();
+        client_key_exchange(&h, 0, s, &mut n).unwrap();
+        assert_eq!(n.children[0].children[1].showname, "Pubkey: 0409");
+        let mut n = Node::default();
+        assert!(client_key_exchange(&h, 0, Session::default(), &mut n).is_none());
+        assert!(n.children.is_empty());
+    }
+}
