@@ -403,6 +403,7 @@ pub(super) fn extension(
             }
         }
         51 => key_share(d, at, client, e)?,
+        57 | 0xffa5 => transport_parameters(d, at, e)?,
         65281 => {
             let l = *d.first()? as usize;
             let mut r = Node::text("Renegotiation Info extension", at, d.len()).hex(d);
@@ -455,6 +456,159 @@ fn dissected(t: u16) -> bool {
         t,
         0..=24 | 27 | 28 | 34 | 35 | 41..=45 | 47..=51 | 53 | 54 | 57 | 13172 | 17513 | 65281 | 65486 | 0xffa5 | 0xfe0d
     )
+}
+
+/// QUIC's transport parameters (RFC 9000 §18): each one's type, length and bytes
+/// under a `Parameter: name (len=N)` item, and the value of those that are numbers (or
+/// a connection id) as its own field.
+fn transport_parameters(d: &[u8], at: usize, e: &mut Node) -> Option<()> {
+    use crate::ingest::app::quic::varint;
+    let mut p = 0;
+    while p < d.len() {
+        let start = p;
+        let t = varint(d, &mut p)?;
+        let tl = p - start;
+        let ls = p;
+        let l = varint(d, &mut p)? as usize;
+        let ll = p - ls;
+        let v = d.get(p..p + l)?;
+        let name = parameter_name(t);
+        let mut text = format!("Parameter: {name} (len={l})");
+        let mut own = None;
+        match t {
+            0x01 | 0x03..=0x09 | 0x0b | 0x0e => {
+                let mut q = 0;
+                let n = varint(v, &mut q)?;
+                text.push_str(&format!(" {n}{}", if t == 1 { " ms" } else { "" }));
+                own = match t {
+                    0x01 => Some(("tls.quic.parameter.max_idle_timeout", "max_idle_timeout")),
+                    0x03 => Some((
+                        "tls.quic.parameter.max_udp_payload_size",
+                        "max_udp_payload_size",
+                    )),
+                    0x04 => Some(("tls.quic.parameter.initial_max_data", "initial_max_data")),
+                    0x05 => Some((
+                        "tls.quic.parameter.initial_max_stream_data_bidi_local",
+                        "initial_max_stream_data_bidi_local",
+                    )),
+                    0x06 => Some((
+                        "tls.quic.parameter.initial_max_stream_data_bidi_remote",
+                        "initial_max_stream_data_bidi_remote",
+                    )),
+                    0x07 => Some((
+                        "tls.quic.parameter.initial_max_stream_data_uni",
+                        "initial_max_stream_data_uni",
+                    )),
+                    0x08 => Some((
+                        "tls.quic.parameter.initial_max_streams_bidi",
+                        "initial_max_streams_bidi",
+                    )),
+                    0x09 => Some((
+                        "tls.quic.parameter.initial_max_streams_uni",
+                        "initial_max_streams_uni",
+                    )),
+                    0x0b => Some(("tls.quic.parameter.max_ack_delay", "max_ack_delay")),
+                    0x0e => Some((
+                        "tls.quic.parameter.active_connection_id_limit",
+                        "Active Connection ID Limit",
+                    )),
+                    _ => None,
+                }
+                .map(|(f, label)| {
+                    Node::field(f, format!("{label}: {n}"), n.to_string(), at + p, q).hex(&v[..q])
+                });
+            }
+            0x0f => {
+                let label = if v.is_empty() {
+                    "<MISSING>".to_owned()
+                } else {
+                    bytes_label(v)
+                };
+                own = Some(
+                    Node::field(
+                        "tls.quic.parameter.initial_source_connection_id",
+                        format!("Initial Source Connection ID: {label}"),
+                        "",
+                        at + p,
+                        l,
+                    )
+                    .show_bytes(v)
+                    .hex(v),
+                );
+            }
+            _ => {}
+        }
+        let mut n = Node::text(text, at + start, p + l - start).hex(&d[start..p + l]);
+        n.push(
+            Node::field(
+                "tls.quic.parameter.type",
+                format!("Type: {name} (0x{t:02x})"),
+                t.to_string(),
+                at + start,
+                tl,
+            )
+            .hex(&d[start..ls]),
+        );
+        n.push(
+            Node::field(
+                "tls.quic.parameter.length",
+                format!("Length: {l}"),
+                l.to_string(),
+                at + ls,
+                ll,
+            )
+            .hex(&d[ls..ls + ll]),
+        );
+        let label = if v.is_empty() {
+            "<MISSING>".to_owned()
+        } else {
+            bytes_label(v)
+        };
+        n.push(
+            Node::field(
+                "tls.quic.parameter.value",
+                format!("Value: {label}"),
+                "",
+                at + p,
+                l,
+            )
+            .show_bytes(v)
+            .hex(v),
+        );
+        if let Some(o) = own {
+            n.push(o);
+        }
+        e.push(n);
+        p += l;
+    }
+    Some(())
+}
+
+/// A transport parameter's name as packet-tls-utils.c words it.
+fn parameter_name(t: u64) -> &'static str {
+    match t {
+        0x00 => "original_destination_connection_id",
+        0x01 => "max_idle_timeout",
+        0x02 => "stateless_reset_token",
+        0x03 => "max_udp_payload_size",
+        0x04 => "initial_max_data",
+        0x05 => "initial_max_stream_data_bidi_local",
+        0x06 => "initial_max_stream_data_bidi_remote",
+        0x07 => "initial_max_stream_data_uni",
+        0x08 => "initial_max_streams_bidi",
+        0x09 => "initial_max_streams_uni",
+        0x0a => "ack_delay_exponent",
+        0x0b => "max_ack_delay",
+        0x0c => "disable_active_migration",
+        0x0d => "preferred_address",
+        0x0e => "active_connection_id_limit",
+        0x0f => "initial_source_connection_id",
+        0x10 => "retry_source_connection_id",
+        0x11 => "version_information",
+        0x20 => "max_datagram_frame_size",
+        t if t >= 27 && (t - 27) % 31 == 0 => "GREASE",
+        _ => "Unknown",
+    }
 }
 
 /// status_request's body (RFC 6066 §8): the status type and its OCSP request.
@@ -782,6 +936,34 @@ mod test {
                     extension(t, &body[..n], 0, client, &mut e, &mut ja3);
                 }
             }
+        }
+    }
+
+    /// QUIC's transport parameters: a number's own field and the text's value, an
+    /// empty connection id, a GREASE type of two bytes.
+    #[test]
+    fn quic_transport_parameters() {
+        let mut ja3 = Ja3::default();
+        let mut e = Node::text("x", 0, 0);
+        let d = [0x01, 4, 0x80, 0, 0x75, 0x30, 0x0f, 0, 0x4c, 0xd2, 1, 0x1a];
+        extension(57, &d, 10, true, &mut e, &mut ja3).unwrap();
+        let words: Vec<&str> = e.children.iter().map(|c| c.showname.as_str()).collect();
+        assert_eq!(
+            words,
+            [
+                "Parameter: max_idle_timeout (len=4) 30000 ms",
+                "Parameter: initial_source_connection_id (len=0)",
+                "Parameter: GREASE (len=1)"
+            ]
+        );
+        let t = e.children[0]
+            .find("tls.quic.parameter.max_idle_timeout")
+            .unwrap();
+        assert_eq!((t.show.as_str(), t.pos, t.size), ("30000", 12, 4));
+        assert_eq!(e.children[2].children[0].showname, "Type: GREASE (0xcd2)");
+        for cut in 0..d.len() {
+            let mut e = Node::text("x", 0, 0);
+            let _ = extension(57, &d[..cut], 0, true, &mut e, &mut ja3);
         }
     }
 
