@@ -218,12 +218,24 @@ fn every_field_the_detail_shows_can_be_filtered_on() {
         "_ws.malformed.expert",
         "tcp.segment_data",
     ];
+    // tshark's FT_OID fields (an X.509 certificate's object identifiers): a filter
+    // compares them as encoded OIDs, a type the registry does not have yet.
+    const OIDS: [&str; 8] = [
+        "x509af.algorithm.id",
+        "x509af.extension.id",
+        "x509if.oid",
+        "pkcs1.namedCurve",
+        "x509ce.KeyPurposeId",
+        "x509ce.policyIdentifier",
+        "x509ce.id",
+        "pkix1implicit.accessMethod",
+    ];
     let mut missing = Vec::new();
     let mut detail = 0;
     for name in list("FIELDS") {
         match lookup(&name) {
             Some(f) => detail += usize::from(f.def().status == Status::Detail),
-            None if UNLISTED.contains(&name.as_str()) => {}
+            None if UNLISTED.contains(&name.as_str()) || OIDS.contains(&name.as_str()) => {}
             None => missing.push(name),
         }
     }

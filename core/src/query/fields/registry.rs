@@ -681,6 +681,7 @@ registry! {
     // tests/golden/pdml/FIELDS and `tshark -G fields`; do not edit by hand.
     D__ws_malformed = "_ws.malformed", Protocol, None, Detail, Wireshark, "Malformed Packet";
     D__ws_short = "_ws.short", Protocol, None, Detail, Wireshark, "Short Frame";
+    D_ber_bitstring_padding = "ber.bitstring.padding", Uint8, Dec, Detail, Wireshark, "Padding";
     D_data = "data", Protocol, None, Detail, Wireshark, "Data";
     D_data_data = "data.data", Bytes, None, Detail, Wireshark, "Data";
     D_data_len = "data.len", Int32, Dec, Detail, Wireshark, "Length";
@@ -1072,6 +1073,7 @@ registry! {
     D_mysql_unused = "mysql.unused", Bytes, None, Detail, Wireshark, "Unused";
     D_mysql_version = "mysql.version", String, None, Detail, Wireshark, "Version";
     D_mysql_warnings = "mysql.warnings", Uint16, Dec, Detail, Wireshark, "Warnings";
+    D_ns_cert_exts_CertType = "ns_cert_exts.CertType", Bytes, None, Detail, Wireshark, "CertType";
     D_ntp_flags = "ntp.flags", Uint8, Hex, Detail, Wireshark, "Flags";
     D_ntp_flags_li = "ntp.flags.li", Uint8, Dec, Detail, Wireshark, "Leap Indicator";
     D_ntp_flags_mode = "ntp.flags.mode", Uint8, Dec, Detail, Wireshark, "Mode";
@@ -1116,6 +1118,23 @@ registry! {
     D_pgsql_val_length = "pgsql.val.length", Int32, Dec, Detail, Wireshark, "Column length";
     D_pgsql_version_major = "pgsql.version_major", Uint16, Dec, Detail, Wireshark, "Protocol major version";
     D_pgsql_version_minor = "pgsql.version_minor", Uint16, Dec, Detail, Wireshark, "Protocol minor version";
+    D_pkcs1_ECParameters = "pkcs1.ECParameters", Uint32, Dec, Detail, Wireshark, "ECParameters";
+    D_pkcs1_modulus = "pkcs1.modulus", Bytes, None, Detail, Wireshark, "modulus";
+    D_pkcs1_publicExponent = "pkcs1.publicExponent", Int32, Dec, Detail, Wireshark, "publicExponent";
+    D_pkix1explicit_DirectoryString = "pkix1explicit.DirectoryString", String, None, Detail, Wireshark, "DirectoryString";
+    D_pkix1implicit_AccessDescription_element = "pkix1implicit.AccessDescription_element", None, None, Detail, Wireshark, "AccessDescription";
+    D_pkix1implicit_AuthorityInfoAccessSyntax = "pkix1implicit.AuthorityInfoAccessSyntax", Uint32, Dec, Detail, Wireshark, "AuthorityInfoAccessSyntax";
+    D_pkix1implicit_UserNotice_element = "pkix1implicit.UserNotice_element", None, None, Detail, Wireshark, "UserNotice";
+    D_pkix1implicit_accessLocation = "pkix1implicit.accessLocation", Uint32, Dec, Detail, Wireshark, "accessLocation";
+    D_pkix1implicit_bmpString = "pkix1implicit.bmpString", String, None, Detail, Wireshark, "bmpString";
+    D_pkix1implicit_explicitText = "pkix1implicit.explicitText", Uint32, Dec, Detail, Wireshark, "explicitText";
+    D_pkix1implicit_ia5String = "pkix1implicit.ia5String", String, None, Detail, Wireshark, "ia5String";
+    D_pkix1implicit_noticeNumbers = "pkix1implicit.noticeNumbers", Uint32, Dec, Detail, Wireshark, "noticeNumbers";
+    D_pkix1implicit_noticeNumbers_item = "pkix1implicit.noticeNumbers_item", Int32, Dec, Detail, Wireshark, "noticeNumbers item";
+    D_pkix1implicit_noticeRef_element = "pkix1implicit.noticeRef_element", None, None, Detail, Wireshark, "noticeRef";
+    D_pkix1implicit_organization = "pkix1implicit.organization", Uint32, Dec, Detail, Wireshark, "organization";
+    D_pkix1implicit_utf8String = "pkix1implicit.utf8String", String, None, Detail, Wireshark, "utf8String";
+    D_pkix1implicit_visibleString = "pkix1implicit.visibleString", String, None, Detail, Wireshark, "visibleString";
     D_pop_request = "pop.request", String, None, Detail, Wireshark, "Request";
     D_pop_request_command = "pop.request.command", String, None, Detail, Wireshark, "Request command";
     D_pop_request_data = "pop.request.data", String, None, Detail, Wireshark, "Data";
@@ -1262,7 +1281,14 @@ registry! {
     D_tls_app_data = "tls.app_data", Bytes, None, Detail, Wireshark, "Encrypted Application Data";
     D_tls_app_data_proto = "tls.app_data_proto", String, None, Detail, Wireshark, "Application Data Protocol";
     D_tls_change_cipher_spec = "tls.change_cipher_spec", None, None, Detail, Wireshark, "Change Cipher Spec Message";
+    D_tls_compress_certificate_algorithm = "tls.compress_certificate.algorithm", Uint16, Dec, Detail, Wireshark, "Algorithm";
+    D_tls_compress_certificate_algorithms_length = "tls.compress_certificate.algorithms_length", Uint8, Dec, Detail, Wireshark, "Algorithms Length";
+    D_tls_extension_psk_ke_mode = "tls.extension.psk_ke_mode", Uint8, Dec, Detail, Wireshark, "PSK Key Exchange Mode";
+    D_tls_extension_psk_ke_modes_length = "tls.extension.psk_ke_modes_length", Uint8, Dec, Detail, Wireshark, "PSK Key Exchange Modes Length";
     D_tls_handshake = "tls.handshake", None, None, Detail, Wireshark, "Handshake Protocol";
+    D_tls_handshake_cert_type = "tls.handshake.cert_type", Uint8, Dec, Detail, Wireshark, "Certificate Type";
+    D_tls_handshake_cert_types = "tls.handshake.cert_types", None, None, Detail, Wireshark, "Certificate types";
+    D_tls_handshake_cert_types_count = "tls.handshake.cert_types_count", Uint8, Dec, Detail, Wireshark, "Certificate types count";
     D_tls_handshake_certificate = "tls.handshake.certificate", Bytes, None, Detail, Wireshark, "Certificate";
     D_tls_handshake_certificate_length = "tls.handshake.certificate_length", Uint24, Dec, Detail, Wireshark, "Certificate Length";
     D_tls_handshake_certificate_request_context_length = "tls.handshake.certificate_request_context_length", Uint8, Dec, Detail, Wireshark, "Certificate Request Context Length";
@@ -1273,9 +1299,19 @@ registry! {
     D_tls_handshake_ciphersuites = "tls.handshake.ciphersuites", None, None, Detail, Wireshark, "Cipher Suites";
     D_tls_handshake_client_cert_vrfy_sig = "tls.handshake.client_cert_vrfy.sig", Bytes, None, Detail, Wireshark, "Signature";
     D_tls_handshake_client_cert_vrfy_sig_len = "tls.handshake.client_cert_vrfy.sig_len", Uint16, Dec, Detail, Wireshark, "Signature length";
+    D_tls_handshake_client_point = "tls.handshake.client_point", Bytes, None, Detail, Wireshark, "Pubkey";
+    D_tls_handshake_client_point_len = "tls.handshake.client_point_len", Uint8, Dec, Detail, Wireshark, "Pubkey Length";
     D_tls_handshake_comp_method = "tls.handshake.comp_method", Uint8, Dec, Detail, Wireshark, "Compression Method";
     D_tls_handshake_comp_methods = "tls.handshake.comp_methods", None, None, Detail, Wireshark, "Compression Methods";
     D_tls_handshake_comp_methods_length = "tls.handshake.comp_methods_length", Uint8, Dec, Detail, Wireshark, "Compression Methods Length";
+    D_tls_handshake_dname = "tls.handshake.dname", None, None, Detail, Wireshark, "Distinguished Name";
+    D_tls_handshake_dname_len = "tls.handshake.dname_len", Uint16, Dec, Detail, Wireshark, "Distinguished Name Length";
+    D_tls_handshake_dnames = "tls.handshake.dnames", None, None, Detail, Wireshark, "Distinguished Names";
+    D_tls_handshake_dnames_len = "tls.handshake.dnames_len", Uint16, Dec, Detail, Wireshark, "Distinguished Names Length";
+    D_tls_handshake_epms = "tls.handshake.epms", Bytes, None, Detail, Wireshark, "Encrypted PreMaster";
+    D_tls_handshake_epms_len = "tls.handshake.epms_len", Uint16, Dec, Detail, Wireshark, "Encrypted PreMaster length";
+    D_tls_handshake_extension_data = "tls.handshake.extension.data", Bytes, None, Detail, Wireshark, "Data";
+    D_tls_handshake_extension_heartbeat_mode = "tls.handshake.extension.heartbeat.mode", Uint8, Dec, Detail, Wireshark, "Mode";
     D_tls_handshake_extension_len = "tls.handshake.extension.len", Uint16, Dec, Detail, Wireshark, "Length";
     D_tls_handshake_extension_type = "tls.handshake.extension.type", Uint16, Dec, Detail, Wireshark, "Type";
     D_tls_handshake_extensions_supported_version = "tls.handshake.extensions.supported_version", Uint16, Hex, Detail, Wireshark, "Supported Version";
@@ -1287,24 +1323,44 @@ registry! {
     D_tls_handshake_extensions_ec_point_format = "tls.handshake.extensions_ec_point_format", Uint8, Dec, Detail, Wireshark, "EC point format";
     D_tls_handshake_extensions_ec_point_formats = "tls.handshake.extensions_ec_point_formats", None, None, Detail, Wireshark, "EC point formats";
     D_tls_handshake_extensions_ec_point_formats_length = "tls.handshake.extensions_ec_point_formats_length", Uint8, Dec, Detail, Wireshark, "EC point formats Length";
+    D_tls_handshake_extensions_key_share_client_length = "tls.handshake.extensions_key_share_client_length", Uint16, Dec, Detail, Wireshark, "Client Key Share Length";
+    D_tls_handshake_extensions_key_share_group = "tls.handshake.extensions_key_share_group", Uint16, Dec, Detail, Wireshark, "Group";
+    D_tls_handshake_extensions_key_share_key_exchange = "tls.handshake.extensions_key_share_key_exchange", Bytes, None, Detail, Wireshark, "Key Exchange";
+    D_tls_handshake_extensions_key_share_key_exchange_length = "tls.handshake.extensions_key_share_key_exchange_length", Uint16, Dec, Detail, Wireshark, "Key Exchange Length";
+    D_tls_handshake_extensions_key_share_selected_group = "tls.handshake.extensions_key_share_selected_group", Uint16, Dec, Detail, Wireshark, "Selected Group";
     D_tls_handshake_extensions_length = "tls.handshake.extensions_length", Uint16, Dec, Detail, Wireshark, "Extensions Length";
+    D_tls_handshake_extensions_padding_data = "tls.handshake.extensions_padding_data", Bytes, None, Detail, Wireshark, "Padding Data";
+    D_tls_handshake_extensions_reneg_info_len = "tls.handshake.extensions_reneg_info_len", Uint8, Dec, Detail, Wireshark, "Renegotiation info extension length";
     D_tls_handshake_extensions_server_name_len = "tls.handshake.extensions_server_name_len", Uint16, Dec, Detail, Wireshark, "Server Name length";
     D_tls_handshake_extensions_server_name_list_len = "tls.handshake.extensions_server_name_list_len", Uint16, Dec, Detail, Wireshark, "Server Name list length";
     D_tls_handshake_extensions_server_name_type = "tls.handshake.extensions_server_name_type", Uint8, Dec, Detail, Wireshark, "Server Name Type";
+    D_tls_handshake_extensions_status_request_exts_len = "tls.handshake.extensions_status_request_exts_len", Uint16, Dec, Detail, Wireshark, "Request Extensions Length";
+    D_tls_handshake_extensions_status_request_len = "tls.handshake.extensions_status_request_len", Uint16, Dec, Detail, Wireshark, "Certificate Status Length";
+    D_tls_handshake_extensions_status_request_list_len = "tls.handshake.extensions_status_request_list_len", Uint16, Dec, Detail, Wireshark, "Certificate Status List Length";
+    D_tls_handshake_extensions_status_request_responder_ids_len = "tls.handshake.extensions_status_request_responder_ids_len", Uint16, Dec, Detail, Wireshark, "Responder ID list Length";
+    D_tls_handshake_extensions_status_request_type = "tls.handshake.extensions_status_request_type", Uint8, Dec, Detail, Wireshark, "Certificate Status Type";
     D_tls_handshake_extensions_supported_group = "tls.handshake.extensions_supported_group", Uint16, Hex, Detail, Wireshark, "Supported Group";
     D_tls_handshake_extensions_supported_groups = "tls.handshake.extensions_supported_groups", None, None, Detail, Wireshark, "Supported Groups List";
     D_tls_handshake_extensions_supported_groups_length = "tls.handshake.extensions_supported_groups_length", Uint16, Dec, Detail, Wireshark, "Supported Groups List Length";
     D_tls_handshake_fragment = "tls.handshake.fragment", Framenum, None, Detail, Wireshark, "Handshake Fragment";
     D_tls_handshake_fragment_count = "tls.handshake.fragment.count", Uint32, Dec, Detail, Wireshark, "Handshake Fragment count";
     D_tls_handshake_fragments = "tls.handshake.fragments", None, None, Detail, Wireshark, "Reassembled Handshake Fragments";
+    D_tls_handshake_g = "tls.handshake.g", Bytes, None, Detail, Wireshark, "g";
+    D_tls_handshake_g_len = "tls.handshake.g_len", Uint16, Dec, Detail, Wireshark, "g Length";
     D_tls_handshake_ja3 = "tls.handshake.ja3", String, None, Detail, Wireshark, "JA3";
     D_tls_handshake_ja3_full = "tls.handshake.ja3_full", String, None, Detail, Wireshark, "JA3 Fullstring";
     D_tls_handshake_ja3s = "tls.handshake.ja3s", String, None, Detail, Wireshark, "JA3S";
     D_tls_handshake_ja3s_full = "tls.handshake.ja3s_full", String, None, Detail, Wireshark, "JA3S Fullstring";
     D_tls_handshake_length = "tls.handshake.length", Uint24, Dec, Detail, Wireshark, "Length";
+    D_tls_handshake_p = "tls.handshake.p", Bytes, None, Detail, Wireshark, "p";
+    D_tls_handshake_p_len = "tls.handshake.p_len", Uint16, Dec, Detail, Wireshark, "p Length";
     D_tls_handshake_random = "tls.handshake.random", Bytes, None, Detail, Wireshark, "Random";
     D_tls_handshake_random_bytes = "tls.handshake.random_bytes", Bytes, None, Detail, Wireshark, "Random Bytes";
     D_tls_handshake_random_time = "tls.handshake.random_time", AbsoluteTime, None, Detail, Wireshark, "GMT Unix Time";
+    D_tls_handshake_server_curve_type = "tls.handshake.server_curve_type", Uint8, Hex, Detail, Wireshark, "Curve Type";
+    D_tls_handshake_server_named_curve = "tls.handshake.server_named_curve", Uint16, Hex, Detail, Wireshark, "Named Curve";
+    D_tls_handshake_server_point = "tls.handshake.server_point", Bytes, None, Detail, Wireshark, "Pubkey";
+    D_tls_handshake_server_point_len = "tls.handshake.server_point_len", Uint8, Dec, Detail, Wireshark, "Pubkey Length";
     D_tls_handshake_session_id = "tls.handshake.session_id", Bytes, None, Detail, Wireshark, "Session ID";
     D_tls_handshake_session_id_length = "tls.handshake.session_id_length", Uint16, Dec, Detail, Wireshark, "Session ID Length";
     D_tls_handshake_session_ticket = "tls.handshake.session_ticket", Bytes, None, Detail, Wireshark, "Session Ticket";
@@ -1313,19 +1369,40 @@ registry! {
     D_tls_handshake_session_ticket_lifetime_hint = "tls.handshake.session_ticket_lifetime_hint", Uint32, Dec, Detail, Wireshark, "Session Ticket Lifetime Hint";
     D_tls_handshake_session_ticket_nonce = "tls.handshake.session_ticket_nonce", Bytes, None, Detail, Wireshark, "Session Ticket Nonce";
     D_tls_handshake_session_ticket_nonce_length = "tls.handshake.session_ticket_nonce_length", Uint8, Dec, Detail, Wireshark, "Session Ticket Nonce Length";
+    D_tls_handshake_sig = "tls.handshake.sig", Bytes, None, Detail, Wireshark, "Signature";
     D_tls_handshake_sig_hash_alg = "tls.handshake.sig_hash_alg", Uint16, Hex, Detail, Wireshark, "Signature Algorithm";
     D_tls_handshake_sig_hash_alg_len = "tls.handshake.sig_hash_alg_len", Uint16, Dec, Detail, Wireshark, "Signature Hash Algorithms Length";
     D_tls_handshake_sig_hash_algs = "tls.handshake.sig_hash_algs", None, None, Detail, Wireshark, "Signature Algorithms";
     D_tls_handshake_sig_hash_hash = "tls.handshake.sig_hash_hash", Uint8, Dec, Detail, Wireshark, "Signature Hash Algorithm Hash";
     D_tls_handshake_sig_hash_sig = "tls.handshake.sig_hash_sig", Uint8, Dec, Detail, Wireshark, "Signature Hash Algorithm Signature";
+    D_tls_handshake_sig_len = "tls.handshake.sig_len", Uint16, Dec, Detail, Wireshark, "Signature Length";
     D_tls_handshake_verify_data = "tls.handshake.verify_data", None, None, Detail, Wireshark, "Verify Data";
     D_tls_handshake_version = "tls.handshake.version", Uint16, Hex, Detail, Wireshark, "Version";
+    D_tls_handshake_yc = "tls.handshake.yc", Bytes, None, Detail, Wireshark, "Pubkey";
+    D_tls_handshake_yc_len = "tls.handshake.yc_len", Uint16, Dec, Detail, Wireshark, "Pubkey Length";
+    D_tls_handshake_ys = "tls.handshake.ys", Bytes, None, Detail, Wireshark, "Pubkey";
+    D_tls_handshake_ys_len = "tls.handshake.ys_len", Uint16, Dec, Detail, Wireshark, "Pubkey Length";
+    D_tls_quic_parameter_active_connection_id_limit = "tls.quic.parameter.active_connection_id_limit", Uint64, Dec, Detail, Wireshark, "Active Connection ID Limit";
+    D_tls_quic_parameter_initial_max_data = "tls.quic.parameter.initial_max_data", Uint64, Dec, Detail, Wireshark, "initial_max_data";
+    D_tls_quic_parameter_initial_max_stream_data_bidi_local = "tls.quic.parameter.initial_max_stream_data_bidi_local", Uint64, Dec, Detail, Wireshark, "initial_max_stream_data_bidi_local";
+    D_tls_quic_parameter_initial_max_stream_data_bidi_remote = "tls.quic.parameter.initial_max_stream_data_bidi_remote", Uint64, Dec, Detail, Wireshark, "initial_max_stream_data_bidi_remote";
+    D_tls_quic_parameter_initial_max_stream_data_uni = "tls.quic.parameter.initial_max_stream_data_uni", Uint64, Dec, Detail, Wireshark, "initial_max_stream_data_uni";
+    D_tls_quic_parameter_initial_max_streams_bidi = "tls.quic.parameter.initial_max_streams_bidi", Uint64, Dec, Detail, Wireshark, "initial_max_streams_bidi";
+    D_tls_quic_parameter_initial_max_streams_uni = "tls.quic.parameter.initial_max_streams_uni", Uint64, Dec, Detail, Wireshark, "initial_max_streams_uni";
+    D_tls_quic_parameter_initial_source_connection_id = "tls.quic.parameter.initial_source_connection_id", Bytes, None, Detail, Wireshark, "Initial Source Connection ID";
+    D_tls_quic_parameter_length = "tls.quic.parameter.length", Uint64, Dec, Detail, Wireshark, "Length";
+    D_tls_quic_parameter_max_ack_delay = "tls.quic.parameter.max_ack_delay", Uint64, Dec, Detail, Wireshark, "max_ack_delay";
+    D_tls_quic_parameter_max_idle_timeout = "tls.quic.parameter.max_idle_timeout", Uint64, Dec, Detail, Wireshark, "max_idle_timeout";
+    D_tls_quic_parameter_max_udp_payload_size = "tls.quic.parameter.max_udp_payload_size", Uint64, Dec, Detail, Wireshark, "max_udp_payload_size";
+    D_tls_quic_parameter_type = "tls.quic.parameter.type", Uint64, Dec, Detail, Wireshark, "Type";
+    D_tls_quic_parameter_value = "tls.quic.parameter.value", Bytes, None, Detail, Wireshark, "Value";
     D_tls_reassembled_length = "tls.reassembled.length", Uint32, Dec, Detail, Wireshark, "Reassembled PDU length";
     D_tls_record = "tls.record", None, None, Detail, Wireshark, "Record Layer";
     D_tls_record_content_type = "tls.record.content_type", Uint8, Dec, Detail, Wireshark, "Content Type";
     D_tls_record_length = "tls.record.length", Uint16, Dec, Detail, Wireshark, "Length";
     D_tls_record_opaque_type = "tls.record.opaque_type", Uint8, Dec, Detail, Wireshark, "Opaque Type";
     D_tls_record_version = "tls.record.version", Uint16, Hex, Detail, Wireshark, "Version";
+    D_tls_record_size_limit = "tls.record_size_limit", Uint16, Dec, Detail, Wireshark, "Record Size Limit";
     D_tls_segment = "tls.segment", Framenum, None, Detail, Wireshark, "TLS segment";
     D_tls_segment_count = "tls.segment.count", Uint32, Dec, Detail, Wireshark, "Segment count";
     D_tls_segments = "tls.segments", None, None, Detail, Wireshark, "Reassembled TLS segments";
@@ -1336,6 +1413,75 @@ registry! {
     D_vxlan_flag_i = "vxlan.flag_i", Boolean, None, Detail, Wireshark, "VXLAN Network ID (VNI)";
     D_vxlan_flags = "vxlan.flags", Uint16, Hex, Detail, Wireshark, "Flags";
     D_vxlan_vni = "vxlan.vni", Uint24, Dec, Detail, Wireshark, "VXLAN Network Identifier (VNI)";
+    D_x509af_DSS_Params_element = "x509af.DSS_Params_element", None, None, Detail, Wireshark, "DSS-Params";
+    D_x509af_Extension_element = "x509af.Extension_element", None, None, Detail, Wireshark, "Extension";
+    D_x509af_algorithmIdentifier_element = "x509af.algorithmIdentifier_element", None, None, Detail, Wireshark, "algorithmIdentifier";
+    D_x509af_algorithm_element = "x509af.algorithm_element", None, None, Detail, Wireshark, "algorithm";
+    D_x509af_critical = "x509af.critical", Boolean, None, Detail, Wireshark, "critical";
+    D_x509af_encrypted = "x509af.encrypted", Bytes, None, Detail, Wireshark, "encrypted";
+    D_x509af_extensions = "x509af.extensions", Uint32, Dec, Detail, Wireshark, "extensions";
+    D_x509af_g = "x509af.g", Bytes, None, Detail, Wireshark, "g";
+    D_x509af_issuer = "x509af.issuer", Uint32, Dec, Detail, Wireshark, "issuer";
+    D_x509af_notAfter = "x509af.notAfter", Uint32, Dec, Detail, Wireshark, "notAfter";
+    D_x509af_notBefore = "x509af.notBefore", Uint32, Dec, Detail, Wireshark, "notBefore";
+    D_x509af_p = "x509af.p", Bytes, None, Detail, Wireshark, "p";
+    D_x509af_q = "x509af.q", Bytes, None, Detail, Wireshark, "q";
+    D_x509af_rdnSequence = "x509af.rdnSequence", Uint32, Dec, Detail, Wireshark, "rdnSequence";
+    D_x509af_serialNumber = "x509af.serialNumber", Bytes, None, Detail, Wireshark, "serialNumber";
+    D_x509af_signature_element = "x509af.signature_element", None, None, Detail, Wireshark, "signature";
+    D_x509af_signedCertificate_element = "x509af.signedCertificate_element", None, None, Detail, Wireshark, "signedCertificate";
+    D_x509af_subject = "x509af.subject", Uint32, Dec, Detail, Wireshark, "subject";
+    D_x509af_subjectPublicKey = "x509af.subjectPublicKey", Bytes, None, Detail, Wireshark, "subjectPublicKey";
+    D_x509af_subjectPublicKeyInfo_element = "x509af.subjectPublicKeyInfo_element", None, None, Detail, Wireshark, "subjectPublicKeyInfo";
+    D_x509af_utcTime = "x509af.utcTime", String, None, Detail, Wireshark, "utcTime";
+    D_x509af_validity_element = "x509af.validity_element", None, None, Detail, Wireshark, "validity";
+    D_x509af_version = "x509af.version", Int32, Dec, Detail, Wireshark, "version";
+    D_x509ce_AuthorityKeyIdentifier_element = "x509ce.AuthorityKeyIdentifier_element", None, None, Detail, Wireshark, "AuthorityKeyIdentifier";
+    D_x509ce_BasicConstraintsSyntax_element = "x509ce.BasicConstraintsSyntax_element", None, None, Detail, Wireshark, "BasicConstraintsSyntax";
+    D_x509ce_CRLDistPointsSyntax = "x509ce.CRLDistPointsSyntax", Uint32, Dec, Detail, Wireshark, "CRLDistPointsSyntax";
+    D_x509ce_CertificatePoliciesSyntax = "x509ce.CertificatePoliciesSyntax", Uint32, Dec, Detail, Wireshark, "CertificatePoliciesSyntax";
+    D_x509ce_DistributionPoint_element = "x509ce.DistributionPoint_element", None, None, Detail, Wireshark, "DistributionPoint";
+    D_x509ce_GeneralName = "x509ce.GeneralName", Uint32, Dec, Detail, Wireshark, "GeneralName";
+    D_x509ce_GeneralNames = "x509ce.GeneralNames", Uint32, Dec, Detail, Wireshark, "GeneralNames";
+    D_x509ce_KeyPurposeIDs = "x509ce.KeyPurposeIDs", Uint32, Dec, Detail, Wireshark, "KeyPurposeIDs";
+    D_x509ce_KeyUsage = "x509ce.KeyUsage", Bytes, None, Detail, Wireshark, "KeyUsage";
+    D_x509ce_KeyUsage_cRLSign = "x509ce.KeyUsage.cRLSign", Boolean, None, Detail, Wireshark, "cRLSign";
+    D_x509ce_KeyUsage_contentCommitment = "x509ce.KeyUsage.contentCommitment", Boolean, None, Detail, Wireshark, "contentCommitment";
+    D_x509ce_KeyUsage_dataEncipherment = "x509ce.KeyUsage.dataEncipherment", Boolean, None, Detail, Wireshark, "dataEncipherment";
+    D_x509ce_KeyUsage_decipherOnly = "x509ce.KeyUsage.decipherOnly", Boolean, None, Detail, Wireshark, "decipherOnly";
+    D_x509ce_KeyUsage_digitalSignature = "x509ce.KeyUsage.digitalSignature", Boolean, None, Detail, Wireshark, "digitalSignature";
+    D_x509ce_KeyUsage_encipherOnly = "x509ce.KeyUsage.encipherOnly", Boolean, None, Detail, Wireshark, "encipherOnly";
+    D_x509ce_KeyUsage_keyAgreement = "x509ce.KeyUsage.keyAgreement", Boolean, None, Detail, Wireshark, "keyAgreement";
+    D_x509ce_KeyUsage_keyCertSign = "x509ce.KeyUsage.keyCertSign", Boolean, None, Detail, Wireshark, "keyCertSign";
+    D_x509ce_KeyUsage_keyEncipherment = "x509ce.KeyUsage.keyEncipherment", Boolean, None, Detail, Wireshark, "keyEncipherment";
+    D_x509ce_PolicyInformation_element = "x509ce.PolicyInformation_element", None, None, Detail, Wireshark, "PolicyInformation";
+    D_x509ce_PolicyQualifierInfo_element = "x509ce.PolicyQualifierInfo_element", None, None, Detail, Wireshark, "PolicyQualifierInfo";
+    D_x509ce_SubjectKeyIdentifier = "x509ce.SubjectKeyIdentifier", Bytes, None, Detail, Wireshark, "SubjectKeyIdentifier";
+    D_x509ce_authorityCertIssuer = "x509ce.authorityCertIssuer", Uint32, Dec, Detail, Wireshark, "authorityCertIssuer";
+    D_x509ce_authorityCertSerialNumber = "x509ce.authorityCertSerialNumber", Bytes, None, Detail, Wireshark, "authorityCertSerialNumber";
+    D_x509ce_cA = "x509ce.cA", Boolean, None, Detail, Wireshark, "cA";
+    D_x509ce_dNSName = "x509ce.dNSName", String, None, Detail, Wireshark, "dNSName";
+    D_x509ce_directoryName = "x509ce.directoryName", Uint32, Dec, Detail, Wireshark, "directoryName";
+    D_x509ce_distributionPoint = "x509ce.distributionPoint", Uint32, Dec, Detail, Wireshark, "distributionPoint";
+    D_x509ce_fullName = "x509ce.fullName", Uint32, Dec, Detail, Wireshark, "fullName";
+    D_x509ce_iPAddress = "x509ce.iPAddress", Bytes, None, Detail, Wireshark, "iPAddress";
+    D_x509ce_keyIdentifier = "x509ce.keyIdentifier", Bytes, None, Detail, Wireshark, "keyIdentifier";
+    D_x509ce_pathLenConstraint = "x509ce.pathLenConstraint", Uint64, Dec, Detail, Wireshark, "pathLenConstraint";
+    D_x509ce_policyQualifiers = "x509ce.policyQualifiers", Uint32, Dec, Detail, Wireshark, "policyQualifiers";
+    D_x509ce_rfc822Name = "x509ce.rfc822Name", String, None, Detail, Wireshark, "rfc822Name";
+    D_x509ce_uniformResourceIdentifier = "x509ce.uniformResourceIdentifier", String, None, Detail, Wireshark, "uniformResourceIdentifier";
+    D_x509if_RDNSequence_item = "x509if.RDNSequence_item", Uint32, Dec, Detail, Wireshark, "RDNSequence item";
+    D_x509if_RelativeDistinguishedName_item_element = "x509if.RelativeDistinguishedName_item_element", None, None, Detail, Wireshark, "RelativeDistinguishedName item";
+    D_x509if_rdnSequence = "x509if.rdnSequence", Uint32, Dec, Detail, Wireshark, "rdnSequence";
+    D_x509sat_CountryName = "x509sat.CountryName", String, None, Detail, Wireshark, "CountryName";
+    D_x509sat_DirectoryString = "x509sat.DirectoryString", Uint32, Dec, Detail, Wireshark, "DirectoryString";
+    D_x509sat_IA5String = "x509sat.IA5String", String, None, Detail, Wireshark, "IA5String";
+    D_x509sat_PrintableString = "x509sat.PrintableString", String, None, Detail, Wireshark, "PrintableString";
+    D_x509sat_bmpString = "x509sat.bmpString", String, None, Detail, Wireshark, "bmpString";
+    D_x509sat_printableString = "x509sat.printableString", String, None, Detail, Wireshark, "printableString";
+    D_x509sat_teletexString = "x509sat.teletexString", String, None, Detail, Wireshark, "teletexString";
+    D_x509sat_uTF8String = "x509sat.uTF8String", String, None, Detail, Wireshark, "uTF8String";
+    D_x509sat_universalString = "x509sat.universalString", String, None, Detail, Wireshark, "universalString";
     // END detail fields
 }
 
@@ -1412,6 +1558,9 @@ const MISNAMED: [(Fid, Fid); 1] = [(Fid::D_tcp_options_mss_absent, Fid::Tcp)];
 /// Names whose prefix is no protocol, and the layer their fields are in: packet-mysql.c
 /// names MariaDB's items `mariadb.*`, in its `mysql` layer.
 const FOREIGN_PREFIXES: [(&str, Fid); 1] = [("mariadb.", Fid::Mysql)];
+/// The dissectors of a certificate's parts, whose fields the detail shows inside TLS's
+/// handshake only (`detail/app/tls/x509.rs`).
+const CERTIFICATE_PARTS: [&str; 5] = ["x509", "pkcs1.", "pkix1", "ber.", "ns_cert_exts."];
 
 /// The layers that can hold `field`, when the registry extracts them: the protocol
 /// named by the longest proper prefix of the name at a dot (`dns` for `dns.resp.ttl`,
@@ -1432,6 +1581,9 @@ pub fn layers_of(field: Fid) -> &'static [Fid] {
                 let name = f.name;
                 if let Some(&(_, layer)) = FOREIGN_PREFIXES.iter().find(|p| name.starts_with(p.0)) {
                     return vec![layer];
+                }
+                if CERTIFICATE_PARTS.iter().any(|p| name.starts_with(p)) {
+                    return vec![Fid::Tls];
                 }
                 let Some(proto) = name
                     .rmatch_indices('.')

@@ -133,6 +133,8 @@ struct Flow {
     head_request: bool,
     /// What records not opened are named after ([`tls_named`]), once asked.
     tls_named: Option<Option<&'static str>>,
+    /// The key exchange of the cipher suite the server chose ([`tls_kex`]), once asked.
+    tls_kex: Option<Option<tls::Kex>>,
     /// A line-based conversation (FTP, SMTP, POP, IMAP): its bytes are TLS records
     /// from the frame after the reply that accepted STARTTLS, not fed on before.
     lines: Option<Gate>,
@@ -1076,16 +1078,26 @@ impl Apps {
                         part => {
                             let flow = row.flow;
                             let idx = Rc::clone(self.index(capture));
-                            let named = self.flows.get_mut(&flow).and_then(|f| {
-                                *f.tls_named
-                                    .get_or_insert_with(|| tls_named(capture, &idx, flow))
-                            });
+                            let (named, kex) = self
+                                .flows
+                                .get_mut(&flow)
+                                .map(|f| {
+                                    let named = *f
+                                        .tls_named
+                                        .get_or_insert_with(|| tls_named(capture, &idx, flow));
+                                    let kex = *f
+                                        .tls_kex
+                                        .get_or_insert_with(|| tls_kex(capture, &idx, flow));
+                                    (named, kex)
+                                })
+                                .unwrap_or_default();
                             tls::record(
                                 &pdu.bytes,
                                 at,
                                 pdu.encrypted,
                                 matches!(part, TlsPart::Tls13),
                                 named,
+                                kex,
                             )
                         }
                     };
@@ -1822,6 +1834,20 @@ fn to_server(capture: &Capture, row: &PacketRow) -> bool {
     let dir = row.dir();
     let client = capture.client_of(row.flow);
     dir == client
+}
+
+/// The key exchange of the cipher suite a TLS conversation's server chose (its first
+/// session's), which the key exchange messages are read by.
+fn tls_kex(capture: &Capture, index: &Index, flow: u32) -> Option<tls::Kex> {
+    index
+        .transactions(flow)
+        .iter()
+        .filter_map(|&t| capture.transactions.get(t as usize))
+        .find_map(|t| match &t.detail {
+            crate::capture::app::Detail::Tls(s) => s.cipher_suite,
+            _ => None,
+        })
+        .and_then(tls::Kex::of)
 }
 
 /// What Wireshark names a TLS conversation's Application Data records after when it

@@ -204,6 +204,9 @@ mod test {
         }
         assert!(!tls.holds(A::Http) && !tls.holds(A::Memcache));
         assert_eq!(of("tls", false), tls);
+        // A certificate's X.509 parts are TLS's.
+        assert_eq!(of("x509sat.printableString", false), tls);
+        assert_eq!(of("pkcs1.modulus", false), tls);
         let http = of("http.referer", false);
         assert!(http.holds(A::Http) && http.holds(A::Http2));
         assert!(!http.holds(A::Dns));

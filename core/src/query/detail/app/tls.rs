@@ -13,8 +13,12 @@ use crate::query::fields::format_abs_time;
 
 mod cert;
 mod hello;
+mod kex;
 mod message;
 mod names;
+mod x509;
+
+pub(crate) use kex::Kex;
 
 fn be16(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
@@ -177,6 +181,7 @@ pub(super) fn record(
     encrypted: bool,
     tls13: bool,
     named: Option<&str>,
+    kex: Option<Kex>,
 ) -> Option<Node> {
     let ct = *r.first()?;
     let ver = be16(r, 1)?;
@@ -190,7 +195,11 @@ pub(super) fn record(
         ),
         22 => {
             body.first()?;
-            let hs = message_name(body);
+            let hs = if messages(body).nth(1).is_some() {
+                "Multiple Handshake Messages"
+            } else {
+                message_name(body)
+            };
             (
                 format!("{prefix} Record Layer: Handshake Protocol: {hs}"),
                 Some(hs),
@@ -252,9 +261,13 @@ pub(super) fn record(
                 .none(),
             );
         }
-        22 => {
-            if let Some(hs) = what {
-                n.push(handshake_in(body, b, hs, tls13));
+        22 if what.is_some() => {
+            for (off, h) in messages(body) {
+                let s = kex::Session {
+                    kex,
+                    tls12: ver >= 0x0303,
+                };
+                n.push(handshake_in(h, b + off, message_name(h), tls13, s));
             }
         }
         23 => {
@@ -296,14 +309,30 @@ pub(super) fn record(
     Some(n)
 }
 
+/// The handshake messages of a record's body, each with its offset: all that start in
+/// it (a record may hold several, RFC 5246 §6.2.1), the last perhaps cut short.
+fn messages(body: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    let mut off = 0;
+    std::iter::from_fn(move || {
+        let h = body.get(off..)?;
+        if h.is_empty() || (off > 0 && h.len() < 4) {
+            return None;
+        }
+        let len = (4 + be24(h, 1).unwrap_or(0) as usize).min(h.len());
+        let at = off;
+        off += len;
+        Some((at, &h[..len]))
+    })
+}
+
 /// A handshake message `h` at `at` (QUIC's CRYPTO frames carry them without records).
 pub(super) fn handshake(h: &[u8], at: usize, name: &str) -> Node {
-    handshake_in(h, at, name, false)
+    handshake_in(h, at, name, false, kex::Session::default())
 }
 
 /// A handshake message `h` at `at`, named `name`; `tls13`: the session is known to be
 /// TLS 1.3 already (a HelloRetryRequest came before it).
-fn handshake_in(h: &[u8], at: usize, name: &str, tls13: bool) -> Node {
+fn handshake_in(h: &[u8], at: usize, name: &str, tls13: bool, s: kex::Session) -> Node {
     let t = h[0];
     let hl = be24(h, 1).unwrap_or(0) as usize;
     let mut n = Node::field(
@@ -340,7 +369,7 @@ fn handshake_in(h: &[u8], at: usize, name: &str, tls13: bool) -> Node {
         1 | 2 => {
             hello(h, at, t == 1, tls13, &mut n);
         }
-        _ => message_body(h, at, tls13, &mut n),
+        _ => message_body(h, at, tls13, s, &mut n),
     }
     n
 }
@@ -348,8 +377,17 @@ fn handshake_in(h: &[u8], at: usize, name: &str, tls13: bool) -> Node {
 /// The body of a handshake message after the hellos (`h` from its type byte, at `at`):
 /// Certificate, NewSessionTicket, CertificateVerify, Finished (`tls13`: the session's
 /// version, whose Certificate and ticket carry more).
-fn message_body(h: &[u8], at: usize, tls13: bool, n: &mut Node) {
+fn message_body(h: &[u8], at: usize, tls13: bool, s: kex::Session, n: &mut Node) {
     match h.first() {
+        Some(12) if !tls13 => {
+            kex::server_key_exchange(h, at, s, n);
+        }
+        Some(13) if !tls13 => {
+            kex::certificate_request(h, at, s, n);
+        }
+        Some(16) if !tls13 => {
+            kex::client_key_exchange(h, at, s, n);
+        }
         Some(4) => {
             message::session_ticket(h, at, tls13, n);
         }
@@ -1137,7 +1175,7 @@ fn opened_message(h: &[u8], at: usize, tls13: bool, n: &mut Node) {
         Some(8) if h.len() >= 6 => {
             extensions(h, 4, at, false, n, &mut hello::Ja3::default());
         }
-        _ => message_body(h, at, tls13, n),
+        _ => message_body(h, at, tls13, kex::Session::default(), n),
     }
 }
 
@@ -1357,7 +1395,7 @@ mod test {
     #[test]
     fn alerts_clear_and_encrypted() {
         let clear = [21, 3, 0, 0, 2, 2, 40];
-        let n = super::record(&clear, 96, false, false, None).unwrap();
+        let n = super::record(&clear, 96, false, false, None, None).unwrap();
         assert_eq!(
             n.showname,
             "SSLv3 Record Layer: Alert (Level: Fatal, Description: Handshake Failure)"
@@ -1372,7 +1410,7 @@ mod test {
         let mut sealed = vec![21, 3, 3, 0, 32];
         sealed.extend([0xab; 32]);
         for (r, encrypted) in [(&sealed[..], false), (&clear[..], true)] {
-            let n = super::record(r, 56, encrypted, false, None).unwrap();
+            let n = super::record(r, 56, encrypted, false, None, None).unwrap();
             assert!(n.showname.ends_with("Record Layer: Encrypted Alert"));
             let a = n.find("tls.alert_message").unwrap();
             assert_eq!(a.showname, "Alert Message: Encrypted Alert");
@@ -1380,10 +1418,10 @@ mod test {
             assert!(a.children.is_empty() && a.show.is_empty());
         }
         for cut in 0..sealed.len() {
-            assert!(super::record(&sealed[..cut], 0, false, false, None).is_none());
+            assert!(super::record(&sealed[..cut], 0, false, false, None, None).is_none());
         }
         for cut in 0..clear.len() {
-            assert!(super::record(&clear[..cut], 0, false, false, None).is_none());
+            assert!(super::record(&clear[..cut], 0, false, false, None, None).is_none());
         }
     }
 
@@ -1517,5 +1555,45 @@ mod test {
         // ServerHello chose the version in the clear.
         assert!(d[10].find("tls.record.opaque_type").is_some());
         assert!(d[10].find("tls.record.content_type").is_none());
+    }
+
+    /// A record holding several handshake messages shows each (the last cut short), and
+    /// is titled as tshark titles it.
+    #[test]
+    fn a_record_of_several_handshake_messages() {
+        let r = [
+            22, 3, 3, 0, 14, 14, 0, 0, 0, 14, 0, 0, 0, 20, 0, 0, 12, 1, 2,
+        ];
+        let n = super::record(&r, 0, false, false, None, None).unwrap();
+        assert_eq!(
+            n.showname,
+            "TLSv1.2 Record Layer: Handshake Protocol: Multiple Handshake Messages"
+        );
+        let hs: Vec<(&str, u32, u32)> = n
+            .children
+            .iter()
+            .filter(|c| c.name == "tls.handshake")
+            .map(|c| (c.showname.as_str(), c.pos, c.size))
+            .collect();
+        assert_eq!(
+            hs,
+            [
+                ("Handshake Protocol: Server Hello Done", 5, 4),
+                ("Handshake Protocol: Server Hello Done", 9, 4),
+                ("Handshake Protocol: Finished", 13, 6)
+            ]
+        );
+        // Three bytes after a message are no message.
+        let mut three = r[..16].to_vec();
+        three[4] = 11;
+        let n = super::record(&three, 0, false, false, None, None).unwrap();
+        assert!(n.showname.ends_with("Multiple Handshake Messages"));
+        assert_eq!(
+            n.children
+                .iter()
+                .filter(|c| c.name == "tls.handshake")
+                .count(),
+            2
+        );
     }
 }

@@ -5,6 +5,7 @@
 
 use super::names;
 use super::{be16, uint};
+use crate::query::detail::app::quic::bytes_label;
 use crate::query::detail::{string_field, Node};
 
 /// A GREASE value (RFC 8701 §2: 0x?a?a with both bytes equal), which JA3 leaves out.
@@ -267,7 +268,477 @@ pub(super) fn extension(
         43 => {
             e.push(version(d.get(..2)?, at));
         }
+        5 if !d.is_empty() => status_request(d, at, e)?,
+        17 => {
+            let l = be16(d, 0)? as usize;
+            e.push(uint(
+                "tls.handshake.extensions_status_request_list_len",
+                "Certificate Status List Length",
+                l as u64,
+                d,
+                0,
+                2,
+                at,
+            ));
+            let mut p = 2;
+            while p + 3 <= (2 + l).min(d.len()) {
+                e.push(status_type(d, p, at));
+                let rl = be16(d, p + 1)? as usize;
+                e.push(uint(
+                    "tls.handshake.extensions_status_request_len",
+                    "Certificate Status Length",
+                    rl as u64,
+                    d,
+                    p + 1,
+                    2,
+                    at,
+                ));
+                status_request_body(d.get(..p + 3 + rl)?, p + 3, at, e)?;
+                p += 3 + rl;
+            }
+        }
+        15 => {
+            let m = *d.first()?;
+            let word = match m {
+                1 => "Peer allowed to send requests",
+                2 => "Peer not allowed to send requests",
+                _ => "Unknown",
+            };
+            e.push(
+                Node::field(
+                    "tls.handshake.extension.heartbeat.mode",
+                    format!("Mode: {word} ({m})"),
+                    m.to_string(),
+                    at,
+                    1,
+                )
+                .hex(&d[..1]),
+            );
+        }
+        21 => {
+            let mut f = Node::field(
+                "tls.handshake.extensions_padding_data",
+                format!("Padding Data: {}", bytes_label(d)),
+                "",
+                at,
+                d.len(),
+            )
+            .show_bytes(d)
+            .hex(d);
+            if d.is_empty() {
+                f.showname = "Padding Data: <MISSING>".into();
+            }
+            e.push(f);
+        }
+        27 => {
+            let l = *d.first()? as usize;
+            e.push(uint(
+                "tls.compress_certificate.algorithms_length",
+                "Algorithms Length",
+                l as u64,
+                d,
+                0,
+                1,
+                at,
+            ));
+            for (k, v) in d.get(1..1 + l)?.chunks_exact(2).enumerate() {
+                let x = u16::from_be_bytes([v[0], v[1]]);
+                let word = match x {
+                    1 => "zlib",
+                    2 => "brotli",
+                    3 => "zstd",
+                    _ => "Unknown",
+                };
+                e.push(
+                    Node::field(
+                        "tls.compress_certificate.algorithm",
+                        format!("Algorithm: {word} ({x})"),
+                        x.to_string(),
+                        at + 1 + 2 * k,
+                        2,
+                    )
+                    .hex(v),
+                );
+            }
+        }
+        28 => {
+            let v = be16(d, 0)?;
+            e.push(uint(
+                "tls.record_size_limit",
+                "Record Size Limit",
+                v.into(),
+                d,
+                0,
+                2,
+                at,
+            ));
+        }
+        45 => {
+            let l = *d.first()? as usize;
+            e.push(uint(
+                "tls.extension.psk_ke_modes_length",
+                "PSK Key Exchange Modes Length",
+                l as u64,
+                d,
+                0,
+                1,
+                at,
+            ));
+            for (k, &m) in d.get(1..1 + l)?.iter().enumerate() {
+                let word = match m {
+                    0 => "PSK-only key establishment (psk_ke)",
+                    1 => "PSK with (EC)DHE key establishment (psk_dhe_ke)",
+                    _ => "Unknown",
+                };
+                e.push(
+                    Node::field(
+                        "tls.extension.psk_ke_mode",
+                        format!("PSK Key Exchange Mode: {word} ({m})"),
+                        m.to_string(),
+                        at + 1 + k,
+                        1,
+                    )
+                    .hex(&[m]),
+                );
+            }
+        }
+        51 => key_share(d, at, client, e)?,
+        57 | 0xffa5 => transport_parameters(d, at, e)?,
+        65281 => {
+            let l = *d.first()? as usize;
+            let mut r = Node::text("Renegotiation Info extension", at, d.len()).hex(d);
+            r.push(uint(
+                "tls.handshake.extensions_reneg_info_len",
+                "Renegotiation info extension length",
+                l as u64,
+                d,
+                0,
+                1,
+                at,
+            ));
+            e.push(r);
+        }
+        35 => {
+            let n = d.len();
+            e.push(
+                Node::field(
+                    "tls.handshake.extension.data",
+                    format!("Data ({n} byte{})", if n == 1 { "" } else { "s" }),
+                    "",
+                    at,
+                    n,
+                )
+                .show_bytes(d)
+                .hex(d),
+            );
+        }
+        t if !dissected(t) => {
+            let label = if d.is_empty() {
+                "Data: <MISSING>".to_owned()
+            } else {
+                format!("Data: {}", bytes_label(d))
+            };
+            e.push(
+                Node::field("tls.handshake.extension.data", label, "", at, d.len())
+                    .show_bytes(d)
+                    .hex(d),
+            );
+        }
         _ => {}
+    }
+    Some(())
+}
+
+/// The extension types packet-tls-utils.c dissects (or knows to be empty); the bytes
+/// of any other are shown as `tls.handshake.extension.data`.
+fn dissected(t: u16) -> bool {
+    matches!(
+        t,
+        0..=24 | 27 | 28 | 34 | 35 | 41..=45 | 47..=51 | 53 | 54 | 57 | 13172 | 17513 | 65281 | 65486 | 0xffa5 | 0xfe0d
+    )
+}
+
+/// QUIC's transport parameters (RFC 9000 §18): each one's type, length and bytes
+/// under a `Parameter: name (len=N)` item, and the value of those that are numbers (or
+/// a connection id) as its own field.
+fn transport_parameters(d: &[u8], at: usize, e: &mut Node) -> Option<()> {
+    use crate::ingest::app::quic::varint;
+    let mut p = 0;
+    while p < d.len() {
+        let start = p;
+        let t = varint(d, &mut p)?;
+        let tl = p - start;
+        let ls = p;
+        let l = varint(d, &mut p)? as usize;
+        let ll = p - ls;
+        let v = d.get(p..p + l)?;
+        let name = parameter_name(t);
+        let mut text = format!("Parameter: {name} (len={l})");
+        let mut own = None;
+        match t {
+            0x01 | 0x03..=0x09 | 0x0b | 0x0e => {
+                let mut q = 0;
+                let n = varint(v, &mut q)?;
+                text.push_str(&format!(" {n}{}", if t == 1 { " ms" } else { "" }));
+                own = match t {
+                    0x01 => Some(("tls.quic.parameter.max_idle_timeout", "max_idle_timeout")),
+                    0x03 => Some((
+                        "tls.quic.parameter.max_udp_payload_size",
+                        "max_udp_payload_size",
+                    )),
+                    0x04 => Some(("tls.quic.parameter.initial_max_data", "initial_max_data")),
+                    0x05 => Some((
+                        "tls.quic.parameter.initial_max_stream_data_bidi_local",
+                        "initial_max_stream_data_bidi_local",
+                    )),
+                    0x06 => Some((
+                        "tls.quic.parameter.initial_max_stream_data_bidi_remote",
+                        "initial_max_stream_data_bidi_remote",
+                    )),
+                    0x07 => Some((
+                        "tls.quic.parameter.initial_max_stream_data_uni",
+                        "initial_max_stream_data_uni",
+                    )),
+                    0x08 => Some((
+                        "tls.quic.parameter.initial_max_streams_bidi",
+                        "initial_max_streams_bidi",
+                    )),
+                    0x09 => Some((
+                        "tls.quic.parameter.initial_max_streams_uni",
+                        "initial_max_streams_uni",
+                    )),
+                    0x0b => Some(("tls.quic.parameter.max_ack_delay", "max_ack_delay")),
+                    0x0e => Some((
+                        "tls.quic.parameter.active_connection_id_limit",
+                        "Active Connection ID Limit",
+                    )),
+                    _ => None,
+                }
+                .map(|(f, label)| {
+                    Node::field(f, format!("{label}: {n}"), n.to_string(), at + p, q).hex(&v[..q])
+                });
+            }
+            0x0f => {
+                let label = if v.is_empty() {
+                    "<MISSING>".to_owned()
+                } else {
+                    bytes_label(v)
+                };
+                own = Some(
+                    Node::field(
+                        "tls.quic.parameter.initial_source_connection_id",
+                        format!("Initial Source Connection ID: {label}"),
+                        "",
+                        at + p,
+                        l,
+                    )
+                    .show_bytes(v)
+                    .hex(v),
+                );
+            }
+            _ => {}
+        }
+        let mut n = Node::text(text, at + start, p + l - start).hex(&d[start..p + l]);
+        n.push(
+            Node::field(
+                "tls.quic.parameter.type",
+                format!("Type: {name} (0x{t:02x})"),
+                t.to_string(),
+                at + start,
+                tl,
+            )
+            .hex(&d[start..ls]),
+        );
+        n.push(
+            Node::field(
+                "tls.quic.parameter.length",
+                format!("Length: {l}"),
+                l.to_string(),
+                at + ls,
+                ll,
+            )
+            .hex(&d[ls..ls + ll]),
+        );
+        let label = if v.is_empty() {
+            "<MISSING>".to_owned()
+        } else {
+            bytes_label(v)
+        };
+        n.push(
+            Node::field(
+                "tls.quic.parameter.value",
+                format!("Value: {label}"),
+                "",
+                at + p,
+                l,
+            )
+            .show_bytes(v)
+            .hex(v),
+        );
+        if let Some(o) = own {
+            n.push(o);
+        }
+        e.push(n);
+        p += l;
+    }
+    Some(())
+}
+
+/// A transport parameter's name as packet-tls-utils.c words it.
+fn parameter_name(t: u64) -> &'static str {
+    match t {
+        0x00 => "original_destination_connection_id",
+        0x01 => "max_idle_timeout",
+        0x02 => "stateless_reset_token",
+        0x03 => "max_udp_payload_size",
+        0x04 => "initial_max_data",
+        0x05 => "initial_max_stream_data_bidi_local",
+        0x06 => "initial_max_stream_data_bidi_remote",
+        0x07 => "initial_max_stream_data_uni",
+        0x08 => "initial_max_streams_bidi",
+        0x09 => "initial_max_streams_uni",
+        0x0a => "ack_delay_exponent",
+        0x0b => "max_ack_delay",
+        0x0c => "disable_active_migration",
+        0x0d => "preferred_address",
+        0x0e => "active_connection_id_limit",
+        0x0f => "initial_source_connection_id",
+        0x10 => "retry_source_connection_id",
+        0x11 => "version_information",
+        0x20 => "max_datagram_frame_size",
+        t if t >= 27 && (t - 27) % 31 == 0 => "GREASE",
+        _ => "Unknown",
+    }
+}
+
+/// status_request's body (RFC 6066 §8): the status type and its OCSP request.
+fn status_request(d: &[u8], at: usize, e: &mut Node) -> Option<()> {
+    e.push(status_type(d, 0, at));
+    status_request_body(d, 1, at, e)
+}
+
+fn status_type(d: &[u8], p: usize, at: usize) -> Node {
+    let t = d.get(p).copied().unwrap_or(0);
+    let word = match t {
+        1 => "OCSP",
+        2 => "OCSP Multi",
+        _ => "Unknown",
+    };
+    Node::field(
+        "tls.handshake.extensions_status_request_type",
+        format!("Certificate Status Type: {word} ({t})"),
+        t.to_string(),
+        at + p,
+        1,
+    )
+    .hex(d.get(p..p + 1).unwrap_or_default())
+}
+
+/// An OCSPStatusRequest at `p`: the responder ids' and the extensions' lengths.
+fn status_request_body(d: &[u8], p: usize, at: usize, e: &mut Node) -> Option<()> {
+    let rl = be16(d, p)? as usize;
+    e.push(uint(
+        "tls.handshake.extensions_status_request_responder_ids_len",
+        "Responder ID list Length",
+        rl as u64,
+        d,
+        p,
+        2,
+        at,
+    ));
+    let q = p + 2 + rl;
+    let xl = be16(d, q)?;
+    e.push(uint(
+        "tls.handshake.extensions_status_request_exts_len",
+        "Request Extensions Length",
+        xl.into(),
+        d,
+        q,
+        2,
+        at,
+    ));
+    Some(())
+}
+
+/// key_share's body (RFC 8446 §4.2.8) under a `Key Share extension` item: a client's
+/// list of entries, a server's one entry, a HelloRetryRequest's selected group.
+fn key_share(d: &[u8], at: usize, client: bool, e: &mut Node) -> Option<()> {
+    let k = e.push(Node::text("Key Share extension", at, d.len()).hex(d));
+    let (mut p, end) = if client {
+        let l = be16(d, 0)? as usize;
+        k.push(uint(
+            "tls.handshake.extensions_key_share_client_length",
+            "Client Key Share Length",
+            l as u64,
+            d,
+            0,
+            2,
+            at,
+        ));
+        (2, (2 + l).min(d.len()))
+    } else if d.len() == 2 {
+        let g = be16(d, 0)?;
+        k.push(uint(
+            "tls.handshake.extensions_key_share_selected_group",
+            "Selected Group",
+            g.into(),
+            d,
+            0,
+            2,
+            at,
+        ));
+        k.children.last_mut()?.showname = format!("Selected Group: {} ({g})", names::group(g));
+        return Some(());
+    } else {
+        (0, d.len())
+    };
+    while p + 4 <= end {
+        let g = be16(d, p)?;
+        let l = be16(d, p + 2)? as usize;
+        let name = names::group(g);
+        let mut entry = Node::text(
+            format!("Key Share Entry: Group: {name}, Key Exchange length: {l}"),
+            at + p,
+            (4 + l).min(end - p),
+        )
+        .hex(d.get(p..(p + 4 + l).min(end))?);
+        let mut gn = uint(
+            "tls.handshake.extensions_key_share_group",
+            "Group",
+            g.into(),
+            d,
+            p,
+            2,
+            at,
+        );
+        gn.showname = format!("Group: {name} ({g})");
+        entry.push(gn);
+        entry.push(uint(
+            "tls.handshake.extensions_key_share_key_exchange_length",
+            "Key Exchange Length",
+            l as u64,
+            d,
+            p + 2,
+            2,
+            at,
+        ));
+        let Some(x) = d.get(p + 4..p + 4 + l) else {
+            k.push(entry);
+            break;
+        };
+        entry.push(
+            Node::field(
+                "tls.handshake.extensions_key_share_key_exchange",
+                format!("Key Exchange: {}", bytes_label(x)),
+                "",
+                at + p + 4,
+                l,
+            )
+            .show_bytes(x)
+            .hex(x),
+        );
+        k.push(entry);
+        p += 4 + l;
     }
     Some(())
 }
@@ -456,7 +927,9 @@ mod test {
         assert_eq!(list.children.len(), 1);
         // Every prefix of every extension: no panic.
         let body = [0, 4, 2, b'h', b'2', 0, 0, 0, 0];
-        for t in [10, 11, 13, 16, 43, 50] {
+        for t in [
+            5, 10, 11, 13, 15, 16, 17, 21, 27, 28, 35, 43, 45, 50, 51, 65281, 0x0a0a,
+        ] {
             for n in 0..body.len() {
                 for client in [true, false] {
                     let mut e = Node::text("x", 0, 0);
@@ -464,5 +937,79 @@ mod test {
                 }
             }
         }
+    }
+
+    /// QUIC's transport parameters: a number's own field and the text's value, an
+    /// empty connection id, a GREASE type of two bytes.
+    #[test]
+    fn quic_transport_parameters() {
+        let mut ja3 = Ja3::default();
+        let mut e = Node::text("x", 0, 0);
+        let d = [0x01, 4, 0x80, 0, 0x75, 0x30, 0x0f, 0, 0x4c, 0xd2, 1, 0x1a];
+        extension(57, &d, 10, true, &mut e, &mut ja3).unwrap();
+        let words: Vec<&str> = e.children.iter().map(|c| c.showname.as_str()).collect();
+        assert_eq!(
+            words,
+            [
+                "Parameter: max_idle_timeout (len=4) 30000 ms",
+                "Parameter: initial_source_connection_id (len=0)",
+                "Parameter: GREASE (len=1)"
+            ]
+        );
+        let t = e.children[0]
+            .find("tls.quic.parameter.max_idle_timeout")
+            .unwrap();
+        assert_eq!((t.show.as_str(), t.pos, t.size), ("30000", 12, 4));
+        assert_eq!(e.children[2].children[0].showname, "Type: GREASE (0xcd2)");
+        for cut in 0..d.len() {
+            let mut e = Node::text("x", 0, 0);
+            let _ = extension(57, &d[..cut], 0, true, &mut e, &mut ja3);
+        }
+    }
+
+    /// A client's key_share of two entries and a HelloRetryRequest's, as tshark words
+    /// them; a status_request; the bytes of an extension not dissected.
+    #[test]
+    fn key_share_status_request_and_data() {
+        let mut ja3 = Ja3::default();
+        let mut e = Node::text("x", 0, 0);
+        let body = [0, 9, 0x0a, 0x0a, 0, 1, 0, 0, 0x1d, 0, 0];
+        extension(51, &body, 100, true, &mut e, &mut ja3).unwrap();
+        let k = &e.children[0];
+        assert_eq!(k.showname, "Key Share extension");
+        assert_eq!(
+            k.children[1].showname,
+            "Key Share Entry: Group: Reserved (GREASE), Key Exchange length: 1"
+        );
+        assert_eq!(
+            k.children[1].children[0].showname,
+            "Group: Reserved (GREASE) (2570)"
+        );
+        assert_eq!(k.children[2].children[0].pos, 100 + 7);
+        let mut e = Node::text("x", 0, 0);
+        extension(51, &[0, 0x17], 0, false, &mut e, &mut ja3).unwrap();
+        assert_eq!(
+            e.find("tls.handshake.extensions_key_share_selected_group")
+                .unwrap()
+                .showname,
+            "Selected Group: secp256r1 (23)"
+        );
+        let mut e = Node::text("x", 0, 0);
+        extension(5, &[1, 0, 0, 0, 0], 0, true, &mut e, &mut ja3).unwrap();
+        let words: Vec<&str> = e.children.iter().map(|c| c.showname.as_str()).collect();
+        assert_eq!(
+            words,
+            [
+                "Certificate Status Type: OCSP (1)",
+                "Responder ID list Length: 0",
+                "Request Extensions Length: 0"
+            ]
+        );
+        let mut e = Node::text("x", 0, 0);
+        extension(0x1a1a, &[], 0, true, &mut e, &mut ja3).unwrap();
+        assert_eq!(e.children[0].showname, "Data: <MISSING>");
+        let mut e = Node::text("x", 0, 0);
+        extension(23, &[], 0, true, &mut e, &mut ja3).unwrap();
+        assert!(e.children.is_empty());
     }
 }
