@@ -1157,7 +1157,7 @@ pub(super) fn udp(
             })
             .nth(n)
     });
-    if let Some(s) = stream {
+    if let (Some(s), Some(layer)) = (stream, in_flow) {
         n.push(
             Node::field(
                 "udp.stream",
@@ -1168,6 +1168,28 @@ pub(super) fn udp(
             )
             .gen(),
         );
+        // packet-udp.c's conversation timestamps (its "Calculate conversation
+        // timestamps" preference is on by default), at the header's start.
+        let nth = |ctx: &mut FieldCtx<'_>, src: &mut dyn PacketSource, f| {
+            values(ctx, src, f)
+                .iter()
+                .filter_map(|v| match v {
+                    Value::Rel(ns) => Some(*ns),
+                    _ => None,
+                })
+                .nth(layer)
+        };
+        // None for an empty datagram: packet-udp.c returns before them.
+        let tr = (len != 8)
+            .then(|| nth(ctx, src, Fid::UdpTimeRelative))
+            .flatten();
+        let td = nth(ctx, src, Fid::UdpTimeDelta);
+        if let (Some(tr), Some(td)) = (tr, td) {
+            let mut t = Node::text("Timestamps", o, 0).gen();
+            t.push(timed("udp.time_relative", "Time since first frame", tr, o));
+            t.push(timed("udp.time_delta", "Time since previous frame", td, o));
+            n.push(t);
+        }
     }
     // packet-udp.c's payload item reaches the end of its data: the datagram's, when UDP
     // starts a reassembled one; the text says the UDP length.

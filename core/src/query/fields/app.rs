@@ -366,6 +366,11 @@ impl TransactionFields {
                             (Some(_), _) => {
                                 dns_answered.insert(key, p);
                             }
+                            // packet-dns.c marks a response to no query it saw (mDNS's
+                            // answers go unpaired).
+                            (None, _) if !multicast => {
+                                t.add(p, Fid::DnsUnsolicited, || AppValue::Bool(true));
+                            }
                             _ => {}
                         }
                     }
@@ -628,6 +633,7 @@ const DNS: &[Fid] = &[
     Fid::DnsRetransmitRequestIn,
     Fid::DnsRetransmitResponseIn,
     Fid::DnsRetransmission,
+    Fid::DnsUnsolicited,
     Fid::DnsRespName,
     Fid::DnsRespType,
     Fid::DnsA,
@@ -724,6 +730,7 @@ impl TransactionFields {
                 | DnsRetransmitRequestIn
                 | DnsRetransmitResponseIn
                 | DnsRetransmission
+                | DnsUnsolicited
                 | DnsRespName
                 | DnsRespType
                 | DnsA

@@ -354,6 +354,8 @@ registry! {
     UdpChecksum = "udp.checksum", Uint16, Hex, Extracted, Wireshark, "Checksum";
     UdpChecksumStatus = "udp.checksum.status", Uint8, Dec, Extracted, Wireshark, "Checksum Status";
     UdpStream = "udp.stream", Uint32, Dec, Extracted, Wireshark, "Stream index";
+    UdpTimeRelative = "udp.time_relative", RelativeTime, None, Extracted, Wireshark, "Time since first frame";
+    UdpTimeDelta = "udp.time_delta", RelativeTime, None, Extracted, Wireshark, "Time since previous frame";
     UdpPayload = "udp.payload", Bytes, None, Extracted, Wireshark, "Payload";
 
     // Protocols of the wire layer's stack that have no fields here: each is there where
@@ -608,6 +610,7 @@ registry! {
     DnsRetransmitRequestIn = "dns.retransmit_request_in", Framenum, Dec, Extracted, Wireshark, "Retransmitted request. Original request in";
     DnsRetransmitResponseIn = "dns.retransmit_response_in", Framenum, Dec, Extracted, Wireshark, "Retransmitted response. Original response in";
     DnsRetransmission = "dns.retransmission", Boolean, None, Extracted, Wireshark, "Retransmission";
+    DnsUnsolicited = "dns.unsolicited", Boolean, None, Extracted, Wireshark, "Unsolicited";
 
     Nbns = "nbns", Protocol, None, Extracted, Wireshark, "NetBIOS Name Service";
 
@@ -792,6 +795,12 @@ registry! {
     D_dns_length = "dns.length", Uint16, Dec, Detail, Wireshark, "Length";
     D_dns_mx_preference = "dns.mx.preference", Uint16, Dec, Detail, Wireshark, "Preference";
     D_dns_ns = "dns.ns", String, None, Detail, Wireshark, "Name Server";
+    D_dns_opt = "dns.opt", None, None, Detail, Wireshark, "Option";
+    D_dns_opt_code = "dns.opt.code", Uint16, Dec, Detail, Wireshark, "Option Code";
+    D_dns_opt_cookie_client = "dns.opt.cookie.client", Bytes, None, Detail, Wireshark, "Client Cookie";
+    D_dns_opt_cookie_server = "dns.opt.cookie.server", Bytes, None, Detail, Wireshark, "Server Cookie";
+    D_dns_opt_data = "dns.opt.data", Bytes, None, Detail, Wireshark, "Option Data";
+    D_dns_opt_len = "dns.opt.len", Uint16, Dec, Detail, Wireshark, "Option Length";
     D_dns_ptr_domain_name = "dns.ptr.domain_name", String, None, Detail, Wireshark, "Domain Name";
     D_dns_qry_name_len = "dns.qry.name.len", Uint16, Dec, Detail, Wireshark, "Name Length";
     D_dns_qry_qu = "dns.qry.qu", Boolean, None, Detail, Wireshark, "\"QU\" question";
@@ -805,6 +814,15 @@ registry! {
     D_dns_resp_z_do = "dns.resp.z.do", Boolean, None, Detail, Wireshark, "DO bit";
     D_dns_resp_z_reserved = "dns.resp.z.reserved", Uint16, Hex, Detail, Wireshark, "Reserved";
     D_dns_rr_udp_payload_size = "dns.rr.udp_payload_size", Uint16, Hex, Detail, Wireshark, "UDP payload size";
+    D_dns_soa_expire_limit = "dns.soa.expire_limit", Uint32, Dec, Detail, Wireshark, "Expire limit";
+    D_dns_soa_minimum_ttl = "dns.soa.minimum_ttl", Uint32, Dec, Detail, Wireshark, "Minimum TTL";
+    D_dns_soa_mname = "dns.soa.mname", String, None, Detail, Wireshark, "Primary name server";
+    D_dns_soa_refresh_interval = "dns.soa.refresh_interval", Uint32, Dec, Detail, Wireshark, "Refresh Interval";
+    D_dns_soa_retry_interval = "dns.soa.retry_interval", Uint32, Dec, Detail, Wireshark, "Retry Interval";
+    D_dns_soa_rname = "dns.soa.rname", String, None, Detail, Wireshark, "Responsible authority's mailbox";
+    D_dns_soa_serial_number = "dns.soa.serial_number", Uint32, Dec, Detail, Wireshark, "Serial Number";
+    D_dns_txt = "dns.txt", String, None, Detail, Wireshark, "TXT";
+    D_dns_txt_length = "dns.txt.length", Uint8, Dec, Detail, Wireshark, "TXT Length";
     D_eth_fcs = "eth.fcs", Uint32, Hex, Detail, Wireshark, "Frame check sequence";
     D_eth_fcs_status = "eth.fcs.status", Uint8, Dec, Detail, Wireshark, "FCS Status";
     D_eth_len = "eth.len", Uint16, Dec, Detail, Wireshark, "Length";

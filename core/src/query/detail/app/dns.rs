@@ -1,7 +1,7 @@
 //! DNS messages (RFC 1035 §4; over TCP with a 2-byte length, §4.2.2), and the same
 //! messages as mDNS (RFC 6762) and LLMNR (RFC 4795), which `packet-dns.c` names apart.
 
-use crate::query::detail::{bits, Node};
+use crate::query::detail::{bits, colon_hex, escape, hex, secs_words, string_field, Node};
 use std::fmt::Write as _;
 
 fn be16(b: &[u8], at: usize) -> Option<u16> {
@@ -669,7 +669,7 @@ fn record(m: &[u8], off: usize, pos: &mut usize, flavour: Flavour) -> Option<Opt
             )
             .hex(&m[p + nl + 8..p + nl + 10]),
         ]);
-        let _ = ttl;
+        r.children.extend(edns_options(data, off + d));
         return Some(Some(r));
     }
     let (short, long) = type_name(t);
@@ -747,6 +747,74 @@ fn record(m: &[u8], off: usize, pos: &mut usize, flavour: Flavour) -> Option<Opt
             let _ = write!(text, ", {word}{v}");
             kids.push(Node::field(f, format!("{label}: {v}"), v, off + d, vl).hex(&m[d..d + vl]));
         }
+        (6, _) => {
+            let (mname, ml) = name(m, d)?;
+            let (rname, rl) = name(m, d + ml)?;
+            let _ = write!(text, ", mname {mname}");
+            kids.push(
+                Node::field(
+                    "dns.soa.mname",
+                    format!("Primary name server: {mname}"),
+                    mname,
+                    off + d,
+                    ml,
+                )
+                .hex(&m[d..d + ml]),
+            );
+            kids.push(
+                Node::field(
+                    "dns.soa.rname",
+                    format!("Responsible authority's mailbox: {rname}"),
+                    rname,
+                    off + d + ml,
+                    rl,
+                )
+                .hex(&m[d + ml..d + ml + rl]),
+            );
+            // RFC 1035 §3.3.13: the serial, then four times in seconds.
+            let at = d + ml + rl;
+            for (i, (field, label)) in [
+                ("dns.soa.serial_number", "Serial Number"),
+                ("dns.soa.refresh_interval", "Refresh Interval"),
+                ("dns.soa.retry_interval", "Retry Interval"),
+                ("dns.soa.expire_limit", "Expire limit"),
+                ("dns.soa.minimum_ttl", "Minimum TTL"),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let q = at + 4 * i;
+                let Some(v) = be32(m, q) else { break };
+                let text = if i == 0 {
+                    format!("{label}: {v}")
+                } else {
+                    format!("{label}: {v} ({})", secs_words(v))
+                };
+                kids.push(Node::field(field, text, v.to_string(), off + q, 4).hex(&m[q..q + 4]));
+            }
+        }
+        (16, _) => {
+            // RFC 1035 §3.3.14: one or more length-prefixed strings.
+            let mut q = 0;
+            while q < data.len() {
+                let l = usize::from(data[q]);
+                kids.push(
+                    Node::field(
+                        "dns.txt.length",
+                        format!("TXT Length: {l}"),
+                        l.to_string(),
+                        off + d + q,
+                        1,
+                    )
+                    .hex(&data[q..q + 1]),
+                );
+                let Some(t) = data.get(q + 1..q + 1 + l) else {
+                    break;
+                };
+                kids.push(string_field("dns.txt", "TXT", escape(t), off + d + q + 1, l).hex(t));
+                q += 1 + l;
+            }
+        }
         (15, _) if len >= 3 => {
             let pref = be16(m, d)?;
             let (v, vl) = name(m, d + 2)?;
@@ -777,6 +845,94 @@ fn record(m: &[u8], off: usize, pos: &mut usize, flavour: Flavour) -> Option<Opt
     let mut r = Node::text(text, off + p, nl + 10 + len);
     r.children = kids;
     Some(Some(r))
+}
+
+/// EDNS(0)'s options in an OPT record's data `o` at `at` (RFC 6891 §6.1.2), named as
+/// packet-dns.c names them; a cookie (RFC 7873 §4) split into its client's and server's.
+fn edns_options(o: &[u8], at: usize) -> Vec<Node> {
+    let mut out = Vec::new();
+    let mut q = 0;
+    while let (Some(code), Some(l)) = (be16(o, q), be16(o, q + 2)) {
+        let l = usize::from(l);
+        let name = match code {
+            0 => "Reserved",
+            1 => "LLQ - Long-lived query",
+            2 => "UL - Update lease",
+            3 => "NSID - Name Server Identifier",
+            4 => "Owner (reserved)",
+            5 => "DAU - DNSSEC Algorithm Understood (RFC6975)",
+            6 => "DHU - DS Hash Understood (RFC6975)",
+            7 => "N3U - NSEC3 Hash Understood (RFC6975)",
+            8 => "CSUBNET - Client subnet",
+            9 => "EDNS EXPIRE (RFC7314)",
+            10 => "COOKIE",
+            11 => "EDNS TCP Keepalive",
+            12 => "PADDING",
+            13 => "CHAIN",
+            15 => "Extended DNS Error",
+            0x50fa => "Experimental - CSUBNET - Client subnet",
+            _ => "",
+        };
+        let name = if name.is_empty() {
+            format!("Unknown ({code})")
+        } else {
+            name.to_owned()
+        };
+        let p = at + q;
+        let v = o.get(q + 4..(q + 4 + l).min(o.len())).unwrap_or_default();
+        let mut n = Node::field("dns.opt", format!("Option: {name}"), "", p, 4 + v.len()).none();
+        n.push(
+            Node::field(
+                "dns.opt.code",
+                format!("Option Code: {name} ({code})"),
+                code.to_string(),
+                p,
+                2,
+            )
+            .hex(&o[q..q + 2]),
+        );
+        n.push(
+            Node::field(
+                "dns.opt.len",
+                format!("Option Length: {l}"),
+                l.to_string(),
+                p + 2,
+                2,
+            )
+            .hex(&o[q + 2..q + 4]),
+        );
+        n.push(bytes_field("dns.opt.data", "Option Data", v, p + 4));
+        if code == 10 && v.len() >= 8 {
+            n.push(bytes_field(
+                "dns.opt.cookie.client",
+                "Client Cookie",
+                &v[..8],
+                p + 4,
+            ));
+            n.push(bytes_field(
+                "dns.opt.cookie.server",
+                "Server Cookie",
+                &v[8..],
+                p + 12,
+            ));
+        }
+        out.push(n);
+        if v.len() < l {
+            break;
+        }
+        q += 4 + l;
+    }
+    out
+}
+
+/// An `FT_BYTES` field of `v` at `at`: its text the hex, `<MISSING>` when empty.
+fn bytes_field(field: &'static str, label: &str, v: &[u8], at: usize) -> Node {
+    let text = if v.is_empty() {
+        format!("{label}: <MISSING>")
+    } else {
+        format!("{label}: {}", hex(v))
+    };
+    Node::field(field, text, colon_hex(v), at, v.len()).hex(v)
 }
 
 /// A question's or record's class at `at` (`cb`: its bytes): for mDNS the class without
