@@ -41,7 +41,13 @@ pub(super) fn reply(capture: &Capture, index: usize, s: &wire::Summary, layers: 
         ("Request frame", "Response time")
     };
     let at = n.pos as usize;
-    n.push(
+    // Before the timestamp in the echo data, which packet-icmp.c adds after them.
+    let k = n
+        .children
+        .iter()
+        .position(|c| c.name == "icmp.data_time")
+        .unwrap_or(n.children.len());
+    let items = [
         Node::field(
             format!("{name}.resp_to"),
             format!("{to}: {}", req + 1),
@@ -50,8 +56,6 @@ pub(super) fn reply(capture: &Capture, index: usize, s: &wire::Summary, layers: 
             0,
         )
         .gen(),
-    );
-    n.push(
         Node::field(
             format!("{name}.resptime"),
             format!("{time}: {ms:.3} ms"),
@@ -60,7 +64,8 @@ pub(super) fn reply(capture: &Capture, index: usize, s: &wire::Summary, layers: 
             0,
         )
         .gen(),
-    );
+    ];
+    n.children.splice(k..k, items);
 }
 
 /// A double as PDML's `show` writes it: C's `%.15g` (15 significant digits, no trailing

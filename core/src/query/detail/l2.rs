@@ -230,7 +230,7 @@ pub(super) fn layers(
                     || all[..i]
                         .iter()
                         .any(|x| matches!(x.proto, Proto::Icmp | Proto::Icmpv6));
-                let mut n = l4::icmp(b, l, quoted);
+                let mut n = l4::icmp(b, l, quoted, ctx.row().ts_ns);
                 if l.reassembled {
                     n.set_source(source);
                 }

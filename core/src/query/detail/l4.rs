@@ -8,7 +8,7 @@ use super::l2::{be16, be32, first_rel, first_uint, slice, values, At};
 use super::{bits_text, colon_hex, expert, Group, Node};
 use crate::capture::tcp::Severity;
 use crate::ingest::wire::{icmp_type_name, Proto};
-use crate::query::fields::{format_rel_time, Fid, FieldCtx, PacketSource, Value};
+use crate::query::fields::{format_abs_time, format_rel_time, Fid, FieldCtx, PacketSource, Value};
 
 fn rel(ns: i64) -> String {
     let mut s = String::new();
@@ -1251,7 +1251,7 @@ fn checksum(b: &[u8], init: u32) -> u16 {
     !(s as u16)
 }
 
-pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
+pub(super) fn icmp(b: &[u8], l: &At, quoted: bool, ts_ns: i64) -> Node {
     let o = l.offset as usize;
     let v6 = l.proto == Proto::Icmpv6;
     let p = if v6 { "icmpv6" } else { "icmp" };
@@ -1429,9 +1429,61 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool) -> Node {
                 )
                 .hex_own(slice(b, o + 6, 2)),
             );
+            if matches!(t, 0 | 8) {
+                if let Some(sent) = b.get(o + 8..o + 16).and_then(|d| echo_time(d, ts_ns)) {
+                    let mut at = String::new();
+                    format_abs_time(sent, &mut at);
+                    let d = &b[o + 8..o + 16];
+                    n.push(
+                        Node::field(
+                            "icmp.data_time",
+                            format!("Timestamp from icmp data: {at}"),
+                            at,
+                            o + 8,
+                            8,
+                        )
+                        .hex_own(d),
+                    );
+                    let r = rel(ts_ns - sent);
+                    n.push(
+                        Node::field(
+                            "icmp.data_time_relative",
+                            format!("Timestamp from icmp data (relative): {r} seconds"),
+                            r,
+                            o + 8,
+                            8,
+                        )
+                        .hex_own(d)
+                        .gen(),
+                    );
+                }
+            }
         }
     }
     n
+}
+
+/// The time a ping put at the start of its echo data `d` (a `struct timeval`: seconds
+/// and microseconds, 32 bits each, big- or else little-endian), in nanoseconds, when it
+/// looks like one: packet-icmp.c takes it within a day of the packet's time `ts_ns`
+/// (its 32-bit arithmetic kept) with fewer than a million microseconds.
+fn echo_time(d: &[u8], ts_ns: i64) -> Option<i64> {
+    let now = ts_ns.div_euclid(1_000_000_000);
+    let looks = |secs: u32, usecs: i32| {
+        let apart = (i64::from(secs) - now) as u32 as i32;
+        (apart.wrapping_abs() < 86_400 && usecs < 1_000_000).then_some((secs, usecs))
+    };
+    let word = |i: usize, be: bool| {
+        let w = [d[i], d[i + 1], d[i + 2], d[i + 3]];
+        if be {
+            u32::from_be_bytes(w)
+        } else {
+            u32::from_le_bytes(w)
+        }
+    };
+    let (secs, usecs) = looks(word(0, true), word(4, true) as i32)
+        .or_else(|| looks(word(0, false), word(4, false) as i32))?;
+    Some(i64::from(secs) * 1_000_000_000 + i64::from(usecs.wrapping_mul(1000)))
 }
 
 #[cfg(test)]

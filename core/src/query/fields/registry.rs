@@ -878,6 +878,8 @@ registry! {
     D_http2_r = "http2.r", Uint32, Hex, Detail, Wireshark, "Reserved";
     D_http2_stream = "http2.stream", None, None, Detail, Wireshark, "Stream";
     D_icmp_checksum_status = "icmp.checksum.status", Uint8, Dec, Detail, Wireshark, "Checksum Status";
+    D_icmp_data_time = "icmp.data_time", AbsoluteTime, None, Detail, Wireshark, "Timestamp from icmp data";
+    D_icmp_data_time_relative = "icmp.data_time_relative", RelativeTime, None, Detail, Wireshark, "Timestamp from icmp data (relative)";
     D_icmp_ident_le = "icmp.ident_le", Uint16, Dec, Detail, Wireshark, "Identifier (LE)";
     D_icmp_resp_to = "icmp.resp_to", Framenum, None, Detail, Wireshark, "Request frame";
     D_icmp_resptime = "icmp.resptime", Double, None, Detail, Wireshark, "Response time";
