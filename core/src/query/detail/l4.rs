@@ -1251,7 +1251,9 @@ fn checksum(b: &[u8], init: u32) -> u16 {
     !(s as u16)
 }
 
-pub(super) fn icmp(b: &[u8], l: &At, quoted: bool, ts_ns: i64) -> Node {
+/// The ICMP or ICMPv6 layer `l` of frame `b` (`quoted`: inside an ICMP error; `ts_ns`:
+/// the packet's time; `pseudo`: the sum of ICMPv6's IPv6 pseudo-header).
+pub(super) fn icmp(b: &[u8], l: &At, quoted: bool, ts_ns: i64, pseudo: Option<u32>) -> Node {
     let o = l.offset as usize;
     let v6 = l.proto == Proto::Icmpv6;
     let p = if v6 { "icmpv6" } else { "icmp" };
@@ -1351,6 +1353,38 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool, ts_ns: i64) -> Node {
         n.push(
             Node::field(
                 "icmp.checksum.status",
+                format!("Checksum Status: {status}"),
+                show,
+                o + 2,
+                0,
+            )
+            .gen(),
+        );
+    }
+    if let Some(sum) = pseudo.filter(|_| v6 && !quoted && (l.end() as usize) <= b.len()) {
+        // packet-icmpv6.c verifies the checksum of a message captured whole.
+        let computed = checksum(&b[o..end], sum);
+        let text = if computed == 0 {
+            format!("Checksum: 0x{ck:04x} [correct]")
+        } else {
+            let want = checksum(&[&b[o..o + 2], &[0, 0], &b[o + 4..end]].concat(), sum);
+            format!("Checksum: 0x{ck:04x} incorrect, should be 0x{want:04x}")
+        };
+        let (status, show) = if computed == 0 {
+            ("Good", "1")
+        } else {
+            ("Bad", "0")
+        };
+        n.push(
+            Node::field("icmpv6.checksum", text, format!("0x{ck:04x}"), o + 2, 2).hex_own(slice(
+                b,
+                o + 2,
+                2,
+            )),
+        );
+        n.push(
+            Node::field(
+                "icmpv6.checksum.status",
                 format!("Checksum Status: {status}"),
                 show,
                 o + 2,
@@ -1459,6 +1493,9 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool, ts_ns: i64) -> Node {
                 }
             }
         }
+    }
+    if v6 {
+        n.children.extend(super::icmpv6::nd(b, o, end, t));
     }
     n
 }

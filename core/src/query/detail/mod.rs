@@ -24,6 +24,7 @@ pub(crate) use app::tls::{
 mod echo;
 mod frag;
 mod frame;
+mod icmpv6;
 mod index;
 mod l2;
 mod l3;
