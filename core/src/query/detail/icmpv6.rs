@@ -392,3 +392,105 @@ fn flag(
     )
     .masked_own(u64::from(set), fb)
 }
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    fn bytes(h: &str) -> Vec<u8> {
+        (0..h.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// A Router Advertisement with a prefix (zeek/tunnels/Teredo.pcap, frame 7), as
+    /// tshark 4.0 shows it.
+    #[test]
+    fn a_router_advertisement_and_its_prefix() {
+        let ra = bytes(
+            "86001f570000000000000000000007d003044040ffffffffffffffff00000000\
+             2001000041379e500000000000000000",
+        );
+        let src = bytes("fe800000000000008000f227bec861af");
+        let dst = bytes("fe800000000000008000fffffffffffd");
+        // The pseudo-header and the message sum to all ones: the checksum is right.
+        let mut s = pseudo_sum(&src, &dst, ra.len());
+        for w in ra.chunks(2) {
+            s += u32::from(u16::from_be_bytes([w[0], w[1]]));
+        }
+        while s > 0xffff {
+            s = (s & 0xffff) + (s >> 16);
+        }
+        assert_eq!(s, 0xffff);
+        let n = nd(&ra, 0, ra.len(), 134);
+        let names: Vec<&str> = n.iter().map(|c| c.name.as_ref()).collect();
+        assert_eq!(
+            names,
+            [
+                "icmpv6.nd.ra.cur_hop_limit",
+                "icmpv6.nd.ra.flag",
+                "icmpv6.nd.ra.router_lifetime",
+                "icmpv6.nd.ra.reachable_time",
+                "icmpv6.nd.ra.retrans_timer",
+                "icmpv6.opt",
+            ]
+        );
+        assert_eq!(
+            n[1].showname,
+            "Flags: 0x00, Prf (Default Router Preference): Medium"
+        );
+        assert_eq!(
+            n[5].showname,
+            "ICMPv6 Option (Prefix information : 2001:0:4137:9e50::/64)"
+        );
+        let flag = n[5].find("icmpv6.opt.prefix.flag").unwrap();
+        assert_eq!(
+            flag.showname,
+            "Flag: 0x40, Autonomous address-configuration flag(A)"
+        );
+        let valid = n[5].find("icmpv6.opt.prefix.valid_lifetime").unwrap();
+        assert_eq!(valid.showname, "Valid Lifetime: Infinity (4294967295)");
+        // Cut anywhere: no panic, and no option past the bytes.
+        for cut in 0..ra.len() {
+            let n = nd(&ra[..cut], 0, cut, 134);
+            assert_eq!(n.iter().any(|c| c.name == "icmpv6.opt"), cut == ra.len());
+        }
+    }
+
+    #[test]
+    fn options_stop_at_a_zero_length_or_an_unknown_type() {
+        // Neighbor Solicitation: reserved, target, then a source link-layer address.
+        let head = bytes(&format!("8700000000000000{}", "00".repeat(16)));
+        let mut ns = head.clone();
+        ns.extend(bytes("0100000000000000")); // length 0
+        let n = nd(&ns, 0, ns.len(), 135);
+        assert_eq!(n.len(), 2);
+        assert!(n.iter().all(|c| c.name != "icmpv6.opt"));
+        let mut ns = head;
+        ns.extend(bytes("0101000000000004"));
+        ns.extend(bytes("2201000000000000")); // a type not named here
+        let n = nd(&ns, 0, ns.len(), 135);
+        let opts: Vec<&str> = n
+            .iter()
+            .filter(|c| c.name == "icmpv6.opt")
+            .map(|c| c.showname.as_str())
+            .collect();
+        assert_eq!(
+            opts,
+            ["ICMPv6 Option (Source link-layer address : 00:00:00:00:00:04)"]
+        );
+    }
+
+    /// A type 0 routing header with an address left to visit: the pseudo-header's
+    /// destination is that last address (tcpdump/ipv6-routing-header.pcap).
+    #[test]
+    fn the_final_destination_of_a_routing_header() {
+        let mut rh = bytes("3a02000100000000");
+        rh.extend(bytes("22000000000002100002000000000004"));
+        assert_eq!(final_destination(&rh, 0), Some(&rh[8..24]));
+        rh[3] = 0;
+        assert_eq!(final_destination(&rh, 0), None);
+        assert_eq!(final_destination(&rh[..20], 0), None);
+    }
+}

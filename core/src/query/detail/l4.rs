@@ -1539,6 +1539,22 @@ mod test {
             .collect()
     }
 
+    /// A ping's timeval read big- or little-endian, within a day of the packet
+    /// (zeek/linux_dlt_sll2.pcap, frame 1: little-endian, 0.872259 s before).
+    #[test]
+    fn the_time_in_a_pings_data() {
+        let ts = 1_660_534_249_872_259_000;
+        let le = [0xe9, 0xbd, 0xf9, 0x62, 0, 0, 0, 0];
+        assert_eq!(echo_time(&le, ts), Some(1_660_534_249_000_000_000));
+        let be = [0x62, 0xf9, 0xbd, 0xe9, 0, 0, 0x03, 0xe8];
+        assert_eq!(echo_time(&be, ts), Some(1_660_534_249_001_000_000));
+        // A day off, or a million microseconds: not a time.
+        let far = [0x62, 0xfb, 0x0f, 0x69, 0, 0, 0, 0];
+        assert_eq!(echo_time(&far, ts), None);
+        let usecs = [0x62, 0xf9, 0xbd, 0xe9, 0, 0x0f, 0x42, 0x40];
+        assert_eq!(echo_time(&usecs, ts), None);
+    }
+
     #[test]
     fn four_nops_in_a_word_are_flagged_before_the_fourth() {
         // packet-tcp.c counts NOPs within a 32-bit word: twelve in a row make one item,

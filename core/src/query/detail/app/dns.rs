@@ -1000,6 +1000,87 @@ mod test {
         assert_eq!(Flavour::of_udp([25353, 40000]), Flavour::Dns);
     }
 
+    /// A query with an EDNS client cookie (tcpdump/dns_udp.pcap, frame 1): the option and
+    /// its server cookie, missing, as tshark 4.0 shows them.
+    #[test]
+    fn an_edns_cookie() {
+        let h = "593401200001000000000001037777770774637064756d70036f72670000010001\
+                 000029100000000000000c000a000842f5d00996f90b13";
+        let h: String = h.split_whitespace().collect();
+        let q: Vec<u8> = (0..h.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+            .collect();
+        let n = &dissect(&q, 42, false, Flavour::Dns)[0];
+        let opt = n.find("dns.opt").unwrap();
+        assert_eq!(
+            (opt.showname.as_str(), opt.pos, opt.size),
+            ("Option: COOKIE", 86, 12)
+        );
+        let names: Vec<(&str, &str)> = opt
+            .children
+            .iter()
+            .map(|c| (c.name.as_ref(), c.showname.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("dns.opt.code", "Option Code: COOKIE (10)"),
+                ("dns.opt.len", "Option Length: 8"),
+                ("dns.opt.data", "Option Data: 42f5d00996f90b13"),
+                ("dns.opt.cookie.client", "Client Cookie: 42f5d00996f90b13"),
+                ("dns.opt.cookie.server", "Server Cookie: <MISSING>"),
+            ]
+        );
+        // Cut anywhere: no panic.
+        for cut in 0..q.len() {
+            dissect(&q[..cut], 42, false, Flavour::Dns);
+        }
+    }
+
+    /// SOA's fields and a TXT record's strings, from a record built as RFC 1035 lays
+    /// them out.
+    #[test]
+    fn soa_and_txt_records() {
+        let mut m = b"\x00\x01\x81\x80\x00\x00\x00\x02\x00\x00\x00\x00".to_vec();
+        // <Root> SOA IN, TTL 60: mname a.b, rname c.d, serial 7, then 1800, 900, 604800, 86400.
+        m.extend(b"\x00\x00\x06\x00\x01\x00\x00\x00\x3c\x00\x1e");
+        m.extend(b"\x01a\x01b\x00\x01c\x01d\x00");
+        for v in [7u32, 1800, 900, 604_800, 86_400] {
+            m.extend(v.to_be_bytes());
+        }
+        // <Root> TXT IN: "hi" and "there".
+        m.extend(b"\x00\x00\x10\x00\x01\x00\x00\x00\x3c\x00\x09\x02hi\x05there");
+        let n = &dissect(&m, 0, false, Flavour::Dns)[0];
+        let answers = n.children.last().unwrap();
+        assert_eq!(
+            answers.children[0].showname,
+            "<Root>: type SOA, class IN, mname a.b"
+        );
+        let shown = |name: &str| n.find(name).map(|f| f.showname.clone());
+        assert_eq!(
+            shown("dns.soa.rname").as_deref(),
+            Some("Responsible authority's mailbox: c.d")
+        );
+        assert_eq!(
+            shown("dns.soa.expire_limit").as_deref(),
+            Some("Expire limit: 604800 (7 days)")
+        );
+        let txt: Vec<&str> = answers.children[1]
+            .children
+            .iter()
+            .filter(|c| c.name.starts_with("dns.txt"))
+            .map(|c| c.showname.as_str())
+            .collect();
+        assert_eq!(
+            txt,
+            ["TXT Length: 2", "TXT: hi", "TXT Length: 5", "TXT: there"]
+        );
+        for cut in 0..m.len() {
+            dissect(&m[..cut], 0, false, Flavour::Dns);
+        }
+    }
+
     /// mDNS's class bits and LLMNR's flags as tshark 4.0 shows them
     /// (tests/data/udp-names.pcap, frames 1, 2 and 7).
     #[test]
