@@ -276,6 +276,10 @@ impl TransactionFields {
                                 .iter()
                                 .any(|p| matches!(p, 5353 | 5355))
                         });
+                    let mdns = capture
+                        .conversations
+                        .get(tx.conv as usize)
+                        .is_some_and(|c| c.port_a == 5353 || c.port_b == 5353);
                     // A retransmitted query shows the query's fields again.
                     let queries = req
                         .into_iter()
@@ -366,9 +370,10 @@ impl TransactionFields {
                             (Some(_), _) => {
                                 dns_answered.insert(key, p);
                             }
-                            // packet-dns.c marks a response to no query it saw (mDNS's
-                            // answers go unpaired).
-                            (None, _) if !multicast => {
+                            // packet-dns.c marks a response to no query it saw (not
+                            // mDNS's, whose answers go unpaired; an LLMNR answer to a
+                            // query sent to the group is one).
+                            (None, _) if !mdns => {
                                 t.add(p, Fid::DnsUnsolicited, || AppValue::Bool(true));
                             }
                             _ => {}
