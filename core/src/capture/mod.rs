@@ -269,6 +269,11 @@ pub struct Capture {
     /// conversation), in packet order. Read with [`Capture::outer_flow`].
     #[serde(skip)]
     pub outer_flows: Vec<(u32, u32)>,
+    /// The packets of a UDP conversation whose datagram is empty (UDP length 8), in
+    /// packet order: packet-udp.c returns before their conversation timestamps
+    /// (`udp.time_relative`). Read with [`Capture::empty_udp`].
+    #[serde(skip)]
+    pub empty_udp: Vec<u32>,
     /// Who sent the SYN, FINs and RSTs of each conversation, indexed like `conversations`
     /// (the sessions view's initiator and end).
     #[serde(skip)]
@@ -518,6 +523,11 @@ impl Capture {
             .get(at)
             .filter(|&&(p, _)| p == i)
             .map(|&(_, f)| f)
+    }
+
+    /// Whether packet `index` is an empty UDP datagram of a conversation.
+    pub fn empty_udp(&self, index: usize) -> bool {
+        u32::try_from(index).is_ok_and(|i| self.empty_udp.binary_search(&i).is_ok())
     }
 
     /// `tcp.analysis.acks_frame`, `ack_rtt` and `bytes_in_flight` of packet `index`,

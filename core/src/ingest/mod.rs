@@ -20,7 +20,8 @@
 //!   `tcp_push_bytes` 8 (a segment that follows one without PSH), `comments` 32
 //!   and the text, `packet_processes` 8, `echo_requests` 12 (an ICMP echo request),
 //!   `datagrams` 12 (an IP fragment of a datagram reassembled) and 8 (the packet that
-//!   completed it).
+//!   completed it), `outer_flows` 8 (a packet out of a UDP tunnel), `empty_udp` 4 (an
+//!   empty UDP datagram of a conversation).
 //! - per TCP conversation seen after a SYN from one side only: `tcp_acked_bases` 12;
 //!   per one that uses AccECN's ACE counter: `tcp_ace` 16.
 //! - per TCP or UDP conversation: 112 bytes (`Conversation`), 8 for its link and IP
@@ -319,6 +320,11 @@ impl Analysis {
         ) {
             self.tftp
                 .datagram(packet, flow, (src, src_port), (dst, dst_port));
+        }
+        if let (Transport::Udp { payload_len: 0, .. }, true, Ok(packet)) =
+            (summary.transport, flow != NO_FLOW, u32::try_from(index))
+        {
+            c.empty_udp.push(packet);
         }
         if let (Some(outer), Ok(packet)) = (flows.outer, u32::try_from(index)) {
             c.outer_flows.push((packet, outer));

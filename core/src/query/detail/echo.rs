@@ -41,33 +41,32 @@ pub(super) fn reply(capture: &Capture, index: usize, s: &wire::Summary, layers: 
         ("Request frame", "Response time")
     };
     let at = n.pos as usize;
-    // Before the echo's data, which the dissectors hand on last.
-    let i = n
+    // Before the timestamp in the echo data and the data, which packet-icmp.c adds
+    // after them.
+    let k = n
         .children
         .iter()
-        .position(|c| c.name == "data")
+        .position(|c| c.name == "icmp.data_time" || c.name == "data")
         .unwrap_or(n.children.len());
-    n.children.splice(
-        i..i,
-        [
-            Node::field(
-                format!("{name}.resp_to"),
-                format!("{to}: {}", req + 1),
-                (req + 1).to_string(),
-                at,
-                0,
-            )
-            .gen(),
-            Node::field(
-                format!("{name}.resptime"),
-                format!("{time}: {ms:.3} ms"),
-                g15(ms),
-                at,
-                0,
-            )
-            .gen(),
-        ],
-    );
+    let items = [
+        Node::field(
+            format!("{name}.resp_to"),
+            format!("{to}: {}", req + 1),
+            (req + 1).to_string(),
+            at,
+            0,
+        )
+        .gen(),
+        Node::field(
+            format!("{name}.resptime"),
+            format!("{time}: {ms:.3} ms"),
+            g15(ms),
+            at,
+            0,
+        )
+        .gen(),
+    ];
+    n.children.splice(k..k, items);
 }
 
 /// A double as PDML's `show` writes it: C's `%.15g` (15 significant digits, no trailing

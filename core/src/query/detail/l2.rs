@@ -230,7 +230,26 @@ pub(super) fn layers(
                     || all[..i]
                         .iter()
                         .any(|x| matches!(x.proto, Proto::Icmp | Proto::Icmpv6));
-                let mut n = l4::icmp(b, l, quoted, ctx.row().ts_ns.div_euclid(1_000_000_000));
+                // ICMPv6's checksum covers its IPv6 header's addresses.
+                let pseudo = all[..i]
+                    .iter()
+                    .rev()
+                    .find(|x| x.quoted == l.quoted && matches!(x.proto, Proto::Ip | Proto::Ipv6))
+                    .filter(|x| x.proto == Proto::Ipv6 && b.len() >= x.offset as usize + 40)
+                    .map(|x| {
+                        let io = x.offset as usize;
+                        let len = (l.end() as usize).saturating_sub(l.offset as usize);
+                        let routing = all[..i].iter().rev().find(|r| {
+                            r.quoted == l.quoted
+                                && r.proto == Proto::Ipv6Routing
+                                && r.offset > x.offset
+                        });
+                        let dst = routing
+                            .and_then(|r| super::icmpv6::final_destination(b, r.offset as usize))
+                            .unwrap_or(&b[io + 24..io + 40]);
+                        super::icmpv6::pseudo_sum(&b[io + 8..io + 24], dst, len)
+                    });
+                let mut n = l4::icmp(b, l, quoted, ctx.row().ts_ns, pseudo);
                 if l.reassembled {
                     n.set_source(source);
                 }

@@ -8,7 +8,8 @@ use super::l2::{be16, be32, first_rel, first_uint, slice, values, At};
 use super::{bits_text, colon_hex, expert, Group, Node};
 use crate::capture::tcp::Severity;
 use crate::ingest::wire::{icmp_type_name, Proto};
-use crate::query::fields::{format_rel_time, Fid, FieldCtx, PacketSource, Value};
+use crate::query::fields::headers;
+use crate::query::fields::{format_abs_time, format_rel_time, Fid, FieldCtx, PacketSource, Value};
 
 fn rel(ns: i64) -> String {
     let mut s = String::new();
@@ -183,7 +184,7 @@ pub(super) fn tcp(
         )
         .hex_own(slice(b, o + 4, 4)),
     );
-    let nxt = crate::query::fields::headers::next_seq(seq as u32, seg_len as u32, flags.into());
+    let nxt = headers::next_seq(seq as u32, seg_len as u32, flags.into());
     // Wireshark shows it for every segment of a conversation it tracks.
     if in_flow {
         n.push(
@@ -352,7 +353,7 @@ pub(super) fn tcp(
             );
             push_under(fnode, "tcp.flags.reset", e);
         }
-        let fs = crate::query::fields::headers::tcp_flags_str(f12 as u16);
+        let fs = headers::tcp_flags_str(f12 as u16);
         let sn = fnode.push(
             Node::field("tcp.flags.str", format!("TCP Flags: {fs}"), fs, o + 12, 2)
                 .hex_own(fw)
@@ -1156,7 +1157,7 @@ pub(super) fn udp(
             })
             .nth(n)
     });
-    if let Some(s) = stream {
+    if let (Some(s), Some(layer)) = (stream, in_flow) {
         n.push(
             Node::field(
                 "udp.stream",
@@ -1167,6 +1168,28 @@ pub(super) fn udp(
             )
             .gen(),
         );
+        // packet-udp.c's conversation timestamps (its "Calculate conversation
+        // timestamps" preference is on by default), at the header's start.
+        let nth = |ctx: &mut FieldCtx<'_>, src: &mut dyn PacketSource, f| {
+            values(ctx, src, f)
+                .iter()
+                .filter_map(|v| match v {
+                    Value::Rel(ns) => Some(*ns),
+                    _ => None,
+                })
+                .nth(layer)
+        };
+        // None for an empty datagram: packet-udp.c returns before them.
+        let tr = (len != 8)
+            .then(|| nth(ctx, src, Fid::UdpTimeRelative))
+            .flatten();
+        let td = nth(ctx, src, Fid::UdpTimeDelta);
+        if let (Some(tr), Some(td)) = (tr, td) {
+            let mut t = Node::text("Timestamps", o, 0).gen();
+            t.push(timed("udp.time_relative", "Time since first frame", tr, o));
+            t.push(timed("udp.time_delta", "Time since previous frame", td, o));
+            n.push(t);
+        }
     }
     // packet-udp.c's payload item reaches the end of its data: the datagram's, when UDP
     // starts a reassembled one; the text says the UDP length.
@@ -1228,7 +1251,9 @@ fn checksum(b: &[u8], init: u32) -> u16 {
     !(s as u16)
 }
 
-pub(super) fn icmp(b: &[u8], l: &At, quoted: bool, ts_secs: i64) -> Node {
+/// The ICMP or ICMPv6 layer `l` of frame `b` (`quoted`: inside an ICMP error; `ts_ns`:
+/// the packet's time; `pseudo`: the sum of ICMPv6's IPv6 pseudo-header).
+pub(super) fn icmp(b: &[u8], l: &At, quoted: bool, ts_ns: i64, pseudo: Option<u32>) -> Node {
     let o = l.offset as usize;
     let v6 = l.proto == Proto::Icmpv6;
     let p = if v6 { "icmpv6" } else { "icmp" };
@@ -1336,6 +1361,38 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool, ts_secs: i64) -> Node {
             .gen(),
         );
     }
+    if let Some(sum) = pseudo.filter(|_| v6 && !quoted && (l.end() as usize) <= b.len()) {
+        // packet-icmpv6.c verifies the checksum of a message captured whole.
+        let computed = checksum(&b[o..end], sum);
+        let text = if computed == 0 {
+            format!("Checksum: 0x{ck:04x} [correct]")
+        } else {
+            let want = checksum(&[&b[o..o + 2], &[0, 0], &b[o + 4..end]].concat(), sum);
+            format!("Checksum: 0x{ck:04x} incorrect, should be 0x{want:04x}")
+        };
+        let (status, show) = if computed == 0 {
+            ("Good", "1")
+        } else {
+            ("Bad", "0")
+        };
+        n.push(
+            Node::field("icmpv6.checksum", text, format!("0x{ck:04x}"), o + 2, 2).hex_own(slice(
+                b,
+                o + 2,
+                2,
+            )),
+        );
+        n.push(
+            Node::field(
+                "icmpv6.checksum.status",
+                format!("Checksum Status: {status}"),
+                show,
+                o + 2,
+                0,
+            )
+            .gen(),
+        );
+    }
     let echo = if v6 {
         matches!(t, 128 | 129)
     } else {
@@ -1406,9 +1463,44 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool, ts_secs: i64) -> Node {
                 )
                 .hex_own(slice(b, o + 6, 2)),
             );
+            if matches!(t, 0 | 8) {
+                if let Some(sent) = b
+                    .get(o + 8..o + 16)
+                    .and_then(|d| headers::echo_time(d, ts_ns))
+                {
+                    let mut at = String::new();
+                    format_abs_time(sent, &mut at);
+                    let d = &b[o + 8..o + 16];
+                    n.push(
+                        Node::field(
+                            "icmp.data_time",
+                            format!("Timestamp from icmp data: {at}"),
+                            at,
+                            o + 8,
+                            8,
+                        )
+                        .hex_own(d),
+                    );
+                    let r = rel(ts_ns - sent);
+                    n.push(
+                        Node::field(
+                            "icmp.data_time_relative",
+                            format!("Timestamp from icmp data (relative): {r} seconds"),
+                            r,
+                            o + 8,
+                            8,
+                        )
+                        .hex_own(d)
+                        .gen(),
+                    );
+                }
+            }
         }
     }
-    if let Some(at) = crate::query::fields::headers::echo_data(b, l, ts_secs) {
+    if v6 {
+        n.children.extend(super::icmpv6::nd(b, o, end, t));
+    }
+    if let Some(at) = headers::echo_data(b, l, ts_ns.div_euclid(1_000_000_000)) {
         n.push(super::data::layer(&b[at..end], at));
     }
     n
@@ -1428,6 +1520,22 @@ mod test {
                 s => s.to_string(),
             })
             .collect()
+    }
+
+    /// A ping's timeval read big- or little-endian, within a day of the packet
+    /// (zeek/linux_dlt_sll2.pcap, frame 1: little-endian, 0.872259 s before).
+    #[test]
+    fn the_time_in_a_pings_data() {
+        let ts = 1_660_534_249_872_259_000;
+        let le = [0xe9, 0xbd, 0xf9, 0x62, 0, 0, 0, 0];
+        assert_eq!(headers::echo_time(&le, ts), Some(1_660_534_249_000_000_000));
+        let be = [0x62, 0xf9, 0xbd, 0xe9, 0, 0, 0x03, 0xe8];
+        assert_eq!(headers::echo_time(&be, ts), Some(1_660_534_249_001_000_000));
+        // A day off, or a million microseconds: not a time.
+        let far = [0x62, 0xfb, 0x0f, 0x69, 0, 0, 0, 0];
+        assert_eq!(headers::echo_time(&far, ts), None);
+        let usecs = [0x62, 0xf9, 0xbd, 0xe9, 0, 0x0f, 0x42, 0x40];
+        assert_eq!(headers::echo_time(&usecs, ts), None);
     }
 
     #[test]

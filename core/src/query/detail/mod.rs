@@ -25,6 +25,7 @@ mod data;
 mod echo;
 mod frag;
 mod frame;
+mod icmpv6;
 mod index;
 mod l2;
 mod l3;

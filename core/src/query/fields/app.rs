@@ -276,6 +276,10 @@ impl TransactionFields {
                                 .iter()
                                 .any(|p| matches!(p, 5353 | 5355))
                         });
+                    let mdns = capture
+                        .conversations
+                        .get(tx.conv as usize)
+                        .is_some_and(|c| c.port_a == 5353 || c.port_b == 5353);
                     // A retransmitted query shows the query's fields again.
                     let queries = req
                         .into_iter()
@@ -365,6 +369,12 @@ impl TransactionFields {
                             }
                             (Some(_), _) => {
                                 dns_answered.insert(key, p);
+                            }
+                            // packet-dns.c marks a response to no query it saw (not
+                            // mDNS's, whose answers go unpaired; an LLMNR answer to a
+                            // query sent to the group is one).
+                            (None, _) if !mdns => {
+                                t.add(p, Fid::DnsUnsolicited, || AppValue::Bool(true));
                             }
                             _ => {}
                         }
@@ -628,6 +638,7 @@ const DNS: &[Fid] = &[
     Fid::DnsRetransmitRequestIn,
     Fid::DnsRetransmitResponseIn,
     Fid::DnsRetransmission,
+    Fid::DnsUnsolicited,
     Fid::DnsRespName,
     Fid::DnsRespType,
     Fid::DnsA,
@@ -724,6 +735,7 @@ impl TransactionFields {
                 | DnsRetransmitRequestIn
                 | DnsRetransmitResponseIn
                 | DnsRetransmission
+                | DnsUnsolicited
                 | DnsRespName
                 | DnsRespType
                 | DnsA

@@ -900,8 +900,8 @@ fn protocols(ls: &Layers, b: &[u8], ts_secs: i64) -> String {
 
 /// Where an echo request's or reply's data starts in `b`, when it has any: after the
 /// 8-byte header, and for ICMP after the first 8 bytes of it when they read as a
-/// timestamp within a day of the frame's (`ts_secs`), big- or little-endian (the
-/// `icmp.data_time` of packet-icmp.c; packet-icmpv6.c looks for none).
+/// timestamp ([`echo_time`], the `icmp.data_time` of packet-icmp.c; packet-icmpv6.c looks
+/// for none).
 pub(crate) fn echo_data(b: &[u8], l: &LayerSpan, ts_secs: i64) -> Option<usize> {
     let o = l.offset as usize;
     let t = *b.get(o)?;
@@ -913,16 +913,34 @@ pub(crate) fn echo_data(b: &[u8], l: &LayerSpan, ts_secs: i64) -> Option<usize> 
     if v6 || end - (o + 8) < 8 {
         return Some(o + 8);
     }
-    let near = |secs: u32, usecs: u32| {
-        ((i64::from(secs) - ts_secs) as i32).unsigned_abs() < 3600 * 24 && usecs < 1_000_000
-    };
-    let (s, u) = (be32(b, o + 8)?, be32(b, o + 12)?);
-    let at = if near(s, u) || near(s.swap_bytes(), u.swap_bytes()) {
-        o + 16
-    } else {
-        o + 8
+    let at = match echo_time(&b[o + 8..o + 16], ts_secs * 1_000_000_000) {
+        Some(_) => o + 16,
+        None => o + 8,
     };
     (end > at).then_some(at)
+}
+
+/// The time a ping put at the start of its echo data `d` (a `struct timeval`: seconds
+/// and microseconds, 32 bits each, big- or else little-endian), in nanoseconds, when it
+/// looks like one: packet-icmp.c takes it within a day of the packet's time `ts_ns`
+/// (its 32-bit arithmetic kept) with fewer than a million microseconds.
+pub(crate) fn echo_time(d: &[u8], ts_ns: i64) -> Option<i64> {
+    let now = ts_ns.div_euclid(1_000_000_000);
+    let looks = |secs: u32, usecs: i32| {
+        let apart = (i64::from(secs) - now) as u32 as i32;
+        (apart.wrapping_abs() < 86_400 && usecs < 1_000_000).then_some((secs, usecs))
+    };
+    let word = |i: usize, be: bool| {
+        let w = [d[i], d[i + 1], d[i + 2], d[i + 3]];
+        if be {
+            u32::from_be_bytes(w)
+        } else {
+            u32::from_le_bytes(w)
+        }
+    };
+    let (secs, usecs) = looks(word(0, true), word(4, true) as i32)
+        .or_else(|| looks(word(0, false), word(4, false) as i32))?;
+    Some(i64::from(secs) * 1_000_000_000 + i64::from(usecs.wrapping_mul(1000)))
 }
 
 #[cfg(test)]

@@ -99,6 +99,20 @@ impl<'c> FieldCtx<'c> {
                     }
                 }
             }
+            UdpTimeRelative | UdpTimeDelta => {
+                // As `udp.stream`: the tunnel's outer datagram first, then the packet's.
+                if !first_layer {
+                    return true;
+                }
+                if let Some(outer) = c.outer_flow(self.index) {
+                    out.push(self.udp_time(field, outer, false));
+                }
+                // packet-udp.c returns before the timestamps of an empty datagram.
+                let empty = c.empty_udp(self.index);
+                if !empty && self.flow().is_some_and(|(c, _)| c.proto == L4::Udp) {
+                    out.push(self.udp_time(field, row.flow, true));
+                }
+            }
             f if is_analysis(f) => {
                 if first_layer {
                     analysis(c, self.index, f, out);
@@ -254,6 +268,75 @@ impl<'c> FieldCtx<'c> {
             .rev()
             .find(|&i| self.rows.at(i).flow == flow)
             .map_or(u32::MAX, |i| i as u32)
+    }
+
+    /// `udp.time_relative` or `udp.time_delta` of the current packet in UDP
+    /// conversation `flow` (`own`: the packet's row is in it, else it carried the
+    /// packet's tunnel). packet-udp.c times from the conversation's first packet and
+    /// its previous one as read, not the earliest timestamp.
+    fn udp_time(&mut self, field: Fid, flow: u32, own: bool) -> Value {
+        let ts = self.row.ts_ns;
+        let at = if field == Fid::UdpTimeRelative {
+            self.first_udp_of(flow)
+        } else {
+            self.prev_udp_of(flow, own)
+        };
+        Value::Rel(at.map_or(0, |p| ts - self.rows.at(p as usize).ts_ns))
+    }
+
+    /// The first packet of UDP conversation `flow`, its own or one it carried.
+    fn first_udp_of(&mut self, flow: u32) -> Option<u32> {
+        let own = Some(self.first_in_flow(flow) as u32).filter(|&p| p != u32::MAX);
+        let carried = self.carried().and_then(|by_flow| {
+            let at = by_flow.partition_point(|&e| e < (flow, 0));
+            by_flow
+                .get(at)
+                .filter(|&&(f, _)| f == flow)
+                .map(|&(_, p)| p)
+        });
+        match (own, carried) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// [`Capture::outer_flows`] by (conversation, packet); None when there are none.
+    fn carried(&mut self) -> Option<&[(u32, u32)]> {
+        let c = self.capture;
+        if c.outer_flows.is_empty() {
+            return None;
+        }
+        let by_flow = self.carried.get_or_insert_with(|| {
+            let mut v: Vec<(u32, u32)> = c.outer_flows.iter().map(|&(p, f)| (f, p)).collect();
+            v.sort_unstable();
+            v
+        });
+        Some(by_flow)
+    }
+
+    /// The packet before the current one in UDP conversation `flow`: its own packets
+    /// (`own`: the current packet's row is in it) and those whose tunnel's outer
+    /// datagram was in it.
+    fn prev_udp_of(&mut self, flow: u32, own: bool) -> Option<u32> {
+        let i = self.index as u32;
+        let carried = self.carried().and_then(|by_flow| {
+            let at = by_flow.partition_point(|&e| e < (flow, i));
+            at.checked_sub(1)
+                .map(|k| by_flow[k])
+                .filter(|&(f, _)| f == flow)
+                .map(|(_, p)| p)
+        });
+        let mine = if own {
+            Some(self.prev_in_flow_of(self.index)).filter(|&p| p != u32::MAX)
+        } else {
+            // A packet of the outer conversation that carried nothing with a
+            // conversation of its own: looked for back to the last one carried.
+            let from = carried.map_or(self.first_in_flow(flow) as u32, |p| p + 1);
+            (from.min(i)..i)
+                .rev()
+                .find(|&p| self.rows.at(p as usize).flow == flow)
+        };
+        carried.max(mine)
     }
 
     /// The first packet of conversation `flow` either way (`u32::MAX` as usize: none).

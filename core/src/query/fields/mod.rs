@@ -240,6 +240,9 @@ pub struct FieldCtx<'c> {
     tcp: HashMap<u32, TcpFlow>,
     /// Previous packet of the same flow, for each packet (`u32::MAX`: none).
     prev_in_flow: Option<Vec<u32>>,
+    /// `Capture::outer_flows` by (conversation, packet): the packets each tunnel's outer
+    /// UDP conversation carried, made when `udp.time_delta` first needs them.
+    carried: Option<Vec<(u32, u32)>>,
     /// Previous packets of their flow looked for from the packet back, before
     /// `prev_in_flow` is made.
     prev_asked: u32,
@@ -339,6 +342,7 @@ impl<'c> FieldCtx<'c> {
             firsts: None,
             tcp: HashMap::new(),
             prev_in_flow: None,
+            carried: None,
             prev_asked: 0,
             scratch: Vec::new(),
             app: TransactionFields::empty(),
@@ -553,6 +557,8 @@ impl<'c> FieldCtx<'c> {
             | FrameComment
             | TcpStream
             | UdpStream
+            | UdpTimeRelative
+            | UdpTimeDelta
             | TcpTimeRelative
             | TcpTimeDelta
             | WlSessionBytes

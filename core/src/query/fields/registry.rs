@@ -354,6 +354,8 @@ registry! {
     UdpChecksum = "udp.checksum", Uint16, Hex, Extracted, Wireshark, "Checksum";
     UdpChecksumStatus = "udp.checksum.status", Uint8, Dec, Extracted, Wireshark, "Checksum Status";
     UdpStream = "udp.stream", Uint32, Dec, Extracted, Wireshark, "Stream index";
+    UdpTimeRelative = "udp.time_relative", RelativeTime, None, Extracted, Wireshark, "Time since first frame";
+    UdpTimeDelta = "udp.time_delta", RelativeTime, None, Extracted, Wireshark, "Time since previous frame";
     UdpPayload = "udp.payload", Bytes, None, Extracted, Wireshark, "Payload";
 
     // Protocols of the wire layer's stack that have no fields here: each is there where
@@ -608,6 +610,7 @@ registry! {
     DnsRetransmitRequestIn = "dns.retransmit_request_in", Framenum, Dec, Extracted, Wireshark, "Retransmitted request. Original request in";
     DnsRetransmitResponseIn = "dns.retransmit_response_in", Framenum, Dec, Extracted, Wireshark, "Retransmitted response. Original response in";
     DnsRetransmission = "dns.retransmission", Boolean, None, Extracted, Wireshark, "Retransmission";
+    DnsUnsolicited = "dns.unsolicited", Boolean, None, Extracted, Wireshark, "Unsolicited";
 
     Nbns = "nbns", Protocol, None, Extracted, Wireshark, "NetBIOS Name Service";
 
@@ -796,6 +799,12 @@ registry! {
     D_dns_length = "dns.length", Uint16, Dec, Detail, Wireshark, "Length";
     D_dns_mx_preference = "dns.mx.preference", Uint16, Dec, Detail, Wireshark, "Preference";
     D_dns_ns = "dns.ns", String, None, Detail, Wireshark, "Name Server";
+    D_dns_opt = "dns.opt", None, None, Detail, Wireshark, "Option";
+    D_dns_opt_code = "dns.opt.code", Uint16, Dec, Detail, Wireshark, "Option Code";
+    D_dns_opt_cookie_client = "dns.opt.cookie.client", Bytes, None, Detail, Wireshark, "Client Cookie";
+    D_dns_opt_cookie_server = "dns.opt.cookie.server", Bytes, None, Detail, Wireshark, "Server Cookie";
+    D_dns_opt_data = "dns.opt.data", Bytes, None, Detail, Wireshark, "Option Data";
+    D_dns_opt_len = "dns.opt.len", Uint16, Dec, Detail, Wireshark, "Option Length";
     D_dns_ptr_domain_name = "dns.ptr.domain_name", String, None, Detail, Wireshark, "Domain Name";
     D_dns_qry_name_len = "dns.qry.name.len", Uint16, Dec, Detail, Wireshark, "Name Length";
     D_dns_qry_qu = "dns.qry.qu", Boolean, None, Detail, Wireshark, "\"QU\" question";
@@ -809,6 +818,15 @@ registry! {
     D_dns_resp_z_do = "dns.resp.z.do", Boolean, None, Detail, Wireshark, "DO bit";
     D_dns_resp_z_reserved = "dns.resp.z.reserved", Uint16, Hex, Detail, Wireshark, "Reserved";
     D_dns_rr_udp_payload_size = "dns.rr.udp_payload_size", Uint16, Hex, Detail, Wireshark, "UDP payload size";
+    D_dns_soa_expire_limit = "dns.soa.expire_limit", Uint32, Dec, Detail, Wireshark, "Expire limit";
+    D_dns_soa_minimum_ttl = "dns.soa.minimum_ttl", Uint32, Dec, Detail, Wireshark, "Minimum TTL";
+    D_dns_soa_mname = "dns.soa.mname", String, None, Detail, Wireshark, "Primary name server";
+    D_dns_soa_refresh_interval = "dns.soa.refresh_interval", Uint32, Dec, Detail, Wireshark, "Refresh Interval";
+    D_dns_soa_retry_interval = "dns.soa.retry_interval", Uint32, Dec, Detail, Wireshark, "Retry Interval";
+    D_dns_soa_rname = "dns.soa.rname", String, None, Detail, Wireshark, "Responsible authority's mailbox";
+    D_dns_soa_serial_number = "dns.soa.serial_number", Uint32, Dec, Detail, Wireshark, "Serial Number";
+    D_dns_txt = "dns.txt", String, None, Detail, Wireshark, "TXT";
+    D_dns_txt_length = "dns.txt.length", Uint8, Dec, Detail, Wireshark, "TXT Length";
     D_eth_fcs = "eth.fcs", Uint32, Hex, Detail, Wireshark, "Frame check sequence";
     D_eth_fcs_status = "eth.fcs.status", Uint8, Dec, Detail, Wireshark, "FCS Status";
     D_eth_len = "eth.len", Uint16, Dec, Detail, Wireshark, "Length";
@@ -864,12 +882,51 @@ registry! {
     D_http2_r = "http2.r", Uint32, Hex, Detail, Wireshark, "Reserved";
     D_http2_stream = "http2.stream", None, None, Detail, Wireshark, "Stream";
     D_icmp_checksum_status = "icmp.checksum.status", Uint8, Dec, Detail, Wireshark, "Checksum Status";
+    D_icmp_data_time = "icmp.data_time", AbsoluteTime, None, Detail, Wireshark, "Timestamp from icmp data";
+    D_icmp_data_time_relative = "icmp.data_time_relative", RelativeTime, None, Detail, Wireshark, "Timestamp from icmp data (relative)";
     D_icmp_ident_le = "icmp.ident_le", Uint16, Dec, Detail, Wireshark, "Identifier (LE)";
     D_icmp_resp_to = "icmp.resp_to", Framenum, None, Detail, Wireshark, "Request frame";
     D_icmp_resptime = "icmp.resptime", Double, None, Detail, Wireshark, "Response time";
     D_icmp_seq_le = "icmp.seq_le", Uint16, Dec, Detail, Wireshark, "Sequence Number (LE)";
+    D_icmpv6_checksum_status = "icmpv6.checksum.status", Uint8, Dec, Detail, Wireshark, "Checksum Status";
     D_icmpv6_echo_identifier = "icmpv6.echo.identifier", Uint16, Hex, Detail, Wireshark, "Identifier";
     D_icmpv6_echo_sequence_number = "icmpv6.echo.sequence_number", Uint16, Dec, Detail, Wireshark, "Sequence";
+    D_icmpv6_nd_na_flag = "icmpv6.nd.na.flag", Uint32, Hex, Detail, Wireshark, "Flags";
+    D_icmpv6_nd_na_flag_o = "icmpv6.nd.na.flag.o", Boolean, None, Detail, Wireshark, "Override";
+    D_icmpv6_nd_na_flag_r = "icmpv6.nd.na.flag.r", Boolean, None, Detail, Wireshark, "Router";
+    D_icmpv6_nd_na_flag_rsv = "icmpv6.nd.na.flag.rsv", Uint32, Dec, Detail, Wireshark, "Reserved";
+    D_icmpv6_nd_na_flag_s = "icmpv6.nd.na.flag.s", Boolean, None, Detail, Wireshark, "Solicited";
+    D_icmpv6_nd_na_target_address = "icmpv6.nd.na.target_address", Ipv6, None, Detail, Wireshark, "Target Address";
+    D_icmpv6_nd_ns_target_address = "icmpv6.nd.ns.target_address", Ipv6, None, Detail, Wireshark, "Target Address";
+    D_icmpv6_nd_ra_cur_hop_limit = "icmpv6.nd.ra.cur_hop_limit", Uint8, Dec, Detail, Wireshark, "Cur hop limit";
+    D_icmpv6_nd_ra_flag = "icmpv6.nd.ra.flag", Uint8, Hex, Detail, Wireshark, "Flags";
+    D_icmpv6_nd_ra_flag_h = "icmpv6.nd.ra.flag.h", Boolean, None, Detail, Wireshark, "Home Agent";
+    D_icmpv6_nd_ra_flag_m = "icmpv6.nd.ra.flag.m", Boolean, None, Detail, Wireshark, "Managed address configuration";
+    D_icmpv6_nd_ra_flag_o = "icmpv6.nd.ra.flag.o", Boolean, None, Detail, Wireshark, "Other configuration";
+    D_icmpv6_nd_ra_flag_p = "icmpv6.nd.ra.flag.p", Boolean, None, Detail, Wireshark, "Proxy";
+    D_icmpv6_nd_ra_flag_prf = "icmpv6.nd.ra.flag.prf", Uint8, Dec, Detail, Wireshark, "Prf (Default Router Preference)";
+    D_icmpv6_nd_ra_flag_rsv = "icmpv6.nd.ra.flag.rsv", Uint8, Dec, Detail, Wireshark, "Reserved";
+    D_icmpv6_nd_ra_reachable_time = "icmpv6.nd.ra.reachable_time", Uint32, Dec, Detail, Wireshark, "Reachable time (ms)";
+    D_icmpv6_nd_ra_retrans_timer = "icmpv6.nd.ra.retrans_timer", Uint32, Dec, Detail, Wireshark, "Retrans timer (ms)";
+    D_icmpv6_nd_ra_router_lifetime = "icmpv6.nd.ra.router_lifetime", Uint16, Dec, Detail, Wireshark, "Router lifetime (s)";
+    D_icmpv6_opt = "icmpv6.opt", None, None, Detail, Wireshark, "ICMPv6 Option";
+    D_icmpv6_opt_length = "icmpv6.opt.length", Uint8, Dec, Detail, Wireshark, "Length";
+    D_icmpv6_opt_linkaddr = "icmpv6.opt.linkaddr", Bytes, None, Detail, Wireshark, "Link-layer address";
+    D_icmpv6_opt_mtu = "icmpv6.opt.mtu", Uint32, Dec, Detail, Wireshark, "MTU";
+    D_icmpv6_opt_prefix = "icmpv6.opt.prefix", Ipv6, None, Detail, Wireshark, "Prefix";
+    D_icmpv6_opt_prefix_flag = "icmpv6.opt.prefix.flag", Uint8, Hex, Detail, Wireshark, "Flag";
+    D_icmpv6_opt_prefix_flag_a = "icmpv6.opt.prefix.flag.a", Boolean, None, Detail, Wireshark, "Autonomous address-configuration flag(A)";
+    D_icmpv6_opt_prefix_flag_l = "icmpv6.opt.prefix.flag.l", Boolean, None, Detail, Wireshark, "On-link flag(L)";
+    D_icmpv6_opt_prefix_flag_r = "icmpv6.opt.prefix.flag.r", Boolean, None, Detail, Wireshark, "Router address flag(R)";
+    D_icmpv6_opt_prefix_flag_reserved = "icmpv6.opt.prefix.flag.reserved", Uint8, Dec, Detail, Wireshark, "Reserved";
+    D_icmpv6_opt_prefix_length = "icmpv6.opt.prefix.length", Uint8, Dec, Detail, Wireshark, "Prefix Length";
+    D_icmpv6_opt_prefix_preferred_lifetime = "icmpv6.opt.prefix.preferred_lifetime", Uint32, Dec, Detail, Wireshark, "Preferred Lifetime";
+    D_icmpv6_opt_prefix_valid_lifetime = "icmpv6.opt.prefix.valid_lifetime", Uint32, Dec, Detail, Wireshark, "Valid Lifetime";
+    D_icmpv6_opt_reserved = "icmpv6.opt.reserved", None, None, Detail, Wireshark, "Reserved";
+    D_icmpv6_opt_src_linkaddr = "icmpv6.opt.src_linkaddr", Bytes, None, Detail, Wireshark, "Source Link-layer address";
+    D_icmpv6_opt_target_linkaddr = "icmpv6.opt.target_linkaddr", Bytes, None, Detail, Wireshark, "Target Link-layer address";
+    D_icmpv6_opt_type = "icmpv6.opt.type", Uint8, Dec, Detail, Wireshark, "Type";
+    D_icmpv6_reserved = "icmpv6.reserved", Bytes, None, Detail, Wireshark, "Reserved";
     D_icmpv6_resp_to = "icmpv6.resp_to", Framenum, None, Detail, Wireshark, "Response To";
     D_icmpv6_resptime = "icmpv6.resptime", Double, None, Detail, Wireshark, "Response Time";
     D_ieee8021ad_dei = "ieee8021ad.dei", Uint16, Dec, Detail, Wireshark, "DEI";

@@ -1,7 +1,7 @@
 //! DNS messages (RFC 1035 §4; over TCP with a 2-byte length, §4.2.2), and the same
 //! messages as mDNS (RFC 6762) and LLMNR (RFC 4795), which `packet-dns.c` names apart.
 
-use crate::query::detail::{bits, Node};
+use crate::query::detail::{bits, colon_hex, escape, hex, secs_words, string_field, Node};
 use std::fmt::Write as _;
 
 fn be16(b: &[u8], at: usize) -> Option<u16> {
@@ -669,7 +669,7 @@ fn record(m: &[u8], off: usize, pos: &mut usize, flavour: Flavour) -> Option<Opt
             )
             .hex(&m[p + nl + 8..p + nl + 10]),
         ]);
-        let _ = ttl;
+        r.children.extend(edns_options(data, off + d));
         return Some(Some(r));
     }
     let (short, long) = type_name(t);
@@ -747,6 +747,74 @@ fn record(m: &[u8], off: usize, pos: &mut usize, flavour: Flavour) -> Option<Opt
             let _ = write!(text, ", {word}{v}");
             kids.push(Node::field(f, format!("{label}: {v}"), v, off + d, vl).hex(&m[d..d + vl]));
         }
+        (6, _) => {
+            let (mname, ml) = name(m, d)?;
+            let (rname, rl) = name(m, d + ml)?;
+            let _ = write!(text, ", mname {mname}");
+            kids.push(
+                Node::field(
+                    "dns.soa.mname",
+                    format!("Primary name server: {mname}"),
+                    mname,
+                    off + d,
+                    ml,
+                )
+                .hex(&m[d..d + ml]),
+            );
+            kids.push(
+                Node::field(
+                    "dns.soa.rname",
+                    format!("Responsible authority's mailbox: {rname}"),
+                    rname,
+                    off + d + ml,
+                    rl,
+                )
+                .hex(&m[d + ml..d + ml + rl]),
+            );
+            // RFC 1035 §3.3.13: the serial, then four times in seconds.
+            let at = d + ml + rl;
+            for (i, (field, label)) in [
+                ("dns.soa.serial_number", "Serial Number"),
+                ("dns.soa.refresh_interval", "Refresh Interval"),
+                ("dns.soa.retry_interval", "Retry Interval"),
+                ("dns.soa.expire_limit", "Expire limit"),
+                ("dns.soa.minimum_ttl", "Minimum TTL"),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let q = at + 4 * i;
+                let Some(v) = be32(m, q) else { break };
+                let text = if i == 0 {
+                    format!("{label}: {v}")
+                } else {
+                    format!("{label}: {v} ({})", secs_words(v))
+                };
+                kids.push(Node::field(field, text, v.to_string(), off + q, 4).hex(&m[q..q + 4]));
+            }
+        }
+        (16, _) => {
+            // RFC 1035 §3.3.14: one or more length-prefixed strings.
+            let mut q = 0;
+            while q < data.len() {
+                let l = usize::from(data[q]);
+                kids.push(
+                    Node::field(
+                        "dns.txt.length",
+                        format!("TXT Length: {l}"),
+                        l.to_string(),
+                        off + d + q,
+                        1,
+                    )
+                    .hex(&data[q..q + 1]),
+                );
+                let Some(t) = data.get(q + 1..q + 1 + l) else {
+                    break;
+                };
+                kids.push(string_field("dns.txt", "TXT", escape(t), off + d + q + 1, l).hex(t));
+                q += 1 + l;
+            }
+        }
         (15, _) if len >= 3 => {
             let pref = be16(m, d)?;
             let (v, vl) = name(m, d + 2)?;
@@ -777,6 +845,94 @@ fn record(m: &[u8], off: usize, pos: &mut usize, flavour: Flavour) -> Option<Opt
     let mut r = Node::text(text, off + p, nl + 10 + len);
     r.children = kids;
     Some(Some(r))
+}
+
+/// EDNS(0)'s options in an OPT record's data `o` at `at` (RFC 6891 §6.1.2), named as
+/// packet-dns.c names them; a cookie (RFC 7873 §4) split into its client's and server's.
+fn edns_options(o: &[u8], at: usize) -> Vec<Node> {
+    let mut out = Vec::new();
+    let mut q = 0;
+    while let (Some(code), Some(l)) = (be16(o, q), be16(o, q + 2)) {
+        let l = usize::from(l);
+        let name = match code {
+            0 => "Reserved",
+            1 => "LLQ - Long-lived query",
+            2 => "UL - Update lease",
+            3 => "NSID - Name Server Identifier",
+            4 => "Owner (reserved)",
+            5 => "DAU - DNSSEC Algorithm Understood (RFC6975)",
+            6 => "DHU - DS Hash Understood (RFC6975)",
+            7 => "N3U - NSEC3 Hash Understood (RFC6975)",
+            8 => "CSUBNET - Client subnet",
+            9 => "EDNS EXPIRE (RFC7314)",
+            10 => "COOKIE",
+            11 => "EDNS TCP Keepalive",
+            12 => "PADDING",
+            13 => "CHAIN",
+            15 => "Extended DNS Error",
+            0x50fa => "Experimental - CSUBNET - Client subnet",
+            _ => "",
+        };
+        let name = if name.is_empty() {
+            format!("Unknown ({code})")
+        } else {
+            name.to_owned()
+        };
+        let p = at + q;
+        let v = o.get(q + 4..(q + 4 + l).min(o.len())).unwrap_or_default();
+        let mut n = Node::field("dns.opt", format!("Option: {name}"), "", p, 4 + v.len()).none();
+        n.push(
+            Node::field(
+                "dns.opt.code",
+                format!("Option Code: {name} ({code})"),
+                code.to_string(),
+                p,
+                2,
+            )
+            .hex(&o[q..q + 2]),
+        );
+        n.push(
+            Node::field(
+                "dns.opt.len",
+                format!("Option Length: {l}"),
+                l.to_string(),
+                p + 2,
+                2,
+            )
+            .hex(&o[q + 2..q + 4]),
+        );
+        n.push(bytes_field("dns.opt.data", "Option Data", v, p + 4));
+        if code == 10 && v.len() >= 8 {
+            n.push(bytes_field(
+                "dns.opt.cookie.client",
+                "Client Cookie",
+                &v[..8],
+                p + 4,
+            ));
+            n.push(bytes_field(
+                "dns.opt.cookie.server",
+                "Server Cookie",
+                &v[8..],
+                p + 12,
+            ));
+        }
+        out.push(n);
+        if v.len() < l {
+            break;
+        }
+        q += 4 + l;
+    }
+    out
+}
+
+/// An `FT_BYTES` field of `v` at `at`: its text the hex, `<MISSING>` when empty.
+fn bytes_field(field: &'static str, label: &str, v: &[u8], at: usize) -> Node {
+    let text = if v.is_empty() {
+        format!("{label}: <MISSING>")
+    } else {
+        format!("{label}: {}", hex(v))
+    };
+    Node::field(field, text, colon_hex(v), at, v.len()).hex(v)
 }
 
 /// A question's or record's class at `at` (`cb`: its bytes): for mDNS the class without
@@ -842,6 +998,87 @@ mod test {
         // The lower port first: a DNS server answering a client on 5353.
         assert_eq!(Flavour::of_udp([5353, 53]), Flavour::Dns);
         assert_eq!(Flavour::of_udp([25353, 40000]), Flavour::Dns);
+    }
+
+    /// A query with an EDNS client cookie (tcpdump/dns_udp.pcap, frame 1): the option and
+    /// its server cookie, missing, as tshark 4.0 shows them.
+    #[test]
+    fn an_edns_cookie() {
+        let h = "593401200001000000000001037777770774637064756d70036f72670000010001\
+                 000029100000000000000c000a000842f5d00996f90b13";
+        let h: String = h.split_whitespace().collect();
+        let q: Vec<u8> = (0..h.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+            .collect();
+        let n = &dissect(&q, 42, false, Flavour::Dns)[0];
+        let opt = n.find("dns.opt").unwrap();
+        assert_eq!(
+            (opt.showname.as_str(), opt.pos, opt.size),
+            ("Option: COOKIE", 86, 12)
+        );
+        let names: Vec<(&str, &str)> = opt
+            .children
+            .iter()
+            .map(|c| (c.name.as_ref(), c.showname.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("dns.opt.code", "Option Code: COOKIE (10)"),
+                ("dns.opt.len", "Option Length: 8"),
+                ("dns.opt.data", "Option Data: 42f5d00996f90b13"),
+                ("dns.opt.cookie.client", "Client Cookie: 42f5d00996f90b13"),
+                ("dns.opt.cookie.server", "Server Cookie: <MISSING>"),
+            ]
+        );
+        // Cut anywhere: no panic.
+        for cut in 0..q.len() {
+            dissect(&q[..cut], 42, false, Flavour::Dns);
+        }
+    }
+
+    /// SOA's fields and a TXT record's strings, from a record built as RFC 1035 lays
+    /// them out.
+    #[test]
+    fn soa_and_txt_records() {
+        let mut m = b"\x00\x01\x81\x80\x00\x00\x00\x02\x00\x00\x00\x00".to_vec();
+        // <Root> SOA IN, TTL 60: mname a.b, rname c.d, serial 7, then 1800, 900, 604800, 86400.
+        m.extend(b"\x00\x00\x06\x00\x01\x00\x00\x00\x3c\x00\x1e");
+        m.extend(b"\x01a\x01b\x00\x01c\x01d\x00");
+        for v in [7u32, 1800, 900, 604_800, 86_400] {
+            m.extend(v.to_be_bytes());
+        }
+        // <Root> TXT IN: "hi" and "there".
+        m.extend(b"\x00\x00\x10\x00\x01\x00\x00\x00\x3c\x00\x09\x02hi\x05there");
+        let n = &dissect(&m, 0, false, Flavour::Dns)[0];
+        let answers = n.children.last().unwrap();
+        assert_eq!(
+            answers.children[0].showname,
+            "<Root>: type SOA, class IN, mname a.b"
+        );
+        let shown = |name: &str| n.find(name).map(|f| f.showname.clone());
+        assert_eq!(
+            shown("dns.soa.rname").as_deref(),
+            Some("Responsible authority's mailbox: c.d")
+        );
+        assert_eq!(
+            shown("dns.soa.expire_limit").as_deref(),
+            Some("Expire limit: 604800 (7 days)")
+        );
+        let txt: Vec<&str> = answers.children[1]
+            .children
+            .iter()
+            .filter(|c| c.name.starts_with("dns.txt"))
+            .map(|c| c.showname.as_str())
+            .collect();
+        assert_eq!(
+            txt,
+            ["TXT Length: 2", "TXT: hi", "TXT Length: 5", "TXT: there"]
+        );
+        for cut in 0..m.len() {
+            dissect(&m[..cut], 0, false, Flavour::Dns);
+        }
     }
 
     /// mDNS's class bits and LLMNR's flags as tshark 4.0 shows them

@@ -1708,6 +1708,7 @@ fn transaction_fields(ctx: &mut FieldCtx<'_>, src: &mut dyn PacketSource, layers
                 "Retransmitted response. Original response in",
             ),
             (Fid::DnsRetransmission, "Retransmission"),
+            (Fid::DnsUnsolicited, "Unsolicited"),
         ]
     };
     let mut v = Vec::new();
