@@ -291,10 +291,14 @@ impl TransactionFields {
                         }
                         t.add(p, Fid::DnsId, || AppValue::Uint(d.id as u64));
                         t.add(p, Fid::DnsFlagsResponse, || AppValue::Bool(response));
-                        t.add(p, Fid::DnsQryName, || AppValue::Text(d.name.clone()));
-                        t.add(p, Fid::DnsQryType, || AppValue::Uint(d.qtype.0 as u64));
-                        t.add(p, Fid::DnsQryClass, || AppValue::Uint(d.qclass as u64));
                         let questions = d.questions[usize::from(response)];
+                        // A message with no question (an mDNS announcement, a response
+                        // that leaves it out) has no dns.qry.* in packet-dns.c.
+                        if questions > 0 {
+                            t.add(p, Fid::DnsQryName, || AppValue::Text(d.name.clone()));
+                            t.add(p, Fid::DnsQryType, || AppValue::Uint(d.qtype.0 as u64));
+                            t.add(p, Fid::DnsQryClass, || AppValue::Uint(d.qclass as u64));
+                        }
                         t.add(p, Fid::DnsCountQueries, || AppValue::Uint(questions as u64));
                         // Wireshark shows the reply code of responses only.
                         if response {

@@ -38,7 +38,12 @@ pub fn named(field: &str, text: &str) -> Named {
             (Some("V"), Some(value), Some(s)) => {
                 found = Named::Missing;
                 if s.eq_ignore_ascii_case(text) {
-                    if let Ok(v) = value.parse() {
+                    // tshark writes a hex field's values in hex (`eth.type`: 0x86dd).
+                    let v = match value.strip_prefix("0x") {
+                        Some(hex) => i64::from_str_radix(hex, 16).ok(),
+                        None => value.parse().ok(),
+                    };
+                    if let Some(v) = v {
                         return Named::Value(v);
                     }
                 }
@@ -72,6 +77,7 @@ mod test {
         assert_eq!(named("tcp.flags.syn", "not set"), Named::Value(0));
         assert_eq!(named("tcp.flags.syn", "maybe"), Named::Missing);
         assert_eq!(named("tcp.checksum.status", "Unverified"), Named::Value(2));
+        assert_eq!(named("eth.type", "IPv6"), Named::Value(0x86dd));
         assert_eq!(named("ntp.stratum", "primary reference"), Named::Ranges);
         assert_eq!(named("frame.len", "60"), Named::NoStrings);
         assert_eq!(named("no.such.field", "x"), Named::NoStrings);
