@@ -804,7 +804,7 @@ pub fn escape(b: &[u8]) -> String {
 }
 
 pub use app::Apps;
-pub(crate) use app::{fed_as, HeadSays, MysqlKind, Pdu, Scope};
+pub(crate) use app::{fed_as, mysql_command, HeadSays, MysqlKind, Pdu, Scope};
 pub use frame::detail;
 pub(crate) use frame::detail_reusing;
 pub(crate) use lines::{shown as line_shown, Shown as LineShown};

@@ -5,7 +5,8 @@
 
 use crate::capture::app::AppProto;
 use crate::query::detail::{
-    memcache_opcode, tls_alert_desc, tls_alert_level, tls_message_name, MysqlKind, Pdu,
+    memcache_opcode, mysql_command, tls_alert_desc, tls_alert_level, tls_message_name, MysqlKind,
+    Pdu,
 };
 use crate::query::fields::pdu::http::body::{head_fields, message_body};
 pub(crate) use crate::query::fields::value::format_text as text;
@@ -585,45 +586,6 @@ fn login_db(body: &[u8]) -> Option<String> {
     let end = rest.iter().position(|&c| c == 0).unwrap_or(rest.len());
     let db = String::from_utf8_lossy(&rest[..end]).into_owned();
     (!db.is_empty()).then_some(db)
-}
-
-/// packet-mysql.c's `mysql_command_vals`.
-fn mysql_command(c: u8) -> &'static str {
-    match c {
-        0 => "Sleep",
-        1 => "Quit",
-        2 => "Use Database",
-        3 => "Query",
-        4 => "Show Fields",
-        5 => "Create Database",
-        6 => "Drop Database",
-        7 => "Refresh",
-        8 => "Shutdown",
-        9 => "Statistics",
-        10 => "Process List",
-        11 => "Connect",
-        12 => "Kill Server Thread",
-        13 => "Dump Debug Info",
-        14 => "Ping",
-        15 => "Time",
-        16 => "Insert Delayed",
-        17 => "Change User",
-        18 => "Send Binlog",
-        19 => "Send Table",
-        20 => "Slave Connect",
-        21 => "Register Slave",
-        22 => "Prepare Statement",
-        23 => "Execute Statement",
-        24 => "Send BLOB",
-        25 => "Close Statement",
-        26 => "Reset Statement",
-        27 => "Set Option",
-        28 => "Fetch Data",
-        29 => "Daemon",
-        30 => "Binlog Dump GTID",
-        31 => "Reset Connection",
-        _ => "Unknown",
-    }
 }
 
 /// A DNS message over TCP starts with its length (RFC 1035 §4.2.2).

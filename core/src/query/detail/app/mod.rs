@@ -186,7 +186,7 @@ impl Pdu {
     }
 }
 
-pub(crate) use mysql::Kind as MysqlKind;
+pub(crate) use mysql::{command_name as mysql_command, Kind as MysqlKind};
 
 /// The application-layer state of the packets fed so far, per conversation.
 ///

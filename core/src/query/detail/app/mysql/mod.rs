@@ -1349,10 +1349,7 @@ pub(super) fn dissect(p: &[u8], at: usize, pkt: Packet) -> Vec<Node> {
             r.push(
                 Node::field(
                     "mysql.command",
-                    format!(
-                        "Command: {} ({c})",
-                        names::command(c.into()).unwrap_or("Unknown")
-                    ),
+                    format!("Command: {} ({c})", command_name(c)),
                     c.to_string(),
                     b,
                     1,
@@ -1595,6 +1592,12 @@ pub(super) fn dissect(p: &[u8], at: usize, pkt: Packet) -> Vec<Node> {
         }
     }
     vec![n]
+}
+
+/// A command's name as packet-mysql.c's `mysql_command_vals` gives it (the Request's
+/// Info and its `mysql.command`).
+pub(crate) fn command_name(c: u8) -> &'static str {
+    names::command(c.into()).unwrap_or("Unknown")
 }
 
 #[cfg(test)]
