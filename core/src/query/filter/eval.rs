@@ -172,19 +172,10 @@ impl<'c> Evaluator<'c> {
                 self.give(va);
                 r
             }
-            Test::Contains(a, b) => self.each(a, Some(b), false, consts, src, |e, x, y| {
-                e.contains(x, y.unwrap_or(x), consts)
-            }),
-            Test::Find(a, finder) => self.each(a, None, false, consts, src, |e, x, _| {
-                with_bytes(&e.ctx, x, consts, |b| finder.find(b).is_some()).unwrap_or(false)
-            }),
-            Test::Matches(a, re) => self.each(a, None, false, consts, src, |e, x, _| {
-                with_bytes(&e.ctx, x, consts, |b| re.is_match(b)).unwrap_or(false)
-            }),
-            Test::In(a, set) => self.each(a, None, false, consts, src, |e, x, _| {
-                set.iter().any(|item| e.in_item(x, item, consts))
-            }),
-            Test::All(t) => self.all(t, consts, src),
+            Test::Contains(..) | Test::Find(..) | Test::Matches(..) | Test::In(..) => {
+                self.quantified(t, false, consts, src)
+            }
+            Test::All(t) => self.quantified(t, true, consts, src),
         }
     }
 
@@ -220,27 +211,37 @@ impl<'c> Evaluator<'c> {
         r
     }
 
-    /// `all …` (Wireshark 4's quantifier): an ordering, `contains` or `matches` holds for
-    /// every pair of values; `all a in {…}` for every value of `a` with one element of
-    /// the set (dfilter's `in` is an `or` of its elements' tests).
-    fn all(&mut self, t: &Test, consts: &[u8], src: &mut dyn PacketSource) -> bool {
+    /// `contains`, `matches` or `in` with some value of its left side, or (`all`,
+    /// Wireshark 4's quantifier) with every pair of values, an ordering too; `all a in
+    /// {…}` holds for every value of `a` with one element of the set (dfilter's `in` is
+    /// an `or` of its elements' tests).
+    fn quantified(
+        &mut self,
+        t: &Test,
+        all: bool,
+        consts: &[u8],
+        src: &mut dyn PacketSource,
+    ) -> bool {
         match t {
-            Test::Cmp(op, a, b) => self.each(a, Some(b), true, consts, src, |e, x, y| {
+            Test::Cmp(op, a, b) if all => self.each(a, Some(b), true, consts, src, |e, x, y| {
                 y.is_some_and(|y| e.holds(*op, x, y, consts))
             }),
-            Test::Contains(a, b) => self.each(a, Some(b), true, consts, src, |e, x, y| {
+            Test::Contains(a, b) => self.each(a, Some(b), all, consts, src, |e, x, y| {
                 e.contains(x, y.unwrap_or(x), consts)
             }),
-            Test::Find(a, finder) => self.each(a, None, true, consts, src, |e, x, _| {
+            Test::Find(a, finder) => self.each(a, None, all, consts, src, |e, x, _| {
                 with_bytes(&e.ctx, x, consts, |b| finder.find(b).is_some()).unwrap_or(false)
             }),
-            Test::Matches(a, re) => self.each(a, None, true, consts, src, |e, x, _| {
+            Test::Matches(a, re) => self.each(a, None, all, consts, src, |e, x, _| {
                 with_bytes(&e.ctx, x, consts, |b| re.is_match(b)).unwrap_or(false)
             }),
-            Test::In(a, set) => set.iter().any(|item| {
+            Test::In(a, set) if all => set.iter().any(|item| {
                 self.each(a, None, true, consts, src, |e, x, _| {
                     e.in_item(x, item, consts)
                 })
+            }),
+            Test::In(a, set) => self.each(a, None, false, consts, src, |e, x, _| {
+                set.iter().any(|item| e.in_item(x, item, consts))
             }),
             t => self.test(t, consts, src),
         }
