@@ -2,7 +2,7 @@
 //! packet-icmpv6.c shows them.
 
 use super::l2::{be16, be32, slice};
-use super::{bits, colon_hex, hex, mac, Node};
+use super::{bits_text, colon_hex, hex, mac, set, Node};
 
 /// The sum of the IPv6 pseudo-header (RFC 8200 §8.1) over a message of `len` bytes from
 /// `src` to `dst`, for the Internet checksum.
@@ -50,28 +50,21 @@ pub(super) fn nd(b: &[u8], o: usize, end: usize, t: u8) -> Vec<Node> {
             let fb = slice(b, o + 4, 4);
             let mut text = format!("Flags: 0x{f:08x}");
             let mut flags = Node::field("icmpv6.nd.na.flag", "", format!("0x{f:08x}"), o + 4, 4);
-            for (name, label, mask) in [
-                ("icmpv6.nd.na.flag.r", "Router", 0x8000_0000),
-                ("icmpv6.nd.na.flag.s", "Solicited", 0x4000_0000),
-                ("icmpv6.nd.na.flag.o", "Override", 0x2000_0000),
-            ] {
-                flags.push(flag(f, mask, 32, name, label, o + 4, fb));
-                if f & mask != 0 {
-                    text.push_str(", ");
-                    text.push_str(label);
-                }
-            }
-            let rsv = f & 0x1fff_ffff;
-            flags.push(
-                Node::field(
-                    "icmpv6.nd.na.flag.rsv",
-                    format!("{}Reserved: {rsv}", bits(f, 0x1fff_ffff, 32)),
-                    rsv.to_string(),
-                    o + 4,
-                    4,
-                )
-                .masked_own(rsv, fb),
+            flag_bits(
+                &mut flags,
+                &mut text,
+                (f, 32, o + 4, fb),
+                &[
+                    ("icmpv6.nd.na.flag.r", "Router", 0x8000_0000),
+                    ("icmpv6.nd.na.flag.s", "Solicited", 0x4000_0000),
+                    ("icmpv6.nd.na.flag.o", "Override", 0x2000_0000),
+                ],
             );
+            flags.push(reserved_bits(
+                "icmpv6.nd.na.flag.rsv",
+                0x1fff_ffff,
+                (f, 32, o + 4, fb),
+            ));
             flags.showname = text;
             out.push(flags.hex_own(fb));
             out.push(target(b, o + 8, "icmpv6.nd.na.target_address"));
@@ -103,44 +96,37 @@ fn router_advertisement(b: &[u8], o: usize, out: &mut Vec<Node>) {
     let prf_name = ["Medium", "High", "Reserved", "Low"][prf as usize];
     let mut text = format!("Flags: 0x{f:02x}");
     let mut flags = Node::field("icmpv6.nd.ra.flag", "", format!("0x{f:02x}"), o + 5, 1);
-    for (name, label, mask) in [
-        ("icmpv6.nd.ra.flag.m", "Managed address configuration", 0x80),
-        ("icmpv6.nd.ra.flag.o", "Other configuration", 0x40),
-        ("icmpv6.nd.ra.flag.h", "Home Agent", 0x20),
-        ("", "Prf (Default Router Preference)", 0x18),
-        ("icmpv6.nd.ra.flag.p", "Proxy", 0x04),
-    ] {
-        if mask == 0x18 {
-            // An enumeration: proto_tree_add_bitmask names its value whatever it is.
-            flags.push(
-                Node::field(
-                    "icmpv6.nd.ra.flag.prf",
-                    format!("{}{label}: {prf_name} ({prf})", bits(f, mask, 8)),
-                    prf.to_string(),
-                    o + 5,
-                    1,
-                )
-                .masked_own(prf, fb),
-            );
-            text.push_str(&format!(", {label}: {prf_name}"));
-            continue;
-        }
-        flags.push(flag(f, mask, 8, name, label, o + 5, fb));
-        if f & mask != 0 {
-            text.push_str(", ");
-            text.push_str(label);
-        }
-    }
+    let at = (f, 8, o + 5, fb);
+    flag_bits(
+        &mut flags,
+        &mut text,
+        at,
+        &[
+            ("icmpv6.nd.ra.flag.m", "Managed address configuration", 0x80),
+            ("icmpv6.nd.ra.flag.o", "Other configuration", 0x40),
+            ("icmpv6.nd.ra.flag.h", "Home Agent", 0x20),
+        ],
+    );
+    // An enumeration: proto_tree_add_bitmask names its value whatever it is.
+    let label = "Prf (Default Router Preference)";
     flags.push(
         Node::field(
-            "icmpv6.nd.ra.flag.rsv",
-            format!("{}Reserved: {}", bits(f, 0x03, 8), f & 3),
-            (f & 3).to_string(),
+            "icmpv6.nd.ra.flag.prf",
+            bits_text(f, 0x18, 8, format_args!("{label}: {prf_name} ({prf})")),
+            prf.to_string(),
             o + 5,
             1,
         )
-        .masked_own(f & 3, fb),
+        .masked_own(prf, fb),
     );
+    text.push_str(&format!(", {label}: {prf_name}"));
+    flag_bits(
+        &mut flags,
+        &mut text,
+        at,
+        &[("icmpv6.nd.ra.flag.p", "Proxy", 0x04)],
+    );
+    flags.push(reserved_bits("icmpv6.nd.ra.flag.rsv", 0x03, at));
     flags.showname = text;
     out.push(flags.hex_own(fb));
     for (name, label, at, len) in [
@@ -289,31 +275,22 @@ fn prefix(b: &[u8], q: usize, opt: &mut Node, title: &mut String) {
     let fb = &b[q + 1..q + 2];
     let mut text = format!("Flag: 0x{f:02x}");
     let mut flags = Node::field("icmpv6.opt.prefix.flag", "", format!("0x{f:02x}"), q + 1, 1);
-    for (name, label, mask) in [
-        ("icmpv6.opt.prefix.flag.l", "On-link flag(L)", 0x80),
-        (
-            "icmpv6.opt.prefix.flag.a",
-            "Autonomous address-configuration flag(A)",
-            0x40,
-        ),
-        ("icmpv6.opt.prefix.flag.r", "Router address flag(R)", 0x20),
-    ] {
-        flags.push(flag(f, mask, 8, name, label, q + 1, fb));
-        if f & mask != 0 {
-            text.push_str(", ");
-            text.push_str(label);
-        }
-    }
-    flags.push(
-        Node::field(
-            "icmpv6.opt.prefix.flag.reserved",
-            format!("{}Reserved: {}", bits(f, 0x1f, 8), f & 0x1f),
-            (f & 0x1f).to_string(),
-            q + 1,
-            1,
-        )
-        .masked_own(f & 0x1f, fb),
+    let at = (f, 8, q + 1, fb);
+    flag_bits(
+        &mut flags,
+        &mut text,
+        at,
+        &[
+            ("icmpv6.opt.prefix.flag.l", "On-link flag(L)", 0x80),
+            (
+                "icmpv6.opt.prefix.flag.a",
+                "Autonomous address-configuration flag(A)",
+                0x40,
+            ),
+            ("icmpv6.opt.prefix.flag.r", "Router address flag(R)", 0x20),
+        ],
     );
+    flags.push(reserved_bits("icmpv6.opt.prefix.flag.reserved", 0x1f, at));
     flags.showname = text;
     opt.push(flags.hex_own(fb));
     for (name, label, at) in [
@@ -368,29 +345,47 @@ fn address(v: &[u8]) -> String {
     std::net::Ipv6Addr::from(x).to_string()
 }
 
-/// A one-bit flag of a `width`-bit field `f` at `at` (`fb`: its bytes).
-fn flag(
-    f: u64,
-    mask: u64,
-    width: u32,
-    name: &'static str,
-    label: &str,
-    at: usize,
-    fb: &[u8],
-) -> Node {
-    let set = f & mask != 0;
+/// A flags field's value `f`, its width in bits, where it is and its bytes.
+type Flags<'b> = (u64, u32, usize, &'b [u8]);
+
+/// One-bit flags of a flags field, as `proto_tree_add_bitmask` shows them (bit picture,
+/// Set / Not set), each set one's label appended to the field's `text`.
+fn flag_bits(
+    flags: &mut Node,
+    text: &mut String,
+    (f, width, at, fb): Flags<'_>,
+    bits: &[(&'static str, &str, u64)],
+) {
+    for &(name, label, mask) in bits {
+        let on = f & mask != 0;
+        flags.push(
+            Node::field(
+                name,
+                bits_text(f, mask, width, format_args!("{label}: {}", set(on))),
+                u8::from(on).to_string(),
+                at,
+                fb.len(),
+            )
+            .masked_own(u64::from(on), fb),
+        );
+        if on {
+            text.push_str(", ");
+            text.push_str(label);
+        }
+    }
+}
+
+/// A flags field's reserved bits `mask`.
+fn reserved_bits(name: &'static str, mask: u64, (f, width, at, fb): Flags<'_>) -> Node {
+    let v = f & mask;
     Node::field(
         name,
-        format!(
-            "{}{label}: {}",
-            bits(f, mask, width),
-            if set { "Set" } else { "Not set" }
-        ),
-        u8::from(set).to_string(),
+        bits_text(f, mask, width, format_args!("Reserved: {v}")),
+        v.to_string(),
         at,
         fb.len(),
     )
-    .masked_own(u64::from(set), fb)
+    .masked_own(v, fb)
 }
 
 #[cfg(test)]
