@@ -47,6 +47,10 @@ pub struct Only {
     apps: AppLayers,
     /// A bit per part of TCP's layer ([`TcpPart`]) built beside its header's fields.
     tcp: u8,
+    /// The stack's `data` layers are built (a fragment's payload, an unknown EtherType's):
+    /// `data` is asked for, which no other layer below the application's holds but an
+    /// echo's ICMP.
+    data: bool,
 }
 
 /// How much of the application layers a detail built for some fields holds; a field
@@ -134,6 +138,13 @@ impl Only {
     pub(crate) fn with(self, field: Fid, inner: bool) -> Option<Only> {
         let name = field.name();
         let proto = name.split('.').next().unwrap_or(name);
+        if proto == "data" {
+            return Some(Only {
+                apps: self.apps.max(AppLayers::of(field, inner)),
+                data: true,
+                ..self
+            });
+        }
         let i = PRUNED.iter().position(|p| p.name() == proto)?;
         let part = TcpPart::of(name).map_or(0, |p| 1 << p as u8);
         let apps = AppLayers::of(field, inner);
@@ -146,6 +157,7 @@ impl Only {
             lower,
             apps: self.apps.max(apps),
             tcp: self.tcp | part,
+            ..self
         })
     }
 
@@ -158,6 +170,7 @@ impl Only {
     pub(super) fn builds(self, p: Proto) -> bool {
         let p = if p == Proto::Sll { Proto::Eth } else { p };
         matches!(p, Proto::Icmp | Proto::Icmpv6)
+            || (p == Proto::Data && self.data)
             || PRUNED
                 .iter()
                 .position(|&q| q == p)
@@ -301,7 +314,8 @@ pub fn detail_reusing(
     }
     let before = protocols.len();
     apps.packet(ctx, src, index, &bytes, &summary, &mut d, &mut protocols);
-    if !info.protocols_only && !info.experts_only {
+    // (No field a detail is built for alone is in the links.)
+    if !info.protocols_only && !info.experts_only && info.only.is_none() {
         let shared = std::rc::Rc::clone(apps.index(capture));
         super::app::http::links::show(&shared, capture, index, &mut d.layers);
     }

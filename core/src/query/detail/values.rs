@@ -438,7 +438,7 @@ mod test {
 
     /// Fields of each kind of layer: the application protocols', TCP's reassembly items
     /// (every conversation's), TCP's analysis and the lower layers' (no conversation's).
-    const FIELDS: [&str; 22] = [
+    const FIELDS: [&str; 24] = [
         "dns.resp.ttl",
         "dns.count.labels",
         "tls.handshake.ciphersuite",
@@ -461,6 +461,8 @@ mod test {
         "tcp.connection.rst",
         "ipv6.host",
         "eth.len",
+        "data",
+        "data.len",
     ];
 
     /// Each packet's values of `fields` as `wirelens list -T fields` prints them, through
@@ -566,6 +568,7 @@ mod test {
             let lower = |names: &[&str]| names.iter().map(|n| lookup(n).unwrap()).collect();
             asked.push(lower(&["tcp.completeness", "ip.src_host", "eth.len"]));
             asked.push(lower(&["tcp.segment.count", "ipv6.host", "tcp.analysis"]));
+            asked.push(lower(&["data.len", "tcp.completeness"]));
             for fields in &asked {
                 let scoped = printed(&capture, bytes, fields, false);
                 let whole = printed(&capture, bytes, fields, true);
@@ -576,8 +579,8 @@ mod test {
 
     /// A reader of TCP's analysis builds of each packet its TCP layer alone (and a bare
     /// frame's); one of TCP's reassembly items the reassembled PDUs' segment lists alone
-    /// (no TCP layer, nor the PDUs' layers); the layers built are those of the whole
-    /// detail.
+    /// (no TCP layer, nor the PDUs' layers); one of `data` the application layers and no
+    /// tree of the lower ones; the layers built are those of the whole detail.
     #[test]
     fn lower_fields_build_their_layers_only() {
         use super::{Apps, FrameInfo, Only, Scope};
@@ -606,6 +609,13 @@ mod test {
                 Scope::ALL,
                 &["eth", "ip", "tcp", "http"][..],
                 "tcp.segments",
+            ),
+            // HTTP's layers, which may hold `data`, and no lower layer's tree.
+            (
+                "data",
+                Scope::of_field(lookup("data").unwrap(), false),
+                &["eth", "ip", "tcp"][..],
+                "http",
             ),
         ] {
             let only = Only::of(&[lookup(field).unwrap()], false);

@@ -21,6 +21,10 @@ pub(crate) struct Scope {
     all: bool,
     /// A bit per [`AppProto`] (its discriminant), when not `all`.
     protos: u16,
+    /// The fields are also in the layers below the application's, which any
+    /// conversation's packet may have (`data`: a fragment's or an unknown EtherType's
+    /// bytes): the packets of a conversation not fed still hold them.
+    below: bool,
 }
 
 impl Default for Scope {
@@ -34,17 +38,26 @@ impl Scope {
     pub(crate) const ALL: Scope = Scope {
         all: true,
         protos: 0,
+        below: true,
     };
     /// None: fields of the layers below the application's, which no state feeds.
     pub(crate) const NONE: Scope = Scope {
         all: false,
         protos: 0,
+        below: true,
+    };
+    /// What a union starts from.
+    const EMPTY: Scope = Scope {
+        all: false,
+        protos: 0,
+        below: false,
     };
 
     fn of(protos: &[AppProto]) -> Scope {
         Scope {
             all: false,
             protos: protos.iter().fold(0, |b, &p| b | 1 << p as u16),
+            below: false,
         }
     }
 
@@ -53,6 +66,7 @@ impl Scope {
         Scope {
             all: self.all || other.all,
             protos: self.protos | other.protos,
+            below: self.below || other.below,
         }
     }
 
@@ -72,11 +86,11 @@ impl Scope {
     }
 
     /// Whether packet `index`'s conversation may hold a layer of a field whose
-    /// conversations are these: false only when they are some protocols' and it is fed as
-    /// another (one with no application layer of ours may hold SSDP's HTTP, a line
-    /// protocol's layers, those below).
+    /// conversations are these: false only when they are some protocols' (and not the
+    /// layers below theirs too) and it is fed as another (one with no application layer
+    /// of ours may hold SSDP's HTTP, a line protocol's layers, those below).
     pub(crate) fn may_hold(self, capture: &Capture, index: usize) -> bool {
-        if self.all || self.protos == 0 {
+        if self.all || self.below || self.protos == 0 {
             return true;
         }
         capture
@@ -87,7 +101,10 @@ impl Scope {
 
     /// [`Scope::may_hold`] of the packet whose row is `row`.
     pub(crate) fn may_hold_row(self, capture: &Capture, row: &PacketRow) -> bool {
-        self.all || self.protos == 0 || super::fed_as(capture, row).is_none_or(|p| self.holds(p))
+        self.all
+            || self.protos == 0
+            || self.below
+            || super::fed_as(capture, row).is_none_or(|p| self.holds(p))
     }
 
     /// The conversations the detail values of `fields` need in `capture`.
@@ -95,7 +112,7 @@ impl Scope {
         let inner = capture.app_inner.iter().any(Option::is_some);
         fields
             .iter()
-            .fold(Scope::NONE, |s, &f| s.union(Scope::of_field(f, inner)))
+            .fold(Scope::EMPTY, |s, &f| s.union(Scope::of_field(f, inner)))
     }
 
     /// The conversations whose layers can hold `field`; `inner`: the capture's secrets
@@ -105,6 +122,16 @@ impl Scope {
         if field == Fid::FrameProtocols {
             // It names every layer of the packet's detail.
             return Scope::ALL;
+        }
+        if matches!(field, Fid::D_data | Fid::D_data_data | Fid::D_data_len) {
+            // Bytes no dissector takes: of the application layers, only HTTP's show them
+            // (an untyped body, a continuation); the others' are the packet's alone (a
+            // payload of no protocol of ours, a fragment's, an echo's), but where TLS's
+            // take a line protocol's payload after its STARTTLS (or carry HTTP).
+            return Scope {
+                below: true,
+                ..Scope::of(&[AppProto::Http, AppProto::Http2, AppProto::Tls])
+            };
         }
         let own = [field];
         let layers: &[Fid] = if field.ty() == FieldType::Protocol {
@@ -117,7 +144,7 @@ impl Scope {
         }
         let s = layers
             .iter()
-            .fold(Scope::NONE, |s, &l| s.union(Scope::of_layer(l, field)));
+            .fold(Scope::EMPTY, |s, &l| s.union(Scope::of_layer(l, field)));
         if inner && s.protos != 0 {
             s.union(Scope::of(&[AppProto::Tls]))
         } else {
@@ -219,6 +246,11 @@ mod test {
         assert_eq!(of("tcp.segment.count", false), Scope::ALL);
         assert_eq!(of("smtp.req.command", false), Scope::ALL);
         assert_eq!(of("_ws.malformed", false), Scope::ALL);
+        // `data` is HTTP's (and TLS's, which a line protocol switches to), or of any
+        // packet's layers below the application's.
+        let data = of("data.len", false);
+        assert!(data.holds(A::Http) && data.holds(A::Tls) && !data.holds(A::Memcache));
+        assert!(data.is_narrow() && data.below && !dns.below && Scope::NONE.below);
         assert!(dns.union(tls).covers(dns) && !dns.covers(tls));
         assert!(Scope::ALL.covers(tls) && !tls.covers(Scope::ALL));
         assert!(dns.covers(Scope::NONE) && Scope::NONE.covers(Scope::NONE));
