@@ -86,7 +86,15 @@ impl<'c> FieldCtx<'c> {
                     .filter(|(c, _)| c.proto == L4::Tcp && first_layer)
                 {
                     if field == TcpTimeRelative {
-                        out.push(Value::Rel(row.ts_ns - conv.first_ns));
+                        // packet-tcp.c times from the conversation's first frame read,
+                        // not its earliest timestamp (`first_ns`) when they differ.
+                        let first = self.first_in_flow(row.flow);
+                        let first_ts = if first == u32::MAX as usize {
+                            conv.first_ns
+                        } else {
+                            self.rows.at(first).ts_ns
+                        };
+                        out.push(Value::Rel(row.ts_ns - first_ts));
                     } else {
                         let i = self.index;
                         let prev = self.prev_in_flow_of(i);
