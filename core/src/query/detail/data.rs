@@ -1,7 +1,7 @@
 //! Wireshark's `data`: bytes no dissector takes (packet-data.c), shown as their length,
 //! their bytes and a generated length.
 
-use super::app::bytes_label;
+use super::shown_bytes;
 use super::Node;
 
 /// The `data` layer over `bytes`, which start at `pos` of their source. PDML writes it
@@ -18,7 +18,7 @@ pub(crate) fn layer(bytes: &[u8], pos: usize) -> Node {
     n.push(
         Node::field(
             "data.data",
-            format!("Data: {}", bytes_label(bytes)),
+            format!("Data: {}", shown_bytes(bytes)),
             "",
             pos,
             len,

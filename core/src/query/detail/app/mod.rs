@@ -22,7 +22,7 @@ pub(crate) mod tls;
 pub(crate) use scope::Scope;
 
 use super::lines::starttls::Gate;
-use super::{Detail, Node, Source};
+use super::{shown_bytes, Detail, Node, Source};
 use crate::capture::app::AppProto;
 use crate::capture::flow::{Direction, L4};
 use crate::capture::packet::{PacketRow, NO_FLOW};
@@ -37,7 +37,7 @@ use crate::query::fields::{FieldCtx, PacketSource};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-pub(super) use quic::{bytes_field, bytes_label};
+pub(super) use quic::bytes_field;
 
 /// Most bytes a direction keeps of a PDU still being gathered; a longer one is given up.
 const MAX_PDU: usize = 16 << 20;
@@ -1662,7 +1662,7 @@ pub(super) fn reassembled(
         seg.push(
             Node::field(
                 "tcp.reassembled.data",
-                format!("Reassembled TCP Data: {}", bytes_label(bytes)),
+                format!("Reassembled TCP Data: {}", shown_bytes(bytes)),
                 "",
                 0,
                 n,

@@ -17,7 +17,9 @@ use crate::capture::Capture;
 use crate::ingest::app::quic::{long_header, open, skip_ack, varint, Parser};
 use crate::ingest::app::{payload_of, StreamParser as _};
 use crate::ingest::wire;
-use crate::query::detail::{bits, colon_hex, expert, hex, Detail, Group, Node, Source};
+use crate::query::detail::{
+    bits, colon_hex, expert, hex, shown_bytes, Detail, Group, Node, Source,
+};
 use crate::query::fields::PacketSource;
 
 /// One connection's QUIC state: the ingest's parser, fed with the connection's
@@ -298,19 +300,10 @@ fn no_keys() -> Node {
     )
 }
 
-/// Bytes as an `FT_BYTES` label shows them: hex, cut with an ellipsis past 36 bytes.
-pub(crate) fn bytes_label(v: &[u8]) -> String {
-    if v.len() > 36 {
-        format!("{}…", hex(&v[..36]))
-    } else {
-        hex(v)
-    }
-}
-
 pub(crate) fn bytes_field(name: &'static str, label: &str, v: &[u8], pos: usize) -> Node {
     Node::field(
         name,
-        format!("{label}: {}", bytes_label(v)),
+        format!("{label}: {}", shown_bytes(v)),
         colon_hex(v),
         pos,
         v.len(),

@@ -2,7 +2,7 @@
 //! [`crate::query::fields::pdu::resp`] for its rules): the messages of the bytes TCP hands it, a
 //! line ending at the first CR or LF with two bytes skipped after it.
 
-use crate::query::detail::{colon_hex, hex, string_field, Node};
+use crate::query::detail::{colon_hex, shown_bytes, string_field, Node};
 
 /// Deepest array entered (packet-resp.c `MAX_ARRAY_DEPTH_TO_RECURSE`).
 const MAX_DEPTH: usize = 30;
@@ -122,7 +122,7 @@ fn element(b: &[u8], at: usize, base: usize, depth: usize, out: &mut Vec<Node>) 
                 n.push(
                     Node::field(
                         "resp.bulk_string.value",
-                        format!("Value: {}", bytes_label(v)),
+                        format!("Value: {}", shown_bytes(v)),
                         colon_hex(v),
                         base + at + hl,
                         len,
@@ -173,15 +173,6 @@ fn element(b: &[u8], at: usize, base: usize, depth: usize, out: &mut Vec<Node>) 
             out.push(Node::field("resp.fragment", "Fragment", "", base + at, hl).none());
             Some(hl)
         }
-    }
-}
-
-/// Bytes as an `FT_BYTES` label shows them: hex, cut with an ellipsis past 36 bytes.
-fn bytes_label(v: &[u8]) -> String {
-    if v.len() > 36 {
-        format!("{}…", hex(&v[..36]))
-    } else {
-        hex(v)
     }
 }
 

@@ -62,10 +62,7 @@ pub(super) fn certificate(h: &[u8], at: usize, tls13: bool, n: &mut Node) -> Opt
         let Some(der) = h.get(p..p + len) else {
             break;
         };
-        let mut label = format!(
-            "Certificate: {}",
-            crate::query::detail::app::quic::bytes_label(der)
-        );
+        let mut label = format!("Certificate: {}", crate::query::detail::shown_bytes(der));
         let mut tree = Node::default();
         if let Some(s) = x509::certificate(der, at + p, &mut tree).filter(|s| !s.is_empty()) {
             label.push_str(&format!(" ({s})"));

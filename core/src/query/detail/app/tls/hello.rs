@@ -5,7 +5,7 @@
 
 use super::names;
 use super::{be16, uint};
-use crate::query::detail::app::quic::bytes_label;
+use crate::query::detail::shown_bytes;
 use crate::query::detail::{string_field, Node};
 
 /// A GREASE value (RFC 8701 §2: 0x?a?a with both bytes equal), which JA3 leaves out.
@@ -318,7 +318,7 @@ pub(super) fn extension(
         21 => {
             let mut f = Node::field(
                 "tls.handshake.extensions_padding_data",
-                format!("Padding Data: {}", bytes_label(d)),
+                format!("Padding Data: {}", shown_bytes(d)),
                 "",
                 at,
                 d.len(),
@@ -436,7 +436,7 @@ pub(super) fn extension(
             let label = if d.is_empty() {
                 "Data: <MISSING>".to_owned()
             } else {
-                format!("Data: {}", bytes_label(d))
+                format!("Data: {}", shown_bytes(d))
             };
             e.push(
                 Node::field("tls.handshake.extension.data", label, "", at, d.len())
@@ -522,7 +522,7 @@ fn transport_parameters(d: &[u8], at: usize, e: &mut Node) -> Option<()> {
                 let label = if v.is_empty() {
                     "<MISSING>".to_owned()
                 } else {
-                    bytes_label(v)
+                    shown_bytes(v)
                 };
                 own = Some(
                     Node::field(
@@ -562,7 +562,7 @@ fn transport_parameters(d: &[u8], at: usize, e: &mut Node) -> Option<()> {
         let label = if v.is_empty() {
             "<MISSING>".to_owned()
         } else {
-            bytes_label(v)
+            shown_bytes(v)
         };
         n.push(
             Node::field(
@@ -729,7 +729,7 @@ fn key_share(d: &[u8], at: usize, client: bool, e: &mut Node) -> Option<()> {
         entry.push(
             Node::field(
                 "tls.handshake.extensions_key_share_key_exchange",
-                format!("Key Exchange: {}", bytes_label(x)),
+                format!("Key Exchange: {}", shown_bytes(x)),
                 "",
                 at + p + 4,
                 l,

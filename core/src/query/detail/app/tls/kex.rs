@@ -6,7 +6,7 @@
 //! messages read depends on the session's cipher suite, as Wireshark's does.
 
 use super::{be16, hello, names, uint, x509};
-use crate::query::detail::app::quic::bytes_label;
+use crate::query::detail::shown_bytes;
 use crate::query::detail::Node;
 
 /// A cipher suite's key exchange, as its name says.
@@ -62,7 +62,7 @@ fn sized(
     n.push(
         Node::field(
             field.0,
-            format!("{}: {}", field.1, bytes_label(v)),
+            format!("{}: {}", field.1, shown_bytes(v)),
             "",
             at + p + w,
             l,

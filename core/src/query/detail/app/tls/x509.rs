@@ -9,7 +9,7 @@
 
 use std::borrow::Cow;
 
-use crate::query::detail::app::quic::bytes_label;
+use crate::query::detail::shown_bytes;
 use crate::query::detail::{bits_text, hex, Node};
 
 /// A DER element: its tag, where it starts, where its contents start and end.
@@ -168,7 +168,7 @@ impl<'a> Der<'a> {
         let pre = if int { "0x" } else { "" };
         Node::field(
             name,
-            format!("{label}: {pre}{}", bytes_label(v)),
+            format!("{label}: {pre}{}", shown_bytes(v)),
             "",
             self.at + from,
             v.len(),
