@@ -482,7 +482,7 @@ registry! {
     HttpTime = "http.time", RelativeTime, None, Extracted, Wireshark, "Time since request";
     HttpRequestIn = "http.request_in", Framenum, Dec, Extracted, Wireshark, "Request in frame";
     HttpResponseIn = "http.response_in", Framenum, Dec, NotYetExtracted, Wireshark, "Response in frame";
-    HttpFileData = "http.file_data", String, None, NotYetExtracted, Wireshark, "File Data";
+    HttpFileData = "http.file_data", String, None, Detail, Wireshark, "File Data";
 
     Http2 = "http2", Protocol, None, Extracted, Wireshark, "HyperText Transfer Protocol 2";
     Http2Streamid = "http2.streamid", Uint32, Dec, Extracted, Wireshark, "Stream Identifier";
