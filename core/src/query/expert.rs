@@ -343,7 +343,10 @@ impl Items {
     pub fn new(capture: &Capture, index: Option<Rc<Index>>) -> Self {
         let apps = index.map_or_else(Apps::new, Apps::with_index);
         Items {
-            apps: apps.scoped(Scope::of_fields(capture, &ITEM_LAYERS)),
+            // No expert item is among an HTTP body's items.
+            apps: apps
+                .scoped(Scope::of_fields(capture, &ITEM_LAYERS))
+                .without_bodies(),
             spare: Vec::new(),
         }
     }

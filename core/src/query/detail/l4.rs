@@ -545,12 +545,7 @@ pub(super) fn tcp(
 /// A RST's data as its `tcp.reset_cause` string shows it: ASCII (other bytes as U+FFFD)
 /// up to the first NUL, escaped as tshark shows a string.
 fn reset_cause(data: &[u8]) -> String {
-    let text = data.split(|&c| c == 0).next().unwrap_or(&[]);
-    let ascii: String = text
-        .iter()
-        .map(|&c| if c.is_ascii() { c as char } else { '\u{fffd}' })
-        .collect();
-    super::escape(ascii.as_bytes())
+    super::escape(super::ascii_text(data).as_bytes())
 }
 
 fn analysis(

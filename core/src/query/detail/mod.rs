@@ -784,6 +784,64 @@ pub fn set(b: bool) -> &'static str {
     }
 }
 
+/// Text as Wireshark 4.0's `format_text` shows it in a text item (a line of text): C's
+/// escapes for `\a \b \f \n \r \t \v`, other ASCII control characters in octal
+/// (`\030`), and U+FFFD for each byte sequence that is no UTF-8 character (a lead byte
+/// with the continuation bytes that follow it, as far as they go).
+pub(crate) fn format_text(b: &[u8]) -> String {
+    let mut out = String::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c < 0x80 {
+            match c {
+                0x20..=0x7e => out.push(c as char),
+                0x07 => out.push_str("\\a"),
+                0x08 => out.push_str("\\b"),
+                0x0c => out.push_str("\\f"),
+                b'\n' => out.push_str("\\n"),
+                b'\r' => out.push_str("\\r"),
+                b'\t' => out.push_str("\\t"),
+                0x0b => out.push_str("\\v"),
+                _ => {
+                    let _ = write!(out, "\\{c:03o}");
+                }
+            }
+            i += 1;
+            continue;
+        }
+        let need = match c {
+            0xc0..=0xdf => 2,
+            0xe0..=0xef => 3,
+            0xf0..=0xf7 => 4,
+            // The 5- and 6-byte forms of the first UTF-8 (RFC 2279), never valid now:
+            // one bad sequence with their continuation bytes.
+            0xf8..=0xfb => 5,
+            0xfc..=0xfd => 6,
+            _ => 1,
+        };
+        let mut n = 1;
+        while n < need && b.get(i + n).is_some_and(|&d| d & 0xc0 == 0x80) {
+            n += 1;
+        }
+        match std::str::from_utf8(&b[i..i + n]) {
+            Ok(ch) if n == need => out.push_str(ch),
+            _ => out.push('\u{fffd}'),
+        }
+        i += n;
+    }
+    out
+}
+
+/// Bytes as an ASCII string field holds them (`ENC_ASCII`): up to the first NUL, each
+/// byte past 0x7f as U+FFFD.
+pub(crate) fn ascii_text(data: &[u8]) -> String {
+    let text = data.split(|&c| c == 0).next().unwrap_or(&[]);
+    text.iter()
+        .map(|&c| if c.is_ascii() { c as char } else { '\u{fffd}' })
+        .collect()
+}
+
 /// A string as tshark 4.0 shows it in a field's text: `\r`, `\n` and `\t` in C's
 /// notation, other control characters as `\xN`, invalid UTF-8 as U+FFFD.
 pub fn escape(b: &[u8]) -> String {
@@ -815,6 +873,21 @@ mod test {
     use crate::query::fields::{FieldCtx, MemorySource};
 
     /// Expected values are tshark 4.0.17's (`-T pdml`) on the same capture.
+    /// As tshark 4.0.17 shows a line of tests/data/servers/http.pcap's binary text body
+    /// (frame 25): `e0 95` is one bad sequence, not two.
+    #[test]
+    fn text_as_format_text_shows_it() {
+        assert_eq!(
+            format_text(b"a\x07\x18\\\x89\xf4\\\xe5\xe0\x955\t\r\n\x7f\xc3\xa9"),
+            "a\\a\\030\\\u{fffd}\u{fffd}\\\u{fffd}\u{fffd}5\\t\\r\\n\\177\u{e9}"
+        );
+        // `fb 99` and `fd bb 84`: old 5- and 6-byte leads with their continuations.
+        assert_eq!(
+            format_text(b"\xad\xfb\x99\xc2\xbf|\xfd\xbb\x84T"),
+            "\u{fffd}\u{fffd}\u{bf}|\u{fffd}T"
+        );
+    }
+
     #[test]
     fn a_request_and_a_reassembled_response_of_a_real_capture() {
         let bytes = include_bytes!("../../../../tests/data/three_http_streams.pcap");

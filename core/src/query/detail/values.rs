@@ -43,10 +43,14 @@ impl<'c> DetailValues<'c> {
     /// Only the conversations that can hold `fields` are fed; another field asked for
     /// feeds its own from then on.
     pub fn new(capture: &'c Capture, index: Option<Rc<Index>>, fields: &[Fid]) -> Self {
-        let apps = index.map_or_else(Apps::new, Apps::with_index);
+        let mut apps = index
+            .map_or_else(Apps::new, Apps::with_index)
+            .scoped(Scope::of_fields(capture, fields))
+            .without_bodies();
+        apps.bodies_for(fields);
         DetailValues {
             ctx: FieldCtx::new(capture),
-            apps: apps.scoped(Scope::of_fields(capture, fields)),
+            apps,
             last: None,
             inner: capture.app_inner.iter().any(Option::is_some),
             narrow: true,
@@ -110,6 +114,10 @@ impl DetailReader for DetailValues<'_> {
                 // Widened once: the scope only grows.
                 self.apps.widen(s);
                 self.scopes.push((field, s));
+                if self.apps.bodies_for(&[field]) {
+                    // Built without the body's items this field is in.
+                    self.last = None;
+                }
                 if let Some(only) = self.info.only {
                     let more = only.with(field, self.inner);
                     if more != Some(only) {

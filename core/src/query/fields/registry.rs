@@ -482,7 +482,7 @@ registry! {
     HttpTime = "http.time", RelativeTime, None, Extracted, Wireshark, "Time since request";
     HttpRequestIn = "http.request_in", Framenum, Dec, Extracted, Wireshark, "Request in frame";
     HttpResponseIn = "http.response_in", Framenum, Dec, NotYetExtracted, Wireshark, "Response in frame";
-    HttpFileData = "http.file_data", String, None, NotYetExtracted, Wireshark, "File Data";
+    HttpFileData = "http.file_data", String, None, Detail, Wireshark, "File Data";
 
     Http2 = "http2", Protocol, None, Extracted, Wireshark, "HyperText Transfer Protocol 2";
     Http2Streamid = "http2.streamid", Uint32, Dec, Extracted, Wireshark, "Stream Identifier";
@@ -863,6 +863,9 @@ registry! {
     D_gre_sequence_number = "gre.sequence_number", Uint32, Dec, Detail, Wireshark, "Sequence Number";
     D_http_bad_header_name = "http.bad_header_name", None, None, Detail, Wireshark, "Illegal characters found in header name";
     D_http_chat = "http.chat", None, None, Detail, Wireshark, "Formatted text";
+    D_http_chunk_boundary = "http.chunk_boundary", Bytes, None, Detail, Wireshark, "Chunk boundary";
+    D_http_chunk_data = "http.chunk_data", Bytes, None, Detail, Wireshark, "Chunk data";
+    D_http_chunk_size = "http.chunk_size", Uint32, Dec, Detail, Wireshark, "Chunk size";
     D_http_content_length_header = "http.content_length_header", String, None, Detail, Wireshark, "Content-Length";
     D_http_cookie_pair = "http.cookie_pair", String, None, Detail, Wireshark, "Cookie pair";
     D_http_leading_crlf = "http.leading_crlf", None, None, Detail, Wireshark, "Leading CRLF previous message in the stream may have extra CRLF";
@@ -978,6 +981,8 @@ registry! {
     D_ipv6_reassembled_in = "ipv6.reassembled.in", Framenum, None, Detail, Wireshark, "Reassembled IPv6 in frame";
     D_ipv6_reassembled_length = "ipv6.reassembled.length", Uint32, Dec, Detail, Wireshark, "Reassembled IPv6 length";
     D_ipv6_src_host = "ipv6.src_host", String, None, Detail, Wireshark, "Source Host";
+    D_json_member_with_value = "json.member_with_value", String, None, Detail, Wireshark, "Member with value";
+    D_json_path_with_value = "json.path_with_value", String, None, Detail, Wireshark, "Path with value";
     D_mariadb_caps_bo = "mariadb.caps.bo", Boolean, None, Detail, Wireshark, "Bulk Operations";
     D_mariadb_caps_cm = "mariadb.caps.cm", Boolean, None, Detail, Wireshark, "Multi commands";
     D_mariadb_caps_em = "mariadb.caps.em", Boolean, None, Detail, Wireshark, "Extended metadata";
@@ -989,6 +994,7 @@ registry! {
     D_mariadb_length = "mariadb.length", Uint64, Dec, Detail, Wireshark, "Length";
     D_mariadb_prefix = "mariadb.prefix", Uint8, Dec, Detail, Wireshark, "Prefix";
     D_mariadb_server_language = "mariadb.server_language", Uint8, Dec, Detail, Wireshark, "Server Language";
+    D_media_type = "media.type", Bytes, None, Detail, Wireshark, "Media type";
     D_memcache_opcode_unknown = "memcache.opcode.unknown", None, None, Detail, Wireshark, "Unknown opcode";
     D_memcache_status_response = "memcache.status.response", None, None, Detail, Wireshark, "Error response";
     D_mysql_auth_plugin = "mysql.auth_plugin", String, None, Detail, Wireshark, "Authentication Plugin";

@@ -2,11 +2,12 @@
 //! Wireshark names, and where the body is.
 
 pub(crate) mod continuation;
+mod entity;
 pub(crate) mod links;
 
 use crate::capture::app::http::response_has_no_body;
 use crate::capture::tcp::Severity;
-use crate::query::detail::{escape, expert, string_field as sfield, Group, Node};
+use crate::query::detail::{escape, expert, string_field as sfield, truncated, Group, Node};
 use crate::query::fields::pdu::http::body;
 
 fn find(b: &[u8], pat: &[u8], from: usize) -> Option<usize> {
@@ -171,7 +172,14 @@ pub(super) fn known_header(
     let whole = &b[pos..next];
     let value = &b[pos + vstart..e];
     let vs = String::from_utf8_lossy(value).into_owned();
-    let mut hn = Node::field(f, escape(whole), vs.clone(), at + pos, whole.len()).hex(whole);
+    let mut hn = Node::field(
+        f,
+        truncated(escape(whole)),
+        vs.clone(),
+        at + pos,
+        whole.len(),
+    )
+    .hex(whole);
     if f == "http.content_length_header" {
         if let Ok(cl) = vs.parse::<u64>() {
             hn.push(
@@ -233,11 +241,11 @@ pub(super) fn body_protocols(b: &[u8]) -> Vec<&'static str> {
     body_of(b).0
 }
 
-/// [`body_protocols`], and whether the dissector registered for the body's media type
-/// rejected it ([`body::rejected`]).
-fn body_of(b: &[u8]) -> (Vec<&'static str>, bool) {
+/// [`body_protocols`], whether the dissector registered for the body's media type
+/// rejected it ([`body::rejected`]), and whether the body (dechunked, decoded) is empty.
+fn body_of(b: &[u8]) -> (Vec<&'static str>, bool, bool) {
     let Some(h) = head_end(b) else {
-        return (Vec::new(), false);
+        return (Vec::new(), false, true);
     };
     let (media, data) = body::message_body(b, h);
     let mut names: Vec<&'static str> = body::body_protocols(media.as_deref(), &data)
@@ -245,7 +253,7 @@ fn body_of(b: &[u8]) -> (Vec<&'static str>, bool) {
         .map(|f| f.name())
         .collect();
     if data.is_empty() {
-        return (names, false);
+        return (names, false, true);
     }
     let d = media.as_deref().and_then(body::registered);
     if d == Some(body::Dissector::Text) && body::text_is_xml(&data) {
@@ -254,29 +262,38 @@ fn body_of(b: &[u8]) -> (Vec<&'static str>, bool) {
     if names.is_empty() && (media.is_none() || d == Some(body::Dissector::Silent)) {
         names.push("data");
     }
-    (names, body::rejected(media.as_deref(), &data))
+    (names, body::rejected(media.as_deref(), &data), false)
 }
 
 /// Where a computed item of an `http` layer goes when packet-http.c adds it last: before
-/// the body's `data` and the body's expert item with its hidden `_ws.malformed`, which
-/// follow the body.
+/// the body's items (its chunks, its decoding, `http.file_data`, `data`) and the body's
+/// expert item with its hidden `_ws.malformed`, which follow the body.
 pub(crate) fn end_of_head(n: &Node) -> usize {
     let body = n
         .children
         .iter()
         .rev()
-        .take_while(|c| matches!(&*c.name, "_ws.expert" | "_ws.malformed" | "data"))
+        .take_while(|c| {
+            matches!(
+                &*c.name,
+                "_ws.expert" | "_ws.malformed" | "data" | "http.file_data" | ""
+            )
+        })
         .count();
     n.children.len() - body
 }
 
-/// The `http` layer of one message (`b`, at `at` in its source).
-pub(crate) fn dissect(b: &[u8], at: usize, to_server: bool) -> Vec<Node> {
+pub(crate) use entity::{in_body, Bodies};
+
+/// The `http` layer of one message (`b`, at `at` in its source), and the layers of its
+/// body's dissector, as `bodies` asks.
+pub(crate) fn dissect(b: &[u8], at: usize, to_server: bool, bodies: Bodies<'_>) -> Vec<Node> {
     let h = head_end(b).unwrap_or(b.len());
     // A body handed to a media type's dissector is outside the http item; an untyped
-    // one, or one that falls to packet-media.c (no dissector for its type), inside.
-    let (protocols, rejected) = body_of(b);
-    let typed = header(&b[..h], "Content-Type").is_some() && protocols != ["media"];
+    // or empty one, or one that falls to packet-media.c (no dissector for its type),
+    // inside.
+    let (protocols, rejected, empty) = body_of(b);
+    let typed = header(&b[..h], "Content-Type").is_some() && protocols != ["media"] && !empty;
     let mut n = Node::proto(
         "http",
         "Hypertext Transfer Protocol",
@@ -465,8 +482,14 @@ pub(crate) fn dissect(b: &[u8], at: usize, to_server: bool) -> Vec<Node> {
         }
         let value = &text[vstart..];
         let vs = String::from_utf8_lossy(value).into_owned();
-        let line_node =
-            Node::field(line_field, shown.clone(), wsp(whole), at + pos, whole.len()).hex(whole);
+        let line_node = Node::field(
+            line_field,
+            truncated(shown),
+            wsp(whole),
+            at + pos,
+            whole.len(),
+        )
+        .hex(whole);
         match header_field(&name) {
             Some(f) => {
                 if f == "http.host" {
@@ -498,17 +521,10 @@ pub(crate) fn dissect(b: &[u8], at: usize, to_server: bool) -> Vec<Node> {
                 .hide(),
         );
     }
-    if protocols == ["data"] {
-        // The body handed to `data` inside the item (after tshark's File Data, not an
-        // item here), when it is the message's own bytes: a dechunked or decoded one is
-        // in a byte source of tshark's own.
-        if let (_, std::borrow::Cow::Borrowed(raw)) = body::message_body(b, h) {
-            n.push(crate::query::detail::data::layer(raw, at + h));
-        }
-    }
+    let layers = entity::show(b, (h, at), to_server, &mut n, bodies, &protocols);
     if rejected {
-        // After the body's File Data (not an item here); the conversation's links go
-        // before it (`links::show`).
+        // After the body's File Data; the conversation's links go before it
+        // (`links::show`).
         n.push_expert(
             "http.subdissector_failed",
             "HTTP body subdissector failed, trying heuristic subdissector",
@@ -516,7 +532,9 @@ pub(crate) fn dissect(b: &[u8], at: usize, to_server: bool) -> Vec<Node> {
             Group::Malformed,
         );
     }
-    vec![n]
+    let mut out = vec![n];
+    out.extend(layers);
+    out
 }
 
 pub(crate) fn status_text(code: u16) -> &'static str {

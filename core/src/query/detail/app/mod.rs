@@ -33,7 +33,7 @@ use crate::ingest::app::{foreign_proto, payload_of};
 use crate::ingest::reassembly::{Reassembler, StreamEvent};
 use crate::ingest::wire::{self, Summary, Transport};
 use crate::query::detail::Index;
-use crate::query::fields::{FieldCtx, PacketSource};
+use crate::query::fields::{Fid, FieldCtx, PacketSource};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -226,6 +226,10 @@ pub struct Apps {
     /// scan keeps up at every packet, and walking every row since the last cost more
     /// than feeding the few of a DNS filter), and how many of them were passed.
     scoped: Option<(Vec<u32>, usize)>,
+    /// Shows no HTTP body's items ([`http::Bodies::Skip`]): a reader of fields none of
+    /// which is in them (a filter on `http.host` would dechunk, decode and parse every
+    /// body for items it never reads).
+    no_bodies: bool,
 }
 
 /// Packets ahead that are still fed in order rather than by conversation.
@@ -300,6 +304,23 @@ impl Apps {
     pub(crate) fn scoped(mut self, scope: Scope) -> Self {
         self.scope = scope;
         self
+    }
+
+    /// Shows no HTTP body's items (a reader of fields outside them) until
+    /// [`Apps::bodies_for`] asks for them.
+    pub(crate) fn without_bodies(mut self) -> Self {
+        self.no_bodies = true;
+        self
+    }
+
+    /// Shows HTTP bodies' items from now on if one of `fields` is in them
+    /// ([`http::in_body`]); true when they were not shown before.
+    pub(crate) fn bodies_for(&mut self, fields: &[Fid]) -> bool {
+        let widen = self.no_bodies && fields.iter().any(|&f| http::in_body(f));
+        if widen {
+            self.no_bodies = false;
+        }
+        widen
     }
 
     /// Feeds the conversations of `scope` too, from now on. Those not fed so far are
@@ -1045,7 +1066,12 @@ impl Apps {
             let nodes = match pdu.proto {
                 AppProto::Http => {
                     body = http::body_protocols(&pdu.bytes);
-                    let mut nodes = http::dissect(&pdu.bytes, at, pdu.to_server);
+                    let bodies = if self.no_bodies {
+                        http::Bodies::Skip
+                    } else {
+                        http::Bodies::All(&mut d.sources)
+                    };
+                    let mut nodes = http::dissect(&pdu.bytes, at, pdu.to_server, bodies);
                     if matches!(pdu.tls, TlsPart::Inner(_)) {
                         tls::https(&mut nodes);
                     }

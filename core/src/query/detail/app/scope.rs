@@ -159,7 +159,16 @@ impl Scope {
             // DNS's layer is also mDNS's and LLMNR's, on their ports (`app/dns.rs`).
             Fid::Dns | Fid::Mdns | Fid::Llmnr => Scope::of(&[A::Dns]),
             // An HTTP/1.1 conversation may go on as HTTP/2 (h2c's Upgrade).
-            Fid::Http | Fid::Http2 => Scope::of(&[A::Http, A::Http2]),
+            // So may an HTTP body's layers (`http::entity`).
+            Fid::Http
+            | Fid::Http2
+            | Fid::Json
+            | Fid::DataTextLines
+            | Fid::Media
+            | Fid::Xml
+            | Fid::Png
+            | Fid::ImageGif
+            | Fid::ImageJfif => Scope::of(&[A::Http, A::Http2]),
             Fid::Mysql => Scope::of(&[A::Mysql]),
             Fid::Pgsql => Scope::of(&[A::Pgsql]),
             Fid::Memcache => Scope::of(&[A::Memcache]),
@@ -237,6 +246,10 @@ mod test {
         let http = of("http.referer", false);
         assert!(http.holds(A::Http) && http.holds(A::Http2));
         assert!(!http.holds(A::Dns));
+        for body in ["json.value.string", "data-text-lines", "media"] {
+            assert!(!of(body, false).holds(A::Dns), "{body}");
+            assert!(of(body, false).holds(A::Http), "{body}");
+        }
         // MariaDB's items are in the mysql layer.
         let mysql = Scope::of(&[A::Mysql]);
         assert_eq!(of("mysql.caps.server", false), mysql);

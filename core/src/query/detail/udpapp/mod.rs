@@ -254,7 +254,7 @@ fn ssdp(p: Payload<'_>, out: &mut Vec<Node>) {
     };
     let request = !p.b.starts_with(b"HTTP/");
     let mut nodes = if message {
-        http::dissect(p.b, p.at, request)
+        http::dissect(p.b, p.at, request, http::Bodies::Own)
     } else {
         vec![http::continuation::layer(p.b, p.at)]
     };

@@ -13,7 +13,7 @@ use crate::capture::packet::PacketRow;
 use crate::capture::tcp::{Kind, Severity};
 use crate::capture::Capture;
 use crate::ingest::wire::{self, Summary, Transport};
-use crate::query::detail::{escape, expert, Group, Node};
+use crate::query::detail::{escape, expert, truncated, Group, Node};
 
 impl Apps {
     /// Whether packet `index` (row `row`; this conversation fed up to it; `pdus` what the replay
@@ -86,9 +86,9 @@ impl Apps {
 /// code indented with tabs is not one); after a header line, any line with a colon is
 /// one. A header whose name is not a token is `http.unknown_header` with the expert item
 /// "Illegal characters found in header name"; a line with no colon, or an empty one,
-/// ends the headers (an empty one shown with them). The rest is `data` (with tshark's
-/// `http.file_data` before it after header lines, not an item here: it is not of a
-/// message's body). A CR LF that starts more than 3 bytes is
+/// ends the headers (an empty one shown with them). The rest is `http.file_data` and
+/// `data` (`data` alone when the bytes start with a byte not printable: the dissector
+/// hands them on at once). A CR LF that starts more than 3 bytes is
 /// skipped (RFC 2616's robustness rule: the last message may have had an extra one) and,
 /// when a printable byte follows (else the dissector hands the rest to `data` at once),
 /// flagged "Leading CRLF" (Error/Malformed); the layer starts after it.
@@ -146,8 +146,14 @@ pub(crate) fn layer(b: &[u8], at: usize) -> Node {
                 // one its bytes.
                 let text = escape(whole);
                 let value = if token { text.clone() } else { wsp(whole) };
-                let mut h = Node::field("http.unknown_header", text, value, at + pos, whole.len())
-                    .hex(whole);
+                let mut h = Node::field(
+                    "http.unknown_header",
+                    truncated(text),
+                    value,
+                    at + pos,
+                    whole.len(),
+                )
+                .hex(whole);
                 if !token {
                     h.push(expert(
                         "http.bad_header_name",
@@ -162,7 +168,11 @@ pub(crate) fn layer(b: &[u8], at: usize) -> Node {
         pos = next;
     }
     if pos < b.len() {
-        n.push(crate::query::detail::data::layer(&b[pos..], at + pos));
+        let rest = &b[pos..];
+        if b.get(skip).is_some_and(|c| (0x20..0x7f).contains(c)) {
+            n.push(super::entity::file_data(rest, at + pos));
+        }
+        n.push(crate::query::detail::data::layer(rest, at + pos));
     }
     n
 }
@@ -190,11 +200,11 @@ fn tchar(c: u8) -> bool {
 mod test {
     use super::*;
 
-    /// The header items (the `data` after them aside).
+    /// The header items (the File Data and `data` after them aside).
     fn names(n: &Node) -> Vec<(String, u32, u32, bool)> {
         n.children
             .iter()
-            .filter(|c| c.name != "data")
+            .filter(|c| !matches!(c.name.as_ref(), "data" | "http.file_data"))
             .map(|c| {
                 let bad = c.children.iter().any(|e| e.name == "_ws.expert");
                 (c.name.to_string(), c.pos, c.size, bad)
@@ -221,8 +231,13 @@ mod test {
             names(&layer(b, 0)),
             [(unk.clone(), 0, 27, false), (unk.clone(), 27, 24, true)]
         );
-        // No colon in the first line, or an empty one: no header at all.
-        assert!(names(&layer(b" i, j, k, l, p;\r\n\r\nx: 1\r\n", 0)).is_empty());
+        // No colon in the first line, or an empty one: no header at all; File Data
+        // before the data when the bytes start printable (frame 494), not otherwise
+        // (frame 492).
+        let n = layer(b" i, j, k, l, p;\r\n\r\nx: 1\r\n", 0);
+        assert!(names(&n).is_empty());
+        let kids: Vec<&str> = n.children.iter().map(|c| c.name.as_ref()).collect();
+        assert_eq!(kids, ["http.file_data", "data"]);
         assert!(names(&layer(b"\nobj: 1\n", 0)).is_empty());
         // An empty first line ends no headers: all of it is data (frame 492).
         let n = layer(b"\nobj: 1\n", 0);

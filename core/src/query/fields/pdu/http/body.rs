@@ -332,7 +332,7 @@ pub(crate) fn body_protocols(media: Option<&str>, body: &[u8]) -> Vec<Fid> {
     }
     match media.and_then(registered) {
         Some(Dissector::Json) => {
-            return if json::parse(body, |_| {}) < body.len() {
+            return if json::parse(body, false, |_| {}) < body.len() {
                 vec![Fid::Json, Fid::DataTextLines]
             } else {
                 vec![Fid::Json]

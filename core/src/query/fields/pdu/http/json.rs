@@ -33,7 +33,17 @@ pub(crate) enum Item<'a> {
     Key(String),
     /// `json.path`: the member's path (`/a/[]/b`), after its key.
     Path(String),
+    /// Before a value that is neither an object nor an array (when asked for):
+    /// `json.path_with_value` and `json.member_with_value` are its path and its key (`[]`
+    /// in an array) each with `:` and the value.
+    WithValue { path: String, key: String },
+    /// The end of the object or array last opened.
+    End,
 }
+
+/// An item with where it lies: `at..end` of the body (a member from its key to its
+/// value's end, a key or string with its quotes; `End` where its container ends).
+pub(crate) type Spanned<'a> = (Item<'a>, usize, usize);
 
 /// How deep objects and arrays may nest before a value is taken as not parsing: tvbparse
 /// recurses and has no limit, a crafted body does not get one here either, but its items
@@ -41,9 +51,14 @@ pub(crate) enum Item<'a> {
 const MAX_DEPTH: usize = 4096;
 
 /// Parses `b` as packet-json.c does, handing each item of every value that parsed to
-/// `emit`; returns where parsing stopped (`b.len()` when every byte was taken, white space
-/// after the last value included).
-pub(crate) fn parse<'a>(b: &'a [u8], mut emit: impl FnMut(Item<'a>)) -> usize {
+/// `emit` with where it lies; returns where parsing stopped (`b.len()` when every byte
+/// was taken, white space after the last value included). `with_values`: put out
+/// [`Item::WithValue`] too (the detail's; the filters' values do not need them).
+pub(crate) fn parse<'a>(
+    b: &'a [u8],
+    with_values: bool,
+    mut emit: impl FnMut(Spanned<'a>),
+) -> usize {
     let mut at = 0;
     let mut items = Vec::new();
     loop {
@@ -52,7 +67,7 @@ pub(crate) fn parse<'a>(b: &'a [u8], mut emit: impl FnMut(Item<'a>)) -> usize {
             return b.len();
         }
         items.clear();
-        match value(b, at, &mut items) {
+        match value(b, at, with_values, &mut items) {
             Some(end) => {
                 items.drain(..).for_each(&mut emit);
                 at = end;
@@ -79,14 +94,20 @@ enum Open {
 }
 
 /// One top-level object or array from `at` (white space skipped): its end, or None.
-fn value<'a>(b: &'a [u8], at: usize, items: &mut Vec<Item<'a>>) -> Option<usize> {
+fn value<'a>(
+    b: &'a [u8],
+    at: usize,
+    with_values: bool,
+    items: &mut Vec<Spanned<'a>>,
+) -> Option<usize> {
     let mut at = skip_ws(b, at);
     if !matches!(b.get(at), Some(b'{' | b'[')) {
         return None;
     }
-    let mut open: Vec<Open> = Vec::new();
-    // The keys of the members being read, and the path's parts (keys and `[]`).
-    let mut keys: Vec<String> = Vec::new();
+    // The containers being read, each with where its item is in `items`.
+    let mut open: Vec<(Open, usize)> = Vec::new();
+    // The members being read, and the path's parts (keys and `[]`).
+    let mut keys: Vec<Key> = Vec::new();
     let mut path: Vec<String> = Vec::new();
     // Expecting a value (true) or what follows one (false).
     let mut want_value = true;
@@ -98,19 +119,20 @@ fn value<'a>(b: &'a [u8], at: usize, items: &mut Vec<Item<'a>>) -> Option<usize>
                     if open.len() >= MAX_DEPTH {
                         return None;
                     }
+                    let start = at;
                     at = skip_ws(b, at + 1);
                     let close = if c == b'{' { b'}' } else { b']' };
                     if c == b'{' {
-                        items.push(Item::Object);
-                        open.push(Open::Object);
+                        items.push((Item::Object, start, start));
+                        open.push((Open::Object, items.len() - 1));
                     } else {
-                        items.push(Item::Array);
-                        open.push(Open::Array);
+                        items.push((Item::Array, start, start));
+                        open.push((Open::Array, items.len() - 1));
                         path.push("[]".into());
                     }
                     if b.get(at) == Some(&close) {
                         at += 1;
-                        close_container(&mut open, &mut path);
+                        close_container(&mut open, &mut path, items, at);
                         want_value = false;
                     } else if c == b'{' {
                         at = member(b, at, items, &mut keys, &mut path)?;
@@ -119,40 +141,55 @@ fn value<'a>(b: &'a [u8], at: usize, items: &mut Vec<Item<'a>>) -> Option<usize>
                 }
                 b'"' => {
                     let (s, end) = string(b, at)?;
-                    items.push(Item::String(s));
+                    if with_values {
+                        items.push((with_value(&path, &s), at, end));
+                    }
+                    items.push((Item::String(s), at, end));
                     at = end;
                 }
                 b'-' | b'0'..=b'9' => {
                     let end = number(b, at)?;
-                    items.push(Item::Number(&b[at..end]));
+                    let n = &b[at..end];
+                    if with_values {
+                        items.push((with_value(&path, &String::from_utf8_lossy(n)), at, end));
+                    }
+                    items.push((Item::Number(n), at, end));
                     at = end;
                 }
                 _ => {
-                    let (item, word): (Item, &[u8]) = match b[at] {
-                        b't' => (Item::True, b"true"),
-                        b'f' => (Item::False, b"false"),
-                        b'n' => (Item::Null, b"null"),
+                    let (item, word): (Item, &str) = match b[at] {
+                        b't' => (Item::True, "true"),
+                        b'f' => (Item::False, "false"),
+                        b'n' => (Item::Null, "null"),
                         _ => return None,
                     };
-                    if !b[at..].starts_with(word) {
+                    if !b[at..].starts_with(word.as_bytes()) {
                         return None;
                     }
-                    items.push(item);
-                    at += word.len();
+                    let end = at + word.len();
+                    if with_values {
+                        items.push((with_value(&path, word), at, end));
+                    }
+                    items.push((item, at, end));
+                    at = end;
                 }
             }
             want_value = false;
             continue;
         }
         // After a value: the end of a member, then `,` or the container's end.
-        let Some(top) = open.last() else {
+        let Some((top, _)) = open.last() else {
             return Some(at);
         };
         let object = matches!(top, Open::Object);
         if object {
-            let key = keys.pop()?;
-            items.push(Item::Key(key));
-            items.push(Item::Path(format!("/{}", path.join("/"))));
+            let k = keys.pop()?;
+            if let Some(m) = items.get_mut(k.member) {
+                m.2 = at;
+            }
+            let start = items.get(k.member).map_or(at, |m| m.1);
+            items.push((Item::Key(k.name), k.at, k.end));
+            items.push((Item::Path(format!("/{}", path.join("/"))), start, at));
             path.pop();
         }
         at = skip_ws(b, at);
@@ -167,16 +204,46 @@ fn value<'a>(b: &'a [u8], at: usize, items: &mut Vec<Item<'a>>) -> Option<usize>
             }
             (b'}', true) | (b']', false) => {
                 at += 1;
-                close_container(&mut open, &mut path);
+                close_container(&mut open, &mut path, items, at);
             }
             _ => return None,
         }
     }
 }
 
-fn close_container(open: &mut Vec<Open>, path: &mut Vec<String>) {
-    if let Some(Open::Array) = open.pop() {
-        path.pop();
+/// A member being read: its key, the key's extent with its quotes, and where its
+/// `Member` item is in the items.
+struct Key {
+    name: String,
+    at: usize,
+    end: usize,
+    member: usize,
+}
+
+/// The `WithValue` item of a value written `value` at `path`.
+fn with_value<'a>(path: &[String], value: &str) -> Item<'a> {
+    let key = path.last().map_or("", String::as_str);
+    Item::WithValue {
+        path: format!("/{}:{value}", path.join("/")),
+        key: format!("{key}:{value}"),
+    }
+}
+
+/// Closes the container last opened, which ends at `end`.
+fn close_container(
+    open: &mut Vec<(Open, usize)>,
+    path: &mut Vec<String>,
+    items: &mut Vec<Spanned<'_>>,
+    end: usize,
+) {
+    if let Some((kind, i)) = open.pop() {
+        if let Some(item) = items.get_mut(i) {
+            item.2 = end;
+        }
+        items.push((Item::End, end, end));
+        if matches!(kind, Open::Array) {
+            path.pop();
+        }
     }
 }
 
@@ -184,8 +251,8 @@ fn close_container(open: &mut Vec<Open>, path: &mut Vec<String>) {
 fn member<'a>(
     b: &'a [u8],
     at: usize,
-    items: &mut Vec<Item<'a>>,
-    keys: &mut Vec<String>,
+    items: &mut Vec<Spanned<'a>>,
+    keys: &mut Vec<Key>,
     path: &mut Vec<String>,
 ) -> Option<usize> {
     let at = skip_ws(b, at);
@@ -193,14 +260,19 @@ fn member<'a>(
         return None;
     }
     let (key, end) = string(b, at)?;
-    let at = skip_ws(b, end);
-    if b.get(at) != Some(&b':') {
+    let colon = skip_ws(b, end);
+    if b.get(colon) != Some(&b':') {
         return None;
     }
-    items.push(Item::Member(key.clone()));
+    items.push((Item::Member(key.clone()), at, end));
     path.push(key.clone());
-    keys.push(key);
-    Some(at + 1)
+    keys.push(Key {
+        name: key,
+        at,
+        end,
+        member: items.len() - 1,
+    });
+    Some(colon + 1)
 }
 
 /// The string whose opening quote is at `at`, unescaped as packet-json.c's
@@ -320,7 +392,11 @@ mod test {
 
     fn items(b: &[u8]) -> (Vec<Item<'_>>, usize) {
         let mut v = Vec::new();
-        let end = parse(b, |i| v.push(i));
+        let end = parse(b, false, |(i, _, _)| {
+            if i != Item::End {
+                v.push(i)
+            }
+        });
         (v, end)
     }
 

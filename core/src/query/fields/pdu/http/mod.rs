@@ -392,8 +392,9 @@ fn put_json(body: &[u8], packet: u64, out: &mut PduOut<'_>) {
     if !wanted.iter().any(|&f| out.wants(f)) {
         return;
     }
-    json::parse(body, |item| {
+    json::parse(body, false, |(item, _, _)| {
         let (f, v) = match item {
+            Item::End | Item::WithValue { .. } => return,
             Item::Object => (Fid::JsonObject, AppValue::Present),
             Item::Array => (Fid::JsonArray, AppValue::Present),
             Item::Member(k) => (Fid::JsonMember, AppValue::Text(k)),
