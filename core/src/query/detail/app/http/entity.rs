@@ -6,7 +6,7 @@
 //! a byte source of its own, as in tshark ("De-chunked entity body", "Uncompressed
 //! entity body"); XML and the images are not shown yet.
 
-use super::super::bytes_label;
+use crate::query::detail::shown_bytes;
 use crate::query::detail::{ascii_text, escape, format_text, string_field, Node, Source};
 use crate::query::fields::pdu::http::body;
 use crate::query::fields::pdu::http::json::{self, Item};
@@ -259,7 +259,7 @@ fn chunks(raw: &[u8], at: usize, to_server: bool) -> Node {
         chunk.push(
             Node::field(
                 "http.chunk_data",
-                format!("Chunk data: {}", bytes_label(data)),
+                format!("Chunk data: {}", shown_bytes(data)),
                 "",
                 at + data_at,
                 size,
