@@ -433,6 +433,13 @@ registry! {
     Cmd = "cmd", Protocol, None, Extracted, Wireshark, "Cisco MetaData";
     Chdlc = "chdlc", Protocol, None, Extracted, Wireshark, "Cisco HDLC";
     Slarp = "slarp", Protocol, None, Extracted, Wireshark, "Cisco SLARP";
+    Nflog = "nflog", Protocol, None, Extracted, Wireshark, "Linux Netfilter NFLOG";
+    UserDlt = "user_dlt", Protocol, None, Extracted, Wireshark, "DLT User";
+    Pktap = "pktap", Protocol, None, Extracted, Wireshark, "PKTAP packet header";
+    PcapPktdata = "pcap_pktdata", Protocol, None, Extracted, Wireshark, "pcap/pcapng packet data";
+    Ipnet = "ipnet", Protocol, None, Extracted, Wireshark, "Solaris IPNET";
+    Ipoib = "ipoib", Protocol, None, Extracted, Wireshark, "IP over Infiniband";
+    Arcnet = "arcnet", Protocol, None, Extracted, Wireshark, "ARCNET";
 
     Icmp = "icmp", Protocol, None, Extracted, Wireshark, "Internet Control Message Protocol";
     IcmpType = "icmp.type", Uint8, Dec, Extracted, Wireshark, "Type";

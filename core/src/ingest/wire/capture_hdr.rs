@@ -1,0 +1,189 @@
+//! The link layers capture mechanisms put before a packet: Linux's NFLOG (iptables'
+//! `NFLOG` target, `tcpdump -i nflog`), Apple's PKTAP (the owning process of each
+//! packet), Solaris IPNET, IP over InfiniBand and Linux ARCNET; dissected as
+//! packet-nflog.c, packet-pktap.c, packet-ipnet.c, packet-ipoib.c and packet-arcnet.c
+//! do, each handing its payload on as they do.
+
+use super::link::Span;
+use super::{be16, linktype, Layer, Link, Net, Proto, Walker};
+
+/// NFLOG's attribute that carries the logged packet (`NFULA_PAYLOAD`).
+const NFULA_PACKET_HDR: u16 = 1;
+const NFULA_PAYLOAD: u16 = 9;
+/// The PKTAP header's shortest length (packet-pktap.c's `MIN_PKTAP_HDR_LEN`).
+pub(crate) const PKTAP_MIN: usize = 108;
+/// Solaris' address families in an IPNET header.
+const IPNET_AF_INET: u8 = 2;
+const IPNET_AF_INET6: u8 = 26;
+/// IPNET's header length.
+pub(crate) const IPNET_LEN: usize = 24;
+/// ARCNET protocol IDs (Wireshark's arcnet_pids.h) with no fragmentation fields after
+/// them: RFC 1051 IP and ARP, diagnose, BACnet.
+const ARCNET_UNSPLIT: [u8; 4] = [240, 241, 128, 205];
+/// The length of IP over InfiniBand's GRH pseudo-header before the 4-byte header.
+pub(crate) const IPOIB_GRH: usize = 40;
+
+/// Little-endian 16 bits (NFLOG's TLV header is in the capturing host's order, little
+/// endian on the captures Wireshark reads as such; PKTAP's fields are little endian).
+fn le16(b: &[u8], at: usize) -> u16 {
+    u16::from_le_bytes([b[at], b[at + 1]])
+}
+
+/// Where NFLOG's TLVs start, after family, version and resource id.
+pub(crate) const NFLOG_TLVS: usize = 4;
+
+/// NFLOG's TLVs from `NFLOG_TLVS` on, as packet-nflog.c walks them: `(offset, length,
+/// type)` each, aligned to 4 bytes, until fewer than 4 bytes are left or a length is
+/// under 4 (malformed: the walk stops). Offsets are within `b`; a TLV may run past the
+/// captured bytes.
+pub(crate) fn nflog_tlvs(
+    b: &[u8],
+    reported: usize,
+) -> impl Iterator<Item = (usize, usize, u16)> + '_ {
+    let mut at = NFLOG_TLVS;
+    std::iter::from_fn(move || {
+        if reported.saturating_sub(at) < 4 || b.len() < at + 4 {
+            return None;
+        }
+        let len = le16(b, at) as usize;
+        if len < 4 {
+            return None;
+        }
+        let t = le16(b, at + 2) & 0x7fff;
+        let this = (at, len, t);
+        at += (len + 3) & !3;
+        Some(this)
+    })
+}
+
+impl Walker<'_> {
+    /// Linux NFLOG: the header, its TLVs, and the packet of `NFULA_PAYLOAD` by the
+    /// EtherType of `NFULA_PACKET_HDR` (with no EtherType, by the address family).
+    pub(super) fn nflog(&mut self, f: Span<'_>) {
+        self.s.link = Link::Nflog;
+        self.push(Proto::Nflog, f, 0);
+        if f.len() < NFLOG_TLVS {
+            return self.truncated(Layer::LinkHeader, 0, NFLOG_TLVS, f.len());
+        }
+        let family = f.data[0];
+        let mut hw_protocol = 0;
+        let mut payload = None;
+        for (at, len, t) in nflog_tlvs(f.data, f.known_len()) {
+            if t == NFULA_PACKET_HDR && len == 8 && f.len() >= at + 6 {
+                hw_protocol = be16(f.data, at + 4);
+            }
+            if t == NFULA_PAYLOAD {
+                payload = Some(f.skip(at + 4).limit(len - 4));
+            }
+        }
+        let Some(rest) = payload else { return };
+        if hw_protocol != 0 {
+            // The EtherType table directly: no `ethertype` layer.
+            return self.ether_chain(hw_protocol, rest, false);
+        }
+        match family {
+            2 => self.ethertype_ipv4(rest),
+            10 => self.ethertype_ipv6(rest),
+            _ => self.data(rest),
+        }
+    }
+
+    /// Apple's PKTAP header, then the packet of the link type it names (pcap_pktdata).
+    /// `user2`: the link type was USER2, which Mac OS X 10.9 wrote for PKTAP and
+    /// Wireshark's DLT_USER table reads as PKTAP (a `user_dlt` layer first).
+    pub(super) fn pktap(&mut self, f: Span<'_>, user2: bool) {
+        if user2 {
+            self.push(Proto::UserDlt, f, f.len());
+        }
+        self.push(Proto::Pktap, f, PKTAP_MIN);
+        if f.len() < 12 {
+            self.s.link = Link::Pktap;
+            return self.truncated(Layer::LinkHeader, 0, PKTAP_MIN, f.len());
+        }
+        let hdrlen = u32::from_le_bytes([f.data[0], f.data[1], f.data[2], f.data[3]]) as usize;
+        let rectype = u32::from_le_bytes([f.data[4], f.data[5], f.data[6], f.data[7]]);
+        let dlt = u32::from_le_bytes([f.data[8], f.data[9], f.data[10], f.data[11]]);
+        self.resize(Proto::Pktap, hdrlen.max(PKTAP_MIN), f.known_len());
+        if hdrlen < PKTAP_MIN || rectype != 1 {
+            self.s.link = Link::Pktap;
+            return;
+        }
+        self.push(Proto::PcapPktdata, f.skip(hdrlen), 0);
+        match u16::try_from(dlt) {
+            // A PKTAP header inside another is not followed (its length bounds nothing).
+            Ok(lt) if lt != linktype::PKTAP && lt != linktype::USER2 => {
+                self.link_span(lt, f.skip(hdrlen))
+            }
+            _ => self.data(f.skip(hdrlen)),
+        }
+        self.s.link = Link::Pktap;
+    }
+
+    /// Solaris IPNET: a 24-byte header whose address family says IPv4 or IPv6.
+    pub(super) fn ipnet(&mut self, f: Span<'_>) {
+        self.s.link = Link::Ipnet;
+        self.push(Proto::Ipnet, f, IPNET_LEN);
+        if f.len() < IPNET_LEN {
+            return self.truncated(Layer::LinkHeader, 0, IPNET_LEN, f.len());
+        }
+        let rest = f.skip(IPNET_LEN);
+        match f.data[1] {
+            IPNET_AF_INET => self.ethertype_ipv4(rest),
+            IPNET_AF_INET6 => self.ethertype_ipv6(rest),
+            _ => self.data(rest),
+        }
+    }
+
+    /// IP over InfiniBand as libpcap's DLT_IPOIB: a 40-byte GRH pseudo-header, then the
+    /// RFC 4391 header (an EtherType and 2 reserved bytes): IPv4, IPv6 or ARP.
+    pub(super) fn ipoib(&mut self, f: Span<'_>) {
+        const LEN: usize = IPOIB_GRH + 4;
+        self.s.link = Link::Ipoib;
+        self.push(Proto::Ipoib, f, LEN);
+        if f.len() < LEN {
+            return self.truncated(Layer::LinkHeader, 0, LEN, f.len());
+        }
+        let rest = f.skip(LEN);
+        match be16(f.data, IPOIB_GRH) {
+            0x0800 => self.ethertype_ipv4(rest),
+            0x86dd => self.ethertype_ipv6(rest),
+            0x0806 | 0x8035 => {
+                self.push(Proto::Arp, rest, 0);
+                self.arp(rest)
+            }
+            t => self.s.net = Net::Other(t),
+        }
+    }
+
+    /// Linux ARCNET: source and destination IDs, the hardware offset, the protocol ID,
+    /// and for RFC 1201's protocols a split flag and sequence number.
+    pub(super) fn arcnet(&mut self, f: Span<'_>) {
+        self.s.link = Link::Arcnet;
+        self.push(Proto::Arcnet, f, 5);
+        if f.len() < 5 {
+            return self.truncated(Layer::LinkHeader, 0, 5, f.len());
+        }
+        self.s.arcnet = Some((f.data[0], f.data[1]));
+        let id = f.data[4];
+        let header = if ARCNET_UNSPLIT.contains(&id) { 5 } else { 8 };
+        self.resize(Proto::Arcnet, header, f.known_len());
+        if f.len() < header {
+            return self.truncated(Layer::LinkHeader, 0, header, f.len());
+        }
+        let rest = f.skip(header);
+        match id {
+            240 | 212 => self.ethertype_ipv4(rest),
+            196 => self.ethertype_ipv6(rest),
+            241 | 213 | 214 => {
+                self.push(Proto::Arp, rest, 0);
+                self.arp(rest)
+            }
+            250 => self.push(Proto::Ipx, rest, 0),
+            205 => self.llc(rest),
+            _ => {
+                self.s.net = Net::Other(u16::from(id));
+                self.data(rest)
+            }
+        }
+    }
+}
