@@ -32,6 +32,7 @@ mod stack;
 mod transport;
 mod tunnel;
 
+pub use capture_hdr::pktap_process;
 pub use frag::{FragLimits, FragSkip, FragStats, Fragment};
 pub use icmp::icmp_type_name;
 pub use layers::{LayerSpan, Layers};

@@ -56,6 +56,21 @@ pub(crate) fn nflog_tlvs(
     })
 }
 
+/// The process a PKTAP header names (`pktap.pid`, `pktap.cmdname`: as a pcapng Process
+/// Information Block would), for a frame of link type PKTAP or USER2.
+pub fn pktap_process(lt: u16, b: &[u8]) -> Option<(u32, String)> {
+    const PID: usize = 52;
+    const CMDNAME: usize = 56;
+    const CMDNAME_LEN: usize = 20;
+    if !matches!(lt, linktype::PKTAP | linktype::USER2) || b.len() < PKTAP_MIN {
+        return None;
+    }
+    let pid = u32::from_le_bytes(b[PID..PID + 4].try_into().ok()?);
+    let name = &b[CMDNAME..CMDNAME + CMDNAME_LEN];
+    let name = &name[..name.iter().position(|&c| c == 0).unwrap_or(CMDNAME_LEN)];
+    Some((pid, String::from_utf8_lossy(name).into_owned()))
+}
+
 impl Walker<'_> {
     /// Linux NFLOG: the header, its TLVs, and the packet of `NFULA_PAYLOAD` by the
     /// EtherType of `NFULA_PACKET_HDR` (with no EtherType, by the address family).
