@@ -229,13 +229,18 @@ impl Analysis {
         let process = p.process.or_else(|| {
             let linktype = c.interfaces.get(iface as usize)?.interface.linktype;
             let (pid, name) = wire::pktap_process(linktype, p.data)?;
-            Some(*self.pktap_processes.entry((pid, name)).or_insert_with_key(|(pid, name)| {
-                c.processes.push(crate::capture::file::Process {
-                    pid: *pid,
-                    name: (!name.is_empty()).then(|| name.clone()),
-                });
-                c.processes.len() as u32 - 1
-            }))
+            Some(
+                *self
+                    .pktap_processes
+                    .entry((pid, name))
+                    .or_insert_with_key(|(pid, name)| {
+                        c.processes.push(crate::capture::file::Process {
+                            pid: *pid,
+                            name: (!name.is_empty()).then(|| name.clone()),
+                        });
+                        c.processes.len() as u32 - 1
+                    }),
+            )
         });
         if let (Some(process), Ok(index)) = (process, u32::try_from(index)) {
             c.packet_processes.push((index, process));

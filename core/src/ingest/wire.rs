@@ -22,7 +22,7 @@
 //! read their bytes from there.
 
 mod arp;
-mod capture_hdr;
+pub(crate) mod capture_hdr;
 mod frag;
 mod icmp;
 mod ip;
