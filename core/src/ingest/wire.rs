@@ -1224,9 +1224,10 @@ pub(crate) mod test {
 
     #[test]
     fn a_summary_stays_small() {
-        // Built and copied for every packet of a capture.
+        // Built and copied for every packet of a capture (480: ARP's hardware
+        // addresses up to InfiniBand's 20 bytes took 32 more).
         assert!(
-            std::mem::size_of::<Summary>() <= 448,
+            std::mem::size_of::<Summary>() <= 480,
             "{}",
             std::mem::size_of::<Summary>()
         );

@@ -33,9 +33,9 @@ fn le16(b: &[u8], at: usize) -> u16 {
 pub(crate) const NFLOG_TLVS: usize = 4;
 
 /// NFLOG's TLVs from `NFLOG_TLVS` on, as packet-nflog.c walks them: `(offset, length,
-/// type)` each, aligned to 4 bytes, until fewer than 4 bytes are left or a length is
-/// under 4 (malformed: the walk stops). Offsets are within `b`; a TLV may run past the
-/// captured bytes.
+/// type)` each, aligned to 4 bytes, until fewer than 4 bytes are left or a TLV is
+/// malformed (a length under 4, or past the reported end). Offsets are within `b`; a
+/// TLV may run past the captured bytes.
 pub(crate) fn nflog_tlvs(
     b: &[u8],
     reported: usize,
@@ -46,7 +46,9 @@ pub(crate) fn nflog_tlvs(
             return None;
         }
         let len = le16(b, at) as usize;
-        if len < 4 {
+        // Under 4: packet-nflog.c stops; past the frame: its TLV item throws (tshark's
+        // Malformed Packet).
+        if len < 4 || at + len > reported {
             return None;
         }
         let t = le16(b, at + 2) & 0x7fff;
@@ -198,6 +200,138 @@ impl Walker<'_> {
             _ => {
                 self.s.net = Net::Other(u16::from(id));
                 self.data(rest)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::super::testutil::hex;
+    use super::super::*;
+    use super::pktap_process;
+
+    /// A DNS response logged by NFLOG (TLVs, then the payload): tcpdump's
+    /// tests/nflog.pcap, frame 1.
+    const NFLOG_DNS: [&str; 4] = [
+        "02000014080001000800012705000a00000000000800040000000002100008000006ffffb8a386b9c3d6000006000f00",
+        "0001000006001100000e0000120010000811961c10c8b8a386b9c3d6080000001400030000000000522a1f9e00000000",
+        "000960fc4d00090045000049000040003711c5144a522a2a0a0000140035a65900356ddf437181800001000100000000",
+        "076578616d706c6503636f6d0000010001c00c0001000100002f9600045db8d877000000",
+    ];
+
+    /// A DNS query in Ethernet after a PKTAP header, as USER2: tcpdump's
+    /// tests/LINKTYPE_USER2_PKTAP.pcap, frame 1.
+    const USER2_PKTAP_DNS: [&str; 4] = [
+        "6c0000000100000001000000656e3000000000000000000000000000000000000000000002000000020000000e000000",
+        "000000000002000000000000000000000000000000000000000000000000000000000000ffffffff0000000000000000",
+        "000000000000000000000000001e491ff2c47073cb0b262a08004500003c2e030000ff1111440a20041b0a20640ff832",
+        "00350028481443010100000100000000000002696e016d057961686f6f03636f6d0000010001",
+    ];
+
+    /// An ARP reply over InfiniBand (20-byte hardware addresses) after a GRH:
+    /// tcpdump's tests/ipoib.pcap, frame 7.
+    const IPOIB_ARP: [&str; 3] = [
+        "2072656365697665642062792066696c7465727000ffffffff10401b0000000000000000ffffffff0806000000200800",
+        "1404000280000550fe800000000000000010e000664ab451c0a838188000004ffe800000000000000010e000014ad211",
+        "c0a8380a",
+    ];
+
+    /// An ICMP echo request in Solaris IPNET: tcpdump's tests/e1000g.pcap, frame 1.
+    const IPNET_ICMP: [&str; 3] = [
+        "01020000000000540000000200000000ffffffff0000000045000054e58e0000f901fcd581926a370a05e975080032e2",
+        "1af50000ed760d4bb9630b0008090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b",
+        "2c2d2e2f3031323334353637",
+    ];
+
+    /// An RFC 1201 ARP request on Linux ARCNET: libpcap's
+    /// testprogs/BPF/arcnet-rfc1201-arp-icmp-http.pcap, frame 1.
+    const ARCNET_ARP: [&str; 1] = ["be00ea08d50001650007080001040001be0a508301000a5083fe"];
+
+    #[test]
+    fn nflog_hands_its_payload_on_by_its_ethertype() {
+        let f = hex(&NFLOG_DNS);
+        let s = dissect(linktype::NFLOG, &f);
+        assert_eq!(
+            (s.stack.to_string().as_str(), s.link),
+            ("nflog:ip:udp", Link::Nflog)
+        );
+        assert!(matches!(s.transport, Transport::Udp { src_port: 53, .. }));
+        // A TLV whose length runs past the frame ends the walk: no payload.
+        let mut bad = f.clone();
+        bad[4..6].copy_from_slice(&0x0100u16.to_le_bytes());
+        assert_eq!(dissect(linktype::NFLOG, &bad).stack.to_string(), "nflog");
+        // A TLV length under 4 too.
+        bad[4..6].copy_from_slice(&[2, 0]);
+        assert_eq!(dissect(linktype::NFLOG, &bad).stack.to_string(), "nflog");
+        for n in 0..f.len() {
+            dissect(linktype::NFLOG, &f[..n]);
+        }
+    }
+
+    #[test]
+    fn pktap_names_its_process_and_walks_the_link_type_it_carries() {
+        let f = hex(&USER2_PKTAP_DNS);
+        let s = dissect(linktype::USER2, &f);
+        assert_eq!(
+            s.stack.to_string(),
+            "user_dlt:pktap:pcap_pktdata:eth:ethertype:ip:udp"
+        );
+        assert_eq!(s.link, Link::Pktap);
+        assert_eq!(
+            dissect(linktype::PKTAP, &f).stack.to_string(),
+            "pktap:pcap_pktdata:eth:ethertype:ip:udp"
+        );
+        assert_eq!(
+            pktap_process(linktype::USER2, &f),
+            Some((512, String::new()))
+        );
+        let mut named = f.clone();
+        named[56..60].copy_from_slice(b"curl");
+        assert_eq!(
+            pktap_process(linktype::PKTAP, &named),
+            Some((512, "curl".into()))
+        );
+        assert_eq!(pktap_process(linktype::ETHERNET, &named), None);
+        // A PKTAP header naming PKTAP again is not followed.
+        let mut nested = f.clone();
+        nested[8..12].copy_from_slice(&258u32.to_le_bytes());
+        assert_eq!(
+            dissect(linktype::PKTAP, &nested).stack.to_string(),
+            "pktap:pcap_pktdata:data"
+        );
+        for n in 0..f.len() {
+            dissect(linktype::PKTAP, &f[..n]);
+        }
+    }
+
+    #[test]
+    fn ipoib_ipnet_and_arcnet() {
+        let s = dissect(linktype::IPOIB, &hex(&IPOIB_ARP));
+        assert_eq!(
+            (s.stack.to_string().as_str(), s.net),
+            ("ipoib:arp", Net::Arp)
+        );
+        let a = s.arp.expect("ARP");
+        let (sha, spa) = a.sender.expect("sender");
+        assert_eq!(sha.as_slice().len(), 20);
+        assert_eq!(spa.to_string(), "192.168.56.24");
+
+        let s = dissect(linktype::IPNET, &hex(&IPNET_ICMP));
+        assert_eq!(
+            (s.stack.to_string().as_str(), s.transport),
+            ("ipnet:ip:icmp", Transport::Icmp)
+        );
+
+        let f = hex(&ARCNET_ARP);
+        let s = dissect(linktype::ARCNET_LINUX, &f);
+        assert_eq!(s.stack.to_string(), "arcnet:arp");
+        assert_eq!(s.arcnet, Some((0xbe, 0x00)));
+        let (sha, _) = s.arp.and_then(|a| a.sender).expect("sender");
+        assert_eq!(sha.as_slice(), [0xbe]);
+        for lt in [linktype::IPOIB, linktype::IPNET, linktype::ARCNET_LINUX] {
+            for n in 0..f.len() {
+                dissect(lt, &f[..n]);
             }
         }
     }
