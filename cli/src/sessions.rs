@@ -30,7 +30,8 @@ host's addresses (pcapng if_IPv4addr/if_IPv6addr, as wirelens-capture writes the
 otherwise the side that initiated: the sender of the SYN, else the receiver of the
 SYN-ACK, else the sender of the first packet. PID and COMM come from packet comments
 `pid=<pid> comm=<comm>` (wirelens-capture writes them) or Apple's process information
-(tcpdump -k on macOS); they are empty when the capture has neither.
+(tcpdump -k on macOS, or a PKTAP capture's headers: tcpdump -i pktap); they are empty
+when the capture has none.
 
 --json prints every row with exact values: tx_bytes, rx_bytes, start_ns, end_ns,
 lifespan_ns, how local was chosen (local_by: host, syn, syn-ack, first-packet), how the

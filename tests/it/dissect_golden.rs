@@ -381,8 +381,12 @@ pub const CORPUS_FIELDS: [&str; 17] = [
 ];
 
 /// Link types our dissector reads (wire::Linktype): null, Ethernet, raw IP (12, 101,
-/// 228, 229), loopback, Linux SLL and SLL2.
-pub const DISSECTED: [&str; 9] = ["0", "1", "12", "101", "108", "113", "228", "229", "276"];
+/// 228, 229), loopback, Linux SLL and SLL2, Linux ARCNET (129), PKTAP (258, and USER2:
+/// 149), Solaris IPNET (226), NFLOG (239), IP over InfiniBand (242).
+pub const DISSECTED: [&str; 15] = [
+    "0", "1", "12", "101", "108", "113", "228", "229", "276", "129", "149", "226", "239", "242",
+    "258",
+];
 
 /// Every corpus capture with a link type we dissect, against tshark live.
 #[test]

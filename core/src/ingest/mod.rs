@@ -93,7 +93,7 @@ use decompress::{Decoder, Detect};
 use flow::FlowTable;
 use source::{BlockKind, Event, Record, RecordReader, SourceError};
 use stats::Stats;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use tcp::{Segment, TcpAnalysis};
 use wire::Transport;
 
@@ -194,6 +194,9 @@ struct Analysis {
     file_packets: Vec<u64>,
     /// The current packet's head (`head_of`).
     head: Vec<u8>,
+    /// The processes PKTAP headers named, by pid and command name: their index in
+    /// `Capture::processes`.
+    pktap_processes: HashMap<(u32, String), u32>,
 }
 
 impl Analysis {
@@ -223,7 +226,23 @@ impl Analysis {
             c.comments.push((index, comment.clone()));
         }
         // Past 2^32 packets, processes are no longer noted (the index fits 32 bits).
-        if let (Some(process), Ok(index)) = (p.process, u32::try_from(index)) {
+        let process = p.process.or_else(|| {
+            let linktype = c.interfaces.get(iface as usize)?.interface.linktype;
+            let (pid, name) = wire::pktap_process(linktype, p.data)?;
+            Some(
+                *self
+                    .pktap_processes
+                    .entry((pid, name))
+                    .or_insert_with_key(|(pid, name)| {
+                        c.processes.push(crate::capture::file::Process {
+                            pid: *pid,
+                            name: (!name.is_empty()).then(|| name.clone()),
+                        });
+                        c.processes.len() as u32 - 1
+                    }),
+            )
+        });
+        if let (Some(process), Ok(index)) = (process, u32::try_from(index)) {
             c.packet_processes.push((index, process));
         }
         let mut row = PacketRow {

@@ -22,6 +22,7 @@
 //! read their bytes from there.
 
 mod arp;
+pub(crate) mod capture_hdr;
 mod frag;
 mod icmp;
 mod ip;
@@ -31,6 +32,7 @@ mod stack;
 mod transport;
 mod tunnel;
 
+pub use capture_hdr::pktap_process;
 pub use frag::{FragLimits, FragSkip, FragStats, Fragment};
 pub use icmp::icmp_type_name;
 pub use layers::{LayerSpan, Layers};
@@ -68,6 +70,18 @@ pub mod linktype {
     pub const IPV6: u16 = 229;
     /// Linux "cooked" capture v2.
     pub const LINUX_SLL2: u16 = 276;
+    /// Linux ARCNET (source, destination, offset, protocol ID).
+    pub const ARCNET_LINUX: u16 = 129;
+    /// USER2: PKTAP as Mac OS X 10.9 wrote it.
+    pub const USER2: u16 = 149;
+    /// Solaris IPNET.
+    pub const IPNET: u16 = 226;
+    /// Linux NFLOG (iptables' NFLOG target).
+    pub const NFLOG: u16 = 239;
+    /// IP over InfiniBand, with libpcap's 40-byte GRH pseudo-header.
+    pub const IPOIB: u16 = 242;
+    /// Apple's PKTAP (a header naming the interface and process, then the packet).
+    pub const PKTAP: u16 = 258;
 
     /// A readable name for a link type (tcpdump.org's list), also for those we do not
     /// dissect: their packets are still indexed and listed.
@@ -275,6 +289,16 @@ pub enum Link {
     Ppp,
     /// Cisco HDLC.
     Chdlc,
+    /// Linux NFLOG.
+    Nflog,
+    /// Apple PKTAP (also as USER2).
+    Pktap,
+    /// Solaris IPNET.
+    Ipnet,
+    /// IP over InfiniBand.
+    Ipoib,
+    /// Linux ARCNET.
+    Arcnet,
     /// A link type we do not dissect.
     Other(u16),
 }
@@ -396,10 +420,53 @@ pub struct Arp {
     pub proto_type: u16,
     /// Operation (1 request, 2 reply, 3/4 RARP).
     pub opcode: u16,
-    /// Sender hardware and protocol address, for IPv4 over 6-byte hardware addresses.
-    pub sender: Option<([u8; 6], Ipv4Addr)>,
+    /// Sender hardware and protocol address, for IPv4.
+    pub sender: Option<(HwAddr, Ipv4Addr)>,
     /// Target hardware and protocol address.
-    pub target: Option<([u8; 6], Ipv4Addr)>,
+    pub target: Option<(HwAddr, Ipv4Addr)>,
+}
+
+/// An ARP hardware address: 6 bytes on Ethernet, 1 on ARCNET, 20 on InfiniBand.
+#[derive(Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct HwAddr {
+    len: u8,
+    bytes: [u8; HwAddr::MAX],
+}
+
+impl HwAddr {
+    /// The longest address kept (IP over InfiniBand's, RFC 4391 §9.1.1).
+    pub const MAX: usize = 20;
+
+    /// The address of `b`, if it is no longer than [`HwAddr::MAX`].
+    pub fn new(b: &[u8]) -> Option<HwAddr> {
+        let mut bytes = [0; HwAddr::MAX];
+        bytes.get_mut(..b.len())?.copy_from_slice(b);
+        Some(HwAddr {
+            len: b.len() as u8,
+            bytes,
+        })
+    }
+
+    /// The address's bytes.
+    pub fn as_slice(&self) -> &[u8] {
+        &self.bytes[..self.len as usize]
+    }
+
+    /// The address as a MAC address, when it has 6 bytes.
+    pub fn mac(&self) -> Option<[u8; 6]> {
+        self.as_slice().try_into().ok()
+    }
+
+    /// True when every byte is zero.
+    pub fn is_zero(&self) -> bool {
+        self.as_slice().iter().all(|&b| b == 0)
+    }
+}
+
+impl fmt::Debug for HwAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HwAddr({:02x?})", self.as_slice())
+    }
 }
 
 /// An ICMP or ICMPv6 message.
@@ -649,6 +716,8 @@ pub enum Layer {
     Nsh,
     /// Cisco MetaData header.
     Cmd,
+    /// A capture mechanism's header (NFLOG, PKTAP, IPNET, IPoIB, ARCNET).
+    LinkHeader,
 }
 
 impl fmt::Display for Layer {
@@ -679,6 +748,7 @@ impl fmt::Display for Layer {
             Layer::Teredo => "Teredo header",
             Layer::Nsh => "NSH header",
             Layer::Cmd => "Cisco MetaData header",
+            Layer::LinkHeader => "link-layer header",
         })
     }
 }
@@ -728,6 +798,8 @@ impl std::error::Error for Stop {}
 pub struct Summary {
     /// Ethernet source and destination, when the link layer has them.
     pub eth: Option<([u8; 6], [u8; 6])>,
+    /// ARCNET source and destination IDs, when the link layer is ARCNET.
+    pub arcnet: Option<(u8, u8)>,
     /// Network layer.
     pub net: Net,
     /// Transport layer (for an ICMP error, ICMP: never the quoted packet's).
@@ -1152,9 +1224,10 @@ pub(crate) mod test {
 
     #[test]
     fn a_summary_stays_small() {
-        // Built and copied for every packet of a capture.
+        // Built and copied for every packet of a capture (480: ARP's hardware
+        // addresses up to InfiniBand's 20 bytes took 32 more).
         assert!(
-            std::mem::size_of::<Summary>() <= 448,
+            std::mem::size_of::<Summary>() <= 480,
             "{}",
             std::mem::size_of::<Summary>()
         );

@@ -17,7 +17,8 @@
 //! The process comes from a packet comment `pid=<pid> comm=<comm>` on any packet of the
 //! session (as `wirelens-capture` writes it on a session's first packet), else from
 //! Apple's Process Information Block named by a packet's `epb_pib_index` (macOS
-//! `tcpdump -k`).
+//! `tcpdump -k`) or the PKTAP header before it (`tcpdump -i pktap`: the ingest notes its
+//! pid and command name as such a process).
 
 use crate::capture::flow::{Direction, L4};
 use crate::capture::packet::NO_FLOW;
@@ -518,6 +519,40 @@ mod test {
         assert_eq!(capture.packet_processes, [(0, 1)]);
         let s = &sessions(&capture)[0];
         assert_eq!((s.pid, s.comm.as_deref()), (Some(1234), Some("curl")));
+    }
+
+    #[test]
+    fn a_pktap_header_names_the_process() {
+        let mut ng = Ng::new();
+        // An interface of link type PKTAP (258).
+        ng.block(1, vec![2, 1, 0, 0, 0, 0, 0, 0]);
+        let pktap = |frame: Vec<u8>, pid: u32, name: &[u8]| {
+            let mut h = vec![0u8; 108];
+            h[0] = 108;
+            h[4] = 1; // a packet follows
+            h[8] = 1; // DLT_EN10MB
+            h[52..56].copy_from_slice(&pid.to_le_bytes());
+            h[56..56 + name.len()].copy_from_slice(name);
+            h.extend_from_slice(&frame);
+            h
+        };
+        ng.epb(0, &pktap(c2s(tcp_flags::SYN, 100, 0), 4242, b"curl"), &[]);
+        ng.epb(
+            100,
+            &pktap(s2c(tcp_flags::SYN | tcp_flags::ACK, 900, 0), 0, b""),
+            &[],
+        );
+        ng.epb(
+            200,
+            &pktap(c2s(tcp_flags::ACK, 101, 10), 4242, b"curl"),
+            &[],
+        );
+        let capture = ingest_bytes("t.pcapng", &ng.0);
+        // One process each pid and name, however many packets name it.
+        assert_eq!(capture.processes.len(), 2);
+        assert_eq!(capture.packet_processes, [(0, 0), (1, 1), (2, 0)]);
+        let s = &sessions(&capture)[0];
+        assert_eq!((s.pid, s.comm.as_deref()), (Some(4242), Some("curl")));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use super::link::Span;
 use super::Walker;
-use super::{be16, mac_at, Arp, Layer, Net, Proto};
+use super::{be16, Arp, HwAddr, Layer, Net, Proto};
 use std::net::Ipv4Addr;
 
 mod field {
@@ -34,11 +34,16 @@ impl Walker<'_> {
         let need = field::LEN + 2 * (hl + pl);
         if b.len() < need {
             self.truncated(Layer::Arp, p.offset, need, b.len());
-        } else if a.proto_type == 0x0800 && hl == 6 && pl == 4 {
-            // Ethernet (1) and IEEE 802 (6) hardware alike have 6-byte addresses.
+        } else if a.proto_type == 0x0800 && pl == 4 {
             let ip = |at: usize| Ipv4Addr::new(b[at], b[at + 1], b[at + 2], b[at + 3]);
-            a.sender = Some((mac_at(b, 8), ip(14)));
-            a.target = Some((mac_at(b, 18), ip(24)));
+            let (sha, tha) = (field::LEN, field::LEN + hl + pl);
+            if let (Some(s), Some(t)) = (
+                HwAddr::new(&b[sha..sha + hl]),
+                HwAddr::new(&b[tha..tha + hl]),
+            ) {
+                a.sender = Some((s, ip(sha + hl)));
+                a.target = Some((t, ip(tha + hl)));
+            }
         }
         self.s.arp = Some(a);
     }
@@ -83,16 +88,16 @@ pub(crate) mod test {
         let s = dissect(linktype::ETHERNET, &hex(&QINQ_ARP_REPLY));
         let a = s.arp.unwrap();
         assert_eq!(
-            a.sender,
+            a.sender.map(|(h, ip)| (h.mac(), ip)),
             Some((
-                [0x00, 0x80, 0xea, 0x81, 0x88, 0x63],
+                Some([0x00, 0x80, 0xea, 0x81, 0x88, 0x63]),
                 "172.21.79.100".parse().unwrap()
             ))
         );
         assert_eq!(
-            a.target,
+            a.target.map(|(h, ip)| (h.mac(), ip)),
             Some((
-                [0x00, 0x20, 0xd2, 0x5a, 0xfb, 0x3f],
+                Some([0x00, 0x20, 0xd2, 0x5a, 0xfb, 0x3f]),
                 "172.21.79.97".parse().unwrap()
             ))
         );

@@ -108,7 +108,12 @@ impl Walker<'_> {
     /// Dissects a frame of the given link type. `reported` is the frame's length on the
     /// wire (at least the captured length), or [`UNKNOWN`].
     pub(crate) fn link(&mut self, lt: u16, data: &[u8], reported: usize) {
-        let frame = Span::new(data, reported);
+        self.link_span(lt, Span::new(data, reported));
+    }
+
+    /// Dissects the bytes of `frame` as a frame of link type `lt` (a whole frame, or the
+    /// packet after a PKTAP header).
+    pub(super) fn link_span(&mut self, lt: u16, frame: Span<'_>) {
         match lt {
             linktype::ETHERNET => {
                 self.s.link = Link::Ethernet;
@@ -133,7 +138,7 @@ impl Walker<'_> {
             linktype::RAW | linktype::RAW_BSD | linktype::RAW_OPENBSD => {
                 self.s.link = Link::Raw;
                 self.push(Proto::Raw, frame, 0);
-                match data.first().map(|b| b >> 4) {
+                match frame.data.first().map(|b| b >> 4) {
                     None => self.truncated(Layer::Ipv4, 0, 1, 0),
                     Some(4) => self.ethertype_ipv4(frame),
                     Some(6) => self.ethertype_ipv6(frame),
@@ -156,6 +161,11 @@ impl Walker<'_> {
                 self.s.link = Link::Ipv6;
                 self.ethertype_ipv6(frame);
             }
+            linktype::NFLOG => self.nflog(frame),
+            linktype::PKTAP | linktype::USER2 => self.pktap(frame, lt == linktype::USER2),
+            linktype::IPNET => self.ipnet(frame),
+            linktype::IPOIB => self.ipoib(frame),
+            linktype::ARCNET_LINUX => self.arcnet(frame),
             other => self.s.link = Link::Other(other),
         }
     }
@@ -326,7 +336,7 @@ impl Walker<'_> {
     }
 
     /// IEEE 802.2 LLC, with SNAP (RFC 1042) carrying an EtherType.
-    fn llc(&mut self, p: Span<'_>) {
+    pub(super) fn llc(&mut self, p: Span<'_>) {
         const SNAP: u8 = 0xaa;
         const SNAP_LEN: usize = 8;
         if p.is_empty() {

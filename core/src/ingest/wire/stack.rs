@@ -111,6 +111,13 @@ protocols! {
     Cmd,
     Chdlc,
     Slarp,
+    Nflog,
+    UserDlt,
+    Pktap,
+    PcapPktdata,
+    Ipnet,
+    Ipoib,
+    Arcnet,
 }
 
 impl Proto {
@@ -203,6 +210,13 @@ impl Proto {
             Cmd => "cmd",
             Chdlc => "chdlc",
             Slarp => "slarp",
+            Nflog => "nflog",
+            UserDlt => "user_dlt",
+            Pktap => "pktap",
+            PcapPktdata => "pcap_pktdata",
+            Ipnet => "ipnet",
+            Ipoib => "ipoib",
+            Arcnet => "arcnet",
         }
     }
 
@@ -241,6 +255,13 @@ impl Proto {
                 | Nsh
                 | Cmd
                 | Chdlc
+                | Nflog
+                | UserDlt
+                | Pktap
+                | PcapPktdata
+                | Ipnet
+                | Ipoib
+                | Arcnet
         )
     }
 

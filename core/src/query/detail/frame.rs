@@ -191,6 +191,12 @@ fn encap(lt: u16) -> (u32, &'static str) {
         linktype::IPV6 => (130, "Raw IPv6"),
         linktype::LINUX_SLL2 => (210, "Linux cooked-mode capture v2"),
         253 => (158, "Linux Netlink"),
+        linktype::ARCNET_LINUX => (9, "Linux ARCNET"),
+        linktype::USER2 => (47, "USER 2"),
+        linktype::IPNET => (124, "Solaris IPNET"),
+        linktype::NFLOG => (141, "NFLOG"),
+        linktype::PKTAP => (171, "Apple PKTAP"),
+        linktype::IPOIB => (180, "IP over IB"),
         _ => (0, "Unknown"),
     }
 }

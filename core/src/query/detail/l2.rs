@@ -186,6 +186,12 @@ pub(super) fn layers(
                 out.push(n);
             }
             Proto::Null => out.push(null(b, l, lt)),
+            Proto::Nflog => out.push(super::capture_hdr::nflog(b, l)),
+            Proto::UserDlt => out.push(super::capture_hdr::user_dlt(l)),
+            Proto::Pktap => out.push(super::capture_hdr::pktap(b, l)),
+            Proto::Ipnet => out.push(super::capture_hdr::ipnet(b, l)),
+            Proto::Ipoib => out.push(super::capture_hdr::ipoib(b, l)),
+            Proto::Arcnet => out.push(super::capture_hdr::arcnet(b, l)),
             Proto::Raw => out.push(Node::proto("raw", "Raw packet data", 0, b.len())),
             Proto::Arp => out.push(l3::arp(b, l)),
             Proto::Ip => out.push(l3::ipv4(b, l)),
@@ -447,7 +453,7 @@ fn ethernet(b: &[u8], l: &At) -> Node {
     n
 }
 
-fn etype_node(name: &'static str, label: &str, t: u16, b: &[u8], at: usize) -> Node {
+pub(super) fn etype_node(name: &'static str, label: &str, t: u16, b: &[u8], at: usize) -> Node {
     Node::field(
         name,
         format!("{label}: {} (0x{t:04x})", ethertype_name(t)),

@@ -614,6 +614,8 @@ pub(super) fn arp(b: &[u8], l: &At) -> Node {
     let hwname = match hw {
         1 => "Ethernet",
         6 => "IEEE 802 Networks",
+        7 => "ARCNET",
+        32 => "InfiniBand",
         _ => "Unknown",
     };
     n.push(

@@ -16,6 +16,7 @@
 //! decisions the rows and filters share (`fields::ssh`, `fields::tcpapps`).
 
 mod app;
+mod capture_hdr;
 pub(crate) use app::http2::headers_of as http2_headers;
 pub(crate) use app::memcache::opcode_name as memcache_opcode;
 pub(crate) use app::tls::{

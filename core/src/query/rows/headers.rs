@@ -3,8 +3,8 @@
 //! carries nothing we dissect above its transport layer.
 
 use crate::ingest::wire::{
-    dissect, icmp_type_name, tcp_flags, Arp, Icmp, LinkAddr, Nd, Net, Proto, StopReason, Summary,
-    Transport,
+    dissect, icmp_type_name, tcp_flags, Arp, HwAddr, Icmp, Link, LinkAddr, Nd, Net, Proto,
+    StopReason, Summary, Transport,
 };
 use serde::Serialize;
 use std::borrow::Cow;
@@ -54,7 +54,13 @@ pub fn protocol_name(s: &Summary) -> &'static str {
             _ if s.eth.is_some() => "Ethernet",
             _ => "Frame",
         },
-        _ => "Frame",
+        // A capture header with nothing after it names the column.
+        (Net::None, _) => match s.stack.last() {
+            Some(p @ (Proto::Nflog | Proto::Pktap | Proto::Ipoib | Proto::Arcnet)) => {
+                leaf_column(p)
+            }
+            _ => "Frame",
+        },
     }
 }
 
@@ -93,6 +99,10 @@ fn leaf_column(p: Proto) -> &'static str {
         Proto::Eigrp => "EIGRP",
         Proto::Rsvp => "RSVP",
         Proto::Ptp => "PTPv2",
+        Proto::Nflog => "NFLOG",
+        Proto::Pktap => "PKTAP",
+        Proto::Ipoib => "IPoIB",
+        Proto::Arcnet => "ARCNET",
         _ => "Frame",
     }
 }
@@ -115,15 +125,23 @@ impl Columns {
         let (src, dst) = match (&s.net, &s.eth, &s.arp) {
             (Net::Ip { src, dst, .. }, _, _) => (src.to_string(), dst.to_string()),
             (_, Some((src, dst)), _) => (mac(src), mac(dst)),
+            // packet-arcnet.c's addresses: each one-byte ID in hex.
+            _ if s.arcnet.is_some() => {
+                let (src, dst) = s.arcnet.unwrap_or_default();
+                (format!("0x{src:02x}"), format!("0x{dst:02x}"))
+            }
             // A Linux cooked header names the sender only.
             (
                 _,
                 None,
                 Some(Arp {
-                    sender: Some((s, _)),
+                    sender: Some((sender, _)),
                     ..
                 }),
-            ) => (mac(s), String::new()),
+            ) if matches!(s.link, Link::Sll | Link::Sll2) => (
+                sender.mac().map_or_else(String::new, |m| mac(&m)),
+                String::new(),
+            ),
             _ => (String::new(), String::new()),
         };
         Columns {
@@ -316,21 +334,31 @@ fn nd_info(info: &mut String, ty: u8, nd: &Nd) {
 }
 
 fn arp_info(info: &mut String, a: &Arp) {
-    let (Some((_, spa)), Some((tha, tpa))) = (a.sender, a.target) else {
+    let (Some((sha, spa)), Some((tha, tpa))) = (a.sender, a.target) else {
         let _ = write!(info, "ARP opcode {}", a.opcode);
         return;
     };
-    let sha = a.sender.map_or([0; 6], |s| s.0);
+    // packet-arp.c's tvb_arphrdaddr_to_str: a MAC address where the hardware is
+    // Ethernet or IEEE 802 with 6-byte addresses, else the bytes in hex.
+    let hw = |h: &HwAddr| match h.mac() {
+        Some(m) if matches!(a.hw_type, 1 | 6) => mac(&m),
+        _ => h.as_slice().iter().fold(String::new(), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        }),
+    };
     // packet-arp.c: a request for one's own address is an announcement, one from
     // 0.0.0.0 a probe (RFC 5227); a reply about one's own address is gratuitous.
     let _ = match a.opcode {
-        1 if spa.is_unspecified() && tha == [0; 6] => write!(info, "Who has {tpa}? (ARP Probe)"),
+        1 if spa.is_unspecified() && tha.is_zero() => {
+            write!(info, "Who has {tpa}? (ARP Probe)")
+        }
         1 if spa == tpa => write!(info, "ARP Announcement for {tpa}"),
         1 => write!(info, "Who has {tpa}? Tell {spa}"),
         2 if spa == tpa => write!(info, "Gratuitous ARP for {spa} (Reply)"),
-        2 => write!(info, "{spa} is at {}", mac(&sha)),
-        3 => write!(info, "Who is {}? Tell {}", mac(&tha), mac(&sha)),
-        4 => write!(info, "{} is at {tpa}", mac(&tha)),
+        2 => write!(info, "{spa} is at {}", hw(&sha)),
+        3 => write!(info, "Who is {}? Tell {}", hw(&tha), hw(&sha)),
+        4 => write!(info, "{} is at {tpa}", hw(&tha)),
         op => write!(info, "ARP opcode {op}"),
     };
 }

@@ -188,6 +188,12 @@ impl Scope {
             | Fid::Eth
             | Fid::Sll
             | Fid::Null
+            | Fid::Nflog
+            | Fid::UserDlt
+            | Fid::Pktap
+            | Fid::Ipnet
+            | Fid::Ipoib
+            | Fid::Arcnet
             | Fid::Vlan
             | Fid::Ip
             | Fid::Ipv6
@@ -234,6 +240,9 @@ mod test {
         // With secrets, a TLS conversation may carry it.
         assert!(of("dns.resp.ttl", true).holds(A::Tls));
         assert!(of("mdns", false).holds(A::Dns));
+        // A capture header's fields need no conversation's state.
+        assert_eq!(of("nflog.uid", false), Scope::NONE);
+        assert_eq!(of("pktap.pid", false), Scope::NONE);
         let tls = of("tls.handshake.ciphersuite", false);
         for p in [A::Tls, A::Mysql, A::Pgsql, A::Quic] {
             assert!(tls.holds(p), "{p:?}");
