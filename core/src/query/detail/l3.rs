@@ -577,7 +577,39 @@ pub(super) fn ipv6(b: &[u8], l: &At, ext: usize) -> Node {
         dst.to_string(),
         false,
     );
+    slaac_mac(&mut n, b, o + 8, "ipv6.src_slaac_mac", "Source SLAAC MAC");
+    slaac_mac(
+        &mut n,
+        b,
+        o + 24,
+        "ipv6.dst_slaac_mac",
+        "Destination SLAAC MAC",
+    );
     n
+}
+
+/// The MAC address a SLAAC address (RFC 4291's modified EUI-64 of a universal MAC: `ff:fe`
+/// amid its interface identifier, the universal/local bit set) at `at` was made from, as
+/// packet-ipv6.c adds it after both addresses: the identifier's bytes without `ff:fe`,
+/// that bit flipped back.
+fn slaac_mac(n: &mut Node, b: &[u8], at: usize, name: &'static str, label: &str) {
+    let iid = slice(b, at + 8, 8);
+    if iid.len() < 8 || iid[0] & 0x02 == 0 || iid[3..5] != [0xff, 0xfe] {
+        return;
+    }
+    let m = [iid[0] ^ 0x02, iid[1], iid[2], iid[5], iid[6], iid[7]];
+    let s = mac(&m);
+    n.push(
+        Node::field(name, format!("{label}: {s}"), s.clone(), at + 8, 8)
+            .hex_own(iid)
+            .gen(),
+    );
+    n.push(
+        Node::field("ipv6.slaac_mac", format!("SLAAC MAC: {s}"), s, at + 8, 8)
+            .hex_own(iid)
+            .gen()
+            .hide(),
+    );
 }
 
 pub(super) fn arp(b: &[u8], l: &At) -> Node {

@@ -974,6 +974,7 @@ registry! {
     D_ip_ttl_lncb = "ip.ttl.lncb", None, None, Detail, Wireshark, "Time To Live";
     D_ip_ttl_too_small = "ip.ttl.too_small", None, None, Detail, Wireshark, "Time To Live";
     D_ipv6_dst_host = "ipv6.dst_host", String, None, Detail, Wireshark, "Destination Host";
+    D_ipv6_dst_slaac_mac = "ipv6.dst_slaac_mac", Ether, None, Detail, Wireshark, "Destination SLAAC MAC";
     D_ipv6_fragment = "ipv6.fragment", Framenum, None, Detail, Wireshark, "IPv6 Fragment";
     D_ipv6_fragment_count = "ipv6.fragment.count", Uint32, Dec, Detail, Wireshark, "Fragment count";
     D_ipv6_fragment_error = "ipv6.fragment.error", Framenum, None, Detail, Wireshark, "Defragmentation error";
@@ -986,7 +987,9 @@ registry! {
     D_ipv6_reassembled_data = "ipv6.reassembled.data", Bytes, None, Detail, Wireshark, "Reassembled IPv6 data";
     D_ipv6_reassembled_in = "ipv6.reassembled.in", Framenum, None, Detail, Wireshark, "Reassembled IPv6 in frame";
     D_ipv6_reassembled_length = "ipv6.reassembled.length", Uint32, Dec, Detail, Wireshark, "Reassembled IPv6 length";
+    D_ipv6_slaac_mac = "ipv6.slaac_mac", Ether, None, Detail, Wireshark, "SLAAC MAC";
     D_ipv6_src_host = "ipv6.src_host", String, None, Detail, Wireshark, "Source Host";
+    D_ipv6_src_slaac_mac = "ipv6.src_slaac_mac", Ether, None, Detail, Wireshark, "Source SLAAC MAC";
     D_mariadb_caps_bo = "mariadb.caps.bo", Boolean, None, Detail, Wireshark, "Bulk Operations";
     D_mariadb_caps_cm = "mariadb.caps.cm", Boolean, None, Detail, Wireshark, "Multi commands";
     D_mariadb_caps_em = "mariadb.caps.em", Boolean, None, Detail, Wireshark, "Extended metadata";
