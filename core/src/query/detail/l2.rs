@@ -209,7 +209,23 @@ pub(super) fn layers(
                     })
                     .map(|e| e.header_len)
                     .sum();
-                out.push(l3::ipv6(b, l, ext as usize))
+                let mut n = l3::ipv6(b, l, ext as usize);
+                // The fragment header is the ipv6 item's child in every fragment.
+                for e in all[i + 1..].iter().take_while(|e| {
+                    e.quoted == l.quoted
+                        && matches!(
+                            e.proto,
+                            Proto::Ipv6Hopopts
+                                | Proto::Ipv6Routing
+                                | Proto::Ipv6Dstopts
+                                | Proto::Ipv6Fraghdr
+                        )
+                }) {
+                    if e.proto == Proto::Ipv6Fraghdr {
+                        n.push(l3::fraghdr(b, e.offset as usize));
+                    }
+                }
+                out.push(n)
             }
             Proto::Tcp => {
                 let in_flow = tcp_seen == 0 && !l.quoted;

@@ -975,6 +975,12 @@ registry! {
     D_ip_ttl_too_small = "ip.ttl.too_small", None, None, Detail, Wireshark, "Time To Live";
     D_ipv6_dst_host = "ipv6.dst_host", String, None, Detail, Wireshark, "Destination Host";
     D_ipv6_dst_slaac_mac = "ipv6.dst_slaac_mac", Ether, None, Detail, Wireshark, "Destination SLAAC MAC";
+    D_ipv6_fraghdr_ident = "ipv6.fraghdr.ident", Uint32, Hex, Detail, Wireshark, "Identification";
+    D_ipv6_fraghdr_more = "ipv6.fraghdr.more", Boolean, None, Detail, Wireshark, "More Fragments";
+    D_ipv6_fraghdr_nxt = "ipv6.fraghdr.nxt", Uint8, Dec, Detail, Wireshark, "Next header";
+    D_ipv6_fraghdr_offset = "ipv6.fraghdr.offset", Uint16, Dec, Detail, Wireshark, "Offset";
+    D_ipv6_fraghdr_reserved_bits = "ipv6.fraghdr.reserved_bits", Uint16, Dec, Detail, Wireshark, "Reserved bits";
+    D_ipv6_fraghdr_reserved_octet = "ipv6.fraghdr.reserved_octet", Uint8, Hex, Detail, Wireshark, "Reserved octet";
     D_ipv6_fragment = "ipv6.fragment", Framenum, None, Detail, Wireshark, "IPv6 Fragment";
     D_ipv6_fragment_count = "ipv6.fragment.count", Uint32, Dec, Detail, Wireshark, "Fragment count";
     D_ipv6_fragment_error = "ipv6.fragment.error", Framenum, None, Detail, Wireshark, "Defragmentation error";
