@@ -14,6 +14,7 @@ mod fields_golden;
 mod filter_golden;
 mod formats;
 mod lake;
+mod manuf;
 mod modern;
 mod modgraph;
 mod pdml_golden;

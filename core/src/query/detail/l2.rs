@@ -4,7 +4,7 @@
 
 use super::app::bytes_field;
 use super::frame::Only;
-use super::{bits_text, expert, hex, l3, l4, mac, tunnel, Group, Node};
+use super::{bits_text, escape, expert, hex, l3, l4, mac, manuf, tunnel, Group, Node};
 use crate::capture::packet::NO_FLOW;
 use crate::capture::tcp::Severity;
 use crate::ingest::wire::{linktype, LayerSpan, Layers, Proto};
@@ -215,7 +215,23 @@ pub(super) fn layers(
                     })
                     .map(|e| e.header_len)
                     .sum();
-                out.push(l3::ipv6(b, l, ext as usize))
+                let mut n = l3::ipv6(b, l, ext as usize);
+                // The fragment header is the ipv6 item's child in every fragment.
+                for e in all[i + 1..].iter().take_while(|e| {
+                    e.quoted == l.quoted
+                        && matches!(
+                            e.proto,
+                            Proto::Ipv6Hopopts
+                                | Proto::Ipv6Routing
+                                | Proto::Ipv6Dstopts
+                                | Proto::Ipv6Fraghdr
+                        )
+                }) {
+                    if e.proto == Proto::Ipv6Fraghdr {
+                        n.push(l3::fraghdr(b, e.offset as usize));
+                    }
+                }
+                out.push(n)
             }
             Proto::Tcp => {
                 let in_flow = tcp_seen == 0 && !l.quoted;
@@ -375,11 +391,77 @@ fn trailer(
     }
 }
 
+/// The names of the hidden items tshark adds under a MAC address (proto.c
+/// proto_tree_add_mac48_detail): the address as resolved, its OUI and the OUI's name.
+struct Resolved {
+    addr: &'static str,
+    oui: &'static str,
+    oui_name: &'static str,
+}
+
+const DST: Resolved = Resolved {
+    addr: "eth.dst_resolved",
+    oui: "eth.dst.oui",
+    oui_name: "eth.dst.oui_resolved",
+};
+const SRC: Resolved = Resolved {
+    addr: "eth.src_resolved",
+    oui: "eth.src.oui",
+    oui_name: "eth.src.oui_resolved",
+};
+const ADDR: Resolved = Resolved {
+    addr: "eth.addr_resolved",
+    oui: "eth.addr.oui",
+    oui_name: "eth.addr.oui_resolved",
+};
+
+/// Adds `names`' hidden items for the address `m` (shown as `s`) at `at`: with `-n` the
+/// resolved address is its text, and the OUI's name is the manuf file's, where it names it.
+fn resolved(n: &mut Node, names: &Resolved, label: &str, s: &str, m: &[u8], at: usize) {
+    n.push(
+        Node::field(names.addr, format!("{label} (resolved): {s}"), s, at, 6)
+            .hex_own(m)
+            .gen()
+            .hide(),
+    );
+    let three = slice(m, 0, 3);
+    let oui = three.iter().fold(0u32, |v, &x| (v << 8) | u32::from(x));
+    n.push(
+        Node::field(
+            names.oui,
+            format!("{label} OUI: {}", manuf::oui_text(oui)),
+            oui.to_string(),
+            at,
+            3,
+        )
+        .hex_own(three)
+        .gen()
+        .hide(),
+    );
+    if let Some(maker) = manuf::name(oui) {
+        n.push(
+            Node::field(
+                names.oui_name,
+                format!("{label} OUI (resolved): {}", escape(maker)),
+                String::from_utf8_lossy(maker),
+                at,
+                6,
+            )
+            .hex_own(m)
+            .gen()
+            .hide(),
+        );
+    }
+}
+
 fn mac_node(b: &[u8], at: usize, name: &'static str, label: &str) -> Node {
     let m = slice(b, at, 6);
     let s = mac(m);
     let mut n = Node::field(name, format!("{label}: {s}"), s.clone(), at, 6).hex_own(m);
-    n.push(Node::field("eth.addr", format!("Address: {s}"), s, at, 6).hex_own(m));
+    let specific = if name == "eth.dst" { &DST } else { &SRC };
+    resolved(&mut n, specific, label, &s, m, at);
+    n.push(Node::field("eth.addr", format!("Address: {s}"), s.clone(), at, 6).hex_own(m));
+    resolved(&mut n, &ADDR, "Address", &s, m, at);
     let x = m.first().copied().unwrap_or(0) as u64;
     let three = slice(b, at, 3);
     let v = three.iter().fold(0u64, |v, &x| (v << 8) | u64::from(x)) << (8 * (3 - three.len()));

@@ -577,7 +577,117 @@ pub(super) fn ipv6(b: &[u8], l: &At, ext: usize) -> Node {
         dst.to_string(),
         false,
     );
+    slaac_mac(&mut n, b, o + 8, "ipv6.src_slaac_mac", "Source SLAAC MAC");
+    slaac_mac(
+        &mut n,
+        b,
+        o + 24,
+        "ipv6.dst_slaac_mac",
+        "Destination SLAAC MAC",
+    );
     n
+}
+
+/// An IPv6 fragment header (RFC 8200 §4.5) at `o`, as packet-ipv6.c shows it.
+pub(super) fn fraghdr(b: &[u8], o: usize) -> Node {
+    let mut n = Node::proto("ipv6.fraghdr", "Fragment Header for IPv6", o, 8);
+    let nxt = b.get(o).copied().unwrap_or(0);
+    n.push(
+        Node::field(
+            "ipv6.fraghdr.nxt",
+            format!("Next header: {} ({nxt})", ipproto_name(nxt)),
+            nxt.to_string(),
+            o,
+            1,
+        )
+        .hex_own(slice(b, o, 1)),
+    );
+    let r = b.get(o + 1).copied().unwrap_or(0);
+    n.push(
+        Node::field(
+            "ipv6.fraghdr.reserved_octet",
+            format!("Reserved octet: 0x{r:02x}"),
+            format!("0x{r:02x}"),
+            o + 1,
+            1,
+        )
+        .hex_own(slice(b, o + 1, 1)),
+    );
+    let w = u64::from(be16(b, o + 2));
+    let two = slice(b, o + 2, 2);
+    let (off, res, more) = (w >> 3, (w >> 1) & 3, w & 1);
+    n.push(
+        Node::field(
+            "ipv6.fraghdr.offset",
+            bits_text(
+                w,
+                0xfff8,
+                16,
+                format_args!("Offset: {off} ({} bytes)", off * 8),
+            ),
+            off.to_string(),
+            o + 2,
+            2,
+        )
+        .masked_own(off, two),
+    );
+    n.push(
+        Node::field(
+            "ipv6.fraghdr.reserved_bits",
+            bits_text(w, 0x0006, 16, format_args!("Reserved bits: {res}")),
+            res.to_string(),
+            o + 2,
+            2,
+        )
+        .masked_own(res, two),
+    );
+    let yes = if more == 1 { "Yes" } else { "No" };
+    n.push(
+        Node::field(
+            "ipv6.fraghdr.more",
+            bits_text(w, 0x0001, 16, format_args!("More Fragments: {yes}")),
+            more.to_string(),
+            o + 2,
+            2,
+        )
+        .masked_own(more, two),
+    );
+    let id = be32(b, o + 4);
+    n.push(
+        Node::field(
+            "ipv6.fraghdr.ident",
+            format!("Identification: 0x{id:08x}"),
+            format!("0x{id:08x}"),
+            o + 4,
+            4,
+        )
+        .hex_own(slice(b, o + 4, 4)),
+    );
+    n
+}
+
+/// The MAC address a SLAAC address (RFC 4291's modified EUI-64 of a universal MAC: `ff:fe`
+/// amid its interface identifier, the universal/local bit set) at `at` was made from, as
+/// packet-ipv6.c adds it after both addresses: the identifier's bytes without `ff:fe`,
+/// that bit flipped back.
+fn slaac_mac(n: &mut Node, b: &[u8], at: usize, name: &'static str, label: &str) {
+    let iid = slice(b, at + 8, 8);
+    if iid.len() < 8 || iid[0] & 0x02 == 0 || iid[3..5] != [0xff, 0xfe] {
+        return;
+    }
+    let m = [iid[0] ^ 0x02, iid[1], iid[2], iid[5], iid[6], iid[7]];
+    let s = mac(&m);
+    n.push(
+        Node::field(name, format!("{label}: {s}"), s.clone(), at + 8, 8)
+            .hex_own(iid)
+            .gen(),
+    );
+    n.push(
+        Node::field("ipv6.slaac_mac", format!("SLAAC MAC: {s}"), s, at + 8, 8)
+            .hex_own(iid)
+            .gen()
+            .hide(),
+    );
 }
 
 pub(super) fn arp(b: &[u8], l: &At) -> Node {

@@ -32,6 +32,7 @@ mod l2;
 mod l3;
 mod l4;
 mod lines;
+mod manuf;
 pub mod pdml;
 mod reads;
 mod ssh;
@@ -844,7 +845,9 @@ pub(crate) fn ascii_text(data: &[u8]) -> String {
 }
 
 /// A string as tshark 4.0 shows it in a field's text: `\r`, `\n` and `\t` in C's
-/// notation, other control characters as `\xN`, invalid UTF-8 as U+FFFD.
+/// notation, other control characters as `\xN`, Unicode's format characters (which
+/// g_unichar_isprint() refuses, as a zero-width space) as `\uXXXX`, invalid UTF-8 as
+/// U+FFFD.
 pub fn escape(b: &[u8]) -> String {
     let s = String::from_utf8_lossy(b);
     let mut out = String::with_capacity(s.len());
@@ -856,10 +859,22 @@ pub fn escape(b: &[u8]) -> String {
             c if (c as u32) < 0x20 || c as u32 == 0x7f => {
                 let _ = write!(out, "\\x{:x}", c as u32);
             }
+            c if format_char(c) => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
             c => out.push(c),
         }
     }
     out
+}
+
+/// Unicode's general category Cf (format characters), as Unicode 14 lists them.
+fn format_char(c: char) -> bool {
+    matches!(c as u32,
+        0xad | 0x600..=0x605 | 0x61c | 0x6dd | 0x70f | 0x890..=0x891 | 0x8e2 | 0x180e
+        | 0x200b..=0x200f | 0x202a..=0x202e | 0x2060..=0x2064 | 0x2066..=0x206f | 0xfeff
+        | 0xfff9..=0xfffb | 0x110bd | 0x110cd | 0x13430..=0x13438 | 0x1bca0..=0x1bca3
+        | 0x1d173..=0x1d17a | 0xe0001 | 0xe0020..=0xe007f)
 }
 
 pub use app::Apps;
