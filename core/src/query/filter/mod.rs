@@ -326,6 +326,20 @@ mod test {
         assert!(e.message.contains("too large"), "{e}");
         let e = err("eth.src == 00:11:22");
         assert_eq!((e.start, e.end), (11, 19));
+        assert_eq!(
+            e.message,
+            "\"00:11:22\" contains too few bytes to be a valid Ethernet address."
+        );
+        // `contains` takes part of an address, as tshark does, but not more than one.
+        assert!(Filter::compile("eth.src contains 00:11:22").is_ok());
+        assert!(Filter::compile("eth.addr contains 22").is_ok());
+        let e = err("eth.src contains 00:11:22:33:44:55:66");
+        assert!(e.message.contains("too many bytes"), "{e}");
+        let e = err("eth.src contains \"ab\"");
+        assert!(
+            e.message.contains("cannot be converted from a string"),
+            "{e}"
+        );
         let e = err("tcp.analysis.retransmission == 1");
         assert!(e.message.contains("NONE"), "{e}");
         let e = err("frame matches \"(\"");

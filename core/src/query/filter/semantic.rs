@@ -632,7 +632,25 @@ impl Compiler<'_> {
             )
             .with_hint("contains works on strings, bytes and protocols; compare numbers with =="));
         }
-        let (oa, _, ob, _) = self.pair(a, b, "contains")?;
+        // Part of an address: tshark takes fewer than six bytes as bytes to find.
+        let part = match (&b.kind, ta) {
+            (OperandKind::Word(w), FieldType::Ether) if self.field(w).is_none() => {
+                parse_bytes(w).filter(|p| p.len() < 6)
+            }
+            _ => None,
+        };
+        let (oa, ob) = match part {
+            Some(p) => {
+                let Typed::Op(oa, _) = self.typed(a)? else {
+                    return Err(self.unknown(a));
+                };
+                (oa, Op::Const(Value::Bytes(self.konst(&p))))
+            }
+            None => {
+                let (oa, _, ob, _) = self.pair(a, b, "contains")?;
+                (oa, ob)
+            }
+        };
         // A constant needle: searched with memchr's memmem (SIMD where the target has it).
         if let Op::Const(Value::Bytes(s) | Value::Str(s)) = ob {
             let needle = &self.consts[s.start as usize..(s.start + s.len) as usize];
@@ -909,13 +927,19 @@ impl Compiler<'_> {
                 err(format!("\"{text}\" is not a valid absolute time."))
                     .with_hint("write \"2024-01-31 12:00:00\" or \"Jan 31, 2024 12:00:00.5\" (UTC)")
             }),
-            FieldType::Ether => parse_bytes(&text)
-                .filter(|b| b.len() == 6 && !quoted)
-                .map(|b| Value::Ether(b.try_into().unwrap_or([0; 6])))
-                .ok_or_else(|| {
-                    invalid("Ethernet address")
-                        .with_hint_if_none("write six bytes as 00:11:22:33:44:55")
-                }),
+            FieldType::Ether if quoted => Err(err(format!(
+                "Ethernet or other MAC address cannot be converted from a string (\"{text}\")."
+            ))
+            .with_hint("write six bytes unquoted, as 00:11:22:33:44:55")),
+            FieldType::Ether => match parse_bytes(&text) {
+                Some(b) if b.len() == 6 => Ok(Value::Ether(b.try_into().unwrap_or([0; 6]))),
+                Some(b) => Err(err(format!(
+                    "\"{text}\" contains too {} bytes to be a valid Ethernet address.",
+                    if b.len() < 6 { "few" } else { "many" }
+                ))),
+                None => Err(invalid("Ethernet address")
+                    .with_hint_if_none("write six bytes as 00:11:22:33:44:55")),
+            },
             FieldType::Ipv4 => {
                 if quoted {
                     return Err(err(format!(
