@@ -1263,6 +1263,10 @@ registry! {
     D_ssh_host_sig_length = "ssh.host_sig.length", Uint32, Dec, Detail, Wireshark, "Host signature length";
     D_ssh_host_sig_type = "ssh.host_sig.type", String, None, Detail, Wireshark, "Host signature type";
     D_ssh_host_sig_type_length = "ssh.host_sig.type_length", Uint32, Dec, Detail, Wireshark, "Host signature type length";
+    D_ssh_kex_hassh = "ssh.kex.hassh", String, None, Detail, Wireshark, "hassh";
+    D_ssh_kex_hassh_algorithms = "ssh.kex.hassh_algorithms", String, None, Detail, Wireshark, "hasshAlgorithms";
+    D_ssh_kex_hasshserver = "ssh.kex.hasshserver", String, None, Detail, Wireshark, "hasshServer";
+    D_ssh_kex_hasshserver_algorithms = "ssh.kex.hasshserver_algorithms", String, None, Detail, Wireshark, "hasshServerAlgorithms";
     D_ssh_kex_reserved = "ssh.kex.reserved", Bytes, None, Detail, Wireshark, "Reserved";
     D_ssh_kex_algorithms = "ssh.kex_algorithms", String, None, Detail, Wireshark, "kex_algorithms string";
     D_ssh_kex_algorithms_length = "ssh.kex_algorithms_length", Uint32, Dec, Detail, Wireshark, "kex_algorithms length";
