@@ -55,6 +55,9 @@ struct Item {
     duplicate_ack_num: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     duplicate_ack_frame: Option<u64>,
+    /// A retransmission's `tcp.analysis.rto_frame`, where tshark shows it (a nonzero RTO).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rto_frame: Option<u64>,
 }
 
 impl Item {
@@ -70,6 +73,10 @@ impl Item {
             .then(|| capture.tcp_flags_of(index))
             .flatten()
             .map(|f| (f.1, f.2));
+        let rto_frame = (e.field == Kind::Retransmission.field())
+            .then(|| capture.tcp_rto(index))
+            .flatten()
+            .map(|(_, from)| from);
         Item {
             frame: e.frame,
             stream,
@@ -81,6 +88,7 @@ impl Item {
             message: printable(e.message).into_owned(),
             duplicate_ack_num: dup.map(|d| d.0),
             duplicate_ack_frame: dup.map(|d| d.1),
+            rto_frame,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! `wirelens expert --json` against tshark's TCP analysis: the `tcp.analysis.*` items of
-//! every frame, duplicate-ACK numbers and frames, each stream's initial RTT, and the
+//! every frame, duplicate-ACK numbers and frames, the frame a retransmission's RTO is
+//! measured from, each stream's initial RTT, and the
 //! count, minimum and maximum of the ACK RTTs of each side's data
 //! (tests/golden/tcp, made by tests/scripts/make-tcp-golden.py).
 //!
@@ -11,12 +12,14 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use wirelens_tests::{wirelens_json, Golden, JsonGolden};
 
-/// What one side says of a frame: its stream, its items, and the duplicate-ACK details.
+/// What one side says of a frame: its stream, its items, the duplicate-ACK details and
+/// `tcp.analysis.rto_frame`.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Frame {
     stream: u64,
     flags: BTreeSet<String>,
     dup_ack: Option<(u64, u64)>,
+    rto_frame: Option<u64>,
 }
 
 /// ACK RTTs of one side's data: count, minimum and maximum in ns.
@@ -56,6 +59,7 @@ fn golden_frames(expected: &Value) -> BTreeMap<u64, Frame> {
                     r["dup_ack_frame"].as_u64().expect("frame"),
                 )
             }),
+            rto_frame: r.get("rto_frame").map(|f| f.as_u64().expect("frame")),
         };
         frames.insert(r["frame"].as_u64().expect("frame"), f);
     }
@@ -92,6 +96,9 @@ fn our_frames(report: &Value) -> BTreeMap<u64, Frame> {
                 i["duplicate_ack_frame"].as_u64().expect("frame"),
             ));
         }
+        if let Some(n) = i.get("rto_frame") {
+            f.rto_frame = Some(n.as_u64().expect("frame"));
+        }
     }
     frames
 }
@@ -127,8 +134,8 @@ fn compare(expected: &Value, report: &Value, tally: &mut Tally) -> Vec<Diff> {
                 frame.to_string(),
                 "tcp.analysis",
                 format!(
-                    "tshark stream {} {:?} dup {:?}, ours stream {} {:?} dup {:?}",
-                    w.stream, w.flags, w.dup_ack, g.stream, g.flags, g.dup_ack
+                    "tshark stream {} {:?} dup {:?} rto {:?}, ours stream {} {:?} dup {:?} rto {:?}",
+                    w.stream, w.flags, w.dup_ack, w.rto_frame, g.stream, g.flags, g.dup_ack, g.rto_frame
                 ),
             ));
         }

@@ -174,7 +174,8 @@ def golden(entry):
     path = resolve(entry)
     fields = ["frame.number", "tcp.stream", "ip.src", "ipv6.src", "tcp.srcport", "tcp.analysis.ack_rtt",
               "tcp.analysis", "tcp.analysis.flags"] + ["tcp.analysis." + k for k in KINDS] + [
-        "tcp.analysis.duplicate_ack_num", "tcp.analysis.duplicate_ack_frame", "tcp.analysis.initial_rtt"]
+        "tcp.analysis.duplicate_ack_num", "tcp.analysis.duplicate_ack_frame", "tcp.analysis.initial_rtt",
+        "tcp.analysis.rto_frame"]
     args = ["tshark", "-n", "-r", path, "-o", "tcp.relative_sequence_numbers:TRUE",
             "-o", "tcp.analyze_sequence_numbers:TRUE", "-T", "fields", "-E", "separator=\t",
             "-E", "occurrence=a"]
@@ -199,6 +200,8 @@ def golden(entry):
             if "duplicate_ack" in flags:
                 row["dup_ack_num"] = int(last(v["tcp.analysis.duplicate_ack_num"]))
                 row["dup_ack_frame"] = int(last(v["tcp.analysis.duplicate_ack_frame"]))
+            if last(v["tcp.analysis.rto_frame"]):
+                row["rto_frame"] = int(last(v["tcp.analysis.rto_frame"]))
             frames.append(row)
         if last(v["tcp.analysis"]):
             last_analysis[stream] = int(v["frame.number"])

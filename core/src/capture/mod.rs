@@ -496,6 +496,15 @@ impl Capture {
             .map(|&(_, f)| f)
     }
 
+    /// A retransmission's `tcp.analysis.rto` (ns) and `rto_frame` of packet `index`
+    /// (0-based), where packet-tcp.c shows them: the RTO is not zero.
+    pub fn tcp_rto(&self, index: usize) -> Option<(i64, u64)> {
+        let from = self.tcp_flags_of(index)?.rto_frame()?;
+        let [now, then] = self.packets.rows([index, (from as usize).checked_sub(1)?]);
+        let rto = now?.ts_ns.wrapping_sub(then?.ts_ns);
+        (rto != 0).then_some((rto, from))
+    }
+
     /// Timestamp of the first packet (ns), the origin of relative times.
     pub fn first_ts_ns(&self) -> i64 {
         self.packets

@@ -221,7 +221,9 @@ pub mod bits {
 /// The `tcp.analysis.*` items of one segment: `.0` holds Wireshark's [`bits`] as
 /// packet-tcp.c keeps them (`ta->flags`); for a duplicate ACK, `.1` is its number
 /// (`tcp.analysis.duplicate_ack_num`) and `.2` the frame (1-based) of the ACK it repeats
-/// (`tcp.analysis.duplicate_ack_frame`, 0 if none).
+/// (`tcp.analysis.duplicate_ack_frame`, 0 if none); for a retransmission (neither fast
+/// nor spurious), `.1` is 0 and `.2` the frame its RTO is measured from
+/// (`tcp.analysis.rto_frame`, 0 if none).
 ///
 /// [`TcpFlags::kinds`] gives the fields tshark shows: a fast or spurious retransmission
 /// is also a retransmission (Wireshark adds both items, and the display filter
@@ -252,7 +254,17 @@ impl TcpFlags {
 
     /// `tcp.analysis.duplicate_ack_frame`: the frame (1-based) this ACK repeats.
     pub fn dup_ack_frame(self) -> u64 {
-        self.2
+        if self.1 > 0 {
+            self.2
+        } else {
+            0
+        }
+    }
+
+    /// `tcp.analysis.rto_frame`: the frame (1-based) that last advanced the sequence
+    /// space this way, which a retransmission's RTO (`tcp.analysis.rto`) runs from.
+    pub fn rto_frame(self) -> Option<u64> {
+        (self.0 & bits::RETRANSMISSION != 0 && self.1 == 0 && self.2 > 0).then_some(self.2)
     }
 }
 
@@ -262,7 +274,7 @@ impl Serialize for TcpFlags {
         let mut st = s.serialize_struct("TcpFlags", 3)?;
         st.serialize_field("flags", &self.kinds().collect::<Vec<_>>())?;
         st.serialize_field("dup_ack_num", &self.1)?;
-        st.serialize_field("dup_ack_frame", &self.2)?;
+        st.serialize_field("dup_ack_frame", &self.dup_ack_frame())?;
         st.end()
     }
 }

@@ -82,6 +82,9 @@ struct Flow {
     /// Highest next sequence number seen; 0 means none yet (as in Wireshark).
     nextseq: u32,
     nextseq_ns: i64,
+    /// The frame that set `nextseq` (`nextseqframe`): a retransmission's RTO is
+    /// measured from it.
+    nextseq_frame: u64,
     /// Highest sequence number reached without a hole; 0 means none yet.
     maxseqtobeacked: u32,
     lastack: u32,
@@ -118,6 +121,7 @@ impl Default for Flow {
             base_set: false,
             nextseq: 0,
             nextseq_ns: 0,
+            nextseq_frame: 0,
             maxseqtobeacked: 0,
             lastack: 0,
             lastack_ns: 0,
@@ -285,6 +289,9 @@ impl TcpAnalysis {
         // case when the flag is set).
         let flags = if ta & bits::DUPLICATE_ACK != 0 && dup.0 != 0 {
             TcpFlags(ta, dup.0, dup.1)
+        } else if ta & bits::RETRANSMISSION != 0 {
+            // Never a duplicate ACK too (that carries no data, no SYN and no FIN).
+            TcpFlags(ta & !bits::DUPLICATE_ACK, 0, dup.1)
         } else {
             TcpFlags(ta & !bits::DUPLICATE_ACK, 0, 0)
         };
@@ -430,7 +437,8 @@ impl Conv {
 
     /// packet-tcp.c `tcp_analyze_sequence_number` for a segment going in direction `d`;
     /// `ta` holds the bits already set (port reuse). Returns the bits, for a duplicate
-    /// ACK its number and the frame it repeats, and the ACK RTT if it has one.
+    /// ACK its number and the frame it repeats (for a retransmission 0 and the frame its
+    /// RTO runs from), and the ACK RTT if it has one.
     fn analyze(&mut self, d: usize, seg: &Segment<'_>, mut ta: u32) -> (u32, (u32, u64), SeqAck) {
         let t = seg.tcp;
         let (seq, ack, seglen, flags) = (t.seq, t.ack, t.payload_len, t.flags);
@@ -578,6 +586,10 @@ impl Conv {
                 ta |= bits::OUT_OF_ORDER;
             } else if not_advanced {
                 ta |= bits::RETRANSMISSION;
+                // `tcp.analysis.rto_frame`: the RTO runs from the oldest segment not
+                // yet acknowledged, likely the one sent again; with none, from the one
+                // that last advanced the sequence space.
+                dup.1 = fwd.unacked.first().map_or(fwd.nextseq_frame, |u| u.frame);
             }
         }
 
@@ -599,6 +611,7 @@ impl Conv {
         if (gt_seq(nextseq, fwd.nextseq) || fwd.nextseq == 0) && ta & bits::ZERO_WINDOW_PROBE == 0 {
             fwd.nextseq = nextseq;
             fwd.nextseq_ns = now;
+            fwd.nextseq_frame = seg.frame;
         }
         if (seq == fwd.maxseqtobeacked || fwd.maxseqtobeacked == 0)
             && ta & bits::ZERO_WINDOW_PROBE == 0
@@ -993,6 +1006,16 @@ mod test {
         assert_eq!(names, e);
         assert_eq!((flags[8].dup_ack_num(), flags[8].dup_ack_frame()), (1, 8));
         assert_eq!((flags[9].dup_ack_num(), flags[9].dup_ack_frame()), (2, 8));
+        // A plain retransmission's RTO runs from the oldest segment held as not
+        // acknowledged: the first SYN; for frame 15 the spurious frame 13, which no ACK
+        // has passed since. Fast and spurious ones have none.
+        let rto: Vec<_> = flags.iter().map(|f| f.rto_frame()).collect();
+        assert_eq!((rto[1], rto[14]), (Some(1), Some(13)));
+        assert_eq!(rto.iter().flatten().count(), 2);
+        assert_eq!(
+            (flags[10].dup_ack_frame(), flags[14].dup_ack_frame()),
+            (0, 0)
+        );
         assert_eq!(conv.initial_rtt_ns, Some(60_000_000));
         assert_eq!(conv.handshake, Handshake::Complete);
         assert_eq!(conv.syn_by, Some(Side::A));

@@ -673,6 +673,29 @@ fn analysis(
                 continue;
             }
             fl.push(expert(k.field(), k.message(), sev, Group::Sequence));
+            if k == Kind::Retransmission {
+                // A plain retransmission's RTO, after its item.
+                let rto = first_rel(&values(ctx, src, Fid::TcpAnalysisRto));
+                let from = first_uint(&values(ctx, src, Fid::TcpAnalysisRtoFrame));
+                if let (Some(rto), Some(from)) = (rto, from) {
+                    fl.push(timed(
+                        "tcp.analysis.rto",
+                        "The RTO for this segment was",
+                        rto,
+                        o,
+                    ));
+                    fl.push(
+                        Node::field(
+                            "tcp.analysis.rto_frame",
+                            format!("RTO based on delta from frame: {from}"),
+                            from.to_string(),
+                            o,
+                            0,
+                        )
+                        .gen(),
+                    );
+                }
+            }
         }
         a.push(fl);
         if let (Some(num), Some(fr)) = (dup, frame) {

@@ -9,8 +9,8 @@
 //! in the segment that ends it, from the bytes gathered (`Reassembled TCP`).
 //!
 //! Of the key exchange replies, the host signature's length and type (and the warning
-//! packet-ssh.c gives for the signatures it does not decode). Not shown: the sequence
-//! numbers, HASSH, and the other fields of the messages after KEXINIT (host keys,
+//! packet-ssh.c gives for the signatures it does not decode), and each KEXINIT's HASSH.
+//! Not shown: the sequence numbers, and the other fields of the messages after KEXINIT (host keys,
 //! ephemeral keys, the signatures' values).
 
 use super::app::{bytes_field, reassembled, Gathered};
@@ -118,7 +118,7 @@ pub(super) fn layers(
         let s = reassembled(d, Gathered::Tcp, &pieces, &pdu);
         let mut ssh = Node::proto("ssh", "SSH Protocol", 0, pdu.len());
         if let Some(name) = parts.next_message() {
-            binary_packet(&mut ssh, &pdu, 0, name);
+            binary_packet(&mut ssh, &pdu, 0, name, client);
         }
         ssh.push(direction(client, 0));
         ssh.set_source(s);
@@ -161,7 +161,7 @@ pub(super) fn layers(
             if len > rest.len() {
                 break;
             }
-            binary_packet(&mut ssh, &rest[..len], pos, name);
+            binary_packet(&mut ssh, &rest[..len], pos, name, client);
             at += len;
         } else {
             break;
@@ -302,8 +302,8 @@ fn u32_at(b: &[u8], at: usize) -> Option<u32> {
 }
 
 /// A binary packet of the key exchange in the clear (`p`: its bytes, whole), whose
-/// message the replay named `name`.
-fn binary_packet(ssh: &mut Node, p: &[u8], pos: usize, name: &str) {
+/// message the replay named `name`, from the client or the server (`client`).
+fn binary_packet(ssh: &mut Node, p: &[u8], pos: usize, name: &str, client: bool) {
     let (Some(len), Some(&padding), Some(&code)) = (u32_at(p, 0), p.get(4), p.get(5)) else {
         return;
     };
@@ -333,7 +333,7 @@ fn binary_packet(ssh: &mut Node, p: &[u8], pos: usize, name: &str) {
     };
     kex.push(Node::field("ssh.message_code", code_text, code.to_string(), pos + 5, 1).hex(&[code]));
     if code == 20 {
-        kexinit(&mut kex, &p[..body_end], pos);
+        kexinit(&mut kex, &p[..body_end], pos, client);
     }
     // The replies of the three key exchanges (DH, DH group exchange, ECDH) end with the
     // host key's signature, after two length-prefixed values (the host key, then f or
@@ -444,8 +444,10 @@ fn host_signature(kex: &mut Node, p: &[u8], pos: usize) {
     kex.push(sig);
 }
 
-/// A KEXINIT's cookie and name-lists (RFC 4253 §7.1); `p` ends before the padding.
-fn kexinit(kex: &mut Node, p: &[u8], pos: usize) {
+/// A KEXINIT's cookie and name-lists (RFC 4253 §7.1); `p` ends before the padding. Then
+/// its side's HASSH: the MD5 of its key exchange methods and its own way's ciphers, MACs
+/// and compressions, `;`-joined (Salesforce's HASSH, `hasshServer` for the server's).
+fn kexinit(kex: &mut Node, p: &[u8], pos: usize, client: bool) {
     const LISTS: [&str; 10] = [
         "kex_algorithms",
         "server_host_key_algorithms",
@@ -463,7 +465,8 @@ fn kexinit(kex: &mut Node, p: &[u8], pos: usize) {
     };
     let mut fields = vec![bytes_field("ssh.cookie", "Cookie", cookie, pos + 6)];
     let mut at = 22;
-    for name in LISTS {
+    let mut lists: [&[u8]; 10] = [&[]; 10];
+    for (i, name) in LISTS.into_iter().enumerate() {
         let Some(len) = u32_at(p, at).map(|l| l as usize) else {
             return;
         };
@@ -488,6 +491,7 @@ fn kexinit(kex: &mut Node, p: &[u8], pos: usize) {
         .hex(text);
         n.show = String::from_utf8_lossy(text).into_owned();
         fields.push(n);
+        lists[i] = text;
         at += 4 + len;
     }
     let (Some(&follows), Some(reserved)) = (p.get(at), p.get(at + 1..at + 5)) else {
@@ -507,6 +511,29 @@ fn kexinit(kex: &mut Node, p: &[u8], pos: usize) {
         reserved,
         pos + at + 1,
     ));
+    // The lists of its own way: client to server for the client.
+    let own = usize::from(!client);
+    let algorithms = [lists[0], lists[2 + own], lists[4 + own], lists[6 + own]]
+        .map(String::from_utf8_lossy)
+        .join(";");
+    let hassh = super::hex(&super::app::tls::md5(algorithms.as_bytes()));
+    let (name, label) = if client {
+        ("ssh.kex.hassh", "hassh")
+    } else {
+        ("ssh.kex.hasshserver", "hasshServer")
+    };
+    let end = pos + at + 5;
+    fields.push(
+        string_field(
+            format!("{name}_algorithms"),
+            &format!("{label}Algorithms"),
+            algorithms,
+            end,
+            0,
+        )
+        .gen(),
+    );
+    fields.push(string_field(name, label, hassh, end, 0).gen());
     kex.push(Node::text("Algorithms", pos + 6, at + 5 - 6).with(fields));
 }
 
@@ -591,13 +618,25 @@ mod test {
         let len = (p.len() - 4) as u32;
         p[..4].copy_from_slice(&len.to_be_bytes());
         let mut ssh = Node::default();
-        binary_packet(&mut ssh, &p, 54, "Key Exchange Init");
+        binary_packet(&mut ssh, &p, 54, "Key Exchange Init", true);
         assert_eq!(ssh.find("ssh.kex_algorithms").unwrap().show, "a");
         assert_eq!(ssh.find("ssh.padding_string").unwrap().size, 4);
         assert_eq!(ssh.find("ssh.kex.reserved").unwrap().show, "00:00:00:00");
+        // The client's HASSH: its methods and client-to-server lists.
+        assert_eq!(
+            ssh.find("ssh.kex.hassh_algorithms").unwrap().show,
+            "a;c;e;g"
+        );
+        let mut server = Node::default();
+        binary_packet(&mut server, &p, 54, "Key Exchange Init", false);
+        assert_eq!(
+            server.find("ssh.kex.hasshserver_algorithms").unwrap().show,
+            "a;d;f;h"
+        );
+        assert!(server.find("ssh.kex.hassh").is_none());
         for cut in 0..p.len() {
             let mut n = Node::default();
-            binary_packet(&mut n, &p[..cut], 0, "Key Exchange Init");
+            binary_packet(&mut n, &p[..cut], 0, "Key Exchange Init", false);
         }
     }
 }

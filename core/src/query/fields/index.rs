@@ -420,6 +420,15 @@ fn analysis(c: &Capture, index: usize, f: Fid, out: &mut Vec<Value>) {
         Fid::TcpAnalysisDuplicateAckFrame if flags.dup_ack_frame() > 0 => {
             out.push(Value::Uint(flags.dup_ack_frame()))
         }
+        Fid::TcpAnalysisRto | Fid::TcpAnalysisRtoFrame => {
+            if let Some((rto, from)) = c.tcp_rto(index) {
+                out.push(if f == Fid::TcpAnalysisRto {
+                    Value::Rel(rto)
+                } else {
+                    Value::Uint(from)
+                });
+            }
+        }
         f => {
             if crate::capture::tcp::Kind::from_name(f.name()).is_some_and(|k| flags.contains(k)) {
                 out.push(Value::Present);

@@ -338,6 +338,8 @@ registry! {
     TcpAnalysisDuplicateAck = "tcp.analysis.duplicate_ack", None, None, Extracted, Wireshark, "Duplicate ACK";
     TcpAnalysisDuplicateAckNum = "tcp.analysis.duplicate_ack_num", Uint32, Dec, Extracted, Wireshark, "Duplicate ACK #";
     TcpAnalysisDuplicateAckFrame = "tcp.analysis.duplicate_ack_frame", Framenum, Dec, Extracted, Wireshark, "Duplicate to the ACK in frame";
+    TcpAnalysisRto = "tcp.analysis.rto", RelativeTime, None, Extracted, Wireshark, "The RTO for this segment was";
+    TcpAnalysisRtoFrame = "tcp.analysis.rto_frame", Framenum, Dec, Extracted, Wireshark, "RTO based on delta from frame";
     TcpAnalysisZeroWindowProbe = "tcp.analysis.zero_window_probe", None, None, Extracted, Wireshark, "TCP Zero Window Probe";
     TcpAnalysisZeroWindow = "tcp.analysis.zero_window", None, None, Extracted, Wireshark, "TCP Zero Window segment";
     TcpAnalysisZeroWindowProbeAck = "tcp.analysis.zero_window_probe_ack", None, None, Extracted, Wireshark, "ACK to a TCP Zero Window Probe";
@@ -1349,6 +1351,10 @@ registry! {
     D_ssh_host_sig_length = "ssh.host_sig.length", Uint32, Dec, Detail, Wireshark, "Host signature length";
     D_ssh_host_sig_type = "ssh.host_sig.type", String, None, Detail, Wireshark, "Host signature type";
     D_ssh_host_sig_type_length = "ssh.host_sig.type_length", Uint32, Dec, Detail, Wireshark, "Host signature type length";
+    D_ssh_kex_hassh = "ssh.kex.hassh", String, None, Detail, Wireshark, "hassh";
+    D_ssh_kex_hassh_algorithms = "ssh.kex.hassh_algorithms", String, None, Detail, Wireshark, "hasshAlgorithms";
+    D_ssh_kex_hasshserver = "ssh.kex.hasshserver", String, None, Detail, Wireshark, "hasshServer";
+    D_ssh_kex_hasshserver_algorithms = "ssh.kex.hasshserver_algorithms", String, None, Detail, Wireshark, "hasshServerAlgorithms";
     D_ssh_kex_reserved = "ssh.kex.reserved", Bytes, None, Detail, Wireshark, "Reserved";
     D_ssh_kex_algorithms = "ssh.kex_algorithms", String, None, Detail, Wireshark, "kex_algorithms string";
     D_ssh_kex_algorithms_length = "ssh.kex_algorithms_length", Uint32, Dec, Detail, Wireshark, "kex_algorithms length";
@@ -1396,6 +1402,7 @@ registry! {
     D_tcp_options_sack_dsack = "tcp.options.sack.dsack", None, None, Detail, Wireshark, "D-SACK Sequence";
     D_tcp_options_sack_dsack_le = "tcp.options.sack.dsack_le", Uint32, Dec, Detail, Wireshark, "TCP D-SACK Left Edge";
     D_tcp_options_sack_dsack_re = "tcp.options.sack.dsack_re", Uint32, Dec, Detail, Wireshark, "TCP D-SACK Right Edge";
+    D_tcp_pdu_size = "tcp.pdu.size", Uint32, Dec, Detail, Wireshark, "PDU Size";
     D_tcp_reassembled_data = "tcp.reassembled.data", Bytes, None, Detail, Wireshark, "Reassembled TCP Data";
     D_tcp_reassembled_length = "tcp.reassembled.length", Uint32, Dec, Detail, Wireshark, "Reassembled TCP length";
     D_tcp_segment = "tcp.segment", Framenum, None, Detail, Wireshark, "TCP Segment";

@@ -1063,6 +1063,9 @@ impl Apps {
                 (_, Some(off)) => (0u8, off),
                 (_, None) => (reassembled(d, Gathered::Tcp, &pdu.segments, &pdu.bytes), 0),
             };
+            for (off, len) in cut_by_tcp(&pdu) {
+                pdu_size(d, (source, at + off), &pdu.bytes[off..off + len]);
+            }
             let nodes = match pdu.proto {
                 AppProto::Http => {
                     body = http::body_protocols(&pdu.bytes);
@@ -1812,6 +1815,67 @@ fn is_tcp_pdu(p: &Pdu) -> bool {
     !p.segments.is_empty()
 }
 
+/// The PDUs (offset in `p`, length) packet-tcp.c's `tcp_dissect_pdus` cut from the stream
+/// (or from a TLS record's plaintext) for the protocol's dissector: DNS's, MySQL's,
+/// PostgreSQL's and HTTP/2's, the whole PDU; memcached's binary messages, each by the
+/// body length in its 24-byte header (memcached's protocol_binary.h), where
+/// ours holds a run of them. HTTP, TLS, memcached's text and RESP find their ends
+/// themselves: none.
+fn cut_by_tcp(p: &Pdu) -> Vec<(usize, usize)> {
+    if !is_tcp_pdu(p) && !matches!(p.tls, TlsPart::Inner(_)) {
+        return Vec::new();
+    }
+    match p.proto {
+        AppProto::Dns | AppProto::Mysql | AppProto::Pgsql | AppProto::Http2 => {
+            vec![(0, p.bytes.len())]
+        }
+        AppProto::Memcache => {
+            let mut out = Vec::new();
+            let mut at = 0;
+            while let (Some(0x80 | 0x81), Some(body)) = (
+                p.bytes.get(at),
+                p.bytes
+                    .get(at + 8..at + 12)
+                    .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]])),
+            ) {
+                let len = 24usize.saturating_add(body as usize);
+                if at + len > p.bytes.len() {
+                    break;
+                }
+                out.push((at, len));
+                at += len;
+            }
+            out
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// `tcp.pdu.size`: the length of each PDU `tcp_dissect_pdus` hands on, in TCP's layer
+/// (where it is in byte source `source`, at `at`) after the payload and before the
+/// segment data the frame holds for a later PDU.
+fn pdu_size(d: &mut Detail, (source, at): (u8, usize), pdu: &[u8]) {
+    let Some(tcp) = d.layers.iter_mut().rev().find(|n| n.name == "tcp") else {
+        return;
+    };
+    let len = pdu.len();
+    let n = Node::field(
+        "tcp.pdu.size",
+        format!("PDU Size: {len}"),
+        len.to_string(),
+        at,
+        len,
+    )
+    .hex_own(pdu)
+    .src(source)
+    .gen();
+    let held = tcp
+        .children
+        .iter()
+        .position(|c| c.name == "tcp.segment_data");
+    tcp.children.insert(held.unwrap_or(tcp.children.len()), n);
+}
+
 /// `frame.protocols`'s name of a top-level node.
 fn proto_name(name: &str) -> Option<&'static str> {
     Some(match name {
@@ -1906,5 +1970,52 @@ fn tls_named(capture: &Capture, index: &Index, flow: u32) -> Option<&'static str
             let c = capture.conversations.get(flow as usize)?;
             (c.port_a == 443 || c.port_b == 443).then(|| tls::long_name(AppProto::Http))
         }
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    fn pdu(proto: AppProto, bytes: Vec<u8>, segments: Vec<(u64, usize)>) -> Pdu {
+        Pdu {
+            proto,
+            to_server: true,
+            bytes,
+            frame_off: Some(66),
+            segments,
+            mysql: mysql::Packet::default(),
+            encrypted: false,
+            tls: TlsPart::None,
+        }
+    }
+
+    /// `tcp.pdu.size` as tshark shows it on tests/data/servers/memcached-fields.pcap:
+    /// a binary message each, where our PDU holds two; one for a DNS message on TCP;
+    /// none for a text command or a DNS message over UDP.
+    #[test]
+    fn the_pdus_tcp_cuts() {
+        let mut run = Vec::new();
+        for body in [4u32, 0] {
+            let mut m = vec![0x80, 0x0e, 0, 3, 0, 0, 0, 0];
+            m.extend_from_slice(&body.to_be_bytes());
+            m.extend_from_slice(&[0; 12]);
+            m.extend(std::iter::repeat_n(b'x', body as usize));
+            run.extend(m);
+        }
+        let seg = vec![(1, run.len())];
+        assert_eq!(
+            cut_by_tcp(&pdu(AppProto::Memcache, run.clone(), seg.clone())),
+            [(0, 28), (28, 24)]
+        );
+        // Cut short: the whole messages only.
+        assert_eq!(
+            cut_by_tcp(&pdu(AppProto::Memcache, run[..40].to_vec(), seg.clone())),
+            [(0, 28)]
+        );
+        let text = b"get a\r\n".to_vec();
+        assert!(cut_by_tcp(&pdu(AppProto::Memcache, text, seg.clone())).is_empty());
+        assert_eq!(cut_by_tcp(&pdu(AppProto::Dns, vec![0; 30], seg)), [(0, 30)]);
+        assert!(cut_by_tcp(&pdu(AppProto::Dns, vec![0; 30], Vec::new())).is_empty());
     }
 }

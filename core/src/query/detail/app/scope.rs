@@ -214,6 +214,11 @@ impl Scope {
             {
                 Scope::NONE
             }
+            // The PDUs `tcp_dissect_pdus` cuts for the protocol's dissector (app/mod.rs
+            // `cut_by_tcp`).
+            Fid::Tcp if field == Fid::D_tcp_pdu_size => {
+                Scope::of(&[A::Dns, A::Mysql, A::Pgsql, A::Http, A::Http2, A::Memcache])
+            }
             // The line protocols and SSH show their layers only where no application
             // layer is shown, `_ws.*` may be any layer's: every conversation.
             _ => Scope::ALL,
@@ -266,6 +271,14 @@ mod test {
         assert_eq!(of("ip.src_host", true), Scope::NONE);
         assert_eq!(of("tcp.completeness", false), Scope::NONE);
         assert_eq!(of("tcp.segment.count", false), Scope::ALL);
+        // The PDUs tcp_dissect_pdus cuts: HTTP/2's (an HTTP/1.1 conversation may
+        // become one), memcached's binary ones; in TLS only with secrets.
+        let pdu = of("tcp.pdu.size", false);
+        for p in [A::Dns, A::Mysql, A::Pgsql, A::Http, A::Http2, A::Memcache] {
+            assert!(pdu.holds(p), "{p:?}");
+        }
+        assert!(!pdu.holds(A::Redis) && !pdu.holds(A::Tls));
+        assert!(of("tcp.pdu.size", true).holds(A::Tls));
         assert_eq!(of("smtp.req.command", false), Scope::ALL);
         assert_eq!(of("_ws.malformed", false), Scope::ALL);
         // `data` is HTTP's (and TLS's, which a line protocol switches to), or of any

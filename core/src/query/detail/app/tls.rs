@@ -18,6 +18,7 @@ mod message;
 mod names;
 mod x509;
 
+pub(in crate::query::detail) use hello::md5;
 pub(crate) use kex::Kex;
 
 fn be16(b: &[u8], at: usize) -> Option<u16> {

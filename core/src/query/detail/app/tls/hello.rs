@@ -815,9 +815,9 @@ pub(super) fn sig_alg(v: &[u8], at: usize) -> Node {
     n
 }
 
-/// MD5 (RFC 1321), which JA3 names a fingerprint by. Not for security: a fingerprint is
-/// a label.
-fn md5(msg: &[u8]) -> [u8; 16] {
+/// MD5 (RFC 1321), which JA3 (and SSH's HASSH) names a fingerprint by. Not for
+/// security: a fingerprint is a label.
+pub(in crate::query::detail) fn md5(msg: &[u8]) -> [u8; 16] {
     const S: [u32; 64] = [
         7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9, 14, 20, 5, 9, 14, 20, 5,
         9, 14, 20, 5, 9, 14, 20, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 6, 10,
