@@ -307,7 +307,11 @@ impl Analysis {
         }
         row.tcp = tcp_header(&summary);
         if flow != NO_FLOW && row.flags & PacketRow::FLAG_TUNNELED == 0 && self.stages.index {
-            let head = head_of(&summary, p.data, &mut self.head);
+            // NFLOG's TLVs, each packet's timestamp among them, give the payload's length,
+            // which a head cut after the IP header contradicts: no head.
+            let head = (linktype != wire::linktype::NFLOG)
+                .then(|| head_of(&summary, p.data, &mut self.head))
+                .flatten();
             c.heads.add(flow, dir as usize, linktype, head);
         }
         // Echo requests as the packet list sees them: each packet alone (a request in
