@@ -52,27 +52,9 @@ pub(super) fn first_rel(v: &[Value]) -> Option<i64> {
     })
 }
 
-/// EtherType names, as Wireshark's `etype_vals` spells them.
+/// EtherType names, as Wireshark's `etype_vals` spells them (`eth.type`'s value strings).
 pub(super) fn ethertype_name(t: u16) -> &'static str {
-    match t {
-        0x0800 => "IPv4",
-        0x0806 => "ARP",
-        0x86dd => "IPv6",
-        0x8100 => "802.1Q Virtual LAN",
-        0x88a8 => "802.1ad Provider Bridge (Q-in-Q)",
-        0x9100 => "VLAN-tagged frame (Q-in-Q)",
-        0x8035 => "RARP",
-        0x8847 => "MPLS label switched packet",
-        0x8848 => "MPLS multicast label switched packet",
-        0x8863 => "PPPoE Discovery",
-        0x8864 => "PPPoE Session",
-        0x88cc => "802.1 Link Layer Discovery Protocol (LLDP)",
-        0x888e => "802.1X Authentication",
-        0x8809 => "Slow Protocols",
-        0x88f7 => "PTPv2 over Ethernet (IEEE1588)",
-        0x9000 => "Configuration Test Protocol (loopback)",
-        _ => "Unknown",
-    }
+    crate::query::fields::value_strings::string_of("eth.type", i64::from(t)).unwrap_or("Unknown")
 }
 
 /// Builds the link, network and transport layers of a packet into `out`, reading the

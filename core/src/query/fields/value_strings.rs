@@ -64,9 +64,53 @@ pub fn named(field: &str, text: &str) -> Named {
     found
 }
 
+/// The string `field` shows for `value` (the first of its value strings for it), None
+/// when it has none: the detail's names of values from the same table as the filters'.
+pub fn string_of(field: &str, value: i64) -> Option<&'static str> {
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+    /// Each field's value strings, sorted by value, the first string of a value kept.
+    static BY_FIELD: OnceLock<HashMap<&'static str, Vec<(i64, &'static str)>>> = OnceLock::new();
+    let all = BY_FIELD.get_or_init(|| {
+        let mut m: HashMap<&'static str, Vec<(i64, &'static str)>> = HashMap::new();
+        for line in TSV.lines() {
+            let mut cols = line.split('\t');
+            if let (Some(name), Some("V"), Some(v), Some(s)) =
+                (cols.next(), cols.next(), cols.next(), cols.next())
+            {
+                let v = match v.strip_prefix("0x") {
+                    Some(hex) => i64::from_str_radix(hex, 16).ok(),
+                    None => v.parse().ok(),
+                };
+                if let Some(v) = v {
+                    m.entry(name).or_default().push((v, s));
+                }
+            }
+        }
+        for values in m.values_mut() {
+            // Stable: the first string of a value stays first.
+            values.sort_by_key(|&(v, _)| v);
+            values.dedup_by_key(|&mut (v, _)| v);
+        }
+        m
+    });
+    let values = all.get(field)?;
+    let i = values.binary_search_by_key(&value, |&(v, _)| v).ok()?;
+    Some(values[i].1)
+}
+
 #[cfg(test)]
 mod test {
     use super::*;
+
+    #[test]
+    fn values_name_their_strings() {
+        assert_eq!(string_of("eth.type", 0x86dd), Some("IPv6"));
+        assert_eq!(string_of("eth.type", 0x88e5), Some("802.1AE (MACsec)"));
+        assert_eq!(string_of("ip.proto", 17), Some("UDP"));
+        assert_eq!(string_of("eth.type", 0x1234), None);
+        assert_eq!(string_of("frame.len", 60), None);
+    }
 
     #[test]
     fn values_booleans_and_ranges_by_their_strings() {
