@@ -38,12 +38,7 @@ pub fn named(field: &str, text: &str) -> Named {
             (Some("V"), Some(value), Some(s)) => {
                 found = Named::Missing;
                 if s.eq_ignore_ascii_case(text) {
-                    // tshark writes a hex field's values in hex (`eth.type`: 0x86dd).
-                    let v = match value.strip_prefix("0x") {
-                        Some(hex) => i64::from_str_radix(hex, 16).ok(),
-                        None => value.parse().ok(),
-                    };
-                    if let Some(v) = v {
+                    if let Some(v) = number(value) {
                         return Named::Value(v);
                     }
                 }
@@ -64,6 +59,15 @@ pub fn named(field: &str, text: &str) -> Named {
     found
 }
 
+/// A value as the table writes it: in hex for a hex field (`eth.type`: 0x86dd), as tshark
+/// does, else in decimal.
+fn number(text: &str) -> Option<i64> {
+    match text.strip_prefix("0x") {
+        Some(hex) => i64::from_str_radix(hex, 16).ok(),
+        None => text.parse().ok(),
+    }
+}
+
 /// The string `field` shows for `value` (the first of its value strings for it), None
 /// when it has none: the detail's names of values from the same table as the filters'.
 pub fn string_of(field: &str, value: i64) -> Option<&'static str> {
@@ -78,11 +82,7 @@ pub fn string_of(field: &str, value: i64) -> Option<&'static str> {
             if let (Some(name), Some("V"), Some(v), Some(s)) =
                 (cols.next(), cols.next(), cols.next(), cols.next())
             {
-                let v = match v.strip_prefix("0x") {
-                    Some(hex) => i64::from_str_radix(hex, 16).ok(),
-                    None => v.parse().ok(),
-                };
-                if let Some(v) = v {
+                if let Some(v) = number(v) {
                     m.entry(name).or_default().push((v, s));
                 }
             }
