@@ -25,22 +25,10 @@ END = "    // END detail fields"
 # Shown by the detail for too few of the packets tshark shows them on: not registered, so
 # a filter on them is an error rather than a wrong answer.
 LEFT_OUT = {
-    name: "the detail shows 1416 of the 1439 expert items tshark shows on the PDML goldens' "
-    "captures, not yet RESP's partly decoded arrays (packets inside a PDU), protobuf's wire "
-    "types, MySQL's undecoded OK payload, nor the malformed-"
-    "packet items of the layers not dissected (gRPC, SSH, mDNS); 4 QUIC items differ as tshark cannot tie the packets to their connection"
-    for name in ("_ws.expert", "_ws.expert.message", "_ws.expert.severity", "_ws.expert.group")
-}
-LEFT_OUT["_ws.malformed.expert"] = (
-    "the detail shows the exception of a UDP application and IMAP's only, not of DNS, SSH, "
-    "protobuf and the other layers"
-)
-
-LEFT_OUT["tcp.segment_data"] = (
-    "the detail shows it where a conversation our application layers follow holds a segment's "
+    "tcp.segment_data": "the detail shows it where a conversation our application layers follow holds a segment's "
     "bytes for a later PDU, not yet in SSH's and the line protocols' conversations nor on "
-    "segments after a lost one (224 of the PDML goldens' not emitted)"
-)
+    "segments after a lost one (224 of the PDML goldens' not emitted)",
+}
 
 TYPES = {
     "FT_NONE": "None",

@@ -14,7 +14,7 @@ use crate::ingest::hash::{Map, Set};
 use crate::query::detail::{
     self, Apps, Detail, FrameInfo, Group, Index, Kind as NodeKind, Node, Scope,
 };
-use crate::query::fields::{Fid, FieldCtx, PacketSource};
+use crate::query::fields::{FieldCtx, PacketSource};
 use serde::Serialize;
 use std::rc::Rc;
 
@@ -325,10 +325,6 @@ impl Found {
     }
 }
 
-/// The application layers whose detail adds expert items: only conversations fed as
-/// their protocols are fed (TCP's, IP's and the UDP protocols' items need no state).
-const ITEM_LAYERS: [Fid; 5] = [Fid::Http, Fid::Memcache, Fid::Quic, Fid::Dns, Fid::Mysql];
-
 /// Reads the expert items of packets handed over in timeline order (a scan's matches:
 /// [`Items::packet`]).
 pub struct Items {
@@ -345,7 +341,9 @@ impl Items {
         Items {
             // No expert item is among an HTTP body's items.
             apps: apps
-                .scoped(Scope::of_fields(capture, &ITEM_LAYERS))
+                .scoped(Scope::of_experts(
+                    capture.app_inner.iter().any(Option::is_some),
+                ))
                 .without_bodies(),
             spare: Vec::new(),
         }

@@ -8,7 +8,7 @@
 //! are fed as the scan reads them ([`DetailReader::keep_up`]), those of the conversations
 //! that can hold the fields asked for only ([`Scope`]).
 
-use super::app::{Apps, Scope};
+use super::app::{is_expert, Apps, Scope};
 use super::frame::Only;
 use super::{frame, Detail, FrameInfo, Index, Node};
 use crate::capture::Capture;
@@ -80,7 +80,11 @@ impl<'c> DetailValues<'c> {
                 .copied()
                 .filter(|f| f.def().status == fields::Status::Detail)
                 .collect();
-            v.info.only = Only::of(&read, v.inner);
+            if !read.is_empty() && read.iter().all(|&f| is_expert(f)) {
+                v.info.experts_only = true;
+            } else {
+                v.info.only = Only::of(&read, v.inner);
+            }
         }
         Some(v)
     }
@@ -116,6 +120,11 @@ impl DetailReader for DetailValues<'_> {
                 self.scopes.push((field, s));
                 if self.apps.bodies_for(&[field]) {
                     // Built without the body's items this field is in.
+                    self.last = None;
+                }
+                if self.info.experts_only && !is_expert(field) {
+                    self.info.experts_only = false;
+                    // Built for its expert items alone.
                     self.last = None;
                 }
                 if let Some(only) = self.info.only {

@@ -691,7 +691,12 @@ registry! {
     // Fields the packet detail shows and no extraction above answers: read from
     // the packet's detail tree. Written by tests/scripts/make-detail-fields.py from
     // tests/golden/pdml/FIELDS and `tshark -G fields`; do not edit by hand.
+    D__ws_expert = "_ws.expert", Protocol, None, Detail, Wireshark, "Expert Info";
+    D__ws_expert_group = "_ws.expert.group", Uint32, Dec, Detail, Wireshark, "Group";
+    D__ws_expert_message = "_ws.expert.message", String, None, Detail, Wireshark, "Message";
+    D__ws_expert_severity = "_ws.expert.severity", Uint32, Dec, Detail, Wireshark, "Severity level";
     D__ws_malformed = "_ws.malformed", Protocol, None, Detail, Wireshark, "Malformed Packet";
+    D__ws_malformed_expert = "_ws.malformed.expert", None, None, Detail, Wireshark, "Malformed Packet (Exception occurred)";
     D__ws_short = "_ws.short", Protocol, None, Detail, Wireshark, "Short Frame";
     D_arcnet_dst = "arcnet.dst", Uint8, Hex, Detail, Wireshark, "Dest";
     D_arcnet_offset = "arcnet.offset", Bytes, None, Detail, Wireshark, "Offset";

@@ -19,7 +19,7 @@ mod resume;
 mod scope;
 pub(crate) mod tls;
 
-pub(crate) use scope::Scope;
+pub(crate) use scope::{is_expert, Scope};
 
 use super::lines::starttls::Gate;
 use super::{shown_bytes, Detail, Node, Source};

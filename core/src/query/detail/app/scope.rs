@@ -123,6 +123,9 @@ impl Scope {
             // It names every layer of the packet's detail.
             return Scope::ALL;
         }
+        if is_expert(field) {
+            return Scope::of_experts(inner);
+        }
         if matches!(field, Fid::D_data | Fid::D_data_data | Fid::D_data_len) {
             // Bytes no dissector takes: of the application layers, only HTTP's show them
             // (an untyped body, a continuation); the others' are the packet's alone (a
@@ -150,6 +153,16 @@ impl Scope {
         } else {
             s
         }
+    }
+
+    /// The conversations whose layers may hold expert items: those of the application
+    /// layers that add some, and every packet besides (TCP's, IP's and the UDP
+    /// protocols' items need no state).
+    pub(crate) fn of_experts(inner: bool) -> Scope {
+        const LAYERS: [Fid; 5] = [Fid::Http, Fid::Memcache, Fid::Quic, Fid::Dns, Fid::Mysql];
+        LAYERS
+            .iter()
+            .fold(Scope::NONE, |s, &l| s.union(Scope::of_field(l, inner)))
     }
 
     /// The conversations that can hold a layer `layer` with `field` in it.
@@ -226,6 +239,21 @@ impl Scope {
     }
 }
 
+/// Whether `field` is an expert item's (`_ws.expert` and what is under it) or the
+/// `_ws.malformed` beside a Malformed one (`Node::push_expert`): a reader of these alone
+/// needs a packet's detail built for its expert items only.
+pub(crate) fn is_expert(field: Fid) -> bool {
+    matches!(
+        field,
+        Fid::D__ws_expert
+            | Fid::D__ws_expert_message
+            | Fid::D__ws_expert_severity
+            | Fid::D__ws_expert_group
+            | Fid::D__ws_malformed
+            | Fid::D__ws_malformed_expert
+    )
+}
+
 #[cfg(test)]
 mod test {
     use super::*;
@@ -280,7 +308,18 @@ mod test {
         assert!(!pdu.holds(A::Redis) && !pdu.holds(A::Tls));
         assert!(of("tcp.pdu.size", true).holds(A::Tls));
         assert_eq!(of("smtp.req.command", false), Scope::ALL);
-        assert_eq!(of("_ws.malformed", false), Scope::ALL);
+        // Expert items: the application layers that add some, and every packet's
+        // layers below them.
+        for name in ["_ws.malformed", "_ws.expert.severity", "_ws.expert"] {
+            let e = of(name, false);
+            assert!(
+                e.holds(A::Http) && e.holds(A::Memcache) && e.holds(A::Mysql),
+                "{name}"
+            );
+            assert!(e.below && e.is_narrow() && !e.holds(A::Redis), "{name}");
+            assert!(of(name, true).holds(A::Tls), "{name}");
+        }
+        assert_eq!(of("_ws.short", false), Scope::ALL);
         // `data` is HTTP's (and TLS's, which a line protocol switches to), or of any
         // packet's layers below the application's.
         let data = of("data.len", false);
