@@ -26,8 +26,8 @@ pub struct Parts {
     pub response_body: u64,
     /// The response body was chunked.
     pub chunked: bool,
-    /// Status codes of 1xx interim responses before the final one.
-    pub interim: Vec<u16>,
+    /// The 1xx interim responses before the final one.
+    pub interim: Vec<Interim>,
     /// Bytes of the request or response were not captured, or the capture ended inside
     /// one of them.
     pub incomplete: bool,
@@ -78,6 +78,18 @@ impl Parts {
     }
 }
 
+/// A 1xx interim response before the final one (RFC 9110 §15.2: `100 Continue`,
+/// `103 Early Hints`): packet-http.c dissects it as a response of its own.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Interim {
+    /// Its status code.
+    pub code: u16,
+    /// The packet that completed its head.
+    pub packet: u64,
+    /// Its reason phrase and headers (HTTP/2: none).
+    pub head: Arc<ResponseHead>,
+}
+
 /// What an HTTP transaction says ([`Parts`], packed; read it with the accessors). The
 /// request's start line and named headers are in [`RequestHead`], the response's in
 /// [`ResponseHead`]: both shared by the transactions that repeat them (a client asks for
@@ -106,7 +118,7 @@ pub struct Http {
 /// What few HTTP transactions have.
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Rare {
-    interim: Box<[u16]>,
+    interim: Box<[Interim]>,
     http2: Option<Http2>,
     grpc: Option<Grpc>,
     /// Body lengths of 4 GiB or more.
@@ -234,8 +246,8 @@ impl Http {
         self.flags & flag::CHUNKED != 0
     }
 
-    /// Status codes of 1xx interim responses before the final one.
-    pub fn interim(&self) -> &[u16] {
+    /// The 1xx interim responses before the final one.
+    pub fn interim(&self) -> &[Interim] {
         self.rare.as_ref().map_or(&[], |r| &r.interim)
     }
 
@@ -340,7 +352,8 @@ impl Serialize for Http {
         m.serialize_field("response_content_type", &self.response_content_type())?;
         m.serialize_field("response_body", &self.response_body())?;
         m.serialize_field("chunked", &self.chunked())?;
-        m.serialize_field("interim", self.interim())?;
+        let codes: Vec<u16> = self.interim().iter().map(|i| i.code).collect();
+        m.serialize_field("interim", &codes)?;
         m.serialize_field("incomplete", &self.incomplete())?;
         match self.http2() {
             Some(h2) => m.serialize_field("http2", h2)?,

@@ -16,7 +16,7 @@
 use super::sniff::{starts, HTTP_METHODS};
 use super::{report, text, StreamParser};
 use crate::capture::app::http::{
-    response_has_no_body, HeaderLines, Parts, RequestHead, ResponseHead,
+    response_has_no_body, HeaderLines, Interim, Parts, RequestHead, ResponseHead,
 };
 use crate::capture::app::{At, Detail, Span, Transaction};
 use std::collections::VecDeque;
@@ -647,18 +647,6 @@ impl Parser {
                 });
             }
             let side_first = self.resp.first;
-            let p = self.queue.front_mut().expect("just ensured");
-            p.response_first.get_or_insert(side_first.unwrap_or(at));
-            if (100..200).contains(&code) && code != 101 {
-                // An interim response: the final one is still to come (RFC 9110 §15.2).
-                p.http.interim.push(code);
-                p.response_bytes += self.resp.bytes;
-                self.resp.reset();
-                return;
-            }
-            let head = p.is_head();
-            let connect = p.http.method() == "CONNECT";
-            p.http.status = Some(code);
             let prev = &self.last_response;
             let r = ResponseHead {
                 reason: text_like_opt(&prev.reason, Some(h.start[2])),
@@ -671,6 +659,22 @@ impl Parser {
             if !same {
                 self.last_response = Arc::new(r);
             }
+            let p = self.queue.front_mut().expect("just ensured");
+            p.response_first.get_or_insert(side_first.unwrap_or(at));
+            if (100..200).contains(&code) && code != 101 {
+                // An interim response: the final one is still to come (RFC 9110 §15.2).
+                p.http.interim.push(Interim {
+                    code,
+                    packet: at.packet,
+                    head: self.last_response.clone(),
+                });
+                p.response_bytes += self.resp.bytes;
+                self.resp.reset();
+                return;
+            }
+            let head = p.is_head();
+            let connect = p.http.method() == "CONNECT";
+            p.http.status = Some(code);
             p.http.response_head = self.last_response.clone();
             if p.http.version().is_empty() {
                 p.http.request_head_mut().version = text(h.start[0]);
@@ -1265,7 +1269,12 @@ mod test {
                 ("GET".into(), "/d".into(), Some(200), 0, 13, false),
             ]
         );
-        assert_eq!(http(&t[1]).interim(), [100]);
+        let interim = http(&t[1]).interim();
+        assert_eq!(interim.len(), 1);
+        assert_eq!(
+            (interim[0].code, interim[0].head.reason.as_deref()),
+            (100, Some("Continue"))
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod pgsql;
 pub mod quic;
 pub mod redis;
 mod sniff;
+pub(crate) use sniff::HTTP_METHODS;
 #[cfg(test)]
 pub(crate) mod testkit;
 pub mod tls;

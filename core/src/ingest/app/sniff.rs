@@ -23,31 +23,55 @@ pub enum Sniff {
     NoMatch,
 }
 
-/// HTTP methods (RFC 9110 §9, RFC 5789, WebDAV, CalDAV and common extensions), each
-/// followed by a space.
-pub(super) const HTTP_METHODS: [&[u8]; 22] = [
+/// The request methods packet-http.c takes for the start of a message
+/// (`is_http_request_or_reply`: RFC 9110's, WebDAV's and DeltaV's, UPnP GENA's
+/// SUBSCRIBE and NOTIFY, SSDP's M-SEARCH, MS-RPCH's), each followed by a space: tshark
+/// 4.0 reads each as HTTP on port 80 and, by its heuristic, on any other port; PURGE,
+/// LINK, MKCALENDAR, ACL and BIND it reads as neither. The ingest, the packet list and
+/// the detail all start a request on these.
+pub(crate) const HTTP_METHODS: [&[u8]; 42] = [
     b"GET ",
-    b"POST ",
-    b"HEAD ",
     b"PUT ",
-    b"DELETE ",
-    b"OPTIONS ",
-    b"PATCH ",
-    b"CONNECT ",
-    b"TRACE ",
-    b"PROPFIND ",
-    b"PROPPATCH ",
-    b"MKCOL ",
+    b"HEAD ",
+    b"POST ",
     b"COPY ",
-    b"MOVE ",
     b"LOCK ",
-    b"UNLOCK ",
+    b"MOVE ",
+    b"POLL ",
+    b"BCOPY ",
+    b"BMOVE ",
+    b"MKCOL ",
+    b"TRACE ",
+    b"PATCH ",
+    b"LABEL ",
+    b"MERGE ",
+    b"DELETE ",
     b"SEARCH ",
+    b"UNLOCK ",
     b"REPORT ",
-    b"MKCALENDAR ",
-    b"PURGE ",
-    b"LINK ",
-    b"UNLINK ",
+    b"UPDATE ",
+    b"NOTIFY ",
+    b"BDELETE ",
+    b"CONNECT ",
+    b"OPTIONS ",
+    b"CHECKIN ",
+    b"PROPFIND ",
+    b"CHECKOUT ",
+    b"CCM_POST ",
+    b"SUBSCRIBE ",
+    b"PROPPATCH ",
+    b"BPROPFIND ",
+    b"BPROPPATCH ",
+    b"UNCHECKOUT ",
+    b"MKACTIVITY ",
+    b"MKWORKSPACE ",
+    b"RPC_CONNECT ",
+    b"RPC_IN_DATA ",
+    b"UNSUBSCRIBE ",
+    b"RPC_OUT_DATA ",
+    b"VERSION-CONTROL ",
+    b"BASELINE-CONTROL ",
+    b"M-SEARCH ",
 ];
 
 /// memcached text commands (protocol.txt), each followed by a space or a line end.

@@ -240,6 +240,18 @@ impl TransactionFields {
                             t.add_body_protocol(p, h.request_content_type());
                         }
                     }
+                    // Each 1xx interim response is a response of its own, in the
+                    // packet that completed its head.
+                    for i in h.interim() {
+                        let p = i.packet;
+                        t.add(p, Fid::Http, || AppValue::Present);
+                        t.add(p, Fid::HttpResponse, || AppValue::Bool(true));
+                        t.add(p, Fid::HttpResponseCode, || AppValue::Uint(i.code as u64));
+                        if let Some(v) = &i.head.reason {
+                            t.add(p, Fid::HttpResponsePhrase, || AppValue::Text(v.to_string()));
+                        }
+                        t.add_http_headers(p, Fid::HttpResponseLine, &i.head.headers);
+                    }
                     if let (Some(p), Some(code)) = (resp, h.status()) {
                         t.add(p, Fid::Http, || AppValue::Present);
                         t.add(p, Fid::HttpResponse, || AppValue::Bool(true));

@@ -237,8 +237,8 @@ pub(super) fn starts_message(b: &[u8]) -> bool {
 }
 
 fn starts_http(line: &[u8]) -> bool {
-    use crate::query::fields::pdu::http::START_METHODS;
-    line.starts_with(b"HTTP/") || START_METHODS.iter().any(|m| line.starts_with(m))
+    use crate::ingest::app::HTTP_METHODS;
+    line.starts_with(b"HTTP/") || HTTP_METHODS.iter().any(|m| line.starts_with(m))
 }
 
 /// An HTTP message (RFC 9112): its start line, and what the dissector of its body adds

@@ -21,7 +21,7 @@ mod huffman;
 
 use super::http::{MAX_KEPT_LINE, MAX_KEPT_LINES};
 use super::{lossy, report, StreamParser};
-use crate::capture::app::http::{Grpc, Http2, Parts, RequestHead};
+use crate::capture::app::http::{Grpc, Http2, Interim, Parts, RequestHead};
 use crate::capture::app::pdu::{Pdu, PduKind};
 use crate::capture::app::{At, Detail, Span, Transaction};
 use frame::{flag, kind, Header, Piece, Reader};
@@ -455,7 +455,11 @@ impl Parser {
         // An interim (1xx) response is not the response's first header block.
         if s == 1 && !trailers && status.is_some_and(|c| (100..200).contains(&c)) {
             if let Some(c) = st.http.status.take() {
-                st.http.interim.push(c);
+                st.http.interim.push(Interim {
+                    code: c,
+                    packet: at.packet,
+                    head: Default::default(),
+                });
             }
         } else {
             st.halves[s].headers = true;

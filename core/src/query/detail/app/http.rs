@@ -27,8 +27,7 @@ pub(super) fn head_end(b: &[u8]) -> Option<usize> {
 
 fn starts_http(b: &[u8], to_server: bool) -> bool {
     if to_server {
-        use crate::query::fields::pdu::http::START_METHODS;
-        START_METHODS
+        crate::ingest::app::HTTP_METHODS
             .iter()
             .any(|m| b.starts_with(m) || m.starts_with(b))
     } else {
@@ -425,8 +424,13 @@ pub(crate) fn dissect(b: &[u8], at: usize, to_server: bool, bodies: Bodies<'_>) 
             )
             .hex(c),
         );
-        let desc = status_text(cs.parse().unwrap_or(0));
-        if !desc.is_empty() {
+        // A code packet-http.c does not name is "Unknown (250)"; one that is not a
+        // number has no description.
+        let desc = cs
+            .parse::<u16>()
+            .ok()
+            .map(|c| status_text(c).map_or_else(|| format!("Unknown ({c})"), str::to_owned));
+        if let Some(desc) = desc {
             first.push(
                 Node::field(
                     "http.response.code.desc",
@@ -537,43 +541,95 @@ pub(crate) fn dissect(b: &[u8], at: usize, to_server: bool, bodies: Bodies<'_>) 
     out
 }
 
-pub(crate) fn status_text(code: u16) -> &'static str {
-    match code {
+/// A status code's description as packet-http.c's `vals_status_code` names it (tshark
+/// 4.0: "Request Time-out"); None for a code it does not name.
+pub(crate) fn status_text(code: u16) -> Option<&'static str> {
+    Some(match code {
         100 => "Continue",
         101 => "Switching Protocols",
+        102 => "Processing",
+        103 => "Early Hints",
+        199 => "Informational - Others",
         200 => "OK",
         201 => "Created",
         202 => "Accepted",
+        203 => "Non-authoritative Information",
         204 => "No Content",
+        205 => "Reset Content",
         206 => "Partial Content",
+        207 => "Multi-Status",
+        208 => "Already Reported",
+        226 => "IM Used",
+        299 => "Success - Others",
+        300 => "Multiple Choices",
         301 => "Moved Permanently",
         302 => "Found",
         303 => "See Other",
         304 => "Not Modified",
+        305 => "Use Proxy",
         307 => "Temporary Redirect",
         308 => "Permanent Redirect",
+        399 => "Redirection - Others",
         400 => "Bad Request",
         401 => "Unauthorized",
+        402 => "Payment Required",
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
-        408 => "Request Timeout",
+        406 => "Not Acceptable",
+        407 => "Proxy Authentication Required",
+        408 => "Request Time-out",
         409 => "Conflict",
+        410 => "Gone",
         411 => "Length Required",
+        412 => "Precondition Failed",
         413 => "Request Entity Too Large",
+        414 => "Request-URI Too Long",
+        415 => "Unsupported Media Type",
+        416 => "Requested Range Not Satisfiable",
+        417 => "Expectation Failed",
+        418 => "I'm a teapot",
+        421 => "Misdirected Request",
+        422 => "Unprocessable Entity",
+        423 => "Locked",
+        424 => "Failed Dependency",
+        425 => "Too Early",
+        426 => "Upgrade Required",
+        428 => "Precondition Required",
         429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        451 => "Unavailable For Legal Reasons",
+        499 => "Client Error - Others",
         500 => "Internal Server Error",
         501 => "Not Implemented",
         502 => "Bad Gateway",
         503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "",
-    }
+        504 => "Gateway Time-out",
+        505 => "HTTP Version not supported",
+        506 => "Variant Also Negotiates",
+        507 => "Insufficient Storage",
+        508 => "Loop Detected",
+        510 => "Not Extended",
+        511 => "Network Authentication Required",
+        599 => "Server Error - Others",
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
 mod test {
     use super::*;
+
+    /// The descriptions are tshark 4.0's, of its 67 codes (asked of tshark for every code
+    /// from 100 to 599): RFC 9110 says "Request Timeout", packet-http.c "Request Time-out".
+    #[test]
+    fn status_codes_are_described_as_tshark_does() {
+        assert_eq!(status_text(408), Some("Request Time-out"));
+        assert_eq!(status_text(504), Some("Gateway Time-out"));
+        assert_eq!(status_text(299), Some("Success - Others"));
+        assert_eq!(status_text(250), None);
+        assert_eq!((100..600).filter_map(status_text).count(), 67);
+    }
 
     /// Bytes that start no request or response: packet-http.c asks for one more segment
     /// until their first line ends (as tshark 4.0 shows on segments made for it: an

@@ -171,7 +171,7 @@ pub(crate) fn headers_of(h: &Http, from_client: bool) -> Option<String> {
             .then(|| format!("{} {}", h.method(), h.uri()))
     } else {
         h.status()
-            .map(|s| format!("{s} {}", super::http::status_text(s)))
+            .map(|s| format!("{s} {}", super::http::status_text(s).unwrap_or("")))
     }
 }
 

@@ -17,6 +17,7 @@ pub(crate) mod json;
 use super::{PduFields, PduOut};
 use crate::capture::app::http::response_has_no_body;
 use crate::capture::Capture;
+use crate::ingest::app::HTTP_METHODS;
 use crate::query::fields::{AppValue, Fid, PacketValues};
 use std::collections::VecDeque;
 
@@ -447,24 +448,10 @@ impl PduFields for Dissector {
     }
 }
 
-/// The methods whose request line packet-http.c takes for the start of a message (the
-/// packet list's rows and the detail look for the same).
-pub(crate) const START_METHODS: [&[u8]; 9] = [
-    b"GET ",
-    b"POST ",
-    b"HEAD ",
-    b"PUT ",
-    b"DELETE ",
-    b"OPTIONS ",
-    b"PATCH ",
-    b"CONNECT ",
-    b"TRACE ",
-];
-
 /// Whether `line` starts a request (`to_server`) or a response.
 fn starts_message(line: &[u8], to_server: bool) -> bool {
     if to_server {
-        START_METHODS.iter().any(|m| line.starts_with(m))
+        HTTP_METHODS.iter().any(|m| line.starts_with(m))
     } else {
         line.starts_with(b"HTTP/")
     }
