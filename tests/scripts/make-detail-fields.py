@@ -36,12 +36,6 @@ LEFT_OUT["_ws.malformed.expert"] = (
     "protobuf and the other layers"
 )
 
-LEFT_OUT["tcp.segment_data"] = (
-    "the detail shows it where a conversation our application layers follow holds a segment's "
-    "bytes for a later PDU, not yet in SSH's and the line protocols' conversations nor on "
-    "segments after a lost one (224 of the PDML goldens' not emitted)"
-)
-
 TYPES = {
     "FT_NONE": "None",
     "FT_PROTOCOL": "Protocol",
