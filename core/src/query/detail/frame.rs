@@ -5,6 +5,7 @@ use super::app::{Apps, Scope};
 use super::{l2, Detail, Kind, Node, Source};
 use crate::capture::file::Format;
 use crate::capture::packet::PacketRow;
+use crate::capture::tcp::bits;
 use crate::capture::Capture;
 use crate::ingest::wire::{self, linktype, Proto};
 use crate::query::fields::{format_abs_time, format_rel_time, Fid, FieldCtx, PacketSource};
@@ -325,19 +326,32 @@ pub fn detail_reusing(
         let shared = std::rc::Rc::clone(apps.index(capture));
         super::app::http::links::show(&shared, capture, index, &mut d.layers);
     }
-    // SSH, FTP, SMTP, POP, IMAP and Telnet: protocols on their ports no parser of ours
-    // reads.
-    let lines = protocols.len() == before
-        && (super::ssh::layers(ctx, src, index, &bytes, &summary, &mut d, &mut protocols)
-            || super::lines::layers(ctx, src, index, &bytes, &summary, &mut d, &mut protocols));
-    // A TCP or UDP payload no dissector here takes is Wireshark's `data`.
     let app = capture
         .app_protos
         .get(row.flow as usize)
         .copied()
         .flatten()
         .is_some();
-    let payload = summary.payload.is_some_and(|p| p.len > 0);
+    // A retransmission in a conversation no parser of ours follows goes to no dissector
+    // (ours hold its bytes themselves).
+    let resent = !app && protocols.len() == before && {
+        let r = retransmitted(capture, index, &summary);
+        if let (Some(r), Some(tcp)) = (
+            r.clone(),
+            d.layers.iter_mut().rev().find(|n| n.name == "tcp"),
+        ) {
+            tcp.push(super::app::segment_data(&bytes, r, true));
+        }
+        r.is_some()
+    };
+    // SSH, FTP, SMTP, POP, IMAP and Telnet: protocols on their ports no parser of ours
+    // reads.
+    let lines = !resent
+        && protocols.len() == before
+        && (super::ssh::layers(ctx, src, index, &bytes, &summary, &mut d, &mut protocols)
+            || super::lines::layers(ctx, src, index, &bytes, &summary, &mut d, &mut protocols));
+    // A TCP or UDP payload no dissector here takes is Wireshark's `data`.
+    let payload = !resent && summary.payload.is_some_and(|p| p.len > 0);
     if protocols.len() == before && !app {
         // The UDP protocols tshark names by port that no parser of ours reads. Without
         // a source: a TFTP transfer's packet does not name its request yet
@@ -408,6 +422,29 @@ pub fn detail_reusing(
     d.layers.insert(0, frame);
     d.sources[0].bytes = bytes;
     d
+}
+
+/// The payload of TCP segment `index` (summary `summary`) when it is a retransmission
+/// as packet-tcp.c's `desegment_tcp` finds it (`TCP_A_RETRANSMISSION`, not a fast or
+/// spurious one): it shows the payload as "Retransmitted TCP segment data" and hands it
+/// to no dissector. Only a payload captured whole (else TCP cannot desegment and its
+/// `decode_tcp_ports` refuses a retransmission: nothing is shown), and not a reset's
+/// (its bytes are the reset's cause).
+fn retransmitted(
+    capture: &Capture,
+    index: usize,
+    summary: &wire::Summary,
+) -> Option<std::ops::Range<usize>> {
+    let wire::Transport::Tcp(t) = summary.transport else {
+        return None;
+    };
+    let p = summary.payload.filter(|p| !p.reassembled && p.len > 0)?;
+    let flags = capture.tcp_flags_of(index)?.0;
+    let whole = p.len == t.payload_len;
+    (flags & bits::RETRANSMISSION != 0 && t.flags & wire::tcp_flags::RST == 0 && whole).then(|| {
+        let start = p.offset as usize;
+        start..start + p.len as usize
+    })
 }
 
 fn frame_layer(

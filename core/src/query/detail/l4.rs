@@ -3,12 +3,14 @@
 //! the window scale, stream indexes, times, the TCP analysis) comes from the field
 //! extractor, so the tree and a filter agree.
 
+use super::app::bytes_field;
 use super::frame::{Only, TcpPart};
 use super::l2::{be16, be32, first_rel, first_uint, slice, values, At};
 use super::{bits_text, colon_hex, expert, Group, Node};
 use crate::capture::tcp::Severity;
 use crate::ingest::wire::{icmp_type_name, Proto};
 use crate::query::fields::headers;
+use crate::query::fields::value_strings;
 use crate::query::fields::{format_abs_time, format_rel_time, Fid, FieldCtx, PacketSource, Value};
 
 fn rel(ns: i64) -> String {
@@ -739,6 +741,39 @@ fn seq_le(a: u32, b: u32) -> bool {
     a.wrapping_sub(b) as i32 <= 0
 }
 
+/// The short name of the dissector packet-tcp.c 4.0 registers for option `kind` in its
+/// `tcp.option` table (`tshark -G decodes` and `-G protocols`), which the options' title
+/// and their length errors use; None: none, the option is shown as unknown.
+fn option_name(kind: u8) -> Option<&'static str> {
+    Some(match kind {
+        2 => "Maximum segment size",
+        3 => "Window scale",
+        4 => "SACK permitted",
+        5 => "SACK",
+        6 => "Echo",
+        7 => "Echo reply",
+        8 => "Timestamps",
+        11 => "CC",
+        12 => "CC.NEW",
+        13 => "CC.ECHO",
+        19 => "TCP MD5 signature",
+        20 => "SCPS capabilities",
+        21 => "Selective Negative Acknowledgment",
+        22 => "SCPS record boundary",
+        23 => "SCPS corruption experienced",
+        27 => "Quick-Start",
+        28 => "User Timeout",
+        29 => "TCP AO",
+        30 => "MPTCP",
+        34 => "TCP Fast Open",
+        76 => "Riverbed Probe",
+        78 => "Riverbed Transparency",
+        172 | 174 => "Accurate ECN",
+        253 | 254 => "Experimental",
+        _ => return None,
+    })
+}
+
 /// The option list of a TCP header (`opts` starts at frame offset `at`). `flags` and
 /// `th_ack` are the segment's, for the expert items about its options.
 fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u32) -> Node {
@@ -813,11 +848,42 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                 i += 1;
             }
             k => {
-                let Some(&len) = opts.get(i + 1) else { break };
-                let len = len as usize;
-                if len < 2 || i + len > opts.len() {
-                    break;
+                let name = || match option_name(k) {
+                    Some(n) => n.to_string(),
+                    None => format!("Unknown (0x{k:02x})"),
+                };
+                // A length that does not fit ends the list with an expert item, and
+                // nothing after it is read (not even the SYN's MSS check).
+                let bad = match opts.get(i + 1).map(|&l| l as usize) {
+                    None => Some((format!("{} (length byte past end of options)", name()), 1)),
+                    Some(l) if l < 2 => Some((
+                        format!(
+                            "{} (with too-short option length = {l} byte{})",
+                            name(),
+                            if l == 1 { "" } else { "s" }
+                        ),
+                        2,
+                    )),
+                    Some(l) if i + l > opts.len() => Some((
+                        format!(
+                            "{} (option length = {l} byte{} says option goes past end of options)",
+                            name(),
+                            if l == 1 { "" } else { "s" }
+                        ),
+                        opts.len() - i - 2,
+                    )),
+                    Some(_) => None,
+                };
+                if let Some((text, size)) = bad {
+                    kids.push(Node::text(text.clone(), p, size).with(vec![expert(
+                        "tcp.option.len.invalid",
+                        &text,
+                        Severity::Note,
+                        Group::Sequence,
+                    )]));
+                    return options_node(opts, at, &names, kids);
                 }
+                let len = opts[i + 1] as usize;
                 let v = &opts[i..i + len];
                 let kind_node = |label: &str| {
                     Node::field(
@@ -1049,8 +1115,35 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
                             .hex_own(v)
                             .with(kids)
                     }
+                    _ if option_name(k).is_none() => {
+                        // No dissector of packet-tcp.c's `tcp.option` table: its
+                        // dissect_tcpopt_unknown shows the kind, length and the rest.
+                        names.push(format!("Unknown (0x{k:02x})"));
+                        let label = value_strings::string_of("tcp.option_kind", i64::from(k))
+                            .unwrap_or("Unknown");
+                        let mut kids = vec![kind_node(label), len_node];
+                        if len > 2 {
+                            kids.push(bytes_field(
+                                "tcp.options.unknown.payload",
+                                "Payload",
+                                &v[2..],
+                                p + 2,
+                            ));
+                        }
+                        Node::field(
+                            "tcp.options.unknown",
+                            "TCP Option - Unknown",
+                            colon_hex(v),
+                            p,
+                            len,
+                        )
+                        .hex_own(v)
+                        .with(kids)
+                    }
                     _ => {
-                        names.push(format!("Unknown ({k})"));
+                        // Registered options not shown here yet (MD5, TCP-AO, MPTCP…):
+                        // named in the list's title only.
+                        names.push(name());
                         i += len;
                         continue;
                     }
@@ -1068,8 +1161,14 @@ fn options(opts: &[u8], at: usize, sack_base: Option<u32>, flags: u16, th_ack: u
             Group::Protocol,
         ));
     }
+    options_node(opts, at, &names, kids)
+}
+
+/// The `tcp.options` item over `opts` (at frame offset `at`), its title naming each
+/// option of `names`, over the items `kids`.
+fn options_node(opts: &[u8], at: usize, names: &[String], kids: Vec<Node>) -> Node {
     let mut title = format!("Options: ({} bytes)", opts.len());
-    for nm in &names {
+    for nm in names {
         title.push_str(", ");
         title.push_str(nm);
     }

@@ -439,29 +439,27 @@ impl Apps {
             }
             _ => None,
         };
+        // The part of the segment that completes a PDU gathered from earlier ones, which
+        // desegment_tcp shows as segment data too (before the PDUs that follow it).
+        let completing = payload_end.and_then(|end| {
+            let number = index as u64 + 1;
+            pdus.iter()
+                .filter(|p| p.frame_off.is_none() && !matches!(p.tls, TlsPart::Inner(_)))
+                .find_map(|p| match p.segments.last() {
+                    Some(&(f, l)) if f == number && l > 0 && p.segments.len() > 1 => {
+                        Some(payload_start..(payload_start + l).min(end).min(bytes.len()))
+                    }
+                    _ => None,
+                })
+        });
         let first = d.layers.len();
-        if let Some(r) = held.filter(|r| !r.is_empty()) {
-            if let Some(tcp) = d.layers.iter_mut().rev().find(|n| n.name == "tcp") {
-                let n = r.len();
-                let again = if tcp.find("tcp.analysis.retransmission").is_some() {
-                    "Retransmitted "
-                } else {
-                    ""
-                };
-                tcp.push(
-                    Node::field(
-                        "tcp.segment_data",
-                        format!(
-                            "{again}TCP segment data ({n} byte{})",
-                            if n == 1 { "" } else { "s" }
-                        ),
-                        "",
-                        r.start,
-                        n,
-                    )
-                    .show_bytes(&bytes[r.clone()])
-                    .hex_own(&bytes[r]),
-                );
+        if let Some(tcp) = d.layers.iter_mut().rev().find(|n| n.name == "tcp") {
+            if let Some(r) = completing.filter(|r| !r.is_empty()) {
+                tcp.push(segment_data(bytes, r, false));
+            }
+            if let Some(r) = held.filter(|r| !r.is_empty()) {
+                let again = tcp.find("tcp.analysis.retransmission").is_some();
+                tcp.push(segment_data(bytes, r, again));
             }
         }
         let partial = self
@@ -1851,6 +1849,25 @@ fn cut_by_tcp(p: &Pdu) -> Vec<(usize, usize)> {
     }
 }
 
+/// `tcp.segment_data` over `bytes[r]` (frame offsets): bytes packet-tcp.c hands no
+/// dissector here, `again` when they are a retransmission's.
+pub(super) fn segment_data(bytes: &[u8], r: std::ops::Range<usize>, again: bool) -> Node {
+    let n = r.len();
+    let again = if again { "Retransmitted " } else { "" };
+    Node::field(
+        "tcp.segment_data",
+        format!(
+            "{again}TCP segment data ({n} byte{})",
+            if n == 1 { "" } else { "s" }
+        ),
+        "",
+        r.start,
+        n,
+    )
+    .show_bytes(&bytes[r.clone()])
+    .hex_own(&bytes[r])
+}
+
 /// `tcp.pdu.size`: the length of each PDU `tcp_dissect_pdus` hands on, in TCP's layer
 /// (where it is in byte source `source`, at `at`) after the payload and before the
 /// segment data the frame holds for a later PDU.
@@ -1869,10 +1886,13 @@ fn pdu_size(d: &mut Detail, (source, at): (u8, usize), pdu: &[u8]) {
     .hex_own(pdu)
     .src(source)
     .gen();
+    // Before the segment data after it: a reassembled PDU's (source not the frame) is cut
+    // before the segment's part that completed it is shown, one in the frame's bytes
+    // after that part and before the bytes held for a later PDU.
     let held = tcp
         .children
         .iter()
-        .position(|c| c.name == "tcp.segment_data");
+        .position(|c| c.name == "tcp.segment_data" && (source != 0 || c.pos as usize >= at));
     tcp.children.insert(held.unwrap_or(tcp.children.len()), n);
 }
 

@@ -227,6 +227,11 @@ impl Scope {
             {
                 Scope::NONE
             }
+            // The header's options (`tcp.options.*`, `tcp.option_*`, `tcp.nop`) are the
+            // segment's own.
+            Fid::Tcp if field.name().starts_with("tcp.option") || field == Fid::D_tcp_nop => {
+                Scope::NONE
+            }
             // The PDUs `tcp_dissect_pdus` cuts for the protocol's dissector (app/mod.rs
             // `cut_by_tcp`).
             Fid::Tcp if field == Fid::D_tcp_pdu_size => {
@@ -299,6 +304,11 @@ mod test {
         assert_eq!(of("ip.src_host", true), Scope::NONE);
         assert_eq!(of("tcp.completeness", false), Scope::NONE);
         assert_eq!(of("tcp.segment.count", false), Scope::ALL);
+        // Bytes held for a later PDU: any conversation's (a retransmission's in one no
+        // parser of ours follows); the header's options: none.
+        assert_eq!(of("tcp.segment_data", false), Scope::ALL);
+        assert_eq!(of("tcp.options.unknown.payload", false), Scope::NONE);
+        assert_eq!(of("tcp.nop", false), Scope::NONE);
         // The PDUs tcp_dissect_pdus cuts: HTTP/2's (an HTTP/1.1 conversation may
         // become one), memcached's binary ones; in TLS only with secrets.
         let pdu = of("tcp.pdu.size", false);
