@@ -442,6 +442,11 @@ registry! {
     Ipnet = "ipnet", Protocol, None, Extracted, Wireshark, "Solaris IPNET";
     Ipoib = "ipoib", Protocol, None, Extracted, Wireshark, "IP over Infiniband";
     Arcnet = "arcnet", Protocol, None, Extracted, Wireshark, "ARCNET";
+    Radiotap = "radiotap", Protocol, None, Extracted, Wireshark, "IEEE 802.11 Radiotap Capture header";
+    WlanRadio = "wlan_radio", Protocol, None, Extracted, Wireshark, "802.11 radio information";
+    Wlan = "wlan", Protocol, None, Extracted, Wireshark, "IEEE 802.11 wireless LAN";
+    Ppi = "ppi", Protocol, None, Extracted, Wireshark, "PPI Packet Header";
+    Fddi = "fddi", Protocol, None, Extracted, Wireshark, "Fiber Distributed Data Interface";
 
     Icmp = "icmp", Protocol, None, Extracted, Wireshark, "Internet Control Message Protocol";
     IcmpType = "icmp.type", Uint8, Dec, Extracted, Wireshark, "Type";
