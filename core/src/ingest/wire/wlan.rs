@@ -242,7 +242,10 @@ impl Walker<'_> {
         // A-MSDU (its subframes are not read).
         let qos_at = 24 + if flags & 3 == 3 { 6 } else { 0 };
         let amsdu = subtype & 8 != 0 && f.data[qos_at] & 0x80 != 0;
-        if flags & PROTECTED != 0 || amsdu {
+        if flags & PROTECTED != 0 {
+            return self.protected(body);
+        }
+        if amsdu {
             return self.data(body);
         }
         if body.data.starts_with(&[0xff, 0xff]) {
@@ -251,6 +254,23 @@ impl Walker<'_> {
         if !body.is_empty() {
             self.llc(body);
         }
+    }
+
+    /// A protected frame's body: its security header (TKIP's or CCMP's 8 bytes where
+    /// the Extended IV bit is set, else WEP's 4-byte IV and a 4-byte ICV at the end)
+    /// around the encrypted data, as packet-ieee80211.c cuts it with no keys.
+    fn protected(&mut self, body: Span<'_>) {
+        const EXT_IV: u8 = 0x20;
+        let Some(&key_id) = body.data.get(3) else {
+            return self.data(body);
+        };
+        let data = if key_id & EXT_IV != 0 {
+            body.skip(8)
+        } else {
+            let rest = body.skip(4);
+            rest.limit(rest.known_len().saturating_sub(4))
+        };
+        self.data(data);
     }
 
     /// FDDI (bit-swapped addresses, as libpcap writes it): frame control, destination,
