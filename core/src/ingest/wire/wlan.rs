@@ -291,3 +291,79 @@ impl Walker<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod test {
+    use super::super::testutil::hex;
+    use super::super::*;
+    use super::{header_len, radio_of};
+
+    /// A DNS query in a QoS data frame (To DS) after a radiotap header whose flags say
+    /// an FCS ends it: Zeek's testing/btest/Traces/radiotap.pcap, frame 1.
+    const RADIOTAP_DNS: [&str; 4] = [
+        "000030006b081c00e1615656000000001000a4154001b6a3014e349740010100a4156c221f010700010000",
+        "000000000088012c008a15149b5ae090724097b6f5442b03aaab8d10000600aaaa0300000008004500003fd6",
+        "8d00004011aea2ac119c4cd043dcdcf12a0035002bc5dfa72f01000001000000000000076361707469766505",
+        "6170706c6503636f6d00000100010312c6a7",
+    ];
+
+    /// An ACK after a PPI header whose 802.11-common field says an FCS ends the frame:
+    /// libpcap's testprogs/BPF/http_PPI.pcap, frame 2.
+    const PPI_ACK: [&str; 1] =
+        ["000020006900000002001400967ecdf300000000010030007609c0000000bfa0d40000000014a5cb6e1ac25943c1"];
+
+    #[test]
+    fn radiotap_data_reaches_ip_through_llc() {
+        let f = hex(&RADIOTAP_DNS);
+        let s = dissect(linktype::IEEE802_11_RADIOTAP, &f);
+        assert_eq!(s.stack.to_string(), "radiotap:wlan_radio:wlan:llc:ip:udp");
+        assert_eq!(s.link, Link::Radiotap);
+        assert!(matches!(s.transport, Transport::Udp { dst_port: 53, .. }));
+        assert_eq!(
+            radio_of(linktype::IEEE802_11_RADIOTAP, &f).map(|r| (r.len, r.fcs)),
+            Some((48, true))
+        );
+        // The UDP length ends where the FCS starts.
+        assert!(matches!(s.transport, Transport::Udp { payload_len: 35, .. }));
+        // The same frame without its radio header, as link type 105 (no FCS assumed).
+        let s = dissect(linktype::IEEE802_11, &f[48..]);
+        assert_eq!(s.stack.to_string(), "wlan:llc:ip:udp");
+    }
+
+    #[test]
+    fn ppi_names_the_fcs_and_a_control_frame_carries_nothing() {
+        let f = hex(&PPI_ACK);
+        let r = radio_of(linktype::PPI, &f).expect("PPI header");
+        assert_eq!((r.len, r.fcs), (32, true));
+        let s = dissect(linktype::PPI, &f);
+        assert_eq!(s.stack.to_string(), "ppi:wlan_radio:wlan");
+        assert!(s.stop.is_none());
+    }
+
+    #[test]
+    fn header_lengths_follow_the_frame_control() {
+        // Beacon 24, +HTC 28; ACK 10, RTS 16; data 24, WDS 30, QoS WDS with HTC 36.
+        assert_eq!(header_len(0x80, 0), Some(24));
+        assert_eq!(header_len(0x80, 0x80), Some(28));
+        assert_eq!(header_len(0xd4, 0), Some(10));
+        assert_eq!(header_len(0xb4, 0), Some(16));
+        assert_eq!(header_len(0x08, 0x01), Some(24));
+        assert_eq!(header_len(0x08, 0x03), Some(30));
+        assert_eq!(header_len(0x88, 0x83), Some(36));
+        assert_eq!(header_len(0x0c, 0), None);
+    }
+
+    #[test]
+    fn every_prefix_of_a_frame_dissects_without_panic() {
+        for (lt, f) in [
+            (linktype::IEEE802_11_RADIOTAP, hex(&RADIOTAP_DNS)),
+            (linktype::PPI, hex(&PPI_ACK)),
+            (linktype::IEEE802_11, hex(&RADIOTAP_DNS)[48..].to_vec()),
+            (linktype::FDDI, hex(&RADIOTAP_DNS)[35..].to_vec()),
+        ] {
+            for n in 0..=f.len() {
+                dissect(lt, &f[..n]);
+            }
+        }
+    }
+}
