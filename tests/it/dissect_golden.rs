@@ -382,10 +382,11 @@ pub const CORPUS_FIELDS: [&str; 17] = [
 
 /// Link types our dissector reads (wire::Linktype): null, Ethernet, raw IP (12, 101,
 /// 228, 229), loopback, Linux SLL and SLL2, Linux ARCNET (129), PKTAP (258, and USER2:
-/// 149), Solaris IPNET (226), NFLOG (239), IP over InfiniBand (242).
-pub const DISSECTED: [&str; 15] = [
+/// 149), Solaris IPNET (226), NFLOG (239), IP over InfiniBand (242), FDDI (10), 802.11
+/// (105), with radiotap (127) and PPI (192).
+pub const DISSECTED: [&str; 19] = [
     "0", "1", "12", "101", "108", "113", "228", "229", "276", "129", "149", "226", "239", "242",
-    "258",
+    "258", "10", "105", "127", "192",
 ];
 
 /// Every corpus capture with a link type we dissect, against tshark live.

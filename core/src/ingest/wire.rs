@@ -31,6 +31,7 @@ mod link;
 mod stack;
 mod transport;
 mod tunnel;
+pub mod wlan;
 
 pub use capture_hdr::pktap_process;
 pub use frag::{FragLimits, FragSkip, FragStats, Fragment};
@@ -82,6 +83,14 @@ pub mod linktype {
     pub const IPOIB: u16 = 242;
     /// Apple's PKTAP (a header naming the interface and process, then the packet).
     pub const PKTAP: u16 = 258;
+    /// FDDI (libpcap writes its addresses bit-swapped).
+    pub const FDDI: u16 = 10;
+    /// IEEE 802.11 frames, no radio header.
+    pub const IEEE802_11: u16 = 105;
+    /// IEEE 802.11 after a radiotap header.
+    pub const IEEE802_11_RADIOTAP: u16 = 127;
+    /// Per-Packet Information header, then the packet of the DLT it names.
+    pub const PPI: u16 = 192;
 
     /// A readable name for a link type (tcpdump.org's list), also for those we do not
     /// dissect: their packets are still indexed and listed.
@@ -299,6 +308,14 @@ pub enum Link {
     Ipoib,
     /// Linux ARCNET.
     Arcnet,
+    /// IEEE 802.11 with no radio header.
+    Ieee80211,
+    /// IEEE 802.11 after a radiotap header.
+    Radiotap,
+    /// PPI.
+    Ppi,
+    /// FDDI.
+    Fddi,
     /// A link type we do not dissect.
     Other(u16),
 }
@@ -716,8 +733,11 @@ pub enum Layer {
     Nsh,
     /// Cisco MetaData header.
     Cmd,
-    /// A capture mechanism's header (NFLOG, PKTAP, IPNET, IPoIB, ARCNET).
+    /// A capture mechanism's header (NFLOG, PKTAP, IPNET, IPoIB, ARCNET, radiotap,
+    /// PPI, FDDI).
     LinkHeader,
+    /// An 802.11 MAC header.
+    Wlan,
 }
 
 impl fmt::Display for Layer {
@@ -749,6 +769,7 @@ impl fmt::Display for Layer {
             Layer::Nsh => "NSH header",
             Layer::Cmd => "Cisco MetaData header",
             Layer::LinkHeader => "link-layer header",
+            Layer::Wlan => "802.11 header",
         })
     }
 }

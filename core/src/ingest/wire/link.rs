@@ -166,6 +166,13 @@ impl Walker<'_> {
             linktype::IPNET => self.ipnet(frame),
             linktype::IPOIB => self.ipoib(frame),
             linktype::ARCNET_LINUX => self.arcnet(frame),
+            linktype::IEEE802_11 => {
+                self.s.link = Link::Ieee80211;
+                self.ieee80211(frame, false, false);
+            }
+            linktype::IEEE802_11_RADIOTAP => self.radiotap(frame),
+            linktype::PPI => self.ppi(frame),
+            linktype::FDDI => self.fddi(frame),
             other => self.s.link = Link::Other(other),
         }
     }

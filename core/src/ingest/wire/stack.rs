@@ -118,6 +118,11 @@ protocols! {
     Ipnet,
     Ipoib,
     Arcnet,
+    Radiotap,
+    WlanRadio,
+    Wlan,
+    Ppi,
+    Fddi,
 }
 
 impl Proto {
@@ -217,6 +222,11 @@ impl Proto {
             Ipnet => "ipnet",
             Ipoib => "ipoib",
             Arcnet => "arcnet",
+            Radiotap => "radiotap",
+            WlanRadio => "wlan_radio",
+            Wlan => "wlan",
+            Ppi => "ppi",
+            Fddi => "fddi",
         }
     }
 
@@ -262,6 +272,11 @@ impl Proto {
                 | Ipnet
                 | Ipoib
                 | Arcnet
+                | Radiotap
+                | WlanRadio
+                | Wlan
+                | Ppi
+                | Fddi
         )
     }
 

@@ -198,6 +198,11 @@ fn encap(lt: u16) -> (u32, &'static str) {
         linktype::NFLOG => (141, "NFLOG"),
         linktype::PKTAP => (171, "Apple PKTAP"),
         linktype::IPOIB => (180, "IP over IB"),
+        // libpcap's FDDI, as wiretap reads it everywhere but Ultrix and Alpha.
+        linktype::FDDI => (6, "FDDI with bit-swapped MAC addresses"),
+        linktype::IEEE802_11 => (20, "IEEE 802.11 Wireless LAN"),
+        linktype::IEEE802_11_RADIOTAP => (23, "IEEE 802.11 plus radiotap radio header"),
+        linktype::PPI => (97, "Per-Packet Information header"),
         _ => (0, "Unknown"),
     }
 }

@@ -174,6 +174,7 @@ pub(super) fn layers(
             Proto::Ipnet => out.push(super::capture_hdr::ipnet(b, l)),
             Proto::Ipoib => out.push(super::capture_hdr::ipoib(b, l)),
             Proto::Arcnet => out.push(super::capture_hdr::arcnet(b, l)),
+            Proto::Llc => out.push(super::llc::llc(b, l)),
             Proto::Raw => out.push(Node::proto("raw", "Raw packet data", 0, b.len())),
             Proto::Arp => out.push(l3::arp(b, l)),
             Proto::Ip => out.push(l3::ipv4(b, l)),

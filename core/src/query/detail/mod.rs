@@ -32,6 +32,7 @@ mod l2;
 mod l3;
 mod l4;
 mod lines;
+mod llc;
 mod manuf;
 pub mod pdml;
 mod reads;

@@ -442,6 +442,11 @@ registry! {
     Ipnet = "ipnet", Protocol, None, Extracted, Wireshark, "Solaris IPNET";
     Ipoib = "ipoib", Protocol, None, Extracted, Wireshark, "IP over Infiniband";
     Arcnet = "arcnet", Protocol, None, Extracted, Wireshark, "ARCNET";
+    Radiotap = "radiotap", Protocol, None, Extracted, Wireshark, "IEEE 802.11 Radiotap Capture header";
+    WlanRadio = "wlan_radio", Protocol, None, Extracted, Wireshark, "802.11 radio information";
+    Wlan = "wlan", Protocol, None, Extracted, Wireshark, "IEEE 802.11 wireless LAN";
+    Ppi = "ppi", Protocol, None, Extracted, Wireshark, "PPI Packet Header";
+    Fddi = "fddi", Protocol, None, Extracted, Wireshark, "Fiber Distributed Data Interface";
 
     Icmp = "icmp", Protocol, None, Extracted, Wireshark, "Internet Control Message Protocol";
     IcmpType = "icmp.type", Uint8, Dec, Extracted, Wireshark, "Type";
@@ -1040,6 +1045,25 @@ registry! {
     D_ipv6_src_slaac_mac = "ipv6.src_slaac_mac", Ether, None, Detail, Wireshark, "Source SLAAC MAC";
     D_json_member_with_value = "json.member_with_value", String, None, Detail, Wireshark, "Member with value";
     D_json_path_with_value = "json.path_with_value", String, None, Detail, Wireshark, "Path with value";
+    D_llc_cisco_pid = "llc.cisco_pid", Uint16, Hex, Detail, Wireshark, "PID";
+    D_llc_control = "llc.control", Uint16, Hex, Detail, Wireshark, "Control";
+    D_llc_control_f = "llc.control.f", Boolean, None, Detail, Wireshark, "Final";
+    D_llc_control_ftype = "llc.control.ftype", Uint16, Hex, Detail, Wireshark, "Frame type";
+    D_llc_control_n_r = "llc.control.n_r", Uint16, Dec, Detail, Wireshark, "N(R)";
+    D_llc_control_n_s = "llc.control.n_s", Uint16, Dec, Detail, Wireshark, "N(S)";
+    D_llc_control_p = "llc.control.p", Boolean, None, Detail, Wireshark, "Poll";
+    D_llc_control_s_ftype = "llc.control.s_ftype", Uint16, Hex, Detail, Wireshark, "Supervisory frame type";
+    D_llc_control_u_modifier_cmd = "llc.control.u_modifier_cmd", Uint8, Hex, Detail, Wireshark, "Command";
+    D_llc_control_u_modifier_resp = "llc.control.u_modifier_resp", Uint8, Hex, Detail, Wireshark, "Response";
+    D_llc_dsap = "llc.dsap", Uint8, Hex, Detail, Wireshark, "DSAP";
+    D_llc_dsap_ig = "llc.dsap.ig", Boolean, None, Detail, Wireshark, "IG Bit";
+    D_llc_dsap_sap = "llc.dsap.sap", Uint8, Dec, Detail, Wireshark, "SAP";
+    D_llc_oui = "llc.oui", Uint24, Dec, Detail, Wireshark, "Organization Code";
+    D_llc_pid = "llc.pid", Uint16, Hex, Detail, Wireshark, "Protocol ID";
+    D_llc_ssap = "llc.ssap", Uint8, Hex, Detail, Wireshark, "SSAP";
+    D_llc_ssap_cr = "llc.ssap.cr", Boolean, None, Detail, Wireshark, "CR Bit";
+    D_llc_ssap_sap = "llc.ssap.sap", Uint8, Dec, Detail, Wireshark, "SAP";
+    D_llc_type = "llc.type", Uint16, Hex, Detail, Wireshark, "Type";
     D_mariadb_caps_bo = "mariadb.caps.bo", Boolean, None, Detail, Wireshark, "Bulk Operations";
     D_mariadb_caps_cm = "mariadb.caps.cm", Boolean, None, Detail, Wireshark, "Multi commands";
     D_mariadb_caps_em = "mariadb.caps.em", Boolean, None, Detail, Wireshark, "Extended metadata";

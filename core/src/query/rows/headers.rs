@@ -409,6 +409,65 @@ pub(super) fn igmp(b: &[u8]) -> Option<(&'static str, String)> {
 /// writes them. None when a chunk is another (DATA's and SACK's Info counts TSNs from
 /// the association's start, which a packet alone does not know) or the chunks do not
 /// fill the packet.
+/// An EAPOL frame's Info as packet-eapol.c words it: its type, and for a WPA or RSN key
+/// the step of the 4-way or group handshake its key information bits say. None for EAP
+/// packets (EAP's dissector words those).
+pub(super) fn eapol(b: &[u8]) -> Option<String> {
+    const WPA: u8 = 254;
+    const RSN: u8 = 2;
+    const PAIRWISE: u16 = 0x0008;
+    const INSTALL: u16 = 0x0040;
+    const ACK: u16 = 0x0080;
+    const MIC: u16 = 0x0100;
+    const SECURE: u16 = 0x0200;
+    const ERROR: u16 = 0x0400;
+    const REQUEST: u16 = 0x0800;
+    let name = match *b.get(1)? {
+        1 => "Start",
+        2 => "Logoff",
+        3 => "Key",
+        4 => "Encapsulated ASF Alert",
+        5 => "MKA",
+        6 => "Announcement (Generic)",
+        7 => "Announcement (Specific)",
+        8 => "Announcement-Req",
+        _ => return None,
+    };
+    let (Some(&desc), Some(k)) = (b.get(4), b.get(5..7)) else {
+        return Some(name.into());
+    };
+    if b[1] != 3 || !matches!(desc, WPA | RSN) {
+        return Some(name.into());
+    }
+    let info = u16::from_be_bytes([k[0], k[1]]);
+    let step = if info & REQUEST != 0 {
+        if info & ERROR != 0 {
+            "Key (Request, Error)"
+        } else {
+            "Key (Request)"
+        }
+    } else if info & PAIRWISE == 0 {
+        if info & ACK != 0 {
+            "Key (Group Message 1 of 2)"
+        } else {
+            "Key (Group Message 2 of 2)"
+        }
+    } else {
+        match (desc, info & (INSTALL | ACK | MIC | SECURE)) {
+            (_, ACK) => "Key (Message 1 of 4)",
+            // WPA's message 4 has no Secure bit: a replay counter's last byte that is
+            // not zero tells it from message 2.
+            (WPA, MIC) if b.get(16).is_some_and(|&c| c != 0) => "Key (Message 4 of 4)",
+            (_, MIC) => "Key (Message 2 of 4)",
+            (WPA, m) if m == INSTALL | ACK | MIC => "Key (Message 3 of 4)",
+            (RSN, m) if m == INSTALL | ACK | MIC | SECURE => "Key (Message 3 of 4)",
+            (RSN, m) if m == MIC | SECURE => "Key (Message 4 of 4)",
+            _ => name,
+        }
+    };
+    Some(step.into())
+}
+
 pub(super) fn sctp(b: &[u8]) -> Option<String> {
     const COMMON_HEADER: usize = 12;
     let mut info = String::new();

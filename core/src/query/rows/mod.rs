@@ -8,6 +8,7 @@ mod framed;
 mod headers;
 mod tcp;
 mod udp;
+mod wlan;
 
 pub use colour::Rule;
 pub use headers::{columns, info, protocol_name, Columns};
@@ -17,7 +18,7 @@ use crate::capture::flow::L4;
 use crate::capture::packet::{PacketRow, Reader};
 use crate::capture::tcp::Kind;
 use crate::capture::Capture;
-use crate::ingest::wire::{self, Layers, Net, Proto, StopReason, Transport};
+use crate::ingest::wire::{self, Layers, Link, Net, Proto, StopReason, Transport};
 use crate::query::detail::{Apps, DetailValues, HeadSays, LineShown, Pdu};
 use crate::query::fields::{self, civil_from_days, Fid, FieldCtx, PacketSource, Value};
 use serde::Serialize;
@@ -529,6 +530,38 @@ impl<'c> Rows<'c> {
 }
 
 impl<'c> Rows<'c> {
+    /// An 802.11 frame's columns where no layer above its MAC header names them: its
+    /// addresses when no IP layer gives them, and its Protocol and Info when nothing
+    /// above it is named (management and control frames, protected data, a truncated
+    /// radio header).
+    fn wlan(&self, lt: u16, bytes: &[u8], s: &wire::Summary, row: &mut Row) {
+        if !matches!(s.link, Link::Ieee80211 | Link::Radiotap | Link::Ppi)
+            || matches!(s.net, Net::Ip { .. } | Net::Arp)
+        {
+            return;
+        }
+        let frame = self
+            .layers
+            .of(Proto::Wlan)
+            .next()
+            .map(|l| l.bytes(bytes, &[]));
+        let fcs = wire::wlan::radio_of(lt, bytes).is_some_and(|r| r.fcs);
+        let (src, dst, info) = frame.map(|f| wlan::columns(f, fcs)).unwrap_or_default();
+        if row.src.is_empty() && row.dst.is_empty() {
+            (row.src, row.dst) = (src, dst);
+        }
+        let named = s.stack.last().is_some_and(|p| {
+            p.is_leaf() && p != Proto::Data || matches!(p, Proto::Llc | Proto::Ethertype)
+        });
+        if !named {
+            row.protocol = wlan::PROTOCOL.into();
+            row.info = info;
+            if let Some(StopReason::Truncated { .. }) = s.stop.map(|s| s.reason) {
+                row.info.push_str("[Packet size limited during capture]");
+            }
+        }
+    }
+
     /// Source, Destination, Protocol and Info of packet `index`, its bytes `bytes`.
     fn columns(
         &mut self,
@@ -546,14 +579,16 @@ impl<'c> Rows<'c> {
         (row.src, row.dst) = (c.src, c.dst);
         row.protocol = c.protocol.to_owned();
         row.info = c.info;
+        self.wlan(capture.linktype_of(&p), bytes, &s, row);
         if let (Some(m), Net::Ip { src, dst, .. }) = (&s.icmp, s.net) {
             self.echo(m, src, dst, index, row);
         }
-        // IGMP and SCTP, when they are the top layer, word their rows from their bytes.
+        // IGMP, SCTP and EAPOL, when they are the top layer, word their rows from their
+        // bytes.
         let top = s
             .stack
             .last()
-            .filter(|p| matches!(p, Proto::Igmp | Proto::Sctp));
+            .filter(|p| matches!(p, Proto::Igmp | Proto::Sctp | Proto::Eapol));
         let body = top.and_then(|p| self.layers.of(p).last().map(|l| l.bytes(bytes, &[])));
         match (top, body) {
             (Some(Proto::Igmp), Some(b)) => {
@@ -564,6 +599,11 @@ impl<'c> Rows<'c> {
             }
             (Some(Proto::Sctp), Some(b)) => {
                 if let Some(info) = headers::sctp(b) {
+                    row.info = info;
+                }
+            }
+            (Some(Proto::Eapol), Some(b)) => {
+                if let Some(info) = headers::eapol(b) {
                     row.info = info;
                 }
             }

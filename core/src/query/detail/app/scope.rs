@@ -207,6 +207,7 @@ impl Scope {
             | Fid::Ipnet
             | Fid::Ipoib
             | Fid::Arcnet
+            | Fid::Llc
             | Fid::Vlan
             | Fid::Ip
             | Fid::Ipv6
@@ -281,6 +282,7 @@ mod test {
         // A capture header's fields need no conversation's state.
         assert_eq!(of("nflog.uid", false), Scope::NONE);
         assert_eq!(of("pktap.pid", false), Scope::NONE);
+        assert_eq!(of("llc.oui", false), Scope::NONE);
         let tls = of("tls.handshake.ciphersuite", false);
         for p in [A::Tls, A::Mysql, A::Pgsql, A::Quic] {
             assert!(tls.holds(p), "{p:?}");
