@@ -84,6 +84,24 @@ pub struct Interface {
     pub addresses: Vec<IpAddr>,
 }
 
+/// What a pcapng packet block's options say of the packet beside its comments
+/// (`epb_flags`, `epb_dropcount`): the frame layer shows them (`frame.packet_flags`,
+/// `frame.drop_count`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PacketOptions {
+    /// `epb_flags`: direction, reception type, FCS length, link-layer errors.
+    pub flags: Option<u32>,
+    /// `epb_dropcount`: packets lost between this one and the one before.
+    pub drop_count: Option<u64>,
+}
+
+impl PacketOptions {
+    /// Neither option is there (as for nearly every packet).
+    pub fn is_empty(&self) -> bool {
+        self.flags.is_none() && self.drop_count.is_none()
+    }
+}
+
 /// A process that sent or received packets (Apple's pcapng Process Information Block,
 /// which `tcpdump -k` on macOS writes; EPBs refer to it by index).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]

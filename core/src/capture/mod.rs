@@ -11,7 +11,7 @@ pub mod restart;
 pub mod stats;
 pub mod tcp;
 
-use file::{Compression, Format, IfStats, Interface, Process, Section};
+use file::{Compression, Format, IfStats, Interface, PacketOptions, Process, Section};
 use packet::{PacketRow, Packets, Reader};
 use serde::Serialize;
 use stats::StatsResult;
@@ -86,6 +86,11 @@ pub struct CaptureInterface {
     pub interface: Interface,
     /// The last statistics the file gave for it (pcapng ISB).
     pub stats: Option<IfStats>,
+    /// The file's section (0-based) that described it: a packet's section is its
+    /// interface's (`frame.section_number`), and its interface id counts from the
+    /// section's first.
+    #[serde(skip)]
+    pub section: u32,
     /// Packets captured on it.
     pub packets: u64,
 }
@@ -225,6 +230,10 @@ pub struct Capture {
     /// Packet comments: (index of the packet in the timeline, that is into `packets`,
     /// comment).
     pub comments: Vec<(u64, String)>,
+    /// The packets whose pcapng block has flags or a drop count, in timeline order:
+    /// (index into `packets`, the options); read with [`Capture::packet_options`].
+    #[serde(skip)]
+    pub packet_options: Vec<(u64, PacketOptions)>,
     /// Processes the files describe (Apple's Process Information Blocks).
     pub processes: Vec<Process>,
     /// The process of each packet that names one: (index into `packets`, index into
@@ -617,6 +626,50 @@ impl Capture {
             .get(at)
             .filter(|s| s.conv == conv)
             .copied()
+    }
+
+    /// The comments of packet `index` (`frame.comment`), in the block's order.
+    pub fn comments_of(&self, index: u64) -> impl Iterator<Item = &str> {
+        let start = self.comments.partition_point(|(p, _)| *p < index);
+        self.comments[start..]
+            .iter()
+            .take_while(move |(p, _)| *p == index)
+            .map(|(_, text)| text.as_str())
+    }
+
+    /// The options of packet `index`'s block ([`Capture::packet_options`]'s entry).
+    pub fn packet_options(&self, index: u64) -> PacketOptions {
+        let i = self.packet_options.partition_point(|(p, _)| *p < index);
+        match self.packet_options.get(i) {
+            Some(&(p, o)) if p == index => o,
+            _ => PacketOptions::default(),
+        }
+    }
+
+    /// The packet's pcapng section (0-based), its interface's id within that section
+    /// and the interface tshark 4.0 names by that id (`frame.section_number` less one,
+    /// `frame.interface_id`, `frame.interface_name`); None for a packet of a classic
+    /// pcap file, which names no interface. tshark looks the name up among all the
+    /// file's interfaces by the section's id, so a packet of a later section is named
+    /// by an interface of the first.
+    pub fn section_interface(&self, row: &PacketRow) -> Option<(u32, u32, &Interface)> {
+        let file = self.files.get(row.file as usize)?;
+        if file.format != Some(Format::PcapNg) {
+            return None;
+        }
+        let i = row.iface as usize;
+        let own = self.interfaces.get(i)?;
+        let local = self.interfaces[..i]
+            .iter()
+            .filter(|c| c.file == row.file && c.section == own.section)
+            .count();
+        let named = self
+            .interfaces
+            .iter()
+            .filter(|c| c.file == row.file)
+            .nth(local)
+            .unwrap_or(own);
+        Some((own.section, local as u32, &named.interface))
     }
 
     /// The link type of a packet.

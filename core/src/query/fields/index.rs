@@ -39,19 +39,12 @@ impl<'c> FieldCtx<'c> {
             FrameCapLen => out.push(Value::Uint(row.caplen as u64)),
             FrameInterfaceId => {
                 // Only pcapng records name an interface (tshark shows none for pcap).
-                let file = c.files.get(row.file as usize);
-                if file.is_some_and(|f| f.format == Some(crate::capture::file::Format::PcapNg)) {
-                    let local = c.interfaces[..(row.iface as usize).min(c.interfaces.len())]
-                        .iter()
-                        .filter(|i| i.file == row.file)
-                        .count();
-                    out.push(Value::Uint(local as u64));
+                if let Some((_, id, _)) = c.section_interface(&row) {
+                    out.push(Value::Uint(id as u64));
                 }
             }
             FrameComment => {
-                let i = self.index as u64;
-                let start = c.comments.partition_point(|(p, _)| *p < i);
-                for (_, text) in c.comments[start..].iter().take_while(|(p, _)| *p == i) {
+                for text in c.comments_of(self.index as u64) {
                     out.push(Value::Str(arena_push(&mut self.arena, text.as_bytes())));
                 }
             }
