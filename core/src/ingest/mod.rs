@@ -18,7 +18,8 @@
 //! - per packet that has one: `tcp_flags` 24 bytes (a segment with `tcp.analysis` items),
 //!   `tcp_acks_far` 8 (an ACK of a segment 65,535 or more packets back),
 //!   `tcp_push_bytes` 8 (a segment that follows one without PSH), `comments` 32
-//!   and the text, `packet_options` 32 (a pcapng block with flags or a drop count), `packet_processes` 8, `echo_requests` 12 (an ICMP echo request),
+//!   and the text, `packet_options` 32 (a pcapng block with flags or a drop count, or
+//!   without a timestamp), `packet_processes` 8, `echo_requests` 12 (an ICMP echo request),
 //!   `datagrams` 12 (an IP fragment of a datagram reassembled) and 8 (the packet that
 //!   completed it), `outer_flows` 8 (a packet out of a UDP tunnel), `empty_udp` 4 (an
 //!   empty UDP datagram of a conversation).

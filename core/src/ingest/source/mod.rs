@@ -102,7 +102,8 @@ pub struct Record<'a> {
     pub data: &'a [u8],
     /// Packet comments (pcapng `opt_comment`).
     pub comments: Vec<String>,
-    /// The block's flags and drop count (pcapng `epb_flags`, `epb_dropcount`).
+    /// The block's flags and drop count (pcapng `epb_flags`, `epb_dropcount`), and
+    /// whether it has a timestamp.
     pub options: PacketOptions,
     /// The process of the packet (Apple's `epb_pib_index`): an index into the processes
     /// this file announced with [`Event::Process`], counted over all its sections.

@@ -184,6 +184,7 @@ pub(super) fn packet_options(options: &[PcapNGOption<'_>], be: bool) -> PacketOp
     PacketOptions {
         flags: find(2, 4).map(|v| read_u32(v, be)),
         drop_count: find(4, 8).map(|v| read_u64(v, be)),
+        untimed: false,
     }
 }
 

@@ -198,7 +198,10 @@ pub(super) fn block(
                 iface: ng.section_base,
                 data: &spb.data[..caplen],
                 comments: Vec::new(),
-                options: PacketOptions::default(),
+                options: PacketOptions {
+                    untimed: true,
+                    ..PacketOptions::default()
+                },
                 process: None,
             }));
         }

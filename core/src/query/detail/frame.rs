@@ -508,6 +508,47 @@ fn frame_layer(
         0,
         0,
     ));
+    // packet-frame.c shows the times of a packet that has one only.
+    if !opts.untimed {
+        time_fields(&mut f, capture, row, prev_ts, info);
+    }
+    f.push(Node::field(
+        "frame.number",
+        format!("Frame Number: {n}"),
+        n.to_string(),
+        0,
+        0,
+    ));
+    f.push(Node::field(
+        "frame.len",
+        format!("Frame Length: {}", bits_of(row.len as u64)),
+        row.len.to_string(),
+        0,
+        0,
+    ));
+    f.push(Node::field(
+        "frame.cap_len",
+        format!("Capture Length: {}", bits_of(caplen as u64)),
+        caplen.to_string(),
+        0,
+        0,
+    ));
+    if let Some(drops) = opts.drop_count {
+        f.push(Node::field(
+            "frame.drop_count",
+            format!("Drop Count: {drops}"),
+            drops.to_string(),
+            0,
+            0,
+        ));
+    }
+    f.push(Node::field("frame.marked", "Frame is marked: False", "0", 0, 0).gen());
+    f.push(Node::field("frame.ignored", "Frame is ignored: False", "0", 0, 0).gen());
+    f
+}
+
+/// The frame's arrival time and the times counted from it.
+fn time_fields(f: &mut Node, capture: &Capture, row: &PacketRow, prev_ts: i64, info: FrameInfo) {
     let mut t = String::new();
     format_abs_time(row.ts_ns, &mut t);
     f.push(Node::field(
@@ -563,39 +604,6 @@ fn frame_layer(
         "Time since reference or first frame",
         row.ts_ns - capture.first_ts_ns(),
     ));
-    f.push(Node::field(
-        "frame.number",
-        format!("Frame Number: {n}"),
-        n.to_string(),
-        0,
-        0,
-    ));
-    f.push(Node::field(
-        "frame.len",
-        format!("Frame Length: {}", bits_of(row.len as u64)),
-        row.len.to_string(),
-        0,
-        0,
-    ));
-    f.push(Node::field(
-        "frame.cap_len",
-        format!("Capture Length: {}", bits_of(caplen as u64)),
-        caplen.to_string(),
-        0,
-        0,
-    ));
-    if let Some(drops) = opts.drop_count {
-        f.push(Node::field(
-            "frame.drop_count",
-            format!("Drop Count: {drops}"),
-            drops.to_string(),
-            0,
-            0,
-        ));
-    }
-    f.push(Node::field("frame.marked", "Frame is marked: False", "0", 0, 0).gen());
-    f.push(Node::field("frame.ignored", "Frame is ignored: False", "0", 0, 0).gen());
-    f
 }
 
 /// The name tshark 4.0 gives an interface (`epan_get_interface_name`): `if_name`, else

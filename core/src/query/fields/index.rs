@@ -22,6 +22,9 @@ impl<'c> FieldCtx<'c> {
         }
         match field {
             FrameNumber => out.push(Value::Uint(self.index as u64 + 1)),
+            // A packet without a timestamp (a pcapng Simple Packet Block) has no times.
+            FrameTime | FrameTimeEpoch | FrameTimeRelative | FrameTimeDelta
+                if c.packet_options(self.index as u64).untimed => {}
             FrameTime => out.push(Value::Time(row.ts_ns)),
             FrameTimeEpoch => out.push(Value::Rel(row.ts_ns)),
             FrameTimeRelative => out.push(Value::Rel(row.ts_ns - c.first_ts_ns())),
