@@ -237,6 +237,7 @@ fn synthetic(captures: &[(PullCapture, PathBuf)], packets: &[Vec<PacketPos>]) ->
                 },
                 stats: None,
                 packets: 0,
+                section: 0,
             });
         }
     }

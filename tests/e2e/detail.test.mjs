@@ -11,6 +11,7 @@ import {
   REPO,
   SAMPLE,
   cliPath,
+  corpusDir,
   newPage,
   openTab,
   pageEnv,
@@ -23,6 +24,8 @@ import {
 
 const HTTP = join(REPO, 'tests', 'data', 'servers', 'http.pcap');
 const QUIC = join(REPO, 'tests', 'data', 'servers', 'quic.pcap');
+// pcapng packets with a comment, an epb_flags word and a drop count each.
+const COMMENTED = join(corpusDir(), 'pcapng-test-generator', 'le', 'test009.pcapng');
 
 
 const env = pageEnv();
@@ -279,6 +282,32 @@ test("the capture's index is gathered after the open: the first detail finds it 
   await page.locator('#tree-expand').click();
   const want = cli(['list', '-V', '-Y', 'frame.number == 25', HTTP]).split('\n').filter((l) => l !== '');
   assert.deepEqual(await treeLines(page), want);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("a packet's comment heads its tree, with its expert item, and the frame shows the block's flags, as tshark -V", async () => {
+  const frame = 2;
+  const page = await showFrame(COMMENTED, frame);
+  const closed = await treeLines(page);
+  // packet-frame.c adds the comments' layer before the frame's.
+  assert.equal(closed[0], 'Packet comments', `${closed}`);
+  assert.match(closed[1], /^Frame 2: 342 bytes on wire/);
+  await page.locator('#tree-expand').click();
+  const lines = await treeLines(page);
+  const want = cli(['list', '-V', '-Y', `frame.number == ${frame}`, COMMENTED]).split('\n').filter((l) => l !== '');
+  assert.deepEqual(lines, want);
+  // From the comment to the encapsulation type (the flags word and its bits) as tshark
+  // shows them.
+  const head = (ls) => ls.slice(0, ls.findIndex((l) => l.trim().startsWith('Encapsulation type:')) + 1);
+  const theirs = tsharkText(['-r', COMMENTED, '-Y', `frame.number == ${frame}`, '-V']).split('\n');
+  assert.ok(head(theirs).length > 20, `tshark's head: ${theirs.slice(0, 30)}`);
+  assert.deepEqual(head(lines), head(theirs));
+  for (const l of ['test009-2', '[Expert Info (Comment/Comment): test009-2]',
+    '.1.. .... .... .... .... .... .... .... = Preamble error: Set']) {
+    assert.ok(lines.some((x) => x.trim() === l), `${l} shown`);
+  }
+  assert.ok(lines.some((x) => x.trim() === 'Drop Count: 12345'), 'the drop count');
   assert.deepEqual(page.errors, []);
   await page.close();
 });

@@ -378,6 +378,9 @@ const TEXT_CAPTURES: &[(&str, &str)] = &[
     ("tests/data/servers/quic.pcap", ""),
     ("tests/data/servers/quic-hello.pcap", ""),
     ("corpus:tcpdump/quic_handshake.pcap", ""),
+    // Packet comments (a layer before the frame's: its lines end the previous packet's
+    // block, in tshark's text and ours alike) and the pcapng block's flags word.
+    ("corpus:pcapng-test-generator/le/test009.pcapng", ""),
     // Decrypted with their key logs (paths from the repository's root): the records'
     // `Decrypted TLS` and `Reassembled TLS` byte sources in -x.
     (

@@ -84,6 +84,28 @@ pub struct Interface {
     pub addresses: Vec<IpAddr>,
 }
 
+/// What a pcapng packet block says of the packet beside its bytes and comments: its
+/// options `epb_flags` and `epb_dropcount` (`frame.packet_flags`, `frame.drop_count`),
+/// and whether it has a timestamp at all.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PacketOptions {
+    /// `epb_flags`: direction, reception type, FCS length, link-layer errors.
+    pub flags: Option<u32>,
+    /// `epb_dropcount`: packets lost between this one and the one before.
+    pub drop_count: Option<u64>,
+    /// The block has no timestamp (a Simple Packet Block): tshark shows no time for the
+    /// packet, in its row or its frame layer (the index keeps 0, which the next
+    /// packet's delta counts from, as tshark's does).
+    pub untimed: bool,
+}
+
+impl PacketOptions {
+    /// Nothing to say (as of nearly every packet).
+    pub fn is_empty(&self) -> bool {
+        self.flags.is_none() && self.drop_count.is_none() && !self.untimed
+    }
+}
+
 /// A process that sent or received packets (Apple's pcapng Process Information Block,
 /// which `tcpdump -k` on macOS writes; EPBs refer to it by index).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]

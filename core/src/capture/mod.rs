@@ -11,7 +11,7 @@ pub mod restart;
 pub mod stats;
 pub mod tcp;
 
-use file::{Compression, Format, IfStats, Interface, Process, Section};
+use file::{Compression, Format, IfStats, Interface, PacketOptions, Process, Section};
 use packet::{PacketRow, Packets, Reader};
 use serde::Serialize;
 use stats::StatsResult;
@@ -86,6 +86,11 @@ pub struct CaptureInterface {
     pub interface: Interface,
     /// The last statistics the file gave for it (pcapng ISB).
     pub stats: Option<IfStats>,
+    /// The file's section (0-based) that described it: a packet's section is its
+    /// interface's (`frame.section_number`), and its interface id counts from the
+    /// section's first.
+    #[serde(skip)]
+    pub section: u32,
     /// Packets captured on it.
     pub packets: u64,
 }
@@ -225,6 +230,11 @@ pub struct Capture {
     /// Packet comments: (index of the packet in the timeline, that is into `packets`,
     /// comment).
     pub comments: Vec<(u64, String)>,
+    /// The packets whose pcapng block has flags or a drop count or no timestamp, in
+    /// timeline order:
+    /// (index into `packets`, the options); read with [`Capture::packet_options`].
+    #[serde(skip)]
+    pub packet_options: Vec<(u64, PacketOptions)>,
     /// Processes the files describe (Apple's Process Information Blocks).
     pub processes: Vec<Process>,
     /// The process of each packet that names one: (index into `packets`, index into
@@ -619,6 +629,50 @@ impl Capture {
             .copied()
     }
 
+    /// The comments of packet `index` (`frame.comment`), in the block's order.
+    pub fn comments_of(&self, index: u64) -> impl Iterator<Item = &str> {
+        let start = self.comments.partition_point(|(p, _)| *p < index);
+        self.comments[start..]
+            .iter()
+            .take_while(move |(p, _)| *p == index)
+            .map(|(_, text)| text.as_str())
+    }
+
+    /// The options of packet `index`'s block ([`Capture::packet_options`]'s entry).
+    pub fn packet_options(&self, index: u64) -> PacketOptions {
+        let i = self.packet_options.partition_point(|(p, _)| *p < index);
+        match self.packet_options.get(i) {
+            Some(&(p, o)) if p == index => o,
+            _ => PacketOptions::default(),
+        }
+    }
+
+    /// The packet's pcapng section (0-based), its interface's id within that section
+    /// and the interface tshark 4.0 names by that id (`frame.section_number` less one,
+    /// `frame.interface_id`, `frame.interface_name`); None for a packet of a classic
+    /// pcap file, which names no interface. tshark looks the name up among all the
+    /// file's interfaces by the section's id, so a packet of a later section is named
+    /// by an interface of the first.
+    pub fn section_interface(&self, row: &PacketRow) -> Option<(u32, u32, &Interface)> {
+        let file = self.files.get(row.file as usize)?;
+        if file.format != Some(Format::PcapNg) {
+            return None;
+        }
+        let i = row.iface as usize;
+        let own = self.interfaces.get(i)?;
+        let local = self.interfaces[..i]
+            .iter()
+            .filter(|c| c.file == row.file && c.section == own.section)
+            .count();
+        let named = self
+            .interfaces
+            .iter()
+            .filter(|c| c.file == row.file)
+            .nth(local)
+            .unwrap_or(own);
+        Some((own.section, local as u32, &named.interface))
+    }
+
     /// The link type of a packet.
     pub fn linktype_of(&self, row: &PacketRow) -> u16 {
         self.interfaces
@@ -630,6 +684,79 @@ impl Capture {
 #[cfg(test)]
 mod test {
     use super::*;
+
+    /// A little-endian pcapng block: type, body, the lengths around it.
+    fn block(kind: u32, body: &[u8]) -> Vec<u8> {
+        let len = (12 + body.len()) as u32;
+        let mut b = kind.to_le_bytes().to_vec();
+        b.extend_from_slice(&len.to_le_bytes());
+        b.extend_from_slice(body);
+        b.extend_from_slice(&len.to_le_bytes());
+        b
+    }
+
+    /// A pcapng option, padded to 32 bits.
+    fn option(code: u16, value: &[u8]) -> Vec<u8> {
+        let mut o = code.to_le_bytes().to_vec();
+        o.extend_from_slice(&(value.len() as u16).to_le_bytes());
+        o.extend_from_slice(value);
+        o.resize(o.len().div_ceil(4) * 4, 0);
+        o
+    }
+
+    #[test]
+    fn pcapng_packets_keep_their_blocks_flags_drop_counts_comments_and_sections() {
+        let shb = block(
+            0x0a0d_0d0a,
+            &[
+                0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+            ],
+        );
+        let idb = |name: &[u8]| {
+            let mut body = vec![1, 0, 0, 0, 0, 0, 0, 0];
+            body.extend(option(2, name));
+            body.extend(option(0, b""));
+            block(1, &body)
+        };
+        let mut epb = vec![0u8; 20];
+        epb[16..20].copy_from_slice(&4u32.to_le_bytes());
+        epb.extend_from_slice(&[0; 4]);
+        // opt_comment with a NUL and stray bytes after it, epb_flags (inbound, preamble
+        // error), epb_dropcount.
+        epb.extend(option(1, b"slow\0xM9"));
+        epb.extend(option(2, &0x4000_0001u32.to_le_bytes()));
+        epb.extend(option(4, &7u64.to_le_bytes()));
+        epb.extend(option(0, b""));
+        let mut file = [shb.clone(), idb(b"eth0"), block(6, &epb)].concat();
+        // A second section: an interface of its own and a Simple Packet Block.
+        let mut spb = 4u32.to_le_bytes().to_vec();
+        spb.extend_from_slice(&[0; 4]);
+        file.extend([shb, idb(b"eth1"), block(3, &spb)].concat());
+        let c = crate::ingest::ingest_bytes("t.pcapng", &file);
+        assert_eq!(c.packets.len(), 2);
+        assert_eq!(c.comments_of(0).collect::<Vec<_>>(), ["slow"]);
+        assert_eq!(c.comments_of(1).count(), 0);
+        let o = c.packet_options(0);
+        assert_eq!(
+            (o.flags, o.drop_count, o.untimed),
+            (Some(0x4000_0001), Some(7), false)
+        );
+        assert_eq!(
+            c.packet_options(1),
+            PacketOptions {
+                untimed: true,
+                ..PacketOptions::default()
+            }
+        );
+        let place = |i: usize| {
+            let row = c.packets.get(i).expect("a row");
+            c.section_interface(&row)
+                .map(|(s, id, iface)| (s, id, iface.name.clone()))
+        };
+        assert_eq!(place(0), Some((0, 0, Some("eth0".into()))));
+        // tshark 4.0 names a later section's interface by its id among the file's.
+        assert_eq!(place(1), Some((1, 0, Some("eth0".into()))));
+    }
 
     #[test]
     fn datagrams_name_their_packets_both_ways() {

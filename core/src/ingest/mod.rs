@@ -18,7 +18,8 @@
 //! - per packet that has one: `tcp_flags` 24 bytes (a segment with `tcp.analysis` items),
 //!   `tcp_acks_far` 8 (an ACK of a segment 65,535 or more packets back),
 //!   `tcp_push_bytes` 8 (a segment that follows one without PSH), `comments` 32
-//!   and the text, `packet_processes` 8, `echo_requests` 12 (an ICMP echo request),
+//!   and the text, `packet_options` 32 (a pcapng block with flags or a drop count, or
+//!   without a timestamp), `packet_processes` 8, `echo_requests` 12 (an ICMP echo request),
 //!   `datagrams` 12 (an IP fragment of a datagram reassembled) and 8 (the packet that
 //!   completed it), `outer_flows` 8 (a packet out of a UDP tunnel), `empty_udp` 4 (an
 //!   empty UDP datagram of a conversation).
@@ -83,7 +84,7 @@ pub mod tcp;
 pub mod wire;
 
 use crate::capture::app::Extent;
-use crate::capture::file::IfStats;
+use crate::capture::file::{IfStats, PacketOptions};
 use crate::capture::flow::Direction;
 use crate::capture::packet::{PacketRow, NO_FLOW};
 use crate::capture::tcp::{TcpControl, TcpConversation, TcpFlags};
@@ -109,6 +110,7 @@ struct Queued {
     iface: u32,
     data: Vec<u8>,
     comments: Vec<String>,
+    options: PacketOptions,
     process: Option<u32>,
 }
 
@@ -224,6 +226,9 @@ impl Analysis {
         }
         for comment in &p.comments {
             c.comments.push((index, comment.clone()));
+        }
+        if !p.options.is_empty() {
+            c.packet_options.push((index, p.options));
         }
         // Past 2^32 packets, processes are no longer noted (the index fits 32 bits).
         let process = p.process.or_else(|| {
@@ -862,6 +867,7 @@ impl Ingest {
                 iface: 0,
                 data: &q.data,
                 comments: q.comments,
+                options: q.options,
                 process: q.process,
             };
             self.analysis.packet(file, &rec, q.iface);
@@ -931,6 +937,7 @@ fn on_event(
                 interface,
                 stats: None,
                 packets: 0,
+                section: c.files[file].sections.len().saturating_sub(1) as u32,
             });
         }
         Event::Stats(stats) => {
@@ -982,6 +989,7 @@ fn on_event(
                     iface,
                     data: p.data.to_vec(),
                     comments: p.comments,
+                    options: p.options,
                     process,
                 });
             }

@@ -11,7 +11,7 @@ mod options;
 mod pcap;
 mod pcapng;
 
-use crate::capture::file::{Format, IfStats, Interface, Process, Section};
+use crate::capture::file::{Format, IfStats, Interface, PacketOptions, Process, Section};
 use pcap::PcapHeader;
 use pcapng::NgState;
 use serde::Serialize;
@@ -102,6 +102,9 @@ pub struct Record<'a> {
     pub data: &'a [u8],
     /// Packet comments (pcapng `opt_comment`).
     pub comments: Vec<String>,
+    /// The block's flags and drop count (pcapng `epb_flags`, `epb_dropcount`), and
+    /// whether it has a timestamp.
+    pub options: PacketOptions,
     /// The process of the packet (Apple's `epb_pib_index`): an index into the processes
     /// this file announced with [`Event::Process`], counted over all its sections.
     pub process: Option<u32>,

@@ -2,7 +2,7 @@
 //! and offset, interface names and addresses, process indices, name records.
 
 use super::{read_u16, read_u32, read_u64};
-use crate::capture::file::Interface;
+use crate::capture::file::{Interface, PacketOptions};
 use pcap_parser::pcapng::{InterfaceDescriptionBlock, OptionCode, PcapNGOption};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -19,7 +19,7 @@ pub(super) fn raw_comments(mut options: &[u8], be: bool) -> Vec<String> {
             break;
         }
         if code == 1 {
-            out.push(String::from_utf8_lossy(&options[4..4 + len]).into_owned());
+            out.push(text(&options[4..4 + len]));
         }
         options = &options[(4 + len.div_ceil(4) * 4).min(options.len())..];
     }
@@ -106,10 +106,11 @@ pub(super) fn value<'a>(o: &'a PcapNGOption<'_>) -> &'a [u8] {
     &o.value[..(o.len as usize).min(o.value.len())]
 }
 
+/// A string option's text: up to its first NUL, as Wireshark's reader keeps it (a
+/// writer that pads its comment with a NUL and stray bytes is then read as tshark does).
 pub(super) fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes)
-        .trim_end_matches('\0')
-        .to_owned()
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    String::from_utf8_lossy(&bytes[..end]).into_owned()
 }
 
 pub(super) fn option_str(options: &[PcapNGOption<'_>], code: OptionCode) -> Option<String> {
@@ -169,6 +170,22 @@ pub(super) fn pib_index(options: &[PcapNGOption<'_>], be: bool) -> Option<u32> {
             .find(|o| o.code == OptionCode(code) && value(o).len() == 4)
             .map(|o| read_u32(value(o), be))
     })
+}
+
+/// `epb_flags` (code 2, 32 bits) and `epb_dropcount` (code 4, 64 bits), each the
+/// first of its code with the right length, as Wireshark's pcapng reader keeps them.
+pub(super) fn packet_options(options: &[PcapNGOption<'_>], be: bool) -> PacketOptions {
+    let find = |code: u16, len: usize| {
+        options
+            .iter()
+            .find(|o| o.code == OptionCode(code) && value(o).len() == len)
+            .map(value)
+    };
+    PacketOptions {
+        flags: find(2, 4).map(|v| read_u32(v, be)),
+        drop_count: find(4, 8).map(|v| read_u64(v, be)),
+        untimed: false,
+    }
 }
 
 /// One NRB record: an address followed by one or more NUL-terminated names.

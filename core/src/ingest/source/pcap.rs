@@ -2,7 +2,7 @@
 //! both byte orders, with µs or ns timestamps, and Kuznetzov's modified format.
 
 use super::{invalid, read_u16, read_u32, Event, Record, SourceErrorKind, State, Step};
-use crate::capture::file::{Format, Interface};
+use crate::capture::file::{Format, Interface, PacketOptions};
 
 /// What the file header says about every record.
 #[derive(Clone, Copy)]
@@ -122,6 +122,7 @@ pub(super) fn record(
         iface: 0,
         data: &buf[hdr_len..total],
         comments: Vec::new(),
+        options: PacketOptions::default(),
         process: None,
     }));
     Step::Consumed(total)

@@ -3,14 +3,14 @@
 //! options.
 
 use super::options::{
-    comments, idb_time_options, interface_of, name_record, option_str, pib_index, raw_comments,
-    ts_to_ns, value,
+    comments, idb_time_options, interface_of, name_record, option_str, packet_options, pib_index,
+    raw_comments, ts_to_ns, value,
 };
 use super::{
     invalid, read_u16, read_u32, read_u64, BlockKind, Event, Record, SourceErrorKind, Step,
     PCAPNG_SHB,
 };
-use crate::capture::file::{IfStats, Process, Section};
+use crate::capture::file::{IfStats, PacketOptions, Process, Section};
 use pcap_parser::nom;
 use pcap_parser::pcapng::{
     parse_block_be, parse_block_le, parse_sectionheaderblock, Block, OptionCode,
@@ -174,6 +174,7 @@ pub(super) fn block(
                 iface: ng.section_base + epb.if_id,
                 data: &epb.data[..epb.caplen as usize],
                 comments: comments(&epb.options),
+                options: packet_options(&epb.options, big_endian),
                 process: pib_index(&epb.options, big_endian)
                     .filter(|&i| i < ng.total_pibs - ng.section_pib_base)
                     .map(|i| ng.section_pib_base + i),
@@ -197,6 +198,10 @@ pub(super) fn block(
                 iface: ng.section_base,
                 data: &spb.data[..caplen],
                 comments: Vec::new(),
+                options: PacketOptions {
+                    untimed: true,
+                    ..PacketOptions::default()
+                },
                 process: None,
             }));
         }
@@ -324,6 +329,7 @@ fn packet_block(
         iface: ng.section_base + if_id,
         data: &bytes[28..data_end],
         comments: raw_comments(options, be),
+        options: PacketOptions::default(),
         process: None,
     }));
     Step::Consumed(bytes.len())

@@ -2,13 +2,15 @@
 //! builds one packet's whole tree.
 
 use super::app::{Apps, Scope};
-use super::{l2, Detail, Kind, Node, Source};
-use crate::capture::file::Format;
+use super::{bits_text, comment_expert, l2, set, string_field, Detail, Kind, Node, Source};
+use crate::capture::file::Interface;
 use crate::capture::packet::PacketRow;
 use crate::capture::tcp::bits;
 use crate::capture::Capture;
 use crate::ingest::wire::{self, linktype, Proto};
-use crate::query::fields::{format_abs_time, format_rel_time, Fid, FieldCtx, PacketSource};
+use crate::query::fields::{
+    format_abs_time, format_rel_time, value_strings, Fid, FieldCtx, PacketSource,
+};
 
 /// What the frame layer shows beyond the packet's own row, and how much of the detail is built.
 #[derive(Clone, Copy, Debug, Default)]
@@ -257,7 +259,14 @@ pub fn detail_reusing(
         }],
         layers: Vec::with_capacity(8),
     };
-    let mut frame = if info.protocols_only || info.experts_only || info.only.is_some() {
+    let bare = info.protocols_only || info.experts_only || info.only.is_some();
+    // No field a bare detail is built for is a comment's.
+    let comments = if bare {
+        None
+    } else {
+        comment_layer(capture, index)
+    };
+    let mut frame = if bare {
         // Bare: no room for the fields it goes without.
         Node {
             kind: Kind::Proto,
@@ -425,6 +434,10 @@ pub fn detail_reusing(
         );
     }
     d.layers.insert(0, frame);
+    // packet-frame.c adds the comments' layer before the frame's.
+    if let Some(c) = comments {
+        d.layers.insert(0, c);
+    }
     d.sources[0].bytes = bytes;
     d
 }
@@ -452,6 +465,19 @@ fn retransmitted(
     })
 }
 
+/// The packet's comments (`pkt_comment`), each with its expert item; None without one.
+fn comment_layer(capture: &Capture, index: usize) -> Option<Node> {
+    let mut texts = capture.comments_of(index as u64).peekable();
+    texts.peek()?;
+    let mut layer = Node::proto("pkt_comment", "Packet comments", 0, 0);
+    for text in texts {
+        layer
+            .push(Node::field("frame.comment", text, text, 0, 0))
+            .push(comment_expert(text));
+    }
+    Some(layer)
+}
+
 fn frame_layer(
     capture: &Capture,
     index: usize,
@@ -462,22 +488,8 @@ fn frame_layer(
     caplen: usize,
 ) -> Node {
     let n = index as u64 + 1;
-    let pcapng = capture
-        .files
-        .get(row.file as usize)
-        .is_some_and(|f| f.format == Some(Format::PcapNg));
-    let iface = pcapng.then(|| {
-        let local = capture.interfaces[..(row.iface as usize).min(capture.interfaces.len())]
-            .iter()
-            .filter(|i| i.file == row.file)
-            .count();
-        let name = capture
-            .interfaces
-            .get(row.iface as usize)
-            .and_then(|i| i.interface.name.clone())
-            .unwrap_or_else(|| "unknown".into());
-        (local, name)
-    });
+    let iface = capture.section_interface(row);
+    let opts = capture.packet_options(index as u64);
     let mut showname = format!(
         "Frame {n}: {} on wire ({} bits), {} captured ({} bits)",
         bytes_word(row.len as u64),
@@ -485,33 +497,50 @@ fn frame_layer(
         bytes_word(caplen as u64),
         caplen as u64 * 8
     );
-    if let Some((id, name)) = &iface {
+    let name = iface.map(|(_, _, i)| interface_name(i));
+    if let (Some((_, id, _)), Some(name)) = (iface, &name) {
         showname.push_str(&format!(" on interface {name}, id {id}"));
     }
+    match opts.flags.map(|f| f & 3) {
+        Some(1) => showname.push_str(" (inbound)"),
+        Some(2) => showname.push_str(" (outbound)"),
+        _ => {}
+    }
     let mut f = Node::proto("frame", showname, 0, caplen);
-    if let Some((id, name)) = iface {
-        // The section of the file the packet is in (1-based).
+    if let (Some((section, id, i)), Some(name)) = (iface, name) {
         f.push(Node::field(
             "frame.section_number",
-            "Section number: 1",
-            "1",
+            format!("Section number: {}", section + 1),
+            (section + 1).to_string(),
             0,
             0,
         ));
-        let i = f.push(Node::field(
+        let node = f.push(Node::field(
             "frame.interface_id",
             format!("Interface id: {id} ({name})"),
             id.to_string(),
             0,
             0,
         ));
-        i.push(Node::field(
+        node.push(Node::field(
             "frame.interface_name",
             format!("Interface name: {name}"),
             name,
             0,
             0,
         ));
+        if let Some(d) = &i.description {
+            node.push(string_field(
+                "frame.interface_description",
+                "Interface description",
+                d.clone(),
+                0,
+                0,
+            ));
+        }
+    }
+    if let Some(flags) = opts.flags {
+        f.push(packet_flags(flags));
     }
     let (num, name) = encap(lt);
     f.push(Node::field(
@@ -521,6 +550,47 @@ fn frame_layer(
         0,
         0,
     ));
+    // packet-frame.c shows the times of a packet that has one only.
+    if !opts.untimed {
+        time_fields(&mut f, capture, row, prev_ts, info);
+    }
+    f.push(Node::field(
+        "frame.number",
+        format!("Frame Number: {n}"),
+        n.to_string(),
+        0,
+        0,
+    ));
+    f.push(Node::field(
+        "frame.len",
+        format!("Frame Length: {}", bits_of(row.len as u64)),
+        row.len.to_string(),
+        0,
+        0,
+    ));
+    f.push(Node::field(
+        "frame.cap_len",
+        format!("Capture Length: {}", bits_of(caplen as u64)),
+        caplen.to_string(),
+        0,
+        0,
+    ));
+    if let Some(drops) = opts.drop_count {
+        f.push(Node::field(
+            "frame.drop_count",
+            format!("Drop Count: {drops}"),
+            drops.to_string(),
+            0,
+            0,
+        ));
+    }
+    f.push(Node::field("frame.marked", "Frame is marked: False", "0", 0, 0).gen());
+    f.push(Node::field("frame.ignored", "Frame is ignored: False", "0", 0, 0).gen());
+    f
+}
+
+/// The frame's arrival time and the times counted from it.
+fn time_fields(f: &mut Node, capture: &Capture, row: &PacketRow, prev_ts: i64, info: FrameInfo) {
     let mut t = String::new();
     format_abs_time(row.ts_ns, &mut t);
     f.push(Node::field(
@@ -576,30 +646,119 @@ fn frame_layer(
         "Time since reference or first frame",
         row.ts_ns - capture.first_ts_ns(),
     ));
-    f.push(Node::field(
-        "frame.number",
-        format!("Frame Number: {n}"),
-        n.to_string(),
+}
+
+/// The name tshark 4.0 gives an interface (`epan_get_interface_name`): `if_name`, else
+/// `if_description`, else `unknown`.
+fn interface_name(i: &Interface) -> String {
+    i.name
+        .as_deref()
+        .or(i.description.as_deref())
+        .unwrap_or("unknown")
+        .to_owned()
+}
+
+/// `frame.packet_flags` and its bits: the pcapng block's `epb_flags` word as
+/// packet-frame.c shows it (`proto_tree_add_bitmask_list_value`, at no bytes).
+fn packet_flags(flags: u32) -> Node {
+    /// The link-layer error bits, the top byte's, lowest first.
+    const ERRORS: [(&str, &str); 8] = [
+        ("frame.packet_flags_crc_error", "CRC error"),
+        (
+            "frame.packet_flags_packet_too_error",
+            "Packet too long error",
+        ),
+        (
+            "frame.packet_flags_packet_too_short_error",
+            "Packet too short error",
+        ),
+        (
+            "frame.packet_flags_wrong_inter_frame_gap_error",
+            "Wrong interframe gap error",
+        ),
+        (
+            "frame.packet_flags_unaligned_frame_error",
+            "Unaligned frame error",
+        ),
+        (
+            "frame.packet_flags_start_frame_delimiter_error",
+            "Start frame delimiter error",
+        ),
+        ("frame.packet_flags_preamble_error", "Preamble error"),
+        ("frame.packet_flags_symbol_error", "Symbol error"),
+    ];
+    // A field's value by tshark's name for it.
+    let named = |field: &str, value: u32| {
+        value_strings::string_of(field, i64::from(value)).unwrap_or("Unknown")
+    };
+    let v = u64::from(flags);
+    let mut n = Node::field(
+        "frame.packet_flags",
+        format!("Packet flags: 0x{flags:08x}"),
+        format!("0x{flags:08x}"),
+        0,
+        0,
+    );
+    let dir = flags & 3;
+    n.push(Node::field(
+        "frame.packet_flags_direction",
+        bits_text(
+            v,
+            0x3,
+            32,
+            format_args!(
+                "Direction: {} (0x{dir:x})",
+                named("frame.packet_flags_direction", dir)
+            ),
+        ),
+        format!("0x{dir:08x}"),
         0,
         0,
     ));
-    f.push(Node::field(
-        "frame.len",
-        format!("Frame Length: {}", bits_of(row.len as u64)),
-        row.len.to_string(),
+    let rx = (flags >> 2) & 7;
+    n.push(Node::field(
+        "frame.packet_flags_reception_type",
+        bits_text(
+            v,
+            0x1c,
+            32,
+            format_args!(
+                "Reception type: {} ({rx})",
+                named("frame.packet_flags_reception_type", rx)
+            ),
+        ),
+        rx.to_string(),
         0,
         0,
     ));
-    f.push(Node::field(
-        "frame.cap_len",
-        format!("Capture Length: {}", bits_of(caplen as u64)),
-        caplen.to_string(),
+    let fcs = (flags >> 5) & 0xf;
+    n.push(Node::field(
+        "frame.packet_flags_fcs_length",
+        bits_text(v, 0x1e0, 32, format_args!("FCS length: {fcs}")),
+        fcs.to_string(),
         0,
         0,
     ));
-    f.push(Node::field("frame.marked", "Frame is marked: False", "0", 0, 0).gen());
-    f.push(Node::field("frame.ignored", "Frame is ignored: False", "0", 0, 0).gen());
-    f
+    let reserved = (flags >> 9) & 0x7f;
+    n.push(Node::field(
+        "frame.packet_flags_reserved",
+        bits_text(v, 0xfe00, 32, format_args!("Reserved: {reserved}")),
+        reserved.to_string(),
+        0,
+        0,
+    ));
+    for (bit, (name, label)) in ERRORS.iter().enumerate() {
+        let mask = 1u64 << (24 + bit);
+        let on = v & mask != 0;
+        n.push(Node::field(
+            *name,
+            bits_text(v, mask, 32, format_args!("{label}: {}", set(on))),
+            u8::from(on).to_string(),
+            0,
+            0,
+        ));
+    }
+    n
 }
 
 /// `74 bytes`, `1 byte`.

@@ -682,6 +682,30 @@ pub(crate) fn short_named(name: &str) -> Option<&'static str> {
 /// lie at no bytes; PDML then prints the parent's).
 /// The message is cut as Wireshark formats it (into a label's 240 bytes).
 pub fn expert(field: impl Into<Cow<'static, str>>, msg: &str, sev: Severity, group: Group) -> Node {
+    graded_expert(field, msg, &sev.to_string(), severity_value(sev), group)
+}
+
+/// A packet comment's expert item (packet-frame.c's `frame.comment.expert`): of severity
+/// Comment (`PI_COMMENT`, below Chat), which [`Severity`] leaves out, so the expert
+/// scan, which reads no frame tree, does not count comments.
+pub fn comment_expert(msg: &str) -> Node {
+    graded_expert(
+        "frame.comment.expert",
+        msg,
+        "Comment",
+        0x0010_0000,
+        Group::Comment,
+    )
+}
+
+/// [`expert`] of a severity given by its name and `_ws.expert.severity` value.
+fn graded_expert(
+    field: impl Into<Cow<'static, str>>,
+    msg: &str,
+    sev: &str,
+    sev_value: u32,
+    group: Group,
+) -> Node {
     let msg = label(msg.to_string());
     let mut e = Node::field("_ws.expert", "", "", 0, 0).gen();
     e.showname = truncated(format!("Expert Info ({sev}/{}): {msg}", group.name()));
@@ -695,7 +719,7 @@ pub fn expert(field: impl Into<Cow<'static, str>>, msg: &str, sev: Severity, gro
         Node::field(
             "_ws.expert.severity",
             format!("Severity level: {sev}"),
-            severity_value(sev).to_string(),
+            sev_value.to_string(),
             0,
             0,
         )

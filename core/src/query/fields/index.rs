@@ -22,6 +22,9 @@ impl<'c> FieldCtx<'c> {
         }
         match field {
             FrameNumber => out.push(Value::Uint(self.index as u64 + 1)),
+            // A packet without a timestamp (a pcapng Simple Packet Block) has no times.
+            FrameTime | FrameTimeEpoch | FrameTimeRelative | FrameTimeDelta
+                if c.packet_options(self.index as u64).untimed => {}
             FrameTime => out.push(Value::Time(row.ts_ns)),
             FrameTimeEpoch => out.push(Value::Rel(row.ts_ns)),
             FrameTimeRelative => out.push(Value::Rel(row.ts_ns - c.first_ts_ns())),
@@ -39,19 +42,12 @@ impl<'c> FieldCtx<'c> {
             FrameCapLen => out.push(Value::Uint(row.caplen as u64)),
             FrameInterfaceId => {
                 // Only pcapng records name an interface (tshark shows none for pcap).
-                let file = c.files.get(row.file as usize);
-                if file.is_some_and(|f| f.format == Some(crate::capture::file::Format::PcapNg)) {
-                    let local = c.interfaces[..(row.iface as usize).min(c.interfaces.len())]
-                        .iter()
-                        .filter(|i| i.file == row.file)
-                        .count();
-                    out.push(Value::Uint(local as u64));
+                if let Some((_, id, _)) = c.section_interface(&row) {
+                    out.push(Value::Uint(id as u64));
                 }
             }
             FrameComment => {
-                let i = self.index as u64;
-                let start = c.comments.partition_point(|(p, _)| *p < i);
-                for (_, text) in c.comments[start..].iter().take_while(|(p, _)| *p == i) {
+                for text in c.comments_of(self.index as u64) {
                     out.push(Value::Str(arena_push(&mut self.arena, text.as_bytes())));
                 }
             }

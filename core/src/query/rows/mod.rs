@@ -489,12 +489,15 @@ impl<'c> Rows<'c> {
         let mut row = Row {
             number: index as u64 + 1,
             ts_ns: p.ts_ns,
-            time: seconds(p.ts_ns - capture.first_ts_ns()),
-            abs_time: utc(p.ts_ns),
-            delta_time: seconds(p.ts_ns - prev_ts.unwrap_or(p.ts_ns)),
             length: p.len,
             ..Row::default()
         };
+        // A packet without a timestamp (a pcapng Simple Packet Block): blank, as tshark.
+        if !capture.packet_options(index as u64).untimed {
+            row.time = seconds(p.ts_ns - capture.first_ts_ns());
+            row.abs_time = utc(p.ts_ns);
+            row.delta_time = seconds(p.ts_ns - prev_ts.unwrap_or(p.ts_ns));
+        }
         if ctx.load(src) {
             let bytes = ctx.packet_bytes().unwrap_or(&[]).to_vec();
             self.columns(ctx, index, &bytes, src, &mut row);
