@@ -209,8 +209,21 @@ pub(super) fn layers(
                                 | Proto::Ipv6Fraghdr
                         )
                 }) {
-                    if e.proto == Proto::Ipv6Fraghdr {
-                        n.push(l3::fraghdr(b, e.offset as usize));
+                    let kind = match e.proto {
+                        Proto::Ipv6Fraghdr => {
+                            n.push(l3::fraghdr(b, e.offset as usize));
+                            continue;
+                        }
+                        Proto::Ipv6Hopopts => l3::ExtKind::HopByHop,
+                        Proto::Ipv6Dstopts => l3::ExtKind::Destination,
+                        _ => l3::ExtKind::Routing,
+                    };
+                    let plen = be16(b, l.offset as usize + 4);
+                    let (h, whole) = l3::exthdr(b, e.offset as usize, kind, plen);
+                    n.push(h);
+                    if !whole {
+                        n.size = 40;
+                        break;
                     }
                 }
                 out.push(n)
