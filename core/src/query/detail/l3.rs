@@ -28,7 +28,9 @@ pub(super) fn ipproto_name(p: u8) -> &'static str {
         112 => "Virtual Router Redundancy Protocol",
         132 => "SCTP",
         136 => "UDPLite",
-        _ => "Unknown",
+        // The others as `ip.proto`'s value strings name them.
+        _ => crate::query::fields::value_strings::string_of("ip.proto", i64::from(p))
+            .unwrap_or("Unknown"),
     }
 }
 
@@ -184,30 +186,48 @@ fn ttl_expert(ttl: u8, proto: u8, dst: u32) -> Option<Node> {
     }
 }
 
-pub(super) fn ipv4(b: &[u8], l: &At) -> Node {
+/// The IPv4 header at `l` as packet-ip.c shows it; `reported` is where the bytes the
+/// link layer hands it end on the wire (None inside an ICMP error's quote or a
+/// reassembled datagram, whose lengths packet-ip.c does not hold against it). A header
+/// packet-ip.c stops at (a version other than 4, a header or total length too short)
+/// shows the fields up to the bad one, with its expert item.
+pub(super) fn ipv4(b: &[u8], l: &At, reported: Option<usize>) -> Node {
     let o = l.offset as usize;
-    let hl = l.header_len as usize;
+    let v0 = b.get(o).copied().unwrap_or(0) as u64;
+    let hl = (v0 as usize & 0x0f) * 4;
+    let version = v0 >> 4;
+    let total = be16(b, o + 2);
+    let bad = version != 4 || hl < 20 || (total != 0 && usize::from(total) < hl);
     let src = Ipv4Addr::from(be32(b, o + 12));
     let dst = Ipv4Addr::from(be32(b, o + 16));
-    let mut n = Node::proto(
-        "ip",
-        format!("Internet Protocol Version 4, Src: {src}, Dst: {dst}"),
-        o,
-        hl,
-    );
-    let v0 = b.get(o).copied().unwrap_or(0) as u64;
+    let title = if bad {
+        "Internet Protocol Version 4".to_string()
+    } else {
+        format!("Internet Protocol Version 4, Src: {src}, Dst: {dst}")
+    };
+    // The item reaches no further than the captured bytes (a header cut short).
+    let mut n = Node::proto("ip", title, o, hl.min(b.len().saturating_sub(o)));
     let b0 = slice(b, o, 1);
-    n.push(
+    let vf = n.push(
         Node::field(
             "ip.version",
-            bits_text(v0, 0xf0, 8, format_args!("Version: 4")),
-            "4",
+            bits_text(v0, 0xf0, 8, format_args!("Version: {version}")),
+            version.to_string(),
             o,
             1,
         )
         .hex_own(b0),
     );
-    n.push(
+    if version != 4 {
+        vf.push(expert(
+            "ip.bogus_ip_version",
+            "Bogus IPv4 version",
+            Severity::Error,
+            Group::Protocol,
+        ));
+        return n;
+    }
+    let hf = n.push(
         Node::field(
             "ip.hdr_len",
             bits_text(
@@ -222,6 +242,15 @@ pub(super) fn ipv4(b: &[u8], l: &At) -> Node {
         )
         .hex_own(b0),
     );
+    if hl < 20 {
+        hf.push(expert(
+            "ip.bogus_header_length",
+            &format!("Bogus IP header length ({hl}, must be at least 20)"),
+            Severity::Error,
+            Group::Protocol,
+        ));
+        return n;
+    }
     let tos = b.get(o + 1).copied().unwrap_or(0);
     let (dscp, ecn) = (tos >> 2, tos & 3);
     let tb = slice(b, o + 1, 1);
@@ -275,17 +304,62 @@ pub(super) fn ipv4(b: &[u8], l: &At) -> Node {
         )
         .masked_own(ecn as u64, tb),
     );
-    let total = be16(b, o + 2);
-    n.push(
-        Node::field(
-            "ip.len",
-            format!("Total Length: {total}"),
-            total.to_string(),
-            o + 2,
-            2,
-        )
-        .hex_own(slice(b, o + 2, 2)),
-    );
+    let lb = slice(b, o + 2, 2);
+    let remaining = reported.map(|r| r.saturating_sub(o));
+    match remaining {
+        Some(r) if total == 0 => {
+            // TSO hands the stack a datagram before its length is set: packet-ip.c takes
+            // the bytes it has.
+            n.push(
+                Node::field(
+                    "ip.len",
+                    format!("Total Length: {r} bytes (reported as 0, presumed to be because of \"TCP segmentation offload\" (TSO))"),
+                    r.to_string(),
+                    o + 2,
+                    2,
+                )
+                .hex_own(lb),
+            );
+        }
+        _ if bad => {
+            let mut f = Node::field(
+                "ip.len",
+                format!("Total Length: {total} bytes (bogus, less than header length {hl})"),
+                total.to_string(),
+                o + 2,
+                2,
+            )
+            .hex_own(lb);
+            f.push(expert(
+                "ip.bogus_ip_length",
+                "Bogus IP length",
+                Severity::Error,
+                Group::Protocol,
+            ));
+            n.push(f);
+            return n;
+        }
+        _ => {
+            let f = n.push(
+                Node::field(
+                    "ip.len",
+                    format!("Total Length: {total}"),
+                    total.to_string(),
+                    o + 2,
+                    2,
+                )
+                .hex_own(lb),
+            );
+            if let Some(r) = remaining.filter(|&r| usize::from(total) > r) {
+                f.push(expert(
+                    "ip.bogus_ip_length",
+                    &format!("IPv4 total length exceeds packet length ({r} bytes)"),
+                    Severity::Error,
+                    Group::Protocol,
+                ));
+            }
+        }
+    }
     let id = be16(b, o + 4);
     n.push(
         Node::field(
@@ -726,13 +800,8 @@ pub(super) fn arp(b: &[u8], l: &At) -> Node {
         _ => "Address Resolution Protocol (opcode unknown)",
     };
     let mut n = Node::proto("arp", title, o, total);
-    let hwname = match hw {
-        1 => "Ethernet",
-        6 => "IEEE 802 Networks",
-        7 => "ARCNET",
-        32 => "InfiniBand",
-        _ => "Unknown",
-    };
+    let hwname = crate::query::fields::value_strings::string_of("arp.hw.type", i64::from(hw))
+        .unwrap_or("Unknown");
     n.push(
         Node::field(
             "arp.hw.type",

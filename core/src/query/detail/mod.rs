@@ -26,6 +26,7 @@ mod data;
 mod echo;
 mod frag;
 mod frame;
+mod icmpv4;
 mod icmpv6;
 mod index;
 mod l2;
