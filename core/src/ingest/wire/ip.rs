@@ -306,7 +306,7 @@ impl Walker<'_> {
                 return self.stop(
                     Layer::Ipv6Ext,
                     p.offset,
-                    StopReason::Bogus("IPv6 option past its header"),
+                    StopReason::Bogus(&"IPv6 option past its header"),
                 );
             }
             next = p.data[0];

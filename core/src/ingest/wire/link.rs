@@ -144,7 +144,7 @@ impl Walker<'_> {
                     None => self.truncated(Layer::Ipv4, 0, 1, 0),
                     Some(4) => self.ethertype_ipv4(frame),
                     Some(6) => self.ethertype_ipv6(frame),
-                    Some(_) => self.stop(Layer::Ipv4, 0, StopReason::Bogus("unknown IP version")),
+                    Some(_) => self.stop(Layer::Ipv4, 0, StopReason::Bogus(&"unknown IP version")),
                 }
             }
             linktype::PPP | linktype::PPP_HDLC => {
