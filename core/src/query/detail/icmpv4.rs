@@ -192,10 +192,8 @@ pub(super) fn body(
                 );
             }
         }
-        17 | 18 => {
-            if b.len() >= o + 12 {
-                n.push(addr("icmp.address_mask", "Address Mask", b, o + 8));
-            }
+        17 | 18 if b.len() >= o + 12 => {
+            n.push(addr("icmp.address_mask", "Address Mask", b, o + 8));
         }
         _ => {}
     }
@@ -566,7 +564,7 @@ fn mpls_entry(b: &[u8], at: usize) -> Node {
     e.push(
         Node::field(
             "icmp.mpls.label",
-            bits_text(w >> 8, 0xffff_f0, 24, format_args!("Label: {label}")),
+            bits_text(w >> 8, 0x00ff_fff0, 24, format_args!("Label: {label}")),
             label.to_string(),
             at,
             3,
