@@ -25,8 +25,9 @@ from corpus_dir import CORPUS  # noqa: E402 (beside this script)
 SEVERITIES = {"Errors": "error", "Warns": "warning", "Notes": "note", "Chats": "chat",
               "Comments": "comment"}
 SECTION = re.compile(r"^(\w+) \((\d+)\)$")
-# tap-expert.c prints "%12u %10s %18s  %s".
-LINE = re.compile(r"^ *(\d+) +(\S+) +(\S+)  (.*)$")
+# tap-expert.c prints "%12u %10s %18s  %s" (a protocol's name may hold a space: "IPv6
+# Routing"; two spaces end it).
+LINE = re.compile(r"^ *(\d+) +(\S+) +(\S+(?: \S+)*)  (.*)$")
 
 
 def resolve(entry):

@@ -35,7 +35,7 @@ pub mod wlan;
 
 pub use capture_hdr::pktap_process;
 pub use frag::{FragLimits, FragSkip, FragStats, Fragment};
-pub use icmp::icmp_type_name;
+pub use icmp::{icmp_names, icmp_type_name};
 pub use layers::{LayerSpan, Layers};
 pub use stack::{Proto, Stack};
 
@@ -784,8 +784,41 @@ pub enum StopReason {
         /// Bytes captured from where the layer starts.
         available: u32,
     },
-    /// A field makes the layer unusable (named as Wireshark's expert info names it).
-    Bogus(&'static str),
+    /// A field makes the layer unusable (named as Wireshark's expert info names it; a
+    /// thin pointer, so the reason stays 16 bytes with three variants).
+    Bogus(&'static &'static str),
+    /// An IPv4 header field packet-ip.c stops at, with the values its Info shows.
+    BadIpv4(BadIpv4),
+}
+
+/// The IPv4 header fields packet-ip.c stops at (its Info names the values).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum BadIpv4 {
+    /// A version other than 4 (and 6, which the IPv6 dissector takes).
+    Version(u8),
+    /// A header length below 20 bytes.
+    HeaderLen(u8),
+    /// A total length below the header's (and not 0, which TSO leaves).
+    TotalLen {
+        /// The total length field.
+        total: u16,
+        /// The header length.
+        header: u8,
+    },
+}
+
+impl fmt::Display for BadIpv4 {
+    /// As packet-ip.c words the Info column.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            BadIpv4::Version(v) => write!(f, "Bogus IPv4 version ({v}, must be 4)"),
+            BadIpv4::HeaderLen(h) => write!(f, "Bogus IP header length ({h}, must be at least 20)"),
+            BadIpv4::TotalLen { total, header } => write!(
+                f,
+                "Bogus IP length ({total}, less than header length {header})"
+            ),
+        }
+    }
 }
 
 /// Where and why a dissection stopped before the end of what it could dissect.
@@ -808,6 +841,9 @@ impl fmt::Display for Stop {
                 self.layer, self.offset
             ),
             StopReason::Bogus(why) => write!(f, "{} at offset {}: {why}", self.layer, self.offset),
+            StopReason::BadIpv4(why) => {
+                write!(f, "{} at offset {}: {why}", self.layer, self.offset)
+            }
         }
     }
 }

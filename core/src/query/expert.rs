@@ -387,8 +387,10 @@ pub fn of_detail(d: &Detail, out: &mut Found) {
             name => detail::short_name(name),
         };
         let error = matches!(layer.name.as_ref(), "icmp" | "icmpv6");
-        let mut stack: Vec<&Node> = vec![layer];
-        while let Some(n) = stack.pop() {
+        // An item belongs to the innermost protocol that names it (an IPv6 extension
+        // header's under the ipv6 layer).
+        let mut stack: Vec<(&Node, &'static str)> = vec![(layer, protocol)];
+        while let Some((n, protocol)) = stack.pop() {
             if n.name == "_ws.expert" {
                 item(d.number, protocol, n, out);
                 continue;
@@ -397,7 +399,11 @@ pub fn of_detail(d: &Detail, out: &mut Found) {
                 n.children
                     .iter()
                     .rev()
-                    .filter(|c| !(error && c.kind == NodeKind::Proto)),
+                    .filter(|c| !(error && c.kind == NodeKind::Proto))
+                    .map(|c| match detail::short_name(&c.name) {
+                        s if c.kind == NodeKind::Proto && !s.is_empty() => (c, s),
+                        _ => (c, protocol),
+                    }),
             );
         }
     }

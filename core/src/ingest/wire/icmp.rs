@@ -4,6 +4,7 @@
 
 use super::link::Span;
 use super::{be16, Icmp, IcmpBody, Layer, LinkAddr, Nd, NdLink, Proto, Transport, Walker};
+use std::borrow::Cow;
 use std::net::Ipv6Addr;
 
 mod field {
@@ -219,6 +220,195 @@ pub fn icmp_type_name(v6: bool, ty: u8) -> Option<&'static str> {
             18 => "Address mask reply",
             _ => return None,
         }
+    })
+}
+
+/// Wireshark's name of an ICMP (`v6`: ICMPv6) type, and of the code where it has one:
+/// the Info column and the detail's `icmp.type` and `icmp.code` share it.
+pub fn icmp_names(v6: bool, ty: u8, code: u8) -> (Cow<'static, str>, Option<Cow<'static, str>>) {
+    let unknown = "Unknown ICMP (obsolete or malformed?)";
+    if v6 {
+        let name = match icmp_type_name(true, ty) {
+            Some(name) => Cow::Borrowed(name),
+            None => Cow::Owned(format!("Unknown ({ty})")),
+        };
+        return (name, icmpv6_code_name(ty, code));
+    }
+    // packet-icmp.c's `icmp_type_str` for the types `icmp_type_name` leaves out.
+    let name = icmp_type_name(false, ty).unwrap_or(match ty {
+        1 | 2 => "Reserved",
+        6 => "Alternate host address",
+        19 => "Reserved (for security)",
+        30 => "Traceroute",
+        31 => "Datagram Conversion Error",
+        32 => "Mobile Host Redirect",
+        33 => "IPv6 Where-Are-You",
+        34 => "IPv6 I-Am-Here",
+        35 => "Mobile Registration Request",
+        36 => "Mobile Registration Reply",
+        37 => "Domain Name Request",
+        38 => "Domain Name Reply",
+        39 => "SKIP",
+        40 => "Photuris",
+        41 => "Experimental mobility protocols",
+        42 => "Extended Echo request",
+        43 => "Extended Echo reply",
+        _ => unknown,
+    });
+    // packet-icmp.c's code names (`unreach_code_str`, `redir_code_str`, …): each of
+    // these types names its code, an unknown one as "Unknown code: N". A router
+    // advertisement of code 0 or 16 is named for Mobile IP (RFC 5944 §2.1).
+    let codes: &[&str] = match ty {
+        3 => &[
+            "Network unreachable",
+            "Host unreachable",
+            "Protocol unreachable",
+            "Port unreachable",
+            "Fragmentation needed",
+            "Source route failed",
+            "Destination network unknown",
+            "Destination host unknown",
+            "Source host isolated",
+            "Network administratively prohibited",
+            "Host administratively prohibited",
+            "Network unreachable for TOS",
+            "Host unreachable for TOS",
+            "Communication administratively filtered",
+            "Host precedence violation",
+            "Precedence cutoff in effect",
+        ],
+        5 => &[
+            "Redirect for network",
+            "Redirect for host",
+            "Redirect for TOS and network",
+            "Redirect for TOS and host",
+        ],
+        6 => &["Alternate address for host"],
+        11 => &[
+            "Time to live exceeded in transit",
+            "Fragment reassembly time exceeded",
+        ],
+        12 => &[
+            "Pointer indicates the error",
+            "Required option missing",
+            "Bad length",
+        ],
+        40 => &[
+            "Bad SPI",
+            "Authentication Failed",
+            "Decompression Failed",
+            "Decryption Failed",
+            "Need Authentication",
+            "Need Authorization",
+        ],
+        42 => &["No error"],
+        43 => &[
+            "No error",
+            "Malformed Query",
+            "No Such Interface",
+            "No Such Table Entry",
+            "Multiple Interfaces Satisfy Query",
+        ],
+        9 => match code {
+            0 => {
+                return (
+                    "Mobile IP Advertisement".into(),
+                    Some("Normal router advertisement".into()),
+                )
+            }
+            16 => {
+                return (
+                    "Mobile IP Advertisement".into(),
+                    Some("Does not route common traffic".into()),
+                )
+            }
+            _ => &[],
+        },
+        _ => return (name.into(), None),
+    };
+    let code = match codes.get(code as usize) {
+        Some(name) => Cow::Borrowed(*name),
+        None => Cow::Owned(format!("Unknown code: {}", code)),
+    };
+    (name.into(), Some(code))
+}
+
+/// packet-icmpv6.c's name of an ICMPv6 code, for the types whose codes it names:
+/// an unknown one as "Unknown (N)" (a destination unreachable's as "Unknown").
+fn icmpv6_code_name(ty: u8, code: u8) -> Option<Cow<'static, str>> {
+    let codes: &[&str] = match ty {
+        1 => &[
+            "no route to destination",
+            "Administratively prohibited",
+            "Beyond scope of source address",
+            "Address unreachable",
+            "Port unreachable",
+            "Source address failed ingress/egress policy",
+            "Reject route to destination",
+            "Error in Source Routing Header",
+        ],
+        3 => &[
+            "hop limit exceeded in transit",
+            "fragment reassembly time exceeded",
+        ],
+        4 => &[
+            "erroneous header field encountered",
+            "unrecognized Next Header type encountered",
+            "unrecognized IPv6 option encountered",
+            "IPv6 First Fragment has incomplete IPv6 Header Chain",
+        ],
+        // Router renumbering (RFC 2894 §3.1): 255 resets the sequence number.
+        138 if code == 255 => return Some("Sequence number reset".into()),
+        138 => &["Command", "Result"],
+        // Node information query and reply (RFC 4620 §4).
+        139 => &[
+            "Query subject = IPv6 addresses",
+            "Query subject = DNS name or empty",
+            "Query subject = IPv4 addresses",
+        ],
+        140 => &["Successful", "Refused", "Unknown query type"],
+        // RPL control (RFC 6550 §6): the secure variants are the codes from 0x80.
+        155 if code >= 0x80 => &[
+            "Secure DODAG Information Solicitation",
+            "Secure DODAG Information Object",
+            "Secure Destination Advertisement Object",
+            "Secure Destination Advertisement Object Acknowledgment",
+            "P2P Secure Discovery Reply Object",
+            "P2P Secure Discovery Reply Object Acknowledgement",
+            "",
+            "",
+            "",
+            "",
+            "Consistency Check",
+        ],
+        155 => &[
+            "DODAG Information Solicitation",
+            "DODAG Information Object",
+            "Destination Advertisement Object",
+            "Destination Advertisement Object Acknowledgment",
+            "P2P Discovery Reply Object",
+            "P2P Discovery Reply Object Acknowledgement",
+        ],
+        // Extended echo (RFC 8335 §3).
+        160 => &["No error"],
+        161 => &[
+            "No error",
+            "Malformed Query",
+            "No Such Interface",
+            "No Such Table Entry",
+            "Multiple Interfaces Satisfy Query",
+        ],
+        _ => return None,
+    };
+    let index = if ty == 155 && code >= 0x80 {
+        code - 0x80
+    } else {
+        code
+    };
+    Some(match codes.get(index as usize).filter(|n| !n.is_empty()) {
+        Some(name) => Cow::Borrowed(*name),
+        None if ty == 1 => Cow::Borrowed("Unknown"),
+        None => Cow::Owned(format!("Unknown ({code})")),
     })
 }
 

@@ -5,7 +5,9 @@
 
 use super::frag::{Added, FragKey};
 use super::link::Span;
-use super::{be16, be32, Frag, FragSkip, Ip, Layer, Net, Proto, StopReason, Transport, Walker};
+use super::{
+    be16, be32, BadIpv4, Frag, FragSkip, Ip, Layer, Net, Proto, StopReason, Transport, Walker,
+};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 pub(crate) mod v4 {
@@ -74,7 +76,7 @@ impl Walker<'_> {
             return self.stop(
                 Layer::Ipv4,
                 f.offset,
-                StopReason::Bogus("IPv4 header length below 20"),
+                StopReason::BadIpv4(BadIpv4::HeaderLen(hlen as u8)),
             );
         }
         let mut total = be16(b, v4::TOTAL_LEN) as usize;
@@ -84,7 +86,10 @@ impl Walker<'_> {
                 return self.stop(
                     Layer::Ipv4,
                     f.offset,
-                    StopReason::Bogus("IPv4 total length below header length"),
+                    StopReason::BadIpv4(BadIpv4::TotalLen {
+                        total: total as u16,
+                        header: hlen as u8,
+                    }),
                 );
             }
             // TSO: a zero length stands for the frame's.
@@ -301,7 +306,7 @@ impl Walker<'_> {
                 return self.stop(
                     Layer::Ipv6Ext,
                     p.offset,
-                    StopReason::Bogus("IPv6 option past its header"),
+                    StopReason::Bogus(&"IPv6 option past its header"),
                 );
             }
             next = p.data[0];
@@ -1117,7 +1122,7 @@ pub(crate) mod test {
             s.stop,
             Some(Stop {
                 layer: Layer::Ipv4,
-                reason: StopReason::Bogus(_),
+                reason: StopReason::BadIpv4(_),
                 ..
             })
         ));

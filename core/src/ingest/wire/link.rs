@@ -1,7 +1,9 @@
 //! Link layers: Ethernet II / 802.3 (IEEE 802.3 §3.2.6), 802.1Q and 802.1ad tags,
 //! Linux cooked captures v1 and v2, BSD loopback, raw IP; and the EtherType dispatch.
 
-use super::{be16, linktype, mac_at, Layer, Link, Net, Proto, StopReason, VlanTag, Walker};
+use super::{
+    be16, linktype, mac_at, BadIpv4, Layer, Link, Net, Proto, StopReason, VlanTag, Walker,
+};
 
 /// A slice of the packet being dissected, with Wireshark's "reported length" (what the
 /// layer holds on the wire, which a snap length may have cut from `data`) and where it
@@ -142,7 +144,7 @@ impl Walker<'_> {
                     None => self.truncated(Layer::Ipv4, 0, 1, 0),
                     Some(4) => self.ethertype_ipv4(frame),
                     Some(6) => self.ethertype_ipv6(frame),
-                    Some(_) => self.stop(Layer::Ipv4, 0, StopReason::Bogus("unknown IP version")),
+                    Some(_) => self.stop(Layer::Ipv4, 0, StopReason::Bogus(&"unknown IP version")),
                 }
             }
             linktype::PPP | linktype::PPP_HDLC => {
@@ -519,10 +521,10 @@ impl Walker<'_> {
                 self.push(Proto::Ipv6, rest, 40);
                 self.ipv6(rest);
             }
-            Some(_) => self.stop(
+            Some(v) => self.stop(
                 Layer::Ipv4,
                 rest.offset,
-                StopReason::Bogus("IPv4 version is not 4"),
+                StopReason::BadIpv4(BadIpv4::Version(v)),
             ),
         }
     }

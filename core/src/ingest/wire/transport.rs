@@ -44,7 +44,7 @@ pub(crate) fn parse_tcp(b: &[u8], reported: usize) -> Option<(Tcp, Option<StopRe
         options: TcpOptions::default(),
     };
     if hlen < tcp::MIN_LEN {
-        return Some((t, Some(StopReason::Bogus("TCP header length below 20"))));
+        return Some((t, Some(StopReason::Bogus(&"TCP header length below 20"))));
     }
     t.options = TcpOptions::parse(&b[tcp::MIN_LEN..hlen.min(b.len())]);
     Some((t, None))
@@ -69,7 +69,7 @@ pub(crate) fn parse_udp(b: &[u8], reported: usize) -> Option<(Transport, Option<
     };
     Some((
         t,
-        (ulen > reported).then_some(StopReason::Bogus("UDP length past the IP payload")),
+        (ulen > reported).then_some(StopReason::Bogus(&"UDP length past the IP payload")),
     ))
 }
 
@@ -153,7 +153,7 @@ impl Walker<'_> {
             None => self.stop(
                 Layer::Udp,
                 p.offset,
-                StopReason::Bogus("UDP length below 8"),
+                StopReason::Bogus(&"UDP length below 8"),
             ),
             Some((t, bogus)) => {
                 self.s.transport = t;

@@ -178,7 +178,7 @@ impl Walker<'_> {
             return self.stop(
                 Layer::Nsh,
                 p.offset,
-                StopReason::Bogus("NSH length below 8"),
+                StopReason::Bogus(&"NSH length below 8"),
             );
         }
         self.resize(Proto::Nsh, len, p.known_len());
@@ -319,7 +319,7 @@ impl Walker<'_> {
                 return self.stop(
                     Layer::Erspan,
                     p.offset,
-                    StopReason::Bogus("unknown ERSPAN version"),
+                    StopReason::Bogus(&"unknown ERSPAN version"),
                 )
             }
         };
@@ -376,7 +376,7 @@ impl Walker<'_> {
                         return self.stop(
                             Layer::Gtp,
                             p.offset,
-                            StopReason::Bogus("GTP extension header of length 0"),
+                            StopReason::Bogus(&"GTP extension header of length 0"),
                         );
                     }
                     len += units as usize * 4;

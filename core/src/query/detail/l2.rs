@@ -81,6 +81,7 @@ pub(super) fn layers(
     let mut udp_seen = 0;
     // The layers an ICMP error quotes go inside its node, as Wireshark shows them.
     let mut quote: Option<Node> = None;
+    let mut ext: Option<Node> = None;
     let mut outer = std::mem::take(out);
     for (i, l) in all.iter().enumerate() {
         let out: &mut Vec<Node> = if l.quoted {
@@ -142,11 +143,16 @@ pub(super) fn layers(
         match l.proto {
             Proto::Eth => {
                 let mut n = ethernet(b, l);
+                // A tunnel hands its Ethernet frame on without an FCS (packet-gre.c's
+                // and packet-erspan.c's `eth_withoutfcs`).
+                let fcs = if own { FCS_MAYBE } else { 0 };
                 if n.children.iter().any(|c| c.name == "eth.type") {
-                    // A tunnel hands its Ethernet frame on without an FCS (packet-gre.c's
-                    // and packet-erspan.c's `eth_withoutfcs`).
-                    let fcs = if own { FCS_MAYBE } else { 0 };
                     trailer(&mut n, b, claimed, wire, "eth.trailer", fcs);
+                } else if n.children.iter().any(|c| c.name == "eth.len") {
+                    // IEEE 802.3: the length field says where the payload ends
+                    // (packet-ieee8023.c's `dissect_802_3`, no further than the frame).
+                    let end = l.offset as usize + 14 + usize::from(be16(b, l.offset as usize + 12));
+                    trailer(&mut n, b, Some(end.min(wire)), wire, "eth.trailer", fcs);
                 }
                 out.push(n);
             }
@@ -177,7 +183,10 @@ pub(super) fn layers(
             Proto::Llc => out.push(super::llc::llc(b, l)),
             Proto::Raw => out.push(Node::proto("raw", "Raw packet data", 0, b.len())),
             Proto::Arp => out.push(l3::arp(b, l)),
-            Proto::Ip => out.push(l3::ipv4(b, l)),
+            Proto::Ip => {
+                let reported = (!l.quoted && !l.reassembled).then_some(wire);
+                out.push(l3::ipv4(b, l, reported))
+            }
             Proto::Ipv6 => {
                 // Wireshark's ipv6 item holds the extension headers that follow it, the
                 // fragment header only in the frame that completes the datagram (this
@@ -210,8 +219,21 @@ pub(super) fn layers(
                                 | Proto::Ipv6Fraghdr
                         )
                 }) {
-                    if e.proto == Proto::Ipv6Fraghdr {
-                        n.push(l3::fraghdr(b, e.offset as usize));
+                    let kind = match e.proto {
+                        Proto::Ipv6Fraghdr => {
+                            n.push(l3::fraghdr(b, e.offset as usize));
+                            continue;
+                        }
+                        Proto::Ipv6Hopopts => l3::ExtKind::HopByHop,
+                        Proto::Ipv6Dstopts => l3::ExtKind::Destination,
+                        _ => l3::ExtKind::Routing,
+                    };
+                    let plen = be16(b, l.offset as usize + 4);
+                    let (h, whole) = l3::exthdr(b, e.offset as usize, kind, plen);
+                    n.push(h);
+                    if !whole {
+                        n.size = 40;
+                        break;
                     }
                 }
                 out.push(n)
@@ -262,8 +284,19 @@ pub(super) fn layers(
                     out.push(n);
                 } else {
                     if let Some(q) = quote.take() {
-                        outer.push(q);
+                        outer.push(finish_quote(q, ext.take()));
                     }
+                    // RFC 4884's extensions follow the quote in the ICMP item.
+                    let t = b.get(l.offset as usize).copied().unwrap_or(0);
+                    ext = (l.proto == Proto::Icmp && !quoted && super::icmpv4::is_error(t))
+                        .then(|| super::icmpv4::extension(b, l.offset as usize, l.end() as usize))
+                        .flatten()
+                        .map(|mut x| {
+                            if l.reassembled {
+                                x.set_source(source);
+                            }
+                            x
+                        });
                     quote = Some(n);
                 }
             }
@@ -286,8 +319,14 @@ pub(super) fn layers(
             }
         }
     }
-    outer.extend(quote);
+    outer.extend(quote.map(|q| finish_quote(q, ext)));
     *out = outer;
+}
+
+/// An ICMP item with the layers it quotes, and the extensions after them.
+fn finish_quote(mut q: Node, ext: Option<Node>) -> Node {
+    q.children.extend(ext);
+    q
 }
 
 /// packet-eth.c's `fcs_len` when neither the capture nor a preference says (-1): an FCS

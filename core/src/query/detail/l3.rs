@@ -28,7 +28,9 @@ pub(super) fn ipproto_name(p: u8) -> &'static str {
         112 => "Virtual Router Redundancy Protocol",
         132 => "SCTP",
         136 => "UDPLite",
-        _ => "Unknown",
+        // The others as `ip.proto`'s value strings name them.
+        _ => crate::query::fields::value_strings::string_of("ip.proto", i64::from(p))
+            .unwrap_or("Unknown"),
     }
 }
 
@@ -184,30 +186,48 @@ fn ttl_expert(ttl: u8, proto: u8, dst: u32) -> Option<Node> {
     }
 }
 
-pub(super) fn ipv4(b: &[u8], l: &At) -> Node {
+/// The IPv4 header at `l` as packet-ip.c shows it; `reported` is where the bytes the
+/// link layer hands it end on the wire (None inside an ICMP error's quote or a
+/// reassembled datagram, whose lengths packet-ip.c does not hold against it). A header
+/// packet-ip.c stops at (a version other than 4, a header or total length too short)
+/// shows the fields up to the bad one, with its expert item.
+pub(super) fn ipv4(b: &[u8], l: &At, reported: Option<usize>) -> Node {
     let o = l.offset as usize;
-    let hl = l.header_len as usize;
+    let v0 = b.get(o).copied().unwrap_or(0) as u64;
+    let hl = (v0 as usize & 0x0f) * 4;
+    let version = v0 >> 4;
+    let total = be16(b, o + 2);
+    let bad = version != 4 || hl < 20 || (total != 0 && usize::from(total) < hl);
     let src = Ipv4Addr::from(be32(b, o + 12));
     let dst = Ipv4Addr::from(be32(b, o + 16));
-    let mut n = Node::proto(
-        "ip",
-        format!("Internet Protocol Version 4, Src: {src}, Dst: {dst}"),
-        o,
-        hl,
-    );
-    let v0 = b.get(o).copied().unwrap_or(0) as u64;
+    let title = if bad {
+        "Internet Protocol Version 4".to_string()
+    } else {
+        format!("Internet Protocol Version 4, Src: {src}, Dst: {dst}")
+    };
+    // The item reaches no further than the captured bytes (a header cut short).
+    let mut n = Node::proto("ip", title, o, hl.min(b.len().saturating_sub(o)));
     let b0 = slice(b, o, 1);
-    n.push(
+    let vf = n.push(
         Node::field(
             "ip.version",
-            bits_text(v0, 0xf0, 8, format_args!("Version: 4")),
-            "4",
+            bits_text(v0, 0xf0, 8, format_args!("Version: {version}")),
+            version.to_string(),
             o,
             1,
         )
         .hex_own(b0),
     );
-    n.push(
+    if version != 4 {
+        vf.push(expert(
+            "ip.bogus_ip_version",
+            "Bogus IPv4 version",
+            Severity::Error,
+            Group::Protocol,
+        ));
+        return n;
+    }
+    let hf = n.push(
         Node::field(
             "ip.hdr_len",
             bits_text(
@@ -222,6 +242,15 @@ pub(super) fn ipv4(b: &[u8], l: &At) -> Node {
         )
         .hex_own(b0),
     );
+    if hl < 20 {
+        hf.push(expert(
+            "ip.bogus_header_length",
+            &format!("Bogus IP header length ({hl}, must be at least 20)"),
+            Severity::Error,
+            Group::Protocol,
+        ));
+        return n;
+    }
     let tos = b.get(o + 1).copied().unwrap_or(0);
     let (dscp, ecn) = (tos >> 2, tos & 3);
     let tb = slice(b, o + 1, 1);
@@ -275,17 +304,62 @@ pub(super) fn ipv4(b: &[u8], l: &At) -> Node {
         )
         .masked_own(ecn as u64, tb),
     );
-    let total = be16(b, o + 2);
-    n.push(
-        Node::field(
-            "ip.len",
-            format!("Total Length: {total}"),
-            total.to_string(),
-            o + 2,
-            2,
-        )
-        .hex_own(slice(b, o + 2, 2)),
-    );
+    let lb = slice(b, o + 2, 2);
+    let remaining = reported.map(|r| r.saturating_sub(o));
+    match remaining {
+        Some(r) if total == 0 => {
+            // TSO hands the stack a datagram before its length is set: packet-ip.c takes
+            // the bytes it has.
+            n.push(
+                Node::field(
+                    "ip.len",
+                    format!("Total Length: {r} bytes (reported as 0, presumed to be because of \"TCP segmentation offload\" (TSO))"),
+                    r.to_string(),
+                    o + 2,
+                    2,
+                )
+                .hex_own(lb),
+            );
+        }
+        _ if bad => {
+            let mut f = Node::field(
+                "ip.len",
+                format!("Total Length: {total} bytes (bogus, less than header length {hl})"),
+                total.to_string(),
+                o + 2,
+                2,
+            )
+            .hex_own(lb);
+            f.push(expert(
+                "ip.bogus_ip_length",
+                "Bogus IP length",
+                Severity::Error,
+                Group::Protocol,
+            ));
+            n.push(f);
+            return n;
+        }
+        _ => {
+            let f = n.push(
+                Node::field(
+                    "ip.len",
+                    format!("Total Length: {total}"),
+                    total.to_string(),
+                    o + 2,
+                    2,
+                )
+                .hex_own(lb),
+            );
+            if let Some(r) = remaining.filter(|&r| usize::from(total) > r) {
+                f.push(expert(
+                    "ip.bogus_ip_length",
+                    &format!("IPv4 total length exceeds packet length ({r} bytes)"),
+                    Severity::Error,
+                    Group::Protocol,
+                ));
+            }
+        }
+    }
     let id = be16(b, o + 4);
     n.push(
         Node::field(
@@ -529,17 +603,22 @@ pub(super) fn ipv6(b: &[u8], l: &At, ext: usize) -> Node {
         .masked_own(flow, slice(b, o + 1, 3)),
     );
     let plen = be16(b, o + 4);
+    let nxt = b.get(o + 6).copied().unwrap_or(0);
     n.push(
         Node::field(
             "ipv6.plen",
-            format!("Payload Length: {plen}"),
+            if plen == 0 && nxt == 0 {
+                // RFC 2675: the length is in the hop-by-hop header's Jumbo option.
+                format!("Payload Length: {plen} (Jumbogram)")
+            } else {
+                format!("Payload Length: {plen}")
+            },
             plen.to_string(),
             o + 4,
             2,
         )
         .hex_own(slice(b, o + 4, 2)),
     );
-    let nxt = b.get(o + 6).copied().unwrap_or(0);
     n.push(
         Node::field(
             "ipv6.nxt",
@@ -721,13 +800,8 @@ pub(super) fn arp(b: &[u8], l: &At) -> Node {
         _ => "Address Resolution Protocol (opcode unknown)",
     };
     let mut n = Node::proto("arp", title, o, total);
-    let hwname = match hw {
-        1 => "Ethernet",
-        6 => "IEEE 802 Networks",
-        7 => "ARCNET",
-        32 => "InfiniBand",
-        _ => "Unknown",
-    };
+    let hwname = crate::query::fields::value_strings::string_of("arp.hw.type", i64::from(hw))
+        .unwrap_or("Unknown");
     n.push(
         Node::field(
             "arp.hw.type",
@@ -817,4 +891,487 @@ pub(super) fn arp(b: &[u8], l: &At) -> Node {
         }
     }
     n
+}
+
+/// An IPv6 hop-by-hop or destination options header (RFC 8200 §4.3, §4.6), or a
+/// routing header (§4.4), at `o`, as packet-ipv6.c shows it under the ipv6 item;
+/// `plen` is the IPv6 header's payload length (a jumbo payload option's rule).
+/// False with the header when its options run past the captured bytes (packet-ipv6.c's
+/// walk then throws before it sizes the ipv6 item).
+pub(super) fn exthdr(b: &[u8], o: usize, kind: ExtKind, plen: u16) -> (Node, bool) {
+    let len = (usize::from(b.get(o + 1).copied().unwrap_or(0)) + 1) * 8;
+    let (name, title) = match kind {
+        ExtKind::HopByHop => ("ipv6.hopopts", "IPv6 Hop-by-Hop Option".to_string()),
+        ExtKind::Destination => ("ipv6.dstopts", "Destination Options for IPv6".to_string()),
+        ExtKind::Routing => {
+            let t = b.get(o + 2).copied().unwrap_or(0);
+            let title = match routing_type_name(t) {
+                Some(s) => format!("Routing Header for IPv6 ({s})"),
+                None => format!("Routing Header for IPv6 (Unknown type {t})"),
+            };
+            ("ipv6.routing", title)
+        }
+    };
+    let mut n = Node::proto(name, title, o, len);
+    let nxt = b.get(o).copied().unwrap_or(0);
+    n.push(
+        Node::field(
+            format!("{name}.nxt"),
+            format!("Next Header: {} ({nxt})", ipproto_name(nxt)),
+            nxt.to_string(),
+            o,
+            1,
+        )
+        .hex_own(slice(b, o, 1)),
+    );
+    let l = b.get(o + 1).copied().unwrap_or(0);
+    n.push(
+        Node::field(
+            format!("{name}.len"),
+            format!("Length: {l}"),
+            l.to_string(),
+            o + 1,
+            1,
+        )
+        .hex_own(slice(b, o + 1, 1)),
+    );
+    n.push(
+        Node::field(
+            format!("{name}.len_oct"),
+            format!("Length: {len} bytes"),
+            len.to_string(),
+            o + 1,
+            1,
+        )
+        .hex_own(slice(b, o + 1, 1))
+        .gen(),
+    );
+    match kind {
+        ExtKind::Routing => routing(&mut n, b, o, len),
+        _ => {
+            let mut at = o + 2;
+            while at < (o + len).min(b.len()) {
+                match option(&mut n, b, at, kind, plen) {
+                    Some(next) => at = next,
+                    None => return (n, false),
+                }
+            }
+        }
+    }
+    (n, true)
+}
+
+/// Which extension header [`exthdr`] shows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum ExtKind {
+    HopByHop,
+    Destination,
+    Routing,
+}
+
+/// A routing type's name (`ipv6.routing.type`'s value strings).
+fn routing_type_name(t: u8) -> Option<&'static str> {
+    crate::query::fields::value_strings::string_of("ipv6.routing.type", i64::from(t))
+}
+
+/// The type-specific part of a routing header at `o` (`len` bytes in all) after its
+/// type and segments left.
+fn routing(n: &mut Node, b: &[u8], o: usize, len: usize) {
+    let t = b.get(o + 2).copied().unwrap_or(0);
+    let name = routing_type_name(t);
+    let tn = n.push(
+        Node::field(
+            "ipv6.routing.type",
+            format!("Type: {} ({t})", name.unwrap_or("Unknown")),
+            t.to_string(),
+            o + 2,
+            1,
+        )
+        .hex_own(slice(b, o + 2, 1)),
+    );
+    if t <= 1 {
+        // RFC 5095 deprecated type 0; Nimrod was never used.
+        tn.push(expert(
+            "ipv6.routing.deprecated",
+            "Routing header type is deprecated",
+            Severity::Note,
+            Group::Deprecated,
+        ));
+    }
+    let left = b.get(o + 3).copied().unwrap_or(0);
+    n.push(
+        Node::field(
+            "ipv6.routing.segleft",
+            format!("Segments Left: {left}"),
+            left.to_string(),
+            o + 3,
+            1,
+        )
+        .hex_own(slice(b, o + 3, 1)),
+    );
+    let end = (o + len).min(b.len());
+    let addrs = |n: &mut Node, name: &'static str, first: usize, from: usize| {
+        let mut at = from;
+        let mut i = first;
+        while at + 16 <= end {
+            let mut x = [0u8; 16];
+            x.copy_from_slice(&b[at..at + 16]);
+            let s = Ipv6Addr::from(x).to_string();
+            n.push(
+                Node::field(name, format!("Address[{i}]: {s}"), s, at, 16).hex_own(&b[at..at + 16]),
+            );
+            at += 16;
+            i += 1;
+        }
+    };
+    let reserved = |n: &mut Node, name: &'static str| {
+        let r = slice(b, o + 4, 4);
+        n.push(
+            Node::field(
+                name,
+                format!("Reserved: {}", super::hex(r)),
+                super::colon_hex(r),
+                o + 4,
+                4,
+            )
+            .hex_own(r),
+        );
+    };
+    match t {
+        0 => {
+            reserved(n, "ipv6.routing.src.reserved");
+            addrs(n, "ipv6.routing.src.addr", 1, o + 8);
+        }
+        2 => {
+            reserved(n, "ipv6.routing.mipv6.reserved");
+            addrs(n, "ipv6.routing.mipv6.home_address", 1, o + 8);
+        }
+        4 => {
+            let last = b.get(o + 4).copied().unwrap_or(0);
+            n.push(
+                Node::field(
+                    "ipv6.routing.srh.last_entry",
+                    format!("Last Entry: {last}"),
+                    last.to_string(),
+                    o + 4,
+                    1,
+                )
+                .hex_own(slice(b, o + 4, 1)),
+            );
+            let fl = b.get(o + 5).copied().unwrap_or(0);
+            n.push(
+                Node::field(
+                    "ipv6.routing.srh.flags",
+                    format!("Flags: 0x{fl:02x}"),
+                    format!("0x{fl:02x}"),
+                    o + 5,
+                    1,
+                )
+                .hex_own(slice(b, o + 5, 1)),
+            );
+            let tag = slice(b, o + 6, 2);
+            n.push(
+                Node::field(
+                    "ipv6.routing.srh.tag",
+                    format!("Tag: {}", super::hex(tag)),
+                    super::colon_hex(tag),
+                    o + 6,
+                    2,
+                )
+                .hex_own(tag),
+            );
+            addrs(n, "ipv6.routing.srh.addr", 0, o + 8);
+        }
+        _ => {
+            let d = slice(b, o + 4, len.saturating_sub(4));
+            let mut f = Node::field(
+                "ipv6.routing.unknown_data",
+                format!("Type-Specific Data: {}", super::hex(d)),
+                super::colon_hex(d),
+                o + 4,
+                d.len(),
+            )
+            .hex_own(d);
+            f.push(expert(
+                "ipv6.routing.undecoded",
+                "Undecoded IPv6 routing header field",
+                Severity::Note,
+                Group::Undecoded,
+            ));
+            n.push(f);
+        }
+    }
+}
+
+/// One option of a hop-by-hop or destination options header at `at`, as
+/// packet-ipv6.c's `dissect_opts` shows it; returns where the next one starts, None
+/// where the option runs past the captured bytes.
+fn option(n: &mut Node, b: &[u8], at: usize, kind: ExtKind, plen: u16) -> Option<usize> {
+    let t = b.get(at).copied().unwrap_or(0);
+    let len = usize::from(b.get(at + 1).copied().unwrap_or(0));
+    let tname = crate::query::fields::value_strings::string_of("ipv6.opt.type", i64::from(t));
+    let title = match tname {
+        Some(s) => s.to_string(),
+        None => format!("Unknown IPv6 Option ({t})"),
+    };
+    // packet-ipv6.c reads the length byte before it knows the option is Pad1, and
+    // gives the option's item that length even then.
+    let size = (len + 2).min(b.len().saturating_sub(at));
+    let tb = slice(b, at, 1);
+    let opt = n.push(Node::field("ipv6.opt", title, "", at, size).none());
+    let ty = opt.push(
+        Node::field(
+            "ipv6.opt.type",
+            format!("Type: {} (0x{t:02x})", tname.unwrap_or("Unknown")),
+            format!("0x{t:02x}"),
+            at,
+            1,
+        )
+        .hex_own(tb),
+    );
+    if t == 0 {
+        opt.push(Node::field("ipv6.opt.pad1", "Pad1", "", at, 1).none());
+        return Some(at + 1);
+    }
+    let v = u64::from(t);
+    if t == 4 && kind != ExtKind::Destination {
+        ty.push(expert(
+            "ipv6.opt.header_mismatch",
+            "Tunnel Encapsulation Limit must use a destination options header",
+            Severity::Warning,
+            Group::Protocol,
+        ));
+    }
+    let action = t >> 6;
+    ty.push(
+        Node::field(
+            "ipv6.opt.type.action",
+            bits_text(
+                v,
+                0xc0,
+                8,
+                format_args!(
+                    "Action: {} ({action})",
+                    [
+                        "Skip and continue",
+                        "Discard",
+                        "Discard and send ICMP Parameter Problem",
+                        "Discard and send ICMP if not multicast"
+                    ][usize::from(action)]
+                ),
+            ),
+            action.to_string(),
+            at,
+            1,
+        )
+        .masked_own(u64::from(action), tb),
+    );
+    let change = (t >> 5) & 1;
+    ty.push(
+        Node::field(
+            "ipv6.opt.type.change",
+            bits_text(
+                v,
+                0x20,
+                8,
+                format_args!("May Change: {}", if change == 1 { "Yes" } else { "No" }),
+            ),
+            change.to_string(),
+            at,
+            1,
+        )
+        .masked_own(u64::from(change), tb),
+    );
+    let rest = t & 0x1f;
+    ty.push(
+        Node::field(
+            "ipv6.opt.type.rest",
+            bits_text(v, 0x1f, 8, format_args!("Low-Order Bits: 0x{rest:02x}")),
+            format!("0x{rest:02x}"),
+            at,
+            1,
+        )
+        .masked_own(u64::from(rest), tb),
+    );
+    let lf = opt.push(
+        Node::field(
+            "ipv6.opt.length",
+            format!("Length: {len}"),
+            len.to_string(),
+            at + 1,
+            1,
+        )
+        .hex_own(slice(b, at + 1, 1)),
+    );
+    let d = at + 2;
+    let data = slice(b, d, len);
+    let bad_len = |lf: &mut Node, what: &str| {
+        lf.push_expert(
+            "ipv6.opt.invalid_len",
+            &format!("{what} ({len} bytes)"),
+            Severity::Error,
+            Group::Malformed,
+        );
+    };
+    let uint = |name: &'static str, label: &str, at: usize, size: usize| {
+        let v = slice(b, at, size)
+            .iter()
+            .fold(0u64, |a, &x| a << 8 | u64::from(x));
+        Node::field(name, format!("{label}: {v}"), v.to_string(), at, size)
+            .hex_own(slice(b, at, size))
+    };
+    let bytes = |name: &'static str, label: &str| {
+        let text = if data.is_empty() {
+            format!("{label}: <none>")
+        } else {
+            format!("{label}: {}", super::hex(data))
+        };
+        let f = Node::field(name, text, super::colon_hex(data), d, data.len());
+        if data.is_empty() {
+            f
+        } else {
+            f.hex_own(data)
+        }
+    };
+    let decoded = match t {
+        0x01 => {
+            opt.push(bytes("ipv6.opt.padn", "PadN"));
+            len
+        }
+        0x04 => {
+            if len != 1 {
+                bad_len(lf, "Tunnel Encapsulation Limit: Invalid length");
+            }
+            opt.push(uint("ipv6.opt.tel", "Tunnel Encapsulation Limit", d, 1));
+            1
+        }
+        0x05 => {
+            if len != 2 {
+                bad_len(lf, "Router alert: Invalid Length");
+            }
+            let v = be16(b, d);
+            let s = crate::query::fields::value_strings::string_of(
+                "ipv6.opt.router_alert",
+                i64::from(v),
+            )
+            .unwrap_or("Unknown");
+            opt.push(
+                Node::field(
+                    "ipv6.opt.router_alert",
+                    format!("Router Alert: {s} ({v})"),
+                    v.to_string(),
+                    d,
+                    2,
+                )
+                .hex_own(slice(b, d, 2)),
+            );
+            2
+        }
+        0x30 => {
+            if len != 4 {
+                bad_len(lf, "PMTU Option: Invalid Length");
+            }
+            opt.push(uint("ipv6.opt.pmtu.min", "Minimum Reported PMTU", d, 2));
+            let rtn = be16(b, d + 2) & 0xfffe;
+            opt.push(
+                Node::field(
+                    "ipv6.opt.pmtu.rtn",
+                    format!("Return Minimum PMTU: {rtn}"),
+                    rtn.to_string(),
+                    d + 2,
+                    2,
+                )
+                .hex_own(slice(b, d + 2, 2)),
+            );
+            let r = b.get(d + 3).copied().unwrap_or(0) & 1;
+            opt.push(
+                Node::field(
+                    "ipv6.opt.pmtu.r_flag",
+                    format!("Return Flag: {}", if r == 1 { "True" } else { "False" }),
+                    r.to_string(),
+                    d + 3,
+                    1,
+                )
+                .hex_own(slice(b, d + 3, 1)),
+            );
+            4
+        }
+        0xc2 => {
+            if len != 4 {
+                bad_len(lf, "Jumbo Payload: Invalid length");
+            }
+            opt.push(uint("ipv6.opt.jumbo", "Payload Length", d, 4));
+            if plen != 0 {
+                opt.push(expert(
+                    "ipv6.opt.jumbo.prohibited",
+                    "When IPv6 payload length does not equal 0 a Jumbo Payload option must not be present",
+                    Severity::Warning,
+                    Group::Protocol,
+                ));
+            }
+            4
+        }
+        0xc9 => {
+            if len != 16 {
+                bad_len(lf, "Home Address: Invalid length");
+            }
+            let s = slice(b, d, 16);
+            let mut x = [0u8; 16];
+            x[..s.len()].copy_from_slice(s);
+            let a = Ipv6Addr::from(x).to_string();
+            opt.push(
+                Node::field(
+                    "ipv6.opt.mipv6.home_address",
+                    format!("MIPv6 Home Address: {a}"),
+                    a,
+                    d,
+                    16,
+                )
+                .hex_own(s),
+            );
+            16
+        }
+        t if t & 0x1f == 0x1e => {
+            opt.push(bytes("ipv6.opt.experimental", "Experimental Option"));
+            len
+        }
+        _ if tname.is_none() => {
+            let mut f = bytes("ipv6.opt.unknown", "Unknown Option Payload");
+            f.push(expert(
+                "ipv6.opt.unknown_data.expert",
+                "Unknown Data (not interpreted)",
+                Severity::Note,
+                Group::Undecoded,
+            ));
+            opt.push(f);
+            len
+        }
+        // The other options packet-ipv6.c names (CALIPSO, SMF_DPD, Quick-Start, IOAM,
+        // RPL, MPL, …) are shown by their type and length only.
+        _ => len,
+    };
+    if d + len > b.len() {
+        // packet-ipv6.c's next read throws: the header's walk ends here.
+        return None;
+    }
+    if decoded < len {
+        // What an option's length leaves after the fields its dissector read.
+        let rest = slice(b, d + decoded, len - decoded);
+        let mut f = Node::field(
+            "ipv6.opt_unknown_data",
+            format!("Unknown Data: {}", super::hex(rest)),
+            super::colon_hex(rest),
+            d + decoded,
+            rest.len(),
+        )
+        .hex_own(rest);
+        f.push(expert(
+            "ipv6.opt.unknown_data.expert",
+            "Unknown Data (not interpreted)",
+            Severity::Note,
+            Group::Undecoded,
+        ));
+        opt.push(f);
+    }
+    Some(d + len)
 }

@@ -8,7 +8,7 @@ use super::frame::{Only, TcpPart};
 use super::l2::{be16, be32, first_rel, first_uint, slice, values, At};
 use super::{bits_text, colon_hex, expert, Group, Node};
 use crate::capture::tcp::Severity;
-use crate::ingest::wire::{icmp_type_name, Proto};
+use crate::ingest::wire::{icmp_names, icmp_type_name, Proto};
 use crate::query::fields::headers;
 use crate::query::fields::value_strings;
 use crate::query::fields::{format_abs_time, format_rel_time, Fid, FieldCtx, PacketSource, Value};
@@ -1341,23 +1341,13 @@ pub(super) fn udp(
     n
 }
 
-fn unreachable_code(c: u8) -> &'static str {
-    match c {
-        0 => "Network unreachable",
-        1 => "Host unreachable",
-        2 => "Protocol unreachable",
-        3 => "Port unreachable",
-        4 => "Fragmentation needed",
-        5 => "Source route failed",
-        9 => "Network administratively prohibited",
-        10 => "Host administratively prohibited",
-        13 => "Communication administratively filtered",
-        _ => "",
-    }
+/// Internet checksum (RFC 1071) of `b`, with `init` added (a pseudo-header's sum).
+/// The checksum a message (`msg`, its checksum at bytes 2 and 3) should carry.
+fn should_be(msg: &[u8], init: u32) -> u16 {
+    checksum(&[&msg[..2], &[0, 0], &msg[4..]].concat(), init)
 }
 
-/// Internet checksum (RFC 1071) of `b`, with `init` added (a pseudo-header's sum).
-fn checksum(b: &[u8], init: u32) -> u16 {
+pub(super) fn checksum(b: &[u8], init: u32) -> u16 {
     let mut s = init;
     for c in b.chunks(2) {
         s += u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]));
@@ -1383,13 +1373,18 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool, ts_ns: i64, pseudo: Option<u3
     let mut n = Node::proto(p, title, o, end.saturating_sub(o));
     let t = b.get(o).copied().unwrap_or(0);
     let c = b.get(o + 1).copied().unwrap_or(0);
+    let (tname, cname) = icmp_names(v6, t, c);
     n.push(
         Node::field(
             format!("{p}.type"),
             // ICMPv6's type is a value string (name first), ICMP's is formatted by hand.
-            match (v6, icmp_type_name(v6, t)) {
-                (true, name) => format!("Type: {} ({t})", name.unwrap_or("Unknown")),
-                (false, name) => format!("Type: {t} ({})", name.unwrap_or("Unknown")),
+            if v6 {
+                format!(
+                    "Type: {} ({t})",
+                    icmp_type_name(true, t).unwrap_or("Unknown")
+                )
+            } else {
+                format!("Type: {t} ({tname})")
             },
             t.to_string(),
             o,
@@ -1397,27 +1392,9 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool, ts_ns: i64, pseudo: Option<u3
         )
         .hex_own(slice(b, o, 1)),
     );
-    let code_text = if !v6 && t == 3 && !unreachable_code(c).is_empty() {
-        format!("Code: {c} ({})", unreachable_code(c))
-    } else if !v6 && t == 5 && c < 4 {
-        let r = [
-            "Redirect for network",
-            "Redirect for host",
-            "Redirect for TOS and network",
-            "Redirect for TOS and host",
-        ];
-        format!("Code: {c} ({})", r[c as usize])
-    } else if !v6 && t == 9 && (c == 0 || c == 16) {
-        let r = if c == 0 {
-            "Normal router advertisement"
-        } else {
-            "Does not route common traffic"
-        };
-        format!("Code: {c} ({r})")
-    } else if !v6 && t == 11 && c == 0 {
-        format!("Code: {c} (Time to live exceeded in transit)")
-    } else {
-        format!("Code: {c}")
+    let code_text = match cname.filter(|_| !v6) {
+        Some(name) => format!("Code: {c} ({name})"),
+        None => format!("Code: {c}"),
     };
     n.push(
         Node::field(format!("{p}.code"), code_text, c.to_string(), o + 1, 1).hex_own(slice(
@@ -1452,21 +1429,27 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool, ts_ns: i64, pseudo: Option<u3
         );
     } else if !v6 && (l.end() as usize) <= b.len() {
         let good = checksum(&b[o..end], 0) == 0;
-        let (word, status, show) = if good {
-            ("correct", "Good", "1")
-        } else {
-            ("incorrect", "Bad", "0")
+        let (status, show) = if good { ("Good", "1") } else { ("Bad", "0") };
+        let want = (!good).then(|| should_be(&b[o..end], 0));
+        let text = match want {
+            None => format!("Checksum: 0x{ck:04x} [correct]"),
+            Some(w) => format!("Checksum: 0x{ck:04x} incorrect, should be 0x{w:04x}"),
         };
-        n.push(
-            Node::field(
-                "icmp.checksum",
-                format!("Checksum: 0x{ck:04x} [{word}]"),
-                format!("0x{ck:04x}"),
+        let f = n.push(
+            Node::field("icmp.checksum", text, format!("0x{ck:04x}"), o + 2, 2).hex_own(slice(
+                b,
                 o + 2,
                 2,
-            )
-            .hex_own(slice(b, o + 2, 2)),
+            )),
         );
+        if let Some(w) = want {
+            f.push(expert(
+                "icmp.checksum_bad",
+                &format!("Bad checksum [should be 0x{w:04x}]"),
+                Severity::Warning,
+                Group::Checksum,
+            ));
+        }
         n.push(
             Node::field(
                 "icmp.checksum.status",
@@ -1484,7 +1467,7 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool, ts_ns: i64, pseudo: Option<u3
         let text = if computed == 0 {
             format!("Checksum: 0x{ck:04x} [correct]")
         } else {
-            let want = checksum(&[&b[o..o + 2], &[0, 0], &b[o + 4..end]].concat(), sum);
+            let want = should_be(&b[o..end], sum);
             format!("Checksum: 0x{ck:04x} incorrect, should be 0x{want:04x}")
         };
         let (status, show) = if computed == 0 {
@@ -1616,6 +1599,11 @@ pub(super) fn icmp(b: &[u8], l: &At, quoted: bool, ts_ns: i64, pseudo: Option<u3
     }
     if v6 {
         n.children.extend(super::icmpv6::nd(b, o, end, t));
+    } else {
+        if !echo {
+            super::icmpv4::second_word(&mut n, b, o, t, c);
+        }
+        super::icmpv4::body(&mut n, b, o, end, t, c, ts_ns);
     }
     if let Some(at) = headers::echo_data(b, l, ts_ns.div_euclid(1_000_000_000)) {
         n.push(super::data::layer(&b[at..end], at));

@@ -26,6 +26,7 @@ mod data;
 mod echo;
 mod frag;
 mod frame;
+mod icmpv4;
 mod icmpv6;
 mod index;
 mod l2;
@@ -617,7 +618,7 @@ pub fn severity_of_value(v: u32) -> Option<Severity> {
 
 /// The layers' protocols by tshark's short names (`tshark -G protocols`), as `-z expert`
 /// and the exception items name them.
-const SHORT_NAMES: [(&str, &str); 41] = [
+const SHORT_NAMES: [(&str, &str); 45] = [
     ("frame", "Frame"),
     ("eth", "Ethernet"),
     ("sll", "SLL"),
@@ -625,6 +626,10 @@ const SHORT_NAMES: [(&str, &str); 41] = [
     ("arp", "ARP/RARP"),
     ("ip", "IPv4"),
     ("ipv6", "IPv6"),
+    ("ipv6.hopopts", "IPv6 Hop-by-Hop"),
+    ("ipv6.routing", "IPv6 Routing"),
+    ("ipv6.dstopts", "IPv6 Destination"),
+    ("ipv6.fraghdr", "IPv6 Fragment"),
     ("icmp", "ICMP"),
     ("icmpv6", "ICMPv6"),
     ("gre", "GRE"),

@@ -3,11 +3,10 @@
 //! carries nothing we dissect above its transport layer.
 
 use crate::ingest::wire::{
-    dissect, icmp_type_name, tcp_flags, Arp, HwAddr, Icmp, Link, LinkAddr, Nd, Net, Proto,
-    StopReason, Summary, Transport,
+    dissect, icmp_names, tcp_flags, Arp, HwAddr, Icmp, Link, LinkAddr, Nd, Net, Proto, StopReason,
+    Summary, Transport,
 };
 use serde::Serialize;
-use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
@@ -26,6 +25,12 @@ pub struct Columns {
 
 /// Protocol name of the highest layer we dissected, as Wireshark's Protocol column.
 pub fn protocol_name(s: &Summary) -> &'static str {
+    if s.stop
+        .is_some_and(|x| matches!(x.reason, StopReason::BadIpv4(_)))
+    {
+        // packet-ip.c names the column before it reads the header it stops at.
+        return "IPv4";
+    }
     match (&s.net, &s.transport) {
         (_, Transport::Tcp(_)) => "TCP",
         (_, Transport::Udp { .. }) => "UDP",
@@ -246,13 +251,18 @@ pub fn info(s: &Summary) -> String {
         Some(StopReason::Bogus(why)) => {
             let _ = write!(info, " [Malformed: {why}]");
         }
+        // packet-ip.c's Info in place of any other: nothing above the header was read.
+        Some(StopReason::BadIpv4(why)) => {
+            info.clear();
+            let _ = write!(info, "{why}");
+        }
         None => {}
     }
     info.trim_start().to_owned()
 }
 
 fn icmp_info(info: &mut String, m: &Icmp, ttl: u8) {
-    let (ty, code) = icmp_names(m);
+    let (ty, code) = icmp_names(m.v6, m.ty, m.code);
     if m.teredo_test {
         // packet-icmpv6.c sets this in place of the type and code (RFC 4380 §5.2.9).
         info.push_str("Direct IPv6 Connectivity Test");
@@ -535,194 +545,6 @@ fn mac(m: &[u8; 6]) -> String {
         "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
         m[0], m[1], m[2], m[3], m[4], m[5]
     )
-}
-
-/// Wireshark's name of an ICMP type, and of the code where it has one.
-fn icmp_names(m: &Icmp) -> (Cow<'static, str>, Option<Cow<'static, str>>) {
-    let unknown = "Unknown ICMP (obsolete or malformed?)";
-    if m.v6 {
-        let ty = match icmp_type_name(true, m.ty) {
-            Some(name) => Cow::Borrowed(name),
-            None => Cow::Owned(format!("Unknown ({})", m.ty)),
-        };
-        return (ty, icmpv6_code_name(m.ty, m.code));
-    }
-    // packet-icmp.c's `icmp_type_str` for the types `icmp_type_name` leaves out.
-    let ty = icmp_type_name(false, m.ty).unwrap_or(match m.ty {
-        1 | 2 => "Reserved",
-        6 => "Alternate host address",
-        19 => "Reserved (for security)",
-        30 => "Traceroute",
-        31 => "Datagram Conversion Error",
-        32 => "Mobile Host Redirect",
-        33 => "IPv6 Where-Are-You",
-        34 => "IPv6 I-Am-Here",
-        35 => "Mobile Registration Request",
-        36 => "Mobile Registration Reply",
-        37 => "Domain Name Request",
-        38 => "Domain Name Reply",
-        39 => "SKIP",
-        40 => "Photuris",
-        41 => "Experimental mobility protocols",
-        42 => "Extended Echo request",
-        43 => "Extended Echo reply",
-        _ => unknown,
-    });
-    // packet-icmp.c's code names (`unreach_code_str`, `redir_code_str`, …): each of
-    // these types names its code, an unknown one as "Unknown code: N". A router
-    // advertisement of code 0 or 16 is named for Mobile IP (RFC 5944 §2.1).
-    let codes: &[&str] = match m.ty {
-        3 => &[
-            "Network unreachable",
-            "Host unreachable",
-            "Protocol unreachable",
-            "Port unreachable",
-            "Fragmentation needed",
-            "Source route failed",
-            "Destination network unknown",
-            "Destination host unknown",
-            "Source host isolated",
-            "Network administratively prohibited",
-            "Host administratively prohibited",
-            "Network unreachable for TOS",
-            "Host unreachable for TOS",
-            "Communication administratively filtered",
-            "Host precedence violation",
-            "Precedence cutoff in effect",
-        ],
-        5 => &[
-            "Redirect for network",
-            "Redirect for host",
-            "Redirect for TOS and network",
-            "Redirect for TOS and host",
-        ],
-        6 => &["Alternate address for host"],
-        11 => &[
-            "Time to live exceeded in transit",
-            "Fragment reassembly time exceeded",
-        ],
-        12 => &[
-            "Pointer indicates the error",
-            "Required option missing",
-            "Bad length",
-        ],
-        40 => &[
-            "Bad SPI",
-            "Authentication Failed",
-            "Decompression Failed",
-            "Decryption Failed",
-            "Need Authentication",
-            "Need Authorization",
-        ],
-        42 => &["No error"],
-        43 => &[
-            "No error",
-            "Malformed Query",
-            "No Such Interface",
-            "No Such Table Entry",
-            "Multiple Interfaces Satisfy Query",
-        ],
-        9 => match m.code {
-            0 => {
-                return (
-                    "Mobile IP Advertisement".into(),
-                    Some("Normal router advertisement".into()),
-                )
-            }
-            16 => {
-                return (
-                    "Mobile IP Advertisement".into(),
-                    Some("Does not route common traffic".into()),
-                )
-            }
-            _ => &[],
-        },
-        _ => return (ty.into(), None),
-    };
-    let code = match codes.get(m.code as usize) {
-        Some(name) => Cow::Borrowed(*name),
-        None => Cow::Owned(format!("Unknown code: {}", m.code)),
-    };
-    (ty.into(), Some(code))
-}
-
-/// packet-icmpv6.c's name of an ICMPv6 code, for the types whose codes it names:
-/// an unknown one as "Unknown (N)" (a destination unreachable's as "Unknown").
-fn icmpv6_code_name(ty: u8, code: u8) -> Option<Cow<'static, str>> {
-    let codes: &[&str] = match ty {
-        1 => &[
-            "no route to destination",
-            "Administratively prohibited",
-            "Beyond scope of source address",
-            "Address unreachable",
-            "Port unreachable",
-            "Source address failed ingress/egress policy",
-            "Reject route to destination",
-            "Error in Source Routing Header",
-        ],
-        3 => &[
-            "hop limit exceeded in transit",
-            "fragment reassembly time exceeded",
-        ],
-        4 => &[
-            "erroneous header field encountered",
-            "unrecognized Next Header type encountered",
-            "unrecognized IPv6 option encountered",
-            "IPv6 First Fragment has incomplete IPv6 Header Chain",
-        ],
-        // Router renumbering (RFC 2894 §3.1): 255 resets the sequence number.
-        138 if code == 255 => return Some("Sequence number reset".into()),
-        138 => &["Command", "Result"],
-        // Node information query and reply (RFC 4620 §4).
-        139 => &[
-            "Query subject = IPv6 addresses",
-            "Query subject = DNS name or empty",
-            "Query subject = IPv4 addresses",
-        ],
-        140 => &["Successful", "Refused", "Unknown query type"],
-        // RPL control (RFC 6550 §6): the secure variants are the codes from 0x80.
-        155 if code >= 0x80 => &[
-            "Secure DODAG Information Solicitation",
-            "Secure DODAG Information Object",
-            "Secure Destination Advertisement Object",
-            "Secure Destination Advertisement Object Acknowledgment",
-            "P2P Secure Discovery Reply Object",
-            "P2P Secure Discovery Reply Object Acknowledgement",
-            "",
-            "",
-            "",
-            "",
-            "Consistency Check",
-        ],
-        155 => &[
-            "DODAG Information Solicitation",
-            "DODAG Information Object",
-            "Destination Advertisement Object",
-            "Destination Advertisement Object Acknowledgment",
-            "P2P Discovery Reply Object",
-            "P2P Discovery Reply Object Acknowledgement",
-        ],
-        // Extended echo (RFC 8335 §3).
-        160 => &["No error"],
-        161 => &[
-            "No error",
-            "Malformed Query",
-            "No Such Interface",
-            "No Such Table Entry",
-            "Multiple Interfaces Satisfy Query",
-        ],
-        _ => return None,
-    };
-    let index = if ty == 155 && code >= 0x80 {
-        code - 0x80
-    } else {
-        code
-    };
-    Some(match codes.get(index as usize).filter(|n| !n.is_empty()) {
-        Some(name) => Cow::Borrowed(*name),
-        None if ty == 1 => Cow::Borrowed("Unknown"),
-        None => Cow::Owned(format!("Unknown ({code})")),
-    })
 }
 
 #[cfg(test)]

@@ -360,6 +360,16 @@ fn dns_flags(f: &mut Node, fl: u64, response: bool, at: usize, fb: &[u8]) {
             "Answer/authority portion was authenticated by the server",
             "Answer/authority portion was not authenticated by the server",
         );
+    } else if fl & 0x0020 != 0 {
+        // packet-dns.c's hf_dns_flags_ad: a query's AD bit (RFC 6840 §5.7), shown only set.
+        bit(
+            f,
+            "dns.flags.authenticated",
+            "AD bit",
+            0x0020,
+            "Set",
+            "Not set",
+        );
     }
     bit(
         f,
