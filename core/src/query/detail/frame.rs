@@ -260,8 +260,9 @@ pub fn detail_reusing(
         layers: Vec::with_capacity(8),
     };
     let bare = info.protocols_only || info.experts_only || info.only.is_some();
-    // No field a bare detail is built for is a comment's.
-    let comments = if bare {
+    // No field a bare detail is built for is a comment's, but for a comment's expert
+    // item (`_ws.expert`; the expert scan counts no Comment severity).
+    let comments = if bare && !info.experts_only {
         None
     } else {
         comment_layer(capture, index)
