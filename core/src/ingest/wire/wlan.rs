@@ -324,7 +324,13 @@ mod test {
             Some((48, true))
         );
         // The UDP length ends where the FCS starts.
-        assert!(matches!(s.transport, Transport::Udp { payload_len: 35, .. }));
+        assert!(matches!(
+            s.transport,
+            Transport::Udp {
+                payload_len: 35,
+                ..
+            }
+        ));
         // The same frame without its radio header, as link type 105 (no FCS assumed).
         let s = dissect(linktype::IEEE802_11, &f[48..]);
         assert_eq!(s.stack.to_string(), "wlan:llc:ip:udp");
