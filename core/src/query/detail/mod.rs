@@ -691,8 +691,8 @@ pub fn expert(field: impl Into<Cow<'static, str>>, msg: &str, sev: Severity, gro
 }
 
 /// A packet comment's expert item (packet-frame.c's `frame.comment.expert`): of severity
-/// Comment (`PI_COMMENT`, below Chat), which [`Severity`] leaves out, so the expert
-/// scan, which reads no frame tree, does not count comments.
+/// Comment (`PI_COMMENT`, below Chat), which [`Severity`] leaves out: a `_ws.expert`
+/// filter finds it, the expert scan (`query::expert`) does not count it.
 pub fn comment_expert(msg: &str) -> Node {
     graded_expert(
         "frame.comment.expert",
